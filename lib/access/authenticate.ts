@@ -1,0 +1,80 @@
+import { GatewayError } from '../http/errors';
+import type { KeyStore } from '../store/keys';
+import { hashKey, type ApiKeyRecord } from './api-key';
+
+export interface KeyCacheOptions {
+  /** How long a looked-up key is trusted before it is read again. */
+  ttlMs: number;
+  /** How long an unknown key is remembered as unknown (stops a bad client from hammering the table). */
+  negativeTtlMs?: number;
+  maxEntries?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  record: ApiKeyRecord | undefined;
+  expires: number;
+}
+
+/** The gateway key a request carries: `Authorization: Bearer KEY` or `x-api-key: KEY`. */
+export function presentedKey(headers: Readonly<Record<string, string | undefined>>): string | undefined {
+  const auth = headers['authorization'];
+  if (auth && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim() || undefined;
+  return headers['x-api-key']?.trim() || undefined;
+}
+
+/**
+ * Finds the key record for a request. Warm instances answer from memory, so the hot path reads
+ * DynamoDB only once per key per TTL; concurrent misses for one key share one read.
+ */
+export class KeyAuthenticator {
+  readonly #cache = new Map<string, Entry>();
+  readonly #inflight = new Map<string, Promise<ApiKeyRecord | undefined>>();
+  readonly #ttl: number;
+  readonly #negativeTtl: number;
+  readonly #max: number;
+  readonly #now: () => number;
+
+  constructor(
+    readonly store: KeyStore,
+    options: KeyCacheOptions,
+  ) {
+    this.#ttl = options.ttlMs;
+    this.#negativeTtl = options.negativeTtlMs ?? Math.min(options.ttlMs, 5_000);
+    this.#max = options.maxEntries ?? 10_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async authenticate(headers: Readonly<Record<string, string | undefined>>): Promise<ApiKeyRecord> {
+    const key = presentedKey(headers);
+    if (!key) {
+      throw new GatewayError('authentication', 'No API key given: send "Authorization: Bearer <gateway key>" or "x-api-key: <gateway key>".', {
+        code: 'missing_api_key',
+      });
+    }
+    const record = await this.#lookup(hashKey(key));
+    if (!record) throw invalidKey('Incorrect API key provided.');
+    if (record.status !== 'active') throw invalidKey('This API key has been revoked.');
+    if (record.expiresAt && Date.parse(record.expiresAt) <= this.#now()) throw invalidKey('This API key has expired.');
+    return record;
+  }
+
+  async #lookup(hash: string): Promise<ApiKeyRecord | undefined> {
+    const now = this.#now();
+    const hit = this.#cache.get(hash);
+    if (hit && hit.expires > now) return hit.record;
+    let pending = this.#inflight.get(hash);
+    if (!pending) {
+      pending = this.store.getByHash(hash).finally(() => this.#inflight.delete(hash));
+      this.#inflight.set(hash, pending);
+    }
+    const record = await pending;
+    if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(hash, { record, expires: this.#now() + (record ? this.#ttl : this.#negativeTtl) });
+    return record;
+  }
+}
+
+function invalidKey(message: string): GatewayError {
+  return new GatewayError('authentication', message, { code: 'invalid_api_key' });
+}

@@ -1,0 +1,108 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { z } from 'zod';
+import { keyInfo, mintKey } from '../access/api-key';
+import { GatewayError, asGatewayError } from '../http/errors';
+import { json, parseJsonObject, readBody } from '../http/body';
+import { openAIErrorResponse } from '../http/openai-error';
+import type { GatewayRequest, GatewayResponse } from '../http/types';
+import type { KeyStore } from '../store/keys';
+import { zodToGatewayError } from '../http/validation';
+
+export interface AdminApiDeps {
+  keys: KeyStore;
+  now?: () => Date;
+  /**
+   * The bearer token every admin request must carry. Absent only where something in front
+   * already authenticates callers (on AWS, the function URL's IAM auth).
+   */
+  token?: string;
+}
+
+const CreateKeyBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  models: z.array(z.string().trim().min(1).max(200)).max(200).default(['*']),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+const ADMIN_BODY_LIMIT = 64 * 1024;
+
+function sameToken(given: string, expected: string): boolean {
+  // Hash both so the comparison is constant-time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * The admin API: key management.
+ *   POST /admin/keys             {name, models?, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
+ *   GET  /admin/keys             → {data: [key info…]}
+ *   GET  /admin/keys/{id}        → key info
+ *   POST /admin/keys/{id}/revoke → key info (also DELETE /admin/keys/{id})
+ * Errors have OpenAI's error shape.
+ */
+export function createAdminApi(deps: AdminApiDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  async function route(req: GatewayRequest): Promise<GatewayResponse> {
+    if (deps.token !== undefined) {
+      const auth = req.headers['authorization'] ?? '';
+      const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
+      if (!given || !sameToken(given, deps.token)) {
+        throw new GatewayError('authentication', 'Admin requests need "Authorization: Bearer <admin token>".', { code: 'invalid_admin_token' });
+      }
+    }
+    const parts = req.path.replace(/\/+$/, '').split('/').slice(1); // ['admin', 'keys', id?, action?]
+    if (parts[0] !== 'admin') throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
+    if (parts[1] === 'health' && parts.length === 2) return json(200, { ok: true });
+    if (parts[1] !== 'keys') throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
+
+    if (parts.length === 2) {
+      if (req.method === 'GET') return json(200, { data: (await deps.keys.list()).map(keyInfo) });
+      if (req.method === 'POST') {
+        const parsed = CreateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
+        if (!parsed.success) throw zodToGatewayError(parsed.error);
+        const { key, record } = mintKey(
+          { name: parsed.data.name, models: parsed.data.models, ...(parsed.data.expiresAt ? { expiresAt: new Date(parsed.data.expiresAt).toISOString() } : {}) },
+          now(),
+        );
+        await deps.keys.put(record);
+        return json(201, { ...keyInfo(record), key });
+      }
+      throw methodNotAllowed('GET, POST');
+    }
+    const id = decodeURIComponent(parts[2]!);
+    if (parts.length === 3) {
+      if (req.method === 'GET') return json(200, keyInfo(await found(deps.keys.getById(id), id)));
+      if (req.method === 'DELETE') return json(200, keyInfo(await found(deps.keys.revoke(id, now()), id)));
+      throw methodNotAllowed('GET, DELETE');
+    }
+    if (parts.length === 4 && parts[3] === 'revoke') {
+      if (req.method !== 'POST') throw methodNotAllowed('POST');
+      return json(200, keyInfo(await found(deps.keys.revoke(id, now()), id)));
+    }
+    throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
+  }
+
+  return {
+    async handle(req: GatewayRequest): Promise<GatewayResponse> {
+      try {
+        return await route(req);
+      } catch (err) {
+        return openAIErrorResponse(asGatewayError(err));
+      }
+    },
+  };
+}
+
+export type AdminApi = ReturnType<typeof createAdminApi>;
+
+async function found<T>(value: Promise<T | undefined>, id: string): Promise<T> {
+  const v = await value;
+  if (v === undefined) throw new GatewayError('not_found', `No key with id "${id}".`, { code: 'key_not_found' });
+  return v;
+}
+
+function methodNotAllowed(allow: string): GatewayError {
+  return new GatewayError('method_not_allowed', `Method not allowed; use ${allow}.`, { headers: { allow }, code: 'method_not_allowed' });
+}

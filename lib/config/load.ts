@@ -1,0 +1,99 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { z } from 'zod';
+import { fieldPath } from '../http/validation';
+import { GatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './schema';
+
+/** A config that failed validation; `issues` name each bad field by its path (`models[0].targets[1].provider`). */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(issues.length ? `${message}\n${issues.map((i) => `  - ${i}`).join('\n')}` : message);
+    this.name = 'ConfigError';
+  }
+}
+
+const pathText = (path: readonly PropertyKey[]) => fieldPath(path) || '(root)';
+
+/** Validates a parsed config; throws ConfigError naming every bad field. */
+export function parseConfig(input: unknown, source = 'config'): GatewayConfig {
+  const result = GatewayConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => `${pathText(i.path)}: ${i.message}`);
+  throw new ConfigError(`${source} is not a valid gateway config:`, issues);
+}
+
+export function readConfigFile(file: string): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(json, file);
+}
+
+/**
+ * Builds a config from well-known provider environment variables, for a first run without a
+ * config file. Returns undefined when none is set.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig | undefined {
+  const input: GatewayConfigInput = { providers: [], models: [] };
+  if (env.OPENAI_API_KEY) {
+    input.providers.push({
+      id: 'openai',
+      type: 'openai',
+      baseUrl: env.OPENAI_BASE_URL || 'https://api.openai.com/v1',
+      accounts: [{ id: 'env', apiKey: { env: 'OPENAI_API_KEY' } }],
+    });
+    const models = (env.OPENAI_MODELS || 'gpt-4o-mini,gpt-4o,gpt-4.1,gpt-4.1-mini,o4-mini').split(',').map((m) => m.trim()).filter(Boolean);
+    for (const name of models) input.models.push({ name, targets: [{ provider: 'openai', model: name }] });
+  }
+  if (env.OPENAI_COMPATIBLE_BASE_URL) {
+    input.providers.push({
+      id: 'compatible',
+      type: 'openai-compatible',
+      baseUrl: env.OPENAI_COMPATIBLE_BASE_URL,
+      accounts: [{ id: 'env', ...(env.OPENAI_COMPATIBLE_API_KEY ? { apiKey: { env: 'OPENAI_COMPATIBLE_API_KEY' } } : {}) }],
+    });
+    const models = (env.OPENAI_COMPATIBLE_MODELS || '').split(',').map((m) => m.trim()).filter(Boolean);
+    for (const name of models) input.models.push({ name, targets: [{ provider: 'compatible', model: name }] });
+  }
+  if (input.providers.length === 0) return undefined;
+  return parseConfig(input, 'the config built from environment variables');
+}
+
+export interface LoadedConfig {
+  config: GatewayConfig;
+  source: string;
+}
+
+/**
+ * The local server's config: the file named by GATEWAY_CONFIG (default gateway.config.json),
+ * else one built from provider env vars. Throws ConfigError with a next step when neither exists.
+ */
+export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): LoadedConfig {
+  const named = env.GATEWAY_CONFIG;
+  const file = named || 'gateway.config.json';
+  const path = file.startsWith('/') ? file : `${cwd}/${file}`;
+  if (existsSync(path)) return { config: readConfigFile(path), source: path };
+  if (named) throw new ConfigError(`GATEWAY_CONFIG names ${path}, which does not exist`);
+  const fromEnv = configFromEnv(env);
+  if (fromEnv) return { config: fromEnv, source: 'environment variables (OPENAI_API_KEY, OPENAI_COMPATIBLE_BASE_URL)' };
+  throw new ConfigError(
+    'No gateway config: create gateway.config.json (see gateway.config.example.json), point GATEWAY_CONFIG at one, ' +
+      'or set OPENAI_API_KEY (or OPENAI_COMPATIBLE_BASE_URL and OPENAI_COMPATIBLE_MODELS) to start with a config built from them.',
+  );
+}
+
+/** The JSON Schema that editors use to check gateway.config.json. */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(GatewayConfigSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/**
+ * Where a credential comes from. Configs hold references only, never values:
+ * `env` and `file` for local runs, `secret` (a Secrets Manager name or ARN) on AWS.
+ * `field` picks one key out of a JSON secret or file.
+ */
+export const CredentialRefSchema = z.union([
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }),
+  z.strictObject({ secret: z.string().min(1), field: z.string().min(1).optional() }),
+  z.strictObject({ file: z.string().min(1), field: z.string().min(1).optional() }),
+]);
+export type CredentialRef = z.infer<typeof CredentialRefSchema>;
+
+const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "_", "." or "-" (at most 64)');
+
+const AccountSchema = z.strictObject({
+  id: Id,
+  apiKey: CredentialRefSchema.optional(),
+  /** Relative share of traffic within the provider's pool. */
+  weight: z.number().int().positive().max(1000).default(1),
+  /** Extra headers sent upstream with every request on this account (e.g. OpenAI-Organization). */
+  headers: z.record(z.string(), z.string()).optional(),
+});
+export type AccountConfig = z.infer<typeof AccountSchema>;
+
+const HttpUrl = z.url({ protocol: /^https?$/ });
+
+const ProviderBase = {
+  id: Id,
+  accounts: z.array(AccountSchema).min(1),
+  /** Overrides the gateway-wide upstream timeouts for this provider. */
+  timeouts: z
+    .strictObject({
+      headersMs: z.number().int().positive().optional(),
+      idleMs: z.number().int().positive().optional(),
+    })
+    .optional(),
+};
+
+const OpenAIProviderSchema = z.strictObject({
+  ...ProviderBase,
+  type: z.literal('openai'),
+  baseUrl: HttpUrl.default('https://api.openai.com/v1'),
+});
+
+/** Any server that speaks OpenAI Chat Completions: vLLM, Ollama, OpenRouter, Groq, LM Studio… */
+const OpenAICompatibleProviderSchema = z.strictObject({
+  ...ProviderBase,
+  type: z.literal('openai-compatible'),
+  baseUrl: HttpUrl,
+});
+
+export const ProviderSchema = z.discriminatedUnion('type', [OpenAIProviderSchema, OpenAICompatibleProviderSchema]);
+export type ProviderConfig = z.infer<typeof ProviderSchema>;
+
+const TargetSchema = z.strictObject({
+  provider: Id,
+  /** The model id the upstream knows. */
+  model: z.string().min(1),
+  /** Pin this target to some accounts of the provider; all of them when absent. */
+  accounts: z.array(Id).min(1).optional(),
+});
+export type TargetConfig = z.infer<typeof TargetSchema>;
+
+/** USD per million tokens. */
+const PriceSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cacheRead: z.number().nonnegative().optional(),
+  cacheWrite: z.number().nonnegative().optional(),
+});
+
+const ModelSchema = z.strictObject({
+  /** The name clients send as `model`. */
+  name: z.string().min(1).max(200),
+  aliases: z.array(z.string().min(1).max(200)).optional(),
+  /** Tried in order: the next one only when the previous failed before any byte reached the client. */
+  targets: z.array(TargetSchema).min(1),
+  price: PriceSchema.optional(),
+});
+export type ModelConfig = z.infer<typeof ModelSchema>;
+
+const LimitsSchema = z.strictObject({
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+});
+
+const TimeoutsSchema = z.strictObject({
+  /** From sending the request until the upstream's response headers. */
+  headersMs: z.number().int().positive().default(300_000),
+  /** Longest silence between two body chunks of an upstream response. */
+  idleMs: z.number().int().positive().default(300_000),
+});
+
+const UsageSchema = z.strictObject({
+  /** How long usage records are kept in DynamoDB before TTL removes them. */
+  retentionDays: z.number().int().positive().default(90),
+});
+
+const KeyCacheSchema = z.strictObject({
+  /** How long a warm instance trusts a key it has read (a revoke takes at most this long to reach it). */
+  ttlSeconds: z.number().int().nonnegative().default(30),
+});
+
+export const GatewayConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    providers: z.array(ProviderSchema).min(1),
+    models: z.array(ModelSchema).min(1),
+    limits: LimitsSchema.default({ maxBodyBytes: 10 * 1024 * 1024 }),
+    timeouts: TimeoutsSchema.default({ headersMs: 300_000, idleMs: 300_000 }),
+    usage: UsageSchema.default({ retentionDays: 90 }),
+    keyCache: KeyCacheSchema.default({ ttlSeconds: 30 }),
+  })
+  .superRefine((config, ctx) => {
+    const providers = new Map<string, ProviderConfig>();
+    config.providers.forEach((p, i) => {
+      if (providers.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });
+      providers.set(p.id, p);
+      const seen = new Set<string>();
+      p.accounts.forEach((a, j) => {
+        if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'id'], message: `duplicate account id "${a.id}"` });
+        seen.add(a.id);
+        if (p.type === 'openai' && !a.apiKey) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'apiKey'], message: 'required for an "openai" provider' });
+      });
+    });
+    const names = new Set<string>();
+    config.models.forEach((m, i) => {
+      for (const [k, name] of [m.name, ...(m.aliases ?? [])].entries()) {
+        const path = k === 0 ? ['models', i, 'name'] : ['models', i, 'aliases', k - 1];
+        if (names.has(name)) ctx.addIssue({ code: 'custom', path, message: `model name "${name}" is used twice` });
+        names.add(name);
+      }
+      m.targets.forEach((t, j) => {
+        const p = providers.get(t.provider);
+        if (!p) {
+          ctx.addIssue({ code: 'custom', path: ['models', i, 'targets', j, 'provider'], message: `no provider with id "${t.provider}"` });
+          return;
+        }
+        t.accounts?.forEach((a, k) => {
+          if (!p.accounts.some((acc) => acc.id === a)) {
+            ctx.addIssue({ code: 'custom', path: ['models', i, 'targets', j, 'accounts', k], message: `provider "${p.id}" has no account "${a}"` });
+          }
+        });
+      });
+    });
+  });
+
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;

@@ -1,0 +1,35 @@
+import type { CredentialRef } from '../config/schema';
+
+/** Where provider secrets come from. Implementations cache; `refresh` drops a cached value (after an upstream 401). */
+export interface Credentials {
+  resolve(ref: CredentialRef): Promise<string>;
+  refresh(ref: CredentialRef): void;
+}
+
+export class CredentialError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CredentialError';
+  }
+}
+
+export function describeRef(ref: CredentialRef): string {
+  if ('env' in ref) return `environment variable ${ref.env}`;
+  if ('secret' in ref) return `secret ${ref.secret}${ref.field ? ` (field ${ref.field})` : ''}`;
+  return `file ${ref.file}${ref.field ? ` (field ${ref.field})` : ''}`;
+}
+
+/** Picks `field` out of a JSON secret or file, or returns the text itself. */
+export function pickField(text: string, ref: CredentialRef): string {
+  const field = 'field' in ref ? ref.field : undefined;
+  if (!field) return text.trim();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CredentialError(`${describeRef(ref)} is not JSON, so it has no field "${field}"`);
+  }
+  const value = (parsed as Record<string, unknown> | null)?.[field];
+  if (typeof value !== 'string' || !value) throw new CredentialError(`${describeRef(ref)} has no string field "${field}"`);
+  return value;
+}

@@ -1,0 +1,114 @@
+import { KeyAuthenticator } from './access/authenticate';
+import type { GatewayConfig } from './config/schema';
+import type { Credentials } from './credentials/credentials';
+import { json } from './http/body';
+import { GatewayError, asGatewayError } from './http/errors';
+import { openAIErrorResponse } from './http/openai-error';
+import { isStreamBody, type GatewayRequest, type GatewayResponse } from './http/types';
+import { silentLogger, type GatewayLogger } from './observe/logger';
+import { newContext, type RequestContext } from './pipeline/context';
+import type { ProxyDeps } from './pipeline/deps';
+import { finishRequest } from './pipeline/finish';
+import { Catalog } from './routing/catalog';
+import type { KeyStore } from './store/keys';
+import { chatCompletions } from './surfaces/openai-chat/handler';
+import { listModels } from './surfaces/models';
+import { createUpstreamClient, type UpstreamClient } from './upstream/http';
+import type { UsageSink } from './usage/record';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  keys: KeyStore;
+  usage: UsageSink;
+  credentials: Credentials;
+  upstream?: UpstreamClient;
+  logger?: GatewayLogger;
+  /** Epoch ms. */
+  now?: () => number;
+}
+
+export interface Gateway {
+  handle(req: GatewayRequest): Promise<GatewayResponse>;
+  /** Waits for work that outlives responses (usage writes). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Handler = (req: GatewayRequest, ctx: RequestContext, finish: () => void) => Promise<GatewayResponse>;
+
+/**
+ * The gateway pipeline, independent of how requests arrive (Lambda, node:http, tests).
+ *
+ * @example
+ * const gateway = createGateway({ config, keys, usage, credentials });
+ * const res = await gateway.handle(request);
+ */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? silentLogger;
+  const proxy: ProxyDeps = {
+    config: deps.config,
+    catalog: new Catalog(deps.config),
+    auth: new KeyAuthenticator(deps.keys, { ttlMs: deps.config.keyCache.ttlSeconds * 1000, now }),
+    credentials: deps.credentials,
+    upstream: deps.upstream ?? createUpstreamClient(),
+    usage: deps.usage,
+    logger,
+    now,
+  };
+
+  const routes: Record<string, Record<string, Handler>> = {
+    '/v1/chat/completions': { POST: (req, ctx, finish) => chatCompletions(req, ctx, proxy, finish) },
+    '/v1/models': { GET: (req) => listModels(req, proxy) },
+    '/': { GET: health, HEAD: health },
+    '/health': { GET: health, HEAD: health },
+  };
+
+  function findRoute(path: string): Record<string, Handler> | undefined {
+    const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    // Clients configured with a base URL without /v1 send `/chat/completions`.
+    return routes[trimmed] ?? routes[`/v1${trimmed}`];
+  }
+
+  return {
+    async handle(req) {
+      const ctx = newContext(req.requestId, 'openai', new Date(now()));
+      let streaming = false;
+      const finish = () => finishRequest(ctx, proxy);
+      try {
+        const route = findRoute(req.path);
+        if (!route) throw new GatewayError('not_found', `Unknown request URL: ${req.method} ${req.path}.`, { code: 'unknown_url' });
+        const handler = route[req.method];
+        if (!handler) {
+          const allow = Object.keys(route).join(', ');
+          throw new GatewayError('method_not_allowed', `Method ${req.method} is not allowed on ${req.path}; use ${allow}.`, { headers: { allow }, code: 'method_not_allowed' });
+        }
+        const res = await handler(req, ctx, finish);
+        streaming = isStreamBody(res.body);
+        ctx.status ??= res.status;
+        res.headers['x-request-id'] = req.requestId;
+        return res;
+      } catch (err) {
+        const error = asGatewayError(err);
+        if (error.kind === 'internal') logger.error('request failed', { requestId: req.requestId, error: err as Error });
+        ctx.status = error.status;
+        ctx.errorCode = error.code;
+        const res = openAIErrorResponse(error);
+        res.headers['x-request-id'] = req.requestId;
+        return res;
+      } finally {
+        // A stream closes its own books when it ends.
+        if (!streaming) finish();
+      }
+    },
+    drain: () => deps.usage.drain(),
+    async close() {
+      await deps.usage.drain();
+      await proxy.upstream.close();
+    },
+  };
+}
+
+async function health(): Promise<GatewayResponse> {
+  return json(200, { ok: true });
+}

@@ -1,0 +1,68 @@
+/** The error classes a client can be told about; each surface maps them to its own error body. */
+export type ErrorKind =
+  | 'invalid_request'
+  | 'authentication'
+  | 'permission'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'request_too_large'
+  | 'rate_limit'
+  | 'upstream_error'
+  | 'upstream_unavailable'
+  | 'upstream_timeout'
+  | 'overloaded'
+  | 'internal';
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid_request: 400,
+  authentication: 401,
+  permission: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  request_too_large: 413,
+  rate_limit: 429,
+  upstream_error: 502,
+  upstream_unavailable: 502,
+  upstream_timeout: 504,
+  overloaded: 503,
+  internal: 500,
+};
+
+export interface GatewayErrorOptions {
+  /** The request field at fault, e.g. `messages[0].role`. */
+  param?: string;
+  /** A machine-readable code, e.g. `invalid_api_key`, `model_not_found`. */
+  code?: string;
+  /** Overrides the kind's usual status (an upstream 4xx keeps its own). */
+  status?: number;
+  /** Headers to send with the error (retry-after, allow). */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** The one error type of the gateway: thrown anywhere, turned into a response once, by the surface. */
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly param: string | undefined;
+  readonly code: string | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    options: GatewayErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.status = options.status ?? STATUS[kind];
+    this.param = options.param;
+    this.code = options.code;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** Anything thrown, as a GatewayError; unknown errors become a 500 that reveals nothing. */
+export function asGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError('internal', 'The gateway failed to handle this request.', { cause: err });
+}

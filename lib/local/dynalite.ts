@@ -1,0 +1,30 @@
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import dynalite from 'dynalite';
+
+export interface EmbeddedDynamo {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts dynalite in this process on a free loopback port. With `path`, data is kept on disk
+ * (LevelDB) across restarts; without, it lives in memory (tests).
+ */
+export async function startDynalite(options: { path?: string; port?: number } = {}): Promise<EmbeddedDynamo> {
+  if (options.path) mkdirSync(options.path, { recursive: true });
+  const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

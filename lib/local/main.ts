@@ -1,0 +1,64 @@
+import { join, resolve } from 'node:path';
+import { ConfigError, loadLocalConfig } from '../config/load';
+import { createLogger } from '../observe/logger';
+import { localAdminToken } from './admin-token';
+import { startLocalGateway, type LocalGatewayOptions } from './start';
+
+// Local runs happen on Node 20 too; the SDK's warning about its future Node 22 floor is noise there.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** `npm start`: the gateway on http://127.0.0.1:8787 with everything it needs in-process. */
+async function main(env: NodeJS.ProcessEnv): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadLocalConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`aigw: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const dataDir = resolve(env.GATEWAY_DATA_DIR || '.data');
+  const admin = localAdminToken(env, dataDir);
+  const endpoint = env.DYNAMODB_ENDPOINT;
+  const store: LocalGatewayOptions['store'] = !endpoint ? { embedded: join(dataDir, 'dynamodb') } : endpoint === 'aws' ? { aws: true } : { endpoint };
+  const logger = createLogger();
+  const local = await startLocalGateway({
+    config: loaded.config,
+    adminToken: admin.token,
+    port: Number(env.PORT || 8787),
+    host: env.HOST || '127.0.0.1',
+    store,
+    ...(env.GATEWAY_TABLE_NAME ? { tableName: env.GATEWAY_TABLE_NAME } : {}),
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    logger,
+  });
+  const { config } = loaded;
+  process.stdout.write(
+    [
+      `aigw listening on ${local.url}`,
+      `  config: ${loaded.source} (${config.providers.length} provider(s); models: ${config.models.map((m) => m.name).join(', ')})`,
+      `  store:  ${local.storeDescription}`,
+      `  admin:  ${local.url}/admin/ (token from ${admin.source})`,
+      `Create a key:  npx aigw keys create --name me`,
+      `Then call it:  curl ${local.url}/v1/chat/completions -H "Authorization: Bearer <key>" -H 'content-type: application/json' \\`,
+      `                 -d '{"model":"${config.models[0]!.name}","messages":[{"role":"user","content":"Hello"}]}'`,
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await local.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main(process.env).catch((err: unknown) => {
+  process.stderr.write(`aigw: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import { createAdminApi } from '../admin/api';
+import type { GatewayConfig } from '../config/schema';
+import type { Credentials } from '../credentials/credentials';
+import { LocalCredentials } from '../credentials/local';
+import { createGateway, type Gateway } from '../gateway';
+import type { GatewayLogger } from '../observe/logger';
+import { silentLogger } from '../observe/logger';
+import { ensureTable } from '../store/create-table';
+import { createTableRef, type TableRef } from '../store/dynamo';
+import { DynamoKeyStore } from '../store/keys';
+import { DynamoUsageSink } from '../store/usage';
+import { startDynalite, type EmbeddedDynamo } from './dynalite';
+import { createLocalServer } from './server';
+
+export interface LocalGatewayOptions {
+  config: GatewayConfig;
+  adminToken: string;
+  port?: number;
+  host?: string;
+  /**
+   * Where the table lives: `{ embedded: dir }` starts dynalite in this process (data kept in
+   * `dir`, or in memory when `dir` is undefined); `{ endpoint }` uses a running DynamoDB-compatible
+   * endpoint (shared by several gateways), `{ aws: true }` the real table in the account.
+   */
+  store: { embedded: string | undefined } | { endpoint: string } | { aws: true };
+  tableName?: string;
+  region?: string;
+  credentials?: Credentials;
+  logger?: GatewayLogger;
+}
+
+export interface LocalGateway {
+  url: string;
+  port: number;
+  gateway: Gateway;
+  table: TableRef;
+  storeDescription: string;
+  close(): Promise<void>;
+}
+
+/** The whole gateway on node:http, as `npm start` runs it and as the integration tests use it. */
+export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  const tableName = options.tableName ?? 'aigw';
+  let dynamo: EmbeddedDynamo | undefined;
+  let table: TableRef;
+  let storeDescription: string;
+  if ('embedded' in options.store) {
+    dynamo = await startDynalite(options.store.embedded ? { path: options.store.embedded } : {});
+    table = createTableRef({ tableName, endpoint: dynamo.endpoint });
+    storeDescription = options.store.embedded ? `embedded dynalite, data in ${options.store.embedded}` : 'embedded dynalite, in memory';
+  } else if ('endpoint' in options.store) {
+    table = createTableRef({ tableName, endpoint: options.store.endpoint, ...(options.region ? { region: options.region } : {}) });
+    storeDescription = `DynamoDB endpoint ${options.store.endpoint}, table ${tableName}`;
+  } else {
+    table = createTableRef({ tableName, ...(options.region ? { region: options.region } : {}) });
+    storeDescription = `DynamoDB table ${tableName} in AWS`;
+  }
+  if (!('aws' in options.store)) await ensureTable(table);
+
+  const logger = options.logger ?? silentLogger;
+  const keys = new DynamoKeyStore(table);
+  const usage = new DynamoUsageSink(table, {
+    retentionDays: options.config.usage.retentionDays,
+    onError: (err, lost) => logger.error('usage records could not be written', { lost, error: err as Error }),
+  });
+  const gateway = createGateway({ config: options.config, keys, usage, credentials: options.credentials ?? new LocalCredentials(), logger });
+  const admin = createAdminApi({ keys, token: options.adminToken });
+  const server = createLocalServer({ gateway, admin });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    gateway,
+    table,
+    storeDescription,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Streams still open get a moment to end, then are cut.
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      });
+      await gateway.close();
+      table.client.destroy();
+      await dynamo?.close();
+    },
+  };
+}

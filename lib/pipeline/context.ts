@@ -1,0 +1,31 @@
+import type { TokenUsage } from '../usage/tokens';
+import type { UsageRecord } from '../usage/record';
+
+/** What the pipeline learns about one request as it goes; the usage record and access log are made from it. */
+export interface RequestContext {
+  requestId: string;
+  startedAt: Date;
+  /** performance.now() at arrival, for durations. */
+  startPerf: number;
+  surface: string;
+  /**
+   * Set by model calls once the key is known: only those leave usage records (a flood of
+   * unauthenticated requests must not turn into table writes).
+   */
+  keyId?: string;
+  model?: string;
+  stream: boolean;
+  provider?: string;
+  account?: string;
+  upstreamModel?: string;
+  attempts: number;
+  status?: number;
+  outcome?: UsageRecord['outcome'];
+  errorCode?: string;
+  usage?: TokenUsage;
+  ttftMs?: number;
+}
+
+export function newContext(requestId: string, surface: string, now: Date): RequestContext {
+  return { requestId, startedAt: now, startPerf: performance.now(), surface, stream: false, attempts: 0 };
+}

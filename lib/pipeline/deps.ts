@@ -1,0 +1,20 @@
+import type { KeyAuthenticator } from '../access/authenticate';
+import type { GatewayConfig } from '../config/schema';
+import type { Credentials } from '../credentials/credentials';
+import type { GatewayLogger } from '../observe/logger';
+import type { Catalog } from '../routing/catalog';
+import type { UpstreamClient } from '../upstream/http';
+import type { UsageSink } from '../usage/record';
+
+/** Everything a surface handler needs, built once per gateway. */
+export interface ProxyDeps {
+  config: GatewayConfig;
+  catalog: Catalog;
+  auth: KeyAuthenticator;
+  credentials: Credentials;
+  upstream: UpstreamClient;
+  usage: UsageSink;
+  logger: GatewayLogger;
+  /** Epoch ms. */
+  now: () => number;
+}

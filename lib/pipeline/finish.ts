@@ -1,0 +1,59 @@
+import type { GatewayLogger } from '../observe/logger';
+import type { UsageSink } from '../usage/record';
+import { NO_TOKENS } from '../usage/tokens';
+import type { RequestContext } from './context';
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/**
+ * Closes the books on a request once its response has ended: one usage record (for metered
+ * calls by a known key) and one access log line. Neither waits on I/O.
+ */
+export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; logger: GatewayLogger }): void {
+  const latencyMs = round(performance.now() - ctx.startPerf);
+  const status = ctx.status ?? 500;
+  const outcome = ctx.outcome ?? (status < 400 ? 'ok' : 'error');
+  const tokens = ctx.usage ?? NO_TOKENS;
+  const ttftMs = ctx.ttftMs === undefined ? undefined : round(ctx.ttftMs);
+  if (ctx.keyId) {
+    deps.usage.record({
+      requestId: ctx.requestId,
+      at: ctx.startedAt,
+      keyId: ctx.keyId,
+      surface: ctx.surface,
+      model: ctx.model ?? '',
+      stream: ctx.stream,
+      status,
+      outcome,
+      inputTokens: tokens.input,
+      outputTokens: tokens.output,
+      cacheReadTokens: tokens.cacheRead,
+      cacheWriteTokens: tokens.cacheWrite,
+      reasoningTokens: tokens.reasoning,
+      latencyMs,
+      attempts: ctx.attempts,
+      ...(ctx.provider ? { provider: ctx.provider } : {}),
+      ...(ctx.account ? { account: ctx.account } : {}),
+      ...(ctx.upstreamModel ? { upstreamModel: ctx.upstreamModel } : {}),
+      ...(ctx.errorCode ? { errorCode: ctx.errorCode } : {}),
+      ...(ttftMs !== undefined ? { ttftMs } : {}),
+    });
+  }
+  deps.logger.info('request', {
+    requestId: ctx.requestId,
+    surface: ctx.surface,
+    keyId: ctx.keyId,
+    model: ctx.model,
+    provider: ctx.provider,
+    account: ctx.account,
+    stream: ctx.stream,
+    status,
+    outcome,
+    errorCode: ctx.errorCode,
+    attempts: ctx.attempts,
+    latencyMs,
+    ttftMs,
+    inputTokens: tokens.input,
+    outputTokens: tokens.output,
+  });
+}

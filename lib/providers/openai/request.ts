@@ -1,0 +1,43 @@
+import type { AccountConfig, ProviderConfig } from '../../config/schema';
+import type { UpstreamRequest } from '../../upstream/http';
+
+export interface OpenAIChatCall {
+  provider: ProviderConfig;
+  account: AccountConfig;
+  apiKey: string | undefined;
+  /** The upstream model id. */
+  model: string;
+  /** The client's body, as parsed; unknown fields pass through. */
+  body: Record<string, unknown>;
+  stream: boolean;
+  timeouts: { headersMs: number; idleMs: number };
+  signal?: AbortSignal;
+}
+
+/**
+ * The upstream request for an OpenAI-dialect provider. The body is the client's, with only the
+ * model swapped for the upstream id and, on streams, usage asked for (the gateway meters every stream).
+ */
+export function openAIChatRequest(call: OpenAIChatCall): UpstreamRequest {
+  const body: Record<string, unknown> = { ...call.body, model: call.model };
+  if (call.stream) {
+    const options = call.body.stream_options;
+    body.stream_options = { ...(typeof options === 'object' && options !== null ? options : {}), include_usage: true };
+  }
+  const headers: Record<string, string> = {
+    ...call.account.headers,
+    'content-type': 'application/json',
+    accept: call.stream ? 'text/event-stream' : 'application/json',
+  };
+  if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
+  const timeouts = { ...call.timeouts, ...call.provider.timeouts };
+  return {
+    url: `${call.provider.baseUrl.replace(/\/+$/, '')}/chat/completions`,
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    headersTimeoutMs: timeouts.headersMs,
+    idleTimeoutMs: timeouts.idleMs,
+    ...(call.signal ? { signal: call.signal } : {}),
+  };
+}

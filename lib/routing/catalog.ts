@@ -1,0 +1,44 @@
+import type { AccountConfig, GatewayConfig, ModelConfig, ProviderConfig } from '../config/schema';
+
+/** One way to serve a model: a provider, the accounts it may use, and the upstream model id. */
+export interface Target {
+  provider: ProviderConfig;
+  accounts: AccountConfig[];
+  model: string;
+}
+
+export interface CatalogModel {
+  name: string;
+  config: ModelConfig;
+  targets: Target[];
+}
+
+/** The models clients may ask for, by name and alias; built once from the config. */
+export class Catalog {
+  readonly #byName = new Map<string, CatalogModel>();
+  /** Canonical names, in config order (aliases not repeated). */
+  readonly models: CatalogModel[] = [];
+
+  constructor(config: GatewayConfig) {
+    const providers = new Map(config.providers.map((p) => [p.id, p]));
+    for (const m of config.models) {
+      const targets = m.targets.map((t) => {
+        const provider = providers.get(t.provider)!;
+        const accounts = t.accounts ? provider.accounts.filter((a) => t.accounts!.includes(a.id)) : provider.accounts;
+        return { provider, accounts, model: t.model };
+      });
+      const entry: CatalogModel = { name: m.name, config: m, targets };
+      this.models.push(entry);
+      for (const name of [m.name, ...(m.aliases ?? [])]) this.#byName.set(name, entry);
+    }
+  }
+
+  find(name: string): CatalogModel | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** Every name a client may send (names and aliases). */
+  names(): string[] {
+    return [...this.#byName.keys()];
+  }
+}

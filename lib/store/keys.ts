@@ -1,0 +1,160 @@
+import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { ApiKeyRecord } from '../access/api-key';
+import type { TableRef } from './dynamo';
+import { KEY_LIST_PARTITION, TABLE_SHAPE, keyItemKey } from './table';
+
+/** Where gateway keys live. */
+export interface KeyStore {
+  put(record: ApiKeyRecord): Promise<void>;
+  getByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  getById(id: string): Promise<ApiKeyRecord | undefined>;
+  list(): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked; undefined when there is no such key. */
+  revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
+}
+
+type Item = Record<string, AttributeValue>;
+
+function toItem(r: ApiKeyRecord): Item {
+  const item: Item = {
+    ...Object.fromEntries(Object.entries(keyItemKey(r.hash)).map(([k, v]) => [k, { S: v }])),
+    [TABLE_SHAPE.index.partitionKey]: { S: KEY_LIST_PARTITION },
+    [TABLE_SHAPE.index.sortKey]: { S: r.id },
+    id: { S: r.id },
+    hash: { S: r.hash },
+    name: { S: r.name },
+    prefix: { S: r.prefix },
+    // An empty list is legal for a key (it may use no model); DynamoDB has no empty sets, so a JSON list.
+    models: { S: JSON.stringify(r.models) },
+    status: { S: r.status },
+    createdAt: { S: r.createdAt },
+  };
+  if (r.expiresAt) item.expiresAt = { S: r.expiresAt };
+  if (r.revokedAt) item.revokedAt = { S: r.revokedAt };
+  return item;
+}
+
+function fromItem(item: Item): ApiKeyRecord {
+  const s = (name: string) => item[name]?.S;
+  const record: ApiKeyRecord = {
+    id: s('id')!,
+    hash: s('hash')!,
+    name: s('name')!,
+    prefix: s('prefix')!,
+    models: JSON.parse(s('models') ?? '[]') as string[],
+    status: s('status') === 'revoked' ? 'revoked' : 'active',
+    createdAt: s('createdAt')!,
+  };
+  const expiresAt = s('expiresAt');
+  const revokedAt = s('revokedAt');
+  if (expiresAt) record.expiresAt = expiresAt;
+  if (revokedAt) record.revokedAt = revokedAt;
+  return record;
+}
+
+export class DynamoKeyStore implements KeyStore {
+  constructor(readonly table: TableRef) {}
+
+  async put(record: ApiKeyRecord): Promise<void> {
+    await this.table.client.send(
+      new PutItemCommand({ TableName: this.table.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(PK)' }),
+    );
+  }
+
+  async getByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    const key = keyItemKey(hash);
+    const out = await this.table.client.send(
+      new GetItemCommand({ TableName: this.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }),
+    );
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  async getById(id: string): Promise<ApiKeyRecord | undefined> {
+    const { index } = TABLE_SHAPE;
+    const out = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :pk AND #sk = :sk',
+        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+        ExpressionAttributeValues: { ':pk': { S: KEY_LIST_PARTITION }, ':sk': { S: id } },
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? fromItem(item) : undefined;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    const { index } = TABLE_SHAPE;
+    const records: ApiKeyRecord[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': index.partitionKey },
+          ExpressionAttributeValues: { ':pk': { S: KEY_LIST_PARTITION } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) records.push(fromItem(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  async revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined> {
+    const found = await this.getById(id);
+    if (!found) return undefined;
+    if (found.status === 'revoked') return found;
+    const key = keyItemKey(found.hash);
+    try {
+      const out = await this.table.client.send(
+        new UpdateItemCommand({
+          TableName: this.table.tableName,
+          Key: { PK: { S: key.PK }, SK: { S: key.SK } },
+          UpdateExpression: 'SET #status = :revoked, revokedAt = :at',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':revoked': { S: 'revoked' }, ':at': { S: at.toISOString() } },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? fromItem(out.Attributes) : undefined;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+}
+
+/** The same contract in memory: for unit tests of code that uses a KeyStore. */
+export class MemoryKeyStore implements KeyStore {
+  readonly #byHash = new Map<string, ApiKeyRecord>();
+
+  async put(record: ApiKeyRecord): Promise<void> {
+    if (this.#byHash.has(record.hash)) throw new Error('key exists');
+    this.#byHash.set(record.hash, { ...record });
+  }
+  async getByHash(hash: string) {
+    const r = this.#byHash.get(hash);
+    return r && { ...r };
+  }
+  async getById(id: string) {
+    for (const r of this.#byHash.values()) if (r.id === id) return { ...r };
+    return undefined;
+  }
+  async list() {
+    return [...this.#byHash.values()].map((r) => ({ ...r })).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+  async revoke(id: string, at: Date) {
+    for (const r of this.#byHash.values()) {
+      if (r.id !== id) continue;
+      if (r.status !== 'revoked') Object.assign(r, { status: 'revoked', revokedAt: at.toISOString() });
+      return { ...r };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The one DynamoDB table: its shape and every key layout, in one place.
+ * CDK (infra/), the embedded dynalite (lib/local) and the stores all read from here.
+ */
+export const TABLE_SHAPE = {
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  /** A sparse index for listing things of one kind (all keys). */
+  index: { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+  ttlAttribute: 'ttl',
+} as const;
+
+export const keyItemKey = (hash: string) => ({ PK: `KEY#${hash}`, SK: 'KEY' });
+/** All keys share one index partition: listing is an admin action, rare and small. */
+export const KEY_LIST_PARTITION = 'KEYS';
+
+/** Usage events, one partition per key and UTC day, sorted by time. */
+export const usagePartition = (keyId: string, day: string) => `USAGE#${keyId}#${day}`;
+export const usageItemKey = (keyId: string, at: Date, requestId: string) => {
+  const iso = at.toISOString();
+  return { PK: usagePartition(keyId, iso.slice(0, 10)), SK: `${iso}#${requestId}` };
+};

@@ -1,0 +1,116 @@
+import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { UsageRecord, UsageSink } from '../usage/record';
+import type { TableRef } from './dynamo';
+import { TABLE_SHAPE, usageItemKey, usagePartition } from './table';
+
+const BATCH_MAX = 25;
+const MAX_RETRIES = 5;
+
+export function usageItem(u: UsageRecord, retentionDays: number): Record<string, AttributeValue> {
+  const key = usageItemKey(u.keyId, u.at, u.requestId);
+  const n = (v: number) => ({ N: String(v) });
+  const item: Record<string, AttributeValue> = {
+    PK: { S: key.PK },
+    SK: { S: key.SK },
+    requestId: { S: u.requestId },
+    at: { S: u.at.toISOString() },
+    keyId: { S: u.keyId },
+    surface: { S: u.surface },
+    model: { S: u.model },
+    stream: { BOOL: u.stream },
+    status: n(u.status),
+    outcome: { S: u.outcome },
+    inputTokens: n(u.inputTokens),
+    outputTokens: n(u.outputTokens),
+    cacheReadTokens: n(u.cacheReadTokens),
+    cacheWriteTokens: n(u.cacheWriteTokens),
+    reasoningTokens: n(u.reasoningTokens),
+    latencyMs: n(u.latencyMs),
+    attempts: n(u.attempts),
+    [TABLE_SHAPE.ttlAttribute]: n(Math.floor(u.at.getTime() / 1000) + retentionDays * 86_400),
+  };
+  if (u.provider) item.provider = { S: u.provider };
+  if (u.account) item.account = { S: u.account };
+  if (u.upstreamModel) item.upstreamModel = { S: u.upstreamModel };
+  if (u.errorCode) item.errorCode = { S: u.errorCode };
+  if (u.ttftMs !== undefined) item.ttftMs = n(u.ttftMs);
+  return item;
+}
+
+/**
+ * Writes usage records to DynamoDB off the response path: records wait for the next turn of the
+ * event loop (so the response goes out first) and leave in batches of up to 25.
+ */
+export class DynamoUsageSink implements UsageSink {
+  #queue: WriteRequest[] = [];
+  #scheduled = false;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(
+    readonly table: TableRef,
+    readonly options: { retentionDays: number; onError?: (err: unknown, lost: number) => void },
+  ) {}
+
+  record(usage: UsageRecord): void {
+    this.#queue.push({ PutRequest: { Item: usageItem(usage, this.options.retentionDays) } });
+    if (this.#queue.length >= BATCH_MAX) this.#flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  async drain(): Promise<void> {
+    this.#flush();
+    while (this.#pending.size) await Promise.all([...this.#pending]);
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    while (this.#queue.length) {
+      const batch = this.#queue.splice(0, BATCH_MAX);
+      const p = this.#write(batch).finally(() => this.#pending.delete(p));
+      this.#pending.add(p);
+    }
+  }
+
+  async #write(batch: WriteRequest[]): Promise<void> {
+    let left = batch;
+    try {
+      for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+        const out = await this.table.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table.tableName]: left } }));
+        left = out.UnprocessedItems?.[this.table.tableName] ?? [];
+      }
+      if (left.length) this.options.onError?.(new Error('unprocessed after retries'), left.length);
+    } catch (err) {
+      this.options.onError?.(err, left.length);
+    }
+  }
+}
+
+/** A usage item read back, as stored (numbers as numbers). */
+export type StoredUsage = Record<string, string | number | boolean>;
+
+/** Usage items of one key on one UTC day (`YYYY-MM-DD`), oldest first. */
+export async function listUsage(table: TableRef, keyId: string, day: string): Promise<StoredUsage[]> {
+  const items: StoredUsage[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const out = await table.client.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: usagePartition(keyId, day) } },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      const row: StoredUsage = {};
+      for (const [k, v] of Object.entries(item)) row[k] = v.N !== undefined ? Number(v.N) : v.BOOL !== undefined ? v.BOOL : (v.S ?? '');
+      items.push(row);
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}

@@ -1,0 +1,36 @@
+import { createParser } from 'eventsource-parser';
+import type { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
+
+export interface RelayOptions {
+  meter: OpenAIStreamMeter;
+  /** Drop the usage-only chunk: the gateway asked for it, the client did not. */
+  stripUsage: boolean;
+}
+
+/**
+ * Passes an OpenAI SSE stream on as it arrives, reading each event on the side. When nothing
+ * has to be removed the upstream's bytes go out unchanged; otherwise complete events are
+ * re-framed. Upstream failures are thrown to the caller, who ends the stream in-band.
+ */
+export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { meter, stripUsage }: RelayOptions): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder();
+  let out = '';
+  const parser = createParser({
+    onEvent(event) {
+      const kind = meter.observe(event.data);
+      if (stripUsage && kind !== 'usage-only') out += `${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`;
+    },
+    onComment(comment) {
+      // Keep-alive comments keep idle connections open through proxies; pass them on.
+      if (stripUsage) out += `:${comment}\n\n`;
+    },
+  });
+  for await (const chunk of source) {
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    if (!stripUsage) yield chunk;
+    else if (out) {
+      yield Buffer.from(out);
+      out = '';
+    }
+  }
+}

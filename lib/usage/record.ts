@@ -1,0 +1,43 @@
+/** What one request cost and how it went: written once, after its response has ended. */
+export interface UsageRecord {
+  requestId: string;
+  at: Date;
+  keyId: string;
+  /** The surface the client spoke, e.g. `openai-chat`. */
+  surface: string;
+  /** The model name the client asked for. */
+  model: string;
+  provider?: string;
+  account?: string;
+  upstreamModel?: string;
+  stream: boolean;
+  /** The HTTP status the client got. */
+  status: number;
+  /** ok | error (refused or failed before the upstream answered) | upstream_error | aborted (client left) | interrupted (failed mid-stream). */
+  outcome: 'ok' | 'error' | 'upstream_error' | 'aborted' | 'interrupted';
+  errorCode?: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  latencyMs: number;
+  /** Time to the first token (streams) or to the whole answer (non-streams); absent when none came. */
+  ttftMs?: number;
+  /** How many upstream calls it took (more than one after failover). */
+  attempts: number;
+}
+
+/** Where usage records go. `record` never blocks or throws; `drain` waits for everything recorded so far. */
+export interface UsageSink {
+  record(usage: UsageRecord): void;
+  drain(): Promise<void>;
+}
+
+export class MemoryUsageSink implements UsageSink {
+  readonly records: UsageRecord[] = [];
+  record(usage: UsageRecord): void {
+    this.records.push(usage);
+  }
+  async drain(): Promise<void> {}
+}
