@@ -1,0 +1,23 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { GatewayRequest } from '../lib/http/types';
+
+/** Time kept back from Lambda's remaining time so the gateway can still end the stream cleanly. */
+const DEADLINE_MARGIN_MS = 1_500;
+
+/** A Function URL event as the gateway's request. */
+export function requestFromFunctionUrlEvent(event: APIGatewayProxyEventV2, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): GatewayRequest {
+  const headers: Record<string, string | undefined> = {};
+  // Function URLs lower-case header names already; lower-case anyway for events built by hand.
+  for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
+  const raw = event.body ?? '';
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    path: event.rawPath || '/',
+    query: new URLSearchParams(event.rawQueryString ?? ''),
+    headers,
+    body: event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8'),
+    sourceIp: event.requestContext.http.sourceIp,
+    deadline: Date.now() + Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS),
+    requestId: context.awsRequestId,
+  };
+}

@@ -1,0 +1,55 @@
+import { Readable } from 'node:stream';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { parseConfig } from '../lib/config/load';
+import { SecretsManagerCredentials } from '../lib/credentials/secrets-manager';
+import { createGateway, type Gateway } from '../lib/gateway';
+import type { ResponseBody } from '../lib/http/types';
+import { createLogger } from '../lib/observe/logger';
+import { createTableRef } from '../lib/store/dynamo';
+import { DynamoKeyStore } from '../lib/store/keys';
+import { DynamoUsageSink } from '../lib/store/usage';
+import { requestFromFunctionUrlEvent } from './http-event';
+
+const logger = createLogger();
+
+/** Built once per instance, at cold start: config, clients and caches live as long as the instance. */
+export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
+  // The CDK stack bakes the config in at bundle time (env vars are capped at 4 KB).
+  const config = parseConfig(JSON.parse(env.GATEWAY_CONFIG_JSON ?? 'null'), 'the deployed gateway config');
+  const table = createTableRef({ tableName: env.GATEWAY_TABLE_NAME!, ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}) });
+  return createGateway({
+    config,
+    keys: new DynamoKeyStore(table),
+    usage: new DynamoUsageSink(table, {
+      retentionDays: config.usage.retentionDays,
+      onError: (err, lost) => logger.error('usage records could not be written', { lost, error: err as Error }),
+    }),
+    credentials: new SecretsManagerCredentials({ env }),
+    logger,
+  });
+}
+
+function toStream(body: ResponseBody): string | Readable {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Readable.from([body]);
+  return Readable.from(body);
+}
+
+/**
+ * The proxy behind a Function URL in RESPONSE_STREAM mode. middy sends status and headers first,
+ * then pipes the body as it is produced; after the stream has ended, `requestEnd` waits for the
+ * usage writes, so the instance is not frozen with them in flight and the client never waits.
+ */
+export function createProxyHandler(gateway: () => Gateway) {
+  return middy<APIGatewayProxyEventV2, unknown, Error, Context>({
+    streamifyResponse: true,
+    requestEnd: () => gateway().drain(),
+  }).handler(async (event: APIGatewayProxyEventV2, context: Context) => {
+    const res = await gateway().handle(requestFromFunctionUrlEvent(event, context));
+    return { statusCode: res.status, headers: res.headers, body: toStream(res.body) };
+  });
+}
+
+let instance: Gateway | undefined;
+export const handler = createProxyHandler(() => (instance ??= gatewayFromEnvironment(process.env)));
