@@ -1,0 +1,168 @@
+import { createAdminClient } from './admin-client';
+import type { AdminAuth } from './auth';
+import { CliError } from './errors';
+
+interface Seen {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/** A fetch that records what it was asked and answers with one canned response. */
+function fakeFetch(status: number, body: unknown, seen: Seen[] = []): typeof fetch {
+  return async (input, init) => {
+    seen.push({ url: String(input), method: init?.method ?? 'GET', headers: init?.headers as Record<string, string>, body: init?.body as string | undefined });
+    return new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  };
+}
+
+const TOKEN: AdminAuth = { kind: 'token', token: 'admin-secret', source: '--token' };
+
+async function failureOf(promise: Promise<unknown>): Promise<CliError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof CliError) return err;
+    throw err;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('createAdminClient', () => {
+  it('posts a new key with the admin token', async () => {
+    // Prepare
+    const seen: Seen[] = [];
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: fakeFetch(201, { id: 'key_1', key: 'sk-gw-x' }, seen) });
+
+    // Act
+    const created = await admin.createKey({ name: 'alice', models: ['*'] });
+
+    // Assess
+    expect(created).toEqual({ id: 'key_1', key: 'sk-gw-x' });
+    expect(seen).toEqual([
+      {
+        url: 'http://gw:1/admin/keys',
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/json', authorization: 'Bearer admin-secret' },
+        body: '{"name":"alice","models":["*"]}',
+      },
+    ]);
+  });
+
+  it('keeps a path prefix of the gateway URL and escapes the key id', async () => {
+    // Prepare
+    const seen: Seen[] = [];
+    const admin = createAdminClient({ target: { url: 'http://gw:1/stage', auth: TOKEN }, fetch: fakeFetch(200, { id: 'a/b' }, seen) });
+
+    // Act
+    await admin.revokeKey('a/b');
+
+    // Assess
+    expect(seen[0]).toMatchObject({ url: 'http://gw:1/stage/admin/keys/a%2Fb/revoke', method: 'POST', body: undefined });
+  });
+
+  it('signs requests to a Lambda function URL instead of sending a token', async () => {
+    // Prepare
+    const seen: Seen[] = [];
+    const auth: AdminAuth = { kind: 'sigv4', region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } };
+    const admin = createAdminClient({ target: { url: 'https://abc.lambda-url.eu-west-1.on.aws', auth }, fetch: fakeFetch(200, { data: [] }, seen) });
+
+    // Act
+    await admin.listKeys();
+
+    // Assess
+    expect(seen[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/eu-west-1\/lambda\/aws4_request/);
+  });
+
+  it("fails with the server's error message", async () => {
+    // Prepare
+    const body = { error: { message: 'No key with id "key_x".', type: 'invalid_request_error', param: null, code: 'key_not_found' } };
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: fakeFetch(404, body) });
+
+    // Act
+    const err = await failureOf(admin.revokeKey('key_x'));
+
+    // Assess
+    expect(err).toMatchObject({ kind: 'failed', message: 'No key with id "key_x".' });
+  });
+
+  it('says where a refused token came from', async () => {
+    // Prepare
+    const body = { error: { message: 'Admin requests need a token.', type: 'invalid_request_error', param: null, code: 'invalid_admin_token' } };
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: { ...TOKEN, source: '.data/admin-token' } }, fetch: fakeFetch(401, body) });
+
+    // Act
+    const err = await failureOf(admin.listKeys());
+
+    // Assess
+    expect(err.message).toBe('Admin requests need a token.\n(the admin token came from .data/admin-token)');
+  });
+
+  it('shows the status and body of an error that is not the gateway’s', async () => {
+    // Prepare
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: fakeFetch(502, '<html>Bad Gateway</html>') });
+
+    // Act
+    const err = await failureOf(admin.listKeys());
+
+    // Assess
+    expect(err.message).toMatch(/^HTTP 502 .*<html>Bad Gateway<\/html>$/);
+  });
+
+  it('says the gateway is not running when the connection is refused', async () => {
+    // Prepare
+    const refused: typeof fetch = async () => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8787'), { code: 'ECONNREFUSED' }) });
+    };
+    const admin = createAdminClient({ target: { url: 'http://127.0.0.1:8787', auth: TOKEN }, fetch: refused });
+
+    // Act
+    const err = await failureOf(admin.listKeys());
+
+    // Assess
+    expect(err.message).toMatch(/^the gateway isn't running at http:\/\/127\.0\.0\.1:8787 \(connection refused\)\. Start it with `npm start`/);
+  });
+
+  it('finds the refusal inside the AggregateError of a host with several addresses', async () => {
+    // Prepare
+    const errors = [Object.assign(new Error('a'), { code: 'ECONNREFUSED' }), Object.assign(new Error('b'), { code: 'ECONNREFUSED' })];
+    const refused: typeof fetch = async () => {
+      throw new TypeError('fetch failed', { cause: new AggregateError(errors) });
+    };
+    const admin = createAdminClient({ target: { url: 'http://localhost:8787', auth: TOKEN }, fetch: refused });
+
+    // Act
+    const err = await failureOf(admin.listKeys());
+
+    // Assess
+    expect(err.message).toMatch(/isn't running at http:\/\/localhost:8787/);
+  });
+
+  it('points a remote URL that cannot be found at the URL rather than at `npm start`', async () => {
+    // Prepare
+    const notFound: typeof fetch = async () => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND gw.example'), { code: 'ENOTFOUND' }) });
+    };
+    const admin = createAdminClient({ target: { url: 'https://gw.example', auth: TOKEN }, fetch: notFound });
+
+    // Act
+    const err = await failureOf(admin.listKeys());
+
+    // Assess
+    expect(err.message).toBe('cannot reach the gateway at https://gw.example (host not found). Check the URL (--url or GATEWAY_URL) and your network.');
+  });
+
+  it('gives up when the gateway does not answer in time', async () => {
+    // Prepare
+    const silent: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: silent, timeoutMs: 20 });
+
+    // Act
+    const err = await failureOf(admin.listKeys());
+
+    // Assess
+    expect(err.message).toBe('the gateway at http://gw:1 did not answer within 0.02 s');
+  });
+});

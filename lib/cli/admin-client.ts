@@ -1,0 +1,143 @@
+import type { ApiKeyInfo } from '../access/api-key';
+import type { Target } from './auth';
+import { CliError } from './errors';
+import { defaultAwsCredentials, signLambdaUrlRequest } from './sigv4';
+
+/** What `POST /admin/keys` answers: the key's info and, this once, the key itself. */
+export type CreatedKey = ApiKeyInfo & { key: string };
+
+export interface NewKey {
+  name: string;
+  models: string[];
+  expiresAt?: string;
+}
+
+export interface AdminClientOptions {
+  target: Target;
+  fetch?: typeof fetch;
+  /** Gives up on a request after this long (a cold Lambda start takes a few seconds). */
+  timeoutMs?: number;
+}
+
+const DEFAULTS = { timeoutMs: 30_000 } as const;
+
+/**
+ * The admin API (`lib/admin/api.ts`) over HTTP. Every failure becomes a CliError whose message
+ * can be shown as it is: the server's own error message, or what to do when nothing answers.
+ *
+ * @example
+ * const admin = createAdminClient({ target: { url: 'http://127.0.0.1:8787', auth: { kind: 'token', token, source: '--token' } } });
+ * const { key } = await admin.createKey({ name: 'alice', models: ['*'] });
+ */
+export function createAdminClient(options: AdminClientOptions) {
+  const { target } = options;
+  const fetchImpl = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+
+  async function headersFor(method: string, url: URL, body: string | undefined): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const { auth } = target;
+    if (auth.kind === 'token') headers.authorization = `Bearer ${auth.token}`;
+    if (auth.kind === 'sigv4') {
+      const credentials = auth.credentials ?? (await defaultAwsCredentials());
+      return signLambdaUrlRequest({ method, url, headers, ...(body !== undefined ? { body } : {}) }, { region: auth.region, credentials });
+    }
+    return headers;
+  }
+
+  async function send<T>(method: string, path: string, payload?: unknown): Promise<T> {
+    const url = new URL(target.url + path);
+    const body = payload === undefined ? undefined : JSON.stringify(payload);
+    let headers: Record<string, string>;
+    try {
+      headers = await headersFor(method, url, body);
+    } catch (err) {
+      throw new CliError(
+        'failed',
+        `cannot sign the request for ${target.url} with AWS credentials: ${(err as Error).message}. ` +
+          'Configure AWS credentials (AWS_PROFILE, `aws sso login`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or pass --token.',
+        { cause: err },
+      );
+    }
+    let response: Response;
+    try {
+      response = await fetchImpl(url, { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw unreachable(err, target.url, timeoutMs);
+    }
+    const text = await response.text();
+    if (!response.ok) throw refused(response, text, target);
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new CliError('failed', `the gateway at ${target.url} answered ${response.status} with something that is not JSON: ${excerpt(text)}`, { cause: err });
+    }
+  }
+
+  return {
+    createKey(key: NewKey): Promise<CreatedKey> {
+      return send('POST', '/admin/keys', key);
+    },
+    async listKeys(): Promise<ApiKeyInfo[]> {
+      return (await send<{ data: ApiKeyInfo[] }>('GET', '/admin/keys')).data;
+    },
+    revokeKey(id: string): Promise<ApiKeyInfo> {
+      return send('POST', `/admin/keys/${encodeURIComponent(id)}/revoke`);
+    },
+  };
+}
+
+export type AdminClient = ReturnType<typeof createAdminClient>;
+
+/** The network error's code, looking inside fetch's `cause` (and an AggregateError's errors). */
+function networkCode(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
+  return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? (err as { code?: string }).code;
+}
+
+const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)$/;
+const DESCRIBED: Record<string, string> = { ENOTFOUND: 'host not found', EAI_AGAIN: 'host lookup failed', ECONNRESET: 'connection reset', ETIMEDOUT: 'connection timed out' };
+
+function unreachable(err: unknown, url: string, timeoutMs: number): CliError {
+  const name = (err as Error).name;
+  if (name === 'TimeoutError') return new CliError('failed', `the gateway at ${url} did not answer within ${timeoutMs / 1000} s`, { cause: err });
+  // `npm start` only helps when the gateway is meant to run on this machine.
+  const hint = LOCAL_HOSTS.test(new URL(url).hostname)
+    ? 'Start it with `npm start`, or point --url (or GATEWAY_URL) at a running gateway.'
+    : 'Check the URL (--url or GATEWAY_URL) and your network.';
+  const code = networkCode(err);
+  if (code === 'ECONNREFUSED') return new CliError('failed', `the gateway isn't running at ${url} (connection refused). ${hint}`, { cause: err });
+  const detail = (code && DESCRIBED[code]) ?? code ?? ((err as { cause?: Error }).cause?.message || (err as Error).message);
+  return new CliError('failed', `cannot reach the gateway at ${url} (${detail}). ${hint}`, { cause: err });
+}
+
+function refused(response: Response, text: string, target: Target): CliError {
+  const message = errorMessageOf(text) ?? `HTTP ${response.status} ${response.statusText}${text.trim() ? `: ${excerpt(text)}` : ''}`;
+  return new CliError('failed', `${message}${hintFor(response.status, target)}`);
+}
+
+/** The message of an OpenAI-shaped error body (`{"error":{"message",…}}`), or of AWS's `{"Message"}`. */
+function errorMessageOf(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown }; Message?: unknown; message?: unknown };
+    const message = body.error?.message ?? body.Message ?? body.message;
+    return typeof message === 'string' && message ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hintFor(status: number, { auth }: Target): string {
+  if (status === 401 && auth.kind === 'token') return `\n(the admin token came from ${auth.source})`;
+  if (status === 401 && auth.kind === 'none') {
+    return '\n(no admin token found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw where `npm start` wrote .data/admin-token)';
+  }
+  if (status === 403 && auth.kind === 'sigv4') return '\n(AWS refused the signed request: your AWS credentials need lambda:InvokeFunctionUrl on the admin function)';
+  return '';
+}
+
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}

@@ -1,0 +1,153 @@
+import { parseCommandLine, splitModels } from './args';
+import { CliError } from './errors';
+
+const NOW = new Date('2026-01-01T00:00:00Z');
+
+function usageErrorOf(argv: string[]): CliError {
+  try {
+    parseCommandLine(argv, NOW);
+  } catch (err) {
+    if (err instanceof CliError) return err;
+    throw err;
+  }
+  throw new Error(`expected ${JSON.stringify(argv)} to be refused`);
+}
+
+describe('parseCommandLine', () => {
+  it('reads keys create with its name, model patterns and expiry', () => {
+    // Act
+    const parsed = parseCommandLine(['keys', 'create', '--name', 'alice', '--models', 'gpt-4o*, claude-*', '--expires', '2027-01-01T00:00:00Z'], NOW);
+
+    // Assess
+    expect(parsed).toEqual({
+      command: { kind: 'keys-create', name: 'alice', models: ['gpt-4o*', 'claude-*'], expiresAt: '2027-01-01T00:00:00Z', json: false },
+      global: {},
+    });
+  });
+
+  it('lets a key use every model when --models is absent', () => {
+    // Act
+    const { command } = parseCommandLine(['keys', 'create', '--name', 'bob']);
+
+    // Assess
+    expect(command).toEqual({ kind: 'keys-create', name: 'bob', models: ['*'], json: false });
+  });
+
+  it('reads a bare date as midnight UTC', () => {
+    // Act
+    const { command } = parseCommandLine(['keys', 'create', '--name', 'bob', '--expires', '2027-01-01'], NOW);
+
+    // Assess
+    expect(command).toMatchObject({ expiresAt: '2027-01-01T00:00:00Z' });
+  });
+
+  it('accepts global options before or after the command words', () => {
+    // Act
+    const before = parseCommandLine(['--url', 'http://gw:1', '--token', 't', 'keys', 'list', '--json']);
+    const after = parseCommandLine(['keys', 'list', '--json', '--url', 'http://gw:1', '--token=t']);
+
+    // Assess
+    expect(before).toEqual({ command: { kind: 'keys-list', json: true }, global: { url: 'http://gw:1', token: 't' } });
+    expect(after).toEqual(before);
+  });
+
+  it('reads keys revoke with the id of the key', () => {
+    // Act
+    const { command } = parseCommandLine(['keys', 'revoke', 'key_123', '--json']);
+
+    // Assess
+    expect(command).toEqual({ kind: 'keys-revoke', id: 'key_123', json: true });
+  });
+
+  it('reads config check with and without a file', () => {
+    // Act
+    const withFile = parseCommandLine(['config', 'check', 'my.json']).command;
+    const without = parseCommandLine(['config', 'check']).command;
+
+    // Assess
+    expect(withFile).toEqual({ kind: 'config-check', file: 'my.json' });
+    expect(without).toEqual({ kind: 'config-check' });
+  });
+
+  it.each([
+    [['--help'], 'main'],
+    [['-h'], 'main'],
+    [['help'], 'main'],
+    [['keys', '--help'], 'keys'],
+    [['keys', 'create', '--help'], 'keys'],
+    [['help', 'config'], 'config'],
+    [['config', 'check', '-h'], 'config'],
+  ])('asks for help on %j about %s', (argv, topic) => {
+    // Act
+    const { command } = parseCommandLine(argv);
+
+    // Assess
+    expect(command).toEqual({ kind: 'help', topic });
+  });
+
+  it.each([
+    [[], 'missing command', 'main', true],
+    [['frob'], 'unknown command: frob', 'main', true],
+    [['keys'], 'keys needs a subcommand', 'keys', true],
+    [['keys', 'delete'], 'unknown command: keys delete', 'keys', true],
+    [['keys', 'create'], 'keys create needs --name NAME', 'keys', false],
+    [['keys', 'create', '--name', '  '], 'keys create needs --name NAME', 'keys', false],
+    [['keys', 'create', '--name'], '--name needs a value', 'keys', false],
+    [['keys', 'list', '--json=yes'], '--json takes no value', 'keys', false],
+    [['keys', 'list', '--bogus'], 'unknown option --bogus', 'keys', false],
+    [['keys', 'list', '--models', 'x'], 'keys list does not take --models', 'keys', false],
+    [['keys', 'list', 'extra'], 'keys list: unexpected argument "extra"', 'keys', false],
+    [['keys', 'revoke'], 'keys revoke needs the ID of a key (see `aigw keys list`)', 'keys', false],
+    [['keys', 'revoke', 'a', 'b'], 'keys revoke: unexpected argument "b"', 'keys', false],
+    [['config', 'check', '--json'], 'config check does not take --json', 'config', false],
+  ])('refuses %j with "%s"', (argv, message, topic, fullUsage) => {
+    // Act
+    const err = usageErrorOf(argv);
+
+    // Assess
+    expect(err.message).toBe(message);
+    expect(err).toMatchObject({ kind: 'usage', topic, fullUsage, exitCode: 2 });
+  });
+
+  it.each(['tomorrow', '2027-13-01', '2027-02-30', '2027-01-01T00:00:00', '2027-01-01T00:00Z', '2027-01-01 00:00:00Z'])('refuses --expires %s', (expires) => {
+    // Act
+    const err = usageErrorOf(['keys', 'create', '--name', 'a', '--expires', expires]);
+
+    // Assess
+    expect(err.message).toMatch(/^--expires must be an ISO date-time/);
+  });
+
+  it('refuses --expires in the past, which would make a key that never works', () => {
+    // Prepare
+    const now = new Date('2027-06-01T00:00:00Z');
+
+    // Act
+    const act = () => parseCommandLine(['keys', 'create', '--name', 'a', '--expires', '2027-05-31'], now);
+
+    // Assess
+    expect(act).toThrow('--expires 2027-05-31 is in the past');
+  });
+
+  it.each(['2027-01-01T00:00:00Z', '2027-01-01T00:00:00.5+02:00', '2028-02-29T23:59:59-05:00'])('accepts --expires %s as it is', (expires) => {
+    // Act
+    const { command } = parseCommandLine(['keys', 'create', '--name', 'a', '--expires', expires], NOW);
+
+    // Assess
+    expect(command).toMatchObject({ expiresAt: expires });
+  });
+});
+
+describe('splitModels', () => {
+  it.each([
+    [undefined, ['*']],
+    ['gpt-4o*,claude-*', ['gpt-4o*', 'claude-*']],
+    [' a , ,b ', ['a', 'b']],
+    ['', []],
+  ])('splits %j into %j', (text, models) => {
+    // Act
+    const split = splitModels(text);
+
+    // Assess
+    expect(split).toEqual(models);
+  });
+});

@@ -1,0 +1,164 @@
+import { parseArgs } from 'node:util';
+import { CliError, type HelpTopic } from './errors';
+
+/** What the command line asked for. */
+export type Command =
+  | { kind: 'help'; topic: HelpTopic }
+  | { kind: 'keys-create'; name: string; models: string[]; expiresAt?: string; json: boolean }
+  | { kind: 'keys-list'; json: boolean }
+  | { kind: 'keys-revoke'; id: string; json: boolean }
+  | { kind: 'config-check'; file?: string };
+
+/** Options every command accepts; only the ones that reach the gateway use them. */
+export interface GlobalOptions {
+  url?: string;
+  token?: string;
+}
+
+export interface ParsedCommandLine {
+  command: Command;
+  global: GlobalOptions;
+}
+
+// Every option of every command is declared once, so that options may come before or after
+// the command words (`aigw --url X keys list` and `aigw keys list --url X` both work).
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  name: { type: 'string' },
+  models: { type: 'string' },
+  expires: { type: 'string' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+type Values = { [K in OptionName]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+
+const GLOBAL_OPTION_NAMES: readonly OptionName[] = ['url', 'token', 'help'];
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+// The shape the admin API accepts: an ISO date-time with seconds and a zone (Z or ±hh:mm).
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Reads `aigw`'s arguments (without `node` and the script) into a command.
+ * Throws a `usage` CliError, naming the mistake, when they make no sense.
+ *
+ * @example
+ * parseCommandLine(['keys', 'create', '--name', 'alice', '--models', 'gpt-4o*,claude-*']);
+ * // → { command: { kind: 'keys-create', name: 'alice', models: ['gpt-4o*', 'claude-*'], json: false }, global: {} }
+ */
+export function parseCommandLine(argv: readonly string[], now: Date = new Date()): ParsedCommandLine {
+  const { values, positionals } = parseOrExplain(argv);
+  const global: GlobalOptions = {};
+  if (values.url !== undefined) global.url = values.url;
+  if (values.token !== undefined) global.token = values.token;
+  return { command: commandFrom(positionals, values, now), global };
+}
+
+function parseOrExplain(argv: readonly string[]): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    return { values: values as Values, positionals };
+  } catch (err) {
+    throw new CliError('usage', explainParseError(err), { topic: topicOf(argv.filter((a) => !a.startsWith('-'))), cause: err });
+  }
+}
+
+function explainParseError(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string };
+  const option = /'(-[^' ]+)/.exec(message ?? '')?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    return OPTIONS[option.replace(/^-+/, '') as OptionName]?.type === 'boolean' ? `${option} takes no value` : `${option} needs a value`;
+  }
+  return message ?? String(err);
+}
+
+function topicOf(positionals: readonly string[]): HelpTopic {
+  const first = positionals[0] === 'help' ? positionals[1] : positionals[0];
+  return first === 'keys' || first === 'config' ? first : 'main';
+}
+
+function commandFrom(positionals: readonly string[], values: Values, now: Date): Command {
+  const [group, action, ...rest] = positionals;
+  if (group === 'help') return { kind: 'help', topic: topicOf(positionals) };
+  if (values.help) return { kind: 'help', topic: topicOf(positionals) };
+  if (group === undefined) throw new CliError('usage', 'missing command', { fullUsage: true });
+
+  const name = `${group} ${action ?? ''}`.trim();
+  switch (name) {
+    case 'keys create': {
+      accept(values, ['name', 'models', 'expires', 'json'], name, 'keys');
+      noMore(rest, name, 'keys');
+      if (!values.name?.trim()) throw new CliError('usage', 'keys create needs --name NAME', { topic: 'keys' });
+      const command: Command = { kind: 'keys-create', name: values.name.trim(), models: splitModels(values.models), json: values.json === true };
+      if (values.expires !== undefined) command.expiresAt = expiryFrom(values.expires, now);
+      return command;
+    }
+    case 'keys list':
+      accept(values, ['json'], name, 'keys');
+      noMore(rest, name, 'keys');
+      return { kind: 'keys-list', json: values.json === true };
+    case 'keys revoke': {
+      accept(values, ['json'], name, 'keys');
+      const [id, ...extra] = rest;
+      if (!id) throw new CliError('usage', 'keys revoke needs the ID of a key (see `aigw keys list`)', { topic: 'keys' });
+      noMore(extra, name, 'keys');
+      return { kind: 'keys-revoke', id, json: values.json === true };
+    }
+    case 'config check': {
+      accept(values, [], name, 'config');
+      const [file, ...extra] = rest;
+      noMore(extra, name, 'config');
+      return file === undefined ? { kind: 'config-check' } : { kind: 'config-check', file };
+    }
+  }
+  if (group === 'keys' || group === 'config') {
+    throw new CliError('usage', action === undefined ? `${group} needs a subcommand` : `unknown command: ${name}`, { topic: group, fullUsage: true });
+  }
+  throw new CliError('usage', `unknown command: ${group}`, { fullUsage: true });
+}
+
+function accept(values: Values, allowed: readonly OptionName[], command: string, topic: HelpTopic): void {
+  for (const option of Object.keys(values) as OptionName[]) {
+    if (values[option] === undefined || GLOBAL_OPTION_NAMES.includes(option) || allowed.includes(option)) continue;
+    throw new CliError('usage', `${command} does not take --${option}`, { topic });
+  }
+}
+
+function noMore(extra: readonly string[], command: string, topic: HelpTopic): void {
+  if (extra.length) throw new CliError('usage', `${command}: unexpected argument ${JSON.stringify(extra[0])}`, { topic });
+}
+
+/** `'gpt-4o*, claude-*'` → `['gpt-4o*', 'claude-*']`; absent → every model. */
+export function splitModels(text: string | undefined): string[] {
+  if (text === undefined) return ['*'];
+  return text
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+}
+
+/** Checks `--expires` here so a typo is named as the option the user typed, not the API's field. */
+function expiryFrom(text: string, now: Date): string {
+  const value = DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text;
+  if (!isRealDateTime(value)) {
+    throw new CliError('usage', `--expires must be an ISO date-time such as 2027-01-01T00:00:00Z (or a date such as 2027-01-01), not ${JSON.stringify(text)}`, {
+      topic: 'keys',
+    });
+  }
+  // The API would accept it, but a key born expired is always a typo.
+  if (Date.parse(value) <= now.getTime()) throw new CliError('usage', `--expires ${text} is in the past`, { topic: 'keys' });
+  return value;
+}
+
+function isRealDateTime(value: string): boolean {
+  const match = DATE_TIME.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  // Date.UTC rolls 2027-02-30 over into March; a real date survives the round trip.
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}

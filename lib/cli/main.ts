@@ -1,0 +1,66 @@
+import { createAdminClient, type AdminClient } from './admin-client';
+import { parseCommandLine, type Command } from './args';
+import { resolveTarget } from './auth';
+import { checkConfigFile, configFileFor } from './config-check';
+import { CliError, EXIT } from './errors';
+import { formatCreatedKey, formatJson, formatKeyTable, formatRevokedKey } from './format';
+import { usageHint, usageText } from './usage';
+
+/** Everything the CLI touches outside itself, so tests can run it in-process. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+/**
+ * Runs `aigw` with its arguments and resolves to the exit code: 0 done, 1 failed, 2 bad usage.
+ * Never throws for anything a user can cause.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), {
+ *   stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env, cwd: process.cwd(),
+ * });
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const now = io.now ?? (() => new Date());
+  try {
+    const { command, global } = parseCommandLine(argv, now());
+    if (command.kind === 'help') {
+      io.stdout(usageText(command.topic));
+      return EXIT.ok;
+    }
+    if (command.kind === 'config-check') {
+      io.stdout(`${checkConfigFile(configFileFor(command.file, io.env, io.cwd))}\n`);
+      return EXIT.ok;
+    }
+    const admin = createAdminClient({ target: resolveTarget(global, io.env, io.cwd), ...(io.fetch ? { fetch: io.fetch } : {}) });
+    io.stdout(await runKeyCommand(command, admin, now()));
+    return EXIT.ok;
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    io.stderr(`aigw: ${err.message}\n`);
+    if (err.kind === 'usage') io.stderr(err.fullUsage ? `\n${usageText(err.topic)}` : usageHint(err.topic));
+    return err.exitCode;
+  }
+}
+
+async function runKeyCommand(command: Exclude<Command, { kind: 'help' | 'config-check' }>, admin: AdminClient, now: Date): Promise<string> {
+  switch (command.kind) {
+    case 'keys-create': {
+      const created = await admin.createKey({ name: command.name, models: command.models, ...(command.expiresAt ? { expiresAt: command.expiresAt } : {}) });
+      return command.json ? formatJson(created) : formatCreatedKey(created);
+    }
+    case 'keys-list': {
+      const keys = await admin.listKeys();
+      return command.json ? formatJson(keys) : formatKeyTable(keys, now);
+    }
+    case 'keys-revoke': {
+      const revoked = await admin.revokeKey(command.id);
+      return command.json ? formatJson(revoked) : formatRevokedKey(revoked);
+    }
+  }
+}

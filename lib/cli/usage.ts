@@ -1,0 +1,56 @@
+import type { HelpTopic } from './errors';
+
+export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8787';
+
+const GLOBAL_OPTIONS = `Global options:
+  --url URL      the gateway (default: $GATEWAY_URL, else ${DEFAULT_GATEWAY_URL})
+  --token TOKEN  the admin token (default: $GATEWAY_ADMIN_TOKEN, else the file
+                 \${GATEWAY_DATA_DIR:-.data}/admin-token that \`npm start\` writes).
+                 For an AWS Lambda function URL without a token, requests are
+                 signed with your AWS credentials (SigV4).
+  -h, --help     show help`;
+
+const KEYS = `Usage:
+  aigw keys create --name NAME [--models 'gpt-4o*,claude-*'] [--expires 2027-01-01T00:00:00Z] [--json]
+  aigw keys list [--json]
+  aigw keys revoke ID [--json]
+
+  create   makes a key and prints it once; --models takes comma-separated glob
+           patterns (default: '*', every model); --expires takes an ISO date-time
+           (or a date, meaning midnight UTC)
+  list     shows every key (never the key itself, only its prefix)
+  revoke   stops a key from working
+
+  --json   print the admin API's JSON instead of text`;
+
+const CONFIG = `Usage:
+  aigw config check [FILE]
+
+  Validates a gateway config file (default: $GATEWAY_CONFIG, else
+  gateway.config.json) without contacting the gateway.`;
+
+const MAIN = `aigw: manage an AI API gateway.
+
+Usage:
+  aigw keys create --name NAME [--models PATTERNS] [--expires DATE] [--json]
+  aigw keys list [--json]
+  aigw keys revoke ID [--json]
+  aigw config check [FILE]
+
+Run \`aigw keys --help\` or \`aigw config --help\` for details.`;
+
+const TEXT: Record<HelpTopic, string> = {
+  main: `${MAIN}\n\n${GLOBAL_OPTIONS}`,
+  keys: `${KEYS}\n\n${GLOBAL_OPTIONS}`,
+  config: CONFIG,
+};
+
+/** The usage text for a topic, ending in a newline. */
+export function usageText(topic: HelpTopic): string {
+  return `${TEXT[topic]}\n`;
+}
+
+/** The line that points from a usage mistake to the help that explains it. */
+export function usageHint(topic: HelpTopic): string {
+  return `Run \`aigw ${topic === 'main' ? '' : `${topic} `}--help\` for usage.\n`;
+}

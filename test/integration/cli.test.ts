@@ -1,0 +1,246 @@
+/**
+ * Runs the real `aigw` command (node bin/aigw.js, as `npx aigw` would) against the admin API
+ * served over loopback on a dynalite-backed key store.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createAdminApi } from '../../lib/admin/api';
+import { isStreamBody, type GatewayRequest } from '../../lib/http/types';
+import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
+import { ensureTable } from '../../lib/store/create-table';
+import { createTableRef } from '../../lib/store/dynamo';
+import { DynamoKeyStore } from '../../lib/store/keys';
+
+const AIGW = resolve(__dirname, '../../bin/aigw.js');
+const ADMIN_TOKEN = 'test-admin-token';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Serves an admin API the way a door does: node:http in, GatewayRequest through, response out. */
+function serveAdminApi(api: ReturnType<typeof createAdminApi>): Server {
+  let requests = 0;
+  return createServer(async (req: IncomingMessage, res) => {
+    const url = new URL(req.url ?? '/', 'http://loopback');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    const request: GatewayRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      body: req,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      requestId: `test-${++requests}`,
+    };
+    const response = await api.handle(request);
+    res.writeHead(response.status, response.headers);
+    if (isStreamBody(response.body)) for await (const chunk of response.body) res.write(chunk);
+    else res.write(response.body);
+    res.end();
+  });
+}
+
+/** The environment of the test run without anything that would point the CLI elsewhere. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEWAY_') && !name.startsWith('AWS_')));
+  return { ...env, ...extra };
+}
+
+/** Runs aigw as a child process; never throws for a non-zero exit. */
+function aigw(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(process.execPath, [AIGW, ...args], { env: cleanEnv(options.env ?? {}), cwd: options.cwd ?? tmp, timeout: 20_000 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolvePromise({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
+    });
+  });
+}
+
+let dynamo: EmbeddedDynamo;
+let server: Server;
+let gatewayUrl: string;
+let tmp: string;
+/** The env that reaches the test gateway with the right token. */
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'aigw-cli-'));
+  dynamo = await startDynalite();
+  const table = createTableRef({ tableName: 'aigw-cli-test', endpoint: dynamo.endpoint });
+  await ensureTable(table);
+  server = serveAdminApi(createAdminApi({ keys: new DynamoKeyStore(table), token: ADMIN_TOKEN }));
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  env = { GATEWAY_URL: gatewayUrl, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN };
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((done) => server.close(done));
+  await dynamo.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('aigw keys', () => {
+  let created: { id: string; key: string; name: string; prefix: string; models: string[]; status: string; expiresAt?: string };
+  let printedKey: string;
+
+  it('creates a key and prints it once, with the warning to store it', async () => {
+    // Act
+    const run = await aigw(['keys', 'create', '--name', 'alice', '--models', 'gpt-4o*,claude-*'], { env });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    printedKey = /^\s+(sk-gw-\S+)$/m.exec(run.stdout)?.[1] ?? '';
+    expect(printedKey).toMatch(/^sk-gw-[A-Za-z0-9_-]{43}$/);
+    expect(run.stdout).toContain('it will not be shown again');
+    expect(run.stdout).toContain('models:  gpt-4o*,claude-*');
+  });
+
+  it('prints the API object with --json, taking --url and --token as options', async () => {
+    // Act
+    const run = await aigw(['keys', 'create', '--name', 'bob', '--expires', '2030-01-01', '--json', '--url', gatewayUrl, '--token', ADMIN_TOKEN]);
+
+    // Assess
+    expect(run.code).toBe(0);
+    created = JSON.parse(run.stdout);
+    expect(created).toMatchObject({ name: 'bob', models: ['*'], status: 'active', expiresAt: '2030-01-01T00:00:00.000Z' });
+    expect(created.id).toMatch(/^key_/);
+    expect(created.key).toMatch(/^sk-gw-/);
+  });
+
+  it('lists the keys in a table that shows prefixes but never a key', async () => {
+    // Act
+    const run = await aigw(['keys', 'list'], { env });
+
+    // Assess
+    expect(run.code).toBe(0);
+    const [header, ...rows] = run.stdout.trimEnd().split('\n');
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'PREFIX', 'MODELS', 'STATUS', 'CREATED', 'EXPIRES']);
+    const bob = rows.find((r) => r.startsWith(created.id));
+    expect(bob).toBeDefined();
+    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', created.prefix, '*', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z']);
+    expect(rows.some((r) => r.includes('alice') && r.includes('gpt-4o*,claude-*'))).toBe(true);
+    expect(run.stdout).not.toContain(printedKey);
+    expect(run.stdout).not.toContain(created.key);
+  });
+
+  it('lists the keys as the JSON array with --json', async () => {
+    // Act
+    const run = await aigw(['keys', 'list', '--json'], { env });
+
+    // Assess
+    expect(run.code).toBe(0);
+    const keys = JSON.parse(run.stdout) as { id: string; name: string }[];
+    expect(keys.map((k) => k.name).sort()).toEqual(['alice', 'bob']);
+    expect(run.stdout).not.toContain(created.key);
+    expect(run.stdout).not.toContain('"hash"');
+  });
+
+  it('revokes a key, which the list then shows', async () => {
+    // Act
+    const revoke = await aigw(['keys', 'revoke', created.id, '--json'], { env });
+    const list = await aigw(['keys', 'list', '--json'], { env });
+
+    // Assess
+    expect(revoke.code).toBe(0);
+    expect(JSON.parse(revoke.stdout)).toMatchObject({ id: created.id, status: 'revoked' });
+    expect((JSON.parse(list.stdout) as { id: string; status: string }[]).find((k) => k.id === created.id)?.status).toBe('revoked');
+  });
+
+  it("fails with the server's message when the token is wrong", async () => {
+    // Act
+    const run = await aigw(['keys', 'list', '--token', 'wrong'], { env });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('Admin requests need "Authorization: Bearer <admin token>".');
+    expect(run.stderr).toContain('the admin token came from --token');
+  });
+
+  it('says the gateway is not running, and how to start it, when nothing listens at the URL', async () => {
+    // Prepare
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((done) => closed.close(done));
+
+    // Act
+    const run = await aigw(['keys', 'list', '--url', url, '--token', ADMIN_TOKEN]);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`the gateway isn't running at ${url}`);
+    expect(run.stderr).toContain('npm start');
+  });
+
+  it('reads the admin token from the file in GATEWAY_DATA_DIR that the local server writes', async () => {
+    // Prepare
+    const cwd = join(tmp, 'project');
+    mkdirSync(join(cwd, 'state'), { recursive: true });
+    writeFileSync(join(cwd, 'state', 'admin-token'), `${ADMIN_TOKEN}\n`);
+
+    // Act
+    const run = await aigw(['keys', 'list', '--json'], { env: { GATEWAY_URL: gatewayUrl, GATEWAY_DATA_DIR: 'state' }, cwd });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(run.stdout)).toHaveLength(2);
+  });
+});
+
+describe('aigw config check', () => {
+  const config = (targetProvider: string) => ({
+    providers: [{ id: 'openai', type: 'openai', accounts: [{ id: 'main', apiKey: { env: 'OPENAI_API_KEY' } }] }],
+    models: [
+      { name: 'gpt-4o', targets: [{ provider: targetProvider, model: 'gpt-4o' }] },
+      { name: 'gpt-4o-mini', targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
+    ],
+  });
+
+  it('sums up a valid config without a server, finding it through GATEWAY_CONFIG', async () => {
+    // Prepare
+    writeFileSync(join(tmp, 'good.json'), JSON.stringify(config('openai')));
+
+    // Act
+    const run = await aigw(['config', 'check'], { env: { GATEWAY_CONFIG: 'good.json', GATEWAY_URL: 'http://127.0.0.1:9' } });
+
+    // Assess
+    expect(run).toEqual({ code: 0, stdout: 'ok: 1 provider, 2 models\n', stderr: '' });
+  });
+
+  it('names the bad field of an invalid config and exits 1', async () => {
+    // Prepare
+    writeFileSync(join(tmp, 'bad.json'), JSON.stringify(config('nope')));
+
+    // Act
+    const run = await aigw(['config', 'check', join(tmp, 'bad.json')]);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('models[0].targets[0].provider: no provider with id "nope"');
+  });
+});
+
+describe('aigw usage', () => {
+  it('prints usage on stderr and exits 2 for an unknown command', async () => {
+    // Act
+    const run = await aigw(['frobnicate']);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('unknown command: frobnicate');
+    expect(run.stderr).toContain('aigw keys create --name NAME');
+  });
+});
