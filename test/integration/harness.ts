@@ -1,0 +1,95 @@
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import type { GatewayConfigInput } from '../../lib/config/schema';
+import { LocalCredentials } from '../../lib/credentials/local';
+import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+export const UPSTREAM_KEY = 'sk-upstream-test';
+
+export interface Harness {
+  gw: LocalGateway;
+  upstream: FakeOpenAI;
+  /** A second upstream, for failover tests. */
+  backup: FakeOpenAI;
+  key: string;
+  keyId: string;
+  openai(options?: { apiKey?: string; maxRetries?: number }): OpenAI;
+  createKey(body: Record<string, unknown>): Promise<{ id: string; key: string }>;
+  /** Waits for pending usage writes, then reads today's usage items of a key. */
+  usage(keyId?: string): Promise<StoredUsage[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway as `npm start` runs it (node:http, dynalite spoken to through the real DynamoDB
+ * client), in front of fake OpenAI upstreams on loopback.
+ */
+export async function startHarness(options: { config?: (urls: { upstream: string; backup: string }) => GatewayConfigInput; maxBodyBytes?: number } = {}): Promise<Harness> {
+  const upstream = await startFakeOpenAI({ apiKey: UPSTREAM_KEY });
+  const backup = await startFakeOpenAI({ apiKey: UPSTREAM_KEY });
+  const input: GatewayConfigInput = options.config?.({ upstream: upstream.url, backup: backup.url }) ?? {
+    providers: [
+      { id: 'primary', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+      { id: 'backup', type: 'openai-compatible', baseUrl: backup.url, accounts: [{ id: 'b', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+    ],
+    models: [
+      { name: 'gpt-4o-mini', aliases: ['mini'], targets: [{ provider: 'primary', model: 'gpt-4o-mini-2024-07-18' }] },
+      { name: 'gpt-4o', targets: [{ provider: 'primary', model: 'gpt-4o' }, { provider: 'backup', model: 'gpt-4o-backup' }] },
+      { name: 'claude-x', targets: [{ provider: 'backup', model: 'claude-x' }] },
+    ],
+    ...(options.maxBodyBytes ? { limits: { maxBodyBytes: options.maxBodyBytes } } : {}),
+  };
+  const gw = await startLocalGateway({
+    config: parseConfig(input),
+    adminToken: ADMIN_TOKEN,
+    store: { embedded: undefined },
+    credentials: new LocalCredentials({ TEST_UPSTREAM_KEY: UPSTREAM_KEY }),
+  });
+
+  async function createKey(body: Record<string, unknown>) {
+    const res = await fetch(`${gw.url}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id: string; key: string };
+  }
+  const { id: keyId, key } = await createKey({ name: 'tester', models: ['gpt-4o*', 'mini'] });
+
+  return {
+    gw,
+    upstream,
+    backup,
+    key,
+    keyId,
+    createKey,
+    openai: (o = {}) => new OpenAI({ apiKey: o.apiKey ?? key, baseURL: `${gw.url}/v1`, maxRetries: o.maxRetries ?? 0 }),
+    async usage(id = keyId) {
+      await gw.gateway.drain();
+      return listUsage(gw.table, id, new Date().toISOString().slice(0, 10));
+    },
+    async close() {
+      await gw.close();
+      await upstream.close();
+      await backup.close();
+    },
+  };
+}
+
+/** Polls until `check` passes (for effects that land just after a response ends). */
+export async function eventually(check: () => Promise<void> | void, timeoutMs = 3_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

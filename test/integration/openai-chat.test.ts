@@ -1,0 +1,327 @@
+import OpenAI from 'openai';
+import { startHarness, eventually, UPSTREAM_KEY, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(() => {
+  h.upstream.reset();
+  h.backup.reset();
+});
+
+const messages: OpenAI.ChatCompletionMessageParam[] = [
+  { role: 'system', content: 'You are terse.' },
+  { role: 'user', content: 'Say hello' },
+];
+
+describe('non-streaming chat completions', () => {
+  it('returns the upstream answer to the official client and records its usage', async () => {
+    // Prepare
+    h.upstream.reply({ kind: 'text', text: 'Hello there!', usage: { prompt: 12, completion: 3, cached: 4 } });
+
+    // Act
+    const completion = await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages });
+
+    // Assess
+    expect(completion.choices[0]!.message.content).toBe('Hello there!');
+    expect(completion.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 3 });
+    const sent = h.upstream.requests[0]!;
+    expect(sent.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+    expect((sent.body as { model: string }).model).toBe('gpt-4o-mini-2024-07-18');
+    await eventually(async () => {
+      const usage = (await h.usage()).find((u) => u.requestId && u.upstreamModel === 'gpt-4o-mini-2024-07-18' && u.inputTokens === 12);
+      expect(usage).toMatchObject({ model: 'gpt-4o-mini', provider: 'primary', account: 'a', stream: false, status: 200, outcome: 'ok', outputTokens: 3, cacheReadTokens: 4, attempts: 1 });
+      expect(usage!.latencyMs).toBeGreaterThan(0);
+    });
+  });
+
+  it('passes fields it does not know to the upstream untouched', async () => {
+    await h.openai().chat.completions.create({
+      model: 'mini',
+      messages,
+      seed: 7,
+      logit_bias: { '50256': -100 },
+      // A field from a newer API version than the gateway knows.
+      ...({ verbosity: 'low', metadata: { run: 'x' } } as object),
+    });
+
+    expect(h.upstream.requests[0]!.body).toMatchObject({ model: 'gpt-4o-mini-2024-07-18', seed: 7, logit_bias: { '50256': -100 }, verbosity: 'low', metadata: { run: 'x' } });
+  });
+
+  it('accepts the key in x-api-key as well as a bearer token', async () => {
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'x-api-key': h.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages }),
+    });
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('streaming chat completions', () => {
+  it('streams content to `for await` and hides the usage chunk the client did not ask for', async () => {
+    h.upstream.reply({ kind: 'text', text: 'one two three', chunks: ['one', ' two', ' three'], usage: { prompt: 9, completion: 3 } });
+
+    const stream = await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('one two three');
+    expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
+    expect(h.upstream.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    await eventually(async () => {
+      expect((await h.usage()).filter((u) => u.stream === true && u.inputTokens === 9)).toEqual([
+        expect.objectContaining({ outputTokens: 3, outcome: 'ok', status: 200 }),
+      ]);
+    });
+  });
+
+  it('passes the usage chunk on when the client asked for it', async () => {
+    h.upstream.reply({ kind: 'text', text: 'hi', usage: { prompt: 5, completion: 1 } });
+
+    const stream = await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } });
+  });
+
+  it('assembles a final completion with the client stream helper', async () => {
+    h.upstream.reply({ kind: 'text', text: 'All assembled.', usage: { prompt: 4, completion: 2 } });
+
+    const stream = h.openai().chat.completions.stream({ model: 'gpt-4o-mini', messages });
+    const final = await stream.finalChatCompletion();
+
+    expect(final.choices[0]!.message.content).toBe('All assembled.');
+  });
+
+  it('streams parallel tool calls whose arguments arrive in fragments', async () => {
+    h.upstream.reply({
+      kind: 'tool_calls',
+      calls: [
+        { id: 'call_weather', name: 'get_weather', arguments: '{"city":"Paris","unit":"c"}', argumentChunks: ['{"ci', 'ty":"Par', 'is","unit":"c"}'] },
+        { id: 'call_time', name: 'get_time', arguments: '{"tz":"CET"}' },
+      ],
+      usage: { prompt: 30, completion: 20 },
+    });
+    const tools: OpenAI.ChatCompletionTool[] = ['get_weather', 'get_time'].map((name) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: {} } } }));
+
+    const stream = h.openai().chat.completions.stream({ model: 'gpt-4o-mini', messages, tools });
+    const final = await stream.finalChatCompletion();
+
+    const calls = final.choices[0]!.message.tool_calls!;
+    expect(final.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(calls.map((c) => c.type === 'function' && [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual([
+      ['call_weather', 'get_weather', { city: 'Paris', unit: 'c' }],
+      ['call_time', 'get_time', { tz: 'CET' }],
+    ]);
+    expect((h.upstream.requests[0]!.body as { tools: unknown[] }).tools).toHaveLength(2);
+  });
+
+  it('sends the first token on before the upstream has finished', async () => {
+    const chunk = (content: string) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    h.upstream.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [chunk('first'), chunk(' second'), 'data: [DONE]\n\n'], delayMs: 300 });
+
+    const started = performance.now();
+    const stream = await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+    const arrivals: number[] = [];
+    for await (const _ of stream) arrivals.push(performance.now() - started);
+
+    expect(arrivals).toHaveLength(2);
+    expect(arrivals[0]!).toBeLessThan(550);
+    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThan(200);
+  });
+
+  it('ends a stream the upstream breaks off with an error the client raises, and records it', async () => {
+    h.upstream.reply({ kind: 'drop', afterChunks: 2 });
+
+    const stream = await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'drop me' }], stream: true });
+    const received: string[] = [];
+    const consume = async () => {
+      for await (const c of stream) received.push(c.choices[0]?.delta.content ?? '');
+    };
+
+    await expect(consume()).rejects.toThrow(/broke off the stream/);
+    expect(received.length).toBeGreaterThan(0);
+    await eventually(async () => {
+      expect((await h.usage()).some((u) => u.outcome === 'interrupted' && u.errorCode === 'upstream_interrupted')).toBe(true);
+    });
+  });
+
+  it('stops the upstream call and records an aborted request when the client goes away', async () => {
+    h.upstream.reply({ kind: 'hang-after-headers' });
+    const controller = new AbortController();
+    const before = (await h.usage()).length;
+
+    const stream = await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }, { signal: controller.signal });
+    const consume = (async () => {
+      for await (const _ of stream) {
+        // nothing arrives
+      }
+    })();
+    setTimeout(() => controller.abort(), 100);
+
+    // The client may end its loop quietly or raise an abort error; either way it has gone.
+    await consume.catch(() => undefined);
+    await eventually(async () => {
+      const rows = await h.usage();
+      expect(rows.length).toBe(before + 1);
+      expect(rows.some((u) => u.outcome === 'aborted' && u.stream === true)).toBe(true);
+    });
+  });
+});
+
+describe('errors reach the official client typed', () => {
+  it('answers a missing field with 400 naming it', async () => {
+    const err = await h
+      .openai()
+      .chat.completions.create({ model: 'gpt-4o-mini' } as never)
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'messages', type: 'invalid_request_error' });
+  });
+
+  it('answers an ill-typed field with 400 naming its path', async () => {
+    const err = await h
+      .openai()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 42 }] } as never)
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as OpenAI.APIError).param).toBe('messages[0].content');
+    expect(h.upstream.requests).toHaveLength(0);
+  });
+
+  it('answers malformed JSON with 400', async () => {
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key}` }, body: '{"model": "gpt-4o-mini",' });
+
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_json' } });
+  });
+
+  it('answers an unknown key with 401', async () => {
+    const err = await h
+      .openai({ apiKey: 'sk-gw-not-a-real-key' })
+      .chat.completions.create({ model: 'gpt-4o-mini', messages })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(err).toMatchObject({ status: 401, code: 'invalid_api_key' });
+  });
+
+  it('answers a request without a key with 401', async () => {
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
+
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 'missing_api_key' } });
+  });
+
+  it('answers a model the key may not use with 403', async () => {
+    const err = await h
+      .openai()
+      .chat.completions.create({ model: 'claude-x', messages })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(err).toMatchObject({ status: 403, code: 'model_not_allowed', param: 'model' });
+  });
+
+  it('answers an unknown model with 404', async () => {
+    const err = await h
+      .openai()
+      .chat.completions.create({ model: 'gpt-9', messages })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(err).toMatchObject({ status: 404, code: 'model_not_found' });
+  });
+
+  it('answers an unknown path with 404 and a wrong method with 405', async () => {
+    const unknown = await fetch(`${h.gw.url}/v1/nothing-here`, { headers: { authorization: `Bearer ${h.key}` } });
+    const wrongMethod = await fetch(`${h.gw.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${h.key}` } });
+
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'unknown_url' } });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+  });
+
+  it('passes an upstream 429 on with its retry-after', async () => {
+    h.upstream.reply({ kind: 'error', status: 429, headers: { 'retry-after': '7' } });
+
+    const err = await h
+      .openai()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as OpenAI.APIError).headers?.get('retry-after')).toBe('7');
+  });
+
+  it('passes an upstream 400 on in the same shape', async () => {
+    h.upstream.reply({ kind: 'error', status: 400, body: { error: { message: "Invalid 'temperature'", type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' } } });
+
+    const err = await h
+      .openai()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'temperature', code: 'invalid_value', message: expect.stringContaining("Invalid 'temperature'") });
+  });
+
+  it('reports the upstream refusing the gateway credentials as 502, not as the caller’s fault', async () => {
+    h.upstream.reply({ kind: 'error', status: 401 });
+
+    const err = await h
+      .openai()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(err).toMatchObject({ status: 502, code: 'upstream_auth_failed' });
+  });
+});
+
+describe('failover', () => {
+  it('moves to the next target when the first answers 503, before anything reached the client', async () => {
+    h.upstream.reply({ kind: 'error', status: 503 });
+    h.backup.reply({ kind: 'text', text: 'from backup', usage: { prompt: 3, completion: 2 } });
+
+    const completion = await h.openai().chat.completions.create({ model: 'gpt-4o', messages });
+
+    expect(completion.choices[0]!.message.content).toBe('from backup');
+    expect((h.backup.requests[0]!.body as { model: string }).model).toBe('gpt-4o-backup');
+    await eventually(async () => {
+      expect((await h.usage()).some((u) => u.provider === 'backup' && u.attempts === 2 && u.outcome === 'ok')).toBe(true);
+    });
+  });
+
+  it('moves on when a stream’s first target is rate limited', async () => {
+    h.upstream.reply({ kind: 'error', status: 429 });
+    h.backup.reply({ kind: 'text', text: 'streamed from backup' });
+
+    const stream = await h.openai().chat.completions.create({ model: 'gpt-4o', messages, stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+
+    expect(text).toBe('streamed from backup');
+  });
+});
+
+describe('GET /v1/models', () => {
+  it('lists only the models the key may use, in OpenAI’s shape', async () => {
+    const models = [];
+    for await (const m of h.openai().models.list()) models.push(m.id);
+
+    expect(models.sort()).toEqual(['gpt-4o', 'gpt-4o-mini', 'mini']);
+  });
+});
