@@ -21,6 +21,18 @@ const AccountSchema = z.strictObject({
   weight: z.number().int().positive().max(1000).default(1),
   /** Extra headers sent upstream with every request on this account (e.g. OpenAI-Organization). */
   headers: z.record(z.string(), z.string()).optional(),
+  /** This account's endpoint, where accounts of one provider live at different URLs (Azure resources). */
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** AWS region (Bedrock): each account may serve from its own. */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1').optional(),
+  /** Bedrock with static credentials instead of the Lambda role's (the role is used when absent). */
+  awsCredentials: z
+    .strictObject({
+      accessKeyId: CredentialRefSchema,
+      secretAccessKey: CredentialRefSchema,
+      sessionToken: CredentialRefSchema.optional(),
+    })
+    .optional(),
 });
 export type AccountConfig = z.infer<typeof AccountSchema>;
 
@@ -51,7 +63,49 @@ const OpenAICompatibleProviderSchema = z.strictObject({
   baseUrl: HttpUrl,
 });
 
-export const ProviderSchema = z.discriminatedUnion('type', [OpenAIProviderSchema, OpenAICompatibleProviderSchema]);
+const AnthropicProviderSchema = z.strictObject({
+  ...ProviderBase,
+  type: z.literal('anthropic'),
+  baseUrl: HttpUrl.default('https://api.anthropic.com'),
+  /** Sent as anthropic-version when the client sent none. */
+  version: z.string().default('2023-06-01'),
+});
+
+const GeminiProviderSchema = z.strictObject({
+  ...ProviderBase,
+  type: z.literal('gemini'),
+  baseUrl: HttpUrl.default('https://generativelanguage.googleapis.com'),
+});
+
+const BedrockProviderSchema = z.strictObject({
+  ...ProviderBase,
+  type: z.literal('bedrock'),
+  /** The region of accounts that name none. */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1').optional(),
+  /** Overrides https://bedrock-runtime.{region}.amazonaws.com (VPC endpoints, tests). */
+  baseUrl: HttpUrl.optional(),
+});
+
+/**
+ * Azure OpenAI: `baseUrl` is the resource (https://NAME.openai.azure.com); a target's `model` is
+ * the deployment name. With `apiVersion` the classic deployments path is used, without it the
+ * versionless /openai/v1/ path.
+ */
+const AzureOpenAIProviderSchema = z.strictObject({
+  ...ProviderBase,
+  type: z.literal('azure-openai'),
+  baseUrl: HttpUrl.optional(),
+  apiVersion: z.string().min(1).optional(),
+});
+
+export const ProviderSchema = z.discriminatedUnion('type', [
+  OpenAIProviderSchema,
+  OpenAICompatibleProviderSchema,
+  AnthropicProviderSchema,
+  GeminiProviderSchema,
+  BedrockProviderSchema,
+  AzureOpenAIProviderSchema,
+]);
 export type ProviderConfig = z.infer<typeof ProviderSchema>;
 
 const TargetSchema = z.strictObject({
@@ -122,7 +176,10 @@ export const GatewayConfigSchema = z
       p.accounts.forEach((a, j) => {
         if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'id'], message: `duplicate account id "${a.id}"` });
         seen.add(a.id);
-        if (p.type === 'openai' && !a.apiKey) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'apiKey'], message: 'required for an "openai" provider' });
+        const needsKey = p.type === 'openai' || p.type === 'anthropic' || p.type === 'gemini' || p.type === 'azure-openai';
+        if (needsKey && !a.apiKey) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'apiKey'], message: `required for a "${p.type}" provider` });
+        if (p.type === 'bedrock' && !a.region && !p.region) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'region'], message: 'a Bedrock account needs a region (here or on the provider)' });
+        if (p.type === 'azure-openai' && !a.baseUrl && !p.baseUrl) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'baseUrl'], message: 'an Azure OpenAI account needs the resource URL (here or on the provider)' });
       });
     });
     const names = new Set<string>();

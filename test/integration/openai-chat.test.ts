@@ -196,7 +196,7 @@ describe('errors reach the official client typed', () => {
       .catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((err as OpenAI.APIError).param).toBe('messages[0].content');
+    expect((err as InstanceType<typeof OpenAI.APIError>).param).toBe('messages[0].content');
     expect(h.upstream.requests).toHaveLength(0);
   });
 
@@ -263,7 +263,7 @@ describe('errors reach the official client typed', () => {
       .catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((err as OpenAI.APIError).headers?.get('retry-after')).toBe('7');
+    expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
   });
 
   it('passes an upstream 400 on in the same shape', async () => {

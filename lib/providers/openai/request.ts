@@ -32,7 +32,7 @@ export function openAIChatRequest(call: OpenAIChatCall): UpstreamRequest {
   if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
   const timeouts = { ...call.timeouts, ...call.provider.timeouts };
   return {
-    url: `${call.provider.baseUrl.replace(/\/+$/, '')}/chat/completions`,
+    url: `${baseUrlOf(call).replace(/\/+$/, '')}/chat/completions`,
     method: 'POST',
     headers,
     body: JSON.stringify(body),
@@ -40,4 +40,10 @@ export function openAIChatRequest(call: OpenAIChatCall): UpstreamRequest {
     idleTimeoutMs: timeouts.idleMs,
     ...(call.signal ? { signal: call.signal } : {}),
   };
+}
+
+function baseUrlOf({ account, provider }: OpenAIChatCall): string {
+  const url = account.baseUrl ?? ('baseUrl' in provider ? provider.baseUrl : undefined);
+  if (!url) throw new Error(`provider ${provider.id} has no base URL`);
+  return url;
 }

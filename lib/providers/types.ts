@@ -1,0 +1,34 @@
+import type { AccountConfig } from '../config/schema';
+import type { ChatRequest, ChatResponse, StreamEvent } from '../canonical/types';
+import type { GatewayError } from '../http/errors';
+import type { UpstreamRequest } from '../upstream/http';
+
+/** The dialect a provider speaks natively; a surface of the same dialect passes bodies through. */
+export type Dialect = 'openai' | 'anthropic' | 'gemini' | 'bedrock';
+
+/** What an adapter is given to build one upstream call. */
+export interface CallContext {
+  /** The provider's config entry (type-specific fields such as baseUrl, region, apiVersion). */
+  provider: { id: string; type: string } & Record<string, unknown>;
+  account: AccountConfig & Record<string, unknown>;
+  /** The account's resolved secret (API key), when it has one. */
+  apiKey: string | undefined;
+  timeouts: { headersMs: number; idleMs: number };
+  signal?: AbortSignal;
+}
+
+/**
+ * One provider type: pure translation between the canonical form and the provider's wire format,
+ * plus how to address it. No I/O except `buildRequest` signing (which may be async).
+ */
+export interface ProviderAdapter {
+  dialect: Dialect;
+  /** The upstream request for a canonical request (`req.model` is the upstream model id). */
+  buildRequest(req: ChatRequest, call: CallContext): UpstreamRequest | Promise<UpstreamRequest>;
+  /** A whole JSON answer (status 2xx) as the canonical response. */
+  parseResponse(body: unknown, req: ChatRequest): ChatResponse;
+  /** A streamed answer as canonical events; reads the raw body bytes (SSE, event-stream, …). */
+  parseStream(body: AsyncIterable<Uint8Array>, req: ChatRequest): AsyncIterable<StreamEvent>;
+  /** An error answer (status ≥ 400) as the error the client gets (status kept, 529 → 503, 429 keeps retry-after). */
+  parseError(status: number, headers: Record<string, string | string[] | undefined>, text: string, providerId: string): GatewayError;
+}
