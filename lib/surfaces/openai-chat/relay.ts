@@ -22,7 +22,7 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
     },
     onComment(comment) {
       // Keep-alive comments keep idle connections open through proxies; pass them on.
-      if (stripUsage) out += `:${comment}\n\n`;
+      if (stripUsage) out += `: ${comment}\n\n`;
     },
   });
   for await (const chunk of source) {

@@ -1,0 +1,160 @@
+import { Writable } from 'node:stream';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { mintKey } from '../lib/access/api-key';
+import { parseConfig } from '../lib/config/load';
+import { LocalCredentials } from '../lib/credentials/local';
+import { createGateway } from '../lib/gateway';
+import { MemoryKeyStore } from '../lib/store/keys';
+import { MemoryUsageSink } from '../lib/usage/record';
+import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
+import type { RecordedPrelude } from '../test/setup/awslambda';
+import { createProxyHandler } from './proxy';
+
+/** What Lambda's response stream would have sent: the prelude, then each write in order. */
+class RecordingStream extends Writable {
+  prelude?: RecordedPrelude;
+  readonly writes: { text: string; preludeBefore: boolean }[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.writes.push({ text: chunk.toString(), preludeBefore: this.prelude !== undefined });
+    done();
+  }
+  get body() {
+    return this.writes.map((w) => w.text).join('');
+  }
+}
+
+function event(body: object, headers: Record<string, string>): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/v1/chat/completions',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...headers },
+    requestContext: { http: { method: 'POST', path: '/v1/chat/completions', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' }, requestId: 'r' },
+    body: Buffer.from(JSON.stringify(body)).toString('base64'),
+    isBase64Encoded: true,
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+const context = (remainingMs: number) => ({ awsRequestId: 'lambda-req-1', getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
+
+// middy's streamified handler takes (event, responseStream, context) once awslambda has wrapped it.
+type StreamHandler = (event: APIGatewayProxyEventV2, stream: Writable, context: Context) => Promise<void>;
+
+describe('the Lambda proxy handler', () => {
+  let upstream: FakeOpenAI;
+  let slow: FakeOpenAI;
+  let key: string;
+  let usage: MemoryUsageSink;
+  let drained: number;
+  let handler: StreamHandler;
+
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
+    slow = await startFakeOpenAI({ apiKey: 'sk-up', chunkDelayMs: 15 });
+    const keys = new MemoryKeyStore();
+    const minted = mintKey({ name: 't', models: ['*'] }, new Date());
+    key = minted.key;
+    await keys.put(minted.record);
+    usage = new MemoryUsageSink();
+    const config = parseConfig({
+      providers: [
+        { id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] },
+        { id: 'slow', type: 'openai', baseUrl: slow.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] },
+      ],
+      models: [
+        { name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+        { name: 'slow', targets: [{ provider: 'slow', model: 'gpt-4o-mini' }] },
+      ],
+    });
+    const gateway = createGateway({ config, keys, usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+    const drain = gateway.drain;
+    gateway.drain = async () => {
+      drained++;
+      await drain();
+    };
+    handler = createProxyHandler(() => gateway) as unknown as StreamHandler;
+  });
+  afterAll(async () => {
+    await upstream.close();
+    await slow.close();
+  });
+  beforeEach(() => {
+    upstream.reset();
+    usage.records.length = 0;
+    drained = 0;
+  });
+
+  it('sends status and headers before the first chunk, then each event as its own write', async () => {
+    slow.reply({ kind: 'text', text: 'a b c', chunks: ['a', ' b', ' c'] });
+    const stream = new RecordingStream();
+
+    await handler(event({ model: 'slow', stream: true, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${key}` }), stream, context(60_000));
+
+    expect(stream.prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': 'lambda-req-1' } });
+    expect(stream.writes.every((w) => w.preludeBefore)).toBe(true);
+    expect(stream.writes.length).toBeGreaterThanOrEqual(5);
+    const contents = stream.body
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map((e) => JSON.parse(e.slice(6)).choices[0]?.delta?.content ?? '')
+      .join('');
+    expect(contents).toBe('a b c');
+    expect(stream.body.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('waits for the usage write after the stream has ended', async () => {
+    const stream = new RecordingStream();
+
+    await handler(event({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${key}` }), stream, context(60_000));
+
+    expect(stream.writableEnded).toBe(true);
+    expect(drained).toBe(1);
+    expect(usage.records).toEqual([expect.objectContaining({ stream: true, outcome: 'ok', status: 200, keyId: expect.stringMatching(/^key_/) })]);
+  });
+
+  it('answers errors before the first byte with their status and OpenAI body', async () => {
+    const stream = new RecordingStream();
+
+    await handler(event({ model: 'gpt-4o-mini', messages: [] }, { authorization: `Bearer ${key}` }), stream, context(60_000));
+
+    expect(stream.prelude?.statusCode).toBe(400);
+    expect(JSON.parse(stream.body)).toMatchObject({ error: { param: 'messages', type: 'invalid_request_error' } });
+  });
+
+  it('turns an upstream failure after the first byte into an in-band error event and ends the stream', async () => {
+    upstream.reply({ kind: 'drop', afterChunks: 2 });
+    const stream = new RecordingStream();
+
+    await handler(event({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi there' }] }, { authorization: `Bearer ${key}` }), stream, context(60_000));
+
+    expect(stream.prelude?.statusCode).toBe(200);
+    const last = stream.body.trim().split('\n\n').at(-1)!;
+    expect(JSON.parse(last.slice(6))).toMatchObject({ error: { code: 'upstream_interrupted' } });
+    expect(stream.body).not.toContain('[DONE]');
+    expect(usage.records[0]).toMatchObject({ outcome: 'interrupted' });
+  });
+
+  it('ends a stream that would outlive the invocation with a deadline error', async () => {
+    upstream.reply({ kind: 'hang-after-headers' });
+    const stream = new RecordingStream();
+    const started = Date.now();
+
+    // 1.5 s of the remaining time is kept back for ending cleanly, leaving 300 ms for the upstream.
+    await handler(event({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${key}` }), stream, context(1_800));
+
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(stream.body).toContain('"code":"deadline_exceeded"');
+    expect(stream.writableEnded).toBe(true);
+  });
+
+  it('answers 504 when a non-streaming upstream call runs past the deadline', async () => {
+    upstream.reply({ kind: 'hang' });
+    const stream = new RecordingStream();
+
+    await handler(event({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${key}` }), stream, context(1_800));
+
+    expect(stream.prelude?.statusCode).toBe(504);
+    expect(JSON.parse(stream.body)).toMatchObject({ error: { code: 'deadline_exceeded' } });
+  });
+});

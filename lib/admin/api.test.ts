@@ -1,0 +1,86 @@
+import type { GatewayRequest } from '../http/types';
+import { MemoryKeyStore } from '../store/keys';
+import { createAdminApi } from './api';
+
+const TOKEN = 'admin-secret';
+
+function request(method: string, path: string, body?: unknown, token: string | null = TOKEN): GatewayRequest {
+  return {
+    method,
+    path,
+    query: new URLSearchParams(),
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
+    sourceIp: '127.0.0.1',
+    requestId: 'r',
+  };
+}
+
+async function call(api: ReturnType<typeof createAdminApi>, req: GatewayRequest) {
+  const res = await api.handle(req);
+  return { status: res.status, headers: res.headers, body: JSON.parse(String(res.body)) };
+}
+
+describe('the admin API', () => {
+  const now = () => new Date('2026-11-26T10:00:00Z');
+  let api: ReturnType<typeof createAdminApi>;
+  beforeEach(() => {
+    api = createAdminApi({ keys: new MemoryKeyStore(), token: TOKEN, now });
+  });
+
+  it('creates a key, shows it once, and lists it without the secret', async () => {
+    const created = await call(api, request('POST', '/admin/keys', { name: 'alice', models: ['gpt-4o*', 'claude-*'] }));
+    const listed = await call(api, request('GET', '/admin/keys'));
+
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: expect.stringMatching(/^key_/), key: expect.stringMatching(/^sk-gw-/), name: 'alice', models: ['gpt-4o*', 'claude-*'], status: 'active', createdAt: '2026-11-26T10:00:00.000Z' });
+    expect(created.body.prefix).toBe(created.body.key.slice(0, created.body.prefix.length));
+    expect(listed.body.data).toEqual([expect.not.objectContaining({ key: expect.anything() })]);
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.key);
+    expect(JSON.stringify(listed.body)).not.toContain('hash');
+  });
+
+  it('lets a key use every model unless told otherwise', async () => {
+    const created = await call(api, request('POST', '/admin/keys', { name: 'bob' }));
+
+    expect(created.body.models).toEqual(['*']);
+  });
+
+  it('revokes a key by id', async () => {
+    const { body: key } = await call(api, request('POST', '/admin/keys', { name: 'a' }));
+
+    const revoked = await call(api, request('POST', `/admin/keys/${key.id}/revoke`));
+    const fetched = await call(api, request('GET', `/admin/keys/${key.id}`));
+
+    expect(revoked.body).toMatchObject({ status: 'revoked', revokedAt: '2026-11-26T10:00:00.000Z' });
+    expect(fetched.body.status).toBe('revoked');
+  });
+
+  it.each([
+    ['no token', request('GET', '/admin/keys', undefined, null), 401, 'invalid_admin_token'],
+    ['a wrong token', request('GET', '/admin/keys', undefined, 'nope'), 401, 'invalid_admin_token'],
+    ['a missing name', request('POST', '/admin/keys', { models: ['*'] }), 400, 'invalid_value'],
+    ['an unknown field', request('POST', '/admin/keys', { name: 'a', modles: ['*'] }), 400, 'invalid_value'],
+    ['a bad expiry', request('POST', '/admin/keys', { name: 'a', expiresAt: 'tomorrow' }), 400, 'invalid_value'],
+    ['an unknown key id', request('GET', '/admin/keys/key_nope'), 404, 'key_not_found'],
+    ['an unknown route', request('GET', '/admin/teams'), 404, 'not_found'],
+    ['a wrong method', request('PUT', '/admin/keys'), 405, 'method_not_allowed'],
+  ])('refuses %s', async (_name, req, status, code) => {
+    const res = await call(api, req);
+
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(code);
+  });
+
+  it('names the bad field', async () => {
+    const res = await call(api, request('POST', '/admin/keys', { name: 'a', modles: ['*'] }));
+
+    expect(res.body.error.param).toBe('modles');
+  });
+
+  it('needs no token where the door authenticates (IAM on AWS)', async () => {
+    const open = createAdminApi({ keys: new MemoryKeyStore() });
+
+    expect((await open.handle(request('GET', '/admin/keys', undefined, null))).status).toBe(200);
+  });
+});

@@ -1,0 +1,32 @@
+import { planAttempts } from './attempts';
+import type { Target } from './catalog';
+
+const account = (id: string, weight = 1) => ({ id, weight });
+const target = (provider: string, model: string, accounts: ReturnType<typeof account>[]): Target =>
+  ({ provider: { id: provider, type: 'openai', baseUrl: 'http://x', accounts }, accounts, model }) as unknown as Target;
+
+describe('planAttempts', () => {
+  it('tries targets in config order, each with all its accounts', () => {
+    const plan = planAttempts([target('p1', 'm1', [account('a')]), target('p2', 'm2', [account('b'), account('c')])], () => 0);
+
+    expect(plan.map((a) => `${a.provider.id}/${a.account.id}/${a.model}`)).toEqual(['p1/a/m1', 'p2/b/m2', 'p2/c/m2']);
+  });
+
+  it('spreads first attempts over accounts by weight', () => {
+    const t = target('p', 'm', [account('heavy', 3), account('light', 1)]);
+    const firsts = { heavy: 0, light: 0 };
+    let seed = 1;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+
+    for (let i = 0; i < 4000; i++) firsts[planAttempts([t], random)[0]!.account.id as 'heavy' | 'light']++;
+
+    expect(firsts.heavy / 4000).toBeGreaterThan(0.7);
+    expect(firsts.heavy / 4000).toBeLessThan(0.8);
+  });
+
+  it('puts every account in the plan once, whatever the draw', () => {
+    const t = target('p', 'm', [account('a', 5), account('b', 1), account('c', 2)]);
+
+    for (const r of [0, 0.5, 0.999]) expect(planAttempts([t], () => r).map((a) => a.account.id).sort()).toEqual(['a', 'b', 'c']);
+  });
+});

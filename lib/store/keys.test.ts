@@ -1,0 +1,72 @@
+import { mintKey } from '../access/api-key';
+import { startTestTable } from '../../test/dynalite';
+import { DynamoKeyStore, MemoryKeyStore, type KeyStore } from './keys';
+
+/** One contract, two implementations: the in-memory double must behave like the table. */
+describe.each([
+  ['MemoryKeyStore', async () => ({ store: new MemoryKeyStore() as KeyStore, close: async () => {} })],
+  [
+    'DynamoKeyStore on dynalite',
+    async () => {
+      const t = await startTestTable();
+      return { store: new DynamoKeyStore(t.table) as KeyStore, close: t.close };
+    },
+  ],
+])('%s', (_name, make) => {
+  let store: KeyStore;
+  let close: () => Promise<void>;
+  beforeEach(async () => {
+    ({ store, close } = await make());
+  });
+  afterEach(async () => close());
+
+  it('finds a stored key by its hash and by its id', async () => {
+    const { record } = mintKey({ name: 'alice', models: ['gpt-4o*'], expiresAt: '2030-01-01T00:00:00.000Z' }, new Date('2026-01-01T00:00:00Z'));
+
+    await store.put(record);
+
+    expect(await store.getByHash(record.hash)).toEqual(record);
+    expect(await store.getById(record.id)).toEqual(record);
+  });
+
+  it('keeps an empty model list distinct from no list', async () => {
+    const { record } = mintKey({ name: 'none', models: [] }, new Date());
+
+    await store.put(record);
+
+    expect((await store.getByHash(record.hash))?.models).toEqual([]);
+  });
+
+  it('refuses to overwrite a key with the same hash', async () => {
+    const { record } = mintKey({ name: 'a', models: ['*'] }, new Date());
+    await store.put(record);
+
+    await expect(store.put(record)).rejects.toThrow();
+  });
+
+  it('lists keys oldest first', async () => {
+    const second = mintKey({ name: 'second', models: ['*'] }, new Date('2026-02-01T00:00:00Z')).record;
+    const first = mintKey({ name: 'first', models: ['*'] }, new Date('2026-01-01T00:00:00Z')).record;
+    await store.put(second);
+    await store.put(first);
+
+    expect((await store.list()).map((r) => r.name)).toEqual(['first', 'second']);
+  });
+
+  it('revokes a key once and reports unknown ids', async () => {
+    const { record } = mintKey({ name: 'a', models: ['*'] }, new Date());
+    await store.put(record);
+
+    const revoked = await store.revoke(record.id, new Date('2026-03-01T00:00:00Z'));
+    const again = await store.revoke(record.id, new Date('2026-04-01T00:00:00Z'));
+
+    expect(revoked).toMatchObject({ status: 'revoked', revokedAt: '2026-03-01T00:00:00.000Z' });
+    expect(again?.revokedAt).toBe('2026-03-01T00:00:00.000Z');
+    expect((await store.getByHash(record.hash))?.status).toBe('revoked');
+    expect(await store.revoke('key_missing', new Date())).toBeUndefined();
+  });
+
+  it('answers undefined for an unknown hash', async () => {
+    expect(await store.getByHash('0'.repeat(64))).toBeUndefined();
+  });
+});

@@ -1,0 +1,89 @@
+import { startTestTable } from '../../test/dynalite';
+import type { UsageRecord } from '../usage/record';
+import { DynamoUsageSink, listUsage, usageItem } from './usage';
+import type { TableRef } from './dynamo';
+
+const record = (i: number, over: Partial<UsageRecord> = {}): UsageRecord => ({
+  requestId: `req-${i}`,
+  at: new Date(Date.UTC(2026, 10, 26, 12, 0, i)),
+  keyId: 'key_1',
+  surface: 'openai',
+  model: 'gpt-4o-mini',
+  provider: 'openai',
+  account: 'main',
+  upstreamModel: 'gpt-4o-mini-2024-07-18',
+  stream: true,
+  status: 200,
+  outcome: 'ok',
+  inputTokens: 10 + i,
+  outputTokens: 5,
+  cacheReadTokens: 2,
+  cacheWriteTokens: 0,
+  reasoningTokens: 1,
+  latencyMs: 12.5,
+  ttftMs: 3.25,
+  attempts: 1,
+  ...over,
+});
+
+describe('usageItem', () => {
+  it('keys usage by key and UTC day, sorted by time, with a TTL from the retention', () => {
+    const item = usageItem(record(1), 90);
+
+    expect(item.PK).toEqual({ S: 'USAGE#key_1#2026-11-26' });
+    expect(item.SK).toEqual({ S: '2026-11-26T12:00:01.000Z#req-1' });
+    expect(Number(item.ttl!.N)).toBe(Date.UTC(2026, 10, 26, 12, 0, 1) / 1000 + 90 * 86_400);
+  });
+
+  it('leaves out what a failed request never had', () => {
+    const item = usageItem(record(1, { provider: undefined, account: undefined, upstreamModel: undefined, ttftMs: undefined }), 1);
+
+    expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['provider']));
+    expect(item.ttftMs).toBeUndefined();
+  });
+});
+
+describe('DynamoUsageSink on dynalite', () => {
+  let table: TableRef;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ table, close } = await startTestTable());
+  });
+  afterAll(async () => close());
+
+  it('writes every record, in batches, and drain waits for them', async () => {
+    const sink = new DynamoUsageSink(table, { retentionDays: 30 });
+
+    for (let i = 0; i < 60; i++) sink.record(record(i));
+    await sink.drain();
+
+    const rows = await listUsage(table, 'key_1', '2026-11-26');
+    expect(rows).toHaveLength(60);
+    expect(rows[0]).toMatchObject({ requestId: 'req-0', inputTokens: 10, outputTokens: 5, stream: true, ttftMs: 3.25, outcome: 'ok' });
+  });
+
+  it('does not write before the current turn of the event loop has finished', async () => {
+    const sends: unknown[] = [];
+    const spy = { client: { send: async (c: unknown) => (sends.push(c), {}) }, tableName: 't' } as unknown as TableRef;
+    const sink = new DynamoUsageSink(spy, { retentionDays: 1 });
+
+    sink.record(record(1));
+    const immediately = sends.length;
+    await sink.drain();
+
+    expect(immediately).toBe(0);
+    expect(sends).toHaveLength(1);
+  });
+
+  it('reports records it could not write instead of throwing', async () => {
+    const failing = { client: { send: async () => Promise.reject(new Error('boom')) }, tableName: 't' } as unknown as TableRef;
+    const lost: number[] = [];
+    const sink = new DynamoUsageSink(failing, { retentionDays: 1, onError: (_e, n) => lost.push(n) });
+
+    sink.record(record(1));
+    sink.record(record(2));
+    await sink.drain();
+
+    expect(lost).toEqual([2]);
+  });
+});

@@ -1,0 +1,73 @@
+import { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
+import { relayOpenAIStream } from './relay';
+
+const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta, finish_reason: finish }], usage: null })}\n\n`;
+const usageChunk = `data: ${JSON.stringify({ id: 'c', choices: [], usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9, prompt_tokens_details: { cached_tokens: 3 } } })}\n\n`;
+const wire = [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hi' }), chunk({}, 'stop'), usageChunk, 'data: [DONE]\n\n'].join('');
+
+/** Cuts text into pieces at the given sizes, as TCP might. */
+function cut(text: string, size: number): Uint8Array[] {
+  const bytes = Buffer.from(text);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
+async function relay(pieces: Uint8Array[], stripUsage: boolean) {
+  let t = 0;
+  const meter = new OpenAIStreamMeter(0, () => ++t);
+  const out: string[] = [];
+  for await (const c of relayOpenAIStream(
+    (async function* () {
+      yield* pieces;
+    })(),
+    { meter, stripUsage },
+  ))
+    out.push(Buffer.from(c).toString());
+  return { text: out.join(''), pieces: out, meter };
+}
+
+describe('relayOpenAIStream', () => {
+  it.each([1, 7, 64, 10_000])('passes the bytes on unchanged when nothing is stripped (pieces of %i bytes)', async (size) => {
+    const { text, meter } = await relay(cut(wire, size), false);
+
+    expect(text).toBe(wire);
+    expect(meter.usage).toEqual({ input: 7, output: 2, cacheRead: 3, cacheWrite: 0, reasoning: 0 });
+    expect(meter.finishReason).toBe('stop');
+    expect(meter.sawDone).toBe(true);
+  });
+
+  it.each([1, 13, 10_000])('drops only the usage chunk when stripping (pieces of %i bytes), still metering it', async (size) => {
+    const { text, meter } = await relay(cut(wire, size), true);
+
+    expect(text).toBe(wire.replace(usageChunk, ''));
+    expect(meter.usage?.input).toBe(7);
+  });
+
+  it('emits each complete event as soon as its piece arrives', async () => {
+    const { pieces } = await relay([Buffer.from(chunk({ content: 'a' }) + chunk({ content: 'b' }).slice(0, 10)), Buffer.from(chunk({ content: 'b' }).slice(10))], true);
+
+    expect(pieces).toEqual([chunk({ content: 'a' }), chunk({ content: 'b' })]);
+  });
+
+  it('keeps keep-alive comments when re-framing', async () => {
+    const { text } = await relay([Buffer.from(': OPENROUTER PROCESSING\n\n' + chunk({ content: 'x' }))], true);
+
+    expect(text).toBe(': OPENROUTER PROCESSING\n\n' + chunk({ content: 'x' }));
+  });
+
+  it('marks the time of the first chunk that carries output, not the role chunk', async () => {
+    const roleOnly = await relay([Buffer.from(chunk({ role: 'assistant', content: '' }))], false);
+    const withContent = await relay([Buffer.from(chunk({ role: 'assistant', content: '' })), Buffer.from(chunk({ content: 'x' }))], false);
+
+    expect(roleOnly.meter.firstTokenMs).toBeUndefined();
+    expect(withContent.meter.firstTokenMs).toBe(1);
+  });
+
+  it('notices an upstream error event', async () => {
+    const { meter } = await relay([Buffer.from('data: {"error":{"message":"overloaded","type":"server_error"}}\n\n')], false);
+
+    expect(meter.upstreamError).toBe('overloaded');
+    expect(meter.sawDone).toBe(false);
+  });
+});

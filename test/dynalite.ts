@@ -1,0 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import { startDynalite, type EmbeddedDynamo } from '../lib/local/dynalite';
+import { ensureTable } from '../lib/store/create-table';
+import { createTableRef, type TableRef } from '../lib/store/dynamo';
+
+/** An in-memory dynalite with the gateway table, spoken to through the real DynamoDB client. */
+export async function startTestTable(): Promise<{ table: TableRef; dynamo: EmbeddedDynamo; close(): Promise<void> }> {
+  const dynamo = await startDynalite();
+  const table = createTableRef({ tableName: `t-${randomUUID().slice(0, 8)}`, endpoint: dynamo.endpoint });
+  await ensureTable(table);
+  return {
+    table,
+    dynamo,
+    async close() {
+      table.client.destroy();
+      await dynamo.close();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import OpenAI from 'openai';
+import { createServer } from 'node:net';
+import { startHarness, type Harness } from './harness';
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+let h: Harness;
+beforeAll(async () => {
+  const dead = await closedPort();
+  h = await startHarness({
+    maxBodyBytes: 64 * 1024,
+    config: ({ upstream }) => ({
+      providers: [
+        { id: 'live', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }], timeouts: { headersMs: 300, idleMs: 300 } },
+        { id: 'dead', type: 'openai-compatible', baseUrl: `http://127.0.0.1:${dead}/v1`, accounts: [{ id: 'a' }] },
+      ],
+      models: [
+        { name: 'gpt-4o-mini', targets: [{ provider: 'live', model: 'gpt-4o-mini' }] },
+        { name: 'gpt-4o-dead', targets: [{ provider: 'dead', model: 'x' }] },
+      ],
+      keyCache: { ttlSeconds: 0 },
+      limits: { maxBodyBytes: 64 * 1024 },
+    }),
+  });
+});
+afterAll(async () => h.close());
+beforeEach(() => h.upstream.reset());
+
+const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'hi' }];
+
+it('answers 413 to a body over the limit, before reading all of it', async () => {
+  const err = await h
+    .openai()
+    .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }] })
+    .catch((e: unknown) => e);
+
+  expect(err).toBeInstanceOf(OpenAI.APIError);
+  expect(err).toMatchObject({ status: 413, code: 'request_too_large' });
+  expect(h.upstream.requests).toHaveLength(0);
+});
+
+it('answers 502 when the upstream cannot be reached', async () => {
+  const err = await h
+    .openai()
+    .chat.completions.create({ model: 'gpt-4o-dead', messages })
+    .catch((e: unknown) => e);
+
+  expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+  expect(err).toMatchObject({ status: 502, code: 'upstream_unreachable' });
+});
+
+it('answers 504 when the upstream sends no headers in time', async () => {
+  h.upstream.reply({ kind: 'hang' });
+
+  const err = await h
+    .openai()
+    .chat.completions.create({ model: 'gpt-4o-mini', messages })
+    .catch((e: unknown) => e);
+
+  expect(err).toBeInstanceOf(OpenAI.APIError);
+  expect(err).toMatchObject({ status: 504, code: 'upstream_timeout' });
+});
+
+it('ends a stream whose upstream falls silent with an error event', async () => {
+  h.upstream.reply({ kind: 'hang-after-headers' });
+
+  const stream = await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+  const consume = async () => {
+    for await (const _ of stream) {
+      // nothing arrives
+    }
+  };
+
+  await expect(consume()).rejects.toThrow(/stopped sending|broke off/);
+});
+
+it('refuses a key once it is revoked', async () => {
+  const { id, key } = await h.createKey({ name: 'temp' });
+  await h.openai({ apiKey: key }).chat.completions.create({ model: 'gpt-4o-mini', messages });
+
+  await fetch(`${h.gw.url}/admin/keys/${id}/revoke`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token' } });
+  const err = await h
+    .openai({ apiKey: key })
+    .chat.completions.create({ model: 'gpt-4o-mini', messages })
+    .catch((e: unknown) => e);
+
+  expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+});
