@@ -52,4 +52,5 @@ export function createProxyHandler(gateway: () => Gateway) {
 }
 
 let instance: Gateway | undefined;
-export const handler = createProxyHandler(() => (instance ??= gatewayFromEnvironment(process.env)));
+// `process.env.GATEWAY_CONFIG_JSON` is spelled out because esbuild's define replaces that exact text at bundle time.
+export const handler = createProxyHandler(() => (instance ??= gatewayFromEnvironment({ ...process.env, GATEWAY_CONFIG_JSON: process.env.GATEWAY_CONFIG_JSON })));

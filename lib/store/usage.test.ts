@@ -62,16 +62,29 @@ describe('DynamoUsageSink on dynalite', () => {
     expect(rows[0]).toMatchObject({ requestId: 'req-0', inputTokens: 10, outputTokens: 5, stream: true, ttftMs: 3.25, outcome: 'ok' });
   });
 
-  it('does not write before the current turn of the event loop has finished', async () => {
+  it('collects records into one write until the batch is full or its time is up', async () => {
+    const sends: { input: { RequestItems: Record<string, unknown[]> } }[] = [];
+    const spy = { client: { send: async (c: (typeof sends)[number]) => (sends.push(c), {}) }, tableName: 't' } as unknown as TableRef;
+    const sink = new DynamoUsageSink(spy, { retentionDays: 1, flushAfterMs: 30 });
+
+    for (let i = 0; i < 27; i++) sink.record(record(i));
+    const whenFull = sends.length;
+    await new Promise((r) => setTimeout(r, 60));
+
+    expect(whenFull).toBe(1);
+    expect(sends.map((s) => s.input.RequestItems.t!.length)).toEqual([25, 2]);
+  });
+
+  it('sends waiting records at once on drain', async () => {
     const sends: unknown[] = [];
     const spy = { client: { send: async (c: unknown) => (sends.push(c), {}) }, tableName: 't' } as unknown as TableRef;
-    const sink = new DynamoUsageSink(spy, { retentionDays: 1 });
+    const sink = new DynamoUsageSink(spy, { retentionDays: 1, flushAfterMs: 60_000 });
 
     sink.record(record(1));
-    const immediately = sends.length;
+    const before = sends.length;
     await sink.drain();
 
-    expect(immediately).toBe(0);
+    expect(before).toBe(0);
     expect(sends).toHaveLength(1);
   });
 
