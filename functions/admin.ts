@@ -1,0 +1,34 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createAdminApi } from '../lib/admin/api';
+import { createTableRef } from '../lib/store/dynamo';
+import { DynamoKeyStore } from '../lib/store/keys';
+import type { ResponseBody } from '../lib/http/types';
+import { requestFromFunctionUrlEvent } from './http-event';
+
+// No token: the function URL's IAM auth lets only signed, authorised callers reach this handler.
+const api = createAdminApi({
+  keys: new DynamoKeyStore(
+    createTableRef({
+      tableName: process.env.GATEWAY_TABLE_NAME!,
+      // Set only for local runs and tests (dynalite); on AWS the SDK finds DynamoDB itself.
+      ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+    }),
+  ),
+});
+
+/** Admin responses are small JSON; a buffered Function URL response carries them whole. */
+async function bodyText(body: ResponseBody): Promise<string> {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function adminHandler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  const response = await api.handle(requestFromFunctionUrlEvent(event, context));
+  return { statusCode: response.status, headers: response.headers, body: await bodyText(response.body) };
+}
+
+export const handler = middy(adminHandler);

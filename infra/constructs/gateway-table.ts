@@ -1,0 +1,59 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { TABLE_SHAPE } from '../../lib/store/table';
+
+/**
+ * The gateway's one DynamoDB table, shaped by `TABLE_SHAPE` (the same shape the stores and the
+ * local dynalite use). It holds keys and spend, so it outlives the stack.
+ */
+export class GatewayTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const { partitionKey, sortKey, index, ttlAttribute } = TABLE_SHAPE;
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: partitionKey, type: AttributeType.STRING },
+      sortKey: { name: sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: ttlAttribute,
+      // Gateway keys and spend records must survive a `cdk destroy` or a stack replacement.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: index.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+  }
+
+  get tableName(): string {
+    return this.table.tableName;
+  }
+
+  /**
+   * Lets `grantee` read and write single items and query the table and its index: everything the
+   * stores do. No Scan, no DeleteItem, no table management (`grantReadWriteData` would add them).
+   */
+  grantItemReadWrite(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        // The index by name, not `index/*`: nothing broader than what exists.
+        resources: [this.table.tableArn, `${this.table.tableArn}/index/${TABLE_SHAPE.index.name}`],
+      }),
+    );
+  }
+
+  /**
+   * Lets `grantee` write items in batches of up to 25: the usage recorder's one write per batch
+   * of requests. (IAM cannot split BatchWriteItem's put from its delete requests.)
+   */
+  grantBatchWrite(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [this.table.tableArn] }));
+  }
+}

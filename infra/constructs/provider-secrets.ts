@@ -1,0 +1,73 @@
+import { Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { AccountSecret } from '../../lib/config/resolve-for-aws';
+
+export interface ProviderSecretsProps {
+  /** From `resolveForAws`: which secrets to create and which already exist. */
+  secrets: readonly AccountSecret[];
+}
+
+/**
+ * The Secrets Manager secrets holding provider API keys. Secrets for `{env}`/`{file}` accounts are
+ * created empty, under deterministic names, and filled by the operator after deploy:
+ *
+ *   aws secretsmanager put-secret-value --secret-id aigw/<stack>/<provider>/<account> --secret-string "$OPENAI_API_KEY"
+ *
+ * (a JSON object instead when the config's reference names a `field`). Secrets named by ARN or
+ * name in the config are only imported: the stack grants read on them and never touches them.
+ */
+export class ProviderSecrets extends Construct {
+  /** The secrets this stack created, by `<providerId>/<accountId>`. */
+  readonly created = new Map<string, Secret>();
+  readonly #readableArns: string[] = [];
+
+  constructor(scope: Construct, id: string, props: ProviderSecretsProps) {
+    super(scope, id);
+    for (const s of props.secrets) {
+      const arns = s.kind === 'create' ? [this.#create(s).secretArn] : s.kind === 'arn' ? arnPatterns(s.secret) : [this.#arnOfName(s.secret)];
+      for (const arn of arns) if (!this.#readableArns.includes(arn)) this.#readableArns.push(arn);
+    }
+  }
+
+  /** Lets `grantee` read the value of exactly these secrets. */
+  grantRead(grantee: IGrantable): void {
+    if (this.#readableArns.length === 0) return;
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      // GetSecretValue is all Powertools Parameters calls; DescribeSecret is not needed.
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: this.#readableArns }),
+    );
+  }
+
+  #create(s: AccountSecret): Secret {
+    const providerScope = (this.node.tryFindChild(s.providerId) as Construct | undefined) ?? new Construct(this, s.providerId);
+    const secret = new Secret(providerScope, s.accountId, {
+      secretName: s.secret,
+      description: `API key of account "${s.accountId}" of provider "${s.providerId}" for the AI gateway; set it with put-secret-value.`,
+    });
+    // The L2 Secret generates a random password when given no value; a provider key cannot be
+    // generated, so the secret is created empty (CloudFormation allows that) and the operator fills it.
+    (secret.node.defaultChild as CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'A third-party provider API key cannot be rotated by a Lambda rotation function; it is rotated at the provider and written with put-secret-value.',
+    });
+    this.created.set(`${s.providerId}/${s.accountId}`, secret);
+    return secret;
+  }
+
+  /** Secrets Manager appends "-" and 6 random characters to a secret's name in its ARN. */
+  #arnOfName(name: string): string {
+    return Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, Stack.of(this));
+  }
+}
+
+/**
+ * An ARN from the config may be complete (ends in the 6-character suffix) or partial (the name
+ * only); a name can itself end in "-" and 6 characters, so the two cannot be told apart.
+ * Granting both forms keeps the grant exact either way.
+ */
+function arnPatterns(arn: string): string[] {
+  return [arn, `${arn}-??????`];
+}

@@ -1,0 +1,61 @@
+import { Duration } from 'aws-cdk-lib';
+import { FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct } from 'constructs';
+import type { GatewayConfig } from '../../lib/config/schema';
+import { BASE_BUNDLING, GatewayFunction } from './gateway-function';
+import type { GatewayTable } from './gateway-table';
+
+/** Headers the OpenAI and Anthropic browser SDKs send; CORS preflights must allow them. */
+export const PROXY_CORS_HEADERS = ['authorization', 'content-type', 'x-api-key', 'anthropic-version', 'anthropic-beta'];
+
+/**
+ * How the proxy is bundled. The resolved gateway config is compiled into the bundle as
+ * `process.env.GATEWAY_CONFIG_JSON` (esbuild `define`) rather than set as an environment
+ * variable, because Lambda caps all environment variables together at 4 KB and a config with a
+ * model catalogue grows past that. A define's value is JavaScript source, so the JSON text is
+ * quoted once more to become a string literal.
+ *
+ * @example
+ * proxyBundling(config).define!['process.env.GATEWAY_CONFIG_JSON'] // '"{\"providers\":…}"'
+ */
+export function proxyBundling(config: GatewayConfig): BundlingOptions {
+  return { ...BASE_BUNDLING, define: { 'process.env.GATEWAY_CONFIG_JSON': JSON.stringify(JSON.stringify(config)) } };
+}
+
+export interface ProxyFunctionProps {
+  table: GatewayTable;
+  /** The config with every key as a Secrets Manager reference (`resolveForAws`). */
+  config: GatewayConfig;
+}
+
+/** The streaming proxy: the public OpenAI/Anthropic-compatible endpoint. */
+export class ProxyFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly url: FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: ProxyFunctionProps) {
+    super(scope, id);
+    this.fn = new GatewayFunction(this, 'Lambda', {
+      entry: 'functions/proxy.ts',
+      description: 'AI gateway proxy (OpenAI- and Anthropic-compatible, streaming)',
+      // Memory buys CPU: JSON and SSE translation of long streams is CPU-bound.
+      memorySize: 1024,
+      // Lambda's maximum: long generations stream for minutes.
+      timeout: Duration.minutes(15),
+      environment: {
+        GATEWAY_TABLE_NAME: props.table.tableName,
+        POWERTOOLS_SERVICE_NAME: 'aigw',
+        POWERTOOLS_METRICS_NAMESPACE: 'aigw',
+      },
+      bundling: proxyBundling(props.config),
+    }).fn;
+    this.url = this.fn.addFunctionUrl({
+      // Streaming: the first tokens reach the client while the model is still writing.
+      invokeMode: InvokeMode.RESPONSE_STREAM,
+      // OpenAI and Anthropic clients cannot sign SigV4; the gateway checks its own keys.
+      authType: FunctionUrlAuthType.NONE,
+      cors: { allowedOrigins: ['*'], allowedHeaders: PROXY_CORS_HEADERS, allowedMethods: [HttpMethod.ALL] },
+    });
+  }
+}

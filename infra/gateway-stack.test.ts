@@ -1,0 +1,207 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { GatewayStack } from './gateway-stack';
+import { FIXTURE_CONFIG, IMPORTED_ARN, fixtureApp } from './test-fixtures';
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+let stack: GatewayStack;
+let template: Template;
+
+beforeAll(() => {
+  stack = fixtureApp().stack;
+  template = Template.fromStack(stack);
+});
+
+function policyOf(roleLogicalIdPrefix: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  const found = Object.entries(policies).filter(([id]) => id.startsWith(roleLogicalIdPrefix));
+  expect(found).toHaveLength(1);
+  return (found[0]![1] as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement;
+}
+
+const actionsOf = (s: Statement) => [s.Action].flat();
+
+describe('GatewayStack table', () => {
+  it('has the key schema, index and TTL the stores expect', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'GSI1',
+          KeySchema: [
+            { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+            { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+
+  it('is on-demand, with point-in-time recovery, and outlives the stack', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+});
+
+describe('GatewayStack functions', () => {
+  it('runs the proxy on Node 24, arm64, 1 GB, for up to 15 minutes', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('proxy'),
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 1024,
+      Timeout: 900,
+      Environment: {
+        Variables: {
+          GATEWAY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^StorageTable') },
+          POWERTOOLS_SERVICE_NAME: 'aigw',
+          POWERTOOLS_METRICS_NAMESPACE: 'aigw',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ProxyLambdaLogs') } },
+    });
+  });
+
+  it('runs the admin API on Node 24, arm64, against the same table', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('admin'),
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Environment: { Variables: { GATEWAY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^StorageTable') }, NODE_OPTIONS: '--enable-source-maps' } },
+    });
+  });
+
+  it('keeps the config out of environment variables (it is bundled instead)', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    for (const fn of functions) expect(JSON.stringify(fn)).not.toContain('GATEWAY_CONFIG');
+  });
+
+  it('gives each function its own log group, kept one month', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('GatewayStack function URLs', () => {
+  it('streams the proxy publicly, with CORS for the OpenAI and Anthropic headers', () => {
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProxyLambda'), 'Arn'] },
+      AuthType: 'NONE',
+      InvokeMode: 'RESPONSE_STREAM',
+      Cors: {
+        AllowOrigins: ['*'],
+        AllowHeaders: ['authorization', 'content-type', 'x-api-key', 'anthropic-version', 'anthropic-beta'],
+        AllowMethods: ['*'],
+      },
+    });
+  });
+
+  it('lets anyone invoke the proxy URL, which a public URL needs both permissions for', () => {
+    const proxyFn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProxyLambdaFunction'), 'Arn'] };
+    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunctionUrl', FunctionName: proxyFn, FunctionUrlAuthType: 'NONE', Principal: '*' });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', FunctionName: proxyFn, InvokedViaFunctionUrl: true, Principal: '*' });
+  });
+
+  it('grants nobody the admin function: callers need IAM permission of their own', () => {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+    expect(JSON.stringify(permissions)).not.toMatch(/AdminLambda/);
+  });
+
+  it('puts the admin API behind IAM auth', () => {
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AdminLambda'), 'Arn'] },
+      AuthType: 'AWS_IAM',
+    });
+  });
+});
+
+describe('GatewayStack provider secrets', () => {
+  it('creates one secret per account whose key is an env var or a file, under a deterministic name', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'aigw/Aigw/openai/main' });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'aigw/Aigw/openai/backup' });
+  });
+
+  it('creates one secret per account when every key is local', () => {
+    const accounts = [{ id: 'a', apiKey: { env: 'A' } }, { id: 'b', apiKey: { env: 'B' } }, { id: 'c', apiKey: { file: 'c.txt' } }];
+    const { stack } = fixtureApp({ ...FIXTURE_CONFIG, providers: [{ id: 'openai', type: 'openai', accounts }] });
+    Template.fromStack(stack).resourceCountIs('AWS::SecretsManager::Secret', accounts.length);
+  });
+
+  it('puts no secret value in the template, not even a generated one', () => {
+    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret')) as { Properties: object }[];
+    for (const s of secrets) {
+      expect(s.Properties).not.toHaveProperty('SecretString');
+      expect(s.Properties).not.toHaveProperty('GenerateSecretString');
+    }
+  });
+
+  it('names secrets after the stack, so two gateways in one account do not collide', () => {
+    const { stack } = fixtureApp(FIXTURE_CONFIG, { stackName: 'Staging' });
+    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'aigw/Staging/openai/main' });
+  });
+});
+
+describe('GatewayStack permissions', () => {
+  it('lets the proxy read exactly its provider secrets', () => {
+    const reads = policyOf('ProxyLambdaRole').filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    const created = (key: string) => ({ Ref: stack.getLogicalId(stack.secrets.created.get(key)!.node.defaultChild as CfnElement) });
+    const byName = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:shared/vllm-??????']] };
+    expect(reads).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: [created('openai/main'), created('openai/backup'), IMPORTED_ARN, `${IMPORTED_ARN}-??????`, byName],
+      },
+    ]);
+  });
+
+  it.each(['ProxyLambdaRole', 'AdminLambdaRole'])('%s reads and writes single items of the table and its index', (role) => {
+    const statements = policyOf(role).filter((s) => actionsOf(s).includes('dynamodb:GetItem'));
+    expect(statements).toHaveLength(1);
+    expect(actionsOf(statements[0]!).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(JSON.stringify(statements[0]!.Resource)).toContain('/index/GSI1');
+  });
+
+  it('lets only the proxy write in batches (usage records), on the table alone', () => {
+    const batch = (role: string) => policyOf(role).filter((s) => actionsOf(s).includes('dynamodb:BatchWriteItem'));
+    expect(batch('ProxyLambdaRole')).toEqual([{ Effect: 'Allow', Action: 'dynamodb:BatchWriteItem', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageTable/), 'Arn'] } }]);
+    expect(batch('AdminLambdaRole')).toEqual([]);
+  });
+
+  it.each(['ProxyLambdaRole', 'AdminLambdaRole'])('%s may not scan, delete or manage the table, nor use wildcard resources', (role) => {
+    const dynamo = policyOf(role).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    const actions = dynamo.flatMap(actionsOf);
+    expect(actions.filter((a) => /Scan|Delete|Table|\*/.test(a))).toEqual([]);
+    expect(JSON.stringify(dynamo.map((s) => s.Resource))).not.toContain('*');
+  });
+
+  it('gives the admin API no access to provider secrets', () => {
+    expect(JSON.stringify(policyOf('AdminLambdaRole'))).not.toContain('secretsmanager');
+  });
+
+  it('attaches no managed policies to the function roles', () => {
+    const roles = Object.values(template.findResources('AWS::IAM::Role')) as { Properties: object }[];
+    expect(roles).toHaveLength(2);
+    for (const role of roles) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
+  });
+});
+
+describe('GatewayStack outputs', () => {
+  it.each(['ProxyUrl', 'AdminUrl', 'TableName'])('outputs %s', (name) => {
+    template.hasOutput(name, {});
+  });
+});

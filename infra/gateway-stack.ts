@@ -1,0 +1,41 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { resolveForAws } from '../lib/config/resolve-for-aws';
+import type { GatewayConfig } from '../lib/config/schema';
+import { AdminFunction } from './constructs/admin-function';
+import { GatewayTable } from './constructs/gateway-table';
+import { ProviderSecrets } from './constructs/provider-secrets';
+import { ProxyFunction } from './constructs/proxy-function';
+
+export interface GatewayStackProps extends StackProps {
+  /** The validated gateway config, with credential references as the operator wrote them. */
+  config: GatewayConfig;
+}
+
+/** The whole gateway: table, provider secrets, the streaming proxy and the admin API. */
+export class GatewayStack extends Stack {
+  readonly table: GatewayTable;
+  readonly secrets: ProviderSecrets;
+  readonly proxy: ProxyFunction;
+  readonly admin: AdminFunction;
+
+  constructor(scope: Construct, id: string, props: GatewayStackProps) {
+    super(scope, id, props);
+    const resolved = resolveForAws(props.config, this.stackName);
+
+    this.table = new GatewayTable(this, 'Storage');
+    this.secrets = new ProviderSecrets(this, 'ProviderSecrets', { secrets: resolved.secrets });
+
+    this.proxy = new ProxyFunction(this, 'Proxy', { table: this.table, config: resolved.config });
+    this.table.grantItemReadWrite(this.proxy.fn);
+    this.table.grantBatchWrite(this.proxy.fn); // usage records
+    this.secrets.grantRead(this.proxy.fn);
+
+    this.admin = new AdminFunction(this, 'Admin', { table: this.table });
+    this.table.grantItemReadWrite(this.admin.fn);
+
+    new CfnOutput(this, 'ProxyUrl', { value: this.proxy.url.url, description: 'Base URL for clients: <ProxyUrl>v1' });
+    new CfnOutput(this, 'AdminUrl', { value: this.admin.url.url, description: 'Admin API (SigV4-signed requests only)' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+  }
+}

@@ -1,0 +1,44 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGatewayApp } from './gateway-app';
+
+/** Skips esbuild: these tests are about the template, and bundling takes seconds per function. */
+export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+export const IMPORTED_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/openai';
+
+/** Two accounts the stack makes secrets for, one imported by ARN, one by name, one with no key. */
+export const FIXTURE_CONFIG = {
+  providers: [
+    {
+      id: 'openai',
+      type: 'openai',
+      accounts: [
+        { id: 'main', apiKey: { env: 'OPENAI_API_KEY' } },
+        { id: 'backup', apiKey: { file: 'keys.json', field: 'openai' } },
+        { id: 'team', apiKey: { secret: IMPORTED_ARN } },
+      ],
+    },
+    {
+      id: 'vllm',
+      type: 'openai-compatible',
+      baseUrl: 'https://vllm.example.com/v1',
+      accounts: [{ id: 'shared', apiKey: { secret: 'shared/vllm', field: 'token' } }, { id: 'open' }],
+    },
+  ],
+  models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] }],
+};
+
+/** Writes `config` as JSON into a fresh temporary directory and returns the file's path. */
+export function writeConfig(config: unknown, name = 'gateway.config.json'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'aigw-infra-'));
+  const path = join(dir, name);
+  writeFileSync(path, typeof config === 'string' ? config : JSON.stringify(config));
+  return path;
+}
+
+/** The gateway app for `config`, isolated from this machine's env and working directory. */
+export function fixtureApp(config: unknown = FIXTURE_CONFIG, context: Record<string, unknown> = {}) {
+  return createGatewayApp({ context: { ...SKIP_BUNDLING, config: writeConfig(config), ...context }, env: {}, cwd: tmpdir() });
+}
