@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs this gateway through the shared loopback harness (../shared/bench/run-gateway-bench.sh),
+# the one that measured Portkey for BASELINE-portkey.md, so the figures compare directly.
+#   bash bench/shared-harness.sh                 # all phases (~5 min)
+#   PHASES="c1 stream" bash bench/shared-harness.sh
+# Needs the harness's tools once: bash ../shared/bench/setup-tools.sh (npm registry only).
+# The gateway runs as `npm start` does (embedded dynalite, INFO logs), bundled by esbuild so that
+# start-up time is the gateway's and not the TypeScript loader's.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+shared=${SHARED_BENCH:-$repo/../shared/bench}
+work=$(mktemp -d /tmp/aigw-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+npx --prefix "$repo" esbuild "$repo/lib/local/main.ts" --bundle --platform=node --target=node20 --packages=external \
+  --outfile="$repo/.bench-build/local.js" --log-level=warning
+
+cat >"$work/config.json" <<JSON
+{ "providers": [
+    { "id": "fake-openai", "type": "openai-compatible", "baseUrl": "http://127.0.0.1:9100/v1", "accounts": [ { "id": "a", "apiKey": { "env": "FAKE_OPENAI_KEY" } } ] },
+    { "id": "fake-anthropic", "type": "anthropic", "baseUrl": "http://127.0.0.1:9100", "accounts": [ { "id": "a", "apiKey": { "env": "FAKE_ANTHROPIC_KEY" } } ] } ],
+  "models": [
+    { "name": "gpt-4o-mini", "targets": [ { "provider": "fake-openai", "model": "gpt-4o-mini" } ] },
+    { "name": "claude-3-5-haiku-20241022", "targets": [ { "provider": "fake-anthropic", "model": "claude-3-5-haiku-20241022" } ] } ] }
+JSON
+token=bench-admin-token
+# Create the key once in the data dir; each gateway the harness starts finds it there.
+( cd "$repo"; env ${EXTRA_ENV:-} PORT=18787 GATEWAY_CONFIG="$work/config.json" GATEWAY_DATA_DIR="$work/data" GATEWAY_ADMIN_TOKEN=$token \
+  node .bench-build/local.js >"$work/prep.log" 2>&1 & echo $! >"$work/prep.pid" )
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18787/health >/dev/null && break; sleep 0.1; done
+key=$(curl -sf -XPOST http://127.0.0.1:18787/admin/keys -H "authorization: Bearer $token" -H 'content-type: application/json' -d '{"name":"bench"}' \
+  | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).key')
+pid=$(cat "$work/prep.pid"); kill "$pid"
+# The data dir is LevelDB: the next gateway can open it only once this one has let go.
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+
+export GATEWAY_NAME=${GATEWAY_NAME:-aigw}
+export GATEWAY_CWD=$repo
+export GATEWAY_CMD="node $repo/.bench-build/local.js"
+export GATEWAY_ENV="${EXTRA_ENV:-} PORT=8787 GATEWAY_CONFIG=$work/config.json GATEWAY_DATA_DIR=$work/data GATEWAY_ADMIN_TOKEN=$token FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake"
+export GATEWAY_URL=http://127.0.0.1:8787
+export GATEWAY_MEASURE=listener PROBE_HEADSTART=1
+export GW_HEADERS_OPENAI="{\"authorization\":\"Bearer $key\"}"
+export GW_HEADERS_ANTHROPIC=${GW_HEADERS_ANTHROPIC-"{\"authorization\":\"Bearer $key\"}"}
+bash "$shared/run-gateway-bench.sh"

@@ -1,0 +1,401 @@
+import { request as httpRequest } from 'node:http';
+import OpenAI from 'openai';
+import { startFakeOpenAI, type FakeOpenAI } from './openai';
+
+const API_KEY = 'sk-test-0123456789abcdefghij';
+const USER = [{ role: 'user' as const, content: 'hello world' }];
+
+describe('fake OpenAI upstream', () => {
+  let fake: FakeOpenAI;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ apiKey: API_KEY });
+    client = new OpenAI({ apiKey: API_KEY, baseURL: fake.url, maxRetries: 0, timeout: 5_000 });
+  });
+  afterEach(() => fake.reset());
+  afterAll(() => fake.close());
+
+  describe('through the official openai client', () => {
+    it('answers a non-stream create with an echo of the last user message', async () => {
+      // Act
+      const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: USER });
+
+      // Assess
+      expect(completion).toMatchObject({
+        object: 'chat.completion',
+        model: 'gpt-4o-mini',
+        service_tier: 'default',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: 'Echo: hello world', refusal: null, annotations: [] },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { completion_tokens: 3, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+      });
+      expect(completion.id).toMatch(/^chatcmpl-[A-Za-z0-9]{29}$/);
+      expect(completion.system_fingerprint).toMatch(/^fp_[0-9a-f]{10}$/);
+      expect(completion.usage?.total_tokens).toBe((completion.usage?.prompt_tokens ?? 0) + 3);
+    });
+
+    it('records what the client sent, unknown fields included', async () => {
+      // Prepare
+      const params = { model: 'gpt-4o', messages: USER, max_tokens: 5, x_custom: { a: 1 } };
+
+      // Act
+      await client.chat.completions.create(params);
+
+      // Assess
+      const [sent] = fake.requests;
+      expect(sent).toMatchObject({ method: 'POST', path: '/v1/chat/completions', body: { model: 'gpt-4o', max_tokens: 5, x_custom: { a: 1 } } });
+      expect(sent?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+      expect(sent?.receivedAt).toBeGreaterThan(0);
+    });
+
+    it('streams text deltas that for-await assembles, with one id for every chunk', async () => {
+      // Prepare
+      fake.reply({ kind: 'text', text: 'Hello there, friend', chunks: ['Hel', 'lo there', ', friend'] });
+
+      // Act
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: USER, stream: true });
+      const chunks: OpenAI.ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+
+      // Assess
+      expect(chunks.map((c) => c.choices[0]?.delta)).toEqual([
+        { role: 'assistant', content: '', refusal: null },
+        { content: 'Hel' },
+        { content: 'lo there' },
+        { content: ', friend' },
+        {},
+      ]);
+      expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
+      expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+      expect(chunks.every((c) => c.object === 'chat.completion.chunk' && !('usage' in c))).toBe(true);
+    });
+
+    it('sends usage: null on every chunk and then a usage chunk when include_usage is set', async () => {
+      // Prepare
+      fake.reply({ kind: 'text', text: 'Hi', usage: { prompt: 11, completion: 1, cached: 4, reasoning: 0 } });
+
+      // Act
+      const stream = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: USER,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      const chunks: OpenAI.ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+
+      // Assess
+      const last = chunks.at(-1);
+      expect(last?.choices).toEqual([]);
+      expect(last?.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 1, total_tokens: 12, prompt_tokens_details: { cached_tokens: 4 } });
+      expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
+      expect(chunks.at(-2)?.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
+    });
+
+    it('gives chat.completions.stream() a final completion with content and usage', async () => {
+      // Act
+      const runner = client.chat.completions.stream({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'stream me' }],
+        stream_options: { include_usage: true },
+      });
+      const final = await runner.finalChatCompletion();
+
+      // Assess
+      expect(final.choices[0]?.message.content).toBe('Echo: stream me');
+      expect(final.choices[0]?.finish_reason).toBe('stop');
+      expect(final.usage?.completion_tokens).toBe(3);
+      expect(fake.requests[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    });
+
+    it('streams parallel tool calls that the client assembles into whole arguments', async () => {
+      // Prepare
+      fake.reply({
+        kind: 'tool_calls',
+        calls: [
+          { id: 'call_weather', name: 'get_weather', arguments: '{"city":"Paris","unit":"c"}' },
+          { name: 'get_time', arguments: '{"tz":"Europe/Paris"}', argumentChunks: ['{"tz":', '"Europe/', 'Paris"}'] },
+        ],
+      });
+
+      // Act
+      const final = await client.chat.completions
+        .stream({ model: 'gpt-4o-mini', messages: USER, tools: [fn('get_weather'), fn('get_time')] })
+        .finalChatCompletion();
+
+      // Assess
+      const [choice] = final.choices;
+      expect(choice?.finish_reason).toBe('tool_calls');
+      expect(choice?.message.content).toBeNull();
+      expect(choice?.message.tool_calls).toEqual([
+        { id: 'call_weather', type: 'function', function: expect.objectContaining({ name: 'get_weather', arguments: '{"city":"Paris","unit":"c"}' }) },
+        { id: expect.stringMatching(/^call_[A-Za-z0-9]{24}$/), type: 'function', function: expect.objectContaining({ name: 'get_time', arguments: '{"tz":"Europe/Paris"}' }) },
+      ]);
+    });
+
+    it('answers tool calls without streaming as one message with content null', async () => {
+      // Prepare
+      fake.reply({ kind: 'tool_calls', calls: [{ id: 'call_1', name: 'get_weather', arguments: '{}' }] });
+
+      // Act
+      const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: USER, tools: [fn('get_weather')] });
+
+      // Assess
+      expect(completion.choices[0]).toMatchObject({
+        finish_reason: 'tool_calls',
+        message: { content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+      });
+    });
+
+    it.each([
+      [400, OpenAI.BadRequestError, 'context_length_exceeded'],
+      [403, OpenAI.PermissionDeniedError, 'unsupported_country_region_territory'],
+      [404, OpenAI.NotFoundError, 'model_not_found'],
+      [429, OpenAI.RateLimitError, 'rate_limit_exceeded'],
+      [500, OpenAI.InternalServerError, null],
+      [503, OpenAI.InternalServerError, null],
+    ])('raises the typed error for a %i with the real body', async (status, ErrorClass, code) => {
+      // Prepare
+      fake.reply({ kind: 'error', status });
+
+      // Act
+      const error = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: USER }).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(ErrorClass);
+      expect(error).toMatchObject({ status, code });
+    });
+
+    it('sends retry-after with a 429 and lets a test override the body', async () => {
+      // Prepare
+      fake.reply({ kind: 'error', status: 429, body: { error: { message: 'quota', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } }, headers: { 'retry-after': '7' } });
+
+      // Act
+      const error = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: USER }).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('7');
+      expect(error).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota' });
+    });
+
+    it('rejects another API key with the real 401 invalid_api_key', async () => {
+      // Prepare
+      const stranger = new OpenAI({ apiKey: 'sk-stranger-key-123456789', baseURL: fake.url, maxRetries: 0 });
+
+      // Act
+      const error = await stranger.chat.completions.create({ model: 'gpt-4o-mini', messages: USER }).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+      expect(error).toMatchObject({ status: 401, code: 'invalid_api_key', type: 'invalid_request_error', param: null });
+      expect((error as Error).message).toContain('Incorrect API key provided: sk-stran*************6789.');
+    });
+
+    it('raises an APIError when a stream carries an error event', async () => {
+      // Prepare
+      fake.reply({
+        kind: 'raw',
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: ['data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}\n\n', 'data: {"error":{"message":"boom","type":"server_error","code":null}}\n\n'],
+      });
+
+      // Act
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: USER, stream: true });
+      const consume = async (): Promise<void> => {
+        for await (const chunk of stream) void chunk;
+      };
+
+      // Assess
+      await expect(consume()).rejects.toBeInstanceOf(OpenAI.APIError);
+    });
+
+    it('breaks the client stream when the connection drops mid-stream', async () => {
+      // Prepare
+      fake.reply({ kind: 'drop', afterChunks: 2 });
+
+      // Act
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: USER, stream: true });
+      const seen: string[] = [];
+      const consume = async (): Promise<void> => {
+        for await (const chunk of stream) seen.push(chunk.choices[0]?.delta.content ?? '');
+      };
+
+      // Assess
+      await expect(consume()).rejects.toThrow();
+      expect(seen).toEqual(['', 'Echo:']);
+    });
+
+    it('lists models in the real list shape', async () => {
+      // Act
+      const models = await client.models.list();
+
+      // Assess
+      expect(models.data[0]).toEqual({ id: 'gpt-4o-mini', object: 'model', created: expect.any(Number), owned_by: 'system' });
+    });
+  });
+
+  describe('on the wire', () => {
+    it('frames a stream exactly as data: …\\n\\n events ending with data: [DONE]', async () => {
+      // Act
+      const res = await post(fake, { model: 'gpt-4o-mini', messages: USER, stream: true, stream_options: { include_usage: true } });
+      const text = await res.text();
+
+      // Assess
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(text).toMatch(/^(data: \{[^\n]+\}\n\n)+data: \[DONE\]\n\n$/);
+      const events = text.split('\n\n').filter((e) => e !== '' && e !== 'data: [DONE]');
+      const chunks = events.map((e) => JSON.parse(e.slice('data: '.length)) as Record<string, unknown>);
+      expect(chunks.every((c) => typeof c['obfuscation'] === 'string' && c['usage'] !== undefined)).toBe(true);
+      expect(Object.keys(chunks[0] ?? {})).toEqual(['id', 'object', 'created', 'model', 'service_tier', 'system_fingerprint', 'choices', 'usage', 'obfuscation']);
+    });
+
+    it('leaves out obfuscation when include_obfuscation is false', async () => {
+      // Act
+      const res = await post(fake, { model: 'gpt-4o-mini', messages: USER, stream: true, stream_options: { include_obfuscation: false } });
+
+      // Assess
+      expect(await res.text()).not.toContain('obfuscation');
+    });
+
+    it('writes each stream event separately, chunkDelayMs apart', async () => {
+      // Prepare
+      const slow = await startFakeOpenAI({ chunkDelayMs: 30 });
+      slow.reply({ kind: 'text', text: 'one two three' });
+
+      // Act
+      const arrivals = await new Promise<{ at: number; data: string }[]>((resolve, reject) => {
+        const req = httpRequest(`${slow.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          const seen: { at: number; data: string }[] = [];
+          res.setEncoding('utf8');
+          res.on('data', (data: string) => seen.push({ at: Date.now(), data }));
+          res.on('end', () => resolve(seen));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ model: 'gpt-4o-mini', messages: USER, stream: true }));
+      });
+      await slow.close();
+
+      // Assess: role, 3 words, finish, [DONE].
+      expect(arrivals.map((a) => a.data.split('\n\n').length - 1)).toEqual([1, 1, 1, 1, 1, 1]);
+      expect((arrivals.at(-1)?.at ?? 0) - (arrivals[0]?.at ?? 0)).toBeGreaterThanOrEqual(5 * 25);
+    });
+
+    it('answers an unknown path with the real 404 body, pretty-printed with 4 spaces', async () => {
+      // Act
+      const res = await fetch(`${fake.url}/foo`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } });
+
+      // Assess
+      expect(res.status).toBe(404);
+      expect(await res.text()).toBe(
+        '{\n    "error": {\n        "message": "Invalid URL (POST /v1/foo)",\n        "type": "invalid_request_error",\n        "param": null,\n        "code": null\n    }\n}\n',
+      );
+    });
+
+    it('sends a 429 with retry-after and the real rate-limit body by default', async () => {
+      // Prepare
+      fake.reply({ kind: 'error', status: 429 });
+
+      // Act
+      const res = await post(fake, { model: 'gpt-4o-mini', messages: USER });
+
+      // Assess
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(res.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+      expect(await res.json()).toEqual({
+        error: { message: expect.stringContaining('Rate limit reached for gpt-4o-mini'), type: 'requests', param: null, code: 'rate_limit_exceeded' },
+      });
+    });
+
+    it('answers 500 naming the cause when a responder throws', async () => {
+      // Prepare
+      fake.reply(() => {
+        throw new Error('bad fixture');
+      });
+
+      // Act
+      const res = await post(fake, { model: 'gpt-4o-mini', messages: USER });
+
+      // Assess
+      expect(res.status).toBe(500);
+      expect(await res.json()).toMatchObject({ error: { message: 'fake-openai failed: bad fixture' } });
+    });
+
+    it('refuses stream_options without stream with a 400, like the real API', async () => {
+      // Act
+      const res = await post(fake, { model: 'gpt-4o-mini', messages: USER, stream_options: { include_usage: true } });
+
+      // Assess
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { param: 'stream_options', type: 'invalid_request_error' } });
+    });
+
+    it('sends the SSE headers and then nothing for hang-after-headers', async () => {
+      // Prepare
+      fake.reply({ kind: 'hang-after-headers' });
+
+      // Act
+      const res = await post(fake, { model: 'gpt-4o-mini', messages: USER, stream: true }, AbortSignal.timeout(300));
+      const body = res.text().catch((e: unknown) => e);
+
+      // Assess
+      expect(res.status).toBe(200);
+      expect(await body).toMatchObject({ name: 'TimeoutError' });
+    });
+
+    it('ends hanging requests when closed', async () => {
+      // Prepare
+      const hanging = await startFakeOpenAI();
+      hanging.reply({ kind: 'hang' });
+      const pending = post(hanging, { model: 'gpt-4o-mini', messages: USER }).catch((e: unknown) => e);
+      await until(() => hanging.requests.length === 1);
+
+      // Act
+      await hanging.close();
+
+      // Assess
+      expect(await pending).toMatchObject({ name: 'TypeError', message: 'fetch failed' }); // undici's TypeError, from another realm than jest's
+    });
+
+    it('forgets requests and replies on reset', async () => {
+      // Prepare
+      fake.reply({ kind: 'error', status: 500 });
+      await post(fake, { model: 'gpt-4o-mini', messages: USER });
+
+      // Act
+      fake.reset();
+      const res = await post(fake, { model: 'gpt-4o-mini', messages: USER });
+
+      // Assess
+      expect(res.status).toBe(200);
+      expect(fake.requests).toHaveLength(1);
+    });
+  });
+});
+
+function fn(name: string): OpenAI.ChatCompletionTool {
+  return { type: 'function', function: { name, parameters: { type: 'object', properties: {} } } };
+}
+
+function post(fake: FakeOpenAI, body: unknown, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${fake.url}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+}

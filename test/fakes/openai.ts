@@ -1,0 +1,384 @@
+/**
+ * A fake OpenAI upstream for integration tests and the benchmark: a
+ * `node:http` server on 127.0.0.1 that speaks Chat Completions' real wire
+ * format (see `openai-wire.ts`), records every request, and can be told to
+ * fail in the ways real upstreams fail (errors, hangs, dropped streams, raw bytes).
+ *
+ * @example
+ * const upstream = await startFakeOpenAI({ apiKey: 'sk-upstream' });
+ * upstream.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 12, completion: 2 } }));
+ * // … point the gateway at upstream.url, send a request through it …
+ * expect(upstream.requests[0]?.headers.authorization).toBe('Bearer sk-upstream');
+ * await upstream.close();
+ */
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  closeServer,
+  isGone,
+  listenOnLoopback,
+  randomHex,
+  readBody,
+  recordRequest,
+  sleep,
+  writePiece,
+  type RecordedRequest,
+} from './http';
+import {
+  completionBody,
+  defaultErrorBody,
+  errorBodyText,
+  modelListBody,
+  modelObject,
+  newCompletionFrame,
+  openAIErrors,
+  splitWords,
+  streamEvents,
+  type CompletionContent,
+  type FinishReason,
+  type OpenAIErrorBody,
+  type ReplyUsage,
+  type ToolCallSpec,
+} from './openai-wire';
+
+export type { RecordedRequest } from './http';
+export { openAIErrors, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
+
+/** What the fake answers to one chat completion request. */
+export type Reply =
+  | {
+      kind: 'text';
+      text: string;
+      usage?: ReplyUsage;
+      finishReason?: Exclude<FinishReason, 'tool_calls'>;
+      /** How to split `text` in a stream (one content delta each); defaults to one per word. */
+      chunks?: string[];
+    }
+  | { kind: 'tool_calls'; calls: ToolCallSpec[]; text?: string; usage?: ReplyUsage }
+  | {
+      kind: 'error';
+      status: number;
+      /** Defaults to the real API's body for `status`; a string is sent as is. */
+      body?: unknown;
+      /** Added to (and overriding) the defaults; a 429 defaults to `retry-after: 1`. */
+      headers?: Record<string, string>;
+    }
+  /** Read the request and never answer (for timeouts). */
+  | { kind: 'hang' }
+  /** Send 200 and the SSE headers, then nothing. */
+  | { kind: 'hang-after-headers' }
+  /**
+   * Stream the default reply's first `afterChunks` events, then destroy the socket.
+   * A non-stream request gets the headers and, if `afterChunks > 0`, half its body first.
+   */
+  | { kind: 'drop'; afterChunks: number }
+  /** Send exactly this: headers at once, then each body piece as its own write, `delayMs` before each. */
+  | { kind: 'raw'; status: number; headers: Record<string, string>; body: string | string[]; delayMs?: number };
+
+export type Responder = (req: RecordedRequest) => Reply | Promise<Reply>;
+
+export interface FakeOpenAIOptions {
+  /** Pause between stream writes (not before the first). */
+  chunkDelayMs?: number;
+  /** When set, any other key gets the real 401 (`invalid_api_key`, or the missing-key body). */
+  apiKey?: string;
+  /** Keep `requests`; turn off for long benchmark runs. Default true. */
+  recordRequests?: boolean;
+  /** Ids listed by `GET /v1/models`. */
+  models?: string[];
+}
+
+export interface FakeOpenAI {
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1`. */
+  url: string;
+  /** Every request received, oldest first (also rejected and unknown-path ones). */
+  requests: RecordedRequest[];
+  /** Decides the replies from now on: a function of the request, or one fixed reply. */
+  reply(responder: Responder | Reply): void;
+  /** Forgets recorded requests and goes back to the default reply. */
+  reset(): void;
+  /** Stops the server and ends every open connection, hanging ones included. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini'];
+
+const FAKE_DEFAULTS = { chunkDelayMs: 0, recordRequests: true, models: DEFAULT_MODELS } as const;
+
+/** The reply when a test has not chosen one: `Echo: <last user text>`, with plausible usage. */
+export function defaultReply(req: RecordedRequest): Reply {
+  const text = `Echo: ${lastUserText(req.body)}`;
+  return { kind: 'text', text, usage: { prompt: estimateTokens(req.rawBody), completion: splitWords(text).length } };
+}
+
+/**
+ * Starts a fake OpenAI upstream on 127.0.0.1 (port chosen by the OS).
+ *
+ * @example
+ * const upstream = await startFakeOpenAI({ chunkDelayMs: 5 });
+ * upstream.reply((req) => (upstream.requests.length === 1 ? { kind: 'error', status: 429 } : defaultReply(req)));
+ */
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const fake = new FakeOpenAIServer({ ...FAKE_DEFAULTS, ...options });
+  await fake.listen();
+  return fake;
+}
+
+interface ResolvedOptions {
+  chunkDelayMs: number;
+  apiKey?: string;
+  recordRequests: boolean;
+  models: readonly string[];
+}
+
+/** Per-request facts the writers need. */
+interface Exchange {
+  record: RecordedRequest;
+  res: ServerResponse;
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  obfuscate: boolean;
+}
+
+class FakeOpenAIServer implements FakeOpenAI {
+  url = '';
+  requests: RecordedRequest[] = [];
+  readonly #options: ResolvedOptions;
+  readonly #server: Server;
+  readonly #closing = new AbortController();
+  #responder: Responder = defaultReply;
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => this.#failed(res, error));
+    });
+  }
+
+  async listen(): Promise<void> {
+    this.url = `${await listenOnLoopback(this.#server)}/v1`;
+  }
+
+  reply(responder: Responder | Reply): void {
+    this.#responder = typeof responder === 'function' ? responder : () => responder;
+  }
+
+  reset(): void {
+    this.requests = [];
+    this.#responder = defaultReply;
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await closeServer(this.#server);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
+    const record = recordRequest(req, await readBody(req), receivedAt);
+    if (this.#options.recordRequests) this.requests.push(record);
+
+    const rejection = this.#authRejection(record);
+    if (rejection) return writeError(res, 401, rejection, {}, receivedAt);
+
+    const route = `${record.method} ${record.path.replace(/\/+$/, '')}`;
+    if (route === 'POST /v1/chat/completions') return this.#chatCompletion(record, res);
+    if (route === 'GET /v1/models') return writeJson(res, 200, modelListBody(this.#options.models), receivedAt);
+    const modelId = /^GET \/v1\/models\/(.+)$/.exec(route)?.[1];
+    if (modelId !== undefined) {
+      const id = decodeURIComponent(modelId);
+      if (!this.#options.models.includes(id)) return writeError(res, 404, openAIErrors.modelNotFound(id), {}, receivedAt);
+      return writeJson(res, 200, `${JSON.stringify(modelObject(id), null, 2)}\n`, receivedAt);
+    }
+    return writeError(res, 404, openAIErrors.invalidUrl(record.method, record.path), {}, receivedAt);
+  }
+
+  #authRejection(record: RecordedRequest): OpenAIErrorBody | undefined {
+    const expected = this.#options.apiKey;
+    if (expected === undefined) return undefined;
+    const key = /^Bearer (.*)$/i.exec(record.headers.authorization ?? '')?.[1]?.trim();
+    if (!key) return openAIErrors.missingApiKey();
+    return key === expected ? undefined : openAIErrors.invalidApiKey(key);
+  }
+
+  async #chatCompletion(record: RecordedRequest, res: ServerResponse): Promise<void> {
+    const invalid = invalidChatRequest(record);
+    if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
+    const body = record.body as ChatBody;
+    const exchange: Exchange = {
+      record,
+      res,
+      model: body.model,
+      stream: body.stream === true,
+      includeUsage: body.stream === true && body.stream_options?.include_usage === true,
+      obfuscate: body.stream_options?.include_obfuscation !== false,
+    };
+    const reply = await this.#responder(record);
+    await this.#send(exchange, reply);
+  }
+
+  async #send(exchange: Exchange, reply: Reply): Promise<void> {
+    const { res, record } = exchange;
+    switch (reply.kind) {
+      case 'text':
+        return this.#sendCompletion(exchange, {
+          text: reply.text,
+          chunks: reply.chunks,
+          finishReason: reply.finishReason ?? 'stop',
+          usage: reply.usage ?? estimateUsage(record, reply.chunks?.length ?? splitWords(reply.text).length),
+        });
+      case 'tool_calls':
+        return this.#sendCompletion(exchange, {
+          text: reply.text,
+          calls: reply.calls,
+          finishReason: 'tool_calls',
+          usage: reply.usage ?? estimateUsage(record, 8 * reply.calls.length),
+        });
+      case 'error': {
+        const body = reply.body ?? defaultErrorBody(reply.status, exchange.model, record.headers.authorization);
+        const retry: Record<string, string> = reply.status === 429 ? { 'retry-after': '1' } : {};
+        return writeError(res, reply.status, body, { ...retry, ...reply.headers }, record.receivedAt);
+      }
+      case 'hang':
+        return; // The socket stays open until the client gives up or close() ends it.
+      case 'hang-after-headers':
+        res.writeHead(200, responseHeaders('text/event-stream; charset=utf-8', record.receivedAt));
+        res.flushHeaders();
+        return;
+      case 'drop':
+        return this.#sendDropped(exchange, reply.afterChunks);
+      case 'raw':
+        return this.#sendRaw(res, reply);
+    }
+  }
+
+  async #sendCompletion(exchange: Exchange, content: CompletionContent): Promise<void> {
+    const frame = newCompletionFrame(exchange.model);
+    if (!exchange.stream) return writeJson(exchange.res, 200, completionBody(frame, content), exchange.record.receivedAt);
+    const events = streamEvents(frame, content, exchange);
+    await this.#writeStream(exchange, events);
+    exchange.res.end();
+  }
+
+  async #sendDropped(exchange: Exchange, afterChunks: number): Promise<void> {
+    const { res, record } = exchange;
+    const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
+    const content: CompletionContent = { text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) };
+    const frame = newCompletionFrame(exchange.model);
+    if (exchange.stream) {
+      await this.#writeStream(exchange, streamEvents(frame, content, exchange).slice(0, Math.max(0, afterChunks)));
+    } else {
+      const body = completionBody(frame, content);
+      res.writeHead(200, { ...responseHeaders('application/json', record.receivedAt), 'content-length': Buffer.byteLength(body) });
+      res.flushHeaders();
+      if (afterChunks > 0) await writePiece(res, body.slice(0, Math.floor(body.length / 2)));
+    }
+    await sleep(10, this.#closing.signal); // Let the written bytes leave before the reset.
+    res.destroy();
+  }
+
+  async #sendRaw(res: ServerResponse, reply: Extract<Reply, { kind: 'raw' }>): Promise<void> {
+    res.writeHead(reply.status, reply.headers);
+    res.flushHeaders();
+    for (const piece of typeof reply.body === 'string' ? [reply.body] : reply.body) {
+      await sleep(reply.delayMs ?? 0, this.#closing.signal);
+      if (isGone(res)) return;
+      await writePiece(res, piece);
+    }
+    res.end();
+  }
+
+  /** Sends the SSE headers, then each event as its own write, `chunkDelayMs` apart. */
+  async #writeStream(exchange: Exchange, events: string[]): Promise<void> {
+    const { res, record } = exchange;
+    res.writeHead(200, responseHeaders('text/event-stream; charset=utf-8', record.receivedAt));
+    res.flushHeaders();
+    for (const [index, event] of events.entries()) {
+      if (index > 0) await sleep(this.#options.chunkDelayMs, this.#closing.signal);
+      if (isGone(res)) return;
+      await writePiece(res, event);
+    }
+  }
+
+  /** A bug in a responder or in the fake: answer 500 with the cause so the test shows it. */
+  #failed(res: ServerResponse, error: unknown): void {
+    const message = `fake-openai failed: ${error instanceof Error ? error.message : String(error)}`;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    writeError(res, 500, { error: { message, type: 'server_error', param: null, code: null } }, {}, Date.now());
+  }
+}
+
+interface ChatBody {
+  model: string;
+  messages: unknown[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean; include_obfuscation?: boolean } | null;
+}
+
+/** The real API's 400 for the mistakes a gateway could make when it rewrites a request. */
+function invalidChatRequest(record: RecordedRequest): OpenAIErrorBody | undefined {
+  const body = record.body as Partial<ChatBody> | undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return openAIErrors.invalidJson();
+  if (typeof body.model !== 'string' || body.model === '') return openAIErrors.missingModel();
+  if (body.messages === undefined) return openAIErrors.missingMessages();
+  if (Array.isArray(body.messages) && body.messages.length === 0) return openAIErrors.emptyMessages();
+  if (body.stream_options != null && body.stream !== true) return openAIErrors.streamOptionsWithoutStream();
+  return undefined;
+}
+
+/** Headers the real API sends on every answer (the ones gateways tend to forward or strip). */
+function responseHeaders(contentType: string, receivedAt: number): OutgoingHttpHeaders {
+  return {
+    'content-type': contentType,
+    'access-control-expose-headers': 'X-Request-ID',
+    'openai-organization': 'fake-org',
+    'openai-processing-ms': String(Date.now() - receivedAt),
+    'openai-version': '2020-10-01',
+    'x-ratelimit-limit-requests': '30000',
+    'x-ratelimit-limit-tokens': '150000000',
+    'x-ratelimit-remaining-requests': '29999',
+    'x-ratelimit-remaining-tokens': '149999990',
+    'x-ratelimit-reset-requests': '2ms',
+    'x-ratelimit-reset-tokens': '0s',
+    'x-request-id': `req_${randomHex(32)}`,
+  };
+}
+
+function writeJson(res: ServerResponse, status: number, body: string, receivedAt: number): void {
+  res.writeHead(status, { ...responseHeaders('application/json', receivedAt), 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function writeError(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>, receivedAt: number): void {
+  const text = errorBodyText(body);
+  res.writeHead(status, {
+    ...responseHeaders('application/json; charset=utf-8', receivedAt),
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function lastUserText(body: unknown): string {
+  const messages = (body as { messages?: unknown } | undefined)?.messages;
+  if (!Array.isArray(messages)) return '';
+  const last = [...messages].reverse().find((m): m is { role: string; content: unknown } => (m as { role?: unknown })?.role === 'user');
+  if (typeof last?.content === 'string') return last.content;
+  if (!Array.isArray(last?.content)) return '';
+  return last.content
+    .map((part: unknown) => ((part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : ''))
+    .filter((text: string) => text !== '')
+    .join(' ');
+}
+
+/** Roughly 4 characters per token, like OpenAI's rule of thumb, plus the chat framing. */
+function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4)) + 7;
+}
+
+function estimateUsage(record: RecordedRequest, completion: number): ReplyUsage {
+  return { prompt: estimateTokens(record.rawBody), completion: Math.max(1, completion) };
+}
