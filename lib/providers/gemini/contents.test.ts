@@ -1,0 +1,242 @@
+import type { Message } from '../../canonical/types';
+import { SKIP_SIGNATURE, geminiMajorVersion, toGeminiContents } from './contents';
+
+const user = (text: string): Message => ({ role: 'user', parts: [{ type: 'text', text }] });
+const callTurn = (calls: { id: string; name: string; arguments?: string; signature?: string }[]): Message => ({
+  role: 'assistant',
+  parts: calls.map((c) => ({ type: 'tool_call' as const, id: c.id, name: c.name, arguments: c.arguments ?? '{}', ...(c.signature ? { signature: c.signature } : {}) })),
+});
+
+type Case = { name: string; model?: string; messages: Message[]; expected: unknown };
+
+const cases: Case[] = [
+  {
+    name: 'maps user and assistant text to user and model turns',
+    messages: [user('Hi'), { role: 'assistant', parts: [{ type: 'text', text: 'Hello' }] }, user('Bye')],
+    expected: [
+      { role: 'user', parts: [{ text: 'Hi' }] },
+      { role: 'model', parts: [{ text: 'Hello' }] },
+      { role: 'user', parts: [{ text: 'Bye' }] },
+    ],
+  },
+  {
+    name: 'merges consecutive turns of one role',
+    messages: [user('one'), user('two'), { role: 'assistant', parts: [{ type: 'text', text: 'a' }] }, { role: 'assistant', parts: [{ type: 'text', text: 'b' }] }],
+    expected: [
+      { role: 'user', parts: [{ text: 'one' }, { text: 'two' }] },
+      { role: 'model', parts: [{ text: 'a' }, { text: 'b' }] },
+    ],
+  },
+  {
+    name: 'drops empty text, thinking and redacted thinking, and a turn left empty',
+    messages: [
+      user('q'),
+      { role: 'assistant', parts: [{ type: 'thinking', text: 'hmm', signature: 'sig' }, { type: 'redacted_thinking', data: 'xx' }, { type: 'text', text: '' }] },
+      { role: 'assistant', parts: [{ type: 'text', text: 'answer' }] },
+    ],
+    expected: [
+      { role: 'user', parts: [{ text: 'q' }] },
+      { role: 'model', parts: [{ text: 'answer' }] },
+    ],
+  },
+  {
+    name: 'sends tool calls with parsed arguments ("" as {}) and their thought signature',
+    messages: [user('q'), callTurn([{ id: 'c1', name: 'get', arguments: '{"city":"Oslo"}', signature: 'SIG' }, { id: 'c2', name: 'now', arguments: '' }])],
+    expected: [
+      { role: 'user', parts: [{ text: 'q' }] },
+      { role: 'model', parts: [{ functionCall: { name: 'get', args: { city: 'Oslo' } }, thoughtSignature: 'SIG' }, { functionCall: { name: 'now', args: {} } }] },
+    ],
+  },
+  {
+    name: 'finds the name of a tool result from the call with its id',
+    messages: [user('q'), callTurn([{ id: 'call_A', name: 'lookup' }]), { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_A', content: 'found it' }] }],
+    expected: [
+      { role: 'user', parts: [{ text: 'q' }] },
+      { role: 'model', parts: [{ functionCall: { name: 'lookup', args: {} } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'lookup', response: { content: 'found it' } } }] },
+    ],
+  },
+  {
+    name: 'prefers the name a tool result carries',
+    messages: [{ role: 'user', parts: [{ type: 'tool_result', toolCallId: 'x', name: 'given', content: 'ok' }] }],
+    expected: [{ role: 'user', parts: [{ functionResponse: { name: 'given', response: { content: 'ok' } } }] }],
+  },
+  {
+    name: 'passes a JSON-object result as the response object, and an error result under error',
+    messages: [
+      callTurn([{ id: 'a', name: 'f' }, { id: 'b', name: 'g' }, { id: 'c', name: 'h' }]),
+      {
+        role: 'user',
+        parts: [
+          { type: 'tool_result', toolCallId: 'a', content: '{"temp": 21}' },
+          { type: 'tool_result', toolCallId: 'b', content: 'boom', isError: true },
+          { type: 'tool_result', toolCallId: 'c', content: '[1,2]' },
+        ],
+      },
+    ],
+    expected: [
+      { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }, { functionCall: { name: 'g', args: {} } }, { functionCall: { name: 'h', args: {} } }] },
+      {
+        role: 'user',
+        parts: [
+          { functionResponse: { name: 'f', response: { temp: 21 } } },
+          { functionResponse: { name: 'g', response: { error: 'boom' } } },
+          { functionResponse: { name: 'h', response: { content: '[1,2]' } } },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'joins a result of parts into text and sends its images after the function responses',
+    messages: [
+      callTurn([{ id: 'a', name: 'shot' }]),
+      {
+        role: 'user',
+        parts: [
+          { type: 'text', text: 'and?' },
+          {
+            type: 'tool_result',
+            toolCallId: 'a',
+            content: [
+              { type: 'text', text: 'line 1' },
+              { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBOR' } },
+              { type: 'text', text: 'line 2' },
+            ],
+          },
+        ],
+      },
+    ],
+    expected: [
+      { role: 'model', parts: [{ functionCall: { name: 'shot', args: {} } }] },
+      {
+        role: 'user',
+        parts: [{ functionResponse: { name: 'shot', response: { content: 'line 1\nline 2' } } }, { inlineData: { mimeType: 'image/png', data: 'iVBOR' } }, { text: 'and?' }],
+      },
+    ],
+  },
+  {
+    name: 'keeps function responses first when a text turn and a result turn merge',
+    messages: [callTurn([{ id: 'a', name: 'f' }]), user('note'), { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'a', content: 'r' }] }],
+    expected: [
+      { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'f', response: { content: 'r' } } }, { text: 'note' }] },
+    ],
+  },
+  {
+    name: 'sends base64 images and documents inline, data URLs too',
+    messages: [
+      {
+        role: 'user',
+        parts: [
+          { type: 'image', source: { kind: 'base64', mediaType: 'image/webp', data: 'AAA' }, detail: 'high', cacheControl: { type: 'ephemeral' } },
+          { type: 'image', source: { kind: 'url', url: 'data:image/gif;base64,R0lG' } },
+          { type: 'document', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBE' }, title: 'spec' },
+        ],
+      },
+    ],
+    expected: [
+      {
+        role: 'user',
+        parts: [{ inlineData: { mimeType: 'image/webp', data: 'AAA' } }, { inlineData: { mimeType: 'image/gif', data: 'R0lG' } }, { inlineData: { mimeType: 'application/pdf', data: 'JVBE' } }],
+      },
+    ],
+  },
+  {
+    name: 'sends https and gs URLs as fileData with a MIME type from the extension',
+    messages: [
+      {
+        role: 'user',
+        parts: [
+          { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.PNG?size=2' } },
+          { type: 'image', source: { kind: 'url', url: 'https://example.com/render' } },
+          { type: 'document', source: { kind: 'url', url: 'gs://bucket/report.pdf' } },
+        ],
+      },
+    ],
+    expected: [
+      {
+        role: 'user',
+        parts: [
+          { fileData: { mimeType: 'image/png', fileUri: 'https://example.com/cat.PNG?size=2' } },
+          { fileData: { mimeType: 'image/jpeg', fileUri: 'https://example.com/render' } },
+          { fileData: { mimeType: 'application/pdf', fileUri: 'gs://bucket/report.pdf' } },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'sends a text document as text under its title',
+    messages: [{ role: 'user', parts: [{ type: 'document', source: { kind: 'text', text: 'body' }, title: 'Notes' }] }],
+    expected: [{ role: 'user', parts: [{ text: 'Notes\n\nbody' }] }],
+  },
+  {
+    name: 'fills the documented stand-in signature on the first unsigned call of a step for Gemini 3',
+    model: 'gemini-3-pro-preview',
+    messages: [user('q'), callTurn([{ id: 'a', name: 'f' }, { id: 'b', name: 'g' }]), callTurn([{ id: 'c', name: 'h', signature: 'REAL' }])],
+    expected: [
+      { role: 'user', parts: [{ text: 'q' }] },
+      {
+        role: 'model',
+        parts: [
+          { functionCall: { name: 'f', args: {} }, thoughtSignature: SKIP_SIGNATURE },
+          { functionCall: { name: 'g', args: {} } },
+          { functionCall: { name: 'h', args: {} }, thoughtSignature: 'REAL' },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'leaves unsigned calls unsigned for Gemini 2',
+    model: 'gemini-2.5-pro',
+    messages: [callTurn([{ id: 'a', name: 'f' }])],
+    expected: [{ role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] }],
+  },
+];
+
+describe('toGeminiContents', () => {
+  it.each(cases)('$name', ({ messages, model, expected }) => {
+    // Act
+    const contents = toGeminiContents(messages, model ?? 'gemini-2.5-flash');
+
+    // Assess
+    expect(contents).toEqual(expected);
+  });
+
+  it.each([
+    {
+      name: 'a tool result whose call is nowhere in the history',
+      messages: [user('q'), { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'ghost', content: 'x' }] }] as Message[],
+      param: 'messages[1].content[0].tool_call_id',
+    },
+    { name: 'tool call arguments that are not a JSON object', messages: [callTurn([{ id: 'a', name: 'f', arguments: '{"cut' }])], param: 'messages[0].content[0].arguments' },
+    { name: 'tool call arguments that are a JSON array', messages: [user('q'), callTurn([{ id: 'a', name: 'f', arguments: '[1]' }])], param: 'messages[1].content[0].arguments' },
+    {
+      name: 'an http image URL',
+      messages: [{ role: 'user', parts: [{ type: 'image', source: { kind: 'url', url: 'http://example.com/a.png' } }] }] as Message[],
+      param: 'messages[0].content[0].image_url.url',
+    },
+    {
+      name: 'a data URL that is not base64',
+      messages: [{ role: 'user', parts: [{ type: 'image', source: { kind: 'url', url: 'data:image/svg+xml,<svg/>' } }] }] as Message[],
+      param: 'messages[0].content[0].image_url.url',
+    },
+  ])('refuses $name with a 400 naming the field', ({ messages, param }) => {
+    // Act
+    const act = () => toGeminiContents(messages, 'gemini-2.5-flash');
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ status: 400, kind: 'invalid_request', param }));
+  });
+});
+
+describe('geminiMajorVersion', () => {
+  it.each([
+    ['gemini-2.5-flash', 2],
+    ['gemini-3-pro-preview', 3],
+    ['models/gemini-3.1-flash-lite', 3],
+    ['gemini-exp-1206', 0],
+    ['learnlm-2.0-flash', 0],
+  ])('reads %s as major version %i', (model, major) => {
+    expect(geminiMajorVersion(model)).toBe(major);
+  });
+});

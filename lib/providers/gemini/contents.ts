@@ -1,0 +1,202 @@
+import type { AssistantPart, DocumentPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import type { GeminiContent, GeminiPart } from './types';
+
+/**
+ * The documented stand-in for a missing thought signature
+ * (https://ai.google.dev/gemini-api/docs/thought-signatures, FAQ): Gemini 3 rejects a history
+ * whose function calls carry none, which is every call that another provider made.
+ */
+export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+};
+
+/**
+ * Canonical messages as Gemini `contents`.
+ *
+ * - Roles: user → `user`, assistant → `model`; consecutive turns of one role are merged, since
+ *   Gemini expects them to alternate.
+ * - Tool results become `functionResponse` parts (before any other part of their turn). Gemini
+ *   matches results to calls by name, and a canonical result may not carry one: it is looked up
+ *   from the call with the same id in an earlier assistant turn.
+ * - A result's text is `{content: text}`, or the object itself when the text is a JSON object;
+ *   an error result is `{error: text}` (Gemini's docs suggest `output`/`error` keys; `content`
+ *   matches what the text was called on the client's side). Images in a result follow the
+ *   function responses as ordinary parts, which every Gemini model reads.
+ * - Thinking and redacted thinking in history are dropped: Gemini takes no thought text back,
+ *   only the signature on a function call, which travels on the tool call part.
+ * - Empty text is dropped (Gemini rejects an empty text part); so is `cacheControl` and
+ *   an image's `detail`.
+ *
+ * @example
+ * toGeminiContents([{ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }], 'gemini-2.5-flash')
+ * // → [{ role: 'user', parts: [{ text: 'Hi' }] }]
+ */
+export function toGeminiContents(messages: Message[], model: string): GeminiContent[] {
+  const toolNames = new Map<string, string>();
+  for (const message of messages) {
+    if (message.role !== 'assistant') continue;
+    for (const part of message.parts) if (part.type === 'tool_call') toolNames.set(part.id, part.name);
+  }
+  const fillSignatures = geminiMajorVersion(model) >= 3;
+
+  const contents: GeminiContent[] = [];
+  messages.forEach((message, i) => {
+    const parts =
+      message.role === 'assistant' ? modelParts(message.parts, i, fillSignatures) : userParts(message.parts, i, toolNames);
+    if (parts.length === 0) return;
+    const role = message.role === 'assistant' ? 'model' : 'user';
+    const last = contents.at(-1);
+    if (last?.role === role) last.parts = mergeTurn(last.parts ?? [], parts);
+    else contents.push({ role, parts });
+  });
+  return contents;
+}
+
+/** The major version in a Gemini model id (`gemini-2.5-flash` → 2), 0 when there is none. */
+export function geminiMajorVersion(model: string): number {
+  const match = /gemini-(\d+)/i.exec(model);
+  return match ? Number(match[1]) : 0;
+}
+
+function modelParts(parts: AssistantPart[], i: number, fillSignatures: boolean): GeminiPart[] {
+  const out: GeminiPart[] = [];
+  let firstCall = true;
+  parts.forEach((part, j) => {
+    if (part.type === 'text') {
+      if (part.text !== '') out.push({ text: part.text });
+    } else if (part.type === 'tool_call') {
+      const call: GeminiPart = { functionCall: { name: part.name, args: parseArguments(part.arguments, `messages[${i}].content[${j}].arguments`) } };
+      // Only the first call of a step carries a signature (parallel calls share it).
+      const signature = part.signature ?? (fillSignatures && firstCall ? SKIP_SIGNATURE : undefined);
+      if (signature) call.thoughtSignature = signature;
+      firstCall = false;
+      out.push(call);
+    }
+  });
+  return out;
+}
+
+function userParts(parts: UserPart[], i: number, toolNames: Map<string, string>): GeminiPart[] {
+  const responses: GeminiPart[] = [];
+  const attachments: GeminiPart[] = [];
+  const others: GeminiPart[] = [];
+  parts.forEach((part, j) => {
+    const param = `messages[${i}].content[${j}]`;
+    switch (part.type) {
+      case 'tool_result': {
+        const name = part.name ?? toolNames.get(part.toolCallId);
+        if (!name) {
+          throw new GatewayError(
+            'invalid_request',
+            `The tool result for "${part.toolCallId}" answers no tool call in an earlier assistant message; provider type gemini needs the tool's name, which it finds there.`,
+            { param: `${param}.tool_call_id`, code: 'unknown_tool_call_id' },
+          );
+        }
+        responses.push({ functionResponse: { name, response: toolResponse(part) } });
+        if (Array.isArray(part.content)) {
+          part.content.forEach((inner, k) => {
+            if (inner.type === 'image') attachments.push(imagePart(inner, `${param}.content[${k}]`));
+          });
+        }
+        return;
+      }
+      case 'text':
+        if (part.text !== '') others.push({ text: part.text });
+        return;
+      case 'image':
+        others.push(imagePart(part, param));
+        return;
+      case 'document':
+        others.push(documentPart(part, param));
+        return;
+    }
+  });
+  return [...responses, ...attachments, ...others];
+}
+
+/** Function responses must lead a turn; merging keeps them ahead of the other parts. */
+function mergeTurn(before: GeminiPart[], after: GeminiPart[]): GeminiPart[] {
+  const isResponse = (p: GeminiPart): boolean => p.functionResponse !== undefined;
+  if (!after.some(isResponse)) return [...before, ...after];
+  return [...before.filter(isResponse), ...after.filter(isResponse), ...before.filter((p) => !isResponse(p)), ...after.filter((p) => !isResponse(p))];
+}
+
+function toolResponse(part: ToolResultPart): Record<string, unknown> {
+  const text = typeof part.content === 'string' ? part.content : part.content.filter((p): p is TextPart => p.type === 'text').map((p) => p.text).join('\n');
+  if (part.isError) return { error: text };
+  const parsed = parseJsonObject(text);
+  return parsed ?? { content: text };
+}
+
+function parseArguments(text: string, param: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  const parsed = parseJsonObject(text);
+  if (!parsed) {
+    throw new GatewayError('invalid_request', `The tool call arguments in ${param} are not a JSON object; provider type gemini needs one.`, {
+      param,
+      code: 'invalid_tool_arguments',
+    });
+  }
+  return parsed;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  if (!text.trimStart().startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function imagePart(part: ImagePart, param: string): GeminiPart {
+  if (part.source.kind === 'base64') return { inlineData: { mimeType: part.source.mediaType, data: part.source.data } };
+  return mediaFromUrl(part.source.url, `${param}.image_url.url`, 'image/jpeg');
+}
+
+function documentPart(part: DocumentPart, param: string): GeminiPart {
+  const { source } = part;
+  if (source.kind === 'base64') return { inlineData: { mimeType: source.mediaType, data: source.data } };
+  if (source.kind === 'text') return { text: part.title ? `${part.title}\n\n${source.text}` : source.text };
+  return mediaFromUrl(source.url, `${param}.url`, 'application/pdf');
+}
+
+/**
+ * A URL as a part: `data:` URLs are inlined; `https:` and `gs:` URLs go as `fileData`, which
+ * Gemini fetches itself (public or signed HTTPS URLs are supported since January 2026, and Files
+ * API URIs are https too). Gemini needs the MIME type up front: it is guessed from the file
+ * extension, else `fallback`. Plain `http:` and other schemes are refused, since Gemini will not fetch them.
+ */
+function mediaFromUrl(url: string, param: string, fallback: string): GeminiPart {
+  if (url.startsWith('data:')) {
+    const match = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s.exec(url);
+    if (!match) throw new GatewayError('invalid_request', `The data URL in ${param} is not base64-encoded.`, { param, code: 'invalid_image_url' });
+    return { inlineData: { mimeType: match[1] as string, data: match[2] as string } };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new GatewayError('invalid_request', `The URL in ${param} is not a valid URL.`, { param, code: 'invalid_image_url' });
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'gs:') {
+    throw new GatewayError('invalid_request', `${parsed.protocol.replace(/:$/, '')} URLs (${param}) are not supported by provider type gemini: use https, or send the data base64-encoded.`, {
+      param,
+      code: 'unsupported_url',
+    });
+  }
+  const extension = /\.([a-z0-9]+)$/i.exec(parsed.pathname)?.[1]?.toLowerCase();
+  return { fileData: { mimeType: (extension && MIME_BY_EXTENSION[extension]) || fallback, fileUri: url } };
+}

@@ -1,0 +1,59 @@
+import type { ProviderAdapter } from '../types';
+import { errorFromGeminiUpstream } from './errors';
+import { geminiUrl, toGeminiRequest } from './request';
+import { fromGeminiResponse } from './response';
+import { parseGeminiStream } from './stream';
+import type { GeminiResponse } from './types';
+
+export { toGeminiRequest, geminiUrl, thinkingConfig } from './request';
+export { toGeminiContents } from './contents';
+export { toGeminiSchema, toGeminiParameters } from './schema';
+export { fromGeminiResponse, usageFromGemini, finishReasonFromGemini, toolCallId } from './response';
+export { parseGeminiStream, GeminiStreamDecoder } from './stream';
+export { errorFromGeminiUpstream, retryAfterFromDetails } from './errors';
+
+const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
+
+/**
+ * Google's Gemini API (generativelanguage.googleapis.com, v1beta `generateContent` and
+ * `streamGenerateContent?alt=sse`), authenticated with `x-goog-api-key`.
+ *
+ * @example
+ * const upstream = await geminiProvider.buildRequest(req, { provider, account, apiKey, timeouts });
+ * // upstream.url === 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent'
+ */
+export const geminiProvider: ProviderAdapter = {
+  dialect: 'gemini',
+
+  buildRequest(req, call) {
+    const base = call.account.baseUrl ?? (typeof call.provider.baseUrl === 'string' ? call.provider.baseUrl : DEFAULT_BASE_URL);
+    const providerTimeouts = (call.provider.timeouts ?? {}) as { headersMs?: number; idleMs?: number };
+    const headers: Record<string, string> = {
+      ...call.account.headers,
+      'content-type': 'application/json',
+      accept: req.stream ? 'text/event-stream' : 'application/json',
+    };
+    if (call.apiKey) headers['x-goog-api-key'] = call.apiKey;
+    return {
+      url: geminiUrl(base, req.model, req.stream),
+      method: 'POST',
+      headers,
+      body: JSON.stringify(toGeminiRequest(req)),
+      headersTimeoutMs: providerTimeouts.headersMs ?? call.timeouts.headersMs,
+      idleTimeoutMs: providerTimeouts.idleMs ?? call.timeouts.idleMs,
+      ...(call.signal ? { signal: call.signal } : {}),
+    };
+  },
+
+  parseResponse(body, req) {
+    return fromGeminiResponse((typeof body === 'object' && body !== null ? body : {}) as GeminiResponse, req);
+  },
+
+  parseStream(body, req) {
+    return parseGeminiStream(body, req);
+  },
+
+  parseError(status, headers, text, providerId) {
+    return errorFromGeminiUpstream(status, headers, text, providerId);
+  },
+};

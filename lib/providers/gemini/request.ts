@@ -1,0 +1,136 @@
+import type { ChatRequest, ReasoningOptions, ToolChoice, ToolDefinition } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { geminiMajorVersion, toGeminiContents } from './contents';
+import { toGeminiParameters, toGeminiSchema } from './schema';
+import type { GeminiGenerationConfig, GeminiRequest, GeminiThinkingConfig } from './types';
+
+/** Gemini accepts at most this many stop sequences. */
+export const MAX_STOP_SEQUENCES = 5;
+
+/**
+ * Thinking budgets for an OpenAI-style effort on models that take a budget, not a level
+ * (Gemini 2.x). Within every 2.5 model's range (Pro: 128–32768, Flash: 0–24576).
+ */
+export const EFFORT_BUDGETS: Record<NonNullable<ReasoningOptions['effort']>, number> = {
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+};
+
+/**
+ * The `generateContent` body for a canonical request.
+ *
+ * Dropped on purpose: `user` (Gemini has no end-user field; it is advisory metadata, not
+ * behaviour), tools' `strict` (Gemini has no strict mode), every `cacheControl` (Gemini caches
+ * through a separate cachedContents API the gateway does not manage).
+ * Refused with a 400: `parallel_tool_calls: false` with tools (Gemini cannot be held to one call
+ * per turn), more than 5 stop sequences, a forced tool without tools, a forced tool that is not defined.
+ *
+ * @example
+ * toGeminiRequest({ model: 'gemini-2.5-flash', system: [], messages: [{ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }], maxTokens: 50, stream: false })
+ * // → { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }], generationConfig: { maxOutputTokens: 50 } }
+ */
+export function toGeminiRequest(req: ChatRequest): GeminiRequest {
+  const contents = toGeminiContents(req.messages, req.model);
+  if (contents.length === 0) {
+    throw new GatewayError('invalid_request', 'The request has no message content to send (provider type gemini rejects empty contents).', {
+      param: 'messages',
+      code: 'empty_messages',
+    });
+  }
+  const body: GeminiRequest = { contents };
+
+  const system = req.system.filter((p) => p.text !== '').map((p) => ({ text: p.text }));
+  if (system.length > 0) body.systemInstruction = { parts: system };
+
+  const tools = req.tools ?? [];
+  if (tools.length > 0) {
+    if (req.parallelToolCalls === false) {
+      throw new GatewayError('invalid_request', 'parallel_tool_calls: false is not supported by provider type gemini.', { param: 'parallel_tool_calls', code: 'unsupported_parameter' });
+    }
+    body.tools = [{ functionDeclarations: tools.map(functionDeclaration) }];
+  }
+  const toolConfig = functionCallingConfig(req.toolChoice, tools);
+  if (toolConfig) body.toolConfig = { functionCallingConfig: toolConfig };
+
+  const generationConfig = toGenerationConfig(req);
+  if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
+  return body;
+}
+
+function functionDeclaration(tool: ToolDefinition, i: number) {
+  const parameters = toGeminiParameters(tool.parameters, `tools[${i}].parameters`);
+  return {
+    name: tool.name,
+    ...(tool.description ? { description: tool.description } : {}),
+    ...(parameters ? { parameters } : {}),
+  };
+}
+
+function functionCallingConfig(choice: ToolChoice | undefined, tools: ToolDefinition[]): NonNullable<GeminiRequest['toolConfig']>['functionCallingConfig'] | undefined {
+  if (!choice) return undefined;
+  if (tools.length === 0) {
+    if (choice.type === 'auto' || choice.type === 'none') return undefined;
+    throw new GatewayError('invalid_request', `tool_choice "${choice.type}" needs tools, and the request defines none.`, { param: 'tool_choice', code: 'invalid_tool_choice' });
+  }
+  switch (choice.type) {
+    case 'auto':
+      return { mode: 'AUTO' };
+    case 'none':
+      return { mode: 'NONE' };
+    case 'required':
+      return { mode: 'ANY' };
+    case 'tool':
+      if (!tools.some((t) => t.name === choice.name)) {
+        throw new GatewayError('invalid_request', `tool_choice names the tool "${choice.name}", which is not among the request's tools.`, { param: 'tool_choice', code: 'invalid_tool_choice' });
+      }
+      return { mode: 'ANY', allowedFunctionNames: [choice.name] };
+  }
+}
+
+function toGenerationConfig(req: ChatRequest): GeminiGenerationConfig {
+  const config: GeminiGenerationConfig = {};
+  if (req.maxTokens !== undefined) config.maxOutputTokens = req.maxTokens;
+  if (req.temperature !== undefined) config.temperature = req.temperature;
+  if (req.topP !== undefined) config.topP = req.topP;
+  if (req.topK !== undefined) config.topK = req.topK;
+  if (req.seed !== undefined) config.seed = req.seed;
+  const stop = req.stop?.filter((s) => s !== '') ?? [];
+  if (stop.length > MAX_STOP_SEQUENCES) {
+    throw new GatewayError('invalid_request', `stop has ${stop.length} sequences; provider type gemini takes at most ${MAX_STOP_SEQUENCES}.`, { param: 'stop', code: 'too_many_stop_sequences' });
+  }
+  if (stop.length > 0) config.stopSequences = stop;
+
+  const format = req.responseFormat;
+  if (format?.type === 'json_object' || format?.type === 'json_schema') config.responseMimeType = 'application/json';
+  if (format?.type === 'json_schema') config.responseSchema = toGeminiSchema(format.schema, 'response_format.json_schema.schema');
+
+  const thinking = thinkingConfig(req.reasoning, req.model);
+  if (thinking) config.thinkingConfig = thinking;
+  return config;
+}
+
+/**
+ * A budget goes as `thinkingBudget` (every thinking model takes one; 0 turns thinking off).
+ * An effort goes as `thinkingLevel` on Gemini 3 and later, which think in levels, and as a
+ * budget from `EFFORT_BUDGETS` on earlier models, which reject levels. Thought summaries are
+ * asked for whenever thinking is on, so the client sees thinking as it would from other providers.
+ */
+export function thinkingConfig(reasoning: ReasoningOptions | undefined, model: string): GeminiThinkingConfig | undefined {
+  if (!reasoning) return undefined;
+  if (reasoning.budgetTokens !== undefined) return { thinkingBudget: reasoning.budgetTokens, includeThoughts: reasoning.budgetTokens !== 0 };
+  if (!reasoning.effort) return undefined;
+  if (geminiMajorVersion(model) >= 3) return { thinkingLevel: reasoning.effort.toUpperCase() as GeminiThinkingConfig['thinkingLevel'], includeThoughts: true };
+  return { thinkingBudget: EFFORT_BUDGETS[reasoning.effort], includeThoughts: true };
+}
+
+/**
+ * The endpoint for a model: `models/{id}` unless the id names its own collection
+ * (`tunedModels/…`); a leading `models/` in the configured id is accepted.
+ */
+export function geminiUrl(baseUrl: string, model: string, stream: boolean): string {
+  const name = model.includes('/') ? model.split('/').map(encodeURIComponent).join('/') : `models/${encodeURIComponent(model)}`;
+  const method = stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
+  return `${baseUrl.replace(/\/+$/, '')}/v1beta/${name}:${method}`;
+}
