@@ -1,0 +1,93 @@
+import { chunkFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
+import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, splitBedrockBetas } from './anthropic';
+
+async function* chunks(list: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const c of list) yield c;
+}
+
+async function sse(list: Uint8Array[]): Promise<string> {
+  let out = '';
+  for await (const piece of bedrockAnthropicStreamToSse(chunks(list))) out += piece;
+  return out;
+}
+
+describe('splitBedrockBetas', () => {
+  it.each([
+    { name: 'keeps the flags Bedrock takes and names the rest', header: 'claude-code-20250219, interleaved-thinking-2025-05-14', kept: ['interleaved-thinking-2025-05-14'], dropped: ['claude-code-20250219'] },
+    { name: 'reads repeated headers and drops duplicates', header: ['context-1m-2025-08-07', 'context-1m-2025-08-07,effort-2025-11-24'], kept: ['context-1m-2025-08-07', 'effort-2025-11-24'], dropped: [] },
+    { name: 'reads no header as no flags', header: undefined, kept: [], dropped: [] },
+  ])('$name', ({ header, kept, dropped }) => {
+    // Act & Assess
+    expect(splitBedrockBetas(header)).toEqual({ kept, dropped });
+  });
+
+  it('forwards every flag when told to', () => {
+    // Act & Assess
+    expect(splitBedrockBetas('claude-code-20250219', 'all')).toEqual({ kept: ['claude-code-20250219'], dropped: [] });
+  });
+});
+
+describe('bedrockAnthropicPassthroughRequest', () => {
+  it('addresses invoke-with-response-stream with the encoded model id and leaves out an empty beta list', async () => {
+    // Act
+    const req = await bedrockAnthropicPassthroughRequest({
+      body: { model: 'x', stream: true, max_tokens: 1, messages: [], anthropic_beta: ['oauth-2025-04-20'] },
+      modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+      endpoint: 'https://bedrock-runtime.us-east-1.amazonaws.com',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 's' },
+      stream: true,
+      timeouts: { headersMs: 1, idleMs: 2 },
+    });
+
+    // Assess
+    expect(req.url).toBe('https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/invoke-with-response-stream');
+    expect(JSON.parse(String(req.body))).toEqual({ max_tokens: 1, messages: [], anthropic_version: 'bedrock-2023-05-31' });
+    expect(req.headers.authorization).toMatch(/\/us-east-1\/bedrock\/aws4_request/);
+    expect(req).toMatchObject({ headersTimeoutMs: 1, idleTimeoutMs: 2 });
+  });
+});
+
+describe('bedrockAnthropicStreamToSse', () => {
+  const start = { type: 'message_start', message: { id: 'msg_bdrk_1', type: 'message', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: 1 } } };
+
+  it('passes each chunk on as one SSE event, its JSON unchanged', async () => {
+    // Act
+    const out = await sse([chunkFrame(start), chunkFrame({ type: 'ping' }), chunkFrame({ type: 'message_stop' })]);
+
+    // Assess
+    expect(out).toBe(`event: message_start\ndata: ${JSON.stringify(start)}\n\nevent: ping\ndata: {"type":"ping"}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n`);
+  });
+
+  it.each([
+    { name: 'an overloaded service', frame: exceptionFrame('serviceUnavailableException', 'Busy'), expected: { type: 'overloaded_error', message: 'Busy' } },
+    { name: 'a validation failure', frame: exceptionFrame('validationException', 'Bad input'), expected: { type: 'invalid_request_error', message: 'Bad input' } },
+    { name: 'a model stream error', frame: exceptionFrame('modelStreamErrorException', 'Model broke'), expected: { type: 'api_error', message: 'Model broke' } },
+  ])('ends with an Anthropic error event for $name', async ({ frame, expected }) => {
+    // Act
+    const out = await sse([chunkFrame(start), frame]);
+
+    // Assess
+    expect(out.endsWith(`event: error\ndata: ${JSON.stringify({ type: 'error', error: expected })}\n\n`)).toBe(true);
+  });
+
+  it('ends with an error event when the stream stops before message_stop', async () => {
+    // Act
+    const out = await sse([chunkFrame(start)]);
+
+    // Assess
+    expect(out).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Bedrock ended the stream before the answer was complete."\}\}\n\n$/);
+  });
+
+  it('ends with an error event when a frame is broken', async () => {
+    // Prepare
+    const broken = Uint8Array.from(chunkFrame(start));
+    broken[20] = (broken[20] ?? 0) ^ 0xff;
+
+    // Act
+    const out = await sse([broken]);
+
+    // Assess
+    expect(out).toMatch(/^event: error\n.*broken event stream/);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * The Anthropic Messages surface on Bedrock's Claude models, body for body: InvokeModel and
+ * InvokeModelWithResponseStream take the Anthropic request almost unchanged, so nothing a client
+ * like Claude Code sends is lost in a Converse translation.
+ */
+import type { UpstreamRequest } from '../../upstream/http';
+import { bareErrorType } from './errors';
+import { decodeEventStream, EventStreamFormatError } from './eventstream';
+import { bedrockModelUrl, signBedrockRequest, type AwsCredentialIdentity } from './sign';
+
+/** The `anthropic_version` Bedrock's Claude models require in the body. */
+export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
+
+/**
+ * Beta flags Bedrock's Claude models accept. Bedrock answers 400 "invalid beta flag" to any
+ * other (Claude Code sends `claude-code-20250219`, `oauth-…`, `mcp-servers-…` by default), so
+ * the others are left out unless the caller passes its own list or `'all'`.
+ */
+export const BEDROCK_ANTHROPIC_BETAS: readonly string[] = [
+  'computer-use-2024-10-22',
+  'computer-use-2025-01-24',
+  'token-efficient-tools-2025-02-19',
+  'interleaved-thinking-2025-05-14',
+  'output-128k-2025-02-19',
+  'dev-full-thinking-2025-05-14',
+  'context-1m-2025-08-07',
+  'context-management-2025-06-27',
+  'effort-2025-11-24',
+  'tool-search-tool-2025-10-19',
+  'tool-examples-2025-10-29',
+];
+
+/** The `anthropic-beta` header (a comma list, possibly repeated) split into the flags Bedrock takes and the ones it would refuse. */
+export function splitBedrockBetas(header: string | string[] | undefined, allow: readonly string[] | 'all' = BEDROCK_ANTHROPIC_BETAS): { kept: string[]; dropped: string[] } {
+  const flags = (Array.isArray(header) ? header : header ? [header] : [])
+    .flatMap((h) => h.split(','))
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+  const unique = [...new Set(flags)];
+  if (allow === 'all') return { kept: unique, dropped: [] };
+  return { kept: unique.filter((f) => allow.includes(f)), dropped: unique.filter((f) => !allow.includes(f)) };
+}
+
+export interface BedrockAnthropicPassthrough {
+  /** The client's Anthropic Messages body, as parsed. */
+  body: Record<string, unknown>;
+  /** The client's `anthropic-beta` header. */
+  betaHeader?: string | string[];
+  /** Which beta flags may go to Bedrock; defaults to BEDROCK_ANTHROPIC_BETAS. */
+  betaAllowList?: readonly string[] | 'all';
+  modelId: string;
+  endpoint: string;
+  region: string;
+  credentials: AwsCredentialIdentity;
+  stream: boolean;
+  timeouts: { headersMs: number; idleMs: number };
+  signal?: AbortSignal;
+  signingDate?: Date;
+}
+
+/**
+ * The signed InvokeModel (or, streaming, InvokeModelWithResponseStream) request for an Anthropic
+ * Messages body: `model` and `stream` leave the body (the URL says both), `anthropic_version`
+ * becomes Bedrock's, and the beta header becomes the `anthropic_beta` array.
+ *
+ * @example
+ * const upstreamReq = await bedrockAnthropicPassthroughRequest({
+ *   body, betaHeader: req.headers['anthropic-beta'], modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+ *   ...bedrockTarget(provider, account), credentials: await credentialsFor({ provider, account }),
+ *   stream: body.stream === true, timeouts,
+ * });
+ */
+export async function bedrockAnthropicPassthroughRequest(call: BedrockAnthropicPassthrough): Promise<UpstreamRequest> {
+  const { model: _model, stream: _stream, ...rest } = call.body;
+  const bodyBetas = Array.isArray(rest.anthropic_beta) ? rest.anthropic_beta.filter((b): b is string => typeof b === 'string') : [];
+  const { kept } = splitBedrockBetas([...bodyBetas, ...(Array.isArray(call.betaHeader) ? call.betaHeader : call.betaHeader ? [call.betaHeader] : [])], call.betaAllowList);
+  const upstreamBody: Record<string, unknown> = { ...rest, anthropic_version: BEDROCK_ANTHROPIC_VERSION };
+  if (kept.length > 0) upstreamBody.anthropic_beta = kept;
+  else delete upstreamBody.anthropic_beta;
+  const body = JSON.stringify(upstreamBody);
+  const url = bedrockModelUrl(call.endpoint, call.modelId, call.stream ? 'invoke-with-response-stream' : 'invoke');
+  const headers: Record<string, string> = call.stream
+    ? { 'content-type': 'application/json', accept: 'application/vnd.amazon.eventstream', 'x-amzn-bedrock-accept': 'application/json' }
+    : { 'content-type': 'application/json', accept: 'application/json' };
+  return {
+    url,
+    method: 'POST',
+    headers: await signBedrockRequest({ url, method: 'POST', headers, body, region: call.region, credentials: call.credentials, ...(call.signingDate ? { signingDate: call.signingDate } : {}) }),
+    body,
+    headersTimeoutMs: call.timeouts.headersMs,
+    idleTimeoutMs: call.timeouts.idleMs,
+    ...(call.signal ? { signal: call.signal } : {}),
+  };
+}
+
+/** Bedrock's stream exceptions as Anthropic error types, for the in-band `event: error`. */
+const ANTHROPIC_ERROR_TYPE: Record<string, string> = {
+  throttlingexception: 'rate_limit_error',
+  servicequotaexceededexception: 'rate_limit_error',
+  validationexception: 'invalid_request_error',
+  serviceunavailableexception: 'overloaded_error',
+  modelnotreadyexception: 'overloaded_error',
+  accessdeniedexception: 'permission_error',
+};
+
+/**
+ * An InvokeModelWithResponseStream body as Anthropic SSE text. Each `chunk` frame carries
+ * `{"bytes": base64}`, and the bytes are one Anthropic stream event as JSON, passed on as they
+ * came (Bedrock's `amazon-bedrock-invocationMetrics` on `message_stop` included). An exception
+ * frame, a broken frame or a stream cut before `message_stop` ends the output with Anthropic's
+ * `event: error`, as the Anthropic API itself would.
+ *
+ * @example
+ * for await (const sse of bedrockAnthropicStreamToSse(upstream.body)) { meter.observe(sse); write(sse); }
+ */
+export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let stopped = false;
+  try {
+    for await (const message of decodeEventStream(body)) {
+      const kind = message.headers[':message-type'];
+      const payload = decoder.decode(message.body);
+      if (kind === 'exception' || kind === 'error') {
+        const type = kind === 'exception' ? message.headers[':exception-type'] : message.headers[':error-code'];
+        yield sseError(type, kind === 'exception' ? messageOf(payload) : message.headers[':error-message']);
+        return;
+      }
+      if (kind !== 'event' || message.headers[':event-type'] !== 'chunk') continue;
+      const bytes = (JSON.parse(payload) as { bytes?: unknown }).bytes;
+      if (typeof bytes !== 'string') continue;
+      const json = Buffer.from(bytes, 'base64').toString('utf8');
+      const type = (JSON.parse(json) as { type?: unknown }).type;
+      if (typeof type !== 'string') continue;
+      if (type === 'message_stop') stopped = true;
+      yield `event: ${type}\ndata: ${json}\n\n`;
+    }
+  } catch (err) {
+    if (!(err instanceof EventStreamFormatError) && !(err instanceof SyntaxError)) throw err;
+    yield sseError(undefined, `Bedrock sent a broken event stream: ${err.message}`);
+    return;
+  }
+  if (!stopped) yield sseError(undefined, 'Bedrock ended the stream before the answer was complete.');
+}
+
+function sseError(exceptionType: string | undefined, message: string | undefined): string {
+  const type = ANTHROPIC_ERROR_TYPE[(bareErrorType(exceptionType) ?? '').toLowerCase()] ?? 'api_error';
+  const data = { type: 'error', error: { type, message: message || `Bedrock failed mid-stream (${exceptionType ?? 'unknown error'}).` } };
+  return `event: error\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function messageOf(payload: string): string | undefined {
+  try {
+    const parsed = JSON.parse(payload) as { message?: unknown; Message?: unknown };
+    const m = parsed.message ?? parsed.Message;
+    return typeof m === 'string' ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,78 @@
+import { bareErrorType, errorFromBedrock, errorFromExceptionFrame } from './errors';
+
+const typeHeader = (type: string) => ({ 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
+
+describe('errorFromBedrock', () => {
+  it.each([
+    { type: 'ThrottlingException', status: 429, expected: { kind: 'rate_limit', status: 429, code: 'rate_limit_exceeded' } },
+    { type: 'ServiceQuotaExceededException', status: 400, expected: { kind: 'rate_limit', status: 429, code: 'service_quota_exceeded' } },
+    { type: 'ValidationException', status: 400, expected: { kind: 'invalid_request', status: 400, code: 'validation_exception' } },
+    { type: 'AccessDeniedException', status: 403, expected: { kind: 'upstream_error', status: 502, code: 'upstream_auth_failed' } },
+    { type: 'UnrecognizedClientException', status: 403, expected: { kind: 'upstream_error', status: 502, code: 'upstream_auth_failed' } },
+    { type: 'ExpiredTokenException', status: 403, expected: { kind: 'upstream_error', status: 502, code: 'upstream_auth_failed' } },
+    { type: 'InvalidSignatureException', status: 403, expected: { kind: 'upstream_error', status: 502, code: 'upstream_auth_failed' } },
+    { type: 'ResourceNotFoundException', status: 404, expected: { kind: 'not_found', status: 404, code: 'model_not_found' } },
+    { type: 'ModelTimeoutException', status: 408, expected: { kind: 'upstream_timeout', status: 504 } },
+    { type: 'ServiceUnavailableException', status: 503, expected: { kind: 'overloaded', status: 503 } },
+    { type: 'ModelNotReadyException', status: 429, expected: { kind: 'overloaded', status: 503 } },
+    { type: 'InternalServerException', status: 500, expected: { kind: 'upstream_error', status: 500 } },
+    { type: 'ModelErrorException', status: 424, expected: { kind: 'upstream_error', status: 502 } },
+  ])('maps $type ($status) to $expected.kind with status $expected.status', ({ type, status, expected }) => {
+    // Act
+    const err = errorFromBedrock(status, typeHeader(type), JSON.stringify({ message: 'upstream says no' }), 'bedrock-main');
+
+    // Assess
+    expect(err).toMatchObject(expected);
+    expect(err.message).toContain('upstream says no');
+  });
+
+  it('reads the type from the body when the header is missing', () => {
+    // Act
+    const err = errorFromBedrock(400, {}, JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', Message: 'bad' }), 'b');
+
+    // Assess
+    expect(err).toMatchObject({ kind: 'invalid_request', status: 400, message: 'bad' });
+  });
+
+  it('falls back on the status for an unknown type and a body that is not JSON', () => {
+    // Act
+    const err = errorFromBedrock(502, {}, '<html>Bad gateway</html>', 'bedrock-main');
+
+    // Assess
+    expect(err).toMatchObject({ kind: 'upstream_error', status: 502, message: 'The upstream provider "bedrock-main" answered 502.' });
+  });
+
+  it('keeps a retry-after the upstream sent', () => {
+    // Act
+    const err = errorFromBedrock(429, { ...typeHeader('ThrottlingException'), 'retry-after': '3' }, '{"message":"slow down"}', 'b');
+
+    // Assess
+    expect(err.headers).toEqual({ 'retry-after': '3' });
+  });
+});
+
+describe('errorFromExceptionFrame', () => {
+  it.each([
+    { type: 'throttlingException', expected: { kind: 'rate_limit', status: 429 } },
+    { type: 'validationException', expected: { kind: 'invalid_request', status: 400 } },
+    { type: 'modelStreamErrorException', expected: { kind: 'upstream_error', status: 502 } },
+    { type: 'internalServerException', expected: { kind: 'upstream_error', status: 500 } },
+    { type: 'serviceUnavailableException', expected: { kind: 'overloaded', status: 503 } },
+    { type: undefined, expected: { kind: 'upstream_error', status: 502 } },
+  ])('maps the camelCase exception $type to status $expected.status', ({ type, expected }) => {
+    // Act & Assess
+    expect(errorFromExceptionFrame(type, '{"message":"mid-stream"}', 'b')).toMatchObject({ ...expected, message: 'mid-stream' });
+  });
+});
+
+describe('bareErrorType', () => {
+  it.each([
+    ['ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/', 'ThrottlingException'],
+    ['com.amazon.coral.service#ExpiredTokenException', 'ExpiredTokenException'],
+    ['ValidationException', 'ValidationException'],
+    ['', undefined],
+  ])('reads %j as %j', (raw, expected) => {
+    // Act & Assess
+    expect(bareErrorType(raw)).toBe(expected);
+  });
+});

@@ -1,0 +1,103 @@
+import { GatewayError, type ErrorKind } from '../../http/errors';
+
+interface ErrorRule {
+  kind: ErrorKind;
+  status?: number;
+  code?: string;
+  /** The gateway's own AWS credentials were refused: the operator's problem, never the caller's. */
+  auth?: boolean;
+}
+
+/**
+ * Bedrock's error types (the `x-amzn-ErrorType` header, or the exception frame's
+ * `:exception-type`, which spells them in camelCase) as the error the client gets.
+ */
+const RULES: Record<string, ErrorRule> = {
+  throttlingexception: { kind: 'rate_limit', code: 'rate_limit_exceeded' },
+  // A per-account quota, like OpenAI's insufficient_quota: another account may still serve.
+  servicequotaexceededexception: { kind: 'rate_limit', code: 'service_quota_exceeded' },
+  validationexception: { kind: 'invalid_request' },
+  accessdeniedexception: { kind: 'upstream_error', auth: true },
+  unrecognizedclientexception: { kind: 'upstream_error', auth: true },
+  expiredtokenexception: { kind: 'upstream_error', auth: true },
+  invalidsignatureexception: { kind: 'upstream_error', auth: true },
+  incompletesignatureexception: { kind: 'upstream_error', auth: true },
+  missingauthenticationtokenexception: { kind: 'upstream_error', auth: true },
+  invalidclienttokenid: { kind: 'upstream_error', auth: true },
+  resourcenotfoundexception: { kind: 'not_found', code: 'model_not_found' },
+  // Bedrock answers 408; to the client it is the upstream running out of time.
+  modeltimeoutexception: { kind: 'upstream_timeout', code: 'upstream_timeout' },
+  serviceunavailableexception: { kind: 'overloaded', status: 503 },
+  // Documented as 429, but it means the model is warming up, not that the caller sent too much.
+  modelnotreadyexception: { kind: 'overloaded', status: 503 },
+  internalserverexception: { kind: 'upstream_error', status: 500 },
+  internalfailure: { kind: 'upstream_error', status: 500 },
+  // 424: the model itself failed; the request may succeed elsewhere.
+  modelerrorexception: { kind: 'upstream_error' },
+  modelstreamerrorexception: { kind: 'upstream_error' },
+};
+
+/**
+ * The bare error type: `ThrottlingException:http://internal.amazon.com/coral/…` and
+ * `com.amazon.coral.service#ExpiredTokenException` both become the name alone.
+ */
+export function bareErrorType(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  const name = raw.split(':')[0]?.split('#').pop()?.trim();
+  return name ? name : undefined;
+}
+
+/** An error answer from Bedrock (status ≥ 400) as the client's error. */
+export function errorFromBedrock(status: number, headers: Record<string, string | string[] | undefined>, text: string, providerId: string): GatewayError {
+  let message = `The upstream provider "${providerId}" answered ${status}.`;
+  let bodyType: string | undefined;
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown; Message?: unknown; __type?: unknown; code?: unknown };
+    const m = parsed.message ?? parsed.Message;
+    if (typeof m === 'string' && m) message = m;
+    if (typeof parsed.__type === 'string') bodyType = parsed.__type;
+    else if (typeof parsed.code === 'string') bodyType = parsed.code;
+  } catch {
+    // Not JSON (a proxy's HTML page): keep the generic message.
+  }
+  const header = headers['x-amzn-errortype'];
+  const type = bareErrorType(typeof header === 'string' ? header : Array.isArray(header) ? header[0] : undefined) ?? bareErrorType(bodyType);
+  const retryAfter = headers['retry-after'];
+  const extra: Record<string, string> = typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {};
+  return bedrockError(type, status, message, providerId, extra);
+}
+
+/** A `:message-type: exception` frame inside a stream (the type in camelCase, the payload `{"message"}`). */
+export function errorFromExceptionFrame(exceptionType: string | undefined, payload: string, providerId: string): GatewayError {
+  let message = `The upstream provider "${providerId}" failed mid-stream (${exceptionType ?? 'unknown exception'}).`;
+  try {
+    const parsed = JSON.parse(payload) as { message?: unknown; Message?: unknown };
+    const m = parsed.message ?? parsed.Message;
+    if (typeof m === 'string' && m) message = m;
+  } catch {
+    // An empty or non-JSON payload: keep the generic message.
+  }
+  return bedrockError(exceptionType, undefined, message, providerId, {});
+}
+
+function bedrockError(type: string | undefined, status: number | undefined, message: string, providerId: string, headers: Record<string, string>): GatewayError {
+  const rule = type ? RULES[type.toLowerCase()] : undefined;
+  const code = rule?.code ?? (type ? toSnake(type) : undefined);
+  if (rule?.auth || (!rule && (status === 401 || status === 403))) {
+    return new GatewayError('upstream_error', `The upstream provider "${providerId}" rejected the gateway's AWS credentials${type ? ` (${type})` : ''}: ${message}`, {
+      code: 'upstream_auth_failed',
+    });
+  }
+  if (rule) return new GatewayError(rule.kind, message, { ...(rule.status ? { status: rule.status } : {}), headers, ...(code ? { code } : {}) });
+  if (status === undefined) return new GatewayError('upstream_error', message, { headers, ...(code ? { code } : {}) });
+  const kind: ErrorKind = status === 429 ? 'rate_limit' : status === 404 ? 'not_found' : status === 503 ? 'overloaded' : status >= 500 ? 'upstream_error' : 'invalid_request';
+  return new GatewayError(kind, message, { status, headers, ...(code ? { code } : {}) });
+}
+
+/** `ValidationException` → `validation_exception`, the shape of the other providers' error codes. */
+function toSnake(type: string): string {
+  return type
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/^_/, '')
+    .toLowerCase();
+}

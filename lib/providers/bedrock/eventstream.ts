@@ -1,0 +1,73 @@
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+
+/** One decoded `application/vnd.amazon.eventstream` message: its string headers and raw payload. */
+export interface EventStreamMessage {
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** A frame's total length and headers length (8 bytes) and the prelude CRC (4). */
+const PRELUDE_BYTES = 12;
+/** The smallest legal frame: prelude plus the message CRC. */
+const MIN_FRAME_BYTES = 16;
+/** The spec's limit for one message (16 MiB payload plus headers). */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024 + 128 * 1024;
+
+/** The byte stream did not hold well-formed frames (bad length, bad CRC, or cut off mid-frame). */
+export class EventStreamFormatError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventStreamFormatError';
+  }
+}
+
+/**
+ * The messages of an event stream, in order, however the bytes were cut into chunks: a frame may
+ * be split anywhere and one chunk may hold several frames. The codec checks both CRCs; framing by
+ * the length prefix is ours because the codec decodes whole frames only.
+ *
+ * @example
+ * for await (const message of decodeEventStream(response.body)) {
+ *   if (message.headers[':message-type'] === 'event') handle(message.headers[':event-type'], message.body);
+ * }
+ */
+export async function* decodeEventStream(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<EventStreamMessage> {
+  const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  let buffer: Uint8Array = new Uint8Array(0);
+  for await (const chunk of chunks) {
+    buffer = concat(buffer, chunk);
+    let offset = 0;
+    while (buffer.byteLength - offset >= 4) {
+      const view = new DataView(buffer.buffer, buffer.byteOffset + offset, buffer.byteLength - offset);
+      const length = view.getUint32(0, false);
+      if (length < MIN_FRAME_BYTES || length > MAX_FRAME_BYTES) throw new EventStreamFormatError(`event-stream frame with an impossible length (${length} bytes)`);
+      if (buffer.byteLength - offset < length) break;
+      yield decodeFrame(codec, buffer.subarray(offset, offset + length));
+      offset += length;
+    }
+    buffer = buffer.slice(offset);
+  }
+  if (buffer.byteLength > 0) throw new EventStreamFormatError(`event stream ended inside a frame (${buffer.byteLength} bytes left over)`);
+}
+
+function decodeFrame(codec: EventStreamCodec, frame: Uint8Array): EventStreamMessage {
+  if (frame.byteLength < PRELUDE_BYTES) throw new EventStreamFormatError('event-stream frame shorter than its prelude');
+  let decoded;
+  try {
+    decoded = codec.decode(frame);
+  } catch (err) {
+    throw new EventStreamFormatError(`malformed event-stream frame: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, header] of Object.entries(decoded.headers)) headers[name] = String(header.value);
+  return { headers, body: decoded.body };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}

@@ -1,0 +1,69 @@
+/**
+ * AWS Bedrock through the Converse API, signed with SigV4 and sent by the gateway's own HTTP/1.1
+ * client; plus the Anthropic Messages passthrough on InvokeModel for Claude.
+ */
+import type { ChatRequest } from '../../canonical/types';
+import type { CallContext, ProviderAdapter } from '../types';
+import type { UpstreamRequest } from '../../upstream/http';
+import { defaultChainCredentials, type BedrockCredentialSource } from './credentials';
+import { errorFromBedrock } from './errors';
+import { toConverseBody } from './request';
+import { parseConverseResponse } from './response';
+import { bedrockModelUrl, bedrockTarget, signBedrockRequest } from './sign';
+import { parseConverseStream } from './stream';
+
+export { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, BEDROCK_ANTHROPIC_BETAS, splitBedrockBetas, type BedrockAnthropicPassthrough } from './anthropic';
+export { configuredBedrockCredentials, defaultChainCredentials, type BedrockCredentialScope, type BedrockCredentialSource } from './credentials';
+export { bedrockModelUrl, bedrockTarget, type AwsCredentialIdentity, type BedrockTarget } from './sign';
+export { toConverseBody } from './request';
+
+export interface BedrockProviderOptions {
+  /** Where each account's AWS credentials come from; the SDK's default chain (the Lambda role) by default. */
+  credentials?: BedrockCredentialSource;
+  /** The signing clock (tests pin it). */
+  now?: () => Date;
+}
+
+/**
+ * The Bedrock adapter. Credentials do not fit `CallContext.apiKey`, so they come from a source
+ * given here, asked once per call with the provider and account.
+ *
+ * @example
+ * const bedrock = createBedrockProvider({ credentials: configuredBedrockCredentials((ref) => deps.credentials.resolve(ref)) });
+ */
+export function createBedrockProvider(options: BedrockProviderOptions = {}): ProviderAdapter {
+  const credentials = options.credentials ?? defaultChainCredentials();
+  const now = options.now ?? (() => new Date());
+  return {
+    dialect: 'bedrock',
+    async buildRequest(req: ChatRequest, call: CallContext): Promise<UpstreamRequest> {
+      // Translate first: a request Bedrock cannot take is refused before any credential lookup.
+      const body = JSON.stringify(toConverseBody(req));
+      const { endpoint, region } = bedrockTarget(call.provider, call.account);
+      const url = bedrockModelUrl(endpoint, req.model, req.stream ? 'converse-stream' : 'converse');
+      const headers = {
+        ...call.account.headers,
+        'content-type': 'application/json',
+        accept: req.stream ? 'application/vnd.amazon.eventstream' : 'application/json',
+      };
+      const identity = await credentials({ provider: call.provider, account: call.account });
+      const own = call.provider.timeouts as Partial<CallContext['timeouts']> | undefined;
+      const timeouts = { headersMs: own?.headersMs ?? call.timeouts.headersMs, idleMs: own?.idleMs ?? call.timeouts.idleMs };
+      return {
+        url,
+        method: 'POST',
+        headers: await signBedrockRequest({ url, method: 'POST', headers, body, region, credentials: identity, signingDate: now() }),
+        body,
+        headersTimeoutMs: timeouts.headersMs,
+        idleTimeoutMs: timeouts.idleMs,
+        ...(call.signal ? { signal: call.signal } : {}),
+      };
+    },
+    parseResponse: parseConverseResponse,
+    parseStream: (body, req) => parseConverseStream(body, req),
+    parseError: errorFromBedrock,
+  };
+}
+
+/** The adapter with the default credential chain, loaded on first use. */
+export const bedrockProvider: ProviderAdapter = createBedrockProvider();

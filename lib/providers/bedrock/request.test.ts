@@ -1,0 +1,293 @@
+import type { ChatRequest, Message } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { NO_TOOLS_PLACEHOLDER, toConverseBody } from './request';
+
+const CLAUDE = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+const LLAMA = 'meta.llama3-1-70b-instruct-v1:0';
+const NOVA = 'amazon.nova-pro-v1:0';
+const EMPTY_SCHEMA = { type: 'object', properties: {} };
+
+const base = (over: Partial<ChatRequest> = {}): ChatRequest => ({ model: CLAUDE, system: [], messages: [{ role: 'user', parts: [{ type: 'text', text: 'hi' }] }], stream: false, ...over });
+const user = (...parts: Extract<Message, { role: 'user' }>['parts']): Message => ({ role: 'user', parts });
+const assistant = (...parts: Extract<Message, { role: 'assistant' }>['parts']): Message => ({ role: 'assistant', parts });
+const call = (id: string, name: string, args = '{}') => ({ type: 'tool_call' as const, id, name, arguments: args });
+const result = (toolCallId: string, content: string, extra: { isError?: boolean; name?: string } = {}) => ({ type: 'tool_result' as const, toolCallId, content, ...extra });
+
+describe('toConverseBody', () => {
+  const cases: { name: string; input: ChatRequest; expected: Record<string, unknown> }[] = [
+    {
+      name: 'sends a plain user turn as one text block, with nothing else',
+      input: base(),
+      expected: { messages: [{ role: 'user', content: [{ text: 'hi' }] }] },
+    },
+    {
+      name: 'puts system prompts into system blocks and skips blank ones',
+      input: base({ system: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: '  ' }, { type: 'text', text: 'Be kind.' }] }),
+      expected: { system: [{ text: 'Be brief.' }, { text: 'Be kind.' }] },
+    },
+    {
+      name: 'maps sampling options and limits into inferenceConfig',
+      input: base({ maxTokens: 100, temperature: 0.2, topP: 0.9, stop: ['END', ''] }),
+      expected: { inferenceConfig: { maxTokens: 100, temperature: 0.2, topP: 0.9, stopSequences: ['END'] }, additionalModelResponseFieldPaths: ['/stop_sequence'] },
+    },
+    {
+      name: 'drops whitespace-only stop sequences for Claude, which refuses them',
+      input: base({ stop: ['\n', 'END'] }),
+      expected: { inferenceConfig: { stopSequences: ['END'] } },
+    },
+    {
+      name: 'keeps a newline stop sequence for other models and asks for no response fields',
+      input: base({ model: LLAMA, stop: ['\n'] }),
+      expected: { inferenceConfig: { stopSequences: ['\n'] }, additionalModelResponseFieldPaths: undefined },
+    },
+    {
+      name: 'sends top_k to Claude in additionalModelRequestFields',
+      input: base({ topK: 40 }),
+      expected: { additionalModelRequestFields: { top_k: 40 } },
+    },
+    {
+      name: 'sends top-k to Nova inside its own inferenceConfig field',
+      input: base({ model: NOVA, topK: 40 }),
+      expected: { additionalModelRequestFields: { inferenceConfig: { topK: 40 } } },
+    },
+    {
+      name: 'turns a thinking budget into Claude thinking',
+      input: base({ reasoning: { budgetTokens: 3000 } }),
+      expected: { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 3000 } } },
+    },
+    {
+      name: 'turns reasoning_effort into a thinking budget for Claude',
+      input: base({ model: 'us.anthropic.claude-sonnet-4-20250514-v1:0', reasoning: { effort: 'high' } }),
+      expected: { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 4096 } } },
+    },
+    {
+      name: 'passes reasoning_effort to OpenAI open-weight models',
+      input: base({ model: 'openai.gpt-oss-120b-1:0', reasoning: { effort: 'low' } }),
+      expected: { additionalModelRequestFields: { reasoning_effort: 'low' } },
+    },
+    {
+      name: 'merges consecutive turns of one role, since Converse wants them alternating',
+      input: base({ messages: [user({ type: 'text', text: 'a' }), user({ type: 'text', text: 'b' }), assistant({ type: 'text', text: 'c' })] }),
+      expected: { messages: [{ role: 'user', content: [{ text: 'a' }, { text: 'b' }] }, { role: 'assistant', content: [{ text: 'c' }] }] },
+    },
+    {
+      name: 'never sends an empty text block, and drops a turn left empty',
+      input: base({ messages: [user({ type: 'text', text: 'a' }), assistant({ type: 'text', text: '' }), user({ type: 'text', text: 'b' })] }),
+      expected: { messages: [{ role: 'user', content: [{ text: 'a' }, { text: 'b' }] }] },
+    },
+    {
+      name: 'sends a tool-call-only assistant turn as toolUse blocks with object input',
+      input: base({
+        tools: [{ name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+        messages: [user({ type: 'text', text: 'weather?' }), assistant({ type: 'text', text: '' }, call('call_1', 'get_weather', '{"city":"Paris"}')), user(result('call_1', 'sunny'))],
+      }),
+      expected: {
+        messages: [
+          { role: 'user', content: [{ text: 'weather?' }] },
+          { role: 'assistant', content: [{ toolUse: { toolUseId: 'call_1', name: 'get_weather', input: { city: 'Paris' } } }] },
+          { role: 'user', content: [{ toolResult: { toolUseId: 'call_1', content: [{ text: 'sunny' }] } }] },
+        ],
+        toolConfig: { tools: [{ toolSpec: { name: 'get_weather', description: 'Weather', inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } } } } } }] },
+      },
+    },
+    {
+      name: 'reads empty arguments as {} and sanitises tool ids the same way in calls and results',
+      input: base({
+        tools: [{ name: 'now', parameters: {} }],
+        messages: [user({ type: 'text', text: 'time?' }), assistant(call('call.1:x', 'now', '')), user(result('call.1:x', 'noon'))],
+      }),
+      expected: {
+        messages: [
+          { role: 'user', content: [{ text: 'time?' }] },
+          { role: 'assistant', content: [{ toolUse: { toolUseId: 'call_1_x', name: 'now', input: {} } }] },
+          { role: 'user', content: [{ toolResult: { toolUseId: 'call_1_x', content: [{ text: 'noon' }] } }] },
+        ],
+        toolConfig: { tools: [{ toolSpec: { name: 'now', inputSchema: { json: EMPTY_SCHEMA } } }] },
+      },
+    },
+    {
+      name: 'puts tool results first in a user turn, marks errors, and sends an empty result as no content',
+      input: base({
+        tools: [{ name: 'a', parameters: EMPTY_SCHEMA }],
+        messages: [user({ type: 'text', text: 'go' }), assistant(call('t1', 'a'), call('t2', 'a')), user({ type: 'text', text: 'and then?' }, result('t1', 'boom', { isError: true }), result('t2', ''))],
+      }),
+      expected: {
+        messages: [
+          { role: 'user', content: [{ text: 'go' }] },
+          { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'a', input: {} } }, { toolUse: { toolUseId: 't2', name: 'a', input: {} } }] },
+          {
+            role: 'user',
+            content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'boom' }], status: 'error' } }, { toolResult: { toolUseId: 't2', content: [] } }, { text: 'and then?' }],
+          },
+        ],
+      },
+    },
+    {
+      name: 'synthesises minimal tool specs from the history when the request has tool blocks but no tools',
+      input: base({ messages: [user({ type: 'text', text: 'go' }), assistant(call('t1', 'search'), call('t2', 'fetch')), user(result('t1', 'x'), result('t2', 'y'))] }),
+      expected: { toolConfig: { tools: [{ toolSpec: { name: 'search', inputSchema: { json: EMPTY_SCHEMA } } }, { toolSpec: { name: 'fetch', inputSchema: { json: EMPTY_SCHEMA } } }] } },
+    },
+    {
+      name: 'sends no tools for tool_choice none when the history has no tool blocks',
+      input: base({ tools: [{ name: 'a', parameters: EMPTY_SCHEMA }], toolChoice: { type: 'none' } }),
+      expected: { toolConfig: undefined },
+    },
+    {
+      name: 'sends only the inert placeholder for tool_choice none when the history has tool blocks',
+      input: base({
+        tools: [{ name: 'a', parameters: EMPTY_SCHEMA }],
+        toolChoice: { type: 'none' },
+        messages: [user({ type: 'text', text: 'go' }), assistant(call('t1', 'a')), user(result('t1', 'x'))],
+      }),
+      expected: { toolConfig: { tools: [NO_TOOLS_PLACEHOLDER] } },
+    },
+    {
+      name: 'maps tool_choice required to any and a named tool to tool, leaving auto to the default',
+      input: base({ tools: [{ name: 'a', parameters: EMPTY_SCHEMA, strict: true }], toolChoice: { type: 'tool', name: 'a' } }),
+      expected: { toolConfig: { tools: [{ toolSpec: { name: 'a', inputSchema: { json: EMPTY_SCHEMA }, strict: true } }], toolChoice: { tool: { name: 'a' } } } },
+    },
+    {
+      name: 'maps tool_choice required to any',
+      input: base({ tools: [{ name: 'a', parameters: EMPTY_SCHEMA }], toolChoice: { type: 'required' } }),
+      expected: { toolConfig: { tools: [{ toolSpec: { name: 'a', inputSchema: { json: EMPTY_SCHEMA } } }], toolChoice: { any: {} } } },
+    },
+    {
+      name: 'sends base64 images and data URLs as image bytes with their format',
+      input: base({
+        messages: [
+          user(
+            { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBORw0KGgo=' } },
+            { type: 'image', source: { kind: 'url', url: 'data:image/jpeg;base64,/9j/4AAQ' } },
+            { type: 'image', source: { kind: 'url', url: 's3://bucket/cat.webp' } },
+          ),
+        ],
+      }),
+      expected: {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { image: { format: 'png', source: { bytes: 'iVBORw0KGgo=' } } },
+              { image: { format: 'jpeg', source: { bytes: '/9j/4AAQ' } } },
+              { image: { format: 'webp', source: { s3Location: { uri: 's3://bucket/cat.webp' } } } },
+            ],
+          },
+        ],
+      },
+    },
+    {
+      name: 'sends documents with a format and a unique name Bedrock accepts',
+      input: base({
+        messages: [
+          user(
+            { type: 'document', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBERi0=' }, title: 'Q3 report: final.pdf' },
+            { type: 'document', source: { kind: 'text', text: 'plain' }, title: 'Q3 report: final.pdf' },
+            { type: 'document', source: { kind: 'base64', mediaType: 'text/csv', data: 'YSxi' } },
+          ),
+        ],
+      }),
+      expected: {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { document: { format: 'pdf', name: 'Q3 report- final-pdf', source: { bytes: 'JVBERi0=' } } },
+              { document: { format: 'txt', name: 'Q3 report- final-pdf (2)', source: { bytes: 'cGxhaW4=' } } },
+              { document: { format: 'csv', name: 'document-3', source: { bytes: 'YSxi' } } },
+            ],
+          },
+        ],
+      },
+    },
+    {
+      name: 'keeps thinking with its signature and redacted thinking in assistant turns',
+      input: base({
+        messages: [user({ type: 'text', text: 'q' }), assistant({ type: 'thinking', text: 'hmm', signature: 'sig==' }, { type: 'redacted_thinking', data: 'ZW5j' }, { type: 'text', text: 'a' })],
+      }),
+      expected: {
+        messages: [
+          { role: 'user', content: [{ text: 'q' }] },
+          { role: 'assistant', content: [{ reasoningContent: { reasoningText: { text: 'hmm', signature: 'sig==' } } }, { reasoningContent: { redactedContent: 'ZW5j' } }, { text: 'a' }] },
+        ],
+      },
+    },
+    {
+      name: 'puts a cache point behind each system, message and tool block that carried cache_control, for Claude',
+      input: base({
+        system: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }],
+        messages: [user({ type: 'text', text: 'long', cacheControl: { type: 'ephemeral', ttl: '1h' } })],
+        tools: [{ name: 'a', parameters: EMPTY_SCHEMA, cacheControl: { type: 'ephemeral' } }],
+      }),
+      expected: {
+        system: [{ text: 'sys' }, { cachePoint: { type: 'default' } }],
+        messages: [{ role: 'user', content: [{ text: 'long' }, { cachePoint: { type: 'default', ttl: '1h' } }] }],
+        toolConfig: { tools: [{ toolSpec: { name: 'a', inputSchema: { json: EMPTY_SCHEMA } } }, { cachePoint: { type: 'default' } }] },
+      },
+    },
+    {
+      name: 'drops cache_control for models without prompt caching',
+      input: base({ model: LLAMA, system: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }] }),
+      expected: { system: [{ text: 'sys' }] },
+    },
+    {
+      name: 'maps a json_schema response format to native structured output',
+      input: base({ responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object', properties: { n: { type: 'number' } } } } }),
+      expected: { outputConfig: { textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: '{"type":"object","properties":{"n":{"type":"number"}}}', name: 'answer' } } } } },
+    },
+    {
+      name: 'sends the end user as request metadata',
+      input: base({ user: 'user-42@example.com' }),
+      expected: { requestMetadata: { user: 'user-42@example.com' } },
+    },
+  ];
+
+  it.each(cases)('$name', ({ input, expected }) => {
+    // Act
+    const body = toConverseBody(input) as unknown as Record<string, unknown>;
+
+    // Assess
+    for (const [key, value] of Object.entries(expected)) expect(body[key]).toEqual(value);
+  });
+
+  const refusals: { name: string; input: ChatRequest; param: string }[] = [
+    { name: 'refuses seed', input: base({ seed: 1 }), param: 'seed' },
+    { name: 'refuses parallel_tool_calls false', input: base({ parallelToolCalls: false }), param: 'parallel_tool_calls' },
+    { name: 'refuses json_object, which has no schema to enforce', input: base({ responseFormat: { type: 'json_object' } }), param: 'response_format' },
+    { name: 'refuses a user id Bedrock metadata cannot hold', input: base({ user: 'name<with>brackets' }), param: 'user' },
+    { name: 'refuses reasoning for a model family without it', input: base({ model: LLAMA, reasoning: { effort: 'high' } }), param: 'reasoning_effort' },
+    { name: 'refuses tool_choice required without tools', input: base({ toolChoice: { type: 'required' } }), param: 'tool_choice' },
+    { name: 'refuses a named tool choice that is not among the tools', input: base({ tools: [{ name: 'a', parameters: {} }], toolChoice: { type: 'tool', name: 'b' } }), param: 'tool_choice' },
+    {
+      name: 'refuses an http image URL, naming the part, because Bedrock needs the bytes',
+      input: base({ messages: [user({ type: 'text', text: 'see' }, { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } })] }),
+      param: 'messages[0].content[1]',
+    },
+    {
+      name: 'refuses an image type Bedrock does not read',
+      input: base({ messages: [user({ type: 'image', source: { kind: 'base64', mediaType: 'image/bmp', data: 'Qk0=' } })] }),
+      param: 'messages[0].content[0]',
+    },
+    {
+      name: 'refuses tool arguments that are not a JSON object',
+      input: base({ tools: [{ name: 'a', parameters: {} }], messages: [user({ type: 'text', text: 'x' }), assistant(call('t', 'a', '[1,2'))] }),
+      param: 'messages[1].content[0].arguments',
+    },
+  ];
+
+  it.each(refusals)('$name with a 400 naming the field and the provider', ({ input, param }) => {
+    // Act
+    const failure = (() => {
+      try {
+        toConverseBody(input);
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+
+    // Assess
+    expect(failure).toBeInstanceOf(GatewayError);
+    expect(failure).toMatchObject({ status: 400, param });
+    expect((failure as Error).message).toMatch(/bedrock|tool/);
+  });
+});

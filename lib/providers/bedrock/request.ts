@@ -1,0 +1,158 @@
+import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { cachePoint, isBlank, toConverseMessages } from './content';
+import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
+
+const PROVIDER = 'provider type bedrock';
+
+/**
+ * When `tool_choice` is `none` but the history holds tool blocks, Converse still demands a
+ * `toolConfig`; this one tool keeps the request valid while offering the model nothing to call.
+ */
+export const NO_TOOLS_PLACEHOLDER: ToolEntry = {
+  toolSpec: {
+    name: 'no_tools_available',
+    description: 'Tool use is disabled for this turn. Never call this tool; answer in text.',
+    inputSchema: { json: { type: 'object', properties: {} } },
+  },
+};
+
+/** Thinking budgets for OpenAI's reasoning_effort on Claude (the minimum budget is 1024). */
+const EFFORT_BUDGET: Record<NonNullable<ReasoningOptions['effort']>, number> = { minimal: 1024, low: 1024, medium: 2048, high: 4096 };
+
+/** The characters Bedrock allows in `requestMetadata` values. */
+const METADATA_VALUE = /^[a-zA-Z0-9\s:_@$#=/+,\-.]{0,256}$/;
+
+/** Model families by id; inference profiles (`us.anthropic.…`) and ARNs that name the model match too. */
+export const modelFamily = (modelId: string): 'anthropic' | 'nova' | 'openai' | 'other' =>
+  /anthropic\.|claude/i.test(modelId) ? 'anthropic' : /amazon\.nova/i.test(modelId) ? 'nova' : /(^|[./])openai\./i.test(modelId) ? 'openai' : 'other';
+
+/**
+ * The Converse body for a canonical request (`req.model` is the Bedrock model id). Pure; throws a
+ * GatewayError 400 naming the field for what Converse cannot express.
+ *
+ * @example
+ * const body = toConverseBody({ model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', system: [], messages, stream: false });
+ */
+export function toConverseBody(req: ChatRequest): ConverseBody {
+  refuseUnsupported(req);
+  const family = modelFamily(req.model);
+  // Prompt caching exists for Claude and Nova; other models would reject cache points.
+  const caching = family === 'anthropic' || family === 'nova';
+  const body: ConverseBody = { messages: toConverseMessages(req.messages, { caching }) };
+
+  const system = req.system.filter((p) => !isBlank(p.text)).flatMap((p) => (p.cacheControl && caching ? [{ text: p.text }, cachePoint(p.cacheControl)] : [{ text: p.text }]));
+  if (system.length > 0) body.system = system;
+
+  const stop = (req.stop ?? []).filter((s) => s !== '' && !(family === 'anthropic' && isBlank(s)));
+  const inference = {
+    ...(req.maxTokens !== undefined ? { maxTokens: req.maxTokens } : {}),
+    ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+    ...(req.topP !== undefined ? { topP: req.topP } : {}),
+    ...(stop.length > 0 ? { stopSequences: stop } : {}),
+  };
+  if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
+
+  const additional = { ...topK(req.topK, family), ...reasoning(req.reasoning, family, req.model) };
+  if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
+  // Claude reports which stop sequence fired only when asked for it.
+  if (family === 'anthropic' && stop.length > 0) body.additionalModelResponseFieldPaths = ['/stop_sequence'];
+
+  const toolConfig = toToolConfig(req, caching);
+  if (toolConfig) body.toolConfig = toolConfig;
+
+  if (req.responseFormat?.type === 'json_schema') {
+    const { name, schema, description } = req.responseFormat;
+    body.outputConfig = { textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(schema), name, ...(description ? { description } : {}) } } } };
+  }
+  if (req.user !== undefined) body.requestMetadata = { user: req.user };
+  return body;
+}
+
+function refuseUnsupported(req: ChatRequest): void {
+  if (req.seed !== undefined) throw new GatewayError('invalid_request', `seed is not supported by ${PROVIDER}.`, { param: 'seed' });
+  if (req.parallelToolCalls === false) {
+    throw new GatewayError('invalid_request', `parallel_tool_calls=false is not supported by ${PROVIDER}.`, { param: 'parallel_tool_calls' });
+  }
+  if (req.responseFormat?.type === 'json_object') {
+    throw new GatewayError('invalid_request', `response_format json_object is not supported by ${PROVIDER}; use json_schema with a schema.`, { param: 'response_format' });
+  }
+  if (req.user !== undefined && !METADATA_VALUE.test(req.user)) {
+    throw new GatewayError('invalid_request', `user must be at most 256 letters, digits, spaces or :_@$#=/+,-. for ${PROVIDER} (it is sent as request metadata).`, {
+      param: 'user',
+    });
+  }
+}
+
+function topK(value: number | undefined, family: ReturnType<typeof modelFamily>): Record<string, unknown> {
+  if (value === undefined) return {};
+  // Converse has no top-k of its own; each model family takes it in its native field.
+  return family === 'nova' ? { inferenceConfig: { topK: value } } : { top_k: value };
+}
+
+function reasoning(options: ReasoningOptions | undefined, family: ReturnType<typeof modelFamily>, model: string): Record<string, unknown> {
+  if (!options || (options.effort === undefined && options.budgetTokens === undefined)) return {};
+  if (family === 'anthropic') {
+    const budget = options.budgetTokens ?? EFFORT_BUDGET[options.effort ?? 'medium'];
+    return { thinking: { type: 'enabled', budget_tokens: budget } };
+  }
+  if (family === 'openai' && options.effort) return { reasoning_effort: options.effort === 'minimal' ? 'low' : options.effort };
+  if (family === 'nova' && options.effort) return { reasoningConfig: { type: 'enabled', maxReasoningEffort: options.effort === 'minimal' ? 'low' : options.effort } };
+  const param = options.effort !== undefined ? 'reasoning_effort' : 'thinking';
+  throw new GatewayError('invalid_request', `${param} is not supported by ${PROVIDER} for model "${model}".`, { param });
+}
+
+function hasToolBlocks(messages: Message[]): boolean {
+  return messages.some((m) => m.parts.some((p) => p.type === 'tool_call' || p.type === 'tool_result'));
+}
+
+/**
+ * Converse has no `none` tool choice and demands a `toolConfig` whenever the history holds tool
+ * blocks. So: `none` without tool history sends no tools; `none` with tool history sends only
+ * the inert placeholder; tool history without any tools sends minimal specs named after the
+ * tools the history used (what mature gateways do); `auto` is Converse's default and is left out,
+ * since some models reject an explicit toolChoice.
+ */
+function toToolConfig(req: ChatRequest, caching: boolean): ConverseBody['toolConfig'] {
+  const history = hasToolBlocks(req.messages);
+  const choice = req.toolChoice;
+  if (choice?.type === 'none') return history ? { tools: [NO_TOOLS_PLACEHOLDER] } : undefined;
+  const tools = req.tools ?? [];
+  if (tools.length === 0) {
+    if (choice?.type === 'required' || choice?.type === 'tool') {
+      throw new GatewayError('invalid_request', `tool_choice "${choice.type}" needs tools.`, { param: 'tool_choice' });
+    }
+    return history ? { tools: historyToolSpecs(req.messages) } : undefined;
+  }
+  if (choice?.type === 'tool' && !tools.some((t) => t.name === choice.name)) {
+    throw new GatewayError('invalid_request', `tool_choice names "${choice.name}", which is not among the tools.`, { param: 'tool_choice' });
+  }
+  const toolChoice: ToolChoiceBlock | undefined = choice?.type === 'required' ? { any: {} } : choice?.type === 'tool' ? { tool: { name: choice.name } } : undefined;
+  return { tools: tools.flatMap((t) => toolEntries(t, caching)), ...(toolChoice ? { toolChoice } : {}) };
+}
+
+function toolEntries(tool: ToolDefinition, caching: boolean): ToolEntry[] {
+  const schema = Object.keys(tool.parameters).length > 0 ? tool.parameters : { type: 'object', properties: {} };
+  const spec: ToolEntry = {
+    toolSpec: {
+      name: tool.name,
+      // Bedrock refuses an empty description.
+      ...(tool.description ? { description: tool.description } : {}),
+      inputSchema: { json: schema },
+      ...(tool.strict ? { strict: true } : {}),
+    },
+  };
+  return tool.cacheControl && caching ? [spec, cachePoint(tool.cacheControl)] : [spec];
+}
+
+function historyToolSpecs(messages: Message[]): ToolEntry[] {
+  const names = new Set<string>();
+  for (const m of messages) {
+    for (const p of m.parts) {
+      if (p.type === 'tool_call') names.add(p.name);
+      else if (p.type === 'tool_result' && p.name) names.add(p.name);
+    }
+  }
+  if (names.size === 0) return [NO_TOOLS_PLACEHOLDER];
+  return [...names].map((name) => ({ toolSpec: { name, inputSchema: { json: { type: 'object', properties: {} } } } }));
+}

@@ -1,0 +1,94 @@
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../../cli/sigv4';
+
+/** AWS credentials as the signer needs them (the shape of the SDK's `AwsCredentialIdentity`). */
+export interface AwsCredentialIdentity {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** The SigV4 service name of bedrock-runtime (not `bedrock-runtime`). */
+export const BEDROCK_SIGNING_SERVICE = 'bedrock';
+
+/** The Bedrock Runtime operations the gateway calls. */
+export type BedrockOperation = 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream';
+
+/** Where one Bedrock account's calls go, and the region they are signed for. */
+export interface BedrockTarget {
+  endpoint: string;
+  region: string;
+}
+
+/**
+ * The endpoint and signing region for a provider and account: the account's region wins over
+ * the provider's; `baseUrl` (a VPC endpoint, or a fake in tests) replaces the public endpoint.
+ */
+export function bedrockTarget(provider: Record<string, unknown>, account: Record<string, unknown>): BedrockTarget {
+  const region = str(account.region) ?? str(provider.region);
+  if (!region) throw new Error(`Bedrock provider "${String(provider.id)}" account "${String(account.id)}" has no region`);
+  const base = str(account.baseUrl) ?? str(provider.baseUrl) ?? `https://bedrock-runtime.${region}.amazonaws.com`;
+  return { endpoint: base.replace(/\/+$/, ''), region };
+}
+
+/**
+ * The URL of one operation on one model. The model id is one path segment, so the `:` of a
+ * versioned id and the `/` of an inference-profile ARN are percent-encoded, like the AWS SDK does.
+ */
+export function bedrockModelUrl(endpoint: string, modelId: string, operation: BedrockOperation): string {
+  return `${endpoint.replace(/\/+$/, '')}/model/${encodePathSegment(modelId)}/${operation}`;
+}
+
+/** encodeURIComponent plus the RFC 3986 reserved characters it leaves alone, as SigV4 wants. */
+export function encodePathSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export interface SignBedrockRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  /** Headers to sign and send (content-type, accept…); `host` is added. */
+  headers: Record<string, string>;
+  /** The exact bytes that will be sent. */
+  body: string | Uint8Array;
+  region: string;
+  credentials: AwsCredentialIdentity;
+  signingDate?: Date;
+}
+
+/**
+ * The headers to send for a SigV4-signed Bedrock request: the given ones plus `host`,
+ * `x-amz-date`, `x-amz-content-sha256`, `authorization` and, for temporary credentials,
+ * `x-amz-security-token`. The path is signed as sent (already percent-encoded) and the signer
+ * encodes it once more for the canonical request, which is what AWS expects of every service but S3.
+ * `host` stays in the result: the upstream client sends it as given, so what was signed is what goes out.
+ *
+ * @example
+ * const headers = await signBedrockRequest({
+ *   url: bedrockModelUrl('https://bedrock-runtime.us-east-1.amazonaws.com', 'anthropic.claude-3-5-sonnet-20240620-v1:0', 'converse'),
+ *   method: 'POST', headers: { 'content-type': 'application/json' }, body, region: 'us-east-1', credentials,
+ * });
+ */
+export async function signBedrockRequest(request: SignBedrockRequest): Promise<Record<string, string>> {
+  const url = new URL(request.url);
+  const signer = new SignatureV4({ service: BEDROCK_SIGNING_SERVICE, region: request.region, credentials: request.credentials, sha256: NodeSha256 });
+  const signed = await signer.sign(
+    {
+      method: request.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { ...request.headers, host: url.host },
+      body: request.body,
+    },
+    request.signingDate ? { signingDate: request.signingDate } : {},
+  );
+  return { ...(signed.headers as Record<string, string>) };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}

@@ -1,0 +1,135 @@
+import type { ChatRequest, StreamEvent } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { errorFromExceptionFrame } from './errors';
+import { decodeEventStream, EventStreamFormatError } from './eventstream';
+import { finishReasonFromConverse, newMessageId, stopSequenceFrom, usageFromConverse } from './response';
+import type { ConverseUsage } from './wire';
+
+interface ConverseStreamPayload {
+  contentBlockIndex?: number;
+  start?: { toolUse?: { toolUseId?: string; name?: string } };
+  delta?: {
+    text?: string;
+    toolUse?: { input?: string };
+    reasoningContent?: { text?: string; signature?: string; redactedContent?: string };
+  };
+  stopReason?: string;
+  additionalModelResponseFields?: unknown;
+  usage?: ConverseUsage;
+}
+
+/**
+ * A ConverseStream body (binary event-stream frames) as canonical events: `messageStart` →
+ * start; text, reasoning and tool-input deltas; `contentBlockStart`/`Stop` of a tool block →
+ * tool_call_start/end; `messageStop` → finish; `metadata` → usage (after finish, which the
+ * canonical rules allow). An exception frame, a broken frame or a body that ends before
+ * `messageStop` becomes an `error` event that ends the stream.
+ *
+ * @example
+ * for await (const event of parseConverseStream(response.body, req, 'bedrock-main')) encoder.write(event);
+ */
+export async function* parseConverseStream(body: AsyncIterable<Uint8Array>, req: ChatRequest, providerId = 'bedrock'): AsyncGenerator<StreamEvent> {
+  const decoder = new TextDecoder();
+  let started = false;
+  let finished = false;
+  const tools = new Map<number, number>();
+  let nextToolIndex = 0;
+  const start = function* (): Generator<StreamEvent> {
+    if (started) return;
+    started = true;
+    yield { type: 'start', id: newMessageId(), model: req.model };
+  };
+  const closeTools = function* (): Generator<StreamEvent> {
+    for (const toolIndex of tools.values()) yield { type: 'tool_call_end', toolIndex };
+    tools.clear();
+  };
+
+  try {
+    for await (const message of decodeEventStream(body)) {
+      const kind = message.headers[':message-type'];
+      const payloadText = decoder.decode(message.body);
+      if (kind === 'exception') {
+        yield* start();
+        yield { type: 'error', error: errorFromExceptionFrame(message.headers[':exception-type'], payloadText, providerId) };
+        return;
+      }
+      if (kind === 'error') {
+        yield* start();
+        const text = JSON.stringify({ message: message.headers[':error-message'] ?? '' });
+        yield { type: 'error', error: errorFromExceptionFrame(message.headers[':error-code'], text, providerId) };
+        return;
+      }
+      if (kind !== 'event') continue;
+      const payload = parsePayload(payloadText);
+      const index = payload.contentBlockIndex ?? -1;
+      switch (message.headers[':event-type']) {
+        case 'messageStart':
+          yield* start();
+          break;
+        case 'contentBlockStart': {
+          yield* start();
+          const toolUse = payload.start?.toolUse;
+          if (!toolUse) break;
+          const toolIndex = nextToolIndex++;
+          tools.set(index, toolIndex);
+          yield { type: 'tool_call_start', toolIndex, id: String(toolUse.toolUseId ?? ''), name: String(toolUse.name ?? '') };
+          break;
+        }
+        case 'contentBlockDelta': {
+          yield* start();
+          const delta = payload.delta ?? {};
+          const toolIndex = tools.get(index);
+          if (typeof delta.text === 'string' && delta.text !== '') yield { type: 'text_delta', text: delta.text };
+          else if (delta.toolUse && toolIndex !== undefined && delta.toolUse.input) yield { type: 'tool_call_delta', toolIndex, arguments: delta.toolUse.input };
+          else if (delta.reasoningContent) {
+            const r = delta.reasoningContent;
+            if (typeof r.text === 'string' && r.text !== '') yield { type: 'thinking_delta', text: r.text };
+            if (typeof r.signature === 'string' && r.signature !== '') yield { type: 'thinking_signature', signature: r.signature };
+            if (typeof r.redactedContent === 'string') yield { type: 'redacted_thinking', data: r.redactedContent };
+          }
+          break;
+        }
+        case 'contentBlockStop': {
+          const toolIndex = tools.get(index);
+          if (toolIndex !== undefined) {
+            tools.delete(index);
+            yield { type: 'tool_call_end', toolIndex };
+          }
+          break;
+        }
+        case 'messageStop': {
+          yield* start();
+          yield* closeTools();
+          const stopSequence = stopSequenceFrom(payload.additionalModelResponseFields);
+          finished = true;
+          yield { type: 'finish', reason: finishReasonFromConverse(payload.stopReason), ...(stopSequence ? { stopSequence } : {}) };
+          break;
+        }
+        case 'metadata':
+          if (payload.usage) yield { type: 'usage', usage: usageFromConverse(payload.usage) };
+          break;
+        default:
+          // Events this gateway does not know yet are skipped, as the SDK does.
+          break;
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof EventStreamFormatError)) throw err;
+    yield* start();
+    yield { type: 'error', error: new GatewayError('upstream_error', `The upstream provider "${providerId}" sent a broken event stream: ${err.message}`, { code: 'bad_upstream_response', cause: err }) };
+    return;
+  }
+  if (!finished) {
+    yield* start();
+    yield { type: 'error', error: new GatewayError('upstream_error', `The upstream provider "${providerId}" ended the stream before the answer was complete.`, { code: 'upstream_stream_ended' }) };
+  }
+}
+
+function parsePayload(text: string): ConverseStreamPayload {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as ConverseStreamPayload) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The request checks of the fake Bedrock (`bedrock.ts`): the mistakes a gateway makes when it
+ * translates into Converse or rewrites an Anthropic body, answered with Bedrock's own messages.
+ */
+import type { RecordedRequest } from './http';
+
+type Block = Record<string, unknown>;
+type ConverseMessage = { role?: unknown; content?: unknown };
+
+/** Beta flags Claude on Bedrock accepts; any other gets "invalid beta flag". */
+const KNOWN_BETAS = new Set([
+  'computer-use-2024-10-22',
+  'computer-use-2025-01-24',
+  'token-efficient-tools-2025-02-19',
+  'interleaved-thinking-2025-05-14',
+  'output-128k-2025-02-19',
+  'dev-full-thinking-2025-05-14',
+  'context-1m-2025-08-07',
+  'context-management-2025-06-27',
+  'effort-2025-11-24',
+  'tool-search-tool-2025-10-19',
+  'tool-examples-2025-10-29',
+]);
+
+const isBlank = (v: unknown): boolean => typeof v === 'string' && v.trim() === '';
+
+/** A Converse body's first problem as Bedrock words it, or undefined. */
+export function validateConverse(record: RecordedRequest): string | undefined {
+  const body = record.body as { messages?: unknown; system?: unknown; toolConfig?: { tools?: unknown[] } } | undefined;
+  if (typeof body !== 'object' || body === null) return 'Malformed input request, please reformat your input and try again.';
+  const messages = Array.isArray(body.messages) ? (body.messages as ConverseMessage[]) : [];
+  if (messages.length === 0 || messages[0]?.role !== 'user') return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
+  let toolBlocks = false;
+  for (const [i, message] of messages.entries()) {
+    if (i > 0 && messages[i - 1]?.role === message.role) {
+      return 'A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.';
+    }
+    if (!Array.isArray(message.content) || message.content.length === 0) {
+      return `The content field in the Message object at messages.${i} is empty. Add a ContentBlock object to the content field and try again.`;
+    }
+    for (const [j, block] of (message.content as Block[]).entries()) {
+      if ('text' in block && isBlank(block.text)) return `The text field in the ContentBlock object at messages.${i}.content.${j} is blank. Add text to the text field, and try again.`;
+      const use = block.toolUse as { toolUseId?: unknown; input?: unknown } | undefined;
+      const result = block.toolResult as { toolUseId?: unknown; content?: unknown } | undefined;
+      if (use || result) toolBlocks = true;
+      const id = use?.toolUseId ?? result?.toolUseId;
+      if ((use || result) && (typeof id !== 'string' || !/^[a-zA-Z0-9_-]+$/.test(id))) {
+        return `1 validation error detected: Value '${String(id)}' at 'messages.${i + 1}.member.content.${j + 1}.member.${use ? 'toolUse' : 'toolResult'}.toolUseId' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+`;
+      }
+      if (use && (typeof use.input !== 'object' || use.input === null || Array.isArray(use.input))) return `The toolUse input at messages.${i}.content.${j} must be a JSON object.`;
+      if (result && !Array.isArray(result.content)) return `The toolResult content at messages.${i}.content.${j} must be a list.`;
+      for (const [k, inner] of ((result?.content as Block[] | undefined) ?? []).entries()) {
+        if ('text' in inner && isBlank(inner.text)) return `The text field in the ToolResultContentBlock object at messages.${i}.content.${j}.content.${k} is blank. Add text to the text field, and try again.`;
+      }
+    }
+  }
+  for (const [k, block] of (Array.isArray(body.system) ? (body.system as Block[]) : []).entries()) {
+    if ('text' in block && isBlank(block.text)) return `The text field in the SystemContentBlock object at system.${k} is blank. Add text to the text field, and try again.`;
+  }
+  const tools = body.toolConfig?.tools;
+  if (body.toolConfig && (!Array.isArray(tools) || tools.length === 0)) {
+    return `1 validation error detected: Value '[]' at 'toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1`;
+  }
+  if (toolBlocks && !body.toolConfig) return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
+  return undefined;
+}
+
+/** An InvokeModel body for Claude: the Anthropic Messages body with Bedrock's rules. */
+export function validateInvoke(record: RecordedRequest): string | undefined {
+  const body = record.body as Record<string, unknown> | undefined;
+  if (typeof body !== 'object' || body === null) return 'Malformed input request, please reformat your input and try again.';
+  for (const key of ['model', 'stream']) if (key in body) return `Malformed input request: #: extraneous key [${key}] is not permitted, please reformat your input and try again.`;
+  if (body.anthropic_version !== 'bedrock-2023-05-31') {
+    return body.anthropic_version === undefined ? 'Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again.' : 'Invalid API version';
+  }
+  if (typeof body.max_tokens !== 'number') return 'Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again.';
+  const betas = body.anthropic_beta;
+  if (betas !== undefined && (!Array.isArray(betas) || betas.some((b) => typeof b !== 'string' || !KNOWN_BETAS.has(b)))) return 'invalid beta flag';
+  return undefined;
+}

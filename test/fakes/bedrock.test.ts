@@ -1,0 +1,218 @@
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  ConverseStreamCommand,
+  InvokeModelCommand,
+  InvokeModelWithResponseStreamCommand,
+  type ConverseStreamOutput,
+} from '@aws-sdk/client-bedrock-runtime';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { startFakeBedrock, type FakeBedrock } from './bedrock';
+
+const CREDENTIALS = { accessKeyId: 'AKIDFAKEBEDROCK0001', secretAccessKey: 'fake/secret+key/0123456789abcdefghijklmn' };
+const REGION = 'us-west-2';
+const CLAUDE = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+const PROFILE_ARN = 'arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0';
+const USER = [{ role: 'user' as const, content: [{ text: 'hello world' }] }];
+
+/** The official client over HTTP/1.1 (it defaults to HTTP/2, which the fake does not speak). */
+function sdkClient(fake: FakeBedrock, secretAccessKey = CREDENTIALS.secretAccessKey): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
+    region: REGION,
+    endpoint: fake.url,
+    credentials: { ...CREDENTIALS, secretAccessKey },
+    requestHandler: new NodeHttpHandler(),
+    maxAttempts: 1,
+  });
+}
+
+async function collect(stream: AsyncIterable<ConverseStreamOutput> | undefined): Promise<ConverseStreamOutput[]> {
+  const events: ConverseStreamOutput[] = [];
+  for await (const event of stream ?? []) events.push(event);
+  return events;
+}
+
+describe('fake Bedrock Runtime, through the official AWS SDK client', () => {
+  let fake: FakeBedrock;
+  let client: BedrockRuntimeClient;
+
+  beforeAll(async () => {
+    fake = await startFakeBedrock({ ...CREDENTIALS, region: REGION });
+    client = sdkClient(fake);
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    client.destroy();
+    await fake.close();
+  });
+
+  it('answers Converse with an echo, usage and end_turn, after checking the signature of a model id with a colon', async () => {
+    // Act
+    const out = await client.send(new ConverseCommand({ modelId: CLAUDE, messages: USER }));
+
+    // Assess
+    expect(out.output?.message).toEqual({ role: 'assistant', content: [{ text: 'Echo: hello world' }] });
+    expect(out.stopReason).toBe('end_turn');
+    expect(out.usage?.outputTokens).toBeGreaterThan(0);
+    expect(fake.requests[0]).toMatchObject({ path: '/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse', modelId: CLAUDE, signatureValid: true });
+  });
+
+  it('accepts an inference-profile ARN as the model id', async () => {
+    // Act
+    const out = await client.send(new ConverseCommand({ modelId: PROFILE_ARN, messages: USER }));
+
+    // Assess
+    expect(out.stopReason).toBe('end_turn');
+    expect(fake.requests[0]?.modelId).toBe(PROFILE_ARN);
+  });
+
+  it('refuses a request signed with the wrong secret the way AWS does', async () => {
+    // Prepare
+    const wrong = sdkClient(fake, 'not-the-secret');
+
+    // Act
+    const failure = await wrong.send(new ConverseCommand({ modelId: CLAUDE, messages: USER })).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 403 } });
+    expect((failure as Error).message).toMatch(/signature we calculated does not match/);
+    wrong.destroy();
+  });
+
+  it.each(['frame', 'together', 'awkward'] as const)('streams ConverseStream frames the SDK decodes when written %s', async (chunking) => {
+    // Prepare
+    fake.reply({ kind: 'text', text: 'Hello there, friend', chunks: ['Hel', 'lo there', ', friend'], usage: { input: 12, output: 3, cacheRead: 4 }, chunking });
+
+    // Act
+    const out = await client.send(new ConverseStreamCommand({ modelId: CLAUDE, messages: USER }));
+    const events = await collect(out.stream);
+
+    // Assess
+    expect(events.map((e) => Object.keys(e).find((k) => k !== '$unknown'))).toEqual([
+      'messageStart',
+      'contentBlockDelta',
+      'contentBlockDelta',
+      'contentBlockDelta',
+      'contentBlockStop',
+      'messageStop',
+      'metadata',
+    ]);
+    expect(events.map((e) => e.contentBlockDelta?.delta?.text ?? '').join('')).toBe('Hello there, friend');
+    expect(events[5]?.messageStop?.stopReason).toBe('end_turn');
+    expect(events[6]?.metadata?.usage).toEqual({ inputTokens: 12, outputTokens: 3, totalTokens: 19, cacheReadInputTokens: 4 });
+  });
+
+  it('streams a tool call as contentBlockStart with its id and name, then input fragments', async () => {
+    // Prepare
+    fake.reply({ kind: 'tool_use', calls: [{ id: 'tooluse_abc', name: 'get_weather', input: { city: 'Paris' } }] });
+
+    // Act
+    const out = await client.send(new ConverseStreamCommand({ modelId: CLAUDE, messages: USER }));
+    const events = await collect(out.stream);
+
+    // Assess
+    const start = events.find((e) => e.contentBlockStart)?.contentBlockStart;
+    expect(start?.start?.toolUse).toEqual({ toolUseId: 'tooluse_abc', name: 'get_weather' });
+    const input = events.map((e) => e.contentBlockDelta?.delta?.toolUse?.input ?? '').join('');
+    expect(JSON.parse(input)).toEqual({ city: 'Paris' });
+    expect(events.find((e) => e.messageStop)?.messageStop?.stopReason).toBe('tool_use');
+  });
+
+  it('raises the exception frame sent mid-stream as the SDK exception', async () => {
+    // Prepare
+    fake.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 2, message: 'Too many tokens, please wait.' });
+
+    // Act
+    const out = await client.send(new ConverseStreamCommand({ modelId: CLAUDE, messages: USER }));
+    const failure = await collect(out.stream).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'ThrottlingException', message: 'Too many tokens, please wait.' });
+  });
+
+  it('drops the connection mid-stream in drop mode, which the SDK reports', async () => {
+    // Prepare
+    fake.reply({ kind: 'drop', afterEvents: 2 });
+
+    // Act
+    const out = await client.send(new ConverseStreamCommand({ modelId: CLAUDE, messages: USER }));
+    const failure = await collect(out.stream).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ message: expect.stringMatching(/aborted|closed|terminated|socket|ECONNRESET/i) });
+  });
+
+  it('never answers in hang mode, so only the caller abort ends the call', async () => {
+    // Prepare
+    fake.reply({ kind: 'hang' });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 50);
+
+    // Act
+    const failure = await client.send(new ConverseCommand({ modelId: CLAUDE, messages: USER }), { abortSignal: abort.signal }).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'AbortError' });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it.each([
+    { type: 'ThrottlingException', status: 429 },
+    { type: 'ValidationException', status: 400 },
+    { type: 'ServiceUnavailableException', status: 503 },
+    { type: 'ModelTimeoutException', status: 408 },
+  ])('answers an error reply of $type with status $status that the SDK names', async ({ type, status }) => {
+    // Prepare
+    fake.reply({ kind: 'error', type, message: 'fake failure' });
+
+    // Act
+    const failure = await client.send(new ConverseCommand({ modelId: CLAUDE, messages: USER })).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ name: type, message: 'fake failure', $metadata: { httpStatusCode: status } });
+  });
+
+  it('refuses roles that do not alternate, as Bedrock does', async () => {
+    // Act
+    const failure = await client.send(new ConverseCommand({ modelId: CLAUDE, messages: [...USER, ...USER] })).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/must alternate/) });
+  });
+
+  it('answers InvokeModel with the Anthropic message JSON', async () => {
+    // Prepare
+    const body = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 20, messages: [{ role: 'user', content: 'hello world' }] });
+
+    // Act
+    const out = await client.send(new InvokeModelCommand({ modelId: CLAUDE, body, contentType: 'application/json', accept: 'application/json' }));
+
+    // Assess
+    expect(JSON.parse(new TextDecoder().decode(out.body))).toMatchObject({ type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Echo: hello world' }], stop_reason: 'end_turn' });
+  });
+
+  it('streams InvokeModelWithResponseStream chunks whose bytes are Anthropic events', async () => {
+    // Prepare
+    fake.reply({ kind: 'text', text: 'Hi there', chunking: 'awkward' });
+    const body = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 20, messages: [{ role: 'user', content: 'hello' }] });
+
+    // Act
+    const out = await client.send(new InvokeModelWithResponseStreamCommand({ modelId: CLAUDE, body, contentType: 'application/json' }));
+    const types: string[] = [];
+    for await (const event of out.body ?? []) types.push((JSON.parse(new TextDecoder().decode(event.chunk?.bytes)) as { type: string }).type);
+
+    // Assess
+    expect(types).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+  });
+
+  it('refuses an InvokeModel body that still names the model', async () => {
+    // Prepare
+    const body = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', model: 'claude', max_tokens: 20, messages: [] });
+
+    // Act
+    const failure = await client.send(new InvokeModelCommand({ modelId: CLAUDE, body })).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/extraneous key \[model\]/) });
+  });
+});

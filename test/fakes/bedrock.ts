@@ -1,0 +1,351 @@
+/**
+ * A fake AWS Bedrock Runtime for integration tests: a `node:http` (HTTP/1.1) server on 127.0.0.1
+ * that checks the SigV4 signature of every request against the secret it was given (as AWS
+ * does, recomputing it from the method, path, signed headers and body bytes), serves Converse,
+ * ConverseStream, InvokeModel and InvokeModelWithResponseStream with real shapes and real
+ * event-stream frames, and fails in the ways Bedrock fails.
+ *
+ * @example
+ * const bedrock = await startFakeBedrock({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', region: 'us-east-1' });
+ * bedrock.reply({ kind: 'text', text: 'Hello there' });
+ * // … point the gateway's Bedrock provider at bedrock.url …
+ * expect(bedrock.requests[0]?.modelId).toBe('anthropic.claude-3-5-sonnet-20240620-v1:0');
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../../lib/cli/sigv4';
+import {
+  anthropicMessage,
+  anthropicStreamEvents,
+  awkwardPieces,
+  chunkFrame,
+  converseBody,
+  converseStreamEvents,
+  ERROR_STATUS,
+  errorResponse,
+  eventFrame,
+  exceptionFrame,
+  newToolUseId,
+  type AnswerContent,
+  type ReplyUsage,
+  type ToolUseSpec,
+} from './bedrock-wire';
+import { closeServer, isGone, listenOnLoopback, recordRequest, sleep, type RecordedRequest } from './http';
+import { validateConverse, validateInvoke } from './bedrock-validate';
+
+export type { ReplyUsage, ToolUseSpec } from './bedrock-wire';
+
+/** How stream bytes are written: a frame per write, all frames in one write, or cut at awkward byte offsets. */
+export type Chunking = 'frame' | 'together' | 'awkward';
+
+export type Operation = 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream';
+
+/** One request as the fake received it. */
+export interface BedrockRecordedRequest extends RecordedRequest {
+  /** The model id, percent-decoded (`anthropic.claude-…-v1:0`). */
+  modelId: string;
+  operation: Operation | undefined;
+  /** Whether the SigV4 signature matched. */
+  signatureValid: boolean;
+}
+
+export type Reply =
+  | { kind: 'text'; text: string; chunks?: string[]; stopReason?: string; usage?: ReplyUsage; reasoning?: { text: string; signature: string }; chunking?: Chunking }
+  | { kind: 'tool_use'; calls: ToolUseSpec[]; text?: string; usage?: ReplyUsage; chunking?: Chunking }
+  /** Bedrock's error answer: `type` goes into `x-amzn-ErrorType`; the status defaults to the documented one. */
+  | { kind: 'error'; type: string; status?: number; message?: string }
+  /** A stream that sends `afterEvents` events of the default answer, then an exception frame (`type` in camelCase). A non-stream request gets the error answer. */
+  | { kind: 'exception'; type: string; afterEvents: number; message?: string }
+  | { kind: 'hang' }
+  | { kind: 'hang-after-headers' }
+  /** Send `afterEvents` events (or, non-stream, half the body), then destroy the socket. */
+  | { kind: 'drop'; afterEvents: number }
+  | { kind: 'raw'; status: number; headers: Record<string, string>; body: (string | Uint8Array)[]; delayMs?: number };
+
+export type Responder = (req: BedrockRecordedRequest) => Reply | Promise<Reply>;
+
+export interface FakeBedrockOptions {
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  /** Default for every stream reply. */
+  chunking?: Chunking;
+  /** Pause between stream writes. */
+  chunkDelayMs?: number;
+  recordRequests?: boolean;
+}
+
+export interface FakeBedrock {
+  /** The endpoint, e.g. `http://127.0.0.1:41234` (paths are `/model/{id}/{operation}`). */
+  url: string;
+  requests: BedrockRecordedRequest[];
+  reply(responder: Responder | Reply): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a fake Bedrock Runtime on 127.0.0.1 (port chosen by the OS). */
+export async function startFakeBedrock(options: FakeBedrockOptions): Promise<FakeBedrock> {
+  const fake = new FakeBedrockServer(options);
+  await fake.listen();
+  return fake;
+}
+
+/** The reply when a test has not chosen one: `Echo: <last user text>`. */
+export function defaultReply(req: BedrockRecordedRequest): Reply {
+  return { kind: 'text', text: `Echo: ${lastUserText(req)}` };
+}
+
+const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+class FakeBedrockServer implements FakeBedrock {
+  url = '';
+  requests: BedrockRecordedRequest[] = [];
+  readonly #options: FakeBedrockOptions;
+  readonly #server: Server;
+  readonly #closing = new AbortController();
+  #responder: Responder = defaultReply;
+
+  constructor(options: FakeBedrockOptions) {
+    this.#options = options;
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        if (res.headersSent) res.destroy();
+        else send(res, errorResponse('InternalServerException', `fake-bedrock failed: ${error instanceof Error ? error.message : String(error)}`));
+      });
+    });
+  }
+
+  async listen(): Promise<void> {
+    this.url = await listenOnLoopback(this.#server);
+  }
+
+  reply(responder: Responder | Reply): void {
+    this.#responder = typeof responder === 'function' ? responder : () => responder;
+  }
+
+  reset(): void {
+    this.requests = [];
+    this.#responder = defaultReply;
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await closeServer(this.#server);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
+    const parts: Buffer[] = [];
+    for await (const part of req) parts.push(part as Buffer);
+    const raw = Buffer.concat(parts);
+    const base = recordRequest(req, raw.toString('utf8'), receivedAt);
+    const route = ROUTE.exec(base.path);
+    const record: BedrockRecordedRequest = {
+      ...base,
+      modelId: route?.[1] ? decodeURIComponent(route[1]) : '',
+      operation: route?.[2] as Operation | undefined,
+      signatureValid: false,
+    };
+    if (this.#options.recordRequests !== false) this.requests.push(record);
+
+    const rejection = await this.#verifySignature(req, base, raw);
+    if (rejection) return send(res, rejection);
+    record.signatureValid = true;
+
+    if (req.method !== 'POST' || !record.operation) return send(res, errorResponse('UnknownOperationException', 'Unknown operation', 404));
+    const invalid = record.operation.startsWith('invoke') ? validateInvoke(record) : validateConverse(record);
+    if (invalid) return send(res, errorResponse('ValidationException', invalid));
+    await this.#send(record, res, await this.#responder(record));
+  }
+
+  /** AWS's checks, in AWS's order, with AWS's answers. */
+  async #verifySignature(req: IncomingMessage, record: RecordedRequest, body: Buffer): Promise<ReturnType<typeof errorResponse> | undefined> {
+    const auth = req.headers.authorization;
+    if (!auth) return errorResponse('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
+    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^, ]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+    if (!m) return errorResponse('IncompleteSignatureException', `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.`, 403);
+    const [, keyId, , region, service, signedList = '', signature] = m;
+    if (keyId !== this.#options.accessKeyId) return errorResponse('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
+    if (region !== this.#options.region || service !== 'bedrock') {
+      return errorResponse('InvalidSignatureException', `Credential should be scoped to a valid region and to the correct service: 'bedrock' in '${this.#options.region}'.`, 403);
+    }
+    const amzDate = header(req, 'x-amz-date');
+    const date = amzDate ? parseAmzDate(amzDate) : undefined;
+    if (!date) return errorResponse('IncompleteSignatureException', 'Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.', 403);
+    if (Math.abs(Date.now() - date.getTime()) > CLOCK_SKEW_MS) return errorResponse('InvalidSignatureException', `Signature expired: ${amzDate} is now earlier or later than 5 minutes from now.`, 403);
+    const claimedHash = header(req, 'x-amz-content-sha256');
+    if (claimedHash && claimedHash !== createHash('sha256').update(body).digest('hex')) {
+      return errorResponse('InvalidSignatureException', 'The provided \'x-amz-content-sha256\' header does not match what was computed.', 403);
+    }
+    const signed = signedList.split(';');
+    const headers = Object.fromEntries(signed.map((name) => [name, header(req, name) ?? '']));
+    const token = signed.includes('x-amz-security-token') ? header(req, 'x-amz-security-token') : undefined;
+    const signer = new SignatureV4({
+      service: 'bedrock',
+      region,
+      credentials: { accessKeyId: keyId, secretAccessKey: this.#options.secretAccessKey, ...(token ? { sessionToken: token } : {}) },
+      sha256: NodeSha256,
+      applyChecksum: signed.includes('x-amz-content-sha256'),
+    });
+    const query = Object.fromEntries(new URLSearchParams(record.search));
+    const expected = await signer.sign(
+      { method: record.method, protocol: 'http:', hostname: '127.0.0.1', path: record.path, query, headers, body },
+      { signingDate: date, signableHeaders: new Set(signed) },
+    );
+    const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1];
+    if (expectedSignature !== signature) {
+      return errorResponse(
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+        403,
+      );
+    }
+    return undefined;
+  }
+
+  async #send(record: BedrockRecordedRequest, res: ServerResponse, reply: Reply): Promise<void> {
+    const stream = record.operation === 'converse-stream' || record.operation === 'invoke-with-response-stream';
+    switch (reply.kind) {
+      case 'text':
+      case 'tool_use': {
+        const content = answerContent(reply, record);
+        if (!stream) return send(res, this.#wholeAnswer(record, content));
+        return this.#writeFrames(record, res, this.#frames(record, content), reply.chunking ?? this.#options.chunking ?? 'frame');
+      }
+      case 'error':
+        return send(res, errorResponse(reply.type, reply.message ?? `${reply.type} (fake)`, reply.status));
+      case 'exception': {
+        const type = reply.type.charAt(0).toUpperCase() + reply.type.slice(1);
+        if (!stream) return send(res, errorResponse(type, reply.message ?? `${reply.type} (fake)`, ERROR_STATUS[type]));
+        const frames = this.#frames(record, answerContent(defaultReply(record) as Extract<Reply, { kind: 'text' }>, record)).slice(0, reply.afterEvents);
+        frames.push(exceptionFrame(reply.type.charAt(0).toLowerCase() + reply.type.slice(1), reply.message ?? `${reply.type} (fake)`));
+        return this.#writeFrames(record, res, frames, this.#options.chunking ?? 'frame');
+      }
+      case 'hang':
+        return;
+      case 'hang-after-headers':
+        res.writeHead(200, streamHeaders(record));
+        res.flushHeaders();
+        return;
+      case 'drop': {
+        const content = answerContent(defaultReply(record) as Extract<Reply, { kind: 'text' }>, record);
+        if (stream) {
+          res.writeHead(200, streamHeaders(record));
+          res.flushHeaders();
+          for (const frame of this.#frames(record, content).slice(0, reply.afterEvents)) await write(res, frame);
+        } else {
+          const whole = this.#wholeAnswer(record, content);
+          res.writeHead(200, { ...whole.headers, 'content-length': Buffer.byteLength(whole.body) });
+          if (reply.afterEvents > 0) await write(res, whole.body.slice(0, Math.floor(whole.body.length / 2)));
+        }
+        await sleep(10, this.#closing.signal);
+        res.destroy();
+        return;
+      }
+      case 'raw':
+        res.writeHead(reply.status, reply.headers);
+        res.flushHeaders();
+        for (const piece of reply.body) {
+          await sleep(reply.delayMs ?? 0, this.#closing.signal);
+          if (isGone(res)) return;
+          await write(res, piece);
+        }
+        res.end();
+        return;
+    }
+  }
+
+  #wholeAnswer(record: BedrockRecordedRequest, content: AnswerContent): { status: number; headers: Record<string, string>; body: string } {
+    const common = { 'x-amzn-requestid': crypto.randomUUID(), 'content-type': 'application/json' };
+    if (record.operation === 'converse') return { status: 200, headers: common, body: converseBody(content) };
+    return {
+      status: 200,
+      headers: {
+        ...common,
+        'x-amzn-bedrock-input-token-count': String(content.usage.input),
+        'x-amzn-bedrock-output-token-count': String(content.usage.output),
+        'x-amzn-bedrock-invocation-latency': '321',
+      },
+      body: JSON.stringify(anthropicMessage(content, record.modelId)),
+    };
+  }
+
+  #frames(record: BedrockRecordedRequest, content: AnswerContent): Uint8Array[] {
+    if (record.operation === 'converse-stream') return converseStreamEvents(content).map((e) => eventFrame(e.type, e.payload));
+    return anthropicStreamEvents(content, record.modelId).map(chunkFrame);
+  }
+
+  async #writeFrames(record: BedrockRecordedRequest, res: ServerResponse, frames: Uint8Array[], chunking: Chunking): Promise<void> {
+    res.writeHead(200, streamHeaders(record));
+    res.flushHeaders();
+    const all = Buffer.concat(frames);
+    const pieces = chunking === 'frame' ? frames : chunking === 'together' ? [all] : awkwardPieces(all);
+    for (const [i, piece] of pieces.entries()) {
+      if (i > 0) await sleep(this.#options.chunkDelayMs ?? 0, this.#closing.signal);
+      if (isGone(res)) return;
+      await write(res, piece);
+    }
+    res.end();
+  }
+}
+
+function answerContent(reply: Extract<Reply, { kind: 'text' | 'tool_use' }>, record: BedrockRecordedRequest): AnswerContent {
+  const text = reply.text;
+  const chunks = reply.kind === 'text' && reply.chunks ? reply.chunks : text ? (text.match(/\S+\s*/g) ?? [text]) : [];
+  const calls = (reply.kind === 'tool_use' ? reply.calls : []).map((c) => {
+    const json = JSON.stringify(c.input);
+    const middle = Math.floor(json.length / 2);
+    return { id: c.id ?? newToolUseId(), name: c.name, input: c.input, inputChunks: c.inputChunks ?? [json.slice(0, middle), json.slice(middle)] };
+  });
+  const usage = reply.usage ?? { input: Math.max(1, Math.ceil(record.rawBody.length / 4)), output: Math.max(1, chunks.length + calls.length * 8) };
+  const stopReason = reply.kind === 'tool_use' ? 'tool_use' : (reply.stopReason ?? 'end_turn');
+  return { ...(text !== undefined ? { text } : {}), chunks, calls, stopReason, usage, ...(reply.kind === 'text' && reply.reasoning ? { reasoning: reply.reasoning } : {}) };
+}
+
+function streamHeaders(record: BedrockRecordedRequest): Record<string, string> {
+  return {
+    'content-type': 'application/vnd.amazon.eventstream',
+    'x-amzn-requestid': crypto.randomUUID(),
+    ...(record.operation === 'invoke-with-response-stream' ? { 'x-amzn-bedrock-content-type': 'application/json' } : {}),
+  };
+}
+
+function send(res: ServerResponse, answer: { status: number; headers: Record<string, string>; body: string }): void {
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  res.end(answer.body);
+}
+
+async function write(res: ServerResponse, piece: string | Uint8Array): Promise<void> {
+  if (isGone(res)) return;
+  if (res.write(piece)) return;
+  await new Promise<void>((resolve) => {
+    res.once('drain', resolve);
+    res.once('close', resolve);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** `20240102T030405Z` as a Date. */
+function parseAmzDate(value: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) return undefined;
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+}
+
+function lastUserText(record: BedrockRecordedRequest): string {
+  const body = record.body as { messages?: { role?: string; content?: unknown }[] } | undefined;
+  const last = [...(body?.messages ?? [])].reverse().find((m) => m.role === 'user');
+  if (typeof last?.content === 'string') return last.content;
+  if (!Array.isArray(last?.content)) return '';
+  return last.content
+    .map((b: { text?: unknown; type?: unknown }) => (typeof b.text === 'string' ? b.text : ''))
+    .filter((t: string) => t !== '')
+    .join(' ');
+}
