@@ -1,0 +1,41 @@
+import { errorFromAnthropicEvent, errorFromAnthropicUpstream } from './errors';
+
+const body = (type: string, message: string) => JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_1' });
+
+describe('errorFromAnthropicUpstream', () => {
+  it.each([
+    { status: 400, text: body('invalid_request_error', 'prompt is too long'), expected: { kind: 'invalid_request', status: 400, code: 'invalid_request_error', message: 'prompt is too long' } },
+    { status: 404, text: body('not_found_error', 'model: x'), expected: { kind: 'not_found', status: 404, message: 'model: x' } },
+    { status: 413, text: body('request_too_large', 'too big'), expected: { kind: 'request_too_large', status: 413 } },
+    { status: 429, text: body('rate_limit_error', 'slow down'), expected: { kind: 'rate_limit', status: 429, headers: { 'retry-after': '7' } } },
+    { status: 500, text: body('api_error', 'Internal server error'), expected: { kind: 'upstream_error', status: 500 } },
+    { status: 529, text: body('overloaded_error', 'Overloaded'), expected: { kind: 'overloaded', status: 503, code: 'overloaded_error', message: 'Overloaded' } },
+    { status: 401, text: body('authentication_error', 'invalid x-api-key'), expected: { kind: 'upstream_error', status: 502, code: 'upstream_auth_failed' } },
+    { status: 403, text: body('permission_error', 'no'), expected: { kind: 'upstream_error', status: 502, code: 'upstream_auth_failed' } },
+    { status: 502, text: '<html>Bad Gateway</html>', expected: { kind: 'upstream_error', status: 502, message: 'The upstream provider "anth" answered 502.' } },
+  ])('turns a $status answer into the client error', ({ status, text, expected }) => {
+    // Act
+    const error = errorFromAnthropicUpstream(status, { 'retry-after': '7' }, text, 'anth');
+
+    // Assess
+    expect(error).toMatchObject(expected);
+  });
+
+  it('names the provider and keeps its message when its credentials are refused', () => {
+    expect(errorFromAnthropicUpstream(401, {}, body('authentication_error', 'invalid x-api-key'), 'anth').message).toBe(
+      'The upstream provider "anth" rejected the gateway\'s credentials (401): invalid x-api-key',
+    );
+  });
+});
+
+describe('errorFromAnthropicEvent', () => {
+  it.each([
+    { type: 'overloaded_error', expected: { kind: 'overloaded', status: 503 } },
+    { type: 'rate_limit_error', expected: { kind: 'rate_limit', status: 429 } },
+    { type: 'api_error', expected: { kind: 'upstream_error', status: 502 } },
+    { type: 'invalid_request_error', expected: { kind: 'invalid_request', status: 400 } },
+    { type: 'something_new', expected: { kind: 'upstream_error', status: 502 } },
+  ])('turns a mid-stream $type into a $expected.status', ({ type, expected }) => {
+    expect(errorFromAnthropicEvent(body(type, 'boom'))).toMatchObject({ ...expected, message: 'boom', code: type });
+  });
+});

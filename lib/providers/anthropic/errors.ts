@@ -1,0 +1,69 @@
+import { GatewayError, type ErrorKind } from '../../http/errors';
+
+const KIND_BY_TYPE: Record<string, ErrorKind> = {
+  invalid_request_error: 'invalid_request',
+  authentication_error: 'upstream_error',
+  permission_error: 'upstream_error',
+  not_found_error: 'not_found',
+  request_too_large: 'request_too_large',
+  rate_limit_error: 'rate_limit',
+  api_error: 'upstream_error',
+  overloaded_error: 'overloaded',
+  timeout_error: 'upstream_timeout',
+};
+
+const KIND_BY_STATUS: Record<number, ErrorKind> = {
+  400: 'invalid_request',
+  404: 'not_found',
+  413: 'request_too_large',
+  422: 'invalid_request',
+  429: 'rate_limit',
+  503: 'overloaded',
+  504: 'upstream_timeout',
+  529: 'overloaded',
+};
+
+/** `{"type":"error","error":{"type","message"}}`, read defensively (proxies answer HTML). */
+function readErrorBody(text: string): { type?: string; message?: string } {
+  try {
+    const parsed = JSON.parse(text) as { error?: { type?: unknown; message?: unknown } };
+    const e = parsed.error;
+    if (typeof e !== 'object' || e === null) return {};
+    return {
+      ...(typeof e.type === 'string' ? { type: e.type } : {}),
+      ...(typeof e.message === 'string' && e.message ? { message: e.message } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * An Anthropic error answer (status ≥ 400) as the client's error. The status is kept for client
+ * errors; 529 becomes 503 (clients and proxies know 503, not 529); 401/403 mean Anthropic refused
+ * the gateway's own key, which is the operator's problem, so the caller gets a 502
+ * `upstream_auth_failed`. The Anthropic error type is kept as `code`.
+ */
+export function errorFromAnthropicUpstream(status: number, headers: Record<string, string | string[] | undefined>, text: string, providerId: string): GatewayError {
+  const { type, message = `The upstream provider "${providerId}" answered ${status}.` } = readErrorBody(text);
+  const retryAfter = headers['retry-after'];
+  const extra: Record<string, string> = typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {};
+  if (status === 401 || status === 403) {
+    return new GatewayError('upstream_error', `The upstream provider "${providerId}" rejected the gateway's credentials (${status}): ${message}`, {
+      code: 'upstream_auth_failed',
+    });
+  }
+  const kind = KIND_BY_STATUS[status] ?? (status >= 500 ? 'upstream_error' : 'invalid_request');
+  return new GatewayError(kind, message, { status: status === 529 ? 503 : status, headers: extra, ...(type ? { code: type } : {}) });
+}
+
+/**
+ * An `event: error` that arrived inside a stream (after the 200): the error type is all there is
+ * to go on. overloaded_error → 503, rate_limit_error → 429, anything unknown → 502.
+ */
+export function errorFromAnthropicEvent(data: string, providerId = 'anthropic'): GatewayError {
+  const { type, message = `The upstream provider "${providerId}" reported an error mid-stream.` } = readErrorBody(data);
+  const kind = (type && KIND_BY_TYPE[type]) || 'upstream_error';
+  const code = type === 'authentication_error' || type === 'permission_error' ? 'upstream_auth_failed' : type;
+  return new GatewayError(kind, message, code ? { code } : {});
+}

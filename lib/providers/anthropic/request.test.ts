@@ -1,0 +1,308 @@
+import type { ChatRequest, Message } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import type { CallContext } from '../types';
+import { anthropicToolId } from './ids';
+import { anthropicRequest, DEFAULT_MAX_TOKENS, toAnthropicBody } from './request';
+
+const user = (text: string): Message => ({ role: 'user', parts: [{ type: 'text', text }] });
+const base = (over: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'claude-sonnet-4-5', system: [], messages: [user('Hi')], stream: false, ...over });
+const HI = { role: 'user', content: [{ type: 'text', text: 'Hi' }] };
+
+describe('toAnthropicBody', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; expected: Record<string, unknown> }>([
+    { name: 'gives max_tokens its default when the client sent none', input: {}, expected: { model: 'claude-sonnet-4-5', max_tokens: DEFAULT_MAX_TOKENS, messages: [HI] } },
+    { name: 'keeps the client max_tokens', input: { maxTokens: 77 }, expected: { max_tokens: 77 } },
+    {
+      name: 'sends the system prompt as text blocks with their cache_control, skipping blank ones',
+      input: { system: [{ type: 'text', text: 'You are terse.', cacheControl: { type: 'ephemeral' } }, { type: 'text', text: '  ' }, { type: 'text', text: 'Be kind.' }] },
+      expected: { system: [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'Be kind.' }] },
+    },
+    { name: 'maps stop to stop_sequences without whitespace-only entries', input: { stop: ['\n', 'END', ' '] }, expected: { stop_sequences: ['END'] } },
+    { name: 'passes sampling options on', input: { temperature: 0.2, topP: 0.9, topK: 40 }, expected: { temperature: 0.2, top_p: 0.9, top_k: 40 } },
+    { name: 'maps user to metadata.user_id', input: { user: 'u-42' }, expected: { metadata: { user_id: 'u-42' } } },
+    { name: 'asks for a stream when streaming', input: { stream: true }, expected: { stream: true } },
+    { name: 'maps a thinking budget to thinking enabled', input: { maxTokens: 8000, reasoning: { budgetTokens: 2048 } }, expected: { thinking: { type: 'enabled', budget_tokens: 2048 }, max_tokens: 8000 } },
+    { name: 'maps reasoning effort to a thinking budget and leaves room for the answer', input: { reasoning: { effort: 'medium' } }, expected: { thinking: { type: 'enabled', budget_tokens: 4096 }, max_tokens: 4096 + DEFAULT_MAX_TOKENS } },
+    {
+      name: 'maps a json_schema response format to structured outputs',
+      input: { responseFormat: { type: 'json_schema', name: 'r', schema: { type: 'object' } } },
+      expected: { output_config: { format: { type: 'json_schema', schema: { type: 'object' } } } },
+    },
+    { name: 'sends nothing for a text response format', input: { responseFormat: { type: 'text' } }, expected: { messages: [HI] } },
+  ])('$name', ({ input, expected }) => {
+    // Act
+    const body = toAnthropicBody(base(input));
+
+    // Assess
+    expect(body).toMatchObject(expected);
+  });
+
+  it('takes a default max_tokens override', () => {
+    expect(toAnthropicBody(base(), { defaultMaxTokens: 1000 }).max_tokens).toBe(1000);
+  });
+
+  it.each<{ name: string; input: Pick<ChatRequest, 'tools' | 'toolChoice' | 'parallelToolCalls'>; expected: Record<string, unknown> }>([
+    {
+      name: 'sends tools with input_schema, strict and cache_control',
+      input: { tools: [{ name: 'get', description: 'Gets', parameters: { type: 'object', properties: { q: { type: 'string' } } }, strict: true, cacheControl: { type: 'ephemeral' } }] },
+      expected: { tools: [{ name: 'get', description: 'Gets', input_schema: { type: 'object', properties: { q: { type: 'string' } } }, strict: true, cache_control: { type: 'ephemeral' } }] },
+    },
+    { name: 'gives a tool without parameters an empty object schema', input: { tools: [{ name: 'now', parameters: {} }] }, expected: { tools: [{ name: 'now', input_schema: { type: 'object', properties: {} } }] } },
+    { name: 'maps tool choice auto', input: { tools: [{ name: 'f', parameters: {} }], toolChoice: { type: 'auto' } }, expected: { tool_choice: { type: 'auto' } } },
+    { name: 'maps tool choice required to any', input: { tools: [{ name: 'f', parameters: {} }], toolChoice: { type: 'required' } }, expected: { tool_choice: { type: 'any' } } },
+    { name: 'maps tool choice none', input: { tools: [{ name: 'f', parameters: {} }], toolChoice: { type: 'none' } }, expected: { tool_choice: { type: 'none' } } },
+    { name: 'maps a named tool choice', input: { tools: [{ name: 'f', parameters: {} }], toolChoice: { type: 'tool', name: 'f' } }, expected: { tool_choice: { type: 'tool', name: 'f' } } },
+    {
+      name: 'maps parallel_tool_calls false to disable_parallel_tool_use',
+      input: { tools: [{ name: 'f', parameters: {} }], toolChoice: { type: 'required' }, parallelToolCalls: false },
+      expected: { tool_choice: { type: 'any', disable_parallel_tool_use: true } },
+    },
+    { name: 'disables parallel calls without a tool choice through auto', input: { tools: [{ name: 'f', parameters: {} }], parallelToolCalls: false }, expected: { tool_choice: { type: 'auto', disable_parallel_tool_use: true } } },
+  ])('$name', ({ input, expected }) => {
+    expect(toAnthropicBody(base(input))).toMatchObject(expected);
+  });
+
+  it.each<{ name: string; messages: Message[]; expected: unknown[] }>([
+    {
+      name: 'never sends an empty text block: a tool-call-only assistant turn has only tool_use',
+      messages: [user('Weather?'), { role: 'assistant', parts: [{ type: 'text', text: '' }, { type: 'tool_call', id: 'toolu_1', name: 'w', arguments: '{"city":"Graz"}' }] }],
+      expected: [
+        { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'w', input: { city: 'Graz' } }] },
+      ],
+    },
+    {
+      name: 'reads empty tool arguments as an empty object',
+      messages: [user('x'), { role: 'assistant', parts: [{ type: 'tool_call', id: 'toolu_1', name: 'now', arguments: '' }] }],
+      expected: [expect.anything(), { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'now', input: {} }] }],
+    },
+    {
+      name: 'merges consecutive tool results into one user message, results first',
+      messages: [
+        user('go'),
+        { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '{}' }, { type: 'tool_call', id: 'b', name: 'f', arguments: '{}' }] },
+        { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'a', content: 'A' }] },
+        { role: 'user', parts: [{ type: 'text', text: 'and also' }, { type: 'tool_result', toolCallId: 'b', content: 'B', isError: true }] },
+      ],
+      expected: [
+        expect.anything(),
+        expect.anything(),
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'a', content: 'A' },
+            { type: 'tool_result', tool_use_id: 'b', content: 'B', is_error: true },
+            { type: 'text', text: 'and also' },
+          ],
+        },
+      ],
+    },
+    {
+      name: 'merges consecutive user turns',
+      messages: [user('one'), user('two')],
+      expected: [{ role: 'user', content: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }] }],
+    },
+    {
+      name: 'drops a turn left empty and merges its neighbours',
+      messages: [user('one'), { role: 'assistant', parts: [{ type: 'text', text: ' ' }] }, user('two')],
+      expected: [{ role: 'user', content: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }] }],
+    },
+    {
+      name: 'sanitises tool ids the same way in tool_use and tool_result',
+      messages: [
+        user('go'),
+        { role: 'assistant', parts: [{ type: 'tool_call', id: 'call.1|x', name: 'f', arguments: '{}' }] },
+        { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call.1|x', content: 'ok' }] },
+      ],
+      expected: [
+        expect.anything(),
+        { role: 'assistant', content: [{ type: 'tool_use', id: anthropicToolId('call.1|x'), name: 'f', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: anthropicToolId('call.1|x'), content: 'ok' }] },
+      ],
+    },
+    {
+      name: 'keeps an empty string tool result and drops blank text inside block results',
+      messages: [
+        user('go'),
+        { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '{}' }, { type: 'tool_call', id: 'b', name: 'f', arguments: '{}' }] },
+        { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'a', content: '' }, { type: 'tool_result', toolCallId: 'b', content: [{ type: 'text', text: '' }, { type: 'text', text: 'B' }] }] },
+      ],
+      expected: [expect.anything(), expect.anything(), { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: '' }, { type: 'tool_result', tool_use_id: 'b', content: [{ type: 'text', text: 'B' }] }] }],
+    },
+    {
+      name: 'keeps signed thinking and redacted thinking in assistant turns, drops unsigned thinking',
+      messages: [
+        user('go'),
+        {
+          role: 'assistant',
+          parts: [
+            { type: 'thinking', text: 'hmm', signature: 'sig==' },
+            { type: 'redacted_thinking', data: 'enc' },
+            { type: 'thinking', text: 'from another provider' },
+            { type: 'tool_call', id: 'a', name: 'f', arguments: '{}' },
+          ],
+        },
+      ],
+      expected: [
+        expect.anything(),
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 'sig==' }, { type: 'redacted_thinking', data: 'enc' }, { type: 'tool_use', id: 'a', name: 'f', input: {} }] },
+      ],
+    },
+    {
+      name: 'maps images: base64, data URLs and http URLs',
+      messages: [
+        {
+          role: 'user',
+          parts: [
+            { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBOR' }, cacheControl: { type: 'ephemeral' } },
+            { type: 'image', source: { kind: 'url', url: 'data:image/jpeg;base64,/9j/4AAQ' } },
+            { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } },
+          ],
+        },
+      ],
+      expected: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBOR' }, cache_control: { type: 'ephemeral' } },
+            { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/4AAQ' } },
+            { type: 'image', source: { type: 'url', url: 'https://example.com/cat.png' } },
+          ],
+        },
+      ],
+    },
+    {
+      name: 'maps documents: PDF base64, plain text and URL',
+      messages: [
+        {
+          role: 'user',
+          parts: [
+            { type: 'document', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBER' }, title: 'Report' },
+            { type: 'document', source: { kind: 'text', text: 'Plain words' } },
+            { type: 'document', source: { kind: 'base64', mediaType: 'text/plain', data: Buffer.from('Decoded').toString('base64') } },
+            { type: 'document', source: { kind: 'url', url: 'https://example.com/a.pdf' } },
+          ],
+        },
+      ],
+      expected: [
+        {
+          role: 'user',
+          content: [
+            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBER' }, title: 'Report' },
+            { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Plain words' } },
+            { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Decoded' } },
+            { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } },
+          ],
+        },
+      ],
+    },
+    {
+      name: 'keeps cache_control on tool_use and tool_result blocks',
+      messages: [
+        user('go'),
+        { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '{}', cacheControl: { type: 'ephemeral' } }] },
+        { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'a', content: 'ok', cacheControl: { type: 'ephemeral', ttl: '1h' } }] },
+      ],
+      expected: [
+        expect.anything(),
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'f', input: {}, cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'ok', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+      ],
+    },
+  ])('$name', ({ messages, expected }) => {
+    // Act
+    const body = toAnthropicBody(base({ messages, tools: [{ name: 'f', parameters: {} }] }));
+
+    // Assess
+    expect(body.messages).toEqual(expected);
+  });
+
+  it('declares the tools a history uses when the request has none, and keeps the model from calling them', () => {
+    // Prepare
+    const messages: Message[] = [user('go'), { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'lookup', arguments: '{}' }] }, { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'a', content: 'ok' }] }];
+
+    // Act
+    const body = toAnthropicBody(base({ messages }));
+
+    // Assess
+    expect(body).toMatchObject({ tools: [{ name: 'lookup', input_schema: { type: 'object', properties: {} } }], tool_choice: { type: 'none' } });
+  });
+
+  it.each<{ name: string; input: Partial<ChatRequest>; param: string }>([
+    { name: 'seed', input: { seed: 7 }, param: 'seed' },
+    { name: 'temperature above 1', input: { temperature: 1.5 }, param: 'temperature' },
+    { name: 'a json_object response format', input: { responseFormat: { type: 'json_object' } }, param: 'response_format' },
+    { name: 'max_tokens no larger than the thinking budget', input: { maxTokens: 1000, reasoning: { budgetTokens: 2000 } }, param: 'max_tokens' },
+    { name: 'tool arguments that are not JSON', input: { messages: [user('x'), { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '{oops' }] }] }, param: 'messages[1].content' },
+    { name: 'tool arguments that are not an object', input: { messages: [user('x'), { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '[1]' }] }] }, param: 'messages[1].content' },
+    { name: 'an image URL that is neither http(s) nor data', input: { messages: [{ role: 'user', parts: [{ type: 'image', source: { kind: 'url', url: 'ftp://x/y.png' } }] }] }, param: 'messages[0].content' },
+    { name: 'a request whose messages are all empty', input: { messages: [user('')] }, param: 'messages' },
+  ])('refuses $name with a 400 naming the field', ({ input, param }) => {
+    // Act
+    const act = () => toAnthropicBody(base(input));
+
+    // Assess
+    expect(act).toThrow(GatewayError);
+    try {
+      act();
+    } catch (err) {
+      expect(err).toMatchObject({ status: 400, param });
+    }
+  });
+});
+
+describe('anthropicToolId', () => {
+  it.each([
+    { input: 'toolu_01AbC-9', expected: 'toolu_01AbC-9' },
+    { input: 'call.1', expected: /^call_1_[0-9a-f]{8}$/ },
+    { input: '...', expected: /^____[0-9a-f]{8}$/ },
+    { input: '', expected: /^toolu_[0-9a-f]{8}$/ },
+  ])('makes $input a valid Anthropic id', ({ input, expected }) => {
+    const id = anthropicToolId(input);
+    expect(id).toMatch(/^[a-zA-Z0-9_-]+$/);
+    if (typeof expected === 'string') expect(id).toBe(expected);
+    else expect(id).toMatch(expected);
+  });
+
+  it('keeps ids apart that differ only in invalid characters', () => {
+    expect(anthropicToolId('call.1')).not.toBe(anthropicToolId('call:1'));
+  });
+});
+
+describe('anthropicRequest', () => {
+  const call = (over: Partial<CallContext> = {}): CallContext => ({
+    provider: { id: 'anth', type: 'anthropic', baseUrl: 'https://api.anthropic.com', version: '2023-06-01' },
+    account: { id: 'a1', weight: 1, headers: { 'x-extra': '1' } },
+    apiKey: 'sk-ant-key',
+    timeouts: { headersMs: 1000, idleMs: 2000 },
+    ...over,
+  });
+
+  it('posts to /v1/messages with the key, version and content type', () => {
+    // Act
+    const req = anthropicRequest(base({ stream: true }), call());
+
+    // Assess
+    expect(req).toMatchObject({ url: 'https://api.anthropic.com/v1/messages', method: 'POST', headersTimeoutMs: 1000, idleTimeoutMs: 2000 });
+    expect(req.headers).toEqual({ 'x-extra': '1', 'content-type': 'application/json', accept: 'text/event-stream', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-key' });
+    expect(JSON.parse(String(req.body))).toMatchObject({ model: 'claude-sonnet-4-5', stream: true });
+  });
+
+  it.each([
+    { name: 'the account base URL before the provider one', account: { id: 'a', weight: 1, baseUrl: 'http://127.0.0.1:9/' }, provider: {}, expected: 'http://127.0.0.1:9/v1/messages' },
+    { name: 'a base URL configured with /v1', account: { id: 'a', weight: 1 }, provider: { baseUrl: 'http://proxy.local/v1' }, expected: 'http://proxy.local/v1/messages' },
+    { name: 'the public API when none is configured', account: { id: 'a', weight: 1 }, provider: { baseUrl: undefined }, expected: 'https://api.anthropic.com/v1/messages' },
+  ])('uses $name', ({ account, provider, expected }) => {
+    const c = call({ account, provider: { ...call().provider, ...provider } });
+    expect(anthropicRequest(base(), c).url).toBe(expected);
+  });
+
+  it('prefers the provider timeouts and its default version', () => {
+    // Act
+    const req = anthropicRequest(base(), call({ provider: { id: 'p', type: 'anthropic', timeouts: { idleMs: 5 } } }));
+
+    // Assess
+    expect(req).toMatchObject({ headersTimeoutMs: 1000, idleTimeoutMs: 5 });
+    expect(req.headers['anthropic-version']).toBe('2023-06-01');
+  });
+});

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AnthropicStreamMeter } from './stream-meter';
+
+const FIXTURES = resolve(__dirname, '../../../../shared/fixtures/claude-code');
+const capturedSse = (file: string): string => (JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { response: { sse: string } }).response.sse;
+
+describe('AnthropicStreamMeter', () => {
+  it.each([
+    { file: 'cc-1.0.6-first-turn.json', usage: { input: 15036, output: 174, cacheRead: 0, cacheWrite: 15032, reasoning: 0 }, stopReason: 'tool_use' },
+    { file: 'cc-1.0.6-tool-loop.json', usage: { input: 18696, output: 122, cacheRead: 18418, cacheWrite: 275, reasoning: 0 }, stopReason: 'end_turn' },
+    { file: 'cc-1.0.6-haiku-title.json', usage: { input: 96, output: 15, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, stopReason: 'end_turn' },
+  ])('meters $file fed in small raw chunks', ({ file, usage, stopReason }) => {
+    // Prepare
+    let clock = 100;
+    const meter = new AnthropicStreamMeter(100, () => clock);
+    const bytes = Buffer.from(capturedSse(file));
+
+    // Act
+    for (let i = 0; i < bytes.length; i += 11) {
+      clock += 1;
+      meter.feed(bytes.subarray(i, i + 11));
+    }
+
+    // Assess
+    expect(meter.usage).toEqual(usage);
+    expect(meter.stopReason).toBe(stopReason);
+    expect(meter.sawMessageStop).toBe(true);
+    expect(meter.error).toBeUndefined();
+    expect(meter.firstTokenMs).toBeGreaterThan(0);
+    expect(meter.firstTokenMs).toBeLessThan(bytes.length / 11);
+  });
+
+  it('notes an in-band error and a stream cut before message_stop', () => {
+    // Prepare
+    const meter = new AnthropicStreamMeter(0, () => 5);
+
+    // Act
+    meter.feed('event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":7,"output_tokens":1}}}\n\n');
+    meter.feed('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
+
+    // Assess
+    expect(meter.usage).toMatchObject({ input: 7, output: 1 });
+    expect(meter.error).toMatchObject({ status: 503, message: 'Overloaded' });
+    expect(meter.sawMessageStop).toBe(false);
+    expect(meter.firstTokenMs).toBeUndefined();
+  });
+});

@@ -1,0 +1,78 @@
+import { createParser, type EventSourceParser } from 'eventsource-parser';
+import type { GatewayError } from '../../http/errors';
+import type { TokenUsage } from '../../usage/tokens';
+import { errorFromAnthropicEvent } from './errors';
+import { eventName, parseEventData } from './sse';
+import { mergeAnthropicUsage } from './usage';
+
+/**
+ * What the gateway learns from an Anthropic SSE stream on the side while passing its bytes on
+ * untouched: usage (as TokenUsage: input includes cache reads and writes), time to the first
+ * output, the stop reason, whether `message_stop` arrived, and an in-band error.
+ *
+ * @example
+ * const meter = new AnthropicStreamMeter(performance.now());
+ * for await (const chunk of upstream.body) { meter.feed(chunk); yield chunk; }
+ * if (!meter.sawMessageStop && !meter.error) // the stream was cut
+ */
+export class AnthropicStreamMeter {
+  usage: TokenUsage | undefined;
+  /** Anthropic's own stop_reason (`end_turn`, `tool_use`, …). */
+  stopReason: string | undefined;
+  /** ms from `start` to the first event that carried output. */
+  firstTokenMs: number | undefined;
+  sawMessageStop = false;
+  error: GatewayError | undefined;
+  readonly #parser: EventSourceParser;
+  readonly #decoder = new TextDecoder();
+
+  /** `start` and `now` are `performance.now()` readings unless a test clock is given. */
+  constructor(
+    readonly start: number,
+    readonly now: () => number = performance.now.bind(performance),
+    readonly providerId = 'anthropic',
+  ) {
+    this.#parser = createParser({ onEvent: (event) => this.observe(eventName(event, parseEventData(event.data)), event.data) });
+  }
+
+  /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
+  feed(chunk: Uint8Array | string): void {
+    this.#parser.feed(typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
+  }
+
+  /** Reads one already-framed event. */
+  observe(name: string | undefined, data: string): void {
+    if (name === 'error') {
+      this.error = errorFromAnthropicEvent(data, this.providerId);
+      return;
+    }
+    const event = parseEventData(data);
+    if (!event) return;
+    switch (name) {
+      case 'message_start':
+        this.usage = mergeAnthropicUsage(undefined, (event.message as Record<string, unknown> | undefined)?.usage);
+        break;
+      case 'content_block_start': {
+        const block = event.content_block as Record<string, unknown> | undefined;
+        if (block?.type === 'tool_use' || block?.type === 'redacted_thinking') this.#firstToken();
+        break;
+      }
+      case 'content_block_delta':
+        this.#firstToken();
+        break;
+      case 'message_delta': {
+        this.usage = mergeAnthropicUsage(this.usage, event.usage);
+        const stop = (event.delta as Record<string, unknown> | undefined)?.stop_reason;
+        if (typeof stop === 'string') this.stopReason = stop;
+        break;
+      }
+      case 'message_stop':
+        this.sawMessageStop = true;
+        break;
+    }
+  }
+
+  #firstToken(): void {
+    this.firstTokenMs ??= this.now() - this.start;
+  }
+}
