@@ -1,0 +1,31 @@
+import { errorFromOpenAIUpstream } from '../openai/errors';
+import { openAIDialectRequest } from '../openai/index';
+import { openAIBodyOptions, toOpenAIChatBody } from '../openai/translate-request';
+import { fromOpenAIChatCompletion } from '../openai/translate-response';
+import { openAIStreamEvents } from '../openai/translate-stream';
+import type { ProviderAdapter } from '../types';
+import { azureAuthHeaders, azureChatTarget } from './request';
+
+export { azureChatTarget, azurePassthroughRequest, type AzureTarget } from './request';
+
+/**
+ * Azure OpenAI when the gateway translates: the OpenAI body (with `max_completion_tokens`, which
+ * Azure's o-series deployments require), Azure's addressing and `api-key` auth. Azure's extra
+ * stream chunks (prompt filter results, annotations without a delta) are skipped by the OpenAI
+ * stream decoder; `finish_reason: content_filter` maps to `content_filter`; a filtered prompt is
+ * Azure's 400 with `code: content_filter`, which keeps its status and code.
+ *
+ * @example
+ * const upstreamReq = azureOpenAIProvider.buildRequest({ ...req, model: 'my-gpt4o-deployment' }, call);
+ */
+export const azureOpenAIProvider: ProviderAdapter = {
+  dialect: 'openai',
+  buildRequest(req, call) {
+    const target = azureChatTarget(call, req.model);
+    const body = toOpenAIChatBody(req, openAIBodyOptions('azure-openai', { includeModel: target.modelInBody }));
+    return openAIDialectRequest(call, target.url, azureAuthHeaders(call.apiKey), body, req.stream);
+  },
+  parseResponse: fromOpenAIChatCompletion,
+  parseStream: openAIStreamEvents,
+  parseError: errorFromOpenAIUpstream,
+};

@@ -1,0 +1,56 @@
+/**
+ * Addressing Azure OpenAI: the resource URL comes from the account (each account may be its own
+ * resource) or the provider; with an `apiVersion` the classic deployments path is used (the
+ * deployment, which is the target's `model`, goes in the URL and not in the body), without one
+ * the versionless `/openai/v1/` path (the deployment goes in the body as `model`). Azure takes
+ * its key in `api-key`, not as a Bearer token.
+ */
+import type { OpenAIChatCall } from '../openai/request';
+import type { UpstreamRequest } from '../../upstream/http';
+import { openAIDialectRequest } from '../openai/index';
+
+export interface AzureTarget {
+  /** The request URL. */
+  url: string;
+  /** Whether the body names the deployment as `model` (the v1 path) or not (the deployments path). */
+  modelInBody: boolean;
+}
+
+/** The chat completions URL of a resource for one deployment. */
+export function azureChatTarget(call: { provider: { id: string }; account: { baseUrl?: string | undefined } }, deployment: string): AzureTarget {
+  const provider: { id: string; baseUrl?: unknown; apiVersion?: unknown } = call.provider;
+  const base = call.account.baseUrl ?? (typeof provider.baseUrl === 'string' ? provider.baseUrl : undefined);
+  if (!base) throw new Error(`provider ${provider.id} has no resource URL`);
+  // The resource is documented as https://NAME.openai.azure.com; a pasted endpoint with /openai(/v1) works too.
+  const resource = base.replace(/\/+$/, '').replace(/\/openai(\/v1)?$/, '');
+  const apiVersion = typeof provider.apiVersion === 'string' && provider.apiVersion ? provider.apiVersion : undefined;
+  if (!apiVersion) return { url: `${resource}/openai/v1/chat/completions`, modelInBody: true };
+  return {
+    url: `${resource}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${encodeURIComponent(apiVersion)}`,
+    modelInBody: false,
+  };
+}
+
+export function azureAuthHeaders(apiKey: string | undefined): Record<string, string> {
+  return apiKey ? { 'api-key': apiKey } : {};
+}
+
+/**
+ * The upstream request for an OpenAI client's body passed through to Azure (the same-dialect
+ * path, like `openAIChatRequest`): the body is the client's, with `model` set to the deployment
+ * on the v1 path or removed on the deployments path, and usage asked for on streams.
+ *
+ * @example
+ * const upstreamReq = azurePassthroughRequest({ provider, account, apiKey, model: 'my-gpt4o', body, stream: true, timeouts });
+ */
+export function azurePassthroughRequest(call: OpenAIChatCall): UpstreamRequest {
+  const target = azureChatTarget(call, call.model);
+  const body: Record<string, unknown> = { ...call.body };
+  if (target.modelInBody) body.model = call.model;
+  else delete body.model;
+  if (call.stream) {
+    const options = call.body.stream_options;
+    body.stream_options = { ...(typeof options === 'object' && options !== null ? options : {}), include_usage: true };
+  }
+  return openAIDialectRequest(call, target.url, azureAuthHeaders(call.apiKey), body, call.stream);
+}

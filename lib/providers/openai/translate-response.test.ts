@@ -1,0 +1,79 @@
+import type { ChatResponse } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { fromOpenAIChatCompletion } from './translate-response';
+
+const req = { model: 'gpt-4o', system: [], messages: [], stream: false };
+const usage = {
+  prompt_tokens: 40,
+  completion_tokens: 10,
+  total_tokens: 50,
+  prompt_tokens_details: { cached_tokens: 32, audio_tokens: 0 },
+  completion_tokens_details: { reasoning_tokens: 6 },
+};
+const body = (message: object, finish: string | null = 'stop', extra: object = {}) => ({
+  id: 'chatcmpl-9',
+  object: 'chat.completion',
+  created: 1,
+  model: 'gpt-4o-2024-08-06',
+  choices: [{ index: 0, message: { role: 'assistant', refusal: null, ...message }, logprobs: null, finish_reason: finish }],
+  usage,
+  ...extra,
+});
+
+describe('fromOpenAIChatCompletion', () => {
+  const cases: { name: string; input: unknown; expected: Partial<ChatResponse> }[] = [
+    {
+      name: 'decodes text, the upstream model and usage with cached and reasoning tokens',
+      input: body({ content: 'Hello' }),
+      expected: {
+        id: 'chatcmpl-9',
+        model: 'gpt-4o-2024-08-06',
+        parts: [{ type: 'text', text: 'Hello' }],
+        finishReason: 'stop',
+        usage: { input: 40, output: 10, cacheRead: 32, cacheWrite: 0, reasoning: 6 },
+      },
+    },
+    {
+      name: 'decodes tool calls after text, with null content',
+      input: body({ content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] }, 'tool_calls'),
+      expected: { parts: [{ type: 'tool_call', id: 'call_1', name: 'weather', arguments: '{"city":"Paris"}' }], finishReason: 'tool_calls' },
+    },
+    {
+      name: 'puts reasoning_content first as thinking',
+      input: body({ content: '42', reasoning_content: 'Six times seven.' }),
+      expected: { parts: [{ type: 'thinking', text: 'Six times seven.' }, { type: 'text', text: '42' }] },
+    },
+    {
+      name: 'reads a refusal as text',
+      input: body({ content: null, refusal: 'I cannot help with that.' }),
+      expected: { parts: [{ type: 'text', text: 'I cannot help with that.' }], finishReason: 'stop' },
+    },
+    {
+      name: "maps Azure's content_filter finish and ignores its filter annotations",
+      input: body({ content: 'Partial' }, 'content_filter', { prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] }),
+      expected: { parts: [{ type: 'text', text: 'Partial' }], finishReason: 'content_filter' },
+    },
+    {
+      name: 'reports tool_calls when a compatible server says stop after tool calls, and zero usage when there is none',
+      input: { ...body({ content: '', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }, 'stop'), usage: undefined },
+      expected: { parts: [{ type: 'tool_call', id: 'c', name: 'f', arguments: '{}' }], finishReason: 'tool_calls', usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 } },
+    },
+  ];
+
+  it.each(cases)('$name', ({ input, expected }) => {
+    // Act
+    const res = fromOpenAIChatCompletion(input, req);
+
+    // Assess
+    expect(res).toMatchObject(expected);
+    if (expected.parts) expect(res.parts).toEqual(expected.parts);
+  });
+
+  it.each([
+    { name: 'an answer without choices', input: { id: 'x', choices: [] }, code: 'upstream_invalid_response' },
+    { name: 'an error object in a 200 body', input: { error: { message: 'bad', code: 'oops' } }, code: 'oops' },
+  ])('refuses $name with a 502', ({ input, code }) => {
+    expect(() => fromOpenAIChatCompletion(input, req)).toThrow(GatewayError);
+    expect(() => fromOpenAIChatCompletion(input, req)).toThrow(expect.objectContaining({ status: 502, code }));
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * An OpenAI Chat Completions answer (JSON) as the canonical response; also the shared
+ * finish-reason and error-event readers for the stream decoder.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AssistantPart, ChatRequest, ChatResponse, FinishReason } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { NO_TOKENS } from '../../usage/tokens';
+import { usageFromOpenAI } from './usage';
+
+const FINISH: Record<string, FinishReason> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  function_call: 'tool_calls',
+  content_filter: 'content_filter',
+  // OpenRouter reports a failed generation this way.
+  error: 'error',
+};
+
+/**
+ * OpenAI's finish_reason as the canonical one. Some compatible servers (Ollama, older vLLM) say
+ * `stop` after tool calls; the calls decide, since clients act on `tool_calls`.
+ */
+export function finishReasonOf(reason: unknown, sawToolCalls: boolean): FinishReason {
+  const mapped = (typeof reason === 'string' && FINISH[reason]) || 'stop';
+  return mapped === 'stop' && sawToolCalls ? 'tool_calls' : mapped;
+}
+
+/** `{"error":{…}}` as sent in a stream or a 200 body by some compatible servers, as the client's error. */
+export function upstreamErrorOf(error: unknown): GatewayError {
+  const e = (typeof error === 'object' && error !== null ? error : { message: error }) as { message?: unknown; code?: unknown; type?: unknown };
+  const message = typeof e.message === 'string' && e.message ? e.message : 'The upstream provider reported an error.';
+  const code = typeof e.code === 'string' ? e.code : typeof e.type === 'string' ? e.type : 'upstream_error';
+  return new GatewayError('upstream_error', message, { code });
+}
+
+interface OpenAIMessageBody {
+  content?: unknown;
+  refusal?: unknown;
+  reasoning_content?: unknown;
+  reasoning?: unknown;
+  tool_calls?: { id?: unknown; type?: unknown; function?: { name?: unknown; arguments?: unknown } }[] | null;
+}
+
+/** Reasoning under the names compatible servers use: `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, newer vLLM). */
+export function reasoningText(m: { reasoning_content?: unknown; reasoning?: unknown }): string | undefined {
+  if (typeof m.reasoning_content === 'string') return m.reasoning_content;
+  if (typeof m.reasoning === 'string') return m.reasoning;
+  return undefined;
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p: { text?: unknown; refusal?: unknown }) => (typeof p.text === 'string' ? p.text : typeof p.refusal === 'string' ? p.refusal : '')).join('');
+}
+
+/**
+ * A `chat.completion` body as the canonical response: reasoning first, then text (a refusal is
+ * text), then tool calls. Only the first choice counts; the gateway never asks for more.
+ */
+export function fromOpenAIChatCompletion(body: unknown, req: ChatRequest): ChatResponse {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { id?: unknown; model?: unknown; choices?: unknown; usage?: unknown; error?: unknown };
+  if (b.error) throw upstreamErrorOf(b.error);
+  const choice = Array.isArray(b.choices) ? (b.choices[0] as { message?: OpenAIMessageBody; finish_reason?: unknown } | undefined) : undefined;
+  if (!choice?.message) throw new GatewayError('upstream_error', 'The upstream provider answered without a choice.', { code: 'upstream_invalid_response' });
+  const m = choice.message;
+  const parts: AssistantPart[] = [];
+  const reasoning = reasoningText(m);
+  if (reasoning) parts.push({ type: 'thinking', text: reasoning });
+  const text = contentText(m.content) || (typeof m.refusal === 'string' ? m.refusal : '');
+  if (text) parts.push({ type: 'text', text });
+  for (const call of m.tool_calls ?? []) {
+    if (call.type !== undefined && call.type !== 'function') continue; // Custom tools are never requested.
+    const name = call.function?.name;
+    if (typeof name !== 'string') continue;
+    const args = call.function?.arguments;
+    parts.push({ type: 'tool_call', id: typeof call.id === 'string' && call.id ? call.id : syntheticCallId(), name, arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) });
+  }
+  return {
+    id: typeof b.id === 'string' && b.id ? b.id : syntheticCallId().replace(/^call_/, 'chatcmpl-'),
+    model: typeof b.model === 'string' && b.model ? b.model : req.model,
+    parts,
+    finishReason: finishReasonOf(choice.finish_reason, parts.some((p) => p.type === 'tool_call')),
+    usage: usageFromOpenAI(b.usage) ?? { ...NO_TOKENS },
+  };
+}
+
+/** An id for a tool call whose server sent none, in the `^[a-zA-Z0-9_-]+$` form Anthropic requires. */
+export function syntheticCallId(): string {
+  return `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+}

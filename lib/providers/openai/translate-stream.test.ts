@@ -1,0 +1,225 @@
+import type { StreamEvent } from '../../canonical/types';
+import { OpenAIChunkDecoder, openAIStreamEvents } from './translate-stream';
+
+const req = { model: 'gpt-4o' };
+const frame = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-2024-08-06' };
+const delta = (d: object, finish: string | null = null) => JSON.stringify({ ...frame, choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }] });
+const usageChunk = JSON.stringify({ ...frame, choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12, prompt_tokens_details: { cached_tokens: 2 } } });
+const usage = { input: 9, output: 3, cacheRead: 2, cacheWrite: 0, reasoning: 0 };
+const start: StreamEvent = { type: 'start', id: 'chatcmpl-1', model: 'gpt-4o-2024-08-06' };
+const call = (index: number, id: string | undefined, name: string | undefined, args: string) => ({
+  index,
+  ...(id ? { id, type: 'function' } : {}),
+  function: { ...(name ? { name } : {}), arguments: args },
+});
+const azureFilter = { hate: { filtered: false, severity: 'safe' }, sexual: { filtered: false, severity: 'safe' } };
+
+describe('OpenAIChunkDecoder', () => {
+  const cases: { name: string; data: string[]; expected: StreamEvent[] }[] = [
+    {
+      name: 'decodes text deltas, the finish and the usage chunk that follows it',
+      data: [delta({ role: 'assistant', content: '', refusal: null }), delta({ content: 'Hel' }), delta({ content: 'lo' }), delta({}, 'stop'), usageChunk, '[DONE]'],
+      expected: [start, { type: 'text_delta', text: 'Hel' }, { type: 'text_delta', text: 'lo' }, { type: 'finish', reason: 'stop' }, { type: 'usage', usage }],
+    },
+    {
+      name: 'decodes parallel tool calls with distinct indexes, ending each when the next one starts',
+      data: [
+        delta({ role: 'assistant', content: null, tool_calls: [call(0, 'call_a', 'weather', '')] }),
+        delta({ tool_calls: [call(0, undefined, undefined, '{"city":')] }),
+        delta({ tool_calls: [call(0, undefined, undefined, '"Paris"}')] }),
+        delta({ tool_calls: [call(1, 'call_b', 'time', '')] }),
+        delta({ tool_calls: [call(1, undefined, undefined, '{}')] }),
+        delta({}, 'tool_calls'),
+        '[DONE]',
+      ],
+      expected: [
+        start,
+        { type: 'tool_call_start', toolIndex: 0, id: 'call_a', name: 'weather' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: '{"city":' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: '"Paris"}' },
+        { type: 'tool_call_end', toolIndex: 0 },
+        { type: 'tool_call_start', toolIndex: 1, id: 'call_b', name: 'time' },
+        { type: 'tool_call_delta', toolIndex: 1, arguments: '{}' },
+        { type: 'tool_call_end', toolIndex: 1 },
+        { type: 'finish', reason: 'tool_calls' },
+      ],
+    },
+    {
+      name: 'tells calls apart by id when a server sends every call with index 0, whole in one chunk',
+      data: [delta({ tool_calls: [call(0, 'c1', 'a', '{"x":1}'), call(0, 'c2', 'b', '{}')] }), delta({}, 'stop')],
+      expected: [
+        start,
+        { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'a' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: '{"x":1}' },
+        { type: 'tool_call_end', toolIndex: 0 },
+        { type: 'tool_call_start', toolIndex: 1, id: 'c2', name: 'b' },
+        { type: 'tool_call_delta', toolIndex: 1, arguments: '{}' },
+        { type: 'tool_call_end', toolIndex: 1 },
+        { type: 'finish', reason: 'tool_calls' },
+      ],
+    },
+    {
+      name: 'decodes reasoning_content and reasoning as thinking, and ends a tool call before text',
+      data: [
+        delta({ reasoning_content: 'Think' }),
+        delta({ reasoning: 'ing' }),
+        delta({ tool_calls: [call(0, 'c1', 'a', '{}')] }),
+        delta({ content: 'Done' }),
+        delta({}, 'length'),
+        '[DONE]',
+      ],
+      expected: [
+        start,
+        { type: 'thinking_delta', text: 'Think' },
+        { type: 'thinking_delta', text: 'ing' },
+        { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'a' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: '{}' },
+        { type: 'tool_call_end', toolIndex: 0 },
+        { type: 'text_delta', text: 'Done' },
+        { type: 'finish', reason: 'length' },
+      ],
+    },
+    {
+      name: "skips Azure's prompt filter chunk and delta-less annotation chunks, also the one after the finish",
+      data: [
+        JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: azureFilter }] }),
+        JSON.stringify({ ...frame, choices: [{ content_filter_results: {}, delta: { content: '', role: 'assistant' }, finish_reason: null, index: 0, logprobs: null }], usage: null }),
+        JSON.stringify({ ...frame, choices: [{ content_filter_results: azureFilter, delta: { content: 'Hi' }, finish_reason: null, index: 0 }], usage: null }),
+        JSON.stringify({ id: '', object: '', created: 0, model: '', choices: [{ index: 0, finish_reason: null, content_filter_results: azureFilter, content_filter_offsets: { check_offset: 0, start_offset: 0, end_offset: 2 } }], usage: null }),
+        JSON.stringify({ ...frame, choices: [{ content_filter_results: {}, delta: {}, finish_reason: 'content_filter', index: 0 }], usage: null }),
+        JSON.stringify({ id: '', object: '', created: 0, model: '', choices: [{ index: 0, finish_reason: null, content_filter_results: azureFilter }], usage: null }),
+        usageChunk,
+        '[DONE]',
+      ],
+      expected: [start, { type: 'text_delta', text: 'Hi' }, { type: 'finish', reason: 'content_filter' }, { type: 'usage', usage }],
+    },
+    {
+      name: 'turns an error event into an error and reads nothing after it',
+      data: [delta({ content: 'Hi' }), JSON.stringify({ error: { message: 'Overloaded', type: 'server_error', code: 'overloaded' } }), delta({ content: 'more' }), '[DONE]'],
+      expected: [start, { type: 'text_delta', text: 'Hi' }, { type: 'error', error: expect.objectContaining({ message: 'Overloaded', code: 'overloaded', status: 502 }) }],
+    },
+    {
+      name: 'counts [DONE] without a finish as a stop',
+      data: [delta({ content: 'Hi' }), '[DONE]'],
+      expected: [start, { type: 'text_delta', text: 'Hi' }, { type: 'finish', reason: 'stop' }],
+    },
+    {
+      name: 'reports tool_calls when a server says stop after tool calls',
+      data: [delta({ tool_calls: [call(0, 'c1', 'a', '')] }), delta({}, 'stop')],
+      expected: [start, { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'a' }, { type: 'tool_call_end', toolIndex: 0 }, { type: 'finish', reason: 'tool_calls' }],
+    },
+    {
+      name: 'fails on arguments for a tool call that already ended',
+      data: [delta({ tool_calls: [call(0, 'c1', 'a', '')] }), delta({ tool_calls: [call(1, 'c2', 'b', '')] }), delta({ tool_calls: [call(0, undefined, undefined, '{}')] })],
+      expected: [
+        start,
+        { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'a' },
+        { type: 'tool_call_end', toolIndex: 0 },
+        { type: 'tool_call_start', toolIndex: 1, id: 'c2', name: 'b' },
+        { type: 'error', error: expect.objectContaining({ code: 'upstream_invalid_stream' }) },
+      ],
+    },
+    {
+      name: 'ends with an error when the body stops before a finish or [DONE]',
+      data: [delta({ content: 'Hi' })],
+      expected: [start, { type: 'text_delta', text: 'Hi' }, { type: 'error', error: expect.objectContaining({ code: 'upstream_interrupted', status: 502 }) }],
+    },
+    {
+      name: 'accepts a body that ends after the finish without [DONE]',
+      data: [delta({ content: 'Hi' }), delta({}, 'stop')],
+      expected: [start, { type: 'text_delta', text: 'Hi' }, { type: 'finish', reason: 'stop' }],
+    },
+  ];
+
+  it.each(cases)('$name', ({ data, expected }) => {
+    // Prepare
+    const decoder = new OpenAIChunkDecoder(req);
+
+    // Act
+    const events = [...data.flatMap((d) => decoder.data(d)), ...decoder.end()];
+
+    // Assess
+    expect(events).toEqual(expected);
+  });
+
+  it('gives a tool call without an id one id that stays the same for all its events', () => {
+    // Prepare
+    const decoder = new OpenAIChunkDecoder(req);
+
+    // Act
+    const events = [delta({ tool_calls: [{ index: 0, function: { name: 'a', arguments: '' } }] }), delta({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }), delta({}, 'tool_calls')].flatMap((d) => decoder.data(d));
+
+    // Assess
+    expect(events[1]).toEqual({ type: 'tool_call_start', toolIndex: 0, id: expect.stringMatching(/^call_[A-Za-z0-9]{24}$/), name: 'a' });
+    expect(events.slice(2)).toEqual([{ type: 'tool_call_delta', toolIndex: 0, arguments: '{}' }, { type: 'tool_call_end', toolIndex: 0 }, { type: 'finish', reason: 'tool_calls' }]);
+  });
+});
+
+describe('openAIStreamEvents', () => {
+  it('reads SSE split anywhere across network chunks, comments and all', async () => {
+    // Prepare
+    const sse = `: keep-alive\n\ndata: ${delta({ content: 'Hé' })}\n\ndata: ${delta({}, 'stop')}\n\ndata: ${usageChunk}\n\ndata: [DONE]\n\n`;
+    const bytes = Buffer.from(sse);
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7);
+    }
+
+    // Act
+    const events: StreamEvent[] = [];
+    for await (const event of openAIStreamEvents(body(), req)) events.push(event);
+
+    // Assess
+    expect(events).toEqual([start, { type: 'text_delta', text: 'Hé' }, { type: 'finish', reason: 'stop' }, { type: 'usage', usage }]);
+  });
+
+  it('stops reading the body after an error event', async () => {
+    // Prepare
+    let pulled = 0;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      pulled++;
+      yield Buffer.from(`data: ${JSON.stringify({ error: { message: 'boom' } })}\n\n`);
+      pulled++;
+      yield Buffer.from(`data: ${delta({ content: 'late' })}\n\n`);
+    }
+
+    // Act
+    const events: StreamEvent[] = [];
+    for await (const event of openAIStreamEvents(body(), req)) events.push(event);
+
+    // Assess
+    expect(events.map((e) => e.type)).toEqual(['error']);
+    expect(pulled).toBe(1);
+  });
+});
+
+describe('openAIStreamEvents on random network splits', () => {
+  it('yields the same events wherever the bytes are cut', async () => {
+    // Prepare
+    const sse = [delta({ role: 'assistant', content: '' }), delta({ content: 'Grüße 👋' }), delta({ tool_calls: [call(0, 'c1', 'a', '{"k":')] }), delta({ tool_calls: [call(0, undefined, undefined, '"v"}')] }), delta({}, 'tool_calls'), usageChunk, '[DONE]']
+      .map((d) => `data: ${d}\r\n\r\n`)
+      .join('');
+    const bytes = Buffer.from(sse);
+    const whole = new OpenAIChunkDecoder(req);
+    const expected = [...sse.split('\r\n\r\n').filter(Boolean).flatMap((e) => whole.data(e.slice('data: '.length))), ...whole.end()];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+
+    for (let run = 0; run < 200; run++) {
+      const cuts = Array.from({ length: 1 + Math.floor(next() * 8) }, () => Math.floor(next() * bytes.length)).sort((a, b) => a - b);
+      async function* body(): AsyncGenerator<Uint8Array> {
+        let from = 0;
+        for (const cut of [...cuts, bytes.length]) {
+          yield bytes.subarray(from, cut);
+          from = cut;
+        }
+      }
+
+      // Act
+      const events: StreamEvent[] = [];
+      for await (const event of openAIStreamEvents(body(), req)) events.push(event);
+
+      // Assess
+      expect(events).toEqual(expected);
+    }
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * An OpenAI chunk stream (SSE) as canonical stream events. Tolerates what OpenAI-compatible
+ * servers and Azure send besides OpenAI's own shape:
+ * - chunks without choices (Azure's opening `prompt_filter_results` chunk) or without a delta
+ *   (Azure's asynchronous filter annotations, one even after the finish) are skipped;
+ * - the usage chunk (`choices: []`) may come after the finish, and some servers put a running
+ *   usage on every chunk: each becomes a `usage` event (a running total, as the canonical form says);
+ * - reasoning arrives as `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, newer vLLM);
+ * - tool calls missing an id get one; a new `index` or a new id starts the next call (some servers
+ *   send every parallel call with index 0), and a call ends when the next one, text or the finish starts;
+ * - `data: {"error":…}` mid-stream becomes an `error` event;
+ * - `[DONE]` without a finish counts as a finish; the end of the body without either is an error.
+ * Transport failures of `body` are thrown, so the caller can tell a gone client from a broken upstream.
+ */
+import { createParser } from 'eventsource-parser';
+import type { ChatRequest, StreamEvent } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { finishReasonOf, reasoningText, syntheticCallId, upstreamErrorOf } from './translate-response';
+import { usageFromOpenAI } from './usage';
+
+interface ChunkToolCall {
+  index?: unknown;
+  id?: unknown;
+  function?: { name?: unknown; arguments?: unknown } | null;
+}
+
+interface Chunk {
+  id?: unknown;
+  model?: unknown;
+  choices?: { index?: unknown; delta?: { content?: unknown; refusal?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: ChunkToolCall[] | null } | null; finish_reason?: unknown }[] | null;
+  usage?: unknown;
+  error?: unknown;
+}
+
+/**
+ * The decoder's state machine, one `data:` payload at a time. Synchronous and pure apart from
+ * the ids it makes up for tool calls that came without one.
+ */
+export class OpenAIChunkDecoder {
+  #started = false;
+  #finished = false;
+  #over = false;
+  #open: { upstreamIndex: unknown; id: string; toolIndex: number } | undefined;
+  #closed = new Set<unknown>();
+  #toolCount = 0;
+
+  constructor(readonly req: Pick<ChatRequest, 'model'>) {}
+
+  /** True once nothing more will be read: an error came, or `[DONE]`. */
+  get over(): boolean {
+    return this.#over;
+  }
+
+  /** The events for one SSE `data:` payload. */
+  data(data: string): StreamEvent[] {
+    if (this.#over) return [];
+    const out: StreamEvent[] = [];
+    if (data.trim() === '[DONE]') {
+      this.#over = true;
+      if (!this.#finished) this.#finish(out, 'stop');
+      return out;
+    }
+    let chunk: Chunk;
+    try {
+      chunk = JSON.parse(data) as Chunk;
+    } catch {
+      return out; // Not JSON: a keep-alive or a proxy's noise, not content.
+    }
+    if (typeof chunk !== 'object' || chunk === null) return out;
+    if (chunk.error) {
+      this.#over = true;
+      return [{ type: 'error', error: upstreamErrorOf(chunk.error) }];
+    }
+    const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => (c.index ?? 0) === 0) : undefined;
+    const usage = usageFromOpenAI(chunk.usage);
+    if (!this.#started && (choice?.delta || choice?.finish_reason || usage)) {
+      this.#started = true;
+      const id = typeof chunk.id === 'string' && chunk.id ? chunk.id : syntheticCallId().replace(/^call_/, 'chatcmpl-');
+      out.push({ type: 'start', id, model: typeof chunk.model === 'string' && chunk.model ? chunk.model : this.req.model });
+    }
+    if (choice && !this.#finished) {
+      if (choice.delta && this.#delta(choice.delta, out) === 'failed') return out;
+      if (typeof choice.finish_reason === 'string' && choice.finish_reason) this.#finish(out, choice.finish_reason);
+    }
+    if (usage) out.push({ type: 'usage', usage });
+    return out;
+  }
+
+  /** The events when the body has ended. */
+  end(): StreamEvent[] {
+    if (this.#over || this.#finished) return [];
+    this.#over = true;
+    const error = new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+    return [{ type: 'error', error }];
+  }
+
+  #delta(delta: NonNullable<NonNullable<Chunk['choices']>[number]['delta']>, out: StreamEvent[]): 'failed' | undefined {
+    const reasoning = reasoningText(delta);
+    if (reasoning) {
+      this.#closeTool(out);
+      out.push({ type: 'thinking_delta', text: reasoning });
+    }
+    for (const text of [delta.content, delta.refusal]) {
+      if (typeof text === 'string' && text) {
+        this.#closeTool(out);
+        out.push({ type: 'text_delta', text });
+      }
+    }
+    for (const call of delta.tool_calls ?? []) {
+      const id = typeof call.id === 'string' && call.id ? call.id : undefined;
+      const name = call.function?.name;
+      const args = call.function?.arguments;
+      const open = this.#open;
+      const isNew = !open || (call.index !== undefined && call.index !== open.upstreamIndex) || (id !== undefined && id !== open.id);
+      if (isNew) {
+        if (typeof name !== 'string' || !name || (id === undefined && this.#closed.has(call.index))) {
+          // Arguments for a call already ended, or a call without a name: nothing sound can be sent on.
+          this.#over = true;
+          const error = new GatewayError('upstream_error', 'The upstream provider sent a malformed tool call stream.', { code: 'upstream_invalid_stream' });
+          out.push({ type: 'error', error });
+          return 'failed';
+        }
+        this.#closeTool(out);
+        const toolIndex = this.#toolCount++;
+        this.#open = { upstreamIndex: call.index, id: id ?? syntheticCallId(), toolIndex };
+        out.push({ type: 'tool_call_start', toolIndex, id: this.#open.id, name });
+      }
+      if (typeof args === 'string' && args) out.push({ type: 'tool_call_delta', toolIndex: this.#open!.toolIndex, arguments: args });
+    }
+    return undefined;
+  }
+
+  #closeTool(out: StreamEvent[]): void {
+    if (!this.#open) return;
+    out.push({ type: 'tool_call_end', toolIndex: this.#open.toolIndex });
+    this.#closed.add(this.#open.upstreamIndex);
+    this.#open = undefined;
+  }
+
+  #finish(out: StreamEvent[], reason: string): void {
+    this.#closeTool(out);
+    this.#finished = true;
+    out.push({ type: 'finish', reason: finishReasonOf(reason, this.#toolCount > 0) });
+  }
+}
+
+/**
+ * Reads an OpenAI SSE body into canonical events; stops reading after an error event.
+ *
+ * @example
+ * for await (const event of openAIStreamEvents(res.body, req)) if (event.type === 'text_delta') process.stdout.write(event.text);
+ */
+export async function* openAIStreamEvents(body: AsyncIterable<Uint8Array>, req: Pick<ChatRequest, 'model'>): AsyncGenerator<StreamEvent> {
+  const decoder = new OpenAIChunkDecoder(req);
+  let pending: StreamEvent[] = [];
+  const parser = createParser({
+    onEvent: (event) => {
+      pending.push(...decoder.data(event.data));
+    },
+  });
+  const text = new TextDecoder();
+  for await (const bytes of body) {
+    parser.feed(text.decode(bytes, { stream: true }));
+    const ready = pending;
+    pending = [];
+    yield* ready;
+    if (decoder.over) return;
+  }
+  parser.feed(text.decode());
+  yield* pending;
+  yield* decoder.end();
+}

@@ -1,0 +1,169 @@
+/**
+ * Canonical answers as OpenAI Chat Completions: the whole `chat.completion` body and the
+ * `chat.completion.chunk` SSE stream, shaped as OpenAI sends them (PROTOCOLS.md).
+ *
+ * Thinking is sent as `reasoning_content`, the de-facto field DeepSeek, vLLM and OpenRouter-era
+ * clients read (OpenAI itself sends none); redacted thinking and thinking signatures have no
+ * OpenAI form and are left out. A canonical `error` finish reason passes as `error`, as
+ * OpenRouter does; the official client accepts unknown reasons.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AssistantPart, ChatResponse, FinishReason, StreamEvent } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { openAIErrorBody } from '../../http/openai-error';
+import { sseData } from '../../http/sse';
+import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
+
+/** Reads the wall clock in ms; tests pass a fixed one. */
+export type Clock = () => number;
+
+export interface OpenAIToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface OpenAIUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details: { cached_tokens: number };
+  completion_tokens_details: { reasoning_tokens: number };
+}
+
+export interface ChatCompletionBody {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: {
+    index: 0;
+    message: { role: 'assistant'; content: string | null; refusal: null; tool_calls?: OpenAIToolCall[]; reasoning_content?: string };
+    logprobs: null;
+    finish_reason: FinishReason;
+  }[];
+  usage: OpenAIUsage;
+}
+
+/** OpenAI's id shape; an upstream id (Anthropic's `msg_…`) is kept inside it for tracing. */
+export function completionId(upstreamId: string | undefined): string {
+  if (!upstreamId) return `chatcmpl-${randomUUID().replace(/-/g, '')}`;
+  return upstreamId.startsWith('chatcmpl-') ? upstreamId : `chatcmpl-${upstreamId}`;
+}
+
+/** TokenUsage as OpenAI's `usage` (`prompt_tokens` counts cached tokens too, as `input` does). */
+export function openAIUsage(usage: TokenUsage): OpenAIUsage {
+  return {
+    prompt_tokens: usage.input,
+    completion_tokens: usage.output,
+    total_tokens: usage.input + usage.output,
+    prompt_tokens_details: { cached_tokens: usage.cacheRead },
+    completion_tokens_details: { reasoning_tokens: usage.reasoning },
+  };
+}
+
+function joinText(parts: AssistantPart[], type: 'text' | 'thinking'): string | undefined {
+  const texts = parts.flatMap((p) => (p.type === type ? [p.text] : []));
+  return texts.length ? texts.join('') : undefined;
+}
+
+/**
+ * The whole answer as a `chat.completion` body. `model` is the name the client asked for.
+ *
+ * @example
+ * encodeChatCompletion({ id: 'msg_1', model: 'claude-x', parts: [{ type: 'text', text: 'Hi' }], finishReason: 'stop', usage }, 'gpt-4o');
+ * // → { id: 'chatcmpl-msg_1', object: 'chat.completion', model: 'gpt-4o', choices: [{ message: { content: 'Hi', … } }], … }
+ */
+export function encodeChatCompletion(res: ChatResponse, model: string, now: Clock = Date.now): ChatCompletionBody {
+  const calls: OpenAIToolCall[] = res.parts.flatMap((p) =>
+    p.type === 'tool_call' ? [{ id: p.id, type: 'function' as const, function: { name: p.name, arguments: p.arguments || '{}' } }] : [],
+  );
+  const text = joinText(res.parts, 'text');
+  const reasoning = joinText(res.parts, 'thinking');
+  const message: ChatCompletionBody['choices'][0]['message'] = {
+    role: 'assistant',
+    // OpenAI sends null content only beside tool calls; an empty answer is "".
+    content: text ?? (calls.length ? null : ''),
+    refusal: null,
+  };
+  if (calls.length) message.tool_calls = calls;
+  if (reasoning !== undefined) message.reasoning_content = reasoning;
+  return {
+    id: completionId(res.id),
+    object: 'chat.completion',
+    created: Math.floor(now() / 1000),
+    model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: res.finishReason }],
+    usage: openAIUsage(res.usage),
+  };
+}
+
+/**
+ * The streamed answer as OpenAI chunk SSE: a role chunk, content / reasoning / tool-call deltas,
+ * the finish chunk, then (when asked) the `choices: []` usage chunk and `[DONE]`. The usage chunk
+ * waits for the end of the events because usage may follow the finish. An `error` event becomes
+ * `data: {"error":…}` and the output ends without `[DONE]`, which is what OpenAI's clients raise on.
+ * Errors thrown by `events` propagate to the caller, which decides between a gone client and an
+ * in-band error.
+ */
+export async function* encodeChatStream(
+  events: AsyncIterable<StreamEvent>,
+  options: { model: string; includeUsage: boolean },
+  now: Clock = Date.now,
+): AsyncGenerator<string> {
+  let frame: { id: string; object: 'chat.completion.chunk'; created: number; model: string } | undefined;
+  let usage: TokenUsage = NO_TOKENS;
+  let finished = false;
+  const chunk = (delta: Record<string, unknown>, finishReason: FinishReason | null = null): string => {
+    const body: Record<string, unknown> = { ...frame, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] };
+    if (options.includeUsage) body.usage = null;
+    return sseData(JSON.stringify(body));
+  };
+  const open = (id: string | undefined): string => {
+    frame = { id: completionId(id), object: 'chat.completion.chunk', created: Math.floor(now() / 1000), model: options.model };
+    return chunk({ role: 'assistant', content: '' });
+  };
+
+  for await (const event of events) {
+    if (event.type === 'error') {
+      yield sseData(JSON.stringify(openAIErrorBody(event.error)));
+      return;
+    }
+    if (event.type === 'usage') {
+      usage = event.usage;
+      continue;
+    }
+    if (finished) continue; // Nothing but usage belongs after the finish.
+    if (!frame) yield open(event.type === 'start' ? event.id : undefined);
+    switch (event.type) {
+      case 'text_delta':
+        if (event.text) yield chunk({ content: event.text });
+        break;
+      case 'thinking_delta':
+        if (event.text) yield chunk({ reasoning_content: event.text });
+        break;
+      case 'tool_call_start':
+        yield chunk({ tool_calls: [{ index: event.toolIndex, id: event.id, type: 'function', function: { name: event.name, arguments: '' } }] });
+        break;
+      case 'tool_call_delta':
+        if (event.arguments) yield chunk({ tool_calls: [{ index: event.toolIndex, function: { arguments: event.arguments } }] });
+        break;
+      case 'finish':
+        finished = true;
+        yield chunk({}, event.reason);
+        break;
+      default:
+        // start (handled above), tool_call_end, thinking_signature, redacted_thinking: no OpenAI form.
+        break;
+    }
+  }
+
+  if (!finished) {
+    // A decoder that ends without finish or error broke its contract; tell the client rather than feign success.
+    const err = new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+    yield sseData(JSON.stringify(openAIErrorBody(err)));
+    return;
+  }
+  if (options.includeUsage) yield sseData(JSON.stringify({ ...frame, choices: [], usage: openAIUsage(usage) }));
+  yield sseData('[DONE]');
+}

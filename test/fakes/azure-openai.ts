@@ -1,0 +1,339 @@
+/**
+ * A fake Azure OpenAI resource for tests: a `node:http` server on 127.0.0.1 speaking Azure's
+ * flavour of Chat Completions on both paths:
+ * - `POST /openai/deployments/{deployment}/chat/completions?api-version=…` (404 without api-version),
+ * - `POST /openai/v1/chat/completions` with the deployment as `model`.
+ * The key goes in `api-key` (the v1 path also takes it as a Bearer token). Answers carry Azure's
+ * habits: compact JSON with sorted keys, `prompt_filter_results` and per-choice
+ * `content_filter_results`; streams open with a choice-less chunk (`id: ""`) holding only the
+ * prompt filter results and, with asynchronous filtering, carry annotation chunks without a
+ * `delta` (one after the finish chunk, with `finish_reason: null`). Errors use Azure's bodies.
+ *
+ * @example
+ * const azure = await startFakeAzureOpenAI({ apiKey: 'azure-key' });
+ * azure.reply({ kind: 'text', text: 'Hi', finishReason: 'content_filter' });
+ * // … call `${azure.url}/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21` …
+ * await azure.close();
+ */
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { closeServer, isGone, listenOnLoopback, randomHex, readBody, recordRequest, sleep, writePiece, type RecordedRequest } from './http';
+import { newCompletionFrame, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
+
+export type { RecordedRequest } from './http';
+
+export type AzureReply =
+  | { kind: 'text'; text: string; usage?: ReplyUsage; chunks?: string[]; finishReason?: 'stop' | 'length' | 'content_filter' }
+  | { kind: 'tool_calls'; calls: ToolCallSpec[]; text?: string; usage?: ReplyUsage }
+  /** The prompt trips the content filter: Azure's 400 with `code: content_filter`. */
+  | { kind: 'prompt_filtered' }
+  /** Azure's body for `status` unless one is given; a 429 comes with `retry-after` (seconds) and `retry-after-ms`. */
+  | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'hang' }
+  /** Streams the first `afterChunks` events of a default text reply, then destroys the socket. */
+  | { kind: 'drop'; afterChunks: number }
+  | { kind: 'raw'; status: number; headers: Record<string, string>; body: string | string[] };
+
+export type AzureResponder = (req: RecordedRequest) => AzureReply | Promise<AzureReply>;
+
+export interface FakeAzureOpenAIOptions {
+  /** When set, any other key gets Azure's 401. */
+  apiKey?: string;
+  /** The deployments path answers 404 without `api-version`, as Azure does. Default true. */
+  apiVersionRequired?: boolean;
+  /** Deployment → the model it serves; when absent every deployment exists and serves a model of its name. */
+  deployments?: Record<string, string>;
+  /** Send the annotation chunks of asynchronous content filtering. Default true. */
+  asyncFilter?: boolean;
+  chunkDelayMs?: number;
+}
+
+export interface FakeAzureOpenAI {
+  /** The resource URL, e.g. `http://127.0.0.1:41234` (stands for https://NAME.openai.azure.com). */
+  url: string;
+  requests: RecordedRequest[];
+  reply(responder: AzureResponder | AzureReply): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const SAFE = { filtered: false, severity: 'safe' };
+const FILTER_RESULTS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
+const PROMPT_FILTER_RESULTS = [{ prompt_index: 0, content_filter_results: { ...FILTER_RESULTS, jailbreak: { detected: false, filtered: false } } }];
+const FILTERED = { ...FILTER_RESULTS, sexual: { filtered: true, severity: 'medium' } };
+
+/** Azure's error bodies (`code` is often the status as a string). */
+export const azureErrors = {
+  accessDenied: () => ({
+    error: {
+      code: '401',
+      message:
+        'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+    },
+  }),
+  resourceNotFound: () => ({ error: { code: '404', message: 'Resource not found' } }),
+  deploymentNotFound: () => ({
+    error: {
+      code: 'DeploymentNotFound',
+      message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+    },
+  }),
+  rateLimited: (apiVersion: string, seconds: number) => ({
+    error: {
+      code: '429',
+      message: `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version ${apiVersion} have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after ${seconds} seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to further increase the default rate limit.`,
+    },
+  }),
+  promptFiltered: () => ({
+    error: {
+      message:
+        "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
+      type: null,
+      param: 'prompt',
+      code: 'content_filter',
+      status: 400,
+      innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { ...FILTERED, jailbreak: { filtered: false, detected: false } } },
+    },
+  }),
+  serverError: () => ({ error: { code: '500', message: 'The server had an error while processing your request. Sorry about that!' } }),
+};
+
+/** The default reply: `Echo: <last user text>`. */
+export function defaultAzureReply(req: RecordedRequest): AzureReply {
+  const messages = (req.body as { messages?: { role?: string; content?: unknown }[] } | undefined)?.messages ?? [];
+  const last = [...messages].reverse().find((m) => m.role === 'user');
+  const text = typeof last?.content === 'string' ? last.content : '';
+  return { kind: 'text', text: `Echo: ${text}`, usage: { prompt: 10, completion: 3 } };
+}
+
+export async function startFakeAzureOpenAI(options: FakeAzureOpenAIOptions = {}): Promise<FakeAzureOpenAI> {
+  const fake = new FakeAzureServer(options);
+  await fake.listen();
+  return fake;
+}
+
+interface Exchange {
+  res: ServerResponse;
+  record: RecordedRequest;
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  apiVersion: string;
+}
+
+class FakeAzureServer implements FakeAzureOpenAI {
+  url = '';
+  requests: RecordedRequest[] = [];
+  readonly #server: Server;
+  readonly #closing = new AbortController();
+  #responder: AzureResponder = defaultAzureReply;
+
+  constructor(readonly options: FakeAzureOpenAIOptions) {
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        if (res.headersSent) res.destroy();
+        else writeJson(res, 500, { error: { code: '500', message: `fake-azure failed: ${String(error)}` } });
+      });
+    });
+  }
+
+  async listen(): Promise<void> {
+    this.url = await listenOnLoopback(this.#server);
+  }
+
+  reply(responder: AzureResponder | AzureReply): void {
+    this.#responder = typeof responder === 'function' ? responder : () => responder;
+  }
+
+  reset(): void {
+    this.requests = [];
+    this.#responder = defaultAzureReply;
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await closeServer(this.#server);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const record = recordRequest(req, await readBody(req), Date.now());
+    this.requests.push(record);
+    const v1 = record.path === '/openai/v1/chat/completions';
+    const key = record.headers['api-key'] ?? (v1 ? /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1] : undefined);
+    if (this.options.apiKey !== undefined && key !== this.options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
+
+    const apiVersion = new URLSearchParams(record.search).get('api-version') ?? '';
+    const deploymentPath = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(record.path);
+    let deployment: string | undefined;
+    if (record.method === 'POST' && deploymentPath) {
+      if (!apiVersion && this.options.apiVersionRequired !== false) return writeJson(res, 404, azureErrors.resourceNotFound());
+      deployment = decodeURIComponent(deploymentPath[1]!);
+    } else if (record.method === 'POST' && v1) {
+      const model = (record.body as { model?: unknown } | undefined)?.model;
+      if (typeof model !== 'string' || !model) {
+        return writeJson(res, 400, { error: { code: 'BadRequest', message: "Missing required parameter: 'model'.", param: 'model', type: 'invalid_request_error' } });
+      }
+      deployment = model;
+    } else {
+      return writeJson(res, 404, azureErrors.resourceNotFound());
+    }
+    const model = this.options.deployments ? this.options.deployments[deployment] : deployment;
+    if (model === undefined) return writeJson(res, 404, azureErrors.deploymentNotFound());
+
+    const body = (record.body ?? {}) as { stream?: unknown; stream_options?: { include_usage?: unknown } | null };
+    const exchange: Exchange = {
+      res,
+      record,
+      model,
+      stream: body.stream === true,
+      includeUsage: body.stream === true && body.stream_options?.include_usage === true,
+      apiVersion: apiVersion || 'v1',
+    };
+    await this.#send(exchange, await this.#responder(record));
+  }
+
+  async #send(exchange: Exchange, reply: AzureReply): Promise<void> {
+    const { res } = exchange;
+    switch (reply.kind) {
+      case 'text':
+        return this.#complete(exchange, { text: reply.text, chunks: reply.chunks, finishReason: reply.finishReason ?? 'stop', usage: reply.usage ?? { prompt: 10, completion: 3 } });
+      case 'tool_calls':
+        return this.#complete(exchange, { text: reply.text, calls: reply.calls, finishReason: 'tool_calls', usage: reply.usage ?? { prompt: 10, completion: 8 } });
+      case 'prompt_filtered':
+        return writeJson(res, 400, azureErrors.promptFiltered());
+      case 'error': {
+        const retry: Record<string, string> = reply.status === 429 ? { 'retry-after': '6', 'retry-after-ms': '6000' } : {};
+        const body = reply.body ?? (reply.status === 429 ? azureErrors.rateLimited(exchange.apiVersion, 6) : reply.status === 404 ? azureErrors.resourceNotFound() : azureErrors.serverError());
+        return writeJson(res, reply.status, body, { ...retry, ...reply.headers });
+      }
+      case 'hang':
+        return;
+      case 'drop': {
+        const events = streamEvents(exchange, { text: 'Echo: dropped reply', finishReason: 'stop', usage: { prompt: 1, completion: 1 } }, false);
+        await this.#writeStream(exchange, events.slice(0, reply.afterChunks));
+        await sleep(10, this.#closing.signal);
+        res.destroy();
+        return;
+      }
+      case 'raw': {
+        res.writeHead(reply.status, reply.headers);
+        for (const piece of typeof reply.body === 'string' ? [reply.body] : reply.body) await writePiece(res, piece);
+        res.end();
+        return;
+      }
+    }
+  }
+
+  async #complete(exchange: Exchange, content: Content): Promise<void> {
+    if (!exchange.stream) return writeJson(exchange.res, 200, completionBody(exchange, content));
+    await this.#writeStream(exchange, streamEvents(exchange, content, this.options.asyncFilter !== false));
+    exchange.res.end();
+  }
+
+  async #writeStream(exchange: Exchange, events: string[]): Promise<void> {
+    const { res } = exchange;
+    res.writeHead(200, { ...azureHeaders(exchange.model), 'content-type': 'text/event-stream; charset=utf-8' });
+    res.flushHeaders();
+    for (const [i, event] of events.entries()) {
+      if (i > 0) await sleep(this.options.chunkDelayMs ?? 0, this.#closing.signal);
+      if (isGone(res)) return;
+      await writePiece(res, event);
+    }
+  }
+}
+
+interface Content {
+  text?: string | undefined;
+  chunks?: string[] | undefined;
+  calls?: ToolCallSpec[];
+  finishReason: 'stop' | 'length' | 'content_filter' | 'tool_calls';
+  usage: ReplyUsage;
+}
+
+function azureHeaders(model: string): OutgoingHttpHeaders {
+  return {
+    'apim-request-id': randomHex(32),
+    'x-request-id': randomHex(32),
+    'x-ms-region': 'East US',
+    'x-ms-deployment-name': model,
+    'x-ratelimit-remaining-requests': '99',
+    'x-ratelimit-remaining-tokens': '99990',
+    'x-content-type-options': 'nosniff',
+    'strict-transport-security': 'max-age=31536000; includeSubDomains; preload',
+  };
+}
+
+function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...azureHeaders(''), 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function toolCalls(calls: ToolCallSpec[]): { id: string; name: string; arguments: string; pieces: string[] }[] {
+  return calls.map((c) => ({ id: c.id ?? newToolCallId(), name: c.name, arguments: c.arguments, pieces: c.argumentChunks ?? splitJsonTokens(c.arguments) }));
+}
+
+function completionBody(exchange: Exchange, content: Content): Record<string, unknown> {
+  const frame = newCompletionFrame(exchange.model);
+  const message: Record<string, unknown> = { annotations: [], content: content.text ?? null, refusal: null, role: 'assistant' };
+  if (content.calls?.length) message.tool_calls = toolCalls(content.calls).map((c) => ({ function: { arguments: c.arguments, name: c.name }, id: c.id, type: 'function' }));
+  const filter = content.finishReason === 'content_filter' ? FILTERED : FILTER_RESULTS;
+  return {
+    choices: [{ content_filter_results: filter, finish_reason: content.finishReason, index: 0, logprobs: null, message }],
+    created: frame.created,
+    id: frame.id,
+    model: frame.model,
+    object: 'chat.completion',
+    prompt_filter_results: PROMPT_FILTER_RESULTS,
+    system_fingerprint: frame.systemFingerprint,
+    usage: usageObject(content.usage),
+  };
+}
+
+/** Every SSE event of one streamed answer, Azure-style, ending with `data: [DONE]`. */
+function streamEvents(exchange: Exchange, content: Content, asyncFilter: boolean): string[] {
+  const frame: CompletionFrame = newCompletionFrame(exchange.model);
+  const events: string[] = [];
+  const emit = (chunk: Record<string, unknown>): void => {
+    events.push(`data: ${JSON.stringify(exchange.includeUsage ? { ...chunk, usage: chunk.usage ?? null } : chunk)}\n\n`);
+  };
+  const choice = (delta: Record<string, unknown>, finish: string | null = null, filter: object = FILTER_RESULTS): void => {
+    emit({
+      choices: [{ content_filter_results: filter, delta, finish_reason: finish, index: 0, logprobs: null }],
+      created: frame.created,
+      id: frame.id,
+      model: frame.model,
+      object: 'chat.completion.chunk',
+      system_fingerprint: frame.systemFingerprint,
+    });
+  };
+  const annotation = (offset: number): void => {
+    emit({
+      choices: [{ content_filter_offsets: { check_offset: offset, end_offset: offset, start_offset: 0 }, content_filter_results: FILTER_RESULTS, finish_reason: null, index: 0 }],
+      created: 0,
+      id: '',
+      model: '',
+      object: '',
+    });
+  };
+  emit({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: PROMPT_FILTER_RESULTS });
+  choice({ content: '', refusal: null, role: 'assistant' }, null, {});
+  const pieces = content.chunks ?? splitWords(content.text ?? '');
+  let offset = 0;
+  pieces.forEach((piece, i) => {
+    const last = i === pieces.length - 1;
+    choice({ content: piece }, null, last && content.finishReason === 'content_filter' ? FILTERED : FILTER_RESULTS);
+    offset += piece.length;
+    if (asyncFilter && i % 2 === 1) annotation(offset);
+  });
+  toolCalls(content.calls ?? []).forEach((call, index) => {
+    choice({ tool_calls: [{ function: { arguments: '', name: call.name }, id: call.id, index, type: 'function' }] }, null, {});
+    for (const piece of call.pieces) choice({ tool_calls: [{ function: { arguments: piece }, index }] }, null, {});
+  });
+  choice({}, content.finishReason, {});
+  if (asyncFilter) annotation(offset);
+  if (exchange.includeUsage) {
+    emit({ choices: [], created: frame.created, id: frame.id, model: frame.model, object: 'chat.completion.chunk', system_fingerprint: frame.systemFingerprint, usage: usageObject(content.usage) });
+  }
+  events.push('data: [DONE]\n\n');
+  return events;
+}
