@@ -3,7 +3,6 @@ import type { GatewayConfig } from './config/schema';
 import type { Credentials } from './credentials/credentials';
 import { json } from './http/body';
 import { GatewayError, asGatewayError } from './http/errors';
-import { openAIErrorResponse } from './http/openai-error';
 import { isStreamBody, type GatewayRequest, type GatewayResponse } from './http/types';
 import { silentLogger, type GatewayLogger } from './observe/logger';
 import { newContext, type RequestContext } from './pipeline/context';
@@ -11,8 +10,11 @@ import type { ProxyDeps } from './pipeline/deps';
 import { finishRequest } from './pipeline/finish';
 import { Catalog } from './routing/catalog';
 import type { KeyStore } from './store/keys';
-import { chatCompletions } from './surfaces/openai-chat/handler';
 import { listModels } from './surfaces/models';
+import { countTokens } from './surfaces/count-tokens';
+import { ANTHROPIC_MESSAGES, OPENAI_CHAT, type SurfaceBinding } from './pipeline/bindings';
+import { modelCall } from './pipeline/model-call';
+import { createProviderRegistry } from './providers/registry';
 import { createUpstreamClient, type UpstreamClient } from './upstream/http';
 import type { UsageSink } from './usage/record';
 
@@ -36,6 +38,12 @@ export interface Gateway {
 
 type Handler = (req: GatewayRequest, ctx: RequestContext, finish: () => void) => Promise<GatewayResponse>;
 
+interface Route {
+  /** The API whose error shape the route answers in. */
+  binding: SurfaceBinding;
+  methods: Record<string, Handler>;
+}
+
 /**
  * The gateway pipeline, independent of how requests arrive (Lambda, node:http, tests).
  *
@@ -52,35 +60,42 @@ export function createGateway(deps: GatewayDeps): Gateway {
     auth: new KeyAuthenticator(deps.keys, { ttlMs: deps.config.keyCache.ttlSeconds * 1000, now }),
     credentials: deps.credentials,
     upstream: deps.upstream ?? createUpstreamClient(),
+    providers: createProviderRegistry(deps.credentials),
     usage: deps.usage,
     logger,
     now,
   };
 
-  const routes: Record<string, Record<string, Handler>> = {
-    '/v1/chat/completions': { POST: (req, ctx, finish) => chatCompletions(req, ctx, proxy, finish) },
-    '/v1/models': { GET: (req) => listModels(req, proxy) },
-    '/': { GET: health, HEAD: health },
-    '/health': { GET: health, HEAD: health },
+  const routes: Record<string, Route> = {
+    '/v1/chat/completions': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_CHAT, req, ctx, proxy, finish) } },
+    '/v1/messages': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx, finish) => modelCall(ANTHROPIC_MESSAGES, req, ctx, proxy, finish) } },
+    '/v1/messages/count_tokens': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx) => countTokens(req, ctx, proxy) } },
+    '/v1/models': { binding: OPENAI_CHAT, methods: { GET: (req) => listModels(req, proxy) } },
+    '/': { binding: OPENAI_CHAT, methods: { GET: health, HEAD: health } },
+    '/health': { binding: OPENAI_CHAT, methods: { GET: health, HEAD: health } },
   };
 
-  function findRoute(path: string): Record<string, Handler> | undefined {
+  function findRoute(path: string): Route | undefined {
     const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
     // Clients configured with a base URL without /v1 send `/chat/completions`.
     return routes[trimmed] ?? routes[`/v1${trimmed}`];
   }
 
+  /** Anthropic clients announce themselves with anthropic-version; everyone else gets OpenAI's shapes. */
+  const bindingOf = (req: GatewayRequest, route: Route | undefined) => route?.binding ?? (req.headers['anthropic-version'] ? ANTHROPIC_MESSAGES : OPENAI_CHAT);
+
   return {
     async handle(req) {
-      const ctx = newContext(req.requestId, 'openai', new Date(now()));
+      const route = findRoute(req.path);
+      const binding = bindingOf(req, route);
+      const ctx = newContext(req.requestId, binding.name, new Date(now()));
       let streaming = false;
       const finish = () => finishRequest(ctx, proxy);
       try {
-        const route = findRoute(req.path);
         if (!route) throw new GatewayError('not_found', `Unknown request URL: ${req.method} ${req.path}.`, { code: 'unknown_url' });
-        const handler = route[req.method];
+        const handler = route.methods[req.method];
         if (!handler) {
-          const allow = Object.keys(route).join(', ');
+          const allow = Object.keys(route.methods).join(', ');
           throw new GatewayError('method_not_allowed', `Method ${req.method} is not allowed on ${req.path}; use ${allow}.`, { headers: { allow }, code: 'method_not_allowed' });
         }
         const res = await handler(req, ctx, finish);
@@ -93,7 +108,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (error.kind === 'internal') logger.error('request failed', { requestId: req.requestId, error: err as Error });
         ctx.status = error.status;
         ctx.errorCode = error.code;
-        const res = openAIErrorResponse(error);
+        const res = binding.errorResponse(error);
         res.headers['x-request-id'] = req.requestId;
         return res;
       } finally {

@@ -2,6 +2,7 @@ import type { KeyAuthenticator } from '../access/authenticate';
 import type { GatewayConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
 import type { GatewayLogger } from '../observe/logger';
+import type { ProviderRegistry } from '../providers/registry';
 import type { Catalog } from '../routing/catalog';
 import type { UpstreamClient } from '../upstream/http';
 import type { UsageSink } from '../usage/record';
@@ -13,6 +14,7 @@ export interface ProxyDeps {
   auth: KeyAuthenticator;
   credentials: Credentials;
   upstream: UpstreamClient;
+  providers: ProviderRegistry;
   usage: UsageSink;
   logger: GatewayLogger;
   /** Epoch ms. */

@@ -1,0 +1,156 @@
+import type { ChatRequest, StreamEvent } from '../canonical/types';
+import { GatewayError, asGatewayError } from '../http/errors';
+import { SSE_HEADERS } from '../http/sse';
+import type { GatewayResponse } from '../http/types';
+import type { ProviderAdapter } from '../providers/types';
+import type { UpstreamResponse } from '../upstream/http';
+import type { SurfaceBinding } from './bindings';
+import type { RequestContext } from './context';
+import type { ProxyDeps } from './deps';
+import type { PassthroughRoute } from './passthrough';
+import { clientGone, whyAborted } from './signal';
+
+/** What every answer writer needs: the upstream's response and the request's books. */
+export interface AnswerInput {
+  res: UpstreamResponse;
+  ctx: RequestContext;
+  deps: ProxyDeps;
+  binding: SurfaceBinding;
+  signal: AbortSignal | undefined;
+  /** Closes the books; streams call it when they end. */
+  finish: () => void;
+  /** The model name the client asked for (answers carry it back). */
+  clientModel: string;
+}
+
+const interrupted = (cause?: unknown) => new GatewayError('upstream_unavailable', 'The upstream provider broke off the stream.', { code: 'upstream_interrupted', cause });
+
+/** Whether a 2xx upstream answer is a stream (SSE, Bedrock's event stream) rather than one JSON body. */
+function isStreamed(res: UpstreamResponse): boolean {
+  return !String(res.headers['content-type'] ?? '').startsWith('application/json');
+}
+
+async function readWhole(res: UpstreamResponse, signal: AbortSignal | undefined): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of res.body) chunks.push(chunk);
+  } catch (err) {
+    if (signal?.aborted) throw whyAborted(signal);
+    throw new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted', cause: err });
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/**
+ * The stream's failure handling in one place: a failure after the first byte becomes the
+ * surface's in-band error event and the stream ends; a client that left needs no event; and
+ * whatever happened, the books are closed once at the end.
+ */
+async function* guarded(input: AnswerInput, produce: () => AsyncGenerator<Uint8Array>, onEnd: () => void): AsyncGenerator<Uint8Array> {
+  const { ctx, signal, binding } = input;
+  try {
+    yield* produce();
+  } catch (err) {
+    if (clientGone(signal)) {
+      ctx.outcome = 'aborted';
+      return;
+    }
+    const error = signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : interrupted(err);
+    ctx.outcome = 'interrupted';
+    ctx.errorCode = error.code;
+    input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, error: (err as Error).message });
+    yield Buffer.from(binding.inBandError(error));
+  } finally {
+    // Reached without an outcome only when the door stopped reading: the client went away.
+    ctx.outcome ??= 'aborted';
+    onEnd();
+    input.finish();
+  }
+}
+
+/** The answer of a same-dialect upstream: its bytes go on unchanged (or nearly), read on the side for usage. */
+export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRoute, clientAskedUsage: boolean): Promise<GatewayResponse> {
+  const { res, ctx, signal } = input;
+  ctx.status = 200;
+  if (!ctx.stream || !isStreamed(res)) {
+    const bytes = await readWhole(res, signal);
+    ctx.ttftMs = performance.now() - ctx.startPerf;
+    try {
+      ctx.usage = pass.usageOf(JSON.parse(bytes.toString('utf8')));
+    } catch {
+      // Not JSON: pass it on as it is; there is nothing to meter.
+    }
+    return { status: 200, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') }, body: bytes };
+  }
+  const relay = pass.relay(res.body, { start: ctx.startPerf, clientAskedUsage });
+  async function* produce(): AsyncGenerator<Uint8Array> {
+    yield* relay.body;
+    const found = relay.findings();
+    if (found.upstreamError) ctx.outcome = 'upstream_error';
+    else if (!found.complete) throw new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+    else ctx.outcome = 'ok';
+  }
+  const onEnd = () => {
+    const found = relay.findings();
+    if (found.usage) ctx.usage = found.usage;
+    if (found.firstTokenMs !== undefined) ctx.ttftMs = found.firstTokenMs;
+  };
+  return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, onEnd) };
+}
+
+/** The answer of an upstream of another dialect: decoded to canonical events, encoded into the client's format. */
+export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdapter, request: ChatRequest, clientAskedUsage: boolean): Promise<GatewayResponse> {
+  const { res, ctx, binding, clientModel, signal } = input;
+  ctx.status = 200;
+  if (!ctx.stream || !isStreamed(res)) {
+    const bytes = await readWhole(res, signal);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(bytes.toString('utf8'));
+    } catch (err) {
+      throw new GatewayError('upstream_error', `The upstream provider "${ctx.provider}" answered with something that is not JSON.`, { code: 'upstream_bad_response', cause: err });
+    }
+    const answer = adapter.parseResponse(parsed, request);
+    ctx.ttftMs = performance.now() - ctx.startPerf;
+    ctx.usage = answer.usage;
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel)) };
+  }
+  const events = metered(adapter.parseStream(res.body, request), ctx, signal);
+  async function* produce(): AsyncGenerator<Uint8Array> {
+    for await (const text of binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage })) yield Buffer.from(text);
+    ctx.outcome ??= 'ok';
+  }
+  return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, () => undefined) };
+}
+
+/**
+ * Reads canonical events on their way to the encoder: usage, the first token, and errors. A
+ * transport failure becomes an `error` event, so the encoder ends the stream in its own dialect.
+ */
+async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext, signal: AbortSignal | undefined): AsyncGenerator<StreamEvent> {
+  try {
+    for await (const event of events) {
+      switch (event.type) {
+        case 'usage':
+          ctx.usage = event.usage;
+          break;
+        case 'text_delta':
+        case 'thinking_delta':
+        case 'tool_call_start':
+          ctx.ttftMs ??= performance.now() - ctx.startPerf;
+          break;
+        case 'error':
+          ctx.outcome = event.error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
+          ctx.errorCode = event.error.code;
+          break;
+      }
+      yield event;
+    }
+  } catch (err) {
+    if (clientGone(signal)) throw err;
+    const error = signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : interrupted(err);
+    ctx.outcome = 'interrupted';
+    ctx.errorCode = error.code;
+    yield { type: 'error', error: asGatewayError(error) };
+  }
+}

@@ -1,0 +1,50 @@
+import type { ChatRequest } from '../canonical/types';
+import { anthropicErrorBody, anthropicErrorResponse } from '../http/anthropic-error';
+import type { GatewayError } from '../http/errors';
+import { openAIErrorBody, openAIErrorResponse } from '../http/openai-error';
+import { sseData } from '../http/sse';
+import type { GatewayResponse } from '../http/types';
+import { anthropicMessagesSurface, decodeAnthropicRequest } from '../surfaces/anthropic-messages';
+import { anthropicSse } from '../surfaces/anthropic-messages/stream';
+import { openAIChatSurface } from '../surfaces/openai-chat';
+import { parseChatRequest } from '../surfaces/openai-chat/request';
+import type { Surface } from '../surfaces/types';
+
+/** A client-facing API as the pipeline drives it. */
+export interface SurfaceBinding {
+  name: 'openai' | 'anthropic';
+  surface: Surface;
+  /**
+   * Checks a body that may go upstream untouched (same dialect): the fields the gateway relies
+   * on, leniently, so nothing a newer client sends is refused. Throws a 400 naming the field.
+   */
+  validate(body: Record<string, unknown>): void;
+  /** The canonical request, for targets that translate; refuses what cannot be translated. */
+  decode(body: Record<string, unknown>): ChatRequest;
+  /** Whether the client wants usage in its stream (OpenAI asks with include_usage; Anthropic always has it). */
+  wantsStreamUsage(body: Record<string, unknown>): boolean;
+  errorResponse(err: GatewayError): GatewayResponse;
+  /** The event that ends a stream that failed after its first byte. */
+  inBandError(err: GatewayError): string;
+}
+
+export const OPENAI_CHAT: SurfaceBinding = {
+  name: 'openai',
+  surface: openAIChatSurface,
+  validate: (body) => void parseChatRequest(body),
+  decode: (body) => openAIChatSurface.decodeRequest(body),
+  wantsStreamUsage: (body) => (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
+  errorResponse: openAIErrorResponse,
+  // OpenAI has no mid-stream error event; its clients raise on a data event that carries `error`. No [DONE] follows.
+  inBandError: (err) => sseData(JSON.stringify(openAIErrorBody(err))),
+};
+
+export const ANTHROPIC_MESSAGES: SurfaceBinding = {
+  name: 'anthropic',
+  surface: anthropicMessagesSurface,
+  validate: (body) => void decodeAnthropicRequest(body, { mode: 'passthrough' }),
+  decode: (body) => anthropicMessagesSurface.decodeRequest(body),
+  wantsStreamUsage: () => true,
+  errorResponse: anthropicErrorResponse,
+  inBandError: (err) => anthropicSse('error', anthropicErrorBody(err)),
+};

@@ -1,0 +1,134 @@
+import { modelAllowed } from '../access/model-patterns';
+import type { ApiKeyRecord } from '../access/api-key';
+import type { ChatRequest } from '../canonical/types';
+import { CredentialError } from '../credentials/credentials';
+import { readBody, parseJsonObject } from '../http/body';
+import { GatewayError } from '../http/errors';
+import type { GatewayRequest, GatewayResponse } from '../http/types';
+import type { CallContext } from '../providers/types';
+import { planAttempts, type Attempt } from '../routing/attempts';
+import type { CatalogModel } from '../routing/catalog';
+import { shouldFailOver } from '../routing/failover';
+import type { UpstreamResponse } from '../upstream/http';
+import { passthroughAnswer, translatedAnswer } from './answers';
+import type { SurfaceBinding } from './bindings';
+import type { RequestContext } from './context';
+import type { ProxyDeps } from './deps';
+import { passthroughFor, type PassthroughRoute } from './passthrough';
+import { requestSignal, whyAborted } from './signal';
+
+/** A request's body and model, checked, and the key that may use it. */
+export interface AdmittedCall {
+  key: ApiKeyRecord;
+  body: Record<string, unknown>;
+  /** The model name the client asked for. */
+  model: string;
+  entry: CatalogModel;
+}
+
+/** Authenticate, read and check the body, find the model and check the key may use it. */
+export async function admit(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, validate: (body: Record<string, unknown>) => void): Promise<AdmittedCall> {
+  const key = await deps.auth.authenticate(req.headers);
+  ctx.keyId = key.id;
+  const body = parseJsonObject(await readBody(req, deps.config.limits.maxBodyBytes));
+  if (typeof body.model === 'string') ctx.model = body.model;
+  ctx.stream = body.stream === true;
+  validate(body);
+  const model = body.model as string;
+  const entry = deps.catalog.find(model);
+  if (!entry) {
+    throw new GatewayError('not_found', `The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found', param: 'model' });
+  }
+  if (!modelAllowed(key.models, model) && !modelAllowed(key.models, entry.name)) {
+    throw new GatewayError('permission', `This API key may not use the model \`${model}\`.`, { code: 'model_not_allowed', param: 'model' });
+  }
+  return { key, body, model, entry };
+}
+
+/**
+ * A model call on any surface: admit it, then try the model's targets in order. A target of
+ * the client's own dialect gets the body untouched; any other gets the canonical translation.
+ * The next target is tried only while nothing has reached the client.
+ */
+export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
+  const call = await admit(req, ctx, deps, binding.validate);
+  const signal = requestSignal(req, deps.now);
+  let canonical: ChatRequest | undefined;
+  let lastError: unknown;
+  for (const attempt of planAttempts(call.entry.targets)) {
+    if (signal?.aborted) break;
+    ctx.attempts++;
+    ctx.provider = attempt.provider.id;
+    ctx.account = attempt.account.id;
+    ctx.upstreamModel = attempt.model;
+    const pass = passthroughFor(binding.name, attempt, deps.providers);
+    let res: UpstreamResponse;
+    try {
+      if (pass) {
+        res = await deps.upstream.send(await passthroughRequest(pass, attempt, call, req, ctx.stream, deps, signal));
+      } else {
+        // Decoded once, on the first target that needs it; refusals (400) end the request here.
+        canonical ??= binding.decode(call.body);
+        const upstreamReq = await deps.providers.adapter(attempt.provider.type).buildRequest({ ...canonical, model: attempt.model, stream: ctx.stream }, await callContext(attempt, deps, signal));
+        res = await deps.upstream.send(upstreamReq);
+      }
+    } catch (err) {
+      if (signal?.aborted) break;
+      if (err instanceof GatewayError && err.status < 500) throw err;
+      lastError = err;
+      deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message });
+      continue;
+    }
+    if (res.status >= 400) {
+      const text = await res.body.text().catch(() => '');
+      const error = pass ? pass.parseError(res.status, res.headers, text, attempt.provider.id) : deps.providers.adapter(attempt.provider.type).parseError(res.status, res.headers, text, attempt.provider.id);
+      if ((res.status === 401 || res.status === 403) && attempt.account.apiKey) deps.credentials.refresh(attempt.account.apiKey);
+      deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status });
+      lastError = error;
+      ctx.outcome = 'upstream_error';
+      if (shouldFailOver(res.status) || error.code === 'upstream_failed_precondition') continue;
+      throw error;
+    }
+    ctx.outcome = undefined;
+    const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model };
+    return pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body));
+  }
+  if (signal?.aborted) throw whyAborted(signal);
+  throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
+}
+
+/** The account's API key, resolved; a missing one fails this attempt (the pool may have others). */
+export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps): Promise<string | undefined> {
+  if (!attempt.account.apiKey) return undefined;
+  try {
+    return await deps.credentials.resolve(attempt.account.apiKey);
+  } catch (err) {
+    const detail = err instanceof CredentialError ? err.message : 'unreadable';
+    throw new GatewayError('upstream_error', `The gateway has no usable credentials for provider "${attempt.provider.id}" (${detail}).`, {
+      code: 'upstream_credentials_missing',
+      cause: err,
+    });
+  }
+}
+
+async function passthroughRequest(pass: PassthroughRoute, attempt: Attempt, call: AdmittedCall, req: GatewayRequest, stream: boolean, deps: ProxyDeps, signal: AbortSignal | undefined) {
+  return pass.request({
+    attempt,
+    body: call.body,
+    headers: req.headers,
+    stream,
+    apiKey: pass.needsApiKey ? await apiKeyFor(attempt, deps) : undefined,
+    timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
+    ...(signal ? { signal } : {}),
+  });
+}
+
+async function callContext(attempt: Attempt, deps: ProxyDeps, signal: AbortSignal | undefined): Promise<CallContext> {
+  return {
+    provider: attempt.provider as CallContext['provider'],
+    account: attempt.account,
+    apiKey: await apiKeyFor(attempt, deps),
+    timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
+    ...(signal ? { signal } : {}),
+  };
+}

@@ -1,0 +1,173 @@
+import type { GatewayError } from '../http/errors';
+import { anthropicPassthroughRequest, AnthropicStreamMeter } from '../providers/anthropic';
+import { errorFromAnthropicUpstream } from '../providers/anthropic/errors';
+import { usageFromAnthropic } from '../providers/anthropic/usage';
+import { azurePassthroughRequest } from '../providers/azure-openai';
+import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, bedrockTarget } from '../providers/bedrock';
+import { errorFromBedrock } from '../providers/bedrock/errors';
+import { errorFromOpenAIUpstream } from '../providers/openai/errors';
+import { openAIChatRequest, type OpenAIChatCall } from '../providers/openai/request';
+import { OpenAIStreamMeter } from '../providers/openai/stream-meter';
+import { usageFromOpenAI } from '../providers/openai/usage';
+import type { ProviderRegistry } from '../providers/registry';
+import type { Attempt } from '../routing/attempts';
+import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
+import type { UpstreamRequest } from '../upstream/http';
+import type { TokenUsage } from '../usage/tokens';
+
+export interface PassthroughCall {
+  attempt: Attempt;
+  /** The client's parsed body; only `model` (and stream bookkeeping) changes on the way. */
+  body: Record<string, unknown>;
+  /** The client's headers (anthropic-beta and anthropic-version travel on). */
+  headers: Readonly<Record<string, string | undefined>>;
+  stream: boolean;
+  apiKey: string | undefined;
+  timeouts: { headersMs: number; idleMs: number };
+  signal?: AbortSignal;
+}
+
+/** What the side-reading of a passed-through stream found. */
+export interface StreamFindings {
+  usage?: TokenUsage;
+  firstTokenMs?: number;
+  /** The upstream ended the stream properly ([DONE], message_stop). */
+  complete: boolean;
+  /** The upstream sent an in-band error (already passed on to the client). */
+  upstreamError?: string;
+}
+
+/**
+ * Sending a client's body to a provider of the same dialect with nothing dropped, and reading
+ * the answer on the side for usage while its bytes go on unchanged.
+ */
+export interface PassthroughRoute {
+  request(call: PassthroughCall): UpstreamRequest | Promise<UpstreamRequest>;
+  parseError(status: number, headers: Record<string, string | string[] | undefined>, text: string, providerId: string): GatewayError;
+  usageOf(json: unknown): TokenUsage | undefined;
+  relay(source: AsyncIterable<Uint8Array>, options: { start: number; clientAskedUsage: boolean }): { body: AsyncIterable<Uint8Array>; findings(): StreamFindings };
+  /** Whether the account needs an API key resolved before `request`. */
+  needsApiKey: boolean;
+}
+
+const openAICall = (call: PassthroughCall): OpenAIChatCall => ({
+  provider: call.attempt.provider,
+  account: call.attempt.account,
+  apiKey: call.apiKey,
+  model: call.attempt.model,
+  body: call.body,
+  stream: call.stream,
+  timeouts: call.timeouts,
+  ...(call.signal ? { signal: call.signal } : {}),
+});
+
+function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage }: { start: number; clientAskedUsage: boolean }) {
+  const meter = new OpenAIStreamMeter(start);
+  return {
+    body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage }),
+    findings: (): StreamFindings => ({
+      complete: meter.sawDone,
+      ...(meter.usage ? { usage: meter.usage } : {}),
+      ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
+      ...(meter.upstreamError ? { upstreamError: meter.upstreamError } : {}),
+    }),
+  };
+}
+
+function anthropicFindings(meter: AnthropicStreamMeter): StreamFindings {
+  return {
+    complete: meter.sawMessageStop,
+    ...(meter.usage ? { usage: meter.usage } : {}),
+    ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
+    ...(meter.error ? { upstreamError: meter.error.message } : {}),
+  };
+}
+
+const OPENAI: PassthroughRoute = {
+  request: (call) => openAIChatRequest(openAICall(call)),
+  parseError: errorFromOpenAIUpstream,
+  usageOf: (json) => usageFromOpenAI((json as { usage?: unknown } | null)?.usage),
+  relay: openAIRelay,
+  needsApiKey: true,
+};
+
+const AZURE: PassthroughRoute = { ...OPENAI, request: (call) => azurePassthroughRequest(openAICall(call)) };
+
+const ANTHROPIC: PassthroughRoute = {
+  request: (call) => {
+    const provider = call.attempt.provider as { baseUrl?: string; version?: string };
+    return anthropicPassthroughRequest({
+      body: call.body,
+      headers: call.headers,
+      baseUrl: call.attempt.account.baseUrl ?? provider.baseUrl ?? 'https://api.anthropic.com',
+      apiKey: call.apiKey,
+      model: call.attempt.model,
+      stream: call.stream,
+      ...(provider.version ? { version: provider.version } : {}),
+      ...(call.attempt.account.headers ? { accountHeaders: call.attempt.account.headers } : {}),
+      timeouts: call.timeouts,
+      ...(call.signal ? { signal: call.signal } : {}),
+    });
+  },
+  parseError: errorFromAnthropicUpstream,
+  usageOf: (json) => usageFromAnthropic((json as { usage?: unknown } | null)?.usage),
+  relay(source, { start }) {
+    const meter = new AnthropicStreamMeter(start);
+    async function* body() {
+      for await (const chunk of source) {
+        meter.feed(chunk);
+        yield chunk;
+      }
+    }
+    return { body: body(), findings: () => anthropicFindings(meter) };
+  },
+  needsApiKey: true,
+};
+
+/** Bedrock's InvokeModel carries Anthropic's own Messages body for Claude models. */
+function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
+  return {
+    async request(call) {
+      const { provider, account } = call.attempt;
+      return bedrockAnthropicPassthroughRequest({
+        body: call.body,
+        ...(call.headers['anthropic-beta'] ? { betaHeader: call.headers['anthropic-beta'] } : {}),
+        modelId: call.attempt.model,
+        ...bedrockTarget(provider, account),
+        credentials: await registry.bedrockCredentials({ provider, account }),
+        stream: call.stream,
+        timeouts: call.timeouts,
+        ...(call.signal ? { signal: call.signal } : {}),
+      });
+    },
+    parseError: errorFromBedrock,
+    usageOf: ANTHROPIC.usageOf,
+    relay(source, { start }) {
+      const meter = new AnthropicStreamMeter(start);
+      async function* body() {
+        for await (const text of bedrockAnthropicStreamToSse(source)) {
+          meter.feed(text);
+          yield Buffer.from(text);
+        }
+      }
+      return { body: body(), findings: () => anthropicFindings(meter) };
+    },
+    needsApiKey: false,
+  };
+}
+
+/** Claude on Bedrock: model ids and inference profiles name the vendor (`anthropic.`, `us.anthropic.`, ARNs). */
+const isBedrockClaude = (modelId: string) => /(^|[.:/])anthropic\./.test(modelId);
+
+/** The passthrough routes of each client dialect, by provider; undefined where the request must be translated. */
+export function passthroughFor(dialect: 'openai' | 'anthropic', attempt: Attempt, registry: ProviderRegistry): PassthroughRoute | undefined {
+  const type = attempt.provider.type;
+  if (dialect === 'openai') {
+    if (type === 'openai' || type === 'openai-compatible') return OPENAI;
+    if (type === 'azure-openai') return AZURE;
+    return undefined;
+  }
+  if (type === 'anthropic') return ANTHROPIC;
+  if (type === 'bedrock' && isBedrockClaude(attempt.model)) return bedrockAnthropic(registry);
+  return undefined;
+}

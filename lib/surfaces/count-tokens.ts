@@ -1,0 +1,43 @@
+import { json } from '../http/body';
+import type { GatewayRequest, GatewayResponse } from '../http/types';
+import { admit, apiKeyFor } from '../pipeline/model-call';
+import type { RequestContext } from '../pipeline/context';
+import type { ProxyDeps } from '../pipeline/deps';
+import { anthropicPassthroughRequest } from '../providers/anthropic';
+import { planAttempts } from '../routing/attempts';
+import { countTokensEstimate, decodeAnthropicRequest } from './anthropic-messages';
+
+/**
+ * `POST /v1/messages/count_tokens`: asked of the model's Anthropic target when it has one (the
+ * exact count), else estimated. Counting costs nothing, so it leaves no usage record.
+ */
+export async function countTokens(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
+  const call = await admit(req, ctx, deps, (body) => void decodeAnthropicRequest(body, { mode: 'passthrough', countTokens: true }));
+  ctx.keyId = undefined;
+  const anthropic = planAttempts(call.entry.targets).find((a) => a.provider.type === 'anthropic');
+  if (anthropic) {
+    try {
+      const provider = anthropic.provider as { baseUrl?: string; version?: string };
+      const res = await deps.upstream.send(
+        anthropicPassthroughRequest({
+          body: call.body,
+          headers: req.headers,
+          baseUrl: anthropic.account.baseUrl ?? provider.baseUrl ?? 'https://api.anthropic.com',
+          apiKey: await apiKeyFor(anthropic, deps),
+          model: anthropic.model,
+          stream: false,
+          ...(provider.version ? { version: provider.version } : {}),
+          endpoint: 'count_tokens',
+          timeouts: deps.config.timeouts,
+        }),
+      );
+      const text = await res.body.text();
+      if (res.status === 200) return { status: 200, headers: { 'content-type': 'application/json' }, body: text };
+      deps.logger.warn('count_tokens upstream failed; estimating', { requestId: ctx.requestId, status: res.status });
+    } catch (err) {
+      deps.logger.warn('count_tokens upstream failed; estimating', { requestId: ctx.requestId, error: (err as Error).message });
+    }
+  }
+  const canonical = decodeAnthropicRequest(call.body, { mode: 'passthrough', countTokens: true });
+  return json(200, { input_tokens: countTokensEstimate(canonical) });
+}
