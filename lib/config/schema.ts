@@ -40,6 +40,11 @@ const HttpUrl = z.url({ protocol: /^https?$/ });
 
 const ProviderBase = {
   id: Id,
+  /**
+   * max_tokens for translated requests that name none, where the provider requires one
+   * (Anthropic, Bedrock's Claude); each adapter has a sensible default.
+   */
+  defaultMaxTokens: z.number().int().positive().optional(),
   accounts: z.array(AccountSchema).min(1),
   /** Overrides the gateway-wide upstream timeouts for this provider. */
   timeouts: z

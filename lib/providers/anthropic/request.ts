@@ -131,7 +131,6 @@ const stringField = (record: Record<string, unknown>, key: string): string | und
 /** The upstream request for a canonical request, addressed and authenticated for one account. */
 export function anthropicRequest(req: ChatRequest, call: CallContext): UpstreamRequest {
   const { provider, account } = call;
-  // `defaultMaxTokens` is not in the config schema yet; read it defensively so it can be added.
   const defaultMaxTokens = typeof provider.defaultMaxTokens === 'number' ? provider.defaultMaxTokens : undefined;
   const body = toAnthropicBody(req, defaultMaxTokens ? { defaultMaxTokens } : {});
   const baseUrl = account.baseUrl ?? stringField(provider, 'baseUrl') ?? DEFAULT_ANTHROPIC_BASE_URL;
