@@ -1,0 +1,27 @@
+import type { Attempt } from '../routing/attempts';
+import type { ProviderRegistry } from '../providers/registry';
+import { passthroughFor } from './passthrough';
+
+const attempt = (type: string, model: string) => ({ provider: { id: 'p', type }, account: { id: 'a', weight: 1 }, model }) as unknown as Attempt;
+const registry = { bedrockCredentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) } as unknown as ProviderRegistry;
+
+describe('passthroughFor', () => {
+  it.each([
+    ['openai', 'openai', 'gpt-4o', true],
+    ['openai', 'openai-compatible', 'llama3', true],
+    ['openai', 'azure-openai', 'my-deployment', true],
+    ['openai', 'anthropic', 'claude-sonnet-4-5', false],
+    ['openai', 'gemini', 'gemini-2.5-pro', false],
+    ['openai', 'bedrock', 'anthropic.claude-3-5-sonnet-20240620-v1:0', false],
+    ['anthropic', 'anthropic', 'claude-sonnet-4-5', true],
+    ['anthropic', 'bedrock', 'anthropic.claude-3-5-sonnet-20240620-v1:0', true],
+    ['anthropic', 'bedrock', 'us.anthropic.claude-sonnet-4-20250514-v1:0', true],
+    ['anthropic', 'bedrock', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-7-sonnet-20250219-v1:0', true],
+    ['anthropic', 'bedrock', 'amazon.nova-pro-v1:0', false],
+    ['anthropic', 'bedrock', 'meta.llama3-70b-instruct-v1:0', false],
+    ['anthropic', 'openai', 'gpt-4o', false],
+    ['anthropic', 'gemini', 'gemini-2.5-pro', false],
+  ] as const)('a %s client to a %s target (%s) passes through: %s', (dialect, type, model, expected) => {
+    expect(passthroughFor(dialect, attempt(type, model), registry) !== undefined).toBe(expected);
+  });
+});
