@@ -1,10 +1,6 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { signedHeaders, type AwsCredentials } from '../aws/sigv4';
 
-type SignerInit = ConstructorParameters<typeof SignatureV4>[0];
-/** Fixed credentials, or a function that finds them (the AWS SDK's provider chain). */
-export type AwsCredentials = SignerInit['credentials'];
-type SourceData = string | ArrayBuffer | ArrayBufferView;
+export { NodeSha256, type AwsCredentials } from '../aws/sigv4';
 
 const LAMBDA_URL_HOST = /^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$/;
 
@@ -14,36 +10,6 @@ const LAMBDA_URL_HOST = /^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$/;
  */
 export function lambdaUrlRegion(url: URL): string | undefined {
   return url.protocol === 'https:' ? LAMBDA_URL_HOST.exec(url.hostname.toLowerCase())?.[1] : undefined;
-}
-
-const toBytes = (data: SourceData): Uint8Array =>
-  typeof data === 'string' ? Buffer.from(data, 'utf8') : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-
-/** SHA-256 (or HMAC-SHA-256 with a secret) from node:crypto, in the shape the signer expects. */
-export class NodeSha256 {
-  readonly #secret: Uint8Array | undefined;
-  #hash: Hash | Hmac;
-
-  constructor(secret?: SourceData) {
-    this.#secret = secret === undefined ? undefined : toBytes(secret);
-    this.#hash = this.#fresh();
-  }
-
-  update(data: SourceData): void {
-    this.#hash.update(toBytes(data));
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-
-  reset(): void {
-    this.#hash = this.#fresh();
-  }
-
-  #fresh(): Hash | Hmac {
-    return this.#secret ? createHmac('sha256', this.#secret) : createHash('sha256');
-  }
 }
 
 export interface RequestToSign {
@@ -68,23 +34,9 @@ export async function signLambdaUrlRequest(
   request: RequestToSign,
   options: { region: string; credentials: AwsCredentials; signingDate?: Date },
 ): Promise<Record<string, string>> {
-  const signer = new SignatureV4({ service: 'lambda', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
-  const { url } = request;
-  const signed = await signer.sign(
-    {
-      method: request.method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      // The host is part of what is signed; fetch sends the same one by itself.
-      headers: { ...request.headers, host: url.host },
-      body: request.body,
-    },
-    options.signingDate ? { signingDate: options.signingDate } : {},
-  );
-  const { host: _host, ...headers } = signed.headers as Record<string, string>;
+  const signed = await signedHeaders({ service: 'lambda', region: options.region, credentials: options.credentials, method: request.method, url: request.url, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}), ...(options.signingDate ? { signingDate: options.signingDate } : {}) });
+  // fetch sends the host by itself (and refuses to be given one).
+  const { host: _host, ...headers } = signed;
   return headers;
 }
 

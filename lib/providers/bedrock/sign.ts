@@ -1,5 +1,4 @@
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../cli/sigv4';
+import { signedHeaders } from '../../aws/sigv4';
 
 /** AWS credentials as the signer needs them (the shape of the SDK's `AwsCredentialIdentity`). */
 export interface AwsCredentialIdentity {
@@ -71,22 +70,16 @@ export interface SignBedrockRequest {
  * });
  */
 export async function signBedrockRequest(request: SignBedrockRequest): Promise<Record<string, string>> {
-  const url = new URL(request.url);
-  const signer = new SignatureV4({ service: BEDROCK_SIGNING_SERVICE, region: request.region, credentials: request.credentials, sha256: NodeSha256 });
-  const signed = await signer.sign(
-    {
-      method: request.method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: { ...request.headers, host: url.host },
-      body: request.body,
-    },
-    request.signingDate ? { signingDate: request.signingDate } : {},
-  );
-  return { ...(signed.headers as Record<string, string>) };
+  return signedHeaders({
+    service: BEDROCK_SIGNING_SERVICE,
+    region: request.region,
+    credentials: request.credentials,
+    method: request.method,
+    url: new URL(request.url),
+    headers: request.headers,
+    body: request.body,
+    ...(request.signingDate ? { signingDate: request.signingDate } : {}),
+  });
 }
 
 function str(v: unknown): string | undefined {
