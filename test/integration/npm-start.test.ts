@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+/** Runs what `npm start` runs, in a fresh directory, and collects its output. */
+function start(env: Record<string, string>, cwd: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(TSX, [join(ROOT, 'lib/local/main.ts')], { cwd, env: { PATH: process.env.PATH!, HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitFor(check: () => RegExpMatchArray | null, ms = 15_000): Promise<RegExpMatchArray> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const m = check();
+    if (m) return m;
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('npm start', () => {
+  it('serves the gateway with data and an admin token in the data dir, and says how to get a key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    const run = start({ PORT: '0', OPENAI_API_KEY: 'sk-test', GATEWAY_DATA_DIR: join(dir, 'data') }, dir);
+    try {
+      const [, url] = await waitFor(() => run.output().match(/aigw listening on (http:\/\/127\.0\.0\.1:\d+)/));
+
+      const health = await fetch(`${url}/health`);
+      const keys = await fetch(`${url}/admin/keys`);
+
+      expect(health.status).toBe(200);
+      expect(keys.status).toBe(401);
+      expect(run.output()).toContain('config: environment variables');
+      expect(run.output()).toContain(`embedded dynalite, data in ${join(dir, 'data', 'dynamodb')}`);
+      expect(run.output()).toContain('npx aigw keys create');
+    } finally {
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    }
+  });
+
+  it('explains what to do when there is no config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+
+    const run = start({ PORT: '0' }, dir);
+
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/No gateway config: create gateway\.config\.json/);
+  });
+
+  it('refuses a bad config file, naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    writeFileSync(join(dir, 'gateway.config.json'), JSON.stringify({ providers: [{ id: 'x', type: 'openai', accounts: [{ id: 'a', apiKey: { env: 'K' } }] }], models: [{ name: 'm', targets: [{ provider: 'nope', model: 'm' }] }] }));
+
+    const run = start({ PORT: '0' }, dir);
+
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('models[0].targets[0].provider: no provider with id "nope"');
+  });
+});
