@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { Level } from 'level';
 
@@ -8,15 +9,27 @@ export interface EmbeddedDynamo {
   close(): Promise<void>;
 }
 
-/**
- * Starts dynalite in this process on a free loopback port. With `path`, data is kept on disk
- * (LevelDB) across restarts; without, it lives in memory (tests).
- */
-export async function startDynalite(options: { path?: string; port?: number } = {}): Promise<EmbeddedDynamo> {
+export interface DynaliteOptions {
+  /** LevelDB directory, kept across restarts; in memory when absent (tests). */
+  path?: string;
+  port?: number;
+  /**
+   * Run dynalite on a thread of its own. Its work per write is many times the gateway's own per
+   * request, so on the gateway's event loop it would hold up requests that arrive meanwhile.
+   */
+  thread?: boolean;
+}
+
+/** Starts dynalite in this process on a free loopback port. */
+export async function startDynalite(options: DynaliteOptions = {}): Promise<EmbeddedDynamo> {
   if (options.path) {
     mkdirSync(options.path, { recursive: true });
     await assertNotInUse(options.path);
   }
+  return options.thread ? onThread(options) : onEventLoop(options);
+}
+
+async function onEventLoop(options: DynaliteOptions): Promise<EmbeddedDynamo> {
   const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -30,6 +43,36 @@ export async function startDynalite(options: { path?: string; port?: number } = 
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),
+  };
+}
+
+// Plain JavaScript, so the thread needs no TypeScript loader and survives bundling.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const dynalite = require(workerData.module);
+const server = dynalite({ ...(workerData.path ? { path: workerData.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+server.on('error', (err) => parentPort.postMessage({ error: err.message }));
+server.listen(workerData.port, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', (m) => {
+  if (m === 'close') { server.closeAllConnections(); server.close(() => process.exit(0)); }
+});
+`;
+
+async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: require.resolve('dynalite'), path: options.path, port: options.port ?? 0 } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(m.error))));
+  });
+  // The thread must not keep a stopping process alive.
+  worker.unref();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage('close');
+      await exited;
+    },
   };
 }
 

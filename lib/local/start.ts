@@ -46,7 +46,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   let table: TableRef;
   let storeDescription: string;
   if ('embedded' in options.store) {
-    dynamo = await startDynalite(options.store.embedded ? { path: options.store.embedded } : {});
+    dynamo = await startDynalite({ thread: true, ...(options.store.embedded ? { path: options.store.embedded } : {}) });
     table = createTableRef({ tableName, endpoint: dynamo.endpoint });
     storeDescription = options.store.embedded ? `embedded dynalite, data in ${options.store.embedded}` : 'embedded dynalite, in memory';
   } else if ('endpoint' in options.store) {

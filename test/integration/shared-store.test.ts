@@ -3,6 +3,7 @@ import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import { listUsage } from '../../lib/store/usage';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 
 /** Two gateway instances on one DynamoDB endpoint, as several Lambda instances share one table. */
@@ -40,7 +41,6 @@ describe('gateways sharing one store', () => {
     await b.gateway.drain();
 
     expect(viaB.choices[0]!.message.content).toBe('Echo: hi');
-    const { listUsage } = await import('../../lib/store/usage');
     expect(await listUsage(a.table, id, new Date().toISOString().slice(0, 10))).toHaveLength(2);
   });
 });
