@@ -66,3 +66,22 @@ export function asGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   return new GatewayError('internal', 'The gateway failed to handle this request.', { cause: err });
 }
+
+const UNTRANSLATABLE = 'untranslatable';
+
+/**
+ * A feature of the client's API that the canonical form cannot carry to another provider. The
+ * decoder knows the field, the pipeline knows the target: `forTarget` words the refusal.
+ */
+export function untranslatable(param: string, what: string): GatewayError {
+  return new GatewayError('invalid_request', what, { param, code: UNTRANSLATABLE });
+}
+
+/** Names the provider in a refusal from `untranslatable`; other errors pass unchanged. */
+export function forTarget(err: unknown, provider: { id: string; type: string }): unknown {
+  if (!(err instanceof GatewayError) || err.code !== UNTRANSLATABLE) return err;
+  return new GatewayError('invalid_request', `${err.message} (${err.param}) is not supported by provider type ${provider.type} (provider "${provider.id}").`, {
+    ...(err.param ? { param: err.param } : {}),
+    code: 'unsupported_parameter',
+  });
+}

@@ -3,7 +3,7 @@ import type { ApiKeyRecord } from '../access/api-key';
 import type { ChatRequest } from '../canonical/types';
 import { CredentialError } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
-import { GatewayError } from '../http/errors';
+import { GatewayError, forTarget } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { CallContext } from '../providers/types';
 import { planAttempts, type Attempt } from '../routing/attempts';
@@ -68,7 +68,11 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
         res = await deps.upstream.send(await passthroughRequest(pass, attempt, call, req, ctx.stream, deps, signal));
       } else {
         // Decoded once, on the first target that needs it; refusals (400) end the request here.
-        canonical ??= binding.decode(call.body);
+        try {
+          canonical ??= binding.decode(call.body);
+        } catch (err) {
+          throw forTarget(err, attempt.provider);
+        }
         const upstreamReq = await deps.providers.adapter(attempt.provider.type).buildRequest({ ...canonical, model: attempt.model, stream: ctx.stream }, await callContext(attempt, deps, signal));
         res = await deps.upstream.send(upstreamReq);
       }

@@ -29,6 +29,12 @@ describe('anthropicMessagesSurface', () => {
 
   it('decodes strictly, refusing what only Anthropic could receive', () => {
     const body = { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'q' }], tools: [{ type: 'web_search_20250305', name: 'web_search' }] };
-    expect(() => anthropicMessagesSurface.decodeRequest(body)).toThrow(/only be sent to an Anthropic upstream/);
+    let thrown: unknown;
+    try {
+      anthropicMessagesSurface.decodeRequest(body);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ status: 400, code: 'untranslatable', param: 'tools[0].type' });
   });
 });

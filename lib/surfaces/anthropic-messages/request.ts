@@ -11,7 +11,7 @@ import type {
   ToolDefinition,
   UserPart,
 } from '../../canonical/types';
-import { GatewayError } from '../../http/errors';
+import { GatewayError, untranslatable } from '../../http/errors';
 import { zodToGatewayError } from '../../http/validation';
 import {
   CountTokensRequestSchema,
@@ -43,12 +43,7 @@ class Decoder {
 
   /** Throws in translate mode, answers undefined (leave it out) in passthrough mode. */
   untranslatable(param: string, what: string): undefined {
-    if (this.strict) {
-      throw new GatewayError('invalid_request', `${what} can only be sent to an Anthropic upstream; this model's target speaks another API.`, {
-        param,
-        code: 'unsupported_parameter',
-      });
-    }
+    if (this.strict) throw untranslatable(param, what);
     return undefined;
   }
 
@@ -179,6 +174,11 @@ export function decodeAnthropicRequest(body: Record<string, unknown>, options: D
   if (!parsed.success) throw zodToGatewayError(parsed.error);
   const req = parsed.data as MessagesRequest;
   const d = new Decoder(options.mode !== 'passthrough');
+  // Anthropic-only features of the request itself (the gateway's MCP connector, code execution
+  // containers). context_management is left out on purpose: newer Claude Code sends it on every
+  // turn, and without it a translated conversation works, only without server-side trimming.
+  if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) d.untranslatable('mcp_servers', 'The MCP connector (mcp_servers)');
+  if (body.container != null) d.untranslatable('container', 'A code execution container');
 
   const system: TextPart[] = typeof req.system === 'string' ? (req.system ? [{ type: 'text', text: req.system }] : []) : (req.system ?? []).map((b) => d.text(b));
   const out: ChatRequest = { model: req.model, system, messages: req.messages.map((m, i) => d.message(m, i)), stream: req.stream === true };

@@ -35,11 +35,9 @@ import type {
   ToolResultPart,
   UserPart,
 } from '../../canonical/types';
-import { GatewayError } from '../../http/errors';
+import { GatewayError, untranslatable } from '../../http/errors';
 import { fieldPath } from '../../http/validation';
 import { parseChatRequest } from './request';
-
-const WHY_TRANSLATED = 'when the model is served by a provider that does not speak the OpenAI API';
 
 /** Top-level fields refused when set to anything but their neutral value. */
 const REFUSED_FIELDS: ReadonlyArray<{ field: string; isSet: (v: unknown) => boolean; what: string }> = [
@@ -103,9 +101,9 @@ const UserContentPart = z.discriminatedUnion('type', [
 ]);
 const AssistantContentPart = z.discriminatedUnion('type', [TextContentPart, z.looseObject({ type: z.literal('refusal'), refusal: z.string() })]);
 
-/** A 400 for a feature the gateway cannot translate. */
+/** A 400 for a feature the gateway cannot translate (the pipeline adds which provider). */
 export function unsupported(param: string, what: string): GatewayError {
-  return new GatewayError('invalid_request', `${what} is not supported ${WHY_TRANSLATED}.`, { param, code: 'unsupported_parameter' });
+  return untranslatable(param, what);
 }
 
 /** Validates with `schema`, naming the field at fault under `path` in the 400. */
