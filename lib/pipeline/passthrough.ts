@@ -61,10 +61,10 @@ const openAICall = (call: PassthroughCall): OpenAIChatCall => ({
   ...(call.signal ? { signal: call.signal } : {}),
 });
 
-function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage }: { start: number; clientAskedUsage: boolean }) {
-  const meter = new OpenAIStreamMeter(start);
+function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage }: { start: number; clientAskedUsage: boolean }, dropNoise = false) {
+  const meter = new OpenAIStreamMeter(start, undefined, dropNoise);
   return {
-    body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage }),
+    body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage, dropNoise }),
     findings: (): StreamFindings => ({
       complete: meter.sawDone,
       ...(meter.usage ? { usage: meter.usage } : {}),
@@ -91,7 +91,12 @@ const OPENAI: PassthroughRoute = {
   needsApiKey: true,
 };
 
-const AZURE: PassthroughRoute = { ...OPENAI, request: (call) => azurePassthroughRequest(openAICall(call)) };
+/** Azure adds content-filter chunks that OpenAI's clients do not expect (choice-less, or without a delta): they are dropped. */
+const AZURE: PassthroughRoute = {
+  ...OPENAI,
+  request: (call) => azurePassthroughRequest(openAICall(call)),
+  relay: (source, options) => openAIRelay(source, options, true),
+};
 
 const ANTHROPIC: PassthroughRoute = {
   request: (call) => {

@@ -10,21 +10,29 @@ export class OpenAIStreamMeter {
   sawDone = false;
   upstreamError: string | undefined;
 
-  /** `start` and `now` are `performance.now()` readings unless a test clock is given. */
+  /**
+   * `start` and `now` are `performance.now()` readings unless a test clock is given. `thorough`
+   * parses every event, to tell apart the noise some servers add (Azure's content-filter chunks).
+   */
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
+    readonly thorough = false,
   ) {}
 
   /**
    * Reads one event's data. Returns `'usage-only'` for the extra usage chunk (no choices), so a
-   * caller that did not ask for it can drop it.
+   * caller that did not ask for it can drop it, and (when thorough) `'noise'` for chunks that carry
+   * nothing a Chat Completions client knows: no choices and no usage (Azure's
+   * prompt_filter_results), or choices without a delta or finish (its late filter annotations).
    */
-  observe(data: string): 'usage-only' | undefined {
+  observe(data: string): 'usage-only' | 'noise' | undefined {
     if (data === '[DONE]') {
       this.sawDone = true;
       return undefined;
     }
+    // Most chunks are one content delta: decide from the text which ones need parsing at all.
+    if (!this.thorough && !this.#worthParsing(data)) return undefined;
     let chunk: {
       choices?: { delta?: Record<string, unknown> | null; finish_reason?: string | null }[];
       usage?: unknown;
@@ -39,14 +47,26 @@ export class OpenAIStreamMeter {
     const usage = usageFromOpenAI(chunk.usage);
     if (usage) this.usage = usage;
     const choices = chunk.choices;
-    if (!choices || choices.length === 0) return usage ? 'usage-only' : undefined;
+    if (!choices || choices.length === 0) return usage ? 'usage-only' : chunk.error ? undefined : 'noise';
+    if (choices.every((c) => !c.delta && !c.finish_reason)) return 'noise';
     for (const c of choices) {
       if (c.finish_reason) this.finishReason = c.finish_reason;
       if (this.firstTokenMs === undefined && c.delta && hasOutput(c.delta)) this.firstTokenMs = this.now() - this.start;
     }
     return undefined;
   }
+
+  #worthParsing(data: string): boolean {
+    return ALWAYS.test(data) || (this.firstTokenMs === undefined && OUTPUT.test(data));
+  }
 }
+
+/**
+ * Markers of what the meter reads (usage, a finish, an error; and output until the first token),
+ * spaced or compact, since OpenAI-compatible servers write JSON both ways.
+ */
+const ALWAYS = /"usage"\s*:\s*\{|"finish_reason"\s*:\s*"|"error"\s*:/;
+const OUTPUT = /"(content|refusal|reasoning_content|reasoning)"\s*:\s*"[^"]|"tool_calls"|"function_call"/;
 
 function hasOutput(delta: Record<string, unknown>): boolean {
   return !!(delta.content || delta.tool_calls || delta.reasoning_content || delta.reasoning || delta.refusal || delta.function_call);

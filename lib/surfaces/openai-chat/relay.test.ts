@@ -71,3 +71,44 @@ describe('relayOpenAIStream', () => {
     expect(meter.sawDone).toBe(false);
   });
 });
+
+describe('the meter reads spaced JSON as well as compact', () => {
+  it('finds usage, the finish and the first token in chunks written with spaces', async () => {
+    const spaced = (o: object) => `data: ${JSON.stringify(o, null, 1).replace(/\n\s*/g, ' ')}\n\n`;
+    const text = [
+      spaced({ id: 'c', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }),
+      spaced({ id: 'c', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }] }),
+      spaced({ id: 'c', choices: [{ index: 0, delta: {}, finish_reason: 'length' }] }),
+      spaced({ id: 'c', choices: [], usage: { prompt_tokens: 3, completion_tokens: 1 } }),
+      'data: [DONE]\n\n',
+    ].join('');
+
+    const { meter, text: out } = await relay([Buffer.from(text)], true);
+
+    expect(meter.usage?.input).toBe(3);
+    expect(meter.finishReason).toBe('length');
+    expect(meter.firstTokenMs).toBe(1);
+    expect(out).not.toContain('prompt_tokens');
+  });
+});
+
+describe('relaying Azure streams', () => {
+  it('drops the content-filter chunks OpenAI clients do not expect, keeping content and usage', async () => {
+    const filterFirst = `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] })}\n\n`;
+    const annotation = `data: ${JSON.stringify({ choices: [{ index: 0, finish_reason: null, content_filter_offsets: { check_offset: 0 } }], id: 'c' })}\n\n`;
+    const text = filterFirst + chunk({ role: 'assistant', content: '' }) + chunk({ content: 'Hi' }) + annotation + chunk({}, 'stop') + annotation + usageChunk + 'data: [DONE]\n\n';
+    const meter = new OpenAIStreamMeter(0, () => 1, true);
+
+    const out: string[] = [];
+    for await (const c of relayOpenAIStream(
+      (async function* () {
+        yield Buffer.from(text);
+      })(),
+      { meter, stripUsage: false, dropNoise: true },
+    ))
+      out.push(Buffer.from(c).toString());
+
+    expect(out.join('')).toBe(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'Hi' }) + chunk({}, 'stop') + usageChunk + 'data: [DONE]\n\n');
+    expect(meter.usage?.input).toBe(7);
+  });
+});

@@ -5,6 +5,8 @@ export interface RelayOptions {
   meter: OpenAIStreamMeter;
   /** Drop the usage-only chunk: the gateway asked for it, the client did not. */
   stripUsage: boolean;
+  /** Drop chunks no Chat Completions client expects (needs a thorough meter); Azure sends them. */
+  dropNoise?: boolean;
 }
 
 /**
@@ -12,22 +14,24 @@ export interface RelayOptions {
  * has to be removed the upstream's bytes go out unchanged; otherwise complete events are
  * re-framed. Upstream failures are thrown to the caller, who ends the stream in-band.
  */
-export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { meter, stripUsage }: RelayOptions): AsyncGenerator<Uint8Array> {
+export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { meter, stripUsage, dropNoise = false }: RelayOptions): AsyncGenerator<Uint8Array> {
   const decoder = new TextDecoder();
+  const reframe = stripUsage || dropNoise;
   let out = '';
   const parser = createParser({
     onEvent(event) {
       const kind = meter.observe(event.data);
-      if (stripUsage && kind !== 'usage-only') out += `${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`;
+      if (!reframe || kind === 'noise' || (stripUsage && kind === 'usage-only')) return;
+      out += `${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`;
     },
     onComment(comment) {
       // Keep-alive comments keep idle connections open through proxies; pass them on.
-      if (stripUsage) out += `: ${comment}\n\n`;
+      if (reframe) out += `: ${comment}\n\n`;
     },
   });
   for await (const chunk of source) {
     parser.feed(decoder.decode(chunk, { stream: true }));
-    if (!stripUsage) yield chunk;
+    if (!reframe) yield chunk;
     else if (out) {
       yield Buffer.from(out);
       out = '';
