@@ -1,0 +1,121 @@
+/**
+ * The shapes the provider matrix talks in: what a fake upstream "means to say" (`Meant`), what it
+ * received read back from its native wire format (`Received`), and the rig each provider module
+ * builds around its fake (`ProviderRig`).
+ */
+import type { GatewayConfigInput } from '../../../lib/config/schema';
+
+export type Mode = 'stream' | 'non-stream';
+
+/** Token counts as the canonical rule counts them: `prompt` is every prompt token, cache reads and writes included. */
+export interface MeantUsage {
+  prompt: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+/** What the upstream model says in one answer, independent of any wire format. */
+export type Meant =
+  | { kind: 'text'; text: string; usage: MeantUsage }
+  | { kind: 'tool_call'; name: string; args: Record<string, unknown>; usage: MeantUsage };
+
+export interface ReceivedTool {
+  name: string;
+  description: string | undefined;
+  /** The parameters schema exactly as the provider received it. */
+  schema: unknown;
+}
+
+export interface ReceivedToolCall {
+  /** Undefined where the provider's history has no call ids (Gemini). */
+  id: string | undefined;
+  name: string;
+  args: unknown;
+}
+
+export interface ReceivedToolResult {
+  /** What ties the result to its call: the call id, or the tool's name (Gemini). */
+  link: string;
+  /** The result, JSON-parsed when it is JSON text. */
+  content: unknown;
+}
+
+export interface ReceivedImage {
+  mediaType: string;
+  /** Base64 of the image bytes. */
+  data: string;
+}
+
+/** One upstream request read back from the provider's native format into comparable facts. */
+export interface Received {
+  model: string;
+  stream: boolean;
+  userTexts: string[];
+  images: ReceivedImage[];
+  tools: ReceivedTool[];
+  /** Tool calls in the assistant turns of the history. */
+  toolCalls: ReceivedToolCall[];
+  toolResults: ReceivedToolResult[];
+}
+
+type ProviderInput = GatewayConfigInput['providers'][number];
+
+/** One provider fake, ready to be scripted and read, with the gateway config that points at it. */
+export interface ProviderRig {
+  /** The provider id in the gateway config (also what usage records name). */
+  providerId: string;
+  /** The model name clients send. */
+  model: string;
+  /** The model id the upstream is asked for. */
+  upstreamModel: string;
+  /** The provider's config entry; several rigs may share one (they then name the same provider). */
+  provider: ProviderInput;
+  /** Environment values the credentials references in `provider` resolve to. */
+  env: Record<string, string>;
+  /** Whether the provider reports cache writes (Anthropic, Bedrock) besides cache reads. */
+  reportsCacheWrites: boolean;
+  /** The tool-call id the upstream sends on the wire; undefined when it sends none (Gemini). */
+  toolCallId: string | undefined;
+  /** How a tool result names its call in this provider's history. */
+  resultLink: 'id' | 'name';
+  /** The tool's parameters schema as this provider must receive it. */
+  expectedToolSchema: unknown;
+  /** Decides the upstream's next answers. */
+  script(meant: Meant): void;
+  /** Forgets recorded requests. */
+  reset(): void;
+  /** How many requests reached the fake since the last reset. */
+  count(): number;
+  /** The last request, read back from the native format. */
+  last(): Received;
+  close(): Promise<void>;
+}
+
+/** A client's parsed answer, in a shape both surfaces share so cases read alike. */
+export interface Answer {
+  text: string;
+  toolCalls: { id: string; name: string; args: unknown }[];
+  /** finish_reason (OpenAI) or stop_reason (Anthropic). */
+  finish: string | null;
+  /** The token counts as the client reported them, under the surface's own names. */
+  usage: Record<string, number>;
+  /** Stream rules the received events broke (see stream-rules.ts); always empty for non-streams. */
+  streamViolations: string[];
+}
+
+/** The official client of one surface, pointed at the gateway with one key. */
+export interface SurfaceClient {
+  say(model: string, mode: Mode): Promise<Answer>;
+  /** Asks a question with the tool; `sendResult` sends the call and its result back, in the client's format. */
+  askWithTool(model: string, mode: Mode): Promise<{ answer: Answer; sendResult(mode: Mode): Promise<Answer> }>;
+  showImage(model: string, mode: Mode): Promise<Answer>;
+}
+
+export interface SurfaceSpec {
+  label: string;
+  finish: { text: string; toolCall: string };
+  /** What this surface's client reports for the meant usage. */
+  usage(meant: MeantUsage): Answer['usage'];
+  connect(gatewayUrl: string, key: string): SurfaceClient;
+}
