@@ -137,6 +137,7 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
       return bedrockAnthropicPassthroughRequest({
         body: call.body,
         ...(call.headers['anthropic-beta'] ? { betaHeader: call.headers['anthropic-beta'] } : {}),
+        ...('anthropicBetas' in provider && provider.anthropicBetas ? { betaAllowList: provider.anthropicBetas } : {}),
         modelId: call.attempt.model,
         ...bedrockTarget(provider, account),
         credentials: await registry.bedrockCredentials({ provider, account }),
