@@ -1,5 +1,5 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 
 type SignerInit = ConstructorParameters<typeof SignatureV4>[0];
 /** Fixed credentials, or a function that finds them (the AWS SDK's provider chain). */
@@ -55,7 +55,9 @@ export interface SignInput {
  */
 export async function signedHeaders(input: SignInput): Promise<Record<string, string>> {
   const { url } = input;
-  const signer = new SignatureV4({ service: input.service, region: input.region, credentials: input.credentials, sha256: NodeSha256 });
+  // Loaded on first use: only Bedrock calls and the CLI's IAM requests sign, and start-up should not pay for it.
+  const { SignatureV4: Signer } = await import('@smithy/signature-v4');
+  const signer = new Signer({ service: input.service, region: input.region, credentials: input.credentials, sha256: NodeSha256 });
   const signed = await signer.sign(
     {
       method: input.method,

@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import dynalite from 'dynalite';
 import { Level } from 'level';
 
 export interface EmbeddedDynamo {
@@ -30,6 +29,8 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Embe
 }
 
 async function onEventLoop(options: DynaliteOptions): Promise<EmbeddedDynamo> {
+  // Loaded here, not at the top: `npm start` runs dynalite on its thread and never needs it in this one.
+  const { default: dynalite } = await import('dynalite');
   const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
