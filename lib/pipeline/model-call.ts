@@ -86,7 +86,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     if (res.status >= 400) {
       const text = await res.body.text().catch(() => '');
       const error = pass ? pass.parseError(res.status, res.headers, text, attempt.provider.id) : deps.providers.adapter(attempt.provider.type).parseError(res.status, res.headers, text, attempt.provider.id);
-      if ((res.status === 401 || res.status === 403) && attempt.account.apiKey) deps.credentials.refresh(attempt.account.apiKey);
+      if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
       deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status });
       lastError = error;
       ctx.outcome = 'upstream_error';
@@ -113,6 +113,12 @@ export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps): Promise<stri
       cause: err,
     });
   }
+}
+
+/** The upstream refused the account's credentials: read them again next time (they may have been rotated). */
+function refreshCredentials({ account }: Attempt, deps: ProxyDeps): void {
+  const refs = [account.apiKey, account.awsCredentials?.accessKeyId, account.awsCredentials?.secretAccessKey, account.awsCredentials?.sessionToken];
+  for (const ref of refs) if (ref) deps.credentials.refresh(ref);
 }
 
 async function passthroughRequest(pass: PassthroughRoute, attempt: Attempt, call: AdmittedCall, req: GatewayRequest, stream: boolean, deps: ProxyDeps, signal: AbortSignal | undefined) {
