@@ -13,6 +13,7 @@ export interface CallContext {
   account: AccountConfig & Record<string, unknown>;
   /** The account's resolved secret (API key), when it has one. */
   apiKey: string | undefined;
+  /** The gateway's timeouts with the provider's overrides already applied. */
   timeouts: { headersMs: number; idleMs: number };
   signal?: AbortSignal;
 }

@@ -19,6 +19,29 @@ export interface UpstreamResponse {
   body: AsyncIterable<Buffer> & { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
 }
 
+export interface JsonPostOptions {
+  stream: boolean;
+  /** The account's extra headers; the request's own and `auth` win over them. */
+  accountHeaders?: Record<string, string> | undefined;
+  /** The provider's auth header(s). */
+  auth?: Record<string, string>;
+  timeouts: { headersMs: number; idleMs: number };
+  signal?: AbortSignal | undefined;
+}
+
+/** A JSON POST to a provider: the shape every HTTP adapter sends but Bedrock's (which is signed). */
+export function jsonPost(url: string, body: string, options: JsonPostOptions): UpstreamRequest {
+  return {
+    url,
+    method: 'POST',
+    headers: { ...options.accountHeaders, 'content-type': 'application/json', accept: options.stream ? 'text/event-stream' : 'application/json', ...options.auth },
+    body,
+    headersTimeoutMs: options.timeouts.headersMs,
+    idleTimeoutMs: options.timeouts.idleMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
 /** Sends requests to providers; the one seam tests and other transports can replace. */
 export interface UpstreamClient {
   send(req: UpstreamRequest): Promise<UpstreamResponse>;

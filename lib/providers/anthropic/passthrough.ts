@@ -1,4 +1,4 @@
-import type { UpstreamRequest } from '../../upstream/http';
+import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import { anthropicUrl, DEFAULT_ANTHROPIC_VERSION } from './request';
 
 export interface AnthropicPassthroughCall {
@@ -31,23 +31,16 @@ export interface AnthropicPassthroughCall {
  * anthropicPassthroughRequest({ body, headers: req.headers, baseUrl: 'https://api.anthropic.com', apiKey, model: 'claude-sonnet-4-5', stream: true, timeouts })
  */
 export function anthropicPassthroughRequest(call: AnthropicPassthroughCall): UpstreamRequest {
-  const headers: Record<string, string> = {
-    ...call.accountHeaders,
-    'content-type': 'application/json',
-    accept: call.stream ? 'text/event-stream' : 'application/json',
-    'anthropic-version': call.headers['anthropic-version'] || call.version || DEFAULT_ANTHROPIC_VERSION,
-  };
+  const auth: Record<string, string> = { 'anthropic-version': call.headers['anthropic-version'] || call.version || DEFAULT_ANTHROPIC_VERSION };
   const beta = call.headers['anthropic-beta'];
-  if (beta) headers['anthropic-beta'] = beta;
-  if (call.apiKey) headers['x-api-key'] = call.apiKey;
+  if (beta) auth['anthropic-beta'] = beta;
+  if (call.apiKey) auth['x-api-key'] = call.apiKey;
   const path = call.endpoint === 'count_tokens' ? '/v1/messages/count_tokens' : '/v1/messages';
-  return {
-    url: anthropicUrl(call.baseUrl, path),
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ ...call.body, model: call.model }),
-    headersTimeoutMs: call.timeouts.headersMs,
-    idleTimeoutMs: call.timeouts.idleMs,
-    ...(call.signal ? { signal: call.signal } : {}),
-  };
+  return jsonPost(anthropicUrl(call.baseUrl, path), JSON.stringify({ ...call.body, model: call.model }), {
+    stream: call.stream,
+    accountHeaders: call.accountHeaders,
+    auth,
+    timeouts: call.timeouts,
+    signal: call.signal,
+  });
 }

@@ -297,9 +297,9 @@ describe('anthropicRequest', () => {
     expect(anthropicRequest(base(), c).url).toBe(expected);
   });
 
-  it('prefers the provider timeouts and its default version', () => {
+  it("sends the call's timeouts (the pipeline applies the provider's) and the default version", () => {
     // Act
-    const req = anthropicRequest(base(), call({ provider: { id: 'p', type: 'anthropic', timeouts: { idleMs: 5 } } }));
+    const req = anthropicRequest(base(), { ...call({ provider: { id: 'p', type: 'anthropic' } }), timeouts: { headersMs: 1000, idleMs: 5 } });
 
     // Assess
     expect(req).toMatchObject({ headersTimeoutMs: 1000, idleTimeoutMs: 5 });

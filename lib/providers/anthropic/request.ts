@@ -1,6 +1,6 @@
 import type { ChatRequest, ReasoningOptions, ToolChoice } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import type { UpstreamRequest } from '../../upstream/http';
+import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext } from '../types';
 import { anthropicMessages, historyHasToolBlocks, toolNamesInHistory } from './content';
 
@@ -134,22 +134,7 @@ export function anthropicRequest(req: ChatRequest, call: CallContext): UpstreamR
   const defaultMaxTokens = typeof provider.defaultMaxTokens === 'number' ? provider.defaultMaxTokens : undefined;
   const body = toAnthropicBody(req, defaultMaxTokens ? { defaultMaxTokens } : {});
   const baseUrl = account.baseUrl ?? stringField(provider, 'baseUrl') ?? DEFAULT_ANTHROPIC_BASE_URL;
-  const headers: Record<string, string> = {
-    ...account.headers,
-    'content-type': 'application/json',
-    accept: req.stream ? 'text/event-stream' : 'application/json',
-    'anthropic-version': stringField(provider, 'version') ?? DEFAULT_ANTHROPIC_VERSION,
-  };
-  if (call.apiKey) headers['x-api-key'] = call.apiKey;
-  const own = provider.timeouts as Partial<CallContext['timeouts']> | undefined;
-  const timeouts = { headersMs: own?.headersMs ?? call.timeouts.headersMs, idleMs: own?.idleMs ?? call.timeouts.idleMs };
-  return {
-    url: anthropicUrl(baseUrl, '/v1/messages'),
-    method: 'POST',
-    headers,
-    body: JSON.stringify(body),
-    headersTimeoutMs: timeouts.headersMs,
-    idleTimeoutMs: timeouts.idleMs,
-    ...(call.signal ? { signal: call.signal } : {}),
-  };
+  const auth: Record<string, string> = { 'anthropic-version': stringField(provider, 'version') ?? DEFAULT_ANTHROPIC_VERSION };
+  if (call.apiKey) auth['x-api-key'] = call.apiKey;
+  return jsonPost(anthropicUrl(baseUrl, '/v1/messages'), JSON.stringify(body), { stream: req.stream, accountHeaders: account.headers, auth, timeouts: call.timeouts, signal: call.signal });
 }

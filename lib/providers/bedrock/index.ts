@@ -47,8 +47,7 @@ export function createBedrockProvider(options: BedrockProviderOptions = {}): Pro
         accept: req.stream ? 'application/vnd.amazon.eventstream' : 'application/json',
       };
       const identity = await credentials({ provider: call.provider, account: call.account });
-      const own = call.provider.timeouts as Partial<CallContext['timeouts']> | undefined;
-      const timeouts = { headersMs: own?.headersMs ?? call.timeouts.headersMs, idleMs: own?.idleMs ?? call.timeouts.idleMs };
+      const { timeouts } = call;
       return {
         url,
         method: 'POST',

@@ -37,9 +37,9 @@ describe('geminiProvider.buildRequest', () => {
     expect(JSON.parse(upstream.body as string)).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] });
   });
 
-  it('uses the account base URL over the provider one, the SSE URL for streams, and the provider timeouts', async () => {
+  it("uses the account base URL over the provider one, the SSE URL for streams, and the call's timeouts", async () => {
     // Prepare
-    const context = call('https://provider.example', { account: { id: 'a', weight: 1, baseUrl: 'https://account.example/' }, provider: { id: 'g', type: 'gemini', timeouts: { idleMs: 9 } } });
+    const context = { ...call('https://provider.example', { account: { id: 'a', weight: 1, baseUrl: 'https://account.example/' }, provider: { id: 'g', type: 'gemini' } }), timeouts: { headersMs: 1_000, idleMs: 9 } };
 
     // Act
     const upstream = await geminiProvider.buildRequest(ask('Hi', { stream: true }), context);

@@ -1,3 +1,4 @@
+import { jsonPost } from '../../upstream/http';
 import type { ProviderAdapter } from '../types';
 import { errorFromGeminiUpstream } from './errors';
 import { geminiUrl, toGeminiRequest } from './request';
@@ -27,22 +28,13 @@ export const geminiProvider: ProviderAdapter = {
 
   buildRequest(req, call) {
     const base = call.account.baseUrl ?? (typeof call.provider.baseUrl === 'string' ? call.provider.baseUrl : DEFAULT_BASE_URL);
-    const providerTimeouts = (call.provider.timeouts ?? {}) as { headersMs?: number; idleMs?: number };
-    const headers: Record<string, string> = {
-      ...call.account.headers,
-      'content-type': 'application/json',
-      accept: req.stream ? 'text/event-stream' : 'application/json',
-    };
-    if (call.apiKey) headers['x-goog-api-key'] = call.apiKey;
-    return {
-      url: geminiUrl(base, req.model, req.stream),
-      method: 'POST',
-      headers,
-      body: JSON.stringify(toGeminiRequest(req)),
-      headersTimeoutMs: providerTimeouts.headersMs ?? call.timeouts.headersMs,
-      idleTimeoutMs: providerTimeouts.idleMs ?? call.timeouts.idleMs,
-      ...(call.signal ? { signal: call.signal } : {}),
-    };
+    return jsonPost(geminiUrl(base, req.model, req.stream), JSON.stringify(toGeminiRequest(req)), {
+      stream: req.stream,
+      accountHeaders: call.account.headers,
+      ...(call.apiKey ? { auth: { 'x-goog-api-key': call.apiKey } } : {}),
+      timeouts: call.timeouts,
+      signal: call.signal,
+    });
   },
 
   parseResponse(body, req) {

@@ -29,8 +29,8 @@ describe('openAIProvider.buildRequest', () => {
       headers: { authorization: undefined },
     },
     {
-      name: "prefers the account's base URL and the provider's timeouts",
-      call: callFor({ baseUrl: 'https://a.example/v1', timeouts: { idleMs: 99 } }, { baseUrl: 'https://b.example/v1' }),
+      name: "prefers the account's base URL and sends the call's timeouts (the pipeline applies the provider's)",
+      call: { ...callFor({ baseUrl: 'https://a.example/v1' }, { baseUrl: 'https://b.example/v1' }), timeouts: { headersMs: 5_000, idleMs: 99 } },
       url: 'https://b.example/v1/chat/completions',
       body: {},
       headers: {},

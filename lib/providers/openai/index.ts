@@ -1,4 +1,4 @@
-import type { UpstreamRequest } from '../../upstream/http';
+import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext, ProviderAdapter } from '../types';
 import { errorFromOpenAIUpstream } from './errors';
 import { openAIBodyOptions, toOpenAIChatBody } from './translate-request';
@@ -13,7 +13,7 @@ const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /** What `openAIDialectRequest` reads of a call (a CallContext, or the passthrough's OpenAIChatCall). */
 export interface DialectCall {
-  provider: { id: string; timeouts?: unknown };
+  provider: { id: string };
   account: { headers?: Record<string, string> | undefined };
   timeouts: { headersMs: number; idleMs: number };
   signal?: AbortSignal | undefined;
@@ -21,16 +21,7 @@ export interface DialectCall {
 
 /** A JSON POST to an OpenAI-dialect endpoint: the account's headers, then ours, then the auth header. */
 export function openAIDialectRequest(call: DialectCall, url: string, auth: Record<string, string>, body: unknown, stream: boolean): UpstreamRequest {
-  const providerTimeouts = (call.provider.timeouts ?? {}) as { headersMs?: number; idleMs?: number };
-  return {
-    url,
-    method: 'POST',
-    headers: { ...call.account.headers, 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', ...auth },
-    body: JSON.stringify(body),
-    headersTimeoutMs: providerTimeouts.headersMs ?? call.timeouts.headersMs,
-    idleTimeoutMs: providerTimeouts.idleMs ?? call.timeouts.idleMs,
-    ...(call.signal ? { signal: call.signal } : {}),
-  };
+  return jsonPost(url, JSON.stringify(body), { stream, accountHeaders: call.account.headers, auth, timeouts: call.timeouts, signal: call.signal });
 }
 
 function baseUrlOf(call: CallContext): string {

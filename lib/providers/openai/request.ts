@@ -1,5 +1,5 @@
 import type { AccountConfig, ProviderConfig } from '../../config/schema';
-import type { UpstreamRequest } from '../../upstream/http';
+import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 
 export interface OpenAIChatCall {
   provider: ProviderConfig;
@@ -10,6 +10,7 @@ export interface OpenAIChatCall {
   /** The client's body, as parsed; unknown fields pass through. */
   body: Record<string, unknown>;
   stream: boolean;
+  /** With the provider's overrides applied. */
   timeouts: { headersMs: number; idleMs: number };
   signal?: AbortSignal;
 }
@@ -24,22 +25,13 @@ export function openAIChatRequest(call: OpenAIChatCall): UpstreamRequest {
     const options = call.body.stream_options;
     body.stream_options = { ...(typeof options === 'object' && options !== null ? options : {}), include_usage: true };
   }
-  const headers: Record<string, string> = {
-    ...call.account.headers,
-    'content-type': 'application/json',
-    accept: call.stream ? 'text/event-stream' : 'application/json',
-  };
-  if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
-  const timeouts = { ...call.timeouts, ...call.provider.timeouts };
-  return {
-    url: `${baseUrlOf(call).replace(/\/+$/, '')}/chat/completions`,
-    method: 'POST',
-    headers,
-    body: JSON.stringify(body),
-    headersTimeoutMs: timeouts.headersMs,
-    idleTimeoutMs: timeouts.idleMs,
-    ...(call.signal ? { signal: call.signal } : {}),
-  };
+  return jsonPost(`${baseUrlOf(call).replace(/\/+$/, '')}/chat/completions`, JSON.stringify(body), {
+    stream: call.stream,
+    accountHeaders: call.account.headers,
+    ...(call.apiKey ? { auth: { authorization: `Bearer ${call.apiKey}` } } : {}),
+    timeouts: call.timeouts,
+    signal: call.signal,
+  });
 }
 
 function baseUrlOf({ account, provider }: OpenAIChatCall): string {
