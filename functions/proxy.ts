@@ -23,7 +23,7 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
     keys: new DynamoKeyStore(table),
     usage: new DynamoUsageSink(table, {
       retentionDays: config.usage.retentionDays,
-      onError: (err, lost) => logger.error('usage records could not be written', { lost, error: err as Error }),
+      onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
     }),
     credentials: new SecretsManagerCredentials({ env }),
     logger,

@@ -62,7 +62,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const keys = new DynamoKeyStore(table);
   const usage = new DynamoUsageSink(table, {
     retentionDays: options.config.usage.retentionDays,
-    onError: (err, lost) => logger.error('usage records could not be written', { lost, error: err as Error }),
+    onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
   const gateway = createGateway({ config: options.config, keys, usage, credentials: options.credentials ?? new LocalCredentials(), logger });
   const admin = createAdminApi({ keys, token: options.adminToken });

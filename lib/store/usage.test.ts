@@ -90,13 +90,13 @@ describe('DynamoUsageSink on dynalite', () => {
 
   it('reports records it could not write instead of throwing', async () => {
     const failing = { client: { send: async () => Promise.reject(new Error('boom')) }, tableName: 't' } as unknown as TableRef;
-    const lost: number[] = [];
-    const sink = new DynamoUsageSink(failing, { retentionDays: 1, onError: (_e, n) => lost.push(n) });
+    const lost: string[][] = [];
+    const sink = new DynamoUsageSink(failing, { retentionDays: 1, onError: (_e, ids) => lost.push(ids) });
 
     sink.record(record(1));
     sink.record(record(2));
     await sink.drain();
 
-    expect(lost).toEqual([2]);
+    expect(lost).toEqual([['req-1', 'req-2']]);
   });
 });

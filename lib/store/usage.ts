@@ -51,7 +51,7 @@ export class DynamoUsageSink implements UsageSink {
 
   constructor(
     readonly table: TableRef,
-    readonly options: { retentionDays: number; flushAfterMs?: number; onError?: (err: unknown, lost: number) => void },
+    readonly options: { retentionDays: number; flushAfterMs?: number; onError?: (err: unknown, lostRequestIds: string[]) => void },
   ) {
     this.#flushAfterMs = options.flushAfterMs ?? 100;
   }
@@ -85,12 +85,14 @@ export class DynamoUsageSink implements UsageSink {
         const out = await this.table.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table.tableName]: left } }));
         left = out.UnprocessedItems?.[this.table.tableName] ?? [];
       }
-      if (left.length) this.options.onError?.(new Error('unprocessed after retries'), left.length);
+      if (left.length) this.options.onError?.(new Error('unprocessed after retries'), requestIds(left));
     } catch (err) {
-      this.options.onError?.(err, left.length);
+      this.options.onError?.(err, requestIds(left));
     }
   }
 }
+
+const requestIds = (writes: WriteRequest[]) => writes.map((w) => w.PutRequest?.Item?.requestId?.S ?? '?');
 
 /** A usage item read back, as stored (numbers as numbers). */
 export type StoredUsage = Record<string, string | number | boolean>;
