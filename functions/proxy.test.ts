@@ -113,6 +113,15 @@ describe('the Lambda proxy handler', () => {
     expect(usage.records).toEqual([expect.objectContaining({ stream: true, outcome: 'ok', status: 200, keyId: expect.stringMatching(/^key_/) })]);
   });
 
+  it('records a whole answer before the invocation ends, though the record is made after the answer left', async () => {
+    const stream = new RecordingStream();
+
+    await handler(event({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${key}` }), stream, context(60_000));
+
+    expect(stream.prelude?.statusCode).toBe(200);
+    expect(usage.records).toEqual([expect.objectContaining({ stream: false, outcome: 'ok', status: 200 })]);
+  });
+
   it('answers errors before the first byte with their status and OpenAI body', async () => {
     const stream = new RecordingStream();
 

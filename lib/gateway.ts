@@ -81,6 +81,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return routes[trimmed] ?? routes[`/v1${trimmed}`];
   }
 
+  // Books of whole answers not yet closed: drain() closes them at once (Lambda drains right
+  // after the response, before the instance may be frozen).
+  const unsettled = new Set<() => void>();
+  function finishSoon(finish: () => void): void {
+    unsettled.add(finish);
+    setImmediate(() => {
+      if (unsettled.delete(finish)) finish();
+    });
+  }
+  function settleNow(): void {
+    for (const finish of unsettled) {
+      unsettled.delete(finish);
+      finish();
+    }
+  }
+
   /** Anthropic clients announce themselves with anthropic-version; everyone else gets OpenAI's shapes. */
   const bindingOf = (req: GatewayRequest, route: Route | undefined) => route?.binding ?? (req.headers['anthropic-version'] ? ANTHROPIC_MESSAGES : OPENAI_CHAT);
 
@@ -112,12 +128,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
         res.headers['x-request-id'] = req.requestId;
         return res;
       } finally {
-        // A stream closes its own books when it ends.
-        if (!streaming) finish();
+        // A stream closes its own books when it ends. A whole answer's are closed on the next turn
+        // of the event loop, after the door has written it: the client does not wait for the log
+        // line and the usage record to be made.
+        if (!streaming) finishSoon(finish);
       }
     },
-    drain: () => deps.usage.drain(),
+    async drain() {
+      settleNow();
+      await deps.usage.drain();
+    },
     async close() {
+      settleNow();
       await deps.usage.drain();
       await proxy.upstream.close();
     },
