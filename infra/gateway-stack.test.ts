@@ -1,7 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { GatewayStack } from './gateway-stack';
-import { FIXTURE_CONFIG, IMPORTED_ARN, fixtureApp } from './test-fixtures';
+import { APP_PROFILE_ARN, BEDROCK_CONFIG, FIXTURE_CONFIG, IMPORTED_ARN, fixtureApp } from './test-fixtures';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
@@ -13,8 +13,8 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 });
 
-function policyOf(roleLogicalIdPrefix: string): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy');
+function policyOf(roleLogicalIdPrefix: string, of: Template = template): Statement[] {
+  const policies = of.findResources('AWS::IAM::Policy');
   const found = Object.entries(policies).filter(([id]) => id.startsWith(roleLogicalIdPrefix));
   expect(found).toHaveLength(1);
   return (found[0]![1] as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement;
@@ -197,6 +197,81 @@ describe('GatewayStack permissions', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role')) as { Properties: object }[];
     expect(roles).toHaveLength(2);
     for (const role of roles) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
+  });
+});
+
+describe('GatewayStack with Bedrock', () => {
+  let bedrockStack: GatewayStack;
+  let bedrock: Template;
+
+  beforeAll(() => {
+    bedrockStack = fixtureApp(BEDROCK_CONFIG).stack;
+    bedrock = Template.fromStack(bedrockStack);
+  });
+
+  const invokes = (s: Statement) => actionsOf(s).some((a) => a.startsWith('bedrock:'));
+  const arn = (...parts: unknown[]) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ...parts]] });
+
+  it('lets the proxy invoke exactly the models its role-signed accounts route to', () => {
+    // Act
+    const statements = policyOf('ProxyLambdaRole', bedrock).filter(invokes);
+
+    // Assess: nothing for the static account's Llama in eu-west-1; the sonnet profile's model in any Region.
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        Resource: [
+          arn(':bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0'),
+          arn(':bedrock:us-east-1:', { Ref: 'AWS::AccountId' }, ':inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0'),
+          arn(':bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0'),
+          APP_PROFILE_ARN,
+          'arn:aws:bedrock:us-west-2::foundation-model/*',
+        ],
+      },
+    ]);
+  });
+
+  it('gives the admin API no Bedrock access', () => {
+    expect(policyOf('AdminLambdaRole', bedrock).filter(invokes)).toEqual([]);
+  });
+
+  it('creates one secret for the static access key, besides the OpenAI key, and lets the proxy read both', () => {
+    // Act
+    const reads = policyOf('ProxyLambdaRole', bedrock).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+
+    // Assess
+    bedrock.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    bedrock.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'aigw/Aigw/bedrock/static/aws-credentials', Description: Match.stringLikeRegexp('accessKeyId') });
+    const created = (key: string) => ({ Ref: bedrockStack.getLogicalId(bedrockStack.secrets.created.get(key)!.node.defaultChild as CfnElement) });
+    expect(reads).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: [created('openai/main'), created('bedrock/static/aws-credentials')] }]);
+  });
+
+  it('puts no secret value in the template', () => {
+    const secrets = Object.values(bedrock.findResources('AWS::SecretsManager::Secret')) as { Properties: object }[];
+    for (const s of secrets) {
+      expect(s.Properties).not.toHaveProperty('SecretString');
+      expect(s.Properties).not.toHaveProperty('GenerateSecretString');
+    }
+  });
+
+  it('grants no Bedrock access for a config without Bedrock', () => {
+    expect(policyOf('ProxyLambdaRole').filter(invokes)).toEqual([]);
+  });
+
+  it('grants no Bedrock access when every Bedrock account signs with its own access key', () => {
+    // Prepare
+    const awsCredentials = { accessKeyId: { env: 'ID' }, secretAccessKey: { env: 'SECRET' } };
+    const config = {
+      providers: [{ id: 'bedrock', type: 'bedrock', region: 'us-east-1', accounts: [{ id: 'a', awsCredentials }, { id: 'b', awsCredentials }] }],
+      models: [{ name: 'sonnet', targets: [{ provider: 'bedrock', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }] }],
+    };
+
+    // Act
+    const statements = policyOf('ProxyLambdaRole', Template.fromStack(fixtureApp(config).stack)).filter(invokes);
+
+    // Assess
+    expect(statements).toEqual([]);
   });
 });
 

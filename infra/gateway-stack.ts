@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { resolveForAws } from '../lib/config/resolve-for-aws';
 import type { GatewayConfig } from '../lib/config/schema';
 import { AdminFunction } from './constructs/admin-function';
+import { grantBedrockInvoke } from './constructs/bedrock-access';
 import { GatewayTable } from './constructs/gateway-table';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { ProxyFunction } from './constructs/proxy-function';
@@ -30,6 +31,7 @@ export class GatewayStack extends Stack {
     this.table.grantItemReadWrite(this.proxy.fn);
     this.table.grantBatchWrite(this.proxy.fn); // usage records
     this.secrets.grantRead(this.proxy.fn);
+    grantBedrockInvoke(this.proxy.fn, resolved.config); // Bedrock accounts that sign with the role
 
     this.admin = new AdminFunction(this, 'Admin', { table: this.table });
     this.table.grantItemReadWrite(this.admin.fn);

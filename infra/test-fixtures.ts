@@ -42,3 +42,33 @@ export function writeConfig(config: unknown, name = 'gateway.config.json'): stri
 export function fixtureApp(config: unknown = FIXTURE_CONFIG, context: Record<string, unknown> = {}) {
   return createGatewayApp({ context: { ...SKIP_BUNDLING, config: writeConfig(config), ...context }, env: {}, cwd: tmpdir() });
 }
+
+export const APP_PROFILE_ARN = 'arn:aws:bedrock:us-west-2:123456789012:application-inference-profile/a1b2c3d4e5f6';
+
+/**
+ * Bedrock beside OpenAI: account `role` signs with the Lambda role (us-east-1, the provider's
+ * Region), account `static` with an access key from env vars (eu-west-1). One model is a
+ * foundation model, one a cross-Region profile, one an application inference profile, and one is
+ * pinned to the static account, so it asks nothing of the role.
+ */
+export const BEDROCK_CONFIG = {
+  providers: [
+    { id: 'openai', type: 'openai', accounts: [{ id: 'main', apiKey: { env: 'OPENAI_API_KEY' } }] },
+    {
+      id: 'bedrock',
+      type: 'bedrock',
+      region: 'us-east-1',
+      accounts: [
+        { id: 'role' },
+        { id: 'static', region: 'eu-west-1', awsCredentials: { accessKeyId: { env: 'AWS_KEY_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } },
+      ],
+    },
+  ],
+  models: [
+    { name: 'gpt-4o-mini', targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
+    { name: 'nova-pro', targets: [{ provider: 'bedrock', model: 'amazon.nova-pro-v1:0', accounts: ['role'] }] },
+    { name: 'claude-sonnet-4', targets: [{ provider: 'bedrock', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }] },
+    { name: 'claude-app', targets: [{ provider: 'bedrock', model: APP_PROFILE_ARN }] },
+    { name: 'llama-eu', targets: [{ provider: 'bedrock', model: 'meta.llama3-70b-instruct-v1:0', accounts: ['static'] }] },
+  ],
+};

@@ -10,16 +10,25 @@ export interface ProviderSecretsProps {
 }
 
 /**
- * The Secrets Manager secrets holding provider API keys. Secrets for `{env}`/`{file}` accounts are
- * created empty, under deterministic names, and filled by the operator after deploy:
+ * The Secrets Manager secrets holding provider credentials. Secrets for `{env}`/`{file}` references
+ * are created empty, under deterministic names, and filled by the operator after deploy:
  *
  *   aws secretsmanager put-secret-value --secret-id aigw/<stack>/<provider>/<account> --secret-string "$OPENAI_API_KEY"
  *
- * (a JSON object instead when the config's reference names a `field`). Secrets named by ARN or
- * name in the config are only imported: the stack grants read on them and never touches them.
+ * (a JSON object instead when the config's reference names a `field`). A Bedrock account's static
+ * AWS access key goes in one JSON secret per account, whatever the local references' fields were:
+ *
+ *   aws secretsmanager put-secret-value --secret-id aigw/<stack>/<provider>/<account>/aws-credentials \
+ *     --secret-string '{"accessKeyId":"AKIA…","secretAccessKey":"…"}'
+ *
+ * Secrets named by ARN or name in the config are only imported: the stack grants read on them and
+ * never touches them.
  */
 export class ProviderSecrets extends Construct {
-  /** The secrets this stack created, by `<providerId>/<accountId>`. */
+  /**
+   * The secrets this stack created: API keys by `<providerId>/<accountId>`, AWS access keys by
+   * `<providerId>/<accountId>/aws-credentials`.
+   */
   readonly created = new Map<string, Secret>();
   readonly #readableArns: string[] = [];
 
@@ -42,18 +51,18 @@ export class ProviderSecrets extends Construct {
 
   #create(s: AccountSecret): Secret {
     const providerScope = (this.node.tryFindChild(s.providerId) as Construct | undefined) ?? new Construct(this, s.providerId);
-    const secret = new Secret(providerScope, s.accountId, {
+    const what = CREATED[s.holds];
+    // An API key's secret keeps the id it always had (a new logical id would replace the secret and
+    // lose its value); ":" cannot occur in an account id, so the access key's id collides with none.
+    const secret = new Secret(providerScope, s.accountId + what.idSuffix, {
       secretName: s.secret,
-      description: `API key of account "${s.accountId}" of provider "${s.providerId}" for the AI gateway; set it with put-secret-value.`,
+      description: `${what.description} of account "${s.accountId}" of provider "${s.providerId}" for the AI gateway; set it with put-secret-value.`,
     });
     // The L2 Secret generates a random password when given no value; a provider key cannot be
     // generated, so the secret is created empty (CloudFormation allows that) and the operator fills it.
     (secret.node.defaultChild as CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'A third-party provider API key cannot be rotated by a Lambda rotation function; it is rotated at the provider and written with put-secret-value.',
-    });
-    this.created.set(`${s.providerId}/${s.accountId}`, secret);
+    Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: what.noRotation });
+    this.created.set(`${s.providerId}/${s.accountId}${what.keySuffix}`, secret);
     return secret;
   }
 
@@ -62,6 +71,23 @@ export class ProviderSecrets extends Construct {
     return Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, Stack.of(this));
   }
 }
+
+/** How a created secret is named in the construct tree and described, by what it holds. */
+const CREATED = {
+  apiKey: {
+    idSuffix: '',
+    keySuffix: '',
+    description: 'API key',
+    noRotation: 'A third-party provider API key cannot be rotated by a Lambda rotation function; it is rotated at the provider and written with put-secret-value.',
+  },
+  awsCredentials: {
+    idSuffix: ':aws-credentials',
+    keySuffix: '/aws-credentials',
+    description: 'AWS access key (JSON: accessKeyId, secretAccessKey, sessionToken?)',
+    noRotation:
+      'A static Bedrock access key belongs to an IAM user the operator manages, usually in another AWS account (else the Lambda role would be used); it is rotated there and written with put-secret-value.',
+  },
+} as const satisfies Record<AccountSecret['holds'], { idSuffix: string; keySuffix: string; description: string; noRotation: string }>;
 
 /**
  * An ARN from the config may be complete (ends in the 6-character suffix) or partial (the name

@@ -1,5 +1,5 @@
 import { parseConfig } from './load';
-import { managedSecretName, resolveForAws } from './resolve-for-aws';
+import { managedAwsCredentialsSecretName, managedSecretName, resolveForAws } from './resolve-for-aws';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/openai-AbCdEf';
 
@@ -47,10 +47,10 @@ describe('resolveForAws', () => {
 
     // Assess
     expect(secrets).toEqual([
-      { providerId: 'openai', accountId: 'env', kind: 'create', secret: 'aigw/Aigw/openai/env' },
-      { providerId: 'openai', accountId: 'file', kind: 'create', secret: 'aigw/Aigw/openai/file' },
-      { providerId: 'openai', accountId: 'arn', kind: 'arn', secret: ARN },
-      { providerId: 'local', accountId: 'named', kind: 'name', secret: 'shared/local' },
+      { providerId: 'openai', accountId: 'env', holds: 'apiKey', kind: 'create', secret: 'aigw/Aigw/openai/env' },
+      { providerId: 'openai', accountId: 'file', holds: 'apiKey', kind: 'create', secret: 'aigw/Aigw/openai/file' },
+      { providerId: 'openai', accountId: 'arn', holds: 'apiKey', kind: 'arn', secret: ARN },
+      { providerId: 'local', accountId: 'named', holds: 'apiKey', kind: 'name', secret: 'shared/local' },
     ]);
   });
 
@@ -84,5 +84,108 @@ describe('resolveForAws', () => {
 
   it('names managed secrets by stack, provider and account', () => {
     expect(managedSecretName('Prod', 'openai', 'main')).toBe('aigw/Prod/openai/main');
+  });
+
+  it('names the secret of an account\'s AWS access key apart from its API key secret', () => {
+    expect(managedAwsCredentialsSecretName('Prod', 'bedrock', 'main')).toBe('aigw/Prod/bedrock/main/aws-credentials');
+  });
+});
+
+const AWS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:team/bedrock-AbCdEf';
+const NAME = 'aigw/Aigw/bedrock/a/aws-credentials';
+
+/** One Bedrock account with `awsCredentials` (or none), resolved for the stack "Aigw". */
+function resolveBedrockAccount(awsCredentials: unknown) {
+  const account = { id: 'a', ...(awsCredentials ? { awsCredentials } : {}) };
+  const config = parseConfig({
+    providers: [{ id: 'bedrock', type: 'bedrock', region: 'us-east-1', accounts: [account] }],
+    models: [{ name: 'm', targets: [{ provider: 'bedrock', model: 'amazon.nova-pro-v1:0' }] }],
+  });
+  const { config: resolved, secrets } = resolveForAws(config, 'Aigw');
+  return { account: resolved.providers[0]!.accounts[0]!, secrets };
+}
+
+const created = { providerId: 'bedrock', accountId: 'a', holds: 'awsCredentials', kind: 'create', secret: NAME };
+
+describe('resolveForAws with Bedrock access keys', () => {
+  it.each([
+    {
+      case: 'env references become fields of one created secret',
+      given: { accessKeyId: { env: 'AWS_KEY' }, secretAccessKey: { env: 'AWS_SECRET' } },
+      refs: { accessKeyId: { secret: NAME, field: 'accessKeyId' }, secretAccessKey: { secret: NAME, field: 'secretAccessKey' } },
+      secrets: [created],
+    },
+    {
+      case: 'file references lose the field they had in the file, the session token included',
+      given: { accessKeyId: { file: 'aws.json', field: 'id' }, secretAccessKey: { file: 'aws.json', field: 'key' }, sessionToken: { env: 'AWS_TOKEN' } },
+      refs: {
+        accessKeyId: { secret: NAME, field: 'accessKeyId' },
+        secretAccessKey: { secret: NAME, field: 'secretAccessKey' },
+        sessionToken: { secret: NAME, field: 'sessionToken' },
+      },
+      secrets: [created],
+    },
+    {
+      case: 'secret references stay, and one secret named by several of them is listed once',
+      given: { accessKeyId: { secret: AWS_ARN, field: 'id' }, secretAccessKey: { secret: AWS_ARN, field: 'key' } },
+      refs: { accessKeyId: { secret: AWS_ARN, field: 'id' }, secretAccessKey: { secret: AWS_ARN, field: 'key' } },
+      secrets: [{ providerId: 'bedrock', accountId: 'a', holds: 'awsCredentials', kind: 'arn', secret: AWS_ARN }],
+    },
+    {
+      case: 'a mix keeps the secret references and creates a secret for the rest',
+      given: { accessKeyId: { secret: 'team/bedrock', field: 'id' }, secretAccessKey: { env: 'AWS_SECRET' } },
+      refs: { accessKeyId: { secret: 'team/bedrock', field: 'id' }, secretAccessKey: { secret: NAME, field: 'secretAccessKey' } },
+      secrets: [{ providerId: 'bedrock', accountId: 'a', holds: 'awsCredentials', kind: 'name', secret: 'team/bedrock' }, created],
+    },
+  ])('$case', ({ given, refs, secrets: expected }) => {
+    // Act
+    const { account, secrets } = resolveBedrockAccount(given);
+
+    // Assess
+    expect(account.awsCredentials).toEqual(refs);
+    expect(secrets).toEqual(expected);
+  });
+
+  it('gives an account that signs with the Lambda role no secret and no credentials', () => {
+    // Act
+    const { account, secrets } = resolveBedrockAccount(undefined);
+
+    // Assess
+    expect(account).not.toHaveProperty('awsCredentials');
+    expect(account).not.toHaveProperty('apiKey');
+    expect(secrets).toEqual([]);
+  });
+
+  it('keeps an API key secret and an access key secret of one account apart', () => {
+    // Prepare
+    const config = parseConfig({
+      providers: [{ id: 'bedrock', type: 'bedrock', region: 'us-east-1', accounts: [{ id: 'a', apiKey: { env: 'KEY' }, awsCredentials: { accessKeyId: { env: 'ID' }, secretAccessKey: { env: 'SECRET' } } }] }],
+      models: [{ name: 'm', targets: [{ provider: 'bedrock', model: 'amazon.nova-pro-v1:0' }] }],
+    });
+
+    // Act
+    const { secrets } = resolveForAws(config, 'Aigw');
+
+    // Assess
+    expect(secrets.map((s) => [s.holds, s.secret])).toEqual([
+      ['apiKey', 'aigw/Aigw/bedrock/a'],
+      ['awsCredentials', NAME],
+    ]);
+  });
+
+  it('produces a config that is still valid and leaves the given one alone', () => {
+    // Prepare
+    const config = parseConfig({
+      providers: [{ id: 'bedrock', type: 'bedrock', region: 'us-east-1', accounts: [{ id: 'a', awsCredentials: { accessKeyId: { env: 'ID' }, secretAccessKey: { file: 'k', field: 'x' } } }] }],
+      models: [{ name: 'm', targets: [{ provider: 'bedrock', model: 'amazon.nova-pro-v1:0' }] }],
+    });
+    const copy = structuredClone(config);
+
+    // Act
+    const { config: resolved } = resolveForAws(config, 'Aigw');
+
+    // Assess
+    expect(parseConfig(resolved)).toEqual(resolved);
+    expect(config).toEqual(copy);
   });
 });

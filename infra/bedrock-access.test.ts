@@ -1,0 +1,145 @@
+import { parseConfig } from '../lib/config/load';
+import { bedrockInvokeResources } from './constructs/bedrock-access';
+
+const SCOPE = { partition: 'aws', accountId: '111122223333' };
+const STATIC_KEY = { accessKeyId: { env: 'ID' }, secretAccessKey: { env: 'SECRET' } };
+const APP_PROFILE = 'arn:aws:bedrock:us-west-2:111122223333:application-inference-profile/abc123';
+const SYSTEM_PROFILE = 'arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu.anthropic.claude-3-7-sonnet-20250219-v1:0';
+
+/** A config with one Bedrock provider (us-east-1 unless an account says otherwise) and one model per target. */
+function configWith(accounts: object[], targets: object[], extra: object[] = []) {
+  return parseConfig({
+    providers: [{ id: 'br', type: 'bedrock', region: 'us-east-1', accounts }, ...extra],
+    models: targets.map((t, i) => ({ name: `m${i}`, targets: [{ provider: 'br', ...t }] })),
+  });
+}
+
+/** The resources, each as its ARN, with "(wildcard)" after those that carry a reason. */
+function arnsOf(config: ReturnType<typeof configWith>) {
+  return bedrockInvokeResources(config, SCOPE).map((r) => (r.wildcardReason ? `${r.arn} (wildcard)` : r.arn));
+}
+
+describe('bedrockInvokeResources', () => {
+  it.each([
+    {
+      case: 'a foundation model id is that model in the account Region',
+      model: 'amazon.nova-pro-v1:0',
+      arns: ['arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0'],
+    },
+    {
+      case: 'a US profile id is the profile in the account Region and its model in any Region',
+      model: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+      arns: [
+        'arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0',
+        'arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0 (wildcard)',
+      ],
+    },
+    {
+      case: 'a global profile id is the profile and its model in any Region (the "*" also matches the Region-less ARN)',
+      model: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      arns: [
+        'arn:aws:bedrock:us-east-1:111122223333:inference-profile/global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+        'arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0 (wildcard)',
+      ],
+    },
+    {
+      case: 'a hyphenated prefix (us-gov.) is a profile too',
+      model: 'us-gov.anthropic.claude-3-5-sonnet-20240620-v1:0',
+      arns: [
+        'arn:aws:bedrock:us-east-1:111122223333:inference-profile/us-gov.anthropic.claude-3-5-sonnet-20240620-v1:0',
+        'arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0 (wildcard)',
+      ],
+    },
+    {
+      case: 'a foundation model ARN is that ARN',
+      model: 'arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-70b-instruct-v1:0',
+      arns: ['arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-70b-instruct-v1:0'],
+    },
+    {
+      case: 'a cross-Region profile ARN is that ARN and its model in any Region',
+      model: SYSTEM_PROFILE,
+      arns: [SYSTEM_PROFILE, 'arn:aws:bedrock:*::foundation-model/anthropic.claude-3-7-sonnet-20250219-v1:0 (wildcard)'],
+    },
+    {
+      case: 'an application inference profile ARN is that ARN and any foundation model of its Region',
+      model: APP_PROFILE,
+      arns: [APP_PROFILE, 'arn:aws:bedrock:us-west-2::foundation-model/* (wildcard)'],
+    },
+    {
+      case: 'a provisioned throughput ARN is that ARN alone',
+      model: 'arn:aws:bedrock:us-east-1:111122223333:provisioned-model/pt123',
+      arns: ['arn:aws:bedrock:us-east-1:111122223333:provisioned-model/pt123'],
+    },
+  ])('$case', ({ model, arns }) => {
+    // Act
+    const found = arnsOf(configWith([{ id: 'role' }], [{ model }]));
+
+    // Assess
+    expect(found).toEqual(arns);
+  });
+
+  it('builds ARNs with the partition and account it is given (pseudo parameters in the stack)', () => {
+    // Act
+    const found = bedrockInvokeResources(configWith([{ id: 'role' }], [{ model: 'eu.amazon.nova-pro-v1:0' }]), { partition: 'aws-cn', accountId: '999' });
+
+    // Assess
+    expect(found.map((r) => r.arn)).toEqual(['arn:aws-cn:bedrock:us-east-1:999:inference-profile/eu.amazon.nova-pro-v1:0', 'arn:aws-cn:bedrock:*::foundation-model/amazon.nova-pro-v1:0']);
+  });
+
+  it('grants each Region an account of the target uses, the account Region winning over the provider one', () => {
+    // Prepare
+    const config = configWith([{ id: 'east' }, { id: 'west', region: 'us-west-2' }], [{ model: 'amazon.nova-pro-v1:0' }]);
+
+    // Act
+    const found = arnsOf(config);
+
+    // Assess
+    expect(found).toEqual(['arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0', 'arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0']);
+  });
+
+  it('asks nothing of the role for accounts with their own access key, nor for targets pinned to them', () => {
+    // Prepare
+    const accounts = [{ id: 'role' }, { id: 'static', region: 'eu-west-1', awsCredentials: STATIC_KEY }];
+    const config = configWith(accounts, [{ model: 'amazon.nova-pro-v1:0' }, { model: 'meta.llama3-70b-instruct-v1:0', accounts: ['static'] }]);
+
+    // Act
+    const found = arnsOf(config);
+
+    // Assess
+    expect(found).toEqual(['arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0']);
+  });
+
+  it('is empty when every Bedrock account has its own access key', () => {
+    expect(arnsOf(configWith([{ id: 'static', awsCredentials: STATIC_KEY }], [{ model: 'amazon.nova-pro-v1:0' }]))).toEqual([]);
+  });
+
+  it('ignores targets of other providers, even with Bedrock-like model ids', () => {
+    // Prepare
+    const openai = { id: 'oa', type: 'openai-compatible', baseUrl: 'https://example.com/v1', accounts: [{ id: 'a' }] };
+    const config = parseConfig({
+      providers: [{ id: 'br', type: 'bedrock', region: 'us-east-1', accounts: [{ id: 'role' }] }, openai],
+      models: [{ name: 'm', targets: [{ provider: 'oa', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }] }],
+    });
+
+    // Act
+    const found = bedrockInvokeResources(config, SCOPE);
+
+    // Assess
+    expect(found).toEqual([]);
+  });
+
+  it('lists a resource once however many targets and accounts lead to it', () => {
+    // Prepare
+    const config = configWith([{ id: 'a' }, { id: 'b' }], [{ model: 'us.amazon.nova-pro-v1:0' }, { model: 'eu.amazon.nova-pro-v1:0', accounts: ['b'] }]);
+
+    // Act
+    const found = arnsOf(config);
+
+    // Assess
+    expect(found).toEqual([
+      'arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.amazon.nova-pro-v1:0',
+      'arn:aws:bedrock:*::foundation-model/amazon.nova-pro-v1:0 (wildcard)',
+      'arn:aws:bedrock:us-east-1:111122223333:inference-profile/eu.amazon.nova-pro-v1:0',
+    ]);
+  });
+});
