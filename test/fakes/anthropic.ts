@@ -16,28 +16,13 @@
  * expect(upstream.requests[0]?.headers['x-api-key']).toBe('sk-ant-upstream');
  * await upstream.close();
  */
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import { closeServer, isGone, listenOnLoopback, randomAlnum, readBody, recordRequest, sleep, writePiece, type RecordedRequest } from './http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { anthropicErrors, messageBody, modelInfo, sse, streamEvents, words, type Block, type ReplyUsage, type StopReason, type ToolUseSpec } from './anthropic-wire';
+import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangAfterHeadersReply, type HangReply, type RawReply, type Received } from './fake-server';
+import { randomAlnum, writePiece, type RecordedRequest } from './http';
 
 export type { RecordedRequest } from './http';
-
-export interface ReplyUsage {
-  /** Uncached input tokens (Anthropic's `input_tokens`). */
-  input: number;
-  output: number;
-  cacheRead?: number;
-  cacheWrite?: number;
-}
-
-export interface ToolUseSpec {
-  id?: string;
-  name: string;
-  input: Record<string, unknown>;
-  /** How to split the input JSON in a stream (after the opening `""`); defaults to small pieces. */
-  inputChunks?: string[];
-}
-
-export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal';
+export { anthropicErrors, streamEvents, type ReplyUsage, type StopReason, type ToolUseSpec } from './anthropic-wire';
 
 /** What the fake answers to one `POST /v1/messages`. */
 export type Reply =
@@ -48,65 +33,27 @@ export type Reply =
   | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Stream the default reply's first `afterEvents` events, then `event: error` (overloaded by default). */
   | { kind: 'stream-error'; afterEvents: number; errorType?: string; message?: string }
-  | { kind: 'hang' }
-  | { kind: 'hang-after-headers' }
+  | HangReply
+  | HangAfterHeadersReply
   /** Stream the default reply's first `afterEvents` events (half the JSON body when not streaming), then reset the socket. */
   | { kind: 'drop'; afterEvents: number }
-  | { kind: 'raw'; status: number; headers: Record<string, string>; body: string | string[]; delayMs?: number };
+  | RawReply;
 
 export type Responder = (req: RecordedRequest) => Reply | Promise<Reply>;
 
-export interface FakeAnthropicOptions {
+export interface FakeAnthropicOptions extends FakeServerOptions {
   /** When set, requests must carry it as `x-api-key` (or `Authorization: Bearer`); others get the real 401. */
   apiKey?: string;
-  /** Pause between stream writes. */
-  chunkDelayMs?: number;
-  recordRequests?: boolean;
   /** Ids listed by `GET /v1/models`. */
   models?: string[];
 }
 
-export interface FakeAnthropic {
+export interface FakeAnthropic extends FakeUpstream<Reply> {
   /** The base URL without `/v1`, e.g. `http://127.0.0.1:41234` (what the Anthropic SDK's baseURL takes). */
   url: string;
-  requests: RecordedRequest[];
-  reply(responder: Responder | Reply): void;
-  reset(): void;
-  close(): Promise<void>;
 }
 
 export const DEFAULT_MODELS = ['claude-sonnet-4-6', 'claude-opus-4-6', 'claude-haiku-4-5-20251001'];
-
-/** The Messages API's error bodies, as the real API words them. */
-export const anthropicErrors = {
-  body: (type: string, message: string) => ({ type: 'error', error: { type, message }, request_id: `req_${randomAlnum(24)}` }),
-  missingKey: () => anthropicErrors.body('authentication_error', 'x-api-key header is required'),
-  invalidKey: () => anthropicErrors.body('authentication_error', 'invalid x-api-key'),
-  missingVersion: () => anthropicErrors.body('invalid_request_error', 'anthropic-version: header is required'),
-  invalid: (message: string) => anthropicErrors.body('invalid_request_error', message),
-  notFound: (what: string) => anthropicErrors.body('not_found_error', what),
-  forStatus(status: number, model: string) {
-    switch (status) {
-      case 400:
-        return anthropicErrors.invalid('prompt is too long: 210000 tokens > 200000 maximum');
-      case 401:
-        return anthropicErrors.invalidKey();
-      case 403:
-        return anthropicErrors.body('permission_error', 'Your API key does not have permission to use the specified resource.');
-      case 404:
-        return anthropicErrors.notFound(`model: ${model}`);
-      case 413:
-        return anthropicErrors.body('request_too_large', 'Request exceeds the maximum allowed number of bytes.');
-      case 429:
-        return anthropicErrors.body('rate_limit_error', 'This request would exceed the rate limit for your organization of 50 requests per minute.');
-      case 529:
-      case 503:
-        return anthropicErrors.body('overloaded_error', 'Overloaded');
-      default:
-        return anthropicErrors.body('api_error', 'Internal server error');
-    }
-  },
-};
 
 const FAKE_DEFAULTS = { chunkDelayMs: 0, recordRequests: true, models: DEFAULT_MODELS };
 
@@ -117,9 +64,7 @@ export function defaultReply(req: RecordedRequest): Reply {
 }
 
 export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
-  const fake = new FakeAnthropicServer({ ...FAKE_DEFAULTS, ...options });
-  await fake.listen();
-  return fake;
+  return listening(new FakeAnthropicServer({ ...FAKE_DEFAULTS, ...options }));
 }
 
 type ResolvedOptions = Required<Omit<FakeAnthropicOptions, 'apiKey'>> & { apiKey?: string };
@@ -131,44 +76,15 @@ interface Exchange {
   stream: boolean;
 }
 
-type Block = { type: 'text'; text: string; chunks: string[] } | { type: 'thinking'; thinking: string; signature: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown>; chunks: string[] };
-
-class FakeAnthropicServer implements FakeAnthropic {
-  url = '';
-  requests: RecordedRequest[] = [];
+class FakeAnthropicServer extends FakeServer<Reply> implements FakeAnthropic {
   readonly #options: ResolvedOptions;
-  readonly #server: Server;
-  readonly #closing = new AbortController();
-  #responder: Responder = defaultReply;
 
   constructor(options: ResolvedOptions) {
+    super({ defaultReply, chunkDelayMs: options.chunkDelayMs, recordRequests: options.recordRequests });
     this.#options = options;
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => this.#failed(res, error));
-    });
   }
 
-  async listen(): Promise<void> {
-    this.url = await listenOnLoopback(this.#server);
-  }
-
-  reply(responder: Responder | Reply): void {
-    this.#responder = typeof responder === 'function' ? responder : () => responder;
-  }
-
-  reset(): void {
-    this.requests = [];
-    this.#responder = defaultReply;
-  }
-
-  async close(): Promise<void> {
-    this.#closing.abort();
-    await closeServer(this.#server);
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const record = recordRequest(req, await readBody(req), Date.now());
-    if (this.#options.recordRequests) this.requests.push(record);
+  protected override async route({ record, res }: Received): Promise<void> {
     const key = record.headers['x-api-key'] ?? /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1];
     if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, key ? anthropicErrors.invalidKey() : anthropicErrors.missingKey());
     if (!record.headers['anthropic-version']) return writeJson(res, 400, anthropicErrors.missingVersion());
@@ -185,12 +101,16 @@ class FakeAnthropicServer implements FakeAnthropic {
     return writeJson(res, 404, anthropicErrors.notFound('Not found'));
   }
 
+  protected override answerFailure(res: ServerResponse, error: unknown): void {
+    writeJson(res, 500, anthropicErrors.body('api_error', `fake-anthropic failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
   async #messages(record: RecordedRequest, res: ServerResponse): Promise<void> {
     const invalid = invalidMessagesRequest(record.body);
     if (invalid) return writeJson(res, 400, anthropicErrors.invalid(invalid));
     const body = record.body as { model: string; stream?: boolean };
     const exchange: Exchange = { record, res, model: body.model, stream: body.stream === true };
-    const reply = await this.#responder(record);
+    const reply = await this.replyFor(record);
     switch (reply.kind) {
       case 'text':
         return this.#answer(exchange, [{ type: 'text', text: reply.text, chunks: reply.chunks ?? words(reply.text) }], reply.stopReason ?? 'end_turn', reply.usage, reply.stopSequence);
@@ -219,25 +139,17 @@ class FakeAnthropicServer implements FakeAnthropic {
       case 'stream-error': {
         const events = this.#defaultEvents(exchange).slice(0, reply.afterEvents);
         events.push(sse('error', { type: 'error', error: { type: reply.errorType ?? 'overloaded_error', message: reply.message ?? 'Overloaded' } }));
-        await this.#writeStream(exchange, events);
+        await this.writeStream(res, headers(SSE), events);
         return void res.end();
       }
       case 'hang':
         return;
       case 'hang-after-headers':
-        res.writeHead(200, headers('text/event-stream; charset=utf-8'));
-        return void res.flushHeaders();
+        return this.hangAfterHeaders(res, headers(SSE));
       case 'drop':
         return this.#drop(exchange, reply.afterEvents);
       case 'raw':
-        res.writeHead(reply.status, reply.headers);
-        res.flushHeaders();
-        for (const piece of typeof reply.body === 'string' ? [reply.body] : reply.body) {
-          await sleep(reply.delayMs ?? 0, this.#closing.signal);
-          if (isGone(res)) return;
-          await writePiece(res, piece);
-        }
-        return void res.end();
+        return this.sendRaw(res, reply);
     }
   }
 
@@ -249,37 +161,20 @@ class FakeAnthropicServer implements FakeAnthropic {
   async #answer(exchange: Exchange, blocks: Block[], stopReason: StopReason, usage: ReplyUsage | undefined, stopSequence?: string): Promise<void> {
     const u = usage ?? { input: estimateTokens(exchange.record.rawBody), output: 5 * blocks.length };
     if (!exchange.stream) return writeJson(exchange.res, 200, messageBody(exchange.model, blocks, stopReason, u, stopSequence));
-    await this.#writeStream(exchange, streamEvents(exchange.model, blocks, stopReason, u, stopSequence));
+    await this.writeStream(exchange.res, headers(SSE), streamEvents(exchange.model, blocks, stopReason, u, stopSequence));
     exchange.res.end();
   }
 
   async #drop(exchange: Exchange, afterEvents: number): Promise<void> {
     const { res } = exchange;
-    if (exchange.stream) await this.#writeStream(exchange, this.#defaultEvents(exchange).slice(0, afterEvents));
+    if (exchange.stream) await this.writeStream(res, headers(SSE), this.#defaultEvents(exchange).slice(0, afterEvents));
     else {
       const reply = defaultReply(exchange.record) as Extract<Reply, { kind: 'text' }>;
       const body = JSON.stringify(messageBody(exchange.model, [{ type: 'text', text: reply.text, chunks: [] }], 'end_turn', reply.usage!));
       res.writeHead(200, { ...headers('application/json'), 'content-length': Buffer.byteLength(body) });
       if (afterEvents > 0) await writePiece(res, body.slice(0, Math.floor(body.length / 2)));
     }
-    await sleep(10, this.#closing.signal);
-    res.destroy();
-  }
-
-  async #writeStream(exchange: Exchange, events: string[]): Promise<void> {
-    const { res } = exchange;
-    res.writeHead(200, headers('text/event-stream; charset=utf-8'));
-    res.flushHeaders();
-    for (const [i, event] of events.entries()) {
-      if (i > 0) await sleep(this.#options.chunkDelayMs, this.#closing.signal);
-      if (isGone(res)) return;
-      await writePiece(res, event);
-    }
-  }
-
-  #failed(res: ServerResponse, error: unknown): void {
-    if (res.headersSent) return void res.destroy();
-    writeJson(res, 500, anthropicErrors.body('api_error', `fake-anthropic failed: ${error instanceof Error ? error.message : String(error)}`));
+    await this.dropConnection(res);
   }
 }
 
@@ -306,55 +201,7 @@ function invalidMessagesRequest(body: unknown): string | undefined {
   return undefined;
 }
 
-function usageObject(u: ReplyUsage): Record<string, unknown> {
-  return { input_tokens: u.input, cache_creation_input_tokens: u.cacheWrite ?? 0, cache_read_input_tokens: u.cacheRead ?? 0, output_tokens: u.output, service_tier: 'standard' };
-}
-
-function wholeBlock(block: Block): Record<string, unknown> {
-  if (block.type === 'text') return { type: 'text', text: block.text };
-  if (block.type === 'thinking') return { type: 'thinking', thinking: block.thinking, signature: block.signature };
-  return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
-}
-
-function messageBody(model: string, blocks: Block[], stopReason: StopReason, u: ReplyUsage, stopSequence?: string): Record<string, unknown> {
-  return { id: `msg_01${randomAlnum(22)}`, type: 'message', role: 'assistant', model, content: blocks.map(wholeBlock), stop_reason: stopReason, stop_sequence: stopSequence ?? null, usage: usageObject(u) };
-}
-
-/** One event as the real API frames it, JSON padded with a few spaces. */
-function sse(name: string, data: unknown): string {
-  return `event: ${name}\ndata: ${JSON.stringify(data)}${' '.repeat(Math.floor(Math.random() * 12))}\n\n`;
-}
-
-/** The whole event sequence of one streamed message. */
-export function streamEvents(model: string, blocks: Block[], stopReason: StopReason, u: ReplyUsage, stopSequence?: string): string[] {
-  const start = { id: `msg_01${randomAlnum(22)}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usageObject(u), output_tokens: 1 } };
-  const out = [sse('message_start', { type: 'message_start', message: start })];
-  blocks.forEach((block, index) => {
-    const delta = (d: Record<string, unknown>) => sse('content_block_delta', { type: 'content_block_delta', index, delta: d });
-    if (block.type === 'text') {
-      out.push(sse('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }));
-      if (index === 0) out.push('event: ping\ndata: {"type": "ping"}\n\n');
-      for (const text of block.chunks) out.push(delta({ type: 'text_delta', text }));
-    } else if (block.type === 'thinking') {
-      out.push(sse('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
-      if (index === 0) out.push('event: ping\ndata: {"type": "ping"}\n\n');
-      for (const thinking of words(block.thinking)) out.push(delta({ type: 'thinking_delta', thinking }));
-      out.push(delta({ type: 'signature_delta', signature: block.signature }));
-    } else {
-      out.push(sse('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } }));
-      if (index === 0) out.push('event: ping\ndata: {"type": "ping"}\n\n');
-      for (const partial_json of ['', ...block.chunks]) out.push(delta({ type: 'input_json_delta', partial_json }));
-    }
-    out.push(sse('content_block_stop', { type: 'content_block_stop', index }));
-  });
-  out.push(sse('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: stopSequence ?? null }, usage: { output_tokens: u.output } }));
-  out.push(sse('message_stop', { type: 'message_stop' }));
-  return out;
-}
-
-function modelInfo(id: string): { type: 'model'; id: string; display_name: string; created_at: string } {
-  return { type: 'model', id, display_name: id.replace(/-\d{8}$/, '').replace(/-/g, ' '), created_at: '2025-09-29T00:00:00Z' };
-}
+const SSE = 'text/event-stream; charset=utf-8';
 
 function headers(contentType: string): OutgoingHttpHeaders {
   return {
@@ -370,10 +217,6 @@ function writeJson(res: ServerResponse, status: number, body: unknown, extra: Re
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { ...headers('application/json'), 'content-length': Buffer.byteLength(text), ...(status === 529 ? { 'x-should-retry': 'true' } : {}), ...extra });
   res.end(text);
-}
-
-function words(text: string): string[] {
-  return text.match(/\s*\S+\s*$|\s*\S+/g) ?? (text === '' ? [] : [text]);
 }
 
 function lastUserText(body: unknown): string {

@@ -15,8 +15,9 @@
  * // … call `${azure.url}/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21` …
  * await azure.close();
  */
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import { closeServer, isGone, listenOnLoopback, randomHex, readBody, recordRequest, sleep, writePiece, type RecordedRequest } from './http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { FakeServer, listening, type FakeUpstream, type HangReply, type Received } from './fake-server';
+import { randomHex, type RecordedRequest } from './http';
 import { newCompletionFrame, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 
 export type { RecordedRequest } from './http';
@@ -28,7 +29,7 @@ export type AzureReply =
   | { kind: 'prompt_filtered' }
   /** Azure's body for `status` unless one is given; a 429 comes with `retry-after` (seconds) and `retry-after-ms`. */
   | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
-  | { kind: 'hang' }
+  | HangReply
   /** Streams the first `afterChunks` events of a default text reply, then destroys the socket. */
   | { kind: 'drop'; afterChunks: number }
   | { kind: 'raw'; status: number; headers: Record<string, string>; body: string | string[] };
@@ -47,13 +48,9 @@ export interface FakeAzureOpenAIOptions {
   chunkDelayMs?: number;
 }
 
-export interface FakeAzureOpenAI {
+export interface FakeAzureOpenAI extends FakeUpstream<AzureReply> {
   /** The resource URL, e.g. `http://127.0.0.1:41234` (stands for https://NAME.openai.azure.com). */
   url: string;
-  requests: RecordedRequest[];
-  reply(responder: AzureResponder | AzureReply): void;
-  reset(): void;
-  close(): Promise<void>;
 }
 
 const SAFE = { filtered: false, severity: 'safe' };
@@ -106,9 +103,7 @@ export function defaultAzureReply(req: RecordedRequest): AzureReply {
 }
 
 export async function startFakeAzureOpenAI(options: FakeAzureOpenAIOptions = {}): Promise<FakeAzureOpenAI> {
-  const fake = new FakeAzureServer(options);
-  await fake.listen();
-  return fake;
+  return listening(new FakeAzureServer(options));
 }
 
 interface Exchange {
@@ -120,52 +115,24 @@ interface Exchange {
   apiVersion: string;
 }
 
-class FakeAzureServer implements FakeAzureOpenAI {
-  url = '';
-  requests: RecordedRequest[] = [];
-  readonly #server: Server;
-  readonly #closing = new AbortController();
-  #responder: AzureResponder = defaultAzureReply;
+class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI {
+  readonly #options: FakeAzureOpenAIOptions;
 
-  constructor(readonly options: FakeAzureOpenAIOptions) {
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        if (res.headersSent) res.destroy();
-        else writeJson(res, 500, { error: { code: '500', message: `fake-azure failed: ${String(error)}` } });
-      });
-    });
+  constructor(options: FakeAzureOpenAIOptions) {
+    super({ defaultReply: defaultAzureReply, chunkDelayMs: options.chunkDelayMs });
+    this.#options = options;
   }
 
-  async listen(): Promise<void> {
-    this.url = await listenOnLoopback(this.#server);
-  }
-
-  reply(responder: AzureResponder | AzureReply): void {
-    this.#responder = typeof responder === 'function' ? responder : () => responder;
-  }
-
-  reset(): void {
-    this.requests = [];
-    this.#responder = defaultAzureReply;
-  }
-
-  async close(): Promise<void> {
-    this.#closing.abort();
-    await closeServer(this.#server);
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const record = recordRequest(req, await readBody(req), Date.now());
-    this.requests.push(record);
+  protected override async route({ record, res }: Received): Promise<void> {
     const v1 = record.path === '/openai/v1/chat/completions';
     const key = record.headers['api-key'] ?? (v1 ? /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1] : undefined);
-    if (this.options.apiKey !== undefined && key !== this.options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
+    if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
 
     const apiVersion = new URLSearchParams(record.search).get('api-version') ?? '';
     const deploymentPath = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(record.path);
     let deployment: string | undefined;
     if (record.method === 'POST' && deploymentPath) {
-      if (!apiVersion && this.options.apiVersionRequired !== false) return writeJson(res, 404, azureErrors.resourceNotFound());
+      if (!apiVersion && this.#options.apiVersionRequired !== false) return writeJson(res, 404, azureErrors.resourceNotFound());
       deployment = decodeURIComponent(deploymentPath[1]!);
     } else if (record.method === 'POST' && v1) {
       const model = (record.body as { model?: unknown } | undefined)?.model;
@@ -176,7 +143,7 @@ class FakeAzureServer implements FakeAzureOpenAI {
     } else {
       return writeJson(res, 404, azureErrors.resourceNotFound());
     }
-    const model = this.options.deployments ? this.options.deployments[deployment] : deployment;
+    const model = this.#options.deployments ? this.#options.deployments[deployment] : deployment;
     if (model === undefined) return writeJson(res, 404, azureErrors.deploymentNotFound());
 
     const body = (record.body ?? {}) as { stream?: unknown; stream_options?: { include_usage?: unknown } | null };
@@ -188,7 +155,11 @@ class FakeAzureServer implements FakeAzureOpenAI {
       includeUsage: body.stream === true && body.stream_options?.include_usage === true,
       apiVersion: apiVersion || 'v1',
     };
-    await this.#send(exchange, await this.#responder(record));
+    await this.#send(exchange, await this.replyFor(record));
+  }
+
+  protected override answerFailure(res: ServerResponse, error: unknown): void {
+    writeJson(res, 500, { error: { code: '500', message: `fake-azure failed: ${String(error)}` } });
   }
 
   async #send(exchange: Exchange, reply: AzureReply): Promise<void> {
@@ -209,35 +180,18 @@ class FakeAzureServer implements FakeAzureOpenAI {
         return;
       case 'drop': {
         const events = streamEvents(exchange, { text: 'Echo: dropped reply', finishReason: 'stop', usage: { prompt: 1, completion: 1 } }, false);
-        await this.#writeStream(exchange, events.slice(0, reply.afterChunks));
-        await sleep(10, this.#closing.signal);
-        res.destroy();
-        return;
+        await this.writeStream(res, sseHeaders(exchange), events.slice(0, reply.afterChunks));
+        return this.dropConnection(res);
       }
-      case 'raw': {
-        res.writeHead(reply.status, reply.headers);
-        for (const piece of typeof reply.body === 'string' ? [reply.body] : reply.body) await writePiece(res, piece);
-        res.end();
-        return;
-      }
+      case 'raw':
+        return this.sendRaw(res, reply);
     }
   }
 
   async #complete(exchange: Exchange, content: Content): Promise<void> {
     if (!exchange.stream) return writeJson(exchange.res, 200, completionBody(exchange, content));
-    await this.#writeStream(exchange, streamEvents(exchange, content, this.options.asyncFilter !== false));
+    await this.writeStream(exchange.res, sseHeaders(exchange), streamEvents(exchange, content, this.#options.asyncFilter !== false));
     exchange.res.end();
-  }
-
-  async #writeStream(exchange: Exchange, events: string[]): Promise<void> {
-    const { res } = exchange;
-    res.writeHead(200, { ...azureHeaders(exchange.model), 'content-type': 'text/event-stream; charset=utf-8' });
-    res.flushHeaders();
-    for (const [i, event] of events.entries()) {
-      if (i > 0) await sleep(this.options.chunkDelayMs ?? 0, this.#closing.signal);
-      if (isGone(res)) return;
-      await writePiece(res, event);
-    }
   }
 }
 
@@ -260,6 +214,10 @@ function azureHeaders(model: string): OutgoingHttpHeaders {
     'x-content-type-options': 'nosniff',
     'strict-transport-security': 'max-age=31536000; includeSubDomains; preload',
   };
+}
+
+function sseHeaders(exchange: Exchange): OutgoingHttpHeaders {
+  return { ...azureHeaders(exchange.model), 'content-type': 'text/event-stream; charset=utf-8' };
 }
 
 function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

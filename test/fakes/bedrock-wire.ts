@@ -6,23 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import type { ReplyUsage, ToolUseSpec } from './anthropic-wire';
 import { randomAlnum } from './http';
 
-export interface ReplyUsage {
-  input: number;
-  output: number;
-  cacheRead?: number;
-  cacheWrite?: number;
-}
-
-export interface ToolUseSpec {
-  /** Defaults to `tooluse_` and 22 random characters, like Bedrock's. */
-  id?: string;
-  name: string;
-  input: Record<string, unknown>;
-  /** How the input JSON is cut into stream deltas; defaults to two halves. */
-  inputChunks?: string[];
-}
+// The same specs as the Anthropic fake's: Bedrock's Claude models count and call tools the same way.
+export type { ReplyUsage, ToolUseSpec } from './anthropic-wire';
 
 /** Everything one answer holds, whichever operation carries it. */
 export interface AnswerContent {

@@ -12,7 +12,7 @@
  * expect(bedrock.requests[0]?.modelId).toBe('anthropic.claude-3-5-sonnet-20240620-v1:0');
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../lib/cli/sigv4';
 import {
@@ -31,7 +31,8 @@ import {
   type ReplyUsage,
   type ToolUseSpec,
 } from './bedrock-wire';
-import { closeServer, isGone, listenOnLoopback, recordRequest, sleep, type RecordedRequest } from './http';
+import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangAfterHeadersReply, type HangReply, type Received } from './fake-server';
+import { writePiece, type RecordedRequest } from './http';
 import { validateConverse, validateInvoke } from './bedrock-validate';
 
 export type { ReplyUsage, ToolUseSpec } from './bedrock-wire';
@@ -57,39 +58,30 @@ export type Reply =
   | { kind: 'error'; type: string; status?: number; message?: string }
   /** A stream that sends `afterEvents` events of the default answer, then an exception frame (`type` in camelCase). A non-stream request gets the error answer. */
   | { kind: 'exception'; type: string; afterEvents: number; message?: string }
-  | { kind: 'hang' }
-  | { kind: 'hang-after-headers' }
+  | HangReply
+  | HangAfterHeadersReply
   /** Send `afterEvents` events (or, non-stream, half the body), then destroy the socket. */
   | { kind: 'drop'; afterEvents: number }
   | { kind: 'raw'; status: number; headers: Record<string, string>; body: (string | Uint8Array)[]; delayMs?: number };
 
 export type Responder = (req: BedrockRecordedRequest) => Reply | Promise<Reply>;
 
-export interface FakeBedrockOptions {
+export interface FakeBedrockOptions extends FakeServerOptions {
   accessKeyId: string;
   secretAccessKey: string;
   region: string;
   /** Default for every stream reply. */
   chunking?: Chunking;
-  /** Pause between stream writes. */
-  chunkDelayMs?: number;
-  recordRequests?: boolean;
 }
 
-export interface FakeBedrock {
+export interface FakeBedrock extends FakeUpstream<Reply, BedrockRecordedRequest> {
   /** The endpoint, e.g. `http://127.0.0.1:41234` (paths are `/model/{id}/{operation}`). */
   url: string;
-  requests: BedrockRecordedRequest[];
-  reply(responder: Responder | Reply): void;
-  reset(): void;
-  close(): Promise<void>;
 }
 
 /** Starts a fake Bedrock Runtime on 127.0.0.1 (port chosen by the OS). */
 export async function startFakeBedrock(options: FakeBedrockOptions): Promise<FakeBedrock> {
-  const fake = new FakeBedrockServer(options);
-  await fake.listen();
-  return fake;
+  return listening(new FakeBedrockServer(options));
 }
 
 /** The reply when a test has not chosen one: `Echo: <last user text>`. */
@@ -100,65 +92,33 @@ export function defaultReply(req: BedrockRecordedRequest): Reply {
 const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
 const CLOCK_SKEW_MS = 5 * 60_000;
 
-class FakeBedrockServer implements FakeBedrock {
-  url = '';
-  requests: BedrockRecordedRequest[] = [];
+class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implements FakeBedrock {
   readonly #options: FakeBedrockOptions;
-  readonly #server: Server;
-  readonly #closing = new AbortController();
-  #responder: Responder = defaultReply;
 
   constructor(options: FakeBedrockOptions) {
+    super({ defaultReply, chunkDelayMs: options.chunkDelayMs, recordRequests: options.recordRequests });
     this.#options = options;
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        if (res.headersSent) res.destroy();
-        else send(res, errorResponse('InternalServerException', `fake-bedrock failed: ${error instanceof Error ? error.message : String(error)}`));
-      });
-    });
   }
 
-  async listen(): Promise<void> {
-    this.url = await listenOnLoopback(this.#server);
-  }
-
-  reply(responder: Responder | Reply): void {
-    this.#responder = typeof responder === 'function' ? responder : () => responder;
-  }
-
-  reset(): void {
-    this.requests = [];
-    this.#responder = defaultReply;
-  }
-
-  async close(): Promise<void> {
-    this.#closing.abort();
-    await closeServer(this.#server);
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const receivedAt = Date.now();
-    const parts: Buffer[] = [];
-    for await (const part of req) parts.push(part as Buffer);
-    const raw = Buffer.concat(parts);
-    const base = recordRequest(req, raw.toString('utf8'), receivedAt);
+  /** Recorded before the signature check, so a test sees rejected requests too (`signatureValid: false`). */
+  protected override recordOf(base: RecordedRequest): BedrockRecordedRequest {
     const route = ROUTE.exec(base.path);
-    const record: BedrockRecordedRequest = {
-      ...base,
-      modelId: route?.[1] ? decodeURIComponent(route[1]) : '',
-      operation: route?.[2] as Operation | undefined,
-      signatureValid: false,
-    };
-    if (this.#options.recordRequests !== false) this.requests.push(record);
+    return { ...base, modelId: route?.[1] ? decodeURIComponent(route[1]) : '', operation: route?.[2] as Operation | undefined, signatureValid: false };
+  }
 
-    const rejection = await this.#verifySignature(req, base, raw);
+  protected override async route({ req, res, record, raw }: Received<BedrockRecordedRequest>): Promise<void> {
+    const rejection = await this.#verifySignature(req, record, raw);
     if (rejection) return send(res, rejection);
     record.signatureValid = true;
 
     if (req.method !== 'POST' || !record.operation) return send(res, errorResponse('UnknownOperationException', 'Unknown operation', 404));
     const invalid = record.operation.startsWith('invoke') ? validateInvoke(record) : validateConverse(record);
     if (invalid) return send(res, errorResponse('ValidationException', invalid));
-    await this.#send(record, res, await this.#responder(record));
+    await this.#send(record, res, await this.replyFor(record));
+  }
+
+  protected override answerFailure(res: ServerResponse, error: unknown): void {
+    send(res, errorResponse('InternalServerException', `fake-bedrock failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** AWS's checks, in AWS's order, with AWS's answers. */
@@ -227,34 +187,22 @@ class FakeBedrockServer implements FakeBedrock {
       case 'hang':
         return;
       case 'hang-after-headers':
-        res.writeHead(200, streamHeaders(record));
-        res.flushHeaders();
-        return;
+        return this.hangAfterHeaders(res, streamHeaders(record));
       case 'drop': {
         const content = answerContent(defaultReply(record) as Extract<Reply, { kind: 'text' }>, record);
         if (stream) {
           res.writeHead(200, streamHeaders(record));
           res.flushHeaders();
-          for (const frame of this.#frames(record, content).slice(0, reply.afterEvents)) await write(res, frame);
+          for (const frame of this.#frames(record, content).slice(0, reply.afterEvents)) await writePiece(res, frame);
         } else {
           const whole = this.#wholeAnswer(record, content);
           res.writeHead(200, { ...whole.headers, 'content-length': Buffer.byteLength(whole.body) });
-          if (reply.afterEvents > 0) await write(res, whole.body.slice(0, Math.floor(whole.body.length / 2)));
+          if (reply.afterEvents > 0) await writePiece(res, whole.body.slice(0, Math.floor(whole.body.length / 2)));
         }
-        await sleep(10, this.#closing.signal);
-        res.destroy();
-        return;
+        return this.dropConnection(res);
       }
       case 'raw':
-        res.writeHead(reply.status, reply.headers);
-        res.flushHeaders();
-        for (const piece of reply.body) {
-          await sleep(reply.delayMs ?? 0, this.#closing.signal);
-          if (isGone(res)) return;
-          await write(res, piece);
-        }
-        res.end();
-        return;
+        return this.sendRaw(res, reply);
     }
   }
 
@@ -279,15 +227,8 @@ class FakeBedrockServer implements FakeBedrock {
   }
 
   async #writeFrames(record: BedrockRecordedRequest, res: ServerResponse, frames: Uint8Array[], chunking: Chunking): Promise<void> {
-    res.writeHead(200, streamHeaders(record));
-    res.flushHeaders();
     const all = Buffer.concat(frames);
-    const pieces = chunking === 'frame' ? frames : chunking === 'together' ? [all] : awkwardPieces(all);
-    for (const [i, piece] of pieces.entries()) {
-      if (i > 0) await sleep(this.#options.chunkDelayMs ?? 0, this.#closing.signal);
-      if (isGone(res)) return;
-      await write(res, piece);
-    }
+    await this.writeStream(res, streamHeaders(record), chunking === 'frame' ? frames : chunking === 'together' ? [all] : awkwardPieces(all));
     res.end();
   }
 }
@@ -316,15 +257,6 @@ function streamHeaders(record: BedrockRecordedRequest): Record<string, string> {
 function send(res: ServerResponse, answer: { status: number; headers: Record<string, string>; body: string }): void {
   res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
   res.end(answer.body);
-}
-
-async function write(res: ServerResponse, piece: string | Uint8Array): Promise<void> {
-  if (isGone(res)) return;
-  if (res.write(piece)) return;
-  await new Promise<void>((resolve) => {
-    res.once('drain', resolve);
-    res.once('close', resolve);
-  });
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

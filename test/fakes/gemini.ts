@@ -17,8 +17,9 @@
  * expect(gemini.requests[0]?.headers['x-goog-api-key']).toBe('AIza-test');
  * await gemini.close();
  */
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import { closeServer, isGone, listenOnLoopback, randomAlnum, readBody, recordRequest, sleep, writePiece, type RecordedRequest } from './http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangReply, type RawReply, type Received } from './fake-server';
+import { randomAlnum, writePiece, type RecordedRequest } from './http';
 import { splitWords } from './openai-wire';
 
 export type { RecordedRequest } from './http';
@@ -63,28 +64,21 @@ export type GeminiReply =
       /** The RetryInfo delay of a 429 (default `"17s"`). */
       retryDelay?: string;
     }
-  | { kind: 'hang' }
+  | HangReply
   /** Send the stream's first `afterEvents` events (or half a JSON body), then destroy the socket. */
   | { kind: 'drop'; afterEvents: number }
-  | { kind: 'raw'; status: number; headers: Record<string, string>; body: string | string[]; delayMs?: number };
+  | RawReply;
 
 export type GeminiResponder = (req: RecordedRequest) => GeminiReply | Promise<GeminiReply>;
 
-export interface FakeGeminiOptions {
+export interface FakeGeminiOptions extends FakeServerOptions {
   /** When set, another key gets 400 API_KEY_INVALID and none gets 403 PERMISSION_DENIED. */
   apiKey?: string;
-  /** Pause between stream events. */
-  chunkDelayMs?: number;
-  recordRequests?: boolean;
 }
 
-export interface FakeGemini {
+export interface FakeGemini extends FakeUpstream<GeminiReply> {
   /** The origin, e.g. `http://127.0.0.1:41234` (paths start with `/v1beta/`). */
   url: string;
-  requests: RecordedRequest[];
-  reply(responder: GeminiResponder | GeminiReply): void;
-  reset(): void;
-  close(): Promise<void>;
 }
 
 interface Exchange {
@@ -134,50 +128,18 @@ export function defaultGeminiReply(req: RecordedRequest): GeminiReply {
 
 /** Starts a fake Gemini API on 127.0.0.1 (port chosen by the OS). */
 export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
-  const fake = new FakeGeminiServer({ chunkDelayMs: 0, recordRequests: true, ...options });
-  await fake.listen();
-  return fake;
+  return listening(new FakeGeminiServer(options));
 }
 
-class FakeGeminiServer implements FakeGemini {
-  url = '';
-  requests: RecordedRequest[] = [];
-  readonly #options: FakeGeminiOptions & { chunkDelayMs: number; recordRequests: boolean };
-  readonly #server: Server;
-  readonly #closing = new AbortController();
-  #responder: GeminiResponder = defaultGeminiReply;
+class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
+  readonly #options: FakeGeminiOptions;
 
-  constructor(options: FakeGeminiOptions & { chunkDelayMs: number; recordRequests: boolean }) {
+  constructor(options: FakeGeminiOptions) {
+    super({ defaultReply: defaultGeminiReply, chunkDelayMs: options.chunkDelayMs, recordRequests: options.recordRequests });
     this.#options = options;
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        if (res.headersSent) return void res.destroy();
-        writeJson(res, 500, googleErrors.body(500, 'INTERNAL', `fake-gemini failed: ${error instanceof Error ? error.message : String(error)}`));
-      });
-    });
   }
 
-  async listen(): Promise<void> {
-    this.url = await listenOnLoopback(this.#server);
-  }
-
-  reply(responder: GeminiResponder | GeminiReply): void {
-    this.#responder = typeof responder === 'function' ? responder : () => responder;
-  }
-
-  reset(): void {
-    this.requests = [];
-    this.#responder = defaultGeminiReply;
-  }
-
-  async close(): Promise<void> {
-    this.#closing.abort();
-    await closeServer(this.#server);
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const record = recordRequest(req, await readBody(req), Date.now());
-    if (this.#options.recordRequests) this.requests.push(record);
+  protected override async route({ record, res }: Received): Promise<void> {
     const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(record.path);
     if (record.method !== 'POST' || !route) return notFoundPage(res, record.path);
 
@@ -190,7 +152,11 @@ class FakeGeminiServer implements FakeGemini {
     const mode = route[2] === 'generateContent' ? 'json' : query.get('alt') === 'sse' ? 'sse' : 'array';
     const invalid = invalidRequest(record.body);
     if (invalid) return writeJson(res, 400, googleErrors.invalid(invalid));
-    await this.#send({ record, res, model, mode }, await this.#responder(record));
+    await this.#send({ record, res, model, mode }, await this.replyFor(record));
+  }
+
+  protected override answerFailure(res: ServerResponse, error: unknown): void {
+    writeJson(res, 500, googleErrors.body(500, 'INTERNAL', `fake-gemini failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   async #send(exchange: Exchange, reply: GeminiReply): Promise<void> {
@@ -209,28 +175,15 @@ class FakeGeminiServer implements FakeGemini {
       case 'drop':
         return this.#sendDropped(exchange, reply.afterEvents);
       case 'raw':
-        res.writeHead(reply.status, reply.headers);
-        res.flushHeaders();
-        for (const piece of typeof reply.body === 'string' ? [reply.body] : reply.body) {
-          await sleep(reply.delayMs ?? 0, this.#closing.signal);
-          if (isGone(res)) return;
-          await writePiece(res, piece);
-        }
-        return void res.end();
+        return this.sendRaw(res, reply);
     }
   }
 
   async #sendAnswer(exchange: Exchange, events: object[]): Promise<void> {
     const { res, mode } = exchange;
     if (mode === 'json') return writeJson(res, 200, mergeEvents(events));
-    const pieces = mode === 'sse' ? events.map((e) => `data: ${googleCompactJson(e)}\r\n\r\n`) : arrayPieces(events);
-    res.writeHead(200, googleHeaders(mode === 'sse' ? 'text/event-stream' : 'application/json; charset=UTF-8', mode === 'sse' ? { 'content-disposition': 'attachment' } : {}));
-    res.flushHeaders();
-    for (const [i, piece] of pieces.entries()) {
-      if (i > 0) await sleep(this.#options.chunkDelayMs, this.#closing.signal);
-      if (isGone(res)) return;
-      await writePiece(res, piece);
-    }
+    const headers = googleHeaders(mode === 'sse' ? 'text/event-stream' : 'application/json; charset=UTF-8', mode === 'sse' ? { 'content-disposition': 'attachment' } : {});
+    await this.writeStream(res, headers, streamPieces(mode, events));
     res.end();
   }
 
@@ -243,11 +196,9 @@ class FakeGeminiServer implements FakeGemini {
       const body = pretty(mergeEvents(events));
       if (afterEvents > 0) await writePiece(res, body.slice(0, Math.floor(body.length / 2)));
     } else {
-      const pieces = mode === 'sse' ? events.map((e) => `data: ${googleCompactJson(e)}\r\n\r\n`) : arrayPieces(events);
-      for (const piece of pieces.slice(0, Math.max(0, afterEvents))) await writePiece(res, piece);
+      for (const piece of streamPieces(mode, events).slice(0, Math.max(0, afterEvents))) await writePiece(res, piece);
     }
-    await sleep(10, this.#closing.signal); // Let the written bytes leave before the reset.
-    res.destroy();
+    await this.dropConnection(res);
   }
 }
 
@@ -356,6 +307,11 @@ export function googleCompactJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** The bytes of a streamed answer: SSE events with `alt=sse`, else one JSON array written an element at a time. */
+function streamPieces(mode: 'sse' | 'array', events: object[]): string[] {
+  return mode === 'sse' ? events.map((e) => `data: ${googleCompactJson(e)}\r\n\r\n`) : arrayPieces(events);
 }
 
 /** `streamGenerateContent` without `alt=sse`: one JSON array, written one element at a time. */

@@ -24,11 +24,11 @@ export interface RecordedRequest {
   receivedAt: number;
 }
 
-/** Reads a request body completely, as UTF-8 text. */
-export async function readBody(req: IncomingMessage): Promise<string> {
+/** Reads a request body completely, as bytes (a signature is checked over these, not over text). */
+export async function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
+  return Buffer.concat(parts);
 }
 
 /** Parses JSON, answering `undefined` instead of throwing. */
@@ -100,7 +100,7 @@ export function isGone(res: ServerResponse): boolean {
  * Writes one piece as its own `res.write` and honours backpressure, so a
  * slow reader slows the fake down instead of growing its memory.
  */
-export async function writePiece(res: ServerResponse, piece: string): Promise<void> {
+export async function writePiece(res: ServerResponse, piece: string | Uint8Array): Promise<void> {
   if (isGone(res)) return;
   if (res.write(piece)) return;
   await Promise.race([once(res, 'drain'), once(res, 'close')]);

@@ -11,18 +11,9 @@
  * expect(upstream.requests[0]?.headers.authorization).toBe('Bearer sk-upstream');
  * await upstream.close();
  */
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import {
-  closeServer,
-  isGone,
-  listenOnLoopback,
-  randomHex,
-  readBody,
-  recordRequest,
-  sleep,
-  writePiece,
-  type RecordedRequest,
-} from './http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangAfterHeadersReply, type HangReply, type RawReply, type Received } from './fake-server';
+import { randomHex, writePiece, type RecordedRequest } from './http';
 import {
   completionBody,
   defaultErrorBody,
@@ -62,42 +53,27 @@ export type Reply =
       /** Added to (and overriding) the defaults; a 429 defaults to `retry-after: 1`. */
       headers?: Record<string, string>;
     }
-  /** Read the request and never answer (for timeouts). */
-  | { kind: 'hang' }
-  /** Send 200 and the SSE headers, then nothing. */
-  | { kind: 'hang-after-headers' }
+  | HangReply
+  | HangAfterHeadersReply
   /**
    * Stream the default reply's first `afterChunks` events, then destroy the socket.
    * A non-stream request gets the headers and, if `afterChunks > 0`, half its body first.
    */
   | { kind: 'drop'; afterChunks: number }
-  /** Send exactly this: headers at once, then each body piece as its own write, `delayMs` before each. */
-  | { kind: 'raw'; status: number; headers: Record<string, string>; body: string | string[]; delayMs?: number };
+  | RawReply;
 
 export type Responder = (req: RecordedRequest) => Reply | Promise<Reply>;
 
-export interface FakeOpenAIOptions {
-  /** Pause between stream writes (not before the first). */
-  chunkDelayMs?: number;
+export interface FakeOpenAIOptions extends FakeServerOptions {
   /** When set, any other key gets the real 401 (`invalid_api_key`, or the missing-key body). */
   apiKey?: string;
-  /** Keep `requests`; turn off for long benchmark runs. Default true. */
-  recordRequests?: boolean;
   /** Ids listed by `GET /v1/models`. */
   models?: string[];
 }
 
-export interface FakeOpenAI {
+export interface FakeOpenAI extends FakeUpstream<Reply> {
   /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1`. */
   url: string;
-  /** Every request received, oldest first (also rejected and unknown-path ones). */
-  requests: RecordedRequest[];
-  /** Decides the replies from now on: a function of the request, or one fixed reply. */
-  reply(responder: Responder | Reply): void;
-  /** Forgets recorded requests and goes back to the default reply. */
-  reset(): void;
-  /** Stops the server and ends every open connection, hanging ones included. */
-  close(): Promise<void>;
 }
 
 export const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini'];
@@ -118,9 +94,7 @@ export function defaultReply(req: RecordedRequest): Reply {
  * upstream.reply((req) => (upstream.requests.length === 1 ? { kind: 'error', status: 429 } : defaultReply(req)));
  */
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
-  const fake = new FakeOpenAIServer({ ...FAKE_DEFAULTS, ...options });
-  await fake.listen();
-  return fake;
+  return listening(new FakeOpenAIServer({ ...FAKE_DEFAULTS, ...options }));
 }
 
 interface ResolvedOptions {
@@ -140,44 +114,16 @@ interface Exchange {
   obfuscate: boolean;
 }
 
-class FakeOpenAIServer implements FakeOpenAI {
-  url = '';
-  requests: RecordedRequest[] = [];
+class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   readonly #options: ResolvedOptions;
-  readonly #server: Server;
-  readonly #closing = new AbortController();
-  #responder: Responder = defaultReply;
 
   constructor(options: ResolvedOptions) {
+    super({ defaultReply, chunkDelayMs: options.chunkDelayMs, recordRequests: options.recordRequests, urlPath: '/v1' });
     this.#options = options;
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => this.#failed(res, error));
-    });
   }
 
-  async listen(): Promise<void> {
-    this.url = `${await listenOnLoopback(this.#server)}/v1`;
-  }
-
-  reply(responder: Responder | Reply): void {
-    this.#responder = typeof responder === 'function' ? responder : () => responder;
-  }
-
-  reset(): void {
-    this.requests = [];
-    this.#responder = defaultReply;
-  }
-
-  async close(): Promise<void> {
-    this.#closing.abort();
-    await closeServer(this.#server);
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const receivedAt = Date.now();
-    const record = recordRequest(req, await readBody(req), receivedAt);
-    if (this.#options.recordRequests) this.requests.push(record);
-
+  protected override async route({ record, res }: Received): Promise<void> {
+    const { receivedAt } = record;
     const rejection = this.#authRejection(record);
     if (rejection) return writeError(res, 401, rejection, {}, receivedAt);
 
@@ -191,6 +137,12 @@ class FakeOpenAIServer implements FakeOpenAI {
       return writeJson(res, 200, `${JSON.stringify(modelObject(id), null, 2)}\n`, receivedAt);
     }
     return writeError(res, 404, openAIErrors.invalidUrl(record.method, record.path), {}, receivedAt);
+  }
+
+  /** A bug in a responder or in the fake: answer 500 with the cause so the test shows it. */
+  protected override answerFailure(res: ServerResponse, error: unknown): void {
+    const message = `fake-openai failed: ${error instanceof Error ? error.message : String(error)}`;
+    writeError(res, 500, { error: { message, type: 'server_error', param: null, code: null } }, {}, Date.now());
   }
 
   #authRejection(record: RecordedRequest): OpenAIErrorBody | undefined {
@@ -213,7 +165,7 @@ class FakeOpenAIServer implements FakeOpenAI {
       includeUsage: body.stream === true && body.stream_options?.include_usage === true,
       obfuscate: body.stream_options?.include_obfuscation !== false,
     };
-    const reply = await this.#responder(record);
+    const reply = await this.replyFor(record);
     await this.#send(exchange, reply);
   }
 
@@ -242,21 +194,18 @@ class FakeOpenAIServer implements FakeOpenAI {
       case 'hang':
         return; // The socket stays open until the client gives up or close() ends it.
       case 'hang-after-headers':
-        res.writeHead(200, responseHeaders('text/event-stream; charset=utf-8', record.receivedAt));
-        res.flushHeaders();
-        return;
+        return this.hangAfterHeaders(res, sseHeaders(record));
       case 'drop':
         return this.#sendDropped(exchange, reply.afterChunks);
       case 'raw':
-        return this.#sendRaw(res, reply);
+        return this.sendRaw(res, reply);
     }
   }
 
   async #sendCompletion(exchange: Exchange, content: CompletionContent): Promise<void> {
     const frame = newCompletionFrame(exchange.model);
     if (!exchange.stream) return writeJson(exchange.res, 200, completionBody(frame, content), exchange.record.receivedAt);
-    const events = streamEvents(frame, content, exchange);
-    await this.#writeStream(exchange, events);
+    await this.writeStream(exchange.res, sseHeaders(exchange.record), streamEvents(frame, content, exchange));
     exchange.res.end();
   }
 
@@ -266,48 +215,14 @@ class FakeOpenAIServer implements FakeOpenAI {
     const content: CompletionContent = { text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) };
     const frame = newCompletionFrame(exchange.model);
     if (exchange.stream) {
-      await this.#writeStream(exchange, streamEvents(frame, content, exchange).slice(0, Math.max(0, afterChunks)));
+      await this.writeStream(res, sseHeaders(record), streamEvents(frame, content, exchange).slice(0, Math.max(0, afterChunks)));
     } else {
       const body = completionBody(frame, content);
       res.writeHead(200, { ...responseHeaders('application/json', record.receivedAt), 'content-length': Buffer.byteLength(body) });
       res.flushHeaders();
       if (afterChunks > 0) await writePiece(res, body.slice(0, Math.floor(body.length / 2)));
     }
-    await sleep(10, this.#closing.signal); // Let the written bytes leave before the reset.
-    res.destroy();
-  }
-
-  async #sendRaw(res: ServerResponse, reply: Extract<Reply, { kind: 'raw' }>): Promise<void> {
-    res.writeHead(reply.status, reply.headers);
-    res.flushHeaders();
-    for (const piece of typeof reply.body === 'string' ? [reply.body] : reply.body) {
-      await sleep(reply.delayMs ?? 0, this.#closing.signal);
-      if (isGone(res)) return;
-      await writePiece(res, piece);
-    }
-    res.end();
-  }
-
-  /** Sends the SSE headers, then each event as its own write, `chunkDelayMs` apart. */
-  async #writeStream(exchange: Exchange, events: string[]): Promise<void> {
-    const { res, record } = exchange;
-    res.writeHead(200, responseHeaders('text/event-stream; charset=utf-8', record.receivedAt));
-    res.flushHeaders();
-    for (const [index, event] of events.entries()) {
-      if (index > 0) await sleep(this.#options.chunkDelayMs, this.#closing.signal);
-      if (isGone(res)) return;
-      await writePiece(res, event);
-    }
-  }
-
-  /** A bug in a responder or in the fake: answer 500 with the cause so the test shows it. */
-  #failed(res: ServerResponse, error: unknown): void {
-    const message = `fake-openai failed: ${error instanceof Error ? error.message : String(error)}`;
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    writeError(res, 500, { error: { message, type: 'server_error', param: null, code: null } }, {}, Date.now());
+    await this.dropConnection(res);
   }
 }
 
@@ -345,6 +260,10 @@ function responseHeaders(contentType: string, receivedAt: number): OutgoingHttpH
     'x-ratelimit-reset-tokens': '0s',
     'x-request-id': `req_${randomHex(32)}`,
   };
+}
+
+function sseHeaders(record: RecordedRequest): OutgoingHttpHeaders {
+  return responseHeaders('text/event-stream; charset=utf-8', record.receivedAt);
 }
 
 function writeJson(res: ServerResponse, status: number, body: string, receivedAt: number): void {
