@@ -39,8 +39,8 @@ export interface Gateway {
 type Handler = (req: GatewayRequest, ctx: RequestContext, finish: () => void) => Promise<GatewayResponse>;
 
 interface Route {
-  /** The API whose error shape the route answers in. */
-  binding: SurfaceBinding;
+  /** The API whose error shape the route answers in; by the caller's headers when shared by both. */
+  binding?: SurfaceBinding;
   methods: Record<string, Handler>;
 }
 
@@ -70,9 +70,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     '/v1/chat/completions': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_CHAT, req, ctx, proxy, finish) } },
     '/v1/messages': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx, finish) => modelCall(ANTHROPIC_MESSAGES, req, ctx, proxy, finish) } },
     '/v1/messages/count_tokens': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx) => countTokens(req, ctx, proxy) } },
-    '/v1/models': { binding: OPENAI_CHAT, methods: { GET: (req) => listModels(req, proxy) } },
-    '/': { binding: OPENAI_CHAT, methods: { GET: health, HEAD: health } },
-    '/health': { binding: OPENAI_CHAT, methods: { GET: health, HEAD: health } },
+    '/v1/models': { methods: { GET: (req) => listModels(req, proxy) } },
+    '/': { methods: { GET: health, HEAD: health } },
+    '/health': { methods: { GET: health, HEAD: health } },
   };
 
   function findRoute(path: string): Route | undefined {

@@ -325,3 +325,12 @@ describe('GET /v1/models', () => {
     expect(models.sort()).toEqual(['gpt-4o', 'gpt-4o-mini', 'mini']);
   });
 });
+
+describe('errors in the caller’s shape on shared routes', () => {
+  it('answers an Anthropic client’s bad key on /v1/models in Anthropic’s error shape', async () => {
+    const res = await fetch(`${h.gw.url}/v1/models`, { headers: { 'x-api-key': 'sk-gw-wrong', 'anthropic-version': '2023-06-01' } });
+
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'Incorrect API key provided.' } });
+  });
+});
