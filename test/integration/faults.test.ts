@@ -93,3 +93,19 @@ it('refuses a key once it is revoked', async () => {
 
   expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
 });
+
+it('records a non-streaming request whose client left as aborted, and stops the upstream call', async () => {
+  h.upstream.reply({ kind: 'hang' });
+  const { id, key } = await h.createKey({ name: 'leaver' });
+  const controller = new AbortController();
+
+  const pending = h.openai({ apiKey: key }).chat.completions.create({ model: 'gpt-4o-mini', messages }, { signal: controller.signal });
+  setTimeout(() => controller.abort(), 100);
+  await pending.catch(() => undefined);
+
+  await new Promise((r) => setTimeout(r, 100));
+  const rows = await h.usage(id);
+  expect(rows).toEqual([expect.objectContaining({ outcome: 'aborted', status: 499 })]);
+  // Ended by the client's abort at ~100 ms, not by the provider's 300 ms header timeout.
+  expect(rows[0]!.latencyMs).toBeLessThan(290);
+});
