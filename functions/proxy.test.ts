@@ -6,6 +6,7 @@ import { LocalCredentials } from '../lib/credentials/local';
 import { createGateway } from '../lib/gateway';
 import { MemoryKeyStore } from '../lib/store/keys';
 import { MemoryUsageSink } from '../lib/usage/record';
+import { startFakeAnthropic, type FakeAnthropic } from '../test/fakes/anthropic';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 import type { RecordedPrelude } from '../test/setup/awslambda';
 import { createProxyHandler } from './proxy';
@@ -23,11 +24,11 @@ class RecordingStream extends Writable {
   }
 }
 
-function event(body: object, headers: Record<string, string>): APIGatewayProxyEventV2 {
+function event(body: object, headers: Record<string, string>, rawPath = '/v1/chat/completions'): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: '$default',
-    rawPath: '/v1/chat/completions',
+    rawPath,
     rawQueryString: '',
     headers: { 'content-type': 'application/json', ...headers },
     requestContext: { http: { method: 'POST', path: '/v1/chat/completions', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' }, requestId: 'r' },
@@ -44,6 +45,7 @@ type StreamHandler = (event: APIGatewayProxyEventV2, stream: Writable, context: 
 describe('the Lambda proxy handler', () => {
   let upstream: FakeOpenAI;
   let slow: FakeOpenAI;
+  let anthropic: FakeAnthropic;
   let key: string;
   let usage: MemoryUsageSink;
   let drained: number;
@@ -52,6 +54,7 @@ describe('the Lambda proxy handler', () => {
   beforeAll(async () => {
     upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
     slow = await startFakeOpenAI({ apiKey: 'sk-up', chunkDelayMs: 15 });
+    anthropic = await startFakeAnthropic({ apiKey: 'sk-ant', chunkDelayMs: 5 });
     const keys = new MemoryKeyStore();
     const minted = mintKey({ name: 't', models: ['*'] }, new Date());
     key = minted.key;
@@ -61,13 +64,15 @@ describe('the Lambda proxy handler', () => {
       providers: [
         { id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] },
         { id: 'slow', type: 'openai', baseUrl: slow.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] },
+        { id: 'ant', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'a', apiKey: { env: 'ANT_KEY' } }] },
       ],
       models: [
         { name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
         { name: 'slow', targets: [{ provider: 'slow', model: 'gpt-4o-mini' }] },
+        { name: 'claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
       ],
     });
-    const gateway = createGateway({ config, keys, usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+    const gateway = createGateway({ config, keys, usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up', ANT_KEY: 'sk-ant' }) });
     const drain = gateway.drain;
     gateway.drain = async () => {
       drained++;
@@ -78,8 +83,10 @@ describe('the Lambda proxy handler', () => {
   afterAll(async () => {
     await upstream.close();
     await slow.close();
+    await anthropic.close();
   });
   beforeEach(() => {
+    anthropic.reset();
     upstream.reset();
     usage.records.length = 0;
     drained = 0;
@@ -165,5 +172,24 @@ describe('the Lambda proxy handler', () => {
 
     expect(stream.prelude?.statusCode).toBe(504);
     expect(JSON.parse(stream.body)).toMatchObject({ error: { code: 'deadline_exceeded' } });
+  });
+
+  it('streams an Anthropic client’s answer as Anthropic SSE, and ends a broken one with event: error', async () => {
+    const stream = new RecordingStream();
+    const broken = new RecordingStream();
+    const body = { model: 'claude', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] };
+    const headers = { 'x-api-key': key, 'anthropic-version': '2023-06-01' };
+
+    await handler(event(body, headers, '/v1/messages'), stream, context(60_000));
+    anthropic.reply({ kind: 'drop', afterEvents: 3 });
+    await handler(event(body, headers, '/v1/messages'), broken, context(60_000));
+
+    const names = (s: RecordingStream) => [...s.body.matchAll(/^event: (\w+)/gm)].map((m) => m[1]);
+    expect(stream.prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
+    expect(names(stream)[0]).toBe('message_start');
+    expect(names(stream).at(-1)).toBe('message_stop');
+    expect(stream.writes.length).toBeGreaterThan(3);
+    expect(names(broken).at(-1)).toBe('error');
+    expect(usage.records.map((r) => r.outcome)).toEqual(['ok', 'interrupted']);
   });
 });
