@@ -1,4 +1,4 @@
-import { GatewayError, asGatewayError, forTarget, untranslatable } from './errors';
+import { GatewayError, asGatewayError, forTarget, untranslatable, upstreamError } from './errors';
 
 describe('forTarget', () => {
   it('names the provider type and the field in a translation refusal', () => {
@@ -20,5 +20,22 @@ describe('asGatewayError', () => {
 
     expect(err).toMatchObject({ status: 500, kind: 'internal' });
     expect(err.message).not.toContain('secret');
+  });
+});
+
+describe('upstreamError', () => {
+  it.each([
+    [400, 'invalid_request', 400],
+    [404, 'not_found', 404],
+    [413, 'request_too_large', 413],
+    [422, 'invalid_request', 422],
+    [429, 'rate_limit', 429],
+    [500, 'upstream_error', 500],
+    [503, 'overloaded', 503],
+    [504, 'upstream_timeout', 504],
+    [529, 'overloaded', 503],
+    [418, 'invalid_request', 418],
+  ])('reads an upstream %i as %s, status %i to the caller', (status, kind, callerStatus) => {
+    expect(upstreamError(status, 'm')).toMatchObject({ kind, status: callerStatus });
   });
 });

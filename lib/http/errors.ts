@@ -67,6 +67,43 @@ export function asGatewayError(err: unknown): GatewayError {
   return new GatewayError('internal', 'The gateway failed to handle this request.', { cause: err });
 }
 
+/**
+ * The kind of error an upstream's HTTP status stands for. The status itself is kept for the
+ * caller (529, which clients and proxies do not know, becomes 503).
+ */
+export function upstreamErrorKind(status: number): ErrorKind {
+  switch (status) {
+    case 400:
+    case 422:
+      return 'invalid_request';
+    case 404:
+      return 'not_found';
+    case 413:
+      return 'request_too_large';
+    case 429:
+      return 'rate_limit';
+    case 503:
+    case 529:
+      return 'overloaded';
+    case 504:
+      return 'upstream_timeout';
+  }
+  return status >= 500 ? 'upstream_error' : 'invalid_request';
+}
+
+/** An upstream error with the caller's status: the upstream's own, 529 turned into 503. */
+export function upstreamError(status: number, message: string, options: Omit<GatewayErrorOptions, 'status'> = {}): GatewayError {
+  return new GatewayError(upstreamErrorKind(status), message, { ...options, status: status === 529 ? 503 : status });
+}
+
+/**
+ * The upstream refused the gateway's own credentials: the operator's problem, not the caller's,
+ * so a 502 (and the pipeline fails over to another account).
+ */
+export function upstreamAuthFailed(providerId: string, detail: string, message: string): GatewayError {
+  return new GatewayError('upstream_error', `The upstream provider "${providerId}" rejected the gateway's credentials (${detail}): ${message}`, { code: 'upstream_auth_failed' });
+}
+
 const UNTRANSLATABLE = 'untranslatable';
 
 /**

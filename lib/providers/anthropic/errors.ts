@@ -1,4 +1,4 @@
-import { GatewayError, type ErrorKind } from '../../http/errors';
+import { GatewayError, upstreamAuthFailed, upstreamError, type ErrorKind } from '../../http/errors';
 
 const KIND_BY_TYPE: Record<string, ErrorKind> = {
   invalid_request_error: 'invalid_request',
@@ -10,17 +10,6 @@ const KIND_BY_TYPE: Record<string, ErrorKind> = {
   api_error: 'upstream_error',
   overloaded_error: 'overloaded',
   timeout_error: 'upstream_timeout',
-};
-
-const KIND_BY_STATUS: Record<number, ErrorKind> = {
-  400: 'invalid_request',
-  404: 'not_found',
-  413: 'request_too_large',
-  422: 'invalid_request',
-  429: 'rate_limit',
-  503: 'overloaded',
-  504: 'upstream_timeout',
-  529: 'overloaded',
 };
 
 /** `{"type":"error","error":{"type","message"}}`, read defensively (proxies answer HTML). */
@@ -48,13 +37,8 @@ export function errorFromAnthropicUpstream(status: number, headers: Record<strin
   const { type, message = `The upstream provider "${providerId}" answered ${status}.` } = readErrorBody(text);
   const retryAfter = headers['retry-after'];
   const extra: Record<string, string> = typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {};
-  if (status === 401 || status === 403) {
-    return new GatewayError('upstream_error', `The upstream provider "${providerId}" rejected the gateway's credentials (${status}): ${message}`, {
-      code: 'upstream_auth_failed',
-    });
-  }
-  const kind = KIND_BY_STATUS[status] ?? (status >= 500 ? 'upstream_error' : 'invalid_request');
-  return new GatewayError(kind, message, { status: status === 529 ? 503 : status, headers: extra, ...(type ? { code: type } : {}) });
+  if (status === 401 || status === 403) return upstreamAuthFailed(providerId, String(status), message);
+  return upstreamError(status, message, { headers: extra, ...(type ? { code: type } : {}) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { GatewayError, type ErrorKind } from '../../http/errors';
+import { GatewayError, upstreamError, type ErrorKind } from '../../http/errors';
 
 interface ErrorRule {
   kind: ErrorKind;
@@ -90,8 +90,7 @@ function bedrockError(type: string | undefined, status: number | undefined, mess
   }
   if (rule) return new GatewayError(rule.kind, message, { ...(rule.status ? { status: rule.status } : {}), headers, ...(code ? { code } : {}) });
   if (status === undefined) return new GatewayError('upstream_error', message, { headers, ...(code ? { code } : {}) });
-  const kind: ErrorKind = status === 429 ? 'rate_limit' : status === 404 ? 'not_found' : status === 503 ? 'overloaded' : status >= 500 ? 'upstream_error' : 'invalid_request';
-  return new GatewayError(kind, message, { status, headers, ...(code ? { code } : {}) });
+  return upstreamError(status, message, { headers, ...(code ? { code } : {}) });
 }
 
 /** `ValidationException` → `validation_exception`, the shape of the other providers' error codes. */

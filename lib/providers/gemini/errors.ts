@@ -1,4 +1,4 @@
-import { GatewayError } from '../../http/errors';
+import { GatewayError, upstreamAuthFailed } from '../../http/errors';
 import type { GoogleErrorBody } from './types';
 
 /** ErrorInfo reasons that mean the gateway's own key is bad (Gemini answers them with a 400). */
@@ -30,9 +30,7 @@ export function errorFromGeminiUpstream(status: number, headers: Record<string, 
   const keyReason = reasons.find((r) => KEY_REASONS.has(r));
   if (keyReason || status === 401 || status === 403 || googleStatus === 'UNAUTHENTICATED' || googleStatus === 'PERMISSION_DENIED') {
     const label = [status, keyReason ?? googleStatus].filter((x) => x !== undefined).join(' ');
-    return new GatewayError('upstream_error', `The upstream provider "${providerId}" rejected the gateway's credentials (${label}): ${message}`, {
-      code: 'upstream_auth_failed',
-    });
+    return upstreamAuthFailed(providerId, label, message);
   }
   if (googleStatus === 'FAILED_PRECONDITION') {
     return new GatewayError('upstream_error', `The upstream provider "${providerId}" cannot serve this account (${status} FAILED_PRECONDITION): ${message}`, {

@@ -1,12 +1,4 @@
-import { GatewayError, type ErrorKind } from '../../http/errors';
-
-const KIND_BY_STATUS: Record<number, ErrorKind> = {
-  400: 'invalid_request',
-  404: 'not_found',
-  413: 'request_too_large',
-  422: 'invalid_request',
-  429: 'rate_limit',
-};
+import { upstreamAuthFailed, upstreamError, type GatewayError } from '../../http/errors';
 
 /**
  * An upstream error answer as the client's error. The provider's message, type and code are kept
@@ -31,12 +23,6 @@ export function errorFromOpenAIUpstream(status: number, headers: Record<string, 
   }
   const retryAfter = headers['retry-after'];
   const extra: Record<string, string> = typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {};
-  if (status === 401 || status === 403) {
-    return new GatewayError('upstream_error', `The upstream provider "${providerId}" rejected the gateway's credentials (${status}): ${message}`, {
-      code: 'upstream_auth_failed',
-    });
-  }
-  const kind = KIND_BY_STATUS[status] ?? (status === 503 || status === 529 ? 'overloaded' : status >= 500 ? 'upstream_error' : 'invalid_request');
-  const options = { status: status === 529 ? 503 : status, headers: extra, ...(code ? { code } : {}), ...(param ? { param } : {}) };
-  return new GatewayError(kind, message, options);
+  if (status === 401 || status === 403) return upstreamAuthFailed(providerId, String(status), message);
+  return upstreamError(status, message, { headers: extra, ...(code ? { code } : {}), ...(param ? { param } : {}) });
 }
