@@ -1,0 +1,52 @@
+import OpenAI from 'openai';
+import { startHarness, type Harness } from './harness';
+
+/** Every request leaves one usage record, however it ends, also when many run at once. */
+describe('usage records under concurrency', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h.close());
+
+  it('records each of 200 concurrent requests once: whole, streamed, broken off upstream, or abandoned by the client', async () => {
+    // Prepare: the prompt says how the fake upstream treats each request.
+    h.upstream.reply((req) => {
+      const text = JSON.stringify((req.body as { messages: unknown[] }).messages);
+      if (text.includes('drop')) return { kind: 'drop', afterChunks: 2 };
+      if (text.includes('hang')) return { kind: 'hang-after-headers' };
+      return { kind: 'text', text: 'fine', usage: { prompt: 5, completion: 1 } };
+    });
+    const { id, key } = await h.createKey({ name: 'crowd', models: ['*'] });
+    const client = new OpenAI({ apiKey: key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
+    const kinds = Array.from({ length: 200 }, (_, i) => (['whole', 'stream', 'drop', 'leave'] as const)[i % 4]);
+
+    // Act
+    await Promise.all(
+      kinds.map(async (kind) => {
+        const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: kind === 'drop' ? 'drop' : kind === 'leave' ? 'hang' : 'ok' }];
+        if (kind === 'whole') return client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+        const controller = new AbortController();
+        const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }, { signal: controller.signal });
+        if (kind === 'leave') setTimeout(() => controller.abort(), 50);
+        try {
+          for await (const _ of stream) {
+            // read it all
+          }
+        } catch {
+          // broken off or abandoned: expected for those kinds
+        }
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+
+    // Assess
+    const rows = await h.usage(id);
+    const outcomes: Record<string, number> = {};
+    for (const r of rows) outcomes[String(r.outcome)] = (outcomes[String(r.outcome)] ?? 0) + 1;
+    expect(rows).toHaveLength(200);
+    expect(new Set(rows.map((r) => r.requestId)).size).toBe(200);
+    expect(outcomes).toEqual({ ok: 100, interrupted: 50, aborted: 50 });
+    expect(rows.filter((r) => r.outcome === 'ok').every((r) => r.inputTokens === 5 && r.outputTokens === 1)).toBe(true);
+  });
+});
