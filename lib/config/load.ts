@@ -73,11 +73,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig | undefined
 export interface LoadedConfig {
   config: GatewayConfig;
   source: string;
+  /** The shipped example, used because nothing else was configured. */
+  example?: boolean;
 }
 
 /**
  * The local server's config: the file named by GATEWAY_CONFIG (default gateway.config.json),
- * else one built from provider env vars. Throws ConfigError with a next step when neither exists.
+ * else one built from provider env vars, else the shipped example. Throws ConfigError with a next
+ * step when there is none of them.
  */
 export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): LoadedConfig {
   const named = env.GATEWAY_CONFIG;
@@ -87,6 +90,12 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Lo
   if (named) throw new ConfigError(`GATEWAY_CONFIG names ${path}, which does not exist`);
   const fromEnv = configFromEnv(env);
   if (fromEnv) return { config: fromEnv, source: 'environment variables (OPENAI_API_KEY, OPENAI_COMPATIBLE_BASE_URL)' };
+  // A fresh checkout still starts: keys, the admin API and model lists work, and each call says
+  // which provider key is missing.
+  const example = `${cwd}/gateway.config.example.json`;
+  if (existsSync(example)) {
+    return { config: readConfigFile(example), source: `${example} (an example: copy it to gateway.config.json, or set OPENAI_API_KEY)`, example: true };
+  }
   throw new ConfigError(
     'No gateway config: create gateway.config.json (see gateway.config.example.json), point GATEWAY_CONFIG at one, ' +
       'or set OPENAI_API_KEY (or OPENAI_COMPATIBLE_BASE_URL and OPENAI_COMPATIBLE_MODELS) to start with a config built from them.',

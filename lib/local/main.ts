@@ -41,6 +41,9 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       `  config: ${loaded.source} (${config.providers.length} provider(s); models: ${config.models.map((m) => m.name).join(', ')})`,
       `  store:  ${local.storeDescription}`,
       `  admin:  ${local.url}/admin/ (token from ${admin.source})`,
+      ...(loaded.example
+        ? [`  NOTE:   no gateway.config.json and no provider key in the environment: calls will answer 502 until the`, `          example's providers have keys (export OPENAI_API_KEY=…, or write gateway.config.json).`]
+        : []),
       `Create a key:  npx aigw keys create --name me`,
       `Then call it:  curl ${local.url}/v1/chat/completions -H "Authorization: Bearer <key>" -H 'content-type: application/json' \\`,
       `                 -d '{"model":"${config.models[0]!.name}","messages":[{"role":"user","content":"Hello"}]}'`,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -64,5 +64,29 @@ describe('npm start', () => {
 
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('models[0].targets[0].provider: no provider with id "nope"');
+  });
+});
+
+describe('npm start on a fresh checkout', () => {
+  it('serves with the shipped example config and says which keys are missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    writeFileSync(join(dir, 'gateway.config.example.json'), readFileSync(join(ROOT, 'gateway.config.example.json')));
+    const run = start({ PORT: '0', GATEWAY_DATA_DIR: join(dir, 'data') }, dir);
+    try {
+      const [, url] = await waitFor(() => run.output().match(/aigw listening on (http:\/\/127\.0\.0\.1:\d+)/));
+      const token = readFileSync(join(dir, 'data', 'admin-token'), 'utf8').trim();
+      const created = await fetch(`${url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{"name":"first"}' });
+      const { key } = (await created.json()) as { key: string };
+
+      const call = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+
+      expect(run.output()).toContain('gateway.config.example.json (an example');
+      expect(run.output()).toContain('calls will answer 502');
+      expect(call.status).toBe(502);
+      expect(((await call.json()) as { error: { message: string } }).error.message).toMatch(/environment variable OPENAI_API_KEY is not set|OPENROUTER_API_KEY is not set/);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
   });
 });
