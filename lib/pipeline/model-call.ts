@@ -21,6 +21,8 @@ import { requestSignal, whyAborted } from './signal';
 export interface AdmittedCall {
   key: ApiKeyRecord;
   body: Record<string, unknown>;
+  /** The body's bytes as the client sent them, for targets that need nothing in it changed. */
+  raw: Uint8Array;
   /** The model name the client asked for. */
   model: string;
   entry: CatalogModel;
@@ -30,7 +32,8 @@ export interface AdmittedCall {
 export async function admit(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, validate: (body: Record<string, unknown>) => void): Promise<AdmittedCall> {
   const key = await deps.auth.authenticate(req.headers);
   ctx.keyId = key.id;
-  const body = parseJsonObject(await readBody(req, deps.config.limits.maxBodyBytes));
+  const raw = await readBody(req, deps.config.limits.maxBodyBytes);
+  const body = parseJsonObject(raw);
   if (typeof body.model === 'string') ctx.model = body.model;
   ctx.stream = body.stream === true;
   validate(body);
@@ -42,7 +45,7 @@ export async function admit(req: GatewayRequest, ctx: RequestContext, deps: Prox
   if (!modelAllowed(key.models, model) && !modelAllowed(key.models, entry.name)) {
     throw new GatewayError('permission', `This API key may not use the model \`${model}\`.`, { code: 'model_not_allowed', param: 'model' });
   }
-  return { key, body, model, entry };
+  return { key, body, raw, model, entry };
 }
 
 /**
@@ -125,6 +128,7 @@ async function passthroughRequest(pass: PassthroughRoute, attempt: Attempt, call
   return pass.request({
     attempt,
     body: call.body,
+    raw: call.raw,
     headers: req.headers,
     stream,
     apiKey: pass.needsApiKey ? await apiKeyFor(attempt, deps) : undefined,

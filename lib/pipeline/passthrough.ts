@@ -19,6 +19,8 @@ export interface PassthroughCall {
   attempt: Attempt;
   /** The client's parsed body; only `model` (and stream bookkeeping) changes on the way. */
   body: Record<string, unknown>;
+  /** The client's bytes: sent as they are when nothing in the body has to change. */
+  raw: Uint8Array;
   /** The client's headers (anthropic-beta and anthropic-version travel on). */
   headers: Readonly<Record<string, string | undefined>>;
   stream: boolean;
@@ -56,6 +58,7 @@ const openAICall = (call: PassthroughCall): OpenAIChatCall => ({
   apiKey: call.apiKey,
   model: call.attempt.model,
   body: call.body,
+  raw: call.raw,
   stream: call.stream,
   timeouts: call.timeouts,
   ...(call.signal ? { signal: call.signal } : {}),
@@ -103,6 +106,7 @@ const ANTHROPIC: PassthroughRoute = {
     const provider = call.attempt.provider as { baseUrl?: string; version?: string };
     return anthropicPassthroughRequest({
       body: call.body,
+      raw: call.raw,
       headers: call.headers,
       baseUrl: call.attempt.account.baseUrl ?? provider.baseUrl ?? 'https://api.anthropic.com',
       apiKey: call.apiKey,

@@ -30,7 +30,7 @@ export interface JsonPostOptions {
 }
 
 /** A JSON POST to a provider: the shape every HTTP adapter sends but Bedrock's (which is signed). */
-export function jsonPost(url: string, body: string, options: JsonPostOptions): UpstreamRequest {
+export function jsonPost(url: string, body: string | Uint8Array, options: JsonPostOptions): UpstreamRequest {
   return {
     url,
     method: 'POST',

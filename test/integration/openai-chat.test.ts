@@ -334,3 +334,15 @@ describe('errors in the caller’s shape on shared routes', () => {
     expect(await res.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'Incorrect API key provided.' } });
   });
 });
+
+describe('byte-for-byte passthrough', () => {
+  it('sends the client’s bytes untouched when the upstream knows the model by the same name', async () => {
+    const sent = '{ "model" : "gpt-4o",\n  "messages": [ {"role":"user","content":"caf\\u00e9"} ], "zeta": 1, "alpha": 2 }';
+    h.upstream.reply({ kind: 'text', text: 'ok' });
+
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' }, body: sent });
+
+    expect(res.status).toBe(200);
+    expect(h.upstream.requests[0]!.rawBody).toBe(sent);
+  });
+});

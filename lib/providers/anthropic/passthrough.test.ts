@@ -56,3 +56,20 @@ describe('anthropicPassthroughRequest', () => {
     expect(anthropicPassthroughRequest(call({ endpoint: 'count_tokens', stream: false, baseUrl: 'http://127.0.0.1:1/' })).url).toBe('http://127.0.0.1:1/v1/messages/count_tokens');
   });
 });
+
+describe('anthropicPassthroughRequest with the client’s bytes', () => {
+  const raw = Buffer.from('{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}],"zz_new_field":{"a":1}}');
+  const base = { headers: {}, baseUrl: 'https://api.anthropic.com', apiKey: 'k', stream: false, timeouts: { headersMs: 1, idleMs: 1 } };
+
+  it('sends them as they came when the model name stays', () => {
+    const req = anthropicPassthroughRequest({ ...base, body: JSON.parse(raw.toString()), raw, model: 'claude-sonnet-4-5' });
+
+    expect(req.body).toBe(raw);
+  });
+
+  it('re-serialises only to swap the model', () => {
+    const req = anthropicPassthroughRequest({ ...base, body: JSON.parse(raw.toString()), raw, model: 'claude-sonnet-4-5-20250929' });
+
+    expect(JSON.parse(String(req.body))).toEqual({ ...JSON.parse(raw.toString()), model: 'claude-sonnet-4-5-20250929' });
+  });
+});

@@ -4,6 +4,8 @@ import { anthropicUrl, DEFAULT_ANTHROPIC_VERSION } from './request';
 export interface AnthropicPassthroughCall {
   /** The client's body, as parsed: sent on unchanged except `model`. */
   body: Record<string, unknown>;
+  /** The same body's bytes, sent as they are when the model name needs no change. */
+  raw?: Uint8Array;
   /** The client's request headers (lower-case names). */
   headers: Readonly<Record<string, string | undefined>>;
   baseUrl: string;
@@ -36,7 +38,9 @@ export function anthropicPassthroughRequest(call: AnthropicPassthroughCall): Ups
   if (beta) auth['anthropic-beta'] = beta;
   if (call.apiKey) auth['x-api-key'] = call.apiKey;
   const path = call.endpoint === 'count_tokens' ? '/v1/messages/count_tokens' : '/v1/messages';
-  return jsonPost(anthropicUrl(call.baseUrl, path), JSON.stringify({ ...call.body, model: call.model }), {
+  // Claude Code's bodies are 60–110 KB: when the model name stays, they go on as they came.
+  const body = call.raw && call.body.model === call.model ? call.raw : JSON.stringify({ ...call.body, model: call.model });
+  return jsonPost(anthropicUrl(call.baseUrl, path), body, {
     stream: call.stream,
     accountHeaders: call.accountHeaders,
     auth,

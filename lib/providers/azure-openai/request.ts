@@ -5,9 +5,8 @@
  * the versionless `/openai/v1/` path (the deployment goes in the body as `model`). Azure takes
  * its key in `api-key`, not as a Bearer token.
  */
-import type { OpenAIChatCall } from '../openai/request';
-import type { UpstreamRequest } from '../../upstream/http';
-import { openAIDialectRequest } from '../openai/index';
+import { openAIPassthroughBody, type OpenAIChatCall } from '../openai/request';
+import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 
 export interface AzureTarget {
   /** The request URL. */
@@ -45,12 +44,11 @@ export function azureAuthHeaders(apiKey: string | undefined): Record<string, str
  */
 export function azurePassthroughRequest(call: OpenAIChatCall): UpstreamRequest {
   const target = azureChatTarget(call, call.model);
-  const body: Record<string, unknown> = { ...call.body };
-  if (target.modelInBody) body.model = call.model;
-  else delete body.model;
-  if (call.stream) {
-    const options = call.body.stream_options;
-    body.stream_options = { ...(typeof options === 'object' && options !== null ? options : {}), include_usage: true };
-  }
-  return openAIDialectRequest(call, target.url, azureAuthHeaders(call.apiKey), body, call.stream);
+  return jsonPost(target.url, openAIPassthroughBody(call, target.modelInBody), {
+    stream: call.stream,
+    accountHeaders: call.account.headers,
+    auth: azureAuthHeaders(call.apiKey),
+    timeouts: call.timeouts,
+    signal: call.signal,
+  });
 }

@@ -9,6 +9,8 @@ export interface OpenAIChatCall {
   model: string;
   /** The client's body, as parsed; unknown fields pass through. */
   body: Record<string, unknown>;
+  /** The same body's bytes, sent untouched when nothing in it has to change. */
+  raw?: Uint8Array;
   stream: boolean;
   /** With the provider's overrides applied. */
   timeouts: { headersMs: number; idleMs: number };
@@ -20,18 +22,29 @@ export interface OpenAIChatCall {
  * model swapped for the upstream id and, on streams, usage asked for (the gateway meters every stream).
  */
 export function openAIChatRequest(call: OpenAIChatCall): UpstreamRequest {
-  const body: Record<string, unknown> = { ...call.body, model: call.model };
-  if (call.stream) {
-    const options = call.body.stream_options;
-    body.stream_options = { ...(typeof options === 'object' && options !== null ? options : {}), include_usage: true };
-  }
-  return jsonPost(`${baseUrlOf(call).replace(/\/+$/, '')}/chat/completions`, JSON.stringify(body), {
+  return jsonPost(`${baseUrlOf(call).replace(/\/+$/, '')}/chat/completions`, openAIPassthroughBody(call, true), {
     stream: call.stream,
     accountHeaders: call.account.headers,
     ...(call.apiKey ? { auth: { authorization: `Bearer ${call.apiKey}` } } : {}),
     timeouts: call.timeouts,
     signal: call.signal,
   });
+}
+
+/**
+ * The body for an OpenAI-dialect upstream: the client's own bytes when the model name and usage
+ * request are already right (large bodies are not re-serialised, and nothing changes, not even
+ * key order), else the parsed body with the model swapped (or dropped) and usage asked for.
+ */
+export function openAIPassthroughBody(call: OpenAIChatCall, modelInBody: boolean): string | Uint8Array {
+  const options = call.body.stream_options;
+  const asksUsage = typeof options === 'object' && options !== null && (options as { include_usage?: unknown }).include_usage === true;
+  if (call.raw && modelInBody && call.body.model === call.model && (!call.stream || asksUsage)) return call.raw;
+  const body: Record<string, unknown> = { ...call.body };
+  if (modelInBody) body.model = call.model;
+  else delete body.model;
+  if (call.stream) body.stream_options = { ...(typeof options === 'object' && options !== null ? options : {}), include_usage: true };
+  return JSON.stringify(body);
 }
 
 function baseUrlOf({ account, provider }: OpenAIChatCall): string {
