@@ -32,8 +32,7 @@ function isStreamed(res: UpstreamResponse): boolean {
 
 async function readWhole(res: UpstreamResponse, signal: AbortSignal | undefined): Promise<Buffer> {
   try {
-    // undici collects the body itself, cheaper than iterating it chunk by chunk.
-    return Buffer.from(await res.body.arrayBuffer());
+    return await res.body.bytes();
   } catch (err) {
     if (signal?.aborted) throw whyAborted(signal);
     throw new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted', cause: err });
@@ -74,11 +73,14 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRou
   if (!ctx.stream || !isStreamed(res)) {
     const bytes = await readWhole(res, signal);
     ctx.ttftMs = performance.now() - ctx.startPerf;
-    try {
-      ctx.usage = pass.usageOf(JSON.parse(bytes.toString('utf8')));
-    } catch {
-      // Not JSON: pass it on as it is; there is nothing to meter.
-    }
+    ctx.usageLater = () => {
+      try {
+        return pass.usageOf(JSON.parse(bytes.toString('utf8')));
+      } catch {
+        // Not JSON: it went on as it was; there is nothing to meter.
+        return undefined;
+      }
+    };
     return { status: 200, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') }, body: bytes };
   }
   const relay = pass.relay(res.body, { start: ctx.startPerf, clientAskedUsage });

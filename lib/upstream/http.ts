@@ -1,4 +1,5 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { headersOf, UpstreamBody } from './response-body';
 import { GatewayError } from '../http/errors';
 
 export interface UpstreamRequest {
@@ -16,7 +17,7 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Buffer> & { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
+  body: AsyncIterable<Buffer> & { text(): Promise<string>; bytes(): Promise<Buffer>; dump(): Promise<void> };
 }
 
 export interface JsonPostOptions {
@@ -62,26 +63,85 @@ export function createUpstreamClient(options: { connections?: number } = {}): Up
     connect: { timeout: 10_000 },
   });
   return {
-    async send(req) {
-      const url = new URL(req.url);
-      try {
-        const res = await agent.request({
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method: req.method,
-          headers: req.headers,
-          body: req.body ?? null,
-          signal: req.signal ?? null,
-          headersTimeout: req.headersTimeoutMs,
-          bodyTimeout: req.idleTimeoutMs,
-        } as Dispatcher.RequestOptions);
-        return { status: res.statusCode, headers: res.headers, body: res.body };
-      } catch (err) {
-        throw upstreamFailure(err, url.host, req.signal);
-      }
+    send(req) {
+      const url = target(req.url);
+      return dispatch(agent, req, url);
     },
     close: () => agent.close(),
   };
+}
+
+/**
+ * One request through undici's dispatcher: resolves at the response headers with a body that
+ * fills as data arrives; the caller's signal aborts it at any point.
+ */
+function dispatch(agent: Agent, req: UpstreamRequest, url: Target): Promise<UpstreamResponse> {
+  const { signal } = req;
+  if (signal?.aborted) return Promise.reject(upstreamFailure(signal.reason, url.host, signal));
+  return new Promise((resolve, reject) => {
+    let abort: ((reason: Error) => void) | undefined;
+    let body: UpstreamBody | undefined;
+    const onAbort = () => abort?.(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abortRequest) {
+        abort = abortRequest;
+        if (signal?.aborted) onAbort();
+      },
+      onHeaders(status, rawHeaders, resume) {
+        body = new UpstreamBody(resume, (reason) => abort?.(reason));
+        resolve({ status, headers: headersOf(rawHeaders as unknown as Buffer[]), body });
+        return true;
+      },
+      onData(chunk) {
+        return body!.push(chunk);
+      },
+      onComplete() {
+        done();
+        body!.end();
+      },
+      onError(err) {
+        done();
+        if (body) body.fail(signal?.aborted ? signal.reason : err);
+        else reject(upstreamFailure(err, url.host, signal));
+      },
+    };
+    agent.dispatch(
+      {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: req.method,
+        headers: req.headers,
+        body: req.body ?? null,
+        headersTimeout: req.headersTimeoutMs,
+        bodyTimeout: req.idleTimeoutMs,
+      },
+      handler,
+    );
+  });
+}
+
+interface Target {
+  origin: string;
+  host: string;
+  pathname: string;
+  search: string;
+}
+const targets = new Map<string, Target>();
+
+/**
+ * Origin and path of an upstream URL. The few URLs a config yields come back on every request,
+ * so each is parsed once (the cache stops growing at its bound; URLs past it are parsed each time).
+ */
+function target(raw: string): Target {
+  let found = targets.get(raw);
+  if (!found) {
+    const { origin, host, pathname, search } = new URL(raw);
+    found = { origin, host, pathname, search };
+    if (targets.size < 1_000) targets.set(raw, found);
+  }
+  return found;
 }
 
 /** A failure of the transport (not an HTTP error status) as the error the client gets. */

@@ -1,0 +1,124 @@
+/**
+ * An upstream answer as undici's dispatcher delivers it, without the stream machinery of
+ * `undici.request()`: every request passes through here, so the per-request cost is kept to a
+ * queue of chunks. Reading it whole (`bytes`, `text`), chunk by chunk (`for await`), or not at all
+ * (`dump`) are the three ways the pipeline uses an answer.
+ */
+
+/** Above this many unread chunks the socket stops being read until the reader catches up. */
+const HIGH_WATER_CHUNKS = 64;
+
+export class UpstreamBody implements AsyncIterable<Buffer> {
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  #ended = false;
+  #error: unknown;
+  #discard = false;
+  #paused = false;
+  #waiter: { resolve: () => void } | undefined;
+  #resume: () => void;
+  #abort: (reason: Error) => void;
+
+  constructor(resume: () => void, abort: (reason: Error) => void) {
+    this.#resume = resume;
+    this.#abort = abort;
+  }
+
+  /** From the dispatcher: a chunk arrived. False asks it to stop reading the socket for now. */
+  push(chunk: Buffer): boolean {
+    if (this.#discard) return true;
+    this.#chunks.push(chunk);
+    this.#size += chunk.byteLength;
+    this.#wake();
+    if (this.#chunks.length < HIGH_WATER_CHUNKS) return true;
+    this.#paused = true;
+    return false;
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake();
+  }
+
+  fail(err: unknown): void {
+    if (this.#ended) return;
+    this.#error = err;
+    this.#ended = true;
+    this.#wake();
+  }
+
+  /** The whole body. */
+  async bytes(): Promise<Buffer> {
+    while (!this.#ended) await this.#wait();
+    if (this.#error !== undefined) throw this.#error;
+    const chunks = this.#chunks.splice(0);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
+  }
+
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
+  }
+
+  /** Reads and drops the rest, so the connection can be used again. */
+  async dump(): Promise<void> {
+    this.#discard = true;
+    this.#chunks.length = 0;
+    this.#unpause();
+    while (!this.#ended) await this.#wait();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return {
+      next: async (): Promise<IteratorResult<Buffer>> => {
+        while (this.#chunks.length === 0 && !this.#ended) await this.#wait();
+        const value = this.#chunks.shift();
+        if (value !== undefined) {
+          this.#size -= value.byteLength;
+          if (this.#chunks.length === 0) this.#unpause();
+          return { done: false, value };
+        }
+        if (this.#error !== undefined) throw this.#error;
+        return { done: true, value: undefined };
+      },
+      // The reader left early (the client went away): the rest is not wanted, nor the connection.
+      return: async (): Promise<IteratorResult<Buffer>> => {
+        if (!this.#ended) {
+          this.#abort(new Error('The answer was abandoned by its reader.'));
+          this.fail(new Error('The answer was abandoned by its reader.'));
+        }
+        this.#chunks.length = 0;
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  #wait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiter = { resolve };
+    });
+  }
+
+  #wake(): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.resolve();
+  }
+
+  #unpause(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#resume();
+  }
+}
+
+/** Raw header pairs (`[name, value, …]`) as an object with lower-case names; repeated names collect into arrays. */
+export function headersOf(raw: readonly (Buffer | string)[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    const seen = out[name];
+    out[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return out;
+}
