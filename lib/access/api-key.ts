@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 
 /** A gateway key as stored: never the key itself, only its SHA-256 hash and a display prefix. */
 export interface ApiKeyRecord {
@@ -22,7 +22,7 @@ export const KEY_PREFIX = 'sk-gw-';
 const DISPLAY_LENGTH = KEY_PREFIX.length + 6;
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** A new random key (256 bits) and the record that stands for it. */

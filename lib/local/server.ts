@@ -23,7 +23,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin
   const request: GatewayRequest = {
     method: req.method ?? 'GET',
     path: q === -1 ? url : url.slice(0, q),
-    query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
+    // Built only when asked for: no route reads it today.
+    get query() {
+      return new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    },
     headers: req.headers as Record<string, string | undefined>,
     body: req,
     sourceIp: req.socket.remoteAddress ?? '',

@@ -23,6 +23,8 @@ export interface RequestContext {
   outcome?: UsageRecord['outcome'];
   errorCode?: string;
   usage?: TokenUsage;
+  /** Reads the usage out of an answer once it has gone to the client (parsing it is no reason to make the client wait). */
+  usageLater?: () => TokenUsage | undefined;
   ttftMs?: number;
 }
 

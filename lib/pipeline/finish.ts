@@ -13,7 +13,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; log
   const latencyMs = round(performance.now() - ctx.startPerf);
   const status = ctx.status ?? 500;
   const outcome = ctx.outcome ?? (status < 400 ? 'ok' : 'error');
-  const tokens = ctx.usage ?? NO_TOKENS;
+  const tokens = ctx.usage ?? ctx.usageLater?.() ?? NO_TOKENS;
   const ttftMs = ctx.ttftMs === undefined ? undefined : round(ctx.ttftMs);
   if (ctx.keyId) {
     deps.usage.record({
