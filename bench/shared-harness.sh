@@ -3,6 +3,8 @@
 # the one that measured Portkey for BASELINE-portkey.md, so the figures compare directly.
 #   bash bench/shared-harness.sh                 # all phases (~5 min)
 #   PHASES="c1 stream" bash bench/shared-harness.sh
+#   STORE=external bash bench/shared-harness.sh   # the store in its own process on the load core, as a
+#                                                 # remote DynamoDB would be (default: embedded, as npm start)
 # Needs the harness's tools once: bash ../shared/bench/setup-tools.sh (npm registry only).
 # The gateway runs as `npm start` does (embedded dynalite, INFO logs), bundled by esbuild so that
 # start-up time is the gateway's and not the TypeScript loader's.
@@ -24,9 +26,11 @@ cat >"$work/config.json" <<JSON
     { "name": "claude-3-5-haiku-20241022", "targets": [ { "provider": "fake-anthropic", "model": "claude-3-5-haiku-20241022" } ] } ] }
 JSON
 token=bench-admin-token
+run=(node .bench-build/local.js)
+[[ "${STORE:-embedded}" == external ]] && run=(bash "$repo/bench/with-external-store.sh" "$work/store" "${run[@]}")
 # Create the key once in the data dir; each gateway the harness starts finds it there.
 ( cd "$repo"; env ${EXTRA_ENV:-} PORT=18787 GATEWAY_CONFIG="$work/config.json" GATEWAY_DATA_DIR="$work/data" GATEWAY_ADMIN_TOKEN=$token \
-  node .bench-build/local.js >"$work/prep.log" 2>&1 & echo $! >"$work/prep.pid" )
+  "${run[@]}" >"$work/prep.log" 2>&1 & echo $! >"$work/prep.pid" )
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18787/health >/dev/null && break; sleep 0.1; done
 key=$(curl -sf -XPOST http://127.0.0.1:18787/admin/keys -H "authorization: Bearer $token" -H 'content-type: application/json' -d '{"name":"bench"}' \
   | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).key')
@@ -36,7 +40,7 @@ for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 
 export GATEWAY_NAME=${GATEWAY_NAME:-aigw}
 export GATEWAY_CWD=$repo
-export GATEWAY_CMD="node $repo/.bench-build/local.js"
+export GATEWAY_CMD="${run[*]}"
 export GATEWAY_ENV="${EXTRA_ENV:-} PORT=8787 GATEWAY_CONFIG=$work/config.json GATEWAY_DATA_DIR=$work/data GATEWAY_ADMIN_TOKEN=$token FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake"
 export GATEWAY_URL=http://127.0.0.1:8787
 export GATEWAY_MEASURE=listener PROBE_HEADSTART=1
