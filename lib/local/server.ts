@@ -50,22 +50,32 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
     return;
   }
   res.writeHead(status, headers);
-  // Headers leave now, not with the first chunk: clients see the stream open at once.
-  res.flushHeaders();
   // A plain loop rather than stream.pipeline(): pipeline builds (and aborts) an AbortController
   // per call, whose DOMException costs more than the rest of a streamed request's handling.
+  const chunks = body[Symbol.asyncIterator]();
+  let finished = false;
   try {
-    for await (const chunk of body) {
+    const first = chunks.next();
+    // A first chunk that is already here leaves in one write with the headers; otherwise the
+    // headers leave alone at the end of this turn, so the client sees the stream open at once.
+    if ((await Promise.race([first, endOfTurn()])) === TURN_ENDED) res.flushHeaders();
+    for (let next = await first; !next.done; next = await chunks.next()) {
       if (res.destroyed) break;
-      if (!res.write(chunk)) await drained(res);
+      if (!res.write(next.value)) await drained(res);
     }
+    finished = !res.destroyed;
   } catch {
     // A streamed body never throws (failures are in-band); nothing to add here.
   } finally {
-    // Leaving the loop early ended the body's iterator, whose cleanup records the request.
+    // Leaving early ends the body's iterator, whose cleanup records the request.
+    if (!finished) await chunks.return?.();
     if (!res.destroyed) res.end();
   }
 }
+
+const TURN_ENDED = Symbol('turn ended');
+/** Resolves once the work already queued in this turn of the event loop has run. */
+const endOfTurn = () => new Promise<typeof TURN_ENDED>((resolve) => setImmediate(resolve, TURN_ENDED));
 
 /** Resolves when the socket can take more, or when the client has gone. */
 function drained(res: ServerResponse): Promise<void> {

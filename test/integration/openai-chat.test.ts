@@ -125,16 +125,18 @@ describe('streaming chat completions', () => {
     expect((h.upstream.requests[0]!.body as { tools: unknown[] }).tools).toHaveLength(2);
   });
 
-  it('sends the first token on before the upstream has finished', async () => {
+  it('opens the stream before the first token, and sends each token on before the upstream has finished', async () => {
     const chunk = (content: string) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
     h.upstream.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [chunk('first'), chunk(' second'), 'data: [DONE]\n\n'], delayMs: 300 });
 
     const started = performance.now();
     const stream = await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+    const opened = performance.now() - started;
     const arrivals: number[] = [];
     for await (const _ of stream) arrivals.push(performance.now() - started);
 
     expect(arrivals).toHaveLength(2);
+    expect(arrivals[0]! - opened).toBeGreaterThan(150);
     expect(arrivals[0]!).toBeLessThan(550);
     expect(arrivals[1]! - arrivals[0]!).toBeGreaterThan(200);
   });
