@@ -91,7 +91,7 @@ function dispatch(agent: Agent, req: UpstreamRequest, url: Target): Promise<Upst
       },
       onHeaders(status, rawHeaders, resume) {
         body = new UpstreamBody(resume, (reason) => abort?.(reason));
-        resolve({ status, headers: headersOf(rawHeaders as unknown as Buffer[]), body });
+        resolve({ status, headers: headersOf(rawHeaders), body });
         return true;
       },
       onData(chunk) {

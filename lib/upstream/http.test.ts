@@ -1,0 +1,180 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GatewayError } from '../http/errors';
+import { createUpstreamClient, type UpstreamClient, type UpstreamRequest } from './http';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+let server: Server;
+let base: string;
+let handler: Handler;
+let client: UpstreamClient;
+
+beforeAll(async () => {
+  server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+beforeEach(() => {
+  client = createUpstreamClient();
+});
+afterEach(async () => {
+  await client.close();
+});
+
+const post = (over: Partial<UpstreamRequest> = {}): UpstreamRequest => ({
+  url: `${base}/v1/chat/completions?x=1`,
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: '{"model":"m"}',
+  headersTimeoutMs: 5_000,
+  idleTimeoutMs: 5_000,
+  ...over,
+});
+
+/** Resolves when the server side of the next request has closed, and says whether it had finished. */
+function serverSideClosed(res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => res.once('close', () => resolve(res.writableFinished)));
+}
+
+describe('createUpstreamClient', () => {
+  it('sends method, path, headers and body, and gives back status, headers and the whole body', async () => {
+    let seen: { method?: string; url?: string; type?: string; body?: string } = {};
+    handler = (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen = { method: req.method, url: req.url, type: req.headers['content-type'], body };
+        res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+        res.writeHead(201, { 'Content-Type': 'application/json', 'X-Request-Id': 'up-1' });
+        res.end('{"ok":true}');
+      });
+    };
+
+    const res = await client.send(post());
+
+    expect(seen).toEqual({ method: 'POST', url: '/v1/chat/completions?x=1', type: 'application/json', body: '{"model":"m"}' });
+    expect(res.status).toBe(201);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['x-request-id']).toBe('up-1');
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(await res.body.text()).toBe('{"ok":true}');
+  });
+
+  it('delivers a long stream whole and in order to a reader slower than the socket', async () => {
+    const chunks = Array.from({ length: 400 }, (_, i) => `${String(i).padStart(4, '0')}:${'x'.repeat(1_000)}\n`);
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const c of chunks) res.write(c);
+      res.end();
+    };
+
+    const res = await client.send(post());
+    let received = '';
+    let n = 0;
+    for await (const chunk of res.body) {
+      received += chunk.toString();
+      // Falls behind now and then, so the queue fills and the socket is paused and resumed.
+      if (++n % 50 === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(received).toBe(chunks.join(''));
+  });
+
+  it('stops the call when the reader leaves before the end', async () => {
+    let closed!: Promise<boolean>;
+    handler = (_req, res) => {
+      closed = serverSideClosed(res);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+      // …and never ends.
+    };
+
+    const res = await client.send(post());
+    for await (const chunk of res.body) {
+      expect(chunk.toString()).toBe('data: 1\n\n');
+      break;
+    }
+    expect(await closed).toBe(false);
+  });
+
+  it("aborts on the caller's signal, before the headers and mid-body", async () => {
+    handler = () => {
+      // Never answers.
+    };
+    const early = new AbortController();
+    const pending = client.send(post({ signal: early.signal }));
+    setTimeout(() => early.abort(new Error('client left')), 50);
+    await expect(pending).rejects.toThrow('client left');
+
+    let closed!: Promise<boolean>;
+    handler = (_req, res) => {
+      closed = serverSideClosed(res);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+    };
+    const late = new AbortController();
+    const res = await client.send(post({ signal: late.signal }));
+    const read = (async () => {
+      for await (const _ of res.body) late.abort(new Error('deadline'));
+    })();
+    await expect(read).rejects.toThrow('deadline');
+    expect(await closed).toBe(false);
+  });
+
+  it('refuses an already aborted signal without calling', async () => {
+    let called = false;
+    handler = (_req, res) => {
+      called = true;
+      res.end();
+    };
+    await expect(client.send(post({ signal: AbortSignal.abort(new Error('gone')) }))).rejects.toThrow('gone');
+    expect(called).toBe(false);
+  });
+
+  it('reports an unreachable upstream as 502 and a silent one as 504', async () => {
+    const unreachable = await client.send(post({ url: 'http://127.0.0.1:1/v1/x' })).catch((e: unknown) => e);
+    expect(unreachable).toBeInstanceOf(GatewayError);
+    expect(unreachable).toMatchObject({ status: 502, code: 'upstream_unreachable' });
+
+    handler = () => {
+      // Never answers.
+    };
+    const silent = await client.send(post({ headersTimeoutMs: 100 })).catch((e: unknown) => e);
+    expect(silent).toMatchObject({ status: 504, code: 'upstream_timeout' });
+  });
+
+  it('fails the body when the upstream goes quiet for longer than the idle timeout', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+    };
+    const res = await client.send(post({ idleTimeoutMs: 150 }));
+    const got: string[] = [];
+    const read = (async () => {
+      for await (const chunk of res.body) got.push(chunk.toString());
+    })();
+    await expect(read).rejects.toThrow(/timeout/i);
+    expect(got).toEqual(['data: 1\n\n']);
+  });
+
+  it('dump reads the rest away so the connection serves the next call', async () => {
+    let sockets = 0;
+    const count = () => sockets++;
+    server.on('connection', count);
+    handler = (_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"error":"x"}');
+    };
+    await (await client.send(post())).body.dump();
+    // undici hands the connection back to its pool on its next turn (as with its own request()).
+    await new Promise((resolve) => setImmediate(resolve));
+    handler = (_req, res) => res.end('ok');
+    expect(await (await client.send(post())).body.text()).toBe('ok');
+    server.off('connection', count);
+    expect(sockets).toBe(1);
+  });
+});
