@@ -11,6 +11,7 @@ import { OpenAIStreamMeter } from '../providers/openai/stream-meter';
 import { usageFromOpenAI } from '../providers/openai/usage';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Attempt } from '../routing/attempts';
+import { passThenRead } from '../http/pass-then-read';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
 import type { UpstreamRequest } from '../upstream/http';
 import type { TokenUsage } from '../usage/tokens';
@@ -122,13 +123,7 @@ const ANTHROPIC: PassthroughRoute = {
   usageOf: (json) => usageFromAnthropic((json as { usage?: unknown } | null)?.usage),
   relay(source, { start }) {
     const meter = new AnthropicStreamMeter(start);
-    async function* body() {
-      for await (const chunk of source) {
-        meter.feed(chunk);
-        yield chunk;
-      }
-    }
-    return { body: body(), findings: () => anthropicFindings(meter) };
+    return { body: passThenRead(source, (chunk) => meter.feed(chunk)), findings: () => anthropicFindings(meter) };
   },
   needsApiKey: true,
 };

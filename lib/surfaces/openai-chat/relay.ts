@@ -1,4 +1,5 @@
 import { createParser } from 'eventsource-parser';
+import { passThenRead } from '../../http/pass-then-read';
 import type { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
 
 export interface RelayOptions {
@@ -11,8 +12,9 @@ export interface RelayOptions {
 
 /**
  * Passes an OpenAI SSE stream on as it arrives, reading each event on the side. When nothing
- * has to be removed the upstream's bytes go out unchanged; otherwise complete events are
- * re-framed. Upstream failures are thrown to the caller, who ends the stream in-band.
+ * has to be removed the upstream's bytes go out unchanged, each chunk before it is read (so
+ * reading it never holds it up); otherwise complete events are re-framed. Upstream failures are
+ * thrown to the caller, who ends the stream in-band.
  */
 export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { meter, stripUsage, dropNoise = false }: RelayOptions): AsyncGenerator<Uint8Array> {
   const decoder = new TextDecoder();
@@ -29,10 +31,14 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
       if (reframe) out += `: ${comment}\n\n`;
     },
   });
+  const read = (chunk: Uint8Array) => parser.feed(decoder.decode(chunk, { stream: true }));
+  if (!reframe) {
+    yield* passThenRead(source, read);
+    return;
+  }
   for await (const chunk of source) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
-    if (!reframe) yield chunk;
-    else if (out) {
+    read(chunk);
+    if (out) {
       yield Buffer.from(out);
       out = '';
     }
