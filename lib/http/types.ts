@@ -6,7 +6,8 @@ export interface GatewayRequest {
   method: string;
   /** Path without the query string, e.g. `/v1/chat/completions`. */
   path: string;
-  query: URLSearchParams;
+  /** Read-only: doors may hand every request without a query the same empty one. */
+  query: Pick<URLSearchParams, 'get' | 'getAll' | 'has' | 'entries' | 'toString'>;
   /** Header names in lower case. */
   headers: Readonly<Record<string, string | undefined>>;
   /** Either the whole body, or a stream of it that the gateway reads up to its size limit. */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { AdminApi } from '../admin/api';
 import type { Gateway } from '../gateway';
 import { isStreamBody, type GatewayRequest, type GatewayResponse } from '../http/types';
@@ -12,25 +13,37 @@ export function createLocalServer(options: { gateway: Gateway; admin: AdminApi }
   return server;
 }
 
+const NO_QUERY = new URLSearchParams();
+
+const connectionSignals = new WeakMap<Socket, AbortSignal>();
+/**
+ * Fires when the client's connection closes. A connection carries one request at a time, and
+ * closes under an unfinished response exactly when the client went away, so one signal per
+ * connection serves all its requests (an AbortSignal costs more to make than the rest of a request's
+ * handling by the door); the pipeline removes its listeners when each request is done.
+ */
+function connectionSignal(socket: Socket): AbortSignal {
+  let signal = connectionSignals.get(socket);
+  if (!signal) {
+    const controller = new AbortController();
+    signal = controller.signal;
+    connectionSignals.set(socket, signal);
+    socket.once('close', () => controller.abort());
+  }
+  return signal;
+}
+
 async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin }: { gateway: Gateway; admin: AdminApi }): Promise<void> {
-  const controller = new AbortController();
-  // 'close' on the response before it finished means the client went away: stop the upstream.
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const request: GatewayRequest = {
     method: req.method ?? 'GET',
     path: q === -1 ? url : url.slice(0, q),
-    // Built only when asked for: no route reads it today.
-    get query() {
-      return new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-    },
+    query: q === -1 ? NO_QUERY : new URLSearchParams(url.slice(q + 1)),
     headers: req.headers as Record<string, string | undefined>,
     body: req,
     sourceIp: req.socket.remoteAddress ?? '',
-    signal: controller.signal,
+    signal: connectionSignal(req.socket),
     requestId: randomUUID(),
   };
   let response: GatewayResponse;

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminApi } from '../admin/api';
 import type { GatewayConfig } from '../config/schema';
@@ -33,6 +34,7 @@ export interface LocalGatewayOptions {
 export interface LocalGateway {
   url: string;
   port: number;
+  server: Server;
   gateway: Gateway;
   table: TableRef;
   storeDescription: string;
@@ -76,6 +78,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    server,
     gateway,
     table,
     storeDescription,

@@ -1,4 +1,6 @@
 import OpenAI from 'openai';
+import { getEventListeners } from 'node:events';
+import { Pool } from 'undici';
 import { startHarness, eventually, UPSTREAM_KEY, type Harness } from './harness';
 
 let h: Harness;
@@ -155,6 +157,42 @@ describe('streaming chat completions', () => {
     await eventually(async () => {
       expect((await h.usage()).some((u) => u.outcome === 'interrupted' && u.errorCode === 'upstream_interrupted')).toBe(true);
     });
+  });
+
+  it('serves many requests on one kept-alive connection without piling listeners on its abort signal', async () => {
+    h.upstream.reply({ kind: 'text', text: 'again', usage: { prompt: 3, completion: 1 } });
+    // Every signal the gateway listens on, to count what is left on it afterwards.
+    const signals = new Set<AbortSignal>();
+    const listen = AbortSignal.prototype.addEventListener;
+    AbortSignal.prototype.addEventListener = function (this: AbortSignal, ...args: Parameters<typeof listen>) {
+      signals.add(this);
+      return listen.apply(this, args);
+    };
+    const sockets = new Set<unknown>();
+    const countSockets = (socket: unknown) => sockets.add(socket);
+    h.gw.server.on('connection', countSockets);
+    const pool = new Pool(h.gw.url, { connections: 1 });
+    try {
+      for (let i = 0; i < 30; i++) {
+        const stream = i % 2 === 1;
+        const res = await pool.request({
+          path: '/v1/chat/completions',
+          method: 'POST',
+          headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages, ...(stream ? { stream: true } : {}) }),
+        });
+        expect(res.statusCode).toBe(200);
+        expect(await res.body.text()).toContain('again');
+      }
+    } finally {
+      await pool.close();
+      h.gw.server.off('connection', countSockets);
+      AbortSignal.prototype.addEventListener = listen;
+    }
+    expect(sockets.size).toBe(1);
+    expect(h.upstream.requests).toHaveLength(30);
+    expect(signals.size).toBe(1);
+    expect([...signals].map((signal) => getEventListeners(signal, 'abort').length)).toEqual([0]);
   });
 
   it('stops the upstream call and records an aborted request when the client goes away', async () => {
