@@ -66,7 +66,6 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
   // A plain loop rather than stream.pipeline(): pipeline builds (and aborts) an AbortController
   // per call, whose DOMException costs more than the rest of a streamed request's handling.
   const chunks = body[Symbol.asyncIterator]();
-  let finished = false;
   try {
     const first = chunks.next();
     // A first chunk that is already here leaves in one write with the headers; otherwise the
@@ -76,12 +75,11 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
       if (res.destroyed) break;
       if (!res.write(next.value)) await drained(res);
     }
-    finished = !res.destroyed;
   } catch {
     // A streamed body never throws (failures are in-band); nothing to add here.
   } finally {
-    // Leaving early ends the body's iterator, whose cleanup records the request.
-    if (!finished) await chunks.return?.();
+    // Ends the body's iterator if we left it early (its cleanup records the request); a no-op otherwise.
+    await chunks.return?.();
     if (!res.destroyed) res.end();
   }
 }

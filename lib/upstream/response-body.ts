@@ -83,8 +83,9 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
       // The reader left early (the client went away): the rest is not wanted, nor the connection.
       return: async (): Promise<IteratorResult<Buffer>> => {
         if (!this.#ended) {
-          this.#abort(new Error('The answer was abandoned by its reader.'));
-          this.fail(new Error('The answer was abandoned by its reader.'));
+          const abandoned = new Error('The answer was abandoned by its reader.');
+          this.#abort(abandoned);
+          this.fail(abandoned);
         }
         this.#chunks.length = 0;
         return { done: true, value: undefined };
