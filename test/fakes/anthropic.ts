@@ -5,7 +5,7 @@
  * overloaded, mid-stream `event: error`, hangs, dropped connections, raw bytes).
  *
  * Habits of the real API kept on purpose (gateways parse them; captured in
- * /work/shared/fixtures/claude-code): every SSE event has an `event:` line; `data:` JSON is padded
+ * test/fixtures/claude-code): every SSE event has an `event:` line; `data:` JSON is padded
  * with trailing spaces; `ping` follows the first `content_block_start`; tool input opens with an
  * empty `partial_json`; `message_delta` carries the cumulative `output_tokens`.
  *

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AnthropicStreamMeter } from './stream-meter';
+import { FIXTURES_DIR as FIXTURES } from '../../../test/integration/claude-code/fixtures';
 
-const FIXTURES = resolve(__dirname, '../../../../shared/fixtures/claude-code');
 const capturedSse = (file: string): string => (JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { response: { sse: string } }).response.sse;
 
 describe('AnthropicStreamMeter', () => {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { StreamEvent } from '../../canonical/types';
 import { anthropicStreamEvents } from './stream';
+import { FIXTURES_DIR as FIXTURES } from '../../../test/integration/claude-code/fixtures';
 
 /** Real captured Claude Code traffic, kept in the shared folder beside the repository. */
-const FIXTURES = resolve(__dirname, '../../../../shared/fixtures/claude-code');
 const capturedSse = (file: string): string => (JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { response: { sse: string } }).response.sse;
 
 /** The text as bytes in pieces of `size`, so events (and UTF-8 characters) split across chunks. */

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import type { ChatRequest } from '../../canonical/types';
 import { countTokensEstimate, TOKEN_ESTIMATE } from './count-tokens';
 import { decodeAnthropicRequest } from './request';
+import { FIXTURES_DIR as FIXTURES } from '../../../test/integration/claude-code/fixtures';
 
-const FIXTURES = resolve(__dirname, '../../../../shared/fixtures/claude-code');
 const captured = (file: string) => JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { request: { body: Record<string, unknown> } };
 const req = (over: Partial<ChatRequest>): ChatRequest => ({ model: 'm', system: [], messages: [], stream: false, ...over });
 const { base, perMessage, perImage, perDocument, toolsPreamble } = TOKEN_ESTIMATE;

@@ -9,7 +9,7 @@ import type { ChatRequest, Part } from '../../canonical/types';
  * for newer models), and an OpenAI BPE (js-tiktoken, gpt-tokenizer) is a different vocabulary
  * that adds megabytes to a Lambda bundle for no better accuracy. The constants below are fitted
  * to real Claude Code traffic with the token counts Anthropic reported for it
- * (/work/shared/fixtures/claude-code: 96, 15 036 and 18 696 input tokens), and the tests hold the
+ * (test/fixtures/claude-code: 96, 15 036 and 18 696 input tokens), and the tests hold the
  * estimate to within 15% of those.
  */
 export const TOKEN_ESTIMATE = Object.freeze({

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { decodeAnthropicRequest } from './request';
+import { FIXTURES_DIR as FIXTURES } from '../../../test/integration/claude-code/fixtures';
 
-const FIXTURES = resolve(__dirname, '../../../../shared/fixtures/claude-code');
 const capturedBody = (file: string): Record<string, unknown> => (JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { request: { body: Record<string, unknown> } }).request.body;
 const body = (over: Record<string, unknown> = {}) => ({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }], ...over });
 

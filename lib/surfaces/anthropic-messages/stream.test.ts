@@ -8,8 +8,8 @@ import type { StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { anthropicStreamEvents } from '../../providers/anthropic/stream';
 import { encodeAnthropicStream } from './stream';
+import { FIXTURES_DIR as FIXTURES } from '../../../test/integration/claude-code/fixtures';
 
-const FIXTURES = resolve(__dirname, '../../../../shared/fixtures/claude-code');
 const capturedSse = (file: string): string => (JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { response: { sse: string } }).response.sse;
 const USAGE = { input: 150, output: 20, cacheRead: 100, cacheWrite: 30, reasoning: 0 };
 

@@ -1,14 +1,13 @@
 /**
- * Real Claude Code requests (and, for some, Anthropic's real streamed answers), read from the
- * shared fixtures folder, plus the small SSE readers the tests check answers with.
- *
- * CI places `shared/` beside the repository, so the folder is found relative to this file.
+ * Real Claude Code requests (and, for some, Anthropic's real streamed answers), kept in
+ * `test/fixtures/claude-code` (copied from the team's shared fixtures, provenance in its README),
+ * plus the small SSE readers the tests check answers with.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The one place that knows where the captures live. */
-export const FIXTURES_DIR = path.join(__dirname, '../../../../shared/fixtures/claude-code');
+export const FIXTURES_DIR = path.join(__dirname, '../../fixtures/claude-code');
 
 export type FixtureName = 'cc-1.0.6-first-turn' | 'cc-1.0.6-tool-loop' | 'cc-1.0.6-haiku-title' | 'cc-0.2.107-tool-loop';
 
