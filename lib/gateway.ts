@@ -114,6 +114,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
           const allow = Object.keys(route.methods).join(', ');
           throw new GatewayError('method_not_allowed', `Method ${req.method} is not allowed on ${req.path}; use ${allow}.`, { headers: { allow }, code: 'method_not_allowed' });
         }
+        if (route.binding) {
+          const backlog = deps.usage.backlog?.();
+          if (backlog) await backlog;
+        }
         const res = await handler(req, ctx, finish);
         streaming = isStreamBody(res.body);
         ctx.status ??= res.status;

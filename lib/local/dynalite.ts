@@ -2,9 +2,16 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Level } from 'level';
+import type { BatchWriter } from '../store/usage';
 
 export interface EmbeddedDynamo {
   endpoint: string;
+  /**
+   * With `thread`: BatchWriteItem run by a DynamoDB client on the store's thread, so that the
+   * SDK's work (about 1 ms per 25 items: marshalling, signing, HTTP) stays off the gateway's
+   * event loop too.
+   */
+  writeBatch?: BatchWriter;
   close(): Promise<void>;
 }
 
@@ -13,8 +20,12 @@ export interface DynaliteOptions {
   path?: string;
   port?: number;
   /**
-   * Run dynalite on a thread of its own. Its work per write is many times the gateway's own per
-   * request, so on the gateway's event loop it would hold up requests that arrive meanwhile.
+   * Run dynalite on a thread of its own, at the lowest scheduling priority where the OS lets a
+   * thread set its own (Linux). Its work per write is many times the gateway's own per request:
+   * on the gateway's event loop it would hold up requests that arrive meanwhile, and as an equal
+   * thread on a busy core it takes whole time slices (milliseconds) from the gateway when a
+   * request arrives. Usage writes do not wait on it; requests wait only when it falls far behind
+   * (`UsageSink.backlog`).
    */
   thread?: boolean;
 }
@@ -50,25 +61,65 @@ async function onEventLoop(options: DynaliteOptions): Promise<EmbeddedDynamo> {
 // Plain JavaScript, so the thread needs no TypeScript loader and survives bundling.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+try {
+  // On Linux a thread is a task of its own: setpriority on its id lowers this thread alone.
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  require('node:os').setPriority(tid, 19);
+} catch {}
 const dynalite = require(workerData.module);
+const { DynamoDBClient, BatchWriteItemCommand } = require(workerData.sdk);
 const server = dynalite({ ...(workerData.path ? { path: workerData.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+let client;
 server.on('error', (err) => parentPort.postMessage({ error: err.message }));
-server.listen(workerData.port, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+server.listen(workerData.port, '127.0.0.1', () => {
+  const endpoint = 'http://127.0.0.1:' + server.address().port;
+  client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  parentPort.postMessage({ port: server.address().port });
+});
 parentPort.on('message', (m) => {
-  if (m === 'close') { server.closeAllConnections(); server.close(() => process.exit(0)); }
+  if (m === 'close') { client.destroy(); server.closeAllConnections(); server.close(() => process.exit(0)); return; }
+  client.send(new BatchWriteItemCommand(m.input)).then(
+    (out) => parentPort.postMessage({ id: m.id, out: { UnprocessedItems: out.UnprocessedItems } }),
+    (err) => parentPort.postMessage({ id: m.id, error: { name: err.name, message: err.message } }),
+  );
 });
 `;
 
+type Reply = { id: number; out: Awaited<ReturnType<BatchWriter>>; error?: undefined } | { id: number; error: { name: string; message: string } };
+
 async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: require.resolve('dynalite'), path: options.path, port: options.port ?? 0 } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    // The environment as this module sees it (test runners sandbox process.env), not the process's first one.
+    env: { ...process.env },
+    workerData: { module: require.resolve('dynalite'), sdk: require.resolve('@aws-sdk/client-dynamodb'), path: options.path, port: options.port ?? 0 },
+  });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(m.error))));
   });
   // The thread must not keep a stopping process alive.
   worker.unref();
+  const waiting = new Map<number, { resolve: (out: Reply & { error?: undefined }) => void; reject: (err: Error) => void }>();
+  let lastId = 0;
+  worker.on('message', (m: Reply) => {
+    const call = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error) call?.reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
+    else call?.resolve(m);
+  });
+  worker.on('exit', () => {
+    for (const call of waiting.values()) call.reject(new Error('the store thread has stopped'));
+    waiting.clear();
+  });
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    writeBatch: (input) =>
+      new Promise((resolve, reject) => {
+        const id = ++lastId;
+        waiting.set(id, { resolve: (m) => resolve(m.out), reject });
+        worker.postMessage({ id, input });
+      }),
     close: async () => {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage('close');

@@ -64,6 +64,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const keys = new DynamoKeyStore(table);
   const usage = new DynamoUsageSink(table, {
     retentionDays: options.config.usage.retentionDays,
+    ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
   const gateway = createGateway({ config: options.config, keys, usage, credentials: options.credentials ?? new LocalCredentials(), logger });

@@ -88,6 +88,47 @@ describe('DynamoUsageSink on dynalite', () => {
     expect(sends).toHaveLength(1);
   });
 
+  it('holds requests back while too many records wait, and lets them go once the store has caught up', async () => {
+    // Prepare: a store that answers only when told to.
+    const answers: (() => void)[] = [];
+    const slow = { client: { send: () => new Promise((r) => answers.push(() => r({})) ) }, tableName: 't' } as unknown as TableRef;
+    const sink = new DynamoUsageSink(slow, { retentionDays: 1, backlogHigh: 100, backlogLow: 50 });
+    let released = false;
+
+    // Act: 75 records leave in 3 batches: under the bound, nobody waits.
+    for (let i = 0; i < 75; i++) sink.record(record(i));
+    const under = sink.backlog();
+    for (let i = 75; i < 100; i++) sink.record(record(i));
+    const wait = sink.backlog();
+    void wait?.then(() => (released = true));
+    answers.shift()!(); // 75 unwritten: still above the low mark
+    await new Promise((r) => setImmediate(r));
+    const afterOne = released;
+    answers.shift()!(); // 50 unwritten: caught up
+    await wait;
+
+    // Assess
+    expect(under).toBeUndefined();
+    expect(wait).toBeInstanceOf(Promise);
+    expect(sink.backlog()).toBe(undefined);
+    expect(afterOne).toBe(false);
+    expect(released).toBe(true);
+    answers.forEach((answer) => answer());
+    await sink.drain();
+  });
+
+  it('lets waiting requests go after a bounded wait when the store does not answer at all', async () => {
+    const stuck = { client: { send: () => new Promise(() => {}) }, tableName: 't' } as unknown as TableRef;
+    const sink = new DynamoUsageSink(stuck, { retentionDays: 1, backlogHigh: 25, backlogLow: 0, backlogMaxWaitMs: 30 });
+    for (let i = 0; i < 25; i++) sink.record(record(i));
+    const started = Date.now();
+
+    await sink.backlog();
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('reports records it could not write instead of throwing', async () => {
     const failing = { client: { send: async () => Promise.reject(new Error('boom')) }, tableName: 't' } as unknown as TableRef;
     const lost: string[][] = [];

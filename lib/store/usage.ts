@@ -1,10 +1,22 @@
-import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type BatchWriteItemCommandInput,
+  type BatchWriteItemCommandOutput,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
 import type { TableRef } from './dynamo';
 import { TABLE_SHAPE, usageItemKey, usagePartition } from './table';
 
 const BATCH_MAX = 25;
 const MAX_RETRIES = 5;
+/** Records waiting or in flight above which requests wait (`backlog`), and below which they go on. */
+const BACKLOG_HIGH = 200;
+const BACKLOG_LOW = 150;
+/** The longest a request waits for the backlog: a stuck store must not stop the gateway. */
+const BACKLOG_MAX_WAIT_MS = 1_000;
 
 export function usageItem(u: UsageRecord, retentionDays: number): Record<string, AttributeValue> {
   const key = usageItemKey(u.keyId, u.at, u.requestId);
@@ -37,29 +49,65 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
   return item;
 }
 
+/** One BatchWriteItem call: the table's client by default, or one on another thread (lib/local/dynalite). */
+export type BatchWriter = (input: BatchWriteItemCommandInput) => Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>>;
+
 /**
  * Writes usage records to DynamoDB off the response path, in batches of up to 25: a batch leaves
  * when it is full or `flushAfterMs` after its first record, so a busy instance spends one SDK
  * call per 25 requests rather than one per request. `drain` sends whatever waits at once (Lambda
- * calls it after each response; the local server on shutdown), so nothing is lost.
+ * calls it after each response; the local server on shutdown), so nothing is lost. Past
+ * `backlogHigh` unwritten records, `backlog()` holds new requests until the store has caught up
+ * to `backlogLow` (the embedded store runs at low priority and may fall behind under load).
  */
 export class DynamoUsageSink implements UsageSink {
   #queue: WriteRequest[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #pending = new Set<Promise<void>>();
   readonly #flushAfterMs: number;
+  readonly #high: number;
+  readonly #low: number;
+  readonly #maxWaitMs: number;
+  readonly #writeBatch: BatchWriter;
+  /** Records recorded and not yet written (or given up on). */
+  #unwritten = 0;
+  #caughtUp: { promise: Promise<void>; resolve: () => void; timer: NodeJS.Timeout } | undefined;
 
   constructor(
     readonly table: TableRef,
-    readonly options: { retentionDays: number; flushAfterMs?: number; onError?: (err: unknown, lostRequestIds: string[]) => void },
+    readonly options: {
+      retentionDays: number;
+      flushAfterMs?: number;
+      backlogHigh?: number;
+      backlogLow?: number;
+      backlogMaxWaitMs?: number;
+      writeBatch?: BatchWriter;
+      onError?: (err: unknown, lostRequestIds: string[]) => void;
+    },
   ) {
     this.#flushAfterMs = options.flushAfterMs ?? 100;
+    this.#high = options.backlogHigh ?? BACKLOG_HIGH;
+    this.#low = options.backlogLow ?? BACKLOG_LOW;
+    this.#maxWaitMs = options.backlogMaxWaitMs ?? BACKLOG_MAX_WAIT_MS;
+    this.#writeBatch = options.writeBatch ?? ((input) => table.client.send(new BatchWriteItemCommand(input)));
   }
 
   record(usage: UsageRecord): void {
     this.#queue.push({ PutRequest: { Item: usageItem(usage, this.options.retentionDays) } });
+    this.#unwritten++;
     if (this.#queue.length >= BATCH_MAX) this.#flush();
     else if (!this.#timer) this.#timer = setTimeout(() => this.#flush(), this.#flushAfterMs);
+  }
+
+  backlog(): Promise<void> | undefined {
+    if (this.#unwritten < this.#high) return undefined;
+    if (!this.#caughtUp) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      const timer = setTimeout(() => this.#release(), this.#maxWaitMs).unref();
+      this.#caughtUp = { promise, resolve, timer };
+    }
+    return this.#caughtUp.promise;
   }
 
   async drain(): Promise<void> {
@@ -72,9 +120,22 @@ export class DynamoUsageSink implements UsageSink {
     this.#timer = undefined;
     while (this.#queue.length) {
       const batch = this.#queue.splice(0, BATCH_MAX);
-      const p = this.#write(batch).finally(() => this.#pending.delete(p));
+      const p = this.#write(batch).finally(() => {
+        this.#pending.delete(p);
+        this.#unwritten -= batch.length;
+        if (this.#unwritten <= this.#low) this.#release();
+      });
       this.#pending.add(p);
     }
+  }
+
+  /** Lets the waiting requests go. */
+  #release(): void {
+    const caughtUp = this.#caughtUp;
+    if (!caughtUp) return;
+    this.#caughtUp = undefined;
+    clearTimeout(caughtUp.timer);
+    caughtUp.resolve();
   }
 
   async #write(batch: WriteRequest[]): Promise<void> {
@@ -82,7 +143,7 @@ export class DynamoUsageSink implements UsageSink {
     try {
       for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
         if (attempt) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-        const out = await this.table.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table.tableName]: left } }));
+        const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: left } });
         left = out.UnprocessedItems?.[this.table.tableName] ?? [];
       }
       if (left.length) this.options.onError?.(new Error('unprocessed after retries'), requestIds(left));

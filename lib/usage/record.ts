@@ -32,6 +32,13 @@ export interface UsageRecord {
 export interface UsageSink {
   record(usage: UsageRecord): void;
   drain(): Promise<void>;
+  /**
+   * While more records wait to be written than the sink will hold, a promise that settles when
+   * it can take more (or after a bounded wait); otherwise undefined. Requests that will leave a
+   * record wait on it, so a store that falls behind slows the gateway down instead of filling
+   * its memory.
+   */
+  backlog?(): Promise<void> | undefined;
 }
 
 export class MemoryUsageSink implements UsageSink {

@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../store/create-table';
+import { createTableRef } from '../store/dynamo';
+import { startDynalite } from './dynalite';
+
+/** The nice value of each thread of this process (Linux: field 19 of /proc/self/task/TID/stat). */
+function niceOf(tid: string | number): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+const lowestPriorityThreads = () => readdirSync('/proc/self/task').filter((tid) => niceOf(tid) === 19).length;
+
+const onLinux = process.platform === 'linux' ? it : it.skip;
+
+describe('the embedded store on its own thread', () => {
+  onLinux('runs at the lowest priority, leaving the gateway thread as it was, and still answers', async () => {
+    const before = lowestPriorityThreads();
+    const mainNice = niceOf(process.pid);
+    const dynamo = await startDynalite({ thread: true });
+    try {
+      const table = createTableRef({ tableName: 'aigw', endpoint: dynamo.endpoint });
+      await ensureTable(table);
+      await table.client.send(new PutItemCommand({ TableName: 'aigw', Item: { PK: { S: 'a' }, SK: { S: 'b' } } }));
+      const got = await table.client.send(new GetItemCommand({ TableName: 'aigw', Key: { PK: { S: 'a' }, SK: { S: 'b' } } }));
+      const after = lowestPriorityThreads();
+      table.client.destroy();
+
+      expect(got.Item?.PK).toEqual({ S: 'a' });
+      expect(after).toBe(before + 1);
+      expect(niceOf(process.pid)).toBe(mainNice);
+    } finally {
+      await dynamo.close();
+    }
+  });
+
+  it('runs batch writes on its thread and hands back what the store answered', async () => {
+    const dynamo = await startDynalite({ thread: true });
+    const table = createTableRef({ tableName: 'aigw', endpoint: dynamo.endpoint });
+    try {
+      await ensureTable(table);
+      const puts = ['1', '2', '3'].map((n) => ({ PutRequest: { Item: { PK: { S: 'batch' }, SK: { S: n } } } }));
+
+      const out = await dynamo.writeBatch!({ RequestItems: { aigw: puts } });
+      const refused = await dynamo.writeBatch!({ RequestItems: { missing: puts } }).catch((err: Error) => err);
+      const rows = await table.client.send(new QueryCommand({ TableName: 'aigw', KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: 'batch' } } }));
+
+      expect(out.UnprocessedItems).toEqual({});
+      expect(rows.Items?.map((i) => i.SK?.S)).toEqual(['1', '2', '3']);
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error).name).toBe('ResourceNotFoundException');
+    } finally {
+      table.client.destroy();
+      await dynamo.close();
+    }
+  });
+});
