@@ -88,38 +88,40 @@ describe('DynamoUsageSink on dynalite', () => {
     expect(sends).toHaveLength(1);
   });
 
-  it('holds requests back while too many records wait, and lets them go once the store has caught up', async () => {
-    // Prepare: a store that answers only when told to.
+  it('holds requests back while too many records wait, and lets them go in order, one per record written', async () => {
+    // Prepare: a store that answers only when told to, and 100 records in 4 batches against a limit of 50.
     const answers: (() => void)[] = [];
-    const slow = { client: { send: () => new Promise((r) => answers.push(() => r({})) ) }, tableName: 't' } as unknown as TableRef;
-    const sink = new DynamoUsageSink(slow, { retentionDays: 1, backlogHigh: 100, backlogLow: 50 });
-    let released = false;
+    const slow = { client: { send: () => new Promise((r) => answers.push(() => r({}))) }, tableName: 't' } as unknown as TableRef;
+    const sink = new DynamoUsageSink(slow, { retentionDays: 1, backlogLimit: 50 });
+    for (let i = 0; i < 49; i++) sink.record(record(i));
+    const underLimit = sink.backlog();
+    for (let i = 49; i < 100; i++) sink.record(record(i));
+    const released: number[] = [];
+    const held = Array.from({ length: 30 }, (_, i) => sink.backlog()!.then(() => released.push(i)));
+    const settle = () => new Promise((r) => setImmediate(r));
 
-    // Act: 75 records leave in 3 batches: under the bound, nobody waits.
-    for (let i = 0; i < 75; i++) sink.record(record(i));
-    const under = sink.backlog();
-    for (let i = 75; i < 100; i++) sink.record(record(i));
-    const wait = sink.backlog();
-    void wait?.then(() => (released = true));
-    answers.shift()!(); // 75 unwritten: still above the low mark
-    await new Promise((r) => setImmediate(r));
-    const afterOne = released;
-    answers.shift()!(); // 50 unwritten: caught up
-    await wait;
+    // Act
+    await settle();
+    const beforeAnyWrite = released.length;
+    answers.shift()!(); // 75 unwritten: room for the 25 oldest
+    await settle();
+    const afterOneBatch = [...released];
+    answers.shift()!(); // 50 unwritten: room for the rest
+    await Promise.all(held);
 
     // Assess
-    expect(under).toBeUndefined();
-    expect(wait).toBeInstanceOf(Promise);
-    expect(sink.backlog()).toBe(undefined);
-    expect(afterOne).toBe(false);
-    expect(released).toBe(true);
+    expect(underLimit).toBeUndefined();
+    expect(beforeAnyWrite).toBe(0);
+    expect(afterOneBatch).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(released).toEqual(Array.from({ length: 30 }, (_, i) => i));
     answers.forEach((answer) => answer());
     await sink.drain();
+    expect(sink.backlog()).toBeUndefined();
   });
 
   it('lets waiting requests go after a bounded wait when the store does not answer at all', async () => {
     const stuck = { client: { send: () => new Promise(() => {}) }, tableName: 't' } as unknown as TableRef;
-    const sink = new DynamoUsageSink(stuck, { retentionDays: 1, backlogHigh: 25, backlogLow: 0, backlogMaxWaitMs: 30 });
+    const sink = new DynamoUsageSink(stuck, { retentionDays: 1, backlogLimit: 25, backlogMaxWaitMs: 30 });
     for (let i = 0; i < 25; i++) sink.record(record(i));
     const started = Date.now();
 

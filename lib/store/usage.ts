@@ -12,9 +12,8 @@ import { TABLE_SHAPE, usageItemKey, usagePartition } from './table';
 
 const BATCH_MAX = 25;
 const MAX_RETRIES = 5;
-/** Records waiting or in flight above which requests wait (`backlog`), and below which they go on. */
-const BACKLOG_HIGH = 200;
-const BACKLOG_LOW = 150;
+/** Records waiting or in flight from which requests wait (`backlog`): one goes on per record written. */
+const BACKLOG_LIMIT = 200;
 /** The longest a request waits for the backlog: a stuck store must not stop the gateway. */
 const BACKLOG_MAX_WAIT_MS = 1_000;
 
@@ -57,37 +56,36 @@ export type BatchWriter = (input: BatchWriteItemCommandInput) => Promise<Pick<Ba
  * when it is full or `flushAfterMs` after its first record, so a busy instance spends one SDK
  * call per 25 requests rather than one per request. `drain` sends whatever waits at once (Lambda
  * calls it after each response; the local server on shutdown), so nothing is lost. Past
- * `backlogHigh` unwritten records, `backlog()` holds new requests until the store has caught up
- * to `backlogLow` (the embedded store runs at low priority and may fall behind under load).
+ * `backlogLimit` unwritten records, `backlog()` holds new requests back and lets them go in order,
+ * one per record written, so the gateway takes requests no faster than the store takes records (the
+ * embedded store runs at low priority and falls behind under load).
  */
 export class DynamoUsageSink implements UsageSink {
   #queue: WriteRequest[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #pending = new Set<Promise<void>>();
   readonly #flushAfterMs: number;
-  readonly #high: number;
-  readonly #low: number;
+  readonly #limit: number;
   readonly #maxWaitMs: number;
   readonly #writeBatch: BatchWriter;
   /** Records recorded and not yet written (or given up on). */
   #unwritten = 0;
-  #caughtUp: { promise: Promise<void>; resolve: () => void; timer: NodeJS.Timeout } | undefined;
+  /** Requests held back, oldest first. */
+  readonly #held: { resolve: () => void; timer: NodeJS.Timeout }[] = [];
 
   constructor(
     readonly table: TableRef,
     readonly options: {
       retentionDays: number;
       flushAfterMs?: number;
-      backlogHigh?: number;
-      backlogLow?: number;
+      backlogLimit?: number;
       backlogMaxWaitMs?: number;
       writeBatch?: BatchWriter;
       onError?: (err: unknown, lostRequestIds: string[]) => void;
     },
   ) {
     this.#flushAfterMs = options.flushAfterMs ?? 100;
-    this.#high = options.backlogHigh ?? BACKLOG_HIGH;
-    this.#low = options.backlogLow ?? BACKLOG_LOW;
+    this.#limit = options.backlogLimit ?? BACKLOG_LIMIT;
     this.#maxWaitMs = options.backlogMaxWaitMs ?? BACKLOG_MAX_WAIT_MS;
     this.#writeBatch = options.writeBatch ?? ((input) => table.client.send(new BatchWriteItemCommand(input)));
   }
@@ -100,14 +98,11 @@ export class DynamoUsageSink implements UsageSink {
   }
 
   backlog(): Promise<void> | undefined {
-    if (this.#unwritten < this.#high) return undefined;
-    if (!this.#caughtUp) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      const timer = setTimeout(() => this.#release(), this.#maxWaitMs).unref();
-      this.#caughtUp = { promise, resolve, timer };
-    }
-    return this.#caughtUp.promise;
+    if (this.#unwritten < this.#limit && !this.#held.length) return undefined;
+    return new Promise((resolve) => {
+      const held = { resolve, timer: setTimeout(() => this.#let(held), this.#maxWaitMs).unref() };
+      this.#held.push(held);
+    });
   }
 
   async drain(): Promise<void> {
@@ -123,19 +118,18 @@ export class DynamoUsageSink implements UsageSink {
       const p = this.#write(batch).finally(() => {
         this.#pending.delete(p);
         this.#unwritten -= batch.length;
-        if (this.#unwritten <= this.#low) this.#release();
+        const room = this.#unwritten < this.#limit ? this.#held.length : batch.length;
+        for (const held of this.#held.slice(0, room)) this.#let(held);
       });
       this.#pending.add(p);
     }
   }
 
-  /** Lets the waiting requests go. */
-  #release(): void {
-    const caughtUp = this.#caughtUp;
-    if (!caughtUp) return;
-    this.#caughtUp = undefined;
-    clearTimeout(caughtUp.timer);
-    caughtUp.resolve();
+  #let(held: { resolve: () => void; timer: NodeJS.Timeout }): void {
+    const at = this.#held.indexOf(held);
+    if (at >= 0) this.#held.splice(at, 1);
+    clearTimeout(held.timer);
+    held.resolve();
   }
 
   async #write(batch: WriteRequest[]): Promise<void> {
