@@ -71,9 +71,14 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
     // A first chunk that is already here leaves in one write with the headers; otherwise the
     // headers leave alone at the end of this turn, so the client sees the stream open at once.
     if ((await Promise.race([first, endOfTurn()])) === TURN_ENDED) res.flushHeaders();
+    let written = 0;
     for (let next = await first; !next.done; next = await chunks.next()) {
       if (res.destroyed) break;
-      if (!res.write(next.value)) await drained(res);
+      const room = res.write(next.value);
+      // node:http holds a response's writes until the next tick (it corks the socket), and chunks
+      // that are already here are all read before then: the first one is sent at once.
+      if (written++ === 0) res.socket?.uncork();
+      if (!room) await drained(res);
     }
   } catch {
     // A streamed body never throws (failures are in-band); nothing to add here.

@@ -50,6 +50,29 @@ describe('relayOpenAIStream', () => {
     expect(pieces).toEqual([chunk({ content: 'a' }), chunk({ content: 'b' })]);
   });
 
+  it('sends the first event of the stream alone, before it reads the rest of its piece; later pieces leave whole', async () => {
+    // Prepare: a relay that records how many events the meter has read when each piece leaves.
+    const meter = new OpenAIStreamMeter(0);
+    const observe = meter.observe.bind(meter);
+    let read = 0;
+    meter.observe = (data: string) => (read++, observe(data));
+    const upstream = (async function* () {
+      yield Buffer.from(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'a' }) + chunk({ content: 'b' }));
+      yield Buffer.from(chunk({ content: 'c' }) + chunk({}, 'stop') + usageChunk + 'data: [DONE]\n\n');
+    })();
+    const sent: { text: string; readBefore: number }[] = [];
+
+    // Act
+    for await (const piece of relayOpenAIStream(upstream, { meter, stripUsage: true })) sent.push({ text: Buffer.from(piece).toString(), readBefore: read });
+
+    // Assess
+    expect(sent).toEqual([
+      { text: chunk({ role: 'assistant', content: '' }), readBefore: 1 },
+      { text: chunk({ content: 'a' }) + chunk({ content: 'b' }), readBefore: 3 },
+      { text: chunk({ content: 'c' }) + chunk({}, 'stop') + 'data: [DONE]\n\n', readBefore: 7 },
+    ]);
+  });
+
   it('keeps keep-alive comments when re-framing', async () => {
     const { text } = await relay([Buffer.from(': OPENROUTER PROCESSING\n\n' + chunk({ content: 'x' }))], true);
 

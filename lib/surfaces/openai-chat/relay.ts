@@ -1,4 +1,4 @@
-import { createParser } from 'eventsource-parser';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { passThenRead } from '../../http/pass-then-read';
 import type { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
 
@@ -19,28 +19,42 @@ export interface RelayOptions {
 export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { meter, stripUsage, dropNoise = false }: RelayOptions): AsyncGenerator<Uint8Array> {
   const decoder = new TextDecoder();
   const reframe = stripUsage || dropNoise;
-  let out = '';
+  // Filled by the parser as it reads a chunk; looked at one by one afterwards, so that the first
+  // event of a chunk can leave before the events behind it are read.
+  const ready: (EventSourceMessage | { comment: string })[] = [];
   const parser = createParser({
-    onEvent(event) {
-      const kind = meter.observe(event.data);
-      if (!reframe || kind === 'noise' || (stripUsage && kind === 'usage-only')) return;
-      out += `${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`;
-    },
-    onComment(comment) {
-      // Keep-alive comments keep idle connections open through proxies; pass them on.
-      if (reframe) out += `: ${comment}\n\n`;
-    },
+    onEvent: (event) => ready.push(event),
+    // Keep-alive comments keep idle connections open through proxies; pass them on.
+    onComment: (comment) => ready.push({ comment }),
   });
-  const read = (chunk: Uint8Array) => parser.feed(decoder.decode(chunk, { stream: true }));
+  const frame = (item: (typeof ready)[number]): string => {
+    if ('comment' in item) return `: ${item.comment}\n\n`;
+    const kind = meter.observe(item.data);
+    if (kind === 'noise' || (stripUsage && kind === 'usage-only')) return '';
+    return `${item.event ? `event: ${item.event}\n` : ''}data: ${item.data}\n\n`;
+  };
+  const read = (chunk: Uint8Array) => {
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    if (!reframe) for (const item of ready.splice(0)) if (!('comment' in item)) meter.observe(item.data);
+  };
   if (!reframe) {
     yield* passThenRead(source, read);
     return;
   }
+  let first = true;
   for await (const chunk of source) {
-    read(chunk);
-    if (out) {
-      yield Buffer.from(out);
-      out = '';
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    let out = '';
+    for (const item of ready.splice(0)) {
+      const framed = frame(item);
+      if (!framed) continue;
+      // The stream's first event goes alone: the client's first token does not wait for the rest
+      // of the chunk to be read. After it, a chunk's events leave together, in one write.
+      if (first) {
+        first = false;
+        yield Buffer.from(framed);
+      } else out += framed;
     }
+    if (out) yield Buffer.from(out);
   }
 }
