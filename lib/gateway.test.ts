@@ -79,4 +79,34 @@ describe('the gateway and a usage store that falls behind', () => {
     expect(models.status).toBe(200);
     expect(health.status).toBe(200);
   });
+
+  it('closes a stream\'s books on the turn after its last chunk, so the client does not wait for them', async () => {
+    usage.catchUp();
+    usage.records.length = 0;
+    const res = await gateway.handle(request(key, '/v1/chat/completions', { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+    let text = '';
+
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
+    const recordedWhenEnded = usage.records.length;
+    await new Promise((r) => setImmediate(r));
+
+    expect(text).toContain('data: [DONE]');
+    expect(recordedWhenEnded).toBe(0);
+    expect(usage.records).toHaveLength(1);
+    expect(usage.records[0]).toMatchObject({ stream: true, outcome: 'ok' });
+  });
+
+  it('closes the books of a stream still unsettled when drained (Lambda drains right after the response)', async () => {
+    usage.records.length = 0;
+    const res = await gateway.handle(request(key, '/v1/chat/completions', { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+    for await (const _ of res.body as AsyncIterable<Uint8Array>) {
+      // read it all
+    }
+    const beforeDrain = usage.records.length;
+
+    await gateway.drain();
+
+    expect(beforeDrain).toBe(0);
+    expect(usage.records).toHaveLength(1);
+  });
 });

@@ -81,7 +81,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return routes[trimmed] ?? routes[`/v1${trimmed}`];
   }
 
-  // Books of whole answers not yet closed: drain() closes them at once (Lambda drains right
+  // Books of answers sent but not yet closed: drain() closes them at once (Lambda drains right
   // after the response, before the instance may be frozen).
   const unsettled = new Set<() => void>();
   function finishSoon(finish: () => void): void {
@@ -118,7 +118,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
           const backlog = deps.usage.backlog?.();
           if (backlog) await backlog;
         }
-        const res = await handler(req, ctx, finish);
+        // A stream closes its books when it ends, but on the next turn, after the door has sent the
+        // stream's end: the client does not wait for the log line and the usage record either.
+        const res = await handler(req, ctx, () => finishSoon(finish));
         streaming = isStreamBody(res.body);
         ctx.status ??= res.status;
         res.headers['x-request-id'] = req.requestId;
@@ -133,9 +135,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         res.headers['x-request-id'] = req.requestId;
         return res;
       } finally {
-        // A stream closes its own books when it ends. A whole answer's are closed on the next turn
-        // of the event loop, after the door has written it: the client does not wait for the log
-        // line and the usage record to be made.
+        // A whole answer's books are closed on the next turn of the event loop, after the door has
+        // written it: the client does not wait for the log line and the usage record to be made.
         if (!streaming) finishSoon(finish);
       }
     },
