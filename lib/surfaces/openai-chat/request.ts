@@ -61,7 +61,71 @@ export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 
 /** Validates a parsed body; a 400 naming the first bad field otherwise. */
 export function parseChatRequest(body: Record<string, unknown>): ChatRequest {
+  if (plainlyValid(body)) return body as ChatRequest;
   const result = ChatRequestSchema.safeParse(body);
   if (!result.success) throw zodToGatewayError(result.error);
   return result.data;
+}
+
+// The schema's common case, checked by hand. zod's walk over a request costs ~0.1 ms when the CPU
+// comes to it cold (a gateway between sporadic requests; measured with syscall timestamps, against
+// ~10 µs warm), so it runs only when this check says no: to name the bad field, or to accept what
+// the check does not know. The check must never accept what the schema refuses; the tests hold it
+// to that over a table of valid and invalid requests.
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isText = (v: unknown): v is string => typeof v === 'string';
+const isName = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+const isTextParts = (v: unknown): boolean => Array.isArray(v) && v.every((p) => isObject(p) && p.type === 'text' && isText(p.text));
+const isContentParts = (v: unknown): boolean => Array.isArray(v) && v.every((p) => isObject(p) && isName(p.type));
+const absentOr = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
+const nullishOr = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || v === null || ok(v);
+const isPositiveInt = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+const within = (min: number, max: number) => (v: unknown) => typeof v === 'number' && v >= min && v <= max;
+
+function plainMessage(m: unknown): boolean {
+  if (!isObject(m)) return false;
+  switch (m.role) {
+    case 'system':
+    case 'developer':
+      return isText(m.content) || isTextParts(m.content);
+    case 'user':
+      return isText(m.content) || isContentParts(m.content);
+    case 'assistant':
+      return (
+        nullishOr(m.content, (c) => isText(c) || isContentParts(c)) &&
+        absentOr(m.tool_calls, (calls) => Array.isArray(calls) && calls.every((c) => isObject(c) && isName(c.id) && c.type === 'function' && isObject(c.function) && isName(c.function.name) && isText(c.function.arguments)))
+      );
+    case 'tool':
+      return (isText(m.content) || isTextParts(m.content)) && isName(m.tool_call_id);
+    default:
+      // 'function' and anything else: the schema decides.
+      return false;
+  }
+}
+
+function plainTool(t: unknown): boolean {
+  if (!isObject(t) || t.type !== 'function' || !isObject(t.function)) return false;
+  const { name, description, parameters } = t.function;
+  return isName(name) && (name as string).length <= 64 && absentOr(description, isText) && absentOr(parameters, isObject);
+}
+
+export function plainlyValid(b: Json): boolean {
+  return (
+    isName(b.model) &&
+    Array.isArray(b.messages) &&
+    b.messages.length > 0 &&
+    b.messages.every(plainMessage) &&
+    nullishOr(b.stream, (v) => typeof v === 'boolean') &&
+    nullishOr(b.stream_options, (v) => isObject(v) && absentOr(v.include_usage, (u) => typeof u === 'boolean')) &&
+    nullishOr(b.max_tokens, isPositiveInt) &&
+    nullishOr(b.max_completion_tokens, isPositiveInt) &&
+    nullishOr(b.temperature, within(0, 2)) &&
+    nullishOr(b.top_p, within(0, 1)) &&
+    nullishOr(b.n, (v) => isPositiveInt(v) && (v as number) <= 128) &&
+    nullishOr(b.stop, (v) => isText(v) || (Array.isArray(v) && v.length <= 4 && v.every(isText))) &&
+    absentOr(b.tools, (tools) => Array.isArray(tools) && tools.every(plainTool)) &&
+    absentOr(b.tool_choice, (c) => c === 'none' || c === 'auto' || c === 'required' || (isObject(c) && c.type === 'function' && isObject(c.function) && isName(c.function.name))) &&
+    absentOr(b.user, isText)
+  );
 }
