@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../store/create-table';
 import { createTableRef } from '../store/dynamo';
@@ -55,4 +57,23 @@ describe('the embedded store on its own thread', () => {
       await dynamo.close();
     }
   });
+
+  it('lets the process end when idle, and keeps it alive while a write waits for its answer', async () => {
+    // A process with nothing else to do: it must end by itself, but only after the answer came.
+    const script = `
+      const { startDynalite } = require(${JSON.stringify(join(__dirname, 'dynalite.ts'))});
+      startDynalite({ thread: true }).then((store) => {
+        store.writeBatch({ RequestItems: { missing: [{ PutRequest: { Item: { PK: { S: 'a' }, SK: { S: 'b' } } } }] } })
+          .catch((err) => process.stdout.write('answered: ' + err.name));
+      });`;
+    const run = () =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = execFile(process.execPath, ['--import', 'tsx', '-e', script], { timeout: 20_000 }, (_err, out) => resolve({ code: child.exitCode, out }));
+      });
+
+    const { code, out } = await run();
+
+    expect(out).toBe('answered: ResourceNotFoundException');
+    expect(code).toBe(0);
+  }, 30_000);
 });

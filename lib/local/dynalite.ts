@@ -98,13 +98,12 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
     worker.once('error', reject);
     worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(m.error))));
   });
-  // The thread must not keep a stopping process alive.
-  worker.unref();
   const waiting = new Map<number, { resolve: (out: Reply & { error?: undefined }) => void; reject: (err: Error) => void }>();
   let lastId = 0;
   worker.on('message', (m: Reply) => {
     const call = waiting.get(m.id);
     waiting.delete(m.id);
+    if (!waiting.size) worker.unref();
     if (m.error) call?.reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
     else call?.resolve(m);
   });
@@ -112,12 +111,16 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
     for (const call of waiting.values()) call.reject(new Error('the store thread has stopped'));
     waiting.clear();
   });
+  // An idle thread must not keep a stopping process alive; one with writes to answer must (the
+  // listener above would hold it for good: unref after it).
+  worker.unref();
   return {
     endpoint: `http://127.0.0.1:${port}`,
     writeBatch: (input) =>
       new Promise((resolve, reject) => {
         const id = ++lastId;
         waiting.set(id, { resolve: (m) => resolve(m.out), reject });
+        if (waiting.size === 1) worker.ref();
         worker.postMessage({ id, input });
       }),
     close: async () => {
