@@ -98,14 +98,14 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
     worker.once('error', reject);
     worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(m.error))));
   });
-  const waiting = new Map<number, { resolve: (out: Reply & { error?: undefined }) => void; reject: (err: Error) => void }>();
+  const waiting = new Map<number, { resolve: (out: Awaited<ReturnType<BatchWriter>>) => void; reject: (err: Error) => void }>();
   let lastId = 0;
   worker.on('message', (m: Reply) => {
     const call = waiting.get(m.id);
     waiting.delete(m.id);
     if (!waiting.size) worker.unref();
     if (m.error) call?.reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
-    else call?.resolve(m);
+    else call?.resolve(m.out);
   });
   worker.on('exit', () => {
     for (const call of waiting.values()) call.reject(new Error('the store thread has stopped'));
@@ -119,7 +119,7 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
     writeBatch: (input) =>
       new Promise((resolve, reject) => {
         const id = ++lastId;
-        waiting.set(id, { resolve: (m) => resolve(m.out), reject });
+        waiting.set(id, { resolve, reject });
         if (waiting.size === 1) worker.ref();
         worker.postMessage({ id, input });
       }),

@@ -33,17 +33,17 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
     if (kind === 'noise' || (stripUsage && kind === 'usage-only')) return '';
     return `${item.event ? `event: ${item.event}\n` : ''}data: ${item.data}\n\n`;
   };
-  const read = (chunk: Uint8Array) => {
-    parser.feed(decoder.decode(chunk, { stream: true }));
-    if (!reframe) for (const item of ready.splice(0)) if (!('comment' in item)) meter.observe(item.data);
-  };
+  const feed = (chunk: Uint8Array) => parser.feed(decoder.decode(chunk, { stream: true }));
   if (!reframe) {
-    yield* passThenRead(source, read);
+    yield* passThenRead(source, (chunk) => {
+      feed(chunk);
+      for (const item of ready.splice(0)) if (!('comment' in item)) meter.observe(item.data);
+    });
     return;
   }
   let first = true;
   for await (const chunk of source) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
+    feed(chunk);
     let out = '';
     for (const item of ready.splice(0)) {
       const framed = frame(item);
