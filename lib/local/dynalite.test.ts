@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { buildSync } from 'esbuild';
 import { ensureTable } from '../store/create-table';
 import { createTableRef } from '../store/dynamo';
 import { startDynalite } from './dynalite';
@@ -76,4 +78,45 @@ describe('the embedded store on its own thread', () => {
     expect(out).toBe('answered: ResourceNotFoundException');
     expect(code).toBe(0);
   }, 30_000);
+
+  onLinux('starts the thread pool that LevelDB works on at its own low priority', async () => {
+    // In a fresh process, bundled as `npm start` runs it (a TypeScript loader would use the pool
+    // first): the pool's threads are started by whichever thread uses it first.
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-pool-'));
+    const bundled = buildSync({ entryPoints: [join(__dirname, 'dynalite.ts')], bundle: true, platform: 'node', packages: 'external', write: false, logLevel: 'silent' });
+    const script = `${bundled.outputFiles[0]!.text}
+      const { readdirSync, readFileSync } = require('node:fs');
+      const nice = (tid) => { const s = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16]); };
+      module.exports.startDynalite({ thread: true, path: ${JSON.stringify(dir)} }).then(async (store) => {
+        const low = readdirSync('/proc/self/task').filter((tid) => nice(tid) === 19).length;
+        process.stdout.write(JSON.stringify({ low, main: nice(process.pid) }));
+        await store.close();
+      });`;
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ['-e', script], { timeout: 20_000, env: { ...process.env, UV_THREADPOOL_SIZE: '3' } }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        );
+      });
+
+      // The store's thread and the pool's three at least (LevelDB may have started its own too).
+      expect(JSON.parse(out).low).toBeGreaterThanOrEqual(4);
+      expect(JSON.parse(out).main).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+describe('a data dir held by another gateway', () => {
+  it.each([true, false])('is refused with a message that says what to do (own thread: %s)', async (thread) => {
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-lock-'));
+    const first = await startDynalite({ thread: true, path: dir });
+    try {
+      await expect(startDynalite({ thread, path: dir })).rejects.toThrow(`the data dir ${dir} is in use by another gateway process`);
+    } finally {
+      await first.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

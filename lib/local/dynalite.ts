@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { Level } from 'level';
 import type { BatchWriter } from '../store/usage';
 
 export interface EmbeddedDynamo {
@@ -32,16 +31,14 @@ export interface DynaliteOptions {
 
 /** Starts dynalite in this process on a free loopback port. */
 export async function startDynalite(options: DynaliteOptions = {}): Promise<EmbeddedDynamo> {
-  if (options.path) {
-    mkdirSync(options.path, { recursive: true });
-    await assertNotInUse(options.path);
-  }
+  if (options.path) mkdirSync(options.path, { recursive: true });
   return options.thread ? onThread(options) : onEventLoop(options);
 }
 
 async function onEventLoop(options: DynaliteOptions): Promise<EmbeddedDynamo> {
   // Loaded here, not at the top: `npm start` runs dynalite on its thread and never needs it in this one.
   const { default: dynalite } = await import('dynalite');
+  if (options.path) await assertNotInUse(options.path);
   const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -68,14 +65,31 @@ try {
 } catch {}
 const dynalite = require(workerData.module);
 const { DynamoDBClient, BatchWriteItemCommand } = require(workerData.sdk);
-const server = dynalite({ ...(workerData.path ? { path: workerData.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+let server;
 let client;
-server.on('error', (err) => parentPort.postMessage({ error: err.message }));
-server.listen(workerData.port, '127.0.0.1', () => {
-  const endpoint = 'http://127.0.0.1:' + server.address().port;
-  client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  parentPort.postMessage({ port: server.address().port });
-});
+// LevelDB works on libuv's thread pool, and a thread starts with the priority of the thread that
+// starts it: this lock check is the process's first use of the pool (startDynalite runs before
+// anything else in the gateway touches it), so the pool and LevelDB's compaction thread are
+// started from here and yield too.
+lockCheck(workerData.path).then(() => {
+  server = dynalite({ ...(workerData.path ? { path: workerData.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.on('error', (err) => parentPort.postMessage({ error: err.message }));
+  server.listen(workerData.port, '127.0.0.1', () => {
+    const endpoint = 'http://127.0.0.1:' + server.address().port;
+    client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    parentPort.postMessage({ port: server.address().port });
+  });
+}, (err) => parentPort.postMessage({ error: err.message }));
+async function lockCheck(path) {
+  if (!path) return;
+  const db = new (require(workerData.level).Level)(path);
+  try {
+    await db.open();
+  } catch (err) {
+    throw new Error(err.cause && err.cause.code === 'LEVEL_LOCKED' ? workerData.lockedMessage : err.message);
+  }
+  await db.close();
+}
 parentPort.on('message', (m) => {
   if (m === 'close') { client.destroy(); server.closeAllConnections(); server.close(() => process.exit(0)); return; }
   client.send(new BatchWriteItemCommand(m.input)).then(
@@ -92,11 +106,21 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
     eval: true,
     // The environment as this module sees it (test runners sandbox process.env), not the process's first one.
     env: { ...process.env },
-    workerData: { module: require.resolve('dynalite'), sdk: require.resolve('@aws-sdk/client-dynamodb'), path: options.path, port: options.port ?? 0 },
+    workerData: {
+      module: require.resolve('dynalite'),
+      sdk: require.resolve('@aws-sdk/client-dynamodb'),
+      level: require.resolve('level'),
+      lockedMessage: options.path && lockedMessage(options.path),
+      path: options.path,
+      port: options.port ?? 0,
+    },
   });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(m.error))));
+  }).catch(async (err: unknown) => {
+    await worker.terminate();
+    throw err;
   });
   const waiting = new Map<number, { resolve: (out: Awaited<ReturnType<BatchWriter>>) => void; reject: (err: Error) => void }>();
   let lastId = 0;
@@ -136,15 +160,19 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
  * "Database is closed". Try the lock first and say what is wrong.
  */
 async function assertNotInUse(path: string): Promise<void> {
+  const { Level } = await import('level');
   const db = new Level(path);
   try {
     await db.open();
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === 'LEVEL_LOCKED') {
-      throw new Error(`the data dir ${path} is in use by another gateway process: stop it, or give this one its own GATEWAY_DATA_DIR (or share one store with DYNAMODB_ENDPOINT)`);
+      throw new Error(lockedMessage(path));
     }
     throw err;
   }
   await db.close();
 }
+
+const lockedMessage = (path: string) =>
+  `the data dir ${path} is in use by another gateway process: stop it, or give this one its own GATEWAY_DATA_DIR (or share one store with DYNAMODB_ENDPOINT)`;
