@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { absentOr, isName, isObject, isPositiveInt, isText, nullishOr, within, type Json } from '../../http/json-checks';
 import { zodToGatewayError } from '../../http/validation';
 
 const TextPart = z.looseObject({ type: z.literal('text'), text: z.string() });
@@ -72,16 +73,8 @@ export function parseChatRequest(body: Record<string, unknown>): ChatRequest {
 // ~10 µs warm), so it runs only when this check says no: to name the bad field, or to accept what
 // the check does not know. The check must never accept what the schema refuses; the tests hold it
 // to that over a table of valid and invalid requests.
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isText = (v: unknown): v is string => typeof v === 'string';
-const isName = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
 const isTextParts = (v: unknown): boolean => Array.isArray(v) && v.every((p) => isObject(p) && p.type === 'text' && isText(p.text));
 const isContentParts = (v: unknown): boolean => Array.isArray(v) && v.every((p) => isObject(p) && isName(p.type));
-const absentOr = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
-const nullishOr = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || v === null || ok(v);
-const isPositiveInt = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
-const within = (min: number, max: number) => (v: unknown) => typeof v === 'number' && v >= min && v <= max;
 
 function plainMessage(m: unknown): boolean {
   if (!isObject(m)) return false;
@@ -107,7 +100,7 @@ function plainMessage(m: unknown): boolean {
 function plainTool(t: unknown): boolean {
   if (!isObject(t) || t.type !== 'function' || !isObject(t.function)) return false;
   const { name, description, parameters } = t.function;
-  return isName(name) && (name as string).length <= 64 && absentOr(description, isText) && absentOr(parameters, isObject);
+  return isName(name) && name.length <= 64 && absentOr(description, isText) && absentOr(parameters, isObject);
 }
 
 export function plainlyValid(b: Json): boolean {
