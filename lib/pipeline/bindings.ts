@@ -4,7 +4,7 @@ import type { GatewayError } from '../http/errors';
 import { openAIErrorBody, openAIErrorResponse } from '../http/openai-error';
 import { sseData } from '../http/sse';
 import type { GatewayResponse } from '../http/types';
-import { anthropicMessagesSurface, decodeAnthropicRequest } from '../surfaces/anthropic-messages';
+import { anthropicMessagesSurface, validateAnthropicRequest } from '../surfaces/anthropic-messages';
 import { anthropicSse } from '../surfaces/anthropic-messages/stream';
 import { openAIChatSurface } from '../surfaces/openai-chat';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
@@ -42,7 +42,7 @@ export const OPENAI_CHAT: SurfaceBinding = {
 export const ANTHROPIC_MESSAGES: SurfaceBinding = {
   name: 'anthropic',
   surface: anthropicMessagesSurface,
-  validate: (body) => void decodeAnthropicRequest(body, { mode: 'passthrough' }),
+  validate: (body) => validateAnthropicRequest(body),
   decode: (body) => anthropicMessagesSurface.decodeRequest(body),
   wantsStreamUsage: () => true,
   errorResponse: anthropicErrorResponse,

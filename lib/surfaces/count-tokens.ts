@@ -5,14 +5,14 @@ import type { RequestContext } from '../pipeline/context';
 import type { ProxyDeps } from '../pipeline/deps';
 import { anthropicPassthroughRequest } from '../providers/anthropic';
 import { planAttempts } from '../routing/attempts';
-import { countTokensEstimate, decodeAnthropicRequest } from './anthropic-messages';
+import { countTokensEstimate, decodeAnthropicRequest, validateAnthropicRequest } from './anthropic-messages';
 
 /**
  * `POST /v1/messages/count_tokens`: asked of the model's Anthropic target when it has one (the
  * exact count), else estimated. Counting costs nothing, so it leaves no usage record.
  */
 export async function countTokens(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
-  const call = await admit(req, ctx, deps, (body) => void decodeAnthropicRequest(body, { mode: 'passthrough', countTokens: true }));
+  const call = await admit(req, ctx, deps, (body) => validateAnthropicRequest(body, { countTokens: true }));
   ctx.keyId = undefined;
   const anthropic = planAttempts(call.entry.targets).find((a) => a.provider.type === 'anthropic');
   if (anthropic) {

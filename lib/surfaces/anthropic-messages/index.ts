@@ -18,6 +18,6 @@ export const anthropicMessagesSurface: Surface = {
 
 export { countTokensEstimate, TOKEN_ESTIMATE } from './count-tokens';
 export { anthropicModelList, MODEL_CREATED_AT, type AnthropicModelList } from './models';
-export { decodeAnthropicRequest, type DecodeOptions } from './request';
+export { decodeAnthropicRequest, validateAnthropicRequest, type DecodeOptions } from './request';
 export { anthropicMessageId, anthropicStopReason, anthropicUsage, encodeAnthropicResponse } from './response';
 export { anthropicSse, encodeAnthropicStream } from './stream';

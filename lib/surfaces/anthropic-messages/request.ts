@@ -13,6 +13,7 @@ import type {
 } from '../../canonical/types';
 import { GatewayError, untranslatable } from '../../http/errors';
 import { zodToGatewayError } from '../../http/validation';
+import { plainlyValid } from './quick-check';
 import {
   CountTokensRequestSchema,
   MessagesRequestSchema,
@@ -170,9 +171,7 @@ function reasoning(req: MessagesRequest): ReasoningOptions | undefined {
  * decodeAnthropicRequest({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'Hi' }] })
  */
 export function decodeAnthropicRequest(body: Record<string, unknown>, options: DecodeOptions = {}): ChatRequest {
-  const parsed = (options.countTokens ? CountTokensRequestSchema : MessagesRequestSchema).safeParse(body);
-  if (!parsed.success) throw zodToGatewayError(parsed.error);
-  const req = parsed.data as MessagesRequest;
+  const req = checked(body, options.countTokens);
   const d = new Decoder(options.mode !== 'passthrough');
   // Anthropic-only features of the request itself (the gateway's MCP connector, code execution
   // containers). context_management is left out on purpose: newer Claude Code sends it on every
@@ -197,4 +196,20 @@ export function decodeAnthropicRequest(body: Record<string, unknown>, options: D
   const format = req.output_config?.format;
   if (format) out.responseFormat = { type: 'json_schema', name: 'response', schema: format.schema };
   return out;
+}
+
+/** The body as the schema types it; a 400 naming the first bad field otherwise. */
+function checked(body: Record<string, unknown>, countTokens = false): MessagesRequest {
+  if (plainlyValid(body, countTokens)) return body as MessagesRequest;
+  const parsed = (countTokens ? CountTokensRequestSchema : MessagesRequestSchema).safeParse(body);
+  if (!parsed.success) throw zodToGatewayError(parsed.error);
+  return parsed.data as MessagesRequest;
+}
+
+/**
+ * Checks a body that goes to an Anthropic upstream as it came: a 400 naming the first bad field
+ * when it would not decode, without building the canonical request when it plainly would.
+ */
+export function validateAnthropicRequest(body: Record<string, unknown>, options: { countTokens?: boolean } = {}): void {
+  if (!plainlyValid(body, options.countTokens)) decodeAnthropicRequest(body, { mode: 'passthrough', ...options });
 }
