@@ -1,4 +1,5 @@
 import { GatewayError } from './errors';
+import { jsonText } from './json-text';
 import type { GatewayRequest } from './types';
 
 /** Reads a request body, refusing with 413 as soon as it passes `limit` bytes. */
@@ -45,7 +46,7 @@ export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
   if (bytes.byteLength === 0) throw new GatewayError('invalid_request', 'The request body is empty; expected a JSON object.', { code: 'invalid_json' });
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    value = JSON.parse(jsonText(bytes));
   } catch (err) {
     throw new GatewayError('invalid_request', `The request body is not valid JSON: ${(err as Error).message}`, { code: 'invalid_json' });
   }
