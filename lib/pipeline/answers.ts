@@ -1,5 +1,6 @@
 import type { ChatRequest, StreamEvent } from '../canonical/types';
 import { GatewayError, asGatewayError } from '../http/errors';
+import { jsonText } from '../http/json-text';
 import { SSE_HEADERS } from '../http/sse';
 import type { GatewayResponse } from '../http/types';
 import type { ProviderAdapter } from '../providers/types';
@@ -75,7 +76,7 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRou
     ctx.ttftMs = performance.now() - ctx.startPerf;
     ctx.usageLater = () => {
       try {
-        return pass.usageOf(JSON.parse(bytes.toString('utf8')));
+        return pass.usageOf(JSON.parse(jsonText(bytes)));
       } catch {
         // Not JSON: it went on as it was; there is nothing to meter.
         return undefined;
@@ -107,7 +108,7 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
     const bytes = await readWhole(res, signal);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(bytes.toString('utf8'));
+      parsed = JSON.parse(jsonText(bytes));
     } catch (err) {
       throw new GatewayError('upstream_error', `The upstream provider "${ctx.provider}" answered with something that is not JSON.`, { code: 'upstream_bad_response', cause: err });
     }
