@@ -4,14 +4,23 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import { loadFixture, type FixtureName } from '../test/integration/claude-code/fixtures';
 
-/** Where to send OpenAI requests: the fake directly, or the gateway in front of it. */
+/** Where to send requests: a fake upstream directly, or the gateway in front of it. */
 export interface Target {
   name: string;
   origin: string;
   /** e.g. `/v1/chat/completions`. */
   path: string;
   apiKey: string;
+  wire: Wire;
+}
+
+/** What differs between the APIs a target speaks: how the key goes, and how a whole answer ends. */
+export interface Wire {
+  headers(apiKey: string): Record<string, string>;
+  /** Whether a 200 answer is complete, judged from its last 256 characters. */
+  complete(tail: string, stream: boolean): boolean;
 }
 
 /** One request's timings in ms, from just before sending. */
@@ -33,11 +42,32 @@ export interface RunResult {
 
 const MODEL = 'gpt-4o-mini';
 const SSE_DONE = 'data: [DONE]\n\n';
+/** The last event of an Anthropic stream; the API pads `data:` JSON with spaces, so no exact bytes. */
+const MESSAGE_STOP = /event: message_stop\ndata: \{[^\n]*\} *\n\n$/;
 const MAX_ERROR_SAMPLES = 5;
+
+export const OPENAI_WIRE: Wire = {
+  headers: (apiKey) => ({ authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }),
+  complete: (tail, stream) => (stream ? tail.endsWith(SSE_DONE) : tail.includes('}')),
+};
+
+/** The Messages API with the headers Claude Code sends that matter to a gateway (the rest are telemetry). */
+export const ANTHROPIC_WIRE: Wire = {
+  headers: (apiKey) => ({ 'x-api-key': apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }),
+  complete: (tail, stream) => (stream ? MESSAGE_STOP.test(tail) : tail.includes('}')),
+};
+
+/** The real Claude Code request the Claude Code phase replays: a later turn of a tool loop. */
+export const CLAUDE_CODE_FIXTURE: FixtureName = 'cc-1.0.6-tool-loop';
 
 export function chatBody(stream: boolean): string {
   const messages = [{ role: 'user', content: 'Say something short.' }];
   return JSON.stringify(stream ? { model: MODEL, messages, stream: true, stream_options: { include_usage: true } } : { model: MODEL, messages });
+}
+
+/** The captured body as Claude Code sent it, but for `model` (one the gateway routes), streamed. */
+export function claudeCodeBody(model: string): string {
+  return JSON.stringify({ ...loadFixture(CLAUDE_CODE_FIXTURE).request.body, model, stream: true });
 }
 
 /** A keep-alive connection pool to `target`, `connections` wide. */
@@ -46,15 +76,15 @@ export function openPool(target: Target, connections: number): Pool {
 }
 
 /**
- * Sends one chat completion and reads it to the end. Throws when the answer
- * is not a 200 or (streaming) does not end with `data: [DONE]`.
+ * Sends one request and reads the answer to the end. Throws when the answer
+ * is not a 200 or is cut short (see `Wire.complete`).
  */
 export async function sendOne(pool: Pool, target: Target, body: string, stream: boolean): Promise<Timing> {
   const start = performance.now();
   const res = await pool.request({
     path: target.path,
     method: 'POST',
-    headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
+    headers: target.wire.headers(target.apiKey),
     body,
   });
   const headers = performance.now() - start;
@@ -66,14 +96,13 @@ export async function sendOne(pool: Pool, target: Target, body: string, stream: 
   }
   const total = performance.now() - start;
   if (res.statusCode !== 200) throw new Error(`${target.name}: HTTP ${res.statusCode}: ${tail}`);
-  if (stream ? !tail.endsWith(SSE_DONE) : !tail.includes('}')) throw new Error(`${target.name}: incomplete body, ending ${JSON.stringify(tail.slice(-80))}`);
+  if (!target.wire.complete(tail, stream)) throw new Error(`${target.name}: incomplete body, ending ${JSON.stringify(tail.slice(-80))}`);
   return { headers, firstByte, total };
 }
 
-/** `count` requests one after another on one connection. */
-export async function runSequential(target: Target, stream: boolean, count: number): Promise<RunResult> {
+/** `count` requests one after another on one connection; the small chat request unless `body` is given. */
+export async function runSequential(target: Target, stream: boolean, count: number, body = chatBody(stream)): Promise<RunResult> {
   const pool = openPool(target, 1);
-  const body = chatBody(stream);
   const result: RunResult = { timings: [], errors: 0, samples: [], elapsedMs: 0 };
   const start = performance.now();
   try {

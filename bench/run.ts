@@ -1,17 +1,26 @@
 /**
  * `npm run bench`: what the gateway adds to a request's latency and takes from
- * throughput, measured against the fake OpenAI upstream directly and through
- * the gateway, in one run, on loopback.
+ * throughput, measured against fake upstreams directly and through the gateway,
+ * in one run, on loopback.
  *
- * Three processes: this one (the undici load client), the fake upstream
- * (`bench/fake-upstream-main.ts`) and the gateway (`npx tsx lib/local/main.ts`
- * with a temporary config, data dir and admin token). Bounded in requests and
- * time; stops its children however it ends.
+ * Phases, each run against the fake directly and then through the gateway:
+ * - seq-json, seq-stream: a small chat completion, one at a time, to the fake
+ *   OpenAI upstream (an `openai-compatible` provider behind the gateway);
+ * - seq-claude-code: a real captured Claude Code request (73 KB, a tool loop),
+ *   streamed, one at a time, to the fake Anthropic upstream's `/v1/messages`
+ *   (an `anthropic` provider: the gateway passes the body through);
+ * - conc-json, conc-stream: the small chat completion, CONCURRENCY in flight.
  *
- * Env: N (sequential requests per target and mode, default 500), WARMUP (default 50),
+ * Up to four processes: this one (the undici load client), the fake upstreams
+ * the chosen phases need (`bench/fake-upstream-main.ts`, `bench/fake-anthropic-main.ts`)
+ * and the gateway (`npx tsx lib/local/main.ts` with a temporary config, data dir
+ * and admin token). Bounded in requests and time; stops its children however it ends.
+ *
+ * Env: N (sequential requests per target and phase, default 500), WARMUP (default 50),
  * CONCURRENCY (default 50), DURATION_S (per concurrent phase, default 5), WARMUP_S
- * (default 1), FAKE_CHUNKS (content deltas per stream, default 20), GATEWAY_MAIN
- * (gateway entry, default lib/local/main.ts), BENCH_TIMEOUT_S (whole run, default 600).
+ * (default 1), FAKE_CHUNKS (content deltas per stream, default 20), PHASES (comma-separated
+ * names from the list above, default all), GATEWAY_MAIN (gateway entry, default
+ * lib/local/main.ts), BENCH_TIMEOUT_S (whole run, default 600).
  * The gateway inherits the environment, so e.g. POWERTOOLS_LOG_LEVEL=WARN applies to it.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,13 +28,77 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { percentile, runConcurrent, runSequential, sendOne, openPool, chatBody, type RunResult, type Target } from './load';
+import {
+  ANTHROPIC_WIRE,
+  CLAUDE_CODE_FIXTURE,
+  OPENAI_WIRE,
+  chatBody,
+  claudeCodeBody,
+  openPool,
+  percentile,
+  runConcurrent,
+  runSequential,
+  sendOne,
+  type RunResult,
+  type Target,
+  type Wire,
+} from './load';
 import { killAllChildrenNow, startChild, type BenchChild } from './processes';
 
 const ROOT = resolve(__dirname, '..');
 const CHILD_READY_TIMEOUT_MS = 90_000;
 const INTERRUPTED = 130;
 const TIMED_OUT = 2;
+
+/** In the order they run: the sequential ones first, so no backlog of the concurrent load is left to disturb them. */
+const PHASES = ['seq-json', 'seq-stream', 'seq-claude-code', 'conc-json', 'conc-stream'] as const;
+type Phase = (typeof PHASES)[number];
+type Upstream = 'openai' | 'anthropic';
+type Side = 'direct' | 'gateway';
+type Pair<T> = Record<Side, T>;
+
+/** The fake a phase's requests go to, directly or through the gateway. */
+const UPSTREAM_OF: Record<Phase, Upstream> = {
+  'seq-json': 'openai',
+  'seq-stream': 'openai',
+  'seq-claude-code': 'anthropic',
+  'conc-json': 'openai',
+  'conc-stream': 'openai',
+};
+
+/** The model each fake serves; the gateway routes the same name to it unchanged. */
+const MODEL_OF: Record<Upstream, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5' };
+
+interface FakeSpec {
+  entry: string;
+  readyPattern: RegExp;
+  /** The gateway's provider in front of this fake. */
+  provider: { id: string; type: string };
+  /** The env var the gateway reads the fake's key from (named in its config). */
+  keyEnv: string;
+  /** Where the fake (at the URL it printed) and the gateway answer this API. */
+  paths: (url: URL) => Pair<string>;
+  wire: Wire;
+}
+
+const FAKES: Record<Upstream, FakeSpec> = {
+  openai: {
+    entry: 'bench/fake-upstream-main.ts',
+    readyPattern: /fake-openai listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/,
+    provider: { id: 'fake', type: 'openai-compatible' },
+    keyEnv: 'FAKE_KEY',
+    paths: (url) => ({ direct: `${url.pathname}/chat/completions`, gateway: '/v1/chat/completions' }),
+    wire: OPENAI_WIRE,
+  },
+  anthropic: {
+    entry: 'bench/fake-anthropic-main.ts',
+    readyPattern: /fake-anthropic listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    provider: { id: 'fake-anthropic', type: 'anthropic' }, // Its baseUrl has no `/v1`, as the fake prints it.
+    keyEnv: 'FAKE_ANTHROPIC_KEY',
+    paths: () => ({ direct: '/v1/messages', gateway: '/v1/messages' }),
+    wire: ANTHROPIC_WIRE,
+  },
+};
 
 interface BenchOptions {
   n: number;
@@ -34,6 +107,7 @@ interface BenchOptions {
   durationS: number;
   warmupS: number;
   chunks: number;
+  phases: Phase[];
   gatewayMain: string;
   timeoutS: number;
 }
@@ -52,13 +126,22 @@ function readOptions(env: NodeJS.ProcessEnv): BenchOptions {
     durationS: int('DURATION_S', 5, 1, 600),
     warmupS: int('WARMUP_S', 1, 0, 60),
     chunks: int('FAKE_CHUNKS', 20, 1, 10_000),
+    phases: readPhases(env.PHASES),
     gatewayMain: env.GATEWAY_MAIN || 'lib/local/main.ts',
     timeoutS: int('BENCH_TIMEOUT_S', 600, 10, 7_200),
   };
 }
 
-type Phase = 'seq-json' | 'seq-stream' | 'conc-json' | 'conc-stream';
-type Results = Record<Phase, Record<'direct' | 'gateway', RunResult>>;
+/** The phases the env's PHASES names, in run order; all when it is unset. */
+function readPhases(raw: string | undefined): Phase[] {
+  const names = (raw ?? '').split(/[\s,]+/).filter((name) => name !== '');
+  if (names.length === 0) return [...PHASES];
+  const unknown = names.filter((name) => !(PHASES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`PHASES: unknown ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
+  return PHASES.filter((phase) => names.includes(phase));
+}
+
+type Results = [Phase, Pair<RunResult>][];
 
 async function main(): Promise<void> {
   const options = readOptions(process.env);
@@ -77,44 +160,39 @@ async function main(): Promise<void> {
   };
   const watchdog = setTimeout(() => stopEarly?.(`still running after BENCH_TIMEOUT_S=${options.timeoutS}`, TIMED_OUT), options.timeoutS * 1000);
   try {
-    const fakeKey = `sk-bench-${randomBytes(12).toString('hex')}`;
     const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`;
-
-    const fake = await startChild({
-      name: 'fake upstream',
-      command: 'npx',
-      args: ['tsx', 'bench/fake-upstream-main.ts'],
-      cwd: ROOT,
-      env: { ...process.env, FAKE_KEY: fakeKey, FAKE_CHUNKS: String(options.chunks) },
-      logPath: join(work, 'fake-upstream.log'),
-      readyPattern: /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/,
-      readyTimeoutMs: CHILD_READY_TIMEOUT_MS,
-      stdinPipe: true,
-    });
-    children.push(fake);
+    const upstreams = [...new Set(options.phases.map((phase) => UPSTREAM_OF[phase]))];
+    const fakes: Partial<Record<Upstream, StartedFake>> = {};
+    for (const upstream of upstreams) {
+      const fake = await startFake(upstream, options, work);
+      children.push(fake.child);
+      fakes[upstream] = fake;
+    }
 
     const configPath = join(work, 'gateway.config.json');
-    writeFileSync(configPath, JSON.stringify(gatewayConfig(fake.readyValue), null, 2));
+    writeFileSync(configPath, JSON.stringify(gatewayConfig(fakes), null, 2));
+    const fakeKeys = Object.fromEntries(upstreams.map((u) => [FAKES[u].keyEnv, fakes[u]?.key]));
     const gateway = await startChild({
       name: 'gateway',
       command: 'npx',
       args: ['tsx', options.gatewayMain],
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', GATEWAY_CONFIG: configPath, GATEWAY_DATA_DIR: join(work, 'data'), GATEWAY_ADMIN_TOKEN: adminToken, FAKE_KEY: fakeKey },
+      env: { ...process.env, PORT: '0', GATEWAY_CONFIG: configPath, GATEWAY_DATA_DIR: join(work, 'data'), GATEWAY_ADMIN_TOKEN: adminToken, ...fakeKeys },
       logPath: join(work, 'gateway.log'),
       readyPattern: /listening on (http:\/\/127\.0\.0\.1:\d+)/,
       readyTimeoutMs: CHILD_READY_TIMEOUT_MS,
     });
     children.push(gateway);
 
-    const fakeUrl = new URL(fake.readyValue);
-    const targets = {
-      direct: { name: 'direct', origin: fakeUrl.origin, path: `${fakeUrl.pathname}/chat/completions`, apiKey: fakeKey },
-      gateway: { name: 'gateway', origin: gateway.readyValue, path: '/v1/chat/completions', apiKey: await createGatewayKey(gateway.readyValue, adminToken) },
-    } satisfies Record<string, Target>;
-    await preflight(Object.values(targets));
+    const gatewayKey = await createGatewayKey(gateway.readyValue, adminToken);
+    const targets: Partial<Record<Upstream, Pair<Target>>> = {};
+    for (const upstream of upstreams) {
+      const fake = fakes[upstream]!; // Started above for every upstream in the list.
+      targets[upstream] = targetPair(upstream, fake.url, fake.key, gateway.readyValue, gatewayKey);
+      await preflight(Object.values(targets[upstream]), preflightRequests(upstream));
+    }
 
-    log(`fake upstream ${fake.readyValue}, gateway ${gateway.readyValue}; logs in ${work}`);
+    log(`${upstreams.map((u) => `fake ${u} ${fakes[u]?.url}`).join(', ')}, gateway ${gateway.readyValue}; logs in ${work}`);
     const results = await measure(targets, options);
     process.stdout.write(`\n${report(results, options)}\n`);
     finished = true;
@@ -125,10 +203,44 @@ async function main(): Promise<void> {
   }
 }
 
-function gatewayConfig(fakeUrl: string): unknown {
+interface StartedFake {
+  child: BenchChild;
+  url: string;
+  /** The only key it accepts. */
+  key: string;
+}
+
+async function startFake(upstream: Upstream, o: BenchOptions, work: string): Promise<StartedFake> {
+  const key = `sk-bench-${upstream}-${randomBytes(12).toString('hex')}`;
+  const child = await startChild({
+    name: `fake ${upstream} upstream`,
+    command: 'npx',
+    args: ['tsx', FAKES[upstream].entry],
+    cwd: ROOT,
+    env: { ...process.env, FAKE_KEY: key, FAKE_CHUNKS: String(o.chunks) },
+    logPath: join(work, `fake-${upstream}.log`),
+    readyPattern: FAKES[upstream].readyPattern,
+    readyTimeoutMs: CHILD_READY_TIMEOUT_MS,
+    stdinPipe: true,
+  });
+  return { child, url: child.readyValue, key };
+}
+
+function gatewayConfig(fakes: Partial<Record<Upstream, { url: string }>>): unknown {
+  const started = Object.entries(fakes).map(([upstream, fake]) => ({ spec: FAKES[upstream as Upstream], model: MODEL_OF[upstream as Upstream], url: fake.url }));
   return {
-    providers: [{ id: 'fake', type: 'openai-compatible', baseUrl: fakeUrl, accounts: [{ id: 'a', apiKey: { env: 'FAKE_KEY' } }] }],
-    models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'fake', model: 'gpt-4o-mini' }] }],
+    providers: started.map(({ spec, url }) => ({ ...spec.provider, baseUrl: url, accounts: [{ id: 'a', apiKey: { env: spec.keyEnv } }] })),
+    models: started.map(({ spec, model }) => ({ name: model, targets: [{ provider: spec.provider.id, model }] })),
+  };
+}
+
+function targetPair(upstream: Upstream, fakeUrl: string, fakeKey: string, gatewayOrigin: string, gatewayKey: string): Pair<Target> {
+  const url = new URL(fakeUrl);
+  const { paths, wire } = FAKES[upstream];
+  const path = paths(url);
+  return {
+    direct: { name: 'direct', origin: url.origin, path: path.direct, apiKey: fakeKey, wire },
+    gateway: { name: 'gateway', origin: gatewayOrigin, path: path.gateway, apiKey: gatewayKey, wire },
   };
 }
 
@@ -144,75 +256,137 @@ async function createGatewayKey(origin: string, adminToken: string): Promise<str
   return key;
 }
 
-/** One request of each kind per target, so a misconfiguration fails loudly before any timing. */
-async function preflight(targets: Target[]): Promise<void> {
+interface BenchRequest {
+  body: string;
+  stream: boolean;
+}
+
+/** One request of each kind the phases send to this upstream. */
+function preflightRequests(upstream: Upstream): BenchRequest[] {
+  if (upstream === 'anthropic') return [{ body: claudeCodeBody(MODEL_OF.anthropic), stream: true }];
+  return [false, true].map((stream) => ({ body: chatBody(stream), stream }));
+}
+
+/** Sends `requests` to each target once, so a misconfiguration fails loudly before any timing. */
+async function preflight(targets: Target[], requests: BenchRequest[]): Promise<void> {
   for (const target of targets) {
     const pool = openPool(target, 1);
     try {
-      for (const stream of [false, true]) await sendOne(pool, target, chatBody(stream), stream);
+      for (const { body, stream } of requests) await sendOne(pool, target, body, stream);
     } finally {
       await pool.close();
     }
   }
 }
 
-async function measure(targets: Record<'direct' | 'gateway', Target>, o: BenchOptions): Promise<Results> {
-  const results: Partial<Results> = {};
-  const both = async (phase: Phase, run: (target: Target) => Promise<RunResult>, warm: (target: Target) => Promise<unknown>): Promise<void> => {
-    const pair: Partial<Record<'direct' | 'gateway', RunResult>> = {};
-    for (const key of ['direct', 'gateway'] as const) {
-      await warm(targets[key]);
-      pair[key] = await run(targets[key]);
-      log(`${phase} ${key}: ${pair[key].timings.length} ok, ${pair[key].errors} failed, ${(pair[key].elapsedMs / 1000).toFixed(1)} s`);
+interface PhasePlan {
+  run: (target: Target) => Promise<RunResult>;
+  warm: (target: Target) => Promise<unknown>;
+}
+
+function planPhase(phase: Phase, o: BenchOptions): PhasePlan {
+  const sequential = (stream: boolean, body?: string): PhasePlan => ({
+    run: (t) => runSequential(t, stream, o.n, body),
+    warm: (t) => runSequential(t, stream, o.warmup, body),
+  });
+  const concurrent = (stream: boolean): PhasePlan => ({
+    run: (t) => runConcurrent(t, stream, o.concurrency, o.durationS * 1000),
+    warm: (t) => (o.warmupS > 0 ? runConcurrent(t, stream, o.concurrency, o.warmupS * 1000) : Promise.resolve()),
+  });
+  switch (phase) {
+    case 'seq-json':
+      return sequential(false);
+    case 'seq-stream':
+      return sequential(true);
+    case 'seq-claude-code':
+      return sequential(true, claudeCodeBody(MODEL_OF.anthropic));
+    case 'conc-json':
+      return concurrent(false);
+    case 'conc-stream':
+      return concurrent(true);
+  }
+}
+
+async function measure(targets: Partial<Record<Upstream, Pair<Target>>>, o: BenchOptions): Promise<Results> {
+  const results: Results = [];
+  for (const phase of o.phases) {
+    const { run, warm } = planPhase(phase, o);
+    const pair = targets[UPSTREAM_OF[phase]]!; // Made for every upstream a chosen phase needs.
+    const result: Partial<Pair<RunResult>> = {};
+    for (const side of ['direct', 'gateway'] as const) {
+      await warm(pair[side]);
+      const r = await run(pair[side]);
+      log(`${phase} ${side}: ${r.timings.length} ok, ${r.errors} failed, ${(r.elapsedMs / 1000).toFixed(1)} s`);
+      result[side] = r;
     }
-    results[phase] = pair as Record<'direct' | 'gateway', RunResult>;
-  };
-  const warmConcurrent = (stream: boolean) => (t: Target) => (o.warmupS > 0 ? runConcurrent(t, stream, o.concurrency, o.warmupS * 1000) : Promise.resolve());
-  await both('seq-json', (t) => runSequential(t, false, o.n), (t) => runSequential(t, false, o.warmup));
-  await both('seq-stream', (t) => runSequential(t, true, o.n), (t) => runSequential(t, true, o.warmup));
-  await both('conc-json', (t) => runConcurrent(t, false, o.concurrency, o.durationS * 1000), warmConcurrent(false));
-  await both('conc-stream', (t) => runConcurrent(t, true, o.concurrency, o.durationS * 1000), warmConcurrent(true));
-  return results as Results;
+    results.push([phase, result as Pair<RunResult>]);
+  }
+  return results;
 }
 
 type Row = [label: string, direct: number, gateway: number, kind: 'ms' | 'rps' | 'count'];
 
-function report(r: Results, o: BenchOptions): string {
-  const ms = (phase: Phase, field: 'headers' | 'firstByte' | 'total', p: number, label: string): Row => [
+function phaseRows(phase: Phase, r: Pair<RunResult>, o: BenchOptions): Row[] {
+  const ms = (field: 'headers' | 'firstByte' | 'total', p: number, label: string): Row => [
     label,
-    percentile(r[phase].direct.timings.map((t) => t[field]), p),
-    percentile(r[phase].gateway.timings.map((t) => t[field]), p),
+    percentile(r.direct.timings.map((t) => t[field]), p),
+    percentile(r.gateway.timings.map((t) => t[field]), p),
     'ms',
   ];
-  const rps = (phase: Phase, label: string): Row => [label, perSecond(r[phase].direct), perSecond(r[phase].gateway), 'rps'];
+  const rps = (label: string): Row => [label, perSecond(r.direct), perSecond(r.gateway), 'rps'];
   const c = o.concurrency;
+  switch (phase) {
+    case 'seq-json':
+      return [
+        ms('total', 50, 'one at a time, non-stream: total p50'),
+        ms('total', 90, 'one at a time, non-stream: total p90'),
+        ms('total', 99, 'one at a time, non-stream: total p99'),
+      ];
+    case 'seq-stream':
+      return [
+        ms('headers', 50, `one at a time, stream (${o.chunks} chunks): headers p50`),
+        ms('headers', 99, 'one at a time, stream: headers p99'),
+        ms('firstByte', 50, 'one at a time, stream: first byte p50'),
+        ms('firstByte', 99, 'one at a time, stream: first byte p99'),
+        ms('total', 50, 'one at a time, stream: total p50'),
+        ms('total', 99, 'one at a time, stream: total p99'),
+      ];
+    case 'seq-claude-code': {
+      const kb = Math.round(Buffer.byteLength(claudeCodeBody(MODEL_OF.anthropic)) / 1000);
+      const cc = `Claude Code ${kb} KB stream`;
+      return [
+        ms('firstByte', 50, `one at a time, Claude Code capture (${CLAUDE_CODE_FIXTURE}, ${kb} KB), stream, /v1/messages Anthropic passthrough: first byte p50`),
+        ms('firstByte', 99, `one at a time, ${cc}: first byte p99`),
+        ms('total', 50, `one at a time, ${cc}: total p50`),
+        ms('total', 99, `one at a time, ${cc}: total p99`),
+      ];
+    }
+    case 'conc-json':
+      return [rps(`${c} in flight, non-stream: requests/s`), ms('total', 50, `${c} in flight, non-stream: total p50`), ms('total', 99, `${c} in flight, non-stream: total p99`)];
+    case 'conc-stream':
+      return [
+        rps(`${c} in flight, stream: requests/s`),
+        ms('firstByte', 50, `${c} in flight, stream: first byte p50`),
+        ms('total', 50, `${c} in flight, stream: total p50`),
+        ms('total', 99, `${c} in flight, stream: total p99`),
+      ];
+  }
+}
+
+function report(results: Results, o: BenchOptions): string {
   const rows: Row[] = [
-    ms('seq-json', 'total', 50, 'one at a time, non-stream: total p50'),
-    ms('seq-json', 'total', 90, 'one at a time, non-stream: total p90'),
-    ms('seq-json', 'total', 99, 'one at a time, non-stream: total p99'),
-    ms('seq-stream', 'headers', 50, `one at a time, stream (${o.chunks} chunks): headers p50`),
-    ms('seq-stream', 'headers', 99, 'one at a time, stream: headers p99'),
-    ms('seq-stream', 'firstByte', 50, 'one at a time, stream: first byte p50'),
-    ms('seq-stream', 'firstByte', 99, 'one at a time, stream: first byte p99'),
-    ms('seq-stream', 'total', 50, 'one at a time, stream: total p50'),
-    ms('seq-stream', 'total', 99, 'one at a time, stream: total p99'),
-    rps('conc-json', `${c} in flight, non-stream: requests/s`),
-    ms('conc-json', 'total', 50, `${c} in flight, non-stream: total p50`),
-    ms('conc-json', 'total', 99, `${c} in flight, non-stream: total p99`),
-    rps('conc-stream', `${c} in flight, stream: requests/s`),
-    ms('conc-stream', 'firstByte', 50, `${c} in flight, stream: first byte p50`),
-    ms('conc-stream', 'total', 50, `${c} in flight, stream: total p50`),
-    ms('conc-stream', 'total', 99, `${c} in flight, stream: total p99`),
-    ['failed requests (all phases)', failures(r, 'direct'), failures(r, 'gateway'), 'count'],
+    ...results.flatMap(([phase, pair]) => phaseRows(phase, pair, o)),
+    ['failed requests (all phases)', failures(results, 'direct'), failures(results, 'gateway'), 'count'],
   ];
+  const chosen = o.phases.length < PHASES.length ? `, PHASES=${o.phases.join(',')}` : '';
   const lines = [
-    `Gateway overhead — node ${process.version}, N=${o.n} (warm-up ${o.warmup}), CONCURRENCY=${c} for ${o.durationS} s (warm-up ${o.warmupS} s), loopback, ${new Date().toISOString()}`,
+    `Gateway overhead — node ${process.version}, N=${o.n} (warm-up ${o.warmup}), CONCURRENCY=${o.concurrency} for ${o.durationS} s (warm-up ${o.warmupS} s)${chosen}, loopback, ${new Date().toISOString()}`,
     '',
     '| measure | direct | gateway | overhead |',
     '|---|---:|---:|---:|',
     ...rows.map(([label, direct, gateway, kind]) => `| ${label} | ${format(direct, kind)} | ${format(gateway, kind)} | ${difference(direct, gateway, kind)} |`),
   ];
-  const samples = (['seq-json', 'seq-stream', 'conc-json', 'conc-stream'] as const).flatMap((p) => [...r[p].direct.samples, ...r[p].gateway.samples]);
+  const samples = results.flatMap(([phase, pair]) => [...pair.direct.samples, ...pair.gateway.samples].map((s) => `${phase}: ${s}`));
   if (samples.length > 0) lines.push('', 'First failures:', ...samples.slice(0, 5).map((s) => `- ${s}`));
   return lines.join('\n');
 }
@@ -221,8 +395,8 @@ function perSecond(result: RunResult): number {
   return result.timings.length / (result.elapsedMs / 1000);
 }
 
-function failures(r: Results, key: 'direct' | 'gateway'): number {
-  return Object.values(r).reduce((sum, pair) => sum + pair[key].errors, 0);
+function failures(results: Results, side: Side): number {
+  return results.reduce((sum, [, pair]) => sum + pair[side].errors, 0);
 }
 
 function format(value: number, kind: Row[3]): string {
