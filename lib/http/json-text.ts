@@ -1,6 +1,8 @@
 import { isAscii } from 'node:buffer';
 
 const PIECE = 4096;
+/** Below this many bytes the text is under 64 K UTF-16 units, which V8 keeps out of its large-object space. */
+const PLAIN_MAX = 65_520;
 const NON_ASCII = /[\u0080-\uffff]/g;
 /** An odd run of backslashes right before a non-ASCII character: an invalid escape the rewrite would make valid. */
 const ESCAPED_NON_ASCII = /(?<!\\)(?:\\\\)*\\[\u0080-\uffff]/;
@@ -8,21 +10,25 @@ const ESCAPED_NON_ASCII = /(?<!\\)(?:\\\\)*\\[\u0080-\uffff]/;
 const unicodeEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
- * UTF-8 JSON bytes as text for `JSON.parse`, with every non-ASCII character written as a `\uXXXX`
- * escape: the same values, from a flat one-byte string.
+ * UTF-8 JSON bytes as text for `JSON.parse`. A large body with a few non-ASCII characters has them
+ * written as `\uXXXX` escapes, so that it stays one flat one-byte string: the same values.
  *
- * Why: Node 20 decodes UTF-8 that is not all ASCII at ~3 ns a byte, and JSON.parse reads the
- * resulting two-byte string slower too: 0.3 ms for a 73 KB Claude Code body that holds a few
- * emoji, against 0.12 ms this way (ASCII pieces are copied as they are, the few others decoded
- * small and escaped). Non-ASCII characters are only valid inside JSON strings, where any character
- * may be escaped, so the parsed value is the same. Text that is not valid JSON stays invalid: the
- * one rewrite that could make it valid (a backslash before a non-ASCII character) takes the plain
- * decode instead.
+ * Why: Node 20's V8 puts a string of more than 64 K two-byte characters in its large-object space,
+ * and decoding into one is ten times slower than into a smaller one (0.12 ms for 70 KB against
+ * 11 µs for 64 KB, one emoji in each); JSON.parse reads it slower too. Claude Code's bodies are of
+ * that size and hold a few emoji: 0.31 ms to decode and parse the 73 KB capture plainly, 0.12 ms
+ * this way (ASCII pieces copied as they are, the few others decoded small and escaped). Smaller
+ * bodies, all-ASCII ones and text with many non-ASCII characters take the plain decode. Non-ASCII
+ * characters are only valid inside JSON strings, where any character may be escaped, so the parsed
+ * value is the same; text that is not valid JSON stays invalid: the one rewrite that could make it
+ * valid (a backslash before a non-ASCII character) takes the plain decode instead.
  */
 export function jsonText(bytes: Uint8Array): string {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length <= PIECE) return buf.toString('utf8');
-  if (isAscii(buf)) return buf.toString('latin1');
+  if (buf.length < PLAIN_MAX || isAscii(buf)) return buf.toString('utf8');
+  // Each escape costs ~0.15 µs against ~3 ns a byte for the plain decode: past a few non-ASCII
+  // characters per kilobyte (text in another script, say) the plain decode is the faster one.
+  let budget = buf.length >> 7;
   const parts: Buffer[] = [];
   for (let start = 0; start < buf.length; ) {
     // Pieces end before an ASCII byte: no character is cut, and no escape spans two pieces.
@@ -32,7 +38,9 @@ export function jsonText(bytes: Uint8Array): string {
     if (isAscii(piece)) parts.push(piece);
     else {
       const text = piece.toString('utf8');
-      if (ESCAPED_NON_ASCII.test(text)) return buf.toString('utf8');
+      // A character takes one to three bytes more than its UTF-16 units: enough to bound the count.
+      budget -= piece.length - text.length;
+      if (budget < 0 || ESCAPED_NON_ASCII.test(text)) return buf.toString('utf8');
       parts.push(Buffer.from(text.replace(NON_ASCII, unicodeEscape), 'latin1'));
     }
     start = end;
