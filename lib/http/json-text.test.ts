@@ -38,7 +38,7 @@ describe('JSON text from UTF-8 bytes', () => {
     expect(outcome(jsonText(bytes))).toEqual(outcome(bytes.toString('utf8')));
   });
 
-  it('escapes a large body with a few non-ASCII characters, and decodes plainly the rest', () => {
+  it('escapes a large body with a few non-ASCII characters bunched together, and decodes the rest plainly', () => {
     const ascii = (text: string) => /^[\x00-\x7f]*$/.test(text);
     const sparse = jsonText(big('é 😀'));
 
@@ -46,6 +46,7 @@ describe('JSON text from UTF-8 bytes', () => {
     expect((JSON.parse(sparse) as { s: string }).s).toBe('é 😀');
     expect(ascii(jsonText(Buffer.from(JSON.stringify({ s: 'é 😀' }))))).toBe(false);
     expect(ascii(jsonText(big('中文'.repeat(5_000))))).toBe(false);
+    expect(ascii(jsonText(Buffer.from(JSON.stringify({ s: `${'x'.repeat(99)}é`.repeat(1_000) }))))).toBe(false);
   });
 
   it('holds on bodies with bytes changed at random', () => {
