@@ -19,10 +19,10 @@ const unicodeEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart
  * that size and hold a few emoji: 0.31 ms to decode and parse the 73 KB capture plainly, 0.12 ms
  * this way (ASCII pieces copied as they are, the few others decoded small and escaped). Smaller
  * bodies, all-ASCII ones, and those whose non-ASCII characters are many or spread out take the
- * plain decode (the checks cost ~2–10 % of it when they say so). Non-ASCII
- * characters are only valid inside JSON strings, where any character may be escaped, so the parsed
- * value is the same; text that is not valid JSON stays invalid: the one rewrite that could make it
- * valid (a backslash before a non-ASCII character) takes the plain decode instead.
+ * plain decode (the checks cost ~2–10 % of it when they say so). Non-ASCII characters are only
+ * valid inside JSON strings, where any character may be escaped, so the parsed value is the same;
+ * text that is not valid JSON stays invalid: the one rewrite that could make it valid (a backslash
+ * before a non-ASCII character) takes the plain decode instead.
  */
 export function jsonText(bytes: Uint8Array): string {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
