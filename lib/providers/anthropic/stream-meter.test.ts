@@ -1,16 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { AnthropicStreamMeter } from './stream-meter';
-import { FIXTURES_DIR as FIXTURES } from '../../../test/integration/claude-code/fixtures';
+import { capturedSse } from '../../../test/integration/claude-code/fixtures';
 
-const capturedSse = (file: string): string => (JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { response: { sse: string } }).response.sse;
 
 describe('AnthropicStreamMeter', () => {
   it.each([
-    { file: 'cc-1.0.6-first-turn.json', usage: { input: 15036, output: 174, cacheRead: 0, cacheWrite: 15032, reasoning: 0 }, stopReason: 'tool_use' },
-    { file: 'cc-1.0.6-tool-loop.json', usage: { input: 18696, output: 122, cacheRead: 18418, cacheWrite: 275, reasoning: 0 }, stopReason: 'end_turn' },
-    { file: 'cc-1.0.6-haiku-title.json', usage: { input: 96, output: 15, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, stopReason: 'end_turn' },
-  ])('meters $file fed in small raw chunks', ({ file, usage, stopReason }) => {
+    { file: 'cc-1.0.6-first-turn', usage: { input: 15036, output: 174, cacheRead: 0, cacheWrite: 15032, reasoning: 0 }, stopReason: 'tool_use' },
+    { file: 'cc-1.0.6-tool-loop', usage: { input: 18696, output: 122, cacheRead: 18418, cacheWrite: 275, reasoning: 0 }, stopReason: 'end_turn' },
+    { file: 'cc-1.0.6-haiku-title', usage: { input: 96, output: 15, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, stopReason: 'end_turn' },
+  ] as const)('meters $file fed in small raw chunks', ({ file, usage, stopReason }) => {
     // Prepare
     let clock = 100;
     const meter = new AnthropicStreamMeter(100, () => clock);

@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { StreamEvent } from '../../canonical/types';
 import { anthropicStreamEvents } from './stream';
-import { FIXTURES_DIR as FIXTURES } from '../../../test/integration/claude-code/fixtures';
+import { capturedSse } from '../../../test/integration/claude-code/fixtures';
 
-/** Real captured Claude Code traffic, kept in the shared folder beside the repository. */
-const capturedSse = (file: string): string => (JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { response: { sse: string } }).response.sse;
 
 /** The text as bytes in pieces of `size`, so events (and UTF-8 characters) split across chunks. */
 async function* bytes(text: string, size = 37): AsyncGenerator<Uint8Array> {
@@ -26,7 +22,7 @@ const STOP = sse('message_stop', { type: 'message_stop' });
 describe('anthropicStreamEvents on real captured streams', () => {
   it('decodes the first-turn stream: text, then a TodoWrite tool call whose fragments join to its input', async () => {
     // Act
-    const events = await collect(capturedSse('cc-1.0.6-first-turn.json'));
+    const events = await collect(capturedSse('cc-1.0.6-first-turn'));
 
     // Assess
     expect(events[0]).toEqual({ type: 'start', id: 'msg_01979yF8iwYVZbkoQAq6KT8k', model: 'claude-sonnet-4-20250514' });
@@ -44,9 +40,9 @@ describe('anthropicStreamEvents on real captured streams', () => {
   });
 
   it.each([
-    { file: 'cc-1.0.6-tool-loop.json', usage: { input: 18696, output: 122, cacheRead: 18418, cacheWrite: 275, reasoning: 0 }, starts: 'Created `/weather/index.html`' },
-    { file: 'cc-1.0.6-haiku-title.json', usage: { input: 96, output: 15, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, starts: 'Graz Weather App' },
-  ])('decodes $file into text and a stop with its final usage', async ({ file, usage, starts }) => {
+    { file: 'cc-1.0.6-tool-loop', usage: { input: 18696, output: 122, cacheRead: 18418, cacheWrite: 275, reasoning: 0 }, starts: 'Created `/weather/index.html`' },
+    { file: 'cc-1.0.6-haiku-title', usage: { input: 96, output: 15, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, starts: 'Graz Weather App' },
+  ] as const)('decodes $file into text and a stop with its final usage', async ({ file, usage, starts }) => {
     // Act
     const events = await collect(capturedSse(file), 5);
 

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { ChatRequest } from '../../canonical/types';
 import { countTokensEstimate, TOKEN_ESTIMATE } from './count-tokens';
 import { decodeAnthropicRequest } from './request';
-import { FIXTURES_DIR as FIXTURES } from '../../../test/integration/claude-code/fixtures';
+import { loadFixture } from '../../../test/integration/claude-code/fixtures';
 
-const captured = (file: string) => JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { request: { body: Record<string, unknown> } };
 const req = (over: Partial<ChatRequest>): ChatRequest => ({ model: 'm', system: [], messages: [], stream: false, ...over });
 const { base, perMessage, perImage, perDocument, toolsPreamble } = TOKEN_ESTIMATE;
 
@@ -30,13 +27,13 @@ describe('countTokensEstimate', () => {
   });
 
   it.each([
-    { file: 'cc-1.0.6-first-turn.json', actual: 15036, tolerance: 0.15 },
-    { file: 'cc-1.0.6-tool-loop.json', actual: 18696, tolerance: 0.15 },
+    { file: 'cc-1.0.6-first-turn', actual: 15036, tolerance: 0.15 },
+    { file: 'cc-1.0.6-tool-loop', actual: 18696, tolerance: 0.15 },
     // Short prose is where a characters-per-token rule is weakest; it errs on the high side.
-    { file: 'cc-1.0.6-haiku-title.json', actual: 96, tolerance: 0.4 },
-  ])('lands near the input tokens Anthropic counted for $file', ({ file, actual, tolerance }) => {
+    { file: 'cc-1.0.6-haiku-title', actual: 96, tolerance: 0.4 },
+  ] as const)('lands near the input tokens Anthropic counted for $file', ({ file, actual, tolerance }) => {
     // Act
-    const estimate = countTokensEstimate(decodeAnthropicRequest(captured(file).request.body));
+    const estimate = countTokensEstimate(decodeAnthropicRequest(loadFixture(file).request.body));
 
     // Assess
     expect(Math.abs(estimate - actual) / actual).toBeLessThanOrEqual(tolerance);

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { decodeAnthropicRequest } from './request';
-import { FIXTURES_DIR as FIXTURES } from '../../../test/integration/claude-code/fixtures';
+import { FIXTURE_NAMES, loadFixture } from '../../../test/integration/claude-code/fixtures';
 
-const capturedBody = (file: string): Record<string, unknown> => (JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { request: { body: Record<string, unknown> } }).request.body;
 const body = (over: Record<string, unknown> = {}) => ({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }], ...over });
 
 describe('decodeAnthropicRequest', () => {
@@ -145,9 +142,9 @@ describe('decodeAnthropicRequest', () => {
     expect(decodeAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, { countTokens: true }).maxTokens).toBeUndefined();
   });
 
-  it.each(['cc-1.0.6-first-turn.json', 'cc-1.0.6-tool-loop.json', 'cc-1.0.6-haiku-title.json', 'cc-0.2.107-tool-loop.json'])('decodes the real Claude Code request %s', (file) => {
+  it.each(FIXTURE_NAMES)('decodes the real Claude Code request %s', (file) => {
     // Prepare
-    const input = capturedBody(file);
+    const input = loadFixture(file).request.body;
 
     // Act
     const req = decodeAnthropicRequest(input);

@@ -1,16 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { createParser } from 'eventsource-parser';
 import type { StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { anthropicStreamEvents } from '../../providers/anthropic/stream';
 import { encodeAnthropicStream } from './stream';
-import { FIXTURES_DIR as FIXTURES } from '../../../test/integration/claude-code/fixtures';
+import { capturedSse } from '../../../test/integration/claude-code/fixtures';
 
-const capturedSse = (file: string): string => (JSON.parse(readFileSync(resolve(FIXTURES, file), 'utf8')) as { response: { sse: string } }).response.sse;
 const USAGE = { input: 150, output: 20, cacheRead: 100, cacheWrite: 30, reasoning: 0 };
 
 async function* from<T>(items: T[]): AsyncGenerator<T> {
@@ -166,7 +163,7 @@ describe('encodeAnthropicStream', () => {
     expect(sse.at(-1)).toEqual(['error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]);
   });
 
-  it.each(['cc-1.0.6-first-turn.json', 'cc-1.0.6-tool-loop.json', 'cc-1.0.6-haiku-title.json'])(
+  it.each(['cc-1.0.6-first-turn', 'cc-1.0.6-tool-loop', 'cc-1.0.6-haiku-title'] as const)(
     're-encodes the real stream %s into the same event sequence and the same canonical events',
     async (file) => {
       // Prepare

@@ -43,6 +43,13 @@ export function loadFixture(name: FixtureName): ClaudeCodeFixture {
   return { name, ...(JSON.parse(text) as Omit<ClaudeCodeFixture, 'name'>) };
 }
 
+/** Anthropic's streamed answer recorded with a capture (the captures that have one). */
+export function capturedSse(name: FixtureName): string {
+  const { response } = loadFixture(name);
+  if (!response) throw new Error(`the capture ${name} has no recorded answer`);
+  return response.sse;
+}
+
 /**
  * The recorded headers as `fetch` can send them, with the gateway key in place of the redacted
  * credential. `host`, `connection` and `content-length` belong to the transport (fetch sets them
