@@ -109,7 +109,7 @@ describe('the embedded store on its own thread', () => {
 });
 
 describe('a data dir held by another gateway', () => {
-  it.each([true, false])('is refused with a message that says what to do (own thread: %s)', async (thread) => {
+  it.each([true, false])('is refused with a message that says what to do (thread asked for: %s)', async (thread) => {
     const dir = mkdtempSync(join(tmpdir(), 'aigw-lock-'));
     const first = await startDynalite({ thread: true, path: dir });
     try {

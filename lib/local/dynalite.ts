@@ -15,7 +15,7 @@ export interface EmbeddedDynamo {
 }
 
 export interface DynaliteOptions {
-  /** LevelDB directory, kept across restarts; in memory when absent (tests). */
+  /** LevelDB directory, kept across restarts; in memory when absent (tests). A data dir always gets the store's own thread. */
   path?: string;
   port?: number;
   /**
@@ -32,14 +32,13 @@ export interface DynaliteOptions {
 /** Starts dynalite in this process on a free loopback port. */
 export async function startDynalite(options: DynaliteOptions = {}): Promise<EmbeddedDynamo> {
   if (options.path) mkdirSync(options.path, { recursive: true });
-  return options.thread ? onThread(options) : onEventLoop(options);
+  return options.thread || options.path ? onThread(options) : onEventLoop(options);
 }
 
 async function onEventLoop(options: DynaliteOptions): Promise<EmbeddedDynamo> {
   // Loaded here, not at the top: `npm start` runs dynalite on its thread and never needs it in this one.
   const { default: dynalite } = await import('dynalite');
-  if (options.path) await assertNotInUse(options.path);
-  const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -67,10 +66,11 @@ const dynalite = require(workerData.module);
 const { DynamoDBClient, BatchWriteItemCommand } = require(workerData.sdk);
 let server;
 let client;
-// LevelDB works on libuv's thread pool, and a thread starts with the priority of the thread that
-// starts it: this lock check is the process's first use of the pool (startDynalite runs before
-// anything else in the gateway touches it), so the pool and LevelDB's compaction thread are
-// started from here and yield too.
+// dynalite opens its LevelDB lazily and, when another process holds it, crashes later with
+// "Database is closed": the lock is tried first, to say what is wrong. LevelDB works on libuv's
+// thread pool, and a thread starts with the priority of the thread that starts it: this check is
+// the process's first use of the pool (startDynalite runs before anything else in the gateway
+// touches it), so the pool and LevelDB's compaction thread are started from here and yield too.
 lockCheck(workerData.path).then(() => {
   server = dynalite({ ...(workerData.path ? { path: workerData.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.on('error', (err) => parentPort.postMessage({ error: err.message }));
@@ -110,7 +110,7 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
       module: require.resolve('dynalite'),
       sdk: require.resolve('@aws-sdk/client-dynamodb'),
       level: require.resolve('level'),
-      lockedMessage: options.path && lockedMessage(options.path),
+      lockedMessage: `the data dir ${options.path} is in use by another gateway process: stop it, or give this one its own GATEWAY_DATA_DIR (or share one store with DYNAMODB_ENDPOINT)`,
       path: options.path,
       port: options.port ?? 0,
     },
@@ -154,25 +154,3 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
     },
   };
 }
-
-/**
- * dynalite opens its LevelDB lazily and, when another process holds it, crashes later with
- * "Database is closed". Try the lock first and say what is wrong.
- */
-async function assertNotInUse(path: string): Promise<void> {
-  const { Level } = await import('level');
-  const db = new Level(path);
-  try {
-    await db.open();
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code === 'LEVEL_LOCKED') {
-      throw new Error(lockedMessage(path));
-    }
-    throw err;
-  }
-  await db.close();
-}
-
-const lockedMessage = (path: string) =>
-  `the data dir ${path} is in use by another gateway process: stop it, or give this one its own GATEWAY_DATA_DIR (or share one store with DYNAMODB_ENDPOINT)`;
