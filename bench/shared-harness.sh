@@ -5,6 +5,8 @@
 #   PHASES="c1 stream" bash bench/shared-harness.sh
 #   STORE=external bash bench/shared-harness.sh   # the store in its own process on the load core, as a
 #                                                 # remote DynamoDB would be (default: embedded, as npm start)
+#   EXTRA_ENV="NODE_OPTIONS=--require=$PWD/bench/keep-awake.cjs" bash bench/shared-harness.sh
+#                                                 # a measuring aid: the gateway's core kept awake (RESULTS.md)
 # Needs the harness's tools once: bash ../shared/bench/setup-tools.sh (npm registry only).
 # The gateway runs as `npm start` does (embedded dynalite, INFO logs), bundled by esbuild so that
 # start-up time is the gateway's and not the TypeScript loader's.
