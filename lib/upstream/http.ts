@@ -1,4 +1,9 @@
-import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+// undici's entry point also loads fetch, WebSocket, caches and mocks: half a megabyte and ~25 ms
+// of every Lambda instance's start (bench/RESULTS.md). The gateway uses the Agent and its errors,
+// loaded by their own paths (undici is pinned; the upstream tests would catch a move).
+import Agent = require('undici/lib/dispatcher/agent');
+import undiciErrors = require('undici/lib/core/errors');
 import { headersOf, UpstreamBody } from './response-body';
 import { GatewayError } from '../http/errors';
 
