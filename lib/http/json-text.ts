@@ -60,7 +60,11 @@ function asciiPieces(buf: Buffer): { bytes: Buffer; ascii: boolean }[] {
   return pieces;
 }
 
-/** Whether at most a quarter of the body's 4 KB pieces hold anything but ASCII (a native check each). */
+/**
+ * Whether at most a quarter of the body's 4 KB pieces hold anything but ASCII (a native check each).
+ * It runs before `asciiPieces` and not on its pieces: cutting walks each non-ASCII run byte by byte
+ * to its end, which on text that is mostly another script costs ~15 % of the plain decode.
+ */
 function mostlyAsciiPieces(buf: Buffer): boolean {
   let mixed = 0;
   for (let start = 0; start < buf.length; start += PIECE) if (!isAscii(buf.subarray(start, start + PIECE))) mixed++;

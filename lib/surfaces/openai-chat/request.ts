@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { absentOr, isName, isObject, isPositiveInt, isText, nullishOr, within, type Json } from '../../http/json-checks';
+import { absentOr, isBoolean, isName, isObject, isPositiveInt, isText, nullishOr, within, type Json } from '../../http/json-checks';
 import { zodToGatewayError } from '../../http/validation';
 
 const TextPart = z.looseObject({ type: z.literal('text'), text: z.string() });
@@ -109,8 +109,8 @@ export function plainlyValid(b: Json): boolean {
     Array.isArray(b.messages) &&
     b.messages.length > 0 &&
     b.messages.every(plainMessage) &&
-    nullishOr(b.stream, (v) => typeof v === 'boolean') &&
-    nullishOr(b.stream_options, (v) => isObject(v) && absentOr(v.include_usage, (u) => typeof u === 'boolean')) &&
+    nullishOr(b.stream, isBoolean) &&
+    nullishOr(b.stream_options, (v) => isObject(v) && absentOr(v.include_usage, isBoolean)) &&
     nullishOr(b.max_tokens, isPositiveInt) &&
     nullishOr(b.max_completion_tokens, isPositiveInt) &&
     nullishOr(b.temperature, within(0, 2)) &&
