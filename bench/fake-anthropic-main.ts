@@ -8,16 +8,12 @@
  * Stops on SIGTERM/SIGINT, and when its stdin closes (its parent died).
  */
 import { startFakeAnthropic } from '../test/fakes/anthropic';
-import { replyChunks, serveFake } from './fake-process';
+import { fakeOptions, replyChunks, serveFake } from './fake-process';
 
 serveFake('fake-anthropic', async () => {
   const env = process.env;
   const chunks = replyChunks(env);
-  const fake = await startFakeAnthropic({
-    ...(env.FAKE_KEY ? { apiKey: env.FAKE_KEY } : {}),
-    chunkDelayMs: Number(env.FAKE_CHUNK_DELAY_MS ?? 0),
-    recordRequests: false, // Each recorded request would keep a parsed 73 KB body.
-  });
+  const fake = await startFakeAnthropic(fakeOptions(env));
   // A fixed reply: the fake still parses and checks every body, as the real API would refuse a mangled one.
   fake.reply({ kind: 'text', text: chunks.join(''), chunks, usage: { input: 12, output: chunks.length } });
   return fake;

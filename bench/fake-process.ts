@@ -16,6 +16,15 @@ export function replyChunks(env: NodeJS.ProcessEnv): string[] {
 }
 
 /**
+ * What every fake takes from the environment: FAKE_KEY (the key it accepts; any key when unset) and
+ * FAKE_CHUNK_DELAY_MS (default 0). No request is recorded: a benchmark sends tens of thousands,
+ * some of them 73 KB.
+ */
+export function fakeOptions(env: NodeJS.ProcessEnv): { apiKey?: string; chunkDelayMs: number; recordRequests: false } {
+  return { ...(env.FAKE_KEY ? { apiKey: env.FAKE_KEY } : {}), chunkDelayMs: Number(env.FAKE_CHUNK_DELAY_MS ?? 0), recordRequests: false };
+}
+
+/**
  * Starts a fake and prints `<name> listening on <url>` once it answers. Stops on SIGTERM/SIGINT,
  * and when stdin closes: the benchmark keeps a pipe open, so EOF means it died without stopping us.
  */

@@ -9,16 +9,12 @@
  * Stops on SIGTERM/SIGINT, and when its stdin closes (its parent died).
  */
 import { startFakeOpenAI } from '../test/fakes/openai';
-import { replyChunks, serveFake } from './fake-process';
+import { fakeOptions, replyChunks, serveFake } from './fake-process';
 
 serveFake('fake-openai', async () => {
   const env = process.env;
   const chunks = replyChunks(env);
-  const fake = await startFakeOpenAI({
-    ...(env.FAKE_KEY ? { apiKey: env.FAKE_KEY } : {}),
-    chunkDelayMs: Number(env.FAKE_CHUNK_DELAY_MS ?? 0),
-    recordRequests: false, // A benchmark sends tens of thousands of requests.
-  });
+  const fake = await startFakeOpenAI(fakeOptions(env));
   fake.reply({ kind: 'text', text: chunks.join(''), chunks, usage: { prompt: 12, completion: chunks.length } });
   return fake;
 });
