@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { mintKey } from '../lib/access/api-key';
 import { parseConfig } from '../lib/config/load';
 import { LocalCredentials } from '../lib/credentials/local';
@@ -8,39 +6,8 @@ import { MemoryKeyStore } from '../lib/store/keys';
 import { MemoryUsageSink } from '../lib/usage/record';
 import { startFakeAnthropic, type FakeAnthropic } from '../test/fakes/anthropic';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
-import type { RecordedPrelude } from '../test/setup/awslambda';
+import { RecordingStream, functionUrlEvent as event, lambdaContext as context, type StreamHandler } from '../test/lambda';
 import { createProxyHandler } from './proxy';
-
-/** What Lambda's response stream would have sent: the prelude, then each write in order. */
-class RecordingStream extends Writable {
-  prelude?: RecordedPrelude;
-  readonly writes: { text: string; preludeBefore: boolean }[] = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    this.writes.push({ text: chunk.toString(), preludeBefore: this.prelude !== undefined });
-    done();
-  }
-  get body() {
-    return this.writes.map((w) => w.text).join('');
-  }
-}
-
-function event(body: object, headers: Record<string, string>, rawPath = '/v1/chat/completions'): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...headers },
-    requestContext: { http: { method: 'POST', path: '/v1/chat/completions', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' }, requestId: 'r' },
-    body: Buffer.from(JSON.stringify(body)).toString('base64'),
-    isBase64Encoded: true,
-  } as unknown as APIGatewayProxyEventV2;
-}
-
-const context = (remainingMs: number) => ({ awsRequestId: 'lambda-req-1', getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
-
-// middy's streamified handler takes (event, responseStream, context) once awslambda has wrapped it.
-type StreamHandler = (event: APIGatewayProxyEventV2, stream: Writable, context: Context) => Promise<void>;
 
 describe('the Lambda proxy handler', () => {
   let upstream: FakeOpenAI;

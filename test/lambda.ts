@@ -1,0 +1,36 @@
+/** What the Lambda handler tests feed the proxy: a Function URL event, a context, a response stream stand-in. */
+import { Writable } from 'node:stream';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { RecordedPrelude } from './setup/awslambda';
+
+/** What Lambda's response stream would have sent: the prelude, then each write in order. */
+export class RecordingStream extends Writable {
+  prelude?: RecordedPrelude;
+  readonly writes: { text: string; preludeBefore: boolean }[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.writes.push({ text: chunk.toString(), preludeBefore: this.prelude !== undefined });
+    done();
+  }
+  get body() {
+    return this.writes.map((w) => w.text).join('');
+  }
+}
+
+/** A POST through the function URL, its JSON body base64-encoded as Lambda delivers it. */
+export function functionUrlEvent(body: object, headers: Record<string, string>, rawPath = '/v1/chat/completions'): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...headers },
+    requestContext: { http: { method: 'POST', path: '/v1/chat/completions', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' }, requestId: 'r' },
+    body: Buffer.from(JSON.stringify(body)).toString('base64'),
+    isBase64Encoded: true,
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+export const lambdaContext = (remainingMs: number) => ({ awsRequestId: 'lambda-req-1', getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
+
+/** middy's streamified handler takes (event, responseStream, context) once awslambda has wrapped it. */
+export type StreamHandler = (event: APIGatewayProxyEventV2, stream: Writable, context: Context) => Promise<void>;
