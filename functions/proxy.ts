@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { parseConfig } from '../lib/config/load';
+import { accountCredentialRefs } from '../lib/credentials/credentials';
 import { SecretsManagerCredentials } from '../lib/credentials/secrets-manager';
 import { createGateway, type Gateway } from '../lib/gateway';
 import type { ResponseBody } from '../lib/http/types';
@@ -17,6 +18,9 @@ const logger = createLogger();
 export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
   // The CDK stack bakes the config in at bundle time (env vars are capped at 4 KB).
   const config = parseConfig(JSON.parse(env.GATEWAY_CONFIG_JSON ?? 'null'), 'the deployed gateway config');
+  // Read now, as the instance's first request arrives, so that they are read while its key is looked up instead of after.
+  const credentials = new SecretsManagerCredentials({ env });
+  credentials.prefetch(config.providers.flatMap((provider) => provider.accounts.flatMap(accountCredentialRefs)));
   const table = createTableRef({ tableName: env.GATEWAY_TABLE_NAME!, ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}) });
   return createGateway({
     config,
@@ -25,7 +29,7 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
       retentionDays: config.usage.retentionDays,
       onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
     }),
-    credentials: new SecretsManagerCredentials({ env }),
+    credentials,
     logger,
   });
 }

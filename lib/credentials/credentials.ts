@@ -1,4 +1,4 @@
-import type { CredentialRef } from '../config/schema';
+import type { AccountConfig, CredentialRef } from '../config/schema';
 
 /** Where provider secrets come from. Implementations cache; `refresh` drops a cached value (after an upstream 401). */
 export interface Credentials {
@@ -11,6 +11,12 @@ export class CredentialError extends Error {
     super(message, options);
     this.name = 'CredentialError';
   }
+}
+
+/** Every credential reference of one provider account: its API key and its AWS access key's parts. */
+export function accountCredentialRefs(account: Pick<AccountConfig, 'apiKey' | 'awsCredentials'>): CredentialRef[] {
+  const aws = account.awsCredentials;
+  return [account.apiKey, aws?.accessKeyId, aws?.secretAccessKey, aws?.sessionToken].filter((ref): ref is CredentialRef => ref !== undefined);
 }
 
 export function describeRef(ref: CredentialRef): string {

@@ -1,4 +1,4 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { CredentialRef } from '../config/schema';
 import { LocalCredentials } from './local';
@@ -8,6 +8,18 @@ import { CredentialError, describeRef, pickField, type Credentials } from './cre
 const SECRET_MAX_AGE_S = 300;
 
 /**
+ * Secrets Manager calls give up on a silent connection within seconds (the SDK then retries)
+ * instead of the SDK's default of five minutes: a read that hangs holds up the request waiting
+ * for it, and a read started at cold start can be frozen with the instance mid-way (Lambda freezes
+ * an instance between init and its first invocation under provisioned concurrency).
+ */
+export const SECRETS_MANAGER_TIMEOUTS = { connectionTimeout: 2_000, socketTimeout: 5_000 };
+
+export function secretsManagerClient(config: SecretsManagerClientConfig = {}): SecretsManagerClient {
+  return new SecretsManagerClient({ requestHandler: SECRETS_MANAGER_TIMEOUTS, ...config });
+}
+
+/**
  * Credentials on AWS: Secrets Manager (cached in memory by Powertools Parameters), with env and
  * file references still honoured for anything baked into the deployment.
  */
@@ -15,18 +27,19 @@ export class SecretsManagerCredentials implements Credentials {
   readonly #provider: SecretsProvider;
   readonly #local: LocalCredentials;
   readonly #stale = new Set<string>();
+  /** Reads under way, by secret: the fields of one secret asked for at once share one read. */
+  readonly #reading = new Map<string, Promise<unknown>>();
 
   constructor(options: { client?: SecretsManagerClient; env?: NodeJS.ProcessEnv } = {}) {
-    this.#provider = new SecretsProvider({ awsSdkV3Client: options.client ?? new SecretsManagerClient({}) });
+    this.#provider = new SecretsProvider({ awsSdkV3Client: options.client ?? secretsManagerClient() });
     this.#local = new LocalCredentials(options.env);
   }
 
   async resolve(ref: CredentialRef): Promise<string> {
     if (!('secret' in ref)) return this.#local.resolve(ref);
-    const forceFetch = this.#stale.delete(ref.secret);
     let value: unknown;
     try {
-      value = await this.#provider.get(ref.secret, { maxAge: SECRET_MAX_AGE_S, forceFetch });
+      value = await this.#read(ref.secret);
     } catch (err) {
       throw new CredentialError(`cannot read ${describeRef(ref)}: ${(err as Error).message}`, { cause: err });
     }
@@ -37,5 +50,25 @@ export class SecretsManagerCredentials implements Credentials {
   refresh(ref: CredentialRef): void {
     if ('secret' in ref) this.#stale.add(ref.secret);
     else this.#local.refresh(ref);
+  }
+
+  /**
+   * Starts reading every secret among `refs` without waiting, so that a new instance's first
+   * request finds them read (or being read) instead of adding a Secrets Manager round trip to
+   * its own. A secret that cannot be read is reported by the request that needs it.
+   */
+  prefetch(refs: Iterable<CredentialRef>): void {
+    for (const ref of refs) if ('secret' in ref && !this.#reading.has(ref.secret)) this.#read(ref.secret).catch(() => undefined);
+  }
+
+  #read(secret: string): Promise<unknown> {
+    const forceFetch = this.#stale.delete(secret);
+    const pending = this.#reading.get(secret);
+    if (pending && !forceFetch) return pending;
+    const read = this.#provider.get(secret, { maxAge: SECRET_MAX_AGE_S, forceFetch }).finally(() => {
+      if (this.#reading.get(secret) === read) this.#reading.delete(secret);
+    });
+    this.#reading.set(secret, read);
+    return read;
   }
 }

@@ -1,7 +1,7 @@
 import { modelAllowed } from '../access/model-patterns';
 import type { ApiKeyRecord } from '../access/api-key';
 import type { ChatRequest } from '../canonical/types';
-import { CredentialError } from '../credentials/credentials';
+import { accountCredentialRefs, CredentialError } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
 import { GatewayError, forTarget } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
@@ -120,8 +120,7 @@ export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps): Promise<stri
 
 /** The upstream refused the account's credentials: read them again next time (they may have been rotated). */
 function refreshCredentials({ account }: Attempt, deps: ProxyDeps): void {
-  const refs = [account.apiKey, account.awsCredentials?.accessKeyId, account.awsCredentials?.secretAccessKey, account.awsCredentials?.sessionToken];
-  for (const ref of refs) if (ref) deps.credentials.refresh(ref);
+  for (const ref of accountCredentialRefs(account)) deps.credentials.refresh(ref);
 }
 
 async function passthroughRequest(pass: PassthroughRoute, attempt: Attempt, call: AdmittedCall, req: GatewayRequest, stream: boolean, deps: ProxyDeps, signal: AbortSignal | undefined) {

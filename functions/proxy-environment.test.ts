@@ -1,0 +1,152 @@
+import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { mintKey } from '../lib/access/api-key';
+import { parseConfig } from '../lib/config/load';
+import { resolveForAws } from '../lib/config/resolve-for-aws';
+import type { Gateway } from '../lib/gateway';
+import { DynamoKeyStore } from '../lib/store/keys';
+import { listUsage } from '../lib/store/usage';
+import { startTestTable } from '../test/dynalite';
+import { startFakeBedrock, type FakeBedrock } from '../test/fakes/bedrock';
+import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
+import { RecordingStream, functionUrlEvent, lambdaContext, type StreamHandler } from '../test/lambda';
+import { createProxyHandler, gatewayFromEnvironment } from './proxy';
+
+// Every Secrets Manager client the gateway builds answers from here; DynamoDB is a real dynalite.
+const sm = mockClient(SecretsManagerClient);
+const reads = () => sm.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
+
+const OPENAI_SECRET = 'aigw/Aigw/openai/main';
+const BEDROCK_SECRET = 'aigw/Aigw/bedrock/static/aws-credentials';
+const AWS_KEYS = { accessKeyId: 'AKIAFAKESTATIC', secretAccessKey: 'fake-static-secret' };
+
+/**
+ * The proxy as deployed: `gatewayFromEnvironment` reads the config the stack baked into the
+ * bundle, the table from its environment, and provider keys from Secrets Manager.
+ */
+describe('the deployed proxy, built from its environment', () => {
+  let db: Awaited<ReturnType<typeof startTestTable>>;
+  let openai: FakeOpenAI;
+  let bedrock: FakeBedrock;
+  let key: string;
+  let keyId: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    db = await startTestTable();
+    openai = await startFakeOpenAI({ apiKey: 'sk-from-secrets-manager' });
+    bedrock = await startFakeBedrock({ ...AWS_KEYS, region: 'eu-west-1' });
+    // What the stack bakes in: the operator's config with every credential moved to Secrets Manager.
+    const baked = resolveForAws(
+      parseConfig({
+        providers: [
+          { id: 'openai', type: 'openai', baseUrl: openai.url, accounts: [{ id: 'main', apiKey: { env: 'OPENAI_API_KEY' } }] },
+          { id: 'bedrock', type: 'bedrock', region: 'eu-west-1', baseUrl: bedrock.url, accounts: [{ id: 'static', awsCredentials: { accessKeyId: { env: 'ID' }, secretAccessKey: { env: 'SECRET' } } }] },
+        ],
+        models: [
+          { name: 'gpt-4o-mini', targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
+          { name: 'claude-haiku', targets: [{ provider: 'bedrock', model: 'anthropic.claude-3-5-haiku-20241022-v1:0' }] },
+        ],
+      }),
+      'Aigw',
+    ).config;
+    env = { GATEWAY_CONFIG_JSON: JSON.stringify(baked), GATEWAY_TABLE_NAME: db.table.tableName, DYNAMODB_ENDPOINT: db.dynamo.endpoint };
+    const minted = mintKey({ name: 'deployed', models: ['*'] }, new Date());
+    key = minted.key;
+    keyId = minted.record.id;
+    await new DynamoKeyStore(db.table).put(minted.record);
+  });
+  afterAll(async () => {
+    await openai.close();
+    await bedrock.close();
+    await db.close();
+  });
+  let logLines: string[];
+  beforeEach(() => {
+    sm.reset();
+    openai.reset();
+    bedrock.reset();
+    logLines = [];
+    // The deployed logger writes JSON lines to stdout and stderr: kept here to be read, not printed.
+    for (const out of [process.stdout, process.stderr]) {
+      jest.spyOn(out, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        logLines.push(...String(chunk).split('\n').filter(Boolean));
+        return true;
+      });
+    }
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    // Neither provider secrets, nor the gateway key, nor prompt text reach the logs.
+    for (const line of logLines) {
+      expect(JSON.parse(line)).toMatchObject({ requestId: 'lambda-req-1' });
+      for (const secret of ['sk-from-secrets-manager', AWS_KEYS.secretAccessKey, key, 'hello']) expect(line).not.toContain(secret);
+    }
+  });
+
+  async function call(gateway: Gateway, model: string) {
+    const stream = new RecordingStream();
+    const handler = createProxyHandler(() => gateway) as unknown as StreamHandler;
+    await handler(functionUrlEvent({ model, messages: [{ role: 'user', content: 'hello' }] }, { authorization: `Bearer ${key}` }), stream, lambdaContext(60_000));
+    return stream;
+  }
+
+  it('reads every provider secret at cold start, and its requests use them without reading again', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: OPENAI_SECRET }).resolves({ Name: OPENAI_SECRET, SecretString: 'sk-from-secrets-manager' });
+    sm.on(GetSecretValueCommand, { SecretId: BEDROCK_SECRET }).resolves({ Name: BEDROCK_SECRET, SecretString: JSON.stringify(AWS_KEYS) });
+
+    const gateway = gatewayFromEnvironment(env);
+    expect(reads().sort()).toEqual([BEDROCK_SECRET, OPENAI_SECRET]);
+
+    const viaOpenAI = await call(gateway, 'gpt-4o-mini');
+    const viaBedrock = await call(gateway, 'claude-haiku');
+
+    expect(viaOpenAI.prelude?.statusCode).toBe(200);
+    expect(JSON.parse(viaOpenAI.body).choices[0].message.content).toBe('Echo: hello');
+    expect(openai.requests[0]?.headers.authorization).toBe('Bearer sk-from-secrets-manager');
+    // The fake Bedrock checks the SigV4 signature against the static keys from the secret.
+    expect(viaBedrock.prelude?.statusCode).toBe(200);
+    expect(JSON.parse(viaBedrock.body).choices[0].message.content).toBe('Echo: hello');
+    expect(bedrock.requests).toHaveLength(1);
+    expect(reads()).toHaveLength(2);
+    // Usage records reach the table before each invocation ends.
+    const day = new Date().toISOString().slice(0, 10);
+    expect(await listUsage(db.table, keyId, day)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ model: 'gpt-4o-mini', provider: 'openai', status: 200 }),
+        expect.objectContaining({ model: 'claude-haiku', provider: 'bedrock', status: 200 }),
+      ]),
+    );
+  });
+
+  it('answers 502 naming the provider while its secret has no value yet, and serves once it has one', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: OPENAI_SECRET })
+      .rejectsOnce(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", $metadata: {} }))
+      .resolves({ Name: OPENAI_SECRET, SecretString: 'sk-from-secrets-manager' });
+    sm.on(GetSecretValueCommand, { SecretId: BEDROCK_SECRET }).resolves({ Name: BEDROCK_SECRET, SecretString: JSON.stringify(AWS_KEYS) });
+
+    const gateway = gatewayFromEnvironment(env);
+    await new Promise((resolve) => setImmediate(resolve));
+    const before = await call(gateway, 'gpt-4o-mini');
+
+    // The cold-start read failed and was not kept: this request read the secret again and found it.
+    expect(before.prelude?.statusCode).toBe(200);
+    expect(reads().filter((id) => id === OPENAI_SECRET)).toHaveLength(2);
+
+    sm.reset();
+    sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", $metadata: {} }));
+    const empty = gatewayFromEnvironment(env);
+    const refused = await call(empty, 'gpt-4o-mini');
+
+    expect(refused.prelude?.statusCode).toBe(502);
+    expect(JSON.parse(refused.body).error).toMatchObject({ code: 'upstream_credentials_missing', message: expect.stringContaining('provider "openai"') });
+    expect(refused.body).not.toContain('sk-');
+    expect(openai.requests).toHaveLength(1);
+    expect(logLines.map((line) => JSON.parse(line))).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ level: 'WARN', message: 'upstream attempt failed', error: expect.stringContaining(`secret ${OPENAI_SECRET}`) }),
+        expect.objectContaining({ level: 'INFO', message: 'request', status: 502, errorCode: 'upstream_credentials_missing' }),
+      ]),
+    );
+  });
+});
