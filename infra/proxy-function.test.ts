@@ -72,5 +72,9 @@ describe('the proxy bundle built by cdk synth', () => {
     // reads it through a variable (`env.GATEWAY_CONFIG_JSON`) ships without its config.
     // A boolean, not toContain: a failure would otherwise print the whole 1 MB bundle.
     expect({ configBundled: bundle.includes('aigw/Aigw/openai/main') }).toEqual({ configBundled: true });
+    // The SDK is the tested one, bundled, not required from the runtime; the map maps positions only.
+    expect({ requiresRuntimeSdk: bundle.includes('require("@aws-sdk/client-') }).toEqual({ requiresRuntimeSdk: false });
+    const map = JSON.parse(readFileSync(join(assembly.directory, `asset.${assetHash}`, 'index.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+    expect({ mapsHandler: map.sources.some((source) => source.endsWith('functions/proxy.ts')), sourcesContent: map.sourcesContent }).toEqual({ mapsHandler: true, sourcesContent: undefined });
   });
 });
