@@ -1,5 +1,6 @@
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { AWS_CLIENT_TIMEOUTS } from '../aws/client-timeouts';
 import type { CredentialRef } from '../config/schema';
 import { LocalCredentials } from './local';
 import { CredentialError, describeRef, pickField, type Credentials } from './credentials';
@@ -7,16 +8,9 @@ import { CredentialError, describeRef, pickField, type Credentials } from './cre
 /** How long a warm instance keeps a secret before reading it again (rotation reaches it within this). */
 const SECRET_MAX_AGE_S = 300;
 
-/**
- * Secrets Manager calls give up on a silent connection within seconds (the SDK then retries)
- * instead of the SDK's default of five minutes: a read that hangs holds up the request waiting
- * for it, and a read started at cold start can be frozen with the instance mid-way (Lambda freezes
- * an instance between init and its first invocation under provisioned concurrency).
- */
-export const SECRETS_MANAGER_TIMEOUTS = { connectionTimeout: 2_000, socketTimeout: 5_000 };
-
+/** A Secrets Manager client with the gateway's timeouts ({@link AWS_CLIENT_TIMEOUTS}). */
 export function secretsManagerClient(config: SecretsManagerClientConfig = {}): SecretsManagerClient {
-  return new SecretsManagerClient({ requestHandler: SECRETS_MANAGER_TIMEOUTS, ...config });
+  return new SecretsManagerClient({ requestHandler: AWS_CLIENT_TIMEOUTS, ...config });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { AWS_CLIENT_TIMEOUTS } from '../aws/client-timeouts';
 
 export interface TableRef {
   client: DynamoDBClient;
@@ -13,7 +14,7 @@ export interface DynamoOptions {
 }
 
 export function createTableRef(options: DynamoOptions): TableRef {
-  const config: DynamoDBClientConfig = { region: options.region ?? process.env.AWS_REGION ?? 'us-east-1' };
+  const config: DynamoDBClientConfig = { region: options.region ?? process.env.AWS_REGION ?? 'us-east-1', requestHandler: AWS_CLIENT_TIMEOUTS };
   if (options.endpoint) {
     config.endpoint = options.endpoint;
     // dynalite accepts any credentials; fixed ones keep a local run from searching for real ones.
