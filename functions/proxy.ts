@@ -18,7 +18,7 @@ const logger = createLogger();
 export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
   // The CDK stack bakes the config in at bundle time (env vars are capped at 4 KB).
   const config = parseConfig(JSON.parse(env.GATEWAY_CONFIG_JSON ?? 'null'), 'the deployed gateway config');
-  // Read now, as the instance's first request arrives, so that they are read while its key is looked up instead of after.
+  // Provider secrets are read from here on, as the instance's first request arrives: while its key is looked up, not after.
   const credentials = new SecretsManagerCredentials({ env });
   credentials.prefetch(config.providers.flatMap((provider) => provider.accounts.flatMap(accountCredentialRefs)));
   const table = createTableRef({ tableName: env.GATEWAY_TABLE_NAME!, ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}) });
