@@ -7,7 +7,8 @@ export type Command =
   | { kind: 'keys-create'; name: string; models: string[]; expiresAt?: string; json: boolean }
   | { kind: 'keys-list'; json: boolean }
   | { kind: 'keys-revoke'; id: string; json: boolean }
-  | { kind: 'config-check'; file?: string };
+  | { kind: 'config-check'; file?: string }
+  | { kind: 'check-stream'; key: string; model: string; json: boolean };
 
 /** Options every command accepts; only the ones that reach the gateway use them. */
 export interface GlobalOptions {
@@ -30,6 +31,8 @@ const OPTIONS = {
   name: { type: 'string' },
   models: { type: 'string' },
   expires: { type: 'string' },
+  key: { type: 'string' },
+  model: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -78,7 +81,7 @@ function explainParseError(err: unknown): string {
 
 function topicOf(positionals: readonly string[]): HelpTopic {
   const first = positionals[0] === 'help' ? positionals[1] : positionals[0];
-  return first === 'keys' || first === 'config' ? first : 'main';
+  return first === 'keys' || first === 'config' || first === 'check' ? first : 'main';
 }
 
 function commandFrom(positionals: readonly string[], values: Values, now: Date): Command {
@@ -114,8 +117,15 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
       noMore(extra, name, 'config');
       return file === undefined ? { kind: 'config-check' } : { kind: 'config-check', file };
     }
+    case 'check stream': {
+      accept(values, ['key', 'model', 'json'], name, 'check');
+      noMore(rest, name, 'check');
+      if (!values.key) throw new CliError('usage', 'check stream needs --key KEY (a gateway key)', { topic: 'check' });
+      if (!values.model) throw new CliError('usage', 'check stream needs --model MODEL (one the key may use)', { topic: 'check' });
+      return { kind: 'check-stream', key: values.key, model: values.model, json: values.json === true };
+    }
   }
-  if (group === 'keys' || group === 'config') {
+  if (group === 'keys' || group === 'config' || group === 'check') {
     throw new CliError('usage', action === undefined ? `${group} needs a subcommand` : `unknown command: ${name}`, { topic: group, fullUsage: true });
   }
   throw new CliError('usage', `unknown command: ${group}`, { fullUsage: true });

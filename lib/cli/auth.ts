@@ -29,6 +29,16 @@ export const ADMIN_TOKEN_FILE = 'admin-token';
  * (`${GATEWAY_DATA_DIR:-.data}/admin-token`, relative to `cwd`).
  */
 export function resolveTarget(options: GlobalOptions, env: NodeJS.ProcessEnv, cwd: string): Target {
+  const url = gatewayUrl(options, env);
+  if (options.token !== undefined) return { url, auth: tokenAuth(options.token, '--token') };
+  if (env.GATEWAY_ADMIN_TOKEN) return { url, auth: tokenAuth(env.GATEWAY_ADMIN_TOKEN, 'GATEWAY_ADMIN_TOKEN') };
+  const region = lambdaUrlRegion(new URL(url));
+  if (region) return { url, auth: { kind: 'sigv4', region } };
+  return { url, auth: tokenFromFile(env, cwd) };
+}
+
+/** The gateway's base URL, without a trailing slash: `--url`, else `$GATEWAY_URL`, else the local default. */
+export function gatewayUrl(options: GlobalOptions, env: NodeJS.ProcessEnv): string {
   const url = (options.url ?? env.GATEWAY_URL ?? DEFAULT_GATEWAY_URL).trim().replace(/\/+$/, '');
   let parsed: URL;
   try {
@@ -37,12 +47,7 @@ export function resolveTarget(options: GlobalOptions, env: NodeJS.ProcessEnv, cw
     throw new CliError('usage', `not a URL: ${JSON.stringify(url)} (from ${options.url !== undefined ? '--url' : 'GATEWAY_URL'})`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new CliError('usage', `the gateway URL must be http or https, not ${url}`);
-
-  if (options.token !== undefined) return { url, auth: tokenAuth(options.token, '--token') };
-  if (env.GATEWAY_ADMIN_TOKEN) return { url, auth: tokenAuth(env.GATEWAY_ADMIN_TOKEN, 'GATEWAY_ADMIN_TOKEN') };
-  const region = lambdaUrlRegion(parsed);
-  if (region) return { url, auth: { kind: 'sigv4', region } };
-  return { url, auth: tokenFromFile(env, cwd) };
+  return url;
 }
 
 function tokenAuth(token: string, source: string): AdminAuth {

@@ -1,9 +1,10 @@
 import { createAdminClient, type AdminClient } from './admin-client';
 import { parseCommandLine, type Command } from './args';
-import { resolveTarget } from './auth';
+import { gatewayUrl, resolveTarget } from './auth';
 import { checkConfigFile, configFileFor } from './config-check';
 import { CliError, EXIT } from './errors';
 import { formatCreatedKey, formatJson, formatKeyTable, formatRevokedKey } from './format';
+import { formatStreamReport, measureStream, streamVerdict } from './stream-check';
 import { usageHint, usageText } from './usage';
 
 /** Everything the CLI touches outside itself, so tests can run it in-process. */
@@ -37,6 +38,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(`${checkConfigFile(configFileFor(command.file, io.env, io.cwd))}\n`);
       return EXIT.ok;
     }
+    if (command.kind === 'check-stream') return await runStreamCheck(command, gatewayUrl(global, io.env), io);
     const admin = createAdminClient({ target: resolveTarget(global, io.env, io.cwd), ...(io.fetch ? { fetch: io.fetch } : {}) });
     io.stdout(await runKeyCommand(command, admin, now()));
     return EXIT.ok;
@@ -48,7 +50,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-async function runKeyCommand(command: Exclude<Command, { kind: 'help' | 'config-check' }>, admin: AdminClient, now: Date): Promise<string> {
+/** Exit 0 when the tokens streamed (or it could not tell), 1 when they were held back. */
+async function runStreamCheck(command: Extract<Command, { kind: 'check-stream' }>, url: string, io: CliIo): Promise<number> {
+  const report = await measureStream({ url, key: command.key, model: command.model, fetch: io.fetch ?? fetch });
+  const verdict = streamVerdict(report);
+  io.stdout(command.json ? formatJson({ ...report, verdict }) : formatStreamReport(report, verdict));
+  return verdict.kind === 'buffered' ? EXIT.failed : EXIT.ok;
+}
+
+async function runKeyCommand(command: Exclude<Command, { kind: 'help' | 'config-check' | 'check-stream' }>, admin: AdminClient, now: Date): Promise<string> {
   switch (command.kind) {
     case 'keys-create': {
       const created = await admin.createKey({ name: command.name, models: command.models, ...(command.expiresAt ? { expiresAt: command.expiresAt } : {}) });

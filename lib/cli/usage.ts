@@ -29,6 +29,16 @@ const CONFIG = `Usage:
   Validates a gateway config file (default: $GATEWAY_CONFIG, else
   gateway.config.json) without contacting the gateway.`;
 
+const CHECK = `Usage:
+  aigw check stream --key KEY --model MODEL [--url URL] [--json]
+
+  Asks the gateway at --url (a deployed proxy's function URL, or the local
+  server) for a streamed chat completion and times its tokens: "streamed" when
+  they arrive as the model writes them, "buffered" (exit 1) when they are held
+  back and arrive together at the end. Costs one short model call.
+
+  --json   print the timings as JSON`;
+
 const MAIN = `aigw: manage an AI API gateway.
 
 Usage:
@@ -36,13 +46,15 @@ Usage:
   aigw keys list [--json]
   aigw keys revoke ID [--json]
   aigw config check [FILE]
+  aigw check stream --key KEY --model MODEL [--json]
 
-Run \`aigw keys --help\` or \`aigw config --help\` for details.`;
+Run \`aigw keys --help\`, \`aigw config --help\` or \`aigw check --help\` for details.`;
 
 const TEXT: Record<HelpTopic, string> = {
   main: `${MAIN}\n\n${GLOBAL_OPTIONS}`,
   keys: `${KEYS}\n\n${GLOBAL_OPTIONS}`,
   config: CONFIG,
+  check: `${CHECK}\n\n${GLOBAL_OPTIONS}`,
 };
 
 /** The usage text for a topic, ending in a newline. */
