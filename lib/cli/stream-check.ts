@@ -3,6 +3,7 @@
  * tokens arrive, to tell a stream that flows from one held back and let go at the end (which
  * public reports say Lambda function URLs can do to small writes).
  */
+import { createParser } from 'eventsource-parser';
 import { CliError } from './errors';
 
 export interface StreamCheckOptions {
@@ -27,10 +28,10 @@ export interface StreamReport {
   arrivals: Arrival[];
 }
 
-export type StreamVerdict =
-  | { kind: 'streamed'; detail: string }
-  | { kind: 'buffered'; detail: string }
-  | { kind: 'inconclusive'; detail: string };
+export interface StreamVerdict {
+  kind: 'streamed' | 'buffered' | 'inconclusive';
+  detail: string;
+}
 
 /** Asked for so that the answer takes the model a while: a stream needs time to show itself. */
 const PROMPT = 'Count from 1 to 40, one number per line, nothing else.';
@@ -62,23 +63,22 @@ export async function measureStream(options: StreamCheckOptions): Promise<Stream
   }
   const arrivals: Arrival[] = [];
   let reads = 0;
-  let pending = '';
+  let tokens = 0;
+  const parser = createParser({ onEvent: (event) => (tokens += hasContent(event.data) ? 1 : 0) });
   const decoder = new TextDecoder();
   for await (const chunk of res.body) {
     const atMs = clock();
     reads++;
-    const events = (pending + decoder.decode(chunk, { stream: true })).split('\n\n');
-    pending = events.pop() ?? '';
-    const tokens = events.filter(hasContent).length;
+    tokens = 0;
+    parser.feed(decoder.decode(chunk, { stream: true }));
     if (tokens) arrivals.push({ atMs, tokens });
   }
   return { status: res.status, headersMs, endMs: clock(), reads, arrivals };
 }
 
-/** An SSE event of a chat completion chunk that carries text. */
-function hasContent(event: string): boolean {
-  const data = event.startsWith('data: ') ? event.slice(6) : undefined;
-  if (!data || data === '[DONE]') return false;
+/** The data of a chat completion chunk event that carries text. */
+function hasContent(data: string): boolean {
+  if (data === '[DONE]') return false;
   try {
     const chunk = JSON.parse(data) as { choices?: { delta?: { content?: unknown } }[] };
     const content = chunk.choices?.[0]?.delta?.content;
