@@ -33,6 +33,7 @@ import { startTestTable } from '../test/dynalite';
 import { startFakeOpenAI } from '../test/fakes/openai';
 import { closeServer, listenOnLoopback, readBodyBytes, sleep } from '../test/fakes/http';
 import { startFakeSecretsManager } from './fake-secrets-manager';
+import { percentile } from './load';
 
 const ROOT = resolve(__dirname, '..');
 const RUNS = Number(process.env.RUNS ?? 15);
@@ -95,8 +96,6 @@ function runOnce(bundle: string, env: NodeJS.ProcessEnv): Promise<Sample> {
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-
 async function main(): Promise<void> {
   // This process talks to dynalite with the SDK too; the machine's Node 20 would make it warn.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -134,7 +133,7 @@ async function main(): Promise<void> {
     };
     const samples: Sample[] = [];
     for (let i = 0; i < RUNS; i++) samples.push(await runOnce(bundle, env));
-    const row = (name: keyof Sample, what: string) => `| ${what} | ${median(samples.map((s) => s[name])).toFixed(1)} ms | ${Math.min(...samples.map((s) => s[name])).toFixed(1)} ms |`;
+    const row = (name: keyof Sample, what: string) => `| ${what} | ${percentile(samples.map((s) => s[name]), 50).toFixed(1)} ms | ${Math.min(...samples.map((s) => s[name])).toFixed(1)} ms |`;
     console.log(`Cold start of the proxy bundle (${bundle}), ${RUNS} runs, AWS services answering after ${DELAY_MS} ms; Secrets Manager reads: ${sm.reads.length}\n`);
     console.log('| | median | min |\n|---|---|---|');
     console.log(row('boot', "Node's start (not the gateway's)"));
