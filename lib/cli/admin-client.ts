@@ -1,6 +1,7 @@
 import type { ApiKeyInfo } from '../access/api-key';
 import type { Target } from './auth';
 import { CliError } from './errors';
+import { errorMessageOf, excerpt, unreachable } from './http-errors';
 import { defaultAwsCredentials, signLambdaUrlRequest } from './sigv4';
 
 /** What `POST /admin/keys` answers: the key's info and, this once, the key itself. */
@@ -90,42 +91,9 @@ export function createAdminClient(options: AdminClientOptions) {
 
 export type AdminClient = ReturnType<typeof createAdminClient>;
 
-/** The network error's code, looking inside fetch's `cause` (and an AggregateError's errors). */
-function networkCode(err: unknown): string | undefined {
-  const cause = (err as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
-  return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? (err as { code?: string }).code;
-}
-
-const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)$/;
-const DESCRIBED: Record<string, string> = { ENOTFOUND: 'host not found', EAI_AGAIN: 'host lookup failed', ECONNRESET: 'connection reset', ETIMEDOUT: 'connection timed out' };
-
-function unreachable(err: unknown, url: string, timeoutMs: number): CliError {
-  const name = (err as Error).name;
-  if (name === 'TimeoutError') return new CliError('failed', `the gateway at ${url} did not answer within ${timeoutMs / 1000} s`, { cause: err });
-  // `npm start` only helps when the gateway is meant to run on this machine.
-  const hint = LOCAL_HOSTS.test(new URL(url).hostname)
-    ? 'Start it with `npm start`, or point --url (or GATEWAY_URL) at a running gateway.'
-    : 'Check the URL (--url or GATEWAY_URL) and your network.';
-  const code = networkCode(err);
-  if (code === 'ECONNREFUSED') return new CliError('failed', `the gateway isn't running at ${url} (connection refused). ${hint}`, { cause: err });
-  const detail = (code && DESCRIBED[code]) ?? code ?? ((err as { cause?: Error }).cause?.message || (err as Error).message);
-  return new CliError('failed', `cannot reach the gateway at ${url} (${detail}). ${hint}`, { cause: err });
-}
-
 function refused(response: Response, text: string, target: Target): CliError {
   const message = errorMessageOf(text) ?? `HTTP ${response.status} ${response.statusText}${text.trim() ? `: ${excerpt(text)}` : ''}`;
   return new CliError('failed', `${message}${hintFor(response.status, target)}`);
-}
-
-/** The message of an OpenAI-shaped error body (`{"error":{"message",…}}`), or of AWS's `{"Message"}`. */
-function errorMessageOf(text: string): string | undefined {
-  try {
-    const body = JSON.parse(text) as { error?: { message?: unknown }; Message?: unknown; message?: unknown };
-    const message = body.error?.message ?? body.Message ?? body.message;
-    return typeof message === 'string' && message ? message : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function hintFor(status: number, { auth }: Target): string {
@@ -135,9 +103,4 @@ function hintFor(status: number, { auth }: Target): string {
   }
   if (status === 403 && auth.kind === 'sigv4') return '\n(AWS refused the signed request: your AWS credentials need lambda:InvokeFunctionUrl on the admin function)';
   return '';
-}
-
-function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }

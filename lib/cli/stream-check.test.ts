@@ -95,6 +95,34 @@ describe('aigw check stream', () => {
     expect(code).toBe(1);
   });
 
+  it('says so when nothing answers at the URL, exit 1', async () => {
+    const closed = createServer();
+    const url = await listenOnLoopback(closed);
+    await closeServer(closed);
+
+    const { code, stderr } = await check(url);
+
+    expect(stderr).toMatch(/^aigw: the gateway isn't running at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/);
+    expect(code).toBe(1);
+  });
+
+  it('says so when the stream breaks off, exit 1', async () => {
+    const breaking = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sseEvents(30).slice(0, 3).join(''));
+      setTimeout(() => res.destroy(), 20);
+    });
+    const url = await listenOnLoopback(breaking);
+    try {
+      const { code, stderr } = await check(url);
+
+      expect(stderr).toMatch(/^aigw: the stream from http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions broke off \(.+\), after 1 reads with content\n$/);
+      expect(code).toBe(1);
+    } finally {
+      await closeServer(breaking);
+    }
+  });
+
   it('needs a key and a model', async () => {
     let stderr = '';
     const io = { stdout: () => undefined, stderr: (t: string) => (stderr += t), env: {}, cwd: process.cwd() };

@@ -5,6 +5,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import { CliError } from './errors';
+import { errorMessageOf, excerpt, unreachable } from './http-errors';
 
 export interface StreamCheckOptions {
   /** The gateway's base URL (the proxy's function URL, or the local server). */
@@ -39,6 +40,8 @@ const PROMPT = 'Count from 1 to 40, one number per line, nothing else.';
 const BURST_MS = 10;
 /** Shorter than this after the headers, a stream and a held answer look the same. */
 const MIN_SPAN_MS = 50;
+/** For the whole call: a short answer, but possibly from a cold instance and a slow model. */
+const TIMEOUT_MS = 60_000;
 
 /** Sends one streamed request and records when the body's content arrives. */
 export async function measureStream(options: StreamCheckOptions): Promise<StreamReport> {
@@ -52,26 +55,32 @@ export async function measureStream(options: StreamCheckOptions): Promise<Stream
       method: 'POST',
       headers: { authorization: `Bearer ${options.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: options.model, stream: true, max_tokens: 200, messages: [{ role: 'user', content: PROMPT }] }),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (err) {
-    throw new CliError('failed', `cannot reach ${endpoint}: ${(err as Error).message}`, { cause: err });
+    throw unreachable(err, options.url, TIMEOUT_MS);
   }
   const headersMs = clock();
   if (!res.ok || !res.body) {
     const text = await res.text().catch(() => '');
-    throw new CliError('failed', `${endpoint} answered ${res.status}: ${errorMessageOf(text)}`);
+    throw new CliError('failed', `${endpoint} answered ${res.status}: ${errorMessageOf(text) ?? (excerpt(text) || '(no body)')}`);
   }
   const arrivals: Arrival[] = [];
   let reads = 0;
   let tokens = 0;
   const parser = createParser({ onEvent: (event) => (tokens += hasContent(event.data) ? 1 : 0) });
   const decoder = new TextDecoder();
-  for await (const chunk of res.body) {
-    const atMs = clock();
-    reads++;
-    tokens = 0;
-    parser.feed(decoder.decode(chunk, { stream: true }));
-    if (tokens) arrivals.push({ atMs, tokens });
+  try {
+    for await (const chunk of res.body) {
+      const atMs = clock();
+      reads++;
+      tokens = 0;
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      if (tokens) arrivals.push({ atMs, tokens });
+    }
+  } catch (err) {
+    const why = (err as Error).name === 'TimeoutError' ? `did not end within ${TIMEOUT_MS / 1000} s` : `broke off (${(err as Error).message})`;
+    throw new CliError('failed', `the stream from ${endpoint} ${why}, after ${arrivals.length} reads with content`, { cause: err });
   }
   return { status: res.status, headersMs, endMs: clock(), reads, arrivals };
 }
@@ -86,16 +95,6 @@ function hasContent(data: string): boolean {
   } catch {
     return false;
   }
-}
-
-function errorMessageOf(text: string): string {
-  try {
-    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
-    if (typeof message === 'string') return message;
-  } catch {
-    // not JSON: show the text itself
-  }
-  return text.slice(0, 200) || '(no body)';
 }
 
 /**
