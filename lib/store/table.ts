@@ -20,3 +20,6 @@ export const usageItemKey = (keyId: string, at: Date, requestId: string) => {
   const iso = at.toISOString();
   return { PK: usagePartition(keyId, iso.slice(0, 10)), SK: `${iso}#${requestId}` };
 };
+
+/** A key's counters for one minute (`RateWindow.id`), removed by TTL once the minute is long past. */
+export const rateWindowKey = (keyId: string, windowId: string) => ({ PK: `RATE#${keyId}#${windowId}`, SK: 'RATE' });
