@@ -1,4 +1,5 @@
 import { hash, randomBytes, randomUUID } from 'node:crypto';
+import type { RateLimits } from './rate-limits';
 
 /** A gateway key as stored: never the key itself, only its SHA-256 hash and a display prefix. */
 export interface ApiKeyRecord {
@@ -9,6 +10,8 @@ export interface ApiKeyRecord {
   prefix: string;
   /** Glob patterns of model names the key may use (`*` matches any run of characters). */
   models: string[];
+  /** Per-minute limits, enforced across all gateway instances; none when absent. */
+  limits?: RateLimits;
   status: 'active' | 'revoked';
   createdAt: string;
   expiresAt?: string;
@@ -26,7 +29,7 @@ export function hashKey(key: string): string {
 }
 
 /** A new random key (256 bits) and the record that stands for it. */
-export function mintKey(fields: { name: string; models: string[]; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
+export function mintKey(fields: { name: string; models: string[]; limits?: RateLimits; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
   const record: ApiKeyRecord = {
     id: `key_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
@@ -34,6 +37,7 @@ export function mintKey(fields: { name: string; models: string[]; expiresAt?: st
     name: fields.name,
     prefix: key.slice(0, DISPLAY_LENGTH),
     models: fields.models,
+    ...(fields.limits && Object.keys(fields.limits).length ? { limits: fields.limits } : {}),
     status: 'active',
     createdAt: now.toISOString(),
     ...(fields.expiresAt ? { expiresAt: fields.expiresAt } : {}),

@@ -56,6 +56,42 @@ describe('the admin API', () => {
     expect(fetched.body.status).toBe('revoked');
   });
 
+  it('creates a key with per-minute limits', async () => {
+    const created = await call(api, request('POST', '/admin/keys', { name: 'a', limits: { requestsPerMinute: 60, tokensPerMinute: 90_000 } }));
+
+    expect(created.body.limits).toEqual({ requestsPerMinute: 60, tokensPerMinute: 90_000 });
+    expect((await call(api, request('GET', `/admin/keys/${created.body.id}`))).body.limits).toEqual({ requestsPerMinute: 60, tokensPerMinute: 90_000 });
+  });
+
+  it('changes a key by merge patch: fields given replace, a limit set to null goes', async () => {
+    const { body: key } = await call(api, request('POST', '/admin/keys', { name: 'a', models: ['gpt-*'], limits: { requestsPerMinute: 60, tokensPerMinute: 90_000 } }));
+
+    const raised = await call(api, request('PATCH', `/admin/keys/${key.id}`, { limits: { requestsPerMinute: 120 } }));
+    const noTokens = await call(api, request('PATCH', `/admin/keys/${key.id}`, { limits: { tokensPerMinute: null }, models: ['*'], name: 'b' }));
+    const none = await call(api, request('PATCH', `/admin/keys/${key.id}`, { limits: { requestsPerMinute: null } }));
+
+    expect(raised.body.limits).toEqual({ requestsPerMinute: 120, tokensPerMinute: 90_000 });
+    expect(noTokens.body).toMatchObject({ name: 'b', models: ['*'], limits: { requestsPerMinute: 120 } });
+    expect(none.status).toBe(200);
+    expect(none.body).not.toHaveProperty('limits');
+    expect(none.body).not.toHaveProperty('key');
+  });
+
+  it.each([
+    ['a zero limit', { limits: { requestsPerMinute: 0 } }, 'limits.requestsPerMinute'],
+    ['a fractional limit', { limits: { tokensPerMinute: 1.5 } }, 'limits.tokensPerMinute'],
+    ['a limit as text', { limits: { requestsPerMinute: '60' } }, 'limits.requestsPerMinute'],
+    ['an unknown limit', { limits: { requestsPerDay: 60 } }, 'limits.requestsPerDay'],
+  ])('refuses %s, naming the field, on create and on change', async (_name, fields, param) => {
+    const { body: key } = await call(api, request('POST', '/admin/keys', { name: 'a' }));
+
+    const created = await call(api, request('POST', '/admin/keys', { name: 'a', ...fields }));
+    const changed = await call(api, request('PATCH', `/admin/keys/${key.id}`, fields));
+
+    expect([created.status, created.body.error.param]).toEqual([400, param]);
+    expect([changed.status, changed.body.error.param]).toEqual([400, param]);
+  });
+
   it.each([
     ['no token', request('GET', '/admin/keys', undefined, null), 401, 'invalid_admin_token'],
     ['a wrong token', request('GET', '/admin/keys', undefined, 'nope'), 401, 'invalid_admin_token'],
@@ -63,6 +99,8 @@ describe('the admin API', () => {
     ['an unknown field', request('POST', '/admin/keys', { name: 'a', modles: ['*'] }), 400, 'invalid_value'],
     ['a bad expiry', request('POST', '/admin/keys', { name: 'a', expiresAt: 'tomorrow' }), 400, 'invalid_value'],
     ['an unknown key id', request('GET', '/admin/keys/key_nope'), 404, 'key_not_found'],
+    ['a change to an unknown key', request('PATCH', '/admin/keys/key_nope', { name: 'x' }), 404, 'key_not_found'],
+    ['a change to the id', request('PATCH', '/admin/keys/key_nope', { id: 'key_mine' }), 400, 'invalid_value'],
     ['an unknown route', request('GET', '/admin/teams'), 404, 'not_found'],
     ['a wrong method', request('PUT', '/admin/keys'), 405, 'method_not_allowed'],
   ])('refuses %s', async (_name, req, status, code) => {

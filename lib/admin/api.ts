@@ -1,11 +1,12 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
-import { keyInfo, mintKey } from '../access/api-key';
+import { keyInfo, mintKey, type ApiKeyRecord } from '../access/api-key';
+import type { RateLimits } from '../access/rate-limits';
 import { GatewayError, asGatewayError } from '../http/errors';
 import { json, parseJsonObject, readBody } from '../http/body';
 import { openAIErrorResponse } from '../http/openai-error';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
-import type { KeyStore } from '../store/keys';
+import type { KeyChanges, KeyStore } from '../store/keys';
 import { zodToGatewayError } from '../http/validation';
 
 export interface AdminApiDeps {
@@ -18,10 +19,23 @@ export interface AdminApiDeps {
   token?: string;
 }
 
+const Name = z.string().trim().min(1).max(200);
+const Models = z.array(z.string().trim().min(1).max(200)).max(200);
+/** A per-minute limit: a whole number of at least 1 (a key that may do nothing is revoked instead). */
+const Limit = z.number().int().min(1).max(1e12);
+
 const CreateKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  models: z.array(z.string().trim().min(1).max(200)).max(200).default(['*']),
+  name: Name,
+  models: Models.default(['*']),
+  limits: z.strictObject({ requestsPerMinute: Limit.optional(), tokensPerMinute: Limit.optional() }).optional(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** A merge patch (RFC 7396): fields given replace the key's; a limit set to null is removed. */
+const UpdateKeyBody = z.strictObject({
+  name: Name.optional(),
+  models: Models.optional(),
+  limits: z.strictObject({ requestsPerMinute: Limit.nullable().optional(), tokensPerMinute: Limit.nullable().optional() }).optional(),
 });
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -35,9 +49,11 @@ function sameToken(given: string, expected: string): boolean {
 
 /**
  * The admin API: key management.
- *   POST /admin/keys             {name, models?, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
+ *   POST /admin/keys             {name, models?, limits?, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
  *   GET  /admin/keys             → {data: [key info…]}
  *   GET  /admin/keys/{id}        → key info
+ *   PATCH /admin/keys/{id}       {name?, models?, limits?: {requestsPerMinute?, tokensPerMinute?}} → key info
+ *                                (a merge patch: a limit set to null is removed)
  *   POST /admin/keys/{id}/revoke → key info (also DELETE /admin/keys/{id})
  * Errors have OpenAI's error shape.
  */
@@ -62,10 +78,8 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (req.method === 'POST') {
         const parsed = CreateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
         if (!parsed.success) throw zodToGatewayError(parsed.error);
-        const { key, record } = mintKey(
-          { name: parsed.data.name, models: parsed.data.models, ...(parsed.data.expiresAt ? { expiresAt: new Date(parsed.data.expiresAt).toISOString() } : {}) },
-          now(),
-        );
+        const { name, models, limits, expiresAt } = parsed.data;
+        const { key, record } = mintKey({ name, models, ...(limits ? { limits: definedLimits(limits) } : {}), ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) }, now());
         await deps.keys.put(record);
         return json(201, { ...keyInfo(record), key });
       }
@@ -75,7 +89,13 @@ export function createAdminApi(deps: AdminApiDeps) {
     if (parts.length === 3) {
       if (req.method === 'GET') return json(200, keyInfo(await found(deps.keys.getById(id), id)));
       if (req.method === 'DELETE') return json(200, keyInfo(await found(deps.keys.revoke(id, now()), id)));
-      throw methodNotAllowed('GET, DELETE');
+      if (req.method === 'PATCH') {
+        const parsed = UpdateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
+        if (!parsed.success) throw zodToGatewayError(parsed.error);
+        const current = await found(deps.keys.getById(id), id);
+        return json(200, keyInfo(await found(deps.keys.update(id, changesFor(current, parsed.data)), id)));
+      }
+      throw methodNotAllowed('GET, PATCH, DELETE');
     }
     if (parts.length === 4 && parts[3] === 'revoke') {
       if (req.method !== 'POST') throw methodNotAllowed('POST');
@@ -101,6 +121,22 @@ async function found<T>(value: Promise<T | undefined>, id: string): Promise<T> {
   const v = await value;
   if (v === undefined) throw new GatewayError('not_found', `No key with id "${id}".`, { code: 'key_not_found' });
   return v;
+}
+
+/** The limits given, without the ones left out. */
+function definedLimits(limits: { [K in keyof RateLimits]?: number | null | undefined }): RateLimits {
+  const out: RateLimits = {};
+  if (typeof limits.requestsPerMinute === 'number') out.requestsPerMinute = limits.requestsPerMinute;
+  if (typeof limits.tokensPerMinute === 'number') out.tokensPerMinute = limits.tokensPerMinute;
+  return out;
+}
+
+function changesFor(current: ApiKeyRecord, patch: z.infer<typeof UpdateKeyBody>): KeyChanges {
+  const changes: KeyChanges = {};
+  if (patch.name !== undefined) changes.name = patch.name;
+  if (patch.models !== undefined) changes.models = patch.models;
+  if (patch.limits !== undefined) changes.limits = definedLimits({ ...current.limits, ...patch.limits });
+  return changes;
 }
 
 function methodNotAllowed(allow: string): GatewayError {

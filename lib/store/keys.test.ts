@@ -66,6 +66,39 @@ describe.each([
     expect(await store.revoke('key_missing', new Date())).toBeUndefined();
   });
 
+  it('keeps a key\'s limits, and a key without limits has none', async () => {
+    const limited = mintKey({ name: 'limited', models: ['*'], limits: { requestsPerMinute: 60, tokensPerMinute: 100_000 } }, new Date()).record;
+    const free = mintKey({ name: 'free', models: ['*'], limits: {} }, new Date()).record;
+    await store.put(limited);
+    await store.put(free);
+
+    expect((await store.getByHash(limited.hash))?.limits).toEqual({ requestsPerMinute: 60, tokensPerMinute: 100_000 });
+    expect(await store.getByHash(free.hash)).not.toHaveProperty('limits');
+  });
+
+  it('updates the fields given and leaves the others', async () => {
+    const { record } = mintKey({ name: 'a', models: ['gpt-*'], limits: { requestsPerMinute: 5 } }, new Date('2026-01-01T00:00:00Z'));
+    await store.put(record);
+
+    const renamed = await store.update(record.id, { name: 'b' });
+    const limited = await store.update(record.id, { models: ['claude-*'], limits: { tokensPerMinute: 9 } });
+
+    expect(renamed).toEqual({ ...record, name: 'b' });
+    expect(limited).toEqual({ ...record, name: 'b', models: ['claude-*'], limits: { tokensPerMinute: 9 } });
+    expect(await store.getByHash(record.hash)).toEqual(limited);
+  });
+
+  it('removes all limits when given none, and reports unknown ids', async () => {
+    const { record } = mintKey({ name: 'a', models: ['*'], limits: { requestsPerMinute: 5 } }, new Date());
+    await store.put(record);
+
+    const cleared = await store.update(record.id, { limits: {} });
+
+    expect(cleared).not.toHaveProperty('limits');
+    expect(await store.getByHash(record.hash)).not.toHaveProperty('limits');
+    expect(await store.update('key_missing', { name: 'x' })).toBeUndefined();
+  });
+
   it('answers undefined for an unknown hash', async () => {
     expect(await store.getByHash('0'.repeat(64))).toBeUndefined();
   });

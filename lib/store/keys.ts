@@ -1,5 +1,6 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord } from '../access/api-key';
+import type { RateLimits } from '../access/rate-limits';
 import type { TableRef } from './dynamo';
 import { KEY_LIST_PARTITION, TABLE_SHAPE, keyItemKey } from './table';
 
@@ -11,7 +12,12 @@ export interface KeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; undefined when there is no such key. */
   revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
+  /** Replaces the fields given (limits `{}` removes them all); undefined when there is no such key. */
+  update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined>;
 }
+
+/** What can change on a key after it was made. */
+export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: RateLimits };
 
 type Item = Record<string, AttributeValue>;
 
@@ -29,9 +35,24 @@ function toItem(r: ApiKeyRecord): Item {
     status: { S: r.status },
     createdAt: { S: r.createdAt },
   };
+  if (r.limits && Object.keys(r.limits).length) item.limits = limitsItem(r.limits);
   if (r.expiresAt) item.expiresAt = { S: r.expiresAt };
   if (r.revokedAt) item.revokedAt = { S: r.revokedAt };
   return item;
+}
+
+function limitsItem(limits: RateLimits): AttributeValue {
+  return { M: Object.fromEntries(Object.entries(limits).map(([name, value]) => [name, { N: String(value) }])) };
+}
+
+function limitsOf(value: AttributeValue | undefined): RateLimits | undefined {
+  if (!value?.M) return undefined;
+  const limits: RateLimits = {};
+  for (const name of ['requestsPerMinute', 'tokensPerMinute'] as const) {
+    const n = value.M[name]?.N;
+    if (n !== undefined) limits[name] = Number(n);
+  }
+  return Object.keys(limits).length ? limits : undefined;
 }
 
 function fromItem(item: Item): ApiKeyRecord {
@@ -45,6 +66,8 @@ function fromItem(item: Item): ApiKeyRecord {
     status: s('status') === 'revoked' ? 'revoked' : 'active',
     createdAt: s('createdAt')!,
   };
+  const limits = limitsOf(item.limits);
+  if (limits) record.limits = limits;
   const expiresAt = s('expiresAt');
   const revokedAt = s('revokedAt');
   if (expiresAt) record.expiresAt = expiresAt;
@@ -107,18 +130,37 @@ export class DynamoKeyStore implements KeyStore {
 
   async revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined> {
     const found = await this.getById(id);
+    if (!found || found.status === 'revoked') return found;
+    return this.#set(found, { status: { S: 'revoked' }, revokedAt: { S: at.toISOString() } });
+  }
+
+  async update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined> {
+    const found = await this.getById(id);
     if (!found) return undefined;
-    if (found.status === 'revoked') return found;
+    const values: Item = {};
+    if (changes.name !== undefined) values.name = { S: changes.name };
+    if (changes.models !== undefined) values.models = { S: JSON.stringify(changes.models) };
+    const limits = changes.limits && Object.keys(changes.limits).length ? limitsItem(changes.limits) : undefined;
+    if (limits) values.limits = limits;
+    return this.#set(found, values, changes.limits && !limits ? ['limits'] : []);
+  }
+
+  /** Sets (and removes) attributes of a key's item, unless it has gone meanwhile. */
+  async #set(found: ApiKeyRecord, values: Item, remove: string[] = []): Promise<ApiKeyRecord | undefined> {
+    const names = [...Object.keys(values), ...remove];
+    if (!names.length) return found;
+    const sets = Object.keys(values).map((name, i) => `#n${i} = :v${i}`);
+    const removes = remove.map((_, i) => `#n${Object.keys(values).length + i}`);
     const key = keyItemKey(found.hash);
     try {
       const out = await this.table.client.send(
         new UpdateItemCommand({
           TableName: this.table.tableName,
           Key: { PK: { S: key.PK }, SK: { S: key.SK } },
-          UpdateExpression: 'SET #status = :revoked, revokedAt = :at',
+          UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim(),
           ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':revoked': { S: 'revoked' }, ':at': { S: at.toISOString() } },
+          ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#n${i}`, name])),
+          ...(sets.length ? { ExpressionAttributeValues: Object.fromEntries(Object.values(values).map((v, i) => [`:v${i}`, v])) } : {}),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -153,6 +195,17 @@ export class MemoryKeyStore implements KeyStore {
     for (const r of this.#byHash.values()) {
       if (r.id !== id) continue;
       if (r.status !== 'revoked') Object.assign(r, { status: 'revoked', revokedAt: at.toISOString() });
+      return { ...r };
+    }
+    return undefined;
+  }
+  async update(id: string, changes: KeyChanges) {
+    for (const r of this.#byHash.values()) {
+      if (r.id !== id) continue;
+      const { limits, ...rest } = changes;
+      Object.assign(r, rest);
+      if (limits && Object.keys(limits).length) r.limits = { ...limits };
+      else if (limits) delete r.limits;
       return { ...r };
     }
     return undefined;
