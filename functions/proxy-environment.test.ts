@@ -4,7 +4,10 @@ import { mintKey } from '../lib/access/api-key';
 import { parseConfig } from '../lib/config/load';
 import { resolveForAws } from '../lib/config/resolve-for-aws';
 import type { Gateway } from '../lib/gateway';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { windowAt } from '../lib/access/rate-limits';
 import { DynamoKeyStore } from '../lib/store/keys';
+import { rateWindowKey } from '../lib/store/table';
 import { listUsage } from '../lib/store/usage';
 import { startTestTable } from '../test/dynalite';
 import { startFakeBedrock, type FakeBedrock } from '../test/fakes/bedrock';
@@ -84,10 +87,10 @@ describe('the deployed proxy, built from its environment', () => {
     }
   });
 
-  async function call(gateway: Gateway, model: string) {
+  async function call(gateway: Gateway, model: string, apiKey = key) {
     const stream = new RecordingStream();
     const handler = createProxyHandler(() => gateway) as unknown as StreamHandler;
-    await handler(functionUrlEvent({ model, messages: [{ role: 'user', content: 'hello' }] }, { authorization: `Bearer ${key}` }), stream, lambdaContext(60_000));
+    await handler(functionUrlEvent({ model, messages: [{ role: 'user', content: 'hello' }] }, { authorization: `Bearer ${apiKey}` }), stream, lambdaContext(60_000));
     return stream;
   }
 
@@ -117,6 +120,29 @@ describe('the deployed proxy, built from its environment', () => {
         expect.objectContaining({ model: 'claude-haiku', provider: 'bedrock', status: 200 }),
       ]),
     );
+  });
+
+  it('holds a key to its limits across instances through the table, and counts its tokens before the invocation ends', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: OPENAI_SECRET }).resolves({ Name: OPENAI_SECRET, SecretString: 'sk-from-secrets-manager' });
+    sm.on(GetSecretValueCommand, { SecretId: BEDROCK_SECRET }).resolves({ Name: BEDROCK_SECRET, SecretString: JSON.stringify(AWS_KEYS) });
+    const limited = mintKey({ name: 'limited', models: ['*'], limits: { requestsPerMinute: 1, tokensPerMinute: 1_000_000 } }, new Date());
+    await new DynamoKeyStore(db.table).put(limited.record);
+    // The deployed gateway runs on the real clock: start early enough in a minute that it cannot turn mid-test.
+    const left = windowAt(Date.now()).endsAt - Date.now();
+    if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 10));
+    const window = windowAt(Date.now());
+
+    const first = await call(gatewayFromEnvironment(env), 'gpt-4o-mini', limited.key);
+    const second = await call(gatewayFromEnvironment(env), 'gpt-4o-mini', limited.key);
+    const counted = rateWindowKey(limited.record.id, window.id);
+    const counters = await db.table.client.send(new GetItemCommand({ TableName: db.table.tableName, Key: { PK: { S: counted.PK }, SK: { S: counted.SK } } }));
+
+    expect(first.prelude?.statusCode).toBe(200);
+    expect(second.prelude?.statusCode).toBe(429);
+    expect(second.prelude?.headers).toMatchObject({ 'retry-after': expect.stringMatching(/^\d+$/) });
+    expect(JSON.parse(second.body).error.code).toBe('rate_limit_exceeded');
+    expect(openai.requests).toHaveLength(1);
+    expect(counters.Item).toMatchObject({ requests: { N: '1' }, tokens: { N: expect.stringMatching(/^[1-9]\d*$/) } });
   });
 
   it('answers 502 naming the provider while its secret has no value yet, and serves once it has one', async () => {

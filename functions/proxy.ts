@@ -9,6 +9,7 @@ import type { ResponseBody } from '../lib/http/types';
 import { createLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
+import { DynamoRateWindows } from '../lib/store/rate-windows';
 import { DynamoUsageSink } from '../lib/store/usage';
 import { requestFromFunctionUrlEvent } from './http-event';
 
@@ -25,6 +26,7 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
   return createGateway({
     config,
     keys: new DynamoKeyStore(table),
+    rates: new DynamoRateWindows(table),
     usage: new DynamoUsageSink(table, {
       retentionDays: config.usage.retentionDays,
       onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),

@@ -1,4 +1,7 @@
 import { mintKey } from './access/api-key';
+import { MemoryRateWindows, type RateWindowStore } from './store/rate-windows';
+import type { RateLimits } from './access/rate-limits';
+import { silentLogger } from './observe/logger';
 import { parseConfig } from './config/load';
 import { LocalCredentials } from './credentials/local';
 import { createGateway, type Gateway } from './gateway';
@@ -48,7 +51,7 @@ describe('the gateway and a usage store that falls behind', () => {
       providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
       models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
     });
-    gateway = createGateway({ config, keys, usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
   });
   afterAll(async () => {
     await gateway.close();
@@ -108,5 +111,154 @@ describe('the gateway and a usage store that falls behind', () => {
 
     expect(beforeDrain).toBe(0);
     expect(usage.records).toHaveLength(1);
+  });
+});
+
+describe('the gateway and per-key rate limits', () => {
+  const NOW = Date.parse('2026-11-26T17:05:20Z');
+  let upstream: FakeOpenAI;
+  let keys: MemoryKeyStore;
+  let usage: MemoryUsageSink;
+  let logged: { message: string; fields: unknown }[];
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
+    upstream.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 30, completion: 10 } }));
+  });
+  afterAll(async () => upstream.close());
+  beforeEach(() => {
+    keys = new MemoryKeyStore();
+    usage = new MemoryUsageSink();
+    logged = [];
+    upstream.requests.length = 0;
+  });
+
+  function gatewayWith(rates: RateWindowStore): Gateway {
+    const config = parseConfig({
+      providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
+      models: [
+        { name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+        { name: 'gpt-4o', targets: [{ provider: 'up', model: 'gpt-4o' }] },
+      ],
+    });
+    const warn = (message: string, ...fields: unknown[]) => {
+      logged.push({ message, fields: fields[0] });
+    };
+    return createGateway({ config, keys, rates, usage, now: () => NOW, logger: { ...silentLogger, warn }, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+  }
+  async function keyWith(limits: RateLimits, models = ['*']): Promise<{ key: string; id: string }> {
+    const minted = mintKey({ name: 't', models, limits }, new Date(NOW));
+    await keys.put(minted.record);
+    return { key: minted.key, id: minted.record.id };
+  }
+  const chat = (key: string, model = 'gpt-4o-mini') => request(key, '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] });
+
+  it('serves a key up to its requests per minute, then answers 429 with when to come back, and records the refusal', async () => {
+    const gateway = gatewayWith(new MemoryRateWindows());
+    const { key } = await keyWith({ requestsPerMinute: 2 });
+
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push(await gateway.handle(chat(key)));
+    await gateway.drain();
+
+    expect(statuses.map((r) => r.status)).toEqual([200, 200, 429]);
+    expect(statuses[2]!.headers).toMatchObject({ 'retry-after': '40', 'x-ratelimit-limit-requests': '2', 'x-ratelimit-remaining-requests': '0' });
+    expect(JSON.parse(String(statuses[2]!.body))).toEqual({
+      error: { message: 'Rate limit reached: this API key allows 2 requests per minute. Try again in 40s.', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' },
+    });
+    expect(upstream.requests).toHaveLength(2);
+    expect(usage.records.map((r) => [r.status, r.errorCode])).toEqual([[200, undefined], [200, undefined], [429, 'rate_limit_exceeded']]);
+  });
+
+  it('answers an Anthropic client in its own error shape', async () => {
+    const gateway = gatewayWith(new MemoryRateWindows());
+    const { key } = await keyWith({ requestsPerMinute: 1 });
+    const messages = () => ({ ...request(key, '/v1/messages', { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }), headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' } });
+
+    expect((await gateway.handle(messages())).status).toBe(200);
+    const refused = await gateway.handle(messages());
+
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(String(refused.body))).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    expect(refused.headers['retry-after']).toBe('40');
+  });
+
+  it('spends no place on a call refused before it could go upstream', async () => {
+    const gateway = gatewayWith(new MemoryRateWindows());
+    const { key } = await keyWith({ requestsPerMinute: 1 }, ['gpt-4o-mini']);
+
+    const forbidden = await gateway.handle(chat(key, 'gpt-4o'));
+    const unknown = await gateway.handle(chat(key, 'no-such-model'));
+    const served = await gateway.handle(chat(key));
+
+    expect([forbidden.status, unknown.status, served.status]).toEqual([403, 404, 200]);
+  });
+
+  it('counts a call\'s tokens, input and output, after it ended, and refuses once the minute\'s tokens reach the limit', async () => {
+    const rates = new MemoryRateWindows();
+    const gateway = gatewayWith(rates);
+    const { key } = await keyWith({ tokensPerMinute: 80 });
+
+    const first = await gateway.handle(chat(key));
+    await gateway.drain();
+    const second = await gateway.handle(chat(key));
+    await gateway.drain();
+    const third = await gateway.handle(chat(key));
+
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
+    expect(JSON.parse(String(third.body)).error).toMatchObject({ code: 'tokens_rate_limit_exceeded', message: expect.stringContaining('80 tokens per minute') });
+  });
+
+  it('waits in drain() for token counts still being written', async () => {
+    let written = 0;
+    const slow: RateWindowStore = {
+      take: async () => ({ admitted: true }),
+      addTokens: async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        written++;
+      },
+    };
+    const gateway = gatewayWith(slow);
+    const { key } = await keyWith({ tokensPerMinute: 1_000 });
+
+    await gateway.handle(chat(key));
+    await gateway.drain();
+
+    expect(written).toBe(1);
+  });
+
+  it('serves the call, and says so in the log, when the counters cannot be reached', async () => {
+    const down: RateWindowStore = {
+      take: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+      addTokens: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+    };
+    const gateway = gatewayWith(down);
+    const { key, id } = await keyWith({ requestsPerMinute: 1 });
+
+    const res = await gateway.handle(chat(key));
+    await gateway.drain();
+
+    expect(res.status).toBe(200);
+    expect(logged).toEqual([{ message: 'rate limit not checked: the store failed; request admitted', fields: expect.objectContaining({ keyId: id }) }]);
+  });
+
+  it('never touches the counters for a key without limits', async () => {
+    const untouchable: RateWindowStore = {
+      take: async () => {
+        throw new Error('must not be called');
+      },
+      addTokens: async () => {
+        throw new Error('must not be called');
+      },
+    };
+    const gateway = gatewayWith(untouchable);
+    const { key } = await keyWith({});
+
+    expect((await gateway.handle(chat(key))).status).toBe(200);
+    await gateway.drain();
+    expect(logged).toEqual([]);
   });
 });

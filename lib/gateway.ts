@@ -1,4 +1,5 @@
 import { KeyAuthenticator } from './access/authenticate';
+import { RateLimiter } from './access/rate-limiter';
 import type { GatewayConfig } from './config/schema';
 import type { Credentials } from './credentials/credentials';
 import { json } from './http/body';
@@ -10,6 +11,7 @@ import type { ProxyDeps } from './pipeline/deps';
 import { finishRequest } from './pipeline/finish';
 import { Catalog } from './routing/catalog';
 import type { KeyStore } from './store/keys';
+import type { RateWindowStore } from './store/rate-windows';
 import { listModels } from './surfaces/models';
 import { countTokens } from './surfaces/count-tokens';
 import { ANTHROPIC_MESSAGES, OPENAI_CHAT, type SurfaceBinding } from './pipeline/bindings';
@@ -21,6 +23,8 @@ import type { UsageSink } from './usage/record';
 export interface GatewayDeps {
   config: GatewayConfig;
   keys: KeyStore;
+  /** Per-key, per-minute counters: shared by every instance, or the limits hold per instance only. */
+  rates: RateWindowStore;
   usage: UsageSink;
   credentials: Credentials;
   upstream?: UpstreamClient;
@@ -31,7 +35,7 @@ export interface GatewayDeps {
 
 export interface Gateway {
   handle(req: GatewayRequest): Promise<GatewayResponse>;
-  /** Waits for work that outlives responses (usage writes). */
+  /** Waits for work that outlives responses (usage writes, token counts). */
   drain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -58,6 +62,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     config: deps.config,
     catalog: new Catalog(deps.config),
     auth: new KeyAuthenticator(deps.keys, { ttlMs: deps.config.keyCache.ttlSeconds * 1000, now }),
+    limiter: new RateLimiter(deps.rates, { now, logger }),
     credentials: deps.credentials,
     upstream: deps.upstream ?? createUpstreamClient(),
     providers: createProviderRegistry(deps.credentials),
@@ -142,11 +147,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async drain() {
       settleNow();
-      await deps.usage.drain();
+      await Promise.all([deps.usage.drain(), proxy.limiter.drain()]);
     },
     async close() {
       settleNow();
-      await deps.usage.drain();
+      await Promise.all([deps.usage.drain(), proxy.limiter.drain()]);
       await proxy.upstream.close();
     },
   };

@@ -10,6 +10,7 @@ import { silentLogger } from '../observe/logger';
 import { ensureTable } from '../store/create-table';
 import { createTableRef, type TableRef } from '../store/dynamo';
 import { DynamoKeyStore } from '../store/keys';
+import { DynamoRateWindows } from '../store/rate-windows';
 import { DynamoUsageSink } from '../store/usage';
 import { startDynalite, type EmbeddedDynamo } from './dynalite';
 import { createLocalServer } from './server';
@@ -29,6 +30,8 @@ export interface LocalGatewayOptions {
   region?: string;
   credentials?: Credentials;
   logger?: GatewayLogger;
+  /** Epoch ms: the gateway's clock (tests fix it so that a rate window cannot turn mid-test). */
+  now?: () => number;
 }
 
 export interface LocalGateway {
@@ -67,7 +70,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
-  const gateway = createGateway({ config: options.config, keys, usage, credentials: options.credentials ?? new LocalCredentials(), logger });
+  const gateway = createGateway({ config: options.config, keys, rates: new DynamoRateWindows(table), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}) });
   const admin = createAdminApi({ keys, token: options.adminToken });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {

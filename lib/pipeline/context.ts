@@ -1,3 +1,4 @@
+import type { RateWindow } from '../access/rate-limits';
 import type { TokenUsage } from '../usage/tokens';
 import type { UsageRecord } from '../usage/record';
 
@@ -26,6 +27,8 @@ export interface RequestContext {
   /** Reads the usage out of an answer once it has gone to the client (parsing it is no reason to make the client wait). */
   usageLater?: () => TokenUsage | undefined;
   ttftMs?: number;
+  /** The minute the call was counted in, when its key has a tokens-per-minute limit: its tokens go there. */
+  rateWindow?: RateWindow;
 }
 
 export function newContext(requestId: string, surface: string, now: Date): RequestContext {

@@ -1,4 +1,5 @@
 import type { KeyAuthenticator } from '../access/authenticate';
+import type { RateLimiter } from '../access/rate-limiter';
 import type { GatewayConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
 import type { GatewayLogger } from '../observe/logger';
@@ -12,6 +13,7 @@ export interface ProxyDeps {
   config: GatewayConfig;
   catalog: Catalog;
   auth: KeyAuthenticator;
+  limiter: RateLimiter;
   credentials: Credentials;
   upstream: UpstreamClient;
   providers: ProviderRegistry;

@@ -1,3 +1,4 @@
+import type { RateLimiter } from '../access/rate-limiter';
 import type { GatewayLogger } from '../observe/logger';
 import type { UsageSink } from '../usage/record';
 import { NO_TOKENS } from '../usage/tokens';
@@ -7,9 +8,10 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 
 /**
  * Closes the books on a request once its response has ended: one usage record (for metered
- * calls by a known key) and one access log line. Neither waits on I/O.
+ * calls by a known key), its tokens counted against a tokens-per-minute limit, and one access log
+ * line. None of it waits on I/O.
  */
-export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; logger: GatewayLogger }): void {
+export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; limiter: RateLimiter; logger: GatewayLogger }): void {
   const latencyMs = round(performance.now() - ctx.startPerf);
   const status = ctx.status ?? 500;
   const outcome = ctx.outcome ?? (status < 400 ? 'ok' : 'error');
@@ -39,6 +41,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; log
       ...(ttftMs !== undefined ? { ttftMs } : {}),
     });
   }
+  if (ctx.rateWindow && ctx.keyId) deps.limiter.settle(ctx.keyId, ctx.rateWindow, tokens.input + tokens.output, ctx.requestId);
   deps.logger.info('request', {
     requestId: ctx.requestId,
     surface: ctx.surface,

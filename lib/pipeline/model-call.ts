@@ -55,6 +55,8 @@ export async function admit(req: GatewayRequest, ctx: RequestContext, deps: Prox
  */
 export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
   const call = await admit(req, ctx, deps, binding.validate);
+  // Counted once the call is known to be a valid one the key may make (refusals cost no place).
+  if (call.key.limits) ctx.rateWindow = await deps.limiter.admit(call.key, ctx.requestId);
   const signal = requestSignal(req, deps.now);
   let canonical: ChatRequest | undefined;
   let lastError: unknown;
