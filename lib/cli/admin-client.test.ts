@@ -50,6 +50,53 @@ describe('createAdminClient', () => {
     ]);
   });
 
+  it('sends the limits of a new key', async () => {
+    // Prepare
+    const seen: Seen[] = [];
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: fakeFetch(201, { id: 'key_1', key: 'sk-gw-x' }, seen) });
+
+    // Act
+    await admin.createKey({ name: 'alice', models: ['*'], limits: { requestsPerMinute: 60, tokensPerMinute: 90000 } });
+
+    // Assess
+    expect(JSON.parse(seen[0]!.body!)).toEqual({ name: 'alice', models: ['*'], limits: { requestsPerMinute: 60, tokensPerMinute: 90000 } });
+  });
+
+  it('patches a key with a merge patch, sending null for a limit to remove', async () => {
+    // Prepare
+    const seen: Seen[] = [];
+    const answer = { id: 'key_1', name: 'alice', limits: { tokensPerMinute: 90000 } };
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: fakeFetch(200, answer, seen) });
+
+    // Act
+    const updated = await admin.updateKey('key_1', { limits: { requestsPerMinute: null, tokensPerMinute: 90000 } });
+
+    // Assess
+    expect(updated).toEqual(answer);
+    expect(seen).toEqual([
+      {
+        url: 'http://gw:1/admin/keys/key_1',
+        method: 'PATCH',
+        headers: { accept: 'application/json', 'content-type': 'application/json', authorization: 'Bearer admin-secret' },
+        body: '{"limits":{"requestsPerMinute":null,"tokensPerMinute":90000}}',
+      },
+    ]);
+  });
+
+  it('escapes the key id of a patch and fails with the message of an unknown id', async () => {
+    // Prepare
+    const seen: Seen[] = [];
+    const body = { error: { message: 'No key with id "a/b".', type: 'invalid_request_error', param: null, code: 'key_not_found' } };
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: fakeFetch(404, body, seen) });
+
+    // Act
+    const err = await failureOf(admin.updateKey('a/b', { name: 'x' }));
+
+    // Assess
+    expect(seen[0]).toMatchObject({ url: 'http://gw:1/admin/keys/a%2Fb', method: 'PATCH' });
+    expect(err).toMatchObject({ kind: 'failed', message: 'No key with id "a/b".' });
+  });
+
   it('keeps a path prefix of the gateway URL and escapes the key id', async () => {
     // Prepare
     const seen: Seen[] = [];

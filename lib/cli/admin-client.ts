@@ -1,4 +1,5 @@
 import type { ApiKeyInfo } from '../access/api-key';
+import type { RateLimits } from '../access/rate-limits';
 import type { Target } from './auth';
 import { CliError } from './errors';
 import { errorMessageOf, excerpt, unreachable } from './http-errors';
@@ -10,7 +11,18 @@ export type CreatedKey = ApiKeyInfo & { key: string };
 export interface NewKey {
   name: string;
   models: string[];
+  limits?: RateLimits;
   expiresAt?: string;
+}
+
+/**
+ * What `PATCH /admin/keys/{id}` takes: a merge patch (RFC 7396), so a field left out is kept and
+ * a limit set to null is removed.
+ */
+export interface KeyPatch {
+  name?: string;
+  models?: string[];
+  limits?: { [K in keyof RateLimits]?: number | null };
 }
 
 export interface AdminClientOptions {
@@ -82,6 +94,9 @@ export function createAdminClient(options: AdminClientOptions) {
     },
     async listKeys(): Promise<ApiKeyInfo[]> {
       return (await send<{ data: ApiKeyInfo[] }>('GET', '/admin/keys')).data;
+    },
+    updateKey(id: string, patch: KeyPatch): Promise<ApiKeyInfo> {
+      return send('PATCH', `/admin/keys/${encodeURIComponent(id)}`, patch);
     },
     revokeKey(id: string): Promise<ApiKeyInfo> {
       return send('POST', `/admin/keys/${encodeURIComponent(id)}/revoke`);

@@ -33,6 +33,40 @@ describe('parseCommandLine', () => {
     expect(command).toEqual({ kind: 'keys-create', name: 'bob', models: ['*'], json: false });
   });
 
+  it('reads the per-minute limits of keys create from --rpm and --tpm', () => {
+    // Act
+    const { command } = parseCommandLine(['keys', 'create', '--name', 'carol', '--rpm', '60', '--tpm=90000'], NOW);
+
+    // Assess
+    expect(command).toEqual({ kind: 'keys-create', name: 'carol', models: ['*'], limits: { requestsPerMinute: 60, tokensPerMinute: 90000 }, json: false });
+  });
+
+  it.each([
+    [['--rpm', '60'], { limits: { requestsPerMinute: 60 } }],
+    [['--tpm', 'off'], { limits: { tokensPerMinute: null } }],
+    [['--rpm', 'off', '--tpm', ' 90000 '], { limits: { requestsPerMinute: null, tokensPerMinute: 90000 } }],
+    [['--name', ' carol '], { name: 'carol' }],
+    [['--models', 'gpt-4o*, claude-*'], { models: ['gpt-4o*', 'claude-*'] }],
+    [['--models', ''], { models: [] }],
+    [['--name', 'c', '--models', '*', '--rpm', '1'], { name: 'c', models: ['*'], limits: { requestsPerMinute: 1 } }],
+  ])('reads keys update %j as the patch %j, sending only what was given', (flags, patch) => {
+    // Act
+    const { command } = parseCommandLine(['keys', 'update', 'key_123', ...flags], NOW);
+
+    // Assess
+    expect(command).toEqual({ kind: 'keys-update', id: 'key_123', patch, json: false });
+  });
+
+  it('reads --json on keys update, before or after the id', () => {
+    // Act
+    const after = parseCommandLine(['keys', 'update', 'key_1', '--rpm', '5', '--json']).command;
+    const before = parseCommandLine(['keys', 'update', '--json', 'key_1', '--rpm', '5']).command;
+
+    // Assess
+    expect(after).toEqual({ kind: 'keys-update', id: 'key_1', patch: { limits: { requestsPerMinute: 5 } }, json: true });
+    expect(before).toEqual(after);
+  });
+
   it('reads a bare date as midnight UTC', () => {
     // Act
     const { command } = parseCommandLine(['keys', 'create', '--name', 'bob', '--expires', '2027-01-01'], NOW);
@@ -99,6 +133,20 @@ describe('parseCommandLine', () => {
     [['keys', 'list', 'extra'], 'keys list: unexpected argument "extra"', 'keys', false],
     [['keys', 'revoke'], 'keys revoke needs the ID of a key (see `aigw keys list`)', 'keys', false],
     [['keys', 'revoke', 'a', 'b'], 'keys revoke: unexpected argument "b"', 'keys', false],
+    [['keys', 'update'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
+    [['keys', 'update', '--rpm', '5'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
+    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm or --tpm', 'keys', false],
+    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm or --tpm', 'keys', false],
+    [['keys', 'update', 'key_1', '--name', ' '], 'keys update: --name cannot be empty', 'keys', false],
+    [['keys', 'update', 'a', 'b', '--rpm', '5'], 'keys update: unexpected argument "b"', 'keys', false],
+    [['keys', 'update', 'key_1', '--expires', '2027-01-01'], 'keys update does not take --expires', 'keys', false],
+    [['keys', 'list', '--rpm', '5'], 'keys list does not take --rpm', 'keys', false],
+    [['keys', 'revoke', 'key_1', '--tpm', '5'], 'keys revoke does not take --tpm', 'keys', false],
+    [['keys', 'create', '--name', 'a', '--rpm'], '--rpm needs a value', 'keys', false],
+    // parseArgs reads a value that starts with a dash as a forgotten value; `--rpm=-1` reaches the check below.
+    [['keys', 'create', '--name', 'a', '--rpm', '-1'], '--rpm needs a value', 'keys', false],
+    [['keys', 'create', '--name', 'a', '--rpm', 'off'], '--rpm off only applies to keys update; leave --rpm out for a key without that limit', 'keys', false],
+    [['keys', 'create', '--name', 'a', '--tpm', 'off'], '--tpm off only applies to keys update; leave --tpm out for a key without that limit', 'keys', false],
     [['config', 'check', '--json'], 'config check does not take --json', 'config', false],
   ])('refuses %j with "%s"', (argv, message, topic, fullUsage) => {
     // Act
@@ -107,6 +155,31 @@ describe('parseCommandLine', () => {
     // Assess
     expect(err.message).toBe(message);
     expect(err).toMatchObject({ kind: 'usage', topic, fullUsage, exitCode: 2 });
+  });
+
+  describe.each([
+    ['keys create', ['keys', 'create', '--name', 'a'], ''],
+    ['keys update', ['keys', 'update', 'key_1'], ', or off to remove the limit'],
+  ])('on %s', (_command, argv, alternative) => {
+    it.each([
+      ['rpm', '0'],
+      ['rpm', '-1'],
+      ['tpm', '1.5'],
+      ['tpm', 'abc'],
+      ['rpm', ''],
+      ['rpm', '1e3'],
+      ['tpm', '0x10'],
+      ['tpm', '+5'],
+      ['rpm', 'OFF'],
+      ['rpm', '9007199254740993'],
+    ])('refuses --%s %j, naming the flag', (flag, value) => {
+      // Act
+      const err = usageErrorOf([...argv, `--${flag}=${value}`]);
+
+      // Assess
+      expect(err.message).toBe(`--${flag} must be a whole number of at least 1${alternative}, not ${JSON.stringify(value)}`);
+      expect(err).toMatchObject({ kind: 'usage', topic: 'keys', exitCode: 2 });
+    });
   });
 
   it.each(['tomorrow', '2027-13-01', '2027-02-30', '2027-01-01T00:00:00', '2027-01-01T00:00Z', '2027-01-01 00:00:00Z'])('refuses --expires %s', (expires) => {

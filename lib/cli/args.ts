@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
+import type { RateLimits } from '../access/rate-limits';
+import type { KeyPatch } from './admin-client';
 import { CliError, type HelpTopic } from './errors';
 
 /** What the command line asked for. */
 export type Command =
   | { kind: 'help'; topic: HelpTopic }
-  | { kind: 'keys-create'; name: string; models: string[]; expiresAt?: string; json: boolean }
+  | { kind: 'keys-create'; name: string; models: string[]; limits?: RateLimits; expiresAt?: string; json: boolean }
   | { kind: 'keys-list'; json: boolean }
+  | { kind: 'keys-update'; id: string; patch: KeyPatch; json: boolean }
   | { kind: 'keys-revoke'; id: string; json: boolean }
   | { kind: 'config-check'; file?: string }
   | { kind: 'check-stream'; key: string; model: string; json: boolean };
@@ -31,6 +34,8 @@ const OPTIONS = {
   name: { type: 'string' },
   models: { type: 'string' },
   expires: { type: 'string' },
+  rpm: { type: 'string' },
+  tpm: { type: 'string' },
   key: { type: 'string' },
   model: { type: 'string' },
 } as const;
@@ -39,6 +44,15 @@ type OptionName = keyof typeof OPTIONS;
 type Values = { [K in OptionName]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
 const GLOBAL_OPTION_NAMES: readonly OptionName[] = ['url', 'token', 'help'];
+
+/** The flag for each of a key's limits, in the order they are shown. */
+const LIMIT_FLAGS = [
+  ['rpm', 'requestsPerMinute'],
+  ['tpm', 'tokensPerMinute'],
+] as const satisfies readonly (readonly [OptionName, keyof RateLimits])[];
+
+/** The word that removes a limit in `keys update`; a number can't say "no limit". */
+const NO_LIMIT = 'off';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 // The shape the admin API accepts: an ISO date-time with seconds and a zone (Z or ±hh:mm).
@@ -93,12 +107,21 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
   const name = `${group} ${action ?? ''}`.trim();
   switch (name) {
     case 'keys create': {
-      accept(values, ['name', 'models', 'expires', 'json'], name, 'keys');
+      accept(values, ['name', 'models', 'rpm', 'tpm', 'expires', 'json'], name, 'keys');
       noMore(rest, name, 'keys');
       if (!values.name?.trim()) throw new CliError('usage', 'keys create needs --name NAME', { topic: 'keys' });
       const command: Command = { kind: 'keys-create', name: values.name.trim(), models: splitModels(values.models), json: values.json === true };
+      const limits = limitsFrom(values);
+      if (limits) command.limits = limits;
       if (values.expires !== undefined) command.expiresAt = expiryFrom(values.expires, now);
       return command;
+    }
+    case 'keys update': {
+      accept(values, ['name', 'models', 'rpm', 'tpm', 'json'], name, 'keys');
+      const [id, ...extra] = rest;
+      if (!id) throw new CliError('usage', 'keys update needs the ID of a key (see `aigw keys list`)', { topic: 'keys' });
+      noMore(extra, name, 'keys');
+      return { kind: 'keys-update', id, patch: patchFrom(values), json: values.json === true };
     }
     case 'keys list':
       accept(values, ['json'], name, 'keys');
@@ -149,6 +172,53 @@ export function splitModels(text: string | undefined): string[] {
     .split(',')
     .map((m) => m.trim())
     .filter(Boolean);
+}
+
+/**
+ * The limits `keys create` asked for, or undefined for none. Checked here, like `--expires`, so
+ * a mistake is named as the flag the user typed rather than the API's `limits.requestsPerMinute`.
+ */
+function limitsFrom(values: Values): RateLimits | undefined {
+  const limits: RateLimits = {};
+  for (const [flag, field] of LIMIT_FLAGS) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    if (text.trim() === NO_LIMIT) {
+      throw new CliError('usage', `--${flag} ${NO_LIMIT} only applies to keys update; leave --${flag} out for a key without that limit`, { topic: 'keys' });
+    }
+    limits[field] = limitFrom(flag, text, '');
+  }
+  return Object.keys(limits).length ? limits : undefined;
+}
+
+/** The merge patch `keys update` sends: only what was given; `off` becomes null, which removes the limit. */
+function patchFrom(values: Values): KeyPatch {
+  const patch: KeyPatch = {};
+  if (values.name !== undefined) {
+    if (!values.name.trim()) throw new CliError('usage', 'keys update: --name cannot be empty', { topic: 'keys' });
+    patch.name = values.name.trim();
+  }
+  if (values.models !== undefined) patch.models = splitModels(values.models);
+  const limits: NonNullable<KeyPatch['limits']> = {};
+  for (const [flag, field] of LIMIT_FLAGS) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    limits[field] = text.trim() === NO_LIMIT ? null : limitFrom(flag, text, `, or ${NO_LIMIT} to remove the limit`);
+  }
+  if (Object.keys(limits).length) patch.limits = limits;
+  if (Object.keys(patch).length === 0) {
+    throw new CliError('usage', 'keys update needs something to change: --name, --models, --rpm or --tpm', { topic: 'keys' });
+  }
+  return patch;
+}
+
+/** A limit is a whole number of at least 1: a key allowed nothing is revoked instead. */
+function limitFrom(flag: string, text: string, alternative: string): number {
+  const digits = text.trim();
+  const value = Number(digits);
+  // Digits only, so `1e3`, `0x10` and `1.0` are refused rather than read the way Number() reads them.
+  if (/^\d+$/.test(digits) && Number.isSafeInteger(value) && value >= 1) return value;
+  throw new CliError('usage', `--${flag} must be a whole number of at least 1${alternative}, not ${JSON.stringify(text)}`, { topic: 'keys' });
 }
 
 /** Checks `--expires` here so a typo is named as the option the user typed, not the API's field. */

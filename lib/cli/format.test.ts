@@ -1,5 +1,5 @@
 import type { ApiKeyInfo } from '../access/api-key';
-import { displayStatus, formatCreatedKey, formatKeyTable, formatTable, shortTime } from './format';
+import { displayStatus, formatCreatedKey, formatKeyTable, formatTable, formatUpdatedKey, limitsText, shortTime } from './format';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
@@ -34,16 +34,19 @@ describe('formatTable', () => {
 describe('formatKeyTable', () => {
   it('shows a header and one aligned row per key', () => {
     // Prepare
-    const keys = [key(), key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z' })];
+    const keys = [
+      key({ limits: { requestsPerMinute: 60, tokensPerMinute: 90000 } }),
+      key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z' }),
+    ];
 
     // Act
     const lines = formatKeyTable(keys, NOW).trimEnd().split('\n');
 
     // Assess
     expect(lines).toEqual([
-      'ID                    NAME   PREFIX        MODELS            STATUS   CREATED            EXPIRES',
-      'key_0123456789abcdef  alice  sk-gw-AbCdEf  gpt-4o*,claude-*  active   2026-05-01 12:34Z  -',
-      'key_2                 b      sk-gw-AbCdEf  *                 revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
+      'ID                    NAME   PREFIX        MODELS            LIMITS             STATUS   CREATED            EXPIRES',
+      'key_0123456789abcdef  alice  sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm  active   2026-05-01 12:34Z  -',
+      'key_2                 b      sk-gw-AbCdEf  *                 -                  revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
     ]);
   });
 
@@ -114,6 +117,22 @@ describe('shortTime', () => {
   });
 });
 
+describe('limitsText', () => {
+  it.each([
+    [undefined, undefined],
+    [{}, undefined],
+    [{ requestsPerMinute: 60 }, '60 rpm'],
+    [{ tokensPerMinute: 90000 }, '90000 tpm'],
+    [{ tokensPerMinute: 1000000, requestsPerMinute: 1 }, '1 rpm, 1000000 tpm'],
+  ])('shows %j as %j', (limits, text) => {
+    // Act
+    const shown = limitsText(limits);
+
+    // Assess
+    expect(shown).toBe(text);
+  });
+});
+
 describe('formatCreatedKey', () => {
   it('prints the key on a line of its own and warns that it is shown once', () => {
     // Prepare
@@ -126,5 +145,58 @@ describe('formatCreatedKey', () => {
     expect(text.split('\n')).toContain('  sk-gw-AbCdEfSECRET');
     expect(text).toContain('Store it now: it will not be shown again');
     expect(text).toContain('expires: never');
+  });
+
+  it.each([
+    ['none for a key without limits', undefined, '  limits:  none'],
+    ['every limit the key has', { requestsPerMinute: 60, tokensPerMinute: 90000 }, '  limits:  60 rpm, 90000 tpm'],
+  ])('shows %s', (_case, limits, line) => {
+    // Prepare
+    const created = { ...key(limits ? { limits } : {}), key: 'sk-gw-AbCdEfSECRET' };
+
+    // Act
+    const text = formatCreatedKey(created);
+
+    // Assess
+    expect(text.split('\n')).toContain(line);
+  });
+});
+
+describe('formatUpdatedKey', () => {
+  it('shows the key as it now is and when gateways apply the change', () => {
+    // Prepare
+    const updated = key({ name: 'carol', limits: { tokensPerMinute: 90000 }, expiresAt: '2027-01-01T00:00:00.000Z' });
+
+    // Act
+    const text = formatUpdatedKey(updated);
+
+    // Assess
+    expect(text).toBe(
+      [
+        'Updated key key_0123456789abcdef (carol)',
+        '  models:  gpt-4o*,claude-*',
+        '  limits:  90000 tpm',
+        '  expires: 2027-01-01 00:00Z',
+        '',
+        'Gateways that have it cached apply the change within keyCache.ttlSeconds (30 s by default).',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says none once every limit is removed, so the removal can be seen', () => {
+    // Act
+    const text = formatUpdatedKey(key());
+
+    // Assess
+    expect(text).toContain('  limits:  none\n');
+  });
+
+  it('replaces control characters in the name', () => {
+    // Act
+    const text = formatUpdatedKey(key({ name: 'evil\n\u001b[2J' }));
+
+    // Assess
+    expect(text.split('\n')[0]).toBe('Updated key key_0123456789abcdef (evil??[2J)');
   });
 });

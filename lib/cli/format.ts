@@ -1,4 +1,5 @@
 import type { ApiKeyInfo } from '../access/api-key';
+import type { RateLimits } from '../access/rate-limits';
 import type { CreatedKey } from './admin-client';
 
 /**
@@ -35,13 +36,42 @@ export function displayStatus(key: Pick<ApiKeyInfo, 'status' | 'expiresAt'>, now
 const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 const modelsText = (models: readonly string[]) => (models.length ? printable(models.join(',')) : '(none)');
 
+/**
+ * `60 rpm, 90000 tpm`, or undefined for a key without limits. Plain digits, not a locale's
+ * grouping, so the number reads back the way `--rpm`/`--tpm` take it.
+ */
+export function limitsText(limits: RateLimits | undefined): string | undefined {
+  const parts: string[] = [];
+  if (limits?.requestsPerMinute !== undefined) parts.push(`${limits.requestsPerMinute} rpm`);
+  if (limits?.tokensPerMinute !== undefined) parts.push(`${limits.tokensPerMinute} tpm`);
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+/** The lines under a key's heading in `keys create` and `keys update`, aligned like a table. */
+function keyDetails(key: ApiKeyInfo): string[] {
+  return [
+    `  models:  ${modelsText(key.models)}`,
+    `  limits:  ${limitsText(key.limits) ?? 'none'}`,
+    `  expires: ${key.expiresAt ? shortTime(key.expiresAt) : 'never'}`,
+  ];
+}
+
 /** The `keys list` table, oldest key first (the API lists them in id order, which is random). */
 export function formatKeyTable(keys: readonly ApiKeyInfo[], now: Date): string {
   if (keys.length === 0) return 'No keys yet. Create one with: aigw keys create --name NAME\n';
   const byAge = [...keys].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return formatTable(
-    ['ID', 'NAME', 'PREFIX', 'MODELS', 'STATUS', 'CREATED', 'EXPIRES'],
-    byAge.map((k) => [printable(k.id), printable(k.name), k.prefix, modelsText(k.models), displayStatus(k, now), shortTime(k.createdAt), shortTime(k.expiresAt)]),
+    ['ID', 'NAME', 'PREFIX', 'MODELS', 'LIMITS', 'STATUS', 'CREATED', 'EXPIRES'],
+    byAge.map((k) => [
+      printable(k.id),
+      printable(k.name),
+      k.prefix,
+      modelsText(k.models),
+      limitsText(k.limits) ?? '-',
+      displayStatus(k, now),
+      shortTime(k.createdAt),
+      shortTime(k.expiresAt),
+    ]),
   );
 }
 
@@ -49,12 +79,25 @@ export function formatKeyTable(keys: readonly ApiKeyInfo[], now: Date): string {
 export function formatCreatedKey(created: CreatedKey): string {
   return [
     `Created key ${printable(created.id)} (${printable(created.name)})`,
-    `  models:  ${modelsText(created.models)}`,
-    `  expires: ${created.expiresAt ? shortTime(created.expiresAt) : 'never'}`,
+    ...keyDetails(created),
     '',
     `  ${created.key}`,
     '',
     'Store it now: it will not be shown again (the gateway keeps only its hash).',
+    '',
+  ].join('\n');
+}
+
+/**
+ * What `keys update` prints: the key as it is now, so a removed limit shows as gone, and when the
+ * change reaches gateways (they cache keys, limits included).
+ */
+export function formatUpdatedKey(key: ApiKeyInfo): string {
+  return [
+    `Updated key ${printable(key.id)} (${printable(key.name)})`,
+    ...keyDetails(key),
+    '',
+    'Gateways that have it cached apply the change within keyCache.ttlSeconds (30 s by default).',
     '',
   ].join('\n');
 }

@@ -3,7 +3,7 @@ import { parseCommandLine, type Command } from './args';
 import { gatewayUrl, resolveTarget } from './auth';
 import { checkConfigFile, configFileFor } from './config-check';
 import { CliError, EXIT } from './errors';
-import { formatCreatedKey, formatJson, formatKeyTable, formatRevokedKey } from './format';
+import { formatCreatedKey, formatJson, formatKeyTable, formatRevokedKey, formatUpdatedKey } from './format';
 import { formatStreamReport, measureStream, streamVerdict } from './stream-check';
 import { usageHint, usageText } from './usage';
 
@@ -61,12 +61,21 @@ async function runStreamCheck(command: Extract<Command, { kind: 'check-stream' }
 async function runKeyCommand(command: Exclude<Command, { kind: 'help' | 'config-check' | 'check-stream' }>, admin: AdminClient, now: Date): Promise<string> {
   switch (command.kind) {
     case 'keys-create': {
-      const created = await admin.createKey({ name: command.name, models: command.models, ...(command.expiresAt ? { expiresAt: command.expiresAt } : {}) });
+      const created = await admin.createKey({
+        name: command.name,
+        models: command.models,
+        ...(command.limits ? { limits: command.limits } : {}),
+        ...(command.expiresAt ? { expiresAt: command.expiresAt } : {}),
+      });
       return command.json ? formatJson(created) : formatCreatedKey(created);
     }
     case 'keys-list': {
       const keys = await admin.listKeys();
       return command.json ? formatJson(keys) : formatKeyTable(keys, now);
+    }
+    case 'keys-update': {
+      const updated = await admin.updateKey(command.id, command.patch);
+      return command.json ? formatJson(updated) : formatUpdatedKey(updated);
     }
     case 'keys-revoke': {
       const revoked = await admin.revokeKey(command.id);

@@ -11,16 +11,24 @@ const GLOBAL_OPTIONS = `Global options:
   -h, --help     show help`;
 
 const KEYS = `Usage:
-  aigw keys create --name NAME [--models 'gpt-4o*,claude-*'] [--expires 2027-01-01T00:00:00Z] [--json]
+  aigw keys create --name NAME [--models 'gpt-4o*,claude-*'] [--rpm N] [--tpm N]
+                   [--expires 2027-01-01T00:00:00Z] [--json]
   aigw keys list [--json]
+  aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off] [--json]
   aigw keys revoke ID [--json]
 
   create   makes a key and prints it once; --models takes comma-separated glob
            patterns (default: '*', every model); --expires takes an ISO date-time
            (or a date, meaning midnight UTC)
   list     shows every key (never the key itself, only its prefix)
+  update   changes a key's name, models or limits and leaves the rest as it is;
+           give at least one of them. --models replaces the key's patterns
   revoke   stops a key from working
 
+  --rpm N  at most N requests per minute (a whole number, 1 or more); on update,
+           off removes the limit. Without it a key has no request limit
+  --tpm N  at most N tokens per minute; off as for --rpm. A call's tokens count
+           when it ends, so the call that crosses N still finishes
   --json   print the admin API's JSON instead of text`;
 
 const CONFIG = `Usage:
@@ -42,8 +50,9 @@ const CHECK = `Usage:
 const MAIN = `aigw: manage an AI API gateway.
 
 Usage:
-  aigw keys create --name NAME [--models PATTERNS] [--expires DATE] [--json]
+  aigw keys create --name NAME [--models PATTERNS] [--rpm N] [--tpm N] [--expires DATE] [--json]
   aigw keys list [--json]
+  aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off] [--json]
   aigw keys revoke ID [--json]
   aigw config check [FILE]
   aigw check stream --key KEY --model MODEL [--json]

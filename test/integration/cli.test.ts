@@ -124,10 +124,10 @@ describe('aigw keys', () => {
     // Assess
     expect(run.code).toBe(0);
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'PREFIX', 'MODELS', 'STATUS', 'CREATED', 'EXPIRES']);
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'PREFIX', 'MODELS', 'LIMITS', 'STATUS', 'CREATED', 'EXPIRES']);
     const bob = rows.find((r) => r.startsWith(created.id));
     expect(bob).toBeDefined();
-    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', created.prefix, '*', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z']);
+    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', created.prefix, '*', '-', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z']);
     expect(rows.some((r) => r.includes('alice') && r.includes('gpt-4o*,claude-*'))).toBe(true);
     expect(run.stdout).not.toContain(printedKey);
     expect(run.stdout).not.toContain(created.key);
@@ -195,6 +195,101 @@ describe('aigw keys', () => {
     // Assess
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(run.stdout)).toHaveLength(2);
+  });
+});
+
+describe('aigw keys limits', () => {
+  // Runs after the tests above, whose key counts it would otherwise change.
+  let carolId: string;
+
+  /** The LIMITS cell of a key's row in `keys list`. */
+  async function listedLimits(id: string): Promise<string | undefined> {
+    const run = await aigw(['keys', 'list'], { env });
+    expect(run.code).toBe(0);
+    const row = run.stdout.split('\n').find((r) => r.startsWith(`${id} `));
+    return row?.split(/\s{2,}/)[4];
+  }
+
+  it('creates a key with per-minute limits and shows them', async () => {
+    // Act
+    const run = await aigw(['keys', 'create', '--name', 'carol', '--rpm', '60', '--tpm', '90000'], { env });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('  limits:  60 rpm, 90000 tpm\n');
+    carolId = /^Created key (key_\w+) \(carol\)$/m.exec(run.stdout)?.[1] ?? '';
+    expect(carolId).toMatch(/^key_/);
+  });
+
+  it('lists the limits of each key, and - for a key without', async () => {
+    // Act
+    const carol = await listedLimits(carolId);
+    const run = await aigw(['keys', 'list'], { env });
+
+    // Assess
+    expect(carol).toBe('60 rpm, 90000 tpm');
+    const alice = run.stdout.split('\n').find((r) => r.includes(' alice '));
+    expect(alice?.split(/\s{2,}/)[4]).toBe('-');
+  });
+
+  it('changes one limit and keeps the other', async () => {
+    // Act
+    const run = await aigw(['keys', 'update', carolId, '--rpm', '120'], { env });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain(`Updated key ${carolId} (carol)\n`);
+    expect(run.stdout).toContain('  limits:  120 rpm, 90000 tpm\n');
+    expect(await listedLimits(carolId)).toBe('120 rpm, 90000 tpm');
+  });
+
+  it('removes a limit with off, printing the API object with --json', async () => {
+    // Act
+    const run = await aigw(['keys', 'update', carolId, '--tpm', 'off', '--name', 'carol-2', '--json'], { env });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const updated = JSON.parse(run.stdout) as { id: string; name: string; limits?: Record<string, number>; key?: string };
+    expect(updated).toMatchObject({ id: carolId, name: 'carol-2', limits: { requestsPerMinute: 120 } });
+    expect(updated.limits).not.toHaveProperty('tokensPerMinute');
+    expect(updated).not.toHaveProperty('key');
+    expect(await listedLimits(carolId)).toBe('120 rpm');
+  });
+
+  it('shows none when the last limit is removed', async () => {
+    // Act
+    const run = await aigw(['keys', 'update', carolId, '--rpm', 'off'], { env });
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('  limits:  none\n');
+    expect(await listedLimits(carolId)).toBe('-');
+  });
+
+  it.each([
+    [['keys', 'create', '--name', 'dave', '--rpm', '0'], '--rpm must be a whole number of at least 1, not "0"'],
+    [['keys', 'create', '--name', 'dave', '--tpm', 'off'], '--tpm off only applies to keys update'],
+    [['keys', 'update', 'key_x', '--tpm', '1.5'], '--tpm must be a whole number of at least 1, or off to remove the limit, not "1.5"'],
+    [['keys', 'update', 'key_x'], 'keys update needs something to change'],
+  ])('refuses %j with exit 2 before calling the gateway', async (args, message) => {
+    // Act: nothing listens on port 9, so a request would fail with exit 1 instead.
+    const run = await aigw(args, { env: { GATEWAY_URL: 'http://127.0.0.1:9', GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN } });
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`aigw: ${message}`);
+    expect(run.stderr).toContain('Run `aigw keys --help` for usage.');
+  });
+
+  it("fails with the server's message when the key does not exist", async () => {
+    // Act
+    const run = await aigw(['keys', 'update', 'key_nope', '--rpm', '5'], { env });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('aigw: No key with id "key_nope".\n');
   });
 });
 
