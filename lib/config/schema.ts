@@ -119,22 +119,28 @@ export const ProviderSchema = z.discriminatedUnion('type', [
 ]);
 export type ProviderConfig = z.infer<typeof ProviderSchema>;
 
-const TargetSchema = z.strictObject({
-  provider: Id,
-  /** The model id the upstream knows. */
-  model: z.string().min(1),
-  /** Pin this target to some accounts of the provider; all of them when absent. */
-  accounts: z.array(Id).min(1).optional(),
-});
-export type TargetConfig = z.infer<typeof TargetSchema>;
-
-/** USD per million tokens. */
+/**
+ * USD per million tokens (the way providers list prices). Cache reads and writes cost the input
+ * price when not given.
+ */
 const PriceSchema = z.strictObject({
   input: z.number().nonnegative(),
   output: z.number().nonnegative(),
   cacheRead: z.number().nonnegative().optional(),
   cacheWrite: z.number().nonnegative().optional(),
 });
+export type Price = z.infer<typeof PriceSchema>;
+
+const TargetSchema = z.strictObject({
+  provider: Id,
+  /** The model id the upstream knows. */
+  model: z.string().min(1),
+  /** Pin this target to some accounts of the provider; all of them when absent. */
+  accounts: z.array(Id).min(1).optional(),
+  /** What this target charges, where it differs from the model's price (another provider, another region). */
+  price: PriceSchema.optional(),
+});
+export type TargetConfig = z.infer<typeof TargetSchema>;
 
 const ModelSchema = z.strictObject({
   /** The name clients send as `model`. */
@@ -142,13 +148,21 @@ const ModelSchema = z.strictObject({
   aliases: z.array(z.string().min(1).max(200)).optional(),
   /** Tried in order: the next one only when the previous failed before any byte reached the client. */
   targets: z.array(TargetSchema).min(1),
+  /** What a call costs, for usage records and spend limits; targets may override it. */
   price: PriceSchema.optional(),
+  /**
+   * The most output tokens one call can produce: what a spend limit reserves for a call that names
+   * no max_tokens (else `limits.defaultMaxOutputTokens`).
+   */
+  maxOutputTokens: z.number().int().positive().optional(),
 });
 export type ModelConfig = z.infer<typeof ModelSchema>;
 
 const LimitsSchema = z.strictObject({
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  /** Output tokens a spend limit reserves for a call that names no max_tokens, on a model without maxOutputTokens. */
+  defaultMaxOutputTokens: z.number().int().positive().default(4096),
 });
 
 const TimeoutsSchema = z.strictObject({
@@ -173,7 +187,7 @@ export const GatewayConfigSchema = z
     $schema: z.string().optional(),
     providers: z.array(ProviderSchema).min(1),
     models: z.array(ModelSchema).min(1),
-    limits: LimitsSchema.default({ maxBodyBytes: 10 * 1024 * 1024 }),
+    limits: LimitsSchema.default({ maxBodyBytes: 10 * 1024 * 1024, defaultMaxOutputTokens: 4096 }),
     timeouts: TimeoutsSchema.default({ headersMs: 300_000, idleMs: 300_000 }),
     usage: UsageSchema.default({ retentionDays: 90 }),
     keyCache: KeyCacheSchema.default({ ttlSeconds: 30 }),

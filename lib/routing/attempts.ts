@@ -1,10 +1,11 @@
-import type { AccountConfig, ProviderConfig } from '../config/schema';
+import type { AccountConfig, Price, ProviderConfig } from '../config/schema';
 import type { Target } from './catalog';
 
 export interface Attempt {
   provider: ProviderConfig;
   account: AccountConfig;
   model: string;
+  price?: Price;
 }
 
 /**
@@ -15,7 +16,7 @@ export interface Attempt {
 export function planAttempts(targets: readonly Target[], random: () => number = Math.random): Attempt[] {
   const plan: Attempt[] = [];
   for (const t of targets) {
-    for (const account of weightedOrder(t.accounts, random)) plan.push({ provider: t.provider, account, model: t.model });
+    for (const account of weightedOrder(t.accounts, random)) plan.push({ provider: t.provider, account, model: t.model, ...(t.price ? { price: t.price } : {}) });
   }
   return plan;
 }

@@ -1,10 +1,12 @@
-import type { AccountConfig, GatewayConfig, ModelConfig, ProviderConfig } from '../config/schema';
+import type { AccountConfig, GatewayConfig, ModelConfig, Price, ProviderConfig } from '../config/schema';
 
 /** One way to serve a model: a provider, the accounts it may use, and the upstream model id. */
 export interface Target {
   provider: ProviderConfig;
   accounts: AccountConfig[];
   model: string;
+  /** The target's own price, else the model's; none when the config names none. */
+  price?: Price;
 }
 
 export interface CatalogModel {
@@ -25,7 +27,8 @@ export class Catalog {
       const targets = m.targets.map((t) => {
         const provider = providers.get(t.provider)!;
         const accounts = t.accounts ? provider.accounts.filter((a) => t.accounts!.includes(a.id)) : provider.accounts;
-        return { provider, accounts, model: t.model };
+        const price = t.price ?? m.price;
+        return { provider, accounts, model: t.model, ...(price ? { price } : {}) };
       });
       const entry: CatalogModel = { name: m.name, config: m, targets };
       this.models.push(entry);
