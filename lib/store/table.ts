@@ -23,3 +23,6 @@ export const usageItemKey = (keyId: string, at: Date, requestId: string) => {
 
 /** A key's counters for one minute (`RateWindow.id`), removed by TTL once the minute is long past. */
 export const rateWindowKey = (keyId: string, windowId: string) => ({ PK: `RATE#${keyId}#${windowId}`, SK: 'RATE' });
+
+/** What a key has spent (and holds for calls in progress) in a UTC day or month (`SpendPeriod.id`), in micro-dollars. */
+export const spendItemKey = (keyId: string, periodId: string) => ({ PK: `SPEND#${keyId}#${periodId}`, SK: 'SPEND' });
