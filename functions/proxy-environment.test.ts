@@ -7,7 +7,7 @@ import type { Gateway } from '../lib/gateway';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { windowAt } from '../lib/access/rate-limits';
 import { DynamoKeyStore } from '../lib/store/keys';
-import { rateWindowKey } from '../lib/store/table';
+import { rateWindowKey, spendItemKey } from '../lib/store/table';
 import { listUsage } from '../lib/store/usage';
 import { startTestTable } from '../test/dynalite';
 import { startFakeBedrock, type FakeBedrock } from '../test/fakes/bedrock';
@@ -47,7 +47,7 @@ describe('the deployed proxy, built from its environment', () => {
           { id: 'bedrock', type: 'bedrock', region: 'eu-west-1', baseUrl: bedrock.url, accounts: [{ id: 'static', awsCredentials: { accessKeyId: { env: 'ID' }, secretAccessKey: { env: 'SECRET' } } }] },
         ],
         models: [
-          { name: 'gpt-4o-mini', targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
+          { name: 'gpt-4o-mini', price: { input: 1, output: 2 }, targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
           { name: 'claude-haiku', targets: [{ provider: 'bedrock', model: 'anthropic.claude-3-5-haiku-20241022-v1:0' }] },
         ],
       }),
@@ -122,10 +122,10 @@ describe('the deployed proxy, built from its environment', () => {
     );
   });
 
-  it('holds a key to its limits across instances through the table, and counts its tokens before the invocation ends', async () => {
+  it('holds a key to its limits across instances through the table, and settles its tokens and spend before the invocation ends', async () => {
     sm.on(GetSecretValueCommand, { SecretId: OPENAI_SECRET }).resolves({ Name: OPENAI_SECRET, SecretString: 'sk-from-secrets-manager' });
     sm.on(GetSecretValueCommand, { SecretId: BEDROCK_SECRET }).resolves({ Name: BEDROCK_SECRET, SecretString: JSON.stringify(AWS_KEYS) });
-    const limited = mintKey({ name: 'limited', models: ['*'], limits: { requestsPerMinute: 1, tokensPerMinute: 1_000_000 } }, new Date());
+    const limited = mintKey({ name: 'limited', models: ['*'], limits: { requestsPerMinute: 1, tokensPerMinute: 1_000_000, usdPerDay: 1 } }, new Date());
     await new DynamoKeyStore(db.table).put(limited.record);
     // The deployed gateway runs on the real clock: start early enough in a minute that it cannot turn mid-test.
     const left = windowAt(Date.now()).endsAt - Date.now();
@@ -143,6 +143,11 @@ describe('the deployed proxy, built from its environment', () => {
     expect(JSON.parse(second.body).error.code).toBe('rate_limit_exceeded');
     expect(openai.requests).toHaveLength(1);
     expect(counters.Item).toMatchObject({ requests: { N: '1' }, tokens: { N: expect.stringMatching(/^[1-9]\d*$/) } });
+    const [record] = await listUsage(db.table, limited.record.id, new Date().toISOString().slice(0, 10)).then((rows) => rows.filter((row) => row.status === 200));
+    const budget = spendItemKey(limited.record.id, new Date().toISOString().slice(0, 10));
+    const spent = await db.table.client.send(new GetItemCommand({ TableName: db.table.tableName, Key: { PK: { S: budget.PK }, SK: { S: budget.SK } } }));
+    expect(record?.costMicros).toBeGreaterThan(0);
+    expect(spent.Item?.micros?.N).toBe(String(record?.costMicros));
   });
 
   it('answers 502 naming the provider while its secret has no value yet, and serves once it has one', async () => {

@@ -1,5 +1,6 @@
 import { mintKey } from '../lib/access/api-key';
 import { MemoryRateWindows } from '../lib/store/rate-windows';
+import { MemorySpendStore } from '../lib/store/spend';
 import { parseConfig } from '../lib/config/load';
 import { LocalCredentials } from '../lib/credentials/local';
 import { createGateway } from '../lib/gateway';
@@ -40,7 +41,7 @@ describe('the Lambda proxy handler', () => {
         { name: 'claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
       ],
     });
-    const gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up', ANT_KEY: 'sk-ant' }) });
+    const gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend: new MemorySpendStore(), usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up', ANT_KEY: 'sk-ant' }) });
     const drain = gateway.drain;
     gateway.drain = async () => {
       drained++;

@@ -10,6 +10,7 @@ import { createLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { DynamoRateWindows } from '../lib/store/rate-windows';
+import { DynamoSpendStore } from '../lib/store/spend';
 import { DynamoUsageSink } from '../lib/store/usage';
 import { requestFromFunctionUrlEvent } from './http-event';
 
@@ -27,6 +28,7 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
     config,
     keys: new DynamoKeyStore(table),
     rates: new DynamoRateWindows(table),
+    spend: new DynamoSpendStore(table),
     usage: new DynamoUsageSink(table, {
       retentionDays: config.usage.retentionDays,
       onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),

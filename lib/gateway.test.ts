@@ -1,5 +1,6 @@
-import { mintKey } from './access/api-key';
+import { mintKey, type KeyLimits } from './access/api-key';
 import { MemoryRateWindows, type RateWindowStore } from './store/rate-windows';
+import { MemorySpendStore, type SpendStore } from './store/spend';
 import type { RateLimits } from './access/rate-limits';
 import { silentLogger } from './observe/logger';
 import { parseConfig } from './config/load';
@@ -51,7 +52,7 @@ describe('the gateway and a usage store that falls behind', () => {
       providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
       models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
     });
-    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend: new MemorySpendStore(), usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
   });
   afterAll(async () => {
     await gateway.close();
@@ -143,7 +144,7 @@ describe('the gateway and per-key rate limits', () => {
     const warn = (message: string, ...fields: unknown[]) => {
       logged.push({ message, fields: fields[0] });
     };
-    return createGateway({ config, keys, rates, usage, now: () => NOW, logger: { ...silentLogger, warn }, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+    return createGateway({ config, keys, rates, spend: new MemorySpendStore(), usage, now: () => NOW, logger: { ...silentLogger, warn }, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
   }
   async function keyWith(limits: RateLimits, models = ['*']): Promise<{ key: string; id: string }> {
     const minted = mintKey({ name: 't', models, limits }, new Date(NOW));
@@ -260,5 +261,160 @@ describe('the gateway and per-key rate limits', () => {
     expect((await gateway.handle(chat(key))).status).toBe(200);
     await gateway.drain();
     expect(logged).toEqual([]);
+  });
+});
+
+describe('the gateway and per-key spend limits', () => {
+  const NOW = Date.parse('2026-11-26T17:05:20Z');
+  const DAY = { id: '2026-11-26' };
+  const MONTH = { id: '2026-11' };
+  let upstream: FakeOpenAI;
+  let keys: MemoryKeyStore;
+  let usage: MemoryUsageSink;
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
+  });
+  afterAll(async () => upstream.close());
+  beforeEach(() => {
+    keys = new MemoryKeyStore();
+    usage = new MemoryUsageSink();
+    upstream.reset();
+    upstream.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 30, completion: 10 } }));
+  });
+
+  // $1 and $2 per million tokens: a token costs one or two micro-dollars.
+  function gatewayWith(spend: SpendStore, logger = silentLogger): Gateway {
+    const config = parseConfig({
+      providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
+      models: [
+        { name: 'priced', price: { input: 1, output: 2 }, maxOutputTokens: 1_000, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+        { name: 'dearer-backup', price: { input: 1, output: 2 }, targets: [{ provider: 'up', model: 'gpt-4o-mini' }, { provider: 'up', model: 'gpt-4o', price: { input: 1, output: 20 } }] },
+        { name: 'unpriced', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+      ],
+      limits: { defaultMaxOutputTokens: 500 },
+    });
+    return createGateway({ config, keys, rates: new MemoryRateWindows(), spend, usage, now: () => NOW, logger, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+  }
+  async function keyWith(limits: KeyLimits): Promise<{ key: string; id: string }> {
+    const minted = mintKey({ name: 't', models: ['*'], limits }, new Date(NOW));
+    await keys.put(minted.record);
+    return { key: minted.key, id: minted.record.id };
+  }
+  const chat = (key: string, model: string, extra: object = {}) => request(key, '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+
+  it('records what every call cost at its target\'s price, with or without a budget', async () => {
+    const gateway = gatewayWith(new MemorySpendStore());
+    const { key } = await keyWith({});
+
+    await gateway.handle(chat(key, 'priced'));
+    await gateway.handle(chat(key, 'unpriced'));
+    await gateway.drain();
+
+    expect(usage.records.map((r) => r.costMicros)).toEqual([30 * 1 + 10 * 2, undefined]);
+  });
+
+  it('holds the worst case while a call runs, then keeps only what it cost', async () => {
+    const spend = new MemorySpendStore();
+    const gateway = gatewayWith(spend);
+    const { key, id } = await keyWith({ usdPerDay: 1, usdPerMonth: 10 });
+    let heldDuringCall = 0;
+    upstream.reply(() => {
+      heldDuringCall = spend.used(id, DAY);
+      return { kind: 'text', text: 'Hello there', usage: { prompt: 30, completion: 10 } };
+    });
+
+    const res = await gateway.handle(chat(key, 'priced', { max_tokens: 100 }));
+    await gateway.drain();
+
+    expect(res.status).toBe(200);
+    // The prompt as count_tokens estimates it, plus 100 output tokens at 2 micro-dollars.
+    expect(heldDuringCall).toBeGreaterThan(200);
+    expect(spend.used(id, DAY)).toBe(50);
+    expect(spend.used(id, MONTH)).toBe(50);
+    expect(usage.records[0]!.costMicros).toBe(50);
+  });
+
+  it.each([
+    ['the request\'s max_tokens', { max_tokens: 2_000 }, 'priced', 4_000],
+    ['max_completion_tokens, times n choices', { max_completion_tokens: 1_000, n: 3 }, 'priced', 6_000],
+    ['the model\'s maxOutputTokens when the request names none', {}, 'priced', 2_000],
+    ['the config\'s default otherwise', {}, 'dearer-backup', 500 * 20],
+    ['the dearest target a failover could reach', { max_tokens: 100 }, 'dearer-backup', 100 * 20],
+  ])('sizes a call\'s worst case by %s: refused without room for it, served with room', async (_name, extra, model, outputMicros) => {
+    const spend = new MemorySpendStore();
+    const gateway = gatewayWith(spend);
+    // Room for the output alone, not for the prompt (~13 tokens at one micro-dollar) on top of it; then room for both.
+    const tight = await keyWith({ usdPerDay: outputMicros / 1e6 });
+    const roomy = await keyWith({ usdPerDay: (outputMicros + 100) / 1e6 });
+
+    const refused = await gateway.handle(chat(tight.key, model, extra));
+    await gateway.drain();
+    const calledWhenRefused = upstream.requests.length;
+    const served = await gateway.handle(chat(roomy.key, model, extra));
+    await gateway.drain();
+
+    expect(refused.status).toBe(429);
+    expect(refused.headers['x-should-retry']).toBe('false');
+    expect(JSON.parse(String(refused.body)).error).toMatchObject({ type: 'rate_limit_error', code: 'insufficient_quota', message: expect.stringContaining('a day (UTC)') });
+    expect(calledWhenRefused).toBe(0);
+    expect(spend.used(tight.id, DAY)).toBe(0);
+    expect(usage.records[0]).toMatchObject({ status: 429, errorCode: 'insufficient_quota' });
+    expect(served.status).toBe(200);
+  });
+
+  it('gives the day back when the month refuses the call', async () => {
+    const spend = new MemorySpendStore();
+    const gateway = gatewayWith(spend);
+    const { key, id } = await keyWith({ usdPerDay: 1, usdPerMonth: 0.001 });
+
+    const res = await gateway.handle(chat(key, 'priced', { max_tokens: 1_000 }));
+    await gateway.drain();
+
+    expect(res.status).toBe(429);
+    expect(JSON.parse(String(res.body)).error.message).toContain('a month (UTC)');
+    expect(spend.used(id, DAY)).toBe(0);
+  });
+
+  it('keeps nothing of a call the upstream failed', async () => {
+    const spend = new MemorySpendStore();
+    const gateway = gatewayWith(spend);
+    const { key, id } = await keyWith({ usdPerDay: 1 });
+    upstream.reply({ kind: 'error', status: 500 });
+
+    const res = await gateway.handle(chat(key, 'priced'));
+    await gateway.drain();
+
+    expect(res.status).toBe(500);
+    expect(spend.used(id, DAY)).toBe(0);
+  });
+
+  it('forbids a key with a budget a model that has no price', async () => {
+    const gateway = gatewayWith(new MemorySpendStore());
+    const { key } = await keyWith({ usdPerMonth: 5 });
+
+    const res = await gateway.handle(chat(key, 'unpriced'));
+
+    expect(res.status).toBe(403);
+    expect(JSON.parse(String(res.body)).error).toMatchObject({ code: 'model_not_priced', param: 'model' });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('refuses the call (503) when the budget cannot be checked, and says so in the log', async () => {
+    const errors: string[] = [];
+    const down: SpendStore = {
+      reserve: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+      adjust: async () => {},
+    };
+    const gateway = gatewayWith(down, { ...silentLogger, error: (message: string) => void errors.push(message) });
+    const { key } = await keyWith({ usdPerDay: 1 });
+
+    const res = await gateway.handle(chat(key, 'priced'));
+
+    expect(res.status).toBe(503);
+    expect(JSON.parse(String(res.body)).error.code).toBe('spend_limit_unavailable');
+    expect(upstream.requests).toHaveLength(0);
+    expect(errors).toEqual(['spend limit not checked: the store failed; request refused']);
   });
 });

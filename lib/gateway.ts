@@ -1,5 +1,6 @@
 import { KeyAuthenticator } from './access/authenticate';
 import { RateLimiter } from './access/rate-limiter';
+import { SpendLimiter } from './access/spend-limiter';
 import type { GatewayConfig } from './config/schema';
 import type { Credentials } from './credentials/credentials';
 import { json } from './http/body';
@@ -12,6 +13,7 @@ import { finishRequest } from './pipeline/finish';
 import { Catalog } from './routing/catalog';
 import type { KeyStore } from './store/keys';
 import type { RateWindowStore } from './store/rate-windows';
+import type { SpendStore } from './store/spend';
 import { listModels } from './surfaces/models';
 import { countTokens } from './surfaces/count-tokens';
 import { ANTHROPIC_MESSAGES, OPENAI_CHAT, type SurfaceBinding } from './pipeline/bindings';
@@ -25,6 +27,8 @@ export interface GatewayDeps {
   keys: KeyStore;
   /** Per-key, per-minute counters: shared by every instance, or the limits hold per instance only. */
   rates: RateWindowStore;
+  /** Per-key spend per day and month: shared by every instance, or budgets hold per instance only. */
+  spend: SpendStore;
   usage: UsageSink;
   credentials: Credentials;
   upstream?: UpstreamClient;
@@ -35,7 +39,7 @@ export interface GatewayDeps {
 
 export interface Gateway {
   handle(req: GatewayRequest): Promise<GatewayResponse>;
-  /** Waits for work that outlives responses (usage writes, token counts). */
+  /** Waits for work that outlives responses (usage writes, token counts, spend settlements). */
   drain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -63,6 +67,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     catalog: new Catalog(deps.config),
     auth: new KeyAuthenticator(deps.keys, { ttlMs: deps.config.keyCache.ttlSeconds * 1000, now }),
     limiter: new RateLimiter(deps.rates, { now, logger }),
+    spend: new SpendLimiter(deps.spend, { now, logger }),
     credentials: deps.credentials,
     upstream: deps.upstream ?? createUpstreamClient(),
     providers: createProviderRegistry(deps.credentials),
@@ -101,6 +106,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       finish();
     }
   }
+
+  const writesDone = () => Promise.all([deps.usage.drain(), proxy.limiter.drain(), proxy.spend.drain()]);
 
   /** Anthropic clients announce themselves with anthropic-version; everyone else gets OpenAI's shapes. */
   const bindingOf = (req: GatewayRequest, route: Route | undefined) => route?.binding ?? (req.headers['anthropic-version'] ? ANTHROPIC_MESSAGES : OPENAI_CHAT);
@@ -147,11 +154,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     async drain() {
       settleNow();
-      await Promise.all([deps.usage.drain(), proxy.limiter.drain()]);
+      await writesDone();
     },
     async close() {
       settleNow();
-      await Promise.all([deps.usage.drain(), proxy.limiter.drain()]);
+      await writesDone();
       await proxy.upstream.close();
     },
   };

@@ -1,5 +1,9 @@
 import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { RateLimits } from './rate-limits';
+import type { SpendLimits } from './spend-limits';
+
+/** Everything a key may be held to. */
+export type KeyLimits = RateLimits & SpendLimits;
 
 /** A gateway key as stored: never the key itself, only its SHA-256 hash and a display prefix. */
 export interface ApiKeyRecord {
@@ -10,8 +14,8 @@ export interface ApiKeyRecord {
   prefix: string;
   /** Glob patterns of model names the key may use (`*` matches any run of characters). */
   models: string[];
-  /** Per-minute limits, enforced across all gateway instances; none when absent. */
-  limits?: RateLimits;
+  /** Per-minute and spend limits, enforced across all gateway instances; none when absent. */
+  limits?: KeyLimits;
   status: 'active' | 'revoked';
   createdAt: string;
   expiresAt?: string;
@@ -29,7 +33,7 @@ export function hashKey(key: string): string {
 }
 
 /** A new random key (256 bits) and the record that stands for it. */
-export function mintKey(fields: { name: string; models: string[]; limits?: RateLimits; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
+export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
   const record: ApiKeyRecord = {
     id: `key_${randomUUID().replace(/-/g, '').slice(0, 16)}`,

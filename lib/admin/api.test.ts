@@ -63,6 +63,14 @@ describe('the admin API', () => {
     expect((await call(api, request('GET', `/admin/keys/${created.body.id}`))).body.limits).toEqual({ requestsPerMinute: 60, tokensPerMinute: 90_000 });
   });
 
+  it('creates a key with budgets in USD and changes them', async () => {
+    const created = await call(api, request('POST', '/admin/keys', { name: 'a', limits: { usdPerDay: 2.5, usdPerMonth: 40 } }));
+    const changed = await call(api, request('PATCH', `/admin/keys/${created.body.id}`, { limits: { usdPerDay: null, requestsPerMinute: 10 } }));
+
+    expect(created.body.limits).toEqual({ usdPerDay: 2.5, usdPerMonth: 40 });
+    expect(changed.body.limits).toEqual({ usdPerMonth: 40, requestsPerMinute: 10 });
+  });
+
   it('changes a key by merge patch: fields given replace, a limit set to null goes', async () => {
     const { body: key } = await call(api, request('POST', '/admin/keys', { name: 'a', models: ['gpt-*'], limits: { requestsPerMinute: 60, tokensPerMinute: 90_000 } }));
 
@@ -82,6 +90,8 @@ describe('the admin API', () => {
     ['a fractional limit', { limits: { tokensPerMinute: 1.5 } }, 'limits.tokensPerMinute'],
     ['a limit as text', { limits: { requestsPerMinute: '60' } }, 'limits.requestsPerMinute'],
     ['an unknown limit', { limits: { requestsPerDay: 60 } }, 'limits.requestsPerDay'],
+    ['a budget of nothing', { limits: { usdPerDay: 0 } }, 'limits.usdPerDay'],
+    ['a negative budget', { limits: { usdPerMonth: -5 } }, 'limits.usdPerMonth'],
   ])('refuses %s, naming the field, on create and on change', async (_name, fields, param) => {
     const { body: key } = await call(api, request('POST', '/admin/keys', { name: 'a' }));
 

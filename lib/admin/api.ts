@@ -1,7 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
-import { keyInfo, mintKey, type ApiKeyRecord } from '../access/api-key';
-import type { RateLimits } from '../access/rate-limits';
+import { keyInfo, mintKey, type ApiKeyRecord, type KeyLimits } from '../access/api-key';
 import { GatewayError, asGatewayError } from '../http/errors';
 import { json, parseJsonObject, readBody } from '../http/body';
 import { openAIErrorResponse } from '../http/openai-error';
@@ -23,11 +22,13 @@ const Name = z.string().trim().min(1).max(200);
 const Models = z.array(z.string().trim().min(1).max(200)).max(200);
 /** A per-minute limit: a whole number of at least 1 (a key that may do nothing is revoked instead). */
 const Limit = z.number().int().min(1).max(1e12);
+/** A budget in USD, counted in micro-dollars: at least one of them. */
+const Budget = z.number().min(0.000001).max(1e9);
 
 const CreateKeyBody = z.strictObject({
   name: Name,
   models: Models.default(['*']),
-  limits: z.strictObject({ requestsPerMinute: Limit.optional(), tokensPerMinute: Limit.optional() }).optional(),
+  limits: z.strictObject({ requestsPerMinute: Limit.optional(), tokensPerMinute: Limit.optional(), usdPerDay: Budget.optional(), usdPerMonth: Budget.optional() }).optional(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 
@@ -35,7 +36,14 @@ const CreateKeyBody = z.strictObject({
 const UpdateKeyBody = z.strictObject({
   name: Name.optional(),
   models: Models.optional(),
-  limits: z.strictObject({ requestsPerMinute: Limit.nullable().optional(), tokensPerMinute: Limit.nullable().optional() }).optional(),
+  limits: z
+    .strictObject({
+      requestsPerMinute: Limit.nullable().optional(),
+      tokensPerMinute: Limit.nullable().optional(),
+      usdPerDay: Budget.nullable().optional(),
+      usdPerMonth: Budget.nullable().optional(),
+    })
+    .optional(),
 });
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -49,10 +57,10 @@ function sameToken(given: string, expected: string): boolean {
 
 /**
  * The admin API: key management.
- *   POST /admin/keys             {name, models?, limits?, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
+ *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
  *   GET  /admin/keys             → {data: [key info…]}
  *   GET  /admin/keys/{id}        → key info
- *   PATCH /admin/keys/{id}       {name?, models?, limits?: {requestsPerMinute?, tokensPerMinute?}} → key info
+ *   PATCH /admin/keys/{id}       {name?, models?, limits?} → key info
  *                                (a merge patch: a limit set to null is removed)
  *   POST /admin/keys/{id}/revoke → key info (also DELETE /admin/keys/{id})
  * Errors have OpenAI's error shape.
@@ -124,11 +132,8 @@ async function found<T>(value: Promise<T | undefined>, id: string): Promise<T> {
 }
 
 /** The limits given, without the ones left out. */
-function definedLimits(limits: { [K in keyof RateLimits]?: number | null | undefined }): RateLimits {
-  const out: RateLimits = {};
-  if (typeof limits.requestsPerMinute === 'number') out.requestsPerMinute = limits.requestsPerMinute;
-  if (typeof limits.tokensPerMinute === 'number') out.tokensPerMinute = limits.tokensPerMinute;
-  return out;
+function definedLimits(limits: { [K in keyof KeyLimits]?: number | null | undefined }): KeyLimits {
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => typeof value === 'number')) as KeyLimits;
 }
 
 function changesFor(current: ApiKeyRecord, patch: z.infer<typeof UpdateKeyBody>): KeyChanges {

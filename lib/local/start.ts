@@ -11,6 +11,7 @@ import { ensureTable } from '../store/create-table';
 import { createTableRef, type TableRef } from '../store/dynamo';
 import { DynamoKeyStore } from '../store/keys';
 import { DynamoRateWindows } from '../store/rate-windows';
+import { DynamoSpendStore } from '../store/spend';
 import { DynamoUsageSink } from '../store/usage';
 import { startDynalite, type EmbeddedDynamo } from './dynalite';
 import { createLocalServer } from './server';
@@ -70,7 +71,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
-  const gateway = createGateway({ config: options.config, keys, rates: new DynamoRateWindows(table), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}) });
+  const gateway = createGateway({ config: options.config, keys, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}) });
   const admin = createAdminApi({ keys, token: options.adminToken });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {

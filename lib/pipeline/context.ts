@@ -1,4 +1,6 @@
 import type { RateWindow } from '../access/rate-limits';
+import type { Reservation } from '../access/spend-limiter';
+import type { Price } from '../config/schema';
 import type { TokenUsage } from '../usage/tokens';
 import type { UsageRecord } from '../usage/record';
 
@@ -29,6 +31,10 @@ export interface RequestContext {
   ttftMs?: number;
   /** The minute the call was counted in, when its key has a tokens-per-minute limit: its tokens go there. */
   rateWindow?: RateWindow;
+  /** What the call holds of its key's budgets, settled when it ends. */
+  reservation?: Reservation;
+  /** The price of the target that served (or last tried) the call. */
+  price?: Price;
 }
 
 export function newContext(requestId: string, surface: string, now: Date): RequestContext {

@@ -1,5 +1,6 @@
 import type { KeyAuthenticator } from '../access/authenticate';
 import type { RateLimiter } from '../access/rate-limiter';
+import type { SpendLimiter } from '../access/spend-limiter';
 import type { GatewayConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
 import type { GatewayLogger } from '../observe/logger';
@@ -14,6 +15,7 @@ export interface ProxyDeps {
   catalog: Catalog;
   auth: KeyAuthenticator;
   limiter: RateLimiter;
+  spend: SpendLimiter;
   credentials: Credentials;
   upstream: UpstreamClient;
   providers: ProviderRegistry;

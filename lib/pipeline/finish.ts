@@ -1,4 +1,7 @@
 import type { RateLimiter } from '../access/rate-limiter';
+import type { SpendLimiter } from '../access/spend-limiter';
+import { costOf, type Micros } from '../usage/cost';
+import type { TokenUsage } from '../usage/tokens';
 import type { GatewayLogger } from '../observe/logger';
 import type { UsageSink } from '../usage/record';
 import { NO_TOKENS } from '../usage/tokens';
@@ -8,15 +11,16 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 
 /**
  * Closes the books on a request once its response has ended: one usage record (for metered
- * calls by a known key), its tokens counted against a tokens-per-minute limit, and one access log
- * line. None of it waits on I/O.
+ * calls by a known key) with its cost, its tokens counted against a tokens-per-minute limit, its
+ * budget settled, and one access log line. None of it waits on I/O.
  */
-export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; limiter: RateLimiter; logger: GatewayLogger }): void {
+export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; limiter: RateLimiter; spend: SpendLimiter; logger: GatewayLogger }): void {
   const latencyMs = round(performance.now() - ctx.startPerf);
   const status = ctx.status ?? 500;
   const outcome = ctx.outcome ?? (status < 400 ? 'ok' : 'error');
   const tokens = ctx.usage ?? ctx.usageLater?.() ?? NO_TOKENS;
   const ttftMs = ctx.ttftMs === undefined ? undefined : round(ctx.ttftMs);
+  const costMicros = ctx.price ? costOf(tokens, ctx.price) : undefined;
   if (ctx.keyId) {
     deps.usage.record({
       requestId: ctx.requestId,
@@ -39,8 +43,10 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       ...(ctx.upstreamModel ? { upstreamModel: ctx.upstreamModel } : {}),
       ...(ctx.errorCode ? { errorCode: ctx.errorCode } : {}),
       ...(ttftMs !== undefined ? { ttftMs } : {}),
+      ...(costMicros !== undefined ? { costMicros } : {}),
     });
   }
+  if (ctx.reservation) deps.spend.settle(ctx.reservation, spentBy(ctx, tokens, costMicros), ctx.requestId);
   if (ctx.rateWindow && ctx.keyId) deps.limiter.settle(ctx.keyId, ctx.rateWindow, tokens.input + tokens.output, ctx.requestId);
   deps.logger.info('request', {
     requestId: ctx.requestId,
@@ -58,5 +64,18 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     ttftMs,
     inputTokens: tokens.input,
     outputTokens: tokens.output,
+    costMicros,
   });
+}
+
+/**
+ * What a call with a budget spent: nothing if it never reached an upstream; its cost if its usage
+ * is known; unknown (so it keeps what it held) if it was cut off without a token counted, since
+ * the provider may still charge for the prompt it read.
+ */
+function spentBy(ctx: RequestContext, tokens: TokenUsage, cost: Micros | undefined): Micros | undefined {
+  if (ctx.attempts === 0) return 0;
+  const cutOff = ctx.outcome === 'aborted' || ctx.outcome === 'interrupted';
+  if (cutOff && tokens.input === 0 && tokens.output === 0) return undefined;
+  return cost ?? 0;
 }

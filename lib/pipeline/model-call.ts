@@ -1,4 +1,5 @@
 import { modelAllowed } from '../access/model-patterns';
+import { hasSpendLimits } from '../access/spend-limits';
 import type { ApiKeyRecord } from '../access/api-key';
 import type { ChatRequest } from '../canonical/types';
 import { accountCredentialRefs, CredentialError } from '../credentials/credentials';
@@ -12,6 +13,7 @@ import { shouldFailOver } from '../routing/failover';
 import type { UpstreamResponse } from '../upstream/http';
 import { passthroughAnswer, translatedAnswer } from './answers';
 import type { SurfaceBinding } from './bindings';
+import { worstCaseOfCall } from './budget';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
@@ -55,10 +57,17 @@ export async function admit(req: GatewayRequest, ctx: RequestContext, deps: Prox
  */
 export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
   const call = await admit(req, ctx, deps, binding.validate);
-  // Counted once the call is known to be a valid one the key may make (refusals cost no place).
-  if (call.key.limits) ctx.rateWindow = await deps.limiter.admit(call.key, ctx.requestId);
-  const signal = requestSignal(req, deps.now);
   let canonical: ChatRequest | undefined;
+  // Counted once the call is known to be a valid one the key may make (refusals cost no place).
+  if (call.key.limits) {
+    ctx.rateWindow = await deps.limiter.admit(call.key, ctx.requestId);
+    if (hasSpendLimits(call.key.limits)) {
+      // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
+      canonical = decodedOrUndefined(binding, call.body);
+      ctx.reservation = await deps.spend.reserve(call.key.id, call.key.limits, worstCaseOfCall(call, canonical, deps.config), ctx.requestId);
+    }
+  }
+  const signal = requestSignal(req, deps.now);
   let lastError: unknown;
   for (const attempt of planAttempts(call.entry.targets)) {
     if (signal?.aborted) break;
@@ -66,6 +75,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     ctx.provider = attempt.provider.id;
     ctx.account = attempt.account.id;
     ctx.upstreamModel = attempt.model;
+    ctx.price = attempt.price;
     const pass = passthroughFor(binding.name, attempt, deps.providers);
     let res: UpstreamResponse;
     try {
@@ -104,6 +114,14 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   }
   if (signal?.aborted) throw whyAborted(signal);
   throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
+}
+
+function decodedOrUndefined(binding: SurfaceBinding, body: Record<string, unknown>): ChatRequest | undefined {
+  try {
+    return binding.decode(body);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The account's API key, resolved; a missing one fails this attempt (the pool may have others). */

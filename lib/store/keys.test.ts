@@ -67,12 +67,12 @@ describe.each([
   });
 
   it('keeps a key\'s limits, and a key without limits has none', async () => {
-    const limited = mintKey({ name: 'limited', models: ['*'], limits: { requestsPerMinute: 60, tokensPerMinute: 100_000 } }, new Date()).record;
+    const limited = mintKey({ name: 'limited', models: ['*'], limits: { requestsPerMinute: 60, tokensPerMinute: 100_000, usdPerDay: 2.5, usdPerMonth: 0.000001 } }, new Date()).record;
     const free = mintKey({ name: 'free', models: ['*'], limits: {} }, new Date()).record;
     await store.put(limited);
     await store.put(free);
 
-    expect((await store.getByHash(limited.hash))?.limits).toEqual({ requestsPerMinute: 60, tokensPerMinute: 100_000 });
+    expect((await store.getByHash(limited.hash))?.limits).toEqual({ requestsPerMinute: 60, tokensPerMinute: 100_000, usdPerDay: 2.5, usdPerMonth: 0.000001 });
     expect(await store.getByHash(free.hash)).not.toHaveProperty('limits');
   });
 

@@ -1,6 +1,5 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { ApiKeyRecord } from '../access/api-key';
-import type { RateLimits } from '../access/rate-limits';
+import type { ApiKeyRecord, KeyLimits } from '../access/api-key';
 import type { TableRef } from './dynamo';
 import { KEY_LIST_PARTITION, TABLE_SHAPE, keyItemKey } from './table';
 
@@ -17,7 +16,7 @@ export interface KeyStore {
 }
 
 /** What can change on a key after it was made. */
-export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: RateLimits };
+export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits };
 
 type Item = Record<string, AttributeValue>;
 
@@ -41,14 +40,16 @@ function toItem(r: ApiKeyRecord): Item {
   return item;
 }
 
-function limitsItem(limits: RateLimits): AttributeValue {
+function limitsItem(limits: KeyLimits): AttributeValue {
   return { M: Object.fromEntries(Object.entries(limits).map(([name, value]) => [name, { N: String(value) }])) };
 }
 
-function limitsOf(value: AttributeValue | undefined): RateLimits | undefined {
+const LIMIT_NAMES = ['requestsPerMinute', 'tokensPerMinute', 'usdPerDay', 'usdPerMonth'] as const satisfies readonly (keyof KeyLimits)[];
+
+function limitsOf(value: AttributeValue | undefined): KeyLimits | undefined {
   if (!value?.M) return undefined;
-  const limits: RateLimits = {};
-  for (const name of ['requestsPerMinute', 'tokensPerMinute'] as const) {
+  const limits: KeyLimits = {};
+  for (const name of LIMIT_NAMES) {
     const n = value.M[name]?.N;
     if (n !== undefined) limits[name] = Number(n);
   }

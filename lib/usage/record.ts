@@ -26,6 +26,8 @@ export interface UsageRecord {
   ttftMs?: number;
   /** How many upstream calls it took (more than one after failover). */
   attempts: number;
+  /** What it cost in micro-dollars (1e-6 USD) at the serving target's price; absent when the config names no price. */
+  costMicros?: number;
 }
 
 /** Where usage records go. `record` never blocks or throws; `drain` waits for everything recorded so far. */

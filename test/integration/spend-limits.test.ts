@@ -1,0 +1,135 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import { LocalCredentials } from '../../lib/credentials/local';
+import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
+import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import { spendItemKey } from '../../lib/store/table';
+import { listUsage } from '../../lib/store/usage';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+
+/**
+ * Budgets hold across instances: two gateways on one DynamoDB endpoint, the official clients as
+ * callers. Output costs $1 per million tokens (one micro-dollar a token) and prompts nothing, so a
+ * call's worst case is exactly its max_tokens in micro-dollars.
+ */
+describe('per-key spend limits across gateway instances', () => {
+  const NOW = Date.now();
+  const day = new Date(NOW).toISOString().slice(0, 10);
+  let dynamo: EmbeddedDynamo;
+  let openaiUp: FakeOpenAI;
+  let anthropicUp: FakeAnthropic;
+  let a: LocalGateway;
+  let b: LocalGateway;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
+    anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
+    const price = { input: 0, output: 1 };
+    const config = parseConfig({
+      providers: [
+        { id: 'up', type: 'openai', baseUrl: openaiUp.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
+        { id: 'ant', type: 'anthropic', baseUrl: anthropicUp.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
+      ],
+      models: [
+        { name: 'gpt-4o-mini', price, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+        { name: 'claude-sonnet-4-6', price, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
+      ],
+    });
+    const start = () =>
+      startLocalGateway({ config, adminToken: 'admin', store: { endpoint: dynamo.endpoint }, tableName: 'budgets', now: () => NOW, credentials: new LocalCredentials({ UP: 'sk-up', ANT: 'sk-ant' }) });
+    a = await start();
+    b = await start();
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await openaiUp.close();
+    await anthropicUp.close();
+    await dynamo.close();
+  });
+  beforeEach(() => openaiUp.reset());
+
+  async function createKey(limits: Record<string, number>): Promise<{ id: string; key: string }> {
+    const res = await fetch(`${a.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'budget', limits }) });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { id: string; key: string };
+  }
+  const openai = (gw: LocalGateway, apiKey: string) => new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  const drain = () => Promise.all([a.gateway.drain(), b.gateway.drain()]);
+  async function spent(keyId: string, period: string): Promise<number> {
+    const key = spendItemKey(keyId, period);
+    const out = await a.table.client.send(new GetItemCommand({ TableName: 'budgets', Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
+    return Number(out.Item?.micros?.N ?? 0);
+  }
+
+  it('lets exactly as many of 200 parallel calls through as the budget holds, over two instances, and the books balance', async () => {
+    // Each call may write 1 000 tokens and does: it costs its worst case, $0.001; the day holds 50 of them.
+    openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 20, completion: 1_000 } }));
+    const { id, key } = await createKey({ usdPerDay: 0.05, usdPerMonth: 1 });
+    const clients = [openai(a, key), openai(b, key)];
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const client = clients[i % 2]!;
+        try {
+          if (i % 4 < 2) {
+            await client.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 1_000, messages: [{ role: 'user', content: `hi ${i}` }] });
+          } else {
+            const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 1_000, stream: true, messages: [{ role: 'user', content: `hi ${i}` }] });
+            for await (const _ of stream) {
+              // read it all
+            }
+          }
+          return 'served';
+        } catch (err) {
+          if (!(err instanceof OpenAI.RateLimitError)) throw err;
+          expect(err.code).toBe('insufficient_quota');
+          expect(err.headers?.get('x-should-retry')).toBe('false');
+          return 'over budget';
+        }
+      }),
+    );
+    await drain();
+
+    expect(outcomes.filter((o) => o === 'served')).toHaveLength(50);
+    expect(openaiUp.requests).toHaveLength(50);
+    const records = await listUsage(a.table, id, day);
+    expect(records).toHaveLength(200);
+    const costs = records.reduce((sum, r) => sum + (typeof r.costMicros === 'number' ? r.costMicros : 0), 0);
+    expect(costs).toBe(50_000);
+    expect(await spent(id, day)).toBe(50_000);
+    expect(await spent(id, day.slice(0, 7))).toBe(50_000);
+  });
+
+  it('gives back what calls did not spend, so the budget holds what they cost and no more', async () => {
+    openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 20, completion: 7 } }));
+    const { id, key } = await createKey({ usdPerDay: 0.0025 });
+
+    // 2 500 micro-dollars: room for two calls that may each write 1 000 tokens at a time, but each writes 7.
+    for (let i = 0; i < 10; i++) {
+      await openai(i % 2 ? a : b, key).chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 1_000, messages: [{ role: 'user', content: 'hi' }] });
+    }
+    await drain();
+
+    expect(await spent(id, day)).toBe(70);
+  });
+
+  it('tells the Anthropic client not to retry, and it does not', async () => {
+    const { id, key } = await createKey({ usdPerDay: 0.001 });
+
+    const refused = await new Anthropic({ apiKey: key, baseURL: b.url })
+      .messages.create({ model: 'claude-sonnet-4-6', max_tokens: 2_000, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((err: unknown) => err);
+    await drain();
+
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((refused as InstanceType<typeof Anthropic.RateLimitError>).message).toContain('Spend limit reached');
+    // The client's default is two retries: one record means it made one attempt.
+    expect(await listUsage(a.table, id, day)).toHaveLength(1);
+    expect(anthropicUp.requests).toHaveLength(0);
+  });
+});
