@@ -50,16 +50,32 @@ describe('createAdminClient', () => {
     ]);
   });
 
-  it('sends the limits of a new key', async () => {
+  it.each([
+    ['per-minute limits', { requestsPerMinute: 60, tokensPerMinute: 90000 }],
+    ['budgets in USD, as the API takes them', { usdPerDay: 2.5, usdPerMonth: 0.000001 }],
+    ['both kinds', { requestsPerMinute: 60, usdPerDay: 5 }],
+  ])('sends the limits of a new key: %s', async (_case, limits) => {
     // Prepare
     const seen: Seen[] = [];
     const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: fakeFetch(201, { id: 'key_1', key: 'sk-gw-x' }, seen) });
 
     // Act
-    await admin.createKey({ name: 'alice', models: ['*'], limits: { requestsPerMinute: 60, tokensPerMinute: 90000 } });
+    await admin.createKey({ name: 'alice', models: ['*'], limits });
 
     // Assess
-    expect(JSON.parse(seen[0]!.body!)).toEqual({ name: 'alice', models: ['*'], limits: { requestsPerMinute: 60, tokensPerMinute: 90000 } });
+    expect(JSON.parse(seen[0]!.body!)).toEqual({ name: 'alice', models: ['*'], limits });
+  });
+
+  it('patches budgets like the other limits, null removing one', async () => {
+    // Prepare
+    const seen: Seen[] = [];
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: fakeFetch(200, { id: 'key_1' }, seen) });
+
+    // Act
+    await admin.updateKey('key_1', { limits: { usdPerDay: null, usdPerMonth: 100 } });
+
+    // Assess
+    expect(seen[0]!.body).toBe('{"limits":{"usdPerDay":null,"usdPerMonth":100}}');
   });
 
   it('patches a key with a merge patch, sending null for a limit to remove', async () => {

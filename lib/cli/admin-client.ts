@@ -1,5 +1,4 @@
-import type { ApiKeyInfo } from '../access/api-key';
-import type { RateLimits } from '../access/rate-limits';
+import type { ApiKeyInfo, KeyLimits } from '../access/api-key';
 import type { Target } from './auth';
 import { CliError } from './errors';
 import { errorMessageOf, excerpt, unreachable } from './http-errors';
@@ -11,7 +10,7 @@ export type CreatedKey = ApiKeyInfo & { key: string };
 export interface NewKey {
   name: string;
   models: string[];
-  limits?: RateLimits;
+  limits?: KeyLimits;
   expiresAt?: string;
 }
 
@@ -22,7 +21,7 @@ export interface NewKey {
 export interface KeyPatch {
   name?: string;
   models?: string[];
-  limits?: { [K in keyof RateLimits]?: number | null };
+  limits?: { [K in keyof KeyLimits]?: number | null };
 }
 
 export interface AdminClientOptions {

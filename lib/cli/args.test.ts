@@ -42,6 +42,23 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
+    [['--usd-per-day', '5'], { usdPerDay: 5 }],
+    [['--usd-per-day', '2.50'], { usdPerDay: 2.5 }],
+    [['--usd-per-day', '0.01'], { usdPerDay: 0.01 }],
+    [['--usd-per-day', '$5'], { usdPerDay: 5 }],
+    [['--usd-per-month=$0.000001'], { usdPerMonth: 0.000001 }],
+    [['--usd-per-month', ' 1234.567891 '], { usdPerMonth: 1234.567891 }],
+    [['--usd-per-month', '1000000000'], { usdPerMonth: 1e9 }],
+    [['--rpm', '60', '--usd-per-day', '5', '--usd-per-month', '100'], { requestsPerMinute: 60, usdPerDay: 5, usdPerMonth: 100 }],
+  ])('reads keys create %j as the limits %j', (flags, limits) => {
+    // Act
+    const { command } = parseCommandLine(['keys', 'create', '--name', 'dave', ...flags], NOW);
+
+    // Assess
+    expect(command).toEqual({ kind: 'keys-create', name: 'dave', models: ['*'], limits, json: false });
+  });
+
+  it.each([
     [['--rpm', '60'], { limits: { requestsPerMinute: 60 } }],
     [['--tpm', 'off'], { limits: { tokensPerMinute: null } }],
     [['--rpm', 'off', '--tpm', ' 90000 '], { limits: { requestsPerMinute: null, tokensPerMinute: 90000 } }],
@@ -49,6 +66,11 @@ describe('parseCommandLine', () => {
     [['--models', 'gpt-4o*, claude-*'], { models: ['gpt-4o*', 'claude-*'] }],
     [['--models', ''], { models: [] }],
     [['--name', 'c', '--models', '*', '--rpm', '1'], { name: 'c', models: ['*'], limits: { requestsPerMinute: 1 } }],
+    [['--usd-per-day', '2.50'], { limits: { usdPerDay: 2.5 } }],
+    [['--usd-per-month', '$100'], { limits: { usdPerMonth: 100 } }],
+    [['--usd-per-day', '0.000001'], { limits: { usdPerDay: 0.000001 } }],
+    [['--usd-per-day', 'off'], { limits: { usdPerDay: null } }],
+    [['--usd-per-month', ' off ', '--usd-per-day', '5', '--tpm', 'off'], { limits: { usdPerMonth: null, usdPerDay: 5, tokensPerMinute: null } }],
   ])('reads keys update %j as the patch %j, sending only what was given', (flags, patch) => {
     // Act
     const { command } = parseCommandLine(['keys', 'update', 'key_123', ...flags], NOW);
@@ -135,18 +157,24 @@ describe('parseCommandLine', () => {
     [['keys', 'revoke', 'a', 'b'], 'keys revoke: unexpected argument "b"', 'keys', false],
     [['keys', 'update'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
     [['keys', 'update', '--rpm', '5'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
-    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm or --tpm', 'keys', false],
-    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm or --tpm', 'keys', false],
+    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day or --usd-per-month', 'keys', false],
+    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day or --usd-per-month', 'keys', false],
     [['keys', 'update', 'key_1', '--name', ' '], 'keys update: --name cannot be empty', 'keys', false],
     [['keys', 'update', 'a', 'b', '--rpm', '5'], 'keys update: unexpected argument "b"', 'keys', false],
     [['keys', 'update', 'key_1', '--expires', '2027-01-01'], 'keys update does not take --expires', 'keys', false],
     [['keys', 'list', '--rpm', '5'], 'keys list does not take --rpm', 'keys', false],
     [['keys', 'revoke', 'key_1', '--tpm', '5'], 'keys revoke does not take --tpm', 'keys', false],
+    [['keys', 'list', '--usd-per-day', '5'], 'keys list does not take --usd-per-day', 'keys', false],
+    [['keys', 'revoke', 'key_1', '--usd-per-month', '5'], 'keys revoke does not take --usd-per-month', 'keys', false],
+    [['keys', 'create', '--name', 'a', '--usd-per-day'], '--usd-per-day needs a value', 'keys', false],
+    [['keys', 'create', '--name', 'a', '--usd-per-month', '-5'], '--usd-per-month needs a value', 'keys', false],
     [['keys', 'create', '--name', 'a', '--rpm'], '--rpm needs a value', 'keys', false],
     // parseArgs reads a value that starts with a dash as a forgotten value; `--rpm=-1` reaches the check below.
     [['keys', 'create', '--name', 'a', '--rpm', '-1'], '--rpm needs a value', 'keys', false],
     [['keys', 'create', '--name', 'a', '--rpm', 'off'], '--rpm off only applies to keys update; leave --rpm out for a key without that limit', 'keys', false],
     [['keys', 'create', '--name', 'a', '--tpm', 'off'], '--tpm off only applies to keys update; leave --tpm out for a key without that limit', 'keys', false],
+    [['keys', 'create', '--name', 'a', '--usd-per-day', 'off'], '--usd-per-day off only applies to keys update; leave --usd-per-day out for a key without that limit', 'keys', false],
+    [['keys', 'create', '--name', 'a', '--usd-per-month', 'off'], '--usd-per-month off only applies to keys update; leave --usd-per-month out for a key without that limit', 'keys', false],
     [['config', 'check', '--json'], 'config check does not take --json', 'config', false],
   ])('refuses %j with "%s"', (argv, message, topic, fullUsage) => {
     // Act
@@ -157,27 +185,55 @@ describe('parseCommandLine', () => {
     expect(err).toMatchObject({ kind: 'usage', topic, fullUsage, exitCode: 2 });
   });
 
+  const WHOLE_NUMBER = 'a whole number of at least 1';
+  const USD_AMOUNT = 'a USD amount such as 5, 2.50 or $0.01: more than 0 and at most 1000000000, with up to 6 decimal places';
+
   describe.each([
     ['keys create', ['keys', 'create', '--name', 'a'], ''],
     ['keys update', ['keys', 'update', 'key_1'], ', or off to remove the limit'],
   ])('on %s', (_command, argv, alternative) => {
     it.each([
-      ['rpm', '0'],
-      ['rpm', '-1'],
-      ['tpm', '1.5'],
-      ['tpm', 'abc'],
-      ['rpm', ''],
-      ['rpm', '1e3'],
-      ['tpm', '0x10'],
-      ['tpm', '+5'],
-      ['rpm', 'OFF'],
-      ['rpm', '9007199254740993'],
-    ])('refuses --%s %j, naming the flag', (flag, value) => {
+      ['rpm', '0', WHOLE_NUMBER],
+      ['rpm', '-1', WHOLE_NUMBER],
+      ['tpm', '1.5', WHOLE_NUMBER],
+      ['tpm', 'abc', WHOLE_NUMBER],
+      ['rpm', '', WHOLE_NUMBER],
+      ['rpm', '1e3', WHOLE_NUMBER],
+      ['tpm', '0x10', WHOLE_NUMBER],
+      ['tpm', '+5', WHOLE_NUMBER],
+      ['rpm', 'OFF', WHOLE_NUMBER],
+      ['rpm', '9007199254740993', WHOLE_NUMBER],
+      ['rpm', '$5', WHOLE_NUMBER],
+      ['usd-per-day', '0', USD_AMOUNT],
+      ['usd-per-day', '0.00', USD_AMOUNT],
+      ['usd-per-month', '$0', USD_AMOUNT],
+      ['usd-per-day', '-5', USD_AMOUNT],
+      ['usd-per-day', '$-5', USD_AMOUNT],
+      ['usd-per-month', '+5', USD_AMOUNT],
+      ['usd-per-day', '0.0000001', USD_AMOUNT],
+      ['usd-per-day', '1.1234567', USD_AMOUNT],
+      ['usd-per-month', '1e3', USD_AMOUNT],
+      ['usd-per-month', '5E-2', USD_AMOUNT],
+      ['usd-per-day', '0x10', USD_AMOUNT],
+      ['usd-per-day', 'Infinity', USD_AMOUNT],
+      ['usd-per-day', 'abc', USD_AMOUNT],
+      ['usd-per-day', '', USD_AMOUNT],
+      ['usd-per-day', '$', USD_AMOUNT],
+      ['usd-per-day', '$$5', USD_AMOUNT],
+      ['usd-per-day', '5$', USD_AMOUNT],
+      ['usd-per-day', '$ 5', USD_AMOUNT],
+      ['usd-per-day', '5.', USD_AMOUNT],
+      ['usd-per-day', '.5', USD_AMOUNT],
+      ['usd-per-month', '1,000', USD_AMOUNT],
+      ['usd-per-month', '5 USD', USD_AMOUNT],
+      ['usd-per-month', '1000000000.01', USD_AMOUNT],
+      ['usd-per-day', 'OFF', USD_AMOUNT],
+    ])('refuses --%s %j, naming the flag', (flag, value, expects) => {
       // Act
       const err = usageErrorOf([...argv, `--${flag}=${value}`]);
 
       // Assess
-      expect(err.message).toBe(`--${flag} must be a whole number of at least 1${alternative}, not ${JSON.stringify(value)}`);
+      expect(err.message).toBe(`--${flag} must be ${expects}${alternative}, not ${JSON.stringify(value)}`);
       expect(err).toMatchObject({ kind: 'usage', topic: 'keys', exitCode: 2 });
     });
   });

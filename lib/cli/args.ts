@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import type { RateLimits } from '../access/rate-limits';
+import type { KeyLimits } from '../access/api-key';
 import type { KeyPatch } from './admin-client';
 import { CliError, type HelpTopic } from './errors';
 
 /** What the command line asked for. */
 export type Command =
   | { kind: 'help'; topic: HelpTopic }
-  | { kind: 'keys-create'; name: string; models: string[]; limits?: RateLimits; expiresAt?: string; json: boolean }
+  | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; expiresAt?: string; json: boolean }
   | { kind: 'keys-list'; json: boolean }
   | { kind: 'keys-update'; id: string; patch: KeyPatch; json: boolean }
   | { kind: 'keys-revoke'; id: string; json: boolean }
@@ -36,20 +36,39 @@ const OPTIONS = {
   expires: { type: 'string' },
   rpm: { type: 'string' },
   tpm: { type: 'string' },
+  'usd-per-day': { type: 'string' },
+  'usd-per-month': { type: 'string' },
   key: { type: 'string' },
   model: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 type Values = { [K in OptionName]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+/** The options that take a value. */
+type StringOptionName = { [K in OptionName]: (typeof OPTIONS)[K]['type'] extends 'string' ? K : never }[OptionName];
 
 const GLOBAL_OPTION_NAMES: readonly OptionName[] = ['url', 'token', 'help'];
 
+/** How a limit's flag reads its value: the number, or undefined when the text is not one it takes. */
+interface LimitFlag {
+  flag: StringOptionName;
+  field: keyof KeyLimits;
+  read: (text: string) => number | undefined;
+  /** Completes "--flag must be …" when `read` refuses the text. */
+  expects: string;
+}
+
+const WHOLE_NUMBER = 'a whole number of at least 1';
+const USD_AMOUNT = 'a USD amount such as 5, 2.50 or $0.01: more than 0 and at most 1000000000, with up to 6 decimal places';
+
 /** The flag for each of a key's limits, in the order they are shown. */
-const LIMIT_FLAGS = [
-  ['rpm', 'requestsPerMinute'],
-  ['tpm', 'tokensPerMinute'],
-] as const satisfies readonly (readonly [OptionName, keyof RateLimits])[];
+const LIMIT_FLAGS: readonly LimitFlag[] = [
+  { flag: 'rpm', field: 'requestsPerMinute', read: wholeNumber, expects: WHOLE_NUMBER },
+  { flag: 'tpm', field: 'tokensPerMinute', read: wholeNumber, expects: WHOLE_NUMBER },
+  { flag: 'usd-per-day', field: 'usdPerDay', read: usdAmount, expects: USD_AMOUNT },
+  { flag: 'usd-per-month', field: 'usdPerMonth', read: usdAmount, expects: USD_AMOUNT },
+];
+const LIMIT_OPTION_NAMES = LIMIT_FLAGS.map((l) => l.flag);
 
 /** The word that removes a limit in `keys update`; a number can't say "no limit". */
 const NO_LIMIT = 'off';
@@ -107,7 +126,7 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
   const name = `${group} ${action ?? ''}`.trim();
   switch (name) {
     case 'keys create': {
-      accept(values, ['name', 'models', 'rpm', 'tpm', 'expires', 'json'], name, 'keys');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'expires', 'json'], name, 'keys');
       noMore(rest, name, 'keys');
       if (!values.name?.trim()) throw new CliError('usage', 'keys create needs --name NAME', { topic: 'keys' });
       const command: Command = { kind: 'keys-create', name: values.name.trim(), models: splitModels(values.models), json: values.json === true };
@@ -117,7 +136,7 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
       return command;
     }
     case 'keys update': {
-      accept(values, ['name', 'models', 'rpm', 'tpm', 'json'], name, 'keys');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'json'], name, 'keys');
       const [id, ...extra] = rest;
       if (!id) throw new CliError('usage', 'keys update needs the ID of a key (see `aigw keys list`)', { topic: 'keys' });
       noMore(extra, name, 'keys');
@@ -178,15 +197,16 @@ export function splitModels(text: string | undefined): string[] {
  * The limits `keys create` asked for, or undefined for none. Checked here, like `--expires`, so
  * a mistake is named as the flag the user typed rather than the API's `limits.requestsPerMinute`.
  */
-function limitsFrom(values: Values): RateLimits | undefined {
-  const limits: RateLimits = {};
-  for (const [flag, field] of LIMIT_FLAGS) {
+function limitsFrom(values: Values): KeyLimits | undefined {
+  const limits: KeyLimits = {};
+  for (const limit of LIMIT_FLAGS) {
+    const { flag, field } = limit;
     const text = values[flag];
     if (text === undefined) continue;
     if (text.trim() === NO_LIMIT) {
       throw new CliError('usage', `--${flag} ${NO_LIMIT} only applies to keys update; leave --${flag} out for a key without that limit`, { topic: 'keys' });
     }
-    limits[field] = limitFrom(flag, text, '');
+    limits[field] = limitFrom(limit, text, '');
   }
   return Object.keys(limits).length ? limits : undefined;
 }
@@ -200,25 +220,45 @@ function patchFrom(values: Values): KeyPatch {
   }
   if (values.models !== undefined) patch.models = splitModels(values.models);
   const limits: NonNullable<KeyPatch['limits']> = {};
-  for (const [flag, field] of LIMIT_FLAGS) {
-    const text = values[flag];
+  for (const limit of LIMIT_FLAGS) {
+    const text = values[limit.flag];
     if (text === undefined) continue;
-    limits[field] = text.trim() === NO_LIMIT ? null : limitFrom(flag, text, `, or ${NO_LIMIT} to remove the limit`);
+    limits[limit.field] = text.trim() === NO_LIMIT ? null : limitFrom(limit, text, `, or ${NO_LIMIT} to remove the limit`);
   }
   if (Object.keys(limits).length) patch.limits = limits;
   if (Object.keys(patch).length === 0) {
-    throw new CliError('usage', 'keys update needs something to change: --name, --models, --rpm or --tpm', { topic: 'keys' });
+    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES].map((f) => `--${f}`);
+    throw new CliError('usage', `keys update needs something to change: ${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}`, { topic: 'keys' });
   }
   return patch;
 }
 
-/** A limit is a whole number of at least 1: a key allowed nothing is revoked instead. */
-function limitFrom(flag: string, text: string, alternative: string): number {
-  const digits = text.trim();
-  const value = Number(digits);
+/** A limit's value as its flag reads it, or a usage error that names the flag and what it takes. */
+function limitFrom({ flag, read, expects }: LimitFlag, text: string, alternative: string): number {
+  const value = read(text.trim());
+  if (value !== undefined) return value;
+  throw new CliError('usage', `--${flag} must be ${expects}${alternative}, not ${JSON.stringify(text)}`, { topic: 'keys' });
+}
+
+/** A per-minute limit is a whole number of at least 1: a key allowed nothing is revoked instead. */
+function wholeNumber(text: string): number | undefined {
+  const value = Number(text);
   // Digits only, so `1e3`, `0x10` and `1.0` are refused rather than read the way Number() reads them.
-  if (/^\d+$/.test(digits) && Number.isSafeInteger(value) && value >= 1) return value;
-  throw new CliError('usage', `--${flag} must be a whole number of at least 1${alternative}, not ${JSON.stringify(text)}`, { topic: 'keys' });
+  return /^\d+$/.test(text) && Number.isSafeInteger(value) && value >= 1 ? value : undefined;
+}
+
+/** The admin API's ceiling on a budget; below it, every micro-dollar of an amount is exact in a double. */
+const MAX_USD = 1e9;
+
+/**
+ * A budget in USD, optionally written with its `$`. Budgets are counted in micro-dollars, so a
+ * seventh decimal place would be silently rounded away: it is refused instead, as are exponents,
+ * signs and zero (a key that may spend nothing is revoked instead).
+ */
+function usdAmount(text: string): number | undefined {
+  const amount = /^\$?(\d+(?:\.\d{1,6})?)$/.exec(text)?.[1];
+  const value = Number(amount);
+  return amount !== undefined && value > 0 && value <= MAX_USD ? value : undefined;
 }
 
 /** Checks `--expires` here so a typo is named as the option the user typed, not the API's field. */

@@ -37,6 +37,7 @@ describe('formatKeyTable', () => {
     const keys = [
       key({ limits: { requestsPerMinute: 60, tokensPerMinute: 90000 } }),
       key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z' }),
+      key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 } }),
     ];
 
     // Act
@@ -44,9 +45,10 @@ describe('formatKeyTable', () => {
 
     // Assess
     expect(lines).toEqual([
-      'ID                    NAME   PREFIX        MODELS            LIMITS             STATUS   CREATED            EXPIRES',
-      'key_0123456789abcdef  alice  sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm  active   2026-05-01 12:34Z  -',
-      'key_2                 b      sk-gw-AbCdEf  *                 -                  revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
+      'ID                    NAME   PREFIX        MODELS            LIMITS                    STATUS   CREATED            EXPIRES',
+      'key_0123456789abcdef  alice  sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         active   2026-05-01 12:34Z  -',
+      'key_2                 b      sk-gw-AbCdEf  *                 -                         revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
+      'key_3                 c      sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  active   2026-05-01 12:34Z  -',
     ]);
   });
 
@@ -124,6 +126,15 @@ describe('limitsText', () => {
     [{ requestsPerMinute: 60 }, '60 rpm'],
     [{ tokensPerMinute: 90000 }, '90000 tpm'],
     [{ tokensPerMinute: 1000000, requestsPerMinute: 1 }, '1 rpm, 1000000 tpm'],
+    [{ usdPerDay: 5 }, '$5.00/day'],
+    [{ usdPerMonth: 100 }, '$100.00/month'],
+    [{ usdPerDay: 2.5 }, '$2.50/day'],
+    [{ usdPerDay: 0.01 }, '$0.01/day'],
+    [{ usdPerDay: 0.0042 }, '$0.0042/day'],
+    [{ usdPerMonth: 0.000001 }, '$0.000001/month'],
+    [{ usdPerMonth: 1234.567891 }, '$1234.567891/month'],
+    [{ usdPerDay: 0.1 + 0.2 }, '$0.30/day'],
+    [{ usdPerMonth: 100, usdPerDay: 5, tokensPerMinute: 90000, requestsPerMinute: 60 }, '60 rpm, 90000 tpm, $5.00/day, $100.00/month'],
   ])('shows %j as %j', (limits, text) => {
     // Act
     const shown = limitsText(limits);
@@ -150,6 +161,7 @@ describe('formatCreatedKey', () => {
   it.each([
     ['none for a key without limits', undefined, '  limits:  none'],
     ['every limit the key has', { requestsPerMinute: 60, tokensPerMinute: 90000 }, '  limits:  60 rpm, 90000 tpm'],
+    ['budgets with their periods', { requestsPerMinute: 60, usdPerDay: 5, usdPerMonth: 100 }, '  limits:  60 rpm, $5.00/day, $100.00/month'],
   ])('shows %s', (_case, limits, line) => {
     // Prepare
     const created = { ...key(limits ? { limits } : {}), key: 'sk-gw-AbCdEfSECRET' };

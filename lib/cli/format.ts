@@ -1,5 +1,6 @@
-import type { ApiKeyInfo } from '../access/api-key';
-import type { RateLimits } from '../access/rate-limits';
+import type { ApiKeyInfo, KeyLimits } from '../access/api-key';
+import { toMicros } from '../access/spend-limits';
+import { usd } from '../usage/cost';
 import type { CreatedKey } from './admin-client';
 
 /**
@@ -36,14 +37,25 @@ export function displayStatus(key: Pick<ApiKeyInfo, 'status' | 'expiresAt'>, now
 const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 const modelsText = (models: readonly string[]) => (models.length ? printable(models.join(',')) : '(none)');
 
+/** How each of a key's limits reads, in the order they are shown. */
+const LIMIT_TEXT: readonly (readonly [keyof KeyLimits, (value: number) => string])[] = [
+  ['requestsPerMinute', (n) => `${n} rpm`],
+  ['tokensPerMinute', (n) => `${n} tpm`],
+  ['usdPerDay', (dollars) => `${usd(toMicros(dollars))}/day`],
+  ['usdPerMonth', (dollars) => `${usd(toMicros(dollars))}/month`],
+];
+
 /**
- * `60 rpm, 90000 tpm`, or undefined for a key without limits. Plain digits, not a locale's
- * grouping, so the number reads back the way `--rpm`/`--tpm` take it.
+ * `60 rpm, 90000 tpm, $5.00/day, $100.00/month`, or undefined for a key without limits. Plain
+ * digits, not a locale's grouping, so the number reads back the way `--rpm` and the other flags
+ * take it; money to the micro-dollar the gateway counts in.
  */
-export function limitsText(limits: RateLimits | undefined): string | undefined {
+export function limitsText(limits: KeyLimits | undefined): string | undefined {
   const parts: string[] = [];
-  if (limits?.requestsPerMinute !== undefined) parts.push(`${limits.requestsPerMinute} rpm`);
-  if (limits?.tokensPerMinute !== undefined) parts.push(`${limits.tokensPerMinute} tpm`);
+  for (const [field, text] of LIMIT_TEXT) {
+    const value = limits?.[field];
+    if (value !== undefined) parts.push(text(value));
+  }
   return parts.length ? parts.join(', ') : undefined;
 }
 

@@ -12,9 +12,11 @@ const GLOBAL_OPTIONS = `Global options:
 
 const KEYS = `Usage:
   aigw keys create --name NAME [--models 'gpt-4o*,claude-*'] [--rpm N] [--tpm N]
+                   [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
                    [--expires 2027-01-01T00:00:00Z] [--json]
   aigw keys list [--json]
-  aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off] [--json]
+  aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
+                   [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off] [--json]
   aigw keys revoke ID [--json]
 
   create   makes a key and prints it once; --models takes comma-separated glob
@@ -29,6 +31,16 @@ const KEYS = `Usage:
            off removes the limit. Without it a key has no request limit
   --tpm N  at most N tokens per minute; off as for --rpm. A call's tokens count
            when it ends, so the call that crosses N still finishes
+  --usd-per-day AMOUNT
+           a hard limit on what the key spends per UTC day: AMOUNT in USD, such
+           as 5, 2.50 or '$0.01' (more than 0, up to 6 decimal places); off as
+           for --rpm. Before a call goes upstream it reserves its worst case
+           (its prompt and whole output allowance at the dearest price it may
+           be served at); one that doesn't fit in what is left is refused with
+           429 insufficient_quota. When it ends, it is charged what it cost.
+           Such a key may not use a model without a price in the config
+  --usd-per-month AMOUNT
+           the same per calendar month (UTC); a key may have both
   --json   print the admin API's JSON instead of text`;
 
 const CONFIG = `Usage:
@@ -50,9 +62,11 @@ const CHECK = `Usage:
 const MAIN = `aigw: manage an AI API gateway.
 
 Usage:
-  aigw keys create --name NAME [--models PATTERNS] [--rpm N] [--tpm N] [--expires DATE] [--json]
+  aigw keys create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
+                   [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--expires DATE] [--json]
   aigw keys list [--json]
-  aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off] [--json]
+  aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
+                   [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off] [--json]
   aigw keys revoke ID [--json]
   aigw config check [FILE]
   aigw check stream --key KEY --model MODEL [--json]

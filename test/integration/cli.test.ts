@@ -201,6 +201,7 @@ describe('aigw keys', () => {
 describe('aigw keys limits', () => {
   // Runs after the tests above, whose key counts it would otherwise change.
   let carolId: string;
+  let erinId: string;
 
   /** The LIMITS cell of a key's row in `keys list`. */
   async function listedLimits(id: string): Promise<string | undefined> {
@@ -266,11 +267,47 @@ describe('aigw keys limits', () => {
     expect(await listedLimits(carolId)).toBe('-');
   });
 
+  it('creates a key with budgets, taking an amount with or without its $, and shows them', async () => {
+    // Act
+    const run = await aigw(['keys', 'create', '--name', 'erin', '--rpm', '60', '--usd-per-day', '2.5', '--usd-per-month', '$100'], { env });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('  limits:  60 rpm, $2.50/day, $100.00/month\n');
+    erinId = /^Created key (key_\w+) \(erin\)$/m.exec(run.stdout)?.[1] ?? '';
+    expect(erinId).toMatch(/^key_/);
+  });
+
+  it('lists the budgets of a key and returns them in USD with --json', async () => {
+    // Act
+    const listed = await listedLimits(erinId);
+    const run = await aigw(['keys', 'list', '--json'], { env });
+
+    // Assess
+    expect(listed).toBe('60 rpm, $2.50/day, $100.00/month');
+    const erin = (JSON.parse(run.stdout) as { id: string; limits?: Record<string, number> }[]).find((k) => k.id === erinId);
+    expect(erin?.limits).toEqual({ requestsPerMinute: 60, usdPerDay: 2.5, usdPerMonth: 100 });
+  });
+
+  it('changes one budget to a fraction of a cent and removes the other with off', async () => {
+    // Act
+    const run = await aigw(['keys', 'update', erinId, '--usd-per-day', 'off', '--usd-per-month', '0.0042'], { env });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('  limits:  60 rpm, $0.0042/month\n');
+    expect(await listedLimits(erinId)).toBe('60 rpm, $0.0042/month');
+  });
+
   it.each([
     [['keys', 'create', '--name', 'dave', '--rpm', '0'], '--rpm must be a whole number of at least 1, not "0"'],
     [['keys', 'create', '--name', 'dave', '--tpm', 'off'], '--tpm off only applies to keys update'],
     [['keys', 'update', 'key_x', '--tpm', '1.5'], '--tpm must be a whole number of at least 1, or off to remove the limit, not "1.5"'],
     [['keys', 'update', 'key_x'], 'keys update needs something to change'],
+    [['keys', 'create', '--name', 'dave', '--usd-per-day', '0'], '--usd-per-day must be a USD amount such as 5, 2.50 or $0.01'],
+    [['keys', 'create', '--name', 'dave', '--usd-per-month', '1e3'], '--usd-per-month must be a USD amount'],
+    [['keys', 'create', '--name', 'dave', '--usd-per-day', 'off'], '--usd-per-day off only applies to keys update'],
+    [['keys', 'update', 'key_x', '--usd-per-day', '0.0000001'], '--usd-per-day must be a USD amount such as 5, 2.50 or $0.01: more than 0 and at most 1000000000, with up to 6 decimal places, or off to remove the limit, not "0.0000001"'],
   ])('refuses %j with exit 2 before calling the gateway', async (args, message) => {
     // Act: nothing listens on port 9, so a request would fail with exit 1 instead.
     const run = await aigw(args, { env: { GATEWAY_URL: 'http://127.0.0.1:9', GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN } });
