@@ -1,21 +1,20 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createAdminApi } from '../lib/admin/api';
+import { usageReports } from '../lib/jobs/rollup';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
 import type { ResponseBody } from '../lib/http/types';
 import { requestFromFunctionUrlEvent } from './http-event';
 
 // No token: the function URL's IAM auth lets only signed, authorised callers reach this handler.
-const api = createAdminApi({
-  keys: new DynamoKeyStore(
-    createTableRef({
-      tableName: process.env.GATEWAY_TABLE_NAME!,
-      // Set only for local runs and tests (dynalite); on AWS the SDK finds DynamoDB itself.
-      ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
-    }),
-  ),
+const table = createTableRef({
+  tableName: process.env.GATEWAY_TABLE_NAME!,
+  // Set only for local runs and tests (dynalite); on AWS the SDK finds DynamoDB itself.
+  ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
 });
+const keys = new DynamoKeyStore(table);
+const api = createAdminApi({ keys, reports: usageReports({ table, keys, now: () => new Date() }) });
 
 /** Admin responses are small JSON; a buffered Function URL response carries them whole. */
 async function bodyText(body: ResponseBody): Promise<string> {

@@ -1,14 +1,18 @@
 import type { GatewayRequest } from '../http/types';
+import type { UsageReports } from '../jobs/rollup';
 import { MemoryKeyStore } from '../store/keys';
+import type { DayRollup } from '../store/rollups';
+import type { UsageTotals } from '../usage/rollup';
 import { createAdminApi } from './api';
 
 const TOKEN = 'admin-secret';
 
 function request(method: string, path: string, body?: unknown, token: string | null = TOKEN): GatewayRequest {
+  const [pathname, query] = path.split('?') as [string, string | undefined];
   return {
     method,
-    path,
-    query: new URLSearchParams(),
+    path: pathname,
+    query: new URLSearchParams(query ?? ''),
     headers: token ? { authorization: `Bearer ${token}` } : {},
     body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
     sourceIp: '127.0.0.1',
@@ -130,5 +134,93 @@ describe('the admin API', () => {
     const open = createAdminApi({ keys: new MemoryKeyStore() });
 
     expect((await open.handle(request('GET', '/admin/keys', undefined, null))).status).toBe(200);
+  });
+});
+
+describe('the admin API\'s usage reports', () => {
+  const now = () => new Date('2026-11-26T10:00:00Z');
+  const totals = (requests: number, costMicros: number): UsageTotals => ({ requests, errors: 0, inputTokens: 10 * requests, outputTokens: requests, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros, unpriced: 0 });
+  let keys: MemoryKeyStore;
+  let asked: { listed: [string, string][]; rolledUp: (readonly string[])[] };
+  let api: ReturnType<typeof createAdminApi>;
+  let alice: string;
+  beforeEach(async () => {
+    keys = new MemoryKeyStore();
+    asked = { listed: [], rolledUp: [] };
+    const rollups: DayRollup[] = [];
+    const reports: UsageReports = {
+      async list(from, to) {
+        asked.listed.push([from, to]);
+        return rollups.filter((r) => r.day >= from && r.day <= to);
+      },
+      async rollUp(days) {
+        asked.rolledUp.push(days);
+        return { keys: 2, rollups: 3 };
+      },
+    };
+    api = createAdminApi({ keys, token: TOKEN, now, reports });
+    alice = (await call(api, request('POST', '/admin/keys', { name: 'alice' }))).body.id;
+    rollups.push(
+      { keyId: alice, day: '2026-11-01', byModel: { 'gpt-4o': totals(2, 500) }, rolledUpAt: '2026-11-02T00:00:00.000Z' },
+      { keyId: 'key_gone', day: '2026-11-26', byModel: { 'gpt-4o': totals(1, 10), claude: totals(4, 40) }, rolledUpAt: '2026-11-26T09:00:00.000Z' },
+    );
+  });
+
+  it('reports this month so far by default, a row per day, key and model, with the key\'s name', async () => {
+    const res = await call(api, request('GET', '/admin/usage'));
+
+    expect(res.status).toBe(200);
+    expect(asked.listed).toEqual([['2026-11-01', '2026-11-26']]);
+    expect(res.body).toEqual({
+      from: '2026-11-01',
+      to: '2026-11-26',
+      data: [
+        { day: '2026-11-01', keyId: alice, keyName: 'alice', model: 'gpt-4o', ...totals(2, 500), rolledUpAt: '2026-11-02T00:00:00.000Z' },
+        { day: '2026-11-26', keyId: 'key_gone', keyName: null, model: 'gpt-4o', ...totals(1, 10), rolledUpAt: '2026-11-26T09:00:00.000Z' },
+        { day: '2026-11-26', keyId: 'key_gone', keyName: null, model: 'claude', ...totals(4, 40), rolledUpAt: '2026-11-26T09:00:00.000Z' },
+      ],
+    });
+  });
+
+  it('reports a range, and one key', async () => {
+    const res = await call(api, request('GET', `/admin/usage?from=2026-10-01&to=2026-11-10&key=${alice}`));
+
+    expect(asked.listed).toEqual([['2026-10-01', '2026-11-10']]);
+    expect(res.body.data.map((r: { keyId: string }) => r.keyId)).toEqual([alice]);
+  });
+
+  it('sums yesterday and today again on request, or the days named', async () => {
+    const recent = await call(api, request('POST', '/admin/usage/rollup'));
+    const named = await call(api, request('POST', '/admin/usage/rollup', { days: ['2026-11-20'] }));
+
+    expect(recent.body).toEqual({ days: ['2026-11-25', '2026-11-26'], keys: 2, rollups: 3 });
+    expect(named.body.days).toEqual(['2026-11-20']);
+    expect(asked.rolledUp).toEqual([['2026-11-25', '2026-11-26'], ['2026-11-20']]);
+  });
+
+  it.each([
+    ['a date that is not one', request('GET', '/admin/usage?from=2026-13-01'), 400, 'from'],
+    ['a range backwards', request('GET', '/admin/usage?from=2026-11-10&to=2026-11-01'), 400, 'from'],
+    ['a range over 400 days', request('GET', '/admin/usage?from=2025-01-01&to=2026-11-01'), 400, 'from'],
+    ['an unknown parameter', request('GET', '/admin/usage?since=2026-11-01'), 400, 'since'],
+    ['a bad day to roll up', request('POST', '/admin/usage/rollup', { days: ['yesterday'] }), 400, 'days[0]'],
+  ])('refuses %s, naming the parameter', async (_name, req, status, param) => {
+    const res = await call(api, req);
+
+    expect([res.status, res.body.error.param]).toEqual([status, param]);
+  });
+
+  it.each([
+    ['POST /admin/usage', request('POST', '/admin/usage'), 405],
+    ['GET /admin/usage/rollup', request('GET', '/admin/usage/rollup'), 405],
+    ['an unknown usage route', request('GET', '/admin/usage/keys'), 404],
+  ])('answers %s with %d', async (_name, req, status) => {
+    expect((await call(api, req)).status).toBe(status);
+  });
+
+  it('has no usage routes without roll-ups to read', async () => {
+    const bare = createAdminApi({ keys, token: TOKEN });
+
+    expect((await call(bare, request('GET', '/admin/usage'))).status).toBe(404);
   });
 });

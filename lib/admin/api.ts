@@ -6,6 +6,7 @@ import { json, parseJsonObject, readBody } from '../http/body';
 import { openAIErrorResponse } from '../http/openai-error';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { KeyChanges, KeyStore } from '../store/keys';
+import { recentDays, type UsageReports } from '../jobs/rollup';
 import { zodToGatewayError } from '../http/validation';
 
 export interface AdminApiDeps {
@@ -16,6 +17,8 @@ export interface AdminApiDeps {
    * already authenticates callers (on AWS, the function URL's IAM auth).
    */
   token?: string;
+  /** Usage roll-ups; without them the usage routes answer 404. */
+  reports?: UsageReports;
 }
 
 const Name = z.string().trim().min(1).max(200);
@@ -48,6 +51,14 @@ const UpdateKeyBody = z.strictObject({
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
 
+const Day = z.iso.date();
+/** A report spans at most this many days (a roll-up per key and day is read for each). */
+const MAX_REPORT_DAYS = 400;
+const UsageQuery = z
+  .strictObject({ from: Day.optional(), to: Day.optional(), key: z.string().min(1).optional() })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+const RollupBody = z.strictObject({ days: z.array(Day).min(1).max(MAX_REPORT_DAYS).optional() });
+
 function sameToken(given: string, expected: string): boolean {
   // Hash both so the comparison is constant-time whatever the lengths.
   const a = createHash('sha256').update(given).digest();
@@ -63,6 +74,9 @@ function sameToken(given: string, expected: string): boolean {
  *   PATCH /admin/keys/{id}       {name?, models?, limits?} → key info
  *                                (a merge patch: a limit set to null is removed)
  *   POST /admin/keys/{id}/revoke → key info (also DELETE /admin/keys/{id})
+ *   GET  /admin/usage?from=YYYY-MM-DD&to=YYYY-MM-DD&key=ID → {from, to, data: [{day, keyId, keyName, model, requests, …, costMicros}]}
+ *                                (from the roll-ups; default: this month so far, UTC)
+ *   POST /admin/usage/rollup     {days?} → sums those days' usage again (default yesterday and today)
  * Errors have OpenAI's error shape.
  */
 export function createAdminApi(deps: AdminApiDeps) {
@@ -79,6 +93,7 @@ export function createAdminApi(deps: AdminApiDeps) {
     const parts = req.path.replace(/\/+$/, '').split('/').slice(1); // ['admin', 'keys', id?, action?]
     if (parts[0] !== 'admin') throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
     if (parts[1] === 'health' && parts.length === 2) return json(200, { ok: true });
+    if (parts[1] === 'usage') return usageRoute(req, parts.slice(2));
     if (parts[1] !== 'keys') throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
 
     if (parts.length === 2) {
@@ -108,6 +123,37 @@ export function createAdminApi(deps: AdminApiDeps) {
     if (parts.length === 4 && parts[3] === 'revoke') {
       if (req.method !== 'POST') throw methodNotAllowed('POST');
       return json(200, keyInfo(await found(deps.keys.revoke(id, now()), id)));
+    }
+    throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
+  }
+
+  async function usageRoute(req: GatewayRequest, rest: string[]): Promise<GatewayResponse> {
+    const reports = deps.reports;
+    if (!reports) throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
+    if (rest.length === 0) {
+      if (req.method !== 'GET') throw methodNotAllowed('GET');
+      const parsed = UsageQuery.safeParse(Object.fromEntries(req.query.entries()));
+      if (!parsed.success) throw zodToGatewayError(parsed.error);
+      const today = now().toISOString().slice(0, 10);
+      const to = parsed.data.to ?? today;
+      const from = parsed.data.from ?? `${to.slice(0, 7)}-01`;
+      if (Date.parse(to) - Date.parse(from) >= MAX_REPORT_DAYS * 86_400_000) {
+        throw new GatewayError('invalid_request', `A report spans at most ${MAX_REPORT_DAYS} days.`, { param: 'from', code: 'invalid_value' });
+      }
+      const [rollups, keys] = await Promise.all([reports.list(from, to), deps.keys.list()]);
+      const names = new Map(keys.map((k) => [k.id, k.name]));
+      const data = rollups
+        .filter((r) => !parsed.data.key || r.keyId === parsed.data.key)
+        .flatMap((r) => Object.entries(r.byModel).map(([model, totals]) => ({ day: r.day, keyId: r.keyId, keyName: names.get(r.keyId) ?? null, model, ...totals, rolledUpAt: r.rolledUpAt })));
+      return json(200, { from, to, data });
+    }
+    if (rest.length === 1 && rest[0] === 'rollup') {
+      if (req.method !== 'POST') throw methodNotAllowed('POST');
+      const raw = await readBody(req, ADMIN_BODY_LIMIT);
+      const parsed = RollupBody.safeParse(raw.length ? parseJsonObject(raw) : {});
+      if (!parsed.success) throw zodToGatewayError(parsed.error);
+      const days = parsed.data.days ?? recentDays(now());
+      return json(200, { days, ...(await reports.rollUp(days)) });
     }
     throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
   }

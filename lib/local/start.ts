@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminApi } from '../admin/api';
+import { usageReports } from '../jobs/rollup';
 import type { GatewayConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
 import { LocalCredentials } from '../credentials/local';
@@ -72,7 +73,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
   const gateway = createGateway({ config: options.config, keys, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}) });
-  const admin = createAdminApi({ keys, token: options.adminToken });
+  const admin = createAdminApi({ keys, token: options.adminToken, reports: usageReports({ table, keys, now: () => new Date((options.now ?? Date.now)()) }) });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -26,3 +26,7 @@ export const rateWindowKey = (keyId: string, windowId: string) => ({ PK: `RATE#$
 
 /** What a key has spent (and holds for calls in progress) in a UTC day or month (`SpendPeriod.id`), in micro-dollars. */
 export const spendItemKey = (keyId: string, periodId: string) => ({ PK: `SPEND#${keyId}#${periodId}`, SK: 'SPEND' });
+
+/** A key's usage of one UTC day, summed per model by the roll-up job; every day's roll-up of every key is listed in one index partition. */
+export const rollupItemKey = (keyId: string, day: string) => ({ PK: `ROLLUP#${keyId}#${day}`, SK: 'ROLLUP', GSI1PK: ROLLUP_LIST_PARTITION, GSI1SK: `${day}#${keyId}` });
+export const ROLLUP_LIST_PARTITION = 'ROLLUPS';

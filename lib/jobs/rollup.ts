@@ -1,0 +1,59 @@
+import type { KeyStore } from '../store/keys';
+import type { TableRef } from '../store/dynamo';
+import { DynamoRollups, type DayRollup } from '../store/rollups';
+import { listUsage } from '../store/usage';
+import { totalsByModel } from '../usage/rollup';
+
+export interface RollupDeps {
+  table: TableRef;
+  keys: KeyStore;
+  now: () => Date;
+}
+
+/** How many keys are summed at once: enough to overlap the table's latency, few enough not to throttle it. */
+const PARALLEL_KEYS = 8;
+
+/** The UTC days a scheduled roll-up sums again: yesterday (records written after its last run) and today. */
+export function recentDays(now: Date): string[] {
+  const today = now.toISOString().slice(0, 10);
+  const yesterday = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
+  return [yesterday, today];
+}
+
+/**
+ * Sums the usage records of every key for each day given, per model, and writes each key-day that
+ * had any as a roll-up, replacing the last one. Idempotent: a run that fails half-way, or two runs
+ * at once, leave correct roll-ups behind once one of them completes.
+ */
+export async function rollUpDays(deps: RollupDeps, days: readonly string[]): Promise<{ keys: number; rollups: number }> {
+  const rollups = new DynamoRollups(deps.table);
+  const keys = await deps.keys.list();
+  let written = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const key = keys[next++]!;
+      for (const day of days) {
+        // Taken before the read: whatever is written after it is surely left to the next run.
+        const rolledUpAt = deps.now().toISOString();
+        const rows = await listUsage(deps.table, key.id, day);
+        if (rows.length === 0) continue;
+        await rollups.put({ keyId: key.id, day, byModel: totalsByModel(rows), rolledUpAt });
+        written++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_KEYS, keys.length) }, worker));
+  return { keys: keys.length, rollups: written };
+}
+
+/** What the admin API offers of usage: sum recent days now, and read the roll-ups of a range. */
+export interface UsageReports {
+  rollUp(days: readonly string[]): Promise<{ keys: number; rollups: number }>;
+  list(from: string, to: string): Promise<DayRollup[]>;
+}
+
+export function usageReports(deps: RollupDeps): UsageReports {
+  const rollups = new DynamoRollups(deps.table);
+  return { rollUp: (days) => rollUpDays(deps, days), list: (from, to) => rollups.list(from, to) };
+}

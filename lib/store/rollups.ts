@@ -1,0 +1,67 @@
+import { PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { UsageTotals } from '../usage/rollup';
+import type { TableRef } from './dynamo';
+import { ROLLUP_LIST_PARTITION, TABLE_SHAPE, rollupItemKey } from './table';
+
+/** One key's usage of one UTC day, per model, as the last roll-up found it. */
+export interface DayRollup {
+  keyId: string;
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  byModel: Record<string, UsageTotals>;
+  /** When it was summed: usage after that is not in it yet. */
+  rolledUpAt: string;
+}
+
+/** Roll-ups outlive the usage records they sum (kept `usage.retentionDays`) by a year. */
+const KEEP_AFTER_S = 400 * 86_400;
+
+export class DynamoRollups {
+  constructor(readonly table: TableRef) {}
+
+  /** Writes a day's roll-up, replacing any earlier one: a roll-up is always the whole day summed again. */
+  async put(rollup: DayRollup): Promise<void> {
+    const key = rollupItemKey(rollup.keyId, rollup.day);
+    await this.table.client.send(
+      new PutItemCommand({
+        TableName: this.table.tableName,
+        Item: {
+          PK: { S: key.PK },
+          SK: { S: key.SK },
+          [TABLE_SHAPE.index.partitionKey]: { S: key.GSI1PK },
+          [TABLE_SHAPE.index.sortKey]: { S: key.GSI1SK },
+          keyId: { S: rollup.keyId },
+          day: { S: rollup.day },
+          byModel: { S: JSON.stringify(rollup.byModel) },
+          rolledUpAt: { S: rollup.rolledUpAt },
+          [TABLE_SHAPE.ttlAttribute]: { N: String(Math.floor(Date.parse(`${rollup.day}T00:00:00Z`) / 1000) + KEEP_AFTER_S) },
+        },
+      }),
+    );
+  }
+
+  /** Every key's roll-ups of the days from `from` to `to` (inclusive, `YYYY-MM-DD`), by day then key. */
+  async list(from: string, to: string): Promise<DayRollup[]> {
+    const { index } = TABLE_SHAPE;
+    const out: DayRollup[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+          // `#` sorts before every character of a key id, `~` after: the whole of both end days.
+          ExpressionAttributeValues: { ':pk': { S: ROLLUP_LIST_PARTITION }, ':from': { S: `${from}#` }, ':to': { S: `${to}#~` } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        out.push({ keyId: item.keyId!.S!, day: item.day!.S!, byModel: JSON.parse(item.byModel!.S!) as Record<string, UsageTotals>, rolledUpAt: item.rolledUpAt!.S! });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}

@@ -1,0 +1,37 @@
+import { sumTotals, totalsByModel } from './rollup';
+
+const row = (fields: Record<string, string | number | boolean>) => ({ status: 200, attempts: 1, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, ...fields });
+
+describe('totalsByModel', () => {
+  it.each([
+    ['no records', [], {}],
+    [
+      'calls of one model summed',
+      [row({ model: 'a', inputTokens: 10, outputTokens: 2, costMicros: 14 }), row({ model: 'a', inputTokens: 5, outputTokens: 1, cacheReadTokens: 4, reasoningTokens: 1, costMicros: 7 })],
+      { a: { requests: 2, errors: 0, inputTokens: 15, outputTokens: 3, cacheReadTokens: 4, cacheWriteTokens: 0, reasoningTokens: 1, costMicros: 21, unpriced: 0 } },
+    ],
+    [
+      'refusals counted as errors, without cost and not as unpriced',
+      [row({ model: 'a', status: 429, attempts: 0 }), row({ model: 'a', status: 502, attempts: 2, costMicros: 0 })],
+      { a: { requests: 2, errors: 2, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 0, unpriced: 0 } },
+    ],
+    [
+      'calls to a target without a price counted apart',
+      [row({ model: 'local', inputTokens: 100, outputTokens: 50 }), row({ model: 'gpt', costMicros: 3 })],
+      {
+        local: { requests: 1, errors: 0, inputTokens: 100, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 0, unpriced: 1 },
+        gpt: { requests: 1, errors: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 3, unpriced: 0 },
+      },
+    ],
+  ])('%s', (_name, rows, expected) => {
+    expect(totalsByModel(rows)).toEqual(expected);
+  });
+});
+
+describe('sumTotals', () => {
+  it('adds every field', () => {
+    const byModel = totalsByModel([row({ model: 'a', inputTokens: 1, costMicros: 2 }), row({ model: 'b', inputTokens: 3, status: 500 }), row({ model: 'b', outputTokens: 4 })]);
+
+    expect(sumTotals(Object.values(byModel))).toEqual({ requests: 3, errors: 1, inputTokens: 4, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 2, unpriced: 1 });
+  });
+});
