@@ -125,6 +125,42 @@ describe('createAdminClient', () => {
     expect(seen[0]).toMatchObject({ url: 'http://gw:1/stage/admin/keys/a%2Fb/revoke', method: 'POST', body: undefined });
   });
 
+  it.each([
+    ['no query', {}, 'http://gw:1/admin/usage'],
+    ['a range', { from: '2026-06-01', to: '2026-06-30' }, 'http://gw:1/admin/usage?from=2026-06-01&to=2026-06-30'],
+    ['one key, escaped', { key: 'key a&b' }, 'http://gw:1/admin/usage?key=key+a%26b'],
+    ['everything', { to: '2026-06-30', key: 'key_1', from: '2026-06-01' }, 'http://gw:1/admin/usage?from=2026-06-01&to=2026-06-30&key=key_1'],
+  ])('reads usage with %s, sending only the parts of the query given', async (_case, query, url) => {
+    // Prepare
+    const seen: Seen[] = [];
+    const report = { from: '2026-06-01', to: '2026-06-30', data: [] };
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: fakeFetch(200, report, seen) });
+
+    // Act
+    const read = await admin.usage(query);
+
+    // Assess
+    expect(read).toEqual(report);
+    expect(seen).toEqual([{ url, method: 'GET', headers: { accept: 'application/json', authorization: 'Bearer admin-secret' }, body: undefined }]);
+  });
+
+  it.each([
+    ['without days, leaving them to the gateway', undefined, undefined],
+    ['with the days given', ['2026-06-01', '2026-06-02'], '{"days":["2026-06-01","2026-06-02"]}'],
+  ])('asks for a roll-up %s', async (_case, days, body) => {
+    // Prepare
+    const seen: Seen[] = [];
+    const answer = { days: ['2026-06-01', '2026-06-02'], keys: 3, rollups: 2 };
+    const admin = createAdminClient({ target: { url: 'http://gw:1', auth: TOKEN }, fetch: fakeFetch(200, answer, seen) });
+
+    // Act
+    const result = await admin.rollUpUsage(days);
+
+    // Assess
+    expect(result).toEqual(answer);
+    expect(seen[0]).toMatchObject({ url: 'http://gw:1/admin/usage/rollup', method: 'POST', body });
+  });
+
   it('signs requests to a Lambda function URL instead of sending a token', async () => {
     // Prepare
     const seen: Seen[] = [];

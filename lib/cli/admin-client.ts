@@ -1,4 +1,5 @@
 import type { ApiKeyInfo, KeyLimits } from '../access/api-key';
+import type { UsageTotals } from '../usage/rollup';
 import type { Target } from './auth';
 import { CliError } from './errors';
 import { errorMessageOf, excerpt, unreachable } from './http-errors';
@@ -22,6 +23,39 @@ export interface KeyPatch {
   name?: string;
   models?: string[];
   limits?: { [K in keyof KeyLimits]?: number | null };
+}
+
+/** What `GET /admin/usage` takes: days are `YYYY-MM-DD` (UTC); the API defaults them to this month so far. */
+export interface UsageQuery {
+  from?: string;
+  to?: string;
+  /** Only this key's usage (its id). */
+  key?: string;
+}
+
+/** One key's usage of one model on one UTC day, as its last roll-up summed it. */
+export interface UsageRow extends UsageTotals {
+  day: string;
+  keyId: string;
+  /** Null when the key is no longer in the store. */
+  keyName: string | null;
+  model: string;
+  /** When the roll-up was summed: usage after that is not in it yet. */
+  rolledUpAt: string;
+}
+
+/** What `GET /admin/usage` answers: the range it read (defaults filled in) and its rows. */
+export interface UsageReport {
+  from: string;
+  to: string;
+  data: UsageRow[];
+}
+
+/** What `POST /admin/usage/rollup` answers: the days summed, the keys looked at, the roll-ups written. */
+export interface RollupResult {
+  days: string[];
+  keys: number;
+  rollups: number;
 }
 
 export interface AdminClientOptions {
@@ -99,6 +133,17 @@ export function createAdminClient(options: AdminClientOptions) {
     },
     revokeKey(id: string): Promise<ApiKeyInfo> {
       return send('POST', `/admin/keys/${encodeURIComponent(id)}/revoke`);
+    },
+    /** Reads the daily roll-ups; only the parts of the query given are sent. */
+    usage(query: UsageQuery = {}): Promise<UsageReport> {
+      const params = new URLSearchParams();
+      for (const name of ['from', 'to', 'key'] as const) if (query[name] !== undefined) params.set(name, query[name]);
+      const search = params.toString();
+      return send('GET', search ? `/admin/usage?${search}` : '/admin/usage');
+    },
+    /** Has the gateway sum these days' usage again now; without days, the ones it chooses (yesterday and today, UTC). */
+    rollUpUsage(days?: readonly string[]): Promise<RollupResult> {
+      return send('POST', '/admin/usage/rollup', days === undefined ? undefined : { days });
     },
   };
 }

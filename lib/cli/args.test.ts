@@ -266,6 +266,98 @@ describe('parseCommandLine', () => {
   });
 });
 
+describe('parseCommandLine: usage', () => {
+  // NOW is 2026-01-01, so the API's default end (today) is 2026-01-01.
+  const usage = (fields: Record<string, unknown> = {}) => ({ kind: 'usage', by: 'key', refresh: true, json: false, ...fields });
+
+  it.each([
+    [[], usage()],
+    [['--from', '2025-12-01', '--to', '2025-12-31'], usage({ from: '2025-12-01', to: '2025-12-31' })],
+    [['--from=2025-12-01'], usage({ from: '2025-12-01' })],
+    [['--to', '2026-06-30'], usage({ to: '2026-06-30' })],
+    [['--from', '2024-02-29', '--to', '2024-02-29'], usage({ from: '2024-02-29', to: '2024-02-29' })],
+    [['--from', ' 2025-12-01 '], usage({ from: '2025-12-01' })],
+    // The longest report the API serves: 400 days, both ends included.
+    [['--from', '2024-11-28'], usage({ from: '2024-11-28' })],
+    [['--key', 'key_123'], usage({ key: 'key_123' })],
+    [['--by', 'model'], usage({ by: 'model' })],
+    [['--by=day'], usage({ by: 'day' })],
+    [['--by', 'key'], usage()],
+    [['--no-refresh'], usage({ refresh: false })],
+    [['--json', '--no-refresh', '--by', 'day'], usage({ json: true, refresh: false, by: 'day' })],
+  ])('reads usage %j', (flags, command) => {
+    // Act
+    const parsed = parseCommandLine(['usage', ...flags], NOW);
+
+    // Assess
+    expect(parsed.command).toEqual(command);
+  });
+
+  it('takes global options around the command word', () => {
+    // Act
+    const parsed = parseCommandLine(['--url', 'http://gw:1', 'usage', '--by', 'model', '--token', 't'], NOW);
+
+    // Assess
+    expect(parsed).toEqual({ command: usage({ by: 'model' }), global: { url: 'http://gw:1', token: 't' } });
+  });
+
+  it.each([
+    [['usage', '--help'], 'usage'],
+    [['help', 'usage'], 'usage'],
+    [['usage', '-h', '--by', 'nonsense'], 'usage'],
+  ])('asks for help on %j about %s', (argv, topic) => {
+    // Act
+    const { command } = parseCommandLine(argv, NOW);
+
+    // Assess
+    expect(command).toEqual({ kind: 'help', topic });
+  });
+
+  const DATE = (flag: string, text: string) => `--${flag} must be a date such as 2026-06-01 (YYYY-MM-DD, UTC), not ${JSON.stringify(text)}`;
+
+  it.each([
+    [['--from', '2026-02-30'], DATE('from', '2026-02-30')],
+    [['--to', '2025-02-29'], DATE('to', '2025-02-29')],
+    [['--from', '2025-13-01'], DATE('from', '2025-13-01')],
+    [['--to', '2025-12-00'], DATE('to', '2025-12-00')],
+    [['--from', '2025-12-1'], DATE('from', '2025-12-1')],
+    [['--from', '12/01/2025'], DATE('from', '12/01/2025')],
+    [['--from', '2025-12-01T00:00:00Z'], DATE('from', '2025-12-01T00:00:00Z')],
+    [['--to', 'today'], DATE('to', 'today')],
+    [['--to='], DATE('to', '')],
+    [['--from'], '--from needs a value'],
+    [['--from', '2025-12-02', '--to', '2025-12-01'], '--from 2025-12-02 is after --to 2025-12-01'],
+    [['--from', '2026-01-02'], '--from 2026-01-02 is after today (2026-01-01, UTC)'],
+    [['--from', '2024-11-27'], '--from 2024-11-27 to today (2026-01-01, UTC) spans 401 days; a report spans at most 400'],
+    [['--from', '2024-01-01', '--to', '2025-12-31'], '--from 2024-01-01 to --to 2025-12-31 spans 731 days; a report spans at most 400'],
+    [['--by', 'user'], '--by must be key, model or day, not "user"'],
+    [['--by', 'Model'], '--by must be key, model or day, not "Model"'],
+    [['--by='], '--by must be key, model or day, not ""'],
+    [['--key='], '--key needs the ID of a key (see `aigw keys list`)'],
+    [['--key', 'sk-gw-AbCdEf123'], '--key takes the ID of a key (key_…, see `aigw keys list`), not the key itself'],
+    [['--no-refresh=yes'], '--no-refresh takes no value'],
+    [['--refresh'], 'unknown option --refresh'],
+    [['--name', 'alice'], 'usage does not take --name'],
+    [['--model', 'gpt-4o'], 'usage does not take --model'],
+    [['today'], 'usage: unexpected argument "today"'],
+  ])('refuses usage %j with "%s", before calling the gateway', (flags, message) => {
+    // Act
+    const err = usageErrorOf(['usage', ...flags]);
+
+    // Assess
+    expect(err.message).toBe(message);
+    expect(err).toMatchObject({ kind: 'usage', topic: 'usage', fullUsage: false, exitCode: 2 });
+  });
+
+  it('refuses options of usage on other commands', () => {
+    // Act
+    const err = usageErrorOf(['keys', 'list', '--from', '2025-12-01']);
+
+    // Assess
+    expect(err.message).toBe('keys list does not take --from');
+  });
+});
+
 describe('splitModels', () => {
   it.each([
     [undefined, ['*']],

@@ -10,8 +10,12 @@ export type Command =
   | { kind: 'keys-list'; json: boolean }
   | { kind: 'keys-update'; id: string; patch: KeyPatch; json: boolean }
   | { kind: 'keys-revoke'; id: string; json: boolean }
+  | { kind: 'usage'; from?: string; to?: string; key?: string; by: UsageGrouping; refresh: boolean; json: boolean }
   | { kind: 'config-check'; file?: string }
   | { kind: 'check-stream'; key: string; model: string; json: boolean };
+
+/** What `aigw usage --by` groups the report's rows by. */
+export type UsageGrouping = 'key' | 'model' | 'day';
 
 /** Options every command accepts; only the ones that reach the gateway use them. */
 export interface GlobalOptions {
@@ -40,6 +44,10 @@ const OPTIONS = {
   'usd-per-month': { type: 'string' },
   key: { type: 'string' },
   model: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  by: { type: 'string' },
+  'no-refresh': { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -114,7 +122,7 @@ function explainParseError(err: unknown): string {
 
 function topicOf(positionals: readonly string[]): HelpTopic {
   const first = positionals[0] === 'help' ? positionals[1] : positionals[0];
-  return first === 'keys' || first === 'config' || first === 'check' ? first : 'main';
+  return first === 'keys' || first === 'usage' || first === 'config' || first === 'check' ? first : 'main';
 }
 
 function commandFrom(positionals: readonly string[], values: Values, now: Date): Command {
@@ -122,6 +130,8 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
   if (group === 'help') return { kind: 'help', topic: topicOf(positionals) };
   if (values.help) return { kind: 'help', topic: topicOf(positionals) };
   if (group === undefined) throw new CliError('usage', 'missing command', { fullUsage: true });
+  // One word, no subcommand: whatever follows it is a stray argument, not an unknown subcommand.
+  if (group === 'usage') return usageCommandFrom(positionals.slice(1), values, now);
 
   const name = `${group} ${action ?? ''}`.trim();
   switch (name) {
@@ -281,4 +291,63 @@ function isRealDateTime(value: string): boolean {
   // Date.UTC rolls 2027-02-30 over into March; a real date survives the round trip.
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** What `aigw usage --by` groups rows by, the default first. */
+const GROUPINGS: readonly UsageGrouping[] = ['key', 'model', 'day'];
+
+/** The admin API's longest report, checked here too so the mistake names the flag before anything is summed. */
+const MAX_REPORT_DAYS = 400;
+const DAY_MS = 86_400_000;
+
+/**
+ * `aigw usage`: dates are checked here, not left to the API, so that a typo is named as the flag
+ * typed and refused before the gateway sums anything.
+ */
+function usageCommandFrom(rest: readonly string[], values: Values, now: Date): Command {
+  accept(values, ['from', 'to', 'key', 'by', 'no-refresh', 'json'], 'usage', 'usage');
+  noMore(rest, 'usage', 'usage');
+  const command: Command = { kind: 'usage', by: groupingFrom(values.by), refresh: values['no-refresh'] !== true, json: values.json === true };
+  if (values.from !== undefined) command.from = dayFrom('from', values.from);
+  if (values.to !== undefined) command.to = dayFrom('to', values.to);
+  if (command.from !== undefined) checkSpan(command.from, command.to, now);
+  if (values.key !== undefined) command.key = keyIdFrom(values.key);
+  return command;
+}
+
+function groupingFrom(text: string | undefined): UsageGrouping {
+  if (text === undefined) return GROUPINGS[0]!;
+  const grouping = GROUPINGS.find((g) => g === text.trim());
+  if (grouping) return grouping;
+  throw new CliError('usage', `--by must be ${GROUPINGS.slice(0, -1).join(', ')} or ${GROUPINGS.at(-1)}, not ${JSON.stringify(text)}`, { topic: 'usage' });
+}
+
+function dayFrom(flag: 'from' | 'to', text: string): string {
+  const day = text.trim();
+  if (DATE_ONLY.test(day) && isRealDateTime(`${day}T00:00:00Z`)) return day;
+  throw new CliError('usage', `--${flag} must be a date such as 2026-06-01 (YYYY-MM-DD, UTC), not ${JSON.stringify(text)}`, { topic: 'usage' });
+}
+
+/** The API defaults the end to today (UTC); a range it would refuse is refused here with the flags' names. */
+function checkSpan(from: string, to: string | undefined, now: Date): void {
+  const today = now.toISOString().slice(0, 10);
+  const last = to ?? today;
+  const end = to === undefined ? `today (${today}, UTC)` : `--to ${to}`;
+  if (from > last) throw new CliError('usage', `--from ${from} is after ${end}`, { topic: 'usage' });
+  const days = (Date.parse(last) - Date.parse(from)) / DAY_MS + 1;
+  if (days > MAX_REPORT_DAYS) {
+    throw new CliError('usage', `--from ${from} to ${end} spans ${days} days; a report spans at most ${MAX_REPORT_DAYS}`, { topic: 'usage' });
+  }
+}
+
+/** The prefix of a key itself, which `check stream --key` takes: here it would end up in a URL, and in logs. */
+const SECRET_KEY_PREFIX = 'sk-gw-';
+
+function keyIdFrom(text: string): string {
+  const id = text.trim();
+  if (!id) throw new CliError('usage', '--key needs the ID of a key (see `aigw keys list`)', { topic: 'usage' });
+  if (id.startsWith(SECRET_KEY_PREFIX)) {
+    throw new CliError('usage', '--key takes the ID of a key (key_…, see `aigw keys list`), not the key itself', { topic: 'usage' });
+  }
+  return id;
 }

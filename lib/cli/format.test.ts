@@ -1,5 +1,6 @@
 import type { ApiKeyInfo } from '../access/api-key';
-import { displayStatus, formatCreatedKey, formatKeyTable, formatTable, formatUpdatedKey, limitsText, shortTime } from './format';
+import type { UsageRow } from './admin-client';
+import { displayStatus, formatCreatedKey, formatKeyTable, formatTable, formatUpdatedKey, formatUsageReport, limitsText, shortTime } from './format';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
@@ -20,6 +21,14 @@ describe('formatTable', () => {
 
     // Assess
     expect(text).toBe(['ID    NAME   X', 'a     alice', 'bbbb  b      x', ''].join('\n'));
+  });
+
+  it('puts the cells and header of a right-aligned column flush right', () => {
+    // Act
+    const text = formatTable(['NAME', 'COUNT'], [['a', '5'], ['bb', '1234']], ['left', 'right']);
+
+    // Assess
+    expect(text).toBe(['NAME  COUNT', 'a         5', 'bb     1234', ''].join('\n'));
   });
 
   it('counts characters, not UTF-16 units, so names beyond the BMP keep the columns straight', () => {
@@ -210,5 +219,161 @@ describe('formatUpdatedKey', () => {
 
     // Assess
     expect(text.split('\n')[0]).toBe('Updated key key_0123456789abcdef (evil??[2J)');
+  });
+});
+
+describe('formatUsageReport', () => {
+  const row = (fields: Partial<UsageRow>): UsageRow => ({
+    day: '2026-06-02',
+    keyId: 'key_a',
+    keyName: 'alice',
+    model: 'gpt-4o',
+    requests: 1,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    costMicros: 0,
+    unpriced: 0,
+    rolledUpAt: '2026-06-02T14:05:00.000Z',
+    ...fields,
+  });
+  const RANGE = { from: '2026-06-01', to: '2026-06-02' };
+  /** Alice's busy day 1 on gpt-4o, her unpriced day 2 on claude-x, and bob's cheap day 2. */
+  const MIXED = [
+    row({ day: '2026-06-01', model: 'gpt-4o', requests: 10, errors: 1, inputTokens: 12000, outputTokens: 3400, cacheReadTokens: 2048, costMicros: 1_200_000, rolledUpAt: '2026-06-02T00:10:00.000Z' }),
+    row({ model: 'claude-x', requests: 3, inputTokens: 900, outputTokens: 120, unpriced: 3, rolledUpAt: '2026-06-02T14:05:09.000Z' }),
+    row({ keyId: 'key_b', keyName: 'bob', requests: 2, inputTokens: 500, outputTokens: 100, costMicros: 4200, rolledUpAt: '2026-06-02T13:58:30.000Z' }),
+  ];
+  const PRICED = MIXED.map((r) => ({ ...r, unpriced: 0 }));
+
+  it.each([
+    [
+      'by key: name and id, dearest first, a mark on a cost that leaves requests out',
+      'key' as const,
+      MIXED,
+      [
+        'ID     NAME   REQUESTS  ERRORS  INPUT  OUTPUT  CACHE READ  COST (USD)',
+        'key_a  alice        13       1  12900    3520        2048      $1.20*',
+        'key_b  bob           2       0    500     100           0    $0.0042',
+        'TOTAL               15       1  13400    3620        2048    $1.2042*',
+      ],
+    ],
+    [
+      'by model, dearest first, an unpriced model last',
+      'model' as const,
+      MIXED,
+      [
+        'MODEL     REQUESTS  ERRORS  INPUT  OUTPUT  CACHE READ  COST (USD)',
+        'gpt-4o          12       1  12500    3500        2048    $1.2042',
+        'claude-x         3       0    900     120           0      $0.00*',
+        'TOTAL           15       1  13400    3620        2048    $1.2042*',
+      ],
+    ],
+    [
+      'by day, in date order whatever the cost',
+      'day' as const,
+      [...PRICED].reverse().map((r) => (r.day === '2026-06-02' ? { ...r, costMicros: 5_000_000 } : r)),
+      [
+        'DAY         REQUESTS  ERRORS  INPUT  OUTPUT  CACHE READ  COST (USD)',
+        '2026-06-01        10       1  12000    3400        2048       $1.20',
+        '2026-06-02         5       0   1400     220           0      $10.00',
+        'TOTAL             15       1  13400    3620        2048      $11.20',
+      ],
+    ],
+    [
+      'by key, a key no longer in the store shown as -',
+      'key' as const,
+      [row({ keyId: 'key_gone', keyName: null, requests: 4, costMicros: 35 })],
+      [
+        'ID        NAME  REQUESTS  ERRORS  INPUT  OUTPUT  CACHE READ  COST (USD)',
+        'key_gone  -            4       0      0       0           0   $0.000035',
+        'TOTAL                  4       0      0       0           0   $0.000035',
+      ],
+    ],
+    [
+      'by model, equal costs ordered by requests, then by name',
+      'model' as const,
+      [row({ model: 'b', requests: 1 }), row({ model: 'a', requests: 1 }), row({ model: 'c', requests: 5 })],
+      [
+        'MODEL  REQUESTS  ERRORS  INPUT  OUTPUT  CACHE READ  COST (USD)',
+        'c             5       0      0       0           0       $0.00',
+        'a             1       0      0       0           0       $0.00',
+        'b             1       0      0       0           0       $0.00',
+        'TOTAL         7       0      0       0           0       $0.00',
+      ],
+    ],
+  ])('lays out the table %s', (_case, by, data, table) => {
+    // Act
+    const lines = formatUsageReport({ ...RANGE, data }, by).split('\n');
+
+    // Assess
+    expect(lines.slice(2, 2 + table.length)).toEqual(table);
+  });
+
+  it('heads the report with its range and grouping, and ends it with when it was summed', () => {
+    // Act
+    const text = formatUsageReport({ ...RANGE, data: PRICED }, 'key');
+
+    // Assess
+    const lines = text.split('\n');
+    expect(lines.slice(0, 2)).toEqual(['Usage from 2026-06-01 to 2026-06-02 (UTC), by key', '']);
+    expect(lines.slice(-3)).toEqual(['', 'As of 2026-06-02 13:58Z: usage after that is not in these figures yet.', '']);
+    expect(text).not.toContain('*');
+  });
+
+  it.each([
+    ['the oldest roll-up of the last day, not an older day’s', MIXED, '2026-06-02 13:58Z'],
+    ['the only day’s roll-up', [row({ day: '2026-06-01', rolledUpAt: '2026-06-01T23:00:00.000Z' })], '2026-06-01 23:00Z'],
+    ['the last day even when the rows come in another order', [MIXED[1]!, MIXED[0]!], '2026-06-02 14:05Z'],
+  ])('says the figures are as of %s', (_case, data, asOf) => {
+    // Act
+    const text = formatUsageReport({ ...RANGE, data }, 'key');
+
+    // Assess
+    expect(text).toContain(`\nAs of ${asOf}: usage after that is not in these figures yet.\n`);
+  });
+
+  it.each([
+    ['several requests', MIXED, '* 3 requests went to models without a price in the config and are not in the cost.'],
+    ['one request', [row({ unpriced: 1 })], '* 1 request went to a model without a price in the config and is not in the cost.'],
+  ])('adds a footnote on requests without a price: %s', (_case, data, note) => {
+    // Act
+    const lines = formatUsageReport({ ...RANGE, data }, 'model').split('\n');
+
+    // Assess
+    expect(lines.filter((l) => l.startsWith('* '))).toEqual([note]);
+  });
+
+  it.each([
+    ['a range', RANGE, {}, 'No usage from 2026-06-01 to 2026-06-02 (UTC).\n'],
+    ['one day', { from: '2026-06-02', to: '2026-06-02' }, {}, 'No usage on 2026-06-02 (UTC).\n'],
+    ['one key', RANGE, { key: 'key_a' }, 'No usage of key key_a from 2026-06-01 to 2026-06-02 (UTC).\n'],
+  ])('says so when there is no usage in %s', (_case, range, options, text) => {
+    // Act
+    const shown = formatUsageReport({ ...range, data: [] }, 'key', options);
+
+    // Assess
+    expect(shown).toBe(text);
+  });
+
+  it('names the key in the heading of a report on one key', () => {
+    // Act
+    const text = formatUsageReport({ from: '2026-06-02', to: '2026-06-02', data: PRICED }, 'model', { key: 'key_a' });
+
+    // Assess
+    expect(text.split('\n')[0]).toBe('Usage of key key_a on 2026-06-02 (UTC), by model');
+  });
+
+  it('replaces control characters in key names and model names, which come from users', () => {
+    // Act
+    const byKey = formatUsageReport({ ...RANGE, data: [row({ keyName: 'evil\n\u001b[2J' })] }, 'key');
+    const byModel = formatUsageReport({ ...RANGE, data: [row({ model: 'm\r\nX' })] }, 'model');
+
+    // Assess
+    expect(byKey).toContain('key_a  evil??[2J');
+    expect(byModel).toContain('\nm??X  ');
   });
 });

@@ -1,21 +1,32 @@
 import type { ApiKeyInfo, KeyLimits } from '../access/api-key';
 import { toMicros } from '../access/spend-limits';
 import { usd } from '../usage/cost';
-import type { CreatedKey } from './admin-client';
+import { sumTotals, type UsageTotals } from '../usage/rollup';
+import type { CreatedKey, UsageReport, UsageRow } from './admin-client';
+import type { UsageGrouping } from './args';
+
+/** Where a column's cells sit: numbers read best flush right, so their digits line up. */
+export type Align = 'left' | 'right';
 
 /**
- * Lays rows out in columns: each as wide as its widest cell, two spaces apart, no trailing spaces.
+ * Lays rows out in columns: each as wide as its widest cell, two spaces apart, no trailing spaces;
+ * left-aligned unless `align` says otherwise for a column (its header too).
  *
  * @example
  * formatTable(['ID', 'NAME'], [['key_1', 'alice']]);
  * // 'ID     NAME\nkey_1  alice\n'
  */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[] = []): string {
   const all = [header, ...rows];
   // Code points, not UTF-16 units, so a name with an emoji does not shift its row.
   const width = (cell: string | undefined) => [...(cell ?? '')].length;
   const widths = header.map((_, col) => Math.max(...all.map((row) => width(row[col]))));
-  const line = (row: readonly string[]) => widths.map((w, col) => (row[col] ?? '') + ' '.repeat(w - width(row[col]))).join('  ').trimEnd();
+  const cell = (row: readonly string[], col: number) => {
+    const text = row[col] ?? '';
+    const gap = ' '.repeat(widths[col]! - width(text));
+    return align[col] === 'right' ? gap + text : text + gap;
+  };
+  const line = (row: readonly string[]) => widths.map((_, col) => cell(row, col)).join('  ').trimEnd();
   return all.map((row) => `${line(row)}\n`).join('');
 }
 
@@ -118,6 +129,100 @@ export function formatUpdatedKey(key: ApiKeyInfo): string {
 export function formatRevokedKey(key: ApiKeyInfo): string {
   const when = key.revokedAt ? ` at ${shortTime(key.revokedAt)}` : '';
   return `Revoked key ${printable(key.id)} (${printable(key.name)})${when}. Gateways that have it cached stop accepting it within keyCache.ttlSeconds (30 s by default).\n`;
+}
+
+/** How `aigw usage --by` groups rows: the cells that name a group, and the order groups are shown in. */
+interface UsageGroups {
+  header: readonly string[];
+  /** What rows of one group share. */
+  groupOf(row: UsageRow): string;
+  /** The cells that name a row's group. */
+  label(row: UsageRow): string[];
+  /** Days read best in date order; keys and models dearest first. */
+  order: 'cost' | 'group';
+}
+
+const USAGE_GROUPS: Record<UsageGrouping, UsageGroups> = {
+  key: { header: ['ID', 'NAME'], groupOf: (r) => r.keyId, label: (r) => [printable(r.keyId), r.keyName === null ? '-' : printable(r.keyName)], order: 'cost' },
+  // The model is the name the client sent, so it is printed as carefully as a key's name.
+  model: { header: ['MODEL'], groupOf: (r) => r.model, label: (r) => [printable(r.model) || '-'], order: 'cost' },
+  day: { header: ['DAY'], groupOf: (r) => r.day, label: (r) => [r.day], order: 'group' },
+};
+
+const FIGURE_HEADER = ['REQUESTS', 'ERRORS', 'INPUT', 'OUTPUT', 'CACHE READ', 'COST (USD)'] as const;
+
+/** Marks a cost that leaves out requests to a model without a price. */
+const UNPRICED_MARK = '*';
+
+interface UsageGroup {
+  label: string[];
+  key: string;
+  totals: UsageTotals;
+}
+
+/**
+ * The `aigw usage` report: one row per group, a TOTAL row, a footnote when some requests had no
+ * price, and the time the figures were summed. Plain digits, as in `keys list`; money as
+ * `usd()` writes it (to the micro-dollar the gateway counts in).
+ *
+ * @example
+ * formatUsageReport({ from: '2026-06-01', to: '2026-06-02', data: rows }, 'model');
+ * // 'Usage from 2026-06-01 to 2026-06-02 (UTC), by model\n\nMODEL   REQUESTS …\ngpt-4o  …\nTOTAL   …\n\nAs of …\n'
+ */
+export function formatUsageReport(report: UsageReport, by: UsageGrouping, options: { key?: string } = {}): string {
+  const range = report.from === report.to ? `on ${report.from}` : `from ${report.from} to ${report.to}`;
+  const whose = options.key === undefined ? '' : ` of key ${printable(options.key)}`;
+  if (report.data.length === 0) return `No usage${whose} ${range} (UTC).\n`;
+
+  const groups = usageGroups(report.data, USAGE_GROUPS[by]);
+  const total = sumTotals(report.data);
+  // A space where another cost has its mark keeps the digits of the column in line.
+  const costOf = (t: UsageTotals) => `${usd(t.costMicros)}${total.unpriced === 0 ? '' : t.unpriced > 0 ? UNPRICED_MARK : ' '}`;
+  const figures = (t: UsageTotals) => [t.requests, t.errors, t.inputTokens, t.outputTokens, t.cacheReadTokens].map(String).concat(costOf(t));
+  const { header } = USAGE_GROUPS[by];
+  const table = formatTable(
+    [...header, ...FIGURE_HEADER],
+    [...groups.map((g) => [...g.label, ...figures(g.totals)]), ['TOTAL', ...header.slice(1).map(() => ''), ...figures(total)]],
+    [...header.map((): Align => 'left'), ...FIGURE_HEADER.map((): Align => 'right')],
+  );
+  return [
+    `Usage${whose} ${range} (UTC), by ${by}`,
+    '',
+    table,
+    ...(total.unpriced > 0 ? [`${UNPRICED_MARK} ${unpricedNote(total.unpriced)}`] : []),
+    `As of ${shortTime(asOf(report.data))}: usage after that is not in these figures yet.`,
+    '',
+  ].join('\n');
+}
+
+function usageGroups(rows: readonly UsageRow[], grouping: UsageGroups): UsageGroup[] {
+  const byKey = new Map<string, { label: string[]; rows: UsageRow[] }>();
+  for (const row of rows) {
+    const key = grouping.groupOf(row);
+    const group = byKey.get(key) ?? { label: grouping.label(row), rows: [] };
+    group.rows.push(row);
+    byKey.set(key, group);
+  }
+  const groups = [...byKey].map(([key, g]) => ({ key, label: g.label, totals: sumTotals(g.rows) }));
+  const byName = (a: UsageGroup, b: UsageGroup) => a.key.localeCompare(b.key);
+  // Ties on cost (all unpriced, say) fall back to the busiest, then to the name, so the order is stable.
+  const dearestFirst = (a: UsageGroup, b: UsageGroup) => b.totals.costMicros - a.totals.costMicros || b.totals.requests - a.totals.requests || byName(a, b);
+  return groups.sort(grouping.order === 'cost' ? dearestFirst : byName);
+}
+
+function unpricedNote(count: number): string {
+  return count === 1
+    ? '1 request went to a model without a price in the config and is not in the cost.'
+    : `${count} requests went to models without a price in the config and are not in the cost.`;
+}
+
+/**
+ * When the figures were summed: the oldest roll-up of the last day shown, the day that may still
+ * be filling up. Calls made after it are not in the report yet.
+ */
+function asOf(rows: readonly UsageRow[]): string {
+  const lastDay = rows.reduce((last, r) => (r.day > last ? r.day : last), '');
+  return rows.filter((r) => r.day === lastDay).reduce((oldest, r) => (r.rolledUpAt < oldest ? r.rolledUpAt : oldest), '\uffff');
 }
 
 /** `--json` output: indented, newline-terminated. */

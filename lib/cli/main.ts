@@ -3,7 +3,7 @@ import { parseCommandLine, type Command } from './args';
 import { gatewayUrl, resolveTarget } from './auth';
 import { checkConfigFile, configFileFor } from './config-check';
 import { CliError, EXIT } from './errors';
-import { formatCreatedKey, formatJson, formatKeyTable, formatRevokedKey, formatUpdatedKey } from './format';
+import { formatCreatedKey, formatJson, formatKeyTable, formatRevokedKey, formatUpdatedKey, formatUsageReport } from './format';
 import { formatStreamReport, measureStream, streamVerdict } from './stream-check';
 import { usageHint, usageText } from './usage';
 
@@ -40,6 +40,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (command.kind === 'check-stream') return await runStreamCheck(command, gatewayUrl(global, io.env), io);
     const admin = createAdminClient({ target: resolveTarget(global, io.env, io.cwd), ...(io.fetch ? { fetch: io.fetch } : {}) });
+    if (command.kind === 'usage') {
+      io.stdout(await runUsage(command, admin, now()));
+      return EXIT.ok;
+    }
     io.stdout(await runKeyCommand(command, admin, now()));
     return EXIT.ok;
   } catch (err) {
@@ -58,7 +62,24 @@ async function runStreamCheck(command: Extract<Command, { kind: 'check-stream' }
   return verdict.kind === 'buffered' ? EXIT.failed : EXIT.ok;
 }
 
-async function runKeyCommand(command: Exclude<Command, { kind: 'help' | 'config-check' | 'check-stream' }>, admin: AdminClient, now: Date): Promise<string> {
+/**
+ * Sums recent usage again first, unless told not to or the range ends before yesterday: roll-ups
+ * are written hourly on AWS and locally only when asked, so today's figures would otherwise lag or be missing.
+ */
+async function runUsage(command: Extract<Command, { kind: 'usage' }>, admin: AdminClient, now: Date): Promise<string> {
+  if (command.refresh && asksForRecentDays(command.to, now)) await admin.rollUpUsage();
+  const query = { ...(command.from ? { from: command.from } : {}), ...(command.to ? { to: command.to } : {}), ...(command.key ? { key: command.key } : {}) };
+  const report = await admin.usage(query);
+  return command.json ? formatJson(report) : formatUsageReport(report, command.by, command.key ? { key: command.key } : {});
+}
+
+/** Whether a range that ends on `to` (today when absent) takes in yesterday or today (UTC), the days a roll-up sums again. */
+function asksForRecentDays(to: string | undefined, now: Date): boolean {
+  const yesterday = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
+  return to === undefined || to >= yesterday;
+}
+
+async function runKeyCommand(command: Exclude<Command, { kind: 'help' | 'config-check' | 'check-stream' | 'usage' }>, admin: AdminClient, now: Date): Promise<string> {
   switch (command.kind) {
     case 'keys-create': {
       const created = await admin.createKey({

@@ -43,6 +43,28 @@ const KEYS = `Usage:
            the same per calendar month (UTC); a key may have both
   --json   print the admin API's JSON instead of text`;
 
+const USAGE = `Usage:
+  aigw usage [--from DATE] [--to DATE] [--key ID] [--by key|model|day]
+             [--no-refresh] [--json]
+
+  Shows what keys used and spent per UTC day, from the gateway's daily
+  roll-ups: requests, errors, tokens and cost, grouped by key (the default),
+  model or day, with a total. Keys and models are listed dearest first, days
+  in date order. Costs are at the prices in the gateway's config; a cost
+  marked * leaves out requests to models without a price.
+
+  --from DATE   the first day, YYYY-MM-DD (default: the 1st of --to's month)
+  --to DATE     the last day, YYYY-MM-DD (default: today, UTC). A report
+                spans at most 400 days
+  --key ID      only the key with this ID (see \`aigw keys list\`)
+  --by WHAT     key (its name and ID), model (as clients named it) or day
+  --no-refresh  read the roll-ups as they are. By default the gateway first
+                sums yesterday's and today's usage again so that today's
+                figures are current (on AWS an hourly schedule does it too;
+                a local gateway only when asked). Skipped anyway when --to is
+                before yesterday
+  --json        print the admin API's JSON instead of text`;
+
 const CONFIG = `Usage:
   aigw config check [FILE]
 
@@ -68,14 +90,18 @@ Usage:
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off] [--json]
   aigw keys revoke ID [--json]
+  aigw usage [--from DATE] [--to DATE] [--key ID] [--by key|model|day]
+             [--no-refresh] [--json]
   aigw config check [FILE]
   aigw check stream --key KEY --model MODEL [--json]
 
-Run \`aigw keys --help\`, \`aigw config --help\` or \`aigw check --help\` for details.`;
+Run \`aigw keys --help\`, \`aigw usage --help\`, \`aigw config --help\` or
+\`aigw check --help\` for details.`;
 
 const TEXT: Record<HelpTopic, string> = {
   main: `${MAIN}\n\n${GLOBAL_OPTIONS}`,
   keys: `${KEYS}\n\n${GLOBAL_OPTIONS}`,
+  usage: `${USAGE}\n\n${GLOBAL_OPTIONS}`,
   config: CONFIG,
   check: `${CHECK}\n\n${GLOBAL_OPTIONS}`,
 };

@@ -364,7 +364,7 @@ describe('aigw config check', () => {
   });
 });
 
-describe('aigw usage', () => {
+describe('aigw usage text', () => {
   it('prints usage on stderr and exits 2 for an unknown command', async () => {
     // Act
     const run = await aigw(['frobnicate']);
@@ -374,5 +374,6 @@ describe('aigw usage', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('unknown command: frobnicate');
     expect(run.stderr).toContain('aigw keys create --name NAME');
+    expect(run.stderr).toContain('aigw usage [--from DATE] [--to DATE] [--key ID] [--by key|model|day]');
   });
 });

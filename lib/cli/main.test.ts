@@ -1,0 +1,141 @@
+import type { UsageReport, UsageRow } from './admin-client';
+import { runCli } from './main';
+
+/** 10:00 UTC on 2026-06-15: yesterday is 2026-06-14. */
+const NOW = new Date('2026-06-15T10:00:00Z');
+
+const ROW: UsageRow = {
+  day: '2026-06-15',
+  keyId: 'key_a',
+  keyName: 'alice',
+  model: 'gpt-4o-mini',
+  requests: 2,
+  errors: 0,
+  inputTokens: 2000,
+  outputTokens: 1000,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+  costMicros: 4000,
+  unpriced: 0,
+  rolledUpAt: '2026-06-15T09:59:58.000Z',
+};
+const REPORT: UsageReport = { from: '2026-06-01', to: '2026-06-15', data: [ROW] };
+
+interface Call {
+  method: string;
+  path: string;
+  body: string | undefined;
+}
+
+/** A gateway's admin API in miniature: answers the roll-up and the report, and records the calls. */
+function fakeAdmin(options: { rollupStatus?: number } = {}) {
+  const calls: Call[] = [];
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const url = new URL(String(input));
+    calls.push({ method: init?.method ?? 'GET', path: url.pathname + url.search, body: init?.body as string | undefined });
+    if (url.pathname === '/admin/usage/rollup') {
+      const status = options.rollupStatus ?? 200;
+      const body = status === 200 ? { days: ['2026-06-14', '2026-06-15'], keys: 1, rollups: 1 } : { error: { message: 'The table is not there.', type: 'server_error', param: null, code: null } };
+      return Response.json(body, { status });
+    }
+    return Response.json(REPORT);
+  };
+  return { calls, fetch };
+}
+
+async function run(argv: string[], fetch: typeof globalThis.fetch) {
+  const out = { stdout: '', stderr: '' };
+  const code = await runCli(argv, {
+    stdout: (t) => (out.stdout += t),
+    stderr: (t) => (out.stderr += t),
+    env: { GATEWAY_URL: 'http://gw:1', GATEWAY_ADMIN_TOKEN: 'admin-secret' },
+    cwd: '/nonexistent',
+    fetch,
+    now: () => NOW,
+  });
+  return { code, ...out };
+}
+
+const REFRESH: Call = { method: 'POST', path: '/admin/usage/rollup', body: undefined };
+const read = (search = ''): Call => ({ method: 'GET', path: `/admin/usage${search}`, body: undefined });
+
+describe('aigw usage', () => {
+  it.each([
+    ['sums recent usage again, then reads the report', [], [REFRESH, read()]],
+    ['reads the roll-ups as they are with --no-refresh', ['--no-refresh'], [read()]],
+    ['refreshes a range that ends yesterday', ['--to', '2026-06-14'], [REFRESH, read('?to=2026-06-14')]],
+    ['refreshes a range that ends in the future', ['--from', '2026-06-01', '--to', '2026-06-30'], [REFRESH, read('?from=2026-06-01&to=2026-06-30')]],
+    ['skips the refresh for a range that ends before yesterday', ['--to', '2026-06-13'], [read('?to=2026-06-13')]],
+    ['skips the refresh for last month', ['--from', '2026-05-01', '--to', '2026-05-31', '--key', 'key_a'], [read('?from=2026-05-01&to=2026-05-31&key=key_a')]],
+  ])('%s', async (_case, flags, calls) => {
+    // Prepare
+    const admin = fakeAdmin();
+
+    // Act
+    const result = await run(['usage', ...flags], admin.fetch);
+
+    // Assess
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(admin.calls).toEqual(calls);
+  });
+
+  it('prints the report as a table', async () => {
+    // Prepare
+    const admin = fakeAdmin();
+
+    // Act
+    const result = await run(['usage', '--by', 'model'], admin.fetch);
+
+    // Assess
+    expect(result.stdout).toBe(
+      [
+        'Usage from 2026-06-01 to 2026-06-15 (UTC), by model',
+        '',
+        'MODEL        REQUESTS  ERRORS  INPUT  OUTPUT  CACHE READ  COST (USD)',
+        'gpt-4o-mini         2       0   2000    1000           0      $0.004',
+        'TOTAL               2       0   2000    1000           0      $0.004',
+        '',
+        'As of 2026-06-15 09:59Z: usage after that is not in these figures yet.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it("prints the API's JSON as it is with --json", async () => {
+    // Prepare
+    const admin = fakeAdmin();
+
+    // Act
+    const result = await run(['usage', '--json'], admin.fetch);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(REPORT);
+  });
+
+  it("fails with the server's message when the refresh fails, and reads nothing", async () => {
+    // Prepare
+    const admin = fakeAdmin({ rollupStatus: 500 });
+
+    // Act
+    const result = await run(['usage'], admin.fetch);
+
+    // Assess
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'aigw: The table is not there.\n' });
+    expect(admin.calls).toEqual([REFRESH]);
+  });
+
+  it('refuses a date that does not exist without calling the gateway', async () => {
+    // Prepare
+    const admin = fakeAdmin();
+
+    // Act
+    const result = await run(['usage', '--from', '2026-02-30'], admin.fetch);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('aigw: --from must be a date such as 2026-06-01 (YYYY-MM-DD, UTC), not "2026-02-30"\nRun `aigw usage --help` for usage.\n');
+    expect(admin.calls).toEqual([]);
+  });
+});
