@@ -1,6 +1,7 @@
 import { App, Annotations, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readConfigFile } from '../lib/config/load';
+import { alarmEmailsFrom } from './alarm-email';
 import { locateConfig } from './config-source';
 import { GatewayStack } from './gateway-stack';
 
@@ -22,7 +23,8 @@ export function createGatewayApp(options: GatewayAppOptions = {}) {
   const source = locateConfig({ context: app.node.tryGetContext('config'), env: options.env ?? process.env, cwd: options.cwd ?? process.cwd() });
   const config = readConfigFile(source.path);
   const stackName = (app.node.tryGetContext('stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
-  const stack = new GatewayStack(app, stackName, { config, description: 'AI API gateway (aigw): OpenAI- and Anthropic-compatible proxy' });
+  const alarmEmails = alarmEmailsFrom(app.node.tryGetContext('alarmEmail'));
+  const stack = new GatewayStack(app, stackName, { config, alarmEmails, description: 'AI API gateway (aigw): OpenAI- and Anthropic-compatible proxy' });
   if (source.from === 'example') {
     Annotations.of(stack).addInfo(`No gateway.config.json: using ${source.path}. Copy it to gateway.config.json and edit it.`);
   }

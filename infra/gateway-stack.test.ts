@@ -90,7 +90,7 @@ describe('GatewayStack functions', () => {
   });
 
   it('gives each function its own log group, kept one month', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 });
@@ -189,13 +189,21 @@ describe('GatewayStack permissions', () => {
     expect(JSON.stringify(dynamo.map((s) => s.Resource))).not.toContain('*');
   });
 
+  it('lets the roll-up only query the table and its index and put whole items, and nothing else', () => {
+    const statements = policyOf('RollupLambdaRole').filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+
+    expect(statements.flatMap(actionsOf).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    expect(JSON.stringify(statements[0]!.Resource)).toContain('/index/GSI1');
+    expect(JSON.stringify(policyOf('RollupLambdaRole'))).not.toContain('secretsmanager');
+  });
+
   it('gives the admin API no access to provider secrets', () => {
     expect(JSON.stringify(policyOf('AdminLambdaRole'))).not.toContain('secretsmanager');
   });
 
   it('attaches no managed policies to the function roles', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role')) as { Properties: object }[];
-    expect(roles).toHaveLength(2);
+    expect(roles).toHaveLength(3);
     for (const role of roles) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
   });
 });
@@ -278,5 +286,38 @@ describe('GatewayStack with Bedrock', () => {
 describe('GatewayStack outputs', () => {
   it.each(['ProxyUrl', 'AdminUrl', 'TableName'])('outputs %s', (name) => {
     template.hasOutput(name, {});
+  });
+});
+
+describe('GatewayStack usage roll-up', () => {
+  it('runs the roll-up function every hour, retried twice, with the table name', () => {
+    const rollupFn = stack.getLogicalId(stack.rollup.fn.node.defaultChild as CfnElement);
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 600,
+      Environment: { Variables: Match.objectLike({ GATEWAY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^StorageTable') } }) },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^RollupLambdaLogs') } },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [rollupFn, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [rollupFn, 'Arn'] }, Principal: 'events.amazonaws.com' });
+  });
+
+  it('alarms when the roll-up fails', () => {
+    const rollupFn = stack.getLogicalId(stack.rollup.fn.node.defaultChild as CfnElement);
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `${stack.stackName}-RollupErrors`,
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: rollupFn } }],
+      Threshold: 1,
+    });
   });
 });

@@ -5,20 +5,26 @@ import type { GatewayConfig } from '../lib/config/schema';
 import { AdminFunction } from './constructs/admin-function';
 import { grantBedrockInvoke } from './constructs/bedrock-access';
 import { GatewayTable } from './constructs/gateway-table';
+import { Observability } from './constructs/observability';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { ProxyFunction } from './constructs/proxy-function';
+import { RollupFunction } from './constructs/rollup-function';
 
 export interface GatewayStackProps extends StackProps {
   /** The validated gateway config, with credential references as the operator wrote them. */
   config: GatewayConfig;
+  /** Who gets the alarms by email (`-c alarmEmail=…`, see alarm-email.ts). */
+  alarmEmails?: readonly string[];
 }
 
-/** The whole gateway: table, provider secrets, the streaming proxy and the admin API. */
+/** The whole gateway: table, provider secrets, the streaming proxy, the admin API, the usage roll-up, and their metrics, alarms and dashboard. */
 export class GatewayStack extends Stack {
   readonly table: GatewayTable;
   readonly secrets: ProviderSecrets;
   readonly proxy: ProxyFunction;
   readonly admin: AdminFunction;
+  readonly rollup: RollupFunction;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
@@ -36,8 +42,15 @@ export class GatewayStack extends Stack {
     this.admin = new AdminFunction(this, 'Admin', { table: this.table });
     this.table.grantItemReadWrite(this.admin.fn);
 
+    this.rollup = new RollupFunction(this, 'Rollup', { table: this.table });
+    this.table.grantQueryAndPut(this.rollup.fn);
+
+    this.observability = new Observability(this, 'Observability', { proxy: this.proxy, rollup: this.rollup.fn, table: this.table, alarmEmails: props.alarmEmails ?? [] });
+
     new CfnOutput(this, 'ProxyUrl', { value: this.proxy.url.url, description: 'Base URL for clients: <ProxyUrl>v1' });
     new CfnOutput(this, 'AdminUrl', { value: this.admin.url.url, description: 'Admin API (SigV4-signed requests only)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'DashboardUrl', { value: this.observability.dashboardUrl, description: 'Requests, latency, tokens, cost, the proxy function and the table' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn, description: 'Alarm notifications: subscribe here (or deploy with -c alarmEmail=you@example.com)' });
   }
 }

@@ -50,6 +50,16 @@ export class GatewayTable extends Construct {
   }
 
   /**
+   * Lets `grantee` query the table and its index and put whole items: the roll-up job, which reads
+   * keys and usage records and writes roll-ups, and changes nothing else.
+   */
+  grantQueryAndPut(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:PutItem'], resources: [this.table.tableArn, `${this.table.tableArn}/index/${TABLE_SHAPE.index.name}`] }),
+    );
+  }
+
+  /**
    * Lets `grantee` write items in batches of up to 25: the usage recorder's one write per batch
    * of requests. (IAM cannot split BatchWriteItem's put from its delete requests.)
    */

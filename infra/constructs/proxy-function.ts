@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { GatewayConfig } from '../../lib/config/schema';
 import { BASE_BUNDLING, GatewayFunction } from './gateway-function';
@@ -33,10 +34,12 @@ export interface ProxyFunctionProps {
 export class ProxyFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly url: FunctionUrl;
+  /** Where the access log lines go; the gateway's metrics are read out of them. */
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: ProxyFunctionProps) {
     super(scope, id);
-    this.fn = new GatewayFunction(this, 'Lambda', {
+    const lambda = new GatewayFunction(this, 'Lambda', {
       entry: 'functions/proxy.ts',
       description: 'AI gateway proxy (OpenAI- and Anthropic-compatible, streaming)',
       // Memory buys CPU: JSON and SSE translation of long streams is CPU-bound.
@@ -49,7 +52,9 @@ export class ProxyFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: 'aigw',
       },
       bundling: proxyBundling(props.config),
-    }).fn;
+    });
+    this.fn = lambda.fn;
+    this.logGroup = lambda.logGroup;
     this.url = this.fn.addFunctionUrl({
       // Streaming: the first tokens reach the client while the model is still writing.
       invokeMode: InvokeMode.RESPONSE_STREAM,

@@ -1,0 +1,228 @@
+import { mintKey, type KeyLimits } from '../lib/access/api-key';
+import { parseConfig } from '../lib/config/load';
+import { LocalCredentials } from '../lib/credentials/local';
+import { createGateway, type Gateway } from '../lib/gateway';
+import type { GatewayRequest } from '../lib/http/types';
+import { createLogger } from '../lib/observe/logger';
+import { MemoryKeyStore } from '../lib/store/keys';
+import { MemoryRateWindows } from '../lib/store/rate-windows';
+import { MemorySpendStore } from '../lib/store/spend';
+import { MemoryUsageSink } from '../lib/usage/record';
+import { startFakeOpenAI, type FakeOpenAI, type Reply } from '../test/fakes/openai';
+import { ACCESS_LOG_METRICS, ACCESS_LOG_METRIC_NAMES, accessLogFilter, type AccessLogMetricSpec } from './constructs/access-log-metrics';
+
+/*
+ * The metric filters read fields of the proxy's access log line. Here the gateway runs in-process
+ * with the real Powertools logger, and the lines it writes to stdout (what Lambda sends to the log
+ * group) are checked against the filter patterns. No CloudWatch filter-pattern evaluator is
+ * published as a maintained package, so the patterns are checked structurally: each clause names
+ * a field the lines carry, with the JSON type it is compared as, and each string it compares with
+ * is one the gateway writes. Which lines a pattern selects follows from that and from
+ * CloudWatch's documented syntax; the rendered patterns are pinned in observability.test.ts.
+ */
+
+type AccessLine = Record<string, unknown>;
+
+const NO_QUERY = new URLSearchParams();
+const PRICE = { input: 2, output: 8 }; // USD per million tokens
+
+interface Scenario {
+  case: string;
+  /** The key's limits; no key at all when null. */
+  limits?: KeyLimits | null;
+  /** Requests sent before the one whose line is kept (to use up a limit). */
+  before?: number;
+  path?: string;
+  stream?: boolean;
+  upstream?: Reply;
+  /** What the kept line must say of itself. */
+  line: AccessLine;
+}
+
+const TEXT: Reply = { kind: 'text', text: 'Hello there', usage: { prompt: 30, completion: 10 } };
+
+const SCENARIOS: Scenario[] = [
+  { case: 'a streamed call', stream: true, line: { status: 200, outcome: 'ok', stream: true, attempts: 1, inputTokens: 30, outputTokens: 10, costMicros: 140 } },
+  { case: 'a whole answer', line: { status: 200, outcome: 'ok', stream: false, attempts: 1, inputTokens: 30, outputTokens: 10, costMicros: 140 } },
+  { case: 'a call over its key\'s requests per minute', limits: { requestsPerMinute: 1 }, before: 1, line: { status: 429, outcome: 'error', errorCode: 'rate_limit_exceeded', attempts: 0 } },
+  { case: 'a call over its key\'s tokens per minute', limits: { tokensPerMinute: 20 }, before: 1, line: { status: 429, outcome: 'error', errorCode: 'tokens_rate_limit_exceeded', attempts: 0 } },
+  { case: 'a call over its key\'s spend limit', limits: { usdPerDay: 0.000001 }, line: { status: 429, outcome: 'error', errorCode: 'insufficient_quota', attempts: 0 } },
+  { case: 'an upstream 429 passed on', upstream: { kind: 'error', status: 429 }, line: { status: 429, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', attempts: 1 } },
+  { case: 'an upstream 500 after failover', upstream: { kind: 'error', status: 500 }, line: { status: 500, outcome: 'upstream_error', attempts: 1 } },
+  { case: 'a request without a key', limits: null, line: { status: 401, outcome: 'error', attempts: 0 } },
+  { case: 'a health check', limits: null, path: '/health', line: { status: 200, outcome: 'ok', attempts: 0 } },
+];
+
+const CLAUSE = /\$\.(\w+) (?:(=|!=|>=|<=|>|<) ("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?)|IS (TRUE|FALSE))/g;
+
+/**
+ * Splits a JSON filter pattern into its comparisons (`$.status >= 500`, `$.stream IS TRUE`); `rest`
+ * is what is left once they and the braces, parentheses, && and || are taken out (empty when
+ * every clause was read). It reads the pattern's parts; it does not decide what a pattern matches.
+ */
+function clausesOf(pattern: string) {
+  const clauses = [...pattern.matchAll(CLAUSE)].map(([, field, op, value, bool]) => ({
+    field: field!,
+    op: op ?? 'IS',
+    value: value ?? bool!,
+    type: bool ? 'boolean' : value!.startsWith('"') ? 'string' : 'number',
+  }));
+  const rest = pattern.replace(CLAUSE, '').replace(/&&|\|\||[{}()\s]/g, '');
+  return { clauses, rest };
+}
+
+/** Collects the access lines Powertools writes to stdout while `run` runs; other lines (warnings on stderr too) are dropped. */
+async function accessLinesOf(run: () => Promise<void>): Promise<AccessLine[]> {
+  const lines: AccessLine[] = [];
+  const write = ((chunk: string | Uint8Array) => {
+    for (const text of String(chunk).split('\n')) {
+      if (!text.startsWith('{')) continue;
+      const line = JSON.parse(text) as AccessLine;
+      if (line.message === 'request') lines.push(line);
+    }
+    return true;
+  }) as typeof process.stdout.write;
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(write);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((() => true) as typeof process.stderr.write);
+  try {
+    await run();
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  return lines;
+}
+
+describe('access log lines as the gateway writes them', () => {
+  let upstream: FakeOpenAI;
+  const lineOf = new Map<string, AccessLine>();
+  let all: AccessLine[];
+
+  const devMode = process.env.POWERTOOLS_DEV;
+
+  beforeAll(async () => {
+    // In dev mode Powertools writes through the global console (jest's), not to stdout as on Lambda.
+    delete process.env.POWERTOOLS_DEV;
+    upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const config = parseConfig({
+      providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
+      models: [{ name: 'gpt-4o-mini', price: PRICE, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
+    });
+    for (const s of SCENARIOS) {
+      const keys = new MemoryKeyStore();
+      const gateway: Gateway = createGateway({
+        config,
+        keys,
+        rates: new MemoryRateWindows(),
+        spend: new MemorySpendStore(),
+        usage: new MemoryUsageSink(),
+        credentials: new LocalCredentials({ UP_KEY: 'sk-up' }),
+        logger: createLogger({ serviceName: 'aigw', level: 'INFO' }),
+      });
+      const minted = mintKey({ name: 't', models: ['*'], ...(s.limits ? { limits: s.limits } : {}) }, new Date());
+      await keys.put(minted.record);
+      upstream.reply(TEXT);
+      const lines = await accessLinesOf(async () => {
+        for (let i = 0; i <= (s.before ?? 0); i++) {
+          if (i === (s.before ?? 0) && s.upstream) upstream.reply(s.upstream);
+          await drained(gateway, requestFor(s, s.limits === null ? undefined : minted.key));
+        }
+      });
+      await gateway.close();
+      lineOf.set(s.case, lines.at(-1)!);
+    }
+    all = [...lineOf.values()];
+  });
+
+  afterAll(async () => {
+    if (devMode !== undefined) process.env.POWERTOOLS_DEV = devMode;
+    await upstream.close();
+  });
+
+  it.each(SCENARIOS)('$case writes an access line saying so', (s) => {
+    expect(lineOf.get(s.case)).toMatchObject({ level: 'INFO', message: 'request', ...s.line });
+  });
+
+  it('gives a streamed call its time to first token, and leaves out what it does not know', () => {
+    // Assess: fields left undefined are absent (JSON.stringify drops them), so filters must test them.
+    expect(lineOf.get('a streamed call')!.ttftMs).toEqual(expect.any(Number));
+    expect(lineOf.get('a request without a key')).not.toHaveProperty('costMicros');
+    expect(lineOf.get('a request without a key')).not.toHaveProperty('model');
+  });
+
+  it('tells our own refusals from upstream 429s by attempts, as RateLimited and OverBudget assume', () => {
+    // Prepare
+    const ownRefusals = ['a call over its key\'s requests per minute', 'a call over its key\'s tokens per minute', 'a call over its key\'s spend limit'];
+
+    // Act
+    const attempts = (c: string) => lineOf.get(c)!.attempts;
+
+    // Assess: same status and error code upstream, but the upstream's has been tried.
+    expect(ownRefusals.map(attempts)).toEqual([0, 0, 0]);
+    expect(attempts('an upstream 429 passed on')).toBeGreaterThan(0);
+  });
+
+  describe.each(ACCESS_LOG_METRIC_NAMES)('the %s filter', (name) => {
+    const spec: AccessLogMetricSpec = ACCESS_LOG_METRICS[name];
+    const { clauses, rest } = clausesOf(accessLogFilter(spec).logPatternString);
+
+    it('is made only of field comparisons joined by && and ||', () => {
+      expect(rest).toBe('');
+      expect(clauses.length).toBeGreaterThan(0);
+    });
+
+    it.each(clauses)('compares $field ($op $value) as a field the lines carry, of that JSON type', ({ field, type }) => {
+      // Act
+      const types = new Set(all.filter((l) => field in l).map((l) => typeof l[field]));
+
+      // Assess
+      expect([...types]).toEqual([type]);
+    });
+
+    it.each(clauses.filter((c) => c.type === 'string'))('compares $field with $value, a value the gateway writes', ({ field, value }) => {
+      expect(all.map((l) => l[field])).toContain(JSON.parse(value));
+    });
+
+    if (spec.value) {
+      const field = spec.value.slice(2);
+      it(`publishes ${spec.value}, a number in every line that has it, and tests it in the pattern`, () => {
+        expect(all.some((l) => typeof l[field] === 'number' && l[field] > 0)).toBe(true);
+        expect(all.filter((l) => field in l).every((l) => typeof l[field] === 'number')).toBe(true);
+        expect(clauses.map((c) => c.field)).toContain(field);
+      });
+    }
+
+    for (const [dimension, selector] of Object.entries(spec.dimensions ?? {})) {
+      const field = selector.slice(2);
+      it(`takes its ${dimension} dimension from ${selector}, a string on every line that has the fields its pattern tests`, () => {
+        const selectable = all.filter((l) => clauses.every((c) => c.field in l));
+        expect(selectable.length).toBeGreaterThan(0);
+        expect(selectable.every((l) => typeof l[field] === 'string')).toBe(true);
+      });
+    }
+  });
+});
+
+function requestFor(s: Scenario, key: string | undefined): GatewayRequest {
+  const body = s.path ? undefined : { model: 'gpt-4o-mini', stream: s.stream === true, messages: [{ role: 'user', content: 'hi' }] };
+  return {
+    method: body ? 'POST' : 'GET',
+    path: s.path ?? '/v1/chat/completions',
+    query: NO_QUERY,
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: Buffer.from(body ? JSON.stringify(body) : ''),
+    sourceIp: '127.0.0.1',
+    requestId: `r-${s.case}`,
+  };
+}
+
+/** Sends one request, reads its answer to the end and waits until its books are closed (its access line written). */
+async function drained(gateway: Gateway, req: GatewayRequest): Promise<void> {
+  const res = await gateway.handle(req);
+  if (typeof res.body === 'object' && res.body !== null && Symbol.asyncIterator in res.body) {
+    for await (const _ of res.body as AsyncIterable<Uint8Array>) {
+      // read it all, as a client would
+    }
+  }
+  await gateway.drain();
+}

@@ -1,0 +1,134 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Operation, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { AccessLogMetrics } from './access-log-metrics';
+
+/** Every alarm looks at 5-minute periods: short enough to page within minutes, long enough to have requests in it. */
+export const ALARM_PERIOD = Duration.minutes(5);
+
+/**
+ * Below this many requests in a period the rates are not computed (0): on an idle or quiet
+ * gateway one failed request is 100 %, which says nothing.
+ */
+export const MIN_REQUESTS_FOR_RATES = 20;
+
+/** The DynamoDB operations the gateway's functions call (see GatewayTable's grants). */
+export const TABLE_OPERATIONS = [Operation.GET_ITEM, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.QUERY, Operation.BATCH_WRITE_ITEM];
+
+/** Why each alarm fires, and when. */
+export const ALARMS = {
+  ServerErrorRate: {
+    comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    threshold: 5,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    description: 'More than 5 % of the proxy\'s requests answered 5xx in 2 of the last 3 five-minute periods. Look for "request failed" and upstream_auth_failed/no_upstream lines in the proxy\'s logs.',
+  },
+  UpstreamErrorShare: {
+    // Failover hides a single provider's trouble; what is left is every target failing, or
+    // upstream 4xx answers passed on. Sustained for 15 minutes, since a provider's blip passes on its own.
+    comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    threshold: 20,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 3,
+    description: 'More than 20 % of the proxy\'s requests ended with an upstream error for 15 minutes. Check the providers\' status and the "upstream answered with an error" lines.',
+  },
+  ProxyThrottles: {
+    comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    threshold: 1,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    description: 'Lambda throttled the proxy: clients got 429s the gateway never saw (no access log line). Raise the account\'s concurrency or reserve some for the proxy.',
+  },
+  ProxyErrors: {
+    // The gateway answers its own failures; a Lambda error is a crash or a 15-minute timeout.
+    comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    threshold: 1,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    description: 'The proxy function itself failed (crash, out of memory or timeout). Look for the runtime\'s error lines in the proxy\'s logs.',
+  },
+  RollupErrors: {
+    // The hourly roll-up failing leaves `aigw usage` behind; its next run sums both days again.
+    comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    threshold: 1,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    description: 'The usage roll-up function failed (its retries included): `aigw usage` shows figures from before. Look in its logs; the next hourly run sums yesterday and today again.',
+  },
+  TableThrottles: {
+    // The SDK retries a throttled call, so a few are absorbed; five in five minutes means the table
+    // keeps pushing back (a hot key's counters), and spend checks fail closed when retries run out.
+    comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    threshold: 5,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    description: 'DynamoDB throttled the gateway\'s table repeatedly. Rate limits fail open and spend limits fail closed when the store fails.',
+  },
+} as const satisfies Record<string, { comparison: ComparisonOperator; threshold: number; evaluationPeriods: number; datapointsToAlarm: number; description: string }>;
+
+export type GatewayAlarmName = keyof typeof ALARMS;
+
+export interface GatewayAlarmsProps {
+  metrics: AccessLogMetrics;
+  proxy: IFunction;
+  /** The scheduled usage roll-up. */
+  rollup: IFunction;
+  table: ITable;
+  /** Every alarm notifies it when it fires and when it recovers. */
+  topic: ITopic;
+}
+
+/**
+ * The gateway's alarms (`ALARMS`). Missing data never breaches: an idle gateway publishes no
+ * access-log metrics at all, and that is not an outage.
+ */
+export class GatewayAlarms extends Construct {
+  readonly alarms = new Map<GatewayAlarmName, Alarm>();
+
+  constructor(scope: Construct, id: string, props: GatewayAlarmsProps) {
+    super(scope, id);
+    const { metrics, proxy, table } = props;
+    const sum = { statistic: 'Sum', period: ALARM_PERIOD };
+    this.#add('ServerErrorRate', percentOfRequests(metrics, 'ServerErrors', 'Server errors (% of requests)'), props.topic);
+    this.#add('UpstreamErrorShare', percentOfRequests(metrics, 'UpstreamErrors', 'Upstream errors (% of requests)'), props.topic);
+    this.#add('ProxyThrottles', proxy.metricThrottles(sum), props.topic);
+    this.#add('ProxyErrors', proxy.metricErrors(sum), props.topic);
+    this.#add('RollupErrors', props.rollup.metricErrors(sum), props.topic);
+    this.#add('TableThrottles', table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period: ALARM_PERIOD }), props.topic);
+  }
+
+  #add(name: GatewayAlarmName, metric: IMetric, topic: ITopic): void {
+    const { comparison, threshold, evaluationPeriods, datapointsToAlarm, description } = ALARMS[name];
+    const alarm = new Alarm(this, name, {
+      alarmName: `${Stack.of(this).stackName}-${name}`,
+      alarmDescription: description,
+      metric,
+      threshold,
+      evaluationPeriods,
+      datapointsToAlarm,
+      comparisonOperator: comparison,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(topic));
+    alarm.addOkAction(new SnsAction(topic));
+    this.alarms.set(name, alarm);
+  }
+}
+
+/**
+ * `part` as a percentage of Requests in each 5-minute period, or 0 below MIN_REQUESTS_FOR_RATES.
+ * `part` is FILLed with 0: a period with requests and no errors publishes no error datapoint.
+ */
+export function percentOfRequests(metrics: AccessLogMetrics, part: 'ServerErrors' | 'UpstreamErrors', label: string): MathExpression {
+  return new MathExpression({
+    expression: `IF(requests >= ${MIN_REQUESTS_FOR_RATES}, 100 * FILL(errors, 0) / requests, 0)`,
+    usingMetrics: { requests: metrics.metric('Requests', { period: ALARM_PERIOD }), errors: metrics.metric(part, { period: ALARM_PERIOD }) },
+    period: ALARM_PERIOD,
+    label,
+  });
+}
