@@ -11,6 +11,7 @@ import { newContext, type RequestContext } from './pipeline/context';
 import type { ProxyDeps } from './pipeline/deps';
 import { finishRequest } from './pipeline/finish';
 import { Catalog } from './routing/catalog';
+import { AccountHealth } from './routing/health';
 import type { KeyStore } from './store/keys';
 import type { RateWindowStore } from './store/rate-windows';
 import type { SpendStore } from './store/spend';
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   logger?: GatewayLogger;
   /** Epoch ms. */
   now?: () => number;
+  /** Which accounts rest after failing; a fresh, healthy pool when absent. */
+  health?: AccountHealth;
 }
 
 export interface Gateway {
@@ -71,6 +74,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     credentials: deps.credentials,
     upstream: deps.upstream ?? createUpstreamClient(),
     providers: createProviderRegistry(deps.credentials),
+    health: deps.health ?? new AccountHealth(now),
     usage: deps.usage,
     logger,
     now,

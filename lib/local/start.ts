@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminApi } from '../admin/api';
 import { usageReports } from '../jobs/rollup';
+import type { AccountHealth } from '../routing/health';
 import type { GatewayConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
 import { LocalCredentials } from '../credentials/local';
@@ -34,6 +35,8 @@ export interface LocalGatewayOptions {
   logger?: GatewayLogger;
   /** Epoch ms: the gateway's clock (tests fix it so that a rate window cannot turn mid-test). */
   now?: () => number;
+  /** Which accounts rest after failing (tests hold it to start cases from a healthy pool). */
+  health?: AccountHealth;
 }
 
 export interface LocalGateway {
@@ -72,7 +75,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
-  const gateway = createGateway({ config: options.config, keys, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}) });
+  const gateway = createGateway({ config: options.config, keys, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}) });
   const admin = createAdminApi({ keys, token: options.adminToken, reports: usageReports({ table, keys, now: () => new Date((options.now ?? Date.now)()) }) });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {

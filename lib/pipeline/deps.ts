@@ -6,6 +6,7 @@ import type { Credentials } from '../credentials/credentials';
 import type { GatewayLogger } from '../observe/logger';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Catalog } from '../routing/catalog';
+import type { AccountHealth } from '../routing/health';
 import type { UpstreamClient } from '../upstream/http';
 import type { UsageSink } from '../usage/record';
 
@@ -19,6 +20,8 @@ export interface ProxyDeps {
   credentials: Credentials;
   upstream: UpstreamClient;
   providers: ProviderRegistry;
+  /** Which accounts rest after failing, in this instance. */
+  health: AccountHealth;
   usage: UsageSink;
   logger: GatewayLogger;
   /** Epoch ms. */

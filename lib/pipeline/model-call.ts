@@ -8,6 +8,7 @@ import { GatewayError, forTarget } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { CallContext } from '../providers/types';
 import { planAttempts, type Attempt } from '../routing/attempts';
+import { accountRef, retryAfterMs, type FailureKind } from '../routing/health';
 import type { CatalogModel } from '../routing/catalog';
 import { shouldFailOver } from '../routing/failover';
 import type { UpstreamResponse } from '../upstream/http';
@@ -69,7 +70,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   }
   const signal = requestSignal(req, deps.now);
   let lastError: unknown;
-  for (const attempt of planAttempts(call.entry.targets)) {
+  for (const attempt of planAttempts(call.entry.targets, { cooling: (ref) => deps.health.isCooling(ref) })) {
     if (signal?.aborted) break;
     ctx.attempts++;
     ctx.provider = attempt.provider.id;
@@ -96,6 +97,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
       if (err instanceof GatewayError && err.status < 500) throw err;
       lastError = err;
       deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message });
+      rest(attempt, err instanceof GatewayError && err.code === 'upstream_credentials_missing' ? 'auth' : 'error', undefined, ctx, deps);
       continue;
     }
     if (res.status >= 400) {
@@ -105,15 +107,31 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
       deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status });
       lastError = error;
       ctx.outcome = 'upstream_error';
+      const failure = failureOf(res.status);
+      if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
       if (shouldFailOver(res.status) || error.code === 'upstream_failed_precondition') continue;
       throw error;
     }
+    deps.health.succeeded(accountRef(attempt.provider.id, attempt.account.id));
     ctx.outcome = undefined;
     const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model };
     return pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body));
   }
   if (signal?.aborted) throw whyAborted(signal);
   throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
+}
+
+/** What an upstream's status says of the account: rate-limited, refusing its credentials, failing, or nothing (the caller's mistake). */
+function failureOf(status: number): FailureKind | undefined {
+  if (status === 429) return 'rate_limited';
+  if (status === 401 || status === 403) return 'auth';
+  return status === 408 || status >= 500 ? 'error' : undefined;
+}
+
+/** Lets a failed account rest, so that the next calls try its healthy siblings first. */
+function rest(attempt: Attempt, kind: FailureKind, retryAfter: number | undefined, ctx: RequestContext, deps: ProxyDeps): void {
+  const ms = deps.health.failed(accountRef(attempt.provider.id, attempt.account.id), kind, retryAfter);
+  deps.logger.info('account resting', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id, failure: kind, restMs: ms });
 }
 
 function decodedOrUndefined(binding: SurfaceBinding, body: Record<string, unknown>): ChatRequest | undefined {

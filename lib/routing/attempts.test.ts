@@ -7,7 +7,7 @@ const target = (provider: string, model: string, accounts: ReturnType<typeof acc
 
 describe('planAttempts', () => {
   it('tries targets in config order, each with all its accounts', () => {
-    const plan = planAttempts([target('p1', 'm1', [account('a')]), target('p2', 'm2', [account('b'), account('c')])], () => 0);
+    const plan = planAttempts([target('p1', 'm1', [account('a')]), target('p2', 'm2', [account('b'), account('c')])], { random: () => 0 });
 
     expect(plan.map((a) => `${a.provider.id}/${a.account.id}/${a.model}`)).toEqual(['p1/a/m1', 'p2/b/m2', 'p2/c/m2']);
   });
@@ -18,7 +18,7 @@ describe('planAttempts', () => {
     let seed = 1;
     const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
 
-    for (let i = 0; i < 4000; i++) firsts[planAttempts([t], random)[0]!.account.id as 'heavy' | 'light']++;
+    for (let i = 0; i < 4000; i++) firsts[planAttempts([t], { random })[0]!.account.id as 'heavy' | 'light']++;
 
     expect(firsts.heavy / 4000).toBeGreaterThan(0.7);
     expect(firsts.heavy / 4000).toBeLessThan(0.8);
@@ -27,6 +27,19 @@ describe('planAttempts', () => {
   it('puts every account in the plan once, whatever the draw', () => {
     const t = target('p', 'm', [account('a', 5), account('b', 1), account('c', 2)]);
 
-    for (const r of [0, 0.5, 0.999]) expect(planAttempts([t], () => r).map((a) => a.account.id).sort()).toEqual(['a', 'b', 'c']);
+    for (const r of [0, 0.5, 0.999]) expect(planAttempts([t], { random: () => r }).map((a) => a.account.id).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it.each([
+    ['a resting account goes after its healthy siblings', ['p1/b'], ['p1/a', 'p1/c', 'p2/d', 'p1/b']],
+    ['a resting target goes after a healthy fallback', ['p1/a', 'p1/b', 'p1/c'], ['p2/d', 'p1/a', 'p1/b', 'p1/c']],
+    ['when all rest, all are still tried in their order', ['p1/a', 'p1/b', 'p1/c', 'p2/d'], ['p1/a', 'p1/b', 'p1/c', 'p2/d']],
+    ['nothing resting changes nothing', [], ['p1/a', 'p1/b', 'p1/c', 'p2/d']],
+  ])('%s', (_name, resting, expected) => {
+    const targets = [target('p1', 'm1', [account('a'), account('b'), account('c')]), target('p2', 'm2', [account('d')])];
+
+    const plan = planAttempts(targets, { random: () => 0, cooling: (ref) => resting.includes(ref) });
+
+    expect(plan.map((a) => `${a.provider.id}/${a.account.id}`)).toEqual(expected);
   });
 });

@@ -1,5 +1,6 @@
 import type { AccountConfig, Price, ProviderConfig } from '../config/schema';
 import type { Target } from './catalog';
+import { accountRef } from './health';
 
 export interface Attempt {
   provider: ProviderConfig;
@@ -8,17 +9,31 @@ export interface Attempt {
   price?: Price;
 }
 
+export interface PlanOptions {
+  /** Uniform in [0, 1): the weighted draw's randomness (tests fix it). */
+  random?: () => number;
+  /** Whether an account (`provider/account`) is resting after a failure: it is tried after every healthy one. */
+  cooling?: (ref: string) => boolean;
+}
+
 /**
  * The order in which to try (target, account) pairs: targets in config order; within a target,
  * accounts in a weighted random order, so load spreads by weight and a failed account's share
- * moves to its siblings before the next target is tried.
+ * moves to its siblings before the next target is tried. Accounts resting after a failure come
+ * after all the healthy ones, of every target (a healthy fallback beats a resting first choice),
+ * in the same order among themselves: when every account rests, all are still tried.
  */
-export function planAttempts(targets: readonly Target[], random: () => number = Math.random): Attempt[] {
-  const plan: Attempt[] = [];
+export function planAttempts(targets: readonly Target[], options: PlanOptions = {}): Attempt[] {
+  const random = options.random ?? Math.random;
+  const healthy: Attempt[] = [];
+  const resting: Attempt[] = [];
   for (const t of targets) {
-    for (const account of weightedOrder(t.accounts, random)) plan.push({ provider: t.provider, account, model: t.model, ...(t.price ? { price: t.price } : {}) });
+    for (const account of weightedOrder(t.accounts, random)) {
+      const attempt: Attempt = { provider: t.provider, account, model: t.model, ...(t.price ? { price: t.price } : {}) };
+      (options.cooling?.(accountRef(t.provider.id, account.id)) ? resting : healthy).push(attempt);
+    }
   }
-  return plan;
+  return resting.length ? [...healthy, ...resting] : healthy;
 }
 
 function weightedOrder(accounts: readonly AccountConfig[], random: () => number): AccountConfig[] {

@@ -4,6 +4,7 @@ import type { GatewayConfigInput } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import { AccountHealth } from '../../lib/routing/health';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -16,6 +17,8 @@ export interface Harness {
   backup: FakeOpenAI;
   key: string;
   keyId: string;
+  /** The gateway's record of resting accounts: `clear()` it where a case needs a healthy pool. */
+  health: AccountHealth;
   openai(options?: { apiKey?: string; maxRetries?: number }): OpenAI;
   createKey(body: Record<string, unknown>): Promise<{ id: string; key: string }>;
   /** Waits for pending usage writes, then reads today's usage items of a key. */
@@ -42,7 +45,9 @@ export async function startHarness(options: { config?: (urls: { upstream: string
     ],
     ...(options.maxBodyBytes ? { limits: { maxBodyBytes: options.maxBodyBytes } } : {}),
   };
+  const health = new AccountHealth();
   const gw = await startLocalGateway({
+    health,
     config: parseConfig(input),
     adminToken: ADMIN_TOKEN,
     store: { embedded: undefined },
@@ -66,6 +71,7 @@ export async function startHarness(options: { config?: (urls: { upstream: string
     backup,
     key,
     keyId,
+    health,
     createKey,
     openai: (o = {}) => new OpenAI({ apiKey: o.apiKey ?? key, baseURL: `${gw.url}/v1`, maxRetries: o.maxRetries ?? 0 }),
     async usage(id = keyId) {

@@ -13,6 +13,8 @@ afterAll(async () => {
 beforeEach(() => {
   h.upstream.reset();
   h.backup.reset();
+  // Failures in one case make accounts rest; each case starts from a healthy pool.
+  h.health.clear();
 });
 
 const messages: OpenAI.ChatCompletionMessageParam[] = [
@@ -343,6 +345,35 @@ describe('failover', () => {
     await eventually(async () => {
       expect((await h.usage()).some((u) => u.provider === 'backup' && u.attempts === 2 && u.outcome === 'ok')).toBe(true);
     });
+  });
+
+  it('lets a rate-limited account rest as long as it asked, so the next calls go straight to the next target', async () => {
+    h.upstream.reply({ kind: 'error', status: 429, headers: { 'retry-after': '30' } });
+    h.backup.reply({ kind: 'text', text: 'from backup' });
+
+    await h.openai().chat.completions.create({ model: 'gpt-4o', messages });
+    const primaryCallsAfterFirst = h.upstream.requests.length;
+    await h.openai().chat.completions.create({ model: 'gpt-4o', messages });
+    await h.openai().chat.completions.create({ model: 'gpt-4o', messages });
+
+    expect(primaryCallsAfterFirst).toBe(1);
+    expect(h.upstream.requests).toHaveLength(1);
+    expect(h.backup.requests).toHaveLength(3);
+    await eventually(async () => {
+      const attempts = (await h.usage()).slice(-3).map((u) => u.attempts);
+      expect(attempts).toEqual([2, 1, 1]);
+    });
+  });
+
+  it('still tries a resting account when every account rests', async () => {
+    h.upstream.reply({ kind: 'error', status: 429, headers: { 'retry-after': '30' } });
+    await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages }).catch(() => undefined);
+    h.upstream.reply({ kind: 'text', text: 'back again' });
+
+    const completion = await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages });
+
+    expect(completion.choices[0]!.message.content).toBe('back again');
+    expect(h.upstream.requests).toHaveLength(2);
   });
 
   it('moves on when a stream’s first target is rate limited', async () => {
