@@ -177,6 +177,15 @@ const UsageSchema = z.strictObject({
   retentionDays: z.number().int().positive().default(90),
 });
 
+const RoutingSchema = z.strictObject({
+  /**
+   * Keep a conversation on one account of a pool (rendezvous hashing on its session, user or first
+   * messages), so the provider's prompt cache, which is per account, keeps serving it. Off: every
+   * call draws an account by weight.
+   */
+  sticky: z.boolean().default(true),
+});
+
 const KeyCacheSchema = z.strictObject({
   /** How long a warm instance trusts a key it has read (a revoke takes at most this long to reach it). */
   ttlSeconds: z.number().int().nonnegative().default(30),
@@ -191,6 +200,7 @@ export const GatewayConfigSchema = z
     timeouts: TimeoutsSchema.default({ headersMs: 300_000, idleMs: 300_000 }),
     usage: UsageSchema.default({ retentionDays: 90 }),
     keyCache: KeyCacheSchema.default({ ttlSeconds: 30 }),
+    routing: RoutingSchema.default({ sticky: true }),
   })
   .superRefine((config, ctx) => {
     const providers = new Map<string, ProviderConfig>();

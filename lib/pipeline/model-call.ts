@@ -9,6 +9,7 @@ import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { CallContext } from '../providers/types';
 import { planAttempts, type Attempt } from '../routing/attempts';
 import { accountRef, retryAfterMs, type FailureKind } from '../routing/health';
+import { stickyKeyOf } from '../routing/sticky';
 import type { CatalogModel } from '../routing/catalog';
 import { shouldFailOver } from '../routing/failover';
 import type { UpstreamResponse } from '../upstream/http';
@@ -70,7 +71,8 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   }
   const signal = requestSignal(req, deps.now);
   let lastError: unknown;
-  for (const attempt of planAttempts(call.entry.targets, { cooling: (ref) => deps.health.isCooling(ref) })) {
+  const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
+  for (const attempt of planAttempts(call.entry.targets, { cooling: (ref) => deps.health.isCooling(ref), ...(stickyKey ? { stickyKey } : {}) })) {
     if (signal?.aborted) break;
     ctx.attempts++;
     ctx.provider = attempt.provider.id;

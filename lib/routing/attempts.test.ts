@@ -42,4 +42,14 @@ describe('planAttempts', () => {
 
     expect(plan.map((a) => `${a.provider.id}/${a.account.id}`)).toEqual(expected);
   });
+
+  it('orders a pool by the sticky key, whatever the draw, and still puts a resting account last', () => {
+    const t = target('p', 'm', [account('a'), account('b'), account('c')]);
+    const order = (options: Parameters<typeof planAttempts>[1]) => planAttempts([t], options).map((a) => a.account.id);
+
+    const home = order({ stickyKey: 'conversation-1', random: () => 0 });
+
+    expect(order({ stickyKey: 'conversation-1', random: () => 0.99 })).toEqual(home);
+    expect(order({ stickyKey: 'conversation-1', cooling: (ref) => ref === `p/${home[0]}` })).toEqual([...home.slice(1), home[0]]);
+  });
 });

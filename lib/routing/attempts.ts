@@ -1,6 +1,7 @@
 import type { AccountConfig, Price, ProviderConfig } from '../config/schema';
 import type { Target } from './catalog';
 import { accountRef } from './health';
+import { rendezvousOrder } from './sticky';
 
 export interface Attempt {
   provider: ProviderConfig;
@@ -14,12 +15,18 @@ export interface PlanOptions {
   random?: () => number;
   /** Whether an account (`provider/account`) is resting after a failure: it is tried after every healthy one. */
   cooling?: (ref: string) => boolean;
+  /**
+   * What identifies the conversation (`stickyKeyOf`): each pool is then ordered by rendezvous
+   * hashing on it, so a conversation keeps to one account (and its prompt cache) while it is healthy.
+   */
+  stickyKey?: string;
 }
 
 /**
  * The order in which to try (target, account) pairs: targets in config order; within a target,
- * accounts in a weighted random order, so load spreads by weight and a failed account's share
- * moves to its siblings before the next target is tried. Accounts resting after a failure come
+ * accounts in a weighted random order, or in the conversation's own weighted order when it has a
+ * sticky key, so load spreads by weight and a failed account's share moves to its siblings before
+ * the next target is tried. Accounts resting after a failure come
  * after all the healthy ones, of every target (a healthy fallback beats a resting first choice),
  * in the same order among themselves: when every account rests, all are still tried.
  */
@@ -28,7 +35,8 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
   const healthy: Attempt[] = [];
   const resting: Attempt[] = [];
   for (const t of targets) {
-    for (const account of weightedOrder(t.accounts, random)) {
+    const order = options.stickyKey !== undefined && t.accounts.length > 1 ? rendezvousOrder(t.accounts, options.stickyKey) : weightedOrder(t.accounts, random);
+    for (const account of order) {
       const attempt: Attempt = { provider: t.provider, account, model: t.model, ...(t.price ? { price: t.price } : {}) };
       (options.cooling?.(accountRef(t.provider.id, account.id)) ? resting : healthy).push(attempt);
     }

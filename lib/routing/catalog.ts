@@ -13,6 +13,8 @@ export interface CatalogModel {
   name: string;
   config: ModelConfig;
   targets: Target[];
+  /** Whether some target has a pool of accounts to choose from (only then is a sticky key worth its hash). */
+  pooled: boolean;
 }
 
 /** The models clients may ask for, by name and alias; built once from the config. */
@@ -30,7 +32,7 @@ export class Catalog {
         const price = t.price ?? m.price;
         return { provider, accounts, model: t.model, ...(price ? { price } : {}) };
       });
-      const entry: CatalogModel = { name: m.name, config: m, targets };
+      const entry: CatalogModel = { name: m.name, config: m, targets, pooled: targets.some((t) => t.accounts.length > 1) };
       this.models.push(entry);
       for (const name of [m.name, ...(m.aliases ?? [])]) this.#byName.set(name, entry);
     }

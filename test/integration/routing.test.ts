@@ -1,0 +1,127 @@
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import { LocalCredentials } from '../../lib/credentials/local';
+import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import { AccountHealth } from '../../lib/routing/health';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+
+/**
+ * A pool of two accounts (each its own fake upstream, so the one that served is known): a
+ * conversation keeps to one account, conversations spread over both, and a resting account's
+ * conversations move to its sibling.
+ */
+describe('routing over a pool of accounts', () => {
+  let first: FakeOpenAI;
+  let second: FakeOpenAI;
+  let key: string;
+  const gateways: LocalGateway[] = [];
+  const health = new AccountHealth();
+
+  async function start(sticky: boolean): Promise<LocalGateway> {
+    const config = parseConfig({
+      providers: [
+        {
+          id: 'pool',
+          type: 'openai',
+          baseUrl: first.url,
+          accounts: [
+            { id: 'one', baseUrl: first.url, apiKey: { env: 'UP' } },
+            { id: 'two', baseUrl: second.url, apiKey: { env: 'UP' } },
+          ],
+        },
+      ],
+      models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }],
+      routing: { sticky },
+    });
+    const gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, health, credentials: new LocalCredentials({ UP: 'sk-up' }) });
+    gateways.push(gw);
+    return gw;
+  }
+
+  beforeAll(async () => {
+    first = await startFakeOpenAI({ apiKey: 'sk-up' });
+    second = await startFakeOpenAI({ apiKey: 'sk-up' });
+  });
+  afterAll(async () => {
+    for (const gw of gateways) await gw.close();
+    await first.close();
+    await second.close();
+  });
+  beforeEach(() => {
+    first.reset();
+    second.reset();
+    first.requests.length = 0;
+    second.requests.length = 0;
+    health.clear();
+  });
+
+  async function keyFor(gw: LocalGateway): Promise<string> {
+    const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'routing' }) });
+    return ((await res.json()) as { key: string }).key;
+  }
+  /** Which account served each of the calls made since the last reset. */
+  const servedBy = () => [...first.requests.map(() => ({ by: 'one' })), ...second.requests.map(() => ({ by: 'two' }))];
+  const conversation = (n: number, turns: number): OpenAI.ChatCompletionMessageParam[] => [
+    { role: 'system', content: 'You are a careful coding assistant.' },
+    { role: 'user', content: `Task ${n}: refactor the parser.` },
+    ...Array.from({ length: turns }, (_, i): OpenAI.ChatCompletionMessageParam[] => [
+      { role: 'assistant', content: `Step ${i} done.` },
+      { role: 'user', content: `Continue with step ${i + 1}.` },
+    ]).flat(),
+  ];
+
+  it('keeps every turn of a conversation on one account, and spreads conversations over both', async () => {
+    const gw = await start(true);
+    key = await keyFor(gw);
+    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+
+    for (let turn = 0; turn < 8; turn++) await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(1, turn) });
+    const oneConversation = new Set(servedBy().map((s) => s.by));
+    first.requests.length = 0;
+    second.requests.length = 0;
+    for (let n = 0; n < 40; n++) await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(100 + n, 0) });
+
+    expect(oneConversation.size).toBe(1);
+    expect(first.requests.length).toBeGreaterThan(8);
+    expect(second.requests.length).toBeGreaterThan(8);
+  });
+
+  it('keeps a user on one account across conversations when the client names the user', async () => {
+    const gw = await start(true);
+    const client = new OpenAI({ apiKey: await keyFor(gw), baseURL: `${gw.url}/v1`, maxRetries: 0 });
+
+    for (let n = 0; n < 10; n++) await client.chat.completions.create({ model: 'gpt-4o-mini', user: 'dev-42', messages: conversation(n, 0) });
+
+    expect(new Set(servedBy().map((s) => s.by)).size).toBe(1);
+  });
+
+  it('moves a conversation to the other account while its own rests, and back when it is healthy again', async () => {
+    const gw = await start(true);
+    const client = new OpenAI({ apiKey: await keyFor(gw), baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(7, 0) });
+    const home = first.requests.length ? first : second;
+    const other = home === first ? second : first;
+    home.reply({ kind: 'error', status: 429, headers: { 'retry-after': '30' } });
+
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(7, 1) });
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(7, 2) });
+    const homeCallsWhileResting = home.requests.length;
+    home.reset(); // answers again (and forgets its requests)
+    health.clear(); // as when the 30 s are over
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(7, 3) });
+
+    expect(homeCallsWhileResting).toBe(2); // the first call, and the one refused with 429
+    expect(other.requests).toHaveLength(2);
+    expect(home.requests).toHaveLength(1);
+  });
+
+  it('draws an account by weight for every call when sticky routing is off', async () => {
+    const gw = await start(false);
+    const client = new OpenAI({ apiKey: await keyFor(gw), baseURL: `${gw.url}/v1`, maxRetries: 0 });
+
+    for (let i = 0; i < 30; i++) await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(1, 0) });
+
+    expect(first.requests.length).toBeGreaterThan(3);
+    expect(second.requests.length).toBeGreaterThan(3);
+  });
+});
