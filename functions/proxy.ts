@@ -11,6 +11,7 @@ import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { DynamoRateWindows } from '../lib/store/rate-windows';
 import { DynamoSpendStore } from '../lib/store/spend';
+import { DynamoHealthStore } from '../lib/store/health';
 import { DynamoUsageSink } from '../lib/store/usage';
 import { requestFromFunctionUrlEvent } from './http-event';
 
@@ -29,6 +30,7 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
     keys: new DynamoKeyStore(table),
     rates: new DynamoRateWindows(table),
     spend: new DynamoSpendStore(table),
+    healthStore: new DynamoHealthStore(table),
     usage: new DynamoUsageSink(table, {
       retentionDays: config.usage.retentionDays,
       onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),

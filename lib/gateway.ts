@@ -12,6 +12,8 @@ import type { ProxyDeps } from './pipeline/deps';
 import { finishRequest } from './pipeline/finish';
 import { Catalog } from './routing/catalog';
 import { AccountHealth } from './routing/health';
+import { SharedHealth } from './routing/shared-health';
+import type { HealthStore } from './store/health';
 import type { KeyStore } from './store/keys';
 import type { RateWindowStore } from './store/rate-windows';
 import type { SpendStore } from './store/spend';
@@ -38,6 +40,8 @@ export interface GatewayDeps {
   now?: () => number;
   /** Which accounts rest after failing; a fresh, healthy pool when absent. */
   health?: AccountHealth;
+  /** Where instances share which accounts rest; each instance learns only from its own failures when absent. */
+  healthStore?: HealthStore;
 }
 
 export interface Gateway {
@@ -65,6 +69,7 @@ interface Route {
 export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? silentLogger;
+  const accountHealth = deps.health ?? new AccountHealth(now);
   const proxy: ProxyDeps = {
     config: deps.config,
     catalog: new Catalog(deps.config),
@@ -74,7 +79,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     credentials: deps.credentials,
     upstream: deps.upstream ?? createUpstreamClient(),
     providers: createProviderRegistry(deps.credentials),
-    health: deps.health ?? new AccountHealth(now),
+    health: accountHealth,
+    ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger }) } : {}),
     usage: deps.usage,
     logger,
     now,
@@ -111,7 +117,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   }
 
-  const writesDone = () => Promise.all([deps.usage.drain(), proxy.limiter.drain(), proxy.spend.drain()]);
+  const writesDone = () => Promise.all([deps.usage.drain(), proxy.limiter.drain(), proxy.spend.drain(), proxy.sharedHealth?.drain()]);
 
   /** Anthropic clients announce themselves with anthropic-version; everyone else gets OpenAI's shapes. */
   const bindingOf = (req: GatewayRequest, route: Route | undefined) => route?.binding ?? (req.headers['anthropic-version'] ? ANTHROPIC_MESSAGES : OPENAI_CHAT);

@@ -14,6 +14,7 @@ import { createTableRef, type TableRef } from '../store/dynamo';
 import { DynamoKeyStore } from '../store/keys';
 import { DynamoRateWindows } from '../store/rate-windows';
 import { DynamoSpendStore } from '../store/spend';
+import { DynamoHealthStore } from '../store/health';
 import { DynamoUsageSink } from '../store/usage';
 import { startDynalite, type EmbeddedDynamo } from './dynalite';
 import { createLocalServer } from './server';
@@ -37,6 +38,8 @@ export interface LocalGatewayOptions {
   now?: () => number;
   /** Which accounts rest after failing (tests hold it to start cases from a healthy pool). */
   health?: AccountHealth;
+  /** Share rests with other gateways on the same table (default); tests that clear `health` between cases turn it off. */
+  shareHealth?: boolean;
 }
 
 export interface LocalGateway {
@@ -75,7 +78,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
-  const gateway = createGateway({ config: options.config, keys, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}) });
+  const gateway = createGateway({ config: options.config, keys, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}) });
   const admin = createAdminApi({ keys, token: options.adminToken, reports: usageReports({ table, keys, now: () => new Date((options.now ?? Date.now)()) }) });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@ import type { GatewayLogger } from '../observe/logger';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Catalog } from '../routing/catalog';
 import type { AccountHealth } from '../routing/health';
+import type { SharedHealth } from '../routing/shared-health';
 import type { UpstreamClient } from '../upstream/http';
 import type { UsageSink } from '../usage/record';
 
@@ -22,6 +23,8 @@ export interface ProxyDeps {
   providers: ProviderRegistry;
   /** Which accounts rest after failing, in this instance. */
   health: AccountHealth;
+  /** Shares rests with the other instances through the table, when there are others. */
+  sharedHealth?: SharedHealth;
   usage: UsageSink;
   logger: GatewayLogger;
   /** Epoch ms. */

@@ -71,6 +71,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   }
   const signal = requestSignal(req, deps.now);
   let lastError: unknown;
+  deps.sharedHealth?.refreshSoon();
   const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
   for (const attempt of planAttempts(call.entry.targets, { cooling: (ref) => deps.health.isCooling(ref), ...(stickyKey ? { stickyKey } : {}) })) {
     if (signal?.aborted) break;
@@ -132,7 +133,9 @@ function failureOf(status: number): FailureKind | undefined {
 
 /** Lets a failed account rest, so that the next calls try its healthy siblings first. */
 function rest(attempt: Attempt, kind: FailureKind, retryAfter: number | undefined, ctx: RequestContext, deps: ProxyDeps): void {
-  const ms = deps.health.failed(accountRef(attempt.provider.id, attempt.account.id), kind, retryAfter);
+  const ref = accountRef(attempt.provider.id, attempt.account.id);
+  const ms = deps.health.failed(ref, kind, retryAfter);
+  deps.sharedHealth?.publish(ref, deps.now() + ms);
   deps.logger.info('account resting', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id, failure: kind, restMs: ms });
 }
 

@@ -55,6 +55,19 @@ export class AccountHealth {
     return ms;
   }
 
+  /** Takes on a rest another instance saw, unless this one already rests the account longer. */
+  adopt(ref: string, until: number): void {
+    const state = this.#state.get(ref);
+    if (!state) this.#state.set(ref, { until, streak: 0 });
+    else if (state.until < until) state.until = until;
+  }
+
+  /** When the account's current rest ends (epoch ms), if it rests. */
+  restingUntil(ref: string): number | undefined {
+    const until = this.#state.get(ref)?.until;
+    return until !== undefined && until > this.now() ? until : undefined;
+  }
+
   succeeded(ref: string): void {
     this.#state.delete(ref);
   }

@@ -30,3 +30,7 @@ export const spendItemKey = (keyId: string, periodId: string) => ({ PK: `SPEND#$
 /** A key's usage of one UTC day, summed per model by the roll-up job; every day's roll-up of every key is listed in one index partition. */
 export const rollupItemKey = (keyId: string, day: string) => ({ PK: `ROLLUP#${keyId}#${day}`, SK: 'ROLLUP', GSI1PK: ROLLUP_LIST_PARTITION, GSI1SK: `${day}#${keyId}` });
 export const ROLLUP_LIST_PARTITION = 'ROLLUPS';
+
+/** Accounts resting after a failure, shared by every instance: all in one partition, read whole. */
+export const HEALTH_PARTITION = 'HEALTH';
+export const healthItemKey = (accountRef: string) => ({ PK: HEALTH_PARTITION, SK: accountRef });

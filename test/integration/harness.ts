@@ -48,6 +48,7 @@ export async function startHarness(options: { config?: (urls: { upstream: string
   const health = new AccountHealth();
   const gw = await startLocalGateway({
     health,
+    shareHealth: false,
     config: parseConfig(input),
     adminToken: ADMIN_TOKEN,
     store: { embedded: undefined },

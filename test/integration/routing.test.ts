@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
+import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountHealth } from '../../lib/routing/health';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
@@ -33,7 +34,7 @@ describe('routing over a pool of accounts', () => {
       models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }],
       routing: { sticky },
     });
-    const gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, health, credentials: new LocalCredentials({ UP: 'sk-up' }) });
+    const gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, health, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
     gateways.push(gw);
     return gw;
   }
@@ -123,5 +124,59 @@ describe('routing over a pool of accounts', () => {
 
     expect(first.requests.length).toBeGreaterThan(3);
     expect(second.requests.length).toBeGreaterThan(3);
+  });
+});
+
+/** Two instances on one table: one instance's 429 spares the other its own. */
+describe('resting accounts shared between instances', () => {
+  let dynamo: EmbeddedDynamo;
+  let primary: FakeOpenAI;
+  let backup: FakeOpenAI;
+  let a: LocalGateway;
+  let b: LocalGateway;
+  let key: string;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    primary = await startFakeOpenAI({ apiKey: 'sk-up' });
+    backup = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const config = parseConfig({
+      providers: [
+        { id: 'primary', type: 'openai', baseUrl: primary.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
+        { id: 'backup', type: 'openai', baseUrl: backup.url, accounts: [{ id: 'b', apiKey: { env: 'UP' } }] },
+      ],
+      models: [
+        { name: 'gpt-4o', targets: [{ provider: 'primary', model: 'gpt-4o' }, { provider: 'backup', model: 'gpt-4o' }] },
+        { name: 'other', targets: [{ provider: 'backup', model: 'other' }] },
+      ],
+    });
+    const start = () => startLocalGateway({ config, adminToken: 'admin', store: { endpoint: dynamo.endpoint }, tableName: 'health', credentials: new LocalCredentials({ UP: 'sk-up' }) });
+    a = await start();
+    b = await start();
+    const res = await fetch(`${a.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'shared' }) });
+    key = ((await res.json()) as { key: string }).key;
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await primary.close();
+    await backup.close();
+    await dynamo.close();
+  });
+
+  it('tells the other instances, which then try the resting account last without having to fail on it', async () => {
+    const ask = (gw: LocalGateway, model = 'gpt-4o') => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+    primary.reply({ kind: 'error', status: 429, headers: { 'retry-after': '30' } });
+
+    await ask(a);
+    await a.gateway.drain(); // the rest is written
+    await ask(b, 'other'); // b's first model call starts its read of the rests (it does not wait for it)
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const primaryCallsBefore = primary.requests.length;
+    const answer = await ask(b);
+
+    expect(primaryCallsBefore).toBe(1);
+    expect(primary.requests).toHaveLength(1);
+    expect(answer.choices[0]!.message.content).toBe('Echo: hi');
   });
 });
