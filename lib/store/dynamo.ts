@@ -1,4 +1,4 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, paginateQuery, type AttributeValue, type DynamoDBClientConfig, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { AWS_CLIENT_TIMEOUTS } from '../aws/client-timeouts';
 
 export interface TableRef {
@@ -21,4 +21,11 @@ export function createTableRef(options: DynamoOptions): TableRef {
     config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   }
   return { client: new DynamoDBClient(config), tableName: options.tableName };
+}
+
+/** Every item a query matches, over all its pages. */
+export async function queryAll(table: TableRef, input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  for await (const page of paginateQuery({ client: table.client }, { TableName: table.tableName, ...input })) items.push(...(page.Items ?? []));
+  return items;
 }

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { TableRef } from './dynamo';
+import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { queryAll, type TableRef } from './dynamo';
 import { HEALTH_PARTITION, TABLE_SHAPE, healthItemKey } from './table';
 
 /** An account resting until an epoch-ms time. */
@@ -43,18 +43,8 @@ export class DynamoHealthStore implements HealthStore {
   }
 
   async read(nowMs: number): Promise<Rest[]> {
-    const rests: Rest[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.table.client.send(
-        new QueryCommand({ TableName: this.table.tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: HEALTH_PARTITION } }, ExclusiveStartKey: start }),
-      );
-      for (const item of page.Items ?? []) {
-        const until = Number(item.until?.N);
-        if (item.SK?.S && until > nowMs) rests.push({ ref: item.SK.S, until });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return rests;
+    const items = await queryAll(this.table, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: HEALTH_PARTITION } } });
+    return items.map((item) => ({ ref: item.SK?.S ?? '', until: Number(item.until?.N) })).filter((rest) => rest.ref && rest.until > nowMs);
   }
+
 }

@@ -1,6 +1,6 @@
-import { PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { UsageTotals } from '../usage/rollup';
-import type { TableRef } from './dynamo';
+import { queryAll, type TableRef } from './dynamo';
 import { ROLLUP_LIST_PARTITION, TABLE_SHAPE, rollupItemKey } from './table';
 
 /** One key's usage of one UTC day, per model, as the last roll-up found it. */
@@ -43,25 +43,14 @@ export class DynamoRollups {
   /** Every key's roll-ups of the days from `from` to `to` (inclusive, `YYYY-MM-DD`), by day then key. */
   async list(from: string, to: string): Promise<DayRollup[]> {
     const { index } = TABLE_SHAPE;
-    const out: DayRollup[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          IndexName: index.name,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-          // `#` sorts before every character of a key id, `~` after: the whole of both end days.
-          ExpressionAttributeValues: { ':pk': { S: ROLLUP_LIST_PARTITION }, ':from': { S: `${from}#` }, ':to': { S: `${to}#~` } },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        out.push({ keyId: item.keyId!.S!, day: item.day!.S!, byModel: JSON.parse(item.byModel!.S!) as Record<string, UsageTotals>, rolledUpAt: item.rolledUpAt!.S! });
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.table, {
+      IndexName: index.name,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+      // `#` sorts before every character of a key id, `~` after: the whole of both end days.
+      ExpressionAttributeValues: { ':pk': { S: ROLLUP_LIST_PARTITION }, ':from': { S: `${from}#` }, ':to': { S: `${to}#~` } },
+    });
+    return items.map((item) => ({ keyId: item.keyId!.S!, day: item.day!.S!, byModel: JSON.parse(item.byModel!.S!) as Record<string, UsageTotals>, rolledUpAt: item.rolledUpAt!.S! }));
   }
+
 }

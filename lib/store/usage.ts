@@ -1,13 +1,12 @@
 import {
   BatchWriteItemCommand,
-  QueryCommand,
   type AttributeValue,
   type BatchWriteItemCommandInput,
   type BatchWriteItemCommandOutput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
-import type { TableRef } from './dynamo';
+import { queryAll, type TableRef } from './dynamo';
 import { TABLE_SHAPE, usageItemKey, usagePartition } from './table';
 
 const BATCH_MAX = 25;
@@ -155,23 +154,10 @@ export type StoredUsage = Record<string, string | number | boolean>;
 
 /** Usage items of one key on one UTC day (`YYYY-MM-DD`), oldest first. */
 export async function listUsage(table: TableRef, keyId: string, day: string): Promise<StoredUsage[]> {
-  const items: StoredUsage[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const out = await table.client.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': { S: usagePartition(keyId, day) } },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) {
-      const row: StoredUsage = {};
-      for (const [k, v] of Object.entries(item)) row[k] = v.N !== undefined ? Number(v.N) : v.BOOL !== undefined ? v.BOOL : (v.S ?? '');
-      items.push(row);
-    }
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
+  const items = await queryAll(table, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: usagePartition(keyId, day) } } });
+  return items.map((item) => {
+    const row: StoredUsage = {};
+    for (const [k, v] of Object.entries(item)) row[k] = v.N !== undefined ? Number(v.N) : v.BOOL !== undefined ? v.BOOL : (v.S ?? '');
+    return row;
+  });
 }
