@@ -1,12 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
-import { LocalCredentials } from '../../lib/credentials/local';
-import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
-import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import type { LocalGateway } from '../../lib/local/start';
 import { listUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { startInstances, type Instances } from './instances';
 
 /**
  * Limits hold across instances: two gateways on one DynamoDB endpoint, as Lambda instances share
@@ -16,15 +15,13 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 describe('per-key rate limits across gateway instances', () => {
   const NOW = Date.now();
   const day = new Date(NOW).toISOString().slice(0, 10);
-  let dynamo: EmbeddedDynamo;
   let openaiUp: FakeOpenAI;
   let anthropicUp: FakeAnthropic;
+  let instances: Instances;
   let a: LocalGateway;
   let b: LocalGateway;
-  let start: () => Promise<LocalGateway>;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
     openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
     anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
     const config = parseConfig({
@@ -37,26 +34,18 @@ describe('per-key rate limits across gateway instances', () => {
         { name: 'claude-sonnet-4-6', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
       ],
     });
-    start = () =>
-      startLocalGateway({ config, adminToken: 'admin', store: { endpoint: dynamo.endpoint }, tableName: 'limits', now: () => NOW, credentials: new LocalCredentials({ UP: 'sk-up', ANT: 'sk-ant' }) });
-    a = await start();
-    b = await start();
+    instances = await startInstances({ config, count: 2, tableName: 'limits', now: () => NOW, credentials: { UP: 'sk-up', ANT: 'sk-ant' } });
+    [a, b] = instances.gateways as [LocalGateway, LocalGateway];
   });
   afterAll(async () => {
-    await a.close();
-    await b.close();
+    await instances.close();
     await openaiUp.close();
     await anthropicUp.close();
-    await dynamo.close();
   });
 
-  async function createKey(body: Record<string, unknown>): Promise<{ id: string; key: string }> {
-    const res = await fetch(`${a.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify(body) });
-    expect(res.status).toBe(201);
-    return (await res.json()) as { id: string; key: string };
-  }
+  const createKey = (body: Record<string, unknown>) => instances.createKey(body);
   const openai = (gw: LocalGateway, apiKey: string) => new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-  const drain = () => Promise.all([a.gateway.drain(), b.gateway.drain()]);
+  const drain = () => instances.drain();
 
   it('lets exactly 50 of 200 parallel requests through a limit of 50, split over two instances, and records all 200', async () => {
     const { id, key } = await createKey({ name: 'racer', limits: { requestsPerMinute: 50 } });
@@ -130,15 +119,11 @@ describe('per-key rate limits across gateway instances', () => {
 
     const patched = await fetch(`${a.url}/admin/keys/${id}`, { method: 'PATCH', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ limits: { requestsPerMinute: 1 } }) });
     // A fresh instance reads the key anew, as every instance does within keyCache.ttlSeconds.
-    const fresh = await start();
-    try {
-      await openai(fresh, key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
-      const refused = await openai(fresh, key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).catch((err: unknown) => err);
+    const fresh = await instances.start();
+    await openai(fresh, key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const refused = await openai(fresh, key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).catch((err: unknown) => err);
 
-      expect(patched.status).toBe(200);
-      expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
-    } finally {
-      await fresh.close();
-    }
+    expect(patched.status).toBe(200);
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
   });
 });

@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
-import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountHealth } from '../../lib/routing/health';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { startInstances, type Instances } from './instances';
 
 /**
  * A pool of two accounts (each its own fake upstream, so the one that served is known): a
@@ -129,15 +129,14 @@ describe('routing over a pool of accounts', () => {
 
 /** Two instances on one table: one instance's 429 spares the other its own. */
 describe('resting accounts shared between instances', () => {
-  let dynamo: EmbeddedDynamo;
   let primary: FakeOpenAI;
   let backup: FakeOpenAI;
+  let instances: Instances;
   let a: LocalGateway;
   let b: LocalGateway;
   let key: string;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
     primary = await startFakeOpenAI({ apiKey: 'sk-up' });
     backup = await startFakeOpenAI({ apiKey: 'sk-up' });
     const config = parseConfig({
@@ -150,18 +149,14 @@ describe('resting accounts shared between instances', () => {
         { name: 'other', targets: [{ provider: 'backup', model: 'other' }] },
       ],
     });
-    const start = () => startLocalGateway({ config, adminToken: 'admin', store: { endpoint: dynamo.endpoint }, tableName: 'health', credentials: new LocalCredentials({ UP: 'sk-up' }) });
-    a = await start();
-    b = await start();
-    const res = await fetch(`${a.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'shared' }) });
-    key = ((await res.json()) as { key: string }).key;
+    instances = await startInstances({ config, count: 2, tableName: 'health', credentials: { UP: 'sk-up' } });
+    [a, b] = instances.gateways as [LocalGateway, LocalGateway];
+    key = (await instances.createKey({ name: 'shared' })).key;
   });
   afterAll(async () => {
-    await a.close();
-    await b.close();
+    await instances.close();
     await primary.close();
     await backup.close();
-    await dynamo.close();
   });
 
   it('tells the other instances, which then try the resting account last without having to fail on it', async () => {

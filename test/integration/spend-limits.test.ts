@@ -2,13 +2,12 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
-import { LocalCredentials } from '../../lib/credentials/local';
-import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
-import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import type { LocalGateway } from '../../lib/local/start';
 import { spendItemKey } from '../../lib/store/table';
 import { listUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { startInstances, type Instances } from './instances';
 
 /**
  * Budgets hold across instances: two gateways on one DynamoDB endpoint, the official clients as
@@ -18,14 +17,13 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 describe('per-key spend limits across gateway instances', () => {
   const NOW = Date.now();
   const day = new Date(NOW).toISOString().slice(0, 10);
-  let dynamo: EmbeddedDynamo;
   let openaiUp: FakeOpenAI;
   let anthropicUp: FakeAnthropic;
+  let instances: Instances;
   let a: LocalGateway;
   let b: LocalGateway;
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
     openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
     anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
     const price = { input: 0, output: 1 };
@@ -39,27 +37,19 @@ describe('per-key spend limits across gateway instances', () => {
         { name: 'claude-sonnet-4-6', price, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
       ],
     });
-    const start = () =>
-      startLocalGateway({ config, adminToken: 'admin', store: { endpoint: dynamo.endpoint }, tableName: 'budgets', now: () => NOW, credentials: new LocalCredentials({ UP: 'sk-up', ANT: 'sk-ant' }) });
-    a = await start();
-    b = await start();
+    instances = await startInstances({ config, count: 2, tableName: 'budgets', now: () => NOW, credentials: { UP: 'sk-up', ANT: 'sk-ant' } });
+    [a, b] = instances.gateways as [LocalGateway, LocalGateway];
   });
   afterAll(async () => {
-    await a.close();
-    await b.close();
+    await instances.close();
     await openaiUp.close();
     await anthropicUp.close();
-    await dynamo.close();
   });
   beforeEach(() => openaiUp.reset());
 
-  async function createKey(limits: Record<string, number>): Promise<{ id: string; key: string }> {
-    const res = await fetch(`${a.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'budget', limits }) });
-    expect(res.status).toBe(201);
-    return (await res.json()) as { id: string; key: string };
-  }
+  const createKey = (limits: Record<string, number>) => instances.createKey({ name: 'budget', limits });
   const openai = (gw: LocalGateway, apiKey: string) => new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-  const drain = () => Promise.all([a.gateway.drain(), b.gateway.drain()]);
+  const drain = () => instances.drain();
   async function spent(keyId: string, period: string): Promise<number> {
     const key = spendItemKey(keyId, period);
     const out = await a.table.client.send(new GetItemCommand({ TableName: 'budgets', Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));

@@ -1,0 +1,54 @@
+import type { GatewayConfig } from '../../lib/config/schema';
+import { LocalCredentials } from '../../lib/credentials/local';
+import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
+import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+
+export const ADMIN = 'admin';
+
+/** Gateway instances on one DynamoDB endpoint, as Lambda instances share one table. */
+export interface Instances {
+  dynamo: EmbeddedDynamo;
+  gateways: LocalGateway[];
+  /** Starts one more instance on the same table (one that has read no key yet). */
+  start(): Promise<LocalGateway>;
+  /** Creates a key through the first instance's admin API. */
+  createKey(body: Record<string, unknown>): Promise<{ id: string; key: string }>;
+  /** Waits for every instance's writes that outlive responses. */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startInstances(options: { config: GatewayConfig; count: number; tableName: string; credentials: Record<string, string>; now?: () => number }): Promise<Instances> {
+  const dynamo = await startDynalite();
+  const gateways: LocalGateway[] = [];
+  const start = async () => {
+    const gw = await startLocalGateway({
+      config: options.config,
+      adminToken: ADMIN,
+      store: { endpoint: dynamo.endpoint },
+      tableName: options.tableName,
+      credentials: new LocalCredentials(options.credentials),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    gateways.push(gw);
+    return gw;
+  };
+  for (let i = 0; i < options.count; i++) await start();
+  return {
+    dynamo,
+    gateways,
+    start,
+    async createKey(body) {
+      const res = await fetch(`${gateways[0]!.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
+      if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { id: string; key: string };
+    },
+    async drain() {
+      await Promise.all(gateways.map((gw) => gw.gateway.drain()));
+    },
+    async close() {
+      for (const gw of gateways) await gw.close();
+      await dynamo.close();
+    },
+  };
+}
