@@ -16,6 +16,8 @@ export function requestFromFunctionUrlEvent(event: APIGatewayProxyEventV2, conte
     query: new URLSearchParams(event.rawQueryString ?? ''),
     headers,
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8'),
+    // The address the connection to the function URL came from, set by AWS: key address lists are
+    // checked against it. Not X-Forwarded-For, which the caller writes and so may fill with any address.
     sourceIp: event.requestContext.http.sourceIp,
     deadline: Date.now() + Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS),
     requestId: context.awsRequestId,

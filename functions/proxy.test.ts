@@ -16,6 +16,9 @@ describe('the Lambda proxy handler', () => {
   let slow: FakeOpenAI;
   let anthropic: FakeAnthropic;
   let key: string;
+  /** Keys held to an address list: one holding the function URL's sourceIp in test/lambda.ts' events (203.0.113.9), one not. */
+  let fromHere: string;
+  let fromElsewhere: string;
   let usage: MemoryUsageSink;
   let drained: number;
   let handler: StreamHandler;
@@ -28,6 +31,12 @@ describe('the Lambda proxy handler', () => {
     const minted = mintKey({ name: 't', models: ['*'] }, new Date());
     key = minted.key;
     await keys.put(minted.record);
+    const here = mintKey({ name: 'here', models: ['*'], allowedIps: ['203.0.113.0/24'] }, new Date());
+    const elsewhere = mintKey({ name: 'elsewhere', models: ['*'], allowedIps: ['10.0.0.0/8'] }, new Date());
+    fromHere = here.key;
+    fromElsewhere = elsewhere.key;
+    await keys.put(here.record);
+    await keys.put(elsewhere.record);
     usage = new MemoryUsageSink();
     const config = parseConfig({
       providers: [
@@ -160,5 +169,24 @@ describe('the Lambda proxy handler', () => {
     expect(stream.writes.length).toBeGreaterThan(3);
     expect(names(broken).at(-1)).toBe('error');
     expect(usage.records.map((r) => r.outcome)).toEqual(['ok', 'interrupted']);
+  });
+
+  it('checks a key\'s address list against the function URL\'s sourceIp, not an X-Forwarded-For the caller wrote', async () => {
+    const served = new RecordingStream();
+    const refused = new RecordingStream();
+    const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+    // A caller anywhere can claim any address in X-Forwarded-For; AWS sets sourceIp to the connection's peer.
+    const spoofed = { 'x-forwarded-for': '10.1.2.3' };
+
+    await handler(event(body, { authorization: `Bearer ${fromHere}`, ...spoofed }), served, context(60_000));
+    await handler(event(body, { authorization: `Bearer ${fromElsewhere}`, ...spoofed }), refused, context(60_000));
+
+    expect(served.prelude?.statusCode).toBe(200);
+    expect(refused.prelude?.statusCode).toBe(403);
+    expect(JSON.parse(refused.body)).toEqual({ error: { message: 'This API key may not be used from the address 203.0.113.9.', type: 'permission_error', param: null, code: 'ip_not_allowed' } });
+    expect(usage.records.map((r) => [r.status, r.errorCode])).toEqual([
+      [200, undefined],
+      [403, 'ip_not_allowed'],
+    ]);
   });
 });

@@ -16,6 +16,11 @@ export interface ApiKeyRecord {
   models: string[];
   /** Per-minute and spend limits, enforced across all gateway instances; none when absent. */
   limits?: KeyLimits;
+  /**
+   * The addresses the key may be used from: IPv4 and IPv6 addresses and CIDR ranges
+   * (`lib/access/ip-allowlist.ts`); from anywhere when absent.
+   */
+  allowedIps?: string[];
   status: 'active' | 'revoked';
   createdAt: string;
   expiresAt?: string;
@@ -33,7 +38,7 @@ export function hashKey(key: string): string {
 }
 
 /** A new random key (256 bits) and the record that stands for it. */
-export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
+export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
   const record: ApiKeyRecord = {
     id: `key_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
@@ -42,6 +47,7 @@ export function mintKey(fields: { name: string; models: string[]; limits?: KeyLi
     prefix: key.slice(0, DISPLAY_LENGTH),
     models: fields.models,
     ...(fields.limits && Object.keys(fields.limits).length ? { limits: fields.limits } : {}),
+    ...(fields.allowedIps ? { allowedIps: fields.allowedIps } : {}),
     status: 'active',
     createdAt: now.toISOString(),
     ...(fields.expiresAt ? { expiresAt: fields.expiresAt } : {}),

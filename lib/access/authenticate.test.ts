@@ -14,6 +14,9 @@ function countingStore() {
   return { store, reads: () => reads };
 }
 
+/** A request with these headers, from loopback unless told otherwise. */
+const from = (headers: Record<string, string>, sourceIp = '127.0.0.1') => ({ headers, sourceIp });
+
 describe('presentedKey', () => {
   it.each([
     [{ authorization: 'Bearer sk-gw-abc' }, 'sk-gw-abc'],
@@ -40,9 +43,9 @@ describe('KeyAuthenticator', () => {
     await store.put(record);
     const auth = new KeyAuthenticator(store, { ttlMs: 30_000, now });
 
-    for (let i = 0; i < 5; i++) await auth.authenticate({ authorization: `Bearer ${key}` });
+    for (let i = 0; i < 5; i++) await auth.authenticate(from({ authorization: `Bearer ${key}` }));
     clock += 30_001;
-    await auth.authenticate({ authorization: `Bearer ${key}` });
+    await auth.authenticate(from({ authorization: `Bearer ${key}` }));
 
     expect(reads()).toBe(2);
   });
@@ -53,7 +56,7 @@ describe('KeyAuthenticator', () => {
     await store.put(record);
     const auth = new KeyAuthenticator(store, { ttlMs: 30_000, now });
 
-    await Promise.all(Array.from({ length: 20 }, () => auth.authenticate({ 'x-api-key': key })));
+    await Promise.all(Array.from({ length: 20 }, () => auth.authenticate(from({ 'x-api-key': key }))));
 
     expect(reads()).toBe(1);
   });
@@ -62,9 +65,9 @@ describe('KeyAuthenticator', () => {
     const { store, reads } = countingStore();
     const auth = new KeyAuthenticator(store, { ttlMs: 30_000, negativeTtlMs: 5_000, now });
 
-    for (let i = 0; i < 3; i++) await auth.authenticate({ 'x-api-key': 'sk-gw-nope' }).catch(() => undefined);
+    for (let i = 0; i < 3; i++) await auth.authenticate(from({ 'x-api-key': 'sk-gw-nope' })).catch(() => undefined);
     clock += 5_001;
-    await auth.authenticate({ 'x-api-key': 'sk-gw-nope' }).catch(() => undefined);
+    await auth.authenticate(from({ 'x-api-key': 'sk-gw-nope' })).catch(() => undefined);
 
     expect(reads()).toBe(2);
   });
@@ -74,12 +77,12 @@ describe('KeyAuthenticator', () => {
     const { key, record } = mintKey({ name: 'a', models: ['*'] }, new Date());
     await store.put(record);
     const auth = new KeyAuthenticator(store, { ttlMs: 1_000, now });
-    await auth.authenticate({ 'x-api-key': key });
+    await auth.authenticate(from({ 'x-api-key': key }));
 
     await store.revoke(record.id, new Date());
     clock += 1_001;
 
-    await expect(auth.authenticate({ 'x-api-key': key })).rejects.toMatchObject({ status: 401, message: 'This API key has been revoked.' });
+    await expect(auth.authenticate(from({ 'x-api-key': key }))).rejects.toMatchObject({ status: 401, message: 'This API key has been revoked.' });
   });
 
   it.each([
@@ -88,7 +91,7 @@ describe('KeyAuthenticator', () => {
   ])('refuses %s with 401', async (_name, headers, code) => {
     const auth = new KeyAuthenticator(new MemoryKeyStore(), { ttlMs: 1, now });
 
-    const err = await auth.authenticate(headers).catch((e: unknown) => e);
+    const err = await auth.authenticate(from(headers)).catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(GatewayError);
     expect(err).toMatchObject({ status: 401, code });
@@ -99,6 +102,69 @@ describe('KeyAuthenticator', () => {
     const { key, record } = mintKey({ name: 'a', models: ['*'], expiresAt: new Date(clock - 1).toISOString() }, new Date());
     await store.put(record);
 
-    await expect(new KeyAuthenticator(store, { ttlMs: 1, now }).authenticate({ 'x-api-key': key })).rejects.toMatchObject({ status: 401, message: 'This API key has expired.' });
+    await expect(new KeyAuthenticator(store, { ttlMs: 1, now }).authenticate(from({ 'x-api-key': key }))).rejects.toMatchObject({ status: 401, message: 'This API key has expired.' });
+  });
+
+  describe('with an address list', () => {
+    async function keyAllowedFrom(allowedIps: string[] | undefined) {
+      const store = new MemoryKeyStore();
+      const { key, record } = mintKey({ name: 'a', models: ['*'], ...(allowedIps ? { allowedIps } : {}) }, new Date());
+      await store.put(record);
+      return { key, id: record.id, auth: new KeyAuthenticator(store, { ttlMs: 30_000, now }) };
+    }
+
+    it.each([
+      ['an IPv4 range', ['10.0.0.0/8'], '10.1.2.3'],
+      ['an IPv4 range, the client reported as IPv4-mapped IPv6', ['10.0.0.0/8'], '::ffff:10.1.2.3'],
+      ['an IPv6 range', ['2001:db8::/32'], '2001:db8:1::5'],
+      ['a single address among others', ['192.0.2.0/24', '203.0.113.7'], '203.0.113.7'],
+    ])('accepts a request from inside %s', async (_name, allowedIps, sourceIp) => {
+      const { key, id, auth } = await keyAllowedFrom(allowedIps);
+
+      const record = await auth.authenticate(from({ 'x-api-key': key }, sourceIp));
+
+      expect(record.id).toBe(id);
+    });
+
+    it.each([
+      ['an IPv4 address outside it', '11.0.0.1', 'the address 11.0.0.1'],
+      ['an IPv4-mapped address outside it, named as IPv4', '::ffff:11.0.0.1', 'the address 11.0.0.1'],
+      ['an IPv6 address outside it', '2001:db9::1', 'the address 2001:db9::1'],
+      ['an address the door could not tell', '', 'an unknown address'],
+    ])('refuses %s with 403 ip_not_allowed, naming the address and not the list', async (_name, sourceIp, named) => {
+      const { key, auth } = await keyAllowedFrom(['10.0.0.0/8', '2001:db8::/32']);
+
+      const err = await auth.authenticate(from({ 'x-api-key': key }, sourceIp)).catch((e: unknown) => e);
+
+      expect(err).toBeInstanceOf(GatewayError);
+      expect(err).toMatchObject({ status: 403, kind: 'permission', code: 'ip_not_allowed', message: `This API key may not be used from ${named}.` });
+      expect((err as Error).message).not.toContain('10.0.0.0');
+    });
+
+    it('books a refusal by the list to the key, and a refusal of the key itself to no one', async () => {
+      const { key, id, auth } = await keyAllowedFrom(['10.0.0.0/8']);
+      const byList: { keyId?: string } = {};
+      const unknown: { keyId?: string } = {};
+
+      await auth.authenticate(from({ 'x-api-key': key }, '192.0.2.1'), byList).catch(() => undefined);
+      await auth.authenticate(from({ 'x-api-key': 'sk-gw-unknown' }, '10.0.0.1'), unknown).catch(() => undefined);
+
+      expect(byList.keyId).toBe(id);
+      expect(unknown.keyId).toBeUndefined();
+    });
+
+    it('trusts the connection\'s address, not an X-Forwarded-For header the client wrote', async () => {
+      const { key, auth } = await keyAllowedFrom(['10.0.0.0/8']);
+
+      const err = await auth.authenticate(from({ 'x-api-key': key, 'x-forwarded-for': '10.1.2.3' }, '192.0.2.1')).catch((e: unknown) => e);
+
+      expect(err).toMatchObject({ status: 403, code: 'ip_not_allowed' });
+    });
+
+    it('lets a key without a list be used from anywhere', async () => {
+      const { key, auth } = await keyAllowedFrom(undefined);
+
+      await expect(auth.authenticate(from({ 'x-api-key': key }, '198.51.100.20'))).resolves.toMatchObject({ name: 'a' });
+    });
   });
 });

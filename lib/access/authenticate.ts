@@ -1,6 +1,8 @@
 import { GatewayError } from '../http/errors';
+import type { GatewayRequest } from '../http/types';
 import type { KeyStore } from '../store/keys';
 import { hashKey, type ApiKeyRecord } from './api-key';
+import { ipAllowed, sourceAddress } from './ip-allowlist';
 
 export interface KeyCacheOptions {
   /** How long a looked-up key is trusted before it is read again. */
@@ -45,8 +47,18 @@ export class KeyAuthenticator {
     this.#now = options.now ?? Date.now;
   }
 
-  async authenticate(headers: Readonly<Record<string, string | undefined>>): Promise<ApiKeyRecord> {
-    const key = presentedKey(headers);
+  /**
+   * The key a request carries, checked: known, active, unexpired, and used from an address its
+   * list allows (when it has one). `book`, when given, is told the key's id once the key is known
+   * to be good, before its address is checked, so that a refusal by the list is booked to the key
+   * like the key's other refusals (unknown, revoked and expired keys are booked to no one).
+   *
+   * The address is the door's `sourceIp`, the peer of the connection, never X-Forwarded-For:
+   * anyone can send that header with any address in it, and a function URL's sourceIp is the
+   * address AWS received the connection from.
+   */
+  async authenticate(req: Pick<GatewayRequest, 'headers' | 'sourceIp'>, book?: { keyId?: string }): Promise<ApiKeyRecord> {
+    const key = presentedKey(req.headers);
     if (!key) {
       throw new GatewayError('authentication', 'No API key given: send "Authorization: Bearer <gateway key>" or "x-api-key: <gateway key>".', {
         code: 'missing_api_key',
@@ -59,6 +71,9 @@ export class KeyAuthenticator {
     if (!record) throw invalidKey('Incorrect API key provided.');
     if (record.status !== 'active') throw invalidKey('This API key has been revoked.');
     if (record.expiresAt && Date.parse(record.expiresAt) <= this.#now()) throw invalidKey('This API key has expired.');
+    if (book) book.keyId = record.id;
+    // A key without a list pays one property read; one with a list is compiled once per cached record.
+    if (record.allowedIps && !ipAllowed(record.allowedIps, req.sourceIp)) throw ipNotAllowed(req.sourceIp);
     return record;
   }
 
@@ -73,6 +88,12 @@ export class KeyAuthenticator {
     this.#cache.set(hash, { record, expires: this.#now() + (record ? this.#ttl : this.#negativeTtl) });
     return record;
   }
+}
+
+/** Names the address the request came from, not the list: the caller needs no map of the key owner's networks. */
+function ipNotAllowed(sourceIp: string): GatewayError {
+  const address = sourceAddress(sourceIp)?.address;
+  return new GatewayError('permission', `This API key may not be used from ${address ? `the address ${address}` : 'an unknown address'}.`, { code: 'ip_not_allowed' });
 }
 
 function invalidKey(message: string): GatewayError {

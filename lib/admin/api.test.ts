@@ -106,6 +106,52 @@ describe('the admin API', () => {
     expect([changed.status, changed.body.error.param]).toEqual([400, param]);
   });
 
+  it('creates a key held to addresses, changes the list, and removes it with null', async () => {
+    const created = await call(api, request('POST', '/admin/keys', { name: 'office', allowedIps: ['10.0.0.0/8', ' 2001:db8::/32 ', '203.0.113.7'] }));
+    const renamed = await call(api, request('PATCH', `/admin/keys/${created.body.id}`, { name: 'office 2' }));
+    const replaced = await call(api, request('PATCH', `/admin/keys/${created.body.id}`, { allowedIps: ['192.0.2.0/24'] }));
+    const removed = await call(api, request('PATCH', `/admin/keys/${created.body.id}`, { allowedIps: null }));
+
+    expect(created.status).toBe(201);
+    expect(created.body.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::/32', '203.0.113.7']);
+    expect(renamed.body.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::/32', '203.0.113.7']);
+    expect(replaced.body.allowedIps).toEqual(['192.0.2.0/24']);
+    expect(removed.status).toBe(200);
+    expect(removed.body).not.toHaveProperty('allowedIps');
+    expect((await call(api, request('GET', `/admin/keys/${created.body.id}`))).body).not.toHaveProperty('allowedIps');
+  });
+
+  it('lets a key be used from anywhere unless told otherwise', async () => {
+    const created = await call(api, request('POST', '/admin/keys', { name: 'anywhere' }));
+
+    expect(created.body).not.toHaveProperty('allowedIps');
+  });
+
+  it.each([
+    ['a name for an address', { allowedIps: ['10.0.0.0/8', 'office.example.com'] }, 'allowedIps[1]', '"office.example.com" is not an IPv4 or IPv6 address'],
+    ['an IPv4 prefix over 32', { allowedIps: ['10.0.0.0/33'] }, 'allowedIps[0]', 'prefix length is not a whole number from 0 to 32'],
+    ['an IPv6 prefix over 128', { allowedIps: ['::1', '2001:db8::/129'] }, 'allowedIps[1]', 'from 0 to 128'],
+    ['an address that is not a string', { allowedIps: [167772160] }, 'allowedIps[0]', ''],
+    ['an empty list (null removes the list; revoking stops a key)', { allowedIps: [] }, 'allowedIps', 'at least one address'],
+    ['a list of over 100 entries', { allowedIps: Array.from({ length: 101 }, (_, i) => `10.0.0.${i}`) }, 'allowedIps', 'at most 100 entries'],
+    ['a single string for a list', { allowedIps: '10.0.0.0/8' }, 'allowedIps', ''],
+  ])('refuses %s, naming the entry, on create and on change', async (_name, fields, param, message) => {
+    const { body: key } = await call(api, request('POST', '/admin/keys', { name: 'a' }));
+
+    const created = await call(api, request('POST', '/admin/keys', { name: 'a', ...fields }));
+    const changed = await call(api, request('PATCH', `/admin/keys/${key.id}`, fields));
+
+    expect([created.status, created.body.error.param, created.body.error.code]).toEqual([400, param, 'invalid_value']);
+    expect([changed.status, changed.body.error.param]).toEqual([400, param]);
+    expect(created.body.error.message).toContain(message);
+  });
+
+  it('refuses to create a key with null for its list (there is nothing to remove)', async () => {
+    const created = await call(api, request('POST', '/admin/keys', { name: 'a', allowedIps: null }));
+
+    expect([created.status, created.body.error.param]).toEqual([400, 'allowedIps']);
+  });
+
   it.each([
     ['no token', request('GET', '/admin/keys', undefined, null), 401, 'invalid_admin_token'],
     ['a wrong token', request('GET', '/admin/keys', undefined, 'nope'), 401, 'invalid_admin_token'],

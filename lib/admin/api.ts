@@ -1,6 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
 import { keyInfo, mintKey, type ApiKeyRecord, type KeyLimits } from '../access/api-key';
+import { MAX_ALLOWED_IPS, readIpRule } from '../access/ip-allowlist';
 import { GatewayError, asGatewayError } from '../http/errors';
 import { json, parseJsonObject, readBody } from '../http/body';
 import { openAIErrorResponse } from '../http/openai-error';
@@ -27,15 +28,32 @@ const Models = z.array(z.string().trim().min(1).max(200)).max(200);
 const Limit = z.number().int().min(1).max(1e12);
 /** A budget in USD, counted in micro-dollars: at least one of them. */
 const Budget = z.number().min(0.000001).max(1e9);
+/** An address or CIDR range a key may be used from, checked as the gateway will read it. */
+const AllowedIp = z
+  .string()
+  .trim()
+  .superRefine((text, ctx) => {
+    const read = readIpRule(text);
+    if ('problem' in read) ctx.addIssue({ code: 'custom', message: read.problem });
+  });
+/**
+ * At least one entry: an empty list would be a key usable from nowhere, which is what revoking
+ * is for, and is easily mistaken for "no list"; null removes the list.
+ */
+const AllowedIps = z
+  .array(AllowedIp)
+  .min(1, { message: 'list at least one address or range (null removes the list)' })
+  .max(MAX_ALLOWED_IPS, { message: `a key's list has at most ${MAX_ALLOWED_IPS} entries` });
 
 const CreateKeyBody = z.strictObject({
   name: Name,
   models: Models.default(['*']),
   limits: z.strictObject({ requestsPerMinute: Limit.optional(), tokensPerMinute: Limit.optional(), usdPerDay: Budget.optional(), usdPerMonth: Budget.optional() }).optional(),
+  allowedIps: AllowedIps.optional(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-/** A merge patch (RFC 7396): fields given replace the key's; a limit set to null is removed. */
+/** A merge patch (RFC 7396): fields given replace the key's; a limit, or the address list, set to null is removed. */
 const UpdateKeyBody = z.strictObject({
   name: Name.optional(),
   models: Models.optional(),
@@ -47,6 +65,7 @@ const UpdateKeyBody = z.strictObject({
       usdPerMonth: Budget.nullable().optional(),
     })
     .optional(),
+  allowedIps: AllowedIps.nullable().optional(),
 });
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -68,11 +87,12 @@ function sameToken(given: string, expected: string): boolean {
 
 /**
  * The admin API: key management.
- *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
+ *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, allowedIps?, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
+ *                                (allowedIps: 1–100 IPv4/IPv6 addresses or CIDR ranges; without it, from anywhere)
  *   GET  /admin/keys             → {data: [key info…]}
  *   GET  /admin/keys/{id}        → key info
- *   PATCH /admin/keys/{id}       {name?, models?, limits?} → key info
- *                                (a merge patch: a limit set to null is removed)
+ *   PATCH /admin/keys/{id}       {name?, models?, limits?, allowedIps?} → key info
+ *                                (a merge patch: a limit set to null is removed; allowedIps replaces the list, null removes it)
  *   POST /admin/keys/{id}/revoke → key info (also DELETE /admin/keys/{id})
  *   GET  /admin/usage?from=YYYY-MM-DD&to=YYYY-MM-DD&key=ID → {from, to, data: [{day, keyId, keyName, model, requests, …, costMicros}]}
  *                                (from the roll-ups; default: this month so far, UTC)
@@ -101,8 +121,11 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (req.method === 'POST') {
         const parsed = CreateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
         if (!parsed.success) throw zodToGatewayError(parsed.error);
-        const { name, models, limits, expiresAt } = parsed.data;
-        const { key, record } = mintKey({ name, models, ...(limits ? { limits: definedLimits(limits) } : {}), ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) }, now());
+        const { name, models, limits, allowedIps, expiresAt } = parsed.data;
+        const { key, record } = mintKey(
+          { name, models, ...(limits ? { limits: definedLimits(limits) } : {}), ...(allowedIps ? { allowedIps } : {}), ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) },
+          now(),
+        );
         await deps.keys.put(record);
         return json(201, { ...keyInfo(record), key });
       }
@@ -187,6 +210,7 @@ function changesFor(current: ApiKeyRecord, patch: z.infer<typeof UpdateKeyBody>)
   if (patch.name !== undefined) changes.name = patch.name;
   if (patch.models !== undefined) changes.models = patch.models;
   if (patch.limits !== undefined) changes.limits = definedLimits({ ...current.limits, ...patch.limits });
+  if (patch.allowedIps !== undefined) changes.allowedIps = patch.allowedIps;
   return changes;
 }
 

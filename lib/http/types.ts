@@ -12,6 +12,10 @@ export interface GatewayRequest {
   headers: Readonly<Record<string, string | undefined>>;
   /** Either the whole body, or a stream of it that the gateway reads up to its size limit. */
   body: Uint8Array | AsyncIterable<Uint8Array>;
+  /**
+   * The peer of the connection as the door saw it (a function URL's `requestContext.http.sourceIp`,
+   * the local socket's remote address), never a header the client wrote; empty when unknown.
+   */
   sourceIp: string;
   /** Fires when the client has gone away (where the door can tell). */
   signal?: AbortSignal;

@@ -42,6 +42,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin
     query: q === -1 ? NO_QUERY : new URLSearchParams(url.slice(q + 1)),
     headers: req.headers as Record<string, string | undefined>,
     body: req,
+    // The socket's peer (`::ffff:a.b.c.d` for IPv4 clients when listening on `::`), never
+    // X-Forwarded-For: any client can send that. Gone (undefined) once the socket is destroyed; an
+    // empty address is in no key's address list.
     sourceIp: req.socket.remoteAddress ?? '',
     signal: connectionSignal(req.socket),
     requestId: randomUUID(),

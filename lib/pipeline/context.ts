@@ -12,8 +12,9 @@ export interface RequestContext {
   startPerf: number;
   surface: string;
   /**
-   * Set by model calls once the key is known: only those leave usage records (a flood of
-   * unauthenticated requests must not turn into table writes).
+   * Set by model calls once the key is known good (by the authenticator, before it checks the
+   * key's address list): only those leave usage records (a flood of unauthenticated requests
+   * must not turn into table writes).
    */
   keyId?: string;
   model?: string;

@@ -32,10 +32,12 @@ export interface AdmittedCall {
   entry: CatalogModel;
 }
 
-/** Authenticate, read and check the body, find the model and check the key may use it. */
+/**
+ * Authenticate (the key, and the address it is used from), read and check the body, find the
+ * model and check the key may use it. Every refusal from the key's own rules on is booked to it.
+ */
 export async function admit(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, validate: (body: Record<string, unknown>) => void): Promise<AdmittedCall> {
-  const key = await deps.auth.authenticate(req.headers);
-  ctx.keyId = key.id;
+  const key = await deps.auth.authenticate(req, ctx);
   const raw = await readBody(req, deps.config.limits.maxBodyBytes);
   const body = parseJsonObject(raw);
   if (typeof body.model === 'string') ctx.model = body.model;

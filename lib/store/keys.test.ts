@@ -99,6 +99,33 @@ describe.each([
     expect(await store.update('key_missing', { name: 'x' })).toBeUndefined();
   });
 
+  it('keeps a key\'s allowed addresses in the order given, and a key without a list has none', async () => {
+    const listed = mintKey({ name: 'office', models: ['*'], allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'] }, new Date()).record;
+    const open = mintKey({ name: 'anywhere', models: ['*'] }, new Date()).record;
+    await store.put(listed);
+    await store.put(open);
+
+    expect((await store.getByHash(listed.hash))?.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::/32', '203.0.113.7']);
+    expect(await store.getById(listed.id)).toEqual(listed);
+    expect(await store.getByHash(open.hash)).not.toHaveProperty('allowedIps');
+  });
+
+  it('replaces a key\'s allowed addresses, removes them when given null, and leaves them when not given', async () => {
+    const { record } = mintKey({ name: 'a', models: ['*'], allowedIps: ['10.0.0.0/8'] }, new Date());
+    await store.put(record);
+
+    const renamed = await store.update(record.id, { name: 'b' });
+    const replaced = await store.update(record.id, { allowedIps: ['192.0.2.0/24', '::1'] });
+    const removed = await store.update(record.id, { allowedIps: null });
+    const added = await store.update(record.id, { allowedIps: ['198.51.100.1'], limits: { requestsPerMinute: 3 } });
+
+    expect(renamed?.allowedIps).toEqual(['10.0.0.0/8']);
+    expect(replaced?.allowedIps).toEqual(['192.0.2.0/24', '::1']);
+    expect(removed).not.toHaveProperty('allowedIps');
+    expect(added).toEqual({ ...record, name: 'b', allowedIps: ['198.51.100.1'], limits: { requestsPerMinute: 3 } });
+    expect(await store.getByHash(record.hash)).toEqual(added);
+  });
+
   it('answers undefined for an unknown hash', async () => {
     expect(await store.getByHash('0'.repeat(64))).toBeUndefined();
   });

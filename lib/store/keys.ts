@@ -11,12 +11,12 @@ export interface KeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; undefined when there is no such key. */
   revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
-  /** Replaces the fields given (limits `{}` removes them all); undefined when there is no such key. */
+  /** Replaces the fields given (limits `{}` removes them all, allowedIps null the list); undefined when there is no such key. */
   update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined>;
 }
 
 /** What can change on a key after it was made. */
-export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits };
+export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits; allowedIps?: string[] | null };
 
 type Item = Record<string, AttributeValue>;
 
@@ -35,6 +35,8 @@ function toItem(r: ApiKeyRecord): Item {
     createdAt: { S: r.createdAt },
   };
   if (r.limits && Object.keys(r.limits).length) item.limits = limitsItem(r.limits);
+  // A JSON list like models: it keeps the order the entries were given in, duplicates and all.
+  if (r.allowedIps) item.allowedIps = { S: JSON.stringify(r.allowedIps) };
   if (r.expiresAt) item.expiresAt = { S: r.expiresAt };
   if (r.revokedAt) item.revokedAt = { S: r.revokedAt };
   return item;
@@ -69,6 +71,8 @@ function fromItem(item: Item): ApiKeyRecord {
   };
   const limits = limitsOf(item.limits);
   if (limits) record.limits = limits;
+  const allowedIps = s('allowedIps');
+  if (allowedIps !== undefined) record.allowedIps = JSON.parse(allowedIps) as string[];
   const expiresAt = s('expiresAt');
   const revokedAt = s('revokedAt');
   if (expiresAt) record.expiresAt = expiresAt;
@@ -143,7 +147,9 @@ export class DynamoKeyStore implements KeyStore {
     if (changes.models !== undefined) values.models = { S: JSON.stringify(changes.models) };
     const limits = changes.limits && Object.keys(changes.limits).length ? limitsItem(changes.limits) : undefined;
     if (limits) values.limits = limits;
-    return this.#set(found, values, changes.limits && !limits ? ['limits'] : []);
+    if (changes.allowedIps) values.allowedIps = { S: JSON.stringify(changes.allowedIps) };
+    const remove = [...(changes.limits && !limits ? ['limits'] : []), ...(changes.allowedIps === null ? ['allowedIps'] : [])];
+    return this.#set(found, values, remove);
   }
 
   /** Sets (and removes) attributes of a key's item, unless it has gone meanwhile. */
@@ -203,10 +209,12 @@ export class MemoryKeyStore implements KeyStore {
   async update(id: string, changes: KeyChanges) {
     for (const r of this.#byHash.values()) {
       if (r.id !== id) continue;
-      const { limits, ...rest } = changes;
+      const { limits, allowedIps, ...rest } = changes;
       Object.assign(r, rest);
       if (limits && Object.keys(limits).length) r.limits = { ...limits };
       else if (limits) delete r.limits;
+      if (allowedIps) r.allowedIps = [...allowedIps];
+      else if (allowedIps === null) delete r.allowedIps;
       return { ...r };
     }
     return undefined;
