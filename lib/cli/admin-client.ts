@@ -12,17 +12,20 @@ export interface NewKey {
   name: string;
   models: string[];
   limits?: KeyLimits;
+  /** IPv4 and IPv6 addresses and CIDR ranges the key may be used from; any address when absent. */
+  allowedIps?: string[];
   expiresAt?: string;
 }
 
 /**
  * What `PATCH /admin/keys/{id}` takes: a merge patch (RFC 7396), so a field left out is kept and
- * a limit set to null is removed.
+ * a limit, or the address list, set to null is removed.
  */
 export interface KeyPatch {
   name?: string;
   models?: string[];
   limits?: { [K in keyof KeyLimits]?: number | null };
+  allowedIps?: string[] | null;
 }
 
 /** What `GET /admin/usage` takes: days are `YYYY-MM-DD` (UTC); the API defaults them to this month so far. */

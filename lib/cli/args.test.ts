@@ -71,6 +71,9 @@ describe('parseCommandLine', () => {
     [['--usd-per-day', '0.000001'], { limits: { usdPerDay: 0.000001 } }],
     [['--usd-per-day', 'off'], { limits: { usdPerDay: null } }],
     [['--usd-per-month', ' off ', '--usd-per-day', '5', '--tpm', 'off'], { limits: { usdPerMonth: null, usdPerDay: 5, tokensPerMinute: null } }],
+    [['--ips', '10.0.0.0/8, 2001:db8::/32,203.0.113.7'], { allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'] }],
+    [['--ips', ' off '], { allowedIps: null }],
+    [['--ips=::1', '--rpm', 'off'], { limits: { requestsPerMinute: null }, allowedIps: ['::1'] }],
   ])('reads keys update %j as the patch %j, sending only what was given', (flags, patch) => {
     // Act
     const { command } = parseCommandLine(['keys', 'update', 'key_123', ...flags], NOW);
@@ -87,6 +90,34 @@ describe('parseCommandLine', () => {
     // Assess
     expect(after).toEqual({ kind: 'keys-update', id: 'key_1', patch: { limits: { requestsPerMinute: 5 } }, json: true });
     expect(before).toEqual(after);
+  });
+
+  it('reads the address list of keys create from --ips, IPv4 and IPv6 addresses and ranges alike', () => {
+    // Act
+    const { command } = parseCommandLine(['keys', 'create', '--name', 'erin', '--ips', '10.0.0.0/8,2001:db8::/32, 203.0.113.7,'], NOW);
+
+    // Assess
+    expect(command).toEqual({ kind: 'keys-create', name: 'erin', models: ['*'], allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], json: false });
+  });
+
+  describe.each([
+    ['keys create', ['keys', 'create', '--name', 'a']],
+    ['keys update', ['keys', 'update', 'key_1']],
+  ])('on %s', (_command, argv) => {
+    it.each([
+      ['a name for an address', 'office.example.com', '--ips: "office.example.com" is not an IPv4 or IPv6 address or CIDR range (such as 203.0.113.7, 10.0.0.0/8 or 2001:db8::/32)'],
+      ['a bad entry among good ones', '10.0.0.0/8,10.0.0.0/33', '--ips: "10.0.0.0/33" is an IPv4 range whose prefix length is not a whole number from 0 to 32'],
+      ['an IPv6 prefix over 128', '2001:db8::/129', '--ips: "2001:db8::/129" is an IPv6 range whose prefix length is not a whole number from 0 to 128'],
+      ['nothing but commas', ' , ', '--ips needs addresses or CIDR ranges, such as 10.0.0.0/8,2001:db8::/32 (or off on keys update)'],
+      ['over 100 entries', Array.from({ length: 101 }, (_, i) => `10.0.0.${i}`).join(','), '--ips takes at most 100 entries, not 101'],
+    ])('refuses --ips with %s, naming the flag and the entry', (_case, value, message) => {
+      // Act
+      const err = usageErrorOf([...argv, `--ips=${value}`]);
+
+      // Assess
+      expect(err.message).toBe(message);
+      expect(err).toMatchObject({ kind: 'usage', topic: 'keys', exitCode: 2 });
+    });
   });
 
   it('reads a bare date as midnight UTC', () => {
@@ -157,8 +188,8 @@ describe('parseCommandLine', () => {
     [['keys', 'revoke', 'a', 'b'], 'keys revoke: unexpected argument "b"', 'keys', false],
     [['keys', 'update'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
     [['keys', 'update', '--rpm', '5'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
-    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day or --usd-per-month', 'keys', false],
-    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day or --usd-per-month', 'keys', false],
+    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month or --ips', 'keys', false],
+    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month or --ips', 'keys', false],
     [['keys', 'update', 'key_1', '--name', ' '], 'keys update: --name cannot be empty', 'keys', false],
     [['keys', 'update', 'a', 'b', '--rpm', '5'], 'keys update: unexpected argument "b"', 'keys', false],
     [['keys', 'update', 'key_1', '--expires', '2027-01-01'], 'keys update does not take --expires', 'keys', false],
@@ -175,6 +206,10 @@ describe('parseCommandLine', () => {
     [['keys', 'create', '--name', 'a', '--tpm', 'off'], '--tpm off only applies to keys update; leave --tpm out for a key without that limit', 'keys', false],
     [['keys', 'create', '--name', 'a', '--usd-per-day', 'off'], '--usd-per-day off only applies to keys update; leave --usd-per-day out for a key without that limit', 'keys', false],
     [['keys', 'create', '--name', 'a', '--usd-per-month', 'off'], '--usd-per-month off only applies to keys update; leave --usd-per-month out for a key without that limit', 'keys', false],
+    [['keys', 'create', '--name', 'a', '--ips', 'off'], '--ips off only applies to keys update; leave --ips out for a key usable from any address', 'keys', false],
+    [['keys', 'create', '--name', 'a', '--ips'], '--ips needs a value', 'keys', false],
+    [['keys', 'list', '--ips', '10.0.0.0/8'], 'keys list does not take --ips', 'keys', false],
+    [['keys', 'revoke', 'key_1', '--ips', '10.0.0.0/8'], 'keys revoke does not take --ips', 'keys', false],
     [['config', 'check', '--json'], 'config check does not take --json', 'config', false],
   ])('refuses %j with "%s"', (argv, message, topic, fullUsage) => {
     // Act

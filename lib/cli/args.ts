@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { KeyLimits } from '../access/api-key';
+import { MAX_ALLOWED_IPS, readIpRule } from '../access/ip-allowlist';
 import type { KeyPatch } from './admin-client';
 import { CliError, type HelpTopic } from './errors';
 
 /** What the command line asked for. */
 export type Command =
   | { kind: 'help'; topic: HelpTopic }
-  | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; expiresAt?: string; json: boolean }
+  | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; expiresAt?: string; json: boolean }
   | { kind: 'keys-list'; json: boolean }
   | { kind: 'keys-update'; id: string; patch: KeyPatch; json: boolean }
   | { kind: 'keys-revoke'; id: string; json: boolean }
@@ -42,6 +43,7 @@ const OPTIONS = {
   tpm: { type: 'string' },
   'usd-per-day': { type: 'string' },
   'usd-per-month': { type: 'string' },
+  ips: { type: 'string' },
   key: { type: 'string' },
   model: { type: 'string' },
   from: { type: 'string' },
@@ -136,17 +138,21 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
   const name = `${group} ${action ?? ''}`.trim();
   switch (name) {
     case 'keys create': {
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'expires', 'json'], name, 'keys');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'expires', 'json'], name, 'keys');
       noMore(rest, name, 'keys');
       if (!values.name?.trim()) throw new CliError('usage', 'keys create needs --name NAME', { topic: 'keys' });
       const command: Command = { kind: 'keys-create', name: values.name.trim(), models: splitModels(values.models), json: values.json === true };
       const limits = limitsFrom(values);
       if (limits) command.limits = limits;
+      if (values.ips !== undefined) {
+        if (values.ips.trim() === NO_LIMIT) throw new CliError('usage', `--ips ${NO_LIMIT} only applies to keys update; leave --ips out for a key usable from any address`, { topic: 'keys' });
+        command.allowedIps = allowedIpsFrom(values.ips);
+      }
       if (values.expires !== undefined) command.expiresAt = expiryFrom(values.expires, now);
       return command;
     }
     case 'keys update': {
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'json'], name, 'keys');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'json'], name, 'keys');
       const [id, ...extra] = rest;
       if (!id) throw new CliError('usage', 'keys update needs the ID of a key (see `aigw keys list`)', { topic: 'keys' });
       noMore(extra, name, 'keys');
@@ -236,11 +242,31 @@ function patchFrom(values: Values): KeyPatch {
     limits[limit.field] = text.trim() === NO_LIMIT ? null : limitFrom(limit, text, `, or ${NO_LIMIT} to remove the limit`);
   }
   if (Object.keys(limits).length) patch.limits = limits;
+  if (values.ips !== undefined) patch.allowedIps = values.ips.trim() === NO_LIMIT ? null : allowedIpsFrom(values.ips);
   if (Object.keys(patch).length === 0) {
-    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES].map((f) => `--${f}`);
+    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips'].map((f) => `--${f}`);
     throw new CliError('usage', `keys update needs something to change: ${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}`, { topic: 'keys' });
   }
   return patch;
+}
+
+/**
+ * `--ips 10.0.0.0/8,2001:db8::/32,203.0.113.7`: checked here as the gateway reads them, so a
+ * mistake is named as the flag typed rather than the API's `allowedIps[1]`.
+ */
+function allowedIpsFrom(text: string): string[] {
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  // A list of nothing would be a key usable from nowhere: revoking says that more plainly.
+  if (entries.length === 0) throw new CliError('usage', `--ips needs addresses or CIDR ranges, such as 10.0.0.0/8,2001:db8::/32 (or ${NO_LIMIT} on keys update)`, { topic: 'keys' });
+  if (entries.length > MAX_ALLOWED_IPS) throw new CliError('usage', `--ips takes at most ${MAX_ALLOWED_IPS} entries, not ${entries.length}`, { topic: 'keys' });
+  for (const entry of entries) {
+    const read = readIpRule(entry);
+    if ('problem' in read) throw new CliError('usage', `--ips: ${read.problem}`, { topic: 'keys' });
+  }
+  return entries;
 }
 
 /** A limit's value as its flag reads it, or a usage error that names the flag and what it takes. */

@@ -1,6 +1,6 @@
 import type { ApiKeyInfo } from '../access/api-key';
 import type { UsageRow } from './admin-client';
-import { displayStatus, formatCreatedKey, formatKeyTable, formatTable, formatUpdatedKey, formatUsageReport, limitsText, shortTime } from './format';
+import { displayStatus, formatCreatedKey, formatKeyTable, formatTable, formatUpdatedKey, formatUsageReport, ipsText, limitsText, shortTime } from './format';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
@@ -44,9 +44,9 @@ describe('formatKeyTable', () => {
   it('shows a header and one aligned row per key', () => {
     // Prepare
     const keys = [
-      key({ limits: { requestsPerMinute: 60, tokensPerMinute: 90000 } }),
+      key({ limits: { requestsPerMinute: 60, tokensPerMinute: 90000 }, allowedIps: ['10.0.0.0/8'] }),
       key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z' }),
-      key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 } }),
+      key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'] }),
     ];
 
     // Act
@@ -54,10 +54,10 @@ describe('formatKeyTable', () => {
 
     // Assess
     expect(lines).toEqual([
-      'ID                    NAME   PREFIX        MODELS            LIMITS                    STATUS   CREATED            EXPIRES',
-      'key_0123456789abcdef  alice  sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         active   2026-05-01 12:34Z  -',
-      'key_2                 b      sk-gw-AbCdEf  *                 -                         revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
-      'key_3                 c      sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  active   2026-05-01 12:34Z  -',
+      'ID                    NAME   PREFIX        MODELS            LIMITS                    IPS                               STATUS   CREATED            EXPIRES',
+      'key_0123456789abcdef  alice  sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         10.0.0.0/8                        active   2026-05-01 12:34Z  -',
+      'key_2                 b      sk-gw-AbCdEf  *                 -                         any                               revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
+      'key_3                 c      sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  10.0.0.0/8,2001:db8::/32 +1 more  active   2026-05-01 12:34Z  -',
     ]);
   });
 
@@ -95,6 +95,25 @@ describe('formatKeyTable', () => {
 
     // Assess
     expect(text).toContain('(none)');
+  });
+});
+
+describe('ipsText', () => {
+  const THREE = ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'];
+
+  it.each([
+    ['a key without a list', undefined, Infinity, 'any'],
+    ['a whole list, as --ips takes it', THREE, Infinity, '10.0.0.0/8,2001:db8::/32,203.0.113.7'],
+    ['a list that fits the width', THREE, 36, '10.0.0.0/8,2001:db8::/32,203.0.113.7'],
+    ['as many entries as fit, and how many are left out', THREE, 35, '10.0.0.0/8,2001:db8::/32 +1 more'],
+    ['at least the first entry', THREE, 10, '10.0.0.0/8 +2 more'],
+    ['a single entry, however long', ['2001:db8:1234:5678:9abc:def0:1234:5678/128'], 20, '2001:db8:1234:5678:9abc:def0:1234:5678/128'],
+  ])('shows %s', (_case, allowedIps, width, text) => {
+    // Act
+    const shown = ipsText(allowedIps, width);
+
+    // Assess
+    expect(shown).toBe(text);
   });
 });
 
@@ -167,6 +186,17 @@ describe('formatCreatedKey', () => {
     expect(text).toContain('expires: never');
   });
 
+  it('shows the whole address list of a new key, as --ips takes it', () => {
+    // Prepare
+    const created = { ...key({ allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'] }), key: 'sk-gw-AbCdEfSECRET' };
+
+    // Act
+    const text = formatCreatedKey(created);
+
+    // Assess
+    expect(text.split('\n')).toContain('  ips:     10.0.0.0/8,2001:db8::/32,203.0.113.7');
+  });
+
   it.each([
     ['none for a key without limits', undefined, '  limits:  none'],
     ['every limit the key has', { requestsPerMinute: 60, tokensPerMinute: 90000 }, '  limits:  60 rpm, 90000 tpm'],
@@ -186,7 +216,7 @@ describe('formatCreatedKey', () => {
 describe('formatUpdatedKey', () => {
   it('shows the key as it now is and when gateways apply the change', () => {
     // Prepare
-    const updated = key({ name: 'carol', limits: { tokensPerMinute: 90000 }, expiresAt: '2027-01-01T00:00:00.000Z' });
+    const updated = key({ name: 'carol', limits: { tokensPerMinute: 90000 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32'], expiresAt: '2027-01-01T00:00:00.000Z' });
 
     // Act
     const text = formatUpdatedKey(updated);
@@ -197,6 +227,7 @@ describe('formatUpdatedKey', () => {
         'Updated key key_0123456789abcdef (carol)',
         '  models:  gpt-4o*,claude-*',
         '  limits:  90000 tpm',
+        '  ips:     10.0.0.0/8,2001:db8::/32',
         '  expires: 2027-01-01 00:00Z',
         '',
         'Gateways that have it cached apply the change within keyCache.ttlSeconds (30 s by default).',
@@ -211,6 +242,14 @@ describe('formatUpdatedKey', () => {
 
     // Assess
     expect(text).toContain('  limits:  none\n');
+  });
+
+  it('says any once the address list is removed', () => {
+    // Act
+    const text = formatUpdatedKey(key());
+
+    // Assess
+    expect(text).toContain('  ips:     any\n');
   });
 
   it('replaces control characters in the name', () => {

@@ -70,11 +70,35 @@ export function limitsText(limits: KeyLimits | undefined): string | undefined {
   return parts.length ? parts.join(', ') : undefined;
 }
 
+/** What a key without an address list is usable from; "none" or "-" would read as nowhere. */
+const ANY_ADDRESS = 'any';
+
+/**
+ * A key's address list as `--ips` takes it, or, given a width, as much of it as fits there and
+ * how many entries are left out: a list may be a hundred IPv6 ranges long, which no table fits.
+ *
+ * @example
+ * ipsText(['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], 28); // '10.0.0.0/8 +2 more'
+ */
+export function ipsText(allowedIps: readonly string[] | undefined, width = Infinity): string {
+  if (!allowedIps) return ANY_ADDRESS;
+  const all = printable(allowedIps.join(','));
+  if ([...all].length <= width || allowedIps.length < 2) return all;
+  let shown = 1;
+  const text = (n: number) => `${printable(allowedIps.slice(0, n).join(','))} +${allowedIps.length - n} more`;
+  while (shown + 1 < allowedIps.length && [...text(shown + 1)].length <= width) shown++;
+  return text(shown);
+}
+
+/** How wide the IPS column of `keys list` may grow before a list is cut short. */
+const IPS_COLUMN_WIDTH = 32;
+
 /** The lines under a key's heading in `keys create` and `keys update`, aligned like a table. */
 function keyDetails(key: ApiKeyInfo): string[] {
   return [
     `  models:  ${modelsText(key.models)}`,
     `  limits:  ${limitsText(key.limits) ?? 'none'}`,
+    `  ips:     ${ipsText(key.allowedIps)}`,
     `  expires: ${key.expiresAt ? shortTime(key.expiresAt) : 'never'}`,
   ];
 }
@@ -84,13 +108,14 @@ export function formatKeyTable(keys: readonly ApiKeyInfo[], now: Date): string {
   if (keys.length === 0) return 'No keys yet. Create one with: aigw keys create --name NAME\n';
   const byAge = [...keys].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return formatTable(
-    ['ID', 'NAME', 'PREFIX', 'MODELS', 'LIMITS', 'STATUS', 'CREATED', 'EXPIRES'],
+    ['ID', 'NAME', 'PREFIX', 'MODELS', 'LIMITS', 'IPS', 'STATUS', 'CREATED', 'EXPIRES'],
     byAge.map((k) => [
       printable(k.id),
       printable(k.name),
       k.prefix,
       modelsText(k.models),
       limitsText(k.limits) ?? '-',
+      ipsText(k.allowedIps, IPS_COLUMN_WIDTH),
       displayStatus(k, now),
       shortTime(k.createdAt),
       shortTime(k.expiresAt),

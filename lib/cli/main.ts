@@ -86,6 +86,7 @@ async function runKeyCommand(command: Exclude<Command, { kind: 'help' | 'config-
         name: command.name,
         models: command.models,
         ...(command.limits ? { limits: command.limits } : {}),
+        ...(command.allowedIps ? { allowedIps: command.allowedIps } : {}),
         ...(command.expiresAt ? { expiresAt: command.expiresAt } : {}),
       });
       return command.json ? formatJson(created) : formatCreatedKey(created);

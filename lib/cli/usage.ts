@@ -13,18 +13,21 @@ const GLOBAL_OPTIONS = `Global options:
 const KEYS = `Usage:
   aigw keys create --name NAME [--models 'gpt-4o*,claude-*'] [--rpm N] [--tpm N]
                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
+                   [--ips 10.0.0.0/8,2001:db8::/32]
                    [--expires 2027-01-01T00:00:00Z] [--json]
   aigw keys list [--json]
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
-                   [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off] [--json]
+                   [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
+                   [--ips LIST|off] [--json]
   aigw keys revoke ID [--json]
 
   create   makes a key and prints it once; --models takes comma-separated glob
            patterns (default: '*', every model); --expires takes an ISO date-time
            (or a date, meaning midnight UTC)
   list     shows every key (never the key itself, only its prefix)
-  update   changes a key's name, models or limits and leaves the rest as it is;
-           give at least one of them. --models replaces the key's patterns
+  update   changes a key's name, models, limits or addresses and leaves the rest
+           as it is; give at least one of them. --models replaces the key's
+           patterns, --ips its address list
   revoke   stops a key from working
 
   --rpm N  at most N requests per minute (a whole number, 1 or more); on update,
@@ -41,6 +44,13 @@ const KEYS = `Usage:
            Such a key may not use a model without a price in the config
   --usd-per-month AMOUNT
            the same per calendar month (UTC); a key may have both
+  --ips LIST
+           the only addresses the key may be used from: comma-separated IPv4
+           and IPv6 addresses and CIDR ranges (at most 100), such as
+           10.0.0.0/8,2001:db8::/32,203.0.113.7. A request from elsewhere is
+           refused with 403 ip_not_allowed. The address is the connection's
+           (X-Forwarded-For is not trusted). On update the list given replaces
+           the key's; off removes it. Without it a key works from any address
   --json   print the admin API's JSON instead of text`;
 
 const USAGE = `Usage:
@@ -85,10 +95,12 @@ const MAIN = `aigw: manage an AI API gateway.
 
 Usage:
   aigw keys create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
-                   [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--expires DATE] [--json]
+                   [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--ips LIST]
+                   [--expires DATE] [--json]
   aigw keys list [--json]
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
-                   [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off] [--json]
+                   [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
+                   [--ips LIST|off] [--json]
   aigw keys revoke ID [--json]
   aigw usage [--from DATE] [--to DATE] [--key ID] [--by key|model|day]
              [--no-refresh] [--json]

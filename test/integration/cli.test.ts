@@ -124,10 +124,10 @@ describe('aigw keys', () => {
     // Assess
     expect(run.code).toBe(0);
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'PREFIX', 'MODELS', 'LIMITS', 'STATUS', 'CREATED', 'EXPIRES']);
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'PREFIX', 'MODELS', 'LIMITS', 'IPS', 'STATUS', 'CREATED', 'EXPIRES']);
     const bob = rows.find((r) => r.startsWith(created.id));
     expect(bob).toBeDefined();
-    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', created.prefix, '*', '-', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z']);
+    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', created.prefix, '*', '-', 'any', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z']);
     expect(rows.some((r) => r.includes('alice') && r.includes('gpt-4o*,claude-*'))).toBe(true);
     expect(run.stdout).not.toContain(printedKey);
     expect(run.stdout).not.toContain(created.key);
@@ -327,6 +327,57 @@ describe('aigw keys limits', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe('aigw: No key with id "key_nope".\n');
+  });
+});
+
+describe('aigw keys address lists', () => {
+  // Runs after the tests above, whose key counts it would otherwise change.
+  let frankId: string;
+
+  /** The IPS cell of a key's row in `keys list`. */
+  async function listedIps(id: string): Promise<string | undefined> {
+    const run = await aigw(['keys', 'list'], { env });
+    expect(run.code).toBe(0);
+    return run.stdout
+      .split('\n')
+      .find((r) => r.startsWith(`${id} `))
+      ?.split(/\s{2,}/)[5];
+  }
+
+  it('creates a key usable only from the addresses given, and shows them', async () => {
+    // Act
+    const run = await aigw(['keys', 'create', '--name', 'frank', '--ips', '10.0.0.0/8,2001:db8::/32,203.0.113.7'], { env });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('  ips:     10.0.0.0/8,2001:db8::/32,203.0.113.7\n');
+    frankId = /^Created key (key_\w+) \(frank\)$/m.exec(run.stdout)?.[1] ?? '';
+    expect(await listedIps(frankId)).toBe('10.0.0.0/8,2001:db8::/32 +1 more');
+  });
+
+  it('replaces the list, then removes it with off', async () => {
+    // Act
+    const replaced = await aigw(['keys', 'update', frankId, '--ips', '::1', '--json'], { env });
+    const removed = await aigw(['keys', 'update', frankId, '--ips', 'off'], { env });
+
+    // Assess
+    expect(JSON.parse(replaced.stdout)).toMatchObject({ id: frankId, allowedIps: ['::1'] });
+    expect(removed).toMatchObject({ code: 0, stderr: '' });
+    expect(removed.stdout).toContain('  ips:     any\n');
+    expect(await listedIps(frankId)).toBe('any');
+  });
+
+  it.each([
+    [['keys', 'create', '--name', 'gina', '--ips', '10.0.0.0/33'], '--ips: "10.0.0.0/33" is an IPv4 range whose prefix length is not a whole number from 0 to 32'],
+    [['keys', 'update', 'key_x', '--ips', '10.0.0.0/8,office'], '--ips: "office" is not an IPv4 or IPv6 address or CIDR range'],
+    [['keys', 'create', '--name', 'gina', '--ips', 'off'], '--ips off only applies to keys update'],
+  ])('refuses %j with exit 2 before calling the gateway', async (args, message) => {
+    // Act: nothing listens on port 9, so a request would fail with exit 1 instead.
+    const run = await aigw(args, { env: { GATEWAY_URL: 'http://127.0.0.1:9', GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN } });
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`aigw: ${message}`);
   });
 });
 
