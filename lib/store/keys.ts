@@ -1,6 +1,6 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord, KeyLimits } from '../access/api-key';
-import type { TableRef } from './dynamo';
+import { queryAll, type TableRef } from './dynamo';
 import { KEY_LIST_PARTITION, TABLE_SHAPE, keyItemKey } from './table';
 
 /** Where gateway keys live. */
@@ -114,24 +114,15 @@ export class DynamoKeyStore implements KeyStore {
 
   async list(): Promise<ApiKeyRecord[]> {
     const { index } = TABLE_SHAPE;
-    const records: ApiKeyRecord[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          IndexName: index.name,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': index.partitionKey },
-          ExpressionAttributeValues: { ':pk': { S: KEY_LIST_PARTITION } },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) records.push(fromItem(item));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    const items = await queryAll(this.table, {
+      IndexName: index.name,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': index.partitionKey },
+      ExpressionAttributeValues: { ':pk': { S: KEY_LIST_PARTITION } },
+    });
+    return items.map(fromItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
+
 
   async revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined> {
     const found = await this.getById(id);
