@@ -388,15 +388,18 @@ describe('the gateway and per-key spend limits', () => {
     expect(spend.used(id, DAY)).toBe(0);
   });
 
-  it('forbids a key with a budget a model that has no price', async () => {
+  it('forbids a key with a budget a model that has no price, before the call takes a place in its minute', async () => {
     const gateway = gatewayWith(new MemorySpendStore());
-    const { key } = await keyWith({ usdPerMonth: 5 });
+    const { key } = await keyWith({ usdPerMonth: 5, requestsPerMinute: 1 });
 
     const res = await gateway.handle(chat(key, 'unpriced'));
+    const calledWhenRefused = upstream.requests.length;
+    const next = await gateway.handle(chat(key, 'priced'));
 
     expect(res.status).toBe(403);
     expect(JSON.parse(String(res.body)).error).toMatchObject({ code: 'model_not_priced', param: 'model' });
-    expect(upstream.requests).toHaveLength(0);
+    expect(calledWhenRefused).toBe(0);
+    expect(next.status).toBe(200);
   });
 
   it('refuses the call (503) when the budget cannot be checked, and says so in the log', async () => {

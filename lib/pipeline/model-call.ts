@@ -64,12 +64,12 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   let canonical: ChatRequest | undefined;
   // Counted once the call is known to be a valid one the key may make (refusals cost no place).
   if (call.key.limits) {
+    const limits = call.key.limits;
+    // Sized first: a model without a price is refused (403) before the call takes a place in the minute.
+    // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
+    const worstCase = hasSpendLimits(limits) ? worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call.body)), deps.config) : undefined;
     ctx.rateWindow = await deps.limiter.admit(call.key, ctx.requestId);
-    if (hasSpendLimits(call.key.limits)) {
-      // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
-      canonical = decodedOrUndefined(binding, call.body);
-      ctx.reservation = await deps.spend.reserve(call.key.id, call.key.limits, worstCaseOfCall(call, canonical, deps.config), ctx.requestId);
-    }
+    if (worstCase !== undefined) ctx.reservation = await deps.spend.reserve(call.key.id, limits, worstCase, ctx.requestId);
   }
   const signal = requestSignal(req, deps.now);
   let lastError: unknown;
