@@ -5,6 +5,7 @@ import { SSE_HEADERS } from '../http/sse';
 import type { GatewayResponse } from '../http/types';
 import type { ProviderAdapter } from '../providers/types';
 import type { UpstreamResponse } from '../upstream/http';
+import type { TokenUsage } from '../usage/tokens';
 import type { SurfaceBinding } from './bindings';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
@@ -67,23 +68,30 @@ async function* guarded(input: AnswerInput, produce: () => AsyncGenerator<Uint8A
   }
 }
 
+/**
+ * A whole (not streamed) answer of a same-dialect upstream: its bytes, status and content type go
+ * on unchanged; its usage is read out of it only once it has been sent (`ctx.usageLater`).
+ */
+export async function wholeAnswer(res: UpstreamResponse, ctx: RequestContext, signal: AbortSignal | undefined, usageOf: (json: unknown) => TokenUsage | undefined): Promise<GatewayResponse> {
+  ctx.status = res.status;
+  const bytes = await readWhole(res, signal);
+  ctx.ttftMs = performance.now() - ctx.startPerf;
+  ctx.usageLater = () => {
+    try {
+      return usageOf(JSON.parse(jsonText(bytes)));
+    } catch {
+      // Not JSON: it went on as it was; there is nothing to meter.
+      return undefined;
+    }
+  };
+  return { status: res.status, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') }, body: bytes };
+}
+
 /** The answer of a same-dialect upstream: its bytes go on unchanged (or nearly), read on the side for usage. */
 export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRoute, clientAskedUsage: boolean): Promise<GatewayResponse> {
   const { res, ctx, signal } = input;
+  if (!ctx.stream || !isStreamed(res)) return wholeAnswer(res, ctx, signal, pass.usageOf);
   ctx.status = 200;
-  if (!ctx.stream || !isStreamed(res)) {
-    const bytes = await readWhole(res, signal);
-    ctx.ttftMs = performance.now() - ctx.startPerf;
-    ctx.usageLater = () => {
-      try {
-        return pass.usageOf(JSON.parse(jsonText(bytes)));
-      } catch {
-        // Not JSON: it went on as it was; there is nothing to meter.
-        return undefined;
-      }
-    };
-    return { status: 200, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') }, body: bytes };
-  }
   const relay = pass.relay(res.body, { start: ctx.startPerf, clientAskedUsage });
   async function* produce(): AsyncGenerator<Uint8Array> {
     yield* relay.body;

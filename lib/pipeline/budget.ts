@@ -3,6 +3,8 @@ import type { ChatRequest } from '../canonical/types';
 import type { GatewayConfig, Price } from '../config/schema';
 import { TOKEN_ESTIMATE, countTokensEstimate } from '../surfaces/anthropic-messages';
 import { worstCaseCost, type Micros } from '../usage/cost';
+import type { Target } from '../routing/catalog';
+import { embeddingsInputTokens, type EmbeddingsInput } from '../surfaces/openai-embeddings';
 import type { AdmittedCall } from './model-call';
 
 /**
@@ -12,16 +14,33 @@ import type { AdmittedCall } from './model-call';
  * default), at the dearest price among the targets it may fail over to.
  */
 export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | undefined, config: GatewayConfig): Micros {
-  const prices: Price[] = [];
-  for (const target of call.entry.targets) {
-    if (!target.price) throw unpriced(call.model);
-    prices.push(target.price);
-  }
+  const prices = pricesOf(call.entry.targets, call.model);
   const prompt = canonical ? countTokensEstimate(canonical) : Math.ceil(call.raw.length / TOKEN_ESTIMATE.charsPerToken);
   const asked = canonical?.maxTokens ?? positive(call.body.max_completion_tokens) ?? positive(call.body.max_tokens);
   const choices = positive(call.body.n) ?? 1;
   const output = (asked ?? call.entry.config.maxOutputTokens ?? config.limits.defaultMaxOutputTokens) * choices;
   return worstCaseCost(prompt, output, prices);
+}
+
+/**
+ * The most an embeddings call may cost: its input (counted from token arrays, estimated from
+ * text) at the dearest input price among the targets that may serve it; it has no output.
+ * Cache prices do not apply: an embeddings answer reports no cached tokens, so it is settled at
+ * the input price.
+ */
+export function worstCaseOfEmbeddings(call: AdmittedCall, targets: readonly Target[]): Micros {
+  const prices = pricesOf(targets, call.model).map((price) => ({ input: price.input, output: price.output }));
+  return worstCaseCost(embeddingsInputTokens(call.body.input as EmbeddingsInput), 0, prices);
+}
+
+/** The prices of every target a call may fail over to; a target without one refuses the call (a budget cannot hold an unknown cost). */
+function pricesOf(targets: readonly Target[], model: string): Price[] {
+  const prices: Price[] = [];
+  for (const target of targets) {
+    if (!target.price) throw unpriced(model);
+    prices.push(target.price);
+  }
+  return prices;
 }
 
 const positive = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined);

@@ -2,24 +2,23 @@ import { modelAllowed } from '../access/model-patterns';
 import { hasSpendLimits } from '../access/spend-limits';
 import type { ApiKeyRecord } from '../access/api-key';
 import type { ChatRequest } from '../canonical/types';
-import { accountCredentialRefs, CredentialError } from '../credentials/credentials';
+import { CredentialError } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
 import { GatewayError, forTarget } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { CallContext } from '../providers/types';
-import { planAttempts, type Attempt } from '../routing/attempts';
-import { accountRef, retryAfterMs, type FailureKind } from '../routing/health';
+import type { Attempt } from '../routing/attempts';
 import { stickyKeyOf } from '../routing/sticky';
 import type { CatalogModel } from '../routing/catalog';
-import { shouldFailOver } from '../routing/failover';
-import type { UpstreamResponse } from '../upstream/http';
+import type { Micros } from '../usage/cost';
 import { passthroughAnswer, translatedAnswer } from './answers';
 import type { SurfaceBinding } from './bindings';
 import { worstCaseOfCall } from './budget';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
-import { requestSignal, whyAborted } from './signal';
+import { requestSignal } from './signal';
+import { tryTargets } from './try-targets';
 
 /** A request's body and model, checked, and the key that may use it. */
 export interface AdmittedCall {
@@ -55,6 +54,20 @@ export async function admit(req: GatewayRequest, ctx: RequestContext, deps: Prox
 }
 
 /**
+ * Counts an admitted call in its key's minute and holds its worst case (sized first, only when
+ * the key has budgets) in its budgets; a call over either is refused. Keys without limits pass.
+ * Every kind of model call goes through here, each with its own worst case.
+ */
+export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros): Promise<void> {
+  const limits = call.key.limits;
+  if (!limits) return;
+  // Sized first: a model without a price is refused (403) before the call takes a place in the minute.
+  const most = hasSpendLimits(limits) ? worstCase() : undefined;
+  ctx.rateWindow = await deps.limiter.admit(call.key, ctx.requestId);
+  if (most !== undefined) ctx.reservation = await deps.spend.reserve(call.key.id, limits, most, ctx.requestId);
+}
+
+/**
  * A model call on any surface: admit it, then try the model's targets in order. A target of
  * the client's own dialect gets the body untouched; any other gets the canonical translation.
  * The next target is tried only while nothing has reached the client.
@@ -63,82 +76,28 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const call = await admit(req, ctx, deps, binding.validate);
   let canonical: ChatRequest | undefined;
   // Counted once the call is known to be a valid one the key may make (refusals cost no place).
-  if (call.key.limits) {
-    const limits = call.key.limits;
-    // Sized first: a model without a price is refused (403) before the call takes a place in the minute.
-    // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
-    const worstCase = hasSpendLimits(limits) ? worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call.body)), deps.config) : undefined;
-    ctx.rateWindow = await deps.limiter.admit(call.key, ctx.requestId);
-    if (worstCase !== undefined) ctx.reservation = await deps.spend.reserve(call.key.id, limits, worstCase, ctx.requestId);
-  }
+  // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
+  await holdLimits(call, ctx, deps, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call.body)), deps.config));
   const signal = requestSignal(req, deps.now);
-  let lastError: unknown;
-  deps.sharedHealth?.refreshSoon();
   const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
-  for (const attempt of planAttempts(call.entry.targets, { cooling: (ref) => deps.health.isCooling(ref), ...(stickyKey ? { stickyKey } : {}) })) {
-    if (signal?.aborted) break;
-    ctx.attempts++;
-    ctx.provider = attempt.provider.id;
-    ctx.account = attempt.account.id;
-    ctx.upstreamModel = attempt.model;
-    ctx.price = attempt.price;
+  const { res, attempt, via: pass } = await tryTargets<PassthroughRoute | undefined>(call.entry.targets, { stickyKey }, ctx, deps, signal, async (attempt) => {
     const pass = passthroughFor(binding.name, attempt, deps.providers);
-    let res: UpstreamResponse;
+    if (pass) {
+      const res = await deps.upstream.send(await passthroughRequest(pass, attempt, call, req, ctx.stream, deps, signal));
+      return { res, parseError: pass.parseError, via: pass };
+    }
+    // Decoded once, on the first target that needs it; refusals (400) end the request here.
     try {
-      if (pass) {
-        res = await deps.upstream.send(await passthroughRequest(pass, attempt, call, req, ctx.stream, deps, signal));
-      } else {
-        // Decoded once, on the first target that needs it; refusals (400) end the request here.
-        try {
-          canonical ??= binding.decode(call.body);
-        } catch (err) {
-          throw forTarget(err, attempt.provider);
-        }
-        const upstreamReq = await deps.providers.adapter(attempt.provider.type).buildRequest({ ...canonical, model: attempt.model, stream: ctx.stream }, await callContext(attempt, deps, signal));
-        res = await deps.upstream.send(upstreamReq);
-      }
+      canonical ??= binding.decode(call.body);
     } catch (err) {
-      if (signal?.aborted) break;
-      if (err instanceof GatewayError && err.status < 500) throw err;
-      lastError = err;
-      deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message });
-      rest(attempt, err instanceof GatewayError && err.code === 'upstream_credentials_missing' ? 'auth' : 'error', undefined, ctx, deps);
-      continue;
+      throw forTarget(err, attempt.provider);
     }
-    if (res.status >= 400) {
-      const text = await res.body.text().catch(() => '');
-      const error = pass ? pass.parseError(res.status, res.headers, text, attempt.provider.id) : deps.providers.adapter(attempt.provider.type).parseError(res.status, res.headers, text, attempt.provider.id);
-      if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
-      deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status });
-      lastError = error;
-      ctx.outcome = 'upstream_error';
-      const failure = failureOf(res.status);
-      if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
-      if (shouldFailOver(res.status) || error.code === 'upstream_failed_precondition') continue;
-      throw error;
-    }
-    deps.health.succeeded(accountRef(attempt.provider.id, attempt.account.id));
-    ctx.outcome = undefined;
-    const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model };
-    return pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body));
-  }
-  if (signal?.aborted) throw whyAborted(signal);
-  throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
-}
-
-/** What an upstream's status says of the account: rate-limited, refusing its credentials, failing, or nothing (the caller's mistake). */
-function failureOf(status: number): FailureKind | undefined {
-  if (status === 429) return 'rate_limited';
-  if (status === 401 || status === 403) return 'auth';
-  return status === 408 || status >= 500 ? 'error' : undefined;
-}
-
-/** Lets a failed account rest, so that the next calls try its healthy siblings first. */
-function rest(attempt: Attempt, kind: FailureKind, retryAfter: number | undefined, ctx: RequestContext, deps: ProxyDeps): void {
-  const ref = accountRef(attempt.provider.id, attempt.account.id);
-  const ms = deps.health.failed(ref, kind, retryAfter);
-  deps.sharedHealth?.publish(ref, deps.now() + ms);
-  deps.logger.info('account resting', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id, failure: kind, restMs: ms });
+    const adapter = deps.providers.adapter(attempt.provider.type);
+    const res = await deps.upstream.send(await adapter.buildRequest({ ...canonical, model: attempt.model, stream: ctx.stream }, await callContext(attempt, deps, signal)));
+    return { res, parseError: adapter.parseError, via: undefined };
+  });
+  const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model };
+  return pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body));
 }
 
 function decodedOrUndefined(binding: SurfaceBinding, body: Record<string, unknown>): ChatRequest | undefined {
@@ -161,11 +120,6 @@ export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps): Promise<stri
       cause: err,
     });
   }
-}
-
-/** The upstream refused the account's credentials: read them again next time (they may have been rotated). */
-function refreshCredentials({ account }: Attempt, deps: ProxyDeps): void {
-  for (const ref of accountCredentialRefs(account)) deps.credentials.refresh(ref);
 }
 
 async function passthroughRequest(pass: PassthroughRoute, attempt: Attempt, call: AdmittedCall, req: GatewayRequest, stream: boolean, deps: ProxyDeps, signal: AbortSignal | undefined) {

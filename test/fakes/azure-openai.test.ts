@@ -1,5 +1,6 @@
 import OpenAI, { AzureOpenAI } from 'openai';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from './azure-openai';
+import { embeddingVector } from './openai-wire';
 
 const KEY = 'azure-key-0123456789';
 const messages = [{ role: 'user' as const, content: 'hello there' }];
@@ -37,6 +38,16 @@ describe('fake Azure OpenAI', () => {
     expect(completion).toHaveProperty('prompt_filter_results');
     expect(fake.requests[0]).toMatchObject({ path: '/openai/deployments/gpt4o/chat/completions', search: '?api-version=2024-10-21' });
     expect(fake.requests[0]!.headers['api-key']).toBe(KEY);
+  });
+
+  it('embeds through the official Azure client on the deployments path (base64, as the client asks)', async () => {
+    // Act
+    const res = await azure.embeddings.create({ model: 'ignored', input: ['a', 'b'] });
+
+    // Assess
+    expect(res.data.map((d) => Array.from(d.embedding))).toEqual([embeddingVector('a'), embeddingVector('b')]);
+    expect(res.model).toBe('gpt-4o-2024-11-20');
+    expect(fake.requests[0]).toMatchObject({ path: '/openai/deployments/gpt4o/embeddings', search: '?api-version=2024-10-21' });
   });
 
   it('streams with the prompt filter chunk first and annotation chunks without a delta, one after the finish', async () => {

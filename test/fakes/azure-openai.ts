@@ -2,7 +2,8 @@
  * A fake Azure OpenAI resource for tests: a `node:http` server on 127.0.0.1 speaking Azure's
  * flavour of Chat Completions on both paths:
  * - `POST /openai/deployments/{deployment}/chat/completions?api-version=…` (404 without api-version),
- * - `POST /openai/v1/chat/completions` with the deployment as `model`.
+ * - `POST /openai/v1/chat/completions` with the deployment as `model`,
+ * and Embeddings the same two ways (`…/{deployment}/embeddings?api-version=…`, `/openai/v1/embeddings`).
  * The key goes in `api-key` (the v1 path also takes it as a Bearer token). Answers carry Azure's
  * habits: compact JSON with sorted keys, `prompt_filter_results` and per-choice
  * `content_filter_results`; streams open with a choice-less chunk (`id: ""`) holding only the
@@ -18,7 +19,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { FakeServer, listening, type FakeUpstream, type HangReply, type Received } from './fake-server';
 import { randomHex, type RecordedRequest } from './http';
-import { newCompletionFrame, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
+import { embeddingsObject, invalidEmbeddingsInput, newCompletionFrame, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 
 export type { RecordedRequest } from './http';
 
@@ -124,27 +125,31 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
   }
 
   protected override async route({ record, res }: Received): Promise<void> {
-    const v1 = record.path === '/openai/v1/chat/completions';
+    const v1 = /^\/openai\/v1\/(chat\/completions|embeddings)$/.exec(record.path);
     const key = record.headers['api-key'] ?? (v1 ? /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1] : undefined);
     if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
 
     const apiVersion = new URLSearchParams(record.search).get('api-version') ?? '';
-    const deploymentPath = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(record.path);
+    const deploymentPath = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(record.path);
     let deployment: string | undefined;
+    let operation: string;
     if (record.method === 'POST' && deploymentPath) {
       if (!apiVersion && this.#options.apiVersionRequired !== false) return writeJson(res, 404, azureErrors.resourceNotFound());
       deployment = decodeURIComponent(deploymentPath[1]!);
+      operation = deploymentPath[2]!;
     } else if (record.method === 'POST' && v1) {
       const model = (record.body as { model?: unknown } | undefined)?.model;
       if (typeof model !== 'string' || !model) {
         return writeJson(res, 400, { error: { code: 'BadRequest', message: "Missing required parameter: 'model'.", param: 'model', type: 'invalid_request_error' } });
       }
       deployment = model;
+      operation = v1[1]!;
     } else {
       return writeJson(res, 404, azureErrors.resourceNotFound());
     }
     const model = this.#options.deployments ? this.#options.deployments[deployment] : deployment;
     if (model === undefined) return writeJson(res, 404, azureErrors.deploymentNotFound());
+    if (operation === 'embeddings') return this.#embeddings(record, res, model, apiVersion || 'v1');
 
     const body = (record.body ?? {}) as { stream?: unknown; stream_options?: { include_usage?: unknown } | null };
     const exchange: Exchange = {
@@ -156,6 +161,16 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
       apiVersion: apiVersion || 'v1',
     };
     await this.#send(exchange, await this.replyFor(record));
+  }
+
+  /** Embeddings, compact like Azure's other answers; error, hang and raw replies act as on chat, any other answers normally. */
+  async #embeddings(record: RecordedRequest, res: ServerResponse, model: string, apiVersion: string): Promise<void> {
+    const body = (record.body ?? {}) as { input?: unknown };
+    const invalid = invalidEmbeddingsInput(body.input);
+    if (invalid) return writeJson(res, 400, invalid);
+    const reply = await this.replyFor(record);
+    if (reply.kind === 'error' || reply.kind === 'hang' || reply.kind === 'raw') return this.#send({ res, record, model, stream: false, includeUsage: false, apiVersion }, reply);
+    return writeJson(res, 200, embeddingsObject({ ...(record.body as object), model, input: body.input }), azureHeaders(model) as Record<string, string>);
   }
 
   protected override answerFailure(res: ServerResponse, error: unknown): void {

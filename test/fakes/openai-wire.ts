@@ -298,3 +298,74 @@ export function modelListBody(models: readonly string[]): string {
 export function modelObject(id: string): Record<string, unknown> {
   return { id, object: 'model', created: 1721172741, owned_by: 'system' };
 }
+
+/** One item an embeddings request asks to embed: a text or a token array. */
+export type EmbeddingItem = string | number[];
+
+/** The items of an Embeddings API `input`, one per vector the answer holds. */
+export function embeddingItems(input: unknown): EmbeddingItem[] {
+  if (typeof input === 'string') return [input];
+  if (!Array.isArray(input) || input.length === 0) return [];
+  if (typeof input[0] === 'number') return [input as number[]];
+  return input as EmbeddingItem[];
+}
+
+/** Dimensions of the fake's vectors when the request names none (the real models have 1536 or 3072). */
+export const DEFAULT_EMBEDDING_DIMENSIONS = 8;
+
+/**
+ * The fake's vector for one item: deterministic (FNV-1a of the item seeds xorshift), in [-1, 1),
+ * and made of float32 values, so the JSON numbers and the base64 float32 bytes decode to the
+ * very same numbers.
+ */
+export function embeddingVector(item: EmbeddingItem, dimensions = DEFAULT_EMBEDDING_DIMENSIONS): number[] {
+  const key = typeof item === 'string' ? item : `tokens:${item.join(',')}`;
+  let state = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) state = Math.imul(state ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  const vector: number[] = [];
+  for (let i = 0; i < dimensions; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    vector.push(Math.fround((state / 2 ** 32) * 2 - 1));
+  }
+  return vector;
+}
+
+/** A vector as the API's `encoding_format: "base64"` sends it: little-endian float32 bytes. */
+export function base64Vector(vector: readonly number[]): string {
+  const bytes = Buffer.alloc(vector.length * 4);
+  vector.forEach((v, i) => bytes.writeFloatLE(v, i * 4));
+  return bytes.toString('base64');
+}
+
+/** Prompt tokens of an embeddings input: a text at ~4 characters per token, a token array by its length. */
+export function embeddingTokens(items: readonly EmbeddingItem[]): number {
+  return items.reduce((sum, item) => sum + (typeof item === 'string' ? Math.max(1, Math.ceil(item.length / 4)) : item.length), 0);
+}
+
+/** The object of an Embeddings API answer, in the real API's key order. */
+export function embeddingsObject(request: { model: string; input: unknown; encoding_format?: unknown; dimensions?: unknown }): Record<string, unknown> {
+  const items = embeddingItems(request.input);
+  const dimensions = typeof request.dimensions === 'number' ? request.dimensions : DEFAULT_EMBEDDING_DIMENSIONS;
+  const base64 = request.encoding_format === 'base64';
+  const tokens = embeddingTokens(items);
+  return {
+    object: 'list',
+    data: items.map((item, index) => {
+      const vector = embeddingVector(item, dimensions);
+      return { object: 'embedding', index, embedding: base64 ? base64Vector(vector) : vector };
+    }),
+    model: request.model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
+}
+
+/** The real API's 400 for an embeddings `input` it cannot take, or undefined when it can. */
+export function invalidEmbeddingsInput(input: unknown): OpenAIErrorBody | undefined {
+  if (input === undefined) return errorBody("Missing required parameter: 'input'.", 'invalid_request_error', 'input', 'missing_required_parameter');
+  const items = embeddingItems(input);
+  const ok = items.length > 0 && items.every((i) => (typeof i === 'string' ? i !== '' : Array.isArray(i) && i.length > 0 && i.every((t) => Number.isInteger(t))));
+  return ok ? undefined : errorBody("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", 'invalid_request_error', null, null);
+}

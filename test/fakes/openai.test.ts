@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
-import { startFakeOpenAI, type FakeOpenAI } from './openai';
+import { embeddingVector, startFakeOpenAI, type FakeOpenAI } from './openai';
 
 const API_KEY = 'sk-test-0123456789abcdefghij';
 const USER = [{ role: 'user' as const, content: 'hello world' }];
@@ -15,6 +15,29 @@ describe('fake OpenAI upstream', () => {
   });
   afterEach(() => fake.reset());
   afterAll(() => fake.close());
+
+  describe('embeddings', () => {
+    it('answers float and base64 with the same deterministic vectors, which the official client decodes', async () => {
+      // Act
+      const [b64, floats] = await Promise.all([
+        client.embeddings.create({ model: 'text-embedding-3-small', input: ['one', 'two'] }),
+        client.embeddings.create({ model: 'text-embedding-3-small', input: ['one', 'two'], encoding_format: 'float', dimensions: 4 }),
+      ]);
+
+      // Assess
+      expect(b64.data.map((d) => Array.from(d.embedding))).toEqual([embeddingVector('one'), embeddingVector('two')]);
+      expect(floats.data.map((d) => d.embedding)).toEqual([embeddingVector('one', 4), embeddingVector('two', 4)]);
+      expect(floats).toMatchObject({ object: 'list', model: 'text-embedding-3-small', usage: { prompt_tokens: 2, total_tokens: 2 } });
+      expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    });
+
+    it('refuses a wrong key and an empty input as the real API does', async () => {
+      const wrongKey = new OpenAI({ apiKey: 'sk-wrong-0000000000000000', baseURL: fake.url, maxRetries: 0 });
+
+      await expect(wrongKey.embeddings.create({ model: 'm', input: 'x' })).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
+      await expect(client.embeddings.create({ model: 'm', input: '' })).rejects.toMatchObject({ status: 400 });
+    });
+  });
 
   describe('through the official openai client', () => {
     it('answers a non-stream create with an echo of the last user message', async () => {

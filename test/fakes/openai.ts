@@ -1,7 +1,7 @@
 /**
  * A fake OpenAI upstream for integration tests and the benchmark: a
- * `node:http` server on 127.0.0.1 that speaks Chat Completions' real wire
- * format (see `openai-wire.ts`), records every request, and can be told to
+ * `node:http` server on 127.0.0.1 that speaks Chat Completions' and the
+ * Embeddings API's real wire formats (see `openai-wire.ts`), records every request, and can be told to
  * fail in the ways real upstreams fail (errors, hangs, dropped streams, raw bytes).
  *
  * @example
@@ -17,7 +17,9 @@ import { randomHex, writePiece, type RecordedRequest } from './http';
 import {
   completionBody,
   defaultErrorBody,
+  embeddingsObject,
   errorBodyText,
+  invalidEmbeddingsInput,
   modelListBody,
   modelObject,
   newCompletionFrame,
@@ -32,7 +34,7 @@ import {
 } from './openai-wire';
 
 export type { RecordedRequest } from './http';
-export { openAIErrors, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
+export { base64Vector, embeddingTokens, embeddingVector, openAIErrors, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 
 /** What the fake answers to one chat completion request. */
 export type Reply =
@@ -129,6 +131,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
 
     const route = `${record.method} ${record.path.replace(/\/+$/, '')}`;
     if (route === 'POST /v1/chat/completions') return this.#chatCompletion(record, res);
+    if (route === 'POST /v1/embeddings') return this.#embeddings(record, res);
     if (route === 'GET /v1/models') return writeJson(res, 200, modelListBody(this.#options.models), receivedAt);
     const modelId = /^GET \/v1\/models\/(.+)$/.exec(route)?.[1];
     if (modelId !== undefined) {
@@ -167,6 +170,33 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     };
     const reply = await this.replyFor(record);
     await this.#send(exchange, reply);
+  }
+
+  /**
+   * The Embeddings API: the fake's deterministic vectors (`embeddingVector`), as JSON numbers or
+   * base64 float32 as asked. Replies that are answers of their own (error, hang, raw, drop) act
+   * as on chat; any other reply means "answer normally".
+   */
+  async #embeddings(record: RecordedRequest, res: ServerResponse): Promise<void> {
+    const body = record.body as { model?: unknown; input?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return writeError(res, 400, openAIErrors.invalidJson(), {}, record.receivedAt);
+    if (typeof body.model !== 'string' || body.model === '') return writeError(res, 400, openAIErrors.missingModel(), {}, record.receivedAt);
+    const invalid = invalidEmbeddingsInput(body.input);
+    if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
+    const reply = await this.replyFor(record);
+    switch (reply.kind) {
+      case 'error':
+      case 'hang':
+      case 'hang-after-headers':
+      case 'raw':
+        return this.#send({ record, res, model: body.model, stream: false, includeUsage: false, obfuscate: false }, reply);
+      case 'drop':
+        res.writeHead(200, responseHeaders('application/json', record.receivedAt));
+        res.flushHeaders();
+        return this.dropConnection(res);
+      default:
+        return writeJson(res, 200, `${JSON.stringify(embeddingsObject(body as { model: string; input: unknown }), null, 2)}\n`, record.receivedAt);
+    }
   }
 
   async #send(exchange: Exchange, reply: Reply): Promise<void> {

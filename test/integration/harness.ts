@@ -30,7 +30,14 @@ export interface Harness {
  * The gateway as `npm start` runs it (node:http, dynalite spoken to through the real DynamoDB
  * client), in front of fake OpenAI upstreams on loopback.
  */
-export async function startHarness(options: { config?: (urls: { upstream: string; backup: string }) => GatewayConfigInput; maxBodyBytes?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  options: {
+    config?: (urls: { upstream: string; backup: string }) => GatewayConfigInput;
+    maxBodyBytes?: number;
+    /** Secrets besides TEST_UPSTREAM_KEY, for providers a config adds (by env name). */
+    credentials?: Record<string, string>;
+  } = {},
+): Promise<Harness> {
   const upstream = await startFakeOpenAI({ apiKey: UPSTREAM_KEY });
   const backup = await startFakeOpenAI({ apiKey: UPSTREAM_KEY });
   const input: GatewayConfigInput = options.config?.({ upstream: upstream.url, backup: backup.url }) ?? {
@@ -52,7 +59,7 @@ export async function startHarness(options: { config?: (urls: { upstream: string
     config: parseConfig(input),
     adminToken: ADMIN_TOKEN,
     store: { embedded: undefined },
-    credentials: new LocalCredentials({ TEST_UPSTREAM_KEY: UPSTREAM_KEY }),
+    credentials: new LocalCredentials({ ...options.credentials, TEST_UPSTREAM_KEY: UPSTREAM_KEY }),
   });
 
   async function createKey(body: Record<string, unknown>) {

@@ -15,17 +15,24 @@ export interface AzureTarget {
   modelInBody: boolean;
 }
 
+type AzureCallTarget = { provider: { id: string }; account: { baseUrl?: string | undefined } };
+
 /** The chat completions URL of a resource for one deployment. */
-export function azureChatTarget(call: { provider: { id: string }; account: { baseUrl?: string | undefined } }, deployment: string): AzureTarget {
+export function azureChatTarget(call: AzureCallTarget, deployment: string): AzureTarget {
+  return azureTarget(call, deployment, 'chat/completions');
+}
+
+/** The URL of an operation (chat completions, embeddings) of a resource for one deployment. */
+function azureTarget(call: AzureCallTarget, deployment: string, operation: 'chat/completions' | 'embeddings'): AzureTarget {
   const provider: { id: string; baseUrl?: unknown; apiVersion?: unknown } = call.provider;
   const base = call.account.baseUrl ?? (typeof provider.baseUrl === 'string' ? provider.baseUrl : undefined);
   if (!base) throw new Error(`provider ${provider.id} has no resource URL`);
   // The resource is documented as https://NAME.openai.azure.com; a pasted endpoint with /openai(/v1) works too.
   const resource = base.replace(/\/+$/, '').replace(/\/openai(\/v1)?$/, '');
   const apiVersion = typeof provider.apiVersion === 'string' && provider.apiVersion ? provider.apiVersion : undefined;
-  if (!apiVersion) return { url: `${resource}/openai/v1/chat/completions`, modelInBody: true };
+  if (!apiVersion) return { url: `${resource}/openai/v1/${operation}`, modelInBody: true };
   return {
-    url: `${resource}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${encodeURIComponent(apiVersion)}`,
+    url: `${resource}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(apiVersion)}`,
     modelInBody: false,
   };
 }
@@ -46,6 +53,21 @@ export function azurePassthroughRequest(call: OpenAIChatCall): UpstreamRequest {
   const target = azureChatTarget(call, call.model);
   return jsonPost(target.url, openAIPassthroughBody(call, target.modelInBody), {
     stream: call.stream,
+    accountHeaders: call.account.headers,
+    auth: azureAuthHeaders(call.apiKey),
+    timeouts: call.timeouts,
+    signal: call.signal,
+  });
+}
+
+/**
+ * An OpenAI client's embeddings body passed through to Azure: addressed as chat is (the
+ * deployment in the URL with an `apiVersion`, else as `model` on the v1 path), never a stream.
+ */
+export function azureEmbeddingsRequest(call: OpenAIChatCall): UpstreamRequest {
+  const target = azureTarget(call, call.model, 'embeddings');
+  return jsonPost(target.url, openAIPassthroughBody({ ...call, stream: false }, target.modelInBody), {
+    stream: false,
     accountHeaders: call.account.headers,
     auth: azureAuthHeaders(call.apiKey),
     timeouts: call.timeouts,

@@ -22,7 +22,7 @@ export interface OpenAIChatCall {
  * model swapped for the upstream id and, on streams, usage asked for (the gateway meters every stream).
  */
 export function openAIChatRequest(call: OpenAIChatCall): UpstreamRequest {
-  return jsonPost(`${baseUrlOf(call).replace(/\/+$/, '')}/chat/completions`, openAIPassthroughBody(call, true), {
+  return jsonPost(openAIEndpoint(call, 'chat/completions'), openAIPassthroughBody(call, true), {
     stream: call.stream,
     accountHeaders: call.account.headers,
     ...(call.apiKey ? { auth: { authorization: `Bearer ${call.apiKey}` } } : {}),
@@ -45,6 +45,26 @@ export function openAIPassthroughBody(call: OpenAIChatCall, modelInBody: boolean
   else delete body.model;
   if (call.stream) body.stream_options = { ...(typeof options === 'object' && options !== null ? options : {}), include_usage: true };
   return JSON.stringify(body);
+}
+
+/**
+ * The upstream request for an OpenAI client's embeddings body: like a chat body, the client's
+ * own bytes when the upstream knows the model by the same name, else re-serialised with only the
+ * model swapped; never a stream.
+ */
+export function openAIEmbeddingsRequest(call: OpenAIChatCall): UpstreamRequest {
+  return jsonPost(openAIEndpoint(call, 'embeddings'), openAIPassthroughBody({ ...call, stream: false }, true), {
+    stream: false,
+    accountHeaders: call.account.headers,
+    ...(call.apiKey ? { auth: { authorization: `Bearer ${call.apiKey}` } } : {}),
+    timeouts: call.timeouts,
+    signal: call.signal,
+  });
+}
+
+/** `{baseUrl}/{operation}` of the account (else the provider). */
+function openAIEndpoint(call: OpenAIChatCall, operation: 'chat/completions' | 'embeddings'): string {
+  return `${baseUrlOf(call).replace(/\/+$/, '')}/${operation}`;
 }
 
 function baseUrlOf({ account, provider }: OpenAIChatCall): string {

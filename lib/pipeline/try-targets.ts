@@ -1,0 +1,103 @@
+import { accountCredentialRefs } from '../credentials/credentials';
+import { GatewayError } from '../http/errors';
+import { planAttempts, type Attempt } from '../routing/attempts';
+import type { Target } from '../routing/catalog';
+import { shouldFailOver } from '../routing/failover';
+import { accountRef, retryAfterMs, type FailureKind } from '../routing/health';
+import type { UpstreamResponse } from '../upstream/http';
+import type { RequestContext } from './context';
+import type { ProxyDeps } from './deps';
+import { whyAborted } from './signal';
+
+/** Reads an upstream's error answer as the client's error. */
+export type ErrorReader = (status: number, headers: Record<string, string | string[] | undefined>, text: string, providerId: string) => GatewayError;
+
+/** What one attempt sent: the upstream's answer, how to read it if it is an error, and what the caller needs to read it if not. */
+export interface AttemptSent<Via> {
+  res: UpstreamResponse;
+  parseError: ErrorReader;
+  via: Via;
+}
+
+/** The first attempt that answered with a success. */
+export interface Answered<Via> {
+  res: UpstreamResponse;
+  attempt: Attempt;
+  via: Via;
+}
+
+/**
+ * Tries the targets' accounts in plan order (`planAttempts`) until one answers with a success,
+ * for every kind of model call, so that failover and rests follow one set of rules: on to the
+ * next attempt after a connection failure or an answer `shouldFailOver` names, resting the
+ * account that failed; the caller's own mistakes (other 4xx, refusals from `send` below 500) end
+ * the request at once. Nothing has reached the client before this returns.
+ */
+export async function tryTargets<Via>(
+  targets: readonly Target[],
+  options: { stickyKey?: string | undefined },
+  ctx: RequestContext,
+  deps: ProxyDeps,
+  signal: AbortSignal | undefined,
+  send: (attempt: Attempt) => Promise<AttemptSent<Via>>,
+): Promise<Answered<Via>> {
+  let lastError: unknown;
+  deps.sharedHealth?.refreshSoon();
+  for (const attempt of planAttempts(targets, { cooling: (ref) => deps.health.isCooling(ref), ...(options.stickyKey ? { stickyKey: options.stickyKey } : {}) })) {
+    if (signal?.aborted) break;
+    ctx.attempts++;
+    ctx.provider = attempt.provider.id;
+    ctx.account = attempt.account.id;
+    ctx.upstreamModel = attempt.model;
+    ctx.price = attempt.price;
+    let sent: AttemptSent<Via>;
+    try {
+      sent = await send(attempt);
+    } catch (err) {
+      if (signal?.aborted) break;
+      if (err instanceof GatewayError && err.status < 500) throw err;
+      lastError = err;
+      deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message });
+      rest(attempt, err instanceof GatewayError && err.code === 'upstream_credentials_missing' ? 'auth' : 'error', undefined, ctx, deps);
+      continue;
+    }
+    const { res } = sent;
+    if (res.status >= 400) {
+      const text = await res.body.text().catch(() => '');
+      const error = sent.parseError(res.status, res.headers, text, attempt.provider.id);
+      if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
+      deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status });
+      lastError = error;
+      ctx.outcome = 'upstream_error';
+      const failure = failureOf(res.status);
+      if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
+      if (shouldFailOver(res.status) || error.code === 'upstream_failed_precondition') continue;
+      throw error;
+    }
+    deps.health.succeeded(accountRef(attempt.provider.id, attempt.account.id));
+    ctx.outcome = undefined;
+    return { res, attempt, via: sent.via };
+  }
+  if (signal?.aborted) throw whyAborted(signal);
+  throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
+}
+
+/** What an upstream's status says of the account: rate-limited, refusing its credentials, failing, or nothing (the caller's mistake). */
+function failureOf(status: number): FailureKind | undefined {
+  if (status === 429) return 'rate_limited';
+  if (status === 401 || status === 403) return 'auth';
+  return status === 408 || status >= 500 ? 'error' : undefined;
+}
+
+/** Lets a failed account rest, so that the next calls try its healthy siblings first. */
+function rest(attempt: Attempt, kind: FailureKind, retryAfter: number | undefined, ctx: RequestContext, deps: ProxyDeps): void {
+  const ref = accountRef(attempt.provider.id, attempt.account.id);
+  const ms = deps.health.failed(ref, kind, retryAfter);
+  deps.sharedHealth?.publish(ref, deps.now() + ms);
+  deps.logger.info('account resting', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id, failure: kind, restMs: ms });
+}
+
+/** The upstream refused the account's credentials: read them again next time (they may have been rotated). */
+function refreshCredentials({ account }: Attempt, deps: ProxyDeps): void {
+  for (const ref of accountCredentialRefs(account)) deps.credentials.refresh(ref);
+}
