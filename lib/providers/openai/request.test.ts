@@ -1,5 +1,6 @@
 import type { OpenAIChatCall } from './request';
-import { openAIPassthroughBody } from './request';
+import { openAIEmbeddingsRequest, openAIPassthroughBody } from './request';
+import { azureEmbeddingsRequest } from '../azure-openai';
 
 const raw = Buffer.from('{ "model" : "gpt-4o",\n  "messages": [{"role":"user","content":"caf\\u00e9"}], "zeta": 1, "alpha": 2 }');
 const call = (over: Partial<OpenAIChatCall>): OpenAIChatCall =>
@@ -36,5 +37,50 @@ describe('openAIPassthroughBody', () => {
     expect(typeof out).toBe('string');
     expect(JSON.parse(out as string)).toMatchObject({ ...expected, zeta: 1, alpha: 2 });
     if (!modelInBody) expect(JSON.parse(out as string)).not.toHaveProperty('model');
+  });
+});
+
+const embeddingsRaw = Buffer.from('{"model": "text-embedding-3-small", "input": ["a", "b"], "dimensions": 8, "stream": true}');
+/** The chat call above, carrying an embeddings body instead. */
+const embeddingsCall = (over: Partial<OpenAIChatCall>): OpenAIChatCall =>
+  call({ model: 'text-embedding-3-small', body: JSON.parse(embeddingsRaw.toString()) as Record<string, unknown>, raw: embeddingsRaw, provider: { id: 'p', type: 'openai', baseUrl: 'http://x/v1/', accounts: [] } as OpenAIChatCall['provider'], ...over });
+
+const azure = (apiVersion?: string): Partial<OpenAIChatCall> => ({
+  provider: { id: 'az', type: 'azure-openai', baseUrl: 'https://res.openai.azure.com/', accounts: [], ...(apiVersion ? { apiVersion } : {}) } as OpenAIChatCall['provider'],
+  model: 'emb-deploy',
+});
+
+describe('embeddings requests to OpenAI-dialect upstreams', () => {
+  it.each<{ name: string; build: () => ReturnType<typeof openAIEmbeddingsRequest>; url: string; auth: Record<string, string>; body: Record<string, unknown> | 'raw' }>([
+    { name: 'OpenAI, same model: the client bytes', build: () => openAIEmbeddingsRequest(embeddingsCall({})), url: 'http://x/v1/embeddings', auth: { authorization: 'Bearer k' }, body: 'raw' },
+    {
+      name: 'OpenAI, another model id: only the model swapped',
+      build: () => openAIEmbeddingsRequest(embeddingsCall({ model: 'emb-2' })),
+      url: 'http://x/v1/embeddings',
+      auth: { authorization: 'Bearer k' },
+      body: { model: 'emb-2', input: ['a', 'b'], dimensions: 8, stream: true },
+    },
+    {
+      name: 'Azure with an api-version: the deployment in the URL, no model in the body',
+      build: () => azureEmbeddingsRequest(embeddingsCall(azure('2024-10-21'))),
+      url: 'https://res.openai.azure.com/openai/deployments/emb-deploy/embeddings?api-version=2024-10-21',
+      auth: { 'api-key': 'k' },
+      body: { input: ['a', 'b'], dimensions: 8, stream: true },
+    },
+    {
+      name: 'Azure without one: the v1 path, the deployment as model',
+      build: () => azureEmbeddingsRequest(embeddingsCall(azure())),
+      url: 'https://res.openai.azure.com/openai/v1/embeddings',
+      auth: { 'api-key': 'k' },
+      body: { model: 'emb-deploy', input: ['a', 'b'], dimensions: 8, stream: true },
+    },
+  ])('$name', ({ build, url, auth, body }) => {
+    // Act
+    const req = build();
+
+    // Assess
+    expect(req).toMatchObject({ url, method: 'POST', headers: expect.objectContaining(auth) });
+    if (body === 'raw') expect(req.body).toBe(embeddingsRaw);
+    else expect(JSON.parse(req.body as string)).toEqual(body);
   });
 });
