@@ -17,7 +17,7 @@ import type { HealthStore } from './store/health';
 import type { KeyStore } from './store/keys';
 import type { RateWindowStore } from './store/rate-windows';
 import type { SpendStore } from './store/spend';
-import { listModels } from './surfaces/models';
+import { listModels, retrieveModel } from './surfaces/models';
 import { countTokens } from './surfaces/count-tokens';
 import { ANTHROPIC_MESSAGES, OPENAI_CHAT, type SurfaceBinding } from './pipeline/bindings';
 import { embeddingsCall } from './pipeline/embeddings';
@@ -100,7 +100,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   function findRoute(path: string): Route | undefined {
     const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
     // Clients configured with a base URL without /v1 send `/chat/completions`.
-    return routes[trimmed] ?? routes[`/v1${trimmed}`];
+    const route = routes[trimmed] ?? routes[`/v1${trimmed}`];
+    if (route) return route;
+    const model = modelInPath(trimmed);
+    return model === undefined ? undefined : { methods: { GET: (req) => retrieveModel(req, proxy, model) } };
   }
 
   // Books of answers sent but not yet closed: drain() closes them at once (Lambda drains right
@@ -174,6 +177,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await proxy.upstream.close();
     },
   };
+}
+
+/** The model a `/v1/models/{model}` path names (ids may hold `/`, sent encoded or not), if it is one. */
+function modelInPath(path: string): string | undefined {
+  const prefix = path.startsWith('/v1/models/') ? '/v1/models/' : path.startsWith('/models/') ? '/models/' : undefined;
+  if (!prefix || path.length === prefix.length) return undefined;
+  try {
+    return decodeURIComponent(path.slice(prefix.length));
+  } catch {
+    return undefined;
+  }
 }
 
 async function health(): Promise<GatewayResponse> {

@@ -2,7 +2,8 @@ import { modelAllowed } from '../access/model-patterns';
 import { json } from '../http/body';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { ProxyDeps } from '../pipeline/deps';
-import { anthropicModelList } from './anthropic-messages';
+import { GatewayError } from '../http/errors';
+import { MODEL_CREATED_AT, anthropicModelList } from './anthropic-messages';
 
 /** Fixed so that listings are stable across instances and restarts. */
 const CREATED = 1_700_000_000;
@@ -15,8 +16,26 @@ const CREATED = 1_700_000_000;
  */
 export async function listModels(req: GatewayRequest, deps: ProxyDeps): Promise<GatewayResponse> {
   const key = await deps.auth.authenticate(req);
-  const names = deps.catalog.names().filter((name) => modelAllowed(key.models, name) || modelAllowed(key.models, deps.catalog.find(name)!.name));
+  const names = deps.catalog.names().filter((name) => mayUse(key.models, name, deps));
   if (req.headers['anthropic-version']) return json(200, anthropicModelList(names));
-  const data = names.map((id) => ({ id, object: 'model', created: CREATED, owned_by: deps.catalog.find(id)!.targets[0]!.provider.id }));
-  return json(200, { object: 'list', data });
+  return json(200, { object: 'list', data: names.map((id) => openAIModel(id, deps)) });
 }
+
+/**
+ * `GET /v1/models/{model}`: one model of the listing, in the caller's shape (OpenAI's
+ * `models.retrieve`, Anthropic's `models.retrieve`), or the 404 both give for a model that does
+ * not exist or that the key may not use (the same answer, so a key cannot probe the catalog).
+ */
+export async function retrieveModel(req: GatewayRequest, deps: ProxyDeps, name: string): Promise<GatewayResponse> {
+  const key = await deps.auth.authenticate(req);
+  if (!deps.catalog.find(name) || !mayUse(key.models, name, deps)) {
+    throw new GatewayError('not_found', `The model \`${name}\` does not exist or you do not have access to it.`, { code: 'model_not_found', param: 'model' });
+  }
+  if (req.headers['anthropic-version']) return json(200, anthropicModelList([name]).data[0]);
+  return json(200, openAIModel(name, deps));
+}
+
+/** A name (or alias) the key's patterns allow, by itself or by the model it stands for. */
+const mayUse = (patterns: readonly string[], name: string, deps: ProxyDeps) => modelAllowed(patterns, name) || modelAllowed(patterns, deps.catalog.find(name)!.name);
+
+const openAIModel = (id: string, deps: ProxyDeps) => ({ id, object: 'model', created: CREATED, owned_by: deps.catalog.find(id)!.targets[0]!.provider.id });

@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { getEventListeners } from 'node:events';
 import { Pool } from 'undici';
@@ -394,6 +395,34 @@ describe('GET /v1/models', () => {
     for await (const m of h.openai().models.list()) models.push(m.id);
 
     expect(models.sort()).toEqual(['gpt-4o', 'gpt-4o-mini', 'mini']);
+  });
+
+  it('retrieves one model the key may use, by name or alias, in OpenAI’s shape', async () => {
+    const model = await h.openai().models.retrieve('gpt-4o-mini');
+    const alias = await h.openai().models.retrieve('mini');
+
+    expect(model).toEqual({ id: 'gpt-4o-mini', object: 'model', created: expect.any(Number), owned_by: 'primary' });
+    expect(alias.id).toBe('mini');
+  });
+
+  it.each([
+    ['a model the key may not use', 'claude-x'],
+    ['a model that does not exist', 'gpt-9'],
+    ['a name with a slash in it', 'org/gpt-4o'],
+  ])('answers 404 for %s, the same answer either way', async (_name, id) => {
+    const err = await h
+      .openai()
+      .models.retrieve(id)
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(err).toMatchObject({ code: 'model_not_found', message: expect.stringContaining(id) });
+  });
+
+  it('retrieves a model in Anthropic’s shape for the Anthropic client', async () => {
+    const model = await new Anthropic({ apiKey: h.key, baseURL: h.gw.url, maxRetries: 0 }).models.retrieve('gpt-4o');
+
+    expect(model).toMatchObject({ type: 'model', id: 'gpt-4o', display_name: 'gpt-4o' });
   });
 });
 
