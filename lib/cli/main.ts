@@ -41,7 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (command.kind === 'check-stream') return await runStreamCheck(command, gatewayUrl(global, io.env), io);
     const admin = createAdminClient({ target: resolveTarget(global, io.env, io.cwd), ...(io.fetch ? { fetch: io.fetch } : {}) });
     if (command.kind === 'usage') {
-      io.stdout(await runUsage(command, admin, now()));
+      io.stdout(await runUsage(command, admin, now(), (text) => io.stderr(text)));
       return EXIT.ok;
     }
     io.stdout(await runKeyCommand(command, admin, now()));
@@ -66,8 +66,20 @@ async function runStreamCheck(command: Extract<Command, { kind: 'check-stream' }
  * Sums recent usage again first, unless told not to or the range ends before yesterday: roll-ups
  * are written hourly on AWS and locally only when asked, so today's figures would otherwise lag or be missing.
  */
-async function runUsage(command: Extract<Command, { kind: 'usage' }>, admin: AdminClient, now: Date): Promise<string> {
-  if (command.refresh && asksForRecentDays(command.to, now)) await admin.rollUpUsage();
+/**
+ * A failed refresh is only a warning: the roll-ups already there are still worth showing (on a
+ * busy gateway, summing two days on demand can outlast the admin function's timeout, and the
+ * hourly run is never more than an hour behind).
+ */
+async function runUsage(command: Extract<Command, { kind: 'usage' }>, admin: AdminClient, now: Date, warn: (text: string) => void): Promise<string> {
+  if (command.refresh && asksForRecentDays(command.to, now)) {
+    try {
+      await admin.rollUpUsage();
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      warn(`aigw: today's usage could not be summed just now (${err.message}); showing the last roll-up.\n`);
+    }
+  }
   const query = { ...(command.from ? { from: command.from } : {}), ...(command.to ? { to: command.to } : {}), ...(command.key ? { key: command.key } : {}) };
   const report = await admin.usage(query);
   return command.json ? formatJson(report) : formatUsageReport(report, command.by, command.key ? { key: command.key } : {});
