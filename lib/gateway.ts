@@ -13,6 +13,7 @@ import { finishRequest } from './pipeline/finish';
 import { Catalog } from './routing/catalog';
 import { AccountHealth } from './routing/health';
 import { SharedHealth } from './routing/shared-health';
+import { AfterResponse } from './pipeline/after-response';
 import type { HealthStore } from './store/health';
 import type { KeyStore } from './store/keys';
 import type { RateWindowStore } from './store/rate-windows';
@@ -71,17 +72,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? silentLogger;
   const accountHealth = deps.health ?? new AccountHealth(now);
+  const later = new AfterResponse();
   const proxy: ProxyDeps = {
     config: deps.config,
     catalog: new Catalog(deps.config),
     auth: new KeyAuthenticator(deps.keys, { ttlMs: deps.config.keyCache.ttlSeconds * 1000, now }),
-    limiter: new RateLimiter(deps.rates, { now, logger }),
-    spend: new SpendLimiter(deps.spend, { now, logger }),
+    limiter: new RateLimiter(deps.rates, { now, logger, later }),
+    spend: new SpendLimiter(deps.spend, { now, logger, later }),
     credentials: deps.credentials,
     upstream: deps.upstream ?? createUpstreamClient(),
     providers: createProviderRegistry(deps.credentials),
     health: accountHealth,
-    ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger }) } : {}),
+    ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,
     logger,
     now,
@@ -122,7 +124,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   }
 
-  const writesDone = () => Promise.all([deps.usage.drain(), proxy.limiter.drain(), proxy.spend.drain(), proxy.sharedHealth?.drain()]);
+  const writesDone = () => Promise.all([deps.usage.drain(), later.drain()]);
 
   /** Anthropic clients announce themselves with anthropic-version; everyone else gets OpenAI's shapes. */
   const bindingOf = (req: GatewayRequest, route: Route | undefined) => route?.binding ?? (req.headers['anthropic-version'] ? ANTHROPIC_MESSAGES : OPENAI_CHAT);

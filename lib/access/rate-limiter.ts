@@ -1,4 +1,5 @@
 import type { GatewayLogger } from '../observe/logger';
+import type { AfterResponse } from '../pipeline/after-response';
 import type { RateWindowStore } from '../store/rate-windows';
 import type { ApiKeyRecord } from './api-key';
 import { hasRateLimits, rateLimited, windowAt, type RateWindow } from './rate-limits';
@@ -9,11 +10,9 @@ import { hasRateLimits, rateLimited, windowAt, type RateWindow } from './rate-li
  * more after it when it has a tokens limit (the call's tokens are known only then).
  */
 export class RateLimiter {
-  readonly #pending = new Set<Promise<void>>();
-
   constructor(
     readonly store: RateWindowStore,
-    readonly deps: { now: () => number; logger: GatewayLogger },
+    readonly deps: { now: () => number; logger: GatewayLogger; later: AfterResponse },
   ) {}
 
   /**
@@ -38,17 +37,11 @@ export class RateLimiter {
     return limits.tokensPerMinute === undefined ? undefined : window;
   }
 
-  /** Adds an ended call's tokens to its window, off the response path (`drain` waits for it). */
+  /** Adds an ended call's tokens to its window, off the response path. */
   settle(keyId: string, window: RateWindow, tokens: number, requestId: string): void {
     if (tokens <= 0) return;
-    const write = this.store
-      .addTokens(keyId, window, tokens)
-      .catch((err: unknown) => this.deps.logger.warn('tokens not counted against the rate limit: the store failed', { requestId, keyId, error: err as Error }))
-      .finally(() => this.#pending.delete(write));
-    this.#pending.add(write);
-  }
-
-  async drain(): Promise<void> {
-    while (this.#pending.size) await Promise.all([...this.#pending]);
+    this.deps.later.run(this.store.addTokens(keyId, window, tokens), (err) =>
+      this.deps.logger.warn('tokens not counted against the rate limit: the store failed', { requestId, keyId, error: err as Error }),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { GatewayError } from '../http/errors';
 import type { GatewayLogger } from '../observe/logger';
+import type { AfterResponse } from '../pipeline/after-response';
 import type { SpendStore } from '../store/spend';
 import type { Micros } from '../usage/cost';
 import { overBudget, spendPeriods, spendUnchecked, type SpendLimits, type SpendPeriod } from './spend-limits';
@@ -17,11 +18,9 @@ export interface Reservation {
  * and gives back what it did not spend when it ends (one write each).
  */
 export class SpendLimiter {
-  readonly #pending = new Set<Promise<void>>();
-
   constructor(
     readonly store: SpendStore,
-    readonly deps: { now: () => number; logger: GatewayLogger },
+    readonly deps: { now: () => number; logger: GatewayLogger; later: AfterResponse },
   ) {}
 
   /** Holds `micros` in each of the key's periods, or throws: 429 over a budget, 503 when the counters cannot be reached. */
@@ -52,16 +51,10 @@ export class SpendLimiter {
     for (const period of reservation.periods) this.#adjust(reservation.keyId, period, spent - reservation.micros, requestId);
   }
 
-  async drain(): Promise<void> {
-    while (this.#pending.size) await Promise.all([...this.#pending]);
-  }
-
   #adjust(keyId: string, period: SpendPeriod, micros: Micros, requestId: string): void {
-    const write = this.store
-      .adjust(keyId, period, micros)
-      // Lost, a give-back leaves the key charged more than it spent: never the other way round.
-      .catch((err: unknown) => this.deps.logger.error('spend not settled: the store failed', { requestId, keyId, period: period.id, micros, error: err as Error }))
-      .finally(() => this.#pending.delete(write));
-    this.#pending.add(write);
+    // Lost, a give-back leaves the key charged more than it spent: never the other way round.
+    this.deps.later.run(this.store.adjust(keyId, period, micros), (err) =>
+      this.deps.logger.error('spend not settled: the store failed', { requestId, keyId, period: period.id, micros, error: err as Error }),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { silentLogger } from '../observe/logger';
 import type { HealthStore, Rest } from '../store/health';
+import { AfterResponse } from '../pipeline/after-response';
 import { AccountHealth } from './health';
 import { SharedHealth } from './shared-health';
 
@@ -25,13 +26,15 @@ describe('SharedHealth', () => {
   let store: RecordingStore;
   let local: AccountHealth;
   let shared: SharedHealth;
+  let later: AfterResponse;
   let warnings: string[];
   beforeEach(() => {
     t = 100_000;
     store = new RecordingStore();
     local = new AccountHealth(() => t);
     warnings = [];
-    shared = new SharedHealth(local, store, { now: () => t, logger: { ...silentLogger, warn: (m: string) => void warnings.push(m) }, refreshMs: 10_000 });
+    later = new AfterResponse();
+    shared = new SharedHealth(local, store, { now: () => t, logger: { ...silentLogger, warn: (m: string) => void warnings.push(m) }, later, refreshMs: 10_000 });
   });
 
   it('reads others\' rests at once, then at most every ten seconds, and takes them on', async () => {
@@ -64,10 +67,10 @@ describe('SharedHealth', () => {
     expect(local.isCooling('openai/main')).toBe(true);
   });
 
-  it('publishes a rest without making anyone wait, and drain() waits for it', async () => {
+  it('publishes a rest without making anyone wait, as a write after the response', async () => {
     shared.publish('openai/main', t + 5_000);
     const beforeDrain = store.published.length;
-    await shared.drain();
+    await later.drain();
 
     expect(beforeDrain).toBe(0);
     expect(store.published).toEqual([{ ref: 'openai/main', until: t + 5_000 }]);
@@ -77,7 +80,7 @@ describe('SharedHealth', () => {
     store.fail = true;
 
     shared.publish('openai/main', t + 5_000);
-    await shared.drain();
+    await later.drain();
     await shared.refresh();
 
     expect(warnings).toEqual(['resting account not shared through the store', 'resting accounts not read from the store']);

@@ -1,4 +1,5 @@
 import type { GatewayLogger } from '../observe/logger';
+import type { AfterResponse } from '../pipeline/after-response';
 import type { HealthStore } from '../store/health';
 import type { AccountHealth } from './health';
 
@@ -12,14 +13,13 @@ export const HEALTH_REFRESH_MS = 10_000;
  * instance still reads nothing while it serves.
  */
 export class SharedHealth {
-  readonly #pending = new Set<Promise<void>>();
   #lastRead = Number.NEGATIVE_INFINITY;
   #reading: Promise<void> | undefined;
 
   constructor(
     readonly local: AccountHealth,
     readonly store: HealthStore,
-    readonly deps: { now: () => number; logger: GatewayLogger; refreshMs?: number },
+    readonly deps: { now: () => number; logger: GatewayLogger; later: AfterResponse; refreshMs?: number },
   ) {}
 
   /** Starts a read of others' rests when the last is old enough; returns at once. */
@@ -43,14 +43,6 @@ export class SharedHealth {
 
   /** Tells the other instances that an account rests until `until`. */
   publish(ref: string, until: number): void {
-    const write = this.store
-      .publish({ ref, until })
-      .catch((err: unknown) => this.deps.logger.warn('resting account not shared through the store', { ref, error: err as Error }))
-      .finally(() => this.#pending.delete(write));
-    this.#pending.add(write);
-  }
-
-  async drain(): Promise<void> {
-    while (this.#pending.size) await Promise.all([...this.#pending]);
+    this.deps.later.run(this.store.publish({ ref, until }), (err) => this.deps.logger.warn('resting account not shared through the store', { ref, error: err as Error }));
   }
 }
