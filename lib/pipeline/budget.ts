@@ -1,7 +1,7 @@
 import { unpriced } from '../access/spend-limits';
 import type { ChatRequest } from '../canonical/types';
 import type { GatewayConfig, Price } from '../config/schema';
-import { TOKEN_ESTIMATE, countTokensEstimate } from '../surfaces/anthropic-messages';
+import { charTokens, countTokensEstimate } from '../surfaces/anthropic-messages';
 import { worstCaseCost, type Micros } from '../usage/cost';
 import type { Target } from '../routing/catalog';
 import { embeddingsInputTokens, type EmbeddingsInput } from '../surfaces/openai-embeddings';
@@ -15,7 +15,7 @@ import type { AdmittedCall } from './model-call';
  */
 export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | undefined, config: GatewayConfig): Micros {
   const prices = pricesOf(call.entry.targets, call.model);
-  const prompt = canonical ? countTokensEstimate(canonical) : Math.ceil(call.raw.length / TOKEN_ESTIMATE.charsPerToken);
+  const prompt = canonical ? countTokensEstimate(canonical) : charTokens(call.raw.length);
   const asked = canonical?.maxTokens ?? positive(call.body.max_completion_tokens) ?? positive(call.body.max_tokens);
   const choices = positive(call.body.n) ?? 1;
   const output = (asked ?? call.entry.config.maxOutputTokens ?? config.limits.defaultMaxOutputTokens) * choices;

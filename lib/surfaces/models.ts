@@ -3,7 +3,7 @@ import { json } from '../http/body';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { ProxyDeps } from '../pipeline/deps';
 import { GatewayError } from '../http/errors';
-import { MODEL_CREATED_AT, anthropicModelList } from './anthropic-messages';
+import { anthropicModelList } from './anthropic-messages';
 
 /** Fixed so that listings are stable across instances and restarts. */
 const CREATED = 1_700_000_000;

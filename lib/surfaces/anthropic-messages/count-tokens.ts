@@ -29,7 +29,9 @@ export const TOKEN_ESTIMATE = Object.freeze({
   base: 8,
 });
 
-const textTokens = (text: string): number => Math.ceil(text.length / TOKEN_ESTIMATE.charsPerToken);
+/** Estimated tokens of so many characters of prose or code (a text, or a body's bytes when it cannot be read). */
+export const charTokens = (chars: number): number => Math.ceil(chars / TOKEN_ESTIMATE.charsPerToken);
+const textTokens = (text: string): number => charTokens(text.length);
 
 function partTokens(part: Part): number {
   switch (part.type) {

@@ -16,7 +16,7 @@ export const anthropicMessagesSurface: Surface = {
   encodeError: (err) => anthropicErrorBody(err),
 };
 
-export { countTokensEstimate, TOKEN_ESTIMATE } from './count-tokens';
+export { charTokens, countTokensEstimate, TOKEN_ESTIMATE } from './count-tokens';
 export { anthropicModelList, MODEL_CREATED_AT, type AnthropicModelList } from './models';
 export { decodeAnthropicRequest, validateAnthropicRequest, type DecodeOptions } from './request';
 export { anthropicMessageId, anthropicStopReason, anthropicUsage, encodeAnthropicResponse } from './response';

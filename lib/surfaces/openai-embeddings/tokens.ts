@@ -1,4 +1,4 @@
-import { TOKEN_ESTIMATE } from '../anthropic-messages/count-tokens';
+import { charTokens } from '../anthropic-messages/count-tokens';
 import type { EmbeddingsInput } from './request';
 
 /**
@@ -7,10 +7,8 @@ import type { EmbeddingsInput } from './request';
  * characters per token as count_tokens' estimate, each text rounded up.
  */
 export function embeddingsInputTokens(input: EmbeddingsInput): number {
-  if (typeof input === 'string') return textTokens(input);
+  if (typeof input === 'string') return charTokens(input.length);
   let tokens = 0;
-  for (const item of input) tokens += typeof item === 'string' ? textTokens(item) : typeof item === 'number' ? 1 : item.length;
+  for (const item of input) tokens += typeof item === 'string' ? charTokens(item.length) : typeof item === 'number' ? 1 : item.length;
   return tokens;
 }
-
-const textTokens = (text: string): number => Math.ceil(text.length / TOKEN_ESTIMATE.charsPerToken);
