@@ -1,7 +1,10 @@
-import type { GatewayConfig } from '../../lib/config/schema';
+import { parseConfig } from '../../lib/config/load';
+import type { GatewayConfig, Price } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 
 export const ADMIN = 'admin';
 
@@ -49,6 +52,46 @@ export async function startInstances(options: { config: GatewayConfig; count: nu
     async close() {
       for (const gw of gateways) await gw.close();
       await dynamo.close();
+    },
+  };
+}
+
+/** Two instances in front of a fake OpenAI (`gpt-4o-mini`) and a fake Anthropic (`claude-sonnet-4-6`), both models priced as given. */
+export interface BehindFakes {
+  openaiUp: FakeOpenAI;
+  anthropicUp: FakeAnthropic;
+  instances: Instances;
+  a: LocalGateway;
+  b: LocalGateway;
+  close(): Promise<void>;
+}
+
+export async function startBehindFakes(options: { tableName: string; now: () => number; price?: Price }): Promise<BehindFakes> {
+  const openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
+  const anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
+  const price = options.price ? { price: options.price } : {};
+  const config = parseConfig({
+    providers: [
+      { id: 'up', type: 'openai', baseUrl: openaiUp.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
+      { id: 'ant', type: 'anthropic', baseUrl: anthropicUp.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
+    ],
+    models: [
+      { name: 'gpt-4o-mini', ...price, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+      { name: 'claude-sonnet-4-6', ...price, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
+    ],
+  });
+  const instances = await startInstances({ config, count: 2, tableName: options.tableName, now: options.now, credentials: { UP: 'sk-up', ANT: 'sk-ant' } });
+  const [a, b] = instances.gateways as [LocalGateway, LocalGateway];
+  return {
+    openaiUp,
+    anthropicUp,
+    instances,
+    a,
+    b,
+    async close() {
+      await instances.close();
+      await openaiUp.close();
+      await anthropicUp.close();
     },
   };
 }

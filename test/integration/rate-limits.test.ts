@@ -1,11 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
 import { listUsage } from '../../lib/store/usage';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
-import { startInstances, type Instances } from './instances';
+import type { FakeOpenAI } from '../fakes/openai';
+import { startBehindFakes, type BehindFakes, type Instances } from './instances';
 
 /**
  * Limits hold across instances: two gateways on one DynamoDB endpoint, as Lambda instances share
@@ -15,33 +13,17 @@ import { startInstances, type Instances } from './instances';
 describe('per-key rate limits across gateway instances', () => {
   const NOW = Date.now();
   const day = new Date(NOW).toISOString().slice(0, 10);
+  let fakes: BehindFakes;
   let openaiUp: FakeOpenAI;
-  let anthropicUp: FakeAnthropic;
   let instances: Instances;
   let a: LocalGateway;
   let b: LocalGateway;
 
   beforeAll(async () => {
-    openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
-    anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
-    const config = parseConfig({
-      providers: [
-        { id: 'up', type: 'openai', baseUrl: openaiUp.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
-        { id: 'ant', type: 'anthropic', baseUrl: anthropicUp.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
-      ],
-      models: [
-        { name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
-        { name: 'claude-sonnet-4-6', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
-      ],
-    });
-    instances = await startInstances({ config, count: 2, tableName: 'limits', now: () => NOW, credentials: { UP: 'sk-up', ANT: 'sk-ant' } });
-    [a, b] = instances.gateways as [LocalGateway, LocalGateway];
+    fakes = await startBehindFakes({ tableName: 'limits', now: () => NOW });
+    ({ openaiUp, instances, a, b } = fakes);
   });
-  afterAll(async () => {
-    await instances.close();
-    await openaiUp.close();
-    await anthropicUp.close();
-  });
+  afterAll(async () => fakes.close());
 
   const createKey = (body: Record<string, unknown>) => instances.createKey(body);
   const openai = (gw: LocalGateway, apiKey: string) => new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });

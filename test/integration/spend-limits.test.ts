@@ -1,13 +1,11 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
 import { spendItemKey } from '../../lib/store/table';
 import { listUsage } from '../../lib/store/usage';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
-import { startInstances, type Instances } from './instances';
+import type { FakeOpenAI } from '../fakes/openai';
+import { startBehindFakes, type BehindFakes, type Instances } from './instances';
 
 /**
  * Budgets hold across instances: two gateways on one DynamoDB endpoint, the official clients as
@@ -17,34 +15,17 @@ import { startInstances, type Instances } from './instances';
 describe('per-key spend limits across gateway instances', () => {
   const NOW = Date.now();
   const day = new Date(NOW).toISOString().slice(0, 10);
+  let fakes: BehindFakes;
   let openaiUp: FakeOpenAI;
-  let anthropicUp: FakeAnthropic;
   let instances: Instances;
   let a: LocalGateway;
   let b: LocalGateway;
 
   beforeAll(async () => {
-    openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
-    anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
-    const price = { input: 0, output: 1 };
-    const config = parseConfig({
-      providers: [
-        { id: 'up', type: 'openai', baseUrl: openaiUp.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
-        { id: 'ant', type: 'anthropic', baseUrl: anthropicUp.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
-      ],
-      models: [
-        { name: 'gpt-4o-mini', price, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
-        { name: 'claude-sonnet-4-6', price, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
-      ],
-    });
-    instances = await startInstances({ config, count: 2, tableName: 'budgets', now: () => NOW, credentials: { UP: 'sk-up', ANT: 'sk-ant' } });
-    [a, b] = instances.gateways as [LocalGateway, LocalGateway];
+    fakes = await startBehindFakes({ tableName: 'budgets', now: () => NOW, price: { input: 0, output: 1 } });
+    ({ openaiUp, instances, a, b } = fakes);
   });
-  afterAll(async () => {
-    await instances.close();
-    await openaiUp.close();
-    await anthropicUp.close();
-  });
+  afterAll(async () => fakes.close());
   beforeEach(() => openaiUp.reset());
 
   const createKey = (limits: Record<string, number>) => instances.createKey({ name: 'budget', limits });
@@ -120,6 +101,6 @@ describe('per-key spend limits across gateway instances', () => {
     expect((refused as InstanceType<typeof Anthropic.RateLimitError>).message).toContain('Spend limit reached');
     // The client's default is two retries: one record means it made one attempt.
     expect(await listUsage(a.table, id, day)).toHaveLength(1);
-    expect(anthropicUp.requests).toHaveLength(0);
+    expect(fakes.anthropicUp.requests).toHaveLength(0);
   });
 });
