@@ -1,28 +1,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { startDynalite, type EmbeddedDynamo } from '../lib/local/dynalite';
-import { ensureTable } from '../lib/store/create-table';
-import { createTableRef } from '../lib/store/dynamo';
+import { loadOnTable } from '../test/lambda';
 
-const TABLE = 'aigw-admin-test';
-
-let dynamo: EmbeddedDynamo;
 let handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  await ensureTable(createTableRef({ tableName: TABLE, endpoint: dynamo.endpoint }));
-  // admin.ts reads its environment once, at import, as it does on a Lambda cold start.
-  process.env.GATEWAY_TABLE_NAME = TABLE;
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  // require, not import(): the import must happen now, after the environment is set.
-  ({ handler } = require('./admin') as { handler: typeof handler });
+  ({ module: { handler }, close } = await loadOnTable(() => require('./admin') as { handler: typeof handler }));
 });
 
-afterAll(async () => {
-  delete process.env.GATEWAY_TABLE_NAME;
-  delete process.env.DYNAMODB_ENDPOINT;
-  await dynamo.close();
-});
+afterAll(async () => close());
 
 /** A Function URL event as Lambda delivers it after IAM auth (no gateway token). */
 function urlEvent(method: string, path: string, body?: unknown, options: { base64?: boolean } = {}): APIGatewayProxyEventV2 {

@@ -1,33 +1,19 @@
-import { startDynalite, type EmbeddedDynamo } from '../lib/local/dynalite';
 import { mintKey } from '../lib/access/api-key';
-import { ensureTable } from '../lib/store/create-table';
-import { createTableRef, type TableRef } from '../lib/store/dynamo';
+import type { TableRef } from '../lib/store/dynamo';
+import { loadOnTable } from '../test/lambda';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { DynamoRollups } from '../lib/store/rollups';
 import { DynamoUsageSink } from '../lib/store/usage';
 
-const TABLE = 'aigw-rollup-test';
-
-let dynamo: EmbeddedDynamo;
 let table: TableRef;
 let handler: () => Promise<{ days: string[]; keys: number; rollups: number }>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  table = createTableRef({ tableName: TABLE, endpoint: dynamo.endpoint });
-  await ensureTable(table);
-  // rollup.ts reads its environment once, at import, as it does on a Lambda cold start.
-  process.env.GATEWAY_TABLE_NAME = TABLE;
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  ({ handler } = require('./rollup') as { handler: typeof handler });
+  ({ module: { handler }, table, close } = await loadOnTable(() => require('./rollup') as { handler: typeof handler }));
 });
 
-afterAll(async () => {
-  delete process.env.GATEWAY_TABLE_NAME;
-  delete process.env.DYNAMODB_ENDPOINT;
-  table.client.destroy();
-  await dynamo.close();
-});
+afterAll(async () => close());
 
 it('sums today\'s usage of every key into roll-ups when the schedule fires', async () => {
   const key = mintKey({ name: 'scheduled', models: ['*'] }, new Date()).record;

@@ -1,5 +1,7 @@
 /** What the Lambda handler tests feed the proxy: a Function URL event, a context, a response stream stand-in. */
 import { Writable } from 'node:stream';
+import type { TableRef } from '../lib/store/dynamo';
+import { startTestTable } from './dynalite';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { RecordedPrelude } from './setup/awslambda';
 
@@ -34,3 +36,24 @@ export const lambdaContext = (remainingMs: number) => ({ awsRequestId: 'lambda-r
 
 /** middy's streamified handler takes (event, responseStream, context) once awslambda has wrapped it. */
 export type StreamHandler = (event: APIGatewayProxyEventV2, stream: Writable, context: Context) => Promise<void>;
+
+/**
+ * A dynalite table with the Lambda environment pointing at it (`GATEWAY_TABLE_NAME`,
+ * `DYNAMODB_ENDPOINT`), set before `load` imports a handler module: the entry points read their
+ * environment once, at import, as on a cold start. Pass `() => require('./module')`: a `require`,
+ * not `import()`, so that the import happens now.
+ */
+export async function loadOnTable<T>(load: () => T): Promise<{ module: T; table: TableRef; close(): Promise<void> }> {
+  const test = await startTestTable();
+  process.env.GATEWAY_TABLE_NAME = test.table.tableName;
+  process.env.DYNAMODB_ENDPOINT = test.dynamo.endpoint;
+  return {
+    module: load(),
+    table: test.table,
+    async close() {
+      delete process.env.GATEWAY_TABLE_NAME;
+      delete process.env.DYNAMODB_ENDPOINT;
+      await test.close();
+    },
+  };
+}
