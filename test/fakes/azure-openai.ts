@@ -3,7 +3,7 @@
  * flavour of Chat Completions on both paths:
  * - `POST /openai/deployments/{deployment}/chat/completions?api-version=…` (404 without api-version),
  * - `POST /openai/v1/chat/completions` with the deployment as `model`,
- * and Embeddings the same two ways (`…/{deployment}/embeddings?api-version=…`, `/openai/v1/embeddings`).
+ * and Embeddings and (legacy) Completions the same two ways (`…/{deployment}/embeddings?api-version=…`, `/openai/v1/completions`).
  * The key goes in `api-key` (the v1 path also takes it as a Bearer token). Answers carry Azure's
  * habits: compact JSON with sorted keys, `prompt_filter_results` and per-choice
  * `content_filter_results`; streams open with a choice-less chunk (`id: ""`) holding only the
@@ -19,6 +19,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { FakeServer, listening, type FakeUpstream, type HangReply, type Received } from './fake-server';
 import { randomHex, type RecordedRequest } from './http';
+import { newTextCompletionFrame, promptText, textCompletionBody, textCompletionEvents } from './openai-completions-wire';
 import { embeddingsObject, invalidEmbeddingsInput, newCompletionFrame, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 
 export type { RecordedRequest } from './http';
@@ -95,11 +96,11 @@ export const azureErrors = {
   serverError: () => ({ error: { code: '500', message: 'The server had an error while processing your request. Sorry about that!' } }),
 };
 
-/** The default reply: `Echo: <last user text>`. */
+/** The default reply: `Echo: <last user text>` (or `<prompt>`). */
 export function defaultAzureReply(req: RecordedRequest): AzureReply {
   const messages = (req.body as { messages?: { role?: string; content?: unknown }[] } | undefined)?.messages ?? [];
   const last = [...messages].reverse().find((m) => m.role === 'user');
-  const text = typeof last?.content === 'string' ? last.content : '';
+  const text = promptText(req.body) ?? (typeof last?.content === 'string' ? last.content : '');
   return { kind: 'text', text: `Echo: ${text}`, usage: { prompt: 10, completion: 3 } };
 }
 
@@ -125,12 +126,12 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
   }
 
   protected override async route({ record, res }: Received): Promise<void> {
-    const v1 = /^\/openai\/v1\/(chat\/completions|embeddings)$/.exec(record.path);
+    const v1 = /^\/openai\/v1\/(chat\/completions|completions|embeddings)$/.exec(record.path);
     const key = record.headers['api-key'] ?? (v1 ? /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1] : undefined);
     if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
 
     const apiVersion = new URLSearchParams(record.search).get('api-version') ?? '';
-    const deploymentPath = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(record.path);
+    const deploymentPath = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/.exec(record.path);
     let deployment: string | undefined;
     let operation: string;
     if (record.method === 'POST' && deploymentPath) {
@@ -150,6 +151,7 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     const model = this.#options.deployments ? this.#options.deployments[deployment] : deployment;
     if (model === undefined) return writeJson(res, 404, azureErrors.deploymentNotFound());
     if (operation === 'embeddings') return this.#embeddings(record, res, model, apiVersion || 'v1');
+    if (operation === 'completions') return this.#textCompletion(record, res, model);
 
     const body = (record.body ?? {}) as { stream?: unknown; stream_options?: { include_usage?: unknown } | null };
     const exchange: Exchange = {
@@ -171,6 +173,24 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     const reply = await this.replyFor(record);
     if (reply.kind === 'error' || reply.kind === 'hang' || reply.kind === 'raw') return this.#send({ res, record, model, stream: false, includeUsage: false, apiVersion }, reply);
     return writeJson(res, 200, embeddingsObject({ ...(record.body as object), model, input: body.input }), azureHeaders(model) as Record<string, string>);
+  }
+
+  /**
+   * (Legacy) Completions (gpt-35-turbo-instruct deployments): OpenAI's shape, the stream opened by
+   * Azure's choice-less prompt-filter chunk; error replies act as on chat, any other echoes the prompt.
+   */
+  async #textCompletion(record: RecordedRequest, res: ServerResponse, model: string): Promise<void> {
+    const body = (record.body ?? {}) as { stream?: unknown; stream_options?: { include_usage?: unknown } | null };
+    const reply = await this.replyFor(record);
+    if (reply.kind === 'error' || reply.kind === 'hang' || reply.kind === 'raw') return this.#send({ res, record, model, stream: false, includeUsage: false, apiVersion: 'v1' }, reply);
+    const text = reply.kind === 'text' ? reply.text : `Echo: ${promptText(record.body) ?? ''}`;
+    const usage = (reply.kind === 'text' ? reply.usage : undefined) ?? { prompt: 10, completion: splitWords(text).length };
+    const frame = newTextCompletionFrame(model);
+    if (body.stream !== true) return writeJson(res, 200, JSON.parse(textCompletionBody(frame, text, 'stop', usage)), azureHeaders(model) as Record<string, string>);
+    const filterChunk = `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: PROMPT_FILTER_RESULTS })}\n\n`;
+    const events = [filterChunk, ...textCompletionEvents(frame, splitWords(text), 'stop', usage, body.stream_options?.include_usage === true)];
+    await this.writeStream(res, { ...azureHeaders(model), 'content-type': 'text/event-stream; charset=utf-8' }, events);
+    res.end();
   }
 
   protected override answerFailure(res: ServerResponse, error: unknown): void {

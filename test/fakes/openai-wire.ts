@@ -228,6 +228,7 @@ export const openAIErrors = {
       'messages',
       'empty_array',
     ),
+  missingPrompt: (): OpenAIErrorBody => errorBody("Missing required parameter: 'prompt'.", 'invalid_request_error', 'prompt', 'missing_required_parameter'),
   streamOptionsWithoutStream: (): OpenAIErrorBody =>
     errorBody("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'invalid_request_error', 'stream_options', null),
   contextLengthExceeded: (): OpenAIErrorBody =>

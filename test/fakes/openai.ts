@@ -1,7 +1,7 @@
 /**
  * A fake OpenAI upstream for integration tests and the benchmark: a
- * `node:http` server on 127.0.0.1 that speaks Chat Completions' and the
- * Embeddings API's real wire formats (see `openai-wire.ts`), records every request, and can be told to
+ * `node:http` server on 127.0.0.1 that speaks Chat Completions', (legacy) Completions' and the
+ * Embeddings API's real wire formats (see `openai-wire.ts`, `openai-completions-wire.ts`), records every request, and can be told to
  * fail in the ways real upstreams fail (errors, hangs, dropped streams, raw bytes).
  *
  * @example
@@ -14,6 +14,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangAfterHeadersReply, type HangReply, type RawReply, type Received } from './fake-server';
 import { randomHex, writePiece, type RecordedRequest } from './http';
+import { newTextCompletionFrame, promptText, textCompletionBody, textCompletionEvents } from './openai-completions-wire';
 import {
   completionBody,
   defaultErrorBody,
@@ -82,9 +83,9 @@ export const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini
 
 const FAKE_DEFAULTS = { chunkDelayMs: 0, recordRequests: true, models: DEFAULT_MODELS } as const;
 
-/** The reply when a test has not chosen one: `Echo: <last user text>`, with plausible usage. */
+/** The reply when a test has not chosen one: `Echo: <last user text>` (or `<prompt>`), with plausible usage. */
 export function defaultReply(req: RecordedRequest): Reply {
-  const text = `Echo: ${lastUserText(req.body)}`;
+  const text = `Echo: ${promptText(req.body) ?? lastUserText(req.body)}`;
   return { kind: 'text', text, usage: { prompt: estimateTokens(req.rawBody), completion: splitWords(text).length } };
 }
 
@@ -114,6 +115,8 @@ interface Exchange {
   stream: boolean;
   includeUsage: boolean;
   obfuscate: boolean;
+  /** Which API's answer shape a text reply takes: Chat Completions' or (legacy) Completions'. */
+  api: 'chat' | 'completions';
 }
 
 class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
@@ -131,6 +134,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
 
     const route = `${record.method} ${record.path.replace(/\/+$/, '')}`;
     if (route === 'POST /v1/chat/completions') return this.#chatCompletion(record, res);
+    if (route === 'POST /v1/completions') return this.#textCompletion(record, res);
     if (route === 'POST /v1/embeddings') return this.#embeddings(record, res);
     if (route === 'GET /v1/models') return writeJson(res, 200, modelListBody(this.#options.models), receivedAt);
     const modelId = /^GET \/v1\/models\/(.+)$/.exec(route)?.[1];
@@ -167,9 +171,22 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
       stream: body.stream === true,
       includeUsage: body.stream === true && body.stream_options?.include_usage === true,
       obfuscate: body.stream_options?.include_obfuscation !== false,
+      api: 'chat',
     };
     const reply = await this.replyFor(record);
     await this.#send(exchange, reply);
+  }
+
+  /** (Legacy) Completions: text replies in its shape; error, hang, drop and raw replies act as on chat. */
+  async #textCompletion(record: RecordedRequest, res: ServerResponse): Promise<void> {
+    const body = record.body as { model?: unknown; prompt?: unknown; stream?: unknown; stream_options?: { include_usage?: unknown } | null } | undefined;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return writeError(res, 400, openAIErrors.invalidJson(), {}, record.receivedAt);
+    if (typeof body.model !== 'string' || body.model === '') return writeError(res, 400, openAIErrors.missingModel(), {}, record.receivedAt);
+    if (body.prompt === undefined) return writeError(res, 400, openAIErrors.missingPrompt(), {}, record.receivedAt);
+    if (body.stream_options != null && body.stream !== true) return writeError(res, 400, openAIErrors.streamOptionsWithoutStream(), {}, record.receivedAt);
+    const stream = body.stream === true;
+    const exchange: Exchange = { record, res, model: body.model, stream, includeUsage: stream && body.stream_options?.include_usage === true, obfuscate: false, api: 'completions' };
+    await this.#send(exchange, await this.replyFor(record));
   }
 
   /**
@@ -189,7 +206,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
       case 'hang':
       case 'hang-after-headers':
       case 'raw':
-        return this.#send({ record, res, model: body.model, stream: false, includeUsage: false, obfuscate: false }, reply);
+        return this.#send({ record, res, model: body.model, stream: false, includeUsage: false, obfuscate: false, api: 'chat' }, reply);
       case 'drop':
         res.writeHead(200, responseHeaders('application/json', record.receivedAt));
         res.flushHeaders();
@@ -233,9 +250,8 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   }
 
   async #sendCompletion(exchange: Exchange, content: CompletionContent): Promise<void> {
-    const frame = newCompletionFrame(exchange.model);
-    if (!exchange.stream) return writeJson(exchange.res, 200, completionBody(frame, content), exchange.record.receivedAt);
-    await this.writeStream(exchange.res, sseHeaders(exchange.record), streamEvents(frame, content, exchange));
+    if (!exchange.stream) return writeJson(exchange.res, 200, wholeBody(exchange, content), exchange.record.receivedAt);
+    await this.writeStream(exchange.res, sseHeaders(exchange.record), streamOf(exchange, content));
     exchange.res.end();
   }
 
@@ -243,17 +259,29 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     const { res, record } = exchange;
     const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
     const content: CompletionContent = { text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) };
-    const frame = newCompletionFrame(exchange.model);
     if (exchange.stream) {
-      await this.writeStream(res, sseHeaders(record), streamEvents(frame, content, exchange).slice(0, Math.max(0, afterChunks)));
+      await this.writeStream(res, sseHeaders(record), streamOf(exchange, content).slice(0, Math.max(0, afterChunks)));
     } else {
-      const body = completionBody(frame, content);
+      const body = wholeBody(exchange, content);
       res.writeHead(200, { ...responseHeaders('application/json', record.receivedAt), 'content-length': Buffer.byteLength(body) });
       res.flushHeaders();
       if (afterChunks > 0) await writePiece(res, body.slice(0, Math.floor(body.length / 2)));
     }
     await this.dropConnection(res);
   }
+}
+
+/** The whole answer's body in the shape of the API the request spoke. */
+function wholeBody(exchange: Exchange, content: CompletionContent): string {
+  if (exchange.api === 'chat') return completionBody(newCompletionFrame(exchange.model), content);
+  return textCompletionBody(newTextCompletionFrame(exchange.model), content.text ?? '', content.finishReason, content.usage);
+}
+
+/** The streamed answer's events in the shape of the API the request spoke. */
+function streamOf(exchange: Exchange, content: CompletionContent): string[] {
+  if (exchange.api === 'chat') return streamEvents(newCompletionFrame(exchange.model), content, exchange);
+  const text = content.text ?? '';
+  return textCompletionEvents(newTextCompletionFrame(exchange.model), content.chunks ?? splitWords(text), content.finishReason, content.usage, exchange.includeUsage);
 }
 
 interface ChatBody {

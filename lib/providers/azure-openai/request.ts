@@ -5,7 +5,7 @@
  * the versionless `/openai/v1/` path (the deployment goes in the body as `model`). Azure takes
  * its key in `api-key`, not as a Bearer token.
  */
-import { openAIPassthroughBody, type OpenAIChatCall } from '../openai/request';
+import { openAIPassthroughBody, type OpenAIChatCall, type OpenAIOperation } from '../openai/request';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 
 export interface AzureTarget {
@@ -22,8 +22,8 @@ export function azureChatTarget(call: AzureCallTarget, deployment: string): Azur
   return azureTarget(call, deployment, 'chat/completions');
 }
 
-/** The URL of an operation (chat completions, embeddings) of a resource for one deployment. */
-function azureTarget(call: AzureCallTarget, deployment: string, operation: 'chat/completions' | 'embeddings'): AzureTarget {
+/** The URL of an operation (chat completions, completions, embeddings) of a resource for one deployment. */
+function azureTarget(call: AzureCallTarget, deployment: string, operation: OpenAIOperation): AzureTarget {
   const provider: { id: string; baseUrl?: unknown; apiVersion?: unknown } = call.provider;
   const base = call.account.baseUrl ?? (typeof provider.baseUrl === 'string' ? provider.baseUrl : undefined);
   if (!base) throw new Error(`provider ${provider.id} has no resource URL`);
@@ -50,7 +50,12 @@ export function azureAuthHeaders(apiKey: string | undefined): Record<string, str
  * const upstreamReq = azurePassthroughRequest({ provider, account, apiKey, model: 'my-gpt4o', body, stream: true, timeouts });
  */
 export function azurePassthroughRequest(call: OpenAIChatCall): UpstreamRequest {
-  const target = azureChatTarget(call, call.model);
+  return azureOperationRequest(call, 'chat/completions');
+}
+
+/** The same for any operation Azure serves per deployment (chat, completions, embeddings). */
+export function azureOperationRequest(call: OpenAIChatCall, operation: OpenAIOperation): UpstreamRequest {
+  const target = azureTarget(call, call.model, operation);
   return jsonPost(target.url, openAIPassthroughBody(call, target.modelInBody), {
     stream: call.stream,
     accountHeaders: call.account.headers,
@@ -65,12 +70,5 @@ export function azurePassthroughRequest(call: OpenAIChatCall): UpstreamRequest {
  * deployment in the URL with an `apiVersion`, else as `model` on the v1 path), never a stream.
  */
 export function azureEmbeddingsRequest(call: OpenAIChatCall): UpstreamRequest {
-  const target = azureTarget(call, call.model, 'embeddings');
-  return jsonPost(target.url, openAIPassthroughBody({ ...call, stream: false }, target.modelInBody), {
-    stream: false,
-    accountHeaders: call.account.headers,
-    auth: azureAuthHeaders(call.apiKey),
-    timeouts: call.timeouts,
-    signal: call.signal,
-  });
+  return azureOperationRequest({ ...call, stream: false }, 'embeddings');
 }

@@ -17,12 +17,20 @@ export interface OpenAIChatCall {
   signal?: AbortSignal;
 }
 
+/** The OpenAI API operations the gateway sends on, by their path under the base URL. */
+export type OpenAIOperation = 'chat/completions' | 'completions' | 'embeddings';
+
 /**
  * The upstream request for an OpenAI-dialect provider. The body is the client's, with only the
  * model swapped for the upstream id and, on streams, usage asked for (the gateway meters every stream).
  */
 export function openAIChatRequest(call: OpenAIChatCall): UpstreamRequest {
-  return jsonPost(openAIEndpoint(call, 'chat/completions'), openAIPassthroughBody(call, true), {
+  return openAIOperationRequest(call, 'chat/completions');
+}
+
+/** The same for any operation whose body names its model (chat, completions, embeddings). */
+export function openAIOperationRequest(call: OpenAIChatCall, operation: OpenAIOperation): UpstreamRequest {
+  return jsonPost(openAIEndpoint(call, operation), openAIPassthroughBody(call, true), {
     stream: call.stream,
     accountHeaders: call.account.headers,
     ...(call.apiKey ? { auth: { authorization: `Bearer ${call.apiKey}` } } : {}),
@@ -53,17 +61,11 @@ export function openAIPassthroughBody(call: OpenAIChatCall, modelInBody: boolean
  * model swapped; never a stream.
  */
 export function openAIEmbeddingsRequest(call: OpenAIChatCall): UpstreamRequest {
-  return jsonPost(openAIEndpoint(call, 'embeddings'), openAIPassthroughBody({ ...call, stream: false }, true), {
-    stream: false,
-    accountHeaders: call.account.headers,
-    ...(call.apiKey ? { auth: { authorization: `Bearer ${call.apiKey}` } } : {}),
-    timeouts: call.timeouts,
-    signal: call.signal,
-  });
+  return openAIOperationRequest({ ...call, stream: false }, 'embeddings');
 }
 
 /** `{baseUrl}/{operation}` of the account (else the provider). */
-function openAIEndpoint(call: OpenAIChatCall, operation: 'chat/completions' | 'embeddings'): string {
+function openAIEndpoint(call: OpenAIChatCall, operation: OpenAIOperation): string {
   return `${baseUrlOf(call).replace(/\/+$/, '')}/${operation}`;
 }
 

@@ -34,7 +34,8 @@ export class OpenAIStreamMeter {
     // Most chunks are one content delta: decide from the text which ones need parsing at all.
     if (!this.thorough && !this.#worthParsing(data)) return undefined;
     let chunk: {
-      choices?: { delta?: Record<string, unknown> | null; finish_reason?: string | null }[];
+      // Chat chunks carry a `delta`; (legacy) Completions chunks carry `text`.
+      choices?: { delta?: Record<string, unknown> | null; text?: unknown; finish_reason?: string | null }[];
       usage?: unknown;
       error?: { message?: string };
     };
@@ -48,10 +49,10 @@ export class OpenAIStreamMeter {
     if (usage) this.usage = usage;
     const choices = chunk.choices;
     if (!choices || choices.length === 0) return usage ? 'usage-only' : chunk.error ? undefined : 'noise';
-    if (choices.every((c) => !c.delta && !c.finish_reason)) return 'noise';
+    if (choices.every((c) => !c.delta && !c.finish_reason && c.text === undefined)) return 'noise';
     for (const c of choices) {
       if (c.finish_reason) this.finishReason = c.finish_reason;
-      if (this.firstTokenMs === undefined && c.delta && hasOutput(c.delta)) this.firstTokenMs = this.now() - this.start;
+      if (this.firstTokenMs === undefined && ((c.delta && hasOutput(c.delta)) || c.text)) this.firstTokenMs = this.now() - this.start;
     }
     return undefined;
   }
@@ -66,7 +67,7 @@ export class OpenAIStreamMeter {
  * spaced or compact, since OpenAI-compatible servers write JSON both ways.
  */
 const ALWAYS = /"usage"\s*:\s*\{|"finish_reason"\s*:\s*"|"error"\s*:/;
-const OUTPUT = /"(content|refusal|reasoning_content|reasoning)"\s*:\s*"[^"]|"tool_calls"|"function_call"/;
+const OUTPUT = /"(content|refusal|reasoning_content|reasoning|text)"\s*:\s*"[^"]|"tool_calls"|"function_call"/;
 
 function hasOutput(delta: Record<string, unknown>): boolean {
   return !!(delta.content || delta.tool_calls || delta.reasoning_content || delta.reasoning || delta.refusal || delta.function_call);

@@ -135,3 +135,34 @@ describe('relaying Azure streams', () => {
     expect(meter.usage?.input).toBe(7);
   });
 });
+
+describe('relaying (legacy) Completions streams', () => {
+  const textChunk = (text: string, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, choices: [{ text, index: 0, logprobs: null, finish_reason: finish }], model: 'm' })}\n\n`;
+  const completionsWire = textChunk('def') + textChunk(' add', 'length') + usageChunk + 'data: [DONE]\n\n';
+
+  it('marks the first token at the first chunk with text, not an empty one, and keeps usage and the finish', async () => {
+    const emptyOnly = await relay([Buffer.from(textChunk(''))], false);
+    const { text, meter } = await relay([Buffer.from(textChunk('')), Buffer.from(completionsWire)], false);
+
+    expect(emptyOnly.meter.firstTokenMs).toBeUndefined();
+    expect(text).toBe(textChunk('') + completionsWire);
+    expect(meter.firstTokenMs).toBe(1);
+    expect(meter.finishReason).toBe('length');
+    expect(meter.usage?.output).toBe(2);
+  });
+
+  it('keeps text chunks through Azure noise dropping (they have no delta, yet are no noise)', async () => {
+    const meter = new OpenAIStreamMeter(0, () => 1, true);
+    const out: string[] = [];
+    for await (const c of relayOpenAIStream(
+      (async function* () {
+        yield Buffer.from(completionsWire);
+      })(),
+      { meter, stripUsage: true, dropNoise: true },
+    ))
+      out.push(Buffer.from(c).toString());
+
+    expect(out.join('')).toBe(textChunk('def') + textChunk(' add', 'length') + 'data: [DONE]\n\n');
+  });
+});

@@ -1,0 +1,79 @@
+import type { GatewayConfig, Price, ProviderConfig } from '../config/schema';
+import type { Target } from '../routing/catalog';
+import { charTokens } from '../surfaces/anthropic-messages';
+import { worstCaseOfEmbeddings } from './budget';
+import { COMPLETIONS, EMBEDDINGS, targetsFor } from './openai-only';
+import type { AdmittedCall } from './model-call';
+
+const target = (type: ProviderConfig['type'], price?: Price): Target => ({
+  provider: { id: `p-${type}`, type } as ProviderConfig,
+  accounts: [],
+  model: 'm',
+  ...(price ? { price } : {}),
+});
+
+const callOf = (input: unknown, targets: Target[]) =>
+  ({ model: 'embed', body: { model: 'embed', input }, raw: new Uint8Array(), entry: { name: 'embed', targets, pooled: false, config: {} } }) as unknown as AdmittedCall;
+
+describe('targetsFor', () => {
+  it.each<{ name: string; types: ProviderConfig['type'][]; kept: string[] }>([
+    { name: 'keeps every OpenAI-dialect target, in order', types: ['azure-openai', 'openai', 'openai-compatible'], kept: ['p-azure-openai', 'p-openai', 'p-openai-compatible'] },
+    { name: 'skips targets that cannot serve it when another can', types: ['gemini', 'openai', 'bedrock'], kept: ['p-openai'] },
+  ])('$name', ({ types, kept }) => {
+    expect(targetsFor(EMBEDDINGS, callOf('x', types.map((t) => target(t)))).map((t) => t.provider.id)).toEqual(kept);
+    expect(targetsFor(COMPLETIONS, callOf('x', types.map((t) => target(t)))).map((t) => t.provider.id)).toEqual(kept);
+  });
+
+  it.each([
+    { operation: EMBEDDINGS, named: 'Embeddings are not supported by provider type gemini, bedrock' },
+    { operation: COMPLETIONS, named: 'Text completions (/v1/completions) are not supported by provider type gemini, bedrock' },
+  ])('refuses with a 400 naming the operation and the provider types when no target serves it: $named', ({ operation, named }) => {
+    expect(() => targetsFor(operation, callOf('x', [target('gemini'), target('bedrock')]))).toThrow(
+      expect.objectContaining({ status: 400, code: 'unsupported_parameter', param: 'model', message: expect.stringContaining(named) }),
+    );
+  });
+});
+
+describe('worstCaseOfEmbeddings', () => {
+  it.each<{ name: string; input: unknown; prices: Price[]; expected: number }>([
+    { name: 'prices an estimated text at the input price', input: 'x'.repeat(34), prices: [{ input: 2, output: 50 }], expected: 10 * 2 },
+    { name: 'prices token arrays by their count', input: [[1, 2, 3], [4]], prices: [{ input: 3, output: 0 }], expected: 4 * 3 },
+    { name: 'takes the dearest input price among the targets', input: [1, 2], prices: [{ input: 1, output: 0 }, { input: 5, output: 0 }], expected: 2 * 5 },
+    { name: 'ignores output and cache prices (an embedding has neither)', input: [1], prices: [{ input: 1, output: 100, cacheWrite: 9 }], expected: 1 },
+    { name: 'rounds a fraction of a micro-dollar up', input: [1, 2, 3], prices: [{ input: 0.02, output: 0 }], expected: 1 },
+  ])('$name', ({ input, prices, expected }) => {
+    // Prepare
+    const targets = prices.map((p) => target('openai', p));
+
+    // Act, assess
+    expect(worstCaseOfEmbeddings(callOf(input, targets), targets)).toBe(expected);
+  });
+
+  it('refuses a target without a price, as for chat', () => {
+    const targets = [target('openai', { input: 1, output: 0 }), target('openai-compatible')];
+
+    expect(() => worstCaseOfEmbeddings(callOf('x', targets), targets)).toThrow(expect.objectContaining({ status: 403, code: 'model_not_priced' }));
+  });
+});
+
+describe('the worst case of a text completion', () => {
+  const config = { limits: { defaultMaxOutputTokens: 4096 } } as GatewayConfig;
+  const completion = (body: Record<string, unknown>, price: Price) => {
+    const raw = Buffer.from(JSON.stringify(body));
+    return { model: 'coder', body, raw, entry: { name: 'coder', targets: [target('openai-compatible', price)], pooled: false, config: {} } } as unknown as AdmittedCall;
+  };
+
+  it.each<{ name: string; body: Record<string, unknown>; outputTokens: number }>([
+    { name: 'holds max_tokens of output', body: { model: 'coder', prompt: 'x', max_tokens: 64 }, outputTokens: 64 },
+    { name: 'times n choices', body: { model: 'coder', prompt: 'x', max_tokens: 64, n: 2 }, outputTokens: 128 },
+    { name: 'times best_of, which the upstream generates (and charges) in full', body: { model: 'coder', prompt: 'x', max_tokens: 64, n: 1, best_of: 3 }, outputTokens: 192 },
+    { name: 'the config default without max_tokens (servers differ on theirs)', body: { model: 'coder', prompt: 'x' }, outputTokens: 4096 },
+  ])('$name, and the prompt estimated from the body', ({ body, outputTokens }) => {
+    // Prepare
+    const call = completion(body, { input: 1, output: 1 });
+    const promptTokens = charTokens(call.raw.length);
+
+    // Act, assess
+    expect(COMPLETIONS.worstCase(call, call.entry.targets, config)).toBe(promptTokens + outputTokens);
+  });
+});
