@@ -5,6 +5,8 @@ import { SSE_HEADERS } from '../http/sse';
 import type { GatewayResponse } from '../http/types';
 import type { ProviderAdapter } from '../providers/types';
 import type { UpstreamResponse } from '../upstream/http';
+import { charTokens, countTokensEstimate } from '../surfaces/anthropic-messages/count-tokens';
+import { cutOffUsage } from '../usage/cut-off';
 import type { TokenUsage } from '../usage/tokens';
 import type { SurfaceBinding } from './bindings';
 import type { RequestContext } from './context';
@@ -23,6 +25,9 @@ export interface AnswerInput {
   finish: () => void;
   /** The model name the client asked for (answers carry it back). */
   clientModel: string;
+  /** The client's body, parsed and as bytes: a stream cut off before the prompt was counted is charged by its estimate. */
+  body: Record<string, unknown>;
+  raw: Uint8Array;
 }
 
 const interrupted = (cause?: unknown) => new GatewayError('upstream_unavailable', 'The upstream provider broke off the stream.', { code: 'upstream_interrupted', cause });
@@ -92,7 +97,7 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRou
   const { res, ctx, signal } = input;
   if (!ctx.stream || !isStreamed(res)) return wholeAnswer(res, ctx, signal, pass.usageOf);
   ctx.status = 200;
-  const relay = pass.relay(res.body, { start: ctx.startPerf, clientAskedUsage });
+  const relay = pass.relay(res.body, { start: ctx.startPerf, clientAskedUsage, countOutput: ctx.reservation !== undefined });
   async function* produce(): AsyncGenerator<Uint8Array> {
     yield* relay.body;
     const found = relay.findings();
@@ -102,8 +107,9 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRou
   }
   const onEnd = () => {
     const found = relay.findings();
-    if (found.usage) ctx.usage = found.usage;
     if (found.firstTokenMs !== undefined) ctx.ttftMs = found.firstTokenMs;
+    if (ctx.outcome !== 'ok') chargeCutOff(ctx, found.usage, found.outputChars ?? 0, () => promptEstimate(input));
+    else if (found.usage) ctx.usage = found.usage;
   };
   return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, onEnd) };
 }
@@ -125,19 +131,44 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
     ctx.usage = answer.usage;
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel)) };
   }
-  const events = metered(adapter.parseStream(res.body, request), ctx, signal);
+  const relayed = { outputChars: 0 };
+  const events = metered(adapter.parseStream(res.body, request), ctx, signal, relayed);
   async function* produce(): AsyncGenerator<Uint8Array> {
     for await (const text of binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage })) yield Buffer.from(text);
     ctx.outcome ??= 'ok';
   }
-  return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, () => undefined) };
+  const onEnd = () => {
+    if (ctx.outcome !== 'ok') chargeCutOff(ctx, ctx.usage, relayed.outputChars, () => countTokensEstimate(request));
+  };
+  return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, onEnd) };
 }
 
 /**
- * Reads canonical events on their way to the encoder: usage, the first token, and errors. A
- * transport failure becomes an `error` event, so the encoder ends the stream in its own dialect.
+ * A stream that did not end well (cut off by the client, the upstream or the deadline, or ended
+ * by an upstream error) is charged what it used up to the cut: its reported usage, raised by
+ * estimates where the upstream had not counted yet (`cutOffUsage`).
  */
-async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext, signal: AbortSignal | undefined): AsyncGenerator<StreamEvent> {
+function chargeCutOff(ctx: RequestContext, reported: TokenUsage | undefined, outputChars: number, promptTokens: () => number): void {
+  const { usage, estimated } = cutOffUsage(reported, outputChars, promptTokens);
+  ctx.usage = usage;
+  if (estimated) ctx.usageEstimated = true;
+}
+
+/** The prompt's tokens as count_tokens estimates them, from the canonical form where the body has one, else from its size. */
+function promptEstimate({ binding, body, raw }: AnswerInput): number {
+  try {
+    return countTokensEstimate(binding.decode(body));
+  } catch {
+    return charTokens(raw.length);
+  }
+}
+
+/**
+ * Reads canonical events on their way to the encoder: usage, the first token, the output's
+ * characters (`relayed`), and errors. A transport failure becomes an `error` event, so the
+ * encoder ends the stream in its own dialect.
+ */
+async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext, signal: AbortSignal | undefined, relayed: { outputChars: number }): AsyncGenerator<StreamEvent> {
   try {
     for await (const event of events) {
       switch (event.type) {
@@ -146,8 +177,15 @@ async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext,
           break;
         case 'text_delta':
         case 'thinking_delta':
+          ctx.ttftMs ??= performance.now() - ctx.startPerf;
+          relayed.outputChars += event.text.length;
+          break;
         case 'tool_call_start':
           ctx.ttftMs ??= performance.now() - ctx.startPerf;
+          relayed.outputChars += event.name.length;
+          break;
+        case 'tool_call_delta':
+          relayed.outputChars += event.arguments.length;
           break;
         case 'error':
           ctx.outcome = event.error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';

@@ -27,6 +27,8 @@ export interface RequestContext {
   outcome?: UsageRecord['outcome'];
   errorCode?: string;
   usage?: TokenUsage;
+  /** Some of `usage` is the gateway's estimate (a stream cut off before the upstream's last count). */
+  usageEstimated?: boolean;
   /** Reads the usage out of an answer once it has gone to the client (parsing it is no reason to make the client wait). */
   usageLater?: () => TokenUsage | undefined;
   ttftMs?: number;

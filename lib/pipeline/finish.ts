@@ -36,6 +36,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       cacheReadTokens: tokens.cacheRead,
       cacheWriteTokens: tokens.cacheWrite,
       reasoningTokens: tokens.reasoning,
+      ...(ctx.usageEstimated ? { estimated: true as const } : {}),
       latencyMs,
       attempts: ctx.attempts,
       ...(ctx.provider ? { provider: ctx.provider } : {}),
@@ -64,14 +65,16 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     ttftMs,
     inputTokens: tokens.input,
     outputTokens: tokens.output,
+    estimated: ctx.usageEstimated,
     costMicros,
   });
 }
 
 /**
  * What a call with a budget spent: nothing if it never reached an upstream; its cost if its usage
- * is known; unknown (so it keeps what it held) if it was cut off without a token counted, since
- * the provider may still charge for the prompt it read.
+ * is known or estimated (a cut-off stream, `lib/usage/cut-off.ts`); unknown (so it keeps what it
+ * held) if it was cut off with not even its prompt estimated, since the provider may still charge
+ * for the prompt it read.
  */
 function spentBy(ctx: RequestContext, tokens: TokenUsage, cost: Micros | undefined): Micros | undefined {
   if (ctx.attempts === 0) return 0;

@@ -98,7 +98,7 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
     // Chat's passthrough relays and meters these operations' answers too (same usage, same SSE framing).
     return { res: await deps.upstream.send(request), parseError: errorFromOpenAIUpstream, via: passthroughFor('openai', attempt, deps.providers)! };
   });
-  return passthroughAnswer({ res, ctx, deps, binding: OPENAI_CHAT, signal, finish, clientModel: call.model }, pass, OPENAI_CHAT.wantsStreamUsage(call.body));
+  return passthroughAnswer({ res, ctx, deps, binding: OPENAI_CHAT, signal, finish, clientModel: call.model, body: call.body, raw: call.raw }, pass, OPENAI_CHAT.wantsStreamUsage(call.body));
 }
 
 /** The model's targets that serve the operation; when none can, a 400 naming the provider types (skipped silently when another can). */

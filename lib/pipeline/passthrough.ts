@@ -38,6 +38,17 @@ export interface StreamFindings {
   complete: boolean;
   /** The upstream sent an in-band error (already passed on to the client). */
   upstreamError?: string;
+  /** Characters of output relayed, when counted: a cut-off stream is charged by them. */
+  outputChars?: number;
+}
+
+/** How a relay reads a stream on the side. */
+export interface RelayOptions {
+  /** performance.now() at the request's arrival. */
+  start: number;
+  clientAskedUsage: boolean;
+  /** Count the output's characters even where that costs a parse per event (keys with budgets). */
+  countOutput: boolean;
 }
 
 /**
@@ -48,7 +59,7 @@ export interface PassthroughRoute {
   request(call: PassthroughCall): UpstreamRequest | Promise<UpstreamRequest>;
   parseError(status: number, headers: Record<string, string | string[] | undefined>, text: string, providerId: string): GatewayError;
   usageOf(json: unknown): TokenUsage | undefined;
-  relay(source: AsyncIterable<Uint8Array>, options: { start: number; clientAskedUsage: boolean }): { body: AsyncIterable<Uint8Array>; findings(): StreamFindings };
+  relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): { body: AsyncIterable<Uint8Array>; findings(): StreamFindings };
   /** Whether the account needs an API key resolved before `request`. */
   needsApiKey: boolean;
 }
@@ -65,8 +76,8 @@ const openAICall = (call: PassthroughCall): OpenAIChatCall => ({
   ...(call.signal ? { signal: call.signal } : {}),
 });
 
-function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage }: { start: number; clientAskedUsage: boolean }, dropNoise = false) {
-  const meter = new OpenAIStreamMeter(start, undefined, dropNoise);
+function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage, countOutput }: RelayOptions, dropNoise = false) {
+  const meter = new OpenAIStreamMeter(start, undefined, dropNoise, countOutput);
   return {
     body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage, dropNoise }),
     findings: (): StreamFindings => ({
@@ -74,6 +85,7 @@ function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsag
       ...(meter.usage ? { usage: meter.usage } : {}),
       ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
       ...(meter.upstreamError ? { upstreamError: meter.upstreamError } : {}),
+      ...(countOutput ? { outputChars: meter.outputChars } : {}),
     }),
   };
 }
@@ -84,6 +96,7 @@ function anthropicFindings(meter: AnthropicStreamMeter): StreamFindings {
     ...(meter.usage ? { usage: meter.usage } : {}),
     ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
     ...(meter.error ? { upstreamError: meter.error.message } : {}),
+    outputChars: meter.outputChars,
   };
 }
 

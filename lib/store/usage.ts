@@ -45,6 +45,7 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
   if (u.errorCode) item.errorCode = { S: u.errorCode };
   if (u.ttftMs !== undefined) item.ttftMs = n(u.ttftMs);
   if (u.costMicros !== undefined) item.costMicros = n(u.costMicros);
+  if (u.estimated) item.estimated = { BOOL: true };
   return item;
 }
 

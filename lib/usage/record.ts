@@ -21,6 +21,8 @@ export interface UsageRecord {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  /** Some of the tokens are the gateway's estimate: a stream cut off before the upstream's last count (`lib/usage/cut-off.ts`). */
+  estimated?: true;
   latencyMs: number;
   /** Time to the first token (streams) or to the whole answer (non-streams); absent when none came. */
   ttftMs?: number;

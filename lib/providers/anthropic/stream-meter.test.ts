@@ -1,5 +1,6 @@
 import { AnthropicStreamMeter } from './stream-meter';
 import { capturedSse } from '../../../test/integration/claude-code/fixtures';
+import { charTokens } from '../../surfaces/anthropic-messages/count-tokens';
 
 
 describe('AnthropicStreamMeter', () => {
@@ -26,6 +27,23 @@ describe('AnthropicStreamMeter', () => {
     expect(meter.error).toBeUndefined();
     expect(meter.firstTokenMs).toBeGreaterThan(0);
     expect(meter.firstTokenMs).toBeLessThan(bytes.length / 11);
+  });
+
+  it.each([
+    { file: 'cc-1.0.6-first-turn', output: 174 },
+    { file: 'cc-1.0.6-tool-loop', output: 122 },
+    { file: 'cc-1.0.6-haiku-title', output: 15 },
+  ] as const)('counts the output relayed in $file within a factor of two of Anthropic’s own count ($output)', ({ file, output }) => {
+    // Prepare
+    const meter = new AnthropicStreamMeter(0);
+
+    // Act
+    meter.feed(capturedSse(file));
+
+    // Assess: what a stream cut off at its end would be charged (lib/usage/cut-off.ts).
+    const estimate = charTokens(meter.outputChars);
+    expect(estimate).toBeGreaterThanOrEqual(output / 2);
+    expect(estimate).toBeLessThanOrEqual(output * 2);
   });
 
   it('notes an in-band error and a stream cut before message_stop', () => {

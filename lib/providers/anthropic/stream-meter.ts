@@ -23,6 +23,8 @@ export class AnthropicStreamMeter {
   firstTokenMs: number | undefined;
   sawMessageStop = false;
   error: GatewayError | undefined;
+  /** Characters of output relayed (text, thinking, tool input): what a stream cut off before its last count is charged by. */
+  outputChars = 0;
   readonly #parser: EventSourceParser;
   readonly #decoder = new TextDecoder();
 
@@ -55,10 +57,12 @@ export class AnthropicStreamMeter {
       case 'content_block_start': {
         const block = event.content_block as Record<string, unknown> | undefined;
         if (block?.type === 'tool_use' || block?.type === 'redacted_thinking') this.#firstToken();
+        if (block?.type === 'tool_use' && typeof block.name === 'string') this.outputChars += block.name.length;
         break;
       }
       case 'content_block_delta':
         this.#firstToken();
+        this.outputChars += deltaChars(event.delta);
         break;
       case 'message_delta': {
         this.usage = mergeAnthropicUsage(this.usage, event.usage);
@@ -75,4 +79,12 @@ export class AnthropicStreamMeter {
   #firstToken(): void {
     this.firstTokenMs ??= this.now() - this.start;
   }
+}
+
+/** The characters of output a content_block_delta carries (a signature is none). */
+function deltaChars(delta: unknown): number {
+  if (typeof delta !== 'object' || delta === null) return 0;
+  const d = delta as { text?: unknown; thinking?: unknown; partial_json?: unknown };
+  const text = d.text ?? d.thinking ?? d.partial_json;
+  return typeof text === 'string' ? text.length : 0;
 }

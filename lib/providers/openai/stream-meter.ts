@@ -9,15 +9,20 @@ export class OpenAIStreamMeter {
   firstTokenMs: number | undefined;
   sawDone = false;
   upstreamError: string | undefined;
+  /** Characters of output relayed (only when counting): what a stream cut off before its usage chunk is charged by. */
+  outputChars = 0;
 
   /**
    * `start` and `now` are `performance.now()` readings unless a test clock is given. `thorough`
    * parses every event, to tell apart the noise some servers add (Azure's content-filter chunks).
+   * `countOutput` parses every event too, to count the output's characters: only calls whose
+   * cost must be known if they are cut off (keys with budgets) pay for it.
    */
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
     readonly thorough = false,
+    readonly countOutput = false,
   ) {}
 
   /**
@@ -32,7 +37,7 @@ export class OpenAIStreamMeter {
       return undefined;
     }
     // Most chunks are one content delta: decide from the text which ones need parsing at all.
-    if (!this.thorough && !this.#worthParsing(data)) return undefined;
+    if (!this.thorough && !this.countOutput && !this.#worthParsing(data)) return undefined;
     let chunk: {
       // Chat chunks carry a `delta`; (legacy) Completions chunks carry `text`.
       choices?: { delta?: Record<string, unknown> | null; text?: unknown; finish_reason?: string | null }[];
@@ -48,9 +53,10 @@ export class OpenAIStreamMeter {
     const usage = usageFromOpenAI(chunk.usage);
     if (usage) this.usage = usage;
     const choices = chunk.choices;
-    if (!choices || choices.length === 0) return usage ? 'usage-only' : chunk.error ? undefined : 'noise';
-    if (choices.every((c) => !c.delta && !c.finish_reason && c.text === undefined)) return 'noise';
+    if (!choices || choices.length === 0) return usage ? 'usage-only' : chunk.error || !this.thorough ? undefined : 'noise';
+    if (this.thorough && choices.every((c) => !c.delta && !c.finish_reason && c.text === undefined)) return 'noise';
     for (const c of choices) {
+      if (this.countOutput) this.outputChars += outputChars(c);
       if (c.finish_reason) this.finishReason = c.finish_reason;
       if (this.firstTokenMs === undefined && ((c.delta && hasOutput(c.delta)) || c.text)) this.firstTokenMs = this.now() - this.start;
     }
@@ -71,4 +77,22 @@ const OUTPUT = /"(content|refusal|reasoning_content|reasoning|text)"\s*:\s*"[^"]
 
 function hasOutput(delta: Record<string, unknown>): boolean {
   return !!(delta.content || delta.tool_calls || delta.reasoning_content || delta.reasoning || delta.refusal || delta.function_call);
+}
+
+/** The characters of output a choice of a chunk carries: content, reasoning, refusal, tool calls, or (legacy) Completions' text. */
+function outputChars(choice: { delta?: Record<string, unknown> | null; text?: unknown }): number {
+  let chars = typeof choice.text === 'string' ? choice.text.length : 0;
+  const delta = choice.delta;
+  if (!delta) return chars;
+  for (const field of ['content', 'reasoning_content', 'reasoning', 'refusal'] as const) {
+    const value = delta[field];
+    if (typeof value === 'string') chars += value.length;
+  }
+  if (Array.isArray(delta.tool_calls)) {
+    for (const call of delta.tool_calls as { function?: { name?: unknown; arguments?: unknown } }[]) {
+      if (typeof call?.function?.name === 'string') chars += call.function.name.length;
+      if (typeof call?.function?.arguments === 'string') chars += call.function.arguments.length;
+    }
+  }
+  return chars;
 }

@@ -166,3 +166,40 @@ describe('relaying (legacy) Completions streams', () => {
     expect(out.join('')).toBe(textChunk('def') + textChunk(' add', 'length') + 'data: [DONE]\n\n');
   });
 });
+
+describe('counting the output relayed (keys with budgets)', () => {
+  const toolChunk = (args: string, name?: string) => chunk({ tool_calls: [{ index: 0, ...(name ? { id: 'call_1', type: 'function' } : {}), function: { ...(name ? { name } : {}), arguments: args } }] });
+
+  it.each<{ name: string; countOutput: boolean; events: string[]; chars: number }>([
+    { name: 'content, reasoning and refusal', countOutput: true, events: [chunk({ role: 'assistant', content: '' }), chunk({ reasoning_content: 'think' }), chunk({ content: 'Hi there' }), chunk({ refusal: 'no' })], chars: 5 + 8 + 2 },
+    { name: 'tool names and arguments', countOutput: true, events: [toolChunk('', 'get_weather'), toolChunk('{"city":'), toolChunk('"Paris"}')], chars: 11 + 8 + 8 },
+    { name: 'nothing when not asked (no parse per chunk)', countOutput: false, events: [chunk({ content: 'Hi there' }), chunk({ content: ' again' })], chars: 0 },
+  ])('$name', async ({ countOutput, events, chars }) => {
+    const meter = new OpenAIStreamMeter(0, () => 1, false, countOutput);
+
+    for await (const _ of relayOpenAIStream(
+      (async function* () {
+        yield Buffer.from(events.join(''));
+      })(),
+      { meter, stripUsage: false },
+    ));
+
+    expect(meter.outputChars).toBe(chars);
+  });
+
+  it('drops no chunk it parsed only to count (noise is Azure’s, told apart only when thorough)', async () => {
+    const choiceless = `data: ${JSON.stringify({ id: 'c', choices: [], system_fingerprint: 'x' })}\n\n`;
+    const meter = new OpenAIStreamMeter(0, () => 1, false, true);
+    const out: string[] = [];
+
+    for await (const c of relayOpenAIStream(
+      (async function* () {
+        yield Buffer.from(choiceless + chunk({ content: 'Hi' }) + usageChunk);
+      })(),
+      { meter, stripUsage: true },
+    ))
+      out.push(Buffer.from(c).toString());
+
+    expect(out.join('')).toBe(choiceless + chunk({ content: 'Hi' }));
+  });
+});

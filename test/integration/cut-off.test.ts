@@ -1,0 +1,165 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { spendItemKey } from '../../lib/store/table';
+import { charTokens } from '../../lib/surfaces/anthropic-messages';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startHarness, eventually, type Harness } from './harness';
+
+/**
+ * Streams cut off before the upstream's last usage count (the upstream breaks off, the client
+ * leaves) are recorded and charged what they used up to the cut: the prompt as counted (or
+ * estimated), the output estimated from the text relayed; a budget settles to that, not to
+ * nothing and not to the call's whole worst case.
+ */
+const PRICE = { input: 1, output: 2 };
+
+let h: Harness;
+let claude: FakeAnthropic;
+let slowClaude: FakeAnthropic;
+let budgeted: { id: string; key: string };
+
+beforeAll(async () => {
+  claude = await startFakeAnthropic();
+  slowClaude = await startFakeAnthropic({ chunkDelayMs: 30 });
+  h = await startHarness({
+    config: ({ upstream }) => ({
+      providers: [
+        { id: 'oai', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+        { id: 'claude', type: 'anthropic', baseUrl: claude.url, accounts: [{ id: 'c', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+        { id: 'slow', type: 'anthropic', baseUrl: slowClaude.url, accounts: [{ id: 's', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+      ],
+      models: [
+        { name: 'gpt-priced', price: PRICE, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+        { name: 'claude-priced', price: PRICE, targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
+        { name: 'claude-slow', price: PRICE, targets: [{ provider: 'slow', model: 'claude-sonnet-4-6' }] },
+      ],
+    }),
+  });
+  budgeted = await h.createKey({ name: 'budgeted', models: ['*'], limits: { usdPerDay: 10 } });
+});
+afterAll(async () => {
+  await h.close();
+  await claude.close();
+  await slowClaude.close();
+});
+beforeEach(() => {
+  h.upstream.reset();
+  claude.reset();
+  slowClaude.reset();
+});
+
+const PROMPT = 'Tell me about the sea, in many words of some length each please';
+
+async function spentToday(keyId: string): Promise<number> {
+  await h.gw.gateway.drain();
+  const key = spendItemKey(keyId, new Date().toISOString().slice(0, 10));
+  const out = await h.gw.table.client.send(new GetItemCommand({ TableName: h.gw.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
+  return Number(out.Item?.micros?.N ?? 0);
+}
+
+/** The record of the key's one call with this outcome on this surface, once written. */
+async function recordOf(outcome: string, model: string, surface = 'anthropic') {
+  let found: Record<string, unknown> | undefined;
+  await eventually(async () => {
+    found = (await h.usage(budgeted.id)).find((u) => u.outcome === outcome && u.model === model && u.surface === surface);
+    expect(found).toBeDefined();
+  });
+  return found!;
+}
+
+const anthropicClient = () => new Anthropic({ apiKey: budgeted.key, baseURL: h.gw.url, maxRetries: 0 });
+
+describe('a stream cut off before its last usage count', () => {
+  it('Anthropic passthrough, broken off upstream: the prompt as message_start counted it, the output from the text relayed, charged so', async () => {
+    // Prepare: message_start, content_block_start, then two text deltas; then the connection drops.
+    claude.reply({ kind: 'drop', afterEvents: 4 });
+    const spentBefore = await spentToday(budgeted.id);
+
+    // Act
+    let received = '';
+    const error = await (async () => {
+      const stream = anthropicClient().messages.stream({ model: 'claude-priced', max_tokens: 1000, messages: [{ role: 'user', content: PROMPT }] });
+      stream.on('text', (text) => (received += text));
+      await stream.finalMessage();
+    })().catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(Error);
+    expect(received.length).toBeGreaterThan(0);
+    const record = await recordOf('interrupted', 'claude-priced');
+    expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
+    expect(record.inputTokens).toBeGreaterThan(1);
+    expect(record.costMicros).toBe(Math.ceil((record.inputTokens as number) * PRICE.input + (record.outputTokens as number) * PRICE.output));
+    expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);
+  });
+
+  it('OpenAI passthrough, broken off upstream (no usage chunk came): the prompt estimated, the output from the text relayed, charged so', async () => {
+    h.upstream.reply({ kind: 'drop', afterChunks: 3 });
+    const spentBefore = await spentToday(budgeted.id);
+    const client = new OpenAI({ apiKey: budgeted.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
+
+    let received = '';
+    const error = await (async () => {
+      const stream = await client.chat.completions.create({ model: 'gpt-priced', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] });
+      for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(received.length).toBeGreaterThan(0);
+    const record = await recordOf('interrupted', 'gpt-priced', 'openai');
+    expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
+    expect(record.inputTokens).toBeGreaterThan(0);
+    // Settled to its estimated cost, far below the 1 000 output tokens it held.
+    expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);
+    expect(record.costMicros).toBeLessThan(1000 * PRICE.output);
+  });
+
+  it('translated (OpenAI client, Anthropic upstream), broken off: the output the encoder relayed', async () => {
+    claude.reply({ kind: 'drop', afterEvents: 4 });
+    const client = new OpenAI({ apiKey: budgeted.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
+
+    let received = '';
+    await (async () => {
+      const stream = await client.chat.completions.create({ model: 'claude-priced', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] });
+      for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? '';
+    })().catch(() => undefined);
+
+    expect(received.length).toBeGreaterThan(0);
+    const record = await recordOf('interrupted', 'claude-priced', 'openai');
+    expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
+    expect(record.inputTokens).toBeGreaterThan(1);
+  });
+
+  it('left by the client mid-stream: at least the output it received, and the budget settled to the record’s cost', async () => {
+    const spentBefore = await spentToday(budgeted.id);
+    const controller = new AbortController();
+
+    let received = '';
+    await (async () => {
+      const stream = anthropicClient().messages.stream({ model: 'claude-slow', max_tokens: 1000, messages: [{ role: 'user', content: PROMPT }] }, { signal: controller.signal });
+      stream.on('text', (text) => {
+        received += text;
+        if (received.split(' ').length > 3) controller.abort();
+      });
+      await stream.finalMessage();
+    })().catch(() => undefined);
+
+    const record = await recordOf('aborted', 'claude-slow');
+    expect(record.estimated).toBe(true);
+    expect(record.outputTokens).toBeGreaterThanOrEqual(charTokens(received.length));
+    expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);
+  });
+
+  it('a stream that ends well keeps the provider’s own counts, unmarked', async () => {
+    claude.reply({ kind: 'text', text: 'All well here', usage: { input: 40, output: 3 } });
+
+    await anthropicClient().messages.create({ model: 'claude-priced', max_tokens: 100, stream: true, messages: [{ role: 'user', content: PROMPT }] }).then(async (s) => {
+      for await (const _event of s);
+    });
+
+    const record = await recordOf('ok', 'claude-priced');
+    expect(record).toMatchObject({ inputTokens: 40, outputTokens: 3 });
+    expect(record).not.toHaveProperty('estimated');
+  });
+});
