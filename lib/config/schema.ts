@@ -155,6 +155,13 @@ const ModelSchema = z.strictObject({
    * no max_tokens (else `limits.defaultMaxOutputTokens`).
    */
   maxOutputTokens: z.number().int().positive().optional(),
+  /**
+   * Prompt-cache breakpoints for requests translated to providers that cache only where told
+   * (Anthropic, Claude on Bedrock) when the client marked none (`lib/canonical/cache-breakpoints.ts`):
+   * `auto` places them (an agent loop reads its history at a tenth of the input price, and writes
+   * what is new at a quarter more); `off` sends what the client sent.
+   */
+  promptCache: z.enum(['auto', 'off']).default('auto'),
 });
 export type ModelConfig = z.infer<typeof ModelSchema>;
 

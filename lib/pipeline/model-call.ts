@@ -1,6 +1,7 @@
 import { modelAllowed } from '../access/model-patterns';
 import { hasSpendLimits } from '../access/spend-limits';
 import type { ApiKeyRecord } from '../access/api-key';
+import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest } from '../canonical/types';
 import { CredentialError } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
@@ -75,6 +76,7 @@ export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: 
 export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
   const call = await admit(req, ctx, deps, binding.validate);
   let canonical: ChatRequest | undefined;
+  let marked: ChatRequest | undefined;
   // Counted once the call is known to be a valid one the key may make (refusals cost no place).
   // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
   await holdLimits(call, ctx, deps, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call.body)), deps.config));
@@ -93,12 +95,16 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
       throw forTarget(err, attempt.provider);
     }
     const adapter = deps.providers.adapter(attempt.provider.type);
-    const res = await deps.upstream.send(await adapter.buildRequest({ ...canonical, model: attempt.model, stream: ctx.stream }, await callContext(attempt, deps, signal)));
+    const request = cachesWhereTold(attempt) && call.entry.config.promptCache === 'auto' ? (marked ??= withCacheBreakpoints(canonical)) : canonical;
+    const res = await deps.upstream.send(await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, await callContext(attempt, deps, signal)));
     return { res, parseError: adapter.parseError, via: undefined };
   });
   const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, body: call.body, raw: call.raw };
   return pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body));
 }
+
+/** Providers whose prompt cache works only where the request marks it (for Bedrock, its encoder keeps the marks for models that cache). */
+const cachesWhereTold = (attempt: Attempt) => attempt.provider.type === 'anthropic' || attempt.provider.type === 'bedrock';
 
 function decodedOrUndefined(binding: SurfaceBinding, body: Record<string, unknown>): ChatRequest | undefined {
   try {
