@@ -37,6 +37,11 @@ describe('parseConfig', () => {
     ['a target pinned to an unknown account', { ...valid, models: [{ name: 'm', targets: [{ provider: 'openai', model: 'x', accounts: ['other'] }] }] }, 'models[0].targets[0].accounts[0]'],
     ['a Bedrock account without a region', { ...valid, providers: [{ id: 'b', type: 'bedrock', accounts: [{ id: 'a' }] }], models: [] }, 'providers[0].accounts[0].region'],
     ['an empty model list', { ...valid, models: [] }, 'models'],
+    ['a model name with two `*`', { ...valid, models: [{ name: 'a*b*', targets: [{ provider: 'openai', model: '*' }] }] }, 'models[0].name: a model name may hold one `*` at most'],
+    ['an alias that is a pattern', { ...valid, models: [{ ...valid.models[0], aliases: ['gpt-*'] }] }, 'models[0].aliases[0]: an alias cannot be a pattern'],
+    ['a `*` in a target of a model that is no pattern', { ...valid, models: [{ name: 'gpt', targets: [{ provider: 'openai', model: 'gpt-*' }] }] }, 'models[0].targets[0].model: a `*` here stands for'],
+    ['aliases on a pattern', { ...valid, models: [{ name: 'gpt-*', aliases: ['g'], targets: [{ provider: 'openai', model: '*' }] }] }, 'models[0].aliases: a pattern has no aliases'],
+    ['a target model with two `*`', { ...valid, models: [{ name: 'gpt-*', targets: [{ provider: 'openai', model: '*-*' }] }] }, 'models[0].targets[0].model: a target model may hold one `*` at most'],
   ])('refuses %s, naming the field', (_name, input, expected) => {
     expect(issuesOf(input).join('\n')).toContain(expected);
   });

@@ -143,7 +143,11 @@ const TargetSchema = z.strictObject({
 export type TargetConfig = z.infer<typeof TargetSchema>;
 
 const ModelSchema = z.strictObject({
-  /** The name clients send as `model`. */
+  /**
+   * The name clients send as `model`. One `*` makes it a pattern (`claude-*`): it serves every
+   * name it matches that no exact name claims, and a `*` in a target's model stands for the part
+   * it matched (`claude-*` → `claude-*`, `or/*` → `*`).
+   */
   name: z.string().min(1).max(200),
   aliases: z.array(z.string().min(1).max(200)).optional(),
   /** Tried in order: the next one only when the previous failed before any byte reached the client. */
@@ -230,8 +234,16 @@ export const GatewayConfigSchema = z
         const path = k === 0 ? ['models', i, 'name'] : ['models', i, 'aliases', k - 1];
         if (names.has(name)) ctx.addIssue({ code: 'custom', path, message: `model name "${name}" is used twice` });
         names.add(name);
+        const stars = name.split('*').length - 1;
+        if (k > 0 && stars > 0) ctx.addIssue({ code: 'custom', path, message: 'an alias cannot be a pattern (no `*`)' });
+        if (stars > 1) ctx.addIssue({ code: 'custom', path, message: 'a model name may hold one `*` at most' });
       }
+      const pattern = m.name.includes('*');
+      if (pattern && m.aliases?.length) ctx.addIssue({ code: 'custom', path: ['models', i, 'aliases'], message: 'a pattern has no aliases (which of its models would they name?)' });
       m.targets.forEach((t, j) => {
+        const stars = t.model.split('*').length - 1;
+        if (stars > 0 && !pattern) ctx.addIssue({ code: 'custom', path: ['models', i, 'targets', j, 'model'], message: 'a `*` here stands for what the model name’s `*` matched, and the name has none' });
+        if (stars > 1) ctx.addIssue({ code: 'custom', path: ['models', i, 'targets', j, 'model'], message: 'a target model may hold one `*` at most' });
         const p = providers.get(t.provider);
         if (!p) {
           ctx.addIssue({ code: 'custom', path: ['models', i, 'targets', j, 'provider'], message: `no provider with id "${t.provider}"` });

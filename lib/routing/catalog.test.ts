@@ -1,0 +1,64 @@
+import { parseConfig } from '../config/load';
+import type { GatewayConfigInput } from '../config/schema';
+import { Catalog } from './catalog';
+
+const providers: GatewayConfigInput['providers'] = [
+  { id: 'anthropic', type: 'anthropic', accounts: [{ id: 'a', apiKey: { env: 'K' } }, { id: 'b', apiKey: { env: 'K' } }] },
+  { id: 'router', type: 'openai-compatible', baseUrl: 'https://openrouter.example/api/v1', accounts: [{ id: 'r', apiKey: { env: 'K' } }] },
+];
+const catalog = new Catalog(
+  parseConfig({
+    providers,
+    models: [
+      { name: 'claude-opus-4-6', price: { input: 5, output: 25 }, targets: [{ provider: 'anthropic', model: 'claude-opus-4-6' }] },
+      { name: 'claude-*', price: { input: 3, output: 15 }, targets: [{ provider: 'anthropic', model: 'claude-*' }, { provider: 'router', model: 'anthropic/claude-*' }] },
+      { name: 'or/*', targets: [{ provider: 'router', model: '*' }] },
+      { name: '*', targets: [{ provider: 'router', model: 'fallback-model' }] },
+    ],
+  } as GatewayConfigInput),
+);
+
+describe('Catalog: models named by a pattern', () => {
+  it.each<{ name: string; asked: string; targets: string[]; price?: number }>([
+    { name: 'an exact name wins over a pattern that matches it', asked: 'claude-opus-4-6', targets: ['claude-opus-4-6'], price: 5 },
+    { name: 'a new version matches the pattern, `*` in the targets standing for the matched part', asked: 'claude-sonnet-4-6-20260101', targets: ['claude-sonnet-4-6-20260101', 'anthropic/claude-sonnet-4-6-20260101'], price: 3 },
+    { name: 'a prefix pattern strips the prefix for its target', asked: 'or/meta-llama/llama-4', targets: ['meta-llama/llama-4'] },
+    { name: 'patterns are tried in config order (a catch-all last)', asked: 'gpt-5', targets: ['fallback-model'] },
+  ])('$name', ({ asked, targets, price }) => {
+    // Act
+    const entry = catalog.find(asked);
+
+    // Assess: the entry is named as asked, so key patterns and usage records see the concrete name.
+    expect(entry?.name).toBe(asked);
+    expect(entry?.targets.map((t) => t.model)).toEqual(targets);
+    expect(entry?.targets[0]?.price?.input).toBe(price);
+  });
+
+  it('keeps the pattern’s pool (sticky routing applies) and its config', () => {
+    const entry = catalog.find('claude-haiku-4-5')!;
+
+    expect(entry.pooled).toBe(true);
+    expect(entry.config.name).toBe('claude-*');
+  });
+
+  it('matches only a non-empty part: `claude-` alone is no model of `claude-*`', () => {
+    const only = new Catalog(parseConfig({ providers, models: [{ name: 'claude-*', targets: [{ provider: 'anthropic', model: 'claude-*' }] }] } as GatewayConfigInput));
+
+    expect(only.find('claude-')).toBeUndefined();
+    expect(only.find('gpt-4o')).toBeUndefined();
+  });
+
+  it('lists only exact names (a pattern’s cannot be listed)', () => {
+    expect(catalog.names()).toEqual(['claude-opus-4-6']);
+    expect(catalog.models.map((m) => m.name)).toEqual(['claude-opus-4-6']);
+  });
+
+  it('answers alike for names past the bound of those it keeps built', () => {
+    const names = Array.from({ length: 1100 }, (_, i) => `claude-test-${i}`);
+
+    const entries = names.map((n) => catalog.find(n));
+
+    expect(entries.every((e, i) => e?.targets[0]?.model === names[i])).toBe(true);
+    expect(catalog.find('claude-test-1099')).toEqual(entries[1099]);
+  });
+});
