@@ -69,6 +69,19 @@ describe('configFromEnv', () => {
   it('returns nothing when no provider variable is set', () => {
     expect(configFromEnv({})).toBeUndefined();
   });
+
+  it('passes any Claude and Gemini model on from ANTHROPIC_API_KEY and GEMINI_API_KEY (model patterns)', () => {
+    const config = configFromEnv({ ANTHROPIC_API_KEY: 'sk-ant-x', GEMINI_API_KEY: 'g-x', ANTHROPIC_BASE_URL: 'https://proxy.example' });
+
+    expect(config?.providers).toEqual([
+      expect.objectContaining({ id: 'anthropic', type: 'anthropic', baseUrl: 'https://proxy.example', accounts: [expect.objectContaining({ apiKey: { env: 'ANTHROPIC_API_KEY' } })] }),
+      expect.objectContaining({ id: 'gemini', type: 'gemini', accounts: [expect.objectContaining({ apiKey: { env: 'GEMINI_API_KEY' } })] }),
+    ]);
+    expect(config?.models.map((m) => [m.name, m.targets[0]?.model])).toEqual([
+      ['claude-*', 'claude-*'],
+      ['gemini-*', 'gemini-*'],
+    ]);
+  });
 });
 
 describe('loadLocalConfig', () => {

@@ -66,6 +66,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig | undefined
     const models = (env.OPENAI_COMPATIBLE_MODELS || '').split(',').map((m) => m.trim()).filter(Boolean);
     for (const name of models) input.models.push({ name, targets: [{ provider: 'compatible', model: name }] });
   }
+  // Claude and Gemini models come and go by full id (Claude Code names them so): a pattern passes any of them on.
+  if (env.ANTHROPIC_API_KEY) {
+    input.providers.push({ id: 'anthropic', type: 'anthropic', ...(env.ANTHROPIC_BASE_URL ? { baseUrl: env.ANTHROPIC_BASE_URL } : {}), accounts: [{ id: 'env', apiKey: { env: 'ANTHROPIC_API_KEY' } }] });
+    input.models.push({ name: 'claude-*', targets: [{ provider: 'anthropic', model: 'claude-*' }] });
+  }
+  if (env.GEMINI_API_KEY) {
+    input.providers.push({ id: 'gemini', type: 'gemini', accounts: [{ id: 'env', apiKey: { env: 'GEMINI_API_KEY' } }] });
+    input.models.push({ name: 'gemini-*', targets: [{ provider: 'gemini', model: 'gemini-*' }] });
+  }
   if (input.providers.length === 0) return undefined;
   return parseConfig(input, 'the config built from environment variables');
 }
@@ -89,7 +98,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Lo
   if (existsSync(path)) return { config: readConfigFile(path), source: path };
   if (named) throw new ConfigError(`GATEWAY_CONFIG names ${path}, which does not exist`);
   const fromEnv = configFromEnv(env);
-  if (fromEnv) return { config: fromEnv, source: 'environment variables (OPENAI_API_KEY, OPENAI_COMPATIBLE_BASE_URL)' };
+  if (fromEnv) return { config: fromEnv, source: 'environment variables (OPENAI_API_KEY, OPENAI_COMPATIBLE_BASE_URL, ANTHROPIC_API_KEY, GEMINI_API_KEY)' };
   // A fresh checkout still starts: keys, the admin API and model lists work, and each call says
   // which provider key is missing.
   const example = `${cwd}/gateway.config.example.json`;
@@ -98,7 +107,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Lo
   }
   throw new ConfigError(
     'No gateway config: create gateway.config.json (see gateway.config.example.json), point GATEWAY_CONFIG at one, ' +
-      'or set OPENAI_API_KEY (or OPENAI_COMPATIBLE_BASE_URL and OPENAI_COMPATIBLE_MODELS) to start with a config built from them.',
+      'or set OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY (or OPENAI_COMPATIBLE_BASE_URL and OPENAI_COMPATIBLE_MODELS) to start with a config built from them.',
   );
 }
 
