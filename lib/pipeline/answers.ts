@@ -23,6 +23,8 @@ export interface AnswerInput {
   finish: () => void;
   /** The model name the client asked for (answers carry it back). */
   clientModel: string;
+  /** The client's body (a Responses answer echoes its settings). */
+  clientBody: Record<string, unknown>;
 }
 
 const interrupted = (cause?: unknown) => new GatewayError('upstream_unavailable', 'The upstream provider broke off the stream.', { code: 'upstream_interrupted', cause });
@@ -110,7 +112,7 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRou
 
 /** The answer of an upstream of another dialect: decoded to canonical events, encoded into the client's format. */
 export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdapter, request: ChatRequest, clientAskedUsage: boolean): Promise<GatewayResponse> {
-  const { res, ctx, binding, clientModel, signal } = input;
+  const { res, ctx, binding, clientModel, clientBody, signal } = input;
   ctx.status = 200;
   if (!ctx.stream || !isStreamed(res)) {
     const bytes = await readWhole(res, signal);
@@ -123,11 +125,11 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
     const answer = adapter.parseResponse(parsed, request);
     ctx.ttftMs = performance.now() - ctx.startPerf;
     ctx.usage = answer.usage;
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel)) };
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel, clientBody)) };
   }
   const events = metered(adapter.parseStream(res.body, request), ctx, signal);
   async function* produce(): AsyncGenerator<Uint8Array> {
-    for await (const text of binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage })) yield Buffer.from(text);
+    for await (const text of binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody })) yield Buffer.from(text);
     ctx.outcome ??= 'ok';
   }
   return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, () => undefined) };

@@ -96,7 +96,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     const res = await deps.upstream.send(await adapter.buildRequest({ ...canonical, model: attempt.model, stream: ctx.stream }, await callContext(attempt, deps, signal)));
     return { res, parseError: adapter.parseError, via: undefined };
   });
-  const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model };
+  const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, clientBody: call.body };
   return pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body));
 }
 

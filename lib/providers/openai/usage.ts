@@ -17,3 +17,19 @@ export function usageFromOpenAI(usage: unknown): TokenUsage | undefined {
     reasoning: count(u.completion_tokens_details?.reasoning_tokens),
   };
 }
+
+/** The Responses API's `usage` object as TokenUsage; undefined when it isn't one. */
+export function usageFromResponses(usage: unknown): TokenUsage | undefined {
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const u = usage as Record<string, unknown> & {
+    input_tokens_details?: Record<string, unknown> | null;
+    output_tokens_details?: Record<string, unknown> | null;
+  };
+  return {
+    input: count(u.input_tokens),
+    output: count(u.output_tokens),
+    cacheRead: count(u.input_tokens_details?.cached_tokens),
+    cacheWrite: 0,
+    reasoning: count(u.output_tokens_details?.reasoning_tokens),
+  };
+}
