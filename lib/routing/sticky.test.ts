@@ -27,6 +27,12 @@ const ANTHROPIC_CONVERSATION: Body = {
   messages: [{ role: 'user', content: 'What is a monad?' }],
 };
 
+const RESPONSES_CONVERSATION: Body = {
+  model: 'gpt-4.1',
+  instructions: 'You are terse.',
+  input: [{ role: 'user', content: [{ type: 'input_text', text: 'What is a monad?' }] }],
+};
+
 describe('stickyKeyOf', () => {
   describe('sources, first match wins', () => {
     it.each<[string, StickySurface, Body, Record<string, string | undefined>, string]>([
@@ -43,6 +49,10 @@ describe('stickyKeyOf', () => {
       ['an empty metadata.user_id is skipped', 'anthropic', { ...ANTHROPIC_CONVERSATION, metadata: { user_id: '' } }, {}, 'h'],
       ['Anthropic metadata means nothing on the OpenAI surface', 'openai', { ...CHAT_CONVERSATION, metadata: { user_id: 'u1' } }, {}, 'h'],
       ['OpenAI fields mean nothing on the Anthropic surface', 'anthropic', { ...ANTHROPIC_CONVERSATION, user: 'u1', prompt_cache_key: 'pck' }, {}, 'h'],
+      ['Responses: prompt_cache_key wins over user', 'openai-responses', { ...RESPONSES_CONVERSATION, prompt_cache_key: 'pck', user: 'u1' }, {}, 'k'],
+      ['Responses: user wins over safety_identifier', 'openai-responses', { ...RESPONSES_CONVERSATION, user: 'u1', safety_identifier: 's1' }, {}, 'u'],
+      ['Responses: safety_identifier (which replaces user) wins over the conversation', 'openai-responses', { ...RESPONSES_CONVERSATION, safety_identifier: 's1' }, {}, 'u'],
+      ['a Responses conversation alone is hashed', 'openai-responses', RESPONSES_CONVERSATION, {}, 'h'],
     ])('%s', (_name, surface, body, headers, source) => {
       // Act
       const key = stickyKeyOf(surface, headers, body);
@@ -71,6 +81,39 @@ describe('stickyKeyOf', () => {
 
       // Assess
       for (const key of keys) expect(key).not.toMatch(/alice|monad/);
+    });
+  });
+
+  describe('Responses API conversations', () => {
+    const responses = (body: Body) => stickyKeyOf('openai-responses', {}, body);
+
+    it('keeps one key as the conversation grows by output items, tool calls and their outputs', () => {
+      // Prepare
+      const later = {
+        ...RESPONSES_CONVERSATION,
+        input: [
+          ...(RESPONSES_CONVERSATION.input as unknown[]),
+          { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'c1', output: 'x' },
+        ],
+      };
+
+      // Act, assess
+      expect(responses(later)).toBe(responses(RESPONSES_CONVERSATION));
+    });
+
+    it('hashes a string input as the first user message, and tells conversations apart', () => {
+      const asString = responses({ instructions: 'You are terse.', input: 'What is a monad?' });
+
+      expect(asString).toBe(responses(RESPONSES_CONVERSATION));
+      expect(responses({ instructions: 'You are terse.', input: 'What is a functor?' })).not.toBe(asString);
+    });
+
+    it('counts developer messages before the first user message as the system prompt', () => {
+      const withDeveloper = { model: 'm', input: [{ role: 'developer', content: 'You are terse.' }, { role: 'user', content: 'What is a monad?' }] };
+
+      expect(responses(withDeveloper)).toMatch(KEY_SHAPE);
+      expect(responses(withDeveloper)).not.toBe(responses({ model: 'm', input: [{ role: 'user', content: 'What is a monad?' }] }));
     });
   });
 
