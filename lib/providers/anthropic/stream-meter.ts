@@ -1,8 +1,7 @@
-import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
 import { errorFromAnthropicEvent } from './errors';
-import { eventName, parseEventData } from './sse';
+import { eventName, parseEventData, sseFeed } from './sse';
 import { mergeAnthropicUsage } from './usage';
 
 /**
@@ -23,8 +22,8 @@ export class AnthropicStreamMeter {
   firstTokenMs: number | undefined;
   sawMessageStop = false;
   error: GatewayError | undefined;
-  readonly #parser: EventSourceParser;
-  readonly #decoder = new TextDecoder();
+  /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
+  readonly feed: (chunk: Uint8Array | string) => void;
 
   /** `start` and `now` are `performance.now()` readings unless a test clock is given. */
   constructor(
@@ -32,12 +31,7 @@ export class AnthropicStreamMeter {
     readonly now: () => number = performance.now.bind(performance),
     readonly providerId = 'anthropic',
   ) {
-    this.#parser = createParser({ onEvent: (event) => this.observe(eventName(event, parseEventData(event.data)), event.data) });
-  }
-
-  /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
-  feed(chunk: Uint8Array | string): void {
-    this.#parser.feed(typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
+    this.feed = sseFeed((event) => this.observe(eventName(event, parseEventData(event.data)), event.data));
   }
 
   /** Reads one already-framed event. */

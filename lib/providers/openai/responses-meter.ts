@@ -1,6 +1,5 @@
-import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { TokenUsage } from '../../usage/tokens';
-import { eventName, parseEventData } from '../anthropic/sse';
+import { eventName, parseEventData, sseFeed } from '../anthropic/sse';
 import { usageFromResponses } from './usage';
 
 /** Events that carry output: the first one marks the first token. */
@@ -33,20 +32,15 @@ export class ResponsesStreamMeter {
   complete = false;
   /** The message of an `error` event or of a failed response. */
   error: string | undefined;
-  readonly #parser: EventSourceParser;
-  readonly #decoder = new TextDecoder();
+  /** Reads raw bytes of the stream; events split across chunks are handled. */
+  readonly feed: (chunk: Uint8Array | string) => void;
 
   /** `start` and `now` are `performance.now()` readings unless a test clock is given. */
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
   ) {
-    this.#parser = createParser({ onEvent: (event) => this.#observe(event.event, event.data) });
-  }
-
-  /** Reads raw bytes of the stream; events split across chunks are handled. */
-  feed(chunk: Uint8Array | string): void {
-    this.#parser.feed(typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
+    this.feed = sseFeed((event) => this.#observe(event.event, event.data));
   }
 
   #observe(name: string | undefined, data: string): void {

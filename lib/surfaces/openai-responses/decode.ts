@@ -20,6 +20,7 @@
 import type { AssistantPart, ChatRequest, ImagePart, Message, ResponseFormat, TextPart, ToolChoice, ToolDefinition, ToolResultPart, UserPart } from '../../canonical/types';
 import { untranslatable } from '../../http/errors';
 import { isName, isObject, isText, type Json } from '../../http/json-checks';
+import { HistoryBuilder } from '../history';
 import { parseDataUrl } from '../openai-chat/decode';
 import { invalidField, parseResponsesRequest } from './request';
 
@@ -67,58 +68,33 @@ export function decodeResponsesRequest(raw: Record<string, unknown>): ChatReques
 
 /** The input items as canonical messages; system and developer messages go to `system`. */
 function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
-  const messages: Message[] = [];
-  const toolNames = new Map<string, string>();
-  // The user message that collects tool results (and a user message right after them).
-  let results: { role: 'user'; parts: UserPart[] } | undefined;
-  const assistant = (): AssistantPart[] => {
-    results = undefined;
-    const last = messages[messages.length - 1];
-    if (last?.role === 'assistant') return last.parts;
-    const parts: AssistantPart[] = [];
-    messages.push({ role: 'assistant', parts });
-    return parts;
-  };
+  const history = new HistoryBuilder();
   items.forEach((item, i) => {
     const path = `input[${i}]`;
     const type = item.type ?? (item.role !== undefined ? 'message' : undefined);
     switch (type) {
       case 'message': {
         const role = item.role;
-        if (role === 'system' || role === 'developer') {
-          system.push(...textParts(item.content, `${path}.content`, 'input_text'));
-        } else if (role === 'user') {
-          const parts = userParts(item.content, `${path}.content`);
-          if (results) results.parts.push(...parts);
-          else messages.push({ role: 'user', parts });
-          results = undefined;
-        } else if (role === 'assistant') {
-          assistant().push(...textParts(item.content, `${path}.content`, 'output_text'));
-        } else {
-          throw invalidField(`${path}.role`, "expected 'user', 'assistant', 'system' or 'developer'.");
-        }
+        if (role === 'system' || role === 'developer') system.push(...textParts(item.content, `${path}.content`, 'input_text'));
+        else if (role === 'user') history.user(userParts(item.content, `${path}.content`));
+        else if (role === 'assistant') history.assistant(textParts(item.content, `${path}.content`, 'output_text'), { continueTurn: true });
+        else throw invalidField(`${path}.role`, "expected 'user', 'assistant', 'system' or 'developer'.");
         return;
       }
       case 'function_call': {
         if (!isName(item.call_id)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
         if (!isName(item.name)) throw invalidField(`${path}.name`, 'expected a non-empty string.');
         if (!isText(item.arguments)) throw invalidField(`${path}.arguments`, 'expected a string of JSON.');
-        toolNames.set(item.call_id, item.name);
-        assistant().push({ type: 'tool_call', id: item.call_id, name: item.name, arguments: item.arguments });
+        history.assistant([{ type: 'tool_call', id: item.call_id, name: item.name, arguments: item.arguments }], { continueTurn: true });
         return;
       }
-      case 'function_call_output': {
+      case 'function_call_output':
         if (!isName(item.call_id)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
-        const part: ToolResultPart = { type: 'tool_result', toolCallId: item.call_id, content: outputOf(item.output, `${path}.output`) };
-        const name = toolNames.get(item.call_id);
-        if (name !== undefined) part.name = name;
-        if (results) results.parts.push(part);
-        else messages.push((results = { role: 'user', parts: [part] }));
+        history.toolResult({ type: 'tool_result', toolCallId: item.call_id, content: outputOf(item.output, `${path}.output`) });
         return;
-      }
       case 'reasoning': {
         const thinking = reasoningOf(item, path);
-        if (thinking) assistant().push(thinking);
+        if (thinking) history.assistant([thinking], { continueTurn: true });
         return;
       }
       case 'item_reference':
@@ -128,7 +104,7 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         throw untranslatable(`${path}.type`, `The input item type '${type}'`);
     }
   });
-  return messages;
+  return history.messages;
 }
 
 /** Text content of system, developer and assistant messages: a string or parts of `kind` (assistant history may hold refusals). */

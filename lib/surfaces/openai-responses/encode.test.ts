@@ -1,18 +1,9 @@
 import type { ChatResponse } from '../../canonical/types';
-import { encodeResponse, type IdMaker } from './encode';
+import { encodeResponse, sequentialIds } from './encode';
 
 const NOW = () => 1_700_000_000_123;
 const usage = { input: 30, output: 12, cacheRead: 20, cacheWrite: 5, reasoning: 4 };
 
-/** Ids that count per prefix, so expectations can name them. */
-function countingIds(): IdMaker {
-  const seen = new Map<string, number>();
-  return (prefix) => {
-    const n = (seen.get(prefix) ?? 0) + 1;
-    seen.set(prefix, n);
-    return `${prefix}_${n}`;
-  };
-}
 
 const answer = (over: Partial<ChatResponse>): ChatResponse => ({ id: 'msg_up', model: 'claude-x', parts: [], finishReason: 'stop', usage, ...over });
 
@@ -97,14 +88,14 @@ describe('encodeResponse', () => {
 
   it.each(cases)('$name', ({ input, request, expected }) => {
     // Act
-    const body = encodeResponse(answer(input), 'gpt-4.1', request ?? {}, NOW, countingIds());
+    const body = encodeResponse(answer(input), 'gpt-4.1', request ?? {}, NOW, sequentialIds());
 
     // Assess
     expect(body).toMatchObject(expected);
   });
 
   it('answers a bare request with the defaults every response carries', () => {
-    const body = encodeResponse(answer({ parts: [{ type: 'text', text: 'x' }] }), 'gpt-4.1', {}, NOW, countingIds());
+    const body = encodeResponse(answer({ parts: [{ type: 'text', text: 'x' }] }), 'gpt-4.1', {}, NOW, sequentialIds());
 
     expect(body).toMatchObject({ instructions: null, max_output_tokens: null, temperature: 1, top_p: 1, tool_choice: 'auto', tools: [], text: { format: { type: 'text' } }, metadata: {}, store: false });
   });

@@ -19,6 +19,16 @@ export type IdMaker = (prefix: string) => string;
 
 export const randomId: IdMaker = (prefix) => `${prefix}_${randomBytes(24).toString('hex')}`;
 
+/** Ids counting per prefix (`msg_1`, `msg_2`, `fc_1`): reproducible output, for tests and fixtures. */
+export function sequentialIds(): IdMaker {
+  const seen = new Map<string, number>();
+  return (prefix) => {
+    const n = (seen.get(prefix) ?? 0) + 1;
+    seen.set(prefix, n);
+    return `${prefix}_${n}`;
+  };
+}
+
 export interface OutputText {
   type: 'output_text';
   text: string;

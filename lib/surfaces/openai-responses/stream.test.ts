@@ -1,7 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import type { StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import type { IdMaker } from './encode';
+import { sequentialIds } from './encode';
 import { encodeResponsesStream } from './stream';
 
 const NOW = () => 1_700_000_000_123;
@@ -11,23 +11,26 @@ async function* from<T>(items: T[]): AsyncGenerator<T> {
   yield* items;
 }
 
-function countingIds(): IdMaker {
-  const seen = new Map<string, number>();
-  return (prefix) => {
-    const n = (seen.get(prefix) ?? 0) + 1;
-    seen.set(prefix, n);
-    return `${prefix}_${n}`;
-  };
-}
 
 /** The SSE text as `[event name, parsed data]` pairs; checks every event's name matches its `type`. */
 async function encode(events: StreamEvent[], request: Record<string, unknown> = {}): Promise<[string, Record<string, unknown>][]> {
   let text = '';
-  for await (const piece of encodeResponsesStream(from(events), { model: 'gpt-4.1', request }, NOW, countingIds())) text += piece;
+  for await (const piece of encodeResponsesStream(from(events), { model: 'gpt-4.1', request }, NOW, sequentialIds())) text += piece;
   const out: [string, Record<string, unknown>][] = [];
   createParser({ onEvent: (e) => out.push([e.event ?? '', JSON.parse(e.data) as Record<string, unknown>]) }).feed(text);
   return out;
 }
+
+const OPENING = ['response.created', 'response.in_progress'];
+/** A message item with one text delta, from its opening to its end. */
+const ONE_DELTA_MESSAGE = [
+  'response.output_item.added',
+  'response.content_part.added',
+  'response.output_text.delta',
+  'response.output_text.done',
+  'response.content_part.done',
+  'response.output_item.done',
+];
 
 const names = (events: [string, Record<string, unknown>][]) => events.map(([name]) => name);
 
@@ -71,20 +74,14 @@ describe('encodeResponsesStream', () => {
         { type: 'finish', reason: 'tool_calls' },
       ],
       expected: [
-        'response.created',
-        'response.in_progress',
+        ...OPENING,
         'response.output_item.added',
         'response.reasoning_summary_part.added',
         'response.reasoning_summary_text.delta',
         'response.reasoning_summary_text.done',
         'response.reasoning_summary_part.done',
         'response.output_item.done',
-        'response.output_item.added',
-        'response.content_part.added',
-        'response.output_text.delta',
-        'response.output_text.done',
-        'response.content_part.done',
-        'response.output_item.done',
+        ...ONE_DELTA_MESSAGE,
         'response.output_item.added',
         'response.function_call_arguments.delta',
         'response.function_call_arguments.delta',
@@ -100,14 +97,8 @@ describe('encodeResponsesStream', () => {
       name: 'an answer cut by the token limit ends with response.incomplete',
       events: [{ type: 'start', id: 'm', model: 'x' }, { type: 'text_delta', text: 'Once' }, { type: 'finish', reason: 'length' }],
       expected: [
-        'response.created',
-        'response.in_progress',
-        'response.output_item.added',
-        'response.content_part.added',
-        'response.output_text.delta',
-        'response.output_text.done',
-        'response.content_part.done',
-        'response.output_item.done',
+        ...OPENING,
+        ...ONE_DELTA_MESSAGE,
         'response.incomplete',
       ],
     },
@@ -115,14 +106,8 @@ describe('encodeResponsesStream', () => {
       name: 'an error after some text closes the item, fails the response and sends the error event',
       events: [{ type: 'start', id: 'm', model: 'x' }, { type: 'text_delta', text: 'Once' }, { type: 'error', error: new GatewayError('rate_limit', 'Slow down.', { code: 'rate_limit_exceeded' }) }],
       expected: [
-        'response.created',
-        'response.in_progress',
-        'response.output_item.added',
-        'response.content_part.added',
-        'response.output_text.delta',
-        'response.output_text.done',
-        'response.content_part.done',
-        'response.output_item.done',
+        ...OPENING,
+        ...ONE_DELTA_MESSAGE,
         'response.failed',
         'error',
       ],
