@@ -104,6 +104,11 @@ describe('decodeResponsesRequest', () => {
       },
     },
     {
+      name: 'reads a reasoning item that carries redacted thinking back as redacted thinking',
+      body: { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'reasoning', summary: [], encrypted_content: 'redacted_thinking:EuYBCkQ' }, { role: 'assistant', content: 'y' }] },
+      expected: { messages: [{ role: 'user', parts: [{ type: 'text', text: 'x' }] }, { role: 'assistant', parts: [{ type: 'redacted_thinking', data: 'EuYBCkQ' }, { type: 'text', text: 'y' }] }] },
+    },
+    {
       name: 'drops reasoning items without encrypted content (unsigned reasoning cannot be replayed)',
       body: { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'reasoning', summary: [{ type: 'summary_text', text: 'hmm' }] }, { role: 'assistant', content: 'y' }] },
       expected: { messages: [{ role: 'user', parts: [{ type: 'text', text: 'x' }] }, { role: 'assistant', parts: [{ type: 'text', text: 'y' }] }] },

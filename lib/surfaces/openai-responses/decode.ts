@@ -8,8 +8,9 @@
  *   become `tool_result` parts of one user message (a user message right after joins it), as
  *   the canonical form expects; each result gets the tool's name from the call it answers.
  * - `reasoning` items come back as thinking only with `encrypted_content`, which this surface
- *   fills with the upstream's signature (Anthropic's, Bedrock's): unsigned reasoning cannot be
- *   replayed to Anthropic, and OpenAI's own summaries are not the model's thinking.
+ *   fills with the upstream's signature (Anthropic's, Bedrock's) or with redacted thinking:
+ *   unsigned reasoning cannot be replayed to Anthropic, and OpenAI's own summaries are not the
+ *   model's thinking.
  * - What needs state the gateway does not keep is refused: `previous_response_id`,
  *   `conversation`, stored `prompt` templates, `background` runs, `item_reference` items and
  *   uploaded files (`file_id`). So are OpenAI's built-in tools (web search, file search,
@@ -22,6 +23,7 @@ import { untranslatable } from '../../http/errors';
 import { isName, isObject, isText, type Json } from '../../http/json-checks';
 import { HistoryBuilder } from '../history';
 import { parseDataUrl } from '../openai-chat/decode';
+import { REDACTED_THINKING } from './encode';
 import { invalidField, parseResponsesRequest } from './request';
 
 /** Top-level fields refused when set: each needs something only OpenAI's servers keep or run. */
@@ -173,9 +175,13 @@ function outputOf(output: unknown, path: string): ToolResultPart['content'] {
   return output.map((part: unknown, j) => userPart(part, `${path}[${j}]`, false) as TextPart | ImagePart);
 }
 
-/** A reasoning item this surface wrote (its summary is the thinking, its encrypted_content the signature), as thinking. */
+/**
+ * A reasoning item this surface wrote (its summary is the thinking, its encrypted_content the
+ * signature, or the redacted thinking behind its marker), as thinking.
+ */
 function reasoningOf(item: Json, path: string): AssistantPart | undefined {
   if (!isName(item.encrypted_content)) return undefined;
+  if (item.encrypted_content.startsWith(REDACTED_THINKING)) return { type: 'redacted_thinking', data: item.encrypted_content.slice(REDACTED_THINKING.length) };
   const summary = Array.isArray(item.summary) ? item.summary : [];
   const text = summary.map((s: unknown, j) => {
     if (!isObject(s) || !isText(s.text)) throw invalidField(`${path}.summary[${j}]`, 'expected a summary_text part.');

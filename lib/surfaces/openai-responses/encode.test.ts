@@ -44,6 +44,11 @@ describe('encodeResponse', () => {
       },
     },
     {
+      name: 'encodes redacted thinking as a reasoning item with no summary and the data behind its marker',
+      input: { parts: [{ type: 'redacted_thinking', data: 'EuYBCkQ' }, { type: 'text', text: 'Done.' }] },
+      expected: { output: [{ id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'redacted_thinking:EuYBCkQ' }, { id: 'msg_1', type: 'message' }] },
+    },
+    {
       name: 'marks an answer cut by the token limit incomplete with the reason',
       input: { parts: [{ type: 'text', text: 'Once upon' }], finishReason: 'length' },
       expected: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } },

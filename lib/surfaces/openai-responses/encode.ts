@@ -5,12 +5,16 @@
  * Thinking becomes `reasoning` items whose summary is the thinking text and whose
  * `encrypted_content` is the upstream's signature, so a client that sends the items back (as
  * Codex and `input: [...input, ...response.output]` do) replays signed thinking with its tool
- * calls. Redacted thinking has no Responses form and is left out.
+ * calls. Redacted thinking becomes a reasoning item with no summary whose `encrypted_content` is
+ * the redacted data behind `REDACTED_THINKING`, so it too comes back as it was.
  */
 import { randomBytes } from 'node:crypto';
 import type { ChatResponse, FinishReason } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
+
+/** Marks the `encrypted_content` of a reasoning item that carries redacted thinking (Anthropic signatures never start so). */
+export const REDACTED_THINKING = 'redacted_thinking:';
 
 /** Reads the wall clock in ms; tests pass a fixed one. */
 export type Clock = () => number;
@@ -167,6 +171,8 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
     message = undefined;
     if (part.type === 'thinking') {
       output.push({ id: newId('rs'), type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], ...(part.signature ? { encrypted_content: part.signature } : {}) });
+    } else if (part.type === 'redacted_thinking') {
+      output.push({ id: newId('rs'), type: 'reasoning', summary: [], encrypted_content: REDACTED_THINKING + part.data });
     } else if (part.type === 'tool_call') {
       output.push({ id: newId('fc'), type: 'function_call', status: 'completed', call_id: part.id, name: part.name, arguments: part.arguments || '{}' });
     }

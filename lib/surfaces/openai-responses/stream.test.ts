@@ -94,6 +94,11 @@ describe('encodeResponsesStream', () => {
       ],
     },
     {
+      name: 'redacted thinking is a reasoning item added and done at once',
+      events: [{ type: 'start', id: 'm', model: 'x' }, { type: 'redacted_thinking', data: 'EuYB' }, { type: 'text_delta', text: 'Hi' }, { type: 'finish', reason: 'stop' }],
+      expected: [...OPENING, 'response.output_item.added', 'response.output_item.done', ...ONE_DELTA_MESSAGE, 'response.completed'],
+    },
+    {
       name: 'an answer cut by the token limit ends with response.incomplete',
       events: [{ type: 'start', id: 'm', model: 'x' }, { type: 'text_delta', text: 'Once' }, { type: 'finish', reason: 'length' }],
       expected: [

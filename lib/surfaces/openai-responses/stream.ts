@@ -11,6 +11,7 @@ import { GatewayError } from '../../http/errors';
 import { sseEvent } from '../../http/sse';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
 import {
+  REDACTED_THINKING,
   outputText,
   randomId,
   responseId,
@@ -90,6 +91,15 @@ class ResponsesStreamWriter {
   signature(signature: string): void {
     const item = [...this.output].reverse().find((i): i is ReasoningItem => i.type === 'reasoning');
     if (item) item.encrypted_content = signature;
+  }
+
+  /** Redacted thinking comes whole: a reasoning item added and done at once. */
+  redacted(data: string): string {
+    const out = this.close();
+    const item: ReasoningItem = { id: this.newId('rs'), type: 'reasoning', summary: [], encrypted_content: REDACTED_THINKING + data };
+    const index = this.output.length;
+    this.output.push(item);
+    return out + this.event('response.output_item.added', { output_index: index, item: structuredClone(item) }) + this.event('response.output_item.done', { output_index: index, item: structuredClone(item) });
   }
 
   toolStart(id: string, name: string): string {
@@ -199,6 +209,9 @@ export async function* encodeResponsesStream(
       case 'thinking_signature':
         writer.signature(event.signature);
         break;
+      case 'redacted_thinking':
+        out = writer.redacted(event.data);
+        break;
       case 'tool_call_start':
         out = writer.toolStart(event.id, event.name);
         break;
@@ -213,7 +226,7 @@ export async function* encodeResponsesStream(
         out = writer.close();
         break;
       default:
-        // start (handled above), redacted_thinking: no Responses form.
+        // start: handled above.
         break;
     }
     if (out) yield out;
