@@ -293,7 +293,7 @@ describe('stickyKeyOf', () => {
       ['a body that is a list', [{ role: 'user', content: 'hi' }]],
       ['a body that is a string', 'hello'],
     ])('gives no key, on either surface, for %s', (_name, body) => {
-      for (const surface of ['openai', 'anthropic'] as const) expect(stickyKeyOf(surface, {}, body as Body)).toBeUndefined();
+      for (const surface of ['openai', 'anthropic', 'openai-responses'] as const) expect(stickyKeyOf(surface, {}, body as Body)).toBeUndefined();
     });
 
     it('skips a session header that is not a string', () => {
@@ -320,11 +320,14 @@ describe('stickyKeyOf', () => {
       const some = <T>(make: () => T): T[] => Array.from({ length: Math.floor(random() * 4) }, make);
       const part = () => (random() < 0.6 ? { type: pick(['text', 'image', value(3)]), text: value(3), cache_control: value(3) } : value(2));
       const message = () => (random() < 0.8 ? { role: pick(['user', 'system', 'developer', 'assistant', value(3)]), content: random() < 0.5 ? value(3) : some(part) } : value(2));
-      const body = () => (random() < 0.2 ? value(0) : { messages: random() < 0.8 ? some(message) : value(1), system: random() < 0.5 ? value(1) : some(part), metadata: value(1) });
+      const body = () =>
+        random() < 0.2
+          ? value(0)
+          : { messages: random() < 0.8 ? some(message) : value(1), input: random() < 0.8 ? some(message) : value(1), system: random() < 0.5 ? value(1) : some(part), instructions: value(1), metadata: value(1) };
       const bodies = Array.from({ length: 2000 }, () => body() as Body);
 
       // Act
-      const keys = bodies.flatMap((body) => (['openai', 'anthropic'] as const).map((surface) => stickyKeyOf(surface, {}, body)));
+      const keys = bodies.flatMap((body) => (['openai', 'anthropic', 'openai-responses'] as const).map((surface) => stickyKeyOf(surface, {}, body)));
 
       // Assess
       const given = keys.filter((k) => k !== undefined);
