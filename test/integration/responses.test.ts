@@ -7,22 +7,26 @@
 import OpenAI from 'openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
+import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startHarness, eventually, UPSTREAM_KEY, type Harness } from './harness';
 
 const AZURE_KEY = 'azure-test-key';
 const ANTHROPIC_KEY = 'sk-ant-test';
+const GEMINI_KEY = 'AIza-test';
 
 let h: Harness;
 let anthropic: FakeAnthropic;
 let azure: FakeAzureOpenAI;
+let gemini: FakeGemini;
 /** A key for every model (the harness's own key may use only `gpt-4o*` and `mini`). */
 let all: { id: string; key: string };
 
 beforeAll(async () => {
   anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
   azure = await startFakeAzureOpenAI({ apiKey: AZURE_KEY });
+  gemini = await startFakeGemini({ apiKey: GEMINI_KEY });
   h = await startHarness({
-    credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_AZURE_KEY: AZURE_KEY },
+    credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_AZURE_KEY: AZURE_KEY, TEST_GEMINI_KEY: GEMINI_KEY },
     config: ({ upstream, backup }) => ({
       providers: [
         { id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
@@ -30,6 +34,7 @@ beforeAll(async () => {
         { id: 'compat-responses', type: 'openai-compatible', responses: 'passthrough', baseUrl: backup, accounts: [{ id: 'c', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'claude', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_ANTHROPIC_KEY' } }] },
         { id: 'azure', type: 'azure-openai', baseUrl: azure.url, apiVersion: '2024-10-21', accounts: [{ id: 'east', apiKey: { env: 'TEST_AZURE_KEY' } }] },
+        { id: 'gemini', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_GEMINI_KEY' } }] },
       ],
       models: [
         { name: 'gpt-4o-mini', targets: [{ provider: 'primary', model: 'gpt-4o-mini-2024-07-18' }] },
@@ -38,6 +43,7 @@ beforeAll(async () => {
         { name: 'gpt-4o-compat-responses', targets: [{ provider: 'compat-responses', model: 'llama-3' }] },
         { name: 'gpt-4o-azure', targets: [{ provider: 'azure', model: 'dep-4o' }] },
         { name: 'claude-x', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
+        { name: 'gemini-x', targets: [{ provider: 'gemini', model: 'gemini-3-pro-preview' }] },
       ],
     }),
   });
@@ -47,12 +53,14 @@ afterAll(async () => {
   await h?.close();
   await anthropic?.close();
   await azure?.close();
+  await gemini?.close();
 });
 beforeEach(() => {
   h.upstream.reset();
   h.backup.reset();
   anthropic.reset();
   azure.reset();
+  gemini.reset();
   h.health.clear();
 });
 
@@ -317,6 +325,32 @@ describe('Responses translated for Anthropic', () => {
     expect((errors[0] as Error).message).toContain('provider "claude"');
     expect(errors[1]).toMatchObject({ status: 400, param: 'tools[0].type', code: 'unsupported_parameter' });
     expect(anthropic.requests).toHaveLength(0);
+  });
+});
+
+describe('Responses translated for Gemini', () => {
+  it("carries a function call's thought signature through a reasoning item and back with the call, streamed", async () => {
+    // Prepare
+    const tools: OpenAI.Responses.FunctionTool[] = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
+    gemini.reply((req) =>
+      gemini.requests.length === 1 ? { kind: 'function_calls', calls: [{ name: 'get_weather', args: { city: 'Oslo' }, thoughtSignature: 'c2lnbmF0dXJl' }] } : { kind: 'text', text: 'Cold.' },
+    );
+
+    // Act
+    const first = await client().responses.stream({ model: 'gemini-x', input: 'Weather in Oslo?', tools }).finalResponse();
+    const call = first.output.find((i) => i.type === 'function_call')!;
+    if (call.type !== 'function_call') throw new Error('no function call');
+    const second = await client().responses.create({
+      model: 'gemini-x',
+      input: [{ role: 'user', content: 'Weather in Oslo?' }, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: call.call_id, output: '-5C' }],
+      tools,
+    });
+
+    // Assess
+    expect(first.output.map((i) => i.type)).toEqual(['reasoning', 'function_call']);
+    expect(second.output_text).toBe('Cold.');
+    const contents = (gemini.requests[1]!.body as { contents: { role: string; parts: Record<string, unknown>[] }[] }).contents;
+    expect(contents[1]).toMatchObject({ role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Oslo' } }, thoughtSignature: 'c2lnbmF0dXJl' }] });
   });
 });
 

@@ -109,6 +109,30 @@ describe('decodeResponsesRequest', () => {
       expected: { messages: [{ role: 'user', parts: [{ type: 'text', text: 'x' }] }, { role: 'assistant', parts: [{ type: 'redacted_thinking', data: 'EuYBCkQ' }, { type: 'text', text: 'y' }] }] },
     },
     {
+      name: "puts a tool call's signature, carried by the reasoning item before it, back on the call",
+      body: {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'x' },
+          { type: 'reasoning', summary: [], encrypted_content: 'tool_call_signature:CiQB' },
+          { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+          { type: 'function_call', call_id: 'c2', name: 'g', arguments: '{}' },
+        ],
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'x' }] },
+          {
+            role: 'assistant',
+            parts: [
+              { type: 'tool_call', id: 'c1', name: 'f', arguments: '{}', signature: 'CiQB' },
+              { type: 'tool_call', id: 'c2', name: 'g', arguments: '{}' },
+            ],
+          },
+        ],
+      },
+    },
+    {
       name: 'drops reasoning items without encrypted content (unsigned reasoning cannot be replayed)',
       body: { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'reasoning', summary: [{ type: 'summary_text', text: 'hmm' }] }, { role: 'assistant', content: 'y' }] },
       expected: { messages: [{ role: 'user', parts: [{ type: 'text', text: 'x' }] }, { role: 'assistant', parts: [{ type: 'text', text: 'y' }] }] },

@@ -8,7 +8,8 @@
  *   become `tool_result` parts of one user message (a user message right after joins it), as
  *   the canonical form expects; each result gets the tool's name from the call it answers.
  * - `reasoning` items come back as thinking only with `encrypted_content`, which this surface
- *   fills with the upstream's signature (Anthropic's, Bedrock's) or with redacted thinking:
+ *   fills with the upstream's signature (Anthropic's, Bedrock's) or with redacted thinking (and,
+ *   for a Gemini tool call's thought signature, with that, which goes onto the next call):
  *   unsigned reasoning cannot be replayed to Anthropic, and OpenAI's own summaries are not the
  *   model's thinking.
  * - What needs state the gateway does not keep is refused: `previous_response_id`,
@@ -23,7 +24,7 @@ import { untranslatable } from '../../http/errors';
 import { isName, isObject, isText, type Json } from '../../http/json-checks';
 import { HistoryBuilder } from '../history';
 import { parseDataUrl } from '../openai-chat/decode';
-import { REDACTED_THINKING } from './encode';
+import { REDACTED_THINKING, TOOL_CALL_SIGNATURE } from './encode';
 import { invalidField, parseResponsesRequest } from './request';
 
 /** Top-level fields refused when set: each needs something only OpenAI's servers keep or run. */
@@ -71,6 +72,8 @@ export function decodeResponsesRequest(raw: Record<string, unknown>): ChatReques
 /** The input items as canonical messages; system and developer messages go to `system`. */
 function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
   const history = new HistoryBuilder();
+  // A tool call's signature (Gemini's thoughtSignature) travels in the reasoning item before it.
+  let signature: string | undefined;
   items.forEach((item, i) => {
     const path = `input[${i}]`;
     const type = item.type ?? (item.role !== undefined ? 'message' : undefined);
@@ -87,7 +90,8 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         if (!isName(item.call_id)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
         if (!isName(item.name)) throw invalidField(`${path}.name`, 'expected a non-empty string.');
         if (!isText(item.arguments)) throw invalidField(`${path}.arguments`, 'expected a string of JSON.');
-        history.assistant([{ type: 'tool_call', id: item.call_id, name: item.name, arguments: item.arguments }], { continueTurn: true });
+        history.assistant([{ type: 'tool_call', id: item.call_id, name: item.name, arguments: item.arguments, ...(signature ? { signature } : {}) }], { continueTurn: true });
+        signature = undefined;
         return;
       }
       case 'function_call_output':
@@ -95,6 +99,11 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         history.toolResult({ type: 'tool_result', toolCallId: item.call_id, content: outputOf(item.output, `${path}.output`) });
         return;
       case 'reasoning': {
+        const encrypted = item.encrypted_content;
+        if (isName(encrypted) && encrypted.startsWith(TOOL_CALL_SIGNATURE)) {
+          signature = encrypted.slice(TOOL_CALL_SIGNATURE.length);
+          return;
+        }
         const thinking = reasoningOf(item, path);
         if (thinking) history.assistant([thinking], { continueTurn: true });
         return;

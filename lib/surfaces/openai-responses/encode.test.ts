@@ -49,6 +49,16 @@ describe('encodeResponse', () => {
       expected: { output: [{ id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'redacted_thinking:EuYBCkQ' }, { id: 'msg_1', type: 'message' }] },
     },
     {
+      name: "puts a tool call's signature (Gemini's) in a reasoning item right before the call",
+      input: { parts: [{ type: 'tool_call', id: 'c1', name: 'f', arguments: '{}', signature: 'CiQB' }], finishReason: 'tool_calls' },
+      expected: {
+        output: [
+          { id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'tool_call_signature:CiQB' },
+          { id: 'fc_1', type: 'function_call', call_id: 'c1' },
+        ],
+      },
+    },
+    {
       name: 'marks an answer cut by the token limit incomplete with the reason',
       input: { parts: [{ type: 'text', text: 'Once upon' }], finishReason: 'length' },
       expected: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } },

@@ -6,7 +6,8 @@
  * `encrypted_content` is the upstream's signature, so a client that sends the items back (as
  * Codex and `input: [...input, ...response.output]` do) replays signed thinking with its tool
  * calls. Redacted thinking becomes a reasoning item with no summary whose `encrypted_content` is
- * the redacted data behind `REDACTED_THINKING`, so it too comes back as it was.
+ * the redacted data behind `REDACTED_THINKING`, so it too comes back as it was; a tool call's
+ * own signature (Gemini's) rides in a reasoning item just before it (`TOOL_CALL_SIGNATURE`).
  */
 import { randomBytes } from 'node:crypto';
 import type { ChatResponse, FinishReason } from '../../canonical/types';
@@ -15,6 +16,16 @@ import type { TokenUsage } from '../../usage/tokens';
 
 /** Marks the `encrypted_content` of a reasoning item that carries redacted thinking (Anthropic signatures never start so). */
 export const REDACTED_THINKING = 'redacted_thinking:';
+
+/**
+ * Marks the `encrypted_content` of a reasoning item that carries the signature of the function
+ * call after it (Gemini's thoughtSignature, which the Responses API's function_call items have no
+ * field for, and which Gemini wants back with its call).
+ */
+export const TOOL_CALL_SIGNATURE = 'tool_call_signature:';
+
+/** A reasoning item holding a tool call's signature, to stand right before that call. */
+export const signatureItem = (id: string, signature: string): ReasoningItem => ({ id, type: 'reasoning', summary: [], encrypted_content: TOOL_CALL_SIGNATURE + signature });
 
 /** Reads the wall clock in ms; tests pass a fixed one. */
 export type Clock = () => number;
@@ -174,6 +185,7 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
     } else if (part.type === 'redacted_thinking') {
       output.push({ id: newId('rs'), type: 'reasoning', summary: [], encrypted_content: REDACTED_THINKING + part.data });
     } else if (part.type === 'tool_call') {
+      if (part.signature) output.push(signatureItem(newId('rs'), part.signature));
       output.push({ id: newId('fc'), type: 'function_call', status: 'completed', call_id: part.id, name: part.name, arguments: part.arguments || '{}' });
     }
   }

@@ -99,6 +99,11 @@ describe('encodeResponsesStream', () => {
       expected: [...OPENING, 'response.output_item.added', 'response.output_item.done', ...ONE_DELTA_MESSAGE, 'response.completed'],
     },
     {
+      name: "a tool call's signature comes whole in a reasoning item before the call",
+      events: [{ type: 'start', id: 'm', model: 'x' }, { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'f', signature: 'CiQB' }, { type: 'tool_call_end', toolIndex: 0 }, { type: 'finish', reason: 'tool_calls' }],
+      expected: [...OPENING, 'response.output_item.added', 'response.output_item.done', 'response.output_item.added', 'response.function_call_arguments.done', 'response.output_item.done', 'response.completed'],
+    },
+    {
       name: 'an answer cut by the token limit ends with response.incomplete',
       events: [{ type: 'start', id: 'm', model: 'x' }, { type: 'text_delta', text: 'Once' }, { type: 'finish', reason: 'length' }],
       expected: [

@@ -13,6 +13,7 @@ import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
 import {
   REDACTED_THINKING,
   outputText,
+  signatureItem,
   randomId,
   responseId,
   responseObject,
@@ -93,17 +94,16 @@ class ResponsesStreamWriter {
     if (item) item.encrypted_content = signature;
   }
 
-  /** Redacted thinking comes whole: a reasoning item added and done at once. */
-  redacted(data: string): string {
+  /** A reasoning item that comes whole (redacted thinking, a tool call's signature): added and done at once. */
+  whole(item: ReasoningItem): string {
     const out = this.close();
-    const item: ReasoningItem = { id: this.newId('rs'), type: 'reasoning', summary: [], encrypted_content: REDACTED_THINKING + data };
     const index = this.output.length;
     this.output.push(item);
     return out + this.event('response.output_item.added', { output_index: index, item: structuredClone(item) }) + this.event('response.output_item.done', { output_index: index, item: structuredClone(item) });
   }
 
-  toolStart(id: string, name: string): string {
-    const out = this.close();
+  toolStart(id: string, name: string, signature: string | undefined): string {
+    const out = this.close() + (signature ? this.whole(signatureItem(this.newId('rs'), signature)) : '');
     const item: FunctionCallItem = { id: this.newId('fc'), type: 'function_call', status: 'in_progress', call_id: id, name, arguments: '' };
     const index = this.output.length;
     this.#open = { item, index };
@@ -210,10 +210,10 @@ export async function* encodeResponsesStream(
         writer.signature(event.signature);
         break;
       case 'redacted_thinking':
-        out = writer.redacted(event.data);
+        out = writer.whole({ id: newId('rs'), type: 'reasoning', summary: [], encrypted_content: REDACTED_THINKING + event.data });
         break;
       case 'tool_call_start':
-        out = writer.toolStart(event.id, event.name);
+        out = writer.toolStart(event.id, event.name, event.signature);
         break;
       case 'tool_call_delta':
         out = writer.toolDelta(event.arguments);
