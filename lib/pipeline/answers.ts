@@ -48,7 +48,7 @@ async function readWhole(res: UpstreamResponse, signal: AbortSignal | undefined)
  * surface's in-band error event and the stream ends; a client that left needs no event; and
  * whatever happened, the books are closed once at the end.
  */
-async function* guarded(input: AnswerInput, produce: () => AsyncGenerator<Uint8Array>, onEnd: () => void): AsyncGenerator<Uint8Array> {
+async function* guarded(input: AnswerInput, produce: () => AsyncGenerator<Uint8Array>, onEnd: () => void, sent: () => { nextSequence?: number } = () => ({})): AsyncGenerator<Uint8Array> {
   const { ctx, signal, binding } = input;
   try {
     yield* produce();
@@ -61,7 +61,7 @@ async function* guarded(input: AnswerInput, produce: () => AsyncGenerator<Uint8A
     ctx.outcome = 'interrupted';
     ctx.errorCode = error.code;
     input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, error: (err as Error).message });
-    yield Buffer.from(binding.inBandError(error));
+    yield Buffer.from(binding.inBandError(error, sent()));
   } finally {
     // Reached without an outcome only when the door stopped reading: the client went away.
     ctx.outcome ??= 'aborted';
@@ -107,7 +107,7 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRou
     if (found.usage) ctx.usage = found.usage;
     if (found.firstTokenMs !== undefined) ctx.ttftMs = found.firstTokenMs;
   };
-  return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, onEnd) };
+  return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, onEnd, () => relay.findings()) };
 }
 
 /** The answer of an upstream of another dialect: decoded to canonical events, encoded into the client's format. */

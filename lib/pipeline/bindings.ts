@@ -26,8 +26,8 @@ export interface SurfaceBinding {
   /** Whether the client wants usage in its stream (OpenAI asks with include_usage; Anthropic always has it). */
   wantsStreamUsage(body: Record<string, unknown>): boolean;
   errorResponse(err: GatewayError): GatewayResponse;
-  /** The event that ends a stream that failed after its first byte. */
-  inBandError(err: GatewayError): string;
+  /** The event that ends a stream that failed after its first byte; `sent` says what the stream has carried so far. */
+  inBandError(err: GatewayError, sent?: { nextSequence?: number }): string;
 }
 
 export const OPENAI_CHAT: SurfaceBinding = {
@@ -59,10 +59,11 @@ export const OPENAI_RESPONSES: SurfaceBinding = {
   // Every Responses stream ends with the whole response and its usage.
   wantsStreamUsage: () => true,
   errorResponse: openAIErrorResponse,
-  // A failure before the stream's first event: no response exists yet to mark failed, so the
-  // `error` event alone (the stream encoder sends response.failed first when it can).
-  inBandError: (err) => {
+  // A passed-through stream that broke off: the gateway has no response object of its own to mark
+  // failed, so the `error` event alone, numbered after the last event the upstream sent (the
+  // translating stream encoder sends response.failed first itself).
+  inBandError: (err, sent) => {
     const error = openAIErrorBody(err).error;
-    return sseEvent('error', { type: 'error', code: error.code, message: error.message, param: error.param, error, sequence_number: 0 });
+    return sseEvent('error', { type: 'error', code: error.code, message: error.message, param: error.param, error, sequence_number: sent?.nextSequence ?? 0 });
   },
 };

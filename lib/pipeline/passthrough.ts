@@ -40,6 +40,8 @@ export interface StreamFindings {
   complete: boolean;
   /** The upstream sent an in-band error (already passed on to the client). */
   upstreamError?: string;
+  /** The `sequence_number` an event the gateway adds must carry (Responses streams number their events). */
+  nextSequence?: number;
 }
 
 /**
@@ -144,6 +146,7 @@ const OPENAI_RESPONSES: PassthroughRoute = {
         ...(meter.usage ? { usage: meter.usage } : {}),
         ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
         ...(meter.error ? { upstreamError: meter.error } : {}),
+        ...(meter.lastSequence !== undefined ? { nextSequence: meter.lastSequence + 1 } : {}),
       }),
     };
   },

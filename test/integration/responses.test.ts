@@ -162,11 +162,15 @@ describe('Responses passed through to OpenAI', () => {
   it('ends a stream the upstream broke off with an error event, on which the client raises', async () => {
     h.upstream.reply({ kind: 'drop', afterChunks: 4 });
 
+    const res = await fetch(`${h.gw.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${all.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', input: 'Go', stream: true }) });
+    const text = await res.text();
     const stream = await client().responses.create({ model: 'gpt-4o-mini', input: 'Go', stream: true });
     const err = await (async () => {
       for await (const event of stream) void event;
     })().catch((e: unknown) => e);
 
+    // The error event is numbered after the four events the upstream sent (0 to 3).
+    expect(text).toMatch(/event: error\ndata: \{"type":"error".*"sequence_number":4\}\n\n$/);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as Error).message).toMatch(/broke off|before it was complete/);
     const usage = await usageOf(all.id, (u) => u.stream === true && u.outcome === 'interrupted');

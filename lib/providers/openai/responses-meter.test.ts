@@ -39,13 +39,22 @@ describe('ResponsesStreamMeter', () => {
     expect(meter).toMatchObject({ complete: true, usage: { input: 3, output: 4 } });
   });
 
-  it('reports a stream cut before its final event as incomplete', () => {
+  it('reports a stream cut before its final event as incomplete, with the number of the last event it read', () => {
     const meter = new ResponsesStreamMeter(0, ticking());
 
     meter.feed(responseStreamEvents(newResponseFrame('m', {}), content).slice(0, 5).join(''));
 
     expect(meter.complete).toBe(false);
     expect(meter.usage).toBeUndefined();
+    expect(meter.lastSequence).toBe(4);
+  });
+
+  it('reads the number of a delta whose text holds the same words', () => {
+    const meter = new ResponsesStreamMeter(0, ticking());
+
+    meter.feed('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":7,"delta":"\\"sequence_number\\":99"}\n\n');
+
+    expect(meter.lastSequence).toBe(7);
   });
 
   it.each([

@@ -14,6 +14,8 @@ const OUTPUT_EVENTS = new Set([
 /** Events that end a Responses stream, each carrying the whole response (and its usage). */
 const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
+const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
+
 /**
  * What the gateway learns from a Responses API SSE stream on the side while passing its bytes on
  * untouched: usage (from the final event's `response.usage`), time to the first output, whether
@@ -32,6 +34,8 @@ export class ResponsesStreamMeter {
   complete = false;
   /** The message of an `error` event or of a failed response. */
   error: string | undefined;
+  /** The `sequence_number` of the last event read. */
+  lastSequence: number | undefined;
   /** Reads raw bytes of the stream; events split across chunks are handled. */
   readonly feed: (chunk: Uint8Array | string) => void;
 
@@ -44,15 +48,20 @@ export class ResponsesStreamMeter {
   }
 
   #observe(name: string | undefined, data: string): void {
-    // Deltas are most of a stream and need no parsing once the first token is known.
+    // Deltas are most of a stream and need no parsing: the first token and the number are all they tell.
     if (name !== undefined && OUTPUT_EVENTS.has(name)) {
       this.firstTokenMs ??= this.now() - this.start;
+      this.#number(data);
       return;
     }
-    if (name !== undefined && !FINAL_EVENTS.has(name) && name !== 'error') return;
+    if (name !== undefined && !FINAL_EVENTS.has(name) && name !== 'error') {
+      this.#number(data);
+      return;
+    }
     const event = parseEventData(data);
     const type = eventName({ event: name, data, id: undefined }, event);
     if (!event || type === undefined) return;
+    if (typeof event.sequence_number === 'number') this.lastSequence = event.sequence_number;
     if (OUTPUT_EVENTS.has(type)) this.firstTokenMs ??= this.now() - this.start;
     if (type === 'error') {
       const inner = (event.error ?? event) as { message?: unknown };
@@ -65,5 +74,14 @@ export class ResponsesStreamMeter {
     const usage = usageFromResponses(response?.usage);
     if (usage) this.usage = usage;
     if (type === 'response.failed') this.error = typeof response?.error?.message === 'string' ? response.error.message : 'response failed';
+  }
+
+  /**
+   * Reads an event's number from its text without parsing it. Only the event's own key can match:
+   * the same words inside a string value have their quotes escaped, and nested objects carry none.
+   */
+  #number(data: string): void {
+    const match = SEQUENCE.exec(data);
+    if (match) this.lastSequence = Number(match[1]);
   }
 }
