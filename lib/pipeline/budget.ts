@@ -10,8 +10,9 @@ import type { AdmittedCall } from './model-call';
 /**
  * The most a call may cost, which a key with a budget must have room for before it goes upstream:
  * its prompt (estimated as count_tokens estimates it) and its whole output allowance (the
- * request's max tokens (`max_output_tokens` on the Responses API), times `n` choices; else the model's maxOutputTokens; else the config's
- * default), at the dearest price among the targets it may fail over to.
+ * request's max tokens, `max_output_tokens` on the Responses API, times `n` choices; else the
+ * model's maxOutputTokens; else the config's default), at the dearest price among the targets it
+ * may fail over to.
  */
 export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | undefined, config: GatewayConfig): Micros {
   const prices = pricesOf(call.entry.targets, call.model);
