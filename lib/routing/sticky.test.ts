@@ -1,4 +1,5 @@
 import { loadFixture, type FixtureBody, type FixtureName } from '../../test/integration/claude-code/fixtures';
+import { fuzzer } from '../../test/fuzz';
 import { HASHED_CHARS_PER_PART, rendezvousOrder, stickyKeyOf, type StickySurface } from './sticky';
 
 type Body = Record<string, unknown>;
@@ -304,20 +305,12 @@ describe('stickyKeyOf', () => {
 
     it('never throws on arbitrary JSON, and gives a well-formed key or none (fuzz)', () => {
       // Prepare: a seeded generator, so a failure reproduces.
-      let seed = 7;
-      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-      const names = ['role', 'content', 'type', 'text', 'system', 'messages', 'metadata', 'user_id', 'user', 'prompt_cache_key', 'cache_control'];
-      const scalars: unknown[] = [null, 0, -1, true, '', 'user', 'system', 'developer', 'text', 'é\u0000\ud800'];
-      const value = (depth: number): unknown => {
-        const r = random();
-        if (depth > 3 || r < 0.4) return pick(scalars);
-        if (r < 0.7) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
-        return Object.fromEntries(Array.from({ length: Math.floor(random() * 5) }, () => [pick(names), value(depth + 1)]));
-      };
+      const { random, pick, value, some } = fuzzer(7, {
+        names: ['role', 'content', 'type', 'text', 'system', 'messages', 'metadata', 'user_id', 'user', 'prompt_cache_key', 'cache_control'],
+        scalars: [null, 0, -1, true, '', 'user', 'system', 'developer', 'text', 'é\u0000\ud800'],
+      });
 
       // Mostly message-like shapes with odd parts, so the text walk is reached, not only the early exits.
-      const some = <T>(make: () => T): T[] => Array.from({ length: Math.floor(random() * 4) }, make);
       const part = () => (random() < 0.6 ? { type: pick(['text', 'image', value(3)]), text: value(3), cache_control: value(3) } : value(2));
       const message = () => (random() < 0.8 ? { role: pick(['user', 'system', 'developer', 'assistant', value(3)]), content: random() < 0.5 ? value(3) : some(part) } : value(2));
       const body = () =>

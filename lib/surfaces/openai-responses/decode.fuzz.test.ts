@@ -1,21 +1,14 @@
+import { fuzzer } from '../../../test/fuzz';
 import { GatewayError } from '../../http/errors';
 import { decodeResponsesRequest } from './decode';
 
 describe('decodeResponsesRequest on arbitrary input (fuzz)', () => {
   it('decodes or refuses with a 400 naming a field, never failing otherwise', () => {
     // Prepare: a seeded generator, so a failure reproduces; mostly item-like shapes, so the item walk is reached.
-    let seed = 11;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-    const scalars: unknown[] = [null, undefined, 0, -1, 1.5, true, '', 'x', 'user', 'assistant', 'function', 'data:image/png;base64,AA', 'é\u0000\ud800'];
-    const names = ['type', 'role', 'content', 'text', 'call_id', 'name', 'arguments', 'output', 'summary', 'encrypted_content', 'image_url', 'file_data', 'format', 'effort'];
-    const value = (depth: number): unknown => {
-      const r = random();
-      if (depth > 3 || r < 0.4) return pick(scalars);
-      if (r < 0.7) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
-      return Object.fromEntries(Array.from({ length: Math.floor(random() * 5) }, () => [pick(names), value(depth + 1)]));
-    };
-    const some = <T>(make: () => T): T[] => Array.from({ length: Math.floor(random() * 4) }, make);
+    const { random, pick, value, some } = fuzzer(11, {
+      names: ['type', 'role', 'content', 'text', 'call_id', 'name', 'arguments', 'output', 'summary', 'encrypted_content', 'image_url', 'file_data', 'format', 'effort'],
+      scalars: [null, undefined, 0, -1, 1.5, true, '', 'x', 'user', 'assistant', 'function', 'data:image/png;base64,AA', 'é\u0000\ud800'],
+    });
     const part = () => ({ type: pick(['input_text', 'output_text', 'input_image', 'input_file', 'refusal', value(3)]), text: value(3), image_url: value(3), file_data: value(3), refusal: value(3) });
     const item = () =>
       random() < 0.8
