@@ -20,7 +20,7 @@ import type { RateWindowStore } from './store/rate-windows';
 import type { SpendStore } from './store/spend';
 import { listModels, retrieveModel } from './surfaces/models';
 import { countTokens } from './surfaces/count-tokens';
-import { ANTHROPIC_MESSAGES, OPENAI_CHAT, type SurfaceBinding } from './pipeline/bindings';
+import { ANTHROPIC_MESSAGES, OPENAI_CHAT, OPENAI_RESPONSES, type SurfaceBinding } from './pipeline/bindings';
 import { COMPLETIONS, EMBEDDINGS, openAIOnlyCall } from './pipeline/openai-only';
 import { modelCall } from './pipeline/model-call';
 import { createProviderRegistry } from './providers/registry';
@@ -92,6 +92,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const routes: Record<string, Route> = {
     '/v1/chat/completions': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_CHAT, req, ctx, proxy, finish) } },
     '/v1/completions': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => openAIOnlyCall(COMPLETIONS, req, ctx, proxy, finish) } },
+    '/v1/responses': { binding: OPENAI_RESPONSES, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_RESPONSES, req, ctx, proxy, finish) } },
     '/v1/embeddings': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => openAIOnlyCall(EMBEDDINGS, req, ctx, proxy, finish) } },
     '/v1/messages': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx, finish) => modelCall(ANTHROPIC_MESSAGES, req, ctx, proxy, finish) } },
     '/v1/messages/count_tokens': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx) => countTokens(req, ctx, proxy) } },

@@ -66,6 +66,12 @@ const OpenAICompatibleProviderSchema = z.strictObject({
   ...ProviderBase,
   type: z.literal('openai-compatible'),
   baseUrl: HttpUrl,
+  /**
+   * How Responses API requests reach this server: translated to Chat Completions (the default:
+   * vLLM, Ollama, Groq and OpenRouter serve only part of the Responses API), or passed through
+   * to its `/responses` as they are.
+   */
+  responses: z.enum(['translate', 'passthrough']).optional(),
 });
 
 const AnthropicProviderSchema = z.strictObject({

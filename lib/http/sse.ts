@@ -9,3 +9,8 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 export function sseData(data: string): string {
   return `data: ${data}\n\n`;
 }
+
+/** One named event (`event:` and `data:` lines), as Anthropic's and the Responses API's streams have them. */
+export function sseEvent(name: string, data: unknown): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}

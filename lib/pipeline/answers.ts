@@ -25,7 +25,10 @@ export interface AnswerInput {
   finish: () => void;
   /** The model name the client asked for (answers carry it back). */
   clientModel: string;
-  /** The client's body, parsed and as bytes: a stream cut off before the prompt was counted is charged by its estimate. */
+  /**
+   * The client's body, parsed and as bytes: a Responses answer echoes its settings, and a stream cut
+   * off before the prompt was counted is charged by its estimate.
+   */
   body: Record<string, unknown>;
   raw: Uint8Array;
 }
@@ -51,7 +54,7 @@ async function readWhole(res: UpstreamResponse, signal: AbortSignal | undefined)
  * surface's in-band error event and the stream ends; a client that left needs no event; and
  * whatever happened, the books are closed once at the end.
  */
-async function* guarded(input: AnswerInput, produce: () => AsyncGenerator<Uint8Array>, onEnd: () => void): AsyncGenerator<Uint8Array> {
+async function* guarded(input: AnswerInput, produce: () => AsyncGenerator<Uint8Array>, onEnd: () => void, sent: () => { nextSequence?: number } = () => ({})): AsyncGenerator<Uint8Array> {
   const { ctx, signal, binding } = input;
   try {
     yield* produce();
@@ -64,7 +67,7 @@ async function* guarded(input: AnswerInput, produce: () => AsyncGenerator<Uint8A
     ctx.outcome = 'interrupted';
     ctx.errorCode = error.code;
     input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, error: (err as Error).message });
-    yield Buffer.from(binding.inBandError(error));
+    yield Buffer.from(binding.inBandError(error, sent()));
   } finally {
     // Reached without an outcome only when the door stopped reading: the client went away.
     ctx.outcome ??= 'aborted';
@@ -111,12 +114,12 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRou
     if (ctx.outcome !== 'ok') chargeCutOff(ctx, found.usage, found.outputChars ?? 0, () => promptEstimate(input));
     else if (found.usage) ctx.usage = found.usage;
   };
-  return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, onEnd) };
+  return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, onEnd, () => relay.findings()) };
 }
 
 /** The answer of an upstream of another dialect: decoded to canonical events, encoded into the client's format. */
 export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdapter, request: ChatRequest, clientAskedUsage: boolean): Promise<GatewayResponse> {
-  const { res, ctx, binding, clientModel, signal } = input;
+  const { res, ctx, binding, clientModel, body: clientBody, signal } = input;
   ctx.status = 200;
   if (!ctx.stream || !isStreamed(res)) {
     const bytes = await readWhole(res, signal);
@@ -129,12 +132,12 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
     const answer = adapter.parseResponse(parsed, request);
     ctx.ttftMs = performance.now() - ctx.startPerf;
     ctx.usage = answer.usage;
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel)) };
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel, clientBody)) };
   }
   const relayed = { outputChars: 0 };
   const events = metered(adapter.parseStream(res.body, request), ctx, signal, relayed);
   async function* produce(): AsyncGenerator<Uint8Array> {
-    for await (const text of binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage })) yield Buffer.from(text);
+    for await (const text of binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody })) yield Buffer.from(text);
     ctx.outcome ??= 'ok';
   }
   const onEnd = () => {

@@ -2,17 +2,19 @@ import type { ChatRequest } from '../canonical/types';
 import { anthropicErrorBody, anthropicErrorResponse } from '../http/anthropic-error';
 import type { GatewayError } from '../http/errors';
 import { openAIErrorBody, openAIErrorResponse } from '../http/openai-error';
-import { sseData } from '../http/sse';
+import { sseData, sseEvent } from '../http/sse';
 import type { GatewayResponse } from '../http/types';
 import { anthropicMessagesSurface, validateAnthropicRequest } from '../surfaces/anthropic-messages';
 import { anthropicSse } from '../surfaces/anthropic-messages/stream';
 import { openAIChatSurface } from '../surfaces/openai-chat';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
+import { openAIResponsesSurface, parseResponsesRequest } from '../surfaces/openai-responses';
 import type { Surface } from '../surfaces/types';
 
 /** A client-facing API as the pipeline drives it. */
 export interface SurfaceBinding {
-  name: 'openai' | 'anthropic';
+  /** Also the surface of usage records and log lines. */
+  name: 'openai' | 'anthropic' | 'openai-responses';
   surface: Surface;
   /**
    * Checks a body that may go upstream untouched (same dialect): the fields the gateway relies
@@ -24,8 +26,8 @@ export interface SurfaceBinding {
   /** Whether the client wants usage in its stream (OpenAI asks with include_usage; Anthropic always has it). */
   wantsStreamUsage(body: Record<string, unknown>): boolean;
   errorResponse(err: GatewayError): GatewayResponse;
-  /** The event that ends a stream that failed after its first byte. */
-  inBandError(err: GatewayError): string;
+  /** The event that ends a stream that failed after its first byte; `sent` says what the stream has carried so far. */
+  inBandError(err: GatewayError, sent?: { nextSequence?: number }): string;
 }
 
 export const OPENAI_CHAT: SurfaceBinding = {
@@ -47,4 +49,21 @@ export const ANTHROPIC_MESSAGES: SurfaceBinding = {
   wantsStreamUsage: () => true,
   errorResponse: anthropicErrorResponse,
   inBandError: (err) => anthropicSse('error', anthropicErrorBody(err)),
+};
+
+export const OPENAI_RESPONSES: SurfaceBinding = {
+  name: 'openai-responses',
+  surface: openAIResponsesSurface,
+  validate: (body) => void parseResponsesRequest(body),
+  decode: (body) => openAIResponsesSurface.decodeRequest(body),
+  // Every Responses stream ends with the whole response and its usage.
+  wantsStreamUsage: () => true,
+  errorResponse: openAIErrorResponse,
+  // A passed-through stream that broke off: the gateway has no response object of its own to mark
+  // failed, so the `error` event alone, numbered after the last event the upstream sent (the
+  // translating stream encoder sends response.failed first itself).
+  inBandError: (err, sent) => {
+    const error = openAIErrorBody(err).error;
+    return sseEvent('error', { type: 'error', code: error.code, message: error.message, param: error.param, error, sequence_number: sent?.nextSequence ?? 0 });
+  },
 };

@@ -2,7 +2,7 @@ import type { Attempt } from '../routing/attempts';
 import type { ProviderRegistry } from '../providers/registry';
 import { passthroughFor } from './passthrough';
 
-const attempt = (type: string, model: string) => ({ provider: { id: 'p', type }, account: { id: 'a', weight: 1 }, model }) as unknown as Attempt;
+const attempt = (type: string, model: string, extra: Record<string, unknown> = {}) => ({ provider: { id: 'p', type, ...extra }, account: { id: 'a', weight: 1 }, model }) as unknown as Attempt;
 const registry = { bedrockCredentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) } as unknown as ProviderRegistry;
 
 describe('passthroughFor', () => {
@@ -23,5 +23,18 @@ describe('passthroughFor', () => {
     ['anthropic', 'gemini', 'gemini-2.5-pro', false],
   ] as const)('a %s client to a %s target (%s) passes through: %s', (dialect, type, model, expected) => {
     expect(passthroughFor(dialect, attempt(type, model), registry) !== undefined).toBe(expected);
+  });
+
+  it.each([
+    ['openai', {}, true],
+    ['azure-openai', {}, true],
+    ['openai-compatible', {}, false],
+    ['openai-compatible', { responses: 'translate' }, false],
+    ['openai-compatible', { responses: 'passthrough' }, true],
+    ['anthropic', {}, false],
+    ['gemini', {}, false],
+    ['bedrock', {}, false],
+  ] as const)('a Responses client to a %s target %j passes through: %s', (type, extra, expected) => {
+    expect(passthroughFor('openai-responses', attempt(type, 'm', extra), registry) !== undefined).toBe(expected);
   });
 });

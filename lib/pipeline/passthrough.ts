@@ -2,14 +2,16 @@ import type { GatewayError } from '../http/errors';
 import { anthropicPassthroughRequest, AnthropicStreamMeter } from '../providers/anthropic';
 import { errorFromAnthropicUpstream } from '../providers/anthropic/errors';
 import { usageFromAnthropic } from '../providers/anthropic/usage';
-import { azurePassthroughRequest } from '../providers/azure-openai';
+import { azurePassthroughRequest, azureResponsesRequest } from '../providers/azure-openai';
 import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, bedrockTarget } from '../providers/bedrock';
 import { errorFromBedrock } from '../providers/bedrock/errors';
 import { errorFromOpenAIUpstream } from '../providers/openai/errors';
-import { openAIChatRequest, type OpenAIChatCall } from '../providers/openai/request';
+import { openAIChatRequest, openAIResponsesRequest, type OpenAIChatCall } from '../providers/openai/request';
+import { ResponsesStreamMeter } from '../providers/openai/responses-meter';
 import { OpenAIStreamMeter } from '../providers/openai/stream-meter';
-import { usageFromOpenAI } from '../providers/openai/usage';
+import { usageFromOpenAI, usageFromResponses } from '../providers/openai/usage';
 import type { ProviderRegistry } from '../providers/registry';
+import type { SurfaceBinding } from './bindings';
 import type { Attempt } from '../routing/attempts';
 import { passThenRead } from '../http/pass-then-read';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
@@ -40,6 +42,8 @@ export interface StreamFindings {
   upstreamError?: string;
   /** Characters of output relayed, when counted: a cut-off stream is charged by them. */
   outputChars?: number;
+  /** The `sequence_number` an event the gateway adds must carry (Responses streams number their events). */
+  nextSequence?: number;
 }
 
 /** How a relay reads a stream on the side. */
@@ -141,6 +145,29 @@ const ANTHROPIC: PassthroughRoute = {
   needsApiKey: true,
 };
 
+/** The Responses API passed through: its bytes go on untouched, read on the side for usage. */
+const OPENAI_RESPONSES: PassthroughRoute = {
+  request: (call) => openAIResponsesRequest(openAICall(call)),
+  parseError: errorFromOpenAIUpstream,
+  usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
+  relay(source, { start }) {
+    const meter = new ResponsesStreamMeter(start);
+    return {
+      body: passThenRead(source, (chunk) => meter.feed(chunk)),
+      findings: (): StreamFindings => ({
+        complete: meter.complete,
+        ...(meter.usage ? { usage: meter.usage } : {}),
+        ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
+        ...(meter.error ? { upstreamError: meter.error } : {}),
+        ...(meter.lastSequence !== undefined ? { nextSequence: meter.lastSequence + 1 } : {}),
+      }),
+    };
+  },
+  needsApiKey: true,
+};
+
+const AZURE_RESPONSES: PassthroughRoute = { ...OPENAI_RESPONSES, request: (call) => azureResponsesRequest(openAICall(call)) };
+
 /** Bedrock's InvokeModel carries Anthropic's own Messages body for Claude models. */
 function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
   return {
@@ -177,9 +204,19 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
 /** Claude on Bedrock: model ids and inference profiles name the vendor (`anthropic.`, `us.anthropic.`, ARNs). */
 const isBedrockClaude = (modelId: string) => /(^|[.:/])anthropic\./.test(modelId);
 
-/** The passthrough routes of each client dialect, by provider; undefined where the request must be translated. */
-export function passthroughFor(dialect: 'openai' | 'anthropic', attempt: Attempt, registry: ProviderRegistry): PassthroughRoute | undefined {
+/**
+ * The passthrough routes of each client dialect, by provider; undefined where the request must be
+ * translated. Responses go through to OpenAI and Azure; most OpenAI-compatible servers speak
+ * only part of the Responses API, so they get it only when their config says `responses: "passthrough"`.
+ */
+export function passthroughFor(dialect: SurfaceBinding['name'], attempt: Attempt, registry: ProviderRegistry): PassthroughRoute | undefined {
   const type = attempt.provider.type;
+  if (dialect === 'openai-responses') {
+    if (type === 'openai') return OPENAI_RESPONSES;
+    if (type === 'azure-openai') return AZURE_RESPONSES;
+    if (type === 'openai-compatible' && attempt.provider.responses === 'passthrough') return OPENAI_RESPONSES;
+    return undefined;
+  }
   if (dialect === 'openai') {
     if (type === 'openai' || type === 'openai-compatible') return OPENAI;
     if (type === 'azure-openai') return AZURE;

@@ -1,4 +1,5 @@
 import { loadFixture, type FixtureBody, type FixtureName } from '../../test/integration/claude-code/fixtures';
+import { fuzzer } from '../../test/fuzz';
 import { HASHED_CHARS_PER_PART, rendezvousOrder, stickyKeyOf, type StickySurface } from './sticky';
 
 type Body = Record<string, unknown>;
@@ -27,6 +28,12 @@ const ANTHROPIC_CONVERSATION: Body = {
   messages: [{ role: 'user', content: 'What is a monad?' }],
 };
 
+const RESPONSES_CONVERSATION: Body = {
+  model: 'gpt-4.1',
+  instructions: 'You are terse.',
+  input: [{ role: 'user', content: [{ type: 'input_text', text: 'What is a monad?' }] }],
+};
+
 describe('stickyKeyOf', () => {
   describe('sources, first match wins', () => {
     it.each<[string, StickySurface, Body, Record<string, string | undefined>, string]>([
@@ -43,6 +50,10 @@ describe('stickyKeyOf', () => {
       ['an empty metadata.user_id is skipped', 'anthropic', { ...ANTHROPIC_CONVERSATION, metadata: { user_id: '' } }, {}, 'h'],
       ['Anthropic metadata means nothing on the OpenAI surface', 'openai', { ...CHAT_CONVERSATION, metadata: { user_id: 'u1' } }, {}, 'h'],
       ['OpenAI fields mean nothing on the Anthropic surface', 'anthropic', { ...ANTHROPIC_CONVERSATION, user: 'u1', prompt_cache_key: 'pck' }, {}, 'h'],
+      ['Responses: prompt_cache_key wins over user', 'openai-responses', { ...RESPONSES_CONVERSATION, prompt_cache_key: 'pck', user: 'u1' }, {}, 'k'],
+      ['Responses: user wins over safety_identifier', 'openai-responses', { ...RESPONSES_CONVERSATION, user: 'u1', safety_identifier: 's1' }, {}, 'u'],
+      ['Responses: safety_identifier (which replaces user) wins over the conversation', 'openai-responses', { ...RESPONSES_CONVERSATION, safety_identifier: 's1' }, {}, 'u'],
+      ['a Responses conversation alone is hashed', 'openai-responses', RESPONSES_CONVERSATION, {}, 'h'],
     ])('%s', (_name, surface, body, headers, source) => {
       // Act
       const key = stickyKeyOf(surface, headers, body);
@@ -71,6 +82,39 @@ describe('stickyKeyOf', () => {
 
       // Assess
       for (const key of keys) expect(key).not.toMatch(/alice|monad/);
+    });
+  });
+
+  describe('Responses API conversations', () => {
+    const responses = (body: Body) => stickyKeyOf('openai-responses', {}, body);
+
+    it('keeps one key as the conversation grows by output items, tool calls and their outputs', () => {
+      // Prepare
+      const later = {
+        ...RESPONSES_CONVERSATION,
+        input: [
+          ...(RESPONSES_CONVERSATION.input as unknown[]),
+          { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'c1', output: 'x' },
+        ],
+      };
+
+      // Act, assess
+      expect(responses(later)).toBe(responses(RESPONSES_CONVERSATION));
+    });
+
+    it('hashes a string input as the first user message, and tells conversations apart', () => {
+      const asString = responses({ instructions: 'You are terse.', input: 'What is a monad?' });
+
+      expect(asString).toBe(responses(RESPONSES_CONVERSATION));
+      expect(responses({ instructions: 'You are terse.', input: 'What is a functor?' })).not.toBe(asString);
+    });
+
+    it('counts developer messages before the first user message as the system prompt', () => {
+      const withDeveloper = { model: 'm', input: [{ role: 'developer', content: 'You are terse.' }, { role: 'user', content: 'What is a monad?' }] };
+
+      expect(responses(withDeveloper)).toMatch(KEY_SHAPE);
+      expect(responses(withDeveloper)).not.toBe(responses({ model: 'm', input: [{ role: 'user', content: 'What is a monad?' }] }));
     });
   });
 
@@ -250,7 +294,7 @@ describe('stickyKeyOf', () => {
       ['a body that is a list', [{ role: 'user', content: 'hi' }]],
       ['a body that is a string', 'hello'],
     ])('gives no key, on either surface, for %s', (_name, body) => {
-      for (const surface of ['openai', 'anthropic'] as const) expect(stickyKeyOf(surface, {}, body as Body)).toBeUndefined();
+      for (const surface of ['openai', 'anthropic', 'openai-responses'] as const) expect(stickyKeyOf(surface, {}, body as Body)).toBeUndefined();
     });
 
     it('skips a session header that is not a string', () => {
@@ -261,27 +305,22 @@ describe('stickyKeyOf', () => {
 
     it('never throws on arbitrary JSON, and gives a well-formed key or none (fuzz)', () => {
       // Prepare: a seeded generator, so a failure reproduces.
-      let seed = 7;
-      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-      const names = ['role', 'content', 'type', 'text', 'system', 'messages', 'metadata', 'user_id', 'user', 'prompt_cache_key', 'cache_control'];
-      const scalars: unknown[] = [null, 0, -1, true, '', 'user', 'system', 'developer', 'text', 'é\u0000\ud800'];
-      const value = (depth: number): unknown => {
-        const r = random();
-        if (depth > 3 || r < 0.4) return pick(scalars);
-        if (r < 0.7) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
-        return Object.fromEntries(Array.from({ length: Math.floor(random() * 5) }, () => [pick(names), value(depth + 1)]));
-      };
+      const { random, pick, value, some } = fuzzer(7, {
+        names: ['role', 'content', 'type', 'text', 'system', 'messages', 'metadata', 'user_id', 'user', 'prompt_cache_key', 'cache_control'],
+        scalars: [null, 0, -1, true, '', 'user', 'system', 'developer', 'text', 'é\u0000\ud800'],
+      });
 
       // Mostly message-like shapes with odd parts, so the text walk is reached, not only the early exits.
-      const some = <T>(make: () => T): T[] => Array.from({ length: Math.floor(random() * 4) }, make);
       const part = () => (random() < 0.6 ? { type: pick(['text', 'image', value(3)]), text: value(3), cache_control: value(3) } : value(2));
       const message = () => (random() < 0.8 ? { role: pick(['user', 'system', 'developer', 'assistant', value(3)]), content: random() < 0.5 ? value(3) : some(part) } : value(2));
-      const body = () => (random() < 0.2 ? value(0) : { messages: random() < 0.8 ? some(message) : value(1), system: random() < 0.5 ? value(1) : some(part), metadata: value(1) });
+      const body = () =>
+        random() < 0.2
+          ? value(0)
+          : { messages: random() < 0.8 ? some(message) : value(1), input: random() < 0.8 ? some(message) : value(1), system: random() < 0.5 ? value(1) : some(part), instructions: value(1), metadata: value(1) };
       const bodies = Array.from({ length: 2000 }, () => body() as Body);
 
       // Act
-      const keys = bodies.flatMap((body) => (['openai', 'anthropic'] as const).map((surface) => stickyKeyOf(surface, {}, body)));
+      const keys = bodies.flatMap((body) => (['openai', 'anthropic', 'openai-responses'] as const).map((surface) => stickyKeyOf(surface, {}, body)));
 
       // Assess
       const given = keys.filter((k) => k !== undefined);

@@ -8,7 +8,7 @@ import { isName, isObject } from '../http/json-checks';
 // every instance routes a conversation the same way.
 
 /** The surface a body was written for (`SurfaceBinding['name']`). */
-export type StickySurface = 'openai' | 'anthropic';
+export type StickySurface = 'openai' | 'anthropic' | 'openai-responses';
 
 /** The header a client may send to name its session outright; header names arrive lower-cased. */
 export const SESSION_HEADER = 'x-session-id';
@@ -31,7 +31,8 @@ const DIGEST_CHARS = 22;
  * first source present wins; the key names its source, so equal values from two sources differ:
  *
  * - `s:` the `x-session-id` header;
- * - `k:` OpenAI's `prompt_cache_key`, then `u:` its `user`;
+ * - `k:` OpenAI's `prompt_cache_key`, then `u:` its `user` (on the Responses API, or its
+ *   `safety_identifier`, which replaces `user` there);
  * - `m:` Anthropic's `metadata.user_id` (Claude Code sends one per user or session);
  * - `h:` a hash of the conversation's start, the system prompt and the first user message's
  *   text, which later turns (more messages appended, `cache_control` moved) leave unchanged.
@@ -48,14 +49,15 @@ export function stickyKeyOf(surface: StickySurface, headers: Readonly<Record<str
   const session: unknown = headers[SESSION_HEADER];
   if (isName(session)) return namedKey('s', session);
   if (!isObject(body)) return undefined;
-  if (surface === 'openai') {
+  if (surface !== 'anthropic') {
     if (isName(body.prompt_cache_key)) return namedKey('k', body.prompt_cache_key);
     if (isName(body.user)) return namedKey('u', body.user);
+    if (surface === 'openai-responses' && isName(body.safety_identifier)) return namedKey('u', body.safety_identifier);
   } else {
     const metadata = body.metadata;
     if (isObject(metadata) && isName(metadata.user_id)) return namedKey('m', metadata.user_id);
   }
-  const start = surface === 'openai' ? openAiChatStart(body.messages) : anthropicStart(body.system, body.messages);
+  const start = surface === 'openai' ? openAiChatStart(body.messages) : surface === 'openai-responses' ? responsesStart(body.instructions, body.input) : anthropicStart(body.system, body.messages);
   return start === undefined ? undefined : keyOf('h', start);
 }
 
@@ -120,6 +122,24 @@ function openAiChatStart(messages: unknown): string | undefined {
   return startText(system, firstUserContent(messages, i));
 }
 
+/**
+ * Responses API: `instructions` and the leading system/developer messages, then the first user
+ * message (`input` itself when it is a string). Items without a type are messages.
+ */
+function responsesStart(instructions: unknown, input: unknown): string | undefined {
+  const system: string[] = [];
+  let budget = appendText(system, instructions, HASHED_CHARS_PER_PART);
+  if (typeof input === 'string') return startText(system, input);
+  if (!Array.isArray(input)) return startText(system, undefined);
+  let i = 0;
+  for (; i < input.length; i++) {
+    const m: unknown = input[i];
+    if (!isObject(m) || (m.type !== undefined && m.type !== 'message') || (m.role !== 'system' && m.role !== 'developer')) break;
+    budget = appendText(system, m.content, budget);
+  }
+  return startText(system, firstUserContent(input, i));
+}
+
 /** Anthropic Messages: `system` (a string or text blocks), then the first user message. */
 function anthropicStart(system: unknown, messages: unknown): string | undefined {
   const parts: string[] = [];
@@ -158,7 +178,8 @@ function appendText(out: string[], content: unknown, budget: number): number {
   if (!Array.isArray(content)) return budget;
   for (const part of content as unknown[]) {
     if (budget <= 0) break;
-    if (isObject(part) && part.type === 'text' && typeof part.text === 'string') budget = take(out, part.text, budget);
+    // `input_text` is the Responses API's text part.
+    if (isObject(part) && (part.type === 'text' || part.type === 'input_text') && typeof part.text === 'string') budget = take(out, part.text, budget);
   }
   return budget;
 }

@@ -8,14 +8,14 @@ import type { GatewayError } from '../http/errors';
 export interface Surface {
   /** Validates and decodes a parsed JSON body; throws GatewayError (400, naming the field) otherwise. `model` is the client's model name. */
   decodeRequest(body: Record<string, unknown>): ChatRequest;
-  /** The whole answer's JSON body. `model` is the name the client asked for. */
-  encodeResponse(res: ChatResponse, model: string): unknown;
+  /** The whole answer's JSON body. `model` is the name the client asked for; `request` its body (the Responses API echoes its settings). */
+  encodeResponse(res: ChatResponse, model: string, request?: Record<string, unknown>): unknown;
   /**
    * The streamed answer as the surface's SSE text, chunk by chunk as events arrive (no
    * buffering beyond what the format forces). An `error` event becomes the surface's in-band
    * error and ends the output.
    */
-  encodeStream(events: AsyncIterable<StreamEvent>, options: { model: string; includeUsage: boolean }): AsyncIterable<string>;
+  encodeStream(events: AsyncIterable<StreamEvent>, options: { model: string; includeUsage: boolean; request?: Record<string, unknown> }): AsyncIterable<string>;
   /** The error body for a response that has not started. */
   encodeError(err: GatewayError): unknown;
 }

@@ -3,7 +3,9 @@
  * flavour of Chat Completions on both paths:
  * - `POST /openai/deployments/{deployment}/chat/completions?api-version=…` (404 without api-version),
  * - `POST /openai/v1/chat/completions` with the deployment as `model`,
- * and Embeddings and (legacy) Completions the same two ways (`…/{deployment}/embeddings?api-version=…`, `/openai/v1/completions`).
+ * and Embeddings and (legacy) Completions the same two ways (`…/{deployment}/embeddings?api-version=…`, `/openai/v1/completions`),
+ * and the Responses API on the one path Azure serves it, `POST /openai/v1/responses` (the
+ * deployment as `model`; OpenAI's wire format, see `openai-responses-wire.ts`).
  * The key goes in `api-key` (the v1 path also takes it as a Bearer token). Answers carry Azure's
  * habits: compact JSON with sorted keys, `prompt_filter_results` and per-choice
  * `content_filter_results`; streams open with a choice-less chunk (`id: ""`) holding only the
@@ -20,6 +22,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { FakeServer, listening, type FakeUpstream, type HangReply, type Received } from './fake-server';
 import { randomHex, type RecordedRequest } from './http';
 import { newTextCompletionFrame, promptText, textCompletionBody, textCompletionEvents } from './openai-completions-wire';
+import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents } from './openai-responses-wire';
 import { embeddingsObject, invalidEmbeddingsInput, newCompletionFrame, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 
 export type { RecordedRequest } from './http';
@@ -126,7 +129,7 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
   }
 
   protected override async route({ record, res }: Received): Promise<void> {
-    const v1 = /^\/openai\/v1\/(chat\/completions|completions|embeddings)$/.exec(record.path);
+    const v1 = /^\/openai\/v1\/(chat\/completions|completions|embeddings|responses)$/.exec(record.path);
     const key = record.headers['api-key'] ?? (v1 ? /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1] : undefined);
     if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
 
@@ -152,6 +155,7 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     if (model === undefined) return writeJson(res, 404, azureErrors.deploymentNotFound());
     if (operation === 'embeddings') return this.#embeddings(record, res, model, apiVersion || 'v1');
     if (operation === 'completions') return this.#textCompletion(record, res, model);
+    if (operation === 'responses') return this.#responses(record, res, model);
 
     const body = (record.body ?? {}) as { stream?: unknown; stream_options?: { include_usage?: unknown } | null };
     const exchange: Exchange = {
@@ -190,6 +194,24 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     const filterChunk = `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: PROMPT_FILTER_RESULTS })}\n\n`;
     const events = [filterChunk, ...textCompletionEvents(frame, splitWords(text), 'stop', usage, body.stream_options?.include_usage === true)];
     await this.writeStream(res, { ...azureHeaders(model), 'content-type': 'text/event-stream; charset=utf-8' }, events);
+    res.end();
+  }
+
+  /** The Responses API: text and function-call replies in OpenAI's format; error, hang and raw replies act as on chat. */
+  async #responses(record: RecordedRequest, res: ServerResponse, model: string): Promise<void> {
+    const invalid = invalidResponsesRequest(record.body);
+    if (invalid) return writeJson(res, 400, invalid);
+    const body = record.body as Record<string, unknown>;
+    const exchange: Exchange = { res, record, model, stream: body.stream === true, includeUsage: false, apiVersion: 'v1' };
+    const reply = await this.replyFor(record);
+    if (reply.kind !== 'text' && reply.kind !== 'tool_calls') return this.#send(exchange, reply);
+    const frame = newResponseFrame(model, body);
+    const content =
+      reply.kind === 'text'
+        ? { text: reply.text, ...(reply.chunks ? { chunks: reply.chunks } : {}), finishReason: reply.finishReason === 'length' ? ('length' as const) : ('stop' as const), usage: reply.usage ?? { prompt: 10, completion: 3 } }
+        : { ...(reply.text !== undefined ? { text: reply.text } : {}), calls: reply.calls, finishReason: 'tool_calls' as const, usage: reply.usage ?? { prompt: 10, completion: 8 } };
+    if (!exchange.stream) return writeJson(res, 200, JSON.parse(responseBody(frame, content)));
+    await this.writeStream(res, sseHeaders(exchange), responseStreamEvents(frame, content));
     res.end();
   }
 

@@ -16,6 +16,45 @@ describe('fake OpenAI upstream', () => {
   afterEach(() => fake.reset());
   afterAll(() => fake.close());
 
+  describe('the Responses API', () => {
+    it('answers a response the official client reads, echoing the request and its usage', async () => {
+      fake.reply({ kind: 'text', text: 'Hi there', usage: { prompt: 5, completion: 2, cached: 1 } });
+
+      const response = await client.responses.create({ model: 'gpt-4.1', instructions: 'Be kind.', input: 'hello' });
+
+      expect(response).toMatchObject({ object: 'response', status: 'completed', model: 'gpt-4.1', instructions: 'Be kind.', output_text: 'Hi there', usage: { input_tokens: 5, input_tokens_details: { cached_tokens: 1 }, output_tokens: 2, total_tokens: 7 } });
+      expect(response.id).toMatch(/^resp_[0-9a-f]{48}$/);
+    });
+
+    it("streams events the official client's stream helper assembles, numbered from 0", async () => {
+      fake.reply({ kind: 'tool_calls', text: 'Let me check.', calls: [{ id: 'call_1', name: 'f', arguments: '{"a":1}' }] });
+
+      const stream = client.responses.stream({ model: 'gpt-4.1', input: 'hello' });
+      const numbers: number[] = [];
+      for await (const event of stream) numbers.push(event.sequence_number);
+      const response = await stream.finalResponse();
+
+      expect(numbers).toEqual(numbers.map((_, i) => i));
+      expect(response.output_text).toBe('Let me check.');
+      expect(response.output[1]).toMatchObject({ type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{"a":1}', status: 'completed' });
+    });
+
+    it('marks an answer cut by the token limit incomplete, and ends a failed stream with response.failed', async () => {
+      fake.reply({ kind: 'text', text: 'Once upon', finishReason: 'length' });
+      const cut = await client.responses.create({ model: 'gpt-4.1', input: 'story' });
+      fake.reply({ kind: 'stream-failure', afterEvents: 2 });
+      const types: string[] = [];
+      for await (const event of await client.responses.create({ model: 'gpt-4.1', input: 'story', stream: true })) types.push(event.type);
+
+      expect(cut).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+      expect(types).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.failed']);
+    });
+
+    it('refuses an unknown previous_response_id as the real API does', async () => {
+      await expect(client.responses.create({ model: 'gpt-4.1', input: 'x', previous_response_id: 'resp_nope' })).rejects.toMatchObject({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id' });
+    });
+  });
+
   describe('embeddings', () => {
     it('answers float and base64 with the same deterministic vectors, which the official client decodes', async () => {
       // Act

@@ -1,7 +1,8 @@
 /**
  * A fake OpenAI upstream for integration tests and the benchmark: a
- * `node:http` server on 127.0.0.1 that speaks Chat Completions', (legacy) Completions' and the
- * Embeddings API's real wire formats (see `openai-wire.ts`, `openai-completions-wire.ts`), records every request, and can be told to
+ * `node:http` server on 127.0.0.1 that speaks the real wire formats of Chat Completions, (legacy)
+ * Completions, the Responses API and the Embeddings API (see `openai-wire.ts`,
+ * `openai-completions-wire.ts`, `openai-responses-wire.ts`), records every request, and can be told to
  * fail in the ways real upstreams fail (errors, hangs, dropped streams, raw bytes).
  *
  * @example
@@ -33,6 +34,7 @@ import {
   type ReplyUsage,
   type ToolCallSpec,
 } from './openai-wire';
+import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, type ResponseContent } from './openai-responses-wire';
 
 export type { RecordedRequest } from './http';
 export { base64Vector, embeddingTokens, embeddingVector, openAIErrors, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
@@ -63,6 +65,8 @@ export type Reply =
    * A non-stream request gets the headers and, if `afterChunks > 0`, half its body first.
    */
   | { kind: 'drop'; afterChunks: number }
+  /** Responses API only: stream the default reply's first `afterEvents` output events, then `response.failed`. */
+  | { kind: 'stream-failure'; afterEvents: number }
   | RawReply;
 
 export type Responder = (req: RecordedRequest) => Reply | Promise<Reply>;
@@ -136,6 +140,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (route === 'POST /v1/chat/completions') return this.#chatCompletion(record, res);
     if (route === 'POST /v1/completions') return this.#textCompletion(record, res);
     if (route === 'POST /v1/embeddings') return this.#embeddings(record, res);
+    if (route === 'POST /v1/responses') return this.#responses(record, res);
     if (route === 'GET /v1/models') return writeJson(res, 200, modelListBody(this.#options.models), receivedAt);
     const modelId = /^GET \/v1\/models\/(.+)$/.exec(route)?.[1];
     if (modelId !== undefined) {
@@ -216,6 +221,46 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     }
   }
 
+  /**
+   * The Responses API: the reply's text or function calls as a `response` object or its event
+   * stream. Replies that are answers of their own (error, hang, raw, drop) act as on chat.
+   */
+  async #responses(record: RecordedRequest, res: ServerResponse): Promise<void> {
+    const invalid = invalidResponsesRequest(record.body);
+    if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
+    const body = record.body as Record<string, unknown> & { model: string };
+    const exchange: Exchange = { record, res, model: body.model, stream: body.stream === true, includeUsage: false, obfuscate: true, api: 'chat' };
+    const frame = newResponseFrame(body.model, body);
+    const reply = await this.replyFor(record);
+    const send = async (content: ResponseContent, failAfter?: number): Promise<void> => {
+      if (!exchange.stream) return writeJson(res, 200, responseBody(frame, content), record.receivedAt);
+      await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter }));
+      res.end();
+    };
+    switch (reply.kind) {
+      case 'text':
+        return send({ text: reply.text, ...(reply.chunks ? { chunks: reply.chunks } : {}), finishReason: reply.finishReason === 'length' ? 'length' : 'stop', usage: reply.usage ?? estimateUsage(record, splitWords(reply.text).length) });
+      case 'tool_calls':
+        return send({ ...(reply.text !== undefined ? { text: reply.text } : {}), calls: reply.calls, finishReason: 'tool_calls', usage: reply.usage ?? estimateUsage(record, 8 * reply.calls.length) });
+      case 'stream-failure': {
+        const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
+        return send({ text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) }, reply.afterEvents);
+      }
+      case 'drop': {
+        const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
+        const content: ResponseContent = { text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) };
+        if (exchange.stream) await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content).slice(0, Math.max(0, reply.afterChunks)));
+        else {
+          res.writeHead(200, responseHeaders('application/json', record.receivedAt));
+          res.flushHeaders();
+        }
+        return this.dropConnection(res);
+      }
+      default:
+        return this.#send(exchange, reply);
+    }
+  }
+
   async #send(exchange: Exchange, reply: Reply): Promise<void> {
     const { res, record } = exchange;
     switch (reply.kind) {
@@ -246,6 +291,8 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
         return this.#sendDropped(exchange, reply.afterChunks);
       case 'raw':
         return this.sendRaw(res, reply);
+      case 'stream-failure':
+        throw new Error('stream-failure is a Responses API reply');
     }
   }
 
@@ -339,14 +386,17 @@ function writeError(res: ServerResponse, status: number, body: unknown, headers:
   res.end(text);
 }
 
+/** The last user message's text: of Chat Completions `messages`, or of a Responses `input` (a string or items). */
 function lastUserText(body: unknown): string {
-  const messages = (body as { messages?: unknown } | undefined)?.messages;
+  const b = body as { messages?: unknown; input?: unknown } | undefined;
+  if (typeof b?.input === 'string') return b.input;
+  const messages = b?.messages ?? b?.input;
   if (!Array.isArray(messages)) return '';
   const last = [...messages].reverse().find((m): m is { role: string; content: unknown } => (m as { role?: unknown })?.role === 'user');
   if (typeof last?.content === 'string') return last.content;
   if (!Array.isArray(last?.content)) return '';
   return last.content
-    .map((part: unknown) => ((part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : ''))
+    .map((part: unknown) => (['text', 'input_text'].includes((part as { type?: unknown }).type as string) ? String((part as { text?: unknown }).text ?? '') : ''))
     .filter((text: string) => text !== '')
     .join(' ');
 }

@@ -46,6 +46,17 @@ it('answers 413 to a body over the limit, before reading all of it', async () =>
   expect(h.upstream.requests).toHaveLength(0);
 });
 
+it('answers 413 to a Responses API body over the limit, as to chat', async () => {
+  const err = await h
+    .openai()
+    .responses.create({ model: 'gpt-4o-mini', input: 'x'.repeat(100 * 1024) })
+    .catch((e: unknown) => e);
+
+  expect(err).toBeInstanceOf(OpenAI.APIError);
+  expect(err).toMatchObject({ status: 413, code: 'request_too_large' });
+  expect(h.upstream.requests).toHaveLength(0);
+});
+
 it('answers 502 when the upstream cannot be reached', async () => {
   const err = await h
     .openai()

@@ -1,6 +1,7 @@
 /**
- * The provider matrix: every client surface (the official `openai` and `@anthropic-ai/sdk`
- * clients) against every provider type, streaming and not, for plain text, a tool-call round
+ * The provider matrix: every client surface (the official `openai` client's Chat Completions
+ * and Responses, and `@anthropic-ai/sdk`) against every provider type (Responses: those it is
+ * translated for), streaming and not, for plain text, a tool-call round
  * trip and an image. Each fake is scripted with what the model "means to say"; each case checks
  * what the client parsed against that, and what the fake received in its own wire format.
  * One gateway and one fake per provider serve all cases.
@@ -9,6 +10,7 @@ import { eventually } from './harness';
 import { anthropicSurface } from './matrix/anthropic-client';
 import { startMatrixGateway, type MatrixGateway, type RigName } from './matrix/gateway';
 import { openAISurface } from './matrix/openai-client';
+import { responsesSurface } from './matrix/responses-client';
 import {
   AFTER_TOOL_REPLY,
   IMAGE_QUESTION,
@@ -58,6 +60,8 @@ const ROWS: Row[] = [
   ...[openAISurface, anthropicSurface].flatMap((surface) => PROVIDERS.map((provider) => ({ surface, provider }))),
   // Claude on Bedrock from the Anthropic surface: InvokeModel with Anthropic's own body, not Converse.
   { surface: anthropicSurface, provider: 'bedrock-claude' },
+  // The Responses API where it is translated (passthrough to OpenAI and Azure: responses.test.ts).
+  ...(['anthropic', 'gemini', 'bedrock'] as const).map((provider) => ({ surface: responsesSurface, provider })),
 ];
 const MODES: Mode[] = ['stream', 'non-stream'];
 const SCENARIOS: Scenario[] = ['plain text', 'tool call round-trip', 'image input'];

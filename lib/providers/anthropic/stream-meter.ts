@@ -1,8 +1,7 @@
-import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
 import { errorFromAnthropicEvent } from './errors';
-import { eventName, parseEventData } from './sse';
+import { eventName, parseEventData, sseFeed } from './sse';
 import { mergeAnthropicUsage } from './usage';
 
 /**
@@ -25,8 +24,8 @@ export class AnthropicStreamMeter {
   error: GatewayError | undefined;
   /** Characters of output relayed (text, thinking, tool input): what a stream cut off before its last count is charged by. */
   outputChars = 0;
-  readonly #parser: EventSourceParser;
-  readonly #decoder = new TextDecoder();
+  /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
+  readonly feed: (chunk: Uint8Array | string) => void;
 
   /** `start` and `now` are `performance.now()` readings unless a test clock is given. */
   constructor(
@@ -34,12 +33,7 @@ export class AnthropicStreamMeter {
     readonly now: () => number = performance.now.bind(performance),
     readonly providerId = 'anthropic',
   ) {
-    this.#parser = createParser({ onEvent: (event) => this.observe(eventName(event, parseEventData(event.data)), event.data) });
-  }
-
-  /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
-  feed(chunk: Uint8Array | string): void {
-    this.#parser.feed(typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
+    this.feed = sseFeed((event) => this.observe(eventName(event, parseEventData(event.data)), event.data));
   }
 
   /** Reads one already-framed event. */

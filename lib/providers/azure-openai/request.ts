@@ -5,7 +5,7 @@
  * the versionless `/openai/v1/` path (the deployment goes in the body as `model`). Azure takes
  * its key in `api-key`, not as a Bearer token.
  */
-import { openAIPassthroughBody, type OpenAIChatCall, type OpenAIOperation } from '../openai/request';
+import { openAIPassthroughBody, responsesPassthroughBody, type OpenAIChatCall, type OpenAIOperation } from '../openai/request';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 
 export interface AzureTarget {
@@ -22,13 +22,19 @@ export function azureChatTarget(call: AzureCallTarget, deployment: string): Azur
   return azureTarget(call, deployment, 'chat/completions');
 }
 
-/** The URL of an operation (chat completions, completions, embeddings) of a resource for one deployment. */
-function azureTarget(call: AzureCallTarget, deployment: string, operation: OpenAIOperation): AzureTarget {
-  const provider: { id: string; baseUrl?: unknown; apiVersion?: unknown } = call.provider;
+/** The resource URL of an account (else the provider), without a trailing `/openai(/v1)`. */
+function azureResource(call: AzureCallTarget): string {
+  const provider: { id: string; baseUrl?: unknown } = call.provider;
   const base = call.account.baseUrl ?? (typeof provider.baseUrl === 'string' ? provider.baseUrl : undefined);
   if (!base) throw new Error(`provider ${provider.id} has no resource URL`);
   // The resource is documented as https://NAME.openai.azure.com; a pasted endpoint with /openai(/v1) works too.
-  const resource = base.replace(/\/+$/, '').replace(/\/openai(\/v1)?$/, '');
+  return base.replace(/\/+$/, '').replace(/\/openai(\/v1)?$/, '');
+}
+
+/** The URL of an operation (chat completions, completions, embeddings) of a resource for one deployment. */
+function azureTarget(call: AzureCallTarget, deployment: string, operation: OpenAIOperation): AzureTarget {
+  const provider: { id: string; apiVersion?: unknown } = call.provider;
+  const resource = azureResource(call);
   const apiVersion = typeof provider.apiVersion === 'string' && provider.apiVersion ? provider.apiVersion : undefined;
   if (!apiVersion) return { url: `${resource}/openai/v1/${operation}`, modelInBody: true };
   return {
@@ -71,4 +77,20 @@ export function azureOperationRequest(call: OpenAIChatCall, operation: OpenAIOpe
  */
 export function azureEmbeddingsRequest(call: OpenAIChatCall): UpstreamRequest {
   return azureOperationRequest({ ...call, stream: false }, 'embeddings');
+}
+
+/**
+ * A Responses API body passed through to Azure. Azure serves the Responses API only on its
+ * versionless `/openai/v1/responses` path (there is no deployments path for it), with the
+ * deployment as `model` in the body; so the provider's `apiVersion`, which addresses chat
+ * deployments, does not apply here.
+ */
+export function azureResponsesRequest(call: OpenAIChatCall): UpstreamRequest {
+  return jsonPost(`${azureResource(call)}/openai/v1/responses`, responsesPassthroughBody(call, call.model), {
+    stream: call.stream,
+    accountHeaders: call.account.headers,
+    auth: azureAuthHeaders(call.apiKey),
+    timeouts: call.timeouts,
+    signal: call.signal,
+  });
 }

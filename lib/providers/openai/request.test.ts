@@ -1,6 +1,6 @@
 import type { OpenAIChatCall } from './request';
-import { openAIEmbeddingsRequest, openAIPassthroughBody } from './request';
-import { azureEmbeddingsRequest } from '../azure-openai';
+import { openAIEmbeddingsRequest, openAIPassthroughBody, openAIResponsesRequest } from './request';
+import { azureEmbeddingsRequest, azureResponsesRequest } from '../azure-openai';
 
 const raw = Buffer.from('{ "model" : "gpt-4o",\n  "messages": [{"role":"user","content":"caf\\u00e9"}], "zeta": 1, "alpha": 2 }');
 const call = (over: Partial<OpenAIChatCall>): OpenAIChatCall =>
@@ -81,6 +81,38 @@ describe('embeddings requests to OpenAI-dialect upstreams', () => {
     // Assess
     expect(req).toMatchObject({ url, method: 'POST', headers: expect.objectContaining(auth) });
     if (body === 'raw') expect(req.body).toBe(embeddingsRaw);
+    else expect(JSON.parse(req.body as string)).toEqual(body);
+  });
+});
+
+const responsesRaw = Buffer.from('{"model": "gpt-4.1", "input": "Hi", "stream": true, "include": ["reasoning.encrypted_content"]}');
+const responsesCall = (over: Partial<OpenAIChatCall>): OpenAIChatCall =>
+  call({ model: 'gpt-4.1', body: JSON.parse(responsesRaw.toString()) as Record<string, unknown>, raw: responsesRaw, stream: true, ...over });
+
+describe('Responses API requests passed through', () => {
+  it.each<{ name: string; build: () => ReturnType<typeof openAIResponsesRequest>; url: string; auth: Record<string, string>; body: Record<string, unknown> | 'raw' }>([
+    { name: 'OpenAI, same model: the client bytes, even on a stream (its usage comes anyway)', build: () => openAIResponsesRequest(responsesCall({})), url: 'http://x/v1/responses', auth: { authorization: 'Bearer k' }, body: 'raw' },
+    {
+      name: 'OpenAI, another model id: only the model swapped',
+      build: () => openAIResponsesRequest(responsesCall({ model: 'gpt-4.1-2025-04-14' })),
+      url: 'http://x/v1/responses',
+      auth: { authorization: 'Bearer k' },
+      body: { model: 'gpt-4.1-2025-04-14', input: 'Hi', stream: true, include: ['reasoning.encrypted_content'] },
+    },
+    {
+      name: 'Azure, even with an api-version for chat: the v1 responses path, the deployment as model',
+      build: () => azureResponsesRequest(responsesCall({ ...azure('2024-10-21'), model: 'dep-41' })),
+      url: 'https://res.openai.azure.com/openai/v1/responses',
+      auth: { 'api-key': 'k' },
+      body: { model: 'dep-41', input: 'Hi', stream: true, include: ['reasoning.encrypted_content'] },
+    },
+  ])('$name', ({ build, url, auth, body }) => {
+    // Act
+    const req = build();
+
+    // Assess
+    expect(req).toMatchObject({ url, method: 'POST', headers: expect.objectContaining(auth) });
+    if (body === 'raw') expect(req.body).toBe(responsesRaw);
     else expect(JSON.parse(req.body as string)).toEqual(body);
   });
 });

@@ -17,7 +17,7 @@ export interface OpenAIChatCall {
   signal?: AbortSignal;
 }
 
-/** The OpenAI API operations the gateway sends on, by their path under the base URL. */
+/** The OpenAI API operations the gateway sends on by deployment on Azure too, by their path under the base URL. */
 export type OpenAIOperation = 'chat/completions' | 'completions' | 'embeddings';
 
 /**
@@ -64,8 +64,30 @@ export function openAIEmbeddingsRequest(call: OpenAIChatCall): UpstreamRequest {
   return openAIOperationRequest({ ...call, stream: false }, 'embeddings');
 }
 
+/**
+ * The upstream request for a Responses API body passed through (OpenAI, or an OpenAI-compatible
+ * server configured for it): the client's bytes when the upstream knows the model by the same
+ * name, else re-serialised with only the model swapped. Responses streams always end with the
+ * usage, so nothing else changes.
+ */
+export function openAIResponsesRequest(call: OpenAIChatCall): UpstreamRequest {
+  return jsonPost(openAIEndpoint(call, 'responses'), responsesPassthroughBody(call, call.model), {
+    stream: call.stream,
+    accountHeaders: call.account.headers,
+    ...(call.apiKey ? { auth: { authorization: `Bearer ${call.apiKey}` } } : {}),
+    timeouts: call.timeouts,
+    signal: call.signal,
+  });
+}
+
+/** A Responses body with `model` set to `model`: the client's own bytes when it already is. */
+export function responsesPassthroughBody(call: OpenAIChatCall, model: string): string | Uint8Array {
+  if (call.raw && call.body.model === model) return call.raw;
+  return JSON.stringify({ ...call.body, model });
+}
+
 /** `{baseUrl}/{operation}` of the account (else the provider). */
-function openAIEndpoint(call: OpenAIChatCall, operation: OpenAIOperation): string {
+function openAIEndpoint(call: OpenAIChatCall, operation: OpenAIOperation | 'responses'): string {
   return `${baseUrlOf(call).replace(/\/+$/, '')}/${operation}`;
 }
 

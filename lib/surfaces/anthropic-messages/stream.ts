@@ -1,11 +1,10 @@
 import type { FinishReason, StreamEvent, TokenUsage } from '../../canonical/types';
 import { anthropicErrorBody } from '../../http/anthropic-error';
 import { anthropicMessageId, anthropicStopReason, anthropicToolUseId, anthropicUsage } from './response';
+import { sseEvent } from '../../http/sse';
 
 /** One SSE event the way Anthropic frames it: always with an `event:` line (its SDK skips events without one). */
-export function anthropicSse(name: string, data: unknown): string {
-  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-}
+export const anthropicSse: (name: string, data: unknown) => string = sseEvent;
 
 type Open = { kind: 'text' } | { kind: 'thinking' } | { kind: 'tool'; toolIndex: number };
 

@@ -26,17 +26,16 @@ import type {
   ChatRequest,
   DocumentPart,
   ImagePart,
-  Message,
   ReasoningOptions,
   ResponseFormat,
   TextPart,
   ToolChoice,
   ToolDefinition,
-  ToolResultPart,
   UserPart,
 } from '../../canonical/types';
 import { GatewayError, untranslatable } from '../../http/errors';
 import { fieldPath } from '../../http/validation';
+import { HistoryBuilder } from '../history';
 import { parseChatRequest } from './request';
 
 /** Top-level fields refused when set to anything but their neutral value. */
@@ -228,10 +227,7 @@ export function decodeChatRequest(raw: Record<string, unknown>): ChatRequest {
   const extra = parseAt(TranslatedFields, raw, '');
 
   const system: TextPart[] = [];
-  const messages: Message[] = [];
-  const toolNames = new Map<string, string>();
-  // The user message that collects tool results (and a user message right after them).
-  let results: { role: 'user'; parts: UserPart[] } | undefined;
+  const history = new HistoryBuilder();
   body.messages.forEach((m, i) => {
     const path = `messages[${i}]`;
     switch (m.role) {
@@ -241,34 +237,22 @@ export function decodeChatRequest(raw: Record<string, unknown>): ChatRequest {
         return;
       case 'function':
         throw unsupported(`${path}.role`, "The deprecated 'function' role (use 'tool' messages)");
-      case 'tool': {
-        const part: ToolResultPart = {
+      case 'tool':
+        history.toolResult({
           type: 'tool_result',
           toolCallId: m.tool_call_id,
           content: typeof m.content === 'string' ? m.content : textParts(m.content, `${path}.content`),
-        };
-        const name = toolNames.get(m.tool_call_id);
-        if (name !== undefined) part.name = name;
-        if (results) results.parts.push(part);
-        else messages.push((results = { role: 'user', parts: [part] }));
+        });
         return;
-      }
-      case 'user': {
-        const parts = userParts(m.content, `${path}.content`);
-        if (results) results.parts.push(...parts);
-        else messages.push({ role: 'user', parts });
-        results = undefined;
+      case 'user':
+        history.user(userParts(m.content, `${path}.content`));
         return;
-      }
-      case 'assistant': {
-        results = undefined;
-        const parts = assistantParts(m, path);
-        for (const p of parts) if (p.type === 'tool_call') toolNames.set(p.id, p.name);
-        messages.push({ role: 'assistant', parts });
+      case 'assistant':
+        history.assistant(assistantParts(m, path));
         return;
-      }
     }
   });
+  const messages = history.messages;
 
   const req: ChatRequest = { model: body.model, system, messages, stream: body.stream === true };
   if (body.tools?.length) req.tools = body.tools.map((t, k) => toolOf(t.function, extra.tools?.[k]));

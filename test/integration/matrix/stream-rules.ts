@@ -62,3 +62,35 @@ export function anthropicEventViolations(events: Anthropic.MessageStreamEvent[])
   }
   return out;
 }
+
+/**
+ * Responses API events: numbered from 0 without gaps; created, then in_progress, first; one
+ * final event last (completed or incomplete); items added in output order, each done once, and
+ * no delta for an item that is not open.
+ */
+export function responsesEventViolations(events: OpenAI.Responses.ResponseStreamEvent[]): string[] {
+  const out: string[] = [];
+  const types = events.map((e) => e.type);
+  events.forEach((e, i) => {
+    if (e.sequence_number !== i) out.push(`event ${i} (${e.type}) has sequence_number ${e.sequence_number}`);
+  });
+  if (types[0] !== 'response.created' || types[1] !== 'response.in_progress') out.push(`the stream does not open with created, in_progress: ${types.join(' ')}`);
+  const isFinal = (t: string | undefined) => t === 'response.completed' || t === 'response.incomplete';
+  if (types.filter(isFinal).length !== 1 || !isFinal(types.at(-1))) out.push(`the stream does not end with one final event: ${types.join(' ')}`);
+  const open = new Set<number>();
+  let next = 0;
+  for (const e of events) {
+    if (e.type === 'response.output_item.added') {
+      if (e.output_index !== next) out.push(`item ${e.output_index} added where item ${next} was due`);
+      if (open.size > 0) out.push(`item ${e.output_index} added while ${[...open].join(',')} is open`);
+      open.add(e.output_index);
+      next = e.output_index + 1;
+    } else if (e.type === 'response.output_item.done') {
+      if (!open.delete(e.output_index)) out.push(`item ${e.output_index} done while not open`);
+    } else if ('output_index' in e && typeof e.output_index === 'number' && !open.has(e.output_index)) {
+      out.push(`${e.type} for item ${e.output_index}, which is not open`);
+    }
+  }
+  if (open.size > 0) out.push(`items ${[...open].join(',')} never done`);
+  return out;
+}

@@ -1,0 +1,43 @@
+import { parseConfig } from '../config/load';
+import { Catalog } from '../routing/catalog';
+import { decodeResponsesRequest } from '../surfaces/openai-responses';
+import { worstCaseOfCall } from './budget';
+import type { AdmittedCall } from './model-call';
+
+const OUTPUT_PRICE = 8;
+const config = parseConfig({
+  providers: [{ id: 'p', type: 'openai', accounts: [{ id: 'a', apiKey: { env: 'X' } }] }],
+  models: [{ name: 'gpt-4.1', targets: [{ provider: 'p', model: 'gpt-4.1', price: { input: 2, output: OUTPUT_PRICE } }] }],
+  limits: { defaultMaxOutputTokens: 4096 },
+});
+
+function call(body: Record<string, unknown>): AdmittedCall {
+  const raw = Buffer.from(JSON.stringify(body));
+  return { key: {} as AdmittedCall['key'], body, raw, model: 'gpt-4.1', entry: new Catalog(config).find('gpt-4.1')! };
+}
+
+const worstDecoded = (body: Record<string, unknown>) => worstCaseOfCall(call(body), decodeResponsesRequest(body), config);
+
+describe('worstCaseOfCall on a Responses API body', () => {
+  it("holds the output allowance the request's max_output_tokens names", () => {
+    // Act
+    const small = worstDecoded({ model: 'gpt-4.1', input: 'Hi', max_output_tokens: 100 });
+    const large = worstDecoded({ model: 'gpt-4.1', input: 'Hi', max_output_tokens: 10_000 });
+
+    // Assess
+    expect(large - small).toBe((10_000 - 100) * OUTPUT_PRICE);
+  });
+
+  it('reads max_output_tokens from a body the translation refuses too (it may still pass through)', () => {
+    // previous_response_id cannot be translated, so there is no canonical form: the prompt is sized by its bytes.
+    const small = worstCaseOfCall(call({ model: 'gpt-4.1', input: 'Hi', previous_response_id: 'resp_1', max_output_tokens: 100 }), undefined, config);
+    const large = worstCaseOfCall(call({ model: 'gpt-4.1', input: 'Hi', previous_response_id: 'resp_1', max_output_tokens: 10_000 }), undefined, config);
+
+    // Three more bytes of body weigh at most a token of prompt.
+    expect(Math.abs(large - small - (10_000 - 100) * OUTPUT_PRICE)).toBeLessThanOrEqual(2);
+  });
+
+  it("holds the config's default allowance when the request names none", () => {
+    expect(worstDecoded({ model: 'gpt-4.1', input: 'Hi' })).toBe(worstDecoded({ model: 'gpt-4.1', input: 'Hi', max_output_tokens: 4096 }));
+  });
+});

@@ -1,0 +1,87 @@
+import type { TokenUsage } from '../../usage/tokens';
+import { eventName, parseEventData, sseFeed } from '../anthropic/sse';
+import { usageFromResponses } from './usage';
+
+/** Events that carry output: the first one marks the first token. */
+const OUTPUT_EVENTS = new Set([
+  'response.output_text.delta',
+  'response.refusal.delta',
+  'response.function_call_arguments.delta',
+  'response.reasoning_summary_text.delta',
+  'response.reasoning_text.delta',
+]);
+
+/** Events that end a Responses stream, each carrying the whole response (and its usage). */
+const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
+
+/**
+ * What the gateway learns from a Responses API SSE stream on the side while passing its bytes on
+ * untouched: usage (from the final event's `response.usage`), time to the first output, whether
+ * the stream ended with its final event, and an in-band failure.
+ *
+ * @example
+ * const meter = new ResponsesStreamMeter(performance.now());
+ * for await (const chunk of upstream.body) { yield chunk; meter.feed(chunk); }
+ * if (!meter.complete && !meter.error) // the stream was cut
+ */
+export class ResponsesStreamMeter {
+  usage: TokenUsage | undefined;
+  /** ms from `start` to the first event that carried output. */
+  firstTokenMs: number | undefined;
+  /** A final event (completed, incomplete, failed) arrived. */
+  complete = false;
+  /** The message of an `error` event or of a failed response. */
+  error: string | undefined;
+  /** The `sequence_number` of the last event read. */
+  lastSequence: number | undefined;
+  /** Reads raw bytes of the stream; events split across chunks are handled. */
+  readonly feed: (chunk: Uint8Array | string) => void;
+
+  /** `start` and `now` are `performance.now()` readings unless a test clock is given. */
+  constructor(
+    readonly start: number,
+    readonly now: () => number = performance.now.bind(performance),
+  ) {
+    this.feed = sseFeed((event) => this.#observe(event.event, event.data));
+  }
+
+  #observe(name: string | undefined, data: string): void {
+    // Deltas are most of a stream and need no parsing: the first token and the number are all they tell.
+    if (name !== undefined && OUTPUT_EVENTS.has(name)) {
+      this.firstTokenMs ??= this.now() - this.start;
+      this.#number(data);
+      return;
+    }
+    if (name !== undefined && !FINAL_EVENTS.has(name) && name !== 'error') {
+      this.#number(data);
+      return;
+    }
+    const event = parseEventData(data);
+    const type = eventName({ event: name, data, id: undefined }, event);
+    if (!event || type === undefined) return;
+    if (typeof event.sequence_number === 'number') this.lastSequence = event.sequence_number;
+    if (OUTPUT_EVENTS.has(type)) this.firstTokenMs ??= this.now() - this.start;
+    if (type === 'error') {
+      const inner = (event.error ?? event) as { message?: unknown };
+      this.error = typeof inner.message === 'string' ? inner.message : 'upstream error';
+      return;
+    }
+    if (!FINAL_EVENTS.has(type)) return;
+    this.complete = true;
+    const response = event.response as { usage?: unknown; error?: { message?: unknown } | null } | undefined;
+    const usage = usageFromResponses(response?.usage);
+    if (usage) this.usage = usage;
+    if (type === 'response.failed') this.error = typeof response?.error?.message === 'string' ? response.error.message : 'response failed';
+  }
+
+  /**
+   * Reads an event's number from its text without parsing it. Only the event's own key can match:
+   * the same words inside a string value have their quotes escaped, and nested objects carry none.
+   */
+  #number(data: string): void {
+    const match = SEQUENCE.exec(data);
+    if (match) this.lastSequence = Number(match[1]);
+  }
+}

@@ -1,0 +1,219 @@
+import type { ChatRequest } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { decodeResponsesRequest } from './decode';
+
+const PNG = 'iVBORw0KGgo=';
+
+describe('decodeResponsesRequest', () => {
+  const cases: { name: string; body: Record<string, unknown>; expected: Partial<ChatRequest> }[] = [
+    {
+      name: 'takes a string input as one user message and instructions as the system prompt',
+      body: { model: 'gpt-4.1', instructions: 'Be terse.', input: 'Hi' },
+      expected: { model: 'gpt-4.1', system: [{ type: 'text', text: 'Be terse.' }], messages: [{ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }], stream: false },
+    },
+    {
+      name: 'reads messages with and without type, system and developer messages into the system prompt, in order',
+      body: {
+        model: 'm',
+        instructions: 'First.',
+        input: [
+          { role: 'developer', content: 'Second.' },
+          { type: 'message', role: 'system', content: [{ type: 'input_text', text: 'Third.' }] },
+          { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Question' }] },
+          { role: 'assistant', content: [{ type: 'output_text', text: 'Answer', annotations: [] }] },
+          { role: 'user', content: 'Again' },
+        ],
+      },
+      expected: {
+        system: [
+          { type: 'text', text: 'First.' },
+          { type: 'text', text: 'Second.' },
+          { type: 'text', text: 'Third.' },
+        ],
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'Question' }] },
+          { role: 'assistant', parts: [{ type: 'text', text: 'Answer' }] },
+          { role: 'user', parts: [{ type: 'text', text: 'Again' }] },
+        ],
+      },
+    },
+    {
+      name: 'reads images (data URL and https, with detail) and PDF files (data URL or plain base64)',
+      body: {
+        model: 'm',
+        input: [
+          {
+            role: 'user',
+            content: [
+              { type: 'input_image', image_url: `data:image/png;base64,${PNG}`, detail: 'high' },
+              { type: 'input_image', image_url: 'https://example.com/cat.jpg', detail: 'auto' },
+              { type: 'input_file', filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' },
+              { type: 'input_file', file_data: 'JVBERi0=' },
+            ],
+          },
+        ],
+      },
+      expected: {
+        messages: [
+          {
+            role: 'user',
+            parts: [
+              { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: PNG }, detail: 'high' },
+              { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.jpg' } },
+              { type: 'document', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBERi0=' }, title: 'a.pdf' },
+              { type: 'document', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBERi0=' } },
+            ],
+          },
+        ],
+      },
+    },
+    {
+      name: 'joins function calls to the assistant turn and their outputs into one user message, named by the call',
+      body: {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'Weather in Paris and Rome?' },
+          { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Two cities.' }], encrypted_content: 'sig-1' },
+          { type: 'function_call', id: 'fc_1', call_id: 'call_a', name: 'weather', arguments: '{"city":"Paris"}' },
+          { type: 'function_call', id: 'fc_2', call_id: 'call_b', name: 'weather', arguments: '{"city":"Rome"}' },
+          { type: 'function_call_output', call_id: 'call_a', output: '18C' },
+          { type: 'function_call_output', call_id: 'call_b', output: [{ type: 'input_text', text: '21C' }] },
+          { role: 'user', content: 'And?' },
+        ],
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'Weather in Paris and Rome?' }] },
+          {
+            role: 'assistant',
+            parts: [
+              { type: 'thinking', text: 'Two cities.', signature: 'sig-1' },
+              { type: 'tool_call', id: 'call_a', name: 'weather', arguments: '{"city":"Paris"}' },
+              { type: 'tool_call', id: 'call_b', name: 'weather', arguments: '{"city":"Rome"}' },
+            ],
+          },
+          {
+            role: 'user',
+            parts: [
+              { type: 'tool_result', toolCallId: 'call_a', name: 'weather', content: '18C' },
+              { type: 'tool_result', toolCallId: 'call_b', name: 'weather', content: [{ type: 'text', text: '21C' }] },
+              { type: 'text', text: 'And?' },
+            ],
+          },
+        ],
+      },
+    },
+    {
+      name: 'reads a reasoning item that carries redacted thinking back as redacted thinking',
+      body: { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'reasoning', summary: [], encrypted_content: 'redacted_thinking:EuYBCkQ' }, { role: 'assistant', content: 'y' }] },
+      expected: { messages: [{ role: 'user', parts: [{ type: 'text', text: 'x' }] }, { role: 'assistant', parts: [{ type: 'redacted_thinking', data: 'EuYBCkQ' }, { type: 'text', text: 'y' }] }] },
+    },
+    {
+      name: "puts a tool call's signature, carried by the reasoning item before it, back on the call",
+      body: {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'x' },
+          { type: 'reasoning', summary: [], encrypted_content: 'tool_call_signature:CiQB' },
+          { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+          { type: 'function_call', call_id: 'c2', name: 'g', arguments: '{}' },
+        ],
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'x' }] },
+          {
+            role: 'assistant',
+            parts: [
+              { type: 'tool_call', id: 'c1', name: 'f', arguments: '{}', signature: 'CiQB' },
+              { type: 'tool_call', id: 'c2', name: 'g', arguments: '{}' },
+            ],
+          },
+        ],
+      },
+    },
+    {
+      name: 'drops reasoning items without encrypted content (unsigned reasoning cannot be replayed)',
+      body: { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'reasoning', summary: [{ type: 'summary_text', text: 'hmm' }] }, { role: 'assistant', content: 'y' }] },
+      expected: { messages: [{ role: 'user', parts: [{ type: 'text', text: 'x' }] }, { role: 'assistant', parts: [{ type: 'text', text: 'y' }] }] },
+    },
+    {
+      name: 'maps tools, tool choice, structured output, reasoning effort, limits and the user',
+      body: {
+        model: 'm',
+        input: 'x',
+        stream: true,
+        tools: [{ type: 'function', name: 'weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true }],
+        tool_choice: { type: 'function', name: 'weather' },
+        parallel_tool_calls: false,
+        text: { format: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true }, verbosity: 'low' },
+        reasoning: { effort: 'low', summary: 'auto' },
+        max_output_tokens: 500,
+        temperature: 0.5,
+        top_p: 0.9,
+        safety_identifier: 'user-1',
+        store: false,
+        metadata: { a: 'b' },
+        include: ['reasoning.encrypted_content'],
+        some_future_field: 1,
+      },
+      expected: {
+        stream: true,
+        tools: [{ name: 'weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true }],
+        toolChoice: { type: 'tool', name: 'weather' },
+        parallelToolCalls: false,
+        responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true },
+        reasoning: { effort: 'low' },
+        maxTokens: 500,
+        temperature: 0.5,
+        topP: 0.9,
+        user: 'user-1',
+      },
+    },
+    {
+      name: "takes 'required' and json_object, and treats effort 'none' as no reasoning",
+      body: { model: 'm', input: 'x', tool_choice: 'required', text: { format: { type: 'json_object' } }, reasoning: { effort: 'none' }, user: 'u' },
+      expected: { toolChoice: { type: 'required' }, responseFormat: { type: 'json_object' }, user: 'u' },
+    },
+  ];
+
+  it.each(cases)('$name', ({ body, expected }) => {
+    // Act
+    const req = decodeResponsesRequest(body);
+
+    // Assess
+    expect(req).toMatchObject(expected);
+    if (!('reasoning' in expected)) expect(req.reasoning).toBeUndefined();
+  });
+
+  const refusals: { name: string; body: Record<string, unknown>; param: string; code: string }[] = [
+    { name: 'previous_response_id (server-side state)', body: { model: 'm', input: 'x', previous_response_id: 'resp_1' }, param: 'previous_response_id', code: 'untranslatable' },
+    { name: 'conversation (server-side state)', body: { model: 'm', input: 'x', conversation: 'conv_1' }, param: 'conversation', code: 'untranslatable' },
+    { name: 'a built-in tool', body: { model: 'm', input: 'x', tools: [{ type: 'web_search' }] }, param: 'tools[0].type', code: 'untranslatable' },
+    { name: 'a built-in tool choice', body: { model: 'm', input: 'x', tool_choice: { type: 'file_search' } }, param: 'tool_choice', code: 'untranslatable' },
+    { name: 'an item reference', body: { model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, param: 'input[0].type', code: 'untranslatable' },
+    { name: 'a computer call item', body: { model: 'm', input: [{ type: 'computer_call_output', call_id: 'c' }] }, param: 'input[0].type', code: 'untranslatable' },
+    { name: 'an uploaded file', body: { model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] }, param: 'input[0].content[0].file_id', code: 'untranslatable' },
+    { name: 'a missing input', body: { model: 'm' }, param: 'input', code: 'invalid_value' },
+    { name: 'a message of an unknown role', body: { model: 'm', input: [{ role: 'tool', content: 'x' }] }, param: 'input[0].role', code: 'invalid_value' },
+    { name: 'a function call without call_id', body: { model: 'm', input: [{ type: 'function_call', name: 'f', arguments: '{}' }] }, param: 'input[0].call_id', code: 'invalid_value' },
+    { name: 'a non-base64 data URL', body: { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png,abc' }] }] }, param: 'input[0].content[0].image_url', code: 'invalid_value' },
+    { name: 'a json_schema format without schema', body: { model: 'm', input: 'x', text: { format: { type: 'json_schema', name: 'a' } } }, param: 'text.format.schema', code: 'invalid_value' },
+    { name: 'an unknown reasoning effort', body: { model: 'm', input: 'x', reasoning: { effort: 'extreme' } }, param: 'reasoning.effort', code: 'invalid_value' },
+    { name: 'a bad max_output_tokens', body: { model: 'm', input: 'x', max_output_tokens: 0 }, param: 'max_output_tokens', code: 'invalid_value' },
+  ];
+
+  it.each(refusals)('refuses $name with a 400 naming the field', ({ body, param, code }) => {
+    // Act
+    let caught: unknown;
+    try {
+      decodeResponsesRequest(body);
+    } catch (err) {
+      caught = err;
+    }
+
+    // Assess
+    expect(caught).toBeInstanceOf(GatewayError);
+    expect(caught).toMatchObject({ status: 400, param, code });
+  });
+});

@@ -1,0 +1,117 @@
+import type { ChatResponse } from '../../canonical/types';
+import { encodeResponse, sequentialIds } from './encode';
+
+const NOW = () => 1_700_000_000_123;
+const usage = { input: 30, output: 12, cacheRead: 20, cacheWrite: 5, reasoning: 4 };
+
+
+const answer = (over: Partial<ChatResponse>): ChatResponse => ({ id: 'msg_up', model: 'claude-x', parts: [], finishReason: 'stop', usage, ...over });
+
+describe('encodeResponse', () => {
+  const cases: { name: string; input: Partial<ChatResponse>; request?: Record<string, unknown>; expected: Record<string, unknown> }[] = [
+    {
+      name: 'encodes text as one message item with the client model name and the usage with cached and reasoning tokens',
+      input: { parts: [{ type: 'text', text: 'Hello' }, { type: 'text', text: ' there' }] },
+      expected: {
+        id: 'resp_msg_up',
+        object: 'response',
+        created_at: 1_700_000_000,
+        status: 'completed',
+        error: null,
+        incomplete_details: null,
+        model: 'gpt-4.1',
+        output: [{ id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello there', annotations: [], logprobs: [] }] }],
+        usage: { input_tokens: 30, input_tokens_details: { cached_tokens: 20 }, output_tokens: 12, output_tokens_details: { reasoning_tokens: 4 }, total_tokens: 42 },
+      },
+    },
+    {
+      name: 'encodes thinking as a reasoning item carrying its signature, then function calls ("{}" for empty arguments)',
+      input: {
+        parts: [
+          { type: 'thinking', text: 'Let me look.', signature: 'sig-abc' },
+          { type: 'tool_call', id: 'toolu_1', name: 'weather', arguments: '{"city":"Paris"}' },
+          { type: 'tool_call', id: 'toolu_2', name: 'time', arguments: '' },
+        ],
+        finishReason: 'tool_calls',
+      },
+      expected: {
+        status: 'completed',
+        output: [
+          { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Let me look.' }], encrypted_content: 'sig-abc' },
+          { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'toolu_1', name: 'weather', arguments: '{"city":"Paris"}' },
+          { id: 'fc_2', type: 'function_call', status: 'completed', call_id: 'toolu_2', name: 'time', arguments: '{}' },
+        ],
+      },
+    },
+    {
+      name: 'encodes redacted thinking as a reasoning item with no summary and the data behind its marker',
+      input: { parts: [{ type: 'redacted_thinking', data: 'EuYBCkQ' }, { type: 'text', text: 'Done.' }] },
+      expected: { output: [{ id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'redacted_thinking:EuYBCkQ' }, { id: 'msg_1', type: 'message' }] },
+    },
+    {
+      name: "puts a tool call's signature (Gemini's) in a reasoning item right before the call",
+      input: { parts: [{ type: 'tool_call', id: 'c1', name: 'f', arguments: '{}', signature: 'CiQB' }], finishReason: 'tool_calls' },
+      expected: {
+        output: [
+          { id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'tool_call_signature:CiQB' },
+          { id: 'fc_1', type: 'function_call', call_id: 'c1' },
+        ],
+      },
+    },
+    {
+      name: 'marks an answer cut by the token limit incomplete with the reason',
+      input: { parts: [{ type: 'text', text: 'Once upon' }], finishReason: 'length' },
+      expected: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } },
+    },
+    {
+      name: 'marks a filtered answer incomplete with the reason',
+      input: { finishReason: 'content_filter' },
+      expected: { status: 'incomplete', incomplete_details: { reason: 'content_filter' }, output: [] },
+    },
+    {
+      name: "echoes the request's settings, with OpenAI's defaults for what it left out",
+      input: { parts: [{ type: 'text', text: '{}' }] },
+      request: {
+        instructions: 'Be terse.',
+        max_output_tokens: 100,
+        temperature: 0.2,
+        tools: [{ type: 'function', name: 'f', parameters: {} }],
+        tool_choice: 'required',
+        text: { format: { type: 'json_object' } },
+        reasoning: { effort: 'low' },
+        metadata: { run: '1' },
+        store: true,
+        user: 'u1',
+      },
+      expected: {
+        instructions: 'Be terse.',
+        max_output_tokens: 100,
+        temperature: 0.2,
+        top_p: 1,
+        parallel_tool_calls: true,
+        tools: [{ type: 'function', name: 'f', parameters: {} }],
+        tool_choice: 'required',
+        text: { format: { type: 'json_object' }, verbosity: 'medium' },
+        reasoning: { effort: 'low', summary: null },
+        metadata: { run: '1' },
+        previous_response_id: null,
+        store: false,
+        user: 'u1',
+      },
+    },
+  ];
+
+  it.each(cases)('$name', ({ input, request, expected }) => {
+    // Act
+    const body = encodeResponse(answer(input), 'gpt-4.1', request ?? {}, NOW, sequentialIds());
+
+    // Assess
+    expect(body).toMatchObject(expected);
+  });
+
+  it('answers a bare request with the defaults every response carries', () => {
+    const body = encodeResponse(answer({ parts: [{ type: 'text', text: 'x' }] }), 'gpt-4.1', {}, NOW, sequentialIds());
+
+    expect(body).toMatchObject({ instructions: null, max_output_tokens: null, temperature: 1, top_p: 1, tool_choice: 'auto', tools: [], text: { format: { type: 'text' } }, metadata: {}, store: false });
+  });
+});

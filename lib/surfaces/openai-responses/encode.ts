@@ -1,0 +1,195 @@
+/**
+ * Canonical answers as Responses API objects: the whole `response` body, and the pieces the
+ * stream encoder shares with it (output items, usage, the fields every response echoes).
+ *
+ * Thinking becomes `reasoning` items whose summary is the thinking text and whose
+ * `encrypted_content` is the upstream's signature, so a client that sends the items back (as
+ * Codex and `input: [...input, ...response.output]` do) replays signed thinking with its tool
+ * calls. Redacted thinking becomes a reasoning item with no summary whose `encrypted_content` is
+ * the redacted data behind `REDACTED_THINKING`, so it too comes back as it was; a tool call's
+ * own signature (Gemini's) rides in a reasoning item just before it (`TOOL_CALL_SIGNATURE`).
+ */
+import { randomBytes } from 'node:crypto';
+import type { ChatResponse, FinishReason } from '../../canonical/types';
+import type { GatewayError } from '../../http/errors';
+import type { TokenUsage } from '../../usage/tokens';
+
+/** Marks the `encrypted_content` of a reasoning item that carries redacted thinking (Anthropic signatures never start so). */
+export const REDACTED_THINKING = 'redacted_thinking:';
+
+/**
+ * Marks the `encrypted_content` of a reasoning item that carries the signature of the function
+ * call after it (Gemini's thoughtSignature, which the Responses API's function_call items have no
+ * field for, and which Gemini wants back with its call).
+ */
+export const TOOL_CALL_SIGNATURE = 'tool_call_signature:';
+
+/** A reasoning item holding a tool call's signature, to stand right before that call. */
+export const signatureItem = (id: string, signature: string): ReasoningItem => ({ id, type: 'reasoning', summary: [], encrypted_content: TOOL_CALL_SIGNATURE + signature });
+
+/** Reads the wall clock in ms; tests pass a fixed one. */
+export type Clock = () => number;
+/** Makes an id with the given prefix (`resp`, `msg`, `fc`, `rs`); tests pass a counting one. */
+export type IdMaker = (prefix: string) => string;
+
+export const randomId: IdMaker = (prefix) => `${prefix}_${randomBytes(24).toString('hex')}`;
+
+/** Ids counting per prefix (`msg_1`, `msg_2`, `fc_1`): reproducible output, for tests and fixtures. */
+export function sequentialIds(): IdMaker {
+  const seen = new Map<string, number>();
+  return (prefix) => {
+    const n = (seen.get(prefix) ?? 0) + 1;
+    seen.set(prefix, n);
+    return `${prefix}_${n}`;
+  };
+}
+
+export interface OutputText {
+  type: 'output_text';
+  text: string;
+  annotations: [];
+  logprobs: [];
+}
+export interface MessageItem {
+  id: string;
+  type: 'message';
+  status: 'in_progress' | 'completed' | 'incomplete';
+  role: 'assistant';
+  content: OutputText[];
+}
+export interface FunctionCallItem {
+  id: string;
+  type: 'function_call';
+  status: 'in_progress' | 'completed' | 'incomplete';
+  call_id: string;
+  name: string;
+  arguments: string;
+}
+export interface ReasoningItem {
+  id: string;
+  type: 'reasoning';
+  summary: { type: 'summary_text'; text: string }[];
+  encrypted_content?: string;
+}
+export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+
+export interface ResponsesUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
+
+/** TokenUsage as the Responses API's `usage` (`input_tokens` counts cached tokens too, as `input` does). */
+export function responsesUsage(usage: TokenUsage): ResponsesUsage {
+  return {
+    input_tokens: usage.input,
+    input_tokens_details: { cached_tokens: usage.cacheRead },
+    output_tokens: usage.output,
+    output_tokens_details: { reasoning_tokens: usage.reasoning },
+    total_tokens: usage.input + usage.output,
+  };
+}
+
+export const outputText = (text: string): OutputText => ({ type: 'output_text', text, annotations: [], logprobs: [] });
+
+/** How a finish reads in a response: its status and `incomplete_details`. */
+export function statusOf(reason: FinishReason): { status: ResponseStatus; incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null } {
+  if (reason === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+  if (reason === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+  if (reason === 'error') return { status: 'failed', incomplete_details: null };
+  return { status: 'completed', incomplete_details: null };
+}
+
+const orNull = (v: unknown) => (v === undefined ? null : v);
+
+/**
+ * A response object around `output`: the request's settings echoed as the real API does (SDK
+ * helpers and typed code read them), with OpenAI's defaults for what the client left out.
+ * `store` is false whatever was asked: the gateway keeps no responses.
+ */
+export function responseObject(
+  frame: { id: string; createdAt: number; model: string; request: Record<string, unknown> },
+  state: { status: ResponseStatus; output: OutputItem[]; usage: TokenUsage | null; incomplete_details?: unknown; error?: unknown },
+): Record<string, unknown> {
+  const req = frame.request;
+  const reasoning = (req.reasoning ?? {}) as { effort?: unknown; summary?: unknown };
+  const text = (req.text ?? {}) as { format?: unknown; verbosity?: unknown };
+  return {
+    id: frame.id,
+    object: 'response',
+    created_at: frame.createdAt,
+    status: state.status,
+    background: false,
+    error: state.error ?? null,
+    incomplete_details: state.incomplete_details ?? null,
+    instructions: orNull(req.instructions),
+    max_output_tokens: orNull(req.max_output_tokens),
+    max_tool_calls: orNull(req.max_tool_calls),
+    model: frame.model,
+    output: state.output,
+    parallel_tool_calls: req.parallel_tool_calls ?? true,
+    previous_response_id: null,
+    prompt_cache_key: orNull(req.prompt_cache_key),
+    reasoning: { effort: orNull(reasoning.effort), summary: orNull(reasoning.summary) },
+    safety_identifier: orNull(req.safety_identifier),
+    service_tier: 'default',
+    store: false,
+    temperature: req.temperature ?? 1,
+    text: { format: text.format ?? { type: 'text' }, verbosity: text.verbosity ?? 'medium' },
+    tool_choice: req.tool_choice ?? 'auto',
+    tools: req.tools ?? [],
+    top_logprobs: req.top_logprobs ?? 0,
+    top_p: req.top_p ?? 1,
+    truncation: req.truncation ?? 'disabled',
+    usage: state.usage ? responsesUsage(state.usage) : null,
+    user: orNull(req.user),
+    metadata: req.metadata ?? {},
+  };
+}
+
+/** The Responses error object of a failed response (and of the stream's `error` event). */
+export function responsesError(err: GatewayError): { code: string; message: string } {
+  return { code: err.code ?? (err.status >= 500 ? 'server_error' : 'invalid_request'), message: err.message };
+}
+
+/** A response id; an upstream id is kept inside it for tracing, as the chat surface does. */
+export function responseId(upstreamId: string | undefined, newId: IdMaker): string {
+  if (!upstreamId) return newId('resp');
+  return upstreamId.startsWith('resp_') ? upstreamId : `resp_${upstreamId}`;
+}
+
+/**
+ * The whole answer as a Responses API `response`. `model` is the name the client asked for,
+ * `request` the client's body (echoed settings).
+ *
+ * @example
+ * encodeResponse({ id: 'msg_1', model: 'claude-x', parts: [{ type: 'text', text: 'Hi' }], finishReason: 'stop', usage }, 'gpt-4.1', { input: 'Hi' });
+ * // → { id: 'resp_msg_1', object: 'response', status: 'completed', output: [{ type: 'message', content: [{ type: 'output_text', text: 'Hi', … }], … }], … }
+ */
+export function encodeResponse(res: ChatResponse, model: string, request: Record<string, unknown>, now: Clock = Date.now, newId: IdMaker = randomId): Record<string, unknown> {
+  const output: OutputItem[] = [];
+  let message: MessageItem | undefined;
+  for (const part of res.parts) {
+    if (part.type === 'text') {
+      if (!message) output.push((message = { id: newId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [outputText('')] }));
+      message.content[0]!.text += part.text;
+      continue;
+    }
+    message = undefined;
+    if (part.type === 'thinking') {
+      output.push({ id: newId('rs'), type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], ...(part.signature ? { encrypted_content: part.signature } : {}) });
+    } else if (part.type === 'redacted_thinking') {
+      output.push({ id: newId('rs'), type: 'reasoning', summary: [], encrypted_content: REDACTED_THINKING + part.data });
+    } else if (part.type === 'tool_call') {
+      if (part.signature) output.push(signatureItem(newId('rs'), part.signature));
+      output.push({ id: newId('fc'), type: 'function_call', status: 'completed', call_id: part.id, name: part.name, arguments: part.arguments || '{}' });
+    }
+  }
+  const { status, incomplete_details } = statusOf(res.finishReason);
+  const error = status === 'failed' ? { code: 'server_error', message: 'The upstream provider ended the answer with an error.' } : null;
+  return responseObject({ id: responseId(res.id, newId), createdAt: Math.floor(now() / 1000), model, request }, { status, output, usage: res.usage, incomplete_details, error });
+}

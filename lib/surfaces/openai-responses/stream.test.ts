@@ -1,0 +1,185 @@
+import { createParser } from 'eventsource-parser';
+import type { StreamEvent } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { sequentialIds } from './encode';
+import { encodeResponsesStream } from './stream';
+
+const NOW = () => 1_700_000_000_123;
+const USAGE = { input: 50, output: 20, cacheRead: 10, cacheWrite: 0, reasoning: 5 };
+
+async function* from<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
+
+/** The SSE text as `[event name, parsed data]` pairs; checks every event's name matches its `type`. */
+async function encode(events: StreamEvent[], request: Record<string, unknown> = {}): Promise<[string, Record<string, unknown>][]> {
+  let text = '';
+  for await (const piece of encodeResponsesStream(from(events), { model: 'gpt-4.1', request }, NOW, sequentialIds())) text += piece;
+  const out: [string, Record<string, unknown>][] = [];
+  createParser({ onEvent: (e) => out.push([e.event ?? '', JSON.parse(e.data) as Record<string, unknown>]) }).feed(text);
+  return out;
+}
+
+const OPENING = ['response.created', 'response.in_progress'];
+/** A message item with one text delta, from its opening to its end. */
+const ONE_DELTA_MESSAGE = [
+  'response.output_item.added',
+  'response.content_part.added',
+  'response.output_text.delta',
+  'response.output_text.done',
+  'response.content_part.done',
+  'response.output_item.done',
+];
+
+const names = (events: [string, Record<string, unknown>][]) => events.map(([name]) => name);
+
+describe('encodeResponsesStream', () => {
+  const cases: { name: string; events: StreamEvent[]; expected: string[] }[] = [
+    {
+      name: 'a text answer: created, in_progress, the message item with its part and deltas, completed',
+      events: [
+        { type: 'start', id: 'msg_1', model: 'claude' },
+        { type: 'text_delta', text: 'Hel' },
+        { type: 'text_delta', text: 'lo' },
+        { type: 'finish', reason: 'stop' },
+        { type: 'usage', usage: USAGE },
+      ],
+      expected: [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.output_text.delta',
+        'response.output_text.delta',
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+      ],
+    },
+    {
+      name: 'thinking, then text, then two function calls',
+      events: [
+        { type: 'start', id: 'msg_1', model: 'claude' },
+        { type: 'thinking_delta', text: 'Hmm' },
+        { type: 'thinking_signature', signature: 'sig' },
+        { type: 'text_delta', text: 'Checking.' },
+        { type: 'tool_call_start', toolIndex: 0, id: 'call_a', name: 'weather' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: '{"city":' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: '"Paris"}' },
+        { type: 'tool_call_end', toolIndex: 0 },
+        { type: 'tool_call_start', toolIndex: 1, id: 'call_b', name: 'time' },
+        { type: 'tool_call_end', toolIndex: 1 },
+        { type: 'finish', reason: 'tool_calls' },
+      ],
+      expected: [
+        ...OPENING,
+        'response.output_item.added',
+        'response.reasoning_summary_part.added',
+        'response.reasoning_summary_text.delta',
+        'response.reasoning_summary_text.done',
+        'response.reasoning_summary_part.done',
+        'response.output_item.done',
+        ...ONE_DELTA_MESSAGE,
+        'response.output_item.added',
+        'response.function_call_arguments.delta',
+        'response.function_call_arguments.delta',
+        'response.function_call_arguments.done',
+        'response.output_item.done',
+        'response.output_item.added',
+        'response.function_call_arguments.done',
+        'response.output_item.done',
+        'response.completed',
+      ],
+    },
+    {
+      name: 'redacted thinking is a reasoning item added and done at once',
+      events: [{ type: 'start', id: 'm', model: 'x' }, { type: 'redacted_thinking', data: 'EuYB' }, { type: 'text_delta', text: 'Hi' }, { type: 'finish', reason: 'stop' }],
+      expected: [...OPENING, 'response.output_item.added', 'response.output_item.done', ...ONE_DELTA_MESSAGE, 'response.completed'],
+    },
+    {
+      name: "a tool call's signature comes whole in a reasoning item before the call",
+      events: [{ type: 'start', id: 'm', model: 'x' }, { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'f', signature: 'CiQB' }, { type: 'tool_call_end', toolIndex: 0 }, { type: 'finish', reason: 'tool_calls' }],
+      expected: [...OPENING, 'response.output_item.added', 'response.output_item.done', 'response.output_item.added', 'response.function_call_arguments.done', 'response.output_item.done', 'response.completed'],
+    },
+    {
+      name: 'an answer cut by the token limit ends with response.incomplete',
+      events: [{ type: 'start', id: 'm', model: 'x' }, { type: 'text_delta', text: 'Once' }, { type: 'finish', reason: 'length' }],
+      expected: [
+        ...OPENING,
+        ...ONE_DELTA_MESSAGE,
+        'response.incomplete',
+      ],
+    },
+    {
+      name: 'an error after some text closes the item, fails the response and sends the error event',
+      events: [{ type: 'start', id: 'm', model: 'x' }, { type: 'text_delta', text: 'Once' }, { type: 'error', error: new GatewayError('rate_limit', 'Slow down.', { code: 'rate_limit_exceeded' }) }],
+      expected: [
+        ...OPENING,
+        ...ONE_DELTA_MESSAGE,
+        'response.failed',
+        'error',
+      ],
+    },
+    {
+      name: 'events that end without a finish become a failure, not a completed response',
+      events: [{ type: 'start', id: 'm', model: 'x' }],
+      expected: ['response.created', 'response.in_progress', 'response.failed', 'error'],
+    },
+  ];
+
+  it.each(cases)('$name', async ({ events, expected }) => {
+    // Act
+    const out = await encode(events);
+
+    // Assess
+    expect(names(out)).toEqual(expected);
+    expect(out.map(([, data]) => data.sequence_number)).toEqual(out.map((_, i) => i));
+    for (const [name, data] of out) expect(data.type).toBe(name);
+  });
+
+  it('carries deltas, item ids and the final response with every item and the usage', async () => {
+    // Act
+    const out = await encode(
+      [
+        { type: 'start', id: 'msg_up', model: 'claude' },
+        { type: 'thinking_delta', text: 'Hmm' },
+        { type: 'thinking_signature', signature: 'sig' },
+        { type: 'text_delta', text: 'Hi' },
+        { type: 'tool_call_start', toolIndex: 0, id: 'call_a', name: 'weather' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: '{}' },
+        { type: 'tool_call_end', toolIndex: 0 },
+        { type: 'finish', reason: 'tool_calls' },
+        { type: 'usage', usage: USAGE },
+      ],
+      { instructions: 'Be brief.' },
+    );
+
+    // Assess
+    const find = (name: string) => out.filter(([n]) => n === name).map(([, d]) => d);
+    expect(find('response.created')[0]).toMatchObject({ response: { id: 'resp_msg_up', status: 'in_progress', model: 'gpt-4.1', output: [], usage: null, instructions: 'Be brief.' } });
+    expect(find('response.output_text.delta')[0]).toMatchObject({ item_id: 'msg_1', output_index: 1, content_index: 0, delta: 'Hi' });
+    expect(find('response.output_item.added')[2]).toMatchObject({ output_index: 2, item: { id: 'fc_1', type: 'function_call', status: 'in_progress', call_id: 'call_a', name: 'weather', arguments: '' } });
+    expect(find('response.function_call_arguments.done')[0]).toMatchObject({ item_id: 'fc_1', output_index: 2, arguments: '{}' });
+    expect(find('response.output_item.done')[0]).toMatchObject({ item: { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Hmm' }], encrypted_content: 'sig' } });
+    const final = find('response.completed')[0]!.response as Record<string, unknown>;
+    expect(final).toMatchObject({
+      id: 'resp_msg_up',
+      status: 'completed',
+      output: [
+        { id: 'rs_1', type: 'reasoning', encrypted_content: 'sig' },
+        { id: 'msg_1', type: 'message', status: 'completed', content: [{ type: 'output_text', text: 'Hi', annotations: [] }] },
+        { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_a', arguments: '{}' },
+      ],
+      usage: { input_tokens: 50, input_tokens_details: { cached_tokens: 10 }, output_tokens: 20, output_tokens_details: { reasoning_tokens: 5 }, total_tokens: 70 },
+    });
+  });
+
+  it('puts the error on the failed response and, flat and nested, on the error event', async () => {
+    const out = await encode([{ type: 'start', id: 'm', model: 'x' }, { type: 'error', error: new GatewayError('upstream_unavailable', 'The upstream broke off.', { code: 'upstream_interrupted' }) }]);
+
+    expect(out.at(-2)![1]).toMatchObject({ response: { status: 'failed', error: { code: 'upstream_interrupted', message: 'The upstream broke off.' } } });
+    expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'server_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
+  });
+});

@@ -1,0 +1,240 @@
+/**
+ * Canonical stream events as the Responses API's SSE: named events, each with a
+ * `sequence_number`, in the order OpenAI sends them (response.created, response.in_progress,
+ * then per output item: output_item.added, its parts and deltas, their `.done` events,
+ * output_item.done; at the end response.completed or response.incomplete with the whole
+ * response and its usage). The final event waits for the end of the canonical events, because
+ * usage may follow the finish.
+ */
+import type { FinishReason, StreamEvent } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+import { sseEvent } from '../../http/sse';
+import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
+import {
+  REDACTED_THINKING,
+  outputText,
+  signatureItem,
+  randomId,
+  responseId,
+  responseObject,
+  responsesError,
+  statusOf,
+  type Clock,
+  type FunctionCallItem,
+  type IdMaker,
+  type MessageItem,
+  type OutputItem,
+  type ReasoningItem,
+} from './encode';
+
+interface Open<T extends OutputItem = OutputItem> {
+  item: T;
+  index: number;
+}
+
+/** Writes one stream's events, numbering them; holds the items so the final response repeats them exactly. */
+class ResponsesStreamWriter {
+  #sequence = 0;
+  readonly output: OutputItem[] = [];
+  #open: Open | undefined;
+  frame: { id: string; createdAt: number; model: string; request: Record<string, unknown> } | undefined;
+
+  constructor(readonly newId: IdMaker) {}
+
+  event(type: string, fields: Record<string, unknown>): string {
+    return sseEvent(type, { type, ...fields, sequence_number: this.#sequence++ });
+  }
+
+  start(frame: NonNullable<ResponsesStreamWriter['frame']>): string {
+    this.frame = frame;
+    const response = responseObject(frame, { status: 'in_progress', output: [], usage: null });
+    return this.event('response.created', { response }) + this.event('response.in_progress', { response });
+  }
+
+  /** Opens an item of `type` unless one is open already; closes another kind first. */
+  #ensure<T extends MessageItem | ReasoningItem>(type: T['type'], make: () => T): { out: string; open: Open<T> } {
+    let out = '';
+    if (this.#open?.item.type === type) return { out, open: this.#open as Open<T> };
+    out += this.close();
+    const item = make();
+    const open: Open<T> = { item, index: this.output.length };
+    this.output.push(item);
+    this.#open = open;
+    out += this.event('response.output_item.added', { output_index: open.index, item: structuredClone(item) });
+    return { out, open };
+  }
+
+  text(delta: string): string {
+    const { out, open } = this.#ensure<MessageItem>('message', () => ({ id: this.newId('msg'), type: 'message', status: 'in_progress', role: 'assistant', content: [] }));
+    let text = out;
+    const at = { item_id: open.item.id, output_index: open.index, content_index: 0 };
+    if (open.item.content.length === 0) {
+      open.item.content.push(outputText(''));
+      text += this.event('response.content_part.added', { ...at, part: outputText('') });
+    }
+    open.item.content[0]!.text += delta;
+    return text + this.event('response.output_text.delta', { ...at, delta, logprobs: [] });
+  }
+
+  thinking(delta: string): string {
+    const { out, open } = this.#ensure<ReasoningItem>('reasoning', () => ({ id: this.newId('rs'), type: 'reasoning', summary: [] }));
+    let text = out;
+    const at = { item_id: open.item.id, output_index: open.index, summary_index: 0 };
+    if (open.item.summary.length === 0) {
+      open.item.summary.push({ type: 'summary_text', text: '' });
+      text += this.event('response.reasoning_summary_part.added', { ...at, part: { type: 'summary_text', text: '' } });
+    }
+    open.item.summary[0]!.text += delta;
+    return text + this.event('response.reasoning_summary_text.delta', { ...at, delta });
+  }
+
+  /** A signature ends a thinking run (Anthropic's signature_delta comes before the block stops): it goes on the latest reasoning item. */
+  signature(signature: string): void {
+    const item = [...this.output].reverse().find((i): i is ReasoningItem => i.type === 'reasoning');
+    if (item) item.encrypted_content = signature;
+  }
+
+  /** A reasoning item that comes whole (redacted thinking, a tool call's signature): added and done at once. */
+  whole(item: ReasoningItem): string {
+    const out = this.close();
+    const index = this.output.length;
+    this.output.push(item);
+    return out + this.event('response.output_item.added', { output_index: index, item: structuredClone(item) }) + this.event('response.output_item.done', { output_index: index, item: structuredClone(item) });
+  }
+
+  toolStart(id: string, name: string, signature: string | undefined): string {
+    const out = this.close() + (signature ? this.whole(signatureItem(this.newId('rs'), signature)) : '');
+    const item: FunctionCallItem = { id: this.newId('fc'), type: 'function_call', status: 'in_progress', call_id: id, name, arguments: '' };
+    const index = this.output.length;
+    this.#open = { item, index };
+    this.output.push(item);
+    return out + this.event('response.output_item.added', { output_index: index, item: structuredClone(item) });
+  }
+
+  toolDelta(delta: string): string {
+    const open = this.#open;
+    if (open?.item.type !== 'function_call' || !delta) return '';
+    open.item.arguments += delta;
+    return this.event('response.function_call_arguments.delta', { item_id: open.item.id, output_index: open.index, delta });
+  }
+
+  /** Closes the open item with its `.done` events. */
+  close(): string {
+    const open = this.#open;
+    if (!open) return '';
+    this.#open = undefined;
+    const at = { item_id: open.item.id, output_index: open.index };
+    let out = '';
+    const item = open.item;
+    switch (item.type) {
+      case 'message': {
+        const part = item.content[0] ?? outputText('');
+        if (item.content.length === 0) item.content.push(part);
+        out += this.event('response.output_text.done', { ...at, content_index: 0, text: part.text, logprobs: [] });
+        out += this.event('response.content_part.done', { ...at, content_index: 0, part: structuredClone(part) });
+        break;
+      }
+      case 'reasoning': {
+        const summary = item.summary[0];
+        if (summary) {
+          out += this.event('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: summary.text });
+          out += this.event('response.reasoning_summary_part.done', { ...at, summary_index: 0, part: structuredClone(summary) });
+        }
+        break;
+      }
+      case 'function_call':
+        item.arguments ||= '{}';
+        out += this.event('response.function_call_arguments.done', { ...at, name: item.name, arguments: item.arguments });
+        break;
+    }
+    if (item.type !== 'reasoning') item.status = 'completed';
+    return out + this.event('response.output_item.done', { output_index: open.index, item: structuredClone(item) });
+  }
+
+  /** The last event: the whole response with its usage, completed or incomplete. */
+  end(reason: FinishReason, usage: TokenUsage): string {
+    const { status, incomplete_details } = statusOf(reason);
+    const response = responseObject(this.frame!, { status, output: this.output, usage, incomplete_details });
+    return this.event(status === 'incomplete' ? 'response.incomplete' : status === 'failed' ? 'response.failed' : 'response.completed', { response });
+  }
+
+  /**
+   * The in-band failure: `response.failed` with the error on the response, then the `error` event,
+   * on which OpenAI's clients raise (its fields flat, as the published schema has them, and nested
+   * under `error`, as OpenAI's servers send them).
+   */
+  fail(err: GatewayError): string {
+    const error = responsesError(err);
+    let out = '';
+    if (this.frame) out += this.event('response.failed', { response: responseObject(this.frame, { status: 'failed', output: this.output, usage: null, error }) });
+    const detail = { type: err.status >= 500 ? 'server_error' : 'invalid_request_error', code: error.code, message: error.message, param: err.param ?? null };
+    return out + this.event('error', { code: detail.code, message: detail.message, param: detail.param, error: detail });
+  }
+}
+
+/**
+ * The streamed answer as Responses API SSE. `request` is the client's body (echoed settings);
+ * `model` the name the client asked for. An `error` event becomes the in-band failure and the
+ * output ends. Errors thrown by `events` propagate to the caller, which decides between a gone
+ * client and an in-band error.
+ */
+export async function* encodeResponsesStream(
+  events: AsyncIterable<StreamEvent>,
+  options: { model: string; request: Record<string, unknown> },
+  now: Clock = Date.now,
+  newId: IdMaker = randomId,
+): AsyncGenerator<string> {
+  const writer = new ResponsesStreamWriter(newId);
+  let usage: TokenUsage = NO_TOKENS;
+  let finish: FinishReason | undefined;
+  for await (const event of events) {
+    if (event.type === 'error') {
+      yield writer.close() + writer.fail(event.error);
+      return;
+    }
+    if (event.type === 'usage') {
+      usage = event.usage;
+      continue;
+    }
+    if (finish) continue; // Nothing but usage belongs after the finish.
+    if (!writer.frame) yield writer.start({ id: responseId(event.type === 'start' ? event.id : undefined, newId), createdAt: Math.floor(now() / 1000), model: options.model, request: options.request });
+    let out = '';
+    switch (event.type) {
+      case 'text_delta':
+        if (event.text) out = writer.text(event.text);
+        break;
+      case 'thinking_delta':
+        if (event.text) out = writer.thinking(event.text);
+        break;
+      case 'thinking_signature':
+        writer.signature(event.signature);
+        break;
+      case 'redacted_thinking':
+        out = writer.whole({ id: newId('rs'), type: 'reasoning', summary: [], encrypted_content: REDACTED_THINKING + event.data });
+        break;
+      case 'tool_call_start':
+        out = writer.toolStart(event.id, event.name, event.signature);
+        break;
+      case 'tool_call_delta':
+        out = writer.toolDelta(event.arguments);
+        break;
+      case 'tool_call_end':
+        out = writer.close();
+        break;
+      case 'finish':
+        finish = event.reason;
+        out = writer.close();
+        break;
+      default:
+        // start: handled above.
+        break;
+    }
+    if (out) yield out;
+  }
+  if (!finish) {
+    // A decoder that ends without finish or error broke its contract; tell the client rather than feign success.
+    yield writer.close() + writer.fail(new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' }));
+    return;
+  }
+  yield writer.end(finish, usage);
+}

@@ -1,0 +1,188 @@
+/**
+ * OpenAI's Responses API wire format, as pure builders: the `response` object, its stream of
+ * named events, and its error bodies, shaped and ordered like api.openai.com's (read from the
+ * official client's types, `openai/resources/responses/responses.d.ts`, and OpenAI's API
+ * reference).
+ *
+ * Byte-level habits of the real API kept on purpose:
+ * - a non-stream body is JSON indented by 2 spaces with a trailing newline (errors: 4 spaces);
+ * - a stream event is `event: <type>\ndata: <compact JSON>\n\n`, its `type` repeated in the data,
+ *   each with a `sequence_number` counting from 0; text deltas carry a random `obfuscation`;
+ * - a failure after the stream started is `response.failed` (the response with its `error`).
+ */
+import { randomAlnum, randomHex } from './http';
+import { splitJsonTokens, splitWords, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
+
+/** What one response says, whichever way it is sent. */
+export interface ResponseContent {
+  text?: string;
+  /** How to split `text` in a stream; defaults to one piece per word. */
+  chunks?: string[];
+  calls?: ToolCallSpec[];
+  /** `length` ends the response incomplete (max_output_tokens). */
+  finishReason: 'stop' | 'length' | 'tool_calls';
+  usage: ReplyUsage;
+}
+
+/** What every event and body of one response shares. */
+export interface ResponseFrame {
+  id: string;
+  createdAt: number;
+  model: string;
+  /** The request, whose settings the response echoes. */
+  request: Record<string, unknown>;
+}
+
+export function newResponseFrame(model: string, request: Record<string, unknown>): ResponseFrame {
+  return { id: `resp_${randomHex(48)}`, createdAt: Math.floor(Date.now() / 1000), model, request };
+}
+
+const itemId = (prefix: string) => `${prefix}_${randomHex(48)}`;
+
+export function responsesUsageObject(usage: ReplyUsage): Record<string, unknown> {
+  return {
+    input_tokens: usage.prompt,
+    input_tokens_details: { cached_tokens: usage.cached ?? 0 },
+    output_tokens: usage.completion,
+    output_tokens_details: { reasoning_tokens: usage.reasoning ?? 0 },
+    total_tokens: usage.prompt + usage.completion,
+  };
+}
+
+/** The response object in the real API's key order; `output` and `usage` as the state has them. */
+export function responseObject(frame: ResponseFrame, state: { status: string; output: unknown[]; usage: ReplyUsage | null; error?: unknown; incomplete?: string }): Record<string, unknown> {
+  const req = frame.request;
+  const reasoning = (req.reasoning ?? {}) as Record<string, unknown>;
+  const text = (req.text ?? {}) as Record<string, unknown>;
+  return {
+    id: frame.id,
+    object: 'response',
+    created_at: frame.createdAt,
+    status: state.status,
+    background: false,
+    error: state.error ?? null,
+    incomplete_details: state.incomplete ? { reason: state.incomplete } : null,
+    instructions: req.instructions ?? null,
+    max_output_tokens: req.max_output_tokens ?? null,
+    max_tool_calls: null,
+    model: frame.model,
+    output: state.output,
+    parallel_tool_calls: req.parallel_tool_calls ?? true,
+    previous_response_id: req.previous_response_id ?? null,
+    prompt_cache_key: req.prompt_cache_key ?? null,
+    reasoning: { effort: reasoning.effort ?? null, summary: reasoning.summary ?? null },
+    safety_identifier: req.safety_identifier ?? null,
+    service_tier: 'default',
+    store: req.store ?? true,
+    temperature: req.temperature ?? 1,
+    text: { format: text.format ?? { type: 'text' }, verbosity: text.verbosity ?? 'medium' },
+    tool_choice: req.tool_choice ?? 'auto',
+    tools: req.tools ?? [],
+    top_logprobs: 0,
+    top_p: req.top_p ?? 1,
+    truncation: 'disabled',
+    usage: state.usage ? responsesUsageObject(state.usage) : null,
+    user: req.user ?? null,
+    metadata: req.metadata ?? {},
+  };
+}
+
+interface Items {
+  message?: { id: string; text: string; pieces: string[] };
+  calls: { id: string; callId: string; name: string; arguments: string; pieces: string[] }[];
+}
+
+function itemsOf(content: ResponseContent): Items {
+  const items: Items = { calls: [] };
+  if (content.text !== undefined && (content.text !== '' || !content.calls?.length)) {
+    items.message = { id: itemId('msg'), text: content.text, pieces: content.chunks ?? splitWords(content.text) };
+  }
+  for (const call of content.calls ?? []) {
+    items.calls.push({ id: itemId('fc'), callId: call.id ?? `call_${randomAlnum(24)}`, name: call.name, arguments: call.arguments, pieces: call.argumentChunks ?? splitJsonTokens(call.arguments) });
+  }
+  return items;
+}
+
+const messageItem = (m: NonNullable<Items['message']>, status: string, text?: string) => ({
+  id: m.id,
+  type: 'message',
+  status,
+  content: text === undefined ? [] : [{ type: 'output_text', annotations: [], logprobs: [], text }],
+  role: 'assistant',
+});
+const callItem = (c: Items['calls'][number], status: string, args: string) => ({ id: c.id, type: 'function_call', status, arguments: args, call_id: c.callId, name: c.name });
+
+const finalStatus = (content: ResponseContent) => (content.finishReason === 'length' ? { status: 'incomplete', incomplete: 'max_output_tokens' } : { status: 'completed' });
+
+/** The body of a non-stream response, as the bytes the real API sends. */
+export function responseBody(frame: ResponseFrame, content: ResponseContent): string {
+  const items = itemsOf(content);
+  const { status, incomplete } = finalStatus(content);
+  const itemStatus = status === 'incomplete' ? 'incomplete' : 'completed';
+  const output = [...(items.message ? [messageItem(items.message, itemStatus, items.message.text)] : []), ...items.calls.map((c) => callItem(c, 'completed', c.arguments))];
+  return `${JSON.stringify(responseObject(frame, { status, output, usage: content.usage, ...(incomplete ? { incomplete } : {}) }), null, 2)}\n`;
+}
+
+/** Writes events with their sequence numbers. */
+function sequencer() {
+  let n = 0;
+  return (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: n++ })}\n\n`;
+}
+
+/**
+ * Every SSE event of one streamed response, in order: created, in_progress, per item its
+ * added / deltas / done events, then completed (or incomplete). With `failAfter`, the stream
+ * stops after that many output events and ends with `response.failed` instead, as the real API
+ * does when generation fails.
+ */
+export function responseStreamEvents(frame: ResponseFrame, content: ResponseContent, options: { failAfter?: number } = {}): string[] {
+  const event = sequencer();
+  const items = itemsOf(content);
+  const start = responseObject(frame, { status: 'in_progress', output: [], usage: null });
+  const head = [event('response.created', { response: start }), event('response.in_progress', { response: start })];
+  const body: string[] = [];
+  const output: unknown[] = [];
+  const { status, incomplete } = finalStatus(content);
+  const itemStatus = status === 'incomplete' ? 'incomplete' : 'completed';
+  if (items.message) {
+    const m = items.message;
+    const at = { item_id: m.id, output_index: 0, content_index: 0 };
+    body.push(event('response.output_item.added', { output_index: 0, item: messageItem(m, 'in_progress') }));
+    body.push(event('response.content_part.added', { ...at, part: { type: 'output_text', annotations: [], logprobs: [], text: '' } }));
+    for (const delta of m.pieces) body.push(event('response.output_text.delta', { ...at, delta, logprobs: [], obfuscation: randomAlnum(1 + Math.floor(Math.random() * 12)) }));
+    body.push(event('response.output_text.done', { ...at, text: m.text, logprobs: [] }));
+    body.push(event('response.content_part.done', { ...at, part: { type: 'output_text', annotations: [], logprobs: [], text: m.text } }));
+    const done = messageItem(m, itemStatus, m.text);
+    body.push(event('response.output_item.done', { output_index: 0, item: done }));
+    output.push(done);
+  }
+  for (const c of items.calls) {
+    const index = output.length;
+    body.push(event('response.output_item.added', { output_index: index, item: callItem(c, 'in_progress', '') }));
+    for (const delta of c.pieces) body.push(event('response.function_call_arguments.delta', { item_id: c.id, output_index: index, delta, obfuscation: randomAlnum(8) }));
+    body.push(event('response.function_call_arguments.done', { item_id: c.id, output_index: index, arguments: c.arguments }));
+    const done = callItem(c, 'completed', c.arguments);
+    body.push(event('response.output_item.done', { output_index: index, item: done }));
+    output.push(done);
+  }
+  if (options.failAfter !== undefined) {
+    const error = { code: 'server_error', message: 'An error occurred while processing your request. You can retry your request, or contact us through our help center at help.openai.com if the error persists.' };
+    return [...head, ...body.slice(0, options.failAfter), event('response.failed', { response: responseObject(frame, { status: 'failed', output: [], usage: null, error }) })];
+  }
+  const final = responseObject(frame, { status, output, usage: content.usage, ...(incomplete ? { incomplete } : {}) });
+  return [...head, ...body, event(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: final })];
+}
+
+function errorBody(message: string, type: string, param: string | null, code: string | null): OpenAIErrorBody {
+  return { error: { message, type, param, code } };
+}
+
+/** The real API's 400s for a Responses request it cannot take, or undefined when it can. */
+export function invalidResponsesRequest(body: unknown): OpenAIErrorBody | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return errorBody('Invalid body: failed to parse JSON value.', 'invalid_request_error', null, null);
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== 'string' || b.model === '') return errorBody("Missing required parameter: 'model'.", 'invalid_request_error', 'model', 'missing_required_parameter');
+  if (typeof b.previous_response_id === 'string') return errorBody(`Previous response with id '${b.previous_response_id}' not found.`, 'invalid_request_error', 'previous_response_id', 'previous_response_not_found');
+  if (b.input !== undefined && typeof b.input !== 'string' && !Array.isArray(b.input)) return errorBody("Invalid type for 'input': expected one of a string or array of input items, but got an object instead.", 'invalid_request_error', 'input', 'invalid_type');
+  return undefined;
+}
