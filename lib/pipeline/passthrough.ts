@@ -150,8 +150,8 @@ const OPENAI_RESPONSES: PassthroughRoute = {
   request: (call) => openAIResponsesRequest(openAICall(call)),
   parseError: errorFromOpenAIUpstream,
   usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
-  relay(source, { start }) {
-    const meter = new ResponsesStreamMeter(start);
+  relay(source, { start, countOutput }) {
+    const meter = new ResponsesStreamMeter(start, undefined, countOutput);
     return {
       body: passThenRead(source, (chunk) => meter.feed(chunk)),
       findings: (): StreamFindings => ({
@@ -160,6 +160,7 @@ const OPENAI_RESPONSES: PassthroughRoute = {
         ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
         ...(meter.error ? { upstreamError: meter.error } : {}),
         ...(meter.lastSequence !== undefined ? { nextSequence: meter.lastSequence + 1 } : {}),
+        ...(countOutput ? { outputChars: meter.outputChars } : {}),
       }),
     };
   },

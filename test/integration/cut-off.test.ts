@@ -115,6 +115,24 @@ describe('a stream cut off before its last usage count', () => {
     expect(record.costMicros).toBeLessThan(1000 * PRICE.output);
   });
 
+  it('Responses passthrough, broken off upstream (no final event came): the prompt estimated, the output from the deltas relayed', async () => {
+    h.upstream.reply({ kind: 'drop', afterChunks: 7 });
+    const spentBefore = await spentToday(budgeted.id);
+    const client = new OpenAI({ apiKey: budgeted.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
+
+    let received = '';
+    await (async () => {
+      const stream = await client.responses.create({ model: 'gpt-priced', max_output_tokens: 1000, stream: true, input: PROMPT });
+      for await (const event of stream) if (event.type === 'response.output_text.delta') received += event.delta;
+    })().catch(() => undefined);
+
+    expect(received.length).toBeGreaterThan(0);
+    const record = await recordOf('interrupted', 'gpt-priced', 'openai-responses');
+    expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
+    expect(record.inputTokens).toBeGreaterThan(0);
+    expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);
+  });
+
   it('translated (OpenAI client, Anthropic upstream), broken off: the output the encoder relayed', async () => {
     claude.reply({ kind: 'drop', afterEvents: 4 });
     const client = new OpenAI({ apiKey: budgeted.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });

@@ -49,6 +49,18 @@ describe('ResponsesStreamMeter', () => {
     expect(meter.lastSequence).toBe(4);
   });
 
+  it.each([
+    { countOutput: true, chars: 'Ça va très bien'.length + '{"a":1}'.length },
+    { countOutput: false, chars: 0 },
+  ])('counts the characters of text and argument deltas only when asked (countOutput $countOutput)', ({ countOutput, chars }) => {
+    const meter = new ResponsesStreamMeter(0, ticking(), countOutput);
+
+    meter.feed(responseStreamEvents(newResponseFrame('m', {}), content).join(''));
+    meter.feed(responseStreamEvents(newResponseFrame('m', {}), { calls: [{ name: 'f', arguments: '{"a":1}' }], finishReason: 'stop', usage: { prompt: 3, completion: 4 } }).join(''));
+
+    expect(meter.outputChars).toBe(chars);
+  });
+
   it('reads the number of a delta whose text holds the same words', () => {
     const meter = new ResponsesStreamMeter(0, ticking());
 

@@ -36,13 +36,20 @@ export class ResponsesStreamMeter {
   error: string | undefined;
   /** The `sequence_number` of the last event read. */
   lastSequence: number | undefined;
+  /** Characters of output relayed (only when counting): what a stream cut off before its final event is charged by. */
+  outputChars = 0;
   /** Reads raw bytes of the stream; events split across chunks are handled. */
   readonly feed: (chunk: Uint8Array | string) => void;
 
-  /** `start` and `now` are `performance.now()` readings unless a test clock is given. */
+  /**
+   * `start` and `now` are `performance.now()` readings unless a test clock is given. `countOutput`
+   * parses every delta to count its characters: only calls whose cost must be known if they are
+   * cut off (keys with budgets) pay for it.
+   */
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
+    readonly countOutput = false,
   ) {
     this.feed = sseFeed((event) => this.#observe(event.event, event.data));
   }
@@ -52,6 +59,7 @@ export class ResponsesStreamMeter {
     if (name !== undefined && OUTPUT_EVENTS.has(name)) {
       this.firstTokenMs ??= this.now() - this.start;
       this.#number(data);
+      if (this.countOutput) this.outputChars += deltaChars(data);
       return;
     }
     if (name !== undefined && !FINAL_EVENTS.has(name) && name !== 'error') {
@@ -62,7 +70,10 @@ export class ResponsesStreamMeter {
     const type = eventName({ event: name, data, id: undefined }, event);
     if (!event || type === undefined) return;
     if (typeof event.sequence_number === 'number') this.lastSequence = event.sequence_number;
-    if (OUTPUT_EVENTS.has(type)) this.firstTokenMs ??= this.now() - this.start;
+    if (OUTPUT_EVENTS.has(type)) {
+      this.firstTokenMs ??= this.now() - this.start;
+      if (this.countOutput && typeof event.delta === 'string') this.outputChars += event.delta.length;
+    }
     if (type === 'error') {
       const inner = (event.error ?? event) as { message?: unknown };
       this.error = typeof inner.message === 'string' ? inner.message : 'upstream error';
@@ -84,4 +95,10 @@ export class ResponsesStreamMeter {
     const match = SEQUENCE.exec(data);
     if (match) this.lastSequence = Number(match[1]);
   }
+}
+
+/** The characters of an output event's `delta`. */
+function deltaChars(data: string): number {
+  const delta = parseEventData(data)?.delta;
+  return typeof delta === 'string' ? delta.length : 0;
 }
