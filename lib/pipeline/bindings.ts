@@ -6,13 +6,14 @@ import { sseData } from '../http/sse';
 import type { GatewayResponse } from '../http/types';
 import { anthropicMessagesSurface, validateAnthropicRequest } from '../surfaces/anthropic-messages';
 import { anthropicSse } from '../surfaces/anthropic-messages/stream';
+import { geminiErrorBody, geminiErrorResponse, geminiSse, geminiSurface, validateGeminiRequest } from '../surfaces/gemini';
 import { openAIChatSurface } from '../surfaces/openai-chat';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
 import type { Surface } from '../surfaces/types';
 
 /** A client-facing API as the pipeline drives it. */
 export interface SurfaceBinding {
-  name: 'openai' | 'anthropic';
+  name: 'openai' | 'anthropic' | 'gemini';
   surface: Surface;
   /**
    * Checks a body that may go upstream untouched (same dialect): the fields the gateway relies
@@ -47,4 +48,16 @@ export const ANTHROPIC_MESSAGES: SurfaceBinding = {
   wantsStreamUsage: () => true,
   errorResponse: anthropicErrorResponse,
   inBandError: (err) => anthropicSse('error', anthropicErrorBody(err)),
+};
+
+export const GEMINI: SurfaceBinding = {
+  name: 'gemini',
+  surface: geminiSurface,
+  validate: (body) => validateGeminiRequest(body),
+  decode: (body) => geminiSurface.decodeRequest(body),
+  // Every Gemini stream event carries the running usage.
+  wantsStreamUsage: () => true,
+  errorResponse: geminiErrorResponse,
+  // @google/genai raises an ApiError on a data event that carries `error` with an HTTP code.
+  inBandError: (err) => geminiSse(geminiErrorBody(err)),
 };

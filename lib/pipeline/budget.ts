@@ -16,9 +16,11 @@ import type { AdmittedCall } from './model-call';
 export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | undefined, config: GatewayConfig): Micros {
   const prices = pricesOf(call.entry.targets, call.model);
   const prompt = canonical ? countTokensEstimate(canonical) : charTokens(call.raw.length);
-  const asked = canonical?.maxTokens ?? positive(call.body.max_completion_tokens) ?? positive(call.body.max_tokens);
+  // Gemini's body keeps them in generationConfig (read here too, for bodies only Gemini can take).
+  const gemini = call.body.generationConfig as { maxOutputTokens?: unknown; candidateCount?: unknown } | undefined;
+  const asked = canonical?.maxTokens ?? positive(call.body.max_completion_tokens) ?? positive(call.body.max_tokens) ?? positive(gemini?.maxOutputTokens);
   // Text completions' best_of: that many are generated (and charged), n of them returned.
-  const choices = Math.max(positive(call.body.n) ?? 1, positive(call.body.best_of) ?? 1);
+  const choices = Math.max(positive(call.body.n) ?? 1, positive(call.body.best_of) ?? 1, positive(gemini?.candidateCount) ?? 1);
   const output = (asked ?? call.entry.config.maxOutputTokens ?? config.limits.defaultMaxOutputTokens) * choices;
   return worstCaseCost(prompt, output, prices);
 }
