@@ -56,7 +56,7 @@ const WEATHER_TOOLS = [
 
 async function latestRecord(keyId?: string) {
   const records = await s.usage(keyId);
-  return records.sort((a, b) => a.at.localeCompare(b.at)).at(-1);
+  return records.sort((a, b) => String(a.SK).localeCompare(String(b.SK))).at(-1);
 }
 
 describe.each(TARGETS)('@google/genai through the gateway to a %s target', (target) => {

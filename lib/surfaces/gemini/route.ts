@@ -25,7 +25,7 @@ export function geminiPath(path: string): GeminiPath | undefined {
   if (!prefix || path.length === prefix.length) return undefined;
   const rest = path.slice(prefix.length);
   const colon = rest.lastIndexOf(':');
-  const action = colon > 0 && ACTIONS.has(rest.slice(colon + 1)) ? rest.slice(colon + 1) : undefined;
+  const action = colon >= 0 && ACTIONS.has(rest.slice(colon + 1)) ? rest.slice(colon + 1) : undefined;
   if (action === undefined && prefix === '/v1/models/') return undefined;
   const encoded = action === undefined ? rest : rest.slice(0, colon);
   try {
