@@ -1,6 +1,7 @@
 import type { AssistantPart, ChatRequest, Message, ReasoningOptions, ResponseFormat, TextPart, ToolChoice, ToolDefinition, UserPart } from '../../canonical/types';
 import { GatewayError, untranslatable } from '../../http/errors';
 import { isObject, type Json } from '../../http/json-checks';
+import { carriedThinking } from './carried-thinking';
 import { jsonSchemaFromGemini } from './schema';
 
 const invalid = (param: string, message: string) => new GatewayError('invalid_request', message, { param, code: 'invalid_value' });
@@ -100,7 +101,8 @@ function messagesOf(contents: Json[]): Message[] {
     if (role !== 'user' && role !== 'model' && role !== 'function') throw invalid(`contents[${i}].role`, `Invalid value for 'contents[${i}].role': expected "user" or "model".`);
     const parts = content.parts as unknown[];
     if (role === 'model') {
-      const out = parts.flatMap((part, j) => modelPart(part, `contents[${i}].parts[${j}]`, `call_${i}_${j}`, calls));
+      const carried: { thoughts?: AssistantPart[] } = {};
+      const out = withThinking(joinThoughts(parts.flatMap((part, j) => modelPart(part, `contents[${i}].parts[${j}]`, `call_${i}_${j}`, calls, carried))), carried.thoughts);
       if (out.length > 0) messages.push({ role: 'assistant', parts: out });
     } else {
       const out = parts.flatMap((part, j) => userPart(part, `contents[${i}].parts[${j}]`, calls));
@@ -110,9 +112,32 @@ function messagesOf(contents: Json[]): Message[] {
   return messages;
 }
 
-function modelPart(raw: unknown, param: string, newId: string, calls: PendingCalls): AssistantPart[] {
+/**
+ * Thought parts streamed apart and kept by a client (the text in some, the signature on the
+ * last) are one thinking block again, as the provider that signed it wants it back.
+ */
+function joinThoughts(parts: AssistantPart[]): AssistantPart[] {
+  const out: AssistantPart[] = [];
+  for (const part of parts) {
+    const last = out.at(-1);
+    if (part.type === 'thinking' && last?.type === 'thinking' && !last.signature) out[out.length - 1] = { ...part, text: last.text + part.text };
+    else out.push(part);
+  }
+  return out;
+}
+
+/** The thinking a function call's signature carried goes first in its turn, unless the client kept the signed thoughts themselves. */
+function withThinking(parts: AssistantPart[], carried: AssistantPart[] | undefined): AssistantPart[] {
+  if (!carried) return parts;
+  const kept = parts.some((p) => p.type === 'redacted_thinking' || (p.type === 'thinking' && p.signature));
+  return kept ? parts : [...carried, ...parts];
+}
+
+function modelPart(raw: unknown, param: string, newId: string, calls: PendingCalls, carried: { thoughts?: AssistantPart[] }): AssistantPart[] {
   if (!isObject(raw)) throw invalid(param, `Invalid value for '${param}': expected a Part object.`);
-  const signature = typeof raw.thoughtSignature === 'string' && raw.thoughtSignature !== '' ? { signature: raw.thoughtSignature } : {};
+  const thoughts = typeof raw.thoughtSignature === 'string' && isObject(raw.functionCall) ? carriedThinking(raw.thoughtSignature) : undefined;
+  if (thoughts) carried.thoughts ??= thoughts;
+  const signature = typeof raw.thoughtSignature === 'string' && raw.thoughtSignature !== '' && !thoughts ? { signature: raw.thoughtSignature } : {};
   if (isObject(raw.functionCall)) {
     const call = raw.functionCall;
     if (typeof call.name !== 'string' || call.name === '') throw invalid(`${param}.functionCall.name`, `Invalid value for '${param}.functionCall.name': expected the function's name.`);

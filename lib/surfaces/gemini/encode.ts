@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AssistantPart, ChatResponse, FinishReason, StreamEvent, TokenUsage } from '../../canonical/types';
 import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from '../../providers/gemini/types';
 import { toolInputObject } from '../anthropic-messages/response';
+import { carryThinking } from './carried-thinking';
 import { geminiErrorBody, geminiSse } from './errors';
 
 const FINISH: Readonly<Record<FinishReason, string>> = Object.freeze({
@@ -52,6 +53,15 @@ function geminiPart(part: AssistantPart): GeminiPart | undefined {
   }
 }
 
+/** The answer's signed thinking packed into its first function call's signature (see `carryThinking`), when that call has none of its own. */
+function withCarriedThinking(parts: AssistantPart[]): AssistantPart[] {
+  const first = parts.findIndex((p) => p.type === 'tool_call');
+  const call = parts[first];
+  if (call?.type !== 'tool_call' || call.signature) return parts;
+  const signature = carryThinking(parts.filter((p) => p.type === 'thinking' || p.type === 'redacted_thinking'));
+  return signature ? parts.with(first, { ...call, signature }) : parts;
+}
+
 function chunk(parts: GeminiPart[], model: string, responseId: string, extra: { finishReason?: string; usageMetadata?: GeminiUsageMetadata } = {}): GeminiResponse {
   const candidate = { content: { role: 'model' as const, parts }, ...(extra.finishReason ? { finishReason: extra.finishReason } : {}), index: 0 };
   return { candidates: [candidate], ...(extra.usageMetadata ? { usageMetadata: extra.usageMetadata } : {}), modelVersion: model, responseId };
@@ -65,7 +75,7 @@ function chunk(parts: GeminiPart[], model: string, responseId: string, extra: { 
  * // → { candidates: [{ content: { role: 'model', parts: [{ text: 'Hi' }] }, finishReason: 'STOP', index: 0 }], usageMetadata: {…}, modelVersion: 'gemini-2.5-flash', responseId: 'r1' }
  */
 export function encodeGeminiResponse(res: ChatResponse, model: string): GeminiResponse {
-  const parts = res.parts.map(geminiPart).filter((p): p is GeminiPart => p !== undefined);
+  const parts = withCarriedThinking(res.parts).map(geminiPart).filter((p): p is GeminiPart => p !== undefined);
   return chunk(parts, model, responseIdOf(res.id), { finishReason: geminiFinishReason(res.finishReason), usageMetadata: geminiUsageMetadata(res.usage) });
 }
 
@@ -82,6 +92,9 @@ export async function* encodeGeminiStream(events: AsyncIterable<StreamEvent>, op
   let usage: TokenUsage | undefined;
   let finish: FinishReason | undefined;
   const calls = new Map<number, { id: string; name: string; args: string; signature?: string }>();
+  // The signed thinking so far, for the first function call to carry (see `carryThinking`).
+  const thoughts: (Extract<AssistantPart, { type: 'thinking' | 'redacted_thinking' }>)[] = [];
+  let carried = false;
   const send = (parts: GeminiPart[], extra: Parameters<typeof chunk>[3] = {}) =>
     geminiSse(chunk(parts, options.model, responseId || (responseId = responseIdOf('')), { ...(usage ? { usageMetadata: geminiUsageMetadata(usage) } : {}), ...extra }));
   for await (const event of events) {
@@ -92,11 +105,21 @@ export async function* encodeGeminiStream(events: AsyncIterable<StreamEvent>, op
       case 'text_delta':
         if (event.text) yield send([{ text: event.text }]);
         break;
-      case 'thinking_delta':
+      case 'thinking_delta': {
+        const last = thoughts.at(-1);
+        if (last?.type === 'thinking' && !last.signature) last.text += event.text;
+        else thoughts.push({ type: 'thinking', text: event.text });
         if (event.text) yield send([{ text: event.text, thought: true }]);
         break;
-      case 'thinking_signature':
+      }
+      case 'thinking_signature': {
+        const last = thoughts.at(-1);
+        if (last?.type === 'thinking' && !last.signature) last.signature = event.signature;
         yield send([{ text: '', thought: true, thoughtSignature: event.signature }]);
+        break;
+      }
+      case 'redacted_thinking':
+        thoughts.push({ type: 'redacted_thinking', data: event.data });
         break;
       case 'tool_call_start':
         calls.set(event.toolIndex, { id: event.id, name: event.name, args: '', ...(event.signature ? { signature: event.signature } : {}) });
@@ -109,7 +132,10 @@ export async function* encodeGeminiStream(events: AsyncIterable<StreamEvent>, op
       case 'tool_call_end': {
         const call = calls.get(event.toolIndex);
         calls.delete(event.toolIndex);
-        if (call) yield send([geminiPart({ type: 'tool_call', id: call.id, name: call.name, arguments: call.args, ...(call.signature ? { signature: call.signature } : {}) })!]);
+        if (!call) break;
+        const signature = call.signature ?? (carried ? undefined : carryThinking(thoughts));
+        carried = true;
+        yield send([geminiPart({ type: 'tool_call', id: call.id, name: call.name, arguments: call.args, ...(signature ? { signature } : {}) })!]);
         break;
       }
       case 'usage':
