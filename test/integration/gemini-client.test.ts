@@ -251,6 +251,27 @@ describe('@google/genai: what only one side can do', () => {
   });
 });
 
+describe('Gemini routes the SDK does not reach by itself', () => {
+  const post = (path: string, body: unknown = { contents: [{ parts: [{ text: 'hi' }] }] }) =>
+    fetch(`${s.gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': s.key }, body: JSON.stringify(body) });
+
+  it.each([
+    { name: 'a stream asked for without alt=sse', send: () => post(`/v1beta/models/${MODELS.anthropic.name}:streamGenerateContent`), status: 400, googleStatus: 'INVALID_ARGUMENT' },
+    { name: 'a body without contents', send: () => post(`/v1beta/models/${MODELS.anthropic.name}:generateContent`, { prompt: 'hi' }), status: 400, googleStatus: 'INVALID_ARGUMENT' },
+    { name: 'a method the gateway does not serve', send: () => post(`/v1beta/models/${MODELS.gemini.name}:embedContent`), status: 404, googleStatus: 'NOT_FOUND' },
+    { name: 'GET on generateContent', send: () => fetch(`${s.gw.url}/v1beta/models/${MODELS.gemini.name}:generateContent`, { headers: { 'x-goog-api-key': s.key } }), status: 405, googleStatus: 'UNIMPLEMENTED' },
+    { name: 'an unknown v1beta path', send: () => fetch(`${s.gw.url}/v1beta/files`, { headers: { 'x-goog-api-key': s.key } }), status: 404, googleStatus: 'NOT_FOUND' },
+  ])('answers $name with $status in Gemini’s shape, reaching no upstream', async ({ send, status, googleStatus }) => {
+    // Act
+    const res = await send();
+
+    // Assess
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ error: { code: status, status: googleStatus, message: expect.any(String) } });
+    expect(s.gemini.requests.length + s.anthropic.requests.length + s.openai.requests.length).toBe(0);
+  });
+});
+
 describe('@google/genai: models', () => {
   it('lists the models the key may use in Gemini shape', async () => {
     // Act
