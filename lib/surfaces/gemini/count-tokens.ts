@@ -7,6 +7,7 @@ import { geminiBaseUrl, geminiMethodUrl } from '../../providers/gemini';
 import { planAttempts } from '../../routing/attempts';
 import { jsonPost } from '../../upstream/http';
 import { charTokens, countTokensEstimate } from '../anthropic-messages';
+import { countedUpstream } from '../count-tokens';
 import { decodeGeminiRequest, validateGeminiRequest } from './decode';
 
 /**
@@ -19,22 +20,16 @@ export async function countGeminiTokens(req: GatewayRequest, ctx: RequestContext
   ctx.keyId = undefined;
   const gemini = planAttempts(call.entry.targets).find((a) => a.provider.type === 'gemini');
   if (gemini) {
-    try {
+    const counted = await countedUpstream(ctx, deps, async () => {
       const apiKey = await apiKeyFor(gemini, deps);
-      const res = await deps.upstream.send(
-        jsonPost(geminiMethodUrl(geminiBaseUrl(gemini.provider, gemini.account), gemini.model, 'countTokens'), upstreamBody(call.body, call.raw, gemini.model), {
-          stream: false,
-          accountHeaders: gemini.account.headers,
-          ...(apiKey ? { auth: { 'x-goog-api-key': apiKey } } : {}),
-          timeouts: deps.config.timeouts,
-        }),
-      );
-      const text = await res.body.text();
-      if (res.status === 200) return { status: 200, headers: { 'content-type': 'application/json' }, body: text };
-      deps.logger.warn('countTokens upstream failed; estimating', { requestId: ctx.requestId, status: res.status });
-    } catch (err) {
-      deps.logger.warn('countTokens upstream failed; estimating', { requestId: ctx.requestId, error: (err as Error).message });
-    }
+      return jsonPost(geminiMethodUrl(geminiBaseUrl(gemini.provider, gemini.account), gemini.model, 'countTokens'), upstreamBody(call.body, call.raw, gemini.model), {
+        stream: false,
+        accountHeaders: gemini.account.headers,
+        ...(apiKey ? { auth: { 'x-goog-api-key': apiKey } } : {}),
+        timeouts: deps.config.timeouts,
+      });
+    });
+    if (counted) return counted;
   }
   return json(200, { totalTokens: estimate(call.body, call.raw) });
 }

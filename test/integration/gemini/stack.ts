@@ -10,6 +10,7 @@ import { listUsage, type StoredUsage } from '../../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic';
 import { startFakeGemini, type FakeGemini } from '../../fakes/gemini';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai';
+import { createGatewayKey } from '../harness';
 
 const ADMIN_TOKEN = 'gemini-surface-admin-token';
 
@@ -67,15 +68,7 @@ export async function startGeminiStack(): Promise<GeminiStack> {
     store: { embedded: undefined },
     credentials: new LocalCredentials({ GS_GEMINI_KEY: UPSTREAM_KEYS.gemini, GS_ANTHROPIC_KEY: UPSTREAM_KEYS.anthropic, GS_OPENAI_KEY: UPSTREAM_KEYS.openai }),
   });
-  async function createKey(models: string[]) {
-    const res = await fetch(`${gw.url}/admin/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `gemini ${models.join(',')}`, models }),
-    });
-    if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
-    return (await res.json()) as { id: string; key: string };
-  }
+  const createKey = (models: string[]) => createGatewayKey(gw.url, ADMIN_TOKEN, { name: `gemini ${models.join(',')}`, models });
   const { id: keyId, key } = await createKey(['gemini-*', 'gem-*']);
   const fakes = [gemini, anthropic, openai];
   return {
