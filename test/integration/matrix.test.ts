@@ -1,12 +1,13 @@
 /**
- * The provider matrix: every client surface (the official `openai` and `@anthropic-ai/sdk`
- * clients) against every provider type, streaming and not, for plain text, a tool-call round
+ * The provider matrix: every client surface (the official `openai`, `@anthropic-ai/sdk` and
+ * `@google/genai` clients) against every provider type, streaming and not, for plain text, a tool-call round
  * trip and an image. Each fake is scripted with what the model "means to say"; each case checks
  * what the client parsed against that, and what the fake received in its own wire format.
  * One gateway and one fake per provider serve all cases.
  */
 import { eventually } from './harness';
 import { anthropicSurface } from './matrix/anthropic-client';
+import { geminiSurface } from './matrix/gemini-client';
 import { startMatrixGateway, type MatrixGateway, type RigName } from './matrix/gateway';
 import { openAISurface } from './matrix/openai-client';
 import {
@@ -55,7 +56,7 @@ interface CaseContext {
 
 const PROVIDERS: RigName[] = ['openai', 'azure-openai', 'anthropic', 'gemini', 'bedrock'];
 const ROWS: Row[] = [
-  ...[openAISurface, anthropicSurface].flatMap((surface) => PROVIDERS.map((provider) => ({ surface, provider }))),
+  ...[openAISurface, anthropicSurface, geminiSurface].flatMap((surface) => PROVIDERS.map((provider) => ({ surface, provider }))),
   // Claude on Bedrock from the Anthropic surface: InvokeModel with Anthropic's own body, not Converse.
   { surface: anthropicSurface, provider: 'bedrock-claude' },
 ];
@@ -85,7 +86,7 @@ function upstreamSaw(rig: ProviderRig, mode: Mode, facts: Partial<Received>): Re
   return { model: rig.upstreamModel, stream: mode === 'stream', userTexts: [], images: [], tools: [], toolCalls: [], toolResults: [], ...facts };
 }
 
-const expectedTool = (rig: ProviderRig) => ({ name: TOOL.name, description: TOOL.description, schema: rig.expectedToolSchema });
+const expectedTool = (rig: ProviderRig, surface: SurfaceSpec) => ({ name: TOOL.name, description: TOOL.description, schema: surface.toolSchemaFor?.(rig) ?? rig.expectedToolSchema });
 
 const RUN: Record<Scenario, (c: CaseContext) => Promise<void>> = {
   async 'plain text'({ surface, rig, client, mode, expectedUsage }) {
@@ -116,7 +117,7 @@ const RUN: Record<Scenario, (c: CaseContext) => Promise<void>> = {
       usage: surface.usage(TOOL_CALL_REPLY.usage),
       streamViolations: [],
     });
-    expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [WEATHER_QUESTION], tools: [expectedTool(rig)] }));
+    expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [WEATHER_QUESTION], tools: [expectedTool(rig, surface)] }));
     const callId = answer.toolCalls[0]!.id;
     expect(callId).toMatch(SAFE_TOOL_ID);
 
@@ -133,7 +134,7 @@ const RUN: Record<Scenario, (c: CaseContext) => Promise<void>> = {
     expect(rig.last()).toEqual(
       upstreamSaw(rig, mode, {
         userTexts: [WEATHER_QUESTION],
-        tools: [expectedTool(rig)],
+        tools: [expectedTool(rig, surface)],
         toolCalls: [{ id: byId ? callId : undefined, name: TOOL.name, args: TOOL_ARGS }],
         toolResults: [{ link: byId ? callId : TOOL.name, content: TOOL_RESULT }],
       }),
