@@ -47,7 +47,11 @@ export function geminiRoute(path: string, deps: ProxyDeps): GeminiRoute | undefi
     case undefined:
       return route({ GET: (req) => retrieveGeminiModel(req, deps, model) });
     default:
-      return route({ POST: async () => Promise.reject(new GatewayError('not_found', `The gateway does not serve the Gemini method ${action}.`, { code: 'unknown_method' })) });
+      return route({
+        POST: async () => {
+          throw new GatewayError('not_found', `The gateway does not serve the Gemini method ${action}.`, { code: 'unknown_method' });
+        },
+      });
   }
 }
 
@@ -55,9 +59,9 @@ export function geminiRoute(path: string, deps: ProxyDeps): GeminiRoute | undefi
  * Streams go as SSE only (`alt=sse`, what @google/genai and Gemini CLI ask for): Gemini's other
  * stream, one JSON array written piece by piece, is not made by the translation.
  */
-function streamCall(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void, model: string): Promise<GatewayResponse> {
+async function streamCall(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void, model: string): Promise<GatewayResponse> {
   if (req.query.get('alt') !== 'sse') {
-    return Promise.reject(new GatewayError('invalid_request', 'streamGenerateContent is served as server-sent events only: add alt=sse to the URL.', { param: 'alt', code: 'invalid_value' }));
+    throw new GatewayError('invalid_request', 'streamGenerateContent is served as server-sent events only: add alt=sse to the URL.', { param: 'alt', code: 'invalid_value' });
   }
   return modelCall(GEMINI, withQueryKey(req), ctx, deps, finish, { model, stream: true });
 }
