@@ -20,7 +20,8 @@ import type { RateWindowStore } from './store/rate-windows';
 import type { SpendStore } from './store/spend';
 import { listModels, retrieveModel } from './surfaces/models';
 import { countTokens } from './surfaces/count-tokens';
-import { ANTHROPIC_MESSAGES, OPENAI_CHAT, OPENAI_RESPONSES, type SurfaceBinding } from './pipeline/bindings';
+import { ANTHROPIC_MESSAGES, GEMINI, OPENAI_CHAT, OPENAI_RESPONSES, type SurfaceBinding } from './pipeline/bindings';
+import { geminiRoute, listGeminiModels, retrieveGeminiModel } from './surfaces/gemini/http';
 import { COMPLETIONS, EMBEDDINGS, openAIOnlyCall } from './pipeline/openai-only';
 import { modelCall } from './pipeline/model-call';
 import { createProviderRegistry } from './providers/registry';
@@ -96,7 +97,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     '/v1/embeddings': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => openAIOnlyCall(EMBEDDINGS, req, ctx, proxy, finish) } },
     '/v1/messages': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx, finish) => modelCall(ANTHROPIC_MESSAGES, req, ctx, proxy, finish) } },
     '/v1/messages/count_tokens': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx) => countTokens(req, ctx, proxy) } },
-    '/v1/models': { methods: { GET: (req) => listModels(req, proxy) } },
+    '/v1/models': { methods: { GET: (req) => (isGeminiClient(req) ? listGeminiModels(req, proxy) : listModels(req, proxy)) } },
+    '/v1beta/models': { binding: GEMINI, methods: { GET: (req) => listGeminiModels(req, proxy) } },
     '/': { methods: { GET: health, HEAD: health } },
     '/health': { methods: { GET: health, HEAD: health } },
   };
@@ -106,8 +108,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Clients configured with a base URL without /v1 send `/chat/completions`.
     const route = routes[trimmed] ?? routes[`/v1${trimmed}`];
     if (route) return route;
+    const gemini = geminiRoute(trimmed, proxy);
+    if (gemini) return gemini;
     const model = modelInPath(trimmed);
-    return model === undefined ? undefined : { methods: { GET: (req) => retrieveModel(req, proxy, model) } };
+    return model === undefined ? undefined : { methods: { GET: (req) => (isGeminiClient(req) ? retrieveGeminiModel(req, proxy, model) : retrieveModel(req, proxy, model)) } };
   }
 
   // Books of answers sent but not yet closed: drain() closes them at once (Lambda drains right
@@ -128,8 +132,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const writesDone = () => Promise.all([deps.usage.drain(), later.drain()]);
 
-  /** Anthropic clients announce themselves with anthropic-version; everyone else gets OpenAI's shapes. */
-  const bindingOf = (req: GatewayRequest, route: Route | undefined) => route?.binding ?? (req.headers['anthropic-version'] ? ANTHROPIC_MESSAGES : OPENAI_CHAT);
+  /** Anthropic clients announce themselves with anthropic-version, Gemini's with their key header or path; everyone else gets OpenAI's shapes. */
+  const bindingOf = (req: GatewayRequest, route: Route | undefined) =>
+    route?.binding ?? (req.headers['anthropic-version'] ? ANTHROPIC_MESSAGES : isGeminiClient(req) || req.path.startsWith('/v1beta/') ? GEMINI : OPENAI_CHAT);
 
   return {
     async handle(req) {
@@ -193,6 +198,9 @@ function modelInPath(path: string): string | undefined {
     return undefined;
   }
 }
+
+/** Gemini's clients (@google/genai, Gemini CLI) send their key as x-goog-api-key or `?key=`, which no other client does. */
+const isGeminiClient = (req: GatewayRequest): boolean => req.headers['x-goog-api-key'] !== undefined || req.query.has('key');
 
 async function health(): Promise<GatewayResponse> {
   return json(200, { ok: true });

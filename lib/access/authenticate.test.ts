@@ -23,6 +23,8 @@ describe('presentedKey', () => {
     [{ authorization: 'bearer sk-gw-abc ' }, 'sk-gw-abc'],
     [{ 'x-api-key': 'sk-gw-abc' }, 'sk-gw-abc'],
     [{ authorization: 'Basic xyz', 'x-api-key': 'sk-gw-abc' }, 'sk-gw-abc'],
+    [{ 'x-goog-api-key': 'sk-gw-abc' }, 'sk-gw-abc'],
+    [{ 'x-api-key': 'sk-gw-abc', 'x-goog-api-key': 'sk-gw-other' }, 'sk-gw-abc'],
     [{ authorization: 'Bearer ' }, undefined],
     [{}, undefined],
   ])('reads %j as %s', (headers, expected) => {

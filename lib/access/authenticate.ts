@@ -18,11 +18,12 @@ interface Entry {
   expires: number;
 }
 
-/** The gateway key a request carries: `Authorization: Bearer KEY` or `x-api-key: KEY`. */
+/** The gateway key a request carries: `Authorization: Bearer KEY`, `x-api-key: KEY` or (Gemini's clients) `x-goog-api-key: KEY`. */
 export function presentedKey(headers: Readonly<Record<string, string | undefined>>): string | undefined {
   const auth = headers['authorization'];
   if (auth && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim() || undefined;
-  return headers['x-api-key']?.trim() || undefined;
+  // Last, so OpenAI and Anthropic clients pay nothing for it.
+  return headers['x-api-key']?.trim() || headers['x-goog-api-key']?.trim() || undefined;
 }
 
 /**
@@ -60,7 +61,7 @@ export class KeyAuthenticator {
   async authenticate(req: Pick<GatewayRequest, 'headers' | 'sourceIp'>, book?: { keyId?: string }): Promise<ApiKeyRecord> {
     const key = presentedKey(req.headers);
     if (!key) {
-      throw new GatewayError('authentication', 'No API key given: send "Authorization: Bearer <gateway key>" or "x-api-key: <gateway key>".', {
+      throw new GatewayError('authentication', 'No API key given: send "Authorization: Bearer <gateway key>", "x-api-key: <gateway key>" or "x-goog-api-key: <gateway key>".', {
         code: 'missing_api_key',
       });
     }

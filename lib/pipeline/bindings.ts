@@ -6,6 +6,7 @@ import { sseData, sseEvent } from '../http/sse';
 import type { GatewayResponse } from '../http/types';
 import { anthropicMessagesSurface, validateAnthropicRequest } from '../surfaces/anthropic-messages';
 import { anthropicSse } from '../surfaces/anthropic-messages/stream';
+import { geminiErrorBody, geminiErrorResponse, geminiSse, geminiSurface, validateGeminiRequest } from '../surfaces/gemini';
 import { openAIChatSurface } from '../surfaces/openai-chat';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
 import { openAIResponsesSurface, parseResponsesRequest } from '../surfaces/openai-responses';
@@ -14,7 +15,7 @@ import type { Surface } from '../surfaces/types';
 /** A client-facing API as the pipeline drives it. */
 export interface SurfaceBinding {
   /** Also the surface of usage records and log lines. */
-  name: 'openai' | 'anthropic' | 'openai-responses';
+  name: 'openai' | 'anthropic' | 'openai-responses' | 'gemini';
   surface: Surface;
   /**
    * Checks a body that may go upstream untouched (same dialect): the fields the gateway relies
@@ -66,4 +67,16 @@ export const OPENAI_RESPONSES: SurfaceBinding = {
     const error = openAIErrorBody(err).error;
     return sseEvent('error', { type: 'error', code: error.code, message: error.message, param: error.param, error, sequence_number: sent?.nextSequence ?? 0 });
   },
+};
+
+export const GEMINI: SurfaceBinding = {
+  name: 'gemini',
+  surface: geminiSurface,
+  validate: (body) => validateGeminiRequest(body),
+  decode: (body) => geminiSurface.decodeRequest(body),
+  // Every Gemini stream event carries the running usage.
+  wantsStreamUsage: () => true,
+  errorResponse: geminiErrorResponse,
+  // @google/genai raises an ApiError on a data event that carries `error` with an HTTP code.
+  inBandError: (err) => geminiSse(geminiErrorBody(err)),
 };

@@ -1,6 +1,8 @@
 import { parseConfig } from '../config/load';
 import { Catalog } from '../routing/catalog';
+import { charTokens } from '../surfaces/anthropic-messages';
 import { decodeResponsesRequest } from '../surfaces/openai-responses';
+import { worstCaseCost } from '../usage/cost';
 import { worstCaseOfCall } from './budget';
 import type { AdmittedCall } from './model-call';
 
@@ -39,5 +41,32 @@ describe('worstCaseOfCall on a Responses API body', () => {
 
   it("holds the config's default allowance when the request names none", () => {
     expect(worstDecoded({ model: 'gpt-4.1', input: 'Hi' })).toBe(worstDecoded({ model: 'gpt-4.1', input: 'Hi', max_output_tokens: 4096 }));
+  });
+});
+
+const geminiConfig = parseConfig({
+  providers: [{ id: 'g', type: 'gemini', accounts: [{ id: 'a', apiKey: { env: 'X' } }] }],
+  models: [{ name: 'm', price: { input: 1, output: 4 }, targets: [{ provider: 'g', model: 'gemini-2.5-flash' }] }],
+});
+const geminiEntry = new Catalog(geminiConfig).find('m')!;
+const geminiCall = (body: Record<string, unknown>): AdmittedCall => {
+  const raw = Buffer.from(JSON.stringify(body));
+  return { key: { id: 'k' } as AdmittedCall['key'], body, raw, model: 'm', entry: geminiEntry };
+};
+
+describe('worstCaseOfCall for a Gemini body that does not translate', () => {
+  it.each([
+    { name: 'holds generationConfig.maxOutputTokens', generationConfig: { maxOutputTokens: 1000 }, output: 1000 },
+    { name: 'holds it for every candidate', generationConfig: { maxOutputTokens: 1000, candidateCount: 3 }, output: 3000 },
+    { name: 'holds the default allowance without one', generationConfig: {}, output: geminiConfig.limits.defaultMaxOutputTokens },
+  ])('$name', ({ generationConfig, output }) => {
+    // Prepare: a built-in tool, so there is no canonical form to read the limit from.
+    const admitted = geminiCall({ contents: [{ parts: [{ text: 'hi' }] }], tools: [{ googleSearch: {} }], generationConfig });
+
+    // Act
+    const most = worstCaseOfCall(admitted, undefined, geminiConfig);
+
+    // Assess
+    expect(most).toBe(worstCaseCost(charTokens(admitted.raw.length), output, [{ input: 1, output: 4 }]));
   });
 });

@@ -10,16 +10,19 @@ import type { AdmittedCall } from './model-call';
 /**
  * The most a call may cost, which a key with a budget must have room for before it goes upstream:
  * its prompt (estimated as count_tokens estimates it) and its whole output allowance (the
- * request's max tokens, `max_output_tokens` on the Responses API, times `n` choices (or `best_of`);
- * else the model's maxOutputTokens; else the config's default), at the dearest price among the
- * targets it may fail over to.
+ * request's max tokens (`max_output_tokens` on the Responses API, `generationConfig.maxOutputTokens`
+ * on Gemini's), times its choices (`n`, `best_of`, `candidateCount`); else the model's
+ * maxOutputTokens; else the config's default), at the dearest price among the targets it may fail
+ * over to.
  */
 export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | undefined, config: GatewayConfig): Micros {
   const prices = pricesOf(call.entry.targets, call.model);
   const prompt = canonical ? countTokensEstimate(canonical) : charTokens(call.raw.length);
-  const asked = canonical?.maxTokens ?? positive(call.body.max_completion_tokens) ?? positive(call.body.max_tokens) ?? positive(call.body.max_output_tokens);
+  // Gemini's body keeps them in generationConfig (read here too, for bodies only Gemini can take).
+  const gemini = call.body.generationConfig as { maxOutputTokens?: unknown; candidateCount?: unknown } | undefined;
+  const asked = canonical?.maxTokens ?? positive(call.body.max_completion_tokens) ?? positive(call.body.max_tokens) ?? positive(call.body.max_output_tokens) ?? positive(gemini?.maxOutputTokens);
   // Text completions' best_of: that many are generated (and charged), n of them returned.
-  const choices = Math.max(positive(call.body.n) ?? 1, positive(call.body.best_of) ?? 1);
+  const choices = Math.max(positive(call.body.n) ?? 1, positive(call.body.best_of) ?? 1, positive(gemini?.candidateCount) ?? 1);
   const output = (asked ?? call.entry.config.maxOutputTokens ?? config.limits.defaultMaxOutputTokens) * choices;
   return worstCaseCost(prompt, output, prices);
 }

@@ -32,18 +32,25 @@ export interface AdmittedCall {
   entry: CatalogModel;
 }
 
+/** The model and streaming of a call whose URL names them, not its body (Gemini's `models/{model}:streamGenerateContent`). */
+export interface CallInUrl {
+  model: string;
+  stream: boolean;
+}
+
 /**
  * Authenticate (the key, and the address it is used from), read and check the body, find the
  * model and check the key may use it. Every refusal from the key's own rules on is booked to it.
  */
-export async function admit(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, validate: (body: Record<string, unknown>) => void): Promise<AdmittedCall> {
+export async function admit(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, validate: (body: Record<string, unknown>) => void, inUrl?: CallInUrl): Promise<AdmittedCall> {
   const key = await deps.auth.authenticate(req, ctx);
   const raw = await readBody(req, deps.config.limits.maxBodyBytes);
   const body = parseJsonObject(raw);
-  if (typeof body.model === 'string') ctx.model = body.model;
-  ctx.stream = body.stream === true;
+  const named = inUrl ? inUrl.model : body.model;
+  if (typeof named === 'string') ctx.model = named;
+  ctx.stream = inUrl ? inUrl.stream : body.stream === true;
   validate(body);
-  const model = body.model as string;
+  const model = named as string;
   const entry = deps.catalog.find(model);
   if (!entry) {
     throw new GatewayError('not_found', `The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found', param: 'model' });
@@ -73,8 +80,8 @@ export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: 
  * the client's own dialect gets the body untouched; any other gets the canonical translation.
  * The next target is tried only while nothing has reached the client.
  */
-export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
-  const call = await admit(req, ctx, deps, binding.validate);
+export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void, inUrl?: CallInUrl): Promise<GatewayResponse> {
+  const call = await admit(req, ctx, deps, binding.validate, inUrl);
   let canonical: ChatRequest | undefined;
   let marked: ChatRequest | undefined;
   // Counted once the call is known to be a valid one the key may make (refusals cost no place).

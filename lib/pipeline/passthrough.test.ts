@@ -21,6 +21,12 @@ describe('passthroughFor', () => {
     ['anthropic', 'bedrock', 'meta.llama3-70b-instruct-v1:0', false],
     ['anthropic', 'openai', 'gpt-4o', false],
     ['anthropic', 'gemini', 'gemini-2.5-pro', false],
+    ['gemini', 'gemini', 'gemini-2.5-pro', true],
+    ['gemini', 'gemini', 'tunedModels/my-model', true],
+    ['gemini', 'openai', 'gpt-4o', false],
+    ['gemini', 'anthropic', 'claude-sonnet-4-5', false],
+    ['gemini', 'azure-openai', 'my-deployment', false],
+    ['gemini', 'bedrock', 'anthropic.claude-3-5-sonnet-20240620-v1:0', false],
   ] as const)('a %s client to a %s target (%s) passes through: %s', (dialect, type, model, expected) => {
     expect(passthroughFor(dialect, attempt(type, model), registry) !== undefined).toBe(expected);
   });

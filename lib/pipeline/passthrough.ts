@@ -5,6 +5,7 @@ import { usageFromAnthropic } from '../providers/anthropic/usage';
 import { azurePassthroughRequest, azureResponsesRequest } from '../providers/azure-openai';
 import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, bedrockTarget } from '../providers/bedrock';
 import { errorFromBedrock } from '../providers/bedrock/errors';
+import { errorFromGeminiUpstream, geminiBaseUrl, geminiPassthroughRequest, GeminiStreamMeter, usageFromGemini } from '../providers/gemini';
 import { errorFromOpenAIUpstream } from '../providers/openai/errors';
 import { openAIChatRequest, openAIResponsesRequest, type OpenAIChatCall } from '../providers/openai/request';
 import { ResponsesStreamMeter } from '../providers/openai/responses-meter';
@@ -202,6 +203,39 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
   };
 }
 
+/** Gemini's body names no model (the URL does), so the client's bytes always go on as they are. */
+const GEMINI: PassthroughRoute = {
+  request: (call) =>
+    geminiPassthroughRequest({
+      raw: call.raw,
+      baseUrl: geminiBaseUrl(call.attempt.provider, call.attempt.account),
+      apiKey: call.apiKey,
+      model: call.attempt.model,
+      stream: call.stream,
+      ...(call.attempt.account.headers ? { accountHeaders: call.attempt.account.headers } : {}),
+      timeouts: call.timeouts,
+      ...(call.signal ? { signal: call.signal } : {}),
+    }),
+  parseError: errorFromGeminiUpstream,
+  usageOf: (json) => {
+    const meta = (json as { usageMetadata?: Parameters<typeof usageFromGemini>[0] } | null)?.usageMetadata;
+    return meta ? usageFromGemini(meta) : undefined;
+  },
+  relay(source, { start }) {
+    const meter = new GeminiStreamMeter(start);
+    return {
+      body: passThenRead(source, (chunk) => meter.feed(chunk)),
+      findings: (): StreamFindings => ({
+        complete: meter.complete,
+        ...(meter.usage ? { usage: meter.usage } : {}),
+        ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
+        ...(meter.error !== undefined ? { upstreamError: meter.error } : {}),
+      }),
+    };
+  },
+  needsApiKey: true,
+};
+
 /** Claude on Bedrock: model ids and inference profiles name the vendor (`anthropic.`, `us.anthropic.`, ARNs). */
 const isBedrockClaude = (modelId: string) => /(^|[.:/])anthropic\./.test(modelId);
 
@@ -218,6 +252,7 @@ export function passthroughFor(dialect: SurfaceBinding['name'], attempt: Attempt
     if (type === 'openai-compatible' && attempt.provider.responses === 'passthrough') return OPENAI_RESPONSES;
     return undefined;
   }
+  if (dialect === 'gemini') return type === 'gemini' ? GEMINI : undefined;
   if (dialect === 'openai') {
     if (type === 'openai' || type === 'openai-compatible') return OPENAI;
     if (type === 'azure-openai') return AZURE;

@@ -277,6 +277,38 @@ describe('stickyKeyOf', () => {
     });
   });
 
+  describe('Gemini bodies', () => {
+    const gemini = (body: Body, headers: Record<string, string | undefined> = {}) => stickyKeyOf('gemini', headers, body);
+    const start = { systemInstruction: { parts: [{ text: 'You are terse.' }] }, contents: [{ role: 'user', parts: [{ text: 'What is a monad?' }] }] };
+
+    it('keeps a conversation on one key as turns are added, by the system instruction and first user turn', () => {
+      // Prepare
+      const later = { ...start, contents: [...start.contents, { role: 'model', parts: [{ text: 'A monoid.' }] }, { role: 'user', parts: [{ text: 'And?' }] }] };
+
+      // Act
+      const first = gemini(start);
+
+      // Assess
+      expect(first).toMatch(/^h:/);
+      expect(gemini(later)).toBe(first);
+      expect(gemini({ ...start, contents: [{ parts: [{ text: 'What is a functor?' }] }] })).not.toBe(first);
+    });
+
+    it('hashes a Gemini conversation as its OpenAI equivalent, and prefers the session header', () => {
+      expect(gemini({ systemInstruction: 'You are terse.', contents: start.contents })).toBe(chat(CHAT_CONVERSATION));
+      expect(gemini(start, { 'x-session-id': 's1' })).toBe(chat(CHAT_CONVERSATION, { 'x-session-id': 's1' }));
+    });
+
+    it.each<[string, unknown]>([
+      ['no contents', {}],
+      ['contents that are not a list', { contents: 'hi' }],
+      ['only a model turn', { contents: [{ role: 'model', parts: [{ text: 'hi' }] }] }],
+      ['parts without text', { contents: [{ parts: [{ inlineData: {} }, null, 3] }] }],
+    ])('gives no key for %s', (_name, body) => {
+      expect(gemini(body as Body)).toBeUndefined();
+    });
+  });
+
   describe('odd shapes', () => {
     it.each<[string, unknown]>([
       ['an empty body', {}],

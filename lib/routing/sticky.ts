@@ -8,7 +8,7 @@ import { isName, isObject } from '../http/json-checks';
 // every instance routes a conversation the same way.
 
 /** The surface a body was written for (`SurfaceBinding['name']`). */
-export type StickySurface = 'openai' | 'anthropic' | 'openai-responses';
+export type StickySurface = 'openai' | 'anthropic' | 'openai-responses' | 'gemini';
 
 /** The header a client may send to name its session outright; header names arrive lower-cased. */
 export const SESSION_HEADER = 'x-session-id';
@@ -34,6 +34,7 @@ const DIGEST_CHARS = 22;
  * - `k:` OpenAI's `prompt_cache_key`, then `u:` its `user` (on the Responses API, or its
  *   `safety_identifier`, which replaces `user` there);
  * - `m:` Anthropic's `metadata.user_id` (Claude Code sends one per user or session);
+ * - (Gemini bodies name no user or session: only the header or the start's hash);
  * - `h:` a hash of the conversation's start, the system prompt and the first user message's
  *   text, which later turns (more messages appended, `cache_control` moved) leave unchanged.
  *
@@ -49,6 +50,10 @@ export function stickyKeyOf(surface: StickySurface, headers: Readonly<Record<str
   const session: unknown = headers[SESSION_HEADER];
   if (isName(session)) return namedKey('s', session);
   if (!isObject(body)) return undefined;
+  if (surface === 'gemini') {
+    const start = geminiStart(body.systemInstruction, body.contents);
+    return start === undefined ? undefined : keyOf('h', start);
+  }
   if (surface !== 'anthropic') {
     if (isName(body.prompt_cache_key)) return namedKey('k', body.prompt_cache_key);
     if (isName(body.user)) return namedKey('u', body.user);
@@ -145,6 +150,15 @@ function anthropicStart(system: unknown, messages: unknown): string | undefined 
   const parts: string[] = [];
   appendText(parts, system, HASHED_CHARS_PER_PART);
   return startText(parts, Array.isArray(messages) ? firstUserContent(messages, 0) : undefined);
+}
+
+/** Gemini: `systemInstruction` (a string or a Content), then the first user turn; parts carry no `type`, only `text`. */
+function geminiStart(system: unknown, contents: unknown): string | undefined {
+  const asBlocks = (content: unknown) => (typeof content === 'string' ? content : isObject(content) && Array.isArray(content.parts) ? content.parts.map((p: unknown) => (isObject(p) && typeof p.text === 'string' ? { type: 'text', text: p.text } : p)) : undefined);
+  const parts: string[] = [];
+  appendText(parts, asBlocks(system), HASHED_CHARS_PER_PART);
+  const first = Array.isArray(contents) ? contents.find((c: unknown) => isObject(c) && (c.role === undefined || c.role === 'user')) : undefined;
+  return startText(parts, asBlocks(first));
 }
 
 function firstUserContent(messages: readonly unknown[], from: number): unknown {

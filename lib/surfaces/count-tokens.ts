@@ -5,6 +5,7 @@ import type { RequestContext } from '../pipeline/context';
 import type { ProxyDeps } from '../pipeline/deps';
 import { anthropicPassthroughRequest } from '../providers/anthropic';
 import { planAttempts } from '../routing/attempts';
+import type { UpstreamRequest } from '../upstream/http';
 import { countTokensEstimate, decodeAnthropicRequest, validateAnthropicRequest } from './anthropic-messages';
 
 /**
@@ -16,10 +17,9 @@ export async function countTokens(req: GatewayRequest, ctx: RequestContext, deps
   ctx.keyId = undefined;
   const anthropic = planAttempts(call.entry.targets).find((a) => a.provider.type === 'anthropic');
   if (anthropic) {
-    try {
-      const provider = anthropic.provider as { baseUrl?: string; version?: string };
-      const res = await deps.upstream.send(
-        anthropicPassthroughRequest({
+    const provider = anthropic.provider as { baseUrl?: string; version?: string };
+    const counted = await countedUpstream(ctx, deps, async () =>
+      anthropicPassthroughRequest({
           body: call.body,
           headers: req.headers,
           baseUrl: anthropic.account.baseUrl ?? provider.baseUrl ?? 'https://api.anthropic.com',
@@ -30,14 +30,25 @@ export async function countTokens(req: GatewayRequest, ctx: RequestContext, deps
           endpoint: 'count_tokens',
           timeouts: deps.config.timeouts,
         }),
-      );
-      const text = await res.body.text();
-      if (res.status === 200) return { status: 200, headers: { 'content-type': 'application/json' }, body: text };
-      deps.logger.warn('count_tokens upstream failed; estimating', { requestId: ctx.requestId, status: res.status });
-    } catch (err) {
-      deps.logger.warn('count_tokens upstream failed; estimating', { requestId: ctx.requestId, error: (err as Error).message });
-    }
+    );
+    if (counted) return counted;
   }
   const canonical = decodeAnthropicRequest(call.body, { mode: 'passthrough', countTokens: true });
   return json(200, { input_tokens: countTokensEstimate(canonical) });
+}
+
+/**
+ * A token count asked of an upstream, its answer passed on as it is; undefined when the upstream
+ * failed or refused (logged), so the caller estimates instead: a count is advice, not worth an error.
+ */
+export async function countedUpstream(ctx: RequestContext, deps: ProxyDeps, request: () => Promise<UpstreamRequest>): Promise<GatewayResponse | undefined> {
+  try {
+    const res = await deps.upstream.send(await request());
+    const text = await res.body.text();
+    if (res.status === 200) return { status: 200, headers: { 'content-type': 'application/json' }, body: text };
+    deps.logger.warn('token count upstream failed; estimating', { requestId: ctx.requestId, status: res.status });
+  } catch (err) {
+    deps.logger.warn('token count upstream failed; estimating', { requestId: ctx.requestId, error: (err as Error).message });
+  }
+  return undefined;
 }

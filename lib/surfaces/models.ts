@@ -36,6 +36,6 @@ export async function retrieveModel(req: GatewayRequest, deps: ProxyDeps, name: 
 }
 
 /** A name (or alias) the key's patterns allow, by itself or by the model it stands for. */
-const mayUse = (patterns: readonly string[], name: string, deps: ProxyDeps) => modelAllowed(patterns, name) || modelAllowed(patterns, deps.catalog.find(name)!.name);
+export const mayUse = (patterns: readonly string[], name: string, deps: ProxyDeps) => modelAllowed(patterns, name) || modelAllowed(patterns, deps.catalog.find(name)!.name);
 
 const openAIModel = (id: string, deps: ProxyDeps) => ({ id, object: 'model', created: CREATED, owned_by: deps.catalog.find(id)!.targets[0]!.provider.id });

@@ -1,7 +1,8 @@
 /**
  * A fake Gemini API (generativelanguage.googleapis.com, v1beta) for integration tests: a
  * `node:http` server on 127.0.0.1 that answers `models/{model}:generateContent` and
- * `:streamGenerateContent` (SSE with `alt=sse`, one JSON array without) in Google's real shapes,
+ * `:streamGenerateContent` (SSE with `alt=sse`, one JSON array without) in Google's real shapes
+ * (and `:countTokens`, a quarter of the body's bytes),
  * records every request, checks the mistakes a translating gateway makes (with Google's real 400
  * messages), and fails on demand (Google error bodies, a 429 whose delay is only in the body,
  * hangs, dropped connections, raw bytes).
@@ -140,7 +141,7 @@ class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
   }
 
   protected override async route({ record, res }: Received): Promise<void> {
-    const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(record.path);
+    const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(record.path);
     if (record.method !== 'POST' || !route) return notFoundPage(res, record.path);
 
     const query = new URLSearchParams(record.search);
@@ -149,6 +150,8 @@ class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
       return key ? writeJson(res, 400, googleErrors.invalidKey()) : writeJson(res, 403, googleErrors.missingKey());
     }
     const model = decodeURIComponent(route[1] as string);
+    // The real count is the tokenizer's; a quarter of the body's bytes is what this fake bills a prompt at.
+    if (route[2] === 'countTokens') return writeJson(res, 200, { totalTokens: Math.max(1, Math.ceil(record.rawBody.length / 4)) });
     const mode = route[2] === 'generateContent' ? 'json' : query.get('alt') === 'sse' ? 'sse' : 'array';
     const invalid = invalidRequest(record.body);
     if (invalid) return writeJson(res, 400, googleErrors.invalid(invalid));

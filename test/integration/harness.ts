@@ -62,15 +62,7 @@ export async function startHarness(
     credentials: new LocalCredentials({ ...options.credentials, TEST_UPSTREAM_KEY: UPSTREAM_KEY }),
   });
 
-  async function createKey(body: Record<string, unknown>) {
-    const res = await fetch(`${gw.url}/admin/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
-    return (await res.json()) as { id: string; key: string };
-  }
+  const createKey = (body: Record<string, unknown>) => createGatewayKey(gw.url, ADMIN_TOKEN, body);
   const { id: keyId, key } = await createKey({ name: 'tester', models: ['gpt-4o*', 'mini'] });
 
   return {
@@ -92,6 +84,17 @@ export async function startHarness(
       await backup.close();
     },
   };
+}
+
+/** Creates a gateway key through the admin API (`body` as `POST /admin/keys` takes it). */
+export async function createGatewayKey(url: string, adminToken: string, body: Record<string, unknown>): Promise<{ id: string; key: string }> {
+  const res = await fetch(`${url}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; key: string };
 }
 
 /** Polls until `check` passes (for effects that land just after a response ends). */

@@ -1,13 +1,14 @@
 /**
  * The provider matrix: every client surface (the official `openai` client's Chat Completions
- * and Responses, and `@anthropic-ai/sdk`) against every provider type (Responses: those it is
- * translated for), streaming and not, for plain text, a tool-call round
+ * and Responses, `@anthropic-ai/sdk` and `@google/genai`) against every provider type (Responses:
+ * those it is translated for), streaming and not, for plain text, a tool-call round
  * trip and an image. Each fake is scripted with what the model "means to say"; each case checks
  * what the client parsed against that, and what the fake received in its own wire format.
  * One gateway and one fake per provider serve all cases.
  */
 import { eventually } from './harness';
 import { anthropicSurface } from './matrix/anthropic-client';
+import { geminiSurface } from './matrix/gemini-client';
 import { startMatrixGateway, type MatrixGateway, type RigName } from './matrix/gateway';
 import { openAISurface } from './matrix/openai-client';
 import { responsesSurface } from './matrix/responses-client';
@@ -57,7 +58,7 @@ interface CaseContext {
 
 const PROVIDERS: RigName[] = ['openai', 'azure-openai', 'anthropic', 'gemini', 'bedrock'];
 const ROWS: Row[] = [
-  ...[openAISurface, anthropicSurface].flatMap((surface) => PROVIDERS.map((provider) => ({ surface, provider }))),
+  ...[openAISurface, anthropicSurface, geminiSurface].flatMap((surface) => PROVIDERS.map((provider) => ({ surface, provider }))),
   // Claude on Bedrock from the Anthropic surface: InvokeModel with Anthropic's own body, not Converse.
   { surface: anthropicSurface, provider: 'bedrock-claude' },
   // The Responses API where it is translated (passthrough to OpenAI and Azure: responses.test.ts).
@@ -89,7 +90,7 @@ function upstreamSaw(rig: ProviderRig, mode: Mode, facts: Partial<Received>): Re
   return { model: rig.upstreamModel, stream: mode === 'stream', userTexts: [], images: [], tools: [], toolCalls: [], toolResults: [], ...facts };
 }
 
-const expectedTool = (rig: ProviderRig) => ({ name: TOOL.name, description: TOOL.description, schema: rig.expectedToolSchema });
+const expectedTool = (rig: ProviderRig, surface: SurfaceSpec) => ({ name: TOOL.name, description: TOOL.description, schema: surface.toolSchemaFor?.(rig) ?? rig.expectedToolSchema });
 
 const RUN: Record<Scenario, (c: CaseContext) => Promise<void>> = {
   async 'plain text'({ surface, rig, client, mode, expectedUsage }) {
@@ -120,7 +121,7 @@ const RUN: Record<Scenario, (c: CaseContext) => Promise<void>> = {
       usage: surface.usage(TOOL_CALL_REPLY.usage),
       streamViolations: [],
     });
-    expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [WEATHER_QUESTION], tools: [expectedTool(rig)] }));
+    expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [WEATHER_QUESTION], tools: [expectedTool(rig, surface)] }));
     const callId = answer.toolCalls[0]!.id;
     expect(callId).toMatch(SAFE_TOOL_ID);
 
@@ -137,7 +138,7 @@ const RUN: Record<Scenario, (c: CaseContext) => Promise<void>> = {
     expect(rig.last()).toEqual(
       upstreamSaw(rig, mode, {
         userTexts: [WEATHER_QUESTION],
-        tools: [expectedTool(rig)],
+        tools: [expectedTool(rig, surface)],
         toolCalls: [{ id: byId ? callId : undefined, name: TOOL.name, args: TOOL_ARGS }],
         toolResults: [{ link: byId ? callId : TOOL.name, content: TOOL_RESULT }],
       }),

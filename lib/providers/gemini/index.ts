@@ -6,7 +6,8 @@ import { fromGeminiResponse } from './response';
 import { parseGeminiStream } from './stream';
 import type { GeminiResponse } from './types';
 
-export { toGeminiRequest, geminiUrl, thinkingConfig } from './request';
+export { toGeminiRequest, geminiUrl, geminiMethodUrl, thinkingConfig } from './request';
+export { geminiPassthroughRequest, GeminiStreamMeter, type GeminiPassthroughCall } from './passthrough';
 export { toGeminiContents } from './contents';
 export { toGeminiSchema, toGeminiParameters } from './schema';
 export { fromGeminiResponse, usageFromGemini, finishReasonFromGemini, toolCallId } from './response';
@@ -14,6 +15,11 @@ export { parseGeminiStream, GeminiStreamDecoder } from './stream';
 export { errorFromGeminiUpstream, retryAfterFromDetails } from './errors';
 
 const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
+
+/** Where an account's calls go: its own base URL, else its provider's, else Google's. */
+export function geminiBaseUrl(provider: object & { baseUrl?: unknown }, account: { baseUrl?: string | undefined }): string {
+  return account.baseUrl ?? (typeof provider.baseUrl === 'string' ? provider.baseUrl : DEFAULT_BASE_URL);
+}
 
 /**
  * Google's Gemini API (generativelanguage.googleapis.com, v1beta `generateContent` and
@@ -27,8 +33,7 @@ export const geminiProvider: ProviderAdapter = {
   dialect: 'gemini',
 
   buildRequest(req, call) {
-    const base = call.account.baseUrl ?? (typeof call.provider.baseUrl === 'string' ? call.provider.baseUrl : DEFAULT_BASE_URL);
-    return jsonPost(geminiUrl(base, req.model, req.stream), JSON.stringify(toGeminiRequest(req)), {
+    return jsonPost(geminiUrl(geminiBaseUrl(call.provider, call.account), req.model, req.stream), JSON.stringify(toGeminiRequest(req)), {
       stream: req.stream,
       accountHeaders: call.account.headers,
       ...(call.apiKey ? { auth: { 'x-goog-api-key': call.apiKey } } : {}),

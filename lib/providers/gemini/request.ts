@@ -130,7 +130,11 @@ export function thinkingConfig(reasoning: ReasoningOptions | undefined, model: s
  * (`tunedModels/…`); a leading `models/` in the configured id is accepted.
  */
 export function geminiUrl(baseUrl: string, model: string, stream: boolean): string {
+  return geminiMethodUrl(baseUrl, model, stream ? 'streamGenerateContent?alt=sse' : 'generateContent');
+}
+
+/** The endpoint of any method of a model (`countTokens`, …), addressed as `geminiUrl` addresses it. */
+export function geminiMethodUrl(baseUrl: string, model: string, method: string): string {
   const name = model.includes('/') ? model.split('/').map(encodeURIComponent).join('/') : `models/${encodeURIComponent(model)}`;
-  const method = stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
   return `${baseUrl.replace(/\/+$/, '')}/v1beta/${name}:${method}`;
 }

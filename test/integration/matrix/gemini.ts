@@ -20,7 +20,7 @@ type Part = {
 };
 interface GenerateBody {
   contents?: { role?: string; parts?: Part[] }[];
-  tools?: { functionDeclarations?: { name: string; description?: string; parameters?: unknown }[] }[];
+  tools?: { functionDeclarations?: { name: string; description?: string; parameters?: unknown; parametersJsonSchema?: unknown }[] }[];
 }
 
 /** A generateContent request as comparable facts; the model and the mode are in the path. */
@@ -36,7 +36,7 @@ export function readGeminiRequest(path: string, body: unknown): Received {
       .map((c) => (c.parts ?? []).map((p) => p.text ?? '').join(''))
       .filter((t) => t !== ''),
     images: parts('user').flatMap((p) => (p.inlineData ? [{ mediaType: p.inlineData.mimeType ?? '', data: p.inlineData.data ?? '' }] : [])),
-    tools: (b.tools ?? []).flatMap((t) => t.functionDeclarations ?? []).map((d) => ({ name: d.name, description: d.description, schema: d.parameters })),
+    tools: (b.tools ?? []).flatMap((t) => t.functionDeclarations ?? []).map((d) => ({ name: d.name, description: d.description, schema: d.parameters ?? d.parametersJsonSchema })),
     toolCalls: parts('model').flatMap((p) => (p.functionCall ? [{ id: p.functionCall.id, name: p.functionCall.name, args: p.functionCall.args }] : [])),
     toolResults: parts('user').flatMap((p) => (p.functionResponse ? [{ link: p.functionResponse.name, content: p.functionResponse.response }] : [])),
   };

@@ -117,5 +117,7 @@ export interface SurfaceSpec {
   finish: { text: string; toolCall: string };
   /** What this surface's client reports for the meant usage. */
   usage(meant: MeantUsage): Answer['usage'];
+  /** The tool schema a provider must receive from this surface, when not `rig.expectedToolSchema` (a body passed through keeps the client's own). */
+  toolSchemaFor?(rig: ProviderRig): unknown;
   connect(gatewayUrl: string, key: string): SurfaceClient;
 }

@@ -1,0 +1,62 @@
+import { geminiPassthroughRequest, GeminiStreamMeter } from './passthrough';
+
+const sse = (chunk: unknown) => `data: ${JSON.stringify(chunk)}\r\n\r\n`;
+const text = (t: string, extra: Record<string, unknown> = {}) => ({ candidates: [{ content: { role: 'model', parts: [{ text: t }] }, index: 0, ...extra }], responseId: 'r1' });
+
+describe('geminiPassthroughRequest', () => {
+  it('sends the client’s bytes to the upstream model’s method with the account’s key', () => {
+    // Prepare
+    const raw = Buffer.from('{"contents":[{"parts":[{"text":"hi"}]}],"tools":[{"googleSearch":{}}]}');
+
+    // Act
+    const stream = geminiPassthroughRequest({ raw, baseUrl: 'https://g.test/', apiKey: 'AIza-1', model: 'gemini-2.5-pro', stream: true, timeouts: { headersMs: 1, idleMs: 2 } });
+    const whole = geminiPassthroughRequest({ raw, baseUrl: 'https://g.test', apiKey: 'AIza-1', model: 'tunedModels/mine', stream: false, accountHeaders: { 'x-team': 't' }, timeouts: { headersMs: 1, idleMs: 2 } });
+
+    // Assess
+    expect(stream).toMatchObject({ url: 'https://g.test/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse', method: 'POST', headers: { 'x-goog-api-key': 'AIza-1', accept: 'text/event-stream' } });
+    expect(stream.body).toBe(raw);
+    expect(whole).toMatchObject({ url: 'https://g.test/v1beta/tunedModels/mine:generateContent', headers: { 'x-team': 't', 'x-goog-api-key': 'AIza-1' } });
+  });
+});
+
+describe('GeminiStreamMeter', () => {
+  it('takes the last running usage (never a sum), the first output time, and sees the finish', () => {
+    // Prepare
+    let clock = 100;
+    const meter = new GeminiStreamMeter(100, () => clock);
+
+    // Act
+    clock = 130;
+    meter.feed(sse({ ...text('Hel'), usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 1 } }));
+    clock = 150;
+    const last = sse({ ...text('lo', { finishReason: 'STOP' }), usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 4, thoughtsTokenCount: 3, cachedContentTokenCount: 6 } });
+    meter.feed(last.slice(0, 20));
+    meter.feed(Buffer.from(last.slice(20)));
+
+    // Assess
+    expect(meter.firstTokenMs).toBe(30);
+    expect(meter.usage).toEqual({ input: 10, output: 7, cacheRead: 6, cacheWrite: 0, reasoning: 3 });
+    expect(meter.complete).toBe(true);
+    expect(meter.error).toBeUndefined();
+  });
+
+  it('finds a stream cut before its finishReason incomplete', () => {
+    const meter = new GeminiStreamMeter(0);
+    meter.feed(sse(text('Hel')));
+    expect(meter.complete).toBe(false);
+    expect(meter.complete).toBe(false);
+  });
+
+  it('reads an in-band error and stops reading after it', () => {
+    // Act
+    const meter = new GeminiStreamMeter(0);
+    meter.feed(sse(text('Hel')));
+    meter.feed(sse({ error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } }));
+    meter.feed(sse({ ...text('more', { finishReason: 'STOP' }), usageMetadata: { promptTokenCount: 99 } }));
+
+    // Assess
+    expect(meter.error).toBe('The model is overloaded.');
+    expect(meter.usage).toBeUndefined();
+    expect(meter.complete).toBe(false);
+  });
+});

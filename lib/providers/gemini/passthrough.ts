@@ -1,0 +1,87 @@
+import { createParser, type EventSourceParser } from 'eventsource-parser';
+import type { ChatRequest } from '../../canonical/types';
+import { jsonPost, type UpstreamRequest } from '../../upstream/http';
+import type { TokenUsage } from '../../usage/tokens';
+import { geminiUrl } from './request';
+import { GeminiStreamDecoder } from './stream';
+
+export interface GeminiPassthroughCall {
+  /** The client's bytes: a Gemini body names no model, so they go on as they came. */
+  raw: Uint8Array;
+  baseUrl: string;
+  apiKey: string | undefined;
+  /** The upstream model id (the URL carries it). */
+  model: string;
+  stream: boolean;
+  accountHeaders?: Record<string, string>;
+  timeouts: { headersMs: number; idleMs: number };
+  signal?: AbortSignal;
+}
+
+/**
+ * The upstream request when client and provider both speak Gemini: the client's body untouched
+ * (everything Gemini-only survives: built-in tools, safetySettings, cachedContent, thought
+ * signatures), to the upstream model's `generateContent` or `streamGenerateContent?alt=sse`,
+ * with the account's key in place of the client's.
+ */
+export function geminiPassthroughRequest(call: GeminiPassthroughCall): UpstreamRequest {
+  return jsonPost(geminiUrl(call.baseUrl, call.model, call.stream), call.raw, {
+    stream: call.stream,
+    accountHeaders: call.accountHeaders,
+    ...(call.apiKey ? { auth: { 'x-goog-api-key': call.apiKey } } : {}),
+    timeouts: call.timeouts,
+    signal: call.signal,
+  });
+}
+
+/** The decoder wants a request for the model name of its `start` event, which a meter never reads. */
+const METERED: ChatRequest = Object.freeze({ model: '', system: [], messages: [], stream: true });
+
+/**
+ * What the gateway learns from a Gemini SSE stream on the side while its bytes go on untouched,
+ * read by the same decoder the translation uses: usage (each event's usageMetadata is a running
+ * total, so the last one counts), time to the first output, whether the stream finished, and an
+ * in-band error.
+ *
+ * @example
+ * const meter = new GeminiStreamMeter(performance.now());
+ * for await (const chunk of upstream.body) { yield chunk; meter.feed(chunk); }
+ */
+export class GeminiStreamMeter {
+  usage: TokenUsage | undefined;
+  firstTokenMs: number | undefined;
+  error: string | undefined;
+  #finished = false;
+  readonly #decoder: GeminiStreamDecoder;
+  readonly #parser: EventSourceParser;
+  readonly #text = new TextDecoder();
+
+  constructor(
+    readonly start: number,
+    readonly now: () => number = performance.now.bind(performance),
+    providerId = 'gemini',
+  ) {
+    this.#decoder = new GeminiStreamDecoder(METERED, providerId);
+    this.#parser = createParser({ onEvent: (event) => this.#observe(event.data) });
+  }
+
+  feed(chunk: Uint8Array | string): void {
+    this.#parser.feed(typeof chunk === 'string' ? chunk : this.#text.decode(chunk, { stream: true }));
+  }
+
+  /** Whether the stream ended with a finishReason (or a blocked prompt), as a whole Gemini stream does. */
+  get complete(): boolean {
+    if (this.error !== undefined) return false;
+    this.#finished ||= this.#decoder.end().some((e) => e.type === 'finish');
+    return this.#finished;
+  }
+
+  #observe(data: string): void {
+    if (this.#decoder.failed) return;
+    for (const event of this.#decoder.read(data)) {
+      if (event.type === 'usage') this.usage = event.usage;
+      else if (event.type === 'text_delta' || event.type === 'thinking_delta' || event.type === 'tool_call_start') this.firstTokenMs ??= this.now() - this.start;
+      else if (event.type === 'error') this.error = event.error.message;
+    }
+  }
+}
