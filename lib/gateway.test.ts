@@ -213,6 +213,7 @@ describe('the gateway and per-key rate limits', () => {
     let written = 0;
     const slow: RateWindowStore = {
       take: async () => ({ admitted: true }),
+      giveBack: async () => {},
       addTokens: async () => {
         await new Promise((r) => setTimeout(r, 50));
         written++;
@@ -232,6 +233,9 @@ describe('the gateway and per-key rate limits', () => {
       take: async () => {
         throw new Error('connect ECONNREFUSED');
       },
+      giveBack: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
       addTokens: async () => {
         throw new Error('connect ECONNREFUSED');
       },
@@ -243,12 +247,15 @@ describe('the gateway and per-key rate limits', () => {
     await gateway.drain();
 
     expect(res.status).toBe(200);
-    expect(logged).toEqual([{ message: 'rate limit not checked: the store failed; request admitted', fields: expect.objectContaining({ keyId: id }) }]);
+    expect(logged).toEqual([{ message: 'rate limit not checked: the store failed; request admitted', fields: expect.objectContaining({ scope: id }) }]);
   });
 
   it('never touches the counters for a key without limits', async () => {
     const untouchable: RateWindowStore = {
       take: async () => {
+        throw new Error('must not be called');
+      },
+      giveBack: async () => {
         throw new Error('must not be called');
       },
       addTokens: async () => {
