@@ -8,6 +8,7 @@ import { openAIErrorResponse } from '../http/openai-error';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { KeyChanges, KeyStore } from '../store/keys';
 import { recentDays, type UsageReports } from '../jobs/rollup';
+import { splitRows } from '../usage/rollup';
 import { zodToGatewayError } from '../http/validation';
 import type { TeamStore } from '../store/teams';
 import { ADMIN_BODY_LIMIT, LimitsPatch, Models, Name, NewLimits, TeamId, definedLimits, found, methodNotAllowed, noRoute } from './shared';
@@ -173,11 +174,17 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (Date.parse(to) - Date.parse(from) >= MAX_REPORT_DAYS * 86_400_000) {
         throw new GatewayError('invalid_request', `A report spans at most ${MAX_REPORT_DAYS} days.`, { param: 'from', code: 'invalid_value' });
       }
-      const [rollups, keys] = await Promise.all([reports.list(from, to), deps.keys.list()]);
+      const { key, team } = parsed.data;
+      const [rollups, keys, teams] = await Promise.all([reports.list(from, to), deps.keys.list(), deps.teams?.list() ?? []]);
       const names = new Map(keys.map((k) => [k.id, k.name]));
+      const teamNames = new Map(teams.map((t) => [t.id, t.name]));
       const data = rollups
-        .filter((r) => !parsed.data.key || r.keyId === parsed.data.key)
-        .flatMap((r) => Object.entries(r.byModel).map(([model, totals]) => ({ day: r.day, keyId: r.keyId, keyName: names.get(r.keyId) ?? null, model, ...totals, rolledUpAt: r.rolledUpAt })));
+        .filter((r) => !key || r.keyId === key)
+        .flatMap((r) =>
+          splitRows(r)
+            .filter((row) => !team || row.teamId === team)
+            .map(({ teamId, model, totals }) => ({ day: r.day, keyId: r.keyId, keyName: names.get(r.keyId) ?? null, teamId, teamName: teamId === null ? null : (teamNames.get(teamId) ?? null), model, ...totals, rolledUpAt: r.rolledUpAt })),
+        );
       return json(200, { from, to, data });
     }
     if (rest.length === 1 && rest[0] === 'rollup') {
