@@ -1,18 +1,10 @@
 import { parseCommandLine } from './args';
-import { CliError } from './errors';
+import { usageErrorOf as usageErrorOfAt } from '../../test/cli-usage-error';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 const commandOf = (argv: string[]) => parseCommandLine(argv, NOW).command;
 
-function usageErrorOf(argv: string[]): CliError {
-  try {
-    parseCommandLine(argv, NOW);
-  } catch (err) {
-    if (err instanceof CliError) return err;
-    throw err;
-  }
-  throw new Error(`expected ${JSON.stringify(argv)} to be refused`);
-}
+const usageErrorOf = (argv: string[]) => usageErrorOfAt(argv, NOW);
 
 describe('parseCommandLine: teams', () => {
   it.each([

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand, paginateQuery, type AttributeValue, type DynamoDBClientConfig, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { AWS_CLIENT_TIMEOUTS } from '../aws/client-timeouts';
+import { TABLE_SHAPE } from './table';
 
 export interface TableRef {
   client: DynamoDBClient;
@@ -28,6 +29,17 @@ export async function queryAll(table: TableRef, input: Omit<QueryCommandInput, '
   const items: Record<string, AttributeValue>[] = [];
   for await (const page of paginateQuery({ client: table.client }, { TableName: table.tableName, ...input })) items.push(...(page.Items ?? []));
   return items;
+}
+
+/** Every item in one partition of the table's index (all keys, all teams), in index order. */
+export async function listIndexPartition(table: TableRef, partition: string): Promise<Record<string, AttributeValue>[]> {
+  const { index } = TABLE_SHAPE;
+  return queryAll(table, {
+    IndexName: index.name,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': index.partitionKey },
+    ExpressionAttributeValues: { ':pk': { S: partition } },
+  });
 }
 
 /**

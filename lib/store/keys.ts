@@ -1,6 +1,6 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord, KeyLimits } from '../access/api-key';
-import { queryAll, setAttributes, type TableRef } from './dynamo';
+import { listIndexPartition, setAttributes, type TableRef } from './dynamo';
 import { limitsItem, limitsOf } from './limits-item';
 import { KEY_LIST_PARTITION, TABLE_SHAPE, keyItemKey } from './table';
 
@@ -101,13 +101,7 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    const { index } = TABLE_SHAPE;
-    const items = await queryAll(this.table, {
-      IndexName: index.name,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': index.partitionKey },
-      ExpressionAttributeValues: { ':pk': { S: KEY_LIST_PARTITION } },
-    });
+    const items = await listIndexPartition(this.table, KEY_LIST_PARTITION);
     return items.map(fromItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 

@@ -1,7 +1,7 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { KeyLimits } from '../access/api-key';
 import type { TeamRecord } from '../access/team';
-import { queryAll, setAttributes, type TableRef } from './dynamo';
+import { listIndexPartition, setAttributes, type TableRef } from './dynamo';
 import { limitsItem, limitsOf } from './limits-item';
 import { TABLE_SHAPE, TEAM_LIST_PARTITION, teamItemKey } from './table';
 
@@ -68,13 +68,7 @@ export class DynamoTeamStore implements TeamStore {
   }
 
   async list(): Promise<TeamRecord[]> {
-    const { index } = TABLE_SHAPE;
-    const items = await queryAll(this.table, {
-      IndexName: index.name,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': index.partitionKey },
-      ExpressionAttributeValues: { ':pk': { S: TEAM_LIST_PARTITION } },
-    });
+    const items = await listIndexPartition(this.table, TEAM_LIST_PARTITION);
     return items.map(fromItem).sort(byAge);
   }
 

@@ -99,3 +99,16 @@ export async function startBehindFakes(options: { tableName: string; now: () => 
     },
   };
 }
+
+/**
+ * The fakes and two instances for a whole describe block: started before its tests, closed after.
+ * The object is filled in by beforeAll, so read its fields inside tests, not when the block is defined.
+ */
+export function behindFakesForSuite(options: { tableName: string; now: () => number; price?: Price }): BehindFakes {
+  const suite = {} as BehindFakes;
+  beforeAll(async () => {
+    Object.assign(suite, await startBehindFakes(options));
+  });
+  afterAll(async () => suite.close());
+  return suite;
+}
