@@ -5,9 +5,11 @@ import type { RateLimits } from './access/rate-limits';
 import { silentLogger } from './observe/logger';
 import { parseConfig } from './config/load';
 import { LocalCredentials } from './credentials/local';
-import { createGateway, type Gateway } from './gateway';
+import { createGateway, type Gateway, type GatewayDeps } from './gateway';
 import type { GatewayRequest } from './http/types';
 import { MemoryKeyStore } from './store/keys';
+import { MemoryTeamStore } from './store/teams';
+import { newTeam } from './access/team';
 import { MemoryUsageSink } from './usage/record';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 
@@ -134,6 +136,9 @@ describe('the gateway and per-key rate limits', () => {
   });
 
   function gatewayWith(rates: RateWindowStore): Gateway {
+    return createGateway(gatewayDeps(rates));
+  }
+  function gatewayDeps(rates: RateWindowStore): GatewayDeps {
     const config = parseConfig({
       providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
       models: [
@@ -144,7 +149,7 @@ describe('the gateway and per-key rate limits', () => {
     const warn = (message: string, ...fields: unknown[]) => {
       logged.push({ message, fields: fields[0] });
     };
-    return createGateway({ config, keys, rates, spend: new MemorySpendStore(), usage, now: () => NOW, logger: { ...silentLogger, warn }, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+    return { config, keys, rates, spend: new MemorySpendStore(), usage, now: () => NOW, logger: { ...silentLogger, warn }, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) };
   }
   async function keyWith(limits: RateLimits, models = ['*']): Promise<{ key: string; id: string }> {
     const minted = mintKey({ name: 't', models, limits }, new Date(NOW));
@@ -268,6 +273,31 @@ describe('the gateway and per-key rate limits', () => {
     expect((await gateway.handle(chat(key))).status).toBe(200);
     await gateway.drain();
     expect(logged).toEqual([]);
+  });
+
+  it('never touches the counters for a key without limits in a team without limits, and records the team', async () => {
+    const untouchable: RateWindowStore = {
+      take: async () => {
+        throw new Error('must not be called');
+      },
+      giveBack: async () => {
+        throw new Error('must not be called');
+      },
+      addTokens: async () => {
+        throw new Error('must not be called');
+      },
+    };
+    const teams = new MemoryTeamStore();
+    const team = newTeam({ name: 'open' }, new Date(NOW));
+    await teams.put(team);
+    const minted = mintKey({ name: 'member', models: ['*'], teamId: team.id }, new Date(NOW));
+    await keys.put(minted.record);
+    const gateway = createGateway({ ...gatewayDeps(untouchable), teams });
+
+    expect((await gateway.handle(chat(minted.key))).status).toBe(200);
+    await gateway.drain();
+    expect(logged).toEqual([]);
+    expect(usage.records.map((r) => r.teamId)).toEqual([team.id]);
   });
 });
 
