@@ -89,6 +89,26 @@ describe('team rate limits across keys and gateway instances', () => {
     expect(await counter(suite.a, 'team-rates', rateWindowKey(team.id, minute), 'requests')).toBe(5);
   });
 
+  it('reports usage by team: the roll-up sums the team\'s calls over its keys, and the report filters by team', async () => {
+    const team = await suite.instances.createTeam({ name: 'reporting' });
+    const one = await suite.instances.createKey({ name: 'one', teamId: team.id });
+    const two = await suite.instances.createKey({ name: 'two', teamId: team.id });
+    for (const key of [one.key, two.key, two.key]) await ask(openai(suite.a, key));
+    await suite.instances.drain();
+    const admin = (method: string, path: string) => fetch(`${suite.b.url}${path}`, { method, headers: { authorization: 'Bearer admin' } });
+
+    const rolled = await admin('POST', '/admin/usage/rollup');
+    const report = (await (await admin('GET', `/admin/usage?from=${day}&to=${day}&team=${team.id}`)).json()) as { data: { keyId: string; teamId: string; teamName: string; requests: number }[] };
+
+    expect(rolled.status).toBe(200);
+    expect(report.data.map((r) => [r.keyId, r.teamId, r.teamName, r.requests]).sort()).toEqual(
+      [
+        [one.id, team.id, 'reporting', 1],
+        [two.id, team.id, 'reporting', 2],
+      ].sort(),
+    );
+  });
+
   it('narrows a key to the models its team\'s patterns allow, in calls and in the model list', async () => {
     const team = await suite.instances.createTeam({ name: 'openai-only', models: ['gpt-*'] });
     const member = await suite.instances.createKey({ name: 'member', models: ['*'], teamId: team.id });
