@@ -157,6 +157,13 @@ describe('the gateway and per-key rate limits', () => {
     return { key: minted.key, id: minted.record.id };
   }
   const chat = (key: string, model = 'gpt-4o-mini') => request(key, '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] });
+  /** Counters whose every call fails with `message`: out of reach, or never to be touched. */
+  const failing = (message: string): RateWindowStore => {
+    const fail = async (): Promise<never> => {
+      throw new Error(message);
+    };
+    return { take: fail, giveBack: fail, addTokens: fail };
+  };
 
   it('serves a key up to its requests per minute, then answers 429 with when to come back, and records the refusal', async () => {
     const gateway = gatewayWith(new MemoryRateWindows());
@@ -234,18 +241,7 @@ describe('the gateway and per-key rate limits', () => {
   });
 
   it('serves the call, and says so in the log, when the counters cannot be reached', async () => {
-    const down: RateWindowStore = {
-      take: async () => {
-        throw new Error('connect ECONNREFUSED');
-      },
-      giveBack: async () => {
-        throw new Error('connect ECONNREFUSED');
-      },
-      addTokens: async () => {
-        throw new Error('connect ECONNREFUSED');
-      },
-    };
-    const gateway = gatewayWith(down);
+    const gateway = gatewayWith(failing('connect ECONNREFUSED'));
     const { key, id } = await keyWith({ requestsPerMinute: 1 });
 
     const res = await gateway.handle(chat(key));
@@ -256,18 +252,7 @@ describe('the gateway and per-key rate limits', () => {
   });
 
   it('never touches the counters for a key without limits', async () => {
-    const untouchable: RateWindowStore = {
-      take: async () => {
-        throw new Error('must not be called');
-      },
-      giveBack: async () => {
-        throw new Error('must not be called');
-      },
-      addTokens: async () => {
-        throw new Error('must not be called');
-      },
-    };
-    const gateway = gatewayWith(untouchable);
+    const gateway = gatewayWith(failing('must not be called'));
     const { key } = await keyWith({});
 
     expect((await gateway.handle(chat(key))).status).toBe(200);
@@ -276,23 +261,12 @@ describe('the gateway and per-key rate limits', () => {
   });
 
   it('never touches the counters for a key without limits in a team without limits, and records the team', async () => {
-    const untouchable: RateWindowStore = {
-      take: async () => {
-        throw new Error('must not be called');
-      },
-      giveBack: async () => {
-        throw new Error('must not be called');
-      },
-      addTokens: async () => {
-        throw new Error('must not be called');
-      },
-    };
     const teams = new MemoryTeamStore();
     const team = newTeam({ name: 'open' }, new Date(NOW));
     await teams.put(team);
     const minted = mintKey({ name: 'member', models: ['*'], teamId: team.id }, new Date(NOW));
     await keys.put(minted.record);
-    const gateway = createGateway({ ...gatewayDeps(untouchable), teams });
+    const gateway = createGateway({ ...gatewayDeps(failing('must not be called')), teams });
 
     expect((await gateway.handle(chat(minted.key))).status).toBe(200);
     await gateway.drain();
