@@ -4,6 +4,7 @@ import { createAdminApi } from '../lib/admin/api';
 import { usageReports } from '../lib/jobs/rollup';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
+import { DynamoTeamStore } from '../lib/store/teams';
 import type { ResponseBody } from '../lib/http/types';
 import { requestFromFunctionUrlEvent } from './http-event';
 
@@ -14,7 +15,7 @@ const table = createTableRef({
   ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
 });
 const keys = new DynamoKeyStore(table);
-const api = createAdminApi({ keys, reports: usageReports({ table, keys, now: () => new Date() }) });
+const api = createAdminApi({ keys, teams: new DynamoTeamStore(table), reports: usageReports({ table, keys, now: () => new Date() }) });
 
 /** Admin responses are small JSON; a buffered Function URL response carries them whole. */
 async function bodyText(body: ResponseBody): Promise<string> {

@@ -9,6 +9,7 @@ import type { ResponseBody } from '../lib/http/types';
 import { createLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
+import { DynamoTeamStore } from '../lib/store/teams';
 import { DynamoRateWindows } from '../lib/store/rate-windows';
 import { DynamoSpendStore } from '../lib/store/spend';
 import { DynamoHealthStore } from '../lib/store/health';
@@ -28,6 +29,7 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
   return createGateway({
     config,
     keys: new DynamoKeyStore(table),
+    teams: new DynamoTeamStore(table),
     rates: new DynamoRateWindows(table),
     spend: new DynamoSpendStore(table),
     healthStore: new DynamoHealthStore(table),

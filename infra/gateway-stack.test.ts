@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { GatewayStack } from './gateway-stack';
 import { APP_PROFILE_ARN, BEDROCK_CONFIG, FIXTURE_CONFIG, IMPORTED_ARN, fixtureApp } from './test-fixtures';
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
 let stack: GatewayStack;
 let template: Template;
@@ -182,11 +182,25 @@ describe('GatewayStack permissions', () => {
     expect(batch('AdminLambdaRole')).toEqual([]);
   });
 
-  it.each(['ProxyLambdaRole', 'AdminLambdaRole'])('%s may not scan, delete or manage the table, nor use wildcard resources', (role) => {
+  it.each(['ProxyLambdaRole', 'AdminLambdaRole'])('%s may not scan, delete (but teams) or manage the table, nor use wildcard resources', (role) => {
     const dynamo = policyOf(role).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-    const actions = dynamo.flatMap(actionsOf);
-    expect(actions.filter((a) => /Scan|Delete|Table|\*/.test(a))).toEqual([]);
+    const unconditioned = dynamo.filter((s) => !s.Condition);
+    expect(unconditioned.flatMap(actionsOf).filter((a) => /Scan|Delete|Table|\*/.test(a))).toEqual([]);
     expect(JSON.stringify(dynamo.map((s) => s.Resource))).not.toContain('*');
+  });
+
+  it('lets the admin API delete team items only, and the proxy delete nothing', () => {
+    const deletes = (role: string) => policyOf(role).filter((s) => actionsOf(s).includes('dynamodb:DeleteItem'));
+
+    expect(deletes('AdminLambdaRole')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:DeleteItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageTable/), 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEAM#*'] } },
+      },
+    ]);
+    expect(deletes('ProxyLambdaRole')).toEqual([]);
   });
 
   it('lets the roll-up only query the table and its index and put whole items, and nothing else', () => {

@@ -41,6 +41,7 @@ export class GatewayStack extends Stack {
 
     this.admin = new AdminFunction(this, 'Admin', { table: this.table });
     this.table.grantItemReadWrite(this.admin.fn);
+    this.table.grantTeamDelete(this.admin.fn); // DELETE /admin/teams/{id}
 
     this.rollup = new RollupFunction(this, 'Rollup', { table: this.table });
     this.table.grantQueryAndPut(this.rollup.fn);

@@ -5,9 +5,11 @@ import type { RateLimits } from './access/rate-limits';
 import { silentLogger } from './observe/logger';
 import { parseConfig } from './config/load';
 import { LocalCredentials } from './credentials/local';
-import { createGateway, type Gateway } from './gateway';
+import { createGateway, type Gateway, type GatewayDeps } from './gateway';
 import type { GatewayRequest } from './http/types';
 import { MemoryKeyStore } from './store/keys';
+import { MemoryTeamStore } from './store/teams';
+import { newTeam } from './access/team';
 import { MemoryUsageSink } from './usage/record';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 
@@ -134,6 +136,9 @@ describe('the gateway and per-key rate limits', () => {
   });
 
   function gatewayWith(rates: RateWindowStore): Gateway {
+    return createGateway(gatewayDeps(rates));
+  }
+  function gatewayDeps(rates: RateWindowStore): GatewayDeps {
     const config = parseConfig({
       providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
       models: [
@@ -144,7 +149,7 @@ describe('the gateway and per-key rate limits', () => {
     const warn = (message: string, ...fields: unknown[]) => {
       logged.push({ message, fields: fields[0] });
     };
-    return createGateway({ config, keys, rates, spend: new MemorySpendStore(), usage, now: () => NOW, logger: { ...silentLogger, warn }, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+    return { config, keys, rates, spend: new MemorySpendStore(), usage, now: () => NOW, logger: { ...silentLogger, warn }, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) };
   }
   async function keyWith(limits: RateLimits, models = ['*']): Promise<{ key: string; id: string }> {
     const minted = mintKey({ name: 't', models, limits }, new Date(NOW));
@@ -152,6 +157,13 @@ describe('the gateway and per-key rate limits', () => {
     return { key: minted.key, id: minted.record.id };
   }
   const chat = (key: string, model = 'gpt-4o-mini') => request(key, '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] });
+  /** Counters whose every call fails with `message`: out of reach, or never to be touched. */
+  const failing = (message: string): RateWindowStore => {
+    const fail = async (): Promise<never> => {
+      throw new Error(message);
+    };
+    return { take: fail, giveBack: fail, addTokens: fail };
+  };
 
   it('serves a key up to its requests per minute, then answers 429 with when to come back, and records the refusal', async () => {
     const gateway = gatewayWith(new MemoryRateWindows());
@@ -213,6 +225,7 @@ describe('the gateway and per-key rate limits', () => {
     let written = 0;
     const slow: RateWindowStore = {
       take: async () => ({ admitted: true }),
+      giveBack: async () => {},
       addTokens: async () => {
         await new Promise((r) => setTimeout(r, 50));
         written++;
@@ -228,39 +241,37 @@ describe('the gateway and per-key rate limits', () => {
   });
 
   it('serves the call, and says so in the log, when the counters cannot be reached', async () => {
-    const down: RateWindowStore = {
-      take: async () => {
-        throw new Error('connect ECONNREFUSED');
-      },
-      addTokens: async () => {
-        throw new Error('connect ECONNREFUSED');
-      },
-    };
-    const gateway = gatewayWith(down);
+    const gateway = gatewayWith(failing('connect ECONNREFUSED'));
     const { key, id } = await keyWith({ requestsPerMinute: 1 });
 
     const res = await gateway.handle(chat(key));
     await gateway.drain();
 
     expect(res.status).toBe(200);
-    expect(logged).toEqual([{ message: 'rate limit not checked: the store failed; request admitted', fields: expect.objectContaining({ keyId: id }) }]);
+    expect(logged).toEqual([{ message: 'rate limit not checked: the store failed; request admitted', fields: expect.objectContaining({ scope: id }) }]);
   });
 
   it('never touches the counters for a key without limits', async () => {
-    const untouchable: RateWindowStore = {
-      take: async () => {
-        throw new Error('must not be called');
-      },
-      addTokens: async () => {
-        throw new Error('must not be called');
-      },
-    };
-    const gateway = gatewayWith(untouchable);
+    const gateway = gatewayWith(failing('must not be called'));
     const { key } = await keyWith({});
 
     expect((await gateway.handle(chat(key))).status).toBe(200);
     await gateway.drain();
     expect(logged).toEqual([]);
+  });
+
+  it('never touches the counters for a key without limits in a team without limits, and records the team', async () => {
+    const teams = new MemoryTeamStore();
+    const team = newTeam({ name: 'open' }, new Date(NOW));
+    await teams.put(team);
+    const minted = mintKey({ name: 'member', models: ['*'], teamId: team.id }, new Date(NOW));
+    await keys.put(minted.record);
+    const gateway = createGateway({ ...gatewayDeps(failing('must not be called')), teams });
+
+    expect((await gateway.handle(chat(minted.key))).status).toBe(200);
+    await gateway.drain();
+    expect(logged).toEqual([]);
+    expect(usage.records.map((r) => r.teamId)).toEqual([team.id]);
   });
 });
 

@@ -16,6 +16,7 @@ import { SharedHealth } from './routing/shared-health';
 import { AfterResponse } from './pipeline/after-response';
 import type { HealthStore } from './store/health';
 import type { KeyStore } from './store/keys';
+import type { TeamStore } from './store/teams';
 import type { RateWindowStore } from './store/rate-windows';
 import type { SpendStore } from './store/spend';
 import { listModels, retrieveModel } from './surfaces/models';
@@ -31,6 +32,8 @@ import type { UsageSink } from './usage/record';
 export interface GatewayDeps {
   config: GatewayConfig;
   keys: KeyStore;
+  /** Teams, read with their keys; without it, a key that names a team is refused. */
+  teams?: TeamStore;
   /** Per-key, per-minute counters: shared by every instance, or the limits hold per instance only. */
   rates: RateWindowStore;
   /** Per-key spend per day and month: shared by every instance, or budgets hold per instance only. */
@@ -77,7 +80,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const proxy: ProxyDeps = {
     config: deps.config,
     catalog: new Catalog(deps.config),
-    auth: new KeyAuthenticator(deps.keys, { ttlMs: deps.config.keyCache.ttlSeconds * 1000, now }),
+    auth: new KeyAuthenticator(deps.keys, { ttlMs: deps.config.keyCache.ttlSeconds * 1000, now, ...(deps.teams ? { teams: deps.teams } : {}) }),
     limiter: new RateLimiter(deps.rates, { now, logger, later }),
     spend: new SpendLimiter(deps.spend, { now, logger, later }),
     credentials: deps.credentials,

@@ -10,7 +10,7 @@ export interface AdminFunctionProps {
 }
 
 /**
- * The admin API (key management). Its URL takes only SigV4-signed requests from principals
+ * The admin API (key and team management). Its URL takes only SigV4-signed requests from principals
  * allowed `lambda:InvokeFunctionUrl`, so the API itself asks for no token.
  */
 export class AdminFunction extends Construct {
@@ -21,7 +21,7 @@ export class AdminFunction extends Construct {
     super(scope, id);
     this.fn = new GatewayFunction(this, 'Lambda', {
       entry: 'functions/admin.ts',
-      description: 'AI gateway admin API (keys); IAM-authenticated',
+      description: 'AI gateway admin API (keys, teams); IAM-authenticated',
       memorySize: 256,
       timeout: Duration.seconds(30),
       environment: { GATEWAY_TABLE_NAME: props.table.tableName },

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE_SHAPE } from '../../lib/store/table';
+import { TABLE_SHAPE, teamItemKey } from '../../lib/store/table';
 
 /**
  * The gateway's one DynamoDB table, shaped by `TABLE_SHAPE` (the same shape the stores and the
@@ -45,6 +45,20 @@ export class GatewayTable extends Construct {
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
         // The index by name, not `index/*`: nothing broader than what exists.
         resources: [this.table.tableArn, `${this.table.tableArn}/index/${TABLE_SHAPE.index.name}`],
+      }),
+    );
+  }
+
+  /**
+   * Lets `grantee` delete team items and nothing else (`dynamodb:LeadingKeys` holds the partition
+   * key to `TEAM#…`): the admin API's `DELETE /admin/teams/{id}`. Keys are revoked, never deleted.
+   */
+  grantTeamDelete(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${teamItemKey('').PK}*`] } },
       }),
     );
   }

@@ -21,6 +21,8 @@ export interface ApiKeyRecord {
    * (`lib/access/ip-allowlist.ts`); from anywhere when absent.
    */
   allowedIps?: string[];
+  /** The team it belongs to (`lib/access/team.ts`): held to the team's models and limits as well as its own. */
+  teamId?: string;
   status: 'active' | 'revoked';
   createdAt: string;
   expiresAt?: string;
@@ -38,7 +40,7 @@ export function hashKey(key: string): string {
 }
 
 /** A new random key (256 bits) and the record that stands for it. */
-export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
+export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
   const record: ApiKeyRecord = {
     id: `key_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
@@ -48,6 +50,7 @@ export function mintKey(fields: { name: string; models: string[]; limits?: KeyLi
     models: fields.models,
     ...(fields.limits && Object.keys(fields.limits).length ? { limits: fields.limits } : {}),
     ...(fields.allowedIps ? { allowedIps: fields.allowedIps } : {}),
+    ...(fields.teamId ? { teamId: fields.teamId } : {}),
     status: 'active',
     createdAt: now.toISOString(),
     ...(fields.expiresAt ? { expiresAt: fields.expiresAt } : {}),

@@ -1,6 +1,8 @@
 import { GatewayError } from '../http/errors';
 import { MemoryKeyStore } from '../store/keys';
+import { MemoryTeamStore } from '../store/teams';
 import { mintKey } from './api-key';
+import { newTeam } from './team';
 import { KeyAuthenticator, presentedKey } from './authenticate';
 
 function countingStore() {
@@ -123,9 +125,9 @@ describe('KeyAuthenticator', () => {
     ])('accepts a request from inside %s', async (_name, allowedIps, sourceIp) => {
       const { key, id, auth } = await keyAllowedFrom(allowedIps);
 
-      const record = await auth.authenticate(from({ 'x-api-key': key }, sourceIp));
+      const caller = await auth.authenticate(from({ 'x-api-key': key }, sourceIp));
 
-      expect(record.id).toBe(id);
+      expect(caller.key.id).toBe(id);
     });
 
     it.each([
@@ -166,7 +168,60 @@ describe('KeyAuthenticator', () => {
     it('lets a key without a list be used from anywhere', async () => {
       const { key, auth } = await keyAllowedFrom(undefined);
 
-      await expect(auth.authenticate(from({ 'x-api-key': key }, '198.51.100.20'))).resolves.toMatchObject({ name: 'a' });
+      await expect(auth.authenticate(from({ 'x-api-key': key }, '198.51.100.20'))).resolves.toMatchObject({ key: { name: 'a' } });
+    });
+  });
+
+  describe('with teams', () => {
+    async function member(teamFields: Parameters<typeof newTeam>[0] | undefined) {
+      const store = new MemoryKeyStore();
+      const teams = new MemoryTeamStore();
+      let teamReads = 0;
+      const get = teams.get.bind(teams);
+      teams.get = async (id: string) => {
+        teamReads++;
+        return get(id);
+      };
+      const team = teamFields ? newTeam(teamFields, new Date()) : undefined;
+      if (team) await teams.put(team);
+      const { key, record } = mintKey({ name: 'member', models: ['*'], teamId: team?.id ?? 'team_gone' }, new Date());
+      await store.put(record);
+      return { key, record, team, teams, teamReads: () => teamReads, auth: new KeyAuthenticator(store, { ttlMs: 30_000, now, teams }) };
+    }
+
+    it('reads the key\'s team with the key, once per TTL, and books its id', async () => {
+      const { key, team, teamReads, auth } = await member({ name: 'platform', limits: { requestsPerMinute: 50 } });
+      const book: { keyId?: string; teamId?: string } = {};
+
+      for (let i = 0; i < 5; i++) await auth.authenticate(from({ 'x-api-key': key }), book);
+      const caller = await auth.authenticate(from({ 'x-api-key': key }));
+
+      expect(caller.team).toEqual(team);
+      expect(caller.rate?.map((s) => s.id)).toEqual([team!.id]);
+      expect(book.teamId).toBe(team!.id);
+      expect(teamReads()).toBe(1);
+    });
+
+    it('refuses a key whose team does not exist, as a 403 naming the team as missing', async () => {
+      const { key, auth } = await member(undefined);
+
+      const refused = await auth.authenticate(from({ 'x-api-key': key })).catch((err: unknown) => err);
+
+      expect(refused).toBeInstanceOf(GatewayError);
+      expect(refused).toMatchObject({ status: 403, code: 'team_not_found' });
+    });
+
+    it('sees a team\'s new limits once the cached key has expired', async () => {
+      const { key, team, teams, auth } = await member({ name: 'platform' });
+      await auth.authenticate(from({ 'x-api-key': key }));
+      await teams.update(team!.id, { limits: { usdPerDay: 1 } });
+
+      const before = await auth.authenticate(from({ 'x-api-key': key }));
+      clock += 30_001;
+      const after = await auth.authenticate(from({ 'x-api-key': key }));
+
+      expect(before.spend).toBeUndefined();
+      expect(after.spend?.map((s) => s.id)).toEqual([team!.id]);
     });
   });
 });

@@ -1,7 +1,9 @@
 import { GatewayError } from '../http/errors';
 import type { GatewayRequest } from '../http/types';
 import type { KeyStore } from '../store/keys';
-import { hashKey, type ApiKeyRecord } from './api-key';
+import type { TeamStore } from '../store/teams';
+import { hashKey } from './api-key';
+import { callerOf, type Caller } from './caller';
 import { ipAllowed, sourceAddress } from './ip-allowlist';
 
 export interface KeyCacheOptions {
@@ -11,10 +13,12 @@ export interface KeyCacheOptions {
   negativeTtlMs?: number;
   maxEntries?: number;
   now?: () => number;
+  /** Where a key's team is read from, with the key; a key that names a team is refused without it. */
+  teams?: TeamStore;
 }
 
 interface Entry {
-  record: ApiKeyRecord | undefined;
+  caller: Caller | undefined;
   expires: number;
 }
 
@@ -27,16 +31,18 @@ export function presentedKey(headers: Readonly<Record<string, string | undefined
 }
 
 /**
- * Finds the key record for a request. Warm instances answer from memory, so the hot path reads
- * DynamoDB only once per key per TTL; concurrent misses for one key share one read.
+ * Finds the key record for a request, and its team. Warm instances answer from memory, so the
+ * hot path reads DynamoDB only once per key (and its team) per TTL; concurrent misses for one key
+ * share one read.
  */
 export class KeyAuthenticator {
   readonly #cache = new Map<string, Entry>();
-  readonly #inflight = new Map<string, Promise<ApiKeyRecord | undefined>>();
+  readonly #inflight = new Map<string, Promise<Caller | undefined>>();
   readonly #ttl: number;
   readonly #negativeTtl: number;
   readonly #max: number;
   readonly #now: () => number;
+  readonly #teams: TeamStore | undefined;
 
   constructor(
     readonly store: KeyStore,
@@ -46,19 +52,20 @@ export class KeyAuthenticator {
     this.#negativeTtl = options.negativeTtlMs ?? Math.min(options.ttlMs, 5_000);
     this.#max = options.maxEntries ?? 10_000;
     this.#now = options.now ?? Date.now;
+    this.#teams = options.teams;
   }
 
   /**
    * The key a request carries, checked: known, active, unexpired, and used from an address its
    * list allows (when it has one). `book`, when given, is told the key's id once the key is known
-   * to be good, before its address is checked, so that a refusal by the list is booked to the key
+   * to be good (and its team's id, if it has one), before its address is checked, so that a refusal by the list is booked to the key
    * like the key's other refusals (unknown, revoked and expired keys are booked to no one).
    *
    * The address is the door's `sourceIp`, the peer of the connection, never X-Forwarded-For:
    * anyone can send that header with any address in it, and a function URL's sourceIp is the
    * address AWS received the connection from.
    */
-  async authenticate(req: Pick<GatewayRequest, 'headers' | 'sourceIp'>, book?: { keyId?: string }): Promise<ApiKeyRecord> {
+  async authenticate(req: Pick<GatewayRequest, 'headers' | 'sourceIp'>, book?: { keyId?: string; teamId?: string }): Promise<Caller> {
     const key = presentedKey(req.headers);
     if (!key) {
       throw new GatewayError('authentication', 'No API key given: send "Authorization: Bearer <gateway key>", "x-api-key: <gateway key>" or "x-goog-api-key: <gateway key>".', {
@@ -68,27 +75,49 @@ export class KeyAuthenticator {
     const hash = hashKey(key);
     // A warm hit answers without another await: this is every request's path.
     const hit = this.#cache.get(hash);
-    const record = hit && hit.expires > this.#now() ? hit.record : await this.#load(hash);
-    if (!record) throw invalidKey('Incorrect API key provided.');
+    const caller = hit && hit.expires > this.#now() ? hit.caller : await this.#load(hash);
+    if (!caller) throw invalidKey('Incorrect API key provided.');
+    const record = caller.key;
     if (record.status !== 'active') throw invalidKey('This API key has been revoked.');
     if (record.expiresAt && Date.parse(record.expiresAt) <= this.#now()) throw invalidKey('This API key has expired.');
-    if (book) book.keyId = record.id;
+    if (book) {
+      book.keyId = record.id;
+      if (caller.team) book.teamId = caller.team.id;
+    }
     // A key without a list pays one property read; one with a list is compiled once per cached record.
     if (record.allowedIps && !ipAllowed(record.allowedIps, req.sourceIp)) throw ipNotAllowed(req.sourceIp);
-    return record;
+    if (caller.teamMissing) throw teamMissing();
+    return caller;
   }
 
-  async #load(hash: string): Promise<ApiKeyRecord | undefined> {
+  async #load(hash: string): Promise<Caller | undefined> {
     let pending = this.#inflight.get(hash);
     if (!pending) {
-      pending = this.store.getByHash(hash).finally(() => this.#inflight.delete(hash));
+      pending = this.#read(hash).finally(() => this.#inflight.delete(hash));
       this.#inflight.set(hash, pending);
     }
-    const record = await pending;
+    const caller = await pending;
     if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(hash, { record, expires: this.#now() + (record ? this.#ttl : this.#negativeTtl) });
-    return record;
+    this.#cache.set(hash, { caller, expires: this.#now() + (caller ? this.#ttl : this.#negativeTtl) });
+    return caller;
   }
+
+  /** The key and, when it names one, its team: both are trusted for the same TTL. */
+  async #read(hash: string): Promise<Caller | undefined> {
+    const record = await this.store.getByHash(hash);
+    if (!record) return undefined;
+    const team = record.teamId && this.#teams ? await this.#teams.get(record.teamId) : undefined;
+    return callerOf(record, team);
+  }
+}
+
+/**
+ * A key whose team cannot be found is refused: letting it through would let it past its team's
+ * budget. The admin API refuses to delete a team with active keys, so this is a race or a
+ * deployment without the team store, and says so.
+ */
+function teamMissing(): GatewayError {
+  return new GatewayError('permission', 'The team of this API key does not exist.', { code: 'team_not_found' });
 }
 
 /** Names the address the request came from, not the list: the caller needs no map of the key owner's networks. */

@@ -1,13 +1,21 @@
 import type { GatewayLogger } from '../observe/logger';
 import type { AfterResponse } from '../pipeline/after-response';
 import type { RateWindowStore } from '../store/rate-windows';
-import type { ApiKeyRecord } from './api-key';
-import { hasRateLimits, rateLimited, windowAt, type RateWindow } from './rate-limits';
+import type { LimitScope } from './caller';
+import { rateLimited, windowAt, type RateWindow } from './rate-limits';
+
+/** What an admitted call leaves in the minute's counters: the scopes whose tokens limit its tokens must be added to when it ends. */
+export interface RateHold {
+  window: RateWindow;
+  /** Ids of the scopes (key, team) with a tokens-per-minute limit. */
+  tokenScopes: string[];
+}
 
 /**
- * Holds keys to their per-minute limits through counters every instance shares. A key without
- * limits costs nothing; a key with limits costs one conditional write before its call, and one
- * more after it when it has a tokens limit (the call's tokens are known only then).
+ * Holds keys, and the teams they belong to, to their per-minute limits through counters every
+ * instance shares. A scope without limits costs nothing; each scope with limits costs one
+ * conditional write before the call, and one more after it when it has a tokens limit (the
+ * call's tokens are known only then).
  */
 export class RateLimiter {
   constructor(
@@ -16,32 +24,49 @@ export class RateLimiter {
   ) {}
 
   /**
-   * Counts a model call against its key's limits, or throws the 429. Resolves to the window whose
-   * token count the call must add to when it ends, if the key has a tokens limit.
+   * Counts a model call in each scope's minute (the key's first), or throws the 429 of the first
+   * scope that refuses it, naming that scope; the places the call took in the scopes before it
+   * are given back. Resolves to what the call must add its tokens to when it ends, if any scope
+   * has a tokens limit.
    */
-  async admit(key: ApiKeyRecord, requestId: string): Promise<RateWindow | undefined> {
-    const limits = key.limits;
-    if (!hasRateLimits(limits)) return undefined;
+  async admit(scopes: readonly LimitScope[], requestId: string): Promise<RateHold | undefined> {
     const now = this.deps.now();
     const window = windowAt(now);
-    let result;
-    try {
-      result = await this.store.take(key.id, window, limits);
-    } catch (err) {
-      // The table is out of reach: refusing every limited key's calls would turn a store hiccup
-      // into an outage, so the call goes on uncounted (and the log says so).
-      this.deps.logger.warn('rate limit not checked: the store failed; request admitted', { requestId, keyId: key.id, error: err as Error });
-      return undefined;
+    const tokenScopes: string[] = [];
+    for (let i = 0; i < scopes.length; i++) {
+      const scope = scopes[i]!;
+      let result;
+      try {
+        result = await this.store.take(scope.id, window, scope.limits);
+      } catch (err) {
+        // The table is out of reach: refusing every limited key's calls would turn a store hiccup
+        // into an outage, so the call goes on uncounted in this scope (and the log says so).
+        this.deps.logger.warn('rate limit not checked: the store failed; request admitted', { requestId, scope: scope.id, error: err as Error });
+        continue;
+      }
+      if (!result.admitted) {
+        for (const taken of scopes.slice(0, i)) this.#giveBack(taken.id, window, requestId);
+        throw rateLimited(result.exhausted, scope.limits, window, now, scope.name);
+      }
+      if (scope.limits.tokensPerMinute !== undefined) tokenScopes.push(scope.id);
     }
-    if (!result.admitted) throw rateLimited(result.exhausted, limits, window, now);
-    return limits.tokensPerMinute === undefined ? undefined : window;
+    return tokenScopes.length ? { window, tokenScopes } : undefined;
   }
 
-  /** Adds an ended call's tokens to its window, off the response path. */
-  settle(keyId: string, window: RateWindow, tokens: number, requestId: string): void {
+  /** Adds an ended call's tokens to its window in every scope with a tokens limit, off the response path. */
+  settle(hold: RateHold, tokens: number, requestId: string): void {
     if (tokens <= 0) return;
-    this.deps.later.run(this.store.addTokens(keyId, window, tokens), (err) =>
-      this.deps.logger.warn('tokens not counted against the rate limit: the store failed', { requestId, keyId, error: err as Error }),
+    for (const scope of hold.tokenScopes) {
+      this.deps.later.run(this.store.addTokens(scope, hold.window, tokens), (err) =>
+        this.deps.logger.warn('tokens not counted against the rate limit: the store failed', { requestId, scope, error: err as Error }),
+      );
+    }
+  }
+
+  /** A place taken in a scope that a later scope refused: lost, it only makes that minute stricter. */
+  #giveBack(scope: string, window: RateWindow, requestId: string): void {
+    this.deps.later.run(this.store.giveBack(scope, window), (err) =>
+      this.deps.logger.warn('rate limit place not given back: the store failed', { requestId, scope, error: err as Error }),
     );
   }
 }

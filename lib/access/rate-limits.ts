@@ -1,6 +1,6 @@
 import { GatewayError } from '../http/errors';
 
-/** A key's per-minute limits; an absent one does not apply. */
+/** A key's (or a team's) per-minute limits; an absent one does not apply. */
 export interface RateLimits {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
@@ -36,10 +36,11 @@ export function exhaustedLimit(counts: { requests?: number; tokens?: number }, l
 }
 
 /**
- * The 429 for a key over its limit: OpenAI's and Anthropic's clients retry on their own after
- * `retry-after`, so it says when the window ends; the `x-ratelimit-*` headers are OpenAI's names.
+ * The 429 for a key (or its team, `who`) over its limit: OpenAI's and Anthropic's clients retry
+ * on their own after `retry-after`, so it says when the window ends; the `x-ratelimit-*` headers
+ * are OpenAI's names.
  */
-export function rateLimited(kind: RateLimitKind | undefined, limits: RateLimits, window: RateWindow, nowMs: number): GatewayError {
+export function rateLimited(kind: RateLimitKind | undefined, limits: RateLimits, window: RateWindow, nowMs: number, who = 'this API key'): GatewayError {
   const seconds = Math.max(1, Math.ceil((window.endsAt - nowMs) / 1000));
   const limit = kind === 'tokens' ? limits.tokensPerMinute : kind === 'requests' ? limits.requestsPerMinute : undefined;
   const headers: Record<string, string> = { 'retry-after': String(seconds) };
@@ -48,7 +49,7 @@ export function rateLimited(kind: RateLimitKind | undefined, limits: RateLimits,
     headers[`x-ratelimit-remaining-${kind}`] = '0';
     headers[`x-ratelimit-reset-${kind}`] = `${seconds}s`;
   }
-  const what = limit === undefined ? 'Rate limit reached for this API key.' : `Rate limit reached: this API key allows ${limit} ${kind} per minute.`;
+  const what = limit === undefined ? `Rate limit reached for ${who}.` : `Rate limit reached: ${who} allows ${limit} ${kind} per minute.`;
   return new GatewayError('rate_limit', `${what} Try again in ${seconds}s.`, {
     code: kind === 'tokens' ? 'tokens_rate_limit_exceeded' : 'rate_limit_exceeded',
     headers,

@@ -1,7 +1,7 @@
 import { GatewayError } from '../http/errors';
 import { usd, type Micros } from '../usage/cost';
 
-/** A key's spend limits in USD per UTC day and calendar month (UTC); an absent one does not apply. */
+/** A key's (or a team's) spend limits in USD per UTC day and calendar month (UTC); an absent one does not apply. */
 export interface SpendLimits {
   usdPerDay?: number;
   usdPerMonth?: number;
@@ -40,19 +40,19 @@ export function spendPeriods(limits: SpendLimits, nowMs: number): SpendPeriod[] 
  * with `x-should-retry: false`: the official clients would otherwise retry it, and waiting
  * seconds does not bring a budget back.
  */
-export function overBudget(period: SpendPeriod, used: Micros | undefined, reserve: Micros): GatewayError {
+export function overBudget(period: SpendPeriod, used: Micros | undefined, reserve: Micros, who = 'this API key'): GatewayError {
   const per = period.kind === 'day' ? 'a day (UTC)' : 'a month (UTC)';
   const spent = used === undefined ? '' : ` ${usd(used)} of it is spent or held by calls in progress, and`;
   return new GatewayError(
     'rate_limit',
-    `Spend limit reached: this API key may spend ${usd(period.limit)} ${per};${spent} this call could cost up to ${usd(reserve)}. The limit starts afresh at ${new Date(period.endsAt).toISOString()}.`,
+    `Spend limit reached: ${who} may spend ${usd(period.limit)} ${per};${spent} this call could cost up to ${usd(reserve)}. The limit starts afresh at ${new Date(period.endsAt).toISOString()}.`,
     { code: 'insufficient_quota', headers: { 'x-should-retry': 'false' } },
   );
 }
 
-/** A key with a budget asked for a model the config gives no price: its cost could not be counted. */
+/** A key with a budget (its own or its team's) asked for a model the config gives no price: its cost could not be counted. */
 export function unpriced(model: string): GatewayError {
-  return new GatewayError('permission', `The model \`${model}\` has no price in the gateway's config, so keys with a spend limit may not use it.`, {
+  return new GatewayError('permission', `The model \`${model}\` has no price in the gateway's config, so keys with a spend limit (their own or their team's) may not use it.`, {
     code: 'model_not_priced',
     param: 'model',
   });
@@ -60,7 +60,7 @@ export function unpriced(model: string): GatewayError {
 
 /** The budget's counters could not be reached: a budget is a promise about money, so the call is refused. */
 export function spendUnchecked(cause: unknown): GatewayError {
-  return new GatewayError('overloaded', 'The spend limit of this API key could not be checked just now; try again shortly.', {
+  return new GatewayError('overloaded', 'The spend limit of this API key (or its team) could not be checked just now; try again shortly.', {
     code: 'spend_limit_unavailable',
     headers: { 'retry-after': '1' },
     cause,

@@ -1,6 +1,8 @@
 import type { GatewayRequest } from '../http/types';
 import type { UsageReports } from '../jobs/rollup';
+import { newTeam } from '../access/team';
 import { MemoryKeyStore } from '../store/keys';
+import { MemoryTeamStore } from '../store/teams';
 import type { DayRollup } from '../store/rollups';
 import type { UsageTotals } from '../usage/rollup';
 import { createAdminApi } from './api';
@@ -190,11 +192,13 @@ describe('the admin API\'s usage reports', () => {
   let asked: { listed: [string, string][]; rolledUp: (readonly string[])[] };
   let api: ReturnType<typeof createAdminApi>;
   let alice: string;
+  let reports: UsageReports;
+  let rollups: DayRollup[];
   beforeEach(async () => {
     keys = new MemoryKeyStore();
     asked = { listed: [], rolledUp: [] };
-    const rollups: DayRollup[] = [];
-    const reports: UsageReports = {
+    rollups = [];
+    reports = {
       async list(from, to) {
         asked.listed.push([from, to]);
         return rollups.filter((r) => r.day >= from && r.day <= to);
@@ -221,9 +225,9 @@ describe('the admin API\'s usage reports', () => {
       from: '2026-11-01',
       to: '2026-11-26',
       data: [
-        { day: '2026-11-01', keyId: alice, keyName: 'alice', model: 'gpt-4o', ...totals(2, 500), rolledUpAt: '2026-11-02T00:00:00.000Z' },
-        { day: '2026-11-26', keyId: 'key_gone', keyName: null, model: 'gpt-4o', ...totals(1, 10), rolledUpAt: '2026-11-26T09:00:00.000Z' },
-        { day: '2026-11-26', keyId: 'key_gone', keyName: null, model: 'claude', ...totals(4, 40), rolledUpAt: '2026-11-26T09:00:00.000Z' },
+        { day: '2026-11-01', keyId: alice, keyName: 'alice', teamId: null, teamName: null, model: 'gpt-4o', ...totals(2, 500), rolledUpAt: '2026-11-02T00:00:00.000Z' },
+        { day: '2026-11-26', keyId: 'key_gone', keyName: null, teamId: null, teamName: null, model: 'gpt-4o', ...totals(1, 10), rolledUpAt: '2026-11-26T09:00:00.000Z' },
+        { day: '2026-11-26', keyId: 'key_gone', keyName: null, teamId: null, teamName: null, model: 'claude', ...totals(4, 40), rolledUpAt: '2026-11-26T09:00:00.000Z' },
       ],
     });
   });
@@ -233,6 +237,24 @@ describe('the admin API\'s usage reports', () => {
 
     expect(asked.listed).toEqual([['2026-10-01', '2026-11-10']]);
     expect(res.body.data.map((r: { keyId: string }) => r.keyId)).toEqual([alice]);
+  });
+
+  it('reports the rows of a key in a team with the team\'s id and name, and only those of one team when asked', async () => {
+    const teams = new MemoryTeamStore();
+    const team = newTeam({ name: 'platform' }, now());
+    await teams.put(team);
+    const withTeams = createAdminApi({ keys, teams, token: TOKEN, now, reports });
+    rollups.push({ keyId: alice, day: '2026-11-20', byModel: { 'gpt-4o': totals(1, 1) }, byTeam: { [team.id]: { 'gpt-4o': totals(3, 30) }, team_gone: { claude: totals(2, 20) } }, rolledUpAt: '2026-11-21T00:00:00.000Z' });
+
+    const all = await call(withTeams, request('GET', '/admin/usage?from=2026-11-20&to=2026-11-20'));
+    const one = await call(withTeams, request('GET', `/admin/usage?from=2026-11-20&to=2026-11-20&team=${team.id}`));
+
+    expect(all.body.data.map((r: { teamId: string | null; teamName: string | null; requests: number }) => [r.teamId, r.teamName, r.requests])).toEqual([
+      [null, null, 1],
+      [team.id, 'platform', 3],
+      ['team_gone', null, 2],
+    ]);
+    expect(one.body.data).toEqual([expect.objectContaining({ keyId: alice, teamId: team.id, teamName: 'platform', model: 'gpt-4o', requests: 3, costMicros: 30 })]);
   });
 
   it('sums yesterday and today again on request, or the days named', async () => {

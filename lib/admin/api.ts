@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
-import { keyInfo, mintKey, type ApiKeyRecord, type KeyLimits } from '../access/api-key';
+import { keyInfo, mintKey, type ApiKeyRecord } from '../access/api-key';
 import { MAX_ALLOWED_IPS, readIpRule } from '../access/ip-allowlist';
 import { GatewayError, asGatewayError } from '../http/errors';
 import { json, parseJsonObject, readBody } from '../http/body';
@@ -8,10 +8,16 @@ import { openAIErrorResponse } from '../http/openai-error';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { KeyChanges, KeyStore } from '../store/keys';
 import { recentDays, type UsageReports } from '../jobs/rollup';
+import { splitRows } from '../usage/rollup';
 import { zodToGatewayError } from '../http/validation';
+import type { TeamStore } from '../store/teams';
+import { ADMIN_BODY_LIMIT, LimitsPatch, Models, Name, NewLimits, TeamId, definedLimits, found, methodNotAllowed, noRoute } from './shared';
+import { teamsRoute } from './teams';
 
 export interface AdminApiDeps {
   keys: KeyStore;
+  /** Teams; without them the team routes answer 404 and keys cannot be given a team. */
+  teams?: TeamStore;
   now?: () => Date;
   /**
    * The bearer token every admin request must carry. Absent only where something in front
@@ -22,12 +28,6 @@ export interface AdminApiDeps {
   reports?: UsageReports;
 }
 
-const Name = z.string().trim().min(1).max(200);
-const Models = z.array(z.string().trim().min(1).max(200)).max(200);
-/** A per-minute limit: a whole number of at least 1 (a key that may do nothing is revoked instead). */
-const Limit = z.number().int().min(1).max(1e12);
-/** A budget in USD, counted in micro-dollars: at least one of them. */
-const Budget = z.number().min(0.000001).max(1e9);
 /** An address or CIDR range a key may be used from, checked as the gateway will read it. */
 const AllowedIp = z
   .string()
@@ -48,33 +48,26 @@ const AllowedIps = z
 const CreateKeyBody = z.strictObject({
   name: Name,
   models: Models.default(['*']),
-  limits: z.strictObject({ requestsPerMinute: Limit.optional(), tokensPerMinute: Limit.optional(), usdPerDay: Budget.optional(), usdPerMonth: Budget.optional() }).optional(),
+  limits: NewLimits.optional(),
   allowedIps: AllowedIps.optional(),
+  teamId: TeamId.optional(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-/** A merge patch (RFC 7396): fields given replace the key's; a limit, or the address list, set to null is removed. */
+/** A merge patch (RFC 7396): fields given replace the key's; a limit, the address list or the team set to null is removed. */
 const UpdateKeyBody = z.strictObject({
   name: Name.optional(),
   models: Models.optional(),
-  limits: z
-    .strictObject({
-      requestsPerMinute: Limit.nullable().optional(),
-      tokensPerMinute: Limit.nullable().optional(),
-      usdPerDay: Budget.nullable().optional(),
-      usdPerMonth: Budget.nullable().optional(),
-    })
-    .optional(),
+  limits: LimitsPatch.optional(),
   allowedIps: AllowedIps.nullable().optional(),
+  teamId: TeamId.nullable().optional(),
 });
-
-const ADMIN_BODY_LIMIT = 64 * 1024;
 
 const Day = z.iso.date();
 /** A report spans at most this many days (a roll-up per key and day is read for each). */
 const MAX_REPORT_DAYS = 400;
 const UsageQuery = z
-  .strictObject({ from: Day.optional(), to: Day.optional(), key: z.string().min(1).optional() })
+  .strictObject({ from: Day.optional(), to: Day.optional(), key: z.string().min(1).optional(), team: z.string().min(1).optional() })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 const RollupBody = z.strictObject({ days: z.array(Day).min(1).max(MAX_REPORT_DAYS).optional() });
 
@@ -86,15 +79,17 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /**
- * The admin API: key management.
- *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, allowedIps?, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
+ * The admin API: key and team management.
+ *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, allowedIps?, teamId?, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
  *                                (allowedIps: 1–100 IPv4/IPv6 addresses or CIDR ranges; without it, from anywhere)
  *   GET  /admin/keys             → {data: [key info…]}
  *   GET  /admin/keys/{id}        → key info
- *   PATCH /admin/keys/{id}       {name?, models?, limits?, allowedIps?} → key info
- *                                (a merge patch: a limit set to null is removed; allowedIps replaces the list, null removes it)
+ *   PATCH /admin/keys/{id}       {name?, models?, limits?, allowedIps?, teamId?} → key info
+ *                                (a merge patch: a limit set to null is removed; allowedIps replaces the list, null removes it;
+ *                                teamId must name a team that exists (400 otherwise), null takes the key out of its team)
  *   POST /admin/keys/{id}/revoke → key info (also DELETE /admin/keys/{id})
- *   GET  /admin/usage?from=YYYY-MM-DD&to=YYYY-MM-DD&key=ID → {from, to, data: [{day, keyId, keyName, model, requests, …, costMicros}]}
+ *   /admin/teams…                see lib/admin/teams.ts
+ *   GET  /admin/usage?from=YYYY-MM-DD&to=YYYY-MM-DD&key=ID&team=ID → {from, to, data: [{day, keyId, keyName, teamId, teamName, model, requests, …, costMicros}]}
  *                                (from the roll-ups; default: this month so far, UTC)
  *   POST /admin/usage/rollup     {days?} → sums those days' usage again (default yesterday and today)
  * Errors have OpenAI's error shape.
@@ -111,19 +106,28 @@ export function createAdminApi(deps: AdminApiDeps) {
       }
     }
     const parts = req.path.replace(/\/+$/, '').split('/').slice(1); // ['admin', 'keys', id?, action?]
-    if (parts[0] !== 'admin') throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
+    if (parts[0] !== 'admin') throw noRoute(req.path);
     if (parts[1] === 'health' && parts.length === 2) return json(200, { ok: true });
     if (parts[1] === 'usage') return usageRoute(req, parts.slice(2));
-    if (parts[1] !== 'keys') throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
+    if (parts[1] === 'teams' && deps.teams) return teamsRoute(req, parts.slice(2), { teams: deps.teams, keys: deps.keys, now });
+    if (parts[1] !== 'keys') throw noRoute(req.path);
 
     if (parts.length === 2) {
       if (req.method === 'GET') return json(200, { data: (await deps.keys.list()).map(keyInfo) });
       if (req.method === 'POST') {
         const parsed = CreateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
         if (!parsed.success) throw zodToGatewayError(parsed.error);
-        const { name, models, limits, allowedIps, expiresAt } = parsed.data;
+        const { name, models, limits, allowedIps, teamId, expiresAt } = parsed.data;
+        if (teamId !== undefined) await teamMustExist(teamId);
         const { key, record } = mintKey(
-          { name, models, ...(limits ? { limits: definedLimits(limits) } : {}), ...(allowedIps ? { allowedIps } : {}), ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) },
+          {
+            name,
+            models,
+            ...(limits ? { limits: definedLimits(limits) } : {}),
+            ...(allowedIps ? { allowedIps } : {}),
+            ...(teamId !== undefined ? { teamId } : {}),
+            ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
+          },
           now(),
         );
         await deps.keys.put(record);
@@ -139,6 +143,7 @@ export function createAdminApi(deps: AdminApiDeps) {
         const parsed = UpdateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
         if (!parsed.success) throw zodToGatewayError(parsed.error);
         const current = await found(deps.keys.getById(id), id);
+        if (parsed.data.teamId) await teamMustExist(parsed.data.teamId);
         return json(200, keyInfo(await found(deps.keys.update(id, changesFor(current, parsed.data)), id)));
       }
       throw methodNotAllowed('GET, PATCH, DELETE');
@@ -147,12 +152,18 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (req.method !== 'POST') throw methodNotAllowed('POST');
       return json(200, keyInfo(await found(deps.keys.revoke(id, now()), id)));
     }
-    throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
+    throw noRoute(req.path);
+  }
+
+  /** A key may name only a team that exists: a 400, since the mistake is in the request's body. */
+  async function teamMustExist(teamId: string): Promise<void> {
+    if (deps.teams && (await deps.teams.get(teamId))) return;
+    throw new GatewayError('invalid_request', `No team with id "${teamId}".`, { param: 'teamId', code: 'team_not_found' });
   }
 
   async function usageRoute(req: GatewayRequest, rest: string[]): Promise<GatewayResponse> {
     const reports = deps.reports;
-    if (!reports) throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
+    if (!reports) throw noRoute(req.path);
     if (rest.length === 0) {
       if (req.method !== 'GET') throw methodNotAllowed('GET');
       const parsed = UsageQuery.safeParse(Object.fromEntries(req.query.entries()));
@@ -163,11 +174,17 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (Date.parse(to) - Date.parse(from) >= MAX_REPORT_DAYS * 86_400_000) {
         throw new GatewayError('invalid_request', `A report spans at most ${MAX_REPORT_DAYS} days.`, { param: 'from', code: 'invalid_value' });
       }
-      const [rollups, keys] = await Promise.all([reports.list(from, to), deps.keys.list()]);
+      const { key, team } = parsed.data;
+      const [rollups, keys, teams] = await Promise.all([reports.list(from, to), deps.keys.list(), deps.teams?.list() ?? []]);
       const names = new Map(keys.map((k) => [k.id, k.name]));
+      const teamNames = new Map(teams.map((t) => [t.id, t.name]));
       const data = rollups
-        .filter((r) => !parsed.data.key || r.keyId === parsed.data.key)
-        .flatMap((r) => Object.entries(r.byModel).map(([model, totals]) => ({ day: r.day, keyId: r.keyId, keyName: names.get(r.keyId) ?? null, model, ...totals, rolledUpAt: r.rolledUpAt })));
+        .filter((r) => !key || r.keyId === key)
+        .flatMap((r) =>
+          splitRows(r)
+            .filter((row) => !team || row.teamId === team)
+            .map(({ teamId, model, totals }) => ({ day: r.day, keyId: r.keyId, keyName: names.get(r.keyId) ?? null, teamId, teamName: teamId === null ? null : (teamNames.get(teamId) ?? null), model, ...totals, rolledUpAt: r.rolledUpAt })),
+        );
       return json(200, { from, to, data });
     }
     if (rest.length === 1 && rest[0] === 'rollup') {
@@ -178,7 +195,7 @@ export function createAdminApi(deps: AdminApiDeps) {
       const days = parsed.data.days ?? recentDays(now());
       return json(200, { days, ...(await reports.rollUp(days)) });
     }
-    throw new GatewayError('not_found', `No admin route ${req.path}.`, { code: 'not_found' });
+    throw noRoute(req.path);
   }
 
   return {
@@ -194,26 +211,12 @@ export function createAdminApi(deps: AdminApiDeps) {
 
 export type AdminApi = ReturnType<typeof createAdminApi>;
 
-async function found<T>(value: Promise<T | undefined>, id: string): Promise<T> {
-  const v = await value;
-  if (v === undefined) throw new GatewayError('not_found', `No key with id "${id}".`, { code: 'key_not_found' });
-  return v;
-}
-
-/** The limits given, without the ones left out. */
-function definedLimits(limits: { [K in keyof KeyLimits]?: number | null | undefined }): KeyLimits {
-  return Object.fromEntries(Object.entries(limits).filter(([, value]) => typeof value === 'number')) as KeyLimits;
-}
-
 function changesFor(current: ApiKeyRecord, patch: z.infer<typeof UpdateKeyBody>): KeyChanges {
   const changes: KeyChanges = {};
   if (patch.name !== undefined) changes.name = patch.name;
   if (patch.models !== undefined) changes.models = patch.models;
   if (patch.limits !== undefined) changes.limits = definedLimits({ ...current.limits, ...patch.limits });
   if (patch.allowedIps !== undefined) changes.allowedIps = patch.allowedIps;
+  if (patch.teamId !== undefined) changes.teamId = patch.teamId;
   return changes;
-}
-
-function methodNotAllowed(allow: string): GatewayError {
-  return new GatewayError('method_not_allowed', `Method not allowed; use ${allow}.`, { headers: { allow }, code: 'method_not_allowed' });
 }

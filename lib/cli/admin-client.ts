@@ -1,4 +1,5 @@
 import type { ApiKeyInfo, KeyLimits } from '../access/api-key';
+import type { TeamRecord } from '../access/team';
 import type { UsageTotals } from '../usage/rollup';
 import type { Target } from './auth';
 import { CliError } from './errors';
@@ -14,6 +15,8 @@ export interface NewKey {
   limits?: KeyLimits;
   /** IPv4 and IPv6 addresses and CIDR ranges the key may be used from; any address when absent. */
   allowedIps?: string[];
+  /** The team the key belongs to (its id); it must exist. */
+  teamId?: string;
   expiresAt?: string;
 }
 
@@ -26,6 +29,22 @@ export interface KeyPatch {
   models?: string[];
   limits?: { [K in keyof KeyLimits]?: number | null };
   allowedIps?: string[] | null;
+  /** Moves the key to this team; null takes it out of its team. */
+  teamId?: string | null;
+}
+
+/** What `POST /admin/teams` takes. */
+export interface NewTeam {
+  name: string;
+  models?: string[];
+  limits?: KeyLimits;
+}
+
+/** What `PATCH /admin/teams/{id}` takes: a merge patch, models or a limit set to null is removed. */
+export interface TeamPatch {
+  name?: string;
+  models?: string[] | null;
+  limits?: { [K in keyof KeyLimits]?: number | null };
 }
 
 /** What `GET /admin/usage` takes: days are `YYYY-MM-DD` (UTC); the API defaults them to this month so far. */
@@ -34,6 +53,8 @@ export interface UsageQuery {
   to?: string;
   /** Only this key's usage (its id). */
   key?: string;
+  /** Only usage made in this team (its id). */
+  team?: string;
 }
 
 /** One key's usage of one model on one UTC day, as its last roll-up summed it. */
@@ -42,6 +63,10 @@ export interface UsageRow extends UsageTotals {
   keyId: string;
   /** Null when the key is no longer in the store. */
   keyName: string | null;
+  /** The team the usage was made in; null for none. */
+  teamId: string | null;
+  /** Null when outside any team, or the team is no longer in the store. */
+  teamName: string | null;
   model: string;
   /** When the roll-up was summed: usage after that is not in it yet. */
   rolledUpAt: string;
@@ -137,10 +162,22 @@ export function createAdminClient(options: AdminClientOptions) {
     revokeKey(id: string): Promise<ApiKeyInfo> {
       return send('POST', `/admin/keys/${encodeURIComponent(id)}/revoke`);
     },
+    createTeam(team: NewTeam): Promise<TeamRecord> {
+      return send('POST', '/admin/teams', team);
+    },
+    async listTeams(): Promise<TeamRecord[]> {
+      return (await send<{ data: TeamRecord[] }>('GET', '/admin/teams')).data;
+    },
+    updateTeam(id: string, patch: TeamPatch): Promise<TeamRecord> {
+      return send('PATCH', `/admin/teams/${encodeURIComponent(id)}`, patch);
+    },
+    deleteTeam(id: string): Promise<TeamRecord> {
+      return send('DELETE', `/admin/teams/${encodeURIComponent(id)}`);
+    },
     /** Reads the daily roll-ups; only the parts of the query given are sent. */
     usage(query: UsageQuery = {}): Promise<UsageReport> {
       const params = new URLSearchParams();
-      for (const name of ['from', 'to', 'key'] as const) if (query[name] !== undefined) params.set(name, query[name]);
+      for (const name of ['from', 'to', 'key', 'team'] as const) if (query[name] !== undefined) params.set(name, query[name]);
       const search = params.toString();
       return send('GET', search ? `/admin/usage?${search}` : '/admin/usage');
     },

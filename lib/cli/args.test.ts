@@ -1,17 +1,9 @@
 import { parseCommandLine, splitModels } from './args';
-import { CliError } from './errors';
+import { usageErrorOf as usageErrorOfAt } from '../../test/cli-usage-error';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 
-function usageErrorOf(argv: string[]): CliError {
-  try {
-    parseCommandLine(argv, NOW);
-  } catch (err) {
-    if (err instanceof CliError) return err;
-    throw err;
-  }
-  throw new Error(`expected ${JSON.stringify(argv)} to be refused`);
-}
+const usageErrorOf = (argv: string[]) => usageErrorOfAt(argv, NOW);
 
 describe('parseCommandLine', () => {
   it('reads keys create with its name, model patterns and expiry', () => {
@@ -188,8 +180,8 @@ describe('parseCommandLine', () => {
     [['keys', 'revoke', 'a', 'b'], 'keys revoke: unexpected argument "b"', 'keys', false],
     [['keys', 'update'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
     [['keys', 'update', '--rpm', '5'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
-    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month or --ips', 'keys', false],
-    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month or --ips', 'keys', false],
+    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team or --no-team', 'keys', false],
+    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team or --no-team', 'keys', false],
     [['keys', 'update', 'key_1', '--name', ' '], 'keys update: --name cannot be empty', 'keys', false],
     [['keys', 'update', 'a', 'b', '--rpm', '5'], 'keys update: unexpected argument "b"', 'keys', false],
     [['keys', 'update', 'key_1', '--expires', '2027-01-01'], 'keys update does not take --expires', 'keys', false],
@@ -365,9 +357,9 @@ describe('parseCommandLine: usage', () => {
     [['--from', '2026-01-02'], '--from 2026-01-02 is after today (2026-01-01, UTC)'],
     [['--from', '2024-11-27'], '--from 2024-11-27 to today (2026-01-01, UTC) spans 401 days; a report spans at most 400'],
     [['--from', '2024-01-01', '--to', '2025-12-31'], '--from 2024-01-01 to --to 2025-12-31 spans 731 days; a report spans at most 400'],
-    [['--by', 'user'], '--by must be key, model or day, not "user"'],
-    [['--by', 'Model'], '--by must be key, model or day, not "Model"'],
-    [['--by='], '--by must be key, model or day, not ""'],
+    [['--by', 'user'], '--by must be key, team, model or day, not "user"'],
+    [['--by', 'Model'], '--by must be key, team, model or day, not "Model"'],
+    [['--by='], '--by must be key, team, model or day, not ""'],
     [['--key='], '--key needs the ID of a key (see `aigw keys list`)'],
     [['--key', 'sk-gw-AbCdEf123'], '--key takes the ID of a key (key_…, see `aigw keys list`), not the key itself'],
     [['--no-refresh=yes'], '--no-refresh takes no value'],

@@ -3,20 +3,25 @@ import type { KeyLimits } from '../access/api-key';
 import { MAX_ALLOWED_IPS, readIpRule } from '../access/ip-allowlist';
 import type { KeyPatch } from './admin-client';
 import { CliError, type HelpTopic } from './errors';
+import { LIMIT_OPTION_NAMES, NO_LIMIT, OPTIONS, accept, limitsFrom, limitsPatchFrom, noMore, splitModels, type OptionName, type Values } from './flags';
+import { teamCommandFrom, type TeamCommand } from './team-args';
+
+export { splitModels } from './flags';
 
 /** What the command line asked for. */
 export type Command =
   | { kind: 'help'; topic: HelpTopic }
-  | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; expiresAt?: string; json: boolean }
+  | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; expiresAt?: string; json: boolean }
   | { kind: 'keys-list'; json: boolean }
   | { kind: 'keys-update'; id: string; patch: KeyPatch; json: boolean }
   | { kind: 'keys-revoke'; id: string; json: boolean }
-  | { kind: 'usage'; from?: string; to?: string; key?: string; by: UsageGrouping; refresh: boolean; json: boolean }
+  | TeamCommand
+  | { kind: 'usage'; from?: string; to?: string; key?: string; team?: string; by: UsageGrouping; refresh: boolean; json: boolean }
   | { kind: 'config-check'; file?: string }
   | { kind: 'check-stream'; key: string; model: string; json: boolean };
 
 /** What `aigw usage --by` groups the report's rows by. */
-export type UsageGrouping = 'key' | 'model' | 'day';
+export type UsageGrouping = 'key' | 'team' | 'model' | 'day';
 
 /** Options every command accepts; only the ones that reach the gateway use them. */
 export interface GlobalOptions {
@@ -28,60 +33,6 @@ export interface ParsedCommandLine {
   command: Command;
   global: GlobalOptions;
 }
-
-// Every option of every command is declared once, so that options may come before or after
-// the command words (`aigw --url X keys list` and `aigw keys list --url X` both work).
-const OPTIONS = {
-  url: { type: 'string' },
-  token: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  json: { type: 'boolean' },
-  name: { type: 'string' },
-  models: { type: 'string' },
-  expires: { type: 'string' },
-  rpm: { type: 'string' },
-  tpm: { type: 'string' },
-  'usd-per-day': { type: 'string' },
-  'usd-per-month': { type: 'string' },
-  ips: { type: 'string' },
-  key: { type: 'string' },
-  model: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  by: { type: 'string' },
-  'no-refresh': { type: 'boolean' },
-} as const;
-
-type OptionName = keyof typeof OPTIONS;
-type Values = { [K in OptionName]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
-/** The options that take a value. */
-type StringOptionName = { [K in OptionName]: (typeof OPTIONS)[K]['type'] extends 'string' ? K : never }[OptionName];
-
-const GLOBAL_OPTION_NAMES: readonly OptionName[] = ['url', 'token', 'help'];
-
-/** How a limit's flag reads its value: the number, or undefined when the text is not one it takes. */
-interface LimitFlag {
-  flag: StringOptionName;
-  field: keyof KeyLimits;
-  read: (text: string) => number | undefined;
-  /** Completes "--flag must be …" when `read` refuses the text. */
-  expects: string;
-}
-
-const WHOLE_NUMBER = 'a whole number of at least 1';
-const USD_AMOUNT = 'a USD amount such as 5, 2.50 or $0.01: more than 0 and at most 1000000000, with up to 6 decimal places';
-
-/** The flag for each of a key's limits, in the order they are shown. */
-const LIMIT_FLAGS: readonly LimitFlag[] = [
-  { flag: 'rpm', field: 'requestsPerMinute', read: wholeNumber, expects: WHOLE_NUMBER },
-  { flag: 'tpm', field: 'tokensPerMinute', read: wholeNumber, expects: WHOLE_NUMBER },
-  { flag: 'usd-per-day', field: 'usdPerDay', read: usdAmount, expects: USD_AMOUNT },
-  { flag: 'usd-per-month', field: 'usdPerMonth', read: usdAmount, expects: USD_AMOUNT },
-];
-const LIMIT_OPTION_NAMES = LIMIT_FLAGS.map((l) => l.flag);
-
-/** The word that removes a limit in `keys update`; a number can't say "no limit". */
-const NO_LIMIT = 'off';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 // The shape the admin API accepts: an ISO date-time with seconds and a zone (Z or ±hh:mm).
@@ -124,7 +75,7 @@ function explainParseError(err: unknown): string {
 
 function topicOf(positionals: readonly string[]): HelpTopic {
   const first = positionals[0] === 'help' ? positionals[1] : positionals[0];
-  return first === 'keys' || first === 'usage' || first === 'config' || first === 'check' ? first : 'main';
+  return first === 'keys' || first === 'teams' || first === 'usage' || first === 'config' || first === 'check' ? first : 'main';
 }
 
 function commandFrom(positionals: readonly string[], values: Values, now: Date): Command {
@@ -134,11 +85,15 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
   if (group === undefined) throw new CliError('usage', 'missing command', { fullUsage: true });
   // One word, no subcommand: whatever follows it is a stray argument, not an unknown subcommand.
   if (group === 'usage') return usageCommandFrom(positionals.slice(1), values, now);
+  if (group === 'teams' && action !== undefined) {
+    const command = teamCommandFrom(action, rest, values);
+    if (command) return command;
+  }
 
   const name = `${group} ${action ?? ''}`.trim();
   switch (name) {
     case 'keys create': {
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'expires', 'json'], name, 'keys');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'team', 'expires', 'json'], name, 'keys');
       noMore(rest, name, 'keys');
       if (!values.name?.trim()) throw new CliError('usage', 'keys create needs --name NAME', { topic: 'keys' });
       const command: Command = { kind: 'keys-create', name: values.name.trim(), models: splitModels(values.models), json: values.json === true };
@@ -148,11 +103,12 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
         if (values.ips.trim() === NO_LIMIT) throw new CliError('usage', `--ips ${NO_LIMIT} only applies to keys update; leave --ips out for a key usable from any address`, { topic: 'keys' });
         command.allowedIps = allowedIpsFrom(values.ips);
       }
+      if (values.team !== undefined) command.teamId = teamIdFrom(values.team, 'keys');
       if (values.expires !== undefined) command.expiresAt = expiryFrom(values.expires, now);
       return command;
     }
     case 'keys update': {
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'json'], name, 'keys');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'team', 'no-team', 'json'], name, 'keys');
       const [id, ...extra] = rest;
       if (!id) throw new CliError('usage', 'keys update needs the ID of a key (see `aigw keys list`)', { topic: 'keys' });
       noMore(extra, name, 'keys');
@@ -183,48 +139,10 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
       return { kind: 'check-stream', key: values.key, model: values.model, json: values.json === true };
     }
   }
-  if (group === 'keys' || group === 'config' || group === 'check') {
+  if (group === 'keys' || group === 'teams' || group === 'config' || group === 'check') {
     throw new CliError('usage', action === undefined ? `${group} needs a subcommand` : `unknown command: ${name}`, { topic: group, fullUsage: true });
   }
   throw new CliError('usage', `unknown command: ${group}`, { fullUsage: true });
-}
-
-function accept(values: Values, allowed: readonly OptionName[], command: string, topic: HelpTopic): void {
-  for (const option of Object.keys(values) as OptionName[]) {
-    if (values[option] === undefined || GLOBAL_OPTION_NAMES.includes(option) || allowed.includes(option)) continue;
-    throw new CliError('usage', `${command} does not take --${option}`, { topic });
-  }
-}
-
-function noMore(extra: readonly string[], command: string, topic: HelpTopic): void {
-  if (extra.length) throw new CliError('usage', `${command}: unexpected argument ${JSON.stringify(extra[0])}`, { topic });
-}
-
-/** `'gpt-4o*, claude-*'` → `['gpt-4o*', 'claude-*']`; absent → every model. */
-export function splitModels(text: string | undefined): string[] {
-  if (text === undefined) return ['*'];
-  return text
-    .split(',')
-    .map((m) => m.trim())
-    .filter(Boolean);
-}
-
-/**
- * The limits `keys create` asked for, or undefined for none. Checked here, like `--expires`, so
- * a mistake is named as the flag the user typed rather than the API's `limits.requestsPerMinute`.
- */
-function limitsFrom(values: Values): KeyLimits | undefined {
-  const limits: KeyLimits = {};
-  for (const limit of LIMIT_FLAGS) {
-    const { flag, field } = limit;
-    const text = values[flag];
-    if (text === undefined) continue;
-    if (text.trim() === NO_LIMIT) {
-      throw new CliError('usage', `--${flag} ${NO_LIMIT} only applies to keys update; leave --${flag} out for a key without that limit`, { topic: 'keys' });
-    }
-    limits[field] = limitFrom(limit, text, '');
-  }
-  return Object.keys(limits).length ? limits : undefined;
 }
 
 /** The merge patch `keys update` sends: only what was given; `off` becomes null, which removes the limit. */
@@ -235,16 +153,14 @@ function patchFrom(values: Values): KeyPatch {
     patch.name = values.name.trim();
   }
   if (values.models !== undefined) patch.models = splitModels(values.models);
-  const limits: NonNullable<KeyPatch['limits']> = {};
-  for (const limit of LIMIT_FLAGS) {
-    const text = values[limit.flag];
-    if (text === undefined) continue;
-    limits[limit.field] = text.trim() === NO_LIMIT ? null : limitFrom(limit, text, `, or ${NO_LIMIT} to remove the limit`);
-  }
-  if (Object.keys(limits).length) patch.limits = limits;
+  const limits = limitsPatchFrom(values, 'keys');
+  if (limits) patch.limits = limits;
   if (values.ips !== undefined) patch.allowedIps = values.ips.trim() === NO_LIMIT ? null : allowedIpsFrom(values.ips);
+  if (values.team !== undefined && values['no-team']) throw new CliError('usage', 'keys update takes --team ID or --no-team, not both', { topic: 'keys' });
+  if (values.team !== undefined) patch.teamId = teamIdFrom(values.team, 'keys');
+  if (values['no-team']) patch.teamId = null;
   if (Object.keys(patch).length === 0) {
-    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips'].map((f) => `--${f}`);
+    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'team', 'no-team'].map((f) => `--${f}`);
     throw new CliError('usage', `keys update needs something to change: ${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}`, { topic: 'keys' });
   }
   return patch;
@@ -267,34 +183,6 @@ function allowedIpsFrom(text: string): string[] {
     if ('problem' in read) throw new CliError('usage', `--ips: ${read.problem}`, { topic: 'keys' });
   }
   return entries;
-}
-
-/** A limit's value as its flag reads it, or a usage error that names the flag and what it takes. */
-function limitFrom({ flag, read, expects }: LimitFlag, text: string, alternative: string): number {
-  const value = read(text.trim());
-  if (value !== undefined) return value;
-  throw new CliError('usage', `--${flag} must be ${expects}${alternative}, not ${JSON.stringify(text)}`, { topic: 'keys' });
-}
-
-/** A per-minute limit is a whole number of at least 1: a key allowed nothing is revoked instead. */
-function wholeNumber(text: string): number | undefined {
-  const value = Number(text);
-  // Digits only, so `1e3`, `0x10` and `1.0` are refused rather than read the way Number() reads them.
-  return /^\d+$/.test(text) && Number.isSafeInteger(value) && value >= 1 ? value : undefined;
-}
-
-/** The admin API's ceiling on a budget; below it, every micro-dollar of an amount is exact in a double. */
-const MAX_USD = 1e9;
-
-/**
- * A budget in USD, optionally written with its `$`. Budgets are counted in micro-dollars, so a
- * seventh decimal place would be silently rounded away: it is refused instead, as are exponents,
- * signs and zero (a key that may spend nothing is revoked instead).
- */
-function usdAmount(text: string): number | undefined {
-  const amount = /^\$?(\d+(?:\.\d{1,6})?)$/.exec(text)?.[1];
-  const value = Number(amount);
-  return amount !== undefined && value > 0 && value <= MAX_USD ? value : undefined;
 }
 
 /** Checks `--expires` here so a typo is named as the option the user typed, not the API's field. */
@@ -320,7 +208,7 @@ function isRealDateTime(value: string): boolean {
 }
 
 /** What `aigw usage --by` groups rows by, the default first. */
-const GROUPINGS: readonly UsageGrouping[] = ['key', 'model', 'day'];
+const GROUPINGS: readonly UsageGrouping[] = ['key', 'team', 'model', 'day'];
 
 /** The admin API's longest report, checked here too so the mistake names the flag before anything is summed. */
 const MAX_REPORT_DAYS = 400;
@@ -331,13 +219,14 @@ const DAY_MS = 86_400_000;
  * typed and refused before the gateway sums anything.
  */
 function usageCommandFrom(rest: readonly string[], values: Values, now: Date): Command {
-  accept(values, ['from', 'to', 'key', 'by', 'no-refresh', 'json'], 'usage', 'usage');
+  accept(values, ['from', 'to', 'key', 'team', 'by', 'no-refresh', 'json'], 'usage', 'usage');
   noMore(rest, 'usage', 'usage');
   const command: Command = { kind: 'usage', by: groupingFrom(values.by), refresh: values['no-refresh'] !== true, json: values.json === true };
   if (values.from !== undefined) command.from = dayFrom('from', values.from);
   if (values.to !== undefined) command.to = dayFrom('to', values.to);
   if (command.from !== undefined) checkSpan(command.from, command.to, now);
   if (values.key !== undefined) command.key = keyIdFrom(values.key);
+  if (values.team !== undefined) command.team = teamIdFrom(values.team, 'usage');
   return command;
 }
 
@@ -375,5 +264,12 @@ function keyIdFrom(text: string): string {
   if (id.startsWith(SECRET_KEY_PREFIX)) {
     throw new CliError('usage', '--key takes the ID of a key (key_…, see `aigw keys list`), not the key itself', { topic: 'usage' });
   }
+  return id;
+}
+
+/** `--team ID`: the id of a team (see `aigw teams list`). */
+function teamIdFrom(text: string, topic: HelpTopic): string {
+  const id = text.trim();
+  if (!id) throw new CliError('usage', '--team needs the ID of a team (see `aigw teams list`)', { topic });
   return id;
 }

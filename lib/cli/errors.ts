@@ -1,5 +1,5 @@
 /** Which usage text fits a mistake on the command line. */
-export type HelpTopic = 'main' | 'keys' | 'usage' | 'config' | 'check';
+export type HelpTopic = 'main' | 'keys' | 'teams' | 'usage' | 'config' | 'check';
 
 export interface CliErrorOptions {
   /** The usage text that helps with a `usage` error. */

@@ -1,6 +1,6 @@
 import type { ApiKeyInfo } from '../access/api-key';
 import type { UsageRow } from './admin-client';
-import { displayStatus, formatCreatedKey, formatKeyTable, formatTable, formatUpdatedKey, formatUsageReport, ipsText, limitsText, shortTime } from './format';
+import { displayStatus, formatCreatedKey, formatKeyTable, formatTable, formatTeam, formatTeamTable, formatUpdatedKey, formatUsageReport, ipsText, limitsText, shortTime } from './format';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
@@ -45,19 +45,19 @@ describe('formatKeyTable', () => {
     // Prepare
     const keys = [
       key({ limits: { requestsPerMinute: 60, tokensPerMinute: 90000 }, allowedIps: ['10.0.0.0/8'] }),
-      key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z' }),
-      key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'] }),
+      key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z', teamId: 'team_1' }),
+      key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], teamId: 'team_gone' }),
     ];
 
     // Act
-    const lines = formatKeyTable(keys, NOW).trimEnd().split('\n');
+    const lines = formatKeyTable(keys, NOW, new Map([['team_1', 'platform']])).trimEnd().split('\n');
 
     // Assess
     expect(lines).toEqual([
-      'ID                    NAME   PREFIX        MODELS            LIMITS                    IPS                               STATUS   CREATED            EXPIRES',
-      'key_0123456789abcdef  alice  sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         10.0.0.0/8                        active   2026-05-01 12:34Z  -',
-      'key_2                 b      sk-gw-AbCdEf  *                 -                         any                               revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
-      'key_3                 c      sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  10.0.0.0/8,2001:db8::/32 +1 more  active   2026-05-01 12:34Z  -',
+      'ID                    NAME   TEAM       PREFIX        MODELS            LIMITS                    IPS                               STATUS   CREATED            EXPIRES',
+      'key_0123456789abcdef  alice  -          sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         10.0.0.0/8                        active   2026-05-01 12:34Z  -',
+      'key_2                 b      platform   sk-gw-AbCdEf  *                 -                         any                               revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
+      'key_3                 c      team_gone  sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  10.0.0.0/8,2001:db8::/32 +1 more  active   2026-05-01 12:34Z  -',
     ]);
   });
 
@@ -261,11 +261,54 @@ describe('formatUpdatedKey', () => {
   });
 });
 
+describe('formatTeamTable', () => {
+  it('shows each team with its models and limits, any for a team without patterns', () => {
+    // Prepare
+    const teams = [
+      { id: 'team_1', name: 'platform', models: ['gpt-*'], limits: { requestsPerMinute: 50, usdPerDay: 20 }, createdAt: '2026-05-01T12:34:56.000Z' },
+      { id: 'team_2', name: 'open', createdAt: '2026-05-02T00:00:00.000Z' },
+    ];
+
+    // Act
+    const lines = formatTeamTable(teams).trimEnd().split('\n');
+
+    // Assess
+    expect(lines).toEqual([
+      'ID      NAME      MODELS  LIMITS              CREATED',
+      'team_1  platform  gpt-*   50 rpm, $20.00/day  2026-05-01 12:34Z',
+      'team_2  open      any     -                   2026-05-02 00:00Z',
+    ]);
+  });
+
+  it('says how to make a team when there is none', () => {
+    expect(formatTeamTable([])).toBe('No teams yet. Create one with: aigw teams create --name NAME\n');
+  });
+});
+
+describe('formatTeam', () => {
+  const team = { id: 'team_1', name: 'platform', limits: { usdPerMonth: 400 }, createdAt: '2026-05-01T12:34:56.000Z' };
+
+  it.each([
+    ['Created', 'Give it keys with: aigw keys create --name NAME --team team_1'],
+    ['Updated', 'Gateways that have its keys cached apply the change within keyCache.ttlSeconds (30 s by default).'],
+  ] as const)('says what was done and what follows for %s', (done, last) => {
+    // Act
+    const lines = formatTeam(done, team).trimEnd().split('\n');
+
+    // Assess
+    expect(lines[0]).toBe(`${done} team team_1 (platform)`);
+    expect(lines.slice(1, 3)).toEqual(["  models:  any (its keys' own patterns decide)", '  limits:  $400.00/month']);
+    expect(lines.at(-1)).toBe(last);
+  });
+});
+
 describe('formatUsageReport', () => {
   const row = (fields: Partial<UsageRow>): UsageRow => ({
     day: '2026-06-02',
     keyId: 'key_a',
     keyName: 'alice',
+    teamId: null,
+    teamName: null,
     model: 'gpt-4o',
     requests: 1,
     errors: 0,
@@ -298,6 +341,17 @@ describe('formatUsageReport', () => {
         'key_a  alice        13       1  12900    3520        2048      $1.20*',
         'key_b  bob           2       0    500     100           0    $0.0042',
         'TOTAL               15       1  13400    3620        2048    $1.2042*',
+      ],
+    ],
+    [
+      'by team: id and name, usage outside any team as one group',
+      'team' as const,
+      [{ ...PRICED[0]!, teamId: 'team_1', teamName: 'platform' }, { ...PRICED[1]!, teamId: 'team_1', teamName: 'platform' }, PRICED[2]!],
+      [
+        'TEAM ID  TEAM       REQUESTS  ERRORS  INPUT  OUTPUT  CACHE READ  COST (USD)',
+        'team_1   platform         13       1  12900    3520        2048       $1.20',
+        '-        (no team)         2       0    500     100           0     $0.0042',
+        'TOTAL                     15       1  13400    3620        2048     $1.2042',
       ],
     ],
     [

@@ -1,4 +1,5 @@
 import type { ApiKeyInfo, KeyLimits } from '../access/api-key';
+import type { TeamRecord } from '../access/team';
 import { toMicros } from '../access/spend-limits';
 import { usd } from '../usage/cost';
 import { sumTotals, type UsageTotals } from '../usage/rollup';
@@ -96,6 +97,7 @@ const IPS_COLUMN_WIDTH = 32;
 /** The lines under a key's heading in `keys create` and `keys update`, aligned like a table. */
 function keyDetails(key: ApiKeyInfo): string[] {
   return [
+    ...(key.teamId ? [`  team:    ${printable(key.teamId)}`] : []),
     `  models:  ${modelsText(key.models)}`,
     `  limits:  ${limitsText(key.limits) ?? 'none'}`,
     `  ips:     ${ipsText(key.allowedIps)}`,
@@ -103,15 +105,19 @@ function keyDetails(key: ApiKeyInfo): string[] {
   ];
 }
 
-/** The `keys list` table, oldest key first (the API lists them in id order, which is random). */
-export function formatKeyTable(keys: readonly ApiKeyInfo[], now: Date): string {
+/**
+ * The `keys list` table, oldest key first (the API lists them in id order, which is random). A
+ * key's team is shown by its name when `teamNames` knows it, else by its id.
+ */
+export function formatKeyTable(keys: readonly ApiKeyInfo[], now: Date, teamNames: ReadonlyMap<string, string> = new Map()): string {
   if (keys.length === 0) return 'No keys yet. Create one with: aigw keys create --name NAME\n';
   const byAge = [...keys].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return formatTable(
-    ['ID', 'NAME', 'PREFIX', 'MODELS', 'LIMITS', 'IPS', 'STATUS', 'CREATED', 'EXPIRES'],
+    ['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'IPS', 'STATUS', 'CREATED', 'EXPIRES'],
     byAge.map((k) => [
       printable(k.id),
       printable(k.name),
+      k.teamId ? printable(teamNames.get(k.teamId) ?? k.teamId) : '-',
       k.prefix,
       modelsText(k.models),
       limitsText(k.limits) ?? '-',
@@ -156,6 +162,28 @@ export function formatRevokedKey(key: ApiKeyInfo): string {
   return `Revoked key ${printable(key.id)} (${printable(key.name)})${when}. Gateways that have it cached stop accepting it within keyCache.ttlSeconds (30 s by default).\n`;
 }
 
+/** The `teams list` table, oldest team first. */
+export function formatTeamTable(teams: readonly TeamRecord[]): string {
+  if (teams.length === 0) return 'No teams yet. Create one with: aigw teams create --name NAME\n';
+  return formatTable(
+    ['ID', 'NAME', 'MODELS', 'LIMITS', 'CREATED'],
+    teams.map((t) => [printable(t.id), printable(t.name), t.models ? modelsText(t.models) : 'any', limitsText(t.limits) ?? '-', shortTime(t.createdAt)]),
+  );
+}
+
+/** What `teams create`, `teams update` and `teams delete` print: what was done and the team as it is (or was). */
+export function formatTeam(done: 'Created' | 'Updated' | 'Deleted', team: TeamRecord): string {
+  const lines = [
+    `${done} team ${printable(team.id)} (${printable(team.name)})`,
+    `  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`,
+    `  limits:  ${limitsText(team.limits) ?? 'none'}`,
+  ];
+  // Teams are cached with their keys: a change reaches gateways when the keys are read again.
+  if (done === 'Updated') lines.push('', 'Gateways that have its keys cached apply the change within keyCache.ttlSeconds (30 s by default).');
+  if (done === 'Created') lines.push('', `Give it keys with: aigw keys create --name NAME --team ${printable(team.id)}`);
+  return `${lines.join('\n')}\n`;
+}
+
 /** How `aigw usage --by` groups rows: the cells that name a group, and the order groups are shown in. */
 interface UsageGroups {
   header: readonly string[];
@@ -169,6 +197,12 @@ interface UsageGroups {
 
 const USAGE_GROUPS: Record<UsageGrouping, UsageGroups> = {
   key: { header: ['ID', 'NAME'], groupOf: (r) => r.keyId, label: (r) => [printable(r.keyId), r.keyName === null ? '-' : printable(r.keyName)], order: 'cost' },
+  team: {
+    header: ['TEAM ID', 'TEAM'],
+    groupOf: (r) => r.teamId ?? '',
+    label: (r) => (r.teamId === null ? ['-', '(no team)'] : [printable(r.teamId), r.teamName === null ? '-' : printable(r.teamName)]),
+    order: 'cost',
+  },
   // The model is the name the client sent, so it is printed as carefully as a key's name.
   model: { header: ['MODEL'], groupOf: (r) => r.model, label: (r) => [printable(r.model) || '-'], order: 'cost' },
   day: { header: ['DAY'], groupOf: (r) => r.day, label: (r) => [r.day], order: 'group' },
@@ -194,9 +228,9 @@ interface UsageGroup {
  * formatUsageReport({ from: '2026-06-01', to: '2026-06-02', data: rows }, 'model');
  * // 'Usage from 2026-06-01 to 2026-06-02 (UTC), by model\n\nMODEL   REQUESTS …\ngpt-4o  …\nTOTAL   …\n\nAs of …\n'
  */
-export function formatUsageReport(report: UsageReport, by: UsageGrouping, options: { key?: string } = {}): string {
+export function formatUsageReport(report: UsageReport, by: UsageGrouping, options: { key?: string; team?: string } = {}): string {
   const range = report.from === report.to ? `on ${report.from}` : `from ${report.from} to ${report.to}`;
-  const whose = options.key === undefined ? '' : ` of key ${printable(options.key)}`;
+  const whose = [options.key === undefined ? '' : ` of key ${printable(options.key)}`, options.team === undefined ? '' : ` in team ${printable(options.team)}`].join('');
   if (report.data.length === 0) return `No usage${whose} ${range} (UTC).\n`;
 
   const groups = usageGroups(report.data, USAGE_GROUPS[by]);

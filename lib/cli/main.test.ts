@@ -8,6 +8,8 @@ const ROW: UsageRow = {
   day: '2026-06-15',
   keyId: 'key_a',
   keyName: 'alice',
+  teamId: null,
+  teamName: null,
   model: 'gpt-4o-mini',
   requests: 2,
   errors: 0,

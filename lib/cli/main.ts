@@ -3,7 +3,7 @@ import { parseCommandLine, type Command } from './args';
 import { gatewayUrl, resolveTarget } from './auth';
 import { checkConfigFile, configFileFor } from './config-check';
 import { CliError, EXIT } from './errors';
-import { formatCreatedKey, formatJson, formatKeyTable, formatRevokedKey, formatUpdatedKey, formatUsageReport } from './format';
+import { formatCreatedKey, formatJson, formatKeyTable, formatRevokedKey, formatTeam, formatTeamTable, formatUpdatedKey, formatUsageReport } from './format';
 import { formatStreamReport, measureStream, streamVerdict } from './stream-check';
 import { usageHint, usageText } from './usage';
 
@@ -44,7 +44,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(await runUsage(command, admin, now(), (text) => io.stderr(text)));
       return EXIT.ok;
     }
-    io.stdout(await runKeyCommand(command, admin, now()));
+    io.stdout(await runAdminCommand(command, admin, now()));
     return EXIT.ok;
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
@@ -80,9 +80,9 @@ async function runUsage(command: Extract<Command, { kind: 'usage' }>, admin: Adm
       warn(`aigw: today's usage could not be summed just now (${err.message}); showing the last roll-up.\n`);
     }
   }
-  const query = { ...(command.from ? { from: command.from } : {}), ...(command.to ? { to: command.to } : {}), ...(command.key ? { key: command.key } : {}) };
-  const report = await admin.usage(query);
-  return command.json ? formatJson(report) : formatUsageReport(report, command.by, command.key ? { key: command.key } : {});
+  const filter = { ...(command.key ? { key: command.key } : {}), ...(command.team ? { team: command.team } : {}) };
+  const report = await admin.usage({ ...(command.from ? { from: command.from } : {}), ...(command.to ? { to: command.to } : {}), ...filter });
+  return command.json ? formatJson(report) : formatUsageReport(report, command.by, filter);
 }
 
 /** Whether a range that ends on `to` (today when absent) takes in yesterday or today (UTC), the days a roll-up sums again. */
@@ -91,7 +91,7 @@ function asksForRecentDays(to: string | undefined, now: Date): boolean {
   return to === undefined || to >= yesterday;
 }
 
-async function runKeyCommand(command: Exclude<Command, { kind: 'help' | 'config-check' | 'check-stream' | 'usage' }>, admin: AdminClient, now: Date): Promise<string> {
+async function runAdminCommand(command: Exclude<Command, { kind: 'help' | 'config-check' | 'check-stream' | 'usage' }>, admin: AdminClient, now: Date): Promise<string> {
   switch (command.kind) {
     case 'keys-create': {
       const created = await admin.createKey({
@@ -99,13 +99,16 @@ async function runKeyCommand(command: Exclude<Command, { kind: 'help' | 'config-
         models: command.models,
         ...(command.limits ? { limits: command.limits } : {}),
         ...(command.allowedIps ? { allowedIps: command.allowedIps } : {}),
+        ...(command.teamId ? { teamId: command.teamId } : {}),
         ...(command.expiresAt ? { expiresAt: command.expiresAt } : {}),
       });
       return command.json ? formatJson(created) : formatCreatedKey(created);
     }
     case 'keys-list': {
-      const keys = await admin.listKeys();
-      return command.json ? formatJson(keys) : formatKeyTable(keys, now);
+      if (command.json) return formatJson(await admin.listKeys());
+      // Names make the TEAM column readable; a gateway without teams (or a failed read) leaves ids.
+      const [keys, teams] = await Promise.all([admin.listKeys(), admin.listTeams().catch(() => [])]);
+      return formatKeyTable(keys, now, new Map(teams.map((t) => [t.id, t.name])));
     }
     case 'keys-update': {
       const updated = await admin.updateKey(command.id, command.patch);
@@ -114,6 +117,22 @@ async function runKeyCommand(command: Exclude<Command, { kind: 'help' | 'config-
     case 'keys-revoke': {
       const revoked = await admin.revokeKey(command.id);
       return command.json ? formatJson(revoked) : formatRevokedKey(revoked);
+    }
+    case 'teams-create': {
+      const team = await admin.createTeam({ name: command.name, ...(command.models ? { models: command.models } : {}), ...(command.limits ? { limits: command.limits } : {}) });
+      return command.json ? formatJson(team) : formatTeam('Created', team);
+    }
+    case 'teams-list': {
+      const teams = await admin.listTeams();
+      return command.json ? formatJson(teams) : formatTeamTable(teams);
+    }
+    case 'teams-update': {
+      const team = await admin.updateTeam(command.id, command.patch);
+      return command.json ? formatJson(team) : formatTeam('Updated', team);
+    }
+    case 'teams-delete': {
+      const team = await admin.deleteTeam(command.id);
+      return command.json ? formatJson(team) : formatTeam('Deleted', team);
     }
   }
 }

@@ -13,12 +13,12 @@ const GLOBAL_OPTIONS = `Global options:
 const KEYS = `Usage:
   aigw keys create --name NAME [--models 'gpt-4o*,claude-*'] [--rpm N] [--tpm N]
                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
-                   [--ips 10.0.0.0/8,2001:db8::/32]
+                   [--ips 10.0.0.0/8,2001:db8::/32] [--team ID]
                    [--expires 2027-01-01T00:00:00Z] [--json]
   aigw keys list [--json]
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
-                   [--ips LIST|off] [--json]
+                   [--ips LIST|off] [--team ID|--no-team] [--json]
   aigw keys revoke ID [--json]
 
   create   makes a key and prints it once; --models takes comma-separated glob
@@ -51,15 +51,48 @@ const KEYS = `Usage:
            refused with 403 ip_not_allowed. The address is the connection's
            (X-Forwarded-For is not trusted). On update the list given replaces
            the key's; off removes it. Without it a key works from any address
+  --team ID
+           the team the key belongs to (see \`aigw teams list\`): the key is
+           then held to the team's models and limits as well as its own.
+           --no-team on update takes it out of its team
+  --json   print the admin API's JSON instead of text`;
+
+const TEAMS = `Usage:
+  aigw teams create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
+                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--json]
+  aigw teams list [--json]
+  aigw teams update ID [--name NAME] [--models PATTERNS|off] [--rpm N|off]
+                    [--tpm N|off] [--usd-per-day AMOUNT|off]
+                    [--usd-per-month AMOUNT|off] [--json]
+  aigw teams delete ID [--json]
+
+  A team's limits are shared by all its keys together: with --rpm 50, the
+  team's keys make at most 50 requests a minute between them, across every
+  gateway instance; with --usd-per-day 20 they spend at most $20 a day
+  between them. Each key is held to its own limits as well, and a call is
+  refused (429, naming the key's limit or the team's) by whichever is
+  reached first. A team's --models narrows what its keys may use: a key may
+  use a model only if its own patterns and its team's allow it.
+
+  create   makes a team; add keys with \`aigw keys create --team ID\` or
+           \`aigw keys update KEY --team ID\`. Without --models a team allows
+           every model (its keys' own patterns decide)
+  list     shows every team with its models and limits
+  update   changes a team's name, models or limits and leaves the rest as it
+           is; off removes --models or a limit
+  delete   removes a team; refused while active keys belong to it
+
+  --rpm, --tpm, --usd-per-day, --usd-per-month: as for keys (see
+  \`aigw keys --help\`), counted for the team's keys together
   --json   print the admin API's JSON instead of text`;
 
 const USAGE = `Usage:
-  aigw usage [--from DATE] [--to DATE] [--key ID] [--by key|model|day]
-             [--no-refresh] [--json]
+  aigw usage [--from DATE] [--to DATE] [--key ID] [--team ID]
+             [--by key|team|model|day] [--no-refresh] [--json]
 
   Shows what keys used and spent per UTC day, from the gateway's daily
   roll-ups: requests, errors, tokens and cost, grouped by key (the default),
-  model or day, with a total. Keys and models are listed dearest first, days
+  team, model or day, with a total. Keys and models are listed dearest first, days
   in date order. Costs are at the prices in the gateway's config; a cost
   marked * leaves out requests to models without a price.
 
@@ -67,7 +100,10 @@ const USAGE = `Usage:
   --to DATE     the last day, YYYY-MM-DD (default: today, UTC). A report
                 spans at most 400 days
   --key ID      only the key with this ID (see \`aigw keys list\`)
-  --by WHAT     key (its name and ID), model (as clients named it) or day
+  --team ID     only usage made in the team with this ID (see
+                \`aigw teams list\`), by whichever of its keys
+  --by WHAT     key (its name and ID), team (the team each call was made
+                in), model (as clients named it) or day
   --no-refresh  read the roll-ups as they are. By default the gateway first
                 sums yesterday's and today's usage again so that today's
                 figures are current (on AWS an hourly schedule does it too;
@@ -96,23 +132,29 @@ const MAIN = `aigw: manage an AI API gateway.
 Usage:
   aigw keys create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--ips LIST]
-                   [--expires DATE] [--json]
+                   [--team ID] [--expires DATE] [--json]
   aigw keys list [--json]
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
-                   [--ips LIST|off] [--json]
+                   [--ips LIST|off] [--team ID|--no-team] [--json]
   aigw keys revoke ID [--json]
-  aigw usage [--from DATE] [--to DATE] [--key ID] [--by key|model|day]
-             [--no-refresh] [--json]
+  aigw teams create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
+                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--json]
+  aigw teams list [--json]
+  aigw teams update ID [--name NAME] [--models PATTERNS|off] [--rpm N|off] …
+  aigw teams delete ID [--json]
+  aigw usage [--from DATE] [--to DATE] [--key ID] [--team ID]
+             [--by key|team|model|day] [--no-refresh] [--json]
   aigw config check [FILE]
   aigw check stream --key KEY --model MODEL [--json]
 
-Run \`aigw keys --help\`, \`aigw usage --help\`, \`aigw config --help\` or
-\`aigw check --help\` for details.`;
+Run \`aigw keys --help\`, \`aigw teams --help\`, \`aigw usage --help\`,
+\`aigw config --help\` or \`aigw check --help\` for details.`;
 
 const TEXT: Record<HelpTopic, string> = {
   main: `${MAIN}\n\n${GLOBAL_OPTIONS}`,
   keys: `${KEYS}\n\n${GLOBAL_OPTIONS}`,
+  teams: `${TEAMS}\n\n${GLOBAL_OPTIONS}`,
   usage: `${USAGE}\n\n${GLOBAL_OPTIONS}`,
   config: CONFIG,
   check: `${CHECK}\n\n${GLOBAL_OPTIONS}`,

@@ -75,6 +75,33 @@ describe('the roll-up job', () => {
     }
   });
 
+  it('keeps a key\'s records apart by the team each was made in, and writes the same roll-up when run twice', async () => {
+    const t = await startTestTable();
+    try {
+      const keys = new DynamoKeyStore(t.table);
+      const alice = mintKey({ name: 'alice', models: ['*'], teamId: 'team_2' }, new Date('2026-11-01T00:00:00Z')).record;
+      await keys.put(alice);
+      const usage = new DynamoUsageSink(t.table, { retentionDays: 30 });
+      usage.record(record(alice.id, '2026-11-26T08:00:00Z'));
+      usage.record(record(alice.id, '2026-11-26T09:00:00Z', { teamId: 'team_1' }));
+      usage.record(record(alice.id, '2026-11-26T10:00:00Z', { teamId: 'team_2', costMicros: 7 }));
+      usage.record(record(alice.id, '2026-11-26T11:00:00Z', { teamId: 'team_2', costMicros: 9 }));
+      await usage.drain();
+      const deps = { table: t.table, keys, now: () => new Date('2026-11-26T12:00:00Z') };
+
+      await rollUpDays(deps, ['2026-11-26']);
+      const [first] = await new DynamoRollups(t.table).list('2026-11-26', '2026-11-26');
+      await rollUpDays(deps, ['2026-11-26']);
+      const again = await new DynamoRollups(t.table).list('2026-11-26', '2026-11-26');
+
+      expect(first!.byModel['gpt-4o-mini']).toMatchObject({ requests: 1, costMicros: 20 });
+      expect(first!.byTeam).toEqual({ team_1: { 'gpt-4o-mini': expect.objectContaining({ requests: 1, costMicros: 20 }) }, team_2: { 'gpt-4o-mini': expect.objectContaining({ requests: 2, costMicros: 16 }) } });
+      expect(again).toEqual([first]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('lists only the days asked for', async () => {
     const t = await startTestTable();
     try {

@@ -2,7 +2,7 @@ import type { KeyStore } from '../store/keys';
 import type { TableRef } from '../store/dynamo';
 import { DynamoRollups, type DayRollup } from '../store/rollups';
 import { listUsage } from '../store/usage';
-import { totalsByModel } from '../usage/rollup';
+import { totalsByTeamAndModel } from '../usage/rollup';
 
 export interface RollupDeps {
   table: TableRef;
@@ -21,7 +21,7 @@ export function recentDays(now: Date): string[] {
 }
 
 /**
- * Sums the usage records of every key for each day given, per model, and writes each key-day that
+ * Sums the usage records of every key for each day given, per team and model, and writes each key-day that
  * had any as a roll-up, replacing the last one. Idempotent: a run that fails half-way, or two runs
  * at once, leave correct roll-ups behind once one of them completes.
  */
@@ -38,7 +38,7 @@ export async function rollUpDays(deps: RollupDeps, days: readonly string[]): Pro
         const rolledUpAt = deps.now().toISOString();
         const rows = await listUsage(deps.table, key.id, day);
         if (rows.length === 0) continue;
-        await rollups.put({ keyId: key.id, day, byModel: totalsByModel(rows), rolledUpAt });
+        await rollups.put({ keyId: key.id, day, ...totalsByTeamAndModel(rows), rolledUpAt });
         written++;
       }
     }

@@ -12,6 +12,7 @@ import { silentLogger } from '../observe/logger';
 import { ensureTable } from '../store/create-table';
 import { createTableRef, type TableRef } from '../store/dynamo';
 import { DynamoKeyStore } from '../store/keys';
+import { DynamoTeamStore } from '../store/teams';
 import { DynamoRateWindows } from '../store/rate-windows';
 import { DynamoSpendStore } from '../store/spend';
 import { DynamoHealthStore } from '../store/health';
@@ -73,13 +74,14 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   const logger = options.logger ?? silentLogger;
   const keys = new DynamoKeyStore(table);
+  const teams = new DynamoTeamStore(table);
   const usage = new DynamoUsageSink(table, {
     retentionDays: options.config.usage.retentionDays,
     ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
-  const gateway = createGateway({ config: options.config, keys, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}) });
-  const admin = createAdminApi({ keys, token: options.adminToken, reports: usageReports({ table, keys, now: () => new Date((options.now ?? Date.now)()) }) });
+  const gateway = createGateway({ config: options.config, keys, teams, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}) });
+  const admin = createAdminApi({ keys, teams, token: options.adminToken, reports: usageReports({ table, keys, now: () => new Date((options.now ?? Date.now)()) }) });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

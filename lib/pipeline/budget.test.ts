@@ -15,7 +15,7 @@ const config = parseConfig({
 
 function call(body: Record<string, unknown>): AdmittedCall {
   const raw = Buffer.from(JSON.stringify(body));
-  return { key: {} as AdmittedCall['key'], body, raw, model: 'gpt-4.1', entry: new Catalog(config).find('gpt-4.1')! };
+  return { caller: {} as AdmittedCall['caller'], body, raw, model: 'gpt-4.1', entry: new Catalog(config).find('gpt-4.1')! };
 }
 
 const worstDecoded = (body: Record<string, unknown>) => worstCaseOfCall(call(body), decodeResponsesRequest(body), config);
@@ -51,7 +51,7 @@ const geminiConfig = parseConfig({
 const geminiEntry = new Catalog(geminiConfig).find('m')!;
 const geminiCall = (body: Record<string, unknown>): AdmittedCall => {
   const raw = Buffer.from(JSON.stringify(body));
-  return { key: { id: 'k' } as AdmittedCall['key'], body, raw, model: 'm', entry: geminiEntry };
+  return { caller: {} as AdmittedCall['caller'], body, raw, model: 'm', entry: geminiEntry };
 };
 
 describe('worstCaseOfCall for a Gemini body that does not translate', () => {

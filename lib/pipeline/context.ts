@@ -1,4 +1,4 @@
-import type { RateWindow } from '../access/rate-limits';
+import type { RateHold } from '../access/rate-limiter';
 import type { Reservation } from '../access/spend-limiter';
 import type { Price } from '../config/schema';
 import type { TokenUsage } from '../usage/tokens';
@@ -17,6 +17,8 @@ export interface RequestContext {
    * must not turn into table writes).
    */
   keyId?: string;
+  /** The key's team, when it has one: usage records carry it. */
+  teamId?: string;
   model?: string;
   stream: boolean;
   provider?: string;
@@ -32,9 +34,9 @@ export interface RequestContext {
   /** Reads the usage out of an answer once it has gone to the client (parsing it is no reason to make the client wait). */
   usageLater?: () => TokenUsage | undefined;
   ttftMs?: number;
-  /** The minute the call was counted in, when its key has a tokens-per-minute limit: its tokens go there. */
-  rateWindow?: RateWindow;
-  /** What the call holds of its key's budgets, settled when it ends. */
+  /** The minute the call was counted in, when its key or its team has a tokens-per-minute limit: its tokens go there. */
+  rateHold?: RateHold;
+  /** What the call holds of its key's and its team's budgets, settled when it ends. */
   reservation?: Reservation;
   /** The price of the target that served (or last tried) the call. */
   price?: Price;

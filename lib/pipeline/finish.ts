@@ -11,8 +11,8 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 
 /**
  * Closes the books on a request once its response has ended: one usage record (for metered
- * calls by a known key) with its cost, its tokens counted against a tokens-per-minute limit, its
- * budget settled, and one access log line. None of it waits on I/O.
+ * calls by a known key) with its cost, its tokens counted against the tokens-per-minute limits of
+ * its key and team, their budgets settled, and one access log line. None of it waits on I/O.
  */
 export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; limiter: RateLimiter; spend: SpendLimiter; logger: GatewayLogger }): void {
   const latencyMs = round(performance.now() - ctx.startPerf);
@@ -26,6 +26,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       requestId: ctx.requestId,
       at: ctx.startedAt,
       keyId: ctx.keyId,
+      ...(ctx.teamId ? { teamId: ctx.teamId } : {}),
       surface: ctx.surface,
       model: ctx.model ?? '',
       stream: ctx.stream,
@@ -48,7 +49,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     });
   }
   if (ctx.reservation) deps.spend.settle(ctx.reservation, spentBy(ctx, tokens, costMicros), ctx.requestId);
-  if (ctx.rateWindow && ctx.keyId) deps.limiter.settle(ctx.keyId, ctx.rateWindow, tokens.input + tokens.output, ctx.requestId);
+  if (ctx.rateHold) deps.limiter.settle(ctx.rateHold, tokens.input + tokens.output, ctx.requestId);
   deps.logger.info('request', {
     requestId: ctx.requestId,
     surface: ctx.surface,

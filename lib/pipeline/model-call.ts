@@ -1,6 +1,4 @@
-import { modelAllowed } from '../access/model-patterns';
-import { hasSpendLimits } from '../access/spend-limits';
-import type { ApiKeyRecord } from '../access/api-key';
+import { modelRefusedBy, type Caller } from '../access/caller';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest } from '../canonical/types';
 import { CredentialError } from '../credentials/credentials';
@@ -21,9 +19,9 @@ import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
 import { tryTargets } from './try-targets';
 
-/** A request's body and model, checked, and the key that may use it. */
+/** A request's body and model, checked, and the key (with its team) that may use it. */
 export interface AdmittedCall {
-  key: ApiKeyRecord;
+  caller: Caller;
   body: Record<string, unknown>;
   /** The body's bytes as the client sent them, for targets that need nothing in it changed. */
   raw: Uint8Array;
@@ -40,10 +38,11 @@ export interface CallInUrl {
 
 /**
  * Authenticate (the key, and the address it is used from), read and check the body, find the
- * model and check the key may use it. Every refusal from the key's own rules on is booked to it.
+ * model and check the key and its team may use it. Every refusal from the key's own rules on is
+ * booked to it.
  */
 export async function admit(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, validate: (body: Record<string, unknown>) => void, inUrl?: CallInUrl): Promise<AdmittedCall> {
-  const key = await deps.auth.authenticate(req, ctx);
+  const caller = await deps.auth.authenticate(req, ctx);
   const raw = await readBody(req, deps.config.limits.maxBodyBytes);
   const body = parseJsonObject(raw);
   const named = inUrl ? inUrl.model : body.model;
@@ -55,24 +54,27 @@ export async function admit(req: GatewayRequest, ctx: RequestContext, deps: Prox
   if (!entry) {
     throw new GatewayError('not_found', `The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found', param: 'model' });
   }
-  if (!modelAllowed(key.models, model) && !modelAllowed(key.models, entry.name)) {
-    throw new GatewayError('permission', `This API key may not use the model \`${model}\`.`, { code: 'model_not_allowed', param: 'model' });
+  const refusedBy = modelRefusedBy(caller, model, entry.name);
+  if (refusedBy) {
+    const who = refusedBy === 'key' ? 'This API key' : `The team "${caller.team!.name}" of this API key`;
+    throw new GatewayError('permission', `${who} may not use the model \`${model}\`.`, { code: 'model_not_allowed', param: 'model' });
   }
-  return { key, body, raw, model, entry };
+  return { caller, body, raw, model, entry };
 }
 
 /**
- * Counts an admitted call in its key's minute and holds its worst case (sized first, only when
- * the key has budgets) in its budgets; a call over either is refused. Keys without limits pass.
- * Every kind of model call goes through here, each with its own worst case.
+ * Counts an admitted call in its key's minute and its team's, and holds its worst case (sized
+ * first, only when the key or its team has budgets) in their budgets; a call over any is refused.
+ * Keys without limits of their own or their team's pass. Every kind of model call goes through
+ * here, each with its own worst case.
  */
 export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros): Promise<void> {
-  const limits = call.key.limits;
-  if (!limits) return;
+  const { rate, spend } = call.caller;
+  if (!rate && !spend) return;
   // Sized first: a model without a price is refused (403) before the call takes a place in the minute.
-  const most = hasSpendLimits(limits) ? worstCase() : undefined;
-  ctx.rateWindow = await deps.limiter.admit(call.key, ctx.requestId);
-  if (most !== undefined) ctx.reservation = await deps.spend.reserve(call.key.id, limits, most, ctx.requestId);
+  const most = spend ? worstCase() : undefined;
+  if (rate) ctx.rateHold = await deps.limiter.admit(rate, ctx.requestId);
+  if (spend) ctx.reservation = await deps.spend.reserve(spend, most!, ctx.requestId);
 }
 
 /**

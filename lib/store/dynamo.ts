@@ -1,5 +1,6 @@
-import { DynamoDBClient, paginateQuery, type AttributeValue, type DynamoDBClientConfig, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand, paginateQuery, type AttributeValue, type DynamoDBClientConfig, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { AWS_CLIENT_TIMEOUTS } from '../aws/client-timeouts';
+import { TABLE_SHAPE } from './table';
 
 export interface TableRef {
   client: DynamoDBClient;
@@ -28,4 +29,43 @@ export async function queryAll(table: TableRef, input: Omit<QueryCommandInput, '
   const items: Record<string, AttributeValue>[] = [];
   for await (const page of paginateQuery({ client: table.client }, { TableName: table.tableName, ...input })) items.push(...(page.Items ?? []));
   return items;
+}
+
+/** Every item in one partition of the table's index (all keys, all teams), in index order. */
+export async function listIndexPartition(table: TableRef, partition: string): Promise<Record<string, AttributeValue>[]> {
+  const { index } = TABLE_SHAPE;
+  return queryAll(table, {
+    IndexName: index.name,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': index.partitionKey },
+    ExpressionAttributeValues: { ':pk': { S: partition } },
+  });
+}
+
+/**
+ * Sets (and removes) attributes of an existing item and returns it as it is now; undefined when
+ * the item is not there (it has gone meanwhile), which the condition keeps from being created.
+ */
+export async function setAttributes(table: TableRef, key: { PK: string; SK: string }, values: Record<string, AttributeValue>, remove: readonly string[] = []): Promise<Record<string, AttributeValue> | undefined> {
+  const setNames = Object.keys(values);
+  const names = [...setNames, ...remove];
+  const sets = setNames.map((_, i) => `#n${i} = :v${i}`);
+  const removes = remove.map((_, i) => `#n${setNames.length + i}`);
+  try {
+    const out = await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { PK: { S: key.PK }, SK: { S: key.SK } },
+        UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim(),
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#n${i}`, name])),
+        ...(sets.length ? { ExpressionAttributeValues: Object.fromEntries(Object.values(values).map((v, i) => [`:v${i}`, v])) } : {}),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return out.Attributes;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return undefined;
+    throw err;
+  }
 }

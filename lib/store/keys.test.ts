@@ -29,6 +29,18 @@ describe.each([
     expect(await store.getById(record.id)).toEqual(record);
   });
 
+  it('keeps a key\'s team, and removes it when told null', async () => {
+    const { record } = mintKey({ name: 'member', models: ['*'], teamId: 'team_1' }, new Date());
+    await store.put(record);
+
+    const moved = await store.update(record.id, { teamId: 'team_2' });
+    const left = await store.update(record.id, { teamId: null });
+
+    expect(moved?.teamId).toBe('team_2');
+    expect(left?.teamId).toBeUndefined();
+    expect((await store.getByHash(record.hash))?.teamId).toBeUndefined();
+  });
+
   it('keeps an empty model list distinct from no list', async () => {
     const { record } = mintKey({ name: 'none', models: [] }, new Date());
 

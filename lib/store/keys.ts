@@ -1,6 +1,7 @@
-import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord, KeyLimits } from '../access/api-key';
-import { queryAll, type TableRef } from './dynamo';
+import { listIndexPartition, setAttributes, type TableRef } from './dynamo';
+import { limitsItem, limitsOf } from './limits-item';
 import { KEY_LIST_PARTITION, TABLE_SHAPE, keyItemKey } from './table';
 
 /** Where gateway keys live. */
@@ -11,12 +12,12 @@ export interface KeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; undefined when there is no such key. */
   revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
-  /** Replaces the fields given (limits `{}` removes them all, allowedIps null the list); undefined when there is no such key. */
+  /** Replaces the fields given (limits `{}` removes them all, allowedIps null the list, teamId null the team); undefined when there is no such key. */
   update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined>;
 }
 
 /** What can change on a key after it was made. */
-export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits; allowedIps?: string[] | null };
+export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits; allowedIps?: string[] | null; teamId?: string | null };
 
 type Item = Record<string, AttributeValue>;
 
@@ -37,25 +38,10 @@ function toItem(r: ApiKeyRecord): Item {
   if (r.limits && Object.keys(r.limits).length) item.limits = limitsItem(r.limits);
   // A JSON list like models: it keeps the order the entries were given in, duplicates and all.
   if (r.allowedIps) item.allowedIps = { S: JSON.stringify(r.allowedIps) };
+  if (r.teamId) item.teamId = { S: r.teamId };
   if (r.expiresAt) item.expiresAt = { S: r.expiresAt };
   if (r.revokedAt) item.revokedAt = { S: r.revokedAt };
   return item;
-}
-
-function limitsItem(limits: KeyLimits): AttributeValue {
-  return { M: Object.fromEntries(Object.entries(limits).map(([name, value]) => [name, { N: String(value) }])) };
-}
-
-const LIMIT_NAMES = ['requestsPerMinute', 'tokensPerMinute', 'usdPerDay', 'usdPerMonth'] as const satisfies readonly (keyof KeyLimits)[];
-
-function limitsOf(value: AttributeValue | undefined): KeyLimits | undefined {
-  if (!value?.M) return undefined;
-  const limits: KeyLimits = {};
-  for (const name of LIMIT_NAMES) {
-    const n = value.M[name]?.N;
-    if (n !== undefined) limits[name] = Number(n);
-  }
-  return Object.keys(limits).length ? limits : undefined;
 }
 
 function fromItem(item: Item): ApiKeyRecord {
@@ -73,6 +59,8 @@ function fromItem(item: Item): ApiKeyRecord {
   if (limits) record.limits = limits;
   const allowedIps = s('allowedIps');
   if (allowedIps !== undefined) record.allowedIps = JSON.parse(allowedIps) as string[];
+  const teamId = s('teamId');
+  if (teamId) record.teamId = teamId;
   const expiresAt = s('expiresAt');
   const revokedAt = s('revokedAt');
   if (expiresAt) record.expiresAt = expiresAt;
@@ -113,13 +101,7 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    const { index } = TABLE_SHAPE;
-    const items = await queryAll(this.table, {
-      IndexName: index.name,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': index.partitionKey },
-      ExpressionAttributeValues: { ':pk': { S: KEY_LIST_PARTITION } },
-    });
+    const items = await listIndexPartition(this.table, KEY_LIST_PARTITION);
     return items.map(fromItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
@@ -139,34 +121,16 @@ export class DynamoKeyStore implements KeyStore {
     const limits = changes.limits && Object.keys(changes.limits).length ? limitsItem(changes.limits) : undefined;
     if (limits) values.limits = limits;
     if (changes.allowedIps) values.allowedIps = { S: JSON.stringify(changes.allowedIps) };
-    const remove = [...(changes.limits && !limits ? ['limits'] : []), ...(changes.allowedIps === null ? ['allowedIps'] : [])];
+    if (changes.teamId) values.teamId = { S: changes.teamId };
+    const remove = [...(changes.limits && !limits ? ['limits'] : []), ...(changes.allowedIps === null ? ['allowedIps'] : []), ...(changes.teamId === null ? ['teamId'] : [])];
     return this.#set(found, values, remove);
   }
 
   /** Sets (and removes) attributes of a key's item, unless it has gone meanwhile. */
   async #set(found: ApiKeyRecord, values: Item, remove: string[] = []): Promise<ApiKeyRecord | undefined> {
-    const names = [...Object.keys(values), ...remove];
-    if (!names.length) return found;
-    const sets = Object.keys(values).map((name, i) => `#n${i} = :v${i}`);
-    const removes = remove.map((_, i) => `#n${Object.keys(values).length + i}`);
-    const key = keyItemKey(found.hash);
-    try {
-      const out = await this.table.client.send(
-        new UpdateItemCommand({
-          TableName: this.table.tableName,
-          Key: { PK: { S: key.PK }, SK: { S: key.SK } },
-          UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim(),
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#n${i}`, name])),
-          ...(sets.length ? { ExpressionAttributeValues: Object.fromEntries(Object.values(values).map((v, i) => [`:v${i}`, v])) } : {}),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes ? fromItem(out.Attributes) : undefined;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw err;
-    }
+    if (!Object.keys(values).length && !remove.length) return found;
+    const item = await setAttributes(this.table, keyItemKey(found.hash), values, remove);
+    return item ? fromItem(item) : undefined;
   }
 }
 
@@ -200,8 +164,10 @@ export class MemoryKeyStore implements KeyStore {
   async update(id: string, changes: KeyChanges) {
     for (const r of this.#byHash.values()) {
       if (r.id !== id) continue;
-      const { limits, allowedIps, ...rest } = changes;
+      const { limits, allowedIps, teamId, ...rest } = changes;
       Object.assign(r, rest);
+      if (teamId) r.teamId = teamId;
+      else if (teamId === null) delete r.teamId;
       if (limits && Object.keys(limits).length) r.limits = { ...limits };
       else if (limits) delete r.limits;
       if (allowedIps) r.allowedIps = [...allowedIps];

@@ -33,6 +33,16 @@ describe.each([
     expect(results).toEqual([{ admitted: true }, { admitted: true }, { admitted: true }, { admitted: false, exhausted: 'requests' }]);
   });
 
+  it('makes a place again when a counted request is given back, and keeps a team\'s counter apart from a key\'s', async () => {
+    await store.take('key_a', minute, { requestsPerMinute: 1 });
+    await store.take('team_a', minute, { requestsPerMinute: 1 });
+
+    await store.giveBack('key_a', minute);
+
+    expect(await store.take('key_a', minute, { requestsPerMinute: 1 })).toEqual({ admitted: true });
+    expect(await store.take('team_a', minute, { requestsPerMinute: 1 })).toEqual({ admitted: false, exhausted: 'requests' });
+  });
+
   it('starts every minute afresh and keeps keys apart', async () => {
     for (let i = 0; i < 2; i++) await store.take('key_a', minute, { requestsPerMinute: 2 });
 

@@ -6,15 +6,17 @@ import { TABLE_SHAPE, rateWindowKey } from './table';
 export type TakeResult = { admitted: true } | { admitted: false; exhausted: RateLimitKind | undefined };
 
 /**
- * Per-key, per-minute counters that every gateway instance shares: a request is counted only if
- * the key's limits still allow it, in one atomic step, so concurrent instances cannot let more
- * through between them than the limit.
+ * Per-key (and per-team: `scopeId` is either's id), per-minute counters that every gateway
+ * instance shares: a request is counted only if the scope's limits still allow it, in one atomic
+ * step, so concurrent instances cannot let more through between them than the limit.
  */
 export interface RateWindowStore {
   /** Counts one request in the window unless a limit is already reached there; a refusal says which. */
-  take(keyId: string, window: RateWindow, limits: RateLimits): Promise<TakeResult>;
+  take(scopeId: string, window: RateWindow, limits: RateLimits): Promise<TakeResult>;
+  /** Uncounts a request that was counted here and then refused by another scope. */
+  giveBack(scopeId: string, window: RateWindow): Promise<void>;
   /** Adds a finished request's tokens to the window it was admitted in (for tokens-per-minute limits). */
-  addTokens(keyId: string, window: RateWindow, tokens: number): Promise<void>;
+  addTokens(scopeId: string, window: RateWindow, tokens: number): Promise<void>;
 }
 
 /** Counters outlive their minute by an hour before TTL may remove them (they are not read after it). */
@@ -23,7 +25,7 @@ const KEEP_AFTER_WINDOW_S = 3_600;
 export class DynamoRateWindows implements RateWindowStore {
   constructor(readonly table: TableRef) {}
 
-  async take(keyId: string, window: RateWindow, limits: RateLimits): Promise<TakeResult> {
+  async take(scopeId: string, window: RateWindow, limits: RateLimits): Promise<TakeResult> {
     const conditions: string[] = [];
     const values: Record<string, AttributeValue> = { ':one': { N: '1' }, ':ttl': ttlOf(window) };
     if (limits.requestsPerMinute !== undefined) {
@@ -38,7 +40,7 @@ export class DynamoRateWindows implements RateWindowStore {
       await this.table.client.send(
         new UpdateItemCommand({
           TableName: this.table.tableName,
-          Key: this.#key(keyId, window),
+          Key: this.#key(scopeId, window),
           UpdateExpression: 'ADD requests :one SET #ttl = if_not_exists(#ttl, :ttl)',
           ...(conditions.length ? { ConditionExpression: conditions.join(' AND ') } : {}),
           ExpressionAttributeNames: { '#ttl': TABLE_SHAPE.ttlAttribute },
@@ -50,30 +52,38 @@ export class DynamoRateWindows implements RateWindowStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       // DynamoDB hands back the item that failed the check; stores that do not (dynalite) are read once.
-      const item = err.Item ?? (await this.#read(keyId, window));
+      const item = err.Item ?? (await this.#read(scopeId, window));
       return { admitted: false, exhausted: exhaustedLimit(countsOf(item), limits) };
     }
   }
 
-  async addTokens(keyId: string, window: RateWindow, tokens: number): Promise<void> {
+  async giveBack(scopeId: string, window: RateWindow): Promise<void> {
+    await this.#add(scopeId, window, 'requests', -1);
+  }
+
+  async addTokens(scopeId: string, window: RateWindow, tokens: number): Promise<void> {
+    await this.#add(scopeId, window, 'tokens', tokens);
+  }
+
+  async #add(scopeId: string, window: RateWindow, counter: 'requests' | 'tokens', n: number): Promise<void> {
     await this.table.client.send(
       new UpdateItemCommand({
         TableName: this.table.tableName,
-        Key: this.#key(keyId, window),
-        UpdateExpression: 'ADD tokens :n SET #ttl = if_not_exists(#ttl, :ttl)',
+        Key: this.#key(scopeId, window),
+        UpdateExpression: `ADD ${counter} :n SET #ttl = if_not_exists(#ttl, :ttl)`,
         ExpressionAttributeNames: { '#ttl': TABLE_SHAPE.ttlAttribute },
-        ExpressionAttributeValues: { ':n': { N: String(tokens) }, ':ttl': ttlOf(window) },
+        ExpressionAttributeValues: { ':n': { N: String(n) }, ':ttl': ttlOf(window) },
       }),
     );
   }
 
-  #key(keyId: string, window: RateWindow): Record<string, AttributeValue> {
-    const key = rateWindowKey(keyId, window.id);
+  #key(scopeId: string, window: RateWindow): Record<string, AttributeValue> {
+    const key = rateWindowKey(scopeId, window.id);
     return { PK: { S: key.PK }, SK: { S: key.SK } };
   }
 
-  async #read(keyId: string, window: RateWindow): Promise<Record<string, AttributeValue> | undefined> {
-    const out = await this.table.client.send(new GetItemCommand({ TableName: this.table.tableName, Key: this.#key(keyId, window), ConsistentRead: true }));
+  async #read(scopeId: string, window: RateWindow): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await this.table.client.send(new GetItemCommand({ TableName: this.table.tableName, Key: this.#key(scopeId, window), ConsistentRead: true }));
     return out.Item;
   }
 }
@@ -91,20 +101,24 @@ function countsOf(item: Record<string, AttributeValue> | undefined): { requests?
 export class MemoryRateWindows implements RateWindowStore {
   readonly #counts = new Map<string, { requests: number; tokens: number }>();
 
-  async take(keyId: string, window: RateWindow, limits: RateLimits): Promise<TakeResult> {
-    const counts = this.#at(keyId, window);
+  async take(scopeId: string, window: RateWindow, limits: RateLimits): Promise<TakeResult> {
+    const counts = this.#at(scopeId, window);
     const exhausted = exhaustedLimit(counts, limits);
     if (exhausted) return { admitted: false, exhausted };
     counts.requests++;
     return { admitted: true };
   }
 
-  async addTokens(keyId: string, window: RateWindow, tokens: number): Promise<void> {
-    this.#at(keyId, window).tokens += tokens;
+  async giveBack(scopeId: string, window: RateWindow): Promise<void> {
+    this.#at(scopeId, window).requests--;
   }
 
-  #at(keyId: string, window: RateWindow) {
-    const id = `${keyId}#${window.id}`;
+  async addTokens(scopeId: string, window: RateWindow, tokens: number): Promise<void> {
+    this.#at(scopeId, window).tokens += tokens;
+  }
+
+  #at(scopeId: string, window: RateWindow) {
+    const id = `${scopeId}#${window.id}`;
     let counts = this.#counts.get(id);
     if (!counts) this.#counts.set(id, (counts = { requests: 0, tokens: 0 }));
     return counts;

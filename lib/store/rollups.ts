@@ -1,14 +1,13 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { UsageTotals } from '../usage/rollup';
+import type { TeamSplit, UsageTotals } from '../usage/rollup';
 import { queryAll, type TableRef } from './dynamo';
 import { ROLLUP_LIST_PARTITION, TABLE_SHAPE, rollupItemKey } from './table';
 
-/** One key's usage of one UTC day, per model, as the last roll-up found it. */
-export interface DayRollup {
+/** One key's usage of one UTC day, per team it was made in and model, as the last roll-up found it. */
+export interface DayRollup extends TeamSplit {
   keyId: string;
   /** `YYYY-MM-DD`, UTC. */
   day: string;
-  byModel: Record<string, UsageTotals>;
   /** When it was summed: usage after that is not in it yet. */
   rolledUpAt: string;
 }
@@ -33,6 +32,7 @@ export class DynamoRollups {
           keyId: { S: rollup.keyId },
           day: { S: rollup.day },
           byModel: { S: JSON.stringify(rollup.byModel) },
+          ...(rollup.byTeam ? { byTeam: { S: JSON.stringify(rollup.byTeam) } } : {}),
           rolledUpAt: { S: rollup.rolledUpAt },
           [TABLE_SHAPE.ttlAttribute]: { N: String(Math.floor(Date.parse(`${rollup.day}T00:00:00Z`) / 1000) + KEEP_AFTER_S) },
         },
@@ -50,7 +50,13 @@ export class DynamoRollups {
       // `#` sorts before every character of a key id, `~` after: the whole of both end days.
       ExpressionAttributeValues: { ':pk': { S: ROLLUP_LIST_PARTITION }, ':from': { S: `${from}#` }, ':to': { S: `${to}#~` } },
     });
-    return items.map((item) => ({ keyId: item.keyId!.S!, day: item.day!.S!, byModel: JSON.parse(item.byModel!.S!) as Record<string, UsageTotals>, rolledUpAt: item.rolledUpAt!.S! }));
+    return items.map((item) => ({
+      keyId: item.keyId!.S!,
+      day: item.day!.S!,
+      byModel: JSON.parse(item.byModel!.S!) as Record<string, UsageTotals>,
+      ...(item.byTeam?.S ? { byTeam: JSON.parse(item.byTeam.S) as Record<string, Record<string, UsageTotals>> } : {}),
+      rolledUpAt: item.rolledUpAt!.S!,
+    }));
   }
 
 }

@@ -7,15 +7,15 @@ import { TABLE_SHAPE, spendItemKey } from './table';
 export type ReserveResult = { reserved: true } | { reserved: false; used: Micros | undefined };
 
 /**
- * What each key has spent per period, shared by every gateway instance. A call first holds its
+ * What each key, and each team (`scopeId` is either's id), has spent per period, shared by every gateway instance. A call first holds its
  * worst case, only if that still fits under the limit, in one atomic step; when it ends, the
  * difference to what it really cost is given back. So concurrent calls can never spend past a
  * budget between them.
  */
 export interface SpendStore {
-  reserve(keyId: string, period: SpendPeriod, micros: Micros): Promise<ReserveResult>;
+  reserve(scopeId: string, period: SpendPeriod, micros: Micros): Promise<ReserveResult>;
   /** Adds (or, negative, gives back) an amount: a call's settlement, or a reservation undone. */
-  adjust(keyId: string, period: SpendPeriod, micros: Micros): Promise<void>;
+  adjust(scopeId: string, period: SpendPeriod, micros: Micros): Promise<void>;
 }
 
 /** A day's counter is kept a month past its day, a month's for a year: they are also the key's spend history. */
@@ -24,30 +24,30 @@ const KEEP_AFTER_S = { day: 35 * 86_400, month: 400 * 86_400 } as const;
 export class DynamoSpendStore implements SpendStore {
   constructor(readonly table: TableRef) {}
 
-  async reserve(keyId: string, period: SpendPeriod, micros: Micros): Promise<ReserveResult> {
+  async reserve(scopeId: string, period: SpendPeriod, micros: Micros): Promise<ReserveResult> {
     const room = period.limit - micros;
-    if (room < 0) return { reserved: false, used: await this.#used(keyId, period) };
+    if (room < 0) return { reserved: false, used: await this.#used(scopeId, period) };
     try {
-      await this.#add(keyId, period, micros, { ConditionExpression: 'attribute_not_exists(micros) OR micros <= :room', room });
+      await this.#add(scopeId, period, micros, { ConditionExpression: 'attribute_not_exists(micros) OR micros <= :room', room });
       return { reserved: true };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       // DynamoDB hands back the item that failed the check; stores that do not (dynalite) are read once.
-      return { reserved: false, used: microsOf(err.Item) ?? (await this.#used(keyId, period)) };
+      return { reserved: false, used: microsOf(err.Item) ?? (await this.#used(scopeId, period)) };
     }
   }
 
-  async adjust(keyId: string, period: SpendPeriod, micros: Micros): Promise<void> {
-    if (micros !== 0) await this.#add(keyId, period, micros);
+  async adjust(scopeId: string, period: SpendPeriod, micros: Micros): Promise<void> {
+    if (micros !== 0) await this.#add(scopeId, period, micros);
   }
 
-  async #add(keyId: string, period: SpendPeriod, micros: Micros, condition?: { ConditionExpression: string; room: Micros }): Promise<void> {
+  async #add(scopeId: string, period: SpendPeriod, micros: Micros, condition?: { ConditionExpression: string; room: Micros }): Promise<void> {
     const values: Record<string, AttributeValue> = { ':n': { N: String(micros) }, ':ttl': { N: String(Math.floor(period.endsAt / 1000) + KEEP_AFTER_S[period.kind]) } };
     if (condition) values[':room'] = { N: String(condition.room) };
     await this.table.client.send(
       new UpdateItemCommand({
         TableName: this.table.tableName,
-        Key: this.#key(keyId, period),
+        Key: this.#key(scopeId, period),
         UpdateExpression: 'ADD micros :n SET #ttl = if_not_exists(#ttl, :ttl)',
         ...(condition ? { ConditionExpression: condition.ConditionExpression, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
         ExpressionAttributeNames: { '#ttl': TABLE_SHAPE.ttlAttribute },
@@ -56,13 +56,13 @@ export class DynamoSpendStore implements SpendStore {
     );
   }
 
-  async #used(keyId: string, period: SpendPeriod): Promise<Micros | undefined> {
-    const out = await this.table.client.send(new GetItemCommand({ TableName: this.table.tableName, Key: this.#key(keyId, period), ConsistentRead: true }));
+  async #used(scopeId: string, period: SpendPeriod): Promise<Micros | undefined> {
+    const out = await this.table.client.send(new GetItemCommand({ TableName: this.table.tableName, Key: this.#key(scopeId, period), ConsistentRead: true }));
     return microsOf(out.Item) ?? 0;
   }
 
-  #key(keyId: string, period: SpendPeriod): Record<string, AttributeValue> {
-    const key = spendItemKey(keyId, period.id);
+  #key(scopeId: string, period: SpendPeriod): Record<string, AttributeValue> {
+    const key = spendItemKey(scopeId, period.id);
     return { PK: { S: key.PK }, SK: { S: key.SK } };
   }
 }
@@ -73,19 +73,19 @@ const microsOf = (item: Record<string, AttributeValue> | undefined): Micros | un
 export class MemorySpendStore implements SpendStore {
   readonly #used = new Map<string, Micros>();
 
-  async reserve(keyId: string, period: SpendPeriod, micros: Micros): Promise<ReserveResult> {
-    const used = this.used(keyId, period);
+  async reserve(scopeId: string, period: SpendPeriod, micros: Micros): Promise<ReserveResult> {
+    const used = this.used(scopeId, period);
     if (used + micros > period.limit) return { reserved: false, used };
-    this.#used.set(`${keyId}#${period.id}`, used + micros);
+    this.#used.set(`${scopeId}#${period.id}`, used + micros);
     return { reserved: true };
   }
 
-  async adjust(keyId: string, period: SpendPeriod, micros: Micros): Promise<void> {
-    this.#used.set(`${keyId}#${period.id}`, this.used(keyId, period) + micros);
+  async adjust(scopeId: string, period: SpendPeriod, micros: Micros): Promise<void> {
+    this.#used.set(`${scopeId}#${period.id}`, this.used(scopeId, period) + micros);
   }
 
   /** What the key has spent or holds in the period. */
-  used(keyId: string, period: Pick<SpendPeriod, 'id'>): Micros {
-    return this.#used.get(`${keyId}#${period.id}`) ?? 0;
+  used(scopeId: string, period: Pick<SpendPeriod, 'id'>): Micros {
+    return this.#used.get(`${scopeId}#${period.id}`) ?? 0;
   }
 }

@@ -14,6 +14,10 @@ export const keyItemKey = (hash: string) => ({ PK: `KEY#${hash}`, SK: 'KEY' });
 /** All keys share one index partition: listing is an admin action, rare and small. */
 export const KEY_LIST_PARTITION = 'KEYS';
 
+/** A team, read by its id (with each of its keys, into the authenticator's cache); all teams share one index partition for listing. */
+export const teamItemKey = (id: string) => ({ PK: `TEAM#${id}`, SK: 'TEAM' });
+export const TEAM_LIST_PARTITION = 'TEAMS';
+
 /** Usage events, one partition per key and UTC day, sorted by time. */
 export const usagePartition = (keyId: string, day: string) => `USAGE#${keyId}#${day}`;
 export const usageItemKey = (keyId: string, at: Date, requestId: string) => {
@@ -21,11 +25,14 @@ export const usageItemKey = (keyId: string, at: Date, requestId: string) => {
   return { PK: usagePartition(keyId, iso.slice(0, 10)), SK: `${iso}#${requestId}` };
 };
 
-/** A key's counters for one minute (`RateWindow.id`), removed by TTL once the minute is long past. */
-export const rateWindowKey = (keyId: string, windowId: string) => ({ PK: `RATE#${keyId}#${windowId}`, SK: 'RATE' });
+/**
+ * A key's or a team's counters for one minute (`RateWindow.id`), removed by TTL once the minute is
+ * long past. The scope is a key id (`key_…`) or a team id (`team_…`): the prefixes keep them apart.
+ */
+export const rateWindowKey = (scopeId: string, windowId: string) => ({ PK: `RATE#${scopeId}#${windowId}`, SK: 'RATE' });
 
-/** What a key has spent (and holds for calls in progress) in a UTC day or month (`SpendPeriod.id`), in micro-dollars. */
-export const spendItemKey = (keyId: string, periodId: string) => ({ PK: `SPEND#${keyId}#${periodId}`, SK: 'SPEND' });
+/** What a key or a team (`scopeId`, as for rate windows) has spent, and holds for calls in progress, in a UTC day or month (`SpendPeriod.id`), in micro-dollars. */
+export const spendItemKey = (scopeId: string, periodId: string) => ({ PK: `SPEND#${scopeId}#${periodId}`, SK: 'SPEND' });
 
 /** A key's usage of one UTC day, summed per model by the roll-up job; every day's roll-up of every key is listed in one index partition. */
 export const rollupItemKey = (keyId: string, day: string) => ({ PK: `ROLLUP#${keyId}#${day}`, SK: 'ROLLUP', GSI1PK: ROLLUP_LIST_PARTITION, GSI1SK: `${day}#${keyId}` });

@@ -39,6 +39,7 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
     attempts: n(u.attempts),
     [TABLE_SHAPE.ttlAttribute]: n(Math.floor(u.at.getTime() / 1000) + retentionDays * 86_400),
   };
+  if (u.teamId) item.teamId = { S: u.teamId };
   if (u.provider) item.provider = { S: u.provider };
   if (u.account) item.account = { S: u.account };
   if (u.upstreamModel) item.upstreamModel = { S: u.upstreamModel };

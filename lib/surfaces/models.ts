@@ -1,4 +1,4 @@
-import { modelAllowed } from '../access/model-patterns';
+import { modelRefusedBy, type Caller } from '../access/caller';
 import { json } from '../http/body';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { ProxyDeps } from '../pipeline/deps';
@@ -15,8 +15,8 @@ const CREATED = 1_700_000_000;
  * Like every listing, a refusal leaves no usage record (only the access log line).
  */
 export async function listModels(req: GatewayRequest, deps: ProxyDeps): Promise<GatewayResponse> {
-  const key = await deps.auth.authenticate(req);
-  const names = deps.catalog.names().filter((name) => mayUse(key.models, name, deps));
+  const caller = await deps.auth.authenticate(req);
+  const names = deps.catalog.names().filter((name) => mayUse(caller, name, deps));
   if (req.headers['anthropic-version']) return json(200, anthropicModelList(names));
   return json(200, { object: 'list', data: names.map((id) => openAIModel(id, deps)) });
 }
@@ -27,15 +27,15 @@ export async function listModels(req: GatewayRequest, deps: ProxyDeps): Promise<
  * not exist or that the key may not use (the same answer, so a key cannot probe the catalog).
  */
 export async function retrieveModel(req: GatewayRequest, deps: ProxyDeps, name: string): Promise<GatewayResponse> {
-  const key = await deps.auth.authenticate(req);
-  if (!deps.catalog.find(name) || !mayUse(key.models, name, deps)) {
+  const caller = await deps.auth.authenticate(req);
+  if (!deps.catalog.find(name) || !mayUse(caller, name, deps)) {
     throw new GatewayError('not_found', `The model \`${name}\` does not exist or you do not have access to it.`, { code: 'model_not_found', param: 'model' });
   }
   if (req.headers['anthropic-version']) return json(200, anthropicModelList([name]).data[0]);
   return json(200, openAIModel(name, deps));
 }
 
-/** A name (or alias) the key's patterns allow, by itself or by the model it stands for. */
-export const mayUse = (patterns: readonly string[], name: string, deps: ProxyDeps) => modelAllowed(patterns, name) || modelAllowed(patterns, deps.catalog.find(name)!.name);
+/** A name (or alias) the key's patterns and its team's allow, by itself or by the model it stands for. */
+export const mayUse = (caller: Caller, name: string, deps: ProxyDeps) => modelRefusedBy(caller, name, deps.catalog.find(name)!.name) === undefined;
 
 const openAIModel = (id: string, deps: ProxyDeps) => ({ id, object: 'model', created: CREATED, owned_by: deps.catalog.find(id)!.targets[0]!.provider.id });

@@ -3,6 +3,8 @@ export interface UsageRecord {
   requestId: string;
   at: Date;
   keyId: string;
+  /** The key's team when the request was made (a key may change teams later). */
+  teamId?: string;
   /** The surface the client spoke, e.g. `openai-chat`. */
   surface: string;
   /** The model name the client asked for. */

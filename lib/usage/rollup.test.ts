@@ -1,4 +1,4 @@
-import { sumTotals, totalsByModel } from './rollup';
+import { splitRows, sumTotals, totalsByModel, totalsByTeamAndModel } from './rollup';
 
 const row = (fields: Record<string, string | number | boolean>) => ({ status: 200, attempts: 1, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, ...fields });
 
@@ -33,5 +33,38 @@ describe('sumTotals', () => {
     const byModel = totalsByModel([row({ model: 'a', inputTokens: 1, costMicros: 2 }), row({ model: 'b', inputTokens: 3, status: 500 }), row({ model: 'b', outputTokens: 4 })]);
 
     expect(sumTotals(Object.values(byModel))).toEqual({ requests: 3, errors: 1, inputTokens: 4, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 2, unpriced: 1 });
+  });
+});
+
+describe('totalsByTeamAndModel', () => {
+  const one = (fields: Record<string, string | number | boolean>) => totalsByModel([row({ model: 'a', ...fields })]).a!;
+
+  it.each([
+    ['no records', [], { byModel: {} }],
+    ['records outside any team', [row({ model: 'a', costMicros: 5 })], { byModel: { a: one({ costMicros: 5 }) } }],
+    [
+      'a key that joined a team in the day, its records before and after apart',
+      [row({ model: 'a', costMicros: 5 }), row({ model: 'a', teamId: 'team_1', costMicros: 7 })],
+      { byModel: { a: one({ costMicros: 5 }) }, byTeam: { team_1: { a: one({ costMicros: 7 }) } } },
+    ],
+    [
+      'a key that moved between teams',
+      [row({ model: 'a', teamId: 'team_1', costMicros: 1 }), row({ model: 'b', teamId: 'team_2', costMicros: 2 }), row({ model: 'a', teamId: 'team_1', costMicros: 3 })],
+      { byModel: {}, byTeam: { team_1: { a: totalsByModel([row({ model: 'a', costMicros: 1 }), row({ model: 'a', costMicros: 3 })]).a }, team_2: { b: one({ costMicros: 2 }) } } },
+    ],
+  ])('%s', (_name, rows, expected) => {
+    expect(totalsByTeamAndModel(rows)).toEqual(expected);
+  });
+});
+
+describe('splitRows', () => {
+  it('reads a split back as one row per team and model, null for no team', () => {
+    const split = totalsByTeamAndModel([row({ model: 'a' }), row({ model: 'b', teamId: 'team_1' }), row({ model: 'a', teamId: 'team_1' })]);
+
+    expect(splitRows(split).map((r) => [r.teamId, r.model, r.totals.requests])).toEqual([
+      [null, 'a', 1],
+      ['team_1', 'b', 1],
+      ['team_1', 'a', 1],
+    ]);
   });
 });

@@ -46,6 +46,41 @@ export function totalsByModel(rows: Iterable<StoredUsage>): Record<string, Usage
   return byModel;
 }
 
+/** A key's usage of a day, split by the team each record was made in: those made outside any team apart. */
+export interface TeamSplit {
+  /** Records made while the key was in no team, per model. */
+  byModel: Record<string, UsageTotals>;
+  /** Records made while the key was in a team, per team id, then per model (absent when there were none). */
+  byTeam?: Record<string, Record<string, UsageTotals>>;
+}
+
+/**
+ * Usage records summed per team (as each record names it: a key may change teams in a day) and model.
+ *
+ * @example
+ * totalsByTeamAndModel([{ model: 'a', teamId: 'team_1', … }, { model: 'a', … }])
+ * // { byModel: { a: {…} }, byTeam: { team_1: { a: {…} } } }
+ */
+export function totalsByTeamAndModel(rows: Iterable<StoredUsage>): TeamSplit {
+  const outside: StoredUsage[] = [];
+  const inTeam = new Map<string, StoredUsage[]>();
+  for (const row of rows) {
+    const team = typeof row.teamId === 'string' && row.teamId ? row.teamId : undefined;
+    if (!team) outside.push(row);
+    else inTeam.set(team, [...(inTeam.get(team) ?? []), row]);
+  }
+  const split: TeamSplit = { byModel: totalsByModel(outside) };
+  if (inTeam.size) split.byTeam = Object.fromEntries([...inTeam].map(([team, teamRows]) => [team, totalsByModel(teamRows)]));
+  return split;
+}
+
+/** A split read back as rows: one per team (null for none) and model. */
+export function splitRows(split: TeamSplit): { teamId: string | null; model: string; totals: UsageTotals }[] {
+  const rows = Object.entries(split.byModel).map(([model, totals]) => ({ teamId: null as string | null, model, totals }));
+  for (const [teamId, byModel] of Object.entries(split.byTeam ?? {})) for (const [model, totals] of Object.entries(byModel)) rows.push({ teamId, model, totals });
+  return rows;
+}
+
 /** Totals added up (over models, days or keys). */
 export function sumTotals(all: Iterable<UsageTotals>): UsageTotals {
   const sum = { ...ZERO };

@@ -14,6 +14,7 @@ import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { ensureTable } from '../../lib/store/create-table';
 import { createTableRef } from '../../lib/store/dynamo';
 import { DynamoKeyStore } from '../../lib/store/keys';
+import { DynamoTeamStore } from '../../lib/store/teams';
 
 const AIGW = resolve(__dirname, '../../bin/aigw.js');
 const ADMIN_TOKEN = 'test-admin-token';
@@ -76,7 +77,7 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   const table = createTableRef({ tableName: 'aigw-cli-test', endpoint: dynamo.endpoint });
   await ensureTable(table);
-  server = serveAdminApi(createAdminApi({ keys: new DynamoKeyStore(table), token: ADMIN_TOKEN }));
+  server = serveAdminApi(createAdminApi({ keys: new DynamoKeyStore(table), teams: new DynamoTeamStore(table), token: ADMIN_TOKEN }));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   env = { GATEWAY_URL: gatewayUrl, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN };
@@ -124,10 +125,10 @@ describe('aigw keys', () => {
     // Assess
     expect(run.code).toBe(0);
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'PREFIX', 'MODELS', 'LIMITS', 'IPS', 'STATUS', 'CREATED', 'EXPIRES']);
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'IPS', 'STATUS', 'CREATED', 'EXPIRES']);
     const bob = rows.find((r) => r.startsWith(created.id));
     expect(bob).toBeDefined();
-    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', created.prefix, '*', '-', 'any', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z']);
+    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', '-', created.prefix, '*', '-', 'any', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z']);
     expect(rows.some((r) => r.includes('alice') && r.includes('gpt-4o*,claude-*'))).toBe(true);
     expect(run.stdout).not.toContain(printedKey);
     expect(run.stdout).not.toContain(created.key);
@@ -208,7 +209,7 @@ describe('aigw keys limits', () => {
     const run = await aigw(['keys', 'list'], { env });
     expect(run.code).toBe(0);
     const row = run.stdout.split('\n').find((r) => r.startsWith(`${id} `));
-    return row?.split(/\s{2,}/)[4];
+    return row?.split(/\s{2,}/)[5];
   }
 
   it('creates a key with per-minute limits and shows them', async () => {
@@ -230,7 +231,7 @@ describe('aigw keys limits', () => {
     // Assess
     expect(carol).toBe('60 rpm, 90000 tpm');
     const alice = run.stdout.split('\n').find((r) => r.includes(' alice '));
-    expect(alice?.split(/\s{2,}/)[4]).toBe('-');
+    expect(alice?.split(/\s{2,}/)[5]).toBe('-');
   });
 
   it('changes one limit and keeps the other', async () => {
@@ -341,7 +342,7 @@ describe('aigw keys address lists', () => {
     return run.stdout
       .split('\n')
       .find((r) => r.startsWith(`${id} `))
-      ?.split(/\s{2,}/)[5];
+      ?.split(/\s{2,}/)[6];
   }
 
   it('creates a key usable only from the addresses given, and shows them', async () => {
@@ -378,6 +379,93 @@ describe('aigw keys address lists', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`aigw: ${message}`);
+  });
+});
+
+describe('aigw teams', () => {
+  let teamId: string;
+  let memberId: string;
+
+  /** A key's row in `keys list`, split into its cells. */
+  async function listedKey(id: string): Promise<string[] | undefined> {
+    const run = await aigw(['keys', 'list'], { env });
+    expect(run.code).toBe(0);
+    return run.stdout
+      .split('\n')
+      .find((r) => r.startsWith(`${id} `))
+      ?.split(/\s{2,}/);
+  }
+
+  it('creates a team with patterns and limits, and prints how to give it keys', async () => {
+    // Act
+    const run = await aigw(['teams', 'create', '--name', 'platform', '--models', 'gpt-*', '--rpm', '50', '--usd-per-day', '20'], { env });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    teamId = /^Created team (team_\w+) \(platform\)$/m.exec(run.stdout)?.[1] ?? '';
+    expect(teamId).toMatch(/^team_/);
+    expect(run.stdout).toContain('  models:  gpt-*\n');
+    expect(run.stdout).toContain('  limits:  50 rpm, $20.00/day\n');
+    expect(run.stdout).toContain(`aigw keys create --name NAME --team ${teamId}`);
+  });
+
+  it('lists teams in a table with their limits, and as JSON', async () => {
+    // Act
+    const table = await aigw(['teams', 'list'], { env });
+    const json = await aigw(['teams', 'list', '--json'], { env });
+
+    // Assess
+    const [header, ...rows] = table.stdout.trimEnd().split('\n');
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'MODELS', 'LIMITS', 'CREATED']);
+    expect(rows.find((r) => r.startsWith(teamId))?.split(/\s{2,}/).slice(0, 4)).toEqual([teamId, 'platform', 'gpt-*', '50 rpm, $20.00/day']);
+    expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ id: teamId, name: 'platform', models: ['gpt-*'], limits: { requestsPerMinute: 50, usdPerDay: 20 } }));
+  });
+
+  it('creates a key in the team, which keys list shows by the team\'s name', async () => {
+    // Act
+    const run = await aigw(['keys', 'create', '--name', 'member', '--team', teamId, '--json'], { env });
+    memberId = JSON.parse(run.stdout).id;
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).teamId).toBe(teamId);
+    expect((await listedKey(memberId))?.[2]).toBe('platform');
+  });
+
+  it('refuses a key for a team that does not exist, with the server\'s message', async () => {
+    // Act
+    const run = await aigw(['keys', 'create', '--name', 'stray', '--team', 'team_nope'], { env });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('aigw: No team with id "team_nope".\n');
+  });
+
+  it('changes a team\'s limit, removes its patterns with off, and keeps the rest', async () => {
+    // Act
+    const run = await aigw(['teams', 'update', teamId, '--rpm', '100', '--models', 'off', '--json'], { env });
+
+    // Assess
+    expect(run.code).toBe(0);
+    const team = JSON.parse(run.stdout);
+    expect(team).toMatchObject({ id: teamId, name: 'platform', limits: { requestsPerMinute: 100, usdPerDay: 20 } });
+    expect(team).not.toHaveProperty('models');
+  });
+
+  it('refuses to delete a team with an active key, saying how many, and deletes it once the key has left', async () => {
+    // Act
+    const refused = await aigw(['teams', 'delete', teamId], { env });
+    const left = await aigw(['keys', 'update', memberId, '--no-team'], { env });
+    const deleted = await aigw(['teams', 'delete', teamId], { env });
+    const listed = await aigw(['teams', 'list', '--json'], { env });
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Team "platform" still has 1 active key');
+    expect(left.code).toBe(0);
+    expect((await listedKey(memberId))?.[2]).toBe('-');
+    expect(deleted).toMatchObject({ code: 0, stdout: expect.stringContaining(`Deleted team ${teamId} (platform)`) });
+    expect(JSON.parse(listed.stdout).map((t: { id: string }) => t.id)).not.toContain(teamId);
   });
 });
 
@@ -425,6 +513,7 @@ describe('aigw usage text', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('unknown command: frobnicate');
     expect(run.stderr).toContain('aigw keys create --name NAME');
-    expect(run.stderr).toContain('aigw usage [--from DATE] [--to DATE] [--key ID] [--by key|model|day]');
+    expect(run.stderr).toContain('aigw usage [--from DATE] [--to DATE] [--key ID] [--team ID]');
+    expect(run.stderr).toContain('aigw teams create --name NAME');
   });
 });

@@ -16,6 +16,8 @@ export interface Instances {
   start(): Promise<LocalGateway>;
   /** Creates a key through the first instance's admin API. */
   createKey(body: Record<string, unknown>): Promise<{ id: string; key: string }>;
+  /** Creates a team through the first instance's admin API. */
+  createTeam(body: Record<string, unknown>): Promise<{ id: string; name: string }>;
   /** Waits for every instance's writes that outlive responses. */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -37,15 +39,17 @@ export async function startInstances(options: { config: GatewayConfig; count: nu
     return gw;
   };
   for (let i = 0; i < options.count; i++) await start();
+  async function create<T>(what: 'keys' | 'teams', body: Record<string, unknown>): Promise<T> {
+    const res = await fetch(`${gateways[0]!.url}/admin/${what}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
+    if (res.status !== 201) throw new Error(`${what} creation failed: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
   return {
     dynamo,
     gateways,
     start,
-    async createKey(body) {
-      const res = await fetch(`${gateways[0]!.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
-      if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { id: string; key: string };
-    },
+    createKey: (body) => create<{ id: string; key: string }>('keys', body),
+    createTeam: (body) => create<{ id: string; name: string }>('teams', body),
     async drain() {
       await Promise.all(gateways.map((gw) => gw.gateway.drain()));
     },
@@ -94,4 +98,17 @@ export async function startBehindFakes(options: { tableName: string; now: () => 
       await anthropicUp.close();
     },
   };
+}
+
+/**
+ * The fakes and two instances for a whole describe block: started before its tests, closed after.
+ * The object is filled in by beforeAll, so read its fields inside tests, not when the block is defined.
+ */
+export function behindFakesForSuite(options: { tableName: string; now: () => number; price?: Price }): BehindFakes {
+  const suite = {} as BehindFakes;
+  beforeAll(async () => {
+    Object.assign(suite, await startBehindFakes(options));
+  });
+  afterAll(async () => suite.close());
+  return suite;
 }

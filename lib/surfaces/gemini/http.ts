@@ -71,16 +71,16 @@ async function streamCall(req: GatewayRequest, ctx: RequestContext, deps: ProxyD
  * page (no nextPageToken). A refusal leaves no usage record, as with the other listings.
  */
 export async function listGeminiModels(req: GatewayRequest, deps: ProxyDeps): Promise<GatewayResponse> {
-  const key = await deps.auth.authenticate(withQueryKey(req));
-  const names = deps.catalog.names().filter((name) => mayUse(key.models, name, deps));
+  const caller = await deps.auth.authenticate(withQueryKey(req));
+  const names = deps.catalog.names().filter((name) => mayUse(caller, name, deps));
   return json(200, { models: names.map((name) => geminiModel(name, deps.catalog.find(name)!)) });
 }
 
 /** `GET /v1beta/models/{model}`: one of them; the same 404 for a model that does not exist and one the key may not use. */
 export async function retrieveGeminiModel(req: GatewayRequest, deps: ProxyDeps, name: string): Promise<GatewayResponse> {
-  const key = await deps.auth.authenticate(withQueryKey(req));
+  const caller = await deps.auth.authenticate(withQueryKey(req));
   const entry = deps.catalog.find(name);
-  if (!entry || !mayUse(key.models, name, deps)) {
+  if (!entry || !mayUse(caller, name, deps)) {
     throw new GatewayError('not_found', `models/${name} is not found, or this API key may not use it.`, { code: 'model_not_found', param: 'model' });
   }
   return json(200, geminiModel(name, entry));

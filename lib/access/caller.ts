@@ -1,0 +1,65 @@
+import type { ApiKeyRecord, KeyLimits } from './api-key';
+import { modelAllowed } from './model-patterns';
+import { hasRateLimits } from './rate-limits';
+import { hasSpendLimits } from './spend-limits';
+import type { TeamRecord } from './team';
+
+/** One set of limits with counters of its own: a key's or its team's. */
+export interface LimitScope {
+  /** The counters' id: the key's id (`key_…`) or the team's (`team_…`). */
+  id: string;
+  /** How a refusal names it: `this API key`, `team "platform"`. */
+  name: string;
+  limits: KeyLimits;
+}
+
+/**
+ * A key as the request path holds it: its record, its team, and the scopes whose limits it must
+ * pass, worked out once when the key is read (not per request). A key without limits and
+ * without a team's has neither list, so the request path tests two properties and moves on.
+ */
+export interface Caller {
+  key: ApiKeyRecord;
+  team?: TeamRecord;
+  /** The key names a team that is not there (deleted, or not yet readable): its calls are refused rather than let past the team's limits. */
+  teamMissing?: true;
+  /** Scopes with per-minute limits, the key's first. */
+  rate?: readonly LimitScope[];
+  /** Scopes with budgets, the key's first. */
+  spend?: readonly LimitScope[];
+}
+
+export const KEY_SCOPE_NAME = 'this API key';
+export const teamScopeName = (team: Pick<TeamRecord, 'name'>) => `team "${team.name}"`;
+
+/**
+ * The caller a key (and the team it names, as read) makes.
+ *
+ * @example
+ * callerOf(key, { id: 'team_1', name: 'platform', limits: { requestsPerMinute: 50 }, createdAt })
+ * // { key, team, rate: [{ id: 'team_1', name: 'team "platform"', limits: { requestsPerMinute: 50 } }] }
+ */
+export function callerOf(key: ApiKeyRecord, team: TeamRecord | undefined): Caller {
+  const caller: Caller = { key };
+  if (key.teamId && !team) caller.teamMissing = true;
+  if (team) caller.team = team;
+  const scopes: LimitScope[] = [];
+  if (key.limits) scopes.push({ id: key.id, name: KEY_SCOPE_NAME, limits: key.limits });
+  if (team?.limits) scopes.push({ id: team.id, name: teamScopeName(team), limits: team.limits });
+  const rate = scopes.filter((s) => hasRateLimits(s.limits));
+  const spend = scopes.filter((s) => hasSpendLimits(s.limits));
+  if (rate.length) caller.rate = rate;
+  if (spend.length) caller.spend = spend;
+  return caller;
+}
+
+/**
+ * Which rule refuses a model (asked for as `model`, which may be an alias of `name`): the key's
+ * patterns, then its team's; undefined when both allow it. A team without patterns allows all.
+ */
+export function modelRefusedBy(caller: Caller, model: string, name: string): 'key' | 'team' | undefined {
+  if (!modelAllowed(caller.key.models, model) && !modelAllowed(caller.key.models, name)) return 'key';
+  const teamModels = caller.team?.models;
+  if (teamModels && !modelAllowed(teamModels, model) && !modelAllowed(teamModels, name)) return 'team';
+  return undefined;
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { newTeam, type TeamRecord } from '../access/team';
+import { json, parseJsonObject, readBody } from '../http/body';
+import { GatewayError } from '../http/errors';
+import type { GatewayRequest, GatewayResponse } from '../http/types';
+import { zodToGatewayError } from '../http/validation';
+import type { KeyStore } from '../store/keys';
+import type { TeamChanges, TeamStore } from '../store/teams';
+import { ADMIN_BODY_LIMIT, LimitsPatch, Models, Name, NewLimits, definedLimits, found, methodNotAllowed, noRoute } from './shared';
+
+const CreateTeamBody = z.strictObject({ name: Name, models: Models.optional(), limits: NewLimits.optional() });
+
+/** A merge patch (RFC 7396), as for keys: models or a limit set to null is removed. */
+const UpdateTeamBody = z.strictObject({ name: Name.optional(), models: Models.nullable().optional(), limits: LimitsPatch.optional() });
+
+/**
+ * The team routes of the admin API:
+ *   POST   /admin/teams       {name, models?, limits?} → 201 team
+ *   GET    /admin/teams       → {data: [team…]}
+ *   GET    /admin/teams/{id}  → team
+ *   PATCH  /admin/teams/{id}  {name?, models?, limits?} → team (a merge patch: null removes models or a limit)
+ *   DELETE /admin/teams/{id}  → team; 409 while active keys belong to it
+ */
+export async function teamsRoute(req: GatewayRequest, rest: readonly string[], deps: { teams: TeamStore; keys: KeyStore; now: () => Date }): Promise<GatewayResponse> {
+  if (rest.length === 0) {
+    if (req.method === 'GET') return json(200, { data: await deps.teams.list() });
+    if (req.method === 'POST') {
+      const parsed = CreateTeamBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
+      if (!parsed.success) throw zodToGatewayError(parsed.error);
+      const { name, models, limits } = parsed.data;
+      const team = newTeam({ name, ...(models ? { models } : {}), ...(limits ? { limits: definedLimits(limits) } : {}) }, deps.now());
+      await deps.teams.put(team);
+      return json(201, team);
+    }
+    throw methodNotAllowed('GET, POST');
+  }
+  if (rest.length !== 1) throw noRoute(req.path);
+  const id = decodeURIComponent(rest[0]!);
+  if (req.method === 'GET') return json(200, await found(deps.teams.get(id), id, 'team'));
+  if (req.method === 'PATCH') {
+    const parsed = UpdateTeamBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
+    if (!parsed.success) throw zodToGatewayError(parsed.error);
+    const current = await found(deps.teams.get(id), id, 'team');
+    return json(200, await found(deps.teams.update(id, teamChanges(current, parsed.data)), id, 'team'));
+  }
+  if (req.method === 'DELETE') {
+    const team = await found(deps.teams.get(id), id, 'team');
+    await mustHaveNoActiveKeys(team, deps.keys);
+    await deps.teams.delete(id);
+    return json(200, team);
+  }
+  throw methodNotAllowed('GET, PATCH, DELETE');
+}
+
+/**
+ * A team with active keys is not deleted: those keys would be refused (their team gone) or, worse,
+ * freed of its limits. Revoked keys may keep the id; they cannot be used. A key given the team
+ * while this runs can slip past the count: its calls are then refused until it is moved.
+ */
+async function mustHaveNoActiveKeys(team: TeamRecord, keys: KeyStore): Promise<void> {
+  const active = (await keys.list()).filter((k) => k.teamId === team.id && k.status === 'active').length;
+  if (active === 0) return;
+  throw new GatewayError('invalid_request', `Team "${team.name}" still has ${active} active key${active === 1 ? '' : 's'}: move ${active === 1 ? 'it' : 'them'} to another team (or none), or revoke ${active === 1 ? 'it' : 'them'}, first.`, {
+    status: 409,
+    code: 'team_has_keys',
+  });
+}
+
+/** A team's changes from a merge patch: limits merged with the current ones, null removing one. */
+export function teamChanges(current: TeamRecord, patch: z.infer<typeof UpdateTeamBody>): TeamChanges {
+  const changes: TeamChanges = {};
+  if (patch.name !== undefined) changes.name = patch.name;
+  if (patch.models !== undefined) changes.models = patch.models;
+  if (patch.limits !== undefined) changes.limits = definedLimits({ ...current.limits, ...patch.limits });
+  return changes;
+}
