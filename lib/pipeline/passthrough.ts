@@ -146,6 +146,29 @@ const ANTHROPIC: PassthroughRoute = {
   needsApiKey: true,
 };
 
+/** What a meter that reads a stream on the side knows at any moment. */
+interface SideMeter {
+  feed(chunk: Uint8Array): void;
+  readonly complete: boolean;
+  usage: TokenUsage | undefined;
+  firstTokenMs: number | undefined;
+  error: string | undefined;
+}
+
+/** A stream's bytes passed on untouched, each chunk before the meter reads it, and what the meter found. */
+function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () => Partial<StreamFindings>) {
+  return {
+    body: passThenRead(source, (chunk) => meter.feed(chunk)),
+    findings: (): StreamFindings => ({
+      complete: meter.complete,
+      ...(meter.usage ? { usage: meter.usage } : {}),
+      ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
+      ...(meter.error !== undefined ? { upstreamError: meter.error } : {}),
+      ...more(),
+    }),
+  };
+}
+
 /** The Responses API passed through: its bytes go on untouched, read on the side for usage. */
 const OPENAI_RESPONSES: PassthroughRoute = {
   request: (call) => openAIResponsesRequest(openAICall(call)),
@@ -153,17 +176,10 @@ const OPENAI_RESPONSES: PassthroughRoute = {
   usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
   relay(source, { start, countOutput }) {
     const meter = new ResponsesStreamMeter(start, undefined, countOutput);
-    return {
-      body: passThenRead(source, (chunk) => meter.feed(chunk)),
-      findings: (): StreamFindings => ({
-        complete: meter.complete,
-        ...(meter.usage ? { usage: meter.usage } : {}),
-        ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
-        ...(meter.error ? { upstreamError: meter.error } : {}),
-        ...(meter.lastSequence !== undefined ? { nextSequence: meter.lastSequence + 1 } : {}),
-        ...(countOutput ? { outputChars: meter.outputChars } : {}),
-      }),
-    };
+    return sideRead(source, meter, () => ({
+      ...(meter.lastSequence !== undefined ? { nextSequence: meter.lastSequence + 1 } : {}),
+      ...(countOutput ? { outputChars: meter.outputChars } : {}),
+    }));
   },
   needsApiKey: true,
 };
@@ -223,15 +239,7 @@ const GEMINI: PassthroughRoute = {
   },
   relay(source, { start }) {
     const meter = new GeminiStreamMeter(start);
-    return {
-      body: passThenRead(source, (chunk) => meter.feed(chunk)),
-      findings: (): StreamFindings => ({
-        complete: meter.complete,
-        ...(meter.usage ? { usage: meter.usage } : {}),
-        ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
-        ...(meter.error !== undefined ? { upstreamError: meter.error } : {}),
-      }),
-    };
+    return sideRead(source, meter, () => ({ outputChars: meter.outputChars }));
   },
   needsApiKey: true,
 };

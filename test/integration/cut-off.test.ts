@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { spendItemKey } from '../../lib/store/table';
 import { charTokens } from '../../lib/surfaces/anthropic-messages';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startHarness, eventually, type Harness } from './harness';
 
 /**
@@ -17,22 +18,26 @@ const PRICE = { input: 1, output: 2 };
 let h: Harness;
 let claude: FakeAnthropic;
 let slowClaude: FakeAnthropic;
+let gemini: FakeGemini;
 let budgeted: { id: string; key: string };
 
 beforeAll(async () => {
   claude = await startFakeAnthropic();
   slowClaude = await startFakeAnthropic({ chunkDelayMs: 30 });
+  gemini = await startFakeGemini();
   h = await startHarness({
     config: ({ upstream }) => ({
       providers: [
         { id: 'oai', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'claude', type: 'anthropic', baseUrl: claude.url, accounts: [{ id: 'c', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'slow', type: 'anthropic', baseUrl: slowClaude.url, accounts: [{ id: 's', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+        { id: 'gem', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'g', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
       ],
       models: [
         { name: 'gpt-priced', price: PRICE, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
         { name: 'claude-priced', price: PRICE, targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
         { name: 'claude-slow', price: PRICE, targets: [{ provider: 'slow', model: 'claude-sonnet-4-6' }] },
+        { name: 'gemini-priced', price: PRICE, targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }] },
       ],
     }),
   });
@@ -42,11 +47,13 @@ afterAll(async () => {
   await h.close();
   await claude.close();
   await slowClaude.close();
+  await gemini.close();
 });
 beforeEach(() => {
   h.upstream.reset();
   claude.reset();
   slowClaude.reset();
+  gemini.reset();
 });
 
 const PROMPT = 'Tell me about the sea, in many words of some length each please';
@@ -128,6 +135,29 @@ describe('a stream cut off before its last usage count', () => {
 
     expect(received.length).toBeGreaterThan(0);
     const record = await recordOf('interrupted', 'gpt-priced', 'openai-responses');
+    expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
+    expect(record.inputTokens).toBeGreaterThan(0);
+    expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);
+  });
+
+  it('Gemini passthrough, broken off upstream: the prompt as counted so far, the output from the text relayed', async () => {
+    gemini.reply({ kind: 'drop', afterEvents: 2 });
+    const spentBefore = await spentToday(budgeted.id);
+
+    const res = await fetch(`${h.gw.url}/v1beta/models/gemini-priced:streamGenerateContent?alt=sse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': budgeted.key },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: PROMPT }] }], generationConfig: { maxOutputTokens: 1000 } }),
+    });
+    const text = await res.text();
+    const received = [...text.matchAll(/^data: (.*)$/gm)]
+      .map((m) => JSON.parse(m[1]!) as { candidates?: { content?: { parts?: { text?: string }[] } }[] })
+      .flatMap((event) => event.candidates?.[0]?.content?.parts ?? [])
+      .map((part) => part.text ?? '')
+      .join('');
+
+    expect(received.length).toBeGreaterThan(0);
+    const record = await recordOf('interrupted', 'gemini-priced', 'gemini');
     expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
     expect(record.inputTokens).toBeGreaterThan(0);
     expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);

@@ -13,16 +13,6 @@ export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerato
   while (ready.length > 0) yield ready.shift()!;
 }
 
-/**
- * A feed for SSE bytes read on the side (chunks may split events and UTF-8 characters anywhere):
- * each complete event goes to `onEvent`.
- */
-export function sseFeed(onEvent: (event: EventSourceMessage) => void): (chunk: Uint8Array | string) => void {
-  const parser = createParser({ onEvent });
-  const decoder = new TextDecoder();
-  return (chunk) => parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-}
-
 /** An Anthropic event's name: the `event:` line, or the `type` in its data when a proxy dropped the line. */
 export function eventName(event: EventSourceMessage, data: Record<string, unknown> | undefined): string | undefined {
   return event.event ?? (typeof data?.type === 'string' ? data.type : undefined);

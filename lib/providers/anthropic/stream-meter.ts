@@ -1,7 +1,8 @@
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
 import { errorFromAnthropicEvent } from './errors';
-import { eventName, parseEventData, sseFeed } from './sse';
+import { sseFeed } from '../../http/sse';
+import { eventName, parseEventData } from './sse';
 import { mergeAnthropicUsage } from './usage';
 
 /**

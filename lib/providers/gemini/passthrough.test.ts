@@ -40,6 +40,15 @@ describe('GeminiStreamMeter', () => {
     expect(meter.error).toBeUndefined();
   });
 
+  it('counts the output relayed: text, thoughts, function names and arguments', () => {
+    const meter = new GeminiStreamMeter(0);
+
+    meter.feed(sse({ candidates: [{ content: { role: 'model', parts: [{ text: 'plan', thought: true }, { text: 'Hello' }] } }] }));
+    meter.feed(sse({ candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'weather', args: { city: 'Oslo' } } }] } }] }));
+
+    expect(meter.outputChars).toBe('plan'.length + 'Hello'.length + 'weather'.length + JSON.stringify({ city: 'Oslo' }).length);
+  });
+
   it('finds a stream cut before its finishReason incomplete', () => {
     const meter = new GeminiStreamMeter(0);
     meter.feed(sse(text('Hel')));

@@ -1,5 +1,5 @@
-import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { ChatRequest } from '../../canonical/types';
+import { sseFeed } from '../../http/sse';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { TokenUsage } from '../../usage/tokens';
 import { geminiUrl } from './request';
@@ -51,10 +51,12 @@ export class GeminiStreamMeter {
   usage: TokenUsage | undefined;
   firstTokenMs: number | undefined;
   error: string | undefined;
+  /** Characters of output relayed (text, thoughts, call names and arguments): what a stream cut off before its last count is charged by. */
+  outputChars = 0;
+  /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
+  readonly feed: (chunk: Uint8Array | string) => void;
   #finished = false;
   readonly #decoder: GeminiStreamDecoder;
-  readonly #parser: EventSourceParser;
-  readonly #text = new TextDecoder();
 
   constructor(
     readonly start: number,
@@ -62,11 +64,7 @@ export class GeminiStreamMeter {
     providerId = 'gemini',
   ) {
     this.#decoder = new GeminiStreamDecoder(METERED, providerId);
-    this.#parser = createParser({ onEvent: (event) => this.#observe(event.data) });
-  }
-
-  feed(chunk: Uint8Array | string): void {
-    this.#parser.feed(typeof chunk === 'string' ? chunk : this.#text.decode(chunk, { stream: true }));
+    this.feed = sseFeed((event) => this.#observe(event.data));
   }
 
   /** Whether the stream ended with a finishReason (or a blocked prompt), as a whole Gemini stream does. */
@@ -79,9 +77,26 @@ export class GeminiStreamMeter {
   #observe(data: string): void {
     if (this.#decoder.failed) return;
     for (const event of this.#decoder.read(data)) {
-      if (event.type === 'usage') this.usage = event.usage;
-      else if (event.type === 'text_delta' || event.type === 'thinking_delta' || event.type === 'tool_call_start') this.firstTokenMs ??= this.now() - this.start;
-      else if (event.type === 'error') this.error = event.error.message;
+      switch (event.type) {
+        case 'usage':
+          this.usage = event.usage;
+          break;
+        case 'text_delta':
+        case 'thinking_delta':
+          this.firstTokenMs ??= this.now() - this.start;
+          this.outputChars += event.text.length;
+          break;
+        case 'tool_call_start':
+          this.firstTokenMs ??= this.now() - this.start;
+          this.outputChars += event.name.length;
+          break;
+        case 'tool_call_delta':
+          this.outputChars += event.arguments.length;
+          break;
+        case 'error':
+          this.error = event.error.message;
+          break;
+      }
     }
   }
 }

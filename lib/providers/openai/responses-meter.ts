@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../../usage/tokens';
-import { eventName, parseEventData, sseFeed } from '../anthropic/sse';
+import { sseFeed } from '../../http/sse';
+import { eventName, parseEventData } from '../anthropic/sse';
 import { usageFromResponses } from './usage';
 
 /** Events that carry output: the first one marks the first token. */
