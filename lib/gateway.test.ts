@@ -324,6 +324,19 @@ describe('the gateway and per-key spend limits', () => {
     expect(usage.records.map((r) => r.costMicros)).toEqual([30 * 1 + 10 * 2, undefined]);
   });
 
+  it('gives back what a call held in its budgets when its minute refuses it (both are asked at once)', async () => {
+    const spend = new MemorySpendStore();
+    const gateway = gatewayWith(spend);
+    const { key, id } = await keyWith({ requestsPerMinute: 1, usdPerDay: 1 });
+
+    const first = await gateway.handle(chat(key, 'priced', { max_tokens: 100 }));
+    const second = await gateway.handle(chat(key, 'priced', { max_tokens: 100 }));
+    await gateway.drain();
+
+    expect([first.status, second.status]).toEqual([200, 429]);
+    expect(spend.used(id, DAY)).toBe(50);
+  });
+
   it('holds the worst case while a call runs, then keeps only what it cost', async () => {
     const spend = new MemorySpendStore();
     const gateway = gatewayWith(spend);

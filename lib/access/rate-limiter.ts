@@ -24,32 +24,31 @@ export class RateLimiter {
   ) {}
 
   /**
-   * Counts a model call in each scope's minute (the key's first), or throws the 429 of the first
-   * scope that refuses it, naming that scope; the places the call took in the scopes before it
-   * are given back. Resolves to what the call must add its tokens to when it ends, if any scope
-   * has a tokens limit.
+   * Counts a model call in each scope's minute, all at once (one round trip to the table, not one
+   * per scope), or throws the 429 of the first scope that refuses it (the key's before its
+   * team's), naming that scope; the places the call took in the other scopes are given back.
+   * Resolves to what the call must add its tokens to when it ends, if any scope has a tokens limit.
    */
   async admit(scopes: readonly LimitScope[], requestId: string): Promise<RateHold | undefined> {
     const now = this.deps.now();
     const window = windowAt(now);
-    const tokenScopes: string[] = [];
-    for (let i = 0; i < scopes.length; i++) {
+    const results = await Promise.allSettled(scopes.map((scope) => this.store.take(scope.id, window, scope.limits)));
+    const taken: LimitScope[] = [];
+    let refused: { scope: LimitScope; exhausted: Parameters<typeof rateLimited>[0] } | undefined;
+    results.forEach((result, i) => {
       const scope = scopes[i]!;
-      let result;
-      try {
-        result = await this.store.take(scope.id, window, scope.limits);
-      } catch (err) {
+      if (result.status === 'rejected') {
         // The table is out of reach: refusing every limited key's calls would turn a store hiccup
         // into an outage, so the call goes on uncounted in this scope (and the log says so).
-        this.deps.logger.warn('rate limit not checked: the store failed; request admitted', { requestId, scope: scope.id, error: err as Error });
-        continue;
-      }
-      if (!result.admitted) {
-        for (const taken of scopes.slice(0, i)) this.#giveBack(taken.id, window, requestId);
-        throw rateLimited(result.exhausted, scope.limits, window, now, scope.name);
-      }
-      if (scope.limits.tokensPerMinute !== undefined) tokenScopes.push(scope.id);
+        this.deps.logger.warn('rate limit not checked: the store failed; request admitted', { requestId, scope: scope.id, error: result.reason as Error });
+      } else if (result.value.admitted) taken.push(scope);
+      else refused ??= { scope, exhausted: result.value.exhausted };
+    });
+    if (refused) {
+      for (const scope of taken) this.#giveBack(scope.id, window, requestId);
+      throw rateLimited(refused.exhausted, refused.scope.limits, window, now, refused.scope.name);
     }
+    const tokenScopes = taken.filter((scope) => scope.limits.tokensPerMinute !== undefined).map((scope) => scope.id);
     return tokenScopes.length ? { window, tokenScopes } : undefined;
   }
 

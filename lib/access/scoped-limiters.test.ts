@@ -109,3 +109,70 @@ describe('SpendLimiter over a key and its team', () => {
     expect(spend.used('key_1', day)).toBe(0);
   });
 });
+
+describe('every counter of a call at once', () => {
+  /** Wraps a store so that its calls stay in flight until released, counting how many are. */
+  function gated<T extends object>(store: T, method: keyof T) {
+    let inFlight = 0;
+    let most = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const original = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
+    (store as Record<keyof T, unknown>)[method] = async (...args: unknown[]) => {
+      most = Math.max(most, ++inFlight);
+      await gate;
+      inFlight--;
+      return original(...args);
+    };
+    return { most: () => most, open: () => open() };
+  }
+
+  it('asks each budget counter (two scopes, day and month) in one round trip, not one after the other', async () => {
+    const { budget, spend } = limiters();
+    const g = gated(spend, 'reserve');
+    const scopes = [key({ usdPerDay: 1, usdPerMonth: 5 }), team({ usdPerDay: 2, usdPerMonth: 9 })];
+
+    const reserved = budget.reserve(scopes, 1_000, 'r0');
+    await new Promise((r) => setImmediate(r));
+    g.open();
+
+    expect(g.most()).toBe(4);
+    expect((await reserved).holds).toHaveLength(4);
+  });
+
+  it('asks each scope\'s minute in one round trip', async () => {
+    const { rate, rates } = limiters();
+    const g = gated(rates, 'take');
+
+    const admitted = rate.admit([key({ requestsPerMinute: 2 }), team({ requestsPerMinute: 5, tokensPerMinute: 100 })], 'r0');
+    await new Promise((r) => setImmediate(r));
+    g.open();
+
+    expect(g.most()).toBe(2);
+    expect((await admitted)?.tokenScopes).toEqual(['team_1']);
+  });
+
+  it('names the key before its team when both refuse at once, and the day before the month', async () => {
+    const { budget } = limiters();
+    const scopes = [key({ usdPerDay: 0.000001, usdPerMonth: 0.000001 }), team({ usdPerDay: 0.000001 })];
+
+    const error = await budget.reserve(scopes, 5, 'r0').catch((e: Error) => e);
+
+    expect(error).toMatchObject({ status: 429, code: 'insufficient_quota' });
+    expect((error as Error).message).toMatch(/this API key may spend \$0\.000001 a day/);
+  });
+
+  it('release gives back everything a reservation holds', async () => {
+    const { budget, spend, later } = limiters();
+    const scopes = [key({ usdPerDay: 1 }), team({ usdPerMonth: 9 })];
+    const reservation = await budget.reserve(scopes, 700, 'r0');
+
+    budget.release(reservation, 'r0');
+    await later.drain();
+
+    const [day] = spendPeriods({ usdPerDay: 1 }, NOW);
+    const [month] = spendPeriods({ usdPerMonth: 9 }, NOW);
+    expect(spend.used('key_1', day!)).toBe(0);
+    expect(spend.used('team_1', month!)).toBe(0);
+  });
+});

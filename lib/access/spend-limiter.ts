@@ -1,4 +1,3 @@
-import { GatewayError } from '../http/errors';
 import type { GatewayLogger } from '../observe/logger';
 import type { AfterResponse } from '../pipeline/after-response';
 import type { SpendStore } from '../store/spend';
@@ -31,29 +30,37 @@ export class SpendLimiter {
   ) {}
 
   /**
-   * Holds `micros` in each period of each scope (the key's first), or throws: 429 over a budget,
-   * naming whose, 503 when the counters cannot be reached. What was held before the refusal is
-   * given back.
+   * Holds `micros` in each period of each scope, all at once (one round trip to the table, not
+   * one per counter), or throws: 429 over a budget, naming whose (the key's before its team's,
+   * the day before the month), 503 when the counters cannot be reached. What was held in the
+   * counters that did not refuse is given back.
    */
   async reserve(scopes: readonly LimitScope[], micros: Micros, requestId: string): Promise<Reservation> {
     const now = this.deps.now();
+    const wanted = scopes.flatMap((scope) => spendPeriods(scope.limits, now).map((period) => ({ scope, hold: { scopeId: scope.id, period } })));
+    const results = await Promise.allSettled(wanted.map(({ hold }) => this.store.reserve(hold.scopeId, hold.period, micros)));
     const holds: Hold[] = [];
-    try {
-      for (const scope of scopes) {
-        for (const period of spendPeriods(scope.limits, now)) {
-          const result = await this.store.reserve(scope.id, period, micros);
-          if (!result.reserved) throw overBudget(period, result.used, micros, scope.name);
-          holds.push({ scopeId: scope.id, period });
-        }
-      }
-    } catch (err) {
-      // A day held and its month refused (or the key's held and its team's refused, or out of reach) must not keep what it held.
-      for (const hold of holds) this.#adjust(hold, -micros, requestId);
-      if (err instanceof GatewayError) throw err;
-      this.deps.logger.error('spend limit not checked: the store failed; request refused', { requestId, scopes: scopes.map((s) => s.id), error: err as Error });
-      throw spendUnchecked(err);
+    let refused: { at: number; used: Micros | undefined } | undefined;
+    let failure: unknown;
+    results.forEach((result, at) => {
+      if (result.status === 'rejected') failure ??= result.reason;
+      else if (result.value.reserved) holds.push(wanted[at]!.hold);
+      else refused ??= { at, used: result.value.used };
+    });
+    if (!refused && failure === undefined) return { holds, micros };
+    // A day held and its month refused (or the key's held and its team's refused, or out of reach) must not keep what it held.
+    for (const hold of holds) this.#adjust(hold, -micros, requestId);
+    if (refused) {
+      const { scope, hold } = wanted[refused.at]!;
+      throw overBudget(hold.period, refused.used, micros, scope.name);
     }
-    return { holds, micros };
+    this.deps.logger.error('spend limit not checked: the store failed; request refused', { requestId, scopes: scopes.map((s) => s.id), error: failure as Error });
+    throw spendUnchecked(failure);
+  }
+
+  /** Gives back everything a call holds: it was refused by another limit before it went upstream. */
+  release(reservation: Reservation, requestId: string): void {
+    for (const hold of reservation.holds) this.#adjust(hold, -reservation.micros, requestId);
   }
 
   /**

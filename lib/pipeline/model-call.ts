@@ -64,7 +64,8 @@ export async function admit(req: GatewayRequest, ctx: RequestContext, deps: Prox
 
 /**
  * Counts an admitted call in its key's minute and its team's, and holds its worst case (sized
- * first, only when the key or its team has budgets) in their budgets; a call over any is refused.
+ * first, only when the key or its team has budgets) in their budgets, every counter at once; a
+ * call over any is refused (a refusal by the minute gives back what the budgets held).
  * Keys without limits of their own or their team's pass. Every kind of model call goes through
  * here, each with its own worst case.
  */
@@ -73,8 +74,24 @@ export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: 
   if (!rate && !spend) return;
   // Sized first: a model without a price is refused (403) before the call takes a place in the minute.
   const most = spend ? worstCase() : undefined;
-  if (rate) ctx.rateHold = await deps.limiter.admit(rate, ctx.requestId);
-  if (spend) ctx.reservation = await deps.spend.reserve(spend, most!, ctx.requestId);
+  if (!spend) {
+    ctx.rateHold = await deps.limiter.admit(rate!, ctx.requestId);
+    return;
+  }
+  if (!rate) {
+    ctx.reservation = await deps.spend.reserve(spend, most!, ctx.requestId);
+    return;
+  }
+  // Both at once: every counter of a call is one round trip away before it goes upstream, not one each.
+  const [place, held] = await Promise.allSettled([deps.limiter.admit(rate, ctx.requestId), deps.spend.reserve(spend, most!, ctx.requestId)]);
+  if (place.status === 'rejected') {
+    if (held.status === 'fulfilled') deps.spend.release(held.value, ctx.requestId);
+    throw place.reason;
+  }
+  // A budget's refusal keeps the call's place in the minute, as a refusal after it would.
+  if (held.status === 'rejected') throw held.reason;
+  ctx.rateHold = place.value;
+  ctx.reservation = held.value;
 }
 
 /**
