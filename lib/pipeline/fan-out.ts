@@ -33,29 +33,35 @@ export type FanOutResult<R> = { ok: true; results: R[] } | { ok: false; failed: 
  * `FAN_OUT` in flight, and reads each 2xx answer with `read`. At the first answer of 400 or more
  * no further call starts, and that answer comes back unread (for `tryTargets` to read as the
  * attempt's error); answers of calls already in flight are read or dropped. A call that cannot
- * connect throws, as a single call's would.
+ * connect, or an answer that cannot be read, throws as a single call's would, and stops the rest.
  */
 export async function fanOut<R>(count: number, request: (i: number) => Promise<UpstreamRequest>, read: (json: unknown, i: number, res: UpstreamResponse) => R, deps: Pick<ProxyDeps, 'upstream'>, providerId: string): Promise<FanOutResult<R>> {
   const results = new Array<R>(count);
   let next = 0;
   let failed: UpstreamResponse | undefined;
+  let thrown = false;
   async function worker(): Promise<void> {
-    while (failed === undefined && next < count) {
+    while (failed === undefined && !thrown && next < count) {
       const i = next++;
-      const res = await deps.upstream.send(await request(i));
-      if (res.status >= 400) {
-        if (failed === undefined) failed = res;
-        else await res.body.dump();
-        return;
+      try {
+        const res = await deps.upstream.send(await request(i));
+        if (res.status >= 400) {
+          if (failed === undefined) failed = res;
+          else await res.body.dump();
+          return;
+        }
+        results[i] = read(parseJson(await res.body.bytes(), providerId), i, res);
+      } catch (err) {
+        thrown = true;
+        throw err;
       }
-      results[i] = read(parseJson(await res.body.bytes(), providerId), i, res);
     }
   }
   const settled = await Promise.allSettled(Array.from({ length: Math.min(FAN_OUT, count) }, worker));
-  const thrown = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (thrown) {
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) {
     await failed?.body.dump();
-    throw thrown.reason;
+    throw rejected.reason;
   }
   return failed ? { ok: false, failed } : { ok: true, results };
 }
