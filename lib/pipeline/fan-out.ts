@@ -1,7 +1,6 @@
-import { GatewayError } from '../http/errors';
-import { jsonText } from '../http/json-text';
 import type { Attempt } from '../routing/attempts';
 import type { UpstreamRequest, UpstreamResponse } from '../upstream/http';
+import { upstreamJson } from '../upstream/json';
 import type { TokenUsage } from '../usage/tokens';
 import type { AdmittedCall } from './model-call';
 import type { ProxyDeps } from './deps';
@@ -50,7 +49,7 @@ export async function fanOut<R>(count: number, request: (i: number) => Promise<U
           else await res.body.dump();
           return;
         }
-        results[i] = read(parseJson(await res.body.bytes(), providerId), i, res);
+        results[i] = read(upstreamJson(await res.body.bytes(), providerId), i, res);
       } catch (err) {
         thrown = true;
         throw err;
@@ -64,14 +63,6 @@ export async function fanOut<R>(count: number, request: (i: number) => Promise<U
     throw rejected.reason;
   }
   return failed ? { ok: false, failed } : { ok: true, results };
-}
-
-function parseJson(bytes: Buffer, providerId: string): unknown {
-  try {
-    return JSON.parse(jsonText(bytes));
-  } catch (err) {
-    throw new GatewayError('upstream_error', `The upstream provider "${providerId}" answered with something that is not JSON.`, { code: 'upstream_bad_response', cause: err });
-  }
 }
 
 /** The stand-in answer of an attempt whose upstream answers were all read already: `tryTargets` sees a success and reads nothing. */
