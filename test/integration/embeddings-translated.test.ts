@@ -205,7 +205,7 @@ describe('embeddings on Gemini', () => {
     expect(await usageOf('gemini-embed', tokens)).toMatchObject({ provider: 'gem', estimated: true, costMicros: cost(tokens) });
   });
 
-  it("passes Google's refusal on as a 400 and a 429 as a 429 with its retry delay", async () => {
+  it("passes Google's 429 on as a 429 with the retry delay of its body as retry-after", async () => {
     gemini.reply({ kind: 'error', status: 429, retryDelay: '7s' });
 
     const error = await client.embeddings.create({ model: 'gemini-embed', input: 'x' }).catch((e: unknown) => e);
