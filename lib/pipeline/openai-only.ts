@@ -75,7 +75,8 @@ const REQUEST: Partial<Record<ProviderConfig['type'], (call: OpenAIChatCall, ope
 /**
  * An operation of `OpenAIOnlyOperation`: admitted and limited as a chat call is, tried on the
  * model's targets that serve it with chat's failover, and answered with the upstream's bytes
- * (a stream relayed as chat streams are), read for usage on the side.
+ * (a stream relayed as chat streams are), read for usage on the side; or, from a target the
+ * operation translates for, with the answer its translator made.
  */
 export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
   ctx.surface = operation.surface;
