@@ -14,6 +14,9 @@ export const isPositiveInt = (v: unknown): boolean => typeof v === 'number' && N
 /** `z.number().int().min(0)` */
 export const isNonNegativeInt = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 /** `z.number().min(min).max(max)` */
+/** A non-empty array of numbers (an embedding vector). */
+export const isNumberArray = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number');
+
 export const within = (min: number, max: number) => (v: unknown): boolean => typeof v === 'number' && v >= min && v <= max;
 /** `.optional()` */
 export const absentOr = (v: unknown, ok: (v: unknown) => boolean): boolean => v === undefined || ok(v);

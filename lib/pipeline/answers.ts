@@ -5,6 +5,7 @@ import { SSE_HEADERS } from '../http/sse';
 import type { GatewayResponse } from '../http/types';
 import type { ProviderAdapter } from '../providers/types';
 import type { UpstreamResponse } from '../upstream/http';
+import { upstreamJson } from '../upstream/json';
 import { charTokens, countTokensEstimate } from '../surfaces/anthropic-messages/count-tokens';
 import { cutOffUsage } from '../usage/cut-off';
 import type { TokenUsage } from '../usage/tokens';
@@ -122,14 +123,7 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   const { res, ctx, binding, clientModel, body: clientBody, signal } = input;
   ctx.status = 200;
   if (!ctx.stream || !isStreamed(res)) {
-    const bytes = await readWhole(res, signal);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(jsonText(bytes));
-    } catch (err) {
-      throw new GatewayError('upstream_error', `The upstream provider "${ctx.provider}" answered with something that is not JSON.`, { code: 'upstream_bad_response', cause: err });
-    }
-    const answer = adapter.parseResponse(parsed, request);
+    const answer = adapter.parseResponse(upstreamJson(await readWhole(res, signal), ctx.provider), request);
     ctx.ttftMs = performance.now() - ctx.startPerf;
     ctx.usage = answer.usage;
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel, clientBody)) };

@@ -16,23 +16,31 @@ const callOf = (input: unknown, targets: Target[]) =>
   ({ model: 'embed', body: { model: 'embed', input }, raw: new Uint8Array(), entry: { name: 'embed', targets, pooled: false, config: {} } }) as unknown as AdmittedCall;
 
 describe('targetsFor', () => {
-  it.each<{ name: string; types: ProviderConfig['type'][]; kept: string[] }>([
-    { name: 'keeps every OpenAI-dialect target, in order', types: ['azure-openai', 'openai', 'openai-compatible'], kept: ['p-azure-openai', 'p-openai', 'p-openai-compatible'] },
-    { name: 'skips targets that cannot serve it when another can', types: ['gemini', 'openai', 'bedrock'], kept: ['p-openai'] },
-  ])('$name', ({ types, kept }) => {
-    expect(targetsFor(EMBEDDINGS, callOf('x', types.map((t) => target(t)))).map((t) => t.provider.id)).toEqual(kept);
-    expect(targetsFor(COMPLETIONS, callOf('x', types.map((t) => target(t)))).map((t) => t.provider.id)).toEqual(kept);
+  it.each<{ name: string; types: ProviderConfig['type'][]; embeddings: string[]; completions: string[] }>([
+    {
+      name: 'keeps every OpenAI-dialect target, in order',
+      types: ['azure-openai', 'openai', 'openai-compatible'],
+      embeddings: ['p-azure-openai', 'p-openai', 'p-openai-compatible'],
+      completions: ['p-azure-openai', 'p-openai', 'p-openai-compatible'],
+    },
+    { name: 'keeps the targets that translate embeddings (Gemini, Bedrock) beside those that pass them through', types: ['gemini', 'openai', 'bedrock'], embeddings: ['p-gemini', 'p-openai', 'p-bedrock'], completions: ['p-openai'] },
+    { name: 'skips targets that cannot serve it when another can', types: ['anthropic', 'openai'], embeddings: ['p-openai'], completions: ['p-openai'] },
+  ])('$name', ({ types, embeddings, completions }) => {
+    expect(targetsFor(EMBEDDINGS, callOf('x', types.map((t) => target(t)))).map((t) => t.provider.id)).toEqual(embeddings);
+    expect(targetsFor(COMPLETIONS, callOf('x', types.map((t) => target(t)))).map((t) => t.provider.id)).toEqual(completions);
   });
 
   it.each([
-    { operation: EMBEDDINGS, named: 'Embeddings are not supported by provider type gemini, bedrock' },
-    { operation: COMPLETIONS, named: 'Text completions (/v1/completions) are not supported by provider type gemini, bedrock' },
-  ])('refuses with a 400 naming the operation and the provider types when no target serves it: $named', ({ operation, named }) => {
-    expect(() => targetsFor(operation, callOf('x', [target('gemini'), target('bedrock')]))).toThrow(
-      expect.objectContaining({ status: 400, code: 'unsupported_parameter', param: 'model', message: expect.stringContaining(named) }),
+    { operation: EMBEDDINGS, types: ['anthropic'] as const, named: 'Embeddings are not supported by provider type anthropic', serving: 'only openai, openai-compatible, azure-openai, bedrock, gemini providers' },
+    { operation: COMPLETIONS, types: ['gemini', 'bedrock'] as const, named: 'Text completions (/v1/completions) are not supported by provider type gemini, bedrock', serving: 'only openai, openai-compatible, azure-openai providers' },
+  ])('refuses with a 400 naming the operation, the provider types and those that serve it when no target serves it: $named', ({ operation, types, named, serving }) => {
+    expect(() => targetsFor(operation, callOf('x', types.map((t) => target(t))))).toThrow(
+      expect.objectContaining({ status: 400, code: 'unsupported_parameter', param: 'model', message: expect.stringMatching(new RegExp(`${escape(named)}.*${escape(serving)}`)) }),
     );
   });
 });
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('worstCaseOfEmbeddings', () => {
   it.each<{ name: string; input: unknown; prices: Price[]; expected: number }>([

@@ -17,12 +17,14 @@ import type { ProxyDeps } from './deps';
 import { admit, apiKeyFor, holdLimits, type AdmittedCall } from './model-call';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
+import { EMBEDDINGS_TRANSLATORS } from './embeddings-translate';
+import type { Translated, Translator } from './fan-out';
 import { tryTargets } from './try-targets';
 
 /**
- * An OpenAI API operation that only OpenAI-dialect providers serve: passed through to them
- * untouched (but for the model), never translated. Gemini and Bedrock have APIs of their own for
- * these, which the gateway does not translate to; Anthropic has none.
+ * An OpenAI API operation of no chat: passed through untouched (but for the model) to
+ * OpenAI-dialect providers, and translated for the provider types in its `translate` table
+ * (embeddings on Bedrock and Gemini). Anthropic has no counterpart for either.
  */
 export interface OpenAIOnlyOperation {
   /** The surface name in usage records and log lines. */
@@ -37,6 +39,8 @@ export interface OpenAIOnlyOperation {
   streams: boolean;
   /** The most a call may cost (keys with budgets), over the targets that may serve it. */
   worstCase(call: AdmittedCall, targets: readonly Target[], config: GatewayConfig): Micros;
+  /** Provider types of other dialects that serve the operation by translation, one attempt each. */
+  translate?: Partial<Record<ProviderConfig['type'], Translator>>;
 }
 
 /** `POST /v1/embeddings`: Continue and other editors index code through it. Never a stream. */
@@ -47,6 +51,7 @@ export const EMBEDDINGS: OpenAIOnlyOperation = {
   validate: (body) => void parseEmbeddingsRequest(body),
   streams: false,
   worstCase: (call, targets) => worstCaseOfEmbeddings(call, targets),
+  translate: EMBEDDINGS_TRANSLATORS,
 };
 
 /** `POST /v1/completions` (legacy text completions): code-completion clients send fill-in-the-middle through it (`prompt` + `suffix`). */
@@ -70,7 +75,8 @@ const REQUEST: Partial<Record<ProviderConfig['type'], (call: OpenAIChatCall, ope
 /**
  * An operation of `OpenAIOnlyOperation`: admitted and limited as a chat call is, tried on the
  * model's targets that serve it with chat's failover, and answered with the upstream's bytes
- * (a stream relayed as chat streams are), read for usage on the side.
+ * (a stream relayed as chat streams are), read for usage on the side; or, from a target the
+ * operation translates for, with the answer its translator made.
  */
 export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
   ctx.surface = operation.surface;
@@ -80,7 +86,12 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
   const targets = targetsFor(operation, call);
   await holdLimits(call, ctx, deps, () => operation.worstCase(call, targets, deps.config));
   const signal = requestSignal(req, deps.now);
-  const { res, via: pass } = await tryTargets<PassthroughRoute>(targets, {}, ctx, deps, signal, async (attempt) => {
+  const { res, via } = await tryTargets<Served>(targets, {}, ctx, deps, signal, async (attempt) => {
+    const translate = operation.translate?.[attempt.provider.type];
+    if (translate) {
+      const sent = await translate(call, attempt, deps, signal);
+      return { ...sent, via: { translated: sent.via } };
+    }
     const request = REQUEST[attempt.provider.type]!(
       {
         provider: attempt.provider,
@@ -96,19 +107,34 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
       operation.path,
     );
     // Chat's passthrough relays and meters these operations' answers too (same usage, same SSE framing).
-    return { res: await deps.upstream.send(request), parseError: errorFromOpenAIUpstream, via: passthroughFor('openai', attempt, deps.providers)! };
+    return { res: await deps.upstream.send(request), parseError: errorFromOpenAIUpstream, via: { pass: passthroughFor('openai', attempt, deps.providers)! } };
   });
-  return passthroughAnswer({ res, ctx, deps, binding: OPENAI_CHAT, signal, finish, clientModel: call.model, body: call.body, raw: call.raw }, pass, OPENAI_CHAT.wantsStreamUsage(call.body));
+  if ('translated' in via) return translatedJson(via.translated, ctx);
+  return passthroughAnswer({ res, ctx, deps, binding: OPENAI_CHAT, signal, finish, clientModel: call.model, body: call.body, raw: call.raw }, via.pass, OPENAI_CHAT.wantsStreamUsage(call.body));
+}
+
+/** How an attempt was served: passed through (its answer still to relay) or translated (its answer made). */
+type Served = { pass: PassthroughRoute } | { translated: Translated };
+
+/** A translated answer, whole, its usage known at once. */
+function translatedJson(answer: Translated, ctx: RequestContext): GatewayResponse {
+  ctx.status = 200;
+  ctx.ttftMs = performance.now() - ctx.startPerf;
+  ctx.usage = answer.usage;
+  if (answer.estimated) ctx.usageEstimated = true;
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer.body) };
 }
 
 /** The model's targets that serve the operation; when none can, a 400 naming the provider types (skipped silently when another can). */
 export function targetsFor(operation: OpenAIOnlyOperation, call: Pick<AdmittedCall, 'model' | 'entry'>): Target[] {
-  const targets = call.entry.targets.filter((t) => REQUEST[t.provider.type] !== undefined);
+  const serves = (type: ProviderConfig['type']) => REQUEST[type] !== undefined || operation.translate?.[type] !== undefined;
+  const targets = call.entry.targets.filter((t) => serves(t.provider.type));
   if (targets.length > 0) return targets;
   const types = [...new Set(call.entry.targets.map((t) => t.provider.type))].join(', ');
+  const serving = [...Object.keys(REQUEST), ...Object.keys(operation.translate ?? {})].join(', ');
   throw new GatewayError(
     'invalid_request',
-    `${operation.title} are not supported by provider type ${types} (the targets of model \`${call.model}\`); only openai, openai-compatible and azure-openai providers serve them.`,
+    `${operation.title} are not supported by provider type ${types} (the targets of model \`${call.model}\`); only ${serving} providers serve them.`,
     { param: 'model', code: 'unsupported_parameter' },
   );
 }

@@ -33,3 +33,9 @@ export interface ProviderAdapter {
   /** An error answer (status ≥ 400) as the error the client gets (status kept, 529 → 503, 429 keeps retry-after). */
   parseError(status: number, headers: Record<string, string | string[] | undefined>, text: string, providerId: string): GatewayError;
 }
+
+/** One upstream call of a translated embeddings request: its JSON body and how many texts it embeds. */
+export interface EmbeddingCall {
+  body: Record<string, unknown>;
+  texts: number;
+}

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startFakeBedrock, type FakeBedrock } from './bedrock';
+import { bedrockEmbedding, titanTokens } from './bedrock-embeddings';
 
 const CREDENTIALS = { accessKeyId: 'AKIDFAKEBEDROCK0001', secretAccessKey: 'fake/secret+key/0123456789abcdefghijklmn' };
 const REGION = 'us-west-2';
@@ -214,5 +215,43 @@ describe('fake Bedrock Runtime, through the official AWS SDK client', () => {
 
     // Assess
     expect(failure).toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/extraneous key \[model\]/) });
+  });
+
+  describe('embedding models on InvokeModel', () => {
+    const invoke = async (modelId: string, body: unknown) => {
+      const out = await client.send(new InvokeModelCommand({ modelId, body: JSON.stringify(body), contentType: 'application/json', accept: 'application/json' }));
+      return JSON.parse(Buffer.from(out.body).toString('utf8')) as Record<string, unknown>;
+    };
+
+    it('answers Titan V2 with its normalized vector, the dimensions asked for and the token count', async () => {
+      // Act
+      const out = await invoke('amazon.titan-embed-text-v2:0', { inputText: 'hello world', dimensions: 256 });
+
+      // Assess
+      expect(out.embedding).toEqual(bedrockEmbedding('amazon.titan-embed-text-v2:0', 'hello world', 256));
+      expect(Math.hypot(...(out.embedding as number[]))).toBeCloseTo(1, 5);
+      expect(out).toMatchObject({ inputTextTokenCount: titanTokens('hello world'), embeddingsByType: { float: out.embedding } });
+      expect(fake.requests[0]).toMatchObject({ operation: 'invoke', signatureValid: true });
+    });
+
+    it('answers Cohere v3 with float lists and Cohere v4 by type, with no token count', async () => {
+      const v3 = await invoke('cohere.embed-english-v3', { texts: ['a', 'b'], input_type: 'search_document' });
+      const v4 = await invoke('cohere.embed-v4:0', { texts: ['a'], input_type: 'search_query', embedding_types: ['float'], output_dimension: 256 });
+
+      expect(v3).toMatchObject({ embeddings: [bedrockEmbedding('cohere.embed-english-v3', 'a'), bedrockEmbedding('cohere.embed-english-v3', 'b')], response_type: 'embeddings_floats', texts: ['a', 'b'] });
+      expect(v4).toMatchObject({ embeddings: { float: [bedrockEmbedding('cohere.embed-v4:0', 'a', 256)] }, response_type: 'embeddings_by_type' });
+      expect(v3).not.toHaveProperty('inputTextTokenCount');
+    });
+
+    it.each([
+      { name: 'dimensions on Titan V1', modelId: 'amazon.titan-embed-text-v1', body: { inputText: 'x', dimensions: 256 }, message: /extraneous key \[dimensions\]/ },
+      { name: 'dimensions Titan V2 cannot give', modelId: 'amazon.titan-embed-text-v2:0', body: { inputText: 'x', dimensions: 768 }, message: /768 is not a valid enum value/ },
+      { name: 'more than 96 Cohere texts', modelId: 'cohere.embed-english-v3', body: { texts: Array.from({ length: 97 }, () => 'x'), input_type: 'search_document' }, message: /maximum item count: 96, found: 97/ },
+      { name: 'a Cohere body without input_type', modelId: 'cohere.embed-multilingual-v3', body: { texts: ['x'] }, message: /required key \[input_type\]/ },
+    ])('refuses $name with a ValidationException', async ({ modelId, body, message }) => {
+      const failure = await invoke(modelId, body).catch((e: unknown) => e);
+
+      expect(failure).toMatchObject({ name: 'ValidationException', message: expect.stringMatching(message) });
+    });
   });
 });

@@ -3,7 +3,8 @@
  * that checks the SigV4 signature of every request against the secret it was given (as AWS
  * does, recomputing it from the method, path, signed headers and body bytes), serves Converse,
  * ConverseStream, InvokeModel and InvokeModelWithResponseStream with real shapes and real
- * event-stream frames, and fails in the ways Bedrock fails.
+ * event-stream frames (InvokeModel on Titan and Cohere embedding models embeds), and fails in the
+ * ways Bedrock fails.
  *
  * @example
  * const bedrock = await startFakeBedrock({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', region: 'us-east-1' });
@@ -34,6 +35,7 @@ import {
 import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangAfterHeadersReply, type HangReply, type Received } from './fake-server';
 import { writePiece, type RecordedRequest } from './http';
 import { validateConverse, validateInvoke } from './bedrock-validate';
+import { embeddingAnswer, invalidEmbeddingBody, isEmbeddingModel } from './bedrock-embeddings';
 
 export type { ReplyUsage, ToolUseSpec } from './bedrock-wire';
 
@@ -52,6 +54,8 @@ export interface BedrockRecordedRequest extends RecordedRequest {
 }
 
 export type Reply =
+  /** An embedding model's answer to its body (the default for embedding model ids; see `bedrock-embeddings.ts`). */
+  | { kind: 'embedding' }
   | { kind: 'text'; text: string; chunks?: string[]; stopReason?: string; usage?: ReplyUsage; reasoning?: { text: string; signature: string }; chunking?: Chunking }
   | { kind: 'tool_use'; calls: ToolUseSpec[]; text?: string; usage?: ReplyUsage; chunking?: Chunking }
   /** Bedrock's error answer: `type` goes into `x-amzn-ErrorType`; the status defaults to the documented one. */
@@ -84,8 +88,9 @@ export async function startFakeBedrock(options: FakeBedrockOptions): Promise<Fak
   return listening(new FakeBedrockServer(options));
 }
 
-/** The reply when a test has not chosen one: `Echo: <last user text>`. */
+/** The reply when a test has not chosen one: `Echo: <last user text>`, or the embeddings an embedding model makes. */
 export function defaultReply(req: BedrockRecordedRequest): Reply {
+  if (isEmbeddingModel(req.modelId)) return { kind: 'embedding' };
   return { kind: 'text', text: `Echo: ${lastUserText(req)}` };
 }
 
@@ -112,7 +117,8 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
     record.signatureValid = true;
 
     if (req.method !== 'POST' || !record.operation) return send(res, errorResponse('UnknownOperationException', 'Unknown operation', 404));
-    const invalid = record.operation.startsWith('invoke') ? validateInvoke(record) : validateConverse(record);
+    const embedding = record.operation === 'invoke' && isEmbeddingModel(record.modelId);
+    const invalid = embedding ? invalidEmbeddingBody(record.modelId, record.body) : record.operation.startsWith('invoke') ? validateInvoke(record) : validateConverse(record);
     if (invalid) return send(res, errorResponse('ValidationException', invalid));
     await this.#send(record, res, await this.replyFor(record));
   }
@@ -169,6 +175,8 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
   async #send(record: BedrockRecordedRequest, res: ServerResponse, reply: Reply): Promise<void> {
     const stream = record.operation === 'converse-stream' || record.operation === 'invoke-with-response-stream';
     switch (reply.kind) {
+      case 'embedding':
+        return send(res, embeddingAnswer(record.modelId, record.body as Record<string, unknown>));
       case 'text':
       case 'tool_use': {
         const content = answerContent(reply, record);

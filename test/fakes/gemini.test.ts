@@ -1,5 +1,5 @@
 import { ApiError, GoogleGenAI } from '@google/genai';
-import { googleCompactJson, startFakeGemini, type FakeGemini } from './gemini';
+import { geminiEmbedding, googleCompactJson, startFakeGemini, type FakeGemini } from './gemini';
 
 const API_KEY = 'AIzaSyFake-0123456789abcdefghijklmnop';
 const MODEL = 'gemini-2.5-flash';
@@ -27,6 +27,50 @@ describe('fake Gemini upstream', () => {
       headers: { 'content-type': 'application/json', ...(init.key === null ? {} : { 'x-goog-api-key': init.key ?? API_KEY }) },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
+
+  describe('batchEmbedContents', () => {
+    const EMBEDDER = 'gemini-embedding-001';
+    const embed = (body: unknown) =>
+      fetch(`${fake.url}/v1beta/models/${EMBEDDER}:batchEmbedContents`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': API_KEY }, body: JSON.stringify(body) });
+    const request = (text: string, extra: Record<string, unknown> = {}) => ({ model: `models/${EMBEDDER}`, content: { parts: [{ text }] }, ...extra });
+
+    it('embeds through the official client (embedContent), one vector per text in order', async () => {
+      // Act
+      const response = await client.models.embedContent({ model: EMBEDDER, contents: ['first', 'second'], config: { outputDimensionality: 8 } });
+
+      // Assess
+      expect(response.embeddings?.map((e) => e.values)).toEqual([geminiEmbedding(EMBEDDER, 'first', 8), geminiEmbedding(EMBEDDER, 'second', 8)]);
+      expect(fake.requests[0]?.path).toBe(`/v1beta/models/${EMBEDDER}:batchEmbedContents`);
+    });
+
+    it("answers in Google's shape with the model's own size and no token count", async () => {
+      const res = await embed({ requests: [request('a')] });
+
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ embeddings: [{ values: geminiEmbedding(EMBEDDER, 'a') }] });
+      expect(geminiEmbedding(EMBEDDER, 'a')).toHaveLength(3072);
+    });
+
+    it.each([
+      { name: 'more than 100 requests', body: { requests: Array.from({ length: 101 }, () => request('x')) }, message: /at most 100 requests/ },
+      { name: 'a request naming another model', body: { requests: [{ ...request('x'), model: 'models/text-embedding-004' }] }, message: /Model names should be the same/ },
+      { name: 'an empty text', body: { requests: [request('')] }, message: /parts must not be empty/ },
+    ])('refuses $name with a 400 INVALID_ARGUMENT', async ({ body, message }) => {
+      const res = await embed(body);
+
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringMatching(message) } });
+    });
+
+    it("answers a test's error reply in Google's error shape", async () => {
+      fake.reply({ kind: 'error', status: 503 });
+
+      const res = await embed({ requests: [request('x')] });
+
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { status: 'UNAVAILABLE' } });
+    });
+  });
 
   describe('through the official @google/genai client', () => {
     it('answers generateContent with an echo, usage and the model version', async () => {

@@ -2,7 +2,7 @@
  * A fake Gemini API (generativelanguage.googleapis.com, v1beta) for integration tests: a
  * `node:http` server on 127.0.0.1 that answers `models/{model}:generateContent` and
  * `:streamGenerateContent` (SSE with `alt=sse`, one JSON array without) in Google's real shapes
- * (and `:countTokens`, a quarter of the body's bytes),
+ * (and `:countTokens`, a quarter of the body's bytes; `:batchEmbedContents`, deterministic vectors),
  * records every request, checks the mistakes a translating gateway makes (with Google's real 400
  * messages), and fails on demand (Google error bodies, a 429 whose delay is only in the body,
  * hangs, dropped connections, raw bytes).
@@ -21,7 +21,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangReply, type RawReply, type Received } from './fake-server';
 import { randomAlnum, writePiece, type RecordedRequest } from './http';
-import { splitWords } from './openai-wire';
+import { embeddingVector, splitWords } from './openai-wire';
 
 export type { RecordedRequest } from './http';
 
@@ -141,7 +141,7 @@ class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
   }
 
   protected override async route({ record, res }: Received): Promise<void> {
-    const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(record.path);
+    const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens|batchEmbedContents)$/.exec(record.path);
     if (record.method !== 'POST' || !route) return notFoundPage(res, record.path);
 
     const query = new URLSearchParams(record.search);
@@ -152,6 +152,7 @@ class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
     const model = decodeURIComponent(route[1] as string);
     // The real count is the tokenizer's; a quarter of the body's bytes is what this fake bills a prompt at.
     if (route[2] === 'countTokens') return writeJson(res, 200, { totalTokens: Math.max(1, Math.ceil(record.rawBody.length / 4)) });
+    if (route[2] === 'batchEmbedContents') return this.#embed({ record, res, model, mode: 'json' });
     const mode = route[2] === 'generateContent' ? 'json' : query.get('alt') === 'sse' ? 'sse' : 'array';
     const invalid = invalidRequest(record.body);
     if (invalid) return writeJson(res, 400, googleErrors.invalid(invalid));
@@ -160,6 +161,16 @@ class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
 
   protected override answerFailure(res: ServerResponse, error: unknown): void {
     writeJson(res, 500, googleErrors.body(500, 'INTERNAL', `fake-gemini failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /** `batchEmbedContents`: Google's checks, then a test's error reply or the vectors. */
+  async #embed(exchange: Exchange): Promise<void> {
+    const { record, res, model } = exchange;
+    const invalid = invalidEmbedRequest(model, record.body);
+    if (invalid) return writeJson(res, 400, googleErrors.invalid(invalid));
+    const reply = await this.replyFor(record);
+    if (reply.kind === 'text') return writeJson(res, 200, batchEmbeddings(model, record.body as EmbedBatch));
+    return this.#send(exchange, reply);
   }
 
   async #send(exchange: Exchange, reply: GeminiReply): Promise<void> {
@@ -256,6 +267,40 @@ function mergeEvents(events: object[]): object {
     else parts.push({ ...part });
   }
   return { ...last, candidates: [{ content: { parts, role: 'model' }, finishReason: last.candidates[0]?.finishReason, index: 0 }] };
+}
+
+type EmbedBatch = { requests: { model?: unknown; content?: { parts?: { text?: unknown }[] }; outputDimensionality?: unknown }[] };
+
+/** Google's limit of requests in one `batchEmbedContents` call. */
+export const GEMINI_EMBED_LIMIT = 100;
+
+/** Each model's vector size when none is asked for. */
+const EMBED_DIMENSIONS: Record<string, number> = { 'text-embedding-004': 768, 'gemini-embedding-001': 3072 };
+
+/** The vector the fake gives `text` on `model`: deterministic, `dimensions` long (the model's own size by default). */
+export function geminiEmbedding(model: string, text: string, dimensions?: number): number[] {
+  return embeddingVector(`gemini:${model}|${text}`, dimensions ?? EMBED_DIMENSIONS[model] ?? 768);
+}
+
+/** The real API's 400s for a `batchEmbedContents` body, or undefined when it is good. */
+function invalidEmbedRequest(model: string, body: unknown): string | undefined {
+  const requests = (body as Partial<EmbedBatch> | null)?.requests;
+  if (!Array.isArray(requests) || requests.length === 0) return '* BatchEmbedContentsRequest.requests: requests is not specified\n';
+  if (requests.length > GEMINI_EMBED_LIMIT) return `* BatchEmbedContentsRequest.requests: at most ${GEMINI_EMBED_LIMIT} requests can be in one batch\n`;
+  for (const [i, request] of requests.entries()) {
+    if (request.model !== `models/${model}`) return `Model names should be the same in the batch request and the individual requests. Found models/${model} and ${String(request.model)} at requests[${i}].`;
+    const parts = request.content?.parts;
+    if (!Array.isArray(parts) || parts.length === 0 || parts.some((p) => typeof p.text !== 'string' || p.text === '')) return `* BatchEmbedContentsRequest.requests[${i}].content.parts: contents.parts must not be empty.\n`;
+    if (request.outputDimensionality !== undefined && !(Number.isInteger(request.outputDimensionality) && (request.outputDimensionality as number) > 0)) {
+      return `* BatchEmbedContentsRequest.requests[${i}].output_dimensionality: must be positive.\n`;
+    }
+  }
+  return undefined;
+}
+
+/** The answer: one `{values}` per request, in order. Google's embedding answers carry no token count. */
+function batchEmbeddings(model: string, body: EmbedBatch): object {
+  return { embeddings: body.requests.map((r) => ({ values: geminiEmbedding(model, r.content!.parts!.map((p) => p.text as string).join(''), r.outputDimensionality as number | undefined) })) };
 }
 
 /** The real API's 400s for mistakes a translating gateway makes. */

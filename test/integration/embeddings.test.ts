@@ -5,7 +5,8 @@ import { startHarness, eventually, UPSTREAM_KEY, type Harness } from './harness'
 
 /**
  * `POST /v1/embeddings` through the gateway with the official openai client (as Continue indexes
- * code): passthrough to OpenAI-dialect upstreams, failover, refusals, limits and usage.
+ * code): passthrough to OpenAI-dialect upstreams, failover, refusals, limits and usage. Bedrock
+ * and Gemini targets, translated: `embeddings-translated.test.ts`.
  */
 const PRICE = { input: 0.02, output: 0 };
 const AZURE_KEY = 'azure-upstream-key';
@@ -22,15 +23,16 @@ beforeAll(async () => {
       providers: [
         { id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'backup', type: 'openai-compatible', baseUrl: backup, accounts: [{ id: 'b', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
-        { id: 'gem', type: 'gemini', accounts: [{ id: 'g', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+        // Anthropic has no embeddings API, and nothing to translate them to.
+        { id: 'claude', type: 'anthropic', accounts: [{ id: 'c', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'az', type: 'azure-openai', baseUrl: azure.url, apiVersion: '2024-10-21', accounts: [{ id: 'z', apiKey: { env: 'AZURE_KEY' } }] },
         { id: 'az1', type: 'azure-openai', baseUrl: azure.url, accounts: [{ id: 'z', apiKey: { env: 'AZURE_KEY' } }] },
       ],
       models: [
         { name: 'text-embedding-3-small', price: PRICE, targets: [{ provider: 'primary', model: 'text-embedding-3-small' }] },
         { name: 'embed-failover', price: PRICE, targets: [{ provider: 'primary', model: 'text-embedding-3-small' }, { provider: 'backup', model: 'embed-backup' }] },
-        { name: 'embed-gemini', targets: [{ provider: 'gem', model: 'text-embedding-004' }] },
-        { name: 'embed-mixed', targets: [{ provider: 'gem', model: 'text-embedding-004' }, { provider: 'backup', model: 'embed-backup' }] },
+        { name: 'embed-claude', targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }] },
+        { name: 'embed-mixed', targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }, { provider: 'backup', model: 'embed-backup' }] },
         { name: 'embed-azure', targets: [{ provider: 'az', model: 'emb-deploy' }] },
         { name: 'embed-azure-v1', targets: [{ provider: 'az1', model: 'emb-deploy' }] },
         { name: 'secret-embed', targets: [{ provider: 'primary', model: 'text-embedding-3-large' }] },
@@ -167,10 +169,10 @@ describe('embeddings failover and refusals', () => {
   });
 
   it('refuses a model whose only targets cannot embed with a 400 naming the provider type', async () => {
-    const error = await client.embeddings.create({ model: 'embed-gemini', input: 'x' }).catch((e: unknown) => e);
+    const error = await client.embeddings.create({ model: 'embed-claude', input: 'x' }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(error).toMatchObject({ status: 400, code: 'unsupported_parameter', message: expect.stringContaining('provider type gemini') });
+    expect(error).toMatchObject({ status: 400, code: 'unsupported_parameter', message: expect.stringContaining('provider type anthropic') });
   });
 
   it('skips a target that cannot embed when another can', async () => {

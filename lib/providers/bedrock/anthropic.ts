@@ -6,7 +6,7 @@
 import type { UpstreamRequest } from '../../upstream/http';
 import { bareErrorType } from './errors';
 import { decodeEventStream, EventStreamFormatError } from './eventstream';
-import { bedrockModelUrl, signBedrockRequest, type AwsCredentialIdentity } from './sign';
+import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
 /** The `anthropic_version` Bedrock's Claude models require in the body. */
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
@@ -82,15 +82,7 @@ export async function bedrockAnthropicPassthroughRequest(call: BedrockAnthropicP
   const headers: Record<string, string> = call.stream
     ? { 'content-type': 'application/json', accept: 'application/vnd.amazon.eventstream', 'x-amzn-bedrock-accept': 'application/json' }
     : { 'content-type': 'application/json', accept: 'application/json' };
-  return {
-    url,
-    method: 'POST',
-    headers: await signBedrockRequest({ url, method: 'POST', headers, body, region: call.region, credentials: call.credentials, ...(call.signingDate ? { signingDate: call.signingDate } : {}) }),
-    body,
-    headersTimeoutMs: call.timeouts.headersMs,
-    idleTimeoutMs: call.timeouts.idleMs,
-    ...(call.signal ? { signal: call.signal } : {}),
-  };
+  return signedBedrockPost({ url, headers, body, region: call.region, credentials: call.credentials, timeouts: call.timeouts, signal: call.signal, signingDate: call.signingDate });
 }
 
 /** Bedrock's stream exceptions as Anthropic error types, for the in-band `event: error`. */

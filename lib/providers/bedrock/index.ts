@@ -9,12 +9,13 @@ import { defaultChainCredentials, type BedrockCredentialSource } from './credent
 import { errorFromBedrock } from './errors';
 import { toConverseBody } from './request';
 import { parseConverseResponse } from './response';
-import { bedrockModelUrl, bedrockTarget, signBedrockRequest } from './sign';
+import { bedrockModelUrl, bedrockTarget, signedBedrockPost } from './sign';
 import { parseConverseStream } from './stream';
 
 export { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, BEDROCK_ANTHROPIC_BETAS, splitBedrockBetas, type BedrockAnthropicPassthrough } from './anthropic';
 export { configuredBedrockCredentials, defaultChainCredentials, type BedrockCredentialScope, type BedrockCredentialSource } from './credentials';
-export { bedrockModelUrl, bedrockTarget, type AwsCredentialIdentity, type BedrockTarget } from './sign';
+export { bedrockModelUrl, bedrockTarget, signedBedrockPost, type AwsCredentialIdentity, type BedrockTarget } from './sign';
+export { bedrockEmbeddingBodies, bedrockEmbeddingFamily, decodeBedrockEmbeddings, type BedrockEmbedded, type BedrockEmbeddingFamily } from './embeddings';
 export { toConverseBody } from './request';
 
 export interface BedrockProviderOptions {
@@ -47,16 +48,7 @@ export function createBedrockProvider(options: BedrockProviderOptions = {}): Pro
         accept: req.stream ? 'application/vnd.amazon.eventstream' : 'application/json',
       };
       const identity = await credentials({ provider: call.provider, account: call.account });
-      const { timeouts } = call;
-      return {
-        url,
-        method: 'POST',
-        headers: await signBedrockRequest({ url, method: 'POST', headers, body, region, credentials: identity, signingDate: now() }),
-        body,
-        headersTimeoutMs: timeouts.headersMs,
-        idleTimeoutMs: timeouts.idleMs,
-        ...(call.signal ? { signal: call.signal } : {}),
-      };
+      return signedBedrockPost({ url, headers, body, region, credentials: identity, timeouts: call.timeouts, signal: call.signal, signingDate: now() });
     },
     parseResponse: parseConverseResponse,
     parseStream: (body, req) => parseConverseStream(body, req),

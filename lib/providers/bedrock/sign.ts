@@ -1,4 +1,5 @@
 import { signedHeaders } from '../../aws/sigv4';
+import type { UpstreamRequest } from '../../upstream/http';
 
 /** AWS credentials as the signer needs them (the shape of the SDK's `AwsCredentialIdentity`). */
 export interface AwsCredentialIdentity {
@@ -80,6 +81,32 @@ export async function signBedrockRequest(request: SignBedrockRequest): Promise<R
     body: request.body,
     ...(request.signingDate ? { signingDate: request.signingDate } : {}),
   });
+}
+
+/** A signed POST to Bedrock Runtime as the upstream client sends it. */
+export interface SignedBedrockPost {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  region: string;
+  credentials: AwsCredentialIdentity;
+  timeouts: { headersMs: number; idleMs: number };
+  signal?: AbortSignal | undefined;
+  signingDate?: Date | undefined;
+}
+
+/** The upstream request of one Bedrock Runtime call, signed (`signBedrockRequest`) over the exact bytes it sends. */
+export async function signedBedrockPost(post: SignedBedrockPost): Promise<UpstreamRequest> {
+  const { url, body } = post;
+  return {
+    url,
+    method: 'POST',
+    headers: await signBedrockRequest({ url, method: 'POST', headers: post.headers, body, region: post.region, credentials: post.credentials, ...(post.signingDate ? { signingDate: post.signingDate } : {}) }),
+    body,
+    headersTimeoutMs: post.timeouts.headersMs,
+    idleTimeoutMs: post.timeouts.idleMs,
+    ...(post.signal ? { signal: post.signal } : {}),
+  };
 }
 
 function str(v: unknown): string | undefined {

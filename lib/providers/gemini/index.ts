@@ -13,6 +13,7 @@ export { toGeminiSchema, toGeminiParameters } from './schema';
 export { fromGeminiResponse, usageFromGemini, finishReasonFromGemini, toolCallId } from './response';
 export { parseGeminiStream, GeminiStreamDecoder } from './stream';
 export { errorFromGeminiUpstream, retryAfterFromDetails } from './errors';
+export { decodeGeminiEmbeddings, geminiEmbeddingBodies, GEMINI_EMBED_BATCH } from './embeddings';
 
 const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
 
