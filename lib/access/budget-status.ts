@@ -1,5 +1,6 @@
 import type { Micros } from '../usage/cost';
-import { spendPeriods, type SpendLimits, type SpendPeriod } from './spend-limits';
+import type { KeyLimits } from './api-key';
+import { spendPeriods, type SpendPeriod } from './spend-limits';
 
 /** Where one budget of a key or a team stands: what the admin API shows and what budget alerts compare. */
 export interface BudgetStatus {
@@ -27,7 +28,7 @@ export const counterId = (ref: SpendCounterRef) => `${ref.scopeId}#${ref.periodI
  * The counters a scope's budgets read now, day first; none for a scope without budgets (which
  * therefore costs no read).
  */
-export function budgetCounters(scopeId: string, limits: SpendLimits | undefined, nowMs: number): SpendCounterRef[] {
+export function budgetCounters(scopeId: string, limits: KeyLimits | undefined, nowMs: number): SpendCounterRef[] {
   return limits ? spendPeriods(limits, nowMs).map((p) => ({ scopeId, periodId: p.id })) : [];
 }
 
@@ -39,7 +40,7 @@ export function budgetCounters(scopeId: string, limits: SpendLimits | undefined,
  * budgetStatuses('key_1', { usdPerDay: 5 }, Date.parse('2026-11-26T12:00:00Z'), new Map([['key_1#2026-11-26', 3_200_000]]));
  * // [{ kind: 'day', periodId: '2026-11-26', limitMicros: 5_000_000, usedMicros: 3_200_000, fraction: 0.64, resetsAt: '2026-11-27T00:00:00.000Z' }]
  */
-export function budgetStatuses(scopeId: string, limits: SpendLimits | undefined, nowMs: number, used: ReadonlyMap<string, Micros>): BudgetStatus[] {
+export function budgetStatuses(scopeId: string, limits: KeyLimits | undefined, nowMs: number, used: ReadonlyMap<string, Micros>): BudgetStatus[] {
   if (!limits) return [];
   return spendPeriods(limits, nowMs).map((p) => {
     const usedMicros = used.get(counterId({ scopeId, periodId: p.id })) ?? 0;
