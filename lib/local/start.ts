@@ -13,6 +13,7 @@ import { ensureTable } from '../store/create-table';
 import { createTableRef, type TableRef } from '../store/dynamo';
 import { DynamoKeyStore } from '../store/keys';
 import { DynamoTeamStore } from '../store/teams';
+import { tableSpendReader } from '../store/budget-reads';
 import { DynamoRateWindows } from '../store/rate-windows';
 import { DynamoSpendStore } from '../store/spend';
 import { DynamoHealthStore } from '../store/health';
@@ -89,7 +90,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
   const gateway = createGateway({ config: options.config, keys, teams, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}) });
-  const admin = createAdminApi({ keys, teams, token: options.adminToken, reports: usageReports({ table, keys, now: () => new Date((options.now ?? Date.now)()) }) });
+  const admin = createAdminApi({ keys, teams, token: options.adminToken, reports: usageReports({ table, keys, now: () => new Date((options.now ?? Date.now)()) }), spend: tableSpendReader(table) });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

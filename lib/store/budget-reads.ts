@@ -37,3 +37,13 @@ async function readBudgets(table: TableRef, refs: readonly SpendCounterRef[], wi
   }
   return readings;
 }
+
+/** Reads what budgets' counters hold: the admin API's view of spend. */
+export interface SpendReader {
+  read(refs: readonly SpendCounterRef[]): Promise<Map<string, Micros>>;
+}
+
+/** A SpendReader on the table: one BatchGetItem per 100 counters. */
+export function tableSpendReader(table: TableRef): SpendReader {
+  return { read: (refs) => readSpendCounters(table, refs) };
+}
