@@ -13,6 +13,7 @@ export type Command =
   | { kind: 'help'; topic: HelpTopic }
   | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; expiresAt?: string; json: boolean }
   | { kind: 'keys-list'; json: boolean }
+  | { kind: 'keys-show'; id: string; json: boolean }
   | { kind: 'keys-update'; id: string; patch: KeyPatch; json: boolean }
   | { kind: 'keys-revoke'; id: string; json: boolean }
   | TeamCommand
@@ -118,6 +119,13 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
       accept(values, ['json'], name, 'keys');
       noMore(rest, name, 'keys');
       return { kind: 'keys-list', json: values.json === true };
+    case 'keys show': {
+      accept(values, ['json'], name, 'keys');
+      const [id, ...extra] = rest;
+      if (!id) throw new CliError('usage', 'keys show needs the ID of a key (see `aigw keys list`)', { topic: 'keys' });
+      noMore(extra, name, 'keys');
+      return { kind: 'keys-show', id, json: values.json === true };
+    }
     case 'keys revoke': {
       accept(values, ['json'], name, 'keys');
       const [id, ...extra] = rest;
