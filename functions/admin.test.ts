@@ -1,11 +1,15 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { spendPeriods } from '../lib/access/spend-limits';
+import type { TableRef } from '../lib/store/dynamo';
+import { DynamoSpendStore } from '../lib/store/spend';
 import { loadOnTable } from '../test/lambda';
 
 let handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 let close: () => Promise<void>;
+let table: TableRef;
 
 beforeAll(async () => {
-  ({ module: { handler }, close } = await loadOnTable(() => require('./admin') as { handler: typeof handler }));
+  ({ module: { handler }, close, table } = await loadOnTable(() => require('./admin') as { handler: typeof handler }));
 });
 
 afterAll(async () => close());
@@ -44,6 +48,18 @@ async function call(method: string, path: string, body?: unknown, options?: { ba
 }
 
 describe('admin function', () => {
+  it('shows where a team\'s budget stands, read from its spend counter', async () => {
+    // Prepare
+    const team = await call('POST', '/admin/teams', { name: 'budgeted', limits: { usdPerDay: 10 } });
+    await new DynamoSpendStore(table).adjust(team.json.id as string, spendPeriods({ usdPerDay: 10 }, Date.now())[0]!, 2_500_000);
+
+    // Act
+    const res = await call('GET', `/admin/teams/${team.json.id as string}`);
+
+    // Assess
+    expect(res.json.spend).toEqual([expect.objectContaining({ kind: 'day', limitMicros: 10_000_000, usedMicros: 2_500_000, fraction: 0.25 })]);
+  });
+
   it('creates a key without asking for a token, since IAM guards the URL', async () => {
     // Act
     const res = await call('POST', '/admin/keys', { name: 'ci', models: ['gpt-*'] });

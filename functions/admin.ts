@@ -5,6 +5,7 @@ import { usageReports } from '../lib/jobs/rollup';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { DynamoTeamStore } from '../lib/store/teams';
+import { tableSpendReader } from '../lib/store/budget-reads';
 import type { ResponseBody } from '../lib/http/types';
 import { requestFromFunctionUrlEvent } from './http-event';
 
@@ -15,7 +16,7 @@ const table = createTableRef({
   ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
 });
 const keys = new DynamoKeyStore(table);
-const api = createAdminApi({ keys, teams: new DynamoTeamStore(table), reports: usageReports({ table, keys, now: () => new Date() }) });
+const api = createAdminApi({ keys, teams: new DynamoTeamStore(table), reports: usageReports({ table, keys, now: () => new Date() }), spend: tableSpendReader(table) });
 
 /** Admin responses are small JSON; a buffered Function URL response carries them whole. */
 async function bodyText(body: ResponseBody): Promise<string> {

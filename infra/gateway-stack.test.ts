@@ -90,7 +90,7 @@ describe('GatewayStack functions', () => {
   });
 
   it('gives each function its own log group, kept one month', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    template.resourceCountIs('AWS::Logs::LogGroup', 4);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 });
@@ -217,7 +217,7 @@ describe('GatewayStack permissions', () => {
 
   it('attaches no managed policies to the function roles', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role')) as { Properties: object }[];
-    expect(roles).toHaveLength(3);
+    expect(roles).toHaveLength(4);
     for (const role of roles) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
   });
 });
@@ -332,6 +332,65 @@ describe('GatewayStack usage roll-up', () => {
       Namespace: 'AWS/Lambda',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: rollupFn } }],
       Threshold: 1,
+    });
+  });
+});
+
+describe('GatewayStack budget alerts', () => {
+  const alertsFn = () => stack.getLogicalId(stack.budgetAlerts.fn.node.defaultChild as CfnElement);
+  const topic = () => stack.getLogicalId(stack.observability.topic.node.defaultChild as CfnElement);
+
+  it('runs the budget alerts every 5 minutes on a schedule of their own, with the table, the topic and the thresholds', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('budget alerts'),
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Environment: {
+        Variables: Match.objectLike({
+          GATEWAY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^StorageTable') },
+          ALERT_TOPIC_ARN: { Ref: topic() },
+          GATEWAY_BUDGET_THRESHOLDS: '0.8,1',
+        }),
+      },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^BudgetAlertsLambdaLogs') } },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [alertsFn(), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 300 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [alertsFn(), 'Arn'] }, Principal: 'events.amazonaws.com' });
+  });
+
+  it('lets the budget alerts publish to the alarm topic alone, list, batch-read, and update alert marks only', () => {
+    const statements = policyOf('BudgetAlertsLambdaRole');
+
+    expect(statements.map(actionsOf)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], ['dynamodb:Query'], ['dynamodb:BatchGetItem'], ['dynamodb:UpdateItem'], ['sns:Publish']]);
+    expect(statements.find((s) => actionsOf(s).includes('sns:Publish'))?.Resource).toEqual({ Ref: topic() });
+    expect(statements.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'))?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ALERT#*'] } });
+  });
+
+  it('gives nobody else the right to publish, and the proxy no batch reads', () => {
+    for (const role of ['ProxyLambdaRole', 'AdminLambdaRole', 'RollupLambdaRole']) expect(JSON.stringify(policyOf(role))).not.toContain('sns:Publish');
+    expect(JSON.stringify(policyOf('ProxyLambdaRole'))).not.toContain('BatchGetItem');
+    expect(JSON.stringify(policyOf('AdminLambdaRole'))).toContain('dynamodb:BatchGetItem');
+  });
+
+  it('takes the thresholds from the config', () => {
+    const app = fixtureApp({ ...FIXTURE_CONFIG, alerts: { budgetThresholds: [0.5, 0.9, 1] } });
+
+    Template.fromStack(app.stack).hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('budget alerts'),
+      Environment: { Variables: Match.objectLike({ GATEWAY_BUDGET_THRESHOLDS: '0.5,0.9,1' }) },
+    });
+  });
+
+  it('alarms when alerts cannot be sent for 15 minutes', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `${stack.stackName}-BudgetAlertErrors`,
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: alertsFn() } }],
+      EvaluationPeriods: 3,
     });
   });
 });

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { resolveForAws } from '../lib/config/resolve-for-aws';
 import type { GatewayConfig } from '../lib/config/schema';
 import { AdminFunction } from './constructs/admin-function';
+import { BudgetAlertsFunction } from './constructs/budget-alerts-function';
 import { grantBedrockInvoke } from './constructs/bedrock-access';
 import { GatewayTable } from './constructs/gateway-table';
 import { Observability } from './constructs/observability';
@@ -17,13 +18,14 @@ export interface GatewayStackProps extends StackProps {
   alarmEmails?: readonly string[];
 }
 
-/** The whole gateway: table, provider secrets, the streaming proxy, the admin API, the usage roll-up, and their metrics, alarms and dashboard. */
+/** The whole gateway: table, provider secrets, the streaming proxy, the admin API, the usage roll-up, budget alerts, and their metrics, alarms and dashboard. */
 export class GatewayStack extends Stack {
   readonly table: GatewayTable;
   readonly secrets: ProviderSecrets;
   readonly proxy: ProxyFunction;
   readonly admin: AdminFunction;
   readonly rollup: RollupFunction;
+  readonly budgetAlerts: BudgetAlertsFunction;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
@@ -42,16 +44,22 @@ export class GatewayStack extends Stack {
     this.admin = new AdminFunction(this, 'Admin', { table: this.table });
     this.table.grantItemReadWrite(this.admin.fn);
     this.table.grantTeamDelete(this.admin.fn); // DELETE /admin/teams/{id}
+    this.table.grantBatchRead(this.admin.fn); // keys' and teams' spend against their budgets
 
     this.rollup = new RollupFunction(this, 'Rollup', { table: this.table });
     this.table.grantQueryAndPut(this.rollup.fn);
 
-    this.observability = new Observability(this, 'Observability', { proxy: this.proxy, rollup: this.rollup.fn, table: this.table, alarmEmails: props.alarmEmails ?? [] });
+    this.budgetAlerts = new BudgetAlertsFunction(this, 'BudgetAlerts', { table: this.table, thresholds: resolved.config.alerts.budgetThresholds });
+    this.table.grantBudgetWatch(this.budgetAlerts.fn);
+
+    this.observability = new Observability(this, 'Observability', { proxy: this.proxy, rollup: this.rollup.fn, budgetAlerts: this.budgetAlerts.fn, table: this.table, alarmEmails: props.alarmEmails ?? [] });
+    // The alarms' topic: whoever subscribed to hear about the gateway hears about budgets too.
+    this.budgetAlerts.publishTo(this.observability.topic);
 
     new CfnOutput(this, 'ProxyUrl', { value: this.proxy.url.url, description: 'Base URL for clients: <ProxyUrl>v1' });
     new CfnOutput(this, 'AdminUrl', { value: this.admin.url.url, description: 'Admin API (SigV4-signed requests only)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'DashboardUrl', { value: this.observability.dashboardUrl, description: 'Requests, latency, tokens, cost, the proxy function and the table' });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn, description: 'Alarm notifications: subscribe here (or deploy with -c alarmEmail=you@example.com)' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn, description: 'Alarms and budget alerts: subscribe here (or deploy with -c alarmEmail=you@example.com)' });
   }
 }

@@ -136,7 +136,7 @@ describe('Observability dashboard', () => {
 
     // Assess
     expect(alarmGraphs.map((w) => w.properties.title)).toEqual(['Server errors (%)', 'Upstream errors (%)']);
-    expect(status?.properties.alarms).toHaveLength(6);
+    expect(status?.properties.alarms).toHaveLength(7);
   });
 
   it('lists the top keys and models by cost from the access lines (Logs Insights, no custom metric)', () => {
@@ -159,6 +159,7 @@ describe('Observability alarms', () => {
     { name: 'ProxyThrottles', threshold: 1, comparison: 'GreaterThanOrEqualToThreshold', periods: 1, datapoints: 1 },
     { name: 'ProxyErrors', threshold: 1, comparison: 'GreaterThanOrEqualToThreshold', periods: 1, datapoints: 1 },
     { name: 'TableThrottles', threshold: 5, comparison: 'GreaterThanOrEqualToThreshold', periods: 1, datapoints: 1 },
+    { name: 'BudgetAlertErrors', threshold: 1, comparison: 'GreaterThanOrEqualToThreshold', periods: 3, datapoints: 3 },
   ])('$name fires $comparison $threshold in $datapoints of $periods periods, ignores missing data and notifies the topic', ({ name, threshold, comparison, periods, datapoints }) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: `Aigw-${name}`,
@@ -173,7 +174,7 @@ describe('Observability alarms', () => {
   });
 
   it('has no alarm beyond those', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
   });
 
   it.each([

@@ -60,6 +60,15 @@ export const ALARMS = {
     datapointsToAlarm: 1,
     description: 'The usage roll-up function failed (its retries included): `aigw usage` shows figures from before. Look in its logs; the next hourly run sums yesterday and today again.',
   },
+  BudgetAlertErrors: {
+    // The alerts job throws when an alert could not be published; it tries again every five
+    // minutes, so a lasting failure is worth a page, a single one is not.
+    comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    threshold: 1,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 3,
+    description: 'The budget alerts function failed for 15 minutes: operators are not told when keys and teams near their budgets. Look in its logs ("budget alert could not be sent").',
+  },
   TableThrottles: {
     // The SDK retries a throttled call, so a few are absorbed; five in five minutes means the table
     // keeps pushing back (a hot key's counters), and spend checks fail closed when retries run out.
@@ -78,6 +87,8 @@ export interface GatewayAlarmsProps {
   proxy: IFunction;
   /** The scheduled usage roll-up. */
   rollup: IFunction;
+  /** The scheduled budget alerts. */
+  budgetAlerts: IFunction;
   table: ITable;
   /** Every alarm notifies it when it fires and when it recovers. */
   topic: ITopic;
@@ -99,6 +110,7 @@ export class GatewayAlarms extends Construct {
     this.#add('ProxyThrottles', proxy.metricThrottles(sum), props.topic);
     this.#add('ProxyErrors', proxy.metricErrors(sum), props.topic);
     this.#add('RollupErrors', props.rollup.metricErrors(sum), props.topic);
+    this.#add('BudgetAlertErrors', props.budgetAlerts.metricErrors(sum), props.topic);
     this.#add('TableThrottles', table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period: ALARM_PERIOD }), props.topic);
   }
 

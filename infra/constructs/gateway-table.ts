@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE_SHAPE, teamItemKey } from '../../lib/store/table';
+import { ALERT_MARK_PREFIX, TABLE_SHAPE, teamItemKey } from '../../lib/store/table';
 
 /**
  * The gateway's one DynamoDB table, shaped by `TABLE_SHAPE` (the same shape the stores and the
@@ -70,6 +70,27 @@ export class GatewayTable extends Construct {
   grantQueryAndPut(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:PutItem'], resources: [this.table.tableArn, `${this.table.tableArn}/index/${TABLE_SHAPE.index.name}`] }),
+    );
+  }
+
+  /**
+   * Lets `grantee` read items in batches of up to 100: spend counters for the admin API's budget
+   * status, one call per page of keys or teams instead of one per item.
+   */
+  grantBatchRead(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [this.table.tableArn] }));
+  }
+
+  /**
+   * Lets `grantee` do what the budget alerts job does and no more: list keys and teams (Query),
+   * read spend counters and alert marks (BatchGetItem), and update alert marks alone
+   * (`dynamodb:LeadingKeys` holds UpdateItem to `ALERT#…` items).
+   */
+  grantBudgetWatch(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [this.table.tableArn, `${this.table.tableArn}/index/${TABLE_SHAPE.index.name}`] }));
+    this.grantBatchRead(grantee);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ALERT_MARK_PREFIX}*`] } } }),
     );
   }
 

@@ -16,6 +16,8 @@ export interface ObservabilityProps {
   proxy: ProxyFunction;
   /** The scheduled usage roll-up, alarmed on when it fails. */
   rollup: IFunction;
+  /** The scheduled budget alerts, alarmed on when they cannot be sent. */
+  budgetAlerts: IFunction;
   table: GatewayTable;
   /** Who gets the alarms by email (`-c alarmEmail=…`); without any the topic waits for other subscribers. */
   alarmEmails?: readonly string[];
@@ -44,7 +46,7 @@ export class Observability extends Construct {
     this.topic = new Topic(this, 'AlarmTopic', { displayName: `${stackName} AI gateway alarms`, enforceSSL: true });
     for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
 
-    this.alarms = new GatewayAlarms(this, 'Alarms', { metrics: this.metrics, proxy: props.proxy.fn, rollup: props.rollup, table: props.table.table, topic: this.topic });
+    this.alarms = new GatewayAlarms(this, 'Alarms', { metrics: this.metrics, proxy: props.proxy.fn, rollup: props.rollup, budgetAlerts: props.budgetAlerts, table: props.table.table, topic: this.topic });
     const alarm = (name: GatewayAlarmName) => this.alarms.alarms.get(name)!;
     this.dashboard = new GatewayDashboard(this, 'Dashboard', {
       dashboardName: stackName,

@@ -13,6 +13,8 @@ import { zodToGatewayError } from '../http/validation';
 import type { TeamStore } from '../store/teams';
 import { ADMIN_BODY_LIMIT, LimitsPatch, Models, Name, NewLimits, TeamId, definedLimits, found, methodNotAllowed, noRoute } from './shared';
 import { teamsRoute } from './teams';
+import { oneWithSpend, withSpend } from './spend-status';
+import type { SpendReader } from '../store/budget-reads';
 
 export interface AdminApiDeps {
   keys: KeyStore;
@@ -26,6 +28,8 @@ export interface AdminApiDeps {
   token?: string;
   /** Usage roll-ups; without them the usage routes answer 404. */
   reports?: UsageReports;
+  /** Spend counters, for where keys' and teams' budgets stand (`spend`); without it, keys and teams show none. */
+  spend?: SpendReader;
 }
 
 /** An address or CIDR range a key may be used from, checked as the gateway will read it. */
@@ -84,6 +88,8 @@ function sameToken(given: string, expected: string): boolean {
  *                                (allowedIps: 1–100 IPv4/IPv6 addresses or CIDR ranges; without it, from anywhere)
  *   GET  /admin/keys             → {data: [key info…]}
  *   GET  /admin/keys/{id}        → key info
+ *                                (with spend: [{kind, periodId, limitMicros, usedMicros, fraction, resetsAt}] for each budget the key has,
+ *                                read in one BatchGetItem per 100 counters; keys without budgets have no spend and cost no read)
  *   PATCH /admin/keys/{id}       {name?, models?, limits?, allowedIps?, teamId?} → key info
  *                                (a merge patch: a limit set to null is removed; allowedIps replaces the list, null removes it;
  *                                teamId must name a team that exists (400 otherwise), null takes the key out of its team)
@@ -109,11 +115,11 @@ export function createAdminApi(deps: AdminApiDeps) {
     if (parts[0] !== 'admin') throw noRoute(req.path);
     if (parts[1] === 'health' && parts.length === 2) return json(200, { ok: true });
     if (parts[1] === 'usage') return usageRoute(req, parts.slice(2));
-    if (parts[1] === 'teams' && deps.teams) return teamsRoute(req, parts.slice(2), { teams: deps.teams, keys: deps.keys, now });
+    if (parts[1] === 'teams' && deps.teams) return teamsRoute(req, parts.slice(2), { teams: deps.teams, keys: deps.keys, now, ...(deps.spend ? { spend: deps.spend } : {}) });
     if (parts[1] !== 'keys') throw noRoute(req.path);
 
     if (parts.length === 2) {
-      if (req.method === 'GET') return json(200, { data: (await deps.keys.list()).map(keyInfo) });
+      if (req.method === 'GET') return json(200, { data: await withSpend((await deps.keys.list()).map(keyInfo), deps.spend, now().getTime()) });
       if (req.method === 'POST') {
         const parsed = CreateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
         if (!parsed.success) throw zodToGatewayError(parsed.error);
@@ -137,7 +143,7 @@ export function createAdminApi(deps: AdminApiDeps) {
     }
     const id = decodeURIComponent(parts[2]!);
     if (parts.length === 3) {
-      if (req.method === 'GET') return json(200, keyInfo(await found(deps.keys.getById(id), id)));
+      if (req.method === 'GET') return json(200, await oneWithSpend(keyInfo(await found(deps.keys.getById(id), id)), deps.spend, now().getTime()));
       if (req.method === 'DELETE') return json(200, keyInfo(await found(deps.keys.revoke(id, now()), id)));
       if (req.method === 'PATCH') {
         const parsed = UpdateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));

@@ -6,6 +6,8 @@ import type { GatewayRequest, GatewayResponse } from '../http/types';
 import { zodToGatewayError } from '../http/validation';
 import type { KeyStore } from '../store/keys';
 import type { TeamChanges, TeamStore } from '../store/teams';
+import type { SpendReader } from '../store/budget-reads';
+import { oneWithSpend, withSpend } from './spend-status';
 import { ADMIN_BODY_LIMIT, LimitsPatch, Models, Name, NewLimits, definedLimits, found, methodNotAllowed, noRoute } from './shared';
 
 const CreateTeamBody = z.strictObject({ name: Name, models: Models.optional(), limits: NewLimits.optional() });
@@ -18,12 +20,13 @@ const UpdateTeamBody = z.strictObject({ name: Name.optional(), models: Models.nu
  *   POST   /admin/teams       {name, models?, limits?} → 201 team
  *   GET    /admin/teams       → {data: [team…]}
  *   GET    /admin/teams/{id}  → team
+ *                             (with spend, for a team with budgets, as for keys)
  *   PATCH  /admin/teams/{id}  {name?, models?, limits?} → team (a merge patch: null removes models or a limit)
  *   DELETE /admin/teams/{id}  → team; 409 while active keys belong to it
  */
-export async function teamsRoute(req: GatewayRequest, rest: readonly string[], deps: { teams: TeamStore; keys: KeyStore; now: () => Date }): Promise<GatewayResponse> {
+export async function teamsRoute(req: GatewayRequest, rest: readonly string[], deps: { teams: TeamStore; keys: KeyStore; now: () => Date; spend?: SpendReader }): Promise<GatewayResponse> {
   if (rest.length === 0) {
-    if (req.method === 'GET') return json(200, { data: await deps.teams.list() });
+    if (req.method === 'GET') return json(200, { data: await withSpend(await deps.teams.list(), deps.spend, deps.now().getTime()) });
     if (req.method === 'POST') {
       const parsed = CreateTeamBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
       if (!parsed.success) throw zodToGatewayError(parsed.error);
@@ -36,7 +39,7 @@ export async function teamsRoute(req: GatewayRequest, rest: readonly string[], d
   }
   if (rest.length !== 1) throw noRoute(req.path);
   const id = decodeURIComponent(rest[0]!);
-  if (req.method === 'GET') return json(200, await found(deps.teams.get(id), id, 'team'));
+  if (req.method === 'GET') return json(200, await oneWithSpend(await found(deps.teams.get(id), id, 'team'), deps.spend, deps.now().getTime()));
   if (req.method === 'PATCH') {
     const parsed = UpdateTeamBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
     if (!parsed.success) throw zodToGatewayError(parsed.error);

@@ -1,10 +1,16 @@
 import type { ApiKeyInfo, KeyLimits } from '../access/api-key';
 import type { TeamRecord } from '../access/team';
+import type { BudgetStatus } from '../access/budget-status';
 import type { UsageTotals } from '../usage/rollup';
 import type { Target } from './auth';
 import { CliError } from './errors';
 import { errorMessageOf, excerpt, unreachable } from './http-errors';
 import { defaultAwsCredentials, signLambdaUrlRequest } from './sigv4';
+
+/** A key as `GET /admin/keys` shows it: with where each of its budgets stands, when it has any. */
+export type KeyView = ApiKeyInfo & { spend?: BudgetStatus[] };
+/** A team as `GET /admin/teams` shows it, with its budgets' spend likewise. */
+export type TeamView = TeamRecord & { spend?: BudgetStatus[] };
 
 /** What `POST /admin/keys` answers: the key's info and, this once, the key itself. */
 export type CreatedKey = ApiKeyInfo & { key: string };
@@ -153,8 +159,11 @@ export function createAdminClient(options: AdminClientOptions) {
     createKey(key: NewKey): Promise<CreatedKey> {
       return send('POST', '/admin/keys', key);
     },
-    async listKeys(): Promise<ApiKeyInfo[]> {
-      return (await send<{ data: ApiKeyInfo[] }>('GET', '/admin/keys')).data;
+    async listKeys(): Promise<KeyView[]> {
+      return (await send<{ data: KeyView[] }>('GET', '/admin/keys')).data;
+    },
+    getKey(id: string): Promise<KeyView> {
+      return send('GET', `/admin/keys/${encodeURIComponent(id)}`);
     },
     updateKey(id: string, patch: KeyPatch): Promise<ApiKeyInfo> {
       return send('PATCH', `/admin/keys/${encodeURIComponent(id)}`, patch);
@@ -165,8 +174,11 @@ export function createAdminClient(options: AdminClientOptions) {
     createTeam(team: NewTeam): Promise<TeamRecord> {
       return send('POST', '/admin/teams', team);
     },
-    async listTeams(): Promise<TeamRecord[]> {
-      return (await send<{ data: TeamRecord[] }>('GET', '/admin/teams')).data;
+    async listTeams(): Promise<TeamView[]> {
+      return (await send<{ data: TeamView[] }>('GET', '/admin/teams')).data;
+    },
+    getTeam(id: string): Promise<TeamView> {
+      return send('GET', `/admin/teams/${encodeURIComponent(id)}`);
     },
     updateTeam(id: string, patch: TeamPatch): Promise<TeamRecord> {
       return send('PATCH', `/admin/teams/${encodeURIComponent(id)}`, patch);

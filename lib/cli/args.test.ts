@@ -399,3 +399,15 @@ describe('splitModels', () => {
     expect(split).toEqual(models);
   });
 });
+
+describe('show commands', () => {
+  it('reads keys show ID and teams show ID, with --json', () => {
+    expect(parseCommandLine(['keys', 'show', 'key_1']).command).toEqual({ kind: 'keys-show', id: 'key_1', json: false });
+    expect(parseCommandLine(['teams', 'show', 'team_1', '--json']).command).toEqual({ kind: 'teams-show', id: 'team_1', json: true });
+  });
+
+  it('needs exactly one ID', () => {
+    expect(() => parseCommandLine(['teams', 'show'])).toThrow('teams show needs the ID of a team');
+    expect(() => parseCommandLine(['keys', 'show', 'key_1', 'key_2'])).toThrow();
+  });
+});

@@ -13,6 +13,7 @@ export type Command =
   | { kind: 'help'; topic: HelpTopic }
   | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; expiresAt?: string; json: boolean }
   | { kind: 'keys-list'; json: boolean }
+  | { kind: 'keys-show'; id: string; json: boolean }
   | { kind: 'keys-update'; id: string; patch: KeyPatch; json: boolean }
   | { kind: 'keys-revoke'; id: string; json: boolean }
   | TeamCommand
@@ -107,24 +108,19 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
       if (values.expires !== undefined) command.expiresAt = expiryFrom(values.expires, now);
       return command;
     }
-    case 'keys update': {
+    case 'keys update':
       accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'team', 'no-team', 'json'], name, 'keys');
-      const [id, ...extra] = rest;
-      if (!id) throw new CliError('usage', 'keys update needs the ID of a key (see `aigw keys list`)', { topic: 'keys' });
-      noMore(extra, name, 'keys');
-      return { kind: 'keys-update', id, patch: patchFrom(values), json: values.json === true };
-    }
+      return { kind: 'keys-update', id: keyId(rest, name), patch: patchFrom(values), json: values.json === true };
     case 'keys list':
       accept(values, ['json'], name, 'keys');
       noMore(rest, name, 'keys');
       return { kind: 'keys-list', json: values.json === true };
-    case 'keys revoke': {
+    case 'keys show':
       accept(values, ['json'], name, 'keys');
-      const [id, ...extra] = rest;
-      if (!id) throw new CliError('usage', 'keys revoke needs the ID of a key (see `aigw keys list`)', { topic: 'keys' });
-      noMore(extra, name, 'keys');
-      return { kind: 'keys-revoke', id, json: values.json === true };
-    }
+      return { kind: 'keys-show', id: keyId(rest, name), json: values.json === true };
+    case 'keys revoke':
+      accept(values, ['json'], name, 'keys');
+      return { kind: 'keys-revoke', id: keyId(rest, name), json: values.json === true };
     case 'config check': {
       accept(values, [], name, 'config');
       const [file, ...extra] = rest;
@@ -143,6 +139,14 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
     throw new CliError('usage', action === undefined ? `${group} needs a subcommand` : `unknown command: ${name}`, { topic: group, fullUsage: true });
   }
   throw new CliError('usage', `unknown command: ${group}`, { fullUsage: true });
+}
+
+/** The one ID a `keys` command acts on. */
+function keyId(rest: readonly string[], command: string): string {
+  const [id, ...extra] = rest;
+  if (!id) throw new CliError('usage', `${command} needs the ID of a key (see \`aigw keys list\`)`, { topic: 'keys' });
+  noMore(extra, command, 'keys');
+  return id;
 }
 
 /** The merge patch `keys update` sends: only what was given; `off` becomes null, which removes the limit. */

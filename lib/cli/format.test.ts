@@ -1,6 +1,6 @@
 import type { ApiKeyInfo } from '../access/api-key';
 import type { UsageRow } from './admin-client';
-import { displayStatus, formatCreatedKey, formatKeyTable, formatTable, formatTeam, formatTeamTable, formatUpdatedKey, formatUsageReport, ipsText, limitsText, shortTime } from './format';
+import { displayStatus, formatCreatedKey, formatKey, formatKeyTable, formatTable, formatTeam, formatTeamDetails, formatTeamTable, formatUpdatedKey, formatUsageReport, ipsText, limitsText, shortTime } from './format';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
@@ -46,7 +46,13 @@ describe('formatKeyTable', () => {
     const keys = [
       key({ limits: { requestsPerMinute: 60, tokensPerMinute: 90000 }, allowedIps: ['10.0.0.0/8'] }),
       key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z', teamId: 'team_1' }),
-      key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], teamId: 'team_gone' }),
+      {
+        ...key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], teamId: 'team_gone' }),
+        spend: [
+          { kind: 'day' as const, periodId: '2026-05-01', limitMicros: 5_000_000, usedMicros: 3_200_000, fraction: 0.64, resetsAt: '2026-05-02T00:00:00.000Z' },
+          { kind: 'month' as const, periodId: '2026-05', limitMicros: 100_000_000, usedMicros: 10_000_000, fraction: 0.1, resetsAt: '2026-06-01T00:00:00.000Z' },
+        ],
+      },
     ];
 
     // Act
@@ -54,10 +60,10 @@ describe('formatKeyTable', () => {
 
     // Assess
     expect(lines).toEqual([
-      'ID                    NAME   TEAM       PREFIX        MODELS            LIMITS                    IPS                               STATUS   CREATED            EXPIRES',
-      'key_0123456789abcdef  alice  -          sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         10.0.0.0/8                        active   2026-05-01 12:34Z  -',
-      'key_2                 b      platform   sk-gw-AbCdEf  *                 -                         any                               revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
-      'key_3                 c      team_gone  sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  10.0.0.0/8,2001:db8::/32 +1 more  active   2026-05-01 12:34Z  -',
+      'ID                    NAME   TEAM       PREFIX        MODELS            LIMITS                    SPENT            IPS                               STATUS   CREATED            EXPIRES',
+      'key_0123456789abcdef  alice  -          sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         -                10.0.0.0/8                        active   2026-05-01 12:34Z  -',
+      'key_2                 b      platform   sk-gw-AbCdEf  *                 -                         -                any                               revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
+      'key_3                 c      team_gone  sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  $3.20/$5.00 day  10.0.0.0/8,2001:db8::/32 +1 more  active   2026-05-01 12:34Z  -',
     ]);
   });
 
@@ -265,7 +271,14 @@ describe('formatTeamTable', () => {
   it('shows each team with its models and limits, any for a team without patterns', () => {
     // Prepare
     const teams = [
-      { id: 'team_1', name: 'platform', models: ['gpt-*'], limits: { requestsPerMinute: 50, usdPerDay: 20 }, createdAt: '2026-05-01T12:34:56.000Z' },
+      {
+        id: 'team_1',
+        name: 'platform',
+        models: ['gpt-*'],
+        limits: { requestsPerMinute: 50, usdPerDay: 20 },
+        createdAt: '2026-05-01T12:34:56.000Z',
+        spend: [{ kind: 'day' as const, periodId: '2026-05-02', limitMicros: 20_000_000, usedMicros: 21_500_000, fraction: 1.075, resetsAt: '2026-05-03T00:00:00.000Z' }],
+      },
       { id: 'team_2', name: 'open', createdAt: '2026-05-02T00:00:00.000Z' },
     ];
 
@@ -274,9 +287,9 @@ describe('formatTeamTable', () => {
 
     // Assess
     expect(lines).toEqual([
-      'ID      NAME      MODELS  LIMITS              CREATED',
-      'team_1  platform  gpt-*   50 rpm, $20.00/day  2026-05-01 12:34Z',
-      'team_2  open      any     -                   2026-05-02 00:00Z',
+      'ID      NAME      MODELS  LIMITS              SPENT              CREATED',
+      'team_1  platform  gpt-*   50 rpm, $20.00/day  $21.50/$20.00 day  2026-05-01 12:34Z',
+      'team_2  open      any     -                   -                  2026-05-02 00:00Z',
     ]);
   });
 
@@ -468,5 +481,38 @@ describe('formatUsageReport', () => {
     // Assess
     expect(byKey).toContain('key_a  evil??[2J');
     expect(byModel).toContain('\nm??X  ');
+  });
+});
+
+describe('formatKey and formatTeamDetails', () => {
+  const budgets = [
+    { kind: 'day' as const, periodId: '2026-05-01', limitMicros: 5_000_000, usedMicros: 3_200_000, fraction: 0.64, resetsAt: '2026-05-02T00:00:00.000Z' },
+    { kind: 'month' as const, periodId: '2026-05', limitMicros: 50_000_000, usedMicros: 12_500_000, fraction: 0.25, resetsAt: '2026-06-01T00:00:00.000Z' },
+  ];
+
+  it('shows a key with its team by name and each budget: spent, limit, period, fraction and reset', () => {
+    const text = formatKey({ ...key({ limits: { usdPerDay: 5, usdPerMonth: 50 }, teamId: 'team_1' }), spend: budgets }, NOW, 'platform');
+
+    expect(text.split('\n')).toEqual([
+      'Key key_0123456789abcdef (alice)',
+      '  team:    platform (team_1)',
+      '  models:  gpt-4o*,claude-*',
+      '  limits:  $5.00/day, $50.00/month',
+      '  ips:     any',
+      '  expires: never',
+      '  prefix:  sk-gw-AbCdEf',
+      '  status:  active',
+      '  created: 2026-05-01 12:34Z',
+      '  spent:   $3.20 of $5.00 today (2026-05-01, 64%), starts afresh 2026-05-02 00:00Z',
+      '           $12.50 of $50.00 this month (2026-05, 25%), starts afresh 2026-06-01 00:00Z',
+      '',
+    ]);
+  });
+
+  it('says a key or team without a budget has none', () => {
+    expect(formatKey(key(), NOW)).toContain('  spent:   - (no budget)\n');
+    expect(formatTeamDetails({ id: 'team_2', name: 'open', createdAt: '2026-05-02T00:00:00.000Z' })).toBe(
+      ['Team team_2 (open)', "  models:  any (its keys' own patterns decide)", '  limits:  none', '  created: 2026-05-02 00:00Z', '  spent:   - (no budget)', ''].join('\n'),
+    );
   });
 });

@@ -1,9 +1,11 @@
 import type { ApiKeyInfo, KeyLimits } from '../access/api-key';
+import { tightestBudget, type BudgetStatus } from '../access/budget-status';
+import { percent } from '../alerts/thresholds';
 import type { TeamRecord } from '../access/team';
 import { toMicros } from '../access/spend-limits';
 import { usd } from '../usage/cost';
 import { sumTotals, type UsageTotals } from '../usage/rollup';
-import type { CreatedKey, UsageReport, UsageRow } from './admin-client';
+import type { CreatedKey, KeyView, TeamView, UsageReport, UsageRow } from './admin-client';
 import type { UsageGrouping } from './args';
 
 /** Where a column's cells sit: numbers read best flush right, so their digits line up. */
@@ -71,6 +73,25 @@ export function limitsText(limits: KeyLimits | undefined): string | undefined {
   return parts.length ? parts.join(', ') : undefined;
 }
 
+/**
+ * The budget nearest its limit as `$3.20/$5.00 day`, or `-` for a key or team without budgets
+ * (or a gateway that shows no spend).
+ */
+export function spentText(spend: readonly BudgetStatus[] | undefined): string {
+  const tightest = tightestBudget(spend ?? []);
+  return tightest ? `${usd(tightest.usedMicros)}/${usd(tightest.limitMicros)} ${tightest.kind}` : '-';
+}
+
+const PERIOD_NAME = { day: 'today', month: 'this month' } as const;
+
+/** One line per budget: what is used of it, the fraction, its period and when it starts afresh. */
+function spendLines(spend: readonly BudgetStatus[] | undefined): string[] {
+  if (!spend?.length) return ['  spent:   - (no budget)'];
+  return spend.map(
+    (b, i) => `${i === 0 ? '  spent:   ' : '           '}${usd(b.usedMicros)} of ${usd(b.limitMicros)} ${PERIOD_NAME[b.kind]} (${b.periodId}, ${percent(b.fraction)}), starts afresh ${shortTime(b.resetsAt)}`,
+  );
+}
+
 /** What a key without an address list is usable from; "none" or "-" would read as nowhere. */
 const ANY_ADDRESS = 'any';
 
@@ -95,9 +116,9 @@ export function ipsText(allowedIps: readonly string[] | undefined, width = Infin
 const IPS_COLUMN_WIDTH = 32;
 
 /** The lines under a key's heading in `keys create` and `keys update`, aligned like a table. */
-function keyDetails(key: ApiKeyInfo): string[] {
+function keyDetails(key: ApiKeyInfo, teamName?: string): string[] {
   return [
-    ...(key.teamId ? [`  team:    ${printable(key.teamId)}`] : []),
+    ...(key.teamId ? [`  team:    ${teamName === undefined ? printable(key.teamId) : `${printable(teamName)} (${printable(key.teamId)})`}`] : []),
     `  models:  ${modelsText(key.models)}`,
     `  limits:  ${limitsText(key.limits) ?? 'none'}`,
     `  ips:     ${ipsText(key.allowedIps)}`,
@@ -109,11 +130,11 @@ function keyDetails(key: ApiKeyInfo): string[] {
  * The `keys list` table, oldest key first (the API lists them in id order, which is random). A
  * key's team is shown by its name when `teamNames` knows it, else by its id.
  */
-export function formatKeyTable(keys: readonly ApiKeyInfo[], now: Date, teamNames: ReadonlyMap<string, string> = new Map()): string {
+export function formatKeyTable(keys: readonly KeyView[], now: Date, teamNames: ReadonlyMap<string, string> = new Map()): string {
   if (keys.length === 0) return 'No keys yet. Create one with: aigw keys create --name NAME\n';
   const byAge = [...keys].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return formatTable(
-    ['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'IPS', 'STATUS', 'CREATED', 'EXPIRES'],
+    ['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'STATUS', 'CREATED', 'EXPIRES'],
     byAge.map((k) => [
       printable(k.id),
       printable(k.name),
@@ -121,6 +142,7 @@ export function formatKeyTable(keys: readonly ApiKeyInfo[], now: Date, teamNames
       k.prefix,
       modelsText(k.models),
       limitsText(k.limits) ?? '-',
+      spentText(k.spend),
       ipsText(k.allowedIps, IPS_COLUMN_WIDTH),
       displayStatus(k, now),
       shortTime(k.createdAt),
@@ -163,21 +185,39 @@ export function formatRevokedKey(key: ApiKeyInfo): string {
 }
 
 /** The `teams list` table, oldest team first. */
-export function formatTeamTable(teams: readonly TeamRecord[]): string {
+export function formatTeamTable(teams: readonly TeamView[]): string {
   if (teams.length === 0) return 'No teams yet. Create one with: aigw teams create --name NAME\n';
   return formatTable(
-    ['ID', 'NAME', 'MODELS', 'LIMITS', 'CREATED'],
-    teams.map((t) => [printable(t.id), printable(t.name), t.models ? modelsText(t.models) : 'any', limitsText(t.limits) ?? '-', shortTime(t.createdAt)]),
+    ['ID', 'NAME', 'MODELS', 'LIMITS', 'SPENT', 'CREATED'],
+    teams.map((t) => [printable(t.id), printable(t.name), t.models ? modelsText(t.models) : 'any', limitsText(t.limits) ?? '-', spentText(t.spend), shortTime(t.createdAt)]),
   );
+}
+
+/** What `keys show` prints: the key, its status and where each of its budgets stands. */
+export function formatKey(key: KeyView, now: Date, teamName?: string): string {
+  return [
+    `Key ${printable(key.id)} (${printable(key.name)})`,
+    ...keyDetails(key, teamName),
+    `  prefix:  ${key.prefix}`,
+    `  status:  ${displayStatus(key, now)}`,
+    `  created: ${shortTime(key.createdAt)}`,
+    ...spendLines(key.spend),
+    '',
+  ].join('\n');
+}
+
+/** What `teams show` prints: the team and where each of its budgets stands. */
+export function formatTeamDetails(team: TeamView): string {
+  return [`Team ${printable(team.id)} (${printable(team.name)})`, ...teamLines(team), `  created: ${shortTime(team.createdAt)}`, ...spendLines(team.spend), ''].join('\n');
+}
+
+function teamLines(team: TeamRecord): string[] {
+  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`];
 }
 
 /** What `teams create`, `teams update` and `teams delete` print: what was done and the team as it is (or was). */
 export function formatTeam(done: 'Created' | 'Updated' | 'Deleted', team: TeamRecord): string {
-  const lines = [
-    `${done} team ${printable(team.id)} (${printable(team.name)})`,
-    `  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`,
-    `  limits:  ${limitsText(team.limits) ?? 'none'}`,
-  ];
+  const lines = [`${done} team ${printable(team.id)} (${printable(team.name)})`, ...teamLines(team)];
   // Teams are cached with their keys: a change reaches gateways when the keys are read again.
   if (done === 'Updated') lines.push('', 'Gateways that have its keys cached apply the change within keyCache.ttlSeconds (30 s by default).');
   if (done === 'Created') lines.push('', `Give it keys with: aigw keys create --name NAME --team ${printable(team.id)}`);

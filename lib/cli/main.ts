@@ -3,7 +3,7 @@ import { parseCommandLine, type Command } from './args';
 import { gatewayUrl, resolveTarget } from './auth';
 import { checkConfigFile, configFileFor } from './config-check';
 import { CliError, EXIT } from './errors';
-import { formatCreatedKey, formatJson, formatKeyTable, formatRevokedKey, formatTeam, formatTeamTable, formatUpdatedKey, formatUsageReport } from './format';
+import { formatCreatedKey, formatJson, formatKey, formatKeyTable, formatRevokedKey, formatTeam, formatTeamDetails, formatTeamTable, formatUpdatedKey, formatUsageReport } from './format';
 import { formatStreamReport, measureStream, streamVerdict } from './stream-check';
 import { usageHint, usageText } from './usage';
 
@@ -110,6 +110,13 @@ async function runAdminCommand(command: Exclude<Command, { kind: 'help' | 'confi
       const [keys, teams] = await Promise.all([admin.listKeys(), admin.listTeams().catch(() => [])]);
       return formatKeyTable(keys, now, new Map(teams.map((t) => [t.id, t.name])));
     }
+    case 'keys-show': {
+      const key = await admin.getKey(command.id);
+      if (command.json) return formatJson(key);
+      // The team's name reads better than its id; a failed read leaves the id.
+      const team = key.teamId ? await admin.getTeam(key.teamId).catch(() => undefined) : undefined;
+      return formatKey(key, now, team?.name);
+    }
     case 'keys-update': {
       const updated = await admin.updateKey(command.id, command.patch);
       return command.json ? formatJson(updated) : formatUpdatedKey(updated);
@@ -125,6 +132,10 @@ async function runAdminCommand(command: Exclude<Command, { kind: 'help' | 'confi
     case 'teams-list': {
       const teams = await admin.listTeams();
       return command.json ? formatJson(teams) : formatTeamTable(teams);
+    }
+    case 'teams-show': {
+      const team = await admin.getTeam(command.id);
+      return command.json ? formatJson(team) : formatTeamDetails(team);
     }
     case 'teams-update': {
       const team = await admin.updateTeam(command.id, command.patch);

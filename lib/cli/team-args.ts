@@ -7,6 +7,7 @@ import { LIMIT_OPTION_NAMES, NO_LIMIT, accept, limitsFrom, limitsPatchFrom, noMo
 export type TeamCommand =
   | { kind: 'teams-create'; name: string; models?: string[]; limits?: KeyLimits; json: boolean }
   | { kind: 'teams-list'; json: boolean }
+  | { kind: 'teams-show'; id: string; json: boolean }
   | { kind: 'teams-update'; id: string; patch: TeamPatch; json: boolean }
   | { kind: 'teams-delete'; id: string; json: boolean };
 
@@ -36,6 +37,9 @@ export function teamCommandFrom(action: string, rest: readonly string[], values:
       accept(values, ['json'], name, 'teams');
       noMore(rest, name, 'teams');
       return { kind: 'teams-list', json };
+    case 'show':
+      accept(values, ['json'], name, 'teams');
+      return { kind: 'teams-show', id: teamId(rest, name), json };
     case 'update': {
       accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'json'], name, 'teams');
       const id = teamId(rest, name);

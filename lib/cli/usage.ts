@@ -16,6 +16,7 @@ const KEYS = `Usage:
                    [--ips 10.0.0.0/8,2001:db8::/32] [--team ID]
                    [--expires 2027-01-01T00:00:00Z] [--json]
   aigw keys list [--json]
+  aigw keys show ID [--json]
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
                    [--ips LIST|off] [--team ID|--no-team] [--json]
@@ -24,7 +25,11 @@ const KEYS = `Usage:
   create   makes a key and prints it once; --models takes comma-separated glob
            patterns (default: '*', every model); --expires takes an ISO date-time
            (or a date, meaning midnight UTC)
-  list     shows every key (never the key itself, only its prefix)
+  list     shows every key (never the key itself, only its prefix); SPENT is
+           the budget nearest its limit, such as $3.20/$5.00 day (spent, or
+           held by calls in progress), - for a key without a budget
+  show     shows one key, with what is spent of each of its budgets and when
+           each starts afresh
   update   changes a key's name, models, limits or addresses and leaves the rest
            as it is; give at least one of them. --models replaces the key's
            patterns, --ips its address list
@@ -61,6 +66,7 @@ const TEAMS = `Usage:
   aigw teams create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
                     [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--json]
   aigw teams list [--json]
+  aigw teams show ID [--json]
   aigw teams update ID [--name NAME] [--models PATTERNS|off] [--rpm N|off]
                     [--tpm N|off] [--usd-per-day AMOUNT|off]
                     [--usd-per-month AMOUNT|off] [--json]
@@ -77,7 +83,9 @@ const TEAMS = `Usage:
   create   makes a team; add keys with \`aigw keys create --team ID\` or
            \`aigw keys update KEY --team ID\`. Without --models a team allows
            every model (its keys' own patterns decide)
-  list     shows every team with its models and limits
+  list     shows every team with its models, limits and SPENT (the budget
+           its keys together are nearest to, as for keys)
+  show     shows one team, with what is spent of each of its budgets
   update   changes a team's name, models or limits and leaves the rest as it
            is; off removes --models or a limit
   delete   removes a team; refused while active keys belong to it
@@ -134,6 +142,7 @@ Usage:
                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--ips LIST]
                    [--team ID] [--expires DATE] [--json]
   aigw keys list [--json]
+  aigw keys show ID [--json]
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
                    [--ips LIST|off] [--team ID|--no-team] [--json]
@@ -141,6 +150,7 @@ Usage:
   aigw teams create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
                     [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--json]
   aigw teams list [--json]
+  aigw teams show ID [--json]
   aigw teams update ID [--name NAME] [--models PATTERNS|off] [--rpm N|off] …
   aigw teams delete ID [--json]
   aigw usage [--from DATE] [--to DATE] [--key ID] [--team ID]

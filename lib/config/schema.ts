@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_BUDGET_THRESHOLDS } from '../alerts/thresholds';
 
 /**
  * Where a credential comes from. Configs hold references only, never values:
@@ -203,6 +204,19 @@ const RoutingSchema = z.strictObject({
   sticky: z.boolean().default(true),
 });
 
+const AlertsSchema = z.strictObject({
+  /**
+   * Fractions of a key's or a team's budget at which the operator is told, once per budget period
+   * (0.8: when 80 % is spent or held). 1 is when the budget is used up.
+   */
+  budgetThresholds: z
+    .array(z.number().gt(0).lte(1))
+    .min(1)
+    .max(10)
+    .refine((list) => new Set(list).size === list.length, { message: 'each threshold once' })
+    .default([...DEFAULT_BUDGET_THRESHOLDS]),
+});
+
 const KeyCacheSchema = z.strictObject({
   /** How long a warm instance trusts a key it has read (a revoke takes at most this long to reach it). */
   ttlSeconds: z.number().int().nonnegative().default(30),
@@ -218,6 +232,7 @@ export const GatewayConfigSchema = z
     usage: UsageSchema.default({ retentionDays: 90 }),
     keyCache: KeyCacheSchema.default({ ttlSeconds: 30 }),
     routing: RoutingSchema.default({ sticky: true }),
+    alerts: AlertsSchema.default({ budgetThresholds: [...DEFAULT_BUDGET_THRESHOLDS] }),
   })
   .superRefine((config, ctx) => {
     const providers = new Map<string, ProviderConfig>();

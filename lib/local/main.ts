@@ -1,6 +1,9 @@
 import { join, resolve } from 'node:path';
 import { ConfigError, loadLocalConfig } from '../config/load';
 import { createLogger } from '../observe/logger';
+import { LogNotifier, type BudgetNotifier } from '../alerts/notifier';
+import { WebhookNotifier, everyNotifier } from '../alerts/webhook';
+import type { GatewayLogger } from '../observe/logger';
 import { localAdminToken } from './admin-token';
 import { startLocalGateway, type LocalGatewayOptions } from './start';
 
@@ -24,6 +27,14 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const endpoint = env.DYNAMODB_ENDPOINT;
   const store: LocalGatewayOptions['store'] = !endpoint ? { embedded: join(dataDir, 'dynamodb') } : endpoint === 'aws' ? { aws: true } : { endpoint };
   const logger = createLogger();
+  const webhook = env.GATEWAY_ALERT_WEBHOOK;
+  let notifier: BudgetNotifier;
+  try {
+    notifier = alertNotifier(webhook, logger);
+  } catch (err) {
+    process.stderr.write(`aigw: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const local = await startLocalGateway({
     config: loaded.config,
     adminToken: admin.token,
@@ -33,6 +44,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     ...(env.GATEWAY_TABLE_NAME ? { tableName: env.GATEWAY_TABLE_NAME } : {}),
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     logger,
+    budgetAlerts: { notifier },
   });
   const { config } = loaded;
   process.stdout.write(
@@ -41,6 +53,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       `  config: ${loaded.source} (${config.providers.length} provider(s); models: ${config.models.map((m) => m.name).join(', ')})`,
       `  store:  ${local.storeDescription}`,
       `  admin:  ${local.url}/admin/ (token from ${admin.source})`,
+      `  alerts: budgets checked every minute; alerts go to the log${webhook ? ` and to ${new URL(webhook).origin} (GATEWAY_ALERT_WEBHOOK)` : ''}`,
       ...(loaded.example
         ? [`  NOTE:   no gateway.config.json and no provider key in the environment: calls will answer 502 until the`, `          example's providers have keys (export OPENAI_API_KEY=…, or write gateway.config.json).`]
         : []),
@@ -59,6 +72,19 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** Budget alerts go to the log, and to `GATEWAY_ALERT_WEBHOOK` as JSON when it is set. */
+function alertNotifier(webhook: string | undefined, logger: GatewayLogger): BudgetNotifier {
+  const log = new LogNotifier(logger);
+  if (!webhook) return log;
+  let url: URL;
+  try {
+    url = new URL(webhook);
+  } catch {
+    throw new Error(`GATEWAY_ALERT_WEBHOOK is not a URL: ${webhook}`);
+  }
+  return everyNotifier([log, new WebhookNotifier(url)]);
 }
 
 main(process.env).catch((err: unknown) => {

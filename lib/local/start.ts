@@ -13,12 +13,16 @@ import { ensureTable } from '../store/create-table';
 import { createTableRef, type TableRef } from '../store/dynamo';
 import { DynamoKeyStore } from '../store/keys';
 import { DynamoTeamStore } from '../store/teams';
+import { tableSpendReader } from '../store/budget-reads';
 import { DynamoRateWindows } from '../store/rate-windows';
 import { DynamoSpendStore } from '../store/spend';
 import { DynamoHealthStore } from '../store/health';
 import { DynamoUsageSink } from '../store/usage';
 import { startDynalite, type EmbeddedDynamo } from './dynalite';
 import { createLocalServer } from './server';
+import { LogNotifier, type BudgetNotifier } from '../alerts/notifier';
+import { LOCAL_ALERTS_INTERVAL_MS, scheduleEvery } from '../alerts/schedule';
+import { runBudgetAlerts } from '../jobs/budget-alerts';
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;
@@ -41,6 +45,11 @@ export interface LocalGatewayOptions {
   health?: AccountHealth;
   /** Share rests with other gateways on the same table (default); tests that clear `health` between cases turn it off. */
   shareHealth?: boolean;
+  /**
+   * Budget alerts, checked on a timer in this process as the stack's schedule does on AWS:
+   * delivered to the log unless a notifier is given; `false` turns them off.
+   */
+  budgetAlerts?: { intervalMs?: number; notifier?: BudgetNotifier } | false;
 }
 
 export interface LocalGateway {
@@ -81,12 +90,20 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
   const gateway = createGateway({ config: options.config, keys, teams, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}) });
-  const admin = createAdminApi({ keys, teams, token: options.adminToken, reports: usageReports({ table, keys, now: () => new Date((options.now ?? Date.now)()) }) });
+  const admin = createAdminApi({ keys, teams, token: options.adminToken, reports: usageReports({ table, keys, now: () => new Date((options.now ?? Date.now)()) }), spend: tableSpendReader(table) });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
+  const alertsOptions = options.budgetAlerts === false ? undefined : (options.budgetAlerts ?? {});
+  const alerts =
+    alertsOptions &&
+    scheduleEvery(
+      alertsOptions.intervalMs ?? LOCAL_ALERTS_INTERVAL_MS,
+      () => runBudgetAlerts({ table, keys, teams, notifier: alertsOptions.notifier ?? new LogNotifier(logger), thresholds: options.config.alerts.budgetThresholds, now: () => new Date((options.now ?? Date.now)()), logger }),
+      logger,
+    );
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
   return {
@@ -103,6 +120,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         // Streams still open get a moment to end, then are cut.
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
+      await alerts?.stop();
       await gateway.close();
       table.client.destroy();
       await dynamo?.close();

@@ -41,3 +41,11 @@ export const ROLLUP_LIST_PARTITION = 'ROLLUPS';
 /** Accounts resting after a failure, shared by every instance: all in one partition, read whole. */
 export const HEALTH_PARTITION = 'HEALTH';
 export const healthItemKey = (accountRef: string) => ({ PK: HEALTH_PARTITION, SK: accountRef });
+
+/**
+ * The highest threshold of a key's or team's budget (`scopeId`, period as for spend) already
+ * announced to the operator: one item per budget period, read with its spend counter in one batch,
+ * claimed by a conditional update so that a crossing is announced once across runs and instances.
+ */
+export const alertMarkKey = (scopeId: string, periodId: string) => ({ PK: `${ALERT_MARK_PREFIX}${scopeId}#${periodId}`, SK: 'ALERT' });
+export const ALERT_MARK_PREFIX = 'ALERT#';

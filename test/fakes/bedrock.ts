@@ -12,10 +12,7 @@
  * // … point the gateway's Bedrock provider at bedrock.url …
  * expect(bedrock.requests[0]?.modelId).toBe('anthropic.claude-3-5-sonnet-20240620-v1:0');
  */
-import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../lib/cli/sigv4';
+import type { ServerResponse } from 'node:http';
 import {
   anthropicMessage,
   anthropicStreamEvents,
@@ -36,6 +33,7 @@ import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type 
 import { writePiece, type RecordedRequest } from './http';
 import { validateConverse, validateInvoke } from './bedrock-validate';
 import { embeddingAnswer, invalidEmbeddingBody, isEmbeddingModel } from './bedrock-embeddings';
+import { checkSigV4 } from './sigv4-check';
 
 export type { ReplyUsage, ToolUseSpec } from './bedrock-wire';
 
@@ -95,7 +93,6 @@ export function defaultReply(req: BedrockRecordedRequest): Reply {
 }
 
 const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implements FakeBedrock {
   readonly #options: FakeBedrockOptions;
@@ -112,8 +109,9 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
   }
 
   protected override async route({ req, res, record, raw }: Received<BedrockRecordedRequest>): Promise<void> {
-    const rejection = await this.#verifySignature(req, record, raw);
-    if (rejection) return send(res, rejection);
+    const { accessKeyId, secretAccessKey, region } = this.#options;
+    const rejection = await checkSigV4(req, record, raw, { accessKeyId, secretAccessKey, region, service: 'bedrock' });
+    if (rejection) return send(res, errorResponse(rejection.type, rejection.message, rejection.status));
     record.signatureValid = true;
 
     if (req.method !== 'POST' || !record.operation) return send(res, errorResponse('UnknownOperationException', 'Unknown operation', 404));
@@ -125,51 +123,6 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
 
   protected override answerFailure(res: ServerResponse, error: unknown): void {
     send(res, errorResponse('InternalServerException', `fake-bedrock failed: ${error instanceof Error ? error.message : String(error)}`));
-  }
-
-  /** AWS's checks, in AWS's order, with AWS's answers. */
-  async #verifySignature(req: IncomingMessage, record: RecordedRequest, body: Buffer): Promise<ReturnType<typeof errorResponse> | undefined> {
-    const auth = req.headers.authorization;
-    if (!auth) return errorResponse('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^, ]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
-    if (!m) return errorResponse('IncompleteSignatureException', `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.`, 403);
-    const [, keyId, , region, service, signedList = '', signature] = m;
-    if (keyId !== this.#options.accessKeyId) return errorResponse('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
-    if (region !== this.#options.region || service !== 'bedrock') {
-      return errorResponse('InvalidSignatureException', `Credential should be scoped to a valid region and to the correct service: 'bedrock' in '${this.#options.region}'.`, 403);
-    }
-    const amzDate = header(req, 'x-amz-date');
-    const date = amzDate ? parseAmzDate(amzDate) : undefined;
-    if (!date) return errorResponse('IncompleteSignatureException', 'Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.', 403);
-    if (Math.abs(Date.now() - date.getTime()) > CLOCK_SKEW_MS) return errorResponse('InvalidSignatureException', `Signature expired: ${amzDate} is now earlier or later than 5 minutes from now.`, 403);
-    const claimedHash = header(req, 'x-amz-content-sha256');
-    if (claimedHash && claimedHash !== createHash('sha256').update(body).digest('hex')) {
-      return errorResponse('InvalidSignatureException', 'The provided \'x-amz-content-sha256\' header does not match what was computed.', 403);
-    }
-    const signed = signedList.split(';');
-    const headers = Object.fromEntries(signed.map((name) => [name, header(req, name) ?? '']));
-    const token = signed.includes('x-amz-security-token') ? header(req, 'x-amz-security-token') : undefined;
-    const signer = new SignatureV4({
-      service: 'bedrock',
-      region,
-      credentials: { accessKeyId: keyId, secretAccessKey: this.#options.secretAccessKey, ...(token ? { sessionToken: token } : {}) },
-      sha256: NodeSha256,
-      applyChecksum: signed.includes('x-amz-content-sha256'),
-    });
-    const query = Object.fromEntries(new URLSearchParams(record.search));
-    const expected = await signer.sign(
-      { method: record.method, protocol: 'http:', hostname: '127.0.0.1', path: record.path, query, headers, body },
-      { signingDate: date, signableHeaders: new Set(signed) },
-    );
-    const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1];
-    if (expectedSignature !== signature) {
-      return errorResponse(
-        'InvalidSignatureException',
-        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-        403,
-      );
-    }
-    return undefined;
   }
 
   async #send(record: BedrockRecordedRequest, res: ServerResponse, reply: Reply): Promise<void> {
@@ -265,18 +218,6 @@ function streamHeaders(record: BedrockRecordedRequest): Record<string, string> {
 function send(res: ServerResponse, answer: { status: number; headers: Record<string, string>; body: string }): void {
   res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
   res.end(answer.body);
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
-}
-
-/** `20240102T030405Z` as a Date. */
-function parseAmzDate(value: string): Date | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!m) return undefined;
-  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
 }
 
 function lastUserText(record: BedrockRecordedRequest): string {

@@ -15,6 +15,10 @@ import { ensureTable } from '../../lib/store/create-table';
 import { createTableRef } from '../../lib/store/dynamo';
 import { DynamoKeyStore } from '../../lib/store/keys';
 import { DynamoTeamStore } from '../../lib/store/teams';
+import { spendPeriods } from '../../lib/access/spend-limits';
+import { tableSpendReader } from '../../lib/store/budget-reads';
+import type { TableRef } from '../../lib/store/dynamo';
+import { DynamoSpendStore } from '../../lib/store/spend';
 
 const AIGW = resolve(__dirname, '../../bin/aigw.js');
 const ADMIN_TOKEN = 'test-admin-token';
@@ -66,6 +70,7 @@ function aigw(args: string[], options: { env?: Record<string, string>; cwd?: str
 }
 
 let dynamo: EmbeddedDynamo;
+let table: TableRef;
 let server: Server;
 let gatewayUrl: string;
 let tmp: string;
@@ -75,9 +80,9 @@ let env: Record<string, string>;
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'aigw-cli-'));
   dynamo = await startDynalite();
-  const table = createTableRef({ tableName: 'aigw-cli-test', endpoint: dynamo.endpoint });
+  table = createTableRef({ tableName: 'aigw-cli-test', endpoint: dynamo.endpoint });
   await ensureTable(table);
-  server = serveAdminApi(createAdminApi({ keys: new DynamoKeyStore(table), teams: new DynamoTeamStore(table), token: ADMIN_TOKEN }));
+  server = serveAdminApi(createAdminApi({ keys: new DynamoKeyStore(table), teams: new DynamoTeamStore(table), token: ADMIN_TOKEN, spend: tableSpendReader(table) }));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   env = { GATEWAY_URL: gatewayUrl, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN };
@@ -125,10 +130,10 @@ describe('aigw keys', () => {
     // Assess
     expect(run.code).toBe(0);
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'IPS', 'STATUS', 'CREATED', 'EXPIRES']);
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'STATUS', 'CREATED', 'EXPIRES']);
     const bob = rows.find((r) => r.startsWith(created.id));
     expect(bob).toBeDefined();
-    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', '-', created.prefix, '*', '-', 'any', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z']);
+    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', '-', created.prefix, '*', '-', '-', 'any', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z']);
     expect(rows.some((r) => r.includes('alice') && r.includes('gpt-4o*,claude-*'))).toBe(true);
     expect(run.stdout).not.toContain(printedKey);
     expect(run.stdout).not.toContain(created.key);
@@ -342,7 +347,7 @@ describe('aigw keys address lists', () => {
     return run.stdout
       .split('\n')
       .find((r) => r.startsWith(`${id} `))
-      ?.split(/\s{2,}/)[6];
+      ?.split(/\s{2,}/)[7];
   }
 
   it('creates a key usable only from the addresses given, and shows them', async () => {
@@ -416,7 +421,7 @@ describe('aigw teams', () => {
 
     // Assess
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'MODELS', 'LIMITS', 'CREATED']);
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'MODELS', 'LIMITS', 'SPENT', 'CREATED']);
     expect(rows.find((r) => r.startsWith(teamId))?.split(/\s{2,}/).slice(0, 4)).toEqual([teamId, 'platform', 'gpt-*', '50 rpm, $20.00/day']);
     expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ id: teamId, name: 'platform', models: ['gpt-*'], limits: { requestsPerMinute: 50, usdPerDay: 20 } }));
   });
@@ -466,6 +471,98 @@ describe('aigw teams', () => {
     expect((await listedKey(memberId))?.[2]).toBe('-');
     expect(deleted).toMatchObject({ code: 0, stdout: expect.stringContaining(`Deleted team ${teamId} (platform)`) });
     expect(JSON.parse(listed.stdout).map((t: { id: string }) => t.id)).not.toContain(teamId);
+  });
+});
+
+describe('aigw spend against budgets', () => {
+  // Runs after the tests above: it adds keys and teams with budgets to the lists they read.
+  let keyId: string;
+  let teamId: string;
+  const batchReads: string[] = [];
+
+  beforeAll(() => {
+    table.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchGetItemCommand') batchReads.push(context.commandName);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countBatchReads' },
+    );
+  });
+
+  /** Adds to a budget's counter as calls settling would. */
+  async function spend(scopeId: string, limits: { usdPerDay?: number; usdPerMonth?: number }, micros: number): Promise<void> {
+    for (const period of spendPeriods(limits, Date.now())) await new DynamoSpendStore(table).adjust(scopeId, period, micros);
+  }
+
+  it('shows the budget nearest its limit in keys list, and - for keys without one, in one batch read', async () => {
+    // Prepare
+    keyId = JSON.parse((await aigw(['keys', 'create', '--name', 'spender', '--usd-per-day', '5', '--usd-per-month', '50', '--json'], { env })).stdout).id;
+    await spend(keyId, { usdPerDay: 5, usdPerMonth: 50 }, 3_200_000);
+    batchReads.length = 0;
+
+    // Act
+    const run = await aigw(['keys', 'list'], { env });
+    const readsForList = batchReads.length;
+
+    // Assess
+    expect(run.code).toBe(0);
+    // Every key's counters in one BatchGetItem (the teams listed for names have no budgets: none for them).
+    expect(readsForList).toBe(1);
+    const cells = (id: string) => run.stdout.split('\n').find((r) => r.startsWith(`${id} `))?.split(/\s{2,}/);
+    expect(cells(keyId)?.slice(5, 7)).toEqual(['$5.00/day, $50.00/month', '$3.20/$5.00 day']);
+    expect(cells(JSON.parse((await aigw(['keys', 'list', '--json'], { env })).stdout).find((k: { name: string }) => k.name === 'bob').id)?.[6]).toBe('-');
+  });
+
+  it('shows each budget of a key with keys show, and the figures with --json', async () => {
+    // Act
+    const text = await aigw(['keys', 'show', keyId], { env });
+    const json = await aigw(['keys', 'show', keyId, '--json'], { env });
+
+    // Assess
+    expect(text.code).toBe(0);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(text.stdout).toContain(`  spent:   $3.20 of $5.00 today (${today}, 64%), starts afresh `);
+    expect(text.stdout).toContain(`           $3.20 of $50.00 this month (${today.slice(0, 7)}, 6.4%), starts afresh `);
+    expect(JSON.parse(json.stdout).spend).toEqual([
+      { kind: 'day', periodId: today, limitMicros: 5_000_000, usedMicros: 3_200_000, fraction: 0.64, resetsAt: expect.stringMatching(/T00:00:00.000Z$/) },
+      { kind: 'month', periodId: today.slice(0, 7), limitMicros: 50_000_000, usedMicros: 3_200_000, fraction: 0.064, resetsAt: expect.stringMatching(/-01T00:00:00.000Z$/) },
+    ]);
+  });
+
+  it('shows a team\'s spend in teams list and teams show', async () => {
+    // Prepare
+    teamId = JSON.parse((await aigw(['teams', 'create', '--name', 'budgeted', '--usd-per-month', '100', '--json'], { env })).stdout).id;
+    await spend(teamId, { usdPerMonth: 100 }, 81_000_000);
+
+    // Act
+    const list = await aigw(['teams', 'list'], { env });
+    const show = await aigw(['teams', 'show', teamId], { env });
+
+    // Assess
+    expect(list.stdout.split('\n').find((r) => r.startsWith(teamId))?.split(/\s{2,}/)[4]).toBe('$81.00/$100.00 month');
+    expect(show).toMatchObject({ code: 0, stdout: expect.stringContaining(`Team ${teamId} (budgeted)`) });
+    expect(show.stdout).toContain('  spent:   $81.00 of $100.00 this month (');
+  });
+
+  it('reads no counter for a key or a team without budgets', async () => {
+    // Prepare
+    const plainTeam = JSON.parse((await aigw(['teams', 'create', '--name', 'plain', '--rpm', '10', '--json'], { env })).stdout).id;
+    const plainKey = JSON.parse((await aigw(['keys', 'create', '--name', 'plain', '--json'], { env })).stdout).id;
+    batchReads.length = 0;
+
+    // Act
+    const team = await aigw(['teams', 'show', plainTeam], { env });
+    const key = await aigw(['keys', 'show', plainKey, '--json'], { env });
+
+    // Assess
+    expect(team.stdout).toContain('  spent:   - (no budget)');
+    expect(JSON.parse(key.stdout)).not.toHaveProperty('spend');
+    expect(batchReads).toEqual([]);
+  });
+
+  it('needs the ID for keys show', async () => {
+    expect(await aigw(['keys', 'show'], { env })).toMatchObject({ code: 2, stderr: expect.stringContaining('keys show needs the ID of a key') });
   });
 });
 

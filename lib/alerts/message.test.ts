@@ -1,0 +1,47 @@
+import type { BudgetStatus } from '../access/budget-status';
+import { budgetAlertText } from './message';
+
+const dayBudget: BudgetStatus = { kind: 'day', periodId: '2026-11-26', limitMicros: 5_000_000, usedMicros: 4_100_000, fraction: 0.82, resetsAt: '2026-11-27T00:00:00.000Z' };
+
+describe('budgetAlertText', () => {
+  it('names the key, its budget, what is spent, the threshold and when the budget resets', () => {
+    const { subject, message } = budgetAlertText({ owner: { kind: 'key', id: 'key_1', name: 'alice' }, budget: dayBudget, threshold: 0.8 });
+
+    expect(subject).toBe('aigw: key "alice" reached 80% of its daily budget ($4.10 of $5.00)');
+    expect(message).toBe(
+      [
+        'Key "alice" (key_1) has used 82% of its daily budget: the 80% threshold is reached.',
+        '',
+        'Budget:    $5.00 per UTC day, period 2026-11-26',
+        'Spent:     $4.10 (82%; spent, or held by calls in progress)',
+        'Threshold: 80%',
+        'Resets:    2026-11-27T00:00:00.000Z',
+        '',
+        'Calls that do not fit in what is left are refused with 429 insufficient_quota until it resets.',
+        'Raise it with: aigw keys update key_1 --usd-per-day AMOUNT',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says a team\'s monthly budget is used up at 100 %', () => {
+    const budget: BudgetStatus = { kind: 'month', periodId: '2026-11', limitMicros: 800_000_000, usedMicros: 800_000_000, fraction: 1, resetsAt: '2026-12-01T00:00:00.000Z' };
+
+    const { subject, message } = budgetAlertText({ owner: { kind: 'team', id: 'team_9', name: 'platform' }, budget, threshold: 1 });
+
+    expect(subject).toBe('aigw: team "platform" reached 100% of its monthly budget ($800.00 of $800.00)');
+    expect(message).toMatch(/^Team "platform" \(team_9\) has used all of its monthly budget/);
+    expect(message).toContain('Budget:    $800.00 per calendar month (UTC), period 2026-11');
+    expect(message).toContain('aigw teams update team_9 --usd-per-month AMOUNT');
+  });
+
+  it('keeps the subject to one line of at most 100 ASCII characters, whatever the name', () => {
+    const name = `ünïcødé 🚀 ${'x'.repeat(200)}\nsecond line`;
+
+    const { subject, message } = budgetAlertText({ owner: { kind: 'key', id: 'key_1', name }, budget: dayBudget, threshold: 0.8 });
+
+    expect(subject.length).toBeLessThanOrEqual(100);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(message.split('\n')[0]).toContain('second line');
+  });
+});

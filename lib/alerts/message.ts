@@ -1,0 +1,68 @@
+import type { BudgetStatus } from '../access/budget-status';
+import { usd } from '../usage/cost';
+import { percent } from './thresholds';
+
+/** Whose budget: a key or a team, by id and name. */
+export interface BudgetOwner {
+  kind: 'key' | 'team';
+  id: string;
+  name: string;
+}
+
+/** One threshold of one budget, reached in its period: what a notifier delivers. */
+export interface BudgetAlert {
+  owner: BudgetOwner;
+  budget: BudgetStatus;
+  /** The fraction of the budget reached (0.8 for 80 %). */
+  threshold: number;
+}
+
+/** What a notifier sends: a subject line and a plain-text body. */
+export interface AlertText {
+  subject: string;
+  message: string;
+}
+
+/** SNS takes subjects of at most 100 printable ASCII characters, on one line. */
+const SUBJECT_MAX = 100;
+const NAME_MAX = 40;
+
+// Names come from whoever created the key or team: keep them to one printable line.
+const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+const asciiOnly = (text: string) => text.replace(/[^\x20-\x7e]/g, '?');
+const shortened = (text: string, max: number) => ([...text].length <= max ? text : `${[...text].slice(0, max - 3).join('')}...`);
+
+const PER = { day: 'daily', month: 'monthly' } as const;
+const PERIOD_TEXT = { day: 'per UTC day', month: 'per calendar month (UTC)' } as const;
+
+/**
+ * The subject and text of a budget alert: whose budget, which one, what is used of it, the
+ * threshold, and when it starts afresh.
+ *
+ * @example
+ * budgetAlertText({ owner: { kind: 'key', id: 'key_1', name: 'alice' }, threshold: 0.8, budget })
+ * // { subject: 'aigw: key "alice" reached 80% of its daily budget ($4.10 of $5.00)', message: 'Key "alice" (key_1) has used …' }
+ */
+export function budgetAlertText(alert: BudgetAlert): AlertText {
+  const { owner, budget, threshold } = alert;
+  const name = oneLine(owner.name);
+  const who = `${owner.kind} "${shortened(name, NAME_MAX)}"`;
+  const figures = `${usd(budget.usedMicros)} of ${usd(budget.limitMicros)}`;
+  const subject = shortened(asciiOnly(`aigw: ${who} reached ${percent(threshold)} of its ${PER[budget.kind]} budget (${figures})`), SUBJECT_MAX);
+  const Whose = owner.kind === 'key' ? 'Key' : 'Team';
+  const used = budget.fraction >= 1 ? 'has used all' : `has used ${percent(budget.fraction)}`;
+  const lines = [
+    `${Whose} "${name}" (${owner.id}) ${used} of its ${PER[budget.kind]} budget: the ${percent(threshold)} threshold is reached.`,
+    '',
+    `Budget:    ${usd(budget.limitMicros)} ${PERIOD_TEXT[budget.kind]}, period ${budget.periodId}`,
+    `Spent:     ${usd(budget.usedMicros)} (${percent(budget.fraction)}; spent, or held by calls in progress)`,
+    `Threshold: ${percent(threshold)}`,
+    `Resets:    ${budget.resetsAt}`,
+    '',
+    `Calls that do not fit in what is left are refused with 429 insufficient_quota until it resets.`,
+    owner.kind === 'key'
+      ? `Raise it with: aigw keys update ${owner.id} --usd-per-${budget.kind} AMOUNT`
+      : `Raise it with: aigw teams update ${owner.id} --usd-per-${budget.kind} AMOUNT`,
+  ];
+  return { subject, message: `${lines.join('\n')}\n` };
+}

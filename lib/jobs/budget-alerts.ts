@@ -1,0 +1,81 @@
+import type { KeyLimits } from '../access/api-key';
+import { budgetCounters, budgetStatuses, counterId, type BudgetStatus } from '../access/budget-status';
+import { hasSpendLimits } from '../access/spend-limits';
+import type { BudgetOwner } from '../alerts/message';
+import type { BudgetNotifier } from '../alerts/notifier';
+import { unannouncedThresholds } from '../alerts/thresholds';
+import type { GatewayLogger } from '../observe/logger';
+import { claimThreshold, releaseThreshold } from '../store/alert-marks';
+import { readBudgetsAndMarks } from '../store/budget-reads';
+import type { TableRef } from '../store/dynamo';
+import type { KeyStore } from '../store/keys';
+import type { TeamStore } from '../store/teams';
+
+export interface BudgetAlertDeps {
+  table: TableRef;
+  keys: KeyStore;
+  teams: TeamStore;
+  notifier: BudgetNotifier;
+  /** Fractions of a budget to announce (`alerts.budgetThresholds`). */
+  thresholds: readonly number[];
+  now: () => Date;
+  logger?: Pick<GatewayLogger, 'error'>;
+}
+
+/** What one run did: budgets looked at, alerts sent, alerts that could not be sent (tried again next run). */
+export interface BudgetAlertRun {
+  budgets: number;
+  sent: number;
+  failed: number;
+}
+
+interface Watched {
+  owner: BudgetOwner;
+  limits: KeyLimits | undefined;
+}
+
+/**
+ * Announces every budget threshold reached and not yet announced this period, once: reads the
+ * keys and teams, then the spend counters and alert marks of those with budgets (one
+ * BatchGetItem per 50 budgets, none without budgets), and for a budget with a threshold newly
+ * reached claims it by one conditional update before notifying. A notification that fails gives
+ * its claim back, so the next run tries again; a claim lost to another run means it was announced.
+ */
+export async function runBudgetAlerts(deps: BudgetAlertDeps): Promise<BudgetAlertRun> {
+  const nowMs = deps.now().getTime();
+  const [keys, teams] = await Promise.all([deps.keys.list(), deps.teams.list()]);
+  const all: Watched[] = [
+    // Revoked and expired keys spend nothing more; their budgets need no watching.
+    ...keys.filter((k) => k.status === 'active' && !(k.expiresAt && Date.parse(k.expiresAt) <= nowMs)).map((k) => ({ owner: { kind: 'key' as const, id: k.id, name: k.name }, limits: k.limits })),
+    ...teams.map((t) => ({ owner: { kind: 'team' as const, id: t.id, name: t.name }, limits: t.limits })),
+  ];
+  const watched = all.filter((w) => hasSpendLimits(w.limits));
+
+  const readings = await readBudgetsAndMarks(deps.table, watched.flatMap((w) => budgetCounters(w.owner.id, w.limits, nowMs)));
+  const run: BudgetAlertRun = { budgets: 0, sent: 0, failed: 0 };
+  for (const { owner, limits } of watched) {
+    for (const budget of budgetStatuses(owner.id, limits, nowMs, readings.used)) {
+      run.budgets++;
+      const announced = readings.announced.get(counterId({ scopeId: owner.id, periodId: budget.periodId }));
+      const [highest] = unannouncedThresholds(budget.usedMicros, budget.limitMicros, deps.thresholds, announced);
+      if (highest === undefined) continue;
+      const outcome = await announce(deps, owner, budget, highest, announced);
+      if (outcome !== 'taken') run[outcome]++;
+    }
+  }
+  return run;
+}
+
+/** Claims the threshold, then notifies; the claim covers lower thresholds, which one message at the highest makes moot. */
+async function announce(deps: BudgetAlertDeps, owner: BudgetOwner, budget: BudgetStatus, threshold: number, announced: number | undefined): Promise<'sent' | 'failed' | 'taken'> {
+  const ref = { scopeId: owner.id, periodId: budget.periodId };
+  if (!(await claimThreshold(deps.table, ref, threshold, new Date(budget.resetsAt)))) return 'taken';
+  try {
+    await deps.notifier.notify({ owner, budget, threshold });
+    return 'sent';
+  } catch (err) {
+    deps.logger?.error('budget alert could not be sent; the next run tries again', { owner, periodId: budget.periodId, threshold, error: err as Error });
+    await releaseThreshold(deps.table, ref, threshold, announced);
+    return 'failed';
+  }
+}
