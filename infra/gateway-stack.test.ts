@@ -215,9 +215,9 @@ describe('GatewayStack permissions', () => {
     expect(JSON.stringify(policyOf('AdminLambdaRole'))).not.toContain('secretsmanager');
   });
 
-  it('attaches no managed policies to the function roles', () => {
+  it('attaches no managed policies to the roles (four functions, two schedules)', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role')) as { Properties: object }[];
-    expect(roles).toHaveLength(4);
+    expect(roles).toHaveLength(6);
     for (const role of roles) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
   });
 });
@@ -315,12 +315,13 @@ describe('GatewayStack usage roll-up', () => {
       Environment: { Variables: Match.objectLike({ GATEWAY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^StorageTable') } }) },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^RollupLambdaLogs') } },
     });
-    template.hasResourceProperties('AWS::Events::Rule', {
+    // EventBridge Scheduler (retries, a maximum event age), invoking through a role of its own.
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 hour)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [rollupFn, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } })],
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [rollupFn, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } }),
     });
-    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [rollupFn, 'Arn'] }, Principal: 'events.amazonaws.com' });
+    expectInvokedBySchedulerOnly(rollupFn);
   });
 
   it('alarms when the roll-up fails', () => {
@@ -354,12 +355,12 @@ describe('GatewayStack budget alerts', () => {
       },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^BudgetAlertsLambdaLogs') } },
     });
-    template.hasResourceProperties('AWS::Events::Rule', {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [alertsFn(), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 300 } })],
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [alertsFn(), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 300 } }),
     });
-    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [alertsFn(), 'Arn'] }, Principal: 'events.amazonaws.com' });
+    expectInvokedBySchedulerOnly(alertsFn());
   });
 
   it('lets the budget alerts publish to the alarm topic alone, list, batch-read, and update alert marks only', () => {
@@ -394,3 +395,18 @@ describe('GatewayStack budget alerts', () => {
     });
   });
 });
+
+/** A scheduled function is invoked by EventBridge Scheduler's role, which may invoke it (and nothing else), and by no resource policy. */
+function expectInvokedBySchedulerOnly(fnLogicalId: string): void {
+  const roles = template.findResources('AWS::IAM::Role', {
+    Properties: { AssumeRolePolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })]) } },
+  });
+  const invokes = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+    JSON.stringify(policy).includes(`"${fnLogicalId}"`) && JSON.stringify(policy).includes('lambda:InvokeFunction'),
+  );
+  expect(Object.keys(roles).length).toBeGreaterThan(0);
+  expect(invokes).toHaveLength(1);
+  expect(JSON.stringify(invokes[0])).not.toContain('"*"');
+  const permissions = template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: { 'Fn::GetAtt': [fnLogicalId, 'Arn'] } } });
+  expect(Object.keys(permissions)).toHaveLength(0);
+}

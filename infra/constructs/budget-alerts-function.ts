@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function';
+import { scheduledInvoke } from './scheduled-invoke';
 import type { GatewayTable } from './gateway-table';
 
 /** How often budgets are checked: how late, at most, an operator hears that one crossed a threshold. */
@@ -26,7 +26,7 @@ export interface BudgetAlertsFunctionProps {
  */
 export class BudgetAlertsFunction extends Construct {
   readonly fn: NodejsFunction;
-  readonly schedule: Rule;
+  readonly schedule: Schedule;
 
   constructor(scope: Construct, id: string, props: BudgetAlertsFunctionProps) {
     super(scope, id);
@@ -37,11 +37,12 @@ export class BudgetAlertsFunction extends Construct {
       timeout: Duration.minutes(1),
       environment: { GATEWAY_TABLE_NAME: props.table.tableName, GATEWAY_BUDGET_THRESHOLDS: props.thresholds.join(',') },
     }).fn;
-    this.schedule = new Rule(this, 'Every5Minutes', {
+    this.schedule = scheduledInvoke(this, 'Every5Minutes', this.fn, {
       description: 'Announces AI gateway budget thresholds that keys and teams crossed',
-      schedule: Schedule.rate(BUDGET_ALERTS_RATE),
+      every: BUDGET_ALERTS_RATE,
       // A missed run is made up by the next one, five minutes later: no point retrying an old event.
-      targets: [new LambdaFunction(this.fn, { retryAttempts: 1, maxEventAge: BUDGET_ALERTS_RATE })],
+      retryAttempts: 1,
+      maxEventAge: BUDGET_ALERTS_RATE,
     });
   }
 

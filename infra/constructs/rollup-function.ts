@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function';
+import { scheduledInvoke } from './scheduled-invoke';
 import type { GatewayTable } from './gateway-table';
 
 export interface RollupFunctionProps {
@@ -17,7 +17,7 @@ export interface RollupFunctionProps {
  */
 export class RollupFunction extends Construct {
   readonly fn: NodejsFunction;
-  readonly schedule: Rule;
+  readonly schedule: Schedule;
 
   constructor(scope: Construct, id: string, props: RollupFunctionProps) {
     super(scope, id);
@@ -29,10 +29,11 @@ export class RollupFunction extends Construct {
       timeout: Duration.minutes(10),
       environment: { GATEWAY_TABLE_NAME: props.table.tableName },
     }).fn;
-    this.schedule = new Rule(this, 'Hourly', {
+    this.schedule = scheduledInvoke(this, 'Hourly', this.fn, {
       description: 'Sums the AI gateway usage of yesterday and today into roll-ups',
-      schedule: Schedule.rate(Duration.hours(1)),
-      targets: [new LambdaFunction(this.fn, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+      every: Duration.hours(1),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
     });
   }
 }
