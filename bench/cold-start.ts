@@ -18,12 +18,10 @@
  * Loopback only; stops by itself.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import { request } from 'undici';
 import { BASE_BUNDLING } from '../infra/constructs/gateway-function';
 import { mintKey } from '../lib/access/api-key';
 import { parseConfig } from '../lib/config/load';
@@ -31,7 +29,7 @@ import { managedSecretName, resolveForAws } from '../lib/config/resolve-for-aws'
 import { DynamoKeyStore } from '../lib/store/keys';
 import { startTestTable } from '../test/dynalite';
 import { startFakeOpenAI } from '../test/fakes/openai';
-import { closeServer, listenOnLoopback, readBodyBytes, sleep } from '../test/fakes/http';
+import { startDelayingProxy } from './delaying-proxy';
 import { startFakeSecretsManager } from './fake-secrets-manager';
 import { percentile } from './load';
 
@@ -56,21 +54,6 @@ function buildProxyBundle(dir: string): string {
     logLevel: 'warning',
   });
   return outfile;
-}
-
-/** Forwards each request to `target` after DELAY_MS. */
-async function startDelayingProxy(target: string) {
-  const server = createServer((req, res) => {
-    void (async () => {
-      const body = await readBodyBytes(req);
-      await sleep(DELAY_MS);
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'host' && name !== 'connection')) as Record<string, string>;
-      const upstream = await request(target + req.url, { method: req.method as 'POST', headers, body });
-      res.writeHead(upstream.statusCode, upstream.headers as Record<string, string>).end(Buffer.from(await upstream.body.arrayBuffer()));
-    })().catch((err: unknown) => res.writeHead(500).end(String(err)));
-  });
-  const url = await listenOnLoopback(server);
-  return { url, close: () => closeServer(server) };
 }
 
 interface Sample {
@@ -101,7 +84,7 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dir = mkdtempSync(join(tmpdir(), 'aigw-cold-'));
   const db = await startTestTable();
-  const ddb = await startDelayingProxy(db.dynamo.endpoint);
+  const ddb = await startDelayingProxy(db.dynamo.endpoint, DELAY_MS);
   const upstream = await startFakeOpenAI({ apiKey: 'sk-cold-start', recordRequests: false });
   const secretName = managedSecretName('Aigw', 'openai', 'main');
   const sm = await startFakeSecretsManager({ [secretName]: 'sk-cold-start' }, { delayMs: DELAY_MS });
