@@ -66,17 +66,21 @@ export function transcriptionUsage(bytes: number, text: string) {
   return { type: 'tokens', input_tokens: audio, input_token_details: { text_tokens: 0, audio_tokens: audio }, output_tokens: output, total_tokens: audio + output };
 }
 
-/** The fake's answer to a media request that the test left to it. */
-export async function mediaAnswer(route: MediaRoute, record: RecordedRequest, raw: Buffer): Promise<MediaAnswer> {
+/**
+ * The fake's answer to a media request that the test left to it. `deploymentModel` is the model
+ * an Azure deployment serves, where the URL names it instead of the body.
+ */
+export async function mediaAnswer(route: MediaRoute, record: RecordedRequest, raw: Buffer, deploymentModel?: string): Promise<MediaAnswer> {
+  const body = record.body === undefined || deploymentModel === undefined ? (record.body as Record<string, unknown> | undefined) : { ...(record.body as object), model: deploymentModel };
   switch (route) {
     case 'image':
-      return imageGeneration(record.body as Record<string, unknown> | undefined);
+      return imageGeneration(body);
     case 'speech':
-      return speech(record.body as Record<string, unknown> | undefined);
+      return speech(body);
     case 'moderation':
-      return moderation(record.body as Record<string, unknown> | undefined);
+      return moderation(body);
     default:
-      return upload(route, record, raw);
+      return upload(route, record, raw, deploymentModel);
   }
 }
 
@@ -126,14 +130,14 @@ function moderation(body: Record<string, unknown> | undefined): MediaAnswer {
 }
 
 /** Image edits, transcriptions and translations: multipart uploads, read as OpenAI reads them. */
-async function upload(route: MediaRoute, record: RecordedRequest, raw: Buffer): Promise<MediaAnswer> {
+async function upload(route: MediaRoute, record: RecordedRequest, raw: Buffer, deploymentModel: string | undefined): Promise<MediaAnswer> {
   let form: FormData;
   try {
     form = await new Response(raw, { headers: { 'content-type': String(record.headers['content-type'] ?? '') } }).formData();
   } catch {
     return bad('file', 'Could not parse multipart form');
   }
-  const model = form.get('model');
+  const model = deploymentModel ?? form.get('model');
   if (typeof model !== 'string') return bad('model', 'you must provide a model parameter');
   const text = (name: string) => (typeof form.get(name) === 'string' ? (form.get(name) as string) : undefined);
   if (route === 'image-edit') {

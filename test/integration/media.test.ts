@@ -1,4 +1,5 @@
 import OpenAI, { toFile } from 'openai';
+import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { multipartFields, multipartParts, multipartBoundary } from '../../lib/http/multipart';
 import { fakeImage, fakeSpeech, fakeTranscript, imageUsage, speechEvents, transcriptionUsage } from '../fakes/openai-media-wire';
 import type { RecordedRequest } from '../fakes/openai';
@@ -11,18 +12,23 @@ import { ADMIN_TOKEN, startHarness, UPSTREAM_KEY, type Harness } from './harness
  */
 const IMAGE_PRICE = { input: 5, output: 40 };
 const TRANSCRIBE_PRICE = { input: 2.5, output: 10 };
+const AZURE_KEY = 'azure-upstream-key';
 
 let h: Harness;
+let azure: FakeAzureOpenAI;
 let client: OpenAI;
 let key: { id: string; key: string };
 
 beforeAll(async () => {
+  azure = await startFakeAzureOpenAI({ apiKey: AZURE_KEY });
   h = await startHarness({
+    credentials: { AZURE_KEY },
     config: ({ upstream, backup }) => ({
       providers: [
         { id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'backup', type: 'openai-compatible', baseUrl: backup, accounts: [{ id: 'b', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'claude', type: 'anthropic', accounts: [{ id: 'c', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+        { id: 'az', type: 'azure-openai', baseUrl: azure.url, apiVersion: '2025-04-01-preview', accounts: [{ id: 'z', apiKey: { env: 'AZURE_KEY' } }] },
       ],
       models: [
         { name: 'gpt-image-1', price: IMAGE_PRICE, targets: [{ provider: 'primary', model: 'gpt-image-1' }] },
@@ -35,14 +41,20 @@ beforeAll(async () => {
         { name: 'transcribe', price: TRANSCRIBE_PRICE, targets: [{ provider: 'primary', model: 'gpt-4o-transcribe' }] },
         { name: 'whisper-1', targets: [{ provider: 'primary', model: 'whisper-1' }] },
         { name: 'omni-moderation-latest', targets: [{ provider: 'primary', model: 'omni-moderation-latest' }] },
+        { name: 'image-azure', targets: [{ provider: 'az', model: 'gpt-image-1' }] },
+        { name: 'transcribe-azure', targets: [{ provider: 'az', model: 'my-transcriber' }] },
       ],
     }),
   });
-  key = await h.createKey({ name: 'media', models: ['gpt-image-*', 'image-*', 'dall-e-*', 'tts', 'transcribe', 'whisper-*', 'omni-*'] });
+  key = await h.createKey({ name: 'media', models: ['gpt-image-*', 'image-*', 'dall-e-*', 'tts', 'transcribe*', 'whisper-*', 'omni-*'] });
   client = h.openai({ apiKey: key.key });
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  await h.close();
+  await azure.close();
+});
 beforeEach(() => {
+  azure.reset();
   h.upstream.reset();
   h.backup.reset();
   h.health.clear();
@@ -175,6 +187,28 @@ describe('moderations', () => {
 
     expect(res.results.map((r) => r.flagged)).toEqual([false, true]);
     expect(await lastRecord('openai-moderations')).toMatchObject({ model: 'omni-moderation-latest', status: 200 });
+  });
+});
+
+describe('Azure OpenAI', () => {
+  it('generates an image on the deployments path, the deployment in the URL and none in the body', async () => {
+    const res = await client.images.generate({ model: 'image-azure', prompt: 'a fox' });
+
+    expect(res.data?.[0]?.b64_json).toBe(fakeImage('a fox').toString('base64'));
+    const sent = azure.requests[0]!;
+    expect(sent.path).toBe('/openai/deployments/gpt-image-1/images/generations');
+    expect(sent.search).toBe('?api-version=2025-04-01-preview');
+    expect(sent.headers['api-key']).toBe(AZURE_KEY);
+    expect(sent.body).toEqual({ prompt: 'a fox' });
+    expect(await lastRecord('openai-images')).toMatchObject({ provider: 'az', outputTokens: imageUsage('a fox', 1).output_tokens });
+  });
+
+  it('transcribes an upload on the deployments path, its model part removed', async () => {
+    const res = await client.audio.transcriptions.create({ model: 'transcribe-azure', file: await toFile(AUDIO, 'a.mp3'), language: 'en' });
+
+    expect(res.text).toBe(fakeTranscript('a.mp3', AUDIO));
+    expect(azure.requests[0]?.path).toBe('/openai/deployments/my-transcriber/audio/transcriptions');
+    expect(uploadFields(azure.requests[0]!)).toEqual({ language: 'en' });
   });
 });
 
