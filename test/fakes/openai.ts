@@ -208,19 +208,26 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (typeof body.model !== 'string' || body.model === '') return writeError(res, 400, openAIErrors.missingModel(), {}, record.receivedAt);
     const invalid = invalidEmbeddingsInput(body.input);
     if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
-    const reply = await this.replyFor(record);
+    if (await this.#ownAnswer(record, res, body.model, await this.replyFor(record))) return;
+    return writeJson(res, 200, `${JSON.stringify(embeddingsObject(body as { model: string; input: unknown }), null, 2)}\n`, record.receivedAt);
+  }
+
+  /** Sends a reply that is an answer of its own (error, hang, raw, drop) to a request of an API without text replies; false for any other reply. */
+  async #ownAnswer(record: RecordedRequest, res: ServerResponse, model: string, reply: Reply): Promise<boolean> {
     switch (reply.kind) {
       case 'error':
       case 'hang':
       case 'hang-after-headers':
       case 'raw':
-        return this.#send({ record, res, model: body.model, stream: false, includeUsage: false, obfuscate: false, api: 'chat' }, reply);
+        await this.#send({ record, res, model, stream: false, includeUsage: false, obfuscate: false, api: 'chat' }, reply);
+        return true;
       case 'drop':
         res.writeHead(200, responseHeaders('application/json', record.receivedAt));
         res.flushHeaders();
-        return this.dropConnection(res);
+        await this.dropConnection(res);
+        return true;
       default:
-        return writeJson(res, 200, `${JSON.stringify(embeddingsObject(body as { model: string; input: unknown }), null, 2)}\n`, record.receivedAt);
+        return false;
     }
   }
 
@@ -229,18 +236,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
    * (error, hang, raw, drop) act as on chat; any other reply means "answer as OpenAI would".
    */
   async #media(route: MediaRoute, record: RecordedRequest, res: ServerResponse, raw: Buffer): Promise<void> {
-    const reply = await this.replyFor(record);
-    switch (reply.kind) {
-      case 'error':
-      case 'hang':
-      case 'hang-after-headers':
-      case 'raw':
-        return this.#send({ record, res, model: String((record.body as { model?: unknown } | undefined)?.model ?? ''), stream: false, includeUsage: false, obfuscate: false, api: 'chat' }, reply);
-      case 'drop':
-        res.writeHead(200, responseHeaders('application/json', record.receivedAt));
-        res.flushHeaders();
-        return this.dropConnection(res);
-    }
+    if (await this.#ownAnswer(record, res, String((record.body as { model?: unknown } | undefined)?.model ?? ''), await this.replyFor(record))) return;
     const answer = await mediaAnswer(route, record, raw);
     if ('events' in answer) {
       await this.writeStream(res, sseHeaders(record), answer.events);
