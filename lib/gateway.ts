@@ -23,7 +23,8 @@ import { listModels, retrieveModel } from './surfaces/models';
 import { countTokens } from './surfaces/count-tokens';
 import { ANTHROPIC_MESSAGES, GEMINI, OPENAI_CHAT, OPENAI_RESPONSES, type SurfaceBinding } from './pipeline/bindings';
 import { geminiRoute, listGeminiModels, retrieveGeminiModel } from './surfaces/gemini/http';
-import { COMPLETIONS, EMBEDDINGS, openAIOnlyCall } from './pipeline/openai-only';
+import { COMPLETIONS, EMBEDDINGS, openAIOnlyCall, type OpenAIOnlyOperation } from './pipeline/openai-only';
+import { AUDIO_SPEECH, AUDIO_TRANSCRIPTIONS, AUDIO_TRANSLATIONS, IMAGES_EDITS, IMAGES_GENERATIONS, MODERATIONS } from './pipeline/media-operations';
 import { modelCall } from './pipeline/model-call';
 import { createProviderRegistry } from './providers/registry';
 import { createUpstreamClient, type UpstreamClient } from './upstream/http';
@@ -93,11 +94,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
     now,
   };
 
+  const openAIOnly = (operation: OpenAIOnlyOperation): Route => ({ binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => openAIOnlyCall(operation, req, ctx, proxy, finish) } });
+  // Exact paths in one table: a lookup costs the same however many routes there are.
   const routes: Record<string, Route> = {
     '/v1/chat/completions': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_CHAT, req, ctx, proxy, finish) } },
-    '/v1/completions': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => openAIOnlyCall(COMPLETIONS, req, ctx, proxy, finish) } },
+    '/v1/completions': openAIOnly(COMPLETIONS),
     '/v1/responses': { binding: OPENAI_RESPONSES, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_RESPONSES, req, ctx, proxy, finish) } },
-    '/v1/embeddings': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => openAIOnlyCall(EMBEDDINGS, req, ctx, proxy, finish) } },
+    '/v1/embeddings': openAIOnly(EMBEDDINGS),
+    '/v1/images/generations': openAIOnly(IMAGES_GENERATIONS),
+    '/v1/images/edits': openAIOnly(IMAGES_EDITS),
+    '/v1/audio/speech': openAIOnly(AUDIO_SPEECH),
+    '/v1/audio/transcriptions': openAIOnly(AUDIO_TRANSCRIPTIONS),
+    '/v1/audio/translations': openAIOnly(AUDIO_TRANSLATIONS),
+    '/v1/moderations': openAIOnly(MODERATIONS),
     '/v1/messages': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx, finish) => modelCall(ANTHROPIC_MESSAGES, req, ctx, proxy, finish) } },
     '/v1/messages/count_tokens': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx) => countTokens(req, ctx, proxy) } },
     '/v1/models': { methods: { GET: (req) => (isGeminiClient(req) ? listGeminiModels(req, proxy) : listModels(req, proxy)) } },

@@ -128,14 +128,21 @@ export type ProviderConfig = z.infer<typeof ProviderSchema>;
 
 /**
  * USD per million tokens (the way providers list prices). Cache reads and writes cost the input
- * price when not given.
+ * price when not given. `perRequest` is USD per call, for what is not priced by tokens (an image,
+ * a moderation); a price may have both (gpt-image-1 reports tokens too), or only `perRequest`,
+ * when token prices count as 0.
  */
-const PriceSchema = z.strictObject({
-  input: z.number().nonnegative(),
-  output: z.number().nonnegative(),
-  cacheRead: z.number().nonnegative().optional(),
-  cacheWrite: z.number().nonnegative().optional(),
-});
+const PriceSchema = z
+  .strictObject({
+    input: z.number().nonnegative().optional(),
+    output: z.number().nonnegative().optional(),
+    cacheRead: z.number().nonnegative().optional(),
+    cacheWrite: z.number().nonnegative().optional(),
+    perRequest: z.number().nonnegative().optional(),
+  })
+  .refine((price) => price.perRequest !== undefined || (price.input !== undefined && price.output !== undefined), {
+    message: 'a price needs `input` and `output` (USD per million tokens), or `perRequest` (USD per call)',
+  });
 export type Price = z.infer<typeof PriceSchema>;
 
 const TargetSchema = z.strictObject({

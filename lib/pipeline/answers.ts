@@ -12,7 +12,7 @@ import type { TokenUsage } from '../usage/tokens';
 import type { SurfaceBinding } from './bindings';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
-import type { PassthroughRoute } from './passthrough';
+import type { PassthroughReader } from './passthrough';
 import { clientGone, whyAborted } from './signal';
 
 /** What every answer writer needs: the upstream's response and the request's books. */
@@ -85,6 +85,9 @@ export async function wholeAnswer(res: UpstreamResponse, ctx: RequestContext, si
   ctx.status = res.status;
   const bytes = await readWhole(res, signal);
   ctx.ttftMs = performance.now() - ctx.startPerf;
+  const contentType = String(res.headers['content-type'] ?? 'application/json');
+  // Speech answers audio (megabytes): decoding it as text to find no JSON would be waste.
+  if (contentType.startsWith('audio/')) return { status: res.status, headers: { 'content-type': contentType }, body: bytes };
   ctx.usageLater = () => {
     try {
       return usageOf(JSON.parse(jsonText(bytes)));
@@ -93,11 +96,11 @@ export async function wholeAnswer(res: UpstreamResponse, ctx: RequestContext, si
       return undefined;
     }
   };
-  return { status: res.status, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') }, body: bytes };
+  return { status: res.status, headers: { 'content-type': contentType }, body: bytes };
 }
 
 /** The answer of a same-dialect upstream: its bytes go on unchanged (or nearly), read on the side for usage. */
-export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRoute, clientAskedUsage: boolean): Promise<GatewayResponse> {
+export async function passthroughAnswer(input: AnswerInput, pass: PassthroughReader, clientAskedUsage: boolean): Promise<GatewayResponse> {
   const { res, ctx, signal } = input;
   if (!ctx.stream || !isStreamed(res)) return wholeAnswer(res, ctx, signal, pass.usageOf);
   ctx.status = 200;

@@ -34,7 +34,7 @@ export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | und
  * the input price.
  */
 export function worstCaseOfEmbeddings(call: AdmittedCall, targets: readonly Target[]): Micros {
-  const prices = pricesOf(targets, call.model).map((price) => ({ input: price.input, output: price.output }));
+  const prices = pricesOf(targets, call.model).map((price) => ({ ...price, cacheRead: undefined, cacheWrite: undefined }));
   return worstCaseCost(embeddingsInputTokens(call.body.input as EmbeddingsInput), 0, prices);
 }
 

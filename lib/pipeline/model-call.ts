@@ -41,10 +41,18 @@ export interface CallInUrl {
  * model and check the key and its team may use it. Every refusal from the key's own rules on is
  * booked to it.
  */
-export async function admit(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, validate: (body: Record<string, unknown>) => void, inUrl?: CallInUrl): Promise<AdmittedCall> {
+export async function admit(
+  req: GatewayRequest,
+  ctx: RequestContext,
+  deps: ProxyDeps,
+  validate: (body: Record<string, unknown>) => void,
+  inUrl?: CallInUrl,
+  // Uploads (multipart/form-data) are read as their text fields; everything else is JSON.
+  parse: (raw: Uint8Array, req: GatewayRequest) => Record<string, unknown> = parseJsonObject,
+): Promise<AdmittedCall> {
   const caller = await deps.auth.authenticate(req, ctx);
   const raw = await readBody(req, deps.config.limits.maxBodyBytes);
-  const body = parseJsonObject(raw);
+  const body = parse(raw, req);
   const named = inUrl ? inUrl.model : body.model;
   if (typeof named === 'string') ctx.model = named;
   ctx.stream = inUrl ? inUrl.stream : body.stream === true;

@@ -2,6 +2,7 @@ import type { GatewayConfig, Price, ProviderConfig } from '../config/schema';
 import type { Target } from '../routing/catalog';
 import { charTokens } from '../surfaces/anthropic-messages';
 import { worstCaseOfEmbeddings } from './budget';
+import { AUDIO_TRANSCRIPTIONS, IMAGES_GENERATIONS } from './media-operations';
 import { COMPLETIONS, EMBEDDINGS, targetsFor } from './openai-only';
 import type { AdmittedCall } from './model-call';
 
@@ -33,6 +34,8 @@ describe('targetsFor', () => {
   it.each([
     { operation: EMBEDDINGS, types: ['anthropic'] as const, named: 'Embeddings are not supported by provider type anthropic', serving: 'only openai, openai-compatible, azure-openai, bedrock, gemini providers' },
     { operation: COMPLETIONS, types: ['gemini', 'bedrock'] as const, named: 'Text completions (/v1/completions) are not supported by provider type gemini, bedrock', serving: 'only openai, openai-compatible, azure-openai providers' },
+    { operation: IMAGES_GENERATIONS, types: ['anthropic'] as const, named: 'Image generations are not supported by provider type anthropic', serving: 'only openai, openai-compatible, azure-openai providers' },
+    { operation: AUDIO_TRANSCRIPTIONS, types: ['bedrock', 'gemini'] as const, named: 'Audio transcriptions are not supported by provider type bedrock, gemini', serving: 'only openai, openai-compatible, azure-openai providers' },
   ])('refuses with a 400 naming the operation, the provider types and those that serve it when no target serves it: $named', ({ operation, types, named, serving }) => {
     expect(() => targetsFor(operation, callOf('x', types.map((t) => target(t))))).toThrow(
       expect.objectContaining({ status: 400, code: 'unsupported_parameter', param: 'model', message: expect.stringMatching(new RegExp(`${escape(named)}.*${escape(serving)}`)) }),

@@ -1,13 +1,14 @@
 import type { GatewayConfig, ProviderConfig } from '../config/schema';
 import { GatewayError } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
-import { azureOperationRequest } from '../providers/azure-openai';
+import { azureOperationTarget } from '../providers/azure-openai';
 import { errorFromOpenAIUpstream } from '../providers/openai/errors';
-import { openAIOperationRequest, type OpenAIChatCall, type OpenAIOperation } from '../providers/openai/request';
+import { openAIMediaRequest } from '../providers/openai/media-request';
+import { openAIOperationTarget, operationRequest, type OpenAIChatCall, type OpenAIOperation, type OperationTarget } from '../providers/openai/request';
 import type { Target } from '../routing/catalog';
 import { parseCompletionsRequest } from '../surfaces/openai-completions';
 import { parseEmbeddingsRequest } from '../surfaces/openai-embeddings';
-import type { UpstreamRequest } from '../upstream/http';
+import { multipartRequestFields } from '../surfaces/openai-media/request';
 import type { Micros } from '../usage/cost';
 import { passthroughAnswer } from './answers';
 import { OPENAI_CHAT } from './bindings';
@@ -15,7 +16,7 @@ import { worstCaseOfCall, worstCaseOfEmbeddings } from './budget';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { admit, apiKeyFor, holdLimits, type AdmittedCall } from './model-call';
-import { passthroughFor, type PassthroughRoute } from './passthrough';
+import { OPENAI_MEDIA_READER, passthroughFor, type PassthroughReader } from './passthrough';
 import { requestSignal } from './signal';
 import { EMBEDDINGS_TRANSLATORS } from './embeddings-translate';
 import type { Translated, Translator } from './fan-out';
@@ -41,6 +42,16 @@ export interface OpenAIOnlyOperation {
   worstCase(call: AdmittedCall, targets: readonly Target[], config: GatewayConfig): Micros;
   /** Provider types of other dialects that serve the operation by translation, one attempt each. */
   translate?: Partial<Record<ProviderConfig['type'], Translator>>;
+  /** Images, audio and moderations: passed through as they come (JSON or an upload), their answers' bytes too (audio, text, media streams). */
+  media?: MediaPassage;
+}
+
+/** How a media operation's call comes and whether it streams. */
+export interface MediaPassage {
+  /** The body is a multipart/form-data upload, routed by its `model` field. */
+  multipart: boolean;
+  /** Whether the call asks for a stream (speech's `stream_format: "sse"`, an upload's `stream=true`). */
+  streamed(body: Record<string, unknown>): boolean;
 }
 
 /** `POST /v1/embeddings`: Continue and other editors index code through it. Never a stream. */
@@ -65,11 +76,11 @@ export const COMPLETIONS: OpenAIOnlyOperation = {
   worstCase: (call, _targets, config) => worstCaseOfCall(call, undefined, config),
 };
 
-/** The request of each provider type that serves OpenAI's own operations. */
-const REQUEST: Partial<Record<ProviderConfig['type'], (call: OpenAIChatCall, operation: OpenAIOperation) => UpstreamRequest>> = {
-  openai: openAIOperationRequest,
-  'openai-compatible': openAIOperationRequest,
-  'azure-openai': azureOperationRequest,
+/** Where each provider type that serves OpenAI's own operations takes them. */
+const TARGET: Partial<Record<ProviderConfig['type'], (call: OpenAIChatCall, operation: OpenAIOperation) => OperationTarget>> = {
+  openai: openAIOperationTarget,
+  'openai-compatible': openAIOperationTarget,
+  'azure-openai': azureOperationTarget,
 };
 
 /**
@@ -80,9 +91,10 @@ const REQUEST: Partial<Record<ProviderConfig['type'], (call: OpenAIChatCall, ope
  */
 export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
   ctx.surface = operation.surface;
-  const call = await admit(req, ctx, deps, operation.validate);
+  const { media } = operation;
+  const call = await admit(req, ctx, deps, operation.validate, undefined, media?.multipart ? multipartRequestFields : undefined);
   // A stray `stream: true` on an operation without streams goes upstream untouched like any unknown field.
-  if (!operation.streams) ctx.stream = false;
+  ctx.stream = media ? media.streamed(call.body) : operation.streams && ctx.stream;
   const targets = targetsFor(operation, call);
   await holdLimits(call, ctx, deps, () => operation.worstCase(call, targets, deps.config));
   const signal = requestSignal(req, deps.now);
@@ -92,29 +104,29 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
       const sent = await translate(call, attempt, deps, signal);
       return { ...sent, via: { translated: sent.via } };
     }
-    const request = REQUEST[attempt.provider.type]!(
-      {
-        provider: attempt.provider,
-        account: attempt.account,
-        apiKey: await apiKeyFor(attempt, deps),
-        model: attempt.model,
-        body: call.body,
-        raw: call.raw,
-        stream: ctx.stream,
-        timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
-        ...(signal ? { signal } : {}),
-      },
-      operation.path,
-    );
-    // Chat's passthrough relays and meters these operations' answers too (same usage, same SSE framing).
-    return { res: await deps.upstream.send(request), parseError: errorFromOpenAIUpstream, via: { pass: passthroughFor('openai', attempt, deps.providers)! } };
+    const upstreamCall: OpenAIChatCall = {
+      provider: attempt.provider,
+      account: attempt.account,
+      apiKey: await apiKeyFor(attempt, deps),
+      model: attempt.model,
+      body: call.body,
+      raw: call.raw,
+      stream: ctx.stream,
+      timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
+      ...(signal ? { signal } : {}),
+    };
+    const target = TARGET[attempt.provider.type]!(upstreamCall, operation.path);
+    const request = media ? openAIMediaRequest(upstreamCall, target, req.headers['content-type']) : operationRequest(upstreamCall, target);
+    // Chat's passthrough relays and meters completions' and embeddings' answers too (same usage, same SSE framing); media answers have their own.
+    const pass = media ? OPENAI_MEDIA_READER : passthroughFor('openai', attempt, deps.providers)!;
+    return { res: await deps.upstream.send(request), parseError: errorFromOpenAIUpstream, via: { pass } };
   });
   if ('translated' in via) return translatedJson(via.translated, ctx);
   return passthroughAnswer({ res, ctx, deps, binding: OPENAI_CHAT, signal, finish, clientModel: call.model, body: call.body, raw: call.raw }, via.pass, OPENAI_CHAT.wantsStreamUsage(call.body));
 }
 
 /** How an attempt was served: passed through (its answer still to relay) or translated (its answer made). */
-type Served = { pass: PassthroughRoute } | { translated: Translated };
+type Served = { pass: PassthroughReader } | { translated: Translated };
 
 /** A translated answer, whole, its usage known at once. */
 function translatedJson(answer: Translated, ctx: RequestContext): GatewayResponse {
@@ -127,11 +139,11 @@ function translatedJson(answer: Translated, ctx: RequestContext): GatewayRespons
 
 /** The model's targets that serve the operation; when none can, a 400 naming the provider types (skipped silently when another can). */
 export function targetsFor(operation: OpenAIOnlyOperation, call: Pick<AdmittedCall, 'model' | 'entry'>): Target[] {
-  const serves = (type: ProviderConfig['type']) => REQUEST[type] !== undefined || operation.translate?.[type] !== undefined;
+  const serves = (type: ProviderConfig['type']) => TARGET[type] !== undefined || operation.translate?.[type] !== undefined;
   const targets = call.entry.targets.filter((t) => serves(t.provider.type));
   if (targets.length > 0) return targets;
   const types = [...new Set(call.entry.targets.map((t) => t.provider.type))].join(', ');
-  const serving = [...Object.keys(REQUEST), ...Object.keys(operation.translate ?? {})].join(', ');
+  const serving = [...Object.keys(TARGET), ...Object.keys(operation.translate ?? {})].join(', ');
   throw new GatewayError(
     'invalid_request',
     `${operation.title} are not supported by provider type ${types} (the targets of model \`${call.model}\`); only ${serving} providers serve them.`,

@@ -8,6 +8,7 @@ import { errorFromBedrock } from '../providers/bedrock/errors';
 import { errorFromGeminiUpstream, geminiBaseUrl, geminiPassthroughRequest, GeminiStreamMeter, usageFromGemini } from '../providers/gemini';
 import { errorFromOpenAIUpstream } from '../providers/openai/errors';
 import { openAIChatRequest, openAIResponsesRequest, type OpenAIChatCall } from '../providers/openai/request';
+import { MediaStreamMeter } from '../providers/openai/media-meter';
 import { ResponsesStreamMeter } from '../providers/openai/responses-meter';
 import { OpenAIStreamMeter } from '../providers/openai/stream-meter';
 import { usageFromOpenAI, usageFromResponses } from '../providers/openai/usage';
@@ -56,15 +57,19 @@ export interface RelayOptions {
   countOutput: boolean;
 }
 
+/** Reading a passed-through answer on the side for usage while its bytes go on unchanged. */
+export interface PassthroughReader {
+  usageOf(json: unknown): TokenUsage | undefined;
+  relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): { body: AsyncIterable<Uint8Array>; findings(): StreamFindings };
+}
+
 /**
  * Sending a client's body to a provider of the same dialect with nothing dropped, and reading
  * the answer on the side for usage while its bytes go on unchanged.
  */
-export interface PassthroughRoute {
+export interface PassthroughRoute extends PassthroughReader {
   request(call: PassthroughCall): UpstreamRequest | Promise<UpstreamRequest>;
   parseError(status: number, headers: Record<string, string | string[] | undefined>, text: string, providerId: string): GatewayError;
-  usageOf(json: unknown): TokenUsage | undefined;
-  relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): { body: AsyncIterable<Uint8Array>; findings(): StreamFindings };
   /** Whether the account needs an API key resolved before `request`. */
   needsApiKey: boolean;
 }
@@ -182,6 +187,16 @@ const OPENAI_RESPONSES: PassthroughRoute = {
     }));
   },
   needsApiKey: true,
+};
+
+/**
+ * Images, audio and moderations passed through (`lib/pipeline/media-operations.ts`): usage where
+ * the answer reports it (`usage.input_tokens`/`output_tokens` of gpt-image-1 and gpt-4o-transcribe),
+ * media streams read to their `.done` event.
+ */
+export const OPENAI_MEDIA_READER: PassthroughReader = {
+  usageOf: OPENAI_RESPONSES.usageOf,
+  relay: (source, { start }) => sideRead(source, new MediaStreamMeter(start), () => ({})),
 };
 
 const AZURE_RESPONSES: PassthroughRoute = { ...OPENAI_RESPONSES, request: (call) => azureResponsesRequest(openAICall(call)) };

@@ -13,6 +13,8 @@ describe('costOf', () => {
     ['fractions rounded up to a micro-dollar', tokens({ input: 1 }), { input: 0.15, output: 0.6 }, 1],
     ['float dust not rounded up', tokens({ input: 1_000, cacheRead: 1_000 }), { input: 0.15, output: 0.6, cacheRead: 0.075 }, 75],
     ['free models', tokens({ input: 5_000, output: 5_000 }), { input: 0, output: 0 }, 0],
+    ['a price per call alone, whatever the tokens', tokens({ input: 5_000, output: 5_000 }), { perRequest: 0.04 }, 40_000],
+    ['a price per call beside token prices', tokens({ input: 1_000, output: 100 }), { input: 5, output: 40, perRequest: 0.01 }, 10_000 + 5_000 + 4_000],
   ])('%s', (_name, used, price, expected) => {
     expect(costOf(used, price)).toBe(expected);
   });
@@ -24,6 +26,8 @@ describe('worstCaseCost', () => {
     ['the dearest target a failover could reach', 1_000, 100, [{ input: 0.15, output: 0.6 }, { input: 3, output: 15 }], 3_000 + 1_500],
     ['a prompt that could all be written to the cache', 1_000, 0, [{ input: 3, output: 15, cacheWrite: 3.75 }], 3_750],
     ['no prices: nothing', 1_000, 100, [], 0],
+    ['the price per call with the tokens', 1_000, 100, [{ input: 3, output: 15, perRequest: 0.04 }], 40_000 + 3_000 + 1_500],
+    ['a price per call alone', 1_000, 100, [{ perRequest: 0.04 }, { perRequest: 0.02 }], 40_000],
   ])('%s', (_name, prompt, output, prices, expected) => {
     expect(worstCaseCost(prompt, output, prices)).toBe(expected);
   });

@@ -10,12 +10,14 @@ export type Micros = number;
 /**
  * What a call cost: prompt tokens at the input price, the cached part of them at the cache
  * prices (the input price when the config names none), output at the output price; rounded up to
- * the next micro-dollar. `input` counts cache reads and writes (lib/usage/tokens.ts), so they are
+ * the next micro-dollar, plus the price per call where there is one. `input` counts cache reads and writes (lib/usage/tokens.ts), so they are
  * taken out of it before the input price applies.
  */
 export function costOf(tokens: TokenUsage, price: Price): Micros {
   const plain = Math.max(0, tokens.input - tokens.cacheRead - tokens.cacheWrite);
-  const micros = plain * price.input + tokens.cacheRead * (price.cacheRead ?? price.input) + tokens.cacheWrite * (price.cacheWrite ?? price.input) + tokens.output * price.output;
+  const input = price.input ?? 0;
+  const perCall = price.perRequest === undefined ? 0 : price.perRequest * 1e6;
+  const micros = perCall + plain * input + tokens.cacheRead * (price.cacheRead ?? input) + tokens.cacheWrite * (price.cacheWrite ?? input) + tokens.output * (price.output ?? 0);
   // Prices like 0.075 make float dust (…0000001): round it off before rounding up.
   return Math.ceil(Math.round(micros * 1e6) / 1e6);
 }
@@ -28,8 +30,8 @@ export function costOf(tokens: TokenUsage, price: Price): Micros {
 export function worstCaseCost(promptTokens: number, maxOutputTokens: number, prices: readonly Price[]): Micros {
   let most = 0;
   for (const price of prices) {
-    const input = Math.max(price.input, price.cacheWrite ?? 0, price.cacheRead ?? 0);
-    most = Math.max(most, costOf({ input: promptTokens, output: maxOutputTokens, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, { input, output: price.output }));
+    const input = Math.max(price.input ?? 0, price.cacheWrite ?? 0, price.cacheRead ?? 0);
+    most = Math.max(most, costOf({ input: promptTokens, output: maxOutputTokens, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, { ...price, input, cacheRead: input, cacheWrite: input }));
   }
   return most;
 }

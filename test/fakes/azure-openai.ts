@@ -4,6 +4,7 @@
  * - `POST /openai/deployments/{deployment}/chat/completions?api-version=…` (404 without api-version),
  * - `POST /openai/v1/chat/completions` with the deployment as `model`,
  * and Embeddings and (legacy) Completions the same two ways (`…/{deployment}/embeddings?api-version=…`, `/openai/v1/completions`),
+ * images and audio on the deployments path (`…/{deployment}/audio/transcriptions?api-version=…`),
  * and the Responses API on the one path Azure serves it, `POST /openai/v1/responses` (the
  * deployment as `model`; OpenAI's wire format, see `openai-responses-wire.ts`).
  * The key goes in `api-key` (the v1 path also takes it as a Bearer token). Answers carry Azure's
@@ -22,6 +23,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { FakeServer, listening, type FakeUpstream, type HangReply, type Received } from './fake-server';
 import { randomHex, type RecordedRequest } from './http';
 import { newTextCompletionFrame, promptText, textCompletionBody, textCompletionEvents } from './openai-completions-wire';
+import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
 import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents } from './openai-responses-wire';
 import { embeddingsObject, invalidEmbeddingsInput, newCompletionFrame, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 
@@ -128,13 +130,13 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     this.#options = options;
   }
 
-  protected override async route({ record, res }: Received): Promise<void> {
+  protected override async route({ record, res, raw }: Received): Promise<void> {
     const v1 = /^\/openai\/v1\/(chat\/completions|completions|embeddings|responses)$/.exec(record.path);
     const key = record.headers['api-key'] ?? (v1 ? /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1] : undefined);
     if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
 
     const apiVersion = new URLSearchParams(record.search).get('api-version') ?? '';
-    const deploymentPath = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/.exec(record.path);
+    const deploymentPath = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings|images\/generations|images\/edits|audio\/speech|audio\/transcriptions|audio\/translations)$/.exec(record.path);
     let deployment: string | undefined;
     let operation: string;
     if (record.method === 'POST' && deploymentPath) {
@@ -153,6 +155,8 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     }
     const model = this.#options.deployments ? this.#options.deployments[deployment] : deployment;
     if (model === undefined) return writeJson(res, 404, azureErrors.deploymentNotFound());
+    const media = MEDIA_ROUTES[`POST /v1/${operation}` as keyof typeof MEDIA_ROUTES];
+    if (media) return this.#media(media, record, res, raw, model);
     if (operation === 'embeddings') return this.#embeddings(record, res, model, apiVersion || 'v1');
     if (operation === 'completions') return this.#textCompletion(record, res, model);
     if (operation === 'responses') return this.#responses(record, res, model);
@@ -167,6 +171,22 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
       apiVersion: apiVersion || 'v1',
     };
     await this.#send(exchange, await this.replyFor(record));
+  }
+
+  /**
+   * Images and audio on the deployments path (the deployment's model stands for the body's, which
+   * names none), answered as OpenAI answers them (`openai-media-wire.ts`); error, hang and raw replies act as on chat.
+   */
+  async #media(route: MediaRoute, record: RecordedRequest, res: ServerResponse, raw: Buffer, model: string): Promise<void> {
+    const reply = await this.replyFor(record);
+    if (reply.kind === 'error' || reply.kind === 'hang' || reply.kind === 'raw') return this.#send({ res, record, model, stream: false, includeUsage: false, apiVersion: 'media' }, reply);
+    const answer = await mediaAnswer(route, record, raw, model);
+    if ('events' in answer) {
+      res.writeHead(200, { ...azureHeaders(model), 'content-type': 'text/event-stream; charset=utf-8' });
+      return void res.end(answer.events.join(''));
+    }
+    res.writeHead(answer.status, { ...azureHeaders(model), 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
+    res.end(answer.body);
   }
 
   /** Embeddings, compact like Azure's other answers; error, hang and raw replies act as on chat, any other answers normally. */

@@ -1,8 +1,8 @@
 /**
  * A fake OpenAI upstream for integration tests and the benchmark: a
  * `node:http` server on 127.0.0.1 that speaks the real wire formats of Chat Completions, (legacy)
- * Completions, the Responses API and the Embeddings API (see `openai-wire.ts`,
- * `openai-completions-wire.ts`, `openai-responses-wire.ts`), records every request, and can be told to
+ * Completions, the Responses API, the Embeddings API, and images, audio and moderations (see `openai-wire.ts`,
+ * `openai-completions-wire.ts`, `openai-responses-wire.ts`, `openai-media-wire.ts`), records every request, and can be told to
  * fail in the ways real upstreams fail (errors, hangs, dropped streams, raw bytes).
  *
  * @example
@@ -34,6 +34,7 @@ import {
   type ReplyUsage,
   type ToolCallSpec,
 } from './openai-wire';
+import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
 import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, type ResponseContent } from './openai-responses-wire';
 
 export type { RecordedRequest } from './http';
@@ -131,7 +132,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     this.#options = options;
   }
 
-  protected override async route({ record, res }: Received): Promise<void> {
+  protected override async route({ record, res, raw }: Received): Promise<void> {
     const { receivedAt } = record;
     const rejection = this.#authRejection(record);
     if (rejection) return writeError(res, 401, rejection, {}, receivedAt);
@@ -141,6 +142,8 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (route === 'POST /v1/completions') return this.#textCompletion(record, res);
     if (route === 'POST /v1/embeddings') return this.#embeddings(record, res);
     if (route === 'POST /v1/responses') return this.#responses(record, res);
+    const media = MEDIA_ROUTES[route as keyof typeof MEDIA_ROUTES];
+    if (media) return this.#media(media, record, res, raw);
     if (route === 'GET /v1/models') return writeJson(res, 200, modelListBody(this.#options.models), receivedAt);
     const modelId = /^GET \/v1\/models\/(.+)$/.exec(route)?.[1];
     if (modelId !== undefined) {
@@ -205,20 +208,42 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (typeof body.model !== 'string' || body.model === '') return writeError(res, 400, openAIErrors.missingModel(), {}, record.receivedAt);
     const invalid = invalidEmbeddingsInput(body.input);
     if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
-    const reply = await this.replyFor(record);
+    if (await this.#ownAnswer(record, res, body.model, await this.replyFor(record))) return;
+    return writeJson(res, 200, `${JSON.stringify(embeddingsObject(body as { model: string; input: unknown }), null, 2)}\n`, record.receivedAt);
+  }
+
+  /** Sends a reply that is an answer of its own (error, hang, raw, drop) to a request of an API without text replies; false for any other reply. */
+  async #ownAnswer(record: RecordedRequest, res: ServerResponse, model: string, reply: Reply): Promise<boolean> {
     switch (reply.kind) {
       case 'error':
       case 'hang':
       case 'hang-after-headers':
       case 'raw':
-        return this.#send({ record, res, model: body.model, stream: false, includeUsage: false, obfuscate: false, api: 'chat' }, reply);
+        await this.#send({ record, res, model, stream: false, includeUsage: false, obfuscate: false, api: 'chat' }, reply);
+        return true;
       case 'drop':
         res.writeHead(200, responseHeaders('application/json', record.receivedAt));
         res.flushHeaders();
-        return this.dropConnection(res);
+        await this.dropConnection(res);
+        return true;
       default:
-        return writeJson(res, 200, `${JSON.stringify(embeddingsObject(body as { model: string; input: unknown }), null, 2)}\n`, record.receivedAt);
+        return false;
     }
+  }
+
+  /**
+   * Images, audio and moderations (`openai-media-wire.ts`): replies that are answers of their own
+   * (error, hang, raw, drop) act as on chat; any other reply means "answer as OpenAI would".
+   */
+  async #media(route: MediaRoute, record: RecordedRequest, res: ServerResponse, raw: Buffer): Promise<void> {
+    if (await this.#ownAnswer(record, res, String((record.body as { model?: unknown } | undefined)?.model ?? ''), await this.replyFor(record))) return;
+    const answer = await mediaAnswer(route, record, raw);
+    if ('events' in answer) {
+      await this.writeStream(res, sseHeaders(record), answer.events);
+      return void res.end();
+    }
+    res.writeHead(answer.status, { ...responseHeaders(answer.contentType, record.receivedAt), 'content-length': Buffer.byteLength(answer.body) });
+    res.end(answer.body);
   }
 
   /**

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { createServer } from 'node:net';
 import { startHarness, type Harness } from './harness';
 
@@ -50,6 +50,17 @@ it('answers 413 to a Responses API body over the limit, as to chat', async () =>
   const err = await h
     .openai()
     .responses.create({ model: 'gpt-4o-mini', input: 'x'.repeat(100 * 1024) })
+    .catch((e: unknown) => e);
+
+  expect(err).toBeInstanceOf(OpenAI.APIError);
+  expect(err).toMatchObject({ status: 413, code: 'request_too_large' });
+  expect(h.upstream.requests).toHaveLength(0);
+});
+
+it('answers 413 to an upload over the limit, as to chat', async () => {
+  const err = await h
+    .openai()
+    .audio.transcriptions.create({ model: 'gpt-4o-mini', file: await toFile(Buffer.alloc(100 * 1024), 'long.wav') })
     .catch((e: unknown) => e);
 
   expect(err).toBeInstanceOf(OpenAI.APIError);

@@ -5,7 +5,7 @@
  * the versionless `/openai/v1/` path (the deployment goes in the body as `model`). Azure takes
  * its key in `api-key`, not as a Bearer token.
  */
-import { openAIPassthroughBody, responsesPassthroughBody, type OpenAIChatCall, type OpenAIOperation } from '../openai/request';
+import { operationRequest, responsesPassthroughBody, type OpenAIChatCall, type OpenAIOperation, type OperationTarget } from '../openai/request';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 
 export interface AzureTarget {
@@ -31,7 +31,7 @@ function azureResource(call: AzureCallTarget): string {
   return base.replace(/\/+$/, '').replace(/\/openai(\/v1)?$/, '');
 }
 
-/** The URL of an operation (chat completions, completions, embeddings) of a resource for one deployment. */
+/** The URL of an operation (chat completions, completions, embeddings, images, audio, moderations) of a resource for one deployment. */
 function azureTarget(call: AzureCallTarget, deployment: string, operation: OpenAIOperation): AzureTarget {
   const provider: { id: string; apiVersion?: unknown } = call.provider;
   const resource = azureResource(call);
@@ -61,14 +61,15 @@ export function azurePassthroughRequest(call: OpenAIChatCall): UpstreamRequest {
 
 /** The same for any operation Azure serves per deployment (chat, completions, embeddings). */
 export function azureOperationRequest(call: OpenAIChatCall, operation: OpenAIOperation): UpstreamRequest {
-  const target = azureTarget(call, call.model, operation);
-  return jsonPost(target.url, openAIPassthroughBody(call, target.modelInBody), {
-    stream: call.stream,
-    accountHeaders: call.account.headers,
-    auth: azureAuthHeaders(call.apiKey),
-    timeouts: call.timeouts,
-    signal: call.signal,
-  });
+  return operationRequest(call, azureOperationTarget(call, operation));
+}
+
+/**
+ * Where an operation of a deployment goes on Azure, with its `api-key`: the deployments path
+ * with an `apiVersion` (`…/openai/deployments/{d}/images/generations?api-version=…`), else the v1 path.
+ */
+export function azureOperationTarget(call: OpenAIChatCall, operation: OpenAIOperation): OperationTarget {
+  return { ...azureTarget(call, call.model, operation), auth: azureAuthHeaders(call.apiKey) };
 }
 
 /**

@@ -18,7 +18,24 @@ export interface OpenAIChatCall {
 }
 
 /** The OpenAI API operations the gateway sends on by deployment on Azure too, by their path under the base URL. */
-export type OpenAIOperation = 'chat/completions' | 'completions' | 'embeddings';
+export type OpenAIOperation =
+  | 'chat/completions'
+  | 'completions'
+  | 'embeddings'
+  | 'images/generations'
+  | 'images/edits'
+  | 'audio/speech'
+  | 'audio/transcriptions'
+  | 'audio/translations'
+  | 'moderations';
+
+/** Where one operation of one account goes, and how it is signed. */
+export interface OperationTarget {
+  url: string;
+  /** Whether the body names the model (Azure's deployments path names it in the URL instead). */
+  modelInBody: boolean;
+  auth: Record<string, string>;
+}
 
 /**
  * The upstream request for an OpenAI-dialect provider. The body is the client's, with only the
@@ -30,10 +47,20 @@ export function openAIChatRequest(call: OpenAIChatCall): UpstreamRequest {
 
 /** The same for any operation whose body names its model (chat, completions, embeddings). */
 export function openAIOperationRequest(call: OpenAIChatCall, operation: OpenAIOperation): UpstreamRequest {
-  return jsonPost(openAIEndpoint(call, operation), openAIPassthroughBody(call, true), {
+  return operationRequest(call, openAIOperationTarget(call, operation));
+}
+
+/** `{baseUrl}/{operation}` with a Bearer key: an OpenAI or OpenAI-compatible account's operation. */
+export function openAIOperationTarget(call: OpenAIChatCall, operation: OpenAIOperation): OperationTarget {
+  return { url: openAIEndpoint(call, operation), modelInBody: true, auth: call.apiKey ? { authorization: `Bearer ${call.apiKey}` } : {} };
+}
+
+/** A JSON operation's request to a target: the client's body with the model swapped (and usage asked for on streams). */
+export function operationRequest(call: OpenAIChatCall, target: OperationTarget): UpstreamRequest {
+  return jsonPost(target.url, openAIPassthroughBody(call, target.modelInBody), {
     stream: call.stream,
     accountHeaders: call.account.headers,
-    ...(call.apiKey ? { auth: { authorization: `Bearer ${call.apiKey}` } } : {}),
+    auth: target.auth,
     timeouts: call.timeouts,
     signal: call.signal,
   });

@@ -1,0 +1,81 @@
+/**
+ * OpenAI's image, audio and moderation endpoints, passed through to OpenAI-dialect targets
+ * (`openai`, `openai-compatible`, `azure-openai`) by `openAIOnlyCall`: the body (JSON, or a
+ * multipart upload rewritten in its `model` part alone) and the answer's bytes (JSON, text, audio,
+ * media streams) go on as they are. Nothing is translated: no other provider type has these APIs.
+ */
+import { checkImageGeneration, checkMediaModel, checkModeration, checkSpeech, streamField } from '../surfaces/openai-media/request';
+import { worstCaseOfCall } from './budget';
+import type { OpenAIOnlyOperation } from './openai-only';
+
+/** Without token prices, a call's worst case is its price per call; with them, its body's size as prompt plus the output allowance. */
+const worstCase: OpenAIOnlyOperation['worstCase'] = (call, _targets, config) => worstCaseOfCall(call, undefined, config);
+
+const JSON_STREAM = { multipart: false, streamed: (body: Record<string, unknown>) => body.stream === true };
+const UPLOAD = { multipart: true, streamed: streamField };
+
+/** `POST /v1/images/generations`: `b64_json` or `url` answers, gpt-image-1's `usage` metered; its `stream: true` partial images pass through. */
+export const IMAGES_GENERATIONS: OpenAIOnlyOperation = {
+  surface: 'openai-images',
+  path: 'images/generations',
+  title: 'Image generations',
+  validate: checkImageGeneration,
+  streams: true,
+  worstCase,
+  media: JSON_STREAM,
+};
+
+/** `POST /v1/images/edits`: a multipart upload of `image` file(s), an optional `mask`, `prompt` and `model`. */
+export const IMAGES_EDITS: OpenAIOnlyOperation = {
+  surface: 'openai-images',
+  path: 'images/edits',
+  title: 'Image edits',
+  validate: checkMediaModel,
+  streams: true,
+  worstCase,
+  media: UPLOAD,
+};
+
+/** `POST /v1/audio/speech`: JSON in, audio bytes out as `response_format` asks; `stream_format: "sse"` streams `speech.audio.delta` events. */
+export const AUDIO_SPEECH: OpenAIOnlyOperation = {
+  surface: 'openai-audio',
+  path: 'audio/speech',
+  title: 'Speech requests (/v1/audio/speech)',
+  validate: checkSpeech,
+  streams: true,
+  worstCase,
+  media: { multipart: false, streamed: (body) => body.stream_format === 'sse' },
+};
+
+/** `POST /v1/audio/transcriptions`: an upload of `file` and `model`; JSON, text, srt or vtt back; `stream=true` streams `transcript.text.*` events. */
+export const AUDIO_TRANSCRIPTIONS: OpenAIOnlyOperation = {
+  surface: 'openai-audio',
+  path: 'audio/transcriptions',
+  title: 'Audio transcriptions',
+  validate: checkMediaModel,
+  streams: true,
+  worstCase,
+  media: UPLOAD,
+};
+
+/** `POST /v1/audio/translations`: as transcriptions, into English; never streamed. */
+export const AUDIO_TRANSLATIONS: OpenAIOnlyOperation = {
+  surface: 'openai-audio',
+  path: 'audio/translations',
+  title: 'Audio translations',
+  validate: checkMediaModel,
+  streams: false,
+  worstCase,
+  media: { multipart: true, streamed: () => false },
+};
+
+/** `POST /v1/moderations`: text or images in, categories and scores out. */
+export const MODERATIONS: OpenAIOnlyOperation = {
+  surface: 'openai-moderations',
+  path: 'moderations',
+  title: 'Moderations',
+  validate: checkModeration,
+  streams: false,
+  worstCase,
+  media: { multipart: false, streamed: () => false },
+};
