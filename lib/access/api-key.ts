@@ -72,6 +72,9 @@ function mintSecret(): { key: string; hash: string; prefix: string } {
   return { key, hash: hashKey(key), prefix: key.slice(0, DISPLAY_LENGTH) };
 }
 
+/** How long an old secret may work at most after a rotation: one meant to outlive a month is a second key, not a grace period. */
+export const MAX_GRACE_SECONDS = 30 * 86_400;
+
 /** A key's new secret: its hash and prefix, when it was made, and until when the old one still works (none: refused at once). */
 export interface Rotation {
   hash: string;

@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
-import { keyInfo, mintKey, mintRotation, type ApiKeyRecord } from '../access/api-key';
+import { MAX_GRACE_SECONDS, keyInfo, mintKey, mintRotation, type ApiKeyRecord } from '../access/api-key';
 import { MAX_ALLOWED_IPS, readIpRule } from '../access/ip-allowlist';
 import { GatewayError, asGatewayError } from '../http/errors';
 import { json, parseJsonObject, readBody } from '../http/body';
@@ -69,8 +69,6 @@ const UpdateKeyBody = z.strictObject({
 
 /** An hour: long enough for a client to be given the new secret, short enough that a leaked one soon stops working. */
 export const DEFAULT_GRACE_SECONDS = 3600;
-/** A month at most: an old secret meant to outlive that is a second key, not a grace period. */
-const MAX_GRACE_SECONDS = 30 * 86_400;
 const RotateKeyBody = z.strictObject({ graceSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).default(DEFAULT_GRACE_SECONDS) });
 
 const Day = z.iso.date();
