@@ -168,12 +168,12 @@ export function formatKeyTable(keys: readonly KeyView[], now: Date, teamNames: R
 
 /** What `keys create` prints: the key on a line of its own, and the warning that it is shown once. */
 export function formatCreatedKey(created: CreatedKey): string {
-  return [`Created key ${printable(created.id)} (${printable(created.name)})`, ...keyDetails(created), ...secretLines(created)].join('\n');
+  return [`Created key ${printable(created.id)} (${printable(created.name)})`, ...keyDetails(created), ...secretLines(created), ''].join('\n');
 }
 
 /** The secret on a line of its own, and the warning that it is shown once. */
 function secretLines(created: CreatedKey): string[] {
-  return ['', `  ${created.key}`, '', 'Store it now: it will not be shown again (the gateway keeps only its hash).', ''];
+  return ['', `  ${created.key}`, '', 'Store it now: it will not be shown again (the gateway keeps only its hash).'];
 }
 
 /** What `keys rotate` prints: the new secret, shown once, and until when the old one works. */
@@ -181,7 +181,7 @@ export function formatRotatedKey(rotated: CreatedKey): string {
   const old = rotated.previousExpiresAt
     ? `The old secret keeps working until ${shortTime(rotated.previousExpiresAt)}; then it is refused like a revoked key.`
     : 'The old secret is refused now (by gateways that have it cached, within keyCache.ttlSeconds, 30 s by default).';
-  return [`Rotated key ${printable(rotated.id)} (${printable(rotated.name)}): same id, limits and usage, a new secret`, ...keyDetails(rotated), ...secretLines(rotated).slice(0, -1), old, ''].join('\n');
+  return [`Rotated key ${printable(rotated.id)} (${printable(rotated.name)}): same id, limits and usage, a new secret`, ...keyDetails(rotated), ...secretLines(rotated), old, ''].join('\n');
 }
 
 /**
