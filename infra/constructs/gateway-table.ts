@@ -54,13 +54,7 @@ export class GatewayTable extends Construct {
    * key to `TEAM#…`): the admin API's `DELETE /admin/teams/{id}`. Keys are revoked, never deleted (but see `grantKeyItemDelete`).
    */
   grantTeamDelete(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:DeleteItem'],
-        resources: [this.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${teamItemKey('').PK}*`] } },
-      }),
-    );
+    this.#grantDeleteUnder(grantee, teamItemKey('').PK);
   }
 
   /**
@@ -69,11 +63,16 @@ export class GatewayTable extends Construct {
    * pointer whose grace a newer rotation ended). Keys themselves are still revoked, never deleted.
    */
   grantKeyItemDelete(grantee: IGrantable): void {
+    this.#grantDeleteUnder(grantee, keyItemKey('').PK);
+  }
+
+  /** DeleteItem on items whose partition key starts with `prefix`, and no others. */
+  #grantDeleteUnder(grantee: IGrantable, prefix: string): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['dynamodb:DeleteItem'],
         resources: [this.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keyItemKey('').PK}*`] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
       }),
     );
   }
