@@ -189,17 +189,16 @@ describe('GatewayStack permissions', () => {
     expect(JSON.stringify(dynamo.map((s) => s.Resource))).not.toContain('*');
   });
 
-  it('lets the admin API delete team items only, and the proxy delete nothing', () => {
+  it('lets the admin API delete team items and key items (rotations) only, and the proxy delete nothing', () => {
     const deletes = (role: string) => policyOf(role).filter((s) => actionsOf(s).includes('dynamodb:DeleteItem'));
+    const deleteUnder = (prefix: string) => ({
+      Effect: 'Allow',
+      Action: 'dynamodb:DeleteItem',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageTable/), 'Arn'] },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [prefix] } },
+    });
 
-    expect(deletes('AdminLambdaRole')).toEqual([
-      {
-        Effect: 'Allow',
-        Action: 'dynamodb:DeleteItem',
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageTable/), 'Arn'] },
-        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEAM#*'] } },
-      },
-    ]);
+    expect(deletes('AdminLambdaRole')).toEqual([deleteUnder('TEAM#*'), deleteUnder('KEY#*')]);
     expect(deletes('ProxyLambdaRole')).toEqual([]);
   });
 

@@ -44,6 +44,7 @@ export class GatewayStack extends Stack {
     this.admin = new AdminFunction(this, 'Admin', { table: this.table });
     this.table.grantItemReadWrite(this.admin.fn);
     this.table.grantTeamDelete(this.admin.fn); // DELETE /admin/teams/{id}
+    this.table.grantKeyItemDelete(this.admin.fn); // POST /admin/keys/{id}/rotate
     this.table.grantBatchRead(this.admin.fn); // keys' and teams' spend against their budgets
 
     this.rollup = new RollupFunction(this, 'Rollup', { table: this.table });

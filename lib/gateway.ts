@@ -5,6 +5,8 @@ import type { GatewayConfig } from './config/schema';
 import type { Credentials } from './credentials/credentials';
 import { json } from './http/body';
 import { GatewayError, asGatewayError } from './http/errors';
+import { rateLimitHeaders } from './http/rate-limit-headers';
+import type { RateStanding } from './access/rate-standing';
 import { isStreamBody, type GatewayRequest, type GatewayResponse } from './http/types';
 import { silentLogger, type GatewayLogger } from './observe/logger';
 import { newContext, type RequestContext } from './pipeline/context';
@@ -148,6 +150,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const bindingOf = (req: GatewayRequest, route: Route | undefined) =>
     route?.binding ?? (req.headers['anthropic-version'] ? ANTHROPIC_MESSAGES : isGeminiClient(req) || req.path.startsWith('/v1beta/') ? GEMINI : OPENAI_CHAT);
 
+  /**
+   * The key's (or its team's) per-minute limits, in the caller's dialect, on a model call's answer,
+   * refusals included. Never the provider's: answers are built with headers of the gateway's own,
+   * so an upstream account's rate-limit headers are not passed on to be mistaken for the key's.
+   */
+  const tellLimits = (res: GatewayResponse, standing: RateStanding, binding: SurfaceBinding) => {
+    if (binding.rateHeaders) Object.assign(res.headers, rateLimitHeaders(binding.rateHeaders, standing, now()));
+  };
+
   return {
     async handle(req) {
       const route = findRoute(req.path);
@@ -172,6 +183,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         streaming = isStreamBody(res.body);
         ctx.status ??= res.status;
         res.headers['x-request-id'] = req.requestId;
+        // One property read for callers without per-minute limits: they get no headers and pay nothing.
+        if (ctx.rateStanding) tellLimits(res, ctx.rateStanding, binding);
         return res;
       } catch (err) {
         const error = asGatewayError(err);
@@ -181,6 +194,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (error.code === 'client_closed_request') ctx.outcome = 'aborted';
         const res = binding.errorResponse(error);
         res.headers['x-request-id'] = req.requestId;
+        if (ctx.rateStanding) tellLimits(res, ctx.rateStanding, binding);
         return res;
       } finally {
         // A whole answer's books are closed on the next turn of the event loop, after the door has

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ALERT_MARK_PREFIX, TABLE_SHAPE, teamItemKey } from '../../lib/store/table';
+import { ALERT_MARK_PREFIX, TABLE_SHAPE, keyItemKey, teamItemKey } from '../../lib/store/table';
 
 /**
  * The gateway's one DynamoDB table, shaped by `TABLE_SHAPE` (the same shape the stores and the
@@ -51,14 +51,28 @@ export class GatewayTable extends Construct {
 
   /**
    * Lets `grantee` delete team items and nothing else (`dynamodb:LeadingKeys` holds the partition
-   * key to `TEAM#…`): the admin API's `DELETE /admin/teams/{id}`. Keys are revoked, never deleted.
+   * key to `TEAM#…`): the admin API's `DELETE /admin/teams/{id}`. Keys are revoked, never deleted (but see `grantKeyItemDelete`).
    */
   grantTeamDelete(grantee: IGrantable): void {
+    this.#grantDeleteUnder(grantee, teamItemKey('').PK);
+  }
+
+  /**
+   * Lets `grantee` delete key items and nothing else (`KEY#…`): a rotation moves a key's record to
+   * its new secret's hash and removes what is left under an old one (the record, with no grace; a
+   * pointer whose grace a newer rotation ended). Keys themselves are still revoked, never deleted.
+   */
+  grantKeyItemDelete(grantee: IGrantable): void {
+    this.#grantDeleteUnder(grantee, keyItemKey('').PK);
+  }
+
+  /** DeleteItem on items whose partition key starts with `prefix`, and no others. */
+  #grantDeleteUnder(grantee: IGrantable, prefix: string): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['dynamodb:DeleteItem'],
         resources: [this.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${teamItemKey('').PK}*`] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
       }),
     );
   }

@@ -27,10 +27,18 @@ export interface ApiKeyRecord {
   createdAt: string;
   expiresAt?: string;
   revokedAt?: string;
+  /** When the key was last given a new secret (`rotateKey`). */
+  rotatedAt?: string;
+  /**
+   * The secret it had before, still accepted until `previousExpiresAt` so its users can move
+   * over mid-flight; both absent when there is none (never rotated, or rotated with no grace).
+   */
+  previousHash?: string;
+  previousExpiresAt?: string;
 }
 
-/** What the admin API shows of a key: everything but the hash. */
-export type ApiKeyInfo = Omit<ApiKeyRecord, 'hash'>;
+/** What the admin API shows of a key: everything but the hashes of its secrets. */
+export type ApiKeyInfo = Omit<ApiKeyRecord, 'hash' | 'previousHash'>;
 
 export const KEY_PREFIX = 'sk-gw-';
 const DISPLAY_LENGTH = KEY_PREFIX.length + 6;
@@ -41,12 +49,12 @@ export function hashKey(key: string): string {
 
 /** A new random key (256 bits) and the record that stands for it. */
 export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
-  const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+  const { key, hash, prefix } = mintSecret();
   const record: ApiKeyRecord = {
     id: `key_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
-    hash: hashKey(key),
+    hash,
     name: fields.name,
-    prefix: key.slice(0, DISPLAY_LENGTH),
+    prefix,
     models: fields.models,
     ...(fields.limits && Object.keys(fields.limits).length ? { limits: fields.limits } : {}),
     ...(fields.allowedIps ? { allowedIps: fields.allowedIps } : {}),
@@ -58,7 +66,46 @@ export function mintKey(fields: { name: string; models: string[]; limits?: KeyLi
   return { key, record };
 }
 
+/** A new random secret (256 bits), its hash and the prefix that shows it in listings. */
+function mintSecret(): { key: string; hash: string; prefix: string } {
+  const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+  return { key, hash: hashKey(key), prefix: key.slice(0, DISPLAY_LENGTH) };
+}
+
+/** How long an old secret may work at most after a rotation: one meant to outlive a month is a second key, not a grace period. */
+export const MAX_GRACE_SECONDS = 30 * 86_400;
+
+/** A key's new secret: its hash and prefix, when it was made, and until when the old one still works (none: refused at once). */
+export interface Rotation {
+  hash: string;
+  prefix: string;
+  rotatedAt: string;
+  previousExpiresAt?: string;
+}
+
+/**
+ * A new secret for a key (`graceMs` 0: the old one is refused at once). The key keeps its id and
+ * every other field; a secret rotated away before is dropped, since only one old secret is kept.
+ */
+export function mintRotation(graceMs: number, now: Date): { key: string; rotation: Rotation } {
+  const { key, hash, prefix } = mintSecret();
+  const rotation: Rotation = { hash, prefix, rotatedAt: now.toISOString() };
+  if (graceMs > 0) rotation.previousExpiresAt = new Date(now.getTime() + graceMs).toISOString();
+  return { key, rotation };
+}
+
+/**
+ * The record as it is after a rotation: pure, so a store that finds the key changed under it can
+ * apply the same rotation again to what it found.
+ */
+export function rotated(record: ApiKeyRecord, rotation: Rotation): ApiKeyRecord {
+  const { previousHash: _oldPrevious, previousExpiresAt: _oldExpiry, ...rest } = record;
+  const next: ApiKeyRecord = { ...rest, hash: rotation.hash, prefix: rotation.prefix, rotatedAt: rotation.rotatedAt };
+  if (rotation.previousExpiresAt) Object.assign(next, { previousHash: record.hash, previousExpiresAt: rotation.previousExpiresAt });
+  return next;
+}
+
 export function keyInfo(record: ApiKeyRecord): ApiKeyInfo {
-  const { hash: _hash, ...info } = record;
+  const { hash: _hash, previousHash: _previousHash, ...info } = record;
   return info;
 }

@@ -1,7 +1,7 @@
 import { GatewayError } from '../http/errors';
 import { MemoryKeyStore } from '../store/keys';
 import { MemoryTeamStore } from '../store/teams';
-import { mintKey } from './api-key';
+import { mintKey, mintRotation } from './api-key';
 import { newTeam } from './team';
 import { KeyAuthenticator, presentedKey } from './authenticate';
 
@@ -87,6 +87,60 @@ describe('KeyAuthenticator', () => {
     clock += 1_001;
 
     await expect(auth.authenticate(from({ 'x-api-key': key }))).rejects.toMatchObject({ status: 401, message: 'This API key has been revoked.' });
+  });
+
+  describe('after a rotation', () => {
+    /** A key rotated at `clock` with `graceMs`, and an authenticator whose cache has seen neither secret. */
+    async function rotatedKey(graceMs: number) {
+      const { store, reads } = countingStore();
+      const { key: oldKey, record } = mintKey({ name: 'a', models: ['*'] }, new Date(clock));
+      await store.put(record);
+      const { key: newKey, rotation } = mintRotation(graceMs, new Date(clock));
+      await store.rotate(record, rotation);
+      return { oldKey, newKey, store, reads, auth: new KeyAuthenticator(store, { ttlMs: 30_000, now }) };
+    }
+
+    it('accepts both secrets as the same key during the grace, the old one refused with 401 after it without another read', async () => {
+      const { oldKey, newKey, reads, auth } = await rotatedKey(20_000);
+
+      const byOld = await auth.authenticate(from({ 'x-api-key': oldKey }));
+      const byNew = await auth.authenticate(from({ 'x-api-key': newKey }));
+      clock += 19_999;
+      await auth.authenticate(from({ 'x-api-key': oldKey }));
+      clock += 1;
+
+      expect(byOld.key.id).toBe(byNew.key.id);
+      await expect(auth.authenticate(from({ 'x-api-key': oldKey }))).rejects.toMatchObject({ status: 401, code: 'invalid_api_key', message: 'This API key has been rotated: its old secret no longer works.' });
+      await auth.authenticate(from({ 'x-api-key': newKey }));
+      expect(reads()).toBe(2);
+    });
+
+    it('refuses the old secret at once with no grace', async () => {
+      const { oldKey, newKey, auth } = await rotatedKey(0);
+
+      await expect(auth.authenticate(from({ 'x-api-key': oldKey }))).rejects.toMatchObject({ status: 401 });
+      await expect(auth.authenticate(from({ 'x-api-key': newKey }))).resolves.toBeDefined();
+    });
+
+    it('refuses the old secret of a revoked key, as the new one, once the cache has expired', async () => {
+      const { oldKey, newKey, store, auth } = await rotatedKey(3_600_000);
+      const { id } = (await auth.authenticate(from({ 'x-api-key': oldKey }))).key;
+
+      await store.revoke(id, new Date(clock));
+      clock += 30_001;
+
+      for (const key of [oldKey, newKey]) await expect(auth.authenticate(from({ 'x-api-key': key }))).rejects.toMatchObject({ status: 401, message: 'This API key has been revoked.' });
+    });
+
+    it('ends the first secret\'s grace when the key is rotated again', async () => {
+      const { oldKey, store, auth } = await rotatedKey(3_600_000);
+      const current = (await auth.authenticate(from({ 'x-api-key': oldKey }))).key;
+
+      await store.rotate(current, mintRotation(3_600_000, new Date(clock)).rotation);
+      clock += 30_001;
+
+      await expect(auth.authenticate(from({ 'x-api-key': oldKey }))).rejects.toMatchObject({ status: 401 });
+    });
   });
 
   it.each([

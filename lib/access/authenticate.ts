@@ -2,7 +2,7 @@ import { GatewayError } from '../http/errors';
 import type { GatewayRequest } from '../http/types';
 import type { KeyStore } from '../store/keys';
 import type { TeamStore } from '../store/teams';
-import { hashKey } from './api-key';
+import { hashKey, type ApiKeyRecord } from './api-key';
 import { callerOf, type Caller } from './caller';
 import { ipAllowed, sourceAddress } from './ip-allowlist';
 
@@ -20,6 +20,11 @@ export interface KeyCacheOptions {
 interface Entry {
   caller: Caller | undefined;
   expires: number;
+  /**
+   * For a secret the key was rotated away from: when it stops working (0: already refused). Absent
+   * for a key's current secret, so that path reads one property more and nothing else.
+   */
+  retires?: number;
 }
 
 /** The gateway key a request carries: `Authorization: Bearer KEY`, `x-api-key: KEY` or (Gemini's clients) `x-goog-api-key: KEY`. */
@@ -75,10 +80,12 @@ export class KeyAuthenticator {
     const hash = hashKey(key);
     // A warm hit answers without another await: this is every request's path.
     const hit = this.#cache.get(hash);
-    const caller = hit && hit.expires > this.#now() ? hit.caller : await this.#load(hash);
+    const entry = hit && hit.expires > this.#now() ? hit : await this.#load(hash);
+    const caller = entry.caller;
     if (!caller) throw invalidKey('Incorrect API key provided.');
     const record = caller.key;
     if (record.status !== 'active') throw invalidKey('This API key has been revoked.');
+    if (entry.retires !== undefined && entry.retires <= this.#now()) throw invalidKey('This API key has been rotated: its old secret no longer works.');
     if (record.expiresAt && Date.parse(record.expiresAt) <= this.#now()) throw invalidKey('This API key has expired.');
     if (book) {
       book.keyId = record.id;
@@ -90,7 +97,7 @@ export class KeyAuthenticator {
     return caller;
   }
 
-  async #load(hash: string): Promise<Caller | undefined> {
+  async #load(hash: string): Promise<Entry> {
     let pending = this.#inflight.get(hash);
     if (!pending) {
       pending = this.#read(hash).finally(() => this.#inflight.delete(hash));
@@ -98,8 +105,10 @@ export class KeyAuthenticator {
     }
     const caller = await pending;
     if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(hash, { caller, expires: this.#now() + (caller ? this.#ttl : this.#negativeTtl) });
-    return caller;
+    const entry: Entry = { caller, expires: this.#now() + (caller ? this.#ttl : this.#negativeTtl) };
+    if (caller && caller.key.hash !== hash) entry.retires = retiresAt(caller.key, hash);
+    this.#cache.set(hash, entry);
+    return entry;
   }
 
   /** The key and, when it names one, its team: both are trusted for the same TTL. */
@@ -109,6 +118,15 @@ export class KeyAuthenticator {
     const team = record.teamId && this.#teams ? await this.#teams.get(record.teamId) : undefined;
     return callerOf(record, team);
   }
+}
+
+/**
+ * When a secret a key was rotated away from (`hash`) stops working: the end of its grace when it
+ * is the key's previous secret, else at once. The record decides, not the pointer that led to it,
+ * so a second rotation ends the first secret's grace.
+ */
+function retiresAt(record: ApiKeyRecord, hash: string): number {
+  return record.previousHash === hash && record.previousExpiresAt ? Date.parse(record.previousExpiresAt) : 0;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { GatewayLogger } from '../observe/logger';
 import type { AfterResponse } from '../pipeline/after-response';
-import type { RateWindowStore } from '../store/rate-windows';
+import type { RateWindowStore, TakeResult } from '../store/rate-windows';
 import type { LimitScope } from './caller';
 import { rateLimited, windowAt, type RateWindow } from './rate-limits';
+import { rateStanding, type RateStanding, type ScopeCounts } from './rate-standing';
 
 /** What an admitted call leaves in the minute's counters: the scopes whose tokens limit its tokens must be added to when it ends. */
 export interface RateHold {
@@ -28,8 +29,10 @@ export class RateLimiter {
    * per scope), or throws the 429 of the first scope that refuses it (the key's before its
    * team's), naming that scope; the places the call took in the other scopes are given back.
    * Resolves to what the call must add its tokens to when it ends, if any scope has a tokens limit.
+   * `told`, when given, is told where the call leaves the limits (admitted or refused), from the
+   * counts the same writes returned, for the rate-limit headers of its answer.
    */
-  async admit(scopes: readonly LimitScope[], requestId: string): Promise<RateHold | undefined> {
+  async admit(scopes: readonly LimitScope[], requestId: string, told?: { rateStanding?: RateStanding }): Promise<RateHold | undefined> {
     const now = this.deps.now();
     const window = windowAt(now);
     const results = await Promise.allSettled(scopes.map((scope) => this.store.take(scope.id, window, scope.limits)));
@@ -44,6 +47,10 @@ export class RateLimiter {
       } else if (result.value.admitted) taken.push(scope);
       else refused ??= { scope, exhausted: result.value.exhausted };
     });
+    if (told) {
+      const standing = rateStanding(countsLeft(scopes, results, refused !== undefined), window.endsAt);
+      if (standing) told.rateStanding = standing;
+    }
     if (refused) {
       for (const scope of taken) this.#giveBack(scope.id, window, requestId);
       throw rateLimited(refused.exhausted, refused.scope.limits, window, now, refused.scope.name);
@@ -68,4 +75,18 @@ export class RateLimiter {
       this.deps.logger.warn('rate limit place not given back: the store failed', { requestId, scope, error: err as Error }),
     );
   }
+}
+
+/**
+ * Each scope's counts as the call leaves them: a refused call's places are given back, so they
+ * are not counted where it was admitted. Scopes the store could not count are left out.
+ */
+function countsLeft(scopes: readonly LimitScope[], results: readonly PromiseSettledResult<TakeResult>[], refused: boolean): ScopeCounts[] {
+  const counts: ScopeCounts[] = [];
+  results.forEach((result, i) => {
+    if (result.status === 'rejected') return;
+    const { admitted, counts: c } = result.value;
+    counts.push({ limits: scopes[i]!.limits, requests: refused && admitted ? c.requests - 1 : c.requests, tokens: c.tokens });
+  });
+  return counts;
 }

@@ -37,18 +37,13 @@ export function exhaustedLimit(counts: { requests?: number; tokens?: number }, l
 
 /**
  * The 429 for a key (or its team, `who`) over its limit: OpenAI's and Anthropic's clients retry
- * on their own after `retry-after`, so it says when the window ends; the `x-ratelimit-*` headers
- * are OpenAI's names.
+ * on their own after `retry-after`, so it says when the window ends. The rate-limit headers, in
+ * the caller's dialect, are added by the door from the call's `RateStanding`, as on every answer.
  */
 export function rateLimited(kind: RateLimitKind | undefined, limits: RateLimits, window: RateWindow, nowMs: number, who = 'this API key'): GatewayError {
   const seconds = Math.max(1, Math.ceil((window.endsAt - nowMs) / 1000));
   const limit = kind === 'tokens' ? limits.tokensPerMinute : kind === 'requests' ? limits.requestsPerMinute : undefined;
   const headers: Record<string, string> = { 'retry-after': String(seconds) };
-  if (limit !== undefined) {
-    headers[`x-ratelimit-limit-${kind}`] = String(limit);
-    headers[`x-ratelimit-remaining-${kind}`] = '0';
-    headers[`x-ratelimit-reset-${kind}`] = `${seconds}s`;
-  }
   const what = limit === undefined ? `Rate limit reached for ${who}.` : `Rate limit reached: ${who} allows ${limit} ${kind} per minute.`;
   return new GatewayError('rate_limit', `${what} Try again in ${seconds}s.`, {
     code: kind === 'tokens' ? 'tokens_rate_limit_exceeded' : 'rate_limit_exceeded',

@@ -45,8 +45,8 @@ describe('RateLimiter over a key and its team', () => {
     await later.drain();
 
     // The key has one place left: the refused call's was given back. The team's is full.
-    expect(await rates.take('key_1', windowAt(NOW), { requestsPerMinute: 2 })).toEqual({ admitted: true });
-    expect(await rates.take('team_1', windowAt(NOW), { requestsPerMinute: 1 })).toEqual({ admitted: false, exhausted: 'requests' });
+    expect(await rates.take('key_1', windowAt(NOW), { requestsPerMinute: 2 })).toEqual({ admitted: true, counts: { requests: 2, tokens: 0 } });
+    expect(await rates.take('team_1', windowAt(NOW), { requestsPerMinute: 1 })).toMatchObject({ admitted: false, exhausted: 'requests' });
   });
 
   it('adds a call\'s tokens to every scope with a tokens limit, and only those', async () => {
@@ -57,7 +57,7 @@ describe('RateLimiter over a key and its team', () => {
     await later.drain();
 
     expect(hold?.tokenScopes).toEqual(['team_1']);
-    expect(await rates.take('team_1', windowAt(NOW), { tokensPerMinute: 100 })).toEqual({ admitted: false, exhausted: 'tokens' });
+    expect(await rates.take('team_1', windowAt(NOW), { tokensPerMinute: 100 })).toMatchObject({ admitted: false, exhausted: 'tokens' });
   });
 });
 

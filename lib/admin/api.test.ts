@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { GatewayRequest } from '../http/types';
 import type { UsageReports } from '../jobs/rollup';
 import { newTeam } from '../access/team';
@@ -60,6 +61,65 @@ describe('the admin API', () => {
 
     expect(revoked.body).toMatchObject({ status: 'revoked', revokedAt: '2026-11-26T10:00:00.000Z' });
     expect(fetched.body.status).toBe('revoked');
+  });
+
+  describe('rotating a key', () => {
+    it('gives the key a new secret, shown once, and keeps everything else; the old one works for an hour by default', async () => {
+      const keys = new MemoryKeyStore();
+      api = createAdminApi({ keys, token: TOKEN, now });
+      const { body: created } = await call(api, request('POST', '/admin/keys', { name: 'alice', models: ['gpt-4o*'], limits: { requestsPerMinute: 5 } }));
+
+      const rotated = await call(api, request('POST', `/admin/keys/${created.id}/rotate`));
+      const listed = await call(api, request('GET', '/admin/keys'));
+
+      expect(rotated.status).toBe(200);
+      expect(rotated.body).toEqual({
+        ...created,
+        key: expect.stringMatching(/^sk-gw-/),
+        prefix: rotated.body.key.slice(0, created.prefix.length),
+        rotatedAt: '2026-11-26T10:00:00.000Z',
+        previousExpiresAt: '2026-11-26T11:00:00.000Z',
+      });
+      expect(rotated.body.key).not.toBe(created.key);
+      const { key: _secret, ...info } = rotated.body;
+      expect(listed.body.data).toEqual([info]);
+      expect(JSON.stringify(listed.body)).not.toContain('ash');
+      expect((await keys.getByHash(createHash('sha256').update(created.key).digest('hex')))?.id).toBe(created.id);
+    });
+
+    it.each([
+      [{ graceSeconds: 0 }, undefined],
+      [{ graceSeconds: 90 }, '2026-11-26T10:01:30.000Z'],
+    ])('takes the grace period %j', async (body, previousExpiresAt) => {
+      const { body: created } = await call(api, request('POST', '/admin/keys', { name: 'a' }));
+
+      const rotated = await call(api, request('POST', `/admin/keys/${created.id}/rotate`, body));
+
+      expect(rotated.body.previousExpiresAt).toBe(previousExpiresAt);
+    });
+
+    it.each([
+      ['a negative grace', { graceSeconds: -1 }, 400, 'graceSeconds'],
+      ['a grace over 30 days', { graceSeconds: 30 * 86_400 + 1 }, 400, 'graceSeconds'],
+      ['an unknown field', { grace: 5 }, 400, undefined],
+    ])('refuses %s with a 400', async (_name, body, status, param) => {
+      const { body: created } = await call(api, request('POST', '/admin/keys', { name: 'a' }));
+
+      const res = await call(api, request('POST', `/admin/keys/${created.id}/rotate`, body));
+
+      expect(res.status).toBe(status);
+      if (param) expect(res.body.error.param).toBe(param);
+    });
+
+    it('answers 404 for an unknown key, 409 for a revoked one, 405 for GET', async () => {
+      const { body: created } = await call(api, request('POST', '/admin/keys', { name: 'a' }));
+      await call(api, request('POST', `/admin/keys/${created.id}/revoke`));
+
+      expect((await call(api, request('POST', '/admin/keys/key_nope/rotate'))).status).toBe(404);
+      expect((await call(api, request('POST', `/admin/keys/${created.id}/rotate`))).body.error).toMatchObject({ code: 'key_not_rotatable' });
+      expect((await call(api, request('POST', `/admin/keys/${created.id}/rotate`))).status).toBe(409);
+      expect((await call(api, request('GET', `/admin/keys/${created.id}/rotate`))).status).toBe(405);
+    });
   });
 
   it('creates a key with per-minute limits', async () => {

@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
-import { keyInfo, mintKey, type ApiKeyRecord } from '../access/api-key';
+import { MAX_GRACE_SECONDS, keyInfo, mintKey, mintRotation, type ApiKeyRecord } from '../access/api-key';
 import { MAX_ALLOWED_IPS, readIpRule } from '../access/ip-allowlist';
 import { GatewayError, asGatewayError } from '../http/errors';
 import { json, parseJsonObject, readBody } from '../http/body';
@@ -67,6 +67,10 @@ const UpdateKeyBody = z.strictObject({
   teamId: TeamId.nullable().optional(),
 });
 
+/** An hour: long enough for a client to be given the new secret, short enough that a leaked one soon stops working. */
+export const DEFAULT_GRACE_SECONDS = 3600;
+const RotateKeyBody = z.strictObject({ graceSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).default(DEFAULT_GRACE_SECONDS) });
+
 const Day = z.iso.date();
 /** A report spans at most this many days (a roll-up per key and day is read for each). */
 const MAX_REPORT_DAYS = 400;
@@ -93,7 +97,10 @@ function sameToken(given: string, expected: string): boolean {
  *   PATCH /admin/keys/{id}       {name?, models?, limits?, allowedIps?, teamId?} → key info
  *                                (a merge patch: a limit set to null is removed; allowedIps replaces the list, null removes it;
  *                                teamId must name a team that exists (400 otherwise), null takes the key out of its team)
- *   POST /admin/keys/{id}/revoke → key info (also DELETE /admin/keys/{id})
+ *   POST /admin/keys/{id}/revoke → key info (also DELETE /admin/keys/{id}); the old secret of a rotated key too
+ *   POST /admin/keys/{id}/rotate {graceSeconds?} → {…key info, key} (a new secret for the same key, shown once; the old one
+ *                                works until rotatedAt + graceSeconds (default 3600, 0: refused at once), shown as previousExpiresAt;
+ *                                409 for a revoked key, or one changed by another rotation meanwhile)
  *   /admin/teams…                see lib/admin/teams.ts
  *   GET  /admin/usage?from=YYYY-MM-DD&to=YYYY-MM-DD&key=ID&team=ID → {from, to, data: [{day, keyId, keyName, teamId, teamName, model, requests, …, costMicros}]}
  *                                (from the roll-ups; default: this month so far, UTC)
@@ -158,6 +165,18 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (req.method !== 'POST') throw methodNotAllowed('POST');
       return json(200, keyInfo(await found(deps.keys.revoke(id, now()), id)));
     }
+    if (parts.length === 4 && parts[3] === 'rotate') {
+      if (req.method !== 'POST') throw methodNotAllowed('POST');
+      const raw = await readBody(req, ADMIN_BODY_LIMIT);
+      const parsed = RotateKeyBody.safeParse(raw.length ? parseJsonObject(raw) : {});
+      if (!parsed.success) throw zodToGatewayError(parsed.error);
+      const current = await found(deps.keys.getById(id), id);
+      if (current.status !== 'active') throw rotateConflict(`Key "${id}" is revoked: a revoked key is not given a new secret.`);
+      const { key, rotation } = mintRotation(parsed.data.graceSeconds * 1000, now());
+      const record = await deps.keys.rotate(current, rotation);
+      if (!record) throw rotateConflict(`Key "${id}" was revoked or rotated meanwhile; read it again and retry.`);
+      return json(200, { ...keyInfo(record), key });
+    }
     throw noRoute(req.path);
   }
 
@@ -216,6 +235,10 @@ export function createAdminApi(deps: AdminApiDeps) {
 }
 
 export type AdminApi = ReturnType<typeof createAdminApi>;
+
+function rotateConflict(message: string): GatewayError {
+  return new GatewayError('invalid_request', message, { status: 409, code: 'key_not_rotatable' });
+}
 
 function changesFor(current: ApiKeyRecord, patch: z.infer<typeof UpdateKeyBody>): KeyChanges {
   const changes: KeyChanges = {};

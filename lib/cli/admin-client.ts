@@ -171,6 +171,10 @@ export function createAdminClient(options: AdminClientOptions) {
     revokeKey(id: string): Promise<ApiKeyInfo> {
       return send('POST', `/admin/keys/${encodeURIComponent(id)}/revoke`);
     },
+    /** A new secret for the key; without `graceSeconds`, the gateway's default grace for the old one. */
+    rotateKey(id: string, graceSeconds?: number): Promise<CreatedKey> {
+      return send('POST', `/admin/keys/${encodeURIComponent(id)}/rotate`, graceSeconds === undefined ? undefined : { graceSeconds });
+    },
     createTeam(team: NewTeam): Promise<TeamRecord> {
       return send('POST', '/admin/teams', team);
     },

@@ -138,6 +138,14 @@ describe('parseCommandLine', () => {
     expect(command).toEqual({ kind: 'keys-revoke', id: 'key_123', json: true });
   });
 
+  it.each([
+    [['keys', 'rotate', 'key_123'], { kind: 'keys-rotate', id: 'key_123', json: false }],
+    [['keys', 'rotate', 'key_123', '--grace', '15m', '--json'], { kind: 'keys-rotate', id: 'key_123', graceSeconds: 900, json: true }],
+    [['keys', 'rotate', '--grace', '0', 'key_123'], { kind: 'keys-rotate', id: 'key_123', graceSeconds: 0, json: false }],
+  ])('reads %j', (argv, expected) => {
+    expect(parseCommandLine(argv).command).toEqual(expected);
+  });
+
   it('reads config check with and without a file', () => {
     // Act
     const withFile = parseCommandLine(['config', 'check', 'my.json']).command;
@@ -177,6 +185,10 @@ describe('parseCommandLine', () => {
     [['keys', 'list', '--models', 'x'], 'keys list does not take --models', 'keys', false],
     [['keys', 'list', 'extra'], 'keys list: unexpected argument "extra"', 'keys', false],
     [['keys', 'revoke'], 'keys revoke needs the ID of a key (see `aigw keys list`)', 'keys', false],
+    [['keys', 'rotate'], 'keys rotate needs the ID of a key (see `aigw keys list`)', 'keys', false],
+    [['keys', 'rotate', 'key_1', '--grace', '1w'], '--grace must be 0 or a duration of at most 30 days such as 90s, 15m, 1h or 2d, not "1w"', 'keys', false],
+    [['keys', 'rotate', 'key_1', '--rpm', '5'], 'keys rotate does not take --rpm', 'keys', false],
+    [['keys', 'revoke', 'key_1', '--grace', '1h'], 'keys revoke does not take --grace', 'keys', false],
     [['keys', 'revoke', 'a', 'b'], 'keys revoke: unexpected argument "b"', 'keys', false],
     [['keys', 'update'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
     [['keys', 'update', '--rpm', '5'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],

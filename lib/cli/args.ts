@@ -4,6 +4,7 @@ import { MAX_ALLOWED_IPS, readIpRule } from '../access/ip-allowlist';
 import type { KeyPatch } from './admin-client';
 import { CliError, type HelpTopic } from './errors';
 import { LIMIT_OPTION_NAMES, NO_LIMIT, OPTIONS, accept, limitsFrom, limitsPatchFrom, noMore, splitModels, type OptionName, type Values } from './flags';
+import { graceSeconds } from './grace';
 import { teamCommandFrom, type TeamCommand } from './team-args';
 
 export { splitModels } from './flags';
@@ -16,6 +17,7 @@ export type Command =
   | { kind: 'keys-show'; id: string; json: boolean }
   | { kind: 'keys-update'; id: string; patch: KeyPatch; json: boolean }
   | { kind: 'keys-revoke'; id: string; json: boolean }
+  | { kind: 'keys-rotate'; id: string; graceSeconds?: number; json: boolean }
   | TeamCommand
   | { kind: 'usage'; from?: string; to?: string; key?: string; team?: string; by: UsageGrouping; refresh: boolean; json: boolean }
   | { kind: 'config-check'; file?: string }
@@ -121,6 +123,12 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
     case 'keys revoke':
       accept(values, ['json'], name, 'keys');
       return { kind: 'keys-revoke', id: keyId(rest, name), json: values.json === true };
+    case 'keys rotate': {
+      accept(values, ['grace', 'json'], name, 'keys');
+      const command: Command = { kind: 'keys-rotate', id: keyId(rest, name), json: values.json === true };
+      if (values.grace !== undefined) command.graceSeconds = graceSeconds(values.grace);
+      return command;
+    }
     case 'config check': {
       accept(values, [], name, 'config');
       const [file, ...extra] = rest;

@@ -16,6 +16,7 @@ export const OPTIONS = {
   name: { type: 'string' },
   models: { type: 'string' },
   expires: { type: 'string' },
+  grace: { type: 'string' },
   rpm: { type: 'string' },
   tpm: { type: 'string' },
   'usd-per-day': { type: 'string' },

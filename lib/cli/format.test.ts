@@ -1,6 +1,6 @@
 import type { ApiKeyInfo } from '../access/api-key';
 import type { UsageRow } from './admin-client';
-import { displayStatus, formatCreatedKey, formatKey, formatKeyTable, formatTable, formatTeam, formatTeamDetails, formatTeamTable, formatUpdatedKey, formatUsageReport, ipsText, limitsText, shortTime } from './format';
+import { displayStatus, formatCreatedKey, formatKey, formatKeyTable, formatRotatedKey, rotationText, formatTable, formatTeam, formatTeamDetails, formatTeamTable, formatUpdatedKey, formatUsageReport, ipsText, limitsText, shortTime } from './format';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
@@ -45,9 +45,9 @@ describe('formatKeyTable', () => {
     // Prepare
     const keys = [
       key({ limits: { requestsPerMinute: 60, tokensPerMinute: 90000 }, allowedIps: ['10.0.0.0/8'] }),
-      key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z', teamId: 'team_1' }),
+      key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z', teamId: 'team_1', rotatedAt: '2026-05-02T00:00:00.000Z' }),
       {
-        ...key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], teamId: 'team_gone' }),
+        ...key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], teamId: 'team_gone', rotatedAt: '2026-05-31T23:00:00.000Z', previousExpiresAt: '2026-06-01T01:00:00.000Z' }),
         spend: [
           { kind: 'day' as const, periodId: '2026-05-01', limitMicros: 5_000_000, usedMicros: 3_200_000, fraction: 0.64, resetsAt: '2026-05-02T00:00:00.000Z' },
           { kind: 'month' as const, periodId: '2026-05', limitMicros: 100_000_000, usedMicros: 10_000_000, fraction: 0.1, resetsAt: '2026-06-01T00:00:00.000Z' },
@@ -60,10 +60,10 @@ describe('formatKeyTable', () => {
 
     // Assess
     expect(lines).toEqual([
-      'ID                    NAME   TEAM       PREFIX        MODELS            LIMITS                    SPENT            IPS                               STATUS   CREATED            EXPIRES',
-      'key_0123456789abcdef  alice  -          sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         -                10.0.0.0/8                        active   2026-05-01 12:34Z  -',
-      'key_2                 b      platform   sk-gw-AbCdEf  *                 -                         -                any                               revoked  2026-05-01 12:34Z  2027-01-01 00:00Z',
-      'key_3                 c      team_gone  sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  $3.20/$5.00 day  10.0.0.0/8,2001:db8::/32 +1 more  active   2026-05-01 12:34Z  -',
+      'ID                    NAME   TEAM       PREFIX        MODELS            LIMITS                    SPENT            IPS                               STATUS   CREATED            EXPIRES            ROTATED',
+      'key_0123456789abcdef  alice  -          sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         -                10.0.0.0/8                        active   2026-05-01 12:34Z  -                  -',
+      'key_2                 b      platform   sk-gw-AbCdEf  *                 -                         -                any                               revoked  2026-05-01 12:34Z  2027-01-01 00:00Z  2026-05-02 00:00Z',
+      'key_3                 c      team_gone  sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  $3.20/$5.00 day  10.0.0.0/8,2001:db8::/32 +1 more  active   2026-05-01 12:34Z  -                  2026-05-31 23:00Z, old secret until 2026-06-01 01:00Z',
     ]);
   });
 
@@ -484,6 +484,31 @@ describe('formatUsageReport', () => {
   });
 });
 
+describe('rotationText', () => {
+  it.each([
+    ['never rotated', {}, undefined],
+    ['rotated with no grace', { rotatedAt: '2026-05-31T20:00:00.000Z' }, '2026-05-31 20:00Z'],
+    ['in its grace', { rotatedAt: '2026-05-31T20:00:00.000Z', previousExpiresAt: '2026-06-01T00:00:01.000Z' }, '2026-05-31 20:00Z, old secret until 2026-06-01 00:00Z'],
+    ['past its grace', { rotatedAt: '2026-05-31T20:00:00.000Z', previousExpiresAt: '2026-06-01T00:00:00.000Z' }, '2026-05-31 20:00Z'],
+  ])('reads a key %s as %j', (_name, fields, expected) => {
+    expect(rotationText(fields, NOW)).toBe(expected);
+  });
+});
+
+describe('formatRotatedKey', () => {
+  it('shows the new secret once and until when the old one works, or that it works no more', () => {
+    const rotated = { ...key({ rotatedAt: '2026-05-31T23:00:00.000Z', previousExpiresAt: '2026-06-01T00:00:00.000Z' }), key: 'sk-gw-new' };
+
+    const text = formatRotatedKey(rotated);
+    const { previousExpiresAt: _gone, ...withoutGrace } = rotated;
+
+    expect(text).toContain('\n  sk-gw-new\n');
+    expect(text).toContain('Store it now');
+    expect(text).toMatch(/The old secret keeps working until 2026-06-01 00:00Z; then it is refused like a revoked key.\n$/);
+    expect(formatRotatedKey(withoutGrace)).toMatch(/The old secret is refused now/);
+  });
+});
+
 describe('formatKey and formatTeamDetails', () => {
   const budgets = [
     { kind: 'day' as const, periodId: '2026-05-01', limitMicros: 5_000_000, usedMicros: 3_200_000, fraction: 0.64, resetsAt: '2026-05-02T00:00:00.000Z' },
@@ -503,6 +528,7 @@ describe('formatKey and formatTeamDetails', () => {
       '  prefix:  sk-gw-AbCdEf',
       '  status:  active',
       '  created: 2026-05-01 12:34Z',
+      '  rotated: never',
       '  spent:   $3.20 of $5.00 today (2026-05-01, 64%), starts afresh 2026-05-02 00:00Z',
       '           $12.50 of $50.00 this month (2026-05, 25%), starts afresh 2026-06-01 00:00Z',
       '',

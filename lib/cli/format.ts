@@ -115,6 +115,20 @@ export function ipsText(allowedIps: readonly string[] | undefined, width = Infin
 /** How wide the IPS column of `keys list` may grow before a list is cut short. */
 const IPS_COLUMN_WIDTH = 32;
 
+/**
+ * When a key was last given a new secret, and until when its old one still works if that is yet
+ * to come; undefined for a key never rotated.
+ *
+ * @example
+ * rotationText({ rotatedAt: '2026-11-26T20:00:00Z', previousExpiresAt: '2026-11-26T21:00:00Z' }, now);
+ * // '2026-11-26 20:00Z, old secret until 2026-11-26 21:00Z'
+ */
+export function rotationText(key: Pick<ApiKeyInfo, 'rotatedAt' | 'previousExpiresAt'>, now: Date): string | undefined {
+  if (!key.rotatedAt) return undefined;
+  const graceLeft = key.previousExpiresAt && Date.parse(key.previousExpiresAt) > now.getTime();
+  return graceLeft ? `${shortTime(key.rotatedAt)}, old secret until ${shortTime(key.previousExpiresAt)}` : shortTime(key.rotatedAt);
+}
+
 /** The lines under a key's heading in `keys create` and `keys update`, aligned like a table. */
 function keyDetails(key: ApiKeyInfo, teamName?: string): string[] {
   return [
@@ -134,7 +148,7 @@ export function formatKeyTable(keys: readonly KeyView[], now: Date, teamNames: R
   if (keys.length === 0) return 'No keys yet. Create one with: aigw keys create --name NAME\n';
   const byAge = [...keys].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return formatTable(
-    ['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'STATUS', 'CREATED', 'EXPIRES'],
+    ['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'STATUS', 'CREATED', 'EXPIRES', 'ROTATED'],
     byAge.map((k) => [
       printable(k.id),
       printable(k.name),
@@ -147,21 +161,27 @@ export function formatKeyTable(keys: readonly KeyView[], now: Date, teamNames: R
       displayStatus(k, now),
       shortTime(k.createdAt),
       shortTime(k.expiresAt),
+      rotationText(k, now) ?? '-',
     ]),
   );
 }
 
 /** What `keys create` prints: the key on a line of its own, and the warning that it is shown once. */
 export function formatCreatedKey(created: CreatedKey): string {
-  return [
-    `Created key ${printable(created.id)} (${printable(created.name)})`,
-    ...keyDetails(created),
-    '',
-    `  ${created.key}`,
-    '',
-    'Store it now: it will not be shown again (the gateway keeps only its hash).',
-    '',
-  ].join('\n');
+  return [`Created key ${printable(created.id)} (${printable(created.name)})`, ...keyDetails(created), ...secretLines(created), ''].join('\n');
+}
+
+/** The secret on a line of its own, and the warning that it is shown once. */
+function secretLines(created: CreatedKey): string[] {
+  return ['', `  ${created.key}`, '', 'Store it now: it will not be shown again (the gateway keeps only its hash).'];
+}
+
+/** What `keys rotate` prints: the new secret, shown once, and until when the old one works. */
+export function formatRotatedKey(rotated: CreatedKey): string {
+  const old = rotated.previousExpiresAt
+    ? `The old secret keeps working until ${shortTime(rotated.previousExpiresAt)}; then it is refused like a revoked key.`
+    : 'The old secret is refused now (by gateways that have it cached, within keyCache.ttlSeconds, 30 s by default).';
+  return [`Rotated key ${printable(rotated.id)} (${printable(rotated.name)}): same id, limits and usage, a new secret`, ...keyDetails(rotated), ...secretLines(rotated), old, ''].join('\n');
 }
 
 /**
@@ -201,6 +221,7 @@ export function formatKey(key: KeyView, now: Date, teamName?: string): string {
     `  prefix:  ${key.prefix}`,
     `  status:  ${displayStatus(key, now)}`,
     `  created: ${shortTime(key.createdAt)}`,
+    `  rotated: ${rotationText(key, now) ?? 'never'}`,
     ...spendLines(key.spend),
     '',
   ].join('\n');

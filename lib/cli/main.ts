@@ -3,7 +3,7 @@ import { parseCommandLine, type Command } from './args';
 import { gatewayUrl, resolveTarget } from './auth';
 import { checkConfigFile, configFileFor } from './config-check';
 import { CliError, EXIT } from './errors';
-import { formatCreatedKey, formatJson, formatKey, formatKeyTable, formatRevokedKey, formatTeam, formatTeamDetails, formatTeamTable, formatUpdatedKey, formatUsageReport } from './format';
+import { formatCreatedKey, formatJson, formatKey, formatKeyTable, formatRevokedKey, formatRotatedKey, formatTeam, formatTeamDetails, formatTeamTable, formatUpdatedKey, formatUsageReport } from './format';
 import { formatStreamReport, measureStream, streamVerdict } from './stream-check';
 import { usageHint, usageText } from './usage';
 
@@ -124,6 +124,10 @@ async function runAdminCommand(command: Exclude<Command, { kind: 'help' | 'confi
     case 'keys-revoke': {
       const revoked = await admin.revokeKey(command.id);
       return command.json ? formatJson(revoked) : formatRevokedKey(revoked);
+    }
+    case 'keys-rotate': {
+      const rotated = await admin.rotateKey(command.id, command.graceSeconds);
+      return command.json ? formatJson(rotated) : formatRotatedKey(rotated);
     }
     case 'teams-create': {
       const team = await admin.createTeam({ name: command.name, ...(command.models ? { models: command.models } : {}), ...(command.limits ? { limits: command.limits } : {}) });

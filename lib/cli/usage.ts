@@ -21,6 +21,7 @@ const KEYS = `Usage:
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
                    [--ips LIST|off] [--team ID|--no-team] [--json]
   aigw keys revoke ID [--json]
+  aigw keys rotate ID [--grace 1h|0] [--json]
 
   create   makes a key and prints it once; --models takes comma-separated glob
            patterns (default: '*', every model); --expires takes an ISO date-time
@@ -33,7 +34,14 @@ const KEYS = `Usage:
   update   changes a key's name, models, limits or addresses and leaves the rest
            as it is; give at least one of them. --models replaces the key's
            patterns, --ips its address list
-  revoke   stops a key from working
+  revoke   stops a key from working (and the old secret of a rotated key)
+  rotate   gives a key a new secret, printed once, and keeps everything else
+           (id, name, models, team, limits, addresses, usage, spend). The old
+           secret keeps working for --grace (default 1h; 90s, 15m, 2d…, at most
+           30d; 0 refuses it at once), then is refused like a revoked key. A
+           key keeps one old secret: rotating again ends the previous grace.
+           list and show say when a key was rotated and until when its old
+           secret works
 
   --rpm N  at most N requests per minute (a whole number, 1 or more); on update,
            off removes the limit. Without it a key has no request limit
@@ -147,6 +155,7 @@ Usage:
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
                    [--ips LIST|off] [--team ID|--no-team] [--json]
   aigw keys revoke ID [--json]
+  aigw keys rotate ID [--grace 1h|0] [--json]
   aigw teams create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
                     [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--json]
   aigw teams list [--json]

@@ -90,7 +90,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
   const gateway = createGateway({ config: options.config, keys, teams, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}) });
-  const admin = createAdminApi({ keys, teams, token: options.adminToken, reports: usageReports({ table, keys, now: () => new Date((options.now ?? Date.now)()) }), spend: tableSpendReader(table) });
+  const adminNow = () => new Date((options.now ?? Date.now)());
+  const admin = createAdminApi({ keys, teams, token: options.adminToken, now: adminNow, reports: usageReports({ table, keys, now: adminNow }), spend: tableSpendReader(table) });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

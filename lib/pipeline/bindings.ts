@@ -3,6 +3,7 @@ import { anthropicErrorBody, anthropicErrorResponse } from '../http/anthropic-er
 import type { GatewayError } from '../http/errors';
 import { openAIErrorBody, openAIErrorResponse } from '../http/openai-error';
 import { sseData, sseEvent } from '../http/sse';
+import type { RateHeaderDialect } from '../http/rate-limit-headers';
 import type { GatewayResponse } from '../http/types';
 import { anthropicMessagesSurface, validateAnthropicRequest } from '../surfaces/anthropic-messages';
 import { anthropicSse } from '../surfaces/anthropic-messages/stream';
@@ -27,6 +28,8 @@ export interface SurfaceBinding {
   /** Whether the client wants usage in its stream (OpenAI asks with include_usage; Anthropic always has it). */
   wantsStreamUsage(body: Record<string, unknown>): boolean;
   errorResponse(err: GatewayError): GatewayResponse;
+  /** Whose rate-limit headers its clients read (none for Gemini's: Google's API sends none). */
+  rateHeaders?: RateHeaderDialect;
   /** The event that ends a stream that failed after its first byte; `sent` says what the stream has carried so far. */
   inBandError(err: GatewayError, sent?: { nextSequence?: number }): string;
 }
@@ -38,6 +41,7 @@ export const OPENAI_CHAT: SurfaceBinding = {
   decode: (body) => openAIChatSurface.decodeRequest(body),
   wantsStreamUsage: (body) => (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
   errorResponse: openAIErrorResponse,
+  rateHeaders: 'openai',
   // OpenAI has no mid-stream error event; its clients raise on a data event that carries `error`. No [DONE] follows.
   inBandError: (err) => sseData(JSON.stringify(openAIErrorBody(err))),
 };
@@ -49,6 +53,7 @@ export const ANTHROPIC_MESSAGES: SurfaceBinding = {
   decode: (body) => anthropicMessagesSurface.decodeRequest(body),
   wantsStreamUsage: () => true,
   errorResponse: anthropicErrorResponse,
+  rateHeaders: 'anthropic',
   inBandError: (err) => anthropicSse('error', anthropicErrorBody(err)),
 };
 
@@ -60,6 +65,7 @@ export const OPENAI_RESPONSES: SurfaceBinding = {
   // Every Responses stream ends with the whole response and its usage.
   wantsStreamUsage: () => true,
   errorResponse: openAIErrorResponse,
+  rateHeaders: 'openai',
   // A passed-through stream that broke off: the gateway has no response object of its own to mark
   // failed, so the `error` event alone, numbered after the last event the upstream sent (the
   // translating stream encoder sends response.failed first itself).

@@ -1,4 +1,5 @@
 import type { RateHold } from '../access/rate-limiter';
+import type { RateStanding } from '../access/rate-standing';
 import type { Reservation } from '../access/spend-limiter';
 import type { Price } from '../config/schema';
 import type { TokenUsage } from '../usage/tokens';
@@ -36,6 +37,11 @@ export interface RequestContext {
   ttftMs?: number;
   /** The minute the call was counted in, when its key or its team has a tokens-per-minute limit: its tokens go there. */
   rateHold?: RateHold;
+  /**
+   * Where the call left its key's and its team's per-minute limits (admitted or refused): the
+   * answer's rate-limit headers. Absent for callers without such limits, who get no headers.
+   */
+  rateStanding?: RateStanding;
   /** What the call holds of its key's and its team's budgets, settled when it ends. */
   reservation?: Reservation;
   /** The price of the target that served (or last tried) the call. */

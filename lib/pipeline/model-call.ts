@@ -83,7 +83,7 @@ export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: 
   // Sized first: a model without a price is refused (403) before the call takes a place in the minute.
   const most = spend ? worstCase() : undefined;
   if (!spend) {
-    ctx.rateHold = await deps.limiter.admit(rate!, ctx.requestId);
+    ctx.rateHold = await deps.limiter.admit(rate!, ctx.requestId, ctx);
     return;
   }
   if (!rate) {
@@ -91,7 +91,7 @@ export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: 
     return;
   }
   // Both at once: every counter of a call is one round trip away before it goes upstream, not one each.
-  const [place, held] = await Promise.allSettled([deps.limiter.admit(rate, ctx.requestId), deps.spend.reserve(spend, most!, ctx.requestId)]);
+  const [place, held] = await Promise.allSettled([deps.limiter.admit(rate, ctx.requestId, ctx), deps.spend.reserve(spend, most!, ctx.requestId)]);
   if (place.status === 'rejected') {
     if (held.status === 'fulfilled') deps.spend.release(held.value, ctx.requestId);
     throw place.reason;

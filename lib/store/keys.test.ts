@@ -1,4 +1,4 @@
-import { mintKey } from '../access/api-key';
+import { mintKey, mintRotation } from '../access/api-key';
 import { startTestTable } from '../../test/dynalite';
 import { DynamoKeyStore, MemoryKeyStore, type KeyStore } from './keys';
 
@@ -140,5 +140,63 @@ describe.each([
 
   it('answers undefined for an unknown hash', async () => {
     expect(await store.getByHash('0'.repeat(64))).toBeUndefined();
+  });
+
+  describe('rotate', () => {
+    const at = new Date('2026-11-26T20:00:00Z');
+    const hour = 3_600_000;
+
+    it('moves the record to the new secret and keeps the old one pointing at it, one key in listings', async () => {
+      const { record } = mintKey({ name: 'alice', models: ['gpt-4o*'], limits: { requestsPerMinute: 5 } }, new Date('2026-01-01T00:00:00Z'));
+      await store.put(record);
+      const { rotation } = mintRotation(hour, at);
+
+      const next = await store.rotate(record, rotation);
+
+      const expected = { ...record, hash: rotation.hash, prefix: rotation.prefix, rotatedAt: at.toISOString(), previousHash: record.hash, previousExpiresAt: '2026-11-26T21:00:00.000Z' };
+      expect(next).toEqual(expected);
+      expect(await store.getByHash(rotation.hash)).toEqual(expected);
+      expect(await store.getByHash(record.hash)).toEqual(expected);
+      expect(await store.getById(record.id)).toEqual(expected);
+      expect(await store.list()).toEqual([expected]);
+    });
+
+    it('with no grace leaves nothing under the old secret', async () => {
+      const { record } = mintKey({ name: 'a', models: ['*'] }, at);
+      await store.put(record);
+
+      const next = await store.rotate(record, mintRotation(0, at).rotation);
+
+      expect(next).not.toHaveProperty('previousHash');
+      expect(await store.getByHash(record.hash)).toBeUndefined();
+      expect(await store.getByHash(next!.hash)).toEqual(next);
+    });
+
+    it('keeps one old secret: rotating again drops the first, and an update or a revoke reaches both secrets', async () => {
+      const { record } = mintKey({ name: 'a', models: ['*'] }, at);
+      await store.put(record);
+      const second = (await store.rotate(record, mintRotation(hour, at).rotation))!;
+      const third = (await store.rotate(second, mintRotation(hour, new Date(at.getTime() + 1000)).rotation))!;
+
+      expect(await store.getByHash(record.hash)).toBeUndefined();
+      expect(third.previousHash).toBe(second.hash);
+      await store.update(record.id, { name: 'b' });
+      await store.revoke(record.id, at);
+      expect(await store.getByHash(second.hash)).toMatchObject({ name: 'b', status: 'revoked', hash: third.hash });
+      expect(await store.list()).toHaveLength(1);
+    });
+
+    it('refuses a key revoked or rotated since it was read, and carries over an update made since', async () => {
+      const { record } = mintKey({ name: 'a', models: ['*'] }, at);
+      await store.put(record);
+      await store.update(record.id, { models: ['claude-*'] });
+
+      const next = await store.rotate(record, mintRotation(hour, at).rotation);
+      expect(next?.models).toEqual(['claude-*']);
+      expect(await store.rotate(record, mintRotation(hour, at).rotation)).toBeUndefined();
+      await store.revoke(record.id, at);
+      expect(await store.rotate(next!, mintRotation(hour, at).rotation)).toBeUndefined();
+      expect(await store.list()).toEqual([expect.objectContaining({ hash: next!.hash, status: 'revoked' })]);
+    });
   });
 });

@@ -1,5 +1,6 @@
-import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { ApiKeyRecord, KeyLimits } from '../access/api-key';
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { isDeepStrictEqual } from 'node:util';
+import { rotated, type ApiKeyRecord, type KeyLimits, type Rotation } from '../access/api-key';
 import { listIndexPartition, setAttributes, type TableRef } from './dynamo';
 import { limitsItem, limitsOf } from './limits-item';
 import { KEY_LIST_PARTITION, TABLE_SHAPE, keyItemKey } from './table';
@@ -14,6 +15,12 @@ export interface KeyStore {
   revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
   /** Replaces the fields given (limits `{}` removes them all, allowedIps null the list, teamId null the team); undefined when there is no such key. */
   update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined>;
+  /**
+   * Gives the key (as last read, `current`) a new secret: the record becomes `rotated(current,
+   * rotation)` under the new hash, and the old hash, while its grace lasts, points to it. Undefined
+   * when the key was revoked, rotated or removed meanwhile.
+   */
+  rotate(current: ApiKeyRecord, rotation: Rotation): Promise<ApiKeyRecord | undefined>;
 }
 
 /** What can change on a key after it was made. */
@@ -41,7 +48,40 @@ function toItem(r: ApiKeyRecord): Item {
   if (r.teamId) item.teamId = { S: r.teamId };
   if (r.expiresAt) item.expiresAt = { S: r.expiresAt };
   if (r.revokedAt) item.revokedAt = { S: r.revokedAt };
+  if (r.rotatedAt) item.rotatedAt = { S: r.rotatedAt };
+  if (r.previousHash && r.previousExpiresAt) {
+    item.previousHash = { S: r.previousHash };
+    item.previousExpiresAt = { S: r.previousExpiresAt };
+  }
   return item;
+}
+
+/** The attribute that makes a `KEY#<hash>` item a pointer to the record under another hash, not a record. */
+const SUCCESSOR = 'successorHash';
+/** Pointers outlive their grace by a day before TTL removes them: the record, not the pointer, decides whether the old secret works. */
+const POINTER_KEPT_MS = 86_400_000;
+
+/**
+ * What stays under a rotated-away secret's hash during its grace: a pointer to the record, not a
+ * copy of it, so that an update or a revoke changes what both secrets see with one write.
+ */
+function pointerItem(oldHash: string, next: ApiKeyRecord): Item {
+  const key = keyItemKey(oldHash);
+  const until = Date.parse(next.previousExpiresAt!) + POINTER_KEPT_MS;
+  return { PK: { S: key.PK }, SK: { S: key.SK }, [SUCCESSOR]: { S: next.hash }, [TABLE_SHAPE.ttlAttribute]: { N: String(Math.ceil(until / 1000)) } };
+}
+
+/**
+ * The record that stands for each key id. While a rotation is being written, a key's record is
+ * briefly under both hashes; the one rotated last is the key.
+ */
+function currentRecords(records: readonly ApiKeyRecord[]): ApiKeyRecord[] {
+  const byId = new Map<string, ApiKeyRecord>();
+  for (const r of records) {
+    const seen = byId.get(r.id);
+    if (!seen || (r.rotatedAt ?? '') > (seen.rotatedAt ?? '')) byId.set(r.id, r);
+  }
+  return [...byId.values()];
 }
 
 function fromItem(item: Item): ApiKeyRecord {
@@ -65,6 +105,11 @@ function fromItem(item: Item): ApiKeyRecord {
   const revokedAt = s('revokedAt');
   if (expiresAt) record.expiresAt = expiresAt;
   if (revokedAt) record.revokedAt = revokedAt;
+  const rotatedAt = s('rotatedAt');
+  if (rotatedAt) record.rotatedAt = rotatedAt;
+  const previousHash = s('previousHash');
+  const previousExpiresAt = s('previousExpiresAt');
+  if (previousHash && previousExpiresAt) Object.assign(record, { previousHash, previousExpiresAt });
   return record;
 }
 
@@ -77,12 +122,22 @@ export class DynamoKeyStore implements KeyStore {
     );
   }
 
+  /** One read; a rotated-away secret during its grace, two (its pointer, then the record), and only on a cache miss. */
   async getByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    const item = await this.#get(hash);
+    const successor = item?.[SUCCESSOR]?.S;
+    if (!successor) return item && fromItem(item);
+    // One step only: a pointer to a pointer is a secret rotated away twice, which no longer works.
+    const record = await this.#get(successor);
+    return record && !record[SUCCESSOR] ? fromItem(record) : undefined;
+  }
+
+  async #get(hash: string): Promise<Item | undefined> {
     const key = keyItemKey(hash);
     const out = await this.table.client.send(
       new GetItemCommand({ TableName: this.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }),
     );
-    return out.Item ? fromItem(out.Item) : undefined;
+    return out.Item;
   }
 
   async getById(id: string): Promise<ApiKeyRecord | undefined> {
@@ -96,13 +151,12 @@ export class DynamoKeyStore implements KeyStore {
         ExpressionAttributeValues: { ':pk': { S: KEY_LIST_PARTITION }, ':sk': { S: id } },
       }),
     );
-    const item = out.Items?.[0];
-    return item ? fromItem(item) : undefined;
+    return currentRecords((out.Items ?? []).map(fromItem))[0];
   }
 
   async list(): Promise<ApiKeyRecord[]> {
     const items = await listIndexPartition(this.table, KEY_LIST_PARTITION);
-    return items.map(fromItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return currentRecords(items.map(fromItem)).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
 
@@ -126,6 +180,63 @@ export class DynamoKeyStore implements KeyStore {
     return this.#set(found, values, remove);
   }
 
+  /**
+   * Three writes, as DynamoDB without transactions (and dynalite) allows, ordered so that the key
+   * works at every moment: the record under the new hash first; then the old item becomes a
+   * pointer (or goes, with no grace), on condition that it is still this key's active record,
+   * which it returns as it was, so an update that landed since `current` was read is carried over;
+   * last the pointer of a secret rotated away before is removed.
+   */
+  async rotate(current: ApiKeyRecord, rotation: Rotation): Promise<ApiKeyRecord | undefined> {
+    const next = rotated(current, rotation);
+    await this.put(next);
+    const old = keyItemKey(current.hash);
+    const condition = {
+      TableName: this.table.tableName,
+      ConditionExpression: '#hash = :hash AND #status = :active',
+      ExpressionAttributeNames: { '#hash': 'hash', '#status': 'status' },
+      ExpressionAttributeValues: { ':hash': { S: current.hash }, ':active': { S: 'active' } },
+      ReturnValues: 'ALL_OLD' as const,
+    };
+    let was: Item | undefined;
+    try {
+      const client = this.table.client;
+      was = next.previousHash
+        ? (await client.send(new PutItemCommand({ ...condition, Item: pointerItem(current.hash, next) }))).Attributes
+        : (await client.send(new DeleteItemCommand({ ...condition, Key: { PK: { S: old.PK }, SK: { S: old.SK } } }))).Attributes;
+    } catch (err) {
+      const newKey = keyItemKey(next.hash);
+      await this.table.client.send(new DeleteItemCommand({ TableName: this.table.tableName, Key: { PK: { S: newKey.PK }, SK: { S: newKey.SK } } }));
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+    let result = next;
+    const before = was && fromItem(was);
+    if (before && !isDeepStrictEqual(before, current)) {
+      result = rotated(before, rotation);
+      await this.table.client.send(new PutItemCommand({ TableName: this.table.tableName, Item: toItem(result) }));
+    }
+    if (current.previousHash) await this.#dropPointer(current.previousHash);
+    return result;
+  }
+
+  async #dropPointer(hash: string): Promise<void> {
+    const key = keyItemKey(hash);
+    try {
+      await this.table.client.send(
+        new DeleteItemCommand({
+          TableName: this.table.tableName,
+          Key: { PK: { S: key.PK }, SK: { S: key.SK } },
+          // Never a record: only what is still a pointer.
+          ConditionExpression: 'attribute_exists(#s)',
+          ExpressionAttributeNames: { '#s': SUCCESSOR },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
   /** Sets (and removes) attributes of a key's item, unless it has gone meanwhile. */
   async #set(found: ApiKeyRecord, values: Item, remove: string[] = []): Promise<ApiKeyRecord | undefined> {
     if (!Object.keys(values).length && !remove.length) return found;
@@ -137,13 +248,16 @@ export class DynamoKeyStore implements KeyStore {
 /** The same contract in memory: for unit tests of code that uses a KeyStore. */
 export class MemoryKeyStore implements KeyStore {
   readonly #byHash = new Map<string, ApiKeyRecord>();
+  /** A rotated-away secret's hash → the hash its record is under now, as the table's pointer items. */
+  readonly #successors = new Map<string, string>();
 
   async put(record: ApiKeyRecord): Promise<void> {
     if (this.#byHash.has(record.hash)) throw new Error('key exists');
     this.#byHash.set(record.hash, { ...record });
   }
   async getByHash(hash: string) {
-    const r = this.#byHash.get(hash);
+    const successor = this.#successors.get(hash);
+    const r = this.#byHash.get(successor ?? hash);
     return r && { ...r };
   }
   async getById(id: string) {
@@ -175,5 +289,15 @@ export class MemoryKeyStore implements KeyStore {
       return { ...r };
     }
     return undefined;
+  }
+  async rotate(current: ApiKeyRecord, rotation: Rotation) {
+    const r = this.#byHash.get(current.hash);
+    if (!r || r.status !== 'active') return undefined;
+    const next = rotated(r, rotation);
+    this.#byHash.delete(r.hash);
+    this.#byHash.set(next.hash, next);
+    if (r.previousHash) this.#successors.delete(r.previousHash);
+    if (next.previousHash) this.#successors.set(r.hash, next.hash);
+    return { ...next };
   }
 }

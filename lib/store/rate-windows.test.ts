@@ -30,7 +30,7 @@ describe.each([
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await store.take('key_a', minute, { requestsPerMinute: 3 }));
 
-    expect(results).toEqual([{ admitted: true }, { admitted: true }, { admitted: true }, { admitted: false, exhausted: 'requests' }]);
+    expect(results).toEqual([{ admitted: true, counts: expect.anything() }, { admitted: true, counts: expect.anything() }, { admitted: true, counts: expect.anything() }, { admitted: false, exhausted: 'requests', counts: expect.anything() }]);
   });
 
   it('makes a place again when a counted request is given back, and keeps a team\'s counter apart from a key\'s', async () => {
@@ -39,34 +39,47 @@ describe.each([
 
     await store.giveBack('key_a', minute);
 
-    expect(await store.take('key_a', minute, { requestsPerMinute: 1 })).toEqual({ admitted: true });
-    expect(await store.take('team_a', minute, { requestsPerMinute: 1 })).toEqual({ admitted: false, exhausted: 'requests' });
+    expect(await store.take('key_a', minute, { requestsPerMinute: 1 })).toEqual({ admitted: true, counts: expect.anything() });
+    expect(await store.take('team_a', minute, { requestsPerMinute: 1 })).toEqual({ admitted: false, exhausted: 'requests', counts: expect.anything() });
   });
 
   it('starts every minute afresh and keeps keys apart', async () => {
     for (let i = 0; i < 2; i++) await store.take('key_a', minute, { requestsPerMinute: 2 });
 
-    expect(await store.take('key_a', minute, { requestsPerMinute: 2 })).toEqual({ admitted: false, exhausted: 'requests' });
-    expect(await store.take('key_a', nextMinute, { requestsPerMinute: 2 })).toEqual({ admitted: true });
-    expect(await store.take('key_b', minute, { requestsPerMinute: 2 })).toEqual({ admitted: true });
+    expect(await store.take('key_a', minute, { requestsPerMinute: 2 })).toEqual({ admitted: false, exhausted: 'requests', counts: expect.anything() });
+    expect(await store.take('key_a', nextMinute, { requestsPerMinute: 2 })).toEqual({ admitted: true, counts: expect.anything() });
+    expect(await store.take('key_b', minute, { requestsPerMinute: 2 })).toEqual({ admitted: true, counts: expect.anything() });
   });
 
   it('admits while the tokens used in the minute are under the limit, then refuses as over the tokens limit', async () => {
     const limits = { requestsPerMinute: 100, tokensPerMinute: 1_000 };
-    expect(await store.take('key_a', minute, limits)).toEqual({ admitted: true });
+    expect(await store.take('key_a', minute, limits)).toEqual({ admitted: true, counts: expect.anything() });
     await store.addTokens('key_a', minute, 999);
-    expect(await store.take('key_a', minute, limits)).toEqual({ admitted: true });
+    expect(await store.take('key_a', minute, limits)).toEqual({ admitted: true, counts: expect.anything() });
     await store.addTokens('key_a', minute, 1);
 
-    expect(await store.take('key_a', minute, limits)).toEqual({ admitted: false, exhausted: 'tokens' });
-    expect(await store.take('key_a', nextMinute, limits)).toEqual({ admitted: true });
+    expect(await store.take('key_a', minute, limits)).toEqual({ admitted: false, exhausted: 'tokens', counts: expect.anything() });
+    expect(await store.take('key_a', nextMinute, limits)).toEqual({ admitted: true, counts: expect.anything() });
   });
 
   it('counts tokens without a token limit, and a later token limit sees them', async () => {
     await store.take('key_a', minute, { requestsPerMinute: 10 });
     await store.addTokens('key_a', minute, 500);
 
-    expect(await store.take('key_a', minute, { tokensPerMinute: 500 })).toEqual({ admitted: false, exhausted: 'tokens' });
+    expect(await store.take('key_a', minute, { tokensPerMinute: 500 })).toEqual({ admitted: false, exhausted: 'tokens', counts: expect.anything() });
+  });
+
+  it('tells the counters as the same write left them, admitted or refused', async () => {
+    const limits = { requestsPerMinute: 2, tokensPerMinute: 1_000 };
+
+    const first = await store.take('key_a', minute, limits);
+    await store.addTokens('key_a', minute, 300);
+    const second = await store.take('key_a', minute, limits);
+    const refused = await store.take('key_a', minute, limits);
+
+    expect(first).toEqual({ admitted: true, counts: { requests: 1, tokens: 0 } });
+    expect(second).toEqual({ admitted: true, counts: { requests: 2, tokens: 300 } });
+    expect(refused).toEqual({ admitted: false, exhausted: 'requests', counts: { requests: 2, tokens: 300 } });
   });
 
   it('lets exactly the limit through when 200 requests race for 50 places', async () => {

@@ -3,7 +3,13 @@ import { exhaustedLimit, type RateLimitKind, type RateLimits, type RateWindow } 
 import type { TableRef } from './dynamo';
 import { TABLE_SHAPE, rateWindowKey } from './table';
 
-export type TakeResult = { admitted: true } | { admitted: false; exhausted: RateLimitKind | undefined };
+/** A scope's counters in a minute, as a `take` left them (the call counted in `requests` when admitted). */
+export interface MinuteCounts {
+  requests: number;
+  tokens: number;
+}
+
+export type TakeResult = { admitted: true; counts: MinuteCounts } | { admitted: false; exhausted: RateLimitKind | undefined; counts: MinuteCounts };
 
 /**
  * Per-key (and per-team: `scopeId` is either's id), per-minute counters that every gateway
@@ -11,7 +17,10 @@ export type TakeResult = { admitted: true } | { admitted: false; exhausted: Rate
  * step, so concurrent instances cannot let more through between them than the limit.
  */
 export interface RateWindowStore {
-  /** Counts one request in the window unless a limit is already reached there; a refusal says which. */
+  /**
+   * Counts one request in the window unless a limit is already reached there; a refusal says which.
+   * Either way it says what the counters hold, read by the same write (for the rate-limit headers).
+   */
   take(scopeId: string, window: RateWindow, limits: RateLimits): Promise<TakeResult>;
   /** Uncounts a request that was counted here and then refused by another scope. */
   giveBack(scopeId: string, window: RateWindow): Promise<void>;
@@ -37,7 +46,7 @@ export class DynamoRateWindows implements RateWindowStore {
       values[':tpm'] = { N: String(limits.tokensPerMinute) };
     }
     try {
-      await this.table.client.send(
+      const out = await this.table.client.send(
         new UpdateItemCommand({
           TableName: this.table.tableName,
           Key: this.#key(scopeId, window),
@@ -45,15 +54,17 @@ export class DynamoRateWindows implements RateWindowStore {
           ...(conditions.length ? { ConditionExpression: conditions.join(' AND ') } : {}),
           ExpressionAttributeNames: { '#ttl': TABLE_SHAPE.ttlAttribute },
           ExpressionAttributeValues: values,
+          // The whole (small) item, not UPDATED_NEW: the tokens count is not written here but is told too. Same write, same cost.
+          ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { admitted: true };
+      return { admitted: true, counts: countsOf(out.Attributes) };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       // DynamoDB hands back the item that failed the check; stores that do not (dynalite) are read once.
-      const item = err.Item ?? (await this.#read(scopeId, window));
-      return { admitted: false, exhausted: exhaustedLimit(countsOf(item), limits) };
+      const counts = countsOf(err.Item ?? (await this.#read(scopeId, window)));
+      return { admitted: false, exhausted: exhaustedLimit(counts, limits), counts };
     }
   }
 
@@ -90,11 +101,9 @@ export class DynamoRateWindows implements RateWindowStore {
 
 const ttlOf = (window: RateWindow): AttributeValue => ({ N: String(Math.floor(window.endsAt / 1000) + KEEP_AFTER_WINDOW_S) });
 
-function countsOf(item: Record<string, AttributeValue> | undefined): { requests?: number; tokens?: number } {
-  const n = (name: string) => (item?.[name]?.N === undefined ? undefined : Number(item[name].N));
-  const requests = n('requests');
-  const tokens = n('tokens');
-  return { ...(requests !== undefined ? { requests } : {}), ...(tokens !== undefined ? { tokens } : {}) };
+function countsOf(item: Record<string, AttributeValue> | undefined): MinuteCounts {
+  const n = (name: string) => Number(item?.[name]?.N ?? 0);
+  return { requests: n('requests'), tokens: n('tokens') };
 }
 
 /** The same contract in memory, for unit tests of code that uses a RateWindowStore (one process only). */
@@ -104,9 +113,9 @@ export class MemoryRateWindows implements RateWindowStore {
   async take(scopeId: string, window: RateWindow, limits: RateLimits): Promise<TakeResult> {
     const counts = this.#at(scopeId, window);
     const exhausted = exhaustedLimit(counts, limits);
-    if (exhausted) return { admitted: false, exhausted };
+    if (exhausted) return { admitted: false, exhausted, counts: { ...counts } };
     counts.requests++;
-    return { admitted: true };
+    return { admitted: true, counts: { ...counts } };
   }
 
   async giveBack(scopeId: string, window: RateWindow): Promise<void> {

@@ -14,6 +14,7 @@ import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { ensureTable } from '../../lib/store/create-table';
 import { createTableRef } from '../../lib/store/dynamo';
 import { DynamoKeyStore } from '../../lib/store/keys';
+import { hashKey } from '../../lib/access/api-key';
 import { DynamoTeamStore } from '../../lib/store/teams';
 import { spendPeriods } from '../../lib/access/spend-limits';
 import { tableSpendReader } from '../../lib/store/budget-reads';
@@ -130,10 +131,10 @@ describe('aigw keys', () => {
     // Assess
     expect(run.code).toBe(0);
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'STATUS', 'CREATED', 'EXPIRES']);
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'STATUS', 'CREATED', 'EXPIRES', 'ROTATED']);
     const bob = rows.find((r) => r.startsWith(created.id));
     expect(bob).toBeDefined();
-    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', '-', created.prefix, '*', '-', '-', 'any', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z']);
+    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', '-', created.prefix, '*', '-', '-', 'any', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z', '-']);
     expect(rows.some((r) => r.includes('alice') && r.includes('gpt-4o*,claude-*'))).toBe(true);
     expect(run.stdout).not.toContain(printedKey);
     expect(run.stdout).not.toContain(created.key);
@@ -201,6 +202,75 @@ describe('aigw keys', () => {
     // Assess
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(run.stdout)).toHaveLength(2);
+  });
+});
+
+describe('aigw keys rotate', () => {
+  const MINUTE = /\d{4}-\d\d-\d\d \d\d:\d\dZ/.source;
+  let id: string;
+  let first: string;
+  let second: string;
+  const keyUnder = async (secret: string) => (await new DynamoKeyStore(table).getByHash(hashKey(secret)))?.id;
+
+  beforeAll(async () => {
+    const created = JSON.parse((await aigw(['keys', 'create', '--name', 'carol', '--rpm', '7', '--json'], { env })).stdout) as { id: string; key: string };
+    ({ id, key: first } = created);
+  });
+
+  it('prints a new secret once for the same key, and both secrets find the key during the grace', async () => {
+    // Act
+    const run = await aigw(['keys', 'rotate', id, '--grace', '1h'], { env });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    second = /^\s+(sk-gw-\S+)$/m.exec(run.stdout)?.[1] ?? '';
+    expect(second).toMatch(/^sk-gw-[A-Za-z0-9_-]{43}$/);
+    expect(second).not.toBe(first);
+    expect(run.stdout).toContain(`Rotated key ${id} (carol)`);
+    expect(run.stdout).toContain('limits:  7 rpm');
+    expect(run.stdout).toMatch(new RegExp(`The old secret keeps working until ${MINUTE}; then it is refused like a revoked key.`));
+    expect(await keyUnder(first)).toBe(id);
+    expect(await keyUnder(second)).toBe(id);
+  });
+
+  it('shows when the key was rotated and until when its old secret works, in show and list', async () => {
+    // Act
+    const show = await aigw(['keys', 'show', id], { env });
+    const list = await aigw(['keys', 'list'], { env });
+
+    // Assess
+    expect(show.stdout).toMatch(new RegExp(`\n  rotated: ${MINUTE}, old secret until ${MINUTE}\n`));
+    const row = list.stdout.split('\n').find((r) => r.startsWith(`${id} `));
+    expect(row?.split(/\s{2,}/).at(-1)).toMatch(new RegExp(`^${MINUTE}, old secret until ${MINUTE}$`));
+    expect(list.stdout.split('\n').filter((r) => r.startsWith(`${id} `))).toHaveLength(1);
+  });
+
+  it('with --grace 0 --json leaves only the newest secret working, and prints the API object', async () => {
+    // Act
+    const run = await aigw(['keys', 'rotate', id, '--grace', '0', '--json'], { env });
+
+    // Assess
+    expect(run.code).toBe(0);
+    const rotated = JSON.parse(run.stdout) as { id: string; key: string; rotatedAt: string; previousExpiresAt?: string };
+    expect(rotated).toMatchObject({ id, name: 'carol', limits: { requestsPerMinute: 7 } });
+    expect(rotated.previousExpiresAt).toBeUndefined();
+    expect(run.stdout).not.toContain('ash"');
+    expect(await keyUnder(first)).toBeUndefined();
+    expect(await keyUnder(second)).toBeUndefined();
+    expect(await keyUnder(rotated.key)).toBe(id);
+  });
+
+  it('refuses a bad --grace before calling the gateway, and a revoked key with the server\'s message', async () => {
+    // Act
+    const bad = await aigw(['keys', 'rotate', id, '--grace', 'soon'], { env });
+    await aigw(['keys', 'revoke', id], { env });
+    const revoked = await aigw(['keys', 'rotate', id], { env });
+
+    // Assess
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--grace must be 0 or a duration');
+    expect(revoked.code).toBe(1);
+    expect(revoked.stderr).toContain('is revoked: a revoked key is not given a new secret');
   });
 });
 
