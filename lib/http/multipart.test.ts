@@ -50,6 +50,9 @@ describe('multipartParts and multipartFields', () => {
     ['a part without Content-Disposition', body('Content-Type: text/plain\r\n\r\nv'), 'no Content-Disposition'],
     ['a part without a name', body('Content-Disposition: form-data; filename="a"\r\n\r\nv'), 'names no field'],
     ['text after a boundary', Buffer.from(`--${B}junk\r\n${field('model', 'm')}\r\n--${B}--`), 'text after the boundary'],
+    // Which one a reader takes is its own choice: the gateway could check one name and the upstream read another.
+    ['a name given twice in one part', body('Content-Disposition: form-data; name="prompt"; name="model"\r\n\r\ndear'), 'gives a parameter twice'],
+    ['two Content-Disposition headers in one part', body('Content-Disposition: form-data; name="prompt"\r\nContent-Disposition: form-data; name="model"\r\n\r\ndear'), 'more than one Content-Disposition'],
   ])('refuses %s with a 400', (_name, raw, message) => {
     expect(() => multipartParts(Buffer.from(raw), B)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_multipart', message: expect.stringContaining(message) }));
   });

@@ -76,8 +76,10 @@ export function multipartParts(raw: Uint8Array, boundary: string): MultipartPart
 
 /** The name (and filename) of a part from its `Content-Disposition: form-data; name="…"` header. */
 function dispositionOf(headersText: string): { name: string; filename?: string } {
-  const line = headersText.split('\r\n').find((header) => /^content-disposition\s*:/i.test(header));
+  const lines = headersText.split('\r\n').filter((header) => /^content-disposition\s*:/i.test(header));
+  const line = lines[0];
   if (!line) throw new MultipartError('a part has no Content-Disposition header');
+  if (lines.length > 1) throw new MultipartError('a part has more than one Content-Disposition header');
   const params = dispositionParams(line.slice(line.indexOf(':') + 1));
   const name = params.get('name');
   if (name === undefined) throw new MultipartError('a part\'s Content-Disposition names no field');
@@ -85,13 +87,14 @@ function dispositionOf(headersText: string): { name: string; filename?: string }
   return filename === undefined ? { name } : { name, filename };
 }
 
-/** `form-data; name="a"; filename="b c.png"` → {name: a, filename: b c.png}; quoted values may escape `"` and `\`. */
+/** `form-data; name="a"; filename="b c.png"` → {name: a, filename: b c.png}; quoted values may escape `"` and `\`; a parameter given twice is refused. */
 function dispositionParams(value: string): Map<string, string> {
   const params = new Map<string, string>();
   const pattern = /;\s*([^\s=;]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
   for (const match of value.matchAll(pattern)) {
     const key = match[1]!.toLowerCase();
-    if (!params.has(key)) params.set(key, match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!.trim());
+    if (params.has(key)) throw new MultipartError('a part\'s Content-Disposition gives a parameter twice');
+    params.set(key, match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!.trim());
   }
   return params;
 }

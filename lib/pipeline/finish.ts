@@ -1,4 +1,5 @@
 import type { RateLimiter } from '../access/rate-limiter';
+import type { Price } from '../config/schema';
 import type { SpendLimiter } from '../access/spend-limiter';
 import { costOf, type Micros } from '../usage/cost';
 import type { TokenUsage } from '../usage/tokens';
@@ -20,7 +21,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
   const outcome = ctx.outcome ?? (status < 400 ? 'ok' : 'error');
   const tokens = ctx.usage ?? ctx.usageLater?.() ?? NO_TOKENS;
   const ttftMs = ctx.ttftMs === undefined ? undefined : round(ctx.ttftMs);
-  const costMicros = ctx.price ? costOf(tokens, ctx.price) : undefined;
+  const costMicros = ctx.price ? costOf(tokens, status < 400 ? ctx.price : tokenPrices(ctx.price)) : undefined;
   if (ctx.keyId) {
     deps.usage.record({
       requestId: ctx.requestId,
@@ -69,6 +70,12 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     estimated: ctx.usageEstimated,
     costMicros,
   });
+}
+
+/** A price without its price per call: a call that got no answer (the upstream refused it, or none answered) is billed no call, only tokens it reported. */
+function tokenPrices(price: Price): Price {
+  const { perRequest: _perCall, ...tokens } = price;
+  return tokens;
 }
 
 /**

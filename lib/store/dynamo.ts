@@ -45,8 +45,9 @@ export async function listIndexPartition(table: TableRef, partition: string): Pr
 /**
  * Sets (and removes) attributes of an existing item and returns it as it is now; undefined when
  * the item is not there (it has gone meanwhile), which the condition keeps from being created.
+ * `mustHave` names an attribute the item must have to be the one meant (default: any item).
  */
-export async function setAttributes(table: TableRef, key: { PK: string; SK: string }, values: Record<string, AttributeValue>, remove: readonly string[] = []): Promise<Record<string, AttributeValue> | undefined> {
+export async function setAttributes(table: TableRef, key: { PK: string; SK: string }, values: Record<string, AttributeValue>, remove: readonly string[] = [], mustHave = 'PK'): Promise<Record<string, AttributeValue> | undefined> {
   const setNames = Object.keys(values);
   const names = [...setNames, ...remove];
   const sets = setNames.map((_, i) => `#n${i} = :v${i}`);
@@ -57,8 +58,8 @@ export async function setAttributes(table: TableRef, key: { PK: string; SK: stri
         TableName: table.tableName,
         Key: { PK: { S: key.PK }, SK: { S: key.SK } },
         UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim(),
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#n${i}`, name])),
+        ConditionExpression: 'attribute_exists(#must)',
+        ExpressionAttributeNames: { ...Object.fromEntries(names.map((name, i) => [`#n${i}`, name])), '#must': mustHave },
         ...(sets.length ? { ExpressionAttributeValues: Object.fromEntries(Object.values(values).map((v, i) => [`:v${i}`, v])) } : {}),
         ReturnValues: 'ALL_NEW',
       }),

@@ -1,4 +1,4 @@
-import { mintKey, mintRotation } from '../access/api-key';
+import { mintKey, mintRotation, type ApiKeyRecord } from '../access/api-key';
 import { startTestTable } from '../../test/dynalite';
 import { DynamoKeyStore, MemoryKeyStore, type KeyStore } from './keys';
 
@@ -198,5 +198,44 @@ describe.each([
       expect(await store.rotate(next!, mintRotation(hour, at).rotation)).toBeUndefined();
       expect(await store.list()).toEqual([expect.objectContaining({ hash: next!.hash, status: 'revoked' })]);
     });
+  });
+});
+
+describe('DynamoKeyStore on dynalite: a revoke or an update that read the key before a rotation moved it', () => {
+  const at = new Date('2026-11-26T20:00:00Z');
+  let t: Awaited<ReturnType<typeof startTestTable>>;
+  beforeEach(async () => {
+    t = await startTestTable();
+  });
+  afterEach(async () => t.close());
+
+  /** A store whose next getById answers the record as it was before the rotation (the admin's read raced it). */
+  class StaleOnce extends DynamoKeyStore {
+    stale: ApiKeyRecord | undefined;
+    override async getById(id: string) {
+      const stale = this.stale;
+      this.stale = undefined;
+      return stale ?? super.getById(id);
+    }
+  }
+
+  it.each([
+    ['a grace (the old hash is a pointer)', 3_600_000],
+    ['no grace (the old hash is gone)', 0],
+  ])('with %s reaches the record under the new secret, never the old item', async (_name, grace) => {
+    const store = new StaleOnce(t.table);
+    const { record } = mintKey({ name: 'a', models: ['*'] }, at);
+    await store.put(record);
+    const next = (await store.rotate(record, mintRotation(grace, at).rotation))!;
+
+    store.stale = record;
+    const revoked = await store.revoke(record.id, at);
+    store.stale = record;
+    const renamed = await store.update(record.id, { name: 'b' });
+
+    expect(revoked).toMatchObject({ id: record.id, hash: next.hash, status: 'revoked' });
+    expect(renamed).toMatchObject({ id: record.id, name: 'b' });
+    expect(await store.getByHash(next.hash)).toMatchObject({ status: 'revoked', name: 'b' });
+    if (grace) expect(await store.getByHash(record.hash)).toMatchObject({ status: 'revoked', hash: next.hash });
   });
 });

@@ -237,11 +237,23 @@ export class DynamoKeyStore implements KeyStore {
     }
   }
 
-  /** Sets (and removes) attributes of a key's item, unless it has gone meanwhile. */
+  /**
+   * Sets (and removes) attributes of a key's record, unless it has gone meanwhile. Only a record
+   * (an item with a `hash`), never a pointer: a rotation that moved the record since `found` was
+   * read is followed to where the record is now, so a revoke cannot land on the pointer and leave
+   * the key working.
+   */
   async #set(found: ApiKeyRecord, values: Item, remove: string[] = []): Promise<ApiKeyRecord | undefined> {
     if (!Object.keys(values).length && !remove.length) return found;
-    const item = await setAttributes(this.table, keyItemKey(found.hash), values, remove);
-    return item ? fromItem(item) : undefined;
+    let hash = found.hash;
+    for (let tries = 0; tries < 3; tries++) {
+      const item = await setAttributes(this.table, keyItemKey(hash), values, remove, 'hash');
+      if (item) return fromItem(item);
+      const moved = (await this.#get(hash))?.[SUCCESSOR]?.S ?? (await this.getById(found.id))?.hash;
+      if (!moved || moved === hash) return undefined;
+      hash = moved;
+    }
+    return undefined;
   }
 }
 

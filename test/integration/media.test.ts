@@ -288,4 +288,20 @@ describe('refusals, failover and limits', () => {
     const shown = (await (await fetch(`${h.gw.url}/admin/keys/${budgeted.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { spend: { kind: string; usedMicros: number }[] };
     expect(shown.spend.find((s) => s.kind === 'day')?.usedMicros).toBe(80_000);
   });
+
+  it('charges no price per request for a call the upstream refused', async () => {
+    // Arrange: OpenAI bills no image it refused to make.
+    const budgeted = await h.createKey({ name: 'refused', models: ['dall-e-*'], limits: { usdPerDay: 0.1 } });
+    const c = h.openai({ apiKey: budgeted.key });
+    h.upstream.reply({ kind: 'error', status: 400 });
+
+    // Act
+    const err = (await c.images.generate({ model: 'dall-e-3', prompt: 'refused' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+
+    // Assess
+    expect(err.status).toBe(400);
+    expect((await h.usage(budgeted.id)).map((r) => ({ status: r.status, costMicros: r.costMicros }))).toEqual([{ status: 400, costMicros: 0 }]);
+    const shown = (await (await fetch(`${h.gw.url}/admin/keys/${budgeted.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { spend: { kind: string; usedMicros: number }[] };
+    expect(shown.spend.find((s) => s.kind === 'day')?.usedMicros).toBe(0);
+  });
 });

@@ -13,8 +13,15 @@ export function multipartRequestFields(raw: Uint8Array, req: GatewayRequest): Re
   const contentType = req.headers['content-type'];
   const boundary = multipartBoundary(contentType);
   if (!boundary) throw new GatewayError('invalid_request', `This endpoint takes a multipart/form-data upload with a boundary; the request's content-type is ${contentType ?? 'missing'}.`, { code: 'invalid_content_type' });
-  return multipartFields(raw, multipartParts(raw, boundary));
+  const parts = multipartParts(raw, boundary);
+  // The fields the gateway reads route and meter the call: given twice (or as a file), an upstream that reads another one than the first would be served what was never checked.
+  for (const name of READ_FIELDS) {
+    if (parts.filter((p) => p.name === name).length > 1) throw invalid(name, 'given more than once in the upload.');
+  }
+  return multipartFields(raw, parts);
 }
+
+const READ_FIELDS = ['model', 'stream'];
 
 /** The one field the gateway needs of every media call: its model, which routes it. */
 export function checkMediaModel(body: Record<string, unknown>): void {
