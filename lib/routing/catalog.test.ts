@@ -61,4 +61,23 @@ describe('Catalog: models named by a pattern', () => {
     expect(entries.every((e, i) => e?.targets[0]?.model === names[i])).toBe(true);
     expect(catalog.find('claude-test-1099')).toEqual(entries[1099]);
   });
+
+  it.each([
+    { name: 'a `..` segment in the part', asked: 'gemini-x/../models/gemini-2.5-pro' },
+    { name: 'a `.` segment in the part', asked: 'gemini-x/./y' },
+    { name: 'a part that is `..` itself', asked: 'or/..' },
+  ])('refuses a name whose target model would climb out of its path: $name', ({ asked }) => {
+    const gemini = new Catalog(
+      parseConfig({
+        providers: [...providers, { id: 'google', type: 'gemini', accounts: [{ id: 'g', apiKey: { env: 'K' } }] }],
+        models: [
+          { name: 'gemini-*', price: { input: 0.3, output: 2.5 }, targets: [{ provider: 'google', model: 'gemini-*' }] },
+          { name: 'or/*', targets: [{ provider: 'router', model: '*' }] },
+        ],
+      } as GatewayConfigInput),
+    );
+
+    expect(gemini.find(asked)).toBeUndefined();
+    expect(gemini.find('gemini-2.5-flash')?.targets[0]?.model).toBe('gemini-2.5-flash');
+  });
 });
