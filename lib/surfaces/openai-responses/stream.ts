@@ -77,8 +77,10 @@ class ResponsesStreamWriter {
   }
 
   thinking(delta: string): string {
+    // A signature ended the open run: this is another thinking block, with its own item and signature.
+    const signed = this.#open?.item.type === 'reasoning' && this.#open.item.encrypted_content !== undefined ? this.close() : '';
     const { out, open } = this.#ensure<ReasoningItem>('reasoning', () => ({ id: this.newId('rs'), type: 'reasoning', summary: [] }));
-    let text = out;
+    let text = signed + out;
     const at = { item_id: open.item.id, output_index: open.index, summary_index: 0 };
     if (open.item.summary.length === 0) {
       open.item.summary.push({ type: 'summary_text', text: '' });
