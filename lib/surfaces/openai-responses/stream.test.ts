@@ -201,4 +201,16 @@ describe('encodeResponsesStream', () => {
     ]);
     expect(out.filter(([n]) => n === 'response.output_item.done').map(([, d]) => d.output_index)).toEqual([0, 1, 2]);
   });
+
+  it('a finish by error (a malformed tool call) fails the response with an error object, as the whole answer does', async () => {
+    const out = await encode([
+      { type: 'start', id: 'm', model: 'gemini' },
+      { type: 'text_delta', text: 'Let me' },
+      { type: 'finish', reason: 'error' },
+      { type: 'usage', usage: USAGE },
+    ]);
+
+    expect(out.at(-1)![0]).toBe('response.failed');
+    expect(out.at(-1)![1]).toMatchObject({ response: { status: 'failed', error: { code: 'server_error', message: expect.any(String) } } });
+  });
 });

@@ -11,6 +11,7 @@ import { GatewayError } from '../../http/errors';
 import { sseEvent } from '../../http/sse';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
 import {
+  FINISHED_BY_ERROR,
   REDACTED_THINKING,
   outputText,
   signatureItem,
@@ -156,7 +157,7 @@ class ResponsesStreamWriter {
   /** The last event: the whole response with its usage, completed or incomplete. */
   end(reason: FinishReason, usage: TokenUsage): string {
     const { status, incomplete_details } = statusOf(reason);
-    const response = responseObject(this.frame!, { status, output: this.output, usage, incomplete_details });
+    const response = responseObject(this.frame!, { status, output: this.output, usage, incomplete_details, ...(status === 'failed' ? { error: FINISHED_BY_ERROR } : {}) });
     return this.event(status === 'incomplete' ? 'response.incomplete' : status === 'failed' ? 'response.failed' : 'response.completed', { response });
   }
 
