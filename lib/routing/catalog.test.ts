@@ -24,6 +24,7 @@ describe('Catalog: models named by a pattern', () => {
     { name: 'a new version matches the pattern, `*` in the targets standing for the matched part', asked: 'claude-sonnet-4-6-20260101', targets: ['claude-sonnet-4-6-20260101', 'anthropic/claude-sonnet-4-6-20260101'], price: 3 },
     { name: 'a prefix pattern strips the prefix for its target', asked: 'or/meta-llama/llama-4', targets: ['meta-llama/llama-4'] },
     { name: 'patterns are tried in config order (a catch-all last)', asked: 'gpt-5', targets: ['fallback-model'] },
+    { name: 'the matched part goes in as it is, `$` and all (no replacement patterns)', asked: "claude-x$&y$`z$'", targets: ["claude-x$&y$`z$'", "anthropic/claude-x$&y$`z$'"], price: 3 },
   ])('$name', ({ asked, targets, price }) => {
     // Act
     const entry = catalog.find(asked);
