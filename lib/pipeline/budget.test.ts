@@ -70,3 +70,18 @@ describe('worstCaseOfCall for a Gemini body that does not translate', () => {
     expect(most).toBe(worstCaseCost(charTokens(admitted.raw.length), output, [{ input: 1, output: 4 }]));
   });
 });
+
+describe('worstCaseOfCall for a legacy completions body', () => {
+  it.each([
+    { name: 'one string prompt', prompt: 'def add(a, b):', prompts: 1 },
+    { name: 'a batch of string prompts: each gets its own completions', prompt: ['a', 'b', 'c'], prompts: 3 },
+    { name: 'a batch of token arrays', prompt: [[1, 2], [3], [4, 5]], prompts: 3 },
+    { name: 'one token array', prompt: [1, 2, 3], prompts: 1 },
+  ])('holds max_tokens × n for each prompt: $name', ({ prompt, prompts }) => {
+    const body = { model: 'gpt-4.1', prompt, max_tokens: 100, n: 2 };
+
+    const worst = worstCaseOfCall(call(body), undefined, config);
+
+    expect(worst).toBe(worstCaseCost(charTokens(Buffer.byteLength(JSON.stringify(body))), 100 * 2 * prompts, [{ input: 2, output: OUTPUT_PRICE }]));
+  });
+});

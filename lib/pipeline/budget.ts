@@ -22,7 +22,7 @@ export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | und
   const gemini = call.body.generationConfig as { maxOutputTokens?: unknown; candidateCount?: unknown } | undefined;
   const asked = canonical?.maxTokens ?? positive(call.body.max_completion_tokens) ?? positive(call.body.max_tokens) ?? positive(call.body.max_output_tokens) ?? positive(gemini?.maxOutputTokens);
   // Text completions' best_of: that many are generated (and charged), n of them returned.
-  const choices = Math.max(positive(call.body.n) ?? 1, positive(call.body.best_of) ?? 1, positive(gemini?.candidateCount) ?? 1);
+  const choices = Math.max(positive(call.body.n) ?? 1, positive(call.body.best_of) ?? 1, positive(gemini?.candidateCount) ?? 1) * batchPrompts(call.body.prompt);
   const output = (asked ?? call.entry.config.maxOutputTokens ?? config.limits.defaultMaxOutputTokens) * choices;
   return worstCaseCost(prompt, output, prices);
 }
@@ -49,3 +49,6 @@ function pricesOf(targets: readonly Target[], model: string): Price[] {
 }
 
 const positive = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined);
+
+/** Text completions' batch: a prompt of several texts (or token arrays) gets its own choices for each. */
+const batchPrompts = (prompt: unknown): number => (Array.isArray(prompt) && prompt.length > 0 && typeof prompt[0] !== 'number' ? prompt.length : 1);

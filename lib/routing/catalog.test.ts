@@ -24,6 +24,7 @@ describe('Catalog: models named by a pattern', () => {
     { name: 'a new version matches the pattern, `*` in the targets standing for the matched part', asked: 'claude-sonnet-4-6-20260101', targets: ['claude-sonnet-4-6-20260101', 'anthropic/claude-sonnet-4-6-20260101'], price: 3 },
     { name: 'a prefix pattern strips the prefix for its target', asked: 'or/meta-llama/llama-4', targets: ['meta-llama/llama-4'] },
     { name: 'patterns are tried in config order (a catch-all last)', asked: 'gpt-5', targets: ['fallback-model'] },
+    { name: 'the matched part goes in as it is, `$` and all (no replacement patterns)', asked: "claude-x$&y$`z$'", targets: ["claude-x$&y$`z$'", "anthropic/claude-x$&y$`z$'"], price: 3 },
   ])('$name', ({ asked, targets, price }) => {
     // Act
     const entry = catalog.find(asked);
@@ -60,5 +61,24 @@ describe('Catalog: models named by a pattern', () => {
 
     expect(entries.every((e, i) => e?.targets[0]?.model === names[i])).toBe(true);
     expect(catalog.find('claude-test-1099')).toEqual(entries[1099]);
+  });
+
+  it.each([
+    { name: 'a `..` segment in the part', asked: 'gemini-x/../models/gemini-2.5-pro' },
+    { name: 'a `.` segment in the part', asked: 'gemini-x/./y' },
+    { name: 'a part that is `..` itself', asked: 'or/..' },
+  ])('refuses a name whose target model would climb out of its path: $name', ({ asked }) => {
+    const gemini = new Catalog(
+      parseConfig({
+        providers: [...providers, { id: 'google', type: 'gemini', accounts: [{ id: 'g', apiKey: { env: 'K' } }] }],
+        models: [
+          { name: 'gemini-*', price: { input: 0.3, output: 2.5 }, targets: [{ provider: 'google', model: 'gemini-*' }] },
+          { name: 'or/*', targets: [{ provider: 'router', model: '*' }] },
+        ],
+      } as GatewayConfigInput),
+    );
+
+    expect(gemini.find(asked)).toBeUndefined();
+    expect(gemini.find('gemini-2.5-flash')?.targets[0]?.model).toBe('gemini-2.5-flash');
   });
 });

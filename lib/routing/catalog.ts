@@ -76,7 +76,9 @@ export class Catalog {
     for (const p of this.#patterns) {
       if (name.length <= p.prefix.length + p.suffix.length || !name.startsWith(p.prefix) || !name.endsWith(p.suffix)) continue;
       const part = name.slice(p.prefix.length, name.length - p.suffix.length);
-      const targets = p.targets.map((t) => ({ ...t, model: t.model.replace('*', part) }));
+      const targets = p.targets.map((t) => ({ ...t, model: t.model.replace('*', () => part) }));
+      // The part comes from the client and lands in URL paths (Gemini's `models/…`, Azure's deployment): no `.` or `..` segments.
+      if (targets.some((t) => t.model.split('/').some((s) => s === '.' || s === '..'))) return undefined;
       const entry: CatalogModel = { name, config: p.config, targets, pooled: isPooled(targets) };
       if (this.#resolved.size < RESOLVED_MAX) this.#resolved.set(name, entry);
       return entry;

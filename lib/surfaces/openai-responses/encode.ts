@@ -104,6 +104,9 @@ export function statusOf(reason: FinishReason): { status: ResponseStatus; incomp
   return { status: 'completed', incomplete_details: null };
 }
 
+/** The error of a response whose upstream finished it by an error (a malformed tool call), streamed or not. */
+export const FINISHED_BY_ERROR = Object.freeze({ code: 'server_error', message: 'The upstream provider ended the answer with an error.' });
+
 const orNull = (v: unknown) => (v === undefined ? null : v);
 
 /**
@@ -190,6 +193,6 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
     }
   }
   const { status, incomplete_details } = statusOf(res.finishReason);
-  const error = status === 'failed' ? { code: 'server_error', message: 'The upstream provider ended the answer with an error.' } : null;
+  const error = status === 'failed' ? FINISHED_BY_ERROR : null;
   return responseObject({ id: responseId(res.id, newId), createdAt: Math.floor(now() / 1000), model, request }, { status, output, usage: res.usage, incomplete_details, error });
 }

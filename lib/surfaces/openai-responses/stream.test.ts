@@ -182,4 +182,35 @@ describe('encodeResponsesStream', () => {
     expect(out.at(-2)![1]).toMatchObject({ response: { status: 'failed', error: { code: 'upstream_interrupted', message: 'The upstream broke off.' } } });
     expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'server_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
   });
+
+  it('gives each signed thinking run its own reasoning item, as the whole answer does, so each replays with its own signature', async () => {
+    const out = await encode([
+      { type: 'start', id: 'm', model: 'claude' },
+      { type: 'thinking_delta', text: 'First.' },
+      { type: 'thinking_signature', signature: 'sig-1' },
+      { type: 'thinking_delta', text: 'Second.' },
+      { type: 'thinking_signature', signature: 'sig-2' },
+      { type: 'text_delta', text: 'Hi' },
+      { type: 'finish', reason: 'stop' },
+    ]);
+
+    const final = out.find(([n]) => n === 'response.completed')![1].response as { output: unknown[] };
+    expect(final.output.slice(0, 2)).toEqual([
+      { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'First.' }], encrypted_content: 'sig-1' },
+      { id: 'rs_2', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Second.' }], encrypted_content: 'sig-2' },
+    ]);
+    expect(out.filter(([n]) => n === 'response.output_item.done').map(([, d]) => d.output_index)).toEqual([0, 1, 2]);
+  });
+
+  it('a finish by error (a malformed tool call) fails the response with an error object, as the whole answer does', async () => {
+    const out = await encode([
+      { type: 'start', id: 'm', model: 'gemini' },
+      { type: 'text_delta', text: 'Let me' },
+      { type: 'finish', reason: 'error' },
+      { type: 'usage', usage: USAGE },
+    ]);
+
+    expect(out.at(-1)![0]).toBe('response.failed');
+    expect(out.at(-1)![1]).toMatchObject({ response: { status: 'failed', error: { code: 'server_error', message: expect.any(String) } } });
+  });
 });

@@ -11,6 +11,7 @@ import { GatewayError } from '../../http/errors';
 import { sseEvent } from '../../http/sse';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
 import {
+  FINISHED_BY_ERROR,
   REDACTED_THINKING,
   outputText,
   signatureItem,
@@ -77,8 +78,10 @@ class ResponsesStreamWriter {
   }
 
   thinking(delta: string): string {
+    // A signature ended the open run: this is another thinking block, with its own item and signature.
+    const signed = this.#open?.item.type === 'reasoning' && this.#open.item.encrypted_content !== undefined ? this.close() : '';
     const { out, open } = this.#ensure<ReasoningItem>('reasoning', () => ({ id: this.newId('rs'), type: 'reasoning', summary: [] }));
-    let text = out;
+    let text = signed + out;
     const at = { item_id: open.item.id, output_index: open.index, summary_index: 0 };
     if (open.item.summary.length === 0) {
       open.item.summary.push({ type: 'summary_text', text: '' });
@@ -154,7 +157,7 @@ class ResponsesStreamWriter {
   /** The last event: the whole response with its usage, completed or incomplete. */
   end(reason: FinishReason, usage: TokenUsage): string {
     const { status, incomplete_details } = statusOf(reason);
-    const response = responseObject(this.frame!, { status, output: this.output, usage, incomplete_details });
+    const response = responseObject(this.frame!, { status, output: this.output, usage, incomplete_details, ...(status === 'failed' ? { error: FINISHED_BY_ERROR } : {}) });
     return this.event(status === 'incomplete' ? 'response.incomplete' : status === 'failed' ? 'response.failed' : 'response.completed', { response });
   }
 
