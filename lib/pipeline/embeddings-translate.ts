@@ -37,10 +37,11 @@ const bedrockEmbeddings: Translator = async (call, attempt, deps, signal) => {
   const timeouts = { ...deps.config.timeouts, ...provider.timeouts };
   const outcome = await fanOut(
     calls.length,
-    (i) => signedBedrockPost({ url, headers, body: JSON.stringify(calls[i]!.body), region, credentials, timeouts, signal }),
+    (i, callSignal) => signedBedrockPost({ url, headers, body: JSON.stringify(calls[i]!.body), region, credentials, timeouts, signal: callSignal }),
     (json, i) => decodeBedrockEmbeddings(attempt.model, json, calls[i]!.texts),
     deps,
     provider.id,
+    signal,
   );
   return attemptOf(outcome, errorFromBedrock, (results) => {
     const counts = results.map((r) => r.tokens);
@@ -62,14 +63,14 @@ const geminiEmbeddings: Translator = async (call, attempt, deps, signal) => {
     accountHeaders: account.headers,
     ...(apiKey ? { auth: { 'x-goog-api-key': apiKey } } : {}),
     timeouts: { ...deps.config.timeouts, ...provider.timeouts },
-    signal,
   };
   const outcome = await fanOut(
     calls.length,
-    async (i) => jsonPost(url, JSON.stringify(calls[i]!.body), options),
+    async (i, callSignal) => jsonPost(url, JSON.stringify(calls[i]!.body), { ...options, signal: callSignal }),
     (json, i) => decodeGeminiEmbeddings(attempt.model, json, calls[i]!.texts),
     deps,
     provider.id,
+    signal,
   );
   return attemptOf(outcome, errorFromGeminiUpstream, (results) => answerOf(call, texts, results.flat(), undefined));
 };

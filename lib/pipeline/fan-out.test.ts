@@ -46,7 +46,7 @@ function upstream(reply: (i: number) => UpstreamResponse | Error) {
   };
 }
 
-const request = async (i: number): Promise<UpstreamRequest> => ({ url: String(i), method: 'POST', headers: {}, headersTimeoutMs: 1, idleTimeoutMs: 1 });
+const request = async (i: number, signal?: AbortSignal): Promise<UpstreamRequest> => ({ url: String(i), method: 'POST', headers: {}, headersTimeoutMs: 1, idleTimeoutMs: 1, ...(signal ? { signal } : {}) });
 
 describe('fanOut', () => {
   it('reads every answer into its place in order, with at most FAN_OUT calls in flight', async () => {
@@ -77,7 +77,7 @@ describe('fanOut', () => {
 
   it('throws when a call cannot connect, dropping a failed answer it held', async () => {
     const failed = answer(503, {});
-    const { deps } = upstream((i) => (i === 0 ? failed : i === 1 ? new Error('ECONNREFUSED') : answer(200, {})));
+    const { deps } = upstream((i) => (i === 0 ? new Error('ECONNREFUSED') : i === 1 ? failed : answer(200, {})));
 
     await expect(fanOut(2, request, () => 1, deps, 'p')).rejects.toThrow('ECONNREFUSED');
     expect(failed.dumped).toBe(true);
@@ -87,6 +87,73 @@ describe('fanOut', () => {
     const { deps } = upstream(() => ({ ...answer(200, {}), body: { ...answer(200, {}).body, bytes: async () => Buffer.from('<html>') } }));
 
     await expect(fanOut(1, request, () => 1, deps, 'p')).rejects.toMatchObject({ status: 502, code: 'upstream_bad_response' });
+  });
+
+  describe('after a failure, calls still in flight', () => {
+    /** Call 0 fails at once with `first` (an answer or a thrown error); every other call answers only after 5 s, unless its signal aborts it. */
+    function slowAfter(first: () => UpstreamResponse | Error) {
+      const aborted: number[] = [];
+      const deps = {
+        upstream: {
+          async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+            const i = Number(req.url);
+            if (i === 0) {
+              await new Promise((r) => setTimeout(r, 5));
+              const r = first();
+              if (r instanceof Error) throw r;
+              return r;
+            }
+            return new Promise((resolve, reject) => {
+              const timer = setTimeout(() => resolve(answer(200, {})), 5000);
+              req.signal?.addEventListener('abort', () => {
+                clearTimeout(timer);
+                aborted.push(i);
+                reject(req.signal!.reason);
+              });
+            });
+          },
+          close: async () => undefined,
+        },
+      };
+      return { deps, aborted };
+    }
+
+    it.each<{ name: string; first: () => UpstreamResponse | Error; expected: (first: UpstreamResponse | Error, outcome: Promise<unknown>) => Promise<void> }>([
+      {
+        name: 'a failed answer',
+        first: () => answer(429, { message: 'slow down' }),
+        expected: async (first, outcome) => expect(await outcome).toEqual({ ok: false, failed: first }),
+      },
+      {
+        name: 'a call that cannot connect',
+        first: () => new Error('ECONNREFUSED'),
+        expected: async (_first, outcome) => expect(outcome).rejects.toThrow('ECONNREFUSED'),
+      },
+    ])('are aborted after $name, which comes back at once', async ({ first, expected }) => {
+      // Prepare
+      const firstResult = first();
+      const { deps, aborted } = slowAfter(() => firstResult);
+      const started = Date.now();
+
+      // Act
+      const outcome = fanOut(FAN_OUT, request, () => 1, deps, 'p');
+
+      // Assess
+      await expected(firstResult, outcome);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(aborted.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+      if (!(firstResult instanceof Error)) expect((firstResult as ReturnType<typeof answer>).dumped).toBe(false);
+    });
+
+    it("are aborted with the client's signal, as before", async () => {
+      const client = new AbortController();
+      const { deps, aborted } = slowAfter(() => answer(200, {}));
+      const outcome = fanOut(3, request, () => 1, deps, 'p', client.signal);
+      setTimeout(() => client.abort(new Error('client left')), 20);
+
+      await expect(outcome).rejects.toThrow('client left');
+      expect(aborted.sort((a, b) => a - b)).toEqual([1, 2]);
+    });
   });
 
   it('stands in for an answer already read with an empty success', async () => {

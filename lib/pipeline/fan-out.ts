@@ -28,31 +28,54 @@ export const FAN_OUT = 6;
 export type FanOutResult<R> = { ok: true; results: R[] } | { ok: false; failed: UpstreamResponse };
 
 /**
- * Sends `requests` (built lazily, so a refusal before the first costs nothing) with at most
- * `FAN_OUT` in flight, and reads each 2xx answer with `read`. At the first answer of 400 or more
- * no further call starts, and that answer comes back unread (for `tryTargets` to read as the
- * attempt's error); answers of calls already in flight are read or dropped. A call that cannot
- * connect, or an answer that cannot be read, throws as a single call's would, and stops the rest.
+ * Sends `requests` (built lazily, so a refusal before the first costs nothing, each with the
+ * signal it is given: the client's `signal`, and the fan-out's own) with at most `FAN_OUT` in
+ * flight, and reads each 2xx answer with `read`. At the first answer of 400 or more no further
+ * call starts, the calls still in flight are aborted (their answers would be thrown away, and
+ * failover would wait for them), and that answer comes back unread (for `tryTargets` to read as
+ * the attempt's error). A call that cannot connect, or an answer that cannot be read, throws as a
+ * single call's would, and aborts the rest.
  */
-export async function fanOut<R>(count: number, request: (i: number) => Promise<UpstreamRequest>, read: (json: unknown, i: number, res: UpstreamResponse) => R, deps: Pick<ProxyDeps, 'upstream'>, providerId: string): Promise<FanOutResult<R>> {
+export async function fanOut<R>(
+  count: number,
+  request: (i: number, signal: AbortSignal) => Promise<UpstreamRequest>,
+  read: (json: unknown, i: number, res: UpstreamResponse) => R,
+  deps: Pick<ProxyDeps, 'upstream'>,
+  providerId: string,
+  signal?: AbortSignal,
+): Promise<FanOutResult<R>> {
   const results = new Array<R>(count);
   let next = 0;
   let failed: UpstreamResponse | undefined;
   let thrown = false;
+  // One controller a call in flight: the failed answer's own body must stay readable.
+  const inFlight = new Map<number, AbortController>();
+  const stopOthers = (i: number) => {
+    for (const [j, own] of inFlight) if (j !== i) own.abort(new Error('fan-out stopped'));
+  };
   async function worker(): Promise<void> {
     while (failed === undefined && !thrown && next < count) {
       const i = next++;
+      const own = new AbortController();
+      inFlight.set(i, own);
       try {
-        const res = await deps.upstream.send(await request(i));
+        const res = await deps.upstream.send(await request(i, signal ? AbortSignal.any([signal, own.signal]) : own.signal));
         if (res.status >= 400) {
-          if (failed === undefined) failed = res;
-          else await res.body.dump();
+          if (failed === undefined) {
+            failed = res;
+            stopOthers(i);
+          } else await res.body.dump();
           return;
         }
         results[i] = read(upstreamJson(await res.body.bytes(), providerId), i, res);
       } catch (err) {
+        // Stopped by the fan-out after another call's failure, which is the one reported.
+        if (own.signal.aborted && !signal?.aborted) return;
         thrown = true;
+        stopOthers(i);
         throw err;
+      } finally {
+        inFlight.delete(i);
       }
     }
   }

@@ -122,6 +122,8 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
     return { res: await deps.upstream.send(request), parseError: errorFromOpenAIUpstream, via: { pass } };
   });
   if ('translated' in via) return translatedJson(via.translated, ctx);
+  // A stream asked for and not given (whisper-1 ignores `stream=true`): the whole answer (text, srt, vtt) goes back as it came, not relayed as events.
+  if (media && ctx.stream && !String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) ctx.stream = false;
   return passthroughAnswer({ res, ctx, deps, binding: OPENAI_CHAT, signal, finish, clientModel: call.model, body: call.body, raw: call.raw }, via.pass, OPENAI_CHAT.wantsStreamUsage(call.body));
 }
 

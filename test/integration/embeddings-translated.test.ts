@@ -68,6 +68,7 @@ beforeEach(() => {
 
 /** The vectors as the client decodes them: Float32Array values from base64, numbers from JSON. */
 const vectors = (res: OpenAI.CreateEmbeddingResponse) => res.data.map((d) => Array.from(d.embedding));
+const unitFloat32 = (v: number[]) => v.map((x) => Math.fround(x / Math.sqrt(v.reduce((a, b) => a + b * b, 0))));
 const texts = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag} chunk ${i}: export function f${i}() { return ${i}; }`);
 const cost = (tokens: number) => costOf({ ...NO_TOKENS, input: tokens }, PRICE);
 
@@ -196,7 +197,9 @@ describe('embeddings on Gemini', () => {
 
     const res = await client.embeddings.create({ model: 'gemini-embed', input, dimensions: 64 });
 
-    expect(vectors(res)).toEqual(input.map((t) => geminiEmbedding('gemini-embedding-001', t, 64)));
+    // Google leaves vectors cut to outputDimensionality short of unit length; the client gets them at unit length, as OpenAI's, in float32.
+    expect(vectors(res)).toEqual(input.map((t) => unitFloat32(geminiEmbedding('gemini-embedding-001', t, 64))));
+    for (const v of vectors(res)) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
     expect(res.model).toBe('gemini-embed');
     expect(gemini.requests.map((r) => r.path)).toEqual(['/v1beta/models/gemini-embedding-001:batchEmbedContents', '/v1beta/models/gemini-embedding-001:batchEmbedContents']);
     expect(gemini.requests.map((r) => (r.body as { requests: unknown[] }).requests.length).sort((a, b) => b - a)).toEqual([100, 50]);

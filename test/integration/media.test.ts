@@ -156,6 +156,28 @@ describe('audio', () => {
     expect(uploadFields(h.upstream.requests[0]!)).toEqual({ model: 'whisper-1', response_format: 'text' });
   });
 
+  // OpenAI: "Streaming is not supported for the whisper-1 model and will be ignored." Its answer is then a whole one.
+  it.each([
+    { format: 'text', contentType: 'text/plain; charset=utf-8', body: `${fakeTranscript('a.mp3', AUDIO)}\n` },
+    { format: 'srt', contentType: 'text/plain; charset=utf-8', body: `1\n00:00:00,000 --> 00:00:03,000\n${fakeTranscript('a.mp3', AUDIO)}\n\n` },
+  ])('passes on a whole $format answer as it came when the upstream ignored stream=true', async ({ format, contentType, body }) => {
+    // Prepare
+    const form = new FormData();
+    form.set('model', 'whisper-1');
+    form.set('stream', 'true');
+    form.set('response_format', format);
+    form.set('file', new Blob([AUDIO]), 'a.mp3');
+
+    // Act
+    const res = await fetch(`${h.gw.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${key.key}` }, body: form });
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(contentType);
+    expect(await res.text()).toBe(body);
+    expect(await lastRecord('openai-audio')).toMatchObject({ model: 'whisper-1', status: 200, stream: false, outcome: 'ok' });
+  });
+
   it('streams a transcription: transcript.text.delta events, then done with usage', async () => {
     // Act
     const stream = await client.audio.transcriptions.create({ model: 'transcribe', file: await toFile(AUDIO, 'a.mp3'), stream: true });

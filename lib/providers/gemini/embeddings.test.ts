@@ -28,11 +28,25 @@ describe('geminiEmbeddingBodies', () => {
 });
 
 describe('decodeGeminiEmbeddings', () => {
-  it('reads the values of each embedding, in order', () => {
-    expect(decodeGeminiEmbeddings('m', { embeddings: [{ values: [1, 2] }, { values: [3, 4] }] }, 2)).toEqual([
-      [1, 2],
-      [3, 4],
+  it('reads the values of each embedding, in order, at unit length', () => {
+    expect(decodeGeminiEmbeddings('m', { embeddings: [{ values: [3, 4] }, { values: [0, -2] }] }, 2)).toEqual([
+      [0.6, 0.8],
+      [0, -1],
     ]);
+  });
+
+  // Google normalizes only its full-size vectors (3072 for gemini-embedding-001); `outputDimensionality`
+  // truncates them and leaves them shorter than unit length. OpenAI's are always of unit length, and
+  // clients compare them by dot product as OpenAI's docs advise.
+  it.each<{ name: string; values: number[]; unit: number[] }>([
+    { name: 'a truncated vector (shorter than unit length)', values: [0.3, 0.4], unit: [0.6, 0.8] },
+    { name: 'a vector longer than unit length', values: [6, 8], unit: [0.6, 0.8] },
+    { name: 'a unit vector, as it was', values: [0.6, 0.8], unit: [0.6, 0.8] },
+    { name: 'a zero vector, as it was', values: [0, 0], unit: [0, 0] },
+  ])('scales $name to unit length', ({ values, unit }) => {
+    const [vector] = decodeGeminiEmbeddings('m', { embeddings: [{ values }] }, 1);
+    expect(vector).toHaveLength(unit.length);
+    vector!.forEach((v, i) => expect(v).toBeCloseTo(unit[i]!, 12));
   });
 
   it.each<{ name: string; json: unknown }>([

@@ -31,7 +31,11 @@ export function geminiEmbeddingBodies(model: string, texts: readonly string[], d
   return calls;
 }
 
-/** The vectors of one `batchEmbedContents` answer (`{embeddings: [{values}]}`), in order; `expected` is how many texts it sent. */
+/**
+ * The vectors of one `batchEmbedContents` answer (`{embeddings: [{values}]}`), in order, scaled to
+ * unit length as OpenAI's are: Google normalizes only a model's full-size vectors, not those cut
+ * to `outputDimensionality`. `expected` is how many texts it sent.
+ */
 export function decodeGeminiEmbeddings(model: string, json: unknown, expected: number): number[][] {
   const embeddings = (typeof json === 'object' && json !== null ? (json as { embeddings?: unknown }).embeddings : undefined) as { values?: unknown }[] | undefined;
   const vectors = Array.isArray(embeddings) ? embeddings.map((e) => e?.values) : [];
@@ -40,5 +44,13 @@ export function decodeGeminiEmbeddings(model: string, json: unknown, expected: n
       code: 'upstream_bad_response',
     });
   }
-  return vectors;
+  return vectors.map(unitLength);
+}
+
+/** `vector` scaled to length 1 (a zero vector as it is). */
+function unitLength(vector: number[]): number[] {
+  let sum = 0;
+  for (const v of vector) sum += v * v;
+  const norm = Math.sqrt(sum);
+  return norm === 0 ? vector : vector.map((v) => v / norm);
 }
