@@ -156,6 +156,13 @@ describe('decodeGeminiRequest', () => {
   });
 
   it.each([
+    { name: 'zero penalties', config: { presencePenalty: 0, frequencyPenalty: 0 } },
+    { name: 'log probabilities turned off', config: { responseLogprobs: false } },
+  ])('takes $name (their neutral values) as asking for nothing', ({ config }) => {
+    expect(decodeGeminiRequest(body({ generationConfig: config }))).toEqual(decodeGeminiRequest(body()));
+  });
+
+  it.each([
     { name: 'a built-in tool', input: body({ tools: [{ functionDeclarations: [] }, { googleSearch: {} }] }), param: 'tools[1].googleSearch' },
     { name: 'code execution', input: body({ tools: [{ codeExecution: {} }] }), param: 'tools[0].codeExecution' },
     { name: 'a context cache', input: body({ cachedContent: 'cachedContents/abc' }), param: 'cachedContent' },

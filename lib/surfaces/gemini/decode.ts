@@ -251,7 +251,8 @@ function toolChoiceOf(toolConfig: unknown): ToolChoice | undefined {
 function applyGenerationConfig(req: ChatRequest, config: Json): void {
   for (const key of Object.keys(config)) {
     const what = UNTRANSLATABLE_CONFIG[key];
-    if (what && config[key] !== undefined && config[key] !== null) throw untranslatable(`generationConfig.${key}`, what);
+    // 0 and false (no penalty, no log probabilities) change nothing, as on OpenAI's surface.
+    if (what && config[key] !== undefined && config[key] !== null && config[key] !== 0 && config[key] !== false) throw untranslatable(`generationConfig.${key}`, what);
   }
   const number = (key: string) => (typeof config[key] === 'number' ? (config[key] as number) : undefined);
   const set = <K extends keyof ChatRequest>(key: K, value: ChatRequest[K] | undefined) => {
