@@ -16,6 +16,11 @@ describe('jsonSchemaFromGemini', () => {
       expected: { type: ['string', 'null'], enum: ['low', 'high', null] },
     },
     { name: 'adds a null branch to a nullable anyOf', input: { anyOf: [{ type: 'STRING' }, { type: 'NUMBER' }], nullable: true }, expected: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'null' }] } },
+    {
+      name: 'adds a null branch to a nullable anyOf beside a type (anyOf is checked apart from type)',
+      input: { type: 'OBJECT', anyOf: [{ type: 'OBJECT', properties: { a: { type: 'STRING' } } }], nullable: true },
+      expected: { type: ['object', 'null'], anyOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { type: 'null' }] },
+    },
     { name: 'reads lower-case types too', input: { type: 'object', properties: {} }, expected: { type: 'object', properties: {} } },
     { name: 'gives nothing for no schema', input: undefined, expected: {} },
   ])('$name', ({ input, expected }) => {

@@ -29,7 +29,7 @@ export function jsonSchemaFromGemini(schema: unknown): Json {
   if (schema.items !== undefined) out.items = jsonSchemaFromGemini(schema.items);
   if (Array.isArray(schema.anyOf)) {
     out.anyOf = schema.anyOf.map(jsonSchemaFromGemini);
-    if (schema.nullable === true && !type) out.anyOf = [...(out.anyOf as Json[]), { type: 'null' }];
+    if (schema.nullable === true) out.anyOf = [...(out.anyOf as Json[]), { type: 'null' }];
   }
   return out;
 }
