@@ -91,6 +91,23 @@ describe('decodeGeminiRequest', () => {
       },
     },
     {
+      name: 'leaves a call that a later response of the turn names by id to that response, when an earlier one names only the function',
+      input: {
+        contents: [
+          user({ text: 'q' }),
+          model({ functionCall: { id: 'toolu_a', name: 'f', args: { n: 1 } } }, { functionCall: { id: 'toolu_b', name: 'f', args: { n: 2 } } }),
+          user({ functionResponse: { name: 'f', response: { output: 'two' } } }, { functionResponse: { id: 'toolu_a', name: 'f', response: { output: 'one' } } }),
+        ],
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'q' }] },
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 'toolu_a', name: 'f', arguments: '{"n":1}' }, { type: 'tool_call', id: 'toolu_b', name: 'f', arguments: '{"n":2}' }] },
+          { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'toolu_b', name: 'f', content: 'two' }, { type: 'tool_result', toolCallId: 'toolu_a', name: 'f', content: 'one' }] },
+        ],
+      },
+    },
+    {
       name: 'reads thought parts as thinking with their signature, and drops a bare signature part',
       input: { contents: [user({ text: 'q' }), model({ text: 'Let me think', thought: true, thoughtSignature: 'sig' }, { thoughtSignature: 'x' }, { text: 'A' })] },
       expected: {
@@ -153,6 +170,13 @@ describe('decodeGeminiRequest', () => {
     { name: 'plain-text output', input: body({ generationConfig: { responseMimeType: 'text/plain' } }), field: 'responseFormat' },
   ])('asks for nothing on $name', ({ input, field }) => {
     expect(decodeGeminiRequest(input)).not.toHaveProperty(field);
+  });
+
+  it.each([
+    { name: 'zero penalties', config: { presencePenalty: 0, frequencyPenalty: 0 } },
+    { name: 'log probabilities turned off', config: { responseLogprobs: false } },
+  ])('takes $name (their neutral values) as asking for nothing', ({ config }) => {
+    expect(decodeGeminiRequest(body({ generationConfig: config }))).toEqual(decodeGeminiRequest(body()));
   });
 
   it.each([

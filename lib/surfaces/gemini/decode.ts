@@ -44,7 +44,7 @@ export function validateGeminiRequest(body: Json, options: { countTokens?: boole
  * - Roles: `user` (or none, or the old `function`) → user; `model` → assistant.
  * - Function calls carry no id in Gemini: each gets its own (`call_{turn}_{part}`) unless it has
  *   one, and each functionResponse answers the call with its id, else the earliest unanswered
- *   call of its name (Gemini pairs them by name and order).
+ *   call of its name that no response of its turn names by id (Gemini pairs them by name and order).
  * - `thought: true` parts are thinking (with their thoughtSignature); a functionCall's
  *   thoughtSignature travels with the call.
  * - Refused with a 400 naming the field: built-in tools (googleSearch, codeExecution, …),
@@ -85,9 +85,11 @@ class PendingCalls {
     this.#open.push({ id, name });
   }
 
-  answer(id: unknown, name: string, param: string): string {
+  /** `claimed`: the ids the turn's responses give, whose calls a response by name alone leaves to them. */
+  answer(id: unknown, name: string, param: string, claimed: ReadonlySet<unknown>): string {
     const byId = typeof id === 'string' && id !== '' ? this.#open.findIndex((c) => c.id === id) : -1;
-    const at = byId >= 0 ? byId : this.#open.findIndex((c) => c.name === name);
+    const unclaimed = this.#open.findIndex((c) => c.name === name && !claimed.has(c.id));
+    const at = byId >= 0 ? byId : unclaimed >= 0 ? unclaimed : this.#open.findIndex((c) => c.name === name);
     if (at < 0) throw invalid(param, `The functionResponse in ${param} answers no functionCall named "${name}" in an earlier model turn.`);
     return this.#open.splice(at, 1)[0]!.id;
   }
@@ -105,7 +107,8 @@ function messagesOf(contents: Json[]): Message[] {
       const out = withThinking(joinThoughts(parts.flatMap((part, j) => modelPart(part, `contents[${i}].parts[${j}]`, `call_${i}_${j}`, calls, carried))), carried.thoughts);
       if (out.length > 0) messages.push({ role: 'assistant', parts: out });
     } else {
-      const out = parts.flatMap((part, j) => userPart(part, `contents[${i}].parts[${j}]`, calls));
+      const claimed = new Set(parts.map((part) => (isObject(part) && isObject(part.functionResponse) ? part.functionResponse.id : undefined)));
+      const out = parts.flatMap((part, j) => userPart(part, `contents[${i}].parts[${j}]`, calls, claimed));
       if (out.length > 0) messages.push({ role: 'user', parts: out });
     }
   });
@@ -154,7 +157,7 @@ function modelPart(raw: unknown, param: string, newId: string, calls: PendingCal
   throw untranslatable(`${param}.${partKind(raw)}`, `A model turn's ${partKind(raw)} part`);
 }
 
-function userPart(raw: unknown, param: string, calls: PendingCalls): UserPart[] {
+function userPart(raw: unknown, param: string, calls: PendingCalls, claimed: ReadonlySet<unknown>): UserPart[] {
   if (!isObject(raw)) throw invalid(param, `Invalid value for '${param}': expected a Part object.`);
   if (typeof raw.text === 'string') return raw.text === '' ? [] : [{ type: 'text', text: raw.text }];
   if (isObject(raw.inlineData)) return [media(raw.inlineData, `${param}.inlineData`, 'base64')];
@@ -162,7 +165,7 @@ function userPart(raw: unknown, param: string, calls: PendingCalls): UserPart[] 
   if (isObject(raw.functionResponse)) {
     const response = raw.functionResponse;
     if (typeof response.name !== 'string' || response.name === '') throw invalid(`${param}.functionResponse.name`, `Invalid value for '${param}.functionResponse.name': expected the function's name.`);
-    const toolCallId = calls.answer(response.id, response.name, `${param}.functionResponse`);
+    const toolCallId = calls.answer(response.id, response.name, `${param}.functionResponse`, claimed);
     return [{ type: 'tool_result', toolCallId, name: response.name, ...resultContent(response, `${param}.functionResponse`) }];
   }
   if (isObject(raw.functionCall)) throw invalid(`${param}.functionCall`, `A functionCall part in ${param} belongs in a model turn.`);
@@ -251,7 +254,8 @@ function toolChoiceOf(toolConfig: unknown): ToolChoice | undefined {
 function applyGenerationConfig(req: ChatRequest, config: Json): void {
   for (const key of Object.keys(config)) {
     const what = UNTRANSLATABLE_CONFIG[key];
-    if (what && config[key] !== undefined && config[key] !== null) throw untranslatable(`generationConfig.${key}`, what);
+    // 0 and false (no penalty, no log probabilities) change nothing, as on OpenAI's surface.
+    if (what && config[key] !== undefined && config[key] !== null && config[key] !== 0 && config[key] !== false) throw untranslatable(`generationConfig.${key}`, what);
   }
   const number = (key: string) => (typeof config[key] === 'number' ? (config[key] as number) : undefined);
   const set = <K extends keyof ChatRequest>(key: K, value: ChatRequest[K] | undefined) => {

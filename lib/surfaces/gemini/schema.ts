@@ -6,7 +6,7 @@ const SAME = ['description', 'enum', 'required', 'format', 'title', 'pattern', '
 /**
  * Gemini's OpenAPI-3.0-subset `Schema` (upper-case `type`s, `nullable`) as JSON Schema, which
  * every other provider takes. Lower-case types are accepted too (the API is lenient about them);
- * `nullable` becomes a `type` list with `"null"`; `propertyOrdering` and `example`, which have no
+ * `nullable` becomes a `type` list with `"null"` (and a null in an `enum`); `propertyOrdering` and `example`, which have no
  * JSON Schema meaning, are left out.
  *
  * @example
@@ -19,6 +19,8 @@ export function jsonSchemaFromGemini(schema: unknown): Json {
   const type = typeof schema.type === 'string' ? schema.type.toLowerCase() : undefined;
   if (type && type !== 'type_unspecified') out.type = schema.nullable === true ? [type, 'null'] : type;
   for (const key of SAME) if (schema[key] !== undefined) out[key] = schema[key];
+  // JSON Schema checks `enum` apart from `type`: a nullable enum's null must be one of its values too.
+  if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null)) out.enum = [...schema.enum, null];
   if (isObject(schema.properties)) {
     const properties: Json = {};
     for (const [name, sub] of Object.entries(schema.properties)) properties[name] = jsonSchemaFromGemini(sub);
@@ -27,7 +29,7 @@ export function jsonSchemaFromGemini(schema: unknown): Json {
   if (schema.items !== undefined) out.items = jsonSchemaFromGemini(schema.items);
   if (Array.isArray(schema.anyOf)) {
     out.anyOf = schema.anyOf.map(jsonSchemaFromGemini);
-    if (schema.nullable === true && !type) out.anyOf = [...(out.anyOf as Json[]), { type: 'null' }];
+    if (schema.nullable === true) out.anyOf = [...(out.anyOf as Json[]), { type: 'null' }];
   }
   return out;
 }
