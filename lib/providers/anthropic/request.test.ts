@@ -22,6 +22,7 @@ describe('toAnthropicBody', () => {
     { name: 'maps user to metadata.user_id', input: { user: 'u-42' }, expected: { metadata: { user_id: 'u-42' } } },
     { name: 'asks for a stream when streaming', input: { stream: true }, expected: { stream: true } },
     { name: 'maps a thinking budget to thinking enabled', input: { maxTokens: 8000, reasoning: { budgetTokens: 2048 } }, expected: { thinking: { type: 'enabled', budget_tokens: 2048 }, max_tokens: 8000 } },
+    { name: 'raises a budget under Anthropic\'s least (Gemini\'s go down to 128) to 1 024', input: { maxTokens: 8000, reasoning: { budgetTokens: 128 } }, expected: { thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 8000 } },
     { name: 'maps reasoning effort to a thinking budget and leaves room for the answer', input: { reasoning: { effort: 'medium' } }, expected: { thinking: { type: 'enabled', budget_tokens: 4096 }, max_tokens: 4096 + DEFAULT_MAX_TOKENS } },
     {
       name: 'maps a json_schema response format to structured outputs',

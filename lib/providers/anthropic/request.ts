@@ -9,6 +9,9 @@ export const DEFAULT_MAX_TOKENS = 4096;
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 
+/** Anthropic refuses a thinking budget under 1 024 tokens (Claude on Bedrock too). */
+export const MIN_THINKING_BUDGET = 1024;
+
 /**
  * Thinking budgets for OpenAI's `reasoning_effort` when no explicit budget was given. Anthropic's
  * smallest budget is 1024 tokens, so `minimal` cannot go lower than `low`.
@@ -46,7 +49,8 @@ function toolChoice(choice: ToolChoice | undefined, parallel: boolean | undefine
 
 function thinkingBudget(reasoning: ReasoningOptions | undefined): number | undefined {
   if (!reasoning) return undefined;
-  if (reasoning.budgetTokens !== undefined) return reasoning.budgetTokens;
+  // Smaller budgets (Gemini's go down to 128) are raised to Anthropic's least, which it would otherwise refuse.
+  if (reasoning.budgetTokens !== undefined) return Math.max(MIN_THINKING_BUDGET, reasoning.budgetTokens);
   return reasoning.effort ? EFFORT_BUDGET[reasoning.effort] : undefined;
 }
 

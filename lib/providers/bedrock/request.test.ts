@@ -51,6 +51,11 @@ describe('toConverseBody', () => {
       expected: { additionalModelRequestFields: { inferenceConfig: { topK: 40 } } },
     },
     {
+      name: 'raises a thinking budget under Anthropic\'s least (Gemini\'s go down to 128) to 1 024',
+      input: base({ reasoning: { budgetTokens: 128 } }),
+      expected: { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 1024 } } },
+    },
+    {
       name: 'turns a thinking budget into Claude thinking',
       input: base({ reasoning: { budgetTokens: 3000 } }),
       expected: { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 3000 } } },

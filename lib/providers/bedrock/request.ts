@@ -1,5 +1,6 @@
 import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { MIN_THINKING_BUDGET } from '../anthropic/request';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
 
@@ -93,7 +94,7 @@ function topK(value: number | undefined, family: ReturnType<typeof modelFamily>)
 function reasoning(options: ReasoningOptions | undefined, family: ReturnType<typeof modelFamily>, model: string): Record<string, unknown> {
   if (!options || (options.effort === undefined && options.budgetTokens === undefined)) return {};
   if (family === 'anthropic') {
-    const budget = options.budgetTokens ?? EFFORT_BUDGET[options.effort ?? 'medium'];
+    const budget = options.budgetTokens !== undefined ? Math.max(MIN_THINKING_BUDGET, options.budgetTokens) : EFFORT_BUDGET[options.effort ?? 'medium'];
     return { thinking: { type: 'enabled', budget_tokens: budget } };
   }
   if (family === 'openai' && options.effort) return { reasoning_effort: options.effort === 'minimal' ? 'low' : options.effort };
