@@ -87,15 +87,16 @@ export async function wholeAnswer(res: UpstreamResponse, ctx: RequestContext, si
   ctx.ttftMs = performance.now() - ctx.startPerf;
   const contentType = String(res.headers['content-type'] ?? 'application/json');
   // Speech answers audio (megabytes): decoding it as text to find no JSON would be waste.
-  if (contentType.startsWith('audio/')) return { status: res.status, headers: { 'content-type': contentType }, body: bytes };
-  ctx.usageLater = () => {
-    try {
-      return usageOf(JSON.parse(jsonText(bytes)));
-    } catch {
-      // Not JSON: it went on as it was; there is nothing to meter.
-      return undefined;
-    }
-  };
+  if (!contentType.startsWith('audio/')) {
+    ctx.usageLater = () => {
+      try {
+        return usageOf(JSON.parse(jsonText(bytes)));
+      } catch {
+        // Not JSON: it went on as it was; there is nothing to meter.
+        return undefined;
+      }
+    };
+  }
   return { status: res.status, headers: { 'content-type': contentType }, body: bytes };
 }
 

@@ -6,13 +6,13 @@
  */
 import { checkImageGeneration, checkMediaModel, checkModeration, checkSpeech, streamField } from '../surfaces/openai-media/request';
 import { worstCaseOfCall } from './budget';
-import type { OpenAIOnlyOperation } from './openai-only';
+import { asksForStream, type OpenAIOnlyOperation } from './openai-only';
 
 /** Without token prices, a call's worst case is its price per call; with them, its body's size as prompt plus the output allowance. */
 const worstCase: OpenAIOnlyOperation['worstCase'] = (call, _targets, config) => worstCaseOfCall(call, undefined, config);
 
-const JSON_STREAM = { multipart: false, streamed: (body: Record<string, unknown>) => body.stream === true };
-const UPLOAD = { multipart: true, streamed: streamField };
+const JSON_BODY = { multipart: false };
+const UPLOAD = { multipart: true };
 
 /** `POST /v1/images/generations`: `b64_json` or `url` answers, gpt-image-1's `usage` metered; its `stream: true` partial images pass through. */
 export const IMAGES_GENERATIONS: OpenAIOnlyOperation = {
@@ -20,9 +20,9 @@ export const IMAGES_GENERATIONS: OpenAIOnlyOperation = {
   path: 'images/generations',
   title: 'Image generations',
   validate: checkImageGeneration,
-  streams: true,
+  streamed: asksForStream,
   worstCase,
-  media: JSON_STREAM,
+  media: JSON_BODY,
 };
 
 /** `POST /v1/images/edits`: a multipart upload of `image` file(s), an optional `mask`, `prompt` and `model`. */
@@ -31,7 +31,7 @@ export const IMAGES_EDITS: OpenAIOnlyOperation = {
   path: 'images/edits',
   title: 'Image edits',
   validate: checkMediaModel,
-  streams: true,
+  streamed: streamField,
   worstCase,
   media: UPLOAD,
 };
@@ -42,9 +42,9 @@ export const AUDIO_SPEECH: OpenAIOnlyOperation = {
   path: 'audio/speech',
   title: 'Speech requests (/v1/audio/speech)',
   validate: checkSpeech,
-  streams: true,
+  streamed: (body) => body.stream_format === 'sse',
   worstCase,
-  media: { multipart: false, streamed: (body) => body.stream_format === 'sse' },
+  media: JSON_BODY,
 };
 
 /** `POST /v1/audio/transcriptions`: an upload of `file` and `model`; JSON, text, srt or vtt back; `stream=true` streams `transcript.text.*` events. */
@@ -53,7 +53,7 @@ export const AUDIO_TRANSCRIPTIONS: OpenAIOnlyOperation = {
   path: 'audio/transcriptions',
   title: 'Audio transcriptions',
   validate: checkMediaModel,
-  streams: true,
+  streamed: streamField,
   worstCase,
   media: UPLOAD,
 };
@@ -64,9 +64,8 @@ export const AUDIO_TRANSLATIONS: OpenAIOnlyOperation = {
   path: 'audio/translations',
   title: 'Audio translations',
   validate: checkMediaModel,
-  streams: false,
   worstCase,
-  media: { multipart: true, streamed: () => false },
+  media: UPLOAD,
 };
 
 /** `POST /v1/moderations`: text or images in, categories and scores out. */
@@ -75,7 +74,6 @@ export const MODERATIONS: OpenAIOnlyOperation = {
   path: 'moderations',
   title: 'Moderations',
   validate: checkModeration,
-  streams: false,
   worstCase,
-  media: { multipart: false, streamed: () => false },
+  media: JSON_BODY,
 };

@@ -82,24 +82,16 @@ export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: 
   if (!rate && !spend) return;
   // Sized first: a model without a price is refused (403) before the call takes a place in the minute.
   const most = spend ? worstCase() : undefined;
-  if (!spend) {
-    ctx.rateHold = await deps.limiter.admit(rate!, ctx.requestId, ctx);
-    return;
-  }
-  if (!rate) {
-    ctx.reservation = await deps.spend.reserve(spend, most!, ctx.requestId);
-    return;
-  }
   // Both at once: every counter of a call is one round trip away before it goes upstream, not one each.
-  const [place, held] = await Promise.allSettled([deps.limiter.admit(rate, ctx.requestId, ctx), deps.spend.reserve(spend, most!, ctx.requestId)]);
+  const [place, held] = await Promise.allSettled([rate && deps.limiter.admit(rate, ctx.requestId, ctx), spend && deps.spend.reserve(spend, most!, ctx.requestId)]);
   if (place.status === 'rejected') {
-    if (held.status === 'fulfilled') deps.spend.release(held.value, ctx.requestId);
+    if (held.status === 'fulfilled' && held.value) deps.spend.release(held.value, ctx.requestId);
     throw place.reason;
   }
   // A budget's refusal keeps the call's place in the minute, as a refusal after it would.
   if (held.status === 'rejected') throw held.reason;
-  ctx.rateHold = place.value;
-  ctx.reservation = held.value;
+  if (place.value) ctx.rateHold = place.value;
+  if (held.value) ctx.reservation = held.value;
 }
 
 /**

@@ -36,8 +36,8 @@ export interface OpenAIOnlyOperation {
   title: string;
   /** Checks the body leniently; a 400 naming the field. */
   validate(body: Record<string, unknown>): void;
-  /** Whether the operation may answer with a stream (`stream: true`). */
-  streams: boolean;
+  /** Whether a call asks for a stream (its `stream`, speech's `stream_format: "sse"`, an upload's `stream` field); never when absent. */
+  streamed?(body: Record<string, unknown>): boolean;
   /** The most a call may cost (keys with budgets), over the targets that may serve it. */
   worstCase(call: AdmittedCall, targets: readonly Target[], config: GatewayConfig): Micros;
   /** Provider types of other dialects that serve the operation by translation, one attempt each. */
@@ -46,13 +46,14 @@ export interface OpenAIOnlyOperation {
   media?: MediaPassage;
 }
 
-/** How a media operation's call comes and whether it streams. */
+/** How a media operation's call comes. */
 export interface MediaPassage {
   /** The body is a multipart/form-data upload, routed by its `model` field. */
   multipart: boolean;
-  /** Whether the call asks for a stream (speech's `stream_format: "sse"`, an upload's `stream=true`). */
-  streamed(body: Record<string, unknown>): boolean;
 }
+
+/** A JSON body's own ask for a stream. */
+export const asksForStream = (body: Record<string, unknown>): boolean => body.stream === true;
 
 /** `POST /v1/embeddings`: Continue and other editors index code through it. Never a stream. */
 export const EMBEDDINGS: OpenAIOnlyOperation = {
@@ -60,7 +61,6 @@ export const EMBEDDINGS: OpenAIOnlyOperation = {
   path: 'embeddings',
   title: 'Embeddings',
   validate: (body) => void parseEmbeddingsRequest(body),
-  streams: false,
   worstCase: (call, targets) => worstCaseOfEmbeddings(call, targets),
   translate: EMBEDDINGS_TRANSLATORS,
 };
@@ -71,7 +71,7 @@ export const COMPLETIONS: OpenAIOnlyOperation = {
   path: 'completions',
   title: 'Text completions (/v1/completions)',
   validate: (body) => void parseCompletionsRequest(body),
-  streams: true,
+  streamed: asksForStream,
   // No canonical form: the prompt is estimated from the body's bytes (more than the prompt, never less).
   worstCase: (call, _targets, config) => worstCaseOfCall(call, undefined, config),
 };
@@ -94,7 +94,7 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
   const { media } = operation;
   const call = await admit(req, ctx, deps, operation.validate, undefined, media?.multipart ? multipartRequestFields : undefined);
   // A stray `stream: true` on an operation without streams goes upstream untouched like any unknown field.
-  ctx.stream = media ? media.streamed(call.body) : operation.streams && ctx.stream;
+  ctx.stream = operation.streamed?.(call.body) ?? false;
   const targets = targetsFor(operation, call);
   await holdLimits(call, ctx, deps, () => operation.worstCase(call, targets, deps.config));
   const signal = requestSignal(req, deps.now);
