@@ -117,7 +117,7 @@ describe('Observability dashboard', () => {
     { title: 'Proxy function: invocations, errors, throttles', lines: ['AWS/Lambda Invocations Sum', 'AWS/Lambda Errors Sum', 'AWS/Lambda Throttles Sum'] },
     { title: 'Proxy function: duration (ms)', lines: ['AWS/Lambda Duration p50', 'AWS/Lambda Duration p99', 'AWS/Lambda Duration Maximum'] },
     { title: 'Proxy function: concurrent executions', lines: ['AWS/Lambda ConcurrentExecutions Maximum'] },
-    { title: 'Table: throttled requests', lines: ['= getitem + putitem + updateitem + query + batchwriteitem'] },
+    { title: 'Table: throttled requests', lines: ['= getitem + putitem + updateitem + deleteitem + query + batchgetitem + batchwriteitem'] },
     { title: 'Table: consumed capacity (units per 5 min)', lines: ['AWS/DynamoDB ConsumedReadCapacityUnits Sum', 'AWS/DynamoDB ConsumedWriteCapacityUnits Sum'] },
   ])('graphs "$title"', ({ title, lines }) => {
     expect(linesOf(title)).toEqual(lines);
@@ -214,8 +214,8 @@ describe('Observability alarms', () => {
     const inputs = alarm!.Properties.Metrics.filter((m) => m.MetricStat);
 
     // Assess
-    expect(alarm!.Properties.Metrics[0]!.Expression).toBe('getitem + putitem + updateitem + query + batchwriteitem');
-    expect(inputs.map((m) => m.MetricStat!.Metric.Dimensions.find((d) => d.Name === 'Operation')!.Value)).toEqual(['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem']);
+    expect(alarm!.Properties.Metrics[0]!.Expression).toBe('getitem + putitem + updateitem + deleteitem + query + batchgetitem + batchwriteitem');
+    expect(inputs.map((m) => m.MetricStat!.Metric.Dimensions.find((d) => d.Name === 'Operation')!.Value)).toEqual(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchGetItem', 'BatchWriteItem']);
     for (const m of inputs) {
       expect(m.MetricStat!.Metric.MetricName).toBe('ThrottledRequests');
       expect(m.MetricStat!.Metric.Dimensions).toContainEqual({ Name: 'TableName', Value: { Ref: expect.stringMatching(/^StorageTable/) } });

@@ -17,7 +17,7 @@ export const ALARM_PERIOD = Duration.minutes(5);
 export const MIN_REQUESTS_FOR_RATES = 20;
 
 /** The DynamoDB operations the gateway's functions call (see GatewayTable's grants). */
-export const TABLE_OPERATIONS = [Operation.GET_ITEM, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.QUERY, Operation.BATCH_WRITE_ITEM];
+export const TABLE_OPERATIONS = [Operation.GET_ITEM, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.DELETE_ITEM, Operation.QUERY, Operation.BATCH_GET_ITEM, Operation.BATCH_WRITE_ITEM];
 
 /** Why each alarm fires, and when. */
 export const ALARMS = {
