@@ -90,8 +90,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
   const gateway = createGateway({ config: options.config, keys, teams, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}) });
-  const adminNow = () => new Date((options.now ?? Date.now)());
-  const admin = createAdminApi({ keys, teams, token: options.adminToken, now: adminNow, reports: usageReports({ table, keys, now: adminNow }), spend: tableSpendReader(table) });
+  // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
+  const dateNow = () => new Date((options.now ?? Date.now)());
+  const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table) });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -102,7 +103,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     alertsOptions &&
     scheduleEvery(
       alertsOptions.intervalMs ?? LOCAL_ALERTS_INTERVAL_MS,
-      () => runBudgetAlerts({ table, keys, teams, notifier: alertsOptions.notifier ?? new LogNotifier(logger), thresholds: options.config.alerts.budgetThresholds, now: () => new Date((options.now ?? Date.now)()), logger }),
+      () => runBudgetAlerts({ table, keys, teams, notifier: alertsOptions.notifier ?? new LogNotifier(logger), thresholds: options.config.alerts.budgetThresholds, now: dateNow, logger }),
       logger,
     );
   const { port } = server.address() as AddressInfo;
