@@ -6,7 +6,7 @@ import { openAIStreamEvents } from '../openai/translate-stream';
 import type { ProviderAdapter } from '../types';
 import { azureAuthHeaders, azureChatTarget } from './request';
 
-export { azureChatTarget, azureEmbeddingsRequest, azureOperationRequest, azureOperationTarget, azurePassthroughRequest, azureResponsesRequest, type AzureTarget } from './request';
+export { azureChatTarget, azureOperationTarget, azurePassthroughRequest, azureResponsesRequest, type AzureTarget } from './request';
 
 /**
  * Azure OpenAI when the gateway translates: the OpenAI body (with `max_completion_tokens`, which

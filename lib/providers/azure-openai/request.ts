@@ -56,12 +56,7 @@ export function azureAuthHeaders(apiKey: string | undefined): Record<string, str
  * const upstreamReq = azurePassthroughRequest({ provider, account, apiKey, model: 'my-gpt4o', body, stream: true, timeouts });
  */
 export function azurePassthroughRequest(call: OpenAIChatCall): UpstreamRequest {
-  return azureOperationRequest(call, 'chat/completions');
-}
-
-/** The same for any operation Azure serves per deployment (chat, completions, embeddings). */
-export function azureOperationRequest(call: OpenAIChatCall, operation: OpenAIOperation): UpstreamRequest {
-  return operationRequest(call, azureOperationTarget(call, operation));
+  return operationRequest(call, azureOperationTarget(call, 'chat/completions'));
 }
 
 /**
@@ -70,14 +65,6 @@ export function azureOperationRequest(call: OpenAIChatCall, operation: OpenAIOpe
  */
 export function azureOperationTarget(call: OpenAIChatCall, operation: OpenAIOperation): OperationTarget {
   return { ...azureTarget(call, call.model, operation), auth: azureAuthHeaders(call.apiKey) };
-}
-
-/**
- * An OpenAI client's embeddings body passed through to Azure: addressed as chat is (the
- * deployment in the URL with an `apiVersion`, else as `model` on the v1 path), never a stream.
- */
-export function azureEmbeddingsRequest(call: OpenAIChatCall): UpstreamRequest {
-  return azureOperationRequest({ ...call, stream: false }, 'embeddings');
 }
 
 /**

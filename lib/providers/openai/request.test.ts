@@ -1,6 +1,6 @@
 import type { OpenAIChatCall } from './request';
-import { openAIEmbeddingsRequest, openAIPassthroughBody, openAIResponsesRequest } from './request';
-import { azureEmbeddingsRequest, azureResponsesRequest } from '../azure-openai';
+import { openAIOperationTarget, openAIPassthroughBody, openAIResponsesRequest, operationRequest, type OperationTarget } from './request';
+import { azureOperationTarget, azureResponsesRequest } from '../azure-openai';
 
 const raw = Buffer.from('{ "model" : "gpt-4o",\n  "messages": [{"role":"user","content":"caf\\u00e9"}], "zeta": 1, "alpha": 2 }');
 const call = (over: Partial<OpenAIChatCall>): OpenAIChatCall =>
@@ -50,26 +50,29 @@ const azure = (apiVersion?: string): Partial<OpenAIChatCall> => ({
   model: 'emb-deploy',
 });
 
+/** An embeddings call as `openAIOnlyCall` sends it: to the account's target, never a stream. */
+const embeddingsRequest = (c: OpenAIChatCall, targetOf: (c: OpenAIChatCall, operation: 'embeddings') => OperationTarget) => operationRequest({ ...c, stream: false }, targetOf(c, 'embeddings'));
+
 describe('embeddings requests to OpenAI-dialect upstreams', () => {
-  it.each<{ name: string; build: () => ReturnType<typeof openAIEmbeddingsRequest>; url: string; auth: Record<string, string>; body: Record<string, unknown> | 'raw' }>([
-    { name: 'OpenAI, same model: the client bytes', build: () => openAIEmbeddingsRequest(embeddingsCall({})), url: 'http://x/v1/embeddings', auth: { authorization: 'Bearer k' }, body: 'raw' },
+  it.each<{ name: string; build: () => ReturnType<typeof operationRequest>; url: string; auth: Record<string, string>; body: Record<string, unknown> | 'raw' }>([
+    { name: 'OpenAI, same model: the client bytes', build: () => embeddingsRequest(embeddingsCall({}), openAIOperationTarget), url: 'http://x/v1/embeddings', auth: { authorization: 'Bearer k' }, body: 'raw' },
     {
       name: 'OpenAI, another model id: only the model swapped',
-      build: () => openAIEmbeddingsRequest(embeddingsCall({ model: 'emb-2' })),
+      build: () => embeddingsRequest(embeddingsCall({ model: 'emb-2' }), openAIOperationTarget),
       url: 'http://x/v1/embeddings',
       auth: { authorization: 'Bearer k' },
       body: { model: 'emb-2', input: ['a', 'b'], dimensions: 8, stream: true },
     },
     {
       name: 'Azure with an api-version: the deployment in the URL, no model in the body',
-      build: () => azureEmbeddingsRequest(embeddingsCall(azure('2024-10-21'))),
+      build: () => embeddingsRequest(embeddingsCall(azure('2024-10-21')), azureOperationTarget),
       url: 'https://res.openai.azure.com/openai/deployments/emb-deploy/embeddings?api-version=2024-10-21',
       auth: { 'api-key': 'k' },
       body: { input: ['a', 'b'], dimensions: 8, stream: true },
     },
     {
       name: 'Azure without one: the v1 path, the deployment as model',
-      build: () => azureEmbeddingsRequest(embeddingsCall(azure())),
+      build: () => embeddingsRequest(embeddingsCall(azure()), azureOperationTarget),
       url: 'https://res.openai.azure.com/openai/v1/embeddings',
       auth: { 'api-key': 'k' },
       body: { model: 'emb-deploy', input: ['a', 'b'], dimensions: 8, stream: true },

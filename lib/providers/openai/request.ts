@@ -42,12 +42,7 @@ export interface OperationTarget {
  * model swapped for the upstream id and, on streams, usage asked for (the gateway meters every stream).
  */
 export function openAIChatRequest(call: OpenAIChatCall): UpstreamRequest {
-  return openAIOperationRequest(call, 'chat/completions');
-}
-
-/** The same for any operation whose body names its model (chat, completions, embeddings). */
-export function openAIOperationRequest(call: OpenAIChatCall, operation: OpenAIOperation): UpstreamRequest {
-  return operationRequest(call, openAIOperationTarget(call, operation));
+  return operationRequest(call, openAIOperationTarget(call, 'chat/completions'));
 }
 
 /** `{baseUrl}/{operation}` with a Bearer key: an OpenAI or OpenAI-compatible account's operation. */
@@ -80,15 +75,6 @@ export function openAIPassthroughBody(call: OpenAIChatCall, modelInBody: boolean
   else delete body.model;
   if (call.stream) body.stream_options = { ...(typeof options === 'object' && options !== null ? options : {}), include_usage: true };
   return JSON.stringify(body);
-}
-
-/**
- * The upstream request for an OpenAI client's embeddings body: like a chat body, the client's
- * own bytes when the upstream knows the model by the same name, else re-serialised with only the
- * model swapped; never a stream.
- */
-export function openAIEmbeddingsRequest(call: OpenAIChatCall): UpstreamRequest {
-  return openAIOperationRequest({ ...call, stream: false }, 'embeddings');
 }
 
 /**
