@@ -1,3 +1,4 @@
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mintKey, mintRotation, type ApiKeyRecord } from '../access/api-key';
 import { startTestTable } from '../../test/dynalite';
 import { DynamoKeyStore, MemoryKeyStore, type KeyStore } from './keys';
@@ -237,5 +238,41 @@ describe('DynamoKeyStore on dynalite: a revoke or an update that read the key be
     expect(renamed).toMatchObject({ id: record.id, name: 'b' });
     expect(await store.getByHash(next.hash)).toMatchObject({ status: 'revoked', name: 'b' });
     if (grace) expect(await store.getByHash(record.hash)).toMatchObject({ status: 'revoked', hash: next.hash });
+  });
+});
+
+describe('DynamoKeyStore on dynalite: a revoke that lands while a rotation carries over an update', () => {
+  const at = new Date('2026-11-26T20:00:00Z');
+  let t: Awaited<ReturnType<typeof startTestTable>>;
+  beforeEach(async () => {
+    t = await startTestTable();
+  });
+  afterEach(async () => t.close());
+
+  it('stays revoked: the carry-over changes only what the update changed', async () => {
+    const admin = new DynamoKeyStore(t.table);
+    const { record } = mintKey({ name: 'a', models: ['*'] }, at);
+    await admin.put(record);
+    await admin.update(record.id, { name: 'renamed', models: ['claude-*'] });
+    // The revoke runs the moment the old secret's pointer is written: the new record is in place,
+    // and the rotation has still to carry over the update it did not read.
+    let revokeNow: (() => Promise<unknown>) | undefined = () => admin.revoke(record.id, at);
+    const send = t.table.client.send.bind(t.table.client) as (command: unknown) => Promise<unknown>;
+    const client = {
+      async send(command: unknown) {
+        const out = await send(command);
+        const pointer = command instanceof PutItemCommand && command.input.Item?.successorHash !== undefined;
+        if (pointer && revokeNow) await revokeNow();
+        revokeNow = pointer ? undefined : revokeNow;
+        return out;
+      },
+    } as unknown as DynamoDBClient;
+    const rotating = new DynamoKeyStore({ ...t.table, client });
+
+    const next = await rotating.rotate(record, mintRotation(3_600_000, at).rotation);
+
+    expect(next).toMatchObject({ status: 'revoked', name: 'renamed', models: ['claude-*'] });
+    expect(await admin.getByHash(next!.hash)).toMatchObject({ status: 'revoked', name: 'renamed', models: ['claude-*'] });
+    expect(await admin.getByHash(record.hash)).toMatchObject({ status: 'revoked', hash: next!.hash });
   });
 });

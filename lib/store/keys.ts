@@ -56,6 +56,21 @@ function toItem(r: ApiKeyRecord): Item {
   return item;
 }
 
+/** What an update may change on a key's record (`KeyChanges`), as item attributes. */
+const CHANGEABLE = ['name', 'models', 'limits', 'allowedIps', 'teamId'] as const;
+
+/** The changeable attributes that differ from `from` in `to`: set to `to`'s value, or removed where `to` has none. */
+function changedAttributes(from: Item, to: Item): { values: Item; remove: string[] } {
+  const values: Item = {};
+  const remove: string[] = [];
+  for (const name of CHANGEABLE) {
+    if (isDeepStrictEqual(from[name], to[name])) continue;
+    if (to[name] === undefined) remove.push(name);
+    else values[name] = to[name];
+  }
+  return { values, remove };
+}
+
 /** The attribute that makes a `KEY#<hash>` item a pointer to the record under another hash, not a record. */
 const SUCCESSOR = 'successorHash';
 /** Pointers outlive their grace by a day before TTL removes them: the record, not the pointer, decides whether the old secret works. */
@@ -210,11 +225,13 @@ export class DynamoKeyStore implements KeyStore {
       if (err instanceof ConditionalCheckFailedException) return undefined;
       throw err;
     }
-    let result = next;
+    let result: ApiKeyRecord | undefined = next;
     const before = was && fromItem(was);
     if (before && !isDeepStrictEqual(before, current)) {
-      result = rotated(before, rotation);
-      await this.table.client.send(new PutItemCommand({ TableName: this.table.tableName, Item: toItem(result) }));
+      // An update landed on the old record after `current` was read: carry over what it changed,
+      // and only that, so a revoke or an update landing on the new record meanwhile is kept.
+      const { values, remove } = changedAttributes(toItem(current), toItem(before));
+      result = await this.#set(next, values, remove);
     }
     if (current.previousHash) await this.#dropPointer(current.previousHash);
     return result;
