@@ -325,6 +325,11 @@ describe('GatewayStack outputs', () => {
   it.each(['ProxyUrl', 'AdminUrl', 'TableName'])('outputs %s', (name) => {
     template.hasOutput(name, {});
   });
+
+  it('outputs the proxy role’s ARN, which the trust policies of roles in other accounts name', () => {
+    const role = stack.getLogicalId(stack.proxy.fn.role!.node.defaultChild as CfnElement);
+    template.hasOutput('ProxyRoleArn', { Value: { 'Fn::GetAtt': [role, 'Arn'] } });
+  });
 });
 
 describe('GatewayStack usage roll-up', () => {

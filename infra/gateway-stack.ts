@@ -59,6 +59,7 @@ export class GatewayStack extends Stack {
     this.budgetAlerts.publishTo(this.observability.topic);
 
     new CfnOutput(this, 'ProxyUrl', { value: this.proxy.url.url, description: 'Base URL for clients: <ProxyUrl>v1' });
+    new CfnOutput(this, 'ProxyRoleArn', { value: this.proxy.fn.role!.roleArn, description: 'The role that Bedrock roles in other AWS accounts (assumeRole) must trust' });
     new CfnOutput(this, 'AdminUrl', { value: this.admin.url.url, description: 'Admin API (SigV4-signed requests only)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'DashboardUrl', { value: this.observability.dashboardUrl, description: 'Requests, latency, tokens, cost, the proxy function and the table' });

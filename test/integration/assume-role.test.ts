@@ -179,9 +179,14 @@ describe('Bedrock accounts that assume a role', () => {
     expect(bedrock.requests.every((r) => r.signatureValid)).toBe(true);
   });
 
-  it('fails over to the next account when STS refuses a role (AccessDenied), and rests the refused account', async () => {
+  it('fails over to the next account when STS refuses a role (AccessDenied), and rests the refused account as one with refused keys', async () => {
+    // Prepare
+    const failed = jest.spyOn(h.health, 'failed');
+
     // Act
     const completion = await ask('claude-failover', 'still served');
+    const rests = [...failed.mock.calls];
+    failed.mockRestore();
 
     // Assess
     expect(completion.choices[0]?.message.content).toBe('Echo: still served');
@@ -191,6 +196,7 @@ describe('Bedrock accounts that assume a role', () => {
     ]);
     expect(bedrock.requests).toHaveLength(1);
     expect(signedAs(bedrock.requests[0])?.roleArn).toBe(ROLE.pool2);
+    expect(rests).toEqual([['pool/gone', 'auth', undefined]]);
     expect(h.health.isCooling('pool/gone')).toBe(true);
     await eventually(async () => {
       const record = (await h.usage(keyId)).find((u) => u.model === 'claude-failover');
