@@ -1,7 +1,8 @@
 import { parseConfig } from '../lib/config/load';
-import { bedrockInvokeResources } from './constructs/bedrock-access';
+import { assumedRoleArns, bedrockInvokeResources } from './constructs/bedrock-access';
 
 const SCOPE = { partition: 'aws', accountId: '111122223333' };
+const ROLE = 'arn:aws:iam::444455556666:role/aigw-bedrock';
 const STATIC_KEY = { accessKeyId: { env: 'ID' }, secretAccessKey: { env: 'SECRET' } };
 const APP_PROFILE = 'arn:aws:bedrock:us-west-2:111122223333:application-inference-profile/abc123';
 const SYSTEM_PROFILE = 'arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu.anthropic.claude-3-7-sonnet-20250219-v1:0';
@@ -109,6 +110,23 @@ describe('bedrockInvokeResources', () => {
     expect(found).toEqual(['arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0']);
   });
 
+  it('asks nothing of the role for accounts that assume another account’s role, their own or their provider’s', () => {
+    // Prepare
+    const accounts = [{ id: 'role' }, { id: 'other', region: 'eu-west-1', assumeRole: { roleArn: ROLE } }];
+    const config = configWith(accounts, [{ model: 'amazon.nova-pro-v1:0' }]);
+    const byProvider = parseConfig({
+      providers: [{ id: 'br', type: 'bedrock', region: 'us-east-1', assumeRole: { roleArn: ROLE }, accounts: [{ id: 'a' }, { id: 'b' }] }],
+      models: [{ name: 'm', targets: [{ provider: 'br', model: 'amazon.nova-pro-v1:0' }] }],
+    });
+
+    // Act
+    const found = arnsOf(config);
+
+    // Assess
+    expect(found).toEqual(['arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0']);
+    expect(bedrockInvokeResources(byProvider, SCOPE)).toEqual([]);
+  });
+
   it('is empty when every Bedrock account has its own access key', () => {
     expect(arnsOf(configWith([{ id: 'static', awsCredentials: STATIC_KEY }], [{ model: 'amazon.nova-pro-v1:0' }]))).toEqual([]);
   });
@@ -141,5 +159,34 @@ describe('bedrockInvokeResources', () => {
       'arn:aws:bedrock:*::foundation-model/amazon.nova-pro-v1:0 (wildcard)',
       'arn:aws:bedrock:us-east-1:111122223333:inference-profile/eu.amazon.nova-pro-v1:0',
     ]);
+  });
+});
+
+describe('assumedRoleArns', () => {
+  it('lists the role of each account that assumes one with the Lambda role, its own or its provider’s, once each, in config order', () => {
+    // Prepare
+    const other = 'arn:aws-us-gov:iam::777788889999:role/team/aigw';
+    const config = parseConfig({
+      providers: [
+        { id: 'br', type: 'bedrock', region: 'us-east-1', assumeRole: { roleArn: ROLE }, accounts: [{ id: 'a' }, { id: 'b', assumeRole: { roleArn: other, externalId: 'x1' } }, { id: 'c' }] },
+        { id: 'br2', type: 'bedrock', region: 'us-west-2', accounts: [{ id: 'd', assumeRole: { roleArn: other } }, { id: 'e' }] },
+      ],
+      models: [{ name: 'm', targets: [{ provider: 'br', model: 'amazon.nova-pro-v1:0' }] }],
+    });
+
+    // Act
+    const arns = assumedRoleArns(config);
+
+    // Assess
+    expect(arns).toEqual([ROLE, other]);
+  });
+
+  it('leaves out roles assumed with an account’s own access key', () => {
+    const config = configWith([{ id: 'keyed', awsCredentials: STATIC_KEY, assumeRole: { roleArn: ROLE } }], [{ model: 'amazon.nova-pro-v1:0' }]);
+    expect(assumedRoleArns(config)).toEqual([]);
+  });
+
+  it('is empty for a config that assumes no role', () => {
+    expect(assumedRoleArns(configWith([{ id: 'role' }], [{ model: 'amazon.nova-pro-v1:0' }]))).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { createGatewayApp } from './gateway-app';
-import { BEDROCK_CONFIG, FIXTURE_CONFIG, SKIP_BUNDLING, fixtureApp, writeConfig } from './test-fixtures';
+import { BEDROCK_CONFIG, CROSS_ACCOUNT_CONFIG, FIXTURE_CONFIG, SKIP_BUNDLING, fixtureApp, writeConfig } from './test-fixtures';
 
 const REPO_ROOT = join(__dirname, '..');
 
@@ -67,6 +67,17 @@ describe('createGatewayApp cdk-nag checks', () => {
   it('leaves no AwsSolutions finding unacknowledged with Bedrock wildcards and an access key secret', () => {
     // Prepare
     const { app } = createGatewayApp({ context: { ...SKIP_BUNDLING, ...outdir(), config: writeConfig(BEDROCK_CONFIG) }, env: {}, cwd: tmpdir() });
+
+    // Act
+    const violations = unacknowledgedViolations(app);
+
+    // Assess
+    expect(violations).toEqual([]);
+  });
+
+  it('leaves no AwsSolutions finding unacknowledged with Bedrock accounts that assume roles in other accounts', () => {
+    // Prepare
+    const { app } = createGatewayApp({ context: { ...SKIP_BUNDLING, ...outdir(), config: writeConfig(CROSS_ACCOUNT_CONFIG) }, env: {}, cwd: tmpdir() });
 
     // Act
     const violations = unacknowledgedViolations(app);

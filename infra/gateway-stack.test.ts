@@ -1,7 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { GatewayStack } from './gateway-stack';
-import { APP_PROFILE_ARN, BEDROCK_CONFIG, FIXTURE_CONFIG, IMPORTED_ARN, fixtureApp } from './test-fixtures';
+import { APP_PROFILE_ARN, BEDROCK_CONFIG, CROSS_ACCOUNT_CONFIG, FIXTURE_CONFIG, IMPORTED_ARN, POOL_ROLE_ARNS, fixtureApp } from './test-fixtures';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
@@ -296,9 +296,39 @@ describe('GatewayStack with Bedrock', () => {
   });
 });
 
+describe('GatewayStack with Bedrock across AWS accounts', () => {
+  const assumes = (s: Statement) => actionsOf(s).some((a) => a.startsWith('sts:'));
+  const invokes = (s: Statement) => actionsOf(s).some((a) => a.startsWith('bedrock:'));
+
+  it('lets the proxy assume exactly the roles its accounts assume with the Lambda role, and invoke nothing itself', () => {
+    // Act
+    const statements = policyOf('ProxyLambdaRole', Template.fromStack(fixtureApp(CROSS_ACCOUNT_CONFIG).stack));
+
+    // Assess: the keyed account's role is assumed with its own key, so the proxy's role needs nothing for it.
+    expect(statements.filter(assumes)).toEqual([{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [...POOL_ROLE_ARNS] }]);
+    expect(statements.filter(invokes)).toEqual([]);
+  });
+
+  it.each([
+    ['a config without Bedrock', FIXTURE_CONFIG],
+    ['Bedrock accounts that sign with the Lambda role or a key', BEDROCK_CONFIG],
+  ])('lets the proxy assume no role with %s', (_case, config) => {
+    expect(policyOf('ProxyLambdaRole', Template.fromStack(fixtureApp(config).stack)).filter(assumes)).toEqual([]);
+  });
+
+  it('gives the admin API no role to assume', () => {
+    expect(policyOf('AdminLambdaRole', Template.fromStack(fixtureApp(CROSS_ACCOUNT_CONFIG).stack)).filter(assumes)).toEqual([]);
+  });
+});
+
 describe('GatewayStack outputs', () => {
   it.each(['ProxyUrl', 'AdminUrl', 'TableName'])('outputs %s', (name) => {
     template.hasOutput(name, {});
+  });
+
+  it('outputs the proxy role’s ARN, which the trust policies of roles in other accounts name', () => {
+    const role = stack.getLogicalId(stack.proxy.fn.role!.node.defaultChild as CfnElement);
+    template.hasOutput('ProxyRoleArn', { Value: { 'Fn::GetAtt': [role, 'Arn'] } });
   });
 });
 

@@ -4,7 +4,7 @@ import { resolveForAws } from '../lib/config/resolve-for-aws';
 import type { GatewayConfig } from '../lib/config/schema';
 import { AdminFunction } from './constructs/admin-function';
 import { BudgetAlertsFunction } from './constructs/budget-alerts-function';
-import { grantBedrockInvoke } from './constructs/bedrock-access';
+import { grantAssumeRoles, grantBedrockInvoke } from './constructs/bedrock-access';
 import { GatewayTable } from './constructs/gateway-table';
 import { Observability } from './constructs/observability';
 import { ProviderSecrets } from './constructs/provider-secrets';
@@ -40,6 +40,7 @@ export class GatewayStack extends Stack {
     this.table.grantBatchWrite(this.proxy.fn); // usage records
     this.secrets.grantRead(this.proxy.fn);
     grantBedrockInvoke(this.proxy.fn, resolved.config); // Bedrock accounts that sign with the role
+    grantAssumeRoles(this.proxy.fn, resolved.config); // Bedrock accounts in other AWS accounts, by their roles
 
     this.admin = new AdminFunction(this, 'Admin', { table: this.table });
     this.table.grantItemReadWrite(this.admin.fn);
@@ -58,6 +59,7 @@ export class GatewayStack extends Stack {
     this.budgetAlerts.publishTo(this.observability.topic);
 
     new CfnOutput(this, 'ProxyUrl', { value: this.proxy.url.url, description: 'Base URL for clients: <ProxyUrl>v1' });
+    new CfnOutput(this, 'ProxyRoleArn', { value: this.proxy.fn.role!.roleArn, description: 'The role that Bedrock roles in other AWS accounts (assumeRole) must trust' });
     new CfnOutput(this, 'AdminUrl', { value: this.admin.url.url, description: 'Admin API (SigV4-signed requests only)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'DashboardUrl', { value: this.observability.dashboardUrl, description: 'Requests, latency, tokens, cost, the proxy function and the table' });

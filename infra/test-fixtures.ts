@@ -72,3 +72,34 @@ export const BEDROCK_CONFIG = {
     { name: 'llama-eu', targets: [{ provider: 'bedrock', model: 'meta.llama3-70b-instruct-v1:0', accounts: ['static'] }] },
   ],
 };
+
+export const POOL_ROLE_ARNS = ['arn:aws:iam::111111111111:role/aigw-bedrock', 'arn:aws:iam::222222222222:role/gateways/aigw-bedrock'] as const;
+export const KEYED_ROLE_ARN = 'arn:aws:iam::333333333333:role/aigw-bedrock';
+
+/**
+ * Bedrock across AWS accounts: a pool whose accounts assume a role each with the Lambda role (one
+ * the provider's default, one its own with an external id), a third pool account that assumes the
+ * provider's role too, and an account that assumes its role with an access key of its own.
+ */
+export const CROSS_ACCOUNT_CONFIG = {
+  providers: [
+    {
+      id: 'pool',
+      type: 'bedrock',
+      region: 'us-east-1',
+      assumeRole: { roleArn: POOL_ROLE_ARNS[0] },
+      accounts: [
+        { id: 'pool-1' },
+        { id: 'pool-2', region: 'us-west-2', assumeRole: { roleArn: POOL_ROLE_ARNS[1], externalId: 'aigw-tenant-2' } },
+        { id: 'pool-3', region: 'eu-west-1' },
+      ],
+    },
+    {
+      id: 'keyed',
+      type: 'bedrock',
+      region: 'us-east-1',
+      accounts: [{ id: 'user', awsCredentials: { accessKeyId: { env: 'AWS_KEY_ID' }, secretAccessKey: { env: 'AWS_SECRET' } }, assumeRole: { roleArn: KEYED_ROLE_ARN } }],
+    },
+  ],
+  models: [{ name: 'claude-sonnet-4', targets: [{ provider: 'pool', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }, { provider: 'keyed', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }] }],
+};

@@ -34,7 +34,8 @@ const APPLICATION_PROFILE_REASON =
 /**
  * The resources the proxy's role invokes on Bedrock: for every target of a Bedrock provider, in
  * the Region of every account that target may use and that signs with the role (no
- * `awsCredentials`; accounts with static keys need nothing of the role). By the target's `model`:
+ * `awsCredentials` and no `assumeRole`: accounts with static keys or another account's role need
+ * nothing of it). By the target's `model`:
  * - a foundation model id: that model in that Region;
  * - a cross-Region profile id (`us.…`, `global.…`): the profile in that Region, and its model in
  *   any Region, since the profile routes to others;
@@ -53,7 +54,7 @@ export function bedrockInvokeResources(config: GatewayConfig, scope: BedrockArnS
     for (const target of model.targets) {
       const provider = providers.get(target.provider);
       if (provider?.type !== 'bedrock') continue;
-      const accounts = provider.accounts.filter((a) => !a.awsCredentials && (!target.accounts || target.accounts.includes(a.id)));
+      const accounts = provider.accounts.filter((a) => signsWithTheRole(provider, a) && (!target.accounts || target.accounts.includes(a.id)));
       for (const account of accounts) {
         const region = account.region ?? provider.region;
         if (!region) throw new Error(`Bedrock provider "${provider.id}" account "${account.id}" has no region`);
@@ -95,6 +96,45 @@ function withoutProfilePrefix(id: string): string | undefined {
   const dot = id.indexOf('.');
   const prefix = dot < 0 ? '' : id.slice(0, dot);
   return (CROSS_REGION_PROFILE_PREFIXES as readonly string[]).includes(prefix) ? id.slice(dot + 1) : undefined;
+}
+
+type BedrockProvider = Extract<GatewayConfig['providers'][number], { type: 'bedrock' }>;
+type Account = BedrockProvider['accounts'][number];
+
+/** Whether an account's Bedrock calls are signed with the proxy's own role. */
+const signsWithTheRole = (provider: BedrockProvider, account: Account) => !account.awsCredentials && !(account.assumeRole ?? provider.assumeRole);
+
+/**
+ * The roles the proxy's own role assumes: the `assumeRole` of every Bedrock account (its own, else
+ * its provider's) that has no `awsCredentials` (those assume theirs with that key, so the proxy's
+ * role needs nothing for them). Listed once each, in config order. Pure.
+ *
+ * @example
+ * assumedRoleArns(config) // ['arn:aws:iam::111122223333:role/aigw-bedrock', …]
+ */
+export function assumedRoleArns(config: GatewayConfig): string[] {
+  const arns = new Set<string>();
+  for (const provider of config.providers) {
+    if (provider.type !== 'bedrock') continue;
+    for (const account of provider.accounts) {
+      const role = account.assumeRole ?? provider.assumeRole;
+      if (role && !account.awsCredentials) arns.add(role.roleArn);
+    }
+  }
+  return [...arns];
+}
+
+/**
+ * Lets `grantee` assume exactly the roles the config's Bedrock accounts name ({@link assumedRoleArns}),
+ * and nothing when they name none. The other account's trust policy must name the grantee's role too.
+ *
+ * @example
+ * grantAssumeRoles(proxy.fn, resolved.config);
+ */
+export function grantAssumeRoles(grantee: IGrantable, config: GatewayConfig): void {
+  const arns = assumedRoleArns(config);
+  if (arns.length === 0) return;
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['sts:AssumeRole'], resources: arns }));
 }
 
 /**

@@ -15,6 +15,32 @@ export type CredentialRef = z.infer<typeof CredentialRefSchema>;
 
 const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "_", "." or "-" (at most 64)');
 
+/**
+ * An IAM role's ARN in the commercial, China or GovCloud partition, with an optional path. No
+ * wildcards: the ARN goes into the proxy role's `sts:AssumeRole` statement as it is written.
+ */
+export const ROLE_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/**
+ * A role in another AWS account that a Bedrock account's calls are made as (STS AssumeRole), with
+ * STS's own limits on each field.
+ */
+export const AssumeRoleSchema = z.strictObject({
+  roleArn: z.string().max(2048).regex(ROLE_ARN, 'an IAM role ARN such as arn:aws:iam::123456789012:role/aigw-bedrock (partition aws, aws-cn or aws-us-gov)'),
+  /** The secret the role's trust policy asks for (`sts:ExternalId`), when it asks for one. */
+  externalId: z
+    .string()
+    .min(2, 'an external id of at least 2 characters')
+    .max(1224, 'an external id of at most 1224 characters')
+    .regex(/^[\w+=,.@:/-]+$/, 'an external id of letters, digits and +=,.@:/-_ only')
+    .optional(),
+  /** The session's name, seen in the other account's CloudTrail; `aigw-<provider>-<account>` by default. */
+  sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'a session name of 2 to 64 letters, digits or +=,.@-_').optional(),
+  /** How long each set of credentials lasts (900 to 43200 seconds, within the role's maximum); 3600 by default. */
+  durationSeconds: z.number().int().min(900, 'at least 900 seconds (STS’s minimum)').max(43200, 'at most 43200 seconds (12 hours, STS’s maximum)').optional(),
+});
+export type AssumeRoleConfig = z.infer<typeof AssumeRoleSchema>;
+
 const AccountSchema = z.strictObject({
   id: Id,
   apiKey: CredentialRefSchema.optional(),
@@ -34,6 +60,13 @@ const AccountSchema = z.strictObject({
       sessionToken: CredentialRefSchema.optional(),
     })
     .optional(),
+  /**
+   * Bedrock in another AWS account: its calls are made as this role, assumed with the account's
+   * `awsCredentials` when it has them, else with the gateway's own (the Lambda role).
+   */
+  assumeRole: AssumeRoleSchema.optional(),
+  /** The STS endpoint roles are assumed through (a VPC endpoint, tests); the account Region's own by default. */
+  stsEndpoint: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type AccountConfig = z.infer<typeof AccountSchema>;
 
@@ -102,6 +135,10 @@ const BedrockProviderSchema = z.strictObject({
    * `"all"` forwards everything, a list forwards exactly those.
    */
   anthropicBetas: z.union([z.literal('all'), z.array(z.string().min(1))]).optional(),
+  /** The role its accounts assume when they name none of their own (see the account's `assumeRole`). */
+  assumeRole: AssumeRoleSchema.optional(),
+  /** The STS endpoint of accounts that name none. */
+  stsEndpoint: HttpUrl.optional(),
 });
 
 /**
@@ -253,6 +290,9 @@ export const GatewayConfigSchema = z
         const needsKey = p.type === 'openai' || p.type === 'anthropic' || p.type === 'gemini' || p.type === 'azure-openai';
         if (needsKey && !a.apiKey) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'apiKey'], message: `required for a "${p.type}" provider` });
         if (p.type === 'bedrock' && !a.region && !p.region) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'region'], message: 'a Bedrock account needs a region (here or on the provider)' });
+        if (p.type !== 'bedrock' && (a.assumeRole || a.stsEndpoint)) {
+          ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, a.assumeRole ? 'assumeRole' : 'stsEndpoint'], message: 'only a Bedrock account assumes an AWS role' });
+        }
         if (p.type === 'azure-openai' && !a.baseUrl && !p.baseUrl) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'baseUrl'], message: 'an Azure OpenAI account needs the resource URL (here or on the provider)' });
       });
     });

@@ -58,7 +58,7 @@ export async function tryTargets<Via>(
       if (err instanceof GatewayError && err.status < 500) throw err;
       lastError = err;
       deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message });
-      rest(attempt, err instanceof GatewayError && err.code === 'upstream_credentials_missing' ? 'auth' : 'error', undefined, ctx, deps);
+      rest(attempt, err instanceof GatewayError && CREDENTIAL_FAILURES.has(err.code) ? 'auth' : 'error', undefined, ctx, deps);
       continue;
     }
     const { res } = sent;
@@ -81,6 +81,9 @@ export async function tryTargets<Via>(
   if (signal?.aborted) throw whyAborted(signal);
   throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
 }
+
+/** Failures before the call that rest the account as a refused credential does: they will not mend in seconds. */
+const CREDENTIAL_FAILURES = new Set<string | undefined>(['upstream_credentials_missing', 'upstream_assume_role_denied']);
 
 /** What an upstream's status says of the account: rate-limited, refusing its credentials, failing, or nothing (the caller's mistake). */
 function failureOf(status: number): FailureKind | undefined {

@@ -33,7 +33,7 @@ import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type 
 import { writePiece, type RecordedRequest } from './http';
 import { validateConverse, validateInvoke } from './bedrock-validate';
 import { embeddingAnswer, invalidEmbeddingBody, isEmbeddingModel } from './bedrock-embeddings';
-import { checkSigV4 } from './sigv4-check';
+import { checkSigV4, type SigV4Expectation } from './sigv4-check';
 
 export type { ReplyUsage, ToolUseSpec } from './bedrock-wire';
 
@@ -72,6 +72,8 @@ export interface FakeBedrockOptions extends FakeServerOptions {
   accessKeyId: string;
   secretAccessKey: string;
   region: string;
+  /** Temporary credentials it honours besides the key above (those a fake STS issued for a role of this account). */
+  temporary?: SigV4Expectation['temporary'];
   /** Default for every stream reply. */
   chunking?: Chunking;
 }
@@ -109,8 +111,8 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
   }
 
   protected override async route({ req, res, record, raw }: Received<BedrockRecordedRequest>): Promise<void> {
-    const { accessKeyId, secretAccessKey, region } = this.#options;
-    const rejection = await checkSigV4(req, record, raw, { accessKeyId, secretAccessKey, region, service: 'bedrock' });
+    const { accessKeyId, secretAccessKey, region, temporary } = this.#options;
+    const rejection = await checkSigV4(req, record, raw, { accessKeyId, secretAccessKey, region, service: 'bedrock', ...(temporary ? { temporary } : {}) });
     if (rejection) return send(res, errorResponse(rejection.type, rejection.message, rejection.status));
     record.signatureValid = true;
 

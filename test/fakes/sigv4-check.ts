@@ -14,6 +14,16 @@ export interface SigV4Expectation {
   secretAccessKey: string;
   region: string;
   service: string;
+  /** Temporary credentials the fake also honours (a fake STS's), by access key id. */
+  temporary?: (accessKeyId: string) => TemporaryCredentials | undefined;
+}
+
+/** A set of temporary credentials as STS issued them: the request must carry the token, before it expires. */
+export interface TemporaryCredentials {
+  secretAccessKey: string;
+  sessionToken: string;
+  /** Epoch ms. */
+  expiresAt: number;
 }
 
 /** Why AWS would refuse the request: its error type, message and status. */
@@ -32,8 +42,14 @@ export async function checkSigV4(req: IncomingMessage, record: Pick<RecordedRequ
   if (!auth) return reject('MissingAuthenticationTokenException', 'Missing Authentication Token');
   const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^, ]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
   if (!m) return reject('IncompleteSignatureException', `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.`);
-  const [, keyId, , region, service, signedList = '', signature] = m;
-  if (keyId !== expected.accessKeyId) return reject('UnrecognizedClientException', 'The security token included in the request is invalid.');
+  const [, keyId = '', , region, service, signedList = '', signature] = m;
+  const temporary = keyId === expected.accessKeyId ? undefined : expected.temporary?.(keyId);
+  if (keyId !== expected.accessKeyId && !temporary) return reject('UnrecognizedClientException', 'The security token included in the request is invalid.');
+  if (temporary) {
+    if (header(req, 'x-amz-security-token') !== temporary.sessionToken) return reject('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    if (Date.now() >= temporary.expiresAt) return reject('ExpiredTokenException', 'The security token included in the request is expired');
+  }
+  const secretAccessKey = temporary?.secretAccessKey ?? expected.secretAccessKey;
   if (region !== expected.region || service !== expected.service) {
     return reject('InvalidSignatureException', `Credential should be scoped to a valid region and to the correct service: '${expected.service}' in '${expected.region}'.`);
   }
@@ -51,7 +67,7 @@ export async function checkSigV4(req: IncomingMessage, record: Pick<RecordedRequ
   const signer = new SignatureV4({
     service: expected.service,
     region,
-    credentials: { accessKeyId: keyId, secretAccessKey: expected.secretAccessKey, ...(token ? { sessionToken: token } : {}) },
+    credentials: { accessKeyId: keyId, secretAccessKey, ...(token ? { sessionToken: token } : {}) },
     sha256: NodeSha256,
     applyChecksum: signed.includes('x-amz-content-sha256'),
   });
