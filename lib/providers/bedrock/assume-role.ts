@@ -3,7 +3,7 @@
  * `assumeRole`. The call to STS is the AWS SDK's own (the STS client the SDK's credential
  * providers use), loaded on first use: a gateway that assumes no role never loads it.
  */
-import type { AssumeRoleCommandOutput, STSClient } from '@aws-sdk/nested-clients/sts';
+import type { AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import { AWS_CLIENT_TIMEOUTS } from '../../aws/client-timeouts';
 import type { AssumeRoleConfig } from '../../config/schema';
 import { GatewayError } from '../../http/errors';
@@ -53,7 +53,7 @@ interface Entry {
   pending?: Promise<AwsCredentialIdentity>;
 }
 
-type StsModule = typeof import('@aws-sdk/nested-clients/sts');
+type StsModule = typeof import('@aws-sdk/client-sts');
 
 /**
  * Assumed-role credentials, cached per source, role, external id, session name and duration,
@@ -94,7 +94,7 @@ export class AssumedRoles {
   }
 
   async #assume(entry: Entry, role: RoleToAssume, sessionName: string, source: RoleSource): Promise<AwsCredentialIdentity> {
-    const sts = await (this.#sts ??= import('@aws-sdk/nested-clients/sts'));
+    const sts = await (this.#sts ??= import('@aws-sdk/client-sts'));
     entry.client ??= new sts.STSClient({
       region: role.region,
       ...(role.endpoint ? { endpoint: role.endpoint } : {}),
