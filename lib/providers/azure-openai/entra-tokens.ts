@@ -102,8 +102,17 @@ export class EntraTokens {
   }
 }
 
+/** Keys by config object: an account's `entra` is one object for the gateway's life, so its key is built once. */
+const keys = new WeakMap<EntraConfig, string>();
+
 function cacheKey(entra: EntraConfig): string {
-  return JSON.stringify([entra.authorityHost.replace(/\/+$/, ''), entra.tenantId.toLowerCase(), entra.clientId.toLowerCase(), entra.scope]);
+  let key = keys.get(entra);
+  if (key === undefined) {
+    // Ids are GUIDs (or a tenant's domain), which Entra reads without regard to case.
+    key = JSON.stringify([entra.authorityHost.replace(/\/+$/, ''), entra.tenantId.toLowerCase(), entra.clientId.toLowerCase(), entra.scope]);
+    keys.set(entra, key);
+  }
+  return key;
 }
 
 /** `work`, or the signal's reason if it aborts first; the work itself goes on for whoever else waits for it. */
