@@ -89,7 +89,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     spend: new SpendLimiter(deps.spend, { now, logger, later }),
     credentials: deps.credentials,
     upstream,
-    providers: createProviderRegistry(deps.credentials, upstream),
+    providers: createProviderRegistry(deps.credentials, upstream, logger),
     health: accountHealth,
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,

@@ -1,5 +1,7 @@
 import type { ProviderConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
+import type { GatewayLogger } from '../observe/logger';
+import { silentLogger } from '../observe/logger';
 import type { UpstreamClient } from '../upstream/http';
 import { anthropicProvider } from './anthropic';
 import { azureOpenAIProvider } from './azure-openai';
@@ -19,7 +21,7 @@ export interface ProviderRegistry {
 }
 
 /** The adapter for each provider type, built once per gateway; token requests go out through `upstream`. */
-export function createProviderRegistry(credentials: Credentials, upstream: Pick<UpstreamClient, 'send'>): ProviderRegistry {
+export function createProviderRegistry(credentials: Credentials, upstream: Pick<UpstreamClient, 'send'>, logger: GatewayLogger = silentLogger): ProviderRegistry {
   const bedrockCredentials = configuredBedrockCredentials((ref) => credentials.resolve(ref));
   const adapters: Record<ProviderConfig['type'], ProviderAdapter> = {
     openai: openAIProvider,
@@ -33,6 +35,7 @@ export function createProviderRegistry(credentials: Credentials, upstream: Pick<
     fetchToken: entraTokenFetcher(upstream),
     resolveSecret: (ref) => credentials.resolve(ref),
     refreshSecret: (ref) => credentials.refresh(ref),
+    onRefreshFailed: (entra, err) => logger.warn('Entra ID token refresh failed', { tenantId: entra.tenantId, clientId: entra.clientId, error: (err as Error).message }),
   });
   return { adapter: (type) => adapters[type], bedrockCredentials, entraTokens };
 }

@@ -42,17 +42,20 @@ function setup() {
   const endpoint = new TokenEndpoint();
   let now = 1_000_000;
   const refreshed: CredentialRef[] = [];
+  const refreshFailures: string[] = [];
   let secret = 'secret-1';
   const tokens = new EntraTokens({
     fetchToken: endpoint.fetch,
     resolveSecret: async () => secret,
     refreshSecret: (ref) => refreshed.push(ref),
+    onRefreshFailed: (e, err) => refreshFailures.push(`${e.clientId}: ${(err as Error).message}`),
     now: () => now,
   });
   return {
     endpoint,
     tokens,
     refreshed,
+    refreshFailures,
     advance: (ms: number) => (now += ms),
     rotateSecret: (value: string) => (secret = value),
     get: (signal?: AbortSignal) => tokens.token(entra, { timeoutMs: 10_000, signal }),
@@ -171,7 +174,7 @@ describe('EntraTokens', () => {
     expect(t.endpoint.requests.map((r) => r.secret)).toEqual(['secret-1', 'secret-2']);
   });
 
-  it('keeps serving a token whose background refresh failed while it is still good', async () => {
+  it('keeps serving a token whose background refresh failed while it is still good, and tells of the failure', async () => {
     // Prepare
     const t = setup();
     const first = t.get();
@@ -188,9 +191,10 @@ describe('EntraTokens', () => {
     const after = await t.get();
     await settle();
 
-    // Assess: the failed refresh was not kept, so the next call started another.
+    // Assess: the failed refresh was not kept, so the next call started another; the failure was told.
     expect([due, after]).toEqual(['token-1', 'token-1']);
     expect(t.endpoint.requests).toHaveLength(3);
+    expect(t.refreshFailures).toEqual(['client-a: cannot reach Entra ID: no answer within 10000 ms']);
   });
 
   it('fetches a new token after forget (the upstream refused the one it had)', async () => {

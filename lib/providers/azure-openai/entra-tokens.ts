@@ -24,6 +24,8 @@ export interface EntraTokensOptions {
   resolveSecret(ref: CredentialRef): Promise<string>;
   /** Drops a cached client secret (after Entra refused it: it may have been rotated). */
   refreshSecret(ref: CredentialRef): void;
+  /** Told of a background refresh that failed (the token in hand still serves; nothing secret in `err`). */
+  onRefreshFailed?(entra: EntraConfig, err: unknown): void;
   /** Epoch ms. */
   now?: () => number;
 }
@@ -63,7 +65,7 @@ export class EntraTokens {
     if (cached && now < cached.refreshAt) return cached.token;
     if (cached && now < cached.staleAt) {
       // A failure here is not kept: the next call past refreshAt tries again, and the last one waits for it.
-      this.#fetch(key, entra, options.timeoutMs).catch(() => undefined);
+      this.#fetch(key, entra, options.timeoutMs).catch((err: unknown) => this.#options.onRefreshFailed?.(entra, err));
       return cached.token;
     }
     const fresh = await whileWaiting(this.#fetch(key, entra, options.timeoutMs), options.signal);
