@@ -24,7 +24,7 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
   const config = parseConfig(JSON.parse(env.GATEWAY_CONFIG_JSON ?? 'null'), 'the deployed gateway config');
   // Provider secrets are read from here on, as the instance's first request arrives: while its key is looked up, not after.
   const credentials = new SecretsManagerCredentials({ env });
-  credentials.prefetch(config.providers.flatMap((provider) => provider.accounts.flatMap(accountCredentialRefs)));
+  credentials.prefetch(config.providers.flatMap((provider) => provider.accounts.flatMap((account) => accountCredentialRefs(account, provider))));
   const table = createTableRef({ tableName: env.GATEWAY_TABLE_NAME!, ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}) });
   return createGateway({
     config,

@@ -321,6 +321,58 @@ describe('GatewayStack with Bedrock across AWS accounts', () => {
   });
 });
 
+describe('GatewayStack with Azure OpenAI on Entra ID', () => {
+  const ENTRA_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/azure-sp-AbCdEf';
+  const principal = { tenantId: 'contoso.onmicrosoft.com', clientId: '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0' };
+  let azureStack: GatewayStack;
+  let azure: Template;
+
+  beforeAll(() => {
+    azureStack = fixtureApp({
+      providers: [
+        {
+          id: 'azure',
+          type: 'azure-openai',
+          baseUrl: 'https://contoso.openai.azure.com',
+          entra: { ...principal, clientSecret: { env: 'AZURE_CLIENT_SECRET' } },
+          accounts: [{ id: 'east' }, { id: 'west', entra: { ...principal, clientSecret: { secret: ENTRA_ARN } } }, { id: 'legacy', apiKey: { env: 'AZURE_KEY' } }],
+        },
+      ],
+      models: [{ name: 'gpt-4o', targets: [{ provider: 'azure', model: 'gpt4o' }] }],
+    }).stack;
+    azure = Template.fromStack(azureStack);
+  });
+
+  it('creates one secret for the provider’s client secret, shared by its accounts, and one for the key account', () => {
+    // Assess
+    azure.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    azure.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'aigw/Aigw/azure/_provider/entra-client-secret',
+      Description: Match.stringLikeRegexp('Entra ID service principal .* of the accounts of provider "azure"'),
+    });
+    azure.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'aigw/Aigw/azure/legacy' });
+  });
+
+  it('lets the proxy read the created secrets and the imported client secret, and nothing else', () => {
+    // Act
+    const reads = policyOf('ProxyLambdaRole', azure).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+
+    // Assess
+    const created = (key: string) => ({ Ref: azureStack.getLogicalId(azureStack.secrets.created.get(key)!.node.defaultChild as CfnElement) });
+    expect(reads).toEqual([
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: [ENTRA_ARN, `${ENTRA_ARN}-??????`, created('azure/legacy'), created('azure/_provider/entra-client-secret')] },
+    ]);
+  });
+
+  it('puts no secret value in the template', () => {
+    const secrets = Object.values(azure.findResources('AWS::SecretsManager::Secret')) as { Properties: object }[];
+    for (const s of secrets) {
+      expect(s.Properties).not.toHaveProperty('SecretString');
+      expect(s.Properties).not.toHaveProperty('GenerateSecretString');
+    }
+  });
+});
+
 describe('GatewayStack outputs', () => {
   it.each(['ProxyUrl', 'AdminUrl', 'TableName'])('outputs %s', (name) => {
     template.hasOutput(name, {});

@@ -80,6 +80,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const logger = deps.logger ?? silentLogger;
   const accountHealth = deps.health ?? new AccountHealth(now);
   const later = new AfterResponse();
+  const upstream = deps.upstream ?? createUpstreamClient();
   const proxy: ProxyDeps = {
     config: deps.config,
     catalog: new Catalog(deps.config),
@@ -87,8 +88,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     limiter: new RateLimiter(deps.rates, { now, logger, later }),
     spend: new SpendLimiter(deps.spend, { now, logger, later }),
     credentials: deps.credentials,
-    upstream: deps.upstream ?? createUpstreamClient(),
-    providers: createProviderRegistry(deps.credentials),
+    upstream,
+    providers: createProviderRegistry(deps.credentials, upstream, logger),
     health: accountHealth,
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,

@@ -21,13 +21,17 @@ export interface ProviderSecretsProps {
  *   aws secretsmanager put-secret-value --secret-id aigw/<stack>/<provider>/<account>/aws-credentials \
  *     --secret-string '{"accessKeyId":"AKIA…","secretAccessKey":"…"}'
  *
+ * An Azure OpenAI account's Entra ID client secret goes in `…/<account>/entra-client-secret`, or
+ * `…/_provider/entra-client-secret` for the provider's `entra` (the value itself, as for an API key).
+ *
  * Secrets named by ARN or name in the config are only imported: the stack grants read on them and
  * never touches them.
  */
 export class ProviderSecrets extends Construct {
   /**
    * The secrets this stack created: API keys by `<providerId>/<accountId>`, AWS access keys by
-   * `<providerId>/<accountId>/aws-credentials`.
+   * `<providerId>/<accountId>/aws-credentials`, Entra ID client secrets by
+   * `<providerId>/<accountId>/entra-client-secret` (`<providerId>/_provider/entra-client-secret` for a provider's).
    */
   readonly created = new Map<string, Secret>();
   readonly #readableArns: string[] = [];
@@ -54,15 +58,18 @@ export class ProviderSecrets extends Construct {
     const what = CREATED[s.holds];
     // An API key's secret keeps the id it always had (a new logical id would replace the secret and
     // lose its value); ":" cannot occur in an account id, so the access key's id collides with none.
-    const secret = new Secret(providerScope, s.accountId + what.idSuffix, {
+    // A provider's Entra secret has no account; no account id starts with "_", so "_provider" is none of theirs.
+    const owner = s.accountId ?? '_provider';
+    const whose = s.accountId !== undefined ? `account "${s.accountId}" of provider "${s.providerId}"` : `the accounts of provider "${s.providerId}"`;
+    const secret = new Secret(providerScope, owner + what.idSuffix, {
       secretName: s.secret,
-      description: `${what.description} of account "${s.accountId}" of provider "${s.providerId}" for the AI gateway; set it with put-secret-value.`,
+      description: `${what.description} of ${whose} for the AI gateway; set it with put-secret-value.`,
     });
     // The L2 Secret generates a random password when given no value; a provider key cannot be
     // generated, so the secret is created empty (CloudFormation allows that) and the operator fills it.
     (secret.node.defaultChild as CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
     Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: what.noRotation });
-    this.created.set(`${s.providerId}/${s.accountId}${what.keySuffix}`, secret);
+    this.created.set(`${s.providerId}/${owner}${what.keySuffix}`, secret);
     return secret;
   }
 
@@ -86,6 +93,12 @@ const CREATED = {
     description: 'AWS access key (JSON: accessKeyId, secretAccessKey, sessionToken?)',
     noRotation:
       'A static Bedrock access key belongs to an IAM user the operator manages, usually in another AWS account (else the Lambda role would be used); it is rotated there and written with put-secret-value.',
+  },
+  entraClientSecret: {
+    idSuffix: ':entra-client-secret',
+    keySuffix: '/entra-client-secret',
+    description: 'Client secret of the Microsoft Entra ID service principal (Azure OpenAI)',
+    noRotation: 'An Entra ID client secret is created and rotated in the tenant (the app registration), which a Lambda rotation function here cannot reach; it is written with put-secret-value.',
   },
 } as const satisfies Record<AccountSecret['holds'], { idSuffix: string; keySuffix: string; description: string; noRotation: string }>;
 

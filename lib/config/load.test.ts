@@ -46,6 +46,41 @@ describe('parseConfig', () => {
     expect(issuesOf(input).join('\n')).toContain(expected);
   });
 
+  describe('Azure OpenAI accounts with Entra ID', () => {
+    const entra = { tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', clientId: '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0', clientSecret: { env: 'AZURE_CLIENT_SECRET' } };
+    const azure = (provider: Record<string, unknown>, accounts: Record<string, unknown>[]) => ({
+      providers: [{ id: 'azure', type: 'azure-openai', baseUrl: 'https://contoso.openai.azure.com', ...provider, accounts }],
+      models: [{ name: 'gpt-4o', targets: [{ provider: 'azure', model: 'gpt4o' }] }],
+    });
+
+    it('accepts `entra` instead of `apiKey` and fills in the public cloud and the Azure AI scope', () => {
+      // Act
+      const config = parseConfig(azure({}, [{ id: 'a', entra }]));
+
+      // Assess
+      expect(config.providers[0]!.accounts[0]!.entra).toEqual({ ...entra, authorityHost: 'https://login.microsoftonline.com', scope: 'https://cognitiveservices.azure.com/.default' });
+    });
+
+    it('accepts `entra` on the provider for accounts that name no credentials, and a key account beside them', () => {
+      // Act
+      const issues = issuesOf(azure({ entra: { ...entra, authorityHost: 'https://login.microsoftonline.us' } }, [{ id: 'a' }, { id: 'b', apiKey: { env: 'AZURE_KEY' } }]));
+
+      // Assess
+      expect(issues).toEqual([]);
+    });
+
+    it.each([
+      ['an account with neither', azure({}, [{ id: 'a' }]), 'providers[0].accounts[0].apiKey: an Azure OpenAI account needs `apiKey` or `entra`'],
+      ['an account with both', azure({}, [{ id: 'a', apiKey: { env: 'K' }, entra }]), 'providers[0].accounts[0].entra: an account signs in with `apiKey` or with `entra`, not both'],
+      ['a client secret given by value', azure({}, [{ id: 'a', entra: { ...entra, clientSecret: 's3cr3t' } }]), 'providers[0].accounts[0].entra.clientSecret'],
+      ['a missing tenant', azure({}, [{ id: 'a', entra: { clientId: entra.clientId, clientSecret: entra.clientSecret } }]), 'providers[0].accounts[0].entra.tenantId'],
+      ['an authority that is not a URL', azure({ entra: { ...entra, authorityHost: 'login.microsoftonline.us' } }, [{ id: 'a' }]), 'providers[0].entra.authorityHost'],
+      ['`entra` on another provider type', { ...valid, providers: [{ ...valid.providers[0], accounts: [{ id: 'main', apiKey: { env: 'K' }, entra }] }] }, 'providers[0].accounts[0].entra: Entra ID is for "azure-openai" providers, not "openai"'],
+    ])('refuses %s, naming the field', (_name, input, expected) => {
+      expect(issuesOf(input).join('\n')).toContain(expected);
+    });
+  });
+
   it('puts every issue in the error message', () => {
     expect(() => parseConfig({ providers: [], models: [] }, 'my.json')).toThrow(/my\.json is not a valid gateway config:\n {2}- providers: /);
   });

@@ -1,5 +1,5 @@
 import { parseConfig } from './load';
-import { managedAwsCredentialsSecretName, managedSecretName, resolveForAws } from './resolve-for-aws';
+import { managedAwsCredentialsSecretName, managedEntraSecretName, managedSecretName, resolveForAws } from './resolve-for-aws';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/openai-AbCdEf';
 
@@ -187,5 +187,62 @@ describe('resolveForAws with Bedrock access keys', () => {
     // Assess
     expect(parseConfig(resolved)).toEqual(resolved);
     expect(config).toEqual(copy);
+  });
+});
+
+describe('resolveForAws with Entra ID on Azure OpenAI', () => {
+  const principal = { tenantId: 'contoso.onmicrosoft.com', clientId: '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0' };
+  const ARN_SP = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/azure-sp-AbCdEf';
+
+  function resolveAzure(provider: Record<string, unknown>, accounts: Record<string, unknown>[]) {
+    const config = parseConfig({
+      providers: [{ id: 'azure', type: 'azure-openai', baseUrl: 'https://contoso.openai.azure.com', ...provider, accounts }],
+      models: [{ name: 'm', targets: [{ provider: 'azure', model: 'gpt4o' }] }],
+    });
+    const copy = structuredClone(config);
+    const { config: resolved, secrets } = resolveForAws(config, 'Aigw');
+    expect(config).toEqual(copy);
+    expect(parseConfig(resolved)).toEqual(resolved);
+    return { provider: resolved.providers[0]! as { entra?: { clientSecret: unknown }; accounts: { entra?: { clientSecret: unknown } }[] }, secrets };
+  }
+
+  it('points an account’s env client secret at a secret the stack creates for it, keeping the rest of the principal', () => {
+    // Act
+    const { provider, secrets } = resolveAzure({}, [{ id: 'east', entra: { ...principal, clientSecret: { env: 'AZURE_CLIENT_SECRET' } } }]);
+
+    // Assess
+    expect(provider.accounts[0]!.entra).toEqual({ ...principal, clientSecret: { secret: 'aigw/Aigw/azure/east/entra-client-secret' }, authorityHost: 'https://login.microsoftonline.com', scope: 'https://cognitiveservices.azure.com/.default' });
+    expect(secrets).toEqual([{ providerId: 'azure', accountId: 'east', holds: 'entraClientSecret', kind: 'create', secret: 'aigw/Aigw/azure/east/entra-client-secret' }]);
+  });
+
+  it('gives a provider’s principal one secret its accounts share, and keeps an imported one as it is', () => {
+    // Act
+    const { provider, secrets } = resolveAzure({ entra: { ...principal, clientSecret: { file: 'azure.json', field: 'secret' } } }, [
+      { id: 'east' },
+      { id: 'north' },
+      { id: 'west', entra: { ...principal, clientSecret: { secret: ARN_SP } } },
+    ]);
+
+    // Assess
+    expect(provider.entra!.clientSecret).toEqual({ secret: 'aigw/Aigw/azure/_provider/entra-client-secret', field: 'secret' });
+    expect(provider.accounts[2]!.entra!.clientSecret).toEqual({ secret: ARN_SP });
+    expect(secrets).toEqual([
+      { providerId: 'azure', accountId: 'west', holds: 'entraClientSecret', kind: 'arn', secret: ARN_SP },
+      { providerId: 'azure', holds: 'entraClientSecret', kind: 'create', secret: 'aigw/Aigw/azure/_provider/entra-client-secret' },
+    ]);
+  });
+
+  it('creates no secret for a provider principal that no account signs in with', () => {
+    // Act
+    const { provider, secrets } = resolveAzure({ entra: { ...principal, clientSecret: { env: 'AZURE_CLIENT_SECRET' } } }, [{ id: 'legacy', apiKey: { env: 'AZURE_KEY' } }]);
+
+    // Assess
+    expect(provider.entra!.clientSecret).toEqual({ env: 'AZURE_CLIENT_SECRET' });
+    expect(secrets.map((s) => s.secret)).toEqual(['aigw/Aigw/azure/legacy']);
+  });
+
+  it('names the client secrets apart from every account’s key and access key', () => {
+    expect(managedEntraSecretName('Prod', 'azure', 'east')).toBe('aigw/Prod/azure/east/entra-client-secret');
+    expect(managedEntraSecretName('Prod', 'azure', undefined)).toBe('aigw/Prod/azure/_provider/entra-client-secret');
   });
 });

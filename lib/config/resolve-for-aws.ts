@@ -7,12 +7,14 @@ import type { AccountConfig, CredentialRef, GatewayConfig } from './schema';
  */
 export interface AccountSecret {
   providerId: string;
-  accountId: string;
+  /** Absent for the client secret of a provider's `entra`, which its accounts share. */
+  accountId?: string;
   /**
-   * What the secret holds: the account's API key (`apiKey`), or its static AWS access key
-   * (`awsCredentials`; a created one is a JSON object with the {@link AWS_CREDENTIAL_FIELDS}).
+   * What the secret holds: the account's API key (`apiKey`), its static AWS access key
+   * (`awsCredentials`; a created one is a JSON object with the {@link AWS_CREDENTIAL_FIELDS}), or
+   * the client secret of its Entra ID service principal (`entraClientSecret`).
    */
-  holds: 'apiKey' | 'awsCredentials';
+  holds: 'apiKey' | 'awsCredentials' | 'entraClientSecret';
   kind: 'create' | 'arn' | 'name';
   /** The secret's name (`create`, `name`) or ARN (`arn`), exactly as the Lambda will ask for it. */
   secret: string;
@@ -50,8 +52,20 @@ export const managedSecretName = (stackName: string, providerId: string, account
 export const managedAwsCredentialsSecretName = (stackName: string, providerId: string, accountId: string) =>
   `${managedSecretName(stackName, providerId, accountId)}/aws-credentials`;
 
-function importedSecret(providerId: string, accountId: string, holds: AccountSecret['holds'], ref: { secret: string }): AccountSecret {
-  return { providerId, accountId, holds, kind: ref.secret.startsWith('arn:') ? 'arn' : 'name', secret: ref.secret };
+/**
+ * The name of the secret the stack creates for the client secret of an Entra ID principal named
+ * with an env var or a file: the account's, or with no account the provider's (which its accounts
+ * share; no account id starts with "_", so it is no account's).
+ *
+ * @example
+ * managedEntraSecretName('Aigw', 'azure', 'east') // 'aigw/Aigw/azure/east/entra-client-secret'
+ * managedEntraSecretName('Aigw', 'azure', undefined) // 'aigw/Aigw/azure/_provider/entra-client-secret'
+ */
+export const managedEntraSecretName = (stackName: string, providerId: string, accountId: string | undefined) =>
+  `${managedSecretName(stackName, providerId, accountId ?? '_provider')}/entra-client-secret`;
+
+function importedSecret(providerId: string, accountId: string | undefined, holds: AccountSecret['holds'], ref: { secret: string }): AccountSecret {
+  return { providerId, ...(accountId !== undefined ? { accountId } : {}), holds, kind: ref.secret.startsWith('arn:') ? 'arn' : 'name', secret: ref.secret };
 }
 
 /**
@@ -60,6 +74,8 @@ function importedSecret(providerId: string, accountId: string, holds: AccountSec
  *   (keeping `field`, so a JSON secret works as a JSON file did);
  * - the `{env}` and `{file}` references of an account's `awsCredentials` become fields of one
  *   JSON secret the stack creates for that account (`{ secret, field: 'accessKeyId' }`…);
+ * - the `{env}` or `{file}` client secret of an Entra ID principal becomes a `{secret}` reference
+ *   to a secret the stack creates, one per account, or one per provider for the provider's `entra`;
  * - `{secret}` references stay as they are, and are listed so the stack grants read on them.
  * Accounts without credentials (an open local server, Bedrock on the Lambda role) keep none.
  * Pure: the input is not modified.
@@ -69,24 +85,22 @@ function importedSecret(providerId: string, accountId: string, holds: AccountSec
  */
 export function resolveForAws(config: GatewayConfig, stackName: string): AwsResolvedConfig {
   const secrets: AccountSecret[] = [];
-  const providers = config.providers.map((provider) => ({
-    ...provider,
-    accounts: provider.accounts.map((account) => {
+  const list = (found: AccountSecret[]) => {
+    for (const s of found) if (!secrets.some((known) => sameSecret(known, s))) secrets.push(s);
+  };
+  const providers = config.providers.map((provider) => {
+    const accounts = provider.accounts.map((account) => {
       const found: AccountSecret[] = [];
       const resolved: AccountConfig = { ...account };
-      if (account.apiKey) resolved.apiKey = resolveApiKey(account.apiKey);
+      if (account.apiKey) resolved.apiKey = resolveOne(account.apiKey, 'apiKey', managedSecretName(stackName, provider.id, account.id));
       if (account.awsCredentials) resolved.awsCredentials = resolveAwsCredentials(account.awsCredentials);
-      for (const s of found) if (!secrets.some((known) => sameSecret(known, s))) secrets.push(s);
+      if (account.entra) resolved.entra = { ...account.entra, clientSecret: resolveOne(account.entra.clientSecret, 'entraClientSecret', managedEntraSecretName(stackName, provider.id, account.id)) };
+      list(found);
       return resolved;
 
-      function resolveApiKey(ref: CredentialRef): CredentialRef {
-        if ('secret' in ref) {
-          found.push(importedSecret(provider.id, account.id, 'apiKey', ref));
-          return ref;
-        }
-        const secret = managedSecretName(stackName, provider.id, account.id);
-        found.push({ providerId: provider.id, accountId: account.id, holds: 'apiKey', kind: 'create', secret });
-        return { secret, ...('field' in ref && ref.field ? { field: ref.field } : {}) };
+      function resolveOne(ref: CredentialRef, holds: AccountSecret['holds'], secret: string): CredentialRef {
+        found.push(secretOf(provider.id, account.id, holds, ref, secret));
+        return 'secret' in ref ? ref : { secret, ...('field' in ref && ref.field ? { field: ref.field } : {}) };
       }
 
       function resolveAwsCredentials(refs: AwsCredentialRefs): AwsCredentialRefs {
@@ -107,9 +121,21 @@ export function resolveForAws(config: GatewayConfig, stackName: string): AwsReso
         }
         return out as AwsCredentialRefs;
       }
-    }),
-  }));
+    });
+    // A provider's principal gets its secret only when an account signs in with it (one with neither `apiKey` nor `entra` of its own).
+    if (provider.type !== 'azure-openai' || !provider.entra || !provider.accounts.some((a) => !a.apiKey && !a.entra)) return { ...provider, accounts };
+    const ref = provider.entra.clientSecret;
+    const secret = managedEntraSecretName(stackName, provider.id, undefined);
+    list([secretOf(provider.id, undefined, 'entraClientSecret', ref, secret)]);
+    return { ...provider, entra: { ...provider.entra, clientSecret: 'secret' in ref ? ref : { secret, ...('field' in ref && ref.field ? { field: ref.field } : {}) } }, accounts };
+  });
   return { config: { ...config, providers }, secrets };
+}
+
+/** A secret reference is imported as it is; an env var or a file becomes the secret `secret`, which the stack creates. */
+function secretOf(providerId: string, accountId: string | undefined, holds: AccountSecret['holds'], ref: CredentialRef, secret: string): AccountSecret {
+  if ('secret' in ref) return importedSecret(providerId, accountId, holds, ref);
+  return { providerId, ...(accountId !== undefined ? { accountId } : {}), holds, kind: 'create', secret };
 }
 
 /** One account's three access-key references often name one secret: it is listed (and created) once. */

@@ -40,6 +40,24 @@ export const AssumeRoleSchema = z.strictObject({
   durationSeconds: z.number().int().min(900, 'at least 900 seconds (STS’s minimum)').max(43200, 'at most 43200 seconds (12 hours, STS’s maximum)').optional(),
 });
 export type AssumeRoleConfig = z.infer<typeof AssumeRoleSchema>;
+/** Entra's defaults: the public cloud's authority, and the scope of Azure AI services (Azure OpenAI among them). */
+export const ENTRA_DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+export const ENTRA_DEFAULT_SCOPE = 'https://cognitiveservices.azure.com/.default';
+
+/**
+ * Microsoft Entra ID instead of an API key (Azure OpenAI resources with key auth disabled): the
+ * client-credentials flow of a service principal, which needs the "Cognitive Services OpenAI
+ * User" role on the resource. `authorityHost` is the cloud's login host (sovereign clouds:
+ * https://login.microsoftonline.us, https://login.chinacloudapi.cn).
+ */
+const EntraSchema = z.strictObject({
+  tenantId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/, 'a tenant id (a GUID) or domain (contoso.onmicrosoft.com)'),
+  clientId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,99}$/, 'the application (client) id, a GUID'),
+  clientSecret: CredentialRefSchema,
+  authorityHost: z.url({ protocol: /^https?$/ }).default(ENTRA_DEFAULT_AUTHORITY_HOST),
+  scope: z.string().min(1).default(ENTRA_DEFAULT_SCOPE),
+});
+export type EntraConfig = z.infer<typeof EntraSchema>;
 
 const AccountSchema = z.strictObject({
   id: Id,
@@ -67,6 +85,8 @@ const AccountSchema = z.strictObject({
   assumeRole: AssumeRoleSchema.optional(),
   /** The STS endpoint roles are assumed through (a VPC endpoint, tests); the account Region's own by default. */
   stsEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+  /** Azure OpenAI with Microsoft Entra ID tokens instead of `apiKey` (a provider's `entra` is the default of its accounts). */
+  entra: EntraSchema.optional(),
 });
 export type AccountConfig = z.infer<typeof AccountSchema>;
 
@@ -151,6 +171,8 @@ const AzureOpenAIProviderSchema = z.strictObject({
   type: z.literal('azure-openai'),
   baseUrl: HttpUrl.optional(),
   apiVersion: z.string().min(1).optional(),
+  /** The Entra ID service principal of accounts that name neither `apiKey` nor `entra` of their own. */
+  entra: EntraSchema.optional(),
 });
 
 export const ProviderSchema = z.discriminatedUnion('type', [
@@ -287,8 +309,16 @@ export const GatewayConfigSchema = z
       p.accounts.forEach((a, j) => {
         if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'id'], message: `duplicate account id "${a.id}"` });
         seen.add(a.id);
-        const needsKey = p.type === 'openai' || p.type === 'anthropic' || p.type === 'gemini' || p.type === 'azure-openai';
+        const needsKey = p.type === 'openai' || p.type === 'anthropic' || p.type === 'gemini';
         if (needsKey && !a.apiKey) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'apiKey'], message: `required for a "${p.type}" provider` });
+        if (p.type === 'azure-openai') {
+          if (a.apiKey && a.entra) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'entra'], message: 'an account signs in with `apiKey` or with `entra`, not both' });
+          if (!a.apiKey && !a.entra && !p.entra) {
+            ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'apiKey'], message: 'an Azure OpenAI account needs `apiKey` or `entra` (here, or `entra` on the provider)' });
+          }
+        } else if (a.entra) {
+          ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'entra'], message: `Entra ID is for "azure-openai" providers, not "${p.type}"` });
+        }
         if (p.type === 'bedrock' && !a.region && !p.region) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'region'], message: 'a Bedrock account needs a region (here or on the provider)' });
         if (p.type !== 'bedrock' && (a.assumeRole || a.stsEndpoint)) {
           ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, a.assumeRole ? 'assumeRole' : 'stsEndpoint'], message: 'only a Bedrock account assumes an AWS role' });
@@ -327,4 +357,19 @@ export const GatewayConfigSchema = z
   });
 
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+/**
+ * The Entra ID service principal an account signs in with: its own `entra`, else its provider's,
+ * unless the account has an `apiKey` of its own (a key account in a provider of Entra accounts).
+ *
+ * @example
+ * entraOf({ entra: sp }, { id: 'east' }) // sp
+ * entraOf({ entra: sp }, { id: 'legacy', apiKey: { env: 'AZURE_KEY' } }) // undefined
+ */
+export function entraOf(provider: object, account: object): EntraConfig | undefined {
+  // Both come from a parsed config (the schema allows `entra` only where it belongs), however loosely typed the caller holds them.
+  const own = account as { apiKey?: unknown; entra?: EntraConfig };
+  if (own.apiKey) return undefined;
+  return own.entra ?? (provider as { entra?: EntraConfig }).entra;
+}
 export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;

@@ -1,4 +1,4 @@
-import type { AccountConfig, CredentialRef } from '../config/schema';
+import { entraOf, type AccountConfig, type CredentialRef } from '../config/schema';
 
 /** Where provider secrets come from. Implementations cache; `refresh` drops a cached value (after an upstream 401). */
 export interface Credentials {
@@ -13,10 +13,14 @@ export class CredentialError extends Error {
   }
 }
 
-/** Every credential reference of one provider account: its API key and its AWS access key's parts. */
-export function accountCredentialRefs(account: Pick<AccountConfig, 'apiKey' | 'awsCredentials'>): CredentialRef[] {
+/**
+ * Every credential reference of one provider account: its API key, its AWS access key's parts,
+ * and the client secret of the Entra ID principal it signs in with (its own, or its provider's).
+ */
+export function accountCredentialRefs(account: Pick<AccountConfig, 'apiKey' | 'awsCredentials' | 'entra'>, provider: object = {}): CredentialRef[] {
   const aws = account.awsCredentials;
-  return [account.apiKey, aws?.accessKeyId, aws?.secretAccessKey, aws?.sessionToken].filter((ref): ref is CredentialRef => ref !== undefined);
+  const entra = entraOf(provider, account);
+  return [account.apiKey, aws?.accessKeyId, aws?.secretAccessKey, aws?.sessionToken, entra?.clientSecret].filter((ref): ref is CredentialRef => ref !== undefined);
 }
 
 export function describeRef(ref: CredentialRef): string {

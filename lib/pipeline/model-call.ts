@@ -1,6 +1,7 @@
 import { modelRefusedBy, type Caller } from '../access/caller';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest } from '../canonical/types';
+import { entraOf } from '../config/schema';
 import { CredentialError } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
 import { GatewayError, forTarget } from '../http/errors';
@@ -140,11 +141,23 @@ function decodedOrUndefined(binding: SurfaceBinding, body: Record<string, unknow
   }
 }
 
-/** The account's API key, resolved; a missing one fails this attempt (the pool may have others). */
-export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps): Promise<string | undefined> {
-  if (!attempt.account.apiKey) return undefined;
+/** The longest a call waits for an Entra ID token it fetches (the endpoint answers in well under a second). */
+const ENTRA_TOKEN_TIMEOUT_MS = 10_000;
+
+/**
+ * The account's secret for this call: its API key, resolved, or for an Azure account that signs
+ * in with Entra ID a current access token (sent as a Bearer token by `azureAuthHeaders`). A
+ * missing key or a token Entra will not give fails this attempt as the account's credentials
+ * (the account rests, the pool may have others).
+ */
+export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps, signal?: AbortSignal): Promise<string | undefined> {
+  const entra = attempt.provider.type === 'azure-openai' ? entraOf(attempt.provider, attempt.account) : undefined;
+  if (!entra && !attempt.account.apiKey) return undefined;
   try {
-    return await deps.credentials.resolve(attempt.account.apiKey);
+    if (!entra) return await deps.credentials.resolve(attempt.account.apiKey!);
+    // Bounded like the call itself: its header timeout (within the cap) and its deadline or client.
+    const timeoutMs = Math.min(ENTRA_TOKEN_TIMEOUT_MS, attempt.provider.timeouts?.headersMs ?? deps.config.timeouts.headersMs);
+    return await deps.providers.entraTokens.token(entra, { timeoutMs, signal });
   } catch (err) {
     const detail = err instanceof CredentialError ? err.message : 'unreadable';
     throw new GatewayError('upstream_error', `The gateway has no usable credentials for provider "${attempt.provider.id}" (${detail}).`, {
@@ -161,7 +174,7 @@ async function passthroughRequest(pass: PassthroughRoute, attempt: Attempt, call
     raw: call.raw,
     headers: req.headers,
     stream,
-    apiKey: pass.needsApiKey ? await apiKeyFor(attempt, deps) : undefined,
+    apiKey: pass.needsApiKey ? await apiKeyFor(attempt, deps, signal) : undefined,
     timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
     ...(signal ? { signal } : {}),
   });
@@ -171,7 +184,7 @@ async function callContext(attempt: Attempt, deps: ProxyDeps, signal: AbortSigna
   return {
     provider: attempt.provider as CallContext['provider'],
     account: attempt.account,
-    apiKey: await apiKeyFor(attempt, deps),
+    apiKey: await apiKeyFor(attempt, deps, signal),
     timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
     ...(signal ? { signal } : {}),
   };

@@ -107,7 +107,7 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
     const upstreamCall: OpenAIChatCall = {
       provider: attempt.provider,
       account: attempt.account,
-      apiKey: await apiKeyFor(attempt, deps),
+      apiKey: await apiKeyFor(attempt, deps, signal),
       model: attempt.model,
       body: call.body,
       raw: call.raw,

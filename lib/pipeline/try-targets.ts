@@ -1,3 +1,4 @@
+import { entraOf } from '../config/schema';
 import { accountCredentialRefs } from '../credentials/credentials';
 import { GatewayError } from '../http/errors';
 import { planAttempts, type Attempt } from '../routing/attempts';
@@ -100,7 +101,12 @@ function rest(attempt: Attempt, kind: FailureKind, retryAfter: number | undefine
   deps.logger.info('account resting', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id, failure: kind, restMs: ms });
 }
 
-/** The upstream refused the account's credentials: read them again next time (they may have been rotated). */
-function refreshCredentials({ account }: Attempt, deps: ProxyDeps): void {
-  for (const ref of accountCredentialRefs(account)) deps.credentials.refresh(ref);
+/**
+ * The upstream refused the account's credentials: read them again next time (they may have been
+ * rotated), and fetch a new Entra ID token (the one refused may have been revoked).
+ */
+function refreshCredentials({ provider, account }: Attempt, deps: ProxyDeps): void {
+  for (const ref of accountCredentialRefs(account, provider)) deps.credentials.refresh(ref);
+  const entra = provider.type === 'azure-openai' ? entraOf(provider, account) : undefined;
+  if (entra) deps.providers.entraTokens.forget(entra);
 }

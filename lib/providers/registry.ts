@@ -1,7 +1,12 @@
 import type { ProviderConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
+import type { GatewayLogger } from '../observe/logger';
+import { silentLogger } from '../observe/logger';
+import type { UpstreamClient } from '../upstream/http';
 import { anthropicProvider } from './anthropic';
 import { azureOpenAIProvider } from './azure-openai';
+import { entraTokenFetcher } from './azure-openai/entra-token';
+import { EntraTokens } from './azure-openai/entra-tokens';
 import { configuredBedrockCredentials, createBedrockProvider, type BedrockCredentialSource } from './bedrock';
 import { geminiProvider } from './gemini';
 import { openAIProvider } from './openai';
@@ -11,10 +16,12 @@ export interface ProviderRegistry {
   adapter(type: ProviderConfig['type']): ProviderAdapter;
   /** AWS credentials for Bedrock calls (an account's configured keys, else the Lambda role). */
   bedrockCredentials: BedrockCredentialSource;
+  /** Entra ID access tokens for Azure OpenAI accounts that sign in with a service principal. */
+  entraTokens: EntraTokens;
 }
 
-/** The adapter for each provider type, built once per gateway. */
-export function createProviderRegistry(credentials: Credentials): ProviderRegistry {
+/** The adapter for each provider type, built once per gateway; token requests go out through `upstream`. */
+export function createProviderRegistry(credentials: Credentials, upstream: Pick<UpstreamClient, 'send'>, logger: GatewayLogger = silentLogger): ProviderRegistry {
   const bedrockCredentials = configuredBedrockCredentials((ref) => credentials.resolve(ref));
   const adapters: Record<ProviderConfig['type'], ProviderAdapter> = {
     openai: openAIProvider,
@@ -24,5 +31,11 @@ export function createProviderRegistry(credentials: Credentials): ProviderRegist
     gemini: geminiProvider,
     bedrock: createBedrockProvider({ credentials: bedrockCredentials }),
   };
-  return { adapter: (type) => adapters[type], bedrockCredentials };
+  const entraTokens = new EntraTokens({
+    fetchToken: entraTokenFetcher(upstream),
+    resolveSecret: (ref) => credentials.resolve(ref),
+    refreshSecret: (ref) => credentials.refresh(ref),
+    onRefreshFailed: (entra, err) => logger.warn('Entra ID token refresh failed', { tenantId: entra.tenantId, clientId: entra.clientId, error: (err as Error).message }),
+  });
+  return { adapter: (type) => adapters[type], bedrockCredentials, entraTokens };
 }

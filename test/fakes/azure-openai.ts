@@ -7,7 +7,8 @@
  * images and audio on the deployments path (`…/{deployment}/audio/transcriptions?api-version=…`),
  * and the Responses API on the one path Azure serves it, `POST /openai/v1/responses` (the
  * deployment as `model`; OpenAI's wire format, see `openai-responses-wire.ts`).
- * The key goes in `api-key` (the v1 path also takes it as a Bearer token). Answers carry Azure's
+ * The key goes in `api-key` (the v1 path also takes it as a Bearer token); with `entra`, Entra ID
+ * access tokens go in `Authorization: Bearer` on either path. Answers carry Azure's
  * habits: compact JSON with sorted keys, `prompt_filter_results` and per-choice
  * `content_filter_results`; streams open with a choice-less chunk (`id: ""`) holding only the
  * prompt filter results and, with asynchronous filtering, carry annotation chunks without a
@@ -46,6 +47,12 @@ export type AzureResponder = (req: RecordedRequest) => AzureReply | Promise<Azur
 export interface FakeAzureOpenAIOptions {
   /** When set, any other key gets Azure's 401. */
   apiKey?: string;
+  /**
+   * Accept Microsoft Entra ID tokens (`Authorization: Bearer`, on both paths) that this token
+   * endpoint issued and still honours (`test/fakes/entra.ts`). Without `apiKey` too, key auth is
+   * disabled, as on a resource with `disableLocalAuth`: an `api-key` gets 403.
+   */
+  entra?: { accepts(token: string): boolean };
   /** The deployments path answers 404 without `api-version`, as Azure does. Default true. */
   apiVersionRequired?: boolean;
   /** Deployment → the model it serves; when absent every deployment exists and serves a model of its name. */
@@ -74,6 +81,12 @@ export const azureErrors = {
         'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
     },
   }),
+  /** An Entra token that is missing its audience, expired or revoked. */
+  tokenRefused: () => ({
+    error: { code: '401', message: 'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.' },
+  }),
+  /** A key sent to a resource with `disableLocalAuth`. */
+  keyAuthDisabled: () => ({ error: { code: 'AuthenticationTypeDisabled', message: 'Key based authentication is disabled for this resource.' } }),
   resourceNotFound: () => ({ error: { code: '404', message: 'Resource not found' } }),
   deploymentNotFound: () => ({
     error: {
@@ -132,8 +145,17 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
 
   protected override async route({ record, res, raw }: Received): Promise<void> {
     const v1 = /^\/openai\/v1\/(chat\/completions|completions|embeddings|responses)$/.exec(record.path);
-    const key = record.headers['api-key'] ?? (v1 ? /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1] : undefined);
-    if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
+    const bearer = /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1];
+    const { entra } = this.#options;
+    if (entra && bearer !== undefined && record.headers['api-key'] === undefined) {
+      // Entra ID tokens work on both paths; Azure checks the token's signature, audience and expiry.
+      if (!entra.accepts(bearer)) return writeJson(res, 401, azureErrors.tokenRefused());
+    } else if (entra && this.#options.apiKey === undefined) {
+      return writeJson(res, 403, azureErrors.keyAuthDisabled());
+    } else {
+      const key = record.headers['api-key'] ?? (v1 ? bearer : undefined);
+      if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
+    }
 
     const apiVersion = new URLSearchParams(record.search).get('api-version') ?? '';
     const deploymentPath = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings|images\/generations|images\/edits|audio\/speech|audio\/transcriptions|audio\/translations)$/.exec(record.path);

@@ -5,7 +5,8 @@ import { relayOpenAIStream } from '../../surfaces/openai-chat/relay';
 import { createUpstreamClient, type UpstreamClient } from '../../upstream/http';
 import { OpenAIStreamMeter } from '../openai/stream-meter';
 import type { CallContext } from '../types';
-import { azureOpenAIProvider, azurePassthroughRequest } from './index';
+import { operationRequest, type OpenAIChatCall } from '../openai/request';
+import { azureOpenAIProvider, azureOperationTarget, azurePassthroughRequest, azureResponsesRequest } from './index';
 
 const KEY = 'azure-key-0123456789';
 const timeouts = { headersMs: 5_000, idleMs: 5_000 };
@@ -203,4 +204,47 @@ describe('azurePassthroughRequest', () => {
       expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
     });
   });
+});
+
+describe('Azure auth headers on every request builder', () => {
+  const entra = {
+    tenantId: 'tenant',
+    clientId: 'client',
+    clientSecret: { env: 'AZURE_CLIENT_SECRET' },
+    authorityHost: 'https://login.microsoftonline.com',
+    scope: 'https://cognitiveservices.azure.com/.default',
+  };
+  const TOKEN = 'eyJ0eXAiOiJKV1Qi.entra-access-token.sig';
+  const chat = { messages: [{ role: 'user', content: 'hi' }] };
+  // One call that serves the translating adapter (a CallContext) and the passthrough builders (an OpenAIChatCall).
+  type EveryCall = CallContext & OpenAIChatCall;
+  const builders: [string, (call: EveryCall) => { headers: Record<string, string> }][] = [
+    ['translated chat', (call) => azureOpenAIProvider.buildRequest(req, call) as { headers: Record<string, string> }],
+    ['passed-through chat', (call) => azurePassthroughRequest(call)],
+    ['embeddings', (call) => operationRequest(call, azureOperationTarget(call, 'embeddings'))],
+    ['images', (call) => operationRequest(call, azureOperationTarget(call, 'images/generations'))],
+    ['Responses', (call) => azureResponsesRequest(call)],
+  ];
+  const accounts: [string, Record<string, unknown>, Record<string, unknown>, Record<string, string>][] = [
+    ['a key account', {}, { apiKey: { env: 'AZURE_KEY' } }, { 'api-key': TOKEN }],
+    ['an Entra account', {}, { entra }, { authorization: `Bearer ${TOKEN}` }],
+    ['an account of a provider with Entra', { entra }, {}, { authorization: `Bearer ${TOKEN}` }],
+    ['a key account of a provider with Entra', { entra }, { apiKey: { env: 'AZURE_KEY' } }, { 'api-key': TOKEN }],
+  ];
+
+  it.each(builders.flatMap(([what, build]) => accounts.map(([who, provider, account, auth]) => [what, who, build, provider, account, auth] as const)))(
+    '%s for %s sends the right header and no other',
+    (_what, _who, build, provider, account, auth) => {
+      // Prepare
+      const azure = { id: 'az', type: 'azure-openai', baseUrl: 'https://res.openai.azure.com', apiVersion: '2024-10-21', accounts: [], ...provider } as ProviderConfig & Record<string, unknown>;
+      const call: EveryCall = { ...callFor({}, account), provider: azure, apiKey: TOKEN, model: 'gpt4o', body: chat, stream: false };
+
+      // Act
+      const { headers } = build(call);
+
+      // Assess
+      const sent = Object.fromEntries(Object.entries(headers).filter(([name]) => name === 'api-key' || name === 'authorization'));
+      expect(sent).toEqual(auth);
+    },
+  );
 });

@@ -10,7 +10,7 @@ export { azureChatTarget, azureOperationTarget, azurePassthroughRequest, azureRe
 
 /**
  * Azure OpenAI when the gateway translates: the OpenAI body (with `max_completion_tokens`, which
- * Azure's o-series deployments require), Azure's addressing and `api-key` auth. Azure's extra
+ * Azure's o-series deployments require), Azure's addressing and its auth (`api-key`, or an Entra ID token). Azure's extra
  * stream chunks (prompt filter results, annotations without a delta) are skipped by the OpenAI
  * stream decoder; `finish_reason: content_filter` maps to `content_filter`; a filtered prompt is
  * Azure's 400 with `code: content_filter`, which keeps its status and code.
@@ -23,7 +23,7 @@ export const azureOpenAIProvider: ProviderAdapter = {
   buildRequest(req, call) {
     const target = azureChatTarget(call, req.model);
     const body = toOpenAIChatBody(req, openAIBodyOptions('azure-openai', { includeModel: target.modelInBody }));
-    return openAIDialectRequest(call, target.url, azureAuthHeaders(call.apiKey), body, req.stream);
+    return openAIDialectRequest(call, target.url, azureAuthHeaders(call), body, req.stream);
   },
   parseResponse: fromOpenAIChatCompletion,
   parseStream: openAIStreamEvents,

@@ -3,9 +3,11 @@
  * resource) or the provider; with an `apiVersion` the classic deployments path is used (the
  * deployment, which is the target's `model`, goes in the URL and not in the body), without one
  * the versionless `/openai/v1/` path (the deployment goes in the body as `model`). Azure takes
- * its key in `api-key`, not as a Bearer token.
+ * its key in `api-key`; an account that signs in with Entra ID sends its access token as
+ * `Authorization: Bearer` instead (the call's `apiKey` is then that token, see `apiKeyFor`).
  */
 import { operationRequest, responsesPassthroughBody, type OpenAIChatCall, type OpenAIOperation, type OperationTarget } from '../openai/request';
+import { entraOf } from '../../config/schema';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 
 export interface AzureTarget {
@@ -43,8 +45,17 @@ function azureTarget(call: AzureCallTarget, deployment: string, operation: OpenA
   };
 }
 
-export function azureAuthHeaders(apiKey: string | undefined): Record<string, string> {
-  return apiKey ? { 'api-key': apiKey } : {};
+/**
+ * The auth header of every Azure call: `api-key`, or for an account with Entra ID the access
+ * token as a Bearer token. Which one is the config's to say, never the secret's shape.
+ *
+ * @example
+ * azureAuthHeaders({ provider, account: { id: 'a', apiKey: { env: 'K' } }, apiKey: 'k1' }) // { 'api-key': 'k1' }
+ * azureAuthHeaders({ provider, account: { id: 'b', entra }, apiKey: 'eyJ0…' }) // { authorization: 'Bearer eyJ0…' }
+ */
+export function azureAuthHeaders(call: { provider: object; account: object; apiKey: string | undefined }): Record<string, string> {
+  if (!call.apiKey) return {};
+  return entraOf(call.provider, call.account) ? { authorization: `Bearer ${call.apiKey}` } : { 'api-key': call.apiKey };
 }
 
 /**
@@ -60,11 +71,11 @@ export function azurePassthroughRequest(call: OpenAIChatCall): UpstreamRequest {
 }
 
 /**
- * Where an operation of a deployment goes on Azure, with its `api-key`: the deployments path
+ * Where an operation of a deployment goes on Azure, with its auth header: the deployments path
  * with an `apiVersion` (`…/openai/deployments/{d}/images/generations?api-version=…`), else the v1 path.
  */
 export function azureOperationTarget(call: OpenAIChatCall, operation: OpenAIOperation): OperationTarget {
-  return { ...azureTarget(call, call.model, operation), auth: azureAuthHeaders(call.apiKey) };
+  return { ...azureTarget(call, call.model, operation), auth: azureAuthHeaders(call) };
 }
 
 /**
@@ -77,7 +88,7 @@ export function azureResponsesRequest(call: OpenAIChatCall): UpstreamRequest {
   return jsonPost(`${azureResource(call)}/openai/v1/responses`, responsesPassthroughBody(call, call.model), {
     stream: call.stream,
     accountHeaders: call.account.headers,
-    auth: azureAuthHeaders(call.apiKey),
+    auth: azureAuthHeaders(call),
     timeouts: call.timeouts,
     signal: call.signal,
   });

@@ -1,0 +1,119 @@
+/**
+ * Microsoft Entra ID's token endpoint, spoken by hand: the client-credentials grant is one form
+ * POST (`@azure/identity` would bring a large dependency, and its own HTTP stack, for it). The
+ * request goes through the gateway's upstream client like every provider call, so it has the
+ * same connection pool and timeouts.
+ */
+import type { EntraConfig } from '../../config/schema';
+import { CredentialError } from '../../credentials/credentials';
+import type { UpstreamClient, UpstreamRequest } from '../../upstream/http';
+
+/** Entra refused the request (400/401): the secret or the principal is wrong, not the endpoint unwell. */
+export class EntraRefusedError extends CredentialError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EntraRefusedError';
+  }
+}
+
+/** An access token and how long Entra says it lives. */
+export interface EntraToken {
+  accessToken: string;
+  /** Seconds from issue (Entra's `expires_in`, typically 3 599 to 5 399). */
+  expiresInS: number;
+}
+
+/** The tenant's v2.0 token endpoint. */
+export function entraTokenUrl(entra: Pick<EntraConfig, 'authorityHost' | 'tenantId'>): string {
+  return `${entra.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(entra.tenantId)}/oauth2/v2.0/token`;
+}
+
+/**
+ * The client-credentials token request of a service principal.
+ *
+ * @example
+ * const req = entraTokenRequest(entra, clientSecret, { timeoutMs: 10_000 });
+ * // POST https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token
+ * // grant_type=client_credentials&client_id=…&client_secret=…&scope=https%3A%2F%2Fcognitiveservices.azure.com%2F.default
+ */
+export function entraTokenRequest(entra: EntraConfig, clientSecret: string, options: { timeoutMs: number; signal?: AbortSignal }): UpstreamRequest {
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: entra.clientId, client_secret: clientSecret, scope: entra.scope });
+  return {
+    url: entraTokenUrl(entra),
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: form.toString(),
+    headersTimeoutMs: options.timeoutMs,
+    idleTimeoutMs: options.timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+/** Who asked, in an error message: the client and tenant, never the secret. */
+const whose = (entra: EntraConfig) => `client ${entra.clientId} in tenant ${entra.tenantId}`;
+
+/**
+ * Reads the token endpoint's answer: the token, or a `CredentialError` carrying Entra's own
+ * reason (`error`, the first line of `error_description` with its AADSTS code) and never the
+ * secret, should Entra ever echo it.
+ *
+ * @example
+ * entraTokenAnswer(200, '{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0…"}', entra, secret)
+ * // { accessToken: 'eyJ0…', expiresInS: 3599 }
+ */
+export function entraTokenAnswer(status: number, text: string, entra: EntraConfig, clientSecret: string): EntraToken {
+  let body: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+  } catch {
+    body = undefined;
+  }
+  if (status >= 400 || !body) {
+    const error = typeof body?.error === 'string' ? body.error : undefined;
+    // Entra's description runs on with "\r\nTrace ID: …\r\nCorrelation ID: …": the first line says why.
+    const description = typeof body?.error_description === 'string' ? body.error_description.split(/\r?\n/)[0]!.trim() : undefined;
+    const codes = Array.isArray(body?.error_codes) && !description ? ` (AADSTS${body.error_codes.join(', AADSTS')})` : '';
+    const why = [error, description].filter(Boolean).join(': ') || (status >= 400 ? 'no reason given' : 'an answer that is not JSON');
+    const message = `Entra ID refused the token request of ${whose(entra)} (${status} ${why}${codes})`;
+    const safe = clientSecret ? message.replaceAll(clientSecret, '[client secret]') : message;
+    throw status === 400 || status === 401 ? new EntraRefusedError(safe) : new CredentialError(safe);
+  }
+  const expiresIn = typeof body.expires_in === 'string' ? Number(body.expires_in) : body.expires_in;
+  if (typeof body.access_token !== 'string' || !body.access_token || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    throw new CredentialError(`Entra ID answered the token request of ${whose(entra)} without an access token and its lifetime`);
+  }
+  if (typeof body.token_type === 'string' && body.token_type.toLowerCase() !== 'bearer') {
+    throw new CredentialError(`Entra ID issued a "${body.token_type}" token to ${whose(entra)}, not a Bearer token`);
+  }
+  return { accessToken: body.access_token, expiresInS: expiresIn };
+}
+
+/** Fetches one token for a service principal, given its resolved secret, within `timeoutMs`. */
+export type FetchEntraToken = (entra: EntraConfig, clientSecret: string, timeoutMs: number) => Promise<EntraToken>;
+
+/**
+ * Token requests sent through the gateway's upstream client. Every failure (refused, unreachable,
+ * too slow, a bad answer) is a `CredentialError`, an `EntraRefusedError` when Entra answered 400 or 401.
+ *
+ * @example
+ * const fetchToken = entraTokenFetcher(upstream);
+ * const { accessToken } = await fetchToken(entra, secret, 10_000);
+ */
+export function entraTokenFetcher(upstream: Pick<UpstreamClient, 'send'>): FetchEntraToken {
+  return async function fetchEntraToken(entra, clientSecret, timeoutMs) {
+    // A bound on the whole exchange (connecting included), not only the wait for headers.
+    const signal = AbortSignal.timeout(timeoutMs);
+    let status: number;
+    let text: string;
+    try {
+      const res = await upstream.send(entraTokenRequest(entra, clientSecret, { timeoutMs, signal }));
+      status = res.status;
+      text = await res.body.text();
+    } catch (err) {
+      const why = signal.aborted ? `no answer within ${timeoutMs} ms` : (err as Error).message;
+      throw new CredentialError(`cannot reach Entra ID (${new URL(entra.authorityHost).host}) for a token of ${whose(entra)}: ${why}`, { cause: err });
+    }
+    return entraTokenAnswer(status, text, entra, clientSecret);
+  };
+}
