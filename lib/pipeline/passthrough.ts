@@ -17,6 +17,8 @@ import type { SurfaceBinding } from './bindings';
 import type { Attempt } from '../routing/attempts';
 import { passThenRead } from '../http/pass-then-read';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
+import { withoutGatewaySignatures } from '../surfaces/gemini/carried-thinking';
+import { withoutGatewayReasoning } from '../surfaces/openai-responses/reasoning-content';
 import type { UpstreamRequest } from '../upstream/http';
 import type { TokenUsage } from '../usage/tokens';
 
@@ -174,9 +176,21 @@ function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () 
   };
 }
 
+/**
+ * A Responses call bound for OpenAI or Azure: the client's body, less the reasoning items the
+ * gateway wrote for another family in earlier turns (OpenAI cannot decrypt them and refuses the
+ * request); a body without any goes on as its bytes.
+ */
+function responsesCall(call: PassthroughCall): OpenAIChatCall {
+  const body = withoutGatewayReasoning(call.body);
+  if (!body) return openAICall(call);
+  const { raw: _raw, ...rest } = openAICall(call);
+  return { ...rest, body };
+}
+
 /** The Responses API passed through: its bytes go on untouched, read on the side for usage. */
 const OPENAI_RESPONSES: PassthroughRoute = {
-  request: (call) => openAIResponsesRequest(openAICall(call)),
+  request: (call) => openAIResponsesRequest(responsesCall(call)),
   parseError: errorFromOpenAIUpstream,
   usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
   relay(source, { start, countOutput }) {
@@ -199,7 +213,7 @@ export const OPENAI_MEDIA_READER: PassthroughReader = {
   relay: (source, { start }) => sideRead(source, new MediaStreamMeter(start), () => ({})),
 };
 
-const AZURE_RESPONSES: PassthroughRoute = { ...OPENAI_RESPONSES, request: (call) => azureResponsesRequest(openAICall(call)) };
+const AZURE_RESPONSES: PassthroughRoute = { ...OPENAI_RESPONSES, request: (call) => azureResponsesRequest(responsesCall(call)) };
 
 /** Bedrock's InvokeModel carries Anthropic's own Messages body for Claude models. */
 function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
@@ -234,11 +248,14 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
   };
 }
 
-/** Gemini's body names no model (the URL does), so the client's bytes always go on as they are. */
+/**
+ * Gemini's body names no model (the URL does), so the client's bytes go on as they are, unless
+ * they hold thoughtSignatures the gateway wrote while another family answered (Gemini refuses those).
+ */
 const GEMINI: PassthroughRoute = {
   request: (call) =>
     geminiPassthroughRequest({
-      raw: call.raw,
+      raw: geminiBytes(call),
       baseUrl: geminiBaseUrl(call.attempt.provider, call.attempt.account),
       apiKey: call.apiKey,
       model: call.attempt.model,
@@ -258,6 +275,11 @@ const GEMINI: PassthroughRoute = {
   },
   needsApiKey: true,
 };
+
+function geminiBytes(call: PassthroughCall): Uint8Array {
+  const body = withoutGatewaySignatures(call.body, call.attempt.model);
+  return body ? Buffer.from(JSON.stringify(body)) : call.raw;
+}
 
 /** Claude on Bedrock: model ids and inference profiles name the vendor (`anthropic.`, `us.anthropic.`, ARNs). */
 const isBedrockClaude = (modelId: string) => /(^|[.:/])anthropic\./.test(modelId);
