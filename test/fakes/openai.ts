@@ -50,7 +50,8 @@ export type Reply =
       /** How to split `text` in a stream (one content delta each); defaults to one per word. */
       chunks?: string[];
     }
-  | { kind: 'tool_calls'; calls: ToolCallSpec[]; text?: string; usage?: ReplyUsage }
+  /** `reasoning`: on the Responses API, a reasoning item with this summary first (its encrypted content when the request includes it). */
+  | { kind: 'tool_calls'; calls: ToolCallSpec[]; text?: string; usage?: ReplyUsage; reasoning?: string }
   | {
       kind: 'error';
       status: number;
@@ -265,8 +266,10 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     switch (reply.kind) {
       case 'text':
         return send({ text: reply.text, ...(reply.chunks ? { chunks: reply.chunks } : {}), finishReason: reply.finishReason === 'length' ? 'length' : 'stop', usage: reply.usage ?? estimateUsage(record, splitWords(reply.text).length) });
-      case 'tool_calls':
-        return send({ ...(reply.text !== undefined ? { text: reply.text } : {}), calls: reply.calls, finishReason: 'tool_calls', usage: reply.usage ?? estimateUsage(record, 8 * reply.calls.length) });
+      case 'tool_calls': {
+        const reasoning = reply.reasoning === undefined ? {} : { reasoning: { summary: reply.reasoning, encrypted: Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content') } };
+        return send({ ...(reply.text !== undefined ? { text: reply.text } : {}), ...reasoning, calls: reply.calls, finishReason: 'tool_calls', usage: reply.usage ?? estimateUsage(record, 8 * reply.calls.length) });
+      }
       case 'stream-failure': {
         const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
         return send({ text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) }, reply.afterEvents);
