@@ -17,6 +17,7 @@ import type { SurfaceBinding } from './bindings';
 import type { Attempt } from '../routing/attempts';
 import { passThenRead } from '../http/pass-then-read';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
+import { withoutGatewayThinking } from '../surfaces/anthropic-messages/signatures';
 import { withoutGatewaySignatures } from '../surfaces/gemini/carried-thinking';
 import { withoutGatewayReasoning } from '../surfaces/openai-responses/reasoning-content';
 import type { UpstreamRequest } from '../upstream/http';
@@ -127,12 +128,20 @@ const AZURE: PassthroughRoute = {
   relay: (source, options) => openAIRelay(source, options, true),
 };
 
+/**
+ * A Messages body bound for Claude (Anthropic, Bedrock) unchanged: the client's, less the thinking
+ * blocks the gateway wrote for another family (Anthropic refuses them); without any, its bytes.
+ */
+function claudeBody(call: PassthroughCall): { body: Record<string, unknown>; raw?: Uint8Array } {
+  const body = withoutGatewayThinking(call.body);
+  return body ? { body } : { body: call.body, raw: call.raw };
+}
+
 const ANTHROPIC: PassthroughRoute = {
   request: (call) => {
     const provider = call.attempt.provider as { baseUrl?: string; version?: string };
     return anthropicPassthroughRequest({
-      body: call.body,
-      raw: call.raw,
+      ...claudeBody(call),
       headers: call.headers,
       baseUrl: call.attempt.account.baseUrl ?? provider.baseUrl ?? 'https://api.anthropic.com',
       apiKey: call.apiKey,
@@ -221,7 +230,7 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
     async request(call) {
       const { provider, account } = call.attempt;
       return bedrockAnthropicPassthroughRequest({
-        body: call.body,
+        body: claudeBody(call).body,
         ...(call.headers['anthropic-beta'] ? { betaHeader: call.headers['anthropic-beta'] } : {}),
         ...('anthropicBetas' in provider && provider.anthropicBetas ? { betaAllowList: provider.anthropicBetas } : {}),
         modelId: call.attempt.model,

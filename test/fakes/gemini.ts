@@ -51,10 +51,13 @@ export type GeminiReply =
       chunks?: string[];
       /** A thought summary sent first, as `thought: true` parts. */
       thoughts?: string;
+      /** Gemini's signature on the thought part. */
+      thoughtSignature?: string;
       finishReason?: string;
       usage?: GeminiReplyUsage;
     }
-  | { kind: 'function_calls'; calls: FunctionCallSpec[]; text?: string; usage?: GeminiReplyUsage }
+  /** `thoughts`: a thought summary first, with `thoughtSignature` on it when set (as Gemini signs a thinking step). */
+  | { kind: 'function_calls'; calls: FunctionCallSpec[]; text?: string; usage?: GeminiReplyUsage; thoughts?: string; thoughtSignature?: string }
   /** A prompt blocked before any candidate: `promptFeedback.blockReason` and no candidates. */
   | { kind: 'blocked'; reason?: string }
   | {
@@ -225,7 +228,7 @@ function responseEvents(exchange: Exchange, reply: Extract<GeminiReply, { kind: 
     return [{ promptFeedback: { blockReason: reply.reason ?? 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: prompt, totalTokenCount: prompt }, ...frame }];
   }
   const steps: object[][] = [];
-  if (reply.kind === 'text' && reply.thoughts) steps.push([{ text: reply.thoughts, thought: true }]);
+  if (reply.thoughts) steps.push([{ text: reply.thoughts, thought: true, ...(reply.thoughtSignature ? { thoughtSignature: reply.thoughtSignature } : {}) }]);
   const pieces = reply.kind === 'text' ? (reply.chunks ?? splitWords(reply.text)) : reply.text ? [reply.text] : [];
   for (const text of pieces) steps.push([{ text }]);
   if (reply.kind === 'function_calls') {

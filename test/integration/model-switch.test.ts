@@ -5,6 +5,7 @@
  * providers refuse: a signature or encrypted reasoning another family made, and (Anthropic) a
  * tool loop whose assistant turn has no thinking while thinking is on.
  */
+import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI, type Content, type Part } from '@google/genai';
 import type OpenAI from 'openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
@@ -55,6 +56,7 @@ beforeEach(() => {
 });
 
 const openai = () => h.openai({ apiKey: key, maxRetries: 0 });
+const claudeClient = () => new Anthropic({ apiKey: key, baseURL: h.gw.url, maxRetries: 0 });
 const genai = () => new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
 
 const RESPONSES_TOOLS: OpenAI.Responses.FunctionTool[] = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
@@ -198,5 +200,53 @@ describe('the Gemini API (@google/genai, Gemini CLI) switching between Claude an
     expect(foreign).toMatchObject({ status: 400, body: { error: { message: 'messages.1.content.0: Invalid `signature` in `thinking` block' } } });
     expect(missing).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('Expected `thinking` or `redacted_thinking`, but found `tool_use`') } } });
     expect(own.status).toBe(200);
+  });
+});
+
+describe('the Messages API (Claude Code) switching from Gemini to Claude', () => {
+  it("goes on on Claude after Gemini: Gemini's signed thought is not sent to Anthropic, and the tool loop goes on without thinking", async () => {
+    // Prepare: Gemini (translated) thinks, signs and calls a tool; Claude (passed through) answers the second turn.
+    gemini.reply({ kind: 'function_calls', thoughts: 'Look up Oslo.', thoughtSignature: 'CiQBthoughtSig', calls: [{ name: 'get_weather', args: { city: 'Oslo' }, thoughtSignature: 'CiQBcallSig' }] });
+    anthropic.reply({ kind: 'text', text: 'Cold.' });
+    const tools: Anthropic.Tool[] = [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
+    const question: Anthropic.MessageParam = { role: 'user', content: 'Weather in Oslo?' };
+    const thinking = { type: 'enabled' as const, budget_tokens: 2048 };
+    const first = await claudeClient().messages.create({ model: 'gemini-3-pro-preview', max_tokens: 4096, thinking, tools, messages: [question] });
+    const use = first.content.find((b) => b.type === 'tool_use')!;
+
+    // Act
+    const second = await claudeClient().messages.create({
+      model: 'claude-x',
+      max_tokens: 4096,
+      thinking,
+      tools,
+      messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '-5C' }] }],
+    });
+
+    // Assess
+    expect(first.content[0]).toEqual({ type: 'thinking', thinking: 'Look up Oslo.', signature: 'aigw1:gemini:CiQBthoughtSig' });
+    expect(second.content).toEqual([{ type: 'text', text: 'Cold.' }]);
+    const sent = anthropic.requests[0]!.body as { thinking?: unknown };
+    expect(blocksOf(sent)[1]!.content.map((b) => b.type)).toEqual(['tool_use']);
+    expect(sent.thinking).toBeUndefined();
+  });
+
+  it('keeps thinking on when the switch comes at a new question, with only the foreign thought left out', async () => {
+    // Prepare: Gemini (translated) answers with a signed thought; Claude (passed through) the next question.
+    gemini.reply({ kind: 'text', thoughts: 'Easy.', thoughtSignature: 'CiQBsum', text: 'Four.' });
+    anthropic.reply({ kind: 'thinking', thinking: 'Also easy.', text: 'Five.' });
+    const thinking = { type: 'enabled' as const, budget_tokens: 2048 };
+    const first = await claudeClient().messages.create({ model: 'gemini-3-pro-preview', max_tokens: 4096, thinking, messages: [{ role: 'user', content: '2+2?' }] });
+
+
+    // Act
+    const second = await claudeClient().messages.create({ model: 'claude-x', max_tokens: 4096, thinking, messages: [{ role: 'user', content: '2+2?' }, { role: 'assistant', content: first.content }, { role: 'user', content: '2+3?' }] });
+
+    // Assess
+    expect(first.content[0]).toMatchObject({ type: 'thinking', signature: 'aigw1:gemini:CiQBsum' });
+    expect(second.content.map((b) => b.type)).toEqual(['thinking', 'text']);
+    const sent = anthropic.requests[0]!.body as { thinking?: unknown };
+    expect(sent.thinking).toEqual(thinking);
+    expect(blocksOf(sent)[1]!.content.every((b) => b.type !== 'thinking')).toBe(true);
   });
 });

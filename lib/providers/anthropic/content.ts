@@ -154,7 +154,7 @@ export function historyHasToolBlocks(messages: AnthropicMessage[]): boolean {
  * @example
  * toolLoopLacksThinking([{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: {} }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't' }] }]) // true
  */
-export function toolLoopLacksThinking(messages: readonly { role: string; content: readonly { type?: unknown }[] }[]): boolean {
+export function toolLoopLacksThinking(messages: readonly { role: unknown; content: readonly { type?: unknown }[] }[]): boolean {
   const last = messages.at(-1);
   const turn = messages.at(-2);
   if (last?.role !== 'user' || turn?.role !== 'assistant') return false;
