@@ -9,33 +9,39 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI, type Content, type Part } from '@google/genai';
 import type OpenAI from 'openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startHarness, type Harness } from './harness';
 
 const ANTHROPIC_KEY = 'sk-ant-switch';
 const GEMINI_KEY = 'AIza-switch';
 const CLAUDE_SIGNATURE = 'EqQBCkYIBRgCIkBswitch==';
+const AWS = { accessKeyId: 'AKIDSWITCH', secretAccessKey: 'secret-switch', region: 'us-east-1' };
 
 let h: Harness;
 let anthropic: FakeAnthropic;
 let gemini: FakeGemini;
+let bedrock: FakeBedrock;
 let key: string;
 
 beforeAll(async () => {
   anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
   gemini = await startFakeGemini({ apiKey: GEMINI_KEY });
+  bedrock = await startFakeBedrock(AWS);
   h = await startHarness({
-    credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_GEMINI_KEY: GEMINI_KEY },
+    credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_GEMINI_KEY: GEMINI_KEY, AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey },
     config: ({ upstream }) => ({
       providers: [
         { id: 'gpt', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'claude', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_ANTHROPIC_KEY' } }] },
         { id: 'google', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_GEMINI_KEY' } }] },
+        { id: 'aws', type: 'bedrock', region: AWS.region, baseUrl: bedrock.url, accounts: [{ id: 'b', awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }] },
       ],
       models: [
         { name: 'gpt-5', targets: [{ provider: 'gpt', model: 'gpt-5' }] },
         { name: 'claude-x', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
         { name: 'gemini-3-pro-preview', targets: [{ provider: 'google', model: 'gemini-3-pro-preview' }] },
+        { name: 'bedrock-claude', targets: [{ provider: 'aws', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }] },
         // One entry over two families: Claude first, OpenAI when Claude fails.
         { name: 'mixed', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }, { provider: 'gpt', model: 'gpt-5' }] },
       ],
@@ -47,11 +53,13 @@ afterAll(async () => {
   await h?.close();
   await anthropic?.close();
   await gemini?.close();
+  await bedrock?.close();
 });
 beforeEach(() => {
   h.upstream.reset();
   anthropic.reset();
   gemini.reset();
+  bedrock.reset();
   h.health.clear();
 });
 
@@ -131,6 +139,41 @@ describe('the Responses API (Codex) switching between OpenAI and Claude', () => 
     expect(second.output_text).toBe('Cold: -5C.');
     expect(anthropic.requests).toHaveLength(2);
     expect(h.upstream.requests[0]!.rawBody).not.toContain('aigw1:');
+  });
+});
+
+describe('the Responses API switching between Claude on Anthropic, Claude on Bedrock and Gemini', () => {
+  it("carries Anthropic's signature on to Claude on Bedrock (one family), with thinking on", async () => {
+    // Prepare
+    anthropic.reply({ kind: 'tool_use', thinking: { thinking: 'Look up Oslo.', signature: CLAUDE_SIGNATURE }, calls: [{ name: 'get_weather', input: { city: 'Oslo' } }] });
+    bedrock.reply({ kind: 'text', text: 'Cold.' });
+    const first = await openai().responses.create({ model: 'claude-x', input: 'Weather in Oslo?', tools: RESPONSES_TOOLS, reasoning: { effort: 'low' } });
+
+    // Act
+    const second = await openai().responses.create({ model: 'bedrock-claude', input: replay(first, '-5C'), tools: RESPONSES_TOOLS, reasoning: { effort: 'low' } });
+
+    // Assess
+    expect(second.output_text).toBe('Cold.');
+    const sent = bedrock.requests[0]!.body as { messages: { content: Record<string, unknown>[] }[]; additionalModelRequestFields?: { thinking?: unknown } };
+    expect(sent.messages[1]!.content[0]).toEqual({ reasoningContent: { reasoningText: { text: 'Look up Oslo.', signature: CLAUDE_SIGNATURE } } });
+    expect(sent.additionalModelRequestFields?.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
+  });
+
+  it("goes on on Claude on Bedrock after Gemini: Gemini's signature stays behind, and the loop goes on without thinking", async () => {
+    // Prepare
+    gemini.reply({ kind: 'function_calls', thoughts: 'Look up Oslo.', thoughtSignature: 'CiQBthoughtSig', calls: [{ name: 'get_weather', args: { city: 'Oslo' }, thoughtSignature: 'CiQBcallSig' }] });
+    bedrock.reply({ kind: 'text', text: 'Cold.' });
+    const first = await openai().responses.create({ model: 'gemini-3-pro-preview', input: 'Weather in Oslo?', tools: RESPONSES_TOOLS, reasoning: { effort: 'low' } });
+
+    // Act
+    const second = await openai().responses.create({ model: 'bedrock-claude', input: replay(first, '-5C'), tools: RESPONSES_TOOLS, reasoning: { effort: 'low' } });
+
+    // Assess
+    expect(first.output.map((i) => i.type)).toEqual(['reasoning', 'reasoning', 'function_call']);
+    expect(second.output_text).toBe('Cold.');
+    const sent = bedrock.requests[0]!;
+    expect(sent.rawBody).not.toContain('CiQB');
+    expect((sent.body as { additionalModelRequestFields?: unknown }).additionalModelRequestFields).toBeUndefined();
   });
 });
 
