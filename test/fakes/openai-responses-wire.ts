@@ -205,3 +205,11 @@ export function invalidResponsesRequest(body: unknown): OpenAIErrorBody | undefi
   if (foreign) return errorBody('The encrypted content for an item could not be verified. Reason: Encrypted content could not be decrypted or parsed.', 'invalid_request_error', null, 'invalid_encrypted_content');
   return undefined;
 }
+
+/** The real API's 404 for a reasoning item given by id without its encrypted content: it looks the id up among stored items, and this fake stores none. */
+export function unknownReasoningItem(body: unknown): OpenAIErrorBody | undefined {
+  const input = (body as { input?: unknown } | null)?.input;
+  const item = Array.isArray(input) ? (input as Record<string, unknown>[]).find((i) => i?.type === 'reasoning' && typeof i.id === 'string' && i.encrypted_content == null) : undefined;
+  if (!item) return undefined;
+  return errorBody(`Item with id '${String(item.id)}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`, 'invalid_request_error', 'input', null);
+}

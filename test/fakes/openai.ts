@@ -35,7 +35,7 @@ import {
   type ToolCallSpec,
 } from './openai-wire';
 import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
-import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, type ResponseContent } from './openai-responses-wire';
+import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, unknownReasoningItem, type ResponseContent } from './openai-responses-wire';
 
 export type { RecordedRequest } from './http';
 export { base64Vector, embeddingTokens, embeddingVector, openAIErrors, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
@@ -254,6 +254,8 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   async #responses(record: RecordedRequest, res: ServerResponse): Promise<void> {
     const invalid = invalidResponsesRequest(record.body);
     if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
+    const unknown = unknownReasoningItem(record.body);
+    if (unknown) return writeError(res, 404, unknown, {}, record.receivedAt);
     const body = record.body as Record<string, unknown> & { model: string };
     const exchange: Exchange = { record, res, model: body.model, stream: body.stream === true, includeUsage: false, obfuscate: true, api: 'chat' };
     const frame = newResponseFrame(body.model, body);

@@ -115,6 +115,21 @@ describe('the Responses API (Codex) switching between OpenAI and Claude', () => 
     expect(sent.input.map((i) => i.type ?? 'message')).toEqual(['message', 'function_call', 'function_call_output']);
   });
 
+  it("goes on on OpenAI after Gemini's unsigned thoughts: the reasoning item the gateway wrote for them is left out", async () => {
+    // Prepare: Gemini (translated) thinks without a signature, as Gemini 2.5's thought summaries come.
+    gemini.reply({ kind: 'text', thoughts: 'Easy.', text: 'Four.' });
+    h.upstream.reply({ kind: 'text', text: 'Five.' });
+    const first = await openai().responses.create({ model: 'gemini-3-pro-preview', input: '2+2?', reasoning: { effort: 'low' } });
+
+    // Act
+    const second = await openai().responses.create({ model: 'gpt-5', input: [{ role: 'user', content: '2+2?' }, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: '2+3?' }], store: false });
+
+    // Assess
+    expect(first.output[0]).toMatchObject({ type: 'reasoning', summary: [{ text: 'Easy.' }], encrypted_content: 'aigw1:unsigned' });
+    expect(second.output_text).toBe('Five.');
+    expect((h.upstream.requests[0]!.body as { input: { type?: string }[] }).input.map((i) => i.type ?? 'message')).toEqual(['message', 'message', 'message']);
+  });
+
   it('the OpenAI fake refuses, as OpenAI does, a reasoning item it did not encrypt (what the gateway now leaves out)', async () => {
     const res = await fetch(`${h.upstream.url}/responses`, {
       method: 'POST',

@@ -191,7 +191,7 @@ function outputOf(output: unknown, path: string): ToolResultPart['content'] {
  */
 function reasoningOf(item: Json, carried: Exclude<ReturnType<typeof readEncryptedContent>, { kind: 'call_signature' }>, path: string): AssistantPart | undefined {
   if (carried.kind === 'redacted') return { type: 'redacted_thinking', data: carried.data };
-  if (carried.signature === '') return undefined;
+  if (carried.kind === 'unsigned' || carried.signature === '') return undefined;
   const summary = Array.isArray(item.summary) ? item.summary : [];
   const text = summary.map((s: unknown, j) => {
     if (!isObject(s) || !isText(s.text)) throw invalidField(`${path}.summary[${j}]`, 'expected a summary_text part.');

@@ -49,6 +49,11 @@ describe('encodeResponse', () => {
       expected: { output: [{ id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'aigw1:claude:redacted_thinking:EuYBCkQ' }, { id: 'msg_1', type: 'message' }] },
     },
     {
+      name: 'marks unsigned thinking as such, so that it never goes to OpenAI',
+      input: { parts: [{ type: 'thinking', text: 'Hmm.' }, { type: 'text', text: 'Done.' }] },
+      expected: { output: [{ id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Hmm.' }], encrypted_content: 'aigw1:unsigned' }, { id: 'msg_1', type: 'message' }] },
+    },
+    {
       name: "puts a tool call's signature (Gemini's) in a reasoning item right before the call",
       input: { parts: [{ type: 'tool_call', id: 'c1', name: 'f', arguments: '{}', signature: 'CiQB', signedBy: 'gemini' }], finishReason: 'tool_calls' },
       expected: {

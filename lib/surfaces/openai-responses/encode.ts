@@ -31,6 +31,9 @@ export const redactedItem = (id: string, data: string): ReasoningItem => ({ id, 
 /** The `encrypted_content` of a thinking run's signature; one of unknown family was Claude's before the mark. */
 export const thinkingContent = (signature: string, signedBy: SignatureFamily | undefined): string => writeEncryptedContent({ kind: 'thinking', signature, signedBy: signedBy ?? 'claude' });
 
+/** The `encrypted_content` of a thinking run no one signed: marked, so that it never reaches OpenAI. */
+export const UNSIGNED_CONTENT = writeEncryptedContent({ kind: 'unsigned' });
+
 /** Reads the wall clock in ms; tests pass a fixed one. */
 export type Clock = () => number;
 /** Makes an id with the given prefix (`resp`, `msg`, `fc`, `rs`); tests pass a counting one. */
@@ -188,8 +191,8 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
     }
     message = undefined;
     if (part.type === 'thinking') {
-      const encrypted = part.signature ? { encrypted_content: thinkingContent(part.signature, part.signedBy) } : {};
-      output.push({ id: newId('rs'), type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], ...encrypted });
+      const encrypted = part.signature ? thinkingContent(part.signature, part.signedBy) : UNSIGNED_CONTENT;
+      output.push({ id: newId('rs'), type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], encrypted_content: encrypted });
     } else if (part.type === 'redacted_thinking') {
       output.push(redactedItem(newId('rs'), part.data));
     } else if (part.type === 'tool_call') {

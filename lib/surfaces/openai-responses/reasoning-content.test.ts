@@ -7,6 +7,7 @@ describe('writeEncryptedContent and readEncryptedContent', () => {
     ["Gemini's thinking signature", { kind: 'thinking', signature: 'CiQB/+0=', signedBy: 'gemini' }, 'aigw1:gemini:CiQB/+0='],
     ['redacted thinking', { kind: 'redacted', data: 'EmwKAhgB' }, 'aigw1:claude:redacted_thinking:EmwKAhgB'],
     ["a Gemini call's signature", { kind: 'call_signature', signature: 'CiQB', signedBy: 'gemini' }, 'aigw1:gemini:tool_call_signature:CiQB'],
+    ['unsigned thinking', { kind: 'unsigned' }, 'aigw1:unsigned'],
   ])('writes %s marked with its family, and reads it back', (_name, carried, written) => {
     expect(writeEncryptedContent(carried)).toBe(written);
     expect(readEncryptedContent(written)).toEqual(carried);
@@ -17,6 +18,7 @@ describe('writeEncryptedContent and readEncryptedContent', () => {
     ['redacted thinking behind the old marker', 'redacted_thinking:EmwK', { kind: 'redacted', data: 'EmwK' }],
     ["a call's signature behind the old marker as Gemini's", 'tool_call_signature:CiQB', { kind: 'call_signature', signature: 'CiQB', signedBy: 'gemini' }],
     ["OpenAI's own encrypted content (a Fernet token) as OpenAI's", 'gAAAAABoXq1abc', { kind: 'thinking', signature: 'gAAAAABoXq1abc', signedBy: 'openai' }],
+    ['a later version of its own mark as carrying nothing', 'aigw1:mistral:abc', { kind: 'unsigned' }],
   ])('reads %s', (_name, value, carried) => {
     expect(readEncryptedContent(value)).toEqual(carried);
   });
@@ -39,6 +41,11 @@ describe('reasoning items replayed to a translated target', () => {
     expect(req.messages[1]).toEqual({ role: 'assistant', parts: [{ type: 'thinking', text: 'Look it up.', ...signed }, { type: 'tool_call', id: 'c1', name: 'weather', arguments: '{}' }] });
   });
 
+  it('leave unsigned thinking out (Anthropic would refuse it)', () => {
+    const req = decodeResponsesRequest({ model: 'm', input: input('aigw1:unsigned') });
+    expect(req.messages[1]).toEqual({ role: 'assistant', parts: [{ type: 'tool_call', id: 'c1', name: 'weather', arguments: '{}' }] });
+  });
+
   it("put a marked call signature on the next call, with its family", () => {
     const req = decodeResponsesRequest({ model: 'm', input: [{ role: 'user', content: 'q' }, { type: 'reasoning', summary: [], encrypted_content: 'aigw1:gemini:tool_call_signature:CiQB' }, { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' }] });
     expect(req.messages[1]?.parts).toEqual([{ type: 'tool_call', id: 'c1', name: 'f', arguments: '{}', signature: 'CiQB', signedBy: 'gemini' }]);
@@ -55,6 +62,7 @@ describe('withoutGatewayReasoning (Responses passthrough to OpenAI and Azure)', 
     ["a marked call's signature", 'aigw1:gemini:tool_call_signature:CiQB'],
     ['redacted thinking from before the mark', 'redacted_thinking:EmwK'],
     ["a call's signature from before the mark", 'tool_call_signature:CiQB'],
+    ['the mark of unsigned thinking', 'aigw1:unsigned'],
   ])('drops the reasoning item that carries %s, and keeps the rest in order', (_name, encrypted) => {
     const body = { model: 'gpt-5', input: [{ role: 'user', content: 'q' }, openAIItem, { type: 'reasoning', summary: [], encrypted_content: encrypted }, call], store: false };
     expect(withoutGatewayReasoning(body)).toEqual({ model: 'gpt-5', input: [{ role: 'user', content: 'q' }, openAIItem, call], store: false });

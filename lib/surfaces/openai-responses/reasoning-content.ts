@@ -8,7 +8,10 @@
  * | a thinking signature | `aigw1:<family>:<signature>` | plain: Claude's (OpenAI's when it is a Fernet token) |
  * | Claude's redacted thinking | `aigw1:claude:redacted_thinking:<data>` | `redacted_thinking:<data>` |
  * | a function call's signature | `aigw1:<family>:tool_call_signature:<signature>` | `tool_call_signature:<signature>`: Gemini's |
+ * | unsigned thinking (its summary only) | `aigw1:unsigned` | no `encrypted_content` |
  *
+ * Unsigned thinking is marked too, so that the passthrough can leave it out: OpenAI looks a
+ * reasoning item without encrypted content up by its id among its stored items, and refuses it.
  * Signatures are base64, which has no colon, so the kind after the family is never ambiguous.
  */
 import { looksLikeOpenAIEncrypted, markSignature, MARK_PREFIX, readMark, type SignatureFamily } from '../../canonical/signatures';
@@ -27,7 +30,10 @@ export const TOOL_CALL_SIGNATURE = 'tool_call_signature:';
 export type CarriedReasoning =
   | { kind: 'thinking'; signature: string; signedBy: SignatureFamily }
   | { kind: 'redacted'; data: string }
-  | { kind: 'call_signature'; signature: string; signedBy: SignatureFamily };
+  | { kind: 'call_signature'; signature: string; signedBy: SignatureFamily }
+  | { kind: 'unsigned' };
+
+const UNSIGNED = `${MARK_PREFIX}unsigned`;
 
 /**
  * The `encrypted_content` the gateway writes for what it carries.
@@ -44,6 +50,8 @@ export function writeEncryptedContent(carried: CarriedReasoning): string {
       return markSignature('claude', REDACTED_THINKING + carried.data);
     case 'call_signature':
       return markSignature(carried.signedBy, TOOL_CALL_SIGNATURE + carried.signature);
+    case 'unsigned':
+      return UNSIGNED;
   }
 }
 
@@ -57,6 +65,8 @@ export function writeEncryptedContent(carried: CarriedReasoning): string {
  */
 export function readEncryptedContent(value: string): CarriedReasoning {
   const mark = readMark(value);
+  // A mark without a family this code knows (`aigw1:unsigned`, or a later version's) carries nothing it can replay.
+  if (!mark && value.startsWith(MARK_PREFIX)) return { kind: 'unsigned' };
   const body = mark?.value ?? value;
   if (body.startsWith(REDACTED_THINKING)) return { kind: 'redacted', data: body.slice(REDACTED_THINKING.length) };
   if (body.startsWith(TOOL_CALL_SIGNATURE)) return { kind: 'call_signature', signature: body.slice(TOOL_CALL_SIGNATURE.length), signedBy: mark?.family ?? 'gemini' };

@@ -183,6 +183,18 @@ describe('encodeResponsesStream', () => {
     expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'server_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
   });
 
+  it('marks a thinking run no signature ended as unsigned', async () => {
+    const out = await encode([
+      { type: 'start', id: 'm', model: 'gemini' },
+      { type: 'thinking_delta', text: 'Hmm.' },
+      { type: 'text_delta', text: 'Hi' },
+      { type: 'finish', reason: 'stop' },
+    ]);
+
+    const final = out.find(([n]) => n === 'response.completed')![1].response as { output: unknown[] };
+    expect(final.output[0]).toEqual({ id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Hmm.' }], encrypted_content: 'aigw1:unsigned' });
+  });
+
   it('gives each signed thinking run its own reasoning item, as the whole answer does, so each replays with its own signature', async () => {
     const out = await encode([
       { type: 'start', id: 'm', model: 'claude' },

@@ -16,6 +16,7 @@ import {
   redactedItem,
   signatureItem,
   thinkingContent,
+  UNSIGNED_CONTENT,
   randomId,
   responseId,
   responseObject,
@@ -139,6 +140,8 @@ class ResponsesStreamWriter {
         break;
       }
       case 'reasoning': {
+        // A run no signature ended is unsigned (a signature that comes after the close still replaces the mark in the final response).
+        item.encrypted_content ??= UNSIGNED_CONTENT;
         const summary = item.summary[0];
         if (summary) {
           out += this.event('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: summary.text });
