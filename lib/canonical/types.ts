@@ -11,8 +11,10 @@
  * - `cacheControl` is kept where a client put it; encoders for providers without prompt caching drop it.
  */
 import type { TokenUsage } from '../usage/tokens';
+import type { SignatureFamily } from './signatures';
 
 export type { TokenUsage };
+export type { SignatureFamily };
 
 export interface CacheControl {
   type: 'ephemeral';
@@ -52,6 +54,8 @@ export interface ToolCallPart {
   cacheControl?: CacheControl;
   /** Opaque provider data that must round-trip with the call (Gemini's thoughtSignature). */
   signature?: string;
+  /** Who made `signature` (see `signatures.ts`); undefined when a client sent one unmarked from before the mark. */
+  signedBy?: SignatureFamily;
 }
 
 export interface ToolResultPart {
@@ -67,10 +71,13 @@ export interface ToolResultPart {
 export interface ThinkingPart {
   type: 'thinking';
   text: string;
-  /** Anthropic's signature (or Bedrock's), which must come back unchanged in later turns. */
+  /** The provider's signature (Anthropic's, Bedrock's, Gemini's), which must come back unchanged in later turns, to that family only. */
   signature?: string;
+  /** Who made `signature` (see `signatures.ts`); undefined when a client sent one unmarked from before the mark. */
+  signedBy?: SignatureFamily;
 }
 
+/** Claude's encrypted thinking (Anthropic, Bedrock): only the Claude family makes or reads it. */
 export interface RedactedThinkingPart {
   type: 'redacted_thinking';
   data: string;
@@ -157,9 +164,9 @@ export type StreamEvent =
   | { type: 'start'; id: string; model: string }
   | { type: 'text_delta'; text: string }
   | { type: 'thinking_delta'; text: string }
-  | { type: 'thinking_signature'; signature: string }
+  | { type: 'thinking_signature'; signature: string; signedBy?: SignatureFamily }
   | { type: 'redacted_thinking'; data: string }
-  | { type: 'tool_call_start'; toolIndex: number; id: string; name: string; signature?: string }
+  | { type: 'tool_call_start'; toolIndex: number; id: string; name: string; signature?: string; signedBy?: SignatureFamily }
   | { type: 'tool_call_delta'; toolIndex: number; arguments: string }
   | { type: 'tool_call_end'; toolIndex: number }
   | { type: 'usage'; usage: TokenUsage }

@@ -17,6 +17,9 @@ import type { SurfaceBinding } from './bindings';
 import type { Attempt } from '../routing/attempts';
 import { passThenRead } from '../http/pass-then-read';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
+import { withoutGatewayThinking } from '../surfaces/anthropic-messages/signatures';
+import { withoutGatewaySignatures } from '../surfaces/gemini/carried-thinking';
+import { withoutGatewayReasoning } from '../surfaces/openai-responses/reasoning-content';
 import type { UpstreamRequest } from '../upstream/http';
 import type { TokenUsage } from '../usage/tokens';
 
@@ -125,12 +128,20 @@ const AZURE: PassthroughRoute = {
   relay: (source, options) => openAIRelay(source, options, true),
 };
 
+/**
+ * A Messages body bound for Claude (Anthropic, Bedrock) unchanged: the client's, less the thinking
+ * blocks the gateway wrote for another family (Anthropic refuses them); without any, its bytes.
+ */
+function claudeBody(call: PassthroughCall): { body: Record<string, unknown>; raw?: Uint8Array } {
+  const body = withoutGatewayThinking(call.body);
+  return body ? { body } : { body: call.body, raw: call.raw };
+}
+
 const ANTHROPIC: PassthroughRoute = {
   request: (call) => {
     const provider = call.attempt.provider as { baseUrl?: string; version?: string };
     return anthropicPassthroughRequest({
-      body: call.body,
-      raw: call.raw,
+      ...claudeBody(call),
       headers: call.headers,
       baseUrl: call.attempt.account.baseUrl ?? provider.baseUrl ?? 'https://api.anthropic.com',
       apiKey: call.apiKey,
@@ -174,9 +185,21 @@ function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () 
   };
 }
 
+/**
+ * A Responses call bound for OpenAI or Azure: the client's body, less the reasoning items the
+ * gateway wrote for another family in earlier turns (OpenAI cannot decrypt them and refuses the
+ * request); a body without any goes on as its bytes.
+ */
+function responsesCall(call: PassthroughCall): OpenAIChatCall {
+  const body = withoutGatewayReasoning(call.body);
+  if (!body) return openAICall(call);
+  const { raw: _raw, ...rest } = openAICall(call);
+  return { ...rest, body };
+}
+
 /** The Responses API passed through: its bytes go on untouched, read on the side for usage. */
 const OPENAI_RESPONSES: PassthroughRoute = {
-  request: (call) => openAIResponsesRequest(openAICall(call)),
+  request: (call) => openAIResponsesRequest(responsesCall(call)),
   parseError: errorFromOpenAIUpstream,
   usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
   relay(source, { start, countOutput }) {
@@ -199,7 +222,7 @@ export const OPENAI_MEDIA_READER: PassthroughReader = {
   relay: (source, { start }) => sideRead(source, new MediaStreamMeter(start), () => ({})),
 };
 
-const AZURE_RESPONSES: PassthroughRoute = { ...OPENAI_RESPONSES, request: (call) => azureResponsesRequest(openAICall(call)) };
+const AZURE_RESPONSES: PassthroughRoute = { ...OPENAI_RESPONSES, request: (call) => azureResponsesRequest(responsesCall(call)) };
 
 /** Bedrock's InvokeModel carries Anthropic's own Messages body for Claude models. */
 function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
@@ -207,7 +230,7 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
     async request(call) {
       const { provider, account } = call.attempt;
       return bedrockAnthropicPassthroughRequest({
-        body: call.body,
+        body: claudeBody(call).body,
         ...(call.headers['anthropic-beta'] ? { betaHeader: call.headers['anthropic-beta'] } : {}),
         ...('anthropicBetas' in provider && provider.anthropicBetas ? { betaAllowList: provider.anthropicBetas } : {}),
         modelId: call.attempt.model,
@@ -234,11 +257,14 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
   };
 }
 
-/** Gemini's body names no model (the URL does), so the client's bytes always go on as they are. */
+/**
+ * Gemini's body names no model (the URL does), so the client's bytes go on as they are, unless
+ * they hold thoughtSignatures the gateway wrote while another family answered (Gemini refuses those).
+ */
 const GEMINI: PassthroughRoute = {
   request: (call) =>
     geminiPassthroughRequest({
-      raw: call.raw,
+      raw: geminiBytes(call),
       baseUrl: geminiBaseUrl(call.attempt.provider, call.attempt.account),
       apiKey: call.apiKey,
       model: call.attempt.model,
@@ -258,6 +284,11 @@ const GEMINI: PassthroughRoute = {
   },
   needsApiKey: true,
 };
+
+function geminiBytes(call: PassthroughCall): Uint8Array {
+  const body = withoutGatewaySignatures(call.body, call.attempt.model);
+  return body ? Buffer.from(JSON.stringify(body)) : call.raw;
+}
 
 /** Claude on Bedrock: model ids and inference profiles name the vendor (`anthropic.`, `us.anthropic.`, ARNs). */
 const isBedrockClaude = (modelId: string) => /(^|[.:/])anthropic\./.test(modelId);

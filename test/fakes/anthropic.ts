@@ -20,6 +20,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { anthropicErrors, messageBody, modelInfo, sse, streamEvents, words, type Block, type ReplyUsage, type StopReason, type ToolUseSpec } from './anthropic-wire';
 import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangAfterHeadersReply, type HangReply, type RawReply, type Received } from './fake-server';
 import { randomAlnum, writePiece, type RecordedRequest } from './http';
+import { isClaudeSignature } from './signatures';
 
 export type { RecordedRequest } from './http';
 export { anthropicErrors, streamEvents, type ReplyUsage, type StopReason, type ToolUseSpec } from './anthropic-wire';
@@ -27,7 +28,8 @@ export { anthropicErrors, streamEvents, type ReplyUsage, type StopReason, type T
 /** What the fake answers to one `POST /v1/messages`. */
 export type Reply =
   | { kind: 'text'; text: string; chunks?: string[]; usage?: ReplyUsage; stopReason?: Exclude<StopReason, 'tool_use'>; stopSequence?: string }
-  | { kind: 'tool_use'; calls: ToolUseSpec[]; text?: string; usage?: ReplyUsage }
+  /** `thinking`: a signed thinking block first, as Claude starts a tool-use turn with thinking on. */
+  | { kind: 'tool_use'; calls: ToolUseSpec[]; text?: string; usage?: ReplyUsage; thinking?: { thinking: string; signature?: string } }
   | { kind: 'thinking'; thinking: string; signature?: string; text: string; usage?: ReplyUsage }
   /** An error answer; `body` defaults to the real one for `status`, a 429 gets `retry-after`. */
   | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -115,7 +117,8 @@ class FakeAnthropicServer extends FakeServer<Reply> implements FakeAnthropic {
       case 'text':
         return this.#answer(exchange, [{ type: 'text', text: reply.text, chunks: reply.chunks ?? words(reply.text) }], reply.stopReason ?? 'end_turn', reply.usage, reply.stopSequence);
       case 'tool_use': {
-        const blocks: Block[] = reply.text ? [{ type: 'text', text: reply.text, chunks: words(reply.text) }] : [];
+        const blocks: Block[] = reply.thinking ? [{ type: 'thinking', thinking: reply.thinking.thinking, signature: reply.thinking.signature ?? `Sig${randomAlnum(40)}==` }] : [];
+        if (reply.text) blocks.push({ type: 'text', text: reply.text, chunks: words(reply.text) });
         for (const c of reply.calls) {
           const json = JSON.stringify(c.input);
           blocks.push({ type: 'tool_use', id: c.id ?? `toolu_01${randomAlnum(22)}`, name: c.name, input: c.input, chunks: c.inputChunks ?? (json.match(/.{1,7}/gs) ?? []) });
@@ -190,6 +193,9 @@ function invalidMessagesRequest(body: unknown): string | undefined {
     if (!Array.isArray(m.content)) continue;
     for (const [j, block] of (m.content as Record<string, unknown>[]).entries()) {
       if (block.type === 'text' && String(block.text ?? '').trim() === '') return `messages.${i}.content.${j}.text: text content blocks must contain non-whitespace text`;
+      // Anthropic verifies every signature it gets back; one it did not make (another family's) is refused.
+      if (block.type === 'thinking' && !isClaudeSignature(String(block.signature ?? ''))) return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+      if (block.type === 'redacted_thinking' && !isClaudeSignature(String(block.data ?? ''))) return `messages.${i}.content.${j}: Invalid \`data\` in \`redacted_thinking\` block`;
       const id = block.type === 'tool_use' ? block.id : block.type === 'tool_result' ? block.tool_use_id : undefined;
       if (id !== undefined) {
         toolBlocks = true;
@@ -198,7 +204,23 @@ function invalidMessagesRequest(body: unknown): string | undefined {
     }
   }
   if (toolBlocks && !(Array.isArray(b.tools) && b.tools.length > 0)) return 'Requests which include `tool_use` or `tool_result` blocks must define tools.';
-  return undefined;
+  return thinkingFirstProblem(b as { thinking?: { type?: unknown }; messages: { role?: unknown; content?: unknown }[] });
+}
+
+/** With thinking on, the assistant turn of a tool loop must start with its thinking (Anthropic's own words). */
+function thinkingFirstProblem(b: { thinking?: { type?: unknown }; messages: { role?: unknown; content?: unknown }[] }): string | undefined {
+  if (b.thinking?.type !== 'enabled') return undefined;
+  const at = b.messages.length - 2;
+  const [turn, last] = [b.messages[at], b.messages[at + 1]];
+  const blocks = (m: typeof turn) => (Array.isArray(m?.content) ? (m.content as { type?: unknown }[]) : []);
+  if (turn?.role !== 'assistant' || last?.role !== 'user' || !blocks(turn).some((x) => x.type === 'tool_use') || !blocks(last).some((x) => x.type === 'tool_result')) return undefined;
+  const first = blocks(turn)[0]?.type;
+  if (first === 'thinking' || first === 'redacted_thinking') return undefined;
+  return (
+    `messages.${at}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block ` +
+    '(preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`. ' +
+    'Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking'
+  );
 }
 
 const SSE = 'text/event-stream; charset=utf-8';

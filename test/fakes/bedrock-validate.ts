@@ -3,6 +3,7 @@
  * translates into Converse or rewrites an Anthropic body, answered with Bedrock's own messages.
  */
 import type { RecordedRequest } from './http';
+import { isClaudeSignature } from './signatures';
 
 type Block = Record<string, unknown>;
 type ConverseMessage = { role?: unknown; content?: unknown };
@@ -31,6 +32,7 @@ export function validateConverse(record: RecordedRequest): string | undefined {
   const messages = Array.isArray(body.messages) ? (body.messages as ConverseMessage[]) : [];
   if (messages.length === 0 || messages[0]?.role !== 'user') return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
   let toolBlocks = false;
+  const claude = /anthropic\.|claude/i.test(decodeURIComponent(record.path));
   for (const [i, message] of messages.entries()) {
     if (i > 0 && messages[i - 1]?.role === message.role) {
       return 'A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.';
@@ -40,6 +42,9 @@ export function validateConverse(record: RecordedRequest): string | undefined {
     }
     for (const [j, block] of (message.content as Block[]).entries()) {
       if ('text' in block && isBlank(block.text)) return `The text field in the ContentBlock object at messages.${i}.content.${j} is blank. Add text to the text field, and try again.`;
+      // Claude on Bedrock verifies thinking signatures as Anthropic does: one Claude did not make is refused.
+      const signature = (block.reasoningContent as { reasoningText?: { signature?: unknown } } | undefined)?.reasoningText?.signature;
+      if (claude && typeof signature === 'string' && !isClaudeSignature(signature)) return `The model returned the following errors: messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
       const use = block.toolUse as { toolUseId?: unknown; input?: unknown } | undefined;
       const result = block.toolResult as { toolUseId?: unknown; content?: unknown } | undefined;
       if (use || result) toolBlocks = true;
@@ -62,7 +67,19 @@ export function validateConverse(record: RecordedRequest): string | undefined {
     return `1 validation error detected: Value '[]' at 'toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1`;
   }
   if (toolBlocks && !body.toolConfig) return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
+  const thinking = (body as { additionalModelRequestFields?: { thinking?: { type?: unknown } } }).additionalModelRequestFields?.thinking;
+  if (claude && thinking?.type === 'enabled') return converseThinkingFirst(messages);
   return undefined;
+}
+
+/** Claude's rule, as Bedrock passes it on: with thinking on, a tool loop's assistant turn starts with its reasoning. */
+function converseThinkingFirst(messages: ConverseMessage[]): string | undefined {
+  const at = messages.length - 2;
+  const blocks = (m: ConverseMessage | undefined) => (Array.isArray(m?.content) ? (m.content as Block[]) : []);
+  const [turn, last] = [messages[at], messages[at + 1]];
+  if (turn?.role !== 'assistant' || !blocks(turn).some((b) => 'toolUse' in b) || !blocks(last).some((b) => 'toolResult' in b)) return undefined;
+  if ('reasoningContent' in (blocks(turn)[0] ?? {})) return undefined;
+  return `The model returned the following errors: messages.${at}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`tool_use\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). To avoid this requirement, disable \`thinking\`.`;
 }
 
 /** An InvokeModel body for Claude: the Anthropic Messages body with Bedrock's rules. */
@@ -76,5 +93,10 @@ export function validateInvoke(record: RecordedRequest): string | undefined {
   if (typeof body.max_tokens !== 'number') return 'Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again.';
   const betas = body.anthropic_beta;
   if (betas !== undefined && (!Array.isArray(betas) || betas.some((b) => typeof b !== 'string' || !KNOWN_BETAS.has(b)))) return 'invalid beta flag';
+  for (const [i, message] of (Array.isArray(body.messages) ? (body.messages as ConverseMessage[]) : []).entries()) {
+    for (const [j, block] of (Array.isArray(message.content) ? (message.content as Block[]) : []).entries()) {
+      if (block.type === 'thinking' && !isClaudeSignature(String(block.signature ?? ''))) return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+    }
+  }
   return undefined;
 }

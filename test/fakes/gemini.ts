@@ -22,6 +22,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangReply, type RawReply, type Received } from './fake-server';
 import { randomAlnum, writePiece, type RecordedRequest } from './http';
 import { embeddingVector, splitWords } from './openai-wire';
+import { isGeminiSignature } from './signatures';
 
 export type { RecordedRequest } from './http';
 
@@ -50,10 +51,13 @@ export type GeminiReply =
       chunks?: string[];
       /** A thought summary sent first, as `thought: true` parts. */
       thoughts?: string;
+      /** Gemini's signature on the thought part. */
+      thoughtSignature?: string;
       finishReason?: string;
       usage?: GeminiReplyUsage;
     }
-  | { kind: 'function_calls'; calls: FunctionCallSpec[]; text?: string; usage?: GeminiReplyUsage }
+  /** `thoughts`: a thought summary first, with `thoughtSignature` on it when set (as Gemini signs a thinking step). */
+  | { kind: 'function_calls'; calls: FunctionCallSpec[]; text?: string; usage?: GeminiReplyUsage; thoughts?: string; thoughtSignature?: string }
   /** A prompt blocked before any candidate: `promptFeedback.blockReason` and no candidates. */
   | { kind: 'blocked'; reason?: string }
   | {
@@ -154,7 +158,7 @@ class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
     if (route[2] === 'countTokens') return writeJson(res, 200, { totalTokens: Math.max(1, Math.ceil(record.rawBody.length / 4)) });
     if (route[2] === 'batchEmbedContents') return this.#embed({ record, res, model, mode: 'json' });
     const mode = route[2] === 'generateContent' ? 'json' : query.get('alt') === 'sse' ? 'sse' : 'array';
-    const invalid = invalidRequest(record.body);
+    const invalid = invalidRequest(record.body) ?? signatureProblem(record.body, model);
     if (invalid) return writeJson(res, 400, googleErrors.invalid(invalid));
     await this.#send({ record, res, model, mode }, await this.replyFor(record));
   }
@@ -224,7 +228,7 @@ function responseEvents(exchange: Exchange, reply: Extract<GeminiReply, { kind: 
     return [{ promptFeedback: { blockReason: reply.reason ?? 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: prompt, totalTokenCount: prompt }, ...frame }];
   }
   const steps: object[][] = [];
-  if (reply.kind === 'text' && reply.thoughts) steps.push([{ text: reply.thoughts, thought: true }]);
+  if (reply.thoughts) steps.push([{ text: reply.thoughts, thought: true, ...(reply.thoughtSignature ? { thoughtSignature: reply.thoughtSignature } : {}) }]);
   const pieces = reply.kind === 'text' ? (reply.chunks ?? splitWords(reply.text)) : reply.text ? [reply.text] : [];
   for (const text of pieces) steps.push([{ text }]);
   if (reply.kind === 'function_calls') {
@@ -322,6 +326,27 @@ function invalidRequest(body: unknown): string | undefined {
     for (const [f, declaration] of (tool.functionDeclarations ?? []).entries()) {
       const problem = schemaProblem(declaration.parameters, `tools[${t}].function_declarations[${f}].parameters`);
       if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Gemini's 400s for thought signatures: one it did not make (another family's, or a blob the
+ * gateway wrote) is refused; Gemini 3 also wants one on the first function call of each model
+ * step (Google's stand-in will do), as its docs say.
+ */
+function signatureProblem(body: unknown, model: string): string | undefined {
+  const contents = (body as { contents: { role?: string; parts: Record<string, unknown>[] }[] }).contents;
+  const gemini3 = /gemini-([3-9]|\d{2,})/.test(model);
+  for (const [i, content] of contents.entries()) {
+    for (const part of content.parts) {
+      if (typeof part.thoughtSignature === 'string' && !isGeminiSignature(part.thoughtSignature)) return 'Unable to submit request because Thought signature is not valid.';
+    }
+    const firstCall = content.parts.find((p) => p.functionCall !== undefined);
+    if (gemini3 && content.role === 'model' && firstCall && typeof firstCall.thoughtSignature !== 'string') {
+      const name = (firstCall.functionCall as { name?: unknown }).name;
+      return `Unable to submit request because function call \`${String(name)}\` in the ${i + 1}. content block is missing a \`thought_signature\`. Learn more: https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures`;
     }
   }
   return undefined;

@@ -12,6 +12,7 @@
  */
 import { randomAlnum, randomHex } from './http';
 import { splitJsonTokens, splitWords, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
+import { isOpenAIEncrypted, openAIEncryptedContent } from './signatures';
 
 /** What one response says, whichever way it is sent. */
 export interface ResponseContent {
@@ -19,6 +20,8 @@ export interface ResponseContent {
   /** How to split `text` in a stream; defaults to one piece per word. */
   chunks?: string[];
   calls?: ToolCallSpec[];
+  /** A reasoning item first: its summary, and whether it carries encrypted content (the request's `include` asked). */
+  reasoning?: { summary: string; encrypted: boolean };
   /** `length` ends the response incomplete (max_output_tokens). */
   finishReason: 'stop' | 'length' | 'tool_calls';
   usage: ReplyUsage;
@@ -88,12 +91,17 @@ export function responseObject(frame: ResponseFrame, state: { status: string; ou
 }
 
 interface Items {
+  reasoning?: Record<string, unknown>;
   message?: { id: string; text: string; pieces: string[] };
   calls: { id: string; callId: string; name: string; arguments: string; pieces: string[] }[];
 }
 
 function itemsOf(content: ResponseContent): Items {
   const items: Items = { calls: [] };
+  if (content.reasoning) {
+    const { summary, encrypted } = content.reasoning;
+    items.reasoning = { id: itemId('rs'), type: 'reasoning', summary: [{ type: 'summary_text', text: summary }], ...(encrypted ? { encrypted_content: openAIEncryptedContent() } : {}) };
+  }
   if (content.text !== undefined && (content.text !== '' || !content.calls?.length)) {
     items.message = { id: itemId('msg'), text: content.text, pieces: content.chunks ?? splitWords(content.text) };
   }
@@ -119,7 +127,7 @@ export function responseBody(frame: ResponseFrame, content: ResponseContent): st
   const items = itemsOf(content);
   const { status, incomplete } = finalStatus(content);
   const itemStatus = status === 'incomplete' ? 'incomplete' : 'completed';
-  const output = [...(items.message ? [messageItem(items.message, itemStatus, items.message.text)] : []), ...items.calls.map((c) => callItem(c, 'completed', c.arguments))];
+  const output = [...(items.reasoning ? [items.reasoning] : []), ...(items.message ? [messageItem(items.message, itemStatus, items.message.text)] : []), ...items.calls.map((c) => callItem(c, 'completed', c.arguments))];
   return `${JSON.stringify(responseObject(frame, { status, output, usage: content.usage, ...(incomplete ? { incomplete } : {}) }), null, 2)}\n`;
 }
 
@@ -144,16 +152,22 @@ export function responseStreamEvents(frame: ResponseFrame, content: ResponseCont
   const output: unknown[] = [];
   const { status, incomplete } = finalStatus(content);
   const itemStatus = status === 'incomplete' ? 'incomplete' : 'completed';
+  if (items.reasoning) {
+    body.push(event('response.output_item.added', { output_index: 0, item: { ...items.reasoning, summary: [] } }));
+    body.push(event('response.output_item.done', { output_index: 0, item: items.reasoning }));
+    output.push(items.reasoning);
+  }
   if (items.message) {
     const m = items.message;
-    const at = { item_id: m.id, output_index: 0, content_index: 0 };
-    body.push(event('response.output_item.added', { output_index: 0, item: messageItem(m, 'in_progress') }));
+    const index = output.length;
+    const at = { item_id: m.id, output_index: index, content_index: 0 };
+    body.push(event('response.output_item.added', { output_index: index, item: messageItem(m, 'in_progress') }));
     body.push(event('response.content_part.added', { ...at, part: { type: 'output_text', annotations: [], logprobs: [], text: '' } }));
     for (const delta of m.pieces) body.push(event('response.output_text.delta', { ...at, delta, logprobs: [], obfuscation: randomAlnum(1 + Math.floor(Math.random() * 12)) }));
     body.push(event('response.output_text.done', { ...at, text: m.text, logprobs: [] }));
     body.push(event('response.content_part.done', { ...at, part: { type: 'output_text', annotations: [], logprobs: [], text: m.text } }));
     const done = messageItem(m, itemStatus, m.text);
-    body.push(event('response.output_item.done', { output_index: 0, item: done }));
+    body.push(event('response.output_item.done', { output_index: index, item: done }));
     output.push(done);
   }
   for (const c of items.calls) {
@@ -184,5 +198,18 @@ export function invalidResponsesRequest(body: unknown): OpenAIErrorBody | undefi
   if (typeof b.model !== 'string' || b.model === '') return errorBody("Missing required parameter: 'model'.", 'invalid_request_error', 'model', 'missing_required_parameter');
   if (typeof b.previous_response_id === 'string') return errorBody(`Previous response with id '${b.previous_response_id}' not found.`, 'invalid_request_error', 'previous_response_id', 'previous_response_not_found');
   if (b.input !== undefined && typeof b.input !== 'string' && !Array.isArray(b.input)) return errorBody("Invalid type for 'input': expected one of a string or array of input items, but got an object instead.", 'invalid_request_error', 'input', 'invalid_type');
+  // OpenAI decrypts every reasoning item's encrypted content it gets back; what it did not encrypt it refuses.
+  const foreign = Array.isArray(b.input)
+    ? (b.input as Record<string, unknown>[]).find((item) => item?.type === 'reasoning' && typeof item.encrypted_content === 'string' && !isOpenAIEncrypted(item.encrypted_content))
+    : undefined;
+  if (foreign) return errorBody('The encrypted content for an item could not be verified. Reason: Encrypted content could not be decrypted or parsed.', 'invalid_request_error', null, 'invalid_encrypted_content');
   return undefined;
+}
+
+/** The real API's 404 for a reasoning item given by id without its encrypted content: it looks the id up among stored items, and this fake stores none. */
+export function unknownReasoningItem(body: unknown): OpenAIErrorBody | undefined {
+  const input = (body as { input?: unknown } | null)?.input;
+  const item = Array.isArray(input) ? (input as Record<string, unknown>[]).find((i) => i?.type === 'reasoning' && typeof i.id === 'string' && i.encrypted_content == null) : undefined;
+  if (!item) return undefined;
+  return errorBody(`Item with id '${String(item.id)}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`, 'invalid_request_error', 'input', null);
 }

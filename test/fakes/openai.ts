@@ -35,7 +35,7 @@ import {
   type ToolCallSpec,
 } from './openai-wire';
 import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
-import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, type ResponseContent } from './openai-responses-wire';
+import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, unknownReasoningItem, type ResponseContent } from './openai-responses-wire';
 
 export type { RecordedRequest } from './http';
 export { base64Vector, embeddingTokens, embeddingVector, openAIErrors, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
@@ -50,7 +50,8 @@ export type Reply =
       /** How to split `text` in a stream (one content delta each); defaults to one per word. */
       chunks?: string[];
     }
-  | { kind: 'tool_calls'; calls: ToolCallSpec[]; text?: string; usage?: ReplyUsage }
+  /** `reasoning`: on the Responses API, a reasoning item with this summary first (its encrypted content when the request includes it). */
+  | { kind: 'tool_calls'; calls: ToolCallSpec[]; text?: string; usage?: ReplyUsage; reasoning?: string }
   | {
       kind: 'error';
       status: number;
@@ -253,6 +254,8 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   async #responses(record: RecordedRequest, res: ServerResponse): Promise<void> {
     const invalid = invalidResponsesRequest(record.body);
     if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
+    const unknown = unknownReasoningItem(record.body);
+    if (unknown) return writeError(res, 404, unknown, {}, record.receivedAt);
     const body = record.body as Record<string, unknown> & { model: string };
     const exchange: Exchange = { record, res, model: body.model, stream: body.stream === true, includeUsage: false, obfuscate: true, api: 'chat' };
     const frame = newResponseFrame(body.model, body);
@@ -265,8 +268,10 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     switch (reply.kind) {
       case 'text':
         return send({ text: reply.text, ...(reply.chunks ? { chunks: reply.chunks } : {}), finishReason: reply.finishReason === 'length' ? 'length' : 'stop', usage: reply.usage ?? estimateUsage(record, splitWords(reply.text).length) });
-      case 'tool_calls':
-        return send({ ...(reply.text !== undefined ? { text: reply.text } : {}), calls: reply.calls, finishReason: 'tool_calls', usage: reply.usage ?? estimateUsage(record, 8 * reply.calls.length) });
+      case 'tool_calls': {
+        const reasoning = reply.reasoning === undefined ? {} : { reasoning: { summary: reply.reasoning, encrypted: Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content') } };
+        return send({ ...(reply.text !== undefined ? { text: reply.text } : {}), ...reasoning, calls: reply.calls, finishReason: 'tool_calls', usage: reply.usage ?? estimateUsage(record, 8 * reply.calls.length) });
+      }
       case 'stream-failure': {
         const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
         return send({ text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) }, reply.afterEvents);

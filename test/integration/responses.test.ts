@@ -275,7 +275,7 @@ describe('Responses translated for Anthropic', () => {
     const tools: OpenAI.Responses.FunctionTool[] = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
     anthropic.reply((req) =>
       anthropic.requests.length === 1
-        ? { kind: 'thinking', thinking: 'I should look it up.', signature: 'sig-123', text: '' }
+        ? { kind: 'thinking', thinking: 'I should look it up.', signature: 'EqQBsig123', text: '' }
         : { kind: 'text', text: 'It is 18C.' },
     );
 
@@ -284,10 +284,10 @@ describe('Responses translated for Anthropic', () => {
     const second = await client().responses.create({ model: 'claude-x', input: [{ role: 'user', content: 'Weather in Paris?' }, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'Go on.' }], tools });
 
     // Assess
-    expect(first.output[0]).toMatchObject({ type: 'reasoning', summary: [{ type: 'summary_text', text: 'I should look it up.' }], encrypted_content: 'sig-123' });
+    expect(first.output[0]).toMatchObject({ type: 'reasoning', summary: [{ type: 'summary_text', text: 'I should look it up.' }], encrypted_content: 'aigw1:claude:EqQBsig123' });
     expect(second.output_text).toBe('It is 18C.');
     const replayed = (anthropic.requests[1]!.body as { messages: { role: string; content: { type: string }[] }[] }).messages[1]!;
-    expect(replayed).toMatchObject({ role: 'assistant', content: [{ type: 'thinking', thinking: 'I should look it up.', signature: 'sig-123' }] });
+    expect(replayed).toMatchObject({ role: 'assistant', content: [{ type: 'thinking', thinking: 'I should look it up.', signature: 'EqQBsig123' }] });
   });
 
   it('gives structured output a schema the upstream receives, and the client JSON text', async () => {

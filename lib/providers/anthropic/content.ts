@@ -1,4 +1,5 @@
 import type { AssistantPart, CacheControl, DocumentPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../canonical/types';
+import { isOwnSignature } from '../../canonical/signatures';
 import { GatewayError } from '../../http/errors';
 import { anthropicToolId } from './ids';
 
@@ -90,9 +91,9 @@ function assistantBlock(part: AssistantPart, param: string): AnthropicBlock | un
     case 'tool_call':
       return withCache({ type: 'tool_use', id: anthropicToolId(part.id), name: part.name, input: toolInput(part.arguments, param) }, part.cacheControl);
     case 'thinking':
-      // Anthropic verifies the signature of every thinking block it gets back; an unsigned run
-      // (another provider's reasoning) would be refused, and means nothing to Claude anyway.
-      return part.signature ? { type: 'thinking', thinking: part.text, signature: part.signature } : undefined;
+      // Anthropic verifies the signature of every thinking block it gets back; an unsigned run or
+      // another family's signature (Gemini's, OpenAI's) would be refused, and means nothing to Claude anyway.
+      return part.signature && isOwnSignature(part.signedBy, 'claude') ? { type: 'thinking', thinking: part.text, signature: part.signature } : undefined;
     case 'redacted_thinking':
       return { type: 'redacted_thinking', data: part.data };
   }
@@ -142,4 +143,22 @@ export function toolNamesInHistory(messages: AnthropicMessage[]): string[] {
 /** True when the history holds tool_use or tool_result blocks (Anthropic then requires `tools`). */
 export function historyHasToolBlocks(messages: AnthropicMessage[]): boolean {
   return messages.some((m) => m.content.some((b) => b.type === 'tool_use' || b.type === 'tool_result'));
+}
+
+/**
+ * Whether the request is in a tool loop whose assistant turn does not start with thinking. With
+ * thinking on, Anthropic (and Claude on Bedrock) then refuses it ("a final `assistant` message
+ * must start with a thinking block … To avoid this requirement, disable `thinking`"): it happens
+ * when that turn's thinking was another family's and was dropped, or never reached the client.
+ *
+ * @example
+ * toolLoopLacksThinking([{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: {} }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't' }] }]) // true
+ */
+export function toolLoopLacksThinking(messages: readonly { role: unknown; content: readonly { type?: unknown }[] }[]): boolean {
+  const last = messages.at(-1);
+  const turn = messages.at(-2);
+  if (last?.role !== 'user' || turn?.role !== 'assistant') return false;
+  if (!last.content.some((b) => b.type === 'tool_result') || !turn.content.some((b) => b.type === 'tool_use')) return false;
+  const first = turn.content[0]?.type;
+  return first !== 'thinking' && first !== 'redacted_thinking';
 }

@@ -307,3 +307,45 @@ describe('anthropicRequest', () => {
     expect(req.headers['anthropic-version']).toBe('2023-06-01');
   });
 });
+
+describe('signatures of another family, and the tool loop they leave without thinking', () => {
+  const call = { type: 'tool_call' as const, id: 'toolu_1', name: 'weather', arguments: '{}' };
+  const loop = (thinking: Extract<Message, { role: 'assistant' }>['parts']): Message[] => [
+    user('Weather?'),
+    { role: 'assistant', parts: [...thinking, call] },
+    { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'toolu_1', content: '12' }] },
+  ];
+  const tools = [{ name: 'weather', parameters: { type: 'object', properties: {} } }];
+
+  it.each<{ name: string; thinking: Extract<Message, { role: 'assistant' }>['parts']; blocks: unknown[]; thinkingOn: boolean }>([
+    {
+      name: "keeps Claude's signed thinking and extended thinking",
+      thinking: [{ type: 'thinking', text: 'Look it up.', signature: 'EqQB', signedBy: 'claude' }],
+      blocks: [{ type: 'thinking', thinking: 'Look it up.', signature: 'EqQB' }],
+      thinkingOn: true,
+    },
+    {
+      name: 'keeps thinking signed before the mark (no family: what the old code sent)',
+      thinking: [{ type: 'thinking', text: 'Look it up.', signature: 'EqQB' }],
+      blocks: [{ type: 'thinking', thinking: 'Look it up.', signature: 'EqQB' }],
+      thinkingOn: true,
+    },
+    { name: "drops OpenAI's reasoning, and sends the loop without extended thinking", thinking: [{ type: 'thinking', text: 'Plan.', signature: 'gAAAAABo', signedBy: 'openai' }], blocks: [], thinkingOn: false },
+    { name: "drops Gemini's thought, and sends the loop without extended thinking", thinking: [{ type: 'thinking', text: 'Plan.', signature: 'CiQB', signedBy: 'gemini' }], blocks: [], thinkingOn: false },
+    { name: 'sends a loop whose turn never had thinking without extended thinking', thinking: [], blocks: [], thinkingOn: false },
+    { name: 'keeps redacted thinking (only Claude makes it)', thinking: [{ type: 'redacted_thinking', data: 'EmwK' }], blocks: [{ type: 'redacted_thinking', data: 'EmwK' }], thinkingOn: true },
+  ])('$name', ({ thinking, blocks, thinkingOn }) => {
+    // Act
+    const body = toAnthropicBody(base({ messages: loop(thinking), tools, reasoning: { budgetTokens: 2048 } }));
+
+    // Assess
+    expect((body.messages as { content: unknown[] }[])[1]!.content).toEqual([...blocks, { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} }]);
+    expect(body.thinking).toEqual(thinkingOn ? { type: 'enabled', budget_tokens: 2048 } : undefined);
+  });
+
+  it('keeps extended thinking on a new user turn after a turn whose thinking was dropped', () => {
+    const messages: Message[] = [...loop([{ type: 'thinking', text: 'x', signature: 'CiQB', signedBy: 'gemini' }]), { role: 'assistant', parts: [{ type: 'text', text: 'It is 12.' }] }, user('Thanks. And tomorrow?')];
+    const body = toAnthropicBody(base({ messages, tools, reasoning: { budgetTokens: 2048 } }));
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+  });
+});

@@ -2,7 +2,7 @@ import type { ChatRequest, ReasoningOptions, ToolChoice } from '../../canonical/
 import { GatewayError } from '../../http/errors';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext } from '../types';
-import { anthropicMessages, historyHasToolBlocks, toolNamesInHistory } from './content';
+import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
 
 /** `max_tokens` when the client sent none (Anthropic requires it; OpenAI clients often omit it). */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -75,7 +75,9 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
   const messages = anthropicMessages(req.messages);
   if (messages.length === 0) throw new GatewayError('invalid_request', 'The request has no message with content.', { param: 'messages', code: 'invalid_value' });
 
-  const budget = thinkingBudget(req.reasoning);
+  // A tool loop whose turn has no thinking of Claude's (another family's was dropped) can only go
+  // on without extended thinking, as Anthropic's error advises and LiteLLM's modify_params does.
+  const budget = toolLoopLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   let maxTokens = req.maxTokens ?? defaultMax;
   if (budget !== undefined && maxTokens <= budget) {

@@ -38,7 +38,7 @@ function partFromBlock(block: Record<string, unknown>): AssistantPart | undefine
     case 'tool_use':
       return { type: 'tool_call', id: String(block.id ?? ''), name: String(block.name ?? ''), arguments: JSON.stringify(block.input ?? {}) };
     case 'thinking':
-      return { type: 'thinking', text: String(block.thinking ?? ''), ...(typeof block.signature === 'string' && block.signature ? { signature: block.signature } : {}) };
+      return { type: 'thinking', text: String(block.thinking ?? ''), ...(typeof block.signature === 'string' && block.signature ? { signature: block.signature, signedBy: 'claude' as const } : {}) };
     case 'redacted_thinking':
       return { type: 'redacted_thinking', data: String(block.data ?? '') };
     default:

@@ -102,7 +102,7 @@ describe('anthropicStreamEvents', () => {
         { type: 'start', id: 'msg_1', model: 'claude-x' },
         { type: 'usage', usage: { input: 16, output: 1, cacheRead: 10, cacheWrite: 1, reasoning: 0 } },
         { type: 'thinking_delta', text: 'Let me see.' },
-        { type: 'thinking_signature', signature: 'EqQB==' },
+        { type: 'thinking_signature', signature: 'EqQB==', signedBy: 'claude' },
         { type: 'redacted_thinking', data: 'ENC' },
         { type: 'usage', usage: { input: 16, output: 9, cacheRead: 10, cacheWrite: 1, reasoning: 0 } },
         { type: 'finish', reason: 'stop', stopSequence: '###' },

@@ -101,7 +101,7 @@ export class AnthropicStreamDecoder {
       case 'thinking_delta':
         return block.kind === 'thinking' && typeof delta.thinking === 'string' && delta.thinking ? [{ type: 'thinking_delta', text: delta.thinking }] : [];
       case 'signature_delta':
-        return block.kind === 'thinking' && typeof delta.signature === 'string' ? [{ type: 'thinking_signature', signature: delta.signature }] : [];
+        return block.kind === 'thinking' && typeof delta.signature === 'string' ? [{ type: 'thinking_signature', signature: delta.signature, signedBy: 'claude' }] : [];
       case 'input_json_delta':
         // Fragments are passed on as they are, never parsed; the opening "" carries nothing.
         return block.kind === 'tool' && typeof delta.partial_json === 'string' && delta.partial_json

@@ -1,4 +1,5 @@
 import type { AssistantPart, CacheControl, DocumentPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../canonical/types';
+import { isOwnSignature } from '../../canonical/signatures';
 import { GatewayError } from '../../http/errors';
 import type { CachePoint, ContentBlock, ConverseMessage, DocumentBlock, DocumentFormat, ImageBlock, ImageFormat, ToolResultContent } from './wire';
 
@@ -86,6 +87,8 @@ function partGroup(part: UserPart | AssistantPart, where: string, options: Conte
       return single(toolResultBlock(part, where), part.cacheControl, true);
     case 'thinking':
       if (part.text === '' && !part.signature) return undefined;
+      // Claude on Bedrock verifies signatures as Anthropic does: another family's (Gemini's, OpenAI's) would be refused.
+      if (part.signature && !isOwnSignature(part.signedBy, 'claude')) return undefined;
       return single({ reasoningContent: { reasoningText: { text: part.text, ...(part.signature ? { signature: part.signature } : {}) } } });
     case 'redacted_thinking':
       return single({ reasoningContent: { redactedContent: part.data } });

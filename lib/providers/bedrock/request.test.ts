@@ -296,3 +296,22 @@ describe('toConverseBody', () => {
     expect((failure as Error).message).toMatch(/bedrock|tool/);
   });
 });
+
+describe('signatures of another family on Claude (Converse)', () => {
+  const tools = [{ name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+  const loop = (thinking: Extract<Message, { role: 'assistant' }>['parts']): Message[] => [
+    user({ type: 'text', text: 'Weather?' }),
+    assistant(...thinking, call('t1', 'weather')),
+    user(result('t1', '12')),
+  ];
+
+  it.each<{ name: string; thinking: Extract<Message, { role: 'assistant' }>['parts']; reasoningBlocks: number; thinkingOn: boolean }>([
+    { name: "keeps Claude's signed thinking (Bedrock's and Anthropic's are one family)", thinking: [{ type: 'thinking', text: 'Plan.', signature: 'EqQB', signedBy: 'claude' }], reasoningBlocks: 1, thinkingOn: true },
+    { name: "drops Gemini's thought and sends the loop without thinking", thinking: [{ type: 'thinking', text: 'Plan.', signature: 'CiQB', signedBy: 'gemini' }], reasoningBlocks: 0, thinkingOn: false },
+    { name: "drops OpenAI's reasoning and sends the loop without thinking", thinking: [{ type: 'thinking', text: 'Plan.', signature: 'gAAAAABo', signedBy: 'openai' }], reasoningBlocks: 0, thinkingOn: false },
+  ])('$name', ({ thinking, reasoningBlocks, thinkingOn }) => {
+    const body = toConverseBody(base({ messages: loop(thinking), tools, reasoning: { budgetTokens: 2048 } }));
+    expect(body.messages[1]!.content.filter((b) => 'reasoningContent' in b)).toHaveLength(reasoningBlocks);
+    expect(body.additionalModelRequestFields?.thinking).toEqual(thinkingOn ? { type: 'enabled', budget_tokens: 2048 } : undefined);
+  });
+});

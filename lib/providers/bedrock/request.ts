@@ -1,5 +1,6 @@
 import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { toolLoopLacksThinking } from '../anthropic/content';
 import { MIN_THINKING_BUDGET } from '../anthropic/request';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
@@ -54,7 +55,9 @@ export function toConverseBody(req: ChatRequest): ConverseBody {
   };
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
 
-  const additional = { ...topK(req.topK, family), ...reasoning(req.reasoning, family, req.model) };
+  // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking): go on without thinking.
+  const thinkingOff = family === 'anthropic' && toolLoopLacksThinking(body.messages.map((m) => ({ role: m.role, content: m.content.map(converseBlockType) })));
+  const additional = { ...topK(req.topK, family), ...(thinkingOff ? {} : reasoning(req.reasoning, family, req.model)) };
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
   // Claude reports which stop sequence fired only when asked for it.
   if (family === 'anthropic' && stop.length > 0) body.additionalModelResponseFieldPaths = ['/stop_sequence'];
@@ -101,6 +104,14 @@ function reasoning(options: ReasoningOptions | undefined, family: ReturnType<typ
   if (family === 'nova' && options.effort) return { reasoningConfig: { type: 'enabled', maxReasoningEffort: options.effort === 'minimal' ? 'low' : options.effort } };
   const param = options.effort !== undefined ? 'reasoning_effort' : 'thinking';
   throw new GatewayError('invalid_request', `${param} is not supported by ${PROVIDER} for model "${model}".`, { param });
+}
+
+/** A Converse block's kind, by Anthropic's name for it. */
+function converseBlockType(block: object): { type: string } {
+  if ('toolUse' in block) return { type: 'tool_use' };
+  if ('toolResult' in block) return { type: 'tool_result' };
+  if ('reasoningContent' in block) return { type: 'thinking' };
+  return { type: 'other' };
 }
 
 function hasToolBlocks(messages: Message[]): boolean {

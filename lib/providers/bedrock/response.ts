@@ -81,7 +81,7 @@ function assistantPart(block: Record<string, unknown>): AssistantPart | undefine
     if (typeof reasoning.redactedContent === 'string') return { type: 'redacted_thinking', data: reasoning.redactedContent };
     const text = reasoning.reasoningText;
     if (text && typeof text === 'object') {
-      return { type: 'thinking', text: typeof text.text === 'string' ? text.text : '', ...(typeof text.signature === 'string' ? { signature: text.signature } : {}) };
+      return { type: 'thinking', text: typeof text.text === 'string' ? text.text : '', ...(typeof text.signature === 'string' ? { signature: text.signature, signedBy: 'claude' as const } : {}) };
     }
   }
   return undefined;

@@ -84,7 +84,7 @@ describe('parseConverseStream', () => {
       expected: [
         START,
         { type: 'thinking_delta', text: 'Let me think' },
-        { type: 'thinking_signature', signature: 'EqQB' },
+        { type: 'thinking_signature', signature: 'EqQB', signedBy: 'claude' },
         { type: 'redacted_thinking', data: 'ZW5j' },
         { type: 'text_delta', text: 'Done' },
         { type: 'finish', reason: 'stop' },

@@ -84,7 +84,7 @@ export async function* parseConverseStream(body: AsyncIterable<Uint8Array>, req:
           else if (delta.reasoningContent) {
             const r = delta.reasoningContent;
             if (typeof r.text === 'string' && r.text !== '') yield { type: 'thinking_delta', text: r.text };
-            if (typeof r.signature === 'string' && r.signature !== '') yield { type: 'thinking_signature', signature: r.signature };
+            if (typeof r.signature === 'string' && r.signature !== '') yield { type: 'thinking_signature', signature: r.signature, signedBy: 'claude' };
             if (typeof r.redactedContent === 'string') yield { type: 'redacted_thinking', data: r.redactedContent };
           }
           break;

@@ -1,10 +1,10 @@
-import type { Message } from '../../canonical/types';
+import type { Message, SignatureFamily } from '../../canonical/types';
 import { SKIP_SIGNATURE, geminiMajorVersion, toGeminiContents } from './contents';
 
 const user = (text: string): Message => ({ role: 'user', parts: [{ type: 'text', text }] });
-const callTurn = (calls: { id: string; name: string; arguments?: string; signature?: string }[]): Message => ({
+const callTurn = (calls: { id: string; name: string; arguments?: string; signature?: string; signedBy?: SignatureFamily }[]): Message => ({
   role: 'assistant',
-  parts: calls.map((c) => ({ type: 'tool_call' as const, id: c.id, name: c.name, arguments: c.arguments ?? '{}', ...(c.signature ? { signature: c.signature } : {}) })),
+  parts: calls.map((c) => ({ type: 'tool_call' as const, id: c.id, name: c.name, arguments: c.arguments ?? '{}', ...(c.signature ? { signature: c.signature } : {}), ...(c.signedBy ? { signedBy: c.signedBy } : {}) })),
 });
 
 type Case = { name: string; model?: string; messages: Message[]; expected: unknown };
@@ -184,6 +184,21 @@ const cases: Case[] = [
         ],
       },
     ],
+  },
+  {
+    name: "sends Gemini's own call signature, and the stand-in instead of another family's, on Gemini 3",
+    model: 'gemini-3-pro-preview',
+    messages: [user('q'), callTurn([{ id: 'a', name: 'f', signature: 'CiQB', signedBy: 'gemini' }]), callTurn([{ id: 'b', name: 'g', signature: 'EqQB', signedBy: 'claude' }])],
+    expected: [
+      { role: 'user', parts: [{ text: 'q' }] },
+      { role: 'model', parts: [{ functionCall: { name: 'f', args: {} }, thoughtSignature: 'CiQB' }, { functionCall: { name: 'g', args: {} }, thoughtSignature: SKIP_SIGNATURE }] },
+    ],
+  },
+  {
+    name: "drops another family's call signature before Gemini 3",
+    model: 'gemini-2.5-flash',
+    messages: [callTurn([{ id: 'a', name: 'f', signature: 'gAAAAABo', signedBy: 'openai' }])],
+    expected: [{ role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] }],
   },
   {
     name: 'leaves unsigned calls unsigned for Gemini 2',

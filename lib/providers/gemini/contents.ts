@@ -1,4 +1,5 @@
 import type { AssistantPart, DocumentPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../canonical/types';
+import { isOwnSignature } from '../../canonical/signatures';
 import { GatewayError } from '../../http/errors';
 import type { GeminiContent, GeminiPart } from './types';
 
@@ -77,8 +78,10 @@ function modelParts(parts: AssistantPart[], i: number, fillSignatures: boolean):
       if (part.text !== '') out.push({ text: part.text });
     } else if (part.type === 'tool_call') {
       const call: GeminiPart = { functionCall: { name: part.name, args: parseArguments(part.arguments, `messages[${i}].content[${j}].arguments`) } };
-      // Only the first call of a step carries a signature (parallel calls share it).
-      const signature = part.signature ?? (fillSignatures && firstCall ? SKIP_SIGNATURE : undefined);
+      // Only the first call of a step carries a signature (parallel calls share it). Another
+      // family's is no signature to Gemini, which refuses one it did not make.
+      const own = part.signature && isOwnSignature(part.signedBy, 'gemini') ? part.signature : undefined;
+      const signature = own ?? (fillSignatures && firstCall ? SKIP_SIGNATURE : undefined);
       if (signature) call.thoughtSignature = signature;
       firstCall = false;
       out.push(call);

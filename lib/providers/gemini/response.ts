@@ -78,11 +78,11 @@ export function partFromGemini(part: GeminiPart, responseId: string, toolIndex: 
       id: typeof call.id === 'string' && call.id !== '' ? call.id : toolCallId(responseId, toolIndex),
       name: call.name,
       arguments: JSON.stringify(call.args ?? {}),
-      ...(part.thoughtSignature ? { signature: part.thoughtSignature } : {}),
+      ...(part.thoughtSignature ? { signature: part.thoughtSignature, signedBy: 'gemini' as const } : {}),
     };
   }
   if (typeof part.text !== 'string') return undefined; // inlineData (generated images), code execution: no canonical form.
-  if (part.thought) return { type: 'thinking', text: part.text, ...(part.thoughtSignature ? { signature: part.thoughtSignature } : {}) };
+  if (part.thought) return { type: 'thinking', text: part.text, ...(part.thoughtSignature ? { signature: part.thoughtSignature, signedBy: 'gemini' as const } : {}) };
   // A signature on a text part has no canonical place and Gemini does not require it back.
   return part.text === '' ? undefined : { type: 'text', text: part.text };
 }
@@ -105,7 +105,10 @@ export function fromGeminiResponse(body: GeminiResponse, req: ChatRequest): Chat
     if (part.type === 'text' && last?.type === 'text') last.text += part.text;
     else if (part.type === 'thinking' && last?.type === 'thinking' && !last.signature) {
       last.text += part.text;
-      if (part.signature) last.signature = part.signature;
+      if (part.signature) {
+        last.signature = part.signature;
+        last.signedBy = 'gemini';
+      }
     } else parts.push(part);
   }
   return {

@@ -96,7 +96,7 @@ describe('parseGeminiStream', () => {
     expect(events).toEqual([
       { type: 'start', id: ID, model: 'gemini-2.5-flash' },
       { type: 'text_delta', text: 'Checking.' },
-      { type: 'tool_call_start', toolIndex: 0, id: toolCallId(ID, 0), name: 'weather', signature: 'U0lHMQ==' },
+      { type: 'tool_call_start', toolIndex: 0, id: toolCallId(ID, 0), name: 'weather', signature: 'U0lHMQ==', signedBy: 'gemini' },
       { type: 'tool_call_delta', toolIndex: 0, arguments: '{"city":"Oslo"}' },
       { type: 'tool_call_end', toolIndex: 0 },
       { type: 'tool_call_start', toolIndex: 1, id: toolCallId(ID, 1), name: 'clock' },

@@ -77,11 +77,11 @@ export class GeminiStreamDecoder {
       if (part.type === 'text') events.push({ type: 'text_delta', text: part.text });
       else if (part.type === 'thinking') {
         if (part.text !== '') events.push({ type: 'thinking_delta', text: part.text });
-        if (part.signature) events.push({ type: 'thinking_signature', signature: part.signature });
+        if (part.signature) events.push({ type: 'thinking_signature', signature: part.signature, signedBy: 'gemini' });
       } else if (part.type === 'tool_call') {
         const toolIndex = this.#toolIndex++;
         events.push(
-          { type: 'tool_call_start', toolIndex, id: part.id, name: part.name, ...(part.signature ? { signature: part.signature } : {}) },
+          { type: 'tool_call_start', toolIndex, id: part.id, name: part.name, ...(part.signature ? { signature: part.signature, signedBy: 'gemini' as const } : {}) },
           { type: 'tool_call_delta', toolIndex, arguments: part.arguments },
           { type: 'tool_call_end', toolIndex },
         );

@@ -24,6 +24,7 @@ import {
   type ToolResultBlockT,
   type ToolUseBlockT,
 } from './schema';
+import { readThinkingSignature } from './signatures';
 
 export interface DecodeOptions {
   /**
@@ -109,7 +110,7 @@ class Decoder {
         return { type: 'tool_call', id: b.id, name: b.name, arguments: JSON.stringify(b.input), ...cache(b.cache_control) };
       }
       case 'thinking':
-        return { type: 'thinking', text: String(block.thinking), signature: String(block.signature) };
+        return { type: 'thinking', text: String(block.thinking), ...readThinkingSignature(String(block.signature)) };
       case 'redacted_thinking':
         return { type: 'redacted_thinking', data: String(block.data) };
       default:

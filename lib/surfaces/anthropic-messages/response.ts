@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AssistantPart, ChatResponse, FinishReason, TokenUsage } from '../../canonical/types';
+import { thinkingSignature } from './signatures';
 
 /** The canonical finish reason as Anthropic's stop_reason. */
 export function anthropicStopReason(reason: FinishReason | undefined, stopSequence?: string): string {
@@ -59,7 +60,7 @@ function block(part: AssistantPart): Record<string, unknown> {
     case 'tool_call':
       return { type: 'tool_use', id: anthropicToolUseId(part.id), name: part.name, input: toolInputObject(part.arguments) };
     case 'thinking':
-      return { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
+      return { type: 'thinking', thinking: part.text, signature: part.signature ? thinkingSignature(part.signature, part.signedBy) : '' };
     case 'redacted_thinking':
       return { type: 'redacted_thinking', data: part.data };
   }

@@ -2,6 +2,7 @@ import type { FinishReason, StreamEvent, TokenUsage } from '../../canonical/type
 import { anthropicErrorBody } from '../../http/anthropic-error';
 import { anthropicMessageId, anthropicStopReason, anthropicToolUseId, anthropicUsage } from './response';
 import { sseEvent } from '../../http/sse';
+import { thinkingSignature } from './signatures';
 
 /** One SSE event the way Anthropic frames it: always with an `event:` line (its SDK skips events without one). */
 export const anthropicSse: (name: string, data: unknown) => string = sseEvent;
@@ -40,7 +41,7 @@ class AnthropicStreamWriter {
         return out + this.#delta({ type: 'thinking_delta', thinking: event.text });
       case 'thinking_signature':
         out += this.#ensureBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
-        return out + this.#delta({ type: 'signature_delta', signature: event.signature });
+        return out + this.#delta({ type: 'signature_delta', signature: thinkingSignature(event.signature, event.signedBy) });
       case 'redacted_thinking':
         out += this.#close();
         out += this.#openBlock(undefined, { type: 'redacted_thinking', data: event.data });

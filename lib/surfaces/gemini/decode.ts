@@ -1,7 +1,7 @@
 import type { AssistantPart, ChatRequest, Message, ReasoningOptions, ResponseFormat, TextPart, ToolChoice, ToolDefinition, UserPart } from '../../canonical/types';
 import { GatewayError, untranslatable } from '../../http/errors';
 import { isObject, type Json } from '../../http/json-checks';
-import { carriedThinking } from './carried-thinking';
+import { carriedThinking, readGatewaySignature } from './carried-thinking';
 import { jsonSchemaFromGemini } from './schema';
 
 const invalid = (param: string, message: string) => new GatewayError('invalid_request', message, { param, code: 'invalid_value' });
@@ -46,7 +46,9 @@ export function validateGeminiRequest(body: Json, options: { countTokens?: boole
  *   one, and each functionResponse answers the call with its id, else the earliest unanswered
  *   call of its name that no response of its turn names by id (Gemini pairs them by name and order).
  * - `thought: true` parts are thinking (with their thoughtSignature); a functionCall's
- *   thoughtSignature travels with the call.
+ *   thoughtSignature travels with the call. A signature is Gemini's unless the gateway marked it
+ *   as another family's (`carried-thinking.ts`); an unmarked one on a thought part of a turn
+ *   whose call carries the gateway's blob was written, before the mark, by a Claude answer.
  * - Refused with a 400 naming the field: built-in tools (googleSearch, codeExecution, …),
  *   cachedContent, candidateCount > 1, audio or video parts, non-text response modalities, and
  *   generationConfig fields the canonical form has no place for. safetySettings are dropped:
@@ -104,7 +106,8 @@ function messagesOf(contents: Json[]): Message[] {
     const parts = content.parts as unknown[];
     if (role === 'model') {
       const carried: { thoughts?: AssistantPart[] } = {};
-      const out = withThinking(joinThoughts(parts.flatMap((part, j) => modelPart(part, `contents[${i}].parts[${j}]`, `call_${i}_${j}`, calls, carried))), carried.thoughts);
+      const read = parts.flatMap((part, j) => modelPart(part, `contents[${i}].parts[${j}]`, `call_${i}_${j}`, calls, carried));
+      const out = withThinking(joinThoughts(carried.thoughts ? read.map(claudeBeforeTheMark) : read), carried.thoughts);
       if (out.length > 0) messages.push({ role: 'assistant', parts: out });
     } else {
       const claimed = new Set(parts.map((part) => (isObject(part) && isObject(part.functionResponse) ? part.functionResponse.id : undefined)));
@@ -114,6 +117,13 @@ function messagesOf(contents: Json[]): Message[] {
   });
   return messages;
 }
+
+/**
+ * In a turn the gateway wrote for Claude (its call carries the gateway's blob), a thought
+ * signature read as Gemini's was unmarked, so written before the mark: it is Claude's. (The
+ * gateway never marks Gemini's own signatures on this surface.)
+ */
+const claudeBeforeTheMark = (part: AssistantPart): AssistantPart => (part.type === 'thinking' && part.signedBy === 'gemini' ? { ...part, signedBy: 'claude' } : part);
 
 /**
  * Thought parts streamed apart and kept by a client (the text in some, the signature on the
@@ -140,7 +150,7 @@ function modelPart(raw: unknown, param: string, newId: string, calls: PendingCal
   if (!isObject(raw)) throw invalid(param, `Invalid value for '${param}': expected a Part object.`);
   const thoughts = typeof raw.thoughtSignature === 'string' && isObject(raw.functionCall) ? carriedThinking(raw.thoughtSignature) : undefined;
   if (thoughts) carried.thoughts ??= thoughts;
-  const signature = typeof raw.thoughtSignature === 'string' && raw.thoughtSignature !== '' && !thoughts ? { signature: raw.thoughtSignature } : {};
+  const signature = typeof raw.thoughtSignature === 'string' && raw.thoughtSignature !== '' && !thoughts ? (readGatewaySignature(raw.thoughtSignature) ?? { signature: raw.thoughtSignature, signedBy: 'gemini' as const }) : {};
   if (isObject(raw.functionCall)) {
     const call = raw.functionCall;
     if (typeof call.name !== 'string' || call.name === '') throw invalid(`${param}.functionCall.name`, `Invalid value for '${param}.functionCall.name': expected the function's name.`);

@@ -1,6 +1,7 @@
 import type { ChatResponse, StreamEvent, TokenUsage } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { usageFromGemini } from '../../providers/gemini';
+import { markThoughtSignature } from './carried-thinking';
 import { encodeGeminiResponse, encodeGeminiStream, geminiUsageMetadata } from './encode';
 
 const usage = (over: Partial<TokenUsage> = {}): TokenUsage => ({ input: 10, output: 5, cacheRead: 0, cacheWrite: 0, reasoning: 0, ...over });
@@ -19,9 +20,13 @@ describe('encodeGeminiResponse', () => {
       },
     },
     {
-      name: 'writes thinking as thought parts with their signature, and drops redacted thinking',
-      input: answer({ parts: [{ type: 'thinking', text: 'Hmm', signature: 'sig' }, { type: 'redacted_thinking', data: 'xx' }, { type: 'text', text: 'A' }] }),
-      expected: { candidates: [{ content: { role: 'model', parts: [{ text: 'Hmm', thought: true, thoughtSignature: 'sig' }, { text: 'A' }] }, finishReason: 'STOP', index: 0 }] },
+      name: "writes thinking as thought parts with their signature (another family's marked), and drops redacted thinking",
+      input: answer({ parts: [{ type: 'thinking', text: 'Hmm', signature: 'sig', signedBy: 'claude' }, { type: 'thinking', text: 'Gem', signature: 'CiQB', signedBy: 'gemini' }, { type: 'redacted_thinking', data: 'xx' }, { type: 'text', text: 'A' }] }),
+      expected: {
+        candidates: [
+          { content: { role: 'model', parts: [{ text: 'Hmm', thought: true, thoughtSignature: markThoughtSignature('claude', 'sig') }, { text: 'Gem', thought: true, thoughtSignature: 'CiQB' }, { text: 'A' }] }, finishReason: 'STOP', index: 0 },
+        ],
+      },
     },
     {
       name: 'writes tool calls as function calls with an args object and their id',
@@ -81,7 +86,7 @@ describe('encodeGeminiStream', () => {
     ]);
 
     // Assess
-    expect(chunks.map(partsOf)).toEqual([[{ text: 'Hmm', thought: true }], [{ text: '', thought: true, thoughtSignature: 'sig' }], [{ text: 'Hel' }], [{ text: 'lo' }], [{ text: '' }]]);
+    expect(chunks.map(partsOf)).toEqual([[{ text: 'Hmm', thought: true }], [{ text: '', thought: true, thoughtSignature: markThoughtSignature('claude', 'sig') }], [{ text: 'Hel' }], [{ text: 'lo' }], [{ text: '' }]]);
     expect(chunks.every((c) => c.responseId === 'resp_9' && c.modelVersion === 'client-model')).toBe(true);
     expect(chunks[3]?.usageMetadata).toEqual({ promptTokenCount: 10, candidatesTokenCount: 1, totalTokenCount: 11 });
     expect(chunks.at(-1)).toMatchObject({ candidates: [{ finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 } });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { AssistantPart, ChatResponse, FinishReason, StreamEvent, TokenUsage } from '../../canonical/types';
+import type { AssistantPart, ChatResponse, FinishReason, SignatureFamily, StreamEvent, TokenUsage } from '../../canonical/types';
 import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from '../../providers/gemini/types';
 import { toolInputObject } from '../anthropic-messages/response';
-import { carryThinking } from './carried-thinking';
+import { carryThinking, isGatewaySignature, markThoughtSignature } from './carried-thinking';
 import { geminiErrorBody, geminiSse } from './errors';
 
 const FINISH: Readonly<Record<FinishReason, string>> = Object.freeze({
@@ -35,6 +35,10 @@ export function geminiUsageMetadata(usage: TokenUsage): GeminiUsageMetadata {
 /** A response id in Gemini's style when the upstream's cannot be carried (none, or odd characters). */
 const responseIdOf = (id: string): string => (/^[A-Za-z0-9_-]+$/.test(id) ? id : randomUUID().replaceAll('-', ''));
 
+/** A signature as a thoughtSignature: Gemini's (or a blob the gateway carries) as it is, another family's marked (see `markThoughtSignature`). */
+const thoughtSignature = (signature: string, signedBy: SignatureFamily | undefined): string =>
+  signedBy === undefined || signedBy === 'gemini' || isGatewaySignature(signature) ? signature : markThoughtSignature(signedBy, signature);
+
 /**
  * One canonical part as a Gemini part. Function calls keep their id (Gemini's FunctionCall has
  * one; the SDK and Gemini CLI send it back on the functionResponse, so results map to calls
@@ -45,9 +49,9 @@ function geminiPart(part: AssistantPart): GeminiPart | undefined {
     case 'text':
       return part.text === '' ? undefined : { text: part.text };
     case 'thinking':
-      return { text: part.text, thought: true, ...(part.signature ? { thoughtSignature: part.signature } : {}) };
+      return { text: part.text, thought: true, ...(part.signature ? { thoughtSignature: thoughtSignature(part.signature, part.signedBy ?? 'claude') } : {}) };
     case 'tool_call':
-      return { functionCall: { ...(part.id ? { id: part.id } : {}), name: part.name, args: toolInputObject(part.arguments) }, ...(part.signature ? { thoughtSignature: part.signature } : {}) };
+      return { functionCall: { ...(part.id ? { id: part.id } : {}), name: part.name, args: toolInputObject(part.arguments) }, ...(part.signature ? { thoughtSignature: thoughtSignature(part.signature, part.signedBy) } : {}) };
     case 'redacted_thinking':
       return undefined;
   }
@@ -91,7 +95,7 @@ export async function* encodeGeminiStream(events: AsyncIterable<StreamEvent>, op
   let responseId = '';
   let usage: TokenUsage | undefined;
   let finish: FinishReason | undefined;
-  const calls = new Map<number, { id: string; name: string; args: string; signature?: string }>();
+  const calls = new Map<number, { id: string; name: string; args: string; signature?: string; signedBy?: SignatureFamily }>();
   // The signed thinking so far, for the first function call to carry (see `carryThinking`).
   const thoughts: (Extract<AssistantPart, { type: 'thinking' | 'redacted_thinking' }>)[] = [];
   let carried = false;
@@ -114,15 +118,15 @@ export async function* encodeGeminiStream(events: AsyncIterable<StreamEvent>, op
       }
       case 'thinking_signature': {
         const last = thoughts.at(-1);
-        if (last?.type === 'thinking' && !last.signature) last.signature = event.signature;
-        yield send([{ text: '', thought: true, thoughtSignature: event.signature }]);
+        if (last?.type === 'thinking' && !last.signature) Object.assign(last, { signature: event.signature, ...(event.signedBy ? { signedBy: event.signedBy } : {}) });
+        yield send([{ text: '', thought: true, thoughtSignature: thoughtSignature(event.signature, event.signedBy ?? 'claude') }]);
         break;
       }
       case 'redacted_thinking':
         thoughts.push({ type: 'redacted_thinking', data: event.data });
         break;
       case 'tool_call_start':
-        calls.set(event.toolIndex, { id: event.id, name: event.name, args: '', ...(event.signature ? { signature: event.signature } : {}) });
+        calls.set(event.toolIndex, { id: event.id, name: event.name, args: '', ...(event.signature ? { signature: event.signature, signedBy: event.signedBy } : {}) });
         break;
       case 'tool_call_delta': {
         const call = calls.get(event.toolIndex);
@@ -135,7 +139,8 @@ export async function* encodeGeminiStream(events: AsyncIterable<StreamEvent>, op
         if (!call) break;
         const signature = call.signature ?? (carried ? undefined : carryThinking(thoughts));
         carried = true;
-        yield send([geminiPart({ type: 'tool_call', id: call.id, name: call.name, arguments: call.args, ...(signature ? { signature } : {}) })!]);
+        const signedBy = call.signature && call.signedBy ? { signedBy: call.signedBy } : {};
+        yield send([geminiPart({ type: 'tool_call', id: call.id, name: call.name, arguments: call.args, ...(signature ? { signature, ...signedBy } : {}) })!]);
         break;
       }
       case 'usage':

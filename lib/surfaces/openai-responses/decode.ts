@@ -8,10 +8,11 @@
  *   become `tool_result` parts of one user message (a user message right after joins it), as
  *   the canonical form expects; each result gets the tool's name from the call it answers.
  * - `reasoning` items come back as thinking only with `encrypted_content`, which this surface
- *   fills with the upstream's signature (Anthropic's, Bedrock's) or with redacted thinking (and,
- *   for a Gemini tool call's thought signature, with that, which goes onto the next call):
- *   unsigned reasoning cannot be replayed to Anthropic, and OpenAI's own summaries are not the
- *   model's thinking.
+ *   fills with the upstream's signature marked with its family, or with redacted thinking (and,
+ *   for a Gemini tool call's thought signature, with that, which goes onto the next call; see
+ *   `reasoning-content.ts`): unsigned reasoning cannot be replayed to Anthropic. OpenAI's own
+ *   items (replayed after a switch from an OpenAI model) become thinking signed by `openai`,
+ *   which only an OpenAI target would take, and the translating builders drop.
  * - What needs state the gateway does not keep is refused: `previous_response_id`,
  *   `conversation`, stored `prompt` templates, `background` runs, `item_reference` items and
  *   uploaded files (`file_id`). So are OpenAI's built-in tools (web search, file search,
@@ -19,12 +20,12 @@
  * - Bookkeeping for OpenAI's own platform is ignored: `store`, `metadata`, `include`,
  *   `service_tier`, `truncation`, `prompt_cache_key`, `text.verbosity`, `reasoning.summary`.
  */
-import type { AssistantPart, ChatRequest, ImagePart, Message, ResponseFormat, TextPart, ToolChoice, ToolDefinition, ToolResultPart, UserPart } from '../../canonical/types';
+import type { AssistantPart, ChatRequest, SignatureFamily, ImagePart, Message, ResponseFormat, TextPart, ToolChoice, ToolDefinition, ToolResultPart, UserPart } from '../../canonical/types';
 import { untranslatable } from '../../http/errors';
 import { isName, isObject, isText, type Json } from '../../http/json-checks';
 import { HistoryBuilder } from '../history';
 import { parseDataUrl } from '../openai-chat/decode';
-import { REDACTED_THINKING, TOOL_CALL_SIGNATURE } from './encode';
+import { readEncryptedContent } from './reasoning-content';
 import { invalidField, parseResponsesRequest } from './request';
 
 /** Top-level fields refused when set: each needs something only OpenAI's servers keep or run. */
@@ -73,7 +74,7 @@ export function decodeResponsesRequest(raw: Record<string, unknown>): ChatReques
 function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
   const history = new HistoryBuilder();
   // A tool call's signature (Gemini's thoughtSignature) travels in the reasoning item before it.
-  let signature: string | undefined;
+  let signature: { signature: string; signedBy: SignatureFamily } | undefined;
   items.forEach((item, i) => {
     const path = `input[${i}]`;
     const type = item.type ?? (item.role !== undefined ? 'message' : undefined);
@@ -90,7 +91,7 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         if (!isName(item.call_id)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
         if (!isName(item.name)) throw invalidField(`${path}.name`, 'expected a non-empty string.');
         if (!isText(item.arguments)) throw invalidField(`${path}.arguments`, 'expected a string of JSON.');
-        history.assistant([{ type: 'tool_call', id: item.call_id, name: item.name, arguments: item.arguments, ...(signature ? { signature } : {}) }], { continueTurn: true });
+        history.assistant([{ type: 'tool_call', id: item.call_id, name: item.name, arguments: item.arguments, ...signature }], { continueTurn: true });
         signature = undefined;
         return;
       }
@@ -99,12 +100,12 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         history.toolResult({ type: 'tool_result', toolCallId: item.call_id, content: outputOf(item.output, `${path}.output`) });
         return;
       case 'reasoning': {
-        const encrypted = item.encrypted_content;
-        if (isName(encrypted) && encrypted.startsWith(TOOL_CALL_SIGNATURE)) {
-          signature = encrypted.slice(TOOL_CALL_SIGNATURE.length);
+        const carried = isName(item.encrypted_content) ? readEncryptedContent(item.encrypted_content) : undefined;
+        if (carried?.kind === 'call_signature') {
+          signature = { signature: carried.signature, signedBy: carried.signedBy };
           return;
         }
-        const thinking = reasoningOf(item, path);
+        const thinking = carried && reasoningOf(item, carried, path);
         if (thinking) history.assistant([thinking], { continueTurn: true });
         return;
       }
@@ -188,15 +189,15 @@ function outputOf(output: unknown, path: string): ToolResultPart['content'] {
  * A reasoning item this surface wrote (its summary is the thinking, its encrypted_content the
  * signature, or the redacted thinking behind its marker), as thinking.
  */
-function reasoningOf(item: Json, path: string): AssistantPart | undefined {
-  if (!isName(item.encrypted_content)) return undefined;
-  if (item.encrypted_content.startsWith(REDACTED_THINKING)) return { type: 'redacted_thinking', data: item.encrypted_content.slice(REDACTED_THINKING.length) };
+function reasoningOf(item: Json, carried: Exclude<ReturnType<typeof readEncryptedContent>, { kind: 'call_signature' }>, path: string): AssistantPart | undefined {
+  if (carried.kind === 'redacted') return { type: 'redacted_thinking', data: carried.data };
+  if (carried.kind === 'unsigned' || carried.signature === '') return undefined;
   const summary = Array.isArray(item.summary) ? item.summary : [];
   const text = summary.map((s: unknown, j) => {
     if (!isObject(s) || !isText(s.text)) throw invalidField(`${path}.summary[${j}]`, 'expected a summary_text part.');
     return s.text;
   });
-  return { type: 'thinking', text: text.join(''), signature: item.encrypted_content };
+  return { type: 'thinking', text: text.join(''), signature: carried.signature, signedBy: carried.signedBy };
 }
 
 function toolOf(tool: Json, path: string): ToolDefinition {

@@ -25,10 +25,10 @@ describe('encodeResponse', () => {
       },
     },
     {
-      name: 'encodes thinking as a reasoning item carrying its signature, then function calls ("{}" for empty arguments)',
+      name: 'encodes thinking as a reasoning item carrying its signature marked with its family, then function calls ("{}" for empty arguments)',
       input: {
         parts: [
-          { type: 'thinking', text: 'Let me look.', signature: 'sig-abc' },
+          { type: 'thinking', text: 'Let me look.', signature: 'sig-abc', signedBy: 'claude' },
           { type: 'tool_call', id: 'toolu_1', name: 'weather', arguments: '{"city":"Paris"}' },
           { type: 'tool_call', id: 'toolu_2', name: 'time', arguments: '' },
         ],
@@ -37,23 +37,28 @@ describe('encodeResponse', () => {
       expected: {
         status: 'completed',
         output: [
-          { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Let me look.' }], encrypted_content: 'sig-abc' },
+          { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Let me look.' }], encrypted_content: 'aigw1:claude:sig-abc' },
           { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'toolu_1', name: 'weather', arguments: '{"city":"Paris"}' },
           { id: 'fc_2', type: 'function_call', status: 'completed', call_id: 'toolu_2', name: 'time', arguments: '{}' },
         ],
       },
     },
     {
-      name: 'encodes redacted thinking as a reasoning item with no summary and the data behind its marker',
+      name: "encodes redacted thinking as a reasoning item with no summary and the data behind its marker, marked as Claude's",
       input: { parts: [{ type: 'redacted_thinking', data: 'EuYBCkQ' }, { type: 'text', text: 'Done.' }] },
-      expected: { output: [{ id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'redacted_thinking:EuYBCkQ' }, { id: 'msg_1', type: 'message' }] },
+      expected: { output: [{ id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'aigw1:claude:redacted_thinking:EuYBCkQ' }, { id: 'msg_1', type: 'message' }] },
+    },
+    {
+      name: 'marks unsigned thinking as such, so that it never goes to OpenAI',
+      input: { parts: [{ type: 'thinking', text: 'Hmm.' }, { type: 'text', text: 'Done.' }] },
+      expected: { output: [{ id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Hmm.' }], encrypted_content: 'aigw1:unsigned' }, { id: 'msg_1', type: 'message' }] },
     },
     {
       name: "puts a tool call's signature (Gemini's) in a reasoning item right before the call",
-      input: { parts: [{ type: 'tool_call', id: 'c1', name: 'f', arguments: '{}', signature: 'CiQB' }], finishReason: 'tool_calls' },
+      input: { parts: [{ type: 'tool_call', id: 'c1', name: 'f', arguments: '{}', signature: 'CiQB', signedBy: 'gemini' }], finishReason: 'tool_calls' },
       expected: {
         output: [
-          { id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'tool_call_signature:CiQB' },
+          { id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'aigw1:gemini:tool_call_signature:CiQB' },
           { id: 'fc_1', type: 'function_call', call_id: 'c1' },
         ],
       },

@@ -3,29 +3,36 @@
  * stream encoder shares with it (output items, usage, the fields every response echoes).
  *
  * Thinking becomes `reasoning` items whose summary is the thinking text and whose
- * `encrypted_content` is the upstream's signature, so a client that sends the items back (as
- * Codex and `input: [...input, ...response.output]` do) replays signed thinking with its tool
- * calls. Redacted thinking becomes a reasoning item with no summary whose `encrypted_content` is
- * the redacted data behind `REDACTED_THINKING`, so it too comes back as it was; a tool call's
- * own signature (Gemini's) rides in a reasoning item just before it (`TOOL_CALL_SIGNATURE`).
+ * `encrypted_content` is the upstream's signature, marked with its family
+ * (`reasoning-content.ts`), so a client that sends the items back (as Codex and
+ * `input: [...input, ...response.output]` do) replays signed thinking with its tool calls, and
+ * the gateway knows whose it is when the conversation has moved to another family. Redacted
+ * thinking becomes a reasoning item with no summary whose `encrypted_content` carries the
+ * redacted data, so it too comes back as it was; a tool call's own signature (Gemini's) rides in
+ * a reasoning item just before it.
  */
 import { randomBytes } from 'node:crypto';
-import type { ChatResponse, FinishReason } from '../../canonical/types';
+import type { ChatResponse, FinishReason, SignatureFamily } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
-
-/** Marks the `encrypted_content` of a reasoning item that carries redacted thinking (Anthropic signatures never start so). */
-export const REDACTED_THINKING = 'redacted_thinking:';
-
-/**
- * Marks the `encrypted_content` of a reasoning item that carries the signature of the function
- * call after it (Gemini's thoughtSignature, which the Responses API's function_call items have no
- * field for, and which Gemini wants back with its call).
- */
-export const TOOL_CALL_SIGNATURE = 'tool_call_signature:';
+import { writeEncryptedContent } from './reasoning-content';
 
 /** A reasoning item holding a tool call's signature, to stand right before that call. */
-export const signatureItem = (id: string, signature: string): ReasoningItem => ({ id, type: 'reasoning', summary: [], encrypted_content: TOOL_CALL_SIGNATURE + signature });
+export const signatureItem = (id: string, signature: string, signedBy: SignatureFamily = 'gemini'): ReasoningItem => ({
+  id,
+  type: 'reasoning',
+  summary: [],
+  encrypted_content: writeEncryptedContent({ kind: 'call_signature', signature, signedBy }),
+});
+
+/** A reasoning item holding Claude's redacted thinking. */
+export const redactedItem = (id: string, data: string): ReasoningItem => ({ id, type: 'reasoning', summary: [], encrypted_content: writeEncryptedContent({ kind: 'redacted', data }) });
+
+/** The `encrypted_content` of a thinking run's signature; one of unknown family was Claude's before the mark. */
+export const thinkingContent = (signature: string, signedBy: SignatureFamily | undefined): string => writeEncryptedContent({ kind: 'thinking', signature, signedBy: signedBy ?? 'claude' });
+
+/** The `encrypted_content` of a thinking run no one signed: marked, so that it never reaches OpenAI. */
+export const UNSIGNED_CONTENT = writeEncryptedContent({ kind: 'unsigned' });
 
 /** Reads the wall clock in ms; tests pass a fixed one. */
 export type Clock = () => number;
@@ -184,11 +191,12 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
     }
     message = undefined;
     if (part.type === 'thinking') {
-      output.push({ id: newId('rs'), type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], ...(part.signature ? { encrypted_content: part.signature } : {}) });
+      const encrypted = part.signature ? thinkingContent(part.signature, part.signedBy) : UNSIGNED_CONTENT;
+      output.push({ id: newId('rs'), type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], encrypted_content: encrypted });
     } else if (part.type === 'redacted_thinking') {
-      output.push({ id: newId('rs'), type: 'reasoning', summary: [], encrypted_content: REDACTED_THINKING + part.data });
+      output.push(redactedItem(newId('rs'), part.data));
     } else if (part.type === 'tool_call') {
-      if (part.signature) output.push(signatureItem(newId('rs'), part.signature));
+      if (part.signature) output.push(signatureItem(newId('rs'), part.signature, part.signedBy));
       output.push({ id: newId('fc'), type: 'function_call', status: 'completed', call_id: part.id, name: part.name, arguments: part.arguments || '{}' });
     }
   }

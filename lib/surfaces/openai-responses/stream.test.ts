@@ -162,13 +162,13 @@ describe('encodeResponsesStream', () => {
     expect(find('response.output_text.delta')[0]).toMatchObject({ item_id: 'msg_1', output_index: 1, content_index: 0, delta: 'Hi' });
     expect(find('response.output_item.added')[2]).toMatchObject({ output_index: 2, item: { id: 'fc_1', type: 'function_call', status: 'in_progress', call_id: 'call_a', name: 'weather', arguments: '' } });
     expect(find('response.function_call_arguments.done')[0]).toMatchObject({ item_id: 'fc_1', output_index: 2, arguments: '{}' });
-    expect(find('response.output_item.done')[0]).toMatchObject({ item: { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Hmm' }], encrypted_content: 'sig' } });
+    expect(find('response.output_item.done')[0]).toMatchObject({ item: { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Hmm' }], encrypted_content: 'aigw1:claude:sig' } });
     const final = find('response.completed')[0]!.response as Record<string, unknown>;
     expect(final).toMatchObject({
       id: 'resp_msg_up',
       status: 'completed',
       output: [
-        { id: 'rs_1', type: 'reasoning', encrypted_content: 'sig' },
+        { id: 'rs_1', type: 'reasoning', encrypted_content: 'aigw1:claude:sig' },
         { id: 'msg_1', type: 'message', status: 'completed', content: [{ type: 'output_text', text: 'Hi', annotations: [] }] },
         { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_a', arguments: '{}' },
       ],
@@ -183,21 +183,33 @@ describe('encodeResponsesStream', () => {
     expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'server_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
   });
 
+  it('marks a thinking run no signature ended as unsigned', async () => {
+    const out = await encode([
+      { type: 'start', id: 'm', model: 'gemini' },
+      { type: 'thinking_delta', text: 'Hmm.' },
+      { type: 'text_delta', text: 'Hi' },
+      { type: 'finish', reason: 'stop' },
+    ]);
+
+    const final = out.find(([n]) => n === 'response.completed')![1].response as { output: unknown[] };
+    expect(final.output[0]).toEqual({ id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Hmm.' }], encrypted_content: 'aigw1:unsigned' });
+  });
+
   it('gives each signed thinking run its own reasoning item, as the whole answer does, so each replays with its own signature', async () => {
     const out = await encode([
       { type: 'start', id: 'm', model: 'claude' },
       { type: 'thinking_delta', text: 'First.' },
-      { type: 'thinking_signature', signature: 'sig-1' },
+      { type: 'thinking_signature', signature: 'sig-1', signedBy: 'claude' },
       { type: 'thinking_delta', text: 'Second.' },
-      { type: 'thinking_signature', signature: 'sig-2' },
+      { type: 'thinking_signature', signature: 'sig-2', signedBy: 'gemini' },
       { type: 'text_delta', text: 'Hi' },
       { type: 'finish', reason: 'stop' },
     ]);
 
     const final = out.find(([n]) => n === 'response.completed')![1].response as { output: unknown[] };
     expect(final.output.slice(0, 2)).toEqual([
-      { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'First.' }], encrypted_content: 'sig-1' },
-      { id: 'rs_2', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Second.' }], encrypted_content: 'sig-2' },
+      { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'First.' }], encrypted_content: 'aigw1:claude:sig-1' },
+      { id: 'rs_2', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Second.' }], encrypted_content: 'aigw1:gemini:sig-2' },
     ]);
     expect(out.filter(([n]) => n === 'response.output_item.done').map(([, d]) => d.output_index)).toEqual([0, 1, 2]);
   });

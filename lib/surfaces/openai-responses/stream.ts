@@ -6,15 +6,17 @@
  * response and its usage). The final event waits for the end of the canonical events, because
  * usage may follow the finish.
  */
-import type { FinishReason, StreamEvent } from '../../canonical/types';
+import type { FinishReason, SignatureFamily, StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { sseEvent } from '../../http/sse';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
 import {
   FINISHED_BY_ERROR,
-  REDACTED_THINKING,
   outputText,
+  redactedItem,
   signatureItem,
+  thinkingContent,
+  UNSIGNED_CONTENT,
   randomId,
   responseId,
   responseObject,
@@ -92,9 +94,9 @@ class ResponsesStreamWriter {
   }
 
   /** A signature ends a thinking run (Anthropic's signature_delta comes before the block stops): it goes on the latest reasoning item. */
-  signature(signature: string): void {
+  signature(signature: string, signedBy: SignatureFamily | undefined): void {
     const item = [...this.output].reverse().find((i): i is ReasoningItem => i.type === 'reasoning');
-    if (item) item.encrypted_content = signature;
+    if (item) item.encrypted_content = thinkingContent(signature, signedBy);
   }
 
   /** A reasoning item that comes whole (redacted thinking, a tool call's signature): added and done at once. */
@@ -105,8 +107,8 @@ class ResponsesStreamWriter {
     return out + this.event('response.output_item.added', { output_index: index, item: structuredClone(item) }) + this.event('response.output_item.done', { output_index: index, item: structuredClone(item) });
   }
 
-  toolStart(id: string, name: string, signature: string | undefined): string {
-    const out = this.close() + (signature ? this.whole(signatureItem(this.newId('rs'), signature)) : '');
+  toolStart(id: string, name: string, signature: string | undefined, signedBy: SignatureFamily | undefined): string {
+    const out = this.close() + (signature ? this.whole(signatureItem(this.newId('rs'), signature, signedBy)) : '');
     const item: FunctionCallItem = { id: this.newId('fc'), type: 'function_call', status: 'in_progress', call_id: id, name, arguments: '' };
     const index = this.output.length;
     this.#open = { item, index };
@@ -138,6 +140,8 @@ class ResponsesStreamWriter {
         break;
       }
       case 'reasoning': {
+        // A run no signature ended is unsigned (a signature that comes after the close still replaces the mark in the final response).
+        item.encrypted_content ??= UNSIGNED_CONTENT;
         const summary = item.summary[0];
         if (summary) {
           out += this.event('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: summary.text });
@@ -210,13 +214,13 @@ export async function* encodeResponsesStream(
         if (event.text) out = writer.thinking(event.text);
         break;
       case 'thinking_signature':
-        writer.signature(event.signature);
+        writer.signature(event.signature, event.signedBy);
         break;
       case 'redacted_thinking':
-        out = writer.whole({ id: newId('rs'), type: 'reasoning', summary: [], encrypted_content: REDACTED_THINKING + event.data });
+        out = writer.whole(redactedItem(newId('rs'), event.data));
         break;
       case 'tool_call_start':
-        out = writer.toolStart(event.id, event.name, event.signature);
+        out = writer.toolStart(event.id, event.name, event.signature, event.signedBy);
         break;
       case 'tool_call_delta':
         out = writer.toolDelta(event.arguments);
