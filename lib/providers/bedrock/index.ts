@@ -16,6 +16,7 @@ export { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, BEDROC
 export { configuredBedrockCredentials, defaultChainCredentials, type BedrockCredentialScope, type BedrockCredentialSource } from './credentials';
 export { bedrockModelUrl, bedrockTarget, signedBedrockPost, type AwsCredentialIdentity, type BedrockTarget } from './sign';
 export { bedrockEmbeddingBodies, bedrockEmbeddingFamily, decodeBedrockEmbeddings, type BedrockEmbedded, type BedrockEmbeddingFamily } from './embeddings';
+export { BEDROCK_RERANK_MAX_DOCUMENTS, bedrockRerankBody, bedrockRerankFamily, decodeBedrockRerank, type BedrockRerankFamily } from './rerank';
 export { toConverseBody } from './request';
 
 export interface BedrockProviderOptions {
