@@ -41,6 +41,7 @@ describe('bedrockRerankBody', () => {
     },
     { name: "Amazon's body, without api_version", model: AMAZON, request: { query: 'q', texts: ['a', 'b'], top_n: 1 }, body: { query: 'q', documents: ['a', 'b'], top_n: 1 } },
     { name: 'a top_n past the documents cut to them', model: AMAZON, request: { query: 'q', texts: ['a'], top_n: 50 }, body: { query: 'q', documents: ['a'], top_n: 1 } },
+    { name: 'rank_fields of the text alone, as the gateway ranks anyway', model: AMAZON, request: { query: 'q', texts: ['a'], rank_fields: ['text'] }, body: { query: 'q', documents: ['a'], top_n: 1 } },
     {
       name: 'the most documents a call takes',
       model: COHERE,
@@ -54,6 +55,8 @@ describe('bedrockRerankBody', () => {
   it.each<{ name: string; model: string; request: Parameters<typeof bedrockRerankBody>[1]; param: string }>([
     { name: 'more than 1 000 documents', model: COHERE, request: { query: 'q', texts: texts(1001) }, param: 'documents' },
     { name: "max_tokens_per_doc on Amazon's model", model: AMAZON, request: { query: 'q', texts: ['a'], max_tokens_per_doc: 100 }, param: 'max_tokens_per_doc' },
+    { name: 'rank_fields other than the text', model: COHERE, request: { query: 'q', texts: ['a'], rank_fields: ['title', 'text'] }, param: 'rank_fields' },
+    { name: 'max_chunks_per_doc', model: COHERE, request: { query: 'q', texts: ['a'], max_chunks_per_doc: 10 }, param: 'max_chunks_per_doc' },
     { name: 'a model of no rerank family', model: 'cohere.embed-v4:0', request: { query: 'q', texts: ['a'] }, param: 'model' },
   ])('refuses $name with a 400 naming $param', ({ model, request, param }) => {
     expect(() => bedrockRerankBody(model, request)).toThrow(expect.objectContaining({ status: 400, param, message: expect.stringContaining(model) }));

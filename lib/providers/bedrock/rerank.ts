@@ -49,7 +49,8 @@ const refused = (param: string, message: string) => new GatewayError('invalid_re
  * sent (the number of documents when the client gave none, or more than there are), so both
  * families answer every document the client asked for, as Cohere's API does by default. What the
  * model cannot take is a 400 naming the field, before any call: more than 1 000 documents,
- * `max_tokens_per_doc` on Amazon's model. `return_documents` is never sent: the gateway fills the
+ * `max_tokens_per_doc` on Amazon's model, Cohere v1's `rank_fields` (but `["text"]`) and
+ * `max_chunks_per_doc`. `return_documents` is never sent: the gateway fills the
  * documents in itself.
  *
  * @example
@@ -58,10 +59,15 @@ const refused = (param: string, message: string) => new GatewayError('invalid_re
  */
 export function bedrockRerankBody(
   modelId: string,
-  request: { query: string; texts: readonly string[]; top_n?: number | null; max_tokens_per_doc?: number | null },
+  request: { query: string; texts: readonly string[]; top_n?: number | null; max_tokens_per_doc?: number | null; rank_fields?: unknown; max_chunks_per_doc?: unknown },
 ): Record<string, unknown> {
   const rule = ruleOf(modelId);
   const { query, texts } = request;
+  // Cohere v1's fields: the gateway sends each document's text alone, and chunks nothing.
+  if (request.rank_fields != null && !(Array.isArray(request.rank_fields) && request.rank_fields.length === 1 && request.rank_fields[0] === 'text')) {
+    throw refused('rank_fields', `'rank_fields' other than ["text"] is not supported by Bedrock model \`${modelId}\` (it ranks each document's text); send the text to rank as each document's \`text\`.`);
+  }
+  if (request.max_chunks_per_doc != null) throw refused('max_chunks_per_doc', `'max_chunks_per_doc' is not supported by Bedrock model \`${modelId}\`; leave it out.`);
   if (texts.length > BEDROCK_RERANK_MAX_DOCUMENTS) {
     throw refused('documents', `Bedrock model \`${modelId}\` reranks at most ${BEDROCK_RERANK_MAX_DOCUMENTS} documents a call, not ${texts.length}; send fewer.`);
   }

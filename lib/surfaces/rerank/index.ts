@@ -2,3 +2,4 @@
 export { parseRerankRequest, rerankTexts, type RerankDocument, type RerankRequest } from './request';
 export { DOCUMENTS_PER_SEARCH_UNIT, rerankInputTokens, searchUnits } from './units';
 export { encodeRerank, type RerankAnswer, type RerankResponse, type RerankScore } from './encode';
+export { readRerankUsage, type RerankReported } from './usage';
