@@ -9,6 +9,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startFakeBedrock, type FakeBedrock } from './bedrock';
 import { bedrockEmbedding, titanTokens } from './bedrock-embeddings';
+import { rankDocuments } from './rerank-wire';
 
 const CREDENTIALS = { accessKeyId: 'AKIDFAKEBEDROCK0001', secretAccessKey: 'fake/secret+key/0123456789abcdefghijklmn' };
 const REGION = 'us-west-2';
@@ -248,6 +249,44 @@ describe('fake Bedrock Runtime, through the official AWS SDK client', () => {
       { name: 'dimensions Titan V2 cannot give', modelId: 'amazon.titan-embed-text-v2:0', body: { inputText: 'x', dimensions: 768 }, message: /768 is not a valid enum value/ },
       { name: 'more than 96 Cohere texts', modelId: 'cohere.embed-english-v3', body: { texts: Array.from({ length: 97 }, () => 'x'), input_type: 'search_document' }, message: /maximum item count: 96, found: 97/ },
       { name: 'a Cohere body without input_type', modelId: 'cohere.embed-multilingual-v3', body: { texts: ['x'] }, message: /required key \[input_type\]/ },
+    ])('refuses $name with a ValidationException', async ({ modelId, body, message }) => {
+      const failure = await invoke(modelId, body).catch((e: unknown) => e);
+
+      expect(failure).toMatchObject({ name: 'ValidationException', message: expect.stringMatching(message) });
+    });
+  });
+
+  describe('rerank models on InvokeModel', () => {
+    const invoke = async (modelId: string, body: unknown) => {
+      const out = await client.send(new InvokeModelCommand({ modelId, body: JSON.stringify(body), contentType: 'application/json', accept: 'application/json' }));
+      return JSON.parse(Buffer.from(out.body).toString('utf8')) as Record<string, unknown>;
+    };
+    const documents = ['Berlin is the capital of Germany.', 'Paris is the capital of France.', 'The capital of France is Paris, on the Seine.'];
+
+    it("answers Cohere Rerank 3.5's v2 body with the top_n best scores and an id", async () => {
+      // Act
+      const out = await invoke('cohere.rerank-v3-5:0', { query: 'capital of France', documents, top_n: 2, api_version: 2 });
+
+      // Assess
+      expect(out).toEqual({ id: expect.any(String), results: rankDocuments('capital of France', documents, 2) });
+      expect((out.results as { index: number }[]).map((r) => r.index)).toEqual([1, 2]);
+      expect(fake.requests[0]).toMatchObject({ operation: 'invoke', signatureValid: true });
+    });
+
+    it("answers Amazon Rerank 1.0's body with every score, best first", async () => {
+      const out = await invoke('amazon.rerank-v1:0', { query: 'capital of France', documents });
+
+      expect(out).toEqual({ results: rankDocuments('capital of France', documents) });
+    });
+
+    it.each([
+      { name: 'a Cohere body without api_version', modelId: 'cohere.rerank-v3-5:0', body: { query: 'q', documents: ['a'] }, message: /required key \[api_version\]/ },
+      { name: 'api_version on Amazon', modelId: 'amazon.rerank-v1:0', body: { query: 'q', documents: ['a'], api_version: 2 }, message: /extraneous key \[api_version\]/ },
+      { name: 'max_tokens_per_doc on Amazon', modelId: 'amazon.rerank-v1:0', body: { query: 'q', documents: ['a'], max_tokens_per_doc: 10 }, message: /extraneous key \[max_tokens_per_doc\]/ },
+      { name: 'return_documents', modelId: 'cohere.rerank-v3-5:0', body: { query: 'q', documents: ['a'], api_version: 2, return_documents: true }, message: /extraneous key \[return_documents\]/ },
+      { name: 'more than 1 000 documents', modelId: 'amazon.rerank-v1:0', body: { query: 'q', documents: Array.from({ length: 1001 }, () => 'x') }, message: /maximum item count: 1000, found: 1001/ },
+      { name: 'a top_n past the documents', modelId: 'amazon.rerank-v1:0', body: { query: 'q', documents: ['a'], top_n: 2 }, message: /top_n: 2 is not in \[1, 1\]/ },
+      { name: 'object documents', modelId: 'cohere.rerank-v3-5:0', body: { query: 'q', documents: [{ text: 'a' }], api_version: 2 }, message: /expected type: String/ },
     ])('refuses $name with a ValidationException', async ({ modelId, body, message }) => {
       const failure = await invoke(modelId, body).catch((e: unknown) => e);
 

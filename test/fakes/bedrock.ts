@@ -3,7 +3,8 @@
  * that checks the SigV4 signature of every request against the secret it was given (as AWS
  * does, recomputing it from the method, path, signed headers and body bytes), serves Converse,
  * ConverseStream, InvokeModel and InvokeModelWithResponseStream with real shapes and real
- * event-stream frames (InvokeModel on Titan and Cohere embedding models embeds), and fails in the
+ * event-stream frames (InvokeModel on Titan and Cohere embedding models embeds, on Cohere and
+ * Amazon rerank models reranks), and fails in the
  * ways Bedrock fails.
  *
  * @example
@@ -33,6 +34,7 @@ import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type 
 import { writePiece, type RecordedRequest } from './http';
 import { validateConverse, validateInvoke } from './bedrock-validate';
 import { embeddingAnswer, invalidEmbeddingBody, isEmbeddingModel } from './bedrock-embeddings';
+import { bedrockRerankAnswer, invalidBedrockRerankBody, isRerankModel } from './rerank-wire';
 import { checkSigV4 } from './sigv4-check';
 
 export type { ReplyUsage, ToolUseSpec } from './bedrock-wire';
@@ -54,6 +56,8 @@ export interface BedrockRecordedRequest extends RecordedRequest {
 export type Reply =
   /** An embedding model's answer to its body (the default for embedding model ids; see `bedrock-embeddings.ts`). */
   | { kind: 'embedding' }
+  /** A rerank model's answer to its body (the default for rerank model ids; see `rerank-wire.ts`). */
+  | { kind: 'rerank' }
   | { kind: 'text'; text: string; chunks?: string[]; stopReason?: string; usage?: ReplyUsage; reasoning?: { text: string; signature: string }; chunking?: Chunking }
   | { kind: 'tool_use'; calls: ToolUseSpec[]; text?: string; usage?: ReplyUsage; chunking?: Chunking }
   /** Bedrock's error answer: `type` goes into `x-amzn-ErrorType`; the status defaults to the documented one. */
@@ -89,6 +93,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions): Promise<Fak
 /** The reply when a test has not chosen one: `Echo: <last user text>`, or the embeddings an embedding model makes. */
 export function defaultReply(req: BedrockRecordedRequest): Reply {
   if (isEmbeddingModel(req.modelId)) return { kind: 'embedding' };
+  if (isRerankModel(req.modelId)) return { kind: 'rerank' };
   return { kind: 'text', text: `Echo: ${lastUserText(req)}` };
 }
 
@@ -115,8 +120,15 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
     record.signatureValid = true;
 
     if (req.method !== 'POST' || !record.operation) return send(res, errorResponse('UnknownOperationException', 'Unknown operation', 404));
-    const embedding = record.operation === 'invoke' && isEmbeddingModel(record.modelId);
-    const invalid = embedding ? invalidEmbeddingBody(record.modelId, record.body) : record.operation.startsWith('invoke') ? validateInvoke(record) : validateConverse(record);
+    const invoke = record.operation === 'invoke';
+    const invalid =
+      invoke && isEmbeddingModel(record.modelId)
+        ? invalidEmbeddingBody(record.modelId, record.body)
+        : invoke && isRerankModel(record.modelId)
+          ? invalidBedrockRerankBody(record.modelId, record.body)
+          : record.operation.startsWith('invoke')
+            ? validateInvoke(record)
+            : validateConverse(record);
     if (invalid) return send(res, errorResponse('ValidationException', invalid));
     await this.#send(record, res, await this.replyFor(record));
   }
@@ -130,6 +142,8 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
     switch (reply.kind) {
       case 'embedding':
         return send(res, embeddingAnswer(record.modelId, record.body as Record<string, unknown>));
+      case 'rerank':
+        return send(res, bedrockRerankAnswer(record.modelId, record.body as Record<string, unknown>));
       case 'text':
       case 'tool_use': {
         const content = answerContent(reply, record);
