@@ -129,7 +129,8 @@ export type ProviderConfig = z.infer<typeof ProviderSchema>;
 /**
  * USD per million tokens (the way providers list prices). Cache reads and writes cost the input
  * price when not given. `perRequest` is USD per call, for what is not priced by tokens (an image,
- * a moderation); a price may have both (gpt-image-1 reports tokens too), or only `perRequest`,
+ * a moderation; a rerank is charged it per search unit, a query of up to 100 documents, as Cohere
+ * and Bedrock bill); a price may have both (gpt-image-1 reports tokens too), or only `perRequest`,
  * when token prices count as 0.
  */
 const PriceSchema = z
