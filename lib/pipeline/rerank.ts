@@ -32,7 +32,7 @@ const tokenCount = (value: string | string[] | undefined): number | undefined =>
  */
 const bedrockRerank: Translator = async (call, attempt, deps, signal) => {
   const request = call.body as RerankRequest;
-  const texts = rerankTexts(request.documents);
+  const texts = rerankTexts(request.documents, 'bedrock');
   const body = JSON.stringify(bedrockRerankBody(attempt.model, { ...request, texts }));
   const { provider, account } = attempt;
   const { endpoint, region } = bedrockTarget(provider, account);

@@ -110,6 +110,15 @@ describe('rerank passed through to OpenAI-compatible servers', () => {
     expect(h.upstream.requests[0]!.body).toEqual({ model: 'jina-reranker-v2-base-multilingual', query: QUERY, documents: DOCUMENTS, top_n: 2, return_documents: true, truncation: true });
   });
 
+  it("passes documents the gateway does not read (Jina's images) on as they came", async () => {
+    const documents = [{ image: 'https://example.com/paris.png' }, { text: 'Paris is the capital of France.' }];
+
+    const res = await rerank({ model: 'jina-reranker', query: QUERY, documents });
+
+    expect(res.status).toBe(200);
+    expect(h.upstream.requests[0]!.body).toMatchObject({ documents });
+  });
+
   it.each(['/v2/rerank', '/rerank'])('serves %s as /v1/rerank', async (path) => {
     const res = await rerank({ model: 'jina-reranker', query: QUERY, documents: DOCUMENTS }, { path });
 
@@ -188,6 +197,7 @@ describe('rerank on Bedrock, translated', () => {
   it.each([
     { name: 'more than 1 000 documents', model: 'bedrock-cohere', body: { documents: Array.from({ length: 1001 }, (_, i) => `d${i}`) }, param: 'documents' },
     { name: "max_tokens_per_doc on Amazon's model", model: 'bedrock-amazon', body: { documents: DOCUMENTS, max_tokens_per_doc: 256 }, param: 'max_tokens_per_doc' },
+    { name: 'a document without text (an image)', model: 'bedrock-cohere', body: { documents: ['a', { image: 'https://example.com/a.png' }] }, param: 'documents[1].text' },
     { name: 'rank_fields other than the text', model: 'bedrock-cohere', body: { documents: [{ text: 'a', title: 't' }], rank_fields: ['title'] }, param: 'rank_fields' },
   ])('refuses $name with a 400 naming $param, before any upstream call', async ({ model, body, param }) => {
     const res = await rerank({ model, query: QUERY, ...body });

@@ -8,6 +8,7 @@ describe('parseRerankRequest', () => {
     { name: "Cohere v2's strings", input: body({}) },
     { name: "Cohere v1's and Jina's objects with a text", input: body({ documents: [{ text: 'Paris', title: 'France' }, 'Berlin'] }) },
     { name: 'an empty document', input: body({ documents: [''] }) },
+    { name: "Jina's image documents and Cohere v1's records, for the servers that read them", input: body({ documents: [{ image: 'https://example.com/a.png' }, { title: 'x', body: 'y' }] }) },
     { name: 'top_n, return_documents and max_tokens_per_doc', input: body({ top_n: 1, return_documents: true, max_tokens_per_doc: 512 }) },
     { name: 'null optional fields', input: body({ top_n: null, return_documents: null, max_tokens_per_doc: null }) },
     { name: 'fields of one server only', input: body({ rank_fields: ['text'], priority: 3, truncation: true }) },
@@ -25,7 +26,7 @@ describe('parseRerankRequest', () => {
     { name: 'a string as documents', input: body({ documents: 'Paris' }), param: 'documents' },
     { name: 'no documents', input: body({ documents: [] }), param: 'documents' },
     { name: 'a number among the documents', input: body({ documents: ['a', 3] }), param: 'documents[1]' },
-    { name: 'an object without its text', input: body({ documents: ['a', { title: 'x' }] }), param: 'documents[1].text' },
+    { name: 'an array among the documents', input: body({ documents: ['a', ['b']] }), param: 'documents[1]' },
     { name: 'an object whose text is not a string', input: body({ documents: [{ text: 1 }] }), param: 'documents[0].text' },
     { name: 'a zero top_n', input: body({ top_n: 0 }), param: 'top_n' },
     { name: 'a fractional top_n', input: body({ top_n: 1.5 }), param: 'top_n' },
@@ -49,6 +50,12 @@ describe('parseRerankRequest', () => {
 
 describe('rerankTexts', () => {
   it('reads strings as they are and objects by their text, in order', () => {
-    expect(rerankTexts(['a', { text: 'b', title: 't' }, ''])).toEqual(['a', 'b', '']);
+    expect(rerankTexts(['a', { text: 'b', title: 't' }, ''], 'bedrock')).toEqual(['a', 'b', '']);
+  });
+
+  it('refuses a document without text with a 400 naming it and the provider type', () => {
+    expect(() => rerankTexts(['a', { image: 'https://example.com/a.png' }], 'bedrock')).toThrow(
+      expect.objectContaining({ status: 400, param: 'documents[1].text', code: 'unsupported_parameter', message: expect.stringContaining('provider type bedrock') }),
+    );
   });
 });

@@ -1,8 +1,11 @@
 import { GatewayError } from '../../http/errors';
 import { isBoolean, isName, isObject, isPositiveInt, nullishOr } from '../../http/json-checks';
 
-/** A document to rerank: text (Cohere v2, vLLM, Jina), or an object with its `text` (Cohere v1, Jina); other fields of an object pass through. */
-export type RerankDocument = string | { text: string; [field: string]: unknown };
+/**
+ * A document to rerank: text (Cohere v2, vLLM, Jina), or an object (Cohere v1's and Jina's
+ * `{text}`, Jina's `{image}`, Cohere v1's fields for `rank_fields`), passed on as it came.
+ */
+export type RerankDocument = string | { text?: unknown; [field: string]: unknown };
 
 /** The fields of a rerank request (Cohere's shape, as Jina, vLLM, Infinity and LiteLLM serve it) the gateway relies on; every other field passes through. */
 export interface RerankRequest {
@@ -41,11 +44,29 @@ function checkDocuments(documents: unknown): void {
   if (documents.length === 0) throw invalid('documents', 'expected a non-empty array.');
   documents.forEach((d: unknown, i) => {
     if (typeof d === 'string') return;
-    // Empty strings are scored (they are a document too); an object must say where its text is.
-    if (!isObject(d)) throw invalid(`documents[${i}]`, 'expected a string or an object with a `text`.');
-    if (typeof d.text !== 'string') throw invalid(`documents[${i}].text`, 'expected a string.');
+    // Empty strings are scored (they are a document too); objects are the servers' to read, but a `text` must be text.
+    if (!isObject(d)) throw invalid(`documents[${i}]`, 'expected a string or an object.');
+    if (d.text !== undefined && typeof d.text !== 'string') throw invalid(`documents[${i}].text`, 'expected a string.');
   });
 }
 
-/** The text of each document, in order. */
-export const rerankTexts = (documents: readonly RerankDocument[]): string[] => documents.map((d) => (typeof d === 'string' ? d : d.text));
+/**
+ * The text of each document, in order, for upstreams that rerank text alone (a 400 naming the
+ * first document without one: an image or a structured record has no counterpart there).
+ *
+ * @example
+ * rerankTexts(['a', { text: 'b', title: 't' }], 'bedrock'); // → ['a', 'b']
+ */
+export function rerankTexts(documents: readonly RerankDocument[], providerType: string): string[] {
+  return documents.map((d, i) => {
+    if (typeof d === 'string') return d;
+    if (typeof d.text === 'string') return d.text;
+    throw new GatewayError('invalid_request', `Invalid value for 'documents[${i}].text': a text is required, provider type ${providerType} reranks text alone; send each document as a string or as \`{ "text": … }\`.`, {
+      param: `documents[${i}].text`,
+      code: 'unsupported_parameter',
+    });
+  });
+}
+
+/** A document's size in characters as an estimate reads it: its text, else the whole object as JSON. */
+export const documentChars = (d: RerankDocument): number => (typeof d === 'string' ? d.length : typeof d.text === 'string' ? d.text.length : JSON.stringify(d).length);

@@ -24,6 +24,12 @@ describe('rerankInputTokens', () => {
     expect(tokens).toBe(2 * charTokens(query.length) + charTokens(documents[0]!.toString().length) + charTokens('Berlin is the capital of Germany.'.length));
   });
 
+  it('counts an object without a text by its JSON', () => {
+    const image = { image: 'https://example.com/a.png' };
+
+    expect(rerankInputTokens({ query, documents: [image] })).toBe(charTokens(query.length) + charTokens(JSON.stringify(image).length));
+  });
+
   it('cuts each document at max_tokens_per_doc', () => {
     const long = 'x'.repeat(4000);
 

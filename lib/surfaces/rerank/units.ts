@@ -1,5 +1,5 @@
 import { charTokens } from '../anthropic-messages/count-tokens';
-import { rerankTexts, type RerankRequest } from './request';
+import { documentChars, type RerankRequest } from './request';
 
 /** Cohere bills a search unit per query of up to this many documents. */
 export const DOCUMENTS_PER_SEARCH_UNIT = 100;
@@ -17,7 +17,8 @@ export const searchUnits = (documents: number): number => Math.max(1, Math.ceil(
 /**
  * The tokens a reranker reads for a request, estimated as count_tokens estimates text: a
  * cross-encoder reads the query beside every document, so each document counts with the query,
- * a document cut at `max_tokens_per_doc` when the client set one.
+ * a document cut at `max_tokens_per_doc` when the client set one (an object without a `text` is
+ * counted by its JSON).
  *
  * @example
  * rerankInputTokens({ model: 'm', query: 'abcd', documents: ['abcdefgh'] }); // → charTokens(4) + charTokens(8)
@@ -26,6 +27,6 @@ export function rerankInputTokens(request: Pick<RerankRequest, 'query' | 'docume
   const query = charTokens(request.query.length);
   const cap = request.max_tokens_per_doc ?? Infinity;
   let tokens = 0;
-  for (const text of rerankTexts(request.documents)) tokens += query + Math.min(charTokens(text.length), cap);
+  for (const document of request.documents) tokens += query + Math.min(charTokens(documentChars(document)), cap);
   return tokens;
 }
