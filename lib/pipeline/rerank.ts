@@ -19,8 +19,8 @@ import type { OpenAIOnlyOperation } from './openai-only';
 const INPUT_TOKENS_HEADER = 'x-amzn-bedrock-input-token-count';
 
 const tokenCount = (value: string | string[] | undefined): number | undefined => {
-  const n = Number(Array.isArray(value) ? value[0] : value);
-  return value !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  const text = Array.isArray(value) ? value[0] : value;
+  return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
 };
 
 /**
@@ -49,12 +49,12 @@ const bedrockRerank: Translator = async (call, attempt, deps, signal) => {
     signal,
   );
   return attemptOf(outcome, errorFromBedrock, ([answered]) => {
+    const { scores, tokens } = answered!;
     const units = searchUnits(texts.length);
-    const tokens = answered!.tokens ?? rerankInputTokens(request);
     return {
-      body: { ...encodeRerank({ scores: answered!.scores, texts, searchUnits: units }, request) },
-      usage: { ...NO_TOKENS, input: tokens },
-      estimated: answered!.tokens === undefined,
+      body: encodeRerank({ scores, texts, searchUnits: units }, request),
+      usage: { ...NO_TOKENS, input: tokens ?? rerankInputTokens(request) },
+      estimated: tokens === undefined,
       billedUnits: units,
     };
   });

@@ -194,6 +194,18 @@ describe('rerank on Bedrock, translated', () => {
     expect(await usageOf('bedrock-cohere')).toMatchObject({ provider: 'aws', upstreamModel: COHERE_BEDROCK, inputTokens: rerankInputTokens({ query: QUERY, documents }), billedUnits: 3, costMicros: 6_000, estimated: true });
   });
 
+  it("records Bedrock's own token count where its answer's header gives one, not estimated", async () => {
+    const results = rankDocuments(QUERY, DOCUMENTS);
+    bedrock.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json', 'x-amzn-bedrock-input-token-count': '321' }, body: [JSON.stringify({ results })] });
+
+    const res = await rerank({ model: 'bedrock-amazon', query: QUERY, documents: DOCUMENTS });
+
+    expect(res.body.results).toEqual(results);
+    const usage = await usageOf('bedrock-amazon');
+    expect(usage).toMatchObject({ inputTokens: 321, billedUnits: 1, costMicros: 1_000 });
+    expect(usage).not.toHaveProperty('estimated');
+  });
+
   it.each([
     { name: 'more than 1 000 documents', model: 'bedrock-cohere', body: { documents: Array.from({ length: 1001 }, (_, i) => `d${i}`) }, param: 'documents' },
     { name: "max_tokens_per_doc on Amazon's model", model: 'bedrock-amazon', body: { documents: DOCUMENTS, max_tokens_per_doc: 256 }, param: 'max_tokens_per_doc' },

@@ -14,12 +14,12 @@ export interface RerankAnswer {
   searchUnits: number;
 }
 
-/** A rerank answer in Cohere's shape (v2, which Jina, vLLM and LiteLLM answer in too). */
-export interface RerankResponse {
+/** A rerank answer in Cohere's shape (v2, which Jina, vLLM and LiteLLM answer in too); a type, not an interface, so it is a JSON record as answers are. */
+export type RerankResponse = {
   id: string;
   results: { index: number; relevance_score: number; document?: { text: string } }[];
   meta: { api_version: { version: string }; billed_units: { search_units: number } };
-}
+};
 
 /**
  * The client's answer to a rerank call served by translation: the scores best first, cut to
