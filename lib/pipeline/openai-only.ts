@@ -24,9 +24,10 @@ import type { Translated, Translator } from './fan-out';
 import { tryTargets } from './try-targets';
 
 /**
- * An OpenAI API operation of no chat: passed through untouched (but for the model) to
- * OpenAI-dialect providers, and translated for the provider types in its `translate` table
- * (embeddings on Bedrock and Gemini). Anthropic has no counterpart for either.
+ * An OpenAI-dialect operation of no chat (OpenAI's own, and rerank, which OpenAI-compatible
+ * servers serve in Cohere's shape): passed through untouched (but for the model) to the
+ * OpenAI-dialect providers that have it, and translated for the provider types in its `translate`
+ * table (embeddings on Bedrock and Gemini, rerank on Bedrock). Anthropic has no counterpart for any.
  */
 export interface OpenAIOnlyOperation {
   /** The surface name in usage records and log lines. */
