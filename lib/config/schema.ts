@@ -96,6 +96,8 @@ const BedrockProviderSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1').optional(),
   /** Overrides https://bedrock-runtime.{region}.amazonaws.com (VPC endpoints, tests). */
   baseUrl: HttpUrl.optional(),
+  /** Overrides https://bedrock-agent-runtime.{region}.amazonaws.com, where rerank goes (VPC endpoints, tests). */
+  agentRuntimeBaseUrl: HttpUrl.optional(),
   /**
    * anthropic-beta flags passed on to Claude on Bedrock. Bedrock refuses flags it does not know
    * with a 400 (Claude Code sends several), so by default only the ones it accepts go through;

@@ -3,58 +3,74 @@
  * Infinity, LiteLLM and Cohere's own v2 API serve. Passed through by `openAIOnlyCall` to
  * `openai-compatible` targets (`{baseUrl}/rerank`, Bearer key), the only OpenAI-dialect type with
  * servers that have it (OpenAI and Azure OpenAI have none); translated for `bedrock` targets
- * (Cohere Rerank 3.5 and Amazon Rerank 1.0 on InvokeModel). Billed per search unit.
+ * (Cohere Rerank 3.5 and Amazon Rerank 1.0 through the agent runtime's Rerank operation). Billed per search unit.
  */
-import { bedrockModelUrl, bedrockRerankBody, bedrockTarget, decodeBedrockRerank, signedBedrockPost } from '../providers/bedrock';
+import { GatewayError } from '../http/errors';
+import { bedrockAgentRuntimeTarget, bedrockRerankBody, decodeBedrockRerank, signedBedrockPost, type BedrockRerankPage } from '../providers/bedrock';
 import { errorFromBedrock } from '../providers/bedrock/errors';
-import { encodeRerank, parseRerankRequest, readRerankUsage, rerankInputTokens, rerankTexts, searchUnits, type RerankRequest } from '../surfaces/rerank';
+import { encodeRerank, parseRerankRequest, readRerankUsage, rerankInputTokens, rerankTexts, searchUnits, type RerankRequest, type RerankScore } from '../surfaces/rerank';
 import { NO_TOKENS, type TokenUsage } from '../usage/tokens';
 import { worstCaseOfRerank } from './budget';
 import type { RequestContext } from './context';
-import { attemptOf, fanOut, type Translator } from './fan-out';
+import { attemptOf, fanOut, type FanOutResult, type Translator } from './fan-out';
 import type { AdmittedCall } from './model-call';
 import type { OpenAIOnlyOperation } from './openai-only';
 
-/** Bedrock's count of an InvokeModel call's input tokens, where it sends one. */
-const INPUT_TOKENS_HEADER = 'x-amzn-bedrock-input-token-count';
-
-const tokenCount = (value: string | string[] | undefined): number | undefined => {
-  const text = Array.isArray(value) ? value[0] : value;
-  return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
-};
+/**
+ * The most pages of one Rerank answer the gateway follows. Rerank answers at most 1 000 results
+ * and AWS documents no page size; a bound keeps a server that hands out tokens forever from
+ * holding the request.
+ */
+export const BEDROCK_RERANK_MAX_PAGES = 10;
 
 /**
- * Rerank on Bedrock: one InvokeModel call (at most 1 000 documents, refused with a 400 before
- * any credential lookup otherwise), signed as every Bedrock call is, read as a one-call fan-out
- * so a failed answer fails over as on every translated operation. The answer is Cohere's, with
- * the documents' texts filled in when the client asked `return_documents`; tokens are Bedrock's
- * count where its header gives one, else estimated.
+ * Rerank on Bedrock: the Agents for Amazon Bedrock runtime's Rerank operation (at most 1 000
+ * documents, refused with a 400 before any credential lookup otherwise), signed as every Bedrock
+ * call is, each page read as a one-call fan-out so a failed answer fails over as on every
+ * translated operation. A paged answer is followed by its `nextToken` (at most
+ * `BEDROCK_RERANK_MAX_PAGES` pages, until `numberOfResults` results are in). The answer is
+ * Cohere's, with the documents' texts filled in when the client asked `return_documents`. Rerank
+ * counts no tokens, so they are estimated.
  */
 const bedrockRerank: Translator = async (call, attempt, deps, signal) => {
   const request = call.body as RerankRequest;
   const texts = rerankTexts(request.documents, 'bedrock');
-  const body = JSON.stringify(bedrockRerankBody(attempt.model, { ...request, texts }));
   const { provider, account } = attempt;
-  const { endpoint, region } = bedrockTarget(provider, account);
+  const { endpoint, region } = bedrockAgentRuntimeTarget(provider, account);
+  const wanted = Math.min(request.top_n ?? texts.length, texts.length);
+  const bodyOf = (nextToken?: string) => JSON.stringify(bedrockRerankBody(attempt.model, region, { ...request, texts }, nextToken));
+  // Built (and so checked) before any credential lookup: a refusal costs nothing.
+  const first = bodyOf();
   const credentials = await deps.providers.bedrockCredentials({ provider, account });
-  const url = bedrockModelUrl(endpoint, attempt.model, 'invoke');
+  const url = `${endpoint}/rerank`;
   const headers = { ...account.headers, 'content-type': 'application/json', accept: 'application/json' };
   const timeouts = { ...deps.config.timeouts, ...provider.timeouts };
-  const outcome = await fanOut(
-    1,
-    (_i, callSignal) => signedBedrockPost({ url, headers, body, region, credentials, timeouts, signal: callSignal }),
-    (json, _i, res) => ({ scores: decodeBedrockRerank(attempt.model, json, texts.length), tokens: tokenCount(res.headers[INPUT_TOKENS_HEADER]) }),
-    deps,
-    provider.id,
-    signal,
-  );
-  return attemptOf(outcome, errorFromBedrock, ([answered]) => {
-    const { scores, tokens } = answered!;
+  const scores: RerankScore[] = [];
+  let outcome: FanOutResult<BedrockRerankPage> | undefined;
+  for (let page = 0, body = first; ; page++) {
+    outcome = await fanOut(
+      1,
+      (_i, callSignal) => signedBedrockPost({ url, headers, body, region, credentials, timeouts, signal: callSignal }),
+      (json) => decodeBedrockRerank(attempt.model, json, texts.length),
+      deps,
+      provider.id,
+      signal,
+    );
+    if (!outcome.ok) break;
+    const { scores: more, nextToken } = outcome.results[0]!;
+    scores.push(...more);
+    if (nextToken === undefined || scores.length >= wanted) break;
+    if (page + 1 >= BEDROCK_RERANK_MAX_PAGES) {
+      throw new GatewayError('upstream_error', `Bedrock model \`${attempt.model}\` kept paging its rerank answer past ${BEDROCK_RERANK_MAX_PAGES} pages.`, { code: 'upstream_bad_response' });
+    }
+    body = bodyOf(nextToken);
+  }
+  return attemptOf(outcome, errorFromBedrock, () => {
     const units = searchUnits(texts.length);
     return {
-      body: encodeRerank({ scores, texts, searchUnits: units }, request),
-      usage: { ...NO_TOKENS, input: tokens ?? rerankInputTokens(request) },
-      estimated: tokens === undefined,
+      body: encodeRerank({ scores: scores.slice(0, wanted), texts, searchUnits: units }, request),
+      usage: { ...NO_TOKENS, input: rerankInputTokens(request) },
+      estimated: true,
       billedUnits: units,
     };
   });
