@@ -1,8 +1,8 @@
 /**
  * Rerank as the fakes serve it: the scores (deterministic, from the words a document shares with
  * the query), the answers of the servers that take Cohere's request (Jina's and vLLM's with
- * `usage` and documents, Cohere v2's with `meta.billed_units`), and Bedrock's two rerank models on
- * InvokeModel with the checks Bedrock makes of their bodies.
+ * `usage` and documents, Cohere v2's with `meta.billed_units`), and Bedrock's Rerank operation (the
+ * Agents for Amazon Bedrock runtime's `POST /rerank`) with the checks its API reference states.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -65,40 +65,121 @@ export function rerankAnswer(dialect: RerankDialect, body: Record<string, unknow
 
 type BedrockRerankFamily = 'cohere' | 'amazon';
 
-const familyOf = (modelId: string): BedrockRerankFamily | undefined => (/cohere\.rerank-/.test(modelId) ? 'cohere' : /amazon\.rerank-/.test(modelId) ? 'amazon' : undefined);
+const familyOf = (modelId: string): BedrockRerankFamily | undefined => (/^cohere\.rerank-/.test(modelId) ? 'cohere' : /^amazon\.rerank-/.test(modelId) ? 'amazon' : undefined);
 
-/** Whether InvokeModel on this model id reranks. */
+/** Whether Bedrock's Rerank operation takes this foundation model. */
 export const isRerankModel = (modelId: string): boolean => familyOf(modelId) !== undefined;
 
-/** Bedrock's limit of documents per rerank call. */
+/** Rerank's limits: 1 to 1 000 sources, texts of 1 to 32 000 characters, tokens of 1 to 2 048. */
 export const BEDROCK_MAX_DOCUMENTS = 1000;
+export const BEDROCK_MAX_TEXT = 32_000;
 
-const malformed = (detail: string) => `Malformed input request: ${detail}, please reformat your input and try again.`;
+/** The foundation model id a Rerank `modelArn` names, when it names one in `region`. */
+export function rerankModelOf(body: unknown, region: string): string | undefined {
+  const arn = (body as { rerankingConfiguration?: { bedrockRerankingConfiguration?: { modelConfiguration?: { modelArn?: unknown } } } } | undefined)?.rerankingConfiguration?.bedrockRerankingConfiguration?.modelConfiguration?.modelArn;
+  const m = typeof arn === 'string' ? /^arn:aws(-[a-z-]+)?:bedrock:([a-z0-9-]{1,20})::foundation-model\/(.+)$/.exec(arn) : null;
+  return m && m[2] === region ? m[3] : undefined;
+}
 
-/** A rerank body's first problem, worded as Bedrock's ValidationException words it, or undefined. */
-export function invalidBedrockRerankBody(modelId: string, body: unknown): string | undefined {
-  const family = familyOf(modelId)!;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'Malformed input request, please reformat your input and try again.';
-  const b = body as Record<string, unknown>;
-  const allowed = family === 'cohere' ? ['query', 'documents', 'top_n', 'max_tokens_per_doc', 'api_version'] : ['query', 'documents', 'top_n'];
-  const extra = Object.keys(b).find((k) => !allowed.includes(k));
-  if (extra) return malformed(`#: extraneous key [${extra}] is not permitted`);
-  if (typeof b.query !== 'string') return malformed('#: required key [query] not found');
-  if (!Array.isArray(b.documents)) return malformed('#: required key [documents] not found');
-  if (b.documents.length === 0) return malformed('#/documents: expected minimum item count: 1, found: 0');
-  if (b.documents.length > BEDROCK_MAX_DOCUMENTS) return malformed(`#/documents: expected maximum item count: ${BEDROCK_MAX_DOCUMENTS}, found: ${b.documents.length}`);
-  if (!b.documents.every((d) => typeof d === 'string')) return malformed('#/documents: expected type: String');
-  if (b.top_n !== undefined && !(Number.isInteger(b.top_n) && (b.top_n as number) >= 1 && (b.top_n as number) <= b.documents.length)) return malformed(`#/top_n: ${String(b.top_n)} is not in [1, ${b.documents.length}]`);
-  if (family === 'cohere') {
-    if (b.api_version === undefined) return malformed('#: required key [api_version] not found');
-    if (!Number.isInteger(b.api_version) || (b.api_version as number) < 2) return malformed(`#/api_version: ${String(b.api_version)} is not a valid value`);
-  }
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** AWS's wording of its request checks (Coral's "n validation errors detected"), for the first failed one. */
+const violation = (value: unknown, field: string, constraint: string) => `1 validation error detected: Value '${JSON.stringify(value)}' at '${field}' failed to satisfy constraint: ${constraint}`;
+
+/** Extra keys a Rerank structure does not have: AWS refuses them as a SerializationException would, here a ValidationException. */
+function extraKey(obj: Record<string, unknown>, allowed: readonly string[], where: string): string | undefined {
+  const extra = Object.keys(obj).find((k) => !allowed.includes(k));
+  return extra ? `Unknown field '${extra}' in ${where}` : undefined;
+}
+
+function invalidText(doc: unknown, field: string): string | undefined {
+  if (!isObject(doc)) return violation(doc, field, 'Member must not be null');
+  const bad = extraKey(doc, ['text'], field);
+  if (bad) return bad;
+  if (typeof doc.text !== 'string') return violation(doc.text, `${field}.text`, 'Member must not be null');
+  if (doc.text.length < 1 || doc.text.length > BEDROCK_MAX_TEXT) return violation(doc.text.length, `${field}.text`, `Member must have length between 1 and ${BEDROCK_MAX_TEXT}`);
   return undefined;
 }
 
-/** The whole InvokeModel answer for a valid rerank body: every document's score, best first, cut to `top_n`. */
-export function bedrockRerankAnswer(modelId: string, body: Record<string, unknown>): { status: number; headers: Record<string, string>; body: string } {
-  const results = rankDocuments(body.query as string, body.documents as string[], body.top_n as number | undefined);
-  const answer = familyOf(modelId) === 'cohere' ? { id: randomUUID(), results } : { results };
+/**
+ * A Rerank body's first problem, checked as the API reference states it (required fields, enums,
+ * one query, 1 to 1 000 INLINE TEXT sources, texts of 1 to 32 000 characters, numberOfResults 1 to
+ * 1 000, a foundation-model ARN of a rerank model in the fake's Region, nextToken of 1 to 2 048
+ * characters), or undefined. The model's own fields (`additionalModelRequestFields`) are checked
+ * as the model would: Cohere's takes `max_tokens_per_doc`, Amazon's nothing.
+ */
+export function invalidAgentRerankBody(body: unknown, region: string): string | undefined {
+  if (!isObject(body)) return 'Request body must be a JSON object';
+  const top = extraKey(body, ['queries', 'sources', 'rerankingConfiguration', 'nextToken'], 'RerankRequest');
+  if (top) return top;
+  const { queries, sources, rerankingConfiguration: config, nextToken } = body;
+  if (!Array.isArray(queries)) return violation(queries, 'queries', 'Member must not be null');
+  if (queries.length !== 1) return violation(queries.length, 'queries', 'Member must have length less than or equal to 1');
+  const query = queries[0] as unknown;
+  if (!isObject(query) || query.type !== 'TEXT') return violation(isObject(query) ? query.type : query, 'queries.1.member.type', 'Member must satisfy enum value set: [TEXT]');
+  const queryText = invalidText(query.textQuery, 'queries.1.member.textQuery');
+  if (queryText) return queryText;
+  if (!Array.isArray(sources)) return violation(sources, 'sources', 'Member must not be null');
+  if (sources.length < 1 || sources.length > BEDROCK_MAX_DOCUMENTS) return violation(sources.length, 'sources', `Member must have length between 1 and ${BEDROCK_MAX_DOCUMENTS}`);
+  for (const [i, source] of sources.entries()) {
+    const field = `sources.${i + 1}.member`;
+    if (!isObject(source) || source.type !== 'INLINE') return violation(isObject(source) ? source.type : source, `${field}.type`, 'Member must satisfy enum value set: [INLINE]');
+    const inline = source.inlineDocumentSource;
+    // JSON documents exist too; the gateway sends text alone, so the fake takes text alone.
+    if (!isObject(inline) || inline.type !== 'TEXT') return violation(isObject(inline) ? inline.type : inline, `${field}.inlineDocumentSource.type`, 'Member must satisfy enum value set: [TEXT]');
+    const text = invalidText(inline.textDocument, `${field}.inlineDocumentSource.textDocument`);
+    if (text) return text;
+  }
+  if (!isObject(config) || config.type !== 'BEDROCK_RERANKING_MODEL') return violation(isObject(config) ? config.type : config, 'rerankingConfiguration.type', 'Member must satisfy enum value set: [BEDROCK_RERANKING_MODEL]');
+  const bedrock = config.bedrockRerankingConfiguration;
+  if (!isObject(bedrock)) return violation(bedrock, 'rerankingConfiguration.bedrockRerankingConfiguration', 'Member must not be null');
+  const n = bedrock.numberOfResults;
+  if (n !== undefined && !(Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 1000)) return violation(n, 'rerankingConfiguration.bedrockRerankingConfiguration.numberOfResults', 'Member must have value between 1 and 1000');
+  const model = bedrock.modelConfiguration;
+  if (!isObject(model) || typeof model.modelArn !== 'string') return violation(undefined, 'rerankingConfiguration.bedrockRerankingConfiguration.modelConfiguration.modelArn', 'Member must not be null');
+  const modelId = rerankModelOf(body, region);
+  if (!modelId || !isRerankModel(modelId)) return `The provided model identifier is invalid or not a reranking model: ${model.modelArn}`;
+  const extra = model.additionalModelRequestFields;
+  if (extra !== undefined) {
+    if (!isObject(extra)) return violation(extra, 'rerankingConfiguration.bedrockRerankingConfiguration.modelConfiguration.additionalModelRequestFields', 'Member must be a map');
+    const allowed = familyOf(modelId) === 'cohere' ? ['max_tokens_per_doc'] : [];
+    const unknown = Object.keys(extra).find((k) => !allowed.includes(k));
+    if (unknown) return `Malformed input request: #: extraneous key [${unknown}] is not permitted, please reformat your input and try again.`;
+    if (extra.max_tokens_per_doc !== undefined && !(Number.isInteger(extra.max_tokens_per_doc) && (extra.max_tokens_per_doc as number) >= 1)) return `Malformed input request: #/max_tokens_per_doc: ${String(extra.max_tokens_per_doc)} is not a positive integer, please reformat your input and try again.`;
+  }
+  if (nextToken !== undefined && !(typeof nextToken === 'string' && nextToken.length >= 1 && nextToken.length <= 2048 && /^\S*$/.test(nextToken))) return violation(nextToken, 'nextToken', 'Member must have length between 1 and 2048');
+  if (nextToken !== undefined && pageOffset(nextToken as string) === undefined) return 'The provided nextToken is invalid.';
+  return undefined;
+}
+
+/** The fake's page tokens: opaque to the client, the offset of the next result inside. */
+const pageToken = (offset: number) => Buffer.from(JSON.stringify({ offset })).toString('base64url');
+function pageOffset(token: string): number | undefined {
+  try {
+    const { offset } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown };
+    return Number.isInteger(offset) && (offset as number) >= 0 ? (offset as number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The Rerank answer to a valid body: the scores of its `numberOfResults` best sources (every
+ * source by default), best first, as `{index, relevanceScore}`; `pageSize` cuts it into pages
+ * that `nextToken` continues, as a paged AWS answer does.
+ */
+export function agentRerankAnswer(body: Record<string, unknown>, pageSize?: number): { status: number; headers: Record<string, string>; body: string } {
+  const request = body as {
+    queries: [{ textQuery: { text: string } }];
+    sources: { inlineDocumentSource: { textDocument: { text: string } } }[];
+    rerankingConfiguration: { bedrockRerankingConfiguration: { numberOfResults?: number } };
+    nextToken?: string;
+  };
+  const texts = request.sources.map((s) => s.inlineDocumentSource.textDocument.text);
+  const ranked = rankDocuments(request.queries[0].textQuery.text, texts, request.rerankingConfiguration.bedrockRerankingConfiguration.numberOfResults);
+  const offset = request.nextToken === undefined ? 0 : pageOffset(request.nextToken)!;
+  const end = pageSize === undefined ? ranked.length : Math.min(offset + pageSize, ranked.length);
+  const results = ranked.slice(offset, end).map((r) => ({ index: r.index, relevanceScore: r.relevance_score }));
+  const answer = { results, ...(end < ranked.length ? { nextToken: pageToken(end) } : {}) };
   return { status: 200, headers: { 'x-amzn-requestid': randomUUID(), 'content-type': 'application/json' }, body: JSON.stringify(answer) };
 }
