@@ -8,7 +8,8 @@ import { eventually, startHarness, UPSTREAM_KEY, type Harness } from './harness'
  * `POST /v1/rerank` (and `/v2/rerank`, `/rerank`) through the gateway, called with plain `fetch`
  * in Cohere's shape (the `cohere-ai` client is not installed): passed through to OpenAI-compatible
  * rerank servers (Jina's and vLLM's answer with `usage`, Cohere's with `meta.billed_units`),
- * translated for Cohere Rerank 3.5 and Amazon Rerank 1.0 on Bedrock, failover between them, model
+ * translated for Cohere Rerank 3.5 and Amazon Rerank 1.0 on Bedrock (the agent runtime's Rerank
+ * operation, paged answers followed), failover between them, model
  * permissions, budgets, and the usage record with its search units and cost.
  */
 const AWS = { accessKeyId: 'AKIDRERANK', secretAccessKey: 'rerank-secret', region: 'us-west-2' };
@@ -34,7 +35,8 @@ beforeAll(async () => {
         { id: 'jina', type: 'openai-compatible', baseUrl: upstream, accounts: [{ id: 'j', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'cohere', type: 'openai-compatible', baseUrl: cohere.url, accounts: [{ id: 'c', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'oai', type: 'openai', baseUrl: backup, accounts: [{ id: 'o', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
-        { id: 'aws', type: 'bedrock', region: AWS.region, baseUrl: bedrock.url, accounts: [{ id: 'b', awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }] },
+        // The fake serves bedrock-runtime and the agent runtime's Rerank alike; rerank must go to the second.
+        { id: 'aws', type: 'bedrock', region: AWS.region, baseUrl: `${bedrock.url}/runtime-not-used-by-rerank`, agentRuntimeBaseUrl: bedrock.url, accounts: [{ id: 'b', awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }] },
       ],
       models: [
         { name: 'jina-reranker', price: PER_SEARCH, targets: [{ provider: 'jina', model: 'jina-reranker-v2-base-multilingual' }] },
@@ -155,8 +157,24 @@ describe('rerank passed through to OpenAI-compatible servers', () => {
   });
 });
 
+/** The Rerank body AWS documents, as the gateway should send it for `model` in the fake's Region. */
+function rerankBody(model: string, documents: string[], numberOfResults: number, extra: { additionalModelRequestFields?: object; nextToken?: string } = {}) {
+  return {
+    queries: [{ type: 'TEXT', textQuery: { text: QUERY } }],
+    sources: documents.map((text) => ({ type: 'INLINE', inlineDocumentSource: { type: 'TEXT', textDocument: { text } } })),
+    rerankingConfiguration: {
+      type: 'BEDROCK_RERANKING_MODEL',
+      bedrockRerankingConfiguration: {
+        numberOfResults,
+        modelConfiguration: { modelArn: `arn:aws:bedrock:${AWS.region}::foundation-model/${model}`, ...(extra.additionalModelRequestFields ? { additionalModelRequestFields: extra.additionalModelRequestFields } : {}) },
+      },
+    },
+    ...(extra.nextToken ? { nextToken: extra.nextToken } : {}),
+  };
+}
+
 describe('rerank on Bedrock, translated', () => {
-  it('asks Cohere Rerank 3.5 on InvokeModel, signed, and answers in Cohere v2 shape under a fresh id', async () => {
+  it("asks Cohere Rerank 3.5 through the agent runtime's Rerank, signed, and answers in Cohere v2 shape under a fresh id", async () => {
     // Act
     const res = await rerank({ model: 'bedrock-cohere', query: QUERY, documents: DOCUMENTS, top_n: 2 });
 
@@ -164,8 +182,15 @@ describe('rerank on Bedrock, translated', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), results: rankDocuments(QUERY, DOCUMENTS, 2), meta: { api_version: { version: '2' }, billed_units: { search_units: 1 } } });
     expect(bedrock.requests).toHaveLength(1);
-    expect(bedrock.requests[0]).toMatchObject({ modelId: COHERE_BEDROCK, operation: 'invoke', signatureValid: true });
-    expect(bedrock.requests[0]!.body).toEqual({ query: QUERY, documents: DOCUMENTS, top_n: 2, api_version: 2 });
+    expect(bedrock.requests[0]).toMatchObject({ path: '/rerank', modelId: COHERE_BEDROCK, operation: 'rerank', signatureValid: true });
+    expect(bedrock.requests[0]!.body).toEqual(rerankBody(COHERE_BEDROCK, DOCUMENTS, 2));
+  });
+
+  it("sends Cohere's max_tokens_per_doc in additionalModelRequestFields", async () => {
+    const res = await rerank({ model: 'bedrock-cohere', query: QUERY, documents: DOCUMENTS, max_tokens_per_doc: 512 });
+
+    expect(res.status).toBe(200);
+    expect(bedrock.requests[0]!.body).toEqual(rerankBody(COHERE_BEDROCK, DOCUMENTS, DOCUMENTS.length, { additionalModelRequestFields: { max_tokens_per_doc: 512 } }));
   });
 
   it("fills in each document's text when return_documents asks, from Cohere v1's and Jina's {text} objects too", async () => {
@@ -175,17 +200,50 @@ describe('rerank on Bedrock, translated', () => {
 
     expect(res.status).toBe(200);
     expect(res.body.results).toEqual(rankDocuments(QUERY, DOCUMENTS, 3).map((r) => ({ ...r, document: { text: DOCUMENTS[r.index] } })));
-    expect(bedrock.requests[0]!.body).toEqual({ query: QUERY, documents: DOCUMENTS, top_n: 3 });
+    expect(bedrock.requests[0]!.body).toEqual(rerankBody(AMAZON_BEDROCK, DOCUMENTS, 3));
   });
 
   it('answers every document, best first, when the client names no top_n', async () => {
     const res = await rerank({ model: 'bedrock-amazon', query: QUERY, documents: DOCUMENTS });
 
     expect(res.body.results.map((r) => r.index)).toEqual(rankDocuments(QUERY, DOCUMENTS).map((r) => r.index));
-    expect(bedrock.requests[0]!.body).toMatchObject({ top_n: DOCUMENTS.length });
+    expect(bedrock.requests[0]!.body).toMatchObject({ rerankingConfiguration: { bedrockRerankingConfiguration: { numberOfResults: DOCUMENTS.length } } });
   });
 
-  it('records the estimated tokens, the search units of 250 documents and their price', async () => {
+  it('follows a paged answer by its nextToken, the same body each time, and answers all its pages in order', async () => {
+    // Prepare: pages of 3 results; 8 documents, top 7 asked.
+    const documents = Array.from({ length: 8 }, (_, i) => `${DOCUMENTS[i % DOCUMENTS.length]} (${i})`);
+    for (let i = 0; i < 3; i++) bedrock.reply({ kind: 'rerank', pageSize: 3 });
+
+    // Act
+    const res = await rerank({ model: 'bedrock-amazon', query: QUERY, documents, top_n: 7 });
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.body.results).toEqual(rankDocuments(QUERY, documents, 7));
+    expect(bedrock.requests).toHaveLength(3);
+    expect(bedrock.requests.every((r) => r.signatureValid)).toBe(true);
+    expect(bedrock.requests[0]!.body).toEqual(rerankBody(AMAZON_BEDROCK, documents, 7));
+    expect(bedrock.requests[1]!.body).toEqual(rerankBody(AMAZON_BEDROCK, documents, 7, { nextToken: expect.any(String) as string }));
+    expect((bedrock.requests[2]!.body as { nextToken: string }).nextToken).not.toBe((bedrock.requests[1]!.body as { nextToken: string }).nextToken);
+    expect(await usageOf('bedrock-amazon')).toMatchObject({ status: 200, billedUnits: 1, estimated: true });
+  });
+
+  it('gives up on an answer that keeps paging past 10 pages with a 502, as a bad upstream answer', async () => {
+    // Prepare: 11 pages of one result each.
+    const documents = Array.from({ length: 11 }, (_, i) => `passage ${i}`);
+    for (let i = 0; i < 11; i++) bedrock.reply({ kind: 'rerank', pageSize: 1 });
+
+    // Act
+    const res = await rerank({ model: 'bedrock-amazon', query: QUERY, documents });
+
+    // Assess
+    expect(res.status).toBe(502);
+    expect(res.body.error).toMatchObject({ code: 'upstream_bad_response', message: expect.stringContaining('10 pages') });
+    expect(bedrock.requests).toHaveLength(10);
+  });
+
+  it('records the estimated tokens (Rerank counts none), the search units of 250 documents and their price', async () => {
     const documents = Array.from({ length: 250 }, (_, i) => `passage ${i}`);
 
     const res = await rerank({ model: 'bedrock-cohere', query: QUERY, documents, top_n: 5 });
@@ -194,22 +252,12 @@ describe('rerank on Bedrock, translated', () => {
     expect(await usageOf('bedrock-cohere')).toMatchObject({ provider: 'aws', upstreamModel: COHERE_BEDROCK, inputTokens: rerankInputTokens({ query: QUERY, documents }), billedUnits: 3, costMicros: 6_000, estimated: true });
   });
 
-  it("records Bedrock's own token count where its answer's header gives one, not estimated", async () => {
-    const results = rankDocuments(QUERY, DOCUMENTS);
-    bedrock.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json', 'x-amzn-bedrock-input-token-count': '321' }, body: [JSON.stringify({ results })] });
-
-    const res = await rerank({ model: 'bedrock-amazon', query: QUERY, documents: DOCUMENTS });
-
-    expect(res.body.results).toEqual(results);
-    const usage = await usageOf('bedrock-amazon');
-    expect(usage).toMatchObject({ inputTokens: 321, billedUnits: 1, costMicros: 1_000 });
-    expect(usage).not.toHaveProperty('estimated');
-  });
-
   it.each([
     { name: 'more than 1 000 documents', model: 'bedrock-cohere', body: { documents: Array.from({ length: 1001 }, (_, i) => `d${i}`) }, param: 'documents' },
     { name: "max_tokens_per_doc on Amazon's model", model: 'bedrock-amazon', body: { documents: DOCUMENTS, max_tokens_per_doc: 256 }, param: 'max_tokens_per_doc' },
     { name: 'a document without text (an image)', model: 'bedrock-cohere', body: { documents: ['a', { image: 'https://example.com/a.png' }] }, param: 'documents[1].text' },
+    { name: 'an empty document', model: 'bedrock-amazon', body: { documents: ['a', ''] }, param: 'documents[1]' },
+    { name: 'a document over 32 000 characters', model: 'bedrock-cohere', body: { documents: ['x'.repeat(32_001)] }, param: 'documents[0]' },
     { name: 'rank_fields other than the text', model: 'bedrock-cohere', body: { documents: [{ text: 'a', title: 't' }], rank_fields: ['title'] }, param: 'rank_fields' },
   ])('refuses $name with a 400 naming $param, before any upstream call', async ({ model, body, param }) => {
     const res = await rerank({ model, query: QUERY, ...body });
@@ -217,6 +265,21 @@ describe('rerank on Bedrock, translated', () => {
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param, message: expect.stringContaining(param) });
     expect(bedrock.requests).toHaveLength(0);
+  });
+
+  it.each([
+    { type: 'AccessDeniedException', status: 502, code: 'upstream_auth_failed' },
+    { type: 'ValidationException', status: 400, code: 'validation_exception' },
+    { type: 'ServiceQuotaExceededException', status: 429, code: 'service_quota_exceeded' },
+    { type: 'DependencyFailedException', status: 502, code: 'dependency_failed_exception' },
+    { type: 'BadGatewayException', status: 502, code: 'bad_gateway_exception' },
+  ])("answers Rerank's $type as a $status ($code)", async ({ type, status, code }) => {
+    bedrock.reply({ kind: 'error', type, message: `${type} from Rerank` });
+
+    const res = await rerank({ model: 'bedrock-amazon', query: QUERY, documents: DOCUMENTS });
+
+    expect(res.status).toBe(status);
+    expect(res.body.error).toMatchObject({ code });
   });
 });
 
