@@ -16,7 +16,7 @@ export { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, BEDROC
 export { configuredBedrockCredentials, defaultChainCredentials, type BedrockCredentialScope, type BedrockCredentialSource } from './credentials';
 export { bedrockAgentRuntimeTarget, bedrockModelUrl, bedrockTarget, signedBedrockPost, type AwsCredentialIdentity, type BedrockTarget } from './sign';
 export { bedrockEmbeddingBodies, bedrockEmbeddingFamily, decodeBedrockEmbeddings, type BedrockEmbedded, type BedrockEmbeddingFamily } from './embeddings';
-export { BEDROCK_RERANK_MAX_DOCUMENTS, BEDROCK_RERANK_MAX_TEXT, bedrockRerankBody, bedrockRerankFamily, bedrockRerankModelArn, decodeBedrockRerank, type BedrockRerankFamily, type BedrockRerankPage } from './rerank';
+export { BEDROCK_RERANK_MAX_DOCUMENTS, BEDROCK_RERANK_MAX_TEXT, bedrockRerankBody, bedrockRerankFamily, bedrockRerankModelArn, decodeBedrockRerank, isBedrockRerankModel, type BedrockRerankFamily, type BedrockRerankPage } from './rerank';
 export { toConverseBody } from './request';
 
 export interface BedrockProviderOptions {

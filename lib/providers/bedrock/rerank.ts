@@ -39,6 +39,9 @@ function ruleOf(modelId: string): FamilyRule {
   });
 }
 
+/** Whether a Bedrock model id (or ARN) names a rerank model the gateway translates to. */
+export const isBedrockRerankModel = (modelId: string): boolean => FAMILIES.some((f) => f.pattern.test(modelId));
+
 /** The family of a Bedrock rerank model id, or a 400 naming the model. */
 export function bedrockRerankFamily(modelId: string): BedrockRerankFamily {
   return ruleOf(modelId).family;
