@@ -46,6 +46,8 @@ const bedrockRerank: Translator = async (call, attempt, deps, signal) => {
   const headers = { ...account.headers, 'content-type': 'application/json', accept: 'application/json' };
   const timeouts = { ...deps.config.timeouts, ...provider.timeouts };
   const scores: RerankScore[] = [];
+  const seen = new Set<number>();
+  const badAnswer = (why: string) => new GatewayError('upstream_error', `Bedrock model \`${attempt.model}\` answered with a rerank body the gateway cannot read (${why}).`, { code: 'upstream_bad_response' });
   let outcome: FanOutResult<BedrockRerankPage> | undefined;
   for (let page = 0, body = first; ; page++) {
     outcome = await fanOut(
@@ -58,10 +60,15 @@ const bedrockRerank: Translator = async (call, attempt, deps, signal) => {
     );
     if (!outcome.ok) break;
     const { scores: more, nextToken } = outcome.results[0]!;
-    scores.push(...more);
+    for (const score of more) {
+      // A document scored twice (on one page or across pages) would be answered twice.
+      if (seen.has(score.index)) throw badAnswer(`document ${score.index} scored twice`);
+      seen.add(score.index);
+      scores.push(score);
+    }
     if (nextToken === undefined || scores.length >= wanted) break;
     if (page + 1 >= BEDROCK_RERANK_MAX_PAGES) {
-      throw new GatewayError('upstream_error', `Bedrock model \`${attempt.model}\` kept paging its rerank answer past ${BEDROCK_RERANK_MAX_PAGES} pages.`, { code: 'upstream_bad_response' });
+      throw badAnswer(`still paging after ${BEDROCK_RERANK_MAX_PAGES} pages`);
     }
     body = bodyOf(nextToken);
   }

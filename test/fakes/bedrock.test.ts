@@ -335,7 +335,6 @@ describe('fake Bedrock agent runtime Rerank', () => {
   it('pages an answer when told to, each page continued by its nextToken', async () => {
     // Prepare
     fake.reply({ kind: 'rerank', pageSize: 2 });
-    fake.reply({ kind: 'rerank', pageSize: 2 });
 
     // Act
     const first = await rerank(body('amazon.rerank-v1:0', documents));

@@ -153,7 +153,7 @@ export function invalidAgentRerankBody(body: unknown, region: string): string | 
 }
 
 /** The fake's page tokens: opaque to the client, the offset of the next result inside. */
-const pageToken = (offset: number) => Buffer.from(JSON.stringify({ offset })).toString('base64url');
+export const pageToken = (offset: number): string => Buffer.from(JSON.stringify({ offset })).toString('base64url');
 function pageOffset(token: string): number | undefined {
   try {
     const { offset } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown };

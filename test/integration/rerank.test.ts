@@ -1,7 +1,7 @@
 import { rerankInputTokens } from '../../lib/surfaces/rerank';
 import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
-import { rankDocuments, rerankTokens } from '../fakes/rerank-wire';
+import { pageToken, rankDocuments, rerankTokens } from '../fakes/rerank-wire';
 import { eventually, startHarness, UPSTREAM_KEY, type Harness } from './harness';
 
 /**
@@ -213,7 +213,7 @@ describe('rerank on Bedrock, translated', () => {
   it('follows a paged answer by its nextToken, the same body each time, and answers all its pages in order', async () => {
     // Prepare: pages of 3 results; 8 documents, top 7 asked.
     const documents = Array.from({ length: 8 }, (_, i) => `${DOCUMENTS[i % DOCUMENTS.length]} (${i})`);
-    for (let i = 0; i < 3; i++) bedrock.reply({ kind: 'rerank', pageSize: 3 });
+    bedrock.reply({ kind: 'rerank', pageSize: 3 });
 
     // Act
     const res = await rerank({ model: 'bedrock-amazon', query: QUERY, documents, top_n: 7 });
@@ -232,15 +232,29 @@ describe('rerank on Bedrock, translated', () => {
   it('gives up on an answer that keeps paging past 10 pages with a 502, as a bad upstream answer', async () => {
     // Prepare: 11 pages of one result each.
     const documents = Array.from({ length: 11 }, (_, i) => `passage ${i}`);
-    for (let i = 0; i < 11; i++) bedrock.reply({ kind: 'rerank', pageSize: 1 });
+    bedrock.reply({ kind: 'rerank', pageSize: 1 });
 
     // Act
     const res = await rerank({ model: 'bedrock-amazon', query: QUERY, documents });
 
     // Assess
     expect(res.status).toBe(502);
-    expect(res.body.error).toMatchObject({ code: 'upstream_bad_response', message: expect.stringContaining('10 pages') });
+    expect(res.body.error).toMatchObject({ code: 'upstream_bad_response', message: expect.stringContaining('still paging after 10 pages') });
     expect(bedrock.requests).toHaveLength(10);
+  });
+
+  it.each([
+    { name: 'on one page', pages: [{ results: [{ index: 1, relevanceScore: 0.9 }, { index: 1, relevanceScore: 0.8 }] }] },
+    { name: 'across pages', pages: [{ results: [{ index: 1, relevanceScore: 0.9 }], nextToken: pageToken(1) }, { results: [{ index: 1, relevanceScore: 0.9 }] }] },
+  ])('refuses an answer that scores a document twice $name with a 502, as a bad upstream answer', async ({ pages }) => {
+    let sent = 0;
+    bedrock.reply(() => ({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: [JSON.stringify(pages[sent++])] }));
+
+    const res = await rerank({ model: 'bedrock-amazon', query: QUERY, documents: DOCUMENTS });
+
+    expect(res.status).toBe(502);
+    expect(res.body.error).toMatchObject({ code: 'upstream_bad_response', message: expect.stringContaining('document 1 scored twice') });
+    expect(bedrock.requests).toHaveLength(pages.length);
   });
 
   it('records the estimated tokens (Rerank counts none), the search units of 250 documents and their price', async () => {
