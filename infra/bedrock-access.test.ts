@@ -1,5 +1,5 @@
 import { parseConfig } from '../lib/config/load';
-import { assumedRoleArns, bedrockInvokeResources } from './constructs/bedrock-access';
+import { assumedRoleArns, bedrockInvokeResources, bedrockRerankUsesRole } from './constructs/bedrock-access';
 
 const SCOPE = { partition: 'aws', accountId: '111122223333' };
 const ROLE = 'arn:aws:iam::444455556666:role/aigw-bedrock';
@@ -188,5 +188,31 @@ describe('assumedRoleArns', () => {
 
   it('is empty for a config that assumes no role', () => {
     expect(assumedRoleArns(configWith([{ id: 'role' }], [{ model: 'amazon.nova-pro-v1:0' }]))).toEqual([]);
+  });
+});
+
+describe('bedrockRerankUsesRole', () => {
+  it.each([
+    { case: "Cohere's rerank model on a role-signed account", accounts: [{ id: 'role' }], target: { model: 'cohere.rerank-v3-5:0' }, uses: true },
+    { case: "Amazon's rerank model by its foundation-model ARN", accounts: [{ id: 'role' }], target: { model: 'arn:aws:bedrock:us-west-2::foundation-model/amazon.rerank-v1:0' }, uses: true },
+    { case: 'a rerank model pinned to an account with its own key', accounts: [{ id: 'role' }, { id: 'static', awsCredentials: STATIC_KEY }], target: { model: 'amazon.rerank-v1:0', accounts: ['static'] }, uses: false },
+    { case: 'a rerank model whose only account has its own key', accounts: [{ id: 'static', awsCredentials: STATIC_KEY }], target: { model: 'cohere.rerank-v3-5:0' }, uses: false },
+    { case: "a rerank model whose only account assumes another account's role", accounts: [{ id: 'pool', assumeRole: { roleArn: ROLE } }], target: { model: 'cohere.rerank-v3-5:0' }, uses: false },
+    { case: 'chat and embedding models only', accounts: [{ id: 'role' }], target: { model: 'cohere.embed-english-v3' }, uses: false },
+  ])('is $uses for $case', ({ accounts, target, uses }) => {
+    expect(bedrockRerankUsesRole(configWith(accounts, [target]))).toBe(uses);
+  });
+
+  it('is false for a rerank model id on a provider of another type', () => {
+    const config = parseConfig({
+      providers: [{ id: 'oa', type: 'openai-compatible', baseUrl: 'https://example.com/v1', accounts: [{ id: 'a' }] }],
+      models: [{ name: 'm', targets: [{ provider: 'oa', model: 'cohere.rerank-v3-5:0' }] }],
+    });
+
+    expect(bedrockRerankUsesRole(config)).toBe(false);
+  });
+
+  it('leaves the rerank model to bedrockInvokeResources, which grants InvokeModel on its foundation-model ARN', () => {
+    expect(arnsOf(configWith([{ id: 'role' }], [{ model: 'cohere.rerank-v3-5:0' }]))).toEqual(['arn:aws:bedrock:us-east-1::foundation-model/cohere.rerank-v3-5:0']);
   });
 });

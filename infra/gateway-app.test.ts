@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { createGatewayApp } from './gateway-app';
-import { BEDROCK_CONFIG, CROSS_ACCOUNT_CONFIG, FIXTURE_CONFIG, SKIP_BUNDLING, fixtureApp, writeConfig } from './test-fixtures';
+import { BEDROCK_CONFIG, BEDROCK_RERANK_CONFIG, CROSS_ACCOUNT_CONFIG, FIXTURE_CONFIG, SKIP_BUNDLING, fixtureApp, writeConfig } from './test-fixtures';
 
 const REPO_ROOT = join(__dirname, '..');
 
@@ -84,6 +84,12 @@ describe('createGatewayApp cdk-nag checks', () => {
 
     // Assess
     expect(violations).toEqual([]);
+  });
+
+  it('leaves no AwsSolutions finding unacknowledged with Bedrock rerank (Rerank on "*")', () => {
+    const { app } = createGatewayApp({ context: { ...SKIP_BUNDLING, ...outdir(), config: writeConfig(BEDROCK_RERANK_CONFIG) }, env: {}, cwd: tmpdir() });
+
+    expect(unacknowledgedViolations(app)).toEqual([]);
   });
 
   it('leaves no AwsSolutions finding unacknowledged with the example config', () => {

@@ -1,7 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { GatewayStack } from './gateway-stack';
-import { APP_PROFILE_ARN, BEDROCK_CONFIG, CROSS_ACCOUNT_CONFIG, FIXTURE_CONFIG, IMPORTED_ARN, POOL_ROLE_ARNS, fixtureApp } from './test-fixtures';
+import { APP_PROFILE_ARN, BEDROCK_CONFIG, BEDROCK_RERANK_CONFIG, CROSS_ACCOUNT_CONFIG, FIXTURE_CONFIG, IMPORTED_ARN, POOL_ROLE_ARNS, fixtureApp } from './test-fixtures';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
@@ -370,6 +370,45 @@ describe('GatewayStack with Azure OpenAI on Entra ID', () => {
       expect(s.Properties).not.toHaveProperty('SecretString');
       expect(s.Properties).not.toHaveProperty('GenerateSecretString');
     }
+  });
+});
+
+describe('GatewayStack with Bedrock rerank', () => {
+  const bedrockStatements = (template: Template) => policyOf('ProxyLambdaRole', template).filter((s) => actionsOf(s).some((a) => a.startsWith('bedrock:')));
+
+  it("lets the proxy call Rerank (on \"*\", the only resource IAM authorises it on) and invoke the role-signed rerank model, nothing of the static account's", () => {
+    // Act
+    const statements = bedrockStatements(Template.fromStack(fixtureApp(BEDROCK_RERANK_CONFIG).stack));
+
+    // Assess
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        Resource: [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-west-2::foundation-model/cohere.rerank-v3-5:0']] },
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0']] },
+        ],
+      },
+      { Effect: 'Allow', Action: 'bedrock:Rerank', Resource: '*' },
+    ]);
+  });
+
+  it('grants no Rerank when no Bedrock target reranks', () => {
+    const statements = bedrockStatements(Template.fromStack(fixtureApp(BEDROCK_CONFIG).stack));
+
+    expect(statements.flatMap(actionsOf)).not.toContain('bedrock:Rerank');
+  });
+
+  it('grants no Rerank when the only rerank target signs with its own access key', () => {
+    // Prepare
+    const config = { ...BEDROCK_RERANK_CONFIG, models: BEDROCK_RERANK_CONFIG.models.filter((m) => m.name !== 'rerank-v3.5') };
+
+    // Act
+    const statements = bedrockStatements(Template.fromStack(fixtureApp(config).stack));
+
+    // Assess
+    expect(statements.flatMap(actionsOf)).toEqual(['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']);
   });
 });
 

@@ -103,3 +103,23 @@ export const CROSS_ACCOUNT_CONFIG = {
   ],
   models: [{ name: 'claude-sonnet-4', targets: [{ provider: 'pool', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }, { provider: 'keyed', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }] }],
 };
+
+/**
+ * Bedrock rerank: Cohere's model on the role-signed account, Amazon's pinned to an account with
+ * its own access key (nothing of the role), and a chat model beside them.
+ */
+export const BEDROCK_RERANK_CONFIG = {
+  providers: [
+    {
+      id: 'bedrock',
+      type: 'bedrock',
+      region: 'us-west-2',
+      accounts: [{ id: 'role' }, { id: 'static', awsCredentials: { accessKeyId: { env: 'AWS_KEY_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }],
+    },
+  ],
+  models: [
+    { name: 'rerank-v3.5', price: { perRequest: 0.002 }, targets: [{ provider: 'bedrock', model: 'cohere.rerank-v3-5:0', accounts: ['role'] }] },
+    { name: 'amazon-rerank', price: { perRequest: 0.001 }, targets: [{ provider: 'bedrock', model: 'amazon.rerank-v1:0', accounts: ['static'] }] },
+    { name: 'nova-pro', targets: [{ provider: 'bedrock', model: 'amazon.nova-pro-v1:0', accounts: ['role'] }] },
+  ],
+};

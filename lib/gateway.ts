@@ -28,6 +28,7 @@ import { geminiRoute, listGeminiModels, retrieveGeminiModel } from './surfaces/g
 import { COMPLETIONS, EMBEDDINGS, openAIOnlyCall, type OpenAIOnlyOperation } from './pipeline/openai-only';
 import { AUDIO_SPEECH, AUDIO_TRANSCRIPTIONS, AUDIO_TRANSLATIONS, IMAGES_EDITS, IMAGES_GENERATIONS, MODERATIONS } from './pipeline/media-operations';
 import { modelCall } from './pipeline/model-call';
+import { RERANK } from './pipeline/rerank';
 import { createProviderRegistry } from './providers/registry';
 import { createUpstreamClient, type UpstreamClient } from './upstream/http';
 import type { UsageSink } from './usage/record';
@@ -110,6 +111,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     '/v1/audio/transcriptions': openAIOnly(AUDIO_TRANSCRIPTIONS),
     '/v1/audio/translations': openAIOnly(AUDIO_TRANSLATIONS),
     '/v1/moderations': openAIOnly(MODERATIONS),
+    // Cohere's v2 path too: its clients and LiteLLM's `/v2/rerank` callers name it (a bare `/rerank` finds `/v1/rerank` below).
+    '/v1/rerank': openAIOnly(RERANK),
+    '/v2/rerank': openAIOnly(RERANK),
     '/v1/messages': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx, finish) => modelCall(ANTHROPIC_MESSAGES, req, ctx, proxy, finish) } },
     '/v1/messages/count_tokens': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx) => countTokens(req, ctx, proxy) } },
     '/v1/models': { methods: { GET: (req) => (isGeminiClient(req) ? listGeminiModels(req, proxy) : listModels(req, proxy)) } },

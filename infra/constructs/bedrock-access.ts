@@ -2,6 +2,7 @@ import { Aws, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { GatewayConfig } from '../../lib/config/schema';
+import { isBedrockRerankModel } from '../../lib/providers/bedrock/rerank';
 
 /**
  * The prefixes of Bedrock's cross-Region (system-defined) inference profile ids: `us.` routes to US
@@ -12,6 +13,16 @@ export const CROSS_REGION_PROFILE_PREFIXES = ['us', 'us-gov', 'eu', 'apac', 'jp'
 
 /** The Bedrock Runtime actions the proxy calls; Converse and ConverseStream are authorised as these two. */
 export const BEDROCK_INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+
+/**
+ * The agent runtime action of `POST /rerank`. IAM authorises it on no resource type (the Service
+ * Authorization Reference lists none), so only on `*`; which models it may rerank with is still
+ * limited, by `bedrock:InvokeModel` on them, which Rerank also requires.
+ */
+export const BEDROCK_RERANK_ACTIONS = ['bedrock:Rerank'];
+
+const RERANK_REASON =
+  "bedrock:Rerank (the agent runtime's Rerank operation, which the gateway's /v1/rerank calls for Bedrock rerank models) has no resource type in IAM and is authorised on \"*\" alone; the models it may use stay limited by bedrock:InvokeModel, granted on each configured rerank model only.";
 
 /** What the ARNs are built with: CloudFormation's pseudo parameters in the stack, plain strings in tests. */
 export interface BedrockArnScope {
@@ -63,6 +74,25 @@ export function bedrockInvokeResources(config: GatewayConfig, scope: BedrockArnS
     }
   }
   return [...found.values()];
+}
+
+/**
+ * Whether the proxy's role calls Rerank: a target of a Bedrock provider names a rerank model
+ * (Cohere Rerank, Amazon Rerank) and may use an account that signs with the role (no access key of
+ * its own, no role of another account to assume). Pure.
+ *
+ * @example
+ * bedrockRerankUsesRole(config); // → true when a model routes to `cohere.rerank-v3-5:0` on a role-signed account
+ */
+export function bedrockRerankUsesRole(config: GatewayConfig): boolean {
+  const providers = new Map(config.providers.map((p) => [p.id, p]));
+  return config.models.some((model) =>
+    model.targets.some((target) => {
+      const provider = providers.get(target.provider);
+      if (provider?.type !== 'bedrock' || !isBedrockRerankModel(target.model)) return false;
+      return provider.accounts.some((a) => signsWithTheRole(provider, a) && (!target.accounts || target.accounts.includes(a.id)));
+    }),
+  );
 }
 
 function modelResources(model: string, region: string, { partition, accountId }: BedrockArnScope): BedrockInvokeResource[] {
@@ -138,8 +168,9 @@ export function grantAssumeRoles(grantee: IGrantable, config: GatewayConfig): vo
 }
 
 /**
- * Lets `grantee` invoke the Bedrock models the config routes to with the role's credentials, and
- * nothing when no Bedrock account uses the role. Each wildcard is acknowledged to cdk-nag on the
+ * Lets `grantee` invoke the Bedrock models the config routes to with the role's credentials (and,
+ * when one of them is a rerank model, call Rerank, on `*`), and nothing when no Bedrock account
+ * uses the role. Each wildcard is acknowledged to cdk-nag on the
  * grantee's role, with its reason.
  *
  * @example
@@ -154,7 +185,10 @@ export function grantBedrockInvoke(grantee: IGrantable, config: GatewayConfig): 
   // acknowledgement on any ancestor of the resource. It names a finding after the resource as it
   // reads the template, pseudo parameters written <AWS::Partition>: the same computation in that
   // notation gives the same list, in order.
+  const rerank = bedrockRerankUsesRole(config);
+  if (rerank) principal.addToPrincipalPolicy(new PolicyStatement({ actions: BEDROCK_RERANK_ACTIONS, resources: ['*'] }));
   if (!(principal instanceof Construct)) return;
+  if (rerank) Validations.of(principal).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: RERANK_REASON });
   const asNagReadsThem = bedrockInvokeResources(config, { partition: '<AWS::Partition>', accountId: '<AWS::AccountId>' });
   for (const { arn, wildcardReason } of asNagReadsThem) {
     if (wildcardReason) Validations.of(principal).acknowledge({ id: `AwsSolutions-IAM5[Resource::${arn}]`, reason: wildcardReason });

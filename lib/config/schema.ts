@@ -149,6 +149,8 @@ const BedrockProviderSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1').optional(),
   /** Overrides https://bedrock-runtime.{region}.amazonaws.com (VPC endpoints, tests). */
   baseUrl: HttpUrl.optional(),
+  /** Overrides https://bedrock-agent-runtime.{region}.amazonaws.com, where rerank goes (VPC endpoints, tests). */
+  agentRuntimeBaseUrl: HttpUrl.optional(),
   /**
    * anthropic-beta flags passed on to Claude on Bedrock. Bedrock refuses flags it does not know
    * with a 400 (Claude Code sends several), so by default only the ones it accepts go through;
@@ -188,7 +190,8 @@ export type ProviderConfig = z.infer<typeof ProviderSchema>;
 /**
  * USD per million tokens (the way providers list prices). Cache reads and writes cost the input
  * price when not given. `perRequest` is USD per call, for what is not priced by tokens (an image,
- * a moderation); a price may have both (gpt-image-1 reports tokens too), or only `perRequest`,
+ * a moderation; a rerank is charged it per search unit, a query of up to 100 documents, as Cohere
+ * and Bedrock bill); a price may have both (gpt-image-1 reports tokens too), or only `perRequest`,
  * when token prices count as 0.
  */
 const PriceSchema = z

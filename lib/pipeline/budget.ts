@@ -5,6 +5,7 @@ import { charTokens, countTokensEstimate } from '../surfaces/anthropic-messages'
 import { worstCaseCost, type Micros } from '../usage/cost';
 import type { Target } from '../routing/catalog';
 import { embeddingsInputTokens, type EmbeddingsInput } from '../surfaces/openai-embeddings';
+import { rerankInputTokens, searchUnits, type RerankRequest } from '../surfaces/rerank';
 import type { AdmittedCall } from './model-call';
 
 /**
@@ -36,6 +37,17 @@ export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | und
 export function worstCaseOfEmbeddings(call: AdmittedCall, targets: readonly Target[]): Micros {
   const prices = pricesOf(targets, call.model).map((price) => ({ ...price, cacheRead: undefined, cacheWrite: undefined }));
   return worstCaseCost(embeddingsInputTokens(call.body.input as EmbeddingsInput), 0, prices);
+}
+
+/**
+ * The most a rerank call may cost: its search units (one per 100 documents) at the dearest price
+ * per call, and the tokens a reranker reads (the query beside each document, estimated) at the
+ * dearest input price, among the targets that may serve it; it has no output.
+ */
+export function worstCaseOfRerank(call: AdmittedCall, targets: readonly Target[]): Micros {
+  const prices = pricesOf(targets, call.model).map((price) => ({ ...price, cacheRead: undefined, cacheWrite: undefined }));
+  const request = call.body as RerankRequest;
+  return worstCaseCost(rerankInputTokens(request), 0, prices, searchUnits(request.documents.length));
 }
 
 /** The prices of every target a call may fail over to; a target without one refuses the call (a budget cannot hold an unknown cost). */

@@ -44,6 +44,12 @@ export interface RequestContext {
   rateStanding?: RateStanding;
   /** What the call holds of its key's and its team's budgets, settled when it ends. */
   reservation?: Reservation;
+  /**
+   * How many times the call is billed its price per call (`price.perRequest`): a rerank call's
+   * search units. One when absent. A passed-through answer's reader sets it when it reads the
+   * answer (`usageLater`), which is before the books are closed.
+   */
+  billedUnits?: number;
   /** The price of the target that served (or last tried) the call. */
   price?: Price;
 }

@@ -12,6 +12,8 @@ export interface Translated {
   usage: TokenUsage;
   /** Some of `usage` is the gateway's estimate (the upstream counted nothing). */
   estimated: boolean;
+  /** How many times the call is billed its price per call (a rerank's search units); once when absent. */
+  billedUnits?: number;
 }
 
 /**

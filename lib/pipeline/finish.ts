@@ -21,7 +21,8 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
   const outcome = ctx.outcome ?? (status < 400 ? 'ok' : 'error');
   const tokens = ctx.usage ?? ctx.usageLater?.() ?? NO_TOKENS;
   const ttftMs = ctx.ttftMs === undefined ? undefined : round(ctx.ttftMs);
-  const costMicros = ctx.price ? costOf(tokens, status < 400 ? ctx.price : tokenPrices(ctx.price)) : undefined;
+  // Read after the tokens: reading a whole answer's usage may set the units it was billed.
+  const costMicros = ctx.price ? costOf(tokens, status < 400 ? ctx.price : tokenPrices(ctx.price), ctx.billedUnits) : undefined;
   if (ctx.keyId) {
     deps.usage.record({
       requestId: ctx.requestId,
@@ -39,6 +40,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       cacheWriteTokens: tokens.cacheWrite,
       reasoningTokens: tokens.reasoning,
       ...(ctx.usageEstimated ? { estimated: true as const } : {}),
+      ...(ctx.billedUnits !== undefined ? { billedUnits: ctx.billedUnits } : {}),
       latencyMs,
       attempts: ctx.attempts,
       ...(ctx.provider ? { provider: ctx.provider } : {}),

@@ -1,10 +1,11 @@
 import type { GatewayConfig, Price, ProviderConfig } from '../config/schema';
 import type { Target } from '../routing/catalog';
 import { charTokens } from '../surfaces/anthropic-messages';
-import { worstCaseOfEmbeddings } from './budget';
+import { worstCaseOfEmbeddings, worstCaseOfRerank } from './budget';
 import { AUDIO_TRANSCRIPTIONS, IMAGES_GENERATIONS } from './media-operations';
 import { COMPLETIONS, EMBEDDINGS, targetsFor } from './openai-only';
 import type { AdmittedCall } from './model-call';
+import { RERANK } from './rerank';
 
 const target = (type: ProviderConfig['type'], price?: Price): Target => ({
   provider: { id: `p-${type}`, type } as ProviderConfig,
@@ -35,6 +36,7 @@ describe('targetsFor', () => {
     { operation: EMBEDDINGS, types: ['anthropic'] as const, named: 'Embeddings are not supported by provider type anthropic', serving: 'only openai, openai-compatible, azure-openai, bedrock, gemini providers' },
     { operation: COMPLETIONS, types: ['gemini', 'bedrock'] as const, named: 'Text completions (/v1/completions) are not supported by provider type gemini, bedrock', serving: 'only openai, openai-compatible, azure-openai providers' },
     { operation: IMAGES_GENERATIONS, types: ['anthropic'] as const, named: 'Image generations are not supported by provider type anthropic', serving: 'only openai, openai-compatible, azure-openai providers' },
+    { operation: RERANK, types: ['openai', 'azure-openai', 'anthropic', 'gemini'] as const, named: 'Rerank requests are not supported by provider type openai, azure-openai, anthropic, gemini', serving: 'only openai-compatible, bedrock providers' },
     { operation: AUDIO_TRANSCRIPTIONS, types: ['bedrock', 'gemini'] as const, named: 'Audio transcriptions are not supported by provider type bedrock, gemini', serving: 'only openai, openai-compatible, azure-openai providers' },
   ])('refuses with a 400 naming the operation, the provider types and those that serve it when no target serves it: $named', ({ operation, types, named, serving }) => {
     expect(() => targetsFor(operation, callOf('x', types.map((t) => target(t))))).toThrow(
@@ -44,6 +46,31 @@ describe('targetsFor', () => {
 });
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('targetsFor rerank', () => {
+  it('keeps openai-compatible and bedrock targets, in order, and skips the OpenAI-dialect types without a rerank API', () => {
+    const types: ProviderConfig['type'][] = ['openai', 'bedrock', 'azure-openai', 'openai-compatible', 'gemini'];
+
+    expect(targetsFor(RERANK, callOf('x', types.map((t) => target(t)))).map((t) => t.provider.id)).toEqual(['p-bedrock', 'p-openai-compatible']);
+  });
+});
+
+describe('worstCaseOfRerank', () => {
+  const rerankCall = (documents: string[], targets: Target[]) =>
+    ({ model: 'rerank', body: { model: 'rerank', query: 'abcd', documents }, raw: new Uint8Array(), entry: { name: 'rerank', targets, pooled: false, config: {} } }) as unknown as AdmittedCall;
+
+  it.each<{ name: string; documents: number; prices: Price[]; expected: number }>([
+    { name: 'holds one search unit for up to 100 documents', documents: 100, prices: [{ perRequest: 0.002 }], expected: 2_000 },
+    { name: 'holds a search unit per 100 documents begun', documents: 101, prices: [{ perRequest: 0.002 }], expected: 4_000 },
+    { name: 'takes the dearest price per search among the targets', documents: 1, prices: [{ perRequest: 0.001 }, { perRequest: 0.002 }], expected: 2_000 },
+    // Each of 10 documents of 8 characters is read beside the 4-character query: 10 × (2 + 3) tokens.
+    { name: 'holds the tokens read (the query beside each document) at the input price', documents: 10, prices: [{ input: 100, output: 0 }], expected: 10 * (charTokens(4) + charTokens(8)) * 100 },
+  ])('$name', ({ documents, prices, expected }) => {
+    const targets = prices.map((p) => target('openai-compatible', p));
+
+    expect(worstCaseOfRerank(rerankCall(Array.from({ length: documents }, () => 'abcdefgh'), targets), targets)).toBe(expected);
+  });
+});
 
 describe('worstCaseOfEmbeddings', () => {
   it.each<{ name: string; input: unknown; prices: Price[]; expected: number }>([

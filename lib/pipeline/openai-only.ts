@@ -10,6 +10,7 @@ import { parseCompletionsRequest } from '../surfaces/openai-completions';
 import { parseEmbeddingsRequest } from '../surfaces/openai-embeddings';
 import { multipartRequestFields } from '../surfaces/openai-media/request';
 import type { Micros } from '../usage/cost';
+import type { TokenUsage } from '../usage/tokens';
 import { passthroughAnswer } from './answers';
 import { OPENAI_CHAT } from './bindings';
 import { worstCaseOfCall, worstCaseOfEmbeddings } from './budget';
@@ -23,9 +24,10 @@ import type { Translated, Translator } from './fan-out';
 import { tryTargets } from './try-targets';
 
 /**
- * An OpenAI API operation of no chat: passed through untouched (but for the model) to
- * OpenAI-dialect providers, and translated for the provider types in its `translate` table
- * (embeddings on Bedrock and Gemini). Anthropic has no counterpart for either.
+ * An OpenAI-dialect operation of no chat (OpenAI's own, and rerank, which OpenAI-compatible
+ * servers serve in Cohere's shape): passed through untouched (but for the model) to the
+ * OpenAI-dialect providers that have it, and translated for the provider types in its `translate`
+ * table (embeddings on Bedrock and Gemini, rerank on Bedrock). Anthropic has no counterpart for any.
  */
 export interface OpenAIOnlyOperation {
   /** The surface name in usage records and log lines. */
@@ -40,8 +42,16 @@ export interface OpenAIOnlyOperation {
   streamed?(body: Record<string, unknown>): boolean;
   /** The most a call may cost (keys with budgets), over the targets that may serve it. */
   worstCase(call: AdmittedCall, targets: readonly Target[], config: GatewayConfig): Micros;
+  /** The OpenAI-dialect provider types that serve the operation passed through; all three (`openai`, `openai-compatible`, `azure-openai`) when absent. */
+  passthrough?: readonly PassthroughType[];
   /** Provider types of other dialects that serve the operation by translation, one attempt each. */
   translate?: Partial<Record<ProviderConfig['type'], Translator>>;
+  /**
+   * Reads a passed-through answer's usage in the operation's own terms, onto the request's books
+   * (rerank: tokens under its servers' names, else estimated; its search units); chat's reader
+   * when absent. Called once the answer has gone to the client.
+   */
+  meter?(call: AdmittedCall, ctx: RequestContext): (json: unknown) => TokenUsage | undefined;
   /** Images, audio and moderations: passed through as they come (JSON or an upload), their answers' bytes too (audio, text, media streams). */
   media?: MediaPassage;
 }
@@ -76,12 +86,21 @@ export const COMPLETIONS: OpenAIOnlyOperation = {
   worstCase: (call, _targets, config) => worstCaseOfCall(call, undefined, config),
 };
 
+/** The provider types that take OpenAI's own operations passed through. */
+export type PassthroughType = 'openai' | 'openai-compatible' | 'azure-openai';
+
 /** Where each provider type that serves OpenAI's own operations takes them. */
-const TARGET: Partial<Record<ProviderConfig['type'], (call: OpenAIChatCall, operation: OpenAIOperation) => OperationTarget>> = {
+const TARGET: Record<PassthroughType, (call: OpenAIChatCall, operation: OpenAIOperation) => OperationTarget> = {
   openai: openAIOperationTarget,
   'openai-compatible': openAIOperationTarget,
   'azure-openai': azureOperationTarget,
 };
+
+const ALL_PASSTHROUGH = Object.keys(TARGET) as PassthroughType[];
+
+/** The passthrough target of a provider type, when the operation is passed through to it. */
+const passedTo = (operation: OpenAIOnlyOperation, type: ProviderConfig['type']) =>
+  (operation.passthrough ?? ALL_PASSTHROUGH).includes(type as PassthroughType) ? TARGET[type as PassthroughType] : undefined;
 
 /**
  * An operation of `OpenAIOnlyOperation`: admitted and limited as a chat call is, tried on the
@@ -115,10 +134,11 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
       timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
       ...(signal ? { signal } : {}),
     };
-    const target = TARGET[attempt.provider.type]!(upstreamCall, operation.path);
+    const target = passedTo(operation, attempt.provider.type)!(upstreamCall, operation.path);
     const request = media ? openAIMediaRequest(upstreamCall, target, req.headers['content-type']) : operationRequest(upstreamCall, target);
     // Chat's passthrough relays and meters completions' and embeddings' answers too (same usage, same SSE framing); media answers have their own.
-    const pass = media ? OPENAI_MEDIA_READER : passthroughFor('openai', attempt, deps.providers)!;
+    const read = media ? OPENAI_MEDIA_READER : passthroughFor('openai', attempt, deps.providers)!;
+    const pass = operation.meter ? { ...read, usageOf: operation.meter(call, ctx) } : read;
     return { res: await deps.upstream.send(request), parseError: errorFromOpenAIUpstream, via: { pass } };
   });
   if ('translated' in via) return translatedJson(via.translated, ctx);
@@ -136,16 +156,17 @@ function translatedJson(answer: Translated, ctx: RequestContext): GatewayRespons
   ctx.ttftMs = performance.now() - ctx.startPerf;
   ctx.usage = answer.usage;
   if (answer.estimated) ctx.usageEstimated = true;
+  if (answer.billedUnits !== undefined) ctx.billedUnits = answer.billedUnits;
   return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer.body) };
 }
 
 /** The model's targets that serve the operation; when none can, a 400 naming the provider types (skipped silently when another can). */
 export function targetsFor(operation: OpenAIOnlyOperation, call: Pick<AdmittedCall, 'model' | 'entry'>): Target[] {
-  const serves = (type: ProviderConfig['type']) => TARGET[type] !== undefined || operation.translate?.[type] !== undefined;
+  const serves = (type: ProviderConfig['type']) => passedTo(operation, type) !== undefined || operation.translate?.[type] !== undefined;
   const targets = call.entry.targets.filter((t) => serves(t.provider.type));
   if (targets.length > 0) return targets;
   const types = [...new Set(call.entry.targets.map((t) => t.provider.type))].join(', ');
-  const serving = [...Object.keys(TARGET), ...Object.keys(operation.translate ?? {})].join(', ');
+  const serving = [...(operation.passthrough ?? ALL_PASSTHROUGH), ...Object.keys(operation.translate ?? {})].join(', ');
   throw new GatewayError(
     'invalid_request',
     `${operation.title} are not supported by provider type ${types} (the targets of model \`${call.model}\`); only ${serving} providers serve them.`,

@@ -47,6 +47,7 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
   if (u.ttftMs !== undefined) item.ttftMs = n(u.ttftMs);
   if (u.costMicros !== undefined) item.costMicros = n(u.costMicros);
   if (u.estimated) item.estimated = { BOOL: true };
+  if (u.billedUnits !== undefined) item.billedUnits = n(u.billedUnits);
   return item;
 }
 

@@ -18,6 +18,14 @@ describe('costOf', () => {
   ])('%s', (_name, used, price, expected) => {
     expect(costOf(used, price)).toBe(expected);
   });
+
+  it.each([
+    ['a price per search unit, three units', tokens({}), { perRequest: 0.002 }, 3, 6_000],
+    ['units beside token prices: the tokens once', tokens({ input: 1_000 }), { input: 0.05, output: 0, perRequest: 0.001 }, 2, 2_000 + 50],
+    ['units without a price per call: the tokens alone', tokens({ input: 1_000 }), { input: 2, output: 0 }, 5, 2_000],
+  ])('%s', (_name, used, price, units, expected) => {
+    expect(costOf(used, price, units)).toBe(expected);
+  });
 });
 
 describe('worstCaseCost', () => {
@@ -30,6 +38,10 @@ describe('worstCaseCost', () => {
     ['a price per call alone', 1_000, 100, [{ perRequest: 0.04 }, { perRequest: 0.02 }], 40_000],
   ])('%s', (_name, prompt, output, prices, expected) => {
     expect(worstCaseCost(prompt, output, prices)).toBe(expected);
+  });
+
+  it('holds the price per call once per unit (a rerank of 1 000 documents: ten search units)', () => {
+    expect(worstCaseCost(500, 0, [{ perRequest: 0.002 }, { input: 0.1, output: 0, perRequest: 0.001 }], 10)).toBe(20_000);
   });
 });
 

@@ -25,6 +25,8 @@ export interface UsageRecord {
   reasoningTokens: number;
   /** Some of the tokens are the gateway's estimate: a stream cut off before the upstream's last count (`lib/usage/cut-off.ts`). */
   estimated?: true;
+  /** The units the call was billed its price per call for, where it is billed by the unit: a rerank call's search units. */
+  billedUnits?: number;
   latencyMs: number;
   /** Time to the first token (streams) or to the whole answer (non-streams); absent when none came. */
   ttftMs?: number;

@@ -45,6 +45,10 @@ export const ERROR_STATUS: Record<string, number> = {
   ServiceQuotaExceededException: 400,
   InternalServerException: 500,
   ServiceUnavailableException: 503,
+  // The agent runtime's (Rerank).
+  BadGatewayException: 502,
+  DependencyFailedException: 424,
+  ConflictException: 409,
 };
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);

@@ -7,8 +7,11 @@ import {
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../../lib/cli/sigv4';
 import { startFakeBedrock, type FakeBedrock } from './bedrock';
 import { bedrockEmbedding, titanTokens } from './bedrock-embeddings';
+import { rankDocuments } from './rerank-wire';
 
 const CREDENTIALS = { accessKeyId: 'AKIDFAKEBEDROCK0001', secretAccessKey: 'fake/secret+key/0123456789abcdefghijklmn' };
 const REGION = 'us-west-2';
@@ -253,5 +256,130 @@ describe('fake Bedrock Runtime, through the official AWS SDK client', () => {
 
       expect(failure).toMatchObject({ name: 'ValidationException', message: expect.stringMatching(message) });
     });
+  });
+
+  it('serves InvokeModel on a rerank model no more: Rerank is the agent runtime\'s operation', async () => {
+    const failure = await client
+      .send(new InvokeModelCommand({ modelId: 'amazon.rerank-v1:0', body: JSON.stringify({ query: 'q', documents: ['a'] }), contentType: 'application/json' }))
+      .catch((e: unknown) => e);
+
+    expect(failure).toMatchObject({ name: 'ValidationException' });
+  });
+});
+
+/**
+ * The fake's Rerank (the Agents for Amazon Bedrock runtime's `POST /rerank`), called with plain
+ * `fetch` signed by Smithy's SigV4 signer (the agent runtime's SDK client is not installed), as
+ * the AWS SDK signs it: service `bedrock`, the body's SHA-256 signed.
+ */
+describe('fake Bedrock agent runtime Rerank', () => {
+  let fake: FakeBedrock;
+  const documents = ['Berlin is the capital of Germany.', 'Paris is the capital of France.', 'The capital of France is Paris, on the Seine.'];
+  const modelArn = (model: string, region = REGION) => `arn:aws:bedrock:${region}::foundation-model/${model}`;
+  const body = (model: string, texts: string[], extra: { numberOfResults?: number; additionalModelRequestFields?: object; nextToken?: string } = {}) => ({
+    queries: [{ type: 'TEXT', textQuery: { text: 'capital of France' } }],
+    sources: texts.map((text) => ({ type: 'INLINE', inlineDocumentSource: { type: 'TEXT', textDocument: { text } } })),
+    rerankingConfiguration: {
+      type: 'BEDROCK_RERANKING_MODEL',
+      bedrockRerankingConfiguration: {
+        ...(extra.numberOfResults !== undefined ? { numberOfResults: extra.numberOfResults } : {}),
+        modelConfiguration: { modelArn: modelArn(model), ...(extra.additionalModelRequestFields ? { additionalModelRequestFields: extra.additionalModelRequestFields } : {}) },
+      },
+    },
+    ...(extra.nextToken !== undefined ? { nextToken: extra.nextToken } : {}),
+  });
+
+  /** A signed `POST /rerank`; its JSON answer and status. */
+  async function rerank(json: unknown, options: { secretAccessKey?: string; service?: string } = {}) {
+    const url = new URL(`${fake.url}/rerank`);
+    const text = JSON.stringify(json);
+    const signer = new SignatureV4({
+      service: options.service ?? 'bedrock',
+      region: REGION,
+      credentials: { ...CREDENTIALS, ...(options.secretAccessKey ? { secretAccessKey: options.secretAccessKey } : {}) },
+      sha256: NodeSha256,
+      applyChecksum: true,
+    });
+    const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, headers: { host: url.host, 'content-type': 'application/json' }, body: text });
+    const { host: _host, ...headers } = signed.headers;
+    const res = await fetch(url, { method: 'POST', headers, body: text, signal: AbortSignal.timeout(5_000) });
+    return { status: res.status, errorType: res.headers.get('x-amzn-errortype'), json: (await res.json()) as { results?: { index: number; relevanceScore: number }[]; nextToken?: string; message?: string } };
+  }
+
+  beforeAll(async () => {
+    fake = await startFakeBedrock({ ...CREDENTIALS, region: REGION });
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  it.each(['cohere.rerank-v3-5:0', 'amazon.rerank-v1:0'])('answers %s with the numberOfResults best scores, best first, after checking the signature', async (model) => {
+    // Act
+    const out = await rerank(body(model, documents, { numberOfResults: 2 }));
+
+    // Assess
+    expect(out.status).toBe(200);
+    expect(out.json).toEqual({ results: rankDocuments('capital of France', documents, 2).map((r) => ({ index: r.index, relevanceScore: r.relevance_score })) });
+    expect(out.json.results!.map((r) => r.index)).toEqual([1, 2]);
+    expect(fake.requests[0]).toMatchObject({ path: '/rerank', operation: 'rerank', modelId: model, signatureValid: true });
+  });
+
+  it("takes Cohere's max_tokens_per_doc in additionalModelRequestFields", async () => {
+    const out = await rerank(body('cohere.rerank-v3-5:0', documents, { additionalModelRequestFields: { max_tokens_per_doc: 512 } }));
+
+    expect(out.status).toBe(200);
+    expect(out.json.results).toHaveLength(3);
+  });
+
+  it('pages an answer when told to, each page continued by its nextToken', async () => {
+    // Prepare
+    fake.reply({ kind: 'rerank', pageSize: 2 });
+
+    // Act
+    const first = await rerank(body('amazon.rerank-v1:0', documents));
+    const second = await rerank(body('amazon.rerank-v1:0', documents, { nextToken: first.json.nextToken! }));
+
+    // Assess
+    const all = rankDocuments('capital of France', documents).map((r) => ({ index: r.index, relevanceScore: r.relevance_score }));
+    expect(first.json).toEqual({ results: all.slice(0, 2), nextToken: expect.any(String) });
+    expect(second.json).toEqual({ results: all.slice(2) });
+  });
+
+  it.each<{ name: string; json: unknown; message: RegExp }>([
+    { name: 'two queries', json: { ...body('amazon.rerank-v1:0', ['a']), queries: [1, 2].map(() => ({ type: 'TEXT', textQuery: { text: 'q' } })) }, message: /at 'queries' failed to satisfy constraint/ },
+    { name: 'no sources', json: body('amazon.rerank-v1:0', []), message: /at 'sources' failed to satisfy constraint: Member must have length between 1 and 1000/ },
+    { name: 'more than 1 000 sources', json: body('amazon.rerank-v1:0', Array.from({ length: 1001 }, () => 'x')), message: /Value '1001' at 'sources'/ },
+    { name: 'an empty text', json: body('amazon.rerank-v1:0', ['a', '']), message: /at 'sources.2.member.inlineDocumentSource.textDocument.text'/ },
+    { name: 'a text over 32 000 characters', json: body('cohere.rerank-v3-5:0', ['x'.repeat(32_001)]), message: /Member must have length between 1 and 32000/ },
+    { name: 'numberOfResults 0', json: body('amazon.rerank-v1:0', ['a'], { numberOfResults: 0 }), message: /numberOfResults' failed to satisfy constraint/ },
+    { name: 'a model that does not rerank', json: body('anthropic.claude-3-5-sonnet-20240620-v1:0', ['a']), message: /not a reranking model/ },
+    { name: 'max_tokens_per_doc on Amazon', json: body('amazon.rerank-v1:0', ['a'], { additionalModelRequestFields: { max_tokens_per_doc: 10 } }), message: /extraneous key \[max_tokens_per_doc\]/ },
+    { name: "InvokeModel's body", json: { query: 'q', documents: ['a'], top_n: 1 }, message: /Unknown field 'query'/ },
+    { name: 'a token it never gave', json: body('amazon.rerank-v1:0', ['a'], { nextToken: 'made-up' }), message: /nextToken is invalid/ },
+  ])('refuses $name with a 400 ValidationException', async ({ json, message }) => {
+    const out = await rerank(json);
+
+    expect(out.status).toBe(400);
+    expect(out.errorType).toMatch(/^ValidationException/);
+    expect(out.json.message).toMatch(message);
+  });
+
+  it('refuses a model ARN of another Region', async () => {
+    const json = body('amazon.rerank-v1:0', ['a']);
+    json.rerankingConfiguration.bedrockRerankingConfiguration.modelConfiguration.modelArn = modelArn('amazon.rerank-v1:0', 'eu-central-1');
+
+    expect(await rerank(json)).toMatchObject({ status: 400, json: { message: expect.stringMatching(/not a reranking model/) } });
+  });
+
+  it.each([
+    { name: 'a wrong secret', options: { secretAccessKey: 'wrong' }, type: /^InvalidSignatureException/ },
+    { name: 'another service name', options: { service: 'bedrock-agent-runtime' }, type: /^InvalidSignatureException/ },
+  ])('refuses a call signed with $name with a 403', async ({ options, type }) => {
+    const out = await rerank(body('amazon.rerank-v1:0', ['a']), options);
+
+    expect(out.status).toBe(403);
+    expect(out.errorType).toMatch(type);
+    expect(fake.requests[0]).toMatchObject({ signatureValid: false });
   });
 });

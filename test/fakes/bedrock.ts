@@ -4,7 +4,9 @@
  * does, recomputing it from the method, path, signed headers and body bytes), serves Converse,
  * ConverseStream, InvokeModel and InvokeModelWithResponseStream with real shapes and real
  * event-stream frames (InvokeModel on Titan and Cohere embedding models embeds), and fails in the
- * ways Bedrock fails.
+ * ways Bedrock fails. It also serves the Agents for Amazon Bedrock runtime's Rerank operation
+ * (`POST /rerank`, another host in AWS but the same signing service, `bedrock`), so one fake
+ * stands behind both a provider's `baseUrl` and its `agentRuntimeBaseUrl`.
  *
  * @example
  * const bedrock = await startFakeBedrock({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', region: 'us-east-1' });
@@ -33,6 +35,7 @@ import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type 
 import { writePiece, type RecordedRequest } from './http';
 import { validateConverse, validateInvoke } from './bedrock-validate';
 import { embeddingAnswer, invalidEmbeddingBody, isEmbeddingModel } from './bedrock-embeddings';
+import { agentRerankAnswer, invalidAgentRerankBody, rerankModelOf } from './rerank-wire';
 import { checkSigV4, type SigV4Expectation } from './sigv4-check';
 
 export type { ReplyUsage, ToolUseSpec } from './bedrock-wire';
@@ -40,11 +43,12 @@ export type { ReplyUsage, ToolUseSpec } from './bedrock-wire';
 /** How stream bytes are written: a frame per write, all frames in one write, or cut at awkward byte offsets. */
 export type Chunking = 'frame' | 'together' | 'awkward';
 
-export type Operation = 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream';
+/** bedrock-runtime's operations, and the agent runtime's `rerank`. */
+export type Operation = 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream' | 'rerank';
 
 /** One request as the fake received it. */
 export interface BedrockRecordedRequest extends RecordedRequest {
-  /** The model id, percent-decoded (`anthropic.claude-…-v1:0`). */
+  /** The model id, percent-decoded (`anthropic.claude-…-v1:0`); for `rerank`, the foundation model its `modelArn` names. */
   modelId: string;
   operation: Operation | undefined;
   /** Whether the SigV4 signature matched. */
@@ -54,6 +58,8 @@ export interface BedrockRecordedRequest extends RecordedRequest {
 export type Reply =
   /** An embedding model's answer to its body (the default for embedding model ids; see `bedrock-embeddings.ts`). */
   | { kind: 'embedding' }
+  /** Rerank's answer to its body (the default for `POST /rerank`; see `rerank-wire.ts`), in pages of `pageSize` results when given. */
+  | { kind: 'rerank'; pageSize?: number }
   | { kind: 'text'; text: string; chunks?: string[]; stopReason?: string; usage?: ReplyUsage; reasoning?: { text: string; signature: string }; chunking?: Chunking }
   | { kind: 'tool_use'; calls: ToolUseSpec[]; text?: string; usage?: ReplyUsage; chunking?: Chunking }
   /** Bedrock's error answer: `type` goes into `x-amzn-ErrorType`; the status defaults to the documented one. */
@@ -79,7 +85,7 @@ export interface FakeBedrockOptions extends FakeServerOptions {
 }
 
 export interface FakeBedrock extends FakeUpstream<Reply, BedrockRecordedRequest> {
-  /** The endpoint, e.g. `http://127.0.0.1:41234` (paths are `/model/{id}/{operation}`). */
+  /** The endpoint, e.g. `http://127.0.0.1:41234` (paths are `/model/{id}/{operation}`, and `/rerank`). */
   url: string;
 }
 
@@ -91,6 +97,7 @@ export async function startFakeBedrock(options: FakeBedrockOptions): Promise<Fak
 /** The reply when a test has not chosen one: `Echo: <last user text>`, or the embeddings an embedding model makes. */
 export function defaultReply(req: BedrockRecordedRequest): Reply {
   if (isEmbeddingModel(req.modelId)) return { kind: 'embedding' };
+  if (req.operation === 'rerank') return { kind: 'rerank' };
   return { kind: 'text', text: `Echo: ${lastUserText(req)}` };
 }
 
@@ -106,6 +113,7 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
 
   /** Recorded before the signature check, so a test sees rejected requests too (`signatureValid: false`). */
   protected override recordOf(base: RecordedRequest): BedrockRecordedRequest {
+    if (base.path === '/rerank') return { ...base, modelId: rerankModelOf(base.body, this.#options.region) ?? '', operation: 'rerank', signatureValid: false };
     const route = ROUTE.exec(base.path);
     return { ...base, modelId: route?.[1] ? decodeURIComponent(route[1]) : '', operation: route?.[2] as Operation | undefined, signatureValid: false };
   }
@@ -117,8 +125,15 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
     record.signatureValid = true;
 
     if (req.method !== 'POST' || !record.operation) return send(res, errorResponse('UnknownOperationException', 'Unknown operation', 404));
-    const embedding = record.operation === 'invoke' && isEmbeddingModel(record.modelId);
-    const invalid = embedding ? invalidEmbeddingBody(record.modelId, record.body) : record.operation.startsWith('invoke') ? validateInvoke(record) : validateConverse(record);
+    const invoke = record.operation === 'invoke';
+    const invalid =
+      record.operation === 'rerank'
+        ? invalidAgentRerankBody(record.body, region)
+        : invoke && isEmbeddingModel(record.modelId)
+          ? invalidEmbeddingBody(record.modelId, record.body)
+          : record.operation.startsWith('invoke')
+            ? validateInvoke(record)
+            : validateConverse(record);
     if (invalid) return send(res, errorResponse('ValidationException', invalid));
     await this.#send(record, res, await this.replyFor(record));
   }
@@ -132,6 +147,8 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
     switch (reply.kind) {
       case 'embedding':
         return send(res, embeddingAnswer(record.modelId, record.body as Record<string, unknown>));
+      case 'rerank':
+        return send(res, agentRerankAnswer(record.body as Record<string, unknown>, reply.pageSize));
       case 'text':
       case 'tool_use': {
         const content = answerContent(reply, record);

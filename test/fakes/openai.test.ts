@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
 import { embeddingVector, startFakeOpenAI, type FakeOpenAI } from './openai';
+import { rankDocuments, rerankScore, rerankTokens } from './rerank-wire';
 
 const API_KEY = 'sk-test-0123456789abcdefghij';
 const USER = [{ role: 'user' as const, content: 'hello world' }];
@@ -75,6 +76,41 @@ describe('fake OpenAI upstream', () => {
 
       await expect(wrongKey.embeddings.create({ model: 'm', input: 'x' })).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
       await expect(client.embeddings.create({ model: 'm', input: '' })).rejects.toMatchObject({ status: 400 });
+    });
+  });
+
+  describe('rerank', () => {
+    const rerank = (url: string, body: unknown, key = API_KEY) =>
+      fetch(`${url}/rerank`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const documents = ['Berlin is the capital of Germany.', { text: 'Paris is the capital of France.' }];
+
+    it('answers as Jina and vLLM do: scores best first, each document, and the tokens used', async () => {
+      // Act
+      const res = await rerank(fake.url, { model: 'jina-reranker-v2', query: 'capital of France', documents, top_n: 1 });
+
+      // Assess
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        model: 'jina-reranker-v2',
+        usage: { total_tokens: rerankTokens('capital of France', ['Berlin is the capital of Germany.', 'Paris is the capital of France.']), prompt_tokens: expect.any(Number) },
+        results: [{ index: 1, document: { text: 'Paris is the capital of France.' }, relevance_score: rerankScore('capital of France', 'Paris is the capital of France.') }],
+      });
+    });
+
+    it('answers as Cohere v2 does when told to: search units billed, no usage, no documents', async () => {
+      const cohere = await startFakeOpenAI({ apiKey: API_KEY, rerank: 'cohere' });
+      try {
+        const res = await rerank(cohere.url, { model: 'rerank-v3.5', query: 'capital of France', documents: ['a', 'b'] });
+
+        expect(await res.json()).toEqual({ id: expect.any(String), results: rankDocuments('capital of France', ['a', 'b']), meta: { api_version: { version: '2' }, billed_units: { search_units: 1 } } });
+      } finally {
+        await cohere.close();
+      }
+    });
+
+    it('refuses a wrong key and a body without documents', async () => {
+      expect((await rerank(fake.url, { model: 'm', query: 'q', documents: ['a'] }, 'sk-wrong')).status).toBe(401);
+      expect((await rerank(fake.url, { model: 'm', query: 'q', documents: [] })).status).toBe(400);
     });
   });
 

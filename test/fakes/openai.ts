@@ -1,7 +1,8 @@
 /**
  * A fake OpenAI upstream for integration tests and the benchmark: a
  * `node:http` server on 127.0.0.1 that speaks the real wire formats of Chat Completions, (legacy)
- * Completions, the Responses API, the Embeddings API, and images, audio and moderations (see `openai-wire.ts`,
+ * Completions, the Responses API, the Embeddings API, images, audio and moderations, and the rerank
+ * API of OpenAI-compatible servers (see `openai-wire.ts`, `rerank-wire.ts`,
  * `openai-completions-wire.ts`, `openai-responses-wire.ts`, `openai-media-wire.ts`), records every request, and can be told to
  * fail in the ways real upstreams fail (errors, hangs, dropped streams, raw bytes).
  *
@@ -35,6 +36,7 @@ import {
   type ToolCallSpec,
 } from './openai-wire';
 import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
+import { invalidRerankBody, rerankAnswer, type RerankDialect } from './rerank-wire';
 import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, unknownReasoningItem, type ResponseContent } from './openai-responses-wire';
 
 export type { RecordedRequest } from './http';
@@ -78,6 +80,8 @@ export interface FakeOpenAIOptions extends FakeServerOptions {
   apiKey?: string;
   /** Ids listed by `GET /v1/models`. */
   models?: string[];
+  /** Whose answer `POST /v1/rerank` gives: Jina's and vLLM's (`usage`, documents; the default) or Cohere v2's (`meta.billed_units`). */
+  rerank?: RerankDialect;
 }
 
 export interface FakeOpenAI extends FakeUpstream<Reply> {
@@ -107,6 +111,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 }
 
 interface ResolvedOptions {
+  rerank?: RerankDialect;
   chunkDelayMs: number;
   apiKey?: string;
   recordRequests: boolean;
@@ -142,6 +147,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (route === 'POST /v1/chat/completions') return this.#chatCompletion(record, res);
     if (route === 'POST /v1/completions') return this.#textCompletion(record, res);
     if (route === 'POST /v1/embeddings') return this.#embeddings(record, res);
+    if (route === 'POST /v1/rerank') return this.#rerank(record, res);
     if (route === 'POST /v1/responses') return this.#responses(record, res);
     const media = MEDIA_ROUTES[route as keyof typeof MEDIA_ROUTES];
     if (media) return this.#media(media, record, res, raw);
@@ -211,6 +217,19 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
     if (await this.#ownAnswer(record, res, body.model, await this.replyFor(record))) return;
     return writeJson(res, 200, `${JSON.stringify(embeddingsObject(body as { model: string; input: unknown }), null, 2)}\n`, record.receivedAt);
+  }
+
+  /**
+   * Rerank as vLLM, Jina and Cohere v2 serve it (`rerank-wire.ts`): scores best first, cut to
+   * `top_n`. Replies that are answers of their own (error, hang, raw, drop) act as on chat; any
+   * other reply means "answer normally".
+   */
+  async #rerank(record: RecordedRequest, res: ServerResponse): Promise<void> {
+    const invalid = invalidRerankBody(record.body);
+    if (invalid) return writeError(res, 400, { error: { message: invalid, type: 'invalid_request_error', param: null, code: null } }, {}, record.receivedAt);
+    const body = record.body as Record<string, unknown>;
+    if (await this.#ownAnswer(record, res, body.model as string, await this.replyFor(record))) return;
+    return writeJson(res, 200, JSON.stringify(rerankAnswer(this.#options.rerank ?? 'jina', body)), record.receivedAt);
   }
 
   /** Sends a reply that is an answer of its own (error, hang, raw, drop) to a request of an API without text replies; false for any other reply. */

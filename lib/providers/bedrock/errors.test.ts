@@ -17,6 +17,8 @@ describe('errorFromBedrock', () => {
     { type: 'ModelNotReadyException', status: 429, expected: { kind: 'overloaded', status: 503 } },
     { type: 'InternalServerException', status: 500, expected: { kind: 'upstream_error', status: 500 } },
     { type: 'ModelErrorException', status: 424, expected: { kind: 'upstream_error', status: 502 } },
+    { type: 'BadGatewayException', status: 502, expected: { kind: 'upstream_error', status: 502, code: 'bad_gateway_exception' } },
+    { type: 'DependencyFailedException', status: 424, expected: { kind: 'upstream_error', status: 502, code: 'dependency_failed_exception' } },
   ])('maps $type ($status) to $expected.kind with status $expected.status', ({ type, status, expected }) => {
     // Act
     const err = errorFromBedrock(status, typeHeader(type), JSON.stringify({ message: 'upstream says no' }), 'bedrock-main');

@@ -35,6 +35,9 @@ const RULES: Record<string, ErrorRule> = {
   // 424: the model itself failed; the request may succeed elsewhere.
   modelerrorexception: { kind: 'upstream_error' },
   modelstreamerrorexception: { kind: 'upstream_error' },
+  // The agent runtime's (Rerank): 502 and 424 when a service behind it (Bedrock itself) failed.
+  badgatewayexception: { kind: 'upstream_error' },
+  dependencyfailedexception: { kind: 'upstream_error' },
 };
 
 /**

@@ -14,8 +14,9 @@ import { parseConverseStream } from './stream';
 
 export { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, BEDROCK_ANTHROPIC_BETAS, splitBedrockBetas, type BedrockAnthropicPassthrough } from './anthropic';
 export { configuredBedrockCredentials, defaultChainCredentials, type BedrockCredentialScope, type BedrockCredentialSource } from './credentials';
-export { bedrockModelUrl, bedrockTarget, signedBedrockPost, type AwsCredentialIdentity, type BedrockTarget } from './sign';
+export { bedrockAgentRuntimeTarget, bedrockModelUrl, bedrockTarget, signedBedrockPost, type AwsCredentialIdentity, type BedrockTarget } from './sign';
 export { bedrockEmbeddingBodies, bedrockEmbeddingFamily, decodeBedrockEmbeddings, type BedrockEmbedded, type BedrockEmbeddingFamily } from './embeddings';
+export { BEDROCK_RERANK_MAX_DOCUMENTS, BEDROCK_RERANK_MAX_TEXT, bedrockRerankBody, bedrockRerankFamily, bedrockRerankModelArn, decodeBedrockRerank, isBedrockRerankModel, type BedrockRerankFamily, type BedrockRerankPage } from './rerank';
 export { toConverseBody } from './request';
 
 export interface BedrockProviderOptions {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bedrockModelUrl, bedrockTarget, signBedrockRequest } from './sign';
+import { bedrockAgentRuntimeTarget, bedrockModelUrl, bedrockTarget, signBedrockRequest } from './sign';
 
 describe('bedrockModelUrl', () => {
   it.each([
@@ -30,6 +30,26 @@ describe('bedrockTarget', () => {
   it('refuses an account with no region anywhere', () => {
     // Act & Assess
     expect(() => bedrockTarget({ id: 'b' }, { id: 'a' })).toThrow(/no region/);
+  });
+});
+
+describe('bedrockAgentRuntimeTarget', () => {
+  it.each([
+    { name: 'uses the public agent runtime endpoint of the provider region', provider: { id: 'b', region: 'us-east-1' }, account: { id: 'a' }, expected: { endpoint: 'https://bedrock-agent-runtime.us-east-1.amazonaws.com', region: 'us-east-1' } },
+    { name: 'lets the account region win', provider: { id: 'b', region: 'us-east-1' }, account: { id: 'a', region: 'eu-west-1' }, expected: { endpoint: 'https://bedrock-agent-runtime.eu-west-1.amazonaws.com', region: 'eu-west-1' } },
+    {
+      name: 'uses agentRuntimeBaseUrl and keeps signing for the region',
+      provider: { id: 'b', region: 'us-east-1', agentRuntimeBaseUrl: 'http://127.0.0.1:9998/' },
+      account: { id: 'a', region: 'us-west-2' },
+      expected: { endpoint: 'http://127.0.0.1:9998', region: 'us-west-2' },
+    },
+    { name: "ignores bedrock-runtime's baseUrl, another host", provider: { id: 'b', region: 'us-east-1', baseUrl: 'https://vpce-1.bedrock-runtime.us-east-1.vpce.amazonaws.com' }, account: { id: 'a', baseUrl: 'https://x.example.com' }, expected: { endpoint: 'https://bedrock-agent-runtime.us-east-1.amazonaws.com', region: 'us-east-1' } },
+  ])('$name', ({ provider, account, expected }) => {
+    expect(bedrockAgentRuntimeTarget(provider, account)).toEqual(expected);
+  });
+
+  it('refuses an account with no region anywhere', () => {
+    expect(() => bedrockAgentRuntimeTarget({ id: 'b', agentRuntimeBaseUrl: 'http://127.0.0.1:1' }, { id: 'a' })).toThrow(/no region/);
   });
 });
 

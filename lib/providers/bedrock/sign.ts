@@ -33,6 +33,22 @@ export function bedrockTarget(provider: Record<string, unknown>, account: Record
 }
 
 /**
+ * Where one account's Agents for Amazon Bedrock runtime calls go (Rerank), signed for the same
+ * Region and service name (`bedrock`) as bedrock-runtime: the account's Region wins over the
+ * provider's; the provider's `agentRuntimeBaseUrl` (a VPC endpoint, or a fake in tests) replaces
+ * the public endpoint. `baseUrl` does not: it names bedrock-runtime, another host.
+ *
+ * @example
+ * bedrockAgentRuntimeTarget({ id: 'aws', region: 'us-west-2' }, { id: 'a' });
+ * // → { endpoint: 'https://bedrock-agent-runtime.us-west-2.amazonaws.com', region: 'us-west-2' }
+ */
+export function bedrockAgentRuntimeTarget(provider: Record<string, unknown>, account: Record<string, unknown>): BedrockTarget {
+  const { region } = bedrockTarget(provider, account);
+  const base = str(provider.agentRuntimeBaseUrl) ?? `https://bedrock-agent-runtime.${region}.amazonaws.com`;
+  return { endpoint: base.replace(/\/+$/, ''), region };
+}
+
+/**
  * The URL of one operation on one model. The model id is one path segment, so the `:` of a
  * versioned id and the `/` of an inference-profile ARN are percent-encoded, like the AWS SDK does.
  */

@@ -17,7 +17,7 @@ export interface OpenAIChatCall {
   signal?: AbortSignal;
 }
 
-/** The OpenAI API operations the gateway sends on by deployment on Azure too, by their path under the base URL. */
+/** The operations the gateway sends on to OpenAI-dialect upstreams, by their path under the base URL (on Azure by deployment too, all but `rerank`, which Azure has not). */
 export type OpenAIOperation =
   | 'chat/completions'
   | 'completions'
@@ -27,7 +27,8 @@ export type OpenAIOperation =
   | 'audio/speech'
   | 'audio/transcriptions'
   | 'audio/translations'
-  | 'moderations';
+  | 'moderations'
+  | 'rerank';
 
 /** Where one operation of one account goes, and how it is signed. */
 export interface OperationTarget {
