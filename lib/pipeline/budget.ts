@@ -16,7 +16,7 @@ import type { AdmittedCall } from './model-call';
  * maxOutputTokens; else the config's default), at the dearest price among the targets it may fail
  * over to.
  */
-export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | undefined, config: GatewayConfig): Micros {
+export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | undefined, config: GatewayConfig, units = 1): Micros {
   const prices = pricesOf(call.entry.targets, call.model);
   const prompt = canonical ? countTokensEstimate(canonical) : charTokens(call.raw.length);
   // Gemini's body keeps them in generationConfig (read here too, for bodies only Gemini can take).
@@ -25,7 +25,7 @@ export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | und
   // Text completions' best_of: that many are generated (and charged), n of them returned.
   const choices = Math.max(positive(call.body.n) ?? 1, positive(call.body.best_of) ?? 1, positive(gemini?.candidateCount) ?? 1) * batchPrompts(call.body.prompt);
   const output = (asked ?? call.entry.config.maxOutputTokens ?? config.limits.defaultMaxOutputTokens) * choices;
-  return worstCaseCost(prompt, output, prices);
+  return worstCaseCost(prompt, output, prices, units);
 }
 
 /**

@@ -7,9 +7,34 @@
 import { checkImageGeneration, checkMediaModel, checkModeration, checkSpeech, streamField } from '../surfaces/openai-media/request';
 import { worstCaseOfCall } from './budget';
 import { asksForStream, type OpenAIOnlyOperation } from './openai-only';
+import { OPENAI_MEDIA_READER } from './passthrough';
 
 /** Without token prices, a call's worst case is its price per call; with them, its body's size as prompt plus the output allowance. */
 const worstCase: OpenAIOnlyOperation['worstCase'] = (call, _targets, config) => worstCaseOfCall(call, undefined, config);
+
+/**
+ * How many images a call asks for: its `n` (a number in JSON, a text field in an upload), else
+ * one. Images are priced per image (`perRequest` is the price of one), so a call holds `n` of them.
+ */
+export function imagesAsked(body: Record<string, unknown>): number {
+  const n = typeof body.n === 'string' && /^\d+$/.test(body.n) ? Number(body.n) : body.n;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 1;
+}
+
+/** An image call's worst case: `n` images at the price per call, and, with token prices, `n` times the output allowance. */
+const worstCaseOfImages: OpenAIOnlyOperation['worstCase'] = (call, _targets, config) => worstCaseOfCall(call, undefined, config, imagesAsked(call.body));
+
+/**
+ * An image answer's use: its tokens (gpt-image-1 reports them) and, as the units its price per
+ * call is charged for, the images it holds (`data`), fewer than asked when the model made fewer.
+ * A streamed answer's images are not counted: it is charged one call (only gpt-image-1 streams, priced by tokens).
+ */
+const meterImages: OpenAIOnlyOperation['meter'] = (_call, ctx) =>
+  function imagesUsage(json) {
+    const data = (json as { data?: unknown } | null)?.data;
+    if (Array.isArray(data) && data.length > 0) ctx.billedUnits = data.length;
+    return OPENAI_MEDIA_READER.usageOf(json);
+  };
 
 const JSON_BODY = { multipart: false };
 const UPLOAD = { multipart: true };
@@ -21,7 +46,8 @@ export const IMAGES_GENERATIONS: OpenAIOnlyOperation = {
   title: 'Image generations',
   validate: checkImageGeneration,
   streamed: asksForStream,
-  worstCase,
+  worstCase: worstCaseOfImages,
+  meter: meterImages,
   media: JSON_BODY,
 };
 
@@ -32,7 +58,8 @@ export const IMAGES_EDITS: OpenAIOnlyOperation = {
   title: 'Image edits',
   validate: checkMediaModel,
   streamed: streamField,
-  worstCase,
+  worstCase: worstCaseOfImages,
+  meter: meterImages,
   media: UPLOAD,
 };
 

@@ -34,6 +34,7 @@ beforeAll(async () => {
         { name: 'gpt-image-1', price: IMAGE_PRICE, targets: [{ provider: 'primary', model: 'gpt-image-1' }] },
         { name: 'image-alias', targets: [{ provider: 'primary', model: 'gpt-image-1' }] },
         { name: 'dall-e-3', price: { perRequest: 0.04 }, targets: [{ provider: 'primary', model: 'dall-e-3' }] },
+        { name: 'dall-e-2', price: { perRequest: 0.02 }, targets: [{ provider: 'primary', model: 'dall-e-2' }] },
         { name: 'image-failover', targets: [{ provider: 'primary', model: 'gpt-image-1' }, { provider: 'backup', model: 'gpt-image-1' }] },
         { name: 'image-claude', targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }] },
         { name: 'secret-image', targets: [{ provider: 'primary', model: 'gpt-image-1' }] },
@@ -307,6 +308,29 @@ describe('refusals, failover and limits', () => {
     expect({ status: unpriced.status, code: unpriced.code }).toEqual({ status: 403, code: 'model_not_priced' });
     const records = await h.usage(budgeted.id);
     expect(records.filter((r) => r.status === 200).map((r) => r.costMicros)).toEqual([40_000, 40_000]);
+    const shown = (await (await fetch(`${h.gw.url}/admin/keys/${budgeted.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { spend: { kind: string; usedMicros: number }[] };
+    expect(shown.spend.find((s) => s.kind === 'day')?.usedMicros).toBe(80_000);
+  });
+
+  it('charges a price per image for each image made, and holds one for each asked, in JSON and in uploads', async () => {
+    // Arrange: room for four images at $0.02, not five.
+    const budgeted = await h.createKey({ name: 'per-image', models: ['dall-e-*'], limits: { usdPerDay: 0.08 } });
+    const c = h.openai({ apiKey: budgeted.key });
+
+    // Act
+    const three = await c.images.generate({ model: 'dall-e-2', prompt: 'three cats', n: 3 });
+    const tooMany = (await c.images.generate({ model: 'dall-e-2', prompt: 'two more', n: 2 }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const edited = await c.images.edit({ model: 'dall-e-2', prompt: 'one edit', n: 1, image: await toFile(PNG, 'cat.png', { type: 'image/png' }) });
+
+    // Assess
+    expect(three.data).toHaveLength(3);
+    expect(edited.data).toHaveLength(1);
+    expect({ status: tooMany.status, code: tooMany.code }).toEqual({ status: 429, code: 'insufficient_quota' });
+    const records = (await h.usage(budgeted.id)).filter((r) => r.status === 200);
+    expect(records.map((r) => ({ costMicros: r.costMicros, billedUnits: r.billedUnits }))).toEqual([
+      { costMicros: 60_000, billedUnits: 3 },
+      { costMicros: 20_000, billedUnits: 1 },
+    ]);
     const shown = (await (await fetch(`${h.gw.url}/admin/keys/${budgeted.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { spend: { kind: string; usedMicros: number }[] };
     expect(shown.spend.find((s) => s.kind === 'day')?.usedMicros).toBe(80_000);
   });
