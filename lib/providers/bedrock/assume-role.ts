@@ -48,6 +48,8 @@ interface Held {
 
 /** One (source, role, external id, session) and what it holds: the client, the credentials, the STS call under way. */
 interface Entry {
+  /** The accounts (`provider/account`) it serves, so that one refused by Bedrock can drop it. */
+  accounts: Set<string>;
   client?: STSClient;
   held?: Held;
   pending?: Promise<AwsCredentialIdentity>;
@@ -83,7 +85,8 @@ export class AssumedRoles {
     const sessionName = role.sessionName ?? role.defaultSessionName;
     const key = JSON.stringify([source.key, role.roleArn, role.externalId ?? null, sessionName, role.durationSeconds ?? null]);
     let entry = this.#entries.get(key);
-    if (!entry) this.#entries.set(key, (entry = {}));
+    if (!entry) this.#entries.set(key, (entry = { accounts: new Set() }));
+    entry.accounts.add(accountKey(role.providerId, role.accountId));
     if (entry.held && this.#now() < entry.held.expiresAt - this.#refreshAheadMs) return Promise.resolve(entry.held.identity);
     if (entry.pending) return entry.pending;
     const pending = this.#assume(entry, role, sessionName, source).finally(() => {
@@ -91,6 +94,19 @@ export class AssumedRoles {
     });
     entry.pending = pending;
     return pending;
+  }
+
+  /**
+   * Drops the credentials held for an account after Bedrock refused them (the role's sessions
+   * revoked in IAM, its permissions changed): its next call assumes the role again instead of
+   * sending them until they expire, up to 12 hours later. A call under way to STS is left to finish.
+   *
+   * @example
+   * roles.forget('br', 'pool-1');
+   */
+  forget(providerId: string, accountId: string): void {
+    const account = accountKey(providerId, accountId);
+    for (const entry of this.#entries.values()) if (entry.accounts.has(account)) delete entry.held;
   }
 
   async #assume(entry: Entry, role: RoleToAssume, sessionName: string, source: RoleSource): Promise<AwsCredentialIdentity> {
@@ -128,6 +144,8 @@ export class AssumedRoles {
     return identity;
   }
 }
+
+const accountKey = (providerId: string, accountId: string) => JSON.stringify([providerId, accountId]);
 
 /**
  * STS's refusal (AccessDenied: the role is missing, does not trust the caller, or wants another
