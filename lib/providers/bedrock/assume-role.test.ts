@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { startFakeSts, type FakeSts } from '../../../test/fakes/sts';
 import { listenOnLoopback, closeServer } from '../../../test/fakes/http';
 import { GatewayError } from '../../http/errors';
-import { AssumedRoles, REFRESH_AHEAD_MS, type RoleSource, type RoleToAssume } from './assume-role';
+import { AssumedRoles, assumeRoleError, REFRESH_AHEAD_MS, type RoleSource, type RoleToAssume } from './assume-role';
 import { configuredBedrockCredentials, type BedrockCredentialScope } from './credentials';
 
 const SOURCE = { accessKeyId: 'AKIDGATEWAYROLE00001', secretAccessKey: 'gateway/role+secret/0123456789' };
@@ -166,6 +166,30 @@ describe('AssumedRoles against a fake STS', () => {
     // Assess
     expect(err).toMatchObject({ status: 502, code: 'upstream_assume_role_failed' });
     expect((err as Error).message).toContain(`could not assume role ${ROLE_A}`);
+  });
+});
+
+describe('assumeRoleError', () => {
+  // STS's errors as the SDK throws them: its code as `name`, its HTTP status in `$metadata`.
+  it.each([
+    ['AccessDenied', 403, 'upstream_assume_role_denied'],
+    ['ValidationError', 400, 'upstream_assume_role_denied'],
+    ['RegionDisabledException', 403, 'upstream_assume_role_denied'],
+    ['InvalidClientTokenId', 403, 'upstream_assume_role_denied'],
+    // STS throttles with a 400 ("Throttling: Rate exceeded"): it mends in seconds, it is no refusal.
+    ['Throttling', 400, 'upstream_assume_role_failed'],
+    ['ThrottlingException', 400, 'upstream_assume_role_failed'],
+    ['TooManyRequestsException', 429, 'upstream_assume_role_failed'],
+    ['InternalFailure', 500, 'upstream_assume_role_failed'],
+  ])('tells STS’s %s (%i) apart as %s', (name, status, code) => {
+    // Prepare
+    const err = Object.assign(new Error('Rate exceeded'), { name, $metadata: { httpStatusCode: status } });
+
+    // Act
+    const mapped = assumeRoleError(err, { roleArn: ROLE_A, providerId: 'br', accountId: 'pool-1' });
+
+    // Assess
+    expect(mapped).toMatchObject({ status: 502, code });
   });
 });
 

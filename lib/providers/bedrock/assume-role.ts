@@ -145,18 +145,23 @@ export class AssumedRoles {
   }
 }
 
+/** The error codes AWS throttles with (as the SDK's retry strategy names them); STS's is `Throttling`. */
+const THROTTLING_CODES: ReadonlySet<string> = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+
 const accountKey = (providerId: string, accountId: string) => JSON.stringify([providerId, accountId]);
 
 /**
  * STS's refusal (AccessDenied: the role is missing, does not trust the caller, or wants another
  * external id; a ValidationError) or failure as the error of this one attempt: the account rests
  * and the call fails over. A refusal is told apart (`upstream_assume_role_denied`) because it
- * will not mend by itself. Only the role, STS's error code and message are named: never a key.
+ * will not mend by itself; throttling, though a 400, is not one. Only the role, STS's error code and message are named: never a key.
  */
 export function assumeRoleError(err: unknown, role: Pick<RoleToAssume, 'roleArn' | 'providerId' | 'accountId'>): GatewayError {
   const e = err as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } };
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
-  const denied = status !== undefined && status >= 400 && status < 500;
+  // STS throttles with a 400 (`Throttling: Rate exceeded`) once the SDK's own retries are spent: that mends in seconds.
+  const throttled = status === 429 || (typeof e.name === 'string' && THROTTLING_CODES.has(e.name));
+  const denied = status !== undefined && status >= 400 && status < 500 && !throttled;
   const name = typeof e.name === 'string' && e.name !== 'Error' ? ` (${e.name})` : '';
   const message = typeof e.message === 'string' && e.message ? e.message : 'no answer';
   return new GatewayError('upstream_error', `The gateway could not assume role ${role.roleArn} for provider "${role.providerId}" account "${role.accountId}"${name}: ${message}`, {
