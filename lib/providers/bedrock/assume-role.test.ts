@@ -62,6 +62,47 @@ describe('AssumedRoles against a fake STS', () => {
     expect(later.every((c) => c === first)).toBe(true);
   });
 
+  it('drops an account’s credentials when Bedrock refuses them, at most once a minute (a refusal that a new session does not mend must not cost an STS call per request)', async () => {
+    // Prepare
+    let now = Date.now();
+    const roles = new AssumedRoles({ now: () => now });
+    const first = await roles.credentials(role(), fromKeys);
+
+    // Act: Bedrock refuses each call (say the role may not invoke the model), ten times in a minute, then once more.
+    roles.forget('br', 'pool-1');
+    const second = await roles.credentials(role(), fromKeys);
+    for (let i = 0; i < 10; i++) {
+      now += 5_000;
+      roles.forget('br', 'pool-1');
+      await roles.credentials(role(), fromKeys);
+    }
+    const withinTheMinute = sts.calls.length;
+    now += 10_000;
+    roles.forget('br', 'pool-1');
+    const third = await roles.credentials(role(), fromKeys);
+
+    // Assess
+    expect(second.accessKeyId).not.toBe(first.accessKeyId);
+    expect(withinTheMinute).toBe(2);
+    expect(sts.calls).toHaveLength(3);
+    expect(third.accessKeyId).not.toBe(second.accessKeyId);
+  });
+
+  it('forgets only what the named account uses', async () => {
+    // Prepare
+    const roles = new AssumedRoles();
+    const mine = await roles.credentials(role(), fromKeys);
+    const theirs = await roles.credentials(role({ roleArn: ROLE_B, externalId: 'tenant-42', defaultSessionName: 'aigw-br-pool-2', accountId: 'pool-2' }), fromKeys);
+
+    // Act
+    roles.forget('br', 'pool-2');
+
+    // Assess
+    expect(await roles.credentials(role(), fromKeys)).toBe(mine);
+    expect((await roles.credentials(role({ roleArn: ROLE_B, externalId: 'tenant-42', defaultSessionName: 'aigw-br-pool-2', accountId: 'pool-2' }), fromKeys)).accessKeyId).not.toBe(theirs.accessKeyId);
+    expect(sts.calls).toHaveLength(3);
+  });
+
   it('shares one STS call among concurrent first calls', async () => {
     // Prepare
     const slow = await startFakeSts({ ...SOURCE, region: REGION, roles: { [ROLE_A]: {} }, delayMs: 50 });

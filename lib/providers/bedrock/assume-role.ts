@@ -15,6 +15,12 @@ import type { AwsCredentialIdentity } from './sign';
  */
 export const REFRESH_AHEAD_MS = 5 * 60_000;
 
+/**
+ * An entry's credentials are dropped after a refusal at most this often: a refusal a new session
+ * does not mend (the role may not invoke the model) must not cost an STS call per request.
+ */
+const FORGET_AT_MOST_EVERY_MS = 60_000;
+
 /** What STS is asked for, and where. */
 export interface RoleToAssume extends AssumeRoleConfig {
   /** The account's Region: STS is called at its regional endpoint, as the SDK does by default. */
@@ -50,6 +56,8 @@ interface Held {
 interface Entry {
   /** The accounts (`provider/account`) it serves, so that one refused by Bedrock can drop it. */
   accounts: Set<string>;
+  /** When its credentials were last dropped after a refusal (epoch ms). */
+  forgottenAt?: number;
   client?: STSClient;
   held?: Held;
   pending?: Promise<AwsCredentialIdentity>;
@@ -99,14 +107,21 @@ export class AssumedRoles {
   /**
    * Drops the credentials held for an account after Bedrock refused them (the role's sessions
    * revoked in IAM, its permissions changed): its next call assumes the role again instead of
-   * sending them until they expire, up to 12 hours later. A call under way to STS is left to finish.
+   * sending them until they expire, up to 12 hours later; at most once a minute per entry. A call
+   * under way to STS is left to finish.
    *
    * @example
    * roles.forget('br', 'pool-1');
    */
   forget(providerId: string, accountId: string): void {
     const account = accountKey(providerId, accountId);
-    for (const entry of this.#entries.values()) if (entry.accounts.has(account)) delete entry.held;
+    const now = this.#now();
+    for (const entry of this.#entries.values()) {
+      if (!entry.held || !entry.accounts.has(account)) continue;
+      if (entry.forgottenAt !== undefined && now - entry.forgottenAt < FORGET_AT_MOST_EVERY_MS) continue;
+      entry.forgottenAt = now;
+      delete entry.held;
+    }
   }
 
   async #assume(entry: Entry, role: RoleToAssume, sessionName: string, source: RoleSource): Promise<AwsCredentialIdentity> {
