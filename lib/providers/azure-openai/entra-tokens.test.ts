@@ -245,6 +245,28 @@ describe('EntraTokens', () => {
     expect(next).toBe('token-2');
   });
 
+  it('drops a refused token at most once a minute: a refusal a new token does not mend (no role on the resource) costs no token request per call', async () => {
+    // Prepare
+    const t = setup();
+    t.endpoint.auto = () => ({ accessToken: `token-${++t.endpoint.issued}`, expiresInS: HOUR_S });
+    await t.get();
+
+    // Act: Azure answers 403 to every call, twelve in a minute, then one more.
+    const served: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      t.tokens.forget(entra);
+      served.push(await t.get());
+      t.advance(5_000);
+    }
+    t.tokens.forget(entra);
+    const after = await t.get();
+
+    // Assess
+    expect(new Set(served)).toEqual(new Set(['token-2']));
+    expect(after).toBe('token-3');
+    expect(t.endpoint.requests).toHaveLength(3);
+  });
+
   it('keeps tokens apart per tenant, client and scope', async () => {
     // Prepare
     const t = setup();

@@ -15,6 +15,11 @@ const EXPIRY_MARGIN_MS = 30_000;
  * is throttling or unwell (and log one more failure).
  */
 const REFRESH_RETRY_MS = 30_000;
+/**
+ * A refused token is dropped at most this often per principal: a refusal a new token does not mend
+ * (the principal has no role on the resource) must not cost a token request per call.
+ */
+const FORGET_AT_MOST_EVERY_MS = 60_000;
 
 interface CachedToken {
   token: string;
@@ -46,7 +51,8 @@ export interface EntraTokensOptions {
  *   its lifetime, if shorter) calls wait for the new one;
  * - calls that need a token at the same moment share one request to Entra;
  * - a failed fetch is not kept: the next call tries again (a refused secret is read again first);
- * - `forget` drops a token the upstream refused (revoked, or issued before a role change).
+ * - `forget` drops a token the upstream refused (revoked, or issued before a role change), at most
+ *   once a minute per principal.
  *
  * @example
  * const tokens = new EntraTokens({ fetchToken: entraTokenFetcher(upstream), resolveSecret: (r) => creds.resolve(r), refreshSecret: (r) => creds.refresh(r) });
@@ -55,6 +61,8 @@ export interface EntraTokensOptions {
 export class EntraTokens {
   readonly #cache = new Map<string, CachedToken>();
   readonly #fetching = new Map<string, Promise<CachedToken>>();
+  /** When each principal's token was last dropped by `forget` (epoch ms). */
+  readonly #forgottenAt = new Map<string, number>();
   readonly #options: EntraTokensOptions;
   readonly #now: () => number;
 
@@ -86,9 +94,14 @@ export class EntraTokens {
     return fresh.token;
   }
 
-  /** Drops the principal's token: the next call fetches a new one. */
+  /** Drops the principal's token, unless one was dropped in the last minute: the next call fetches a new one. */
   forget(entra: EntraConfig): void {
-    this.#cache.delete(cacheKey(entra));
+    const key = cacheKey(entra);
+    const now = this.#now();
+    const last = this.#forgottenAt.get(key);
+    if (!this.#cache.has(key) || (last !== undefined && now - last < FORGET_AT_MOST_EVERY_MS)) return;
+    this.#forgottenAt.set(key, now);
+    this.#cache.delete(key);
   }
 
   #fetch(key: string, entra: EntraConfig, timeoutMs: number): Promise<CachedToken> {
