@@ -1,5 +1,7 @@
-import { parseConfig } from '../lib/config/load';
-import { assumedRoleArns, bedrockInvokeResources, bedrockRerankUsesRole } from './constructs/bedrock-access';
+import { App, Stack } from 'aws-cdk-lib';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { ConfigError, parseConfig } from '../lib/config/load';
+import { assumedRoleArns, bedrockInvokeResources, bedrockRerankUsesRole, grantAssumeRoles, roleChainingIssues } from './constructs/bedrock-access';
 
 const SCOPE = { partition: 'aws', accountId: '111122223333' };
 const ROLE = 'arn:aws:iam::444455556666:role/aigw-bedrock';
@@ -214,5 +216,41 @@ describe('bedrockRerankUsesRole', () => {
 
   it('leaves the rerank model to bedrockInvokeResources, which grants InvokeModel on its foundation-model ARN', () => {
     expect(arnsOf(configWith([{ id: 'role' }], [{ model: 'cohere.rerank-v3-5:0' }]))).toEqual(['arn:aws:bedrock:us-east-1::foundation-model/cohere.rerank-v3-5:0']);
+  });
+});
+
+describe('roleChainingIssues', () => {
+  // A role assumed with another role's session (the Lambda role's, or temporary keys) is role chaining, which AWS caps at an hour.
+  it.each([
+    ['the Lambda role asking over an hour', [{ id: 'a', assumeRole: { roleArn: ROLE, durationSeconds: 7200 } }], {}, ['providers[0].accounts[0].assumeRole.durationSeconds']],
+    ['the provider’s role asking over an hour for an account without keys', [{ id: 'a' }], { assumeRole: { roleArn: ROLE, durationSeconds: 43200 } }, ['providers[0].assumeRole.durationSeconds']],
+    ['temporary keys (with a session token) asking over an hour', [{ id: 'a', awsCredentials: { ...STATIC_KEY, sessionToken: { env: 'TOKEN' } }, assumeRole: { roleArn: ROLE, durationSeconds: 3601 } }], {}, ['providers[0].accounts[0].assumeRole.durationSeconds']],
+    ['the Lambda role asking an hour', [{ id: 'a', assumeRole: { roleArn: ROLE, durationSeconds: 3600 } }], {}, []],
+    ['an IAM user’s key asking 12 hours', [{ id: 'a', awsCredentials: STATIC_KEY, assumeRole: { roleArn: ROLE, durationSeconds: 43200 } }], {}, []],
+    ['no duration (STS’s hour)', [{ id: 'a', assumeRole: { roleArn: ROLE } }], {}, []],
+  ])('%s', (_name, accounts, provider, fields) => {
+    // Prepare
+    const config = parseConfig({ providers: [{ id: 'br', type: 'bedrock', region: 'us-east-1', ...provider, accounts }], models: [{ name: 'm', targets: [{ provider: 'br', model: 'amazon.nova-pro-v1:0' }] }] });
+
+    // Act
+    const issues = roleChainingIssues(config);
+
+    // Assess
+    expect(issues.map((i) => i.split(':')[0])).toEqual(fields);
+    for (const issue of issues) expect(issue).toContain('role chaining');
+  });
+
+  it('stops the stack: grantAssumeRoles throws a ConfigError naming the field', () => {
+    // Prepare
+    const stack = new Stack(new App(), 'T');
+    const role = new Role(stack, 'Proxy', { assumedBy: new AccountRootPrincipal() });
+    const config = configWith([{ id: 'a', assumeRole: { roleArn: ROLE, durationSeconds: 7200 } }], [{ model: 'amazon.nova-pro-v1:0' }]);
+
+    // Act
+    const act = () => grantAssumeRoles(role, config);
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(/providers\[0\]\.accounts\[0\]\.assumeRole\.durationSeconds/);
   });
 });

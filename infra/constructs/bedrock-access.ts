@@ -1,6 +1,7 @@
 import { Aws, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ConfigError } from '../../lib/config/load';
 import type { GatewayConfig } from '../../lib/config/schema';
 import { isBedrockRerankModel } from '../../lib/providers/bedrock/rerank';
 
@@ -154,14 +155,45 @@ export function assumedRoleArns(config: GatewayConfig): string[] {
   return [...arns];
 }
 
+/** The longest session AWS gives a role assumed with another role's session ("role chaining"). */
+const ROLE_CHAINING_MAX_S = 3600;
+
+/**
+ * The `durationSeconds` that STS would refuse on every call once deployed: over an hour for a role
+ * assumed with the Lambda role's session, or with temporary keys (a `sessionToken`), which is role
+ * chaining and capped at an hour by AWS whatever the role's maximum. Each names its field. Pure.
+ *
+ * @example
+ * roleChainingIssues(config) // ['providers[0].accounts[1].assumeRole.durationSeconds: …']
+ */
+export function roleChainingIssues(config: GatewayConfig): string[] {
+  const issues: string[] = [];
+  config.providers.forEach((provider, i) => {
+    if (provider.type !== 'bedrock') return;
+    provider.accounts.forEach((account, j) => {
+      const role = account.assumeRole ?? provider.assumeRole;
+      if (!role?.durationSeconds || role.durationSeconds <= ROLE_CHAINING_MAX_S) return;
+      if (account.awsCredentials && !account.awsCredentials.sessionToken) return;
+      const field = account.assumeRole ? `providers[${i}].accounts[${j}].assumeRole.durationSeconds` : `providers[${i}].assumeRole.durationSeconds`;
+      const source = account.awsCredentials ? 'temporary keys (a sessionToken)' : 'the Lambda role';
+      const issue = `${field}: at most ${ROLE_CHAINING_MAX_S} seconds for account "${account.id}": a role assumed with ${source} is role chaining, which AWS limits to an hour (give the account an IAM user's access key for longer sessions)`;
+      if (!issues.includes(issue)) issues.push(issue);
+    });
+  });
+  return issues;
+}
+
 /**
  * Lets `grantee` assume exactly the roles the config's Bedrock accounts name ({@link assumedRoleArns}),
- * and nothing when they name none. The other account's trust policy must name the grantee's role too.
+ * and nothing when they name none. Throws a `ConfigError` for durations STS would refuse
+ * ({@link roleChainingIssues}). The other account's trust policy must name the grantee's role too.
  *
  * @example
  * grantAssumeRoles(proxy.fn, resolved.config);
  */
 export function grantAssumeRoles(grantee: IGrantable, config: GatewayConfig): void {
+  const issues = roleChainingIssues(config);
+  if (issues.length > 0) throw new ConfigError('Invalid config for the stack: STS would refuse every session these roles ask for', issues);
   const arns = assumedRoleArns(config);
   if (arns.length === 0) return;
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['sts:AssumeRole'], resources: arns }));

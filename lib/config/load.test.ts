@@ -74,6 +74,8 @@ describe('parseConfig', () => {
       ['an account with both', azure({}, [{ id: 'a', apiKey: { env: 'K' }, entra }]), 'providers[0].accounts[0].entra: an account signs in with `apiKey` or with `entra`, not both'],
       ['a client secret given by value', azure({}, [{ id: 'a', entra: { ...entra, clientSecret: 's3cr3t' } }]), 'providers[0].accounts[0].entra.clientSecret'],
       ['a missing tenant', azure({}, [{ id: 'a', entra: { clientId: entra.clientId, clientSecret: entra.clientSecret } }]), 'providers[0].accounts[0].entra.tenantId'],
+      // The client-credentials flow asks for a resource's app permissions: Entra refuses any other scope (400 invalid_scope, AADSTS1002012).
+      ['a scope without /.default', azure({}, [{ id: 'a', entra: { ...entra, scope: 'https://cognitiveservices.azure.com/user_impersonation' } }]), 'providers[0].accounts[0].entra.scope: a scope ending in "/.default"'],
       ['an authority that is not a URL', azure({ entra: { ...entra, authorityHost: 'login.microsoftonline.us' } }, [{ id: 'a' }]), 'providers[0].entra.authorityHost'],
       ['`entra` on another provider type', { ...valid, providers: [{ ...valid.providers[0], accounts: [{ id: 'main', apiKey: { env: 'K' }, entra }] }] }, 'providers[0].accounts[0].entra: Entra ID is for "azure-openai" providers, not "openai"'],
     ])('refuses %s, naming the field', (_name, input, expected) => {

@@ -55,7 +55,11 @@ const EntraSchema = z.strictObject({
   clientId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,99}$/, 'the application (client) id, a GUID'),
   clientSecret: CredentialRefSchema,
   authorityHost: z.url({ protocol: /^https?$/ }).default(ENTRA_DEFAULT_AUTHORITY_HOST),
-  scope: z.string().min(1).default(ENTRA_DEFAULT_SCOPE),
+  // The client-credentials flow asks for a resource's app permissions (`<resource>/.default`); Entra refuses any other scope.
+  scope: z
+    .string()
+    .regex(/^\S+\/\.default$/, 'a scope ending in "/.default", as the client-credentials flow asks (https://cognitiveservices.azure.com/.default)')
+    .default(ENTRA_DEFAULT_SCOPE),
 });
 export type EntraConfig = z.infer<typeof EntraSchema>;
 

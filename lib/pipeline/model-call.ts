@@ -2,6 +2,7 @@ import { modelRefusedBy, type Caller } from '../access/caller';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest } from '../canonical/types';
 import { entraOf } from '../config/schema';
+import { EntraUnavailableError } from '../providers/azure-openai/entra-token';
 import { CredentialError } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
 import { GatewayError, forTarget } from '../http/errors';
@@ -148,7 +149,8 @@ const ENTRA_TOKEN_TIMEOUT_MS = 10_000;
  * The account's secret for this call: its API key, resolved, or for an Azure account that signs
  * in with Entra ID a current access token (sent as a Bearer token by `azureAuthHeaders`). A
  * missing key or a token Entra will not give fails this attempt as the account's credentials
- * (the account rests, the pool may have others).
+ * (the account rests, the pool may have others); an Entra that cannot answer just now (unreachable,
+ * throttling, a 5xx) fails it as an unwell upstream does (`upstream_credentials_unavailable`).
  */
 export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps, signal?: AbortSignal): Promise<string | undefined> {
   const entra = attempt.provider.type === 'azure-openai' ? entraOf(attempt.provider, attempt.account) : undefined;
@@ -161,7 +163,7 @@ export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps, signal?: Abor
   } catch (err) {
     const detail = err instanceof CredentialError ? err.message : 'unreadable';
     throw new GatewayError('upstream_error', `The gateway has no usable credentials for provider "${attempt.provider.id}" (${detail}).`, {
-      code: 'upstream_credentials_missing',
+      code: err instanceof EntraUnavailableError ? 'upstream_credentials_unavailable' : 'upstream_credentials_missing',
       cause: err,
     });
   }

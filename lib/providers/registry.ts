@@ -7,7 +7,8 @@ import { anthropicProvider } from './anthropic';
 import { azureOpenAIProvider } from './azure-openai';
 import { entraTokenFetcher } from './azure-openai/entra-token';
 import { EntraTokens } from './azure-openai/entra-tokens';
-import { configuredBedrockCredentials, createBedrockProvider, type BedrockCredentialSource } from './bedrock';
+import { configuredBedrockCredentials, createBedrockProvider, defaultChainCredentials, type BedrockCredentialSource } from './bedrock';
+import { AssumedRoles } from './bedrock/assume-role';
 import { geminiProvider } from './gemini';
 import { openAIProvider } from './openai';
 import type { ProviderAdapter } from './types';
@@ -16,13 +17,16 @@ export interface ProviderRegistry {
   adapter(type: ProviderConfig['type']): ProviderAdapter;
   /** AWS credentials for Bedrock calls (an account's configured keys, else the Lambda role). */
   bedrockCredentials: BedrockCredentialSource;
+  /** The roles Bedrock accounts assume, held until they near expiry or Bedrock refuses them. */
+  assumedRoles: AssumedRoles;
   /** Entra ID access tokens for Azure OpenAI accounts that sign in with a service principal. */
   entraTokens: EntraTokens;
 }
 
 /** The adapter for each provider type, built once per gateway; token requests go out through `upstream`. */
 export function createProviderRegistry(credentials: Credentials, upstream: Pick<UpstreamClient, 'send'>, logger: GatewayLogger = silentLogger): ProviderRegistry {
-  const bedrockCredentials = configuredBedrockCredentials((ref) => credentials.resolve(ref));
+  const assumedRoles = new AssumedRoles();
+  const bedrockCredentials = configuredBedrockCredentials((ref) => credentials.resolve(ref), defaultChainCredentials(), assumedRoles);
   const adapters: Record<ProviderConfig['type'], ProviderAdapter> = {
     openai: openAIProvider,
     'openai-compatible': openAIProvider,
@@ -37,5 +41,5 @@ export function createProviderRegistry(credentials: Credentials, upstream: Pick<
     refreshSecret: (ref) => credentials.refresh(ref),
     onRefreshFailed: (entra, err) => logger.warn('Entra ID token refresh failed', { tenantId: entra.tenantId, clientId: entra.clientId, error: (err as Error).message }),
   });
-  return { adapter: (type) => adapters[type], bedrockCredentials, entraTokens };
+  return { adapter: (type) => adapters[type], bedrockCredentials, assumedRoles, entraTokens };
 }

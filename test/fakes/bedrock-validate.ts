@@ -45,6 +45,8 @@ export function validateConverse(record: RecordedRequest): string | undefined {
       // Claude on Bedrock verifies thinking signatures as Anthropic does: one Claude did not make is refused.
       const signature = (block.reasoningContent as { reasoningText?: { signature?: unknown } } | undefined)?.reasoningText?.signature;
       if (claude && typeof signature === 'string' && !isClaudeSignature(signature)) return `The model returned the following errors: messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+      const reasoningText = (block.reasoningContent as { reasoningText?: unknown } | undefined)?.reasoningText;
+      if (claude && reasoningText !== undefined && signature === undefined) return `The model returned the following errors: messages.${i}.content.${j}.thinking.signature: Field required`;
       const use = block.toolUse as { toolUseId?: unknown; input?: unknown } | undefined;
       const result = block.toolResult as { toolUseId?: unknown; content?: unknown } | undefined;
       if (use || result) toolBlocks = true;

@@ -27,7 +27,10 @@ const ROLE = {
   renew: role('444444444444', 'aigw-bedrock'),
   keyed: role('555555555555', 'aigw-bedrock'),
   gone: role('666666666666', 'aigw-bedrock-deleted'),
+  revoked: role('777777777777', 'aigw-bedrock'),
 };
+/** Temporary credentials the fake Bedrock no longer honours (the role's sessions revoked in IAM). */
+const revokedKeys = new Set<string>();
 
 let h: Harness;
 let sts: FakeSts;
@@ -41,11 +44,11 @@ const savedEnv = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SE
 beforeAll(async () => {
   process.env.AWS_ACCESS_KEY_ID = GATEWAY.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = GATEWAY.secretAccessKey;
-  const trusts = { [ROLE.pool1]: { externalId: 'aigw-tenant-1' }, [ROLE.pool2]: {}, [ROLE.crowd]: {}, [ROLE.renew]: {} };
+  const trusts = { [ROLE.pool1]: { externalId: 'aigw-tenant-1' }, [ROLE.pool2]: {}, [ROLE.crowd]: {}, [ROLE.renew]: {}, [ROLE.revoked]: {} };
   // One STS trusts the gateway's own identity, the other the IAM user's key (STS checks who signs).
   sts = await startFakeSts({ ...GATEWAY, region: REGION, roles: trusts, delayMs: 20 });
   stsForKeys = await startFakeSts({ ...USER_KEY, region: REGION, roles: { [ROLE.keyed]: {} } });
-  const issuedByEither = (id: string) => sts.temporaryFor()(id) ?? stsForKeys.temporaryFor()(id);
+  const issuedByEither = (id: string) => (revokedKeys.has(id) ? undefined : (sts.temporaryFor()(id) ?? stsForKeys.temporaryFor()(id)));
   // Bedrock honours only what STS issued: a call signed with the gateway's own key is refused.
   bedrock = await startFakeBedrock({ accessKeyId: 'AKIDNOBODYHASTHIS001', secretAccessKey: 'unused', region: REGION, temporary: issuedByEither });
   h = await startHarness({
@@ -65,6 +68,7 @@ beforeAll(async () => {
             { id: 'pool-2' },
             { id: 'crowd', assumeRole: { roleArn: ROLE.crowd } },
             { id: 'renew', assumeRole: { roleArn: ROLE.renew } },
+            { id: 'revoked', assumeRole: { roleArn: ROLE.revoked } },
           ],
         },
         {
@@ -82,6 +86,7 @@ beforeAll(async () => {
         { name: 'claude-gone', targets: [{ provider: 'pool', model: CLAUDE, accounts: ['gone'] }] },
         { name: 'claude-crowd', targets: [{ provider: 'pool', model: CLAUDE, accounts: ['crowd'] }] },
         { name: 'claude-renew', targets: [{ provider: 'pool', model: CLAUDE, accounts: ['renew'] }] },
+        { name: 'claude-revoked', targets: [{ provider: 'pool', model: CLAUDE, accounts: ['revoked'] }] },
         { name: 'claude-keyed', targets: [{ provider: 'keyed', model: CLAUDE }] },
       ],
     }),
@@ -177,6 +182,24 @@ describe('Bedrock accounts that assume a role', () => {
     expect(renewed?.accessKeyId).toBe(sts.calls[1]?.issued);
     expect(renewed?.accessKeyId).not.toBe(firstKey.accessKeyId);
     expect(bedrock.requests.every((r) => r.signatureValid)).toBe(true);
+  });
+
+  it('assumes the role again after Bedrock refuses the credentials in hand (sessions revoked), instead of sending them until they expire', async () => {
+    // Prepare: the role's current session is revoked in IAM (its credentials now refused), an hour before they expire.
+    await ask('claude-revoked', 'one');
+    const first = signedAs(bedrock.requests[0])!;
+    revokedKeys.add(first.accessKeyId);
+    const refused = await ask('claude-revoked', 'two').catch((e: unknown) => e);
+    h.health.clear();
+
+    // Act
+    const completion = await ask('claude-revoked', 'three');
+
+    // Assess
+    expect(refused).toMatchObject({ status: 502 });
+    expect(completion.choices[0]?.message.content).toBe('Echo: three');
+    expect(sts.calls.map((c) => c.roleArn)).toEqual([ROLE.revoked, ROLE.revoked]);
+    expect(signedAs(bedrock.requests[2])?.accessKeyId).toBe(sts.calls[1]?.issued);
   });
 
   it('fails over to the next account when STS refuses a role (AccessDenied), and rests the refused account as one with refused keys', async () => {

@@ -20,6 +20,8 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
   let entra: FakeEntra;
   /** A second authority whose principal the gateway holds a stale secret for: every token request is refused. */
   let refusing: FakeEntra;
+  /** A third authority that is unwell (503 temporarily_unavailable) while a test says so. */
+  let flaky: FakeEntra;
   /** A resource with key auth disabled: Entra tokens only. */
   let azure: FakeAzureOpenAI;
   /** A resource that takes its key, the failover target. */
@@ -32,6 +34,7 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
   beforeAll(async () => {
     entra = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT, clientSecret: CLIENT_SECRET, expiresInS: TOKEN_LIFETIME_S });
     refusing = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT, clientSecret: 'the-rotated-secret' });
+    flaky = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT, clientSecret: CLIENT_SECRET });
     azure = await startFakeAzureOpenAI({ entra });
     keyed = await startFakeAzureOpenAI({ apiKey: AZURE_KEY });
     const principal = { tenantId: TENANT, clientId: CLIENT, clientSecret: { env: 'AZURE_CLIENT_SECRET' } };
@@ -45,12 +48,14 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
           // The principal on the account, on the v1 path.
           { id: 'azure-v1', type: 'azure-openai', baseUrl: azure.url, accounts: [{ id: 'v1', entra: { ...principal, authorityHost: entra.url } }] },
           { id: 'azure-refused', type: 'azure-openai', baseUrl: azure.url, apiVersion: '2024-10-21', accounts: [{ id: 'west', entra: { ...principal, authorityHost: refusing.url } }] },
+          { id: 'azure-flaky', type: 'azure-openai', baseUrl: azure.url, apiVersion: '2024-10-21', accounts: [{ id: 'north', entra: { ...principal, authorityHost: flaky.url } }] },
           { id: 'azure-key', type: 'azure-openai', baseUrl: keyed.url, apiVersion: '2024-10-21', accounts: [{ id: 'key', apiKey: { env: 'AZURE_KEY' } }] },
         ],
         models: [
           { name: 'gpt-4o', targets: [{ provider: 'azure', model: 'gpt4o' }] },
           { name: 'gpt-4o-v1', targets: [{ provider: 'azure-v1', model: 'gpt4o' }] },
           { name: 'text-embedding-3-small', targets: [{ provider: 'azure', model: 'embed-small' }] },
+          { name: 'gpt-4o-flaky', targets: [{ provider: 'azure-flaky', model: 'gpt4o' }] },
           { name: 'gpt-4o-refused', targets: [{ provider: 'azure-refused', model: 'gpt4o' }] },
           { name: 'gpt-4o-failover', targets: [{ provider: 'azure-refused', model: 'gpt4o' }, { provider: 'azure-key', model: 'gpt4o' }] },
         ],
@@ -67,7 +72,7 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
   });
   afterAll(async () => {
     await gw.close();
-    await Promise.all([entra.close(), refusing.close(), azure.close(), keyed.close()]);
+    await Promise.all([entra.close(), refusing.close(), flaky.close(), azure.close(), keyed.close()]);
   });
 
   /** The Bearer tokens the Azure resource received, oldest first. */
@@ -182,6 +187,25 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
     // The refused account rests: the second call went to the key account first and Entra was not asked again.
     expect(refusing.requests.length - asked).toBe(1);
     expect(logged.some((line) => line.includes('account resting') && line.includes('"account":"west"') && line.includes('"failure":"auth"'))).toBe(true);
+  });
+
+  it('rests an account whose token endpoint is unwell (503) as a failing one, not for a minute as one with a refused secret', async () => {
+    // Prepare
+    health.clear();
+    flaky.refuse('unavailable');
+    const failed = jest.spyOn(health, 'failed');
+
+    // Act
+    const err = await client.chat.completions.create({ model: 'gpt-4o-flaky', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    const rests = [...failed.mock.calls];
+    failed.mockRestore();
+    flaky.refuse(undefined);
+
+    // Assess
+    expect(err).toMatchObject({ status: 502, code: 'upstream_credentials_unavailable' });
+    expect((err as Error).message).toContain('503 temporarily_unavailable');
+    expect(flaky.refused).toEqual(['temporarily_unavailable']);
+    expect(rests).toEqual([['azure-flaky/north', 'error', undefined]]);
   });
 
   it('logs neither the client secret nor a token', () => {

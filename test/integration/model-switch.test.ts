@@ -244,6 +244,26 @@ describe('the Gemini API (@google/genai, Gemini CLI) switching between Claude an
     expect(anthropic.requests[0]!.rawBody).not.toContain('CiQB');
   });
 
+  it("goes on on Claude on Bedrock after Gemini's unsigned thoughts: they stay behind (Claude refuses reasoning without a signature), and the loop goes on without thinking", async () => {
+    // Prepare: a client that kept Gemini's thought summary, which came without a signature (Gemini signs only some parts).
+    bedrock.reply({ kind: 'text', text: 'Cold.' });
+    const question: Content = { role: 'user', parts: [{ text: 'Weather in Oslo?' }] };
+    const kept: Content = { role: 'model', parts: [{ text: 'Look up Oslo.', thought: true }, { functionCall: { name: 'get_weather', args: { city: 'Oslo' } } }] };
+
+    // Act
+    const second = await genai().models.generateContent({
+      model: 'bedrock-claude',
+      contents: [question, kept, { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { output: '-5C' } } }] }],
+      config: { tools: GEMINI_TOOLS, thinkingConfig: { thinkingBudget: 2048 } },
+    });
+
+    // Assess
+    expect(second.text).toBe('Cold.');
+    const sent = bedrock.requests[0]!.body as { messages: { content: object[] }[]; additionalModelRequestFields?: unknown };
+    expect(sent.messages[1]!.content.map((b) => Object.keys(b)[0])).toEqual(['toolUse']);
+    expect(sent.additionalModelRequestFields).toBeUndefined();
+  });
+
   it('the Anthropic fake refuses, as Anthropic does, a signature it did not make and a tool loop without thinking', async () => {
     const post = (messages: unknown[]) =>
       fetch(`${anthropic.url}/v1/messages`, {

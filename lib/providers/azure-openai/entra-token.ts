@@ -16,6 +16,14 @@ export class EntraRefusedError extends CredentialError {
   }
 }
 
+/** Entra could not answer (unreachable, too slow, throttling, a 5xx): it mends by itself, the secret is not in doubt. */
+export class EntraUnavailableError extends CredentialError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EntraUnavailableError';
+  }
+}
+
 /** An access token and how long Entra says it lives. */
 export interface EntraToken {
   accessToken: string;
@@ -77,7 +85,8 @@ export function entraTokenAnswer(status: number, text: string, entra: EntraConfi
     const why = [error, description].filter(Boolean).join(': ') || (status >= 400 ? 'no reason given' : 'an answer that is not JSON');
     const message = `Entra ID refused the token request of ${whose(entra)} (${status} ${why}${codes})`;
     const safe = clientSecret ? message.replaceAll(clientSecret, '[client secret]') : message;
-    throw status === 400 || status === 401 ? new EntraRefusedError(safe) : new CredentialError(safe);
+    if (status === 400 || status === 401) throw new EntraRefusedError(safe);
+    throw status === 429 || status >= 500 ? new EntraUnavailableError(safe) : new CredentialError(safe);
   }
   const expiresIn = typeof body.expires_in === 'string' ? Number(body.expires_in) : body.expires_in;
   if (typeof body.access_token !== 'string' || !body.access_token || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
@@ -94,7 +103,8 @@ export type FetchEntraToken = (entra: EntraConfig, clientSecret: string, timeout
 
 /**
  * Token requests sent through the gateway's upstream client. Every failure (refused, unreachable,
- * too slow, a bad answer) is a `CredentialError`, an `EntraRefusedError` when Entra answered 400 or 401.
+ * too slow, a bad answer) is a `CredentialError`: an `EntraRefusedError` when Entra answered 400 or
+ * 401, an `EntraUnavailableError` when it could not be reached in time or answered 429 or 5xx.
  *
  * @example
  * const fetchToken = entraTokenFetcher(upstream);
@@ -112,7 +122,7 @@ export function entraTokenFetcher(upstream: Pick<UpstreamClient, 'send'>): Fetch
       text = await res.body.text();
     } catch (err) {
       const why = signal.aborted ? `no answer within ${timeoutMs} ms` : (err as Error).message;
-      throw new CredentialError(`cannot reach Entra ID (${new URL(entra.authorityHost).host}) for a token of ${whose(entra)}: ${why}`, { cause: err });
+      throw new EntraUnavailableError(`cannot reach Entra ID (${new URL(entra.authorityHost).host}) for a token of ${whose(entra)}: ${why}`, { cause: err });
     }
     return entraTokenAnswer(status, text, entra, clientSecret);
   };

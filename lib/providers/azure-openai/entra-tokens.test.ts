@@ -190,11 +190,45 @@ describe('EntraTokens', () => {
     await settle();
     const after = await t.get();
     await settle();
+    t.advance(30_000);
+    const later = await t.get();
+    await settle();
 
-    // Assess: the failed refresh was not kept, so the next call started another; the failure was told.
-    expect([due, after]).toEqual(['token-1', 'token-1']);
+    // Assess: the failed refresh was not kept, so a call 30 seconds on started another; the failure was told.
+    expect([due, after, later]).toEqual(['token-1', 'token-1', 'token-1']);
     expect(t.endpoint.requests).toHaveLength(3);
     expect(t.refreshFailures).toEqual(['client-a: cannot reach Entra ID: no answer within 10000 ms']);
+  });
+
+  it('after a failed background refresh, lets Entra be for 30 seconds before asking again, the token serving meanwhile', async () => {
+    // Prepare: a token in its refresh window, and an Entra that answers every request at once with a 503.
+    const t = setup();
+    const first = t.get();
+    await settle();
+    t.endpoint.issue();
+    await first;
+    t.advance(56 * MIN);
+    t.endpoint.auto = () => {
+      throw new CredentialError('Entra ID refused the token request (503 temporarily_unavailable)');
+    };
+
+    // Act: a busy gateway's calls, one after another.
+    const served: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      served.push(await t.get());
+      await settle();
+      t.advance(1_000);
+    }
+    const beforeRetry = t.endpoint.requests.length;
+    t.advance(10_000);
+    served.push(await t.get());
+    await settle();
+
+    // Assess: one refresh in the first 30 seconds, not one per call; the next after them.
+    expect(served.every((token) => token === 'token-1')).toBe(true);
+    expect(beforeRetry).toBe(2);
+    expect(t.endpoint.requests).toHaveLength(3);
+    expect(t.refreshFailures).toHaveLength(2);
   });
 
   it('fetches a new token after forget (the upstream refused the one it had)', async () => {
@@ -209,6 +243,28 @@ describe('EntraTokens', () => {
 
     // Assess
     expect(next).toBe('token-2');
+  });
+
+  it('drops a refused token at most once a minute: a refusal a new token does not mend (no role on the resource) costs no token request per call', async () => {
+    // Prepare
+    const t = setup();
+    t.endpoint.auto = () => ({ accessToken: `token-${++t.endpoint.issued}`, expiresInS: HOUR_S });
+    await t.get();
+
+    // Act: Azure answers 403 to every call, twelve in a minute, then one more.
+    const served: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      t.tokens.forget(entra);
+      served.push(await t.get());
+      t.advance(5_000);
+    }
+    t.tokens.forget(entra);
+    const after = await t.get();
+
+    // Assess
+    expect(new Set(served)).toEqual(new Set(['token-2']));
+    expect(after).toBe('token-3');
+    expect(t.endpoint.requests).toHaveLength(3);
   });
 
   it('keeps tokens apart per tenant, client and scope', async () => {

@@ -9,6 +9,17 @@ import { EntraRefusedError, type FetchEntraToken } from './entra-token';
 const REFRESH_AHEAD_MS = 5 * 60_000;
 /** …and stop handing a token out this long before it expires, so it cannot lapse on the way. */
 const EXPIRY_MARGIN_MS = 30_000;
+/**
+ * After a background refresh failed, the token in hand serves this long before another is tried:
+ * the calls go on meanwhile, so without a pause each would send one more request to an Entra that
+ * is throttling or unwell (and log one more failure).
+ */
+const REFRESH_RETRY_MS = 30_000;
+/**
+ * A refused token is dropped at most this often per principal: a refusal a new token does not mend
+ * (the principal has no role on the resource) must not cost a token request per call.
+ */
+const FORGET_AT_MOST_EVERY_MS = 60_000;
 
 interface CachedToken {
   token: string;
@@ -16,6 +27,8 @@ interface CachedToken {
   refreshAt: number;
   /** From here a call waits for a new token. */
   staleAt: number;
+  /** Set when a background refresh failed: no other starts before it. */
+  retryAt?: number;
 }
 
 export interface EntraTokensOptions {
@@ -34,10 +47,12 @@ export interface EntraTokensOptions {
  * A token cache per (authority, tenant, client, scope):
  * - a token is served from memory until 5 minutes before it expires (half its lifetime, if that
  *   is shorter); from then the call that finds it still gets it, and a new one is fetched in the
- *   background; in its last 30 seconds (a tenth of its lifetime, if shorter) calls wait for the new one;
+ *   background (after a failed one, not again for 30 seconds); in its last 30 seconds (a tenth of
+ *   its lifetime, if shorter) calls wait for the new one;
  * - calls that need a token at the same moment share one request to Entra;
  * - a failed fetch is not kept: the next call tries again (a refused secret is read again first);
- * - `forget` drops a token the upstream refused (revoked, or issued before a role change).
+ * - `forget` drops a token the upstream refused (revoked, or issued before a role change), at most
+ *   once a minute per principal.
  *
  * @example
  * const tokens = new EntraTokens({ fetchToken: entraTokenFetcher(upstream), resolveSecret: (r) => creds.resolve(r), refreshSecret: (r) => creds.refresh(r) });
@@ -46,6 +61,8 @@ export interface EntraTokensOptions {
 export class EntraTokens {
   readonly #cache = new Map<string, CachedToken>();
   readonly #fetching = new Map<string, Promise<CachedToken>>();
+  /** When each principal's token was last dropped by `forget` (epoch ms). */
+  readonly #forgottenAt = new Map<string, number>();
   readonly #options: EntraTokensOptions;
   readonly #now: () => number;
 
@@ -64,17 +81,27 @@ export class EntraTokens {
     const now = this.#now();
     if (cached && now < cached.refreshAt) return cached.token;
     if (cached && now < cached.staleAt) {
-      // A failure here is not kept: the next call past refreshAt tries again, and the last one waits for it.
-      this.#fetch(key, entra, options.timeoutMs).catch((err: unknown) => this.#options.onRefreshFailed?.(entra, err));
+      // A failure here is not kept: a call past retryAt tries again, and once stale they wait for it.
+      if (!this.#fetching.has(key) && (cached.retryAt === undefined || now >= cached.retryAt)) {
+        this.#fetch(key, entra, options.timeoutMs).catch((err: unknown) => {
+          cached.retryAt = this.#now() + REFRESH_RETRY_MS;
+          this.#options.onRefreshFailed?.(entra, err);
+        });
+      }
       return cached.token;
     }
     const fresh = await whileWaiting(this.#fetch(key, entra, options.timeoutMs), options.signal);
     return fresh.token;
   }
 
-  /** Drops the principal's token: the next call fetches a new one. */
+  /** Drops the principal's token, unless one was dropped in the last minute: the next call fetches a new one. */
   forget(entra: EntraConfig): void {
-    this.#cache.delete(cacheKey(entra));
+    const key = cacheKey(entra);
+    const now = this.#now();
+    const last = this.#forgottenAt.get(key);
+    if (!this.#cache.has(key) || (last !== undefined && now - last < FORGET_AT_MOST_EVERY_MS)) return;
+    this.#forgottenAt.set(key, now);
+    this.#cache.delete(key);
   }
 
   #fetch(key: string, entra: EntraConfig, timeoutMs: number): Promise<CachedToken> {

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { startFakeSts, type FakeSts } from '../../../test/fakes/sts';
 import { listenOnLoopback, closeServer } from '../../../test/fakes/http';
 import { GatewayError } from '../../http/errors';
-import { AssumedRoles, REFRESH_AHEAD_MS, type RoleSource, type RoleToAssume } from './assume-role';
+import { AssumedRoles, assumeRoleError, REFRESH_AHEAD_MS, type RoleSource, type RoleToAssume } from './assume-role';
 import { configuredBedrockCredentials, type BedrockCredentialScope } from './credentials';
 
 const SOURCE = { accessKeyId: 'AKIDGATEWAYROLE00001', secretAccessKey: 'gateway/role+secret/0123456789' };
@@ -60,6 +60,47 @@ describe('AssumedRoles against a fake STS', () => {
     // Assess
     expect(sts.calls).toHaveLength(1);
     expect(later.every((c) => c === first)).toBe(true);
+  });
+
+  it('drops an account’s credentials when Bedrock refuses them, at most once a minute (a refusal that a new session does not mend must not cost an STS call per request)', async () => {
+    // Prepare
+    let now = Date.now();
+    const roles = new AssumedRoles({ now: () => now });
+    const first = await roles.credentials(role(), fromKeys);
+
+    // Act: Bedrock refuses each call (say the role may not invoke the model), ten times in a minute, then once more.
+    roles.forget('br', 'pool-1');
+    const second = await roles.credentials(role(), fromKeys);
+    for (let i = 0; i < 10; i++) {
+      now += 5_000;
+      roles.forget('br', 'pool-1');
+      await roles.credentials(role(), fromKeys);
+    }
+    const withinTheMinute = sts.calls.length;
+    now += 10_000;
+    roles.forget('br', 'pool-1');
+    const third = await roles.credentials(role(), fromKeys);
+
+    // Assess
+    expect(second.accessKeyId).not.toBe(first.accessKeyId);
+    expect(withinTheMinute).toBe(2);
+    expect(sts.calls).toHaveLength(3);
+    expect(third.accessKeyId).not.toBe(second.accessKeyId);
+  });
+
+  it('forgets only what the named account uses', async () => {
+    // Prepare
+    const roles = new AssumedRoles();
+    const mine = await roles.credentials(role(), fromKeys);
+    const theirs = await roles.credentials(role({ roleArn: ROLE_B, externalId: 'tenant-42', defaultSessionName: 'aigw-br-pool-2', accountId: 'pool-2' }), fromKeys);
+
+    // Act
+    roles.forget('br', 'pool-2');
+
+    // Assess
+    expect(await roles.credentials(role(), fromKeys)).toBe(mine);
+    expect((await roles.credentials(role({ roleArn: ROLE_B, externalId: 'tenant-42', defaultSessionName: 'aigw-br-pool-2', accountId: 'pool-2' }), fromKeys)).accessKeyId).not.toBe(theirs.accessKeyId);
+    expect(sts.calls).toHaveLength(3);
   });
 
   it('shares one STS call among concurrent first calls', async () => {
@@ -166,6 +207,30 @@ describe('AssumedRoles against a fake STS', () => {
     // Assess
     expect(err).toMatchObject({ status: 502, code: 'upstream_assume_role_failed' });
     expect((err as Error).message).toContain(`could not assume role ${ROLE_A}`);
+  });
+});
+
+describe('assumeRoleError', () => {
+  // STS's errors as the SDK throws them: its code as `name`, its HTTP status in `$metadata`.
+  it.each([
+    ['AccessDenied', 403, 'upstream_assume_role_denied'],
+    ['ValidationError', 400, 'upstream_assume_role_denied'],
+    ['RegionDisabledException', 403, 'upstream_assume_role_denied'],
+    ['InvalidClientTokenId', 403, 'upstream_assume_role_denied'],
+    // STS throttles with a 400 ("Throttling: Rate exceeded"): it mends in seconds, it is no refusal.
+    ['Throttling', 400, 'upstream_assume_role_failed'],
+    ['ThrottlingException', 400, 'upstream_assume_role_failed'],
+    ['TooManyRequestsException', 429, 'upstream_assume_role_failed'],
+    ['InternalFailure', 500, 'upstream_assume_role_failed'],
+  ])('tells STS’s %s (%i) apart as %s', (name, status, code) => {
+    // Prepare
+    const err = Object.assign(new Error('Rate exceeded'), { name, $metadata: { httpStatusCode: status } });
+
+    // Act
+    const mapped = assumeRoleError(err, { roleArn: ROLE_A, providerId: 'br', accountId: 'pool-1' });
+
+    // Assess
+    expect(mapped).toMatchObject({ status: 502, code });
   });
 });
 

@@ -15,6 +15,12 @@ import type { AwsCredentialIdentity } from './sign';
  */
 export const REFRESH_AHEAD_MS = 5 * 60_000;
 
+/**
+ * An entry's credentials are dropped after a refusal at most this often: a refusal a new session
+ * does not mend (the role may not invoke the model) must not cost an STS call per request.
+ */
+const FORGET_AT_MOST_EVERY_MS = 60_000;
+
 /** What STS is asked for, and where. */
 export interface RoleToAssume extends AssumeRoleConfig {
   /** The account's Region: STS is called at its regional endpoint, as the SDK does by default. */
@@ -48,6 +54,10 @@ interface Held {
 
 /** One (source, role, external id, session) and what it holds: the client, the credentials, the STS call under way. */
 interface Entry {
+  /** The accounts (`provider/account`) it serves, so that one refused by Bedrock can drop it. */
+  accounts: Set<string>;
+  /** When its credentials were last dropped after a refusal (epoch ms). */
+  forgottenAt?: number;
   client?: STSClient;
   held?: Held;
   pending?: Promise<AwsCredentialIdentity>;
@@ -83,7 +93,8 @@ export class AssumedRoles {
     const sessionName = role.sessionName ?? role.defaultSessionName;
     const key = JSON.stringify([source.key, role.roleArn, role.externalId ?? null, sessionName, role.durationSeconds ?? null]);
     let entry = this.#entries.get(key);
-    if (!entry) this.#entries.set(key, (entry = {}));
+    if (!entry) this.#entries.set(key, (entry = { accounts: new Set() }));
+    entry.accounts.add(accountKey(role.providerId, role.accountId));
     if (entry.held && this.#now() < entry.held.expiresAt - this.#refreshAheadMs) return Promise.resolve(entry.held.identity);
     if (entry.pending) return entry.pending;
     const pending = this.#assume(entry, role, sessionName, source).finally(() => {
@@ -91,6 +102,26 @@ export class AssumedRoles {
     });
     entry.pending = pending;
     return pending;
+  }
+
+  /**
+   * Drops the credentials held for an account after Bedrock refused them (the role's sessions
+   * revoked in IAM, its permissions changed): its next call assumes the role again instead of
+   * sending them until they expire, up to 12 hours later; at most once a minute per entry. A call
+   * under way to STS is left to finish.
+   *
+   * @example
+   * roles.forget('br', 'pool-1');
+   */
+  forget(providerId: string, accountId: string): void {
+    const account = accountKey(providerId, accountId);
+    const now = this.#now();
+    for (const entry of this.#entries.values()) {
+      if (!entry.held || !entry.accounts.has(account)) continue;
+      if (entry.forgottenAt !== undefined && now - entry.forgottenAt < FORGET_AT_MOST_EVERY_MS) continue;
+      entry.forgottenAt = now;
+      delete entry.held;
+    }
   }
 
   async #assume(entry: Entry, role: RoleToAssume, sessionName: string, source: RoleSource): Promise<AwsCredentialIdentity> {
@@ -129,16 +160,23 @@ export class AssumedRoles {
   }
 }
 
+/** The error codes AWS throttles with (as the SDK's retry strategy names them); STS's is `Throttling`. */
+const THROTTLING_CODES: ReadonlySet<string> = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+
+const accountKey = (providerId: string, accountId: string) => JSON.stringify([providerId, accountId]);
+
 /**
  * STS's refusal (AccessDenied: the role is missing, does not trust the caller, or wants another
  * external id; a ValidationError) or failure as the error of this one attempt: the account rests
  * and the call fails over. A refusal is told apart (`upstream_assume_role_denied`) because it
- * will not mend by itself. Only the role, STS's error code and message are named: never a key.
+ * will not mend by itself; throttling, though a 400, is not one. Only the role, STS's error code and message are named: never a key.
  */
 export function assumeRoleError(err: unknown, role: Pick<RoleToAssume, 'roleArn' | 'providerId' | 'accountId'>): GatewayError {
   const e = err as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } };
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
-  const denied = status !== undefined && status >= 400 && status < 500;
+  // STS throttles with a 400 (`Throttling: Rate exceeded`) once the SDK's own retries are spent: that mends in seconds.
+  const throttled = status === 429 || (typeof e.name === 'string' && THROTTLING_CODES.has(e.name));
+  const denied = status !== undefined && status >= 400 && status < 500 && !throttled;
   const name = typeof e.name === 'string' && e.name !== 'Error' ? ` (${e.name})` : '';
   const message = typeof e.message === 'string' && e.message ? e.message : 'no answer';
   return new GatewayError('upstream_error', `The gateway could not assume role ${role.roleArn} for provider "${role.providerId}" account "${role.accountId}"${name}: ${message}`, {

@@ -36,6 +36,11 @@ export const toolUseId = (id: string): string => id.replace(/[^a-zA-Z0-9_-]/g, '
 export interface ContentOptions {
   /** Turn `cacheControl` into cache points (models with prompt caching); otherwise it is dropped. */
   caching: boolean;
+  /**
+   * Send only signed reasoning (Claude, which refuses a reasoning block without its signature:
+   * "thinking.signature: Field required"); other models take the plain reasoning they wrote.
+   */
+  signedReasoningOnly?: boolean;
 }
 
 /** One block with the cache point that must stay right behind it. */
@@ -89,6 +94,7 @@ function partGroup(part: UserPart | AssistantPart, where: string, options: Conte
       if (part.text === '' && !part.signature) return undefined;
       // Claude on Bedrock verifies signatures as Anthropic does: another family's (Gemini's, OpenAI's) would be refused.
       if (part.signature && !isOwnSignature(part.signedBy, 'claude')) return undefined;
+      if (!part.signature && options.signedReasoningOnly) return undefined;
       return single({ reasoningContent: { reasoningText: { text: part.text, ...(part.signature ? { signature: part.signature } : {}) } } });
     case 'redacted_thinking':
       return single({ reasoningContent: { redactedContent: part.data } });

@@ -309,9 +309,16 @@ describe('signatures of another family on Claude (Converse)', () => {
     { name: "keeps Claude's signed thinking (Bedrock's and Anthropic's are one family)", thinking: [{ type: 'thinking', text: 'Plan.', signature: 'EqQB', signedBy: 'claude' }], reasoningBlocks: 1, thinkingOn: true },
     { name: "drops Gemini's thought and sends the loop without thinking", thinking: [{ type: 'thinking', text: 'Plan.', signature: 'CiQB', signedBy: 'gemini' }], reasoningBlocks: 0, thinkingOn: false },
     { name: "drops OpenAI's reasoning and sends the loop without thinking", thinking: [{ type: 'thinking', text: 'Plan.', signature: 'gAAAAABo', signedBy: 'openai' }], reasoningBlocks: 0, thinkingOn: false },
+    // Claude on Bedrock refuses a reasoning block without a signature ("thinking.signature: Field required"), as Anthropic does.
+    { name: "drops unsigned thinking (another model's plain reasoning) and sends the loop without thinking", thinking: [{ type: 'thinking', text: 'Plan.' }], reasoningBlocks: 0, thinkingOn: false },
   ])('$name', ({ thinking, reasoningBlocks, thinkingOn }) => {
     const body = toConverseBody(base({ messages: loop(thinking), tools, reasoning: { budgetTokens: 2048 } }));
     expect(body.messages[1]!.content.filter((b) => 'reasoningContent' in b)).toHaveLength(reasoningBlocks);
     expect(body.additionalModelRequestFields?.thinking).toEqual(thinkingOn ? { type: 'enabled', budget_tokens: 2048 } : undefined);
+  });
+
+  it('keeps unsigned reasoning for models that are not Claude (they wrote it so)', () => {
+    const body = toConverseBody(base({ model: 'deepseek.r1-v1:0', messages: loop([{ type: 'thinking', text: 'Plan.' }]), tools }));
+    expect(body.messages[1]!.content[0]).toEqual({ reasoningContent: { reasoningText: { text: 'Plan.' } } });
   });
 });

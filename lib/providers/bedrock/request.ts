@@ -41,7 +41,7 @@ export function toConverseBody(req: ChatRequest): ConverseBody {
   const family = modelFamily(req.model);
   // Prompt caching exists for Claude and Nova; other models would reject cache points.
   const caching = family === 'anthropic' || family === 'nova';
-  const body: ConverseBody = { messages: toConverseMessages(req.messages, { caching }) };
+  const body: ConverseBody = { messages: toConverseMessages(req.messages, { caching, signedReasoningOnly: family === 'anthropic' }) };
 
   const system = req.system.filter((p) => !isBlank(p.text)).flatMap((p) => (p.cacheControl && caching ? [{ text: p.text }, cachePoint(p.cacheControl)] : [{ text: p.text }]));
   if (system.length > 0) body.system = system;

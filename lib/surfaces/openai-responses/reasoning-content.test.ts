@@ -63,6 +63,9 @@ describe('withoutGatewayReasoning (Responses passthrough to OpenAI and Azure)', 
     ['redacted thinking from before the mark', 'redacted_thinking:EmwK'],
     ["a call's signature from before the mark", 'tool_call_signature:CiQB'],
     ['the mark of unsigned thinking', 'aigw1:unsigned'],
+    // Before the mark the gateway wrote Claude's (and Gemini's thought) signatures as they came: a conversation that spans the upgrade still holds them.
+    ["Claude's thinking signature from before the mark", 'EqQBCkYIAxgCIkB=='],
+    ["Gemini's thought signature from before the mark", 'CiQB/+0='],
   ])('drops the reasoning item that carries %s, and keeps the rest in order', (_name, encrypted) => {
     const body = { model: 'gpt-5', input: [{ role: 'user', content: 'q' }, openAIItem, { type: 'reasoning', summary: [], encrypted_content: encrypted }, call], store: false };
     expect(withoutGatewayReasoning(body)).toEqual({ model: 'gpt-5', input: [{ role: 'user', content: 'q' }, openAIItem, call], store: false });

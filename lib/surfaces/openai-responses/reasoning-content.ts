@@ -74,8 +74,12 @@ export function readEncryptedContent(value: string): CarriedReasoning {
   return { kind: 'thinking', signature: value, signedBy: looksLikeOpenAIEncrypted(value) ? 'openai' : 'claude' };
 }
 
-/** Whether the gateway wrote this `encrypted_content` (marked, or in a form only it ever wrote); OpenAI cannot decrypt such. */
-export const isGatewayEncrypted = (value: string): boolean => value.startsWith(MARK_PREFIX) || value.startsWith(REDACTED_THINKING) || value.startsWith(TOOL_CALL_SIGNATURE);
+/**
+ * Whether the gateway wrote this `encrypted_content`, so OpenAI cannot decrypt it: anything that
+ * is not OpenAI's Fernet token. Marked values, and unmarked ones from before the mark (Claude's
+ * and Gemini's signatures as they came, `redacted_thinking:`, `tool_call_signature:`) alike.
+ */
+export const isGatewayEncrypted = (value: string): boolean => !looksLikeOpenAIEncrypted(value);
 
 const isGatewayReasoning = (item: unknown): boolean => {
   if (typeof item !== 'object' || item === null) return false;
