@@ -1,22 +1,10 @@
 /**
- * Entra ID access tokens for Azure OpenAI accounts, kept per service principal and scope so that
- * calls do not each pay a round trip to the token endpoint.
+ * Entra ID access tokens for Azure OpenAI accounts, kept per service principal and scope by the
+ * gateway's access-token cache (`lib/credentials/access-tokens.ts`).
  */
 import type { CredentialRef, EntraConfig } from '../../config/schema';
+import { AccessTokens } from '../../credentials/access-tokens';
 import { EntraRefusedError, type FetchEntraToken } from './entra-token';
-
-/** Refresh this long before a token expires (Entra's tokens live an hour or more)… */
-const REFRESH_AHEAD_MS = 5 * 60_000;
-/** …and stop handing a token out this long before it expires, so it cannot lapse on the way. */
-const EXPIRY_MARGIN_MS = 30_000;
-
-interface CachedToken {
-  token: string;
-  /** From here a call still gets this token, and starts fetching the next one. */
-  refreshAt: number;
-  /** From here a call waits for a new token. */
-  staleAt: number;
-}
 
 export interface EntraTokensOptions {
   fetchToken: FetchEntraToken;
@@ -31,99 +19,34 @@ export interface EntraTokensOptions {
 }
 
 /**
- * A token cache per (authority, tenant, client, scope):
- * - a token is served from memory until 5 minutes before it expires (half its lifetime, if that
- *   is shorter); from then the call that finds it still gets it, and a new one is fetched in the
- *   background; in its last 30 seconds (a tenth of its lifetime, if shorter) calls wait for the new one;
- * - calls that need a token at the same moment share one request to Entra;
- * - a failed fetch is not kept: the next call tries again (a refused secret is read again first);
- * - `forget` drops a token the upstream refused (revoked, or issued before a role change).
+ * Tokens per (authority, tenant, client, scope), with the cache's rules (refreshed ahead of
+ * expiry, one request for concurrent calls, failures not kept); a secret Entra refused is read
+ * again before the next request, so a rotated one is picked up.
  *
  * @example
  * const tokens = new EntraTokens({ fetchToken: entraTokenFetcher(upstream), resolveSecret: (r) => creds.resolve(r), refreshSecret: (r) => creds.refresh(r) });
  * const bearer = await tokens.token(entra, { timeoutMs: 10_000, signal });
  */
-export class EntraTokens {
-  readonly #cache = new Map<string, CachedToken>();
-  readonly #fetching = new Map<string, Promise<CachedToken>>();
-  readonly #options: EntraTokensOptions;
-  readonly #now: () => number;
-
+export class EntraTokens extends AccessTokens<EntraConfig> {
   constructor(options: EntraTokensOptions) {
-    this.#options = options;
-    this.#now = options.now ?? Date.now;
-  }
-
-  /**
-   * A current access token for the principal. `signal` ends this caller's wait (its deadline, its
-   * client gone), not a fetch other calls share; `timeoutMs` bounds a fetch this call starts.
-   */
-  async token(entra: EntraConfig, options: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<string> {
-    const key = cacheKey(entra);
-    const cached = this.#cache.get(key);
-    const now = this.#now();
-    if (cached && now < cached.refreshAt) return cached.token;
-    if (cached && now < cached.staleAt) {
-      // A failure here is not kept: the next call past refreshAt tries again, and the last one waits for it.
-      this.#fetch(key, entra, options.timeoutMs).catch((err: unknown) => this.#options.onRefreshFailed?.(entra, err));
-      return cached.token;
-    }
-    const fresh = await whileWaiting(this.#fetch(key, entra, options.timeoutMs), options.signal);
-    return fresh.token;
-  }
-
-  /** Drops the principal's token: the next call fetches a new one. */
-  forget(entra: EntraConfig): void {
-    this.#cache.delete(cacheKey(entra));
-  }
-
-  #fetch(key: string, entra: EntraConfig, timeoutMs: number): Promise<CachedToken> {
-    let pending = this.#fetching.get(key);
-    if (pending) return pending;
-    pending = this.#fetchNow(entra, timeoutMs).finally(() => this.#fetching.delete(key));
-    this.#fetching.set(key, pending);
-    return pending;
-  }
-
-  async #fetchNow(entra: EntraConfig, timeoutMs: number): Promise<CachedToken> {
-    const { fetchToken, resolveSecret, refreshSecret } = this.#options;
-    const secret = await resolveSecret(entra.clientSecret);
-    // The lifetime counts from before the request went out: the token is never thought younger than it is.
-    const issuedBy = this.#now();
-    try {
-      const { accessToken, expiresInS } = await fetchToken(entra, secret, timeoutMs);
-      const lifetime = expiresInS * 1000;
-      const expiresAt = issuedBy + lifetime;
-      const entry = { token: accessToken, refreshAt: expiresAt - Math.min(REFRESH_AHEAD_MS, lifetime / 2), staleAt: expiresAt - Math.min(EXPIRY_MARGIN_MS, lifetime / 10) };
-      this.#cache.set(cacheKey(entra), entry);
-      return entry;
-    } catch (err) {
-      if (err instanceof EntraRefusedError) refreshSecret(entra.clientSecret);
-      throw err;
-    }
+    super({
+      keyOf: entraCacheKey,
+      async fetch(entra, timeoutMs) {
+        const secret = await options.resolveSecret(entra.clientSecret);
+        try {
+          return await options.fetchToken(entra, secret, timeoutMs);
+        } catch (err) {
+          if (err instanceof EntraRefusedError) options.refreshSecret(entra.clientSecret);
+          throw err;
+        }
+      },
+      ...(options.onRefreshFailed ? { onRefreshFailed: options.onRefreshFailed } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 }
 
-/** Keys by config object: an account's `entra` is one object for the gateway's life, so its key is built once. */
-const keys = new WeakMap<EntraConfig, string>();
-
-function cacheKey(entra: EntraConfig): string {
-  let key = keys.get(entra);
-  if (key === undefined) {
-    // Ids are GUIDs (or a tenant's domain), which Entra reads without regard to case.
-    key = JSON.stringify([entra.authorityHost.replace(/\/+$/, ''), entra.tenantId.toLowerCase(), entra.clientId.toLowerCase(), entra.scope]);
-    keys.set(entra, key);
-  }
-  return key;
-}
-
-/** `work`, or the signal's reason if it aborts first; the work itself goes on for whoever else waits for it. */
-function whileWaiting<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+/** Ids are GUIDs (or a tenant's domain), which Entra reads without regard to case. */
+function entraCacheKey(entra: EntraConfig): string {
+  return JSON.stringify([entra.authorityHost.replace(/\/+$/, ''), entra.tenantId.toLowerCase(), entra.clientId.toLowerCase(), entra.scope]);
 }
