@@ -3,7 +3,7 @@
  * Gemini, as publisher models: `POST /v1/projects/{project}/locations/{region}/publishers/
  * anthropic/models/{model}:rawPredict` (`:streamRawPredict`, and `count-tokens:rawPredict`), and
  * `…/publishers/google/models/{model}:generateContent` (`:streamGenerateContent?alt=sse`,
- * `:countTokens`). It checks what Vertex checks: a Bearer token the fake Google OAuth issued and
+ * `:countTokens`, and `:predict` of the text-embedding models, with the fake Gemini's vectors). It checks what Vertex checks: a Bearer token the fake Google OAuth issued and
  * that has not expired (401 UNAUTHENTICATED), a service account granted on the project (403
  * PERMISSION_DENIED, as a missing roles/aiplatform.user is), and for Claude the body Vertex takes
  * (no `model`, `anthropic_version: vertex-2023-10-16`). Answers are the publishers' own bytes,
@@ -19,7 +19,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { defaultReply as defaultClaudeReply } from './anthropic';
 import { anthropicErrors, messageBody, streamEvents, words, type Block, type ReplyUsage, type ToolUseSpec } from './anthropic-wire';
 import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangReply, type RawReply, type Received } from './fake-server';
-import { defaultGeminiReply } from './gemini';
+import { defaultGeminiReply, geminiEmbedding } from './gemini';
 import { googleErrors, googleHeaders, invalidRequest, mergeEvents, responseEvents, streamPieces, writeJson as writeGoogleJson, type AnswerReply, type FunctionCallSpec } from './gemini-wire';
 import type { FakeGoogleOAuth } from './google-oauth';
 import { randomAlnum, type RecordedRequest } from './http';
@@ -151,6 +151,7 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
   }
 
   async #gemini(record: VertexRecordedRequest, res: ServerResponse): Promise<void> {
+    if (record.method === 'predict') return this.#embed(record, res);
     if (record.method === 'countTokens') return writeGoogleJson(res, 200, { totalTokens: Math.max(1, Math.ceil(record.rawBody.length / 4)), totalBillableCharacters: record.rawBody.length });
     if (record.method !== 'generateContent' && record.method !== 'streamGenerateContent') return writeGoogleJson(res, 400, googleErrors.invalid(`Method ${record.method} is not supported.`));
     const sse = new URLSearchParams(record.search).get('alt') === 'sse';
@@ -179,6 +180,23 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
     if (record.method === 'generateContent') return writeGoogleJson(res, 200, { ...mergeEvents(events), createTime: new Date().toISOString() });
     await this.writeStream(res, googleHeaders('text/event-stream', { 'content-disposition': 'attachment' }), streamPieces('sse', events));
     res.end();
+  }
+
+  /** `predict` of a text-embedding model: Vertex's limits, then a test's error reply or the vectors (and each text's tokens). */
+  async #embed(record: VertexRecordedRequest, res: ServerResponse): Promise<void> {
+    const body = record.body as { instances?: { content?: unknown }[]; parameters?: { outputDimensionality?: unknown; autoTruncate?: unknown } } | undefined;
+    const instances = body?.instances;
+    if (!Array.isArray(instances) || instances.length === 0) return writeGoogleJson(res, 400, googleErrors.invalid('instances must not be empty.'));
+    const most = record.model.startsWith('gemini-embedding') ? 1 : 250;
+    if (instances.length > most) return writeGoogleJson(res, 400, googleErrors.invalid(`Unable to submit request because the model supports up to ${most} instances per call, but ${instances.length} were given.`));
+    if (instances.some((i) => typeof i.content !== 'string' || i.content === '')) return writeGoogleJson(res, 400, googleErrors.invalid('The text content is empty.'));
+    const reply = await this.replyFor(record);
+    if (reply.kind === 'error') return this.#error(res, record, reply);
+    const dimensions = typeof body?.parameters?.outputDimensionality === 'number' ? body.parameters.outputDimensionality : undefined;
+    const predictions = instances.map((i) => ({
+      embeddings: { statistics: { truncated: false, token_count: Math.max(1, Math.ceil((i.content as string).length / 4)) }, values: geminiEmbedding(record.model, i.content as string, dimensions) },
+    }));
+    return writeGoogleJson(res, 200, { predictions, metadata: { billableCharacterCount: instances.reduce((n, i) => n + (i.content as string).length, 0) } });
   }
 
   #error(res: ServerResponse, record: VertexRecordedRequest, reply: Extract<VertexReply, { kind: 'error' }>): void {

@@ -66,6 +66,7 @@ describe('Vertex AI through the gateway', () => {
         models: [
           { name: 'claude-sonnet-4-6', targets: [{ provider: 'vertex', model: CLAUDE }] },
           { name: 'gemini-2.5-flash', targets: [{ provider: 'vertex', model: GEMINI }] },
+          { name: 'text-embedding-005', targets: [{ provider: 'vertex', model: 'text-embedding-005' }] },
           {
             name: 'claude-pool',
             targets: [
@@ -226,6 +227,23 @@ describe('Vertex AI through the gateway', () => {
       expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
       expect(logged.some((l) => l.includes('account resting') && l.includes('"account":"main"') && l.includes('"failure":"rate_limited"') && l.includes('"restMs":7000'))).toBe(true);
       health.clear();
+    });
+  });
+
+  describe('embeddings, from OpenAI’s client (translated)', () => {
+    it('embeds texts with predict, at unit length, with the tokens Vertex counted', async () => {
+      // Act
+      const answer = await openai().embeddings.create({ model: 'text-embedding-005', input: ['first text', 'the second text'], dimensions: 64 });
+
+      // Assess
+      expect(answer.data.map((d) => d.embedding.length)).toEqual([64, 64]);
+      const norm = Math.hypot(...answer.data[0]!.embedding);
+      expect(norm).toBeCloseTo(1, 5);
+      expect(answer.usage.prompt_tokens).toBe(Math.ceil('first text'.length / 4) + Math.ceil('the second text'.length / 4));
+      const [sent] = vertex.requests;
+      expect(sent!.path).toBe(`/v1/projects/${PROJECT}/locations/us-east5/publishers/google/models/text-embedding-005:predict`);
+      expect(sent!.body).toEqual({ instances: [{ content: 'first text' }, { content: 'the second text' }], parameters: { autoTruncate: false, outputDimensionality: 64 } });
+      expect(sent!.serviceAccount).toBe(main.clientEmail);
     });
   });
 

@@ -19,6 +19,7 @@ import { bearer, claudeMethod, geminiMethod, vertexClaudeBody, vertexModelUrl, v
 
 export { errorFromVertex } from './errors';
 export {
+  bearer,
   VERTEX_ANTHROPIC_VERSION,
   vertexClaudeCountTokensRequest,
   vertexClaudePassthroughRequest,
@@ -33,6 +34,7 @@ export {
 } from './request';
 export { googleTokenFetcher, parseServiceAccountKey, signedAssertion, CLOUD_PLATFORM_SCOPE, GoogleTokenRefusedError, type ServiceAccountKey } from './service-account';
 export { VertexTokens } from './tokens';
+export { decodeVertexEmbeddings, vertexEmbeddingBodies, VERTEX_EMBED_BATCH } from './embeddings';
 
 /**
  * Vertex AI when the gateway translates: the canonical request as Anthropic's Messages body
