@@ -274,7 +274,7 @@ const vertexCall = (call: PassthroughCall): VertexPassthroughCall => ({
 /** Claude on Vertex takes Anthropic's body (its version inside, no model) and answers in Anthropic's bytes. */
 const VERTEX_CLAUDE: PassthroughRoute = {
   ...ANTHROPIC,
-  request: (call) => vertexClaudePassthroughRequest(call.body, call.headers, vertexCall(call)),
+  request: (call) => vertexClaudePassthroughRequest(call.body, call.headers, vertexCall(call), call.raw),
   parseError: errorFromVertex,
 };
 

@@ -50,10 +50,35 @@ describe('vertexModelUrl', () => {
 describe('vertexClaudeBody', () => {
   it('leaves the model out, puts Vertex’s version in, and keeps every other field', () => {
     // Act
-    const body = JSON.parse(vertexClaudeBody({ model: 'claude-x', max_tokens: 5, stream: true, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [], anthropic_version: 'bedrock-2023-05-31' })) as object;
+    const body = JSON.parse(String(vertexClaudeBody({ model: 'claude-x', max_tokens: 5, stream: true, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [], anthropic_version: 'bedrock-2023-05-31' }))) as object;
 
     // Assess
     expect(body).toEqual({ max_tokens: 5, stream: true, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [], anthropic_version: 'vertex-2023-10-16' });
+  });
+
+  it('puts the version in the model’s place in the client’s bytes when they open with the model, the rest as sent', () => {
+    // Prepare
+    const text = '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"h\u00e9"}],  "max_tokens":5}';
+
+    // Act
+    const out = vertexClaudeBody(JSON.parse(text) as Record<string, unknown>, Buffer.from(text));
+
+    // Assess
+    expect(Buffer.from(out).toString()).toBe('{"anthropic_version":"vertex-2023-10-16","messages":[{"role":"user","content":"h\u00e9"}],  "max_tokens":5}');
+  });
+
+  it.each([
+    ['the model not first', '{"max_tokens":5,"model":"claude-x","messages":[]}'],
+    ['spaces after the brace', '{ "model": "claude-x", "max_tokens": 5, "messages": [] }'],
+    ['a version already in the body', '{"model":"claude-x","anthropic_version":"x","max_tokens":5,"messages":[]}'],
+  ])('serialises the body again when the bytes have %s', (_case, text) => {
+    // Act
+    const out = vertexClaudeBody(JSON.parse(text) as Record<string, unknown>, Buffer.from(text));
+
+    // Assess
+    expect(typeof out).toBe('string');
+    expect(JSON.parse(out as string)).toMatchObject({ anthropic_version: 'vertex-2023-10-16', max_tokens: 5 });
+    expect(JSON.parse(out as string)).not.toHaveProperty('model');
   });
 });
 
