@@ -157,7 +157,7 @@ export function vertexClaudeCountTokensRequest(body: Record<string, unknown>, he
  * A Gemini client's body to Gemini on Vertex: its bytes as they came (a Gemini body names no
  * model), to the model's `generateContent` or `streamGenerateContent?alt=sse`, or `countTokens`.
  */
-export function vertexGeminiPassthroughRequest(raw: Uint8Array, call: VertexPassthroughCall, method?: 'countTokens'): UpstreamRequest {
+export function vertexGeminiPassthroughRequest(raw: string | Uint8Array, call: VertexPassthroughCall, method?: 'countTokens'): UpstreamRequest {
   return jsonPost(vertexModelUrl(call.target, 'google', call.model, method ?? geminiMethod(call.stream)), raw, {
     stream: call.stream,
     accountHeaders: call.accountHeaders,

@@ -13,8 +13,8 @@ import { decodeGeminiRequest, validateGeminiRequest } from './decode';
 
 /**
  * `POST /v1beta/models/{model}:countTokens`: asked of the model's first Gemini target (the Gemini
- * API's, or Vertex's) when it has one (the exact count, with the body as the client sent it), else estimated as `count_tokens` is
- * for Anthropic clients (`{totalTokens}`). Counting costs nothing, so it leaves no usage record.
+ * API's, or Vertex's) when it has one (the exact count, with the body as the client sent it),
+ * else estimated as `count_tokens` is for Anthropic clients (`{totalTokens}`). Counting costs nothing, so it leaves no usage record.
  */
 export async function countGeminiTokens(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, model: string): Promise<GatewayResponse> {
   const call = await admit(req, ctx, deps, (body) => validateGeminiRequest(body, { countTokens: true }), { model, stream: false });
@@ -23,7 +23,8 @@ export async function countGeminiTokens(req: GatewayRequest, ctx: RequestContext
   if (gemini?.provider.type === 'vertex') {
     const counted = await countedUpstream(ctx, deps, async () =>
       vertexGeminiPassthroughRequest(
-        toBytes(upstreamBody(call.body, call.raw, gemini.model)),
+        // Vertex takes `contents` at the top, as the Gemini API does; a `generateContentRequest` it refuses is estimated instead.
+        upstreamBody(call.body, call.raw, gemini.model),
         { target: vertexTarget(gemini.provider, gemini.account), model: gemini.model, token: await apiKeyFor(gemini, deps), stream: false, accountHeaders: gemini.account.headers, timeouts: deps.config.timeouts },
         'countTokens',
       ),
@@ -50,8 +51,6 @@ function upstreamBody(body: Record<string, unknown>, raw: Uint8Array, model: str
   if (!inner || typeof inner.model !== 'string') return raw;
   return JSON.stringify({ ...body, generateContentRequest: { ...inner, model: `models/${model}` } });
 }
-
-const toBytes = (body: string | Uint8Array): Uint8Array => (typeof body === 'string' ? Buffer.from(body) : body);
 
 /** The canonical estimate; a body that does not translate (built-in tools, audio) is estimated by its size. */
 function estimate(body: Record<string, unknown>, raw: Uint8Array): number {
