@@ -27,6 +27,12 @@ describe('passthroughFor', () => {
     ['gemini', 'anthropic', 'claude-sonnet-4-5', false],
     ['gemini', 'azure-openai', 'my-deployment', false],
     ['gemini', 'bedrock', 'anthropic.claude-3-5-sonnet-20240620-v1:0', false],
+    ['anthropic', 'vertex', 'claude-sonnet-4-5@20250929', true],
+    ['anthropic', 'vertex', 'gemini-2.5-pro', false],
+    ['gemini', 'vertex', 'gemini-2.5-pro', true],
+    ['gemini', 'vertex', 'claude-sonnet-4-5@20250929', false],
+    ['openai', 'vertex', 'claude-sonnet-4-5@20250929', false],
+    ['openai', 'vertex', 'gemini-2.5-pro', false],
   ] as const)('a %s client to a %s target (%s) passes through: %s', (dialect, type, model, expected) => {
     expect(passthroughFor(dialect, attempt(type, model), registry) !== undefined).toBe(expected);
   });
@@ -40,6 +46,7 @@ describe('passthroughFor', () => {
     ['anthropic', {}, false],
     ['gemini', {}, false],
     ['bedrock', {}, false],
+    ['vertex', {}, false],
   ] as const)('a Responses client to a %s target %j passes through: %s', (type, extra, expected) => {
     expect(passthroughFor('openai-responses', attempt(type, 'm', extra), registry) !== undefined).toBe(expected);
   });
