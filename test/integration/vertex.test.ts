@@ -230,6 +230,27 @@ describe('Vertex AI through the gateway', () => {
     });
   });
 
+  describe('across publishers (translated)', () => {
+    it('answers Google’s client from Claude on Vertex', async () => {
+      // Act
+      const response = await genai().models.generateContent({ model: 'claude-sonnet-4-6', contents: 'from gemini' });
+
+      // Assess
+      expect(response.text).toBe('Echo: from gemini');
+      expect(vertex.requests[0]!.path).toBe(claudePath(PROJECT, 'us-east5', 'rawPredict'));
+      expect(vertex.requests[0]!.body).toMatchObject({ anthropic_version: 'vertex-2023-10-16', messages: [{ role: 'user', content: [{ type: 'text', text: 'from gemini' }] }] });
+    });
+
+    it('answers Anthropic’s client from Gemini on Vertex, streamed', async () => {
+      // Act
+      const message = await anthropic().messages.stream({ model: 'gemini-2.5-flash', max_tokens: 64, messages: [{ role: 'user', content: 'from claude' }] }).finalMessage();
+
+      // Assess
+      expect(message.content).toEqual([{ type: 'text', text: 'Echo: from claude' }]);
+      expect(vertex.requests[0]!.path).toBe(geminiPath('streamGenerateContent'));
+    });
+  });
+
   describe('embeddings, from OpenAI’s client (translated)', () => {
     it('embeds texts with predict, at unit length, with the tokens Vertex counted', async () => {
       // Act
