@@ -412,6 +412,52 @@ describe('GatewayStack with Bedrock rerank', () => {
   });
 });
 
+describe('GatewayStack with Vertex AI service accounts', () => {
+  const KEY_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/vertex-sa-AbCdEf';
+  let vertexStack: GatewayStack;
+  let vertex: Template;
+
+  beforeAll(() => {
+    vertexStack = fixtureApp({
+      providers: [
+        {
+          id: 'vertex',
+          type: 'vertex',
+          project: 'my-project-123',
+          region: 'us-east5',
+          accounts: [
+            { id: 'prod', serviceAccount: { env: 'VERTEX_SA_KEY' } },
+            { id: 'eu', serviceAccount: { secret: KEY_ARN }, project: 'my-eu-project', region: 'europe-west1' },
+          ],
+        },
+      ],
+      models: [{ name: 'claude-sonnet-4-5', targets: [{ provider: 'vertex', model: 'claude-sonnet-4-5@20250929' }] }],
+    }).stack;
+    vertex = Template.fromStack(vertexStack);
+  });
+
+  it('creates one empty secret for the account whose key is an env var, described for the operator', () => {
+    // Assess
+    vertex.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    vertex.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'aigw/Aigw/vertex/prod/service-account-key',
+      Description: Match.stringLikeRegexp('Google service account JSON key .* of account "prod" of provider "vertex"'),
+    });
+    const [secret] = Object.values(vertex.findResources('AWS::SecretsManager::Secret')) as { Properties: object }[];
+    expect(secret!.Properties).not.toHaveProperty('SecretString');
+    expect(secret!.Properties).not.toHaveProperty('GenerateSecretString');
+  });
+
+  it('lets the proxy read the created key and the imported one, and nothing else', () => {
+    // Act
+    const reads = policyOf('ProxyLambdaRole', vertex).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+
+    // Assess
+    const created = { Ref: vertexStack.getLogicalId(vertexStack.secrets.created.get('vertex/prod/service-account-key')!.node.defaultChild as CfnElement) };
+    expect(reads).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: [created, KEY_ARN, `${KEY_ARN}-??????`] }]);
+  });
+});
+
 describe('GatewayStack outputs', () => {
   it.each(['ProxyUrl', 'AdminUrl', 'TableName'])('outputs %s', (name) => {
     template.hasOutput(name, {});

@@ -23,6 +23,8 @@ export interface ProviderSecretsProps {
  *
  * An Azure OpenAI account's Entra ID client secret goes in `…/<account>/entra-client-secret`, or
  * `…/_provider/entra-client-secret` for the provider's `entra` (the value itself, as for an API key).
+ * A Vertex AI account's service account key goes in `…/<account>/service-account-key`, the key
+ * file's JSON whole (`--secret-string file://key.json`).
  *
  * Secrets named by ARN or name in the config are only imported: the stack grants read on them and
  * never touches them.
@@ -31,7 +33,8 @@ export class ProviderSecrets extends Construct {
   /**
    * The secrets this stack created: API keys by `<providerId>/<accountId>`, AWS access keys by
    * `<providerId>/<accountId>/aws-credentials`, Entra ID client secrets by
-   * `<providerId>/<accountId>/entra-client-secret` (`<providerId>/_provider/entra-client-secret` for a provider's).
+   * `<providerId>/<accountId>/entra-client-secret` (`<providerId>/_provider/entra-client-secret` for a provider's),
+   * Google service account keys by `<providerId>/<accountId>/service-account-key`.
    */
   readonly created = new Map<string, Secret>();
   readonly #readableArns: string[] = [];
@@ -99,6 +102,13 @@ const CREATED = {
     keySuffix: '/entra-client-secret',
     description: 'Client secret of the Microsoft Entra ID service principal (Azure OpenAI)',
     noRotation: 'An Entra ID client secret is created and rotated in the tenant (the app registration), which a Lambda rotation function here cannot reach; it is written with put-secret-value.',
+  },
+  serviceAccountKey: {
+    idSuffix: ':service-account-key',
+    keySuffix: '/service-account-key',
+    description: 'Google service account JSON key (Vertex AI; the key file whole)',
+    noRotation:
+      'A Google service account key is created and deleted in Google Cloud IAM, which a Lambda rotation function here cannot reach; a new key is written with put-secret-value (the gateway reads it again when Google refuses the old one).',
   },
 } as const satisfies Record<AccountSecret['holds'], { idSuffix: string; keySuffix: string; description: string; noRotation: string }>;
 

@@ -246,3 +246,43 @@ describe('resolveForAws with Entra ID on Azure OpenAI', () => {
     expect(managedEntraSecretName('Prod', 'azure', undefined)).toBe('aigw/Prod/azure/_provider/entra-client-secret');
   });
 });
+
+describe('resolveForAws with Vertex AI service accounts', () => {
+  const ARN_KEY = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/vertex-sa-AbCdEf';
+
+  it('points an env or file key at a secret the stack creates per account, and imports a named one', () => {
+    // Prepare
+    const config = parseConfig({
+      providers: [
+        {
+          id: 'vertex',
+          type: 'vertex',
+          project: 'my-project-123',
+          region: 'us-east5',
+          accounts: [
+            { id: 'prod', serviceAccount: { env: 'VERTEX_SA_KEY' } },
+            { id: 'eu', serviceAccount: { file: 'eu-key.json' }, project: 'my-eu-project', region: 'europe-west1' },
+            { id: 'shared', serviceAccount: { secret: ARN_KEY } },
+          ],
+        },
+      ],
+      models: [{ name: 'claude-sonnet-4-5', targets: [{ provider: 'vertex', model: 'claude-sonnet-4-5@20250929' }] }],
+    });
+
+    // Act
+    const { config: resolved, secrets } = resolveForAws(config, 'Aigw');
+
+    // Assess
+    expect(resolved.providers[0]!.accounts.map((a) => a.serviceAccount)).toEqual([
+      { secret: 'aigw/Aigw/vertex/prod/service-account-key' },
+      { secret: 'aigw/Aigw/vertex/eu/service-account-key' },
+      { secret: ARN_KEY },
+    ]);
+    expect(secrets).toEqual([
+      { providerId: 'vertex', accountId: 'prod', holds: 'serviceAccountKey', kind: 'create', secret: 'aigw/Aigw/vertex/prod/service-account-key' },
+      { providerId: 'vertex', accountId: 'eu', holds: 'serviceAccountKey', kind: 'create', secret: 'aigw/Aigw/vertex/eu/service-account-key' },
+      { providerId: 'vertex', accountId: 'shared', holds: 'serviceAccountKey', kind: 'arn', secret: ARN_KEY },
+    ]);
+    expect(parseConfig(resolved)).toEqual(resolved);
+  });
+});

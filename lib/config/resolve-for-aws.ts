@@ -12,9 +12,10 @@ export interface AccountSecret {
   /**
    * What the secret holds: the account's API key (`apiKey`), its static AWS access key
    * (`awsCredentials`; a created one is a JSON object with the {@link AWS_CREDENTIAL_FIELDS}), or
-   * the client secret of its Entra ID service principal (`entraClientSecret`).
+   * the client secret of its Entra ID service principal (`entraClientSecret`), or its Google
+   * service account's JSON key (`serviceAccountKey`, Vertex AI).
    */
-  holds: 'apiKey' | 'awsCredentials' | 'entraClientSecret';
+  holds: 'apiKey' | 'awsCredentials' | 'entraClientSecret' | 'serviceAccountKey';
   kind: 'create' | 'arn' | 'name';
   /** The secret's name (`create`, `name`) or ARN (`arn`), exactly as the Lambda will ask for it. */
   secret: string;
@@ -64,6 +65,15 @@ export const managedAwsCredentialsSecretName = (stackName: string, providerId: s
 export const managedEntraSecretName = (stackName: string, providerId: string, accountId: string | undefined) =>
   `${managedSecretName(stackName, providerId, accountId ?? '_provider')}/entra-client-secret`;
 
+/**
+ * The name of the secret the stack creates for a Vertex AI account's service account key named
+ * with an env var or a file: the key file's JSON, whole, as Google Cloud downloads it.
+ *
+ * @example
+ * managedServiceAccountSecretName('Aigw', 'vertex', 'prod') // 'aigw/Aigw/vertex/prod/service-account-key'
+ */
+export const managedServiceAccountSecretName = (stackName: string, providerId: string, accountId: string) => `${managedSecretName(stackName, providerId, accountId)}/service-account-key`;
+
 function importedSecret(providerId: string, accountId: string | undefined, holds: AccountSecret['holds'], ref: { secret: string }): AccountSecret {
   return { providerId, ...(accountId !== undefined ? { accountId } : {}), holds, kind: ref.secret.startsWith('arn:') ? 'arn' : 'name', secret: ref.secret };
 }
@@ -76,6 +86,8 @@ function importedSecret(providerId: string, accountId: string | undefined, holds
  *   JSON secret the stack creates for that account (`{ secret, field: 'accessKeyId' }`…);
  * - the `{env}` or `{file}` client secret of an Entra ID principal becomes a `{secret}` reference
  *   to a secret the stack creates, one per account, or one per provider for the provider's `entra`;
+ * - the `{env}` or `{file}` service account key of a Vertex AI account becomes a `{secret}`
+ *   reference to a secret the stack creates for that account;
  * - `{secret}` references stay as they are, and are listed so the stack grants read on them.
  * Accounts without credentials (an open local server, Bedrock on the Lambda role) keep none.
  * Pure: the input is not modified.
@@ -95,6 +107,7 @@ export function resolveForAws(config: GatewayConfig, stackName: string): AwsReso
       if (account.apiKey) resolved.apiKey = resolveOne(account.apiKey, 'apiKey', managedSecretName(stackName, provider.id, account.id));
       if (account.awsCredentials) resolved.awsCredentials = resolveAwsCredentials(account.awsCredentials);
       if (account.entra) resolved.entra = { ...account.entra, clientSecret: resolveOne(account.entra.clientSecret, 'entraClientSecret', managedEntraSecretName(stackName, provider.id, account.id)) };
+      if (account.serviceAccount) resolved.serviceAccount = resolveOne(account.serviceAccount, 'serviceAccountKey', managedServiceAccountSecretName(stackName, provider.id, account.id));
       list(found);
       return resolved;
 

@@ -63,6 +63,14 @@ const EntraSchema = z.strictObject({
 });
 export type EntraConfig = z.infer<typeof EntraSchema>;
 
+/** A Google Cloud project id (6 to 30 lower-case letters, digits or "-"), or a legacy domain-scoped one (example.com:my-project). */
+export const GCP_PROJECT = /^(?:[a-z][a-z0-9.-]{0,62}[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/** A Google Cloud region (us-east5, europe-west1, asia-northeast1), or Vertex AI's `global` endpoint. */
+export const GCP_REGION = /^(?:global|[a-z]+-[a-z]+\d+)$/;
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const GcpProject = z.string().regex(GCP_PROJECT, 'a Google Cloud project id such as my-project-123 (6 to 30 lower-case letters, digits or "-")');
+const GcpRegion = z.string().regex(GCP_REGION, 'a Google Cloud region such as us-east5 or europe-west1, or "global"');
+
 const AccountSchema = z.strictObject({
   id: Id,
   apiKey: CredentialRefSchema.optional(),
@@ -72,8 +80,11 @@ const AccountSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   /** This account's endpoint, where accounts of one provider live at different URLs (Azure resources). */
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-  /** AWS region (Bedrock): each account may serve from its own. */
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1').optional(),
+  /** AWS region (Bedrock) or Google Cloud region (Vertex AI): each account may serve from its own. */
+  region: z
+    .string()
+    .regex(new RegExp(`${AWS_REGION.source}|${GCP_REGION.source}`), 'an AWS region such as us-east-1 (Bedrock) or a Google Cloud region such as us-east5 (Vertex AI)')
+    .optional(),
   /** Bedrock with static credentials instead of the Lambda role's (the role is used when absent). */
   awsCredentials: z
     .strictObject({
@@ -91,6 +102,13 @@ const AccountSchema = z.strictObject({
   stsEndpoint: z.url({ protocol: /^https?$/ }).optional(),
   /** Azure OpenAI with Microsoft Entra ID tokens instead of `apiKey` (a provider's `entra` is the default of its accounts). */
   entra: EntraSchema.optional(),
+  /**
+   * Vertex AI: the service account's JSON key (as Google Cloud's console downloads it: `client_email`,
+   * `private_key`, `token_uri`), which the gateway trades for access tokens.
+   */
+  serviceAccount: CredentialRefSchema.optional(),
+  /** Vertex AI: this account's Google Cloud project, where accounts of one provider bill to different projects. */
+  project: GcpProject.optional(),
 });
 export type AccountConfig = z.infer<typeof AccountSchema>;
 
@@ -150,7 +168,7 @@ const BedrockProviderSchema = z.strictObject({
   ...ProviderBase,
   type: z.literal('bedrock'),
   /** The region of accounts that name none. */
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1').optional(),
+  region: z.string().regex(AWS_REGION, 'an AWS region such as us-east-1').optional(),
   /** Overrides https://bedrock-runtime.{region}.amazonaws.com (VPC endpoints, tests). */
   baseUrl: HttpUrl.optional(),
   /** Overrides https://bedrock-agent-runtime.{region}.amazonaws.com, where rerank goes (VPC endpoints, tests). */
@@ -181,6 +199,22 @@ const AzureOpenAIProviderSchema = z.strictObject({
   entra: EntraSchema.optional(),
 });
 
+/**
+ * Google Vertex AI: Claude (Anthropic's publisher, `rawPredict`) and Gemini (Google's,
+ * `generateContent`) in a Google Cloud project, called with a service account's access tokens.
+ * A target's `model` picks the publisher: `claude-…` is Anthropic's, any other Google's.
+ */
+const VertexProviderSchema = z.strictObject({
+  ...ProviderBase,
+  type: z.literal('vertex'),
+  /** The project of accounts that name none. */
+  project: GcpProject.optional(),
+  /** The region of accounts that name none: us-east5, europe-west1…, or `global` (aiplatform.googleapis.com). */
+  region: GcpRegion.optional(),
+  /** Overrides https://{region}-aiplatform.googleapis.com (Private Service Connect endpoints, tests). */
+  baseUrl: HttpUrl.optional(),
+});
+
 export const ProviderSchema = z.discriminatedUnion('type', [
   OpenAIProviderSchema,
   OpenAICompatibleProviderSchema,
@@ -188,6 +222,7 @@ export const ProviderSchema = z.discriminatedUnion('type', [
   GeminiProviderSchema,
   BedrockProviderSchema,
   AzureOpenAIProviderSchema,
+  VertexProviderSchema,
 ]);
 export type ProviderConfig = z.infer<typeof ProviderSchema>;
 
@@ -325,6 +360,17 @@ export const GatewayConfigSchema = z
           }
         } else if (a.entra) {
           ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'entra'], message: `Entra ID is for "azure-openai" providers, not "${p.type}"` });
+        }
+        const at = (field: string) => ['providers', i, 'accounts', j, field];
+        if (p.type === 'vertex') {
+          if (!a.serviceAccount) ctx.addIssue({ code: 'custom', path: at('serviceAccount'), message: 'a Vertex AI account needs the service account’s JSON key (a credential reference)' });
+          if (a.apiKey) ctx.addIssue({ code: 'custom', path: at('apiKey'), message: 'a Vertex AI account signs in with `serviceAccount`, not `apiKey`' });
+          if (!a.project && !p.project) ctx.addIssue({ code: 'custom', path: at('project'), message: 'a Vertex AI account needs a Google Cloud project (here or on the provider)' });
+          if (!a.region && !p.region) ctx.addIssue({ code: 'custom', path: at('region'), message: 'a Vertex AI account needs a region (here or on the provider)' });
+          else if (a.region && !GCP_REGION.test(a.region)) ctx.addIssue({ code: 'custom', path: at('region'), message: 'a Google Cloud region such as us-east5 or europe-west1, or "global"' });
+        } else {
+          if (a.serviceAccount || a.project) ctx.addIssue({ code: 'custom', path: at(a.serviceAccount ? 'serviceAccount' : 'project'), message: `a Google Cloud service account and project are for "vertex" providers, not "${p.type}"` });
+          if (a.region && !AWS_REGION.test(a.region)) ctx.addIssue({ code: 'custom', path: at('region'), message: 'an AWS region such as us-east-1' });
         }
         if (p.type === 'bedrock' && !a.region && !p.region) ctx.addIssue({ code: 'custom', path: ['providers', i, 'accounts', j, 'region'], message: 'a Bedrock account needs a region (here or on the provider)' });
         if (p.type !== 'bedrock' && (a.assumeRole || a.stsEndpoint)) {

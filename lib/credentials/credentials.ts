@@ -14,13 +14,25 @@ export class CredentialError extends Error {
 }
 
 /**
- * Every credential reference of one provider account: its API key, its AWS access key's parts,
- * and the client secret of the Entra ID principal it signs in with (its own, or its provider's).
+ * An identity provider's token endpoint could not answer (unreachable, too slow, throttling, a
+ * 5xx): it mends by itself, the account's secret is not in doubt.
  */
-export function accountCredentialRefs(account: Pick<AccountConfig, 'apiKey' | 'awsCredentials' | 'entra'>, provider: object = {}): CredentialRef[] {
+export class CredentialsUnavailableError extends CredentialError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CredentialsUnavailableError';
+  }
+}
+
+/**
+ * Every credential reference of one provider account: its API key, its AWS access key's parts,
+ * the client secret of the Entra ID principal it signs in with (its own, or its provider's), and
+ * its Google service account's key.
+ */
+export function accountCredentialRefs(account: Pick<AccountConfig, 'apiKey' | 'awsCredentials' | 'entra' | 'serviceAccount'>, provider: object = {}): CredentialRef[] {
   const aws = account.awsCredentials;
   const entra = entraOf(provider, account);
-  return [account.apiKey, aws?.accessKeyId, aws?.secretAccessKey, aws?.sessionToken, entra?.clientSecret].filter((ref): ref is CredentialRef => ref !== undefined);
+  return [account.apiKey, aws?.accessKeyId, aws?.secretAccessKey, aws?.sessionToken, entra?.clientSecret, account.serviceAccount].filter((ref): ref is CredentialRef => ref !== undefined);
 }
 
 export function describeRef(ref: CredentialRef): string {

@@ -2,6 +2,7 @@ import type { ProviderConfig } from '../config/schema';
 import { bedrockEmbeddingBodies, bedrockModelUrl, bedrockTarget, decodeBedrockEmbeddings, signedBedrockPost } from '../providers/bedrock';
 import { errorFromBedrock } from '../providers/bedrock/errors';
 import { decodeGeminiEmbeddings, errorFromGeminiUpstream, geminiBaseUrl, geminiEmbeddingBodies, geminiMethodUrl } from '../providers/gemini';
+import { bearer, decodeVertexEmbeddings, errorFromVertex, vertexEmbeddingBodies, vertexModelUrl, vertexTarget } from '../providers/vertex';
 import { embeddingsInputTokens, embeddingsTexts, encodeEmbeddings, type EmbeddingsRequest } from '../surfaces/openai-embeddings';
 import { jsonPost } from '../upstream/http';
 import { NO_TOKENS } from '../usage/tokens';
@@ -75,8 +76,36 @@ const geminiEmbeddings: Translator = async (call, attempt, deps, signal) => {
   return attemptOf(outcome, errorFromGeminiUpstream, (results) => answerOf(call, texts, results.flat(), undefined));
 };
 
+/**
+ * Embeddings on Vertex AI: `predict` of Google's text-embedding models (250 texts a call, one for
+ * gemini-embedding), with the account's access token. Vertex counts each text's tokens.
+ */
+const vertexEmbeddings: Translator = async (call, attempt, deps, signal) => {
+  const request = call.body as EmbeddingsRequest;
+  const texts = embeddingsTexts(request.input, 'vertex');
+  const calls = vertexEmbeddingBodies(attempt.model, texts, request.dimensions);
+  const { provider, account } = attempt;
+  const token = await apiKeyFor(attempt, deps, signal);
+  const url = vertexModelUrl(vertexTarget(provider, account), 'google', attempt.model, 'predict');
+  const options = { stream: false, accountHeaders: account.headers, auth: bearer(token), timeouts: { ...deps.config.timeouts, ...provider.timeouts } };
+  const outcome = await fanOut(
+    calls.length,
+    async (i, callSignal) => jsonPost(url, JSON.stringify(calls[i]!.body), { ...options, signal: callSignal }),
+    (json, i) => decodeVertexEmbeddings(attempt.model, json, calls[i]!.texts),
+    deps,
+    provider.id,
+    signal,
+  );
+  return attemptOf(outcome, errorFromVertex, (results) => {
+    const counts = results.map((r) => r.tokens);
+    const counted = counts.every((t): t is number => t !== undefined) ? counts.reduce((a, b) => a + b, 0) : undefined;
+    return answerOf(call, texts, results.flatMap((r) => r.vectors), counted);
+  });
+};
+
 /** The provider types that serve `POST /v1/embeddings` by translation. */
 export const EMBEDDINGS_TRANSLATORS: Partial<Record<ProviderConfig['type'], Translator>> = {
   bedrock: bedrockEmbeddings,
   gemini: geminiEmbeddings,
+  vertex: vertexEmbeddings,
 };

@@ -2,12 +2,12 @@ import { modelRefusedBy, type Caller } from '../access/caller';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest } from '../canonical/types';
 import { entraOf } from '../config/schema';
-import { EntraUnavailableError } from '../providers/azure-openai/entra-token';
-import { CredentialError } from '../credentials/credentials';
+import { CredentialError, CredentialsUnavailableError } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
 import { GatewayError, forTarget } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { CallContext } from '../providers/types';
+import { vertexPublisher } from '../providers/vertex';
 import type { Attempt } from '../routing/attempts';
 import { stickyKeyOf } from '../routing/sticky';
 import type { CatalogModel } from '../routing/catalog';
@@ -131,8 +131,9 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   return pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body));
 }
 
-/** Providers whose prompt cache works only where the request marks it (for Bedrock, its encoder keeps the marks for models that cache). */
-const cachesWhereTold = (attempt: Attempt) => attempt.provider.type === 'anthropic' || attempt.provider.type === 'bedrock';
+/** Providers whose prompt cache works only where the request marks it (for Bedrock, its encoder keeps the marks for models that cache; Claude on Vertex). */
+const cachesWhereTold = (attempt: Attempt) =>
+  attempt.provider.type === 'anthropic' || attempt.provider.type === 'bedrock' || (attempt.provider.type === 'vertex' && vertexPublisher(attempt.model) === 'anthropic');
 
 function decodedOrUndefined(binding: SurfaceBinding, body: Record<string, unknown>): ChatRequest | undefined {
   try {
@@ -142,28 +143,31 @@ function decodedOrUndefined(binding: SurfaceBinding, body: Record<string, unknow
   }
 }
 
-/** The longest a call waits for an Entra ID token it fetches (the endpoint answers in well under a second). */
-const ENTRA_TOKEN_TIMEOUT_MS = 10_000;
+/** The longest a call waits for an access token it fetches (Entra ID, Google: they answer in well under a second). */
+const TOKEN_TIMEOUT_MS = 10_000;
 
 /**
- * The account's secret for this call: its API key, resolved, or for an Azure account that signs
- * in with Entra ID a current access token (sent as a Bearer token by `azureAuthHeaders`). A
- * missing key or a token Entra will not give fails this attempt as the account's credentials
- * (the account rests, the pool may have others); an Entra that cannot answer just now (unreachable,
- * throttling, a 5xx) fails it as an unwell upstream does (`upstream_credentials_unavailable`).
+ * The account's secret for this call: its API key, resolved, or a current access token for an
+ * Azure account that signs in with Entra ID (sent as a Bearer token by `azureAuthHeaders`) and for
+ * a Vertex AI account (its service account's). A missing key or a token the identity provider will
+ * not give fails this attempt as the account's credentials (the account rests, the pool may have
+ * others); an identity provider that cannot answer just now (unreachable, throttling, a 5xx) fails
+ * it as an unwell upstream does (`upstream_credentials_unavailable`).
  */
 export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps, signal?: AbortSignal): Promise<string | undefined> {
   const entra = attempt.provider.type === 'azure-openai' ? entraOf(attempt.provider, attempt.account) : undefined;
-  if (!entra && !attempt.account.apiKey) return undefined;
+  const serviceAccount = attempt.provider.type === 'vertex' ? attempt.account.serviceAccount : undefined;
+  if (!entra && !serviceAccount && !attempt.account.apiKey) return undefined;
   try {
-    if (!entra) return await deps.credentials.resolve(attempt.account.apiKey!);
     // Bounded like the call itself: its header timeout (within the cap) and its deadline or client.
-    const timeoutMs = Math.min(ENTRA_TOKEN_TIMEOUT_MS, attempt.provider.timeouts?.headersMs ?? deps.config.timeouts.headersMs);
+    const timeoutMs = Math.min(TOKEN_TIMEOUT_MS, attempt.provider.timeouts?.headersMs ?? deps.config.timeouts.headersMs);
+    if (serviceAccount) return await deps.providers.vertexTokens.token(serviceAccount, { timeoutMs, signal });
+    if (!entra) return await deps.credentials.resolve(attempt.account.apiKey!);
     return await deps.providers.entraTokens.token(entra, { timeoutMs, signal });
   } catch (err) {
     const detail = err instanceof CredentialError ? err.message : 'unreadable';
     throw new GatewayError('upstream_error', `The gateway has no usable credentials for provider "${attempt.provider.id}" (${detail}).`, {
-      code: err instanceof EntraUnavailableError ? 'upstream_credentials_unavailable' : 'upstream_credentials_missing',
+      code: err instanceof CredentialsUnavailableError ? 'upstream_credentials_unavailable' : 'upstream_credentials_missing',
       cause: err,
     });
   }

@@ -33,7 +33,7 @@ describe('targetsFor', () => {
   });
 
   it.each([
-    { operation: EMBEDDINGS, types: ['anthropic'] as const, named: 'Embeddings are not supported by provider type anthropic', serving: 'only openai, openai-compatible, azure-openai, bedrock, gemini providers' },
+    { operation: EMBEDDINGS, types: ['anthropic'] as const, named: 'Embeddings are not supported by provider type anthropic', serving: 'only openai, openai-compatible, azure-openai, bedrock, gemini, vertex providers' },
     { operation: COMPLETIONS, types: ['gemini', 'bedrock'] as const, named: 'Text completions (/v1/completions) are not supported by provider type gemini, bedrock', serving: 'only openai, openai-compatible, azure-openai providers' },
     { operation: IMAGES_GENERATIONS, types: ['anthropic'] as const, named: 'Image generations are not supported by provider type anthropic', serving: 'only openai, openai-compatible, azure-openai providers' },
     { operation: RERANK, types: ['openai', 'azure-openai', 'anthropic', 'gemini'] as const, named: 'Rerank requests are not supported by provider type openai, azure-openai, anthropic, gemini', serving: 'only openai-compatible, bedrock providers' },

@@ -27,6 +27,12 @@ describe('passthroughFor', () => {
     ['gemini', 'anthropic', 'claude-sonnet-4-5', false],
     ['gemini', 'azure-openai', 'my-deployment', false],
     ['gemini', 'bedrock', 'anthropic.claude-3-5-sonnet-20240620-v1:0', false],
+    ['anthropic', 'vertex', 'claude-sonnet-4-5@20250929', true],
+    ['anthropic', 'vertex', 'gemini-2.5-pro', false],
+    ['gemini', 'vertex', 'gemini-2.5-pro', true],
+    ['gemini', 'vertex', 'claude-sonnet-4-5@20250929', false],
+    ['openai', 'vertex', 'claude-sonnet-4-5@20250929', false],
+    ['openai', 'vertex', 'gemini-2.5-pro', false],
   ] as const)('a %s client to a %s target (%s) passes through: %s', (dialect, type, model, expected) => {
     expect(passthroughFor(dialect, attempt(type, model), registry) !== undefined).toBe(expected);
   });
@@ -40,7 +46,65 @@ describe('passthroughFor', () => {
     ['anthropic', {}, false],
     ['gemini', {}, false],
     ['bedrock', {}, false],
+    ['vertex', {}, false],
   ] as const)('a Responses client to a %s target %j passes through: %s', (type, extra, expected) => {
     expect(passthroughFor('openai-responses', attempt(type, 'm', extra), registry) !== undefined).toBe(expected);
+  });
+});
+
+describe('passthroughFor Vertex', () => {
+  const vertex = (model: string) =>
+    ({ provider: { id: 'v', type: 'vertex', project: 'acme', region: 'us-east5' }, account: { id: 'a', weight: 1, serviceAccount: { env: 'KEY' } }, model }) as unknown as Attempt;
+  const sentBody = (req: { body?: unknown }) => JSON.parse(Buffer.from(req.body as Uint8Array | string).toString()) as Record<string, unknown>;
+  const call = (attempt: Attempt, body: Record<string, unknown>) => ({
+    attempt,
+    body,
+    raw: Buffer.from(JSON.stringify(body)),
+    headers: {},
+    stream: false,
+    apiKey: 'ya29.token',
+    timeouts: { connectMs: 1000, headersMs: 1000, idleMs: 1000, totalMs: 1000 },
+  });
+
+  it('leaves out of a Claude body the thinking the gateway wrote for another family, as for Anthropic', async () => {
+    // Prepare
+    const body = {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'x', signature: 'aigw1:gemini:CiQB' }, { type: 'text', text: 'Hello' }] },
+        { role: 'user', content: 'more' },
+      ],
+    };
+
+    // Act
+    const req = await passthroughFor('anthropic', vertex('claude-sonnet-4-5@20250929'), registry)!.request(call(vertex('claude-sonnet-4-5@20250929'), body) as never);
+
+    // Assess
+    const sent = sentBody(req);
+    expect((sent.messages as { content: unknown }[])[1]!.content).toEqual([{ type: 'text', text: 'Hello' }]);
+    expect(sent).toMatchObject({ anthropic_version: 'vertex-2023-10-16' });
+    expect(sent).not.toHaveProperty('model');
+  });
+
+  it('leaves out of a Gemini body the thought signatures the gateway wrote for another family, as for Gemini', async () => {
+    // Prepare: a Claude signature the gateway carried in a function call (a blob that names its family).
+    const carried = Buffer.from(JSON.stringify({ aigw: 1, family: 'claude', signature: 'EqQB' })).toString('base64');
+    const body = {
+      contents: [
+        { role: 'user', parts: [{ text: 'weather?' }] },
+        { role: 'model', parts: [{ functionCall: { name: 'weather', args: {} }, thoughtSignature: carried }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'weather', response: { t: 1 } } }] },
+      ],
+    };
+
+    // Act
+    const req = await passthroughFor('gemini', vertex('gemini-2.5-pro'), registry)!.request(call(vertex('gemini-2.5-pro'), body) as never);
+
+    // Assess
+    const sent = sentBody(req);
+    const parts = (sent.contents as { parts: Record<string, unknown>[] }[])[1]!.parts;
+    expect(parts[0]!.thoughtSignature).not.toBe(carried);
   });
 });

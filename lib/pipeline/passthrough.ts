@@ -13,6 +13,7 @@ import { ResponsesStreamMeter } from '../providers/openai/responses-meter';
 import { OpenAIStreamMeter } from '../providers/openai/stream-meter';
 import { usageFromOpenAI, usageFromResponses } from '../providers/openai/usage';
 import type { ProviderRegistry } from '../providers/registry';
+import { errorFromVertex, vertexClaudePassthroughRequest, vertexGeminiPassthroughRequest, vertexPublisher, vertexTarget, type VertexPassthroughCall } from '../providers/vertex';
 import type { SurfaceBinding } from './bindings';
 import type { Attempt } from '../routing/attempts';
 import { passThenRead } from '../http/pass-then-read';
@@ -290,12 +291,40 @@ function geminiBytes(call: PassthroughCall): Uint8Array {
   return body ? Buffer.from(JSON.stringify(body)) : call.raw;
 }
 
+/** How a passed-through call reaches its Vertex account: the account's access token is `apiKey`. */
+const vertexCall = (call: PassthroughCall): VertexPassthroughCall => ({
+  target: vertexTarget(call.attempt.provider, call.attempt.account),
+  model: call.attempt.model,
+  token: call.apiKey,
+  stream: call.stream,
+  accountHeaders: call.attempt.account.headers,
+  timeouts: call.timeouts,
+  signal: call.signal,
+});
+
+/** Claude on Vertex takes Anthropic's body (its version inside, no model; other families' thinking dropped) and answers in Anthropic's bytes. */
+const VERTEX_CLAUDE: PassthroughRoute = {
+  ...ANTHROPIC,
+  request: (call) => {
+    const { body, raw } = claudeBody(call);
+    return vertexClaudePassthroughRequest(body, call.headers, vertexCall(call), raw);
+  },
+  parseError: errorFromVertex,
+};
+
+/** Gemini on Vertex takes the Gemini API's body, as the client's bytes (less signatures the gateway wrote for other families), and answers in its bytes. */
+const VERTEX_GEMINI: PassthroughRoute = {
+  ...GEMINI,
+  request: (call) => vertexGeminiPassthroughRequest(geminiBytes(call), vertexCall(call)),
+  parseError: errorFromVertex,
+};
+
 /** Claude on Bedrock: model ids and inference profiles name the vendor (`anthropic.`, `us.anthropic.`, ARNs). */
 const isBedrockClaude = (modelId: string) => /(^|[.:/])anthropic\./.test(modelId);
 
 /**
  * The passthrough routes of each client dialect, by provider; undefined where the request must be
- * translated. Responses go through to OpenAI and Azure; most OpenAI-compatible servers speak
+ * translated. Vertex speaks both Anthropic's dialect (Claude) and Gemini's (the others). Responses go through to OpenAI and Azure; most OpenAI-compatible servers speak
  * only part of the Responses API, so they get it only when their config says `responses: "passthrough"`.
  */
 export function passthroughFor(dialect: SurfaceBinding['name'], attempt: Attempt, registry: ProviderRegistry): PassthroughRoute | undefined {
@@ -306,7 +335,10 @@ export function passthroughFor(dialect: SurfaceBinding['name'], attempt: Attempt
     if (type === 'openai-compatible' && attempt.provider.responses === 'passthrough') return OPENAI_RESPONSES;
     return undefined;
   }
-  if (dialect === 'gemini') return type === 'gemini' ? GEMINI : undefined;
+  if (dialect === 'gemini') {
+    if (type === 'gemini') return GEMINI;
+    return type === 'vertex' && vertexPublisher(attempt.model) === 'google' ? VERTEX_GEMINI : undefined;
+  }
   if (dialect === 'openai') {
     if (type === 'openai' || type === 'openai-compatible') return OPENAI;
     if (type === 'azure-openai') return AZURE;
@@ -314,5 +346,6 @@ export function passthroughFor(dialect: SurfaceBinding['name'], attempt: Attempt
   }
   if (type === 'anthropic') return ANTHROPIC;
   if (type === 'bedrock' && isBedrockClaude(attempt.model)) return bedrockAnthropic(registry);
+  if (type === 'vertex' && vertexPublisher(attempt.model) === 'anthropic') return VERTEX_CLAUDE;
   return undefined;
 }

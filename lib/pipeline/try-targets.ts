@@ -103,12 +103,13 @@ function rest(attempt: Attempt, kind: FailureKind, retryAfter: number | undefine
 
 /**
  * The upstream refused the account's credentials: read them again next time (they may have been
- * rotated), fetch a new Entra ID token (the one refused may have been revoked), and assume a
- * Bedrock account's role again (its sessions may have been revoked).
+ * rotated), fetch a new Entra ID or Google token (the one refused may have been revoked), and
+ * assume a Bedrock account's role again (its sessions may have been revoked).
  */
 function refreshCredentials({ provider, account }: Attempt, deps: ProxyDeps): void {
   for (const ref of accountCredentialRefs(account, provider)) deps.credentials.refresh(ref);
   const entra = provider.type === 'azure-openai' ? entraOf(provider, account) : undefined;
   if (entra) deps.providers.entraTokens.forget(entra);
   if (provider.type === 'bedrock') deps.providers.assumedRoles.forget(provider.id, account.id);
+  if (provider.type === 'vertex' && account.serviceAccount) deps.providers.vertexTokens.forget(account.serviceAccount);
 }

@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../config/schema';
-import type { Credentials } from '../credentials/credentials';
+import { describeRef, type Credentials } from '../credentials/credentials';
 import type { GatewayLogger } from '../observe/logger';
 import { silentLogger } from '../observe/logger';
 import type { UpstreamClient } from '../upstream/http';
@@ -12,6 +12,7 @@ import { AssumedRoles } from './bedrock/assume-role';
 import { geminiProvider } from './gemini';
 import { openAIProvider } from './openai';
 import type { ProviderAdapter } from './types';
+import { googleTokenFetcher, vertexProvider, VertexTokens } from './vertex';
 
 export interface ProviderRegistry {
   adapter(type: ProviderConfig['type']): ProviderAdapter;
@@ -21,6 +22,8 @@ export interface ProviderRegistry {
   assumedRoles: AssumedRoles;
   /** Entra ID access tokens for Azure OpenAI accounts that sign in with a service principal. */
   entraTokens: EntraTokens;
+  /** Google access tokens for Vertex AI accounts, per service account key. */
+  vertexTokens: VertexTokens;
 }
 
 /** The adapter for each provider type, built once per gateway; token requests go out through `upstream`. */
@@ -34,6 +37,7 @@ export function createProviderRegistry(credentials: Credentials, upstream: Pick<
     anthropic: anthropicProvider,
     gemini: geminiProvider,
     bedrock: createBedrockProvider({ credentials: bedrockCredentials }),
+    vertex: vertexProvider,
   };
   const entraTokens = new EntraTokens({
     fetchToken: entraTokenFetcher(upstream),
@@ -41,5 +45,12 @@ export function createProviderRegistry(credentials: Credentials, upstream: Pick<
     refreshSecret: (ref) => credentials.refresh(ref),
     onRefreshFailed: (entra, err) => logger.warn('Entra ID token refresh failed', { tenantId: entra.tenantId, clientId: entra.clientId, error: (err as Error).message }),
   });
-  return { adapter: (type) => adapters[type], bedrockCredentials, assumedRoles, entraTokens };
+  const vertexTokens = new VertexTokens({
+    fetchToken: googleTokenFetcher(upstream),
+    resolveKey: (ref) => credentials.resolve(ref),
+    refreshKey: (ref) => credentials.refresh(ref),
+    // The reference names where the key lives (a secret's name, a file), never the key.
+    onRefreshFailed: (ref, err) => logger.warn('Vertex AI token refresh failed', { serviceAccount: describeRef(ref), error: (err as Error).message }),
+  });
+  return { adapter: (type) => adapters[type], bedrockCredentials, assumedRoles, entraTokens, vertexTokens };
 }

@@ -3,8 +3,11 @@ import type { ChatRequest, ChatResponse, StreamEvent } from '../canonical/types'
 import type { GatewayError } from '../http/errors';
 import type { UpstreamRequest } from '../upstream/http';
 
-/** The dialect a provider speaks natively; a surface of the same dialect passes bodies through. */
-export type Dialect = 'openai' | 'anthropic' | 'gemini' | 'bedrock';
+/**
+ * The dialect a provider speaks natively; a surface of the same dialect passes bodies through.
+ * `vertex` speaks two, by model: Anthropic's for Claude, Gemini's for the others.
+ */
+export type Dialect = 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'vertex';
 
 /** What an adapter is given to build one upstream call. */
 export interface CallContext {

@@ -4,27 +4,40 @@ import { admit, apiKeyFor } from '../pipeline/model-call';
 import type { RequestContext } from '../pipeline/context';
 import type { ProxyDeps } from '../pipeline/deps';
 import { anthropicPassthroughRequest } from '../providers/anthropic';
+import { vertexClaudeCountTokensRequest, vertexPublisher, vertexTarget } from '../providers/vertex';
 import { planAttempts } from '../routing/attempts';
 import type { UpstreamRequest } from '../upstream/http';
 import { countTokensEstimate, decodeAnthropicRequest, validateAnthropicRequest } from './anthropic-messages';
 
 /**
- * `POST /v1/messages/count_tokens`: asked of the model's Anthropic target when it has one (the
- * exact count), else estimated. Counting costs nothing, so it leaves no usage record.
+ * `POST /v1/messages/count_tokens`: asked of the model's first Anthropic target or Claude on
+ * Vertex (`count-tokens:rawPredict`) when it has one (the exact count), else estimated. Counting
+ * costs nothing, so it leaves no usage record.
  */
 export async function countTokens(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
   const call = await admit(req, ctx, deps, (body) => validateAnthropicRequest(body, { countTokens: true }));
   ctx.keyId = undefined;
-  const anthropic = planAttempts(call.entry.targets).find((a) => a.provider.type === 'anthropic');
-  if (anthropic) {
-    const provider = anthropic.provider as { baseUrl?: string; version?: string };
+  const counter = planAttempts(call.entry.targets).find((a) => a.provider.type === 'anthropic' || (a.provider.type === 'vertex' && vertexPublisher(a.model) === 'anthropic'));
+  if (counter?.provider.type === 'vertex') {
+    const counted = await countedUpstream(ctx, deps, async () =>
+      vertexClaudeCountTokensRequest(call.body, req.headers, {
+        target: vertexTarget(counter.provider, counter.account),
+        model: counter.model,
+        token: await apiKeyFor(counter, deps),
+        accountHeaders: counter.account.headers,
+        timeouts: deps.config.timeouts,
+      }),
+    );
+    if (counted) return counted;
+  } else if (counter) {
+    const provider = counter.provider as { baseUrl?: string; version?: string };
     const counted = await countedUpstream(ctx, deps, async () =>
       anthropicPassthroughRequest({
           body: call.body,
           headers: req.headers,
-          baseUrl: anthropic.account.baseUrl ?? provider.baseUrl ?? 'https://api.anthropic.com',
-          apiKey: await apiKeyFor(anthropic, deps),
-          model: anthropic.model,
+          baseUrl: counter.account.baseUrl ?? provider.baseUrl ?? 'https://api.anthropic.com',
+          apiKey: await apiKeyFor(counter, deps),
+          model: counter.model,
           stream: false,
           ...(provider.version ? { version: provider.version } : {}),
           endpoint: 'count_tokens',

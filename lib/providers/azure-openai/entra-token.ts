@@ -5,7 +5,7 @@
  * same connection pool and timeouts.
  */
 import type { EntraConfig } from '../../config/schema';
-import { CredentialError } from '../../credentials/credentials';
+import { CredentialError, CredentialsUnavailableError } from '../../credentials/credentials';
 import type { UpstreamClient, UpstreamRequest } from '../../upstream/http';
 
 /** Entra refused the request (400/401): the secret or the principal is wrong, not the endpoint unwell. */
@@ -17,7 +17,7 @@ export class EntraRefusedError extends CredentialError {
 }
 
 /** Entra could not answer (unreachable, too slow, throttling, a 5xx): it mends by itself, the secret is not in doubt. */
-export class EntraUnavailableError extends CredentialError {
+export class EntraUnavailableError extends CredentialsUnavailableError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'EntraUnavailableError';

@@ -48,7 +48,7 @@ export function decodeGeminiEmbeddings(model: string, json: unknown, expected: n
 }
 
 /** `vector` scaled to length 1 (a zero vector as it is). */
-function unitLength(vector: number[]): number[] {
+export function unitLength(vector: number[]): number[] {
   let sum = 0;
   for (const v of vector) sum += v * v;
   const norm = Math.sqrt(sum);

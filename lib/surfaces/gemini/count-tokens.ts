@@ -4,6 +4,7 @@ import type { RequestContext } from '../../pipeline/context';
 import type { ProxyDeps } from '../../pipeline/deps';
 import { admit, apiKeyFor } from '../../pipeline/model-call';
 import { geminiBaseUrl, geminiMethodUrl } from '../../providers/gemini';
+import { vertexGeminiPassthroughRequest, vertexPublisher, vertexTarget } from '../../providers/vertex';
 import { planAttempts } from '../../routing/attempts';
 import { jsonPost } from '../../upstream/http';
 import { charTokens, countTokensEstimate } from '../anthropic-messages';
@@ -11,15 +12,25 @@ import { countedUpstream } from '../count-tokens';
 import { decodeGeminiRequest, validateGeminiRequest } from './decode';
 
 /**
- * `POST /v1beta/models/{model}:countTokens`: asked of the model's Gemini target when it has one
- * (the exact count, with the body as the client sent it), else estimated as `count_tokens` is
- * for Anthropic clients (`{totalTokens}`). Counting costs nothing, so it leaves no usage record.
+ * `POST /v1beta/models/{model}:countTokens`: asked of the model's first Gemini target (the Gemini
+ * API's, or Vertex's) when it has one (the exact count, with the body as the client sent it),
+ * else estimated as `count_tokens` is for Anthropic clients (`{totalTokens}`). Counting costs nothing, so it leaves no usage record.
  */
 export async function countGeminiTokens(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, model: string): Promise<GatewayResponse> {
   const call = await admit(req, ctx, deps, (body) => validateGeminiRequest(body, { countTokens: true }), { model, stream: false });
   ctx.keyId = undefined;
-  const gemini = planAttempts(call.entry.targets).find((a) => a.provider.type === 'gemini');
-  if (gemini) {
+  const gemini = planAttempts(call.entry.targets).find((a) => a.provider.type === 'gemini' || (a.provider.type === 'vertex' && vertexPublisher(a.model) === 'google'));
+  if (gemini?.provider.type === 'vertex') {
+    const counted = await countedUpstream(ctx, deps, async () =>
+      vertexGeminiPassthroughRequest(
+        // Vertex takes `contents` at the top, as the Gemini API does; a `generateContentRequest` it refuses is estimated instead.
+        upstreamBody(call.body, call.raw, gemini.model),
+        { target: vertexTarget(gemini.provider, gemini.account), model: gemini.model, token: await apiKeyFor(gemini, deps), stream: false, accountHeaders: gemini.account.headers, timeouts: deps.config.timeouts },
+        'countTokens',
+      ),
+    );
+    if (counted) return counted;
+  } else if (gemini) {
     const counted = await countedUpstream(ctx, deps, async () => {
       const apiKey = await apiKeyFor(gemini, deps);
       return jsonPost(geminiMethodUrl(geminiBaseUrl(gemini.provider, gemini.account), gemini.model, 'countTokens'), upstreamBody(call.body, call.raw, gemini.model), {
