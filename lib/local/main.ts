@@ -4,6 +4,7 @@ import { createLogger } from '../observe/logger';
 import { LogNotifier, type BudgetNotifier } from '../alerts/notifier';
 import { WebhookNotifier, everyNotifier } from '../alerts/webhook';
 import type { GatewayLogger } from '../observe/logger';
+import { auditSinkFromEnvironment } from '../audit/from-env';
 import { localAdminToken } from './admin-token';
 import { startLocalGateway, type LocalGatewayOptions } from './start';
 
@@ -45,6 +46,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     logger,
     budgetAlerts: { notifier },
+    audit: () => auditSinkFromEnvironment(env, dataDir),
   });
   const { config } = loaded;
   process.stdout.write(
@@ -53,6 +55,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       `  config: ${loaded.source} (${config.providers.length} provider(s); models: ${config.models.map((m) => m.name).join(', ')})`,
       `  store:  ${local.storeDescription}`,
       `  admin:  ${local.url}/admin/ (token from ${admin.source})`,
+      `  audit:  ${config.audit.mode === 'off' ? 'off' : `${config.audit.mode}: request and response bodies to ${env.GATEWAY_AUDIT_BUCKET ? `s3://${env.GATEWAY_AUDIT_BUCKET}/audit/` : join(dataDir, 'audit')}`}`,
       `  alerts: budgets checked every minute; alerts go to the log${webhook ? ` and to ${new URL(webhook).origin} (GATEWAY_ALERT_WEBHOOK)` : ''}`,
       ...(loaded.example
         ? [`  NOTE:   no gateway.config.json and no provider key in the environment: calls will answer 502 until the`, `          example's providers have keys (export OPENAI_API_KEY=…, or write gateway.config.json).`]
