@@ -1,5 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import OpenAI, { toFile } from 'openai';
+import { FileAuditSink } from '../../lib/audit/file-sink';
 import { S3AuditSink } from '../../lib/audit/s3-sink';
 import type { AuditRecord } from '../../lib/audit/record';
 import type { AuditSink } from '../../lib/audit/log';
@@ -38,6 +43,8 @@ function configFor(urls: { upstream: string; backup: string }, anthropicUrl: str
       { name: 'gpt-4o', targets: [{ provider: 'primary', model: 'gpt-4o' }, { provider: 'backup', model: 'gpt-4o-backup' }] },
       { name: 'claude-sonnet-4-6', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
       { name: 'text-embedding-3-small', targets: [{ provider: 'primary', model: 'text-embedding-3-small' }] },
+      { name: 'tts', targets: [{ provider: 'primary', model: 'gpt-4o-mini-tts' }] },
+      { name: 'transcribe', targets: [{ provider: 'primary', model: 'gpt-4o-transcribe' }] },
     ],
     audit: { mode, ...(maxBytes ? { maxBytes } : {}) },
   };
@@ -185,6 +192,24 @@ describe('the audit log, flagged mode, to S3', () => {
     expect(res.data).toHaveLength(1);
   });
 
+  it('keeps only the size and type of binary bodies: speech\'s audio, an upload', async () => {
+    // Act
+    const speech = await openai().audio.speech.create({ model: 'tts', voice: 'alloy', input: 'Hello there', response_format: 'wav' });
+    const audio = Buffer.from(await speech.arrayBuffer());
+    const spoken = await onlyRecord();
+    s3.objects.clear();
+    const upload = Buffer.concat([Buffer.from('ID3'), Buffer.from([0x00, 0xff]), Buffer.from('not really audio')]);
+    const transcript = await openai().audio.transcriptions.create({ model: 'transcribe', file: await toFile(upload, 'a.mp3', { type: 'audio/mpeg' }) });
+    const heard = await onlyRecord();
+
+    // Assess
+    expect(spoken).toMatchObject({ surface: 'openai-audio', request: { contentType: 'application/json', text: exchanges[0]!.sent } });
+    expect(spoken.response).toEqual({ contentType: 'audio/wav', bytes: audio.byteLength });
+    expect(heard.request).toEqual({ contentType: expect.stringMatching(/^multipart\/form-data; boundary=/), bytes: expect.any(Number) });
+    expect(heard.request.bytes).toBeGreaterThan(upload.byteLength);
+    expect(JSON.parse(heard.response.text!)).toMatchObject({ text: transcript.text });
+  });
+
   it('keeps the calls of a key whose team is flagged', async () => {
     await openai(teamKey.key).chat.completions.create({ model: 'gpt-4o-mini', messages });
 
@@ -241,13 +266,35 @@ describe('the audit log, all mode, with a small maxBytes', () => {
       await h.gw.gateway.drain();
 
       const [gzipped] = [...objects.values()];
-      const record = JSON.parse((await import('node:zlib')).gunzipSync(gzipped!).toString()) as AuditRecord;
+      const record = JSON.parse(gunzipSync(gzipped!).toString()) as AuditRecord;
       expect(record.response).toMatchObject({ truncated: true });
       expect(Buffer.byteLength(record.response.text!)).toBeLessThanOrEqual(64);
       expect(record.response.bytes).toBeGreaterThan(1000);
     } finally {
       await h.close();
       await anthropic.close();
+    }
+  });
+});
+
+describe('the audit log, locally, to files', () => {
+  it('writes each record under the data dir in the bucket\'s layout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-audit-data-'));
+    const anthropic = await startFakeAnthropic();
+    const h = await startHarness({ config: (urls) => configFor(urls, anthropic.url, 'all'), credentials: { ANT_KEY: 'x' }, audit: () => new FileAuditSink(dir) });
+    try {
+      await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages });
+      await h.gw.gateway.drain();
+
+      const files = readdirSync(join(dir, 'audit'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      expect(files).toHaveLength(1);
+      const path = join(files[0]!.parentPath, files[0]!.name);
+      expect(path.slice(dir.length)).toMatch(/^\/audit\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/[A-Za-z0-9._-]+\.json\.gz$/);
+      expect(JSON.parse(gunzipSync(readFileSync(path)).toString())).toMatchObject({ keyId: h.keyId, outcome: 'ok', request: { text: expect.stringContaining('capital of France') } });
+    } finally {
+      await h.close();
+      await anthropic.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
