@@ -210,6 +210,23 @@ describe('the audit log, flagged mode, to S3', () => {
     expect(JSON.parse(heard.response.text!)).toMatchObject({ text: transcript.text });
   });
 
+  it('keeps a streamed Responses call and a text completion, each as its client got it', async () => {
+    // Act
+    const stream = await openai().responses.create({ model: 'gpt-4o-mini', input: 'Say hello', stream: true });
+    for await (const _ of stream) {
+      // read it all
+    }
+    const responses = await onlyRecord();
+    s3.objects.clear();
+    await openai().completions.create({ model: 'gpt-4o-mini', prompt: 'Once upon a time' });
+    const completion = await onlyRecord();
+
+    // Assess
+    expect(responses).toMatchObject({ surface: 'openai-responses', stream: true, request: { text: exchanges[0]!.sent }, response: { text: await exchanges[0]!.received } });
+    expect(responses.response.text).toContain('response.completed');
+    expect(completion).toMatchObject({ surface: 'openai-completions', request: { text: exchanges[1]!.sent }, response: { text: await exchanges[1]!.received } });
+  });
+
   it('keeps the calls of a key whose team is flagged', async () => {
     await openai(teamKey.key).chat.completions.create({ model: 'gpt-4o-mini', messages });
 
