@@ -46,10 +46,6 @@ export class AuditLog {
     this.#logger = logger;
   }
 
-  get sink(): AuditSink {
-    return this.#sink;
-  }
-
   /** Records that could not be written since start. */
   get failures(): number {
     return this.#failures;

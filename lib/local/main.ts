@@ -36,6 +36,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     process.stderr.write(`aigw: ${(err as Error).message}\n`);
     process.exit(1);
   }
+  // Made only when the config audits: the data dir, or the bucket GATEWAY_AUDIT_BUCKET names.
+  const auditSink = loaded.config.audit.mode === 'off' ? undefined : auditSinkFromEnvironment(env, dataDir);
   const local = await startLocalGateway({
     config: loaded.config,
     adminToken: admin.token,
@@ -46,7 +48,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     logger,
     budgetAlerts: { notifier },
-    audit: () => auditSinkFromEnvironment(env, dataDir),
+    ...(auditSink ? { audit: () => auditSink } : {}),
   });
   const { config } = loaded;
   process.stdout.write(
@@ -55,7 +57,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       `  config: ${loaded.source} (${config.providers.length} provider(s); models: ${config.models.map((m) => m.name).join(', ')})`,
       `  store:  ${local.storeDescription}`,
       `  admin:  ${local.url}/admin/ (token from ${admin.source})`,
-      `  audit:  ${config.audit.mode === 'off' ? 'off' : `${config.audit.mode}: request and response bodies to ${env.GATEWAY_AUDIT_BUCKET ? `s3://${env.GATEWAY_AUDIT_BUCKET}/audit/` : join(dataDir, 'audit')}`}`,
+      `  audit:  ${auditSink ? `${config.audit.mode}: request and response bodies to ${auditSink.description}` : 'off'}`,
       `  alerts: budgets checked every minute; alerts go to the log${webhook ? ` and to ${new URL(webhook).origin} (GATEWAY_ALERT_WEBHOOK)` : ''}`,
       ...(loaded.example
         ? [`  NOTE:   no gateway.config.json and no provider key in the environment: calls will answer 502 until the`, `          example's providers have keys (export OPENAI_API_KEY=…, or write gateway.config.json).`]
