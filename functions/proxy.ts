@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { parseConfig } from '../lib/config/load';
+import { auditSinkFromEnvironment } from '../lib/audit/from-env';
 import { accountCredentialRefs } from '../lib/credentials/credentials';
 import { SecretsManagerCredentials } from '../lib/credentials/secrets-manager';
 import { createGateway, type Gateway } from '../lib/gateway';
@@ -38,6 +39,8 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
       onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
     }),
     credentials,
+    // The stack's audit bucket (GATEWAY_AUDIT_BUCKET), made only when the config audits.
+    audit: () => auditSinkFromEnvironment(env),
     logger,
   });
 }
@@ -51,7 +54,7 @@ function toStream(body: ResponseBody): string | Readable {
 /**
  * The proxy behind a Function URL in RESPONSE_STREAM mode. middy sends status and headers first,
  * then pipes the body as it is produced; after the stream has ended, `requestEnd` waits for the
- * usage writes, so the instance is not frozen with them in flight and the client never waits.
+ * usage and audit writes, so the instance is not frozen with them in flight and the client never waits.
  */
 export function createProxyHandler(gateway: () => Gateway) {
   return middy<APIGatewayProxyEventV2, unknown, Error, Context>({

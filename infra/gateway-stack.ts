@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { resolveForAws } from '../lib/config/resolve-for-aws';
 import type { GatewayConfig } from '../lib/config/schema';
 import { AdminFunction } from './constructs/admin-function';
+import { AuditBucket } from './constructs/audit-bucket';
 import { BudgetAlertsFunction } from './constructs/budget-alerts-function';
 import { grantAssumeRoles, grantBedrockInvoke } from './constructs/bedrock-access';
 import { GatewayTable } from './constructs/gateway-table';
@@ -27,6 +28,8 @@ export class GatewayStack extends Stack {
   readonly rollup: RollupFunction;
   readonly budgetAlerts: BudgetAlertsFunction;
   readonly observability: Observability;
+  /** Where the audit log's records go; only when the config's `audit.mode` is not `off`. */
+  readonly audit?: AuditBucket;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
@@ -41,6 +44,10 @@ export class GatewayStack extends Stack {
     this.secrets.grantRead(this.proxy.fn);
     grantBedrockInvoke(this.proxy.fn, resolved.config); // Bedrock accounts that sign with the role
     grantAssumeRoles(this.proxy.fn, resolved.config); // Bedrock accounts in other AWS accounts, by their roles
+    if (resolved.config.audit.mode !== 'off') {
+      this.audit = new AuditBucket(this, 'Audit', { audit: resolved.config.audit });
+      this.audit.bindWriter(this.proxy.fn); // PutObject on audit/* and GATEWAY_AUDIT_BUCKET
+    }
 
     this.admin = new AdminFunction(this, 'Admin', { table: this.table });
     this.table.grantItemReadWrite(this.admin.fn);
@@ -63,6 +70,7 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, 'AdminUrl', { value: this.admin.url.url, description: 'Admin API (SigV4-signed requests only)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'DashboardUrl', { value: this.observability.dashboardUrl, description: 'Requests, latency, tokens, cost, the proxy function and the table' });
+    if (this.audit) new CfnOutput(this, 'AuditBucketName', { value: this.audit.bucketName, description: 'Audit log of request and response bodies (audit/YYYY/MM/DD/HH/<requestId>.json.gz): holds prompts and answers, treat as sensitive' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn, description: 'Alarms and budget alerts: subscribe here (or deploy with -c alarmEmail=you@example.com)' });
   }
 }

@@ -32,6 +32,7 @@ import { RERANK } from './pipeline/rerank';
 import { createProviderRegistry } from './providers/registry';
 import { createUpstreamClient, type UpstreamClient } from './upstream/http';
 import type { UsageSink } from './usage/record';
+import { createAuditLog, type AuditSink } from './audit/log';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -52,6 +53,8 @@ export interface GatewayDeps {
   health?: AccountHealth;
   /** Where instances share which accounts rest; each instance learns only from its own failures when absent. */
   healthStore?: HealthStore;
+  /** Where audit records go (`lib/audit/`); needed, and made only, when the config's `audit.mode` is not `off`. */
+  audit?: () => AuditSink;
 }
 
 export interface Gateway {
@@ -82,6 +85,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const accountHealth = deps.health ?? new AccountHealth(now);
   const later = new AfterResponse();
   const upstream = deps.upstream ?? createUpstreamClient();
+  const auditSink = deps.audit;
+  if (deps.config.audit.mode !== 'off' && !auditSink) throw new Error(`audit.mode is "${deps.config.audit.mode}" but the gateway was given nowhere to write audit records`);
+  const audit = auditSink && createAuditLog(deps.config.audit, auditSink, logger);
   const proxy: ProxyDeps = {
     config: deps.config,
     catalog: new Catalog(deps.config),
@@ -94,6 +100,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     health: accountHealth,
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,
+    ...(audit ? { audit } : {}),
     logger,
     now,
   };
@@ -149,7 +156,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   }
 
-  const writesDone = () => Promise.all([deps.usage.drain(), later.drain()]);
+  const writesDone = () => Promise.all([deps.usage.drain(), later.drain(), audit?.drain()]);
 
   /** Anthropic clients announce themselves with anthropic-version, Gemini's with their key header or path; everyone else gets OpenAI's shapes. */
   const bindingOf = (req: GatewayRequest, route: Route | undefined) =>
@@ -190,6 +197,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         res.headers['x-request-id'] = req.requestId;
         // One property read for callers without per-minute limits: they get no headers and pay nothing.
         if (ctx.rateStanding) tellLimits(res, ctx.rateStanding, binding);
+        // Likewise for calls the audit log does not cover; a covered stream is handed on through a tee.
+        ctx.audit?.answer(res);
         return res;
       } catch (err) {
         const error = asGatewayError(err);
@@ -200,6 +209,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         const res = binding.errorResponse(error);
         res.headers['x-request-id'] = req.requestId;
         if (ctx.rateStanding) tellLimits(res, ctx.rateStanding, binding);
+        ctx.audit?.answer(res);
         return res;
       } finally {
         // A whole answer's books are closed on the next turn of the event loop, after the door has

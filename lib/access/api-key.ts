@@ -23,6 +23,8 @@ export interface ApiKeyRecord {
   allowedIps?: string[];
   /** The team it belongs to (`lib/access/team.ts`): held to the team's models and limits as well as its own. */
   teamId?: string;
+  /** Its calls' bodies go to the audit log when the gateway's `audit.mode` is `flagged` (`lib/audit/`). */
+  audit?: true;
   status: 'active' | 'revoked';
   createdAt: string;
   expiresAt?: string;
@@ -48,7 +50,7 @@ export function hashKey(key: string): string {
 }
 
 /** A new random key (256 bits) and the record that stands for it. */
-export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
+export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; audit?: boolean; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
   const { key, hash, prefix } = mintSecret();
   const record: ApiKeyRecord = {
     id: `key_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
@@ -59,6 +61,7 @@ export function mintKey(fields: { name: string; models: string[]; limits?: KeyLi
     ...(fields.limits && Object.keys(fields.limits).length ? { limits: fields.limits } : {}),
     ...(fields.allowedIps ? { allowedIps: fields.allowedIps } : {}),
     ...(fields.teamId ? { teamId: fields.teamId } : {}),
+    ...(fields.audit ? { audit: true as const } : {}),
     status: 'active',
     createdAt: now.toISOString(),
     ...(fields.expiresAt ? { expiresAt: fields.expiresAt } : {}),

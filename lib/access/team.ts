@@ -12,16 +12,19 @@ export interface TeamRecord {
   models?: string[];
   /** Limits shared by all its keys; none when absent. */
   limits?: KeyLimits;
+  /** Its keys' calls go to the audit log when the gateway's `audit.mode` is `flagged` (`lib/audit/`). */
+  audit?: true;
   createdAt: string;
 }
 
 /** A new team with a fresh id (`team_…`, which no key id can be: keys are `key_…`, so their counters never share an item). */
-export function newTeam(fields: { name: string; models?: string[]; limits?: KeyLimits }, now: Date): TeamRecord {
+export function newTeam(fields: { name: string; models?: string[]; limits?: KeyLimits; audit?: boolean }, now: Date): TeamRecord {
   return {
     id: `team_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
     name: fields.name,
     ...(fields.models ? { models: fields.models } : {}),
     ...(fields.limits && Object.keys(fields.limits).length ? { limits: fields.limits } : {}),
+    ...(fields.audit ? { audit: true as const } : {}),
     createdAt: now.toISOString(),
   };
 }

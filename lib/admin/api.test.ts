@@ -183,6 +183,18 @@ describe('the admin API', () => {
     expect((await call(api, request('GET', `/admin/keys/${created.body.id}`))).body).not.toHaveProperty('allowedIps');
   });
 
+  it('flags a key for the audit log, keeps the flag through other changes, removes it with false and refuses anything but a boolean', async () => {
+    const created = await call(api, request('POST', '/admin/keys', { name: 'legal', audit: true }));
+    const renamed = await call(api, request('PATCH', `/admin/keys/${created.body.id}`, { name: 'legal 2' }));
+    const cleared = await call(api, request('PATCH', `/admin/keys/${created.body.id}`, { audit: false }));
+    const wrong = await call(api, request('PATCH', `/admin/keys/${created.body.id}`, { audit: 'yes' }));
+
+    expect(created.body.audit).toBe(true);
+    expect(renamed.body.audit).toBe(true);
+    expect(cleared.body).not.toHaveProperty('audit');
+    expect([wrong.status, wrong.body.error.param]).toEqual([400, 'audit']);
+  });
+
   it('lets a key be used from anywhere unless told otherwise', async () => {
     const created = await call(api, request('POST', '/admin/keys', { name: 'anywhere' }));
 

@@ -11,7 +11,7 @@ import { recentDays, type UsageReports } from '../jobs/rollup';
 import { splitRows } from '../usage/rollup';
 import { zodToGatewayError } from '../http/validation';
 import type { TeamStore } from '../store/teams';
-import { ADMIN_BODY_LIMIT, LimitsPatch, Models, Name, NewLimits, TeamId, definedLimits, found, methodNotAllowed, noRoute } from './shared';
+import { ADMIN_BODY_LIMIT, AuditFlag, LimitsPatch, Models, Name, NewLimits, TeamId, definedLimits, found, methodNotAllowed, noRoute } from './shared';
 import { teamsRoute } from './teams';
 import { oneWithSpend, withSpend } from './spend-status';
 import type { SpendReader } from '../store/budget-reads';
@@ -55,6 +55,7 @@ const CreateKeyBody = z.strictObject({
   limits: NewLimits.optional(),
   allowedIps: AllowedIps.optional(),
   teamId: TeamId.optional(),
+  audit: AuditFlag.optional(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 
@@ -65,6 +66,7 @@ const UpdateKeyBody = z.strictObject({
   limits: LimitsPatch.optional(),
   allowedIps: AllowedIps.nullable().optional(),
   teamId: TeamId.nullable().optional(),
+  audit: AuditFlag.optional(),
 });
 
 /** An hour: long enough for a client to be given the new secret, short enough that a leaked one soon stops working. */
@@ -88,15 +90,16 @@ function sameToken(given: string, expected: string): boolean {
 
 /**
  * The admin API: key and team management.
- *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, allowedIps?, teamId?, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
+ *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, allowedIps?, teamId?, audit?, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
  *                                (allowedIps: 1–100 IPv4/IPv6 addresses or CIDR ranges; without it, from anywhere)
  *   GET  /admin/keys             → {data: [key info…]}
  *   GET  /admin/keys/{id}        → key info
  *                                (with spend: [{kind, periodId, limitMicros, usedMicros, fraction, resetsAt}] for each budget the key has,
  *                                read in one BatchGetItem per 100 counters; keys without budgets have no spend and cost no read)
- *   PATCH /admin/keys/{id}       {name?, models?, limits?, allowedIps?, teamId?} → key info
+ *   PATCH /admin/keys/{id}       {name?, models?, limits?, allowedIps?, teamId?, audit?} → key info
  *                                (a merge patch: a limit set to null is removed; allowedIps replaces the list, null removes it;
- *                                teamId must name a team that exists (400 otherwise), null takes the key out of its team)
+ *                                teamId must name a team that exists (400 otherwise), null takes the key out of its team;
+ *                                audit true flags its calls for the audit log in `flagged` mode, false removes the flag)
  *   POST /admin/keys/{id}/revoke → key info (also DELETE /admin/keys/{id}); the old secret of a rotated key too
  *   POST /admin/keys/{id}/rotate {graceSeconds?} → {…key info, key} (a new secret for the same key, shown once; the old one
  *                                works until rotatedAt + graceSeconds (default 3600, 0: refused at once), shown as previousExpiresAt;
@@ -130,7 +133,7 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (req.method === 'POST') {
         const parsed = CreateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
         if (!parsed.success) throw zodToGatewayError(parsed.error);
-        const { name, models, limits, allowedIps, teamId, expiresAt } = parsed.data;
+        const { name, models, limits, allowedIps, teamId, audit, expiresAt } = parsed.data;
         if (teamId !== undefined) await teamMustExist(teamId);
         const { key, record } = mintKey(
           {
@@ -139,6 +142,7 @@ export function createAdminApi(deps: AdminApiDeps) {
             ...(limits ? { limits: definedLimits(limits) } : {}),
             ...(allowedIps ? { allowedIps } : {}),
             ...(teamId !== undefined ? { teamId } : {}),
+            ...(audit ? { audit } : {}),
             ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
           },
           now(),
@@ -247,5 +251,6 @@ function changesFor(current: ApiKeyRecord, patch: z.infer<typeof UpdateKeyBody>)
   if (patch.limits !== undefined) changes.limits = definedLimits({ ...current.limits, ...patch.limits });
   if (patch.allowedIps !== undefined) changes.allowedIps = patch.allowedIps;
   if (patch.teamId !== undefined) changes.teamId = patch.teamId;
+  if (patch.audit !== undefined) changes.audit = patch.audit;
   return changes;
 }

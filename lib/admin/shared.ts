@@ -18,6 +18,8 @@ export const LimitsPatch = z.strictObject({
   usdPerMonth: Budget.nullable().optional(),
 });
 export const TeamId = z.string().trim().min(1).max(100);
+/** A key's or team's audit flag (`audit.mode: flagged`): true flags it, false removes the flag. */
+export const AuditFlag = z.boolean({ message: 'audit is true or false' });
 
 export const ADMIN_BODY_LIMIT = 64 * 1024;
 

@@ -102,4 +102,12 @@ describe('the admin API for teams', () => {
 
     expect(res.status).toBe(404);
   });
+
+  it('flags a team for the audit log and removes the flag with false', async () => {
+    const created = await call('POST', '/admin/teams', { name: 'legal', audit: true });
+    const cleared = await call('PATCH', `/admin/teams/${created.body.id}`, { audit: false });
+
+    expect(created.body.audit).toBe(true);
+    expect(cleared.body).not.toHaveProperty('audit');
+  });
 });

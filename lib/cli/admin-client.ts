@@ -23,6 +23,8 @@ export interface NewKey {
   allowedIps?: string[];
   /** The team the key belongs to (its id); it must exist. */
   teamId?: string;
+  /** Its calls go to the audit log in `audit.mode: flagged`. */
+  audit?: boolean;
   expiresAt?: string;
 }
 
@@ -37,6 +39,8 @@ export interface KeyPatch {
   allowedIps?: string[] | null;
   /** Moves the key to this team; null takes it out of its team. */
   teamId?: string | null;
+  /** Flags the key for the audit log (`flagged` mode); false removes the flag. */
+  audit?: boolean;
 }
 
 /** What `POST /admin/teams` takes. */
@@ -44,6 +48,7 @@ export interface NewTeam {
   name: string;
   models?: string[];
   limits?: KeyLimits;
+  audit?: boolean;
 }
 
 /** What `PATCH /admin/teams/{id}` takes: a merge patch, models or a limit set to null is removed. */
@@ -51,6 +56,7 @@ export interface TeamPatch {
   name?: string;
   models?: string[] | null;
   limits?: { [K in keyof KeyLimits]?: number | null };
+  audit?: boolean;
 }
 
 /** What `GET /admin/usage` takes: days are `YYYY-MM-DD` (UTC); the API defaults them to this month so far. */

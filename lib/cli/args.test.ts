@@ -66,6 +66,8 @@ describe('parseCommandLine', () => {
     [['--ips', '10.0.0.0/8, 2001:db8::/32,203.0.113.7'], { allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'] }],
     [['--ips', ' off '], { allowedIps: null }],
     [['--ips=::1', '--rpm', 'off'], { limits: { requestsPerMinute: null }, allowedIps: ['::1'] }],
+    [['--audit', 'on'], { audit: true }],
+    [['--audit', 'OFF'], { audit: false }],
   ])('reads keys update %j as the patch %j, sending only what was given', (flags, patch) => {
     // Act
     const { command } = parseCommandLine(['keys', 'update', 'key_123', ...flags], NOW);
@@ -82,6 +84,16 @@ describe('parseCommandLine', () => {
     // Assess
     expect(after).toEqual({ kind: 'keys-update', id: 'key_1', patch: { limits: { requestsPerMinute: 5 } }, json: true });
     expect(before).toEqual(after);
+  });
+
+  it('flags a new key for the audit log with --audit on, and sends nothing for --audit off', () => {
+    // Act
+    const on = parseCommandLine(['keys', 'create', '--name', 'erin', '--audit', 'on'], NOW).command;
+    const off = parseCommandLine(['keys', 'create', '--name', 'erin', '--audit', 'off'], NOW).command;
+
+    // Assess
+    expect(on).toEqual({ kind: 'keys-create', name: 'erin', models: ['*'], audit: true, json: false });
+    expect(off).toEqual({ kind: 'keys-create', name: 'erin', models: ['*'], json: false });
   });
 
   it('reads the address list of keys create from --ips, IPv4 and IPv6 addresses and ranges alike', () => {
@@ -192,8 +204,8 @@ describe('parseCommandLine', () => {
     [['keys', 'revoke', 'a', 'b'], 'keys revoke: unexpected argument "b"', 'keys', false],
     [['keys', 'update'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
     [['keys', 'update', '--rpm', '5'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
-    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team or --no-team', 'keys', false],
-    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team or --no-team', 'keys', false],
+    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team, --no-team or --audit', 'keys', false],
+    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team, --no-team or --audit', 'keys', false],
     [['keys', 'update', 'key_1', '--name', ' '], 'keys update: --name cannot be empty', 'keys', false],
     [['keys', 'update', 'a', 'b', '--rpm', '5'], 'keys update: unexpected argument "b"', 'keys', false],
     [['keys', 'update', 'key_1', '--expires', '2027-01-01'], 'keys update does not take --expires', 'keys', false],
@@ -213,6 +225,7 @@ describe('parseCommandLine', () => {
     [['keys', 'create', '--name', 'a', '--ips', 'off'], '--ips off only applies to keys update; leave --ips out for a key usable from any address', 'keys', false],
     [['keys', 'create', '--name', 'a', '--ips'], '--ips needs a value', 'keys', false],
     [['keys', 'list', '--ips', '10.0.0.0/8'], 'keys list does not take --ips', 'keys', false],
+    [['keys', 'update', 'key_1', '--audit', 'yes'], '--audit must be on or off, not "yes"', 'keys', false],
     [['keys', 'revoke', 'key_1', '--ips', '10.0.0.0/8'], 'keys revoke does not take --ips', 'keys', false],
     [['config', 'check', '--json'], 'config check does not take --json', 'config', false],
   ])('refuses %j with "%s"', (argv, message, topic, fullUsage) => {

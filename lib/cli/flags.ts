@@ -24,6 +24,7 @@ export const OPTIONS = {
   ips: { type: 'string' },
   team: { type: 'string' },
   'no-team': { type: 'boolean' },
+  audit: { type: 'string' },
   key: { type: 'string' },
   model: { type: 'string' },
   from: { type: 'string' },
@@ -62,6 +63,17 @@ export const LIMIT_OPTION_NAMES = LIMIT_FLAGS.map((l) => l.flag);
 
 /** The word that removes a limit in `keys update`; a number can't say "no limit". */
 export const NO_LIMIT = 'off';
+
+/**
+ * `--audit on|off`: whether a key's (or team's) calls go to the audit log when the gateway's
+ * `audit.mode` is `flagged`.
+ */
+export function auditFlagFrom(text: string, topic: HelpTopic): boolean {
+  const word = text.trim().toLowerCase();
+  if (word === 'on') return true;
+  if (word === 'off') return false;
+  throw new CliError('usage', `--audit must be on or off, not ${JSON.stringify(text)}`, { topic });
+}
 
 export function accept(values: Values, allowed: readonly OptionName[], command: string, topic: HelpTopic): void {
   for (const option of Object.keys(values) as OptionName[]) {

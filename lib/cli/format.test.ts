@@ -47,7 +47,7 @@ describe('formatKeyTable', () => {
       key({ limits: { requestsPerMinute: 60, tokensPerMinute: 90000 }, allowedIps: ['10.0.0.0/8'] }),
       key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z', teamId: 'team_1', rotatedAt: '2026-05-02T00:00:00.000Z' }),
       {
-        ...key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], teamId: 'team_gone', rotatedAt: '2026-05-31T23:00:00.000Z', previousExpiresAt: '2026-06-01T01:00:00.000Z' }),
+        ...key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], teamId: 'team_gone', audit: true, rotatedAt: '2026-05-31T23:00:00.000Z', previousExpiresAt: '2026-06-01T01:00:00.000Z' }),
         spend: [
           { kind: 'day' as const, periodId: '2026-05-01', limitMicros: 5_000_000, usedMicros: 3_200_000, fraction: 0.64, resetsAt: '2026-05-02T00:00:00.000Z' },
           { kind: 'month' as const, periodId: '2026-05', limitMicros: 100_000_000, usedMicros: 10_000_000, fraction: 0.1, resetsAt: '2026-06-01T00:00:00.000Z' },
@@ -60,10 +60,10 @@ describe('formatKeyTable', () => {
 
     // Assess
     expect(lines).toEqual([
-      'ID                    NAME   TEAM       PREFIX        MODELS            LIMITS                    SPENT            IPS                               STATUS   CREATED            EXPIRES            ROTATED',
-      'key_0123456789abcdef  alice  -          sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         -                10.0.0.0/8                        active   2026-05-01 12:34Z  -                  -',
-      'key_2                 b      platform   sk-gw-AbCdEf  *                 -                         -                any                               revoked  2026-05-01 12:34Z  2027-01-01 00:00Z  2026-05-02 00:00Z',
-      'key_3                 c      team_gone  sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  $3.20/$5.00 day  10.0.0.0/8,2001:db8::/32 +1 more  active   2026-05-01 12:34Z  -                  2026-05-31 23:00Z, old secret until 2026-06-01 01:00Z',
+      'ID                    NAME   TEAM       PREFIX        MODELS            LIMITS                    SPENT            IPS                               AUDIT  STATUS   CREATED            EXPIRES            ROTATED',
+      'key_0123456789abcdef  alice  -          sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         -                10.0.0.0/8                        -      active   2026-05-01 12:34Z  -                  -',
+      'key_2                 b      platform   sk-gw-AbCdEf  *                 -                         -                any                               -      revoked  2026-05-01 12:34Z  2027-01-01 00:00Z  2026-05-02 00:00Z',
+      'key_3                 c      team_gone  sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  $3.20/$5.00 day  10.0.0.0/8,2001:db8::/32 +1 more  on     active   2026-05-01 12:34Z  -                  2026-05-31 23:00Z, old secret until 2026-06-01 01:00Z',
     ]);
   });
 
@@ -222,7 +222,7 @@ describe('formatCreatedKey', () => {
 describe('formatUpdatedKey', () => {
   it('shows the key as it now is and when gateways apply the change', () => {
     // Prepare
-    const updated = key({ name: 'carol', limits: { tokensPerMinute: 90000 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32'], expiresAt: '2027-01-01T00:00:00.000Z' });
+    const updated = key({ name: 'carol', limits: { tokensPerMinute: 90000 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32'], audit: true, expiresAt: '2027-01-01T00:00:00.000Z' });
 
     // Act
     const text = formatUpdatedKey(updated);
@@ -234,6 +234,7 @@ describe('formatUpdatedKey', () => {
         '  models:  gpt-4o*,claude-*',
         '  limits:  90000 tpm',
         '  ips:     10.0.0.0/8,2001:db8::/32',
+        '  audit:   on',
         '  expires: 2027-01-01 00:00Z',
         '',
         'Gateways that have it cached apply the change within keyCache.ttlSeconds (30 s by default).',
@@ -276,6 +277,7 @@ describe('formatTeamTable', () => {
         name: 'platform',
         models: ['gpt-*'],
         limits: { requestsPerMinute: 50, usdPerDay: 20 },
+        audit: true as const,
         createdAt: '2026-05-01T12:34:56.000Z',
         spend: [{ kind: 'day' as const, periodId: '2026-05-02', limitMicros: 20_000_000, usedMicros: 21_500_000, fraction: 1.075, resetsAt: '2026-05-03T00:00:00.000Z' }],
       },
@@ -287,9 +289,9 @@ describe('formatTeamTable', () => {
 
     // Assess
     expect(lines).toEqual([
-      'ID      NAME      MODELS  LIMITS              SPENT              CREATED',
-      'team_1  platform  gpt-*   50 rpm, $20.00/day  $21.50/$20.00 day  2026-05-01 12:34Z',
-      'team_2  open      any     -                   -                  2026-05-02 00:00Z',
+      'ID      NAME      MODELS  LIMITS              SPENT              AUDIT  CREATED',
+      'team_1  platform  gpt-*   50 rpm, $20.00/day  $21.50/$20.00 day  on     2026-05-01 12:34Z',
+      'team_2  open      any     -                   -                  -      2026-05-02 00:00Z',
     ]);
   });
 
@@ -524,6 +526,7 @@ describe('formatKey and formatTeamDetails', () => {
       '  models:  gpt-4o*,claude-*',
       '  limits:  $5.00/day, $50.00/month',
       '  ips:     any',
+      '  audit:   off',
       '  expires: never',
       '  prefix:  sk-gw-AbCdEf',
       '  status:  active',
@@ -538,7 +541,7 @@ describe('formatKey and formatTeamDetails', () => {
   it('says a key or team without a budget has none', () => {
     expect(formatKey(key(), NOW)).toContain('  spent:   - (no budget)\n');
     expect(formatTeamDetails({ id: 'team_2', name: 'open', createdAt: '2026-05-02T00:00:00.000Z' })).toBe(
-      ['Team team_2 (open)', "  models:  any (its keys' own patterns decide)", '  limits:  none', '  created: 2026-05-02 00:00Z', '  spent:   - (no budget)', ''].join('\n'),
+      ['Team team_2 (open)', "  models:  any (its keys' own patterns decide)", '  limits:  none', '  audit:   off', '  created: 2026-05-02 00:00Z', '  spent:   - (no budget)', ''].join('\n'),
     );
   });
 });

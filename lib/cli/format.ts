@@ -136,6 +136,7 @@ function keyDetails(key: ApiKeyInfo, teamName?: string): string[] {
     `  models:  ${modelsText(key.models)}`,
     `  limits:  ${limitsText(key.limits) ?? 'none'}`,
     `  ips:     ${ipsText(key.allowedIps)}`,
+    `  audit:   ${key.audit ? 'on' : 'off'}`,
     `  expires: ${key.expiresAt ? shortTime(key.expiresAt) : 'never'}`,
   ];
 }
@@ -148,7 +149,7 @@ export function formatKeyTable(keys: readonly KeyView[], now: Date, teamNames: R
   if (keys.length === 0) return 'No keys yet. Create one with: aigw keys create --name NAME\n';
   const byAge = [...keys].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return formatTable(
-    ['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'STATUS', 'CREATED', 'EXPIRES', 'ROTATED'],
+    ['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'AUDIT', 'STATUS', 'CREATED', 'EXPIRES', 'ROTATED'],
     byAge.map((k) => [
       printable(k.id),
       printable(k.name),
@@ -158,6 +159,7 @@ export function formatKeyTable(keys: readonly KeyView[], now: Date, teamNames: R
       limitsText(k.limits) ?? '-',
       spentText(k.spend),
       ipsText(k.allowedIps, IPS_COLUMN_WIDTH),
+      k.audit ? 'on' : '-',
       displayStatus(k, now),
       shortTime(k.createdAt),
       shortTime(k.expiresAt),
@@ -208,8 +210,8 @@ export function formatRevokedKey(key: ApiKeyInfo): string {
 export function formatTeamTable(teams: readonly TeamView[]): string {
   if (teams.length === 0) return 'No teams yet. Create one with: aigw teams create --name NAME\n';
   return formatTable(
-    ['ID', 'NAME', 'MODELS', 'LIMITS', 'SPENT', 'CREATED'],
-    teams.map((t) => [printable(t.id), printable(t.name), t.models ? modelsText(t.models) : 'any', limitsText(t.limits) ?? '-', spentText(t.spend), shortTime(t.createdAt)]),
+    ['ID', 'NAME', 'MODELS', 'LIMITS', 'SPENT', 'AUDIT', 'CREATED'],
+    teams.map((t) => [printable(t.id), printable(t.name), t.models ? modelsText(t.models) : 'any', limitsText(t.limits) ?? '-', spentText(t.spend), t.audit ? 'on' : '-', shortTime(t.createdAt)]),
   );
 }
 
@@ -233,7 +235,7 @@ export function formatTeamDetails(team: TeamView): string {
 }
 
 function teamLines(team: TeamRecord): string[] {
-  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`];
+  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`, `  audit:   ${team.audit ? 'on' : 'off'}`];
 }
 
 /** What `teams create`, `teams update` and `teams delete` print: what was done and the team as it is (or was). */

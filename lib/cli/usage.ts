@@ -13,13 +13,13 @@ const GLOBAL_OPTIONS = `Global options:
 const KEYS = `Usage:
   aigw keys create --name NAME [--models 'gpt-4o*,claude-*'] [--rpm N] [--tpm N]
                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
-                   [--ips 10.0.0.0/8,2001:db8::/32] [--team ID]
+                   [--ips 10.0.0.0/8,2001:db8::/32] [--team ID] [--audit on|off]
                    [--expires 2027-01-01T00:00:00Z] [--json]
   aigw keys list [--json]
   aigw keys show ID [--json]
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
-                   [--ips LIST|off] [--team ID|--no-team] [--json]
+                   [--ips LIST|off] [--team ID|--no-team] [--audit on|off] [--json]
   aigw keys revoke ID [--json]
   aigw keys rotate ID [--grace 1h|0] [--json]
 
@@ -68,16 +68,21 @@ const KEYS = `Usage:
            the team the key belongs to (see \`aigw teams list\`): the key is
            then held to the team's models and limits as well as its own.
            --no-team on update takes it out of its team
+  --audit on|off
+           with the gateway's audit.mode "flagged", on writes the bodies of
+           the key's calls (prompts and answers) to the audit log; off stops
+           it. Without it a key is not flagged
   --json   print the admin API's JSON instead of text`;
 
 const TEAMS = `Usage:
   aigw teams create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
-                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT] [--json]
+                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
+                    [--audit on|off] [--json]
   aigw teams list [--json]
   aigw teams show ID [--json]
   aigw teams update ID [--name NAME] [--models PATTERNS|off] [--rpm N|off]
                     [--tpm N|off] [--usd-per-day AMOUNT|off]
-                    [--usd-per-month AMOUNT|off] [--json]
+                    [--usd-per-month AMOUNT|off] [--audit on|off] [--json]
   aigw teams delete ID [--json]
 
   A team's limits are shared by all its keys together: with --rpm 50, the
@@ -97,6 +102,10 @@ const TEAMS = `Usage:
   update   changes a team's name, models or limits and leaves the rest as it
            is; off removes --models or a limit
   delete   removes a team; refused while active keys belong to it
+
+  --audit on|off
+           with the gateway's audit.mode "flagged", on writes the bodies of
+           all its keys' calls to the audit log; off stops it
 
   --rpm, --tpm, --usd-per-day, --usd-per-month: as for keys (see
   \`aigw keys --help\`), counted for the team's keys together

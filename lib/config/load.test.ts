@@ -25,6 +25,19 @@ describe('parseConfig', () => {
     expect(config.providers[0]!.accounts[0]!.weight).toBe(1);
   });
 
+  it('leaves the audit log off unless the config turns it on, with 1 MiB per body kept 90 days', () => {
+    expect(parseConfig(valid).audit).toEqual({ mode: 'off', maxBytes: 1024 * 1024, retentionDays: 90 });
+    expect(parseConfig({ ...valid, audit: { mode: 'flagged', retentionDays: 30 } }).audit).toEqual({ mode: 'flagged', maxBytes: 1024 * 1024, retentionDays: 30 });
+  });
+
+  it.each([
+    [{ mode: 'some' }, 'audit.mode: audit.mode is "off", "all" or "flagged"'],
+    [{ mode: 'all', maxBytes: 128 * 1024 * 1024 }, 'audit.maxBytes: audit.maxBytes is at most 64 MiB'],
+    [{ mode: 'all', retentionDays: 0 }, 'audit.retentionDays'],
+  ])('refuses the audit settings %j, naming the field', (audit, issue) => {
+    expect(issuesOf({ ...valid, audit }).join('\n')).toContain(issue);
+  });
+
   it.each([
     ['a target naming no provider', { ...valid, models: [{ name: 'm', targets: [{ provider: 'nope', model: 'x' }] }] }, 'models[0].targets[0].provider: no provider with id "nope"'],
     ['an unknown provider type', { ...valid, providers: [{ ...valid.providers[0], type: 'foo' }] }, 'providers[0].type'],

@@ -303,6 +303,28 @@ const UsageSchema = z.strictObject({
   retentionDays: z.number().int().positive().default(90),
 });
 
+/** A body longer than this is cut in an audit record (`truncated: true`): 1 MiB. */
+export const DEFAULT_AUDIT_MAX_BYTES = 1024 * 1024;
+
+const AuditSchema = z.strictObject({
+  /**
+   * Whose calls leave a record of their bodies (prompt and answer) in the audit log: nobody's
+   * (`off`, the default: the gateway keeps no prompt text), every key's (`all`), or only keys and
+   * teams flagged with `audit: true` (`flagged`).
+   */
+  mode: z.enum(['off', 'all', 'flagged'], { message: 'audit.mode is "off", "all" or "flagged"' }).default('off'),
+  /** Each body (request, answer) is kept up to this many bytes, the rest cut (`truncated: true`). */
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(64 * 1024 * 1024, { message: 'audit.maxBytes is at most 64 MiB (67108864): a Lambda holds each body in memory until its record is written' })
+    .default(DEFAULT_AUDIT_MAX_BYTES),
+  /** How long records are kept (the bucket's lifecycle expiry on AWS). */
+  retentionDays: z.number().int().positive().default(90),
+});
+export type AuditConfig = z.infer<typeof AuditSchema>;
+
 const RoutingSchema = z.strictObject({
   /**
    * Keep a conversation on one account of a pool (rendezvous hashing on its session, user or first
@@ -341,6 +363,7 @@ export const GatewayConfigSchema = z
     keyCache: KeyCacheSchema.default({ ttlSeconds: 30 }),
     routing: RoutingSchema.default({ sticky: true }),
     alerts: AlertsSchema.default({ budgetThresholds: [...DEFAULT_BUDGET_THRESHOLDS] }),
+    audit: AuditSchema.default({ mode: 'off', maxBytes: DEFAULT_AUDIT_MAX_BYTES, retentionDays: 90 }),
   })
   .superRefine((config, ctx) => {
     const providers = new Map<string, ProviderConfig>();

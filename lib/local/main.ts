@@ -4,6 +4,7 @@ import { createLogger } from '../observe/logger';
 import { LogNotifier, type BudgetNotifier } from '../alerts/notifier';
 import { WebhookNotifier, everyNotifier } from '../alerts/webhook';
 import type { GatewayLogger } from '../observe/logger';
+import { auditSinkFromEnvironment } from '../audit/from-env';
 import { localAdminToken } from './admin-token';
 import { startLocalGateway, type LocalGatewayOptions } from './start';
 
@@ -35,6 +36,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     process.stderr.write(`aigw: ${(err as Error).message}\n`);
     process.exit(1);
   }
+  // Made only when the config audits: the data dir, or the bucket GATEWAY_AUDIT_BUCKET names.
+  const auditSink = loaded.config.audit.mode === 'off' ? undefined : auditSinkFromEnvironment(env, dataDir);
   const local = await startLocalGateway({
     config: loaded.config,
     adminToken: admin.token,
@@ -45,6 +48,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     logger,
     budgetAlerts: { notifier },
+    ...(auditSink ? { audit: () => auditSink } : {}),
   });
   const { config } = loaded;
   process.stdout.write(
@@ -53,6 +57,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       `  config: ${loaded.source} (${config.providers.length} provider(s); models: ${config.models.map((m) => m.name).join(', ')})`,
       `  store:  ${local.storeDescription}`,
       `  admin:  ${local.url}/admin/ (token from ${admin.source})`,
+      `  audit:  ${auditSink ? `${config.audit.mode}: request and response bodies to ${auditSink.description}` : 'off'}`,
       `  alerts: budgets checked every minute; alerts go to the log${webhook ? ` and to ${new URL(webhook).origin} (GATEWAY_ALERT_WEBHOOK)` : ''}`,
       ...(loaded.example
         ? [`  NOTE:   no gateway.config.json and no provider key in the environment: calls will answer 502 until the`, `          example's providers have keys (export OPENAI_API_KEY=…, or write gateway.config.json).`]

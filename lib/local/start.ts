@@ -23,6 +23,7 @@ import { createLocalServer } from './server';
 import { LogNotifier, type BudgetNotifier } from '../alerts/notifier';
 import { LOCAL_ALERTS_INTERVAL_MS, scheduleEvery } from '../alerts/schedule';
 import { runBudgetAlerts } from '../jobs/budget-alerts';
+import type { AuditSink } from '../audit/log';
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;
@@ -50,6 +51,8 @@ export interface LocalGatewayOptions {
    * delivered to the log unless a notifier is given; `false` turns them off.
    */
   budgetAlerts?: { intervalMs?: number; notifier?: BudgetNotifier } | false;
+  /** Where audit records go when the config's `audit.mode` is not `off` (`npm start`: the data dir, or GATEWAY_AUDIT_BUCKET). */
+  audit?: () => AuditSink;
 }
 
 export interface LocalGateway {
@@ -89,7 +92,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
-  const gateway = createGateway({ config: options.config, keys, teams, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}) });
+  const gateway = createGateway({ config: options.config, keys, teams, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.audit ? { audit: options.audit } : {}) });
   // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
   const dateNow = () => new Date((options.now ?? Date.now)());
   const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table) });

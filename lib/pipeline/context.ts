@@ -1,6 +1,7 @@
 import type { RateHold } from '../access/rate-limiter';
 import type { RateStanding } from '../access/rate-standing';
 import type { Reservation } from '../access/spend-limiter';
+import type { AuditCapture } from '../audit/capture';
 import type { Price } from '../config/schema';
 import type { TokenUsage } from '../usage/tokens';
 import type { UsageRecord } from '../usage/record';
@@ -52,6 +53,8 @@ export interface RequestContext {
   billedUnits?: number;
   /** The price of the target that served (or last tried) the call. */
   price?: Price;
+  /** The bodies of a call the audit log covers (`lib/audit/`); absent for every other call. */
+  audit?: AuditCapture;
 }
 
 export function newContext(requestId: string, surface: string, now: Date): RequestContext {

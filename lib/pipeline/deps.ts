@@ -1,4 +1,5 @@
 import type { KeyAuthenticator } from '../access/authenticate';
+import type { AuditLog } from '../audit/log';
 import type { RateLimiter } from '../access/rate-limiter';
 import type { SpendLimiter } from '../access/spend-limiter';
 import type { GatewayConfig } from '../config/schema';
@@ -26,6 +27,8 @@ export interface ProxyDeps {
   /** Shares rests with the other instances through the table, when there are others. */
   sharedHealth?: SharedHealth;
   usage: UsageSink;
+  /** The audit log of bodies; absent when `audit.mode` is `off`. */
+  audit?: AuditLog;
   logger: GatewayLogger;
   /** Epoch ms. */
   now: () => number;

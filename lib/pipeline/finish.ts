@@ -4,7 +4,8 @@ import type { SpendLimiter } from '../access/spend-limiter';
 import { costOf, type Micros } from '../usage/cost';
 import type { TokenUsage } from '../usage/tokens';
 import type { GatewayLogger } from '../observe/logger';
-import type { UsageSink } from '../usage/record';
+import type { UsageRecord, UsageSink } from '../usage/record';
+import type { AuditLog } from '../audit/log';
 import { NO_TOKENS } from '../usage/tokens';
 import type { RequestContext } from './context';
 
@@ -12,10 +13,10 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 
 /**
  * Closes the books on a request once its response has ended: one usage record (for metered
- * calls by a known key) with its cost, its tokens counted against the tokens-per-minute limits of
+ * calls by a known key) with its cost, and its audit record when the audit log covers it; its tokens counted against the tokens-per-minute limits of
  * its key and team, their budgets settled, and one access log line. None of it waits on I/O.
  */
-export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; limiter: RateLimiter; spend: SpendLimiter; logger: GatewayLogger }): void {
+export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; limiter: RateLimiter; spend: SpendLimiter; logger: GatewayLogger; audit?: AuditLog }): void {
   const latencyMs = round(performance.now() - ctx.startPerf);
   const status = ctx.status ?? 500;
   const outcome = ctx.outcome ?? (status < 400 ? 'ok' : 'error');
@@ -24,7 +25,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
   // Read after the tokens: reading a whole answer's usage may set the units it was billed.
   const costMicros = ctx.price ? costOf(tokens, status < 400 ? ctx.price : tokenPrices(ctx.price), ctx.billedUnits) : undefined;
   if (ctx.keyId) {
-    deps.usage.record({
+    const usage: UsageRecord = {
       requestId: ctx.requestId,
       at: ctx.startedAt,
       keyId: ctx.keyId,
@@ -49,7 +50,10 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       ...(ctx.errorCode ? { errorCode: ctx.errorCode } : {}),
       ...(ttftMs !== undefined ? { ttftMs } : {}),
       ...(costMicros !== undefined ? { costMicros } : {}),
-    });
+    };
+    deps.usage.record(usage);
+    // The record of a covered call's bodies, with the same facts as its usage record.
+    if (ctx.audit) deps.audit?.record(ctx.audit, usage);
   }
   if (ctx.reservation) deps.spend.settle(ctx.reservation, spentBy(ctx, tokens, costMicros), ctx.requestId);
   if (ctx.rateHold) deps.limiter.settle(ctx.rateHold, tokens.input + tokens.output, ctx.requestId);

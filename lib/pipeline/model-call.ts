@@ -53,7 +53,10 @@ export async function admit(
   parse: (raw: Uint8Array, req: GatewayRequest) => Record<string, unknown> = parseJsonObject,
 ): Promise<AdmittedCall> {
   const caller = await deps.auth.authenticate(req, ctx);
+  // Begun before the body is read, so a call refused from here on (too large, a model it may not use, a limit) leaves its record too.
+  if (deps.audit?.covers(caller)) ctx.audit = deps.audit.begin();
   const raw = await readBody(req, deps.config.limits.maxBodyBytes);
+  ctx.audit?.request(raw, req.headers['content-type']);
   const body = parse(raw, req);
   const named = inUrl ? inUrl.model : body.model;
   if (typeof named === 'string') ctx.model = named;

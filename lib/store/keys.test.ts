@@ -139,6 +139,23 @@ describe.each([
     expect(await store.getByHash(record.hash)).toEqual(added);
   });
 
+  it('keeps a key\'s audit flag, removes it when given false, and leaves it when not given', async () => {
+    const { record } = mintKey({ name: 'a', models: ['*'], audit: true }, new Date());
+    const plain = mintKey({ name: 'b', models: ['*'], audit: false }, new Date()).record;
+    await store.put(record);
+    await store.put(plain);
+
+    const renamed = await store.update(record.id, { name: 'c' });
+    const cleared = await store.update(record.id, { audit: false });
+    const flagged = await store.update(plain.id, { audit: true });
+
+    expect(await store.getById(record.id)).not.toHaveProperty('audit');
+    expect(renamed?.audit).toBe(true);
+    expect(cleared).not.toHaveProperty('audit');
+    expect(flagged?.audit).toBe(true);
+    expect((await store.getByHash(plain.hash))?.audit).toBe(true);
+  });
+
   it('answers undefined for an unknown hash', async () => {
     expect(await store.getByHash('0'.repeat(64))).toBeUndefined();
   });

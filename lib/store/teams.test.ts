@@ -66,6 +66,19 @@ describe.each([
     expect(await store.update('team_missing', { name: 'x' })).toBeUndefined();
   });
 
+  it('keeps a team\'s audit flag and removes it when given false', async () => {
+    const team = newTeam({ name: 'legal', audit: true }, new Date());
+    await store.put(team);
+
+    const stored = await store.get(team.id);
+    const cleared = await store.update(team.id, { audit: false });
+    const flagged = await store.update(team.id, { audit: true });
+
+    expect(stored?.audit).toBe(true);
+    expect(cleared).not.toHaveProperty('audit');
+    expect(flagged?.audit).toBe(true);
+  });
+
   it('deletes a team once', async () => {
     const team = newTeam({ name: 'a' }, new Date());
     await store.put(team);

@@ -23,6 +23,8 @@ export interface TeamChanges {
   name?: string;
   models?: string[] | null;
   limits?: KeyLimits;
+  /** true flags the team's keys for the audit log (`audit.mode: flagged`), false removes the flag. */
+  audit?: boolean;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -41,6 +43,7 @@ function toItem(team: TeamRecord): Item {
   // A JSON list, as a key's: an empty list (a team that may use no model) is legal and DynamoDB has no empty sets.
   if (team.models) item.models = { S: JSON.stringify(team.models) };
   if (team.limits && Object.keys(team.limits).length) item.limits = limitsItem(team.limits);
+  if (team.audit) item.audit = { BOOL: true };
   return item;
 }
 
@@ -49,6 +52,7 @@ function fromItem(item: Item): TeamRecord {
   if (item.models?.S !== undefined) team.models = JSON.parse(item.models.S) as string[];
   const limits = limitsOf(item.limits);
   if (limits) team.limits = limits;
+  if (item.audit?.BOOL) team.audit = true;
   return team;
 }
 
@@ -78,7 +82,8 @@ export class DynamoTeamStore implements TeamStore {
     if (changes.models) values.models = { S: JSON.stringify(changes.models) };
     const limits = changes.limits && Object.keys(changes.limits).length ? limitsItem(changes.limits) : undefined;
     if (limits) values.limits = limits;
-    const remove = [...(changes.limits && !limits ? ['limits'] : []), ...(changes.models === null ? ['models'] : [])];
+    if (changes.audit) values.audit = { BOOL: true };
+    const remove = [...(changes.limits && !limits ? ['limits'] : []), ...(changes.models === null ? ['models'] : []), ...(changes.audit === false ? ['audit'] : [])];
     if (!Object.keys(values).length && !remove.length) return this.get(id);
     const item = await setAttributes(this.table, teamItemKey(id), values, remove);
     return item ? fromItem(item) : undefined;
@@ -114,6 +119,8 @@ export class MemoryTeamStore implements TeamStore {
     else if (changes.models === null) delete team.models;
     if (changes.limits && Object.keys(changes.limits).length) team.limits = { ...changes.limits };
     else if (changes.limits) delete team.limits;
+    if (changes.audit) team.audit = true;
+    else if (changes.audit === false) delete team.audit;
     return structuredClone(team);
   }
   async delete(id: string) {

@@ -131,10 +131,10 @@ describe('aigw keys', () => {
     // Assess
     expect(run.code).toBe(0);
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'STATUS', 'CREATED', 'EXPIRES', 'ROTATED']);
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'AUDIT', 'STATUS', 'CREATED', 'EXPIRES', 'ROTATED']);
     const bob = rows.find((r) => r.startsWith(created.id));
     expect(bob).toBeDefined();
-    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', '-', created.prefix, '*', '-', '-', 'any', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z', '-']);
+    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', '-', created.prefix, '*', '-', '-', 'any', '-', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z', '-']);
     expect(rows.some((r) => r.includes('alice') && r.includes('gpt-4o*,claude-*'))).toBe(true);
     expect(run.stdout).not.toContain(printedKey);
     expect(run.stdout).not.toContain(created.key);
@@ -271,6 +271,19 @@ describe('aigw keys rotate', () => {
     expect(bad.stderr).toContain('--grace must be 0 or a duration');
     expect(revoked.code).toBe(1);
     expect(revoked.stderr).toContain('is revoked: a revoked key is not given a new secret');
+  });
+
+  it('flags a key for the audit log with --audit on, shows it, and clears it with --audit off', async () => {
+    // Act
+    const made = JSON.parse((await aigw(['keys', 'create', '--name', 'legal', '--audit', 'on', '--json'], { env })).stdout) as { id: string; audit?: boolean };
+    const shown = await aigw(['keys', 'show', made.id], { env });
+    const cleared = JSON.parse((await aigw(['keys', 'update', made.id, '--audit', 'off', '--json'], { env })).stdout) as { audit?: boolean };
+    await aigw(['keys', 'revoke', made.id], { env });
+
+    // Assess
+    expect(made.audit).toBe(true);
+    expect(shown.stdout).toContain('  audit:   on\n');
+    expect(cleared).not.toHaveProperty('audit');
   });
 });
 
@@ -491,7 +504,7 @@ describe('aigw teams', () => {
 
     // Assess
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'MODELS', 'LIMITS', 'SPENT', 'CREATED']);
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'MODELS', 'LIMITS', 'SPENT', 'AUDIT', 'CREATED']);
     expect(rows.find((r) => r.startsWith(teamId))?.split(/\s{2,}/).slice(0, 4)).toEqual([teamId, 'platform', 'gpt-*', '50 rpm, $20.00/day']);
     expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ id: teamId, name: 'platform', models: ['gpt-*'], limits: { requestsPerMinute: 50, usdPerDay: 20 } }));
   });

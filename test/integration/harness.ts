@@ -6,6 +6,7 @@ import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { AccountHealth } from '../../lib/routing/health';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import type { AuditSink } from '../../lib/audit/log';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const UPSTREAM_KEY = 'sk-upstream-test';
@@ -36,6 +37,8 @@ export async function startHarness(
     maxBodyBytes?: number;
     /** Secrets besides TEST_UPSTREAM_KEY, for providers a config adds (by env name). */
     credentials?: Record<string, string>;
+    /** Where audit records go, for configs with `audit`. */
+    audit?: () => AuditSink;
   } = {},
 ): Promise<Harness> {
   const upstream = await startFakeOpenAI({ apiKey: UPSTREAM_KEY });
@@ -60,6 +63,7 @@ export async function startHarness(
     adminToken: ADMIN_TOKEN,
     store: { embedded: undefined },
     credentials: new LocalCredentials({ ...options.credentials, TEST_UPSTREAM_KEY: UPSTREAM_KEY }),
+    ...(options.audit ? { audit: options.audit } : {}),
   });
 
   const createKey = (body: Record<string, unknown>) => createGatewayKey(gw.url, ADMIN_TOKEN, body);

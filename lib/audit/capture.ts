@@ -1,0 +1,67 @@
+import type { GatewayResponse } from '../http/types';
+import { isStreamBody } from '../http/types';
+import { auditBody, type AuditBody } from './record';
+
+/**
+ * The bodies of one audited request, gathered as it goes: the client's body once it is read, and
+ * the answer as it leaves (a stream's chunks as they are relayed, kept by reference up to the
+ * limit, never copied and never waited for). Only requests the audit log covers have one, so
+ * others pay nothing.
+ */
+export class AuditCapture {
+  readonly #maxBytes: number;
+  #request: AuditBody;
+  #responseType: string | undefined;
+  #whole: Uint8Array | undefined;
+  /** A stream's chunks kept so far (their bytes up to `maxBytes`, plus at most one chunk's worth). */
+  readonly #chunks: Uint8Array[] = [];
+  #kept = 0;
+  #relayed = 0;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+    this.#request = { bytes: 0 };
+  }
+
+  /** The client's body, as read. */
+  request(raw: Uint8Array, contentType: string | undefined): void {
+    this.#request = auditBody(raw, contentType, this.#maxBytes);
+  }
+
+  /**
+   * Watches the answer the client gets: a whole body is kept as it is; a streamed body is given
+   * back as a stream that hands on each chunk as it came, keeping it on the side.
+   */
+  answer(res: GatewayResponse): void {
+    this.#responseType = res.headers['content-type'];
+    const { body } = res;
+    if (!isStreamBody(body)) {
+      this.#whole = typeof body === 'string' ? Buffer.from(body) : body;
+      return;
+    }
+    res.body = this.#tee(body);
+  }
+
+  async *#tee(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      this.#keep(chunk);
+      yield chunk;
+    }
+  }
+
+  #keep(chunk: Uint8Array): void {
+    this.#relayed += chunk.byteLength;
+    // One byte past the limit is enough to know the text was cut; the rest is only counted.
+    if (this.#kept > this.#maxBytes) return;
+    this.#chunks.push(chunk);
+    this.#kept += chunk.byteLength;
+  }
+
+  /** The two bodies, as the record keeps them. */
+  bodies(): { request: AuditBody; response: AuditBody } {
+    const response = this.#whole
+      ? auditBody(this.#whole, this.#responseType, this.#maxBytes)
+      : auditBody(this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks), this.#responseType, this.#maxBytes, this.#relayed);
+    return { request: this.#request, response };
+  }
+}

@@ -1,0 +1,77 @@
+import { signedHeaders, type AwsCredentials } from '../aws/sigv4';
+import type { AuditSink } from './log';
+
+export interface S3AuditSinkOptions {
+  bucket: string;
+  region: string;
+  credentials: AwsCredentials;
+  /** S3's endpoint, addressed path-style (`<endpoint>/<bucket>/<key>`): a fake's on loopback in tests. Default virtual-hosted `https://<bucket>.s3.<region>.amazonaws.com`. */
+  endpoint?: string;
+  fetch?: typeof fetch;
+  /** Gives up on a PUT after this long. */
+  timeoutMs?: number;
+}
+
+const DEFAULTS = { timeoutMs: 10_000 } as const;
+
+/** S3 refused a PUT: its status and error code, from its XML answer. */
+export class S3PutError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'S3PutError';
+  }
+}
+
+/**
+ * Audit records as S3 objects, each one SigV4-signed `PUT` (gzip, `content-encoding: gzip`),
+ * signed by the gateway's own signer as SNS's Publish is: `@aws-sdk/client-s3` is large and would
+ * slow every cold start, and one PUT does not need it. Object keys are made of characters SigV4
+ * leaves as they are (`auditObjectKey`), so the signer's path encoding, which S3 does not apply
+ * twice as other services do, signs the same path S3 checks.
+ *
+ * @example
+ * new S3AuditSink({ bucket: process.env.GATEWAY_AUDIT_BUCKET!, region: process.env.AWS_REGION!, credentials: defaultProvider() })
+ */
+export class S3AuditSink implements AuditSink {
+  readonly #options: S3AuditSinkOptions;
+
+  constructor(options: S3AuditSinkOptions) {
+    this.#options = options;
+  }
+
+  get description(): string {
+    return `s3://${this.#options.bucket}/audit/`;
+  }
+
+  async put(key: string, gzipped: Buffer): Promise<void> {
+    const { bucket, region, credentials, endpoint } = this.#options;
+    const url = endpoint ? new URL(`${endpoint.replace(/\/+$/, '')}/${bucket}/${key}`) : new URL(`https://${bucket}.s3.${region}.amazonaws.com/${key}`);
+    const headers = await signedHeaders({
+      service: 's3',
+      region,
+      credentials,
+      method: 'PUT',
+      url,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gzipped.byteLength) },
+      body: gzipped,
+    });
+    // fetch sets host and content-length itself, to the values the signature covers.
+    delete headers.host;
+    delete headers['content-length'];
+    const response = await (this.#options.fetch ?? fetch)(url, { method: 'PUT', headers, body: gzipped, signal: AbortSignal.timeout(this.#options.timeoutMs ?? DEFAULTS.timeoutMs) });
+    const text = await response.text();
+    if (!response.ok) {
+      const code = xmlValue(text, 'Code');
+      throw new S3PutError(response.status, code, `S3 PUT s3://${bucket}/${key} failed: ${response.status} ${code ?? ''} ${xmlValue(text, 'Message') ?? ''}`.trim());
+    }
+  }
+}
+
+/** The text of the first `<name>` element of S3's XML answer. */
+function xmlValue(xml: string, name: string): string | undefined {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+}
