@@ -213,6 +213,12 @@ const VertexProviderSchema = z.strictObject({
   region: GcpRegion.optional(),
   /** Overrides https://{region}-aiplatform.googleapis.com (Private Service Connect endpoints, tests). */
   baseUrl: HttpUrl.optional(),
+  /**
+   * anthropic-beta flags passed on to Claude on Vertex. Vertex refuses flags it does not know
+   * with a 400 (Claude Code sends several), so by default only the ones it accepts go through;
+   * `"all"` forwards everything, a list forwards exactly those.
+   */
+  anthropicBetas: z.union([z.literal('all'), z.array(z.string().min(1))]).optional(),
 });
 
 export const ProviderSchema = z.discriminatedUnion('type', [

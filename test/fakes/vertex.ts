@@ -60,6 +60,27 @@ export interface FakeVertex extends FakeUpstream<VertexReply, VertexRecordedRequ
   url: string;
 }
 
+/**
+ * The anthropic-beta flags Claude on Vertex takes; it answers any other with a 400 naming it
+ * ("Unexpected value(s) `claude-code-20250219` … for the `anthropic-beta` header"), as Claude
+ * Code's users behind proxies report (anthropics/claude-code#21625, #12429).
+ */
+const VERTEX_BETAS = new Set([
+  'computer-use-2024-10-22',
+  'computer-use-2025-01-24',
+  'computer-use-2025-11-24',
+  'context-1m-2025-08-07',
+  'context-management-2025-06-27',
+  'interleaved-thinking-2025-05-14',
+  'tool-search-tool-2025-10-19',
+  'web-search-2025-03-05',
+]);
+const betasOf = (header: string | string[] | undefined) =>
+  (Array.isArray(header) ? header : header ? [header] : [])
+    .flatMap((h) => h.split(','))
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+
 const ROUTE = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/([^/]+)\/models\/([^/:]+):([A-Za-z]+)$/;
 const SSE = 'text/event-stream; charset=utf-8';
 
@@ -116,6 +137,11 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
     const body = record.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object') return writeClaudeJson(res, 400, anthropicErrors.invalid('There was an issue with the format of your request: invalid JSON'));
     if (body.anthropic_version !== 'vertex-2023-10-16') return writeClaudeJson(res, 400, anthropicErrors.invalid("anthropic_version: Input should be 'vertex-2023-10-16'"));
+    const unknownBetas = betasOf(record.headers['anthropic-beta']).filter((b) => !VERTEX_BETAS.has(b));
+    if (unknownBetas.length > 0) {
+      const named = unknownBetas.map((b) => `\`${b}\``).join(', ');
+      return writeClaudeJson(res, 400, anthropicErrors.invalid(`Unexpected value(s) ${named} for the \`anthropic-beta\` header. Please consult our documentation at docs.anthropic.com or try again without the header.`));
+    }
     if (record.model === 'count-tokens' && record.method === 'rawPredict') {
       if (typeof body.model !== 'string') return writeClaudeJson(res, 400, anthropicErrors.invalid('model: Field required'));
       return writeClaudeJson(res, 200, { input_tokens: Math.max(1, Math.ceil(record.rawBody.length / 3.5)) });

@@ -135,7 +135,7 @@ describe('Vertex AI through the gateway', () => {
       expect(sent!.body).toMatchObject({ stream: true, anthropic_version: 'vertex-2023-10-16' });
     });
 
-    it('replays a Claude Code request: its body goes up whole but for model and version, its betas with it', async () => {
+    it('replays a Claude Code request: its body goes up whole but for model and version, with the betas Vertex takes', async () => {
       // Prepare
       const fixture = loadFixture('cc-1.0.6-first-turn');
       const body = { ...fixture.request.body, model: 'claude-sonnet-4-6' };
@@ -151,19 +151,25 @@ describe('Vertex AI through the gateway', () => {
       const { model: _model, ...rest } = body;
       expect(sent!.path).toBe(claudePath(PROJECT, 'us-east5', body.stream ? 'streamRawPredict' : 'rawPredict'));
       expect(sent!.body).toEqual({ ...rest, anthropic_version: 'vertex-2023-10-16' });
-      expect(sent!.headers['anthropic-beta']).toBe(fixture.request.headers['anthropic-beta']);
+      // Claude Code sends claude-code-… and oauth-… as well: Vertex refuses the request for either.
+      expect(fixture.request.headers['anthropic-beta']).toContain('claude-code-20250219');
+      expect(sent!.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14');
       expect(sent!.headers['x-api-key']).toBeUndefined();
     });
 
     it('counts tokens on Vertex’s count-tokens endpoint, naming the model in the body', async () => {
-      // Act
-      const counted = await anthropic().messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'count me' }] });
+      // Act: with Claude Code's betas, of which Vertex takes one.
+      const counted = await anthropic().messages.countTokens(
+        { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'count me' }] },
+        { headers: { 'anthropic-beta': 'claude-code-20250219,oauth-2025-04-20,context-1m-2025-08-07' } },
+      );
 
       // Assess
       expect(counted.input_tokens).toBeGreaterThan(0);
       const [sent] = vertex.requests;
       expect(sent!.path).toBe(claudePath(PROJECT, 'us-east5', 'rawPredict', 'count-tokens'));
       expect(sent!.body).toMatchObject({ model: CLAUDE, anthropic_version: 'vertex-2023-10-16' });
+      expect(sent!.headers['anthropic-beta']).toBe('context-1m-2025-08-07');
     });
 
     it('reports Claude’s 529 as the overloaded 503 it is elsewhere', async () => {
