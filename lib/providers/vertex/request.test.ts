@@ -19,6 +19,8 @@ describe('vertexHost', () => {
     ['us-east5', 'https://us-east5-aiplatform.googleapis.com'],
     ['europe-west1', 'https://europe-west1-aiplatform.googleapis.com'],
     ['global', 'https://aiplatform.googleapis.com'],
+    ['us', 'https://aiplatform.us.rep.googleapis.com'],
+    ['eu', 'https://aiplatform.eu.rep.googleapis.com'],
   ])('serves %s from %s', (region, host) => {
     expect(vertexHost(region)).toBe(host);
   });

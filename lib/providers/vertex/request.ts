@@ -34,15 +34,20 @@ export interface VertexTarget {
 const str = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
- * The host of a region: `{region}-aiplatform.googleapis.com`, or `aiplatform.googleapis.com` for
- * the `global` endpoint.
+ * The host of a region: `{region}-aiplatform.googleapis.com`, `aiplatform.googleapis.com` for
+ * the `global` endpoint, and for the `us` and `eu` multi-regions their representative endpoints
+ * `aiplatform.{us,eu}.rep.googleapis.com` (`us-aiplatform.googleapis.com` does not exist). The
+ * path names the location (`locations/us`) in every case.
  *
  * @example
  * vertexHost('europe-west1') // 'https://europe-west1-aiplatform.googleapis.com'
  * vertexHost('global') // 'https://aiplatform.googleapis.com'
+ * vertexHost('eu') // 'https://aiplatform.eu.rep.googleapis.com'
  */
 export function vertexHost(region: string): string {
-  return region === 'global' ? 'https://aiplatform.googleapis.com' : `https://${region}-aiplatform.googleapis.com`;
+  if (region === 'global') return 'https://aiplatform.googleapis.com';
+  if (region === 'us' || region === 'eu') return `https://aiplatform.${region}.rep.googleapis.com`;
+  return `https://${region}-aiplatform.googleapis.com`;
 }
 
 /**
