@@ -81,6 +81,19 @@ const betasOf = (header: string | string[] | undefined) =>
     .map((b) => b.trim())
     .filter((b) => b !== '');
 
+/** The tokens a text-embedding `predict` call may carry, all its texts together. */
+const EMBED_TOKENS_PER_CALL = 20_000;
+/**
+ * The fake's count of a text's tokens, as the models' vocabulary comes out: about four ASCII
+ * characters a token, but a token or so for each character of other scripts (CJK, mostly).
+ */
+function embeddingTokens(text: string): number {
+  let ascii = 0;
+  let other = 0;
+  for (const ch of text) ch.charCodeAt(0) < 0x80 ? ascii++ : other++;
+  return Math.max(1, Math.ceil(ascii / 4) + other);
+}
+
 const ROUTE = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/([^/]+)\/models\/([^/:]+):([A-Za-z]+)$/;
 const SSE = 'text/event-stream; charset=utf-8';
 
@@ -216,11 +229,15 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
     const most = record.model.startsWith('gemini-embedding') ? 1 : 250;
     if (instances.length > most) return writeGoogleJson(res, 400, googleErrors.invalid(`Unable to submit request because the model supports up to ${most} instances per call, but ${instances.length} were given.`));
     if (instances.some((i) => typeof i.content !== 'string' || i.content === '')) return writeGoogleJson(res, 400, googleErrors.invalid('The text content is empty.'));
+    const counted = instances.reduce((n, i) => n + embeddingTokens(i.content as string), 0);
+    if (counted > EMBED_TOKENS_PER_CALL) {
+      return writeGoogleJson(res, 400, googleErrors.invalid(`Unable to submit request because the input token count is ${counted} but the model supports up to ${EMBED_TOKENS_PER_CALL}. Reduce the input token count and try again.`));
+    }
     const reply = await this.replyFor(record);
     if (reply.kind === 'error') return this.#error(res, record, reply);
     const dimensions = typeof body?.parameters?.outputDimensionality === 'number' ? body.parameters.outputDimensionality : undefined;
     const predictions = instances.map((i) => ({
-      embeddings: { statistics: { truncated: false, token_count: Math.max(1, Math.ceil((i.content as string).length / 4)) }, values: geminiEmbedding(record.model, i.content as string, dimensions) },
+      embeddings: { statistics: { truncated: false, token_count: embeddingTokens(i.content as string) }, values: geminiEmbedding(record.model, i.content as string, dimensions) },
     }));
     return writeGoogleJson(res, 200, { predictions, metadata: { billableCharacterCount: instances.reduce((n, i) => n + (i.content as string).length, 0) } });
   }

@@ -272,6 +272,19 @@ describe('Vertex AI through the gateway', () => {
       expect(sent!.body).toEqual({ instances: [{ content: 'first text' }, { content: 'the second text' }], parameters: { autoTruncate: false, outputDimensionality: 64 } });
       expect(sent!.serviceAccount).toBe(main.clientEmail);
     });
+
+    it('embeds 250 Japanese texts in calls that stay within Vertex’s 20 000 tokens', async () => {
+      // Prepare: 150 characters each, a token or so apiece: ~37 500 tokens in all, ~9 400 by four characters a token.
+      const input = Array.from({ length: 250 }, (_, i) => `${'日本語の文章を埋め込みます。'.repeat(10)}${String(i).padStart(10, '〇')}`);
+
+      // Act
+      const answer = await openai().embeddings.create({ model: 'text-embedding-005', input });
+
+      // Assess
+      expect(answer.data).toHaveLength(250);
+      expect(vertex.requests.length).toBeGreaterThan(1);
+      expect(vertex.requests.reduce((n, r) => n + (r.body as { instances: unknown[] }).instances.length, 0)).toBe(250);
+    });
   });
 
   describe('Gemini, from Google’s client (passed through)', () => {
