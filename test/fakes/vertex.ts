@@ -31,7 +31,8 @@ export type VertexReply =
   | { kind: 'function_calls'; calls: FunctionCallSpec[] }
   /**
    * An error answer; `body` defaults to Vertex's for `status` (429: the quota body, with a
-   * RetryInfo of `retryDelay` when given; 529: Claude's own overloaded body).
+   * RetryInfo of `retryDelay` when given; 404: a publisher model the region or project does not
+   * have; 529: Claude's own overloaded body).
    */
   | { kind: 'error'; status: number; body?: unknown; retryDelay?: string }
   | HangReply
@@ -258,6 +259,11 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
           details,
         ),
       );
+    }
+    if (reply.status === 404) {
+      // A model not offered in the region, or not enabled in the project's Model Garden.
+      const name = `projects/${record.project}/locations/${record.region}/publishers/${record.publisher}/models/${record.model}`;
+      return writeGoogleJson(res, 404, googleErrors.body(404, 'NOT_FOUND', `Publisher Model \`${name}\` was not found or your project does not have access to it. Please ensure you are using a valid model version. For more information, see: https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions`));
     }
     return writeGoogleJson(res, reply.status, googleErrors.byStatus(reply.status, record.model));
   }

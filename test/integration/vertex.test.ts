@@ -68,6 +68,13 @@ describe('Vertex AI through the gateway', () => {
           { name: 'gemini-2.5-flash', targets: [{ provider: 'vertex', model: GEMINI }] },
           { name: 'text-embedding-005', targets: [{ provider: 'vertex', model: 'text-embedding-005' }] },
           {
+            name: 'claude-regions',
+            targets: [
+              { provider: 'vertex', model: CLAUDE },
+              { provider: 'vertex-pool', model: CLAUDE, accounts: ['eu'] },
+            ],
+          },
+          {
             name: 'claude-pool',
             targets: [
               { provider: 'vertex-pool', model: CLAUDE, accounts: ['old'] },
@@ -170,6 +177,18 @@ describe('Vertex AI through the gateway', () => {
       expect(sent!.path).toBe(claudePath(PROJECT, 'us-east5', 'rawPredict', 'count-tokens'));
       expect(sent!.body).toMatchObject({ model: CLAUDE, anthropic_version: 'vertex-2023-10-16' });
       expect(sent!.headers['anthropic-beta']).toBe('context-1m-2025-08-07');
+    });
+
+    it('tries the next target when the model is not in one account’s region (Vertex’s 404), as it is no fault of the client', async () => {
+      // Prepare
+      vertex.reply((req) => (req.region === 'us-east5' ? { kind: 'error', status: 404 } : { kind: 'text', text: 'from Europe' }));
+
+      // Act
+      const message = await anthropic().messages.create({ model: 'claude-regions', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+
+      // Assess
+      expect(message.content).toEqual([{ type: 'text', text: 'from Europe' }]);
+      expect(vertex.requests.map((r) => r.region)).toEqual(['us-east5', 'europe-west1']);
     });
 
     it('reports Claude’s 529 as the overloaded 503 it is elsewhere', async () => {
