@@ -65,11 +65,11 @@ export type EntraConfig = z.infer<typeof EntraSchema>;
 
 /** A Google Cloud project id (6 to 30 lower-case letters, digits or "-"), or a legacy domain-scoped one (example.com:my-project). */
 export const GCP_PROJECT = /^(?:[a-z][a-z0-9.-]{0,62}[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-/** A Google Cloud region (us-east5, europe-west1, asia-northeast1), or Vertex AI's `global` endpoint. */
-export const GCP_REGION = /^(?:global|[a-z]+-[a-z]+\d+)$/;
+/** A Google Cloud region (us-east5, europe-west1, asia-northeast1), or Vertex AI's `global` endpoint, or its `us` and `eu` multi-regions. */
+export const GCP_REGION = /^(?:global|us|eu|[a-z]+-[a-z]+\d+)$/;
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const GcpProject = z.string().regex(GCP_PROJECT, 'a Google Cloud project id such as my-project-123 (6 to 30 lower-case letters, digits or "-")');
-const GcpRegion = z.string().regex(GCP_REGION, 'a Google Cloud region such as us-east5 or europe-west1, or "global"');
+const GcpRegion = z.string().regex(GCP_REGION, 'a Google Cloud region such as us-east5 or europe-west1, or "global", "us" or "eu"');
 
 const AccountSchema = z.strictObject({
   id: Id,
@@ -209,10 +209,16 @@ const VertexProviderSchema = z.strictObject({
   type: z.literal('vertex'),
   /** The project of accounts that name none. */
   project: GcpProject.optional(),
-  /** The region of accounts that name none: us-east5, europe-west1…, or `global` (aiplatform.googleapis.com). */
+  /** The region of accounts that name none: us-east5, europe-west1…, `global` (aiplatform.googleapis.com), or the multi-regions `us` and `eu` (aiplatform.{us,eu}.rep.googleapis.com). */
   region: GcpRegion.optional(),
   /** Overrides https://{region}-aiplatform.googleapis.com (Private Service Connect endpoints, tests). */
   baseUrl: HttpUrl.optional(),
+  /**
+   * anthropic-beta flags passed on to Claude on Vertex. Vertex refuses flags it does not know
+   * with a 400 (Claude Code sends several), so by default only the ones it accepts go through;
+   * `"all"` forwards everything, a list forwards exactly those.
+   */
+  anthropicBetas: z.union([z.literal('all'), z.array(z.string().min(1))]).optional(),
 });
 
 export const ProviderSchema = z.discriminatedUnion('type', [
@@ -390,7 +396,7 @@ export const GatewayConfigSchema = z
           if (a.apiKey) ctx.addIssue({ code: 'custom', path: at('apiKey'), message: 'a Vertex AI account signs in with `serviceAccount`, not `apiKey`' });
           if (!a.project && !p.project) ctx.addIssue({ code: 'custom', path: at('project'), message: 'a Vertex AI account needs a Google Cloud project (here or on the provider)' });
           if (!a.region && !p.region) ctx.addIssue({ code: 'custom', path: at('region'), message: 'a Vertex AI account needs a region (here or on the provider)' });
-          else if (a.region && !GCP_REGION.test(a.region)) ctx.addIssue({ code: 'custom', path: at('region'), message: 'a Google Cloud region such as us-east5 or europe-west1, or "global"' });
+          else if (a.region && !GCP_REGION.test(a.region)) ctx.addIssue({ code: 'custom', path: at('region'), message: 'a Google Cloud region such as us-east5 or europe-west1, or "global", "us" or "eu"' });
         } else {
           if (a.serviceAccount || a.project) ctx.addIssue({ code: 'custom', path: at(a.serviceAccount ? 'serviceAccount' : 'project'), message: `a Google Cloud service account and project are for "vertex" providers, not "${p.type}"` });
           if (a.region && !AWS_REGION.test(a.region)) ctx.addIssue({ code: 'custom', path: at('region'), message: 'an AWS region such as us-east-1' });

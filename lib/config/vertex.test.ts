@@ -25,6 +25,8 @@ describe('vertex providers in the gateway config', () => {
   it.each([
     ['a regional endpoint', { project: 'my-project-123', region: 'us-east5' }],
     ['the global endpoint', { project: 'my-project-123', region: 'global' }],
+    ['the US multi-region endpoint', { project: 'my-project-123', region: 'us' }],
+    ['the EU multi-region endpoint', { project: 'my-project-123', region: 'eu' }],
     ['a domain-scoped project', { project: 'example.com:my-project', region: 'europe-west1' }],
   ])('accepts %s', (_case, provider) => {
     // Act
@@ -40,6 +42,14 @@ describe('vertex providers in the gateway config', () => {
 
     // Assess
     expect(config.providers[0]!.accounts[0]).toMatchObject({ project: 'other-project-9', region: 'asia-northeast1' });
+  });
+
+  it('lets an account name a multi-region endpoint', () => {
+    // Act
+    const config = parseConfig(withVertex({ region: 'eu' }));
+
+    // Assess
+    expect(config.providers[0]!.accounts[0]).toMatchObject({ region: 'eu' });
   });
 
   it.each([

@@ -300,6 +300,7 @@ const vertexCall = (call: PassthroughCall): VertexPassthroughCall => ({
   accountHeaders: call.attempt.account.headers,
   timeouts: call.timeouts,
   signal: call.signal,
+  betas: call.attempt.provider.type === 'vertex' ? call.attempt.provider.anthropicBetas : undefined,
 });
 
 /** Claude on Vertex takes Anthropic's body (its version inside, no model; other families' thinking dropped) and answers in Anthropic's bytes. */

@@ -26,6 +26,7 @@ export async function countTokens(req: GatewayRequest, ctx: RequestContext, deps
         token: await apiKeyFor(counter, deps),
         accountHeaders: counter.account.headers,
         timeouts: deps.config.timeouts,
+        betas: counter.provider.type === 'vertex' ? counter.provider.anthropicBetas : undefined,
       }),
     );
     if (counted) return counted;

@@ -31,7 +31,8 @@ export type VertexReply =
   | { kind: 'function_calls'; calls: FunctionCallSpec[] }
   /**
    * An error answer; `body` defaults to Vertex's for `status` (429: the quota body, with a
-   * RetryInfo of `retryDelay` when given; 529: Claude's own overloaded body).
+   * RetryInfo of `retryDelay` when given; 404: a publisher model the region or project does not
+   * have; 529: Claude's own overloaded body).
    */
   | { kind: 'error'; status: number; body?: unknown; retryDelay?: string }
   | HangReply
@@ -58,6 +59,40 @@ export interface FakeVertexOptions extends FakeServerOptions {
 export interface FakeVertex extends FakeUpstream<VertexReply, VertexRecordedRequest> {
   /** The origin, e.g. `http://127.0.0.1:41234` (a provider's `baseUrl`). */
   url: string;
+}
+
+/**
+ * The anthropic-beta flags Claude on Vertex takes; it answers any other with a 400 naming it
+ * ("Unexpected value(s) `claude-code-20250219` … for the `anthropic-beta` header"), as Claude
+ * Code's users behind proxies report (anthropics/claude-code#21625, #12429).
+ */
+const VERTEX_BETAS = new Set([
+  'computer-use-2024-10-22',
+  'computer-use-2025-01-24',
+  'computer-use-2025-11-24',
+  'context-1m-2025-08-07',
+  'context-management-2025-06-27',
+  'interleaved-thinking-2025-05-14',
+  'tool-search-tool-2025-10-19',
+  'web-search-2025-03-05',
+]);
+const betasOf = (header: string | string[] | undefined) =>
+  (Array.isArray(header) ? header : header ? [header] : [])
+    .flatMap((h) => h.split(','))
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+
+/** The tokens a text-embedding `predict` call may carry, all its texts together. */
+const EMBED_TOKENS_PER_CALL = 20_000;
+/**
+ * The fake's count of a text's tokens, as the models' vocabulary comes out: about four ASCII
+ * characters a token, but a token or so for each character of other scripts (CJK, mostly).
+ */
+function embeddingTokens(text: string): number {
+  let ascii = 0;
+  let other = 0;
+  for (const ch of text) ch.charCodeAt(0) < 0x80 ? ascii++ : other++;
+  return Math.max(1, Math.ceil(ascii / 4) + other);
 }
 
 const ROUTE = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/([^/]+)\/models\/([^/:]+):([A-Za-z]+)$/;
@@ -116,6 +151,11 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
     const body = record.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object') return writeClaudeJson(res, 400, anthropicErrors.invalid('There was an issue with the format of your request: invalid JSON'));
     if (body.anthropic_version !== 'vertex-2023-10-16') return writeClaudeJson(res, 400, anthropicErrors.invalid("anthropic_version: Input should be 'vertex-2023-10-16'"));
+    const unknownBetas = betasOf(record.headers['anthropic-beta']).filter((b) => !VERTEX_BETAS.has(b));
+    if (unknownBetas.length > 0) {
+      const named = unknownBetas.map((b) => `\`${b}\``).join(', ');
+      return writeClaudeJson(res, 400, anthropicErrors.invalid(`Unexpected value(s) ${named} for the \`anthropic-beta\` header. Please consult our documentation at docs.anthropic.com or try again without the header.`));
+    }
     if (record.model === 'count-tokens' && record.method === 'rawPredict') {
       if (typeof body.model !== 'string') return writeClaudeJson(res, 400, anthropicErrors.invalid('model: Field required'));
       return writeClaudeJson(res, 200, { input_tokens: Math.max(1, Math.ceil(record.rawBody.length / 3.5)) });
@@ -190,11 +230,15 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
     const most = record.model.startsWith('gemini-embedding') ? 1 : 250;
     if (instances.length > most) return writeGoogleJson(res, 400, googleErrors.invalid(`Unable to submit request because the model supports up to ${most} instances per call, but ${instances.length} were given.`));
     if (instances.some((i) => typeof i.content !== 'string' || i.content === '')) return writeGoogleJson(res, 400, googleErrors.invalid('The text content is empty.'));
+    const counted = instances.reduce((n, i) => n + embeddingTokens(i.content as string), 0);
+    if (counted > EMBED_TOKENS_PER_CALL) {
+      return writeGoogleJson(res, 400, googleErrors.invalid(`Unable to submit request because the input token count is ${counted} but the model supports up to ${EMBED_TOKENS_PER_CALL}. Reduce the input token count and try again.`));
+    }
     const reply = await this.replyFor(record);
     if (reply.kind === 'error') return this.#error(res, record, reply);
     const dimensions = typeof body?.parameters?.outputDimensionality === 'number' ? body.parameters.outputDimensionality : undefined;
     const predictions = instances.map((i) => ({
-      embeddings: { statistics: { truncated: false, token_count: Math.max(1, Math.ceil((i.content as string).length / 4)) }, values: geminiEmbedding(record.model, i.content as string, dimensions) },
+      embeddings: { statistics: { truncated: false, token_count: embeddingTokens(i.content as string) }, values: geminiEmbedding(record.model, i.content as string, dimensions) },
     }));
     return writeGoogleJson(res, 200, { predictions, metadata: { billableCharacterCount: instances.reduce((n, i) => n + (i.content as string).length, 0) } });
   }
@@ -215,6 +259,11 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
           details,
         ),
       );
+    }
+    if (reply.status === 404) {
+      // A model not offered in the region, or not enabled in the project's Model Garden.
+      const name = `projects/${record.project}/locations/${record.region}/publishers/${record.publisher}/models/${record.model}`;
+      return writeGoogleJson(res, 404, googleErrors.body(404, 'NOT_FOUND', `Publisher Model \`${name}\` was not found or your project does not have access to it. Please ensure you are using a valid model version. For more information, see: https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions`));
     }
     return writeGoogleJson(res, reply.status, googleErrors.byStatus(reply.status, record.model));
   }

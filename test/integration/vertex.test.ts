@@ -68,6 +68,13 @@ describe('Vertex AI through the gateway', () => {
           { name: 'gemini-2.5-flash', targets: [{ provider: 'vertex', model: GEMINI }] },
           { name: 'text-embedding-005', targets: [{ provider: 'vertex', model: 'text-embedding-005' }] },
           {
+            name: 'claude-regions',
+            targets: [
+              { provider: 'vertex', model: CLAUDE },
+              { provider: 'vertex-pool', model: CLAUDE, accounts: ['eu'] },
+            ],
+          },
+          {
             name: 'claude-pool',
             targets: [
               { provider: 'vertex-pool', model: CLAUDE, accounts: ['old'] },
@@ -135,7 +142,7 @@ describe('Vertex AI through the gateway', () => {
       expect(sent!.body).toMatchObject({ stream: true, anthropic_version: 'vertex-2023-10-16' });
     });
 
-    it('replays a Claude Code request: its body goes up whole but for model and version, its betas with it', async () => {
+    it('replays a Claude Code request: its body goes up whole but for model and version, with the betas Vertex takes', async () => {
       // Prepare
       const fixture = loadFixture('cc-1.0.6-first-turn');
       const body = { ...fixture.request.body, model: 'claude-sonnet-4-6' };
@@ -151,19 +158,37 @@ describe('Vertex AI through the gateway', () => {
       const { model: _model, ...rest } = body;
       expect(sent!.path).toBe(claudePath(PROJECT, 'us-east5', body.stream ? 'streamRawPredict' : 'rawPredict'));
       expect(sent!.body).toEqual({ ...rest, anthropic_version: 'vertex-2023-10-16' });
-      expect(sent!.headers['anthropic-beta']).toBe(fixture.request.headers['anthropic-beta']);
+      // Claude Code sends claude-code-… and oauth-… as well: Vertex refuses the request for either.
+      expect(fixture.request.headers['anthropic-beta']).toContain('claude-code-20250219');
+      expect(sent!.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14');
       expect(sent!.headers['x-api-key']).toBeUndefined();
     });
 
     it('counts tokens on Vertex’s count-tokens endpoint, naming the model in the body', async () => {
-      // Act
-      const counted = await anthropic().messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'count me' }] });
+      // Act: with Claude Code's betas, of which Vertex takes one.
+      const counted = await anthropic().messages.countTokens(
+        { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'count me' }] },
+        { headers: { 'anthropic-beta': 'claude-code-20250219,oauth-2025-04-20,context-1m-2025-08-07' } },
+      );
 
       // Assess
       expect(counted.input_tokens).toBeGreaterThan(0);
       const [sent] = vertex.requests;
       expect(sent!.path).toBe(claudePath(PROJECT, 'us-east5', 'rawPredict', 'count-tokens'));
       expect(sent!.body).toMatchObject({ model: CLAUDE, anthropic_version: 'vertex-2023-10-16' });
+      expect(sent!.headers['anthropic-beta']).toBe('context-1m-2025-08-07');
+    });
+
+    it('tries the next target when the model is not in one account’s region (Vertex’s 404), as it is no fault of the client', async () => {
+      // Prepare
+      vertex.reply((req) => (req.region === 'us-east5' ? { kind: 'error', status: 404 } : { kind: 'text', text: 'from Europe' }));
+
+      // Act
+      const message = await anthropic().messages.create({ model: 'claude-regions', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+
+      // Assess
+      expect(message.content).toEqual([{ type: 'text', text: 'from Europe' }]);
+      expect(vertex.requests.map((r) => r.region)).toEqual(['us-east5', 'europe-west1']);
     });
 
     it('reports Claude’s 529 as the overloaded 503 it is elsewhere', async () => {
@@ -265,6 +290,19 @@ describe('Vertex AI through the gateway', () => {
       expect(sent!.path).toBe(`/v1/projects/${PROJECT}/locations/us-east5/publishers/google/models/text-embedding-005:predict`);
       expect(sent!.body).toEqual({ instances: [{ content: 'first text' }, { content: 'the second text' }], parameters: { autoTruncate: false, outputDimensionality: 64 } });
       expect(sent!.serviceAccount).toBe(main.clientEmail);
+    });
+
+    it('embeds 250 Japanese texts in calls that stay within Vertex’s 20 000 tokens', async () => {
+      // Prepare: 150 characters each, a token or so apiece: ~37 500 tokens in all, ~9 400 by four characters a token.
+      const input = Array.from({ length: 250 }, (_, i) => `${'日本語の文章を埋め込みます。'.repeat(10)}${String(i).padStart(10, '〇')}`);
+
+      // Act
+      const answer = await openai().embeddings.create({ model: 'text-embedding-005', input });
+
+      // Assess
+      expect(answer.data).toHaveLength(250);
+      expect(vertex.requests.length).toBeGreaterThan(1);
+      expect(vertex.requests.reduce((n, r) => n + (r.body as { instances: unknown[] }).instances.length, 0)).toBe(250);
     });
   });
 

@@ -26,6 +26,18 @@ describe('vertexEmbeddingBodies', () => {
     expect(calls[0]!.body.parameters).toEqual({ autoTruncate: false });
   });
 
+  it('counts a character of CJK text as a token, not a quarter of one, when it sizes calls', () => {
+    // Prepare: 250 texts of 150 Japanese characters, ~37 500 tokens.
+    const texts = Array.from({ length: 250 }, () => '日本語の文章を埋め込みます。'.repeat(10) + '〇'.repeat(10));
+
+    // Act
+    const calls = vertexEmbeddingBodies('text-embedding-005', texts);
+
+    // Assess: no call above Vertex's 20 000 tokens.
+    expect(calls.reduce((n, c) => n + c.texts, 0)).toBe(250);
+    for (const call of calls) expect(call.texts * 150).toBeLessThanOrEqual(20_000);
+  });
+
   it('sends gemini-embedding one text a call', () => {
     expect(vertexEmbeddingBodies('gemini-embedding-001', ['a', 'b', 'c']).map((c) => c.texts)).toEqual([1, 1, 1]);
   });

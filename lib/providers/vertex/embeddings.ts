@@ -14,8 +14,19 @@ export const VERTEX_EMBED_BATCH = 250;
  * dense text, so a batch stops well short of it.
  */
 const BATCH_TOKEN_BUDGET = 12_000;
-/** ~4 characters a token in these models' vocabulary (English); only to size batches. */
-const CHARS_PER_TOKEN = 4;
+/** ~4 ASCII characters a token in these models' vocabulary (English); only to size batches. */
+const ASCII_CHARS_PER_TOKEN = 4;
+
+/**
+ * A text's tokens as far as sizing a batch needs: a quarter token for each ASCII character, a
+ * whole one for any other (CJK text is about a token a character, four times what
+ * `length / 4` says: 250 Japanese texts made one call of ~37 000 tokens, which Vertex refuses).
+ */
+function estimatedTokens(text: string): number {
+  let ascii = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x80) ascii++;
+  return Math.ceil(ascii / ASCII_CHARS_PER_TOKEN) + (text.length - ascii);
+}
 
 /** gemini-embedding-001 (and its successors) take one text per call. */
 const oneTextPerCall = (model: string) => /^gemini-embedding/.test(model);
@@ -43,7 +54,7 @@ export function vertexEmbeddingBodies(model: string, texts: readonly string[], d
   };
   const most = oneTextPerCall(model) ? 1 : VERTEX_EMBED_BATCH;
   for (const text of texts) {
-    const estimate = Math.ceil(text.length / CHARS_PER_TOKEN);
+    const estimate = estimatedTokens(text);
     if (batch.length >= most || (batch.length > 0 && tokens + estimate > BATCH_TOKEN_BUDGET)) flush();
     batch.push(text);
     tokens += estimate;

@@ -1,4 +1,4 @@
-import type { GatewayError } from '../../http/errors';
+import { GatewayError } from '../../http/errors';
 import { errorFromAnthropicUpstream } from '../anthropic/errors';
 import { errorFromGeminiUpstream } from '../gemini/errors';
 
@@ -11,12 +11,21 @@ import { errorFromGeminiUpstream } from '../gemini/errors';
  * (`{"type":"error","error":{"type":"overloaded_error",…}}` with 529, invalid requests), read as
  * Anthropic's are. The body says which, so one reader serves both publishers.
  *
+ * Vertex's 404 names a publisher model the account's project or region does not have (not offered
+ * there, not enabled in its Model Garden): the URL is the gateway's, not the client's, so it is
+ * the account's failed precondition (a 502 the next target is tried after), not the client's 404.
+ *
  * @example
  * errorFromVertex(429, {}, '{"error":{"code":429,"message":"Quota exceeded…","status":"RESOURCE_EXHAUSTED"}}', 'vertex').status // 429
  * errorFromVertex(529, {}, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', 'vertex').status // 503
  */
 export function errorFromVertex(status: number, headers: Record<string, string | string[] | undefined>, text: string, providerId: string): GatewayError {
-  return isAnthropicError(text) ? errorFromAnthropicUpstream(status, headers, text, providerId) : errorFromGeminiUpstream(status, headers, text, providerId);
+  if (isAnthropicError(text)) return errorFromAnthropicUpstream(status, headers, text, providerId);
+  const error = errorFromGeminiUpstream(status, headers, text, providerId);
+  if (status !== 404) return error;
+  return new GatewayError('upstream_error', `The upstream provider "${providerId}" has no such model in this account's project and region (404 NOT_FOUND): ${error.message}`, {
+    code: 'upstream_failed_precondition',
+  });
 }
 
 function isAnthropicError(text: string): boolean {

@@ -20,7 +20,9 @@ import { bearer, claudeMethod, geminiMethod, vertexClaudeBody, vertexModelUrl, v
 export { errorFromVertex } from './errors';
 export {
   bearer,
+  VERTEX_ANTHROPIC_BETAS,
   VERTEX_ANTHROPIC_VERSION,
+  vertexBetaHeader,
   vertexClaudeCountTokensRequest,
   vertexClaudePassthroughRequest,
   vertexGeminiPassthroughRequest,

@@ -19,6 +19,8 @@ describe('vertexHost', () => {
     ['us-east5', 'https://us-east5-aiplatform.googleapis.com'],
     ['europe-west1', 'https://europe-west1-aiplatform.googleapis.com'],
     ['global', 'https://aiplatform.googleapis.com'],
+    ['us', 'https://aiplatform.us.rep.googleapis.com'],
+    ['eu', 'https://aiplatform.eu.rep.googleapis.com'],
   ])('serves %s from %s', (region, host) => {
     expect(vertexHost(region)).toBe(host);
   });
@@ -93,6 +95,21 @@ describe('Vertex passthrough requests', () => {
     expect(req.url).toBe(`${target.base}/v1/projects/my-project/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict`);
     expect(req.headers).toEqual({ 'x-goog-user-project': 'billing', 'content-type': 'application/json', accept: 'application/json', 'anthropic-beta': 'context-1m-2025-08-07', authorization: 'Bearer ya29.t' });
     expect(JSON.parse(String(req.body))).toEqual({ max_tokens: 5, messages: [], anthropic_version: 'vertex-2023-10-16' });
+  });
+
+  it.each([
+    ['Claude Code’s own flags left out', 'claude-code-20250219,oauth-2025-04-20,interleaved-thinking-2025-05-14', undefined, 'interleaved-thinking-2025-05-14'],
+    ['nothing when Vertex takes none of them', 'claude-code-20250219,prompt-caching-scope-2026-01-05', undefined, undefined],
+    ['the provider’s list instead of the default', 'claude-code-20250219,new-beta-2026-01-01', ['new-beta-2026-01-01'] as const, 'new-beta-2026-01-01'],
+    ['everything with "all"', 'claude-code-20250219, oauth-2025-04-20', 'all' as const, 'claude-code-20250219,oauth-2025-04-20'],
+  ])('sends the client’s betas Vertex takes: %s', (_case, header, betas, sent) => {
+    // Act
+    const message = vertexClaudePassthroughRequest({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [] }, { 'anthropic-beta': header }, { ...call, ...(betas ? { betas } : {}) });
+    const count = vertexClaudeCountTokensRequest({ model: 'claude-sonnet-4-5', messages: [] }, { 'anthropic-beta': header }, { ...call, ...(betas ? { betas } : {}) });
+
+    // Assess
+    expect(message.headers['anthropic-beta']).toBe(sent);
+    expect(count.headers['anthropic-beta']).toBe(sent);
   });
 
   it('counts Claude tokens on count-tokens:rawPredict, naming the Vertex model in the body', () => {

@@ -3,6 +3,7 @@
  * differ from the publishers' own APIs (Claude's names no model and carries its version inside).
  */
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
+import { splitBedrockBetas } from '../bedrock/anthropic';
 
 /** Whose model it is: Anthropic's (Claude, `rawPredict`) or Google's (Gemini, `generateContent`). */
 export type VertexPublisher = 'anthropic' | 'google';
@@ -33,15 +34,20 @@ export interface VertexTarget {
 const str = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
- * The host of a region: `{region}-aiplatform.googleapis.com`, or `aiplatform.googleapis.com` for
- * the `global` endpoint.
+ * The host of a region: `{region}-aiplatform.googleapis.com`, `aiplatform.googleapis.com` for
+ * the `global` endpoint, and for the `us` and `eu` multi-regions their representative endpoints
+ * `aiplatform.{us,eu}.rep.googleapis.com` (`us-aiplatform.googleapis.com` does not exist). The
+ * path names the location (`locations/us`) in every case.
  *
  * @example
  * vertexHost('europe-west1') // 'https://europe-west1-aiplatform.googleapis.com'
  * vertexHost('global') // 'https://aiplatform.googleapis.com'
+ * vertexHost('eu') // 'https://aiplatform.eu.rep.googleapis.com'
  */
 export function vertexHost(region: string): string {
-  return region === 'global' ? 'https://aiplatform.googleapis.com' : `https://${region}-aiplatform.googleapis.com`;
+  if (region === 'global') return 'https://aiplatform.googleapis.com';
+  if (region === 'us' || region === 'eu') return `https://aiplatform.${region}.rep.googleapis.com`;
+  return `https://${region}-aiplatform.googleapis.com`;
 }
 
 /**
@@ -100,6 +106,35 @@ export function vertexClaudeBody(body: Record<string, unknown>, raw?: Uint8Array
   return JSON.stringify({ ...rest, anthropic_version: VERTEX_ANTHROPIC_VERSION });
 }
 
+/**
+ * Beta flags Claude on Vertex accepts. Vertex answers 400 "Unexpected value(s) `…` for the
+ * `anthropic-beta` header" to any other, and Claude Code behind a gateway sends several
+ * (`claude-code-20250219`, `oauth-2025-04-20`, `prompt-caching-scope-…`), so the others are left
+ * out unless the provider's `anthropicBetas` says otherwise.
+ */
+export const VERTEX_ANTHROPIC_BETAS: readonly string[] = [
+  'computer-use-2024-10-22',
+  'computer-use-2025-01-24',
+  'computer-use-2025-11-24',
+  'context-1m-2025-08-07',
+  'context-management-2025-06-27',
+  'interleaved-thinking-2025-05-14',
+  'tool-search-tool-2025-10-19',
+  'web-search-2025-03-05',
+];
+
+/**
+ * The client's `anthropic-beta` as the header Vertex takes: only the allowed flags (by default
+ * `VERTEX_ANTHROPIC_BETAS`), none when none is left.
+ *
+ * @example
+ * vertexBetaHeader('claude-code-20250219,interleaved-thinking-2025-05-14') // { 'anthropic-beta': 'interleaved-thinking-2025-05-14' }
+ */
+export function vertexBetaHeader(header: string | string[] | undefined, allow: readonly string[] | 'all' = VERTEX_ANTHROPIC_BETAS): Record<string, string> {
+  const { kept } = splitBedrockBetas(header, allow);
+  return kept.length > 0 ? { 'anthropic-beta': kept.join(',') } : {};
+}
+
 /** The Bearer header of an access token (none without one: the upstream answers 401, the account's failure). */
 export const bearer = (token: string | undefined): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 
@@ -112,12 +147,14 @@ export interface VertexPassthroughCall {
   accountHeaders?: Record<string, string> | undefined;
   timeouts: { headersMs: number; idleMs: number };
   signal?: AbortSignal | undefined;
+  /** The provider's `anthropicBetas`: which flags go to Claude (default `VERTEX_ANTHROPIC_BETAS`). */
+  betas?: readonly string[] | 'all' | undefined;
 }
 
 /**
  * An Anthropic client's Messages body to Claude on Vertex: the body as `vertexClaudeBody` makes
  * it (from the client's bytes when it can), `anthropic-beta` forwarded as the header it came in (Vertex reads it there; Claude Code's
- * features depend on it). `anthropic-version` is in the body, so the client's header stays behind.
+ * features depend on it), less the flags Vertex refuses. `anthropic-version` is in the body, so the client's header stays behind.
  *
  * @example
  * vertexClaudePassthroughRequest(body, req.headers, { target, model: 'claude-sonnet-4-5@20250929', token, stream: true, timeouts }, raw)
@@ -128,11 +165,10 @@ export function vertexClaudePassthroughRequest(
   call: VertexPassthroughCall,
   raw?: Uint8Array,
 ): UpstreamRequest {
-  const beta = headers['anthropic-beta'];
   return jsonPost(vertexModelUrl(call.target, 'anthropic', call.model, claudeMethod(call.stream)), vertexClaudeBody(body, raw), {
     stream: call.stream,
     accountHeaders: call.accountHeaders,
-    auth: { ...(beta ? { 'anthropic-beta': beta } : {}), ...bearer(call.token) },
+    auth: { ...vertexBetaHeader(headers['anthropic-beta'], call.betas), ...bearer(call.token) },
     timeouts: call.timeouts,
     signal: call.signal,
   });
@@ -143,11 +179,10 @@ export function vertexClaudePassthroughRequest(
  * the body names the model.
  */
 export function vertexClaudeCountTokensRequest(body: Record<string, unknown>, headers: Readonly<Record<string, string | undefined>>, call: Omit<VertexPassthroughCall, 'stream'>): UpstreamRequest {
-  const beta = headers['anthropic-beta'];
   return jsonPost(vertexModelUrl(call.target, 'anthropic', 'count-tokens', 'rawPredict'), JSON.stringify({ ...body, model: call.model, anthropic_version: VERTEX_ANTHROPIC_VERSION }), {
     stream: false,
     accountHeaders: call.accountHeaders,
-    auth: { ...(beta ? { 'anthropic-beta': beta } : {}), ...bearer(call.token) },
+    auth: { ...vertexBetaHeader(headers['anthropic-beta'], call.betas), ...bearer(call.token) },
     timeouts: call.timeouts,
     signal: call.signal,
   });
