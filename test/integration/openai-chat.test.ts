@@ -348,6 +348,16 @@ describe('failover', () => {
     });
   });
 
+  it('moves to the next target when the first has no such model (OpenAI\'s 404 model_not_found: the config\'s model, not the client\'s)', async () => {
+    h.upstream.reply({ kind: 'error', status: 404, body: { error: { message: 'The model `gpt-4o` does not exist or you do not have access to it.', type: 'invalid_request_error', param: null, code: 'model_not_found' } } });
+    h.backup.reply({ kind: 'text', text: 'from backup' });
+
+    const completion = await h.openai().chat.completions.create({ model: 'gpt-4o', messages });
+
+    expect(completion.choices[0]!.message.content).toBe('from backup');
+    expect(h.upstream.requests).toHaveLength(1);
+  });
+
   it('lets a rate-limited account rest as long as it asked, so the next calls go straight to the next target', async () => {
     h.upstream.reply({ kind: 'error', status: 429, headers: { 'retry-after': '30' } });
     h.backup.reply({ kind: 'text', text: 'from backup' });

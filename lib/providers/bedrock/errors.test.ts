@@ -11,7 +11,7 @@ describe('errorFromBedrock', () => {
     { type: 'UnrecognizedClientException', status: 403, expected: { kind: 'upstream_error', status: 502, code: 'upstream_auth_failed' } },
     { type: 'ExpiredTokenException', status: 403, expected: { kind: 'upstream_error', status: 502, code: 'upstream_auth_failed' } },
     { type: 'InvalidSignatureException', status: 403, expected: { kind: 'upstream_error', status: 502, code: 'upstream_auth_failed' } },
-    { type: 'ResourceNotFoundException', status: 404, expected: { kind: 'not_found', status: 404, code: 'model_not_found' } },
+    { type: 'ResourceNotFoundException', status: 404, expected: { kind: 'upstream_error', status: 502, code: 'upstream_failed_precondition' } },
     { type: 'ModelTimeoutException', status: 408, expected: { kind: 'upstream_timeout', status: 504 } },
     { type: 'ServiceUnavailableException', status: 503, expected: { kind: 'overloaded', status: 503 } },
     { type: 'ModelNotReadyException', status: 429, expected: { kind: 'overloaded', status: 503 } },

@@ -24,7 +24,9 @@ const RULES: Record<string, ErrorRule> = {
   incompletesignatureexception: { kind: 'upstream_error', auth: true },
   missingauthenticationtokenexception: { kind: 'upstream_error', auth: true },
   invalidclienttokenid: { kind: 'upstream_error', auth: true },
-  resourcenotfoundexception: { kind: 'not_found', code: 'model_not_found' },
+  // The model id (or profile) is the config's, not the client's: one this account's Region lacks is
+  // the account's failed precondition (a 502 the next target is tried after), not the client's 404.
+  resourcenotfoundexception: { kind: 'upstream_error', code: 'upstream_failed_precondition' },
   // Bedrock answers 408; to the client it is the upstream running out of time.
   modeltimeoutexception: { kind: 'upstream_timeout', code: 'upstream_timeout' },
   serviceunavailableexception: { kind: 'overloaded', status: 503 },

@@ -5,7 +5,9 @@ describe('errorFromOpenAIUpstream', () => {
 
   it.each([
     [400, body("Invalid 'temperature'", 'invalid_value', 'temperature'), {}, { status: 400, kind: 'invalid_request', code: 'invalid_value', param: 'temperature' }],
-    [404, body('The model `x` does not exist', 'model_not_found'), {}, { status: 404, kind: 'not_found', code: 'model_not_found' }],
+    [404, body('The model `x` does not exist', 'model_not_found'), {}, { status: 502, kind: 'upstream_error', code: 'upstream_failed_precondition' }],
+    [404, JSON.stringify({ error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' } }), {}, { status: 502, kind: 'upstream_error', code: 'upstream_failed_precondition' }],
+    [404, body('Unknown route', 'not_found'), {}, { status: 404, kind: 'not_found', code: 'not_found' }],
     [429, body('Rate limit reached', 'rate_limit_exceeded'), { 'retry-after': '3' }, { status: 429, kind: 'rate_limit', headers: { 'retry-after': '3' } }],
     [401, body('Incorrect API key provided', 'invalid_api_key'), {}, { status: 502, kind: 'upstream_error', code: 'upstream_auth_failed' }],
     [403, body('Country not supported'), {}, { status: 502, code: 'upstream_auth_failed' }],

@@ -1,4 +1,11 @@
-import { upstreamAuthFailed, upstreamError, type GatewayError } from '../../http/errors';
+import { GatewayError, upstreamAuthFailed, upstreamError } from '../../http/errors';
+
+/**
+ * The 404 codes that say the account lacks the model the config names (OpenAI's `model_not_found`:
+ * an organisation without access to it; Azure's `DeploymentNotFound`: a resource without the
+ * deployment). The model is the config's, not the client's: another account or target may have it.
+ */
+const ACCOUNT_LACKS_MODEL = new Set(['model_not_found', 'DeploymentNotFound']);
 
 /**
  * An upstream error answer as the client's error. The provider's message, type and code are kept
@@ -24,5 +31,9 @@ export function errorFromOpenAIUpstream(status: number, headers: Record<string, 
   const retryAfter = headers['retry-after'];
   const extra: Record<string, string> = typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {};
   if (status === 401 || status === 403) return upstreamAuthFailed(providerId, String(status), message);
+  if (status === 404 && code !== undefined && ACCOUNT_LACKS_MODEL.has(code)) {
+    // A failed precondition of this account (the next target is tried; a 502 if none has it), not the client's 404.
+    return new GatewayError('upstream_error', `The upstream provider "${providerId}" has no such model for this account (404 ${code}): ${message}`, { code: 'upstream_failed_precondition' });
+  }
   return upstreamError(status, message, { headers: extra, ...(code ? { code } : {}), ...(param ? { param } : {}) });
 }
