@@ -43,6 +43,7 @@ beforeAll(async () => {
         { name: 'rerank-v3.5', price: PER_SEARCH, targets: [{ provider: 'cohere', model: 'rerank-v3.5' }] },
         { name: 'bedrock-cohere', price: PER_SEARCH, targets: [{ provider: 'aws', model: COHERE_BEDROCK }] },
         { name: 'bedrock-amazon', price: { perRequest: 0.001 }, targets: [{ provider: 'aws', model: AMAZON_BEDROCK }] },
+        { name: 'bedrock-then-jina', price: PER_SEARCH, targets: [{ provider: 'aws', model: COHERE_BEDROCK }, { provider: 'jina', model: 'jina-reranker-v2-base-multilingual' }] },
         { name: 'jina-by-token', price: { input: 1, output: 0 }, targets: [{ provider: 'jina', model: 'jina-reranker-v2-base-multilingual' }] },
         { name: 'jina-then-bedrock', price: PER_SEARCH, targets: [{ provider: 'jina', model: 'jina-reranker-v2-base-multilingual' }, { provider: 'aws', model: COHERE_BEDROCK }] },
         { name: 'openai-then-jina', price: PER_SEARCH, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }, { provider: 'jina', model: 'jina-reranker-v2-base-multilingual' }] },
@@ -309,6 +310,18 @@ describe('rerank failing over, refused, and limited', () => {
     expect(h.upstream.requests).toHaveLength(1);
     expect(bedrock.requests).toHaveLength(1);
     expect(await usageOf('jina-then-bedrock')).toMatchObject({ provider: 'aws', attempts: 2, status: 200, billedUnits: 1, costMicros: 2_000 });
+  });
+
+  it("fails over from a Bedrock account out of its quota (ServiceQuotaExceededException, sent as a 400) to the next target, and lets the account rest", async () => {
+    bedrock.reply({ kind: 'error', type: 'ServiceQuotaExceededException', message: 'Your request exceeds the service quota for your account.' });
+
+    const res = await rerank({ model: 'bedrock-then-jina', query: QUERY, documents: DOCUMENTS });
+
+    expect(res.status).toBe(200);
+    expect(bedrock.requests).toHaveLength(1);
+    expect(h.upstream.requests).toHaveLength(1);
+    expect(h.health.isCooling('aws/b')).toBe(true);
+    expect(await usageOf('bedrock-then-jina')).toMatchObject({ provider: 'jina', attempts: 2, status: 200 });
   });
 
   it('answers a throttled Bedrock-only model with a 429 in OpenAI shape and lets the account rest', async () => {
