@@ -41,13 +41,15 @@ export function worstCaseOfEmbeddings(call: AdmittedCall, targets: readonly Targ
 
 /**
  * The most a rerank call may cost: its search units (one per 100 documents) at the dearest price
- * per call, and the tokens a reranker reads (the query beside each document, estimated) at the
- * dearest input price, among the targets that may serve it; it has no output.
+ * per call, and the tokens a reranker reads (the query beside each whole document, estimated) at
+ * the dearest input price, among the targets that may serve it; it has no output.
+ * `max_tokens_per_doc` does not shrink it: only Cohere cuts documents there, and the servers it
+ * passes through to unread (Jina, vLLM, Infinity) read and charge every token.
  */
 export function worstCaseOfRerank(call: AdmittedCall, targets: readonly Target[]): Micros {
   const prices = pricesOf(targets, call.model).map((price) => ({ ...price, cacheRead: undefined, cacheWrite: undefined }));
-  const request = call.body as RerankRequest;
-  return worstCaseCost(rerankInputTokens(request), 0, prices, searchUnits(request.documents.length));
+  const { query, documents } = call.body as RerankRequest;
+  return worstCaseCost(rerankInputTokens({ query, documents }), 0, prices, searchUnits(documents.length));
 }
 
 /** The prices of every target a call may fail over to; a target without one refuses the call (a budget cannot hold an unknown cost). */

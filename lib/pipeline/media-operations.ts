@@ -21,8 +21,15 @@ export function imagesAsked(body: Record<string, unknown>): number {
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 1;
 }
 
-/** An image call's worst case: `n` images at the price per call, and, with token prices, `n` times the output allowance. */
-const worstCaseOfImages: OpenAIOnlyOperation['worstCase'] = (call, _targets, config) => worstCaseOfCall(call, undefined, config, imagesAsked(call.body));
+/**
+ * An image call's worst case: `n` images at the price per call, and, with token prices, `n` times
+ * the output allowance. An upload's `n` is text (`"3"`), which the allowance would not count: it
+ * is given as the number it stands for.
+ */
+const worstCaseOfImages: OpenAIOnlyOperation['worstCase'] = (call, _targets, config) => {
+  const n = imagesAsked(call.body);
+  return worstCaseOfCall({ ...call, body: { ...call.body, n } }, undefined, config, n);
+};
 
 /**
  * An image answer's use: its tokens (gpt-image-1 reports them) and, as the units its price per

@@ -70,9 +70,11 @@ export async function tryTargets<Via>(
       deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status });
       lastError = error;
       ctx.outcome = 'upstream_error';
-      const failure = failureOf(res.status);
+      // An account out of its quota is a rate limit however it is sent (Bedrock's ServiceQuotaExceededException is a 400): another account may serve.
+      const status = error.status === 429 ? 429 : res.status;
+      const failure = failureOf(status);
       if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
-      if (shouldFailOver(res.status) || error.code === 'upstream_failed_precondition') continue;
+      if (shouldFailOver(status) || error.code === 'upstream_failed_precondition') continue;
       throw error;
     }
     deps.health.succeeded(accountRef(attempt.provider.id, attempt.account.id));

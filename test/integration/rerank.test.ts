@@ -43,6 +43,8 @@ beforeAll(async () => {
         { name: 'rerank-v3.5', price: PER_SEARCH, targets: [{ provider: 'cohere', model: 'rerank-v3.5' }] },
         { name: 'bedrock-cohere', price: PER_SEARCH, targets: [{ provider: 'aws', model: COHERE_BEDROCK }] },
         { name: 'bedrock-amazon', price: { perRequest: 0.001 }, targets: [{ provider: 'aws', model: AMAZON_BEDROCK }] },
+        { name: 'bedrock-then-jina', price: PER_SEARCH, targets: [{ provider: 'aws', model: COHERE_BEDROCK }, { provider: 'jina', model: 'jina-reranker-v2-base-multilingual' }] },
+        { name: 'jina-by-token', price: { input: 1, output: 0 }, targets: [{ provider: 'jina', model: 'jina-reranker-v2-base-multilingual' }] },
         { name: 'jina-then-bedrock', price: PER_SEARCH, targets: [{ provider: 'jina', model: 'jina-reranker-v2-base-multilingual' }, { provider: 'aws', model: COHERE_BEDROCK }] },
         { name: 'openai-then-jina', price: PER_SEARCH, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }, { provider: 'jina', model: 'jina-reranker-v2-base-multilingual' }] },
         { name: 'gpt-4o-mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
@@ -310,6 +312,18 @@ describe('rerank failing over, refused, and limited', () => {
     expect(await usageOf('jina-then-bedrock')).toMatchObject({ provider: 'aws', attempts: 2, status: 200, billedUnits: 1, costMicros: 2_000 });
   });
 
+  it("fails over from a Bedrock account out of its quota (ServiceQuotaExceededException, sent as a 400) to the next target, and lets the account rest", async () => {
+    bedrock.reply({ kind: 'error', type: 'ServiceQuotaExceededException', message: 'Your request exceeds the service quota for your account.' });
+
+    const res = await rerank({ model: 'bedrock-then-jina', query: QUERY, documents: DOCUMENTS });
+
+    expect(res.status).toBe(200);
+    expect(bedrock.requests).toHaveLength(1);
+    expect(h.upstream.requests).toHaveLength(1);
+    expect(h.health.isCooling('aws/b')).toBe(true);
+    expect(await usageOf('bedrock-then-jina')).toMatchObject({ provider: 'jina', attempts: 2, status: 200 });
+  });
+
   it('answers a throttled Bedrock-only model with a 429 in OpenAI shape and lets the account rest', async () => {
     bedrock.reply({ kind: 'error', type: 'ThrottlingException', message: 'Too many requests, please wait before trying again.' });
 
@@ -365,5 +379,20 @@ describe('rerank failing over, refused, and limited', () => {
     expect(within.status).toBe(200);
     expect(bedrock.requests).toHaveLength(1);
     expect(await usageOf('bedrock-cohere', tight.id)).toMatchObject({ status: 200, billedUnits: 2, costMicros: 4_000 });
+  });
+
+  it("holds a passthrough's documents whole whatever max_tokens_per_doc says: a server that ignores it reads (and charges) every token", async () => {
+    // Prepare: ten documents of ~1 000 tokens at $1 a million tokens, ~$0.01, against a $0.005 day; Jina and vLLM do not cut at max_tokens_per_doc.
+    const tight = await h.createKey({ name: 'tight-tokens', models: ['jina-by-token'], limits: { usdPerDay: 0.005 } });
+    const documents = Array.from({ length: 10 }, (_, i) => `passage ${i} `.repeat(400));
+
+    // Act
+    const res = await rerank({ model: 'jina-by-token', query: QUERY, documents, max_tokens_per_doc: 1 }, { apiKey: tight.key });
+
+    // Assess
+    expect(rerankTokens(QUERY, documents)).toBeGreaterThan(5_000);
+    expect(res.status).toBe(429);
+    expect(res.body.error).toMatchObject({ code: 'insufficient_quota' });
+    expect(h.upstream.requests).toHaveLength(0);
   });
 });

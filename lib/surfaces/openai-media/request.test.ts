@@ -21,4 +21,12 @@ describe('multipartRequestFields', () => {
   ])('refuses %s with a 400', (_name, raw) => {
     expect(() => multipartRequestFields(raw, req)).toThrow(expect.objectContaining({ status: 400, param: expect.any(String) }));
   });
+
+  // An image edit is held and charged per image by its `n`: an upstream that reads another `n` than the first would make images no budget held.
+  it.each([
+    ['two n fields', body(field('model', 'dall-e-2'), field('n', '1'), field('n', '10'), file('image', 'a.png', 'PNG'))],
+    ['an n field and a file part named n', body(field('model', 'dall-e-2'), field('n', '1'), file('n', '10', 'x'))],
+  ])('refuses %s with a 400 naming n', (_name, raw) => {
+    expect(() => multipartRequestFields(raw, req)).toThrow(expect.objectContaining({ status: 400, param: 'n' }));
+  });
 });

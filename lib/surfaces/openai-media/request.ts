@@ -21,7 +21,8 @@ export function multipartRequestFields(raw: Uint8Array, req: GatewayRequest): Re
   return multipartFields(raw, parts);
 }
 
-const READ_FIELDS = ['model', 'stream'];
+// `n` too: an image call is held and charged per image by it (`imagesAsked`).
+const READ_FIELDS = ['model', 'stream', 'n'];
 
 /** The one field the gateway needs of every media call: its model, which routes it. */
 export function checkMediaModel(body: Record<string, unknown>): void {
