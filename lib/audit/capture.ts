@@ -1,6 +1,6 @@
 import type { GatewayResponse } from '../http/types';
 import { isStreamBody } from '../http/types';
-import { auditBody, type AuditBody } from './record';
+import { auditBody, isTextType, type AuditBody } from './record';
 
 /**
  * The bodies of one audited request, gathered as it goes: the client's body once it is read, and
@@ -23,9 +23,12 @@ export class AuditCapture {
     this.#request = { bytes: 0 };
   }
 
-  /** The client's body, as read. */
-  request(raw: Uint8Array, contentType: string | undefined): void {
-    this.#request = auditBody(raw, contentType, this.#maxBytes);
+  /**
+   * The client's body, as read. `asText`: the gateway reads it as text (JSON) whatever its
+   * content type says, so it is kept as text too: a label must not keep a prompt out of the record.
+   */
+  request(raw: Uint8Array, contentType: string | undefined, asText = false): void {
+    this.#request = auditBody(raw, contentType, this.#maxBytes, raw.byteLength, asText || isTextType(contentType));
   }
 
   /**

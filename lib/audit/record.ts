@@ -94,16 +94,17 @@ export function isTextType(contentType: string | undefined): boolean {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * A body for the record: its text when its type is text and its bytes are UTF-8, at most
- * `maxBytes` of them (cut at a character boundary, `truncated`); `total` is its whole size when
- * only a prefix was kept (a stream's).
+ * A body for the record: its text when its type is text (or `asText` says the gateway read it as
+ * text whatever its label) and its bytes are UTF-8, at most `maxBytes` of them (cut at a
+ * character boundary, `truncated`); `total` is its whole size when only a prefix was kept (a
+ * stream's).
  *
  * @example
  * auditBody(Buffer.from('héllo'), 'text/plain', 2) // { contentType: 'text/plain', bytes: 6, text: 'h', truncated: true }
  */
-export function auditBody(kept: Uint8Array, contentType: string | undefined, maxBytes: number, total = kept.byteLength): AuditBody {
+export function auditBody(kept: Uint8Array, contentType: string | undefined, maxBytes: number, total = kept.byteLength, asText = isTextType(contentType)): AuditBody {
   const body: AuditBody = { ...(contentType ? { contentType } : {}), bytes: total };
-  if (!isTextType(contentType)) return body;
+  if (!asText) return body;
   const cut = total > maxBytes || kept.byteLength > maxBytes;
   const prefix = cut ? utf8Prefix(kept, maxBytes) : kept;
   try {

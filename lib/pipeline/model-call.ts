@@ -56,7 +56,8 @@ export async function admit(
   // Begun before the body is read, so a call refused from here on (too large, a model it may not use, a limit) leaves its record too.
   if (deps.audit?.covers(caller)) ctx.audit = deps.audit.begin();
   const raw = await readBody(req, deps.config.limits.maxBodyBytes);
-  ctx.audit?.request(raw, req.headers['content-type']);
+  // A body parsed as JSON is kept as text whatever its content-type claims (the gateway ignores the label, so must the record).
+  ctx.audit?.request(raw, req.headers['content-type'], parse === parseJsonObject);
   const body = parse(raw, req);
   const named = inUrl ? inUrl.model : body.model;
   if (typeof named === 'string') ctx.model = named;

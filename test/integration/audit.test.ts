@@ -227,6 +227,20 @@ describe('the audit log, flagged mode, to S3', () => {
     expect(completion).toMatchObject({ surface: 'openai-completions', request: { text: exchanges[1]!.sent }, response: { text: await exchanges[1]!.received } });
   });
 
+  it.each([['application/octet-stream'], ['multipart/form-data; boundary=x'], [undefined]])('keeps the prompt of a JSON body the gateway served whatever its label (content-type %s)', async (contentType) => {
+    // Prepare: the gateway reads a model call's body as JSON whatever the label says.
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'the secret plan' }] });
+
+    // Act
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${flagged.key}`, ...(contentType ? { 'content-type': contentType } : {}) }, body: Buffer.from(body) });
+
+    // Assess
+    expect(res.status).toBe(200);
+    const record = await onlyRecord();
+    expect(record.request).toEqual({ ...(contentType ? { contentType } : {}), bytes: Buffer.byteLength(body), text: body });
+    expect(record.response.text).toBe(await res.text());
+  });
+
   it('keeps the calls of a key whose team is flagged', async () => {
     await openai(teamKey.key).chat.completions.create({ model: 'gpt-4o-mini', messages });
 
