@@ -241,6 +241,20 @@ describe('the audit log, flagged mode, to S3', () => {
     expect(record.response.text).toBe(await res.text());
   });
 
+  it('keeps the prompt of a served JSON body with one byte that is not UTF-8, as the gateway read it', async () => {
+    // Prepare: the gateway reads JSON bodies leniently (a bad byte becomes U+FFFD) and serves them.
+    const body = Buffer.concat([Buffer.from('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"the secret plan '), Buffer.from([0xff]), Buffer.from('"}]}')]);
+
+    // Act
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${flagged.key}`, 'content-type': 'application/json' }, body });
+
+    // Assess
+    expect(res.status).toBe(200);
+    const record = await onlyRecord();
+    expect(record.request).toEqual({ contentType: 'application/json', bytes: body.byteLength, text: body.toString('utf8') });
+    expect(record.request.text).toContain('the secret plan \ufffd');
+  });
+
   it('keeps the calls of a key whose team is flagged', async () => {
     await openai(teamKey.key).chat.completions.create({ model: 'gpt-4o-mini', messages });
 
