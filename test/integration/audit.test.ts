@@ -255,6 +255,28 @@ describe('the audit log, flagged mode, to S3', () => {
     expect(record.request.text).toContain('the secret plan \ufffd');
   });
 
+  it('keeps token counts (Anthropic\'s count_tokens, Gemini\'s countTokens), which leave no usage record', async () => {
+    // Prepare: a key of its own, so its usage records are only these calls'.
+    const counter = await h.createKey({ name: 'counter', models: ['*'], audit: true });
+    const client = new Anthropic({ apiKey: counter.key, baseURL: h.gw.url, maxRetries: 0, fetch: recordingFetch(exchanges) });
+
+    // Act
+    const anthropicCount = await client.messages.countTokens({ model: 'claude-sonnet-4-6', messages });
+    const anthropicRecord = await onlyRecord();
+    s3.objects.clear();
+    const geminiBody = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'the secret plan' }] }] });
+    const gemini = await fetch(`${h.gw.url}/v1beta/models/gpt-4o-mini:countTokens`, { method: 'POST', headers: { 'x-goog-api-key': counter.key, 'content-type': 'application/json' }, body: geminiBody });
+    const geminiAnswer = await gemini.text();
+    const geminiRecord = await onlyRecord();
+
+    // Assess
+    expect(anthropicCount.input_tokens).toBeGreaterThan(0);
+    expect(anthropicRecord).toMatchObject({ keyId: counter.id, surface: 'anthropic', model: 'claude-sonnet-4-6', status: 200, request: { text: exchanges[0]!.sent }, response: { text: await exchanges[0]!.received } });
+    expect(gemini.status).toBe(200);
+    expect(geminiRecord).toMatchObject({ keyId: counter.id, surface: 'gemini', model: 'gpt-4o-mini', status: 200, request: { text: geminiBody }, response: { text: geminiAnswer } });
+    expect(await h.usage(counter.id)).toEqual([]);
+  });
+
   it('keeps the calls of a key whose team is flagged', async () => {
     await openai(teamKey.key).chat.completions.create({ model: 'gpt-4o-mini', messages });
 
