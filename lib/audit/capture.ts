@@ -32,6 +32,11 @@ export class AuditCapture {
     this.#request = auditBody(raw, contentType, this.#maxBytes, raw.byteLength, asText || isTextType(contentType));
   }
 
+  /** The client's body, refused unread (too large): only its type and the size it declared (`content-length`) are known. */
+  unread(contentType: string | undefined, declared: number): void {
+    this.#request = { ...(contentType ? { contentType } : {}), bytes: Number.isSafeInteger(declared) && declared > 0 ? declared : 0 };
+  }
+
   /**
    * Watches the answer the client gets: a whole body is kept as it is; a streamed body is given
    * back as a stream that hands on each chunk as it came, keeping it on the side.

@@ -277,6 +277,20 @@ describe('the audit log, flagged mode, to S3', () => {
     expect(await h.usage(counter.id)).toEqual([]);
   });
 
+  it('keeps the size and type the client declared for a body refused unread as too large', async () => {
+    // Prepare: over the gateway's 10 MiB limit, refused on its content-length.
+    const body = Buffer.alloc(11 * 1024 * 1024, 'a');
+
+    // Act
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${flagged.key}`, 'content-type': 'application/json' }, body });
+
+    // Assess
+    expect(res.status).toBe(413);
+    const record = await onlyRecord();
+    expect(record).toMatchObject({ status: 413, errorCode: 'request_too_large' });
+    expect(record.request).toEqual({ contentType: 'application/json', bytes: body.byteLength });
+  });
+
   it('keeps the calls of a key whose team is flagged', async () => {
     await openai(teamKey.key).chat.completions.create({ model: 'gpt-4o-mini', messages });
 
