@@ -94,10 +94,10 @@ export function isTextType(contentType: string | undefined): boolean {
 const lenientUtf8 = new TextDecoder('utf-8');
 
 /**
- * A body for the record: its text (UTF-8, a byte that is not becoming U+FFFD) when its type is
- * text (or `asText` says the gateway read it as text whatever its label), at most `maxBytes` of
- * them (cut at a character boundary, `truncated`); `total` is its whole size when only a prefix was kept (a
- * stream's).
+ * A body for the record: its text (as UTF-8, any byte that is not becoming U+FFFD) when its type
+ * is text (or `asText` says the gateway read it as text whatever its label), at most `maxBytes` of
+ * it (cut at a character boundary, `truncated`); `total` is its whole size when only a prefix was
+ * kept (a stream's).
  *
  * @example
  * auditBody(Buffer.from('héllo'), 'text/plain', 2) // { contentType: 'text/plain', bytes: 6, text: 'h', truncated: true }
