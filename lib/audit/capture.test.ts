@@ -62,6 +62,33 @@ describe('AuditCapture', () => {
     });
   });
 
+  it('does nothing with a whole text answer while it is sent, and later encodes no more of it than the limit', () => {
+    // Prepare: a large translated answer (a string), far over the limit.
+    const capture = new AuditCapture(16);
+    const answer = JSON.stringify({ data: 'é'.repeat(1_000_000) });
+    const from = jest.spyOn(Buffer, 'from');
+
+    // Act
+    capture.answer({ status: 200, headers: { 'content-type': 'application/json' }, body: answer });
+    const onTheClientsPath = from.mock.calls.length;
+    const { response } = capture.bodies();
+    const encoded = from.mock.calls.map(([value]) => (typeof value === 'string' ? value.length : 0));
+    from.mockRestore();
+
+    // Assess
+    expect(onTheClientsPath).toBe(0);
+    expect(Math.max(0, ...encoded)).toBeLessThanOrEqual(16);
+    expect(response).toEqual({ contentType: 'application/json', bytes: Buffer.byteLength(answer), text: '{"data":"ééé', truncated: true });
+  });
+
+  it('keeps a whole text answer under the limit as it is', () => {
+    const capture = new AuditCapture(100);
+
+    capture.answer({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"text":"héllo 😀"}' });
+
+    expect(capture.bodies().response).toEqual({ contentType: 'application/json', bytes: Buffer.byteLength('{"text":"héllo 😀"}'), text: '{"text":"héllo 😀"}' });
+  });
+
   it('keeps only the size and type of a binary answer', () => {
     const capture = new AuditCapture(100);
 

@@ -43,8 +43,8 @@ describe('auditBody', () => {
     expect(body).toEqual(expected);
   });
 
-  it('keeps only the size of a body that says it is text but is not UTF-8', () => {
-    expect(auditBody(Buffer.from([0xff, 0xfe, 0x00]), 'application/json', 100)).toEqual({ contentType: 'application/json', bytes: 3 });
+  it('keeps the text of a body that says it is text with bytes that are not UTF-8, each as U+FFFD (as the gateway reads it)', () => {
+    expect(auditBody(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'application/json', 100)).toEqual({ contentType: 'application/json', bytes: 4, text: '{\ufffd\ufffd}' });
   });
 
   it('reports the whole size of a stream of which only a prefix was kept', () => {

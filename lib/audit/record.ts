@@ -91,27 +91,25 @@ export function isTextType(contentType: string | undefined): boolean {
   return type.startsWith('text/') || type === 'application/json' || type.endsWith('+json') || type === 'application/x-www-form-urlencoded' || type === 'application/x-ndjson';
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8');
 
 /**
- * A body for the record: its text when its type is text and its bytes are UTF-8, at most
- * `maxBytes` of them (cut at a character boundary, `truncated`); `total` is its whole size when
- * only a prefix was kept (a stream's).
+ * A body for the record: its text (as UTF-8, any byte that is not becoming U+FFFD) when its type
+ * is text (or `asText` says the gateway read it as text whatever its label), at most `maxBytes` of
+ * it (cut at a character boundary, `truncated`); `total` is its whole size when only a prefix was
+ * kept (a stream's).
  *
  * @example
  * auditBody(Buffer.from('héllo'), 'text/plain', 2) // { contentType: 'text/plain', bytes: 6, text: 'h', truncated: true }
  */
-export function auditBody(kept: Uint8Array, contentType: string | undefined, maxBytes: number, total = kept.byteLength): AuditBody {
+export function auditBody(kept: Uint8Array, contentType: string | undefined, maxBytes: number, total = kept.byteLength, asText = isTextType(contentType)): AuditBody {
   const body: AuditBody = { ...(contentType ? { contentType } : {}), bytes: total };
-  if (!isTextType(contentType)) return body;
+  if (!asText) return body;
   const cut = total > maxBytes || kept.byteLength > maxBytes;
   const prefix = cut ? utf8Prefix(kept, maxBytes) : kept;
-  try {
-    body.text = strictUtf8.decode(prefix);
-  } catch {
-    // Not UTF-8 after all: kept by size, as binary bodies are.
-    return body;
-  }
+  // Decoded as the gateway reads JSON bodies: a byte that is not UTF-8 becomes U+FFFD. Dropping the
+  // text instead would let one such byte keep a prompt the gateway served out of its record.
+  body.text = lenientUtf8.decode(prefix);
   if (cut) body.truncated = true;
   return body;
 }

@@ -32,6 +32,16 @@ describe('S3AuditSink', () => {
     expect(s3.refused).toEqual([]);
   });
 
+  it('signs any object key as S3 checks it: encoded once, slashes and all as they are', async () => {
+    // Act: characters S3 encodes in its canonical URI, and an empty segment it does not normalise away.
+    const key = 'audit/2026/11/26/22/a b+c:d~e(1)*é//f.json.gz';
+    await sink().put(key, gzipSync('{}'));
+
+    // Assess
+    expect(s3.refused).toEqual([]);
+    expect(s3.objects.has(`aigw-audit/${key}`)).toBe(true);
+  });
+
   it('signs with temporary credentials from a provider, as the Lambda role gives them', async () => {
     const provider = async () => ({ ...CREDENTIALS, sessionToken: 'token' });
 

@@ -29,9 +29,8 @@ export class S3PutError extends Error {
 /**
  * Audit records as S3 objects, each one SigV4-signed `PUT` (gzip, `content-encoding: gzip`),
  * signed by the gateway's own signer as SNS's Publish is: `@aws-sdk/client-s3` is large and would
- * slow every cold start, and one PUT does not need it. Object keys are made of characters SigV4
- * leaves as they are (`auditObjectKey`), so the signer's path encoding, which S3 does not apply
- * twice as other services do, signs the same path S3 checks.
+ * slow every cold start, and one PUT does not need it. The key is encoded once, as S3 wants it,
+ * and signed as sent (S3, unlike other services, does not encode the path again nor normalise it).
  *
  * @example
  * new S3AuditSink({ bucket: process.env.GATEWAY_AUDIT_BUCKET!, region: process.env.AWS_REGION!, credentials: defaultProvider() })
@@ -49,13 +48,16 @@ export class S3AuditSink implements AuditSink {
 
   async put(key: string, gzipped: Buffer): Promise<void> {
     const { bucket, region, credentials, endpoint } = this.#options;
-    const url = endpoint ? new URL(`${endpoint.replace(/\/+$/, '')}/${bucket}/${key}`) : new URL(`https://${bucket}.s3.${region}.amazonaws.com/${key}`);
+    const path = s3KeyPath(key);
+    const url = endpoint ? new URL(`${endpoint.replace(/\/+$/, '')}/${bucket}/${path}`) : new URL(`https://${bucket}.s3.${region}.amazonaws.com/${path}`);
     const headers = await signedHeaders({
       service: 's3',
       region,
       credentials,
       method: 'PUT',
       url,
+      // S3 checks the path as sent (the key encoded once), not encoded again as other services do.
+      uriEscapePath: false,
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gzipped.byteLength) },
       body: gzipped,
     });
@@ -69,6 +71,17 @@ export class S3AuditSink implements AuditSink {
       throw new S3PutError(response.status, code, `S3 PUT s3://${bucket}/${key} failed: ${response.status} ${code ?? ''} ${xmlValue(text, 'Message') ?? ''}`.trim());
     }
   }
+}
+
+/**
+ * An object key as S3 wants it in the path and in the signature: each byte but `A-Za-z0-9-._~`
+ * percent-encoded, the slashes left as they are (empty segments too: S3 does not normalise keys).
+ */
+function s3KeyPath(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
 }
 
 /** The text of the first `<name>` element of S3's XML answer. */

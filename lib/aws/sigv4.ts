@@ -44,6 +44,8 @@ export interface SignInput {
   method: string;
   /** Already percent-encoded where it must be: the signer encodes the path once more, as every service but S3 expects. */
   url: URL;
+  /** S3 (`false`): the path is signed as it is, neither normalised nor encoded again. Default true. */
+  uriEscapePath?: boolean;
   headers: Record<string, string>;
   body?: string | Uint8Array;
   signingDate?: Date;
@@ -57,7 +59,7 @@ export async function signedHeaders(input: SignInput): Promise<Record<string, st
   const { url } = input;
   // Loaded on first use: only Bedrock calls and the CLI's IAM requests sign, and start-up should not pay for it.
   const { SignatureV4: Signer } = await import('@smithy/signature-v4');
-  const signer = new Signer({ service: input.service, region: input.region, credentials: input.credentials, sha256: NodeSha256 });
+  const signer = new Signer({ service: input.service, region: input.region, credentials: input.credentials, sha256: NodeSha256, ...(input.uriEscapePath === false ? { uriEscapePath: false } : {}) });
   const signed = await signer.sign(
     {
       method: input.method,

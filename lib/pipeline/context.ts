@@ -21,6 +21,8 @@ export interface RequestContext {
   keyId?: string;
   /** The key's team, when it has one: usage records carry it. */
   teamId?: string;
+  /** The call costs nothing and leaves no usage record (token counts); its audit record is still made. */
+  unmetered?: true;
   model?: string;
   stream: boolean;
   provider?: string;

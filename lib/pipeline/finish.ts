@@ -51,8 +51,8 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       ...(ttftMs !== undefined ? { ttftMs } : {}),
       ...(costMicros !== undefined ? { costMicros } : {}),
     };
-    deps.usage.record(usage);
-    // The record of a covered call's bodies, with the same facts as its usage record.
+    if (!ctx.unmetered) deps.usage.record(usage);
+    // The record of a covered call's bodies, with the same facts as its usage record (token counts too, which have none).
     if (ctx.audit) deps.audit?.record(ctx.audit, usage);
   }
   if (ctx.reservation) deps.spend.settle(ctx.reservation, spentBy(ctx, tokens, costMicros), ctx.requestId);

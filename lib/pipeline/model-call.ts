@@ -55,8 +55,16 @@ export async function admit(
   const caller = await deps.auth.authenticate(req, ctx);
   // Begun before the body is read, so a call refused from here on (too large, a model it may not use, a limit) leaves its record too.
   if (deps.audit?.covers(caller)) ctx.audit = deps.audit.begin();
-  const raw = await readBody(req, deps.config.limits.maxBodyBytes);
-  ctx.audit?.request(raw, req.headers['content-type']);
+  let raw: Uint8Array;
+  try {
+    raw = await readBody(req, deps.config.limits.maxBodyBytes);
+  } catch (err) {
+    // Refused unread (too large) or cut off: the record keeps the size the client declared, not an empty body.
+    ctx.audit?.unread(req.headers['content-type'], Number(req.headers['content-length']));
+    throw err;
+  }
+  // A body parsed as JSON is kept as text whatever its content-type claims (the gateway ignores the label, so must the record).
+  ctx.audit?.request(raw, req.headers['content-type'], parse === parseJsonObject);
   const body = parse(raw, req);
   const named = inUrl ? inUrl.model : body.model;
   if (typeof named === 'string') ctx.model = named;

@@ -16,7 +16,8 @@ import { countTokensEstimate, decodeAnthropicRequest, validateAnthropicRequest }
  */
 export async function countTokens(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
   const call = await admit(req, ctx, deps, (body) => validateAnthropicRequest(body, { countTokens: true }));
-  ctx.keyId = undefined;
+  // Counting costs nothing: no usage record (the key is still known, for the log line and the audit record).
+  ctx.unmetered = true;
   const counter = planAttempts(call.entry.targets).find((a) => a.provider.type === 'anthropic' || (a.provider.type === 'vertex' && vertexPublisher(a.model) === 'anthropic'));
   if (counter?.provider.type === 'vertex') {
     const counted = await countedUpstream(ctx, deps, async () =>

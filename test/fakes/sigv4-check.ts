@@ -64,15 +64,19 @@ export async function checkSigV4(req: IncomingMessage, record: Pick<RecordedRequ
   const signed = signedList.split(';');
   const headers = Object.fromEntries(signed.map((name) => [name, header(req, name) ?? '']));
   const token = signed.includes('x-amz-security-token') ? header(req, 'x-amz-security-token') : undefined;
+  // S3 alone takes the path as its object key encoded once, without normalising it; every other service encodes the path it got once more.
+  const s3 = expected.service === 's3';
   const signer = new SignatureV4({
     service: expected.service,
     region,
     credentials: { accessKeyId: keyId, secretAccessKey, ...(token ? { sessionToken: token } : {}) },
     sha256: NodeSha256,
     applyChecksum: signed.includes('x-amz-content-sha256'),
+    uriEscapePath: !s3,
   });
   const query = Object.fromEntries(new URLSearchParams(record.search));
-  const recomputed = await signer.sign({ method: record.method, protocol: 'http:', hostname: '127.0.0.1', path: record.path, query, headers, body }, { signingDate: date, signableHeaders: new Set(signed) });
+  const path = s3 ? s3CanonicalPath(record.path) : record.path;
+  const recomputed = await signer.sign({ method: record.method, protocol: 'http:', hostname: '127.0.0.1', path, query, headers, body }, { signingDate: date, signableHeaders: new Set(signed) });
   const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(recomputed.headers.authorization))?.[1];
   if (expectedSignature !== signature) {
     return reject(
@@ -81,6 +85,14 @@ export async function checkSigV4(req: IncomingMessage, record: Pick<RecordedRequ
     );
   }
   return undefined;
+}
+
+/** S3's canonical URI: the object key (each segment as it decodes) URI-encoded once, every byte but `A-Za-z0-9-._~` and the slashes. */
+function s3CanonicalPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => encodeURIComponent(decodeURIComponent(segment)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

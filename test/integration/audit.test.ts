@@ -227,6 +227,70 @@ describe('the audit log, flagged mode, to S3', () => {
     expect(completion).toMatchObject({ surface: 'openai-completions', request: { text: exchanges[1]!.sent }, response: { text: await exchanges[1]!.received } });
   });
 
+  it.each([['application/octet-stream'], ['multipart/form-data; boundary=x'], [undefined]])('keeps the prompt of a JSON body the gateway served whatever its label (content-type %s)', async (contentType) => {
+    // Prepare: the gateway reads a model call's body as JSON whatever the label says.
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'the secret plan' }] });
+
+    // Act
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${flagged.key}`, ...(contentType ? { 'content-type': contentType } : {}) }, body: Buffer.from(body) });
+
+    // Assess
+    expect(res.status).toBe(200);
+    const record = await onlyRecord();
+    expect(record.request).toEqual({ ...(contentType ? { contentType } : {}), bytes: Buffer.byteLength(body), text: body });
+    expect(record.response.text).toBe(await res.text());
+  });
+
+  it('keeps the prompt of a served JSON body with one byte that is not UTF-8, as the gateway read it', async () => {
+    // Prepare: the gateway reads JSON bodies leniently (a bad byte becomes U+FFFD) and serves them.
+    const body = Buffer.concat([Buffer.from('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"the secret plan '), Buffer.from([0xff]), Buffer.from('"}]}')]);
+
+    // Act
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${flagged.key}`, 'content-type': 'application/json' }, body });
+
+    // Assess
+    expect(res.status).toBe(200);
+    const record = await onlyRecord();
+    expect(record.request).toEqual({ contentType: 'application/json', bytes: body.byteLength, text: body.toString('utf8') });
+    expect(record.request.text).toContain('the secret plan \ufffd');
+  });
+
+  it('keeps token counts (Anthropic\'s count_tokens, Gemini\'s countTokens), which leave no usage record', async () => {
+    // Prepare: a key of its own, so its usage records are only these calls'.
+    const counter = await h.createKey({ name: 'counter', models: ['*'], audit: true });
+    const client = new Anthropic({ apiKey: counter.key, baseURL: h.gw.url, maxRetries: 0, fetch: recordingFetch(exchanges) });
+
+    // Act
+    const anthropicCount = await client.messages.countTokens({ model: 'claude-sonnet-4-6', messages });
+    const anthropicRecord = await onlyRecord();
+    s3.objects.clear();
+    const geminiBody = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'the secret plan' }] }] });
+    const gemini = await fetch(`${h.gw.url}/v1beta/models/gpt-4o-mini:countTokens`, { method: 'POST', headers: { 'x-goog-api-key': counter.key, 'content-type': 'application/json' }, body: geminiBody });
+    const geminiAnswer = await gemini.text();
+    const geminiRecord = await onlyRecord();
+
+    // Assess
+    expect(anthropicCount.input_tokens).toBeGreaterThan(0);
+    expect(anthropicRecord).toMatchObject({ keyId: counter.id, surface: 'anthropic', model: 'claude-sonnet-4-6', status: 200, request: { text: exchanges[0]!.sent }, response: { text: await exchanges[0]!.received } });
+    expect(gemini.status).toBe(200);
+    expect(geminiRecord).toMatchObject({ keyId: counter.id, surface: 'gemini', model: 'gpt-4o-mini', status: 200, request: { text: geminiBody }, response: { text: geminiAnswer } });
+    expect(await h.usage(counter.id)).toEqual([]);
+  });
+
+  it('keeps the size and type the client declared for a body refused unread as too large', async () => {
+    // Prepare: over the gateway's 10 MiB limit, refused on its content-length.
+    const body = Buffer.alloc(11 * 1024 * 1024, 'a');
+
+    // Act
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${flagged.key}`, 'content-type': 'application/json' }, body });
+
+    // Assess
+    expect(res.status).toBe(413);
+    const record = await onlyRecord();
+    expect(record).toMatchObject({ status: 413, errorCode: 'request_too_large' });
+    expect(record.request).toEqual({ contentType: 'application/json', bytes: body.byteLength });
+  });
+
   it('keeps the calls of a key whose team is flagged', async () => {
     await openai(teamKey.key).chat.completions.create({ model: 'gpt-4o-mini', messages });
 

@@ -18,7 +18,8 @@ import { decodeGeminiRequest, validateGeminiRequest } from './decode';
  */
 export async function countGeminiTokens(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, model: string): Promise<GatewayResponse> {
   const call = await admit(req, ctx, deps, (body) => validateGeminiRequest(body, { countTokens: true }), { model, stream: false });
-  ctx.keyId = undefined;
+  // Counting costs nothing: no usage record (the key is still known, for the log line and the audit record).
+  ctx.unmetered = true;
   const gemini = planAttempts(call.entry.targets).find((a) => a.provider.type === 'gemini' || (a.provider.type === 'vertex' && vertexPublisher(a.model) === 'google'));
   if (gemini?.provider.type === 'vertex') {
     const counted = await countedUpstream(ctx, deps, async () =>
