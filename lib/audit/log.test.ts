@@ -67,4 +67,23 @@ describe('AuditLog', () => {
     expect(logger.error).toHaveBeenCalledWith('audit record could not be written', { requestId: 'req-1', objectKey: 'audit/2026/11/26/22/req-1.json.gz', auditFailures: 1, error: 'S3 PUT failed: 503 SlowDown' });
     expect(JSON.stringify(logger.error.mock.calls)).not.toContain('secret prompt');
   });
+
+  it('counts a record that cannot be made as a failed write, and does not throw into the request', async () => {
+    // Prepare: a capture whose bodies cannot be read.
+    const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    const log = new AuditLog(config('all'), new MemoryAuditSink(), logger);
+    const capture = log.begin();
+    jest.spyOn(capture, 'bodies').mockImplementation(() => {
+      throw new Error('cannot read the bodies');
+    });
+
+    // Act
+    const act = () => log.record(capture, usage);
+
+    // Assess
+    expect(act).not.toThrow();
+    await log.drain();
+    expect(log.failures).toBe(1);
+    expect(logger.error).toHaveBeenCalledWith('audit record could not be written', expect.objectContaining({ requestId: 'req-1', error: 'cannot read the bodies' }));
+  });
 });

@@ -65,8 +65,13 @@ export class AuditLog {
   /** Writes the request's record in the background; `drain` waits for it. Never throws. */
   record(capture: AuditCapture, usage: UsageRecord): void {
     const key = auditObjectKey(usage.at, usage.requestId);
-    const { request, response } = capture.bodies();
-    const write = encodeAuditRecord(auditRecord(usage, request, response))
+    // Built inside the chain: a record that cannot be made is a failed write, never an exception
+    // thrown into the request's settlement (budgets) or the process.
+    const write = Promise.resolve()
+      .then(() => {
+        const { request, response } = capture.bodies();
+        return encodeAuditRecord(auditRecord(usage, request, response));
+      })
       .then((gzipped) => this.#sink.put(key, gzipped))
       .catch((err: unknown) => {
         this.#failures++;
