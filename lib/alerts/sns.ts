@@ -1,4 +1,5 @@
 import { signedHeaders, type AwsCredentials } from '../aws/sigv4';
+import { awsEndpointSuffix } from '../aws/endpoints';
 import { budgetAlertText, type BudgetAlert } from './message';
 import type { BudgetNotifier } from './notifier';
 
@@ -50,7 +51,7 @@ export class SnsNotifier implements BudgetNotifier {
   /** One Publish call; resolves to SNS's MessageId. */
   async publish(subject: string, message: string): Promise<string | undefined> {
     const { region, topicArn, credentials } = this.#options;
-    const url = new URL(this.#options.endpoint ?? `https://sns.${region}.amazonaws.com/`);
+    const url = new URL(this.#options.endpoint ?? `https://sns.${region}.${awsEndpointSuffix(region)}/`);
     const body = new URLSearchParams({ Action: 'Publish', Version: '2010-03-31', TopicArn: topicArn, Subject: subject, Message: message }).toString();
     const headers = await signedHeaders({ service: 'sns', region, credentials, method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body });
     // fetch sets host itself; what it sends is the same value the signature covers.

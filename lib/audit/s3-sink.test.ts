@@ -67,11 +67,14 @@ describe('S3AuditSink', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
-  it('addresses the bucket virtual-hosted on AWS', async () => {
+  it.each([
+    ['eu-west-1', 'https://aigw-audit.s3.eu-west-1.amazonaws.com/audit/2026/11/26/22/r.json.gz'],
+    ['cn-north-1', 'https://aigw-audit.s3.cn-north-1.amazonaws.com.cn/audit/2026/11/26/22/r.json.gz'],
+  ])('addresses the bucket virtual-hosted on AWS in %s', async (region, url) => {
     const fetch = jest.fn(async () => new Response('', { status: 200 }));
 
-    await new S3AuditSink({ bucket: 'aigw-audit', region: 'eu-west-1', credentials: CREDENTIALS, fetch }).put('audit/2026/11/26/22/r.json.gz', gzipSync('{}'));
+    await new S3AuditSink({ bucket: 'aigw-audit', region, credentials: CREDENTIALS, fetch }).put('audit/2026/11/26/22/r.json.gz', gzipSync('{}'));
 
-    expect(String((fetch.mock.calls[0] as unknown[])[0])).toBe('https://aigw-audit.s3.eu-west-1.amazonaws.com/audit/2026/11/26/22/r.json.gz');
+    expect(String((fetch.mock.calls[0] as unknown[])[0])).toBe(url);
   });
 });

@@ -1,4 +1,5 @@
 import { signedHeaders, type AwsCredentials } from '../aws/sigv4';
+import { awsEndpointSuffix } from '../aws/endpoints';
 import type { AuditSink } from './log';
 
 export interface S3AuditSinkOptions {
@@ -49,7 +50,7 @@ export class S3AuditSink implements AuditSink {
   async put(key: string, gzipped: Buffer): Promise<void> {
     const { bucket, region, credentials, endpoint } = this.#options;
     const path = s3KeyPath(key);
-    const url = endpoint ? new URL(`${endpoint.replace(/\/+$/, '')}/${bucket}/${path}`) : new URL(`https://${bucket}.s3.${region}.amazonaws.com/${path}`);
+    const url = endpoint ? new URL(`${endpoint.replace(/\/+$/, '')}/${bucket}/${path}`) : new URL(`https://${bucket}.s3.${region}.${awsEndpointSuffix(region)}/${path}`);
     const headers = await signedHeaders({
       service: 's3',
       region,
