@@ -6,6 +6,7 @@
  */
 import type { EntraConfig } from '../../config/schema';
 import { CredentialError, CredentialsUnavailableError } from '../../credentials/credentials';
+import { readOAuthTokenAnswer } from '../../credentials/oauth-token-answer';
 import type { UpstreamClient, UpstreamRequest } from '../../upstream/http';
 
 /** Entra refused the request (400/401): the secret or the principal is wrong, not the endpoint unwell. */
@@ -70,32 +71,22 @@ const whose = (entra: EntraConfig) => `client ${entra.clientId} in tenant ${entr
  * // { accessToken: 'eyJ0…', expiresInS: 3599 }
  */
 export function entraTokenAnswer(status: number, text: string, entra: EntraConfig, clientSecret: string): EntraToken {
-  let body: Record<string, unknown> | undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
-  } catch {
-    body = undefined;
-  }
-  if (status >= 400 || !body) {
-    const error = typeof body?.error === 'string' ? body.error : undefined;
+  const answer = readOAuthTokenAnswer(status, text);
+  if (!answer.ok && answer.problem === 'refused') {
     // Entra's description runs on with "\r\nTrace ID: …\r\nCorrelation ID: …": the first line says why.
-    const description = typeof body?.error_description === 'string' ? body.error_description.split(/\r?\n/)[0]!.trim() : undefined;
-    const codes = Array.isArray(body?.error_codes) && !description ? ` (AADSTS${body.error_codes.join(', AADSTS')})` : '';
-    const why = [error, description].filter(Boolean).join(': ') || (status >= 400 ? 'no reason given' : 'an answer that is not JSON');
+    const description = answer.description?.split(/\r?\n/)[0]!.trim();
+    const codes = Array.isArray(answer.body?.error_codes) && !description ? ` (AADSTS${answer.body.error_codes.join(', AADSTS')})` : '';
+    const why = [answer.error, description].filter(Boolean).join(': ') || (status >= 400 ? 'no reason given' : 'an answer that is not JSON');
     const message = `Entra ID refused the token request of ${whose(entra)} (${status} ${why}${codes})`;
     const safe = clientSecret ? message.replaceAll(clientSecret, '[client secret]') : message;
     if (status === 400 || status === 401) throw new EntraRefusedError(safe);
     throw status === 429 || status >= 500 ? new EntraUnavailableError(safe) : new CredentialError(safe);
   }
-  const expiresIn = typeof body.expires_in === 'string' ? Number(body.expires_in) : body.expires_in;
-  if (typeof body.access_token !== 'string' || !body.access_token || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw new CredentialError(`Entra ID answered the token request of ${whose(entra)} without an access token and its lifetime`);
+  if (!answer.ok) throw new CredentialError(`Entra ID answered the token request of ${whose(entra)} without an access token and its lifetime`);
+  if (answer.tokenType !== undefined && answer.tokenType.toLowerCase() !== 'bearer') {
+    throw new CredentialError(`Entra ID issued a "${answer.tokenType}" token to ${whose(entra)}, not a Bearer token`);
   }
-  if (typeof body.token_type === 'string' && body.token_type.toLowerCase() !== 'bearer') {
-    throw new CredentialError(`Entra ID issued a "${body.token_type}" token to ${whose(entra)}, not a Bearer token`);
-  }
-  return { accessToken: body.access_token, expiresInS: expiresIn };
+  return answer.token;
 }
 
 /** Fetches one token for a service principal, given its resolved secret, within `timeoutMs`. */

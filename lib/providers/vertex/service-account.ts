@@ -7,6 +7,7 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { CredentialError, CredentialsUnavailableError } from '../../credentials/credentials';
 import type { IssuedToken } from '../../credentials/access-tokens';
+import { readOAuthTokenAnswer } from '../../credentials/oauth-token-answer';
 import type { UpstreamClient, UpstreamRequest } from '../../upstream/http';
 
 /** What Vertex AI's calls need: every Google Cloud API, as Google's own clients ask. */
@@ -103,24 +104,15 @@ export function googleTokenRequest(key: ServiceAccountKey, assertion: string, op
  * // { accessToken: 'ya29.c…', expiresInS: 3599 }
  */
 export function googleTokenAnswer(status: number, text: string, key: Pick<ServiceAccountKey, 'clientEmail'>): IssuedToken {
-  let body: Record<string, unknown> | undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
-  } catch {
-    body = undefined;
-  }
-  if (status >= 400 || !body) {
-    const why = [body?.error, body?.error_description].filter((x): x is string => typeof x === 'string' && x !== '').join(': ') || (status >= 400 ? 'no reason given' : 'an answer that is not JSON');
+  const answer = readOAuthTokenAnswer(status, text);
+  if (!answer.ok && answer.problem === 'refused') {
+    const why = [answer.error, answer.description].filter(Boolean).join(': ') || (status >= 400 ? 'no reason given' : 'an answer that is not JSON');
     const message = `Google refused the token request of service account ${key.clientEmail} (${status} ${why})`;
     if (status === 400 || status === 401) throw new GoogleTokenRefusedError(message);
     throw status === 429 || status >= 500 ? new CredentialsUnavailableError(message) : new CredentialError(message);
   }
-  const expiresIn = typeof body.expires_in === 'string' ? Number(body.expires_in) : body.expires_in;
-  if (typeof body.access_token !== 'string' || !body.access_token || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw new CredentialError(`Google answered the token request of service account ${key.clientEmail} without an access token and its lifetime`);
-  }
-  return { accessToken: body.access_token, expiresInS: expiresIn };
+  if (!answer.ok) throw new CredentialError(`Google answered the token request of service account ${key.clientEmail} without an access token and its lifetime`);
+  return answer.token;
 }
 
 /** Fetches one token for a service account's key, within `timeoutMs`. */
