@@ -20,6 +20,13 @@ function answerOf(call: AdmittedCall, texts: string[], vectors: number[][], coun
   };
 }
 
+/** The answer of several calls' vectors, in order, with their tokens summed when every call counted its own. */
+function answerOfCalls(call: AdmittedCall, texts: string[], results: readonly { vectors: number[][]; tokens?: number | undefined }[]): Translated {
+  const counts = results.map((r) => r.tokens);
+  const counted = counts.every((t): t is number => t !== undefined) ? counts.reduce((a, b) => a + b, 0) : undefined;
+  return answerOf(call, texts, results.flatMap((r) => r.vectors), counted);
+}
+
 /**
  * Embeddings on Bedrock: one InvokeModel per Titan text or per 96 Cohere texts, signed as every
  * Bedrock call is. Titan counts its input's tokens (summed over the calls); Cohere does not, so
@@ -44,11 +51,7 @@ const bedrockEmbeddings: Translator = async (call, attempt, deps, signal) => {
     provider.id,
     signal,
   );
-  return attemptOf(outcome, errorFromBedrock, (results) => {
-    const counts = results.map((r) => r.tokens);
-    const counted = counts.every((t): t is number => t !== undefined) ? counts.reduce((a, b) => a + b, 0) : undefined;
-    return answerOf(call, texts, results.flatMap((r) => r.vectors), counted);
-  });
+  return attemptOf(outcome, errorFromBedrock, (results) => answerOfCalls(call, texts, results));
 };
 
 /** Embeddings on Gemini: `batchEmbedContents`, 100 texts a call. Google counts no tokens: they are estimated. */
@@ -96,11 +99,7 @@ const vertexEmbeddings: Translator = async (call, attempt, deps, signal) => {
     provider.id,
     signal,
   );
-  return attemptOf(outcome, errorFromVertex, (results) => {
-    const counts = results.map((r) => r.tokens);
-    const counted = counts.every((t): t is number => t !== undefined) ? counts.reduce((a, b) => a + b, 0) : undefined;
-    return answerOf(call, texts, results.flatMap((r) => r.vectors), counted);
-  });
+  return attemptOf(outcome, errorFromVertex, (results) => answerOfCalls(call, texts, results));
 };
 
 /** The provider types that serve `POST /v1/embeddings` by translation. */
