@@ -44,7 +44,7 @@ export function geminiPassthroughRequest(call: GeminiPassthroughCall): UpstreamR
 const METERED: ChatRequest = Object.freeze({ model: '', system: [], messages: [], stream: true });
 
 /**
- * What the gateway learns from a Gemini SSE stream on the side while its bytes go on untouched,
+ * What the gateway learns from a Gemini stream (SSE, or the JSON array without `alt=sse`) on the side while its bytes go on untouched,
  * read by the same decoder the translation uses: usage (each event's usageMetadata is a running
  * total, so the last one counts), time to the first output, whether the stream finished, and an
  * in-band error.
