@@ -2,9 +2,10 @@
  * Gemini's other stream: `streamGenerateContent` without `alt=sse` answers one JSON array written
  * progressively (`[{…}\n,\r\n{…}\n]`, each element pretty-printed), with `application/json` as
  * its type. Reading it on the side needs each top-level element as soon as its closing brace
- * arrives; streaming JSON parsers on npm either want the whole document or build every value
- * (an event per token of a megabyte answer), while all a meter needs is the element's text, so
- * this is a small splitter that only tracks depth and strings.
+ * arrives. @streamparser/json (`paths: ['$.*']`) would hand over elements, but it tokenizes and
+ * builds every value while the meter's decoder wants the element's text (and parses it once), and
+ * ending a cut array needs to know whether the cut fell inside an element; so this is a small
+ * splitter that tracks only depth, strings and escapes, fuzzed against `JSON.parse`.
  */
 
 /** Where the splitter stands in the array. */
