@@ -119,9 +119,10 @@ export interface ArrayState {
 }
 
 /**
- * The bytes that end an array stream cut short with an error element, as Google's API ends this
- * stream when it fails after the first byte (`{"error": {code, message, status}}` as the last
- * element, then `]`): `[…]` if nothing was written yet, `,…]` after a whole element. Nothing when
+ * The bytes that end an array stream cut short with an error element: the `{"error": {code,
+ * message, status}}` object Google's API puts in its streams when it fails after the first byte,
+ * as the last element, then `]`, so the body stays valid JSON (Google documents no framing for it
+ * in the array; this is the gateway's choice): `[…]` if nothing was written yet, `,…]` after a whole element. Nothing when
  * the array is already closed, or when the cut fell inside an element: no bytes can make that
  * valid JSON, and the client's parser fails as on a dropped connection.
  *
