@@ -1,6 +1,7 @@
 import type { ChatRequest, StreamEvent } from '../canonical/types';
 import { GatewayError, asGatewayError } from '../http/errors';
 import { jsonText } from '../http/json-text';
+import { arrayErrorTail, JSON_ARRAY_STREAM_HEADERS, JsonArrayWriter, sseAsJsonArray, sseDataOf, type ArrayState } from '../http/json-array';
 import { SSE_HEADERS } from '../http/sse';
 import type { GatewayResponse } from '../http/types';
 import type { ProviderAdapter } from '../providers/types';
@@ -55,7 +56,14 @@ async function readWhole(res: UpstreamResponse, signal: AbortSignal | undefined)
  * surface's in-band error event and the stream ends; a client that left needs no event; and
  * whatever happened, the books are closed once at the end.
  */
-async function* guarded(input: AnswerInput, produce: () => AsyncGenerator<Uint8Array>, onEnd: () => void, sent: () => { nextSequence?: number } = () => ({})): AsyncGenerator<Uint8Array> {
+async function* guarded(
+  input: AnswerInput,
+  produce: () => AsyncGenerator<Uint8Array>,
+  onEnd: () => void,
+  sent: () => { nextSequence?: number } = () => ({}),
+  // A Gemini JSON-array stream: the in-band error is its last element, if the array can still take one.
+  array?: () => ArrayState | undefined,
+): AsyncGenerator<Uint8Array> {
   const { ctx, signal, binding } = input;
   try {
     yield* produce();
@@ -68,7 +76,9 @@ async function* guarded(input: AnswerInput, produce: () => AsyncGenerator<Uint8A
     ctx.outcome = 'interrupted';
     ctx.errorCode = error.code;
     input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, error: (err as Error).message });
-    yield Buffer.from(binding.inBandError(error, sent()));
+    const inBand = binding.inBandError(error, sent());
+    const state = array?.();
+    yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
   } finally {
     // Reached without an outcome only when the door stopped reading: the client went away.
     ctx.outcome ??= 'aborted';
@@ -103,9 +113,10 @@ export async function wholeAnswer(res: UpstreamResponse, ctx: RequestContext, si
 /** The answer of a same-dialect upstream: its bytes go on unchanged (or nearly), read on the side for usage. */
 export async function passthroughAnswer(input: AnswerInput, pass: PassthroughReader, clientAskedUsage: boolean): Promise<GatewayResponse> {
   const { res, ctx, signal } = input;
-  if (!ctx.stream || !isStreamed(res)) return wholeAnswer(res, ctx, signal, pass.usageOf);
+  // The JSON array comes as application/json, a stream all the same.
+  if (!ctx.stream || !(isStreamed(res) || ctx.jsonArray)) return wholeAnswer(res, ctx, signal, pass.usageOf);
   ctx.status = 200;
-  const relay = pass.relay(res.body, { start: ctx.startPerf, clientAskedUsage, countOutput: ctx.reservation !== undefined });
+  const relay = pass.relay(res.body, { start: ctx.startPerf, clientAskedUsage, countOutput: ctx.reservation !== undefined, ...(ctx.jsonArray ? { jsonArray: true } : {}) });
   async function* produce(): AsyncGenerator<Uint8Array> {
     yield* relay.body;
     const found = relay.findings();
@@ -119,7 +130,7 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     if (ctx.outcome !== 'ok') chargeCutOff(ctx, found.usage, found.outputChars ?? 0, () => promptEstimate(input));
     else if (found.usage) ctx.usage = found.usage;
   };
-  return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, onEnd, () => relay.findings()) };
+  return { status: 200, headers: { ...streamHeaders(ctx) }, body: guarded(input, produce, onEnd, () => relay.findings(), relay.array) };
 }
 
 /** The answer of an upstream of another dialect: decoded to canonical events, encoded into the client's format. */
@@ -134,15 +145,20 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   }
   const relayed = { outputChars: 0 };
   const events = metered(adapter.parseStream(res.body, request), ctx, signal, relayed);
+  // Gemini's stream without alt=sse: the surface's SSE events, one array element each.
+  const array = ctx.jsonArray ? new JsonArrayWriter() : undefined;
   async function* produce(): AsyncGenerator<Uint8Array> {
-    for await (const text of binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody })) yield Buffer.from(text);
+    const encoded = binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody });
+    for await (const text of array ? sseAsJsonArray(encoded, array) : encoded) yield Buffer.from(text);
     ctx.outcome ??= 'ok';
   }
   const onEnd = () => {
     if (ctx.outcome !== 'ok') chargeCutOff(ctx, ctx.usage, relayed.outputChars, () => countTokensEstimate(request));
   };
-  return { status: 200, headers: { ...SSE_HEADERS }, body: guarded(input, produce, onEnd) };
+  return { status: 200, headers: { ...streamHeaders(ctx) }, body: guarded(input, produce, onEnd, undefined, array && (() => array)) };
 }
+
+const streamHeaders = (ctx: RequestContext) => (ctx.jsonArray ? JSON_ARRAY_STREAM_HEADERS : SSE_HEADERS);
 
 /**
  * A stream that did not end well (cut off by the client, the upstream or the deadline, or ended

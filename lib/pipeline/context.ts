@@ -25,6 +25,8 @@ export interface RequestContext {
   unmetered?: true;
   model?: string;
   stream: boolean;
+  /** A Gemini stream asked for without `alt=sse`: written as one JSON array, not SSE. */
+  jsonArray?: boolean;
   provider?: string;
   account?: string;
   upstreamModel?: string;

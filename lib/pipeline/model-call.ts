@@ -36,6 +36,8 @@ export interface AdmittedCall {
 export interface CallInUrl {
   model: string;
   stream: boolean;
+  /** Gemini's stream without `alt=sse`: one JSON array. */
+  jsonArray?: boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function admit(
   const named = inUrl ? inUrl.model : body.model;
   if (typeof named === 'string') ctx.model = named;
   ctx.stream = inUrl ? inUrl.stream : body.stream === true;
+  if (ctx.stream && inUrl?.jsonArray) ctx.jsonArray = true;
   validate(body);
   const model = named as string;
   const entry = deps.catalog.find(model);
@@ -124,7 +127,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const { res, attempt, via: pass } = await tryTargets<PassthroughRoute | undefined>(call.entry.targets, { stickyKey }, ctx, deps, signal, async (attempt) => {
     const pass = passthroughFor(binding.name, attempt, deps.providers);
     if (pass) {
-      const res = await deps.upstream.send(await passthroughRequest(pass, attempt, call, req, ctx.stream, deps, signal));
+      const res = await deps.upstream.send(await passthroughRequest(pass, attempt, call, req, ctx, deps, signal));
       return { res, parseError: pass.parseError, via: pass };
     }
     // Decoded once, on the first target that needs it; refusals (400) end the request here.
@@ -184,13 +187,15 @@ export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps, signal?: Abor
   }
 }
 
-async function passthroughRequest(pass: PassthroughRoute, attempt: Attempt, call: AdmittedCall, req: GatewayRequest, stream: boolean, deps: ProxyDeps, signal: AbortSignal | undefined) {
+async function passthroughRequest(pass: PassthroughRoute, attempt: Attempt, call: AdmittedCall, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, signal: AbortSignal | undefined) {
+  const { stream } = ctx;
   return pass.request({
     attempt,
     body: call.body,
     raw: call.raw,
     headers: req.headers,
     stream,
+    ...(stream && ctx.jsonArray ? { jsonArray: true } : {}),
     apiKey: pass.needsApiKey ? await apiKeyFor(attempt, deps, signal) : undefined,
     timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
     ...(signal ? { signal } : {}),

@@ -1,4 +1,5 @@
 import type { GatewayError } from '../http/errors';
+import type { ArrayState } from '../http/json-array';
 import { anthropicPassthroughRequest, AnthropicStreamMeter } from '../providers/anthropic';
 import { errorFromAnthropicUpstream } from '../providers/anthropic/errors';
 import { usageFromAnthropic } from '../providers/anthropic/usage';
@@ -33,6 +34,8 @@ export interface PassthroughCall {
   /** The client's headers (anthropic-beta and anthropic-version travel on). */
   headers: Readonly<Record<string, string | undefined>>;
   stream: boolean;
+  /** A Gemini stream asked for as the JSON array (no `alt=sse`): the upstream is asked so too. */
+  jsonArray?: boolean;
   apiKey: string | undefined;
   timeouts: { headersMs: number; idleMs: number };
   signal?: AbortSignal;
@@ -59,12 +62,14 @@ export interface RelayOptions {
   clientAskedUsage: boolean;
   /** Count the output's characters even where that costs a parse per event (keys with budgets). */
   countOutput: boolean;
+  /** The stream is Gemini's JSON array, not SSE. */
+  jsonArray?: boolean;
 }
 
 /** Reading a passed-through answer on the side for usage while its bytes go on unchanged. */
 export interface PassthroughReader {
   usageOf(json: unknown): TokenUsage | undefined;
-  relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): { body: AsyncIterable<Uint8Array>; findings(): StreamFindings };
+  relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): { body: AsyncIterable<Uint8Array>; findings(): StreamFindings; array?: () => ArrayState };
 }
 
 /**
@@ -270,6 +275,7 @@ const GEMINI: PassthroughRoute = {
       apiKey: call.apiKey,
       model: call.attempt.model,
       stream: call.stream,
+      ...(call.jsonArray ? { jsonArray: true } : {}),
       ...(call.attempt.account.headers ? { accountHeaders: call.attempt.account.headers } : {}),
       timeouts: call.timeouts,
       ...(call.signal ? { signal: call.signal } : {}),
@@ -279,9 +285,10 @@ const GEMINI: PassthroughRoute = {
     const meta = (json as { usageMetadata?: Parameters<typeof usageFromGemini>[0] } | null)?.usageMetadata;
     return meta ? usageFromGemini(meta) : undefined;
   },
-  relay(source, { start }) {
-    const meter = new GeminiStreamMeter(start);
-    return sideRead(source, meter, () => ({ outputChars: meter.outputChars }));
+  relay(source, { start, jsonArray }) {
+    const meter = new GeminiStreamMeter(start, undefined, undefined, jsonArray ? 'array' : 'sse');
+    const array = meter.array;
+    return { ...sideRead(source, meter, () => ({ outputChars: meter.outputChars })), ...(array ? { array: () => array } : {}) };
   },
   needsApiKey: true,
 };
@@ -297,6 +304,7 @@ const vertexCall = (call: PassthroughCall): VertexPassthroughCall => ({
   model: call.attempt.model,
   token: call.apiKey,
   stream: call.stream,
+  jsonArray: call.jsonArray,
   accountHeaders: call.attempt.account.headers,
   timeouts: call.timeouts,
   signal: call.signal,

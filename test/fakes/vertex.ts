@@ -2,7 +2,7 @@
  * A fake Vertex AI (https://{region}-aiplatform.googleapis.com) on 127.0.0.1 for Claude and
  * Gemini, as publisher models: `POST /v1/projects/{project}/locations/{region}/publishers/
  * anthropic/models/{model}:rawPredict` (`:streamRawPredict`, and `count-tokens:rawPredict`), and
- * `…/publishers/google/models/{model}:generateContent` (`:streamGenerateContent?alt=sse`,
+ * `…/publishers/google/models/{model}:generateContent` (`:streamGenerateContent`, SSE with `alt=sse` and the JSON array without,
  * `:countTokens`, and `:predict` of the text-embedding models, with the fake Gemini's vectors). It checks what Vertex checks: a Bearer token the fake Google OAuth issued and
  * that has not expired (401 UNAUTHENTICATED), a service account granted on the project (403
  * PERMISSION_DENIED, as a missing roles/aiplatform.user is), and for Claude the body Vertex takes
@@ -195,7 +195,6 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
     if (record.method === 'countTokens') return writeGoogleJson(res, 200, { totalTokens: Math.max(1, Math.ceil(record.rawBody.length / 4)), totalBillableCharacters: record.rawBody.length });
     if (record.method !== 'generateContent' && record.method !== 'streamGenerateContent') return writeGoogleJson(res, 400, googleErrors.invalid(`Method ${record.method} is not supported.`));
     const sse = new URLSearchParams(record.search).get('alt') === 'sse';
-    if (record.method === 'streamGenerateContent' && !sse) return writeGoogleJson(res, 400, googleErrors.invalid('This fake streams with alt=sse only.'));
     const invalid = invalidRequest(record.body) ?? signatureProblem(record.body, record.model);
     if (invalid) return writeGoogleJson(res, 400, googleErrors.invalid(invalid));
     const reply = await this.replyFor(record);
@@ -218,7 +217,9 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
     }
     const events = responseEvents({ record, model: record.model }, answer);
     if (record.method === 'generateContent') return writeGoogleJson(res, 200, { ...mergeEvents(events), createTime: new Date().toISOString() });
-    await this.writeStream(res, googleHeaders('text/event-stream', { 'content-disposition': 'attachment' }), streamPieces('sse', events));
+    // Without alt=sse, Vertex streams the JSON array, as the Gemini API does.
+    const headers = sse ? googleHeaders('text/event-stream', { 'content-disposition': 'attachment' }) : googleHeaders('application/json; charset=UTF-8');
+    await this.writeStream(res, headers, streamPieces(sse ? 'sse' : 'array', events));
     res.end();
   }
 

@@ -256,7 +256,7 @@ describe('Gemini routes the SDK does not reach by itself', () => {
     fetch(`${s.gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': s.key }, body: JSON.stringify(body) });
 
   it.each([
-    { name: 'a stream asked for without alt=sse', send: () => post(`/v1beta/models/${MODELS.anthropic.name}:streamGenerateContent`), status: 400, googleStatus: 'INVALID_ARGUMENT' },
+    { name: 'a stream asked for with an alt it does not know', send: () => post(`/v1beta/models/${MODELS.anthropic.name}:streamGenerateContent?alt=proto`), status: 400, googleStatus: 'INVALID_ARGUMENT' },
     { name: 'a body without contents', send: () => post(`/v1beta/models/${MODELS.anthropic.name}:generateContent`, { prompt: 'hi' }), status: 400, googleStatus: 'INVALID_ARGUMENT' },
     { name: 'a method the gateway does not serve', send: () => post(`/v1beta/models/${MODELS.gemini.name}:embedContent`), status: 404, googleStatus: 'NOT_FOUND' },
     { name: 'GET on generateContent', send: () => fetch(`${s.gw.url}/v1beta/models/${MODELS.gemini.name}:generateContent`, { headers: { 'x-goog-api-key': s.key } }), status: 405, googleStatus: 'UNIMPLEMENTED' },

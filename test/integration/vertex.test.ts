@@ -330,6 +330,26 @@ describe('Vertex AI through the gateway', () => {
       expect(vertex.requests[0]!.search).toBe('?alt=sse');
     });
 
+    it('streams the JSON array Vertex’s REST documentation calls (no alt=sse), asking Vertex the same way', async () => {
+      // Act
+      const res = await fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'one two three' }] }] }),
+      });
+      let text = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
+
+      // Assess
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const elements = JSON.parse(text) as { candidates: { content: { parts: { text: string }[] }; finishReason?: string }[]; usageMetadata?: { promptTokenCount: number } }[];
+      expect(elements.map((e) => e.candidates[0]!.content.parts.map((p) => p.text).join('')).join('')).toBe('Echo: one two three');
+      expect(elements.at(-1)!.candidates[0]!.finishReason).toBe('STOP');
+      expect(elements.at(-1)!.usageMetadata!.promptTokenCount).toBeGreaterThan(0);
+      expect(vertex.requests[0]!.path).toBe(geminiPath('streamGenerateContent'));
+      expect(vertex.requests[0]!.search ?? '').toBe('');
+    });
+
     it('counts tokens on Vertex’s countTokens', async () => {
       // Act
       const counted = await genai().models.countTokens({ model: 'gemini-2.5-flash', contents: 'count these words' });

@@ -17,6 +17,12 @@ describe('geminiPassthroughRequest', () => {
     expect(stream.body).toBe(raw);
     expect(whole).toMatchObject({ url: 'https://g.test/v1beta/tunedModels/mine:generateContent', headers: { 'x-team': 't', 'x-goog-api-key': 'AIza-1' } });
   });
+
+  it('asks for the JSON array (no alt=sse, accepting JSON) when the client streams it', () => {
+    const raw = Buffer.from('{"contents":[]}');
+    const array = geminiPassthroughRequest({ raw, baseUrl: 'https://g.test', apiKey: 'AIza-1', model: 'gemini-2.5-pro', stream: true, jsonArray: true, timeouts: { headersMs: 1, idleMs: 2 } });
+    expect(array).toMatchObject({ url: 'https://g.test/v1beta/models/gemini-2.5-pro:streamGenerateContent', headers: { accept: 'application/json' } });
+  });
 });
 
 describe('GeminiStreamMeter', () => {
@@ -67,5 +73,34 @@ describe('GeminiStreamMeter', () => {
     expect(meter.error).toBe('The model is overloaded.');
     expect(meter.usage).toBeUndefined();
     expect(meter.complete).toBe(false);
+  });
+
+  describe('reading the JSON array (no alt=sse)', () => {
+    /** Google's framing: `[` first, `\n,\r\n` between pretty-printed elements, `]` last. */
+    const array = (elements: object[], closed = true) => elements.map((e, i) => `${i === 0 ? '[' : '\n,\r\n'}${JSON.stringify(e, null, 2)}`).join('') + (closed ? '\n]' : '');
+
+    it('reads usage, first output and the finish as from SSE, across any cut', () => {
+      let clock = 0;
+      const meter = new GeminiStreamMeter(0, () => clock, 'gemini', 'array');
+      const bytes = Buffer.from(array([text('Hé'), { ...text('llo', { finishReason: 'STOP' }), usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 4 } }]));
+      clock = 12;
+      for (let at = 0; at < bytes.length; at += 7) meter.feed(bytes.subarray(at, at + 7));
+      expect(meter).toMatchObject({ firstTokenMs: 12, usage: { input: 10, output: 4 }, outputChars: 'Hello'.length, complete: true, error: undefined });
+      expect(meter.array).toMatchObject({ closed: true, elements: 2 });
+    });
+
+    it('reads the error element Google ends a failed array with', () => {
+      const meter = new GeminiStreamMeter(0, undefined, 'gemini', 'array');
+      meter.feed(array([text('Hel'), { error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } }]));
+      expect(meter.error).toBe('The model is overloaded.');
+      expect(meter.complete).toBe(false);
+    });
+
+    it('finds an array cut inside an element incomplete, and knows it is inside one', () => {
+      const meter = new GeminiStreamMeter(0, undefined, 'gemini', 'array');
+      meter.feed(array([text('Hel')], false) + '\n,\r\n{"candidates": [');
+      expect(meter.complete).toBe(false);
+      expect(meter.array).toMatchObject({ opened: true, insideElement: true, elements: 1 });
+    });
   });
 });

@@ -1,8 +1,9 @@
 import type { ChatRequest } from '../../canonical/types';
+import { JsonArraySplitter } from '../../http/json-array';
 import { sseFeed } from '../../http/sse';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { TokenUsage } from '../../usage/tokens';
-import { geminiUrl } from './request';
+import { geminiMethodUrl, geminiUrl } from './request';
 import { GeminiStreamDecoder } from './stream';
 
 export interface GeminiPassthroughCall {
@@ -13,6 +14,8 @@ export interface GeminiPassthroughCall {
   /** The upstream model id (the URL carries it). */
   model: string;
   stream: boolean;
+  /** Stream as the JSON array Gemini writes without `alt=sse` (the client asked for it so). */
+  jsonArray?: boolean;
   accountHeaders?: Record<string, string>;
   timeouts: { headersMs: number; idleMs: number };
   signal?: AbortSignal;
@@ -21,12 +24,15 @@ export interface GeminiPassthroughCall {
 /**
  * The upstream request when client and provider both speak Gemini: the client's body untouched
  * (everything Gemini-only survives: built-in tools, safetySettings, cachedContent, thought
- * signatures), to the upstream model's `generateContent` or `streamGenerateContent?alt=sse`,
+ * signatures), to the upstream model's `generateContent` or `streamGenerateContent?alt=sse`
+ * (without `alt=sse` when the client streams the JSON array),
  * with the account's key in place of the client's.
  */
 export function geminiPassthroughRequest(call: GeminiPassthroughCall): UpstreamRequest {
-  return jsonPost(geminiUrl(call.baseUrl, call.model, call.stream), call.raw, {
-    stream: call.stream,
+  const url = call.stream && call.jsonArray ? geminiMethodUrl(call.baseUrl, call.model, 'streamGenerateContent') : geminiUrl(call.baseUrl, call.model, call.stream);
+  return jsonPost(url, call.raw, {
+    // The array comes as application/json, and is asked for so.
+    stream: call.stream && !call.jsonArray,
     accountHeaders: call.accountHeaders,
     ...(call.apiKey ? { auth: { 'x-goog-api-key': call.apiKey } } : {}),
     timeouts: call.timeouts,
@@ -38,7 +44,7 @@ export function geminiPassthroughRequest(call: GeminiPassthroughCall): UpstreamR
 const METERED: ChatRequest = Object.freeze({ model: '', system: [], messages: [], stream: true });
 
 /**
- * What the gateway learns from a Gemini SSE stream on the side while its bytes go on untouched,
+ * What the gateway learns from a Gemini stream (SSE, or the JSON array without `alt=sse`) on the side while its bytes go on untouched,
  * read by the same decoder the translation uses: usage (each event's usageMetadata is a running
  * total, so the last one counts), time to the first output, whether the stream finished, and an
  * in-band error.
@@ -57,14 +63,24 @@ export class GeminiStreamMeter {
   readonly feed: (chunk: Uint8Array | string) => void;
   #finished = false;
   readonly #decoder: GeminiStreamDecoder;
+  /** The array reader, for a stream without `alt=sse`. */
+  readonly array: JsonArraySplitter | undefined;
 
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
     providerId = 'gemini',
+    /** `array`: the stream is the JSON array Gemini writes without `alt=sse` (same elements, other framing). */
+    framing: 'sse' | 'array' = 'sse',
   ) {
     this.#decoder = new GeminiStreamDecoder(METERED, providerId);
-    this.feed = sseFeed((event) => this.#observe(event.data));
+    if (framing === 'array') {
+      const array = (this.array = new JsonArraySplitter((text) => this.#observe(text)));
+      this.feed = (chunk) => array.feed(chunk);
+    } else {
+      this.array = undefined;
+      this.feed = sseFeed((event) => this.#observe(event.data));
+    }
   }
 
   /** Whether the stream ended with a finishReason (or a blocked prompt), as a whole Gemini stream does. */

@@ -79,8 +79,8 @@ export function vertexModelUrl(target: VertexTarget, publisher: VertexPublisher,
 
 /** Claude's method: `streamRawPredict` for streams, else `rawPredict`. */
 export const claudeMethod = (stream: boolean) => (stream ? 'streamRawPredict' : 'rawPredict');
-/** Gemini's method: SSE for streams (`alt=sse`), as the Gemini API streams. */
-export const geminiMethod = (stream: boolean) => (stream ? 'streamGenerateContent?alt=sse' : 'generateContent');
+/** Gemini's method: SSE for streams (`alt=sse`), as the Gemini API streams; the JSON array without it, for clients that ask for that. */
+export const geminiMethod = (stream: boolean, jsonArray = false) => (stream ? (jsonArray ? 'streamGenerateContent' : 'streamGenerateContent?alt=sse') : 'generateContent');
 
 const VERSION_FIELD = Buffer.from(`{"anthropic_version":"${VERTEX_ANTHROPIC_VERSION}",`);
 
@@ -144,6 +144,8 @@ export interface VertexPassthroughCall {
   model: string;
   token: string | undefined;
   stream: boolean;
+  /** A Gemini stream as the JSON array (no `alt=sse`), as the client asked. */
+  jsonArray?: boolean | undefined;
   accountHeaders?: Record<string, string> | undefined;
   timeouts: { headersMs: number; idleMs: number };
   signal?: AbortSignal | undefined;
@@ -190,11 +192,12 @@ export function vertexClaudeCountTokensRequest(body: Record<string, unknown>, he
 
 /**
  * A Gemini client's body to Gemini on Vertex: its bytes as they came (a Gemini body names no
- * model), to the model's `generateContent` or `streamGenerateContent?alt=sse`, or `countTokens`.
+ * model), to the model's `generateContent` or `streamGenerateContent?alt=sse` (without `alt=sse`
+ * for a client streaming the JSON array), or `countTokens`.
  */
 export function vertexGeminiPassthroughRequest(raw: string | Uint8Array, call: VertexPassthroughCall, method?: 'countTokens'): UpstreamRequest {
-  return jsonPost(vertexModelUrl(call.target, 'google', call.model, method ?? geminiMethod(call.stream)), raw, {
-    stream: call.stream,
+  return jsonPost(vertexModelUrl(call.target, 'google', call.model, method ?? geminiMethod(call.stream, call.jsonArray)), raw, {
+    stream: call.stream && !call.jsonArray,
     accountHeaders: call.accountHeaders,
     auth: bearer(call.token),
     timeouts: call.timeouts,

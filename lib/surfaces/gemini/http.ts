@@ -56,14 +56,16 @@ export function geminiRoute(path: string, deps: ProxyDeps): GeminiRoute | undefi
 }
 
 /**
- * Streams go as SSE only (`alt=sse`, what @google/genai and Gemini CLI ask for): Gemini's other
- * stream, one JSON array written piece by piece, is not made by the translation.
+ * Streams go as SSE with `alt=sse` (what @google/genai and Gemini CLI ask for); without it (or
+ * with `alt=json`, as Vertex's REST documentation and hand-written clients call it) as Gemini's
+ * other stream, one JSON array written an element at a time. Any other `alt` is refused, as Google does.
  */
 async function streamCall(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void, model: string): Promise<GatewayResponse> {
-  if (req.query.get('alt') !== 'sse') {
-    throw new GatewayError('invalid_request', 'streamGenerateContent is served as server-sent events only: add alt=sse to the URL.', { param: 'alt', code: 'invalid_value' });
+  const alt = req.query.get('alt');
+  if (alt !== null && alt !== 'sse' && alt !== 'json') {
+    throw new GatewayError('invalid_request', `Invalid value for alt: "${alt}" (streamGenerateContent streams as sse or json).`, { param: 'alt', code: 'invalid_value' });
   }
-  return modelCall(GEMINI, withQueryKey(req), ctx, deps, finish, { model, stream: true });
+  return modelCall(GEMINI, withQueryKey(req), ctx, deps, finish, { model, stream: true, jsonArray: alt !== 'sse' });
 }
 
 /**
