@@ -3,7 +3,7 @@ import { S3AuditSink } from '../lib/audit/s3-sink';
 import type { AuditRecord } from '../lib/audit/record';
 import { parseConfig } from '../lib/config/load';
 import { LocalCredentials } from '../lib/credentials/local';
-import { createGateway } from '../lib/gateway';
+import { createGateway, type Gateway } from '../lib/gateway';
 import { MemoryKeyStore } from '../lib/store/keys';
 import { MemoryRateWindows } from '../lib/store/rate-windows';
 import { MemorySpendStore } from '../lib/store/spend';
@@ -22,6 +22,7 @@ describe('the Lambda proxy handler with the audit log on', () => {
   let s3: FakeS3;
   let key: string;
   let handler: StreamHandler;
+  let gateway: Gateway;
 
   beforeAll(async () => {
     upstream = await startFakeOpenAI({ apiKey: 'sk-up', chunkDelayMs: 5 });
@@ -36,7 +37,7 @@ describe('the Lambda proxy handler with the audit log on', () => {
       audit: { mode: 'all' },
     });
     const audit = () => new S3AuditSink({ bucket: 'audit', region: 'eu-west-1', credentials: S3_CREDENTIALS, endpoint: s3.url });
-    const gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend: new MemorySpendStore(), usage: new MemoryUsageSink(), credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), audit });
+    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend: new MemorySpendStore(), usage: new MemoryUsageSink(), credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), audit });
     handler = createProxyHandler(() => gateway) as unknown as StreamHandler;
   });
   afterAll(async () => {
@@ -69,5 +70,22 @@ describe('the Lambda proxy handler with the audit log on', () => {
     expect(returnedAt).toBeGreaterThanOrEqual(stored.at);
     const record = s3.json(objectKey) as AuditRecord;
     expect(record).toMatchObject({ requestId: 'lambda-req-1', stream, outcome: 'ok', request: { text: JSON.stringify(body) }, response: { text: response.body } });
+  });
+
+  it('does not wait for a slow write past the invocation\'s end: it returns in time and logs the request id', async () => {
+    // Prepare: a bucket slower than the time the invocation has left.
+    s3.delay(1_500);
+    const logger = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    const slow = createProxyHandler(() => gateway, logger) as unknown as StreamHandler;
+    const started = Date.now();
+
+    // Act
+    await slow(event({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${key}` }), new RecordingStream(), context(500));
+
+    // Assess: back within the 500 ms left (less the margin kept for the runtime), the write still running.
+    expect(Date.now() - started).toBeLessThan(1_200);
+    expect(s3.objects.size).toBe(0);
+    expect(logger.error).toHaveBeenCalledWith('writes after the answer still running at the end of the invocation', { requestId: 'lambda-req-1', waitedMs: 300 });
+    await gateway.drain();
   });
 });

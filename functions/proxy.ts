@@ -7,7 +7,7 @@ import { accountCredentialRefs } from '../lib/credentials/credentials';
 import { SecretsManagerCredentials } from '../lib/credentials/secrets-manager';
 import { createGateway, type Gateway } from '../lib/gateway';
 import type { ResponseBody } from '../lib/http/types';
-import { createLogger } from '../lib/observe/logger';
+import { createLogger, type GatewayLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { DynamoTeamStore } from '../lib/store/teams';
@@ -51,15 +51,39 @@ function toStream(body: ResponseBody): string | Readable {
   return Readable.from(body);
 }
 
+/** What the invocation keeps back for the runtime to end it, when the writes after the answer run long. */
+const END_MARGIN_MS = 200;
+
+/**
+ * Waits for the writes after the answer (usage, budget settlements, audit records), but not past
+ * the invocation's end: a write still running then (a slow table or bucket) is logged by request
+ * id and left to finish when the instance next runs, rather than the invocation timing out, which
+ * would end the instance and lose them for certain.
+ */
+export async function drainWithin(gateway: Gateway, context: Context, logger: GatewayLogger): Promise<void> {
+  const leftMs = context.getRemainingTimeInMillis() - END_MARGIN_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const outOfTime = new Promise<'out of time'>((resolve) => (timer = setTimeout(resolve, Math.max(0, leftMs), 'out of time')));
+  const drained = gateway.drain().then(() => 'drained' as const);
+  try {
+    if ((await Promise.race([drained, outOfTime])) === 'out of time') {
+      logger.error('writes after the answer still running at the end of the invocation', { requestId: context.awsRequestId, waitedMs: Math.max(0, leftMs) });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * The proxy behind a Function URL in RESPONSE_STREAM mode. middy sends status and headers first,
  * then pipes the body as it is produced; after the stream has ended, `requestEnd` waits for the
- * usage and audit writes, so the instance is not frozen with them in flight and the client never waits.
+ * usage and audit writes (within the invocation's time), so the instance is not frozen with them
+ * in flight and the client never waits.
  */
-export function createProxyHandler(gateway: () => Gateway) {
+export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = logger) {
   return middy<APIGatewayProxyEventV2, unknown, Error, Context>({
     streamifyResponse: true,
-    requestEnd: () => gateway().drain(),
+    requestEnd: (request) => drainWithin(gateway(), request.context, log),
   }).handler(async (event: APIGatewayProxyEventV2, context: Context) => {
     const res = await gateway().handle(requestFromFunctionUrlEvent(event, context));
     return { statusCode: res.status, headers: res.headers, body: toStream(res.body) };
