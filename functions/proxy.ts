@@ -57,7 +57,7 @@ const END_MARGIN_MS = 200;
 /**
  * Waits for the writes after the answer (usage, budget settlements, audit records), but not past
  * the invocation's end: a write still running then (a slow table or bucket) is logged by request
- * id and left to finish when the instance next runs, rather than the invocation timing out, which
+ * id and left to finish, if it can, when the instance next runs, rather than the invocation timing out, which
  * would end the instance and lose them for certain.
  */
 export async function drainWithin(gateway: Gateway, context: Context, logger: GatewayLogger): Promise<void> {
