@@ -122,8 +122,11 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     const found = relay.findings();
     // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
     const array = relay.array?.();
-    if (found.upstreamError) ctx.outcome = 'upstream_error';
-    else if (!found.complete || (array && !array.closed)) throw new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+    if (found.upstreamError) {
+      ctx.outcome = 'upstream_error';
+      // Its error element was whole; the array it ended still needs its `]` to parse.
+      if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
+    } else if (!found.complete || (array && !array.closed)) throw new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
     else ctx.outcome = 'ok';
   }
   const onEnd = () => {

@@ -164,6 +164,20 @@ describe('the JSON-array stream when it goes wrong', () => {
     expect(await latestRecord()).toMatchObject({ outcome: 'interrupted' });
   });
 
+  it('closes the array after the error element a Gemini upstream left unclosed', async () => {
+    // Prepare
+    const first = JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] }, index: 0 }] }, null, 2);
+    const error = JSON.stringify({ error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } }, null, 2);
+    s.gemini.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: [`[${first}`, `\n,\r\n${error}`] });
+
+    // Act
+    const text = (await readChunks(await streamArray(MODELS.gemini.name))).map((c) => c.text).join('');
+
+    // Assess
+    expect(text).toBe(`[${first}\n,\r\n${error}\n]`);
+    expect(await latestRecord()).toMatchObject({ outcome: 'upstream_error' });
+  });
+
   it.each(['gemini', 'openai'] as const)('records a client that leaves a %s stream mid-way as aborted, charged the output it got', async (target) => {
     // Prepare: an answer paced slowly enough to leave in the middle of.
     const words = Array.from({ length: 12 }, (_, i) => `word${i} `);
