@@ -120,8 +120,13 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
   async function* produce(): AsyncGenerator<Uint8Array> {
     yield* relay.body;
     const found = relay.findings();
-    if (found.upstreamError) ctx.outcome = 'upstream_error';
-    else if (!found.complete) throw new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+    // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
+    const array = relay.array?.();
+    if (found.upstreamError) {
+      ctx.outcome = 'upstream_error';
+      // Its error element was whole; the array it ended still needs its `]` to parse.
+      if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
+    } else if (!found.complete || (array && !array.closed)) throw new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
     else ctx.outcome = 'ok';
   }
   const onEnd = () => {

@@ -149,6 +149,35 @@ describe('the JSON-array stream when it goes wrong', () => {
     expect(await latestRecord()).toMatchObject({ outcome: 'upstream_error' });
   });
 
+  it('ends as valid JSON an array a Gemini upstream finished but never closed, recorded as interrupted', async () => {
+    // Prepare: the last element (finishReason, usage) arrives, then the connection ends before `]`.
+    const last = JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hello' }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1 } }, null, 2);
+    s.gemini.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: [`[${last}`] });
+
+    // Act
+    const text = (await readChunks(await streamArray(MODELS.gemini.name))).map((c) => c.text).join('');
+
+    // Assess
+    const elements = JSON.parse(text) as Element[];
+    expect(textOf(elements.slice(0, 1))).toBe('Hello');
+    expect(elements.at(-1)?.error).toMatchObject({ code: 502, status: 'UNAVAILABLE' });
+    expect(await latestRecord()).toMatchObject({ outcome: 'interrupted' });
+  });
+
+  it('closes the array after the error element a Gemini upstream left unclosed', async () => {
+    // Prepare
+    const first = JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] }, index: 0 }] }, null, 2);
+    const error = JSON.stringify({ error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } }, null, 2);
+    s.gemini.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: [`[${first}`, `\n,\r\n${error}`] });
+
+    // Act
+    const text = (await readChunks(await streamArray(MODELS.gemini.name))).map((c) => c.text).join('');
+
+    // Assess
+    expect(text).toBe(`[${first}\n,\r\n${error}\n]`);
+    expect(await latestRecord()).toMatchObject({ outcome: 'upstream_error' });
+  });
+
   it.each(['gemini', 'openai'] as const)('records a client that leaves a %s stream mid-way as aborted, charged the output it got', async (target) => {
     // Prepare: an answer paced slowly enough to leave in the middle of.
     const words = Array.from({ length: 12 }, (_, i) => `word${i} `);
