@@ -1,6 +1,7 @@
 import { startFakeSns, type FakeSns } from '../../test/fakes/sns';
 import type { BudgetAlert } from './message';
-import { SnsNotifier, SnsPublishError } from './sns';
+import { AwsRequestError } from '../aws/signed-fetch';
+import { SnsNotifier } from './sns';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:aigw-alarms';
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG', sessionToken: 'session-token' };
@@ -33,7 +34,7 @@ describe('SnsNotifier against a fake SNS that checks signatures', () => {
 
     const error = await notifier.notify(ALERT).catch((err: unknown) => err);
 
-    expect(error).toBeInstanceOf(SnsPublishError);
+    expect(error).toBeInstanceOf(AwsRequestError);
     expect(error).toMatchObject({ status: 403, code: 'InvalidSignatureException' });
   });
 

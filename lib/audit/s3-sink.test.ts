@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { startFakeS3, type FakeS3 } from '../../test/fakes/s3';
-import { S3AuditSink, S3PutError } from './s3-sink';
+import { AwsRequestError } from '../aws/signed-fetch';
+import { S3AuditSink } from './s3-sink';
 
 const CREDENTIALS = { accessKeyId: 'AKIDAUDIT', secretAccessKey: 'audit-secret' };
 
@@ -54,7 +55,7 @@ describe('S3AuditSink', () => {
     await expect(sink({ credentials: { ...CREDENTIALS, secretAccessKey: 'wrong' } }).put('audit/x.json.gz', gzipSync('{}'))).rejects.toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
     await expect(sink({ bucket: 'other' }).put('audit/x.json.gz', gzipSync('{}'))).rejects.toMatchObject({ status: 404, code: 'NoSuchBucket' });
     s3.failNext(1);
-    await expect(sink().put('audit/x.json.gz', gzipSync('{}'))).rejects.toBeInstanceOf(S3PutError);
+    await expect(sink().put('audit/x.json.gz', gzipSync('{}'))).rejects.toBeInstanceOf(AwsRequestError);
     expect(s3.objects.size).toBe(0);
   });
 

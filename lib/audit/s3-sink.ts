@@ -1,4 +1,5 @@
-import { signedHeaders, type AwsCredentials } from '../aws/sigv4';
+import type { AwsCredentials } from '../aws/sigv4';
+import { signedFetch } from '../aws/signed-fetch';
 import { awsEndpointSuffix } from '../aws/endpoints';
 import type { AuditSink } from './log';
 
@@ -14,18 +15,6 @@ export interface S3AuditSinkOptions {
 }
 
 const DEFAULTS = { timeoutMs: 10_000 } as const;
-
-/** S3 refused a PUT: its status and error code, from its XML answer. */
-export class S3PutError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string | undefined,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'S3PutError';
-  }
-}
 
 /**
  * Audit records as S3 objects, each one SigV4-signed `PUT` (gzip, `content-encoding: gzip`),
@@ -51,26 +40,20 @@ export class S3AuditSink implements AuditSink {
     const { bucket, region, credentials, endpoint } = this.#options;
     const path = s3KeyPath(key);
     const url = endpoint ? new URL(`${endpoint.replace(/\/+$/, '')}/${bucket}/${path}`) : new URL(`https://${bucket}.s3.${region}.${awsEndpointSuffix(region)}/${path}`);
-    const headers = await signedHeaders({
-      service: 's3',
-      region,
-      credentials,
-      method: 'PUT',
-      url,
-      // S3 checks the path as sent (the key encoded once), not encoded again as other services do.
-      uriEscapePath: false,
-      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gzipped.byteLength) },
-      body: gzipped,
-    });
-    // fetch sets host and content-length itself, to the values the signature covers.
-    delete headers.host;
-    delete headers['content-length'];
-    const response = await (this.#options.fetch ?? fetch)(url, { method: 'PUT', headers, body: gzipped, signal: AbortSignal.timeout(this.#options.timeoutMs ?? DEFAULTS.timeoutMs) });
-    const text = await response.text();
-    if (!response.ok) {
-      const code = xmlValue(text, 'Code');
-      throw new S3PutError(response.status, code, `S3 PUT s3://${bucket}/${key} failed: ${response.status} ${code ?? ''} ${xmlValue(text, 'Message') ?? ''}`.trim());
-    }
+    await signedFetch(
+      {
+        service: 's3',
+        region,
+        credentials,
+        method: 'PUT',
+        url,
+        // S3 checks the path as sent (the key encoded once), not encoded again as other services do.
+        uriEscapePath: false,
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gzipped.byteLength) },
+        body: gzipped,
+      },
+      { what: `S3 PUT s3://${bucket}/${key}`, timeoutMs: this.#options.timeoutMs ?? DEFAULTS.timeoutMs, ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}) },
+    );
   }
 }
 
@@ -83,9 +66,4 @@ function s3KeyPath(key: string): string {
     .split('/')
     .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
     .join('/');
-}
-
-/** The text of the first `<name>` element of S3's XML answer. */
-function xmlValue(xml: string, name: string): string | undefined {
-  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 }
