@@ -8,7 +8,7 @@ import type { ProviderAdapter } from '../providers/types';
 import type { UpstreamResponse } from '../upstream/http';
 import { upstreamJson } from '../upstream/json';
 import { charTokens, countTokensEstimate } from '../surfaces/anthropic-messages/count-tokens';
-import { cutOffUsage } from '../usage/cut-off';
+import { cutOffUsage, relayedOutput } from '../usage/cut-off';
 import type { TokenUsage } from '../usage/tokens';
 import type { SurfaceBinding } from './bindings';
 import type { RequestContext } from './context';
@@ -193,26 +193,15 @@ function promptEstimate({ binding, body, raw }: AnswerInput): number {
 async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext, signal: AbortSignal | undefined, relayed: { outputChars: number }): AsyncGenerator<StreamEvent> {
   try {
     for await (const event of events) {
-      switch (event.type) {
-        case 'usage':
-          ctx.usage = event.usage;
-          break;
-        case 'text_delta':
-        case 'thinking_delta':
-          ctx.ttftMs ??= performance.now() - ctx.startPerf;
-          relayed.outputChars += event.text.length;
-          break;
-        case 'tool_call_start':
-          ctx.ttftMs ??= performance.now() - ctx.startPerf;
-          relayed.outputChars += event.name.length;
-          break;
-        case 'tool_call_delta':
-          relayed.outputChars += event.arguments.length;
-          break;
-        case 'error':
-          ctx.outcome = event.error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
-          ctx.errorCode = event.error.code;
-          break;
+      if (event.type === 'usage') ctx.usage = event.usage;
+      else if (event.type === 'error') {
+        ctx.outcome = event.error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
+        ctx.errorCode = event.error.code;
+      }
+      const output = relayedOutput(event);
+      if (output) {
+        if (output.token) ctx.ttftMs ??= performance.now() - ctx.startPerf;
+        relayed.outputChars += output.chars;
       }
       yield event;
     }

@@ -1,4 +1,5 @@
-import { cutOffUsage } from './cut-off';
+import type { StreamEvent } from '../canonical/types';
+import { cutOffUsage, relayedOutput } from './cut-off';
 import { NO_TOKENS, type TokenUsage } from './tokens';
 
 const tokens = (over: Partial<TokenUsage>): TokenUsage => ({ ...NO_TOKENS, ...over });
@@ -35,5 +36,18 @@ describe('cutOffUsage', () => {
     cutOffUsage(reported, 3400, () => 0);
 
     expect(reported).toEqual(tokens({ input: 3, output: 1 }));
+  });
+});
+
+describe('relayedOutput', () => {
+  it.each([
+    [{ type: 'text_delta', text: 'Hello' }, { chars: 5, token: true }],
+    [{ type: 'thinking_delta', text: 'Hmm' }, { chars: 3, token: true }],
+    [{ type: 'tool_call_start', toolIndex: 0, id: 't', name: 'weather' }, { chars: 7, token: true }],
+    [{ type: 'tool_call_delta', toolIndex: 0, arguments: '{"a":1}' }, { chars: 7, token: false }],
+    [{ type: 'start', id: 'x', model: 'm' }, undefined],
+    [{ type: 'finish', reason: 'stop' }, undefined],
+  ] as const)('reads %j as %j', (event, expected) => {
+    expect(relayedOutput(event as StreamEvent)).toEqual(expected);
   });
 });

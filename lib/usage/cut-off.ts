@@ -1,5 +1,29 @@
+import type { StreamEvent } from '../canonical/types';
 import { charTokens } from '../surfaces/anthropic-messages/count-tokens';
 import { NO_TOKENS, type TokenUsage } from './tokens';
+
+/**
+ * What a canonical stream event carries of the answer, for cut-off charging: the characters it
+ * relays (text, thinking, a tool's name and arguments), and whether it is a token (the first one
+ * marks the time to first token). Undefined for events that carry none.
+ *
+ * @example
+ * relayedOutput({ type: 'text_delta', text: 'Hi' }) // { chars: 2, token: true }
+ * relayedOutput({ type: 'tool_call_delta', toolIndex: 0, arguments: '{"a"' }) // { chars: 4, token: false }
+ */
+export function relayedOutput(event: StreamEvent): { chars: number; token: boolean } | undefined {
+  switch (event.type) {
+    case 'text_delta':
+    case 'thinking_delta':
+      return { chars: event.text.length, token: true };
+    case 'tool_call_start':
+      return { chars: event.name.length, token: true };
+    case 'tool_call_delta':
+      return { chars: event.arguments.length, token: false };
+    default:
+      return undefined;
+  }
+}
 
 /** What a stream cut off before its last usage count leaves on the books. */
 export interface CutOffUsage {

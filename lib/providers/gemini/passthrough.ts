@@ -5,6 +5,7 @@ import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { TokenUsage } from '../../usage/tokens';
 import { geminiMethodUrl, geminiUrl } from './request';
 import { GeminiStreamDecoder } from './stream';
+import { relayedOutput } from '../../usage/cut-off';
 
 export interface GeminiPassthroughCall {
   /** The client's bytes: a Gemini body names no model, so they go on as they came. */
@@ -93,26 +94,12 @@ export class GeminiStreamMeter {
   #observe(data: string): void {
     if (this.#decoder.failed) return;
     for (const event of this.#decoder.read(data)) {
-      switch (event.type) {
-        case 'usage':
-          this.usage = event.usage;
-          break;
-        case 'text_delta':
-        case 'thinking_delta':
-          this.firstTokenMs ??= this.now() - this.start;
-          this.outputChars += event.text.length;
-          break;
-        case 'tool_call_start':
-          this.firstTokenMs ??= this.now() - this.start;
-          this.outputChars += event.name.length;
-          break;
-        case 'tool_call_delta':
-          this.outputChars += event.arguments.length;
-          break;
-        case 'error':
-          this.error = event.error.message;
-          break;
-      }
+      if (event.type === 'usage') this.usage = event.usage;
+      else if (event.type === 'error') this.error = event.error.message;
+      const output = relayedOutput(event);
+      if (!output) continue;
+      if (output.token) this.firstTokenMs ??= this.now() - this.start;
+      this.outputChars += output.chars;
     }
   }
 }
