@@ -6,7 +6,7 @@
  */
 import type { EntraConfig } from '../../config/schema';
 import { CredentialError, CredentialsUnavailableError } from '../../credentials/credentials';
-import { readOAuthTokenAnswer } from '../../credentials/oauth-token-answer';
+import { exchangeForToken, readOAuthTokenAnswer } from '../../credentials/oauth-token';
 import type { UpstreamClient, UpstreamRequest } from '../../upstream/http';
 
 /** Entra refused the request (400/401): the secret or the principal is wrong, not the endpoint unwell. */
@@ -103,18 +103,12 @@ export type FetchEntraToken = (entra: EntraConfig, clientSecret: string, timeout
  */
 export function entraTokenFetcher(upstream: Pick<UpstreamClient, 'send'>): FetchEntraToken {
   return async function fetchEntraToken(entra, clientSecret, timeoutMs) {
-    // A bound on the whole exchange (connecting included), not only the wait for headers.
-    const signal = AbortSignal.timeout(timeoutMs);
-    let status: number;
-    let text: string;
-    try {
-      const res = await upstream.send(entraTokenRequest(entra, clientSecret, { timeoutMs, signal }));
-      status = res.status;
-      text = await res.body.text();
-    } catch (err) {
-      const why = signal.aborted ? `no answer within ${timeoutMs} ms` : (err as Error).message;
-      throw new EntraUnavailableError(`cannot reach Entra ID (${new URL(entra.authorityHost).host}) for a token of ${whose(entra)}: ${why}`, { cause: err });
-    }
+    const { status, text } = await exchangeForToken(
+      upstream,
+      (options) => entraTokenRequest(entra, clientSecret, options),
+      timeoutMs,
+      (why, cause) => new EntraUnavailableError(`cannot reach Entra ID (${new URL(entra.authorityHost).host}) for a token of ${whose(entra)}: ${why}`, { cause }),
+    );
     return entraTokenAnswer(status, text, entra, clientSecret);
   };
 }

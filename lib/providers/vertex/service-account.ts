@@ -7,7 +7,7 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { CredentialError, CredentialsUnavailableError } from '../../credentials/credentials';
 import type { IssuedToken } from '../../credentials/access-tokens';
-import { readOAuthTokenAnswer } from '../../credentials/oauth-token-answer';
+import { exchangeForToken, readOAuthTokenAnswer } from '../../credentials/oauth-token';
 import type { UpstreamClient, UpstreamRequest } from '../../upstream/http';
 
 /** What Vertex AI's calls need: every Google Cloud API, as Google's own clients ask. */
@@ -129,19 +129,13 @@ export type FetchGoogleToken = (key: ServiceAccountKey, timeoutMs: number) => Pr
  */
 export function googleTokenFetcher(upstream: Pick<UpstreamClient, 'send'>, nowMs: () => number = Date.now): FetchGoogleToken {
   return async function fetchGoogleToken(key, timeoutMs) {
-    // A bound on the whole exchange (connecting included), not only the wait for headers.
-    const signal = AbortSignal.timeout(timeoutMs);
     const assertion = signedAssertion(key, Math.floor(nowMs() / 1000));
-    let status: number;
-    let text: string;
-    try {
-      const res = await upstream.send(googleTokenRequest(key, assertion, { timeoutMs, signal }));
-      status = res.status;
-      text = await res.body.text();
-    } catch (err) {
-      const why = signal.aborted ? `no answer within ${timeoutMs} ms` : (err as Error).message;
-      throw new CredentialsUnavailableError(`cannot reach Google's token endpoint (${new URL(key.tokenUri).host}) for service account ${key.clientEmail}: ${why}`, { cause: err });
-    }
+    const { status, text } = await exchangeForToken(
+      upstream,
+      (options) => googleTokenRequest(key, assertion, options),
+      timeoutMs,
+      (why, cause) => new CredentialsUnavailableError(`cannot reach Google's token endpoint (${new URL(key.tokenUri).host}) for service account ${key.clientEmail}: ${why}`, { cause }),
+    );
     return googleTokenAnswer(status, text, key);
   };
 }

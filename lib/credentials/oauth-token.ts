@@ -1,4 +1,28 @@
+import type { UpstreamClient, UpstreamRequest } from '../upstream/http';
 import type { IssuedToken } from './access-tokens';
+
+/**
+ * Sends a token request through the gateway's upstream client, bounded by `timeoutMs` for the
+ * whole exchange (connecting included, not only the wait for headers): the answer's status and
+ * text, or `unreachable(why, err)` thrown when no answer came in time or at all.
+ *
+ * @example
+ * const { status, text } = await exchangeForToken(upstream, (o) => entraTokenRequest(entra, secret, o), 10_000, (why, cause) => new EntraUnavailableError(`cannot reach Entra ID: ${why}`, { cause }));
+ */
+export async function exchangeForToken(
+  upstream: Pick<UpstreamClient, 'send'>,
+  request: (options: { timeoutMs: number; signal: AbortSignal }) => UpstreamRequest,
+  timeoutMs: number,
+  unreachable: (why: string, cause: unknown) => Error,
+): Promise<{ status: number; text: string }> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const res = await upstream.send(request({ timeoutMs, signal }));
+    return { status: res.status, text: await res.body.text() };
+  } catch (err) {
+    throw unreachable(signal.aborted ? `no answer within ${timeoutMs} ms` : (err as Error).message, err);
+  }
+}
 
 /** A token endpoint's answer read as OAuth 2.0 defines it (RFC 6749 §5.1, §5.2). */
 export type OAuthTokenAnswer =

@@ -1,4 +1,4 @@
-import { readOAuthTokenAnswer } from './oauth-token-answer';
+import { readOAuthTokenAnswer } from './oauth-token';
 
 describe('readOAuthTokenAnswer', () => {
   it.each([
