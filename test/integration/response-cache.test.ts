@@ -1,10 +1,12 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
 
@@ -18,6 +20,7 @@ const TTL_SECONDS = 60;
 
 let openaiUp: FakeOpenAI;
 let anthropicUp: FakeAnthropic;
+let geminiUp: FakeGemini;
 let instances: Instances;
 let a: LocalGateway;
 let b: LocalGateway;
@@ -27,11 +30,13 @@ let clock = Date.now();
 beforeAll(async () => {
   openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
   anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
+  geminiUp = await startFakeGemini({ apiKey: 'AIza-up' });
   const openai = [{ provider: 'up', model: 'gpt-4o-mini' }];
   const config = parseConfig({
     providers: [
       { id: 'up', type: 'openai', baseUrl: openaiUp.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
       { id: 'ant', type: 'anthropic', baseUrl: anthropicUp.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
+      { id: 'gem', type: 'gemini', baseUrl: geminiUp.url, accounts: [{ id: 'a', apiKey: { env: 'GEM' } }] },
     ],
     models: [
       { name: 'gpt-4o-mini', price: PRICE, targets: openai, cache: { ttlSeconds: TTL_SECONDS } },
@@ -40,20 +45,23 @@ beforeAll(async () => {
       { name: 'gpt-plain', price: PRICE, targets: openai },
       { name: 'text-embedding-3-small', price: PRICE, targets: [{ provider: 'up', model: 'text-embedding-3-small' }], cache: {} },
       { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], cache: {} },
+      { name: 'gemini-2.5-flash', price: PRICE, targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }], cache: {} },
     ],
     responseCache: { maxBytes: MAX_BYTES },
   });
-  instances = await startInstances({ config, count: 2, tableName: 'cache', credentials: { UP: 'sk-up', ANT: 'sk-ant' }, now: () => clock });
+  instances = await startInstances({ config, count: 2, tableName: 'cache', credentials: { UP: 'sk-up', ANT: 'sk-ant', GEM: 'AIza-up' }, now: () => clock });
   [a, b] = instances.gateways as [LocalGateway, LocalGateway];
 });
 afterAll(async () => {
   await instances.close();
   await openaiUp.close();
   await anthropicUp.close();
+  await geminiUp.close();
 });
 beforeEach(() => {
   openaiUp.reset();
   anthropicUp.reset();
+  geminiUp.reset();
 });
 
 const client = (key: string, gw: LocalGateway = a, headers: Record<string, string> = {}) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0, defaultHeaders: headers });
@@ -302,5 +310,61 @@ describe('the response cache, through the Anthropic client', () => {
     expect(second.data).toEqual(first);
     expect(secondStream).toEqual(firstStream);
     expect(anthropicUp.requests).toHaveLength(2);
+  });
+});
+
+describe('the response cache on Responses, completions and Gemini', () => {
+  it('answers the same Responses call again, and never one that continues a stored conversation', async () => {
+    const { key } = await instances.createKey({ name: 'responses' });
+    const input = fresh('Responses')[0]!.content;
+
+    const first = await client(key).responses.create({ model: 'gpt-4o-mini', input });
+    await settled();
+    const second = await client(key).responses.create({ model: 'gpt-4o-mini', input }).withResponse();
+    // The fake keeps no conversations: its 404 for the id shows that the call reached it.
+    const continued = client(key).responses.create({ model: 'gpt-4o-mini', input, previous_response_id: first.id });
+
+    expect(second.response.headers.get('x-aigw-cache')).toBe('hit');
+    expect(second.data.output_text).toBe(first.output_text);
+    expect(second.data.id).toBe(first.id);
+    await expect(continued).rejects.toThrow(/not found/);
+    expect(openaiUp.requests).toHaveLength(2);
+    expect(openaiUp.requests[1]!.body).toMatchObject({ previous_response_id: first.id });
+  });
+
+  it('answers the same legacy completion again', async () => {
+    const { key } = await instances.createKey({ name: 'completions' });
+    const prompt = fresh('def fib(n):')[0]!.content;
+
+    const first = await client(key).completions.create({ model: 'gpt-4o-mini', prompt, max_tokens: 20 });
+    await settled();
+    const second = await client(key).completions.create({ model: 'gpt-4o-mini', prompt, max_tokens: 20 }).withResponse();
+
+    expect(second.response.headers.get('x-aigw-cache')).toBe('hit');
+    expect(second.data).toEqual(first);
+    expect(openaiUp.requests).toHaveLength(1);
+  });
+
+  it('answers the same Gemini generateContent and generateContentStream again, the stream chunk for chunk', async () => {
+    const { key } = await instances.createKey({ name: 'gemini' });
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: a.url, fetch: (url, init) => fetch(url, init) } });
+    const contents = fresh('Count to four')[0]!.content;
+    const stream = async () => {
+      const texts: (string | undefined)[] = [];
+      for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents })) texts.push(chunk.text);
+      return texts;
+    };
+
+    const first = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents });
+    await settled();
+    const second = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents });
+    const firstStream = await stream();
+    await settled();
+    const secondStream = await stream();
+
+    expect(second.text).toBe(first.text);
+    expect(secondStream).toEqual(firstStream);
+    expect(secondStream.length).toBeGreaterThan(1);
+    expect(geminiUp.requests).toHaveLength(2);
   });
 });
