@@ -68,8 +68,25 @@ describe('canonicalJson', () => {
     [{ a: undefined, b: null }, '{"b":null}'],
     [['x', 1.5, true], '["x",1.5,true]'],
     ['é"\n', JSON.stringify('é"\n')],
+    [{ b: 1, 10: 2, 2: 3 }, '{"2":3,"10":2,"b":1}'],
   ])('writes %j as %s', (value, text) => {
     expect(canonicalJson(value)).toBe(text);
+  });
+
+  it('writes the same text for a body however its objects\' keys are ordered (50 shuffles)', () => {
+    const body = { model: 'm', temperature: 0, messages: [{ role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }] }], tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'number' } } } } }] };
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const shuffled = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(shuffled);
+      if (value === null || typeof value !== 'object') return value;
+      const names = Object.keys(value).sort(() => next() - 0.5);
+      return Object.fromEntries(names.map((n) => [n, shuffled((value as Record<string, unknown>)[n])]));
+    };
+
+    const texts = new Set(Array.from({ length: 50 }, () => canonicalJson(shuffled(body))));
+
+    expect([...texts]).toEqual([canonicalJson(body)]);
   });
 });
 
