@@ -15,6 +15,7 @@ import { DynamoRateWindows } from '../lib/store/rate-windows';
 import { DynamoSpendStore } from '../lib/store/spend';
 import { DynamoHealthStore } from '../lib/store/health';
 import { DynamoUsageSink } from '../lib/store/usage';
+import { DynamoResponseCache } from '../lib/store/response-cache';
 import { requestFromFunctionUrlEvent } from './http-event';
 
 const logger = createLogger();
@@ -38,6 +39,8 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
       retentionDays: config.usage.retentionDays,
       onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
     }),
+    // Read only for models whose config sets `cache`.
+    responseCache: new DynamoResponseCache(table),
     credentials,
     // The stack's audit bucket (GATEWAY_AUDIT_BUCKET), made only when the config audits.
     audit: () => auditSinkFromEnvironment(env),

@@ -33,6 +33,8 @@ import { createProviderRegistry } from './providers/registry';
 import { createUpstreamClient, type UpstreamClient } from './upstream/http';
 import type { UsageSink } from './usage/record';
 import { createAuditLog, type AuditSink } from './audit/log';
+import { ResponseCache } from './cache/response-cache';
+import type { ResponseCacheStore } from './store/response-cache';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -55,6 +57,8 @@ export interface GatewayDeps {
   healthStore?: HealthStore;
   /** Where audit records go (`lib/audit/`); needed, and made only, when the config's `audit.mode` is not `off`. */
   audit?: () => AuditSink;
+  /** Where the response cache keeps answers (the table); models with `cache` are served without one as if they had none. */
+  responseCache?: ResponseCacheStore;
 }
 
 export interface Gateway {
@@ -101,6 +105,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,
     ...(audit ? { audit } : {}),
+    ...(deps.responseCache ? { responseCache: new ResponseCache(deps.responseCache, { maxBytes: deps.config.responseCache.maxBytes, now, logger, later }) } : {}),
     logger,
     now,
   };

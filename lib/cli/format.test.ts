@@ -421,6 +421,13 @@ describe('formatUsageReport', () => {
     expect(lines.slice(2, 2 + table.length)).toEqual(table);
   });
 
+  it('says how many requests the response cache answered, when it answered any', () => {
+    const text = formatUsageReport({ ...RANGE, data: [row({ requests: 5, cacheHits: 3, costMicros: 2000 }), row({ model: 'b', requests: 1 })] }, 'model');
+
+    expect(text.split('\n')).toContain('3 requests were answered from the response cache, at no cost.');
+    expect(formatUsageReport({ ...RANGE, data: [row({})] }, 'model')).not.toContain('response cache');
+  });
+
   it('heads the report with its range and grouping, and ends it with when it was summed', () => {
     // Act
     const text = formatUsageReport({ ...RANGE, data: PRICED }, 'key');

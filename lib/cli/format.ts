@@ -312,6 +312,7 @@ export function formatUsageReport(report: UsageReport, by: UsageGrouping, option
     '',
     table,
     ...(total.unpriced > 0 ? [`${UNPRICED_MARK} ${unpricedNote(total.unpriced)}`] : []),
+    ...(total.cacheHits ? [cacheHitsNote(total.cacheHits)] : []),
     `As of ${shortTime(asOf(report.data))}: usage after that is not in these figures yet.`,
     '',
   ].join('\n');
@@ -330,6 +331,11 @@ function usageGroups(rows: readonly UsageRow[], grouping: UsageGroups): UsageGro
   // Ties on cost (all unpriced, say) fall back to the busiest, then to the name, so the order is stable.
   const dearestFirst = (a: UsageGroup, b: UsageGroup) => b.totals.costMicros - a.totals.costMicros || b.totals.requests - a.totals.requests || byName(a, b);
   return groups.sort(grouping.order === 'cost' ? dearestFirst : byName);
+}
+
+/** Hits are in REQUESTS (and their tokens in INPUT and OUTPUT) at no cost: the line says how many. */
+function cacheHitsNote(count: number): string {
+  return count === 1 ? '1 request was answered from the response cache, at no cost.' : `${count} requests were answered from the response cache, at no cost.`;
 }
 
 function unpricedNote(count: number): string {

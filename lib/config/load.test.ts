@@ -96,6 +96,28 @@ describe('parseConfig', () => {
     });
   });
 
+  it('leaves the response cache off unless a model turns it on, `{}` meaning an hour shared by the key', () => {
+    const model = (cache: unknown) => ({ ...valid, models: [{ ...valid.models[0], cache }] });
+
+    expect(parseConfig(valid).models[0]!.cache).toBeUndefined();
+    expect(parseConfig(valid).responseCache).toEqual({ maxBytes: 380 * 1024 });
+    expect(parseConfig(model({})).models[0]!.cache).toEqual({ ttlSeconds: 3600, share: 'key' });
+    expect(parseConfig(model({ share: 'team' })).models[0]!.cache).toEqual({ ttlSeconds: 3600, share: 'team' });
+    expect(parseConfig(model({ ttlSeconds: 60, share: 'all' })).models[0]!.cache).toEqual({ ttlSeconds: 60, share: 'all' });
+  });
+
+  it.each([
+    [{ cache: { share: 'org' } }, 'models[0].cache.share: models[].cache.share is "key", "team" or "all"'],
+    [{ cache: { ttlSeconds: 0 } }, 'models[].cache.ttlSeconds is at least 1'],
+    [{ cache: 'on' }, 'models[0].cache: models[].cache is an object'],
+    [{ cache: { ttl: 5 } }, 'models[0].cache'],
+    [{ responseCache: { maxBytes: 500_000 } }, 'responseCache.maxBytes: responseCache.maxBytes is at most 389120'],
+  ])('refuses the cache settings %j, naming the field', (settings, issue) => {
+    const input = 'responseCache' in settings ? { ...valid, ...settings } : { ...valid, models: [{ ...valid.models[0], ...settings }] };
+
+    expect(issuesOf(input).join('\n')).toContain(issue);
+  });
+
   it('puts every issue in the error message', () => {
     expect(() => parseConfig({ providers: [], models: [] }, 'my.json')).toThrow(/my\.json is not a valid gateway config:\n {2}- providers: /);
   });

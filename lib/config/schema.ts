@@ -263,6 +263,42 @@ const TargetSchema = z.strictObject({
 });
 export type TargetConfig = z.infer<typeof TargetSchema>;
 
+/** How long a cached answer is served when a model's `cache` names no `ttlSeconds`: an hour. */
+export const DEFAULT_CACHE_TTL_SECONDS = 3_600;
+
+const CacheShareSchema = z.enum(['key', 'team', 'all'], { message: 'models[].cache.share is "key", "team" or "all"' });
+
+/** A model's response cache: `{}` turns it on with the defaults (an hour, per key). */
+const ResponseCacheModelSchema = z.strictObject(
+  {
+    ttlSeconds: z
+      .number({ message: 'models[].cache.ttlSeconds is a number of seconds' })
+      .int({ message: 'models[].cache.ttlSeconds is a whole number of seconds' })
+      .positive({ message: 'models[].cache.ttlSeconds is at least 1' })
+      .max(30 * 86_400, { message: 'models[].cache.ttlSeconds is at most 30 days (2592000)' })
+      .default(DEFAULT_CACHE_TTL_SECONDS),
+    share: CacheShareSchema.default('key'),
+  },
+  { message: 'models[].cache is an object: {} for the defaults, or { "ttlSeconds": N, "share": "key" | "team" | "all" }' },
+);
+export type ResponseCacheModelConfig = z.infer<typeof ResponseCacheModelSchema>;
+
+/**
+ * DynamoDB holds items up to 400 KB: a stored answer (gzip-compressed) leaves room for the item's
+ * other attributes below it.
+ */
+export const RESPONSE_CACHE_MAX_BYTES = 380 * 1024;
+
+const ResponseCacheSchema = z.strictObject({
+  /** The largest answer stored, in bytes after gzip; larger answers are served and not stored. */
+  maxBytes: z
+    .number({ message: 'responseCache.maxBytes is a number of bytes' })
+    .int({ message: 'responseCache.maxBytes is a whole number of bytes' })
+    .positive({ message: 'responseCache.maxBytes is at least 1' })
+    .max(RESPONSE_CACHE_MAX_BYTES, { message: `responseCache.maxBytes is at most ${RESPONSE_CACHE_MAX_BYTES} (a DynamoDB item holds 400 KB)` })
+    .default(RESPONSE_CACHE_MAX_BYTES),
+});
+
 const ModelSchema = z.strictObject({
   /**
    * The name clients send as `model`. One `*` makes it a pattern (`claude-*`): it serves every
@@ -287,6 +323,13 @@ const ModelSchema = z.strictObject({
    * what is new at a quarter more); `off` sends what the client sent.
    */
   promptCache: z.enum(['auto', 'off']).default('auto'),
+  /**
+   * The gateway's own response cache (`lib/cache/`): an answer identical calls get again without
+   * reaching the upstream, for `ttlSeconds`, shared by the same key (`key`), the keys of one team
+   * (`team`; a key without a team keeps its own) or every key allowed the model (`all`).
+   * `{}` is `{ ttlSeconds: 3600, share: "key" }`. Off when absent.
+   */
+  cache: ResponseCacheModelSchema.optional(),
 });
 export type ModelConfig = z.infer<typeof ModelSchema>;
 
@@ -370,6 +413,7 @@ export const GatewayConfigSchema = z
     routing: RoutingSchema.default({ sticky: true }),
     alerts: AlertsSchema.default({ budgetThresholds: [...DEFAULT_BUDGET_THRESHOLDS] }),
     audit: AuditSchema.default({ mode: 'off', maxBytes: DEFAULT_AUDIT_MAX_BYTES, retentionDays: 90 }),
+    responseCache: ResponseCacheSchema.default({ maxBytes: RESPONSE_CACHE_MAX_BYTES }),
   })
   .superRefine((config, ctx) => {
     const providers = new Map<string, ProviderConfig>();

@@ -2,6 +2,7 @@ import type { RateHold } from '../access/rate-limiter';
 import type { RateStanding } from '../access/rate-standing';
 import type { Reservation } from '../access/spend-limiter';
 import type { AuditCapture } from '../audit/capture';
+import type { CacheTicket } from '../cache/response-cache';
 import type { Price } from '../config/schema';
 import type { TokenUsage } from '../usage/tokens';
 import type { UsageRecord } from '../usage/record';
@@ -59,6 +60,8 @@ export interface RequestContext {
   price?: Price;
   /** The bodies of a call the audit log covers (`lib/audit/`); absent for every other call. */
   audit?: AuditCapture;
+  /** What the response cache did for a call of a model with `cache` (`lib/cache/`); absent for every other call. */
+  cache?: CacheTicket;
 }
 
 export function newContext(requestId: string, surface: string, now: Date): RequestContext {

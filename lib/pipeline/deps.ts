@@ -1,5 +1,6 @@
 import type { KeyAuthenticator } from '../access/authenticate';
 import type { AuditLog } from '../audit/log';
+import type { ResponseCache } from '../cache/response-cache';
 import type { RateLimiter } from '../access/rate-limiter';
 import type { SpendLimiter } from '../access/spend-limiter';
 import type { GatewayConfig } from '../config/schema';
@@ -29,6 +30,8 @@ export interface ProxyDeps {
   usage: UsageSink;
   /** The audit log of bodies; absent when `audit.mode` is `off`. */
   audit?: AuditLog;
+  /** The response cache, when the gateway has a store for it; models without `cache` never touch it. */
+  responseCache?: ResponseCache;
   logger: GatewayLogger;
   /** Epoch ms. */
   now: () => number;

@@ -23,7 +23,9 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
   const tokens = ctx.usage ?? ctx.usageLater?.() ?? NO_TOKENS;
   const ttftMs = ctx.ttftMs === undefined ? undefined : round(ctx.ttftMs);
   // Read after the tokens: reading a whole answer's usage may set the units it was billed.
-  const costMicros = ctx.price ? costOf(tokens, status < 400 ? ctx.price : tokenPrices(ctx.price), ctx.billedUnits) : undefined;
+  const hit = ctx.cache?.status === 'hit';
+  // A hit reached no upstream: it costs nothing, whatever the stored answer's tokens.
+  const costMicros = hit ? 0 : ctx.price ? costOf(tokens, status < 400 ? ctx.price : tokenPrices(ctx.price), ctx.billedUnits) : undefined;
   if (ctx.keyId) {
     const usage: UsageRecord = {
       requestId: ctx.requestId,
@@ -50,13 +52,17 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       ...(ctx.errorCode ? { errorCode: ctx.errorCode } : {}),
       ...(ttftMs !== undefined ? { ttftMs } : {}),
       ...(costMicros !== undefined ? { costMicros } : {}),
+      ...(ctx.cache ? { cache: ctx.cache.status } : {}),
+      ...(ctx.cache?.savedMicros !== undefined ? { savedMicros: ctx.cache.savedMicros } : {}),
     };
     if (!ctx.unmetered) deps.usage.record(usage);
     // The record of a covered call's bodies, with the same facts as its usage record (token counts too, which have none).
     if (ctx.audit) deps.audit?.record(ctx.audit, usage);
   }
   if (ctx.reservation) deps.spend.settle(ctx.reservation, spentBy(ctx, tokens, costMicros), ctx.requestId);
-  if (ctx.rateHold) deps.limiter.settle(ctx.rateHold, tokens.input + tokens.output, ctx.requestId);
+  // A hit's tokens used no upstream's capacity: tokensPerMinute counts none (its request was counted).
+  if (ctx.rateHold && !hit) deps.limiter.settle(ctx.rateHold, tokens.input + tokens.output, ctx.requestId);
+  ctx.cache?.store?.({ status, outcome, estimated: ctx.usageEstimated === true, tokens, costMicros });
   deps.logger.info('request', {
     requestId: ctx.requestId,
     surface: ctx.surface,
@@ -75,6 +81,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     outputTokens: tokens.output,
     estimated: ctx.usageEstimated,
     costMicros,
+    cache: ctx.cache?.status,
   });
 }
 

@@ -12,6 +12,10 @@ import type { Attempt } from '../routing/attempts';
 import { stickyKeyOf } from '../routing/sticky';
 import type { CatalogModel } from '../routing/catalog';
 import type { Micros } from '../usage/cost';
+import { CACHE_HEADER } from '../cache/response-cache';
+import { isCacheableSurface } from '../cache/key';
+import { planCache, type CachePlan } from '../cache/policy';
+import type { CacheEntry } from '../store/response-cache';
 import { passthroughAnswer, translatedAnswer } from './answers';
 import type { SurfaceBinding } from './bindings';
 import { worstCaseOfCall } from './budget';
@@ -111,6 +115,59 @@ export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: 
 }
 
 /**
+ * `holdLimits` for a call the response cache may answer: its place in the minute is taken while
+ * its answer is looked up (one round trip for both), and its budgets are held only on a miss
+ * (a hit costs nothing, so it holds and settles nothing). Returns the stored answer on a hit.
+ * A refusal by the minute refuses the call, hit or not.
+ */
+export async function holdLimitsOrHit(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros, lookup: () => Promise<CacheEntry | undefined>): Promise<CacheEntry | undefined> {
+  const { rate, spend } = call.caller;
+  // Sized first, as `holdLimits` does: a model without a price is refused a key with budgets, hit or not.
+  const most = spend ? worstCase() : undefined;
+  const [place, hit] = await Promise.all([rate ? deps.limiter.admit(rate, ctx.requestId, ctx) : undefined, lookup()]);
+  if (place) ctx.rateHold = place;
+  if (hit || !spend) return hit;
+  // A budget's refusal keeps the call's place in the minute, as in `holdLimits`.
+  const held = await deps.spend.reserve(spend, most!, ctx.requestId);
+  if (held) ctx.reservation = held;
+  return undefined;
+}
+
+/**
+ * The response cache's part in a call, if its model has `cache` and the gateway a store: the plan
+ * (undefined when the call bypasses the cache, which its answer's header then says).
+ */
+export function cacheFor(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, headers: GatewayRequest['headers']): { plan: CachePlan | undefined } | undefined {
+  const config = call.entry.config.cache;
+  // Images, audio, moderations and rerank share the models but not the cache.
+  if (!config || !deps.responseCache || !isCacheableSurface(ctx.surface)) return undefined;
+  return { plan: planCache(config, { surface: ctx.surface, model: call.model, keyId: call.caller.key.id, teamId: call.caller.team?.id, stream: ctx.stream, jsonArray: ctx.jsonArray, body: call.body, headers }) };
+}
+
+/**
+ * Limits held (and the cache read, where it may answer): the stored answer when there is one,
+ * replayed; otherwise undefined, the call to go upstream.
+ */
+export async function limitsThenCache(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, finish: () => void, cache: { plan: CachePlan | undefined } | undefined, worstCase: () => Micros): Promise<GatewayResponse | undefined> {
+  const plan = cache?.plan;
+  if (!plan?.read) {
+    await holdLimits(call, ctx, deps, worstCase);
+    return undefined;
+  }
+  const hit = await holdLimitsOrHit(call, ctx, deps, worstCase, () => deps.responseCache!.lookup(plan, ctx));
+  return hit && deps.responseCache!.replay(hit, ctx, finish);
+}
+
+/** The answer of a call that went upstream, as the cache sees it: kept to be stored (a plan), or marked as bypassing it. */
+export function answered(cache: { plan: CachePlan | undefined } | undefined, res: GatewayResponse, ctx: RequestContext, deps: ProxyDeps): GatewayResponse {
+  if (!cache) return res;
+  if (cache.plan) return deps.responseCache!.keep(cache.plan, res, ctx);
+  ctx.cache = { status: 'bypass' };
+  res.headers[CACHE_HEADER] = 'bypass';
+  return res;
+}
+
+/**
  * A model call on any surface: admit it, then try the model's targets in order. A target of
  * the client's own dialect gets the body untouched; any other gets the canonical translation.
  * The next target is tried only while nothing has reached the client.
@@ -121,7 +178,10 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   let marked: ChatRequest | undefined;
   // Counted once the call is known to be a valid one the key may make (refusals cost no place).
   // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
-  await holdLimits(call, ctx, deps, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call.body)), deps.config));
+  // Undefined for models without `cache`: they pay one property read for it.
+  const cache = cacheFor(call, ctx, deps, req.headers);
+  const hit = await limitsThenCache(call, ctx, deps, finish, cache, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call.body)), deps.config));
+  if (hit) return hit;
   const signal = requestSignal(req, deps.now);
   const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
   const { res, attempt, via: pass } = await tryTargets<PassthroughRoute | undefined>(call.entry.targets, { stickyKey }, ctx, deps, signal, async (attempt) => {
@@ -142,7 +202,8 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     return { res, parseError: adapter.parseError, via: undefined };
   });
   const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, body: call.body, raw: call.raw };
-  return pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body));
+  const served = await (pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body)));
+  return answered(cache, served, ctx, deps);
 }
 
 /** Providers whose prompt cache works only where the request marks it (for Bedrock, its encoder keeps the marks for models that cache; Claude on Vertex). */

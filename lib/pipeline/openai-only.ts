@@ -16,7 +16,7 @@ import { OPENAI_CHAT } from './bindings';
 import { worstCaseOfCall, worstCaseOfEmbeddings } from './budget';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
-import { admit, apiKeyFor, holdLimits, type AdmittedCall } from './model-call';
+import { admit, answered, apiKeyFor, cacheFor, limitsThenCache, type AdmittedCall } from './model-call';
 import { OPENAI_MEDIA_READER, passthroughFor, type PassthroughReader } from './passthrough';
 import { requestSignal } from './signal';
 import { EMBEDDINGS_TRANSLATORS } from './embeddings-translate';
@@ -115,7 +115,10 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
   // A stray `stream: true` on an operation without streams goes upstream untouched like any unknown field.
   ctx.stream = operation.streamed?.(call.body) ?? false;
   const targets = targetsFor(operation, call);
-  await holdLimits(call, ctx, deps, () => operation.worstCase(call, targets, deps.config));
+  // Only completions and embeddings are cached (`CACHEABLE_SURFACES`); undefined for models without `cache`.
+  const cache = cacheFor(call, ctx, deps, req.headers);
+  const hit = await limitsThenCache(call, ctx, deps, finish, cache, () => operation.worstCase(call, targets, deps.config));
+  if (hit) return hit;
   const signal = requestSignal(req, deps.now);
   const { res, via } = await tryTargets<Served>(targets, {}, ctx, deps, signal, async (attempt) => {
     const translate = operation.translate?.[attempt.provider.type];
@@ -141,10 +144,11 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
     const pass = operation.meter ? { ...read, usageOf: operation.meter(call, ctx) } : read;
     return { res: await deps.upstream.send(request), parseError: errorFromOpenAIUpstream, via: { pass } };
   });
-  if ('translated' in via) return translatedJson(via.translated, ctx);
+  if ('translated' in via) return answered(cache, translatedJson(via.translated, ctx), ctx, deps);
   // A stream asked for and not given (whisper-1 ignores `stream=true`): the whole answer (text, srt, vtt) goes back as it came, not relayed as events.
   if (media && ctx.stream && !String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) ctx.stream = false;
-  return passthroughAnswer({ res, ctx, deps, binding: OPENAI_CHAT, signal, finish, clientModel: call.model, body: call.body, raw: call.raw }, via.pass, OPENAI_CHAT.wantsStreamUsage(call.body));
+  const served = await passthroughAnswer({ res, ctx, deps, binding: OPENAI_CHAT, signal, finish, clientModel: call.model, body: call.body, raw: call.raw }, via.pass, OPENAI_CHAT.wantsStreamUsage(call.body));
+  return answered(cache, served, ctx, deps);
 }
 
 /** How an attempt was served: passed through (its answer still to relay) or translated (its answer made). */

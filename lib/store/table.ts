@@ -49,3 +49,9 @@ export const healthItemKey = (accountRef: string) => ({ PK: HEALTH_PARTITION, SK
  */
 export const alertMarkKey = (scopeId: string, periodId: string) => ({ PK: `${ALERT_MARK_PREFIX}${scopeId}#${periodId}`, SK: 'ALERT' });
 export const ALERT_MARK_PREFIX = 'ALERT#';
+
+/**
+ * An answer of the response cache (`lib/cache/`), by the SHA-256 of its call (`cacheKey`); read
+ * by that hash alone, and removed by TTL once it has expired (reads skip it before then).
+ */
+export const responseCacheItemKey = (hash: string) => ({ PK: `CACHE#${hash}`, SK: 'CACHE' });

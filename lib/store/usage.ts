@@ -48,6 +48,8 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
   if (u.costMicros !== undefined) item.costMicros = n(u.costMicros);
   if (u.estimated) item.estimated = { BOOL: true };
   if (u.billedUnits !== undefined) item.billedUnits = n(u.billedUnits);
+  if (u.cache) item.cache = { S: u.cache };
+  if (u.savedMicros !== undefined) item.savedMicros = n(u.savedMicros);
   return item;
 }
 

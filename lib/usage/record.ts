@@ -34,6 +34,10 @@ export interface UsageRecord {
   attempts: number;
   /** What it cost in micro-dollars (1e-6 USD) at the serving target's price; absent when the config names no price. */
   costMicros?: number;
+  /** What the response cache did, for models with `cache`: a hit was served from it (costMicros 0), a miss went upstream, a bypass skipped the read. */
+  cache?: 'hit' | 'miss' | 'bypass';
+  /** A hit: what the stored answer cost when it was made, saved this time. */
+  savedMicros?: number;
 }
 
 /** Where usage records go. `record` never blocks or throws; `drain` waits for everything recorded so far. */

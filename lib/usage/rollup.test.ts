@@ -34,6 +34,14 @@ describe('sumTotals', () => {
 
     expect(sumTotals(Object.values(byModel))).toEqual({ requests: 3, errors: 1, inputTokens: 4, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 2, unpriced: 1 });
   });
+
+  it('counts the response cache\'s hits, where there were any, as requests that cost nothing', () => {
+    const byModel = totalsByModel([row({ model: 'a', cache: 'miss', costMicros: 5, attempts: 1 }), row({ model: 'a', cache: 'hit', costMicros: 0 }), row({ model: 'b', cache: 'hit', costMicros: 0 })]);
+
+    expect(byModel.a).toMatchObject({ requests: 2, costMicros: 5, cacheHits: 1 });
+    expect(sumTotals(Object.values(byModel))).toMatchObject({ requests: 3, costMicros: 5, cacheHits: 2 });
+    expect(sumTotals([totalsByModel([row({ model: 'a' })]).a!])).not.toHaveProperty('cacheHits');
+  });
 });
 
 describe('totalsByTeamAndModel', () => {

@@ -14,6 +14,8 @@ export interface UsageTotals {
   costMicros: number;
   /** Requests answered by a target without a price: their cost is not in `costMicros`. */
   unpriced: number;
+  /** Requests answered from the response cache (`lib/cache/`), at no cost; absent when none were (and in roll-ups made before it). */
+  cacheHits?: number;
 }
 
 const ZERO: Readonly<UsageTotals> = Object.freeze({ requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros: 0, unpriced: 0 });
@@ -42,6 +44,7 @@ export function totalsByModel(rows: Iterable<StoredUsage>): Record<string, Usage
     if (typeof row.costMicros === 'number') t.costMicros += row.costMicros;
     // A call served by a target without a price has tokens and no cost; refusals and failures have neither.
     else if (num(row, 'attempts') > 0 && num(row, 'status') < 400) t.unpriced++;
+    if (row.cache === 'hit') t.cacheHits = (t.cacheHits ?? 0) + 1;
   }
   return byModel;
 }
@@ -83,7 +86,12 @@ export function splitRows(split: TeamSplit): { teamId: string | null; model: str
 
 /** Totals added up (over models, days or keys). */
 export function sumTotals(all: Iterable<UsageTotals>): UsageTotals {
-  const sum = { ...ZERO };
-  for (const t of all) for (const k of Object.keys(sum) as (keyof UsageTotals)[]) sum[k] += t[k];
+  const sum: UsageTotals = { ...ZERO };
+  let hits = 0;
+  for (const t of all) {
+    for (const k of Object.keys(ZERO) as Exclude<keyof UsageTotals, 'cacheHits'>[]) sum[k] += t[k];
+    hits += t.cacheHits ?? 0;
+  }
+  if (hits) sum.cacheHits = hits;
   return sum;
 }

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import type { ResponseCacheModelConfig } from '../config/schema';
+
+/** The surfaces whose model calls may be answered from the cache (ctx.surface): chat, messages, Responses, Gemini, completions, embeddings. */
+export const CACHEABLE_SURFACES = ['openai', 'anthropic', 'openai-responses', 'gemini', 'openai-completions', 'openai-embeddings'] as const;
+export type CacheableSurface = (typeof CACHEABLE_SURFACES)[number];
+
+export const isCacheableSurface = (surface: string): surface is CacheableSurface => (CACHEABLE_SURFACES as readonly string[]).includes(surface);
+
+/**
+ * Fields that never change an answer's bytes, by surface: left out of the key so that callers who
+ * only label their calls differently share an entry. `stream` is not among them (a stream and a
+ * whole answer are different bytes): the key takes it from the call, not the body. `user` and
+ * `metadata` stay in a Responses key, since its answers echo them back.
+ */
+const IGNORED: Record<CacheableSurface, readonly string[]> = {
+  // `user`: an end-user id for the provider's abuse monitoring; `metadata`: tags for stored completions.
+  openai: ['stream', 'stream_options', 'user', 'metadata'],
+  // `metadata.user_id`: the same, Anthropic's way.
+  anthropic: ['stream', 'metadata'],
+  'openai-responses': ['stream', 'stream_options'],
+  gemini: [],
+  'openai-completions': ['stream', 'stream_options', 'user'],
+  'openai-embeddings': ['user'],
+};
+
+/** What a call's cache key is made of. */
+export interface CacheKeyInput {
+  surface: CacheableSurface;
+  /** The model name the client asked for (an alias is its own entry). */
+  model: string;
+  /** Who may share the entry (`scopeOf`). */
+  scope: string;
+  /** Whether the answer is a stream, and which framing (Gemini's JSON array is not SSE). */
+  stream: boolean;
+  jsonArray?: boolean;
+  /** The body as the pipeline uses it (after any step that rewrites it). */
+  body: Record<string, unknown>;
+  /** Headers that change the answer: `anthropic-version` and `anthropic-beta` on messages. */
+  headers?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The cache key of a call: SHA-256 (hex) over its surface, model, sharing scope, framing and its
+ * body in canonical JSON (keys sorted), less the fields that do not change the answer.
+ * `stream_options.include_usage` changes a stream's bytes (one more chunk), so a stream keeps it.
+ *
+ * @example
+ * cacheKey({ surface: 'openai', model: 'gpt-4o-mini', scope: 'key_1', stream: false, body: { model: 'gpt-4o-mini', messages, user: 'u1' } })
+ * // the same hex string as with `user: 'u2'`, or with `messages` before `model`
+ */
+export function cacheKey(input: CacheKeyInput): string {
+  const ignored = IGNORED[input.surface];
+  const body: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(input.body)) if (!ignored.includes(name)) body[name] = value;
+  const usageChunk = input.stream && (input.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  const headers = input.surface === 'anthropic' ? { version: input.headers?.['anthropic-version'] ?? null, beta: input.headers?.['anthropic-beta'] ?? null } : null;
+  const parts = {
+    v: 1,
+    surface: input.surface,
+    model: input.model,
+    scope: input.scope,
+    stream: input.stream ? (input.jsonArray ? 'array' : usageChunk ? 'sse+usage' : 'sse') : 'whole',
+    headers,
+    body,
+  };
+  return createHash('sha256').update(canonicalJson(parts)).digest('hex');
+}
+
+/**
+ * JSON with every object's keys sorted, so that bodies that differ only in key order are the same
+ * text. Values that JSON drops (undefined) are dropped here too.
+ *
+ * @example
+ * canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }) // '{"a":[{"c":3,"d":2}],"b":1}'
+ */
+export function canonicalJson(value: unknown): string {
+  // JSON.stringify's own walk with each object's keys put in order: a third faster than a walk by
+  // hand on a 60 KB chat body (110 µs against 170), the strings escaped natively.
+  return JSON.stringify(value, sortedKeys) ?? 'null';
+}
+
+/**
+ * An object as a copy with its keys in sorted order (JSON.stringify then writes them so). Keys
+ * that look like array indexes still come first, in numeric order, as JavaScript orders them: the
+ * order depends only on the set of keys, which is all a key needs.
+ */
+function sortedKeys(_name: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const name of Object.keys(value).sort()) sorted[name] = (value as Record<string, unknown>)[name];
+  return sorted;
+}
+
+/**
+ * Whose entries a call may be served: its key's, its team's (a key without a team keeps its own),
+ * or everyone's. The prefixes keep a key id and a team id apart.
+ *
+ * @example
+ * scopeOf('team', { keyId: 'key_1', teamId: 'team_9' }) // 'team:team_9'
+ * scopeOf('team', { keyId: 'key_1' }) // 'key:key_1'
+ */
+export function scopeOf(share: ResponseCacheModelConfig['share'], caller: { keyId: string; teamId?: string | undefined }): string {
+  if (share === 'all') return 'all';
+  if (share === 'team' && caller.teamId) return `team:${caller.teamId}`;
+  return `key:${caller.keyId}`;
+}

@@ -1,0 +1,153 @@
+import { mintKey, type KeyLimits } from '../access/api-key';
+import { parseConfig } from '../config/load';
+import { LocalCredentials } from '../credentials/local';
+import { createGateway, type Gateway } from '../gateway';
+import { isStreamBody, type GatewayRequest, type GatewayResponse } from '../http/types';
+import { MemoryKeyStore } from '../store/keys';
+import { MemoryRateWindows } from '../store/rate-windows';
+import { MemoryResponseCache } from '../store/response-cache';
+import { MemorySpendStore } from '../store/spend';
+import { MemoryUsageSink } from '../usage/record';
+import { startFakeOpenAI, type FakeOpenAI } from '../../test/fakes/openai';
+
+/** What the cache costs a call, counted at the store: the gateway with in-memory stores. */
+const NO_QUERY = new URLSearchParams();
+const request = (key: string, path: string, body: object, headers: Record<string, string> = {}): GatewayRequest => ({
+  method: 'POST',
+  path,
+  query: NO_QUERY,
+  headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+  body: Buffer.from(JSON.stringify(body)),
+  sourceIp: '127.0.0.1',
+  requestId: `r-${Math.random()}`,
+});
+
+/** A small seeded generator (mulberry32), so that a failing case can be run again. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function read(res: GatewayResponse): Promise<void> {
+  if (isStreamBody(res.body)) for await (const _chunk of res.body);
+}
+
+describe('the response cache in the gateway', () => {
+  let upstream: FakeOpenAI;
+  let store: MemoryResponseCache;
+  let spend: MemorySpendStore;
+  let gateway: Gateway;
+  let keys: MemoryKeyStore;
+  const keyWith = async (limits?: KeyLimits) => {
+    const minted = mintKey({ name: 't', models: ['*'], ...(limits ? { limits } : {}) }, new Date());
+    await keys.put(minted.record);
+    return minted.key;
+  };
+
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
+    keys = new MemoryKeyStore();
+    store = new MemoryResponseCache();
+    spend = new MemorySpendStore();
+    const targets = [{ provider: 'up', model: 'gpt-4o-mini' }];
+    const config = parseConfig({
+      providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
+      models: [
+        { name: 'plain', price: { input: 1, output: 1 }, targets },
+        { name: 'cached', price: { input: 1, output: 1 }, targets, cache: {} },
+      ],
+    });
+    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend, usage: new MemoryUsageSink(), credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), responseCache: store });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+  beforeEach(() => {
+    store.gets = 0;
+    store.puts = 0;
+  });
+
+  it('never reads or writes the cache for a model without `cache`, whatever the call (200 random calls)', async () => {
+    const key = await keyWith();
+    const next = random(20261126);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+    const seen = new Set<string | undefined>();
+    const statuses = new Set<number>();
+
+    for (let i = 0; i < 200; i++) {
+      const text = `call ${Math.floor(next() * 5)}`;
+      const stream = next() < 0.5;
+      const headers = pick<Record<string, string>>([{}, { 'cache-control': 'no-cache' }, { 'cache-control': 'no-store' }]);
+      const call = pick([
+        () => request(key, '/v1/chat/completions', { model: 'plain', messages: [{ role: 'user', content: text }], stream, temperature: pick([0, 1]) }, headers),
+        () => request(key, '/v1/completions', { model: 'plain', prompt: text, stream }, headers),
+        () => request(key, '/v1/embeddings', { model: 'plain', input: text }, headers),
+        () => request(key, '/v1/responses', { model: 'plain', input: text, stream }, headers),
+      ]);
+      const res = await gateway.handle(call());
+      await read(res);
+      seen.add(res.headers['x-aigw-cache']);
+      statuses.add(res.status);
+    }
+    await gateway.drain();
+
+    expect({ gets: store.gets, puts: store.puts, headers: [...seen], statuses: [...statuses] }).toEqual({ gets: 0, puts: 0, headers: [undefined], statuses: [200] });
+  });
+
+  it('costs a cached model one read per call, and one write after a miss only', async () => {
+    const key = await keyWith();
+    const body = { model: 'cached', messages: [{ role: 'user', content: 'count me' }] };
+
+    const miss = await gateway.handle(request(key, '/v1/chat/completions', body));
+    await gateway.drain();
+    const hit = await gateway.handle(request(key, '/v1/chat/completions', body));
+    await gateway.drain();
+
+    expect([miss.headers['x-aigw-cache'], hit.headers['x-aigw-cache']]).toEqual(['miss', 'hit']);
+    expect({ gets: store.gets, puts: store.puts }).toEqual({ gets: 2, puts: 1 });
+  });
+
+  it('counts a hit against requestsPerMinute', async () => {
+    const key = await keyWith({ requestsPerMinute: 2 });
+    const body = { model: 'cached', messages: [{ role: 'user', content: 'limited' }] };
+
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await gateway.handle(request(key, '/v1/chat/completions', body));
+      await gateway.drain();
+      statuses.push(`${res.status} ${res.headers['x-aigw-cache'] ?? ''}`.trim());
+    }
+
+    expect(statuses).toEqual(['200 miss', '200 hit', '429']);
+  });
+
+  it('holds no budget for a hit: a key with a budget reserves once, for the miss', async () => {
+    const key = await keyWith({ usdPerDay: 5 });
+    const body = { model: 'cached', messages: [{ role: 'user', content: 'budgeted' }] };
+    const reserve = jest.spyOn(spend, 'reserve');
+
+    await gateway.handle(request(key, '/v1/chat/completions', body));
+    await gateway.drain();
+    const hit = await gateway.handle(request(key, '/v1/chat/completions', body));
+    await gateway.drain();
+
+    expect(hit.headers['x-aigw-cache']).toBe('hit');
+    expect(reserve).toHaveBeenCalledTimes(1);
+    reserve.mockRestore();
+  });
+
+  it('answers a call whose cache read fails as a miss, from the upstream', async () => {
+    const key = await keyWith();
+    const get = jest.spyOn(store, 'get').mockRejectedValueOnce(new Error('table unreachable'));
+
+    const res = await gateway.handle(request(key, '/v1/chat/completions', { model: 'cached', messages: [{ role: 'user', content: 'unlucky' }] }));
+
+    expect([res.status, res.headers['x-aigw-cache']]).toEqual([200, 'miss']);
+    get.mockRestore();
+  });
+});
