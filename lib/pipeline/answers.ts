@@ -197,6 +197,7 @@ async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext,
       else if (event.type === 'error') {
         ctx.outcome = event.error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
         ctx.errorCode = event.error.code;
+        ctx.errorDetail = event.error.detail;
       }
       const output = relayedOutput(event);
       if (output) {
@@ -210,6 +211,7 @@ async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext,
     const error = signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : interrupted(err);
     ctx.outcome = 'interrupted';
     ctx.errorCode = error.code;
+    ctx.errorDetail = error.detail;
     yield { type: 'error', error: asGatewayError(error) };
   }
 }
