@@ -132,6 +132,8 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
   const onEnd = () => {
     const found = relay.findings();
     if (found.firstTokenMs !== undefined) ctx.ttftMs = found.firstTokenMs;
+    // The images a stream finished, cut off or not: each was made and is charged.
+    if (found.billedUnits !== undefined) ctx.billedUnits = found.billedUnits;
     if (ctx.outcome !== 'ok') chargeCutOff(ctx, found.usage, found.outputChars ?? 0, () => promptEstimate(input));
     else if (found.usage) ctx.usage = found.usage;
   };
