@@ -14,6 +14,7 @@ import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import type { GatewayLogger } from '../../lib/observe/logger';
 import { startFakeEntra, type FakeEntra } from '../fakes/entra';
 import { startFakeGoogleOAuth, testServiceAccount, type FakeGoogleOAuth } from '../fakes/google-oauth';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { closeServer, listenOnLoopback } from '../fakes/http';
 import { startFakeSts, type FakeSts } from '../fakes/sts';
 
@@ -42,6 +43,7 @@ describe('what a client is told of the operator’s credentials and connections'
   let sts: FakeSts;
   let entra: FakeEntra;
   let google: FakeGoogleOAuth;
+  let openai: FakeOpenAI;
   const dead: Record<'entra' | 'google' | 'openai', string> = { entra: '', google: '', openai: '' };
   const logged: string[] = [];
   const savedEnv = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
@@ -53,6 +55,7 @@ describe('what a client is told of the operator’s credentials and connections'
     sts = await startFakeSts({ ...GATEWAY_AWS, region: REGION, roles: {} });
     entra = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT, clientSecret: 'the-rotated-secret' });
     google = await startFakeGoogleOAuth({ accounts: [] });
+    openai = await startFakeOpenAI({ apiKey: 'sk-operator' });
     for (const name of ['entra', 'google', 'openai'] as const) dead[name] = await deadUrl();
     const deleted = testServiceAccount(SA_EMAIL);
     const elsewhere = testServiceAccount(SA_DOWN_EMAIL);
@@ -72,6 +75,7 @@ describe('what a client is told of the operator’s credentials and connections'
           { id: 'openai-env', type: 'openai', baseUrl: dead.openai, accounts: [{ id: 'prod', apiKey: { env: MISSING_ENV } }] },
           { id: 'openai-secret', type: 'openai', baseUrl: dead.openai, accounts: [{ id: 'prod', apiKey: { secret: SECRET_ARN } }] },
           { id: 'openai-down', type: 'openai', baseUrl: dead.openai, accounts: [{ id: 'prod', apiKey: { env: 'OPENAI_KEY' } }] },
+          { id: 'openai-up', type: 'openai', baseUrl: openai.url, accounts: [{ id: 'prod', apiKey: { env: 'OPENAI_KEY' } }] },
         ],
         models: [
           one('claude-role', 'bedrock-role', 'anthropic.claude-sonnet-4-5-20250929-v1:0'),
@@ -83,6 +87,8 @@ describe('what a client is told of the operator’s credentials and connections'
           one('gpt-env', 'openai-env', 'gpt-4o'),
           one('gpt-secret', 'openai-secret', 'gpt-4o'),
           one('gpt-down', 'openai-down', 'gpt-4o'),
+          one('gpt-up', 'openai-up', 'gpt-4o'),
+          one('claude-up', 'openai-up', 'gpt-4o'),
         ],
       }),
       adminToken: 'admin',
@@ -96,7 +102,7 @@ describe('what a client is told of the operator’s credentials and connections'
   });
   afterAll(async () => {
     await gw.close();
-    await Promise.all([sts.close(), entra.close(), google.close()]);
+    await Promise.all([sts.close(), entra.close(), google.close(), openai.close()]);
     process.env.AWS_ACCESS_KEY_ID = savedEnv.id;
     process.env.AWS_SECRET_ACCESS_KEY = savedEnv.secret;
     if (savedEnv.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
@@ -152,5 +158,30 @@ describe('what a client is told of the operator’s credentials and connections'
       expect(line).toContain(detail);
     }
     expect(line).toContain(`"errorCode":"${code}"`);
+  });
+
+  it.each([
+    ['OpenAI’s (passed through)', 'gpt-up', '/v1/chat/completions', { authorization: 'Bearer KEY' }, {}],
+    ['Anthropic’s (translated)', 'claude-up', '/v1/messages', { 'x-api-key': 'KEY', 'anthropic-version': '2023-06-01' }, { max_tokens: 64 }],
+  ])('ends a stream the upstream broke off with a neutral in-band error in %s dialect, and logs the socket’s words', async (_case, model, path, headers, extra) => {
+    // Prepare
+    openai.reply({ kind: 'drop', afterChunks: 2 });
+    const withKey = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('KEY', key)]));
+
+    // Act
+    const res = await fetch(`${gw.url}${path}`, {
+      method: 'POST',
+      headers: { ...withKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'tell me a long story' }], ...extra }),
+    });
+    const body = await res.text();
+    const line = await accessLine(res.headers.get('x-request-id') ?? '');
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(body).toContain('The upstream provider broke off the stream.');
+    expect(body).not.toContain(host(openai.url));
+    expect(line).toContain('"errorCode":"upstream_interrupted"');
+    expect(line).toMatch(/"errorDetail":"[^"]+"/);
   });
 });
