@@ -67,7 +67,7 @@ export async function tryTargets<Via>(
       const text = await res.body.text().catch(() => '');
       const error = sent.parseError(res.status, res.headers, text, attempt.provider.id);
       if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
-      deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, error: error.message, ...detailOf(error) });
+      deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, ...detailOf(error) });
       lastError = error;
       ctx.outcome = 'upstream_error';
       // An account out of its quota is a rate limit however it is sent (Bedrock's ServiceQuotaExceededException is a 400): another account may serve.
