@@ -172,11 +172,13 @@ describe('the deployed proxy, built from its environment', () => {
     expect(refused.prelude?.statusCode).toBe(502);
     expect(JSON.parse(refused.body).error).toMatchObject({ code: 'upstream_credentials_missing', message: expect.stringContaining('provider "openai"') });
     expect(refused.body).not.toContain('sk-');
+    // The secret's name is the operator's: in the log, never in the body.
+    expect(refused.body).not.toContain(OPENAI_SECRET);
     expect(openai.requests).toHaveLength(1);
     expect(logLines.map((line) => JSON.parse(line))).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ level: 'WARN', message: 'upstream attempt failed', error: expect.stringContaining(`secret ${OPENAI_SECRET}`) }),
-        expect.objectContaining({ level: 'INFO', message: 'request', status: 502, errorCode: 'upstream_credentials_missing' }),
+        expect.objectContaining({ level: 'WARN', message: 'upstream attempt failed', detail: expect.stringContaining(`secret ${OPENAI_SECRET}`) }),
+        expect.objectContaining({ level: 'INFO', message: 'request', status: 502, errorCode: 'upstream_credentials_missing', errorDetail: expect.stringContaining(`secret ${OPENAI_SECRET}`) }),
       ]),
     );
   });

@@ -210,6 +210,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (error.kind === 'internal') logger.error('request failed', { requestId: req.requestId, error: err as Error });
         ctx.status = error.status;
         ctx.errorCode = error.code;
+        ctx.errorDetail = error.detail;
         if (error.code === 'client_closed_request') ctx.outcome = 'aborted';
         const res = binding.errorResponse(error);
         res.headers['x-request-id'] = req.requestId;

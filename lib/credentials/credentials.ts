@@ -1,4 +1,5 @@
 import { entraOf, type AccountConfig, type CredentialRef } from '../config/schema';
+import { GatewayError } from '../http/errors';
 
 /** Where provider secrets come from. Implementations cache; `refresh` drops a cached value (after an upstream 401). */
 export interface Credentials {
@@ -22,6 +23,27 @@ export class CredentialsUnavailableError extends CredentialError {
     super(message, options);
     this.name = 'CredentialsUnavailableError';
   }
+}
+
+/**
+ * An account's credentials that could not be had, as the client's error: which provider and
+ * account (the operator's labels, worth reporting) and whether it may mend by itself. The
+ * credential error's own words name the operator's things (an environment variable, a secret, a
+ * tenant, a service account, a token endpoint's host): they are the log's `detail`, never the body's.
+ *
+ * @example
+ * unusableCredentials(new CredentialError('environment variable OPENAI_KEY is not set'), 'openai', 'main')
+ * // message: 'The gateway has no usable credentials for provider "openai" account "main": they are missing or were refused.'
+ * // code: 'upstream_credentials_missing', detail: 'environment variable OPENAI_KEY is not set'
+ */
+export function unusableCredentials(err: unknown, providerId: string, accountId: string): GatewayError {
+  const unavailable = err instanceof CredentialsUnavailableError;
+  const why = unavailable ? 'its identity provider could not be reached or did not answer' : 'they are missing or were refused';
+  return new GatewayError('upstream_error', `The gateway has no usable credentials for provider "${providerId}" account "${accountId}": ${why}.`, {
+    code: unavailable ? 'upstream_credentials_unavailable' : 'upstream_credentials_missing',
+    detail: err instanceof CredentialError ? err.message : 'unreadable',
+    cause: err,
+  });
 }
 
 /**

@@ -37,6 +37,12 @@ export interface GatewayErrorOptions {
   status?: number;
   /** Headers to send with the error (retry-after, allow). */
   headers?: Record<string, string>;
+  /**
+   * What the operator needs to mend it and a key holder must not see (a role ARN, a tenant, a
+   * service account, a host, a secret's name, an upstream's own words about the gateway's
+   * credentials): written to the request's log lines, never into a response body.
+   */
+  detail?: string;
   cause?: unknown;
 }
 
@@ -46,6 +52,8 @@ export class GatewayError extends Error {
   readonly param: string | undefined;
   readonly code: string | undefined;
   readonly headers: Record<string, string>;
+  /** For the log only (see `GatewayErrorOptions.detail`); the surfaces never read it. */
+  readonly detail: string | undefined;
 
   constructor(
     readonly kind: ErrorKind,
@@ -58,6 +66,7 @@ export class GatewayError extends Error {
     this.param = options.param;
     this.code = options.code;
     this.headers = options.headers ?? {};
+    this.detail = options.detail;
   }
 }
 
@@ -98,10 +107,18 @@ export function upstreamError(status: number, message: string, options: Omit<Gat
 
 /**
  * The upstream refused the gateway's own credentials: the operator's problem, not the caller's,
- * so a 502 (and the pipeline fails over to another account).
+ * so a 502 (and the pipeline fails over to another account). The upstream's own words (which may
+ * quote part of the key, an ARN or a project) go to the log only.
+ *
+ * @example
+ * upstreamAuthFailed('anth', '401', 'invalid x-api-key')
+ * // message: 'The upstream provider "anth" rejected the gateway\'s credentials (401).', detail: 'invalid x-api-key'
  */
-export function upstreamAuthFailed(providerId: string, detail: string, message: string): GatewayError {
-  return new GatewayError('upstream_error', `The upstream provider "${providerId}" rejected the gateway's credentials (${detail}): ${message}`, { code: 'upstream_auth_failed' });
+export function upstreamAuthFailed(providerId: string, label: string, upstreamMessage: string): GatewayError {
+  return new GatewayError('upstream_error', `The upstream provider "${providerId}" rejected the gateway's credentials (${label}).`, {
+    code: 'upstream_auth_failed',
+    detail: upstreamMessage,
+  });
 }
 
 const UNTRANSLATABLE = 'untranslatable';

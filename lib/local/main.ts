@@ -5,6 +5,8 @@ import { LogNotifier, type BudgetNotifier } from '../alerts/notifier';
 import { WebhookNotifier, everyNotifier } from '../alerts/webhook';
 import type { GatewayLogger } from '../observe/logger';
 import { auditSinkFromEnvironment } from '../audit/from-env';
+import { AuditFileExpiry } from '../audit/file-expiry';
+import { FileAuditSink } from '../audit/file-sink';
 import { localAdminToken } from './admin-token';
 import { startLocalGateway, type LocalGatewayOptions } from './start';
 
@@ -51,13 +53,16 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     ...(auditSink ? { audit: () => auditSink } : {}),
   });
   const { config } = loaded;
+  // Records in the data dir expire after retentionDays, as the bucket's lifecycle expires them on AWS.
+  const expiry = auditSink instanceof FileAuditSink ? new AuditFileExpiry({ auditDir: auditSink.description, retentionDays: config.audit.retentionDays, logger }) : undefined;
+  expiry?.start();
   process.stdout.write(
     [
       `aigw listening on ${local.url}`,
       `  config: ${loaded.source} (${config.providers.length} provider(s); models: ${config.models.map((m) => m.name).join(', ')})`,
       `  store:  ${local.storeDescription}`,
       `  admin:  ${local.url}/admin/ (token from ${admin.source})`,
-      `  audit:  ${auditSink ? `${config.audit.mode}: request and response bodies to ${auditSink.description}` : 'off'}`,
+      `  audit:  ${auditSink ? `${config.audit.mode}: request and response bodies to ${auditSink.description}${expiry ? `, kept ${config.audit.retentionDays} days` : ''}` : 'off'}`,
       `  alerts: budgets checked every minute; alerts go to the log${webhook ? ` and to ${new URL(webhook).origin} (GATEWAY_ALERT_WEBHOOK)` : ''}`,
       ...(loaded.example
         ? [`  NOTE:   no gateway.config.json and no provider key in the environment: calls will answer 502 until the`, `          example's providers have keys (export OPENAI_API_KEY=…, or write gateway.config.json).`]
@@ -72,6 +77,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await expiry?.stop();
     await local.close();
     process.exit(0);
   };

@@ -35,7 +35,9 @@ export interface AnswerInput {
   raw: Uint8Array;
 }
 
-const interrupted = (cause?: unknown) => new GatewayError('upstream_unavailable', 'The upstream provider broke off the stream.', { code: 'upstream_interrupted', cause });
+/** The socket's own words (which may name the upstream's address) are the log's. */
+const causeDetail = (cause: unknown) => (cause instanceof Error && cause.message ? { detail: cause.message } : {});
+const interrupted = (cause?: unknown) => new GatewayError('upstream_unavailable', 'The upstream provider broke off the stream.', { code: 'upstream_interrupted', ...causeDetail(cause), cause });
 
 /** Whether a 2xx upstream answer is a stream (SSE, Bedrock's event stream) rather than one JSON body. */
 function isStreamed(res: UpstreamResponse): boolean {
@@ -47,7 +49,7 @@ async function readWhole(res: UpstreamResponse, signal: AbortSignal | undefined)
     return await res.body.bytes();
   } catch (err) {
     if (signal?.aborted) throw whyAborted(signal);
-    throw new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted', cause: err });
+    throw new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted', ...causeDetail(err), cause: err });
   }
 }
 
@@ -75,7 +77,8 @@ async function* guarded(
     const error = signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : interrupted(err);
     ctx.outcome = 'interrupted';
     ctx.errorCode = error.code;
-    input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, error: (err as Error).message });
+    ctx.errorDetail = error.detail;
+    input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, error: (err as Error).message, ...(error.detail ? { detail: error.detail } : {}) });
     const inBand = binding.inBandError(error, sent());
     const state = array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
@@ -132,6 +135,8 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
   const onEnd = () => {
     const found = relay.findings();
     if (found.firstTokenMs !== undefined) ctx.ttftMs = found.firstTokenMs;
+    // The images a stream finished, cut off or not: each was made and is charged.
+    if (found.billedUnits !== undefined) ctx.billedUnits = found.billedUnits;
     if (ctx.outcome !== 'ok') chargeCutOff(ctx, found.usage, found.outputChars ?? 0, () => promptEstimate(input));
     else if (found.usage) ctx.usage = found.usage;
   };
@@ -197,6 +202,7 @@ async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext,
       else if (event.type === 'error') {
         ctx.outcome = event.error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
         ctx.errorCode = event.error.code;
+        ctx.errorDetail = event.error.detail;
       }
       const output = relayedOutput(event);
       if (output) {
@@ -210,6 +216,7 @@ async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext,
     const error = signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : interrupted(err);
     ctx.outcome = 'interrupted';
     ctx.errorCode = error.code;
+    ctx.errorDetail = error.detail;
     yield { type: 'error', error: asGatewayError(error) };
   }
 }

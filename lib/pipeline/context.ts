@@ -35,6 +35,8 @@ export interface RequestContext {
   status?: number;
   outcome?: UsageRecord['outcome'];
   errorCode?: string;
+  /** The failure's `GatewayError.detail`: for the access log line, never the client. */
+  errorDetail?: string;
   usage?: TokenUsage;
   /** Some of `usage` is the gateway's estimate (a stream cut off before the upstream's last count). */
   usageEstimated?: boolean;

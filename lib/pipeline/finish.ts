@@ -74,6 +74,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     status,
     outcome,
     errorCode: ctx.errorCode,
+    errorDetail: ctx.errorDetail,
     attempts: ctx.attempts,
     latencyMs,
     ttftMs,

@@ -34,7 +34,8 @@ const worstCaseOfImages: OpenAIOnlyOperation['worstCase'] = (call, _targets, con
 /**
  * An image answer's use: its tokens (gpt-image-1 reports them) and, as the units its price per
  * call is charged for, the images it holds (`data`), fewer than asked when the model made fewer.
- * A streamed answer's images are not counted: it is charged one call (only gpt-image-1 streams, priced by tokens).
+ * A streamed answer (gpt-image-1's `stream: true`) is counted by its relay instead
+ * (`MediaStreamMeter`): one unit per `.completed` image, the tokens of all of them.
  */
 const meterImages: OpenAIOnlyOperation['meter'] = (_call, ctx) =>
   function imagesUsage(json) {

@@ -2,7 +2,7 @@ import { modelRefusedBy, type Caller } from '../access/caller';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest } from '../canonical/types';
 import { entraOf } from '../config/schema';
-import { CredentialError, CredentialsUnavailableError } from '../credentials/credentials';
+import { unusableCredentials } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
 import { GatewayError, forTarget } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
@@ -240,11 +240,7 @@ export async function apiKeyFor(attempt: Attempt, deps: ProxyDeps, signal?: Abor
     if (!entra) return await deps.credentials.resolve(attempt.account.apiKey!);
     return await deps.providers.entraTokens.token(entra, { timeoutMs, signal });
   } catch (err) {
-    const detail = err instanceof CredentialError ? err.message : 'unreadable';
-    throw new GatewayError('upstream_error', `The gateway has no usable credentials for provider "${attempt.provider.id}" (${detail}).`, {
-      code: err instanceof CredentialsUnavailableError ? 'upstream_credentials_unavailable' : 'upstream_credentials_missing',
-      cause: err,
-    });
+    throw unusableCredentials(err, attempt.provider.id, attempt.account.id);
   }
 }
 

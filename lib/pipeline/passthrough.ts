@@ -53,6 +53,8 @@ export interface StreamFindings {
   outputChars?: number;
   /** The `sequence_number` an event the gateway adds must carry (Responses streams number their events). */
   nextSequence?: number;
+  /** The units a price per call is charged for, when the stream counts them (an image stream's finished images). */
+  billedUnits?: number;
 }
 
 /** How a relay reads a stream on the side. */
@@ -225,7 +227,10 @@ const OPENAI_RESPONSES: PassthroughRoute = {
  */
 export const OPENAI_MEDIA_READER: PassthroughReader = {
   usageOf: OPENAI_RESPONSES.usageOf,
-  relay: (source, { start }) => sideRead(source, new MediaStreamMeter(start), () => ({})),
+  relay(source, { start }) {
+    const meter = new MediaStreamMeter(start);
+    return sideRead(source, meter, () => (meter.images > 0 ? { billedUnits: meter.images } : {}));
+  },
 };
 
 const AZURE_RESPONSES: PassthroughRoute = { ...OPENAI_RESPONSES, request: (call) => azureResponsesRequest(responsesCall(call)) };

@@ -58,7 +58,7 @@ export async function tryTargets<Via>(
       if (signal?.aborted) break;
       if (err instanceof GatewayError && err.status < 500) throw err;
       lastError = err;
-      deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message });
+      deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message, ...detailOf(err) });
       rest(attempt, err instanceof GatewayError && CREDENTIAL_FAILURES.has(err.code) ? 'auth' : 'error', undefined, ctx, deps);
       continue;
     }
@@ -67,7 +67,7 @@ export async function tryTargets<Via>(
       const text = await res.body.text().catch(() => '');
       const error = sent.parseError(res.status, res.headers, text, attempt.provider.id);
       if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
-      deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status });
+      deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, ...detailOf(error) });
       lastError = error;
       ctx.outcome = 'upstream_error';
       // An account out of its quota is a rate limit however it is sent (Bedrock's ServiceQuotaExceededException is a 400): another account may serve.
@@ -84,6 +84,9 @@ export async function tryTargets<Via>(
   if (signal?.aborted) throw whyAborted(signal);
   throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
 }
+
+/** A failure's log-only detail (`GatewayError.detail`), as a log field. */
+const detailOf = (err: unknown) => (err instanceof GatewayError && err.detail !== undefined ? { detail: err.detail } : {});
 
 /** Failures before the call that rest the account as a refused credential does: they will not mend in seconds. */
 const CREDENTIAL_FAILURES = new Set<string | undefined>(['upstream_credentials_missing', 'upstream_assume_role_denied']);

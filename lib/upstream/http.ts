@@ -149,14 +149,18 @@ function target(raw: string): Target {
   return found;
 }
 
-/** A failure of the transport (not an HTTP error status) as the error the client gets. */
+/**
+ * A failure of the transport (not an HTTP error status) as the error the client gets. The host
+ * (the operator's endpoint, a private one perhaps) and the socket's own words are the log's `detail`.
+ */
 export function upstreamFailure(err: unknown, host: string, signal?: AbortSignal): unknown {
   if (signal?.aborted) return signal.reason ?? err;
+  const detail = `${host}: ${(err as Error | undefined)?.message ?? String(err)}`;
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
-    return new GatewayError('upstream_timeout', `The upstream provider (${host}) did not answer in time.`, { code: 'upstream_timeout', cause: err });
+    return new GatewayError('upstream_timeout', 'The upstream provider did not answer in time.', { code: 'upstream_timeout', detail, cause: err });
   }
   if (err instanceof undiciErrors.BodyTimeoutError) {
-    return new GatewayError('upstream_timeout', `The upstream provider (${host}) stopped sending.`, { code: 'upstream_timeout', cause: err });
+    return new GatewayError('upstream_timeout', 'The upstream provider stopped sending.', { code: 'upstream_timeout', detail, cause: err });
   }
-  return new GatewayError('upstream_unavailable', `Could not reach the upstream provider (${host}).`, { code: 'upstream_unreachable', cause: err });
+  return new GatewayError('upstream_unavailable', 'Could not reach the upstream provider.', { code: 'upstream_unreachable', detail, cause: err });
 }

@@ -87,6 +87,8 @@ export async function mediaAnswer(route: MediaRoute, record: RecordedRequest, ra
 function imageGeneration(body: Record<string, unknown> | undefined): MediaAnswer {
   if (typeof body?.model !== 'string') return bad('model', 'you must provide a model parameter');
   if (typeof body.prompt !== 'string') return refuse(missing('prompt'));
+  const n = typeof body.n === 'number' ? body.n : 1;
+  if (body.stream === true) return { status: 200, events: imageEvents(body.prompt, n, typeof body.partial_images === 'number' ? body.partial_images : 0) };
   return json(imagesResponse(body.model, body.prompt, typeof body.n === 'number' ? body.n : 1, body.response_format === 'url' ? 'url' : 'b64_json', 0));
 }
 
@@ -95,6 +97,22 @@ function imagesResponse(model: string, prompt: string, n: number, format: 'url' 
     format === 'url' ? { url: `https://images.example.invalid/${fakeImage(prompt, i).toString('hex').slice(16, 32)}.png`, revised_prompt: prompt } : { b64_json: fakeImage(prompt, i).toString('base64') },
   );
   return { created: Math.floor(Date.now() / 1000), data, ...(countsTokens(model) ? { background: 'opaque', output_format: 'png', quality: 'low', size: '1024x1024', usage: imageUsage(prompt, n, inputImages) } : {}) };
+}
+
+/**
+ * gpt-image-1's stream: for each of the `n` images, `partial_images` `image_generation.partial_image`
+ * events, then its `image_generation.completed` event with the image and that image's usage (the
+ * prompt's tokens, its own 272 output tokens), as OpenAI's `ImageGenCompletedEvent` carries them.
+ */
+export function imageEvents(prompt: string, n: number, partials: number): string[] {
+  const events: string[] = [];
+  const named = (type: string, value: object) => `event: ${type}\n${sse({ type, ...value })}`;
+  for (let i = 0; i < n; i++) {
+    const b64 = fakeImage(prompt, i).toString('base64');
+    for (let p = 0; p < partials; p++) events.push(named('image_generation.partial_image', { b64_json: b64.slice(0, 8), partial_image_index: p, created_at: 1_700_000_000, size: '1024x1024', quality: 'low', background: 'opaque', output_format: 'png' }));
+    events.push(named('image_generation.completed', { b64_json: b64, created_at: 1_700_000_000, size: '1024x1024', quality: 'low', background: 'opaque', output_format: 'png', usage: imageUsage(prompt, 1) }));
+  }
+  return events;
 }
 
 function speech(body: Record<string, unknown> | undefined): MediaAnswer {

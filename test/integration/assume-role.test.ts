@@ -227,7 +227,7 @@ describe('Bedrock accounts that assume a role', () => {
     });
   });
 
-  it('answers 502 naming the role when the only account’s role is refused, with no secret in it', async () => {
+  it('answers 502 naming the account, not the role, when the only account’s role is refused, with no secret in it', async () => {
     // Act
     const err = await ask('claude-gone').catch((e: unknown) => e);
 
@@ -235,7 +235,8 @@ describe('Bedrock accounts that assume a role', () => {
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err).toMatchObject({ status: 502, code: 'upstream_assume_role_denied' });
     const message = (err as Error).message;
-    expect(message).toContain(`could not assume role ${ROLE.gone} for provider "pool" account "gone" (AccessDenied)`);
+    expect(message).toContain('could not assume its AWS role for provider "pool" account "gone" (AccessDenied)');
+    expect(message).not.toContain(ROLE.gone);
     for (const secret of [GATEWAY.secretAccessKey, USER_KEY.secretAccessKey]) expect(message).not.toContain(secret);
     expect(bedrock.requests).toEqual([]);
   });

@@ -156,16 +156,19 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
     expect(bearersAtAzure().slice(-2)).toEqual([revoked, entra.issued.at(-1)]);
   });
 
-  it('reports a refused token request with Entra’s reason, and without the secret', async () => {
+  it('reports a refused token request to the client without the principal, and logs Entra’s reason, never the secret', async () => {
     // Act
     const err = await client.chat.completions.create({ model: 'gpt-4o-refused', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
 
     // Assess
     expect(err).toMatchObject({ status: 502 });
     const message = (err as Error).message;
-    expect(message).toContain('The gateway has no usable credentials for provider "azure-refused"');
-    expect(message).toContain(`Entra ID refused the token request of client ${CLIENT} in tenant ${TENANT} (401 invalid_client: AADSTS7000215: Invalid client secret provided.`);
-    expect(message).not.toContain(CLIENT_SECRET);
+    expect(message).toContain('The gateway has no usable credentials for provider "azure-refused" account "west"');
+    for (const operators of [CLIENT, TENANT, CLIENT_SECRET]) expect(message).not.toContain(operators);
+    const requestId = (err as InstanceType<typeof OpenAI.APIError>).requestID;
+    await gw.gateway.drain();
+    const line = logged.find((l) => l.includes('"request"') && l.includes(`"requestId":"${requestId}"`));
+    expect(line).toContain(`Entra ID refused the token request of client ${CLIENT} in tenant ${TENANT} (401 invalid_client: AADSTS7000215: Invalid client secret provided.`);
     expect(refusing.refused).toEqual(['invalid_client']);
   });
 
@@ -203,7 +206,8 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
 
     // Assess
     expect(err).toMatchObject({ status: 502, code: 'upstream_credentials_unavailable' });
-    expect((err as Error).message).toContain('503 temporarily_unavailable');
+    expect((err as Error).message).toContain('its identity provider could not be reached or did not answer');
+    expect(logged.some((l) => l.includes('upstream attempt failed') && l.includes('503 temporarily_unavailable'))).toBe(true);
     expect(flaky.refused).toEqual(['temporarily_unavailable']);
     expect(rests).toEqual([['azure-flaky/north', 'error', undefined]]);
   });

@@ -33,6 +33,7 @@ beforeAll(async () => {
       models: [
         { name: 'gpt-image-1', price: IMAGE_PRICE, targets: [{ provider: 'primary', model: 'gpt-image-1' }] },
         { name: 'image-alias', targets: [{ provider: 'primary', model: 'gpt-image-1' }] },
+        { name: 'gpt-image-per-image', price: { perRequest: 0.04 }, targets: [{ provider: 'primary', model: 'gpt-image-1' }] },
         { name: 'dall-e-3', price: { perRequest: 0.04 }, targets: [{ provider: 'primary', model: 'dall-e-3' }] },
         { name: 'dall-e-2', price: { perRequest: 0.02 }, targets: [{ provider: 'primary', model: 'dall-e-2' }] },
         { name: 'image-failover', targets: [{ provider: 'primary', model: 'gpt-image-1' }, { provider: 'backup', model: 'gpt-image-1' }] },
@@ -91,6 +92,36 @@ describe('images', () => {
       outputTokens: usage.output_tokens,
       costMicros: usage.input_tokens * IMAGE_PRICE.input + usage.output_tokens * IMAGE_PRICE.output,
     });
+  });
+
+  it('streams two images with partials, recording both images and the tokens of both', async () => {
+    // Act
+    const stream = await client.images.generate({ model: 'gpt-image-1', prompt: 'two cats', n: 2, stream: true, partial_images: 1 });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+
+    // Assess
+    expect(types).toEqual(['image_generation.partial_image', 'image_generation.completed', 'image_generation.partial_image', 'image_generation.completed']);
+    const one = imageUsage('two cats', 1);
+    // The prompt is read once (as the whole answer's usage counts it); each image's output tokens are its own.
+    const output = 2 * one.output_tokens;
+    expect(await lastRecord('openai-images')).toMatchObject({
+      stream: true,
+      outcome: 'ok',
+      billedUnits: 2,
+      inputTokens: one.input_tokens,
+      outputTokens: output,
+      costMicros: one.input_tokens * IMAGE_PRICE.input + output * IMAGE_PRICE.output,
+    });
+  });
+
+  it('bills a streamed dall-e-style price per image for each completed image', async () => {
+    // Act
+    const stream = await client.images.generate({ model: 'gpt-image-per-image', prompt: 'three dogs', n: 3, stream: true });
+    for await (const _event of stream) void _event;
+
+    // Assess
+    expect(await lastRecord('openai-images')).toMatchObject({ stream: true, billedUnits: 3, costMicros: 3 * 40_000 });
   });
 
   it('swaps the model in a JSON body', async () => {

@@ -83,7 +83,9 @@ describe('npm start on a fresh checkout', () => {
       expect(run.output()).toContain('gateway.config.example.json (an example');
       expect(run.output()).toContain('calls will answer 502');
       expect(call.status).toBe(502);
-      expect(((await call.json()) as { error: { message: string } }).error.message).toMatch(/environment variable OPENAI_API_KEY is not set|OPENROUTER_API_KEY is not set/);
+      // The caller learns which account; the operator's log names the variable.
+      expect(((await call.json()) as { error: { message: string } }).error.message).toMatch(/no usable credentials for provider "[^"]+" account "[^"]+"/);
+      await waitFor(() => run.output().match(/environment variable (OPENAI_API_KEY|OPENROUTER_API_KEY) is not set/));
     } finally {
       run.child.kill('SIGTERM');
       await run.exited;

@@ -22,10 +22,13 @@ describe('errorFromAnthropicUpstream', () => {
     expect(error).toMatchObject(expected);
   });
 
-  it('names the provider and keeps its message when its credentials are refused', () => {
-    expect(errorFromAnthropicUpstream(401, {}, body('authentication_error', 'invalid x-api-key'), 'anth').message).toBe(
-      'The upstream provider "anth" rejected the gateway\'s credentials (401): invalid x-api-key',
-    );
+  it('names the provider when its credentials are refused, and keeps its message for the log only', () => {
+    // Act
+    const error = errorFromAnthropicUpstream(401, {}, body('authentication_error', 'invalid x-api-key'), 'anth');
+
+    // Assess
+    expect(error.message).toBe('The upstream provider "anth" rejected the gateway\'s credentials (401).');
+    expect(error.detail).toBe('invalid x-api-key');
   });
 });
 

@@ -160,16 +160,18 @@ describe('AssumedRoles against a fake STS', () => {
     ['a role that does not exist', { roleArn: ROLE_MISSING }],
     ['a wrong external id', { roleArn: ROLE_B, externalId: 'tenant-43' }],
     ['no external id where the role asks for one', { roleArn: ROLE_B }],
-  ])('refuses %s with an error naming the role and STS’s AccessDenied, and no secret', async (_case, asked) => {
+  ])('refuses %s with an error naming STS’s AccessDenied, the role for the log only, and no secret', async (_case, asked) => {
     // Act
     const err = await new AssumedRoles().credentials(role(asked), fromKeys).catch((e: unknown) => e);
 
     // Assess
     expect(err).toBeInstanceOf(GatewayError);
     expect(err).toMatchObject({ status: 502, code: 'upstream_assume_role_denied' });
-    const message = (err as Error).message;
-    expect(message).toContain(`could not assume role ${asked.roleArn} for provider "br" account "pool-1" (AccessDenied): User: `);
-    expect(message).not.toContain(SOURCE.secretAccessKey);
+    const { message, detail } = err as GatewayError;
+    expect(message).toBe('The gateway could not assume its AWS role for provider "br" account "pool-1" (AccessDenied).');
+    expect(message).not.toContain(asked.roleArn);
+    expect(detail).toContain(`role ${asked.roleArn}: User: `);
+    expect(`${message} ${detail}`).not.toContain(SOURCE.secretAccessKey);
   });
 
   it('caches no refusal: the next call asks STS again', async () => {
@@ -206,7 +208,8 @@ describe('AssumedRoles against a fake STS', () => {
 
     // Assess
     expect(err).toMatchObject({ status: 502, code: 'upstream_assume_role_failed' });
-    expect((err as Error).message).toContain(`could not assume role ${ROLE_A}`);
+    expect((err as GatewayError).message).toContain('could not assume its AWS role for provider "br"');
+    expect((err as GatewayError).detail).toContain(`role ${ROLE_A}`);
   });
 });
 

@@ -169,7 +169,8 @@ const accountKey = (providerId: string, accountId: string) => JSON.stringify([pr
  * STS's refusal (AccessDenied: the role is missing, does not trust the caller, or wants another
  * external id; a ValidationError) or failure as the error of this one attempt: the account rests
  * and the call fails over. A refusal is told apart (`upstream_assume_role_denied`) because it
- * will not mend by itself; throttling, though a 400, is not one. Only the role, STS's error code and message are named: never a key.
+ * will not mend by itself; throttling, though a 400, is not one. The client is told the provider,
+ * account and STS's error code; the role and STS's message are the log's `detail`. Never a key.
  */
 export function assumeRoleError(err: unknown, role: Pick<RoleToAssume, 'roleArn' | 'providerId' | 'accountId'>): GatewayError {
   const e = err as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } };
@@ -179,8 +180,10 @@ export function assumeRoleError(err: unknown, role: Pick<RoleToAssume, 'roleArn'
   const denied = status !== undefined && status >= 400 && status < 500 && !throttled;
   const name = typeof e.name === 'string' && e.name !== 'Error' ? ` (${e.name})` : '';
   const message = typeof e.message === 'string' && e.message ? e.message : 'no answer';
-  return new GatewayError('upstream_error', `The gateway could not assume role ${role.roleArn} for provider "${role.providerId}" account "${role.accountId}"${name}: ${message}`, {
+  // The role's ARN (the operator's AWS account and role name) and STS's words go to the log only.
+  return new GatewayError('upstream_error', `The gateway could not assume its AWS role for provider "${role.providerId}" account "${role.accountId}"${name}.`, {
     code: denied ? 'upstream_assume_role_denied' : 'upstream_assume_role_failed',
+    detail: `role ${role.roleArn}: ${message}`,
     cause: err,
   });
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AssumeRoleConfig, CredentialRef } from '../../config/schema';
+import { unusableCredentials } from '../../credentials/credentials';
 import { AssumedRoles, type RoleSource } from './assume-role';
 import { bedrockTarget, type AwsCredentialIdentity } from './sign';
 
@@ -51,7 +52,8 @@ export function configuredBedrockCredentials(
 ): BedrockCredentialSource {
   return async function configuredBedrockCredentialsFor(scope) {
     const { account, provider } = scope;
-    const own = account.awsCredentials ? await staticCredentials(resolve, account.awsCredentials) : undefined;
+    // A key that cannot be read is this account's failure (it rests, the pool fails over), told as the others' are.
+    const own = account.awsCredentials ? await staticCredentials(resolve, account.awsCredentials).catch((err: unknown) => Promise.reject(unusableCredentials(err, provider.id, account.id))) : undefined;
     const role = account.assumeRole ?? provider.assumeRole;
     if (!role) return own ?? fallback(scope);
     const source: RoleSource = own ? { key: `key:${own.accessKeyId}:${fingerprint(own)}`, credentials: own } : { key: 'lambda-role', credentials: () => fallback(scope) };

@@ -89,8 +89,10 @@ function bedrockError(type: string | undefined, status: number | undefined, mess
   const rule = type ? RULES[type.toLowerCase()] : undefined;
   const code = rule?.code ?? (type ? toSnake(type) : undefined);
   if (rule?.auth || (!rule && (status === 401 || status === 403))) {
-    return new GatewayError('upstream_error', `The upstream provider "${providerId}" rejected the gateway's AWS credentials${type ? ` (${type})` : ''}: ${message}`, {
+    // AWS's words name the principal and resources (`User: arn:aws:sts::…:assumed-role/… is not authorized…`): the log's, not the caller's.
+    return new GatewayError('upstream_error', `The upstream provider "${providerId}" rejected the gateway's AWS credentials${type ? ` (${type})` : ''}.`, {
       code: 'upstream_auth_failed',
+      detail: message,
     });
   }
   if (rule) return new GatewayError(rule.kind, message, { ...(rule.status ? { status: rule.status } : {}), headers, ...(code ? { code } : {}) });

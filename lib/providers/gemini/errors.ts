@@ -33,8 +33,10 @@ export function errorFromGeminiUpstream(status: number, headers: Record<string, 
     return upstreamAuthFailed(providerId, label, message);
   }
   if (googleStatus === 'FAILED_PRECONDITION') {
-    return new GatewayError('upstream_error', `The upstream provider "${providerId}" cannot serve this account (${status} FAILED_PRECONDITION): ${message}`, {
+    // Google's words name the project and its billing or region: the log's.
+    return new GatewayError('upstream_error', `The upstream provider "${providerId}" cannot serve this account (${status} FAILED_PRECONDITION).`, {
       code: 'upstream_failed_precondition',
+      detail: message,
     });
   }
   const withCode = code ? { code } : {};

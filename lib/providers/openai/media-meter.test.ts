@@ -39,4 +39,30 @@ describe('MediaStreamMeter', () => {
     expect(meter.error).toBe(error);
     expect(meter.firstTokenMs !== undefined).toBe(firstToken);
   });
+
+  it.each([
+    { name: 'generation', prefix: 'image_generation' },
+    { name: 'edit', prefix: 'image_edit' },
+  ])('counts each completed image of a streamed $name with n=2, their output tokens added and the prompt once', ({ prefix }) => {
+    // Prepare
+    const completed = (output: number) => `event: ${prefix}.completed\ndata: {"type":"${prefix}.completed","b64_json":"AA==","usage":{"input_tokens":50,"output_tokens":${output}}}\n\n`;
+    const partial = `event: ${prefix}.partial_image\ndata: {"type":"${prefix}.partial_image","b64_json":"AA=="}\n\n`;
+    const meter = new MediaStreamMeter(0, clock().now);
+
+    // Act
+    for (const chunk of [partial, completed(272), partial, completed(400)]) meter.feed(Buffer.from(chunk));
+
+    // Assess
+    expect(meter.images).toBe(2);
+    expect(meter.usage).toMatchObject({ input: 50, output: 672 });
+    expect(meter.complete).toBe(true);
+  });
+
+  it('counts no images in a transcription', () => {
+    const meter = new MediaStreamMeter(0, clock().now);
+
+    meter.feed(Buffer.from('data: {"type":"transcript.text.done","text":"Hi","usage":{"input_tokens":1,"output_tokens":1}}\n\n'));
+
+    expect(meter.images).toBe(0);
+  });
 });

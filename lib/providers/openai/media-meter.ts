@@ -7,6 +7,8 @@ import { usageFromResponses } from './usage';
 const DELTAS = new Set(['transcript.text.delta', 'speech.audio.delta', 'image_generation.partial_image', 'image_edit.partial_image']);
 /** The events that end them, with the usage when the model counts tokens. */
 const DONE = new Set(['transcript.text.done', 'speech.audio.done', 'image_generation.completed', 'image_edit.completed']);
+/** The events that each bring one finished image (an image stream has one per image asked, `n`). */
+const IMAGE_DONE = new Set(['image_generation.completed', 'image_edit.completed']);
 
 /**
  * What the gateway learns from a streamed transcription (`transcript.text.delta` … `.done`),
@@ -14,6 +16,12 @@ const DONE = new Set(['transcript.text.done', 'speech.audio.done', 'image_genera
  * … `.completed`) while its bytes pass on
  * untouched: the first delta, the end, its `usage` (input and output tokens), an in-band error.
  * These streams end with their `.done` event, not `[DONE]`.
+ *
+ * An image stream with `n` > 1 has a `.completed` event per image, each with that image's usage:
+ * `images` counts them (the units a price per image is charged for), their output tokens add up,
+ * and the input is the largest one reported, since the prompt is read once (a whole answer's usage
+ * counts it once for all `n`; OpenAI does not document the per-event split, so this is the
+ * conservative reading of it).
  *
  * @example
  * const meter = new MediaStreamMeter(performance.now());
@@ -23,6 +31,8 @@ export class MediaStreamMeter {
   usage: TokenUsage | undefined;
   firstTokenMs: number | undefined;
   complete = false;
+  /** The finished images of an image stream (0 for other media). */
+  images = 0;
   error: string | undefined;
   readonly feed: (chunk: Uint8Array | string) => void;
 
@@ -53,6 +63,14 @@ export class MediaStreamMeter {
     if (type === undefined || !DONE.has(type)) return;
     this.complete = true;
     const usage = usageFromResponses(event.usage);
-    if (usage) this.usage = usage;
+    if (IMAGE_DONE.has(type)) {
+      this.images++;
+      if (usage) this.usage = this.usage ? withImage(this.usage, usage) : usage;
+    } else if (usage) this.usage = usage;
   }
+}
+
+/** One more image's usage onto an image stream's: its output added, the prompt counted once. */
+function withImage(sofar: TokenUsage, image: TokenUsage): TokenUsage {
+  return { ...sofar, input: Math.max(sofar.input, image.input), output: sofar.output + image.output, reasoning: sofar.reasoning + image.reasoning };
 }

@@ -23,8 +23,10 @@ export function errorFromVertex(status: number, headers: Record<string, string |
   if (isAnthropicError(text)) return errorFromAnthropicUpstream(status, headers, text, providerId);
   const error = errorFromGeminiUpstream(status, headers, text, providerId);
   if (status !== 404) return error;
-  return new GatewayError('upstream_error', `The upstream provider "${providerId}" has no such model in this account's project and region (404 NOT_FOUND): ${error.message}`, {
+  // Google's words name the project (`projects/…/locations/…/publishers/…`): the log's.
+  return new GatewayError('upstream_error', `The upstream provider "${providerId}" has no such model in this account's project and region (404 NOT_FOUND).`, {
     code: 'upstream_failed_precondition',
+    detail: error.message,
   });
 }
 

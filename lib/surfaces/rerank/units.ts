@@ -5,9 +5,11 @@ import { documentChars, type RerankRequest } from './request';
 export const DOCUMENTS_PER_SEARCH_UNIT = 100;
 
 /**
- * The search units a rerank call is billed, as Cohere counts them: one per query of up to 100
- * documents. (Cohere also splits documents longer than its context into chunks that count as
- * documents; the gateway does not tokenize, so it counts documents as sent.)
+ * The search units a rerank call is billed, as Cohere counts them and as Bedrock prices Rerank:
+ * one per query of up to 100 documents. (Cohere also splits documents longer than its context
+ * into chunks that count as documents; Bedrock's pricing guide says a query "can contain up to 100
+ * document chunks" but defines no chunk size, so no chunking rule is guessed: documents count as
+ * sent.)
  *
  * @example
  * searchUnits(250); // → 3

@@ -1,0 +1,27 @@
+import { GatewayError } from '../http/errors';
+import { ANTHROPIC_MESSAGES, GEMINI, OPENAI_CHAT, OPENAI_RESPONSES } from './bindings';
+
+describe('the surfaces’ error bodies', () => {
+  const DETAIL = 'role arn:aws:iam::666666666666:role/aigw-bedrock: User: arn:aws:sts::111122223333:assumed-role/aigw-proxy is not authorized';
+  const error = new GatewayError('upstream_error', 'The gateway could not assume its AWS role for provider "pool" account "gone" (AccessDenied).', {
+    code: 'upstream_assume_role_denied',
+    detail: DETAIL,
+  });
+
+  it.each([
+    ['OpenAI Chat', OPENAI_CHAT],
+    ['Anthropic Messages', ANTHROPIC_MESSAGES],
+    ['OpenAI Responses', OPENAI_RESPONSES],
+    ['Gemini', GEMINI],
+  ])('carry the message and never the log-only detail in %s, whole or in-band', (_name, binding) => {
+    // Act
+    const whole = String(binding.errorResponse(error).body);
+    const inBand = binding.inBandError(error, { nextSequence: 7 });
+
+    // Assess
+    for (const body of [whole, inBand]) {
+      expect(body).toContain('could not assume its AWS role for provider \\"pool\\" account \\"gone\\"');
+      expect(body).not.toContain('arn:aws');
+    }
+  });
+});
