@@ -57,6 +57,15 @@ describe('cacheKey', () => {
     expect(cacheKey({ ...responses, body: { ...responses.body, metadata: { a: '1' } } })).not.toBe(cacheKey(responses));
   });
 
+  it('keeps a `__proto__` member of the body (a JSON schema may name a property so), at any depth', () => {
+    const schema = (type: string) => JSON.parse(`{"type":"object","properties":{"__proto__":{"type":"${type}"}}}`) as Record<string, unknown>;
+    const tools = (type: string) => [{ type: 'function', function: { name: 'f', parameters: schema(type) } }];
+
+    expect(cacheKey(withBody({ tools: tools('string') }))).not.toBe(cacheKey(withBody({ tools: tools('integer') })));
+    expect(cacheKey({ ...base, body: JSON.parse('{"model":"m","__proto__":{"x":1}}') })).not.toBe(cacheKey({ ...base, body: JSON.parse('{"model":"m","__proto__":{"x":2}}') }));
+    expect(canonicalJson(JSON.parse('{"b":{"__proto__":1},"a":2}'))).toBe('{"a":2,"b":{"__proto__":1}}');
+  });
+
   it('is a SHA-256 in hex', () => {
     expect(cacheKey(base)).toMatch(/^[0-9a-f]{64}$/);
   });

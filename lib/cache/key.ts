@@ -51,7 +51,8 @@ export interface CacheKeyInput {
  */
 export function cacheKey(input: CacheKeyInput): string {
   const ignored = IGNORED[input.surface];
-  const body: Record<string, unknown> = {};
+  // Without a prototype, so that a `__proto__` member is a member, not a prototype set (and lost).
+  const body = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(input.body)) if (!ignored.includes(name)) body[name] = value;
   const usageChunk = input.stream && (input.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
   const headers = input.surface === 'anthropic' ? { version: input.headers?.['anthropic-version'] ?? null, beta: input.headers?.['anthropic-beta'] ?? null } : null;
@@ -87,7 +88,9 @@ export function canonicalJson(value: unknown): string {
  */
 function sortedKeys(_name: string, value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const sorted: Record<string, unknown> = {};
+  // Without a prototype: on `{}` a `__proto__` member (a JSON schema may name a property so) would
+  // set the prototype and drop out of the text, and bodies that differ there would share a key.
+  const sorted = Object.create(null) as Record<string, unknown>;
   for (const name of Object.keys(value).sort()) sorted[name] = (value as Record<string, unknown>)[name];
   return sorted;
 }
