@@ -1,7 +1,7 @@
 import { cacheKey, canonicalJson, scopeOf, type CacheKeyInput } from './key';
 
 const messages = [{ role: 'user', content: 'Classify: great product' }];
-const base: CacheKeyInput = { surface: 'openai', model: 'gpt-4o-mini', scope: 'key:key_1', stream: false, body: { model: 'gpt-4o-mini', messages, temperature: 0 } };
+const base: CacheKeyInput = { surface: 'openai', model: 'gpt-4o-mini', upstream: ['up:gpt-4o-mini'], scope: 'key:key_1', stream: false, body: { model: 'gpt-4o-mini', messages, temperature: 0 } };
 const withBody = (body: Record<string, unknown>): CacheKeyInput => ({ ...base, body: { ...base.body, ...body } });
 
 describe('cacheKey', () => {
@@ -21,6 +21,8 @@ describe('cacheKey', () => {
     ['another temperature', withBody({ temperature: 0.7 })],
     ['other messages', withBody({ messages: [{ role: 'user', content: 'Classify: bad product' }] })],
     ['another model name (an alias is its own entry)', { ...base, model: 'mini' }],
+    ['another upstream model behind the name', { ...base, upstream: ['up:gpt-4o'] }],
+    ['another provider behind the name', { ...base, upstream: ['azure:gpt-4o-mini'] }],
     ['another sharing scope', { ...base, scope: 'key:key_2' }],
     ['a stream', { ...base, stream: true }],
     ['another surface', { ...base, surface: 'openai-completions' }],
@@ -45,14 +47,14 @@ describe('cacheKey', () => {
   });
 
   it('keys messages on the anthropic-version and anthropic-beta headers, and drops their metadata', () => {
-    const messagesCall: CacheKeyInput = { surface: 'anthropic', model: 'claude', scope: 'all', stream: false, body: { model: 'claude', max_tokens: 10, messages }, headers: { 'anthropic-version': '2023-06-01' } };
+    const messagesCall: CacheKeyInput = { surface: 'anthropic', model: 'claude', upstream: ['ant:claude'], scope: 'all', stream: false, body: { model: 'claude', max_tokens: 10, messages }, headers: { 'anthropic-version': '2023-06-01' } };
 
     expect(cacheKey({ ...messagesCall, body: { ...messagesCall.body, metadata: { user_id: 'u' } } })).toBe(cacheKey(messagesCall));
     expect(cacheKey({ ...messagesCall, headers: { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'context-1m-2025-08-07' } })).not.toBe(cacheKey(messagesCall));
   });
 
   it('keeps `user` and `metadata` in a Responses key, since its answers echo them', () => {
-    const responses: CacheKeyInput = { surface: 'openai-responses', model: 'gpt-5', scope: 'all', stream: false, body: { model: 'gpt-5', input: 'hi' } };
+    const responses: CacheKeyInput = { surface: 'openai-responses', model: 'gpt-5', upstream: ['up:gpt-5'], scope: 'all', stream: false, body: { model: 'gpt-5', input: 'hi' } };
 
     expect(cacheKey({ ...responses, body: { ...responses.body, metadata: { a: '1' } } })).not.toBe(cacheKey(responses));
   });

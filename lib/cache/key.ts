@@ -29,6 +29,11 @@ export interface CacheKeyInput {
   surface: CacheableSurface;
   /** The model name the client asked for (an alias is its own entry). */
   model: string;
+  /**
+   * Where the model name leads: its targets' provider ids and models, in order. An answer is the
+   * upstream model's: a config that sends the name elsewhere must not be served the old model's.
+   */
+  upstream: readonly string[];
   /** Who may share the entry (`scopeOf`). */
   scope: string;
   /** Whether the answer is a stream, and which framing (Gemini's JSON array is not SSE). */
@@ -41,12 +46,12 @@ export interface CacheKeyInput {
 }
 
 /**
- * The cache key of a call: SHA-256 (hex) over its surface, model, sharing scope, framing and its
+ * The cache key of a call: SHA-256 (hex) over its surface, model, its targets, sharing scope, framing and its
  * body in canonical JSON (keys sorted), less the fields that do not change the answer.
  * `stream_options.include_usage` changes a stream's bytes (one more chunk), so a stream keeps it.
  *
  * @example
- * cacheKey({ surface: 'openai', model: 'gpt-4o-mini', scope: 'key_1', stream: false, body: { model: 'gpt-4o-mini', messages, user: 'u1' } })
+ * cacheKey({ surface: 'openai', model: 'gpt-4o-mini', upstream: ['openai:gpt-4o-mini'], scope: 'key_1', stream: false, body: { model: 'gpt-4o-mini', messages, user: 'u1' } })
  * // the same hex string as with `user: 'u2'`, or with `messages` before `model`
  */
 export function cacheKey(input: CacheKeyInput): string {
@@ -60,6 +65,7 @@ export function cacheKey(input: CacheKeyInput): string {
     v: 1,
     surface: input.surface,
     model: input.model,
+    upstream: input.upstream,
     scope: input.scope,
     stream: input.stream ? (input.jsonArray ? 'array' : usageChunk ? 'sse+usage' : 'sse') : 'whole',
     headers,

@@ -141,6 +141,25 @@ describe('the response cache in the gateway', () => {
     reserve.mockRestore();
   });
 
+  it('does not serve the old model\'s answers once the config sends the name to another upstream model', async () => {
+    const key = await keyWith();
+    const body = { model: 'cached', messages: [{ role: 'user', content: 'rerouted' }] };
+    const rerouted = parseConfig({
+      providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
+      models: [{ name: 'cached', price: { input: 1, output: 1 }, targets: [{ provider: 'up', model: 'gpt-4o' }], cache: {} }],
+    });
+    const after = createGateway({ config: rerouted, keys, rates: new MemoryRateWindows(), spend, usage: new MemoryUsageSink(), credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), responseCache: store });
+
+    await gateway.handle(request(key, '/v1/chat/completions', body));
+    await gateway.drain();
+    const before = upstream.requests.length;
+    const res = await after.handle(request(key, '/v1/chat/completions', body));
+    await after.close();
+
+    expect(res.headers['x-aigw-cache']).toBe('miss');
+    expect(upstream.requests.slice(before).map((r) => (r.body as { model?: string }).model)).toEqual(['gpt-4o']);
+  });
+
   it('answers a call whose cache read fails as a miss, from the upstream', async () => {
     const key = await keyWith();
     const get = jest.spyOn(store, 'get').mockRejectedValueOnce(new Error('table unreachable'));
