@@ -1,4 +1,5 @@
 import { mintKey, type KeyLimits } from '../access/api-key';
+import { isErrorBody } from './response-cache';
 import { parseConfig } from '../config/load';
 import { LocalCredentials } from '../credentials/local';
 import { createGateway, type Gateway } from '../gateway';
@@ -160,6 +161,24 @@ describe('the response cache in the gateway', () => {
     expect(upstream.requests.slice(before).map((r) => (r.body as { model?: string }).model)).toEqual(['gpt-4o']);
   });
 
+  it('does not store a whole answer that is an error with status 200 (as some OpenAI-compatible upstreams send): the next call goes upstream', async () => {
+    const key = await keyWith();
+    const body = { model: 'cached', messages: [{ role: 'user', content: 'an error in a 200' }] };
+    upstream.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error' } }) });
+
+    try {
+      const first = await gateway.handle(request(key, '/v1/chat/completions', body));
+      await gateway.drain();
+      upstream.reset();
+      const again = await gateway.handle(request(key, '/v1/chat/completions', body));
+
+      expect([first.status, store.puts]).toEqual([200, 0]);
+      expect([again.headers['x-aigw-cache'], String(again.body)]).toEqual(['miss', expect.stringContaining('Echo: an error in a 200')]);
+    } finally {
+      upstream.reset();
+    }
+  });
+
   it('answers a call whose cache read fails as a miss, from the upstream', async () => {
     const key = await keyWith();
     const get = jest.spyOn(store, 'get').mockRejectedValueOnce(new Error('table unreachable'));
@@ -168,5 +187,20 @@ describe('the response cache in the gateway', () => {
 
     expect([res.status, res.headers['x-aigw-cache']]).toEqual([200, 'miss']);
     get.mockRestore();
+  });
+});
+
+describe('isErrorBody', () => {
+  it.each([
+    ['application/json', '{"error":{"message":"overloaded","type":"server_error"}}', true],
+    ['application/json; charset=utf-8', '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', true],
+    ['application/json', '{\n  "error": {\n    "code": 503,\n    "status": "UNAVAILABLE"\n  }\n}', true],
+    ['application/json', '{"object":"response","status":"completed","error":null}', false],
+    ['application/json', '{"object":"chat.completion","choices":[]}', false],
+    ['application/json', '[{"error":1}]', false],
+    ['application/json', 'not json', false],
+    ['text/plain', '{"error":"x"}', false],
+  ])('reads %s %s as an error: %s', (contentType, text, error) => {
+    expect(isErrorBody(contentType, Buffer.from(text))).toBe(error);
   });
 });

@@ -126,6 +126,9 @@ export class ResponseCache {
   }
 
   async #put(plan: CachePlan, answer: { contentType: string; stream: boolean; tokens: TokenUsage; costMicros: number | undefined; createdAt: number }, bytes: Uint8Array, ctx: RequestContext): Promise<void> {
+    // Read here, after the response and on misses only: a whole answer is passed on as it came, so
+    // an error sent with status 200 (OpenRouter and some OpenAI-compatible servers do) reached the client as one.
+    if (!answer.stream && isErrorBody(answer.contentType, bytes)) return;
     const payload = await gzipped(bytes);
     if (payload.length > this.options.maxBytes) {
       this.options.logger.info('response cache: answer not stored, larger than responseCache.maxBytes', { requestId: ctx.requestId, bytes: payload.length });
@@ -163,4 +166,23 @@ function copyOf(body: ResponseBody, limit: number): { body: ResponseBody; bytes(
     }
   }
   return { body: copied(), bytes: () => chunks && Buffer.concat(chunks) };
+}
+
+/**
+ * Whether a whole JSON answer is an error: a top-level `error` that is set (OpenAI's, Gemini's and
+ * Anthropic's error shapes; a Responses object carries `"error": null` when it succeeded).
+ *
+ * @example
+ * isErrorBody('application/json', Buffer.from('{"error":{"message":"overloaded"}}')) // true
+ * isErrorBody('application/json', Buffer.from('{"object":"response","error":null}')) // false
+ */
+export function isErrorBody(contentType: string, bytes: Uint8Array): boolean {
+  if (!contentType.startsWith('application/json')) return false;
+  try {
+    const json: unknown = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    return json !== null && typeof json === 'object' && (json as { error?: unknown }).error != null;
+  } catch {
+    // Not JSON: nothing says it failed.
+    return false;
+  }
 }
