@@ -43,6 +43,7 @@ describe('the response cache in the gateway', () => {
   let spend: MemorySpendStore;
   let gateway: Gateway;
   let keys: MemoryKeyStore;
+  let usage: MemoryUsageSink;
   const keyWith = async (limits?: KeyLimits) => {
     const minted = mintKey({ name: 't', models: ['*'], ...(limits ? { limits } : {}) }, new Date());
     await keys.put(minted.record);
@@ -62,7 +63,8 @@ describe('the response cache in the gateway', () => {
         { name: 'cached', price: { input: 1, output: 1 }, targets, cache: {} },
       ],
     });
-    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend, usage: new MemoryUsageSink(), credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), responseCache: store });
+    usage = new MemoryUsageSink();
+    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend, usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), responseCache: store });
   });
   afterAll(async () => {
     await gateway.close();
@@ -177,6 +179,22 @@ describe('the response cache in the gateway', () => {
     } finally {
       upstream.reset();
     }
+  });
+
+  it('books a replayed stream the client left after its first event as aborted, as it would a stream from the upstream', async () => {
+    const key = await keyWith();
+    const body = { model: 'cached', stream: true, messages: [{ role: 'user', content: 'one two three four five six seven eight' }] };
+    await read(await gateway.handle(request(key, '/v1/chat/completions', body)));
+    await gateway.drain();
+
+    const hit = await gateway.handle(request(key, '/v1/chat/completions', body));
+    const events = (hit.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    await events.next();
+    await events.return?.();
+    await gateway.drain();
+
+    expect(hit.headers['x-aigw-cache']).toBe('hit');
+    expect(usage.records.at(-1)).toMatchObject({ cache: 'hit', outcome: 'aborted', costMicros: 0 });
   });
 
   it('answers a call whose cache read fails as a miss, from the upstream', async () => {

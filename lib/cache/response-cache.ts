@@ -76,7 +76,8 @@ export class ResponseCache {
   async replay(entry: CacheEntry, ctx: RequestContext, finish: () => void): Promise<GatewayResponse> {
     const bytes = await gunzipped(entry.payload);
     ctx.status = 200;
-    ctx.outcome = 'ok';
+    // A stream's outcome is known once it has all gone out (a client may leave before).
+    if (!entry.stream) ctx.outcome = 'ok';
     ctx.usage = entry.usage;
     ctx.cache = { status: 'hit', ...(entry.costMicros !== undefined ? { savedMicros: entry.costMicros } : {}) };
     const headers = { 'content-type': entry.contentType, [CACHE_HEADER]: 'hit', age: String(Math.max(0, Math.floor((this.options.now() - entry.createdAt) / 1000))) };
@@ -93,7 +94,10 @@ export class ResponseCache {
           ctx.ttftMs ??= performance.now() - ctx.startPerf;
           yield piece;
         }
+        ctx.outcome = 'ok';
       } finally {
+        // Reached without an outcome only when the door stopped reading: the client went away.
+        ctx.outcome ??= 'aborted';
         finish();
       }
     }
