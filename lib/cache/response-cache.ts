@@ -18,8 +18,9 @@ const gunzipped = promisify(gunzip);
 export const CACHE_HEADER = 'x-aigw-cache';
 
 /**
- * How many bytes of a stream are kept while it is relayed, at most, for the cache: gzip makes SSE
- * several times smaller, so a stream this long may still fit `maxBytes`; past it, the copy is let go.
+ * How many bytes of an answer are kept, at most, for the cache: gzip makes SSE and JSON several
+ * times smaller, so an answer this long may still fit `maxBytes`; past it, a stream's copy is let
+ * go, and a whole answer is not compressed to find out (a batch of embeddings runs to megabytes).
  */
 const RAW_PER_STORED_BYTE = 16;
 
@@ -151,12 +152,12 @@ export class ResponseCache {
 }
 
 /**
- * A body passed on unchanged, with a copy of its bytes: a whole body is its own copy; a stream's
- * chunks are kept as they are relayed, up to `limit` bytes (past it, the copy is dropped).
+ * A body passed on unchanged, with a copy of its bytes up to `limit` (past it, none): a whole body
+ * is its own copy; a stream's chunks are kept as they are relayed (past the limit, the copy is dropped).
  */
 function copyOf(body: ResponseBody, limit: number): { body: ResponseBody; bytes(): Uint8Array | undefined } {
-  if (typeof body === 'string') return { body, bytes: () => Buffer.from(body) };
-  if (body instanceof Uint8Array) return { body, bytes: () => body };
+  if (typeof body === 'string') return { body, bytes: () => (Buffer.byteLength(body) > limit ? undefined : Buffer.from(body)) };
+  if (body instanceof Uint8Array) return { body, bytes: () => (body.byteLength > limit ? undefined : body) };
   let chunks: Uint8Array[] | undefined = [];
   let size = 0;
   async function* copied(): AsyncGenerator<Uint8Array> {
