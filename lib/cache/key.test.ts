@@ -46,6 +46,18 @@ describe('cacheKey', () => {
     expect(keys.size).toBe(4);
   });
 
+  it('tells a stream without OpenAI\'s obfuscation padding (`include_obfuscation: false`) from one with it, on chat and Responses', () => {
+    const stream = { ...base, stream: true };
+    const unpadded = (input: CacheKeyInput, more: object = {}) => cacheKey({ ...input, body: { ...input.body, stream: true, stream_options: { include_obfuscation: false, ...more } } });
+    const responses: CacheKeyInput = { ...stream, surface: 'openai-responses', body: { model: 'gpt-5', input: 'hi' } };
+
+    expect(unpadded(stream)).not.toBe(cacheKey(stream));
+    expect(unpadded(stream, { include_usage: true })).not.toBe(cacheKey({ ...stream, body: { ...base.body, stream_options: { include_usage: true } } }));
+    expect(unpadded(responses)).not.toBe(cacheKey(responses));
+    // The default spelled out is the default.
+    expect(cacheKey({ ...stream, body: { ...base.body, stream_options: { include_obfuscation: true } } })).toBe(cacheKey(stream));
+  });
+
   it('keys messages on the anthropic-version and anthropic-beta headers, and drops their metadata', () => {
     const messagesCall: CacheKeyInput = { surface: 'anthropic', model: 'claude', upstream: ['ant:claude'], scope: 'all', stream: false, body: { model: 'claude', max_tokens: 10, messages }, headers: { 'anthropic-version': '2023-06-01' } };
 

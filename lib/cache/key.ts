@@ -48,7 +48,8 @@ export interface CacheKeyInput {
 /**
  * The cache key of a call: SHA-256 (hex) over its surface, model, its targets, sharing scope, framing and its
  * body in canonical JSON (keys sorted), less the fields that do not change the answer.
- * `stream_options.include_usage` changes a stream's bytes (one more chunk), so a stream keeps it.
+ * `stream_options.include_usage` changes a stream's bytes (one more chunk), and so does
+ * `include_obfuscation: false` (no padding field), so a stream keeps them.
  *
  * @example
  * cacheKey({ surface: 'openai', model: 'gpt-4o-mini', upstream: ['openai:gpt-4o-mini'], scope: 'key_1', stream: false, body: { model: 'gpt-4o-mini', messages, user: 'u1' } })
@@ -59,7 +60,10 @@ export function cacheKey(input: CacheKeyInput): string {
   // Without a prototype, so that a `__proto__` member is a member, not a prototype set (and lost).
   const body = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(input.body)) if (!ignored.includes(name)) body[name] = value;
-  const usageChunk = input.stream && (input.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  const streamOptions = input.stream ? (input.body.stream_options as { include_usage?: unknown; include_obfuscation?: unknown } | undefined) : undefined;
+  const usageChunk = streamOptions?.include_usage === true;
+  // OpenAI pads each chunk with a random `obfuscation` field unless told not to: other bytes.
+  const unpadded = streamOptions?.include_obfuscation === false;
   const headers = input.surface === 'anthropic' ? { version: input.headers?.['anthropic-version'] ?? null, beta: input.headers?.['anthropic-beta'] ?? null } : null;
   const parts = {
     v: 1,
@@ -67,7 +71,7 @@ export function cacheKey(input: CacheKeyInput): string {
     model: input.model,
     upstream: input.upstream,
     scope: input.scope,
-    stream: input.stream ? (input.jsonArray ? 'array' : usageChunk ? 'sse+usage' : 'sse') : 'whole',
+    stream: input.stream ? (input.jsonArray ? 'array' : `sse${usageChunk ? '+usage' : ''}${unpadded ? '-obfuscation' : ''}`) : 'whole',
     headers,
     body,
   };

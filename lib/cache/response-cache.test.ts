@@ -197,6 +197,22 @@ describe('the response cache in the gateway', () => {
     expect(usage.records.at(-1)).toMatchObject({ cache: 'hit', outcome: 'aborted', costMicros: 0 });
   });
 
+  it('does not replay a stream without obfuscation padding to a client that did not turn it off', async () => {
+    const key = await keyWith();
+    const body = { model: 'cached', stream: true, messages: [{ role: 'user', content: 'padded or not' }] };
+    const streamed = async (extra: object) => {
+      const res = await gateway.handle(request(key, '/v1/chat/completions', { ...body, ...extra }));
+      const parts: Buffer[] = [];
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) parts.push(Buffer.from(chunk));
+      await gateway.drain();
+      return { cache: res.headers['x-aigw-cache'], padded: Buffer.concat(parts).toString().includes('"obfuscation"') };
+    };
+
+    expect(await streamed({ stream_options: { include_obfuscation: false } })).toEqual({ cache: 'miss', padded: false });
+    expect(await streamed({})).toEqual({ cache: 'miss', padded: true });
+    expect(await streamed({})).toEqual({ cache: 'hit', padded: true });
+  });
+
   it('answers a call whose cache read fails as a miss, from the upstream', async () => {
     const key = await keyWith();
     const get = jest.spyOn(store, 'get').mockRejectedValueOnce(new Error('table unreachable'));
