@@ -213,6 +213,38 @@ describe('the response cache in the gateway', () => {
     expect(await streamed({})).toEqual({ cache: 'hit', padded: true });
   });
 
+  it('serves an answer stored under a longer ttlSeconds only for the model\'s ttlSeconds now (an admin who shortens it)', async () => {
+    const key = await keyWith();
+    const body = { model: 'cached', messages: [{ role: 'user', content: 'shortened' }] };
+    let clock = Date.now();
+    const withTtl = (ttlSeconds: number) =>
+      createGateway({
+        config: parseConfig({
+          providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
+          models: [{ name: 'cached', price: { input: 1, output: 1 }, targets: [{ provider: 'up', model: 'gpt-4o-mini' }], cache: { ttlSeconds } }],
+        }),
+        keys,
+        rates: new MemoryRateWindows(),
+        spend,
+        usage,
+        credentials: new LocalCredentials({ UP_KEY: 'sk-up' }),
+        responseCache: store,
+        now: () => clock,
+      });
+    const before = withTtl(30 * 86_400);
+    const after = withTtl(60);
+
+    await before.handle(request(key, '/v1/chat/completions', body));
+    await before.close();
+    clock += 30_000;
+    const within = await after.handle(request(key, '/v1/chat/completions', body));
+    clock += 60_000;
+    const past = await after.handle(request(key, '/v1/chat/completions', body));
+    await after.close();
+
+    expect([within.headers['x-aigw-cache'], past.headers['x-aigw-cache']]).toEqual(['hit', 'miss']);
+  });
+
   it('answers a call whose cache read fails as a miss, from the upstream', async () => {
     const key = await keyWith();
     const get = jest.spyOn(store, 'get').mockRejectedValueOnce(new Error('table unreachable'));

@@ -63,7 +63,10 @@ export class ResponseCache {
   async lookup(plan: CachePlan, ctx: RequestContext): Promise<CacheEntry | undefined> {
     if (!plan.read) return undefined;
     try {
-      return await this.store.get(plan.hash, this.options.now());
+      const now = this.options.now();
+      const entry = await this.store.get(plan.hash, now);
+      // The model's ttlSeconds as configured now: an entry stored under a longer one is not served past it.
+      return entry && entry.createdAt + plan.ttlSeconds * 1000 > now ? entry : undefined;
     } catch (err) {
       this.options.logger.warn('response cache not read: the store failed', { requestId: ctx.requestId, error: err as Error });
       return undefined;
