@@ -1,7 +1,7 @@
 import { cacheKey, canonicalJson, scopeOf, type CacheKeyInput } from './key';
 
 const messages = [{ role: 'user', content: 'Classify: great product' }];
-const base: CacheKeyInput = { surface: 'openai', model: 'gpt-4o-mini', scope: 'key:key_1', stream: false, body: { model: 'gpt-4o-mini', messages, temperature: 0 } };
+const base: CacheKeyInput = { surface: 'openai', model: 'gpt-4o-mini', upstream: ['up:gpt-4o-mini'], scope: 'key:key_1', stream: false, body: { model: 'gpt-4o-mini', messages, temperature: 0 } };
 const withBody = (body: Record<string, unknown>): CacheKeyInput => ({ ...base, body: { ...base.body, ...body } });
 
 describe('cacheKey', () => {
@@ -21,6 +21,8 @@ describe('cacheKey', () => {
     ['another temperature', withBody({ temperature: 0.7 })],
     ['other messages', withBody({ messages: [{ role: 'user', content: 'Classify: bad product' }] })],
     ['another model name (an alias is its own entry)', { ...base, model: 'mini' }],
+    ['another upstream model behind the name', { ...base, upstream: ['up:gpt-4o'] }],
+    ['another provider behind the name', { ...base, upstream: ['azure:gpt-4o-mini'] }],
     ['another sharing scope', { ...base, scope: 'key:key_2' }],
     ['a stream', { ...base, stream: true }],
     ['another surface', { ...base, surface: 'openai-completions' }],
@@ -44,17 +46,38 @@ describe('cacheKey', () => {
     expect(keys.size).toBe(4);
   });
 
+  it('tells a stream without OpenAI\'s obfuscation padding (`include_obfuscation: false`) from one with it, on chat and Responses', () => {
+    const stream = { ...base, stream: true };
+    const unpadded = (input: CacheKeyInput, more: object = {}) => cacheKey({ ...input, body: { ...input.body, stream: true, stream_options: { include_obfuscation: false, ...more } } });
+    const responses: CacheKeyInput = { ...stream, surface: 'openai-responses', body: { model: 'gpt-5', input: 'hi' } };
+
+    expect(unpadded(stream)).not.toBe(cacheKey(stream));
+    expect(unpadded(stream, { include_usage: true })).not.toBe(cacheKey({ ...stream, body: { ...base.body, stream_options: { include_usage: true } } }));
+    expect(unpadded(responses)).not.toBe(cacheKey(responses));
+    // The default spelled out is the default.
+    expect(cacheKey({ ...stream, body: { ...base.body, stream_options: { include_obfuscation: true } } })).toBe(cacheKey(stream));
+  });
+
   it('keys messages on the anthropic-version and anthropic-beta headers, and drops their metadata', () => {
-    const messagesCall: CacheKeyInput = { surface: 'anthropic', model: 'claude', scope: 'all', stream: false, body: { model: 'claude', max_tokens: 10, messages }, headers: { 'anthropic-version': '2023-06-01' } };
+    const messagesCall: CacheKeyInput = { surface: 'anthropic', model: 'claude', upstream: ['ant:claude'], scope: 'all', stream: false, body: { model: 'claude', max_tokens: 10, messages }, headers: { 'anthropic-version': '2023-06-01' } };
 
     expect(cacheKey({ ...messagesCall, body: { ...messagesCall.body, metadata: { user_id: 'u' } } })).toBe(cacheKey(messagesCall));
     expect(cacheKey({ ...messagesCall, headers: { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'context-1m-2025-08-07' } })).not.toBe(cacheKey(messagesCall));
   });
 
   it('keeps `user` and `metadata` in a Responses key, since its answers echo them', () => {
-    const responses: CacheKeyInput = { surface: 'openai-responses', model: 'gpt-5', scope: 'all', stream: false, body: { model: 'gpt-5', input: 'hi' } };
+    const responses: CacheKeyInput = { surface: 'openai-responses', model: 'gpt-5', upstream: ['up:gpt-5'], scope: 'all', stream: false, body: { model: 'gpt-5', input: 'hi' } };
 
     expect(cacheKey({ ...responses, body: { ...responses.body, metadata: { a: '1' } } })).not.toBe(cacheKey(responses));
+  });
+
+  it('keeps a `__proto__` member of the body (a JSON schema may name a property so), at any depth', () => {
+    const schema = (type: string) => JSON.parse(`{"type":"object","properties":{"__proto__":{"type":"${type}"}}}`) as Record<string, unknown>;
+    const tools = (type: string) => [{ type: 'function', function: { name: 'f', parameters: schema(type) } }];
+
+    expect(cacheKey(withBody({ tools: tools('string') }))).not.toBe(cacheKey(withBody({ tools: tools('integer') })));
+    expect(cacheKey({ ...base, body: JSON.parse('{"model":"m","__proto__":{"x":1}}') })).not.toBe(cacheKey({ ...base, body: JSON.parse('{"model":"m","__proto__":{"x":2}}') }));
+    expect(canonicalJson(JSON.parse('{"b":{"__proto__":1},"a":2}'))).toBe('{"a":2,"b":{"__proto__":1}}');
   });
 
   it('is a SHA-256 in hex', () => {

@@ -29,6 +29,11 @@ export interface CacheKeyInput {
   surface: CacheableSurface;
   /** The model name the client asked for (an alias is its own entry). */
   model: string;
+  /**
+   * Where the model name leads: its targets' provider ids and models, in order. An answer is the
+   * upstream model's: a config that sends the name elsewhere must not be served the old model's.
+   */
+  upstream: readonly string[];
   /** Who may share the entry (`scopeOf`). */
   scope: string;
   /** Whether the answer is a stream, and which framing (Gemini's JSON array is not SSE). */
@@ -41,26 +46,32 @@ export interface CacheKeyInput {
 }
 
 /**
- * The cache key of a call: SHA-256 (hex) over its surface, model, sharing scope, framing and its
+ * The cache key of a call: SHA-256 (hex) over its surface, model, its targets, sharing scope, framing and its
  * body in canonical JSON (keys sorted), less the fields that do not change the answer.
- * `stream_options.include_usage` changes a stream's bytes (one more chunk), so a stream keeps it.
+ * `stream_options.include_usage` changes a stream's bytes (one more chunk), and so does
+ * `include_obfuscation: false` (no padding field), so a stream keeps them.
  *
  * @example
- * cacheKey({ surface: 'openai', model: 'gpt-4o-mini', scope: 'key_1', stream: false, body: { model: 'gpt-4o-mini', messages, user: 'u1' } })
+ * cacheKey({ surface: 'openai', model: 'gpt-4o-mini', upstream: ['openai:gpt-4o-mini'], scope: 'key_1', stream: false, body: { model: 'gpt-4o-mini', messages, user: 'u1' } })
  * // the same hex string as with `user: 'u2'`, or with `messages` before `model`
  */
 export function cacheKey(input: CacheKeyInput): string {
   const ignored = IGNORED[input.surface];
-  const body: Record<string, unknown> = {};
+  // Without a prototype, so that a `__proto__` member is a member, not a prototype set (and lost).
+  const body = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(input.body)) if (!ignored.includes(name)) body[name] = value;
-  const usageChunk = input.stream && (input.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  const streamOptions = input.stream ? (input.body.stream_options as { include_usage?: unknown; include_obfuscation?: unknown } | undefined) : undefined;
+  const usageChunk = streamOptions?.include_usage === true;
+  // OpenAI pads each chunk with a random `obfuscation` field unless told not to: other bytes.
+  const unpadded = streamOptions?.include_obfuscation === false;
   const headers = input.surface === 'anthropic' ? { version: input.headers?.['anthropic-version'] ?? null, beta: input.headers?.['anthropic-beta'] ?? null } : null;
   const parts = {
     v: 1,
     surface: input.surface,
     model: input.model,
+    upstream: input.upstream,
     scope: input.scope,
-    stream: input.stream ? (input.jsonArray ? 'array' : usageChunk ? 'sse+usage' : 'sse') : 'whole',
+    stream: input.stream ? (input.jsonArray ? 'array' : `sse${usageChunk ? '+usage' : ''}${unpadded ? '-obfuscation' : ''}`) : 'whole',
     headers,
     body,
   };
@@ -87,7 +98,9 @@ export function canonicalJson(value: unknown): string {
  */
 function sortedKeys(_name: string, value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const sorted: Record<string, unknown> = {};
+  // Without a prototype: on `{}` a `__proto__` member (a JSON schema may name a property so) would
+  // set the prototype and drop out of the text, and bodies that differ there would share a key.
+  const sorted = Object.create(null) as Record<string, unknown>;
   for (const name of Object.keys(value).sort()) sorted[name] = (value as Record<string, unknown>)[name];
   return sorted;
 }

@@ -26,7 +26,7 @@ describe('uncacheableBecause', () => {
 });
 
 describe('planCache', () => {
-  const call: CacheableCall = { surface: 'openai', model: 'm', keyId: 'key_1', stream: false, body: { model: 'm', messages: [] }, headers: {} };
+  const call: CacheableCall = { surface: 'openai', model: 'm', upstream: ['up:m'], keyId: 'key_1', stream: false, body: { model: 'm', messages: [] }, headers: {} };
   const config = { ttlSeconds: 60, share: 'key' as const };
 
   it('reads and writes a plain call', () => {

@@ -53,6 +53,8 @@ export interface CachePlan {
 export interface CacheableCall {
   surface: string;
   model: string;
+  /** The model's targets as `provider:model` (`CacheKeyInput.upstream`). */
+  upstream: readonly string[];
   keyId: string;
   teamId?: string | undefined;
   stream: boolean;
@@ -67,7 +69,7 @@ export interface CacheableCall {
  * is answered as if there were no cache, with `x-aigw-cache: bypass`.
  *
  * @example
- * planCache({ ttlSeconds: 60, share: 'key' }, { surface: 'openai', model, keyId, stream: false, body, headers: { 'cache-control': 'no-cache' } })
+ * planCache({ ttlSeconds: 60, share: 'key' }, { surface: 'openai', model, upstream: ['up:gpt-4o-mini'], keyId, stream: false, body, headers: { 'cache-control': 'no-cache' } })
  * // { hash, read: false, write: true, ttlSeconds: 60 }
  */
 export function planCache(config: ResponseCacheModelConfig, call: CacheableCall): CachePlan | undefined {
@@ -77,6 +79,7 @@ export function planCache(config: ResponseCacheModelConfig, call: CacheableCall)
   const hash = cacheKey({
     surface: call.surface,
     model: call.model,
+    upstream: call.upstream,
     scope: scopeOf(config.share, call),
     stream: call.stream,
     ...(call.jsonArray ? { jsonArray: true } : {}),

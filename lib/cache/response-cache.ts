@@ -18,8 +18,9 @@ const gunzipped = promisify(gunzip);
 export const CACHE_HEADER = 'x-aigw-cache';
 
 /**
- * How many bytes of a stream are kept while it is relayed, at most, for the cache: gzip makes SSE
- * several times smaller, so a stream this long may still fit `maxBytes`; past it, the copy is let go.
+ * How many bytes of an answer are kept, at most, for the cache: gzip makes SSE and JSON several
+ * times smaller, so an answer this long may still fit `maxBytes`; past it, a stream's copy is let
+ * go, and a whole answer is not compressed to find out (a batch of embeddings runs to megabytes).
  */
 const RAW_PER_STORED_BYTE = 16;
 
@@ -62,7 +63,10 @@ export class ResponseCache {
   async lookup(plan: CachePlan, ctx: RequestContext): Promise<CacheEntry | undefined> {
     if (!plan.read) return undefined;
     try {
-      return await this.store.get(plan.hash, this.options.now());
+      const now = this.options.now();
+      const entry = await this.store.get(plan.hash, now);
+      // The model's ttlSeconds as configured now: an entry stored under a longer one is not served past it.
+      return entry && entry.createdAt + plan.ttlSeconds * 1000 > now ? entry : undefined;
     } catch (err) {
       this.options.logger.warn('response cache not read: the store failed', { requestId: ctx.requestId, error: err as Error });
       return undefined;
@@ -76,7 +80,8 @@ export class ResponseCache {
   async replay(entry: CacheEntry, ctx: RequestContext, finish: () => void): Promise<GatewayResponse> {
     const bytes = await gunzipped(entry.payload);
     ctx.status = 200;
-    ctx.outcome = 'ok';
+    // A stream's outcome is known once it has all gone out (a client may leave before).
+    if (!entry.stream) ctx.outcome = 'ok';
     ctx.usage = entry.usage;
     ctx.cache = { status: 'hit', ...(entry.costMicros !== undefined ? { savedMicros: entry.costMicros } : {}) };
     const headers = { 'content-type': entry.contentType, [CACHE_HEADER]: 'hit', age: String(Math.max(0, Math.floor((this.options.now() - entry.createdAt) / 1000))) };
@@ -93,7 +98,10 @@ export class ResponseCache {
           ctx.ttftMs ??= performance.now() - ctx.startPerf;
           yield piece;
         }
+        ctx.outcome = 'ok';
       } finally {
+        // Reached without an outcome only when the door stopped reading: the client went away.
+        ctx.outcome ??= 'aborted';
         finish();
       }
     }
@@ -126,6 +134,9 @@ export class ResponseCache {
   }
 
   async #put(plan: CachePlan, answer: { contentType: string; stream: boolean; tokens: TokenUsage; costMicros: number | undefined; createdAt: number }, bytes: Uint8Array, ctx: RequestContext): Promise<void> {
+    // Read here, after the response and on misses only: a whole answer is passed on as it came, so
+    // an error sent with status 200 (OpenRouter and some OpenAI-compatible servers do) reached the client as one.
+    if (!answer.stream && isErrorBody(answer.contentType, bytes)) return;
     const payload = await gzipped(bytes);
     if (payload.length > this.options.maxBytes) {
       this.options.logger.info('response cache: answer not stored, larger than responseCache.maxBytes', { requestId: ctx.requestId, bytes: payload.length });
@@ -144,12 +155,12 @@ export class ResponseCache {
 }
 
 /**
- * A body passed on unchanged, with a copy of its bytes: a whole body is its own copy; a stream's
- * chunks are kept as they are relayed, up to `limit` bytes (past it, the copy is dropped).
+ * A body passed on unchanged, with a copy of its bytes up to `limit` (past it, none): a whole body
+ * is its own copy; a stream's chunks are kept as they are relayed (past the limit, the copy is dropped).
  */
 function copyOf(body: ResponseBody, limit: number): { body: ResponseBody; bytes(): Uint8Array | undefined } {
-  if (typeof body === 'string') return { body, bytes: () => Buffer.from(body) };
-  if (body instanceof Uint8Array) return { body, bytes: () => body };
+  if (typeof body === 'string') return { body, bytes: () => (Buffer.byteLength(body) > limit ? undefined : Buffer.from(body)) };
+  if (body instanceof Uint8Array) return { body, bytes: () => (body.byteLength > limit ? undefined : body) };
   let chunks: Uint8Array[] | undefined = [];
   let size = 0;
   async function* copied(): AsyncGenerator<Uint8Array> {
@@ -163,4 +174,23 @@ function copyOf(body: ResponseBody, limit: number): { body: ResponseBody; bytes(
     }
   }
   return { body: copied(), bytes: () => chunks && Buffer.concat(chunks) };
+}
+
+/**
+ * Whether a whole JSON answer is an error: a top-level `error` that is set (OpenAI's, Gemini's and
+ * Anthropic's error shapes; a Responses object carries `"error": null` when it succeeded).
+ *
+ * @example
+ * isErrorBody('application/json', Buffer.from('{"error":{"message":"overloaded"}}')) // true
+ * isErrorBody('application/json', Buffer.from('{"object":"response","error":null}')) // false
+ */
+export function isErrorBody(contentType: string, bytes: Uint8Array): boolean {
+  if (!contentType.startsWith('application/json')) return false;
+  try {
+    const json: unknown = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    return json !== null && typeof json === 'object' && (json as { error?: unknown }).error != null;
+  } catch {
+    // Not JSON: nothing says it failed.
+    return false;
+  }
 }
