@@ -33,6 +33,7 @@ import { createProviderRegistry } from './providers/registry';
 import { createUpstreamClient, type UpstreamClient } from './upstream/http';
 import type { UsageSink } from './usage/record';
 import { createAuditLog, type AuditSink } from './audit/log';
+import { Guardrails } from './guardrails/scan';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -88,6 +89,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const auditSink = deps.audit;
   if (deps.config.audit.mode !== 'off' && !auditSink) throw new Error(`audit.mode is "${deps.config.audit.mode}" but the gateway was given nowhere to write audit records`);
   const audit = auditSink && createAuditLog(deps.config.audit, auditSink, logger);
+  const guardrails = Guardrails.from(deps.config.guardrails);
   const proxy: ProxyDeps = {
     config: deps.config,
     catalog: new Catalog(deps.config),
@@ -101,6 +103,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,
     ...(audit ? { audit } : {}),
+    ...(guardrails ? { guardrails } : {}),
     logger,
     now,
   };

@@ -3,6 +3,7 @@ import type { RateStanding } from '../access/rate-standing';
 import type { Reservation } from '../access/spend-limiter';
 import type { AuditCapture } from '../audit/capture';
 import type { Price } from '../config/schema';
+import type { GuardrailHit } from '../guardrails/scan';
 import type { TokenUsage } from '../usage/tokens';
 import type { UsageRecord } from '../usage/record';
 
@@ -57,6 +58,8 @@ export interface RequestContext {
   billedUnits?: number;
   /** The price of the target that served (or last tried) the call. */
   price?: Price;
+  /** What the guardrails found in the body, per rule (`lib/pipeline/guardrails.ts`); absent when nothing. */
+  guardrails?: GuardrailHit[];
   /** The bodies of a call the audit log covers (`lib/audit/`); absent for every other call. */
   audit?: AuditCapture;
 }

@@ -4,6 +4,7 @@ import type { RateLimiter } from '../access/rate-limiter';
 import type { SpendLimiter } from '../access/spend-limiter';
 import type { GatewayConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
+import type { Guardrails } from '../guardrails/scan';
 import type { GatewayLogger } from '../observe/logger';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Catalog } from '../routing/catalog';
@@ -29,6 +30,8 @@ export interface ProxyDeps {
   usage: UsageSink;
   /** The audit log of bodies; absent when `audit.mode` is `off`. */
   audit?: AuditLog;
+  /** The guardrails' rules, compiled; absent when the config has none (then no body is looked at). */
+  guardrails?: Guardrails;
   logger: GatewayLogger;
   /** Epoch ms. */
   now: () => number;

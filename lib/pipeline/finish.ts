@@ -50,6 +50,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       ...(ctx.errorCode ? { errorCode: ctx.errorCode } : {}),
       ...(ttftMs !== undefined ? { ttftMs } : {}),
       ...(costMicros !== undefined ? { costMicros } : {}),
+      ...(ctx.guardrails ? { guardrails: ctx.guardrails } : {}),
     };
     if (!ctx.unmetered) deps.usage.record(usage);
     // The record of a covered call's bodies, with the same facts as its usage record (token counts too, which have none).

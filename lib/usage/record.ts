@@ -1,3 +1,5 @@
+import type { GuardrailHit } from '../guardrails/scan';
+
 /** What one request cost and how it went: written once, after its response has ended. */
 export interface UsageRecord {
   requestId: string;
@@ -34,6 +36,8 @@ export interface UsageRecord {
   attempts: number;
   /** What it cost in micro-dollars (1e-6 USD) at the serving target's price; absent when the config names no price. */
   costMicros?: number;
+  /** The guardrails' rules that matched its body, with what they did and how often (never the text); absent when none did. */
+  guardrails?: GuardrailHit[];
 }
 
 /** Where usage records go. `record` never blocks or throws; `drain` waits for everything recorded so far. */
