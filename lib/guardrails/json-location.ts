@@ -1,5 +1,5 @@
 /**
- * Where offsets of a JSON text lie: in which string, at which param path (`messages[3].content`),
+ * Where offsets of a JSON text (or of its bytes, one per character) lie: in which string, at which param path (`messages[3].content`),
  * and whether cutting there would split an escape. One walk over the text, made only when a rule
  * has matched (the text is valid JSON by then or the call is refused anyway: a walk over invalid
  * JSON answers "not in a string").
@@ -35,7 +35,7 @@ export function locate(text: string, offsets: readonly number[]): Location[] {
       i = stringEnd(text, i + 1);
       const isKey = expectKey && stack.length > 0 && !stack[stack.length - 1]!.array;
       // A match inside an object key: the key names the place.
-      if (isKey) (stack[stack.length - 1] as { key: string | undefined }).key = JSON.parse(text.slice(open, i + 1)) as string;
+      if (isKey) (stack[stack.length - 1] as { key: string | undefined }).key = keyText(text.slice(open, i + 1));
       while (next < offsets.length && offsets[next]! <= i) {
         const at = offsets[next]!;
         // An offset on the closing quote is the end of a match that ends with the string: still inside it.
@@ -88,6 +88,12 @@ function midEscape(text: string, open: number, at: number): boolean {
     i += width;
   }
   return false;
+}
+
+/** An object key as text: the scan's text holds a body's bytes one per character, so a non-ASCII key is decoded from them. */
+function keyText(quoted: string): string {
+  const ascii = /^[\x00-\x7f]*$/.test(quoted);
+  return JSON.parse(ascii ? quoted : Buffer.from(quoted, 'latin1').toString('utf8')) as string;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;

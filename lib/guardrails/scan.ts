@@ -1,5 +1,5 @@
 import { SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailsConfig } from './config';
-import { DETECTORS, SECRETS_PRESET, type Detector } from './detectors';
+import { DETECTORS, SECRETS_PRESET, type DetectorName } from './detectors';
 import { locate } from './json-location';
 
 /** How often one rule matched one request's body, as the usage record and the log keep it (never the text). */
@@ -26,10 +26,15 @@ export interface Screened {
 interface Rule {
   id: string;
   action: GuardrailAction;
-  /** Literals one of which any match holds, as bytes; none for user patterns (they always run). */
-  prefilter?: readonly Buffer[];
+  /** A user pattern (run on its own, on the decoded text); built-ins run together in `#builtIns`. */
+  pattern?: RegExp;
+}
+
+/** Every built-in detector the rules use, as one pattern: one pass over the body finds them all. */
+interface BuiltIns {
   pattern: RegExp;
-  secretGroup?: number;
+  /** Per top-level group (`d0`, `d1`, …): the rules of that detector, and its secret's group if it has one. */
+  groups: { name: string; rules: number[]; secretGroup?: string }[];
 }
 
 interface Match {
@@ -42,9 +47,10 @@ interface Match {
  * The gateway's guardrails, compiled once from `guardrails.rules`: `screen` looks for every
  * rule's matches in a JSON body's text and says what to do.
  *
- * Cost: a body is first searched for each built-in rule's literals (`Buffer.indexOf` on its
- * bytes); only when one is found is the body decoded and that rule's pattern run. User patterns
- * have no literal and run on every body. A body with no match comes back as `undefined` and its
+ * Cost: every built-in detector the rules use runs at once, as one pattern, over the body's bytes
+ * as a one-byte string; each detector's pattern starts with its literal, so V8 looks for those
+ * (as `indexOf` would) rather than trying every pattern at every character. User patterns run on
+ * their own over the decoded text. A body with no match comes back as `undefined` and its
  * bytes go on untouched.
  *
  * @example
@@ -54,15 +60,17 @@ interface Match {
  */
 export class Guardrails {
   readonly #rules: readonly Rule[];
+  readonly #builtIns: BuiltIns | undefined;
 
-  private constructor(rules: readonly Rule[]) {
+  private constructor(rules: readonly Rule[], detectors: readonly (DetectorName | undefined)[]) {
     this.#rules = rules;
+    this.#builtIns = builtIns(detectors);
   }
 
   /** The compiled rules, or undefined when there are none (then no body is looked at). */
   static from(config: GuardrailsConfig): Guardrails | undefined {
-    const rules = config.rules.flatMap(compile);
-    return rules.length ? new Guardrails(rules) : undefined;
+    const compiled = config.rules.flatMap(compile);
+    return compiled.length ? new Guardrails(compiled.map((c) => c.rule), compiled.map((c) => c.detector)) : undefined;
   }
 
   /** The rule ids, in order (the preset spelled out). */
@@ -70,26 +78,41 @@ export class Guardrails {
     return this.#rules.map((r) => r.id);
   }
 
-  /** What the rules find in a JSON body's bytes, or undefined when none matches (the common case, one pass of literal searches). */
+  /** What the rules find in a JSON body's bytes, or undefined when none matches (the common case: one pass of one pattern). */
   screen(raw: Uint8Array): Screened | undefined {
     const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    let text: string | undefined;
+    // One byte, one character: built-in patterns are ASCII, so they match here as in the decoded
+    // text, at byte offsets, and decoding is a copy (5 µs for 100 KB, against 0.2 ms or more to
+    // decode UTF-8 with a few emoji in it).
+    const bytes = buf.toString('latin1');
     const matches: Match[] = [];
+    if (this.#builtIns) collectBuiltIns(this.#builtIns, bytes, matches);
+    let text: string | undefined;
     this.#rules.forEach((rule, index) => {
-      if (rule.prefilter && !rule.prefilter.some((literal) => buf.indexOf(literal) !== -1)) return;
+      if (!rule.pattern) return;
+      // A user pattern may hold any character, so it runs on the decoded text; its offsets are made byte offsets.
       text ??= buf.toString('utf8');
-      collect(rule, index, text, matches);
+      const { pattern } = rule;
+      pattern.lastIndex = 0;
+      for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+        // Refused by the schema (`patternProblem`); kept from looping forever all the same.
+        if (m[0] === '') {
+          pattern.lastIndex++;
+          continue;
+        }
+        matches.push({ rule: index, start: Buffer.byteLength(text.slice(0, m.index)), end: Buffer.byteLength(text.slice(0, m.index + m[0].length)) });
+      }
     });
     if (!matches.length) return undefined;
-    return this.#judge(buf, text!, matches);
+    return this.#judge(buf, bytes, matches);
   }
 
-  #judge(raw: Buffer, text: string, found: Match[]): Screened | undefined {
+  #judge(raw: Buffer, bytes: string, found: Match[]): Screened | undefined {
     found.sort((a, b) => a.start - b.start || b.end - a.end);
     // Only matches within one JSON string count: there the text reaches the model, and there a
     // replacement keeps the JSON valid. (A user pattern may match a number or across strings.)
     const offsets = [...new Set(found.flatMap((m) => [m.start, m.end]))].sort((a, b) => a - b);
-    const where = new Map(locate(text, offsets).map((loc, i) => [offsets[i]!, loc]));
+    const where = new Map(locate(bytes, offsets).map((loc, i) => [offsets[i]!, loc]));
     const matches = found.filter((m) => {
       const from = where.get(m.start)!;
       const to = where.get(m.end)!;
@@ -101,55 +124,55 @@ export class Guardrails {
     const hits = [...counts.keys()].sort((a, b) => a - b).map((i) => ({ rule: this.#rules[i]!.id, action: this.#rules[i]!.action, count: counts.get(i)! }));
     const firstBlock = matches.find((m) => this.#rules[m.rule]!.action === 'block');
     const redacted = matches.filter((m) => this.#rules[m.rule]!.action === 'redact');
-    const body = redacted.length ? Buffer.from(this.#replace(text, redacted)) : raw;
+    const body = redacted.length ? this.#replace(raw, redacted) : raw;
     const screened: Screened = { body, hits, flagged: hits.some((h) => h.action === 'flag'), audited: body };
     if (firstBlock) {
       screened.blocked = { rule: this.#rules[firstBlock.rule]!.id, path: where.get(firstBlock.start)!.path ?? '' };
-      screened.audited = Buffer.from(this.#replace(text, matches.filter((m) => this.#rules[m.rule]!.action !== 'flag')));
+      screened.audited = this.#replace(raw, matches.filter((m) => this.#rules[m.rule]!.action !== 'flag'));
     }
     return screened;
   }
 
-  /** The text with each match (ascending; one that overlaps an earlier one is part of it) replaced by `[REDACTED:<rule id>]`. */
-  #replace(text: string, matches: readonly Match[]): string {
-    let out = '';
+  /** The bytes with each match (ascending; one that overlaps an earlier one is part of it) replaced by `[REDACTED:<rule id>]`. */
+  #replace(raw: Buffer, matches: readonly Match[]): Buffer {
+    const parts: Buffer[] = [];
     let at = 0;
     for (const m of matches) {
       if (m.start < at) continue;
-      out += text.slice(at, m.start) + `[REDACTED:${this.#rules[m.rule]!.id}]`;
+      parts.push(raw.subarray(at, m.start), Buffer.from(`[REDACTED:${this.#rules[m.rule]!.id}]`));
       at = m.end;
     }
-    return out + text.slice(at);
+    parts.push(raw.subarray(at));
+    return Buffer.concat(parts);
   }
 }
 
 /** A configured rule as the rules it stands for: the preset is one per built-in (named after it, unless the rule has an id). */
-function compile(config: GuardrailRuleConfig): Rule[] {
+function compile(config: GuardrailRuleConfig): { rule: Rule; detector?: DetectorName }[] {
   const { detect, action } = config;
-  if (detect === SECRETS) return SECRETS_PRESET.map((name) => builtIn(config.id ?? name, action, DETECTORS[name]));
-  if (typeof detect === 'string') return [builtIn(config.id ?? detect, action, DETECTORS[detect])];
+  if (detect === SECRETS) return SECRETS_PRESET.map((name) => ({ rule: { id: config.id ?? name, action }, detector: name }));
+  if (typeof detect === 'string') return [{ rule: { id: config.id ?? detect, action }, detector: detect }];
   // Checked by the schema (`patternProblem`): it compiles and never matches emptily.
-  return [{ id: config.id!, action, pattern: new RegExp(detect.regex, `gd${detect.flags}`) }];
+  return [{ rule: { id: config.id!, action, pattern: new RegExp(detect.regex, `g${detect.flags}`) } }];
 }
 
-function builtIn(id: string, action: GuardrailAction, detector: Detector): Rule {
-  // A copy per rule: a global pattern keeps its position (`lastIndex`), and two rules may share a detector.
-  const rule: Rule = { id, action, prefilter: detector.prefilter.map((l) => Buffer.from(l, 'latin1')), pattern: new RegExp(detector.pattern) };
-  if (detector.secretGroup !== undefined) rule.secretGroup = detector.secretGroup;
-  return rule;
+/** The built-in detectors the rules use (rule index to detector), as one pattern with a named group per detector. */
+function builtIns(detectors: readonly (DetectorName | undefined)[]): BuiltIns | undefined {
+  const byDetector = new Map<DetectorName, number[]>();
+  detectors.forEach((name, rule) => {
+    if (name) byDetector.set(name, [...(byDetector.get(name) ?? []), rule]);
+  });
+  if (!byDetector.size) return undefined;
+  const groups = [...byDetector].map(([name, rules], i) => ({ name: `d${i}`, rules, ...(DETECTORS[name].secretGroup ? { secretGroup: DETECTORS[name].secretGroup } : {}) }));
+  const source = [...byDetector.keys()].map((name, i) => `(?<d${i}>${DETECTORS[name].source})`).join('|');
+  return { pattern: new RegExp(source, 'gd'), groups };
 }
 
-function collect(rule: Rule, index: number, text: string, into: Match[]): void {
-  const { pattern } = rule;
+function collectBuiltIns({ pattern, groups }: BuiltIns, bytes: string, into: Match[]): void {
   pattern.lastIndex = 0;
-  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
-    if (m[0] === '') {
-      // Refused by the schema; kept from looping forever all the same.
-      pattern.lastIndex++;
-      continue;
-    }
-    const span = rule.secretGroup !== undefined ? m.indices?.[rule.secretGroup] : undefined;
-    const [start, end] = span ?? [m.index, m.index + m[0].length];
-    into.push({ rule: index, start, end });
+  for (let m = pattern.exec(bytes); m; m = pattern.exec(bytes)) {
+    const group = groups.find((g) => m!.groups![g.name] !== undefined)!;
+    const [start, end] = (group.secretGroup && m.indices!.groups![group.secretGroup]) || [m.index, m.index + m[0].length];
+    for (const rule of group.rules) into.push({ rule, start, end });
   }
 }
