@@ -1,3 +1,4 @@
+import type { Caller } from '../access/caller';
 import { AuditLog, MemoryAuditSink } from '../audit/log';
 import { GuardrailsSchema } from '../guardrails/config';
 import { FAKE } from '../guardrails/fake-tokens';
@@ -11,6 +12,7 @@ import { guardedBody } from './guardrails';
 
 const RULES = GuardrailsSchema.parse({ rules: [{ detect: 'github-token', action: 'block' }, { detect: 'aws-access-key', action: 'redact' }, { detect: 'jwt', action: 'flag' }] });
 const req = { method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, query: new URLSearchParams(), body: new Uint8Array() } as unknown as GatewayRequest;
+const CALLER = { key: { id: 'key_1', guardrails: undefined } } as unknown as Caller;
 const body = (content: string) => Buffer.from(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content }] }));
 
 function setup(auditMode?: 'off' | 'all' | 'flagged') {
@@ -28,7 +30,7 @@ describe('guardedBody', () => {
   it('hands back the very bytes when nothing matches, and books nothing', () => {
     const { deps, ctx, lines } = setup();
     const raw = body('hello');
-    expect(guardedBody(raw, req, ctx, deps)).toBe(raw);
+    expect(guardedBody(raw, CALLER, req, ctx, deps)).toBe(raw);
     expect(ctx.guardrails).toBeUndefined();
     expect(lines).toEqual([]);
   });
@@ -36,12 +38,12 @@ describe('guardedBody', () => {
   it('costs nothing without rules: the client\'s bytes, not looked at', () => {
     const { ctx } = setup();
     const raw = body(FAKE.githubClassic);
-    expect(guardedBody(raw, req, ctx, { logger: console } as unknown as ProxyDeps)).toBe(raw);
+    expect(guardedBody(raw, CALLER, req, ctx, { logger: console } as unknown as ProxyDeps)).toBe(raw);
   });
 
   it('books and logs each rule\'s hits, by rule id and count, never the text', () => {
     const { deps, ctx, lines } = setup();
-    const out = guardedBody(body(`${FAKE.awsKeyId} ${FAKE.awsTempKeyId} ${FAKE.jwt}`), req, ctx, deps);
+    const out = guardedBody(body(`${FAKE.awsKeyId} ${FAKE.awsTempKeyId} ${FAKE.jwt}`), CALLER, req, ctx, deps);
     expect(Buffer.from(out).toString()).toContain('[REDACTED:aws-access-key] [REDACTED:aws-access-key]');
     expect(ctx.guardrails).toEqual([
       { rule: 'aws-access-key', action: 'redact', count: 2 },
@@ -58,7 +60,7 @@ describe('guardedBody', () => {
     const { deps, ctx } = setup();
     let thrown: unknown;
     try {
-      guardedBody(body(`token ${FAKE.githubClassic}`), req, ctx, deps);
+      guardedBody(body(`token ${FAKE.githubClassic}`), CALLER, req, ctx, deps);
     } catch (err) {
       thrown = err;
     }
@@ -76,13 +78,23 @@ describe('guardedBody', () => {
     { mode: undefined, audited: false },
   ])('puts a flagged call in the audit log when its mode is $mode: $audited', ({ mode, audited }) => {
     const { deps, ctx } = setup(mode);
-    guardedBody(body(FAKE.jwt), req, ctx, deps);
+    guardedBody(body(FAKE.jwt), CALLER, req, ctx, deps);
     expect(ctx.audit !== undefined).toBe(audited);
+  });
+
+  it.each([
+    { who: 'a key', caller: { key: { id: 'key_1', guardrails: 'off' } } },
+    { who: 'a key of a team', caller: { key: { id: 'key_1' }, team: { id: 'team_1', guardrails: 'off' } } },
+  ])('leaves the calls of $who with guardrails off unscreened', ({ caller }) => {
+    const { deps, ctx } = setup();
+    const raw = body(FAKE.githubClassic);
+    expect(guardedBody(raw, caller as unknown as Caller, req, ctx, deps)).toBe(raw);
+    expect(ctx.guardrails).toBeUndefined();
   });
 
   it('audits nothing more in flagged mode for a redaction alone', () => {
     const { deps, ctx } = setup('flagged');
-    guardedBody(body(FAKE.awsKeyId), req, ctx, deps);
+    guardedBody(body(FAKE.awsKeyId), CALLER, req, ctx, deps);
     expect(ctx.audit).toBeUndefined();
   });
 });

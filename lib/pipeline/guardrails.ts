@@ -1,3 +1,4 @@
+import type { Caller } from '../access/caller';
 import { GatewayError } from '../http/errors';
 import type { GatewayRequest } from '../http/types';
 import type { RequestContext } from './context';
@@ -14,12 +15,14 @@ import type { ProxyDeps } from './deps';
  * rule (`guardrail`: rule, action, count; never the text), which the `GuardrailHits` metric reads.
  * A `flag` hit puts the call in the audit log when it runs in `flagged` mode. A `block` hit is a
  * 400 `guardrail_blocked` naming the rule and the param path of the match, never the match.
+ * A key or team with `guardrails: "off"` (trusted automation) is not screened.
  *
  * @example
- * raw = guardedBody(raw, req, ctx, deps); // before parsing it
+ * raw = guardedBody(raw, caller, req, ctx, deps); // before parsing it
  */
-export function guardedBody(raw: Uint8Array, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Uint8Array {
-  const screened = deps.guardrails?.screen(raw);
+export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Uint8Array {
+  if (!deps.guardrails || caller.key.guardrails === 'off' || caller.team?.guardrails === 'off') return raw;
+  const screened = deps.guardrails.screen(raw);
   if (!screened) return raw;
   ctx.guardrails = screened.hits;
   for (const hit of screened.hits) deps.logger.info('guardrail', { requestId: ctx.requestId, keyId: ctx.keyId, surface: ctx.surface, rule: hit.rule, action: hit.action, count: hit.count });

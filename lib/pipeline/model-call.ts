@@ -68,7 +68,7 @@ export async function admit(
   }
   // Screened before anything reads it, so every step after (and every target) sees the body as it will go upstream. Uploads are not screened.
   if (inUrl) ctx.model = inUrl.model;
-  if (parse === parseJsonObject) raw = guardedBody(raw, req, ctx, deps);
+  if (parse === parseJsonObject) raw = guardedBody(raw, caller, req, ctx, deps);
   // A body parsed as JSON is kept as text whatever its content-type claims (the gateway ignores the label, so must the record).
   ctx.audit?.request(raw, req.headers['content-type'], parse === parseJsonObject);
   const body = parse(raw, req);

@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { FAKE, fakePem } from '../../lib/guardrails/fake-tokens';
 import { eventually } from './harness';
 import { loadFixture, replayHeaders, type Block } from './claude-code/fixtures';
-import { ANTHROPIC_ROUTES, startStack, TRANSLATED, type Stack } from './claude-code/stack';
+import { ADMIN_TOKEN, ANTHROPIC_ROUTES, startStack, TRANSLATED, type Stack } from './claude-code/stack';
 
 let s: Stack;
 beforeAll(async () => {
@@ -208,5 +208,40 @@ describe('no hit', () => {
     // Assess
     expect(res.status).toBe(200);
     expect(s.anthropic.requests[0]!.rawBody === sentBytes.replace(CLAUDE, ANTHROPIC_ROUTES[CLAUDE]!)).toBe(true);
+  });
+});
+
+describe('keys and teams with guardrails off', () => {
+  async function admin(method: string, path: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const res = await fetch(`${s.gw.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBeLessThan(300);
+    return (await res.json()) as Record<string, unknown>;
+  }
+  const pushWithToken = (apiKey: string) =>
+    new OpenAI({ apiKey, baseURL: `${s.gw.url}/v1`, maxRetries: 0 }).chat.completions.create({ model: TRANSLATED.openai.name, messages: [{ role: 'user', content: `push with ${FAKE.githubClassic}` }] });
+
+  it('lets a key made with guardrails off send a token unscreened, and the admin API shows and removes the exemption', async () => {
+    // Prepare
+    const created = await admin('POST', '/admin/keys', { name: 'ci-bot', guardrails: 'off' });
+    // Act
+    await pushWithToken(created.key as string);
+    // Assess
+    expect(created.guardrails).toBe('off');
+    expect(s.openai.requests[0]!.rawBody).toContain(FAKE.githubClassic);
+    const patched = await admin('PATCH', `/admin/keys/${String(created.id)}`, { guardrails: 'on' });
+    expect(patched.guardrails).toBeUndefined();
+  });
+
+  it('lets the keys of a team with guardrails off through, and still blocks other keys', async () => {
+    // Prepare
+    const team = await admin('POST', '/admin/teams', { name: 'automation', guardrails: 'off' });
+    const member = await admin('POST', '/admin/keys', { name: 'deploy-bot', teamId: team.id });
+    // Act
+    await pushWithToken(member.key as string);
+    const other = await pushWithToken(s.key).catch((e: unknown) => e);
+    // Assess
+    expect(team.guardrails).toBe('off');
+    expect(s.openai.requests).toHaveLength(1);
+    expect(other).toBeInstanceOf(OpenAI.BadRequestError);
   });
 });
