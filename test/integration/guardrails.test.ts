@@ -91,6 +91,23 @@ describe('block', () => {
     expect(s.upstreamRequestCount()).toBe(0);
   });
 
+  it('refuses a Responses call, naming the input item', async () => {
+    const err = await s
+      .openaiClient()
+      .responses.create({ model: TRANSLATED.openai.name, input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }, { type: 'input_text', text: FAKE.githubFineGrained }] }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('input[0].content[1].text');
+    expect(s.upstreamRequestCount()).toBe(0);
+  });
+
+  it('refuses a legacy completions call', async () => {
+    const err = await s.openaiClient().completions.create({ model: TRANSLATED.openai.name, prompt: ['ok', `token ${FAKE.githubClassic}`] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('prompt[1]');
+    expect(s.upstreamRequestCount()).toBe(0);
+  });
+
   it('refuses count_tokens too', async () => {
     const err = await s
       .anthropicClient()
@@ -153,6 +170,21 @@ describe('redact', () => {
     const sent = s.gemini.requests[0]!;
     expect(sent.rawBody).not.toContain(FAKE.awsKeyId);
     expect(sent.rawBody).toContain('[REDACTED:aws-access-key]');
+  });
+
+  it('redacts a Gemini stream translated for Anthropic', async () => {
+    // Prepare: a Claude model, asked through Gemini's streaming route.
+    const res = await fetch(`${s.gw.url}/v1beta/models/${CLAUDE}:streamGenerateContent?alt=sse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': s.key },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: `key\n${fakePem('EC ')}` }] }] }),
+    });
+    await res.text();
+    // Assess
+    expect(res.status).toBe(200);
+    const sent = s.anthropic.requests[0]!;
+    expect(sent.rawBody).not.toContain('PRIVATE KEY');
+    expect(sent.rawBody).toContain('[REDACTED:private-key]');
   });
 
   it('redacts embeddings input', async () => {
