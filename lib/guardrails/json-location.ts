@@ -36,10 +36,27 @@ export function locate(text: string, offsets: readonly number[]): Location[] {
       const isKey = expectKey && stack.length > 0 && !stack[stack.length - 1]!.array;
       // A match inside an object key: the key names the place.
       if (isKey) (stack[stack.length - 1] as { key: string | undefined }).key = keyText(text.slice(open, i + 1));
+      // Escapes are read once per string, from one offset to the next.
+      let cursor = open + 1;
       while (next < offsets.length && offsets[next]! <= i) {
         const at = offsets[next]!;
         // An offset on the closing quote is the end of a match that ends with the string: still inside it.
-        if (at > open) out[next] = { path: pathOf(stack), string: open, ...(midEscape(text, open, at) ? { midEscape: true } : {}) };
+        if (at > open) {
+          let mid = false;
+          while (cursor < at) {
+            if (text.charCodeAt(cursor) !== 0x5c /* \ */) {
+              cursor++;
+              continue;
+            }
+            const width = text.charCodeAt(cursor + 1) === 0x75 /* u */ ? 6 : 2;
+            if (at < cursor + width) {
+              mid = true;
+              break;
+            }
+            cursor += width;
+          }
+          out[next] = { path: pathOf(stack), string: open, ...(mid ? { midEscape: true } : {}) };
+        }
         next++;
       }
       continue;
@@ -73,21 +90,6 @@ function stringEnd(text: string, from: number): number {
     else if (c === 0x22) return i;
   }
   return text.length;
-}
-
-/** Whether `at` (inside the string opened at `open`) sits after an escape's backslash or within a `\uXXXX`. */
-function midEscape(text: string, open: number, at: number): boolean {
-  let i = open + 1;
-  while (i < at) {
-    if (text.charCodeAt(i) !== 0x5c) {
-      i++;
-      continue;
-    }
-    const width = text.charCodeAt(i + 1) === 0x75 /* u */ ? 6 : 2;
-    if (at < i + width) return true;
-    i += width;
-  }
-  return false;
 }
 
 /** An object key as text: the scan's text holds a body's bytes one per character, so a non-ASCII key is decoded from them. */

@@ -99,6 +99,24 @@ describe('screening a body', () => {
     expect(screened).toBeUndefined();
   });
 
+  it('takes many matches in one long string, each left whole', () => {
+    // Prepare: a 200 KB tool result with a key every 2 KB, and escapes and non-ASCII text between them.
+    const many = Guardrails.from(rules({ detect: 'aws-access-key', action: 'redact' }, { id: 'ticket', detect: { regex: 'TICKET-[0-9]{4}' }, action: 'redact' }))!;
+    const chunk = `${'é "quoted" \\ line\n'.repeat(80)} ${FAKE.awsKeyId} TICKET-1234\n`;
+    const content = chunk.repeat(100);
+    // Act
+    const started = performance.now();
+    const screened = many.screen(bytes({ messages: [{ role: 'tool', content }] }))!;
+    const took = performance.now() - started;
+    // Assess
+    expect(screened.hits).toEqual([
+      { rule: 'aws-access-key', action: 'redact', count: 100 },
+      { rule: 'ticket', action: 'redact', count: 100 },
+    ]);
+    expect(JSON.parse(text(screened))).toEqual({ messages: [{ role: 'tool', content: content.split(FAKE.awsKeyId).join('[REDACTED:aws-access-key]').split('TICKET-1234').join('[REDACTED:ticket]') }] });
+    expect(took).toBeLessThan(500);
+  });
+
   it('replaces a match once when two rules overlap, and counts both', () => {
     const both = Guardrails.from(rules({ detect: 'aws-access-key', action: 'redact' }, { id: 'akia', detect: { regex: 'AKIA[A-Z0-9]{4}' }, action: 'redact' }))!;
     const screened = both.screen(bytes({ content: `x ${FAKE.awsKeyId} y` }))!;

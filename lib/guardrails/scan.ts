@@ -93,6 +93,7 @@ export class Guardrails {
       // A user pattern may hold any character, so it runs on the decoded text; its offsets are made byte offsets.
       text ??= buf.toString('utf8');
       const { pattern } = rule;
+      const bytesAt = byteOffsets(text);
       pattern.lastIndex = 0;
       for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
         // Refused by the schema (`patternProblem`); kept from looping forever all the same.
@@ -100,7 +101,7 @@ export class Guardrails {
           pattern.lastIndex++;
           continue;
         }
-        matches.push({ rule: index, start: Buffer.byteLength(text.slice(0, m.index)), end: Buffer.byteLength(text.slice(0, m.index + m[0].length)) });
+        matches.push({ rule: index, start: bytesAt(m.index), end: bytesAt(m.index + m[0].length) });
       }
     });
     if (!matches.length) return undefined;
@@ -145,6 +146,21 @@ export class Guardrails {
     parts.push(raw.subarray(at));
     return Buffer.concat(parts);
   }
+}
+
+/** UTF-16 offsets of `text` as UTF-8 byte offsets, for offsets asked in ascending order: each costs the text since the last one. */
+function byteOffsets(text: string): (index: number) => number {
+  let chars = 0;
+  let bytes = 0;
+  return (index) => {
+    if (index < chars) {
+      chars = 0;
+      bytes = 0;
+    }
+    bytes += Buffer.byteLength(text.slice(chars, index));
+    chars = index;
+    return bytes;
+  };
 }
 
 /** A configured rule as the rules it stands for: the preset is one per built-in (named after it, unless the rule has an id). */
