@@ -8,6 +8,7 @@ import { MemoryKeyStore } from '../lib/store/keys';
 import { MemoryRateWindows } from '../lib/store/rate-windows';
 import { MemorySpendStore } from '../lib/store/spend';
 import { MemoryUsageSink } from '../lib/usage/record';
+import { FAKE } from '../lib/guardrails/fake-tokens';
 import { startFakeOpenAI, type FakeOpenAI, type Reply } from '../test/fakes/openai';
 import { ACCESS_LOG_METRICS, ACCESS_LOG_METRIC_NAMES, accessLogFilter, type AccessLogMetricSpec } from './constructs/access-log-metrics';
 
@@ -35,6 +36,8 @@ interface Scenario {
   path?: string;
   stream?: boolean;
   upstream?: Reply;
+  /** The user message's text; "hi" by default. */
+  content?: string;
   /** What the kept line must say of itself. */
   line: AccessLine;
 }
@@ -51,6 +54,7 @@ const SCENARIOS: Scenario[] = [
   { case: 'an upstream 500 after failover', upstream: { kind: 'error', status: 500 }, line: { status: 500, outcome: 'upstream_error', attempts: 1 } },
   { case: 'a request without a key', limits: null, line: { status: 401, outcome: 'error', attempts: 0 } },
   { case: 'a health check', limits: null, path: '/health', line: { status: 200, outcome: 'ok', attempts: 0 } },
+  { case: 'a call a guardrail flagged', content: `token ${FAKE.jwt}`, line: { status: 200, outcome: 'ok', attempts: 1 } },
 ];
 
 const CLAUSE = /\$\.(\w+) (?:(=|!=|>=|<=|>|<) ("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?)|IS (TRUE|FALSE))/g;
@@ -71,14 +75,17 @@ function clausesOf(pattern: string) {
   return { clauses, rest };
 }
 
-/** Collects the access lines Powertools writes to stdout while `run` runs; other lines (warnings on stderr too) are dropped. */
+/** The messages of the lines metrics are read from: the access line, and the guardrails' line. */
+const METRIC_LINES = new Set(['request', 'guardrail']);
+
+/** Collects the lines metrics read (`METRIC_LINES`) that Powertools writes to stdout while `run` runs; other lines (warnings on stderr too) are dropped. */
 async function accessLinesOf(run: () => Promise<void>): Promise<AccessLine[]> {
   const lines: AccessLine[] = [];
   const write = ((chunk: string | Uint8Array) => {
     for (const text of String(chunk).split('\n')) {
       if (!text.startsWith('{')) continue;
       const line = JSON.parse(text) as AccessLine;
-      if (line.message === 'request') lines.push(line);
+      if (METRIC_LINES.has(line.message as string)) lines.push(line);
     }
     return true;
   }) as typeof process.stdout.write;
@@ -97,6 +104,10 @@ describe('access log lines as the gateway writes them', () => {
   let upstream: FakeOpenAI;
   const lineOf = new Map<string, AccessLine>();
   let all: AccessLine[];
+  /** The lines other than access lines that the scenarios wrote (the guardrails'). */
+  const others: AccessLine[] = [];
+  /** The lines a metric reads: the access lines, or those of its own message. */
+  const linesOf = (spec: AccessLogMetricSpec) => (spec.line ? others.filter((l) => l.message === spec.line) : all);
 
   const devMode = process.env.POWERTOOLS_DEV;
 
@@ -107,6 +118,7 @@ describe('access log lines as the gateway writes them', () => {
     const config = parseConfig({
       providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
       models: [{ name: 'gpt-4o-mini', price: PRICE, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
+      guardrails: { rules: [{ detect: 'jwt', action: 'flag' }] },
     });
     for (const s of SCENARIOS) {
       const keys = new MemoryKeyStore();
@@ -129,7 +141,8 @@ describe('access log lines as the gateway writes them', () => {
         }
       });
       await gateway.close();
-      lineOf.set(s.case, lines.at(-1)!);
+      lineOf.set(s.case, lines.filter((l) => l.message === 'request').at(-1)!);
+      others.push(...lines.filter((l) => l.message !== 'request'));
     }
     all = [...lineOf.values()];
   });
@@ -173,21 +186,21 @@ describe('access log lines as the gateway writes them', () => {
 
     it.each(clauses)('compares $field ($op $value) as a field the lines carry, of that JSON type', ({ field, type }) => {
       // Act
-      const types = new Set(all.filter((l) => field in l).map((l) => typeof l[field]));
+      const types = new Set(linesOf(spec).filter((l) => field in l).map((l) => typeof l[field]));
 
       // Assess
       expect([...types]).toEqual([type]);
     });
 
     it.each(clauses.filter((c) => c.type === 'string'))('compares $field with $value, a value the gateway writes', ({ field, value }) => {
-      expect(all.map((l) => l[field])).toContain(JSON.parse(value));
+      expect(linesOf(spec).map((l) => l[field])).toContain(JSON.parse(value));
     });
 
     if (spec.value) {
       const field = spec.value.slice(2);
       it(`publishes ${spec.value}, a number in every line that has it, and tests it in the pattern`, () => {
-        expect(all.some((l) => typeof l[field] === 'number' && l[field] > 0)).toBe(true);
-        expect(all.filter((l) => field in l).every((l) => typeof l[field] === 'number')).toBe(true);
+        expect(linesOf(spec).some((l) => typeof l[field] === 'number' && l[field] > 0)).toBe(true);
+        expect(linesOf(spec).filter((l) => field in l).every((l) => typeof l[field] === 'number')).toBe(true);
         expect(clauses.map((c) => c.field)).toContain(field);
       });
     }
@@ -195,7 +208,7 @@ describe('access log lines as the gateway writes them', () => {
     for (const [dimension, selector] of Object.entries(spec.dimensions ?? {})) {
       const field = selector.slice(2);
       it(`takes its ${dimension} dimension from ${selector}, a string on every line that has the fields its pattern tests`, () => {
-        const selectable = all.filter((l) => clauses.every((c) => c.field in l));
+        const selectable = linesOf(spec).filter((l) => clauses.every((c) => c.field in l));
         expect(selectable.length).toBeGreaterThan(0);
         expect(selectable.every((l) => typeof l[field] === 'string')).toBe(true);
       });
@@ -204,7 +217,7 @@ describe('access log lines as the gateway writes them', () => {
 });
 
 function requestFor(s: Scenario, key: string | undefined): GatewayRequest {
-  const body = s.path ? undefined : { model: 'gpt-4o-mini', stream: s.stream === true, messages: [{ role: 'user', content: 'hi' }] };
+  const body = s.path ? undefined : { model: 'gpt-4o-mini', stream: s.stream === true, messages: [{ role: 'user', content: s.content ?? 'hi' }] };
   return {
     method: body ? 'POST' : 'GET',
     path: s.path ?? '/v1/chat/completions',

@@ -62,12 +62,19 @@ describe('Observability metric filters', () => {
     });
   });
 
+  it('publishes guardrail hits by rule, from the guardrail lines', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.message = "guardrail") && ($.count > 0) }',
+      MetricTransformations: [{ MetricName: 'GuardrailHits', MetricNamespace: 'Aigw/Aigw', MetricValue: '$.count', Unit: 'Count', Dimensions: [{ Key: 'Rule', Value: '$.rule' }] }],
+    });
+  });
+
   it('filters the proxy log group only, with nothing beyond the table above', () => {
     // Act
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')) as { Properties: { LogGroupName: { Ref: string } } }[];
 
     // Assess
-    expect(filters).toHaveLength(12);
+    expect(filters).toHaveLength(13);
     for (const f of filters) expect(f.Properties.LogGroupName.Ref).toMatch(/^ProxyLambdaLogs/);
   });
 

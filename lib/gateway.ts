@@ -35,6 +35,7 @@ import type { UsageSink } from './usage/record';
 import { createAuditLog, type AuditSink } from './audit/log';
 import { ResponseCache } from './cache/response-cache';
 import type { ResponseCacheStore } from './store/response-cache';
+import { Guardrails } from './guardrails/scan';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -92,6 +93,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const auditSink = deps.audit;
   if (deps.config.audit.mode !== 'off' && !auditSink) throw new Error(`audit.mode is "${deps.config.audit.mode}" but the gateway was given nowhere to write audit records`);
   const audit = auditSink && createAuditLog(deps.config.audit, auditSink, logger);
+  const guardrails = Guardrails.from(deps.config.guardrails);
   const proxy: ProxyDeps = {
     config: deps.config,
     catalog: new Catalog(deps.config),
@@ -106,6 +108,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     usage: deps.usage,
     ...(audit ? { audit } : {}),
     ...(deps.responseCache ? { responseCache: new ResponseCache(deps.responseCache, { maxBytes: deps.config.responseCache.maxBytes, now, logger, later }) } : {}),
+    ...(guardrails ? { guardrails } : {}),
     logger,
     now,
   };

@@ -8,12 +8,14 @@ import { Construct } from 'constructs';
  * request's fields at the top level of one JSON object. Other lines carry some of the same fields
  * (`upstream answered with an error` has a `status`), so every metric starts from this message.
  */
-const ACCESS_LINE = FilterPattern.stringValue('$.message', '=', 'request');
+const ACCESS_MESSAGE = 'request';
 
 /** One metric read out of the access log lines by a metric filter. */
 export interface AccessLogMetricSpec {
   /** What it counts or measures, for readers of the dashboard and of this table. */
   readonly description: string;
+  /** The message of the log line it reads, when not the access line (`request`): `guardrail`, one line per rule that matched a body (`lib/pipeline/guardrails.ts`). */
+  readonly line?: string;
   /** Which access lines it takes, besides being one (an empty list takes them all). */
   readonly where: readonly JsonPattern[];
   /** The line's field to publish; each matching line counts 1 when absent. */
@@ -97,6 +99,17 @@ export const ACCESS_LOG_METRICS = {
     unit: Unit.NONE,
     dimensions: { Model: '$.model' },
   },
+  GuardrailHits: {
+    description: 'Matches of a guardrail rule in request bodies (blocked, redacted or flagged), by rule id',
+    // The second dimension, bounded as the first: rule ids come from the config (`guardrails.rules`),
+    // never from a request. Read from the `guardrail` line, one per rule that matched a body, since
+    // a metric filter cannot count inside the list an access line would hold.
+    line: 'guardrail',
+    where: [FilterPattern.numberValue('$.count', '>', 0)],
+    value: '$.count',
+    unit: Unit.COUNT,
+    dimensions: { Rule: '$.rule' },
+  },
 } as const satisfies Record<string, AccessLogMetricSpec>;
 
 export type AccessLogMetricName = keyof typeof ACCESS_LOG_METRICS;
@@ -104,9 +117,9 @@ export type AccessLogMetricName = keyof typeof ACCESS_LOG_METRICS;
 /** The metric names, in the table's order. */
 export const ACCESS_LOG_METRIC_NAMES = Object.keys(ACCESS_LOG_METRICS) as AccessLogMetricName[];
 
-/** The filter pattern of one metric: the access line, and its own conditions. */
+/** The filter pattern of one metric: its line (the access line unless it says otherwise), and its own conditions. */
 export function accessLogFilter(spec: AccessLogMetricSpec): JsonPattern {
-  return FilterPattern.all(ACCESS_LINE, ...spec.where);
+  return FilterPattern.all(FilterPattern.stringValue('$.message', '=', spec.line ?? ACCESS_MESSAGE), ...spec.where);
 }
 
 export interface AccessLogMetricsProps {
@@ -144,8 +157,8 @@ export class AccessLogMetrics extends Construct {
     }
   }
 
-  /** A metric without dimensions (all but `CostByModel`, which is graphed by a search). Sum over 5 minutes unless told. */
-  metric(name: Exclude<AccessLogMetricName, 'CostByModel'>, options: MetricOptions = {}): Metric {
+  /** A metric without dimensions (all but `CostByModel` and `GuardrailHits`, which are graphed by a search). Sum over 5 minutes unless told. */
+  metric(name: Exclude<AccessLogMetricName, 'CostByModel' | 'GuardrailHits'>, options: MetricOptions = {}): Metric {
     return new Metric({ namespace: this.namespace, metricName: name, statistic: 'Sum', period: Duration.minutes(5), label: name, ...options });
   }
 }

@@ -25,6 +25,8 @@ export interface ApiKeyRecord {
   teamId?: string;
   /** Its calls' bodies go to the audit log when the gateway's `audit.mode` is `flagged` (`lib/audit/`). */
   audit?: true;
+  /** Its calls are not screened by the gateway's guardrails (`lib/guardrails/`): trusted automation. Screened when absent. */
+  guardrails?: 'off';
   status: 'active' | 'revoked';
   createdAt: string;
   expiresAt?: string;
@@ -50,7 +52,7 @@ export function hashKey(key: string): string {
 }
 
 /** A new random key (256 bits) and the record that stands for it. */
-export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; audit?: boolean; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
+export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; audit?: boolean; guardrails?: 'on' | 'off'; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
   const { key, hash, prefix } = mintSecret();
   const record: ApiKeyRecord = {
     id: `key_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
@@ -62,6 +64,7 @@ export function mintKey(fields: { name: string; models: string[]; limits?: KeyLi
     ...(fields.allowedIps ? { allowedIps: fields.allowedIps } : {}),
     ...(fields.teamId ? { teamId: fields.teamId } : {}),
     ...(fields.audit ? { audit: true as const } : {}),
+    ...(fields.guardrails === 'off' ? { guardrails: 'off' as const } : {}),
     status: 'active',
     createdAt: now.toISOString(),
     ...(fields.expiresAt ? { expiresAt: fields.expiresAt } : {}),

@@ -11,7 +11,7 @@ import { recentDays, type UsageReports } from '../jobs/rollup';
 import { splitRows } from '../usage/rollup';
 import { zodToGatewayError } from '../http/validation';
 import type { TeamStore } from '../store/teams';
-import { ADMIN_BODY_LIMIT, AuditFlag, LimitsPatch, Models, Name, NewLimits, TeamId, definedLimits, found, methodNotAllowed, noRoute } from './shared';
+import { ADMIN_BODY_LIMIT, AuditFlag, GuardrailsSwitch, LimitsPatch, Models, Name, NewLimits, TeamId, definedLimits, found, methodNotAllowed, noRoute } from './shared';
 import { teamsRoute } from './teams';
 import { oneWithSpend, withSpend } from './spend-status';
 import type { SpendReader } from '../store/budget-reads';
@@ -56,6 +56,7 @@ const CreateKeyBody = z.strictObject({
   allowedIps: AllowedIps.optional(),
   teamId: TeamId.optional(),
   audit: AuditFlag.optional(),
+  guardrails: GuardrailsSwitch.optional(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 
@@ -67,6 +68,7 @@ const UpdateKeyBody = z.strictObject({
   allowedIps: AllowedIps.nullable().optional(),
   teamId: TeamId.nullable().optional(),
   audit: AuditFlag.optional(),
+  guardrails: GuardrailsSwitch.optional(),
 });
 
 /** An hour: long enough for a client to be given the new secret, short enough that a leaked one soon stops working. */
@@ -90,13 +92,13 @@ function sameToken(given: string, expected: string): boolean {
 
 /**
  * The admin API: key and team management.
- *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, allowedIps?, teamId?, audit?, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
+ *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, allowedIps?, teamId?, audit?, guardrails?: "on"|"off", expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
  *                                (allowedIps: 1–100 IPv4/IPv6 addresses or CIDR ranges; without it, from anywhere)
  *   GET  /admin/keys             → {data: [key info…]}
  *   GET  /admin/keys/{id}        → key info
  *                                (with spend: [{kind, periodId, limitMicros, usedMicros, fraction, resetsAt}] for each budget the key has,
  *                                read in one BatchGetItem per 100 counters; keys without budgets have no spend and cost no read)
- *   PATCH /admin/keys/{id}       {name?, models?, limits?, allowedIps?, teamId?, audit?} → key info
+ *   PATCH /admin/keys/{id}       {name?, models?, limits?, allowedIps?, teamId?, audit?, guardrails?} → key info
  *                                (a merge patch: a limit set to null is removed; allowedIps replaces the list, null removes it;
  *                                teamId must name a team that exists (400 otherwise), null takes the key out of its team;
  *                                audit true flags its calls for the audit log in `flagged` mode, false removes the flag)
@@ -133,7 +135,7 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (req.method === 'POST') {
         const parsed = CreateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
         if (!parsed.success) throw zodToGatewayError(parsed.error);
-        const { name, models, limits, allowedIps, teamId, audit, expiresAt } = parsed.data;
+        const { name, models, limits, allowedIps, teamId, audit, guardrails, expiresAt } = parsed.data;
         if (teamId !== undefined) await teamMustExist(teamId);
         const { key, record } = mintKey(
           {
@@ -143,6 +145,7 @@ export function createAdminApi(deps: AdminApiDeps) {
             ...(allowedIps ? { allowedIps } : {}),
             ...(teamId !== undefined ? { teamId } : {}),
             ...(audit ? { audit } : {}),
+            ...(guardrails ? { guardrails } : {}),
             ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
           },
           now(),
@@ -252,5 +255,6 @@ function changesFor(current: ApiKeyRecord, patch: z.infer<typeof UpdateKeyBody>)
   if (patch.allowedIps !== undefined) changes.allowedIps = patch.allowedIps;
   if (patch.teamId !== undefined) changes.teamId = patch.teamId;
   if (patch.audit !== undefined) changes.audit = patch.audit;
+  if (patch.guardrails !== undefined) changes.guardrails = patch.guardrails;
   return changes;
 }

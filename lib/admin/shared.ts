@@ -20,6 +20,8 @@ export const LimitsPatch = z.strictObject({
 export const TeamId = z.string().trim().min(1).max(100);
 /** A key's or team's audit flag (`audit.mode: flagged`): true flags it, false removes the flag. */
 export const AuditFlag = z.boolean({ message: 'audit is true or false' });
+/** Whether a key's or team's calls are screened by the gateway's guardrails: "off" exempts it (trusted automation), "on" removes the exemption. */
+export const GuardrailsSwitch = z.enum(['on', 'off'], { message: 'guardrails is "on" or "off"' });
 
 export const ADMIN_BODY_LIMIT = 64 * 1024;
 

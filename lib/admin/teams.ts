@@ -8,20 +8,20 @@ import type { KeyStore } from '../store/keys';
 import type { TeamChanges, TeamStore } from '../store/teams';
 import type { SpendReader } from '../store/budget-reads';
 import { oneWithSpend, withSpend } from './spend-status';
-import { ADMIN_BODY_LIMIT, AuditFlag, LimitsPatch, Models, Name, NewLimits, definedLimits, found, methodNotAllowed, noRoute } from './shared';
+import { ADMIN_BODY_LIMIT, AuditFlag, GuardrailsSwitch, LimitsPatch, Models, Name, NewLimits, definedLimits, found, methodNotAllowed, noRoute } from './shared';
 
-const CreateTeamBody = z.strictObject({ name: Name, models: Models.optional(), limits: NewLimits.optional(), audit: AuditFlag.optional() });
+const CreateTeamBody = z.strictObject({ name: Name, models: Models.optional(), limits: NewLimits.optional(), audit: AuditFlag.optional(), guardrails: GuardrailsSwitch.optional() });
 
 /** A merge patch (RFC 7396), as for keys: models or a limit set to null is removed. */
-const UpdateTeamBody = z.strictObject({ name: Name.optional(), models: Models.nullable().optional(), limits: LimitsPatch.optional(), audit: AuditFlag.optional() });
+const UpdateTeamBody = z.strictObject({ name: Name.optional(), models: Models.nullable().optional(), limits: LimitsPatch.optional(), audit: AuditFlag.optional(), guardrails: GuardrailsSwitch.optional() });
 
 /**
  * The team routes of the admin API:
- *   POST   /admin/teams       {name, models?, limits?, audit?} → 201 team
+ *   POST   /admin/teams       {name, models?, limits?, audit?, guardrails?} → 201 team
  *   GET    /admin/teams       → {data: [team…]}
  *   GET    /admin/teams/{id}  → team
  *                             (with spend, for a team with budgets, as for keys)
- *   PATCH  /admin/teams/{id}  {name?, models?, limits?, audit?} → team (a merge patch: null removes models or a limit; audit false removes the flag)
+ *   PATCH  /admin/teams/{id}  {name?, models?, limits?, audit?, guardrails?} → team (a merge patch: null removes models or a limit; audit false removes the flag; guardrails "on" the exemption)
  *   DELETE /admin/teams/{id}  → team; 409 while active keys belong to it
  */
 export async function teamsRoute(req: GatewayRequest, rest: readonly string[], deps: { teams: TeamStore; keys: KeyStore; now: () => Date; spend?: SpendReader }): Promise<GatewayResponse> {
@@ -30,8 +30,8 @@ export async function teamsRoute(req: GatewayRequest, rest: readonly string[], d
     if (req.method === 'POST') {
       const parsed = CreateTeamBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
       if (!parsed.success) throw zodToGatewayError(parsed.error);
-      const { name, models, limits, audit } = parsed.data;
-      const team = newTeam({ name, ...(models ? { models } : {}), ...(limits ? { limits: definedLimits(limits) } : {}), ...(audit ? { audit } : {}) }, deps.now());
+      const { name, models, limits, audit, guardrails } = parsed.data;
+      const team = newTeam({ name, ...(models ? { models } : {}), ...(limits ? { limits: definedLimits(limits) } : {}), ...(audit ? { audit } : {}), ...(guardrails ? { guardrails } : {}) }, deps.now());
       await deps.teams.put(team);
       return json(201, team);
     }
@@ -76,5 +76,6 @@ export function teamChanges(current: TeamRecord, patch: z.infer<typeof UpdateTea
   if (patch.models !== undefined) changes.models = patch.models;
   if (patch.limits !== undefined) changes.limits = definedLimits({ ...current.limits, ...patch.limits });
   if (patch.audit !== undefined) changes.audit = patch.audit;
+  if (patch.guardrails !== undefined) changes.guardrails = patch.guardrails;
   return changes;
 }

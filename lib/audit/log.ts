@@ -57,6 +57,11 @@ export class AuditLog {
     return this.#config.mode === 'flagged' && (caller.key.audit === true || caller.team?.audit === true);
   }
 
+  /** In `flagged` mode a call a guardrail flagged is audited too, whoever made it (`lib/pipeline/guardrails.ts`). */
+  get auditsFlaggedCalls(): boolean {
+    return this.#config.mode === 'flagged';
+  }
+
   /** A capture for one covered request. */
   begin(): AuditCapture {
     return new AuditCapture(this.#config.maxBytes);

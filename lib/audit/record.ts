@@ -38,7 +38,9 @@ export interface AuditRecord {
   latencyMs: number;
   ttftMs?: number;
   attempts: number;
-  /** The body as the client sent it. */
+  /** The guardrails' hits (`lib/guardrails/`), when any rule matched: why a call in `flagged` mode may be here. */
+  guardrails?: UsageRecord['guardrails'];
+  /** The body as it went upstream: as the client sent it, but for what a guardrail redacted (or, on a blocked call, would have). */
   request: AuditBody;
   /** The answer the client got: the whole body, or a stream's relayed bytes in order. */
   response: AuditBody;
@@ -79,6 +81,7 @@ export function auditRecord(usage: UsageRecord, request: AuditBody, response: Au
     latencyMs: usage.latencyMs,
     ...(usage.ttftMs !== undefined ? { ttftMs: usage.ttftMs } : {}),
     attempts: usage.attempts,
+    ...(usage.guardrails ? { guardrails: usage.guardrails } : {}),
     request,
     response,
   };

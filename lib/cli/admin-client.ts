@@ -25,6 +25,8 @@ export interface NewKey {
   teamId?: string;
   /** Its calls go to the audit log in `audit.mode: flagged`. */
   audit?: boolean;
+  /** "off": its calls are not screened by the guardrails. */
+  guardrails?: 'on' | 'off';
   expiresAt?: string;
 }
 
@@ -41,6 +43,8 @@ export interface KeyPatch {
   teamId?: string | null;
   /** Flags the key for the audit log (`flagged` mode); false removes the flag. */
   audit?: boolean;
+  /** "off" exempts the key from the guardrails; "on" removes the exemption. */
+  guardrails?: 'on' | 'off';
 }
 
 /** What `POST /admin/teams` takes. */
@@ -49,6 +53,7 @@ export interface NewTeam {
   models?: string[];
   limits?: KeyLimits;
   audit?: boolean;
+  guardrails?: 'on' | 'off';
 }
 
 /** What `PATCH /admin/teams/{id}` takes: a merge patch, models or a limit set to null is removed. */
@@ -57,6 +62,7 @@ export interface TeamPatch {
   models?: string[] | null;
   limits?: { [K in keyof KeyLimits]?: number | null };
   audit?: boolean;
+  guardrails?: 'on' | 'off';
 }
 
 /** What `GET /admin/usage` takes: days are `YYYY-MM-DD` (UTC); the API defaults them to this month so far. */

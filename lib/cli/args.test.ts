@@ -68,6 +68,8 @@ describe('parseCommandLine', () => {
     [['--ips=::1', '--rpm', 'off'], { limits: { requestsPerMinute: null }, allowedIps: ['::1'] }],
     [['--audit', 'on'], { audit: true }],
     [['--audit', 'OFF'], { audit: false }],
+    [['--guardrails', 'off'], { guardrails: 'off' }],
+    [['--guardrails', 'On'], { guardrails: 'on' }],
   ])('reads keys update %j as the patch %j, sending only what was given', (flags, patch) => {
     // Act
     const { command } = parseCommandLine(['keys', 'update', 'key_123', ...flags], NOW);
@@ -94,6 +96,16 @@ describe('parseCommandLine', () => {
     // Assess
     expect(on).toEqual({ kind: 'keys-create', name: 'erin', models: ['*'], audit: true, json: false });
     expect(off).toEqual({ kind: 'keys-create', name: 'erin', models: ['*'], json: false });
+  });
+
+  it('exempts a new key from the guardrails with --guardrails off, and sends nothing for --guardrails on', () => {
+    // Act
+    const off = parseCommandLine(['keys', 'create', '--name', 'ci', '--guardrails', 'off'], NOW).command;
+    const on = parseCommandLine(['keys', 'create', '--name', 'ci', '--guardrails', 'on'], NOW).command;
+
+    // Assess
+    expect(off).toEqual({ kind: 'keys-create', name: 'ci', models: ['*'], guardrails: 'off', json: false });
+    expect(on).toEqual({ kind: 'keys-create', name: 'ci', models: ['*'], json: false });
   });
 
   it('reads the address list of keys create from --ips, IPv4 and IPv6 addresses and ranges alike', () => {
@@ -204,8 +216,8 @@ describe('parseCommandLine', () => {
     [['keys', 'revoke', 'a', 'b'], 'keys revoke: unexpected argument "b"', 'keys', false],
     [['keys', 'update'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
     [['keys', 'update', '--rpm', '5'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
-    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team, --no-team or --audit', 'keys', false],
-    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team, --no-team or --audit', 'keys', false],
+    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team, --no-team, --audit or --guardrails', 'keys', false],
+    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team, --no-team, --audit or --guardrails', 'keys', false],
     [['keys', 'update', 'key_1', '--name', ' '], 'keys update: --name cannot be empty', 'keys', false],
     [['keys', 'update', 'a', 'b', '--rpm', '5'], 'keys update: unexpected argument "b"', 'keys', false],
     [['keys', 'update', 'key_1', '--expires', '2027-01-01'], 'keys update does not take --expires', 'keys', false],
@@ -226,6 +238,7 @@ describe('parseCommandLine', () => {
     [['keys', 'create', '--name', 'a', '--ips'], '--ips needs a value', 'keys', false],
     [['keys', 'list', '--ips', '10.0.0.0/8'], 'keys list does not take --ips', 'keys', false],
     [['keys', 'update', 'key_1', '--audit', 'yes'], '--audit must be on or off, not "yes"', 'keys', false],
+    [['keys', 'update', 'key_1', '--guardrails', 'skip'], '--guardrails must be on or off, not "skip"', 'keys', false],
     [['keys', 'revoke', 'key_1', '--ips', '10.0.0.0/8'], 'keys revoke does not take --ips', 'keys', false],
     [['config', 'check', '--json'], 'config check does not take --json', 'config', false],
   ])('refuses %j with "%s"', (argv, message, topic, fullUsage) => {

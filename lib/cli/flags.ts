@@ -25,6 +25,7 @@ export const OPTIONS = {
   team: { type: 'string' },
   'no-team': { type: 'boolean' },
   audit: { type: 'string' },
+  guardrails: { type: 'string' },
   key: { type: 'string' },
   model: { type: 'string' },
   from: { type: 'string' },
@@ -73,6 +74,13 @@ export function auditFlagFrom(text: string, topic: HelpTopic): boolean {
   if (word === 'on') return true;
   if (word === 'off') return false;
   throw new CliError('usage', `--audit must be on or off, not ${JSON.stringify(text)}`, { topic });
+}
+
+/** `--guardrails on|off`: whether a key's (or team's) calls are screened by the gateway's guardrails; off exempts it. */
+export function guardrailsSwitchFrom(text: string, topic: HelpTopic): 'on' | 'off' {
+  const word = text.trim().toLowerCase();
+  if (word === 'on' || word === 'off') return word;
+  throw new CliError('usage', `--guardrails must be on or off, not ${JSON.stringify(text)}`, { topic });
 }
 
 export function accept(values: Values, allowed: readonly OptionName[], command: string, topic: HelpTopic): void {

@@ -137,6 +137,8 @@ function keyDetails(key: ApiKeyInfo, teamName?: string): string[] {
     `  limits:  ${limitsText(key.limits) ?? 'none'}`,
     `  ips:     ${ipsText(key.allowedIps)}`,
     `  audit:   ${key.audit ? 'on' : 'off'}`,
+    // Shown only when it is off: every key is screened unless told otherwise, and most lists of keys need not say so.
+    ...(key.guardrails === 'off' ? ['  guardrails: off (not screened)'] : []),
     `  expires: ${key.expiresAt ? shortTime(key.expiresAt) : 'never'}`,
   ];
 }
@@ -235,7 +237,7 @@ export function formatTeamDetails(team: TeamView): string {
 }
 
 function teamLines(team: TeamRecord): string[] {
-  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`, `  audit:   ${team.audit ? 'on' : 'off'}`];
+  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`, `  audit:   ${team.audit ? 'on' : 'off'}`, ...(team.guardrails === 'off' ? ['  guardrails: off (its keys are not screened)'] : [])];
 }
 
 /** What `teams create`, `teams update` and `teams delete` print: what was done and the team as it is (or was). */

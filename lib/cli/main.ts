@@ -101,6 +101,7 @@ async function runAdminCommand(command: Exclude<Command, { kind: 'help' | 'confi
         ...(command.allowedIps ? { allowedIps: command.allowedIps } : {}),
         ...(command.teamId ? { teamId: command.teamId } : {}),
         ...(command.audit ? { audit: true } : {}),
+        ...(command.guardrails ? { guardrails: command.guardrails } : {}),
         ...(command.expiresAt ? { expiresAt: command.expiresAt } : {}),
       });
       return command.json ? formatJson(created) : formatCreatedKey(created);
@@ -131,7 +132,7 @@ async function runAdminCommand(command: Exclude<Command, { kind: 'help' | 'confi
       return command.json ? formatJson(rotated) : formatRotatedKey(rotated);
     }
     case 'teams-create': {
-      const team = await admin.createTeam({ name: command.name, ...(command.models ? { models: command.models } : {}), ...(command.limits ? { limits: command.limits } : {}), ...(command.audit ? { audit: true } : {}) });
+      const team = await admin.createTeam({ name: command.name, ...(command.models ? { models: command.models } : {}), ...(command.limits ? { limits: command.limits } : {}), ...(command.audit ? { audit: true } : {}), ...(command.guardrails ? { guardrails: command.guardrails } : {}) });
       return command.json ? formatJson(team) : formatTeam('Created', team);
     }
     case 'teams-list': {

@@ -14,12 +14,13 @@ const KEYS = `Usage:
   aigw keys create --name NAME [--models 'gpt-4o*,claude-*'] [--rpm N] [--tpm N]
                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
                    [--ips 10.0.0.0/8,2001:db8::/32] [--team ID] [--audit on|off]
-                   [--expires 2027-01-01T00:00:00Z] [--json]
+                   [--guardrails on|off] [--expires 2027-01-01T00:00:00Z] [--json]
   aigw keys list [--json]
   aigw keys show ID [--json]
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
-                   [--ips LIST|off] [--team ID|--no-team] [--audit on|off] [--json]
+                   [--ips LIST|off] [--team ID|--no-team] [--audit on|off]
+                   [--guardrails on|off] [--json]
   aigw keys revoke ID [--json]
   aigw keys rotate ID [--grace 1h|0] [--json]
 
@@ -72,17 +73,21 @@ const KEYS = `Usage:
            with the gateway's audit.mode "flagged", on writes the bodies of
            the key's calls (prompts and answers) to the audit log; off stops
            it. Without it a key is not flagged
+  --guardrails on|off
+           off exempts the key's calls from the gateway's guardrails (trusted
+           automation); on screens them again. Without it a key is screened
   --json   print the admin API's JSON instead of text`;
 
 const TEAMS = `Usage:
   aigw teams create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
                     [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
-                    [--audit on|off] [--json]
+                    [--audit on|off] [--guardrails on|off] [--json]
   aigw teams list [--json]
   aigw teams show ID [--json]
   aigw teams update ID [--name NAME] [--models PATTERNS|off] [--rpm N|off]
                     [--tpm N|off] [--usd-per-day AMOUNT|off]
-                    [--usd-per-month AMOUNT|off] [--audit on|off] [--json]
+                    [--usd-per-month AMOUNT|off] [--audit on|off]
+                    [--guardrails on|off] [--json]
   aigw teams delete ID [--json]
 
   A team's limits are shared by all its keys together: with --rpm 50, the
@@ -106,6 +111,9 @@ const TEAMS = `Usage:
   --audit on|off
            with the gateway's audit.mode "flagged", on writes the bodies of
            all its keys' calls to the audit log; off stops it
+  --guardrails on|off
+           off exempts all its keys' calls from the gateway's guardrails; on
+           screens them again
 
   --rpm, --tpm, --usd-per-day, --usd-per-month: as for keys (see
   \`aigw keys --help\`), counted for the team's keys together

@@ -4,6 +4,7 @@ import type { Reservation } from '../access/spend-limiter';
 import type { AuditCapture } from '../audit/capture';
 import type { CacheTicket } from '../cache/response-cache';
 import type { Price } from '../config/schema';
+import type { GuardrailHit } from '../guardrails/scan';
 import type { TokenUsage } from '../usage/tokens';
 import type { UsageRecord } from '../usage/record';
 
@@ -60,6 +61,8 @@ export interface RequestContext {
   billedUnits?: number;
   /** The price of the target that served (or last tried) the call. */
   price?: Price;
+  /** What the guardrails found in the body, per rule (`lib/pipeline/guardrails.ts`); absent when nothing. */
+  guardrails?: GuardrailHit[];
   /** The bodies of a call the audit log covers (`lib/audit/`); absent for every other call. */
   audit?: AuditCapture;
   /** What the response cache did for a call of a model with `cache` (`lib/cache/`); absent for every other call. */

@@ -5,6 +5,7 @@ import type { RateLimiter } from '../access/rate-limiter';
 import type { SpendLimiter } from '../access/spend-limiter';
 import type { GatewayConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
+import type { Guardrails } from '../guardrails/scan';
 import type { GatewayLogger } from '../observe/logger';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Catalog } from '../routing/catalog';
@@ -32,6 +33,8 @@ export interface ProxyDeps {
   audit?: AuditLog;
   /** The response cache, when the gateway has a store for it; models without `cache` never touch it. */
   responseCache?: ResponseCache;
+  /** The guardrails' rules, compiled; absent when the config has none (then no body is looked at). */
+  guardrails?: Guardrails;
   logger: GatewayLogger;
   /** Epoch ms. */
   now: () => number;

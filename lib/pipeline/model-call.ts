@@ -21,6 +21,7 @@ import type { SurfaceBinding } from './bindings';
 import { worstCaseOfCall } from './budget';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
+import { guardedBody } from './guardrails';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
 import { tryTargets } from './try-targets';
@@ -69,6 +70,9 @@ export async function admit(
     ctx.audit?.unread(req.headers['content-type'], Number(req.headers['content-length']));
     throw err;
   }
+  // Screened before anything reads it, so every step after (and every target) sees the body as it will go upstream. Uploads are not screened.
+  if (inUrl) ctx.model = inUrl.model;
+  if (parse === parseJsonObject) raw = guardedBody(raw, caller, req, ctx, deps);
   // A body parsed as JSON is kept as text whatever its content-type claims (the gateway ignores the label, so must the record).
   ctx.audit?.request(raw, req.headers['content-type'], parse === parseJsonObject);
   const body = parse(raw, req);

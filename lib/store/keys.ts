@@ -13,7 +13,7 @@ export interface KeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; undefined when there is no such key. */
   revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
-  /** Replaces the fields given (limits `{}` removes them all, allowedIps null the list, teamId null the team, audit false the flag); undefined when there is no such key. */
+  /** Replaces the fields given (limits `{}` removes them all, allowedIps null the list, teamId null the team, audit false the flag, guardrails "on" the exemption); undefined when there is no such key. */
   update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined>;
   /**
    * Gives the key (as last read, `current`) a new secret: the record becomes `rotated(current,
@@ -24,7 +24,7 @@ export interface KeyStore {
 }
 
 /** What can change on a key after it was made. */
-export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits; allowedIps?: string[] | null; teamId?: string | null; audit?: boolean };
+export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits; allowedIps?: string[] | null; teamId?: string | null; audit?: boolean; guardrails?: 'on' | 'off' };
 
 type Item = Record<string, AttributeValue>;
 
@@ -47,6 +47,7 @@ function toItem(r: ApiKeyRecord): Item {
   if (r.allowedIps) item.allowedIps = { S: JSON.stringify(r.allowedIps) };
   if (r.teamId) item.teamId = { S: r.teamId };
   if (r.audit) item.audit = { BOOL: true };
+  if (r.guardrails === 'off') item.guardrails = { S: 'off' };
   if (r.expiresAt) item.expiresAt = { S: r.expiresAt };
   if (r.revokedAt) item.revokedAt = { S: r.revokedAt };
   if (r.rotatedAt) item.rotatedAt = { S: r.rotatedAt };
@@ -58,7 +59,7 @@ function toItem(r: ApiKeyRecord): Item {
 }
 
 /** What an update may change on a key's record (`KeyChanges`), as item attributes. */
-const CHANGEABLE = ['name', 'models', 'limits', 'allowedIps', 'teamId', 'audit'] as const;
+const CHANGEABLE = ['name', 'models', 'limits', 'allowedIps', 'teamId', 'audit', 'guardrails'] as const;
 
 /** The changeable attributes that differ from `from` in `to`: set to `to`'s value, or removed where `to` has none. */
 function changedAttributes(from: Item, to: Item): { values: Item; remove: string[] } {
@@ -118,6 +119,7 @@ function fromItem(item: Item): ApiKeyRecord {
   const teamId = s('teamId');
   if (teamId) record.teamId = teamId;
   if (item.audit?.BOOL) record.audit = true;
+  if (s('guardrails') === 'off') record.guardrails = 'off';
   const expiresAt = s('expiresAt');
   const revokedAt = s('revokedAt');
   if (expiresAt) record.expiresAt = expiresAt;
@@ -194,11 +196,13 @@ export class DynamoKeyStore implements KeyStore {
     if (changes.allowedIps) values.allowedIps = { S: JSON.stringify(changes.allowedIps) };
     if (changes.teamId) values.teamId = { S: changes.teamId };
     if (changes.audit) values.audit = { BOOL: true };
+    if (changes.guardrails === 'off') values.guardrails = { S: 'off' };
     const remove = [
       ...(changes.limits && !limits ? ['limits'] : []),
       ...(changes.allowedIps === null ? ['allowedIps'] : []),
       ...(changes.teamId === null ? ['teamId'] : []),
       ...(changes.audit === false ? ['audit'] : []),
+      ...(changes.guardrails === 'on' ? ['guardrails'] : []),
     ];
     return this.#set(found, values, remove);
   }
@@ -315,10 +319,12 @@ export class MemoryKeyStore implements KeyStore {
   async update(id: string, changes: KeyChanges) {
     for (const r of this.#byHash.values()) {
       if (r.id !== id) continue;
-      const { limits, allowedIps, teamId, audit, ...rest } = changes;
+      const { limits, allowedIps, teamId, audit, guardrails, ...rest } = changes;
       Object.assign(r, rest);
       if (audit) r.audit = true;
       else if (audit === false) delete r.audit;
+      if (guardrails === 'off') r.guardrails = 'off';
+      else if (guardrails === 'on') delete r.guardrails;
       if (teamId) r.teamId = teamId;
       else if (teamId === null) delete r.teamId;
       if (limits && Object.keys(limits).length) r.limits = { ...limits };

@@ -25,6 +25,8 @@ export interface TeamChanges {
   limits?: KeyLimits;
   /** true flags the team's keys for the audit log (`audit.mode: flagged`), false removes the flag. */
   audit?: boolean;
+  /** "off" exempts the team's keys from the guardrails, "on" removes the exemption. */
+  guardrails?: 'on' | 'off';
 }
 
 type Item = Record<string, AttributeValue>;
@@ -44,6 +46,7 @@ function toItem(team: TeamRecord): Item {
   if (team.models) item.models = { S: JSON.stringify(team.models) };
   if (team.limits && Object.keys(team.limits).length) item.limits = limitsItem(team.limits);
   if (team.audit) item.audit = { BOOL: true };
+  if (team.guardrails === 'off') item.guardrails = { S: 'off' };
   return item;
 }
 
@@ -53,6 +56,7 @@ function fromItem(item: Item): TeamRecord {
   const limits = limitsOf(item.limits);
   if (limits) team.limits = limits;
   if (item.audit?.BOOL) team.audit = true;
+  if (item.guardrails?.S === 'off') team.guardrails = 'off';
   return team;
 }
 
@@ -83,7 +87,13 @@ export class DynamoTeamStore implements TeamStore {
     const limits = changes.limits && Object.keys(changes.limits).length ? limitsItem(changes.limits) : undefined;
     if (limits) values.limits = limits;
     if (changes.audit) values.audit = { BOOL: true };
-    const remove = [...(changes.limits && !limits ? ['limits'] : []), ...(changes.models === null ? ['models'] : []), ...(changes.audit === false ? ['audit'] : [])];
+    if (changes.guardrails === 'off') values.guardrails = { S: 'off' };
+    const remove = [
+      ...(changes.limits && !limits ? ['limits'] : []),
+      ...(changes.models === null ? ['models'] : []),
+      ...(changes.audit === false ? ['audit'] : []),
+      ...(changes.guardrails === 'on' ? ['guardrails'] : []),
+    ];
     if (!Object.keys(values).length && !remove.length) return this.get(id);
     const item = await setAttributes(this.table, teamItemKey(id), values, remove);
     return item ? fromItem(item) : undefined;
@@ -121,6 +131,8 @@ export class MemoryTeamStore implements TeamStore {
     else if (changes.limits) delete team.limits;
     if (changes.audit) team.audit = true;
     else if (changes.audit === false) delete team.audit;
+    if (changes.guardrails === 'off') team.guardrails = 'off';
+    else if (changes.guardrails === 'on') delete team.guardrails;
     return structuredClone(team);
   }
   async delete(id: string) {

@@ -40,6 +40,13 @@ describe('usageItem', () => {
 
     expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['provider']));
     expect(item.ttftMs).toBeUndefined();
+    expect(item.guardrails).toBeUndefined();
+  });
+
+  it('keeps the guardrails\' hits as a list of rule, action and count', () => {
+    const item = usageItem(record(1, { guardrails: [{ rule: 'aws-access-key', action: 'redact', count: 2 }] }), 1);
+
+    expect(item.guardrails).toEqual({ L: [{ M: { rule: { S: 'aws-access-key' }, action: { S: 'redact' }, count: { N: '2' } } }] });
   });
 });
 

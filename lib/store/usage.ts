@@ -50,6 +50,7 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
   if (u.billedUnits !== undefined) item.billedUnits = n(u.billedUnits);
   if (u.cache) item.cache = { S: u.cache };
   if (u.savedMicros !== undefined) item.savedMicros = n(u.savedMicros);
+  if (u.guardrails) item.guardrails = { L: u.guardrails.map((h) => ({ M: { rule: { S: h.rule }, action: { S: h.action }, count: n(h.count) } })) };
   return item;
 }
 
@@ -154,15 +155,24 @@ export class DynamoUsageSink implements UsageSink {
 
 const requestIds = (writes: WriteRequest[]) => writes.map((w) => w.PutRequest?.Item?.requestId?.S ?? '?');
 
-/** A usage item read back, as stored (numbers as numbers). */
-export type StoredUsage = Record<string, string | number | boolean>;
+/** A usage item read back, as stored (numbers as numbers; the guardrails' hits as a list). */
+export type StoredUsage = Record<string, string | number | boolean | StoredValue[]>;
+type StoredValue = string | number | boolean | { [field: string]: StoredValue } | StoredValue[];
+
+function storedValue(v: AttributeValue): StoredValue {
+  if (v.N !== undefined) return Number(v.N);
+  if (v.BOOL !== undefined) return v.BOOL;
+  if (v.L) return v.L.map(storedValue);
+  if (v.M) return Object.fromEntries(Object.entries(v.M).map(([k, inner]) => [k, storedValue(inner)]));
+  return v.S ?? '';
+}
 
 /** Usage items of one key on one UTC day (`YYYY-MM-DD`), oldest first. */
 export async function listUsage(table: TableRef, keyId: string, day: string): Promise<StoredUsage[]> {
   const items = await queryAll(table, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: usagePartition(keyId, day) } } });
   return items.map((item) => {
     const row: StoredUsage = {};
-    for (const [k, v] of Object.entries(item)) row[k] = v.N !== undefined ? Number(v.N) : v.BOOL !== undefined ? v.BOOL : (v.S ?? '');
+    for (const [k, v] of Object.entries(item)) row[k] = v.L ? v.L.map(storedValue) : (storedValue(v) as string | number | boolean);
     return row;
   });
 }

@@ -1,3 +1,5 @@
+import type { GuardrailHit } from '../guardrails/scan';
+
 /** What one request cost and how it went: written once, after its response has ended. */
 export interface UsageRecord {
   requestId: string;
@@ -38,6 +40,8 @@ export interface UsageRecord {
   cache?: 'hit' | 'miss' | 'bypass';
   /** A hit: what the stored answer cost when it was made, saved this time. */
   savedMicros?: number;
+  /** The guardrails' rules that matched its body, with what they did and how often (never the text); absent when none did. */
+  guardrails?: GuardrailHit[];
 }
 
 /** Where usage records go. `record` never blocks or throws; `drain` waits for everything recorded so far. */

@@ -6,6 +6,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parseConfig } from '../../../lib/config/load';
+import type { GatewayConfigInput } from '../../../lib/config/schema';
 import { LocalCredentials } from '../../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../../lib/local/start';
 import { listUsage, type StoredUsage } from '../../../lib/store/usage';
@@ -62,7 +63,8 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** `guardrails`: the config's rules (`lib/guardrails/`), none by default. */
+export async function startStack(options: { guardrails?: GatewayConfigInput['guardrails'] } = {}): Promise<Stack> {
   const anthropic = await startFakeAnthropic({ apiKey: UPSTREAM_KEYS.anthropic });
   const openai = await startFakeOpenAI({ apiKey: UPSTREAM_KEYS.openai });
   const gemini = await startFakeGemini({ apiKey: UPSTREAM_KEYS.gemini });
@@ -88,6 +90,7 @@ export async function startStack(): Promise<Stack> {
       { name: TRANSLATED.bedrock.name, targets: [{ provider: 'aws', model: TRANSLATED.bedrock.upstream }] },
       { name: TRANSLATED.anthropic.name, targets: [{ provider: 'claude', model: TRANSLATED.anthropic.upstream }] },
     ],
+    ...(options.guardrails ? { guardrails: options.guardrails } : {}),
   });
   const gw = await startLocalGateway({
     config,

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { DETECTOR_NAMES, SECRETS_PRESET } from './detectors';
+
+/** What a rule does with a match: refuse the call, replace the match before it goes upstream, or let it go and record the hit. */
+export const GUARDRAIL_ACTIONS = ['block', 'redact', 'flag'] as const;
+export type GuardrailAction = (typeof GUARDRAIL_ACTIONS)[number];
+
+/** The preset that stands for every built-in detector but `jwt`, each a rule of its own named after it. */
+export const SECRETS = 'secrets';
+
+/** Flags a user pattern may carry; the scan adds its own (`g`, `d`). */
+const PATTERN_FLAGS = /^[imsu]*$/;
+
+/**
+ * Texts a pattern that can match the empty string usually matches emptily somewhere in: lookaheads,
+ * word boundaries, anchors and starred groups all show up on one of them.
+ */
+const EMPTY_PROBES = ['', 'a', ' ', 'x y', '0', 'A1_-', '\\n', '\n', '"', 'aaaaaaaaaa', 'sk-test key=value'];
+
+/**
+ * Why a user pattern cannot be used, or undefined: it does not compile, carries a flag the scan
+ * does not take, or matches the empty string (which would redact between every two characters).
+ *
+ * @example
+ * patternProblem('AKIA[0-9A-Z]{16}', '') // undefined
+ * patternProblem('x*', '') // 'matches the empty string …'
+ */
+export function patternProblem(source: string, flags: string): string | undefined {
+  if (!PATTERN_FLAGS.test(flags)) return `flags may hold only i, m, s and u (the scan adds g and d itself), not "${flags}"`;
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(source, `g${flags}`);
+  } catch (err) {
+    return `not a valid regular expression: ${(err as Error).message}`;
+  }
+  for (const probe of EMPTY_PROBES) {
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(probe); m; m = pattern.exec(probe)) {
+      if (m[0] === '') return `matches the empty string (in ${JSON.stringify(probe)}): a pattern must always match at least one character`;
+    }
+  }
+  return undefined;
+}
+
+const Pattern = z.strictObject({
+  /** A JavaScript regular expression, run on the body's JSON text (a newline there is `\n`, a quote `\"`). */
+  regex: z.string().min(1, { message: 'regex is an empty pattern' }).max(1000, { message: 'regex is at most 1000 characters' }),
+  /** `i`, `m`, `s`, `u`, or none. */
+  flags: z.string().default(''),
+});
+
+const Detect = z.union([z.enum([SECRETS, ...DETECTOR_NAMES]), Pattern], {
+  error: `detect is one of "${SECRETS}", ${DETECTOR_NAMES.map((n) => `"${n}"`).join(', ')}, or { "regex": "…", "flags": "i" }`,
+});
+
+const RuleSchema = z
+  .strictObject({
+    /** Names the rule in errors, usage records, logs, metrics and `[REDACTED:<id>]`; a built-in's name by default. Required for a regex. */
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,47}$/, { message: 'id is lower-case letters, digits, "_", "." or "-" (at most 48)' })
+      .optional(),
+    detect: Detect,
+    action: z.enum(GUARDRAIL_ACTIONS, { message: 'action is "block", "redact" or "flag"' }),
+  })
+  .superRefine((rule, ctx) => {
+    if (typeof rule.detect === 'string') return;
+    if (!rule.id) ctx.addIssue({ code: 'custom', path: ['id'], message: 'a rule with a regex needs an id (it names the rule in errors and in [REDACTED:<id>])' });
+    const problem = patternProblem(rule.detect.regex, rule.detect.flags);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['detect', 'regex'], message: problem });
+  });
+export type GuardrailRuleConfig = z.infer<typeof RuleSchema>;
+
+/**
+ * `guardrails`: rules run on the text of every model call's body before it goes anywhere
+ * (`lib/guardrails/`). No rules: nothing is scanned.
+ */
+export const GuardrailsSchema = z
+  .strictObject({
+    rules: z.array(RuleSchema).max(64, { message: 'guardrails.rules holds at most 64 rules' }).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.rules.forEach((rule, i) => {
+      for (const id of ruleIds(rule)) {
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${id}" is used twice (the "${SECRETS}" preset names one rule per built-in detector)` });
+        seen.add(id);
+      }
+    });
+  });
+export type GuardrailsConfig = z.infer<typeof GuardrailsSchema>;
+
+/** The ids a configured rule stands for: one, or one per built-in for the preset without an id. */
+function ruleIds(rule: GuardrailRuleConfig): string[] {
+  if (rule.id) return [rule.id];
+  if (rule.detect === SECRETS) return [...SECRETS_PRESET];
+  return typeof rule.detect === 'string' ? [rule.detect] : [];
+}

@@ -1,0 +1,114 @@
+/**
+ * Where offsets of a JSON text (or of its bytes, one per character) lie: in which string, at which param path (`messages[3].content`),
+ * and whether cutting there would split an escape. One walk over the text, made only when a rule
+ * has matched (the text is valid JSON by then or the call is refused anyway: a walk over invalid
+ * JSON answers "not in a string").
+ */
+
+export interface Location {
+  /** The param path of the string holding the offset, as errors name fields; undefined outside any string. */
+  path?: string;
+  /** Index (in the text) of the opening quote of the string holding the offset. */
+  string?: number;
+  /** The offset falls inside an escape (`\n`, `\u00e9`): replacing from or to it would break the JSON. */
+  midEscape?: boolean;
+}
+
+type Frame = { array: true; index: number } | { array: false; key: string | undefined };
+
+/**
+ * The location of each offset (ascending) in `text`.
+ *
+ * @example
+ * locate('{"messages":[{"content":"a AKIA…"}]}', [27]) // [{ path: 'messages[0].content', string: 24 }]
+ */
+export function locate(text: string, offsets: readonly number[]): Location[] {
+  const out: Location[] = offsets.map(() => ({}));
+  const stack: Frame[] = [];
+  let expectKey = false;
+  let next = 0; // the first offset not yet placed
+  const n = text.length;
+  for (let i = 0; i < n && next < offsets.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const open = i;
+      i = stringEnd(text, i + 1);
+      const isKey = expectKey && stack.length > 0 && !stack[stack.length - 1]!.array;
+      // A match inside an object key: the key names the place.
+      if (isKey) (stack[stack.length - 1] as { key: string | undefined }).key = keyText(text.slice(open, i + 1));
+      // Escapes are read once per string, from one offset to the next.
+      let cursor = open + 1;
+      while (next < offsets.length && offsets[next]! <= i) {
+        const at = offsets[next]!;
+        // An offset on the closing quote is the end of a match that ends with the string: still inside it.
+        if (at > open) {
+          let mid = false;
+          while (cursor < at) {
+            if (text.charCodeAt(cursor) !== 0x5c /* \ */) {
+              cursor++;
+              continue;
+            }
+            const width = text.charCodeAt(cursor + 1) === 0x75 /* u */ ? 6 : 2;
+            if (at < cursor + width) {
+              mid = true;
+              break;
+            }
+            cursor += width;
+          }
+          out[next] = { path: pathOf(stack), string: open, ...(mid ? { midEscape: true } : {}) };
+        }
+        next++;
+      }
+      continue;
+    }
+    while (next < offsets.length && offsets[next]! <= i) next++;
+    if (c === 0x7b /* { */) {
+      stack.push({ array: false, key: undefined });
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) {
+      stack.push({ array: true, index: 0 });
+      expectKey = false;
+    } else if (c === 0x7d || c === 0x5d /* } ] */) {
+      stack.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      const top = stack[stack.length - 1];
+      if (top?.array) top.index++;
+      else expectKey = true;
+    } else if (c === 0x3a /* : */) {
+      expectKey = false;
+    }
+  }
+  return out;
+}
+
+/** Index of the quote that closes the string whose first character is at `from`. */
+function stringEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c /* \ */) i++;
+    else if (c === 0x22) return i;
+  }
+  return text.length;
+}
+
+/** An object key as text: the scan's text holds a body's bytes one per character, so a non-ASCII key is decoded from them. */
+function keyText(quoted: string): string {
+  const ascii = /^[\x00-\x7f]*$/.test(quoted);
+  return JSON.parse(ascii ? quoted : Buffer.from(quoted, 'latin1').toString('utf8')) as string;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function pathOf(stack: readonly Frame[]): string {
+  let path = '';
+  for (const frame of stack) path += segment(frame.array ? frame.index : frame.key, path === '');
+  return path;
+}
+
+function segment(part: string | number | undefined, first: boolean): string {
+  if (part === undefined) return '';
+  if (typeof part === 'number') return `[${part}]`;
+  if (IDENTIFIER.test(part)) return first ? part : `.${part}`;
+  return `[${JSON.stringify(part)}]`;
+}

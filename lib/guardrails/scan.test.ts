@@ -1,0 +1,134 @@
+import { GuardrailsSchema, type GuardrailsConfig } from './config';
+import { FAKE, fakePem } from './fake-tokens';
+import { Guardrails, type Screened } from './scan';
+
+const rules = (...list: unknown[]): GuardrailsConfig => GuardrailsSchema.parse({ rules: list });
+const bytes = (body: unknown) => Buffer.from(JSON.stringify(body));
+const text = (screened: Screened | undefined) => Buffer.from(screened!.body).toString();
+
+describe('Guardrails.from', () => {
+  it('is undefined with no rules, so the pipeline looks at nothing', () => {
+    expect(Guardrails.from(rules())).toBeUndefined();
+  });
+
+  it('spells the secrets preset out as one rule per built-in but jwt', () => {
+    const guardrails = Guardrails.from(rules({ detect: 'secrets', action: 'redact' }))!;
+    expect(guardrails.ruleIds).toEqual(['aws-access-key', 'aws-secret-key', 'private-key', 'github-token', 'openai-key', 'anthropic-key', 'google-api-key', 'slack-token', 'stripe-key', 'gateway-key']);
+  });
+});
+
+describe('where a block names the match', () => {
+  const block = Guardrails.from(rules({ detect: 'aws-access-key', action: 'block' }))!;
+  const secret = `key ${FAKE.awsKeyId}`;
+  const CASES: { surface: string; body: unknown; path: string }[] = [
+    { surface: 'chat completions', body: { model: 'm', messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: secret }] }, path: 'messages[3].content' },
+    {
+      surface: 'chat tool call arguments',
+      body: { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'write', arguments: JSON.stringify({ text: secret }) } }] }] },
+      path: 'messages[0].tool_calls[0].function.arguments',
+    },
+    { surface: 'an Anthropic system prompt', body: { system: secret, messages: [] }, path: 'system' },
+    {
+      surface: 'an Anthropic tool result',
+      body: { messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: secret }] }] }] },
+      path: 'messages[0].content[0].content[0].text',
+    },
+    { surface: 'Responses input', body: { input: [{ role: 'user', content: [{ type: 'input_text', text: 'x' }, { type: 'input_text', text: secret }] }] }, path: 'input[0].content[1].text' },
+    { surface: 'Gemini contents', body: { contents: [{ parts: [{ text: 'a' }] }, { parts: [{ text: 'b' }] }, { parts: [{ text: secret }] }] }, path: 'contents[2].parts[0].text' },
+    { surface: 'rerank documents', body: { query: 'q', documents: ['a', secret] }, path: 'documents[1]' },
+    { surface: 'a key with odd characters', body: { metadata: { 'x-note': secret } }, path: 'metadata["x-note"]' },
+  ];
+
+  it.each(CASES)('names the param path in $surface', ({ body, path }) => {
+    const screened = block.screen(bytes(body))!;
+    expect(screened.blocked).toEqual({ rule: 'aws-access-key', path });
+    expect(screened.hits).toEqual([{ rule: 'aws-access-key', action: 'block', count: 1 }]);
+  });
+
+  it('keeps the blocked secret out of the body an audit record would keep', () => {
+    const screened = block.screen(bytes({ messages: [{ role: 'user', content: secret }] }))!;
+    expect(Buffer.from(screened.audited).toString()).not.toContain(FAKE.awsKeyId);
+    expect(Buffer.from(screened.audited).toString()).toContain('[REDACTED:aws-access-key]');
+  });
+});
+
+describe('screening a body', () => {
+  const guardrails = Guardrails.from(rules({ detect: 'secrets', action: 'redact' }, { detect: 'jwt', action: 'flag' }, { id: 'card', detect: { regex: '\\b4[0-9]{15}\\b' }, action: 'redact' }))!;
+
+  it('finds nothing in a body without a match, and hands back no body of its own', () => {
+    // A body that holds every prefilter literal, but no token.
+    expect(guardrails.screen(bytes({ messages: [{ content: 'AKIA ghp_ sk-proj- sk-ant- AIza xoxb- _live_ eyJ sk-gw- T3BlbkFJ PRIVATE KEY-----' }] }))).toBeUndefined();
+  });
+
+  it('replaces every match and keeps the JSON valid', () => {
+    // Prepare
+    const body = { messages: [{ role: 'user', content: `a ${FAKE.githubClassic} b ${FAKE.google}\n${fakePem('EC ')}\nend`, note: 'card 4111111111111111' }] };
+    // Act
+    const screened = guardrails.screen(bytes(body))!;
+    // Assess
+    expect(JSON.parse(text(screened))).toEqual({ messages: [{ role: 'user', content: 'a [REDACTED:github-token] b [REDACTED:google-api-key]\n[REDACTED:private-key]\nend', note: 'card [REDACTED:card]' }] });
+    expect(screened.hits).toEqual([
+      { rule: 'private-key', action: 'redact', count: 1 },
+      { rule: 'github-token', action: 'redact', count: 1 },
+      { rule: 'google-api-key', action: 'redact', count: 1 },
+      { rule: 'card', action: 'redact', count: 1 },
+    ]);
+    expect(screened.blocked).toBeUndefined();
+    expect(screened.flagged).toBe(false);
+  });
+
+  it('keeps offsets right after non-ASCII text', () => {
+    const body = { messages: [{ content: `héllo 👋 日本 ${FAKE.stripeLive} ✓` }] };
+    expect(JSON.parse(text(guardrails.screen(bytes(body))))).toEqual({ messages: [{ content: 'héllo 👋 日本 [REDACTED:stripe-key] ✓' }] });
+  });
+
+  it('lets a flagged match go on as the very bytes the client sent', () => {
+    const raw = bytes({ messages: [{ content: `Bearer ${FAKE.jwt}` }] });
+    const screened = guardrails.screen(raw)!;
+    expect(screened.body).toBe(raw);
+    expect(screened.flagged).toBe(true);
+    expect(screened.hits).toEqual([{ rule: 'jwt', action: 'flag', count: 1 }]);
+  });
+
+  it('ignores what a user pattern matches outside JSON strings or across an escape', () => {
+    // Prepare: a pattern of digits, a number in the JSON's structure, and an escape (`\n`) followed by digits.
+    const digits = Guardrails.from(rules({ id: 'digits', detect: { regex: 'n?[0-9]{6}' }, action: 'redact' }))!;
+    // Act
+    const screened = digits.screen(bytes({ seed: 12345678, messages: [{ content: 'line\n123456' }] }));
+    // Assess: the number stays; the match that starts inside `\n` is not taken, so the JSON stays valid.
+    expect(screened).toBeUndefined();
+  });
+
+  it('takes many matches in one long string, each left whole', () => {
+    // Prepare: a 200 KB tool result with a key every 2 KB, and escapes and non-ASCII text between them.
+    const many = Guardrails.from(rules({ detect: 'aws-access-key', action: 'redact' }, { id: 'ticket', detect: { regex: 'TICKET-[0-9]{4}' }, action: 'redact' }))!;
+    const chunk = `${'é "quoted" \\ line\n'.repeat(80)} ${FAKE.awsKeyId} TICKET-1234\n`;
+    const content = chunk.repeat(100);
+    // Act
+    const started = performance.now();
+    const screened = many.screen(bytes({ messages: [{ role: 'tool', content }] }))!;
+    const took = performance.now() - started;
+    // Assess
+    expect(screened.hits).toEqual([
+      { rule: 'aws-access-key', action: 'redact', count: 100 },
+      { rule: 'ticket', action: 'redact', count: 100 },
+    ]);
+    expect(JSON.parse(text(screened))).toEqual({ messages: [{ role: 'tool', content: content.split(FAKE.awsKeyId).join('[REDACTED:aws-access-key]').split('TICKET-1234').join('[REDACTED:ticket]') }] });
+    expect(took).toBeLessThan(500);
+  });
+
+  it('replaces a match once when two rules overlap, and counts both', () => {
+    const both = Guardrails.from(rules({ detect: 'aws-access-key', action: 'redact' }, { id: 'akia', detect: { regex: 'AKIA[A-Z0-9]{4}' }, action: 'redact' }))!;
+    const screened = both.screen(bytes({ content: `x ${FAKE.awsKeyId} y` }))!;
+    expect(JSON.parse(text(screened))).toEqual({ content: 'x [REDACTED:aws-access-key] y' });
+    expect(screened.hits.map((h) => h.rule)).toEqual(['aws-access-key', 'akia']);
+  });
+
+  it('blocks on the first block match even when others redact', () => {
+    const mixed = Guardrails.from(rules({ detect: 'github-token', action: 'redact' }, { detect: 'private-key', action: 'block' }))!;
+    const screened = mixed.screen(bytes({ messages: [{ content: FAKE.githubClassic }, { content: fakePem('') }] }))!;
+    expect(screened.blocked).toEqual({ rule: 'private-key', path: 'messages[1].content' });
+    expect(Buffer.from(screened.audited).toString()).not.toContain('PRIVATE KEY');
+    expect(Buffer.from(screened.audited).toString()).not.toContain(FAKE.githubClassic);
+  });
+});

@@ -1,0 +1,194 @@
+import { SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailsConfig } from './config';
+import { DETECTORS, SECRETS_PRESET, type DetectorName } from './detectors';
+import { locate } from './json-location';
+
+/** How often one rule matched one request's body, as the usage record and the log keep it (never the text). */
+export interface GuardrailHit {
+  rule: string;
+  action: GuardrailAction;
+  count: number;
+}
+
+/** What screening a body found: the hits, and what to do about them. */
+export interface Screened {
+  /** The body to send on: the client's very bytes unless a `redact` rule matched. */
+  body: Uint8Array;
+  /** Per rule that matched, in config order. */
+  hits: GuardrailHit[];
+  /** The first match of a `block` rule in the body, and the param path of the string it lies in. */
+  blocked?: { rule: string; path: string };
+  /** Some `flag` rule matched. */
+  flagged: boolean;
+  /** The body as an audit record keeps it: `body`, with a blocked call's blocked matches redacted too (it went nowhere, and the secret need not land in the log). */
+  audited: Uint8Array;
+}
+
+interface Rule {
+  id: string;
+  action: GuardrailAction;
+  /** A user pattern (run on its own, on the decoded text); built-ins run together in `#builtIns`. */
+  pattern?: RegExp;
+}
+
+/** Every built-in detector the rules use, as one pattern: one pass over the body finds them all. */
+interface BuiltIns {
+  pattern: RegExp;
+  /** Per top-level group (`d0`, `d1`, …): the rules of that detector, and its secret's group if it has one. */
+  groups: { name: string; rules: number[]; secretGroup?: string }[];
+}
+
+interface Match {
+  rule: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * The gateway's guardrails, compiled once from `guardrails.rules`: `screen` looks for every
+ * rule's matches in a JSON body's text and says what to do.
+ *
+ * Cost: every built-in detector the rules use runs at once, as one pattern, over the body's bytes
+ * as a one-byte string; each detector's pattern starts with its literal, so V8 looks for those
+ * (as `indexOf` would) rather than trying every pattern at every character. User patterns run on
+ * their own over the decoded text. A body with no match comes back as `undefined` and its
+ * bytes go on untouched.
+ *
+ * @example
+ * const guardrails = Guardrails.from({ rules: [{ detect: 'secrets', action: 'redact' }] }); // undefined with no rules
+ * const screened = guardrails?.screen(raw);
+ * if (screened?.blocked) throw …; else raw = screened?.body ?? raw;
+ */
+export class Guardrails {
+  readonly #rules: readonly Rule[];
+  readonly #builtIns: BuiltIns | undefined;
+
+  private constructor(rules: readonly Rule[], detectors: readonly (DetectorName | undefined)[]) {
+    this.#rules = rules;
+    this.#builtIns = builtIns(detectors);
+  }
+
+  /** The compiled rules, or undefined when there are none (then no body is looked at). */
+  static from(config: GuardrailsConfig): Guardrails | undefined {
+    const compiled = config.rules.flatMap(compile);
+    return compiled.length ? new Guardrails(compiled.map((c) => c.rule), compiled.map((c) => c.detector)) : undefined;
+  }
+
+  /** The rule ids, in order (the preset spelled out). */
+  get ruleIds(): string[] {
+    return this.#rules.map((r) => r.id);
+  }
+
+  /** What the rules find in a JSON body's bytes, or undefined when none matches (the common case: one pass of one pattern). */
+  screen(raw: Uint8Array): Screened | undefined {
+    const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    // One byte, one character: built-in patterns are ASCII, so they match here as in the decoded
+    // text, at byte offsets, and decoding is a copy (5 µs for 100 KB, against 0.2 ms or more to
+    // decode UTF-8 with a few emoji in it).
+    const bytes = buf.toString('latin1');
+    const matches: Match[] = [];
+    if (this.#builtIns) collectBuiltIns(this.#builtIns, bytes, matches);
+    let text: string | undefined;
+    this.#rules.forEach((rule, index) => {
+      if (!rule.pattern) return;
+      // A user pattern may hold any character, so it runs on the decoded text; its offsets are made byte offsets.
+      text ??= buf.toString('utf8');
+      const { pattern } = rule;
+      const bytesAt = byteOffsets(text);
+      pattern.lastIndex = 0;
+      for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+        // Refused by the schema (`patternProblem`); kept from looping forever all the same.
+        if (m[0] === '') {
+          pattern.lastIndex++;
+          continue;
+        }
+        matches.push({ rule: index, start: bytesAt(m.index), end: bytesAt(m.index + m[0].length) });
+      }
+    });
+    if (!matches.length) return undefined;
+    return this.#judge(buf, bytes, matches);
+  }
+
+  #judge(raw: Buffer, bytes: string, found: Match[]): Screened | undefined {
+    found.sort((a, b) => a.start - b.start || b.end - a.end);
+    // Only matches within one JSON string count: there the text reaches the model, and there a
+    // replacement keeps the JSON valid. (A user pattern may match a number or across strings.)
+    const offsets = [...new Set(found.flatMap((m) => [m.start, m.end]))].sort((a, b) => a - b);
+    const where = new Map(locate(bytes, offsets).map((loc, i) => [offsets[i]!, loc]));
+    const matches = found.filter((m) => {
+      const from = where.get(m.start)!;
+      const to = where.get(m.end)!;
+      return from.string !== undefined && from.string === to.string && !from.midEscape && !to.midEscape;
+    });
+    if (!matches.length) return undefined;
+    const counts = new Map<number, number>();
+    for (const m of matches) counts.set(m.rule, (counts.get(m.rule) ?? 0) + 1);
+    const hits = [...counts.keys()].sort((a, b) => a - b).map((i) => ({ rule: this.#rules[i]!.id, action: this.#rules[i]!.action, count: counts.get(i)! }));
+    const firstBlock = matches.find((m) => this.#rules[m.rule]!.action === 'block');
+    const redacted = matches.filter((m) => this.#rules[m.rule]!.action === 'redact');
+    const body = redacted.length ? this.#replace(raw, redacted) : raw;
+    const screened: Screened = { body, hits, flagged: hits.some((h) => h.action === 'flag'), audited: body };
+    if (firstBlock) {
+      screened.blocked = { rule: this.#rules[firstBlock.rule]!.id, path: where.get(firstBlock.start)!.path ?? '' };
+      screened.audited = this.#replace(raw, matches.filter((m) => this.#rules[m.rule]!.action !== 'flag'));
+    }
+    return screened;
+  }
+
+  /** The bytes with each match (ascending; one that overlaps an earlier one is part of it) replaced by `[REDACTED:<rule id>]`. */
+  #replace(raw: Buffer, matches: readonly Match[]): Buffer {
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (const m of matches) {
+      if (m.start < at) continue;
+      parts.push(raw.subarray(at, m.start), Buffer.from(`[REDACTED:${this.#rules[m.rule]!.id}]`));
+      at = m.end;
+    }
+    parts.push(raw.subarray(at));
+    return Buffer.concat(parts);
+  }
+}
+
+/** UTF-16 offsets of `text` as UTF-8 byte offsets, for offsets asked in ascending order: each costs the text since the last one. */
+function byteOffsets(text: string): (index: number) => number {
+  let chars = 0;
+  let bytes = 0;
+  return (index) => {
+    if (index < chars) {
+      chars = 0;
+      bytes = 0;
+    }
+    bytes += Buffer.byteLength(text.slice(chars, index));
+    chars = index;
+    return bytes;
+  };
+}
+
+/** A configured rule as the rules it stands for: the preset is one per built-in (named after it, unless the rule has an id). */
+function compile(config: GuardrailRuleConfig): { rule: Rule; detector?: DetectorName }[] {
+  const { detect, action } = config;
+  if (detect === SECRETS) return SECRETS_PRESET.map((name) => ({ rule: { id: config.id ?? name, action }, detector: name }));
+  if (typeof detect === 'string') return [{ rule: { id: config.id ?? detect, action }, detector: detect }];
+  // Checked by the schema (`patternProblem`): it compiles and never matches emptily.
+  return [{ rule: { id: config.id!, action, pattern: new RegExp(detect.regex, `g${detect.flags}`) } }];
+}
+
+/** The built-in detectors the rules use (rule index to detector), as one pattern with a named group per detector. */
+function builtIns(detectors: readonly (DetectorName | undefined)[]): BuiltIns | undefined {
+  const byDetector = new Map<DetectorName, number[]>();
+  detectors.forEach((name, rule) => {
+    if (name) byDetector.set(name, [...(byDetector.get(name) ?? []), rule]);
+  });
+  if (!byDetector.size) return undefined;
+  const groups = [...byDetector].map(([name, rules], i) => ({ name: `d${i}`, rules, ...(DETECTORS[name].secretGroup ? { secretGroup: DETECTORS[name].secretGroup } : {}) }));
+  const source = [...byDetector.keys()].map((name, i) => `(?<d${i}>${DETECTORS[name].source})`).join('|');
+  return { pattern: new RegExp(source, 'gd'), groups };
+}
+
+function collectBuiltIns({ pattern, groups }: BuiltIns, bytes: string, into: Match[]): void {
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(bytes); m; m = pattern.exec(bytes)) {
+    const group = groups.find((g) => m!.groups![g.name] !== undefined)!;
+    const [start, end] = (group.secretGroup && m.indices!.groups![group.secretGroup]) || [m.index, m.index + m[0].length];
+    for (const rule of group.rules) into.push({ rule, start, end });
+  }
+}

@@ -1,0 +1,52 @@
+import type { Caller } from '../access/caller';
+import { GatewayError } from '../http/errors';
+import type { GatewayRequest } from '../http/types';
+import type { RequestContext } from './context';
+import type { ProxyDeps } from './deps';
+
+/**
+ * The guardrails' step of a model call (`lib/guardrails/`): the body as it will go on, from the
+ * client's bytes, read once after they are read and before anything else sees them (parse, the
+ * limits, the targets; a response cache keyed on the body would see this body too). So a redacted
+ * body is what both the passthrough (its bytes) and the translation (the canonical form parsed
+ * from it) send. A body without a match comes back as the very same bytes.
+ *
+ * Every hit is booked on the context (the usage record's `guardrails`) and logged, one line per
+ * rule (`guardrail`: rule, action, count; never the text), which the `GuardrailHits` metric reads.
+ * A `flag` hit puts the call in the audit log when it runs in `flagged` mode. A `block` hit is a
+ * 400 `guardrail_blocked` naming the rule and the param path of the match, never the match.
+ * A key or team with `guardrails: "off"` (trusted automation) is not screened.
+ *
+ * @example
+ * raw = guardedBody(raw, caller, req, ctx, deps); // before parsing it
+ */
+export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Uint8Array {
+  if (!deps.guardrails || caller.key.guardrails === 'off' || caller.team?.guardrails === 'off') return raw;
+  const screened = deps.guardrails.screen(raw);
+  if (!screened) return raw;
+  ctx.guardrails = screened.hits;
+  for (const hit of screened.hits) deps.logger.info('guardrail', { requestId: ctx.requestId, keyId: ctx.keyId, surface: ctx.surface, rule: hit.rule, action: hit.action, count: hit.count });
+  if (screened.flagged && !ctx.audit && deps.audit?.auditsFlaggedCalls) ctx.audit = deps.audit.begin();
+  if (screened.blocked) {
+    const { rule, path } = screened.blocked;
+    // The call ends before its body is parsed; its usage record and log line name the model all the same.
+    ctx.model ??= modelNamed(raw);
+    // Recorded here, since the call ends here: with what was blocked taken out.
+    ctx.audit?.request(screened.audited, req.headers['content-type'], true);
+    throw new GatewayError('invalid_request', `This request was blocked by the gateway's guardrail "${rule}" (guardrail_blocked): it matched in ${path || 'the body'}. Remove it and try again.`, {
+      code: 'guardrail_blocked',
+      ...(path ? { param: path } : {}),
+    });
+  }
+  return screened.body;
+}
+
+/** The `model` of a JSON body, if it names one: read only for a blocked call. */
+function modelNamed(raw: Uint8Array): string | undefined {
+  try {
+    const { model } = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString()) as { model?: unknown };
+    return typeof model === 'string' ? model : undefined;
+  } catch {
+    return undefined;
+  }
+}
