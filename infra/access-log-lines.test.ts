@@ -6,6 +6,7 @@ import type { GatewayRequest } from '../lib/http/types';
 import { createLogger } from '../lib/observe/logger';
 import { MemoryKeyStore } from '../lib/store/keys';
 import { MemoryRateWindows } from '../lib/store/rate-windows';
+import { MemoryResponseCache } from '../lib/store/response-cache';
 import { MemorySpendStore } from '../lib/store/spend';
 import { MemoryUsageSink } from '../lib/usage/record';
 import { FAKE } from '../lib/guardrails/fake-tokens';
@@ -34,6 +35,8 @@ interface Scenario {
   /** Requests sent before the one whose line is kept (to use up a limit). */
   before?: number;
   path?: string;
+  /** The model asked for (`gpt-4o-mini` unless told; `cached-mini` has a response cache). */
+  model?: string;
   stream?: boolean;
   upstream?: Reply;
   /** The user message's text; "hi" by default. */
@@ -52,6 +55,7 @@ const SCENARIOS: Scenario[] = [
   { case: 'a call over its key\'s spend limit', limits: { usdPerDay: 0.000001 }, line: { status: 429, outcome: 'error', errorCode: 'insufficient_quota', attempts: 0 } },
   { case: 'an upstream 429 passed on', upstream: { kind: 'error', status: 429 }, line: { status: 429, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', attempts: 1 } },
   { case: 'an upstream 500 after failover', upstream: { kind: 'error', status: 500 }, line: { status: 500, outcome: 'upstream_error', attempts: 1 } },
+  { case: 'a call answered from the response cache', model: 'cached-mini', before: 1, line: { status: 200, outcome: 'ok', cache: 'hit', attempts: 0, costMicros: 0, savedMicros: 140 } },
   { case: 'a request without a key', limits: null, line: { status: 401, outcome: 'error', attempts: 0 } },
   { case: 'a health check', limits: null, path: '/health', line: { status: 200, outcome: 'ok', attempts: 0 } },
   { case: 'a call a guardrail flagged', content: `token ${FAKE.jwt}`, line: { status: 200, outcome: 'ok', attempts: 1 } },
@@ -117,7 +121,10 @@ describe('access log lines as the gateway writes them', () => {
     upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
     const config = parseConfig({
       providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
-      models: [{ name: 'gpt-4o-mini', price: PRICE, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
+      models: [
+        { name: 'gpt-4o-mini', price: PRICE, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+        { name: 'cached-mini', price: PRICE, cache: {}, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+      ],
       guardrails: { rules: [{ detect: 'jwt', action: 'flag' }] },
     });
     for (const s of SCENARIOS) {
@@ -128,6 +135,7 @@ describe('access log lines as the gateway writes them', () => {
         rates: new MemoryRateWindows(),
         spend: new MemorySpendStore(),
         usage: new MemoryUsageSink(),
+        responseCache: new MemoryResponseCache(),
         credentials: new LocalCredentials({ UP_KEY: 'sk-up' }),
         logger: createLogger({ serviceName: 'aigw', level: 'INFO' }),
       });
@@ -217,7 +225,7 @@ describe('access log lines as the gateway writes them', () => {
 });
 
 function requestFor(s: Scenario, key: string | undefined): GatewayRequest {
-  const body = s.path ? undefined : { model: 'gpt-4o-mini', stream: s.stream === true, messages: [{ role: 'user', content: s.content ?? 'hi' }] };
+  const body = s.path ? undefined : { model: s.model ?? 'gpt-4o-mini', stream: s.stream === true, messages: [{ role: 'user', content: s.content ?? 'hi' }] };
   return {
     method: body ? 'POST' : 'GET',
     path: s.path ?? '/v1/chat/completions',

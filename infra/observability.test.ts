@@ -69,12 +69,23 @@ describe('Observability metric filters', () => {
     });
   });
 
+  it('publishes response-cache hits and what they saved, from the access lines', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.message = "request") && ($.cache = "hit") }',
+      MetricTransformations: [{ MetricName: 'CacheHits', MetricNamespace: 'Aigw/Aigw', MetricValue: '1', Unit: 'Count' }],
+    });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.message = "request") && ($.savedMicros > 0) }',
+      MetricTransformations: [{ MetricName: 'CacheSaved', MetricNamespace: 'Aigw/Aigw', MetricValue: '$.savedMicros' }],
+    });
+  });
+
   it('filters the proxy log group only, with nothing beyond the table above', () => {
     // Act
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')) as { Properties: { LogGroupName: { Ref: string } } }[];
 
     // Assess
-    expect(filters).toHaveLength(13);
+    expect(filters).toHaveLength(15);
     for (const f of filters) expect(f.Properties.LogGroupName.Ref).toMatch(/^ProxyLambdaLogs/);
   });
 
@@ -121,6 +132,9 @@ describe('Observability dashboard', () => {
     { title: 'Cost (USD per hour)', lines: ['= cost / 1000000@3600'] },
     { title: 'Cost (USD per day)', lines: ['= cost / 1000000@86400'] },
     { title: 'Cost by model (USD per hour)', lines: ['= SEARCH(\'{"Aigw/Aigw",Model} MetricName="CostByModel"\', \'Sum\', 3600) / 1000000@3600'] },
+    { title: 'Response cache: hits (per 5 min)', lines: ['Aigw/Aigw CacheHits Sum', 'Aigw/Aigw Requests Sum'] },
+    { title: 'Response cache: saved (USD per hour)', lines: ['= saved / 1000000@3600'] },
+    { title: 'Guardrail hits by rule (per hour)', lines: ['= SEARCH(\'{"Aigw/Aigw",Rule} MetricName="GuardrailHits"\', \'Sum\', 3600)@3600'] },
     { title: 'Proxy function: invocations, errors, throttles', lines: ['AWS/Lambda Invocations Sum', 'AWS/Lambda Errors Sum', 'AWS/Lambda Throttles Sum'] },
     { title: 'Proxy function: duration (ms)', lines: ['AWS/Lambda Duration p50', 'AWS/Lambda Duration p99', 'AWS/Lambda Duration Maximum'] },
     { title: 'Proxy function: concurrent executions', lines: ['AWS/Lambda ConcurrentExecutions Maximum'] },

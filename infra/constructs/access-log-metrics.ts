@@ -99,6 +99,17 @@ export const ACCESS_LOG_METRICS = {
     unit: Unit.NONE,
     dimensions: { Model: '$.model' },
   },
+  CacheHits: {
+    description: 'Model calls answered from the response cache (no upstream, no cost)',
+    where: [FilterPattern.stringValue('$.cache', '=', 'hit')],
+    unit: Unit.COUNT,
+  },
+  CacheSaved: {
+    description: 'What the response cache\'s hits would have cost, in micro-dollars (the stored answers\' cost when they were made)',
+    where: [FilterPattern.numberValue('$.savedMicros', '>', 0)],
+    value: '$.savedMicros',
+    unit: Unit.NONE,
+  },
   GuardrailHits: {
     description: 'Matches of a guardrail rule in request bodies (blocked, redacted or flagged), by rule id',
     // The second dimension, bounded as the first: rule ids come from the config (`guardrails.rules`),

@@ -82,6 +82,11 @@ export class GatewayDashboard extends Construct {
           }),
         ],
         [
+          graph('Response cache: hits (per 5 min)', [m.metric('CacheHits'), m.metric('Requests')], THIRD),
+          graph('Response cache: saved (USD per hour)', [new MathExpression({ expression: `saved / ${MICROS_PER_USD}`, usingMetrics: { saved: m.metric('CacheSaved', { period: hour }) }, period: hour, label: 'USD saved per hour' })], THIRD),
+          graph('Guardrail hits by rule (per hour)', [byDimension(m, 'GuardrailHits', 'Rule', hour)], THIRD),
+        ],
+        [
           graph('Proxy function: invocations, errors, throttles', [proxy.metricInvocations(), proxy.metricErrors(), proxy.metricThrottles()], THIRD),
           // A streamed call's duration is its stream's length, so minutes are normal here.
           graph('Proxy function: duration (ms)', [proxy.metricDuration({ statistic: 'p50' }), proxy.metricDuration({ statistic: 'p99' }), proxy.metricDuration({ statistic: 'Maximum' })], THIRD),
@@ -110,9 +115,14 @@ function usd(m: AccessLogMetrics, period: Duration, label: string): MathExpressi
   return new MathExpression({ expression: `cost / ${MICROS_PER_USD}`, usingMetrics: { cost: m.metric('Cost', { period }) }, period, label });
 }
 
-/** CostByModel in USD per `period`, one line per model: a search, since the models come from the config. */
+/** CostByModel in USD per `period`, one line per model. */
 function usdByModel(m: AccessLogMetrics, period: Duration): MathExpression {
-  const search = `SEARCH('{"${m.namespace}",Model} MetricName="CostByModel"', 'Sum', ${period.toSeconds()})`;
-  // A dynamic label: each line is named by its model (without one, the expression's text).
-  return new MathExpression({ expression: `${search} / ${MICROS_PER_USD}`, usingMetrics: {}, period, label: "${PROP('Dim.Model')}" });
+  return byDimension(m, 'CostByModel', 'Model', period, ` / ${MICROS_PER_USD}`);
+}
+
+/** A metric with a dimension, one line per value: a search, since the values (models, rule ids) come from the config. */
+function byDimension(m: AccessLogMetrics, name: 'CostByModel' | 'GuardrailHits', dimension: string, period: Duration, scale = ''): MathExpression {
+  const search = `SEARCH('{"${m.namespace}",${dimension}} MetricName="${name}"', 'Sum', ${period.toSeconds()})`;
+  // A dynamic label: each line is named by its value (without one, the expression's text).
+  return new MathExpression({ expression: `${search}${scale}`, usingMetrics: {}, period, label: `\${PROP('Dim.${dimension}')}` });
 }

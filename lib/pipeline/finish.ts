@@ -84,6 +84,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     estimated: ctx.usageEstimated,
     costMicros,
     cache: ctx.cache?.status,
+    savedMicros: ctx.cache?.savedMicros,
   });
 }
 
