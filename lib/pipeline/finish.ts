@@ -54,6 +54,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       ...(costMicros !== undefined ? { costMicros } : {}),
       ...(ctx.cache ? { cache: ctx.cache.status } : {}),
       ...(ctx.cache?.savedMicros !== undefined ? { savedMicros: ctx.cache.savedMicros } : {}),
+      ...(ctx.params ? { params: ctx.params } : {}),
     };
     if (!ctx.unmetered) deps.usage.record(usage);
     // The record of a covered call's bodies, with the same facts as its usage record (token counts too, which have none).
@@ -83,6 +84,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     estimated: ctx.usageEstimated,
     costMicros,
     cache: ctx.cache?.status,
+    params: ctx.params,
   });
 }
 

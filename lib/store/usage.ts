@@ -50,6 +50,8 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
   if (u.billedUnits !== undefined) item.billedUnits = n(u.billedUnits);
   if (u.cache) item.cache = { S: u.cache };
   if (u.savedMicros !== undefined) item.savedMicros = n(u.savedMicros);
+  // A list, not a string set: it keeps the order the policy applied them in.
+  if (u.params) item.params = { L: u.params.map((p) => ({ S: p })) };
   return item;
 }
 
@@ -155,14 +157,14 @@ export class DynamoUsageSink implements UsageSink {
 const requestIds = (writes: WriteRequest[]) => writes.map((w) => w.PutRequest?.Item?.requestId?.S ?? '?');
 
 /** A usage item read back, as stored (numbers as numbers). */
-export type StoredUsage = Record<string, string | number | boolean>;
+export type StoredUsage = Record<string, string | number | boolean | string[]>;
 
 /** Usage items of one key on one UTC day (`YYYY-MM-DD`), oldest first. */
 export async function listUsage(table: TableRef, keyId: string, day: string): Promise<StoredUsage[]> {
   const items = await queryAll(table, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: usagePartition(keyId, day) } } });
   return items.map((item) => {
     const row: StoredUsage = {};
-    for (const [k, v] of Object.entries(item)) row[k] = v.N !== undefined ? Number(v.N) : v.BOOL !== undefined ? v.BOOL : (v.S ?? '');
+    for (const [k, v] of Object.entries(item)) row[k] = v.N !== undefined ? Number(v.N) : v.BOOL !== undefined ? v.BOOL : v.L !== undefined ? v.L.map((e) => e.S ?? '') : (v.S ?? '');
     return row;
   });
 }

@@ -38,6 +38,8 @@ export interface UsageRecord {
   cache?: 'hit' | 'miss' | 'bypass';
   /** A hit: what the stored answer cost when it was made, saved this time. */
   savedMicros?: number;
+  /** What the model's request parameter policy changed (`param:how`, e.g. `maxOutputTokens:capped`, `temperature:forced`); absent when nothing. */
+  params?: string[];
 }
 
 /** Where usage records go. `record` never blocks or throws; `drain` waits for everything recorded so far. */
