@@ -1,11 +1,13 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
 import { spendItemKey } from '../../lib/store/table';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
 
@@ -19,21 +21,25 @@ const TABLE = 'params';
 
 let openaiUp: FakeOpenAI;
 let anthropicUp: FakeAnthropic;
+let geminiUp: FakeGemini;
 let instances: Instances;
 let gw: LocalGateway;
 
 beforeAll(async () => {
   openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
   anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
+  geminiUp = await startFakeGemini({ apiKey: 'AIza-up' });
   const gpt = [{ provider: 'up', model: 'gpt-4o-mini' }];
   const config = parseConfig({
     providers: [
       { id: 'up', type: 'openai', baseUrl: openaiUp.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
       { id: 'ant', type: 'anthropic', baseUrl: anthropicUp.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
+      { id: 'gem', type: 'gemini', baseUrl: geminiUp.url, accounts: [{ id: 'a', apiKey: { env: 'GEM' } }] },
     ],
     models: [
       { name: 'gpt-capped', price: PRICE, targets: gpt, params: { force: { temperature: 0 }, defaults: { reasoningEffort: 'low' }, caps: { maxOutputTokens: 100 } } },
       { name: 'gpt-plain', price: PRICE, targets: gpt },
+      { name: 'gemini-2.5-flash', price: PRICE, targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }], params: { defaults: { reasoningEffort: 'low', temperature: 0.2 }, caps: { maxOutputTokens: 256 } } },
       { name: 'gpt-cached', price: PRICE, targets: gpt, cache: {}, params: { force: { temperature: 0 } } },
       // Known upstream by the same name: a body nothing changes goes up as the client's bytes.
       { name: 'gpt-4o-mini', price: PRICE, targets: gpt, params: { force: { temperature: 0 }, caps: { maxOutputTokens: 100 } } },
@@ -41,17 +47,19 @@ beforeAll(async () => {
       { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } } },
     ],
   });
-  instances = await startInstances({ config, count: 1, tableName: TABLE, credentials: { UP: 'sk-up', ANT: 'sk-ant' } });
+  instances = await startInstances({ config, count: 1, tableName: TABLE, credentials: { UP: 'sk-up', ANT: 'sk-ant', GEM: 'AIza-up' } });
   gw = instances.gateways[0]!;
 });
 afterAll(async () => {
   await instances.close();
   await openaiUp.close();
   await anthropicUp.close();
+  await geminiUp.close();
 });
 beforeEach(() => {
   openaiUp.reset();
   anthropicUp.reset();
+  geminiUp.reset();
 });
 
 const openai = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
@@ -183,5 +191,25 @@ describe('the request parameter policy, through the official clients', () => {
     expect(second.response.headers.get('x-aigw-cache')).toBe('hit');
     expect(second.data.choices[0]!.message.content).toBe(first.data.choices[0]!.message.content);
     expect(openaiUp.requests).toHaveLength(1);
+  });
+
+  it('creates Gemini’s nested generationConfig and thinkingConfig for @google/genai, capping its output limit', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-gemini' });
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url, fetch: (url, init) => fetch(url, init) } });
+
+    const answer = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hello Gemini', config: { maxOutputTokens: 10000, stopSequences: ['END'] } });
+
+    expect(answer.text).toContain('Hello Gemini');
+    expect(geminiUp.requests[0]!.body).toMatchObject({ generationConfig: { maxOutputTokens: 256, stopSequences: ['END'], temperature: 0.2, thinkingConfig: { thinkingBudget: 1024 } } });
+    const [record] = await recordsOf(id);
+    expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:defaulted']);
+  });
+
+  it('sets reasoning.effort on a Responses call passed through, keeping the client’s other reasoning settings', async () => {
+    const { key } = await instances.createKey({ name: 'params-responses' });
+
+    await openai(key).responses.create({ model: 'gpt-capped', input: 'Hi', max_output_tokens: 4000, reasoning: { summary: 'auto' } });
+
+    expect(openaiUp.requests[0]!.body).toMatchObject({ max_output_tokens: 100, temperature: 0, reasoning: { summary: 'auto', effort: 'low' } });
   });
 });
