@@ -118,6 +118,31 @@ describe('parseConfig', () => {
     expect(issuesOf(input).join('\n')).toContain(issue);
   });
 
+  it('keeps a model\'s request parameter policy as written, and models without one have none', () => {
+    const params = { defaults: { temperature: 0.2, reasoningEffort: 'low', maxOutputTokens: 4096 }, force: { topP: 1 }, caps: { maxOutputTokens: 8192 } };
+
+    const parsed = parseConfig({ ...valid, models: [{ ...valid.models[0], params }] });
+
+    expect(parsed.models[0]!.params).toEqual(params);
+    expect(parseConfig(valid).models[0]!.params).toBeUndefined();
+  });
+
+  it.each([
+    [{ defaults: { seed: 1 } }, 'models[0].params.defaults: models[].params.defaults holds temperature, topP, maxOutputTokens or reasoningEffort'],
+    [{ force: { max_tokens: 10 } }, 'models[0].params.force: models[].params.force holds temperature, topP, maxOutputTokens or reasoningEffort'],
+    [{ caps: { temperature: 1 } }, 'models[0].params.caps: models[].params.caps holds maxOutputTokens only'],
+    [{ overrides: {} }, 'models[0].params: models[].params is an object'],
+    [{ defaults: { temperature: 3 } }, 'models[0].params.defaults.temperature: models[].params.defaults.temperature is at most 2'],
+    [{ force: { topP: -1 } }, 'models[0].params.force.topP: models[].params.force.topP is at least 0'],
+    [{ defaults: { maxOutputTokens: 0.5 } }, 'models[0].params.defaults.maxOutputTokens: models[].params.defaults.maxOutputTokens is a whole number of tokens'],
+    [{ force: { reasoningEffort: 'max' } }, 'models[0].params.force.reasoningEffort: models[].params.force.reasoningEffort is "minimal", "low", "medium" or "high"'],
+    [{ defaults: { temperature: 1 }, force: { temperature: 0 } }, 'models[0].params.force.temperature: models[].params: temperature is in both defaults and force'],
+    [{ force: { maxOutputTokens: 100 }, caps: { maxOutputTokens: 200 } }, 'models[0].params.force.maxOutputTokens: models[].params: maxOutputTokens is forced and capped'],
+    [{ defaults: { maxOutputTokens: 9000 }, caps: { maxOutputTokens: 8192 } }, 'models[0].params.defaults.maxOutputTokens: models[].params.defaults.maxOutputTokens is above caps.maxOutputTokens (8192)'],
+  ])('refuses the request parameter policy %j, naming the field', (params, issue) => {
+    expect(issuesOf({ ...valid, models: [{ ...valid.models[0], params }] }).join('\n')).toContain(issue);
+  });
+
   it('puts every issue in the error message', () => {
     expect(() => parseConfig({ providers: [], models: [] }, 'my.json')).toThrow(/my\.json is not a valid gateway config:\n {2}- providers: /);
   });

@@ -300,6 +300,52 @@ const ResponseCacheSchema = z.strictObject({
     .default(RESPONSE_CACHE_MAX_BYTES),
 });
 
+/** The reasoning efforts a policy may set: what every surface that has one takes. */
+export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;
+
+/** The request parameters a model's `params` may set, in the gateway's own names (`lib/params/fields.ts` spells them per API). */
+const ParamValuesSchema = (where: string) =>
+  z.strictObject(
+    {
+      temperature: z.number({ message: `models[].params.${where}.temperature is a number` }).min(0, { message: `models[].params.${where}.temperature is at least 0` }).max(2, { message: `models[].params.${where}.temperature is at most 2` }).optional(),
+      topP: z.number({ message: `models[].params.${where}.topP is a number` }).min(0, { message: `models[].params.${where}.topP is at least 0` }).max(1, { message: `models[].params.${where}.topP is at most 1` }).optional(),
+      maxOutputTokens: z.number({ message: `models[].params.${where}.maxOutputTokens is a number of tokens` }).int({ message: `models[].params.${where}.maxOutputTokens is a whole number of tokens` }).positive({ message: `models[].params.${where}.maxOutputTokens is at least 1` }).optional(),
+      reasoningEffort: z.enum(REASONING_EFFORTS, { message: `models[].params.${where}.reasoningEffort is "minimal", "low", "medium" or "high"` }).optional(),
+    },
+    { message: `models[].params.${where} holds temperature, topP, maxOutputTokens or reasoningEffort` },
+  );
+
+/**
+ * A model's request parameter policy (`lib/params/`): `defaults` fill what the client did not send,
+ * `force` replaces what it sent, `caps.maxOutputTokens` is the most one call may ask for.
+ */
+const ParamPolicySchema = z
+  .strictObject(
+    {
+      defaults: ParamValuesSchema('defaults').optional(),
+      force: ParamValuesSchema('force').optional(),
+      caps: z
+        .strictObject(
+          {
+            maxOutputTokens: z.number({ message: 'models[].params.caps.maxOutputTokens is a number of tokens' }).int({ message: 'models[].params.caps.maxOutputTokens is a whole number of tokens' }).positive({ message: 'models[].params.caps.maxOutputTokens is at least 1' }).optional(),
+          },
+          { message: 'models[].params.caps holds maxOutputTokens only' },
+        )
+        .optional(),
+    },
+    { message: 'models[].params is an object: { "defaults": {…}, "force": {…}, "caps": { "maxOutputTokens": N } }' },
+  )
+  .superRefine((params, ctx) => {
+    for (const name of Object.keys(params.force ?? {})) {
+      if (params.defaults && name in params.defaults) ctx.addIssue({ code: 'custom', path: ['force', name], message: `models[].params: ${name} is in both defaults and force (a forced value leaves no default to fill); keep one` });
+    }
+    const cap = params.caps?.maxOutputTokens;
+    if (cap === undefined) return;
+    if (params.force?.maxOutputTokens !== undefined) ctx.addIssue({ code: 'custom', path: ['force', 'maxOutputTokens'], message: 'models[].params: maxOutputTokens is forced and capped; a forced value is the most already, keep one' });
+    if ((params.defaults?.maxOutputTokens ?? 0) > cap) ctx.addIssue({ code: 'custom', path: ['defaults', 'maxOutputTokens'], message: `models[].params.defaults.maxOutputTokens is above caps.maxOutputTokens (${cap})` });
+  });
+export type ParamPolicyConfig = z.infer<typeof ParamPolicySchema>;
+
 const ModelSchema = z.strictObject({
   /**
    * The name clients send as `model`. One `*` makes it a pattern (`claude-*`): it serves every
@@ -331,6 +377,12 @@ const ModelSchema = z.strictObject({
    * `{}` is `{ ttlSeconds: 3600, share: "key" }`. Off when absent.
    */
   cache: ResponseCacheModelSchema.optional(),
+  /**
+   * The request parameter policy (`lib/params/`): values filled in, forced or capped in the
+   * client's body before anything else reads it. Chat-like APIs only (chat, Messages, Responses,
+   * Gemini, legacy completions); other calls to the model are untouched.
+   */
+  params: ParamPolicySchema.optional(),
 });
 export type ModelConfig = z.infer<typeof ModelSchema>;
 

@@ -65,6 +65,8 @@ export interface RequestContext {
   guardrails?: GuardrailHit[];
   /** The bodies of a call the audit log covers (`lib/audit/`); absent for every other call. */
   audit?: AuditCapture;
+  /** What the model's request parameter policy changed in the body (`lib/params/`), e.g. `maxOutputTokens:capped`; absent when nothing. */
+  params?: string[];
   /** What the response cache did for a call of a model with `cache` (`lib/cache/`); absent for every other call. */
   cache?: CacheTicket;
 }

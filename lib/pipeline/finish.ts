@@ -55,6 +55,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       ...(ctx.cache ? { cache: ctx.cache.status } : {}),
       ...(ctx.cache?.savedMicros !== undefined ? { savedMicros: ctx.cache.savedMicros } : {}),
       ...(ctx.guardrails ? { guardrails: ctx.guardrails } : {}),
+      ...(ctx.params ? { params: ctx.params } : {}),
     };
     if (!ctx.unmetered) deps.usage.record(usage);
     // The record of a covered call's bodies, with the same facts as its usage record (token counts too, which have none).
@@ -85,6 +86,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     costMicros,
     cache: ctx.cache?.status,
     savedMicros: ctx.cache?.savedMicros,
+    params: ctx.params,
   });
 }
 

@@ -16,6 +16,7 @@ import { CACHE_HEADER } from '../cache/response-cache';
 import { isCacheableSurface } from '../cache/key';
 import { planCache, type CachePlan } from '../cache/policy';
 import type { CacheEntry } from '../store/response-cache';
+import { applyParams } from '../params/apply';
 import { passthroughAnswer, translatedAnswer } from './answers';
 import type { SurfaceBinding } from './bindings';
 import { worstCaseOfCall } from './budget';
@@ -58,6 +59,8 @@ export async function admit(
   inUrl?: CallInUrl,
   // Uploads (multipart/form-data) are read as their text fields; everything else is JSON.
   parse: (raw: Uint8Array, req: GatewayRequest) => Record<string, unknown> = parseJsonObject,
+  // count_tokens bodies take no generation parameters (Anthropic refuses a max_tokens there): they skip the model's policy.
+  applyPolicy = true,
 ): Promise<AdmittedCall> {
   const caller = await deps.auth.authenticate(req, ctx);
   // Begun before the body is read, so a call refused from here on (too large, a model it may not use, a limit) leaves its record too.
@@ -91,7 +94,28 @@ export async function admit(
     const who = refusedBy === 'key' ? 'This API key' : `The team "${caller.team!.name}" of this API key`;
     throw new GatewayError('permission', `${who} may not use the model \`${model}\`.`, { code: 'model_not_allowed', param: 'model' });
   }
-  return { caller, body, raw, model, entry };
+  const call = { caller, body, raw, model, entry };
+  return applyPolicy ? withParamPolicy(call, ctx, deps) : call;
+}
+
+/**
+ * The model's request parameter policy (`lib/params/`) applied to an admitted call's body, so that
+ * everything after it (the budget's worst case, the response cache's key, passthrough and
+ * translation) sees the policy's body. A body it changed goes on as its new JSON, also as `raw`
+ * (so a passthrough sends the policy's values, never the client's bytes); the usage record and the
+ * debug log say what changed. A model without `params` pays one property read.
+ *
+ * @example
+ * withParamPolicy(call, ctx, deps) // the call itself, or { ...call, body, raw } with ctx.params = ['maxOutputTokens:capped']
+ */
+export function withParamPolicy(call: AdmittedCall, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>): AdmittedCall {
+  const policy = call.entry.config.params;
+  if (!policy) return call;
+  const { body, changes, skipped } = applyParams(ctx.surface, call.body, policy);
+  if (changes.length > 0 || skipped.length > 0) deps.logger.debug('request parameters set by the model policy', { requestId: ctx.requestId, model: call.model, surface: ctx.surface, params: changes, skipped });
+  if (changes.length === 0) return call;
+  ctx.params = changes;
+  return { ...call, body, raw: Buffer.from(JSON.stringify(body)) };
 }
 
 /**

@@ -15,7 +15,7 @@ import { countTokensEstimate, decodeAnthropicRequest, validateAnthropicRequest }
  * costs nothing, so it leaves no usage record.
  */
 export async function countTokens(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
-  const call = await admit(req, ctx, deps, (body) => validateAnthropicRequest(body, { countTokens: true }));
+  const call = await admit(req, ctx, deps, (body) => validateAnthropicRequest(body, { countTokens: true }), undefined, undefined, false);
   // Counting costs nothing: no usage record (the key is still known, for the log line and the audit record).
   ctx.unmetered = true;
   const counter = planAttempts(call.entry.targets).find((a) => a.provider.type === 'anthropic' || (a.provider.type === 'vertex' && vertexPublisher(a.model) === 'anthropic'));

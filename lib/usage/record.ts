@@ -42,6 +42,8 @@ export interface UsageRecord {
   savedMicros?: number;
   /** The guardrails' rules that matched its body, with what they did and how often (never the text); absent when none did. */
   guardrails?: GuardrailHit[];
+  /** What the model's request parameter policy changed (`param:how`, e.g. `maxOutputTokens:capped`, `temperature:forced`); absent when nothing. */
+  params?: string[];
 }
 
 /** Where usage records go. `record` never blocks or throws; `drain` waits for everything recorded so far. */

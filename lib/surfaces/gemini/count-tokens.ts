@@ -17,7 +17,7 @@ import { decodeGeminiRequest, validateGeminiRequest } from './decode';
  * else estimated as `count_tokens` is for Anthropic clients (`{totalTokens}`). Counting costs nothing, so it leaves no usage record.
  */
 export async function countGeminiTokens(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, model: string): Promise<GatewayResponse> {
-  const call = await admit(req, ctx, deps, (body) => validateGeminiRequest(body, { countTokens: true }), { model, stream: false });
+  const call = await admit(req, ctx, deps, (body) => validateGeminiRequest(body, { countTokens: true }), { model, stream: false }, undefined, false);
   // Counting costs nothing: no usage record (the key is still known, for the log line and the audit record).
   ctx.unmetered = true;
   const gemini = planAttempts(call.entry.targets).find((a) => a.provider.type === 'gemini' || (a.provider.type === 'vertex' && vertexPublisher(a.model) === 'google'));

@@ -1,0 +1,71 @@
+import type { ModelConfig } from '../config/schema';
+import type { CatalogModel } from '../routing/catalog';
+import { newContext } from './context';
+import { withParamPolicy, type AdmittedCall } from './model-call';
+
+const SURFACES = ['openai', 'openai-responses', 'anthropic', 'gemini', 'openai-completions', 'openai-embeddings'];
+const FIELDS = ['temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'reasoning_effort', 'reasoning', 'thinking', 'generationConfig', 'messages', 'stream'];
+
+/** A small seeded generator (mulberry32), so a failure names a seed that reproduces it. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomBody(next: () => number): Record<string, unknown> {
+  const values = [null, 0, 1, 0.5, 32000, 'low', true, { type: 'enabled', budget_tokens: 2000 }, { maxOutputTokens: 10 }, []];
+  const body: Record<string, unknown> = { model: 'm' };
+  for (const field of FIELDS) if (next() < 0.4) body[field] = values[Math.floor(next() * values.length)];
+  return body;
+}
+
+function admitted(body: Record<string, unknown>, config: Partial<ModelConfig> = {}): AdmittedCall {
+  const entry = { name: 'm', targets: [], pooled: false, config: { name: 'm', targets: [], promptCache: 'auto', ...config } } as unknown as CatalogModel;
+  return { caller: {} as AdmittedCall['caller'], body, raw: Buffer.from(JSON.stringify(body)), model: 'm', entry };
+}
+
+describe('withParamPolicy', () => {
+  it('hands back the very call, body and bytes, for any body of any surface when the model has no params, and logs nothing', () => {
+    const next = random(20261127);
+    const debug = jest.fn();
+
+    for (let i = 0; i < 500; i++) {
+      const call = admitted(randomBody(next));
+      const ctx = newContext(`req_${i}`, SURFACES[i % SURFACES.length]!, new Date());
+
+      const out = withParamPolicy(call, ctx, { logger: { debug, info: jest.fn(), warn: jest.fn(), error: jest.fn() } });
+
+      expect(out).toBe(call);
+      expect(ctx.params).toBeUndefined();
+    }
+    expect(debug).not.toHaveBeenCalled();
+  });
+
+  it('re-serialises a body the policy changed, notes what changed on the context and logs it', () => {
+    const call = admitted({ model: 'm', max_tokens: 32000, temperature: 0.7, messages: [] }, { params: { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } } });
+    const ctx = newContext('req_1', 'openai', new Date());
+    const debug = jest.fn();
+
+    const out = withParamPolicy(call, ctx, { logger: { debug, info: jest.fn(), warn: jest.fn(), error: jest.fn() } });
+
+    expect(out.body).toEqual({ model: 'm', max_tokens: 8192, temperature: 0, messages: [] });
+    expect(JSON.parse(Buffer.from(out.raw).toString())).toEqual(out.body);
+    expect(call.body).toEqual({ model: 'm', max_tokens: 32000, temperature: 0.7, messages: [] });
+    expect(ctx.params).toEqual(['maxOutputTokens:capped', 'temperature:forced']);
+    expect(debug).toHaveBeenCalledWith('request parameters set by the model policy', expect.objectContaining({ requestId: 'req_1', params: ['maxOutputTokens:capped', 'temperature:forced'] }));
+  });
+
+  it('keeps the client’s bytes when the policy changes nothing', () => {
+    const call = admitted({ model: 'm', max_tokens: 100, temperature: 0, messages: [] }, { params: { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } } });
+    const ctx = newContext('req_2', 'openai', new Date());
+
+    const out = withParamPolicy(call, ctx, { logger: { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() } });
+
+    expect(out).toBe(call);
+    expect(ctx.params).toBeUndefined();
+  });
+});

@@ -1,0 +1,215 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import type { LocalGateway } from '../../lib/local/start';
+import { spendItemKey } from '../../lib/store/table';
+import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
+import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { startInstances, type Instances } from './instances';
+
+/**
+ * A model's request parameter policy end to end: the official clients against a gateway on
+ * dynalite, fake upstreams recording what reached them. Output costs $1 per million tokens (one
+ * micro-dollar a token) and prompts nothing, so a call's budget hold is exactly its output limit.
+ */
+const PRICE = { input: 0, output: 1 };
+const TABLE = 'params';
+
+let openaiUp: FakeOpenAI;
+let anthropicUp: FakeAnthropic;
+let geminiUp: FakeGemini;
+let instances: Instances;
+let gw: LocalGateway;
+
+beforeAll(async () => {
+  openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
+  anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
+  geminiUp = await startFakeGemini({ apiKey: 'AIza-up' });
+  const gpt = [{ provider: 'up', model: 'gpt-4o-mini' }];
+  const config = parseConfig({
+    providers: [
+      { id: 'up', type: 'openai', baseUrl: openaiUp.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
+      { id: 'ant', type: 'anthropic', baseUrl: anthropicUp.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
+      { id: 'gem', type: 'gemini', baseUrl: geminiUp.url, accounts: [{ id: 'a', apiKey: { env: 'GEM' } }] },
+    ],
+    models: [
+      { name: 'gpt-capped', price: PRICE, targets: gpt, params: { force: { temperature: 0 }, defaults: { reasoningEffort: 'low' }, caps: { maxOutputTokens: 100 } } },
+      { name: 'gpt-plain', price: PRICE, targets: gpt },
+      { name: 'gemini-2.5-flash', price: PRICE, targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }], params: { defaults: { reasoningEffort: 'low', temperature: 0.2 }, caps: { maxOutputTokens: 256 } } },
+      { name: 'gpt-cached', price: PRICE, targets: gpt, cache: {}, params: { force: { temperature: 0 } } },
+      // Known upstream by the same name: a body nothing changes goes up as the client's bytes.
+      { name: 'gpt-4o-mini', price: PRICE, targets: gpt, params: { force: { temperature: 0 }, caps: { maxOutputTokens: 100 } } },
+      { name: 'gpt-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { caps: { maxOutputTokens: 100 } } },
+      { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } } },
+    ],
+  });
+  instances = await startInstances({ config, count: 1, tableName: TABLE, credentials: { UP: 'sk-up', ANT: 'sk-ant', GEM: 'AIza-up' } });
+  gw = instances.gateways[0]!;
+});
+afterAll(async () => {
+  await instances.close();
+  await openaiUp.close();
+  await anthropicUp.close();
+  await geminiUp.close();
+});
+beforeEach(() => {
+  openaiUp.reset();
+  anthropicUp.reset();
+  geminiUp.reset();
+});
+
+const openai = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+const anthropic = (key: string) => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
+const today = () => new Date().toISOString().slice(0, 10);
+async function recordsOf(keyId: string): Promise<StoredUsage[]> {
+  await instances.drain();
+  return listUsage(gw.table, keyId, today());
+}
+const upstreamBody = (fake: FakeOpenAI | FakeAnthropic, i = 0) => fake.requests[i]!.body as Record<string, unknown>;
+
+describe('the request parameter policy, through the official clients', () => {
+  it('caps max_tokens and forces temperature on a chat call passed through to OpenAI, fills the default effort, and the usage record says so', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-chat' });
+
+    const answer = await openai(key).chat.completions.create({ model: 'gpt-capped', max_tokens: 32000, temperature: 0.9, messages: [{ role: 'user', content: 'Classify: great product' }] });
+
+    expect(answer.choices[0]!.message.content).toContain('Classify');
+    expect(upstreamBody(openaiUp)).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 100, temperature: 0, reasoning_effort: 'low' });
+    expect(upstreamBody(openaiUp)).not.toHaveProperty('max_completion_tokens');
+    const [record] = await recordsOf(id);
+    expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:forced']);
+  });
+
+  it('applies it to a stream: the upstream is asked for the capped limit, and the client reads the whole answer', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-stream' });
+
+    const stream = await openai(key).chat.completions.create({ model: 'gpt-capped', max_completion_tokens: 5000, stream: true, messages: [{ role: 'user', content: 'stream please' }] });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+
+    expect(text).toContain('stream please');
+    expect(upstreamBody(openaiUp)).toMatchObject({ max_completion_tokens: 100, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ stream: true, outcome: 'ok', params: ['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:forced'] });
+  });
+
+  it('caps the max_tokens a chat call translated to Anthropic asks for', async () => {
+    const { key } = await instances.createKey({ name: 'params-translated' });
+
+    const answer = await openai(key).chat.completions.create({ model: 'gpt-on-claude', max_tokens: 32000, messages: [{ role: 'user', content: 'Hello Claude' }] });
+
+    expect(answer.choices[0]!.message.content).toContain('Hello Claude');
+    expect(upstreamBody(anthropicUp)).toMatchObject({ model: 'claude-sonnet-4-6', max_tokens: 100 });
+  });
+
+  it('caps a Messages call with thinking validly: the budget lowered below max_tokens, temperature left out while thinking is on', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-thinking' });
+
+    // Claude Code's shape: a stream, 32 000 tokens with a budget of 31 999.
+    const answer = await anthropic(key).messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 32000, thinking: { type: 'enabled', budget_tokens: 31999 }, messages: [{ role: 'user', content: 'Think hard' }] }).finalMessage();
+
+    expect(answer.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toContain('Think hard');
+
+    const sent = upstreamBody(anthropicUp) as { max_tokens: number; thinking: { type: string; budget_tokens: number } };
+    expect(sent.max_tokens).toBe(8192);
+    expect(sent.thinking).toEqual({ type: 'enabled', budget_tokens: 8191 });
+    expect(sent).not.toHaveProperty('temperature');
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ stream: true, outcome: 'ok', params: ['maxOutputTokens:capped', 'thinking:lowered'] });
+  });
+
+  it('forces temperature on a Messages call without thinking, its body otherwise as sent', async () => {
+    const { key } = await instances.createKey({ name: 'params-messages' });
+
+    // This SDK version's types leave temperature out of the create params; the Messages API takes it.
+    await anthropic(key).messages.create({ model: 'claude-sonnet-4-6', max_tokens: 50, temperature: 1, metadata: { user_id: 'u1' }, messages: [{ role: 'user', content: 'Hi' }] } as Anthropic.MessageCreateParamsNonStreaming);
+
+    expect(upstreamBody(anthropicUp)).toEqual({ model: 'claude-sonnet-4-6', max_tokens: 50, temperature: 0, metadata: { user_id: 'u1' }, messages: [{ role: 'user', content: 'Hi' }] });
+  });
+
+  it('sends a body the policy leaves as it is as the very bytes the client sent, and re-serialises one it changed', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-untouched' });
+    // Odd spacing and key order: only the client's own bytes look like this.
+    const untouched = '{ "temperature":0,"model" : "gpt-4o-mini",  "max_tokens": 50, "messages":[{"role":"user","content":"as is"}]}';
+    const changed = untouched.replace('"max_tokens": 50', '"max_tokens": 500');
+    const post = async (body: string) => {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(200);
+      await res.text();
+    };
+
+    await post(untouched);
+    await post(changed);
+
+    expect(openaiUp.requests[0]!.rawBody).toBe(untouched);
+    expect(openaiUp.requests[1]!.rawBody).toBe(JSON.stringify({ ...JSON.parse(changed), max_tokens: 100 }));
+    const records = await recordsOf(id);
+    expect(records.map((r) => r.params)).toEqual([undefined, ['maxOutputTokens:capped']]);
+  });
+
+  it('holds what the cap allows in a key’s budget, not what the client asked for', async () => {
+    // 500 micro-dollars a day: a hold of 32 000 tokens would be refused, one of 100 fits.
+    const { id, key } = await instances.createKey({ name: 'params-budget', limits: { usdPerDay: 0.0005 } });
+    const held: number[] = [];
+    openaiUp.reply(async (req) => {
+      const item = spendItemKey(id, today());
+      const out = await gw.table.client.send(new GetItemCommand({ TableName: TABLE, Key: { PK: { S: item.PK }, SK: { S: item.SK } }, ConsistentRead: true }));
+      held.push(Number(out.Item?.micros?.N ?? 0));
+      return { ...defaultReply(req), kind: 'text', text: 'ok', usage: { prompt: 10, completion: 7 } };
+    });
+
+    await openai(key).chat.completions.create({ model: 'gpt-capped', max_tokens: 32000, messages: [{ role: 'user', content: 'capped' }] });
+    const refused = await openai(key)
+      .chat.completions.create({ model: 'gpt-plain', max_tokens: 32000, messages: [{ role: 'user', content: 'not capped' }] })
+      .catch((err: unknown) => err);
+    await instances.drain();
+
+    expect(held).toEqual([100]);
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((refused as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota');
+    expect(openaiUp.requests).toHaveLength(1);
+    const records = await recordsOf(id);
+    expect(records.map((r) => [r.costMicros, r.errorCode])).toEqual([
+      [7, undefined],
+      [undefined, 'insufficient_quota'],
+    ]);
+  });
+
+  it('keys the response cache on the policy’s body: calls the policy makes the same are one entry', async () => {
+    const { key } = await instances.createKey({ name: 'params-cache' });
+    const messages = [{ role: 'user' as const, content: 'Classify: fine' }];
+
+    const first = await openai(key).chat.completions.create({ model: 'gpt-cached', temperature: 0.9, messages }).withResponse();
+    await instances.drain();
+    const second = await openai(key).chat.completions.create({ model: 'gpt-cached', temperature: 0.3, messages }).withResponse();
+
+    expect(first.response.headers.get('x-aigw-cache')).toBe('miss');
+    expect(second.response.headers.get('x-aigw-cache')).toBe('hit');
+    expect(second.data.choices[0]!.message.content).toBe(first.data.choices[0]!.message.content);
+    expect(openaiUp.requests).toHaveLength(1);
+  });
+
+  it('creates Gemini’s nested generationConfig and thinkingConfig for @google/genai, capping its output limit', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-gemini' });
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url, fetch: (url, init) => fetch(url, init) } });
+
+    const answer = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hello Gemini', config: { maxOutputTokens: 10000, stopSequences: ['END'] } });
+
+    expect(answer.text).toContain('Hello Gemini');
+    expect(geminiUp.requests[0]!.body).toMatchObject({ generationConfig: { maxOutputTokens: 256, stopSequences: ['END'], temperature: 0.2, thinkingConfig: { thinkingBudget: 1024 } } });
+    const [record] = await recordsOf(id);
+    expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:defaulted']);
+  });
+
+  it('sets reasoning.effort on a Responses call passed through, keeping the client’s other reasoning settings', async () => {
+    const { key } = await instances.createKey({ name: 'params-responses' });
+
+    await openai(key).responses.create({ model: 'gpt-capped', input: 'Hi', max_output_tokens: 4000, reasoning: { summary: 'auto' } });
+
+    expect(openaiUp.requests[0]!.body).toMatchObject({ max_output_tokens: 100, temperature: 0, reasoning: { summary: 'auto', effort: 'low' } });
+  });
+});
