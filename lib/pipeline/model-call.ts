@@ -1,4 +1,5 @@
 import { modelRefusedBy, type Caller } from '../access/caller';
+import { endUserOf, endUserRequired, limitScopesOf } from '../access/end-user';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest } from '../canonical/types';
 import { entraOf } from '../config/schema';
@@ -35,6 +36,8 @@ export interface AdmittedCall {
   /** The model name the client asked for. */
   model: string;
   entry: CatalogModel;
+  /** The end user the request names, if any (`lib/access/end-user.ts`). */
+  endUser?: string;
 }
 
 /** The model and streaming of a call whose URL names them, not its body (Gemini's `models/{model}:streamGenerateContent`). */
@@ -81,6 +84,10 @@ export async function admit(
   ctx.stream = inUrl ? inUrl.stream : body.stream === true;
   if (ctx.stream && inUrl?.jsonArray) ctx.jsonArray = true;
   validate(body);
+  // Read from the parsed body on every call (attribution), before the model: a refusal for a bad id is the request's, not the model's.
+  const endUser = endUserOf(ctx.surface, req.headers, body);
+  if (endUser !== undefined) ctx.endUser = endUser;
+  else if (caller.endUserRequired) throw endUserRequired();
   const model = named as string;
   const entry = deps.catalog.find(model);
   if (!entry) {
@@ -91,7 +98,7 @@ export async function admit(
     const who = refusedBy === 'key' ? 'This API key' : `The team "${caller.team!.name}" of this API key`;
     throw new GatewayError('permission', `${who} may not use the model \`${model}\`.`, { code: 'model_not_allowed', param: 'model' });
   }
-  return { caller, body, raw, model, entry };
+  return { caller, body, raw, model, entry, ...(endUser !== undefined ? { endUser } : {}) };
 }
 
 /**
@@ -102,7 +109,7 @@ export async function admit(
  * here, each with its own worst case.
  */
 export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros): Promise<void> {
-  const { rate, spend } = call.caller;
+  const { rate, spend } = limitScopesOf(call.caller, call.endUser);
   if (!rate && !spend) return;
   // Sized first: a model without a price is refused (403) before the call takes a place in the minute.
   const most = spend ? worstCase() : undefined;
@@ -125,7 +132,7 @@ export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: 
  * A refusal by the minute refuses the call, hit or not.
  */
 export async function holdLimitsOrHit(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros, lookup: () => Promise<CacheEntry | undefined>): Promise<CacheEntry | undefined> {
-  const { rate, spend } = call.caller;
+  const { rate, spend } = limitScopesOf(call.caller, call.endUser);
   // Sized first, as `holdLimits` does: a model without a price is refused a key with budgets, hit or not.
   const most = spend ? worstCase() : undefined;
   const [place, hit] = await Promise.all([rate ? deps.limiter.admit(rate, ctx.requestId, ctx) : undefined, lookup()]);
