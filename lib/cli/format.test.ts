@@ -421,6 +421,29 @@ describe('formatUsageReport', () => {
     expect(lines.slice(2, 2 + table.length)).toEqual(table);
   });
 
+  it('groups by end user and key, dearest first, calls without an end user as (none), and names the end user asked for', () => {
+    const data = [
+      row({ endUser: 'alice', requests: 2, costMicros: 300 }),
+      row({ endUser: 'alice', model: 'b', requests: 1, costMicros: 100 }),
+      row({ endUser: 'alice', keyId: 'key_b', requests: 1, costMicros: 50 }),
+      row({ endUser: null, requests: 3, costMicros: 10 }),
+    ];
+
+    const lines = formatUsageReport({ ...RANGE, data }, 'end-user').split('\n');
+    const one = formatUsageReport({ ...RANGE, data: data.slice(0, 2) }, 'end-user', { endUser: 'alice' });
+
+    expect(lines.slice(0, 7)).toEqual([
+      'Usage from 2026-06-01 to 2026-06-02 (UTC), by end-user',
+      '',
+      'END USER  KEY ID  REQUESTS  ERRORS  INPUT  OUTPUT  CACHE READ  COST (USD)',
+      'alice     key_a          3       0      0       0           0     $0.0004',
+      'alice     key_b          1       0      0       0           0    $0.00005',
+      '(none)    key_a          3       0      0       0           0    $0.00001',
+      'TOTAL                    7       0      0       0           0    $0.00046',
+    ]);
+    expect(one.split('\n')[0]).toBe('Usage of end user "alice" from 2026-06-01 to 2026-06-02 (UTC), by end-user');
+  });
+
   it('says how many requests the response cache answered, when it answered any', () => {
     const text = formatUsageReport({ ...RANGE, data: [row({ requests: 5, cacheHits: 3, costMicros: 2000 }), row({ model: 'b', requests: 1 })] }, 'model');
 

@@ -271,6 +271,13 @@ const USAGE_GROUPS: Record<UsageGrouping, UsageGroups> = {
   // The model is the name the client sent, so it is printed as carefully as a key's name.
   model: { header: ['MODEL'], groupOf: (r) => r.model, label: (r) => [printable(r.model) || '-'], order: 'cost' },
   day: { header: ['DAY'], groupOf: (r) => r.day, label: (r) => [r.day], order: 'group' },
+  // Per key: one end user's id under two keys is two end users (their limits are counted apart too).
+  'end-user': {
+    header: ['END USER', 'KEY ID'],
+    groupOf: (r) => JSON.stringify([r.endUser ?? null, r.keyId]),
+    label: (r) => [r.endUser === null || r.endUser === undefined ? '(none)' : printable(r.endUser), printable(r.keyId)],
+    order: 'cost',
+  },
 };
 
 const FIGURE_HEADER = ['REQUESTS', 'ERRORS', 'INPUT', 'OUTPUT', 'CACHE READ', 'COST (USD)'] as const;
@@ -293,9 +300,13 @@ interface UsageGroup {
  * formatUsageReport({ from: '2026-06-01', to: '2026-06-02', data: rows }, 'model');
  * // 'Usage from 2026-06-01 to 2026-06-02 (UTC), by model\n\nMODEL   REQUESTS …\ngpt-4o  …\nTOTAL   …\n\nAs of …\n'
  */
-export function formatUsageReport(report: UsageReport, by: UsageGrouping, options: { key?: string; team?: string } = {}): string {
+export function formatUsageReport(report: UsageReport, by: UsageGrouping, options: { key?: string; team?: string; endUser?: string } = {}): string {
   const range = report.from === report.to ? `on ${report.from}` : `from ${report.from} to ${report.to}`;
-  const whose = [options.key === undefined ? '' : ` of key ${printable(options.key)}`, options.team === undefined ? '' : ` in team ${printable(options.team)}`].join('');
+  const whose = [
+    options.endUser === undefined ? '' : ` of end user ${JSON.stringify(printable(options.endUser))}`,
+    options.key === undefined ? '' : ` of key ${printable(options.key)}`,
+    options.team === undefined ? '' : ` in team ${printable(options.team)}`,
+  ].join('');
   if (report.data.length === 0) return `No usage${whose} ${range} (UTC).\n`;
 
   const groups = usageGroups(report.data, USAGE_GROUPS[by]);
