@@ -317,6 +317,19 @@ describe('formatTeam', () => {
   });
 });
 
+describe('end-user limits in key and team details', () => {
+  it('shows a key\'s end-user limits and requirement, and nothing for a key without them', () => {
+    const key = { id: 'key_1', name: 'app', prefix: 'sk-gw-abc', models: ['*'], status: 'active' as const, createdAt: '2026-01-01T00:00:00.000Z' };
+
+    expect(formatUpdatedKey({ ...key, endUserLimits: { requestsPerMinute: 10, usdPerDay: 1 }, endUserRequired: true })).toContain('  end users: 10 rpm, $1.00/day each, required\n');
+    expect(formatUpdatedKey(key)).not.toContain('end users');
+  });
+
+  it('shows a team\'s end-user limits', () => {
+    expect(formatTeam('Created', { id: 'team_1', name: 'product', endUserLimits: { usdPerMonth: 5 }, createdAt: '2026-01-01T00:00:00.000Z' })).toContain('  end users: $5.00/month each\n');
+  });
+});
+
 describe('formatUsageReport', () => {
   const row = (fields: Partial<UsageRow>): UsageRow => ({
     day: '2026-06-02',

@@ -135,6 +135,8 @@ function keyDetails(key: ApiKeyInfo, teamName?: string): string[] {
     ...(key.teamId ? [`  team:    ${teamName === undefined ? printable(key.teamId) : `${printable(teamName)} (${printable(key.teamId)})`}`] : []),
     `  models:  ${modelsText(key.models)}`,
     `  limits:  ${limitsText(key.limits) ?? 'none'}`,
+    // Shown only when set: most keys serve no end users of their own.
+    ...(key.endUserLimits || key.endUserRequired ? [`  end users: ${limitsText(key.endUserLimits) ?? 'no limits'} each${key.endUserRequired ? ', required' : ''}`] : []),
     `  ips:     ${ipsText(key.allowedIps)}`,
     `  audit:   ${key.audit ? 'on' : 'off'}`,
     // Shown only when it is off: every key is screened unless told otherwise, and most lists of keys need not say so.
@@ -237,7 +239,7 @@ export function formatTeamDetails(team: TeamView): string {
 }
 
 function teamLines(team: TeamRecord): string[] {
-  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`, `  audit:   ${team.audit ? 'on' : 'off'}`, ...(team.guardrails === 'off' ? ['  guardrails: off (its keys are not screened)'] : [])];
+  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`, ...(team.endUserLimits ? [`  end users: ${limitsText(team.endUserLimits)!} each`] : []), `  audit:   ${team.audit ? 'on' : 'off'}`, ...(team.guardrails === 'off' ? ['  guardrails: off (its keys are not screened)'] : [])];
 }
 
 /** What `teams create`, `teams update` and `teams delete` print: what was done and the team as it is (or was). */
