@@ -121,6 +121,15 @@ describe('limitScopesOf', () => {
   });
 });
 
+describe('limitScopesOf and the requirement', () => {
+  it('refuses a call naming no end user by a key that requires one, with 400 end_user_required, and lets a named one through', () => {
+    const caller = callerOf(key({ endUserRequired: true }), undefined);
+
+    expect(() => limitScopesOf(caller, undefined)).toThrow(expect.objectContaining({ status: 400, code: 'end_user_required' }));
+    expect(limitScopesOf(caller, 'alice')).toBe(caller);
+  });
+});
+
 describe('callerOf with end-user settings', () => {
   it('keeps the key\'s and the team\'s end-user rules, the key\'s first, and the requirement', () => {
     const caller = callerOf(key({ teamId: 'team_1', endUserLimits: { requestsPerMinute: 3 }, endUserRequired: true }), team({ endUserLimits: { usdPerDay: 2 } }));

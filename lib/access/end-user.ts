@@ -111,12 +111,15 @@ export function endUserScope(rule: EndUserRule, endUser: string | undefined): Li
 /**
  * The scopes a call must pass: the caller's own (worked out when its key was cached), and, when
  * its key or team has end-user limits, its end user's under each. A caller without end-user
- * limits gets its own lists back, with nothing built.
+ * limits gets its own lists back, with nothing built. Throws `end_user_required` for a call that
+ * names no end user by a key that requires one: here, where model calls are counted, so that
+ * token counts (which are not) are not refused.
  *
  * @example
  * limitScopesOf(caller, 'alice'); // { rate: [key, team, end user of key], spend: […] }
  */
 export function limitScopesOf(caller: Caller, endUser: string | undefined): Pick<Caller, 'rate' | 'spend'> {
+  if (endUser === undefined && caller.endUserRequired) throw endUserRequired();
   if (!caller.endUsers) return caller;
   const scopes = caller.endUsers.map((rule) => endUserScope(rule, endUser));
   const rate = [...(caller.rate ?? []), ...scopes.filter((s) => hasRateLimits(s.limits))];

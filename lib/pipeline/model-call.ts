@@ -1,5 +1,5 @@
 import { modelRefusedBy, type Caller } from '../access/caller';
-import { endUserOf, endUserRequired, limitScopesOf } from '../access/end-user';
+import { endUserOf, limitScopesOf } from '../access/end-user';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest } from '../canonical/types';
 import { entraOf } from '../config/schema';
@@ -87,7 +87,6 @@ export async function admit(
   // Read from the parsed body on every call (attribution), before the model: a refusal for a bad id is the request's, not the model's.
   const endUser = endUserOf(ctx.surface, req.headers, body);
   if (endUser !== undefined) ctx.endUser = endUser;
-  else if (caller.endUserRequired) throw endUserRequired();
   const model = named as string;
   const entry = deps.catalog.find(model);
   if (!entry) {

@@ -182,12 +182,15 @@ describe('end users: attribution and per-minute limits under one key', () => {
     const anonymous = await race(2, [openai(suite.a, open.key)]);
     const required = await ask(openai(suite.b, strict.key)).catch((err: unknown) => err);
     const named = await ask(openai(suite.b, strict.key, 'gina'));
+    // Token counts are not counted against limits: the requirement does not apply to them.
+    const counted = await anthropic(suite.a, strict.key).messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] });
 
     expect(served(anonymous)).toBe(1);
     expect(untilRetry(anonymous.find((o) => o.outcome === 'limited')?.message)).toBe('429 Rate limit reached: calls without an end user of this API key allows 1 requests per minute.');
     expect(required).toBeInstanceOf(OpenAI.BadRequestError);
     expect(required).toMatchObject({ code: 'end_user_required' });
     expect(named.choices[0]?.message.content).toBeTruthy();
+    expect(counted.input_tokens).toBeGreaterThan(0);
   });
 
   it('refuses an end-user id longer than 256 characters with a 400 naming the field', async () => {
