@@ -101,10 +101,10 @@ export async function admit(
 }
 
 /**
- * Counts an admitted call in its key's minute and its team's, and holds its worst case (sized
- * first, only when the key or its team has budgets) in their budgets, every counter at once; a
- * call over any is refused (a refusal by the minute gives back what the budgets held).
- * Keys without limits of their own or their team's pass. Every kind of model call goes through
+ * Counts an admitted call in its key's minute and its team's (and its end user's under either,
+ * `limitScopesOf`), and holds its worst case (sized first, only when one of them has budgets) in
+ * their budgets, every counter at once; a call over any is refused (a refusal by the minute gives
+ * back what the budgets held). Keys without limits of their own, their team's or their end users' pass. Every kind of model call goes through
  * here, each with its own worst case.
  */
 export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros): Promise<void> {
