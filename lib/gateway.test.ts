@@ -182,6 +182,35 @@ describe('the gateway and per-key rate limits', () => {
     expect(usage.records.map((r) => [r.status, r.errorCode])).toEqual([[200, undefined], [200, undefined], [429, 'rate_limit_exceeded']]);
   });
 
+  it('touches no counter for a key without end-user limits when its calls name end users, and records each end user', async () => {
+    const gateway = gatewayWith(failing('a key without limits must not reach the counters'));
+    const { key, id } = await keyWith({});
+
+    const named = await gateway.handle({ ...chat(key), headers: { ...chat(key).headers, 'x-aigw-end-user': 'alice' } });
+    const inBody = await gateway.handle(request(key, '/v1/chat/completions', { model: 'gpt-4o-mini', user: 'bob', messages: [{ role: 'user', content: 'hi' }] }));
+    await gateway.drain();
+
+    expect([named.status, inBody.status]).toEqual([200, 200]);
+    expect(named.headers['x-ratelimit-limit-requests']).toBeUndefined();
+    expect(logged).toEqual([]);
+    expect(usage.records.map((r) => [r.keyId, r.endUser])).toEqual([
+      [id, 'alice'],
+      [id, 'bob'],
+    ]);
+  });
+
+  it('writes a digest of the end user in the access log line, never the id itself', async () => {
+    const lines: unknown[] = [];
+    const gateway = createGateway({ ...gatewayDeps(new MemoryRateWindows()), logger: { ...silentLogger, info: (message: string, ...fields: unknown[]) => void (message === 'request' && lines.push(fields[0])) } });
+    const { key } = await keyWith({});
+
+    await gateway.handle(request(key, '/v1/chat/completions', { model: 'gpt-4o-mini', user: 'alice@example.com', messages: [{ role: 'user', content: 'hi' }] }));
+    await gateway.drain();
+
+    expect(lines).toEqual([expect.objectContaining({ endUser: expect.stringMatching(/^[A-Za-z0-9_-]{12}$/) })]);
+    expect(JSON.stringify(lines)).not.toContain('alice');
+  });
+
   it('answers an Anthropic client in its own error shape', async () => {
     const gateway = gatewayWith(new MemoryRateWindows());
     const { key } = await keyWith({ requestsPerMinute: 1 });

@@ -16,6 +16,10 @@ export interface ApiKeyRecord {
   models: string[];
   /** Per-minute and spend limits, enforced across all gateway instances; none when absent. */
   limits?: KeyLimits;
+  /** Limits each end user of the key is held to (`lib/access/end-user.ts`), each with counters of its own; none when absent. */
+  endUserLimits?: KeyLimits;
+  /** Calls that name no end user are refused (400 `end_user_required`) rather than counted in one anonymous bucket. */
+  endUserRequired?: true;
   /**
    * The addresses the key may be used from: IPv4 and IPv6 addresses and CIDR ranges
    * (`lib/access/ip-allowlist.ts`); from anywhere when absent.
@@ -52,7 +56,7 @@ export function hashKey(key: string): string {
 }
 
 /** A new random key (256 bits) and the record that stands for it. */
-export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; audit?: boolean; guardrails?: 'on' | 'off'; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
+export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; endUserRequired?: boolean; allowedIps?: string[]; teamId?: string; audit?: boolean; guardrails?: 'on' | 'off'; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
   const { key, hash, prefix } = mintSecret();
   const record: ApiKeyRecord = {
     id: `key_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
@@ -61,6 +65,8 @@ export function mintKey(fields: { name: string; models: string[]; limits?: KeyLi
     prefix,
     models: fields.models,
     ...(fields.limits && Object.keys(fields.limits).length ? { limits: fields.limits } : {}),
+    ...(fields.endUserLimits && Object.keys(fields.endUserLimits).length ? { endUserLimits: fields.endUserLimits } : {}),
+    ...(fields.endUserRequired ? { endUserRequired: true as const } : {}),
     ...(fields.allowedIps ? { allowedIps: fields.allowedIps } : {}),
     ...(fields.teamId ? { teamId: fields.teamId } : {}),
     ...(fields.audit ? { audit: true as const } : {}),

@@ -1,4 +1,5 @@
 import type { ApiKeyRecord, KeyLimits } from './api-key';
+import type { EndUserRule } from './end-user';
 import { modelAllowed } from './model-patterns';
 import { hasRateLimits } from './rate-limits';
 import { hasSpendLimits } from './spend-limits';
@@ -27,6 +28,10 @@ export interface Caller {
   rate?: readonly LimitScope[];
   /** Scopes with budgets, the key's first. */
   spend?: readonly LimitScope[];
+  /** Limits each end user of the key (then of its team) is held to, with counters of its own (`lib/access/end-user.ts`); absent when neither has any. */
+  endUsers?: readonly EndUserRule[];
+  /** The key refuses calls that name no end user (rather than count them in one anonymous bucket). */
+  endUserRequired?: true;
 }
 
 export const KEY_SCOPE_NAME = 'this API key';
@@ -50,6 +55,11 @@ export function callerOf(key: ApiKeyRecord, team: TeamRecord | undefined): Calle
   const spend = scopes.filter((s) => hasSpendLimits(s.limits));
   if (rate.length) caller.rate = rate;
   if (spend.length) caller.spend = spend;
+  const endUsers: EndUserRule[] = [];
+  if (key.endUserLimits) endUsers.push({ ownerId: key.id, ownerName: KEY_SCOPE_NAME, limits: key.endUserLimits });
+  if (team?.endUserLimits) endUsers.push({ ownerId: team.id, ownerName: teamScopeName(team), limits: team.endUserLimits });
+  if (endUsers.length) caller.endUsers = endUsers;
+  if (key.endUserRequired) caller.endUserRequired = true;
   return caller;
 }
 

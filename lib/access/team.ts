@@ -12,6 +12,8 @@ export interface TeamRecord {
   models?: string[];
   /** Limits shared by all its keys; none when absent. */
   limits?: KeyLimits;
+  /** Limits each end user of its keys is held to, across all its keys (`lib/access/end-user.ts`); none when absent. */
+  endUserLimits?: KeyLimits;
   /** Its keys' calls go to the audit log when the gateway's `audit.mode` is `flagged` (`lib/audit/`). */
   audit?: true;
   /** Its keys' calls are not screened by the gateway's guardrails (`lib/guardrails/`). Screened when absent. */
@@ -20,12 +22,13 @@ export interface TeamRecord {
 }
 
 /** A new team with a fresh id (`team_…`, which no key id can be: keys are `key_…`, so their counters never share an item). */
-export function newTeam(fields: { name: string; models?: string[]; limits?: KeyLimits; audit?: boolean; guardrails?: 'on' | 'off' }, now: Date): TeamRecord {
+export function newTeam(fields: { name: string; models?: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; audit?: boolean; guardrails?: 'on' | 'off' }, now: Date): TeamRecord {
   return {
     id: `team_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
     name: fields.name,
     ...(fields.models ? { models: fields.models } : {}),
     ...(fields.limits && Object.keys(fields.limits).length ? { limits: fields.limits } : {}),
+    ...(fields.endUserLimits && Object.keys(fields.endUserLimits).length ? { endUserLimits: fields.endUserLimits } : {}),
     ...(fields.audit ? { audit: true as const } : {}),
     ...(fields.guardrails === 'off' ? { guardrails: 'off' as const } : {}),
     createdAt: now.toISOString(),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GatewayRequest } from '../http/types';
-import type { UsageReports } from '../jobs/rollup';
+import type { DayEndUserRow, UsageReports } from '../jobs/rollup';
 import { newTeam } from '../access/team';
 import { MemoryKeyStore } from '../store/keys';
 import { MemoryTeamStore } from '../store/teams';
@@ -33,6 +33,20 @@ describe('the admin API', () => {
   let api: ReturnType<typeof createAdminApi>;
   beforeEach(() => {
     api = createAdminApi({ keys: new MemoryKeyStore(), token: TOKEN, now });
+  });
+
+  it('creates a key with end-user limits and the requirement, merges a patch into them, and removes them', async () => {
+    const created = await call(api, request('POST', '/admin/keys', { name: 'app', endUserLimits: { requestsPerMinute: 10, usdPerDay: 1 }, endUserRequired: true }));
+    const id = created.body.id as string;
+    const patched = await call(api, request('PATCH', `/admin/keys/${id}`, { endUserLimits: { requestsPerMinute: null, usdPerMonth: 20 }, endUserRequired: false }));
+    const cleared = await call(api, request('PATCH', `/admin/keys/${id}`, { endUserLimits: { usdPerDay: null, usdPerMonth: null } }));
+    const bad = await call(api, request('POST', '/admin/keys', { name: 'x', endUserLimits: { requestsPerMinute: 0 } }));
+
+    expect(created.body).toMatchObject({ endUserLimits: { requestsPerMinute: 10, usdPerDay: 1 }, endUserRequired: true });
+    expect(patched.body.endUserLimits).toEqual({ usdPerDay: 1, usdPerMonth: 20 });
+    expect(patched.body.endUserRequired).toBeUndefined();
+    expect(cleared.body.endUserLimits).toBeUndefined();
+    expect([bad.status, bad.body.error.param]).toEqual([400, 'endUserLimits.requestsPerMinute']);
   });
 
   it('creates a key, shows it once, and lists it without the secret', async () => {
@@ -261,14 +275,16 @@ describe('the admin API\'s usage reports', () => {
   const now = () => new Date('2026-11-26T10:00:00Z');
   const totals = (requests: number, costMicros: number): UsageTotals => ({ requests, errors: 0, inputTokens: 10 * requests, outputTokens: requests, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros, unpriced: 0 });
   let keys: MemoryKeyStore;
-  let asked: { listed: [string, string][]; rolledUp: (readonly string[])[] };
+  let asked: { listed: [string, string][]; rolledUp: (readonly string[])[]; endUsers: [readonly string[], readonly string[]][] };
+  let endUserRows: DayEndUserRow[];
   let api: ReturnType<typeof createAdminApi>;
   let alice: string;
   let reports: UsageReports;
   let rollups: DayRollup[];
   beforeEach(async () => {
     keys = new MemoryKeyStore();
-    asked = { listed: [], rolledUp: [] };
+    asked = { listed: [], rolledUp: [], endUsers: [] };
+    endUserRows = [];
     rollups = [];
     reports = {
       async list(from, to) {
@@ -278,6 +294,10 @@ describe('the admin API\'s usage reports', () => {
       async rollUp(days) {
         asked.rolledUp.push(days);
         return { keys: 2, rollups: 3 };
+      },
+      async endUsers(keyIds, days) {
+        asked.endUsers.push([keyIds, days]);
+        return endUserRows.filter((r) => keyIds.includes(r.keyId) && days.includes(r.day));
       },
     };
     api = createAdminApi({ keys, token: TOKEN, now, reports });
@@ -327,6 +347,39 @@ describe('the admin API\'s usage reports', () => {
       ['team_gone', null, 2],
     ]);
     expect(one.body.data).toEqual([expect.objectContaining({ keyId: alice, teamId: team.id, teamName: 'platform', model: 'gpt-4o', requests: 3, costMicros: 30 })]);
+  });
+
+  it('reports usage per end user from the records of every key, this month so far by default, filtered by end user when asked', async () => {
+    endUserRows.push(
+      { day: '2026-11-03', keyId: alice, teamId: null, endUser: 'u-1', model: 'gpt-4o', totals: totals(2, 20) },
+      { day: '2026-11-03', keyId: alice, teamId: null, endUser: null, model: 'gpt-4o', totals: totals(1, 5) },
+      { day: '2026-11-04', keyId: alice, teamId: null, endUser: 'u-2', model: 'gpt-4o', totals: totals(4, 40) },
+    );
+
+    const all = await call(api, request('GET', '/admin/usage/end-users'));
+    const one = await call(api, request('GET', '/admin/usage/end-users?from=2026-11-01&to=2026-11-05&endUser=u-2'));
+
+    expect(asked.endUsers[0]).toEqual([[alice], Array.from({ length: 26 }, (_, i) => `2026-11-${String(i + 1).padStart(2, '0')}`)]);
+    expect(all.body.data.map((r: { endUser: string | null; keyName: string; requests: number }) => [r.endUser, r.keyName, r.requests])).toEqual([
+      ['u-1', 'alice', 2],
+      [null, 'alice', 1],
+      ['u-2', 'alice', 4],
+    ]);
+    expect(all.body.data[0]).toMatchObject({ day: '2026-11-03', teamId: null, teamName: null, model: 'gpt-4o', costMicros: 20, rolledUpAt: now().toISOString() });
+    expect(one.body).toMatchObject({ from: '2026-11-01', to: '2026-11-05', data: [expect.objectContaining({ endUser: 'u-2', requests: 4 })] });
+  });
+
+  it('reads one key\'s records only when asked for one key', async () => {
+    await call(api, request('GET', `/admin/usage/end-users?from=2026-11-01&to=2026-11-02&key=key_other`));
+
+    expect(asked.endUsers).toEqual([[['key_other'], ['2026-11-01', '2026-11-02']]]);
+  });
+
+  it('refuses a report by end user over more than 31 days, naming from', async () => {
+    const res = await call(api, request('GET', '/admin/usage/end-users?from=2026-10-01&to=2026-11-26'));
+
+    expect([res.status, res.body.error.param]).toEqual([400, 'from']);
+    expect(asked.endUsers).toEqual([]);
   });
 
   it('sums yesterday and today again on request, or the days named', async () => {

@@ -8,10 +8,11 @@ import { openAIErrorResponse } from '../http/openai-error';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { KeyChanges, KeyStore } from '../store/keys';
 import { recentDays, type UsageReports } from '../jobs/rollup';
+import { MAX_END_USER_LENGTH } from '../access/end-user';
 import { splitRows } from '../usage/rollup';
 import { zodToGatewayError } from '../http/validation';
 import type { TeamStore } from '../store/teams';
-import { ADMIN_BODY_LIMIT, AuditFlag, GuardrailsSwitch, LimitsPatch, Models, Name, NewLimits, TeamId, definedLimits, found, methodNotAllowed, noRoute } from './shared';
+import { ADMIN_BODY_LIMIT, AuditFlag, EndUserRequired, GuardrailsSwitch, LimitsPatch, Models, Name, NewLimits, TeamId, definedLimits, found, methodNotAllowed, noRoute } from './shared';
 import { teamsRoute } from './teams';
 import { oneWithSpend, withSpend } from './spend-status';
 import type { SpendReader } from '../store/budget-reads';
@@ -53,6 +54,8 @@ const CreateKeyBody = z.strictObject({
   name: Name,
   models: Models.default(['*']),
   limits: NewLimits.optional(),
+  endUserLimits: NewLimits.optional(),
+  endUserRequired: EndUserRequired.optional(),
   allowedIps: AllowedIps.optional(),
   teamId: TeamId.optional(),
   audit: AuditFlag.optional(),
@@ -65,6 +68,8 @@ const UpdateKeyBody = z.strictObject({
   name: Name.optional(),
   models: Models.optional(),
   limits: LimitsPatch.optional(),
+  endUserLimits: LimitsPatch.optional(),
+  endUserRequired: EndUserRequired.optional(),
   allowedIps: AllowedIps.nullable().optional(),
   teamId: TeamId.nullable().optional(),
   audit: AuditFlag.optional(),
@@ -81,6 +86,11 @@ const MAX_REPORT_DAYS = 400;
 const UsageQuery = z
   .strictObject({ from: Day.optional(), to: Day.optional(), key: z.string().min(1).optional(), team: z.string().min(1).optional() })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+/** The report by end user reads every usage record of its range (one Query per key and day): a month at most. */
+export const MAX_END_USER_REPORT_DAYS = 31;
+const EndUserQuery = z
+  .strictObject({ from: Day.optional(), to: Day.optional(), key: z.string().min(1).optional(), team: z.string().min(1).optional(), endUser: z.string().min(1).max(MAX_END_USER_LENGTH).optional() })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 const RollupBody = z.strictObject({ days: z.array(Day).min(1).max(MAX_REPORT_DAYS).optional() });
 
 function sameToken(given: string, expected: string): boolean {
@@ -93,12 +103,14 @@ function sameToken(given: string, expected: string): boolean {
 /**
  * The admin API: key and team management.
  *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, allowedIps?, teamId?, audit?, guardrails?: "on"|"off", expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
- *                                (allowedIps: 1–100 IPv4/IPv6 addresses or CIDR ranges; without it, from anywhere)
+ *                                (allowedIps: 1–100 IPv4/IPv6 addresses or CIDR ranges; without it, from anywhere;
+ *                                endUserLimits: the same four limits, for each end user of the key (lib/access/end-user.ts);
+ *                                endUserRequired: refuse calls that name no end user rather than count them as one anonymous end user)
  *   GET  /admin/keys             → {data: [key info…]}
  *   GET  /admin/keys/{id}        → key info
  *                                (with spend: [{kind, periodId, limitMicros, usedMicros, fraction, resetsAt}] for each budget the key has,
  *                                read in one BatchGetItem per 100 counters; keys without budgets have no spend and cost no read)
- *   PATCH /admin/keys/{id}       {name?, models?, limits?, allowedIps?, teamId?, audit?, guardrails?} → key info
+ *   PATCH /admin/keys/{id}       {name?, models?, limits?, endUserLimits?, endUserRequired?, allowedIps?, teamId?, audit?, guardrails?} → key info
  *                                (a merge patch: a limit set to null is removed; allowedIps replaces the list, null removes it;
  *                                teamId must name a team that exists (400 otherwise), null takes the key out of its team;
  *                                audit true flags its calls for the audit log in `flagged` mode, false removes the flag)
@@ -109,6 +121,9 @@ function sameToken(given: string, expected: string): boolean {
  *   /admin/teams…                see lib/admin/teams.ts
  *   GET  /admin/usage?from=YYYY-MM-DD&to=YYYY-MM-DD&key=ID&team=ID → {from, to, data: [{day, keyId, keyName, teamId, teamName, model, requests, …, costMicros}]}
  *                                (from the roll-ups; default: this month so far, UTC)
+ *   GET  /admin/usage/end-users?from&to&key=ID&team=ID&endUser=X → {from, to, data: [{…the same rows, endUser}]}
+ *                                (from the usage records themselves, per key, day, team, end user (null for none) and model;
+ *                                at most 31 days; default: this month so far, UTC)
  *   POST /admin/usage/rollup     {days?} → sums those days' usage again (default yesterday and today)
  * Errors have OpenAI's error shape.
  */
@@ -135,13 +150,15 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (req.method === 'POST') {
         const parsed = CreateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
         if (!parsed.success) throw zodToGatewayError(parsed.error);
-        const { name, models, limits, allowedIps, teamId, audit, guardrails, expiresAt } = parsed.data;
+        const { name, models, limits, endUserLimits, endUserRequired, allowedIps, teamId, audit, guardrails, expiresAt } = parsed.data;
         if (teamId !== undefined) await teamMustExist(teamId);
         const { key, record } = mintKey(
           {
             name,
             models,
             ...(limits ? { limits: definedLimits(limits) } : {}),
+            ...(endUserLimits ? { endUserLimits: definedLimits(endUserLimits) } : {}),
+            ...(endUserRequired ? { endUserRequired } : {}),
             ...(allowedIps ? { allowedIps } : {}),
             ...(teamId !== undefined ? { teamId } : {}),
             ...(audit ? { audit } : {}),
@@ -219,6 +236,10 @@ export function createAdminApi(deps: AdminApiDeps) {
         );
       return json(200, { from, to, data });
     }
+    if (rest.length === 1 && rest[0] === 'end-users') {
+      if (req.method !== 'GET') throw methodNotAllowed('GET');
+      return json(200, await endUserReport(reports, req.query));
+    }
     if (rest.length === 1 && rest[0] === 'rollup') {
       if (req.method !== 'POST') throw methodNotAllowed('POST');
       const raw = await readBody(req, ADMIN_BODY_LIMIT);
@@ -228,6 +249,29 @@ export function createAdminApi(deps: AdminApiDeps) {
       return json(200, { days, ...(await reports.rollUp(days)) });
     }
     throw noRoute(req.path);
+  }
+
+  /** Usage per end user, summed from the records of the keys asked for (all, or one) over the days asked for. */
+  async function endUserReport(reports: UsageReports, query: GatewayRequest['query']) {
+    const parsed = EndUserQuery.safeParse(Object.fromEntries(query.entries()));
+    if (!parsed.success) throw zodToGatewayError(parsed.error);
+    const at = now();
+    const to = parsed.data.to ?? at.toISOString().slice(0, 10);
+    const from = parsed.data.from ?? `${to.slice(0, 7)}-01`;
+    const days = daysFrom(from, to);
+    if (days.length > MAX_END_USER_REPORT_DAYS) {
+      throw new GatewayError('invalid_request', `A report by end user reads every usage record of its range, so it spans at most ${MAX_END_USER_REPORT_DAYS} days.`, { param: 'from', code: 'invalid_value' });
+    }
+    const { key, team, endUser } = parsed.data;
+    const [keys, teams] = await Promise.all([deps.keys.list(), deps.teams?.list() ?? []]);
+    const names = new Map(keys.map((k) => [k.id, k.name]));
+    const teamNames = new Map(teams.map((t) => [t.id, t.name]));
+    const rows = await reports.endUsers(key ? [key] : [...names.keys()], days);
+    const rolledUpAt = at.toISOString();
+    const data = rows
+      .filter((r) => (!team || r.teamId === team) && (!endUser || r.endUser === endUser))
+      .map(({ day, keyId, teamId, endUser: who, model, totals }) => ({ day, keyId, keyName: names.get(keyId) ?? null, teamId, teamName: teamId === null ? null : (teamNames.get(teamId) ?? null), endUser: who, model, ...totals, rolledUpAt }));
+    return { from, to, data };
   }
 
   return {
@@ -252,9 +296,18 @@ function changesFor(current: ApiKeyRecord, patch: z.infer<typeof UpdateKeyBody>)
   if (patch.name !== undefined) changes.name = patch.name;
   if (patch.models !== undefined) changes.models = patch.models;
   if (patch.limits !== undefined) changes.limits = definedLimits({ ...current.limits, ...patch.limits });
+  if (patch.endUserLimits !== undefined) changes.endUserLimits = definedLimits({ ...current.endUserLimits, ...patch.endUserLimits });
+  if (patch.endUserRequired !== undefined) changes.endUserRequired = patch.endUserRequired;
   if (patch.allowedIps !== undefined) changes.allowedIps = patch.allowedIps;
   if (patch.teamId !== undefined) changes.teamId = patch.teamId;
   if (patch.audit !== undefined) changes.audit = patch.audit;
   if (patch.guardrails !== undefined) changes.guardrails = patch.guardrails;
   return changes;
+}
+
+/** Every UTC day from `from` to `to`, both included (`YYYY-MM-DD`). */
+function daysFrom(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(from); t <= Date.parse(to) && days.length <= MAX_END_USER_REPORT_DAYS; t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
 }

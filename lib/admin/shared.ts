@@ -17,6 +17,8 @@ export const LimitsPatch = z.strictObject({
   usdPerDay: Budget.nullable().optional(),
   usdPerMonth: Budget.nullable().optional(),
 });
+/** Whether a key refuses calls that name no end user (true) or counts them in one anonymous bucket (false, the default). */
+export const EndUserRequired = z.boolean({ message: 'endUserRequired is true or false' });
 export const TeamId = z.string().trim().min(1).max(100);
 /** A key's or team's audit flag (`audit.mode: flagged`): true flags it, false removes the flag. */
 export const AuditFlag = z.boolean({ message: 'audit is true or false' });

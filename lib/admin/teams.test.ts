@@ -20,6 +20,14 @@ describe('the admin API for teams', () => {
     return { status: res.status, body: JSON.parse(String(res.body)) };
   }
 
+  it('creates a team with end-user limits and merges a patch into them', async () => {
+    const created = await call('POST', '/admin/teams', { name: 'product', endUserLimits: { requestsPerMinute: 5 } });
+    const patched = await call('PATCH', `/admin/teams/${created.body.id}`, { endUserLimits: { usdPerDay: 2 } });
+
+    expect(created.body.endUserLimits).toEqual({ requestsPerMinute: 5 });
+    expect(patched.body.endUserLimits).toEqual({ requestsPerMinute: 5, usdPerDay: 2 });
+  });
+
   it('creates a team with patterns and limits, gets it and lists it', async () => {
     const created = await call('POST', '/admin/teams', { name: 'platform', models: ['gpt-4o*'], limits: { requestsPerMinute: 50, usdPerMonth: 100 } });
     const fetched = await call('GET', `/admin/teams/${created.body.id}`);

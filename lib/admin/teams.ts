@@ -10,18 +10,19 @@ import type { SpendReader } from '../store/budget-reads';
 import { oneWithSpend, withSpend } from './spend-status';
 import { ADMIN_BODY_LIMIT, AuditFlag, GuardrailsSwitch, LimitsPatch, Models, Name, NewLimits, definedLimits, found, methodNotAllowed, noRoute } from './shared';
 
-const CreateTeamBody = z.strictObject({ name: Name, models: Models.optional(), limits: NewLimits.optional(), audit: AuditFlag.optional(), guardrails: GuardrailsSwitch.optional() });
+const CreateTeamBody = z.strictObject({ name: Name, models: Models.optional(), limits: NewLimits.optional(), endUserLimits: NewLimits.optional(), audit: AuditFlag.optional(), guardrails: GuardrailsSwitch.optional() });
 
 /** A merge patch (RFC 7396), as for keys: models or a limit set to null is removed. */
-const UpdateTeamBody = z.strictObject({ name: Name.optional(), models: Models.nullable().optional(), limits: LimitsPatch.optional(), audit: AuditFlag.optional(), guardrails: GuardrailsSwitch.optional() });
+const UpdateTeamBody = z.strictObject({ name: Name.optional(), models: Models.nullable().optional(), limits: LimitsPatch.optional(), endUserLimits: LimitsPatch.optional(), audit: AuditFlag.optional(), guardrails: GuardrailsSwitch.optional() });
 
 /**
  * The team routes of the admin API:
- *   POST   /admin/teams       {name, models?, limits?, audit?, guardrails?} → 201 team
+ *   POST   /admin/teams       {name, models?, limits?, endUserLimits?, audit?, guardrails?} → 201 team
+ *                             (endUserLimits: the same four limits, for each end user of the team's keys, across them all)
  *   GET    /admin/teams       → {data: [team…]}
  *   GET    /admin/teams/{id}  → team
  *                             (with spend, for a team with budgets, as for keys)
- *   PATCH  /admin/teams/{id}  {name?, models?, limits?, audit?, guardrails?} → team (a merge patch: null removes models or a limit; audit false removes the flag; guardrails "on" the exemption)
+ *   PATCH  /admin/teams/{id}  {name?, models?, limits?, endUserLimits?, audit?, guardrails?} → team (a merge patch: null removes models or a limit; audit false removes the flag; guardrails "on" the exemption)
  *   DELETE /admin/teams/{id}  → team; 409 while active keys belong to it
  */
 export async function teamsRoute(req: GatewayRequest, rest: readonly string[], deps: { teams: TeamStore; keys: KeyStore; now: () => Date; spend?: SpendReader }): Promise<GatewayResponse> {
@@ -30,8 +31,8 @@ export async function teamsRoute(req: GatewayRequest, rest: readonly string[], d
     if (req.method === 'POST') {
       const parsed = CreateTeamBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
       if (!parsed.success) throw zodToGatewayError(parsed.error);
-      const { name, models, limits, audit, guardrails } = parsed.data;
-      const team = newTeam({ name, ...(models ? { models } : {}), ...(limits ? { limits: definedLimits(limits) } : {}), ...(audit ? { audit } : {}), ...(guardrails ? { guardrails } : {}) }, deps.now());
+      const { name, models, limits, endUserLimits, audit, guardrails } = parsed.data;
+      const team = newTeam({ name, ...(models ? { models } : {}), ...(limits ? { limits: definedLimits(limits) } : {}), ...(endUserLimits ? { endUserLimits: definedLimits(endUserLimits) } : {}), ...(audit ? { audit } : {}), ...(guardrails ? { guardrails } : {}) }, deps.now());
       await deps.teams.put(team);
       return json(201, team);
     }
@@ -75,6 +76,7 @@ export function teamChanges(current: TeamRecord, patch: z.infer<typeof UpdateTea
   if (patch.name !== undefined) changes.name = patch.name;
   if (patch.models !== undefined) changes.models = patch.models;
   if (patch.limits !== undefined) changes.limits = definedLimits({ ...current.limits, ...patch.limits });
+  if (patch.endUserLimits !== undefined) changes.endUserLimits = definedLimits({ ...current.endUserLimits, ...patch.endUserLimits });
   if (patch.audit !== undefined) changes.audit = patch.audit;
   if (patch.guardrails !== undefined) changes.guardrails = patch.guardrails;
   return changes;

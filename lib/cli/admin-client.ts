@@ -19,6 +19,10 @@ export interface NewKey {
   name: string;
   models: string[];
   limits?: KeyLimits;
+  /** Limits each end user of the key is held to. */
+  endUserLimits?: KeyLimits;
+  /** Refuse calls that name no end user. */
+  endUserRequired?: boolean;
   /** IPv4 and IPv6 addresses and CIDR ranges the key may be used from; any address when absent. */
   allowedIps?: string[];
   /** The team the key belongs to (its id); it must exist. */
@@ -38,6 +42,8 @@ export interface KeyPatch {
   name?: string;
   models?: string[];
   limits?: { [K in keyof KeyLimits]?: number | null };
+  endUserLimits?: { [K in keyof KeyLimits]?: number | null };
+  endUserRequired?: boolean;
   allowedIps?: string[] | null;
   /** Moves the key to this team; null takes it out of its team. */
   teamId?: string | null;
@@ -52,6 +58,7 @@ export interface NewTeam {
   name: string;
   models?: string[];
   limits?: KeyLimits;
+  endUserLimits?: KeyLimits;
   audit?: boolean;
   guardrails?: 'on' | 'off';
 }
@@ -61,6 +68,7 @@ export interface TeamPatch {
   name?: string;
   models?: string[] | null;
   limits?: { [K in keyof KeyLimits]?: number | null };
+  endUserLimits?: { [K in keyof KeyLimits]?: number | null };
   audit?: boolean;
   guardrails?: 'on' | 'off';
 }
@@ -73,6 +81,8 @@ export interface UsageQuery {
   key?: string;
   /** Only usage made in this team (its id). */
   team?: string;
+  /** Only this end user's usage (`GET /admin/usage/end-users` only). */
+  endUser?: string;
 }
 
 /** One key's usage of one model on one UTC day, as its last roll-up summed it. */
@@ -86,8 +96,10 @@ export interface UsageRow extends UsageTotals {
   /** Null when outside any team, or the team is no longer in the store. */
   teamName: string | null;
   model: string;
-  /** When the roll-up was summed: usage after that is not in it yet. */
+  /** When the roll-up was summed (or the records read): usage after that is not in it yet. */
   rolledUpAt: string;
+  /** The end user the calls named (null for none): in the report by end user only. */
+  endUser?: string | null;
 }
 
 /** What `GET /admin/usage` answers: the range it read (defaults filled in) and its rows. */
@@ -208,6 +220,13 @@ export function createAdminClient(options: AdminClientOptions) {
       for (const name of ['from', 'to', 'key', 'team'] as const) if (query[name] !== undefined) params.set(name, query[name]);
       const search = params.toString();
       return send('GET', search ? `/admin/usage?${search}` : '/admin/usage');
+    },
+    /** Reads usage per end user, summed from the usage records themselves (a month at most); only the parts of the query given are sent. */
+    endUserUsage(query: UsageQuery = {}): Promise<UsageReport> {
+      const params = new URLSearchParams();
+      for (const name of ['from', 'to', 'key', 'team', 'endUser'] as const) if (query[name] !== undefined) params.set(name, query[name]);
+      const search = params.toString();
+      return send('GET', search ? `/admin/usage/end-users?${search}` : '/admin/usage/end-users');
     },
     /** Has the gateway sum these days' usage again now; without days, the ones it chooses (yesterday and today, UTC). */
     rollUpUsage(days?: readonly string[]): Promise<RollupResult> {

@@ -216,8 +216,8 @@ describe('parseCommandLine', () => {
     [['keys', 'revoke', 'a', 'b'], 'keys revoke: unexpected argument "b"', 'keys', false],
     [['keys', 'update'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
     [['keys', 'update', '--rpm', '5'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
-    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team, --no-team, --audit or --guardrails', 'keys', false],
-    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --ips, --team, --no-team, --audit or --guardrails', 'keys', false],
+    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --end-user-limits, --end-user-required, --ips, --team, --no-team, --audit or --guardrails', 'keys', false],
+    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --end-user-limits, --end-user-required, --ips, --team, --no-team, --audit or --guardrails', 'keys', false],
     [['keys', 'update', 'key_1', '--name', ' '], 'keys update: --name cannot be empty', 'keys', false],
     [['keys', 'update', 'a', 'b', '--rpm', '5'], 'keys update: unexpected argument "b"', 'keys', false],
     [['keys', 'update', 'key_1', '--expires', '2027-01-01'], 'keys update does not take --expires', 'keys', false],
@@ -331,6 +331,54 @@ describe('parseCommandLine', () => {
   });
 });
 
+describe('parseCommandLine: end-user limits', () => {
+  it.each([
+    ['rpm=10,usd-per-day=1', { requestsPerMinute: 10, usdPerDay: 1 }],
+    [' tpm = 5000 , usd-per-month=$20 ', { tokensPerMinute: 5000, usdPerMonth: 20 }],
+    ['rpm=10,tpm=100,usd-per-day=0.5,usd-per-month=3', { requestsPerMinute: 10, tokensPerMinute: 100, usdPerDay: 0.5, usdPerMonth: 3 }],
+  ])('reads keys create --end-user-limits %j', (text, endUserLimits) => {
+    const parsed = parseCommandLine(['keys', 'create', '--name', 'app', '--end-user-limits', text, '--end-user-required', 'on'], NOW);
+
+    expect(parsed.command).toEqual({ kind: 'keys-create', name: 'app', models: ['*'], endUserLimits, endUserRequired: true, json: false });
+  });
+
+  it.each([
+    [['--end-user-limits', 'rpm=off,usd-per-day=2'], { endUserLimits: { requestsPerMinute: null, usdPerDay: 2 } }],
+    [['--end-user-limits', 'off'], { endUserLimits: { requestsPerMinute: null, tokensPerMinute: null, usdPerDay: null, usdPerMonth: null } }],
+    [['--end-user-required', 'off'], { endUserRequired: false }],
+  ])('reads keys update %j as a merge patch', (flags, patch) => {
+    const parsed = parseCommandLine(['keys', 'update', 'key_1', ...flags], NOW);
+
+    expect(parsed.command).toEqual({ kind: 'keys-update', id: 'key_1', patch, json: false });
+  });
+
+  it('reads teams create and update --end-user-limits', () => {
+    const created = parseCommandLine(['teams', 'create', '--name', 'product', '--end-user-limits', 'rpm=5'], NOW);
+    const updated = parseCommandLine(['teams', 'update', 'team_1', '--end-user-limits', 'rpm=off'], NOW);
+
+    expect(created.command).toEqual({ kind: 'teams-create', name: 'product', endUserLimits: { requestsPerMinute: 5 }, json: false });
+    expect(updated.command).toEqual({ kind: 'teams-update', id: 'team_1', patch: { endUserLimits: { requestsPerMinute: null } }, json: false });
+  });
+
+  it.each([
+    [['keys', 'create', '--name', 'a', '--end-user-limits', 'rpm=0'], '--end-user-limits rpm must be a whole number of at least 1, not "0"'],
+    [['keys', 'create', '--name', 'a', '--end-user-limits', 'usd-per-day=0.0000001'], '--end-user-limits usd-per-day must be a USD amount such as 5, 2.50 or $0.01: more than 0 and at most 1000000000, with up to 6 decimal places, not "0.0000001"'],
+    [['keys', 'create', '--name', 'a', '--end-user-limits', 'rps=10'], '--end-user-limits takes NAME=VALUE pairs separated by commas (names: rpm, tpm, usd-per-day, usd-per-month), such as rpm=10,usd-per-day=1; not "rps=10"'],
+    [['keys', 'create', '--name', 'a', '--end-user-limits', 'rpm'], '--end-user-limits takes NAME=VALUE pairs separated by commas (names: rpm, tpm, usd-per-day, usd-per-month), such as rpm=10,usd-per-day=1; not "rpm"'],
+    [['keys', 'create', '--name', 'a', '--end-user-limits', 'rpm=1,rpm=2'], '--end-user-limits names rpm twice'],
+    [['keys', 'create', '--name', 'a', '--end-user-limits', ','], '--end-user-limits needs at least one limit, such as rpm=10 (names: rpm, tpm, usd-per-day, usd-per-month)'],
+    [['keys', 'create', '--name', 'a', '--end-user-limits', 'off'], '--end-user-limits off only applies to keys update; leave --end-user-limits out for none'],
+    [['keys', 'create', '--name', 'a', '--end-user-limits', 'rpm=off'], '--end-user-limits rpm must be a whole number of at least 1, not "off"'],
+    [['keys', 'update', 'key_1', '--end-user-limits', 'tpm=x'], '--end-user-limits tpm must be a whole number of at least 1, or off to remove the limit, not "x"'],
+    [['keys', 'create', '--name', 'a', '--end-user-required', 'yes'], '--end-user-required must be on or off, not "yes"'],
+    [['teams', 'create', '--name', 'a', '--end-user-required', 'on'], 'teams create does not take --end-user-required'],
+    [['usage', '--end-user', ''], "--end-user needs the end user's id, as the requests named it"],
+    [['usage', '--by', 'end-user', '--from', '2025-12-01'], '--from 2025-12-01 to today (2026-01-01, UTC) spans 32 days; a report by end user (read from every usage record) spans at most 31'],
+  ])('refuses %j with %j', (argv, message) => {
+    expect(usageErrorOf(argv).message).toBe(message);
+  });
+});
+
 describe('parseCommandLine: usage', () => {
   // NOW is 2026-01-01, so the API's default end (today) is 2026-01-01.
   const usage = (fields: Record<string, unknown> = {}) => ({ kind: 'usage', by: 'key', refresh: true, json: false, ...fields });
@@ -350,6 +398,11 @@ describe('parseCommandLine: usage', () => {
     [['--by', 'key'], usage()],
     [['--no-refresh'], usage({ refresh: false })],
     [['--json', '--no-refresh', '--by', 'day'], usage({ json: true, refresh: false, by: 'day' })],
+    [['--by', 'end-user'], usage({ by: 'end-user' })],
+    [['--end-user', 'alice@example.com'], usage({ by: 'end-user', endUser: 'alice@example.com' })],
+    [['--end-user', 'u-1', '--by', 'model', '--key', 'key_1'], usage({ by: 'model', endUser: 'u-1', key: 'key_1' })],
+    // A report by end user reads records: 31 days at most, both ends included.
+    [['--by', 'end-user', '--from', '2025-12-02'], usage({ by: 'end-user', from: '2025-12-02' })],
   ])('reads usage %j', (flags, command) => {
     // Act
     const parsed = parseCommandLine(['usage', ...flags], NOW);
@@ -395,9 +448,9 @@ describe('parseCommandLine: usage', () => {
     [['--from', '2026-01-02'], '--from 2026-01-02 is after today (2026-01-01, UTC)'],
     [['--from', '2024-11-27'], '--from 2024-11-27 to today (2026-01-01, UTC) spans 401 days; a report spans at most 400'],
     [['--from', '2024-01-01', '--to', '2025-12-31'], '--from 2024-01-01 to --to 2025-12-31 spans 731 days; a report spans at most 400'],
-    [['--by', 'user'], '--by must be key, team, model or day, not "user"'],
-    [['--by', 'Model'], '--by must be key, team, model or day, not "Model"'],
-    [['--by='], '--by must be key, team, model or day, not ""'],
+    [['--by', 'user'], '--by must be key, team, model, day or end-user, not "user"'],
+    [['--by', 'Model'], '--by must be key, team, model, day or end-user, not "Model"'],
+    [['--by='], '--by must be key, team, model, day or end-user, not ""'],
     [['--key='], '--key needs the ID of a key (see `aigw keys list`)'],
     [['--key', 'sk-gw-AbCdEf123'], '--key takes the ID of a key (key_…, see `aigw keys list`), not the key itself'],
     [['--no-refresh=yes'], '--no-refresh takes no value'],

@@ -3,7 +3,7 @@ import type { KeyLimits } from '../access/api-key';
 import { MAX_ALLOWED_IPS, readIpRule } from '../access/ip-allowlist';
 import type { KeyPatch } from './admin-client';
 import { CliError, type HelpTopic } from './errors';
-import { LIMIT_OPTION_NAMES, NO_LIMIT, OPTIONS, accept, auditFlagFrom, guardrailsSwitchFrom, limitsFrom, limitsPatchFrom, noMore, splitModels, type OptionName, type Values } from './flags';
+import { LIMIT_OPTION_NAMES, NO_LIMIT, OPTIONS, accept, auditFlagFrom, endUserLimitsFrom, endUserRequiredFrom, guardrailsSwitchFrom, limitsFrom, limitsPatchFrom, noMore, splitModels, type OptionName, type Values } from './flags';
 import { graceSeconds } from './grace';
 import { teamCommandFrom, type TeamCommand } from './team-args';
 
@@ -12,19 +12,19 @@ export { splitModels } from './flags';
 /** What the command line asked for. */
 export type Command =
   | { kind: 'help'; topic: HelpTopic }
-  | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; allowedIps?: string[]; teamId?: string; audit?: boolean; guardrails?: 'off'; expiresAt?: string; json: boolean }
+  | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; endUserRequired?: boolean; allowedIps?: string[]; teamId?: string; audit?: boolean; guardrails?: 'off'; expiresAt?: string; json: boolean }
   | { kind: 'keys-list'; json: boolean }
   | { kind: 'keys-show'; id: string; json: boolean }
   | { kind: 'keys-update'; id: string; patch: KeyPatch; json: boolean }
   | { kind: 'keys-revoke'; id: string; json: boolean }
   | { kind: 'keys-rotate'; id: string; graceSeconds?: number; json: boolean }
   | TeamCommand
-  | { kind: 'usage'; from?: string; to?: string; key?: string; team?: string; by: UsageGrouping; refresh: boolean; json: boolean }
+  | { kind: 'usage'; from?: string; to?: string; key?: string; team?: string; endUser?: string; by: UsageGrouping; refresh: boolean; json: boolean }
   | { kind: 'config-check'; file?: string }
   | { kind: 'check-stream'; key: string; model: string; json: boolean };
 
 /** What `aigw usage --by` groups the report's rows by. */
-export type UsageGrouping = 'key' | 'team' | 'model' | 'day';
+export type UsageGrouping = 'key' | 'team' | 'model' | 'day' | 'end-user';
 
 /** Options every command accepts; only the ones that reach the gateway use them. */
 export interface GlobalOptions {
@@ -96,12 +96,14 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
   const name = `${group} ${action ?? ''}`.trim();
   switch (name) {
     case 'keys create': {
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'team', 'audit', 'guardrails', 'expires', 'json'], name, 'keys');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'end-user-required', 'ips', 'team', 'audit', 'guardrails', 'expires', 'json'], name, 'keys');
       noMore(rest, name, 'keys');
       if (!values.name?.trim()) throw new CliError('usage', 'keys create needs --name NAME', { topic: 'keys' });
       const command: Command = { kind: 'keys-create', name: values.name.trim(), models: splitModels(values.models), json: values.json === true };
       const limits = limitsFrom(values);
       if (limits) command.limits = limits;
+      if (values['end-user-limits'] !== undefined) command.endUserLimits = endUserLimitsFrom(values['end-user-limits'], 'keys', false);
+      if (values['end-user-required'] !== undefined && endUserRequiredFrom(values['end-user-required'])) command.endUserRequired = true;
       if (values.ips !== undefined) {
         if (values.ips.trim() === NO_LIMIT) throw new CliError('usage', `--ips ${NO_LIMIT} only applies to keys update; leave --ips out for a key usable from any address`, { topic: 'keys' });
         command.allowedIps = allowedIpsFrom(values.ips);
@@ -113,7 +115,7 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
       return command;
     }
     case 'keys update':
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'team', 'no-team', 'audit', 'guardrails', 'json'], name, 'keys');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'end-user-required', 'ips', 'team', 'no-team', 'audit', 'guardrails', 'json'], name, 'keys');
       return { kind: 'keys-update', id: keyId(rest, name), patch: patchFrom(values), json: values.json === true };
     case 'keys list':
       accept(values, ['json'], name, 'keys');
@@ -169,6 +171,8 @@ function patchFrom(values: Values): KeyPatch {
   if (values.models !== undefined) patch.models = splitModels(values.models);
   const limits = limitsPatchFrom(values, 'keys');
   if (limits) patch.limits = limits;
+  if (values['end-user-limits'] !== undefined) patch.endUserLimits = endUserLimitsFrom(values['end-user-limits'], 'keys', true);
+  if (values['end-user-required'] !== undefined) patch.endUserRequired = endUserRequiredFrom(values['end-user-required']);
   if (values.ips !== undefined) patch.allowedIps = values.ips.trim() === NO_LIMIT ? null : allowedIpsFrom(values.ips);
   if (values.team !== undefined && values['no-team']) throw new CliError('usage', 'keys update takes --team ID or --no-team, not both', { topic: 'keys' });
   if (values.team !== undefined) patch.teamId = teamIdFrom(values.team, 'keys');
@@ -176,7 +180,7 @@ function patchFrom(values: Values): KeyPatch {
   if (values.audit !== undefined) patch.audit = auditFlagFrom(values.audit, 'keys');
   if (values.guardrails !== undefined) patch.guardrails = guardrailsSwitchFrom(values.guardrails, 'keys');
   if (Object.keys(patch).length === 0) {
-    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'ips', 'team', 'no-team', 'audit', 'guardrails'].map((f) => `--${f}`);
+    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'end-user-required', 'ips', 'team', 'no-team', 'audit', 'guardrails'].map((f) => `--${f}`);
     throw new CliError('usage', `keys update needs something to change: ${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}`, { topic: 'keys' });
   }
   return patch;
@@ -224,10 +228,12 @@ function isRealDateTime(value: string): boolean {
 }
 
 /** What `aigw usage --by` groups rows by, the default first. */
-const GROUPINGS: readonly UsageGrouping[] = ['key', 'team', 'model', 'day'];
+const GROUPINGS: readonly UsageGrouping[] = ['key', 'team', 'model', 'day', 'end-user'];
 
 /** The admin API's longest report, checked here too so the mistake names the flag before anything is summed. */
 const MAX_REPORT_DAYS = 400;
+/** The admin API's longest report by end user (`MAX_END_USER_REPORT_DAYS`): it reads records, not roll-ups. */
+const MAX_END_USER_REPORT_DAYS = 31;
 const DAY_MS = 86_400_000;
 
 /**
@@ -235,12 +241,19 @@ const DAY_MS = 86_400_000;
  * typed and refused before the gateway sums anything.
  */
 function usageCommandFrom(rest: readonly string[], values: Values, now: Date): Command {
-  accept(values, ['from', 'to', 'key', 'team', 'by', 'no-refresh', 'json'], 'usage', 'usage');
+  accept(values, ['from', 'to', 'key', 'team', 'end-user', 'by', 'no-refresh', 'json'], 'usage', 'usage');
   noMore(rest, 'usage', 'usage');
-  const command: Command = { kind: 'usage', by: groupingFrom(values.by), refresh: values['no-refresh'] !== true, json: values.json === true };
+  // One end user's usage is read from the records, as the report by end user is: it groups by end user unless told otherwise.
+  const by = values.by === undefined && values['end-user'] !== undefined ? 'end-user' : groupingFrom(values.by);
+  const command: Command = { kind: 'usage', by, refresh: values['no-refresh'] !== true, json: values.json === true };
   if (values.from !== undefined) command.from = dayFrom('from', values.from);
   if (values.to !== undefined) command.to = dayFrom('to', values.to);
-  if (command.from !== undefined) checkSpan(command.from, command.to, now);
+  const byEndUser = by === 'end-user' || values['end-user'] !== undefined;
+  if (command.from !== undefined) checkSpan(command.from, command.to, now, byEndUser ? MAX_END_USER_REPORT_DAYS : MAX_REPORT_DAYS);
+  if (values['end-user'] !== undefined) {
+    if (!values['end-user']) throw new CliError('usage', '--end-user needs the end user\'s id, as the requests named it', { topic: 'usage' });
+    command.endUser = values['end-user'];
+  }
   if (values.key !== undefined) command.key = keyIdFrom(values.key);
   if (values.team !== undefined) command.team = teamIdFrom(values.team, 'usage');
   return command;
@@ -260,14 +273,15 @@ function dayFrom(flag: 'from' | 'to', text: string): string {
 }
 
 /** The API defaults the end to today (UTC); a range it would refuse is refused here with the flags' names. */
-function checkSpan(from: string, to: string | undefined, now: Date): void {
+function checkSpan(from: string, to: string | undefined, now: Date, maxDays: number): void {
   const today = now.toISOString().slice(0, 10);
   const last = to ?? today;
   const end = to === undefined ? `today (${today}, UTC)` : `--to ${to}`;
   if (from > last) throw new CliError('usage', `--from ${from} is after ${end}`, { topic: 'usage' });
   const days = (Date.parse(last) - Date.parse(from)) / DAY_MS + 1;
-  if (days > MAX_REPORT_DAYS) {
-    throw new CliError('usage', `--from ${from} to ${end} spans ${days} days; a report spans at most ${MAX_REPORT_DAYS}`, { topic: 'usage' });
+  if (days > maxDays) {
+    const which = maxDays === MAX_REPORT_DAYS ? 'a report' : 'a report by end user (read from every usage record)';
+    throw new CliError('usage', `--from ${from} to ${end} spans ${days} days; ${which} spans at most ${maxDays}`, { topic: 'usage' });
   }
 }
 

@@ -21,6 +21,9 @@ export const OPTIONS = {
   tpm: { type: 'string' },
   'usd-per-day': { type: 'string' },
   'usd-per-month': { type: 'string' },
+  'end-user-limits': { type: 'string' },
+  'end-user-required': { type: 'string' },
+  'end-user': { type: 'string' },
   ips: { type: 'string' },
   team: { type: 'string' },
   'no-team': { type: 'boolean' },
@@ -74,6 +77,14 @@ export function auditFlagFrom(text: string, topic: HelpTopic): boolean {
   if (word === 'on') return true;
   if (word === 'off') return false;
   throw new CliError('usage', `--audit must be on or off, not ${JSON.stringify(text)}`, { topic });
+}
+
+/** `--end-user-required on|off`: whether a key refuses calls that name no end user (on) or counts them as one anonymous end user (off). */
+export function endUserRequiredFrom(text: string): boolean {
+  const word = text.trim().toLowerCase();
+  if (word === 'on') return true;
+  if (word === 'off') return false;
+  throw new CliError('usage', `--end-user-required must be on or off, not ${JSON.stringify(text)}`, { topic: 'keys' });
 }
 
 /** `--guardrails on|off`: whether a key's (or team's) calls are screened by the gateway's guardrails; off exempts it. */
@@ -133,11 +144,44 @@ export function limitsPatchFrom(values: Values, what: 'keys' | 'teams'): { [K in
   return Object.keys(limits).length ? limits : undefined;
 }
 
+/**
+ * `--end-user-limits rpm=10,usd-per-day=1`: the limits each end user of a key (or team) is held
+ * to, named as the flags of the key's own limits are, without their dashes. On update (`patch`),
+ * `rpm=off` removes one and `--end-user-limits off` all of them; on create neither is taken.
+ *
+ * @example
+ * endUserLimitsFrom('rpm=10, usd-per-day=1', 'keys', false); // { requestsPerMinute: 10, usdPerDay: 1 }
+ * endUserLimitsFrom('off', 'keys', true); // { requestsPerMinute: null, tokensPerMinute: null, usdPerDay: null, usdPerMonth: null }
+ */
+export function endUserLimitsFrom(text: string, what: 'keys' | 'teams', patch: false): KeyLimits;
+export function endUserLimitsFrom(text: string, what: 'keys' | 'teams', patch: true): { [K in keyof KeyLimits]?: number | null };
+export function endUserLimitsFrom(text: string, what: 'keys' | 'teams', patch: boolean): { [K in keyof KeyLimits]?: number | null } {
+  const flag = '--end-user-limits';
+  const names = LIMIT_FLAGS.map((l) => l.flag).join(', ');
+  if (text.trim() === NO_LIMIT) {
+    if (patch) return Object.fromEntries(LIMIT_FLAGS.map((l) => [l.field, null]));
+    throw new CliError('usage', `${flag} ${NO_LIMIT} only applies to ${what} update; leave ${flag} out for none`, { topic: what });
+  }
+  const limits: { [K in keyof KeyLimits]?: number | null } = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, value, ...extra] = part.split('=').map((p) => p.trim());
+    const limit = LIMIT_FLAGS.find((l) => l.flag === name);
+    if (!limit || value === undefined || extra.length) {
+      throw new CliError('usage', `${flag} takes NAME=VALUE pairs separated by commas (names: ${names}), such as rpm=10,usd-per-day=1; not ${JSON.stringify(part)}`, { topic: what });
+    }
+    if (limit.field in limits) throw new CliError('usage', `${flag} names ${name} twice`, { topic: what });
+    if (patch && value === NO_LIMIT) limits[limit.field] = null;
+    else limits[limit.field] = limitFrom(limit, value, patch ? `, or ${NO_LIMIT} to remove the limit` : '', what, `end-user-limits ${name}`);
+  }
+  if (!Object.keys(limits).length) throw new CliError('usage', `${flag} needs at least one limit, such as rpm=10 (names: ${names})`, { topic: what });
+  return limits;
+}
+
 /** A limit's value as its flag reads it, or a usage error that names the flag and what it takes. */
-function limitFrom({ flag, read, expects }: LimitFlag, text: string, alternative: string, topic: HelpTopic): number {
+function limitFrom({ flag, read, expects }: LimitFlag, text: string, alternative: string, topic: HelpTopic, label: string = flag): number {
   const value = read(text.trim());
   if (value !== undefined) return value;
-  throw new CliError('usage', `--${flag} must be ${expects}${alternative}, not ${JSON.stringify(text)}`, { topic });
+  throw new CliError('usage', `--${label} must be ${expects}${alternative}, not ${JSON.stringify(text)}`, { topic });
 }
 
 /** A per-minute limit is a whole number of at least 1: a key allowed nothing is revoked instead. */

@@ -317,6 +317,19 @@ describe('formatTeam', () => {
   });
 });
 
+describe('end-user limits in key and team details', () => {
+  it('shows a key\'s end-user limits and requirement, and nothing for a key without them', () => {
+    const key = { id: 'key_1', name: 'app', prefix: 'sk-gw-abc', models: ['*'], status: 'active' as const, createdAt: '2026-01-01T00:00:00.000Z' };
+
+    expect(formatUpdatedKey({ ...key, endUserLimits: { requestsPerMinute: 10, usdPerDay: 1 }, endUserRequired: true })).toContain('  end users: 10 rpm, $1.00/day each, required\n');
+    expect(formatUpdatedKey(key)).not.toContain('end users');
+  });
+
+  it('shows a team\'s end-user limits', () => {
+    expect(formatTeam('Created', { id: 'team_1', name: 'product', endUserLimits: { usdPerMonth: 5 }, createdAt: '2026-01-01T00:00:00.000Z' })).toContain('  end users: $5.00/month each\n');
+  });
+});
+
 describe('formatUsageReport', () => {
   const row = (fields: Partial<UsageRow>): UsageRow => ({
     day: '2026-06-02',
@@ -419,6 +432,29 @@ describe('formatUsageReport', () => {
 
     // Assess
     expect(lines.slice(2, 2 + table.length)).toEqual(table);
+  });
+
+  it('groups by end user and key, dearest first, calls without an end user as (none), and names the end user asked for', () => {
+    const data = [
+      row({ endUser: 'alice', requests: 2, costMicros: 300 }),
+      row({ endUser: 'alice', model: 'b', requests: 1, costMicros: 100 }),
+      row({ endUser: 'alice', keyId: 'key_b', requests: 1, costMicros: 50 }),
+      row({ endUser: null, requests: 3, costMicros: 10 }),
+    ];
+
+    const lines = formatUsageReport({ ...RANGE, data }, 'end-user').split('\n');
+    const one = formatUsageReport({ ...RANGE, data: data.slice(0, 2) }, 'end-user', { endUser: 'alice' });
+
+    expect(lines.slice(0, 7)).toEqual([
+      'Usage from 2026-06-01 to 2026-06-02 (UTC), by end-user',
+      '',
+      'END USER  KEY ID  REQUESTS  ERRORS  INPUT  OUTPUT  CACHE READ  COST (USD)',
+      'alice     key_a          3       0      0       0           0     $0.0004',
+      'alice     key_b          1       0      0       0           0    $0.00005',
+      '(none)    key_a          3       0      0       0           0    $0.00001',
+      'TOTAL                    7       0      0       0           0    $0.00046',
+    ]);
+    expect(one.split('\n')[0]).toBe('Usage of end user "alice" from 2026-06-01 to 2026-06-02 (UTC), by end-user');
   });
 
   it('says how many requests the response cache answered, when it answered any', () => {

@@ -135,6 +135,8 @@ function keyDetails(key: ApiKeyInfo, teamName?: string): string[] {
     ...(key.teamId ? [`  team:    ${teamName === undefined ? printable(key.teamId) : `${printable(teamName)} (${printable(key.teamId)})`}`] : []),
     `  models:  ${modelsText(key.models)}`,
     `  limits:  ${limitsText(key.limits) ?? 'none'}`,
+    // Shown only when set: most keys serve no end users of their own.
+    ...(key.endUserLimits || key.endUserRequired ? [`  end users: ${limitsText(key.endUserLimits) ?? 'no limits'} each${key.endUserRequired ? ', required' : ''}`] : []),
     `  ips:     ${ipsText(key.allowedIps)}`,
     `  audit:   ${key.audit ? 'on' : 'off'}`,
     // Shown only when it is off: every key is screened unless told otherwise, and most lists of keys need not say so.
@@ -237,7 +239,7 @@ export function formatTeamDetails(team: TeamView): string {
 }
 
 function teamLines(team: TeamRecord): string[] {
-  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`, `  audit:   ${team.audit ? 'on' : 'off'}`, ...(team.guardrails === 'off' ? ['  guardrails: off (its keys are not screened)'] : [])];
+  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`, ...(team.endUserLimits ? [`  end users: ${limitsText(team.endUserLimits)!} each`] : []), `  audit:   ${team.audit ? 'on' : 'off'}`, ...(team.guardrails === 'off' ? ['  guardrails: off (its keys are not screened)'] : [])];
 }
 
 /** What `teams create`, `teams update` and `teams delete` print: what was done and the team as it is (or was). */
@@ -271,6 +273,13 @@ const USAGE_GROUPS: Record<UsageGrouping, UsageGroups> = {
   // The model is the name the client sent, so it is printed as carefully as a key's name.
   model: { header: ['MODEL'], groupOf: (r) => r.model, label: (r) => [printable(r.model) || '-'], order: 'cost' },
   day: { header: ['DAY'], groupOf: (r) => r.day, label: (r) => [r.day], order: 'group' },
+  // Per key: one end user's id under two keys is two end users (their limits are counted apart too).
+  'end-user': {
+    header: ['END USER', 'KEY ID'],
+    groupOf: (r) => JSON.stringify([r.endUser ?? null, r.keyId]),
+    label: (r) => [r.endUser === null || r.endUser === undefined ? '(none)' : printable(r.endUser), printable(r.keyId)],
+    order: 'cost',
+  },
 };
 
 const FIGURE_HEADER = ['REQUESTS', 'ERRORS', 'INPUT', 'OUTPUT', 'CACHE READ', 'COST (USD)'] as const;
@@ -293,9 +302,13 @@ interface UsageGroup {
  * formatUsageReport({ from: '2026-06-01', to: '2026-06-02', data: rows }, 'model');
  * // 'Usage from 2026-06-01 to 2026-06-02 (UTC), by model\n\nMODEL   REQUESTS …\ngpt-4o  …\nTOTAL   …\n\nAs of …\n'
  */
-export function formatUsageReport(report: UsageReport, by: UsageGrouping, options: { key?: string; team?: string } = {}): string {
+export function formatUsageReport(report: UsageReport, by: UsageGrouping, options: { key?: string; team?: string; endUser?: string } = {}): string {
   const range = report.from === report.to ? `on ${report.from}` : `from ${report.from} to ${report.to}`;
-  const whose = [options.key === undefined ? '' : ` of key ${printable(options.key)}`, options.team === undefined ? '' : ` in team ${printable(options.team)}`].join('');
+  const whose = [
+    options.endUser === undefined ? '' : ` of end user ${JSON.stringify(printable(options.endUser))}`,
+    options.key === undefined ? '' : ` of key ${printable(options.key)}`,
+    options.team === undefined ? '' : ` in team ${printable(options.team)}`,
+  ].join('');
   if (report.data.length === 0) return `No usage${whose} ${range} (UTC).\n`;
 
   const groups = usageGroups(report.data, USAGE_GROUPS[by]);

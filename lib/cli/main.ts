@@ -72,6 +72,12 @@ async function runStreamCheck(command: Extract<Command, { kind: 'check-stream' }
  * hourly run is never more than an hour behind).
  */
 async function runUsage(command: Extract<Command, { kind: 'usage' }>, admin: AdminClient, now: Date, warn: (text: string) => void): Promise<string> {
+  if (command.by === 'end-user' || command.endUser !== undefined) {
+    // Read from the usage records as they are: nothing to sum first.
+    const filter = { ...(command.key ? { key: command.key } : {}), ...(command.team ? { team: command.team } : {}), ...(command.endUser !== undefined ? { endUser: command.endUser } : {}) };
+    const report = await admin.endUserUsage({ ...(command.from ? { from: command.from } : {}), ...(command.to ? { to: command.to } : {}), ...filter });
+    return command.json ? formatJson(report) : formatUsageReport(report, command.by, filter);
+  }
   if (command.refresh && asksForRecentDays(command.to, now)) {
     try {
       await admin.rollUpUsage();
@@ -98,6 +104,8 @@ async function runAdminCommand(command: Exclude<Command, { kind: 'help' | 'confi
         name: command.name,
         models: command.models,
         ...(command.limits ? { limits: command.limits } : {}),
+        ...(command.endUserLimits ? { endUserLimits: command.endUserLimits } : {}),
+        ...(command.endUserRequired ? { endUserRequired: true } : {}),
         ...(command.allowedIps ? { allowedIps: command.allowedIps } : {}),
         ...(command.teamId ? { teamId: command.teamId } : {}),
         ...(command.audit ? { audit: true } : {}),
@@ -132,7 +140,7 @@ async function runAdminCommand(command: Exclude<Command, { kind: 'help' | 'confi
       return command.json ? formatJson(rotated) : formatRotatedKey(rotated);
     }
     case 'teams-create': {
-      const team = await admin.createTeam({ name: command.name, ...(command.models ? { models: command.models } : {}), ...(command.limits ? { limits: command.limits } : {}), ...(command.audit ? { audit: true } : {}), ...(command.guardrails ? { guardrails: command.guardrails } : {}) });
+      const team = await admin.createTeam({ name: command.name, ...(command.models ? { models: command.models } : {}), ...(command.limits ? { limits: command.limits } : {}), ...(command.endUserLimits ? { endUserLimits: command.endUserLimits } : {}), ...(command.audit ? { audit: true } : {}), ...(command.guardrails ? { guardrails: command.guardrails } : {}) });
       return command.json ? formatJson(team) : formatTeam('Created', team);
     }
     case 'teams-list': {

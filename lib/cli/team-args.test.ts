@@ -34,7 +34,7 @@ describe('parseCommandLine: teams', () => {
     [['teams', 'create', '--name', 'x', '--ips', '10.0.0.0/8'], 'teams create does not take --ips', false],
     [['teams', 'create', '--name', 'x', '--rpm', 'off'], '--rpm off only applies to teams update; leave --rpm out for a team without that limit', false],
     [['teams', 'create', '--name', 'x', '--usd-per-day', '0'], '--usd-per-day must be a USD amount such as 5, 2.50 or $0.01: more than 0 and at most 1000000000, with up to 6 decimal places, not "0"', false],
-    [['teams', 'update', 'team_1'], 'teams update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --audit or --guardrails', false],
+    [['teams', 'update', 'team_1'], 'teams update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --end-user-limits, --audit or --guardrails', false],
     [['teams', 'update'], 'teams update needs the ID of a team (see `aigw teams list`)', false],
     [['teams', 'delete'], 'teams delete needs the ID of a team (see `aigw teams list`)', false],
     [['teams', 'delete', 'a', 'b'], 'teams delete: unexpected argument "b"', false],

@@ -1,11 +1,11 @@
 import type { KeyLimits } from '../access/api-key';
 import type { TeamPatch } from './admin-client';
 import { CliError } from './errors';
-import { LIMIT_OPTION_NAMES, NO_LIMIT, accept, auditFlagFrom, guardrailsSwitchFrom, limitsFrom, limitsPatchFrom, noMore, splitModels, type Values } from './flags';
+import { LIMIT_OPTION_NAMES, NO_LIMIT, accept, auditFlagFrom, endUserLimitsFrom, guardrailsSwitchFrom, limitsFrom, limitsPatchFrom, noMore, splitModels, type Values } from './flags';
 
 /** What a `teams …` command line asked for. */
 export type TeamCommand =
-  | { kind: 'teams-create'; name: string; models?: string[]; limits?: KeyLimits; audit?: boolean; guardrails?: 'off'; json: boolean }
+  | { kind: 'teams-create'; name: string; models?: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; audit?: boolean; guardrails?: 'off'; json: boolean }
   | { kind: 'teams-list'; json: boolean }
   | { kind: 'teams-show'; id: string; json: boolean }
   | { kind: 'teams-update'; id: string; patch: TeamPatch; json: boolean }
@@ -23,7 +23,7 @@ export function teamCommandFrom(action: string, rest: readonly string[], values:
   const json = values.json === true;
   switch (action) {
     case 'create': {
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'audit', 'guardrails', 'json'], name, 'teams');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'audit', 'guardrails', 'json'], name, 'teams');
       noMore(rest, name, 'teams');
       if (!values.name?.trim()) throw new CliError('usage', 'teams create needs --name NAME', { topic: 'teams' });
       const command: TeamCommand = { kind: 'teams-create', name: values.name.trim(), json };
@@ -31,6 +31,7 @@ export function teamCommandFrom(action: string, rest: readonly string[], values:
       if (values.models !== undefined) command.models = splitModels(values.models);
       const limits = limitsFrom(values, 'teams');
       if (limits) command.limits = limits;
+      if (values['end-user-limits'] !== undefined) command.endUserLimits = endUserLimitsFrom(values['end-user-limits'], 'teams', false);
       if (values.audit !== undefined && auditFlagFrom(values.audit, 'teams')) command.audit = true;
       if (values.guardrails !== undefined && guardrailsSwitchFrom(values.guardrails, 'teams') === 'off') command.guardrails = 'off';
       return command;
@@ -43,7 +44,7 @@ export function teamCommandFrom(action: string, rest: readonly string[], values:
       accept(values, ['json'], name, 'teams');
       return { kind: 'teams-show', id: teamId(rest, name), json };
     case 'update': {
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'audit', 'guardrails', 'json'], name, 'teams');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'audit', 'guardrails', 'json'], name, 'teams');
       const id = teamId(rest, name);
       return { kind: 'teams-update', id, patch: patchFrom(values), json };
     }
@@ -71,10 +72,11 @@ function patchFrom(values: Values): TeamPatch {
   if (values.models !== undefined) patch.models = values.models.trim() === NO_LIMIT ? null : splitModels(values.models);
   const limits = limitsPatchFrom(values, 'teams');
   if (limits) patch.limits = limits;
+  if (values['end-user-limits'] !== undefined) patch.endUserLimits = endUserLimitsFrom(values['end-user-limits'], 'teams', true);
   if (values.audit !== undefined) patch.audit = auditFlagFrom(values.audit, 'teams');
   if (values.guardrails !== undefined) patch.guardrails = guardrailsSwitchFrom(values.guardrails, 'teams');
   if (Object.keys(patch).length === 0) {
-    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'audit', 'guardrails'].map((f) => `--${f}`);
+    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'audit', 'guardrails'].map((f) => `--${f}`);
     throw new CliError('usage', `teams update needs something to change: ${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}`, { topic: 'teams' });
   }
   return patch;

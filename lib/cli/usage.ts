@@ -13,12 +13,14 @@ const GLOBAL_OPTIONS = `Global options:
 const KEYS = `Usage:
   aigw keys create --name NAME [--models 'gpt-4o*,claude-*'] [--rpm N] [--tpm N]
                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
+                   [--end-user-limits rpm=10,usd-per-day=1] [--end-user-required on|off]
                    [--ips 10.0.0.0/8,2001:db8::/32] [--team ID] [--audit on|off]
                    [--guardrails on|off] [--expires 2027-01-01T00:00:00Z] [--json]
   aigw keys list [--json]
   aigw keys show ID [--json]
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
+                   [--end-user-limits LIMITS|off] [--end-user-required on|off]
                    [--ips LIST|off] [--team ID|--no-team] [--audit on|off]
                    [--guardrails on|off] [--json]
   aigw keys revoke ID [--json]
@@ -58,6 +60,15 @@ const KEYS = `Usage:
            Such a key may not use a model without a price in the config
   --usd-per-month AMOUNT
            the same per calendar month (UTC); a key may have both
+  --end-user-limits rpm=N,tpm=N,usd-per-day=AMOUNT,usd-per-month=AMOUNT
+           limits each end user of the key is held to, each with counters
+           of its own (the end user is the x-aigw-end-user header, else the
+           API's user field: OpenAI user, Responses safety_identifier,
+           Anthropic metadata.user_id). Give any of the four. On update
+           rpm=off removes one, and --end-user-limits off all of them
+  --end-user-required on|off
+           on refuses calls that name no end user (400 end_user_required);
+           off (the default) counts them together as one anonymous end user
   --ips LIST
            the only addresses the key may be used from: comma-separated IPv4
            and IPv6 addresses and CIDR ranges (at most 100), such as
@@ -81,13 +92,14 @@ const KEYS = `Usage:
 const TEAMS = `Usage:
   aigw teams create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
                     [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
-                    [--audit on|off] [--guardrails on|off] [--json]
+                    [--end-user-limits LIMITS] [--audit on|off]
+                    [--guardrails on|off] [--json]
   aigw teams list [--json]
   aigw teams show ID [--json]
   aigw teams update ID [--name NAME] [--models PATTERNS|off] [--rpm N|off]
                     [--tpm N|off] [--usd-per-day AMOUNT|off]
-                    [--usd-per-month AMOUNT|off] [--audit on|off]
-                    [--guardrails on|off] [--json]
+                    [--usd-per-month AMOUNT|off] [--end-user-limits LIMITS|off]
+                    [--audit on|off] [--guardrails on|off] [--json]
   aigw teams delete ID [--json]
 
   A team's limits are shared by all its keys together: with --rpm 50, the
@@ -117,11 +129,13 @@ const TEAMS = `Usage:
 
   --rpm, --tpm, --usd-per-day, --usd-per-month: as for keys (see
   \`aigw keys --help\`), counted for the team's keys together
+  --end-user-limits: as for keys, each end user counted across all the
+  team's keys
   --json   print the admin API's JSON instead of text`;
 
 const USAGE = `Usage:
-  aigw usage [--from DATE] [--to DATE] [--key ID] [--team ID]
-             [--by key|team|model|day] [--no-refresh] [--json]
+  aigw usage [--from DATE] [--to DATE] [--key ID] [--team ID] [--end-user ID]
+             [--by key|team|model|day|end-user] [--no-refresh] [--json]
 
   Shows what keys used and spent per UTC day, from the gateway's daily
   roll-ups: requests, errors, tokens and cost, grouped by key (the default),
@@ -136,7 +150,13 @@ const USAGE = `Usage:
   --team ID     only usage made in the team with this ID (see
                 \`aigw teams list\`), by whichever of its keys
   --by WHAT     key (its name and ID), team (the team each call was made
-                in), model (as clients named it) or day
+                in), model (as clients named it), day, or end-user (the end
+                user each call named, per key; read from the usage records
+                themselves, not the roll-ups, so such a report spans at
+                most 31 days)
+  --end-user ID only the calls that named this end user (read from the
+                records, as --by end-user is; grouped by end user unless
+                --by says otherwise)
   --no-refresh  read the roll-ups as they are. By default the gateway first
                 sums yesterday's and today's usage again so that today's
                 figures are current (on AWS an hourly schedule does it too;
@@ -179,8 +199,8 @@ Usage:
   aigw teams show ID [--json]
   aigw teams update ID [--name NAME] [--models PATTERNS|off] [--rpm N|off] …
   aigw teams delete ID [--json]
-  aigw usage [--from DATE] [--to DATE] [--key ID] [--team ID]
-             [--by key|team|model|day] [--no-refresh] [--json]
+  aigw usage [--from DATE] [--to DATE] [--key ID] [--team ID] [--end-user ID]
+             [--by key|team|model|day|end-user] [--no-refresh] [--json]
   aigw config check [FILE]
   aigw check stream --key KEY --model MODEL [--json]
 

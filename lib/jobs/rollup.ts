@@ -2,7 +2,7 @@ import type { KeyStore } from '../store/keys';
 import type { TableRef } from '../store/dynamo';
 import { DynamoRollups, type DayRollup } from '../store/rollups';
 import { listUsage } from '../store/usage';
-import { totalsByTeamAndModel } from '../usage/rollup';
+import { totalsByEndUser, totalsByTeamAndModel, type EndUserRow } from '../usage/rollup';
 
 export interface RollupDeps {
   table: TableRef;
@@ -47,13 +47,41 @@ export async function rollUpDays(deps: RollupDeps, days: readonly string[]): Pro
   return { keys: keys.length, rollups: written };
 }
 
-/** What the admin API offers of usage: sum recent days now, and read the roll-ups of a range. */
+/** One key's usage of one day, per team, end user and model, summed from its records. */
+export interface DayEndUserRow extends EndUserRow {
+  day: string;
+  keyId: string;
+}
+
+/**
+ * Sums the usage records of the keys given over the days given, per team, end user and model: one
+ * Query (paged) per key and day, a few at once. Read from the records, not the roll-ups: a
+ * roll-up per key and day holds one entry per model, and one per end user and model could make
+ * it outgrow DynamoDB's 400 KB item.
+ */
+export async function endUserDays(table: TableRef, keyIds: readonly string[], days: readonly string[]): Promise<DayEndUserRow[]> {
+  const work = keyIds.flatMap((keyId) => days.map((day) => ({ keyId, day })));
+  const out: DayEndUserRow[][] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const at = next++;
+      const { keyId, day } = work[at]!;
+      out[at] = totalsByEndUser(await listUsage(table, keyId, day)).map((row) => ({ day, keyId, ...row }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_KEYS, work.length) }, worker));
+  return out.flat();
+}
+
+/** What the admin API offers of usage: sum recent days now, read the roll-ups of a range, and sum a range's records per end user. */
 export interface UsageReports {
   rollUp(days: readonly string[]): Promise<{ keys: number; rollups: number }>;
   list(from: string, to: string): Promise<DayRollup[]>;
+  endUsers(keyIds: readonly string[], days: readonly string[]): Promise<DayEndUserRow[]>;
 }
 
 export function usageReports(deps: RollupDeps): UsageReports {
   const rollups = new DynamoRollups(deps.table);
-  return { rollUp: (days) => rollUpDays(deps, days), list: (from, to) => rollups.list(from, to) };
+  return { rollUp: (days) => rollUpDays(deps, days), list: (from, to) => rollups.list(from, to), endUsers: (keyIds, days) => endUserDays(deps.table, keyIds, days) };
 }

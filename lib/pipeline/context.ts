@@ -23,6 +23,8 @@ export interface RequestContext {
   keyId?: string;
   /** The key's team, when it has one: usage records carry it. */
   teamId?: string;
+  /** The end user the request names (`lib/access/end-user.ts`), as given: usage records carry it, the log line a digest of it. */
+  endUser?: string;
   /** The call costs nothing and leaves no usage record (token counts); its audit record is still made. */
   unmetered?: true;
   model?: string;

@@ -1,3 +1,4 @@
+import { endUserDigest } from '../access/end-user';
 import type { RateLimiter } from '../access/rate-limiter';
 import type { Price } from '../config/schema';
 import type { SpendLimiter } from '../access/spend-limiter';
@@ -32,6 +33,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       at: ctx.startedAt,
       keyId: ctx.keyId,
       ...(ctx.teamId ? { teamId: ctx.teamId } : {}),
+      ...(ctx.endUser ? { endUser: ctx.endUser } : {}),
       surface: ctx.surface,
       model: ctx.model ?? '',
       stream: ctx.stream,
@@ -69,6 +71,8 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     requestId: ctx.requestId,
     surface: ctx.surface,
     keyId: ctx.keyId,
+    // A digest, not the id: the line tells end users apart without carrying the caller's identifier into the logs.
+    endUser: ctx.endUser === undefined ? undefined : endUserDigest(ctx.endUser),
     model: ctx.model,
     provider: ctx.provider,
     account: ctx.account,

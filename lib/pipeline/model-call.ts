@@ -1,4 +1,5 @@
 import { modelRefusedBy, type Caller } from '../access/caller';
+import { endUserOf, limitScopesOf } from '../access/end-user';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest } from '../canonical/types';
 import { entraOf } from '../config/schema';
@@ -36,6 +37,8 @@ export interface AdmittedCall {
   /** The model name the client asked for. */
   model: string;
   entry: CatalogModel;
+  /** The end user the request names, if any (`lib/access/end-user.ts`). */
+  endUser?: string;
 }
 
 /** The model and streaming of a call whose URL names them, not its body (Gemini's `models/{model}:streamGenerateContent`). */
@@ -84,6 +87,9 @@ export async function admit(
   ctx.stream = inUrl ? inUrl.stream : body.stream === true;
   if (ctx.stream && inUrl?.jsonArray) ctx.jsonArray = true;
   validate(body);
+  // Read from the parsed body on every call (attribution), before the model: a refusal for a bad id is the request's, not the model's.
+  const endUser = endUserOf(ctx.surface, req.headers, body);
+  if (endUser !== undefined) ctx.endUser = endUser;
   const model = named as string;
   const entry = deps.catalog.find(model);
   if (!entry) {
@@ -94,7 +100,7 @@ export async function admit(
     const who = refusedBy === 'key' ? 'This API key' : `The team "${caller.team!.name}" of this API key`;
     throw new GatewayError('permission', `${who} may not use the model \`${model}\`.`, { code: 'model_not_allowed', param: 'model' });
   }
-  const call = { caller, body, raw, model, entry };
+  const call = { caller, body, raw, model, entry, ...(endUser !== undefined ? { endUser } : {}) };
   return applyPolicy ? withParamPolicy(call, ctx, deps) : call;
 }
 
@@ -119,14 +125,14 @@ export function withParamPolicy(call: AdmittedCall, ctx: RequestContext, deps: P
 }
 
 /**
- * Counts an admitted call in its key's minute and its team's, and holds its worst case (sized
- * first, only when the key or its team has budgets) in their budgets, every counter at once; a
- * call over any is refused (a refusal by the minute gives back what the budgets held).
- * Keys without limits of their own or their team's pass. Every kind of model call goes through
+ * Counts an admitted call in its key's minute and its team's (and its end user's under either,
+ * `limitScopesOf`), and holds its worst case (sized first, only when one of them has budgets) in
+ * their budgets, every counter at once; a call over any is refused (a refusal by the minute gives
+ * back what the budgets held). Keys without limits of their own, their team's or their end users' pass. Every kind of model call goes through
  * here, each with its own worst case.
  */
 export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros): Promise<void> {
-  const { rate, spend } = call.caller;
+  const { rate, spend } = limitScopesOf(call.caller, call.endUser);
   if (!rate && !spend) return;
   // Sized first: a model without a price is refused (403) before the call takes a place in the minute.
   const most = spend ? worstCase() : undefined;
@@ -149,7 +155,7 @@ export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: 
  * A refusal by the minute refuses the call, hit or not.
  */
 export async function holdLimitsOrHit(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros, lookup: () => Promise<CacheEntry | undefined>): Promise<CacheEntry | undefined> {
-  const { rate, spend } = call.caller;
+  const { rate, spend } = limitScopesOf(call.caller, call.endUser);
   // Sized first, as `holdLimits` does: a model without a price is refused a key with budgets, hit or not.
   const most = spend ? worstCase() : undefined;
   const [place, hit] = await Promise.all([rate ? deps.limiter.admit(rate, ctx.requestId, ctx) : undefined, lookup()]);

@@ -89,6 +89,20 @@ describe.each([
     expect(await store.getByHash(free.hash)).not.toHaveProperty('limits');
   });
 
+  it('keeps a key\'s end-user limits and requirement, changes them, and removes them', async () => {
+    const { record } = mintKey({ name: 'app', models: ['*'], endUserLimits: { requestsPerMinute: 10, usdPerDay: 1 }, endUserRequired: true }, new Date());
+    await store.put(record);
+
+    const stored = await store.getByHash(record.hash);
+    const changed = await store.update(record.id, { endUserLimits: { usdPerMonth: 5 }, endUserRequired: false });
+    const cleared = await store.update(record.id, { endUserLimits: {} });
+
+    expect(stored).toMatchObject({ endUserLimits: { requestsPerMinute: 10, usdPerDay: 1 }, endUserRequired: true });
+    expect(changed?.endUserLimits).toEqual({ usdPerMonth: 5 });
+    expect(changed).not.toHaveProperty('endUserRequired');
+    expect(cleared).not.toHaveProperty('endUserLimits');
+  });
+
   it('updates the fields given and leaves the others', async () => {
     const { record } = mintKey({ name: 'a', models: ['gpt-*'], limits: { requestsPerMinute: 5 } }, new Date('2026-01-01T00:00:00Z'));
     await store.put(record);

@@ -13,7 +13,7 @@ export interface KeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; undefined when there is no such key. */
   revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
-  /** Replaces the fields given (limits `{}` removes them all, allowedIps null the list, teamId null the team, audit false the flag, guardrails "on" the exemption); undefined when there is no such key. */
+  /** Replaces the fields given (limits or endUserLimits `{}` removes them all, endUserRequired false the requirement, allowedIps null the list, teamId null the team, audit false the flag, guardrails "on" the exemption); undefined when there is no such key. */
   update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined>;
   /**
    * Gives the key (as last read, `current`) a new secret: the record becomes `rotated(current,
@@ -24,7 +24,7 @@ export interface KeyStore {
 }
 
 /** What can change on a key after it was made. */
-export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits; allowedIps?: string[] | null; teamId?: string | null; audit?: boolean; guardrails?: 'on' | 'off' };
+export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits; endUserLimits?: KeyLimits; endUserRequired?: boolean; allowedIps?: string[] | null; teamId?: string | null; audit?: boolean; guardrails?: 'on' | 'off' };
 
 type Item = Record<string, AttributeValue>;
 
@@ -43,6 +43,8 @@ function toItem(r: ApiKeyRecord): Item {
     createdAt: { S: r.createdAt },
   };
   if (r.limits && Object.keys(r.limits).length) item.limits = limitsItem(r.limits);
+  if (r.endUserLimits && Object.keys(r.endUserLimits).length) item.endUserLimits = limitsItem(r.endUserLimits);
+  if (r.endUserRequired) item.endUserRequired = { BOOL: true };
   // A JSON list like models: it keeps the order the entries were given in, duplicates and all.
   if (r.allowedIps) item.allowedIps = { S: JSON.stringify(r.allowedIps) };
   if (r.teamId) item.teamId = { S: r.teamId };
@@ -59,7 +61,7 @@ function toItem(r: ApiKeyRecord): Item {
 }
 
 /** What an update may change on a key's record (`KeyChanges`), as item attributes. */
-const CHANGEABLE = ['name', 'models', 'limits', 'allowedIps', 'teamId', 'audit', 'guardrails'] as const;
+const CHANGEABLE = ['name', 'models', 'limits', 'endUserLimits', 'endUserRequired', 'allowedIps', 'teamId', 'audit', 'guardrails'] as const;
 
 /** The changeable attributes that differ from `from` in `to`: set to `to`'s value, or removed where `to` has none. */
 function changedAttributes(from: Item, to: Item): { values: Item; remove: string[] } {
@@ -114,6 +116,9 @@ function fromItem(item: Item): ApiKeyRecord {
   };
   const limits = limitsOf(item.limits);
   if (limits) record.limits = limits;
+  const endUserLimits = limitsOf(item.endUserLimits);
+  if (endUserLimits) record.endUserLimits = endUserLimits;
+  if (item.endUserRequired?.BOOL) record.endUserRequired = true;
   const allowedIps = s('allowedIps');
   if (allowedIps !== undefined) record.allowedIps = JSON.parse(allowedIps) as string[];
   const teamId = s('teamId');
@@ -193,12 +198,17 @@ export class DynamoKeyStore implements KeyStore {
     if (changes.models !== undefined) values.models = { S: JSON.stringify(changes.models) };
     const limits = changes.limits && Object.keys(changes.limits).length ? limitsItem(changes.limits) : undefined;
     if (limits) values.limits = limits;
+    const endUserLimits = changes.endUserLimits && Object.keys(changes.endUserLimits).length ? limitsItem(changes.endUserLimits) : undefined;
+    if (endUserLimits) values.endUserLimits = endUserLimits;
+    if (changes.endUserRequired) values.endUserRequired = { BOOL: true };
     if (changes.allowedIps) values.allowedIps = { S: JSON.stringify(changes.allowedIps) };
     if (changes.teamId) values.teamId = { S: changes.teamId };
     if (changes.audit) values.audit = { BOOL: true };
     if (changes.guardrails === 'off') values.guardrails = { S: 'off' };
     const remove = [
       ...(changes.limits && !limits ? ['limits'] : []),
+      ...(changes.endUserLimits && !endUserLimits ? ['endUserLimits'] : []),
+      ...(changes.endUserRequired === false ? ['endUserRequired'] : []),
       ...(changes.allowedIps === null ? ['allowedIps'] : []),
       ...(changes.teamId === null ? ['teamId'] : []),
       ...(changes.audit === false ? ['audit'] : []),
@@ -319,8 +329,12 @@ export class MemoryKeyStore implements KeyStore {
   async update(id: string, changes: KeyChanges) {
     for (const r of this.#byHash.values()) {
       if (r.id !== id) continue;
-      const { limits, allowedIps, teamId, audit, guardrails, ...rest } = changes;
+      const { limits, endUserLimits, endUserRequired, allowedIps, teamId, audit, guardrails, ...rest } = changes;
       Object.assign(r, rest);
+      if (endUserLimits && Object.keys(endUserLimits).length) r.endUserLimits = { ...endUserLimits };
+      else if (endUserLimits) delete r.endUserLimits;
+      if (endUserRequired) r.endUserRequired = true;
+      else if (endUserRequired === false) delete r.endUserRequired;
       if (audit) r.audit = true;
       else if (audit === false) delete r.audit;
       if (guardrails === 'off') r.guardrails = 'off';

@@ -27,7 +27,8 @@ export const usageItemKey = (keyId: string, at: Date, requestId: string) => {
 
 /**
  * A key's or a team's counters for one minute (`RateWindow.id`), removed by TTL once the minute is
- * long past. The scope is a key id (`key_…`) or a team id (`team_…`): the prefixes keep them apart.
+ * long past. The scope is a key id (`key_…`) or a team id (`team_…`): the prefixes keep them apart;
+ * or an end user's under one of them (`key_…@<digest>`, `endUserCounterId` in `lib/access/end-user.ts`).
  */
 export const rateWindowKey = (scopeId: string, windowId: string) => ({ PK: `RATE#${scopeId}#${windowId}`, SK: 'RATE' });
 

@@ -29,6 +29,17 @@ describe.each([
     expect(team.id).toMatch(/^team_[0-9a-f]{16}$/);
   });
 
+  it('keeps a team\'s end-user limits and removes them given as {}', async () => {
+    const team = newTeam({ name: 'product', endUserLimits: { requestsPerMinute: 5, usdPerDay: 1 } }, new Date());
+    await store.put(team);
+
+    const stored = await store.get(team.id);
+    const cleared = await store.update(team.id, { endUserLimits: {} });
+
+    expect(stored?.endUserLimits).toEqual({ requestsPerMinute: 5, usdPerDay: 1 });
+    expect(cleared).not.toHaveProperty('endUserLimits');
+  });
+
   it('keeps a team without patterns apart from one with an empty list', async () => {
     const open = newTeam({ name: 'open' }, new Date());
     const closed = newTeam({ name: 'closed', models: [] }, new Date());

@@ -23,6 +23,8 @@ export interface TeamChanges {
   name?: string;
   models?: string[] | null;
   limits?: KeyLimits;
+  /** Each end user's limits under the team; `{}` removes them. */
+  endUserLimits?: KeyLimits;
   /** true flags the team's keys for the audit log (`audit.mode: flagged`), false removes the flag. */
   audit?: boolean;
   /** "off" exempts the team's keys from the guardrails, "on" removes the exemption. */
@@ -45,6 +47,7 @@ function toItem(team: TeamRecord): Item {
   // A JSON list, as a key's: an empty list (a team that may use no model) is legal and DynamoDB has no empty sets.
   if (team.models) item.models = { S: JSON.stringify(team.models) };
   if (team.limits && Object.keys(team.limits).length) item.limits = limitsItem(team.limits);
+  if (team.endUserLimits && Object.keys(team.endUserLimits).length) item.endUserLimits = limitsItem(team.endUserLimits);
   if (team.audit) item.audit = { BOOL: true };
   if (team.guardrails === 'off') item.guardrails = { S: 'off' };
   return item;
@@ -55,6 +58,8 @@ function fromItem(item: Item): TeamRecord {
   if (item.models?.S !== undefined) team.models = JSON.parse(item.models.S) as string[];
   const limits = limitsOf(item.limits);
   if (limits) team.limits = limits;
+  const endUserLimits = limitsOf(item.endUserLimits);
+  if (endUserLimits) team.endUserLimits = endUserLimits;
   if (item.audit?.BOOL) team.audit = true;
   if (item.guardrails?.S === 'off') team.guardrails = 'off';
   return team;
@@ -86,10 +91,13 @@ export class DynamoTeamStore implements TeamStore {
     if (changes.models) values.models = { S: JSON.stringify(changes.models) };
     const limits = changes.limits && Object.keys(changes.limits).length ? limitsItem(changes.limits) : undefined;
     if (limits) values.limits = limits;
+    const endUserLimits = changes.endUserLimits && Object.keys(changes.endUserLimits).length ? limitsItem(changes.endUserLimits) : undefined;
+    if (endUserLimits) values.endUserLimits = endUserLimits;
     if (changes.audit) values.audit = { BOOL: true };
     if (changes.guardrails === 'off') values.guardrails = { S: 'off' };
     const remove = [
       ...(changes.limits && !limits ? ['limits'] : []),
+      ...(changes.endUserLimits && !endUserLimits ? ['endUserLimits'] : []),
       ...(changes.models === null ? ['models'] : []),
       ...(changes.audit === false ? ['audit'] : []),
       ...(changes.guardrails === 'on' ? ['guardrails'] : []),
@@ -129,6 +137,8 @@ export class MemoryTeamStore implements TeamStore {
     else if (changes.models === null) delete team.models;
     if (changes.limits && Object.keys(changes.limits).length) team.limits = { ...changes.limits };
     else if (changes.limits) delete team.limits;
+    if (changes.endUserLimits && Object.keys(changes.endUserLimits).length) team.endUserLimits = { ...changes.endUserLimits };
+    else if (changes.endUserLimits) delete team.endUserLimits;
     if (changes.audit) team.audit = true;
     else if (changes.audit === false) delete team.audit;
     if (changes.guardrails === 'off') team.guardrails = 'off';

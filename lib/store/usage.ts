@@ -40,6 +40,7 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
     [TABLE_SHAPE.ttlAttribute]: n(Math.floor(u.at.getTime() / 1000) + retentionDays * 86_400),
   };
   if (u.teamId) item.teamId = { S: u.teamId };
+  if (u.endUser) item.endUser = { S: u.endUser };
   if (u.provider) item.provider = { S: u.provider };
   if (u.account) item.account = { S: u.account };
   if (u.upstreamModel) item.upstreamModel = { S: u.upstreamModel };

@@ -7,6 +7,8 @@ export interface UsageRecord {
   keyId: string;
   /** The key's team when the request was made (a key may change teams later). */
   teamId?: string;
+  /** The end user the request named (header or the API's user field), as the caller gave it: its identifier, not a verified identity. */
+  endUser?: string;
   /** The surface the client spoke, e.g. `openai-chat`. */
   surface: string;
   /** The model name the client asked for. */

@@ -1,4 +1,4 @@
-import { splitRows, sumTotals, totalsByModel, totalsByTeamAndModel } from './rollup';
+import { splitRows, sumTotals, totalsByEndUser, totalsByModel, totalsByTeamAndModel } from './rollup';
 
 const row = (fields: Record<string, string | number | boolean>) => ({ status: 200, attempts: 1, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, ...fields });
 
@@ -74,5 +74,32 @@ describe('splitRows', () => {
       ['team_1', 'b', 1],
       ['team_1', 'a', 1],
     ]);
+  });
+});
+
+describe('totalsByEndUser', () => {
+  it('sums records per team, end user and model, records without an end user apart', () => {
+    const rows = [
+      row({ model: 'a', endUser: 'alice', costMicros: 5 }),
+      row({ model: 'a', endUser: 'alice', costMicros: 7 }),
+      row({ model: 'b', endUser: 'alice', costMicros: 1 }),
+      row({ model: 'a', endUser: 'bob', teamId: 'team_1', costMicros: 2 }),
+      row({ model: 'a', costMicros: 3 }),
+    ];
+
+    const groups = totalsByEndUser(rows).map((g) => [g.teamId, g.endUser, g.model, g.totals.requests, g.totals.costMicros]);
+
+    expect(groups).toEqual([
+      [null, 'alice', 'a', 2, 12],
+      [null, 'alice', 'b', 1, 1],
+      ['team_1', 'bob', 'a', 1, 2],
+      [null, null, 'a', 1, 3],
+    ]);
+  });
+
+  it('keeps apart end users whose ids would run together with a separator', () => {
+    const groups = totalsByEndUser([row({ model: 'a', endUser: 'x#y', teamId: 'team_1' }), row({ model: 'a', endUser: 'y', teamId: 'team_1#x' })]);
+
+    expect(groups).toHaveLength(2);
   });
 });

@@ -95,3 +95,34 @@ export function sumTotals(all: Iterable<UsageTotals>): UsageTotals {
   if (hits) sum.cacheHits = hits;
   return sum;
 }
+
+/** One group of usage records: the team and end user they were made with, and the model. */
+export interface EndUserRow {
+  teamId: string | null;
+  /** Null for records that named no end user. */
+  endUser: string | null;
+  model: string;
+  totals: UsageTotals;
+}
+
+/**
+ * Usage records (one key's, of one day) summed per team, end user and model: the report by end
+ * user is read from the records themselves, not from roll-ups (see `docs/architecture.md`).
+ *
+ * @example
+ * totalsByEndUser([{ model: 'a', endUser: 'alice', … }, { model: 'a', … }])
+ * // [{ teamId: null, endUser: 'alice', model: 'a', totals: {…} }, { teamId: null, endUser: null, model: 'a', totals: {…} }]
+ */
+export function totalsByEndUser(rows: Iterable<StoredUsage>): EndUserRow[] {
+  const groups = new Map<string, { teamId: string | null; endUser: string | null; rows: StoredUsage[] }>();
+  for (const row of rows) {
+    const teamId = typeof row.teamId === 'string' && row.teamId ? row.teamId : null;
+    const endUser = typeof row.endUser === 'string' && row.endUser ? row.endUser : null;
+    // JSON of the pair: no separator an end user's id could hold can make two groups one.
+    const id = JSON.stringify([teamId, endUser]);
+    const group = groups.get(id) ?? { teamId, endUser, rows: [] };
+    group.rows.push(row);
+    groups.set(id, group);
+  }
+  return [...groups.values()].flatMap(({ teamId, endUser, rows: inGroup }) => Object.entries(totalsByModel(inGroup)).map(([model, totals]) => ({ teamId, endUser, model, totals })));
+}
