@@ -124,6 +124,14 @@ describe('screening a body', () => {
     expect(screened.hits.map((h) => h.rule)).toEqual(['aws-access-key', 'akia']);
   });
 
+  it('replaces the whole of two matches that overlap in part, leaving no tail of the later one', () => {
+    // A user pattern that starts before a built-in's match and ends inside it: the built-in's tail must not go upstream.
+    const both = Guardrails.from(rules({ id: 'label', detect: { regex: 'key AKIA' }, action: 'redact' }, { detect: 'aws-access-key', action: 'redact' }))!;
+    const screened = both.screen(bytes({ content: `x key ${FAKE.awsKeyId} y` }))!;
+    expect(text(screened)).not.toContain(FAKE.awsKeyId.slice(4));
+    expect(JSON.parse(text(screened))).toEqual({ content: 'x [REDACTED:label] y' });
+  });
+
   it('blocks on the first block match even when others redact', () => {
     const mixed = Guardrails.from(rules({ detect: 'github-token', action: 'redact' }, { detect: 'private-key', action: 'block' }))!;
     const screened = mixed.screen(bytes({ messages: [{ content: FAKE.githubClassic }, { content: fakePem('') }] }))!;

@@ -134,12 +134,16 @@ export class Guardrails {
     return screened;
   }
 
-  /** The bytes with each match (ascending; one that overlaps an earlier one is part of it) replaced by `[REDACTED:<rule id>]`. */
+  /** The bytes with each match (ascending; one that overlaps an earlier one is part of it, to its own end) replaced by `[REDACTED:<rule id>]`. */
   #replace(raw: Buffer, matches: readonly Match[]): Buffer {
     const parts: Buffer[] = [];
     let at = 0;
     for (const m of matches) {
-      if (m.start < at) continue;
+      // Overlapping matches lie in the same string, so their union does too: a later match's tail goes with the earlier one's replacement.
+      if (m.start < at) {
+        at = Math.max(at, m.end);
+        continue;
+      }
       parts.push(raw.subarray(at, m.start), Buffer.from(`[REDACTED:${this.#rules[m.rule]!.id}]`));
       at = m.end;
     }
