@@ -45,6 +45,13 @@ describe('where a block names the match', () => {
     expect(screened.hits).toEqual([{ rule: 'aws-access-key', action: 'block', count: 1 }]);
   });
 
+  it('names the object, not the key, when the match is an object key (the param path goes back in the error)', () => {
+    // A tool call's input written as an object: an agent may put a secret in a key as well as in a value.
+    const body = { messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'env', input: { note: 'a', [FAKE.awsKeyId]: 'value' } }] }] };
+    const screened = block.screen(bytes(body))!;
+    expect(screened.blocked).toEqual({ rule: 'aws-access-key', path: 'messages[0].content[0].input' });
+  });
+
   it('keeps the blocked secret out of the body an audit record would keep', () => {
     const screened = block.screen(bytes({ messages: [{ role: 'user', content: secret }] }))!;
     expect(Buffer.from(screened.audited).toString()).not.toContain(FAKE.awsKeyId);
