@@ -84,6 +84,32 @@ describe('screening a body', () => {
     expect(screened.flagged).toBe(false);
   });
 
+  describe('a body whose JSON escapes ordinary characters', () => {
+    // Encoders that do: PHP's json_encode writes "/" as "\/", .NET's System.Text.Json writes "+" as "\u002B"; a client may escape any character.
+    const secret = `${FAKE.awsSecret.slice(0, 19)}/+${FAKE.awsSecret.slice(21)}`;
+    const CASES: { encoder: string; content: string; token: string; rule: string; escape: (json: string) => string }[] = [
+      { encoder: 'PHP (\\/)', content: `-----\n${fakePem('RSA ')}\n-----`, token: fakePem('RSA '), rule: 'private-key', escape: (json) => json.replaceAll('/', '\\/') },
+      { encoder: '.NET (\\u002B)', content: `aws_secret_access_key = ${secret}`, token: secret, rule: 'aws-secret-key', escape: (json) => json.replaceAll('+', '\\u002B') },
+      { encoder: 'any (\\u0041)', content: `id ${FAKE.awsKeyId}`, token: FAKE.awsKeyId, rule: 'aws-access-key', escape: (json) => json.replace('AKIA', '\\u0041KIA') },
+    ];
+
+    it.each(CASES)('finds and replaces the whole token written by $encoder', ({ content, token, rule, escape }) => {
+      // Prepare
+      const raw = Buffer.from(escape(JSON.stringify({ messages: [{ role: 'user', content }] })));
+      expect(JSON.parse(raw.toString())).toEqual({ messages: [{ role: 'user', content }] });
+      // Act
+      const screened = guardrails.screen(raw)!;
+      // Assess
+      expect(screened.hits).toEqual([{ rule, action: 'redact', count: 1 }]);
+      expect(JSON.parse(text(screened))).toEqual({ messages: [{ role: 'user', content: content.replace(token, `[REDACTED:${rule}]`) }] });
+    });
+
+    it('sends the very bytes the client sent when nothing matches', () => {
+      const raw = Buffer.from('{"content":"a\\/b \\u0041 c"}');
+      expect(guardrails.screen(raw)).toBeUndefined();
+    });
+  });
+
   it('keeps offsets right after non-ASCII text', () => {
     const body = { messages: [{ content: `héllo 👋 日本 ${FAKE.stripeLive} ✓` }] };
     expect(JSON.parse(text(guardrails.screen(bytes(body))))).toEqual({ messages: [{ content: 'héllo 👋 日本 [REDACTED:stripe-key] ✓' }] });
