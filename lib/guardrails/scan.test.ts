@@ -123,13 +123,36 @@ describe('screening a body', () => {
     expect(screened.hits).toEqual([{ rule: 'jwt', action: 'flag', count: 1 }]);
   });
 
-  it('ignores what a user pattern matches outside JSON strings or across an escape', () => {
+  it('ignores what a user pattern matches outside JSON strings, and looks again after a match that would cut an escape', () => {
     // Prepare: a pattern of digits, a number in the JSON's structure, and an escape (`\n`) followed by digits.
     const digits = Guardrails.from(rules({ id: 'digits', detect: { regex: 'n?[0-9]{6}' }, action: 'redact' }))!;
     // Act
-    const screened = digits.screen(bytes({ seed: 12345678, messages: [{ content: 'line\n123456' }] }));
-    // Assess: the number stays; the match that starts inside `\n` is not taken, so the JSON stays valid.
-    expect(screened).toBeUndefined();
+    const screened = digits.screen(bytes({ seed: 12345678, messages: [{ content: 'line\n123456' }] }))!;
+    // Assess: the number stays; the match that starts inside `\n` is not taken (the JSON stays valid), the digits after it are.
+    expect(JSON.parse(text(screened))).toEqual({ seed: 12345678, messages: [{ content: 'line\n[REDACTED:digits]' }] });
+  });
+
+  it.each([
+    // `\S+` runs on past the string's closing quote in the body's text; the match must stop at the string's end, not be dropped.
+    { case: 'a match that would run past its string', regex: 'password=\\S+', flags: '', content: 'my password=hunter2', left: 'my [REDACTED:pw]' },
+    // `[a-z_]*` with `i` takes the `n` of the `\n` before the line: the match must be looked for again after the escape, not dropped.
+    { case: 'a match that would start inside an escape', regex: '[a-z_]*password=\\S+', flags: 'i', content: 'FOO=1\nDB_PASSWORD=hunter2', left: 'FOO=1\n[REDACTED:pw]' },
+  ])('finds $case', ({ regex, flags, content, left }) => {
+    const redact = Guardrails.from(rules({ id: 'pw', detect: { regex, flags }, action: 'redact' }))!;
+    const block = Guardrails.from(rules({ id: 'pw', detect: { regex, flags }, action: 'block' }))!;
+    expect(JSON.parse(text(redact.screen(bytes({ messages: [{ role: 'user', content }] }))))).toEqual({ messages: [{ role: 'user', content: left }] });
+    expect(block.screen(bytes({ messages: [{ role: 'user', content }] }))?.blocked).toEqual({ rule: 'pw', path: 'messages[0].content' });
+  });
+
+  it('stays linear when every match of a pattern would cut an escape', () => {
+    // Prepare: a pattern whose leftmost match always starts on the `n` of a `\n` and runs to the string's end.
+    const escapes = Guardrails.from(rules({ id: 'n', detect: { regex: 'n[^x]*y' }, action: 'redact' }))!;
+    const raw = bytes({ content: `${'\n'.repeat(200_000)}y` });
+    // Act
+    const started = performance.now();
+    escapes.screen(raw);
+    // Assess
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('takes many matches in one long string, each left whole', () => {

@@ -90,12 +90,14 @@ export class Guardrails {
     const matches: Match[] = [];
     if (this.#builtIns) collectBuiltIns(this.#builtIns, bytes, matches);
     let text: string | undefined;
+    let strings: Span[] | undefined;
     this.#rules.forEach((rule, index) => {
       if (!rule.pattern) return;
       // A user pattern may hold any character, so it runs on the decoded text; its offsets are made byte offsets.
       text ??= buf.toString('utf8');
       const { pattern } = rule;
       const bytesAt = byteOffsets(text);
+      const splits = escapeWalker(text);
       pattern.lastIndex = 0;
       for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
         // Refused by the schema (`patternProblem`); kept from looping forever all the same.
@@ -103,7 +105,27 @@ export class Guardrails {
           pattern.lastIndex++;
           continue;
         }
-        matches.push({ rule: index, start: bytesAt(m.index), end: bytesAt(m.index + m[0].length) });
+        const start = m.index;
+        const end = start + m[0].length;
+        strings ??= stringSpans(text);
+        const at = spanAt(strings, start);
+        const span = at === undefined ? undefined : strings[at]!;
+        if (!span || start >= span.to) {
+          // Outside any string nothing counts: on to the next string.
+          const next = strings[at === undefined ? 0 : at + 1];
+          if (!next) break;
+          pattern.lastIndex = next.from;
+          continue;
+        }
+        if (end <= span.to && !splits(start) && !splits(end)) {
+          matches.push({ rule: index, start: bytesAt(start), end: bytesAt(end) });
+          continue;
+        }
+        // A match that runs past its string (`password=\S+` on past the closing quote) or cuts an
+        // escape cannot be replaced: the pattern is looked for again in this string's text alone.
+        collectPattern(pattern, index, text, span, start, bytesAt, matches);
+        splits(span.to + 1);
+        pattern.lastIndex = span.to + 1;
       }
     });
     if (!matches.length) return undefined;
@@ -179,6 +201,112 @@ function withOrdinaryCharacters(raw: Buffer): Buffer {
     }),
     'latin1',
   );
+}
+
+/** A JSON string's text, between its quotes: `from` its first character `to` its closing quote. */
+interface Span {
+  from: number;
+  to: number;
+}
+
+/** Where each JSON string of `text` lies (one left open runs to the end). Outside strings JSON has no quote, so the next quote opens one. */
+function stringSpans(text: string): Span[] {
+  const spans: Span[] = [];
+  for (let open = text.indexOf('"'); open !== -1; ) {
+    let close = text.indexOf('"', open + 1);
+    // A quote after an odd run of backslashes is escaped.
+    while (close !== -1 && escaped(text, open, close)) close = text.indexOf('"', close + 1);
+    spans.push({ from: open + 1, to: close === -1 ? text.length : close });
+    open = close === -1 ? -1 : text.indexOf('"', close + 1);
+  }
+  return spans;
+}
+
+/** The index of the last span that starts at or before `index`, if any. */
+function spanAt(spans: readonly Span[], index: number): number | undefined {
+  let lo = 0;
+  let hi = spans.length - 1;
+  let found: number | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[mid]!.from <= index) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** Whether an index of `text` (asked in ascending order) falls inside an escape, after its backslash: each costs the text since the last one. */
+function escapeWalker(text: string): (at: number) => boolean {
+  let cursor = 0; // never inside an escape
+  return (at) => {
+    for (;;) {
+      const slash = text.indexOf('\\', cursor);
+      if (slash === -1 || slash >= at) {
+        cursor = Math.max(cursor, at);
+        return false;
+      }
+      const width = text.charCodeAt(slash + 1) === 0x75 /* u */ ? 6 : 2;
+      if (at < slash + width) {
+        cursor = slash;
+        return true;
+      }
+      cursor = slash + width;
+    }
+  };
+}
+
+function escaped(text: string, open: number, at: number): boolean {
+  let run = 0;
+  for (let i = at - 1; i > open && text.charCodeAt(i) === 0x5c /* \ */; i--) run++;
+  return run % 2 === 1;
+}
+
+/**
+ * After this many matches in one string that would cut an escape, a pattern looks no further in
+ * it: each look again runs from just past the escape, and a pattern whose every match starts on
+ * an escape's letter would otherwise cost the string's length once per escape.
+ */
+const MAX_RETRIES = 64;
+
+/**
+ * A user pattern's matches in one JSON string's text, from `first` on. A match that would start or
+ * end inside an escape (the `n` of `\n`: `[a-z_]*password=\S+` with `i` on a `.env` line takes it)
+ * cannot be replaced without breaking the JSON: the pattern is looked for again from past its start.
+ */
+function collectPattern(pattern: RegExp, rule: number, text: string, { from, to }: Span, first: number, bytesAt: (index: number) => number, into: Match[]): void {
+  const inner = text.slice(from, to);
+  let inEscape: Uint8Array | undefined;
+  let retries = 0;
+  pattern.lastIndex = first - from;
+  for (let m = pattern.exec(inner); m; m = pattern.exec(inner)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    // Refused by the schema (`patternProblem`); kept from looping forever all the same.
+    if (m[0] === '') {
+      pattern.lastIndex++;
+      continue;
+    }
+    inEscape ??= insideEscapes(inner);
+    if (inEscape[start] || inEscape[end]) {
+      if (++retries > MAX_RETRIES) return;
+      pattern.lastIndex = start + 1;
+      continue;
+    }
+    into.push({ rule, start: bytesAt(from + start), end: bytesAt(from + end) });
+  }
+}
+
+/** Per character of a JSON string's text (and one past its end), whether it lies inside an escape, after its backslash. */
+function insideEscapes(inner: string): Uint8Array {
+  const inside = new Uint8Array(inner.length + 1);
+  for (let i = inner.indexOf('\\'); i !== -1 && i < inner.length; i = inner.indexOf('\\', i)) {
+    const width = inner.charCodeAt(i + 1) === 0x75 /* u */ ? 6 : 2;
+    inside.fill(1, i + 1, Math.min(i + width, inner.length));
+    i += width;
+  }
+  return inside;
 }
 
 /** UTF-16 offsets of `text` as UTF-8 byte offsets, for offsets asked in ascending order: each costs the text since the last one. */
