@@ -110,6 +110,15 @@ describe('screening a body', () => {
     });
   });
 
+  it('keeps a user pattern\'s offsets right after a byte that is not UTF-8 (decoded as U+FFFD, three bytes, as the parse reads it)', () => {
+    // Prepare: a Latin-1 "é" (0xE9, not UTF-8) before the card number, as a client that wrote Latin-1 sends it.
+    const raw = Buffer.concat([Buffer.from('{"content":"caf'), Buffer.from([0xe9]), Buffer.from(' 4111111111111111 ok"}')]);
+    // Act
+    const screened = guardrails.screen(raw)!;
+    // Assess: the number, and only it, is replaced; the body parses as the gateway parses it.
+    expect(JSON.parse(text(screened))).toEqual({ content: 'caf\ufffd [REDACTED:card] ok' });
+  });
+
   it('keeps offsets right after non-ASCII text', () => {
     const body = { messages: [{ content: `héllo 👋 日本 ${FAKE.stripeLive} ✓` }] };
     expect(JSON.parse(text(guardrails.screen(bytes(body))))).toEqual({ messages: [{ content: 'héllo 👋 日本 [REDACTED:stripe-key] ✓' }] });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailsConfig } from './config';
 import { DETECTORS, SECRETS_PRESET, type DetectorName } from './detectors';
 import { locate } from './json-location';
@@ -82,7 +83,8 @@ export class Guardrails {
   screen(raw: Uint8Array): Screened | undefined {
     const sent = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     // Patterns read JSON text: a token with an ordinary character escaped (`\/`, `\u002B`) would slip past them, so such escapes are read first.
-    const buf = withOrdinaryCharacters(sent);
+    // A byte that is not UTF-8 is read as U+FFFD, as the parse reads it (three bytes): user patterns' offsets are counted so.
+    const buf = withOrdinaryCharacters(isUtf8(sent) ? sent : Buffer.from(sent.toString('utf8')));
     // One byte, one character: built-in patterns are ASCII, so they match here as in the decoded
     // text, at byte offsets, and decoding is a copy (5 µs for 100 KB, against 0.2 ms or more to
     // decode UTF-8 with a few emoji in it).
