@@ -52,6 +52,12 @@ describe('where a block names the match', () => {
     expect(screened.blocked).toEqual({ rule: 'aws-access-key', path: 'messages[0].content[0].input' });
   });
 
+  it('keeps what another rule matched out of the param path, when it is a key on the way', () => {
+    const both = Guardrails.from(rules({ detect: 'aws-access-key', action: 'redact' }, { detect: 'github-token', action: 'block' }))!;
+    const screened = both.screen(bytes({ input: { [FAKE.awsKeyId]: `token ${FAKE.githubClassic}` } }))!;
+    expect(screened.blocked).toEqual({ rule: 'github-token', path: 'input.[REDACTED:aws-access-key]' });
+  });
+
   it('keeps the blocked secret out of the body an audit record would keep', () => {
     const screened = block.screen(bytes({ messages: [{ role: 'user', content: secret }] }))!;
     expect(Buffer.from(screened.audited).toString()).not.toContain(FAKE.awsKeyId);

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailsConfig } from './config';
 import { DETECTORS, SECRETS_PRESET, type DetectorName } from './detectors';
-import { locate } from './json-location';
+import { locate, type Location } from './json-location';
 
 /** How often one rule matched one request's body, as the usage record and the log keep it (never the text). */
 export interface GuardrailHit {
@@ -81,6 +81,12 @@ export class Guardrails {
 
   /** What the rules find in a JSON body's bytes, or undefined when none matches (the common case: one pass of one pattern). */
   screen(raw: Uint8Array): Screened | undefined {
+    const found = this.#find(raw);
+    return found && this.#judge(found);
+  }
+
+  /** Every rule's matches in a body, or undefined when there are none. */
+  #find(raw: Uint8Array): Found | undefined {
     const sent = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     // Patterns read JSON text: a token with an ordinary character escaped (`\/`, `\u002B`) would slip past them, so such escapes are read first.
     // A byte that is not UTF-8 is read as U+FFFD, as the parse reads it (three bytes): user patterns' offsets are counted so.
@@ -131,21 +137,11 @@ export class Guardrails {
       }
     });
     if (!matches.length) return undefined;
-    return this.#judge(buf, bytes, matches, sent);
+    return { raw: buf, bytes, matches, sent };
   }
 
-  /** `raw` is what was scanned; `sent`, the client's bytes, goes on when nothing is replaced. */
-  #judge(raw: Buffer, bytes: string, found: Match[], sent: Buffer): Screened | undefined {
-    found.sort((a, b) => a.start - b.start || b.end - a.end);
-    // Only matches within one JSON string count: there the text reaches the model, and there a
-    // replacement keeps the JSON valid. (A user pattern may match a number or across strings.)
-    const offsets = [...new Set(found.flatMap((m) => [m.start, m.end]))].sort((a, b) => a - b);
-    const where = new Map(locate(bytes, offsets).map((loc, i) => [offsets[i]!, loc]));
-    const matches = found.filter((m) => {
-      const from = where.get(m.start)!;
-      const to = where.get(m.end)!;
-      return from.string !== undefined && from.string === to.string && !from.midEscape && !to.midEscape;
-    });
+  #judge({ raw, bytes, matches: found, sent }: Found): Screened | undefined {
+    const { matches, where } = usable(bytes, found);
     if (!matches.length) return undefined;
     const counts = new Map<number, number>();
     for (const m of matches) counts.set(m.rule, (counts.get(m.rule) ?? 0) + 1);
@@ -155,10 +151,20 @@ export class Guardrails {
     const body = redacted.length ? this.#replace(raw, redacted) : sent;
     const screened: Screened = { body, hits, flagged: hits.some((h) => h.action === 'flag'), audited: body };
     if (firstBlock) {
-      screened.blocked = { rule: this.#rules[firstBlock.rule]!.id, path: where.get(firstBlock.start)!.path ?? '' };
+      screened.blocked = { rule: this.#rules[firstBlock.rule]!.id, path: this.#pathShown(where.get(firstBlock.start)!.path ?? '') };
       screened.audited = this.#replace(raw, matches.filter((m) => this.#rules[m.rule]!.action !== 'flag'));
     }
     return screened;
+  }
+
+  /** A param path as the error shows it: a key on the way that any rule matches (`input.AKIA…`) redacted, since the error goes back and to the logs. */
+  #pathShown(path: string): string {
+    if (!path) return path;
+    // A path is one JSON string: looked at as a body of its own.
+    const found = this.#find(Buffer.from(JSON.stringify(path)));
+    if (!found) return path;
+    const { matches } = usable(found.bytes, found.matches);
+    return JSON.parse(this.#replace(found.raw, matches).toString()) as string;
   }
 
   /** The bytes with each match (ascending; one that overlaps an earlier one is part of it, to its own end) replaced by `[REDACTED:<rule id>]`. */
@@ -203,6 +209,31 @@ function withOrdinaryCharacters(raw: Buffer): Buffer {
     }),
     'latin1',
   );
+}
+
+/** What `#find` found: the body as scanned (`raw`, and as one character a byte), the client's bytes (`sent`), and every match. */
+interface Found {
+  raw: Buffer;
+  bytes: string;
+  matches: Match[];
+  sent: Buffer;
+}
+
+/**
+ * The matches that count, sorted, and where their ends lie. Only matches within one JSON string
+ * count: there the text reaches the model, and there a replacement keeps the JSON valid. (A
+ * user pattern may match a number or across strings.)
+ */
+function usable(bytes: string, found: Match[]): { matches: Match[]; where: Map<number, Location> } {
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const offsets = [...new Set(found.flatMap((m) => [m.start, m.end]))].sort((a, b) => a - b);
+  const where = new Map(locate(bytes, offsets).map((loc, i) => [offsets[i]!, loc]));
+  const matches = found.filter((m) => {
+    const from = where.get(m.start)!;
+    const to = where.get(m.end)!;
+    return from.string !== undefined && from.string === to.string && !from.midEscape && !to.midEscape;
+  });
+  return { matches, where };
 }
 
 /** A JSON string's text, between its quotes: `from` its first character `to` its closing quote. */
