@@ -273,9 +273,11 @@ function spanAt(spans: readonly Span[], index: number): number | undefined {
 /** Whether an index of `text` (asked in ascending order) falls inside an escape, after its backslash: each costs the text since the last one. */
 function escapeWalker(text: string): (at: number) => boolean {
   let cursor = 0; // never inside an escape
+  // The first backslash at or after the cursor (-1: none): looked for again only once passed, so a body without one is searched once, not once per match.
+  let slash = -2;
   return (at) => {
     for (;;) {
-      const slash = text.indexOf('\\', cursor);
+      if (slash !== -1 && slash < cursor) slash = text.indexOf('\\', cursor);
       if (slash === -1 || slash >= at) {
         cursor = Math.max(cursor, at);
         return false;
