@@ -170,6 +170,17 @@ describe('screening a body', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it.each([
+    { case: 'an Anthropic thinking signature', body: { messages: [{ role: 'assistant', content: [{ type: 'thinking', thinking: 'hm', signature: 'EqQBCkgIBRABGAIiQ0123456789abc+/' }] }] } },
+    { case: 'a Responses reasoning item', body: { input: [{ type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAAABo7654321xyz==' }] } },
+    { case: 'a Gemini thought signature', body: { contents: [{ role: 'model', parts: [{ text: 'a', thoughtSignature: 'CiQB0123456789zz' }] }] } },
+  ])('leaves $case alone: the provider checks those bytes, and a secret is not readable in them', ({ body }) => {
+    // Prepare: a broad user pattern (six digits) that a signature's base64 meets by chance.
+    const digits = Guardrails.from(rules({ id: 'digits', detect: { regex: '[0-9]{6,}' }, action: 'redact' }))!;
+    // Act and assess
+    expect(digits.screen(bytes(body))).toBeUndefined();
+  });
+
   it('takes many matches in one long string, each left whole', () => {
     // Prepare: a 200 KB tool result with a key every 2 KB, and escapes and non-ASCII text between them.
     const many = Guardrails.from(rules({ detect: 'aws-access-key', action: 'redact' }, { id: 'ticket', detect: { regex: 'TICKET-[0-9]{4}' }, action: 'redact' }))!;

@@ -231,10 +231,17 @@ function usable(bytes: string, found: Match[]): { matches: Match[]; where: Map<n
   const matches = found.filter((m) => {
     const from = where.get(m.start)!;
     const to = where.get(m.end)!;
-    return from.string !== undefined && from.string === to.string && !from.midEscape && !to.midEscape;
+    return from.string !== undefined && from.string === to.string && !from.midEscape && !to.midEscape && !OPAQUE.test(from.path ?? '');
   });
   return { matches, where };
 }
+
+/**
+ * Fields whose bytes the provider checks and no one reads: Anthropic's thinking `signature` and
+ * `redacted_thinking` `data`, Responses' `encrypted_content`, Gemini's thought signatures. A broad
+ * user pattern (six digits) meets their base64 by chance, and a replacement there fails the call.
+ */
+const OPAQUE = /^(?:messages\[\d+\]\.content\[\d+\]\.(?:signature|data)|input\[\d+\]\.encrypted_content|contents\[\d+\]\.parts\[\d+\]\.(?:thoughtSignature|thought_signature))$/;
 
 /** A JSON string's text, between its quotes: `from` its first character `to` its closing quote. */
 interface Span {
