@@ -108,7 +108,8 @@ function pathOf(stack: readonly Frame[]): string {
   return path;
 }
 
-function segment(part: string | number | undefined, first: boolean): string {
+/** One step of a param path: `[2]`, `.content`, `["x-note"]` (no dot first). */
+export function segment(part: string | number | undefined, first: boolean): string {
   if (part === undefined) return '';
   if (typeof part === 'number') return `[${part}]`;
   if (IDENTIFIER.test(part)) return first ? part : `.${part}`;

@@ -222,3 +222,43 @@ describe('screening a body', () => {
     expect(Buffer.from(screened.audited).toString()).not.toContain(FAKE.githubClassic);
   });
 });
+
+describe('documents and files sent as base64', () => {
+  const guardrails = Guardrails.from(rules({ detect: 'aws-access-key', action: 'redact' }, { detect: 'github-token', action: 'block' }))!;
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const unb64 = (data: string) => Buffer.from(data, 'base64').toString();
+
+  it('redacts a text/plain Anthropic document, and leaves a PDF alone', () => {
+    // Prepare
+    const doc = (mediaType: string, text: string) => ({ type: 'document', source: { type: 'base64', media_type: mediaType, data: b64(text) } });
+    const body = { messages: [{ role: 'user', content: [doc('text/plain', `.env:\nAWS_ACCESS_KEY_ID=${FAKE.awsKeyId}\n`), doc('application/pdf', `%PDF ${FAKE.awsKeyId}`)] }] };
+    // Act
+    const screened = guardrails.screen(bytes(body))!;
+    // Assess
+    const out = JSON.parse(text(screened)) as typeof body;
+    expect(unb64(out.messages[0]!.content[0]!.source.data)).toBe('.env:\nAWS_ACCESS_KEY_ID=[REDACTED:aws-access-key]\n');
+    expect(out.messages[0]!.content[1]).toEqual(body.messages[0]!.content[1]);
+    expect(screened.hits).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1 }]);
+  });
+
+  it('reads an Anthropic plain-text document source as the text it is', () => {
+    const body = { messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: `AKIA notes ${FAKE.awsKeyId}` } }] }] };
+    const out = JSON.parse(text(guardrails.screen(bytes(body)))) as typeof body;
+    expect(out.messages[0]!.content[0]!.source.data).toBe('AKIA notes [REDACTED:aws-access-key]');
+  });
+
+  it('redacts a Gemini inlineData text part', () => {
+    const body = { contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'text/markdown', data: b64(`key ${FAKE.awsKeyId}`) } }] }] };
+    const out = JSON.parse(text(guardrails.screen(bytes(body)))) as typeof body;
+    expect(unb64(out.contents[0]!.parts[0]!.inlineData.data)).toBe('key [REDACTED:aws-access-key]');
+  });
+
+  it('blocks an OpenAI file given as a data: URL, naming its field, and keeps the token out of the audit body', () => {
+    const body = { messages: [{ role: 'user', content: [{ type: 'text', text: 'read this' }, { type: 'file', file: { filename: 'a.txt', file_data: `data:text/plain;base64,${b64(`GITHUB_TOKEN=${FAKE.githubClassic}`)}` } }] }] };
+    const screened = guardrails.screen(bytes(body))!;
+    expect(screened.blocked).toEqual({ rule: 'github-token', path: 'messages[0].content[1].file.file_data' });
+    const audited = JSON.parse(Buffer.from(screened.audited).toString()) as typeof body;
+    expect(unb64(audited.messages[0]!.content[1]!.file!.file_data.split(',')[1]!)).toBe('GITHUB_TOKEN=[REDACTED:github-token]');
+  });
+});
+

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailsConfig } from './config';
 import { DETECTORS, SECRETS_PRESET, type DetectorName } from './detectors';
-import { locate, type Location } from './json-location';
+import { locate, segment, type Location } from './json-location';
 
 /** How often one rule matched one request's body, as the usage record and the log keep it (never the text). */
 export interface GuardrailHit {
@@ -82,12 +82,68 @@ export class Guardrails {
   /** What the rules find in a JSON body's bytes, or undefined when none matches (the common case: one pass of one pattern). */
   screen(raw: Uint8Array): Screened | undefined {
     const found = this.#find(raw);
-    return found && this.#judge(found);
+    const screened = found.matches.length ? this.#judge(found) : undefined;
+    return this.#documents(raw, found, screened) ?? screened;
   }
 
-  /** Every rule's matches in a body, or undefined when there are none. */
-  #find(raw: Uint8Array): Found | undefined {
-    const sent = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  /**
+   * The body's text documents and files sent as base64 (Anthropic's `document` source, Gemini's
+   * `inlineData`, a `data:text/…;base64,` URL), screened as text: to the patterns their base64 is
+   * not text at all. Undefined when the body has none, or nothing in them matched; else `screened`
+   * with their hits added, their matches replaced in their base64, and their first block if the
+   * body had none.
+   */
+  #documents(raw: Uint8Array, found: Found, screened: Screened | undefined): Screened | undefined {
+    // One pattern of literals over the text already made (15–40 µs per 100 KB); the parse and the walk only for a body with a text document.
+    if (!DOCUMENT_WORDS.test(found.bytes) || !DOCUMENT.test(found.bytes)) return undefined;
+    // Both as scanned (ordinary escapes read): the body, or what the rules made of it.
+    const base = screened && screened.body !== found.sent ? view(screened.body) : found.raw;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(base.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    const counts = new Map<string, number>();
+    const body: [string, string][] = [];
+    const audited: [string, string][] = [];
+    let blocked: Screened['blocked'];
+    let flagged = false;
+    for (const doc of textDocuments(parsed)) {
+      const input = Buffer.from(JSON.stringify(Buffer.from(doc.data, 'base64').toString('utf8')));
+      const inner = this.screen(input);
+      if (!inner) continue;
+      for (const hit of inner.hits) counts.set(hit.rule, (counts.get(hit.rule) ?? 0) + hit.count);
+      flagged ||= inner.flagged;
+      blocked ??= inner.blocked && { rule: inner.blocked.rule, path: doc.path };
+      // The data as the body's text holds it (base64 has no escapes, but for a wrapped one's line breaks), and again with the matches replaced.
+      const was = JSON.stringify(doc.data).slice(1, -1);
+      const encoded = (text: Uint8Array) => Buffer.from(JSON.parse(view(text).toString()) as string).toString('base64');
+      if (inner.body !== input) body.push([was, encoded(inner.body)]);
+      if (inner.audited !== input) audited.push([was, encoded(inner.audited)]);
+    }
+    if (!counts.size) return undefined;
+    for (const hit of screened?.hits ?? []) counts.set(hit.rule, (counts.get(hit.rule) ?? 0) + hit.count);
+    const hits = this.#rules.filter((r) => counts.has(r.id)).map((r) => ({ rule: r.id, action: r.action, count: counts.get(r.id)! }));
+    const replaced = (from: Buffer, pairs: [string, string][]) => {
+      let text = from.toString('latin1');
+      for (const [was, now] of pairs) text = text.replaceAll(was, now);
+      return Buffer.from(text, 'latin1');
+    };
+    const out: Screened = {
+      body: body.length ? replaced(base, body) : (screened?.body ?? raw),
+      hits,
+      flagged: flagged || (screened?.flagged ?? false),
+      audited: audited.length ? replaced(withOrdinaryCharacters(view(screened?.audited ?? raw)), audited) : (screened?.audited ?? raw),
+    };
+    const block = screened?.blocked ?? blocked;
+    if (block) out.blocked = block;
+    return out;
+  }
+
+  /** Every rule's matches in a body (none, often), and the body as they were looked for in. */
+  #find(raw: Uint8Array): Found {
+    const sent = view(raw);
     // Patterns read JSON text: a token with an ordinary character escaped (`\/`, `\u002B`) would slip past them, so such escapes are read first.
     // A byte that is not UTF-8 is read as U+FFFD, as the parse reads it (three bytes): user patterns' offsets are counted so.
     const buf = withOrdinaryCharacters(isUtf8(sent) ? sent : Buffer.from(sent.toString('utf8')));
@@ -136,7 +192,6 @@ export class Guardrails {
         pattern.lastIndex = span.to + 1;
       }
     });
-    if (!matches.length) return undefined;
     return { raw: buf, bytes, matches, sent };
   }
 
@@ -162,7 +217,7 @@ export class Guardrails {
     if (!path) return path;
     // A path is one JSON string: looked at as a body of its own.
     const found = this.#find(Buffer.from(JSON.stringify(path)));
-    if (!found) return path;
+    if (!found.matches.length) return path;
     const { matches } = usable(found.bytes, found.matches);
     return JSON.parse(this.#replace(found.raw, matches).toString()) as string;
   }
@@ -209,6 +264,40 @@ function withOrdinaryCharacters(raw: Buffer): Buffer {
     }),
     'latin1',
   );
+}
+
+/** The bytes as a Buffer, not copied. */
+function view(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** What a body with a base64 text document holds. */
+const DOCUMENT_WORDS = /media_type|mimeType|mime_type|data:text/;
+
+/** A text document's media type in a body, or a text `data:` URL in base64. */
+const DOCUMENT = /"(?:media_type|mimeType|mime_type)"\s*:\s*"text\/|"data:text\/[^";,]*(?:;[^";,]*)*;base64,/;
+
+const BASE64 = /^[A-Za-z0-9+/=\s]*$/;
+
+/** The base64 text documents of a parsed body, with the param path of their data. */
+function textDocuments(value: unknown, path = '', into: { path: string; data: string }[] = []): { path: string; data: string }[] {
+  if (typeof value === 'string') {
+    const comma = value.indexOf(',');
+    if (value.startsWith('data:text/') && comma !== -1 && value.slice(0, comma).endsWith(';base64')) into.push({ path, data: value.slice(comma + 1) });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => textDocuments(item, path + segment(i, path === ''), into));
+  } else if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    const mediaType = o.media_type ?? o.mimeType ?? o.mime_type;
+    for (const [key, item] of Object.entries(o)) {
+      const at = path + segment(key, path === '');
+      // Anthropic's `{ type: "text", media_type: "text/plain", data }` holds its text as it is: scanned as any string.
+      const base64 = key === 'data' && typeof item === 'string' && o.type !== 'text' && BASE64.test(item);
+      if (base64 && typeof mediaType === 'string' && mediaType.startsWith('text/')) into.push({ path: at, data: item });
+      else textDocuments(item, at, into);
+    }
+  }
+  return into;
 }
 
 /** What `#find` found: the body as scanned (`raw`, and as one character a byte), the client's bytes (`sent`), and every match. */
