@@ -216,6 +216,20 @@ describe('redact', () => {
     expect(JSON.stringify((sent.body as { messages: unknown[] }).messages[2])).toContain('[REDACTED:private-key]');
   });
 
+  it('redacts a base64 text part of a Gemini call, re-encoded', async () => {
+    const original = Buffer.from(`# .env\n${KEY_LINE}\n`).toString('base64');
+    const res = await fetch(`${s.gw.url}/v1beta/models/${TRANSLATED.gemini.name}:generateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': s.key },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'text/plain', data: original } }, { text: 'What is in it?' }] }] }),
+    });
+    expect(res.status).toBe(200);
+    const sent = s.gemini.requests[0]!;
+    const part = (sent.body as { contents: { parts: { inlineData?: { data: string } }[] }[] }).contents[0]!.parts[0]!;
+    expect(Buffer.from(part.inlineData!.data, 'base64').toString()).toBe('# .env\nAWS_ACCESS_KEY_ID=[REDACTED:aws-access-key]\n');
+    expect(sent.rawBody).not.toContain(original);
+  });
+
   it('redacts embeddings input', async () => {
     await s.openaiClient().embeddings.create({ model: TRANSLATED.openai.name, input: [`x ${FAKE.awsKeyId}`, 'y'] });
     const sent = s.openai.requests[0]!;
