@@ -87,8 +87,8 @@ export class Guardrails {
   }
 
   /**
-   * The body's text documents and files sent as base64 (Anthropic's `document` source, Gemini's
-   * `inlineData`, a `data:text/…;base64,` URL), screened as text: to the patterns their base64 is
+   * The body's text documents and files sent as base64 (Gemini's `inlineData`, a `media_type`
+   * beside `data`, a `data:text/…;base64,` URL such as OpenAI's `file_data`), screened as text: to the patterns their base64 is
    * not text at all. Undefined when the body has none, or nothing in them matched; else `screened`
    * with their hits added, their matches replaced in their base64, and their first block if the
    * body had none.
