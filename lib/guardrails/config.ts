@@ -1,3 +1,4 @@
+import safeRegex from 'safe-regex2';
 import { z } from 'zod';
 import { DETECTOR_NAMES, SECRETS_PRESET } from './detectors';
 
@@ -19,7 +20,11 @@ const EMPTY_PROBES = ['', 'a', ' ', 'x y', '0', 'A1_-', '\\n', '\n', '"', 'aaaaa
 
 /**
  * Why a user pattern cannot be used, or undefined: it does not compile, carries a flag the scan
- * does not take, or matches the empty string (which would redact between every two characters).
+ * does not take, matches the empty string (which would redact between every two characters), or
+ * may backtrack catastrophically. A pattern runs on every body, in the one thread that serves the
+ * call, and cannot be stopped: `(\w+\s?)+$` takes seconds on 30 letters of a prompt and doubles
+ * with each more. safe-regex2 (Fastify's) refuses nested quantifiers (star height above 1) and more
+ * than 25 of them; it cannot read lookbehind, so a pattern with one is refused too.
  *
  * @example
  * patternProblem('AKIA[0-9A-Z]{16}', '') // undefined
@@ -32,6 +37,9 @@ export function patternProblem(source: string, flags: string): string | undefine
     pattern = new RegExp(source, `g${flags}`);
   } catch (err) {
     return `not a valid regular expression: ${(err as Error).message}`;
+  }
+  if (!safeRegex(source)) {
+    return 'may backtrack catastrophically (a quantifier inside a quantified group, such as (a+)+, or more than 25 quantifiers), or uses lookbehind, which the check (safe-regex2) cannot read: write it without';
   }
   for (const probe of EMPTY_PROBES) {
     pattern.lastIndex = 0;

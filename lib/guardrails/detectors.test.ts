@@ -102,3 +102,28 @@ describe('built-in detectors', () => {
     expect(JSON.parse(sent)).toEqual({ path: 'id_rsa', content: '[REDACTED:private-key]' });
   });
 });
+
+describe('built-in detectors on bodies whose JSON escapes every non-ASCII character', () => {
+  // Python's json.dumps does by default (ensure_ascii): "“" is written `\u201c`, and a token right after it follows a hex digit.
+  const asPythonWrites = (body: unknown) => JSON.stringify(body).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const CASES: { detector: DetectorName; case: string; text: string; secret: string }[] = [
+    { detector: 'github-token', case: 'a token in curly quotes', text: `use “${FAKE.githubClassic}” here`, secret: FAKE.githubClassic },
+    { detector: 'aws-access-key', case: 'a key id right after CJK text', text: `密钥${FAKE.awsKeyId}`, secret: FAKE.awsKeyId },
+    { detector: 'anthropic-key', case: 'a key after an arrow', text: `key→${FAKE.anthropic}`, secret: FAKE.anthropic },
+    { detector: 'private-key', case: 'a PEM block after an emoji', text: `🔑${fakePem('RSA ')}`, secret: fakePem('RSA ') },
+    { detector: 'slack-token', case: 'a token after a form feed', text: `\f${FAKE.slackBot}`, secret: FAKE.slackBot },
+  ];
+
+  it.each(CASES)('$detector: finds $case', ({ detector, text, secret }) => {
+    const guardrails = Guardrails.from({ rules: [{ detect: detector, action: 'redact' }] })!;
+    const screened = guardrails.screen(Buffer.from(asPythonWrites({ messages: [{ role: 'user', content: text }] })));
+    expect(screened?.hits).toEqual([{ rule: detector, action: 'redact', count: 1 }]);
+    expect(JSON.parse(Buffer.from(screened!.body).toString())).toEqual({ messages: [{ role: 'user', content: text.replace(secret, `[REDACTED:${detector}]`) }] });
+  });
+});
+
+describe('aws-secret-key with tabs around the assignment', () => {
+  it('finds the secret in a credentials file aligned with tabs (each a `\\t` in the JSON text)', () => {
+    expect(redacted('aws-secret-key', `aws_secret_access_key\t=\t${FAKE.awsSecret}`)).toBe('aws_secret_access_key\t=\t[REDACTED:aws-secret-key]');
+  });
+});

@@ -45,10 +45,12 @@ export interface Detector {
 /**
  * The literal alternatives, then a look back past them: not preceded by a letter, digit, `_` or
  * `-` (`=`, `/`, `+`, a space or a quote may come before: `KEY=…`, `https://…`), or preceded by a
- * JSON escape (`\n`, `\t`, `\r`: in the body's text a token at the start of a line follows `\n`).
+ * JSON escape (`\n`, `\t`, `\r`: in the body's text a token at the start of a line follows `\n`;
+ * `\u201c`: Python's json.dumps writes every non-ASCII character so, and a token after a curly
+ * quote or CJK text follows a hex digit).
  */
 function bounded(literals: string): string {
-  return String.raw`(?:${literals})(?<=(?:^|[^A-Za-z0-9_-]|\\[nrt])(?:${literals}))`;
+  return String.raw`(?:${literals})(?<=(?:^|[^A-Za-z0-9_-]|\\[bfnrt]|\\u[0-9A-Fa-f]{4})(?:${literals}))`;
 }
 /** Not followed by a token character. */
 const END = String.raw`(?![A-Za-z0-9_+/=-])`;
@@ -63,8 +65,8 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   'aws-access-key': { source: `${bounded('AKIA|ASIA|ABIA|ACCA')}[A-Z2-7]{16}${END}` },
   // 40 base64 characters are everywhere; only assigned to a name that says what they are are they an AWS secret (`aws_secret_access_key = …`, `"SecretAccessKey": "…"`, `AWS_SECRET_KEY=…`, any case; S3-compatible stores' secret keys have the same shape). Only the value is redacted.
   'aws-secret-key': {
-    // It starts at "secret": what may come before (`aws_`) changes nothing, and a pattern that starts with an optional part is tried at every character.
-    source: String.raw`${anyCase('secret')}_?(?:${anyCase('access')}_?)?${anyCase('key')}(?:\\?["'])?\s*(?:=|:|=>|:=)\s*(?:\\?["'])?(?<awsSecret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+    // It starts at "secret": what may come before (`aws_`) changes nothing, and a pattern that starts with an optional part is tried at every character. A tab around the `=` is `\t` in the body's text.
+    source: String.raw`${anyCase('secret')}_?(?:${anyCase('access')}_?)?${anyCase('key')}(?:\\?["'])?(?:\s|\\t)*(?:=|:|=>|:=)(?:\s|\\t)*(?:\\?["'])?(?<awsSecret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
     secretGroup: 'awsSecret',
   },
   // The whole block, header to footer, of RSA, EC, DSA, OpenSSH, PKCS#8 and encrypted PKCS#8 keys; a block cut before its footer (a truncated paste) from its header to the end of its text.

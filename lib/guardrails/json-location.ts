@@ -34,8 +34,8 @@ export function locate(text: string, offsets: readonly number[]): Location[] {
       const open = i;
       i = stringEnd(text, i + 1);
       const isKey = expectKey && stack.length > 0 && !stack[stack.length - 1]!.array;
-      // A match inside an object key: the key names the place.
-      if (isKey) (stack[stack.length - 1] as { key: string | undefined }).key = keyText(text.slice(open, i + 1));
+      // A match inside an object key is placed at the object: the key would carry the match into the error's param and message.
+      if (isKey) (stack[stack.length - 1] as { key: string | undefined }).key = undefined;
       // Escapes are read once per string, from one offset to the next.
       let cursor = open + 1;
       while (next < offsets.length && offsets[next]! <= i) {
@@ -59,6 +59,8 @@ export function locate(text: string, offsets: readonly number[]): Location[] {
         }
         next++;
       }
+      // The key names the place of what follows it.
+      if (isKey) (stack[stack.length - 1] as { key: string | undefined }).key = keyText(text.slice(open, i + 1));
       continue;
     }
     while (next < offsets.length && offsets[next]! <= i) next++;
@@ -106,7 +108,8 @@ function pathOf(stack: readonly Frame[]): string {
   return path;
 }
 
-function segment(part: string | number | undefined, first: boolean): string {
+/** One step of a param path: `[2]`, `.content`, `["x-note"]` (no dot first). */
+export function segment(part: string | number | undefined, first: boolean): string {
   if (part === undefined) return '';
   if (typeof part === 'number') return `[${part}]`;
   if (IDENTIFIER.test(part)) return first ? part : `.${part}`;

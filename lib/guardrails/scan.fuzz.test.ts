@@ -45,4 +45,41 @@ describe('screening arbitrary JSON bodies (fuzz)', () => {
     }
     expect(redacted).toBeGreaterThan(300);
   });
+
+  it('finds the same tokens in bodies whose encoder escaped "/" (PHP), "+" (.NET) or every non-ASCII character (Python), with keys and user patterns that match', () => {
+    // Prepare: the same kinds of values, tokens also as object keys, each body written by one of the encoders.
+    const tokens = [FAKE.awsKeyId, FAKE.githubClassic, FAKE.anthropic, fakePem('RSA '), fakePem('OPENSSH ', 70)];
+    const planted = tokens.flatMap((t) => [t, `“${t}”`, `密钥${t}`, `\n${t}`, `x=${t}\\`, JSON.stringify({ text: `${t}\n` })]);
+    const { pick, value, some } = fuzzer(43, {
+      names: ['messages', 'content', 'input', 'arguments', 'a/b', 'é', FAKE.githubClassic],
+      scalars: [null, 0, -1.5e300, 'a/b+c', 'café', '👋', 'back\\slash', 'line\nbreak', 'password=hunter2', 'x\npassword=hunter2', ...planted],
+    });
+    const encoders: ((json: string) => string)[] = [
+      (json) => json.replaceAll('/', '\\/'),
+      // Only in strings: a number's exponent holds a "+" too.
+      (json) => json.replace(/(?<![0-9]e)\+/g, '\\u002B'),
+      (json) => json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    ];
+    const guardrails = Guardrails.from(
+      GuardrailsSchema.parse({
+        rules: [
+          { detect: 'secrets', action: 'redact' },
+          { id: 'password', detect: { regex: 'password=\\S+' }, action: 'redact' },
+        ],
+      }),
+    )!;
+    // Act and assess
+    let redacted = 0;
+    for (let i = 0; i < 1500; i++) {
+      const body = { model: 'm', messages: some(() => value(1)) };
+      const raw = Buffer.from(pick(encoders)(JSON.stringify(body)));
+      expect(JSON.parse(raw.toString())).toEqual(body);
+      const screened = guardrails.screen(raw);
+      const out = JSON.stringify(JSON.parse(Buffer.from(screened?.body ?? raw).toString()));
+      if (screened) redacted++;
+      for (const t of tokens) expect(out).not.toContain(t.slice(0, 24));
+      expect(out).not.toContain('hunter2');
+    }
+    expect(redacted).toBeGreaterThan(300);
+  });
 });

@@ -45,6 +45,19 @@ describe('where a block names the match', () => {
     expect(screened.hits).toEqual([{ rule: 'aws-access-key', action: 'block', count: 1 }]);
   });
 
+  it('names the object, not the key, when the match is an object key (the param path goes back in the error)', () => {
+    // A tool call's input written as an object: an agent may put a secret in a key as well as in a value.
+    const body = { messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'env', input: { note: 'a', [FAKE.awsKeyId]: 'value' } }] }] };
+    const screened = block.screen(bytes(body))!;
+    expect(screened.blocked).toEqual({ rule: 'aws-access-key', path: 'messages[0].content[0].input' });
+  });
+
+  it('keeps what another rule matched out of the param path, when it is a key on the way', () => {
+    const both = Guardrails.from(rules({ detect: 'aws-access-key', action: 'redact' }, { detect: 'github-token', action: 'block' }))!;
+    const screened = both.screen(bytes({ input: { [FAKE.awsKeyId]: `token ${FAKE.githubClassic}` } }))!;
+    expect(screened.blocked).toEqual({ rule: 'github-token', path: 'input.[REDACTED:aws-access-key]' });
+  });
+
   it('keeps the blocked secret out of the body an audit record would keep', () => {
     const screened = block.screen(bytes({ messages: [{ role: 'user', content: secret }] }))!;
     expect(Buffer.from(screened.audited).toString()).not.toContain(FAKE.awsKeyId);
@@ -77,6 +90,41 @@ describe('screening a body', () => {
     expect(screened.flagged).toBe(false);
   });
 
+  describe('a body whose JSON escapes ordinary characters', () => {
+    // Encoders that do: PHP's json_encode writes "/" as "\/", .NET's System.Text.Json writes "+" as "\u002B"; a client may escape any character.
+    const secret = `${FAKE.awsSecret.slice(0, 19)}/+${FAKE.awsSecret.slice(21)}`;
+    const CASES: { encoder: string; content: string; token: string; rule: string; escape: (json: string) => string }[] = [
+      { encoder: 'PHP (\\/)', content: `-----\n${fakePem('RSA ')}\n-----`, token: fakePem('RSA '), rule: 'private-key', escape: (json) => json.replaceAll('/', '\\/') },
+      { encoder: '.NET (\\u002B)', content: `aws_secret_access_key = ${secret}`, token: secret, rule: 'aws-secret-key', escape: (json) => json.replaceAll('+', '\\u002B') },
+      { encoder: 'any (\\u0041)', content: `id ${FAKE.awsKeyId}`, token: FAKE.awsKeyId, rule: 'aws-access-key', escape: (json) => json.replace('AKIA', '\\u0041KIA') },
+    ];
+
+    it.each(CASES)('finds and replaces the whole token written by $encoder', ({ content, token, rule, escape }) => {
+      // Prepare
+      const raw = Buffer.from(escape(JSON.stringify({ messages: [{ role: 'user', content }] })));
+      expect(JSON.parse(raw.toString())).toEqual({ messages: [{ role: 'user', content }] });
+      // Act
+      const screened = guardrails.screen(raw)!;
+      // Assess
+      expect(screened.hits).toEqual([{ rule, action: 'redact', count: 1 }]);
+      expect(JSON.parse(text(screened))).toEqual({ messages: [{ role: 'user', content: content.replace(token, `[REDACTED:${rule}]`) }] });
+    });
+
+    it('sends the very bytes the client sent when nothing matches', () => {
+      const raw = Buffer.from('{"content":"a\\/b \\u0041 c"}');
+      expect(guardrails.screen(raw)).toBeUndefined();
+    });
+  });
+
+  it('keeps a user pattern\'s offsets right after a byte that is not UTF-8 (decoded as U+FFFD, three bytes, as the parse reads it)', () => {
+    // Prepare: a Latin-1 "é" (0xE9, not UTF-8) before the card number, as a client that wrote Latin-1 sends it.
+    const raw = Buffer.concat([Buffer.from('{"content":"caf'), Buffer.from([0xe9]), Buffer.from(' 4111111111111111 ok"}')]);
+    // Act
+    const screened = guardrails.screen(raw)!;
+    // Assess: the number, and only it, is replaced; the body parses as the gateway parses it.
+    expect(JSON.parse(text(screened))).toEqual({ content: 'caf\ufffd [REDACTED:card] ok' });
+  });
+
   it('keeps offsets right after non-ASCII text', () => {
     const body = { messages: [{ content: `héllo 👋 日本 ${FAKE.stripeLive} ✓` }] };
     expect(JSON.parse(text(guardrails.screen(bytes(body))))).toEqual({ messages: [{ content: 'héllo 👋 日本 [REDACTED:stripe-key] ✓' }] });
@@ -90,13 +138,47 @@ describe('screening a body', () => {
     expect(screened.hits).toEqual([{ rule: 'jwt', action: 'flag', count: 1 }]);
   });
 
-  it('ignores what a user pattern matches outside JSON strings or across an escape', () => {
+  it('ignores what a user pattern matches outside JSON strings, and looks again after a match that would cut an escape', () => {
     // Prepare: a pattern of digits, a number in the JSON's structure, and an escape (`\n`) followed by digits.
     const digits = Guardrails.from(rules({ id: 'digits', detect: { regex: 'n?[0-9]{6}' }, action: 'redact' }))!;
     // Act
-    const screened = digits.screen(bytes({ seed: 12345678, messages: [{ content: 'line\n123456' }] }));
-    // Assess: the number stays; the match that starts inside `\n` is not taken, so the JSON stays valid.
-    expect(screened).toBeUndefined();
+    const screened = digits.screen(bytes({ seed: 12345678, messages: [{ content: 'line\n123456' }] }))!;
+    // Assess: the number stays; the match that starts inside `\n` is not taken (the JSON stays valid), the digits after it are.
+    expect(JSON.parse(text(screened))).toEqual({ seed: 12345678, messages: [{ content: 'line\n[REDACTED:digits]' }] });
+  });
+
+  it.each([
+    // `\S+` runs on past the string's closing quote in the body's text; the match must stop at the string's end, not be dropped.
+    { case: 'a match that would run past its string', regex: 'password=\\S+', flags: '', content: 'my password=hunter2', left: 'my [REDACTED:pw]' },
+    // `[a-z_]*` with `i` takes the `n` of the `\n` before the line: the match must be looked for again after the escape, not dropped.
+    { case: 'a match that would start inside an escape', regex: '[a-z_]*password=\\S+', flags: 'i', content: 'FOO=1\nDB_PASSWORD=hunter2', left: 'FOO=1\n[REDACTED:pw]' },
+  ])('finds $case', ({ regex, flags, content, left }) => {
+    const redact = Guardrails.from(rules({ id: 'pw', detect: { regex, flags }, action: 'redact' }))!;
+    const block = Guardrails.from(rules({ id: 'pw', detect: { regex, flags }, action: 'block' }))!;
+    expect(JSON.parse(text(redact.screen(bytes({ messages: [{ role: 'user', content }] }))))).toEqual({ messages: [{ role: 'user', content: left }] });
+    expect(block.screen(bytes({ messages: [{ role: 'user', content }] }))?.blocked).toEqual({ rule: 'pw', path: 'messages[0].content' });
+  });
+
+  it('stays linear when every match of a pattern would cut an escape', () => {
+    // Prepare: a pattern whose leftmost match always starts on the `n` of a `\n` and runs to the string's end.
+    const escapes = Guardrails.from(rules({ id: 'n', detect: { regex: 'n[^x]*y' }, action: 'redact' }))!;
+    const raw = bytes({ content: `${'\n'.repeat(200_000)}y` });
+    // Act
+    const started = performance.now();
+    escapes.screen(raw);
+    // Assess
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it.each([
+    { case: 'an Anthropic thinking signature', body: { messages: [{ role: 'assistant', content: [{ type: 'thinking', thinking: 'hm', signature: 'EqQBCkgIBRABGAIiQ0123456789abc+/' }] }] } },
+    { case: 'a Responses reasoning item', body: { input: [{ type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAAABo7654321xyz==' }] } },
+    { case: 'a Gemini thought signature', body: { contents: [{ role: 'model', parts: [{ text: 'a', thoughtSignature: 'CiQB0123456789zz' }] }] } },
+  ])('leaves $case alone: the provider checks those bytes, and a secret is not readable in them', ({ body }) => {
+    // Prepare: a broad user pattern (six digits) that a signature's base64 meets by chance.
+    const digits = Guardrails.from(rules({ id: 'digits', detect: { regex: '[0-9]{6,}' }, action: 'redact' }))!;
+    // Act and assess
+    expect(digits.screen(bytes(body))).toBeUndefined();
   });
 
   it('takes many matches in one long string, each left whole', () => {
@@ -124,6 +206,14 @@ describe('screening a body', () => {
     expect(screened.hits.map((h) => h.rule)).toEqual(['aws-access-key', 'akia']);
   });
 
+  it('replaces the whole of two matches that overlap in part, leaving no tail of the later one', () => {
+    // A user pattern that starts before a built-in's match and ends inside it: the built-in's tail must not go upstream.
+    const both = Guardrails.from(rules({ id: 'label', detect: { regex: 'key AKIA' }, action: 'redact' }, { detect: 'aws-access-key', action: 'redact' }))!;
+    const screened = both.screen(bytes({ content: `x key ${FAKE.awsKeyId} y` }))!;
+    expect(text(screened)).not.toContain(FAKE.awsKeyId.slice(4));
+    expect(JSON.parse(text(screened))).toEqual({ content: 'x [REDACTED:label] y' });
+  });
+
   it('blocks on the first block match even when others redact', () => {
     const mixed = Guardrails.from(rules({ detect: 'github-token', action: 'redact' }, { detect: 'private-key', action: 'block' }))!;
     const screened = mixed.screen(bytes({ messages: [{ content: FAKE.githubClassic }, { content: fakePem('') }] }))!;
@@ -132,3 +222,43 @@ describe('screening a body', () => {
     expect(Buffer.from(screened.audited).toString()).not.toContain(FAKE.githubClassic);
   });
 });
+
+describe('documents and files sent as base64', () => {
+  const guardrails = Guardrails.from(rules({ detect: 'aws-access-key', action: 'redact' }, { detect: 'github-token', action: 'block' }))!;
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const unb64 = (data: string) => Buffer.from(data, 'base64').toString();
+
+  it('redacts a text/plain Anthropic document, and leaves a PDF alone', () => {
+    // Prepare
+    const doc = (mediaType: string, text: string) => ({ type: 'document', source: { type: 'base64', media_type: mediaType, data: b64(text) } });
+    const body = { messages: [{ role: 'user', content: [doc('text/plain', `.env:\nAWS_ACCESS_KEY_ID=${FAKE.awsKeyId}\n`), doc('application/pdf', `%PDF ${FAKE.awsKeyId}`)] }] };
+    // Act
+    const screened = guardrails.screen(bytes(body))!;
+    // Assess
+    const out = JSON.parse(text(screened)) as typeof body;
+    expect(unb64(out.messages[0]!.content[0]!.source.data)).toBe('.env:\nAWS_ACCESS_KEY_ID=[REDACTED:aws-access-key]\n');
+    expect(out.messages[0]!.content[1]).toEqual(body.messages[0]!.content[1]);
+    expect(screened.hits).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1 }]);
+  });
+
+  it('reads an Anthropic plain-text document source as the text it is', () => {
+    const body = { messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: `AKIA notes ${FAKE.awsKeyId}` } }] }] };
+    const out = JSON.parse(text(guardrails.screen(bytes(body)))) as typeof body;
+    expect(out.messages[0]!.content[0]!.source.data).toBe('AKIA notes [REDACTED:aws-access-key]');
+  });
+
+  it('redacts a Gemini inlineData text part', () => {
+    const body = { contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'text/markdown', data: b64(`key ${FAKE.awsKeyId}`) } }] }] };
+    const out = JSON.parse(text(guardrails.screen(bytes(body)))) as typeof body;
+    expect(unb64(out.contents[0]!.parts[0]!.inlineData.data)).toBe('key [REDACTED:aws-access-key]');
+  });
+
+  it('blocks an OpenAI file given as a data: URL, naming its field, and keeps the token out of the audit body', () => {
+    const body = { messages: [{ role: 'user', content: [{ type: 'text', text: 'read this' }, { type: 'file', file: { filename: 'a.txt', file_data: `data:text/plain;base64,${b64(`GITHUB_TOKEN=${FAKE.githubClassic}`)}` } }] }] };
+    const screened = guardrails.screen(bytes(body))!;
+    expect(screened.blocked).toEqual({ rule: 'github-token', path: 'messages[0].content[1].file.file_data' });
+    const audited = JSON.parse(Buffer.from(screened.audited).toString()) as typeof body;
+    expect(unb64(audited.messages[0]!.content[1]!.file!.file_data.split(',')[1]!)).toBe('GITHUB_TOKEN=[REDACTED:github-token]');
+  });
+});
+

@@ -72,6 +72,14 @@ describe('guardedBody', () => {
     expect(ctx.model).toBe('gpt-4o');
   });
 
+  it('keeps a blocked secret out of the model the usage record and log lines name, when it was the model', () => {
+    // A client configured with its token where the model goes: the record must not be where the token lands.
+    const { deps, ctx } = setup();
+    const raw = Buffer.from(JSON.stringify({ model: FAKE.githubClassic, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(() => guardedBody(raw, CALLER, req, ctx, deps)).toThrow(expect.objectContaining({ code: 'guardrail_blocked', param: 'model' }));
+    expect(ctx.model).toBe('[REDACTED:github-token]');
+  });
+
   it.each([
     { mode: 'flagged' as const, audited: true },
     { mode: 'off' as const, audited: false },

@@ -29,8 +29,9 @@ export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest
   if (screened.flagged && !ctx.audit && deps.audit?.auditsFlaggedCalls) ctx.audit = deps.audit.begin();
   if (screened.blocked) {
     const { rule, path } = screened.blocked;
-    // The call ends before its body is parsed; its usage record and log line name the model all the same.
-    ctx.model ??= modelNamed(raw);
+    // The call ends before its body is parsed; its usage record and log line name the model all the same
+    // (read from the body with what was blocked taken out: a client may have put its token where the model goes).
+    ctx.model ??= modelNamed(screened.audited);
     // Recorded here, since the call ends here: with what was blocked taken out.
     ctx.audit?.request(screened.audited, req.headers['content-type'], true);
     throw new GatewayError('invalid_request', `This request was blocked by the gateway's guardrail "${rule}" (guardrail_blocked): it matched in ${path || 'the body'}. Remove it and try again.`, {

@@ -108,6 +108,22 @@ describe('block', () => {
     expect(s.upstreamRequestCount()).toBe(0);
   });
 
+  it('refuses a Gemini countTokens call in Gemini\'s error shape, naming the part', async () => {
+    const res = await fetch(`${s.gw.url}/v1beta/models/${TRANSLATED.gemini.name}:countTokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': s.key },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }, { text: FAKE.githubClassic }] }] }),
+    });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    const { error } = JSON.parse(text) as { error: { code: number; status: string; message: string } };
+    expect([error.code, error.status]).toEqual([400, 'INVALID_ARGUMENT']);
+    expect(error.message).toContain('guardrail_blocked');
+    expect(error.message).toContain('contents[0].parts[1].text');
+    expect(text).not.toContain(FAKE.githubClassic);
+    expect(s.upstreamRequestCount()).toBe(0);
+  });
+
   it('refuses count_tokens too', async () => {
     const err = await s
       .anthropicClient()
@@ -185,6 +201,33 @@ describe('redact', () => {
     const sent = s.anthropic.requests[0]!;
     expect(sent.rawBody).not.toContain('PRIVATE KEY');
     expect(sent.rawBody).toContain('[REDACTED:private-key]');
+  });
+
+  it('redacts a body whose encoder escaped "/" and "+" (PHP, .NET), and the passthrough sends valid JSON', async () => {
+    // Prepare: a PEM block in a tool result, written as PHP's json_encode writes it.
+    const body = JSON.stringify({ model: CLAUDE, max_tokens: 100, tools: TOOLS, messages: toolLoop(fakePem('RSA ')) }).replaceAll('/', '\\/').replaceAll('+', '\\u002B');
+    // Act
+    const res = await fetch(`${s.gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': s.key, 'anthropic-version': '2023-06-01' }, body });
+    await res.text();
+    // Assess
+    expect(res.status).toBe(200);
+    const sent = s.anthropic.requests[0]!;
+    expect(JSON.stringify(JSON.parse(sent.rawBody))).not.toContain('PRIVATE KEY');
+    expect(JSON.stringify((sent.body as { messages: unknown[] }).messages[2])).toContain('[REDACTED:private-key]');
+  });
+
+  it('redacts a base64 text part of a Gemini call, re-encoded', async () => {
+    const original = Buffer.from(`# .env\n${KEY_LINE}\n`).toString('base64');
+    const res = await fetch(`${s.gw.url}/v1beta/models/${TRANSLATED.gemini.name}:generateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': s.key },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'text/plain', data: original } }, { text: 'What is in it?' }] }] }),
+    });
+    expect(res.status).toBe(200);
+    const sent = s.gemini.requests[0]!;
+    const part = (sent.body as { contents: { parts: { inlineData?: { data: string } }[] }[] }).contents[0]!.parts[0]!;
+    expect(Buffer.from(part.inlineData!.data, 'base64').toString()).toBe('# .env\nAWS_ACCESS_KEY_ID=[REDACTED:aws-access-key]\n');
+    expect(sent.rawBody).not.toContain(original);
   });
 
   it('redacts embeddings input', async () => {
