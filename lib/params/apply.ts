@@ -8,6 +8,8 @@ export interface AppliedParams {
   changes: string[];
   /** `param:why` for values the policy left out because the body could not take them (`temperature:thinking`): for the debug log. */
   skipped: string[];
+  /** The parameters it set where the client had sent none (defaulted, forced or capped into an empty spot): a translator gives way on these in a clash (`ChatRequest.setByPolicy`). */
+  filled: ParamName[];
 }
 
 /** Anthropic's least thinking budget: a `max_tokens` at or below it leaves no room for thinking. */
@@ -31,7 +33,7 @@ const ORDER: readonly ParamName[] = ['maxOutputTokens', 'reasoningEffort', 'temp
  * // { body: { model: 'm', messages, temperature: 0, max_tokens: 8192 }, changes: ['maxOutputTokens:capped', 'temperature:forced'], skipped: [] }
  */
 export function applyParams(surface: string, body: Record<string, unknown>, policy: ParamPolicyConfig): AppliedParams {
-  const out: AppliedParams = { body, changes: [], skipped: [] };
+  const out: AppliedParams = { body, changes: [], skipped: [], filled: [] };
   if (!isParamSurface(surface)) return out;
   const fields = PARAM_FIELDS[surface];
   for (const param of ORDER) {
@@ -44,6 +46,7 @@ export function applyParams(surface: string, body: Record<string, unknown>, poli
     const how = applyOne(out, spots, policy.force?.[param], policy.defaults?.[param], param === 'maxOutputTokens' ? policy.caps?.maxOutputTokens : undefined);
     if (!how) continue;
     out.changes.push(`${param}:${how}`);
+    if (!spots.some((spot) => valueAt(body, spot.path) !== undefined)) out.filled.push(param);
     if (surface === 'anthropic' && param === 'maxOutputTokens') keepThinkingValid(out, body);
   }
   return out;

@@ -1,6 +1,6 @@
 import { modelRefusedBy, type Caller } from '../access/caller';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
-import type { ChatRequest } from '../canonical/types';
+import type { ChatRequest, PolicyChoices } from '../canonical/types';
 import { entraOf } from '../config/schema';
 import { unusableCredentials } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
@@ -17,6 +17,7 @@ import { isCacheableSurface } from '../cache/key';
 import { planCache, type CachePlan } from '../cache/policy';
 import type { CacheEntry } from '../store/response-cache';
 import { applyParams } from '../params/apply';
+import type { ParamName } from '../params/fields';
 import { passthroughAnswer, translatedAnswer } from './answers';
 import type { SurfaceBinding } from './bindings';
 import { worstCaseOfCall } from './budget';
@@ -36,6 +37,8 @@ export interface AdmittedCall {
   /** The model name the client asked for. */
   model: string;
   entry: CatalogModel;
+  /** What the model's request parameter policy chose rather than the client, for the translation (`ChatRequest.setByPolicy`); absent when it changed nothing. */
+  setByPolicy?: PolicyChoices;
 }
 
 /** The model and streaming of a call whose URL names them, not its body (Gemini's `models/{model}:streamGenerateContent`). */
@@ -111,11 +114,24 @@ export async function admit(
 export function withParamPolicy(call: AdmittedCall, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>): AdmittedCall {
   const policy = call.entry.config.params;
   if (!policy) return call;
-  const { body, changes, skipped } = applyParams(ctx.surface, call.body, policy);
+  const { body, changes, skipped, filled } = applyParams(ctx.surface, call.body, policy);
   if (changes.length > 0 || skipped.length > 0) deps.logger.debug('request parameters set by the model policy', { requestId: ctx.requestId, model: call.model, surface: ctx.surface, params: changes, skipped });
   if (changes.length === 0) return call;
   ctx.params = changes;
-  return { ...call, body, raw: Buffer.from(JSON.stringify(body)) };
+  const chose = (param: ParamName) => filled.includes(param);
+  const setByPolicy: PolicyChoices = {
+    reasoning: chose('reasoningEffort'),
+    temperature: chose('temperature'),
+    topP: chose('topP'),
+    maxTokens: changes.some((change) => change.startsWith('maxOutputTokens:')),
+  };
+  return { ...call, body, raw: Buffer.from(JSON.stringify(body)), setByPolicy };
+}
+
+/** The surface's decoding of a call's body, marked with what the policy chose in it, so a translator can give way on those. */
+function decodeCall(binding: SurfaceBinding, call: AdmittedCall): ChatRequest {
+  const canonical = binding.decode(call.body);
+  return call.setByPolicy ? { ...canonical, setByPolicy: call.setByPolicy } : canonical;
 }
 
 /**
@@ -208,7 +224,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
   // Undefined for models without `cache`: they pay one property read for it.
   const cache = cacheFor(call, ctx, deps, req.headers);
-  const hit = await limitsThenCache(call, ctx, deps, finish, cache, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call.body)), deps.config));
+  const hit = await limitsThenCache(call, ctx, deps, finish, cache, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call)), deps.config));
   if (hit) return hit;
   const signal = requestSignal(req, deps.now);
   const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
@@ -220,7 +236,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     }
     // Decoded once, on the first target that needs it; refusals (400) end the request here.
     try {
-      canonical ??= binding.decode(call.body);
+      canonical ??= decodeCall(binding, call);
     } catch (err) {
       throw forTarget(err, attempt.provider);
     }
@@ -238,9 +254,9 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
 const cachesWhereTold = (attempt: Attempt) =>
   attempt.provider.type === 'anthropic' || attempt.provider.type === 'bedrock' || (attempt.provider.type === 'vertex' && vertexPublisher(attempt.model) === 'anthropic');
 
-function decodedOrUndefined(binding: SurfaceBinding, body: Record<string, unknown>): ChatRequest | undefined {
+function decodedOrUndefined(binding: SurfaceBinding, call: AdmittedCall): ChatRequest | undefined {
   try {
-    return binding.decode(body);
+    return decodeCall(binding, call);
   } catch {
     return undefined;
   }

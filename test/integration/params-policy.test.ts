@@ -44,6 +44,7 @@ beforeAll(async () => {
       // Known upstream by the same name: a body nothing changes goes up as the client's bytes.
       { name: 'gpt-4o-mini', price: PRICE, targets: gpt, params: { force: { temperature: 0 }, caps: { maxOutputTokens: 100 } } },
       { name: 'gpt-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { caps: { maxOutputTokens: 100 } } },
+      { name: 'gpt-thinks-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { defaults: { reasoningEffort: 'low', temperature: 0.3 } } },
       { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } } },
     ],
   });
@@ -104,6 +105,39 @@ describe('the request parameter policy, through the official clients', () => {
 
     expect(answer.choices[0]!.message.content).toContain('Hello Claude');
     expect(upstreamBody(anthropicUp)).toMatchObject({ model: 'claude-sonnet-4-6', max_tokens: 100 });
+  });
+
+  it('sends a chat call translated to Claude without the thinking its policy filled in when the client set a temperature, which Claude refuses with thinking', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-claude-temperature' });
+
+    const answer = await openai(key).chat.completions.create({ model: 'gpt-thinks-on-claude', temperature: 0.2, messages: [{ role: 'user', content: 'Classify: fine' }] });
+
+    expect(answer.choices[0]!.message.content).toContain('Classify');
+    expect(upstreamBody(anthropicUp)).toMatchObject({ temperature: 0.2, max_tokens: 4096 });
+    expect(upstreamBody(anthropicUp)).not.toHaveProperty('thinking');
+    const [record] = await recordsOf(id);
+    expect(record!.params).toEqual(['reasoningEffort:defaulted']);
+  });
+
+  it('leaves out the temperature a chat call’s policy filled in when the client asked Claude to think', async () => {
+    const { key } = await instances.createKey({ name: 'params-claude-thinks' });
+
+    await openai(key).chat.completions.create({ model: 'gpt-thinks-on-claude', reasoning_effort: 'medium', messages: [{ role: 'user', content: 'Think' }] });
+
+    expect(upstreamBody(anthropicUp)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 4096 } });
+    expect(upstreamBody(anthropicUp)).not.toHaveProperty('temperature');
+  });
+
+  it('refuses a chat call to Claude whose client sent both a temperature and an effort, naming temperature', async () => {
+    const { key } = await instances.createKey({ name: 'params-claude-clash' });
+
+    const refused = await openai(key)
+      .chat.completions.create({ model: 'gpt-on-claude', temperature: 0.2, reasoning_effort: 'low', messages: [{ role: 'user', content: 'Both' }] })
+      .catch((err: unknown) => err);
+
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('temperature');
+    expect(anthropicUp.requests).toHaveLength(0);
   });
 
   it('caps a Messages call with thinking validly: the budget lowered below max_tokens, temperature left out while thinking is on', async () => {

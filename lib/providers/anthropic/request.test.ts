@@ -238,6 +238,10 @@ describe('toAnthropicBody', () => {
     { name: 'tool arguments that are not an object', input: { messages: [user('x'), { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '[1]' }] }] }, param: 'messages[1].content' },
     { name: 'an image URL that is neither http(s) nor data', input: { messages: [{ role: 'user', parts: [{ type: 'image', source: { kind: 'url', url: 'ftp://x/y.png' } }] }] }, param: 'messages[0].content' },
     { name: 'a request whose messages are all empty', input: { messages: [user('')] }, param: 'messages' },
+    // Anthropic: "temperature may only be set to 1 when thinking is enabled"; top_p only from 0.95 to 1; no top_k.
+    { name: 'a temperature other than 1 with thinking', input: { temperature: 0.2, reasoning: { effort: 'low' } }, param: 'temperature' },
+    { name: 'a top_p under 0.95 with thinking', input: { topP: 0.9, reasoning: { budgetTokens: 2048 } }, param: 'top_p' },
+    { name: 'a top_k with thinking', input: { topK: 40, reasoning: { effort: 'low' } }, param: 'top_k' },
   ])('refuses $name with a 400 naming the field', ({ input, param }) => {
     // Act
     const act = () => toAnthropicBody(base(input));
@@ -347,5 +351,37 @@ describe('signatures of another family, and the tool loop they leave without thi
     const messages: Message[] = [...loop([{ type: 'thinking', text: 'x', signature: 'CiQB', signedBy: 'gemini' }]), { role: 'assistant', parts: [{ type: 'text', text: 'It is 12.' }] }, user('Thanks. And tomorrow?')];
     const body = toAnthropicBody(base({ messages, tools, reasoning: { budgetTokens: 2048 } }));
     expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+  });
+});
+
+describe('sampling options and thinking, which Claude takes together only within its bounds', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; expected: Record<string, unknown> }>([
+    { name: 'keeps a temperature of 1 and a top_p from 0.95 with thinking', input: { temperature: 1, topP: 0.95, reasoning: { effort: 'low' } }, expected: { temperature: 1, top_p: 0.95, thinking: { type: 'enabled', budget_tokens: 1024 } } },
+    {
+      name: "turns no thinking on for an effort the model's policy filled in when the client set a temperature",
+      input: { temperature: 0.2, topK: 40, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true } },
+      expected: { temperature: 0.2, top_k: 40, thinking: undefined, max_tokens: DEFAULT_MAX_TOKENS },
+    },
+    {
+      name: "leaves out a temperature and top_p the model's policy filled in when the client asked for thinking",
+      input: { temperature: 0.2, topP: 0.5, reasoning: { effort: 'low' }, setByPolicy: { temperature: true, topP: true } },
+      expected: { temperature: undefined, top_p: undefined, thinking: { type: 'enabled', budget_tokens: 1024 } },
+    },
+  ])('$name', ({ input, expected }) => {
+    // Act
+    const body = toAnthropicBody(base(input));
+
+    // Assess
+    const present = Object.fromEntries(Object.entries(expected).filter(([, value]) => value !== undefined));
+    expect(body).toMatchObject(present);
+    for (const [field, value] of Object.entries(expected)) if (value === undefined) expect(body).not.toHaveProperty(field);
+  });
+
+  it('still refuses a top_k the client sent with thinking it asked for, whatever the policy filled in', () => {
+    // Act
+    const act = () => toAnthropicBody(base({ temperature: 0.2, topK: 40, reasoning: { effort: 'low' }, setByPolicy: { temperature: true } }));
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ status: 400, param: 'top_k' }));
   });
 });

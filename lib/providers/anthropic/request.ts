@@ -3,6 +3,7 @@ import { GatewayError } from '../../http/errors';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext } from '../types';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
+import { claudeSampling, type ClaudeSampling } from './thinking';
 
 /** `max_tokens` when the client sent none (Anthropic requires it; OpenAI clients often omit it). */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -27,6 +28,8 @@ export interface AnthropicBodyOptions {
   /** Overrides DEFAULT_MAX_TOKENS. */
   defaultMaxTokens?: number;
 }
+
+const NOT_THINKING: ClaudeSampling = { thinking: false, omit: [] };
 
 const unsupported = (param: string, message: string): GatewayError =>
   new GatewayError('invalid_request', `${message} is not supported by provider type anthropic.`, { param, code: 'unsupported_parameter' });
@@ -57,7 +60,8 @@ function thinkingBudget(reasoning: ReasoningOptions | undefined): number | undef
 /**
  * The Messages API body for a canonical request. Pure. Refuses (400, naming the field) what
  * Anthropic cannot do: `seed`, `temperature` above 1, `response_format: json_object`, a
- * `max_tokens` that leaves no room after the thinking budget.
+ * `max_tokens` that leaves no room after the thinking budget, sampling options Claude refuses
+ * while thinking (`claudeSampling`: the policy's side of such a clash gives way instead).
  *
  * JSON output: `json_schema` maps to Anthropic's structured outputs (`output_config.format`);
  * models without structured outputs answer 400 themselves, and that error reaches the client.
@@ -77,7 +81,9 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
 
   // A tool loop whose turn has no thinking of Claude's (another family's was dropped) can only go
   // on without extended thinking, as Anthropic's error advises and LiteLLM's modify_params does.
-  const budget = toolLoopLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
+  let budget = toolLoopLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
+  const sampling = budget === undefined ? NOT_THINKING : claudeSampling(req, 'provider type anthropic');
+  if (!sampling.thinking) budget = undefined;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   let maxTokens = req.maxTokens ?? defaultMax;
   if (budget !== undefined && maxTokens <= budget) {
@@ -117,8 +123,8 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
 
   const stop = req.stop?.filter((s) => s.trim() !== '');
   if (stop && stop.length > 0) body.stop_sequences = stop;
-  if (req.temperature !== undefined) body.temperature = req.temperature;
-  if (req.topP !== undefined) body.top_p = req.topP;
+  if (req.temperature !== undefined && !sampling.omit.includes('temperature')) body.temperature = req.temperature;
+  if (req.topP !== undefined && !sampling.omit.includes('topP')) body.top_p = req.topP;
   if (req.topK !== undefined) body.top_k = req.topK;
   if (req.user) body.metadata = { user_id: req.user };
   if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };

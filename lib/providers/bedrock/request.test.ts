@@ -260,6 +260,8 @@ describe('toConverseBody', () => {
     { name: 'refuses json_object, which has no schema to enforce', input: base({ responseFormat: { type: 'json_object' } }), param: 'response_format' },
     { name: 'refuses a user id Bedrock metadata cannot hold', input: base({ user: 'name<with>brackets' }), param: 'user' },
     { name: 'refuses reasoning for a model family without it', input: base({ model: LLAMA, reasoning: { effort: 'high' } }), param: 'reasoning_effort' },
+    { name: 'refuses a temperature other than 1 with Claude thinking', input: base({ temperature: 0.2, reasoning: { effort: 'low' } }), param: 'temperature' },
+    { name: 'refuses a top_k with Claude thinking', input: base({ topK: 40, reasoning: { budgetTokens: 2048 } }), param: 'top_k' },
     { name: 'refuses tool_choice required without tools', input: base({ toolChoice: { type: 'required' } }), param: 'tool_choice' },
     { name: 'refuses a named tool choice that is not among the tools', input: base({ tools: [{ name: 'a', parameters: {} }], toolChoice: { type: 'tool', name: 'b' } }), param: 'tool_choice' },
     {
@@ -320,5 +322,33 @@ describe('signatures of another family on Claude (Converse)', () => {
   it('keeps unsigned reasoning for models that are not Claude (they wrote it so)', () => {
     const body = toConverseBody(base({ model: 'deepseek.r1-v1:0', messages: loop([{ type: 'thinking', text: 'Plan.' }]), tools }));
     expect(body.messages[1]!.content[0]).toEqual({ reasoningContent: { reasoningText: { text: 'Plan.' } } });
+  });
+});
+
+describe('sampling options and Claude thinking on Converse', () => {
+  it("turns no thinking on for an effort the model's policy filled in when the client set a temperature", () => {
+    // Act
+    const body = toConverseBody(base({ temperature: 0.2, topP: 0.5, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true } }));
+
+    // Assess
+    expect(body.inferenceConfig).toEqual({ temperature: 0.2, topP: 0.5 });
+    expect(body.additionalModelRequestFields).toBeUndefined();
+  });
+
+  it("leaves out a temperature the model's policy filled in when the client asked for thinking", () => {
+    // Act
+    const body = toConverseBody(base({ maxTokens: 8000, temperature: 0.2, reasoning: { effort: 'low' }, setByPolicy: { temperature: true } }));
+
+    // Assess
+    expect(body.inferenceConfig).toEqual({ maxTokens: 8000 });
+    expect(body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 1024 } });
+  });
+
+  it('keeps sampling options on a Nova model with reasoning, which takes both', () => {
+    // Act
+    const body = toConverseBody(base({ model: NOVA, temperature: 0.2, reasoning: { effort: 'low' } }));
+
+    // Assess
+    expect(body.inferenceConfig).toEqual({ temperature: 0.2 });
   });
 });

@@ -2,6 +2,7 @@ import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../
 import { GatewayError } from '../../http/errors';
 import { toolLoopLacksThinking } from '../anthropic/content';
 import { MIN_THINKING_BUDGET } from '../anthropic/request';
+import { claudeSampling } from '../anthropic/thinking';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
 
@@ -46,17 +47,22 @@ export function toConverseBody(req: ChatRequest): ConverseBody {
   const system = req.system.filter((p) => !isBlank(p.text)).flatMap((p) => (p.cacheControl && caching ? [{ text: p.text }, cachePoint(p.cacheControl)] : [{ text: p.text }]));
   if (system.length > 0) body.system = system;
 
+  // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking): go on without thinking.
+  let thinkingOff = family === 'anthropic' && toolLoopLacksThinking(body.messages.map((m) => ({ role: m.role, content: m.content.map(converseBlockType) })));
+  // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling).
+  const sampling = family === 'anthropic' && !thinkingOff && asksThinking(req.reasoning) ? claudeSampling(req, PROVIDER) : undefined;
+  if (sampling && !sampling.thinking) thinkingOff = true;
+  const omit = sampling?.omit ?? [];
+
   const stop = (req.stop ?? []).filter((s) => s !== '' && !(family === 'anthropic' && isBlank(s)));
   const inference = {
     ...(req.maxTokens !== undefined ? { maxTokens: req.maxTokens } : {}),
-    ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
-    ...(req.topP !== undefined ? { topP: req.topP } : {}),
+    ...(req.temperature !== undefined && !omit.includes('temperature') ? { temperature: req.temperature } : {}),
+    ...(req.topP !== undefined && !omit.includes('topP') ? { topP: req.topP } : {}),
     ...(stop.length > 0 ? { stopSequences: stop } : {}),
   };
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
 
-  // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking): go on without thinking.
-  const thinkingOff = family === 'anthropic' && toolLoopLacksThinking(body.messages.map((m) => ({ role: m.role, content: m.content.map(converseBlockType) })));
   const additional = { ...topK(req.topK, family), ...(thinkingOff ? {} : reasoning(req.reasoning, family, req.model)) };
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
   // Claude reports which stop sequence fired only when asked for it.
@@ -93,6 +99,8 @@ function topK(value: number | undefined, family: ReturnType<typeof modelFamily>)
   // Converse has no top-k of its own; each model family takes it in its native field.
   return family === 'nova' ? { inferenceConfig: { topK: value } } : { top_k: value };
 }
+
+const asksThinking = (options: ReasoningOptions | undefined): boolean => options?.effort !== undefined || options?.budgetTokens !== undefined;
 
 function reasoning(options: ReasoningOptions | undefined, family: ReturnType<typeof modelFamily>, model: string): Record<string, unknown> {
   if (!options || (options.effort === undefined && options.budgetTokens === undefined)) return {};

@@ -1,0 +1,46 @@
+import type { ChatRequest } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+
+/** A sampling option Claude limits while it thinks, by its canonical name. */
+export type ClaudeSamplingField = 'temperature' | 'topP' | 'topK';
+
+/**
+ * What Claude takes with extended thinking (Anthropic, Bedrock, Vertex alike): "temperature may only
+ * be set to 1 when thinking is enabled", top_p from 0.95 to 1, and no top_k.
+ */
+const LIMITS: readonly { field: ClaudeSamplingField; param: string; rule: string; allowed: (value: number) => boolean }[] = [
+  { field: 'temperature', param: 'temperature', rule: 'may only be 1', allowed: (value) => value === 1 },
+  { field: 'topP', param: 'top_p', rule: 'must be from 0.95 to 1', allowed: (value) => value >= 0.95 && value <= 1 },
+  { field: 'topK', param: 'top_k', rule: 'cannot be set', allowed: () => false },
+];
+
+/** Whether the request goes to Claude with thinking, and which of its sampling options are left out. */
+export interface ClaudeSampling {
+  thinking: boolean;
+  omit: readonly ClaudeSamplingField[];
+}
+
+/**
+ * How a request that would think goes to Claude when it also carries sampling options Claude
+ * refuses with thinking. A clash the client asked for (both its own) is refused with a 400 naming
+ * the option, as every other thing a target cannot do. A clash the model's parameter policy made
+ * gives way on the policy's side: thinking the policy filled in is not turned on, and a temperature
+ * or top_p the policy filled in is left out (as on the Messages surface, `lib/params/apply.ts`).
+ *
+ * @example
+ * claudeSampling({ ...req, temperature: 0.2, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, 'provider type anthropic')
+ * // { thinking: false, omit: [] }
+ */
+export function claudeSampling(req: ChatRequest, provider: string): ClaudeSampling {
+  const clashes = LIMITS.filter(({ field, allowed }) => req[field] !== undefined && !allowed(req[field]));
+  if (clashes.length === 0) return { thinking: true, omit: [] };
+  if (req.setByPolicy?.reasoning) return { thinking: false, omit: [] };
+  const clients = clashes.find(({ field }) => field === 'topK' || !req.setByPolicy?.[field]);
+  if (clients) {
+    throw new GatewayError('invalid_request', `${clients.param} ${clients.rule} while thinking (reasoning_effort or a thinking budget) for ${provider}.`, {
+      param: clients.param,
+      code: 'unsupported_parameter',
+    });
+  }
+  return { thinking: true, omit: clashes.map(({ field }) => field) };
+}
