@@ -44,6 +44,7 @@ beforeAll(async () => {
       // Known upstream by the same name: a body nothing changes goes up as the client's bytes.
       { name: 'gpt-4o-mini', price: PRICE, targets: gpt, params: { force: { temperature: 0 }, caps: { maxOutputTokens: 100 } } },
       { name: 'gpt-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { caps: { maxOutputTokens: 100 } } },
+      { name: 'gpt-thinks-capped', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { defaults: { reasoningEffort: 'high' }, caps: { maxOutputTokens: 2000 } } },
       { name: 'gpt-thinks-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { defaults: { reasoningEffort: 'low', temperature: 0.3 } } },
       { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } } },
     ],
@@ -126,6 +127,19 @@ describe('the request parameter policy, through the official clients', () => {
 
     expect(upstreamBody(anthropicUp)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 4096 } });
     expect(upstreamBody(anthropicUp)).not.toHaveProperty('temperature');
+  });
+
+  it('sizes the thinking budget of a chat call translated to Claude to fit under the capped max_tokens, where the effort’s would not', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-claude-budget' });
+
+    const answer = await openai(key).chat.completions.create({ model: 'gpt-thinks-capped', messages: [{ role: 'user', content: 'Think a little' }] });
+    await openai(key).chat.completions.create({ model: 'gpt-thinks-capped', max_tokens: 32000, reasoning_effort: 'medium', messages: [{ role: 'user', content: 'Think more' }] });
+
+    expect(answer.choices[0]!.message.content).toContain('Think a little');
+    expect(upstreamBody(anthropicUp, 0)).toMatchObject({ max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1999 } });
+    expect(upstreamBody(anthropicUp, 1)).toMatchObject({ max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1999 } });
+    const records = await recordsOf(id);
+    expect(records.map((r) => r.params)).toEqual([['maxOutputTokens:capped', 'reasoningEffort:defaulted'], ['maxOutputTokens:capped']]);
   });
 
   it('refuses a chat call to Claude whose client sent both a temperature and an effort, naming temperature', async () => {

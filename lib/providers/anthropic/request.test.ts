@@ -385,3 +385,19 @@ describe('sampling options and thinking, which Claude takes together only within
     expect(act).toThrow(expect.objectContaining({ status: 400, param: 'top_k' }));
   });
 });
+
+describe('a thinking budget and a max_tokens the model’s policy put at odds', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; maxTokens: number; thinking: unknown }>([
+    { name: 'sizes the budget of an effort just under a max_tokens the policy capped', input: { maxTokens: 2000, reasoning: { effort: 'high' }, setByPolicy: { maxTokens: true } }, maxTokens: 2000, thinking: { type: 'enabled', budget_tokens: 1999 } },
+    { name: 'sizes the budget of an effort the policy filled in just under the client’s max_tokens', input: { maxTokens: 3000, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true } }, maxTokens: 3000, thinking: { type: 'enabled', budget_tokens: 2999 } },
+    { name: 'does not think when the capped max_tokens leaves no room for the least budget', input: { maxTokens: 1024, reasoning: { effort: 'low' }, setByPolicy: { maxTokens: true } }, maxTokens: 1024, thinking: undefined },
+    { name: 'keeps a budget that fits as it is', input: { maxTokens: 8000, reasoning: { effort: 'medium' }, setByPolicy: { maxTokens: true } }, maxTokens: 8000, thinking: { type: 'enabled', budget_tokens: 4096 } },
+  ])('$name', ({ input, maxTokens, thinking }) => {
+    // Act
+    const body = toAnthropicBody(base(input));
+
+    // Assess
+    expect(body.max_tokens).toBe(maxTokens);
+    expect(body.thinking).toEqual(thinking);
+  });
+});

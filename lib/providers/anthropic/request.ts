@@ -3,15 +3,14 @@ import { GatewayError } from '../../http/errors';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext } from '../types';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
-import { claudeSampling, type ClaudeSampling } from './thinking';
+import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET, type ClaudeSampling } from './thinking';
 
 /** `max_tokens` when the client sent none (Anthropic requires it; OpenAI clients often omit it). */
 export const DEFAULT_MAX_TOKENS = 4096;
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 
-/** Anthropic refuses a thinking budget under 1 024 tokens (Claude on Bedrock too). */
-export const MIN_THINKING_BUDGET = 1024;
+export { MIN_THINKING_BUDGET } from './thinking';
 
 /**
  * Thinking budgets for OpenAI's `reasoning_effort` when no explicit budget was given. Anthropic's
@@ -86,8 +85,10 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
   if (!sampling.thinking) budget = undefined;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   let maxTokens = req.maxTokens ?? defaultMax;
+  // Anthropic counts thinking inside max_tokens: a budget the policy left no room for is sized to fit, or dropped.
+  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderPolicyLimit(req, budget, req.maxTokens);
   if (budget !== undefined && maxTokens <= budget) {
-    // Anthropic counts thinking inside max_tokens; a default must leave room for the answer.
+    // A default must leave room for the answer; the client's own max_tokens is refused.
     if (req.maxTokens !== undefined) {
       throw new GatewayError('invalid_request', `max_tokens (${maxTokens}) must be greater than the thinking budget (${budget}) for provider type anthropic.`, {
         param: 'max_tokens',

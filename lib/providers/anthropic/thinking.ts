@@ -1,6 +1,9 @@
 import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 
+/** Anthropic refuses a thinking budget under 1 024 tokens (Claude on Bedrock too). */
+export const MIN_THINKING_BUDGET = 1024;
+
 /** A sampling option Claude limits while it thinks, by its canonical name. */
 export type ClaudeSamplingField = 'temperature' | 'topP' | 'topK';
 
@@ -43,4 +46,22 @@ export function claudeSampling(req: ChatRequest, provider: string): ClaudeSampli
     });
   }
   return { thinking: true, omit: clashes.map(({ field }) => field) };
+}
+
+/**
+ * The thinking budget for a request's `max_tokens` (Claude counts thinking inside `max_tokens` and
+ * refuses a budget that does not fit under it). When the model's parameter policy made the clash
+ * (it capped or set `max_tokens`, or filled in the effort): the largest budget under `max_tokens`,
+ * as the policy lowers a Messages call's own (`lib/params/apply.ts`), or none (no thinking) when
+ * `max_tokens` leaves no room for the least budget. A budget that fits, or a clash the client made
+ * itself, comes back as it is, for the caller to send or refuse.
+ *
+ * @example
+ * budgetUnderPolicyLimit({ ...req, setByPolicy: { maxTokens: true } }, 16384, 2000) // 1999
+ * budgetUnderPolicyLimit({ ...req, setByPolicy: { maxTokens: true } }, 1024, 1000)  // undefined: no thinking
+ * budgetUnderPolicyLimit(req, 16384, 2000)                                          // 16384: the client's clash
+ */
+export function budgetUnderPolicyLimit(req: ChatRequest, budget: number, maxTokens: number): number | undefined {
+  if (budget < maxTokens || (!req.setByPolicy?.maxTokens && !req.setByPolicy?.reasoning)) return budget;
+  return maxTokens > MIN_THINKING_BUDGET ? maxTokens - 1 : undefined;
 }

@@ -352,3 +352,18 @@ describe('sampling options and Claude thinking on Converse', () => {
     expect(body.inferenceConfig).toEqual({ temperature: 0.2 });
   });
 });
+
+describe('a Claude thinking budget and a maxTokens the model’s policy put at odds (Converse)', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; thinking: unknown }>([
+    { name: 'sizes the budget of an effort just under a maxTokens the policy capped', input: { maxTokens: 2000, reasoning: { effort: 'high' }, setByPolicy: { maxTokens: true } }, thinking: { type: 'enabled', budget_tokens: 1999 } },
+    { name: 'does not think when the capped maxTokens leaves no room for the least budget', input: { maxTokens: 1000, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, thinking: undefined },
+    { name: 'leaves the client’s own clash for Bedrock to answer', input: { maxTokens: 2000, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 4096 } },
+  ])('$name', ({ input, thinking }) => {
+    // Act
+    const body = toConverseBody(base(input));
+
+    // Assess
+    expect(body.inferenceConfig?.maxTokens).toBe(input.maxTokens);
+    expect(body.additionalModelRequestFields?.thinking).toEqual(thinking);
+  });
+});

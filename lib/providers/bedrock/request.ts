@@ -1,8 +1,7 @@
 import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { toolLoopLacksThinking } from '../anthropic/content';
-import { MIN_THINKING_BUDGET } from '../anthropic/request';
-import { claudeSampling } from '../anthropic/thinking';
+import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
 
@@ -63,7 +62,7 @@ export function toConverseBody(req: ChatRequest): ConverseBody {
   };
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
 
-  const additional = { ...topK(req.topK, family), ...(thinkingOff ? {} : reasoning(req.reasoning, family, req.model)) };
+  const additional = { ...topK(req.topK, family), ...(thinkingOff ? {} : reasoning(req, family)) };
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
   // Claude reports which stop sequence fired only when asked for it.
   if (family === 'anthropic' && stop.length > 0) body.additionalModelResponseFieldPaths = ['/stop_sequence'];
@@ -102,11 +101,14 @@ function topK(value: number | undefined, family: ReturnType<typeof modelFamily>)
 
 const asksThinking = (options: ReasoningOptions | undefined): boolean => options?.effort !== undefined || options?.budgetTokens !== undefined;
 
-function reasoning(options: ReasoningOptions | undefined, family: ReturnType<typeof modelFamily>, model: string): Record<string, unknown> {
+function reasoning(req: ChatRequest, family: ReturnType<typeof modelFamily>): Record<string, unknown> {
+  const { reasoning: options, model } = req;
   if (!options || (options.effort === undefined && options.budgetTokens === undefined)) return {};
   if (family === 'anthropic') {
-    const budget = options.budgetTokens !== undefined ? Math.max(MIN_THINKING_BUDGET, options.budgetTokens) : EFFORT_BUDGET[options.effort ?? 'medium'];
-    return { thinking: { type: 'enabled', budget_tokens: budget } };
+    const asked = options.budgetTokens !== undefined ? Math.max(MIN_THINKING_BUDGET, options.budgetTokens) : EFFORT_BUDGET[options.effort ?? 'medium'];
+    // Claude counts thinking inside maxTokens: a budget the policy left no room for is sized to fit, or dropped.
+    const budget = req.maxTokens === undefined ? asked : budgetUnderPolicyLimit(req, asked, req.maxTokens);
+    return budget === undefined ? {} : { thinking: { type: 'enabled', budget_tokens: budget } };
   }
   if (family === 'openai' && options.effort) return { reasoning_effort: options.effort === 'minimal' ? 'low' : options.effort };
   if (family === 'nova' && options.effort) return { reasoningConfig: { type: 'enabled', maxReasoningEffort: options.effort === 'minimal' ? 'low' : options.effort } };
