@@ -86,6 +86,19 @@ describe('applyParams on Anthropic bodies with thinking', () => {
     }
   });
 
+  it.each<{ name: string; surface: string; body: Record<string, unknown>; filled: string[] }>([
+    { name: 'an effort, a temperature and a forced top_p filled in, a limit capped where the client set one', surface: 'openai', body: { max_tokens: 32000 }, filled: ['reasoningEffort', 'temperature', 'topP'] },
+    { name: 'a limit the cap set where the client named none, and a forced top_p it did not send', surface: 'openai', body: { temperature: 0.5, reasoning_effort: 'high' }, filled: ['maxOutputTokens', 'topP'] },
+    { name: 'Gemini’s nested spots, none sent', surface: 'gemini', body: { contents: [] }, filled: ['maxOutputTokens', 'reasoningEffort', 'temperature', 'topP'] },
+    { name: 'nothing, when the client sent every value', surface: 'openai-responses', body: { max_output_tokens: 10, reasoning: { effort: 'low' }, temperature: 1, top_p: 0.5 }, filled: [] },
+  ])('names what it set where the client sent nothing (for a translator to give way on): $name', ({ surface, body, filled }) => {
+    // Act
+    const applied = applyParams(surface, body, { defaults: { reasoningEffort: 'low', temperature: 0.2 }, force: { topP: 0.9 }, caps: { maxOutputTokens: 100 } });
+
+    // Assess
+    expect(applied.filled).toEqual(filled);
+  });
+
   it('says which values it left out for thinking, for the debug log', () => {
     expect(applyParams('anthropic', { max_tokens: 2000, thinking: thinking(1500) }, { force: { temperature: 0 }, defaults: { topP: 0.5 } }).skipped).toEqual(['temperature:thinking', 'topP:thinking']);
   });
