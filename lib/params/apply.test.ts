@@ -28,9 +28,12 @@ describe('applyParams, surface by surface', () => {
     ['responses: forced', 'openai-responses', { temperature: 1, reasoning: { effort: 'minimal', summary: 'auto' } }, FORCE, { temperature: 0, top_p: 0.5, max_output_tokens: 2000, reasoning: { effort: 'high', summary: 'auto' } }, ['maxOutputTokens:forced', 'reasoningEffort:forced', 'temperature:forced', 'topP:forced']],
     ['responses: capped', 'openai-responses', { max_output_tokens: 10000 }, CAP, { max_output_tokens: 8192 }, ['maxOutputTokens:capped']],
     // Anthropic Messages (no reasoningEffort)
-    ['messages: defaults, effort not applied', 'anthropic', { max_tokens: 100 }, DEFAULTS, { max_tokens: 100, temperature: 0.2, top_p: 0.9 }, ['temperature:defaulted', 'topP:defaulted']],
+    // Claude Sonnet 4.5 and later refuse temperature and top_p together: the policy adds neither beside the other.
+    ['messages: defaults, effort not applied, temperature rather than top_p', 'anthropic', { max_tokens: 100 }, DEFAULTS, { max_tokens: 100, temperature: 0.2 }, ['temperature:defaulted']],
     ['messages: present values kept', 'anthropic', { max_tokens: 100, temperature: 1, top_p: 1 }, DEFAULTS, { max_tokens: 100, temperature: 1, top_p: 1 }, []],
-    ['messages: forced', 'anthropic', { max_tokens: 100, temperature: 1 }, FORCE, { max_tokens: 2000, temperature: 0, top_p: 0.5 }, ['maxOutputTokens:forced', 'temperature:forced', 'topP:forced']],
+    ['messages: forced, no top_p beside the client’s temperature', 'anthropic', { max_tokens: 100, temperature: 1 }, FORCE, { max_tokens: 2000, temperature: 0 }, ['maxOutputTokens:forced', 'temperature:forced']],
+    ['messages: no temperature beside the client’s top_p', 'anthropic', { max_tokens: 100, top_p: 0.8 }, { force: { temperature: 0 }, defaults: { topP: 0.9 } }, { max_tokens: 100, top_p: 0.8 }, []],
+    ['messages: both forced where the client sent both', 'anthropic', { max_tokens: 100, temperature: 1, top_p: 1 }, FORCE, { max_tokens: 2000, temperature: 0, top_p: 0.5 }, ['maxOutputTokens:forced', 'temperature:forced', 'topP:forced']],
     ['messages: capped', 'anthropic', { max_tokens: 32000 }, CAP, { max_tokens: 8192 }, ['maxOutputTokens:capped']],
     // Gemini generateContent
     ['gemini: generationConfig created', 'gemini', { contents: [] }, DEFAULTS, { contents: [], generationConfig: { temperature: 0.2, topP: 0.9, maxOutputTokens: 1000, thinkingConfig: { thinkingBudget: 1024 } } }, ['maxOutputTokens:defaulted', 'reasoningEffort:defaulted', 'temperature:defaulted', 'topP:defaulted']],
@@ -97,6 +100,10 @@ describe('applyParams on Anthropic bodies with thinking', () => {
 
     // Assess
     expect(applied.filled).toEqual(filled);
+  });
+
+  it('says which value it left out beside the other sampling option, for the debug log', () => {
+    expect(applyParams('anthropic', { max_tokens: 2000, top_p: 0.8 }, { force: { temperature: 0 } }).skipped).toEqual(['temperature:topP']);
   });
 
   it('says which values it left out for thinking, for the debug log', () => {

@@ -25,8 +25,8 @@ const ORDER: readonly ParamName[] = ['maxOutputTokens', 'reasoningEffort', 'temp
  * the call never writes, nor holds a budget for, more than the cap). Pure; the client's body is
  * never mutated. A value equal to the client's is no change. On Anthropic's Messages a lowered
  * `max_tokens` keeps thinking valid (the budget is lowered with it, or thinking is turned off when
- * no budget fits), and temperature and top_p are not set while thinking is on (Anthropic refuses
- * them). Surfaces without parameters (embeddings, images…) come back unchanged.
+ * no budget fits), temperature and top_p are not set while thinking is on (Anthropic refuses
+ * them), nor one beside the other where the client sent only that other. Surfaces without parameters (embeddings, images…) come back unchanged.
  *
  * @example
  * applyParams('openai', { model: 'm', messages, temperature: 0.7, max_tokens: 32000 }, { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } })
@@ -39,9 +39,12 @@ export function applyParams(surface: string, body: Record<string, unknown>, poli
   for (const param of ORDER) {
     const spots = fields[param];
     if (!spots) continue;
-    if (surface === 'anthropic' && (param === 'temperature' || param === 'topP') && thinkingOn(out.body)) {
-      if (policy.force?.[param] !== undefined || policy.defaults?.[param] !== undefined) out.skipped.push(`${param}:thinking`);
-      continue;
+    if (surface === 'anthropic' && (param === 'temperature' || param === 'topP')) {
+      const why = thinkingOn(out.body) ? 'thinking' : besideOther(param, body, out.body);
+      if (why) {
+        if (policy.force?.[param] !== undefined || policy.defaults?.[param] !== undefined) out.skipped.push(`${param}:${why}`);
+        continue;
+      }
     }
     const how = applyOne(out, spots, policy.force?.[param], policy.defaults?.[param], param === 'maxOutputTokens' ? policy.caps?.maxOutputTokens : undefined);
     if (!how) continue;
@@ -100,6 +103,18 @@ function withValueAt(obj: Record<string, unknown>, path: readonly string[], valu
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Claude Sonnet 4.5 and later refuse temperature and top_p together ("cannot both be specified for
+ * this model"): on a Messages body the policy sets neither where the client did not send it and
+ * the body has the other (temperature comes first, so of two the policy sets, temperature stays).
+ * The client's own pair is its own (earlier models take both).
+ */
+function besideOther(param: 'temperature' | 'topP', client: Record<string, unknown>, body: Record<string, unknown>): 'temperature' | 'topP' | undefined {
+  const other = param === 'temperature' ? 'topP' : 'temperature';
+  const spot = (name: 'temperature' | 'topP') => PARAM_FIELDS.anthropic[name]![0]!.path;
+  return valueAt(client, spot(param)) === undefined && valueAt(body, spot(other)) !== undefined ? other : undefined;
+}
 
 const thinkingOn = (body: Record<string, unknown>): boolean => isObject(body.thinking) && body.thinking.type !== 'disabled';
 

@@ -179,6 +179,16 @@ describe('the request parameter policy, through the official clients', () => {
     expect(upstreamBody(anthropicUp)).toEqual({ model: 'claude-sonnet-4-6', max_tokens: 50, temperature: 0, metadata: { user_id: 'u1' }, messages: [{ role: 'user', content: 'Hi' }] });
   });
 
+  it('forces no temperature beside the top_p a Messages call sent (Claude Sonnet 4.5 and later refuse both), sending the client’s bytes', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-top-p' });
+
+    await anthropic(key).messages.create({ model: 'claude-sonnet-4-6', max_tokens: 50, top_p: 0.8, messages: [{ role: 'user', content: 'Hi' }] } as Anthropic.MessageCreateParamsNonStreaming);
+
+    expect(upstreamBody(anthropicUp)).toEqual({ model: 'claude-sonnet-4-6', max_tokens: 50, top_p: 0.8, messages: [{ role: 'user', content: 'Hi' }] });
+    const [record] = await recordsOf(id);
+    expect(record!.params).toBeUndefined();
+  });
+
   it('sends a body the policy leaves as it is as the very bytes the client sent, and re-serialises one it changed', async () => {
     const { id, key } = await instances.createKey({ name: 'params-untouched' });
     // Odd spacing and key order: only the client's own bytes look like this.

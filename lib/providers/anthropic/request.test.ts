@@ -377,6 +377,22 @@ describe('sampling options and thinking, which Claude takes together only within
     for (const [field, value] of Object.entries(expected)) if (value === undefined) expect(body).not.toHaveProperty(field);
   });
 
+  it.each<{ name: string; input: Partial<ChatRequest>; expected: Record<string, unknown> }>([
+    { name: 'the top_p the policy filled in beside the client’s temperature', input: { temperature: 0.2, topP: 0.9, setByPolicy: { topP: true } }, expected: { temperature: 0.2 } },
+    { name: 'the temperature the policy filled in beside the client’s top_p', input: { temperature: 0.2, topP: 0.9, setByPolicy: { temperature: true } }, expected: { top_p: 0.9 } },
+    { name: 'the top_p of two the policy filled in', input: { temperature: 0.2, topP: 0.9, setByPolicy: { temperature: true, topP: true } }, expected: { temperature: 0.2 } },
+  ])('sends one of temperature and top_p (Claude Sonnet 4.5 and later refuse both), leaving out $name', ({ input, expected }) => {
+    // Act
+    const body = toAnthropicBody(base(input));
+
+    // Assess
+    expect({ temperature: body.temperature, top_p: body.top_p }).toEqual({ temperature: undefined, top_p: undefined, ...expected });
+  });
+
+  it('sends both temperature and top_p when the client sent both (earlier models take them)', () => {
+    expect(toAnthropicBody(base({ temperature: 0.2, topP: 0.9 }))).toMatchObject({ temperature: 0.2, top_p: 0.9 });
+  });
+
   it('still refuses a top_k the client sent with thinking it asked for, whatever the policy filled in', () => {
     // Act
     const act = () => toAnthropicBody(base({ temperature: 0.2, topK: 40, reasoning: { effort: 'low' }, setByPolicy: { temperature: true } }));

@@ -3,7 +3,7 @@ import { GatewayError } from '../../http/errors';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext } from '../types';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
-import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET, type ClaudeSampling } from './thinking';
+import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from './thinking';
 
 /** `max_tokens` when the client sent none (Anthropic requires it; OpenAI clients often omit it). */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -27,8 +27,6 @@ export interface AnthropicBodyOptions {
   /** Overrides DEFAULT_MAX_TOKENS. */
   defaultMaxTokens?: number;
 }
-
-const NOT_THINKING: ClaudeSampling = { thinking: false, omit: [] };
 
 const unsupported = (param: string, message: string): GatewayError =>
   new GatewayError('invalid_request', `${message} is not supported by provider type anthropic.`, { param, code: 'unsupported_parameter' });
@@ -81,7 +79,7 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
   // A tool loop whose turn has no thinking of Claude's (another family's was dropped) can only go
   // on without extended thinking, as Anthropic's error advises and LiteLLM's modify_params does.
   let budget = toolLoopLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
-  const sampling = budget === undefined ? NOT_THINKING : claudeSampling(req, 'provider type anthropic');
+  const sampling = claudeSampling(req, 'provider type anthropic', budget !== undefined);
   if (!sampling.thinking) budget = undefined;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   let maxTokens = req.maxTokens ?? defaultMax;

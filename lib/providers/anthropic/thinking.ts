@@ -24,17 +24,35 @@ export interface ClaudeSampling {
 }
 
 /**
- * How a request that would think goes to Claude when it also carries sampling options Claude
- * refuses with thinking. A clash the client asked for (both its own) is refused with a 400 naming
- * the option, as every other thing a target cannot do. A clash the model's parameter policy made
- * gives way on the policy's side: thinking the policy filled in is not turned on, and a temperature
- * or top_p the policy filled in is left out (as on the Messages surface, `lib/params/apply.ts`).
+ * How a request goes to Claude when it carries sampling options Claude refuses together: with
+ * thinking (`thinks`), a temperature other than 1, top_p outside 0.95–1 or any top_k; on the models
+ * since Sonnet 4.5, temperature beside top_p (`oneOfTemperatureAndTopP`). A thinking clash the
+ * client asked for (both its own) is refused with a 400 naming the option, as every other thing a
+ * target cannot do. A clash the model's parameter policy made gives way on the policy's side:
+ * thinking the policy filled in is not turned on, and a temperature or top_p the policy filled in
+ * is left out (as on the Messages surface, `lib/params/apply.ts`).
  *
  * @example
- * claudeSampling({ ...req, temperature: 0.2, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, 'provider type anthropic')
+ * claudeSampling({ ...req, temperature: 0.2, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, 'provider type anthropic', true)
  * // { thinking: false, omit: [] }
  */
-export function claudeSampling(req: ChatRequest, provider: string): ClaudeSampling {
+export function claudeSampling(req: ChatRequest, provider: string, thinks: boolean): ClaudeSampling {
+  const sampling = thinks ? withThinking(req, provider) : { thinking: false, omit: [] };
+  return { thinking: sampling.thinking, omit: [...sampling.omit, ...oneOfTemperatureAndTopP(req, sampling.omit)] };
+}
+
+/**
+ * Claude Sonnet 4.5 and later refuse temperature and top_p together ("cannot both be specified for
+ * this model"): of a pair the model's policy made, its value is left out (top_p when it set both).
+ * The client's own pair is sent (earlier models take both).
+ */
+function oneOfTemperatureAndTopP(req: ChatRequest, omitted: readonly ClaudeSamplingField[]): ClaudeSamplingField[] {
+  if (req.temperature === undefined || req.topP === undefined || omitted.includes('temperature') || omitted.includes('topP')) return [];
+  if (req.setByPolicy?.topP) return ['topP'];
+  return req.setByPolicy?.temperature ? ['temperature'] : [];
+}
+
+function withThinking(req: ChatRequest, provider: string): ClaudeSampling {
   const clashes = LIMITS.filter(({ field, allowed }) => req[field] !== undefined && !allowed(req[field]));
   if (clashes.length === 0) return { thinking: true, omit: [] };
   if (req.setByPolicy?.reasoning) return { thinking: false, omit: [] };

@@ -344,6 +344,14 @@ describe('sampling options and Claude thinking on Converse', () => {
     expect(body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 1024 } });
   });
 
+  it('sends Claude one of temperature and top_p, leaving out the one the policy filled in beside the client’s', () => {
+    // Act
+    const body = toConverseBody(base({ temperature: 0.2, topP: 0.9, setByPolicy: { topP: true } }));
+
+    // Assess
+    expect(body.inferenceConfig).toEqual({ temperature: 0.2 });
+  });
+
   it('keeps sampling options on a Nova model with reasoning, which takes both', () => {
     // Act
     const body = toConverseBody(base({ model: NOVA, temperature: 0.2, reasoning: { effort: 'low' } }));

@@ -49,7 +49,7 @@ export function toConverseBody(req: ChatRequest): ConverseBody {
   // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking): go on without thinking.
   let thinkingOff = family === 'anthropic' && toolLoopLacksThinking(body.messages.map((m) => ({ role: m.role, content: m.content.map(converseBlockType) })));
   // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling).
-  const sampling = family === 'anthropic' && !thinkingOff && asksThinking(req.reasoning) ? claudeSampling(req, PROVIDER) : undefined;
+  const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && asksThinking(req.reasoning)) : undefined;
   if (sampling && !sampling.thinking) thinkingOff = true;
   const omit = sampling?.omit ?? [];
 
