@@ -43,6 +43,12 @@ describe('applyParams, surface by surface', () => {
     ['gemini: forced effort replaces a budget', 'gemini', { generationConfig: { thinkingConfig: { thinkingBudget: 100 } } }, { force: { reasoningEffort: 'high' } }, { generationConfig: { thinkingConfig: { thinkingBudget: 24576 } } }, ['reasoningEffort:forced']],
     ['gemini: capped', 'gemini', { generationConfig: { maxOutputTokens: 65536 } }, CAP, { generationConfig: { maxOutputTokens: 8192 } }, ['maxOutputTokens:capped']],
     ['gemini: cap fills', 'gemini', {}, CAP, { generationConfig: { maxOutputTokens: 8192 } }, ['maxOutputTokens:capped']],
+    // Gemini takes snake_case spellings too (generation_config, max_output_tokens…): a value there is capped where it is.
+    ['gemini: a snake_case limit capped where it is', 'gemini', { generation_config: { max_output_tokens: 65536 } }, CAP, { generation_config: { max_output_tokens: 8192 } }, ['maxOutputTokens:capped']],
+    ['gemini: a snake_case field in generationConfig capped where it is', 'gemini', { generationConfig: { max_output_tokens: 65536 } }, CAP, { generationConfig: { max_output_tokens: 8192 } }, ['maxOutputTokens:capped']],
+    ['gemini: defaults join the client’s snake_case generation_config', 'gemini', { generation_config: { temperature: 1 } }, { defaults: { topP: 0.9, maxOutputTokens: 100 } }, { generation_config: { temperature: 1, top_p: 0.9, max_output_tokens: 100 } }, ['maxOutputTokens:defaulted', 'topP:defaulted']],
+    ['gemini: a snake_case thinking level forced as a level', 'gemini', { generation_config: { thinking_config: { thinking_level: 'LOW' } } }, { force: { reasoningEffort: 'high' } }, { generation_config: { thinking_config: { thinking_level: 'HIGH' } } }, ['reasoningEffort:forced']],
+    ['gemini: a default budget joins the client’s snake_case thinking_config', 'gemini', { generation_config: { thinking_config: { include_thoughts: true } } }, { defaults: { reasoningEffort: 'low' } }, { generation_config: { thinking_config: { include_thoughts: true, thinking_budget: 1024 } } }, ['reasoningEffort:defaulted']],
     // Legacy completions (no reasoningEffort)
     ['completions: defaults', 'openai-completions', { prompt: 'x' }, DEFAULTS, { prompt: 'x', temperature: 0.2, top_p: 0.9, max_tokens: 1000 }, ['maxOutputTokens:defaulted', 'temperature:defaulted', 'topP:defaulted']],
     ['completions: present kept', 'openai-completions', { max_tokens: 16, temperature: 1, top_p: 1 }, DEFAULTS, { max_tokens: 16, temperature: 1, top_p: 1 }, []],
@@ -119,7 +125,29 @@ describe('PARAM_FIELDS', () => {
       openai: { temperature: ['temperature'], topP: ['top_p'], maxOutputTokens: ['max_completion_tokens', 'max_tokens'], reasoningEffort: ['reasoning_effort'] },
       'openai-responses': { temperature: ['temperature'], topP: ['top_p'], maxOutputTokens: ['max_output_tokens'], reasoningEffort: ['reasoning.effort'] },
       anthropic: { temperature: ['temperature'], topP: ['top_p'], maxOutputTokens: ['max_tokens'] },
-      gemini: { temperature: ['generationConfig.temperature'], topP: ['generationConfig.topP'], maxOutputTokens: ['generationConfig.maxOutputTokens'], reasoningEffort: ['generationConfig.thinkingConfig.thinkingBudget', 'generationConfig.thinkingConfig.thinkingLevel'] },
+      gemini: {
+        temperature: ['generationConfig.temperature', 'generation_config.temperature'],
+        topP: ['generationConfig.topP', 'generation_config.top_p', 'generationConfig.top_p', 'generation_config.topP'],
+        maxOutputTokens: ['generationConfig.maxOutputTokens', 'generation_config.max_output_tokens', 'generationConfig.max_output_tokens', 'generation_config.maxOutputTokens'],
+        reasoningEffort: [
+          'generationConfig.thinkingConfig.thinkingBudget',
+          'generation_config.thinking_config.thinking_budget',
+          'generationConfig.thinkingConfig.thinking_budget',
+          'generationConfig.thinking_config.thinkingBudget',
+          'generationConfig.thinking_config.thinking_budget',
+          'generation_config.thinkingConfig.thinkingBudget',
+          'generation_config.thinkingConfig.thinking_budget',
+          'generation_config.thinking_config.thinkingBudget',
+          'generationConfig.thinkingConfig.thinkingLevel',
+          'generation_config.thinking_config.thinking_level',
+          'generationConfig.thinkingConfig.thinking_level',
+          'generationConfig.thinking_config.thinkingLevel',
+          'generationConfig.thinking_config.thinking_level',
+          'generation_config.thinkingConfig.thinkingLevel',
+          'generation_config.thinkingConfig.thinking_level',
+          'generation_config.thinking_config.thinkingLevel',
+        ],
+      },
       'openai-completions': { temperature: ['temperature'], topP: ['top_p'], maxOutputTokens: ['max_tokens'] },
     });
   });

@@ -58,24 +58,47 @@ export function applyParams(surface: string, body: Record<string, unknown>, poli
 /** Force, else default, then cap, on one parameter's spots; what happened, if anything changed. */
 function applyOne(out: AppliedParams, spots: readonly ParamSpot[], forced: ParamValue | undefined, fallback: ParamValue | undefined, cap: number | undefined): 'forced' | 'defaulted' | 'capped' | undefined {
   const sent = spots.filter((spot) => valueAt(out.body, spot.path) !== undefined);
+  const fill = fillSpot(out.body, spots);
   if (forced !== undefined) {
     let changed = false;
-    for (const spot of sent.length > 0 ? sent : [spots[0]!]) changed = write(out, spot, forced) || changed;
+    for (const spot of sent.length > 0 ? sent : [fill]) changed = write(out, spot, forced) || changed;
     return changed ? 'forced' : undefined;
   }
   let how: 'defaulted' | 'capped' | undefined;
   if (fallback !== undefined && sent.length === 0) {
-    write(out, spots[0]!, fallback);
-    sent.push(spots[0]!);
+    write(out, fill, fallback);
+    sent.push(fill);
     how = 'defaulted';
   }
   if (cap === undefined) return how;
-  if (sent.length === 0) return write(out, spots[0]!, cap) ? 'capped' : how;
+  if (sent.length === 0) return write(out, fill, cap) ? 'capped' : how;
   for (const spot of sent) {
     const value = valueAt(out.body, spot.path);
     if (typeof value === 'number' && value > cap && write(out, spot, cap)) how = 'capped';
   }
   return how;
+}
+
+/**
+ * Where a value the client did not send goes: the spot whose objects the body already has most of
+ * (a default joins a Gemini client's own `generation_config` rather than starting a
+ * `generationConfig` beside it), the first of those; never a `sentOnly` spelling.
+ */
+function fillSpot(body: Record<string, unknown>, spots: readonly ParamSpot[]): ParamSpot {
+  let best = spots[0]!;
+  let most = -1;
+  for (const spot of spots) {
+    if (spot.sentOnly) continue;
+    let at: unknown = body;
+    let depth = 0;
+    for (const key of spot.path.slice(0, -1)) {
+      if (!isObject(at) || !isObject(at[key])) break;
+      at = at[key];
+      depth++;
+    }
+    if (depth > most) [best, most] = [spot, depth];
+  }
+  return best;
 }
 
 /** Writes the value at the spot, copying the objects on its path; false when it was there already. */

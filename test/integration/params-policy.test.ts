@@ -263,6 +263,24 @@ describe('the request parameter policy, through the official clients', () => {
     expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:defaulted']);
   });
 
+  it('caps a Gemini limit sent in snake_case (which Gemini takes too), filling the defaults in the client’s own generation_config', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-gemini-snake' });
+
+    const res = await fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello snake' }] }], generation_config: { max_output_tokens: 10000 } }),
+    });
+
+    expect(res.status).toBe(200);
+    await res.text();
+    const sent = geminiUp.requests[0]!.body as Record<string, unknown>;
+    expect(sent.generation_config).toEqual({ max_output_tokens: 256, temperature: 0.2, thinking_config: { thinking_budget: 1024 } });
+    expect(sent).not.toHaveProperty('generationConfig');
+    const [record] = await recordsOf(id);
+    expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:defaulted']);
+  });
+
   it('sets reasoning.effort on a Responses call passed through, keeping the client’s other reasoning settings', async () => {
     const { key } = await instances.createKey({ name: 'params-responses' });
 
