@@ -216,6 +216,10 @@ describe('validateGeminiRequest', () => {
     { name: 'contents missing', input: {}, param: 'contents' },
     { name: 'a content without parts', input: { contents: [{ role: 'user' }] }, param: 'contents[0].parts' },
     { name: 'a zero maxOutputTokens', input: body({ generationConfig: { maxOutputTokens: 0 } }), param: 'generationConfig.maxOutputTokens' },
+    // Gemini reads an integer sent as a string ("65536"): a cap and a budget's hold would not see it.
+    { name: 'a snake_case max_output_tokens as a string', input: body({ generation_config: { max_output_tokens: '65536' } }), param: 'generation_config.max_output_tokens' },
+    { name: 'a snake_case field inside generationConfig as a string', input: body({ generationConfig: { max_output_tokens: '65536' } }), param: 'generationConfig.max_output_tokens' },
+    { name: 'a generation_config that is not an object', input: body({ generation_config: 'x' }), param: 'generation_config' },
     { name: 'tools that are not a list', input: body({ tools: {} }), param: 'tools' },
   ])('refuses $name, naming $param', ({ input, param }) => {
     expect(() => validateGeminiRequest(input)).toThrow(GatewayError);

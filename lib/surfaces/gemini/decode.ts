@@ -29,11 +29,17 @@ export function validateGeminiRequest(body: Json, options: { countTokens?: boole
   body.contents.forEach((content: unknown, i) => {
     if (!isObject(content) || !Array.isArray(content.parts)) throw invalid(`contents[${i}].parts`, `Invalid value for 'contents[${i}].parts': expected an array of Part objects.`);
   });
-  const config = body.generationConfig;
-  if (config !== undefined && !isObject(config)) throw invalid('generationConfig', "Invalid value for 'generationConfig': expected an object.");
-  const max = config?.maxOutputTokens;
-  if (max !== undefined && !(typeof max === 'number' && Number.isSafeInteger(max) && max > 0)) {
-    throw invalid('generationConfig.maxOutputTokens', "Invalid value for 'generationConfig.maxOutputTokens': expected a positive integer.");
+  // In either spelling Gemini takes (generation_config.max_output_tokens too): the limit the policy's cap and the budget read.
+  for (const name of ['generationConfig', 'generation_config']) {
+    const config = body[name];
+    if (config === undefined) continue;
+    if (!isObject(config)) throw invalid(name, `Invalid value for '${name}': expected an object.`);
+    for (const field of ['maxOutputTokens', 'max_output_tokens']) {
+      const max = config[field];
+      if (max !== undefined && !(typeof max === 'number' && Number.isSafeInteger(max) && max > 0)) {
+        throw invalid(`${name}.${field}`, `Invalid value for '${name}.${field}': expected a positive integer.`);
+      }
+    }
   }
   if (body.tools !== undefined && !Array.isArray(body.tools)) throw invalid('tools', "Invalid value for 'tools': expected an array of Tool objects.");
 }
