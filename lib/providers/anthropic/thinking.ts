@@ -56,10 +56,10 @@ function withThinking(req: ChatRequest, provider: string): ClaudeSampling {
   const clashes = LIMITS.filter(({ field, allowed }) => req[field] !== undefined && !allowed(req[field]));
   if (clashes.length === 0) return { thinking: true, omit: [] };
   if (req.setByPolicy?.reasoning) return { thinking: false, omit: [] };
-  const clients = clashes.find(({ field }) => field === 'topK' || !req.setByPolicy?.[field]);
-  if (clients) {
-    throw new GatewayError('invalid_request', `${clients.param} ${clients.rule} while thinking (reasoning_effort or a thinking budget) for ${provider}.`, {
-      param: clients.param,
+  const own = clashes.find(({ field }) => field === 'topK' || !req.setByPolicy?.[field]);
+  if (own) {
+    throw new GatewayError('invalid_request', `${own.param} ${own.rule} while thinking (reasoning_effort or a thinking budget) for ${provider}.`, {
+      param: own.param,
       code: 'unsupported_parameter',
     });
   }
