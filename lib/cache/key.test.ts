@@ -12,6 +12,7 @@ describe('cacheKey', () => {
     ['chat `metadata`', withBody({ metadata: { run: '7' } })],
     ['`stream: false` spelled out', withBody({ stream: false })],
     ['`stream_options` on a whole answer', withBody({ stream_options: { include_usage: true } })],
+    ['a parameter policy that chose none of the values', { ...base, setByPolicy: { reasoning: false, temperature: false } }],
   ];
   it.each(same)('is the same for %s', (_what, input) => {
     expect(cacheKey(input)).toBe(cacheKey(base));
@@ -28,6 +29,8 @@ describe('cacheKey', () => {
     ['another surface', { ...base, surface: 'openai-completions' }],
     ['a tool list', withBody({ tools: [{ type: 'function', function: { name: 'f' } }] })],
     ['an array in another order', withBody({ stop: ['b', 'a'] })],
+    // The same policy body goes to Claude with thinking when the client asked for it, without when the policy filled it in.
+    ['an effort the parameter policy filled in rather than the client sent', { ...base, setByPolicy: { reasoning: true } }],
   ];
   it.each(different)('differs for %s', (_what, input) => {
     expect(cacheKey(input)).not.toBe(cacheKey(withBody({ stop: ['a', 'b'] })));

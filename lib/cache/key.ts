@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { PolicyChoices } from '../canonical/types';
 import type { ResponseCacheModelConfig } from '../config/schema';
 
 /** The surfaces whose model calls may be answered from the cache (ctx.surface): chat, messages, Responses, Gemini, completions, embeddings. */
@@ -43,6 +44,12 @@ export interface CacheKeyInput {
   body: Record<string, unknown>;
   /** Headers that change the answer: `anthropic-version` and `anthropic-beta` on messages. */
   headers?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Which of the body's values the model's parameter policy chose rather than the client
+   * (`ChatRequest.setByPolicy`): a translation to Claude gives way on those, so one body may go
+   * upstream two ways.
+   */
+  setByPolicy?: PolicyChoices | undefined;
 }
 
 /**
@@ -64,6 +71,11 @@ export function cacheKey(input: CacheKeyInput): string {
   const usageChunk = streamOptions?.include_usage === true;
   // OpenAI pads each chunk with a random `obfuscation` field unless told not to: other bytes.
   const unpadded = streamOptions?.include_obfuscation === false;
+  // Only what the policy did choose, and nothing when it chose nothing: keys of calls without a policy stay as they were.
+  const chosen = Object.entries(input.setByPolicy ?? {})
+    .filter(([, set]) => set)
+    .map(([name]) => name)
+    .sort();
   const headers = input.surface === 'anthropic' ? { version: input.headers?.['anthropic-version'] ?? null, beta: input.headers?.['anthropic-beta'] ?? null } : null;
   const parts = {
     v: 1,
@@ -74,6 +86,7 @@ export function cacheKey(input: CacheKeyInput): string {
     stream: input.stream ? (input.jsonArray ? 'array' : `sse${usageChunk ? '+usage' : ''}${unpadded ? '-obfuscation' : ''}`) : 'whole',
     headers,
     body,
+    ...(chosen.length > 0 ? { setByPolicy: chosen } : {}),
   };
   return createHash('sha256').update(canonicalJson(parts)).digest('hex');
 }

@@ -1,3 +1,4 @@
+import type { PolicyChoices } from '../canonical/types';
 import type { ResponseCacheModelConfig } from '../config/schema';
 import { cacheKey, isCacheableSurface, scopeOf } from './key';
 
@@ -61,6 +62,8 @@ export interface CacheableCall {
   jsonArray?: boolean | undefined;
   body: Record<string, unknown>;
   headers: Readonly<Record<string, string | undefined>>;
+  /** What the model's parameter policy chose in the body (`CacheKeyInput.setByPolicy`). */
+  setByPolicy?: PolicyChoices | undefined;
 }
 
 /**
@@ -85,6 +88,7 @@ export function planCache(config: ResponseCacheModelConfig, call: CacheableCall)
     ...(call.jsonArray ? { jsonArray: true } : {}),
     body: call.body,
     headers: call.headers,
+    setByPolicy: call.setByPolicy,
   });
   return { hash, read: directive === 'normal', write: true, ttlSeconds: config.ttlSeconds };
 }

@@ -134,6 +134,21 @@ export interface ChatRequest {
   /** An end-user id for the provider's abuse monitoring (OpenAI `user`, Anthropic `metadata.user_id`). */
   user?: string;
   stream: boolean;
+  /**
+   * The values the model's request parameter policy (`lib/params/`) chose rather than the client:
+   * `reasoning`, `temperature` and `topP` it filled in where the client sent none, `maxTokens` it
+   * set or lowered. Where a target cannot take two values together (Claude's thinking with a
+   * temperature), a translator gives way on the policy's, since the client did not ask for the clash.
+   */
+  setByPolicy?: PolicyChoices;
+}
+
+/** Which of a request's values the model's parameter policy chose (see `ChatRequest.setByPolicy`). */
+export interface PolicyChoices {
+  reasoning?: boolean;
+  temperature?: boolean;
+  topP?: boolean;
+  maxTokens?: boolean;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error';

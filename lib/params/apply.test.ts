@@ -28,9 +28,12 @@ describe('applyParams, surface by surface', () => {
     ['responses: forced', 'openai-responses', { temperature: 1, reasoning: { effort: 'minimal', summary: 'auto' } }, FORCE, { temperature: 0, top_p: 0.5, max_output_tokens: 2000, reasoning: { effort: 'high', summary: 'auto' } }, ['maxOutputTokens:forced', 'reasoningEffort:forced', 'temperature:forced', 'topP:forced']],
     ['responses: capped', 'openai-responses', { max_output_tokens: 10000 }, CAP, { max_output_tokens: 8192 }, ['maxOutputTokens:capped']],
     // Anthropic Messages (no reasoningEffort)
-    ['messages: defaults, effort not applied', 'anthropic', { max_tokens: 100 }, DEFAULTS, { max_tokens: 100, temperature: 0.2, top_p: 0.9 }, ['temperature:defaulted', 'topP:defaulted']],
+    // Claude Sonnet 4.5 and later refuse temperature and top_p together: the policy adds neither beside the other.
+    ['messages: defaults, effort not applied, temperature rather than top_p', 'anthropic', { max_tokens: 100 }, DEFAULTS, { max_tokens: 100, temperature: 0.2 }, ['temperature:defaulted']],
     ['messages: present values kept', 'anthropic', { max_tokens: 100, temperature: 1, top_p: 1 }, DEFAULTS, { max_tokens: 100, temperature: 1, top_p: 1 }, []],
-    ['messages: forced', 'anthropic', { max_tokens: 100, temperature: 1 }, FORCE, { max_tokens: 2000, temperature: 0, top_p: 0.5 }, ['maxOutputTokens:forced', 'temperature:forced', 'topP:forced']],
+    ['messages: forced, no top_p beside the client’s temperature', 'anthropic', { max_tokens: 100, temperature: 1 }, FORCE, { max_tokens: 2000, temperature: 0 }, ['maxOutputTokens:forced', 'temperature:forced']],
+    ['messages: no temperature beside the client’s top_p', 'anthropic', { max_tokens: 100, top_p: 0.8 }, { force: { temperature: 0 }, defaults: { topP: 0.9 } }, { max_tokens: 100, top_p: 0.8 }, []],
+    ['messages: both forced where the client sent both', 'anthropic', { max_tokens: 100, temperature: 1, top_p: 1 }, FORCE, { max_tokens: 2000, temperature: 0, top_p: 0.5 }, ['maxOutputTokens:forced', 'temperature:forced', 'topP:forced']],
     ['messages: capped', 'anthropic', { max_tokens: 32000 }, CAP, { max_tokens: 8192 }, ['maxOutputTokens:capped']],
     // Gemini generateContent
     ['gemini: generationConfig created', 'gemini', { contents: [] }, DEFAULTS, { contents: [], generationConfig: { temperature: 0.2, topP: 0.9, maxOutputTokens: 1000, thinkingConfig: { thinkingBudget: 1024 } } }, ['maxOutputTokens:defaulted', 'reasoningEffort:defaulted', 'temperature:defaulted', 'topP:defaulted']],
@@ -40,6 +43,12 @@ describe('applyParams, surface by surface', () => {
     ['gemini: forced effort replaces a budget', 'gemini', { generationConfig: { thinkingConfig: { thinkingBudget: 100 } } }, { force: { reasoningEffort: 'high' } }, { generationConfig: { thinkingConfig: { thinkingBudget: 24576 } } }, ['reasoningEffort:forced']],
     ['gemini: capped', 'gemini', { generationConfig: { maxOutputTokens: 65536 } }, CAP, { generationConfig: { maxOutputTokens: 8192 } }, ['maxOutputTokens:capped']],
     ['gemini: cap fills', 'gemini', {}, CAP, { generationConfig: { maxOutputTokens: 8192 } }, ['maxOutputTokens:capped']],
+    // Gemini takes snake_case spellings too (generation_config, max_output_tokens…): a value there is capped where it is.
+    ['gemini: a snake_case limit capped where it is', 'gemini', { generation_config: { max_output_tokens: 65536 } }, CAP, { generation_config: { max_output_tokens: 8192 } }, ['maxOutputTokens:capped']],
+    ['gemini: a snake_case field in generationConfig capped where it is', 'gemini', { generationConfig: { max_output_tokens: 65536 } }, CAP, { generationConfig: { max_output_tokens: 8192 } }, ['maxOutputTokens:capped']],
+    ['gemini: defaults join the client’s snake_case generation_config', 'gemini', { generation_config: { temperature: 1 } }, { defaults: { topP: 0.9, maxOutputTokens: 100 } }, { generation_config: { temperature: 1, top_p: 0.9, max_output_tokens: 100 } }, ['maxOutputTokens:defaulted', 'topP:defaulted']],
+    ['gemini: a snake_case thinking level forced as a level', 'gemini', { generation_config: { thinking_config: { thinking_level: 'LOW' } } }, { force: { reasoningEffort: 'high' } }, { generation_config: { thinking_config: { thinking_level: 'HIGH' } } }, ['reasoningEffort:forced']],
+    ['gemini: a default budget joins the client’s snake_case thinking_config', 'gemini', { generation_config: { thinking_config: { include_thoughts: true } } }, { defaults: { reasoningEffort: 'low' } }, { generation_config: { thinking_config: { include_thoughts: true, thinking_budget: 1024 } } }, ['reasoningEffort:defaulted']],
     // Legacy completions (no reasoningEffort)
     ['completions: defaults', 'openai-completions', { prompt: 'x' }, DEFAULTS, { prompt: 'x', temperature: 0.2, top_p: 0.9, max_tokens: 1000 }, ['maxOutputTokens:defaulted', 'temperature:defaulted', 'topP:defaulted']],
     ['completions: present kept', 'openai-completions', { max_tokens: 16, temperature: 1, top_p: 1 }, DEFAULTS, { max_tokens: 16, temperature: 1, top_p: 1 }, []],
@@ -86,6 +95,23 @@ describe('applyParams on Anthropic bodies with thinking', () => {
     }
   });
 
+  it.each<{ name: string; surface: string; body: Record<string, unknown>; filled: string[] }>([
+    { name: 'an effort, a temperature and a forced top_p filled in, a limit capped where the client set one', surface: 'openai', body: { max_tokens: 32000 }, filled: ['reasoningEffort', 'temperature', 'topP'] },
+    { name: 'a limit the cap set where the client named none, and a forced top_p it did not send', surface: 'openai', body: { temperature: 0.5, reasoning_effort: 'high' }, filled: ['maxOutputTokens', 'topP'] },
+    { name: 'Gemini’s nested spots, none sent', surface: 'gemini', body: { contents: [] }, filled: ['maxOutputTokens', 'reasoningEffort', 'temperature', 'topP'] },
+    { name: 'nothing, when the client sent every value', surface: 'openai-responses', body: { max_output_tokens: 10, reasoning: { effort: 'low' }, temperature: 1, top_p: 0.5 }, filled: [] },
+  ])('names what it set where the client sent nothing (for a translator to give way on): $name', ({ surface, body, filled }) => {
+    // Act
+    const applied = applyParams(surface, body, { defaults: { reasoningEffort: 'low', temperature: 0.2 }, force: { topP: 0.9 }, caps: { maxOutputTokens: 100 } });
+
+    // Assess
+    expect(applied.filled).toEqual(filled);
+  });
+
+  it('says which value it left out beside the other sampling option, for the debug log', () => {
+    expect(applyParams('anthropic', { max_tokens: 2000, top_p: 0.8 }, { force: { temperature: 0 } }).skipped).toEqual(['temperature:topP']);
+  });
+
   it('says which values it left out for thinking, for the debug log', () => {
     expect(applyParams('anthropic', { max_tokens: 2000, thinking: thinking(1500) }, { force: { temperature: 0 }, defaults: { topP: 0.5 } }).skipped).toEqual(['temperature:thinking', 'topP:thinking']);
   });
@@ -99,7 +125,29 @@ describe('PARAM_FIELDS', () => {
       openai: { temperature: ['temperature'], topP: ['top_p'], maxOutputTokens: ['max_completion_tokens', 'max_tokens'], reasoningEffort: ['reasoning_effort'] },
       'openai-responses': { temperature: ['temperature'], topP: ['top_p'], maxOutputTokens: ['max_output_tokens'], reasoningEffort: ['reasoning.effort'] },
       anthropic: { temperature: ['temperature'], topP: ['top_p'], maxOutputTokens: ['max_tokens'] },
-      gemini: { temperature: ['generationConfig.temperature'], topP: ['generationConfig.topP'], maxOutputTokens: ['generationConfig.maxOutputTokens'], reasoningEffort: ['generationConfig.thinkingConfig.thinkingBudget', 'generationConfig.thinkingConfig.thinkingLevel'] },
+      gemini: {
+        temperature: ['generationConfig.temperature', 'generation_config.temperature'],
+        topP: ['generationConfig.topP', 'generation_config.top_p', 'generationConfig.top_p', 'generation_config.topP'],
+        maxOutputTokens: ['generationConfig.maxOutputTokens', 'generation_config.max_output_tokens', 'generationConfig.max_output_tokens', 'generation_config.maxOutputTokens'],
+        reasoningEffort: [
+          'generationConfig.thinkingConfig.thinkingBudget',
+          'generation_config.thinking_config.thinking_budget',
+          'generationConfig.thinkingConfig.thinking_budget',
+          'generationConfig.thinking_config.thinkingBudget',
+          'generationConfig.thinking_config.thinking_budget',
+          'generation_config.thinkingConfig.thinkingBudget',
+          'generation_config.thinkingConfig.thinking_budget',
+          'generation_config.thinking_config.thinkingBudget',
+          'generationConfig.thinkingConfig.thinkingLevel',
+          'generation_config.thinking_config.thinking_level',
+          'generationConfig.thinkingConfig.thinking_level',
+          'generationConfig.thinking_config.thinkingLevel',
+          'generationConfig.thinking_config.thinking_level',
+          'generation_config.thinkingConfig.thinkingLevel',
+          'generation_config.thinkingConfig.thinking_level',
+          'generation_config.thinking_config.thinkingLevel',
+        ],
+      },
       'openai-completions': { temperature: ['temperature'], topP: ['top_p'], maxOutputTokens: ['max_tokens'] },
     });
   });

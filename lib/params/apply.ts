@@ -8,6 +8,8 @@ export interface AppliedParams {
   changes: string[];
   /** `param:why` for values the policy left out because the body could not take them (`temperature:thinking`): for the debug log. */
   skipped: string[];
+  /** The parameters it set where the client had sent none (defaulted, forced or capped into an empty spot): a translator gives way on these in a clash (`ChatRequest.setByPolicy`). */
+  filled: ParamName[];
 }
 
 /** Anthropic's least thinking budget: a `max_tokens` at or below it leaves no room for thinking. */
@@ -23,27 +25,31 @@ const ORDER: readonly ParamName[] = ['maxOutputTokens', 'reasoningEffort', 'temp
  * the call never writes, nor holds a budget for, more than the cap). Pure; the client's body is
  * never mutated. A value equal to the client's is no change. On Anthropic's Messages a lowered
  * `max_tokens` keeps thinking valid (the budget is lowered with it, or thinking is turned off when
- * no budget fits), and temperature and top_p are not set while thinking is on (Anthropic refuses
- * them). Surfaces without parameters (embeddings, images…) come back unchanged.
+ * no budget fits), temperature and top_p are not set while thinking is on (Anthropic refuses
+ * them), nor one beside the other where the client sent only that other. Surfaces without parameters (embeddings, images…) come back unchanged.
  *
  * @example
  * applyParams('openai', { model: 'm', messages, temperature: 0.7, max_tokens: 32000 }, { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } })
  * // { body: { model: 'm', messages, temperature: 0, max_tokens: 8192 }, changes: ['maxOutputTokens:capped', 'temperature:forced'], skipped: [] }
  */
 export function applyParams(surface: string, body: Record<string, unknown>, policy: ParamPolicyConfig): AppliedParams {
-  const out: AppliedParams = { body, changes: [], skipped: [] };
+  const out: AppliedParams = { body, changes: [], skipped: [], filled: [] };
   if (!isParamSurface(surface)) return out;
   const fields = PARAM_FIELDS[surface];
   for (const param of ORDER) {
     const spots = fields[param];
     if (!spots) continue;
-    if (surface === 'anthropic' && (param === 'temperature' || param === 'topP') && thinkingOn(out.body)) {
-      if (policy.force?.[param] !== undefined || policy.defaults?.[param] !== undefined) out.skipped.push(`${param}:thinking`);
-      continue;
+    if (surface === 'anthropic' && (param === 'temperature' || param === 'topP')) {
+      const why = thinkingOn(out.body) ? 'thinking' : besideOther(param, body, out.body);
+      if (why) {
+        if (policy.force?.[param] !== undefined || policy.defaults?.[param] !== undefined) out.skipped.push(`${param}:${why}`);
+        continue;
+      }
     }
     const how = applyOne(out, spots, policy.force?.[param], policy.defaults?.[param], param === 'maxOutputTokens' ? policy.caps?.maxOutputTokens : undefined);
     if (!how) continue;
     out.changes.push(`${param}:${how}`);
+    if (!spots.some((spot) => valueAt(body, spot.path) !== undefined)) out.filled.push(param);
     if (surface === 'anthropic' && param === 'maxOutputTokens') keepThinkingValid(out, body);
   }
   return out;
@@ -52,24 +58,47 @@ export function applyParams(surface: string, body: Record<string, unknown>, poli
 /** Force, else default, then cap, on one parameter's spots; what happened, if anything changed. */
 function applyOne(out: AppliedParams, spots: readonly ParamSpot[], forced: ParamValue | undefined, fallback: ParamValue | undefined, cap: number | undefined): 'forced' | 'defaulted' | 'capped' | undefined {
   const sent = spots.filter((spot) => valueAt(out.body, spot.path) !== undefined);
+  const fill = fillSpot(out.body, spots);
   if (forced !== undefined) {
     let changed = false;
-    for (const spot of sent.length > 0 ? sent : [spots[0]!]) changed = write(out, spot, forced) || changed;
+    for (const spot of sent.length > 0 ? sent : [fill]) changed = write(out, spot, forced) || changed;
     return changed ? 'forced' : undefined;
   }
   let how: 'defaulted' | 'capped' | undefined;
   if (fallback !== undefined && sent.length === 0) {
-    write(out, spots[0]!, fallback);
-    sent.push(spots[0]!);
+    write(out, fill, fallback);
+    sent.push(fill);
     how = 'defaulted';
   }
   if (cap === undefined) return how;
-  if (sent.length === 0) return write(out, spots[0]!, cap) ? 'capped' : how;
+  if (sent.length === 0) return write(out, fill, cap) ? 'capped' : how;
   for (const spot of sent) {
     const value = valueAt(out.body, spot.path);
     if (typeof value === 'number' && value > cap && write(out, spot, cap)) how = 'capped';
   }
   return how;
+}
+
+/**
+ * Where a value the client did not send goes: the spot whose objects the body already has most of
+ * (a default joins a Gemini client's own `generation_config` rather than starting a
+ * `generationConfig` beside it), the first of those; never a `sentOnly` spelling.
+ */
+function fillSpot(body: Record<string, unknown>, spots: readonly ParamSpot[]): ParamSpot {
+  let best = spots[0]!;
+  let most = -1;
+  for (const spot of spots) {
+    if (spot.sentOnly) continue;
+    let at: unknown = body;
+    let depth = 0;
+    for (const key of spot.path.slice(0, -1)) {
+      if (!isObject(at) || !isObject(at[key])) break;
+      at = at[key];
+      depth++;
+    }
+    if (depth > most) [best, most] = [spot, depth];
+  }
+  return best;
 }
 
 /** Writes the value at the spot, copying the objects on its path; false when it was there already. */
@@ -97,6 +126,18 @@ function withValueAt(obj: Record<string, unknown>, path: readonly string[], valu
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Claude Sonnet 4.5 and later refuse temperature and top_p together ("cannot both be specified for
+ * this model"): on a Messages body the policy sets neither where the client did not send it and
+ * the body has the other (temperature comes first, so of two the policy sets, temperature stays).
+ * The client's own pair is its own (earlier models take both).
+ */
+function besideOther(param: 'temperature' | 'topP', client: Record<string, unknown>, body: Record<string, unknown>): 'temperature' | 'topP' | undefined {
+  const other = param === 'temperature' ? 'topP' : 'temperature';
+  const spot = (name: 'temperature' | 'topP') => PARAM_FIELDS.anthropic[name]![0]!.path;
+  return valueAt(client, spot(param)) === undefined && valueAt(body, spot(other)) !== undefined ? other : undefined;
+}
 
 const thinkingOn = (body: Record<string, unknown>): boolean => isObject(body.thinking) && body.thinking.type !== 'disabled';
 

@@ -71,6 +71,22 @@ describe('worstCaseOfCall for a Gemini body that does not translate', () => {
   });
 });
 
+describe('worstCaseOfCall for a Gemini body in snake_case, which Gemini takes too', () => {
+  it.each([
+    { name: 'holds generation_config.max_output_tokens for every candidate_count', body: { generation_config: { max_output_tokens: 1000, candidate_count: 3 } }, output: 3000 },
+    { name: 'holds generationConfig.max_output_tokens', body: { generationConfig: { max_output_tokens: 1000 } }, output: 1000 },
+  ])('$name', ({ body, output }) => {
+    // Prepare
+    const admitted = geminiCall({ contents: [{ parts: [{ text: 'hi' }] }], ...body });
+
+    // Act
+    const most = worstCaseOfCall(admitted, undefined, geminiConfig);
+
+    // Assess
+    expect(most).toBe(worstCaseCost(charTokens(admitted.raw.length), output, [{ input: 1, output: 4 }]));
+  });
+});
+
 describe('worstCaseOfCall for a legacy completions body', () => {
   it.each([
     { name: 'one string prompt', prompt: 'def add(a, b):', prompts: 1 },

@@ -19,11 +19,14 @@ import type { AdmittedCall } from './model-call';
 export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | undefined, config: GatewayConfig, units = 1): Micros {
   const prices = pricesOf(call.entry.targets, call.model);
   const prompt = canonical ? countTokensEstimate(canonical) : charTokens(call.raw.length);
-  // Gemini's body keeps them in generationConfig (read here too, for bodies only Gemini can take).
-  const gemini = call.body.generationConfig as { maxOutputTokens?: unknown; candidateCount?: unknown } | undefined;
-  const asked = canonical?.maxTokens ?? positive(call.body.max_completion_tokens) ?? positive(call.body.max_tokens) ?? positive(call.body.max_output_tokens) ?? positive(gemini?.maxOutputTokens);
+  // Gemini's body keeps them in generationConfig (read here too, for bodies only Gemini can take),
+  // in either spelling Gemini takes (`generation_config.max_output_tokens` too): the largest counts.
+  const gemini = geminiConfigs(call.body);
+  const geminiMax = largest(gemini.flatMap((c) => [c.maxOutputTokens, c.max_output_tokens]));
+  const asked = canonical?.maxTokens ?? positive(call.body.max_completion_tokens) ?? positive(call.body.max_tokens) ?? positive(call.body.max_output_tokens) ?? geminiMax;
   // Text completions' best_of: that many are generated (and charged), n of them returned.
-  const choices = Math.max(positive(call.body.n) ?? 1, positive(call.body.best_of) ?? 1, positive(gemini?.candidateCount) ?? 1) * batchPrompts(call.body.prompt);
+  const candidates = largest(gemini.flatMap((c) => [c.candidateCount, c.candidate_count]));
+  const choices = Math.max(positive(call.body.n) ?? 1, positive(call.body.best_of) ?? 1, candidates ?? 1) * batchPrompts(call.body.prompt);
   const output = (asked ?? call.entry.config.maxOutputTokens ?? config.limits.defaultMaxOutputTokens) * choices;
   return worstCaseCost(prompt, output, prices, units);
 }
@@ -60,6 +63,15 @@ function pricesOf(targets: readonly Target[], model: string): Price[] {
     prices.push(target.price);
   }
   return prices;
+}
+
+/** A Gemini body's generation configs, as `generationConfig` and as `generation_config`. */
+const geminiConfigs = (body: Record<string, unknown>): Record<string, unknown>[] =>
+  [body.generationConfig, body.generation_config].filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && !Array.isArray(c));
+
+function largest(values: unknown[]): number | undefined {
+  const counts = values.map(positive).filter((value): value is number => value !== undefined);
+  return counts.length > 0 ? Math.max(...counts) : undefined;
 }
 
 const positive = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined);

@@ -1,7 +1,7 @@
 import { modelRefusedBy, type Caller } from '../access/caller';
 import { endUserOf, limitScopesOf } from '../access/end-user';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
-import type { ChatRequest } from '../canonical/types';
+import type { ChatRequest, PolicyChoices } from '../canonical/types';
 import { entraOf } from '../config/schema';
 import { unusableCredentials } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
@@ -18,6 +18,7 @@ import { isCacheableSurface } from '../cache/key';
 import { planCache, type CachePlan } from '../cache/policy';
 import type { CacheEntry } from '../store/response-cache';
 import { applyParams } from '../params/apply';
+import type { ParamName } from '../params/fields';
 import { passthroughAnswer, translatedAnswer } from './answers';
 import type { SurfaceBinding } from './bindings';
 import { worstCaseOfCall } from './budget';
@@ -39,6 +40,8 @@ export interface AdmittedCall {
   entry: CatalogModel;
   /** The end user the request names, if any (`lib/access/end-user.ts`). */
   endUser?: string;
+  /** What the model's request parameter policy chose rather than the client, for the translation (`ChatRequest.setByPolicy`); absent when it changed nothing. */
+  setByPolicy?: PolicyChoices;
 }
 
 /** The model and streaming of a call whose URL names them, not its body (Gemini's `models/{model}:streamGenerateContent`). */
@@ -117,11 +120,24 @@ export async function admit(
 export function withParamPolicy(call: AdmittedCall, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>): AdmittedCall {
   const policy = call.entry.config.params;
   if (!policy) return call;
-  const { body, changes, skipped } = applyParams(ctx.surface, call.body, policy);
+  const { body, changes, skipped, filled } = applyParams(ctx.surface, call.body, policy);
   if (changes.length > 0 || skipped.length > 0) deps.logger.debug('request parameters set by the model policy', { requestId: ctx.requestId, model: call.model, surface: ctx.surface, params: changes, skipped });
   if (changes.length === 0) return call;
   ctx.params = changes;
-  return { ...call, body, raw: Buffer.from(JSON.stringify(body)) };
+  const chose = (param: ParamName) => filled.includes(param);
+  const setByPolicy: PolicyChoices = {
+    reasoning: chose('reasoningEffort'),
+    temperature: chose('temperature'),
+    topP: chose('topP'),
+    maxTokens: changes.some((change) => change.startsWith('maxOutputTokens:')),
+  };
+  return { ...call, body, raw: Buffer.from(JSON.stringify(body)), setByPolicy };
+}
+
+/** The surface's decoding of a call's body, marked with what the policy chose in it, so a translator can give way on those. */
+function decodeCall(binding: SurfaceBinding, call: AdmittedCall): ChatRequest {
+  const canonical = binding.decode(call.body);
+  return call.setByPolicy ? { ...canonical, setByPolicy: call.setByPolicy } : canonical;
 }
 
 /**
@@ -175,7 +191,7 @@ export function cacheFor(call: AdmittedCall, ctx: RequestContext, deps: ProxyDep
   const config = call.entry.config.cache;
   // Images, audio, moderations and rerank share the models but not the cache.
   if (!config || !deps.responseCache || !isCacheableSurface(ctx.surface)) return undefined;
-  return { plan: planCache(config, { surface: ctx.surface, model: call.model, upstream: call.entry.targets.map((t) => `${t.provider.id}:${t.model}`), keyId: call.caller.key.id, teamId: call.caller.team?.id, stream: ctx.stream, jsonArray: ctx.jsonArray, body: call.body, headers }) };
+  return { plan: planCache(config, { surface: ctx.surface, model: call.model, upstream: call.entry.targets.map((t) => `${t.provider.id}:${t.model}`), keyId: call.caller.key.id, teamId: call.caller.team?.id, stream: ctx.stream, jsonArray: ctx.jsonArray, body: call.body, headers, setByPolicy: call.setByPolicy }) };
 }
 
 /**
@@ -214,7 +230,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
   // Undefined for models without `cache`: they pay one property read for it.
   const cache = cacheFor(call, ctx, deps, req.headers);
-  const hit = await limitsThenCache(call, ctx, deps, finish, cache, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call.body)), deps.config));
+  const hit = await limitsThenCache(call, ctx, deps, finish, cache, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call)), deps.config));
   if (hit) return hit;
   const signal = requestSignal(req, deps.now);
   const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
@@ -226,7 +242,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     }
     // Decoded once, on the first target that needs it; refusals (400) end the request here.
     try {
-      canonical ??= binding.decode(call.body);
+      canonical ??= decodeCall(binding, call);
     } catch (err) {
       throw forTarget(err, attempt.provider);
     }
@@ -244,9 +260,9 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
 const cachesWhereTold = (attempt: Attempt) =>
   attempt.provider.type === 'anthropic' || attempt.provider.type === 'bedrock' || (attempt.provider.type === 'vertex' && vertexPublisher(attempt.model) === 'anthropic');
 
-function decodedOrUndefined(binding: SurfaceBinding, body: Record<string, unknown>): ChatRequest | undefined {
+function decodedOrUndefined(binding: SurfaceBinding, call: AdmittedCall): ChatRequest | undefined {
   try {
-    return binding.decode(body);
+    return decodeCall(binding, call);
   } catch {
     return undefined;
   }

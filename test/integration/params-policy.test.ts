@@ -44,6 +44,8 @@ beforeAll(async () => {
       // Known upstream by the same name: a body nothing changes goes up as the client's bytes.
       { name: 'gpt-4o-mini', price: PRICE, targets: gpt, params: { force: { temperature: 0 }, caps: { maxOutputTokens: 100 } } },
       { name: 'gpt-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { caps: { maxOutputTokens: 100 } } },
+      { name: 'gpt-thinks-capped', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { defaults: { reasoningEffort: 'high' }, caps: { maxOutputTokens: 2000 } } },
+      { name: 'gpt-thinks-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { defaults: { reasoningEffort: 'low', temperature: 0.3 } } },
       { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } } },
     ],
   });
@@ -106,6 +108,52 @@ describe('the request parameter policy, through the official clients', () => {
     expect(upstreamBody(anthropicUp)).toMatchObject({ model: 'claude-sonnet-4-6', max_tokens: 100 });
   });
 
+  it('sends a chat call translated to Claude without the thinking its policy filled in when the client set a temperature, which Claude refuses with thinking', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-claude-temperature' });
+
+    const answer = await openai(key).chat.completions.create({ model: 'gpt-thinks-on-claude', temperature: 0.2, messages: [{ role: 'user', content: 'Classify: fine' }] });
+
+    expect(answer.choices[0]!.message.content).toContain('Classify');
+    expect(upstreamBody(anthropicUp)).toMatchObject({ temperature: 0.2, max_tokens: 4096 });
+    expect(upstreamBody(anthropicUp)).not.toHaveProperty('thinking');
+    const [record] = await recordsOf(id);
+    expect(record!.params).toEqual(['reasoningEffort:defaulted']);
+  });
+
+  it('leaves out the temperature a chat call’s policy filled in when the client asked Claude to think', async () => {
+    const { key } = await instances.createKey({ name: 'params-claude-thinks' });
+
+    await openai(key).chat.completions.create({ model: 'gpt-thinks-on-claude', reasoning_effort: 'medium', messages: [{ role: 'user', content: 'Think' }] });
+
+    expect(upstreamBody(anthropicUp)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 4096 } });
+    expect(upstreamBody(anthropicUp)).not.toHaveProperty('temperature');
+  });
+
+  it('sizes the thinking budget of a chat call translated to Claude to fit under the capped max_tokens, where the effort’s would not', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-claude-budget' });
+
+    const answer = await openai(key).chat.completions.create({ model: 'gpt-thinks-capped', messages: [{ role: 'user', content: 'Think a little' }] });
+    await openai(key).chat.completions.create({ model: 'gpt-thinks-capped', max_tokens: 32000, reasoning_effort: 'medium', messages: [{ role: 'user', content: 'Think more' }] });
+
+    expect(answer.choices[0]!.message.content).toContain('Think a little');
+    expect(upstreamBody(anthropicUp, 0)).toMatchObject({ max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1999 } });
+    expect(upstreamBody(anthropicUp, 1)).toMatchObject({ max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1999 } });
+    const records = await recordsOf(id);
+    expect(records.map((r) => r.params)).toEqual([['maxOutputTokens:capped', 'reasoningEffort:defaulted'], ['maxOutputTokens:capped']]);
+  });
+
+  it('refuses a chat call to Claude whose client sent both a temperature and an effort, naming temperature', async () => {
+    const { key } = await instances.createKey({ name: 'params-claude-clash' });
+
+    const refused = await openai(key)
+      .chat.completions.create({ model: 'gpt-on-claude', temperature: 0.2, reasoning_effort: 'low', messages: [{ role: 'user', content: 'Both' }] })
+      .catch((err: unknown) => err);
+
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('temperature');
+    expect(anthropicUp.requests).toHaveLength(0);
+  });
+
   it('caps a Messages call with thinking validly: the budget lowered below max_tokens, temperature left out while thinking is on', async () => {
     const { id, key } = await instances.createKey({ name: 'params-thinking' });
 
@@ -129,6 +177,16 @@ describe('the request parameter policy, through the official clients', () => {
     await anthropic(key).messages.create({ model: 'claude-sonnet-4-6', max_tokens: 50, temperature: 1, metadata: { user_id: 'u1' }, messages: [{ role: 'user', content: 'Hi' }] } as Anthropic.MessageCreateParamsNonStreaming);
 
     expect(upstreamBody(anthropicUp)).toEqual({ model: 'claude-sonnet-4-6', max_tokens: 50, temperature: 0, metadata: { user_id: 'u1' }, messages: [{ role: 'user', content: 'Hi' }] });
+  });
+
+  it('forces no temperature beside the top_p a Messages call sent (Claude Sonnet 4.5 and later refuse both), sending the client’s bytes', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-top-p' });
+
+    await anthropic(key).messages.create({ model: 'claude-sonnet-4-6', max_tokens: 50, top_p: 0.8, messages: [{ role: 'user', content: 'Hi' }] } as Anthropic.MessageCreateParamsNonStreaming);
+
+    expect(upstreamBody(anthropicUp)).toEqual({ model: 'claude-sonnet-4-6', max_tokens: 50, top_p: 0.8, messages: [{ role: 'user', content: 'Hi' }] });
+    const [record] = await recordsOf(id);
+    expect(record!.params).toBeUndefined();
   });
 
   it('sends a body the policy leaves as it is as the very bytes the client sent, and re-serialises one it changed', async () => {
@@ -201,6 +259,24 @@ describe('the request parameter policy, through the official clients', () => {
 
     expect(answer.text).toContain('Hello Gemini');
     expect(geminiUp.requests[0]!.body).toMatchObject({ generationConfig: { maxOutputTokens: 256, stopSequences: ['END'], temperature: 0.2, thinkingConfig: { thinkingBudget: 1024 } } });
+    const [record] = await recordsOf(id);
+    expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:defaulted']);
+  });
+
+  it('caps a Gemini limit sent in snake_case (which Gemini takes too), filling the defaults in the client’s own generation_config', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-gemini-snake' });
+
+    const res = await fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello snake' }] }], generation_config: { max_output_tokens: 10000 } }),
+    });
+
+    expect(res.status).toBe(200);
+    await res.text();
+    const sent = geminiUp.requests[0]!.body as Record<string, unknown>;
+    expect(sent.generation_config).toEqual({ max_output_tokens: 256, temperature: 0.2, thinking_config: { thinking_budget: 1024 } });
+    expect(sent).not.toHaveProperty('generationConfig');
     const [record] = await recordsOf(id);
     expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:defaulted']);
   });

@@ -238,6 +238,10 @@ describe('toAnthropicBody', () => {
     { name: 'tool arguments that are not an object', input: { messages: [user('x'), { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '[1]' }] }] }, param: 'messages[1].content' },
     { name: 'an image URL that is neither http(s) nor data', input: { messages: [{ role: 'user', parts: [{ type: 'image', source: { kind: 'url', url: 'ftp://x/y.png' } }] }] }, param: 'messages[0].content' },
     { name: 'a request whose messages are all empty', input: { messages: [user('')] }, param: 'messages' },
+    // Anthropic: "temperature may only be set to 1 when thinking is enabled"; top_p only from 0.95 to 1; no top_k.
+    { name: 'a temperature other than 1 with thinking', input: { temperature: 0.2, reasoning: { effort: 'low' } }, param: 'temperature' },
+    { name: 'a top_p under 0.95 with thinking', input: { topP: 0.9, reasoning: { budgetTokens: 2048 } }, param: 'top_p' },
+    { name: 'a top_k with thinking', input: { topK: 40, reasoning: { effort: 'low' } }, param: 'top_k' },
   ])('refuses $name with a 400 naming the field', ({ input, param }) => {
     // Act
     const act = () => toAnthropicBody(base(input));
@@ -347,5 +351,69 @@ describe('signatures of another family, and the tool loop they leave without thi
     const messages: Message[] = [...loop([{ type: 'thinking', text: 'x', signature: 'CiQB', signedBy: 'gemini' }]), { role: 'assistant', parts: [{ type: 'text', text: 'It is 12.' }] }, user('Thanks. And tomorrow?')];
     const body = toAnthropicBody(base({ messages, tools, reasoning: { budgetTokens: 2048 } }));
     expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+  });
+});
+
+describe('sampling options and thinking, which Claude takes together only within its bounds', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; expected: Record<string, unknown> }>([
+    { name: 'keeps a temperature of 1 and a top_p from 0.95 with thinking', input: { temperature: 1, topP: 0.95, reasoning: { effort: 'low' } }, expected: { temperature: 1, top_p: 0.95, thinking: { type: 'enabled', budget_tokens: 1024 } } },
+    {
+      name: "turns no thinking on for an effort the model's policy filled in when the client set a temperature",
+      input: { temperature: 0.2, topK: 40, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true } },
+      expected: { temperature: 0.2, top_k: 40, thinking: undefined, max_tokens: DEFAULT_MAX_TOKENS },
+    },
+    {
+      name: "leaves out a temperature and top_p the model's policy filled in when the client asked for thinking",
+      input: { temperature: 0.2, topP: 0.5, reasoning: { effort: 'low' }, setByPolicy: { temperature: true, topP: true } },
+      expected: { temperature: undefined, top_p: undefined, thinking: { type: 'enabled', budget_tokens: 1024 } },
+    },
+  ])('$name', ({ input, expected }) => {
+    // Act
+    const body = toAnthropicBody(base(input));
+
+    // Assess
+    const present = Object.fromEntries(Object.entries(expected).filter(([, value]) => value !== undefined));
+    expect(body).toMatchObject(present);
+    for (const [field, value] of Object.entries(expected)) if (value === undefined) expect(body).not.toHaveProperty(field);
+  });
+
+  it.each<{ name: string; input: Partial<ChatRequest>; expected: Record<string, unknown> }>([
+    { name: 'the top_p the policy filled in beside the client’s temperature', input: { temperature: 0.2, topP: 0.9, setByPolicy: { topP: true } }, expected: { temperature: 0.2 } },
+    { name: 'the temperature the policy filled in beside the client’s top_p', input: { temperature: 0.2, topP: 0.9, setByPolicy: { temperature: true } }, expected: { top_p: 0.9 } },
+    { name: 'the top_p of two the policy filled in', input: { temperature: 0.2, topP: 0.9, setByPolicy: { temperature: true, topP: true } }, expected: { temperature: 0.2 } },
+  ])('sends one of temperature and top_p (Claude Sonnet 4.5 and later refuse both), leaving out $name', ({ input, expected }) => {
+    // Act
+    const body = toAnthropicBody(base(input));
+
+    // Assess
+    expect({ temperature: body.temperature, top_p: body.top_p }).toEqual({ temperature: undefined, top_p: undefined, ...expected });
+  });
+
+  it('sends both temperature and top_p when the client sent both (earlier models take them)', () => {
+    expect(toAnthropicBody(base({ temperature: 0.2, topP: 0.9 }))).toMatchObject({ temperature: 0.2, top_p: 0.9 });
+  });
+
+  it('still refuses a top_k the client sent with thinking it asked for, whatever the policy filled in', () => {
+    // Act
+    const act = () => toAnthropicBody(base({ temperature: 0.2, topK: 40, reasoning: { effort: 'low' }, setByPolicy: { temperature: true } }));
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ status: 400, param: 'top_k' }));
+  });
+});
+
+describe('a thinking budget and a max_tokens the model’s policy put at odds', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; maxTokens: number; thinking: unknown }>([
+    { name: 'sizes the budget of an effort just under a max_tokens the policy capped', input: { maxTokens: 2000, reasoning: { effort: 'high' }, setByPolicy: { maxTokens: true } }, maxTokens: 2000, thinking: { type: 'enabled', budget_tokens: 1999 } },
+    { name: 'sizes the budget of an effort the policy filled in just under the client’s max_tokens', input: { maxTokens: 3000, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true } }, maxTokens: 3000, thinking: { type: 'enabled', budget_tokens: 2999 } },
+    { name: 'does not think when the capped max_tokens leaves no room for the least budget', input: { maxTokens: 1024, reasoning: { effort: 'low' }, setByPolicy: { maxTokens: true } }, maxTokens: 1024, thinking: undefined },
+    { name: 'keeps a budget that fits as it is', input: { maxTokens: 8000, reasoning: { effort: 'medium' }, setByPolicy: { maxTokens: true } }, maxTokens: 8000, thinking: { type: 'enabled', budget_tokens: 4096 } },
+  ])('$name', ({ input, maxTokens, thinking }) => {
+    // Act
+    const body = toAnthropicBody(base(input));
+
+    // Assess
+    expect(body.max_tokens).toBe(maxTokens);
+    expect(body.thinking).toEqual(thinking);
   });
 });

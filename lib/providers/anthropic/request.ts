@@ -3,14 +3,14 @@ import { GatewayError } from '../../http/errors';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext } from '../types';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
+import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from './thinking';
 
 /** `max_tokens` when the client sent none (Anthropic requires it; OpenAI clients often omit it). */
 export const DEFAULT_MAX_TOKENS = 4096;
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 
-/** Anthropic refuses a thinking budget under 1 024 tokens (Claude on Bedrock too). */
-export const MIN_THINKING_BUDGET = 1024;
+export { MIN_THINKING_BUDGET } from './thinking';
 
 /**
  * Thinking budgets for OpenAI's `reasoning_effort` when no explicit budget was given. Anthropic's
@@ -57,7 +57,8 @@ function thinkingBudget(reasoning: ReasoningOptions | undefined): number | undef
 /**
  * The Messages API body for a canonical request. Pure. Refuses (400, naming the field) what
  * Anthropic cannot do: `seed`, `temperature` above 1, `response_format: json_object`, a
- * `max_tokens` that leaves no room after the thinking budget.
+ * `max_tokens` that leaves no room after the thinking budget, sampling options Claude refuses
+ * while thinking (`claudeSampling`: the policy's side of such a clash gives way instead).
  *
  * JSON output: `json_schema` maps to Anthropic's structured outputs (`output_config.format`);
  * models without structured outputs answer 400 themselves, and that error reaches the client.
@@ -77,11 +78,15 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
 
   // A tool loop whose turn has no thinking of Claude's (another family's was dropped) can only go
   // on without extended thinking, as Anthropic's error advises and LiteLLM's modify_params does.
-  const budget = toolLoopLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
+  let budget = toolLoopLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
+  const sampling = claudeSampling(req, 'provider type anthropic', budget !== undefined);
+  if (!sampling.thinking) budget = undefined;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   let maxTokens = req.maxTokens ?? defaultMax;
+  // Anthropic counts thinking inside max_tokens: a budget the policy left no room for is sized to fit, or dropped.
+  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderPolicyLimit(req, budget, req.maxTokens);
   if (budget !== undefined && maxTokens <= budget) {
-    // Anthropic counts thinking inside max_tokens; a default must leave room for the answer.
+    // A default must leave room for the answer; the client's own max_tokens is refused.
     if (req.maxTokens !== undefined) {
       throw new GatewayError('invalid_request', `max_tokens (${maxTokens}) must be greater than the thinking budget (${budget}) for provider type anthropic.`, {
         param: 'max_tokens',
@@ -117,8 +122,8 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
 
   const stop = req.stop?.filter((s) => s.trim() !== '');
   if (stop && stop.length > 0) body.stop_sequences = stop;
-  if (req.temperature !== undefined) body.temperature = req.temperature;
-  if (req.topP !== undefined) body.top_p = req.topP;
+  if (req.temperature !== undefined && !sampling.omit.includes('temperature')) body.temperature = req.temperature;
+  if (req.topP !== undefined && !sampling.omit.includes('topP')) body.top_p = req.topP;
   if (req.topK !== undefined) body.top_k = req.topK;
   if (req.user) body.metadata = { user_id: req.user };
   if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };

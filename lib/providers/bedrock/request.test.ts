@@ -260,6 +260,8 @@ describe('toConverseBody', () => {
     { name: 'refuses json_object, which has no schema to enforce', input: base({ responseFormat: { type: 'json_object' } }), param: 'response_format' },
     { name: 'refuses a user id Bedrock metadata cannot hold', input: base({ user: 'name<with>brackets' }), param: 'user' },
     { name: 'refuses reasoning for a model family without it', input: base({ model: LLAMA, reasoning: { effort: 'high' } }), param: 'reasoning_effort' },
+    { name: 'refuses a temperature other than 1 with Claude thinking', input: base({ temperature: 0.2, reasoning: { effort: 'low' } }), param: 'temperature' },
+    { name: 'refuses a top_k with Claude thinking', input: base({ topK: 40, reasoning: { budgetTokens: 2048 } }), param: 'top_k' },
     { name: 'refuses tool_choice required without tools', input: base({ toolChoice: { type: 'required' } }), param: 'tool_choice' },
     { name: 'refuses a named tool choice that is not among the tools', input: base({ tools: [{ name: 'a', parameters: {} }], toolChoice: { type: 'tool', name: 'b' } }), param: 'tool_choice' },
     {
@@ -320,5 +322,56 @@ describe('signatures of another family on Claude (Converse)', () => {
   it('keeps unsigned reasoning for models that are not Claude (they wrote it so)', () => {
     const body = toConverseBody(base({ model: 'deepseek.r1-v1:0', messages: loop([{ type: 'thinking', text: 'Plan.' }]), tools }));
     expect(body.messages[1]!.content[0]).toEqual({ reasoningContent: { reasoningText: { text: 'Plan.' } } });
+  });
+});
+
+describe('sampling options and Claude thinking on Converse', () => {
+  it("turns no thinking on for an effort the model's policy filled in when the client set a temperature", () => {
+    // Act
+    const body = toConverseBody(base({ temperature: 0.2, topP: 0.5, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true } }));
+
+    // Assess
+    expect(body.inferenceConfig).toEqual({ temperature: 0.2, topP: 0.5 });
+    expect(body.additionalModelRequestFields).toBeUndefined();
+  });
+
+  it("leaves out a temperature the model's policy filled in when the client asked for thinking", () => {
+    // Act
+    const body = toConverseBody(base({ maxTokens: 8000, temperature: 0.2, reasoning: { effort: 'low' }, setByPolicy: { temperature: true } }));
+
+    // Assess
+    expect(body.inferenceConfig).toEqual({ maxTokens: 8000 });
+    expect(body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 1024 } });
+  });
+
+  it('sends Claude one of temperature and top_p, leaving out the one the policy filled in beside the client’s', () => {
+    // Act
+    const body = toConverseBody(base({ temperature: 0.2, topP: 0.9, setByPolicy: { topP: true } }));
+
+    // Assess
+    expect(body.inferenceConfig).toEqual({ temperature: 0.2 });
+  });
+
+  it('keeps sampling options on a Nova model with reasoning, which takes both', () => {
+    // Act
+    const body = toConverseBody(base({ model: NOVA, temperature: 0.2, reasoning: { effort: 'low' } }));
+
+    // Assess
+    expect(body.inferenceConfig).toEqual({ temperature: 0.2 });
+  });
+});
+
+describe('a Claude thinking budget and a maxTokens the model’s policy put at odds (Converse)', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; thinking: unknown }>([
+    { name: 'sizes the budget of an effort just under a maxTokens the policy capped', input: { maxTokens: 2000, reasoning: { effort: 'high' }, setByPolicy: { maxTokens: true } }, thinking: { type: 'enabled', budget_tokens: 1999 } },
+    { name: 'does not think when the capped maxTokens leaves no room for the least budget', input: { maxTokens: 1000, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, thinking: undefined },
+    { name: 'leaves the client’s own clash for Bedrock to answer', input: { maxTokens: 2000, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 4096 } },
+  ])('$name', ({ input, thinking }) => {
+    // Act
+    const body = toConverseBody(base(input));
+
+    // Assess
+    expect(body.inferenceConfig?.maxTokens).toBe(input.maxTokens);
+    expect(body.additionalModelRequestFields?.thinking).toEqual(thinking);
   });
 });

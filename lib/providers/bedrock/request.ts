@@ -1,7 +1,7 @@
 import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { toolLoopLacksThinking } from '../anthropic/content';
-import { MIN_THINKING_BUDGET } from '../anthropic/request';
+import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
 
@@ -46,18 +46,23 @@ export function toConverseBody(req: ChatRequest): ConverseBody {
   const system = req.system.filter((p) => !isBlank(p.text)).flatMap((p) => (p.cacheControl && caching ? [{ text: p.text }, cachePoint(p.cacheControl)] : [{ text: p.text }]));
   if (system.length > 0) body.system = system;
 
+  // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking): go on without thinking.
+  let thinkingOff = family === 'anthropic' && toolLoopLacksThinking(body.messages.map((m) => ({ role: m.role, content: m.content.map(converseBlockType) })));
+  // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling).
+  const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && asksThinking(req.reasoning)) : undefined;
+  if (sampling && !sampling.thinking) thinkingOff = true;
+  const omit = sampling?.omit ?? [];
+
   const stop = (req.stop ?? []).filter((s) => s !== '' && !(family === 'anthropic' && isBlank(s)));
   const inference = {
     ...(req.maxTokens !== undefined ? { maxTokens: req.maxTokens } : {}),
-    ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
-    ...(req.topP !== undefined ? { topP: req.topP } : {}),
+    ...(req.temperature !== undefined && !omit.includes('temperature') ? { temperature: req.temperature } : {}),
+    ...(req.topP !== undefined && !omit.includes('topP') ? { topP: req.topP } : {}),
     ...(stop.length > 0 ? { stopSequences: stop } : {}),
   };
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
 
-  // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking): go on without thinking.
-  const thinkingOff = family === 'anthropic' && toolLoopLacksThinking(body.messages.map((m) => ({ role: m.role, content: m.content.map(converseBlockType) })));
-  const additional = { ...topK(req.topK, family), ...(thinkingOff ? {} : reasoning(req.reasoning, family, req.model)) };
+  const additional = { ...topK(req.topK, family), ...(thinkingOff ? {} : reasoning(req, family)) };
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
   // Claude reports which stop sequence fired only when asked for it.
   if (family === 'anthropic' && stop.length > 0) body.additionalModelResponseFieldPaths = ['/stop_sequence'];
@@ -94,11 +99,16 @@ function topK(value: number | undefined, family: ReturnType<typeof modelFamily>)
   return family === 'nova' ? { inferenceConfig: { topK: value } } : { top_k: value };
 }
 
-function reasoning(options: ReasoningOptions | undefined, family: ReturnType<typeof modelFamily>, model: string): Record<string, unknown> {
+const asksThinking = (options: ReasoningOptions | undefined): boolean => options?.effort !== undefined || options?.budgetTokens !== undefined;
+
+function reasoning(req: ChatRequest, family: ReturnType<typeof modelFamily>): Record<string, unknown> {
+  const { reasoning: options, model } = req;
   if (!options || (options.effort === undefined && options.budgetTokens === undefined)) return {};
   if (family === 'anthropic') {
-    const budget = options.budgetTokens !== undefined ? Math.max(MIN_THINKING_BUDGET, options.budgetTokens) : EFFORT_BUDGET[options.effort ?? 'medium'];
-    return { thinking: { type: 'enabled', budget_tokens: budget } };
+    const asked = options.budgetTokens !== undefined ? Math.max(MIN_THINKING_BUDGET, options.budgetTokens) : EFFORT_BUDGET[options.effort ?? 'medium'];
+    // Claude counts thinking inside maxTokens: a budget the policy left no room for is sized to fit, or dropped.
+    const budget = req.maxTokens === undefined ? asked : budgetUnderPolicyLimit(req, asked, req.maxTokens);
+    return budget === undefined ? {} : { thinking: { type: 'enabled', budget_tokens: budget } };
   }
   if (family === 'openai' && options.effort) return { reasoning_effort: options.effort === 'minimal' ? 'low' : options.effort };
   if (family === 'nova' && options.effort) return { reasoningConfig: { type: 'enabled', maxReasoningEffort: options.effort === 'minimal' ? 'low' : options.effort } };

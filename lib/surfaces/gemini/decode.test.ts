@@ -161,6 +161,14 @@ describe('decodeGeminiRequest', () => {
     { name: 'reads a thinking budget', input: body({ generationConfig: { thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } } }), expected: { reasoning: { budgetTokens: 8192 } } },
     { name: 'reads the dynamic budget (-1) as a medium effort', input: body({ generationConfig: { thinkingConfig: { thinkingBudget: -1 } } }), expected: { reasoning: { effort: 'medium' } } },
     { name: 'reads a thinking level as an effort', input: body({ generationConfig: { thinkingConfig: { thinkingLevel: 'HIGH' } } }), expected: { reasoning: { effort: 'high' } } },
+    // Gemini takes each field's proto name too, in any mix; the parameter policy caps a limit where the client spelt it.
+    {
+      name: 'reads a snake_case generation_config as Gemini does',
+      input: body({ generation_config: { max_output_tokens: 256, temperature: 0.2, top_p: 0.9, stop_sequences: ['END'], thinking_config: { thinking_budget: 1024 } } }),
+      expected: { maxTokens: 256, temperature: 0.2, topP: 0.9, stop: ['END'], reasoning: { budgetTokens: 1024 } },
+    },
+    { name: 'reads snake_case fields inside generationConfig', input: body({ generationConfig: { max_output_tokens: 256, thinking_config: { thinking_level: 'LOW' } } }), expected: { maxTokens: 256, reasoning: { effort: 'low' } } },
+    { name: 'takes the camelCase field over its snake_case twin', input: body({ generationConfig: { maxOutputTokens: 100 }, generation_config: { max_output_tokens: 256, temperature: 0.2 } }), expected: { maxTokens: 100, temperature: 0.2 } },
   ])('$name', ({ input, expected }) => {
     expect(decodeGeminiRequest(input)).toMatchObject(expected);
   });
@@ -208,6 +216,10 @@ describe('validateGeminiRequest', () => {
     { name: 'contents missing', input: {}, param: 'contents' },
     { name: 'a content without parts', input: { contents: [{ role: 'user' }] }, param: 'contents[0].parts' },
     { name: 'a zero maxOutputTokens', input: body({ generationConfig: { maxOutputTokens: 0 } }), param: 'generationConfig.maxOutputTokens' },
+    // Gemini reads an integer sent as a string ("65536"): a cap and a budget's hold would not see it.
+    { name: 'a snake_case max_output_tokens as a string', input: body({ generation_config: { max_output_tokens: '65536' } }), param: 'generation_config.max_output_tokens' },
+    { name: 'a snake_case field inside generationConfig as a string', input: body({ generationConfig: { max_output_tokens: '65536' } }), param: 'generationConfig.max_output_tokens' },
+    { name: 'a generation_config that is not an object', input: body({ generation_config: 'x' }), param: 'generation_config' },
     { name: 'tools that are not a list', input: body({ tools: {} }), param: 'tools' },
   ])('refuses $name, naming $param', ({ input, param }) => {
     expect(() => validateGeminiRequest(input)).toThrow(GatewayError);

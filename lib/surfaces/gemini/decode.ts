@@ -29,11 +29,17 @@ export function validateGeminiRequest(body: Json, options: { countTokens?: boole
   body.contents.forEach((content: unknown, i) => {
     if (!isObject(content) || !Array.isArray(content.parts)) throw invalid(`contents[${i}].parts`, `Invalid value for 'contents[${i}].parts': expected an array of Part objects.`);
   });
-  const config = body.generationConfig;
-  if (config !== undefined && !isObject(config)) throw invalid('generationConfig', "Invalid value for 'generationConfig': expected an object.");
-  const max = config?.maxOutputTokens;
-  if (max !== undefined && !(typeof max === 'number' && Number.isSafeInteger(max) && max > 0)) {
-    throw invalid('generationConfig.maxOutputTokens', "Invalid value for 'generationConfig.maxOutputTokens': expected a positive integer.");
+  // In either spelling Gemini takes (generation_config.max_output_tokens too): the limit the policy's cap and the budget read.
+  for (const name of ['generationConfig', 'generation_config']) {
+    const config = body[name];
+    if (config === undefined) continue;
+    if (!isObject(config)) throw invalid(name, `Invalid value for '${name}': expected an object.`);
+    for (const field of ['maxOutputTokens', 'max_output_tokens']) {
+      const max = config[field];
+      if (max !== undefined && !(typeof max === 'number' && Number.isSafeInteger(max) && max > 0)) {
+        throw invalid(`${name}.${field}`, `Invalid value for '${name}.${field}': expected a positive integer.`);
+      }
+    }
   }
   if (body.tools !== undefined && !Array.isArray(body.tools)) throw invalid('tools', "Invalid value for 'tools': expected an array of Tool objects.");
 }
@@ -66,8 +72,31 @@ export function decodeGeminiRequest(body: Json): ChatRequest {
   if (tools.length > 0) req.tools = tools;
   const choice = toolChoiceOf(body.toolConfig);
   if (choice) req.toolChoice = choice;
-  if (isObject(body.generationConfig)) applyGenerationConfig(req, body.generationConfig);
+  const config = generationConfigOf(body);
+  if (config) applyGenerationConfig(req, config);
   return req;
+}
+
+/**
+ * The body's generation config in camelCase. Gemini takes each field's proto name too
+ * (`generation_config.max_output_tokens`), in any mix, so a translated call reads those as Gemini
+ * would (and the parameter policy, which caps a limit where the client spelt it, holds here too).
+ * A camelCase field wins over its snake_case twin.
+ */
+function generationConfigOf(body: Json): Json | undefined {
+  const configs = [body.generation_config, body.generationConfig].filter(isObject);
+  return configs.length === 0 ? undefined : Object.assign({}, ...configs.map(camelKeys));
+}
+
+function camelKeys(config: Json): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(config)) {
+    const camel = key.replace(/_([a-z])/g, (_underscore, letter: string) => letter.toUpperCase());
+    // A `__proto__` member would set the copy's prototype: no generation config field is named so.
+    if ((camel !== key && Object.hasOwn(config, camel)) || camel === '__proto__') continue;
+    out[camel] = camel === 'thinkingConfig' && isObject(value) ? camelKeys(value) : value;
+  }
+  return out;
 }
 
 function systemOf(instruction: unknown): TextPart[] {

@@ -1,0 +1,85 @@
+import type { ChatRequest } from '../../canonical/types';
+import { GatewayError } from '../../http/errors';
+
+/** Anthropic refuses a thinking budget under 1 024 tokens (Claude on Bedrock too). */
+export const MIN_THINKING_BUDGET = 1024;
+
+/** A sampling option Claude limits while it thinks, by its canonical name. */
+export type ClaudeSamplingField = 'temperature' | 'topP' | 'topK';
+
+/**
+ * What Claude takes with extended thinking (Anthropic, Bedrock, Vertex alike): "temperature may only
+ * be set to 1 when thinking is enabled", top_p from 0.95 to 1, and no top_k.
+ */
+const LIMITS: readonly { field: ClaudeSamplingField; param: string; rule: string; allowed: (value: number) => boolean }[] = [
+  { field: 'temperature', param: 'temperature', rule: 'may only be 1', allowed: (value) => value === 1 },
+  { field: 'topP', param: 'top_p', rule: 'must be from 0.95 to 1', allowed: (value) => value >= 0.95 && value <= 1 },
+  { field: 'topK', param: 'top_k', rule: 'cannot be set', allowed: () => false },
+];
+
+/** Whether the request goes to Claude with thinking, and which of its sampling options are left out. */
+export interface ClaudeSampling {
+  thinking: boolean;
+  omit: readonly ClaudeSamplingField[];
+}
+
+/**
+ * How a request goes to Claude when it carries sampling options Claude refuses together: with
+ * thinking (`thinks`), a temperature other than 1, top_p outside 0.95–1 or any top_k; on the models
+ * since Sonnet 4.5, temperature beside top_p (`oneOfTemperatureAndTopP`). A thinking clash the
+ * client asked for (both its own) is refused with a 400 naming the option, as every other thing a
+ * target cannot do. A clash the model's parameter policy made gives way on the policy's side:
+ * thinking the policy filled in is not turned on, and a temperature or top_p the policy filled in
+ * is left out (as on the Messages surface, `lib/params/apply.ts`).
+ *
+ * @example
+ * claudeSampling({ ...req, temperature: 0.2, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, 'provider type anthropic', true)
+ * // { thinking: false, omit: [] }
+ */
+export function claudeSampling(req: ChatRequest, provider: string, thinks: boolean): ClaudeSampling {
+  const sampling = thinks ? withThinking(req, provider) : { thinking: false, omit: [] };
+  return { thinking: sampling.thinking, omit: [...sampling.omit, ...oneOfTemperatureAndTopP(req, sampling.omit)] };
+}
+
+/**
+ * Claude Sonnet 4.5 and later refuse temperature and top_p together ("cannot both be specified for
+ * this model"): of a pair the model's policy made, its value is left out (top_p when it set both).
+ * The client's own pair is sent (earlier models take both).
+ */
+function oneOfTemperatureAndTopP(req: ChatRequest, omitted: readonly ClaudeSamplingField[]): ClaudeSamplingField[] {
+  if (req.temperature === undefined || req.topP === undefined || omitted.includes('temperature') || omitted.includes('topP')) return [];
+  if (req.setByPolicy?.topP) return ['topP'];
+  return req.setByPolicy?.temperature ? ['temperature'] : [];
+}
+
+function withThinking(req: ChatRequest, provider: string): ClaudeSampling {
+  const clashes = LIMITS.filter(({ field, allowed }) => req[field] !== undefined && !allowed(req[field]));
+  if (clashes.length === 0) return { thinking: true, omit: [] };
+  if (req.setByPolicy?.reasoning) return { thinking: false, omit: [] };
+  const own = clashes.find(({ field }) => field === 'topK' || !req.setByPolicy?.[field]);
+  if (own) {
+    throw new GatewayError('invalid_request', `${own.param} ${own.rule} while thinking (reasoning_effort or a thinking budget) for ${provider}.`, {
+      param: own.param,
+      code: 'unsupported_parameter',
+    });
+  }
+  return { thinking: true, omit: clashes.map(({ field }) => field) };
+}
+
+/**
+ * The thinking budget for a request's `max_tokens` (Claude counts thinking inside `max_tokens` and
+ * refuses a budget that does not fit under it). When the model's parameter policy made the clash
+ * (it capped or set `max_tokens`, or filled in the effort): the largest budget under `max_tokens`,
+ * as the policy lowers a Messages call's own (`lib/params/apply.ts`), or none (no thinking) when
+ * `max_tokens` leaves no room for the least budget. A budget that fits, or a clash the client made
+ * itself, comes back as it is, for the caller to send or refuse.
+ *
+ * @example
+ * budgetUnderPolicyLimit({ ...req, setByPolicy: { maxTokens: true } }, 16384, 2000) // 1999
+ * budgetUnderPolicyLimit({ ...req, setByPolicy: { maxTokens: true } }, 1024, 1000)  // undefined: no thinking
+ * budgetUnderPolicyLimit(req, 16384, 2000)                                          // 16384: the client's clash
+ */
+export function budgetUnderPolicyLimit(req: ChatRequest, budget: number, maxTokens: number): number | undefined {
+  if (budget < maxTokens || (!req.setByPolicy?.maxTokens && !req.setByPolicy?.reasoning)) return budget;
+  return maxTokens > MIN_THINKING_BUDGET ? maxTokens - 1 : undefined;
+}
