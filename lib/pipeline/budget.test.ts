@@ -42,6 +42,16 @@ describe('worstCaseOfCall on a Responses API body', () => {
   it("holds the config's default allowance when the request names none", () => {
     expect(worstDecoded({ model: 'gpt-4.1', input: 'Hi' })).toBe(worstDecoded({ model: 'gpt-4.1', input: 'Hi', max_output_tokens: 4096 }));
   });
+
+  it('holds the thinking budget on top of the default when the request asks for reasoning but names no limit', () => {
+    // Translated for Claude, such a call goes up with max_tokens = budget + default (thinking counts inside max_tokens).
+    expect(worstDecoded({ model: 'gpt-4.1', input: 'Hi', reasoning: { effort: 'high' } })).toBe(worstDecoded({ model: 'gpt-4.1', input: 'Hi', max_output_tokens: 4096 + 16_384 }));
+    expect(worstDecoded({ model: 'gpt-4.1', input: 'Hi', reasoning: { effort: 'low' } })).toBe(worstDecoded({ model: 'gpt-4.1', input: 'Hi', max_output_tokens: 4096 + 1024 }));
+  });
+
+  it('holds only the named limit when the request names one beside its reasoning (thinking counts inside it)', () => {
+    expect(worstDecoded({ model: 'gpt-4.1', input: 'Hi', reasoning: { effort: 'high' }, max_output_tokens: 20_000 })).toBe(worstDecoded({ model: 'gpt-4.1', input: 'Hi', max_output_tokens: 20_000 }));
+  });
 });
 
 const geminiConfig = parseConfig({

@@ -3,6 +3,7 @@ import type { ChatRequest } from '../canonical/types';
 import type { GatewayConfig, Price } from '../config/schema';
 import { charTokens, countTokensEstimate } from '../surfaces/anthropic-messages';
 import { worstCaseCost, type Micros } from '../usage/cost';
+import { thinkingBudget } from '../providers/anthropic/request';
 import type { Target } from '../routing/catalog';
 import { embeddingsInputTokens, type EmbeddingsInput } from '../surfaces/openai-embeddings';
 import { rerankInputTokens, searchUnits, type RerankRequest } from '../surfaces/rerank';
@@ -27,7 +28,10 @@ export function worstCaseOfCall(call: AdmittedCall, canonical: ChatRequest | und
   // Text completions' best_of: that many are generated (and charged), n of them returned.
   const candidates = largest(gemini.flatMap((c) => [c.candidateCount, c.candidate_count]));
   const choices = Math.max(positive(call.body.n) ?? 1, positive(call.body.best_of) ?? 1, candidates ?? 1) * batchPrompts(call.body.prompt);
-  const output = (asked ?? call.entry.config.maxOutputTokens ?? config.limits.defaultMaxOutputTokens) * choices;
+  // A call that names no limit but asks for thinking goes to Claude with the budget on top of the
+  // default (thinking counts inside max_tokens): the hold covers it, whichever target answers.
+  const thinking = asked === undefined ? (thinkingBudget(canonical?.reasoning) ?? 0) : 0;
+  const output = ((asked ?? call.entry.config.maxOutputTokens ?? config.limits.defaultMaxOutputTokens) + thinking) * choices;
   return worstCaseCost(prompt, output, prices, units);
 }
 

@@ -47,7 +47,14 @@ function toolChoice(choice: ToolChoice | undefined, parallel: boolean | undefine
   }
 }
 
-function thinkingBudget(reasoning: ReasoningOptions | undefined): number | undefined {
+/**
+ * The thinking budget a canonical request's reasoning asks of Claude, if any: its own budget (at
+ * least Anthropic's least), or its effort's (`EFFORT_BUDGET`).
+ *
+ * @example
+ * thinkingBudget({ effort: 'high' }) // 16384
+ */
+export function thinkingBudget(reasoning: ReasoningOptions | undefined): number | undefined {
   if (!reasoning) return undefined;
   // Smaller budgets (Gemini's go down to 128) are raised to Anthropic's least, which it would otherwise refuse.
   if (reasoning.budgetTokens !== undefined) return Math.max(MIN_THINKING_BUDGET, reasoning.budgetTokens);
