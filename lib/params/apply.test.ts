@@ -54,6 +54,8 @@ describe('applyParams, surface by surface', () => {
     ['completions: present kept', 'openai-completions', { max_tokens: 16, temperature: 1, top_p: 1 }, DEFAULTS, { max_tokens: 16, temperature: 1, top_p: 1 }, []],
     ['completions: forced', 'openai-completions', { max_tokens: 16, temperature: 1 }, FORCE, { max_tokens: 2000, temperature: 0, top_p: 0.5 }, ['maxOutputTokens:forced', 'temperature:forced', 'topP:forced']],
     ['completions: capped', 'openai-completions', { max_tokens: 9000 }, CAP, { max_tokens: 8192 }, ['maxOutputTokens:capped']],
+    // OpenAI's and vLLM's completions default to 16 tokens: a cap filled in would raise the call's output, not bound it.
+    ['completions: a cap does not fill an absent limit', 'openai-completions', { prompt: 'x' }, CAP, { prompt: 'x' }, []],
     // Surfaces without parameters
     ['embeddings: untouched', 'openai-embeddings', { input: 'x' }, { ...DEFAULTS, ...CAP }, { input: 'x' }, []],
     ['images: untouched', 'openai-images', { prompt: 'x' }, FORCE, { prompt: 'x' }, []],

@@ -46,7 +46,8 @@ export function applyParams(surface: string, body: Record<string, unknown>, poli
         continue;
       }
     }
-    const how = applyOne(out, spots, policy.force?.[param], policy.defaults?.[param], param === 'maxOutputTokens' ? policy.caps?.maxOutputTokens : undefined);
+    const cap = param === 'maxOutputTokens' ? policy.caps?.maxOutputTokens : undefined;
+    const how = applyOne(out, spots, policy.force?.[param], policy.defaults?.[param], cap, !CAP_LEAVES_ABSENT.has(surface));
     if (!how) continue;
     out.changes.push(`${param}:${how}`);
     if (!spots.some((spot) => valueAt(body, spot.path) !== undefined)) out.filled.push(param);
@@ -55,8 +56,14 @@ export function applyParams(surface: string, body: Record<string, unknown>, poli
   return out;
 }
 
-/** Force, else default, then cap, on one parameter's spots; what happened, if anything changed. */
-function applyOne(out: AppliedParams, spots: readonly ParamSpot[], forced: ParamValue | undefined, fallback: ParamValue | undefined, cap: number | undefined): 'forced' | 'defaulted' | 'capped' | undefined {
+/**
+ * Surfaces whose absent output limit is already small, so a cap filled in would raise it: legacy
+ * completions default to 16 tokens on OpenAI and vLLM. There a cap only lowers what was sent.
+ */
+const CAP_LEAVES_ABSENT: ReadonlySet<string> = new Set(['openai-completions']);
+
+/** Force, else default, then cap (filling an absent limit when `capFills`), on one parameter's spots; what happened, if anything changed. */
+function applyOne(out: AppliedParams, spots: readonly ParamSpot[], forced: ParamValue | undefined, fallback: ParamValue | undefined, cap: number | undefined, capFills: boolean): 'forced' | 'defaulted' | 'capped' | undefined {
   const sent = spots.filter((spot) => valueAt(out.body, spot.path) !== undefined);
   const fill = fillSpot(out.body, spots);
   if (forced !== undefined) {
@@ -71,7 +78,7 @@ function applyOne(out: AppliedParams, spots: readonly ParamSpot[], forced: Param
     how = 'defaulted';
   }
   if (cap === undefined) return how;
-  if (sent.length === 0) return write(out, fill, cap) ? 'capped' : how;
+  if (sent.length === 0) return capFills && write(out, fill, cap) ? 'capped' : how;
   for (const spot of sent) {
     const value = valueAt(out.body, spot.path);
     if (typeof value === 'number' && value > cap && write(out, spot, cap)) how = 'capped';
