@@ -19,7 +19,7 @@ export const MAX_END_USER_LENGTH = 256;
 
 /**
  * The end user a request names, and where: the header, else the body's field of its surface
- * (OpenAI `user`; Responses `safety_identifier`, then `user`; Anthropic `metadata.user_id`;
+ * (OpenAI `user`; Chat Completions and Responses `safety_identifier`, then `user`; Anthropic `metadata.user_id`;
  * Gemini and rerank have none). An empty value names no one. A value of the wrong type is left
  * to the surface's own checks. Reads only the already-parsed body.
  *
@@ -44,15 +44,16 @@ function fieldOf(surface: string, body: Record<string, unknown>): [unknown, stri
       const metadata = body.metadata;
       return typeof metadata === 'object' && metadata !== null ? [(metadata as Record<string, unknown>).user_id, 'metadata.user_id'] : [undefined];
     }
+    case 'openai':
     case 'openai-responses':
-      // `safety_identifier` replaces `user` on the Responses API; either may come.
+      // `safety_identifier` replaces `user` on Chat Completions and Responses (OpenAI's SDK marks `user` deprecated); either may come.
       return typeof body.safety_identifier === 'string' && body.safety_identifier ? [body.safety_identifier, 'safety_identifier'] : [body.user, 'user'];
     case 'gemini':
     case 'rerank':
       return [undefined];
     default:
-      // Chat Completions ('openai'), completions, embeddings, images, audio, moderations: OpenAI's `user`.
-      return surface === 'openai' || surface.startsWith('openai-') ? [body.user, 'user'] : [undefined];
+      // Completions, embeddings, images, audio, moderations: OpenAI's `user`.
+      return surface.startsWith('openai-') ? [body.user, 'user'] : [undefined];
   }
 }
 
