@@ -57,6 +57,19 @@ describe('endUserOf', () => {
     expect(refusal).toMatchObject({ status: 400, code: 'end_user_too_long', param, message: expect.stringContaining(named) });
   });
 
+  it.each<[string, string, Record<string, unknown>, string]>([
+    ['user', 'openai', { user: 'alice\ud800' }, 'user'],
+    ['metadata.user_id', 'anthropic', { metadata: { user_id: '\udc00bob' } }, 'metadata.user_id'],
+  ])('refuses an id with a lone surrogate in %s with a 400 naming it: its digest would be that of every id with U+FFFD there', (_case, surface, body, param) => {
+    // SHA-256 reads the id as UTF-8, where every lone surrogate becomes U+FFFD: 'alice\ud800' and 'alice\udbff' would share counters.
+    expect(endUserCounterId('key_1', 'alice\ud800')).toBe(endUserCounterId('key_1', 'alice\udbff'));
+    expect(() => endUserOf(surface, {}, body)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_end_user', param }));
+  });
+
+  it('takes an id with characters outside the BMP (a surrogate pair is no lone surrogate)', () => {
+    expect(endUserOf('openai', {}, { user: 'ana-\u{1F600}' })).toBe('ana-\u{1F600}');
+  });
+
   it('takes an id exactly at the limit', () => {
     expect(endUserOf('openai', {}, { user: 'x'.repeat(MAX_END_USER_LENGTH) })).toHaveLength(MAX_END_USER_LENGTH);
   });
