@@ -199,6 +199,31 @@ describe('the gateway and per-key rate limits', () => {
     ]);
   });
 
+  it('holds each end user to their own limit and records them as named when a guardrail redacts their ids in the body', async () => {
+    // An operator's rule that keeps e-mail addresses from the providers must not make every end user named by one the same end user.
+    const deps = gatewayDeps(new MemoryRateWindows());
+    const gateway = createGateway({
+      ...deps,
+      config: parseConfig({
+        providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
+        models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
+        guardrails: { rules: [{ id: 'email', detect: { regex: '[a-z]+@example\\.com' }, action: 'redact' }] },
+      }),
+    });
+    const minted = mintKey({ name: 'app', models: ['*'], endUserLimits: { requestsPerMinute: 1 } }, new Date(NOW));
+    await keys.put(minted.record);
+    const call = (user: string) => gateway.handle(request(minted.key, '/v1/chat/completions', { model: 'gpt-4o-mini', user, messages: [{ role: 'user', content: 'hi' }] }));
+
+    const alice = await call('alice@example.com');
+    const bob = await call('bob@example.com');
+    await gateway.drain();
+
+    expect([alice.status, bob.status]).toEqual([200, 200]);
+    expect(usage.records.map((r) => r.endUser)).toEqual(['alice@example.com', 'bob@example.com']);
+    // What went upstream is still the redacted body.
+    expect(upstream.requests.map((r) => (r.body as { user?: string }).user)).toEqual(['[REDACTED:email]', '[REDACTED:email]']);
+  });
+
   it('writes a digest of the end user in the access log line, never the id itself', async () => {
     const lines: unknown[] = [];
     const gateway = createGateway({ ...gatewayDeps(new MemoryRateWindows()), logger: { ...silentLogger, info: (message: string, ...fields: unknown[]) => void (message === 'request' && lines.push(fields[0])) } });

@@ -15,6 +15,10 @@ describe('endUserOf', () => {
     ['completions user', 'openai-completions', {}, { user: 'u-1', prompt: 'hi' }, 'u-1'],
     ['embeddings user', 'openai-embeddings', {}, { user: 'u-2', input: 'hi' }, 'u-2'],
     ['images user', 'openai-images', {}, { user: 'u-3', prompt: 'a cat' }, 'u-3'],
+    // OpenAI deprecated Chat Completions' `user` for `safety_identifier`, as on Responses: its SDK's clients send the new field.
+    ['Chat Completions safety_identifier', 'openai', {}, { safety_identifier: 's-2', messages: [] }, 's-2'],
+    ['Chat Completions safety_identifier before user', 'openai', {}, { safety_identifier: 's-2', user: 'u-2', messages: [] }, 's-2'],
+    ['Chat Completions user after an empty safety_identifier', 'openai', {}, { safety_identifier: '', user: 'u-2', messages: [] }, 'u-2'],
     ['Responses safety_identifier before user', 'openai-responses', {}, { safety_identifier: 's-1', user: 'u-1' }, 's-1'],
     ['Responses user without safety_identifier', 'openai-responses', {}, { user: 'u-1' }, 'u-1'],
     ['Anthropic metadata.user_id', 'anthropic', {}, { metadata: { user_id: 'm-1' } }, 'm-1'],
@@ -37,6 +41,7 @@ describe('endUserOf', () => {
     ['user', 'openai', {}, { user: 'x'.repeat(MAX_END_USER_LENGTH + 1) }, 'user', 'user'],
     ['metadata.user_id', 'anthropic', {}, { metadata: { user_id: 'x'.repeat(1000) } }, 'metadata.user_id', 'metadata.user_id'],
     ['safety_identifier', 'openai-responses', {}, { safety_identifier: 'x'.repeat(300) }, 'safety_identifier', 'safety_identifier'],
+    ['Chat Completions safety_identifier', 'openai', {}, { safety_identifier: 'x'.repeat(300) }, 'safety_identifier', 'safety_identifier'],
     ['the header', 'gemini', { [END_USER_HEADER]: 'x'.repeat(300) }, {}, undefined, END_USER_HEADER],
   ])('refuses an id longer than the limit in %s with a 400 naming it', (_case, surface, headers, body, param, named) => {
     const refusal = (() => {
@@ -50,6 +55,19 @@ describe('endUserOf', () => {
 
     expect(refusal).toBeInstanceOf(GatewayError);
     expect(refusal).toMatchObject({ status: 400, code: 'end_user_too_long', param, message: expect.stringContaining(named) });
+  });
+
+  it.each<[string, string, Record<string, unknown>, string]>([
+    ['user', 'openai', { user: 'alice\ud800' }, 'user'],
+    ['metadata.user_id', 'anthropic', { metadata: { user_id: '\udc00bob' } }, 'metadata.user_id'],
+  ])('refuses an id with a lone surrogate in %s with a 400 naming it: its digest would be that of every id with U+FFFD there', (_case, surface, body, param) => {
+    // SHA-256 reads the id as UTF-8, where every lone surrogate becomes U+FFFD: 'alice\ud800' and 'alice\udbff' would share counters.
+    expect(endUserCounterId('key_1', 'alice\ud800')).toBe(endUserCounterId('key_1', 'alice\udbff'));
+    expect(() => endUserOf(surface, {}, body)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_end_user', param }));
+  });
+
+  it('takes an id with characters outside the BMP (a surrogate pair is no lone surrogate)', () => {
+    expect(endUserOf('openai', {}, { user: 'ana-\u{1F600}' })).toBe('ana-\u{1F600}');
   });
 
   it('takes an id exactly at the limit', () => {

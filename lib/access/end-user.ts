@@ -19,11 +19,12 @@ export const MAX_END_USER_LENGTH = 256;
 
 /**
  * The end user a request names, and where: the header, else the body's field of its surface
- * (OpenAI `user`; Responses `safety_identifier`, then `user`; Anthropic `metadata.user_id`;
+ * (OpenAI `user`; Chat Completions and Responses `safety_identifier`, then `user`; Anthropic `metadata.user_id`;
  * Gemini and rerank have none). An empty value names no one. A value of the wrong type is left
  * to the surface's own checks. Reads only the already-parsed body.
  *
- * Throws a 400 naming the header or field when the id is longer than `MAX_END_USER_LENGTH`.
+ * Throws a 400 naming the header or field when the id is longer than `MAX_END_USER_LENGTH`, or
+ * holds a lone surrogate (`invalid_end_user`: its digest would be that of other ids).
  *
  * @example
  * endUserOf('openai', {}, { user: 'u-42', messages: [] }); // 'u-42'
@@ -44,24 +45,34 @@ function fieldOf(surface: string, body: Record<string, unknown>): [unknown, stri
       const metadata = body.metadata;
       return typeof metadata === 'object' && metadata !== null ? [(metadata as Record<string, unknown>).user_id, 'metadata.user_id'] : [undefined];
     }
+    case 'openai':
     case 'openai-responses':
-      // `safety_identifier` replaces `user` on the Responses API; either may come.
+      // `safety_identifier` replaces `user` on Chat Completions and Responses (OpenAI's SDK marks `user` deprecated); either may come.
       return typeof body.safety_identifier === 'string' && body.safety_identifier ? [body.safety_identifier, 'safety_identifier'] : [body.user, 'user'];
     case 'gemini':
     case 'rerank':
       return [undefined];
     default:
-      // Chat Completions ('openai'), completions, embeddings, images, audio, moderations: OpenAI's `user`.
-      return surface === 'openai' || surface.startsWith('openai-') ? [body.user, 'user'] : [undefined];
+      // Completions, embeddings, images, audio, moderations: OpenAI's `user`.
+      return surface.startsWith('openai-') ? [body.user, 'user'] : [undefined];
   }
 }
 
+/** A surrogate on its own (`\ud800` in a JSON string): with the `u` flag a pair reads as one code point, so only a lone one matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function bounded(id: string, where: string, param: string | undefined): string {
-  if (id.length <= MAX_END_USER_LENGTH) return id;
-  throw new GatewayError('invalid_request', `The end-user id in ${where} is ${id.length} characters long; at most ${MAX_END_USER_LENGTH} are taken.`, {
-    code: 'end_user_too_long',
-    ...(param ? { param } : {}),
-  });
+  if (id.length > MAX_END_USER_LENGTH) {
+    throw new GatewayError('invalid_request', `The end-user id in ${where} is ${id.length} characters long; at most ${MAX_END_USER_LENGTH} are taken.`, {
+      code: 'end_user_too_long',
+      ...(param ? { param } : {}),
+    });
+  }
+  // Refused rather than counted: read as UTF-8 (the digest, the usage record) every lone surrogate is U+FFFD, so ids differing only there would be one end user.
+  if (LONE_SURROGATE.test(id)) {
+    throw new GatewayError('invalid_request', `The end-user id in ${where} is not well-formed Unicode (it holds a lone surrogate).`, { code: 'invalid_end_user', ...(param ? { param } : {}) });
+  }
+  return id;
 }
 
 /** Limits every end user of a key (or of a team's keys) is held to, each with counters of its own. */

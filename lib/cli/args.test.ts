@@ -370,6 +370,9 @@ describe('parseCommandLine: end-user limits', () => {
     [['keys', 'create', '--name', 'a', '--end-user-limits', 'off'], '--end-user-limits off only applies to keys update; leave --end-user-limits out for none'],
     [['keys', 'create', '--name', 'a', '--end-user-limits', 'rpm=off'], '--end-user-limits rpm must be a whole number of at least 1, not "off"'],
     [['keys', 'update', 'key_1', '--end-user-limits', 'tpm=x'], '--end-user-limits tpm must be a whole number of at least 1, or off to remove the limit, not "x"'],
+    // Given twice, the second would silently replace the first's limits: rpm=10 would be lost.
+    [['keys', 'create', '--name', 'a', '--end-user-limits', 'rpm=10', '--end-user-limits', 'usd-per-day=1'], '--end-user-limits is given more than once; name every limit in one, such as rpm=10,usd-per-day=1'],
+    [['teams', 'update', 'team_1', '--end-user-limits', 'rpm=off', '--end-user-limits=tpm=5'], '--end-user-limits is given more than once; name every limit in one, such as rpm=10,usd-per-day=1'],
     [['keys', 'create', '--name', 'a', '--end-user-required', 'yes'], '--end-user-required must be on or off, not "yes"'],
     [['teams', 'create', '--name', 'a', '--end-user-required', 'on'], 'teams create does not take --end-user-required'],
     [['usage', '--end-user', ''], "--end-user needs the end user's id, as the requests named it"],

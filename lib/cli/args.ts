@@ -58,12 +58,17 @@ export function parseCommandLine(argv: readonly string[], now: Date = new Date()
 }
 
 function parseOrExplain(argv: readonly string[]): { values: Values; positionals: string[] } {
+  let parsed;
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-    return { values: values as Values, positionals };
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     throw new CliError('usage', explainParseError(err), { topic: topicOf(argv.filter((a) => !a.startsWith('-'))), cause: err });
   }
+  // A list of limits given twice reads as two halves of one list, but the last would replace the first: a limit silently lost.
+  if (parsed.tokens.filter((t) => t.kind === 'option' && t.name === 'end-user-limits').length > 1) {
+    throw new CliError('usage', '--end-user-limits is given more than once; name every limit in one, such as rpm=10,usd-per-day=1', { topic: topicOf(parsed.positionals) });
+  }
+  return { values: parsed.values as Values, positionals: parsed.positionals };
 }
 
 function explainParseError(err: unknown): string {

@@ -63,8 +63,8 @@ const KEYS = `Usage:
   --end-user-limits rpm=N,tpm=N,usd-per-day=AMOUNT,usd-per-month=AMOUNT
            limits each end user of the key is held to, each with counters
            of its own (the end user is the x-aigw-end-user header, else the
-           API's user field: OpenAI user, Responses safety_identifier,
-           Anthropic metadata.user_id). Give any of the four. On update
+           API's user field: OpenAI safety_identifier or user, Anthropic
+           metadata.user_id). Give any of the four. On update
            rpm=off removes one, and --end-user-limits off all of them
   --end-user-required on|off
            on refuses calls that name no end user (400 end_user_required);

@@ -81,6 +81,7 @@ export async function admit(
   }
   // Screened before anything reads it, so every step after (and every target) sees the body as it will go upstream. Uploads are not screened.
   if (inUrl) ctx.model = inUrl.model;
+  const sent = raw;
   if (parse === parseJsonObject) raw = guardedBody(raw, caller, req, ctx, deps);
   // A body parsed as JSON is kept as text whatever its content-type claims (the gateway ignores the label, so must the record).
   ctx.audit?.request(raw, req.headers['content-type'], parse === parseJsonObject);
@@ -91,7 +92,9 @@ export async function admit(
   if (ctx.stream && inUrl?.jsonArray) ctx.jsonArray = true;
   validate(body);
   // Read from the parsed body on every call (attribution), before the model: a refusal for a bad id is the request's, not the model's.
-  const endUser = endUserOf(ctx.surface, req.headers, body);
+  // From the body the client sent: a guardrail that redacted end users' ids (e-mail addresses) must not make them all one end user, sharing one set of counters.
+  // Parsed again only when a guardrail changed it.
+  const endUser = endUserOf(ctx.surface, req.headers, raw === sent ? body : parseJsonObject(sent));
   if (endUser !== undefined) ctx.endUser = endUser;
   const model = named as string;
   const entry = deps.catalog.find(model);
