@@ -6,9 +6,17 @@ describe('AfterResponse', () => {
     const done: string[] = [];
     const later = (name: string, ms: number) => new Promise<void>((resolve) => setTimeout(() => resolve(void done.push(name)), ms));
 
-    writes.run(later('first', 10), () => {});
-    setTimeout(() => writes.run(later('second', 10), () => {}), 5);
-    await writes.drain();
+    // The second write starts while drain() waits on the first (as the first ends), not on a timer
+    // race: a pause on a loaded machine could let the first end before a timed second began.
+    let endFirst!: () => void;
+    const first = new Promise<void>((resolve) => (endFirst = resolve)).then(() => {
+      writes.run(later('second', 10), () => {});
+      done.push('first');
+    });
+    writes.run(first, () => {});
+    const drained = writes.drain();
+    endFirst();
+    await drained;
 
     expect(done).toEqual(['first', 'second']);
   });
