@@ -173,6 +173,20 @@ describe('cache, policy, guardrails, budgets and end users on one model', () => 
     expect(await cacheItems()).toBe(before);
   });
 
+  it('keeps in the audit record of a flagged call what the policy changed, and that the body kept is the client\'s', async () => {
+    const app = await createKey({ name: 'audited-by-flag', ...LIMITED });
+    const content = fresh(`Debug this session: ${FAKE.jwt}`);
+
+    await client(app.key, 'dave').chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], temperature: 0.7 });
+    await gw.gateway.drain();
+
+    const record = auditRecords().find((r) => r.keyId === app.id);
+    expect(record).toBeDefined();
+    expect(record!.guardrails).toEqual([{ rule: 'jwt', action: 'flag', count: 1 }]);
+    expect(JSON.parse(record!.request.text!)).toMatchObject({ temperature: 0.7 });
+    expect(record).toMatchObject({ params: ['maxOutputTokens:capped', 'temperature:forced'], endUser: 'dave', cache: 'miss' });
+  });
+
   it('serves a key of another team, with another end user, the answer stored under share "all", counted in that end user\'s minute', async () => {
     const [red, blue] = [await createTeam('red'), await createTeam('blue')];
     const first = await createKey({ name: 'red-app', teamId: red, ...LIMITED });
