@@ -187,6 +187,40 @@ describe('cache, policy, guardrails, budgets and end users on one model', () => 
     expect(record).toMatchObject({ params: ['maxOutputTokens:capped', 'temperature:forced'], endUser: 'dave', cache: 'miss' });
   });
 
+  it('audits a cache hit of a covered key as served: the stored answer, cache hit, no target, with the hits and changes of its body', async () => {
+    const app = await createKey({ name: 'audited', audit: true, ...LIMITED });
+    const content = fresh(`Explain ${FAKE.githubClassic}`);
+    const ask = () => client(app.key, 'gina').chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] });
+
+    await ask();
+    await gw.gateway.drain();
+    await ask();
+    await gw.gateway.drain();
+
+    const records = auditRecords().filter((r) => r.keyId === app.id).sort((x, y) => String(x.cache).localeCompare(String(y.cache)));
+    expect(records.map((r) => [r.cache, r.target?.provider, r.attempts, r.params, r.guardrails])).toEqual([
+      ['hit', undefined, 0, ['maxOutputTokens:capped', 'temperature:forced'], [{ rule: 'github-token', action: 'redact', count: 1 }]],
+      ['miss', 'up', 1, ['maxOutputTokens:capped', 'temperature:forced'], [{ rule: 'github-token', action: 'redact', count: 1 }]],
+    ]);
+    expect(records[0]!.response.text).toBe(records[1]!.response.text);
+    expect(records[0]!.request.text).toContain('[REDACTED:github-token]');
+  });
+
+  it('an error answer on a cached model carries no x-aigw-cache header and its record no cache, as the README says', async () => {
+    const app = await createKey({ name: 'erring', ...LIMITED });
+    up.reply(() => ({ kind: 'error', status: 400 }));
+
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${app.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: fresh('Fail') }] }) });
+    await res.text();
+    await gw.gateway.drain();
+
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-aigw-cache')).toBeNull();
+    const [record] = await usageOf(app.id);
+    expect(record).toMatchObject({ status: 400 });
+    expect(record!.cache).toBeUndefined();
+  });
+
   it('serves a key of another team, with another end user, the answer stored under share "all", counted in that end user\'s minute', async () => {
     const [red, blue] = [await createTeam('red'), await createTeam('blue')];
     const first = await createKey({ name: 'red-app', teamId: red, ...LIMITED });
