@@ -8,7 +8,7 @@ import type { ProxyDeps } from './deps';
 /**
  * The guardrails' step of a model call (`lib/guardrails/`): the body as it will go on, from the
  * client's bytes, read once after they are read and before anything else sees them (parse, the
- * limits, the targets; a response cache keyed on the body would see this body too). So a redacted
+ * limits, the targets; the response cache keys on this body too). So a redacted
  * body is what both the passthrough (its bytes) and the translation (the canonical form parsed
  * from it) send. A body without a match comes back as the very same bytes.
  *
