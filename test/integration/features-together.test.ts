@@ -8,6 +8,7 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { endUserCounterId } from '../../lib/access/end-user';
 import { windowAt } from '../../lib/access/rate-limits';
@@ -219,6 +220,32 @@ describe('cache, policy, guardrails, budgets and end users on one model', () => 
     const [record] = await usageOf(app.id);
     expect(record).toMatchObject({ status: 400 });
     expect(record!.cache).toBeUndefined();
+  });
+
+  it('serves a Messages call translated to OpenAI from the cache to another end user of the key (metadata.user_id is not in the cache key), each record naming its own', async () => {
+    const app = await createKey({ name: 'claude-app', ...LIMITED });
+    const anthropic = new Anthropic({ apiKey: app.key, baseURL: gw.url, maxRetries: 0 });
+    const ask = (userId: string, text: string) =>
+      anthropic.messages.create({ model: 'gpt-4o-mini', max_tokens: 4000, metadata: { user_id: userId }, messages: [{ role: 'user', content: text }] }).withResponse();
+    const text = fresh(`Review: key ${FAKE.githubClassic}`);
+
+    const first = await ask('session-1', text);
+    await gw.gateway.drain();
+    const second = await ask('session-2', text);
+    await gw.gateway.drain();
+
+    expect([first.response.headers.get('x-aigw-cache'), second.response.headers.get('x-aigw-cache')]).toEqual(['miss', 'hit']);
+    expect(second.data).toEqual(first.data);
+    expect(up.requests).toHaveLength(1);
+    const sent = up.requests[0]!.body as { max_tokens?: number; max_completion_tokens?: number; temperature: number };
+    expect([sent.max_completion_tokens ?? sent.max_tokens, sent.temperature]).toEqual([256, 0]);
+    expect(JSON.stringify(up.requests[0]!.body)).not.toContain(FAKE.githubClassic);
+    const records = (await usageOf(app.id)).sort((x, y) => String(x.cache).localeCompare(String(y.cache)));
+    expect(records.map((r) => [r.cache, r.endUser, r.surface, r.params])).toEqual([
+      ['hit', 'session-2', 'anthropic', ['maxOutputTokens:capped', 'temperature:forced']],
+      ['miss', 'session-1', 'anthropic', ['maxOutputTokens:capped', 'temperature:forced']],
+    ]);
+    expect(await counter(rateWindowKey(endUserCounterId(app.id, 'session-2'), minute), 'requests')).toBe(1);
   });
 
   it('serves a key of another team, with another end user, the answer stored under share "all", counted in that end user\'s minute', async () => {
