@@ -114,6 +114,14 @@ describe('auditRecord', () => {
     });
   });
 
+  it('says whom the call named, what the parameter policy changed in the body and what the cache did, as the usage record does', () => {
+    // Act
+    const record = auditRecord({ ...usage, endUser: 'alice', params: ['maxOutputTokens:capped', 'temperature:forced'], cache: 'miss' }, { bytes: 0 }, { bytes: 0 });
+
+    // Assess
+    expect(record).toMatchObject({ endUser: 'alice', params: ['maxOutputTokens:capped', 'temperature:forced'], cache: 'miss' });
+  });
+
   it('has no target for a call that reached no upstream, and names its error', () => {
     const { provider: _p, account: _a, upstreamModel: _m, ...refused } = usage;
 

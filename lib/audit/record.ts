@@ -24,6 +24,8 @@ export interface AuditRecord {
   time: string;
   keyId: string;
   teamId?: string;
+  /** The end user the call named (`lib/access/end-user.ts`), as in its usage record. */
+  endUser?: string;
   /** The API the client spoke, e.g. `openai-chat`. */
   surface: string;
   /** The model the client asked for. */
@@ -40,7 +42,14 @@ export interface AuditRecord {
   attempts: number;
   /** The guardrails' hits (`lib/guardrails/`), when any rule matched: why a call in `flagged` mode may be here. */
   guardrails?: UsageRecord['guardrails'];
-  /** The body as it went upstream: as the client sent it, but for what a guardrail redacted (or, on a blocked call, would have). */
+  /** What the model's request parameter policy changed in the body (`lib/params/`): then `request` is not quite what went upstream. */
+  params?: UsageRecord['params'];
+  /** The response cache's part (`hit`: answered from the cache, no upstream; `miss`; `bypass`), for a model with `cache`. */
+  cache?: UsageRecord['cache'];
+  /**
+   * The body the client sent, but for what a guardrail redacted (or, on a blocked call, would have):
+   * what went upstream, unless the model's parameter policy changed it (`params` says what).
+   */
   request: AuditBody;
   /** The answer the client got: the whole body, or a stream's relayed bytes in order. */
   response: AuditBody;
@@ -61,6 +70,7 @@ export function auditRecord(usage: UsageRecord, request: AuditBody, response: Au
     time: usage.at.toISOString(),
     keyId: usage.keyId,
     ...(usage.teamId ? { teamId: usage.teamId } : {}),
+    ...(usage.endUser ? { endUser: usage.endUser } : {}),
     surface: usage.surface,
     model: usage.model,
     stream: usage.stream,
@@ -82,6 +92,8 @@ export function auditRecord(usage: UsageRecord, request: AuditBody, response: Au
     ...(usage.ttftMs !== undefined ? { ttftMs: usage.ttftMs } : {}),
     attempts: usage.attempts,
     ...(usage.guardrails ? { guardrails: usage.guardrails } : {}),
+    ...(usage.params ? { params: usage.params } : {}),
+    ...(usage.cache ? { cache: usage.cache } : {}),
     request,
     response,
   };

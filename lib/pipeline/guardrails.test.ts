@@ -72,6 +72,24 @@ describe('guardedBody', () => {
     expect(ctx.model).toBe('gpt-4o');
   });
 
+  it.each([
+    ['the body\'s user', {}, { user: 'alice' }, 'alice'],
+    ['the header, before the body', { 'x-aigw-end-user': 'bob' }, { user: 'alice' }, 'bob'],
+    ['none, when the call names none', {}, {}, undefined],
+    ['none, when the id is too long to record (the block is the answer)', {}, { user: 'u'.repeat(300) }, undefined],
+    ['the id with the blocked match taken out, when it held it', {}, { user: `me ${FAKE.githubClassic}` }, 'me [REDACTED:github-token]'],
+  ])('names the end user of a blocked call for its usage record: %s', (_name, headers, fields, expected) => {
+    // Arrange
+    const { deps, ctx } = setup();
+    const raw = Buffer.from(JSON.stringify({ model: 'gpt-4o', ...fields, messages: [{ role: 'user', content: `token ${FAKE.githubClassic}` }] }));
+
+    // Act
+    expect(() => guardedBody(raw, CALLER, { ...req, headers: { ...req.headers, ...headers } }, ctx, deps)).toThrow(expect.objectContaining({ code: 'guardrail_blocked' }));
+
+    // Assess
+    expect(ctx.endUser).toBe(expected);
+  });
+
   it('keeps a blocked secret out of the model the usage record and log lines name, when it was the model', () => {
     // A client configured with its token where the model goes: the record must not be where the token lands.
     const { deps, ctx } = setup();

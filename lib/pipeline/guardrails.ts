@@ -1,4 +1,5 @@
 import type { Caller } from '../access/caller';
+import { endUserOf } from '../access/end-user';
 import { GatewayError } from '../http/errors';
 import type { GatewayRequest } from '../http/types';
 import type { RequestContext } from './context';
@@ -7,7 +8,7 @@ import type { ProxyDeps } from './deps';
 /**
  * The guardrails' step of a model call (`lib/guardrails/`): the body as it will go on, from the
  * client's bytes, read once after they are read and before anything else sees them (parse, the
- * limits, the targets; a response cache keyed on the body would see this body too). So a redacted
+ * limits, the targets; the response cache keys on this body too). So a redacted
  * body is what both the passthrough (its bytes) and the translation (the canonical form parsed
  * from it) send. A body without a match comes back as the very same bytes.
  *
@@ -29,9 +30,9 @@ export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest
   if (screened.flagged && !ctx.audit && deps.audit?.auditsFlaggedCalls) ctx.audit = deps.audit.begin();
   if (screened.blocked) {
     const { rule, path } = screened.blocked;
-    // The call ends before its body is parsed; its usage record and log line name the model all the same
+    // The call ends before its body is parsed; its usage record and log line name the model and the end user all the same
     // (read from the body with what was blocked taken out: a client may have put its token where the model goes).
-    ctx.model ??= modelNamed(screened.audited);
+    namedIn(screened.audited, req, ctx);
     // Recorded here, since the call ends here: with what was blocked taken out.
     ctx.audit?.request(screened.audited, req.headers['content-type'], true);
     throw new GatewayError('invalid_request', `This request was blocked by the gateway's guardrail "${rule}" (guardrail_blocked): it matched in ${path || 'the body'}. Remove it and try again.`, {
@@ -42,12 +43,24 @@ export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest
   return screened.body;
 }
 
-/** The `model` of a JSON body, if it names one: read only for a blocked call. */
-function modelNamed(raw: Uint8Array): string | undefined {
+/**
+ * The model and end user a blocked body names, onto the context: read only for a blocked call, so
+ * its usage record is found under both (`aigw usage --by end-user` counts blocked calls too).
+ */
+function namedIn(raw: Uint8Array, req: GatewayRequest, ctx: RequestContext): void {
+  let body: Record<string, unknown>;
   try {
-    const { model } = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString()) as { model?: unknown };
-    return typeof model === 'string' ? model : undefined;
+    const parsed: unknown = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString());
+    if (typeof parsed !== 'object' || parsed === null) return;
+    body = parsed as Record<string, unknown>;
   } catch {
-    return undefined;
+    return;
+  }
+  if (typeof body.model === 'string') ctx.model ??= body.model;
+  try {
+    const endUser = endUserOf(ctx.surface, req.headers, body);
+    if (endUser !== undefined) ctx.endUser = endUser;
+  } catch {
+    // An id too long to record: the block is the call's answer, not that.
   }
 }
