@@ -199,16 +199,21 @@ export function cacheFor(call: AdmittedCall, ctx: RequestContext, deps: ProxyDep
 
 /**
  * Limits held (and the cache read, where it may answer): the stored answer when there is one,
- * replayed; otherwise undefined, the call to go upstream.
+ * replayed; otherwise undefined, the call to go upstream. A call that goes upstream on a cached
+ * model is marked `miss` (the read happened) or `bypass` (it did not) here, before it goes, so
+ * that its record says so even when the upstream answers with an error, which `answered` never sees.
  */
 export async function limitsThenCache(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, finish: () => void, cache: { plan: CachePlan | undefined } | undefined, worstCase: () => Micros): Promise<GatewayResponse | undefined> {
   const plan = cache?.plan;
   if (!plan?.read) {
     await holdLimits(call, ctx, deps, worstCase);
+    if (cache) ctx.cache = { status: 'bypass' };
     return undefined;
   }
   const hit = await holdLimitsOrHit(call, ctx, deps, worstCase, () => deps.responseCache!.lookup(plan, ctx));
-  return hit && deps.responseCache!.replay(hit, ctx, finish);
+  if (hit) return deps.responseCache!.replay(hit, ctx, finish);
+  ctx.cache = { status: 'miss' };
+  return undefined;
 }
 
 /** The answer of a call that went upstream, as the cache sees it: kept to be stored (a plan), or marked as bypassing it. */
