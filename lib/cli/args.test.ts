@@ -1,5 +1,6 @@
 import { parseCommandLine, splitModels } from './args';
 import { usageErrorOf as usageErrorOfAt } from '../../test/cli-usage-error';
+import { OPTIONS, type OptionName } from './flags';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 
@@ -476,6 +477,57 @@ describe('parseCommandLine: usage', () => {
 
     // Assess
     expect(err.message).toBe('keys list does not take --from');
+  });
+});
+
+describe('parseCommandLine: a flag given twice', () => {
+  // Every flag of aigw takes one value; node's parseArgs keeps the last, so --rpm 1 --rpm 5 would
+  // quietly become rpm 5. Each is refused, named as typed, whichever form (--flag v, --flag=v).
+  const twice: [string[], string, string, string][] = [
+    [['keys', 'create', '--rpm', '1', '--rpm', '5', '--name', 'a'], 'rpm', '1', '5'],
+    [['keys', 'create', '--name', 'a', '--name=b'], 'name', 'a', 'b'],
+    [['keys', 'create', '--name', 'a', '--models', 'gpt-*', '--models', 'claude-*'], 'models', 'gpt-*', 'claude-*'],
+    [['keys', 'create', '--name', 'a', '--tpm', '10', '--tpm', '10'], 'tpm', '10', '10'],
+    [['keys', 'create', '--name', 'a', '--usd-per-day', '1', '--usd-per-day', '2'], 'usd-per-day', '1', '2'],
+    [['keys', 'update', 'key_1', '--usd-per-month', '1', '--usd-per-month', 'off'], 'usd-per-month', '1', 'off'],
+    [['keys', 'create', '--name', 'a', '--expires', '2027-01-01', '--expires', '2028-01-01'], 'expires', '2027-01-01', '2028-01-01'],
+    [['keys', 'create', '--name', 'a', '--ips', '10.0.0.0/8', '--ips', '192.168.0.1'], 'ips', '10.0.0.0/8', '192.168.0.1'],
+    [['keys', 'create', '--name', 'a', '--end-user-required', 'on', '--end-user-required', 'off'], 'end-user-required', 'on', 'off'],
+    [['keys', 'create', '--name', 'a', '--team', 'team_1', '--team', 'team_2'], 'team', 'team_1', 'team_2'],
+    [['keys', 'update', 'key_1', '--audit', 'on', '--audit', 'off'], 'audit', 'on', 'off'],
+    [['keys', 'update', 'key_1', '--guardrails', 'off', '--guardrails', 'on'], 'guardrails', 'off', 'on'],
+    [['keys', 'rotate', 'key_1', '--grace', '1h', '--grace', '2h'], 'grace', '1h', '2h'],
+    [['teams', 'create', '--name', 'a', '--rpm', '1', '--rpm=2'], 'rpm', '1', '2'],
+    [['usage', '--key', 'key_1', '--key', 'key_2'], 'key', 'key_1', 'key_2'],
+    [['usage', '--model', 'a', '--model', 'b'], 'model', 'a', 'b'],
+    [['usage', '--from', '2025-12-20', '--from', '2025-12-21'], 'from', '2025-12-20', '2025-12-21'],
+    [['usage', '--to', '2025-12-20', '--to', '2025-12-21'], 'to', '2025-12-20', '2025-12-21'],
+    [['usage', '--by', 'key', '--by', 'model'], 'by', 'key', 'model'],
+    [['usage', '--by', 'end-user', '--end-user', 'u1', '--end-user', 'u2'], 'end-user', 'u1', 'u2'],
+    [['--url', 'https://a.example', 'keys', 'list', '--url', 'https://b.example'], 'url', 'https://a.example', 'https://b.example'],
+    [['--token', 't1', 'keys', 'list', '--token', 't2'], 'token', 't1', 't2'],
+  ];
+
+  it('covers every flag that takes a value', () => {
+    const valued = (Object.keys(OPTIONS) as OptionName[]).filter((o) => OPTIONS[o].type === 'string' && o !== 'end-user-limits');
+    expect(new Set(twice.map(([, flag]) => flag))).toEqual(new Set(valued));
+  });
+
+  it.each(twice)('refuses %j', (argv, flag, first, second) => {
+    expect(usageErrorOf(argv).message).toBe(`--${flag} is given more than once (${JSON.stringify(first)}, then ${JSON.stringify(second)}); give it once`);
+  });
+
+  it('keeps the message that says how to name several end-user limits in one flag', () => {
+    expect(usageErrorOf(['keys', 'create', '--name', 'a', '--end-user-limits', 'rpm=1', '--end-user-limits', 'tpm=2']).message).toBe(
+      '--end-user-limits is given more than once; name every limit in one, such as rpm=10,usd-per-day=1',
+    );
+  });
+
+  it.each([
+    // A switch given twice says the same thing twice: nothing is lost, so it is taken.
+    [['keys', 'list', '--json', '--json'], { kind: 'keys-list', json: true }],
+  ])('takes the switch %j repeated', (argv, command) => {
+    expect(parseCommandLine(argv, NOW).command).toEqual(command);
   });
 });
 

@@ -64,11 +64,31 @@ function parseOrExplain(argv: readonly string[]): { values: Values; positionals:
   } catch (err) {
     throw new CliError('usage', explainParseError(err), { topic: topicOf(argv.filter((a) => !a.startsWith('-'))), cause: err });
   }
-  // A list of limits given twice reads as two halves of one list, but the last would replace the first: a limit silently lost.
-  if (parsed.tokens.filter((t) => t.kind === 'option' && t.name === 'end-user-limits').length > 1) {
-    throw new CliError('usage', '--end-user-limits is given more than once; name every limit in one, such as rpm=10,usd-per-day=1', { topic: topicOf(parsed.positionals) });
-  }
+  refuseRepeats(parsed.tokens, parsed.positionals);
   return { values: parsed.values as Values, positionals: parsed.positionals };
+}
+
+/**
+ * Every flag that takes a value takes one; parseArgs would keep the last of two, so
+ * `--rpm 1 --rpm 5` would quietly become rpm 5. A repeated switch (`--json --json`) loses
+ * nothing and is taken.
+ */
+function refuseRepeats(tokens: readonly { kind: string; name?: string; value?: string }[], positionals: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined || token.value === undefined) continue;
+    const first = seen.get(token.name);
+    if (first === undefined) {
+      seen.set(token.name, token.value);
+      continue;
+    }
+    const topic = topicOf(positionals);
+    // A list of limits given twice reads as two halves of one list: say how to give it as one.
+    if (token.name === 'end-user-limits') {
+      throw new CliError('usage', '--end-user-limits is given more than once; name every limit in one, such as rpm=10,usd-per-day=1', { topic });
+    }
+    throw new CliError('usage', `--${token.name} is given more than once (${JSON.stringify(first)}, then ${JSON.stringify(token.value)}); give it once`, { topic });
+  }
 }
 
 function explainParseError(err: unknown): string {

@@ -4,7 +4,8 @@ import { DynamoKeyStore } from '../store/keys';
 import { DynamoRollups } from '../store/rollups';
 import { DynamoUsageSink } from '../store/usage';
 import type { UsageRecord } from '../usage/record';
-import { recentDays, rollUpDays } from './rollup';
+import type { TableRef } from '../store/dynamo';
+import { endUserDays, keyDaysToRead, recentDays, rollUpDays, usageReports } from './rollup';
 
 const record = (keyId: string, at: string, fields: Partial<UsageRecord> = {}): UsageRecord => ({
   requestId: `r-${Math.random()}`,
@@ -109,6 +110,92 @@ describe('the roll-up job', () => {
       for (const day of ['2026-10-31', '2026-11-01', '2026-11-30', '2026-12-01']) await rollups.put({ keyId: 'key_a', day, byModel: {}, rolledUpAt: `${day}T23:00:00.000Z` });
 
       expect((await rollups.list('2026-11-01', '2026-11-30')).map((r) => r.day)).toEqual(['2026-11-01', '2026-11-30']);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+/** Counts the DynamoDB calls made through a table's client, by command name. */
+function countCalls(table: TableRef): Map<string, number> {
+  const calls = new Map<string, number>();
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.set(context.commandName!, (calls.get(context.commandName!) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: `count-${Math.random()}` },
+  );
+  return calls;
+}
+
+describe('keyDaysToRead', () => {
+  const rollup = (keyId: string, day: string, rolledUpAt: string) => ({ keyId, day, rolledUpAt });
+
+  it.each([
+    ['every key of a day without roll-ups', [], [['a', '2026-11-20'], ['b', '2026-11-20']]],
+    ['only the keys with a roll-up of a day summed an hour or more after it ended', [rollup('a', '2026-11-20', '2026-11-21T01:00:00.000Z')], [['a', '2026-11-20']]],
+    // A stream begun before midnight is recorded under its day when it ends: a run just after midnight may not have seen it.
+    ['every key of a day last summed less than an hour after it ended', [rollup('a', '2026-11-20', '2026-11-21T00:59:59.999Z')], [['a', '2026-11-20'], ['b', '2026-11-20']]],
+    ['every key of a day last summed before it ended', [rollup('a', '2026-11-20', '2026-11-20T23:00:00.000Z')], [['a', '2026-11-20'], ['b', '2026-11-20']]],
+    ['the keys of a closed day, whichever key’s roll-up closed it', [rollup('b', '2026-11-20', '2026-11-22T05:00:00.000Z'), rollup('a', '2026-11-20', '2026-11-20T10:00:00.000Z')], [['a', '2026-11-20'], ['b', '2026-11-20']]],
+  ] as const)('reads %s', (_case, rollups, expected) => {
+    expect(keyDaysToRead(['a', 'b'], ['2026-11-20'], rollups).map(({ keyId, day }) => [keyId, day])).toEqual(expected);
+  });
+});
+
+describe('the end-user report', () => {
+  it('reads only the key-days its roll-ups say had records, and today and the days not closed for every key, with the same rows', async () => {
+    const t = await startTestTable();
+    try {
+      // Prepare
+      const keys = new DynamoKeyStore(t.table);
+      const [alice, bob, idle] = ['alice', 'bob', 'idle'].map((name) => mintKey({ name, models: ['*'] }, new Date('2026-11-01T00:00:00Z')).record);
+      for (const k of [alice!, bob!, idle!]) await keys.put(k);
+      const usage = new DynamoUsageSink(t.table, { retentionDays: 30 });
+      usage.record(record(alice!.id, '2026-11-20T10:00:00Z', { endUser: 'ann' }));
+      usage.record(record(alice!.id, '2026-11-20T11:00:00Z', { endUser: 'ben' }));
+      usage.record(record(bob!.id, '2026-11-21T23:59:00Z', { endUser: 'ann' }));
+      usage.record(record(alice!.id, '2026-11-22T12:00:00Z', { endUser: 'ann' }));
+      usage.record(record(bob!.id, '2026-11-23T12:00:00Z'));
+      usage.record(record(alice!.id, '2026-11-24T12:00:00Z', { endUser: 'ben' }));
+      usage.record(record(alice!.id, '2026-11-25T09:00:00Z', { endUser: 'ann' }));
+      await usage.drain();
+      // The 20th to the 24th closed by a run after their end; the 25th summed only while it ran.
+      await rollUpDays({ table: t.table, keys, now: () => new Date('2026-11-25T01:30:00Z') }, ['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24']);
+      await rollUpDays({ table: t.table, keys, now: () => new Date('2026-11-25T20:00:00Z') }, ['2026-11-25']);
+      // After the 25th's last run: only a read of its records finds it.
+      usage.record(record(bob!.id, '2026-11-25T22:00:00Z', { endUser: 'cat' }));
+      usage.record(record(idle!.id, '2026-11-26T08:00:00Z', { endUser: 'dan' }));
+      await usage.drain();
+      const keyIds = [alice!.id, bob!.id, idle!.id];
+      const days = ['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26'];
+      const everything = await endUserDays(t.table, keyIds.flatMap((keyId) => days.map((day) => ({ keyId, day }))));
+      const calls = countCalls(t.table);
+
+      // Act
+      const report = await usageReports({ table: t.table, keys, now: () => new Date('2026-11-26T12:00:00Z') }).endUsers(keyIds, days);
+
+      // Assess
+      const sorted = (rows: typeof report) => rows.map((r) => `${r.day} ${r.keyId} ${r.endUser} ${r.model} ${r.totals.requests}`).sort();
+      expect(sorted(report)).toEqual(sorted(everything));
+      expect(report.map((r) => r.endUser ?? '-').sort()).toEqual(['-', 'ann', 'ann', 'ann', 'ann', 'ben', 'ben', 'cat', 'dan']);
+      // The roll-ups' one index query, one key on each of the 20th to the 24th, every key on the 25th and 26th: 12, not 21.
+      expect(calls.get('QueryCommand')).toBe(12);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('asks for no roll-ups when no day of the range can be closed yet', async () => {
+    const t = await startTestTable();
+    try {
+      const keys = new DynamoKeyStore(t.table);
+      const calls = countCalls(t.table);
+
+      await usageReports({ table: t.table, keys, now: () => new Date('2026-11-26T00:30:00Z') }).endUsers(['key_a', 'key_b'], ['2026-11-25', '2026-11-26']);
+
+      expect(calls.get('QueryCommand')).toBe(4);
     } finally {
       await t.close();
     }

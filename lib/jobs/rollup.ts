@@ -53,14 +53,44 @@ export interface DayEndUserRow extends EndUserRow {
   keyId: string;
 }
 
+/** One key's records of one day, to be read. */
+export interface KeyDay {
+  keyId: string;
+  day: string;
+}
+
 /**
- * Sums the usage records of the keys given over the days given, per team, end user and model: one
- * Query (paged) per key and day, a few at once. Read from the records, not the roll-ups: a
- * roll-up per key and day holds one entry per model, and one per end user and model could make
- * it outgrow DynamoDB's 400 KB item.
+ * How long after a day has ended records may still be written under it: a call's record is filed
+ * under the day it began and written when it ends (a stream begun before midnight), well within this.
  */
-export async function endUserDays(table: TableRef, keyIds: readonly string[], days: readonly string[]): Promise<DayEndUserRow[]> {
-  const work = keyIds.flatMap((keyId) => days.map((day) => ({ keyId, day })));
+const LATE_RECORDS_MS = 3_600_000;
+
+const closesAt = (day: string) => Date.parse(`${day}T00:00:00Z`) + 86_400_000 + LATE_RECORDS_MS;
+
+/**
+ * The key-days a report by end user must read, given the roll-ups of its days. A day is closed
+ * when one of its roll-ups was summed at least an hour after it ended: that run read every key's
+ * records of the day, so a key without a roll-up of it had none, and is skipped. A day not closed
+ * (today, yesterday until the first hourly run after its end, a day no key used and so with no
+ * roll-up at all) is read for every key.
+ *
+ * @example
+ * keyDaysToRead(['a', 'b'], ['2026-11-20'], [{ keyId: 'a', day: '2026-11-20', rolledUpAt: '2026-11-21T01:05:00Z' }])
+ * // [{ keyId: 'a', day: '2026-11-20' }]
+ */
+export function keyDaysToRead(keyIds: readonly string[], days: readonly string[], rollups: readonly Pick<DayRollup, 'keyId' | 'day' | 'rolledUpAt'>[]): KeyDay[] {
+  const closed = new Set(rollups.filter((r) => Date.parse(r.rolledUpAt) >= closesAt(r.day)).map((r) => r.day));
+  const used = new Set(rollups.map((r) => `${r.keyId}#${r.day}`));
+  return keyIds.flatMap((keyId) => days.filter((day) => !closed.has(day) || used.has(`${keyId}#${day}`)).map((day) => ({ keyId, day })));
+}
+
+/**
+ * Sums the usage records of the key-days given, per team, end user and model: one Query (paged)
+ * per key and day, a few at once. Read from the records, not the roll-ups: a roll-up per key and
+ * day holds one entry per model, and one per end user and model could make it outgrow DynamoDB's
+ * 400 KB item (the roll-ups only say which key-days to skip, `keyDaysToRead`).
+ */
+export async function endUserDays(table: TableRef, work: readonly KeyDay[]): Promise<DayEndUserRow[]> {
   const out: DayEndUserRow[][] = [];
   let next = 0;
   const worker = async () => {
@@ -83,5 +113,15 @@ export interface UsageReports {
 
 export function usageReports(deps: RollupDeps): UsageReports {
   const rollups = new DynamoRollups(deps.table);
-  return { rollUp: (days) => rollUpDays(deps, days), list: (from, to) => rollups.list(from, to), endUsers: (keyIds, days) => endUserDays(deps.table, keyIds, days) };
+  return {
+    rollUp: (days) => rollUpDays(deps, days),
+    list: (from, to) => rollups.list(from, to),
+    async endUsers(keyIds, days) {
+      // The roll-ups of the days that can be closed, in one index query; none asked for when no day can be yet.
+      const now = deps.now().getTime();
+      const closable = days.filter((day) => closesAt(day) <= now).sort();
+      const listed = closable.length > 0 ? await rollups.list(closable[0]!, closable[closable.length - 1]!) : [];
+      return endUserDays(deps.table, keyDaysToRead(keyIds, days, listed));
+    },
+  };
 }

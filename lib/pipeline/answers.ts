@@ -127,6 +127,7 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     const array = relay.array?.();
     if (found.upstreamError) {
       ctx.outcome = 'upstream_error';
+      if (found.upstreamErrorDetail !== undefined) ctx.errorDetail = found.upstreamErrorDetail;
       // Its error element was whole; the array it ended still needs its `]` to parse.
       if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
     } else if (!found.complete || (array && !array.closed)) throw new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });

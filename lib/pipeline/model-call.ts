@@ -7,7 +7,7 @@ import { unusableCredentials } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
 import { GatewayError, forTarget } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
-import type { CallContext } from '../providers/types';
+import type { CallContext, PolicyDeclined } from '../providers/types';
 import { vertexPublisher } from '../providers/vertex';
 import type { Attempt } from '../routing/attempts';
 import { stickyKeyOf } from '../routing/sticky';
@@ -199,16 +199,21 @@ export function cacheFor(call: AdmittedCall, ctx: RequestContext, deps: ProxyDep
 
 /**
  * Limits held (and the cache read, where it may answer): the stored answer when there is one,
- * replayed; otherwise undefined, the call to go upstream.
+ * replayed; otherwise undefined, the call to go upstream. A call that goes upstream on a cached
+ * model is marked `miss` (the read happened) or `bypass` (it did not) here, before it goes, so
+ * that its record says so even when the upstream answers with an error, which `answered` never sees.
  */
 export async function limitsThenCache(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, finish: () => void, cache: { plan: CachePlan | undefined } | undefined, worstCase: () => Micros): Promise<GatewayResponse | undefined> {
   const plan = cache?.plan;
   if (!plan?.read) {
     await holdLimits(call, ctx, deps, worstCase);
+    if (cache) ctx.cache = { status: 'bypass' };
     return undefined;
   }
   const hit = await holdLimitsOrHit(call, ctx, deps, worstCase, () => deps.responseCache!.lookup(plan, ctx));
-  return hit && deps.responseCache!.replay(hit, ctx, finish);
+  if (hit) return deps.responseCache!.replay(hit, ctx, finish);
+  ctx.cache = { status: 'miss' };
+  return undefined;
 }
 
 /** The answer of a call that went upstream, as the cache sees it: kept to be stored (a plan), or marked as bypassing it. */
@@ -237,7 +242,10 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   if (hit) return hit;
   const signal = requestSignal(req, deps.now);
   const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
+  const policyParams = ctx.params;
   const { res, attempt, via: pass } = await tryTargets<PassthroughRoute | undefined>(call.entry.targets, { stickyKey }, ctx, deps, signal, async (attempt) => {
+    // Each attempt's record of the policy starts afresh: a later target may send what an earlier one's translation declined.
+    ctx.params = policyParams;
     const pass = passthroughFor(binding.name, attempt, deps.providers);
     if (pass) {
       const res = await deps.upstream.send(await passthroughRequest(pass, attempt, call, req, ctx, deps, signal));
@@ -251,12 +259,24 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     }
     const adapter = deps.providers.adapter(attempt.provider.type);
     const request = cachesWhereTold(attempt) && call.entry.config.promptCache === 'auto' ? (marked ??= withCacheBreakpoints(canonical)) : canonical;
-    const res = await deps.upstream.send(await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, await callContext(attempt, deps, signal)));
+    const onPolicyDeclined: PolicyDeclined = (param) => (ctx.params = declinedIn(ctx.params, param));
+    const res = await deps.upstream.send(await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, { ...(await callContext(attempt, deps, signal)), onPolicyDeclined }));
     return { res, parseError: adapter.parseError, via: undefined };
   });
   const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, body: call.body, raw: call.raw };
   const served = await (pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body)));
   return answered(cache, served, ctx, deps);
+}
+
+/**
+ * The policy's changes with one the translation did not send marked `declined`: the policy filled
+ * it in, but it did not go upstream (Claude's translation gave way on a filled-in effort).
+ *
+ * @example
+ * declinedIn(['maxOutputTokens:capped', 'reasoningEffort:defaulted'], 'reasoningEffort') // ['maxOutputTokens:capped', 'reasoningEffort:declined']
+ */
+export function declinedIn(params: readonly string[] | undefined, param: ParamName): string[] | undefined {
+  return params?.map((change) => (change.startsWith(`${param}:`) ? `${param}:declined` : change));
 }
 
 /** Providers whose prompt cache works only where the request marks it (for Bedrock, its encoder keeps the marks for models that cache; Claude on Vertex). */

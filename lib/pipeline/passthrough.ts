@@ -49,6 +49,8 @@ export interface StreamFindings {
   complete: boolean;
   /** The upstream sent an in-band error (already passed on to the client). */
   upstreamError?: string;
+  /** What the upstream said of that error that the client was not told (`GatewayError.detail`): the log's. */
+  upstreamErrorDetail?: string;
   /** Characters of output relayed, when counted: a cut-off stream is charged by them. */
   outputChars?: number;
   /** The `sequence_number` an event the gateway adds must carry (Responses streams number their events). */
@@ -256,13 +258,14 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
     usageOf: ANTHROPIC.usageOf,
     relay(source, { start }) {
       const meter = new AnthropicStreamMeter(start);
+      let detail: string | undefined;
       async function* body() {
-        for await (const text of bedrockAnthropicStreamToSse(source)) {
+        for await (const text of bedrockAnthropicStreamToSse(source, (said) => (detail = said))) {
           meter.feed(text);
           yield Buffer.from(text);
         }
       }
-      return { body: body(), findings: () => anthropicFindings(meter) };
+      return { body: body(), findings: () => ({ ...anthropicFindings(meter), ...(detail !== undefined ? { upstreamErrorDetail: detail } : {}) }) };
     },
     needsApiKey: false,
   };

@@ -19,7 +19,16 @@ export interface CallContext {
   /** The gateway's timeouts with the provider's overrides already applied. */
   timeouts: { headersMs: number; idleMs: number };
   signal?: AbortSignal;
+  /**
+   * Told when the translation leaves out a parameter the model's policy filled in
+   * (`ChatRequest.setByPolicy`), giving way as Claude's rules make it: so the usage record does not
+   * say that it went upstream.
+   */
+  onPolicyDeclined?: PolicyDeclined;
 }
+
+/** A parameter the model's policy filled in that a translation did not send. */
+export type PolicyDeclined = (param: 'reasoningEffort') => void;
 
 /**
  * One provider type: pure translation between the canonical form and the provider's wire format,

@@ -45,6 +45,7 @@ beforeAll(async () => {
       { name: 'gpt-4o-mini', price: PRICE, targets: gpt, params: { force: { temperature: 0 }, caps: { maxOutputTokens: 100 } } },
       { name: 'gpt-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { caps: { maxOutputTokens: 100 } } },
       { name: 'gpt-thinks-capped', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { defaults: { reasoningEffort: 'high' }, caps: { maxOutputTokens: 2000 } } },
+      { name: 'gpt-thinks-tiny', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { defaults: { reasoningEffort: 'high' }, caps: { maxOutputTokens: 1000 } } },
       { name: 'gpt-thinks-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { defaults: { reasoningEffort: 'low', temperature: 0.3 } } },
       { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } } },
     ],
@@ -117,7 +118,19 @@ describe('the request parameter policy, through the official clients', () => {
     expect(upstreamBody(anthropicUp)).toMatchObject({ temperature: 0.2, max_tokens: 4096 });
     expect(upstreamBody(anthropicUp)).not.toHaveProperty('thinking');
     const [record] = await recordsOf(id);
-    expect(record!.params).toEqual(['reasoningEffort:defaulted']);
+    // The policy filled the effort in, and the translation declined it: the record does not say it went upstream.
+    expect(record!.params).toEqual(['reasoningEffort:declined']);
+  });
+
+  it('records the effort its policy filled in as declined when the capped max_tokens leaves Claude no room to think', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-claude-no-room' });
+
+    await openai(key).chat.completions.create({ model: 'gpt-thinks-tiny', messages: [{ role: 'user', content: 'Quick' }] });
+
+    expect(upstreamBody(anthropicUp)).toMatchObject({ max_tokens: 1000 });
+    expect(upstreamBody(anthropicUp)).not.toHaveProperty('thinking');
+    const [record] = await recordsOf(id);
+    expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:declined']);
   });
 
   it('leaves out the temperature a chat call’s policy filled in when the client asked Claude to think', async () => {

@@ -417,3 +417,21 @@ describe('a thinking budget and a max_tokens the model’s policy put at odds', 
     expect(body.thinking).toEqual(thinking);
   });
 });
+
+describe('an effort the model’s policy filled in that Claude does not think on', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; declined: string[] }>([
+    { name: 'tells of it when the client’s temperature clashes with thinking', input: { temperature: 0.2, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, declined: ['reasoningEffort'] },
+    { name: 'tells of it when max_tokens leaves no room for the least budget', input: { maxTokens: 1000, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true, maxTokens: true } }, declined: ['reasoningEffort'] },
+    { name: 'says nothing when it becomes thinking', input: { maxTokens: 3000, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true } }, declined: [] },
+    { name: 'says nothing of the client’s own effort, which a cap left no room for', input: { maxTokens: 1024, reasoning: { effort: 'low' }, setByPolicy: { maxTokens: true } }, declined: [] },
+  ])('$name', ({ input, declined }) => {
+    // Prepare
+    const told: string[] = [];
+
+    // Act
+    toAnthropicBody(base(input), { onPolicyDeclined: (param) => told.push(param) });
+
+    // Assess
+    expect(told).toEqual(declined);
+  });
+});

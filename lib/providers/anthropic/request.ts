@@ -1,7 +1,7 @@
 import type { ChatRequest, ReasoningOptions, ToolChoice } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
-import type { CallContext } from '../types';
+import type { CallContext, PolicyDeclined } from '../types';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
 import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from './thinking';
 
@@ -26,6 +26,8 @@ export const EFFORT_BUDGET: Readonly<Record<NonNullable<ReasoningOptions['effort
 export interface AnthropicBodyOptions {
   /** Overrides DEFAULT_MAX_TOKENS. */
   defaultMaxTokens?: number;
+  /** Told when the effort the policy filled in does not become thinking (`CallContext.onPolicyDeclined`). */
+  onPolicyDeclined?: PolicyDeclined;
 }
 
 const unsupported = (param: string, message: string): GatewayError =>
@@ -92,6 +94,7 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
   let maxTokens = req.maxTokens ?? defaultMax;
   // Anthropic counts thinking inside max_tokens: a budget the policy left no room for is sized to fit, or dropped.
   if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderPolicyLimit(req, budget, req.maxTokens);
+  if (budget === undefined && req.setByPolicy?.reasoning && thinkingBudget(req.reasoning) !== undefined) options.onPolicyDeclined?.('reasoningEffort');
   if (budget !== undefined && maxTokens <= budget) {
     // A default must leave room for the answer; the client's own max_tokens is refused.
     if (req.maxTokens !== undefined) {
@@ -150,7 +153,7 @@ const stringField = (record: Record<string, unknown>, key: string): string | und
 export function anthropicRequest(req: ChatRequest, call: CallContext): UpstreamRequest {
   const { provider, account } = call;
   const defaultMaxTokens = typeof provider.defaultMaxTokens === 'number' ? provider.defaultMaxTokens : undefined;
-  const body = toAnthropicBody(req, defaultMaxTokens ? { defaultMaxTokens } : {});
+  const body = toAnthropicBody(req, { ...(defaultMaxTokens ? { defaultMaxTokens } : {}), ...(call.onPolicyDeclined ? { onPolicyDeclined: call.onPolicyDeclined } : {}) });
   const baseUrl = account.baseUrl ?? stringField(provider, 'baseUrl') ?? DEFAULT_ANTHROPIC_BASE_URL;
   const auth: Record<string, string> = { 'anthropic-version': stringField(provider, 'version') ?? DEFAULT_ANTHROPIC_VERSION };
   if (call.apiKey) auth['x-api-key'] = call.apiKey;

@@ -5,9 +5,9 @@ async function* chunks(list: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const c of list) yield c;
 }
 
-async function sse(list: Uint8Array[]): Promise<string> {
+async function sse(list: Uint8Array[], onDetail?: (detail: string) => void): Promise<string> {
   let out = '';
-  for await (const piece of bedrockAnthropicStreamToSse(chunks(list))) out += piece;
+  for await (const piece of bedrockAnthropicStreamToSse(chunks(list), onDetail)) out += piece;
   return out;
 }
 
@@ -69,6 +69,24 @@ describe('bedrockAnthropicStreamToSse', () => {
 
     // Assess
     expect(out.endsWith(`event: error\ndata: ${JSON.stringify({ type: 'error', error: expected })}\n\n`)).toBe(true);
+  });
+
+  it.each([
+    ['accessDeniedException', 'User: arn:aws:sts::444455556666:assumed-role/aigw-bedrock/x is not authorized to perform: bedrock:InvokeModelWithResponseStream'],
+    ['unrecognizedClientException', 'The security token included in the request is invalid.'],
+    ['expiredTokenException', 'The security token included in the request is expired'],
+  ])('tells of %s in its own words and hands AWS’s to the log', async (type, said) => {
+    // Prepare
+    const details: string[] = [];
+
+    // Act
+    const out = await sse([chunkFrame(start), exceptionFrame(type, said)], (d) => details.push(d));
+
+    // Assess
+    const expected = { type: 'api_error', message: `Bedrock rejected the gateway's AWS credentials (${type}).` };
+    expect(out.endsWith(`event: error\ndata: ${JSON.stringify({ type: 'error', error: expected })}\n\n`)).toBe(true);
+    expect(out).not.toContain(said);
+    expect(details).toEqual([said]);
   });
 
   it('ends with an error event when the stream stops before message_stop', async () => {

@@ -4,7 +4,7 @@
  * like Claude Code sends is lost in a Converse translation.
  */
 import type { UpstreamRequest } from '../../upstream/http';
-import { bareErrorType } from './errors';
+import { bareErrorType, isAwsCredentialsError } from './errors';
 import { decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
@@ -92,7 +92,6 @@ const ANTHROPIC_ERROR_TYPE: Record<string, string> = {
   validationexception: 'invalid_request_error',
   serviceunavailableexception: 'overloaded_error',
   modelnotreadyexception: 'overloaded_error',
-  accessdeniedexception: 'permission_error',
 };
 
 /**
@@ -100,12 +99,14 @@ const ANTHROPIC_ERROR_TYPE: Record<string, string> = {
  * `{"bytes": base64}`, and the bytes are one Anthropic stream event as JSON, passed on as they
  * came (Bedrock's `amazon-bedrock-invocationMetrics` on `message_stop` included). An exception
  * frame, a broken frame or a stream cut before `message_stop` ends the output with Anthropic's
- * `event: error`, as the Anthropic API itself would.
+ * `event: error`, as the Anthropic API itself would. An exception about the gateway's own AWS
+ * credentials is told in the gateway's words: AWS's name the role ARN and account, so they go to
+ * `onDetail` (the request's log) instead of the client.
  *
  * @example
- * for await (const sse of bedrockAnthropicStreamToSse(upstream.body)) { meter.observe(sse); write(sse); }
+ * for await (const sse of bedrockAnthropicStreamToSse(upstream.body, (d) => (ctx.errorDetail = d))) { meter.observe(sse); write(sse); }
  */
-export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Array>, onDetail: (detail: string) => void = () => {}): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let stopped = false;
   try {
@@ -114,7 +115,12 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
       const payload = decoder.decode(message.body);
       if (kind === 'exception' || kind === 'error') {
         const type = kind === 'exception' ? message.headers[':exception-type'] : message.headers[':error-code'];
-        yield sseError(type, kind === 'exception' ? messageOf(payload) : message.headers[':error-message']);
+        const said = kind === 'exception' ? messageOf(payload) : message.headers[':error-message'];
+        if (isAwsCredentialsError(type)) {
+          if (said) onDetail(said);
+          // The operator's failure, not the caller's: api_error, as the same refusal before the stream is a 502.
+          yield sseError(undefined, `Bedrock rejected the gateway's AWS credentials (${bareErrorType(type)}).`);
+        } else yield sseError(type, said);
         return;
       }
       if (kind !== 'event' || message.headers[':event-type'] !== 'chunk') continue;

@@ -43,6 +43,19 @@ const RULES: Record<string, ErrorRule> = {
 };
 
 /**
+ * Whether a Bedrock error type (either spelling, bare or qualified) means the gateway's own AWS
+ * credentials were refused, whose message is AWS's words about the operator's principal.
+ *
+ * @example
+ * isAwsCredentialsError('accessDeniedException') // true
+ * isAwsCredentialsError('ThrottlingException') // false
+ */
+export function isAwsCredentialsError(type: string | undefined): boolean {
+  const bare = bareErrorType(type);
+  return bare !== undefined && RULES[bare.toLowerCase()]?.auth === true;
+}
+
+/**
  * The bare error type: `ThrottlingException:http://internal.amazon.com/coral/…` and
  * `com.amazon.coral.service#ExpiredTokenException` both become the name alone.
  */

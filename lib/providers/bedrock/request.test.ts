@@ -375,3 +375,21 @@ describe('a Claude thinking budget and a maxTokens the model’s policy put at o
     expect(body.additionalModelRequestFields?.thinking).toEqual(thinking);
   });
 });
+
+describe('an effort the model’s policy filled in that Claude does not think on (Converse)', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; declined: string[] }>([
+    { name: 'tells of it when the client’s temperature clashes with thinking', input: { temperature: 0.2, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, declined: ['reasoningEffort'] },
+    { name: 'tells of it when maxTokens leaves no room for the least budget', input: { maxTokens: 1000, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true, maxTokens: true } }, declined: ['reasoningEffort'] },
+    { name: 'says nothing when it becomes thinking', input: { maxTokens: 3000, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true } }, declined: [] },
+    { name: 'says nothing of a model that is not Claude', input: { model: 'amazon.nova-pro-v1:0', temperature: 0.2, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, declined: [] },
+  ])('$name', ({ input, declined }) => {
+    // Prepare
+    const told: string[] = [];
+
+    // Act
+    toConverseBody(base(input), (param) => told.push(param));
+
+    // Assess
+    expect(told).toEqual(declined);
+  });
+});

@@ -2,6 +2,7 @@ import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../
 import { GatewayError } from '../../http/errors';
 import { toolLoopLacksThinking } from '../anthropic/content';
 import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
+import type { PolicyDeclined } from '../types';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
 
@@ -36,7 +37,7 @@ export const modelFamily = (modelId: string): 'anthropic' | 'nova' | 'openai' | 
  * @example
  * const body = toConverseBody({ model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', system: [], messages, stream: false });
  */
-export function toConverseBody(req: ChatRequest): ConverseBody {
+export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclined): ConverseBody {
   refuseUnsupported(req);
   const family = modelFamily(req.model);
   // Prompt caching exists for Claude and Nova; other models would reject cache points.
@@ -62,7 +63,10 @@ export function toConverseBody(req: ChatRequest): ConverseBody {
   };
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
 
-  const additional = { ...topK(req.topK, family), ...(thinkingOff ? {} : reasoning(req, family)) };
+  const thinking = thinkingOff ? {} : reasoning(req, family);
+  // Claude gave way on the effort the policy filled in (a clash, a tool loop, no room under maxTokens).
+  if (family === 'anthropic' && req.setByPolicy?.reasoning && asksThinking(req.reasoning) && !('thinking' in thinking)) onPolicyDeclined?.('reasoningEffort');
+  const additional = { ...topK(req.topK, family), ...thinking };
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
   // Claude reports which stop sequence fired only when asked for it.
   if (family === 'anthropic' && stop.length > 0) body.additionalModelResponseFieldPaths = ['/stop_sequence'];

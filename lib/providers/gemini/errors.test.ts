@@ -62,6 +62,23 @@ describe('errorFromGeminiUpstream', () => {
       body: google(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).'),
       expected: { status: 429, headers: {} },
     },
+    {
+      name: 'a quota naming the project number without it, the original in the detail',
+      status: 429,
+      body: google(429, 'RESOURCE_EXHAUSTED', "Quota exceeded for quota metric 'Generate Content API requests per minute' of service 'generativelanguage.googleapis.com' for consumer 'project_number:123456789'."),
+      expected: {
+        kind: 'rate_limit',
+        message: "Quota exceeded for quota metric 'Generate Content API requests per minute' of service 'generativelanguage.googleapis.com' for consumer 'the provider account'.",
+        detail: "Quota exceeded for quota metric 'Generate Content API requests per minute' of service 'generativelanguage.googleapis.com' for consumer 'project_number:123456789'.",
+      },
+    },
+    {
+      name: 'a quota naming the project path without it',
+      status: 429,
+      body: google(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded for projects/aigw-prod-4821/locations/us-central1 on base model gemini-2.5-pro.'),
+      expected: { message: 'Quota exceeded for the provider account on base model gemini-2.5-pro.', detail: 'Quota exceeded for projects/aigw-prod-4821/locations/us-central1 on base model gemini-2.5-pro.' },
+    },
+    { name: 'a quota naming no project with no detail', status: 429, body: QUOTA, expected: { message: 'You exceeded your current quota, please check your plan and billing details.', detail: undefined } },
     { name: 'a 500 INTERNAL as 503 overloaded', status: 500, body: google(500, 'INTERNAL', 'An internal error has occurred.'), expected: { kind: 'overloaded', status: 503, code: 'internal' } },
     { name: 'a 503 UNAVAILABLE as 503 overloaded', status: 503, body: google(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'), expected: { kind: 'overloaded', status: 503, code: 'unavailable' } },
     { name: 'a 504 DEADLINE_EXCEEDED as a 504', status: 504, body: google(504, 'DEADLINE_EXCEEDED', 'Deadline expired.'), expected: { kind: 'upstream_timeout', status: 504 } },

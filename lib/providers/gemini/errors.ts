@@ -39,17 +39,33 @@ export function errorFromGeminiUpstream(status: number, headers: Record<string, 
       detail: message,
     });
   }
-  const withCode = code ? { code } : {};
+  // A quota message names the operator's Google project ("for consumer 'project_number:…'"): the log keeps it, the client is told of the provider account.
+  const shown = withoutProject(message);
+  const withCode = { ...(code ? { code } : {}), ...(shown !== message ? { detail: message } : {}) };
   if (status === 429 || googleStatus === 'RESOURCE_EXHAUSTED') {
     const retryAfter = retryAfterFromDetails(details) ?? headerValue(headers['retry-after']);
-    return new GatewayError('rate_limit', message, { ...withCode, status: 429, headers: retryAfter ? { 'retry-after': retryAfter } : {} });
+    return new GatewayError('rate_limit', shown, { ...withCode, status: 429, headers: retryAfter ? { 'retry-after': retryAfter } : {} });
   }
-  if (status === 500 || status === 503) return new GatewayError('overloaded', message, { ...withCode, status: 503 });
-  if (status === 504) return new GatewayError('upstream_timeout', message, withCode);
-  if (status >= 500) return new GatewayError('upstream_error', message, withCode);
-  if (status === 404) return new GatewayError('not_found', message, withCode);
-  if (status === 413) return new GatewayError('request_too_large', message, withCode);
-  return new GatewayError('invalid_request', message, { ...withCode, status: status >= 400 ? status : 400 });
+  if (status === 500 || status === 503) return new GatewayError('overloaded', shown, { ...withCode, status: 503 });
+  if (status === 504) return new GatewayError('upstream_timeout', shown, withCode);
+  if (status >= 500) return new GatewayError('upstream_error', shown, withCode);
+  if (status === 404) return new GatewayError('not_found', shown, withCode);
+  if (status === 413) return new GatewayError('request_too_large', shown, withCode);
+  return new GatewayError('invalid_request', shown, { ...withCode, status: status >= 400 ? status : 400 });
+}
+
+// `project_number:123456789` and `projects/my-project` (with the `/locations/…` path after it).
+const PROJECT_REFERENCE = /project_number:\d+|projects\/[^\s'",;)]+/g;
+
+/**
+ * A Google message with the operator's project reference replaced by `the provider account`.
+ *
+ * @example
+ * withoutProject("Quota exceeded … for consumer 'project_number:123456789'.")
+ * // "Quota exceeded … for consumer 'the provider account'."
+ */
+export function withoutProject(message: string): string {
+  return message.replace(PROJECT_REFERENCE, 'the provider account');
 }
 
 /**

@@ -26,7 +26,7 @@ export function errorFromVertex(status: number, headers: Record<string, string |
   // Google's words name the project (`projects/…/locations/…/publishers/…`): the log's.
   return new GatewayError('upstream_error', `The upstream provider "${providerId}" has no such model in this account's project and region (404 NOT_FOUND).`, {
     code: 'upstream_failed_precondition',
-    detail: error.message,
+    detail: error.detail ?? error.message,
   });
 }
 
