@@ -259,8 +259,10 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     }
     const adapter = deps.providers.adapter(attempt.provider.type);
     const request = cachesWhereTold(attempt) && call.entry.config.promptCache === 'auto' ? (marked ??= withCacheBreakpoints(canonical)) : canonical;
-    const onPolicyDeclined: PolicyDeclined = (param) => (ctx.params = declinedIn(ctx.params, param));
-    const res = await deps.upstream.send(await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, { ...(await callContext(attempt, deps, signal)), onPolicyDeclined }));
+    const context = await callContext(attempt, deps, signal);
+    // Only a call whose policy changed something has a record of it to correct.
+    const onPolicyDeclined: PolicyDeclined | undefined = ctx.params && ((param) => (ctx.params = declinedIn(ctx.params, param)));
+    const res = await deps.upstream.send(await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, onPolicyDeclined ? { ...context, onPolicyDeclined } : context));
     return { res, parseError: adapter.parseError, via: undefined };
   });
   const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, body: call.body, raw: call.raw };
