@@ -6,9 +6,10 @@ import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
 import { spendItemKey } from '../../lib/store/table';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
-import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import type { FakeAnthropic } from '../fakes/anthropic';
+import type { FakeGemini } from '../fakes/gemini';
+import { defaultReply, type FakeOpenAI } from '../fakes/openai';
+import { startFakeTrio, type FakeTrio } from './fake-trio';
 import { startInstances, type Instances } from './instances';
 
 /**
@@ -19,6 +20,7 @@ import { startInstances, type Instances } from './instances';
 const PRICE = { input: 0, output: 1 };
 const TABLE = 'params';
 
+let fakes: FakeTrio;
 let openaiUp: FakeOpenAI;
 let anthropicUp: FakeAnthropic;
 let geminiUp: FakeGemini;
@@ -26,16 +28,11 @@ let instances: Instances;
 let gw: LocalGateway;
 
 beforeAll(async () => {
-  openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
-  anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
-  geminiUp = await startFakeGemini({ apiKey: 'AIza-up' });
+  fakes = await startFakeTrio();
+  ({ openai: openaiUp, anthropic: anthropicUp, gemini: geminiUp } = fakes);
   const gpt = [{ provider: 'up', model: 'gpt-4o-mini' }];
   const config = parseConfig({
-    providers: [
-      { id: 'up', type: 'openai', baseUrl: openaiUp.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
-      { id: 'ant', type: 'anthropic', baseUrl: anthropicUp.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
-      { id: 'gem', type: 'gemini', baseUrl: geminiUp.url, accounts: [{ id: 'a', apiKey: { env: 'GEM' } }] },
-    ],
+    providers: fakes.providers,
     models: [
       { name: 'gpt-capped', price: PRICE, targets: gpt, params: { force: { temperature: 0 }, defaults: { reasoningEffort: 'low' }, caps: { maxOutputTokens: 100 } } },
       { name: 'gpt-plain', price: PRICE, targets: gpt },
@@ -50,19 +47,15 @@ beforeAll(async () => {
       { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }], params: { force: { temperature: 0 }, caps: { maxOutputTokens: 8192 } } },
     ],
   });
-  instances = await startInstances({ config, count: 1, tableName: TABLE, credentials: { UP: 'sk-up', ANT: 'sk-ant', GEM: 'AIza-up' } });
+  instances = await startInstances({ config, count: 1, tableName: TABLE, credentials: fakes.credentials });
   gw = instances.gateways[0]!;
 });
 afterAll(async () => {
   await instances.close();
-  await openaiUp.close();
-  await anthropicUp.close();
-  await geminiUp.close();
+  await fakes.close();
 });
 beforeEach(() => {
-  openaiUp.reset();
-  anthropicUp.reset();
-  geminiUp.reset();
+  fakes.reset();
 });
 
 const openai = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });

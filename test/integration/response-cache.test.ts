@@ -5,9 +5,10 @@ import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import type { FakeAnthropic } from '../fakes/anthropic';
+import type { FakeGemini } from '../fakes/gemini';
+import type { FakeOpenAI } from '../fakes/openai';
+import { startFakeTrio, type FakeTrio } from './fake-trio';
 import { startInstances, type Instances } from './instances';
 
 /**
@@ -18,6 +19,7 @@ const PRICE = { input: 1, output: 4 };
 const MAX_BYTES = 4096;
 const TTL_SECONDS = 60;
 
+let fakes: FakeTrio;
 let openaiUp: FakeOpenAI;
 let anthropicUp: FakeAnthropic;
 let geminiUp: FakeGemini;
@@ -28,16 +30,11 @@ let b: LocalGateway;
 let clock = Date.now();
 
 beforeAll(async () => {
-  openaiUp = await startFakeOpenAI({ apiKey: 'sk-up' });
-  anthropicUp = await startFakeAnthropic({ apiKey: 'sk-ant' });
-  geminiUp = await startFakeGemini({ apiKey: 'AIza-up' });
+  fakes = await startFakeTrio();
+  ({ openai: openaiUp, anthropic: anthropicUp, gemini: geminiUp } = fakes);
   const openai = [{ provider: 'up', model: 'gpt-4o-mini' }];
   const config = parseConfig({
-    providers: [
-      { id: 'up', type: 'openai', baseUrl: openaiUp.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
-      { id: 'ant', type: 'anthropic', baseUrl: anthropicUp.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
-      { id: 'gem', type: 'gemini', baseUrl: geminiUp.url, accounts: [{ id: 'a', apiKey: { env: 'GEM' } }] },
-    ],
+    providers: fakes.providers,
     models: [
       { name: 'gpt-4o-mini', price: PRICE, targets: openai, cache: { ttlSeconds: TTL_SECONDS } },
       { name: 'gpt-team', price: PRICE, targets: openai, cache: { share: 'team' } },
@@ -49,19 +46,15 @@ beforeAll(async () => {
     ],
     responseCache: { maxBytes: MAX_BYTES },
   });
-  instances = await startInstances({ config, count: 2, tableName: 'cache', credentials: { UP: 'sk-up', ANT: 'sk-ant', GEM: 'AIza-up' }, now: () => clock });
+  instances = await startInstances({ config, count: 2, tableName: 'cache', credentials: fakes.credentials, now: () => clock });
   [a, b] = instances.gateways as [LocalGateway, LocalGateway];
 });
 afterAll(async () => {
   await instances.close();
-  await openaiUp.close();
-  await anthropicUp.close();
-  await geminiUp.close();
+  await fakes.close();
 });
 beforeEach(() => {
-  openaiUp.reset();
-  anthropicUp.reset();
-  geminiUp.reset();
+  fakes.reset();
 });
 
 const client = (key: string, gw: LocalGateway = a, headers: Record<string, string> = {}) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0, defaultHeaders: headers });
