@@ -42,4 +42,14 @@ describe('errorFromAnthropicEvent', () => {
   ])('turns a mid-stream $type into a $expected.status', ({ type, expected }) => {
     expect(errorFromAnthropicEvent(body(type, 'boom'))).toMatchObject({ ...expected, message: 'boom', code: type });
   });
+
+  it.each(['authentication_error', 'permission_error'])('keeps the words of a mid-stream %s for the log only, as the answer before the 200 does', (type) => {
+    // Act
+    const error = errorFromAnthropicEvent(body(type, 'invalid x-api-key sk-ant-…XyZ'), 'anth');
+
+    // Assess
+    expect(error).toMatchObject({ kind: 'upstream_error', status: 502, code: 'upstream_auth_failed', detail: 'invalid x-api-key sk-ant-…XyZ' });
+    expect(error.message).not.toContain('x-api-key');
+    expect(error.message).toContain('"anth"');
+  });
 });

@@ -51,7 +51,8 @@ export function errorFromAnthropicUpstream(status: number, headers: Record<strin
  */
 export function errorFromAnthropicEvent(data: string, providerId = 'anthropic'): GatewayError {
   const { type, message = `The upstream provider "${providerId}" reported an error mid-stream.` } = readErrorBody(data);
+  // Anthropic's words about the gateway's own key are the log's, mid-stream as before the 200.
+  if (type === 'authentication_error' || type === 'permission_error') return upstreamAuthFailed(providerId, type, message);
   const kind = (type && KIND_BY_TYPE[type]) || 'upstream_error';
-  const code = type === 'authentication_error' || type === 'permission_error' ? 'upstream_auth_failed' : type;
-  return new GatewayError(kind, message, code ? { code } : {});
+  return new GatewayError(kind, message, type ? { code: type } : {});
 }
