@@ -5,7 +5,7 @@ const body = (type: string, message: string) => JSON.stringify({ type: 'error', 
 describe('errorFromAnthropicUpstream', () => {
   it.each([
     { status: 400, text: body('invalid_request_error', 'prompt is too long'), expected: { kind: 'invalid_request', status: 400, code: 'invalid_request_error', message: 'prompt is too long' } },
-    { status: 404, text: body('not_found_error', 'model: x'), expected: { kind: 'upstream_error', status: 502, code: 'upstream_failed_precondition', message: expect.stringContaining('model: x') } },
+    { status: 404, text: body('not_found_error', 'model: x'), expected: { kind: 'upstream_error', status: 502, code: 'upstream_failed_precondition', message: 'The upstream provider "anth" has no such model for this account (404 not_found_error).', detail: 'model: x' } },
     { status: 404, text: body('not_found_error', 'Not found'), expected: { kind: 'not_found', status: 404, message: 'Not found' } },
     { status: 413, text: body('request_too_large', 'too big'), expected: { kind: 'request_too_large', status: 413 } },
     { status: 429, text: body('rate_limit_error', 'slow down'), expected: { kind: 'rate_limit', status: 429, headers: { 'retry-after': '7' } } },
