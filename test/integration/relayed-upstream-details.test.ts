@@ -9,6 +9,7 @@ import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import type { GatewayLogger } from '../../lib/observe/logger';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
 import { googleErrors } from '../fakes/gemini-wire';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
@@ -23,11 +24,13 @@ describe('relayed upstream messages without the operator’s details', () => {
   let key: string;
   let bedrock: FakeBedrock;
   let gemini: FakeGemini;
+  let anthropic: FakeAnthropic;
   const logged: string[] = [];
 
   beforeAll(async () => {
     bedrock = await startFakeBedrock({ ...AWS, region: 'us-east-1' });
     gemini = await startFakeGemini({ apiKey: 'gemini-key' });
+    anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-operator' });
     const record = (level: string) => (...args: unknown[]) => void logged.push(`${level} ${JSON.stringify(args)}`);
     const logger: GatewayLogger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
     gw = await startLocalGateway({
@@ -35,28 +38,31 @@ describe('relayed upstream messages without the operator’s details', () => {
         providers: [
           { id: 'aws', type: 'bedrock', region: 'us-east-1', baseUrl: bedrock.url, accounts: [{ id: 'main', awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }] },
           { id: 'google', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'GEMINI_KEY' } }] },
+          { id: 'anth', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'ANTHROPIC_KEY' } }] },
         ],
         models: [
           { name: 'claude-aws', targets: [{ provider: 'aws', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }] },
           { name: 'gemini-2.5-flash', targets: [{ provider: 'google', model: 'gemini-2.5-flash' }] },
+          { name: 'claude-direct', targets: [{ provider: 'anth', model: 'claude-sonnet-4-5' }] },
         ],
       }),
       adminToken: 'admin',
       store: { embedded: undefined },
       shareHealth: false,
       logger,
-      credentials: new LocalCredentials({ AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey, GEMINI_KEY: 'gemini-key' }),
+      credentials: new LocalCredentials({ AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey, GEMINI_KEY: 'gemini-key', ANTHROPIC_KEY: 'sk-ant-operator' }),
     });
     const created = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: '{"name":"holder"}' });
     key = ((await created.json()) as { key: string }).key;
   });
   afterAll(async () => {
     await gw.close();
-    await Promise.all([bedrock.close(), gemini.close()]);
+    await Promise.all([bedrock.close(), gemini.close(), anthropic.close()]);
   });
   beforeEach(() => {
     bedrock.reset();
     gemini.reset();
+    anthropic.reset();
   });
 
   /** The access log line of one request (written on the turn after its answer). */
@@ -126,5 +132,42 @@ describe('relayed upstream messages without the operator’s details', () => {
     expect(body).not.toContain(PROJECT_NUMBER);
     expect((JSON.parse(body) as { error: { message: string } }).error.message).toBe(QUOTA_WORDS.replace(`project_number:${PROJECT_NUMBER}`, 'the provider account'));
     expect(line).toContain(`project_number:${PROJECT_NUMBER}`);
+  });
+  it('tells an OpenAI client of Anthropic refusing the gateway’s key mid-stream without Anthropic’s words, and logs them', async () => {
+    // Prepare
+    const said = 'invalid x-api-key (organization org-operator-4821 disabled)';
+    anthropic.reply({ kind: 'stream-error', afterEvents: 2, errorType: 'authentication_error', message: said });
+
+    // Act
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-direct', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const body = await res.text();
+    const line = await accessLine(res.headers.get('x-request-id') ?? '');
+
+    // Assess
+    expect(body).toContain('rejected the gateway\'s credentials (authentication_error)');
+    expect(body).not.toContain('org-operator-4821');
+    expect(line).toContain('org-operator-4821');
+  });
+
+  it('logs Anthropic’s words when it refuses the gateway’s key inside a passed-through Claude stream', async () => {
+    // Prepare
+    const said = 'invalid x-api-key (organization org-operator-4821 disabled)';
+    anthropic.reply({ kind: 'stream-error', afterEvents: 2, errorType: 'authentication_error', message: said });
+
+    // Act
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-direct', stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await res.text();
+    const line = await accessLine(res.headers.get('x-request-id') ?? '');
+
+    // Assess: the stream's bytes are Anthropic's own (relayed as they are); the log keeps what it said.
+    expect(line).toContain('org-operator-4821');
   });
 });

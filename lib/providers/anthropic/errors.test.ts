@@ -5,7 +5,7 @@ const body = (type: string, message: string) => JSON.stringify({ type: 'error', 
 describe('errorFromAnthropicUpstream', () => {
   it.each([
     { status: 400, text: body('invalid_request_error', 'prompt is too long'), expected: { kind: 'invalid_request', status: 400, code: 'invalid_request_error', message: 'prompt is too long' } },
-    { status: 404, text: body('not_found_error', 'model: x'), expected: { kind: 'upstream_error', status: 502, code: 'upstream_failed_precondition', message: expect.stringContaining('model: x') } },
+    { status: 404, text: body('not_found_error', 'model: x'), expected: { kind: 'upstream_error', status: 502, code: 'upstream_failed_precondition', message: 'The upstream provider "anth" has no such model for this account (404 not_found_error).', detail: 'model: x' } },
     { status: 404, text: body('not_found_error', 'Not found'), expected: { kind: 'not_found', status: 404, message: 'Not found' } },
     { status: 413, text: body('request_too_large', 'too big'), expected: { kind: 'request_too_large', status: 413 } },
     { status: 429, text: body('rate_limit_error', 'slow down'), expected: { kind: 'rate_limit', status: 429, headers: { 'retry-after': '7' } } },
@@ -41,5 +41,15 @@ describe('errorFromAnthropicEvent', () => {
     { type: 'something_new', expected: { kind: 'upstream_error', status: 502 } },
   ])('turns a mid-stream $type into a $expected.status', ({ type, expected }) => {
     expect(errorFromAnthropicEvent(body(type, 'boom'))).toMatchObject({ ...expected, message: 'boom', code: type });
+  });
+
+  it.each(['authentication_error', 'permission_error'])('keeps the words of a mid-stream %s for the log only, as the answer before the 200 does', (type) => {
+    // Act
+    const error = errorFromAnthropicEvent(body(type, 'invalid x-api-key sk-ant-…XyZ'), 'anth');
+
+    // Assess
+    expect(error).toMatchObject({ kind: 'upstream_error', status: 502, code: 'upstream_auth_failed', detail: 'invalid x-api-key sk-ant-…XyZ' });
+    expect(error.message).not.toContain('x-api-key');
+    expect(error.message).toContain('"anth"');
   });
 });

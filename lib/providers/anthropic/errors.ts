@@ -40,7 +40,8 @@ export function errorFromAnthropicUpstream(status: number, headers: Record<strin
   if (status === 401 || status === 403) return upstreamAuthFailed(providerId, String(status), message);
   if (status === 404 && type === 'not_found_error' && message.startsWith('model:')) {
     // The model is the config's, not the client's: this account (or its region) lacks it, another may have it.
-    return new GatewayError('upstream_error', `The upstream provider "${providerId}" has no such model for this account (404 not_found_error): ${message}`, { code: 'upstream_failed_precondition' });
+    // Its words name the config's model id, which the client never chose: the log's.
+    return new GatewayError('upstream_error', `The upstream provider "${providerId}" has no such model for this account (404 not_found_error).`, { code: 'upstream_failed_precondition', detail: message });
   }
   return upstreamError(status, message, { headers: extra, ...(type ? { code: type } : {}) });
 }
@@ -51,7 +52,8 @@ export function errorFromAnthropicUpstream(status: number, headers: Record<strin
  */
 export function errorFromAnthropicEvent(data: string, providerId = 'anthropic'): GatewayError {
   const { type, message = `The upstream provider "${providerId}" reported an error mid-stream.` } = readErrorBody(data);
+  // Anthropic's words about the gateway's own key are the log's, mid-stream as before the 200.
+  if (type === 'authentication_error' || type === 'permission_error') return upstreamAuthFailed(providerId, type, message);
   const kind = (type && KIND_BY_TYPE[type]) || 'upstream_error';
-  const code = type === 'authentication_error' || type === 'permission_error' ? 'upstream_auth_failed' : type;
-  return new GatewayError(kind, message, code ? { code } : {});
+  return new GatewayError(kind, message, type ? { code: type } : {});
 }

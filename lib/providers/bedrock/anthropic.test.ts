@@ -89,6 +89,21 @@ describe('bedrockAnthropicStreamToSse', () => {
     expect(details).toEqual([said]);
   });
 
+  it('keeps an ARN in a mid-stream exception for the log, and the rest of the words for the client', async () => {
+    // Prepare
+    const details: string[] = [];
+    const said = 'Input is too long for arn:aws:bedrock:us-east-1:444455556666:application-inference-profile/p1.';
+
+    // Act
+    const out = await sse([chunkFrame(start), exceptionFrame('validationException', said)], (d) => details.push(d));
+
+    // Assess
+    const expected = { type: 'invalid_request_error', message: "Input is too long for the provider account's resource." };
+    expect(out.endsWith(`event: error\ndata: ${JSON.stringify({ type: 'error', error: expected })}\n\n`)).toBe(true);
+    expect(out).not.toContain('444455556666');
+    expect(details).toEqual([said]);
+  });
+
   it('ends with an error event when the stream stops before message_stop', async () => {
     // Act
     const out = await sse([chunkFrame(start)]);

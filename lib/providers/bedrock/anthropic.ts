@@ -4,7 +4,7 @@
  * like Claude Code sends is lost in a Converse translation.
  */
 import type { UpstreamRequest } from '../../upstream/http';
-import { bareErrorType, isAwsCredentialsError } from './errors';
+import { bareErrorType, isAwsCredentialsError, withoutArns } from './errors';
 import { decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
@@ -120,7 +120,12 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
           if (said) onDetail(said);
           // The operator's failure, not the caller's: api_error, as the same refusal before the stream is a 502.
           yield sseError(undefined, `Bedrock rejected the gateway's AWS credentials (${bareErrorType(type)}).`);
-        } else yield sseError(type, said);
+        } else {
+          // An ARN in AWS's words names the operator's account: the log keeps it (see errorFromBedrock).
+          const shown = said && withoutArns(said);
+          if (said && shown !== said) onDetail(said);
+          yield sseError(type, shown);
+        }
         return;
       }
       if (kind !== 'event' || message.headers[':event-type'] !== 'chunk') continue;

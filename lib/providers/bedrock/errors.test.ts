@@ -32,6 +32,29 @@ describe('errorFromBedrock', () => {
     } else expect(err.message).toContain('upstream says no');
   });
 
+  it.each([
+    { type: 'ResourceNotFoundException', status: 404, message: 'Could not resolve the foundation model from the provided model identifier arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123.', shown: "Could not resolve the foundation model from the provided model identifier the provider account's resource." },
+    { type: 'ValidationException', status: 400, message: "The guardrail 'arn:aws:bedrock:eu-west-1:123456789012:guardrail/gr1' version 3 does not exist.", shown: "The guardrail 'the provider account's resource' version 3 does not exist." },
+  ])('keeps the ARN in a $type message for the log, and the rest of the words for the client', ({ type, status, message, shown }) => {
+    // Act
+    const err = errorFromBedrock(status, typeHeader(type), JSON.stringify({ message }), 'bedrock-main');
+
+    // Assess: an ARN names the operator's AWS account and resources.
+    expect(err.message).not.toContain('arn:aws');
+    expect(err.message).not.toContain('123456789012');
+    expect(err.message).toBe(shown);
+    expect(err.detail).toBe(message);
+  });
+
+  it('keeps the ARN of a mid-stream exception frame for the log', () => {
+    // Act
+    const err = errorFromExceptionFrame('validationException', JSON.stringify({ message: 'Input is too long for arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.x' }), 'b');
+
+    // Assess
+    expect(err.message).toBe("Input is too long for the provider account's resource");
+    expect(err.detail).toContain('123456789012');
+  });
+
   it('reads the type from the body when the header is missing', () => {
     // Act
     const err = errorFromBedrock(400, {}, JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', Message: 'bad' }), 'b');

@@ -108,9 +108,27 @@ function bedrockError(type: string | undefined, status: number | undefined, mess
       detail: message,
     });
   }
-  if (rule) return new GatewayError(rule.kind, message, { ...(rule.status ? { status: rule.status } : {}), headers, ...(code ? { code } : {}) });
-  if (status === undefined) return new GatewayError('upstream_error', message, { headers, ...(code ? { code } : {}) });
-  return upstreamError(status, message, { headers, ...(code ? { code } : {}) });
+  // An ARN (a profile's, a guardrail's) names the operator's AWS account: the log keeps it, the client is told of the provider account.
+  const shown = withoutArns(message);
+  const options = { headers, ...(code ? { code } : {}), ...(shown !== message ? { detail: message } : {}) };
+  if (rule) return new GatewayError(rule.kind, shown, { ...(rule.status ? { status: rule.status } : {}), ...options });
+  if (status === undefined) return new GatewayError('upstream_error', shown, options);
+  return upstreamError(status, shown, options);
+}
+
+// `arn:aws:bedrock:us-east-1:123456789012:inference-profile/…` (and the aws-cn, aws-us-gov partitions).
+// A sentence's closing full stop is not the ARN's (a model id inside one has dots, so they stay).
+const ARN = /arn:aws[a-z-]*:[^\s'",;)]*[^\s'",;).]/g;
+
+/**
+ * An AWS message with each ARN replaced by `the provider account's resource`.
+ *
+ * @example
+ * withoutArns('Could not resolve the model from arn:aws:bedrock:us-east-1:123456789012:inference-profile/x.')
+ * // "Could not resolve the model from the provider account's resource."
+ */
+export function withoutArns(message: string): string {
+  return message.replace(ARN, "the provider account's resource");
 }
 
 /** `ValidationException` → `validation_exception`, the shape of the other providers' error codes. */

@@ -19,6 +19,15 @@ describe('errorFromOpenAIUpstream', () => {
     expect(errorFromOpenAIUpstream(status, headers, text, 'p')).toMatchObject(expected);
   });
 
+  it.each(['model_not_found', 'DeploymentNotFound'])('keeps the words of a 404 %s (which name the config\'s model or Azure deployment) for the log only', (code) => {
+    // Act
+    const error = errorFromOpenAIUpstream(404, {}, body('The model `contoso-gpt4o-prod` does not exist or you do not have access to it.', code), 'azure-eu');
+
+    // Assess
+    expect(error.message).toBe(`The upstream provider "azure-eu" has no such model for this account (404 ${code}).`);
+    expect(error.detail).toBe('The model `contoso-gpt4o-prod` does not exist or you do not have access to it.');
+  });
+
   it('keeps the upstream message', () => {
     expect(errorFromOpenAIUpstream(400, {}, body('bad thing'), 'p').message).toBe('bad thing');
   });

@@ -33,7 +33,8 @@ export function errorFromOpenAIUpstream(status: number, headers: Record<string, 
   if (status === 401 || status === 403) return upstreamAuthFailed(providerId, String(status), message);
   if (status === 404 && code !== undefined && ACCOUNT_LACKS_MODEL.has(code)) {
     // A failed precondition of this account (the next target is tried; a 502 if none has it), not the client's 404.
-    return new GatewayError('upstream_error', `The upstream provider "${providerId}" has no such model for this account (404 ${code}): ${message}`, { code: 'upstream_failed_precondition' });
+    // The words name the config's model or Azure deployment, which the client never chose: the log's.
+    return new GatewayError('upstream_error', `The upstream provider "${providerId}" has no such model for this account (404 ${code}).`, { code: 'upstream_failed_precondition', detail: message });
   }
   return upstreamError(status, message, { headers: extra, ...(code ? { code } : {}), ...(param ? { param } : {}) });
 }
