@@ -17,3 +17,16 @@ export async function startTestTable(): Promise<{ table: TableRef; dynamo: Embed
     },
   };
 }
+
+/** Counts the DynamoDB calls made through a table's client from now on, by command name (`QueryCommand` → 2). */
+export function countCalls(table: TableRef): Map<string, number> {
+  const calls = new Map<string, number>();
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.set(context.commandName!, (calls.get(context.commandName!) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: `count-${Math.random()}` },
+  );
+  return calls;
+}

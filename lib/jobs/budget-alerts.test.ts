@@ -3,7 +3,7 @@ import { spendPeriods } from '../access/spend-limits';
 import { newTeam } from '../access/team';
 import type { BudgetAlert } from '../alerts/message';
 import type { BudgetNotifier } from '../alerts/notifier';
-import { startTestTable } from '../../test/dynalite';
+import { countCalls, startTestTable } from '../../test/dynalite';
 import type { TableRef } from '../store/dynamo';
 import { DynamoKeyStore } from '../store/keys';
 import { DynamoSpendStore } from '../store/spend';
@@ -22,18 +22,6 @@ class RecordingNotifier implements BudgetNotifier {
   }
 }
 
-/** Counts the DynamoDB calls a run makes, by command name. */
-function countCalls(table: TableRef): Map<string, number> {
-  const calls = new Map<string, number>();
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      calls.set(context.commandName!, (calls.get(context.commandName!) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: `count-${Math.random()}` },
-  );
-  return calls;
-}
 
 describe('the budget alerts job, on dynalite', () => {
   let table: TableRef;

@@ -1,10 +1,9 @@
 import { mintKey } from '../access/api-key';
-import { startTestTable } from '../../test/dynalite';
+import { countCalls, startTestTable } from '../../test/dynalite';
 import { DynamoKeyStore } from '../store/keys';
 import { DynamoRollups } from '../store/rollups';
 import { DynamoUsageSink } from '../store/usage';
 import type { UsageRecord } from '../usage/record';
-import type { TableRef } from '../store/dynamo';
 import { endUserDays, keyDaysToRead, recentDays, rollUpDays, usageReports } from './rollup';
 
 const record = (keyId: string, at: string, fields: Partial<UsageRecord> = {}): UsageRecord => ({
@@ -116,18 +115,6 @@ describe('the roll-up job', () => {
   });
 });
 
-/** Counts the DynamoDB calls made through a table's client, by command name. */
-function countCalls(table: TableRef): Map<string, number> {
-  const calls = new Map<string, number>();
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      calls.set(context.commandName!, (calls.get(context.commandName!) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: `count-${Math.random()}` },
-  );
-  return calls;
-}
 
 describe('keyDaysToRead', () => {
   const rollup = (keyId: string, day: string, rolledUpAt: string) => ({ keyId, day, rolledUpAt });
