@@ -10,6 +10,7 @@ import { MemoryResponseCache } from '../store/response-cache';
 import { MemorySpendStore } from '../store/spend';
 import { MemoryUsageSink } from '../usage/record';
 import { startFakeOpenAI, type FakeOpenAI } from '../../test/fakes/openai';
+import { fuzzer } from '../../test/fuzz';
 
 /** What the cache costs a call, counted at the store: the gateway with in-memory stores. */
 const NO_QUERY = new URLSearchParams();
@@ -23,15 +24,6 @@ const request = (key: string, path: string, body: object, headers: Record<string
   requestId: `r-${Math.random()}`,
 });
 
-/** A small seeded generator (mulberry32), so that a failing case can be run again. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function read(res: GatewayResponse): Promise<void> {
   if (isStreamBody(res.body)) for await (const _chunk of res.body);
@@ -77,8 +69,7 @@ describe('the response cache in the gateway', () => {
 
   it('never reads or writes the cache for a model without `cache`, whatever the call (200 random calls)', async () => {
     const key = await keyWith();
-    const next = random(20261126);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+    const { random: next, pick } = fuzzer(20261126, { names: [], scalars: [] });
     const seen = new Set<string | undefined>();
     const statuses = new Set<number>();
 

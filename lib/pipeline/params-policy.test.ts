@@ -2,19 +2,11 @@ import type { ModelConfig } from '../config/schema';
 import type { CatalogModel } from '../routing/catalog';
 import { newContext } from './context';
 import { withParamPolicy, type AdmittedCall } from './model-call';
+import { fuzzer } from '../../test/fuzz';
 
 const SURFACES = ['openai', 'openai-responses', 'anthropic', 'gemini', 'openai-completions', 'openai-embeddings'];
 const FIELDS = ['temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'reasoning_effort', 'reasoning', 'thinking', 'generationConfig', 'messages', 'stream'];
 
-/** A small seeded generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBody(next: () => number): Record<string, unknown> {
   const values = [null, 0, 1, 0.5, 32000, 'low', true, { type: 'enabled', budget_tokens: 2000 }, { maxOutputTokens: 10 }, []];
@@ -30,7 +22,7 @@ function admitted(body: Record<string, unknown>, config: Partial<ModelConfig> = 
 
 describe('withParamPolicy', () => {
   it('hands back the very call, body and bytes, for any body of any surface when the model has no params, and logs nothing', () => {
-    const next = random(20261127);
+    const { random: next } = fuzzer(20261127, { names: [], scalars: [] });
     const debug = jest.fn();
 
     for (let i = 0; i < 500; i++) {
