@@ -109,16 +109,15 @@ export class ResponseCache {
   }
 
   /**
-   * The upstream's answer, on its way to the client with `x-aigw-cache: miss` (or `bypass` when
-   * the client's `no-cache` skipped the read), and a copy of its bytes kept to be stored once its
-   * books are closed, if it ended well (`CacheTicket.store`).
+   * The upstream's answer, on its way to the client, and a copy of its bytes kept to be stored once
+   * its books are closed, if it ended well (`CacheTicket.store`). Its ticket's status (`miss`, or
+   * `bypass` when the client's `no-cache` skipped the read) is the one set before the call went up.
    */
   keep(plan: CachePlan, res: GatewayResponse, ctx: RequestContext): GatewayResponse {
-    res.headers[CACHE_HEADER] = plan.read ? 'miss' : 'bypass';
     const contentType = res.headers['content-type'] ?? 'application/json';
     const copy = copyOf(res.body, this.options.maxBytes * RAW_PER_STORED_BYTE);
     ctx.cache = {
-      status: plan.read ? 'miss' : 'bypass',
+      status: ctx.cache?.status ?? (plan.read ? 'miss' : 'bypass'),
       store: (ended) => {
         // Only complete, successful answers: a cut, interrupted or estimated one would be served wrong forever.
         if (ended.status !== 200 || ended.outcome !== 'ok' || ended.estimated || res.status !== 200) return;

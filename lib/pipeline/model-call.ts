@@ -216,13 +216,11 @@ export async function limitsThenCache(call: AdmittedCall, ctx: RequestContext, d
   return undefined;
 }
 
-/** The answer of a call that went upstream, as the cache sees it: kept to be stored (a plan), or marked as bypassing it. */
+/** The answer of a call that went upstream, as the cache sees it: `x-aigw-cache` says what `limitsThenCache` decided, and with a plan it is kept to be stored. */
 export function answered(cache: { plan: CachePlan | undefined } | undefined, res: GatewayResponse, ctx: RequestContext, deps: ProxyDeps): GatewayResponse {
   if (!cache) return res;
-  if (cache.plan) return deps.responseCache!.keep(cache.plan, res, ctx);
-  ctx.cache = { status: 'bypass' };
-  res.headers[CACHE_HEADER] = 'bypass';
-  return res;
+  res.headers[CACHE_HEADER] = ctx.cache!.status;
+  return cache.plan ? deps.responseCache!.keep(cache.plan, res, ctx) : res;
 }
 
 /**
