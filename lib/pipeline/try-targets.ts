@@ -4,7 +4,6 @@ import { GatewayError } from '../http/errors';
 import { planAttempts, type Attempt } from '../routing/attempts';
 import type { Target } from '../routing/catalog';
 import { shouldFailOver } from '../routing/failover';
-import { latencyKey } from '../routing/account-load';
 import { accountRef, retryAfterMs, type FailureKind } from '../routing/health';
 import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
@@ -88,7 +87,7 @@ export async function tryTargets<Via>(
       }
       // Only answers are timed: a failure's speed says nothing of how soon the account answers
       // (a 429 comes back at once), and the rests already put a failing account last.
-      deps.load.observe(latencyKey(ref, attempt.model, ctx.stream), performance.now() - startedAt);
+      deps.load.observe(ref, attempt.model, ctx.stream, performance.now() - startedAt);
       deps.health.succeeded(ref);
       ctx.outcome = undefined;
       ctx.releaseAccount = release;

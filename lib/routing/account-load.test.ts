@@ -1,4 +1,4 @@
-import { AccountLoad, LATENCY_SMOOTHING, latencyKey } from './account-load';
+import { AccountLoad, LATENCY_SMOOTHING } from './account-load';
 
 describe('AccountLoad', () => {
   let t: number;
@@ -29,11 +29,11 @@ describe('AccountLoad', () => {
     expect(load.inFlight('p/a')).toBe(1);
   });
 
-  it('takes an account first sample as its latency', () => {
-    load.observe('k', 120);
+  it("takes an account's first sample as its latency", () => {
+    load.observe('p/a', 'm', true, 120);
 
-    expect(load.latencyMs('k')).toBe(120);
-    expect(load.latencyMs('other')).toBeUndefined();
+    expect(load.latencyMs('p/a', 'm', true)).toBe(120);
+    expect(load.latencyMs('p/b', 'm', true)).toBeUndefined();
   });
 
   it.each([
@@ -41,25 +41,33 @@ describe('AccountLoad', () => {
     ['a fade time later, by about two thirds', LATENCY_SMOOTHING.fadeMs, 100 + (1 - Math.exp(-1)) * 300],
     ['a minute later, almost wholly', 60_000, 100 + (1 - Math.exp(-6)) * 300],
   ])('moves the average toward a new sample %s', (_name, laterMs, expected) => {
-    load.observe('k', 100);
+    load.observe('p/a', 'm', true, 100);
     t += laterMs;
 
-    load.observe('k', 400);
+    load.observe('p/a', 'm', true, 400);
 
-    expect(load.latencyMs('k')).toBeCloseTo(expected, 6);
+    expect(load.latencyMs('p/a', 'm', true)).toBeCloseTo(expected, 6);
   });
 
-  it('keeps at most maxKeys averages, forgetting the oldest first', () => {
-    for (let i = 0; i <= LATENCY_SMOOTHING.maxKeys; i++) load.observe(`k${i}`, i);
+  it('keeps at most maxAverages averages, forgetting them all and learning again at the cap', () => {
+    for (let i = 0; i < LATENCY_SMOOTHING.maxAverages; i++) load.observe('p/a', `m${i}`, true, i);
+    const atCap = [load.latencyMs('p/a', 'm0', true), load.latencyMs('p/a', `m${LATENCY_SMOOTHING.maxAverages - 1}`, true)];
 
-    expect(load.latencyMs('k0')).toBeUndefined();
-    expect(load.latencyMs('k1')).toBe(1);
-    expect(load.latencyMs(`k${LATENCY_SMOOTHING.maxKeys}`)).toBe(LATENCY_SMOOTHING.maxKeys);
+    load.observe('p/b', 'm', false, 7);
+
+    expect(atCap).toEqual([0, LATENCY_SMOOTHING.maxAverages - 1]);
+    expect([load.latencyMs('p/a', 'm0', true), load.latencyMs('p/b', 'm', false)]).toEqual([undefined, 7]);
   });
 
   it('keeps latency apart per account, upstream model and kind of call', () => {
-    const keys = new Set([latencyKey('p/a', 'm', true), latencyKey('p/a', 'm', false), latencyKey('p/a', 'n', true), latencyKey('p/b', 'm', true)]);
+    const keys: [string, string, boolean][] = [
+      ['p/a', 'm', true],
+      ['p/a', 'm', false],
+      ['p/a', 'n', true],
+      ['p/b', 'm', true],
+    ];
+    keys.forEach(([ref, model, stream], i) => load.observe(ref, model, stream, 10 * (i + 1)));
 
-    expect(keys.size).toBe(4);
+    expect(keys.map(([ref, model, stream]) => load.latencyMs(ref, model, stream))).toEqual([10, 20, 30, 40]);
   });
 });

@@ -4,8 +4,8 @@ export const LATENCY_SMOOTHING = Object.freeze({
   minWeight: 0.3,
   /** An average this old (ms) weighs about a third against a new sample, and fades on from there: an account slow a minute ago is judged by how it answers now. */
   fadeMs: 10_000,
-  /** The most (account, model, kind of call) averages kept: names a pattern resolves come from clients, so the count must be bounded. */
-  maxKeys: 4096,
+  /** The most (account, model, kind of call) averages kept: models a pattern resolves are named by clients, so the count must be bounded. */
+  maxAverages: 4096,
 });
 
 /** Gives back a call's place in flight; calling it again does nothing. */
@@ -15,40 +15,43 @@ export type Release = () => void;
 export interface LoadView {
   /** Calls in flight on the account (`provider/account`) from this instance. */
   inFlight(ref: string): number;
-  /** The smoothed time to response headers (ms) of calls to this key (`latencyKey`), if any answered yet. */
-  latencyMs(key: string): number | undefined;
+  /** The smoothed time to response headers (ms) of the account's calls to this upstream model, streamed or not, if any has answered yet. */
+  latencyMs(ref: string, model: string, stream: boolean): number | undefined;
 }
 
-/**
- * What latency is kept per: the account, the upstream model (a small model answers sooner than a
- * large one on the same account) and whether the call streams (a whole answer's headers come only
- * once its last token is written, a stream's with its first).
- *
- * @example
- * latencyKey('openai/a', 'gpt-4o-mini', true) // 'openai/a\ngpt-4o-mini\ns'
- */
-export const latencyKey = (ref: string, model: string, stream: boolean) => `${ref}\n${model}\n${stream ? 's' : 'w'}`;
+/** An average: its value (ms) and when its last sample came (epoch ms). */
+interface Average {
+  ms: number;
+  at: number;
+}
 
 /**
  * This instance's load on each account, in memory: calls in flight (each `begin` given back once
  * by its `Release`, whichever way the call ends) and an exponentially weighted moving average of
- * each (account, model, kind of call)'s time to the upstream's response headers, which is what a
- * client waits for before the first token (a stream's total time depends on how much it writes).
- * The average weighs a sample more the older the average is (`LATENCY_SMOOTHING`), so a rarely
- * tried account's old reputation fades quickly. Nothing here is shared with other instances, and
- * nothing reads the table.
+ * each account's time to the upstream's response headers, which is what a client waits for before
+ * the first token (a stream's total time depends on how much it writes), kept per upstream model (a
+ * small model answers sooner than a large one on the same account) and per kind of call (a whole
+ * answer's headers come only once its last token is written, a stream's with its first). The
+ * average weighs a sample more the older the average is (`LATENCY_SMOOTHING`), so a rarely tried
+ * account's old reputation fades quickly. Nothing here is shared with other instances, and nothing
+ * reads the table.
  *
  * @example
  * const load = new AccountLoad();
  * const release = load.begin('openai/a');
  * load.inFlight('openai/a'); // 1
- * load.observe(latencyKey('openai/a', 'gpt-4o', true), 180);
+ * load.observe('openai/a', 'gpt-4o', true, 180);
  * release(); release();
  * load.inFlight('openai/a'); // 0
  */
 export class AccountLoad implements LoadView {
   readonly #inFlight = new Map<string, number>();
-  readonly #latency = new Map<string, { ms: number; at: number }>();
+  /**
+   * By account, then by model, then streamed ([0]) or whole ([1]): looked up by the config's own
+   * strings, whose hashes are computed once, rather than by a key built for each look-up.
+   */
+  readonly #latency = new Map<string, Map<string, [Average | undefined, Average | undefined]>>();
+  #averages = 0;
 
   constructor(readonly now: () => number = Date.now) {}
 
@@ -77,26 +80,34 @@ export class AccountLoad implements LoadView {
     return total;
   }
 
-  /** Adds a sample (ms to response headers) to the key's average. */
-  observe(key: string, ms: number): void {
+  /** Adds a sample (ms to response headers) to the average of the account's calls to the model, streamed or not. */
+  observe(ref: string, model: string, stream: boolean, ms: number): void {
     const now = this.now();
-    const last = this.#latency.get(key);
-    if (!last) {
-      if (this.#latency.size >= LATENCY_SMOOTHING.maxKeys) this.#latency.delete(this.#latency.keys().next().value!);
-      this.#latency.set(key, { ms, at: now });
+    const i = stream ? 0 : 1;
+    const last = this.#latency.get(ref)?.get(model)?.[i];
+    if (last) {
+      const weight = Math.max(LATENCY_SMOOTHING.minWeight, 1 - Math.exp(-(now - last.at) / LATENCY_SMOOTHING.fadeMs));
+      last.ms += weight * (ms - last.ms);
+      last.at = now;
       return;
     }
-    const weight = Math.max(LATENCY_SMOOTHING.minWeight, 1 - Math.exp(-(now - last.at) / LATENCY_SMOOTHING.fadeMs));
-    last.ms += weight * (ms - last.ms);
-    last.at = now;
+    // Bounded crudely but surely: at the cap every average is forgotten and learnt again.
+    if (this.#averages >= LATENCY_SMOOTHING.maxAverages) this.clearLatency();
+    let byModel = this.#latency.get(ref);
+    if (!byModel) this.#latency.set(ref, (byModel = new Map()));
+    let pair = byModel.get(model);
+    if (!pair) byModel.set(model, (pair = [undefined, undefined]));
+    pair[i] = { ms, at: now };
+    this.#averages++;
   }
 
-  latencyMs(key: string): number | undefined {
-    return this.#latency.get(key)?.ms;
+  latencyMs(ref: string, model: string, stream: boolean): number | undefined {
+    return this.#latency.get(ref)?.get(model)?.[stream ? 0 : 1]?.ms;
   }
 
   /** Forgets every average (tests that share one gateway start each case afresh); calls in flight stay counted. */
   clearLatency(): void {
     this.#latency.clear();
+    this.#averages = 0;
   }
 }

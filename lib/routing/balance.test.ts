@@ -1,5 +1,5 @@
 import type { AccountConfig } from '../config/schema';
-import { AccountLoad, latencyKey } from './account-load';
+import { AccountLoad } from './account-load';
 import { EXPLORE_SHARE, balancedOrder, weightedOrder, type Balance } from './balance';
 
 const account = (id: string, weight = 1) => ({ id, weight }) as AccountConfig;
@@ -17,7 +17,7 @@ const seeded = (seed = 1) => () => ((seed = (seed * 16807) % 2147483647) - 1) / 
 function loadOf(inFlight: Record<string, number> = {}, latency: Record<string, number> = {}): AccountLoad {
   const load = new AccountLoad(() => 0);
   for (const [id, n] of Object.entries(inFlight)) for (let i = 0; i < n; i++) load.begin(`p/${id}`);
-  for (const [id, ms] of Object.entries(latency)) load.observe(latencyKey(`p/${id}`, 'm', true), ms);
+  for (const [id, ms] of Object.entries(latency)) load.observe(`p/${id}`, 'm', true, ms);
   return load;
 }
 
@@ -62,8 +62,8 @@ describe('balancedOrder', () => {
 
   it('reads the latency of the call kind asked for: streams and whole answers apart', () => {
     const load = loadOf({}, { a: 5, b: 40 });
-    load.observe(latencyKey('p/a', 'm', false), 900);
-    load.observe(latencyKey('p/b', 'm', false), 300);
+    load.observe('p/a', 'm', false, 900);
+    load.observe('p/b', 'm', false, 300);
 
     const stream = balancedOrder('latency', pool(account('a'), account('b')), true, load, draws(0.5, 0)).order;
     const whole = balancedOrder('latency', pool(account('a'), account('b')), false, load, draws(0.5, 0)).order;

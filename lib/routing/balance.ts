@@ -1,5 +1,5 @@
 import type { AccountConfig, ProviderConfig } from '../config/schema';
-import { latencyKey, type LoadView } from './account-load';
+import type { LoadView } from './account-load';
 import { accountRef } from './health';
 
 /** How a pool's accounts are ordered for a call: the config's `balance`. */
@@ -40,17 +40,31 @@ export function balancedOrder(balance: Balance, pool: Pool, stream: boolean, loa
   if (balance === 'latency' && accounts.length > 1 && random() < EXPLORE_SHARE) return { order: weightedOrder(accounts, random), by: 'explore' };
   const order = weightedOrder(accounts, random);
   if (balance === 'weighted' || order.length <= 1) return { order, by: balance };
-  // Scores computed once per account, then a stable sort: equal scores keep the weighted draw's order.
-  const scored = order.map((account) => ({ account, score: scoreOf(balance, pool, account, stream, load) }));
-  scored.sort((x, y) => x.score - y.score);
-  return { order: scored.map((s) => s.account), by: balance };
+  const scores = order.map((account) => scoreOf(balance, pool, account, stream, load));
+  // An insertion sort, stable: equal scores keep the weighted draw's order (and pools are a few accounts).
+  for (let i = 1; i < order.length; i++) {
+    const account = order[i]!;
+    const score = scores[i]!;
+    let j = i - 1;
+    for (; j >= 0 && scores[j]! > score; j--) {
+      order[j + 1] = order[j]!;
+      scores[j + 1] = scores[j]!;
+    }
+    order[j + 1] = account;
+    scores[j + 1] = score;
+  }
+  return { order, by: balance };
 }
 
+/** Each account's `provider/account`, made once: building it on every call would cost more than the look-ups it is for. */
+const refs = new WeakMap<AccountConfig, string>();
+
 function scoreOf(balance: Exclude<Balance, 'weighted'>, pool: Pool, account: AccountConfig, stream: boolean, load: LoadView): number {
-  const ref = accountRef(pool.providerId, account.id);
+  let ref = refs.get(account);
+  if (ref === undefined) refs.set(account, (ref = accountRef(pool.providerId, account.id)));
   if (balance === 'least-busy') return load.inFlight(ref) / account.weight;
   // Never timed: first, so that it is (an account that has not answered yet cannot be judged slow).
-  return load.latencyMs(latencyKey(ref, pool.model, stream)) ?? -1;
+  return load.latencyMs(ref, pool.model, stream) ?? -1;
 }
 
 /**
