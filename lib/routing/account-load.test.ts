@@ -37,16 +37,27 @@ describe('AccountLoad', () => {
   });
 
   it.each([
-    ['at the same moment, by the least weight', 0, 100 + LATENCY_SMOOTHING.minWeight * 300],
-    ['a fade time later, by about two thirds', LATENCY_SMOOTHING.fadeMs, 100 + (1 - Math.exp(-1)) * 300],
-    ['a minute later, almost wholly', 60_000, 100 + (1 - Math.exp(-6)) * 300],
-  ])('moves the average toward a new sample %s', (_name, laterMs, expected) => {
+    ['at the same moment, by the least weight', 0, 40, 100 + LATENCY_SMOOTHING.minWeight * -60],
+    ['a fade time later, by about two thirds', LATENCY_SMOOTHING.fadeMs, 40, 100 + (1 - Math.exp(-1)) * -60],
+    ['a minute later, almost wholly', 60_000, 40, 100 + (1 - Math.exp(-6)) * -60],
+    ['above it, as at most spikeFactor times the average', 60_000, 10_000, 100 + (1 - Math.exp(-6)) * (LATENCY_SMOOTHING.spikeFactor - 1) * 100],
+  ])('moves the average toward a new sample %s', (_name, laterMs, sample, expected) => {
     load.observe('p/a', 'm', true, 100);
     t += laterMs;
 
-    load.observe('p/a', 'm', true, 400);
+    load.observe('p/a', 'm', true, sample);
 
     expect(load.latencyMs('p/a', 'm', true)).toBeCloseTo(expected, 6);
+  });
+
+  it('shows a lasting slowdown within a few calls, and barely a single slow answer', () => {
+    load.observe('p/slowed', 'm', true, 3);
+    load.observe('p/spiky', 'm', true, 3);
+    load.observe('p/spiky', 'm', true, 2_000);
+    for (let i = 0; i < 7; i++) load.observe('p/slowed', 'm', true, 300);
+
+    expect(load.latencyMs('p/spiky', 'm', true)).toBeLessThan(6);
+    expect(load.latencyMs('p/slowed', 'm', true)).toBeGreaterThan(40);
   });
 
   it('keeps at most maxAverages averages, forgetting them all and learning again at the cap', () => {

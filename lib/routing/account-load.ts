@@ -4,6 +4,13 @@ export const LATENCY_SMOOTHING = Object.freeze({
   minWeight: 0.3,
   /** An average this old (ms) weighs about a third against a new sample, and fades on from there: an account slow a minute ago is judged by how it answers now. */
   fadeMs: 10_000,
+  /**
+   * A sample counts for at most this many times the average (of 1 ms at least): one slow answer (a
+   * pause, a fresh connection's TLS handshake) barely moves the fastest account's average, which
+   * would otherwise lose it its traffic until exploring found it again; a lasting slowdown still
+   * shows within a few calls, which the fastest account gets most of.
+   */
+  spikeFactor: 3,
   /** The most (account, model, kind of call) averages kept: models a pattern resolves are named by clients, so the count must be bounded. */
   maxAverages: 4096,
 });
@@ -32,8 +39,9 @@ interface Average {
  * the first token (a stream's total time depends on how much it writes), kept per upstream model (a
  * small model answers sooner than a large one on the same account) and per kind of call (a whole
  * answer's headers come only once its last token is written, a stream's with its first). The
- * average weighs a sample more the older the average is (`LATENCY_SMOOTHING`), so a rarely tried
- * account's old reputation fades quickly. Nothing here is shared with other instances, and nothing
+ * average weighs a sample more the older the average is, so a rarely tried account's old
+ * reputation fades quickly, and takes a sample far above it as only a few times it
+ * (`LATENCY_SMOOTHING`), so one slow answer does not send a pool's traffic away. Nothing here is shared with other instances, and nothing
  * reads the table.
  *
  * @example
@@ -87,7 +95,7 @@ export class AccountLoad implements LoadView {
     const last = this.#latency.get(ref)?.get(model)?.[i];
     if (last) {
       const weight = Math.max(LATENCY_SMOOTHING.minWeight, 1 - Math.exp(-(now - last.at) / LATENCY_SMOOTHING.fadeMs));
-      last.ms += weight * (ms - last.ms);
+      last.ms += weight * (Math.min(ms, LATENCY_SMOOTHING.spikeFactor * Math.max(last.ms, 1)) - last.ms);
       last.at = now;
       return;
     }
