@@ -4,6 +4,7 @@ import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
+import type { GatewayLogger } from '../../lib/observe/logger';
 import { AccountHealth } from '../../lib/routing/health';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 
@@ -21,6 +22,15 @@ describe('balancing a pool by latency and by calls in flight', () => {
   /** Added to the latency averages' clock: a case moves it on to age them. */
   let skewMs = 0;
   const load = new AccountLoad(() => Date.now() + skewMs);
+  /** What the access log's `request` lines said ordered each call's pool. */
+  const balancedBy: unknown[] = [];
+  const quiet = () => {};
+  const logger: GatewayLogger = {
+    debug: quiet,
+    info: (...args: unknown[]) => void (args[0] === 'request' && balancedBy.push((args[1] as { balancedBy?: unknown }).balancedBy)),
+    warn: quiet,
+    error: quiet,
+  };
 
   beforeAll(async () => {
     // Streams write a chunk every 20 ms: a stream is in flight for a good part of a second.
@@ -38,7 +48,7 @@ describe('balancing a pool by latency and by calls in flight', () => {
       ],
       routing: { sticky: false },
     });
-    gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, health, load, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
+    gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, health, load, logger, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
     const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'balance' }) });
     client = new OpenAI({ apiKey: ((await res.json()) as { key: string }).key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
@@ -52,6 +62,7 @@ describe('balancing a pool by latency and by calls in flight', () => {
     two.reset();
     health.clear();
     load.clearLatency();
+    balancedBy.length = 0;
   });
   afterEach(async () => {
     // Every case ends with no call counted in flight: a call never given back would starve its account.
@@ -85,6 +96,9 @@ describe('balancing a pool by latency and by calls in flight', () => {
     // 97.5% expected (the slower one gets half of the 5% that explore); 52 of 60 leaves room for chance.
     expect(one.requests.length).toBeGreaterThanOrEqual(52);
     expect(one.requests.length + two.requests.length).toBe(60);
+    await gw.gateway.drain();
+    expect(balancedBy).toHaveLength(64);
+    expect(balancedBy.every((by) => by === 'latency' || by === 'explore')).toBe(true);
   });
 
   it('goes back to an account that was slow once it answers fast again (found by exploring)', async () => {
@@ -116,6 +130,8 @@ describe('balancing a pool by latency and by calls in flight', () => {
     expect(inFlightWhileStreaming).toEqual([4, 4]);
     expect([one.requests.length, two.requests.length]).toEqual([4, 4]);
     expect(texts.every((t) => t === 'Echo: one two three four five six')).toBe(true);
+    await gw.gateway.drain();
+    expect(balancedBy).toEqual(Array(8).fill('least-busy'));
   });
 
   it('gives a stream back when the client leaves it halfway', async () => {
