@@ -44,8 +44,7 @@ export async function tryTargets<Via>(
 ): Promise<Answered<Via>> {
   let lastError: unknown;
   deps.sharedHealth?.refreshSoon();
-  const plan = planAttempts(targets, { cooling: (ref) => deps.health.isCooling(ref), ...(options.stickyKey ? { stickyKey: options.stickyKey } : {}), load: deps.load, stream: ctx.stream });
-  for (const attempt of plan) {
+  for (const attempt of planAttempts(targets, { cooling: (ref) => deps.health.isCooling(ref), ...(options.stickyKey ? { stickyKey: options.stickyKey } : {}), load: deps.load, stream: ctx.stream })) {
     if (signal?.aborted) break;
     ctx.attempts++;
     ctx.provider = attempt.provider.id;
@@ -53,50 +52,46 @@ export async function tryTargets<Via>(
     ctx.upstreamModel = attempt.model;
     ctx.price = attempt.price;
     const ref = accountRef(attempt.provider.id, attempt.account.id);
-    // The account's place in flight: given back below whichever way this attempt fails, or by the
-    // books' closing (`finishRequest`) once the answer has ended, however it ends.
+    // The account's place in flight: given back as soon as the attempt has failed (both ways it can
+    // fail, below), else by the books' closing (`finishRequest`) once the answer has ended, however it ends.
     const release = deps.load.begin(ref);
-    let answered = false;
+    const startedAt = performance.now();
+    let sent: AttemptSent<Via>;
     try {
-      let sent: AttemptSent<Via>;
-      const startedAt = performance.now();
-      try {
-        sent = await send(attempt);
-      } catch (err) {
-        if (signal?.aborted) break;
-        if (err instanceof GatewayError && err.status < 500) throw err;
-        lastError = err;
-        deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message, ...detailOf(err) });
-        rest(attempt, err instanceof GatewayError && CREDENTIAL_FAILURES.has(err.code) ? 'auth' : 'error', undefined, ctx, deps);
-        continue;
-      }
-      const { res } = sent;
-      if (res.status >= 400) {
-        const text = await res.body.text().catch(() => '');
-        const error = sent.parseError(res.status, res.headers, text, attempt.provider.id);
-        if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
-        deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, ...detailOf(error) });
-        lastError = error;
-        ctx.outcome = 'upstream_error';
-        // An account out of its quota is a rate limit however it is sent (Bedrock's ServiceQuotaExceededException is a 400): another account may serve.
-        const status = error.status === 429 ? 429 : res.status;
-        const failure = failureOf(status);
-        if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
-        if (shouldFailOver(status) || error.code === 'upstream_failed_precondition') continue;
-        throw error;
-      }
-      // Only answers are timed: a failure's speed says nothing of how soon the account answers
-      // (a 429 comes back at once), and the rests already put a failing account last.
-      deps.load.observe(ref, attempt.model, ctx.stream, performance.now() - startedAt);
-      deps.health.succeeded(ref);
-      ctx.outcome = undefined;
-      ctx.releaseAccount = release;
-      if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;
-      answered = true;
-      return { res, attempt, via: sent.via };
-    } finally {
-      if (!answered) release();
+      sent = await send(attempt);
+    } catch (err) {
+      release();
+      if (signal?.aborted) break;
+      if (err instanceof GatewayError && err.status < 500) throw err;
+      lastError = err;
+      deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message, ...detailOf(err) });
+      rest(attempt, err instanceof GatewayError && CREDENTIAL_FAILURES.has(err.code) ? 'auth' : 'error', undefined, ctx, deps);
+      continue;
     }
+    const { res } = sent;
+    if (res.status >= 400) {
+      release();
+      const text = await res.body.text().catch(() => '');
+      const error = sent.parseError(res.status, res.headers, text, attempt.provider.id);
+      if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
+      deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, ...detailOf(error) });
+      lastError = error;
+      ctx.outcome = 'upstream_error';
+      // An account out of its quota is a rate limit however it is sent (Bedrock's ServiceQuotaExceededException is a 400): another account may serve.
+      const status = error.status === 429 ? 429 : res.status;
+      const failure = failureOf(status);
+      if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
+      if (shouldFailOver(status) || error.code === 'upstream_failed_precondition') continue;
+      throw error;
+    }
+    ctx.releaseAccount = release;
+    if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;
+    // Only answers are timed: a failure's speed says nothing of how soon the account answers (a
+    // 429 comes back at once), and the rests already put a failing account last.
+    deps.load.observe(ref, attempt.model, ctx.stream, performance.now() - startedAt);
+    deps.health.succeeded(ref);
+    ctx.outcome = undefined;
+    return { res, attempt, via: sent.via };
   }
   if (signal?.aborted) throw whyAborted(signal);
   throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
