@@ -14,7 +14,7 @@ export type BalancedBy = Balance | 'explore' | 'sticky';
  */
 export const EXPLORE_SHARE = 0.05;
 
-/** Where a pool's order is worked out: the accounts, their provider and model, and the call's kind. */
+/** A pool to order: its accounts, their provider and the upstream model (latency is kept per model). */
 export interface Pool {
   providerId: string;
   model: string;
