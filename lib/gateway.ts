@@ -13,6 +13,7 @@ import { newContext, type RequestContext } from './pipeline/context';
 import type { ProxyDeps } from './pipeline/deps';
 import { finishRequest } from './pipeline/finish';
 import { Catalog } from './routing/catalog';
+import { AccountLoad } from './routing/account-load';
 import { AccountHealth } from './routing/health';
 import { SharedHealth } from './routing/shared-health';
 import { AfterResponse } from './pipeline/after-response';
@@ -54,6 +55,8 @@ export interface GatewayDeps {
   now?: () => number;
   /** Which accounts rest after failing; a fresh, healthy pool when absent. */
   health?: AccountHealth;
+  /** Calls in flight and latencies per account; a fresh, idle record when absent (tests hold it to see every call given back). */
+  load?: AccountLoad;
   /** Where instances share which accounts rest; each instance learns only from its own failures when absent. */
   healthStore?: HealthStore;
   /** Where audit records go (`lib/audit/`); needed, and made only, when the config's `audit.mode` is not `off`. */
@@ -104,6 +107,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     upstream,
     providers: createProviderRegistry(deps.credentials, upstream, logger),
     health: accountHealth,
+    load: deps.load ?? new AccountLoad(now),
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,
     ...(audit ? { audit } : {}),

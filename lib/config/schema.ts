@@ -115,6 +115,9 @@ export type AccountConfig = z.infer<typeof AccountSchema>;
 
 const HttpUrl = z.url({ protocol: /^https?$/ });
 
+/** How a pool's accounts are ordered for a call (`lib/routing/balance.ts`); `weighted` when absent. */
+const BalanceSchema = (field: string) => z.enum(['weighted', 'least-busy', 'latency'], { message: `${field} is "weighted", "least-busy" or "latency"` });
+
 const ProviderBase = {
   id: Id,
   /**
@@ -123,6 +126,13 @@ const ProviderBase = {
    */
   defaultMaxTokens: z.number().int().positive().optional(),
   accounts: z.array(AccountSchema).min(1),
+  /**
+   * Which of the pool's accounts a call tries first: by weight at random (`weighted`, the default),
+   * the fewest calls in flight on this instance per unit of weight (`least-busy`), or the lowest
+   * recent time to the upstream's response headers (`latency`). A sticky conversation keeps to its
+   * own account whatever this says.
+   */
+  balance: BalanceSchema('providers[].balance').optional(),
   /** Overrides the gateway-wide upstream timeouts for this provider. */
   timeouts: z
     .strictObject({
@@ -261,6 +271,8 @@ const TargetSchema = z.strictObject({
   accounts: z.array(Id).min(1).optional(),
   /** What this target charges, where it differs from the model's price (another provider, another region). */
   price: PriceSchema.optional(),
+  /** How this model's calls pick among the target's accounts, where it differs from the provider's `balance`. */
+  balance: BalanceSchema('models[].targets[].balance').optional(),
 });
 export type TargetConfig = z.infer<typeof TargetSchema>;
 

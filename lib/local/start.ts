@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminApi } from '../admin/api';
 import { usageReports } from '../jobs/rollup';
+import type { AccountLoad } from '../routing/account-load';
 import type { AccountHealth } from '../routing/health';
 import type { GatewayConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
@@ -45,6 +46,8 @@ export interface LocalGatewayOptions {
   now?: () => number;
   /** Which accounts rest after failing (tests hold it to start cases from a healthy pool). */
   health?: AccountHealth;
+  /** Calls in flight and latencies per account (tests hold it to see every call given back). */
+  load?: AccountLoad;
   /** Share rests with other gateways on the same table (default); tests that clear `health` between cases turn it off. */
   shareHealth?: boolean;
   /**
@@ -93,7 +96,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
-  const gateway = createGateway({ config: options.config, keys, teams, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.audit ? { audit: options.audit } : {}) });
+  const gateway = createGateway({ config: options.config, keys, teams, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.load ? { load: options.load } : {}), ...(options.audit ? { audit: options.audit } : {}) });
   // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
   const dateNow = () => new Date((options.now ?? Date.now)());
   const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table) });

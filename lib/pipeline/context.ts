@@ -4,6 +4,8 @@ import type { Reservation } from '../access/spend-limiter';
 import type { AuditCapture } from '../audit/capture';
 import type { CacheTicket } from '../cache/response-cache';
 import type { Price } from '../config/schema';
+import type { Release } from '../routing/account-load';
+import type { BalancedBy } from '../routing/balance';
 import type { GuardrailHit } from '../guardrails/scan';
 import type { TokenUsage } from '../usage/tokens';
 import type { UsageRecord } from '../usage/record';
@@ -71,6 +73,10 @@ export interface RequestContext {
   params?: string[];
   /** What the response cache did for a call of a model with `cache` (`lib/cache/`); absent for every other call. */
   cache?: CacheTicket;
+  /** Gives back the serving account's place in flight (`AccountLoad`); the books' closing calls it, once the answer has ended. */
+  releaseAccount?: Release;
+  /** What ordered the serving account's pool, when its target balances other than by weight (the access log line says it). */
+  balancedBy?: BalancedBy;
 }
 
 export function newContext(requestId: string, surface: string, now: Date): RequestContext {

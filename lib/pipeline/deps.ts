@@ -9,6 +9,7 @@ import type { Guardrails } from '../guardrails/scan';
 import type { GatewayLogger } from '../observe/logger';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Catalog } from '../routing/catalog';
+import type { AccountLoad } from '../routing/account-load';
 import type { AccountHealth } from '../routing/health';
 import type { SharedHealth } from '../routing/shared-health';
 import type { UpstreamClient } from '../upstream/http';
@@ -26,6 +27,8 @@ export interface ProxyDeps {
   providers: ProviderRegistry;
   /** Which accounts rest after failing, in this instance. */
   health: AccountHealth;
+  /** Calls in flight and smoothed latencies per account, in this instance: what `least-busy` and `latency` pools are ordered by. */
+  load: AccountLoad;
   /** Shares rests with the other instances through the table, when there are others. */
   sharedHealth?: SharedHealth;
   usage: UsageSink;

@@ -18,6 +18,8 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
  * its key and team, their budgets settled, and one access log line. None of it waits on I/O.
  */
 export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; limiter: RateLimiter; spend: SpendLimiter; logger: GatewayLogger; audit?: AuditLog }): void {
+  // First: nothing below may keep the account counted busy.
+  ctx.releaseAccount?.();
   const latencyMs = round(performance.now() - ctx.startPerf);
   const status = ctx.status ?? 500;
   const outcome = ctx.outcome ?? (status < 400 ? 'ok' : 'error');
@@ -91,6 +93,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
     cache: ctx.cache?.status,
     savedMicros: ctx.cache?.savedMicros,
     params: ctx.params,
+    balancedBy: ctx.balancedBy,
   });
 }
 

@@ -44,17 +44,23 @@ export async function tryTargets<Via>(
 ): Promise<Answered<Via>> {
   let lastError: unknown;
   deps.sharedHealth?.refreshSoon();
-  for (const attempt of planAttempts(targets, { cooling: (ref) => deps.health.isCooling(ref), ...(options.stickyKey ? { stickyKey: options.stickyKey } : {}) })) {
+  for (const attempt of planAttempts(targets, { cooling: (ref) => deps.health.isCooling(ref), ...(options.stickyKey ? { stickyKey: options.stickyKey } : {}), load: deps.load, stream: ctx.stream })) {
     if (signal?.aborted) break;
     ctx.attempts++;
     ctx.provider = attempt.provider.id;
     ctx.account = attempt.account.id;
     ctx.upstreamModel = attempt.model;
     ctx.price = attempt.price;
+    const ref = accountRef(attempt.provider.id, attempt.account.id);
+    // The account's place in flight: given back as soon as the attempt has failed (both ways it can
+    // fail, below), else by the books' closing (`finishRequest`) once the answer has ended, however it ends.
+    const release = deps.load.begin(ref);
+    const startedAt = performance.now();
     let sent: AttemptSent<Via>;
     try {
       sent = await send(attempt);
     } catch (err) {
+      release();
       if (signal?.aborted) break;
       if (err instanceof GatewayError && err.status < 500) throw err;
       lastError = err;
@@ -64,6 +70,7 @@ export async function tryTargets<Via>(
     }
     const { res } = sent;
     if (res.status >= 400) {
+      release();
       const text = await res.body.text().catch(() => '');
       const error = sent.parseError(res.status, res.headers, text, attempt.provider.id);
       if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
@@ -77,7 +84,12 @@ export async function tryTargets<Via>(
       if (shouldFailOver(status) || error.code === 'upstream_failed_precondition') continue;
       throw error;
     }
-    deps.health.succeeded(accountRef(attempt.provider.id, attempt.account.id));
+    ctx.releaseAccount = release;
+    if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;
+    // Only answers are timed: a failure's speed says nothing of how soon the account answers (a
+    // 429 comes back at once), and the rests already put a failing account last.
+    deps.load.observe(ref, attempt.model, ctx.stream, performance.now() - startedAt);
+    deps.health.succeeded(ref);
     ctx.outcome = undefined;
     return { res, attempt, via: sent.via };
   }

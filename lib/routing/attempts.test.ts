@@ -1,9 +1,11 @@
+import { AccountLoad } from './account-load';
 import { planAttempts } from './attempts';
+import type { Balance } from './balance';
 import type { Target } from './catalog';
 
 const account = (id: string, weight = 1) => ({ id, weight });
-const target = (provider: string, model: string, accounts: ReturnType<typeof account>[]): Target =>
-  ({ provider: { id: provider, type: 'openai', baseUrl: 'http://x', accounts }, accounts, model }) as unknown as Target;
+const target = (provider: string, model: string, accounts: ReturnType<typeof account>[], balance?: Balance): Target =>
+  ({ provider: { id: provider, type: 'openai', baseUrl: 'http://x', accounts }, accounts, model, ...(balance ? { balance } : {}) }) as unknown as Target;
 
 describe('planAttempts', () => {
   it('tries targets in config order, each with all its accounts', () => {
@@ -51,5 +53,55 @@ describe('planAttempts', () => {
 
     expect(order({ stickyKey: 'conversation-1', random: () => 0.99 })).toEqual(home);
     expect(order({ stickyKey: 'conversation-1', cooling: (ref) => ref === `p/${home[0]}` })).toEqual([...home.slice(1), home[0]]);
+  });
+
+  describe('with a balance', () => {
+    /** A load with the first account of pool p busy twice over. */
+    const busyA = () => {
+      const load = new AccountLoad();
+      load.begin('p/a');
+      load.begin('p/a');
+      return load;
+    };
+
+    it('orders a least-busy pool by its calls in flight, and says so', () => {
+      const plan = planAttempts([target('p', 'm', [account('a'), account('b')], 'least-busy')], { random: () => 0, load: busyA() });
+
+      expect(plan.map((a) => [a.account.id, a.balancedBy])).toEqual([
+        ['b', 'least-busy'],
+        ['a', 'least-busy'],
+      ]);
+    });
+
+    it('orders a weighted pool as before, whatever the load, and marks nothing', () => {
+      const plan = planAttempts([target('p', 'm', [account('a'), account('b')])], { random: () => 0, load: busyA() });
+
+      expect(plan.map((a) => a.account.id)).toEqual(['a', 'b']);
+      expect(plan.every((a) => !('balancedBy' in a))).toBe(true);
+    });
+
+    it('keeps the sticky order over the balance while the home account is healthy, and says so', () => {
+      const t = target('p', 'm', [account('a'), account('b'), account('c')], 'least-busy');
+      const home = planAttempts([target('p', 'm', [account('a'), account('b'), account('c')])], { stickyKey: 'conversation-1' }).map((a) => a.account.id);
+      const load = new AccountLoad();
+      for (let i = 0; i < 5; i++) load.begin(`p/${home[0]}`);
+
+      const plan = planAttempts([t], { stickyKey: 'conversation-1', load });
+
+      expect(plan.map((a) => a.account.id)).toEqual(home);
+      expect(plan[0]!.balancedBy).toBe('sticky');
+    });
+
+    it('still puts a resting account after the healthy ones, however idle it is', () => {
+      const plan = planAttempts([target('p', 'm', [account('a'), account('b'), account('c')], 'least-busy')], { random: () => 0, load: busyA(), cooling: (ref) => ref === 'p/b' });
+
+      expect(plan.map((a) => a.account.id)).toEqual(['c', 'a', 'b']);
+    });
+
+    it('draws by weight when given no load to balance by', () => {
+      const plan = planAttempts([target('p', 'm', [account('a'), account('b')], 'latency')], { random: () => 0.99 });
+
+      expect(plan.map((a) => a.account.id)).toEqual(['b', 'a']);
+    });
   });
 });

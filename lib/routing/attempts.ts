@@ -1,4 +1,6 @@
 import type { AccountConfig, Price, ProviderConfig } from '../config/schema';
+import type { LoadView } from './account-load';
+import { balancedOrder, weightedOrder, type BalancedBy } from './balance';
 import type { Target } from './catalog';
 import { accountRef } from './health';
 import { rendezvousOrder } from './sticky';
@@ -8,6 +10,8 @@ export interface Attempt {
   account: AccountConfig;
   model: string;
   price?: Price;
+  /** What ordered the account's pool, where its target balances other than by weight (the access log says it). */
+  balancedBy?: BalancedBy;
 }
 
 export interface PlanOptions {
@@ -20,41 +24,42 @@ export interface PlanOptions {
    * hashing on it, so a conversation keeps to one account (and its prompt cache) while it is healthy.
    */
   stickyKey?: string;
+  /** This instance's load, for targets that balance by it (`least-busy`, `latency`); they fall back to the weighted draw without it. */
+  load?: LoadView;
+  /** Whether the call streams (latency is kept apart for streams and whole answers). */
+  stream?: boolean;
 }
 
 /**
  * The order in which to try (target, account) pairs: targets in config order; within a target,
- * accounts in a weighted random order, or in the conversation's own weighted order when it has a
- * sticky key, so load spreads by weight and a failed account's share moves to its siblings before
- * the next target is tried. Accounts resting after a failure come
- * after all the healthy ones, of every target (a healthy fallback beats a resting first choice),
- * in the same order among themselves: when every account rests, all are still tried.
+ * accounts in the order of its balance (`balancedOrder`: weighted random by default, or least busy,
+ * or fastest), or in the conversation's own weighted order when it has a sticky key (the sticky
+ * order wins over the balance: the provider's prompt cache is per account), so load spreads and a
+ * failed account's share moves to its siblings before the next target is tried. Accounts resting
+ * after a failure come after all the healthy ones, of every target (a healthy fallback beats a
+ * resting first choice), in the same order among themselves: when every account rests, all are
+ * still tried.
  */
 export function planAttempts(targets: readonly Target[], options: PlanOptions = {}): Attempt[] {
   const random = options.random ?? Math.random;
   const healthy: Attempt[] = [];
   const resting: Attempt[] = [];
   for (const t of targets) {
-    const order = options.stickyKey !== undefined && t.accounts.length > 1 ? rendezvousOrder(t.accounts, options.stickyKey) : weightedOrder(t.accounts, random);
+    const sticky = options.stickyKey !== undefined && t.accounts.length > 1;
+    let order: AccountConfig[];
+    let balancedBy: BalancedBy | undefined;
+    if (sticky) {
+      order = rendezvousOrder(t.accounts, options.stickyKey!);
+      if (t.balance) balancedBy = 'sticky';
+    } else if (t.balance && options.load) {
+      ({ order, by: balancedBy } = balancedOrder(t.balance, { providerId: t.provider.id, model: t.model, accounts: t.accounts }, options.stream === true, options.load, random));
+    } else {
+      order = weightedOrder(t.accounts, random);
+    }
     for (const account of order) {
-      const attempt: Attempt = { provider: t.provider, account, model: t.model, ...(t.price ? { price: t.price } : {}) };
+      const attempt: Attempt = { provider: t.provider, account, model: t.model, ...(t.price ? { price: t.price } : {}), ...(balancedBy ? { balancedBy } : {}) };
       (options.cooling?.(accountRef(t.provider.id, account.id)) ? resting : healthy).push(attempt);
     }
   }
   return resting.length ? [...healthy, ...resting] : healthy;
-}
-
-function weightedOrder(accounts: readonly AccountConfig[], random: () => number): AccountConfig[] {
-  if (accounts.length <= 1) return [...accounts];
-  const left = [...accounts];
-  const out: AccountConfig[] = [];
-  while (left.length) {
-    let total = 0;
-    for (const a of left) total += a.weight;
-    let r = random() * total;
-    let i = 0;
-    while (i < left.length - 1 && r >= left[i]!.weight) r -= left[i++]!.weight;
-    out.push(left.splice(i, 1)[0]!);
-  }
-  return out;
 }

@@ -82,3 +82,30 @@ describe('Catalog: models named by a pattern', () => {
     expect(gemini.find('gemini-2.5-flash')?.targets[0]?.model).toBe('gemini-2.5-flash');
   });
 });
+
+describe('Catalog: how a target balances its accounts', () => {
+  const configWith = (providerBalance: unknown, targetBalance: unknown) =>
+    parseConfig({
+      providers: [{ id: 'pool', type: 'openai', accounts: [{ id: 'a', apiKey: { env: 'K' } }, { id: 'b', apiKey: { env: 'K' } }], ...(providerBalance ? { balance: providerBalance } : {}) }],
+      models: [{ name: 'm', targets: [{ provider: 'pool', model: 'm', ...(targetBalance ? { balance: targetBalance } : {}) }] }],
+    } as GatewayConfigInput);
+
+  it.each([
+    ['neither names one: weighted, left unmarked', undefined, undefined, undefined],
+    ['the provider names one', 'latency', undefined, 'latency'],
+    ['the target overrides its provider', 'latency', 'least-busy', 'least-busy'],
+    ['the target goes back to weighted', 'least-busy', 'weighted', undefined],
+    ['weighted named outright is left unmarked', 'weighted', undefined, undefined],
+  ])('%s', (_name, providerBalance, targetBalance, expected) => {
+    const entry = new Catalog(configWith(providerBalance, targetBalance)).find('m')!;
+
+    expect(entry.targets[0]!.balance).toBe(expected);
+  });
+
+  it.each([
+    ['provider', 'fastest', undefined, /providers\[0\]\.balance: providers\[\]\.balance is "weighted", "least-busy" or "latency"/],
+    ['target', undefined, 'round-robin', /models\[0\]\.targets\[0\]\.balance: models\[\]\.targets\[\]\.balance is "weighted", "least-busy" or "latency"/],
+  ])('refuses an unknown balance on a %s, naming the field', (_where, providerBalance, targetBalance, message) => {
+    expect(() => configWith(providerBalance, targetBalance)).toThrow(message);
+  });
+});

@@ -1,4 +1,5 @@
 import type { AccountConfig, GatewayConfig, ModelConfig, Price, ProviderConfig } from '../config/schema';
+import type { Balance } from './balance';
 
 /** One way to serve a model: a provider, the accounts it may use, and the upstream model id. */
 export interface Target {
@@ -7,6 +8,8 @@ export interface Target {
   model: string;
   /** The target's own price, else the model's; none when the config names none. */
   price?: Price;
+  /** How the accounts are ordered: the target's `balance`, else its provider's; weighted when neither names one. */
+  balance?: Balance;
 }
 
 export interface CatalogModel {
@@ -48,7 +51,8 @@ export class Catalog {
         const provider = providers.get(t.provider)!;
         const accounts = t.accounts ? provider.accounts.filter((a) => t.accounts!.includes(a.id)) : provider.accounts;
         const price = t.price ?? m.price;
-        return { provider, accounts, model: t.model, ...(price ? { price } : {}) };
+        const balance = t.balance ?? provider.balance;
+        return { provider, accounts, model: t.model, ...(price ? { price } : {}), ...(balance && balance !== 'weighted' ? { balance } : {}) };
       });
       const star = m.name.indexOf('*');
       if (star >= 0) {

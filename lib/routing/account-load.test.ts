@@ -1,0 +1,84 @@
+import { AccountLoad, LATENCY_SMOOTHING } from './account-load';
+
+describe('AccountLoad', () => {
+  let t: number;
+  let load: AccountLoad;
+  beforeEach(() => {
+    t = 1_000_000;
+    load = new AccountLoad(() => t);
+  });
+
+  it('counts each call in flight on its account until it is given back', () => {
+    const first = load.begin('p/a');
+    load.begin('p/a');
+    load.begin('p/b');
+
+    first();
+
+    expect([load.inFlight('p/a'), load.inFlight('p/b'), load.inFlight('p/c'), load.totalInFlight()]).toEqual([1, 1, 0, 2]);
+  });
+
+  it('gives a call back once however many times its release is called', () => {
+    const release = load.begin('p/a');
+    load.begin('p/a');
+
+    release();
+    release();
+    release();
+
+    expect(load.inFlight('p/a')).toBe(1);
+  });
+
+  it("takes an account's first sample as its latency", () => {
+    load.observe('p/a', 'm', true, 120);
+
+    expect(load.latencyMs('p/a', 'm', true)).toBe(120);
+    expect(load.latencyMs('p/b', 'm', true)).toBeUndefined();
+  });
+
+  it.each([
+    ['at the same moment, by the least weight', 0, 40, 100 + LATENCY_SMOOTHING.minWeight * -60],
+    ['a fade time later, by about two thirds', LATENCY_SMOOTHING.fadeMs, 40, 100 + (1 - Math.exp(-1)) * -60],
+    ['a minute later, almost wholly', 60_000, 40, 100 + (1 - Math.exp(-6)) * -60],
+    ['above it, as at most spikeFactor times the average', 60_000, 10_000, 100 + (1 - Math.exp(-6)) * (LATENCY_SMOOTHING.spikeFactor - 1) * 100],
+  ])('moves the average toward a new sample %s', (_name, laterMs, sample, expected) => {
+    load.observe('p/a', 'm', true, 100);
+    t += laterMs;
+
+    load.observe('p/a', 'm', true, sample);
+
+    expect(load.latencyMs('p/a', 'm', true)).toBeCloseTo(expected, 6);
+  });
+
+  it('shows a lasting slowdown within a few calls, and barely a single slow answer', () => {
+    load.observe('p/slowed', 'm', true, 3);
+    load.observe('p/spiky', 'm', true, 3);
+    load.observe('p/spiky', 'm', true, 2_000);
+    for (let i = 0; i < 7; i++) load.observe('p/slowed', 'm', true, 300);
+
+    expect(load.latencyMs('p/spiky', 'm', true)).toBeLessThan(6);
+    expect(load.latencyMs('p/slowed', 'm', true)).toBeGreaterThan(40);
+  });
+
+  it('keeps at most maxAverages averages, forgetting them all and learning again at the cap', () => {
+    for (let i = 0; i < LATENCY_SMOOTHING.maxAverages; i++) load.observe('p/a', `m${i}`, true, i);
+    const atCap = [load.latencyMs('p/a', 'm0', true), load.latencyMs('p/a', `m${LATENCY_SMOOTHING.maxAverages - 1}`, true)];
+
+    load.observe('p/b', 'm', false, 7);
+
+    expect(atCap).toEqual([0, LATENCY_SMOOTHING.maxAverages - 1]);
+    expect([load.latencyMs('p/a', 'm0', true), load.latencyMs('p/b', 'm', false)]).toEqual([undefined, 7]);
+  });
+
+  it('keeps latency apart per account, upstream model and kind of call', () => {
+    const keys: [string, string, boolean][] = [
+      ['p/a', 'm', true],
+      ['p/a', 'm', false],
+      ['p/a', 'n', true],
+      ['p/b', 'm', true],
+    ];
+    keys.forEach(([ref, model, stream], i) => load.observe(ref, model, stream, 10 * (i + 1)));
+
+    expect(keys.map(([ref, model, stream]) => load.latencyMs(ref, model, stream))).toEqual([10, 20, 30, 40]);
+  });
+});

@@ -1,0 +1,121 @@
+/** How the smoothed latency forgets (`AccountLoad.observe`). */
+export const LATENCY_SMOOTHING = Object.freeze({
+  /** The least weight a new sample gets, however soon after the last one it comes: the average follows the last few calls. */
+  minWeight: 0.3,
+  /** An average this old (ms) weighs about a third against a new sample, and fades on from there: an account slow a minute ago is judged by how it answers now. */
+  fadeMs: 10_000,
+  /**
+   * A sample counts for at most this many times the average (of 1 ms at least): one slow answer (a
+   * pause, a fresh connection's TLS handshake) barely moves the fastest account's average, which
+   * would otherwise lose it its traffic until exploring found it again; a lasting slowdown still
+   * shows within a few calls, which the fastest account gets most of.
+   */
+  spikeFactor: 3,
+  /** The most (account, model, kind of call) averages kept: models a pattern resolves are named by clients, so the count must be bounded. */
+  maxAverages: 4096,
+});
+
+/** Gives back a call's place in flight; calling it again does nothing. */
+export type Release = () => void;
+
+/** What balancing reads of an instance's load (`balancedOrder`): in-flight counts and smoothed latencies. */
+export interface LoadView {
+  /** Calls in flight on the account (`provider/account`) from this instance. */
+  inFlight(ref: string): number;
+  /** The smoothed time to response headers (ms) of the account's calls to this upstream model, streamed or not, if any has answered yet. */
+  latencyMs(ref: string, model: string, stream: boolean): number | undefined;
+}
+
+/** An average: its value (ms) and when its last sample came (epoch ms). */
+interface Average {
+  ms: number;
+  at: number;
+}
+
+/**
+ * This instance's load on each account, in memory: calls in flight (each `begin` given back once
+ * by its `Release`, whichever way the call ends) and an exponentially weighted moving average of
+ * each account's time to the upstream's response headers, which is what a client waits for before
+ * the first token (a stream's total time depends on how much it writes), kept per upstream model (a
+ * small model answers sooner than a large one on the same account) and per kind of call (a whole
+ * answer's headers come only once its last token is written, a stream's with its first). The
+ * average weighs a sample more the older the average is, so a rarely tried account's old
+ * reputation fades quickly, and takes a sample far above it as only a few times it
+ * (`LATENCY_SMOOTHING`), so one slow answer does not send a pool's traffic away. Nothing here is shared with other instances, and nothing
+ * reads the table.
+ *
+ * @example
+ * const load = new AccountLoad();
+ * const release = load.begin('openai/a');
+ * load.inFlight('openai/a'); // 1
+ * load.observe('openai/a', 'gpt-4o', true, 180);
+ * release(); release();
+ * load.inFlight('openai/a'); // 0
+ */
+export class AccountLoad implements LoadView {
+  readonly #inFlight = new Map<string, number>();
+  /**
+   * By account, then by model, then streamed ([0]) or whole ([1]): looked up by the config's own
+   * strings, whose hashes are computed once, rather than by a key built for each look-up.
+   */
+  readonly #latency = new Map<string, Map<string, [Average | undefined, Average | undefined]>>();
+  #averages = 0;
+
+  constructor(readonly now: () => number = Date.now) {}
+
+  /** Counts a call in flight on the account until the returned function is called (once counts; more do nothing). */
+  begin(ref: string): Release {
+    this.#inFlight.set(ref, (this.#inFlight.get(ref) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = this.#inFlight.get(ref)! - 1;
+      // Gone at zero, so the map holds only accounts busy now.
+      if (left > 0) this.#inFlight.set(ref, left);
+      else this.#inFlight.delete(ref);
+    };
+  }
+
+  inFlight(ref: string): number {
+    return this.#inFlight.get(ref) ?? 0;
+  }
+
+  /** Every call in flight, on every account (tests check that each one was given back). */
+  totalInFlight(): number {
+    let total = 0;
+    for (const n of this.#inFlight.values()) total += n;
+    return total;
+  }
+
+  /** Adds a sample (ms to response headers) to the average of the account's calls to the model, streamed or not. */
+  observe(ref: string, model: string, stream: boolean, ms: number): void {
+    const now = this.now();
+    const i = stream ? 0 : 1;
+    const last = this.#latency.get(ref)?.get(model)?.[i];
+    if (last) {
+      const weight = Math.max(LATENCY_SMOOTHING.minWeight, 1 - Math.exp(-(now - last.at) / LATENCY_SMOOTHING.fadeMs));
+      last.ms += weight * (Math.min(ms, LATENCY_SMOOTHING.spikeFactor * Math.max(last.ms, 1)) - last.ms);
+      last.at = now;
+      return;
+    }
+    // Bounded crudely but surely: at the cap every average is forgotten and learnt again.
+    if (this.#averages >= LATENCY_SMOOTHING.maxAverages) this.clearLatency();
+    let byModel = this.#latency.get(ref);
+    if (!byModel) this.#latency.set(ref, (byModel = new Map()));
+    let pair = byModel.get(model);
+    if (!pair) byModel.set(model, (pair = [undefined, undefined]));
+    pair[i] = { ms, at: now };
+    this.#averages++;
+  }
+
+  latencyMs(ref: string, model: string, stream: boolean): number | undefined {
+    return this.#latency.get(ref)?.get(model)?.[stream ? 0 : 1]?.ms;
+  }
+
+  /** Forgets every average (tests that share one gateway start each case afresh); calls in flight stay counted. */
+  clearLatency(): void {
+    this.#latency.clear();
+    this.#averages = 0;
+  }
+}
