@@ -265,6 +265,38 @@ export const openAIErrors = {
     errorBody('The engine is currently overloaded, please try again later.', 'server_error', null, null),
 };
 
+/** A parameter a reasoning model takes only at its default (`Only the default (1) value is supported`). */
+const DEFAULT_ONLY: readonly (readonly [string, number])[] = [
+  ['temperature', 1],
+  ['top_p', 1],
+  ['presence_penalty', 0],
+  ['frequency_penalty', 0],
+];
+
+/**
+ * What OpenAI (and Azure OpenAI, whose deployments of the same models answer alike) says to a
+ * Chat Completions body a model refuses: a reasoning model (o-series, codex-mini, GPT-5 but its
+ * chat model) refuses `max_tokens`, a sampling value other than the default and `logprobs`, except
+ * that GPT-5.1 and later take sampling while they do not reason; GPT-4-era chat models refuse
+ * `reasoning_effort`. The fake's own reading of OpenAI's documented behaviour, kept apart from the
+ * gateway's table so that a test proves the mending rather than repeating it.
+ */
+export function refusedByModel(model: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+  const unsupported = (param: string, hint = '') => errorBody(`Unsupported parameter: '${param}' is not supported with this model.${hint}`, 'invalid_request_error', param, 'unsupported_parameter');
+  if (!/^(o\d|codex-|gpt-5(?!-chat))/.test(model)) {
+    return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && body.reasoning_effort != null ? unsupported('reasoning_effort') : undefined;
+  }
+  if (body.max_tokens != null) return unsupported('max_tokens', " Use 'max_completion_tokens' instead.");
+  if (/^gpt-5\.\d+$/.test(model) && (body.reasoning_effort == null || body.reasoning_effort === 'none')) return undefined;
+  for (const [param, only] of DEFAULT_ONLY) {
+    const value = body[param];
+    if (value != null && value !== only) {
+      return errorBody(`Unsupported value: '${param}' does not support ${String(value)} with this model. Only the default (${only}) value is supported.`, 'invalid_request_error', param, 'unsupported_value');
+    }
+  }
+  return body.logprobs === true ? unsupported('logprobs') : undefined;
+}
+
 /** The body the real API most often sends with `status`, for a request about `model`. */
 export function defaultErrorBody(status: number, model: string, authorization: string | undefined): OpenAIErrorBody {
   switch (status) {

@@ -22,7 +22,8 @@ export const azureOpenAIProvider: ProviderAdapter = {
   dialect: 'openai',
   buildRequest(req, call) {
     const target = azureChatTarget(call, req.model);
-    const body = toOpenAIChatBody(req, openAIBodyOptions('azure-openai', { includeModel: target.modelInBody }));
+    const written = toOpenAIChatBody(req, openAIBodyOptions('azure-openai', { includeModel: target.modelInBody }));
+    const body = call.mend ? call.mend(written) : written;
     return openAIDialectRequest(call, target.url, azureAuthHeaders(call), body, req.stream);
   },
   parseResponse: fromOpenAIChatCompletion,
