@@ -282,8 +282,7 @@ const DEFAULT_ONLY: readonly (readonly [string, number])[] = [
  * gateway's table so that a test proves the mending rather than repeating it.
  */
 export function refusedByModel(model: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
-  const unsupported = (param: string, hint = '') => errorBody(`Unsupported parameter: '${param}' is not supported with this model.${hint}`, 'invalid_request_error', param, 'unsupported_parameter');
-  if (!/^(o\d|codex-|gpt-5(?!-chat))/.test(model)) {
+  if (!isReasoningModel(model)) {
     return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && body.reasoning_effort != null ? unsupported('reasoning_effort') : undefined;
   }
   if (body.max_tokens != null) return unsupported('max_tokens', " Use 'max_completion_tokens' instead.");
@@ -296,6 +295,22 @@ export function refusedByModel(model: string, body: Record<string, unknown>): Op
   }
   return body.logprobs === true ? unsupported('logprobs') : undefined;
 }
+
+/**
+ * What OpenAI says to a Responses body a model refuses: a reasoning model refuses temperature
+ * and top_p (the Responses API has no penalties), but GPT-5.1 and later while they do not reason;
+ * a chat model refuses `reasoning.effort`.
+ */
+export function responsesRefusedByModel(model: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+  const effort = (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
+  if (!isReasoningModel(model)) return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && effort != null ? unsupported('reasoning.effort') : undefined;
+  if (/^gpt-5\.\d+$/.test(model) && (effort == null || effort === 'none')) return undefined;
+  const refused = DEFAULT_ONLY.slice(0, 2).find(([param, only]) => body[param] != null && body[param] !== only);
+  return refused ? unsupported(refused[0]) : undefined;
+}
+
+const isReasoningModel = (model: string) => /^(o\d|codex-|gpt-5(?!-chat))/.test(model);
+const unsupported = (param: string, hint = '') => errorBody(`Unsupported parameter: '${param}' is not supported with this model.${hint}`, 'invalid_request_error', param, 'unsupported_parameter');
 
 /** The body the real API most often sends with `status`, for a request about `model`. */
 export function defaultErrorBody(status: number, model: string, authorization: string | undefined): OpenAIErrorBody {

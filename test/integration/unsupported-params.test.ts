@@ -160,6 +160,26 @@ describe('an OpenAI client’s parameters that a reasoning model refuses, mended
   });
 });
 
+describe('a Responses client passed through', () => {
+  it('drops the temperature o3 refuses and the reasoning gpt-4o refuses, whole and streamed', async () => {
+    const { id, key } = await instances.createKey({ name: 'mend-responses' });
+
+    const reasoned = await openai(key).responses.create({ model: 'smart', input: 'Hello reasoner', temperature: 0.2, reasoning: { effort: 'low' } });
+    const stream = await openai(key).responses.create({ model: 'gpt-4o', input: 'Hello chat', temperature: 0.2, reasoning: { effort: 'low' }, stream: true });
+    let text = '';
+    for await (const event of stream) if (event.type === 'response.output_text.delta') text += event.delta;
+
+    expect(reasoned.output_text).toBeTruthy();
+    expect(text).toBeTruthy();
+    expect(sentUp(openaiUp, 0)).toMatchObject({ model: 'o3', reasoning: { effort: 'low' } });
+    expect(sentUp(openaiUp, 0)).not.toHaveProperty('temperature');
+    expect(sentUp(openaiUp, 1)).toMatchObject({ model: 'gpt-4o', temperature: 0.2, stream: true });
+    expect(sentUp(openaiUp, 1)).not.toHaveProperty('reasoning');
+    const records = await recordsOf(id);
+    expect(records.map((r) => r.params)).toEqual([['temperature:dropped'], ['reasoningEffort:dropped']]);
+  });
+});
+
 describe('an Anthropic client translated to a reasoning model', () => {
   it('sends no temperature to o3 (the translation already writes max_completion_tokens), whole and streamed', async () => {
     const { id, key } = await instances.createKey({ name: 'mend-anthropic' });
