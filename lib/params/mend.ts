@@ -20,19 +20,18 @@ export const isMendSurface = (surface: string): surface is MendSurface => surfac
 
 /**
  * A sampling parameter a reasoning model refuses unless it holds the default, which it accepts
- * ("Only the default (1) value is supported"), with its name in the record.
+ * ("Only the default (1) value is supported").
  */
 interface Sampling {
   field: string;
   default: number;
-  name: string;
 }
 
 const CHAT_SAMPLING: readonly Sampling[] = [
-  { field: 'temperature', default: 1, name: 'temperature' },
-  { field: 'top_p', default: 1, name: 'topP' },
-  { field: 'presence_penalty', default: 0, name: 'presence_penalty' },
-  { field: 'frequency_penalty', default: 0, name: 'frequency_penalty' },
+  { field: 'temperature', default: 1 },
+  { field: 'top_p', default: 1 },
+  { field: 'presence_penalty', default: 0 },
+  { field: 'frequency_penalty', default: 0 },
 ];
 
 // The Responses API has no penalties.
@@ -58,33 +57,44 @@ const sent = (value: unknown) => value !== undefined && value !== null;
  * // { body: { model: 'o3', messages, max_completion_tokens: 4096 }, changes: ['maxOutputTokens:renamed', 'temperature:dropped'] }
  */
 export function mendBody(surface: MendSurface, body: Record<string, unknown>, capabilities: ModelCapabilities, model: string): MendedBody {
-  let out: Record<string, unknown> | undefined;
-  const changes: string[] = [];
-  const edit = () => (out ??= { ...body });
-  const drop = (field: string, name: string) => {
-    delete edit()[field];
-    changes.push(`${name}:dropped`);
-  };
-
-  if (!capabilities.reasoning) {
-    const field = surface === 'openai' ? 'reasoning_effort' : 'reasoning';
-    if (sent(body[field])) drop(field, 'reasoningEffort');
-    return { body: out ?? body, changes };
-  }
-
-  if (surface === 'openai' && sent(body.max_tokens)) {
-    const edited = edit();
-    if (!sent(body.max_completion_tokens)) edited.max_completion_tokens = body.max_tokens;
-    delete edited.max_tokens;
-    changes.push('maxOutputTokens:renamed');
-  }
-  const effort = surface === 'openai' ? body.reasoning_effort : (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
-  if (capabilities.samplesWithoutEffort && (!sent(effort) || effort === 'none')) return { body: out ?? body, changes };
-  if (surface === 'openai' && body.logprobs === true) {
+  // Reads first, no allocation: most bodies need nothing, and come back as they are.
+  const refused = refusedFields(surface, body, capabilities);
+  if (refused.length === 0) return { body, changes: NOTHING };
+  if (refused.includes('logprobs')) {
     throw new GatewayError('invalid_request', `logprobs is not supported by the model \`${model}\`: a reasoning model's answer carries no log probabilities.`, { param: 'logprobs', code: 'unsupported_parameter' });
   }
-  for (const { field, default: accepted, name } of surface === 'openai' ? CHAT_SAMPLING : RESPONSES_SAMPLING) {
-    if (sent(body[field]) && body[field] !== accepted) drop(field, name);
+  const out = { ...body };
+  const changes: string[] = [];
+  for (const field of refused) {
+    if (field === 'max_tokens') {
+      if (!sent(body.max_completion_tokens)) out.max_completion_tokens = body.max_tokens;
+      changes.push('maxOutputTokens:renamed');
+    } else changes.push(`${RECORD_NAMES[field] ?? field}:dropped`);
+    delete out[field];
   }
-  return { body: out ?? body, changes };
+  return { body: out, changes };
+}
+
+const NOTHING: string[] = [];
+
+/** How the record names a field, where the parameter policy has a name for it. */
+const RECORD_NAMES: Readonly<Record<string, string>> = { temperature: 'temperature', top_p: 'topP', reasoning_effort: 'reasoningEffort', reasoning: 'reasoningEffort' };
+
+/** The fields of a body its model refuses, in the order they are mended; empty (and shared) for most. */
+function refusedFields(surface: MendSurface, body: Record<string, unknown>, capabilities: ModelCapabilities): string[] {
+  const chat = surface === 'openai';
+  if (!capabilities.reasoning) {
+    const field = chat ? 'reasoning_effort' : 'reasoning';
+    return sent(body[field]) ? [field] : NOTHING;
+  }
+  let refused = NOTHING;
+  if (chat && sent(body.max_tokens)) refused = ['max_tokens'];
+  const effort = chat ? body.reasoning_effort : (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
+  if (capabilities.samplesWithoutEffort && (!sent(effort) || effort === 'none')) return refused;
+  if (chat && body.logprobs === true) return ['logprobs'];
+  for (const { field, default: accepted } of chat ? CHAT_SAMPLING : RESPONSES_SAMPLING) {
+    const value = body[field];
+    if (sent(value) && value !== accepted) refused = [...refused, field];
+  }
+  return refused;
 }

@@ -2,7 +2,8 @@ import type { ModelConfig, ProviderConfig } from '../config/schema';
 import type { Attempt } from '../routing/attempts';
 import type { CatalogModel, Target } from '../routing/catalog';
 import { newContext } from './context';
-import { mendingFor, type AdmittedCall } from './model-call';
+import type { AdmittedCall } from './model-call';
+import { mendedCall, mendingFor } from './mending';
 
 const openaiProvider = { id: 'up', type: 'openai', baseUrl: 'http://127.0.0.1:1/v1', accounts: [] } as unknown as ProviderConfig;
 const azureProvider = { id: 'az', type: 'azure-openai', baseUrl: 'http://127.0.0.1:2', accounts: [] } as unknown as ProviderConfig;
@@ -64,5 +65,19 @@ describe('mendingFor', () => {
     const call = admitted({ model: 'm', max_tokens: 5, temperature: 0.2 }, [{ provider, model }], config);
 
     expect(mendingFor(call, attemptOf(call, 0), surface, newContext('req_4', surface, new Date()), { logger: logger() })).toBeUndefined();
+  });
+
+  it('hands a passthrough the very call, the client’s bytes and all, when its body needs nothing, and a re-serialised one when it was mended', () => {
+    const taken = admitted({ model: 'm', max_completion_tokens: 10 }, [{ provider: openaiProvider, model: 'o3' }]);
+    const mendable = admitted({ model: 'm', max_tokens: 10 }, [{ provider: openaiProvider, model: 'o3' }]);
+    const ctx = newContext('req_5', 'openai', new Date());
+
+    const same = mendedCall(taken, attemptOf(taken, 0), 'openai', ctx, { logger: logger() });
+    const mended = mendedCall(mendable, attemptOf(mendable, 0), 'openai', ctx, { logger: logger() });
+
+    expect(same).toBe(taken);
+    expect(mended.body).toEqual({ model: 'm', max_completion_tokens: 10 });
+    expect(JSON.parse(Buffer.from(mended.raw).toString())).toEqual(mended.body);
+    expect(mendable.body).toEqual({ model: 'm', max_tokens: 10 });
   });
 });

@@ -18,8 +18,6 @@ import { isCacheableSurface } from '../cache/key';
 import { planCache, type CachePlan } from '../cache/policy';
 import type { CacheEntry } from '../store/response-cache';
 import { applyParams } from '../params/apply';
-import { capabilitiesOf } from '../params/capabilities';
-import { isMendSurface, mendBody } from '../params/mend';
 import type { ParamName } from '../params/fields';
 import { passthroughAnswer, translatedAnswer } from './answers';
 import type { SurfaceBinding } from './bindings';
@@ -27,6 +25,7 @@ import { worstCaseOfCall } from './budget';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { guardedBody } from './guardrails';
+import { mendedCall, mendingFor } from './mending';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
 import { tryTargets } from './try-targets';
@@ -137,40 +136,6 @@ export function withParamPolicy(call: AdmittedCall, ctx: RequestContext, deps: P
     maxTokens: changes.some((change) => change.startsWith('maxOutputTokens:')),
   };
   return { ...call, body, raw: Buffer.from(JSON.stringify(body)), setByPolicy };
-}
-
-/**
- * How a body bound for one attempt's target is mended for what its model takes (`lib/params/mend.ts`),
- * recording each change after the policy's in `ctx.params` (so `['temperature:forced',
- * 'temperature:dropped']` says the model refused what the policy forced) and at debug; undefined when
- * nothing is mended: the model's `params.unsupported` is `pass`, the surface is not the OpenAI
- * dialect's, or the table and the target's `capabilities` do not know the model. It runs per
- * attempt, after the policy: of a fallback from o3 to gpt-4o, only the o3 attempt is mended. The
- * passthrough mends the client's body (`surface` its own), a translation the Chat Completions body it wrote (`openai`).
- *
- * @example
- * const mend = mendingFor(call, attempt, 'openai', ctx, deps);
- * const body = mend ? mend(call.body) : call.body; // the very body when nothing needed mending
- */
-export function mendingFor(call: AdmittedCall, attempt: Attempt, surface: string, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>): ((body: Record<string, unknown>) => Record<string, unknown>) | undefined {
-  if (call.entry.config.params?.unsupported === 'pass' || !isMendSurface(surface)) return undefined;
-  const target = call.entry.targets.findIndex((t) => t.provider === attempt.provider && t.model === attempt.model);
-  const capabilities = capabilitiesOf(attempt.provider.type, attempt.model, call.entry.config.targets[target]?.capabilities);
-  if (!capabilities) return undefined;
-  return function mendForTarget(body) {
-    const mended = mendBody(surface, body, capabilities, attempt.model);
-    if (mended.changes.length === 0) return body;
-    ctx.params = [...(ctx.params ?? []), ...mended.changes];
-    deps.logger.debug('request parameters mended for the target model', { requestId: ctx.requestId, model: call.model, upstreamModel: attempt.model, surface, params: mended.changes });
-    return mended.body;
-  };
-}
-
-/** A passed-through call with its body mended for the attempt's model: the very call (bytes and all) when nothing changed. */
-function mendedCall(call: AdmittedCall, attempt: Attempt, surface: string, ctx: RequestContext, deps: ProxyDeps): AdmittedCall {
-  const mend = mendingFor(call, attempt, surface, ctx, deps);
-  const body = mend ? mend(call.body) : call.body;
-  return body === call.body ? call : { ...call, body, raw: Buffer.from(JSON.stringify(body)) };
 }
 
 /** The surface's decoding of a call's body, marked with what the policy chose in it, so a translator can give way on those. */
