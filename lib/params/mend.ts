@@ -9,7 +9,7 @@ export interface MendedBody {
    * `maxOutputTokens:renamed`, `reasoningEffort:dropped`), else the wire name
    * (`presence_penalty:dropped`); empty when the body is the given one.
    */
-  changes: string[];
+  changes: readonly string[];
 }
 
 /** The surfaces whose bodies are mended: the OpenAI dialect's, as they go to OpenAI and Azure. */
@@ -75,13 +75,13 @@ export function mendBody(surface: MendSurface, body: Record<string, unknown>, ca
   return { body: out, changes };
 }
 
-const NOTHING: string[] = [];
+const NOTHING: readonly string[] = [];
 
 /** How the record names a field, where the parameter policy has a name for it. */
 const RECORD_NAMES: Readonly<Record<string, string>> = { temperature: 'temperature', top_p: 'topP', reasoning_effort: 'reasoningEffort', reasoning: 'reasoningEffort' };
 
 /** The fields of a body its model refuses, in the order they are mended; empty (and shared) for most. */
-function refusedFields(surface: MendSurface, body: Record<string, unknown>, capabilities: ModelCapabilities): string[] {
+function refusedFields(surface: MendSurface, body: Record<string, unknown>, capabilities: ModelCapabilities): readonly string[] {
   const chat = surface === 'openai';
   if (!capabilities.reasoning) {
     const field = chat ? 'reasoning_effort' : 'reasoning';
