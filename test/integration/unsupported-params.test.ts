@@ -4,7 +4,7 @@ import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
-import type { FakeOpenAI } from '../fakes/openai';
+import { defaultReply, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
 import { startInstances, type Instances } from './instances';
 
@@ -40,6 +40,7 @@ beforeAll(async () => {
       { name: 'azure-reasoner', targets: [{ provider: 'az', model: 'prod-reasoner', capabilities: { reasoning: true } }] },
       { name: 'azure-unknown', targets: [{ provider: 'az', model: 'prod-reasoner' }] },
       { name: 'azure-o4-mini', targets: [{ provider: 'az', model: 'o4-mini' }] },
+      { name: 'o3-then-gpt-4o', targets: [...o3, { provider: 'up', model: 'gpt-4o' }] },
     ],
   });
   instances = await startInstances({ config, count: 1, tableName: TABLE, credentials: { ...fakes.credentials, AZ: 'az-key' } });
@@ -246,5 +247,21 @@ describe('Azure OpenAI deployments of reasoning models', () => {
     expect(answer.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toBeTruthy();
     expect(sentUp(azureUp)).toMatchObject({ max_completion_tokens: 300 });
     expect(sentUp(azureUp)).not.toHaveProperty('temperature');
+  });
+});
+
+describe('a fallback', () => {
+  it('mends each attempt for its own target: o3 got the mended body, gpt-4o after its 429 the client’s, and the record is the last attempt’s', async () => {
+    const { id, key } = await instances.createKey({ name: 'mend-fallback' });
+    openaiUp.reply((req) => ((req.body as { model?: string }).model === 'o3' ? { kind: 'error', status: 429 } : defaultReply(req)));
+
+    const answer = await openai(key).chat.completions.create({ model: 'o3-then-gpt-4o', messages: hi, max_tokens: 200, temperature: 0.4 });
+
+    expect(answer.choices[0]!.message.content).toContain('Hello reasoner');
+    expect(sentUp(openaiUp, 0)).toEqual({ model: 'o3', messages: hi, max_completion_tokens: 200 });
+    expect(sentUp(openaiUp, 1)).toEqual({ model: 'gpt-4o', messages: hi, max_tokens: 200, temperature: 0.4 });
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'ok', upstreamModel: 'gpt-4o' });
+    expect(record!.params).toBeUndefined();
   });
 });
