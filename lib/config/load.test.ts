@@ -139,8 +139,28 @@ describe('parseConfig', () => {
     [{ defaults: { temperature: 1 }, force: { temperature: 0 } }, 'models[0].params.force.temperature: models[].params: temperature is in both defaults and force'],
     [{ force: { maxOutputTokens: 100 }, caps: { maxOutputTokens: 200 } }, 'models[0].params.force.maxOutputTokens: models[].params: maxOutputTokens is forced and capped'],
     [{ defaults: { maxOutputTokens: 9000 }, caps: { maxOutputTokens: 8192 } }, 'models[0].params.defaults.maxOutputTokens: models[].params.defaults.maxOutputTokens is above caps.maxOutputTokens (8192)'],
+    [{ unsupported: 'drop' }, 'models[0].params.unsupported: models[].params.unsupported is "mend" or "pass"'],
   ])('refuses the request parameter policy %j, naming the field', (params, issue) => {
     expect(issuesOf({ ...valid, models: [{ ...valid.models[0], params }] }).join('\n')).toContain(issue);
+  });
+
+  it('keeps a target\'s capabilities and a policy that only passes unsupported parameters', () => {
+    const model = { ...valid.models[0]!, targets: [{ ...valid.models[0]!.targets[0]!, capabilities: { reasoning: true } }], params: { unsupported: 'pass' } };
+
+    const parsed = parseConfig({ ...valid, models: [model] });
+
+    expect(parsed.models[0]!.targets[0]!.capabilities).toEqual({ reasoning: true });
+    expect(parsed.models[0]!.params).toEqual({ unsupported: 'pass' });
+  });
+
+  it.each([
+    [{ reasoning: 'yes' }, 'models[0].targets[0].capabilities.reasoning: models[].targets[].capabilities.reasoning is true'],
+    [{ sampling: false }, 'models[0].targets[0].capabilities: models[].targets[].capabilities is an object: { "reasoning": true | false }'],
+    [{}, 'models[0].targets[0].capabilities.reasoning: models[].targets[].capabilities.reasoning is true'],
+  ])('refuses the target capabilities %j, naming the field', (capabilities, issue) => {
+    const model = { ...valid.models[0]!, targets: [{ ...valid.models[0]!.targets[0]!, capabilities }] };
+
+    expect(issuesOf({ ...valid, models: [model] }).join('\n')).toContain(issue);
   });
 
   it('puts every issue in the error message', () => {

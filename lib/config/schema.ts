@@ -263,6 +263,18 @@ const PriceSchema = z
   });
 export type Price = z.infer<typeof PriceSchema>;
 
+/**
+ * What a target's model takes, where the gateway cannot know it from the id (`lib/params/capabilities.ts`):
+ * an Azure deployment named `prod-reasoner` that is an o3, an OpenAI-compatible server's reasoning model.
+ */
+const TargetCapabilitiesSchema = z.strictObject(
+  {
+    reasoning: z.boolean({ message: 'models[].targets[].capabilities.reasoning is true (a reasoning model: no max_tokens, sampling only at its defaults) or false (a chat model: no reasoning_effort)' }),
+  },
+  { message: 'models[].targets[].capabilities is an object: { "reasoning": true | false }' },
+);
+export type TargetCapabilitiesConfig = z.infer<typeof TargetCapabilitiesSchema>;
+
 const TargetSchema = z.strictObject({
   provider: Id,
   /** The model id the upstream knows. */
@@ -273,6 +285,8 @@ const TargetSchema = z.strictObject({
   price: PriceSchema.optional(),
   /** How this model's calls pick among the target's accounts, where it differs from the provider's `balance`. */
   balance: BalanceSchema('models[].targets[].balance').optional(),
+  /** What the target's model takes, where its id does not say (`lib/params/capabilities.ts`). */
+  capabilities: TargetCapabilitiesSchema.optional(),
 });
 export type TargetConfig = z.infer<typeof TargetSchema>;
 
@@ -344,8 +358,13 @@ const ParamPolicySchema = z
           { message: 'models[].params.caps holds maxOutputTokens only' },
         )
         .optional(),
+      /**
+       * What happens to a parameter the target's model refuses (`lib/params/mend.ts`): `mend`
+       * (the default) renames or drops it on the way; `pass` sends it, for the upstream's 400.
+       */
+      unsupported: z.enum(['mend', 'pass'], { message: 'models[].params.unsupported is "mend" or "pass"' }).optional(),
     },
-    { message: 'models[].params is an object: { "defaults": {…}, "force": {…}, "caps": { "maxOutputTokens": N } }' },
+    { message: 'models[].params is an object: { "defaults": {…}, "force": {…}, "caps": { "maxOutputTokens": N }, "unsupported": "mend" | "pass" }' },
   )
   .superRefine((params, ctx) => {
     for (const name of Object.keys(params.force ?? {})) {

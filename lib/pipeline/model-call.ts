@@ -25,6 +25,7 @@ import { worstCaseOfCall } from './budget';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { guardedBody } from './guardrails';
+import { mendedCall, mendingFor } from './mending';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
 import { tryTargets } from './try-targets';
@@ -246,7 +247,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     ctx.params = policyParams;
     const pass = passthroughFor(binding.name, attempt, deps.providers);
     if (pass) {
-      const res = await deps.upstream.send(await passthroughRequest(pass, attempt, call, req, ctx, deps, signal));
+      const res = await deps.upstream.send(await passthroughRequest(pass, attempt, mendedCall(call, attempt, binding.name, ctx, deps), req, ctx, deps, signal));
       return { res, parseError: pass.parseError, via: pass };
     }
     // Decoded once, on the first target that needs it; refusals (400) end the request here.
@@ -260,7 +261,9 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     const context = await callContext(attempt, deps, signal);
     // Only a call whose policy changed something has a record of it to correct.
     const onPolicyDeclined: PolicyDeclined | undefined = ctx.params && ((param) => (ctx.params = declinedIn(ctx.params, param)));
-    const res = await deps.upstream.send(await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, onPolicyDeclined ? { ...context, onPolicyDeclined } : context));
+    // The OpenAI dialect's adapters mend the Chat Completions body they write.
+    const mend = adapter.dialect === 'openai' ? mendingFor(call, attempt, 'openai', ctx, deps) : undefined;
+    const res = await deps.upstream.send(await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, { ...context, ...(onPolicyDeclined ? { onPolicyDeclined } : {}), ...(mend ? { mend } : {}) }));
     return { res, parseError: adapter.parseError, via: undefined };
   });
   const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, body: call.body, raw: call.raw };

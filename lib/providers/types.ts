@@ -25,6 +25,12 @@ export interface CallContext {
    * say that it went upstream.
    */
   onPolicyDeclined?: PolicyDeclined;
+  /**
+   * Mends the Chat Completions body an OpenAI-dialect adapter wrote for what the target's model
+   * takes (`lib/params/mend.ts`: `max_tokens`, sampling on reasoning models, effort on chat models),
+   * recording what it changed; absent when nothing is mended for this target.
+   */
+  mend?: (body: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /** A parameter the model's policy filled in that a translation did not send. */

@@ -26,7 +26,7 @@ import { randomHex, type RecordedRequest } from './http';
 import { newTextCompletionFrame, promptText, textCompletionBody, textCompletionEvents } from './openai-completions-wire';
 import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
 import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents } from './openai-responses-wire';
-import { embeddingsObject, invalidEmbeddingsInput, newCompletionFrame, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
+import { embeddingsObject, invalidEmbeddingsInput, newCompletionFrame, refusedByModel, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 
 export type { RecordedRequest } from './http';
 
@@ -184,6 +184,8 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     if (operation === 'responses') return this.#responses(record, res, model);
 
     const body = (record.body ?? {}) as { stream?: unknown; stream_options?: { include_usage?: unknown } | null };
+    const refused = refusedByModel(model, body);
+    if (refused) return writeJson(res, 400, refused);
     const exchange: Exchange = {
       res,
       record,

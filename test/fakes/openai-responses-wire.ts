@@ -11,7 +11,7 @@
  * - a failure after the stream started is `response.failed` (the response with its `error`).
  */
 import { randomAlnum, randomHex } from './http';
-import { splitJsonTokens, splitWords, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
+import { responsesRefusedByModel, splitJsonTokens, splitWords, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 import { isOpenAIEncrypted, openAIEncryptedContent } from './signatures';
 
 /** What one response says, whichever way it is sent. */
@@ -203,7 +203,7 @@ export function invalidResponsesRequest(body: unknown): OpenAIErrorBody | undefi
     ? (b.input as Record<string, unknown>[]).find((item) => item?.type === 'reasoning' && typeof item.encrypted_content === 'string' && !isOpenAIEncrypted(item.encrypted_content))
     : undefined;
   if (foreign) return errorBody('The encrypted content for an item could not be verified. Reason: Encrypted content could not be decrypted or parsed.', 'invalid_request_error', null, 'invalid_encrypted_content');
-  return undefined;
+  return responsesRefusedByModel(b.model, b);
 }
 
 /** The real API's 404 for a reasoning item given by id without its encrypted content: it looks the id up among stored items, and this fake stores none. */

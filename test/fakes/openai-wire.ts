@@ -265,6 +265,53 @@ export const openAIErrors = {
     errorBody('The engine is currently overloaded, please try again later.', 'server_error', null, null),
 };
 
+/** A parameter a reasoning model takes only at its default (`Only the default (1) value is supported`). */
+const DEFAULT_ONLY: readonly (readonly [string, number])[] = [
+  ['temperature', 1],
+  ['top_p', 1],
+  ['presence_penalty', 0],
+  ['frequency_penalty', 0],
+];
+
+/**
+ * What OpenAI (and Azure OpenAI, whose deployments of the same models answer alike) says to a
+ * Chat Completions body a model refuses: a reasoning model (o-series, codex-mini, GPT-5 but its
+ * chat model) refuses `max_tokens`, a sampling value other than the default and `logprobs`, except
+ * that GPT-5.1 and later take sampling while they do not reason; GPT-4-era chat models refuse
+ * `reasoning_effort`. The fake's own reading of OpenAI's documented behaviour, kept apart from the
+ * gateway's table so that a test proves the mending rather than repeating it.
+ */
+export function refusedByModel(model: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+  if (!isReasoningModel(model)) {
+    return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && body.reasoning_effort != null ? unsupported('reasoning_effort') : undefined;
+  }
+  if (body.max_tokens != null) return unsupported('max_tokens', " Use 'max_completion_tokens' instead.");
+  if (/^gpt-5\.\d+$/.test(model) && (body.reasoning_effort == null || body.reasoning_effort === 'none')) return undefined;
+  for (const [param, only] of DEFAULT_ONLY) {
+    const value = body[param];
+    if (value != null && value !== only) {
+      return errorBody(`Unsupported value: '${param}' does not support ${String(value)} with this model. Only the default (${only}) value is supported.`, 'invalid_request_error', param, 'unsupported_value');
+    }
+  }
+  return body.logprobs === true ? unsupported('logprobs') : undefined;
+}
+
+/**
+ * What OpenAI says to a Responses body a model refuses: a reasoning model refuses temperature
+ * and top_p (the Responses API has no penalties), but GPT-5.1 and later while they do not reason;
+ * a chat model refuses `reasoning.effort`.
+ */
+export function responsesRefusedByModel(model: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+  const effort = (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
+  if (!isReasoningModel(model)) return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && effort != null ? unsupported('reasoning.effort') : undefined;
+  if (/^gpt-5\.\d+$/.test(model) && (effort == null || effort === 'none')) return undefined;
+  const refused = DEFAULT_ONLY.slice(0, 2).find(([param, only]) => body[param] != null && body[param] !== only);
+  return refused ? unsupported(refused[0]) : undefined;
+}
+
+const isReasoningModel = (model: string) => /^(o\d|codex-|gpt-5(?!-chat))/.test(model);
+const unsupported = (param: string, hint = '') => errorBody(`Unsupported parameter: '${param}' is not supported with this model.${hint}`, 'invalid_request_error', param, 'unsupported_parameter');
+
 /** The body the real API most often sends with `status`, for a request about `model`. */
 export function defaultErrorBody(status: number, model: string, authorization: string | undefined): OpenAIErrorBody {
   switch (status) {

@@ -17,6 +17,44 @@ describe('fake OpenAI upstream', () => {
   afterEach(() => fake.reset());
   afterAll(() => fake.close());
 
+  describe('parameters a model refuses, as OpenAI refuses them', () => {
+    const refusal = (call: Promise<unknown>) => call.then(() => undefined, (err: unknown) => err as InstanceType<typeof OpenAI.BadRequestError>);
+
+    it.each<[string, Record<string, unknown>, string, string]>([
+      ['o3', { max_tokens: 10 }, 'max_tokens', "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."],
+      ['o4-mini', { temperature: 0.2 }, 'temperature', "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported."],
+      ['gpt-5-mini', { presence_penalty: 0.5 }, 'presence_penalty', "Unsupported value: 'presence_penalty' does not support 0.5 with this model. Only the default (0) value is supported."],
+      ['gpt-5.1', { temperature: 0.2, reasoning_effort: 'high' }, 'temperature', "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported."],
+      ['o3', { logprobs: true }, 'logprobs', "Unsupported parameter: 'logprobs' is not supported with this model."],
+      ['gpt-4o', { reasoning_effort: 'low' }, 'reasoning_effort', "Unsupported parameter: 'reasoning_effort' is not supported with this model."],
+    ])('answers %s a chat body with %j with the real 400 naming %s', async (model, params, param, message) => {
+      const err = await refusal(client.chat.completions.create({ model, messages: USER, ...params }));
+
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err!.param).toBe(param);
+      expect(err!.error).toMatchObject({ message, type: 'invalid_request_error', param });
+    });
+
+    it.each<[string, Record<string, unknown>]>([
+      ['o3', { max_completion_tokens: 10, temperature: 1, top_p: 1, frequency_penalty: 0, logprobs: false }],
+      ['gpt-5.1', { temperature: 0.2, top_p: 0.5 }],
+      ['gpt-5-chat-latest', { temperature: 0.2, max_tokens: 10 }],
+      ['gpt-4o', { temperature: 0.2, max_tokens: 10, logprobs: true }],
+    ])('answers %s a chat body with %j, which it takes', async (model, params) => {
+      const answer = await client.chat.completions.create({ model, messages: USER, ...params });
+
+      expect(answer.choices[0]!.message.content).toContain('hello world');
+    });
+
+    it('refuses temperature on a reasoning model’s Responses body, and reasoning on a chat model’s', async () => {
+      const hot = await refusal(client.responses.create({ model: 'o3', input: 'hi', temperature: 0.5 }));
+      const effort = await refusal(client.responses.create({ model: 'gpt-4.1', input: 'hi', reasoning: { effort: 'low' } }));
+
+      expect(hot!.param).toBe('temperature');
+      expect(effort!.param).toBe('reasoning.effort');
+    });
+  });
+
   describe('the Responses API', () => {
     it('answers a response the official client reads, echoing the request and its usage', async () => {
       fake.reply({ kind: 'text', text: 'Hi there', usage: { prompt: 5, completion: 2, cached: 1 } });

@@ -27,6 +27,7 @@ import {
   modelObject,
   newCompletionFrame,
   openAIErrors,
+  refusedByModel,
   splitWords,
   streamEvents,
   type CompletionContent,
@@ -395,7 +396,7 @@ function invalidChatRequest(record: RecordedRequest): OpenAIErrorBody | undefine
   if (body.messages === undefined) return openAIErrors.missingMessages();
   if (Array.isArray(body.messages) && body.messages.length === 0) return openAIErrors.emptyMessages();
   if (body.stream_options != null && body.stream !== true) return openAIErrors.streamOptionsWithoutStream();
-  return undefined;
+  return refusedByModel(body.model, body as Record<string, unknown>);
 }
 
 /** Headers the real API sends on every answer (the ones gateways tend to forward or strip). */

@@ -36,6 +36,7 @@ beforeAll(async () => {
     models: [
       { name: 'gpt-capped', price: PRICE, targets: gpt, params: { force: { temperature: 0 }, defaults: { reasoningEffort: 'low' }, caps: { maxOutputTokens: 100 } } },
       { name: 'gpt-plain', price: PRICE, targets: gpt },
+      { name: 'o-capped', price: PRICE, targets: [{ provider: 'up', model: 'o4-mini' }], params: { defaults: { reasoningEffort: 'low' }, caps: { maxOutputTokens: 100 } } },
       { name: 'gemini-2.5-flash', price: PRICE, targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }], params: { defaults: { reasoningEffort: 'low', temperature: 0.2 }, caps: { maxOutputTokens: 256 } } },
       { name: 'gpt-cached', price: PRICE, targets: gpt, cache: {}, params: { force: { temperature: 0 } } },
       // Known upstream by the same name: a body nothing changes goes up as the client's bytes.
@@ -68,16 +69,18 @@ async function recordsOf(keyId: string): Promise<StoredUsage[]> {
 const upstreamBody = (fake: FakeOpenAI | FakeAnthropic, i = 0) => fake.requests[i]!.body as Record<string, unknown>;
 
 describe('the request parameter policy, through the official clients', () => {
-  it('caps max_tokens and forces temperature on a chat call passed through to OpenAI, fills the default effort, and the usage record says so', async () => {
+  it('caps max_tokens and forces temperature on a chat call passed through to OpenAI, fills the default effort (which gpt-4o-mini refuses, so it is mended away after), and the usage record says so', async () => {
     const { id, key } = await instances.createKey({ name: 'params-chat' });
 
     const answer = await openai(key).chat.completions.create({ model: 'gpt-capped', max_tokens: 32000, temperature: 0.9, messages: [{ role: 'user', content: 'Classify: great product' }] });
 
     expect(answer.choices[0]!.message.content).toContain('Classify');
-    expect(upstreamBody(openaiUp)).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 100, temperature: 0, reasoning_effort: 'low' });
+    expect(upstreamBody(openaiUp)).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 100, temperature: 0 });
     expect(upstreamBody(openaiUp)).not.toHaveProperty('max_completion_tokens');
+    // The policy runs first; the mending for the target's model (a chat model: no reasoning_effort) after it, and wins.
+    expect(upstreamBody(openaiUp)).not.toHaveProperty('reasoning_effort');
     const [record] = await recordsOf(id);
-    expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:forced']);
+    expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:forced', 'reasoningEffort:dropped']);
   });
 
   it('applies it to a stream: the upstream is asked for the capped limit, and the client reads the whole answer', async () => {
@@ -90,7 +93,7 @@ describe('the request parameter policy, through the official clients', () => {
     expect(text).toContain('stream please');
     expect(upstreamBody(openaiUp)).toMatchObject({ max_completion_tokens: 100, temperature: 0, stream: true, stream_options: { include_usage: true } });
     const [record] = await recordsOf(id);
-    expect(record).toMatchObject({ stream: true, outcome: 'ok', params: ['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:forced'] });
+    expect(record).toMatchObject({ stream: true, outcome: 'ok', params: ['maxOutputTokens:capped', 'reasoningEffort:defaulted', 'temperature:forced', 'reasoningEffort:dropped'] });
   });
 
   it('caps the max_tokens a chat call translated to Anthropic asks for', async () => {
@@ -290,8 +293,8 @@ describe('the request parameter policy, through the official clients', () => {
   it('sets reasoning.effort on a Responses call passed through, keeping the client’s other reasoning settings', async () => {
     const { key } = await instances.createKey({ name: 'params-responses' });
 
-    await openai(key).responses.create({ model: 'gpt-capped', input: 'Hi', max_output_tokens: 4000, reasoning: { summary: 'auto' } });
+    await openai(key).responses.create({ model: 'o-capped', input: 'Hi', max_output_tokens: 4000, reasoning: { summary: 'auto' } });
 
-    expect(openaiUp.requests[0]!.body).toMatchObject({ max_output_tokens: 100, temperature: 0, reasoning: { summary: 'auto', effort: 'low' } });
+    expect(openaiUp.requests[0]!.body).toMatchObject({ model: 'o4-mini', max_output_tokens: 100, reasoning: { summary: 'auto', effort: 'low' } });
   });
 });

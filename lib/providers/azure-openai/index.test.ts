@@ -22,6 +22,17 @@ function callFor(provider: Record<string, unknown>, account: Record<string, unkn
   return { provider: { id: 'az', type: 'azure-openai', ...provider }, account: { id: 'a', weight: 1, ...account }, apiKey: KEY, timeouts };
 }
 
+describe('azureOpenAIProvider.buildRequest, mended', () => {
+  it('sends the body the call’s mend returns for the one it wrote', async () => {
+    const mend = jest.fn((body: Record<string, unknown>) => ({ ...body, mended: true }));
+
+    const upstream = await azureOpenAIProvider.buildRequest(req, { ...callFor({ baseUrl: 'https://res.openai.azure.com', apiVersion: '2024-10-21' }), mend });
+
+    expect(mend).toHaveBeenCalledWith(expect.objectContaining({ max_completion_tokens: 50 }));
+    expect(JSON.parse(String(upstream.body))).toMatchObject({ max_completion_tokens: 50, mended: true });
+  });
+});
+
 describe('azureOpenAIProvider.buildRequest', () => {
   const cases: { name: string; call: CallContext; stream: boolean; url: string; body: Record<string, unknown>; noModel?: boolean }[] = [
     {

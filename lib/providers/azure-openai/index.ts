@@ -10,7 +10,8 @@ export { azureChatTarget, azureOperationTarget, azurePassthroughRequest, azureRe
 
 /**
  * Azure OpenAI when the gateway translates: the OpenAI body (with `max_completion_tokens`, which
- * Azure's o-series deployments require), Azure's addressing and its auth (`api-key`, or an Entra ID token). Azure's extra
+ * Azure's o-series deployments require; mended by `CallContext.mend` for what the deployment's
+ * model refuses), Azure's addressing and its auth (`api-key`, or an Entra ID token). Azure's extra
  * stream chunks (prompt filter results, annotations without a delta) are skipped by the OpenAI
  * stream decoder; `finish_reason: content_filter` maps to `content_filter`; a filtered prompt is
  * Azure's 400 with `code: content_filter`, which keeps its status and code.
@@ -22,7 +23,8 @@ export const azureOpenAIProvider: ProviderAdapter = {
   dialect: 'openai',
   buildRequest(req, call) {
     const target = azureChatTarget(call, req.model);
-    const body = toOpenAIChatBody(req, openAIBodyOptions('azure-openai', { includeModel: target.modelInBody }));
+    const written = toOpenAIChatBody(req, openAIBodyOptions('azure-openai', { includeModel: target.modelInBody }));
+    const body = call.mend ? call.mend(written) : written;
     return openAIDialectRequest(call, target.url, azureAuthHeaders(call), body, req.stream);
   },
   parseResponse: fromOpenAIChatCompletion,

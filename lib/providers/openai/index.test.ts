@@ -47,6 +47,18 @@ describe('openAIProvider.buildRequest', () => {
     expect(JSON.parse(String(upstream.body))).toMatchObject(body);
     for (const [name, value] of Object.entries(headers)) expect(upstream.headers[name]).toBe(value);
   });
+
+  it('sends the body the call’s mend returns for the one it wrote (a reasoning model’s, without temperature)', async () => {
+    const mend = jest.fn((body: Record<string, unknown>) => {
+      const { temperature: _refused, ...rest } = body;
+      return rest;
+    });
+
+    const upstream = await openAIProvider.buildRequest({ ...req, model: 'o3', temperature: 0.2 }, { ...callFor({}), mend });
+
+    expect(mend).toHaveBeenCalledWith(expect.objectContaining({ model: 'o3', temperature: 0.2, max_completion_tokens: 64 }));
+    expect(JSON.parse(String(upstream.body))).toEqual({ model: 'o3', messages: [{ role: 'user', content: 'hello' }], max_completion_tokens: 64 });
+  });
 });
 
 describe('openAIProvider against the fake OpenAI upstream', () => {

@@ -42,7 +42,8 @@ function baseUrlOf(call: CallContext): string {
 export const openAIProvider: ProviderAdapter = {
   dialect: 'openai',
   buildRequest(req, call) {
-    const body = toOpenAIChatBody(req, openAIBodyOptions(call.provider.type));
+    const written = toOpenAIChatBody(req, openAIBodyOptions(call.provider.type));
+    const body = call.mend ? call.mend(written) : written;
     const auth: Record<string, string> = call.apiKey ? { authorization: `Bearer ${call.apiKey}` } : {};
     return openAIDialectRequest(call, `${baseUrlOf(call)}/chat/completions`, auth, body, req.stream);
   },

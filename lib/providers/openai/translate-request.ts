@@ -17,6 +17,8 @@
  *   have no such parameter, so it is refused there. They also take at most 4 stop sequences.
  * - A reasoning budget without an effort (Anthropic-style thinking) becomes an effort:
  *   ≤ 2048 tokens low, ≤ 8192 medium, more high.
+ * - What the target model refuses of this body (a temperature on o3, an effort on gpt-4o) is not
+ *   this function's to know: the adapters hand the body to `CallContext.mend` (`lib/params/mend.ts`).
  */
 import type { ChatRequest, Message, ReasoningOptions, TextPart, ToolResultPart, UserPart } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';

@@ -1,0 +1,60 @@
+import { capabilitiesOf, type ModelCapabilities } from './capabilities';
+
+const REASONING: ModelCapabilities = { reasoning: true };
+const UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true };
+const CHAT: ModelCapabilities = { reasoning: false };
+
+describe('capabilitiesOf, by upstream model id', () => {
+  // [provider type, model id, what it takes]
+  it.each<[string, string, ModelCapabilities | undefined]>([
+    ['openai', 'o1', REASONING],
+    ['openai', 'o1-mini', REASONING],
+    ['openai', 'o3', REASONING],
+    ['openai', 'o3-mini-2025-01-31', REASONING],
+    ['openai', 'o3-pro', REASONING],
+    ['openai', 'o4-mini', REASONING],
+    ['openai', 'codex-mini-latest', REASONING],
+    ['openai', 'gpt-5', REASONING],
+    ['openai', 'gpt-5-mini', REASONING],
+    ['openai', 'gpt-5-nano-2025-08-07', REASONING],
+    ['openai', 'gpt-5-codex', REASONING],
+    ['openai', 'gpt-5.1-codex', REASONING],
+    ['openai', 'gpt-5.2-pro', REASONING],
+    ['openai', 'gpt-5.1', UNLESS_NONE],
+    ['openai', 'gpt-5.2-2025-12-11', UNLESS_NONE],
+    ['openai', 'ft:o4-mini-2025-04-16:acme::abc123', REASONING],
+    // gpt-5-chat-latest is a chat model; gpt-5.1-chat-latest is not documented either way.
+    ['openai', 'gpt-5-chat-latest', CHAT],
+    ['openai', 'gpt-5.1-chat-latest', undefined],
+    ['openai', 'gpt-4o', CHAT],
+    ['openai', 'gpt-4o-mini', CHAT],
+    ['openai', 'gpt-4.1-nano', CHAT],
+    ['openai', 'chatgpt-4o-latest', CHAT],
+    ['openai', 'gpt-3.5-turbo', CHAT],
+    ['openai', 'omni-moderation-latest', undefined],
+    ['openai', 'text-embedding-3-small', undefined],
+    // Azure deployments named after their model are known; others are not.
+    ['azure-openai', 'O3-Mini', REASONING],
+    ['azure-openai', 'gpt-4o', CHAT],
+    ['azure-openai', 'prod-reasoner', undefined],
+    // An OpenAI-compatible server's ids are its own.
+    ['openai-compatible', 'o3', undefined],
+    ['openai-compatible', 'gpt-4o', undefined],
+  ])('%s %s', (type, model, expected) => {
+    expect(capabilitiesOf(type, model)).toEqual(expected);
+  });
+
+  it('takes the target’s own capabilities over the table, on any provider type', () => {
+    expect(capabilitiesOf('azure-openai', 'prod-reasoner', { reasoning: true })).toEqual(REASONING);
+    expect(capabilitiesOf('openai-compatible', 'qwen3', { reasoning: false })).toEqual(CHAT);
+    expect(capabilitiesOf('openai', 'o3', { reasoning: false })).toEqual(CHAT);
+  });
+
+  it('answers the same for an id looked up again, from its memo', () => {
+    const first = capabilitiesOf('openai', 'o4-mini-2025-04-16');
+
+    const again = capabilitiesOf('openai', 'o4-mini-2025-04-16');
+
+    expect(again).toBe(first);
+  });
+});

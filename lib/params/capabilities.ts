@@ -1,0 +1,82 @@
+/**
+ * Which request parameters an OpenAI-dialect model refuses, known from its upstream id: the
+ * reasoning models (o-series, GPT-5) refuse `max_tokens` and the sampling parameters other than
+ * their defaults; chat models refuse `reasoning_effort`. A model the table does not know is
+ * `undefined`: nothing is mended for it (a target's `capabilities` says what it is).
+ */
+import type { TargetCapabilitiesConfig } from '../config/schema';
+
+/** What a model takes, as far as mending goes (`mend.ts`). */
+export interface ModelCapabilities {
+  /**
+   * A reasoning model: refuses `max_tokens` (it takes `max_completion_tokens`) and sampling
+   * parameters other than their defaults (temperature 1, top_p 1, penalties 0, no logprobs).
+   * False: a chat model, which refuses `reasoning_effort`.
+   */
+  reasoning: boolean;
+  /** Takes the sampling parameters while it does not reason (no effort, or `none`): GPT-5.1 and later. */
+  samplesWithoutEffort?: true;
+}
+
+const REASONING: ModelCapabilities = { reasoning: true };
+const REASONING_UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true };
+const CHAT: ModelCapabilities = { reasoning: false };
+
+/**
+ * Families by upstream id, first match wins (so the chat variants come before their family).
+ * Ids are matched lowercased, less a fine-tune's `ft:` prefix; an entry of `undefined` is a family
+ * the table knows it does not know.
+ */
+const FAMILIES: readonly (readonly [RegExp, ModelCapabilities | undefined])[] = [
+  // o1, o1-mini, o1-pro, o3, o3-mini, o3-pro, o4-mini (and dated snapshots): OpenAI's reasoning
+  // guide lists temperature, top_p, presence/frequency penalty, logprobs and max_tokens as
+  // unsupported; the API answers `unsupported_parameter` for max_tokens and `unsupported_value`
+  // for a temperature other than 1.
+  [/^o\d/, REASONING],
+  // codex-mini-latest: an o4-mini tuned for Codex (OpenAI's model page: a reasoning model).
+  [/^codex-/, REASONING],
+  // gpt-5-chat-latest is the chat model behind ChatGPT, not a reasoning model: it takes
+  // temperature (LiteLLM issue #13781 after it was treated as GPT-5).
+  [/^gpt-5-chat/, CHAT],
+  // GPT-5.1 and later (gpt-5.1, gpt-5.2, dated snapshots) default to reasoning effort `none` and
+  // take temperature, top_p and logprobs then, only then (OpenAI's GPT-5.1 guide; vercel/ai #10932).
+  // Their -codex, -pro and -chat variants are not in it: codex and pro always reason, and what
+  // gpt-5.1-chat-latest takes is not documented, so it is left to a target's `capabilities`.
+  [/^gpt-5\.\d+(-\d{4}-\d{2}-\d{2})?$/, REASONING_UNLESS_NONE],
+  [/^gpt-5\.\d+-chat/, undefined],
+  // gpt-5, gpt-5-mini, gpt-5-nano, gpt-5-codex, gpt-5-pro, gpt-5.1-codex…: always reason (OpenAI's GPT-5 guide).
+  [/^gpt-5/, REASONING],
+  // GPT-4o, GPT-4.1, GPT-4, GPT-3.5: chat models; `reasoning_effort` is refused ("Unsupported
+  // parameter: 'reasoning_effort' is not supported with this model.").
+  [/^(gpt-4|gpt-3\.5|chatgpt-4o)/, CHAT],
+];
+
+/** Provider types whose model ids are OpenAI's (Azure's deployments are usually named after the model). */
+const KNOWN_IDS: ReadonlySet<string> = new Set(['openai', 'azure-openai']);
+
+/** Looked up once per id: a call pays a Map read, not the table's regexes. Bounded, as ids may come from a pattern's `*`. */
+const seen = new Map<string, ModelCapabilities | null>();
+const SEEN_MAX = 1_000;
+
+/**
+ * What a target's model takes: the target's own `capabilities` when its config says, else the
+ * table's family for an OpenAI or Azure OpenAI model id, else undefined (an OpenAI-compatible
+ * server's ids are its own: only its config says).
+ *
+ * @example
+ * capabilitiesOf('openai', 'o3-mini') // { reasoning: true }
+ * capabilitiesOf('azure-openai', 'prod-reasoner', { reasoning: true }) // { reasoning: true }
+ * capabilitiesOf('openai', 'gpt-5-chat-latest') // { reasoning: false }
+ * capabilitiesOf('openai-compatible', 'o3') // undefined
+ */
+export function capabilitiesOf(providerType: string, modelId: string, own?: TargetCapabilitiesConfig): ModelCapabilities | undefined {
+  if (own?.reasoning !== undefined) return own.reasoning ? REASONING : CHAT;
+  if (!KNOWN_IDS.has(providerType)) return undefined;
+  const known = seen.get(modelId);
+  if (known !== undefined) return known ?? undefined;
+  const id = modelId.toLowerCase().replace(/^ft:/, '');
+  const found = FAMILIES.find(([pattern]) => pattern.test(id))?.[1];
+  if (seen.size >= SEEN_MAX) seen.clear();
+  seen.set(modelId, found ?? null);
+  return found;
+}

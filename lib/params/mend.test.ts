@@ -1,0 +1,70 @@
+import { GatewayError } from '../http/errors';
+import type { ModelCapabilities } from './capabilities';
+import { mendBody, type MendSurface } from './mend';
+
+const REASONING: ModelCapabilities = { reasoning: true };
+const UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true };
+const CHAT: ModelCapabilities = { reasoning: false };
+const messages = [{ role: 'user', content: 'hi' }];
+
+describe('mendBody, case by case', () => {
+  // [case, surface, model's capabilities, body sent, body that goes on, changes]
+  it.each<[string, MendSurface, ModelCapabilities, Record<string, unknown>, Record<string, unknown>, string[]]>([
+    // Chat Completions to a reasoning model (o3, gpt-5)
+    ['max_tokens renamed', 'openai', REASONING, { messages, max_tokens: 4096 }, { messages, max_completion_tokens: 4096 }, ['maxOutputTokens:renamed']],
+    ['max_tokens yields to the client’s max_completion_tokens', 'openai', REASONING, { max_tokens: 100, max_completion_tokens: 5000 }, { max_completion_tokens: 5000 }, ['maxOutputTokens:renamed']],
+    ['a null max_tokens left alone', 'openai', REASONING, { max_tokens: null }, { max_tokens: null }, []],
+    ['temperature other than 1 dropped', 'openai', REASONING, { temperature: 0.2 }, {}, ['temperature:dropped']],
+    ['temperature 1, the default it accepts, kept', 'openai', REASONING, { temperature: 1 }, { temperature: 1 }, []],
+    ['top_p other than 1 dropped, 1 kept', 'openai', REASONING, { top_p: 0.9 }, {}, ['topP:dropped']],
+    ['top_p 1 kept', 'openai', REASONING, { top_p: 1 }, { top_p: 1 }, []],
+    ['penalties other than 0 dropped', 'openai', REASONING, { presence_penalty: 0.5, frequency_penalty: -0.1 }, {}, ['presence_penalty:dropped', 'frequency_penalty:dropped']],
+    ['penalties of 0 kept', 'openai', REASONING, { presence_penalty: 0, frequency_penalty: 0 }, { presence_penalty: 0, frequency_penalty: 0 }, []],
+    ['logprobs false kept', 'openai', REASONING, { logprobs: false }, { logprobs: false }, []],
+    [
+      'Cursor’s everything at once',
+      'openai',
+      REASONING,
+      { model: 'o3', messages, max_tokens: 8000, temperature: 0, top_p: 1, presence_penalty: 0, frequency_penalty: 0.1, stream: true, reasoning_effort: 'high' },
+      { model: 'o3', messages, max_completion_tokens: 8000, top_p: 1, presence_penalty: 0, stream: true, reasoning_effort: 'high' },
+      ['maxOutputTokens:renamed', 'temperature:dropped', 'frequency_penalty:dropped'],
+    ],
+    ['reasoning_effort kept on a reasoning model', 'openai', REASONING, { reasoning_effort: 'low' }, { reasoning_effort: 'low' }, []],
+    ['nothing to mend', 'openai', REASONING, { model: 'o3', messages, max_completion_tokens: 10 }, { model: 'o3', messages, max_completion_tokens: 10 }, []],
+    // GPT-5.1 and later: sampling while it does not reason
+    ['gpt-5.1 without effort keeps temperature', 'openai', UNLESS_NONE, { temperature: 0.2, top_p: 0.5, max_tokens: 10 }, { temperature: 0.2, top_p: 0.5, max_completion_tokens: 10 }, ['maxOutputTokens:renamed']],
+    ['gpt-5.1 at effort none keeps temperature', 'openai', UNLESS_NONE, { temperature: 0.2, reasoning_effort: 'none' }, { temperature: 0.2, reasoning_effort: 'none' }, []],
+    ['gpt-5.1 reasoning drops temperature', 'openai', UNLESS_NONE, { temperature: 0.2, reasoning_effort: 'medium' }, { reasoning_effort: 'medium' }, ['temperature:dropped']],
+    // Chat Completions to a chat model (gpt-4o)
+    ['reasoning_effort dropped', 'openai', CHAT, { messages, reasoning_effort: 'high', temperature: 0.2, max_tokens: 5 }, { messages, temperature: 0.2, max_tokens: 5 }, ['reasoningEffort:dropped']],
+    ['a chat model keeps its sampling', 'openai', CHAT, { temperature: 0.2, top_p: 0.5, presence_penalty: 1 }, { temperature: 0.2, top_p: 0.5, presence_penalty: 1 }, []],
+    // Responses
+    ['responses: temperature and top_p dropped on a reasoning model', 'openai-responses', REASONING, { input: 'x', temperature: 0.7, top_p: 0.9, max_output_tokens: 10 }, { input: 'x', max_output_tokens: 10 }, ['temperature:dropped', 'topP:dropped']],
+    ['responses: gpt-5.1 without effort keeps temperature', 'openai-responses', UNLESS_NONE, { temperature: 0.7, reasoning: { summary: 'auto' } }, { temperature: 0.7, reasoning: { summary: 'auto' } }, []],
+    ['responses: gpt-5.1 reasoning drops it', 'openai-responses', UNLESS_NONE, { temperature: 0.7, reasoning: { effort: 'high' } }, { reasoning: { effort: 'high' } }, ['temperature:dropped']],
+    ['responses: reasoning dropped on a chat model', 'openai-responses', CHAT, { input: 'x', reasoning: { effort: 'low' } }, { input: 'x' }, ['reasoningEffort:dropped']],
+  ])('%s', (_case, surface, capabilities, body, expected, changes) => {
+    const before = structuredClone(body);
+
+    const out = mendBody(surface, body, capabilities, 'm');
+
+    expect(out.body).toEqual(expected);
+    expect(out.changes).toEqual(changes);
+    expect(body).toEqual(before);
+  });
+
+  it('hands back the very body when nothing needs mending, so its bytes can go as they are', () => {
+    const body = { model: 'o3', messages, max_completion_tokens: 10, temperature: 1 };
+
+    expect(mendBody('openai', body, REASONING, 'o3').body).toBe(body);
+    expect(mendBody('openai', { messages }, CHAT, 'gpt-4o').changes).toEqual([]);
+  });
+
+  it('refuses logprobs on a reasoning model with a 400 naming it, since the answer could not carry them', () => {
+    const refused = () => mendBody('openai', { messages, logprobs: true, top_logprobs: 3 }, REASONING, 'o3');
+
+    expect(refused).toThrow(GatewayError);
+    expect(refused).toThrow(expect.objectContaining({ status: 400, param: 'logprobs', code: 'unsupported_parameter' }));
+    expect(refused).toThrow(/`o3`/);
+  });
+});
