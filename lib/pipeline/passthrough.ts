@@ -18,6 +18,8 @@ import { errorFromVertex, vertexClaudePassthroughRequest, vertexGeminiPassthroug
 import type { SurfaceBinding } from './bindings';
 import type { Attempt } from '../routing/attempts';
 import { passThenRead } from '../http/pass-then-read';
+import { InBandErrorGuard, type EventFraming, type InBandErrorRule } from '../http/in-band-errors';
+import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents } from './upstream-error-events';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
 import { withoutGatewayThinking } from '../surfaces/anthropic-messages/signatures';
 import { withoutGatewaySignatures } from '../surfaces/gemini/carried-thinking';
@@ -47,8 +49,10 @@ export interface StreamFindings {
   firstTokenMs?: number;
   /** The upstream ended the stream properly ([DONE], message_stop). */
   complete: boolean;
-  /** The upstream sent an in-band error (already passed on to the client). */
+  /** The upstream sent an in-band error (already passed on to the client, in the gateway's words where it is rewritten). */
   upstreamError?: string;
+  /** That error's code, as the usage record and log line keep it (`rate_limit_error`, `upstream_auth_failed`). */
+  upstreamErrorCode?: string;
   /** What the upstream said of that error that the client was not told (`GatewayError.detail`): the log's. */
   upstreamErrorDetail?: string;
   /** Characters of output relayed, when counted: a cut-off stream is charged by them. */
@@ -68,12 +72,21 @@ export interface RelayOptions {
   countOutput: boolean;
   /** The stream is Gemini's JSON array, not SSE. */
   jsonArray?: boolean;
+  /** The provider's id from the config, which the gateway's words for an in-band error name. */
+  providerId?: string;
+}
+
+/** A stream on its way through, and what reading it on the side found. */
+export interface Relay {
+  body: AsyncIterable<Uint8Array>;
+  findings(): StreamFindings;
+  array?: () => ArrayState;
 }
 
 /** Reading a passed-through answer on the side for usage while its bytes go on unchanged. */
 export interface PassthroughReader {
   usageOf(json: unknown): TokenUsage | undefined;
-  relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): { body: AsyncIterable<Uint8Array>; findings(): StreamFindings; array?: () => ArrayState };
+  relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): Relay;
 }
 
 /**
@@ -99,9 +112,33 @@ const openAICall = (call: PassthroughCall): OpenAIChatCall => ({
   ...(call.signal ? { signal: call.signal } : {}),
 });
 
-function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage, countOutput }: RelayOptions, dropNoise = false) {
-  const meter = new OpenAIStreamMeter(start, undefined, dropNoise, countOutput);
+/**
+ * A relay whose in-band error events leave as the gateway's own, in the same dialect and worded
+ * as the provider's HTTP errors are (`upstream-error-events.ts`); every other byte as it came.
+ * What the upstream said that the client was not told goes to the findings, for the log.
+ */
+function rewritingErrors(relay: Relay, rule: InBandErrorRule, framing: EventFraming = 'sse'): Relay {
+  const guard = new InBandErrorGuard(rule, framing);
   return {
+    ...relay,
+    body: guard.relay(relay.body),
+    findings: () => {
+      const found = relay.findings();
+      const error = guard.error;
+      if (!error) return found;
+      return {
+        ...found,
+        upstreamError: found.upstreamError ?? error.message,
+        ...(error.detail !== undefined ? { upstreamErrorDetail: error.detail } : {}),
+        ...(error.code !== undefined ? { upstreamErrorCode: error.code } : {}),
+      };
+    },
+  };
+}
+
+function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage, countOutput, providerId = 'openai' }: RelayOptions, dropNoise = false): Relay {
+  const meter = new OpenAIStreamMeter(start, undefined, dropNoise, countOutput);
+  return rewritingErrors({
     body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage, dropNoise }),
     findings: (): StreamFindings => ({
       complete: meter.sawDone,
@@ -110,7 +147,7 @@ function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsag
       ...(meter.upstreamError ? { upstreamError: meter.upstreamError } : {}),
       ...(countOutput ? { outputChars: meter.outputChars } : {}),
     }),
-  };
+  }, openAIErrorEvents(providerId));
 }
 
 function anthropicFindings(meter: AnthropicStreamMeter): StreamFindings {
@@ -167,9 +204,9 @@ const ANTHROPIC: PassthroughRoute = {
   },
   parseError: errorFromAnthropicUpstream,
   usageOf: (json) => usageFromAnthropic((json as { usage?: unknown } | null)?.usage),
-  relay(source, { start }) {
-    const meter = new AnthropicStreamMeter(start);
-    return { body: passThenRead(source, (chunk) => meter.feed(chunk)), findings: () => anthropicFindings(meter) };
+  relay(source, { start, providerId = 'anthropic' }) {
+    const meter = new AnthropicStreamMeter(start, undefined, providerId);
+    return rewritingErrors({ body: passThenRead(source, (chunk) => meter.feed(chunk)), findings: () => anthropicFindings(meter) }, anthropicErrorEvents(providerId));
   },
   needsApiKey: true,
 };
@@ -295,10 +332,12 @@ const GEMINI: PassthroughRoute = {
     const meta = (json as { usageMetadata?: Parameters<typeof usageFromGemini>[0] } | null)?.usageMetadata;
     return meta ? usageFromGemini(meta) : undefined;
   },
-  relay(source, { start, jsonArray }) {
-    const meter = new GeminiStreamMeter(start, undefined, undefined, jsonArray ? 'array' : 'sse');
+  relay(source, { start, jsonArray, providerId = 'gemini' }) {
+    const framing = jsonArray ? 'array' : 'sse';
+    const meter = new GeminiStreamMeter(start, undefined, providerId, framing);
     const array = meter.array;
-    return { ...sideRead(source, meter, () => ({ outputChars: meter.outputChars })), ...(array ? { array: () => array } : {}) };
+    const relay = { ...sideRead(source, meter, () => ({ outputChars: meter.outputChars })), ...(array ? { array: () => array } : {}) };
+    return rewritingErrors(relay, geminiErrorEvents(providerId, framing), framing);
   },
   needsApiKey: true,
 };
