@@ -4,7 +4,7 @@
  * like Claude Code sends is lost in a Converse translation.
  */
 import type { UpstreamRequest } from '../../upstream/http';
-import { bareErrorType, isAwsCredentialsError, withoutArns } from './errors';
+import { bareErrorType, isAwsCredentialsError, withoutAwsAccount } from './errors';
 import { decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
@@ -121,8 +121,8 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
           // The operator's failure, not the caller's: api_error, as the same refusal before the stream is a 502.
           yield sseError(undefined, `Bedrock rejected the gateway's AWS credentials (${bareErrorType(type)}).`);
         } else {
-          // An ARN in AWS's words names the operator's account: the log keeps it (see errorFromBedrock).
-          const shown = said && withoutArns(said);
+          // An ARN or account id in AWS's words names the operator's account: the log keeps it (see errorFromBedrock).
+          const shown = said && withoutAwsAccount(said);
           if (said && shown !== said) onDetail(said);
           yield sseError(type, shown);
         }
