@@ -81,7 +81,7 @@ describe('InBandErrorGuard', () => {
     expect(sent).toEqual(['data: a\n\n', 'data: SAFE\n\n']);
   });
 
-  it('splits a JSON array stream between its elements', async () => {
+  it('splits a pretty-printed JSON array stream after each element, as Google writes it', async () => {
     // Prepare
     const rule: InBandErrorRule = {
       markers: ['"error"'],
@@ -90,10 +90,22 @@ describe('InBandErrorGuard', () => {
     const guard = new InBandErrorGuard(rule, 'array');
 
     // Act
-    const out = await relayed(guard, ['[{"a": 1}\n,\r\n{"er', 'ror": "org-1"}\n]']);
+    const out = await relayed(guard, ['[{\n  "a": 1\n}', '\n,\r\n{\n  "er', 'ror": "org-1"\n}', ']']);
 
     // Assess
-    expect(out.map(String)).toEqual(['[{"a": 1}\n,\r\n', '{"error":"safe"}\n]']);
+    expect(out.map(String)).toEqual(['[{\n  "a": 1\n}', '\n,\r\n{"error":"safe"}', ']']);
     expect(guard.error?.message).toBe('safe');
+  });
+
+  it('passes a compact JSON array on unguarded, at once, since its element ends cannot be seen in its bytes', async () => {
+    // Prepare
+    const guard = new InBandErrorGuard(RULE, 'array');
+
+    // Act
+    const out = await relayed(guard, ['[', '{"a":', '1},{"ERROR', '":2}]']);
+
+    // Assess
+    expect(out.map(String)).toEqual(['[', '{"a":', '1},{"ERROR', '":2}]']);
+    expect(guard.error).toBeUndefined();
   });
 });

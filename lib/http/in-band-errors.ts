@@ -3,8 +3,10 @@ import type { GatewayError } from './errors';
 /**
  * How a passed-through stream's events are told apart in its bytes: `sse` ends each event with a
  * blank line (`\n\n`, `\r\n\r\n`, `\r\r`); `array` is Gemini's JSON array without `alt=sse`,
- * whose writer puts `\n,\r\n` between top-level elements (inside an element a raw newline is only
- * ever followed by indentation or a closing bracket, never by a comma).
+ * which Google pretty-prints (`[{\n  "candidates": …\n}` then `\n,\r\n{\n …\n}` and `]`): a
+ * top-level element ends with the only `}` that starts a line (nested ones are indented, and a
+ * string holds no raw newline). An array whose first element is not pretty-printed is passed on
+ * unguarded, as before: its element ends cannot be found without parsing every byte.
  */
 export type EventFraming = 'sse' | 'array';
 
@@ -17,18 +19,20 @@ export interface InBandErrorRule {
   readonly markers: readonly string[];
   /**
    * One whole event's text (an SSE event without the blank line that ends it; an array element
-   * with the `[`, `,` and spaces around it) → what to send instead, and the error it reported; or
-   * undefined when the event is no error (it then goes on unchanged).
+   * with the `[` or `,` and spaces before it) → what to send instead, and the error it reported;
+   * or undefined when the event is no error (it then goes on unchanged).
    */
   rewrite(event: string): { text: string; error: GatewayError } | undefined;
 }
 
 const SSE_BOUNDARIES = ['\n\n', '\r\n\r\n', '\r\r'].map((b) => Buffer.from(b));
-const ARRAY_BOUNDARIES = [Buffer.from('\n,\r\n')];
-// One event and the blank line that ends it (any of SSE's line ends, twice), as text.
-// A CR followed by LF is one line end, never two.
+const ARRAY_BOUNDARIES = [Buffer.from('\n}')];
+// One event and the blank line that ends it (any of SSE's line ends, twice; a CR before an LF is one line end, not two).
 const SSE_EVENT = /([\s\S]*?)((?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n))/g;
-const ARRAY_ELEMENT = /([\s\S]*?)(\n,\r\n)/g;
+// One array element, with what stands before it, to its closing `}` at the start of a line.
+const ARRAY_ELEMENT = /([\s\S]*?\n\})()/g;
+// The bytes either side of a chunk's start a boundary can straddle.
+const JUNCTION = 3;
 
 /**
  * Passes a same-dialect stream on as the upstream's bytes and swaps each in-band error event for
@@ -36,9 +40,10 @@ const ARRAY_ELEMENT = /([\s\S]*?)(\n,\r\n)/g;
  *
  * Only whole events leave: a chunk goes on as it came (the same buffer, no copy) when it ends on
  * an event boundary, which is how upstreams write; an event cut across chunks waits for its end
- * (a client cannot use half an event anyway), and only then are the pieces joined. A run of whole
- * events is decoded and split only when it holds one of `rule.markers`; the rest pay two native
- * byte searches a chunk. What the source still holds when it ends goes on (or is rewritten) as it is.
+ * (a client cannot use half an event anyway), and only then are the pieces joined, once. A run
+ * of whole events is decoded and split only when it holds one of `rule.markers`; the others pay
+ * a look at their last bytes and a native byte search per marker. What the source still holds
+ * when it ends goes on (or is rewritten) as it is.
  *
  * @example
  * const guard = new InBandErrorGuard({ markers: ['"error"'], rewrite: (e) => … }, 'sse');
@@ -63,19 +68,47 @@ export class InBandErrorGuard {
 
   /** The source's bytes, less its error events, which come out rewritten. */
   async *relay(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    let held: Buffer | undefined;
+    // The start of an event still coming, as the chunks that brought it (joined once it is whole).
+    const held: Buffer[] = [];
+    let layout: ArrayLayout | undefined = this.framing === 'array' ? 'unknown' : undefined;
     for await (const chunk of source) {
-      const bytes = held ? Buffer.concat([held, chunk]) : asBuffer(chunk);
-      const end = this.#lastBoundaryEnd(bytes);
-      if (end === 0) {
-        held = bytes;
+      const bytes = asBuffer(chunk);
+      if (layout === 'unknown') {
+        layout = arrayLayout(held.length > 0 ? Buffer.concat([...held, bytes]) : bytes);
+        if (layout === 'compact') yield* held.splice(0);
+      }
+      if (layout === 'compact') {
+        yield bytes;
         continue;
       }
-      held = end < bytes.length ? bytes.subarray(end) : undefined;
-      const whole = end < bytes.length ? bytes.subarray(0, end) : bytes;
+      let end = this.#lastBoundaryEnd(bytes);
+      if (end === 0 && held.length > 0) end = this.#boundaryAcross(Buffer.concat(held.slice(-JUNCTION)), bytes);
+      if (end === 0) {
+        held.push(bytes);
+        continue;
+      }
+      const joined = held.length > 0 ? Buffer.concat([...held.splice(0), bytes]) : bytes;
+      const cut = joined.length - bytes.length + end;
+      if (cut < joined.length) held.push(joined.subarray(cut));
+      const whole = cut < joined.length ? joined.subarray(0, cut) : joined;
       yield this.#hasMarker(whole) ? this.#rewritten(whole) : whole;
     }
-    if (held) yield this.#hasMarker(held) ? this.#rewritten(held) : held;
+    if (held.length > 0) {
+      const rest = Buffer.concat(held);
+      yield this.#hasMarker(rest) ? this.#rewritten(rest) : rest;
+    }
+  }
+
+  /**
+   * A boundary that ends within the first bytes of `bytes`, begun at the end of `before`: the
+   * index in `bytes` just past it, or 0. (A negative end would mean it lay wholly in `before`,
+   * which was searched when it came.)
+   */
+  #boundaryAcross(before: Buffer, bytes: Buffer): number {
+    const tail = before.subarray(Math.max(0, before.length - JUNCTION));
+    const junction = Buffer.concat([tail, bytes.subarray(0, JUNCTION)]);
+    const end = this.#lastBoundaryEnd(junction) - tail.length;
+    return end > 0 ? end : 0;
   }
 
   /** The index just past the last event boundary in `bytes`, or 0 when none is whole in it. */
@@ -117,6 +150,15 @@ export class InBandErrorGuard {
     this.error = rewritten.error;
     return rewritten.text;
   }
+}
+
+type ArrayLayout = 'unknown' | 'pretty' | 'compact';
+
+/** Whether an array stream's first element is pretty-printed (`[{` and a line end), as Google writes it, once its first bytes have come. */
+function arrayLayout(start: Buffer): ArrayLayout {
+  const brace = start.indexOf('{');
+  if (brace < 0 || brace + 1 >= start.length) return 'unknown';
+  return start[brace + 1] === 0x0a || start[brace + 1] === 0x0d ? 'pretty' : 'compact';
 }
 
 function asBuffer(chunk: Uint8Array): Buffer {

@@ -51,9 +51,10 @@ const DIALECTS: Dialect[] = [
     name: 'Gemini JSON array',
     rule: geminiErrorEvents('gem', 'array'),
     framing: 'array',
-    event: (text, first) => `${first ? '[' : ''}${JSON.stringify({ candidates: [{ content: { parts: [{ text }], role: 'model' } }] }, null, 2)}\n,\r\n`,
-    error: (first) => `${first ? '[' : ''}${JSON.stringify({ error: { code: 500, message: `Internal error in projects/acme-prod/locations/us-central1.`, status: 'INTERNAL' } }, null, 2)}\n,\r\n`,
-    end: '{"candidates": []}\n]',
+    // Google's writer: `[` before the first element, `\n,\r\n` before each later one, `]` after the last.
+    event: (text, first) => `${first ? '[' : '\n,\r\n'}${JSON.stringify({ candidates: [{ content: { parts: [{ text }], role: 'model' } }] }, null, 2)}`,
+    error: (first) => `${first ? '[' : '\n,\r\n'}${JSON.stringify({ error: { code: 500, message: `Internal error in projects/acme-prod/locations/us-central1.`, status: 'INTERNAL' } }, null, 2)}`,
+    end: '\n,\r\n{\n  "candidates": []\n}]',
     secret: 'acme-prod',
   },
 ];

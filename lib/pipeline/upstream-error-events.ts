@@ -85,8 +85,8 @@ export function geminiErrorEvents(providerId: string, framing: EventFraming): In
     return {
       markers: ['"error"'],
       rewrite(text) {
-        // An element keeps what stood around it: the array's `[` before the first, its `]` after the last.
-        const [, before = '', json = '', after = ''] = /^([\s[]*)([\s\S]*?)([\s\]]*)$/.exec(text) ?? [];
+        // An element keeps what stood before it: the array's `[`, or the `,` after the one before.
+        const [, before = '', json = '', after = ''] = /^([\s[,]*)([\s\S]*?)([\s\]]*)$/.exec(text) ?? [];
         const done = rewriteBody(json);
         return done && { text: `${before}${done.json}${after}`, error: done.error };
       },
