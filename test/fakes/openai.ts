@@ -69,6 +69,12 @@ export type Reply =
    * A non-stream request gets the headers and, if `afterChunks > 0`, half its body first.
    */
   | { kind: 'drop'; afterChunks: number }
+  /**
+   * Stream the default reply's first `afterChunks` events, then `data: {"error": error}` and end
+   * without `[DONE]`, as vLLM, OpenRouter and Azure's content filter fail after the 200. A request
+   * that does not stream gets the error as a 500 body.
+   */
+  | { kind: 'stream-error'; afterChunks: number; error: Record<string, unknown> | string }
   /** Responses API only: stream the default reply's first `afterEvents` output events, then `response.failed`. */
   | { kind: 'stream-failure'; afterEvents: number }
   | RawReply;
@@ -342,6 +348,14 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
         return this.sendRaw(res, reply);
       case 'stream-failure':
         throw new Error('stream-failure is a Responses API reply');
+      case 'stream-error': {
+        if (!exchange.stream) return writeError(res, 500, { error: reply.error }, {}, record.receivedAt);
+        const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
+        const content: CompletionContent = { text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) };
+        const events = streamOf(exchange, content).slice(0, Math.max(0, reply.afterChunks));
+        await this.writeStream(res, sseHeaders(record), [...events, `data: ${JSON.stringify({ error: reply.error })}\n\n`]);
+        return void res.end();
+      }
     }
   }
 
