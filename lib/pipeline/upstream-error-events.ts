@@ -79,7 +79,8 @@ export function geminiErrorEvents(providerId: string, framing: EventFraming): In
     const said = body?.error;
     if (typeof said !== 'object' || said === null) return undefined;
     const error = errorFromGeminiStreamEvent(said, providerId);
-    return { json: JSON.stringify(geminiErrorBody(error)), error };
+    // Pretty-printed in the array, as Google writes its elements; compact in SSE, as Google writes its events.
+    return { json: JSON.stringify(geminiErrorBody(error), null, framing === 'array' ? 2 : undefined), error };
   };
   if (framing === 'array') {
     return {
