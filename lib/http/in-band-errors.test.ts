@@ -105,7 +105,7 @@ describe('InBandErrorGuard', () => {
     const out = await relayed(guard, ['[', '{"a":', '1},{"ERROR', '":2}]']);
 
     // Assess
-    expect(out.map(String)).toEqual(['[', '{"a":', '1},{"ERROR', '":2}]']);
+    expect(out.map(String)).toEqual(['[{"a":', '1},{"ERROR', '":2}]']);
     expect(guard.error).toBeUndefined();
   });
 });

@@ -56,6 +56,10 @@ export class InBandErrorGuard {
   readonly #markers: readonly Buffer[];
   readonly #boundaries: readonly Buffer[];
   readonly #split: RegExp;
+  // The start of an event still coming, as the chunks that brought it (joined once it is whole).
+  readonly #held: Buffer[] = [];
+  // An array's layout, known once its first element has begun; none for SSE.
+  #layout: ArrayLayout | undefined;
 
   constructor(
     readonly rule: InBandErrorRule,
@@ -64,39 +68,51 @@ export class InBandErrorGuard {
     this.#markers = rule.markers.map((m) => Buffer.from(m));
     this.#boundaries = framing === 'sse' ? SSE_BOUNDARIES : ARRAY_BOUNDARIES;
     this.#split = framing === 'sse' ? SSE_EVENT : ARRAY_ELEMENT;
+    this.#layout = framing === 'array' ? 'unknown' : undefined;
   }
 
-  /** The source's bytes, less its error events, which come out rewritten. */
+  /**
+   * What to send now for the next chunk of the source: the chunk itself when it ends on a
+   * boundary and holds no marker (the common case), whole events rewritten where they are
+   * errors, or nothing while an event is still incomplete. Synchronous, so a relay that already
+   * has a loop over the source calls it there rather than adding a generator.
+   */
+  pass(chunk: Uint8Array): Uint8Array | undefined {
+    const bytes = asBuffer(chunk);
+    const held = this.#held;
+    if (this.#layout === 'unknown') {
+      this.#layout = arrayLayout(held.length > 0 ? Buffer.concat([...held, bytes]) : bytes);
+      if (this.#layout === 'compact') return Buffer.concat([...held.splice(0), bytes]);
+    }
+    if (this.#layout === 'compact') return bytes;
+    let end = this.#lastBoundaryEnd(bytes);
+    if (end === 0 && held.length > 0) end = this.#boundaryAcross(Buffer.concat(held.slice(-JUNCTION)), bytes);
+    if (end === 0) {
+      held.push(bytes);
+      return undefined;
+    }
+    const joined = held.length > 0 ? Buffer.concat([...held.splice(0), bytes]) : bytes;
+    const cut = joined.length - bytes.length + end;
+    if (cut < joined.length) held.push(joined.subarray(cut));
+    const whole = cut < joined.length ? joined.subarray(0, cut) : joined;
+    return this.#hasMarker(whole) ? this.#rewritten(whole) : whole;
+  }
+
+  /** What is left once the source has ended: an event that came without the boundary after it. */
+  end(): Uint8Array | undefined {
+    if (this.#held.length === 0) return undefined;
+    const rest = Buffer.concat(this.#held.splice(0));
+    return this.#hasMarker(rest) ? this.#rewritten(rest) : rest;
+  }
+
+  /** The source's bytes, less its error events, which come out rewritten (`pass` and `end` as a generator). */
   async *relay(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    // The start of an event still coming, as the chunks that brought it (joined once it is whole).
-    const held: Buffer[] = [];
-    let layout: ArrayLayout | undefined = this.framing === 'array' ? 'unknown' : undefined;
     for await (const chunk of source) {
-      const bytes = asBuffer(chunk);
-      if (layout === 'unknown') {
-        layout = arrayLayout(held.length > 0 ? Buffer.concat([...held, bytes]) : bytes);
-        if (layout === 'compact') yield* held.splice(0);
-      }
-      if (layout === 'compact') {
-        yield bytes;
-        continue;
-      }
-      let end = this.#lastBoundaryEnd(bytes);
-      if (end === 0 && held.length > 0) end = this.#boundaryAcross(Buffer.concat(held.slice(-JUNCTION)), bytes);
-      if (end === 0) {
-        held.push(bytes);
-        continue;
-      }
-      const joined = held.length > 0 ? Buffer.concat([...held.splice(0), bytes]) : bytes;
-      const cut = joined.length - bytes.length + end;
-      if (cut < joined.length) held.push(joined.subarray(cut));
-      const whole = cut < joined.length ? joined.subarray(0, cut) : joined;
-      yield this.#hasMarker(whole) ? this.#rewritten(whole) : whole;
+      const out = this.pass(chunk);
+      if (out) yield out;
     }
-    if (held.length > 0) {
-      const rest = Buffer.concat(held);
-      yield this.#hasMarker(rest) ? this.#rewritten(rest) : rest;
-    }
+    const rest = this.end();
+    if (rest) yield rest;
   }
 
   /**

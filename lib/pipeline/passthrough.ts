@@ -17,7 +17,7 @@ import type { ProviderRegistry } from '../providers/registry';
 import { errorFromVertex, vertexClaudePassthroughRequest, vertexGeminiPassthroughRequest, vertexPublisher, vertexTarget, type VertexPassthroughCall } from '../providers/vertex';
 import type { SurfaceBinding } from './bindings';
 import type { Attempt } from '../routing/attempts';
-import { passThenRead } from '../http/pass-then-read';
+import { passThenRead, type ChunkGate } from '../http/pass-then-read';
 import { InBandErrorGuard, type EventFraming, type InBandErrorRule } from '../http/in-band-errors';
 import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents } from './upstream-error-events';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
@@ -115,13 +115,14 @@ const openAICall = (call: PassthroughCall): OpenAIChatCall => ({
 /**
  * A relay whose in-band error events leave as the gateway's own, in the same dialect and worded
  * as the provider's HTTP errors are (`upstream-error-events.ts`); every other byte as it came.
+ * `build` makes the relay with the guard as the gate of its own loop (no generator is added).
  * What the upstream said that the client was not told goes to the findings, for the log.
  */
-function rewritingErrors(relay: Relay, rule: InBandErrorRule, framing: EventFraming = 'sse'): Relay {
+function rewritingErrors(rule: InBandErrorRule, framing: EventFraming, build: (gate: ChunkGate) => Relay): Relay {
   const guard = new InBandErrorGuard(rule, framing);
+  const relay = build(guard);
   return {
     ...relay,
-    body: guard.relay(relay.body),
     findings: () => {
       const found = relay.findings();
       const error = guard.error;
@@ -138,8 +139,8 @@ function rewritingErrors(relay: Relay, rule: InBandErrorRule, framing: EventFram
 
 function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage, countOutput, providerId = 'openai' }: RelayOptions, dropNoise = false): Relay {
   const meter = new OpenAIStreamMeter(start, undefined, dropNoise, countOutput);
-  return rewritingErrors({
-    body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage, dropNoise }),
+  return rewritingErrors(openAIErrorEvents(providerId), 'sse', (gate) => ({
+    body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage, dropNoise, gate }),
     findings: (): StreamFindings => ({
       complete: meter.sawDone,
       ...(meter.usage ? { usage: meter.usage } : {}),
@@ -147,7 +148,7 @@ function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsag
       ...(meter.upstreamError ? { upstreamError: meter.upstreamError } : {}),
       ...(countOutput ? { outputChars: meter.outputChars } : {}),
     }),
-  }, openAIErrorEvents(providerId));
+  }));
 }
 
 function anthropicFindings(meter: AnthropicStreamMeter): StreamFindings {
@@ -206,7 +207,7 @@ const ANTHROPIC: PassthroughRoute = {
   usageOf: (json) => usageFromAnthropic((json as { usage?: unknown } | null)?.usage),
   relay(source, { start, providerId = 'anthropic' }) {
     const meter = new AnthropicStreamMeter(start, undefined, providerId);
-    return rewritingErrors({ body: passThenRead(source, (chunk) => meter.feed(chunk)), findings: () => anthropicFindings(meter) }, anthropicErrorEvents(providerId));
+    return rewritingErrors(anthropicErrorEvents(providerId), 'sse', (gate) => ({ body: passThenRead(source, (chunk) => meter.feed(chunk), gate), findings: () => anthropicFindings(meter) }));
   },
   needsApiKey: true,
 };
@@ -220,10 +221,10 @@ interface SideMeter {
   error: string | undefined;
 }
 
-/** A stream's bytes passed on untouched, each chunk before the meter reads it, and what the meter found. */
-function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () => Partial<StreamFindings>) {
+/** A stream's bytes passed on untouched (or as `gate` lets them), each chunk before the meter reads it, and what the meter found. */
+function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () => Partial<StreamFindings>, gate?: ChunkGate) {
   return {
-    body: passThenRead(source, (chunk) => meter.feed(chunk)),
+    body: passThenRead(source, (chunk) => meter.feed(chunk), gate),
     findings: (): StreamFindings => ({
       complete: meter.complete,
       ...(meter.usage ? { usage: meter.usage } : {}),
@@ -336,8 +337,10 @@ const GEMINI: PassthroughRoute = {
     const framing = jsonArray ? 'array' : 'sse';
     const meter = new GeminiStreamMeter(start, undefined, providerId, framing);
     const array = meter.array;
-    const relay = { ...sideRead(source, meter, () => ({ outputChars: meter.outputChars })), ...(array ? { array: () => array } : {}) };
-    return rewritingErrors(relay, geminiErrorEvents(providerId, framing), framing);
+    return rewritingErrors(geminiErrorEvents(providerId, framing), framing, (gate) => ({
+      ...sideRead(source, meter, () => ({ outputChars: meter.outputChars }), gate),
+      ...(array ? { array: () => array } : {}),
+    }));
   },
   needsApiKey: true,
 };

@@ -58,7 +58,8 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
  */
 export function anthropicErrorEvents(providerId: string): InBandErrorRule {
   return {
-    markers: ['"error"', 'event: error', 'event:error'],
+    // Anthropic's error data always holds `"error"` (`{"type":"error","error":{…}}`): one search a chunk.
+    markers: ['"error"'],
     rewrite(text) {
       const event = sseEventOf(text);
       if (!event) return undefined;
