@@ -157,6 +157,7 @@ function anthropicFindings(meter: AnthropicStreamMeter): StreamFindings {
     ...(meter.usage ? { usage: meter.usage } : {}),
     ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
     ...(meter.error ? { upstreamError: meter.error.message } : {}),
+    ...(meter.error?.code !== undefined ? { upstreamErrorCode: meter.error.code } : {}),
     // What Anthropic said of the gateway's own key (the client had its bytes; the log had nothing).
     ...(meter.error?.detail !== undefined ? { upstreamErrorDetail: meter.error.detail } : {}),
     outputChars: meter.outputChars,

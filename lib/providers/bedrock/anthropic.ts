@@ -4,6 +4,8 @@
  * like Claude Code sends is lost in a Converse translation.
  */
 import type { UpstreamRequest } from '../../upstream/http';
+import { anthropicErrorBody } from '../../http/anthropic-error';
+import { errorFromAnthropicEvent } from '../anthropic/errors';
 import { bareErrorType, isAwsCredentialsError, withoutAwsAccount } from './errors';
 import { decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
@@ -134,6 +136,13 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
       const json = Buffer.from(bytes, 'base64').toString('utf8');
       const type = (JSON.parse(json) as { type?: unknown }).type;
       if (typeof type !== 'string') continue;
+      if (type === 'error') {
+        // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
+        const error = errorFromAnthropicEvent(json, 'bedrock');
+        if (error.detail !== undefined) onDetail(error.detail);
+        yield `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error))}\n\n`;
+        return;
+      }
       if (type === 'message_stop') stopped = true;
       yield `event: ${type}\ndata: ${json}\n\n`;
     }
