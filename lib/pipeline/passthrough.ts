@@ -129,7 +129,8 @@ function rewritingErrors(rule: InBandErrorRule, framing: EventFraming, build: (g
       if (!error) return found;
       return {
         ...found,
-        upstreamError: found.upstreamError ?? error.message,
+        // The words the client was told: the meter's are the upstream's own.
+        upstreamError: error.message,
         ...(error.detail !== undefined ? { upstreamErrorDetail: error.detail } : {}),
         ...(error.code !== undefined ? { upstreamErrorCode: error.code } : {}),
       };
