@@ -19,7 +19,7 @@ import type { SurfaceBinding } from './bindings';
 import type { Attempt } from '../routing/attempts';
 import { passThenRead, type ChunkGate } from '../http/pass-then-read';
 import { InBandErrorGuard, type EventFraming, type InBandErrorRule } from '../http/in-band-errors';
-import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents } from './upstream-error-events';
+import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
 import { withoutGatewayThinking } from '../surfaces/anthropic-messages/signatures';
 import { withoutGatewaySignatures } from '../surfaces/gemini/carried-thinking';
@@ -254,12 +254,19 @@ const OPENAI_RESPONSES: PassthroughRoute = {
   request: (call) => openAIResponsesRequest(responsesCall(call)),
   parseError: errorFromOpenAIUpstream,
   usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
-  relay(source, { start, countOutput }) {
+  relay(source, { start, countOutput, providerId = 'openai' }) {
     const meter = new ResponsesStreamMeter(start, undefined, countOutput);
-    return sideRead(source, meter, () => ({
-      ...(meter.lastSequence !== undefined ? { nextSequence: meter.lastSequence + 1 } : {}),
-      ...(countOutput ? { outputChars: meter.outputChars } : {}),
-    }));
+    return rewritingErrors(responsesErrorEvents(providerId), 'sse', (gate) =>
+      sideRead(
+        source,
+        meter,
+        () => ({
+          ...(meter.lastSequence !== undefined ? { nextSequence: meter.lastSequence + 1 } : {}),
+          ...(countOutput ? { outputChars: meter.outputChars } : {}),
+        }),
+        gate,
+      ),
+    );
   },
   needsApiKey: true,
 };

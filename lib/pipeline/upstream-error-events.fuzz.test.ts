@@ -1,6 +1,6 @@
 import { fuzzer } from '../../test/fuzz';
 import { InBandErrorGuard, type EventFraming, type InBandErrorRule } from '../http/in-band-errors';
-import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents } from './upstream-error-events';
+import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
 
 const SECRET = 'org-uOtiSEwvUnroadaOnJJquBEC';
 const PROJECT = 'project_number:987654321012';
@@ -27,6 +27,15 @@ const DIALECTS: Dialect[] = [
     event: (text) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: text } }] })}\n\n`,
     error: () => `data: ${JSON.stringify({ error: { message: `Rate limit reached for gpt-4o in organization ${SECRET} on tokens per min (TPM)`, type: 'tokens', code: 'rate_limit_exceeded' } })}\n\n`,
     end: 'data: [DONE]\n\n',
+    secret: SECRET,
+  },
+  {
+    name: 'Responses SSE',
+    rule: responsesErrorEvents('oai'),
+    framing: 'sse',
+    event: (text) => `event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: text, sequence_number: 3 })}\n\n`,
+    error: () => `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: 4, response: { id: 'resp_1', status: 'failed', error: { code: 'rate_limit_exceeded', message: `Rate limit reached in organization ${SECRET}.` } } })}\n\n`,
+    end: '',
     secret: SECRET,
   },
   {

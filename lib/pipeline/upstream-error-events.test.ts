@@ -1,4 +1,4 @@
-import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents } from './upstream-error-events';
+import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
 
 const data = (text: string | undefined) => JSON.parse(/^data: (.*)$/m.exec(text ?? '')?.[1] ?? 'null') as unknown;
 
@@ -118,5 +118,47 @@ describe('geminiErrorEvents', () => {
 
   it('leaves a candidate whose text says "error" alone', () => {
     expect(geminiErrorEvents('gem', 'sse').rewrite('data: {"candidates":[{"content":{"parts":[{"text":"\\"error\\""}]}}]}')).toBeUndefined();
+  });
+});
+
+describe('responsesErrorEvents', () => {
+  const rule = responsesErrorEvents('oai');
+  const said = 'Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385.';
+  const shown = said.replace('org-uOtiSEwvUnroadaOnJJquBEC', 'the provider account');
+
+  it('rewrites the `error` event in its place and number, flat and nested', () => {
+    // Act
+    const out = rule.rewrite(`event: error\ndata: ${JSON.stringify({ type: 'error', code: 'rate_limit_exceeded', message: said, param: null, sequence_number: 7 })}`);
+
+    // Assess
+    expect(out?.text.startsWith('event: error\n')).toBe(true);
+    expect(data(out?.text)).toEqual({
+      type: 'error',
+      code: 'rate_limit_exceeded',
+      message: shown,
+      param: null,
+      sequence_number: 7,
+      error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: shown, param: null },
+    });
+    expect(out?.error.detail).toBe(said);
+  });
+
+  it('rewrites the error on a failed response, keeping the rest of the response', () => {
+    // Prepare
+    const failed = { type: 'response.failed', sequence_number: 9, response: { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'rate_limit_exceeded', message: said } } };
+
+    // Act
+    const out = rule.rewrite(`event: response.failed\ndata: ${JSON.stringify(failed)}`);
+
+    // Assess
+    expect(data(out?.text)).toEqual({ ...failed, response: { ...failed.response, error: { code: 'rate_limit_exceeded', message: shown } } });
+    expect(out?.error.detail).toBe(said);
+  });
+
+  it.each([
+    ['a completed response (its error null)', 'event: response.completed\ndata: {"type":"response.completed","response":{"status":"completed","error":null}}'],
+    ['a text delta that says "error"', 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"\\"error\\""}'],
+  ])('leaves %s alone', (_case, text) => {
+    expect(rule.rewrite(text)).toBeUndefined();
   });
 });

@@ -53,6 +53,39 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
 }
 
 /**
+ * The Responses API's in-band failures: the `error` event (its fields flat, or nested under
+ * `error`) and `response.failed` (the error on the response). Each keeps its place and
+ * `sequence_number`; the error's words and code become the gateway's, as `errorFromOpenAIEvent`
+ * reads them, the `error` event carrying them both flat and nested as the Responses surface writes them.
+ *
+ * @example
+ * responsesErrorEvents('oai').rewrite('event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"… org-abc12345 …","sequence_number":4}')
+ */
+export function responsesErrorEvents(providerId: string): InBandErrorRule {
+  return {
+    markers: ['"error"'],
+    rewrite(text) {
+      const event = sseEventOf(text);
+      const data = event && parsed(event.data);
+      if (!data) return undefined;
+      const named = event.event ? `event: ${event.event}\n` : '';
+      if (data.type === 'error') {
+        const said = typeof data.error === 'object' && data.error !== null ? data.error : data;
+        const error = errorFromOpenAIEvent(said, providerId);
+        const body = openAIErrorBody(error).error;
+        const rewritten = { ...data, code: body.code, message: body.message, param: body.param, error: body };
+        return { text: `${named}data: ${JSON.stringify(rewritten)}`, error };
+      }
+      const response = data.response as Record<string, unknown> | undefined;
+      if (data.type !== 'response.failed' || typeof response?.error !== 'object' || response.error === null) return undefined;
+      const error = errorFromOpenAIEvent(response.error, providerId);
+      const rewritten = { ...data, response: { ...response, error: { code: error.code ?? null, message: error.message } } };
+      return { text: `${named}data: ${JSON.stringify(rewritten)}`, error };
+    },
+  };
+}
+
+/**
  * Anthropic's `event: error` (or a data whose `type` is `error`), rewritten as
  * `event: error` with `{"type":"error","error":{type,message}}`; Claude on Vertex answers the same.
  */

@@ -71,8 +71,9 @@ export type Reply =
   | { kind: 'drop'; afterChunks: number }
   /**
    * Stream the default reply's first `afterChunks` events, then `data: {"error": error}` and end
-   * without `[DONE]`, as vLLM, OpenRouter and Azure's content filter fail after the 200. A request
-   * that does not stream gets the error as a 500 body.
+   * without `[DONE]`, as vLLM, OpenRouter and Azure's content filter fail after the 200 (on the
+   * Responses API, `response.failed` with the error). A request that does not stream gets the
+   * error as a 500 body.
    */
   | { kind: 'stream-error'; afterChunks: number; error: Record<string, unknown> | string }
   /** Responses API only: stream the default reply's first `afterEvents` output events, then `response.failed`. */
@@ -285,9 +286,9 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     const exchange: Exchange = { record, res, model: body.model, stream: body.stream === true, includeUsage: false, obfuscate: true, api: 'chat' };
     const frame = newResponseFrame(body.model, body);
     const reply = await this.replyFor(record);
-    const send = async (content: ResponseContent, failAfter?: number): Promise<void> => {
+    const send = async (content: ResponseContent, failAfter?: number, error?: { code: string | null; message: string }): Promise<void> => {
       if (!exchange.stream) return writeJson(res, 200, responseBody(frame, content), record.receivedAt);
-      await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter }));
+      await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter, ...(error ? { error } : {}) }));
       res.end();
     };
     switch (reply.kind) {
@@ -300,6 +301,12 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
       case 'stream-failure': {
         const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
         return send({ text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) }, reply.afterEvents);
+      }
+      case 'stream-error': {
+        // On the Responses API: `response.failed` carrying the reply's error.
+        const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
+        const said = typeof reply.error === 'string' ? { code: null, message: reply.error } : { code: typeof reply.error.code === 'string' ? reply.error.code : null, message: String(reply.error.message ?? '') };
+        return send({ text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) }, reply.afterChunks, said);
       }
       case 'drop': {
         const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;

@@ -1,7 +1,7 @@
 /**
  * An upstream error that arrives inside a 200 stream passed through in the client's own dialect
- * (OpenAI-compatible → OpenAI client, Anthropic → Anthropic client, Gemini → Gemini client, SSE
- * and JSON array) reaches the client as the gateway's error event of that dialect, worded as the
+ * (OpenAI-compatible → OpenAI client, Chat Completions and Responses; Anthropic → Anthropic
+ * client; Gemini → Gemini client, SSE and JSON array) reaches the client as the gateway's error event of that dialect, worded as the
  * same error before the stream would be: the operator's organisation, key or project kept for
  * the access log line (`errorDetail`, found by the request id), which also says the stream ended
  * in an upstream error. The official clients raise it. Upstreams are fakes on loopback.
@@ -42,11 +42,13 @@ describe('in-band upstream errors of passed-through streams', () => {
       config: parseConfig({
         providers: [
           { id: 'vllm', type: 'openai-compatible', baseUrl: openai.url, accounts: [{ id: 'main', apiKey: { env: 'OPENAI_KEY' } }] },
+          { id: 'oai', type: 'openai', baseUrl: openai.url, accounts: [{ id: 'main', apiKey: { env: 'OPENAI_KEY' } }] },
           { id: 'anth', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'ANTHROPIC_KEY' } }] },
           { id: 'google', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'GEMINI_KEY' } }] },
         ],
         models: [
           { name: 'gpt-4o', targets: [{ provider: 'vllm', model: 'gpt-4o' }] },
+          { name: 'gpt-4.1', targets: [{ provider: 'oai', model: 'gpt-4.1' }] },
           { name: 'claude-direct', targets: [{ provider: 'anth', model: 'claude-sonnet-4-5' }] },
           { name: 'gemini-2.5-flash', targets: [{ provider: 'google', model: 'gemini-2.5-flash' }] },
         ],
@@ -101,6 +103,27 @@ describe('in-band upstream errors of passed-through streams', () => {
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
     expect((thrown as InstanceType<typeof OpenAI.APIError>).message).toBe(OPENAI_WORDS.replace(OPENAI_ORG, 'the provider account'));
     expect((thrown as InstanceType<typeof OpenAI.APIError>).code).toBe('rate_limit_exceeded');
+    expect(line).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: OPENAI_WORDS });
+  });
+
+  it('tells the OpenAI client of a Responses stream that failed upstream in the gateway’s words, its organisation kept for the log', async () => {
+    // Prepare
+    openai.reply({ kind: 'stream-error', afterChunks: 2, error: { code: 'rate_limit_exceeded', message: OPENAI_WORDS } });
+    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const types: string[] = [];
+    let failed: { error?: { code?: string | null; message?: string } | null } | undefined;
+
+    // Act
+    const { data: stream, response } = await client.responses.create({ model: 'gpt-4.1', input: 'hello there', stream: true }).withResponse();
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'response.failed') failed = event.response;
+    }
+    const line = await accessLine(response.headers.get('x-request-id'));
+
+    // Assess
+    expect(types.at(-1)).toBe('response.failed');
+    expect(failed?.error).toEqual({ code: 'rate_limit_exceeded', message: OPENAI_WORDS.replace(OPENAI_ORG, 'the provider account') });
     expect(line).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: OPENAI_WORDS });
   });
 
