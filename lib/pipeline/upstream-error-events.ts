@@ -88,6 +88,10 @@ export function responsesErrorEvents(providerId: string): InBandErrorRule {
 /**
  * Anthropic's `event: error` (or a data whose `type` is `error`), rewritten as
  * `event: error` with `{"type":"error","error":{type,message}}`; Claude on Vertex answers the same.
+ *
+ * @example
+ * anthropicErrorEvents('anth').rewrite('event: error\ndata: {"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}')?.text
+ * // 'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"The upstream provider \\"anth\\" rejected the gateway\'s credentials (authentication_error)."}}'
  */
 export function anthropicErrorEvents(providerId: string): InBandErrorRule {
   return {
@@ -106,6 +110,10 @@ export function anthropicErrorEvents(providerId: string): InBandErrorRule {
 /**
  * Google's `{"error":{code,message,status}}` in a Gemini (or Vertex Gemini) stream, as an SSE
  * event's data or as an element of the JSON array, rewritten in the same framing.
+ *
+ * @example
+ * geminiErrorEvents('google', 'sse').rewrite(`data: {"error":{"code":429,"message":"Quota exceeded for consumer 'project_number:123'.","status":"RESOURCE_EXHAUSTED"}}`)?.text
+ * // `data: {"error":{"code":429,"message":"Quota exceeded for consumer 'the provider account'.","status":"RESOURCE_EXHAUSTED"}}`
  */
 export function geminiErrorEvents(providerId: string, framing: EventFraming): InBandErrorRule {
   const rewriteBody = (json: string): { json: string; error: GatewayError } | undefined => {
