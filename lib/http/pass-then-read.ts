@@ -1,17 +1,27 @@
+/** Decides what of each chunk goes out, and when (`InBandErrorGuard`): `pass` may hold a chunk back, `end` gives what it still holds. */
+export interface ChunkGate {
+  pass(chunk: Uint8Array): Uint8Array | undefined;
+  end(): Uint8Array | undefined;
+}
+
 /**
  * Yields each chunk, then hands it to `read`: the bytes leave before whoever meters them looks
  * at them, so reading never holds a chunk up. A consumer that stops early still has its last
- * chunk read (it may be the one that carries the usage).
+ * chunk read (it may be the one that carries the usage). With a `gate`, what leaves is what the
+ * gate lets through (the same chunk, for a normal event); `read` still sees the upstream's bytes.
  */
-export async function* passThenRead(source: AsyncIterable<Uint8Array>, read: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+export async function* passThenRead(source: AsyncIterable<Uint8Array>, read: (chunk: Uint8Array) => void, gate?: ChunkGate): AsyncGenerator<Uint8Array> {
   let unread: Uint8Array | undefined;
   try {
     for await (const chunk of source) {
       unread = chunk;
-      yield chunk;
+      const out = gate ? gate.pass(chunk) : chunk;
+      if (out) yield out;
       unread = undefined;
       read(chunk);
     }
+    const rest = gate?.end();
+    if (rest) yield rest;
   } finally {
     if (unread) read(unread);
   }

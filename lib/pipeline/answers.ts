@@ -119,7 +119,13 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
   // The JSON array comes as application/json, a stream all the same.
   if (!ctx.stream || !(isStreamed(res) || ctx.jsonArray)) return wholeAnswer(res, ctx, signal, pass.usageOf);
   ctx.status = 200;
-  const relay = pass.relay(res.body, { start: ctx.startPerf, clientAskedUsage, countOutput: ctx.reservation !== undefined, ...(ctx.jsonArray ? { jsonArray: true } : {}) });
+  const relay = pass.relay(res.body, {
+    start: ctx.startPerf,
+    clientAskedUsage,
+    countOutput: ctx.reservation !== undefined,
+    ...(ctx.jsonArray ? { jsonArray: true } : {}),
+    ...(ctx.provider ? { providerId: ctx.provider } : {}),
+  });
   async function* produce(): AsyncGenerator<Uint8Array> {
     yield* relay.body;
     const found = relay.findings();
@@ -128,6 +134,7 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     if (found.upstreamError) {
       ctx.outcome = 'upstream_error';
       if (found.upstreamErrorDetail !== undefined) ctx.errorDetail = found.upstreamErrorDetail;
+      if (found.upstreamErrorCode !== undefined) ctx.errorCode = found.upstreamErrorCode;
       // Its error element was whole; the array it ended still needs its `]` to parse.
       if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
     } else if (!found.complete || (array && !array.closed)) throw new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });

@@ -17,7 +17,9 @@ import type { ProviderRegistry } from '../providers/registry';
 import { errorFromVertex, vertexClaudePassthroughRequest, vertexGeminiPassthroughRequest, vertexPublisher, vertexTarget, type VertexPassthroughCall } from '../providers/vertex';
 import type { SurfaceBinding } from './bindings';
 import type { Attempt } from '../routing/attempts';
-import { passThenRead } from '../http/pass-then-read';
+import { passThenRead, type ChunkGate } from '../http/pass-then-read';
+import { InBandErrorGuard, type EventFraming, type InBandErrorRule } from '../http/in-band-errors';
+import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
 import { withoutGatewayThinking } from '../surfaces/anthropic-messages/signatures';
 import { withoutGatewaySignatures } from '../surfaces/gemini/carried-thinking';
@@ -47,8 +49,10 @@ export interface StreamFindings {
   firstTokenMs?: number;
   /** The upstream ended the stream properly ([DONE], message_stop). */
   complete: boolean;
-  /** The upstream sent an in-band error (already passed on to the client). */
+  /** The upstream sent an in-band error (already passed on to the client, in the gateway's words where it is rewritten). */
   upstreamError?: string;
+  /** That error's code, as the usage record and log line keep it (`rate_limit_error`, `upstream_auth_failed`). */
+  upstreamErrorCode?: string;
   /** What the upstream said of that error that the client was not told (`GatewayError.detail`): the log's. */
   upstreamErrorDetail?: string;
   /** Characters of output relayed, when counted: a cut-off stream is charged by them. */
@@ -68,12 +72,21 @@ export interface RelayOptions {
   countOutput: boolean;
   /** The stream is Gemini's JSON array, not SSE. */
   jsonArray?: boolean;
+  /** The provider's id from the config, which the gateway's words for an in-band error name. */
+  providerId?: string;
+}
+
+/** A stream on its way through, and what reading it on the side found. */
+export interface Relay {
+  body: AsyncIterable<Uint8Array>;
+  findings(): StreamFindings;
+  array?: () => ArrayState;
 }
 
 /** Reading a passed-through answer on the side for usage while its bytes go on unchanged. */
 export interface PassthroughReader {
   usageOf(json: unknown): TokenUsage | undefined;
-  relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): { body: AsyncIterable<Uint8Array>; findings(): StreamFindings; array?: () => ArrayState };
+  relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): Relay;
 }
 
 /**
@@ -99,10 +112,36 @@ const openAICall = (call: PassthroughCall): OpenAIChatCall => ({
   ...(call.signal ? { signal: call.signal } : {}),
 });
 
-function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage, countOutput }: RelayOptions, dropNoise = false) {
-  const meter = new OpenAIStreamMeter(start, undefined, dropNoise, countOutput);
+/**
+ * A relay whose in-band error events leave as the gateway's own, in the same dialect and worded
+ * as the provider's HTTP errors are (`upstream-error-events.ts`); every other byte as it came.
+ * `build` makes the relay with the guard as the gate of its own loop (no generator is added).
+ * What the upstream said that the client was not told goes to the findings, for the log.
+ */
+function rewritingErrors(rule: InBandErrorRule, framing: EventFraming, build: (gate: ChunkGate) => Relay): Relay {
+  const guard = new InBandErrorGuard(rule, framing);
+  const relay = build(guard);
   return {
-    body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage, dropNoise }),
+    ...relay,
+    findings: () => {
+      const found = relay.findings();
+      const error = guard.error;
+      if (!error) return found;
+      return {
+        ...found,
+        // The words the client was told: the meter's are the upstream's own.
+        upstreamError: error.message,
+        ...(error.detail !== undefined ? { upstreamErrorDetail: error.detail } : {}),
+        ...(error.code !== undefined ? { upstreamErrorCode: error.code } : {}),
+      };
+    },
+  };
+}
+
+function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage, countOutput, providerId = 'openai' }: RelayOptions, dropNoise = false): Relay {
+  const meter = new OpenAIStreamMeter(start, undefined, dropNoise, countOutput);
+  return rewritingErrors(openAIErrorEvents(providerId), 'sse', (gate) => ({
+    body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage, dropNoise, gate }),
     findings: (): StreamFindings => ({
       complete: meter.sawDone,
       ...(meter.usage ? { usage: meter.usage } : {}),
@@ -110,7 +149,7 @@ function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsag
       ...(meter.upstreamError ? { upstreamError: meter.upstreamError } : {}),
       ...(countOutput ? { outputChars: meter.outputChars } : {}),
     }),
-  };
+  }));
 }
 
 function anthropicFindings(meter: AnthropicStreamMeter): StreamFindings {
@@ -119,6 +158,7 @@ function anthropicFindings(meter: AnthropicStreamMeter): StreamFindings {
     ...(meter.usage ? { usage: meter.usage } : {}),
     ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
     ...(meter.error ? { upstreamError: meter.error.message } : {}),
+    ...(meter.error?.code !== undefined ? { upstreamErrorCode: meter.error.code } : {}),
     // What Anthropic said of the gateway's own key (the client had its bytes; the log had nothing).
     ...(meter.error?.detail !== undefined ? { upstreamErrorDetail: meter.error.detail } : {}),
     outputChars: meter.outputChars,
@@ -167,9 +207,9 @@ const ANTHROPIC: PassthroughRoute = {
   },
   parseError: errorFromAnthropicUpstream,
   usageOf: (json) => usageFromAnthropic((json as { usage?: unknown } | null)?.usage),
-  relay(source, { start }) {
-    const meter = new AnthropicStreamMeter(start);
-    return { body: passThenRead(source, (chunk) => meter.feed(chunk)), findings: () => anthropicFindings(meter) };
+  relay(source, { start, providerId = 'anthropic' }) {
+    const meter = new AnthropicStreamMeter(start, undefined, providerId);
+    return rewritingErrors(anthropicErrorEvents(providerId), 'sse', (gate) => ({ body: passThenRead(source, (chunk) => meter.feed(chunk), gate), findings: () => anthropicFindings(meter) }));
   },
   needsApiKey: true,
 };
@@ -183,10 +223,10 @@ interface SideMeter {
   error: string | undefined;
 }
 
-/** A stream's bytes passed on untouched, each chunk before the meter reads it, and what the meter found. */
-function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () => Partial<StreamFindings>) {
+/** A stream's bytes passed on untouched (or as `gate` lets them), each chunk before the meter reads it, and what the meter found. */
+function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () => Partial<StreamFindings>, gate?: ChunkGate) {
   return {
-    body: passThenRead(source, (chunk) => meter.feed(chunk)),
+    body: passThenRead(source, (chunk) => meter.feed(chunk), gate),
     findings: (): StreamFindings => ({
       complete: meter.complete,
       ...(meter.usage ? { usage: meter.usage } : {}),
@@ -214,12 +254,19 @@ const OPENAI_RESPONSES: PassthroughRoute = {
   request: (call) => openAIResponsesRequest(responsesCall(call)),
   parseError: errorFromOpenAIUpstream,
   usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
-  relay(source, { start, countOutput }) {
+  relay(source, { start, countOutput, providerId = 'openai' }) {
     const meter = new ResponsesStreamMeter(start, undefined, countOutput);
-    return sideRead(source, meter, () => ({
-      ...(meter.lastSequence !== undefined ? { nextSequence: meter.lastSequence + 1 } : {}),
-      ...(countOutput ? { outputChars: meter.outputChars } : {}),
-    }));
+    return rewritingErrors(responsesErrorEvents(providerId), 'sse', (gate) =>
+      sideRead(
+        source,
+        meter,
+        () => ({
+          ...(meter.lastSequence !== undefined ? { nextSequence: meter.lastSequence + 1 } : {}),
+          ...(countOutput ? { outputChars: meter.outputChars } : {}),
+        }),
+        gate,
+      ),
+    );
   },
   needsApiKey: true,
 };
@@ -295,10 +342,14 @@ const GEMINI: PassthroughRoute = {
     const meta = (json as { usageMetadata?: Parameters<typeof usageFromGemini>[0] } | null)?.usageMetadata;
     return meta ? usageFromGemini(meta) : undefined;
   },
-  relay(source, { start, jsonArray }) {
-    const meter = new GeminiStreamMeter(start, undefined, undefined, jsonArray ? 'array' : 'sse');
+  relay(source, { start, jsonArray, providerId = 'gemini' }) {
+    const framing = jsonArray ? 'array' : 'sse';
+    const meter = new GeminiStreamMeter(start, undefined, providerId, framing);
     const array = meter.array;
-    return { ...sideRead(source, meter, () => ({ outputChars: meter.outputChars })), ...(array ? { array: () => array } : {}) };
+    return rewritingErrors(geminiErrorEvents(providerId, framing), framing, (gate) => ({
+      ...sideRead(source, meter, () => ({ outputChars: meter.outputChars }), gate),
+      ...(array ? { array: () => array } : {}),
+    }));
   },
   needsApiKey: true,
 };

@@ -257,6 +257,23 @@ describe('fake Gemini upstream', () => {
       expect(res.headers.get('content-type')).toContain('text/html');
     });
 
+    it.each([
+      ['SSE', '?alt=sse'],
+      ['the JSON array', ''],
+    ])('ends %s with Google’s error object after the given number of events', async (_case, query) => {
+      // Prepare
+      const error = { code: 429, message: 'Quota exceeded.', status: 'RESOURCE_EXHAUSTED' };
+      fake.reply({ kind: 'stream-error', afterEvents: 1, error });
+
+      // Act
+      const text = await (await post('streamGenerateContent', HELLO, { query })).text();
+
+      // Assess
+      const elements = query ? text.split('\r\n\r\n').filter(Boolean).map((e) => JSON.parse(e.replace(/^data: /, '')) as unknown) : (JSON.parse(text) as unknown[]);
+      expect(elements).toHaveLength(2);
+      expect(elements[1]).toEqual({ error });
+    });
+
     it('drops the connection after the given number of stream events', async () => {
       // Prepare
       fake.reply({ kind: 'drop', afterEvents: 1 });

@@ -41,6 +41,12 @@ export type GeminiReply =
   | HangReply
   /** Send the stream's first `afterEvents` events (or half a JSON body), then destroy the socket. */
   | { kind: 'drop'; afterEvents: number }
+  /**
+   * Send the stream's first `afterEvents` events, then Google's `{"error": {code, message,
+   * status}}` as one more SSE event or array element (then `]`), as Google ends a stream that
+   * fails after the 200. A request that does not stream gets it as the error answer.
+   */
+  | { kind: 'stream-error'; afterEvents: number; error: { code: number; message: string; status: string } }
   | RawReply;
 
 export type GeminiResponder = (req: RecordedRequest) => GeminiReply | Promise<GeminiReply>;
@@ -131,6 +137,8 @@ class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
         return;
       case 'drop':
         return this.#sendDropped(exchange, reply.afterEvents);
+      case 'stream-error':
+        return this.#sendStreamError(exchange, reply.afterEvents, reply.error);
       case 'raw':
         return this.sendRaw(res, reply);
     }
@@ -141,6 +149,15 @@ class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
     if (mode === 'json') return writeJson(res, 200, mergeEvents(events));
     const headers = googleHeaders(mode === 'sse' ? 'text/event-stream' : 'application/json; charset=UTF-8', mode === 'sse' ? { 'content-disposition': 'attachment' } : {});
     await this.writeStream(res, headers, streamPieces(mode, events));
+    res.end();
+  }
+
+  async #sendStreamError(exchange: Exchange, afterEvents: number, error: { code: number; message: string; status: string }): Promise<void> {
+    const { res, mode } = exchange;
+    if (mode === 'json') return writeJson(res, error.code, { error });
+    const events = responseEvents(exchange, defaultGeminiReply(exchange.record) as Extract<GeminiReply, { kind: 'text' }>).slice(0, Math.max(0, afterEvents));
+    const pieces = streamPieces(mode, [...events, { error }]);
+    await this.writeStream(res, googleHeaders(mode === 'sse' ? 'text/event-stream' : 'application/json; charset=UTF-8'), pieces);
     res.end();
   }
 

@@ -140,10 +140,10 @@ function sequencer() {
 /**
  * Every SSE event of one streamed response, in order: created, in_progress, per item its
  * added / deltas / done events, then completed (or incomplete). With `failAfter`, the stream
- * stops after that many output events and ends with `response.failed` instead, as the real API
- * does when generation fails.
+ * stops after that many output events and ends with `response.failed` instead (with `error` on
+ * the response, OpenAI's generic server error by default), as the real API does when generation fails.
  */
-export function responseStreamEvents(frame: ResponseFrame, content: ResponseContent, options: { failAfter?: number } = {}): string[] {
+export function responseStreamEvents(frame: ResponseFrame, content: ResponseContent, options: { failAfter?: number; error?: { code: string | null; message: string } } = {}): string[] {
   const event = sequencer();
   const items = itemsOf(content);
   const start = responseObject(frame, { status: 'in_progress', output: [], usage: null });
@@ -180,7 +180,7 @@ export function responseStreamEvents(frame: ResponseFrame, content: ResponseCont
     output.push(done);
   }
   if (options.failAfter !== undefined) {
-    const error = { code: 'server_error', message: 'An error occurred while processing your request. You can retry your request, or contact us through our help center at help.openai.com if the error persists.' };
+    const error = options.error ?? { code: 'server_error', message: 'An error occurred while processing your request. You can retry your request, or contact us through our help center at help.openai.com if the error persists.' };
     return [...head, ...body.slice(0, options.failAfter), event('response.failed', { response: responseObject(frame, { status: 'failed', output: [], usage: null, error }) })];
   }
   const final = responseObject(frame, { status, output, usage: content.usage, ...(incomplete ? { incomplete } : {}) });

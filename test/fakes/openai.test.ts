@@ -354,6 +354,23 @@ describe('fake OpenAI upstream', () => {
       await expect(consume()).rejects.toBeInstanceOf(OpenAI.APIError);
     });
 
+    it('ends a stream with an in-band error chunk and no [DONE], which the client raises', async () => {
+      // Prepare
+      fake.reply({ kind: 'stream-error', afterChunks: 2, error: { message: 'Provider disconnected', type: 'server_error', code: 500 } });
+
+      // Act
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: USER, stream: true });
+      const seen: string[] = [];
+      const thrown = await (async () => {
+        for await (const chunk of stream) seen.push(chunk.choices[0]?.delta.content ?? '');
+      })().catch((e: unknown) => e);
+
+      // Assess
+      expect(seen).toEqual(['', 'Echo:']);
+      expect(thrown).toBeInstanceOf(OpenAI.APIError);
+      expect((thrown as Error).message).toContain('Provider disconnected');
+    });
+
     it('breaks the client stream when the connection drops mid-stream', async () => {
       // Prepare
       fake.reply({ kind: 'drop', afterChunks: 2 });

@@ -70,6 +70,13 @@ export type Reply =
    * A non-stream request gets the headers and, if `afterChunks > 0`, half its body first.
    */
   | { kind: 'drop'; afterChunks: number }
+  /**
+   * Stream the default reply's first `afterChunks` events, then `data: {"error": error}` and end
+   * without `[DONE]`, as vLLM, OpenRouter and Azure's content filter fail after the 200 (on the
+   * Responses API, `response.failed` with the error). A request that does not stream gets the
+   * error as a 500 body.
+   */
+  | { kind: 'stream-error'; afterChunks: number; error: Record<string, unknown> | string }
   /** Responses API only: stream the default reply's first `afterEvents` output events, then `response.failed`. */
   | { kind: 'stream-failure'; afterEvents: number }
   | RawReply;
@@ -280,9 +287,9 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     const exchange: Exchange = { record, res, model: body.model, stream: body.stream === true, includeUsage: false, obfuscate: true, api: 'chat' };
     const frame = newResponseFrame(body.model, body);
     const reply = await this.replyFor(record);
-    const send = async (content: ResponseContent, failAfter?: number): Promise<void> => {
+    const send = async (content: ResponseContent, failAfter?: number, error?: { code: string | null; message: string }): Promise<void> => {
       if (!exchange.stream) return writeJson(res, 200, responseBody(frame, content), record.receivedAt);
-      await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter }));
+      await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter, ...(error ? { error } : {}) }));
       res.end();
     };
     switch (reply.kind) {
@@ -295,6 +302,12 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
       case 'stream-failure': {
         const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
         return send({ text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) }, reply.afterEvents);
+      }
+      case 'stream-error': {
+        // On the Responses API: `response.failed` carrying the reply's error.
+        const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
+        const said = typeof reply.error === 'string' ? { code: null, message: reply.error } : { code: typeof reply.error.code === 'string' ? reply.error.code : null, message: String(reply.error.message ?? '') };
+        return send({ text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) }, reply.afterChunks, said);
       }
       case 'drop': {
         const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
@@ -343,6 +356,14 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
         return this.sendRaw(res, reply);
       case 'stream-failure':
         throw new Error('stream-failure is a Responses API reply');
+      case 'stream-error': {
+        if (!exchange.stream) return writeError(res, 500, { error: reply.error }, {}, record.receivedAt);
+        const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
+        const content: CompletionContent = { text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) };
+        const events = streamOf(exchange, content).slice(0, Math.max(0, reply.afterChunks));
+        await this.writeStream(res, sseHeaders(record), [...events, `data: ${JSON.stringify({ error: reply.error })}\n\n`]);
+        return void res.end();
+      }
     }
   }
 

@@ -135,17 +135,19 @@ describe('the JSON-array stream when it goes wrong', () => {
     expect(Number(record?.outputTokens)).toBeGreaterThan(0);
   });
 
-  it('passes on the error element a Gemini upstream ends its array with, and records an upstream error', async () => {
+  it('passes on the error element a Gemini upstream ends its array with, in the gateway’s words as before the stream, and records an upstream error', async () => {
     // Prepare
     const first = JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] }, index: 0 }] }, null, 2);
     const error = JSON.stringify({ error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } }, null, 2);
+    // Google's 500 is read as its answer before the stream would be: overloaded, a 503.
+    const rewritten = JSON.stringify({ error: { code: 503, message: 'An internal error has occurred.', status: 'UNAVAILABLE' } }, null, 2);
     s.gemini.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: [`[${first}`, `\n,\r\n${error}\n]`] });
 
     // Act
     const text = (await readChunks(await streamArray(MODELS.gemini.name))).map((c) => c.text).join('');
 
     // Assess
-    expect(text).toBe(`[${first}\n,\r\n${error}\n]`);
+    expect(text).toBe(`[${first}\n,\r\n${rewritten}\n]`);
     expect(await latestRecord()).toMatchObject({ outcome: 'upstream_error' });
   });
 
@@ -168,13 +170,15 @@ describe('the JSON-array stream when it goes wrong', () => {
     // Prepare
     const first = JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] }, index: 0 }] }, null, 2);
     const error = JSON.stringify({ error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } }, null, 2);
+    // Google's 500 is read as its answer before the stream would be: overloaded, a 503.
+    const rewritten = JSON.stringify({ error: { code: 503, message: 'An internal error has occurred.', status: 'UNAVAILABLE' } }, null, 2);
     s.gemini.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: [`[${first}`, `\n,\r\n${error}`] });
 
     // Act
     const text = (await readChunks(await streamArray(MODELS.gemini.name))).map((c) => c.text).join('');
 
     // Assess
-    expect(text).toBe(`[${first}\n,\r\n${error}\n]`);
+    expect(text).toBe(`[${first}\n,\r\n${rewritten}\n]`);
     expect(await latestRecord()).toMatchObject({ outcome: 'upstream_error' });
   });
 

@@ -53,3 +53,20 @@ describe('errorFromAnthropicEvent', () => {
     expect(error.message).toContain('"anth"');
   });
 });
+
+describe('the operator\'s organisation in Anthropic\'s words', () => {
+  const said = "This request would exceed your organization's rate limit of 30,000 input tokens per minute (org: 80162711-722b-4454-ae75-c6334e6796f2, model: claude-opus-4-6).";
+
+  it('is kept from the client and given to the log, before the stream and inside it alike', () => {
+    // Act
+    const before = errorFromAnthropicUpstream(429, {}, JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: said } }), 'anth');
+    const inside = errorFromAnthropicEvent(JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: said } }), 'anth');
+
+    // Assess
+    for (const error of [before, inside]) {
+      expect(error.message).toBe(said.replace('80162711-722b-4454-ae75-c6334e6796f2', 'the provider account'));
+      expect(error.detail).toBe(said);
+      expect(error.status).toBe(429);
+    }
+  });
+});

@@ -43,7 +43,23 @@ export function errorFromAnthropicUpstream(status: number, headers: Record<strin
     // Its words name the config's model id, which the client never chose: the log's.
     return new GatewayError('upstream_error', `The upstream provider "${providerId}" has no such model for this account (404 not_found_error).`, { code: 'upstream_failed_precondition', detail: message });
   }
-  return upstreamError(status, message, { headers: extra, ...(type ? { code: type } : {}) });
+  // A rate limit's words name the operator's organisation by its id: the log keeps them.
+  const shown = withoutOrganization(message);
+  return upstreamError(status, shown, { headers: extra, ...(type ? { code: type } : {}), ...(shown !== message ? { detail: message } : {}) });
+}
+
+// Anthropic's organisation ids are UUIDs (`… for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of …`, `(org: …, model: …)`).
+const ORGANIZATION = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+/**
+ * An Anthropic message with the operator's organisation id replaced by `the provider account`.
+ *
+ * @example
+ * withoutOrganization('This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute.')
+ * // 'This request would exceed the rate limit for your organization (the provider account) of 40,000 input tokens per minute.'
+ */
+export function withoutOrganization(message: string): string {
+  return message.replace(ORGANIZATION, 'the provider account');
 }
 
 /**
@@ -55,5 +71,6 @@ export function errorFromAnthropicEvent(data: string, providerId = 'anthropic'):
   // Anthropic's words about the gateway's own key are the log's, mid-stream as before the 200.
   if (type === 'authentication_error' || type === 'permission_error') return upstreamAuthFailed(providerId, type, message);
   const kind = (type && KIND_BY_TYPE[type]) || 'upstream_error';
-  return new GatewayError(kind, message, type ? { code: type } : {});
+  const shown = withoutOrganization(message);
+  return new GatewayError(kind, shown, { ...(type ? { code: type } : {}), ...(shown !== message ? { detail: message } : {}) });
 }

@@ -104,6 +104,34 @@ describe('bedrockAnthropicStreamToSse', () => {
     expect(details).toEqual([said]);
   });
 
+  it('keeps a bare account id in a mid-stream exception for the log', async () => {
+    // Prepare
+    const details: string[] = [];
+    const said = 'The model is not enabled for account 444455556666 in this Region.';
+
+    // Act
+    const out = await sse([chunkFrame(start), exceptionFrame('validationException', said)], (d) => details.push(d));
+
+    // Assess
+    expect(out).not.toContain('444455556666');
+    expect(out).toContain('The model is not enabled for account in this Region.');
+    expect(details).toEqual([said]);
+  });
+
+  it('rewrites Claude’s own error event carried in a chunk as Anthropic’s in-band errors are, its organisation kept for the log', async () => {
+    // Prepare
+    const details: string[] = [];
+    const said = 'This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute.';
+
+    // Act
+    const out = await sse([chunkFrame(start), chunkFrame({ type: 'error', error: { type: 'rate_limit_error', message: said } })], (d) => details.push(d));
+
+    // Assess
+    const expected = { type: 'rate_limit_error', message: 'This request would exceed the rate limit for your organization (the provider account) of 40,000 input tokens per minute.' };
+    expect(out.endsWith(`event: error\ndata: ${JSON.stringify({ type: 'error', error: expected })}\n\n`)).toBe(true);
+    expect(details).toEqual([said]);
+  });
+
   it('ends with an error event when the stream stops before message_stop', async () => {
     // Act
     const out = await sse([chunkFrame(start)]);

@@ -4,7 +4,9 @@
  * like Claude Code sends is lost in a Converse translation.
  */
 import type { UpstreamRequest } from '../../upstream/http';
-import { bareErrorType, isAwsCredentialsError, withoutArns } from './errors';
+import { anthropicErrorBody } from '../../http/anthropic-error';
+import { errorFromAnthropicEvent } from '../anthropic/errors';
+import { bareErrorType, isAwsCredentialsError, withoutAwsAccount } from './errors';
 import { decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
@@ -121,8 +123,8 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
           // The operator's failure, not the caller's: api_error, as the same refusal before the stream is a 502.
           yield sseError(undefined, `Bedrock rejected the gateway's AWS credentials (${bareErrorType(type)}).`);
         } else {
-          // An ARN in AWS's words names the operator's account: the log keeps it (see errorFromBedrock).
-          const shown = said && withoutArns(said);
+          // An ARN or account id in AWS's words names the operator's account: the log keeps it (see errorFromBedrock).
+          const shown = said && withoutAwsAccount(said);
           if (said && shown !== said) onDetail(said);
           yield sseError(type, shown);
         }
@@ -134,6 +136,13 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
       const json = Buffer.from(bytes, 'base64').toString('utf8');
       const type = (JSON.parse(json) as { type?: unknown }).type;
       if (typeof type !== 'string') continue;
+      if (type === 'error') {
+        // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
+        const error = errorFromAnthropicEvent(json, 'bedrock');
+        if (error.detail !== undefined) onDetail(error.detail);
+        yield `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error))}\n\n`;
+        return;
+      }
       if (type === 'message_stop') stopped = true;
       yield `event: ${type}\ndata: ${json}\n\n`;
     }

@@ -1,4 +1,4 @@
-import { bareErrorType, errorFromBedrock, errorFromExceptionFrame } from './errors';
+import { bareErrorType, errorFromBedrock, errorFromExceptionFrame, withoutAwsAccount } from './errors';
 
 const typeHeader = (type: string) => ({ 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
 
@@ -103,5 +103,42 @@ describe('bareErrorType', () => {
   ])('reads %j as %j', (raw, expected) => {
     // Act & Assess
     expect(bareErrorType(raw)).toBe(expected);
+  });
+});
+
+describe('withoutAwsAccount', () => {
+  it.each([
+    ['after "account"', 'The provisioned model is not available for account 123456789012 in this Region.', 'The provisioned model is not available for account in this Region.'],
+    ['after "Account:"', 'Request denied. Account: 123456789012.', 'Request denied. Account.'],
+    ['after "AWS account ID" in quotes', "Marketplace subscription is pending for AWS account ID '123456789012'.", 'Marketplace subscription is pending for AWS account ID.'],
+    ['after "accountId="', 'Model access denied (accountId=123456789012).', 'Model access denied (accountId).'],
+    ['after "owner"', 'The custom model belongs to owner 123456789012 and is not shared.', 'The custom model belongs to owner and is not shared.'],
+    ['inside an ARN (the ARN rule)', 'User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized', "User: the provider account's resource is not authorized"],
+  ])('drops an account id %s', (_case, message, shown) => {
+    // Act
+    const out = withoutAwsAccount(message);
+
+    // Assess
+    expect(out).toBe(shown);
+    expect(out).not.toContain('123456789012');
+  });
+
+  it.each([
+    ['a token count', 'Input is too long: 123456789012 tokens requested, account limit 200000.'],
+    ['a longer number after "account"', 'account 1234567890123 is not a valid id'],
+    ['a shorter number after "account"', 'This account has 10 model units; account 12345 requested.'],
+    ['a twelve-digit number after another word', 'Request 123456789012 failed.'],
+    ['a dashed number', 'account 123456789012-4 requested'],
+  ])('leaves %s alone', (_case, message) => {
+    expect(withoutAwsAccount(message)).toBe(message);
+  });
+
+  it('keeps a bare account id of an exception frame for the log, as the HTTP path does', () => {
+    // Act
+    const err = errorFromExceptionFrame('validationException', JSON.stringify({ message: 'The model is not enabled for account 444455556666.' }), 'b');
+
+    // Assess
+    expect(err.message).toBe('The model is not enabled for account.');
+    expect(err.detail).toBe('The model is not enabled for account 444455556666.');
   });
 });

@@ -108,8 +108,8 @@ function bedrockError(type: string | undefined, status: number | undefined, mess
       detail: message,
     });
   }
-  // An ARN (a profile's, a guardrail's) names the operator's AWS account: the log keeps it, the client is told of the provider account.
-  const shown = withoutArns(message);
+  // An ARN (a profile's, a guardrail's) or a bare account id names the operator's AWS account: the log keeps it, the client is told of the provider account.
+  const shown = withoutAwsAccount(message);
   const options = { headers, ...(code ? { code } : {}), ...(shown !== message ? { detail: message } : {}) };
   if (rule) return new GatewayError(rule.kind, shown, { ...(rule.status ? { status: rule.status } : {}), ...options });
   if (status === undefined) return new GatewayError('upstream_error', shown, options);
@@ -129,6 +129,27 @@ const ARN = /arn:aws[a-z-]*:[^\s'",;)]*[^\s'",;).]/g;
  */
 export function withoutArns(message: string): string {
   return message.replace(ARN, "the provider account's resource");
+}
+
+/**
+ * A bare AWS account id: twelve digits standing alone (no letter, digit, `-` or `:` touching them,
+ * so never part of a longer number, a token count or an ARN) right after the word `account`,
+ * `account id`, `accountId` or `owner` (`owner id`), any case, with an optional `:`, `=` or `#`
+ * and quotes between. AWS's messages name accounts so (`… for account 123456789012 …`,
+ * `AWS account ID: '123456789012'`, `owner 123456789012`); a number after any other word stays.
+ */
+const ACCOUNT_ID = /\b(account(?:[ _-]?id)?|owner(?:[ _-]?id)?)\s*[:=#]?\s*(['"]?)\d{12}\2(?![\w:-])/gi;
+
+/**
+ * An AWS message without the operator's account: each ARN replaced by `the provider account's
+ * resource`, each bare account id (see `ACCOUNT_ID`) dropped after the word that named it.
+ *
+ * @example
+ * withoutAwsAccount('The provisioned model is not owned by account 123456789012. Requested 2048 tokens.')
+ * // 'The provisioned model is not owned by account. Requested 2048 tokens.'
+ */
+export function withoutAwsAccount(message: string): string {
+  return withoutArns(message).replace(ACCOUNT_ID, '$1');
 }
 
 /** `ValidationException` → `validation_exception`, the shape of the other providers' error codes. */

@@ -1,4 +1,4 @@
-import { errorFromOpenAIUpstream } from './errors';
+import { errorFromOpenAIEvent, errorFromOpenAIUpstream } from './errors';
 
 describe('errorFromOpenAIUpstream', () => {
   const body = (message: string, code?: string, param?: string) => JSON.stringify({ error: { message, type: 'x', param: param ?? null, code: code ?? null } });
@@ -30,5 +30,28 @@ describe('errorFromOpenAIUpstream', () => {
 
   it('keeps the upstream message', () => {
     expect(errorFromOpenAIUpstream(400, {}, body('bad thing'), 'p').message).toBe('bad thing');
+  });
+});
+
+describe('the operator\'s organisation in OpenAI\'s words', () => {
+  const said = 'Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.';
+
+  it('is kept from the client and given to the log, before the stream', () => {
+    // Act
+    const error = errorFromOpenAIUpstream(429, {}, JSON.stringify({ error: { message: said, type: 'tokens', code: 'rate_limit_exceeded' } }), 'oai');
+
+    // Assess
+    expect(error.message).toBe(said.replace('org-uOtiSEwvUnroadaOnJJquBEC', 'the provider account'));
+    expect(error.detail).toBe(said);
+  });
+
+  it.each([
+    [{ message: said, type: 'tokens', code: 'rate_limit_exceeded' }, { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
+    [{ message: 'Incorrect API key provided', code: 'invalid_api_key' }, { status: 502, code: 'upstream_auth_failed' }],
+    [{ message: 'bad', code: 400 }, { status: 400, kind: 'invalid_request' }],
+    [{ message: 'The server had an error' }, { status: 500, kind: 'upstream_error' }],
+    [{ message: 'filtered', code: 'content_filter', status: 400 }, { status: 400, code: 'content_filter' }],
+  ])('reads an in-band error %j as the HTTP path reads the same words', (error, expected) => {
+    expect(errorFromOpenAIEvent(error, 'oai')).toMatchObject(expected);
   });
 });

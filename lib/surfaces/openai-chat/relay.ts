@@ -1,5 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { passThenRead } from '../../http/pass-then-read';
+import { passThenRead, type ChunkGate } from '../../http/pass-then-read';
 import type { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
 
 export interface RelayOptions {
@@ -8,6 +8,8 @@ export interface RelayOptions {
   stripUsage: boolean;
   /** Drop chunks no Chat Completions client expects (needs a thorough meter); Azure sends them. */
   dropNoise?: boolean;
+  /** What of the relayed bytes goes out (the passthrough's in-band error guard); the meter reads the upstream's. */
+  gate?: ChunkGate;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface RelayOptions {
  * reading it never holds it up); otherwise complete events are re-framed. Upstream failures are
  * thrown to the caller, who ends the stream in-band.
  */
-export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { meter, stripUsage, dropNoise = false }: RelayOptions): AsyncGenerator<Uint8Array> {
+export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { meter, stripUsage, dropNoise = false, gate }: RelayOptions): AsyncGenerator<Uint8Array> {
   const decoder = new TextDecoder();
   const reframe = stripUsage || dropNoise;
   // Filled by the parser as it reads a chunk; looked at one by one afterwards, so that the first
@@ -35,16 +37,21 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
   };
   const feed = (chunk: Uint8Array) => parser.feed(decoder.decode(chunk, { stream: true }));
   if (!reframe) {
-    yield* passThenRead(source, (chunk) => {
-      feed(chunk);
-      for (const item of ready.splice(0)) if (!('comment' in item)) meter.observe(item.data);
-    });
+    yield* passThenRead(
+      source,
+      (chunk) => {
+        feed(chunk);
+        for (const item of ready.splice(0)) if (!('comment' in item)) meter.observe(item.data);
+      },
+      gate,
+    );
     return;
   }
+  const out = (bytes: Uint8Array) => (gate ? gate.pass(bytes) : bytes);
   let first = true;
   for await (const chunk of source) {
     feed(chunk);
-    let out = '';
+    let text = '';
     for (const item of ready.splice(0)) {
       const framed = frame(item);
       if (!framed) continue;
@@ -52,9 +59,13 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
       // of the chunk to be read. After it, a chunk's events leave together, in one write.
       if (first) {
         first = false;
-        yield Buffer.from(framed);
-      } else out += framed;
+        const sent = out(Buffer.from(framed));
+        if (sent) yield sent;
+      } else text += framed;
     }
-    if (out) yield Buffer.from(out);
+    const sent = text ? out(Buffer.from(text)) : undefined;
+    if (sent) yield sent;
   }
+  const rest = gate?.end();
+  if (rest) yield rest;
 }

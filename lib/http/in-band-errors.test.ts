@@ -1,0 +1,111 @@
+import { GatewayError } from './errors';
+import { InBandErrorGuard, type InBandErrorRule } from './in-band-errors';
+
+/** A rule for the tests: an event whose data is `ERROR:<words>` becomes `data: SAFE`. */
+const RULE: InBandErrorRule = {
+  markers: ['ERROR'],
+  rewrite(text) {
+    const words = /^data: ERROR:(.*)$/m.exec(text)?.[1];
+    return words === undefined ? undefined : { text: 'data: SAFE', error: new GatewayError('upstream_error', 'safe', { detail: words }) };
+  },
+};
+
+async function* source(pieces: (string | Uint8Array)[]) {
+  for (const p of pieces) yield typeof p === 'string' ? Buffer.from(p) : p;
+}
+
+async function relayed(guard: InBandErrorGuard, pieces: (string | Uint8Array)[]): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const chunk of guard.relay(source(pieces))) out.push(Buffer.from(chunk));
+  return out;
+}
+
+describe('InBandErrorGuard', () => {
+  it.each([
+    ['one event a chunk', ['data: a\n\n', 'data: b\n\n'], ['data: a\n\n', 'data: b\n\n']],
+    ['CRLF framing (Gemini)', ['data: a\r\n\r\n', 'data: b\r\n\r\n'], ['data: a\r\n\r\n', 'data: b\r\n\r\n']],
+    ['named events (Anthropic)', ['event: ping\ndata: {}\n\nevent: message_stop\ndata: {}\n\n'], ['event: ping\ndata: {}\n\nevent: message_stop\ndata: {}\n\n']],
+    ['a comment line', [': keep-alive\n\n'], [': keep-alive\n\n']],
+    ['an event cut in two', ['data: a\n\ndata: b', 'c\n\n'], ['data: a\n\n', 'data: bc\n\n']],
+    ['a boundary cut in two', ['data: a\n', '\ndata: b\n\n'], ['data: a\n\ndata: b\n\n']],
+    ['a stream that ends without its last blank line', ['data: a\n\n', 'data: b'], ['data: a\n\n', 'data: b']],
+  ])('passes %s on as the upstream wrote it', async (_case, pieces, expected) => {
+    // Act
+    const out = await relayed(new InBandErrorGuard(RULE), pieces);
+
+    // Assess
+    expect(out.map(String)).toEqual(expected);
+  });
+
+  it('hands on the very buffer the upstream sent when a chunk ends on a boundary', async () => {
+    // Prepare
+    const chunk = Buffer.from('data: {"choices":[]}\n\n');
+
+    const out: Uint8Array[] = [];
+
+    // Act
+    for await (const sent of new InBandErrorGuard(RULE).relay(source([chunk]))) out.push(sent);
+
+    // Assess: no copy, no re-serialisation.
+    expect(out).toHaveLength(1);
+    expect(out[0]).toBe(chunk);
+  });
+
+  it.each([
+    ['alone', ['data: ERROR:org-1\n\n'], 'data: SAFE\n\n'],
+    ['between other events, which stay as they are', ['data: a\n\ndata: ERROR:org-1\n\ndata: ERROR\n\n'], 'data: a\n\ndata: SAFE\n\ndata: ERROR\n\n'],
+    ['cut across three chunks', ['data: a\n\ndata: ER', 'ROR:or', 'g-1\n\n'], 'data: a\n\ndata: SAFE\n\n'],
+    ['with CRLF line ends', ['data: a\r\n\r\ndata: ERROR:org-1\r\n\r\n'], 'data: a\r\n\r\ndata: SAFE\r\n\r\n'],
+    ['last, without a blank line after it', ['data: a\n\ndata: ERROR:org-1'], 'data: a\n\ndata: SAFE'],
+  ])('rewrites an error event %s and keeps what it said', async (_case, pieces, expected) => {
+    // Prepare
+    const guard = new InBandErrorGuard(RULE);
+
+    // Act
+    const out = await relayed(guard, pieces);
+
+    // Assess
+    expect(Buffer.concat(out).toString()).toBe(expected);
+    expect(guard.error?.detail).toBe('org-1');
+  });
+
+  it('never sends part of an error event before the rest of it has come', async () => {
+    // Prepare
+    const guard = new InBandErrorGuard(RULE);
+    const sent: string[] = [];
+
+    // Act
+    for await (const chunk of guard.relay(source(['data: a\n\ndata: ERR', 'OR:org-1\n\n']))) sent.push(Buffer.from(chunk).toString());
+
+    // Assess
+    expect(sent).toEqual(['data: a\n\n', 'data: SAFE\n\n']);
+  });
+
+  it('splits a pretty-printed JSON array stream after each element, as Google writes it', async () => {
+    // Prepare
+    const rule: InBandErrorRule = {
+      markers: ['"error"'],
+      rewrite: (text) => (text.includes('"error"') ? { text: text.replace(/\{[\s\S]*\}/, '{"error":"safe"}'), error: new GatewayError('upstream_error', 'safe') } : undefined),
+    };
+    const guard = new InBandErrorGuard(rule, 'array');
+
+    // Act
+    const out = await relayed(guard, ['[{\n  "a": 1\n}', '\n,\r\n{\n  "er', 'ror": "org-1"\n}', ']']);
+
+    // Assess
+    expect(out.map(String)).toEqual(['[{\n  "a": 1\n}', '\n,\r\n{"error":"safe"}', ']']);
+    expect(guard.error?.message).toBe('safe');
+  });
+
+  it('passes a compact JSON array on unguarded, at once, since its element ends cannot be seen in its bytes', async () => {
+    // Prepare
+    const guard = new InBandErrorGuard(RULE, 'array');
+
+    // Act
+    const out = await relayed(guard, ['[', '{"a":', '1},{"ERROR', '":2}]']);
+
+    // Assess
+    expect(out.map(String)).toEqual(['[{"a":', '1},{"ERROR', '":2}]']);
+    expect(guard.error).toBeUndefined();
+  });
+});

@@ -1,0 +1,188 @@
+import type { GatewayError } from './errors';
+
+/**
+ * How a passed-through stream's events are told apart in its bytes: `sse` ends each event with a
+ * blank line (`\n\n`, `\r\n\r\n`, `\r\r`); `array` is Gemini's JSON array without `alt=sse`,
+ * which Google pretty-prints (`[{\n  "candidates": …\n}` then `\n,\r\n{\n …\n}` and `]`): a
+ * top-level element ends with the only `}` that starts a line (nested ones are indented, and a
+ * string holds no raw newline). An array whose first element is not pretty-printed is passed on
+ * unguarded, as before: its element ends cannot be found without parsing every byte.
+ */
+export type EventFraming = 'sse' | 'array';
+
+/** What to do with a dialect's in-band error events. */
+export interface InBandErrorRule {
+  /**
+   * Byte strings at least one of which every error event of the dialect holds (`"error"`):
+   * a run of whole events with none of them goes on as it came, without being decoded.
+   */
+  readonly markers: readonly string[];
+  /**
+   * One whole event's text (an SSE event without the blank line that ends it; an array element
+   * with the `[` or `,` and spaces before it) → what to send instead, and the error it reported;
+   * or undefined when the event is no error (it then goes on unchanged).
+   */
+  rewrite(event: string): { text: string; error: GatewayError } | undefined;
+}
+
+const SSE_BOUNDARIES = ['\n\n', '\r\n\r\n', '\r\r'].map((b) => Buffer.from(b));
+const ARRAY_BOUNDARIES = [Buffer.from('\n}')];
+// One event and the blank line that ends it (any of SSE's line ends, twice; a CR before an LF is one line end, not two).
+const SSE_EVENT = /([\s\S]*?)((?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n))/g;
+// One array element, with what stands before it, to its closing `}` at the start of a line.
+const ARRAY_ELEMENT = /([\s\S]*?\n\})()/g;
+// The bytes either side of a chunk's start a boundary can straddle.
+const JUNCTION = 3;
+
+/**
+ * Passes a same-dialect stream on as the upstream's bytes and swaps each in-band error event for
+ * the gateway's own, made safe as the provider's HTTP error path makes it (`rule.rewrite`).
+ *
+ * Only whole events leave: a chunk goes on as it came (the same buffer, no copy) when it ends on
+ * an event boundary, which is how upstreams write; an event cut across chunks waits for its end
+ * (a client cannot use half an event anyway), and only then are the pieces joined, once. A run
+ * of whole events is decoded and split only when it holds one of `rule.markers`; the others pay
+ * a look at their last bytes and a native byte search per marker. What the source still holds
+ * when it ends goes on (or is rewritten) as it is.
+ *
+ * @example
+ * const guard = new InBandErrorGuard({ markers: ['"error"'], rewrite: (e) => … }, 'sse');
+ * for await (const chunk of guard.relay(upstream.body)) write(chunk);
+ * if (guard.error) ctx.errorDetail = guard.error.detail;
+ */
+export class InBandErrorGuard {
+  /** The last error event rewritten (its `detail` is what the client was not told). */
+  error: GatewayError | undefined;
+  readonly #markers: readonly Buffer[];
+  readonly #boundaries: readonly Buffer[];
+  readonly #split: RegExp;
+  // The start of an event still coming, as the chunks that brought it (joined once it is whole).
+  readonly #held: Buffer[] = [];
+  // An array's layout, known once its first element has begun; none for SSE.
+  #layout: ArrayLayout | undefined;
+
+  constructor(
+    readonly rule: InBandErrorRule,
+    readonly framing: EventFraming = 'sse',
+  ) {
+    this.#markers = rule.markers.map((m) => Buffer.from(m));
+    this.#boundaries = framing === 'sse' ? SSE_BOUNDARIES : ARRAY_BOUNDARIES;
+    this.#split = framing === 'sse' ? SSE_EVENT : ARRAY_ELEMENT;
+    this.#layout = framing === 'array' ? 'unknown' : undefined;
+  }
+
+  /**
+   * What to send now for the next chunk of the source: the chunk itself when it ends on a
+   * boundary and holds no marker (the common case), whole events rewritten where they are
+   * errors, or nothing while an event is still incomplete. Synchronous, so a relay that already
+   * has a loop over the source calls it there rather than adding a generator.
+   */
+  pass(chunk: Uint8Array): Uint8Array | undefined {
+    const bytes = asBuffer(chunk);
+    const held = this.#held;
+    if (this.#layout === 'unknown') {
+      this.#layout = arrayLayout(held.length > 0 ? Buffer.concat([...held, bytes]) : bytes);
+      if (this.#layout === 'compact') return Buffer.concat([...held.splice(0), bytes]);
+    }
+    if (this.#layout === 'compact') return bytes;
+    let end = this.#lastBoundaryEnd(bytes);
+    if (end === 0 && held.length > 0) end = this.#boundaryAcross(Buffer.concat(held.slice(-JUNCTION)), bytes);
+    if (end === 0) {
+      held.push(bytes);
+      return undefined;
+    }
+    const joined = held.length > 0 ? Buffer.concat([...held.splice(0), bytes]) : bytes;
+    const cut = joined.length - bytes.length + end;
+    if (cut < joined.length) held.push(joined.subarray(cut));
+    const whole = cut < joined.length ? joined.subarray(0, cut) : joined;
+    return this.#hasMarker(whole) ? this.#rewritten(whole) : whole;
+  }
+
+  /** What is left once the source has ended: an event that came without the boundary after it. */
+  end(): Uint8Array | undefined {
+    if (this.#held.length === 0) return undefined;
+    const rest = Buffer.concat(this.#held.splice(0));
+    return this.#hasMarker(rest) ? this.#rewritten(rest) : rest;
+  }
+
+  /** The source's bytes, less its error events, which come out rewritten (`pass` and `end` as a generator). */
+  async *relay(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      const out = this.pass(chunk);
+      if (out) yield out;
+    }
+    const rest = this.end();
+    if (rest) yield rest;
+  }
+
+  /**
+   * A boundary that ends within the first bytes of `bytes`, begun at the end of `before`: the
+   * index in `bytes` just past it, or 0. (A negative end would mean it lay wholly in `before`,
+   * which was searched when it came.)
+   */
+  #boundaryAcross(before: Buffer, bytes: Buffer): number {
+    const tail = before.subarray(Math.max(0, before.length - JUNCTION));
+    const junction = Buffer.concat([tail, bytes.subarray(0, JUNCTION)]);
+    const end = this.#lastBoundaryEnd(junction) - tail.length;
+    return end > 0 ? end : 0;
+  }
+
+  /** The index just past the last event boundary in `bytes`, or 0 when none is whole in it. */
+  #lastBoundaryEnd(bytes: Buffer): number {
+    // Upstreams write whole events: most chunks end on a boundary, found without a search.
+    for (const b of this.#boundaries) if (endsWith(bytes, b)) return bytes.length;
+    let end = 0;
+    for (const b of this.#boundaries) {
+      const at = bytes.lastIndexOf(b);
+      if (at >= 0) end = Math.max(end, at + b.length);
+    }
+    return end;
+  }
+
+  #hasMarker(bytes: Buffer): boolean {
+    for (const m of this.#markers) if (bytes.includes(m)) return true;
+    return false;
+  }
+
+  /** Whole events holding a marker: each error among them rewritten, the others as they came. */
+  #rewritten(bytes: Buffer): Buffer {
+    const text = bytes.toString('utf8');
+    let out = '';
+    let last = 0;
+    const events = new RegExp(this.#split);
+    for (let m = events.exec(text); m; m = events.exec(text)) {
+      out += this.#event(m[1]!) + m[2]!;
+      last = events.lastIndex;
+    }
+    // The stream's last event may come without the boundary after it.
+    if (last < text.length) out += this.#event(text.slice(last));
+    return out === text ? bytes : Buffer.from(out);
+  }
+
+  #event(text: string): string {
+    if (!this.rule.markers.some((m) => text.includes(m))) return text;
+    const rewritten = this.rule.rewrite(text);
+    if (!rewritten) return text;
+    this.error = rewritten.error;
+    return rewritten.text;
+  }
+}
+
+type ArrayLayout = 'unknown' | 'pretty' | 'compact';
+
+/** Whether an array stream's first element is pretty-printed (`[{` and a line end), as Google writes it, once its first bytes have come. */
+function arrayLayout(start: Buffer): ArrayLayout {
+  const brace = start.indexOf('{');
+  if (brace < 0 || brace + 1 >= start.length) return 'unknown';
+  return start[brace + 1] === 0x0a || start[brace + 1] === 0x0d ? 'pretty' : 'compact';
+}
+
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function endsWith(bytes: Buffer, tail: Buffer): boolean {
+  if (bytes.length < tail.length) return false;
+  for (let i = 1; i <= tail.length; i++) if (bytes[bytes.length - i] !== tail[tail.length - i]) return false;
+  return true;
+}

@@ -1,0 +1,164 @@
+import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
+
+const data = (text: string | undefined) => JSON.parse(/^data: (.*)$/m.exec(text ?? '')?.[1] ?? 'null') as unknown;
+
+describe('openAIErrorEvents', () => {
+  const rule = openAIErrorEvents('oai');
+
+  it.each([
+    [
+      'OpenAI’s rate limit naming the organisation',
+      { error: { message: 'Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385.', type: 'tokens', code: 'rate_limit_exceeded' } },
+      { message: 'Rate limit reached for gpt-4o in organization the provider account on tokens per min (TPM): Limit 30000, Used 29937, Requested 385.', type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null },
+      'Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385.',
+    ],
+    [
+      'a key refused mid-stream (vLLM’s numeric code)',
+      { error: { message: 'Incorrect API key provided: sk-proj-****abcd.', type: 'invalid_request_error', code: 401 } },
+      { message: 'The upstream provider "oai" rejected the gateway\'s credentials (401).', type: 'api_error', code: 'upstream_auth_failed', param: null },
+      'Incorrect API key provided: sk-proj-****abcd.',
+    ],
+    [
+      'OpenRouter’s provider error beside its choices',
+      { id: 'gen-1', object: 'chat.completion.chunk', error: { code: 'server_error', message: 'Provider disconnected unexpectedly' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] },
+      { message: 'Provider disconnected unexpectedly', type: 'api_error', code: 'server_error', param: null },
+      undefined,
+    ],
+    [
+      'Azure’s content filter',
+      { error: { message: 'The response was filtered due to the prompt triggering Azure OpenAI\'s content management policy.', type: null, param: 'prompt', code: 'content_filter', status: 400 } },
+      { message: 'The response was filtered due to the prompt triggering Azure OpenAI\'s content management policy.', type: 'invalid_request_error', code: 'content_filter', param: 'prompt' },
+      undefined,
+    ],
+    ['an error given as a string', { error: 'upstream timed out' }, { message: 'upstream timed out', type: 'api_error', code: null, param: null }, undefined],
+  ])('rewrites %s in OpenAI’s shape', (_case, chunk, expected, detail) => {
+    // Act
+    const out = rule.rewrite(`data: ${JSON.stringify(chunk)}`);
+
+    // Assess
+    expect(data(out?.text)).toEqual({ error: expected });
+    expect(out?.error.detail).toBe(detail);
+  });
+
+  it.each([
+    ['a content chunk that says "error"', 'data: {"choices":[{"delta":{"content":"\\"error\\": none"}}]}'],
+    ['a chunk whose error is null', 'data: {"choices":[],"error":null}'],
+    ['the end', 'data: [DONE]'],
+    ['a comment', ': "error"'],
+  ])('leaves %s alone', (_case, text) => {
+    expect(rule.rewrite(text)).toBeUndefined();
+  });
+});
+
+describe('anthropicErrorEvents', () => {
+  const rule = anthropicErrorEvents('anth');
+  const event = (type: string, message: string) => `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}`;
+
+  it.each([
+    ['overloaded', event('overloaded_error', 'Overloaded'), { type: 'overloaded_error', message: 'Overloaded' }, undefined],
+    [
+      'a rate limit naming the organisation',
+      event('rate_limit_error', 'This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute.'),
+      { type: 'rate_limit_error', message: 'This request would exceed the rate limit for your organization (the provider account) of 40,000 input tokens per minute.' },
+      'This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute.',
+    ],
+    [
+      'the gateway’s key refused',
+      event('authentication_error', 'invalid x-api-key (organization org-operator-4821 disabled)'),
+      { type: 'api_error', message: 'The upstream provider "anth" rejected the gateway\'s credentials (authentication_error).' },
+      'invalid x-api-key (organization org-operator-4821 disabled)',
+    ],
+    [
+      'a permission error',
+      event('permission_error', 'Your organization 4821 cannot use this model.'),
+      { type: 'api_error', message: 'The upstream provider "anth" rejected the gateway\'s credentials (permission_error).' },
+      'Your organization 4821 cannot use this model.',
+    ],
+    ['an error without its event name', `data: {"type":"error","error":{"type":"api_error","message":"Internal server error"}}`, { type: 'api_error', message: 'Internal server error' }, undefined],
+  ])('rewrites %s as `event: error` in Anthropic’s shape', (_case, text, expected, detail) => {
+    // Act
+    const out = rule.rewrite(text);
+
+    // Assess
+    expect(out?.text.startsWith('event: error\n')).toBe(true);
+    expect(data(out?.text)).toEqual({ type: 'error', error: expected });
+    expect(out?.error.detail).toBe(detail);
+  });
+
+  it('leaves a text delta that says "error" alone', () => {
+    expect(rule.rewrite('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"error"}}')).toBeUndefined();
+  });
+});
+
+describe('geminiErrorEvents', () => {
+  const quota = "Quota exceeded for quota metric 'Generate Content API requests per minute' of service 'generativelanguage.googleapis.com' for consumer 'project_number:987654321012'.";
+
+  it('rewrites an SSE error event in Google’s shape, without the project', () => {
+    // Act
+    const out = geminiErrorEvents('gem', 'sse').rewrite(`data: ${JSON.stringify({ error: { code: 429, message: quota, status: 'RESOURCE_EXHAUSTED' } })}`);
+
+    // Assess
+    expect(data(out?.text)).toEqual({ error: { code: 429, message: quota.replace('project_number:987654321012', 'the provider account'), status: 'RESOURCE_EXHAUSTED' } });
+    expect(out?.error.detail).toBe(quota);
+  });
+
+  it.each([
+    ['the first element', '[{\n  "error": {\n    "code": 403,\n    "message": "Permission denied on projects/acme-prod.",\n    "status": "PERMISSION_DENIED"\n  }\n}', '['],
+    ['a later element', '\n,\r\n{\n  "error": {\n    "code": 403,\n    "message": "Permission denied on projects/acme-prod.",\n    "status": "PERMISSION_DENIED"\n  }\n}', '\n,\r\n'],
+  ])('rewrites an error as %s of the JSON array, keeping what stood before it', (_case, text, before) => {
+    // Act
+    const out = geminiErrorEvents('gem', 'array').rewrite(text);
+
+    // Assess
+    expect(out?.text.startsWith(`${before}{`)).toBe(true);
+    expect(out?.text).not.toContain('acme-prod');
+    expect(JSON.parse(out!.text.slice(before.length))).toEqual({ error: { code: 502, message: 'The upstream provider "gem" rejected the gateway\'s credentials (403 PERMISSION_DENIED).', status: 'UNAVAILABLE' } });
+    expect(out?.error).toMatchObject({ code: 'upstream_auth_failed', detail: 'Permission denied on projects/acme-prod.' });
+  });
+
+  it('leaves a candidate whose text says "error" alone', () => {
+    expect(geminiErrorEvents('gem', 'sse').rewrite('data: {"candidates":[{"content":{"parts":[{"text":"\\"error\\""}]}}]}')).toBeUndefined();
+  });
+});
+
+describe('responsesErrorEvents', () => {
+  const rule = responsesErrorEvents('oai');
+  const said = 'Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385.';
+  const shown = said.replace('org-uOtiSEwvUnroadaOnJJquBEC', 'the provider account');
+
+  it('rewrites the `error` event in its place and number, flat and nested', () => {
+    // Act
+    const out = rule.rewrite(`event: error\ndata: ${JSON.stringify({ type: 'error', code: 'rate_limit_exceeded', message: said, param: null, sequence_number: 7 })}`);
+
+    // Assess
+    expect(out?.text.startsWith('event: error\n')).toBe(true);
+    expect(data(out?.text)).toEqual({
+      type: 'error',
+      code: 'rate_limit_exceeded',
+      message: shown,
+      param: null,
+      sequence_number: 7,
+      error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: shown, param: null },
+    });
+    expect(out?.error.detail).toBe(said);
+  });
+
+  it('rewrites the error on a failed response, keeping the rest of the response', () => {
+    // Prepare
+    const failed = { type: 'response.failed', sequence_number: 9, response: { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'rate_limit_exceeded', message: said } } };
+
+    // Act
+    const out = rule.rewrite(`event: response.failed\ndata: ${JSON.stringify(failed)}`);
+
+    // Assess
+    expect(data(out?.text)).toEqual({ ...failed, response: { ...failed.response, error: { code: 'rate_limit_exceeded', message: shown } } });
+    expect(out?.error.detail).toBe(said);
+  });
+
+  it.each([
+    ['a completed response (its error null)', 'event: response.completed\ndata: {"type":"response.completed","response":{"status":"completed","error":null}}'],
+    ['a text delta that says "error"', 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"\\"error\\""}'],
+  ])('leaves %s alone', (_case, text) => {
+    expect(rule.rewrite(text)).toBeUndefined();
+  });
+});
