@@ -92,6 +92,18 @@ describe('planAttempts', () => {
       expect(plan[0]!.balancedBy).toBe('sticky');
     });
 
+    it('sends a conversation whose own account rests on in its own sticky order, not the balance', () => {
+      const accounts = () => [account('a'), account('b'), account('c')];
+      const home = planAttempts([target('p', 'm', accounts())], { stickyKey: 'conversation-1' }).map((a) => a.account.id);
+      const load = new AccountLoad();
+      // The conversation's next account is the busiest: the balance would put it last.
+      for (let i = 0; i < 5; i++) load.begin(`p/${home[1]}`);
+
+      const plan = planAttempts([target('p', 'm', accounts(), 'least-busy')], { stickyKey: 'conversation-1', load, cooling: (ref) => ref === `p/${home[0]}` });
+
+      expect(plan.map((a) => a.account.id)).toEqual([home[1], home[2], home[0]]);
+    });
+
     it('still puts a resting account after the healthy ones, however idle it is', () => {
       const plan = planAttempts([target('p', 'm', [account('a'), account('b'), account('c')], 'least-busy')], { random: () => 0, load: busyA(), cooling: (ref) => ref === 'p/b' });
 

@@ -43,6 +43,8 @@ describe('balancedOrder', () => {
     ['latency puts the fastest first', 'latency', loadOf({}, { a: 40, b: 5 }), [account('a'), account('b')], [0.5, 0], ['b', 'a']],
     ['latency orders every account by its average', 'latency', loadOf({}, { a: 40, b: 5, c: 20 }), [account('a'), account('b'), account('c')], [0.5, 0], ['b', 'c', 'a']],
     ['latency tries an account never timed first', 'latency', loadOf({}, { a: 5 }), [account('a'), account('b')], [0.5, 0], ['b', 'a']],
+    ['latency sends a never-timed account one call at a time until it has answered', 'latency', loadOf({ b: 1 }, { a: 40 }), [account('a'), account('b')], [0.5, 0.9], ['a', 'b']],
+    ['latency tries never-timed idle accounts before one already being tried', 'latency', loadOf({ b: 1 }, { a: 40 }), [account('a'), account('b'), account('c')], [0.5, 0.9, 0.9], ['c', 'a', 'b']],
     ['latency ignores calls in flight', 'latency', loadOf({ b: 9 }, { a: 40, b: 5 }), [account('a'), account('b')], [0.5, 0], ['b', 'a']],
     ['latency explores with the weighted draw now and then', 'latency', loadOf({}, { a: 40, b: 5 }), [account('a'), account('b')], [EXPLORE_SHARE / 2, 0], ['a', 'b']],
     ['latency keeps the weighted draw when none was timed', 'latency', loadOf(), [account('a'), account('b')], [0.5, 0.6], ['b', 'a']],

@@ -26,7 +26,8 @@ export interface Pool {
  * - `weighted`: a weighted random order (each account first with the share of its weight).
  * - `least-busy`: fewest calls in flight on this instance per unit of weight first.
  * - `latency`: lowest smoothed time to response headers first, accounts never timed before all
- *   of them (so each gets tried); and `EXPLORE_SHARE` of the calls take the weighted order.
+ *   of them (so each gets tried) unless already being tried (then after all of them, until timed);
+ *   and `EXPLORE_SHARE` of the calls take the weighted order.
  * Ties (every account idle, none timed yet) keep the weighted random order, so load still spreads
  * by weight. `random` is uniform in [0, 1); the weighted draw takes one value per account, a
  * `latency` pool's exploring draw one more before it.
@@ -63,8 +64,10 @@ function scoreOf(balance: Exclude<Balance, 'weighted'>, pool: Pool, account: Acc
   let ref = refs.get(account);
   if (ref === undefined) refs.set(account, (ref = accountRef(pool.providerId, account.id)));
   if (balance === 'least-busy') return load.inFlight(ref) / account.weight;
-  // Never timed: first, so that it is (an account that has not answered yet cannot be judged slow).
-  return load.latencyMs(ref, pool.model, stream) ?? -1;
+  // Never timed: first, so that it is (an account that has not answered yet cannot be judged slow);
+  // but one call at a time: while its first call is out, every call arriving would otherwise go to it
+  // too (a herd on an account just added, or on all of them once the averages were forgotten).
+  return load.latencyMs(ref, pool.model, stream) ?? (load.inFlight(ref) > 0 ? Infinity : -1);
 }
 
 /**

@@ -121,6 +121,27 @@ describe('balancing a pool by latency and by calls in flight', () => {
     expect(one.requests.length).toBeGreaterThanOrEqual(34);
   });
 
+  it('sends a never-timed account of a latency pool one call at a time until it has answered', async () => {
+    // No exploring, and the weighted draw puts `two` first: only the balance decides.
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      load.observe('pool/one', 'gpt-4o-mini', false, 500); // timed, and slower than `two` will be
+      two.reply(async (req) => {
+        await sleep(150);
+        return defaultReply(req);
+      });
+      const first = ask('fastest'); // `two` has never answered: it is tried
+      while (two.requests.length === 0) await sleep(5);
+
+      await Promise.all([first, ask('fastest'), ask('fastest'), ask('fastest')]);
+
+      // The three that came while `two`'s first call was out went to `one`, not all to `two`.
+      expect([one.requests.length, two.requests.length]).toEqual([3, 1]);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
   it('spreads concurrent slow streams of a least-busy pool evenly over its accounts', async () => {
     const streams = await Promise.all(Array.from({ length: 8 }, () => askStream('spread')));
     const inFlightWhileStreaming = [load.inFlight('pool/one'), load.inFlight('pool/two')];
