@@ -55,11 +55,13 @@ export async function tryTargets<Via>(
     // The account's place in flight: given back as soon as the attempt has failed (both ways it can
     // fail, below), else by the books' closing (`finishRequest`) once the answer has ended, however it ends.
     const release = deps.load.begin(ref);
+    const headersCame = deps.load.waitHeaders(ref, attempt.model, ctx.stream);
     const startedAt = performance.now();
     let sent: AttemptSent<Via>;
     try {
       sent = await send(attempt);
     } catch (err) {
+      headersCame();
       release();
       if (signal?.aborted) break;
       if (err instanceof GatewayError && err.status < 500) throw err;
@@ -68,6 +70,7 @@ export async function tryTargets<Via>(
       rest(attempt, err instanceof GatewayError && CREDENTIAL_FAILURES.has(err.code) ? 'auth' : 'error', undefined, ctx, deps);
       continue;
     }
+    headersCame();
     const { res } = sent;
     if (res.status >= 400) {
       release();

@@ -50,6 +50,39 @@ describe('AccountLoad', () => {
     expect(load.latencyMs('p/a', 'm', true)).toBeCloseTo(expected, 6);
   });
 
+  it("reads a call still waiting for its headers as the latency once it has waited longer than the average, and forgets it when the headers come", () => {
+    load.observe('p/a', 'm', true, 100);
+    const came = load.waitHeaders('p/a', 'm', true);
+    const other = load.waitHeaders('p/a', 'm', false);
+    t += 50;
+    const shorter = load.latencyMs('p/a', 'm', true);
+    t += 200;
+    const longer = load.latencyMs('p/a', 'm', true);
+
+    came();
+    came();
+
+    expect([shorter, longer, load.latencyMs('p/a', 'm', true)]).toEqual([100, 250, 100]);
+    // A whole answer waiting is no stream's latency, and an account never timed stays unjudged.
+    expect(load.latencyMs('p/a', 'm', false)).toBeUndefined();
+    other();
+  });
+
+  it('times a wait from the oldest call still waiting', () => {
+    load.observe('p/a', 'm', false, 10);
+    const oldest = load.waitHeaders('p/a', 'm', false);
+    t += 100;
+    const newer = load.waitHeaders('p/a', 'm', false);
+    t += 100;
+    const both = load.latencyMs('p/a', 'm', false);
+
+    oldest();
+    const one = load.latencyMs('p/a', 'm', false);
+    newer();
+
+    expect([both, one, load.latencyMs('p/a', 'm', false)]).toEqual([200, 100, 10]);
+  });
+
   it('shows a lasting slowdown within a few calls, and barely a single slow answer', () => {
     load.observe('p/slowed', 'm', true, 3);
     load.observe('p/spiky', 'm', true, 3);

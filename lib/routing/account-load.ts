@@ -22,7 +22,12 @@ export type Release = () => void;
 export interface LoadView {
   /** Calls in flight on the account (`provider/account`) from this instance. */
   inFlight(ref: string): number;
-  /** The smoothed time to response headers (ms) of the account's calls to this upstream model, streamed or not, if any has answered yet. */
+  /**
+   * The smoothed time to response headers (ms) of the account's calls to this upstream model,
+   * streamed or not, if any has answered yet; or, when longer, how long the oldest such call still
+   * waiting for its headers has waited (an account that has stopped answering is seen as slow while
+   * its calls hang, not only once they end).
+   */
   latencyMs(ref: string, model: string, stream: boolean): number | undefined;
 }
 
@@ -60,6 +65,8 @@ export class AccountLoad implements LoadView {
    */
   readonly #latency = new Map<string, Map<string, [Average | undefined, Average | undefined]>>();
   #averages = 0;
+  /** When each call still waiting for its headers was sent (epoch ms, oldest first), keyed as `#latency`; only calls waiting now. */
+  readonly #waiting = new Map<string, Map<string, [number[] | undefined, number[] | undefined]>>();
 
   constructor(readonly now: () => number = Date.now) {}
 
@@ -109,8 +116,40 @@ export class AccountLoad implements LoadView {
     this.#averages++;
   }
 
+  /**
+   * Marks a call to the model sent on the account until its headers come (or it fails): the
+   * returned function, once counts, more do nothing. While it waits longer than the account's
+   * average, `latencyMs` reads its wait instead.
+   */
+  waitHeaders(ref: string, model: string, stream: boolean): () => void {
+    const i = stream ? 0 : 1;
+    let byModel = this.#waiting.get(ref);
+    if (!byModel) this.#waiting.set(ref, (byModel = new Map()));
+    let pair = byModel.get(model);
+    if (!pair) byModel.set(model, (pair = [undefined, undefined]));
+    const sent = (pair[i] ??= []);
+    const at = this.now();
+    sent.push(at);
+    let waiting = true;
+    return () => {
+      if (!waiting) return;
+      waiting = false;
+      sent.splice(sent.indexOf(at), 1);
+      if (sent.length) return;
+      pair[i] = undefined;
+      // Gone when empty, so the maps hold only calls waiting now.
+      if (pair[1 - i]) return;
+      byModel.delete(model);
+      if (!byModel.size) this.#waiting.delete(ref);
+    };
+  }
+
   latencyMs(ref: string, model: string, stream: boolean): number | undefined {
-    return this.#latency.get(ref)?.get(model)?.[stream ? 0 : 1]?.ms;
+    const i = stream ? 0 : 1;
+    const average = this.#latency.get(ref)?.get(model)?.[i]?.ms;
+    if (average === undefined) return undefined;
+    const oldest = this.#waiting.get(ref)?.get(model)?.[i]?.[0];
+    return oldest === undefined ? average : Math.max(average, this.now() - oldest);
   }
 
   /** Forgets every average (tests that share one gateway start each case afresh); calls in flight stay counted. */

@@ -142,6 +142,29 @@ describe('balancing a pool by latency and by calls in flight', () => {
     }
   });
 
+  it('stops sending a latency pool to its fastest account while that account keeps a call waiting longer than the others answer', async () => {
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.5); // no exploring: only the balance decides
+    try {
+      load.observe('pool/one', 'gpt-4o-mini', false, 2);
+      load.observe('pool/two', 'gpt-4o-mini', false, 40);
+      one.reply(async (req) => {
+        await sleep(1_000); // past the pool's 300 ms header timeout: the call fails over to `two`
+        return defaultReply(req);
+      });
+      const hanging = ask('fastest');
+      while (one.requests.length === 0) await sleep(5);
+      await sleep(60); // `one`'s call has now waited longer than `two` takes
+
+      for (let i = 0; i < 3; i++) await ask('fastest');
+      await hanging;
+
+      // Without the wait counted, each of the three would have gone to `one` and waited 300 ms first.
+      expect([one.requests.length, two.requests.length]).toEqual([1, 4]);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
   it('spreads concurrent slow streams of a least-busy pool evenly over its accounts', async () => {
     const streams = await Promise.all(Array.from({ length: 8 }, () => askStream('spread')));
     const inFlightWhileStreaming = [load.inFlight('pool/one'), load.inFlight('pool/two')];
