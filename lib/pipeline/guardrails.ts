@@ -22,7 +22,10 @@ import type { ProxyDeps } from './deps';
  * raw = guardedBody(raw, caller, req, ctx, deps); // before parsing it
  */
 export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Uint8Array {
-  if (!deps.guardrails || caller.key.guardrails === 'off' || caller.team?.guardrails === 'off') return raw;
+  if ((!deps.guardrails && !deps.answerGuardrails) || caller.key.guardrails === 'off' || caller.team?.guardrails === 'off') return raw;
+  // The answer's turn comes later (`lib/pipeline/answer-guard.ts`): the call is marked for it here, where the caller is known.
+  if (deps.answerGuardrails) ctx.screensAnswer = true;
+  if (!deps.guardrails) return raw;
   const screened = deps.guardrails.screen(raw);
   if (!screened) return raw;
   ctx.guardrails = screened.hits;
