@@ -116,22 +116,30 @@ export class TextChannel {
     return out;
   }
 
-  /** Drops what no scan needs: everything but `CONTEXT` bytes before `decided`, cut at an escape's edge. */
+  /** Drops what no scan needs: everything but `CONTEXT` bytes before `decided`, cut at the edge of an escape and of a UTF-8 character (a cut character would be read as U+FFFD, three bytes, and shift every offset after it). */
   #trim(): void {
     const keepFrom = this.#decided - CONTEXT;
     if (keepFrom <= this.#base) return;
-    // Walk escapes from the start (a known edge) to the last edge at or before `keepFrom`.
+    // Walk escapes and characters from the start (a known edge) to the last edge at or before `keepFrom`.
     const buf = this.#buf;
     const limit = keepFrom - this.#base;
     let at = 0;
     while (at < limit) {
-      const width = buf[at] === 0x5c /* \ */ ? (buf[at + 1] === 0x75 /* u */ ? 6 : 2) : 1;
+      const width = widthAt(buf, at);
       if (at + width > limit) break;
       at += width;
     }
     this.#buf = buf.subarray(at);
     this.#base += at;
   }
+}
+
+/** The bytes of the escape or UTF-8 character at `at` of JSON text. */
+function widthAt(buf: Buffer, at: number): number {
+  const byte = buf[at]!;
+  if (byte === 0x5c /* \ */) return buf[at + 1] === 0x75 /* u */ ? 6 : 2;
+  if (byte < 0x80) return 1;
+  return byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
 }
 
 /** A piece's text with redactions applied (their offsets absolute, the piece's at `range.start`), decoded from JSON text. */
