@@ -149,6 +149,37 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
   }
 }
 
+/** Keys of a Chat Completions delta that hold no text but the running text's (`textSlots`). */
+const DELTA_KEYS: ReadonlySet<string> = new Set(['role', 'content', 'refusal', 'tool_calls']);
+/** Keys of a Gemini part that hold no text but the running text's. */
+const PART_KEYS: ReadonlySet<string> = new Set(['text', 'thought']);
+
+/**
+ * Whether an event has text outside its running text, to be looked at on its own: false for the
+ * bulk of a stream, the plain deltas (a content or argument fragment, a text part), which then
+ * cost no second pass.
+ *
+ * @example
+ * hasOtherText('anthropic', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'hi' } }) // false
+ * hasOtherText('anthropic', { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', input: {} } }) // true
+ */
+export function hasOtherText(dialect: AnswerDialect, event: unknown): boolean {
+  if (!isObject(event)) return false;
+  switch (dialect) {
+    case 'openai':
+      return !Array.isArray(event.choices) || !event.choices.every((c: unknown) => isObject(c) && isObject(c.delta) && Object.keys(c.delta).every((k) => DELTA_KEYS.has(k)));
+    case 'anthropic':
+      // Thinking and signature deltas are not read (OPAQUE), text and input deltas are running text.
+      return event.type !== 'content_block_delta';
+    case 'openai-responses':
+      return !STREAMED_RESPONSES_TEXT.has(String(event.type));
+    case 'gemini': {
+      const candidates = Array.isArray(event.candidates) ? event.candidates : [];
+      return !candidates.every((c: unknown) => isObject(c) && isObject(c.content) && Array.isArray(c.content.parts) && c.content.parts.every((p: unknown) => isObject(p) && Object.keys(p).every((k) => PART_KEYS.has(k))));
+    }
+  }
+}
+
 /** Responses' events that carry a piece of running text in `delta`. */
 const STREAMED_RESPONSES_TEXT: ReadonlySet<string> = new Set([
   'response.output_text.delta',

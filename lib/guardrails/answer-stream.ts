@@ -1,5 +1,5 @@
 import { JsonArraySplitter, type ArrayState } from '../http/json-array';
-import { echoes, eventPaths, setAt, textSlots, type AnswerDialect, type TextSlot } from './answer-dialects';
+import { echoes, eventPaths, hasOtherText, setAt, textSlots, type AnswerDialect, type TextSlot } from './answer-dialects';
 import type { GuardrailHit, Guardrails } from './scan';
 import { TextChannel } from './text-channel';
 
@@ -145,8 +145,8 @@ export class AnswerStreamScreen {
         const { dialect } = this.#options;
         const slots = textSlots(dialect, data);
         for (const slot of slots) pending.slots.push({ slot, range: this.#channel(slot).push(slot.text) });
-        const bytes = Buffer.from(json);
-        const screened = this.#guardrails.screenAnswer(bytes, eventPaths(dialect, new Set(slots.map((s) => s.path))));
+        const bytes = hasOtherText(dialect, data) ? Buffer.from(json) : undefined;
+        const screened = bytes && this.#guardrails.screenAnswer(bytes, eventPaths(dialect, new Set(slots.map((s) => s.path))));
         if (screened) {
           if (!echoes(dialect, data)) for (const hit of screened.hits) this.#count(hit.rule, hit.action, hit.count);
           if (screened.blocked) this.#blocked ??= new AnswerBlocked(screened.blocked.rule, screened.blocked.path);
