@@ -7,6 +7,7 @@
  * counted; a flagged one goes as it came, its usage record naming the hit on the response side.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import { gunzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { MemoryAuditSink } from '../../lib/audit/log';
@@ -14,6 +15,7 @@ import type { AuditRecord } from '../../lib/audit/record';
 import { FAKE } from '../../lib/guardrails/fake-tokens';
 import type { StoredUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { eventually, startHarness, type Harness } from './harness';
 
 const PRICE = { input: 1, output: 4 };
@@ -26,6 +28,7 @@ const REDACTED_TEXT = 'Set AWS_ACCESS_KEY_ID=[REDACTED:aws-access-key] in your s
 
 let h: Harness;
 let anthropic: FakeAnthropic;
+let gemini: FakeGemini;
 let sink: MemoryAuditSink;
 /** A key for every model (the harness's own key has a few). */
 let key: string;
@@ -33,14 +36,16 @@ let keyId: string;
 
 beforeAll(async () => {
   anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-upstream' });
+  gemini = await startFakeGemini({ apiKey: 'AIza-upstream' });
   sink = new MemoryAuditSink();
   h = await startHarness({
-    credentials: { ANT_KEY: 'sk-ant-upstream' },
+    credentials: { ANT_KEY: 'sk-ant-upstream', GEM_KEY: 'AIza-upstream' },
     audit: () => sink,
     config: (urls) => ({
       providers: [
         { id: 'primary', type: 'openai', baseUrl: urls.upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'ant', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'c', apiKey: { env: 'ANT_KEY' } }] },
+        { id: 'gem', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'g', apiKey: { env: 'GEM_KEY' } }] },
       ],
       models: [
         { name: 'gpt-4o-mini', price: PRICE, targets: [{ provider: 'primary', model: 'gpt-4o-mini' }] },
@@ -48,6 +53,7 @@ beforeAll(async () => {
         { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
         // An OpenAI client on Claude: the answer is translated, then screened in the client's dialect.
         { name: 'gpt-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
+        { name: 'gemini-2.5-flash', price: PRICE, targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }] },
       ],
       audit: { mode: 'all' },
       guardrails: {
@@ -65,10 +71,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close();
   await anthropic.close();
+  await gemini.close();
 });
 beforeEach(() => {
   h.upstream.reset();
   anthropic.reset();
+  gemini.reset();
 });
 
 const openai = () => h.openai({ apiKey: key });
@@ -165,6 +173,41 @@ describe('redact', () => {
     });
     expect((hit!.data as OpenAI.ChatCompletion).choices[0]!.message.content).toBe(REDACTED_TEXT);
     expect(h.upstream.requests).toHaveLength(1);
+  });
+});
+
+describe('redact, on the other APIs', () => {
+  it('rewrites a Responses stream for the OpenAI client, its closing events too', async () => {
+    h.upstream.reply(() => ({ kind: 'text', text: KEY_TEXT, chunks: KEY_CHUNKS }));
+    const stream = await openai().responses.create({ model: 'gpt-4o-mini', input: 'configure aws', stream: true });
+    let deltas = '';
+    let final = '';
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') deltas += event.delta;
+      if (event.type === 'response.completed') final = JSON.stringify(event.response.output);
+    }
+    expect(deltas).toBe(REDACTED_TEXT);
+    expect(final).toContain(JSON.stringify(REDACTED_TEXT).slice(1, -1));
+    expect(final).not.toContain(KEY);
+    const record = await usageWhere((u) => u.surface === 'openai-responses');
+    expect(record.guardrails).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }]);
+  });
+
+  it('rewrites Gemini answers for the Google client, whole and streamed', async () => {
+    gemini.reply({ kind: 'text', text: KEY_TEXT, chunks: KEY_CHUNKS });
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
+    const whole = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'configure aws' });
+    expect(whole.text).toBe(REDACTED_TEXT);
+    let streamed = '';
+    for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'configure aws' })) streamed += chunk.text ?? '';
+    expect(streamed).toBe(REDACTED_TEXT);
+  });
+
+  it("rewrites Gemini's JSON-array stream (no alt=sse) element by element, leaving it valid JSON", async () => {
+    gemini.reply({ kind: 'text', text: KEY_TEXT, chunks: KEY_CHUNKS });
+    const res = await fetch(`${h.gw.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': key }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'configure aws' }] }] }) });
+    const elements = (await res.json()) as { candidates?: { content?: { parts?: { text?: string }[] } }[] }[];
+    expect(elements.map((e) => e.candidates?.[0]?.content?.parts?.map((p) => p.text ?? '').join('') ?? '').join('')).toBe(REDACTED_TEXT);
   });
 });
 
