@@ -43,6 +43,8 @@ export class TextChannel {
   #buf: Buffer = Buffer.alloc(0);
   #base = 0;
   #decided = 0;
+  /** Text came since the last scan: a scan of the same text decides nothing new. */
+  #grown = false;
   /** Decided redactions not yet sent on, by start. */
   readonly redactions: Redaction[] = [];
 
@@ -68,6 +70,7 @@ export class TextChannel {
     const escaped = Buffer.from(JSON.stringify(text).slice(1, -1));
     const start = this.end;
     this.#buf = this.#buf.length ? Buffer.concat([this.#buf, escaped]) : escaped;
+    this.#grown = true;
     return { start, end: this.end, escaped };
   }
 
@@ -77,7 +80,8 @@ export class TextChannel {
    */
   scan(final: boolean): StringMatch | undefined {
     const end = this.end;
-    if (this.#decided >= end) return undefined;
+    if (this.#decided >= end || (!final && !this.#grown)) return undefined;
+    this.#grown = false;
     let pinned = Infinity;
     let lastEnd = this.#decided;
     let blocked: StringMatch | undefined;
