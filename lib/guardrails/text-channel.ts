@@ -39,8 +39,10 @@ export interface Redaction {
  * text.decided                                // the bytes that may go out
  */
 export class TextChannel {
-  /** The text from `#base` on. */
+  /** The text from `#base` on, as of the last scan; then the pieces pushed since (joined once per scan, not once per piece). */
   #buf: Buffer = Buffer.alloc(0);
+  #added: Buffer[] = [];
+  #addedBytes = 0;
   #base = 0;
   #decided = 0;
   /** Text came since the last scan: a scan of the same text decides nothing new. */
@@ -56,7 +58,7 @@ export class TextChannel {
 
   /** Absolute byte length of the text so far. */
   get end(): number {
-    return this.#base + this.#buf.length;
+    return this.#base + this.#buf.length + this.#addedBytes;
   }
 
   /** Every byte before this is settled. */
@@ -69,7 +71,8 @@ export class TextChannel {
     // Escaped piece by piece: a JSON string's text is the concatenation of its pieces' texts.
     const escaped = Buffer.from(JSON.stringify(text).slice(1, -1));
     const start = this.end;
-    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, escaped]) : escaped;
+    this.#added.push(escaped);
+    this.#addedBytes += escaped.length;
     this.#grown = true;
     return { start, end: this.end, escaped };
   }
@@ -82,6 +85,11 @@ export class TextChannel {
     const end = this.end;
     if (this.#decided >= end || (!final && !this.#grown)) return undefined;
     this.#grown = false;
+    if (this.#added.length) {
+      this.#buf = Buffer.concat([this.#buf, ...this.#added]);
+      this.#added = [];
+      this.#addedBytes = 0;
+    }
     let pinned = Infinity;
     let lastEnd = this.#decided;
     let blocked: StringMatch | undefined;
