@@ -78,14 +78,16 @@ export interface TextSlot {
   keys: readonly (string | number)[];
   path: string;
   text: string;
+  /** Where the whole answer would hold this text (`choices[0].message.content`, `content[1].input`): what a block's message names. */
+  place: string;
 }
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function slot(into: TextSlot[], channel: string, keys: (string | number)[], text: unknown): void {
+function slot(into: TextSlot[], channel: string, keys: (string | number)[], text: unknown, place: string): void {
   if (typeof text !== 'string' || text === '') return;
-  into.push({ channel, keys, path: keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join(''), text });
+  into.push({ channel, keys, path: keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join(''), text, place });
 }
 
 /**
@@ -105,17 +107,17 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
         if (!isObject(choice)) return;
         const n = typeof choice.index === 'number' ? choice.index : i;
         // Legacy completions stream their text here.
-        slot(slots, `${n}:text`, ['choices', i, 'text'], choice.text);
+        slot(slots, `${n}:text`, ['choices', i, 'text'], choice.text, `choices[${n}].text`);
         const delta = choice.delta;
         if (!isObject(delta)) return;
-        slot(slots, `${n}:content`, ['choices', i, 'delta', 'content'], delta.content);
-        slot(slots, `${n}:refusal`, ['choices', i, 'delta', 'refusal'], delta.refusal);
+        slot(slots, `${n}:content`, ['choices', i, 'delta', 'content'], delta.content, `choices[${n}].message.content`);
+        slot(slots, `${n}:refusal`, ['choices', i, 'delta', 'refusal'], delta.refusal, `choices[${n}].message.refusal`);
         const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
         calls.forEach((call: unknown, j) => {
           if (!isObject(call) || !isObject(call.function)) return;
           // Fragments of one call share its `index`, not their place in the chunk.
           const index = typeof call.index === 'number' ? call.index : j;
-          slot(slots, `${n}:tool:${index}`, ['choices', i, 'delta', 'tool_calls', j, 'function', 'arguments'], call.function.arguments);
+          slot(slots, `${n}:tool:${index}`, ['choices', i, 'delta', 'tool_calls', j, 'function', 'arguments'], call.function.arguments, `choices[${n}].message.tool_calls[${index}].function.arguments`);
         });
       });
       return slots;
@@ -124,14 +126,16 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
       if (event.type !== 'content_block_delta' || !isObject(event.delta)) return slots;
       const block = String(event.index);
       // Thinking deltas are covered by the block's signature: not read (see OPAQUE).
-      if (event.delta.type === 'text_delta') slot(slots, block, ['delta', 'text'], event.delta.text);
-      else if (event.delta.type === 'input_json_delta') slot(slots, block, ['delta', 'partial_json'], event.delta.partial_json);
+      if (event.delta.type === 'text_delta') slot(slots, block, ['delta', 'text'], event.delta.text, `content[${block}].text`);
+      else if (event.delta.type === 'input_json_delta') slot(slots, block, ['delta', 'partial_json'], event.delta.partial_json, `content[${block}].input`);
       return slots;
     }
     case 'openai-responses': {
       const type = typeof event.type === 'string' ? event.type : '';
       if (!STREAMED_RESPONSES_TEXT.has(type)) return slots;
-      slot(slots, `${type}:${String(event.output_index)}:${String(event.content_index ?? event.summary_index ?? '')}`, ['delta'], event.delta);
+      const item = `output[${String(event.output_index)}]`;
+      const place = type === 'response.function_call_arguments.delta' ? `${item}.arguments` : type === 'response.custom_tool_call_input.delta' ? `${item}.input` : type === 'response.reasoning_summary_text.delta' ? `${item}.summary[${String(event.summary_index)}].text` : `${item}.content[${String(event.content_index)}].${type === 'response.refusal.delta' ? 'refusal' : 'text'}`;
+      slot(slots, `${type}:${String(event.output_index)}:${String(event.content_index ?? event.summary_index ?? '')}`, ['delta'], event.delta, place);
       return slots;
     }
     case 'gemini': {
@@ -141,7 +145,7 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
         const n = typeof candidate.index === 'number' ? candidate.index : i;
         candidate.content.parts.forEach((part: unknown, j) => {
           // Function calls come whole, in one event: looked at with the rest of it.
-          if (isObject(part)) slot(slots, `${n}:${part.thought === true ? 'thought' : 'text'}`, ['candidates', i, 'content', 'parts', j, 'text'], part.text);
+          if (isObject(part)) slot(slots, `${n}:${part.thought === true ? 'thought' : 'text'}`, ['candidates', i, 'content', 'parts', j, 'text'], part.text, `candidates[${n}].content.parts[${j}].text`);
         });
       });
       return slots;

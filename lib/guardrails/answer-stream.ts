@@ -165,12 +165,12 @@ export class AnswerStreamScreen {
     if (!channel) {
       channel = new TextChannel(this.#guardrails, this.#options.window, (match) => this.#count(match.rule, match.action, 1));
       this.#channels.set(slot.channel, channel);
-      this.#paths.set(channel, slot.path);
+      this.#paths.set(channel, slot.place);
     }
     return channel;
   }
 
-  /** Where each channel's text lies (its first piece's path), for a block's message. */
+  /** Where each channel's text lies in the whole answer, for a block's message. */
   readonly #paths = new Map<TextChannel, string>();
 
   #count(rule: string, action: GuardrailHit['action'], count: number): void {

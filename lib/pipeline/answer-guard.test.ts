@@ -125,6 +125,8 @@ describe('screenedStream', () => {
       for await (const chunk of body) sent.push(Buffer.from(chunk).toString());
     })().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'guardrail_blocked' });
+    // The place as the whole answer would have it, as a whole answer's block names it.
+    expect((err as Error).message).toContain('choices[0].message.content');
     expect(sent.join('')).not.toContain('ghp_');
     expect(ctx.guardrails).toEqual([{ rule: 'github-token', action: 'block', count: 1, side: 'response' }]);
   });

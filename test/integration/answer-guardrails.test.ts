@@ -244,6 +244,7 @@ describe('block', () => {
     const err = await stream.finalMessage().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect((err as Error).message).toContain('guardrail_blocked');
+    expect((err as Error).message).toContain('content[0].text');
     expect(text).not.toContain(TOKEN.slice(0, 12));
     const usage = await usageWhere((u) => u.model === 'claude-sonnet-4-6' && u.errorCode === 'guardrail_blocked');
     expect(usage).toMatchObject({ outcome: 'interrupted', guardrails: [{ rule: 'github-token', action: 'block', count: 1, side: 'response' }] });
