@@ -1,4 +1,4 @@
-import { answerPaths, echoes, hasOtherText, textSlots, type AnswerDialect } from './answer-dialects';
+import { answerPaths, closedChannels, echoes, hasOtherText, textSlots, type AnswerDialect } from './answer-dialects';
 import { GuardrailsSchema } from './config';
 import { FAKE } from './fake-tokens';
 import { Guardrails } from './scan';
@@ -10,8 +10,8 @@ describe('textSlots', () => {
     { dialect: 'openai', event: { choices: [{ index: 1, delta: { tool_calls: [{ index: 2, function: { arguments: '{"a' } }] } }] }, slots: [['1:tool:2', 'choices[0].delta.tool_calls[0].function.arguments', '{"a']], other: false },
     { dialect: 'openai', event: { choices: [{ index: 0, text: 'def f' }] }, slots: [['0:text', 'choices[0].text', 'def f']], other: true },
     { dialect: 'openai', event: { choices: [], usage: { total_tokens: 3 } }, slots: [], other: false },
-    { dialect: 'anthropic', event: { type: 'content_block_delta', index: 3, delta: { type: 'text_delta', text: 'x' } }, slots: [['3', 'delta.text', 'x']], other: false },
-    { dialect: 'anthropic', event: { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"k":' } }, slots: [['1', 'delta.partial_json', '{"k":']], other: false },
+    { dialect: 'anthropic', event: { type: 'content_block_delta', index: 3, delta: { type: 'text_delta', text: 'x' } }, slots: [['3:', 'delta.text', 'x']], other: false },
+    { dialect: 'anthropic', event: { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"k":' } }, slots: [['1:', 'delta.partial_json', '{"k":']], other: false },
     // Signed: never read, never rewritten.
     { dialect: 'anthropic', event: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } }, slots: [], other: false },
     { dialect: 'anthropic', event: { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', input: {} } }, slots: [], other: true },
@@ -23,6 +23,17 @@ describe('textSlots', () => {
   ])('$dialect: $event', ({ dialect, event, slots, other }) => {
     expect(textSlots(dialect, event).map((s) => [s.channel, s.path, s.text])).toEqual(slots);
     expect(hasOtherText(dialect, event)).toBe(other);
+  });
+
+  it.each<[AnswerDialect, unknown, string[]]>([
+    ['anthropic', { type: 'content_block_stop', index: 1 }, ['1:']],
+    ['anthropic', { type: 'message_delta', delta: { stop_reason: 'end_turn' } }, []],
+    ['openai', { choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }, ['0:']],
+    ['openai', { choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null }] }, []],
+    ['openai-responses', { type: 'response.output_item.done', output_index: 2 }, ['response.output_text.delta:2:', 'response.refusal.delta:2:', 'response.function_call_arguments.delta:2:', 'response.reasoning_summary_text.delta:2:', 'response.custom_tool_call_input.delta:2:']],
+    ['gemini', { candidates: [{ index: 0, finishReason: 'STOP', content: { parts: [] } }] }, ['0:']],
+  ])('%s: %j closes %j', (dialect, event, closed) => {
+    expect(closedChannels(dialect, event)).toEqual(closed);
   });
 
   it('counts Responses closing events as echoes of their deltas, and nothing else', () => {

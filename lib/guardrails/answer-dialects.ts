@@ -124,10 +124,11 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
     }
     case 'anthropic': {
       if (event.type !== 'content_block_delta' || !isObject(event.delta)) return slots;
-      const block = String(event.index);
+      // The colon keeps block 1's key from being a prefix of block 10's (`closedChannels`).
+      const block = `${String(event.index)}:`;
       // Thinking deltas are covered by the block's signature: not read (see OPAQUE).
-      if (event.delta.type === 'text_delta') slot(slots, block, ['delta', 'text'], event.delta.text, `content[${block}].text`);
-      else if (event.delta.type === 'input_json_delta') slot(slots, block, ['delta', 'partial_json'], event.delta.partial_json, `content[${block}].input`);
+      if (event.delta.type === 'text_delta') slot(slots, block, ['delta', 'text'], event.delta.text, `content[${String(event.index)}].text`);
+      else if (event.delta.type === 'input_json_delta') slot(slots, block, ['delta', 'partial_json'], event.delta.partial_json, `content[${String(event.index)}].input`);
       return slots;
     }
     case 'openai-responses': {
@@ -181,6 +182,30 @@ export function hasOtherText(dialect: AnswerDialect, event: unknown): boolean {
       const candidates = Array.isArray(event.candidates) ? event.candidates : [];
       return !candidates.every((c: unknown) => isObject(c) && isObject(c.content) && Array.isArray(c.content.parts) && c.content.parts.every((p: unknown) => isObject(p) && Object.keys(p).every((k) => PART_KEYS.has(k))));
     }
+  }
+}
+
+/**
+ * Which running texts an event says are complete (Anthropic's `content_block_stop`, a choice's or
+ * candidate's finish reason, Responses' `….done` events of an output item): their held tails can
+ * be settled now instead of at the end of the stream (a text block's tail would otherwise wait
+ * behind the whole tool call that follows it). A channel key matches when it starts with one.
+ *
+ * @example
+ * closedChannels('anthropic', { type: 'content_block_stop', index: 0 }) // ['0:']
+ */
+export function closedChannels(dialect: AnswerDialect, event: unknown): string[] {
+  if (!isObject(event)) return [];
+  switch (dialect) {
+    case 'openai':
+      return (Array.isArray(event.choices) ? event.choices : []).flatMap((c: unknown, i) => (isObject(c) && c.finish_reason ? [`${typeof c.index === 'number' ? c.index : i}:`] : []));
+    case 'anthropic':
+      return event.type === 'content_block_stop' ? [`${String(event.index)}:`] : [];
+    case 'openai-responses':
+      // Every running text of an output item has its output index in its key.
+      return event.type === 'response.output_item.done' ? [...STREAMED_RESPONSES_TEXT].map((type) => `${type}:${String(event.output_index)}:`) : [];
+    case 'gemini':
+      return (Array.isArray(event.candidates) ? event.candidates : []).flatMap((c: unknown, i) => (isObject(c) && c.finishReason ? [`${typeof c.index === 'number' ? c.index : i}:`] : []));
   }
 }
 

@@ -91,6 +91,16 @@ describe('AnswerStreamScreen', () => {
     }
   });
 
+  it("releases a text block's held tail when the block stops, not behind the tool call that follows", () => {
+    const shape = STREAMS.anthropic;
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 512 });
+    const before = [...shape.start, shape.piece('I will run it now.')].map((e) => Buffer.from(screen.push(Buffer.from(e))).toString()).join('');
+    expect(before).not.toContain('run it now');
+    const atStop = Buffer.from(screen.push(Buffer.from('event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n'))).toString();
+    expect(atStop).toContain('I will run it now.');
+    expect(atStop).toContain('content_block_stop');
+  });
+
   it('holds a PEM block longer than the window until its footer, and redacts all of it', () => {
     const pem = fakePem('RSA ');
     const pieces = pem.match(/[^]{1,40}/g)!;

@@ -1,5 +1,5 @@
 import { JsonArraySplitter, type ArrayState } from '../http/json-array';
-import { echoes, eventPaths, hasOtherText, setAt, textSlots, type AnswerDialect, type TextSlot } from './answer-dialects';
+import { closedChannels, echoes, eventPaths, hasOtherText, setAt, textSlots, type AnswerDialect, type TextSlot } from './answer-dialects';
 import type { GuardrailHit, Guardrails } from './scan';
 import { TextChannel } from './text-channel';
 
@@ -155,9 +155,19 @@ export class AnswerStreamScreen {
             pending.rewritten = true;
           } else pending.data = data;
         } else pending.data = data;
+        for (const prefix of closedChannels(dialect, data)) this.#close(prefix);
       }
     }
     if (this.#options.hold) this.#queue.push(pending);
+  }
+
+  /** Settles the running texts the stream says are complete (a key at their end cannot grow now). */
+  #close(prefix: string): void {
+    for (const [key, channel] of this.#channels) {
+      if (key !== prefix && !key.startsWith(prefix)) continue;
+      const match = channel.scan(true);
+      if (match) this.#blocked ??= new AnswerBlocked(match.rule, this.#paths.get(channel) ?? '');
+    }
   }
 
   #channel(slot: TextSlot): TextChannel {
