@@ -91,6 +91,27 @@ describe('screening streamed answers cut anywhere (fuzz)', () => {
     }
   });
 
+  it("rewrites Gemini's JSON array into a valid array with the same text as the whole text's screening, whatever the cuts", () => {
+    const guardrails = rules('redact');
+    const { random } = fuzzer(5, { names: [], scalars: [] });
+    for (const { text } of streams.slice(0, 150)) {
+      // The same pieces as array elements, pretty-printed as Google writes them, cut anywhere.
+      const pieces = text.match(/[^]{1,23}/gu) ?? [];
+      const array = `[${pieces.map((t) => JSON.stringify({ candidates: [{ index: 0, content: { role: 'model', parts: [{ text: t }] } }] }, null, 2)).join('\n,\r\n')}\n]`;
+      const bytes = Buffer.from(array);
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; ) {
+        const size = 1 + Math.floor(random() * 200);
+        chunks.push(bytes.subarray(at, at + size));
+        at += size;
+      }
+      const screen = new AnswerStreamScreen(guardrails, { dialect: 'gemini', hold: true, window: 256, jsonArray: true });
+      const { sent } = run(screen, chunks);
+      const elements = JSON.parse(sent) as { candidates: { content: { parts: { text: string }[] } }[] }[];
+      expect(elements.map((e) => e.candidates[0]!.content.parts[0]!.text).join('')).toBe(screenedWhole(guardrails, text).text);
+    }
+  });
+
   it('flags without changing a byte, counting each match once', () => {
     const guardrails = rules('flag');
     for (const { dialect, text, chunks, bytes } of streams) {
