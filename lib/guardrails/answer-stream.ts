@@ -60,6 +60,8 @@ export class AnswerStreamScreen {
   readonly #guardrails: Guardrails;
   readonly #options: AnswerStreamOptions;
   readonly #channels = new Map<string, TextChannel>();
+  /** Where each channel's text lies in the whole answer, for a block's message. */
+  readonly #paths = new Map<TextChannel, string>();
   readonly #counts = new Map<string, GuardrailHit>();
   readonly #queue: Pending[] = [];
   readonly #decoder = new TextDecoder();
@@ -179,9 +181,6 @@ export class AnswerStreamScreen {
     }
     return channel;
   }
-
-  /** Where each channel's text lies in the whole answer, for a block's message. */
-  readonly #paths = new Map<TextChannel, string>();
 
   #count(rule: string, action: GuardrailHit['action'], count: number): void {
     const hit = this.#counts.get(rule);

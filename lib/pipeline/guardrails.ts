@@ -16,7 +16,8 @@ import type { ProxyDeps } from './deps';
  * rule (`guardrail`: rule, action, count; never the text), which the `GuardrailHits` metric reads.
  * A `flag` hit puts the call in the audit log when it runs in `flagged` mode. A `block` hit is a
  * 400 `guardrail_blocked` naming the rule and the param path of the match, never the match.
- * A key or team with `guardrails: "off"` (trusted automation) is not screened.
+ * A key or team with `guardrails: "off"` (trusted automation) is not screened. With rules on
+ * answers, a screened caller's call is marked here (`ctx.screensAnswer`) for `answer-guard.ts`.
  *
  * @example
  * raw = guardedBody(raw, caller, req, ctx, deps); // before parsing it
