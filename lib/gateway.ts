@@ -97,6 +97,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   if (deps.config.audit.mode !== 'off' && !auditSink) throw new Error(`audit.mode is "${deps.config.audit.mode}" but the gateway was given nowhere to write audit records`);
   const audit = auditSink && createAuditLog(deps.config.audit, auditSink, logger);
   const guardrails = Guardrails.from(deps.config.guardrails);
+  const answerRules = Guardrails.from(deps.config.guardrails, 'response');
   const proxy: ProxyDeps = {
     config: deps.config,
     catalog: new Catalog(deps.config),
@@ -113,6 +114,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(audit ? { audit } : {}),
     ...(deps.responseCache ? { responseCache: new ResponseCache(deps.responseCache, { maxBytes: deps.config.responseCache.maxBytes, now, logger, later }) } : {}),
     ...(guardrails ? { guardrails } : {}),
+    ...(answerRules ? { answerGuardrails: { rules: answerRules, window: deps.config.guardrails.streamWindow } } : {}),
     logger,
     now,
   };

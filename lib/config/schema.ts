@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_BUDGET_THRESHOLDS } from '../alerts/thresholds';
-import { GuardrailsSchema } from '../guardrails/config';
+import { DEFAULT_STREAM_WINDOW, GuardrailsSchema } from '../guardrails/config';
 
 /**
  * Where a credential comes from. Configs hold references only, never values:
@@ -498,8 +498,8 @@ export const GatewayConfigSchema = z
     alerts: AlertsSchema.default({ budgetThresholds: [...DEFAULT_BUDGET_THRESHOLDS] }),
     audit: AuditSchema.default({ mode: 'off', maxBytes: DEFAULT_AUDIT_MAX_BYTES, retentionDays: 90 }),
     responseCache: ResponseCacheSchema.default({ maxBytes: RESPONSE_CACHE_MAX_BYTES }),
-    /** Rules run on the prompt text of every model call: block, redact or flag secrets and patterns (`lib/guardrails/`). */
-    guardrails: GuardrailsSchema.default({ rules: [] }),
+    /** Rules run on the prompt text of every model call, and on answers where `on` says so: block, redact or flag secrets and patterns (`lib/guardrails/`). */
+    guardrails: GuardrailsSchema.default({ on: ['request'], streamWindow: DEFAULT_STREAM_WINDOW, rules: [] }),
   })
   .superRefine((config, ctx) => {
     const providers = new Map<string, ProviderConfig>();

@@ -1,8 +1,9 @@
 import { parseConfig } from '../config/load';
 import { patternProblem } from './config';
+import { FAKE } from './fake-tokens';
+import { Guardrails } from './scan';
 
 const base = { providers: [{ id: 'o', type: 'openai', accounts: [{ id: 'a', apiKey: { env: 'K' } }] }], models: [{ name: 'm', targets: [{ provider: 'o', model: 'm' }] }] };
-const withRules = (rules: unknown[]) => () => parseConfig({ ...base, guardrails: { rules } });
 
 describe('guardrails config', () => {
   it('takes the preset, built-ins by name and user patterns', () => {
@@ -13,8 +14,38 @@ describe('guardrails config', () => {
     expect(config.guardrails.rules).toHaveLength(3);
   });
 
-  it('has no rules by default', () => {
-    expect(parseConfig(base).guardrails).toEqual({ rules: [] });
+  it('has no rules by default, and looks at requests only', () => {
+    expect(parseConfig(base).guardrails).toEqual({ on: ['request'], streamWindow: 512, rules: [] });
+    expect(parseConfig({ ...base, guardrails: { rules: [{ detect: 'jwt', action: 'flag' }] } }).guardrails.on).toEqual(['request']);
+  });
+
+  it('compiles each side\'s rules apart: the set\'s `on`, or a rule\'s own', () => {
+    // Prepare
+    const { guardrails } = parseConfig({
+      ...base,
+      guardrails: {
+        on: ['request', 'response'],
+        rules: [
+          { detect: 'secrets', action: 'redact', on: ['request'] },
+          { detect: 'secrets', action: 'block', on: ['response'] },
+          { detect: 'jwt', action: 'flag' },
+        ],
+      },
+    });
+    // Act
+    const request = Guardrails.from(guardrails, 'request')!;
+    const response = Guardrails.from(guardrails, 'response')!;
+    // Assess
+    expect(request.ruleIds).toContain('jwt');
+    expect(response.ruleIds).toContain('jwt');
+    expect(request.screen(Buffer.from(JSON.stringify({ a: FAKE.awsKeyId })))?.hits).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1 }]);
+    expect(response.screen(Buffer.from(JSON.stringify({ a: FAKE.awsKeyId })))?.hits).toEqual([{ rule: 'aws-access-key', action: 'block', count: 1 }]);
+    expect(response.flagsOnly).toBe(false);
+  });
+
+  it('has no rules on answers unless `on` says so', () => {
+    const { guardrails } = parseConfig({ ...base, guardrails: { rules: [{ detect: 'secrets', action: 'redact' }] } });
+    expect(Guardrails.from(guardrails, 'response')).toBeUndefined();
   });
 
   it.each([
@@ -27,9 +58,14 @@ describe('guardrails config', () => {
     { case: 'an unknown detector', rules: [{ detect: 'aws-keys', action: 'block' }], error: /guardrails\.rules\[0\]\.detect: detect is one of "secrets", "aws-access-key"/ },
     { case: 'an unknown action', rules: [{ detect: 'jwt', action: 'drop' }], error: /guardrails\.rules\[0\]\.action: action is "block", "redact" or "flag"/ },
     { case: 'a pattern without an id', rules: [{ detect: { regex: 'abc' }, action: 'flag' }], error: /guardrails\.rules\[0\]\.id: a rule with a regex needs an id/ },
+    { case: 'an unknown side', set: { on: ['answer'] }, rules: [], error: /guardrails\.on\[0\]: on lists "request" and\/or "response"/ },
+    { case: 'no side at all', rules: [{ detect: 'jwt', action: 'flag', on: [] }], error: /guardrails\.rules\[0\]\.on: on lists "request" and\/or "response" \(at least one\)/ },
+    { case: 'a side named twice', set: { on: ['response', 'response'] }, rules: [], error: /guardrails\.on: on names a side twice/ },
+    { case: 'a window too small for the detectors', set: { streamWindow: 32 }, rules: [], error: /guardrails\.streamWindow: streamWindow is at least 128 bytes/ },
+    { case: 'a rule id used twice on one side', set: { on: ['request', 'response'] }, rules: [{ detect: 'jwt', action: 'flag' }, { detect: 'jwt', action: 'block', on: ['response'] }], error: /guardrails\.rules\[1\]\.id: rule id "jwt" is used twice on the response side/ },
     { case: 'a rule id used twice', rules: [{ detect: 'secrets', action: 'redact' }, { detect: 'jwt', action: 'flag' }, { detect: 'github-token', action: 'block' }], error: /guardrails\.rules\[2\]\.id: rule id "github-token" is used twice/ },
-  ])('refuses $case, naming the field', ({ rules, error }) => {
-    expect(withRules(rules)).toThrow(error);
+  ])('refuses $case, naming the field', ({ set, rules, error }: { set?: object; rules: unknown[]; error: RegExp }) => {
+    expect(() => parseConfig({ ...base, guardrails: { ...set, rules } })).toThrow(error);
   });
 });
 

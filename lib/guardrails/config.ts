@@ -6,6 +6,13 @@ import { DETECTOR_NAMES, SECRETS_PRESET } from './detectors';
 export const GUARDRAIL_ACTIONS = ['block', 'redact', 'flag'] as const;
 export type GuardrailAction = (typeof GUARDRAIL_ACTIONS)[number];
 
+/** Where a rule looks: the request body on its way in, the answer on its way out, or both. */
+export const GUARDRAIL_SIDES = ['request', 'response'] as const;
+export type GuardrailSide = (typeof GUARDRAIL_SIDES)[number];
+
+/** How many bytes of a streamed answer's text are held back, by default, while a `redact` or `block` rule on answers could still match them. */
+export const DEFAULT_STREAM_WINDOW = 512;
+
 /** The preset that stands for every built-in detector but `jwt`, each a rule of its own named after it. */
 export const SECRETS = 'secrets';
 
@@ -61,6 +68,11 @@ const Detect = z.union([z.enum([SECRETS, ...DETECTOR_NAMES]), Pattern], {
   error: `detect is one of "${SECRETS}", ${DETECTOR_NAMES.map((n) => `"${n}"`).join(', ')}, or { "regex": "…", "flags": "i" }`,
 });
 
+const Sides = z
+  .array(z.enum(GUARDRAIL_SIDES, { message: 'on lists "request" and/or "response"' }))
+  .min(1, { message: 'on lists "request" and/or "response" (at least one)' })
+  .refine((sides) => new Set(sides).size === sides.length, { message: 'on names a side twice' });
+
 const RuleSchema = z
   .strictObject({
     /** Names the rule in errors, usage records, logs, metrics and `[REDACTED:<id>]`; a built-in's name by default. Required for a regex. */
@@ -70,6 +82,8 @@ const RuleSchema = z
       .optional(),
     detect: Detect,
     action: z.enum(GUARDRAIL_ACTIONS, { message: 'action is "block", "redact" or "flag"' }),
+    /** Where this rule looks, if not where the rule set does (`guardrails.on`). */
+    on: Sides.optional(),
   })
   .superRefine((rule, ctx) => {
     if (typeof rule.detect === 'string') return;
@@ -80,23 +94,50 @@ const RuleSchema = z
 export type GuardrailRuleConfig = z.infer<typeof RuleSchema>;
 
 /**
- * `guardrails`: rules run on the text of every model call's body before it goes anywhere
- * (`lib/guardrails/`). No rules: nothing is scanned.
+ * `guardrails`: rules run on the text of every model call's body before it goes anywhere, and
+ * (`on: ["response"]`) on the answers the models send back (`lib/guardrails/`). No rules: nothing is scanned.
  */
 export const GuardrailsSchema = z
   .strictObject({
+    /** Where the rules look unless a rule says otherwise: `request` (the body the client sends), `response` (the answer the model sends back), or both. */
+    on: Sides.default(['request']),
+    /**
+     * Bytes of a streamed answer's text held back while a `redact` or `block` rule on answers could
+     * still match them (a match must be recognisable within this many bytes of its start): what
+     * such rules cost a stream in lag. Flag-only rule sets hold nothing back.
+     */
+    streamWindow: z
+      .number()
+      .int({ message: 'streamWindow is a whole number of bytes' })
+      .min(128, { message: 'streamWindow is at least 128 bytes (a built-in detector may need up to 105 bytes of a token to know it)' })
+      .max(16384, { message: 'streamWindow is at most 16384 bytes' })
+      .default(DEFAULT_STREAM_WINDOW),
     rules: z.array(RuleSchema).max(64, { message: 'guardrails.rules holds at most 64 rules' }).default([]),
   })
   .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.rules.forEach((rule, i) => {
-      for (const id of ruleIds(rule)) {
-        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${id}" is used twice (the "${SECRETS}" preset names one rule per built-in detector)` });
-        seen.add(id);
-      }
-    });
+    // Unique per side: the same detector may redact on the way in and block on the way out.
+    for (const side of GUARDRAIL_SIDES) {
+      const seen = new Set<string>();
+      config.rules.forEach((rule, i) => {
+        if (!appliesTo(rule, config.on, side)) return;
+        for (const id of ruleIds(rule)) {
+          if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${id}" is used twice on the ${side} side (the "${SECRETS}" preset names one rule per built-in detector)` });
+          seen.add(id);
+        }
+      });
+    }
   });
 export type GuardrailsConfig = z.infer<typeof GuardrailsSchema>;
+
+/**
+ * Whether a configured rule looks at a side: its own `on`, else the rule set's.
+ *
+ * @example
+ * appliesTo({ detect: 'jwt', action: 'flag' }, ['request', 'response'], 'response') // true
+ */
+export function appliesTo(rule: GuardrailRuleConfig, setSides: readonly GuardrailSide[], side: GuardrailSide): boolean {
+  return (rule.on ?? setSides).includes(side);
+}
 
 /** The ids a configured rule stands for: one, or one per built-in for the preset without an id. */
 function ruleIds(rule: GuardrailRuleConfig): string[] {

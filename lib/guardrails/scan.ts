@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailsConfig } from './config';
+import { appliesTo, SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailSide, type GuardrailsConfig } from './config';
 import { DETECTORS, SECRETS_PRESET, type DetectorName } from './detectors';
 import { locate, segment, type Location } from './json-location';
 
@@ -8,6 +8,18 @@ export interface GuardrailHit {
   rule: string;
   action: GuardrailAction;
   count: number;
+  /** `response` for a hit in the answer; absent for one in the request (as records made before answers were screened have it). */
+  side?: 'response';
+}
+
+/** One match in a JSON string's text (`Guardrails.matchesInString`): its rule and byte offsets. */
+export interface StringMatch {
+  rule: string;
+  action: GuardrailAction;
+  start: number;
+  end: number;
+  /** The rule is the operator's own pattern (a built-in's match is known whole once a byte follows it; a pattern's may grow). */
+  own?: true;
 }
 
 /** What screening a body found: the hits, and what to do about them. */
@@ -68,10 +80,15 @@ export class Guardrails {
     this.#builtIns = builtIns(detectors);
   }
 
-  /** The compiled rules, or undefined when there are none (then no body is looked at). */
-  static from(config: GuardrailsConfig): Guardrails | undefined {
-    const compiled = config.rules.flatMap(compile);
+  /** The compiled rules that look at `side` (the request body by default), or undefined when there are none (then nothing is looked at on that side). */
+  static from(config: Pick<GuardrailsConfig, 'rules'> & { on?: readonly GuardrailSide[] }, side: GuardrailSide = 'request'): Guardrails | undefined {
+    const compiled = config.rules.filter((rule) => appliesTo(rule, config.on ?? ['request'], side)).flatMap(compile);
     return compiled.length ? new Guardrails(compiled.map((c) => c.rule), compiled.map((c) => c.detector)) : undefined;
+  }
+
+  /** Every rule only flags: nothing it finds changes what goes on, so a stream need hold nothing back. */
+  get flagsOnly(): boolean {
+    return this.#rules.every((r) => r.action === 'flag');
   }
 
   /** The rule ids, in order (the preset spelled out). */
@@ -84,6 +101,37 @@ export class Guardrails {
     const found = this.#find(raw);
     const screened = found.matches.length ? this.#judge(found) : undefined;
     return this.#documents(raw, found, screened) ?? screened;
+  }
+
+  /**
+   * What the rules find in an answer's JSON (a whole answer, or one event of a stream), counting
+   * only the strings at paths `keep` takes (the model's text, not the request's settings an answer
+   * echoes, nor signatures): the same judging and redaction as `screen`, without text documents.
+   *
+   * @example
+   * guardrails.screenAnswer(bytes, (path) => path.startsWith('choices')) // undefined, or { body, hits, blocked? }
+   */
+  screenAnswer(raw: Uint8Array, keep: (path: string) => boolean): Screened | undefined {
+    const found = this.#find(raw);
+    return found.matches.length ? this.#judge(found, keep) : undefined;
+  }
+
+  /**
+   * The matches in one JSON string's text (the bytes between its quotes, escapes as they are), by
+   * byte offset, ascending: what a streamed answer's text is looked at with, piece by piece. A
+   * match that would cut an escape is not one (as in `screen`).
+   *
+   * @example
+   * guardrails.matchesInString(Buffer.from('key AKIA…\\n')) // [{ rule: 'aws-access-key', action: 'redact', start: 4, end: 24 }]
+   */
+  matchesInString(inner: Uint8Array): StringMatch[] {
+    const found = this.#find(Buffer.concat([QUOTE, inner, QUOTE]));
+    if (!found.matches.length) return [];
+    const { matches } = usable(found.bytes, found.matches, () => true);
+    return matches.map((m) => {
+      const rule = this.#rules[m.rule]!;
+      return { rule: rule.id, action: rule.action, start: m.start - 1, end: m.end - 1, ...(rule.pattern ? { own: true as const } : {}) };
+    });
   }
 
   /**
@@ -195,8 +243,8 @@ export class Guardrails {
     return { raw: buf, bytes, matches, sent };
   }
 
-  #judge({ raw, bytes, matches: found, sent }: Found): Screened | undefined {
-    const { matches, where } = usable(bytes, found);
+  #judge({ raw, bytes, matches: found, sent }: Found, keep: (path: string) => boolean = requestPath): Screened | undefined {
+    const { matches, where } = usable(bytes, found, keep);
     if (!matches.length) return undefined;
     const counts = new Map<number, number>();
     for (const m of matches) counts.set(m.rule, (counts.get(m.rule) ?? 0) + 1);
@@ -218,7 +266,7 @@ export class Guardrails {
     // A path is one JSON string: looked at as a body of its own.
     const found = this.#find(Buffer.from(JSON.stringify(path)));
     if (!found.matches.length) return path;
-    const { matches } = usable(found.bytes, found.matches);
+    const { matches } = usable(found.bytes, found.matches, requestPath);
     return JSON.parse(this.#replace(found.raw, matches).toString()) as string;
   }
 
@@ -313,17 +361,22 @@ interface Found {
  * count: there the text reaches the model, and there a replacement keeps the JSON valid. (A
  * user pattern may match a number or across strings.)
  */
-function usable(bytes: string, found: Match[]): { matches: Match[]; where: Map<number, Location> } {
+function usable(bytes: string, found: Match[], keep: (path: string) => boolean): { matches: Match[]; where: Map<number, Location> } {
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   const offsets = [...new Set(found.flatMap((m) => [m.start, m.end]))].sort((a, b) => a - b);
   const where = new Map(locate(bytes, offsets).map((loc, i) => [offsets[i]!, loc]));
   const matches = found.filter((m) => {
     const from = where.get(m.start)!;
     const to = where.get(m.end)!;
-    return from.string !== undefined && from.string === to.string && !from.midEscape && !to.midEscape && !OPAQUE.test(from.path ?? '');
+    return from.string !== undefined && from.string === to.string && !from.midEscape && !to.midEscape && keep(from.path ?? '');
   });
   return { matches, where };
 }
+
+const QUOTE = Buffer.from('"');
+
+/** A request's strings that count: all but the `OPAQUE` ones. */
+const requestPath = (path: string) => !OPAQUE.test(path);
 
 /**
  * Fields whose bytes the provider checks and no one reads: Anthropic's thinking `signature` and

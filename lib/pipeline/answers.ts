@@ -13,6 +13,7 @@ import type { TokenUsage } from '../usage/tokens';
 import type { SurfaceBinding } from './bindings';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
+import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard';
 import type { PassthroughReader } from './passthrough';
 import { clientGone, whyAborted } from './signal';
 
@@ -67,8 +68,11 @@ async function* guarded(
   array?: () => ArrayState | undefined,
 ): AsyncGenerator<Uint8Array> {
   const { ctx, signal, binding } = input;
+  // Guardrails on answers, where there are any for this call: the stream as the client gets it.
+  const guard = answerGuardOf(ctx, input.deps);
+  const screened = guard && screenedStream(produce(), guard, ctx, input.deps, ctx.jsonArray === true);
   try {
-    yield* produce();
+    yield* screened ? screened.body : produce();
   } catch (err) {
     if (clientGone(signal)) {
       ctx.outcome = 'aborted';
@@ -80,7 +84,7 @@ async function* guarded(
     ctx.errorDetail = error.detail;
     input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, error: (err as Error).message, ...(error.detail ? { detail: error.detail } : {}) });
     const inBand = binding.inBandError(error, sent());
-    const state = array?.();
+    const state = screened?.array ?? array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
   } finally {
     // Reached without an outcome only when the door stopped reading: the client went away.
@@ -117,7 +121,7 @@ export async function wholeAnswer(res: UpstreamResponse, ctx: RequestContext, si
 export async function passthroughAnswer(input: AnswerInput, pass: PassthroughReader, clientAskedUsage: boolean): Promise<GatewayResponse> {
   const { res, ctx, signal } = input;
   // The JSON array comes as application/json, a stream all the same.
-  if (!ctx.stream || !(isStreamed(res) || ctx.jsonArray)) return wholeAnswer(res, ctx, signal, pass.usageOf);
+  if (!ctx.stream || !(isStreamed(res) || ctx.jsonArray)) return screenedWhole(await wholeAnswer(res, ctx, signal, pass.usageOf), input);
   ctx.status = 200;
   const relay = pass.relay(res.body, {
     start: ctx.startPerf,
@@ -159,7 +163,7 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
     const answer = adapter.parseResponse(upstreamJson(await readWhole(res, signal), ctx.provider), request);
     ctx.ttftMs = performance.now() - ctx.startPerf;
     ctx.usage = answer.usage;
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel, clientBody)) };
+    return screenedWhole({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel, clientBody)) }, input);
   }
   const relayed = { outputChars: 0 };
   const events = metered(adapter.parseStream(res.body, request), ctx, signal, relayed);
@@ -174,6 +178,12 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
     if (ctx.outcome !== 'ok') chargeCutOff(ctx, ctx.usage, relayed.outputChars, () => countTokensEstimate(request));
   };
   return { status: 200, headers: { ...streamHeaders(ctx) }, body: guarded(input, produce, onEnd, undefined, array && (() => array)) };
+}
+
+/** A whole answer through the guardrails on answers, where this call has any. */
+function screenedWhole(res: GatewayResponse, { ctx, deps }: AnswerInput): GatewayResponse {
+  const guard = answerGuardOf(ctx, deps);
+  return guard ? screenWholeAnswer(res, guard, ctx, deps) : res;
 }
 
 const streamHeaders = (ctx: RequestContext) => (ctx.jsonArray ? JSON_ARRAY_STREAM_HEADERS : SSE_HEADERS);

@@ -67,6 +67,8 @@ export interface RequestContext {
   price?: Price;
   /** What the guardrails found in the body, per rule (`lib/pipeline/guardrails.ts`); absent when nothing. */
   guardrails?: GuardrailHit[];
+  /** The answer is screened by the guardrails' rules on answers (there are some, and the caller is not exempt): set in `guardedBody`. */
+  screensAnswer?: true;
   /** The bodies of a call the audit log covers (`lib/audit/`); absent for every other call. */
   audit?: AuditCapture;
   /** What the model's request parameter policy changed in the body (`lib/params/`), e.g. `maxOutputTokens:capped`; absent when nothing. */

@@ -38,6 +38,8 @@ export interface ProxyDeps {
   responseCache?: ResponseCache;
   /** The guardrails' rules, compiled; absent when the config has none (then no body is looked at). */
   guardrails?: Guardrails;
+  /** The guardrails' rules on answers (`guardrails.on` has `response`), compiled, and how much of a stream they hold back; absent when none (then no answer is looked at). */
+  answerGuardrails?: { rules: Guardrails; window: number };
   logger: GatewayLogger;
   /** Epoch ms. */
   now: () => number;

@@ -16,13 +16,17 @@ import type { ProxyDeps } from './deps';
  * rule (`guardrail`: rule, action, count; never the text), which the `GuardrailHits` metric reads.
  * A `flag` hit puts the call in the audit log when it runs in `flagged` mode. A `block` hit is a
  * 400 `guardrail_blocked` naming the rule and the param path of the match, never the match.
- * A key or team with `guardrails: "off"` (trusted automation) is not screened.
+ * A key or team with `guardrails: "off"` (trusted automation) is not screened. With rules on
+ * answers, a screened caller's call is marked here (`ctx.screensAnswer`) for `answer-guard.ts`.
  *
  * @example
  * raw = guardedBody(raw, caller, req, ctx, deps); // before parsing it
  */
 export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Uint8Array {
-  if (!deps.guardrails || caller.key.guardrails === 'off' || caller.team?.guardrails === 'off') return raw;
+  if ((!deps.guardrails && !deps.answerGuardrails) || caller.key.guardrails === 'off' || caller.team?.guardrails === 'off') return raw;
+  // The answer's turn comes later (`lib/pipeline/answer-guard.ts`): the call is marked for it here, where the caller is known.
+  if (deps.answerGuardrails) ctx.screensAnswer = true;
+  if (!deps.guardrails) return raw;
   const screened = deps.guardrails.screen(raw);
   if (!screened) return raw;
   ctx.guardrails = screened.hits;

@@ -51,7 +51,7 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
   if (u.billedUnits !== undefined) item.billedUnits = n(u.billedUnits);
   if (u.cache) item.cache = { S: u.cache };
   if (u.savedMicros !== undefined) item.savedMicros = n(u.savedMicros);
-  if (u.guardrails) item.guardrails = { L: u.guardrails.map((h) => ({ M: { rule: { S: h.rule }, action: { S: h.action }, count: n(h.count) } })) };
+  if (u.guardrails) item.guardrails = { L: u.guardrails.map((h) => ({ M: { rule: { S: h.rule }, action: { S: h.action }, count: n(h.count), ...(h.side ? { side: { S: h.side } } : {}) } })) };
   // A list, not a string set: it keeps the order the policy applied them in.
   if (u.params) item.params = { L: u.params.map((p) => ({ S: p })) };
   return item;

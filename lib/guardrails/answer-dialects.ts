@@ -1,0 +1,237 @@
+/**
+ * Where the model's own words lie in each API's answers: the strings of a whole answer (or of a
+ * stream's event) that guardrails on answers look at, and the text a stream spreads over its
+ * events (a choice's content deltas, a tool call's argument fragments, a content block's deltas),
+ * which must be read as one text, since a secret may be split across two events.
+ *
+ * The rest of an answer is not the model's text (a Responses answer echoes the request's
+ * `instructions` and `tools`), or is checked by the provider when the client sends it back and must
+ * not change: thinking signatures, `redacted_thinking` data, encrypted reasoning, Gemini's thought
+ * signatures, and Anthropic's thinking text itself, which its signature covers.
+ */
+
+/** The answer shapes the gateway screens: Chat Completions (and legacy completions), Messages, Responses, Gemini. */
+export type AnswerDialect = 'openai' | 'anthropic' | 'openai-responses' | 'gemini';
+
+/**
+ * The dialect of a surface's answers, or undefined for surfaces whose answers are not screened
+ * (embeddings, rerank, moderations, images, audio: no text the model wrote).
+ *
+ * @example
+ * answerDialect('openai-completions') // 'openai'
+ * answerDialect('openai-embeddings') // undefined
+ */
+export function answerDialect(surface: string): AnswerDialect | undefined {
+  switch (surface) {
+    case 'openai':
+    case 'openai-completions':
+      return 'openai';
+    case 'anthropic':
+    case 'openai-responses':
+    case 'gemini':
+      return surface;
+    default:
+      return undefined;
+  }
+}
+
+/** Strings a provider checks when they come back (or whose signature covers them): never rewritten, never counted. */
+const OPAQUE = /(?:^|\.)(?:signature|thinking|encrypted_content|thoughtSignature|thought_signature)$|(?:content\[\d+\]|content_block)\.data$/;
+
+/** The model's part of a whole answer, per dialect (a Gemini JSON-array stream's elements are whole answers too: `[3].candidates…`). */
+const WHOLE: Readonly<Record<AnswerDialect, RegExp>> = {
+  openai: /^choices\[\d+\]\./,
+  anthropic: /^content\[\d+\]\./,
+  'openai-responses': /^output\[\d+\]\./,
+  gemini: /^(?:\[\d+\]\.)?candidates\[\d+\]\.content\./,
+};
+
+/** The model's part of one event of a stream, per dialect (Responses' events carry their text at the top, or in the item, part or response they close). */
+const EVENT: Readonly<Record<AnswerDialect, RegExp>> = {
+  openai: /^choices\[\d+\]\./,
+  anthropic: /^(?:content_block|delta|message\.content)(?:$|[.[])/,
+  'openai-responses': /^(?:delta|text|arguments|refusal|part|item|response\.output)(?:$|[.[])/,
+  gemini: /^candidates\[\d+\]\.content\./,
+};
+
+/**
+ * Which strings of a whole answer count.
+ *
+ * @example
+ * answerPaths('anthropic')('content[0].text') // true
+ * answerPaths('anthropic')('content[0].signature') // false
+ */
+export function answerPaths(dialect: AnswerDialect): (path: string) => boolean {
+  const model = WHOLE[dialect];
+  return (path) => model.test(path) && !OPAQUE.test(path);
+}
+
+/** Which strings of one stream event count, less the ones read as running text (`slots`). */
+export function eventPaths(dialect: AnswerDialect, slotPaths: ReadonlySet<string>): (path: string) => boolean {
+  const model = EVENT[dialect];
+  return (path) => model.test(path) && !OPAQUE.test(path) && !slotPaths.has(path);
+}
+
+/** One piece of running text in an event: the channel it continues, and where it lies (object keys and array indexes, and as a param path). */
+export interface TextSlot {
+  channel: string;
+  keys: readonly (string | number)[];
+  path: string;
+  text: string;
+  /** Where the whole answer would hold this text (`choices[0].message.content`, `content[1].input`): what a block's message names. */
+  place: string;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function slot(into: TextSlot[], channel: string, keys: (string | number)[], text: unknown, place: string): void {
+  if (typeof text !== 'string' || text === '') return;
+  into.push({ channel, keys, path: keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join(''), text, place });
+}
+
+/**
+ * The running text of one stream event: the pieces of text that continue earlier events' (so a
+ * match may span them). Everything else in the event is looked at on its own.
+ *
+ * @example
+ * textSlots('openai', { choices: [{ index: 0, delta: { content: 'AKIA' } }] }) // [{ channel: '0:content', path: 'choices[0].delta.content', … }]
+ */
+export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
+  const slots: TextSlot[] = [];
+  if (!isObject(event)) return slots;
+  switch (dialect) {
+    case 'openai': {
+      const choices = Array.isArray(event.choices) ? event.choices : [];
+      choices.forEach((choice: unknown, i) => {
+        if (!isObject(choice)) return;
+        const n = typeof choice.index === 'number' ? choice.index : i;
+        // Legacy completions stream their text here.
+        slot(slots, `${n}:text`, ['choices', i, 'text'], choice.text, `choices[${n}].text`);
+        const delta = choice.delta;
+        if (!isObject(delta)) return;
+        slot(slots, `${n}:content`, ['choices', i, 'delta', 'content'], delta.content, `choices[${n}].message.content`);
+        slot(slots, `${n}:refusal`, ['choices', i, 'delta', 'refusal'], delta.refusal, `choices[${n}].message.refusal`);
+        const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
+        calls.forEach((call: unknown, j) => {
+          if (!isObject(call) || !isObject(call.function)) return;
+          // Fragments of one call share its `index`, not their place in the chunk.
+          const index = typeof call.index === 'number' ? call.index : j;
+          slot(slots, `${n}:tool:${index}`, ['choices', i, 'delta', 'tool_calls', j, 'function', 'arguments'], call.function.arguments, `choices[${n}].message.tool_calls[${index}].function.arguments`);
+        });
+      });
+      return slots;
+    }
+    case 'anthropic': {
+      if (event.type !== 'content_block_delta' || !isObject(event.delta)) return slots;
+      // The colon keeps block 1's key from being a prefix of block 10's (`closedChannels`).
+      const block = `${String(event.index)}:`;
+      // Thinking deltas are covered by the block's signature: not read (see OPAQUE).
+      if (event.delta.type === 'text_delta') slot(slots, block, ['delta', 'text'], event.delta.text, `content[${String(event.index)}].text`);
+      else if (event.delta.type === 'input_json_delta') slot(slots, block, ['delta', 'partial_json'], event.delta.partial_json, `content[${String(event.index)}].input`);
+      return slots;
+    }
+    case 'openai-responses': {
+      const type = typeof event.type === 'string' ? event.type : '';
+      if (!STREAMED_RESPONSES_TEXT.has(type)) return slots;
+      const item = `output[${String(event.output_index)}]`;
+      const place = type === 'response.function_call_arguments.delta' ? `${item}.arguments` : type === 'response.custom_tool_call_input.delta' ? `${item}.input` : type === 'response.reasoning_summary_text.delta' ? `${item}.summary[${String(event.summary_index)}].text` : `${item}.content[${String(event.content_index)}].${type === 'response.refusal.delta' ? 'refusal' : 'text'}`;
+      slot(slots, `${type}:${String(event.output_index)}:${String(event.content_index ?? event.summary_index ?? '')}`, ['delta'], event.delta, place);
+      return slots;
+    }
+    case 'gemini': {
+      const candidates = Array.isArray(event.candidates) ? event.candidates : [];
+      candidates.forEach((candidate: unknown, i) => {
+        if (!isObject(candidate) || !isObject(candidate.content) || !Array.isArray(candidate.content.parts)) return;
+        const n = typeof candidate.index === 'number' ? candidate.index : i;
+        candidate.content.parts.forEach((part: unknown, j) => {
+          // Function calls come whole, in one event: looked at with the rest of it.
+          if (isObject(part)) slot(slots, `${n}:${part.thought === true ? 'thought' : 'text'}`, ['candidates', i, 'content', 'parts', j, 'text'], part.text, `candidates[${n}].content.parts[${j}].text`);
+        });
+      });
+      return slots;
+    }
+  }
+}
+
+/** Keys of a Chat Completions delta that hold no text but the running text's (`textSlots`). */
+const DELTA_KEYS: ReadonlySet<string> = new Set(['role', 'content', 'refusal', 'tool_calls']);
+/** Keys of a Gemini part that hold no text but the running text's. */
+const PART_KEYS: ReadonlySet<string> = new Set(['text', 'thought']);
+
+/**
+ * Whether an event has text outside its running text, to be looked at on its own: false for the
+ * bulk of a stream, the plain deltas (a content or argument fragment, a text part), which then
+ * cost no second pass.
+ *
+ * @example
+ * hasOtherText('anthropic', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'hi' } }) // false
+ * hasOtherText('anthropic', { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', input: {} } }) // true
+ */
+export function hasOtherText(dialect: AnswerDialect, event: unknown): boolean {
+  if (!isObject(event)) return false;
+  switch (dialect) {
+    case 'openai':
+      return !Array.isArray(event.choices) || !event.choices.every((c: unknown) => isObject(c) && isObject(c.delta) && Object.keys(c.delta).every((k) => DELTA_KEYS.has(k)));
+    case 'anthropic':
+      // Thinking and signature deltas are not read (OPAQUE), text and input deltas are running text.
+      return event.type !== 'content_block_delta';
+    case 'openai-responses':
+      return !STREAMED_RESPONSES_TEXT.has(String(event.type));
+    case 'gemini': {
+      const candidates = Array.isArray(event.candidates) ? event.candidates : [];
+      return !candidates.every((c: unknown) => isObject(c) && isObject(c.content) && Array.isArray(c.content.parts) && c.content.parts.every((p: unknown) => isObject(p) && Object.keys(p).every((k) => PART_KEYS.has(k))));
+    }
+  }
+}
+
+/**
+ * Which running texts an event says are complete (Anthropic's `content_block_stop`, a choice's or
+ * candidate's finish reason, Responses' `….done` events of an output item): their held tails can
+ * be settled now instead of at the end of the stream (a text block's tail would otherwise wait
+ * behind the whole tool call that follows it). A channel key matches when it starts with one.
+ *
+ * @example
+ * closedChannels('anthropic', { type: 'content_block_stop', index: 0 }) // ['0:']
+ */
+export function closedChannels(dialect: AnswerDialect, event: unknown): string[] {
+  if (!isObject(event)) return [];
+  switch (dialect) {
+    case 'openai':
+      return (Array.isArray(event.choices) ? event.choices : []).flatMap((c: unknown, i) => (isObject(c) && c.finish_reason ? [`${typeof c.index === 'number' ? c.index : i}:`] : []));
+    case 'anthropic':
+      return event.type === 'content_block_stop' ? [`${String(event.index)}:`] : [];
+    case 'openai-responses':
+      // Every running text of an output item has its output index in its key.
+      return event.type === 'response.output_item.done' ? [...STREAMED_RESPONSES_TEXT].map((type) => `${type}:${String(event.output_index)}:`) : [];
+    case 'gemini':
+      return (Array.isArray(event.candidates) ? event.candidates : []).flatMap((c: unknown, i) => (isObject(c) && c.finishReason ? [`${typeof c.index === 'number' ? c.index : i}:`] : []));
+  }
+}
+
+/** Responses' events that carry a piece of running text in `delta`. */
+const STREAMED_RESPONSES_TEXT: ReadonlySet<string> = new Set([
+  'response.output_text.delta',
+  'response.refusal.delta',
+  'response.function_call_arguments.delta',
+  'response.reasoning_summary_text.delta',
+  'response.custom_tool_call_input.delta',
+]);
+
+/**
+ * Whether an event repeats text earlier events streamed (Responses' `….done` events and the
+ * whole response at the end): what is in it is redacted or blocked as anywhere else, but its
+ * hits are not counted again.
+ */
+export function echoes(dialect: AnswerDialect, event: unknown): boolean {
+  if (dialect !== 'openai-responses' || !isObject(event) || typeof event.type !== 'string') return false;
+  return !event.type.endsWith('.delta');
+}
+
+/** The event with `value` at `keys` (the object is changed in place and returned). */
+export function setAt(event: unknown, keys: readonly (string | number)[], value: string): unknown {
+  let at = event as Record<string | number, unknown>;
+  for (const key of keys.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+  at[keys[keys.length - 1]!] = value;
+  return event;
+}

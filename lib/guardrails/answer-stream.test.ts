@@ -1,0 +1,174 @@
+import { STREAMS, sseEvents } from '../../test/answer-streams';
+import type { AnswerDialect } from './answer-dialects';
+import { AnswerBlocked, AnswerStreamScreen } from './answer-stream';
+import { GuardrailsSchema } from './config';
+import { FAKE, fakePem } from './fake-tokens';
+import { Guardrails } from './scan';
+
+const rules = (action: 'flag' | 'redact' | 'block', extra: unknown[] = []) =>
+  Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'secrets', action }, ...extra] }), 'response')!;
+
+/** Runs a stream of `chunks` through a screen; what went out after each chunk, and at the end. */
+function run(screen: AnswerStreamScreen, chunks: string[]): { outs: string[]; blocked?: AnswerBlocked } {
+  const outs: string[] = [];
+  try {
+    for (const chunk of chunks) outs.push(Buffer.from(screen.push(Buffer.from(chunk))).toString());
+    outs.push(Buffer.from(screen.end()).toString());
+  } catch (err) {
+    if (err instanceof AnswerBlocked) return { outs, blocked: err };
+    throw err;
+  }
+  return { outs };
+}
+
+const dialects = Object.keys(STREAMS) as AnswerDialect[];
+const SPLIT = [`Your key is ${FAKE.awsKeyId.slice(0, 7)}`, `${FAKE.awsKeyId.slice(7)} and the token `, FAKE.githubClassic.slice(0, 20), `${FAKE.githubClassic.slice(20)}. Done.`];
+const WHOLE_TEXT = SPLIT.join('');
+
+describe('AnswerStreamScreen', () => {
+  describe.each(dialects)('%s', (dialect) => {
+    const shape = STREAMS[dialect];
+    const sse = [...shape.start, ...SPLIT.map(shape.piece), ...shape.end];
+
+    it('passes a flagged stream on as it came, chunk for chunk, and counts matches split across events once', () => {
+      // Prepare
+      const screen = new AnswerStreamScreen(rules('flag'), { dialect, hold: false, window: 512 });
+      // Act
+      const { outs } = run(screen, sse);
+      // Assess
+      expect(outs.slice(0, -1)).toEqual(sse);
+      expect(screen.hits).toEqual([
+        { rule: 'aws-access-key', action: 'flag', count: 1, side: 'response' },
+        { rule: 'github-token', action: 'flag', count: 1, side: 'response' },
+      ]);
+    });
+
+    it('redacts matches split across events before any of them goes out, keeping every other event', () => {
+      const screen = new AnswerStreamScreen(rules('redact'), { dialect, hold: true, window: 512 });
+      const { outs } = run(screen, sse);
+      const sent = outs.join('');
+      expect(sent).not.toContain(FAKE.awsKeyId.slice(0, 7) + FAKE.awsKeyId.slice(7, 9));
+      expect(sent).not.toContain(FAKE.githubClassic.slice(4, 20));
+      expect(shape.text(sseEvents(sent))).toBe('Your key is [REDACTED:aws-access-key] and the token [REDACTED:github-token]. Done.');
+      expect(sseEvents(sent)).toHaveLength(sseEvents(sse.join('')).length);
+      expect(screen.hits.map((h) => [h.rule, h.count])).toEqual([
+        ['aws-access-key', 1],
+        ['github-token', 1],
+      ]);
+    });
+
+    it('blocks before the first byte of the match leaves, having sent what came before it', () => {
+      const screen = new AnswerStreamScreen(rules('block'), { dialect, hold: true, window: 128 });
+      const { outs, blocked } = run(screen, [...shape.start, ...Array.from({ length: 30 }, () => shape.piece('x'.repeat(10))), ...SPLIT.map(shape.piece)]);
+      expect(blocked).toMatchObject({ rule: 'aws-access-key' });
+      expect(blocked!.message).not.toContain(FAKE.awsKeyId);
+      const sent = outs.join('');
+      expect(sent).not.toContain('AKIA');
+      // The text a window before the key had gone: the hold is bounded.
+      expect(shape.text(sseEvents(sent)).length).toBeGreaterThanOrEqual(300 - 128);
+    });
+
+    it('sends an answer with no match whole, in order, with only the window held', () => {
+      const screen = new AnswerStreamScreen(rules('redact'), { dialect, hold: true, window: 64 });
+      const pieces = Array.from({ length: 20 }, (_, i) => `word${i} `.repeat(3));
+      const stream = [...shape.start, ...pieces.map(shape.piece), ...shape.end];
+      const { outs } = run(screen, stream);
+      expect(outs.join('')).toBe(stream.join(''));
+      // Each piece is 21 bytes: with a 64-byte window, no more than four pieces' worth waits.
+      const held = outs.slice(shape.start.length, shape.start.length + pieces.length).map((o) => o.length);
+      expect(held.filter((n) => n > 0).length).toBeGreaterThan(pieces.length - 6);
+    });
+  });
+
+  it('takes events cut anywhere across chunks', () => {
+    const shape = STREAMS.anthropic;
+    const sse = [...shape.start, ...SPLIT.map(shape.piece), ...shape.end].join('');
+    for (const size of [1, 7, 64]) {
+      const chunks = Array.from({ length: Math.ceil(sse.length / size) }, (_, i) => sse.slice(i * size, (i + 1) * size));
+      const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 512 });
+      const { outs } = run(screen, chunks);
+      expect(shape.text(sseEvents(outs.join('')))).toBe('Your key is [REDACTED:aws-access-key] and the token [REDACTED:github-token]. Done.');
+    }
+  });
+
+  it("releases a text block's held tail when the block stops, not behind the tool call that follows", () => {
+    const shape = STREAMS.anthropic;
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 512 });
+    const before = [...shape.start, shape.piece('I will run it now.')].map((e) => Buffer.from(screen.push(Buffer.from(e))).toString()).join('');
+    expect(before).not.toContain('run it now');
+    const atStop = Buffer.from(screen.push(Buffer.from('event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n'))).toString();
+    expect(atStop).toContain('I will run it now.');
+    expect(atStop).toContain('content_block_stop');
+  });
+
+  it('holds a PEM block longer than the window until its footer, and redacts all of it', () => {
+    const pem = fakePem('RSA ');
+    const pieces = pem.match(/[^]{1,40}/g)!;
+    const shape = STREAMS.openai;
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai', hold: true, window: 128 });
+    const { outs } = run(screen, [...shape.start, shape.piece('key:\n'), ...pieces.map(shape.piece), shape.piece('\nthat was it'), ...shape.end]);
+    expect(shape.text(sseEvents(outs.join('')))).toBe('key:\n[REDACTED:private-key]\nthat was it');
+  });
+
+  it('redacts from the header on a PEM block the answer ends in the middle of', () => {
+    const pem = fakePem('').slice(0, 300);
+    const shape = STREAMS.anthropic;
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 128 });
+    const { outs } = run(screen, [...shape.start, shape.piece('here: '), ...pem.match(/[^]{1,25}/g)!.map(shape.piece)]);
+    expect(shape.text(sseEvents(outs.join('')))).toBe('here: [REDACTED:private-key]');
+  });
+
+  it('reads tool-call arguments as their own text, apart from the content', () => {
+    const chunk = (delta: unknown) => `data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`;
+    const key = FAKE.awsKeyId;
+    const stream = [
+      chunk({ content: key.slice(0, 10) }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'run', arguments: '{"cmd":"echo ' + key.slice(0, 10) } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: key.slice(10) + '"}' } }] }),
+      chunk({ content: ' plain' }),
+    ];
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai', hold: true, window: 512 });
+    const events = sseEvents(run(screen, stream).outs.join('')) as { choices: { delta: { content?: string; tool_calls?: { function: { arguments: string } }[] } }[] }[];
+    const args = events.map((e) => e.choices[0]!.delta.tool_calls?.[0]?.function.arguments ?? '').join('');
+    expect(JSON.parse(args)).toEqual({ cmd: 'echo [REDACTED:aws-access-key]' });
+    // The content's ten characters are no key: they go as they came.
+    expect(events.map((e) => e.choices[0]!.delta.content ?? '').join('')).toBe(`${key.slice(0, 10)} plain`);
+  });
+
+  it('leaves a signature alone and redacts a tool_use input that comes whole', () => {
+    const shape = STREAMS.anthropic;
+    const signature = `${FAKE.awsKeyId}${'A'.repeat(20)}`;
+    const stream = [
+      `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: `x ${FAKE.awsKeyId} y` } })}\n\n`,
+      `event: content_block_start\ndata: ${JSON.stringify({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 't', name: 'Bash', input: { cmd: `export K=${FAKE.awsKeyId}` } } })}\n\n`,
+      ...shape.end,
+    ];
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 512 });
+    const sent = run(screen, stream).outs.join('');
+    expect(sent).toContain(`x ${FAKE.awsKeyId} y`);
+    expect(sent).toContain('export K=[REDACTED:aws-access-key]');
+    expect(signature).toBeDefined();
+    expect(screen.hits).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }]);
+  });
+
+  it("redacts Responses' closing events too, counting their text once", () => {
+    const shape = STREAMS['openai-responses'];
+    const done = `event: response.output_text.done\ndata: ${JSON.stringify({ type: 'response.output_text.done', output_index: 0, content_index: 0, text: WHOLE_TEXT })}\n\n`;
+    const completed = `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response: { id: 'r', instructions: 'none', output: [{ type: 'message', content: [{ type: 'output_text', text: WHOLE_TEXT }] }] } })}\n\n`;
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai-responses', hold: true, window: 512 });
+    const sent = run(screen, [...shape.start, ...SPLIT.map(shape.piece), done, completed]).outs.join('');
+    expect(sent).not.toContain(FAKE.awsKeyId);
+    expect(sent).not.toContain(FAKE.githubClassic);
+    expect(screen.hits.map((h) => h.count)).toEqual([1, 1]);
+  });
+
+  it("rewrites Gemini's JSON array element by element, and closes it", () => {
+    const element = (text: string) => JSON.stringify({ candidates: [{ index: 0, content: { role: 'model', parts: [{ text }] } }] }, null, 2);
+    const array = `[${SPLIT.map(element).join('\n,\r\n')}\n]`;
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'gemini', hold: true, window: 512, jsonArray: true });
+    const sent = run(screen, array.match(/[^]{1,50}/g)!).outs.join('');
+    const parsed = JSON.parse(sent) as { candidates: { content: { parts: { text: string }[] } }[] }[];
+    expect(parsed.map((e) => e.candidates[0]!.content.parts[0]!.text).join('')).toBe('Your key is [REDACTED:aws-access-key] and the token [REDACTED:github-token]. Done.');
+    expect(screen.array.closed).toBe(true);
+  });
+});

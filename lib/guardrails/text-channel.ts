@@ -1,0 +1,171 @@
+import type { Guardrails, StringMatch } from './scan';
+
+/**
+ * Bytes kept before the first undecided byte: a built-in detector looks back past its literal
+ * (up to `github_pat_`, 11 characters) for what precedes it (up to a `\u201c` escape, 6): what
+ * comes first must be the text's own, not a cut that looks like its start.
+ */
+const CONTEXT = 32;
+
+/**
+ * The most a channel holds while a match at its end may still grow (a PEM block whose footer has
+ * not come yet): past it, the match is decided as it stands, and what follows is new text.
+ */
+export const MAX_HELD = 64 * 1024;
+
+/** A decided match to replace in the text on its way out, by absolute byte offsets of the channel. */
+export interface Redaction {
+  start: number;
+  end: number;
+  rule: string;
+}
+
+/**
+ * One running text of a streamed answer (a choice's content, a tool call's arguments, a content
+ * block), as a JSON string's text (its pieces escaped as JSON writes them, so patterns read it as
+ * they read a request body), looked at as it grows, in bounded memory.
+ *
+ * Every byte before `decided` is settled: every match starting there is known (and was reported
+ * once). A byte is settled once `window` more bytes follow it (no match is longer to recognise) and
+ * no match starting at or before it is still growing at the end of the text; so the text that may
+ * go out lags the text that came by at most `window` bytes, or by a growing match. A built-in's
+ * match is known whole once a byte follows it (each is bounded by a look-ahead); a pattern of the
+ * operator's once `window` bytes follow its start.
+ *
+ * @example
+ * const text = new TextChannel(guardrails, 512, (match) => …);
+ * const range = text.push('my key is AKIA');   // byte offsets of the piece
+ * const blocked = text.scan(false);           // undefined; nothing decided yet near the end
+ * text.decided                                // the bytes that may go out
+ */
+export class TextChannel {
+  /** The text from `#base` on, as of the last scan; then the pieces pushed since (joined once per scan, not once per piece). */
+  #buf: Buffer = Buffer.alloc(0);
+  #added: Buffer[] = [];
+  #addedBytes = 0;
+  #base = 0;
+  #decided = 0;
+  /** Text came since the last scan: a scan of the same text decides nothing new. */
+  #grown = false;
+  /** Decided redactions not yet sent on, by start. */
+  readonly redactions: Redaction[] = [];
+
+  constructor(
+    private readonly guardrails: Guardrails,
+    private readonly window: number,
+    private readonly onMatch: (match: StringMatch) => void,
+  ) {}
+
+  /** Absolute byte length of the text so far. */
+  get end(): number {
+    return this.#base + this.#buf.length + this.#addedBytes;
+  }
+
+  /** Every byte before this is settled. */
+  get decided(): number {
+    return this.#decided;
+  }
+
+  /** Appends a piece of text (as the model wrote it); returns its range, and its bytes as JSON text. */
+  push(text: string): { start: number; end: number; escaped: Buffer } {
+    // Escaped piece by piece: a JSON string's text is the concatenation of its pieces' texts.
+    const escaped = Buffer.from(JSON.stringify(text).slice(1, -1));
+    const start = this.end;
+    this.#added.push(escaped);
+    this.#addedBytes += escaped.length;
+    this.#grown = true;
+    return { start, end: this.end, escaped };
+  }
+
+  /**
+   * Looks at the undecided text; `final` when no more will come. Reports each match once it is
+   * decided (`onMatch`), records redactions, and returns the first `block` match, if any.
+   */
+  scan(final: boolean): StringMatch | undefined {
+    const end = this.end;
+    if (this.#decided >= end || (!final && !this.#grown)) return undefined;
+    this.#grown = false;
+    if (this.#added.length) {
+      this.#buf = Buffer.concat([this.#buf, ...this.#added]);
+      this.#added = [];
+      this.#addedBytes = 0;
+    }
+    let pinned = Infinity;
+    let lastEnd = this.#decided;
+    let blocked: StringMatch | undefined;
+    for (const m of this.guardrails.matchesInString(this.#buf)) {
+      const start = this.#base + m.start;
+      const stop = this.#base + m.end;
+      // Before `decided`: reported already, or context.
+      if (start < this.#decided) continue;
+      const settled = final || (m.own ? end - start >= this.window : stop < end) || end - start >= MAX_HELD;
+      if (!settled) {
+        // A match still growing; those after it are looked at again with it.
+        pinned = start;
+        break;
+      }
+      const match = { ...m, start, end: stop };
+      this.onMatch(match);
+      if (m.action === 'redact') this.redactions.push({ start, end: stop, rule: m.rule });
+      else if (m.action === 'block') blocked ??= match;
+      lastEnd = Math.max(lastEnd, stop);
+    }
+    this.#decided = final ? end : Math.max(this.#decided, Math.min(pinned, Math.max(end - this.window, lastEnd)));
+    this.#trim();
+    return blocked;
+  }
+
+  /**
+   * A piece's text as it goes out: its escaped bytes (`push`) with the redactions that touch its
+   * range applied, a match's replacement where it starts; then redactions wholly before `upTo`
+   * (the channel's text sent so far) are forgotten.
+   */
+  textOf(range: { start: number; end: number; escaped: Buffer }): string | undefined {
+    const touching = this.redactions.filter((r) => r.start < range.end && r.end > range.start);
+    const out = touching.length ? redacted(range, touching) : undefined;
+    // Pieces go out in order: nothing before this one's end is asked for again.
+    while (this.redactions.length && this.redactions[0]!.end <= range.end) this.redactions.shift();
+    return out;
+  }
+
+  /** Drops what no scan needs: everything but `CONTEXT` bytes before `decided`, cut at the edge of an escape and of a UTF-8 character (a cut character would be read as U+FFFD, three bytes, and shift every offset after it). */
+  #trim(): void {
+    const keepFrom = this.#decided - CONTEXT;
+    if (keepFrom <= this.#base) return;
+    // Walk escapes and characters from the start (a known edge) to the last edge at or before `keepFrom`.
+    const buf = this.#buf;
+    const limit = keepFrom - this.#base;
+    let at = 0;
+    while (at < limit) {
+      const width = widthAt(buf, at);
+      if (at + width > limit) break;
+      at += width;
+    }
+    this.#buf = buf.subarray(at);
+    this.#base += at;
+  }
+}
+
+/** The bytes of the escape or UTF-8 character at `at` of JSON text. */
+function widthAt(buf: Buffer, at: number): number {
+  const byte = buf[at]!;
+  if (byte === 0x5c /* \ */) return buf[at + 1] === 0x75 /* u */ ? 6 : 2;
+  if (byte < 0x80) return 1;
+  return byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+}
+
+/** A piece's text with redactions applied (their offsets absolute, the piece's at `range.start`), decoded from JSON text. */
+function redacted(range: { start: number; end: number; escaped: Buffer }, redactions: readonly Redaction[]): string {
+  const parts: string[] = [];
+  let at = range.start;
+  for (const r of [...redactions].sort((a, b) => a.start - b.start)) {
+    if (r.start >= at) {
+      parts.push(range.escaped.subarray(at - range.start, r.start - range.start).toString());
+      parts.push(`[REDACTED:${r.rule}]`);
+    }
+    // A match that began in an earlier piece takes this one's text up to its end.
+    at = Math.max(at, Math.min(range.end, r.end));
+  }
+  parts.push(range.escaped.subarray(at - range.start).toString());
+  return JSON.parse(`"${parts.join('')}"`) as string;
+}

@@ -1,0 +1,103 @@
+import { answerDialect, answerPaths, type AnswerDialect } from '../guardrails/answer-dialects';
+import { AnswerBlocked, AnswerStreamScreen } from '../guardrails/answer-stream';
+import type { GuardrailHit, Guardrails } from '../guardrails/scan';
+import type { ArrayState } from '../http/json-array';
+import { GatewayError } from '../http/errors';
+import type { GatewayResponse } from '../http/types';
+import type { RequestContext } from './context';
+import type { ProxyDeps } from './deps';
+
+/** The guardrails on answers as one call uses them. */
+export interface AnswerGuard {
+  rules: Guardrails;
+  dialect: AnswerDialect;
+  window: number;
+}
+
+/**
+ * The guardrails on answers for this call, or undefined: no rules look at answers, the caller is
+ * exempt (`guardedBody` marks the others), or its surface's answers hold no text the model wrote
+ * (embeddings, rerank, media). A call without them pays one property read.
+ *
+ * @example
+ * const guard = answerGuardOf(ctx, deps); // then screenWholeAnswer / screenedStream
+ */
+export function answerGuardOf(ctx: RequestContext, deps: Pick<ProxyDeps, 'answerGuardrails'>): AnswerGuard | undefined {
+  if (!ctx.screensAnswer || !deps.answerGuardrails) return undefined;
+  const dialect = answerDialect(ctx.surface);
+  return dialect && { rules: deps.answerGuardrails.rules, dialect, window: deps.answerGuardrails.window };
+}
+
+/**
+ * A whole (not streamed) answer screened before it goes: the model's text and tool calls'
+ * arguments (`answerPaths`), never signatures or encrypted reasoning. `flag`: booked. `redact`:
+ * the matches replaced in the answer's JSON strings (escapes kept valid). `block`: the answer is
+ * withheld and the client gets a 400 `guardrail_blocked` in its own dialect instead (not a 5xx,
+ * which SDKs retry: the same prompt would spend the tokens again for the same answer); the
+ * tokens were spent, so the call's usage record keeps them and their cost.
+ *
+ * @example
+ * return screenWholeAnswer(await wholeAnswer(...), guard, ctx, deps);
+ */
+export function screenWholeAnswer(res: GatewayResponse, guard: AnswerGuard, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>): GatewayResponse {
+  if (res.status !== 200 || !String(res.headers['content-type'] ?? '').startsWith('application/json')) return res;
+  const body = typeof res.body === 'string' ? Buffer.from(res.body) : res.body;
+  if (!(body instanceof Uint8Array)) return res;
+  const screened = guard.rules.screenAnswer(body, answerPaths(guard.dialect));
+  if (!screened) return res;
+  book(screened.hits.map((hit) => ({ ...hit, side: 'response' as const })), ctx, deps);
+  if (screened.blocked) throw withheld(screened.blocked.rule, screened.blocked.path);
+  return screened.body === body ? res : { ...res, body: screened.body };
+}
+
+/**
+ * A streamed answer screened on its way (`AnswerStreamScreen`): as it came when the rules only
+ * flag; with `redact` or `block` rules, each running text held back by the window until it is
+ * settled. A block ends the stream with `guardrail_blocked` (the caller's in-band error event);
+ * a stream cut upstream first sends what was held, settled as it stands. The hits are booked
+ * when the stream ends, before its books are closed.
+ */
+export function screenedStream(source: AsyncIterable<Uint8Array>, guard: AnswerGuard, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>, jsonArray: boolean): { body: AsyncGenerator<Uint8Array>; array: ArrayState | undefined } {
+  const rules = guard.rules;
+  const screen = new AnswerStreamScreen(rules, { dialect: guard.dialect, hold: !rules.flagsOnly, window: guard.window, jsonArray });
+  async function* body(): AsyncGenerator<Uint8Array> {
+    try {
+      try {
+        for await (const chunk of source) {
+          const out = screen.push(chunk);
+          if (out.length) yield out;
+        }
+      } catch (err) {
+        if (err instanceof AnswerBlocked) throw err;
+        // Cut upstream: what was held goes, as settled as it now is; then the error ends the stream.
+        const rest = screen.end();
+        if (rest.length) yield rest;
+        throw err;
+      }
+      const rest = screen.end();
+      if (rest.length) yield rest;
+    } catch (err) {
+      if (err instanceof AnswerBlocked) throw withheld(err.rule, err.path);
+      throw err;
+    } finally {
+      const hits = screen.hits;
+      if (hits.length) book(hits, ctx, deps);
+    }
+  }
+  // The array the client has is the screen's when it holds elements back.
+  return { body: body(), array: jsonArray && !rules.flagsOnly ? screen.array : undefined };
+}
+
+function withheld(rule: string, path: string): GatewayError {
+  return new GatewayError(
+    'invalid_request',
+    `The model's answer was withheld by the gateway's guardrail "${rule}" (guardrail_blocked): it matched in ${path || 'the answer'}. The answer's tokens were spent and are counted.`,
+    { code: 'guardrail_blocked' },
+  );
+}
+
+/** The answer's hits onto the call's books (after the request's, if any) and the log, one line per rule, as the request side books its own. */
+function book(hits: GuardrailHit[], ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>): void {
+  ctx.guardrails = [...(ctx.guardrails ?? []), ...hits];
+  for (const hit of hits) deps.logger.info('guardrail', { requestId: ctx.requestId, keyId: ctx.keyId, surface: ctx.surface, rule: hit.rule, action: hit.action, count: hit.count, side: 'response' });
+}
