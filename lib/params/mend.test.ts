@@ -5,6 +5,8 @@ import { mendBody, type MendSurface } from './mend';
 const REASONING: ModelCapabilities = { reasoning: true };
 const UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true };
 const CHAT: ModelCapabilities = { reasoning: false };
+const NO_STOP: ModelCapabilities = { reasoning: true, refusesStop: true };
+const UNLESS_NONE_NO_STOP: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true, refusesStop: true };
 const messages = [{ role: 'user', content: 'hi' }];
 
 describe('mendBody, case by case', () => {
@@ -29,6 +31,11 @@ describe('mendBody, case by case', () => {
       { model: 'o3', messages, max_completion_tokens: 8000, top_p: 1, presence_penalty: 0, stream: true, reasoning_effort: 'high' },
       ['maxOutputTokens:renamed', 'temperature:dropped', 'frequency_penalty:dropped'],
     ],
+    // stop: o3, o4-mini, codex-mini and GPT-5 refuse it; o1 and o3-mini take it
+    ['stop dropped where the model refuses it', 'openai', NO_STOP, { messages, stop: ['\nObservation:'], max_tokens: 10 }, { messages, max_completion_tokens: 10 }, ['maxOutputTokens:renamed', 'stop:dropped']],
+    ['stop kept where the model takes it (o3-mini)', 'openai', REASONING, { stop: 'END' }, { stop: 'END' }, []],
+    ['stop dropped on gpt-5.1 even while it does not reason', 'openai', UNLESS_NONE_NO_STOP, { stop: ['END'], temperature: 0.2 }, { temperature: 0.2 }, ['stop:dropped']],
+    ['a null stop left alone', 'openai', NO_STOP, { stop: null }, { stop: null }, []],
     ['reasoning_effort kept on a reasoning model', 'openai', REASONING, { reasoning_effort: 'low' }, { reasoning_effort: 'low' }, []],
     ['nothing to mend', 'openai', REASONING, { model: 'o3', messages, max_completion_tokens: 10 }, { model: 'o3', messages, max_completion_tokens: 10 }, []],
     // GPT-5.1 and later: sampling while it does not reason

@@ -44,7 +44,8 @@ const sent = (value: unknown) => value !== undefined && value !== null;
  * A body of the OpenAI dialect mended for the model it goes to, so that the upstream does not
  * refuse it for a parameter the model does not take. On a reasoning model: `max_tokens` becomes
  * `max_completion_tokens` (or yields to the client's own), and temperature, top_p and the
- * penalties go unless they hold the default the model accepts (temperature 1 stays); on GPT-5.1
+ * penalties go unless they hold the default the model accepts (temperature 1 stays), and so does
+ * `stop` where the model refuses it (o3, o4-mini, GPT-5: the answer may then run past it); on GPT-5.1
  * and later they stay while the call does not reason (no effort, or `none`). On a chat model:
  * `reasoning_effort` (Responses: `reasoning`) goes. Pure and cheap: a handful of property reads
  * on a body that needs nothing, which comes back as the very object.
@@ -89,6 +90,8 @@ function refusedFields(surface: MendSurface, body: Record<string, unknown>, capa
   }
   let refused = NOTHING;
   if (chat && sent(body.max_tokens)) refused = ['max_tokens'];
+  // Chat Completions only: the Responses API has no stop sequences.
+  if (chat && capabilities.refusesStop && sent(body.stop)) refused = [...refused, 'stop'];
   const effort = chat ? body.reasoning_effort : (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
   if (capabilities.samplesWithoutEffort && (!sent(effort) || effort === 'none')) return refused;
   if (chat && body.logprobs === true) return ['logprobs'];

@@ -276,7 +276,8 @@ const DEFAULT_ONLY: readonly (readonly [string, number])[] = [
 /**
  * What OpenAI (and Azure OpenAI, whose deployments of the same models answer alike) says to a
  * Chat Completions body a model refuses: a reasoning model (o-series, codex-mini, GPT-5 but its
- * chat model) refuses `max_tokens`, a sampling value other than the default and `logprobs`, except
+ * chat model) refuses `max_tokens`, a sampling value other than the default and `logprobs` (o3,
+ * o4-mini, codex-mini and GPT-5 also `stop`), except
  * that GPT-5.1 and later take sampling while they do not reason; GPT-4-era chat models refuse
  * `reasoning_effort`. The fake's own reading of OpenAI's documented behaviour, kept apart from the
  * gateway's table so that a test proves the mending rather than repeating it.
@@ -286,6 +287,8 @@ export function refusedByModel(model: string, body: Record<string, unknown>): Op
     return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && body.reasoning_effort != null ? unsupported('reasoning_effort') : undefined;
   }
   if (body.max_tokens != null) return unsupported('max_tokens', " Use 'max_completion_tokens' instead.");
+  // o1 and o3-mini take stop sequences; o3, o4-mini, codex-mini and GPT-5 do not (crewAI #2738, dify #18971).
+  if (body.stop != null && !/^(o1|o3-mini)/.test(model)) return unsupported('stop');
   if (/^gpt-5\.\d+$/.test(model) && (body.reasoning_effort == null || body.reasoning_effort === 'none')) return undefined;
   for (const [param, only] of DEFAULT_ONLY) {
     const value = body[param];

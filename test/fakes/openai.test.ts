@@ -26,6 +26,8 @@ describe('fake OpenAI upstream', () => {
       ['gpt-5-mini', { presence_penalty: 0.5 }, 'presence_penalty', "Unsupported value: 'presence_penalty' does not support 0.5 with this model. Only the default (0) value is supported."],
       ['gpt-5.1', { temperature: 0.2, reasoning_effort: 'high' }, 'temperature', "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported."],
       ['o3', { logprobs: true }, 'logprobs', "Unsupported parameter: 'logprobs' is not supported with this model."],
+      ['o4-mini-2025-04-16', { stop: ['\nObservation:'] }, 'stop', "Unsupported parameter: 'stop' is not supported with this model."],
+      ['gpt-5', { stop: 'END' }, 'stop', "Unsupported parameter: 'stop' is not supported with this model."],
       ['gpt-4o', { reasoning_effort: 'low' }, 'reasoning_effort', "Unsupported parameter: 'reasoning_effort' is not supported with this model."],
     ])('answers %s a chat body with %j with the real 400 naming %s', async (model, params, param, message) => {
       const err = await refusal(client.chat.completions.create({ model, messages: USER, ...params }));
@@ -38,6 +40,8 @@ describe('fake OpenAI upstream', () => {
     it.each<[string, Record<string, unknown>]>([
       ['o3', { max_completion_tokens: 10, temperature: 1, top_p: 1, frequency_penalty: 0, logprobs: false }],
       ['gpt-5.1', { temperature: 0.2, top_p: 0.5 }],
+      ['o3-mini', { stop: ['END'], max_completion_tokens: 10 }],
+      ['o1', { stop: 'END' }],
       ['gpt-5-chat-latest', { temperature: 0.2, max_tokens: 10 }],
       ['gpt-4o', { temperature: 0.2, max_tokens: 10, logprobs: true }],
     ])('answers %s a chat body with %j, which it takes', async (model, params) => {
