@@ -20,6 +20,8 @@ describe('mendBody, on random bodies', () => {
     ['openai', 'o3'],
     ['openai', 'gpt-5-mini'],
     ['openai', 'gpt-5.1'],
+    ['openai', 'gpt-5.1-2025-11-13'],
+    ['openai', 'ft:o4-mini-2025-04-16:acme::abc123'],
     ['openai', 'gpt-4o'],
     ['openai-responses', 'o4-mini'],
     ['openai-responses', 'gpt-5.1'],

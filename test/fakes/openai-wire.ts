@@ -282,14 +282,15 @@ const DEFAULT_ONLY: readonly (readonly [string, number])[] = [
  * `reasoning_effort`. The fake's own reading of OpenAI's documented behaviour, kept apart from the
  * gateway's table so that a test proves the mending rather than repeating it.
  */
-export function refusedByModel(model: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+export function refusedByModel(upstreamModel: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+  const model = baseModel(upstreamModel);
   if (!isReasoningModel(model)) {
     return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && body.reasoning_effort != null ? unsupported('reasoning_effort') : undefined;
   }
   if (body.max_tokens != null) return unsupported('max_tokens', " Use 'max_completion_tokens' instead.");
   // o1 and o3-mini take stop sequences; o3, o4-mini, codex-mini and GPT-5 do not (crewAI #2738, dify #18971).
   if (body.stop != null && !/^(o1|o3-mini)/.test(model)) return unsupported('stop');
-  if (/^gpt-5\.\d+$/.test(model) && (body.reasoning_effort == null || body.reasoning_effort === 'none')) return undefined;
+  if (samplesUnlessReasoning(model) && (body.reasoning_effort == null || body.reasoning_effort === 'none')) return undefined;
   for (const [param, only] of DEFAULT_ONLY) {
     const value = body[param];
     if (value != null && value !== only) {
@@ -304,14 +305,19 @@ export function refusedByModel(model: string, body: Record<string, unknown>): Op
  * and top_p (the Responses API has no penalties), but GPT-5.1 and later while they do not reason;
  * a chat model refuses `reasoning.effort`.
  */
-export function responsesRefusedByModel(model: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+export function responsesRefusedByModel(upstreamModel: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+  const model = baseModel(upstreamModel);
   const effort = (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
   if (!isReasoningModel(model)) return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && effort != null ? unsupported('reasoning.effort') : undefined;
-  if (/^gpt-5\.\d+$/.test(model) && (effort == null || effort === 'none')) return undefined;
+  if (samplesUnlessReasoning(model) && (effort == null || effort === 'none')) return undefined;
   const refused = DEFAULT_ONLY.slice(0, 2).find(([param, only]) => body[param] != null && body[param] !== only);
   return refused ? unsupported(refused[0]) : undefined;
 }
 
+/** A fine-tune answers as its base model does (`ft:o4-mini-2025-04-16:org::id` is an o4-mini). */
+const baseModel = (model: string) => model.replace(/^ft:/, '');
+/** GPT-5.1 and later, and their dated snapshots (`gpt-5.1-2025-11-13`): sampling while they do not reason. */
+const samplesUnlessReasoning = (model: string) => /^gpt-5\.\d+(-\d{4}-\d{2}-\d{2})?$/.test(model);
 const isReasoningModel = (model: string) => /^(o\d|codex-|gpt-5(?!-chat))/.test(model);
 const unsupported = (param: string, hint = '') => errorBody(`Unsupported parameter: '${param}' is not supported with this model.${hint}`, 'invalid_request_error', param, 'unsupported_parameter');
 

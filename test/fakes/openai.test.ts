@@ -22,6 +22,7 @@ describe('fake OpenAI upstream', () => {
 
     it.each<[string, Record<string, unknown>, string, string]>([
       ['o3', { max_tokens: 10 }, 'max_tokens', "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."],
+      ['ft:o4-mini-2025-04-16:acme::abc123', { max_tokens: 10 }, 'max_tokens', "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."],
       ['o4-mini', { temperature: 0.2 }, 'temperature', "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported."],
       ['gpt-5-mini', { presence_penalty: 0.5 }, 'presence_penalty', "Unsupported value: 'presence_penalty' does not support 0.5 with this model. Only the default (0) value is supported."],
       ['gpt-5.1', { temperature: 0.2, reasoning_effort: 'high' }, 'temperature', "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported."],
@@ -40,6 +41,7 @@ describe('fake OpenAI upstream', () => {
     it.each<[string, Record<string, unknown>]>([
       ['o3', { max_completion_tokens: 10, temperature: 1, top_p: 1, frequency_penalty: 0, logprobs: false }],
       ['gpt-5.1', { temperature: 0.2, top_p: 0.5 }],
+      ['gpt-5.1-2025-11-13', { temperature: 0.2 }],
       ['o3-mini', { stop: ['END'], max_completion_tokens: 10 }],
       ['o1', { stop: 'END' }],
       ['gpt-5-chat-latest', { temperature: 0.2, max_tokens: 10 }],
