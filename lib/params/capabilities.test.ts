@@ -42,6 +42,9 @@ describe('capabilitiesOf, by upstream model id', () => {
     ['azure-openai', 'o4-mini', NO_STOP],
     ['azure-openai', 'gpt-4o', CHAT],
     ['azure-openai', 'prod-reasoner', undefined],
+    // A deployment whose name only starts with o and a digit is no o-series model.
+    ['azure-openai', 'o365-assistant', undefined],
+    ['openai', 'o1-preview-2024-09-12', REASONING],
     // An OpenAI-compatible server's ids are its own.
     ['openai-compatible', 'o3', undefined],
     ['openai-compatible', 'gpt-4o', undefined],

@@ -37,7 +37,8 @@ const FAMILIES: readonly (readonly [RegExp, ModelCapabilities | undefined])[] = 
   // for a temperature other than 1. o1 and o3-mini take `stop`; o3, o3-pro and o4-mini answer
   // `Unsupported parameter: 'stop'` (crewAI #2738, dify #18971, smolagents' supports_stop_parameter).
   [/^o(1|3-mini)(-|$)/, REASONING],
-  [/^o\d/, REASONING_NO_STOP],
+  // The number ends the family's name: an Azure deployment called `o365-assistant` is not one.
+  [/^o\d(-|$)/, REASONING_NO_STOP],
   // codex-mini-latest: an o4-mini tuned for Codex (OpenAI's model page: a reasoning model).
   [/^codex-/, REASONING_NO_STOP],
   // gpt-5-chat-latest is the chat model behind ChatGPT, not a reasoning model: it takes

@@ -318,7 +318,7 @@ export function responsesRefusedByModel(upstreamModel: string, body: Record<stri
 const baseModel = (model: string) => model.replace(/^ft:/, '');
 /** GPT-5.1 and later, and their dated snapshots (`gpt-5.1-2025-11-13`): sampling while they do not reason. */
 const samplesUnlessReasoning = (model: string) => /^gpt-5\.\d+(-\d{4}-\d{2}-\d{2})?$/.test(model);
-const isReasoningModel = (model: string) => /^(o\d|codex-|gpt-5(?!-chat))/.test(model);
+const isReasoningModel = (model: string) => /^(o\d(-|$)|codex-|gpt-5(?!-chat))/.test(model);
 const unsupported = (param: string, hint = '') => errorBody(`Unsupported parameter: '${param}' is not supported with this model.${hint}`, 'invalid_request_error', param, 'unsupported_parameter');
 
 /** The body the real API most often sends with `status`, for a request about `model`. */
