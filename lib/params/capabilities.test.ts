@@ -41,6 +41,8 @@ describe('capabilitiesOf, by upstream model id', () => {
     ['azure-openai', 'O3-Mini', REASONING],
     ['azure-openai', 'o4-mini', NO_STOP],
     ['azure-openai', 'gpt-4o', CHAT],
+    // Azure names GPT-3.5 without the dot.
+    ['azure-openai', 'gpt-35-turbo', CHAT],
     ['azure-openai', 'prod-reasoner', undefined],
     // A deployment whose name only starts with o and a digit is no o-series model.
     ['azure-openai', 'o365-assistant', undefined],

@@ -53,9 +53,9 @@ const FAMILIES: readonly (readonly [RegExp, ModelCapabilities | undefined])[] = 
   // gpt-5, gpt-5-mini, gpt-5-nano, gpt-5-codex, gpt-5-pro, gpt-5.1-codex…: always reason (OpenAI's
   // GPT-5 guide); the family refuses `stop`, GPT-5.1 and later even at effort `none`.
   [/^gpt-5/, REASONING_NO_STOP],
-  // GPT-4o, GPT-4.1, GPT-4, GPT-3.5: chat models; `reasoning_effort` is refused ("Unsupported
-  // parameter: 'reasoning_effort' is not supported with this model.").
-  [/^(gpt-4|gpt-3\.5|chatgpt-4o)/, CHAT],
+  // GPT-4o, GPT-4.1, GPT-4, GPT-3.5 (Azure's model name: gpt-35-turbo): chat models;
+  // `reasoning_effort` is refused ("Unsupported parameter: 'reasoning_effort' is not supported with this model.").
+  [/^(gpt-4|gpt-3\.?5|chatgpt-4o)/, CHAT],
 ];
 
 /** Provider types whose model ids are OpenAI's (Azure's deployments are usually named after the model). */

@@ -285,7 +285,7 @@ const DEFAULT_ONLY: readonly (readonly [string, number])[] = [
 export function refusedByModel(upstreamModel: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
   const model = baseModel(upstreamModel);
   if (!isReasoningModel(model)) {
-    return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && body.reasoning_effort != null ? unsupported('reasoning_effort') : undefined;
+    return /^(gpt-4|gpt-3\.?5|gpt-5-chat)/.test(model) && body.reasoning_effort != null ? unsupported('reasoning_effort') : undefined;
   }
   if (body.max_tokens != null) return unsupported('max_tokens', " Use 'max_completion_tokens' instead.");
   // o1 and o3-mini take stop sequences; o3, o4-mini, codex-mini and GPT-5 do not (crewAI #2738, dify #18971).
@@ -308,7 +308,7 @@ export function refusedByModel(upstreamModel: string, body: Record<string, unkno
 export function responsesRefusedByModel(upstreamModel: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
   const model = baseModel(upstreamModel);
   const effort = (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
-  if (!isReasoningModel(model)) return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && effort != null ? unsupported('reasoning.effort') : undefined;
+  if (!isReasoningModel(model)) return /^(gpt-4|gpt-3\.?5|gpt-5-chat)/.test(model) && effort != null ? unsupported('reasoning.effort') : undefined;
   if (samplesUnlessReasoning(model) && (effort == null || effort === 'none')) return undefined;
   const refused = DEFAULT_ONLY.slice(0, 2).find(([param, only]) => body[param] != null && body[param] !== only);
   return refused ? unsupported(refused[0]) : undefined;
