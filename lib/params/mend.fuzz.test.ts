@@ -4,8 +4,8 @@ import { GatewayError } from '../http/errors';
 import { capabilitiesOf } from './capabilities';
 import { mendBody, type MendSurface } from './mend';
 
-const FIELDS = ['max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'reasoning_effort', 'reasoning', 'stream', 'stop'];
-const VALUES = [null, 0, 1, 0.2, 2, -1, 4096, true, false, 'none', 'low', 'high', '', { effort: 'low' }, { effort: 'none' }, { summary: 'auto' }, { effort: null }, ['END']];
+const FIELDS = ['max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'reasoning_effort', 'reasoning', 'stream', 'stop', 'include'];
+const VALUES = [null, 0, 1, 0.2, 2, -1, 4096, true, false, 'none', 'low', 'high', '', { effort: 'low' }, { effort: 'none' }, { summary: 'auto' }, { effort: null }, ['END'], ['reasoning.encrypted_content'], ['message.output_text.logprobs', 'reasoning.encrypted_content']];
 
 /** A body of random values in the fields mending reads, beside the messages it never touches. */
 function randomBody(random: () => number, pick: <T>(xs: readonly T[]) => T): Record<string, unknown> {

@@ -50,6 +50,25 @@ describe('mendBody, case by case', () => {
     ['responses: gpt-5.1 without effort keeps temperature', 'openai-responses', UNLESS_NONE, { temperature: 0.7, reasoning: { summary: 'auto' } }, { temperature: 0.7, reasoning: { summary: 'auto' } }, []],
     ['responses: gpt-5.1 reasoning drops it', 'openai-responses', UNLESS_NONE, { temperature: 0.7, reasoning: { effort: 'high' } }, { reasoning: { effort: 'high' } }, ['temperature:dropped']],
     ['responses: reasoning dropped on a chat model', 'openai-responses', CHAT, { input: 'x', reasoning: { effort: 'low' } }, { input: 'x' }, ['reasoningEffort:dropped']],
+    // Codex asks every model for its encrypted reasoning (stateless turns); chat models refuse the include
+    [
+      'responses: Codex’s encrypted reasoning dropped on a chat model with its effort',
+      'openai-responses',
+      CHAT,
+      { input: 'x', store: false, reasoning: { effort: 'medium', summary: 'auto' }, include: ['reasoning.encrypted_content'] },
+      { input: 'x', store: false },
+      ['reasoningEffort:dropped', 'reasoning.encrypted_content:dropped'],
+    ],
+    [
+      'responses: the rest of include kept on a chat model',
+      'openai-responses',
+      CHAT,
+      { input: 'x', include: ['message.output_text.logprobs', 'reasoning.encrypted_content'] },
+      { input: 'x', include: ['message.output_text.logprobs'] },
+      ['reasoning.encrypted_content:dropped'],
+    ],
+    ['responses: an include without it left alone on a chat model', 'openai-responses', CHAT, { include: ['file_search_call.results'] }, { include: ['file_search_call.results'] }, []],
+    ['responses: encrypted reasoning kept on a reasoning model', 'openai-responses', REASONING, { include: ['reasoning.encrypted_content'] }, { include: ['reasoning.encrypted_content'] }, []],
   ])('%s', (_case, surface, capabilities, body, expected, changes) => {
     const before = structuredClone(body);
 

@@ -303,12 +303,18 @@ export function refusedByModel(upstreamModel: string, body: Record<string, unkno
 /**
  * What OpenAI says to a Responses body a model refuses: a reasoning model refuses temperature
  * and top_p (the Responses API has no penalties), but GPT-5.1 and later while they do not reason;
- * a chat model refuses `reasoning.effort`.
+ * a chat model refuses `reasoning.effort`, and `include: ["reasoning.encrypted_content"]`.
  */
 export function responsesRefusedByModel(upstreamModel: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
   const model = baseModel(upstreamModel);
   const effort = (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
-  if (!isReasoningModel(model)) return /^(gpt-4|gpt-3\.?5|gpt-5-chat)/.test(model) && effort != null ? unsupported('reasoning.effort') : undefined;
+  if (!isReasoningModel(model)) {
+    if (!/^(gpt-4|gpt-3\.?5|gpt-5-chat)/.test(model)) return undefined;
+    if (effort != null) return unsupported('reasoning.effort');
+    // What Codex includes on every stateless turn (pydantic-ai #2865, #3326).
+    const include = body.include;
+    return Array.isArray(include) && include.includes('reasoning.encrypted_content') ? errorBody('Encrypted content is not supported with this model.', 'invalid_request_error', 'include', null) : undefined;
+  }
   if (samplesUnlessReasoning(model) && (effort == null || effort === 'none')) return undefined;
   const refused = DEFAULT_ONLY.slice(0, 2).find(([param, only]) => body[param] != null && body[param] !== only);
   return refused ? unsupported(refused[0]) : undefined;

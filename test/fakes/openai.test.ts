@@ -59,6 +59,15 @@ describe('fake OpenAI upstream', () => {
       expect(hot!.param).toBe('temperature');
       expect(effort!.param).toBe('reasoning.effort');
     });
+
+    it('refuses the encrypted reasoning Codex includes on a chat model’s Responses body, as OpenAI does, and gives it on a reasoning model', async () => {
+      const refused = await refusal(client.responses.create({ model: 'gpt-4o', input: 'hi', store: false, include: ['reasoning.encrypted_content'] }));
+      const taken = await client.responses.create({ model: 'o4-mini', input: 'hi', store: false, include: ['reasoning.encrypted_content'] });
+
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused!.error).toEqual({ message: 'Encrypted content is not supported with this model.', type: 'invalid_request_error', param: 'include', code: null });
+      expect(taken.output_text).toBeTruthy();
+    });
   });
 
   describe('the Responses API', () => {

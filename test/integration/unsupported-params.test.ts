@@ -193,6 +193,23 @@ describe('a Responses client passed through', () => {
   });
 });
 
+describe('a Codex-style Responses client on a chat model', () => {
+  it('drops the effort and the encrypted reasoning it includes on every turn, which gpt-4o refuses, and keeps them for o3', async () => {
+    const { id, key } = await instances.createKey({ name: 'mend-codex' });
+    const codex = { input: 'Hello chat', store: false, reasoning: { effort: 'medium' as const, summary: 'auto' as const }, include: ['reasoning.encrypted_content' as const] };
+
+    const chat = await openai(key).responses.create({ model: 'gpt-4o', ...codex });
+    const reasoned = await openai(key).responses.create({ model: 'o3', ...codex });
+
+    expect(chat.output_text).toContain('Hello chat');
+    expect(reasoned.output_text).toBeTruthy();
+    expect(sentUp(openaiUp, 0)).toEqual({ model: 'gpt-4o', input: 'Hello chat', store: false });
+    expect(sentUp(openaiUp, 1)).toMatchObject({ model: 'o3', reasoning: { effort: 'medium' }, include: ['reasoning.encrypted_content'] });
+    const records = await recordsOf(id);
+    expect(records.map((r) => r.params)).toEqual([['reasoningEffort:dropped', 'reasoning.encrypted_content:dropped'], undefined]);
+  });
+});
+
 describe('an Anthropic client translated to a reasoning model', () => {
   it('sends no temperature to o3 (the translation already writes max_completion_tokens), whole and streamed', async () => {
     const { id, key } = await instances.createKey({ name: 'mend-anthropic' });
