@@ -1,8 +1,9 @@
 /**
  * Which request parameters an OpenAI-dialect model refuses, known from its upstream id: the
  * reasoning models (o-series, GPT-5) refuse `max_tokens` and the sampling parameters other than
- * their defaults (and most of them `stop`); chat models refuse `reasoning_effort`. A model the table does not know is
- * `undefined`: nothing is mended for it (a target's `capabilities` says what it is).
+ * their defaults (and most of them `stop`); chat models refuse `reasoning_effort`. A model the
+ * table does not know is `undefined`: nothing is mended for it (a target's `capabilities` says
+ * what it is).
  */
 import type { TargetCapabilitiesConfig } from '../config/schema';
 

@@ -45,10 +45,11 @@ const sent = (value: unknown) => value !== undefined && value !== null;
  * refuse it for a parameter the model does not take. On a reasoning model: `max_tokens` becomes
  * `max_completion_tokens` (or yields to the client's own), and temperature, top_p and the
  * penalties go unless they hold the default the model accepts (temperature 1 stays), and so does
- * `stop` where the model refuses it (o3, o4-mini, GPT-5: the answer may then run past it); on GPT-5.1
- * and later they stay while the call does not reason (no effort, or `none`). On a chat model:
- * `reasoning_effort` (Responses: `reasoning`, and `reasoning.encrypted_content` from `include`) goes. Pure and cheap: a handful of property reads
- * on a body that needs nothing, which comes back as the very object.
+ * `stop` where the model refuses it (o3, o4-mini, GPT-5: the answer may then run past it); on
+ * GPT-5.1 and later the sampling stays while the call does not reason (no effort, or `none`). On a
+ * chat model: `reasoning_effort` (Responses: `reasoning`, and `reasoning.encrypted_content` from
+ * `include`) goes. Pure and cheap: a handful of property reads on a body that needs nothing, which
+ * comes back as the very object.
  *
  * `logprobs: true` on a reasoning model is refused (400 naming `logprobs`) rather than dropped:
  * the answer could not carry what the client asked for.
