@@ -1,7 +1,9 @@
 import { capabilitiesOf, type ModelCapabilities } from './capabilities';
 
 const REASONING: ModelCapabilities = { reasoning: true };
-const UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true };
+const UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true, refusesStop: true };
+// o3, o4-mini, codex-mini and GPT-5 also refuse `stop` (o1 and o3-mini take it).
+const NO_STOP: ModelCapabilities = { reasoning: true, refusesStop: true };
 const CHAT: ModelCapabilities = { reasoning: false };
 
 describe('capabilitiesOf, by upstream model id', () => {
@@ -9,20 +11,22 @@ describe('capabilitiesOf, by upstream model id', () => {
   it.each<[string, string, ModelCapabilities | undefined]>([
     ['openai', 'o1', REASONING],
     ['openai', 'o1-mini', REASONING],
-    ['openai', 'o3', REASONING],
+    ['openai', 'o3', NO_STOP],
     ['openai', 'o3-mini-2025-01-31', REASONING],
-    ['openai', 'o3-pro', REASONING],
-    ['openai', 'o4-mini', REASONING],
-    ['openai', 'codex-mini-latest', REASONING],
-    ['openai', 'gpt-5', REASONING],
-    ['openai', 'gpt-5-mini', REASONING],
-    ['openai', 'gpt-5-nano-2025-08-07', REASONING],
-    ['openai', 'gpt-5-codex', REASONING],
-    ['openai', 'gpt-5.1-codex', REASONING],
-    ['openai', 'gpt-5.2-pro', REASONING],
+    ['openai', 'o3-2025-04-16', NO_STOP],
+    ['openai', 'o1-pro', REASONING],
+    ['openai', 'o3-pro', NO_STOP],
+    ['openai', 'o4-mini', NO_STOP],
+    ['openai', 'codex-mini-latest', NO_STOP],
+    ['openai', 'gpt-5', NO_STOP],
+    ['openai', 'gpt-5-mini', NO_STOP],
+    ['openai', 'gpt-5-nano-2025-08-07', NO_STOP],
+    ['openai', 'gpt-5-codex', NO_STOP],
+    ['openai', 'gpt-5.1-codex', NO_STOP],
+    ['openai', 'gpt-5.2-pro', NO_STOP],
     ['openai', 'gpt-5.1', UNLESS_NONE],
     ['openai', 'gpt-5.2-2025-12-11', UNLESS_NONE],
-    ['openai', 'ft:o4-mini-2025-04-16:acme::abc123', REASONING],
+    ['openai', 'ft:o4-mini-2025-04-16:acme::abc123', NO_STOP],
     // gpt-5-chat-latest is a chat model; gpt-5.1-chat-latest is not documented either way.
     ['openai', 'gpt-5-chat-latest', CHAT],
     ['openai', 'gpt-5.1-chat-latest', undefined],
@@ -35,8 +39,14 @@ describe('capabilitiesOf, by upstream model id', () => {
     ['openai', 'text-embedding-3-small', undefined],
     // Azure deployments named after their model are known; others are not.
     ['azure-openai', 'O3-Mini', REASONING],
+    ['azure-openai', 'o4-mini', NO_STOP],
     ['azure-openai', 'gpt-4o', CHAT],
+    // Azure names GPT-3.5 without the dot.
+    ['azure-openai', 'gpt-35-turbo', CHAT],
     ['azure-openai', 'prod-reasoner', undefined],
+    // A deployment whose name only starts with o and a digit is no o-series model.
+    ['azure-openai', 'o365-assistant', undefined],
+    ['openai', 'o1-preview-2024-09-12', REASONING],
     // An OpenAI-compatible server's ids are its own.
     ['openai-compatible', 'o3', undefined],
     ['openai-compatible', 'gpt-4o', undefined],

@@ -1,8 +1,9 @@
 /**
  * Which request parameters an OpenAI-dialect model refuses, known from its upstream id: the
  * reasoning models (o-series, GPT-5) refuse `max_tokens` and the sampling parameters other than
- * their defaults; chat models refuse `reasoning_effort`. A model the table does not know is
- * `undefined`: nothing is mended for it (a target's `capabilities` says what it is).
+ * their defaults (and most of them `stop`); chat models refuse `reasoning_effort`. A model the
+ * table does not know is `undefined`: nothing is mended for it (a target's `capabilities` says
+ * what it is).
  */
 import type { TargetCapabilitiesConfig } from '../config/schema';
 
@@ -16,10 +17,13 @@ export interface ModelCapabilities {
   reasoning: boolean;
   /** Takes the sampling parameters while it does not reason (no effort, or `none`): GPT-5.1 and later. */
   samplesWithoutEffort?: true;
+  /** Refuses `stop` (o3, o4-mini, codex-mini, GPT-5); o1 and o3-mini take it. */
+  refusesStop?: true;
 }
 
 const REASONING: ModelCapabilities = { reasoning: true };
-const REASONING_UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true };
+const REASONING_NO_STOP: ModelCapabilities = { reasoning: true, refusesStop: true };
+const REASONING_UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true, refusesStop: true };
 const CHAT: ModelCapabilities = { reasoning: false };
 
 /**
@@ -31,10 +35,13 @@ const FAMILIES: readonly (readonly [RegExp, ModelCapabilities | undefined])[] = 
   // o1, o1-mini, o1-pro, o3, o3-mini, o3-pro, o4-mini (and dated snapshots): OpenAI's reasoning
   // guide lists temperature, top_p, presence/frequency penalty, logprobs and max_tokens as
   // unsupported; the API answers `unsupported_parameter` for max_tokens and `unsupported_value`
-  // for a temperature other than 1.
-  [/^o\d/, REASONING],
+  // for a temperature other than 1. o1 and o3-mini take `stop`; o3, o3-pro and o4-mini answer
+  // `Unsupported parameter: 'stop'` (crewAI #2738, dify #18971, smolagents' supports_stop_parameter).
+  [/^o(1|3-mini)(-|$)/, REASONING],
+  // The number ends the family's name: an Azure deployment called `o365-assistant` is not one.
+  [/^o\d(-|$)/, REASONING_NO_STOP],
   // codex-mini-latest: an o4-mini tuned for Codex (OpenAI's model page: a reasoning model).
-  [/^codex-/, REASONING],
+  [/^codex-/, REASONING_NO_STOP],
   // gpt-5-chat-latest is the chat model behind ChatGPT, not a reasoning model: it takes
   // temperature (LiteLLM issue #13781 after it was treated as GPT-5).
   [/^gpt-5-chat/, CHAT],
@@ -44,11 +51,12 @@ const FAMILIES: readonly (readonly [RegExp, ModelCapabilities | undefined])[] = 
   // gpt-5.1-chat-latest takes is not documented, so it is left to a target's `capabilities`.
   [/^gpt-5\.\d+(-\d{4}-\d{2}-\d{2})?$/, REASONING_UNLESS_NONE],
   [/^gpt-5\.\d+-chat/, undefined],
-  // gpt-5, gpt-5-mini, gpt-5-nano, gpt-5-codex, gpt-5-pro, gpt-5.1-codex…: always reason (OpenAI's GPT-5 guide).
-  [/^gpt-5/, REASONING],
-  // GPT-4o, GPT-4.1, GPT-4, GPT-3.5: chat models; `reasoning_effort` is refused ("Unsupported
-  // parameter: 'reasoning_effort' is not supported with this model.").
-  [/^(gpt-4|gpt-3\.5|chatgpt-4o)/, CHAT],
+  // gpt-5, gpt-5-mini, gpt-5-nano, gpt-5-codex, gpt-5-pro, gpt-5.1-codex…: always reason (OpenAI's
+  // GPT-5 guide); the family refuses `stop`, GPT-5.1 and later even at effort `none`.
+  [/^gpt-5/, REASONING_NO_STOP],
+  // GPT-4o, GPT-4.1, GPT-4, GPT-3.5 (Azure's model name: gpt-35-turbo): chat models;
+  // `reasoning_effort` is refused ("Unsupported parameter: 'reasoning_effort' is not supported with this model.").
+  [/^(gpt-4|gpt-3\.?5|chatgpt-4o)/, CHAT],
 ];
 
 /** Provider types whose model ids are OpenAI's (Azure's deployments are usually named after the model). */
@@ -65,6 +73,7 @@ const SEEN_MAX = 1_000;
  *
  * @example
  * capabilitiesOf('openai', 'o3-mini') // { reasoning: true }
+ * capabilitiesOf('openai', 'o3') // { reasoning: true, refusesStop: true }
  * capabilitiesOf('azure-openai', 'prod-reasoner', { reasoning: true }) // { reasoning: true }
  * capabilitiesOf('openai', 'gpt-5-chat-latest') // { reasoning: false }
  * capabilitiesOf('openai-compatible', 'o3') // undefined

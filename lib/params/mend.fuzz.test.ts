@@ -4,8 +4,8 @@ import { GatewayError } from '../http/errors';
 import { capabilitiesOf } from './capabilities';
 import { mendBody, type MendSurface } from './mend';
 
-const FIELDS = ['max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'reasoning_effort', 'reasoning', 'stream'];
-const VALUES = [null, 0, 1, 0.2, 2, -1, 4096, true, false, 'none', 'low', 'high', '', { effort: 'low' }, { effort: 'none' }, { summary: 'auto' }, { effort: null }];
+const FIELDS = ['max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'reasoning_effort', 'reasoning', 'stream', 'stop', 'include'];
+const VALUES = [null, 0, 1, 0.2, 2, -1, 4096, true, false, 'none', 'low', 'high', '', { effort: 'low' }, { effort: 'none' }, { summary: 'auto' }, { effort: null }, ['END'], ['reasoning.encrypted_content'], ['message.output_text.logprobs', 'reasoning.encrypted_content']];
 
 /** A body of random values in the fields mending reads, beside the messages it never touches. */
 function randomBody(random: () => number, pick: <T>(xs: readonly T[]) => T): Record<string, unknown> {
@@ -20,6 +20,8 @@ describe('mendBody, on random bodies', () => {
     ['openai', 'o3'],
     ['openai', 'gpt-5-mini'],
     ['openai', 'gpt-5.1'],
+    ['openai', 'gpt-5.1-2025-11-13'],
+    ['openai', 'ft:o4-mini-2025-04-16:acme::abc123'],
     ['openai', 'gpt-4o'],
     ['openai-responses', 'o4-mini'],
     ['openai-responses', 'gpt-5.1'],

@@ -5,6 +5,8 @@ import { mendBody, type MendSurface } from './mend';
 const REASONING: ModelCapabilities = { reasoning: true };
 const UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true };
 const CHAT: ModelCapabilities = { reasoning: false };
+const NO_STOP: ModelCapabilities = { reasoning: true, refusesStop: true };
+const UNLESS_NONE_NO_STOP: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true, refusesStop: true };
 const messages = [{ role: 'user', content: 'hi' }];
 
 describe('mendBody, case by case', () => {
@@ -29,6 +31,11 @@ describe('mendBody, case by case', () => {
       { model: 'o3', messages, max_completion_tokens: 8000, top_p: 1, presence_penalty: 0, stream: true, reasoning_effort: 'high' },
       ['maxOutputTokens:renamed', 'temperature:dropped', 'frequency_penalty:dropped'],
     ],
+    // stop: o3, o4-mini, codex-mini and GPT-5 refuse it; o1 and o3-mini take it
+    ['stop dropped where the model refuses it', 'openai', NO_STOP, { messages, stop: ['\nObservation:'], max_tokens: 10 }, { messages, max_completion_tokens: 10 }, ['maxOutputTokens:renamed', 'stop:dropped']],
+    ['stop kept where the model takes it (o3-mini)', 'openai', REASONING, { stop: 'END' }, { stop: 'END' }, []],
+    ['stop dropped on gpt-5.1 even while it does not reason', 'openai', UNLESS_NONE_NO_STOP, { stop: ['END'], temperature: 0.2 }, { temperature: 0.2 }, ['stop:dropped']],
+    ['a null stop left alone', 'openai', NO_STOP, { stop: null }, { stop: null }, []],
     ['reasoning_effort kept on a reasoning model', 'openai', REASONING, { reasoning_effort: 'low' }, { reasoning_effort: 'low' }, []],
     ['nothing to mend', 'openai', REASONING, { model: 'o3', messages, max_completion_tokens: 10 }, { model: 'o3', messages, max_completion_tokens: 10 }, []],
     // GPT-5.1 and later: sampling while it does not reason
@@ -43,6 +50,25 @@ describe('mendBody, case by case', () => {
     ['responses: gpt-5.1 without effort keeps temperature', 'openai-responses', UNLESS_NONE, { temperature: 0.7, reasoning: { summary: 'auto' } }, { temperature: 0.7, reasoning: { summary: 'auto' } }, []],
     ['responses: gpt-5.1 reasoning drops it', 'openai-responses', UNLESS_NONE, { temperature: 0.7, reasoning: { effort: 'high' } }, { reasoning: { effort: 'high' } }, ['temperature:dropped']],
     ['responses: reasoning dropped on a chat model', 'openai-responses', CHAT, { input: 'x', reasoning: { effort: 'low' } }, { input: 'x' }, ['reasoningEffort:dropped']],
+    // Codex asks every model for its encrypted reasoning (stateless turns); chat models refuse the include
+    [
+      'responses: Codex’s encrypted reasoning dropped on a chat model with its effort',
+      'openai-responses',
+      CHAT,
+      { input: 'x', store: false, reasoning: { effort: 'medium', summary: 'auto' }, include: ['reasoning.encrypted_content'] },
+      { input: 'x', store: false },
+      ['reasoningEffort:dropped', 'reasoning.encrypted_content:dropped'],
+    ],
+    [
+      'responses: the rest of include kept on a chat model',
+      'openai-responses',
+      CHAT,
+      { input: 'x', include: ['message.output_text.logprobs', 'reasoning.encrypted_content'] },
+      { input: 'x', include: ['message.output_text.logprobs'] },
+      ['reasoning.encrypted_content:dropped'],
+    ],
+    ['responses: an include without it left alone on a chat model', 'openai-responses', CHAT, { include: ['file_search_call.results'] }, { include: ['file_search_call.results'] }, []],
+    ['responses: encrypted reasoning kept on a reasoning model', 'openai-responses', REASONING, { include: ['reasoning.encrypted_content'] }, { include: ['reasoning.encrypted_content'] }, []],
   ])('%s', (_case, surface, capabilities, body, expected, changes) => {
     const before = structuredClone(body);
 

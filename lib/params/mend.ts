@@ -44,10 +44,12 @@ const sent = (value: unknown) => value !== undefined && value !== null;
  * A body of the OpenAI dialect mended for the model it goes to, so that the upstream does not
  * refuse it for a parameter the model does not take. On a reasoning model: `max_tokens` becomes
  * `max_completion_tokens` (or yields to the client's own), and temperature, top_p and the
- * penalties go unless they hold the default the model accepts (temperature 1 stays); on GPT-5.1
- * and later they stay while the call does not reason (no effort, or `none`). On a chat model:
- * `reasoning_effort` (Responses: `reasoning`) goes. Pure and cheap: a handful of property reads
- * on a body that needs nothing, which comes back as the very object.
+ * penalties go unless they hold the default the model accepts (temperature 1 stays), and so does
+ * `stop` where the model refuses it (o3, o4-mini, GPT-5: the answer may then run past it); on
+ * GPT-5.1 and later the sampling stays while the call does not reason (no effort, or `none`). On a
+ * chat model: `reasoning_effort` (Responses: `reasoning`, and `reasoning.encrypted_content` from
+ * `include`) goes. Pure and cheap: a handful of property reads on a body that needs nothing, which
+ * comes back as the very object.
  *
  * `logprobs: true` on a reasoning model is refused (400 naming `logprobs`) rather than dropped:
  * the answer could not carry what the client asked for.
@@ -66,6 +68,14 @@ export function mendBody(surface: MendSurface, body: Record<string, unknown>, ca
   const out = { ...body };
   const changes: string[] = [];
   for (const field of refused) {
+    if (field === 'include') {
+      // Only the encrypted reasoning goes: the rest of what the client asked to include stays.
+      const rest = (body.include as unknown[]).filter((item) => item !== ENCRYPTED_REASONING);
+      if (rest.length > 0) out.include = rest;
+      else delete out.include;
+      changes.push(`${ENCRYPTED_REASONING}:dropped`);
+      continue;
+    }
     if (field === 'max_tokens') {
       if (!sent(body.max_completion_tokens)) out.max_completion_tokens = body.max_tokens;
       changes.push('maxOutputTokens:renamed');
@@ -77,6 +87,13 @@ export function mendBody(surface: MendSurface, body: Record<string, unknown>, ca
 
 const NOTHING: readonly string[] = [];
 
+/**
+ * What a Responses client asks to include to carry reasoning across stateless turns (Codex does on
+ * every turn, whatever the model); a chat model answers 400 `Encrypted content is not supported
+ * with this model.` (`param: "include"`).
+ */
+const ENCRYPTED_REASONING = 'reasoning.encrypted_content';
+
 /** How the record names a field, where the parameter policy has a name for it. */
 const RECORD_NAMES: Readonly<Record<string, string>> = { temperature: 'temperature', top_p: 'topP', reasoning_effort: 'reasoningEffort', reasoning: 'reasoningEffort' };
 
@@ -85,10 +102,13 @@ function refusedFields(surface: MendSurface, body: Record<string, unknown>, capa
   const chat = surface === 'openai';
   if (!capabilities.reasoning) {
     const field = chat ? 'reasoning_effort' : 'reasoning';
-    return sent(body[field]) ? [field] : NOTHING;
+    const refused = sent(body[field]) ? [field] : NOTHING;
+    return !chat && Array.isArray(body.include) && body.include.includes(ENCRYPTED_REASONING) ? [...refused, 'include'] : refused;
   }
   let refused = NOTHING;
   if (chat && sent(body.max_tokens)) refused = ['max_tokens'];
+  // Chat Completions only: the Responses API has no stop sequences.
+  if (chat && capabilities.refusesStop && sent(body.stop)) refused = [...refused, 'stop'];
   const effort = chat ? body.reasoning_effort : (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
   if (capabilities.samplesWithoutEffort && (!sent(effort) || effort === 'none')) return refused;
   if (chat && body.logprobs === true) return ['logprobs'];

@@ -276,17 +276,21 @@ const DEFAULT_ONLY: readonly (readonly [string, number])[] = [
 /**
  * What OpenAI (and Azure OpenAI, whose deployments of the same models answer alike) says to a
  * Chat Completions body a model refuses: a reasoning model (o-series, codex-mini, GPT-5 but its
- * chat model) refuses `max_tokens`, a sampling value other than the default and `logprobs`, except
+ * chat model) refuses `max_tokens`, a sampling value other than the default and `logprobs` (o3,
+ * o4-mini, codex-mini and GPT-5 also `stop`), except
  * that GPT-5.1 and later take sampling while they do not reason; GPT-4-era chat models refuse
  * `reasoning_effort`. The fake's own reading of OpenAI's documented behaviour, kept apart from the
  * gateway's table so that a test proves the mending rather than repeating it.
  */
-export function refusedByModel(model: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+export function refusedByModel(upstreamModel: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+  const model = baseModel(upstreamModel);
   if (!isReasoningModel(model)) {
-    return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && body.reasoning_effort != null ? unsupported('reasoning_effort') : undefined;
+    return /^(gpt-4|gpt-3\.?5|gpt-5-chat)/.test(model) && body.reasoning_effort != null ? unsupported('reasoning_effort') : undefined;
   }
   if (body.max_tokens != null) return unsupported('max_tokens', " Use 'max_completion_tokens' instead.");
-  if (/^gpt-5\.\d+$/.test(model) && (body.reasoning_effort == null || body.reasoning_effort === 'none')) return undefined;
+  // o1 and o3-mini take stop sequences; o3, o4-mini, codex-mini and GPT-5 do not (crewAI #2738, dify #18971).
+  if (body.stop != null && !/^(o1|o3-mini)/.test(model)) return unsupported('stop');
+  if (samplesUnlessReasoning(model) && (body.reasoning_effort == null || body.reasoning_effort === 'none')) return undefined;
   for (const [param, only] of DEFAULT_ONLY) {
     const value = body[param];
     if (value != null && value !== only) {
@@ -299,17 +303,28 @@ export function refusedByModel(model: string, body: Record<string, unknown>): Op
 /**
  * What OpenAI says to a Responses body a model refuses: a reasoning model refuses temperature
  * and top_p (the Responses API has no penalties), but GPT-5.1 and later while they do not reason;
- * a chat model refuses `reasoning.effort`.
+ * a chat model refuses `reasoning.effort`, and `include: ["reasoning.encrypted_content"]`.
  */
-export function responsesRefusedByModel(model: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+export function responsesRefusedByModel(upstreamModel: string, body: Record<string, unknown>): OpenAIErrorBody | undefined {
+  const model = baseModel(upstreamModel);
   const effort = (body.reasoning as { effort?: unknown } | null | undefined)?.effort;
-  if (!isReasoningModel(model)) return /^(gpt-4|gpt-3\.5|gpt-5-chat)/.test(model) && effort != null ? unsupported('reasoning.effort') : undefined;
-  if (/^gpt-5\.\d+$/.test(model) && (effort == null || effort === 'none')) return undefined;
+  if (!isReasoningModel(model)) {
+    if (!/^(gpt-4|gpt-3\.?5|gpt-5-chat)/.test(model)) return undefined;
+    if (effort != null) return unsupported('reasoning.effort');
+    // What Codex includes on every stateless turn (pydantic-ai #2865, #3326).
+    const include = body.include;
+    return Array.isArray(include) && include.includes('reasoning.encrypted_content') ? errorBody('Encrypted content is not supported with this model.', 'invalid_request_error', 'include', null) : undefined;
+  }
+  if (samplesUnlessReasoning(model) && (effort == null || effort === 'none')) return undefined;
   const refused = DEFAULT_ONLY.slice(0, 2).find(([param, only]) => body[param] != null && body[param] !== only);
   return refused ? unsupported(refused[0]) : undefined;
 }
 
-const isReasoningModel = (model: string) => /^(o\d|codex-|gpt-5(?!-chat))/.test(model);
+/** A fine-tune answers as its base model does (`ft:o4-mini-2025-04-16:org::id` is an o4-mini). */
+const baseModel = (model: string) => model.replace(/^ft:/, '');
+/** GPT-5.1 and later, and their dated snapshots (`gpt-5.1-2025-11-13`): sampling while they do not reason. */
+const samplesUnlessReasoning = (model: string) => /^gpt-5\.\d+(-\d{4}-\d{2}-\d{2})?$/.test(model);
+const isReasoningModel = (model: string) => /^(o\d(-|$)|codex-|gpt-5(?!-chat))/.test(model);
 const unsupported = (param: string, hint = '') => errorBody(`Unsupported parameter: '${param}' is not supported with this model.${hint}`, 'invalid_request_error', param, 'unsupported_parameter');
 
 /** The body the real API most often sends with `status`, for a request about `model`. */

@@ -22,10 +22,13 @@ describe('fake OpenAI upstream', () => {
 
     it.each<[string, Record<string, unknown>, string, string]>([
       ['o3', { max_tokens: 10 }, 'max_tokens', "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."],
+      ['ft:o4-mini-2025-04-16:acme::abc123', { max_tokens: 10 }, 'max_tokens', "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."],
       ['o4-mini', { temperature: 0.2 }, 'temperature', "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported."],
       ['gpt-5-mini', { presence_penalty: 0.5 }, 'presence_penalty', "Unsupported value: 'presence_penalty' does not support 0.5 with this model. Only the default (0) value is supported."],
       ['gpt-5.1', { temperature: 0.2, reasoning_effort: 'high' }, 'temperature', "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported."],
       ['o3', { logprobs: true }, 'logprobs', "Unsupported parameter: 'logprobs' is not supported with this model."],
+      ['o4-mini-2025-04-16', { stop: ['\nObservation:'] }, 'stop', "Unsupported parameter: 'stop' is not supported with this model."],
+      ['gpt-5', { stop: 'END' }, 'stop', "Unsupported parameter: 'stop' is not supported with this model."],
       ['gpt-4o', { reasoning_effort: 'low' }, 'reasoning_effort', "Unsupported parameter: 'reasoning_effort' is not supported with this model."],
     ])('answers %s a chat body with %j with the real 400 naming %s', async (model, params, param, message) => {
       const err = await refusal(client.chat.completions.create({ model, messages: USER, ...params }));
@@ -38,6 +41,9 @@ describe('fake OpenAI upstream', () => {
     it.each<[string, Record<string, unknown>]>([
       ['o3', { max_completion_tokens: 10, temperature: 1, top_p: 1, frequency_penalty: 0, logprobs: false }],
       ['gpt-5.1', { temperature: 0.2, top_p: 0.5 }],
+      ['gpt-5.1-2025-11-13', { temperature: 0.2 }],
+      ['o3-mini', { stop: ['END'], max_completion_tokens: 10 }],
+      ['o1', { stop: 'END' }],
       ['gpt-5-chat-latest', { temperature: 0.2, max_tokens: 10 }],
       ['gpt-4o', { temperature: 0.2, max_tokens: 10, logprobs: true }],
     ])('answers %s a chat body with %j, which it takes', async (model, params) => {
@@ -52,6 +58,15 @@ describe('fake OpenAI upstream', () => {
 
       expect(hot!.param).toBe('temperature');
       expect(effort!.param).toBe('reasoning.effort');
+    });
+
+    it('refuses the encrypted reasoning Codex includes on a chat model’s Responses body, as OpenAI does, and gives it on a reasoning model', async () => {
+      const refused = await refusal(client.responses.create({ model: 'gpt-4o', input: 'hi', store: false, include: ['reasoning.encrypted_content'] }));
+      const taken = await client.responses.create({ model: 'o4-mini', input: 'hi', store: false, include: ['reasoning.encrypted_content'] });
+
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused!.error).toEqual({ message: 'Encrypted content is not supported with this model.', type: 'invalid_request_error', param: 'include', code: null });
+      expect(taken.output_text).toBeTruthy();
     });
   });
 

@@ -150,6 +150,18 @@ describe('an OpenAI client’s parameters that a reasoning model refuses, mended
     expect(openaiUp.requests).toHaveLength(0);
   });
 
+  it('drops the stop CrewAI sends, which o3 refuses, and keeps it for gpt-4o', async () => {
+    const { id, key } = await instances.createKey({ name: 'mend-stop' });
+
+    await openai(key).chat.completions.create({ model: 'o3', messages: hi, stop: ['\nObservation:'] });
+    await openai(key).chat.completions.create({ model: 'gpt-4o', messages: hi, stop: ['\nObservation:'] });
+
+    expect(sentUp(openaiUp, 0)).toEqual({ model: 'o3', messages: hi });
+    expect(sentUp(openaiUp, 1)).toEqual({ model: 'gpt-4o', messages: hi, stop: ['\nObservation:'] });
+    const records = await recordsOf(id);
+    expect(records.map((r) => r.params)).toEqual([['stop:dropped'], undefined]);
+  });
+
   it('drops the reasoning_effort a chat model refuses', async () => {
     const { id, key } = await instances.createKey({ name: 'mend-effort' });
 
@@ -181,6 +193,23 @@ describe('a Responses client passed through', () => {
   });
 });
 
+describe('a Codex-style Responses client on a chat model', () => {
+  it('drops the effort and the encrypted reasoning it includes on every turn, which gpt-4o refuses, and keeps them for o3', async () => {
+    const { id, key } = await instances.createKey({ name: 'mend-codex' });
+    const codex = { input: 'Hello chat', store: false, reasoning: { effort: 'medium' as const, summary: 'auto' as const }, include: ['reasoning.encrypted_content' as const] };
+
+    const chat = await openai(key).responses.create({ model: 'gpt-4o', ...codex });
+    const reasoned = await openai(key).responses.create({ model: 'o3', ...codex });
+
+    expect(chat.output_text).toContain('Hello chat');
+    expect(reasoned.output_text).toBeTruthy();
+    expect(sentUp(openaiUp, 0)).toEqual({ model: 'gpt-4o', input: 'Hello chat', store: false });
+    expect(sentUp(openaiUp, 1)).toMatchObject({ model: 'o3', reasoning: { effort: 'medium' }, include: ['reasoning.encrypted_content'] });
+    const records = await recordsOf(id);
+    expect(records.map((r) => r.params)).toEqual([['reasoningEffort:dropped', 'reasoning.encrypted_content:dropped'], undefined]);
+  });
+});
+
 describe('an Anthropic client translated to a reasoning model', () => {
   it('sends no temperature to o3 (the translation already writes max_completion_tokens), whole and streamed', async () => {
     const { id, key } = await instances.createKey({ name: 'mend-anthropic' });
@@ -197,6 +226,18 @@ describe('an Anthropic client translated to a reasoning model', () => {
     }
     const records = await recordsOf(id);
     expect(records.map((r) => r.params)).toEqual([['temperature:dropped'], ['temperature:dropped']]);
+  });
+
+  it('sends no stop to o3, which refuses it, for the stop_sequences an agent asks for', async () => {
+    const { id, key } = await instances.createKey({ name: 'mend-anthropic-stop' });
+
+    const answer = await anthropic(key).messages.create({ model: 'smart', max_tokens: 512, stop_sequences: ['\nObservation:'], messages: [{ role: 'user', content: 'Hello reasoner' }] });
+
+    expect(answer.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toContain('Hello reasoner');
+    expect(sentUp(openaiUp)).toMatchObject({ model: 'o3', max_completion_tokens: 512 });
+    expect(sentUp(openaiUp)).not.toHaveProperty('stop');
+    const [record] = await recordsOf(id);
+    expect(record!.params).toEqual(['stop:dropped']);
   });
 
   it('sends no reasoning_effort to a chat model for the thinking Claude Code asks for', async () => {
