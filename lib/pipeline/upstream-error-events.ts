@@ -19,7 +19,9 @@ import { geminiErrorBody } from '../surfaces/gemini/errors';
 /** The `event:` name and `data:` of one SSE event's text (undefined when it has no data). */
 function sseEventOf(text: string): EventSourceMessage | undefined {
   let found: EventSourceMessage | undefined;
-  createParser({ onEvent: (event) => (found = event) }).feed(`${text}\n\n`);
+  // A stream may open with a byte-order mark, which an SSE client's UTF-8 decoding drops; the
+  // parser would take it for part of the first field's name and miss an error in that event.
+  createParser({ onEvent: (event) => (found = event) }).feed(`${text.replace(/^\uFEFF/, '')}\n\n`);
   return found;
 }
 
