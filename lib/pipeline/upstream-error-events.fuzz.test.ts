@@ -123,3 +123,27 @@ describe('the in-band error guard on streams cut anywhere (fuzz)', () => {
     }
   });
 });
+
+describe('the in-band error guard on a stream cut off inside its error event', () => {
+  it.each(DIALECTS.map((d) => [d.name, d] as const))('never lets %s’s error out raw, wherever the upstream stops in it', async (_name, dialect) => {
+    // Prepare: one normal event, then the error event, the stream ending at each of its bytes in turn.
+    const before = dialect.event('hello', true);
+    const errorEvent = dialect.error(false);
+    for (let at = 1; at <= errorEvent.length; at++) {
+      const bytes = Buffer.from(before + errorEvent.slice(0, at));
+
+      // Act: as one chunk, and as the upstream would write it, the error apart.
+      const whole = await relayed(dialect, bytes, []);
+      const apart = await relayed(dialect, bytes, [Buffer.byteLength(before)]);
+
+      // Assess: the normal event goes on as it came; of the error, either its rewrite or a start that holds none of its words.
+      for (const { out } of [whole, apart]) {
+        const sent = Buffer.concat(out).toString();
+        expect(sent.startsWith(before)).toBe(true);
+        const rest = sent.slice(before.length);
+        expect(rest).not.toContain(dialect.secret);
+        if (errorEvent.startsWith(rest)) expect(rest).not.toContain('"error"');
+      }
+    }
+  });
+});
