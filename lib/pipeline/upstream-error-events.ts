@@ -61,7 +61,7 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
  * reads them, the `error` event carrying them both flat and nested as the Responses surface writes them.
  *
  * @example
- * responsesErrorEvents('oai').rewrite('event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"… org-abc12345 …","sequence_number":4}')
+ * responsesErrorEvents('oai').rewrite('event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"… org-uOtiSEwvUnroadaOnJJquBEC …","sequence_number":4}')
  */
 export function responsesErrorEvents(providerId: string): InBandErrorRule {
   return {
