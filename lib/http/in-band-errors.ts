@@ -2,7 +2,7 @@ import type { GatewayError } from './errors';
 
 /**
  * How a passed-through stream's events are told apart in its bytes: `sse` ends each event with a
- * blank line (`\n\n`, `\r\n\r\n`, `\r\r`); `array` is Gemini's JSON array without `alt=sse`,
+ * blank line (`\n\n`, `\r\n\r\n`, `\n\r\n`, `\r\r`); `array` is Gemini's JSON array without `alt=sse`,
  * which Google pretty-prints (`[{\n  "candidates": …\n}` then `\n,\r\n{\n …\n}` and `]`): a
  * top-level element ends with the only `}` that starts a line (nested ones are indented, and a
  * string holds no raw newline). An array whose first element is not pretty-printed is passed on
@@ -25,7 +25,8 @@ export interface InBandErrorRule {
   rewrite(event: string): { text: string; error: GatewayError } | undefined;
 }
 
-const SSE_BOUNDARIES = ['\n\n', '\r\n\r\n', '\r\r'].map((b) => Buffer.from(b));
+// `\n\r\n` (a line, then a blank line in CRLF) ends where `\r\n\r\n` does when it is part of one.
+const SSE_BOUNDARIES = ['\n\n', '\r\n\r\n', '\n\r\n', '\r\r'].map((b) => Buffer.from(b));
 const ARRAY_BOUNDARIES = [Buffer.from('\n}')];
 // One event and the blank line that ends it (any of SSE's line ends, twice; a CR before an LF is one line end, not two).
 const SSE_EVENT = /([\s\S]*?)((?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n))/g;
