@@ -37,6 +37,21 @@ describe('InBandErrorGuard', () => {
     expect(out.map(String)).toEqual(expected);
   });
 
+  it.each([
+    ['LF then CRLF', 'data: a\n\r\n'],
+    ['CRLF then LF', 'data: a\r\n\n'],
+    ['CR twice', 'data: a\r\r'],
+  ])('lets an event whose blank line mixes line ends (%s) go at once, not when the next one comes', (_case, event) => {
+    // Prepare
+    const guard = new InBandErrorGuard(RULE);
+
+    // Act
+    const out = guard.pass(Buffer.from(event));
+
+    // Assess
+    expect(out && Buffer.from(out).toString()).toBe(event);
+  });
+
   it('hands on the very buffer the upstream sent when a chunk ends on a boundary', async () => {
     // Prepare
     const chunk = Buffer.from('data: {"choices":[]}\n\n');

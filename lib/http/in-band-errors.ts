@@ -2,7 +2,7 @@ import type { GatewayError } from './errors';
 
 /**
  * How a passed-through stream's events are told apart in its bytes: `sse` ends each event with a
- * blank line (`\n\n`, `\r\n\r\n`, `\r\r`); `array` is Gemini's JSON array without `alt=sse`,
+ * blank line (`\n\n`, `\r\n\r\n`, `\n\r\n`, `\r\r`); `array` is Gemini's JSON array without `alt=sse`,
  * which Google pretty-prints (`[{\n  "candidates": …\n}` then `\n,\r\n{\n …\n}` and `]`): a
  * top-level element ends with the only `}` that starts a line (nested ones are indented, and a
  * string holds no raw newline). An array whose first element is not pretty-printed is passed on
@@ -25,7 +25,8 @@ export interface InBandErrorRule {
   rewrite(event: string): { text: string; error: GatewayError } | undefined;
 }
 
-const SSE_BOUNDARIES = ['\n\n', '\r\n\r\n', '\r\r'].map((b) => Buffer.from(b));
+// `\n\r\n` (a line, then a blank line in CRLF) ends where `\r\n\r\n` does when it is part of one.
+const SSE_BOUNDARIES = ['\n\n', '\r\n\r\n', '\n\r\n', '\r\r'].map((b) => Buffer.from(b));
 const ARRAY_BOUNDARIES = [Buffer.from('\n}')];
 // One event and the blank line that ends it (any of SSE's line ends, twice; a CR before an LF is one line end, not two).
 const SSE_EVENT = /([\s\S]*?)((?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n))/g;
@@ -43,7 +44,8 @@ const JUNCTION = 3;
  * (a client cannot use half an event anyway), and only then are the pieces joined, once. A run
  * of whole events is decoded and split only when it holds one of `rule.markers`; the others pay
  * a look at their last bytes and a native byte search per marker. What the source still holds
- * when it ends goes on (or is rewritten) as it is.
+ * when it ends goes on (or is rewritten) as it is, unless it holds a marker yet reads as no
+ * error: then it is dropped, as a cut-off error might be.
  *
  * @example
  * const guard = new InBandErrorGuard({ markers: ['"error"'], rewrite: (e) => … }, 'sse');
@@ -98,11 +100,16 @@ export class InBandErrorGuard {
     return this.#hasMarker(whole) ? this.#rewritten(whole) : whole;
   }
 
-  /** What is left once the source has ended: an event that came without the boundary after it. */
+  /**
+   * What is left once the source has ended: an event that came without the boundary after it,
+   * rewritten when it is an error; one that holds a marker but reads as no error is dropped, since
+   * it may be an error cut off before the rule could read it (an SSE client discards an event the
+   * stream ended in anyway).
+   */
   end(): Uint8Array | undefined {
     if (this.#held.length === 0) return undefined;
     const rest = Buffer.concat(this.#held.splice(0));
-    return this.#hasMarker(rest) ? this.#rewritten(rest) : rest;
+    return this.#hasMarker(rest) ? this.#rewritten(rest, true) : rest;
   }
 
   /** The source's bytes, less its error events, which come out rewritten (`pass` and `end` as a generator). */
@@ -144,8 +151,8 @@ export class InBandErrorGuard {
     return false;
   }
 
-  /** Whole events holding a marker: each error among them rewritten, the others as they came. */
-  #rewritten(bytes: Buffer): Buffer {
+  /** Whole events holding a marker: each error among them rewritten, the others as they came (`ended`: see `end`). */
+  #rewritten(bytes: Buffer, ended = false): Buffer {
     const text = bytes.toString('utf8');
     let out = '';
     let last = 0;
@@ -155,7 +162,11 @@ export class InBandErrorGuard {
       last = events.lastIndex;
     }
     // The stream's last event may come without the boundary after it.
-    if (last < text.length) out += this.#event(text.slice(last));
+    if (last < text.length) {
+      const tail = text.slice(last);
+      const event = this.#event(tail);
+      if (!ended || event !== tail || !this.rule.markers.some((m) => tail.includes(m))) out += event;
+    }
     return out === text ? bytes : Buffer.from(out);
   }
 

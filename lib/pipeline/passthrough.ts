@@ -305,11 +305,11 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
     },
     parseError: errorFromBedrock,
     usageOf: ANTHROPIC.usageOf,
-    relay(source, { start }) {
+    relay(source, { start, providerId = 'bedrock' }) {
       const meter = new AnthropicStreamMeter(start);
       let detail: string | undefined;
       async function* body() {
-        for await (const text of bedrockAnthropicStreamToSse(source, (said) => (detail = said))) {
+        for await (const text of bedrockAnthropicStreamToSse(source, (said) => (detail = said), providerId)) {
           meter.feed(text);
           yield Buffer.from(text);
         }

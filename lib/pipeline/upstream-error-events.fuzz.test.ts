@@ -123,3 +123,111 @@ describe('the in-band error guard on streams cut anywhere (fuzz)', () => {
     }
   });
 });
+
+describe('the in-band error guard on a stream cut off inside its error event', () => {
+  it.each(DIALECTS.map((d) => [d.name, d] as const))('never lets %s’s error out raw, wherever the upstream stops in it', async (_name, dialect) => {
+    // Prepare: one normal event, then the error event, the stream ending at each of its bytes in turn.
+    const before = dialect.event('hello', true);
+    const errorEvent = dialect.error(false);
+    for (let at = 1; at <= errorEvent.length; at++) {
+      const bytes = Buffer.from(before + errorEvent.slice(0, at));
+
+      // Act: as one chunk, and as the upstream would write it, the error apart.
+      const whole = await relayed(dialect, bytes, []);
+      const apart = await relayed(dialect, bytes, [Buffer.byteLength(before)]);
+
+      // Assess: the normal event goes on as it came; of the error, either its rewrite or a start that holds none of its words.
+      for (const { out } of [whole, apart]) {
+        const sent = Buffer.concat(out).toString();
+        expect(sent.startsWith(before)).toBe(true);
+        const rest = sent.slice(before.length);
+        expect(rest).not.toContain(dialect.secret);
+        if (errorEvent.startsWith(rest)) expect(rest).not.toContain('"error"');
+      }
+    }
+  });
+});
+
+describe('the in-band error guard on normal events that hold `"error"` as a key, cut at every byte', () => {
+  const sse = (lines: string[], end = '\n\n') => lines.map((l) => `${l}${end}`).join('');
+  const STREAMS: [string, InBandErrorRule, EventFraming, string][] = [
+    [
+      'OpenAI chunks with an error of null and a tool call whose arguments say "error"',
+      openAIErrorEvents('oai'),
+      'sse',
+      sse([
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { name: 'report', arguments: '{"error": "disk full"}' } }] } }], error: null })}`,
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: '{"error": true}' }, finish_reason: 'stop' }] })}`,
+        'data: [DONE]',
+      ]),
+    ],
+    [
+      'Responses events whose response has an error of null and a function call’s arguments delta',
+      responsesErrorEvents('oai'),
+      'sse',
+      sse([
+        `event: response.created\ndata: ${JSON.stringify({ type: 'response.created', sequence_number: 0, response: { id: 'resp_1', status: 'in_progress', error: null, output: [] } })}`,
+        `event: response.function_call_arguments.delta\ndata: ${JSON.stringify({ type: 'response.function_call_arguments.delta', sequence_number: 1, item_id: 'fc_1', output_index: 0, delta: '{"error": "x"}' })}`,
+        `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', sequence_number: 2, response: { id: 'resp_1', status: 'completed', error: null, output: [{ type: 'function_call', arguments: '{"error": "x"}' }] } })}`,
+      ]),
+    ],
+    [
+      'Anthropic events with a tool input holding an error key and an input_json_delta',
+      anthropicErrorEvents('anth'),
+      'sse',
+      sse([
+        `event: content_block_start\ndata: ${JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'report', input: { error: 'x' } } })}`,
+        `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"error": "disk' } })}`,
+        'event: message_stop\ndata: {"type":"message_stop"}',
+      ]),
+    ],
+    [
+      'Gemini SSE with a function call whose args hold an error key',
+      geminiErrorEvents('gem', 'sse'),
+      'sse',
+      sse([`data: ${JSON.stringify({ candidates: [{ content: { parts: [{ functionCall: { name: 'report', args: { error: { code: 1 } } } }], role: 'model' } }] })}`, `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text: '{"error": 1}' }] }, finishReason: 'STOP' }] })}`], '\r\n\r\n'),
+    ],
+    [
+      'the Gemini JSON array with a function call whose args hold an error key',
+      geminiErrorEvents('gem', 'array'),
+      'array',
+      `[${JSON.stringify({ candidates: [{ content: { parts: [{ functionCall: { name: 'report', args: { error: { code: 1 } } } }] } }] }, null, 2)}\n,\r\n${JSON.stringify({ candidates: [{ content: { parts: [{ text: '{"error": 1}' }] }, finishReason: 'STOP' }] }, null, 2)}\n]`,
+    ],
+  ];
+
+  it.each(STREAMS)('passes %s on byte for byte, wherever the chunks are cut', async (_case, rule, framing, stream) => {
+    const bytes = Buffer.from(stream);
+    for (let at = 0; at <= bytes.length; at++) {
+      for (const width of [1, 2, 5, 40]) {
+        // Prepare
+        const guard = new InBandErrorGuard(rule, framing);
+        const out: Buffer[] = [];
+
+        // Act
+        for await (const chunk of guard.relay(pieces(bytes, [at, Math.min(at + width, bytes.length)]))) out.push(Buffer.from(chunk));
+
+        // Assess
+        expect(Buffer.concat(out).equals(bytes)).toBe(true);
+        expect(guard.error).toBeUndefined();
+      }
+    }
+  });
+
+  it.each(STREAMS)('lets each event of %s go the moment its end has come, fed a byte at a time', (_case, rule, framing, stream) => {
+    // Prepare
+    const bytes = Buffer.from(stream);
+    const ends = framing === 'sse' ? /\r\n\r\n|\n\n/g : /\n\}/g;
+    const guard = new InBandErrorGuard(rule, framing);
+    let sent = 0;
+
+    for (let at = 1; at <= bytes.length; at++) {
+      // Act
+      sent += guard.pass(bytes.subarray(at - 1, at))?.length ?? 0;
+
+      // Assess: all that came up to the last event end, no more and no less.
+      const come = bytes.subarray(0, at).toString();
+      const whole = [...come.matchAll(ends)].reduce((end, m) => m.index + m[0].length, 0);
+      expect(sent).toBe(Buffer.byteLength(come.slice(0, whole)));
+    }
+  });
+});

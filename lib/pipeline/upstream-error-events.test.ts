@@ -162,3 +162,24 @@ describe('responsesErrorEvents', () => {
     expect(rule.rewrite(text)).toBeUndefined();
   });
 });
+
+describe('the SSE rules on a stream that opens with a byte-order mark', () => {
+  const openai = 'Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM).';
+  const anthropic = 'This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute.';
+  const google = "Quota exceeded for consumer 'project_number:987654321012'.";
+
+  it.each([
+    ['OpenAI', openAIErrorEvents('oai'), `data: ${JSON.stringify({ error: { message: openai, type: 'tokens', code: 'rate_limit_exceeded' } })}`, openai, 'org-uOtiSEwvUnroadaOnJJquBEC'],
+    ['Responses', responsesErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'rate_limit_exceeded', message: openai, sequence_number: 0 })}`, openai, 'org-uOtiSEwvUnroadaOnJJquBEC'],
+    ['Anthropic', anthropicErrorEvents('anth'), `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: anthropic } })}`, anthropic, 'd3f27ff7-9afe-4ee2-9645-76ecfc73c2b7'],
+    ['Gemini', geminiErrorEvents('gem', 'sse'), `data: ${JSON.stringify({ error: { code: 429, message: google, status: 'RESOURCE_EXHAUSTED' } })}`, google, '987654321012'],
+  ])('reads %s’s error event after the mark, as an SSE client does, and rewrites it', (_dialect, rule, event, words, secret) => {
+    // Act: the mark opens the stream's first event, which is the error.
+    const out = rule.rewrite(`\uFEFF${event}`);
+
+    // Assess
+    expect(out?.text).toBeDefined();
+    expect(out?.text).not.toContain(secret);
+    expect(out?.error.detail).toBe(words);
+  });
+});

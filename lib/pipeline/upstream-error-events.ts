@@ -19,7 +19,9 @@ import { geminiErrorBody } from '../surfaces/gemini/errors';
 /** The `event:` name and `data:` of one SSE event's text (undefined when it has no data). */
 function sseEventOf(text: string): EventSourceMessage | undefined {
   let found: EventSourceMessage | undefined;
-  createParser({ onEvent: (event) => (found = event) }).feed(`${text}\n\n`);
+  // A stream may open with a byte-order mark, which an SSE client's UTF-8 decoding drops; the
+  // parser would take it for part of the first field's name and miss an error in that event.
+  createParser({ onEvent: (event) => (found = event) }).feed(`${text.replace(/^\uFEFF/, '')}\n\n`);
   return found;
 }
 
@@ -59,7 +61,7 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
  * reads them, the `error` event carrying them both flat and nested as the Responses surface writes them.
  *
  * @example
- * responsesErrorEvents('oai').rewrite('event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"… org-abc12345 …","sequence_number":4}')
+ * responsesErrorEvents('oai').rewrite('event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"… org-uOtiSEwvUnroadaOnJJquBEC …","sequence_number":4}')
  */
 export function responsesErrorEvents(providerId: string): InBandErrorRule {
   return {

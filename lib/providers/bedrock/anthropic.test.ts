@@ -132,6 +132,18 @@ describe('bedrockAnthropicStreamToSse', () => {
     expect(details).toEqual([said]);
   });
 
+  it('names the provider by its config id when Claude’s own error event says the gateway’s key was refused', async () => {
+    // Prepare
+    const refused = chunkFrame({ type: 'error', error: { type: 'permission_error', message: 'Your organization d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7 cannot use this model.' } });
+
+    // Act
+    let out = '';
+    for await (const piece of bedrockAnthropicStreamToSse(chunks([chunkFrame(start), refused]), undefined, 'aws-east')) out += piece;
+
+    // Assess
+    expect(out).toContain('The upstream provider \\"aws-east\\" rejected the gateway\'s credentials (permission_error).');
+  });
+
   it('ends with an error event when the stream stops before message_stop', async () => {
     // Act
     const out = await sse([chunkFrame(start)]);

@@ -103,12 +103,13 @@ const ANTHROPIC_ERROR_TYPE: Record<string, string> = {
  * frame, a broken frame or a stream cut before `message_stop` ends the output with Anthropic's
  * `event: error`, as the Anthropic API itself would. An exception about the gateway's own AWS
  * credentials is told in the gateway's words: AWS's name the role ARN and account, so they go to
- * `onDetail` (the request's log) instead of the client.
+ * `onDetail` (the request's log) instead of the client. `providerId` (the config's) is the
+ * provider the gateway's words name.
  *
  * @example
  * for await (const sse of bedrockAnthropicStreamToSse(upstream.body, (d) => (ctx.errorDetail = d))) { meter.observe(sse); write(sse); }
  */
-export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Array>, onDetail: (detail: string) => void = () => {}): AsyncGenerator<string> {
+export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Array>, onDetail: (detail: string) => void = () => {}, providerId = 'bedrock'): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let stopped = false;
   try {
@@ -138,7 +139,7 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
       if (typeof type !== 'string') continue;
       if (type === 'error') {
         // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
-        const error = errorFromAnthropicEvent(json, 'bedrock');
+        const error = errorFromAnthropicEvent(json, providerId);
         if (error.detail !== undefined) onDetail(error.detail);
         yield `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error))}\n\n`;
         return;

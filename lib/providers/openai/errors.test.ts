@@ -46,6 +46,17 @@ describe('the operator\'s organisation in OpenAI\'s words', () => {
   });
 
   it.each([
+    ['a fine-tuned model whose name holds `org-`', 'Rate limit reached for ft:gpt-4o-mini-2024-07-18:acme-org-research::9xYzAbCd in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM).', 'Rate limit reached for ft:gpt-4o-mini-2024-07-18:acme-org-research::9xYzAbCd in organization the provider account on tokens per min (TPM).'],
+    ['a deployment named with `org-`', 'The model `team-org-assistant` does not support streaming.', 'The model `team-org-assistant` does not support streaming.'],
+  ])('replaces only the organisation id, never the words around it: %s', (_case, words, shown) => {
+    // Act
+    const error = errorFromOpenAIUpstream(429, {}, JSON.stringify({ error: { message: words, type: 'tokens', code: 'rate_limit_exceeded' } }), 'oai');
+
+    // Assess
+    expect(error.message).toBe(shown);
+  });
+
+  it.each([
     [{ message: said, type: 'tokens', code: 'rate_limit_exceeded' }, { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
     [{ message: 'Incorrect API key provided', code: 'invalid_api_key' }, { status: 502, code: 'upstream_auth_failed' }],
     [{ message: 'bad', code: 400 }, { status: 400, kind: 'invalid_request' }],

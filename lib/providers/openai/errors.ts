@@ -42,7 +42,7 @@ export function errorFromOpenAIUpstream(status: number, headers: Record<string, 
 }
 
 // OpenAI's organisation ids: `org-` and 24 letters and digits (`org-uVqpjtJiKqvVJMVfvpaounIh`).
-const ORGANIZATION = /\borg-[A-Za-z0-9]{8,}\b/g;
+const ORGANIZATION = /\borg-[A-Za-z0-9]{24}\b/g;
 
 /**
  * An OpenAI message with the operator's organisation id replaced by `the provider account`.
@@ -85,7 +85,7 @@ const STATUS_BY_NAME: Readonly<Record<string, number>> = Object.freeze({
  * missing model and an organisation's id are the log's.
  *
  * @example
- * errorFromOpenAIEvent({ message: 'Rate limit reached … in organization org-abc12345 …', code: 'rate_limit_exceeded' }, 'openai').status // 429
+ * errorFromOpenAIEvent({ message: 'Rate limit reached … in organization org-uOtiSEwvUnroadaOnJJquBEC …', code: 'rate_limit_exceeded' }, 'openai').status // 429
  */
 export function errorFromOpenAIEvent(error: unknown, providerId: string): GatewayError {
   const e = typeof error === 'object' && error !== null ? (error as { code?: unknown; type?: unknown; status?: unknown }) : {};

@@ -53,7 +53,8 @@ export class OpenAIStreamMeter {
     const usage = usageFromOpenAI(chunk.usage);
     if (usage) this.usage = usage;
     const choices = chunk.choices;
-    if (!choices || choices.length === 0) return usage ? 'usage-only' : chunk.error || !this.thorough ? undefined : 'noise';
+    // An error that brings the usage along is still the error: the client must have it, asked for usage or not.
+    if (!choices || choices.length === 0) return chunk.error ? undefined : usage ? 'usage-only' : !this.thorough ? undefined : 'noise';
     if (this.thorough && choices.every((c) => !c.delta && !c.finish_reason && c.text === undefined)) return 'noise';
     for (const c of choices) {
       if (this.countOutput) this.outputChars += outputChars(c);

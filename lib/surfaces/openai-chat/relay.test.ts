@@ -93,6 +93,31 @@ describe('relayOpenAIStream', () => {
     expect(meter.upstreamError).toBe('overloaded');
     expect(meter.sawDone).toBe(false);
   });
+
+  it('re-frames an event whose data spans several lines as several data lines, so its JSON still reads', async () => {
+    // Prepare: SSE joins the data lines with a line end; the JSON is the same.
+    const error = 'data: {"error":\ndata: {"message":"upstream overloaded","type":"server_error"}}\n\n';
+
+    // Act
+    const { text, meter } = await relay([Buffer.from(chunk({ content: 'Hi' }) + error)], true);
+
+    // Assess
+    expect(text).toBe(chunk({ content: 'Hi' }) + error);
+    expect(meter.upstreamError).toBe('upstream overloaded');
+  });
+
+  it('passes on an upstream error that comes with the usage and no choices, even when stripping the usage', async () => {
+    // Prepare: the client did not ask for usage, so usage-only chunks are dropped; this one is an error first.
+    const error = `data: ${JSON.stringify({ id: 'c', choices: [], usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 }, error: { message: 'upstream overloaded', type: 'server_error' } })}\n\n`;
+
+    // Act
+    const { text, meter } = await relay([Buffer.from(chunk({ content: 'Hi' }) + error)], true);
+
+    // Assess
+    expect(text).toBe(chunk({ content: 'Hi' }) + error);
+    expect(meter.upstreamError).toBe('upstream overloaded');
+    expect(meter.usage).toMatchObject({ input: 7, output: 2 });
+  });
 });
 
 describe('the meter reads spaced JSON as well as compact', () => {

@@ -33,7 +33,8 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
     if ('comment' in item) return `: ${item.comment}\n\n`;
     const kind = meter.observe(item.data);
     if (kind === 'noise' || (stripUsage && kind === 'usage-only')) return '';
-    return `${item.event ? `event: ${item.event}\n` : ''}data: ${item.data}\n\n`;
+    // Data of several lines comes joined by line ends: each goes back on a `data:` line of its own.
+    return `${item.event ? `event: ${item.event}\n` : ''}data: ${item.data.replaceAll('\n', '\ndata: ')}\n\n`;
   };
   const feed = (chunk: Uint8Array) => parser.feed(decoder.decode(chunk, { stream: true }));
   if (!reframe) {
