@@ -15,18 +15,9 @@ import { AnswerStreamScreen } from './answer-stream';
 import { GuardrailsSchema } from './config';
 import { FAKE } from './fake-tokens';
 import { Guardrails } from './scan';
+import { medianNsPerCall } from '../../bench/measure';
 
-/** Median ns per call of `fn` over `rounds` rounds of `n` calls, after a warm-up. */
-function measure(fn: () => unknown, n = 50, rounds = 15): number {
-  for (let i = 0; i < n; i++) fn();
-  const times: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    times.push(Number(process.hrtime.bigint() - start) / n);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
-}
+const measure = (fn: () => unknown, n = 50) => medianNsPerCall(fn, n);
 
 const rules = (action: 'flag' | 'redact') => Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'secrets', action }] }), 'response')!;
 const flag = rules('flag');

@@ -13,18 +13,9 @@ import { GuardrailsSchema } from './config';
 import { DETECTORS, SECRETS_PRESET } from './detectors';
 import { FAKE } from './fake-tokens';
 import { Guardrails } from './scan';
+import { medianNsPerCall } from '../../bench/measure';
 
-/** Median ns per call of `fn` over `rounds` rounds of `n` calls, after a warm-up. */
-function measure(fn: () => unknown, n = 500, rounds = 15): number {
-  for (let i = 0; i < n; i++) fn();
-  const times: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    times.push(Number(process.hrtime.bigint() - start) / n);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
-}
+const measure = (fn: () => unknown, n = 500) => medianNsPerCall(fn, n);
 
 const guardrails = (rules: unknown[]) => Guardrails.from(GuardrailsSchema.parse({ rules }));
 const off = guardrails([]);

@@ -17,18 +17,9 @@ import type { AdmittedCall } from '../pipeline/model-call';
 import type { ProxyDeps } from '../pipeline/deps';
 import type { Attempt } from '../routing/attempts';
 import type { CatalogModel, Target } from '../routing/catalog';
+import { medianNsPerCall } from '../../bench/measure';
 
-/** Median ns per call of `fn` over `rounds` rounds of `n` calls, after a warm-up. */
-function measure(fn: () => unknown, n = 2000, rounds = 15): number {
-  for (let i = 0; i < n; i++) fn();
-  const times: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    times.push(Number(process.hrtime.bigint() - start) / n);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
-}
+const measure = (fn: () => unknown, n = 2000) => medianNsPerCall(fn, n);
 
 const provider = (type: string) => ({ id: type, type, baseUrl: 'http://127.0.0.1:1/v1', accounts: [] }) as unknown as ProviderConfig;
 const account = { id: 'a', weight: 1 } as Attempt['account'];

@@ -11,18 +11,9 @@ import { join } from 'node:path';
 import { withoutGatewayThinking } from '../surfaces/anthropic-messages/signatures';
 import { carryThinking, withoutGatewaySignatures } from '../surfaces/gemini/carried-thinking';
 import { withoutGatewayReasoning } from '../surfaces/openai-responses/reasoning-content';
+import { medianNsPerCall } from '../../bench/measure';
 
-/** Median ns per call of `fn` over `rounds` rounds of `n` calls, after a warm-up. */
-function measure(fn: () => unknown, n = 2_000, rounds = 15): number {
-  for (let i = 0; i < n; i++) fn();
-  const times: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    times.push(Number(process.hrtime.bigint() - start) / n);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
-}
+const measure = (fn: () => unknown, n = 2_000) => medianNsPerCall(fn, n);
 
 /** A Codex-like Responses body: `turns` tool steps, each a reasoning item, a call and its output. */
 function responsesBody(turns: number, encrypted: (i: number) => string): Record<string, unknown> {
