@@ -1,6 +1,6 @@
 import type { AccountConfig, Price, ProviderConfig } from '../config/schema';
 import type { LoadView } from './account-load';
-import { balancedOrder, weightedOrder, type BalancedBy } from './balance';
+import { balancedOrder, weightedOrder, type BalancedBy, type Pool } from './balance';
 import type { Target } from './catalog';
 import { quotaScope } from './headroom';
 import { accountRef } from './health';
@@ -58,13 +58,15 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
       order = rendezvousOrder(t.accounts, options.stickyKey!);
       if (t.balance) balancedBy = 'sticky';
     } else if (t.balance && options.load) {
-      const pool = { providerId: t.provider.id, model: t.model, accounts: t.accounts, ...(scope !== undefined ? { quotaScope: scope } : {}) };
+      const pool: Pool = { providerId: t.provider.id, model: t.model, accounts: t.accounts };
+      if (scope !== undefined) pool.quotaScope = scope;
       ({ order, by: balancedBy } = balancedOrder(t.balance, pool, options.stream === true, options.load, random));
     } else {
       order = weightedOrder(t.accounts, random);
     }
     for (const account of order) {
-      const attempt: Attempt = { provider: t.provider, account, model: t.model, ...(t.price ? { price: t.price } : {}), ...(balancedBy ? { balancedBy } : {}), ...(scope !== undefined ? { quotaScope: scope } : {}) };
+      const attempt: Attempt = { provider: t.provider, account, model: t.model, ...(t.price ? { price: t.price } : {}), ...(balancedBy ? { balancedBy } : {}) };
+      if (scope !== undefined) attempt.quotaScope = scope;
       const ref = accountRef(t.provider.id, account.id);
       // An account out of quota by its own last word is benched only here, per scope and instance:
       // not a rest (`health.ts` rests the whole account, for every model, and shares it through the

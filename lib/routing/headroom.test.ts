@@ -194,6 +194,16 @@ describe('QuotaReadings', () => {
     expect([r.exhausted('p/a', 'm'), r.headroom('p/a', 'm')]).toEqual([false, 1]);
   });
 
+  it('says an account is no longer exhausted once a later answer says something is left again', () => {
+    const r = readings();
+    r.record('p/a', 'm', openai(0, 9_000), true);
+    r.record('p/b', 'm', openai(0, 9_000), true);
+
+    r.record('p/a', 'm', openai(3, 9_000), true);
+
+    expect([r.exhausted('p/a', 'm'), r.exhausted('p/b', 'm'), r.exhausted('p/a', 'n')]).toEqual([false, true, false]);
+  });
+
   it("keeps a 429's reading (it says 0 left), and ignores an error that says nothing", () => {
     const r = readings();
     r.record('p/a', 'm', openai(0, 0, '10s'), false);

@@ -46,8 +46,10 @@ const OPENAI_KINDS = [
   ['tokens', 'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
 ] as const;
 
-/** Anthropic's headers, by kind: `anthropic-ratelimit-<kind>-{limit,remaining,reset}`. */
-const ANTHROPIC_KINDS = ['requests', 'tokens', 'input-tokens', 'output-tokens'] as const;
+/** Anthropic's headers, by kind: `anthropic-ratelimit-<kind>-{limit,remaining,reset}` (named once, not per answer). */
+const ANTHROPIC_KINDS = (['requests', 'tokens', 'input-tokens', 'output-tokens'] as const).map(
+  (kind) => [kind, `anthropic-ratelimit-${kind}-limit`, `anthropic-ratelimit-${kind}-remaining`, `anthropic-ratelimit-${kind}-reset`] as const,
+);
 
 /**
  * The quotas an upstream answer reports, from OpenAI's and Azure's `x-ratelimit-*` headers (reset as
@@ -69,12 +71,12 @@ export function readQuota(headers: Headers, nowMs: number): QuotaWindow[] | unde
     const resetMs = durationMs(first(headers[resetName]));
     windows.push(windowOf(kind, remaining, count(headers[limitName]), resetMs === undefined ? undefined : nowMs + resetMs, nowMs));
   }
-  for (const kind of ANTHROPIC_KINDS) {
-    const remaining = count(headers[`anthropic-ratelimit-${kind}-remaining`]);
+  for (const [kind, limitName, remainingName, resetName] of ANTHROPIC_KINDS) {
+    const remaining = count(headers[remainingName]);
     if (remaining === undefined) continue;
-    const reset = first(headers[`anthropic-ratelimit-${kind}-reset`]);
+    const reset = first(headers[resetName]);
     const at = reset === undefined ? NaN : Date.parse(reset);
-    windows.push(windowOf(kind, remaining, count(headers[`anthropic-ratelimit-${kind}-limit`]), Number.isNaN(at) ? undefined : at, nowMs));
+    windows.push(windowOf(kind, remaining, count(headers[limitName]), Number.isNaN(at) ? undefined : at, nowMs));
   }
   return windows.length ? windows : undefined;
 }
@@ -143,10 +145,14 @@ export interface HeadroomView {
   exhausted(ref: string, scope: string): boolean;
 }
 
-/** The last reading of one account's quotas in one scope: when read, and each window. */
+/** The last reading of one account's quotas in one scope: each window. */
 interface Reading {
   windows: QuotaWindow[];
+  /** Whether a window said nothing was left (its reset may have passed since). */
+  spent: boolean;
 }
+
+const spentIn = (windows: readonly QuotaWindow[]) => windows.some((w) => w.remaining === 0);
 
 /**
  * The upstreams' own word on each account's quota, as last read from an answer's rate-limit
@@ -163,6 +169,8 @@ interface Reading {
 export class QuotaReadings implements HeadroomView {
   readonly #readings = new Map<string, Map<string, Reading>>();
   #count = 0;
+  /** How many readings say something was spent: while none do, `exhausted` answers without a look-up (it is asked of every account of a pool on every call). */
+  #spent = 0;
 
   constructor(readonly now: () => number = Date.now) {}
 
@@ -183,16 +191,20 @@ export class QuotaReadings implements HeadroomView {
       const before = last?.windows.find((b) => b.kind === w.kind)?.limit ?? 0;
       w.limit = Math.max(before, w.remaining);
     }
+    const spent = windows !== undefined && spentIn(windows);
     if (last) {
+      this.#spent += Number(spent) - Number(last.spent);
       last.windows = windows ?? [];
+      last.spent = spent;
       return;
     }
     // Bounded crudely but surely: at the cap every reading is forgotten and read again.
     if (this.#count >= HEADROOM.maxReadings) this.clear();
     let byScope = this.#readings.get(ref);
     if (!byScope) this.#readings.set(ref, (byScope = new Map()));
-    byScope.set(scope, { windows: windows ?? [] });
+    byScope.set(scope, { windows: windows ?? [], spent });
     this.#count++;
+    this.#spent += Number(spent);
   }
 
   headroom(ref: string, scope: string): number | undefined {
@@ -210,15 +222,18 @@ export class QuotaReadings implements HeadroomView {
   }
 
   exhausted(ref: string, scope: string): boolean {
+    if (this.#spent === 0) return false;
     const reading = this.#readings.get(ref)?.get(scope);
-    if (!reading) return false;
-    const now = this.now();
-    return reading.windows.some((w) => w.remaining === 0 && w.resetsAt > now);
+    if (!reading?.spent) return false;
+    let now: number | undefined;
+    for (const w of reading.windows) if (w.remaining === 0 && w.resetsAt > (now ??= this.now())) return true;
+    return false;
   }
 
   /** Forgets every reading (tests that share one gateway start each case afresh). */
   clear(): void {
     this.#readings.clear();
     this.#count = 0;
+    this.#spent = 0;
   }
 }
