@@ -116,7 +116,8 @@ export type AccountConfig = z.infer<typeof AccountSchema>;
 const HttpUrl = z.url({ protocol: /^https?$/ });
 
 /** How a pool's accounts are ordered for a call (`lib/routing/balance.ts`); `weighted` when absent. */
-const BalanceSchema = (field: string) => z.enum(['weighted', 'least-busy', 'latency'], { message: `${field} is "weighted", "least-busy" or "latency"` });
+const BalanceSchema = (field: string) =>
+  z.enum(['weighted', 'least-busy', 'latency', 'headroom'], { message: `${field} is "weighted", "least-busy", "latency" or "headroom"` });
 
 const ProviderBase = {
   id: Id,
@@ -129,8 +130,9 @@ const ProviderBase = {
   /**
    * Which of the pool's accounts a call tries first: by weight at random (`weighted`, the default),
    * the fewest calls in flight on this instance per unit of weight (`least-busy`), or the lowest
-   * recent time to the upstream's response headers (`latency`). A sticky conversation keeps to its
-   * own account whatever this says.
+   * recent time to the upstream's response headers (`latency`), or the largest share of quota left
+   * by the upstream's own rate-limit headers (`headroom`). A sticky conversation keeps to its own
+   * account whatever this says.
    */
   balance: BalanceSchema('providers[].balance').optional(),
   /** Overrides the gateway-wide upstream timeouts for this provider. */

@@ -72,6 +72,8 @@ export async function tryTargets<Via>(
     }
     headersCame();
     const { res } = sent;
+    // A headroom pool keeps the upstream's word on the account's quota, errors' too (a 429 says 0 left).
+    if (attempt.quotaScope !== undefined) deps.load.quota.record(ref, attempt.quotaScope, res.headers, res.status < 400);
     if (res.status >= 400) {
       release();
       const text = await res.body.text().catch(() => '');

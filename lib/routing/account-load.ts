@@ -1,3 +1,5 @@
+import { QuotaReadings, type HeadroomView } from './headroom';
+
 /** How the smoothed latency forgets (`AccountLoad.observe`). */
 export const LATENCY_SMOOTHING = Object.freeze({
   /** The least weight a new sample gets, however soon after the last one it comes: the average follows the last few calls. */
@@ -18,8 +20,8 @@ export const LATENCY_SMOOTHING = Object.freeze({
 /** Gives back a call's place in flight; calling it again does nothing. */
 export type Release = () => void;
 
-/** What balancing reads of an instance's load (`balancedOrder`): in-flight counts and smoothed latencies. */
-export interface LoadView {
+/** What balancing reads of an instance's load (`balancedOrder`): in-flight counts, smoothed latencies, and the upstreams' reports of quota left. */
+export interface LoadView extends HeadroomView {
   /** Calls in flight on the account (`provider/account`) from this instance. */
   inFlight(ref: string): number;
   /**
@@ -46,8 +48,9 @@ interface Average {
  * answer's headers come only once its last token is written, a stream's with its first). The
  * average weighs a sample more the older the average is, so a rarely tried account's old
  * reputation fades quickly, and takes a sample far above it as only a few times it
- * (`LATENCY_SMOOTHING`), so one slow answer does not send a pool's traffic away. Nothing here is shared with other instances, and nothing
- * reads the table.
+ * (`LATENCY_SMOOTHING`), so one slow answer does not send a pool's traffic away. It also holds
+ * the upstreams' last reports of each account's quota (`quota`, read by `headroom` pools). Nothing
+ * here is shared with other instances, and nothing reads the table.
  *
  * @example
  * const load = new AccountLoad();
@@ -68,7 +71,20 @@ export class AccountLoad implements LoadView {
   /** When each call still waiting for its headers was sent (epoch ms, oldest first), keyed as `#latency`; only calls waiting now. */
   readonly #waiting = new Map<string, Map<string, [number[] | undefined, number[] | undefined]>>();
 
-  constructor(readonly now: () => number = Date.now) {}
+  /** What the upstreams' rate-limit headers last said of each account's quota (`headroom` pools record and read them). */
+  readonly quota: QuotaReadings;
+
+  constructor(readonly now: () => number = Date.now) {
+    this.quota = new QuotaReadings(now);
+  }
+
+  headroom(ref: string, scope: string): number | undefined {
+    return this.quota.headroom(ref, scope);
+  }
+
+  exhausted(ref: string, scope: string): boolean {
+    return this.quota.exhausted(ref, scope);
+  }
 
   /** Counts a call in flight on the account until the returned function is called (once counts; more do nothing). */
   begin(ref: string): Release {

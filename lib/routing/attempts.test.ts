@@ -110,6 +110,69 @@ describe('planAttempts', () => {
       expect(plan.map((a) => a.account.id)).toEqual(['c', 'a', 'b']);
     });
 
+    describe('by headroom', () => {
+      let now = 0;
+      const quota = (remaining: number, reset = '20s') => ({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': String(remaining), 'x-ratelimit-reset-requests': reset });
+      /** A load whose readings say what is left of each account's 100 requests (`{ 'p/a': 0 }`) for the model. */
+      const readLoad = (left: Record<string, number>, model = 'm') => {
+        const load = new AccountLoad(() => now);
+        for (const [ref, remaining] of Object.entries(left)) load.quota.record(ref, model, quota(remaining), true);
+        return load;
+      };
+      beforeEach(() => {
+        now = 0;
+      });
+
+      it('orders the pool by quota left, says so, and marks each attempt with the scope its answer is read for', () => {
+        const plan = planAttempts([target('p', 'gpt-4o', [account('a'), account('b')], 'headroom')], { random: () => 0, load: readLoad({ 'p/a': 30, 'p/b': 80 }, 'gpt-4o') });
+
+        expect(plan.map((a) => [a.account.id, a.balancedBy, a.quotaScope])).toEqual([
+          ['b', 'headroom', 'gpt-4o'],
+          ['a', 'headroom', 'gpt-4o'],
+        ]);
+      });
+
+      it('puts an account with nothing left after every healthy one, a fallback target included, until its reset', () => {
+        const targets = [target('p', 'm', [account('a'), account('b')], 'headroom'), target('q', 'm', [account('c')])];
+        const load = readLoad({ 'p/a': 0, 'p/b': 0 });
+
+        const before = planAttempts(targets, { random: () => 0, load }).map((a) => `${a.provider.id}/${a.account.id}`);
+        now = 20_000;
+        const after = planAttempts(targets, { random: () => 0, load }).map((a) => `${a.provider.id}/${a.account.id}`);
+
+        expect(before).toEqual(['q/c', 'p/a', 'p/b']);
+        expect(after).toEqual(['p/a', 'p/b', 'q/c']);
+      });
+
+      it('keeps an account with nothing left behind a sticky conversation too', () => {
+        const accounts = () => [account('a'), account('b'), account('c')];
+        const home = planAttempts([target('p', 'm', accounts())], { stickyKey: 'conversation-1' }).map((a) => a.account.id);
+
+        const plan = planAttempts([target('p', 'm', accounts(), 'headroom')], { stickyKey: 'conversation-1', load: readLoad({ [`p/${home[0]}`]: 0 }) });
+
+        expect(plan.map((a) => a.account.id)).toEqual([home[1], home[2], home[0]]);
+        expect(plan.every((a) => a.balancedBy === 'sticky' && a.quotaScope === 'm')).toBe(true);
+      });
+
+      it('benches nothing in a pool that does not balance by headroom, whatever the readings say', () => {
+        const plan = planAttempts([target('p', 'm', [account('a'), account('b')], 'least-busy')], { random: () => 0, load: readLoad({ 'p/a': 0 }) });
+
+        expect(plan.map((a) => a.account.id)).toEqual(['a', 'b']);
+        expect(plan.every((a) => !('quotaScope' in a))).toBe(true);
+      });
+
+      it('reads an Anthropic pool by model class: what one Sonnet 4 model spent, another cannot', () => {
+        const t = { ...target('p', 'claude-sonnet-4-6', [account('a'), account('b')], 'headroom'), provider: { id: 'p', type: 'anthropic', accounts: [] } } as unknown as Target;
+
+        const plan = planAttempts([t], { random: () => 0, load: readLoad({ 'p/a': 0 }, 'claude-sonnet-4') });
+
+        expect(plan.map((a) => [a.account.id, a.quotaScope])).toEqual([
+          ['b', 'claude-sonnet-4'],
+          ['a', 'claude-sonnet-4'],
+        ]);
+      });
+    });
+
     it('draws by weight when given no load to balance by', () => {
       const plan = planAttempts([target('p', 'm', [account('a'), account('b')], 'latency')], { random: () => 0.99 });
 

@@ -1,7 +1,8 @@
 import type { AccountConfig, Price, ProviderConfig } from '../config/schema';
 import type { LoadView } from './account-load';
-import { balancedOrder, weightedOrder, type BalancedBy } from './balance';
+import { balancedOrder, weightedOrder, type BalancedBy, type Pool } from './balance';
 import type { Target } from './catalog';
+import { quotaScope } from './headroom';
 import { accountRef } from './health';
 import { rendezvousOrder } from './sticky';
 
@@ -12,6 +13,8 @@ export interface Attempt {
   price?: Price;
   /** What ordered the account's pool, where its target balances other than by weight (the access log says it). */
   balancedBy?: BalancedBy;
+  /** Where the pool balances by `headroom`: which of the account's quotas the call draws on, so that its answer's rate-limit headers are kept by it. */
+  quotaScope?: string;
 }
 
 export interface PlanOptions {
@@ -24,7 +27,7 @@ export interface PlanOptions {
    * hashing on it, so a conversation keeps to one account (and its prompt cache) while it is healthy.
    */
   stickyKey?: string;
-  /** This instance's load, for targets that balance by it (`least-busy`, `latency`); they fall back to the weighted draw without it. */
+  /** This instance's load, for targets that balance by it (`least-busy`, `latency`, `headroom`); they fall back to the weighted draw without it. */
   load?: LoadView;
   /** Whether the call streams (latency is kept apart for streams and whole answers). */
   stream?: boolean;
@@ -38,7 +41,9 @@ export interface PlanOptions {
  * failed account's share moves to its siblings before the next target is tried. Accounts resting
  * after a failure come after all the healthy ones, of every target (a healthy fallback beats a
  * resting first choice), in the same order among themselves: when every account rests, all are
- * still tried.
+ * still tried. In a `headroom` pool an account whose last answer said a quota of the call's scope
+ * had nothing left comes after the healthy ones too, until that quota's reset: its next call would
+ * be a 429.
  */
 export function planAttempts(targets: readonly Target[], options: PlanOptions = {}): Attempt[] {
   const random = options.random ?? Math.random;
@@ -48,17 +53,26 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
     const sticky = options.stickyKey !== undefined && t.accounts.length > 1;
     let order: AccountConfig[];
     let balancedBy: BalancedBy | undefined;
+    const scope = t.balance === 'headroom' ? quotaScope(t.provider.type, t.model) : undefined;
     if (sticky) {
       order = rendezvousOrder(t.accounts, options.stickyKey!);
       if (t.balance) balancedBy = 'sticky';
     } else if (t.balance && options.load) {
-      ({ order, by: balancedBy } = balancedOrder(t.balance, { providerId: t.provider.id, model: t.model, accounts: t.accounts }, options.stream === true, options.load, random));
+      const pool: Pool = { providerId: t.provider.id, model: t.model, accounts: t.accounts };
+      if (scope !== undefined) pool.quotaScope = scope;
+      ({ order, by: balancedBy } = balancedOrder(t.balance, pool, options.stream === true, options.load, random));
     } else {
       order = weightedOrder(t.accounts, random);
     }
     for (const account of order) {
       const attempt: Attempt = { provider: t.provider, account, model: t.model, ...(t.price ? { price: t.price } : {}), ...(balancedBy ? { balancedBy } : {}) };
-      (options.cooling?.(accountRef(t.provider.id, account.id)) ? resting : healthy).push(attempt);
+      if (scope !== undefined) attempt.quotaScope = scope;
+      const ref = accountRef(t.provider.id, account.id);
+      // An account out of quota by its own last word is benched only here, per scope and instance:
+      // not a rest (`health.ts` rests the whole account, for every model, and shares it through the
+      // table), since each instance reads the same word from its own answers.
+      const benched = options.cooling?.(ref) || (scope !== undefined && options.load?.exhausted(ref, scope) === true);
+      (benched ? resting : healthy).push(attempt);
     }
   }
   return resting.length ? [...healthy, ...resting] : healthy;

@@ -1,6 +1,7 @@
 import type { AccountConfig, ProviderConfig } from '../config/schema';
 import type { LoadView } from './account-load';
 import { accountRef } from './health';
+import { HEADROOM } from './headroom';
 
 /** How a pool's accounts are ordered for a call: the config's `balance`. */
 export type Balance = NonNullable<ProviderConfig['balance']>;
@@ -19,6 +20,8 @@ export interface Pool {
   providerId: string;
   model: string;
   accounts: readonly AccountConfig[];
+  /** Which of the accounts' quotas the model draws on (`quotaScope`); the model when absent. */
+  quotaScope?: string;
 }
 
 /**
@@ -28,6 +31,9 @@ export interface Pool {
  * - `latency`: lowest smoothed time to response headers first, accounts never timed before all
  *   of them (so each gets tried) unless already being tried (then after all of them, until timed);
  *   and `EXPLORE_SHARE` of the calls take the weighted order.
+ * - `headroom`: the largest share of upstream quota left first, as the account's last answer
+ *   reported it (in bands of `HEADROOM.bandShare`, which tie), accounts never read before all of
+ *   them, one call at a time, as `latency` tries accounts never timed.
  * Ties (every account idle, none timed yet) keep the weighted random order, so load still spreads
  * by weight. `random` is uniform in [0, 1); the weighted draw takes one value per account, a
  * `latency` pool's exploring draw one more before it.
@@ -57,6 +63,9 @@ export function balancedOrder(balance: Balance, pool: Pool, stream: boolean, loa
   return { order, by: balance };
 }
 
+/** How many bands of headroom there are (multiplying by it, not dividing by the share, keeps 0.9 in band 18, not 19). */
+const BANDS = Math.round(1 / HEADROOM.bandShare);
+
 /** Each account's `provider/account`, made once: building it on every call would cost more than the look-ups it is for. */
 const refs = new WeakMap<AccountConfig, string>();
 
@@ -64,6 +73,14 @@ function scoreOf(balance: Exclude<Balance, 'weighted'>, pool: Pool, account: Acc
   let ref = refs.get(account);
   if (ref === undefined) refs.set(account, (ref = accountRef(pool.providerId, account.id)));
   if (balance === 'least-busy') return load.inFlight(ref) / account.weight;
+  if (balance === 'headroom') {
+    const share = load.headroom(ref, pool.quotaScope ?? pool.model);
+    // Never read: first, one call at a time, as `latency` tries an account it has not timed.
+    if (share === undefined) return load.inFlight(ref) > 0 ? Infinity : -Infinity;
+    // More left first; within a band, a tie (the weighted draw decides). Ceiling: a full account and
+    // one a call short of full share the top band, and only an account with nothing left is in band 0.
+    return -Math.ceil(share * BANDS);
+  }
   // Never timed: first, so that it is (an account that has not answered yet cannot be judged slow);
   // but one call at a time: while its first call is out, every call arriving would otherwise go to it
   // too (a herd on an account just added, or on all of them once the averages were forgotten).

@@ -94,6 +94,7 @@ describe('Catalog: how a target balances its accounts', () => {
     ['neither names one: weighted, left unmarked', undefined, undefined, undefined],
     ['the provider names one', 'latency', undefined, 'latency'],
     ['the target overrides its provider', 'latency', 'least-busy', 'least-busy'],
+    ['a target balances by headroom', undefined, 'headroom', 'headroom'],
     ['the target goes back to weighted', 'least-busy', 'weighted', undefined],
     ['weighted named outright is left unmarked', 'weighted', undefined, undefined],
   ])('%s', (_name, providerBalance, targetBalance, expected) => {
@@ -103,8 +104,8 @@ describe('Catalog: how a target balances its accounts', () => {
   });
 
   it.each([
-    ['provider', 'fastest', undefined, /providers\[0\]\.balance: providers\[\]\.balance is "weighted", "least-busy" or "latency"/],
-    ['target', undefined, 'round-robin', /models\[0\]\.targets\[0\]\.balance: models\[\]\.targets\[\]\.balance is "weighted", "least-busy" or "latency"/],
+    ['provider', 'fastest', undefined, /providers\[0\]\.balance: providers\[\]\.balance is "weighted", "least-busy", "latency" or "headroom"/],
+    ['target', undefined, 'round-robin', /models\[0\]\.targets\[0\]\.balance: models\[\]\.targets\[\]\.balance is "weighted", "least-busy", "latency" or "headroom"/],
   ])('refuses an unknown balance on a %s, naming the field', (_where, providerBalance, targetBalance, message) => {
     expect(() => configWith(providerBalance, targetBalance)).toThrow(message);
   });

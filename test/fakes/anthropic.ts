@@ -18,6 +18,7 @@
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { anthropicErrors, messageBody, modelInfo, sse, streamEvents, words, type Block, type ReplyUsage, type StopReason, type ToolUseSpec } from './anthropic-wire';
+import { FakeQuota, type FakeQuotaOptions } from './fake-quota';
 import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangAfterHeadersReply, type HangReply, type RawReply, type Received } from './fake-server';
 import { randomAlnum, writePiece, type RecordedRequest } from './http';
 import { isClaudeSignature } from './signatures';
@@ -48,11 +49,19 @@ export interface FakeAnthropicOptions extends FakeServerOptions {
   apiKey?: string;
   /** Ids listed by `GET /v1/models`. */
   models?: string[];
+  /**
+   * The account's rate limits, spent by every POST (one quota for all models: the real API keeps one
+   * per model class) and reported in `anthropic-ratelimit-*`; once spent, a 429 until the window
+   * ends. Without it answers report none.
+   */
+  quota?: FakeQuotaOptions;
 }
 
 export interface FakeAnthropic extends FakeUpstream<Reply> {
   /** The base URL without `/v1`, e.g. `http://127.0.0.1:41234` (what the Anthropic SDK's baseURL takes). */
   url: string;
+  /** The account's rate limits, when `quota` was given (a test sets what is left). */
+  quota: FakeQuota | undefined;
 }
 
 export const DEFAULT_MODELS = ['claude-sonnet-4-6', 'claude-opus-4-6', 'claude-haiku-4-5-20251001'];
@@ -69,7 +78,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   return listening(new FakeAnthropicServer({ ...FAKE_DEFAULTS, ...options }));
 }
 
-type ResolvedOptions = Required<Omit<FakeAnthropicOptions, 'apiKey'>> & { apiKey?: string };
+type ResolvedOptions = Required<Omit<FakeAnthropicOptions, 'apiKey' | 'quota'>> & { apiKey?: string; quota?: FakeQuotaOptions };
 
 interface Exchange {
   record: RecordedRequest;
@@ -80,16 +89,24 @@ interface Exchange {
 
 class FakeAnthropicServer extends FakeServer<Reply> implements FakeAnthropic {
   readonly #options: ResolvedOptions;
+  readonly quota: FakeQuota | undefined;
 
   constructor(options: ResolvedOptions) {
     super({ defaultReply, chunkDelayMs: options.chunkDelayMs, recordRequests: options.recordRequests });
     this.#options = options;
+    this.quota = options.quota ? new FakeQuota(options.quota) : undefined;
   }
 
   protected override async route({ record, res }: Received): Promise<void> {
     const key = record.headers['x-api-key'] ?? /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1];
     if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, key ? anthropicErrors.invalidKey() : anthropicErrors.missingKey());
     if (!record.headers['anthropic-version']) return writeJson(res, 400, anthropicErrors.missingVersion());
+    if (this.quota && record.method === 'POST' && record.path.replace(/\/+$/, '') === '/v1/messages' && !this.quota.take(estimateTokens(record.rawBody))) {
+      const model = String((record.body as { model?: unknown } | undefined)?.model ?? 'claude-sonnet-4-6');
+      return writeJson(res, 429, anthropicErrors.forStatus(429, model), { ...this.quota.headers('anthropic'), 'retry-after': String(this.quota.retryAfterSeconds()) });
+    }
+    // Every answer from here on reports the account's quota (set now, so each writer's own headers win).
+    for (const [name, value] of Object.entries(this.quota?.headers('anthropic') ?? {})) res.setHeader(name, value);
 
     const route = `${record.method} ${record.path.replace(/\/+$/, '')}`;
     if (route === 'POST /v1/messages') return this.#messages(record, res);

@@ -14,6 +14,7 @@
  * await upstream.close();
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { FakeQuota, type FakeQuotaOptions } from './fake-quota';
 import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangAfterHeadersReply, type HangReply, type RawReply, type Received } from './fake-server';
 import { randomHex, writePiece, type RecordedRequest } from './http';
 import { newTextCompletionFrame, promptText, textCompletionBody, textCompletionEvents } from './openai-completions-wire';
@@ -90,11 +91,19 @@ export interface FakeOpenAIOptions extends FakeServerOptions {
   models?: string[];
   /** Whose answer `POST /v1/rerank` gives: Jina's and vLLM's (`usage`, documents; the default) or Cohere v2's (`meta.billed_units`). */
   rerank?: RerankDialect;
+  /**
+   * The account's rate limits, spent by every POST (one quota for all models: the real API keeps
+   * one per model) and reported in `x-ratelimit-*`; once spent, a 429 until the window ends. Without
+   * it every answer reports the same nearly full quota.
+   */
+  quota?: FakeQuotaOptions;
 }
 
 export interface FakeOpenAI extends FakeUpstream<Reply> {
   /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1`. */
   url: string;
+  /** The account's rate limits, when `quota` was given (a test sets what is left). */
+  quota: FakeQuota | undefined;
 }
 
 export const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini'];
@@ -120,6 +129,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
 interface ResolvedOptions {
   rerank?: RerankDialect;
+  quota?: FakeQuotaOptions;
   chunkDelayMs: number;
   apiKey?: string;
   recordRequests: boolean;
@@ -140,16 +150,24 @@ interface Exchange {
 
 class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   readonly #options: ResolvedOptions;
+  readonly quota: FakeQuota | undefined;
 
   constructor(options: ResolvedOptions) {
     super({ defaultReply, chunkDelayMs: options.chunkDelayMs, recordRequests: options.recordRequests, urlPath: '/v1' });
     this.#options = options;
+    this.quota = options.quota ? new FakeQuota(options.quota) : undefined;
   }
 
   protected override async route({ record, res, raw }: Received): Promise<void> {
     const { receivedAt } = record;
     const rejection = this.#authRejection(record);
     if (rejection) return writeError(res, 401, rejection, {}, receivedAt);
+    if (this.quota && record.method === 'POST' && !this.quota.take(estimateTokens(record.rawBody))) {
+      const model = String((record.body as { model?: unknown } | undefined)?.model ?? 'gpt-4o-mini');
+      return writeError(res, 429, openAIErrors.rateLimited(model), { ...this.quota.headers('openai'), 'retry-after': String(this.quota.retryAfterSeconds()) }, receivedAt);
+    }
+    // Every answer from here on reports the account's quota (set now, so each writer's own headers win).
+    for (const [name, value] of Object.entries(this.quota?.headers('openai') ?? NEARLY_FULL)) res.setHeader(name, value);
 
     const route = `${record.method} ${record.path.replace(/\/+$/, '')}`;
     if (route === 'POST /v1/chat/completions') return this.#chatCompletion(record, res);
@@ -428,15 +446,19 @@ function responseHeaders(contentType: string, receivedAt: number): OutgoingHttpH
     'openai-organization': 'fake-org',
     'openai-processing-ms': String(Date.now() - receivedAt),
     'openai-version': '2020-10-01',
-    'x-ratelimit-limit-requests': '30000',
-    'x-ratelimit-limit-tokens': '150000000',
-    'x-ratelimit-remaining-requests': '29999',
-    'x-ratelimit-remaining-tokens': '149999990',
-    'x-ratelimit-reset-requests': '2ms',
-    'x-ratelimit-reset-tokens': '0s',
     'x-request-id': `req_${randomHex(32)}`,
   };
 }
+
+/** The rate-limit headers of a fake without a `quota`: a large account barely used. */
+const NEARLY_FULL = {
+  'x-ratelimit-limit-requests': '30000',
+  'x-ratelimit-limit-tokens': '150000000',
+  'x-ratelimit-remaining-requests': '29999',
+  'x-ratelimit-remaining-tokens': '149999990',
+  'x-ratelimit-reset-requests': '2ms',
+  'x-ratelimit-reset-tokens': '0s',
+} as const;
 
 function sseHeaders(record: RecordedRequest): OutgoingHttpHeaders {
   return responseHeaders('text/event-stream; charset=utf-8', record.receivedAt);

@@ -1,0 +1,211 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import { LocalCredentials } from '../../lib/credentials/local';
+import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import type { GatewayLogger } from '../../lib/observe/logger';
+import { AccountLoad } from '../../lib/routing/account-load';
+import { AccountHealth } from '../../lib/routing/health';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import type { FakeQuotaOptions } from '../fakes/fake-quota';
+import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+
+/**
+ * Pools balanced by `headroom`: two accounts, each its own fake upstream that keeps a quota and
+ * reports it in the provider's rate-limit headers, through the gateway as `npm start` runs it and the
+ * official clients. One clock (moved on by the cases) drives the fakes' windows, the readings and the
+ * rests, so a reset passes without waiting for it. Sticky routing is off: every call is balanced.
+ */
+describe('balancing a pool by the headroom its upstreams report', () => {
+  let skewMs = 0;
+  const now = () => Date.now() + skewMs;
+  const balancedBy: unknown[] = [];
+  const quiet = () => {};
+  const logger: GatewayLogger = {
+    debug: quiet,
+    info: (...args: unknown[]) => void (args[0] === 'request' && balancedBy.push((args[1] as { balancedBy?: unknown }).balancedBy)),
+    warn: quiet,
+    error: quiet,
+  };
+  let gw: LocalGateway | undefined;
+  const closers: (() => Promise<void>)[] = [];
+
+  beforeEach(() => {
+    skewMs = 0;
+    balancedBy.length = 0;
+  });
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
+    await Promise.all(closers.splice(0).map((close) => close()));
+  });
+
+  /** A gateway over these providers, with its own readings and rests on the shared clock; the new key's token. */
+  async function gatewayOf(providers: unknown[], models: unknown[]): Promise<string> {
+    const config = parseConfig({ providers, models, routing: { sticky: false } });
+    gw = await startLocalGateway({
+      config,
+      adminToken: 'admin',
+      store: { embedded: undefined },
+      health: new AccountHealth(now),
+      load: new AccountLoad(now),
+      logger,
+      shareHealth: false,
+      credentials: new LocalCredentials({ UP: 'sk-up' }),
+    });
+    const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'headroom' }) });
+    return ((await res.json()) as { key: string }).key;
+  }
+
+  describe('with the official openai client and two OpenAI accounts', () => {
+    async function openAIAccount(quota: Omit<FakeQuotaOptions, 'now'>): Promise<FakeOpenAI> {
+      const fake = await startFakeOpenAI({ apiKey: 'sk-up', quota: { ...quota, now } });
+      closers.push(() => fake.close());
+      return fake;
+    }
+    let spare: FakeOpenAI;
+    let client: OpenAI;
+    async function start(one: FakeOpenAI, two: FakeOpenAI): Promise<void> {
+      spare = await startFakeOpenAI({ apiKey: 'sk-up' });
+      closers.push(() => spare.close());
+      const key = await gatewayOf(
+        [
+          {
+            id: 'pool',
+            type: 'openai',
+            balance: 'headroom',
+            accounts: [
+              { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
+              { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
+            ],
+          },
+          { id: 'spare', type: 'openai', accounts: [{ id: 'spare', baseUrl: spare.url, apiKey: { env: 'UP' } }] },
+        ],
+        [
+          { name: 'pooled', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
+          { name: 'with-spare', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }, { provider: 'spare', model: 'gpt-4o-mini' }] },
+        ],
+      );
+      client = new OpenAI({ apiKey: key, baseURL: `${gw!.url}/v1`, maxRetries: 0 });
+    }
+    const ask = (model = 'pooled') => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+
+    it('sends the calls to the account with more of its quota left, and says headroom ordered them', async () => {
+      const one = await openAIAccount({ requests: 100, tokens: 1_000_000 });
+      const two = await openAIAccount({ requests: 100, tokens: 1_000_000 });
+      one.quota!.set({ requests: 90 }); // other instances (or other users of the account) have spent the rest
+      two.quota!.set({ requests: 30 });
+      await start(one, two);
+      await ask();
+      await ask(); // each account, never read, is tried once
+
+      const before = [one.requests.length, two.requests.length];
+      for (let i = 0; i < 20; i++) await ask();
+
+      expect(before).toEqual([1, 1]);
+      expect([one.requests.length, two.requests.length]).toEqual([21, 1]);
+      await gw!.gateway.drain();
+      expect(balancedBy).toEqual(Array(22).fill('headroom'));
+    });
+
+    it('follows the headroom as it moves: the other account takes over once the first has spent more than it', async () => {
+      const one = await openAIAccount({ requests: 100, tokens: 1_000_000 });
+      const two = await openAIAccount({ requests: 100, tokens: 1_000_000 });
+      one.quota!.set({ requests: 60 });
+      two.quota!.set({ requests: 50 });
+      await start(one, two);
+      await ask();
+      await ask();
+
+      for (let i = 0; i < 30; i++) await ask();
+
+      // Both end within a band (5 requests) of each other: the fuller one took the calls as it went.
+      const left = [100 - 40 - one.requests.length, 100 - 50 - two.requests.length];
+      expect(one.requests.length + two.requests.length).toBe(32);
+      expect(Math.abs(left[0]! - left[1]!)).toBeLessThanOrEqual(5);
+      expect(two.requests.length).toBeGreaterThan(3);
+    });
+
+    it('does not try an account that reported 0 left, a healthy fallback first, until its reset has passed', async () => {
+      const one = await openAIAccount({ requests: 100, tokens: 1_000_000, windowMs: 20_000 });
+      const two = await openAIAccount({ requests: 100, tokens: 1_000_000, windowMs: 120_000 });
+      one.quota!.set({ requests: 1 }); // its first answer says 0 left
+      two.quota!.set({ requests: 60 });
+      await start(one, two);
+      await ask();
+      await ask();
+      let failed = 0;
+      two.reply((req) => (failed++ ? defaultReply(req) : { kind: 'error', status: 500 }));
+
+      const served = await ask('with-spare'); // two fails: the spare serves, not the account out of quota
+      const whileOut = [one.requests.length, spare.requests.length];
+      skewMs += 21_000; // one's window has ended (and two's rest after its 500)
+      for (let i = 0; i < 3; i++) await ask('with-spare');
+
+      expect(served.choices[0]!.message.content).toBe('Echo: hi');
+      expect(whileOut).toEqual([1, 1]);
+      // Full again, one has the most left: it takes the calls, and answers them.
+      expect([one.requests.length, spare.requests.length]).toEqual([4, 1]);
+    });
+  });
+
+  describe('with the official Anthropic client and two Anthropic accounts', () => {
+    let one: FakeAnthropic;
+    let two: FakeAnthropic;
+    let client: Anthropic;
+
+    beforeEach(async () => {
+      one = await startFakeAnthropic({ apiKey: 'sk-up', quota: { requests: 50, tokens: 100_000, windowMs: 20_000, now } });
+      two = await startFakeAnthropic({ apiKey: 'sk-up', quota: { requests: 50, tokens: 100_000, windowMs: 120_000, now } });
+      closers.push(
+        () => one.close(),
+        () => two.close(),
+      );
+      const key = await gatewayOf(
+        [
+          {
+            id: 'claude',
+            type: 'anthropic',
+            accounts: [
+              { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
+              { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
+            ],
+          },
+        ],
+        [
+          { name: 'claude-sonnet-4-6', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6', balance: 'headroom' }] },
+          { name: 'sonnet-4-5', targets: [{ provider: 'claude', model: 'claude-sonnet-4-5-20250929', balance: 'headroom' }] },
+        ],
+      );
+      client = new Anthropic({ apiKey: key, baseURL: gw!.url, maxRetries: 0 });
+    });
+    const ask = (model = 'claude-sonnet-4-6') => client.messages.create({ model, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+
+    it('sends the calls to the account with more tokens left, reading what one Sonnet 4 model spent for another', async () => {
+      one.quota!.set({ tokens: 90_000 });
+      two.quota!.set({ tokens: 20_000 });
+      await ask();
+      await ask();
+
+      for (let i = 0; i < 10; i++) await ask('sonnet-4-5'); // the same model class: already read
+
+      expect([one.requests.length, two.requests.length]).toEqual([11, 1]);
+    });
+
+    it('does not try an account that reported 0 requests left until its reset has passed', async () => {
+      one.quota!.set({ requests: 1 });
+      two.quota!.set({ requests: 20 });
+      await ask();
+      await ask();
+
+      for (let i = 0; i < 6; i++) await ask();
+      const whileOut = one.requests.length;
+      skewMs += 21_000; // one's window has ended; two's has not (its last reading said 13 of 50 left)
+      const answer = await ask();
+
+      expect(whileOut).toBe(1);
+      expect(one.requests.length).toBe(2);
+      expect(answer.content[0]).toMatchObject({ type: 'text', text: 'Echo: hi' });
+    });
+  });
+});
