@@ -12,18 +12,9 @@ import { AccountLoad } from './account-load';
 import { planAttempts } from './attempts';
 import type { Balance } from './balance';
 import type { Target } from './catalog';
+import { medianNsPerCall } from '../../bench/measure';
 
-/** Median ns per call of `fn` over `rounds` rounds of `n` calls, after a warm-up. */
-function measure(fn: () => unknown, n = 20_000, rounds = 15): number {
-  for (let i = 0; i < n; i++) fn();
-  const times: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    times.push(Number(process.hrtime.bigint() - start) / n);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
-}
+const measure = (fn: () => unknown, n = 20_000) => medianNsPerCall(fn, n);
 
 function targetOf(size: number, balance?: Balance): Target {
   const accounts = Array.from({ length: size }, (_, i) => ({ id: `acct-${i}`, weight: 1 + (i % 3) }) as AccountConfig);
