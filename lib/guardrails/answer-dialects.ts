@@ -112,6 +112,9 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
         if (!isObject(delta)) return;
         slot(slots, `${n}:content`, ['choices', i, 'delta', 'content'], delta.content, `choices[${n}].message.content`);
         slot(slots, `${n}:refusal`, ['choices', i, 'delta', 'refusal'], delta.refusal, `choices[${n}].message.refusal`);
+        // Thinking, as the gateway writes it for chat clients (and DeepSeek, vLLM, OpenRouter send it): unsigned, so read like the content.
+        slot(slots, `${n}:reasoning_content`, ['choices', i, 'delta', 'reasoning_content'], delta.reasoning_content, `choices[${n}].message.reasoning_content`);
+        slot(slots, `${n}:reasoning`, ['choices', i, 'delta', 'reasoning'], delta.reasoning, `choices[${n}].message.reasoning`);
         const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
         calls.forEach((call: unknown, j) => {
           if (!isObject(call) || !isObject(call.function)) return;
@@ -155,7 +158,7 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
 }
 
 /** Keys of a Chat Completions delta that hold no text but the running text's (`textSlots`). */
-const DELTA_KEYS: ReadonlySet<string> = new Set(['role', 'content', 'refusal', 'tool_calls']);
+const DELTA_KEYS: ReadonlySet<string> = new Set(['role', 'content', 'refusal', 'reasoning_content', 'tool_calls']);
 /** Keys of a Gemini part that hold no text but the running text's. */
 const PART_KEYS: ReadonlySet<string> = new Set(['text', 'thought']);
 

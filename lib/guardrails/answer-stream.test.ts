@@ -135,6 +135,18 @@ describe('AnswerStreamScreen', () => {
     expect(events.map((e) => e.choices[0]!.delta.content ?? '').join('')).toBe(`${key.slice(0, 10)} plain`);
   });
 
+  it("reads a choice's reasoning (`reasoning_content`, as the gateway writes Claude's thinking for OpenAI clients) as running text", () => {
+    const chunk = (delta: unknown) => `data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`;
+    const key = FAKE.awsKeyId;
+    const stream = [chunk({ role: 'assistant', reasoning_content: `the key is ${key.slice(0, 9)}` }), chunk({ reasoning_content: `${key.slice(9)}, so` }), chunk({ reasoning: `again ${key.slice(0, 9)}` }), chunk({ reasoning: key.slice(9) }), chunk({ content: 'done' })];
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai', hold: true, window: 512 });
+    const sent = run(screen, stream).outs.join('');
+    const events = sseEvents(sent) as { choices: { delta: { reasoning_content?: string; reasoning?: string } }[] }[];
+    expect(events.map((e) => e.choices[0]!.delta.reasoning_content ?? '').join('')).toBe('the key is [REDACTED:aws-access-key], so');
+    expect(events.map((e) => e.choices[0]!.delta.reasoning ?? '').join('')).toBe('again [REDACTED:aws-access-key]');
+    expect(sent).not.toContain(key.slice(9));
+  });
+
   it('leaves a signature alone and redacts a tool_use input that comes whole', () => {
     const shape = STREAMS.anthropic;
     const signature = `${FAKE.awsKeyId}${'A'.repeat(20)}`;
