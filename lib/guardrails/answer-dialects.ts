@@ -231,6 +231,33 @@ export function echoes(dialect: AnswerDialect, event: unknown): boolean {
   return !event.type.endsWith('.delta');
 }
 
+/** Keys beside an answer's text that spell it again token by token (chat's and Responses' `logprobs`, Gemini's `logprobsResult`), where no rule finds a match: a token is a few characters. */
+const LOGPROBS: readonly string[] = ['logprobs', 'logprobsResult'];
+
+/**
+ * Clears the token log-probabilities beside text a redaction changed (`after`, changed in place,
+ * against the same JSON as it came, `before`): a client that asks for logprobs would otherwise read
+ * the redacted key back from its tokens. Logprobs beside text left alone are kept.
+ *
+ * @example
+ * const after = { choices: [{ message: { content: '[REDACTED:aws-access-key]' }, logprobs: { content: [{ token: 'AKIA' }] } }] };
+ * clearLogprobsOfRedacted({ choices: [{ message: { content: 'AKIA…' }, logprobs: { content: [{ token: 'AKIA' }] } }] }, after);
+ * after.choices[0].logprobs // null
+ */
+export function clearLogprobsOfRedacted(before: unknown, after: unknown): void {
+  if (Array.isArray(after)) {
+    if (Array.isArray(before)) after.forEach((value: unknown, i) => clearLogprobsOfRedacted(before[i], value));
+    return;
+  }
+  if (!isObject(after) || !isObject(before)) return;
+  const keys = LOGPROBS.filter((key) => after[key] !== undefined && after[key] !== null);
+  // An array stays an array (Responses' `logprobs: []`), so the shape SDKs parse holds.
+  if (keys.length && JSON.stringify(without(before, keys)) !== JSON.stringify(without(after, keys))) for (const key of keys) after[key] = Array.isArray(after[key]) ? [] : null;
+  for (const [key, value] of Object.entries(after)) if (!LOGPROBS.includes(key)) clearLogprobsOfRedacted(before[key], value);
+}
+
+const without = (object: Json, keys: readonly string[]): Json => Object.fromEntries(Object.entries(object).filter(([key]) => !keys.includes(key)));
+
 /** The event with `value` at `keys` (the object is changed in place and returned). */
 export function setAt(event: unknown, keys: readonly (string | number)[], value: string): unknown {
   let at = event as Record<string | number, unknown>;

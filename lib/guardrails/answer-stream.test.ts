@@ -147,6 +147,18 @@ describe('AnswerStreamScreen', () => {
     expect(sent).not.toContain(key.slice(9));
   });
 
+  it('clears the token logprobs beside redacted text, which spell the key again token by token', () => {
+    const key = FAKE.awsKeyId;
+    const tokens = [key.slice(0, 4), key.slice(4, 9), key.slice(9, 15), key.slice(15)];
+    const chunk = (content: string, logprobs: string[]) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, logprobs: { content: logprobs.map((token) => ({ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [] })) } }] })}\n\n`;
+    const stream = [chunk('ok ', ['ok', ' ']), chunk(tokens[0]! + tokens[1]!, tokens.slice(0, 2)), chunk(tokens[2]! + tokens[3]!, tokens.slice(2)), chunk(' bye', [' bye'])];
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai', hold: true, window: 512 });
+    const events = sseEvents(run(screen, stream).outs.join('')) as { choices: { delta: { content: string }; logprobs: { content: { token: string }[] } | null }[] }[];
+    expect(events.map((e) => e.choices[0]!.delta.content).join('')).toBe('ok [REDACTED:aws-access-key] bye');
+    expect(events.map((e) => e.choices[0]!.logprobs?.content.map((t) => t.token).join('') ?? '').join('')).toBe('ok  bye');
+    expect(events.map((e) => e.choices[0]!.logprobs)).toEqual([expect.anything(), null, null, expect.anything()]);
+  });
+
   it('leaves a signature alone and redacts a tool_use input that comes whole', () => {
     const shape = STREAMS.anthropic;
     const signature = `${FAKE.awsKeyId}${'A'.repeat(20)}`;

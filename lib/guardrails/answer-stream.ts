@@ -1,5 +1,5 @@
 import { JsonArraySplitter, type ArrayState } from '../http/json-array';
-import { closedChannels, echoes, eventPaths, hasOtherText, setAt, textSlots, type AnswerDialect, type TextSlot } from './answer-dialects';
+import { clearLogprobsOfRedacted, closedChannels, echoes, eventPaths, hasOtherText, setAt, textSlots, type AnswerDialect, type TextSlot } from './answer-dialects';
 import type { GuardrailHit, Guardrails } from './scan';
 import { TextChannel } from './text-channel';
 
@@ -215,6 +215,8 @@ export class AnswerStreamScreen {
       setAt(event.data, slot.keys, text);
       changed = true;
     }
+    // Only a changed event can carry logprobs of redacted text; the raw text is parsed again only then.
+    if (changed && event.raw.includes('logprobs')) clearLogprobsOfRedacted(JSON.parse((this.#splitter ? event.raw : dataOf(event.raw)) ?? 'null'), event.data);
     const body = changed ? JSON.stringify(event.data) : undefined;
     if (!this.#splitter) return body === undefined ? event.raw : withData(event.raw, body);
     // JSON array: elements as Google writes them, `[` before the first and `,` between.
