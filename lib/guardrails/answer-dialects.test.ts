@@ -30,7 +30,7 @@ describe('textSlots', () => {
     ['anthropic', { type: 'message_delta', delta: { stop_reason: 'end_turn' } }, []],
     ['openai', { choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }, ['0:']],
     ['openai', { choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null }] }, []],
-    ['openai-responses', { type: 'response.output_item.done', output_index: 2 }, ['response.output_text.delta:2:', 'response.refusal.delta:2:', 'response.function_call_arguments.delta:2:', 'response.reasoning_summary_text.delta:2:', 'response.custom_tool_call_input.delta:2:']],
+    ['openai-responses', { type: 'response.output_item.done', output_index: 2 }, ['response.output_text.delta:2:', 'response.refusal.delta:2:', 'response.function_call_arguments.delta:2:', 'response.reasoning_summary_text.delta:2:', 'response.custom_tool_call_input.delta:2:', 'response.reasoning_text.delta:2:', 'response.code_interpreter_call_code.delta:2:', 'response.mcp_call_arguments.delta:2:']],
     ['gemini', { candidates: [{ index: 0, finishReason: 'STOP', content: { parts: [] } }] }, ['0:']],
   ])('%s: %j closes %j', (dialect, event, closed) => {
     expect(closedChannels(dialect, event)).toEqual(closed);

@@ -50,7 +50,7 @@ const WHOLE: Readonly<Record<AnswerDialect, RegExp>> = {
 const EVENT: Readonly<Record<AnswerDialect, RegExp>> = {
   openai: /^choices\[\d+\]\./,
   anthropic: /^(?:content_block|delta|message\.content)(?:$|[.[])/,
-  'openai-responses': /^(?:delta|text|arguments|refusal|part|item|response\.output)(?:$|[.[])/,
+  'openai-responses': /^(?:delta|text|arguments|code|refusal|part|item|response\.output)(?:$|[.[])/,
   gemini: /^candidates\[\d+\]\.content\./,
 };
 
@@ -138,7 +138,7 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
       const type = typeof event.type === 'string' ? event.type : '';
       if (!STREAMED_RESPONSES_TEXT.has(type)) return slots;
       const item = `output[${String(event.output_index)}]`;
-      const place = type === 'response.function_call_arguments.delta' ? `${item}.arguments` : type === 'response.custom_tool_call_input.delta' ? `${item}.input` : type === 'response.reasoning_summary_text.delta' ? `${item}.summary[${String(event.summary_index)}].text` : `${item}.content[${String(event.content_index)}].${type === 'response.refusal.delta' ? 'refusal' : 'text'}`;
+      const place = PLACES[type]?.(item, event) ?? `${item}.content[${String(event.content_index)}].${type === 'response.refusal.delta' ? 'refusal' : 'text'}`;
       slot(slots, `${type}:${String(event.output_index)}:${String(event.content_index ?? event.summary_index ?? '')}`, ['delta'], event.delta, place);
       return slots;
     }
@@ -219,7 +219,20 @@ const STREAMED_RESPONSES_TEXT: ReadonlySet<string> = new Set([
   'response.function_call_arguments.delta',
   'response.reasoning_summary_text.delta',
   'response.custom_tool_call_input.delta',
+  // Unsigned reasoning (open-weight models), and the code and arguments of hosted tools the model writes.
+  'response.reasoning_text.delta',
+  'response.code_interpreter_call_code.delta',
+  'response.mcp_call_arguments.delta',
 ]);
+
+/** Where a Responses delta's text lies in the whole response, for those not in a content part. */
+const PLACES: Readonly<Record<string, (item: string, event: Json) => string>> = {
+  'response.function_call_arguments.delta': (item) => `${item}.arguments`,
+  'response.mcp_call_arguments.delta': (item) => `${item}.arguments`,
+  'response.custom_tool_call_input.delta': (item) => `${item}.input`,
+  'response.code_interpreter_call_code.delta': (item) => `${item}.code`,
+  'response.reasoning_summary_text.delta': (item, event) => `${item}.summary[${String(event.summary_index)}].text`,
+};
 
 /**
  * Whether an event repeats text earlier events streamed (Responses' `….done` events and the

@@ -186,6 +186,21 @@ describe('AnswerStreamScreen', () => {
     expect(screen.hits.map((h) => h.count)).toEqual([1, 1]);
   });
 
+  it.each([
+    ['response.reasoning_text.delta', 'response.reasoning_text.done', 'text', { content_index: 0 }],
+    ['response.code_interpreter_call_code.delta', 'response.code_interpreter_call_code.done', 'code', {}],
+    ['response.mcp_call_arguments.delta', 'response.mcp_call_arguments.done', 'arguments', {}],
+  ])('reads Responses %s as running text, and its closing event', (delta, done, field, at) => {
+    const key = FAKE.awsKeyId;
+    const event = (type: string, body: object) => `event: ${type}\ndata: ${JSON.stringify({ type, output_index: 1, item_id: 'x', ...at, ...body })}\n\n`;
+    const stream = [event(delta, { delta: `k=${key.slice(0, 9)}` }), event(delta, { delta: `${key.slice(9)};` }), event(done, { [field]: `k=${key};` })];
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai-responses', hold: true, window: 512 });
+    const events = sseEvents(run(screen, stream).outs.join('')) as Record<string, string>[];
+    expect(events.map((e) => e.delta ?? '').join('')).toBe('k=[REDACTED:aws-access-key];');
+    expect(events[2]![field]).toBe('k=[REDACTED:aws-access-key];');
+    expect(screen.hits).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }]);
+  });
+
   it("rewrites Gemini's JSON array element by element, and closes it", () => {
     const element = (text: string) => JSON.stringify({ candidates: [{ index: 0, content: { role: 'model', parts: [{ text }] } }] }, null, 2);
     const array = `[${SPLIT.map(element).join('\n,\r\n')}\n]`;
