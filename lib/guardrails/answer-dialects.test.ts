@@ -56,6 +56,8 @@ describe('answerPaths', () => {
     ['openai-responses', 'output[1].content[0].text', true],
     ['openai-responses', 'output[0].encrypted_content', false],
     ['openai-responses', 'instructions', false],
+    // Written by some OpenAI-compatible servers (OpenAI's SDKs make it): the output's text again.
+    ['openai-responses', 'output_text', true],
     ['gemini', 'candidates[0].content.parts[0].text', true],
     ['gemini', '[2].candidates[0].content.parts[0].functionCall.args.k', true],
     ['gemini', 'candidates[0].content.parts[1].thoughtSignature', false],

@@ -42,7 +42,8 @@ const OPAQUE = /(?:^|\.)(?:signature|thinking|encrypted_content|thoughtSignature
 const WHOLE: Readonly<Record<AnswerDialect, RegExp>> = {
   openai: /^choices\[\d+\]\./,
   anthropic: /^content\[\d+\]\./,
-  'openai-responses': /^output\[\d+\]\./,
+  // `output_text`: the output's text again, as some OpenAI-compatible servers write it (OpenAI's SDKs make it).
+  'openai-responses': /^output(?:\[\d+\]\.|_text$)/,
   gemini: /^(?:\[\d+\]\.)?candidates\[\d+\]\.content\./,
 };
 
@@ -50,7 +51,7 @@ const WHOLE: Readonly<Record<AnswerDialect, RegExp>> = {
 const EVENT: Readonly<Record<AnswerDialect, RegExp>> = {
   openai: /^choices\[\d+\]\./,
   anthropic: /^(?:content_block|delta|message\.content)(?:$|[.[])/,
-  'openai-responses': /^(?:delta|text|arguments|code|refusal|part|item|response\.output)(?:$|[.[])/,
+  'openai-responses': /^(?:delta|text|arguments|code|refusal|part|item|response\.output(?:_text)?)(?:$|[.[])/,
   gemini: /^candidates\[\d+\]\.content\./,
 };
 

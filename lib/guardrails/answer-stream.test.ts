@@ -178,7 +178,7 @@ describe('AnswerStreamScreen', () => {
   it("redacts Responses' closing events too, counting their text once", () => {
     const shape = STREAMS['openai-responses'];
     const done = `event: response.output_text.done\ndata: ${JSON.stringify({ type: 'response.output_text.done', output_index: 0, content_index: 0, text: WHOLE_TEXT })}\n\n`;
-    const completed = `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response: { id: 'r', instructions: 'none', output: [{ type: 'message', content: [{ type: 'output_text', text: WHOLE_TEXT }] }] } })}\n\n`;
+    const completed = `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response: { id: 'r', instructions: 'none', output: [{ type: 'message', content: [{ type: 'output_text', text: WHOLE_TEXT }] }], output_text: WHOLE_TEXT } })}\n\n`;
     const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai-responses', hold: true, window: 512 });
     const sent = run(screen, [...shape.start, ...SPLIT.map(shape.piece), done, completed]).outs.join('');
     expect(sent).not.toContain(FAKE.awsKeyId);
