@@ -91,6 +91,19 @@ describe('AnswerStreamScreen', () => {
     }
   });
 
+  it('splits events on every SSE line end, CR alone too (as the in-band error guard does): none held to the end, none unread', () => {
+    const shape = STREAMS.openai;
+    const cr = (event: string) => event.replace(/\n/g, '\r');
+    const stream = [...shape.start, ...SPLIT.map(shape.piece), ...shape.end].map(cr);
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai', hold: true, window: 512 });
+    const { outs } = run(screen, stream);
+    const sent = outs.join('');
+    expect(shape.text(sseEvents(sent.replace(/\r/g, '\n')))).toBe('Your key is [REDACTED:aws-access-key] and the token [REDACTED:github-token]. Done.');
+    // The finish reason settles the text: all of it goes with that event, not after the stream's end.
+    expect(outs[outs.length - 1]).toBe('');
+    expect(sent.endsWith('data: [DONE]\r\r')).toBe(true);
+  });
+
   it("releases a text block's held tail when the block stops, not behind the tool call that follows", () => {
     const shape = STREAMS.anthropic;
     const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 512 });
