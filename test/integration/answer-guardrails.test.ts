@@ -306,6 +306,43 @@ describe('with in-band upstream errors', () => {
   });
 });
 
+describe('block, on the other APIs', () => {
+  const pieces = ['Token ', TOKEN.slice(0, 8), TOKEN.slice(8), ' ok'];
+
+  it('ends a Responses stream with an error the OpenAI client raises, before the token leaves', async () => {
+    h.upstream.reply(() => ({ kind: 'text', text: pieces.join(''), chunks: pieces }));
+    const stream = await openai().responses.create({ model: 'gpt-4o-mini', input: `token ${Date.now()}`, stream: true });
+    let deltas = '';
+    const err = await (async () => {
+      for await (const event of stream) if (event.type === 'response.output_text.delta') deltas += event.delta;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as Error).message).toContain('guardrail_blocked');
+    expect(deltas).not.toContain(TOKEN.slice(0, 8));
+  });
+
+  it('ends a Gemini stream with an error @google/genai raises, before the token leaves', async () => {
+    gemini.reply({ kind: 'text', text: pieces.join(''), chunks: pieces });
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
+    let text = '';
+    const err = await (async () => {
+      for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: `token ${Date.now()}` })) text += chunk.text ?? '';
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain('guardrail_blocked');
+    expect(text).not.toContain(TOKEN.slice(0, 8));
+  });
+
+  it('ends a Gemini JSON array with an error element, valid JSON, before the token leaves', async () => {
+    gemini.reply({ kind: 'text', text: pieces.join(''), chunks: pieces });
+    const res = await fetch(`${h.gw.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': key }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: `token ${Date.now()}` }] }] }) });
+    const body = await res.text();
+    const elements = JSON.parse(body) as { error?: { message: string } }[];
+    expect(elements.at(-1)?.error?.message).toContain('guardrail_blocked');
+    expect(body).not.toContain(TOKEN.slice(0, 8));
+  });
+});
+
 describe('flag', () => {
   it('lets a JWT through untouched, streamed and not, and books the hit on the response side', async () => {
     const jwtPieces = ['token: ', FAKE.jwt.slice(0, 30), FAKE.jwt.slice(30), ' done'];
