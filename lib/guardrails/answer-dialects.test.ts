@@ -10,6 +10,8 @@ describe('textSlots', () => {
     { dialect: 'openai', event: { choices: [{ index: 1, delta: { tool_calls: [{ index: 2, function: { arguments: '{"a' } }] } }] }, slots: [['1:tool:2', 'choices[0].delta.tool_calls[0].function.arguments', '{"a']], other: false },
     { dialect: 'openai', event: { choices: [{ index: 0, text: 'def f' }] }, slots: [['0:text', 'choices[0].text', 'def f']], other: true },
     { dialect: 'openai', event: { choices: [], usage: { total_tokens: 3 } }, slots: [], other: false },
+    // Content as parts (Mistral's reasoning models): not running text, so looked at on its own.
+    { dialect: 'openai', event: { choices: [{ index: 0, delta: { content: [{ type: 'text', text: 'x' }] } }] }, slots: [], other: true },
     { dialect: 'anthropic', event: { type: 'content_block_delta', index: 3, delta: { type: 'text_delta', text: 'x' } }, slots: [['3:', 'delta.text', 'x']], other: false },
     { dialect: 'anthropic', event: { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"k":' } }, slots: [['1:', 'delta.partial_json', '{"k":']], other: false },
     // Signed: never read, never rewritten.

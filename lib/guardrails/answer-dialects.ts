@@ -176,7 +176,8 @@ export function hasOtherText(dialect: AnswerDialect, event: unknown): boolean {
   if (!isObject(event)) return false;
   switch (dialect) {
     case 'openai':
-      return !Array.isArray(event.choices) || !event.choices.every((c: unknown) => isObject(c) && isObject(c.delta) && Object.keys(c.delta).every((k) => DELTA_KEYS.has(k)));
+      // A known key holding no string (content as an array of parts) is not running text either.
+      return !Array.isArray(event.choices) || !event.choices.every((c: unknown) => isObject(c) && isObject(c.delta) && Object.entries(c.delta).every(([k, v]) => DELTA_KEYS.has(k) && (k === 'tool_calls' || k === 'role' || v === null || typeof v === 'string')));
     case 'anthropic':
       // Thinking and signature deltas are not read (OPAQUE), text and input deltas are running text.
       return event.type !== 'content_block_delta';

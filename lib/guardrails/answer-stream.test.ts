@@ -172,6 +172,14 @@ describe('AnswerStreamScreen', () => {
     expect(events.map((e) => e.choices[0]!.logprobs)).toEqual([expect.anything(), null, null, expect.anything()]);
   });
 
+  it('redacts a key in a chat delta whose content is an array of parts', () => {
+    const chunk = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: [{ type: 'text', text: `key ${FAKE.awsKeyId}` }] } }] })}\n\n`;
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai', hold: true, window: 512 });
+    const sent = run(screen, [chunk]).outs.join('');
+    expect(sent).toContain('key [REDACTED:aws-access-key]');
+    expect(sent).not.toContain(FAKE.awsKeyId);
+  });
+
   it('leaves a signature alone and redacts a tool_use input that comes whole', () => {
     const shape = STREAMS.anthropic;
     const signature = `${FAKE.awsKeyId}${'A'.repeat(20)}`;
