@@ -17,6 +17,8 @@ describe('textSlots', () => {
     // Signed: never read, never rewritten.
     { dialect: 'anthropic', event: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } }, slots: [], other: false },
     { dialect: 'anthropic', event: { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', input: {} } }, slots: [], other: true },
+    // A text block may open with text (some Anthropic-compatible servers): its deltas continue it.
+    { dialect: 'anthropic', event: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: 'Hi' } }, slots: [['0:', 'content_block.text', 'Hi']], other: true },
     { dialect: 'openai-responses', event: { type: 'response.output_text.delta', output_index: 1, content_index: 0, delta: 'so' }, slots: [['response.output_text.delta:1:0', 'delta', 'so']], other: false },
     { dialect: 'openai-responses', event: { type: 'response.function_call_arguments.delta', output_index: 2, delta: '{' }, slots: [['response.function_call_arguments.delta:2:', 'delta', '{']], other: false },
     { dialect: 'openai-responses', event: { type: 'response.output_text.done', output_index: 1, content_index: 0, text: 'so' }, slots: [], other: true },

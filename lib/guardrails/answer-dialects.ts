@@ -127,9 +127,11 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
       return slots;
     }
     case 'anthropic': {
-      if (event.type !== 'content_block_delta' || !isObject(event.delta)) return slots;
       // The colon keeps block 1's key from being a prefix of block 10's (`closedChannels`).
       const block = `${String(event.index)}:`;
+      // A text block may open with text (Anthropic's own open empty): its deltas continue it.
+      if (event.type === 'content_block_start' && isObject(event.content_block) && event.content_block.type === 'text') slot(slots, block, ['content_block', 'text'], event.content_block.text, `content[${String(event.index)}].text`);
+      if (event.type !== 'content_block_delta' || !isObject(event.delta)) return slots;
       // Thinking deltas are covered by the block's signature: not read (see OPAQUE).
       if (event.delta.type === 'text_delta') slot(slots, block, ['delta', 'text'], event.delta.text, `content[${String(event.index)}].text`);
       else if (event.delta.type === 'input_json_delta') slot(slots, block, ['delta', 'partial_json'], event.delta.partial_json, `content[${String(event.index)}].input`);

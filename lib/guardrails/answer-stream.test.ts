@@ -180,6 +180,15 @@ describe('AnswerStreamScreen', () => {
     expect(sent).not.toContain(FAKE.awsKeyId);
   });
 
+  it("reads a text block's opening text and its deltas as one text", () => {
+    const key = FAKE.awsKeyId;
+    const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, index: 0, ...data })}\n\n`;
+    const stream = [event('content_block_start', { content_block: { type: 'text', text: `key ${key.slice(0, 9)}` } }), event('content_block_delta', { delta: { type: 'text_delta', text: `${key.slice(9)} ok` } }), event('content_block_stop', {})];
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 512 });
+    const events = sseEvents(run(screen, stream).outs.join('')) as { content_block?: { text: string }; delta?: { text: string } }[];
+    expect(events.map((e) => e.content_block?.text ?? e.delta?.text ?? '').join('')).toBe('key [REDACTED:aws-access-key] ok');
+  });
+
   it('leaves a signature alone and redacts a tool_use input that comes whole', () => {
     const shape = STREAMS.anthropic;
     const signature = `${FAKE.awsKeyId}${'A'.repeat(20)}`;
