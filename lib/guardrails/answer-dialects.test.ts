@@ -9,6 +9,8 @@ describe('textSlots', () => {
     { dialect: 'openai', event: { choices: [{ index: 0, delta: { role: 'assistant', content: 'hi' } }] }, slots: [['0:content', 'choices[0].delta.content', 'hi']], other: false },
     { dialect: 'openai', event: { choices: [{ index: 1, delta: { tool_calls: [{ index: 2, function: { arguments: '{"a' } }] } }] }, slots: [['1:tool:2', 'choices[0].delta.tool_calls[0].function.arguments', '{"a']], other: false },
     { dialect: 'openai', event: { choices: [{ index: 0, text: 'def f' }] }, slots: [['0:text', 'choices[0].text', 'def f']], other: true },
+    // The deprecated `functions` API streams its one call's arguments here.
+    { dialect: 'openai', event: { choices: [{ index: 0, delta: { function_call: { arguments: '{"a' } } }] }, slots: [['0:function_call', 'choices[0].delta.function_call.arguments', '{"a']], other: true },
     { dialect: 'openai', event: { choices: [], usage: { total_tokens: 3 } }, slots: [], other: false },
     // Content as parts (Mistral's reasoning models): not running text, so looked at on its own.
     { dialect: 'openai', event: { choices: [{ index: 0, delta: { content: [{ type: 'text', text: 'x' }] } }] }, slots: [], other: true },

@@ -116,6 +116,8 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
         // Thinking, as the gateway writes it for chat clients (and DeepSeek, vLLM, OpenRouter send it): unsigned, so read like the content.
         slot(slots, `${n}:reasoning_content`, ['choices', i, 'delta', 'reasoning_content'], delta.reasoning_content, `choices[${n}].message.reasoning_content`);
         slot(slots, `${n}:reasoning`, ['choices', i, 'delta', 'reasoning'], delta.reasoning, `choices[${n}].message.reasoning`);
+        // The deprecated `functions` API: one call, its arguments in fragments like a tool call's.
+        if (isObject(delta.function_call)) slot(slots, `${n}:function_call`, ['choices', i, 'delta', 'function_call', 'arguments'], delta.function_call.arguments, `choices[${n}].message.function_call.arguments`);
         const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
         calls.forEach((call: unknown, j) => {
           if (!isObject(call) || !isObject(call.function)) return;
