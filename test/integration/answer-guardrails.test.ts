@@ -50,6 +50,7 @@ beforeAll(async () => {
       models: [
         { name: 'gpt-4o-mini', price: PRICE, targets: [{ provider: 'primary', model: 'gpt-4o-mini' }] },
         { name: 'gpt-cached', price: PRICE, targets: [{ provider: 'primary', model: 'gpt-4o-mini' }], cache: {} },
+        { name: 'gpt-shared', price: PRICE, targets: [{ provider: 'primary', model: 'gpt-4o-mini' }], cache: { share: 'all' } },
         { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
         // An OpenAI client on Claude: the answer is translated, then screened in the client's dialect.
         { name: 'gpt-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
@@ -379,5 +380,15 @@ describe('whose answers', () => {
     expect(answer.choices[0]!.message.content).toBe(`Use ${TOKEN} to push.`);
     await openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `my key ${KEY}` }] }).catch(() => undefined);
     expect(JSON.stringify(h.upstream.requests.map((r) => r.body))).toContain(KEY);
+  });
+
+  it("never serves a screened key the answer a shared cache stored for an exempt key", async () => {
+    const { key: trusted } = await h.createKey({ name: 'ci-shared', models: ['*'], guardrails: 'off' });
+    h.upstream.reply(() => ({ kind: 'text', text: KEY_TEXT }));
+    const body = { model: 'gpt-shared', messages: [{ role: 'user' as const, content: `aws ${Date.now()}` }] };
+    const raw = await h.openai({ apiKey: trusted }).chat.completions.create(body);
+    expect(raw.choices[0]!.message.content).toBe(KEY_TEXT);
+    const screened = await openai().chat.completions.create(body);
+    expect(screened.choices[0]!.message.content).toBe(REDACTED_TEXT);
   });
 });
