@@ -33,6 +33,13 @@ describe('planCache', () => {
     expect(planCache(config, call)).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), read: true, write: true, ttlSeconds: 60 });
   });
 
+  it("keeps the answers of a caller whose answers are not screened apart from everyone else's, whatever the sharing", () => {
+    const all = { ttlSeconds: 60, share: 'all' as const };
+    expect(planCache(all, { ...call, keyId: 'key_2', unscreened: true })!.hash).not.toBe(planCache(all, call)!.hash);
+    expect(planCache(all, { ...call, keyId: 'key_2', unscreened: true })!.hash).toBe(planCache(all, { ...call, unscreened: true })!.hash);
+    expect(planCache(all, { ...call, unscreened: false })!.hash).toBe(planCache(all, call)!.hash);
+  });
+
   it('skips the read on no-cache, and has no part on no-store or a surface it does not cache', () => {
     expect(planCache(config, { ...call, headers: { 'cache-control': 'no-cache' } })).toMatchObject({ read: false, write: true });
     expect(planCache(config, { ...call, headers: { 'cache-control': 'no-store' } })).toBeUndefined();

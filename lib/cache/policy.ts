@@ -64,6 +64,11 @@ export interface CacheableCall {
   headers: Readonly<Record<string, string | undefined>>;
   /** What the model's parameter policy chose in the body (`CacheKeyInput.setByPolicy`). */
   setByPolicy?: PolicyChoices | undefined;
+  /**
+   * The gateway screens answers but not this caller's (an exempt key or team): its answers, which
+   * may hold what a screened caller's would have had redacted, are shared only with callers like it.
+   */
+  unscreened?: boolean | undefined;
 }
 
 /**
@@ -83,7 +88,7 @@ export function planCache(config: ResponseCacheModelConfig, call: CacheableCall)
     surface: call.surface,
     model: call.model,
     upstream: call.upstream,
-    scope: scopeOf(config.share, call),
+    scope: scopeOf(config.share, call) + (call.unscreened ? ':unscreened' : ''),
     stream: call.stream,
     ...(call.jsonArray ? { jsonArray: true } : {}),
     body: call.body,

@@ -9,12 +9,18 @@ describe('textSlots', () => {
     { dialect: 'openai', event: { choices: [{ index: 0, delta: { role: 'assistant', content: 'hi' } }] }, slots: [['0:content', 'choices[0].delta.content', 'hi']], other: false },
     { dialect: 'openai', event: { choices: [{ index: 1, delta: { tool_calls: [{ index: 2, function: { arguments: '{"a' } }] } }] }, slots: [['1:tool:2', 'choices[0].delta.tool_calls[0].function.arguments', '{"a']], other: false },
     { dialect: 'openai', event: { choices: [{ index: 0, text: 'def f' }] }, slots: [['0:text', 'choices[0].text', 'def f']], other: true },
+    // The deprecated `functions` API streams its one call's arguments here.
+    { dialect: 'openai', event: { choices: [{ index: 0, delta: { function_call: { arguments: '{"a' } } }] }, slots: [['0:function_call', 'choices[0].delta.function_call.arguments', '{"a']], other: true },
     { dialect: 'openai', event: { choices: [], usage: { total_tokens: 3 } }, slots: [], other: false },
+    // Content as parts (Mistral's reasoning models): not running text, so looked at on its own.
+    { dialect: 'openai', event: { choices: [{ index: 0, delta: { content: [{ type: 'text', text: 'x' }] } }] }, slots: [], other: true },
     { dialect: 'anthropic', event: { type: 'content_block_delta', index: 3, delta: { type: 'text_delta', text: 'x' } }, slots: [['3:', 'delta.text', 'x']], other: false },
     { dialect: 'anthropic', event: { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"k":' } }, slots: [['1:', 'delta.partial_json', '{"k":']], other: false },
     // Signed: never read, never rewritten.
     { dialect: 'anthropic', event: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } }, slots: [], other: false },
     { dialect: 'anthropic', event: { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', input: {} } }, slots: [], other: true },
+    // A text block may open with text (some Anthropic-compatible servers): its deltas continue it.
+    { dialect: 'anthropic', event: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: 'Hi' } }, slots: [['0:', 'content_block.text', 'Hi']], other: true },
     { dialect: 'openai-responses', event: { type: 'response.output_text.delta', output_index: 1, content_index: 0, delta: 'so' }, slots: [['response.output_text.delta:1:0', 'delta', 'so']], other: false },
     { dialect: 'openai-responses', event: { type: 'response.function_call_arguments.delta', output_index: 2, delta: '{' }, slots: [['response.function_call_arguments.delta:2:', 'delta', '{']], other: false },
     { dialect: 'openai-responses', event: { type: 'response.output_text.done', output_index: 1, content_index: 0, text: 'so' }, slots: [], other: true },
@@ -30,7 +36,7 @@ describe('textSlots', () => {
     ['anthropic', { type: 'message_delta', delta: { stop_reason: 'end_turn' } }, []],
     ['openai', { choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }, ['0:']],
     ['openai', { choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null }] }, []],
-    ['openai-responses', { type: 'response.output_item.done', output_index: 2 }, ['response.output_text.delta:2:', 'response.refusal.delta:2:', 'response.function_call_arguments.delta:2:', 'response.reasoning_summary_text.delta:2:', 'response.custom_tool_call_input.delta:2:']],
+    ['openai-responses', { type: 'response.output_item.done', output_index: 2 }, ['response.output_text.delta:2:', 'response.refusal.delta:2:', 'response.function_call_arguments.delta:2:', 'response.reasoning_summary_text.delta:2:', 'response.custom_tool_call_input.delta:2:', 'response.reasoning_text.delta:2:', 'response.code_interpreter_call_code.delta:2:', 'response.mcp_call_arguments.delta:2:']],
     ['gemini', { candidates: [{ index: 0, finishReason: 'STOP', content: { parts: [] } }] }, ['0:']],
   ])('%s: %j closes %j', (dialect, event, closed) => {
     expect(closedChannels(dialect, event)).toEqual(closed);
@@ -56,6 +62,8 @@ describe('answerPaths', () => {
     ['openai-responses', 'output[1].content[0].text', true],
     ['openai-responses', 'output[0].encrypted_content', false],
     ['openai-responses', 'instructions', false],
+    // Written by some OpenAI-compatible servers (OpenAI's SDKs make it): the output's text again.
+    ['openai-responses', 'output_text', true],
     ['gemini', 'candidates[0].content.parts[0].text', true],
     ['gemini', '[2].candidates[0].content.parts[0].functionCall.args.k', true],
     ['gemini', 'candidates[0].content.parts[1].thoughtSignature', false],

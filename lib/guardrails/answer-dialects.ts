@@ -42,7 +42,8 @@ const OPAQUE = /(?:^|\.)(?:signature|thinking|encrypted_content|thoughtSignature
 const WHOLE: Readonly<Record<AnswerDialect, RegExp>> = {
   openai: /^choices\[\d+\]\./,
   anthropic: /^content\[\d+\]\./,
-  'openai-responses': /^output\[\d+\]\./,
+  // `output_text`: the output's text again, as some OpenAI-compatible servers write it (OpenAI's SDKs make it).
+  'openai-responses': /^output(?:\[\d+\]\.|_text$)/,
   gemini: /^(?:\[\d+\]\.)?candidates\[\d+\]\.content\./,
 };
 
@@ -50,7 +51,7 @@ const WHOLE: Readonly<Record<AnswerDialect, RegExp>> = {
 const EVENT: Readonly<Record<AnswerDialect, RegExp>> = {
   openai: /^choices\[\d+\]\./,
   anthropic: /^(?:content_block|delta|message\.content)(?:$|[.[])/,
-  'openai-responses': /^(?:delta|text|arguments|refusal|part|item|response\.output)(?:$|[.[])/,
+  'openai-responses': /^(?:delta|text|arguments|code|refusal|part|item|response\.output(?:_text)?)(?:$|[.[])/,
   gemini: /^candidates\[\d+\]\.content\./,
 };
 
@@ -112,6 +113,11 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
         if (!isObject(delta)) return;
         slot(slots, `${n}:content`, ['choices', i, 'delta', 'content'], delta.content, `choices[${n}].message.content`);
         slot(slots, `${n}:refusal`, ['choices', i, 'delta', 'refusal'], delta.refusal, `choices[${n}].message.refusal`);
+        // Thinking, as the gateway writes it for chat clients (and DeepSeek, vLLM, OpenRouter send it): unsigned, so read like the content.
+        slot(slots, `${n}:reasoning_content`, ['choices', i, 'delta', 'reasoning_content'], delta.reasoning_content, `choices[${n}].message.reasoning_content`);
+        slot(slots, `${n}:reasoning`, ['choices', i, 'delta', 'reasoning'], delta.reasoning, `choices[${n}].message.reasoning`);
+        // The deprecated `functions` API: one call, its arguments in fragments like a tool call's.
+        if (isObject(delta.function_call)) slot(slots, `${n}:function_call`, ['choices', i, 'delta', 'function_call', 'arguments'], delta.function_call.arguments, `choices[${n}].message.function_call.arguments`);
         const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
         calls.forEach((call: unknown, j) => {
           if (!isObject(call) || !isObject(call.function)) return;
@@ -123,9 +129,11 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
       return slots;
     }
     case 'anthropic': {
-      if (event.type !== 'content_block_delta' || !isObject(event.delta)) return slots;
       // The colon keeps block 1's key from being a prefix of block 10's (`closedChannels`).
       const block = `${String(event.index)}:`;
+      // A text block may open with text (Anthropic's own open empty): its deltas continue it.
+      if (event.type === 'content_block_start' && isObject(event.content_block) && event.content_block.type === 'text') slot(slots, block, ['content_block', 'text'], event.content_block.text, `content[${String(event.index)}].text`);
+      if (event.type !== 'content_block_delta' || !isObject(event.delta)) return slots;
       // Thinking deltas are covered by the block's signature: not read (see OPAQUE).
       if (event.delta.type === 'text_delta') slot(slots, block, ['delta', 'text'], event.delta.text, `content[${String(event.index)}].text`);
       else if (event.delta.type === 'input_json_delta') slot(slots, block, ['delta', 'partial_json'], event.delta.partial_json, `content[${String(event.index)}].input`);
@@ -135,7 +143,7 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
       const type = typeof event.type === 'string' ? event.type : '';
       if (!STREAMED_RESPONSES_TEXT.has(type)) return slots;
       const item = `output[${String(event.output_index)}]`;
-      const place = type === 'response.function_call_arguments.delta' ? `${item}.arguments` : type === 'response.custom_tool_call_input.delta' ? `${item}.input` : type === 'response.reasoning_summary_text.delta' ? `${item}.summary[${String(event.summary_index)}].text` : `${item}.content[${String(event.content_index)}].${type === 'response.refusal.delta' ? 'refusal' : 'text'}`;
+      const place = PLACES[type]?.(item, event) ?? `${item}.content[${String(event.content_index)}].${type === 'response.refusal.delta' ? 'refusal' : 'text'}`;
       slot(slots, `${type}:${String(event.output_index)}:${String(event.content_index ?? event.summary_index ?? '')}`, ['delta'], event.delta, place);
       return slots;
     }
@@ -155,7 +163,7 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
 }
 
 /** Keys of a Chat Completions delta that hold no text but the running text's (`textSlots`). */
-const DELTA_KEYS: ReadonlySet<string> = new Set(['role', 'content', 'refusal', 'tool_calls']);
+const DELTA_KEYS: ReadonlySet<string> = new Set(['role', 'content', 'refusal', 'reasoning_content', 'tool_calls']);
 /** Keys of a Gemini part that hold no text but the running text's. */
 const PART_KEYS: ReadonlySet<string> = new Set(['text', 'thought']);
 
@@ -172,7 +180,8 @@ export function hasOtherText(dialect: AnswerDialect, event: unknown): boolean {
   if (!isObject(event)) return false;
   switch (dialect) {
     case 'openai':
-      return !Array.isArray(event.choices) || !event.choices.every((c: unknown) => isObject(c) && isObject(c.delta) && Object.keys(c.delta).every((k) => DELTA_KEYS.has(k)));
+      // A known key holding no string (content as an array of parts) is not running text either.
+      return !Array.isArray(event.choices) || !event.choices.every((c: unknown) => isObject(c) && isObject(c.delta) && Object.entries(c.delta).every(([k, v]) => DELTA_KEYS.has(k) && (k === 'tool_calls' || k === 'role' || v === null || typeof v === 'string')));
     case 'anthropic':
       // Thinking and signature deltas are not read (OPAQUE), text and input deltas are running text.
       return event.type !== 'content_block_delta';
@@ -216,7 +225,20 @@ const STREAMED_RESPONSES_TEXT: ReadonlySet<string> = new Set([
   'response.function_call_arguments.delta',
   'response.reasoning_summary_text.delta',
   'response.custom_tool_call_input.delta',
+  // Unsigned reasoning (open-weight models), and the code and arguments of hosted tools the model writes.
+  'response.reasoning_text.delta',
+  'response.code_interpreter_call_code.delta',
+  'response.mcp_call_arguments.delta',
 ]);
+
+/** Where a Responses delta's text lies in the whole response, for those not in a content part. */
+const PLACES: Readonly<Record<string, (item: string, event: Json) => string>> = {
+  'response.function_call_arguments.delta': (item) => `${item}.arguments`,
+  'response.mcp_call_arguments.delta': (item) => `${item}.arguments`,
+  'response.custom_tool_call_input.delta': (item) => `${item}.input`,
+  'response.code_interpreter_call_code.delta': (item) => `${item}.code`,
+  'response.reasoning_summary_text.delta': (item, event) => `${item}.summary[${String(event.summary_index)}].text`,
+};
 
 /**
  * Whether an event repeats text earlier events streamed (Responses' `….done` events and the
@@ -227,6 +249,33 @@ export function echoes(dialect: AnswerDialect, event: unknown): boolean {
   if (dialect !== 'openai-responses' || !isObject(event) || typeof event.type !== 'string') return false;
   return !event.type.endsWith('.delta');
 }
+
+/** Keys beside an answer's text that spell it again token by token (chat's and Responses' `logprobs`, Gemini's `logprobsResult`), where no rule finds a match: a token is a few characters. */
+const LOGPROBS: readonly string[] = ['logprobs', 'logprobsResult'];
+
+/**
+ * Clears the token log-probabilities beside text a redaction changed (`after`, changed in place,
+ * against the same JSON as it came, `before`): a client that asks for logprobs would otherwise read
+ * the redacted key back from its tokens. Logprobs beside text left alone are kept.
+ *
+ * @example
+ * const after = { choices: [{ message: { content: '[REDACTED:aws-access-key]' }, logprobs: { content: [{ token: 'AKIA' }] } }] };
+ * clearLogprobsOfRedacted({ choices: [{ message: { content: 'AKIA…' }, logprobs: { content: [{ token: 'AKIA' }] } }] }, after);
+ * after.choices[0].logprobs // null
+ */
+export function clearLogprobsOfRedacted(before: unknown, after: unknown): void {
+  if (Array.isArray(after)) {
+    if (Array.isArray(before)) after.forEach((value: unknown, i) => clearLogprobsOfRedacted(before[i], value));
+    return;
+  }
+  if (!isObject(after) || !isObject(before)) return;
+  const keys = LOGPROBS.filter((key) => after[key] !== undefined && after[key] !== null);
+  // An array stays an array (Responses' `logprobs: []`), so the shape SDKs parse holds.
+  if (keys.length && JSON.stringify(without(before, keys)) !== JSON.stringify(without(after, keys))) for (const key of keys) after[key] = Array.isArray(after[key]) ? [] : null;
+  for (const [key, value] of Object.entries(after)) if (!LOGPROBS.includes(key)) clearLogprobsOfRedacted(before[key], value);
+}
+
+const without = (object: Json, keys: readonly string[]): Json => Object.fromEntries(Object.entries(object).filter(([key]) => !keys.includes(key)));
 
 /** The event with `value` at `keys` (the object is changed in place and returned). */
 export function setAt(event: unknown, keys: readonly (string | number)[], value: string): unknown {

@@ -91,6 +91,19 @@ describe('AnswerStreamScreen', () => {
     }
   });
 
+  it('splits events on every SSE line end, CR alone too (as the in-band error guard does): none held to the end, none unread', () => {
+    const shape = STREAMS.openai;
+    const cr = (event: string) => event.replace(/\n/g, '\r');
+    const stream = [...shape.start, ...SPLIT.map(shape.piece), ...shape.end].map(cr);
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai', hold: true, window: 512 });
+    const { outs } = run(screen, stream);
+    const sent = outs.join('');
+    expect(shape.text(sseEvents(sent.replace(/\r/g, '\n')))).toBe('Your key is [REDACTED:aws-access-key] and the token [REDACTED:github-token]. Done.');
+    // The finish reason settles the text: all of it goes with that event, not after the stream's end.
+    expect(outs[outs.length - 1]).toBe('');
+    expect(sent.endsWith('data: [DONE]\r\r')).toBe(true);
+  });
+
   it("releases a text block's held tail when the block stops, not behind the tool call that follows", () => {
     const shape = STREAMS.anthropic;
     const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 512 });
@@ -135,6 +148,47 @@ describe('AnswerStreamScreen', () => {
     expect(events.map((e) => e.choices[0]!.delta.content ?? '').join('')).toBe(`${key.slice(0, 10)} plain`);
   });
 
+  it("reads a choice's reasoning (`reasoning_content`, as the gateway writes Claude's thinking for OpenAI clients) as running text", () => {
+    const chunk = (delta: unknown) => `data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`;
+    const key = FAKE.awsKeyId;
+    const stream = [chunk({ role: 'assistant', reasoning_content: `the key is ${key.slice(0, 9)}` }), chunk({ reasoning_content: `${key.slice(9)}, so` }), chunk({ reasoning: `again ${key.slice(0, 9)}` }), chunk({ reasoning: key.slice(9) }), chunk({ content: 'done' })];
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai', hold: true, window: 512 });
+    const sent = run(screen, stream).outs.join('');
+    const events = sseEvents(sent) as { choices: { delta: { reasoning_content?: string; reasoning?: string } }[] }[];
+    expect(events.map((e) => e.choices[0]!.delta.reasoning_content ?? '').join('')).toBe('the key is [REDACTED:aws-access-key], so');
+    expect(events.map((e) => e.choices[0]!.delta.reasoning ?? '').join('')).toBe('again [REDACTED:aws-access-key]');
+    expect(sent).not.toContain(key.slice(9));
+  });
+
+  it('clears the token logprobs beside redacted text, which spell the key again token by token', () => {
+    const key = FAKE.awsKeyId;
+    const tokens = [key.slice(0, 4), key.slice(4, 9), key.slice(9, 15), key.slice(15)];
+    const chunk = (content: string, logprobs: string[]) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, logprobs: { content: logprobs.map((token) => ({ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [] })) } }] })}\n\n`;
+    const stream = [chunk('ok ', ['ok', ' ']), chunk(tokens[0]! + tokens[1]!, tokens.slice(0, 2)), chunk(tokens[2]! + tokens[3]!, tokens.slice(2)), chunk(' bye', [' bye'])];
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai', hold: true, window: 512 });
+    const events = sseEvents(run(screen, stream).outs.join('')) as { choices: { delta: { content: string }; logprobs: { content: { token: string }[] } | null }[] }[];
+    expect(events.map((e) => e.choices[0]!.delta.content).join('')).toBe('ok [REDACTED:aws-access-key] bye');
+    expect(events.map((e) => e.choices[0]!.logprobs?.content.map((t) => t.token).join('') ?? '').join('')).toBe('ok  bye');
+    expect(events.map((e) => e.choices[0]!.logprobs)).toEqual([expect.anything(), null, null, expect.anything()]);
+  });
+
+  it('redacts a key in a chat delta whose content is an array of parts', () => {
+    const chunk = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: [{ type: 'text', text: `key ${FAKE.awsKeyId}` }] } }] })}\n\n`;
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai', hold: true, window: 512 });
+    const sent = run(screen, [chunk]).outs.join('');
+    expect(sent).toContain('key [REDACTED:aws-access-key]');
+    expect(sent).not.toContain(FAKE.awsKeyId);
+  });
+
+  it("reads a text block's opening text and its deltas as one text", () => {
+    const key = FAKE.awsKeyId;
+    const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, index: 0, ...data })}\n\n`;
+    const stream = [event('content_block_start', { content_block: { type: 'text', text: `key ${key.slice(0, 9)}` } }), event('content_block_delta', { delta: { type: 'text_delta', text: `${key.slice(9)} ok` } }), event('content_block_stop', {})];
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 512 });
+    const events = sseEvents(run(screen, stream).outs.join('')) as { content_block?: { text: string }; delta?: { text: string } }[];
+    expect(events.map((e) => e.content_block?.text ?? e.delta?.text ?? '').join('')).toBe('key [REDACTED:aws-access-key] ok');
+  });
+
   it('leaves a signature alone and redacts a tool_use input that comes whole', () => {
     const shape = STREAMS.anthropic;
     const signature = `${FAKE.awsKeyId}${'A'.repeat(20)}`;
@@ -154,12 +208,27 @@ describe('AnswerStreamScreen', () => {
   it("redacts Responses' closing events too, counting their text once", () => {
     const shape = STREAMS['openai-responses'];
     const done = `event: response.output_text.done\ndata: ${JSON.stringify({ type: 'response.output_text.done', output_index: 0, content_index: 0, text: WHOLE_TEXT })}\n\n`;
-    const completed = `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response: { id: 'r', instructions: 'none', output: [{ type: 'message', content: [{ type: 'output_text', text: WHOLE_TEXT }] }] } })}\n\n`;
+    const completed = `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response: { id: 'r', instructions: 'none', output: [{ type: 'message', content: [{ type: 'output_text', text: WHOLE_TEXT }] }], output_text: WHOLE_TEXT } })}\n\n`;
     const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai-responses', hold: true, window: 512 });
     const sent = run(screen, [...shape.start, ...SPLIT.map(shape.piece), done, completed]).outs.join('');
     expect(sent).not.toContain(FAKE.awsKeyId);
     expect(sent).not.toContain(FAKE.githubClassic);
     expect(screen.hits.map((h) => h.count)).toEqual([1, 1]);
+  });
+
+  it.each([
+    ['response.reasoning_text.delta', 'response.reasoning_text.done', 'text', { content_index: 0 }],
+    ['response.code_interpreter_call_code.delta', 'response.code_interpreter_call_code.done', 'code', {}],
+    ['response.mcp_call_arguments.delta', 'response.mcp_call_arguments.done', 'arguments', {}],
+  ])('reads Responses %s as running text, and its closing event', (delta, done, field, at) => {
+    const key = FAKE.awsKeyId;
+    const event = (type: string, body: object) => `event: ${type}\ndata: ${JSON.stringify({ type, output_index: 1, item_id: 'x', ...at, ...body })}\n\n`;
+    const stream = [event(delta, { delta: `k=${key.slice(0, 9)}` }), event(delta, { delta: `${key.slice(9)};` }), event(done, { [field]: `k=${key};` })];
+    const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'openai-responses', hold: true, window: 512 });
+    const events = sseEvents(run(screen, stream).outs.join('')) as Record<string, string>[];
+    expect(events.map((e) => e.delta ?? '').join('')).toBe('k=[REDACTED:aws-access-key];');
+    expect(events[2]![field]).toBe('k=[REDACTED:aws-access-key];');
+    expect(screen.hits).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }]);
   });
 
   it("rewrites Gemini's JSON array element by element, and closes it", () => {

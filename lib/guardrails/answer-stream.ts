@@ -1,5 +1,5 @@
 import { JsonArraySplitter, type ArrayState } from '../http/json-array';
-import { closedChannels, echoes, eventPaths, hasOtherText, setAt, textSlots, type AnswerDialect, type TextSlot } from './answer-dialects';
+import { clearLogprobsOfRedacted, closedChannels, echoes, eventPaths, hasOtherText, setAt, textSlots, type AnswerDialect, type TextSlot } from './answer-dialects';
 import type { GuardrailHit, Guardrails } from './scan';
 import { TextChannel } from './text-channel';
 
@@ -215,6 +215,8 @@ export class AnswerStreamScreen {
       setAt(event.data, slot.keys, text);
       changed = true;
     }
+    // Only a changed event can carry logprobs of redacted text; the raw text is parsed again only then.
+    if (changed && event.raw.includes('logprobs')) clearLogprobsOfRedacted(JSON.parse((this.#splitter ? event.raw : dataOf(event.raw)) ?? 'null'), event.data);
     const body = changed ? JSON.stringify(event.data) : undefined;
     if (!this.#splitter) return body === undefined ? event.raw : withData(event.raw, body);
     // JSON array: elements as Google writes them, `[` before the first and `,` between.
@@ -225,13 +227,15 @@ export class AnswerStreamScreen {
   }
 }
 
-/** The blank line that ends an SSE event (either line ending). */
-const EVENT_END = /\r?\n\r?\n/;
+/** The blank line that ends an SSE event: two line ends, each CRLF, LF or CR alone (as `lib/http/in-band-errors.ts` splits them; a CR before an LF is one line end, not two). */
+const EVENT_END = /(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)/;
+/** One SSE line end. */
+const LINE_END = /\r\n|\r|\n/;
 
 /** The JSON an SSE event carries in its `data:` lines, joined; undefined without any. */
 function dataOf(event: string): string | undefined {
   let data: string | undefined;
-  for (const line of event.split(/\r?\n/)) {
+  for (const line of event.split(LINE_END)) {
     if (!line.startsWith('data:')) continue;
     const value = line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5);
     data = data === undefined ? value : `${data}\n${value}`;
@@ -244,10 +248,10 @@ function withData(event: string, json: string): string {
   const end = EVENT_END.exec(event);
   const head = end ? event.slice(0, end.index) : event;
   const tail = end ? event.slice(end.index) : '';
-  const newline = head.includes('\r\n') ? '\r\n' : '\n';
+  const newline = LINE_END.exec(head)?.[0] ?? '\n';
   const lines: string[] = [];
   let placed = false;
-  for (const line of head.split(/\r?\n/)) {
+  for (const line of head.split(LINE_END)) {
     if (!line.startsWith('data:')) lines.push(line);
     else if (!placed) {
       lines.push(`data: ${json}`);

@@ -77,6 +77,19 @@ describe('screenWholeAnswer', () => {
     expect(lines).toEqual([{ message: 'guardrail', fields: { requestId: 'req_1', keyId: 'key_1', surface: 'openai', rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' } }]);
   });
 
+  it('clears the token logprobs beside a redacted text (they spell the key again), and keeps the others', () => {
+    const { ctx, deps, guard } = setup();
+    const key = FAKE.awsKeyId;
+    const logprobs = (tokens: string[]) => ({ content: tokens.map((token) => ({ token, logprob: -0.1, bytes: [...Buffer.from(token)], top_logprobs: [] })) });
+    const body = { id: 'c', choices: [
+      { index: 0, message: { role: 'assistant', content: `key ${key}` }, logprobs: logprobs(['key', ' ', key.slice(0, 4), key.slice(4, 12), key.slice(12)]) },
+      { index: 1, message: { role: 'assistant', content: 'none' }, logprobs: logprobs(['none']) },
+    ] };
+    const out = JSON.parse(Buffer.from(screenWholeAnswer({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, guard, ctx, deps).body as Uint8Array).toString());
+    expect(out.choices[0]).toEqual({ index: 0, message: { role: 'assistant', content: 'key [REDACTED:aws-access-key]' }, logprobs: null });
+    expect(out.choices[1]).toEqual(body.choices[1]);
+  });
+
   it('withholds a blocked answer as a 400 guardrail_blocked naming the rule and place, never the text', () => {
     const { ctx, deps, guard } = setup();
     const err = (() => {

@@ -1,8 +1,9 @@
-import { answerDialect, answerPaths, type AnswerDialect } from '../guardrails/answer-dialects';
+import { answerDialect, answerPaths, clearLogprobsOfRedacted, type AnswerDialect } from '../guardrails/answer-dialects';
 import { AnswerBlocked, AnswerStreamScreen } from '../guardrails/answer-stream';
 import type { GuardrailHit, Guardrails } from '../guardrails/scan';
 import type { ArrayState } from '../http/json-array';
 import { GatewayError } from '../http/errors';
+import { jsonText } from '../http/json-text';
 import type { GatewayResponse } from '../http/types';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
@@ -47,7 +48,21 @@ export function screenWholeAnswer(res: GatewayResponse, guard: AnswerGuard, ctx:
   if (!screened) return res;
   book(screened.hits.map((hit) => ({ ...hit, side: 'response' as const })), ctx, deps);
   if (screened.blocked) throw withheld(screened.blocked.rule, screened.blocked.path);
-  return screened.body === body ? res : { ...res, body: screened.body };
+  if (screened.body === body) return res;
+  return { ...res, body: withoutStaleLogprobs(body, screened.body) };
+}
+
+/** The redacted answer, less the token logprobs that would spell what was redacted (`clearLogprobsOfRedacted`); as it is when it has none. */
+function withoutStaleLogprobs(before: Uint8Array, after: Uint8Array): Uint8Array {
+  if (!Buffer.from(after.buffer, after.byteOffset, after.byteLength).includes('logprobs')) return after;
+  try {
+    const json = JSON.parse(jsonText(after)) as unknown;
+    clearLogprobsOfRedacted(JSON.parse(jsonText(before)), json);
+    return Buffer.from(JSON.stringify(json));
+  } catch {
+    // Not JSON after all (the scan reads bytes): the redaction stands as it is.
+    return after;
+  }
 }
 
 /**

@@ -195,7 +195,7 @@ export function cacheFor(call: AdmittedCall, ctx: RequestContext, deps: ProxyDep
   const config = call.entry.config.cache;
   // Images, audio, moderations and rerank share the models but not the cache.
   if (!config || !deps.responseCache || !isCacheableSurface(ctx.surface)) return undefined;
-  return { plan: planCache(config, { surface: ctx.surface, model: call.model, upstream: call.entry.targets.map((t) => `${t.provider.id}:${t.model}`), keyId: call.caller.key.id, teamId: call.caller.team?.id, stream: ctx.stream, jsonArray: ctx.jsonArray, body: call.body, headers, setByPolicy: call.setByPolicy }) };
+  return { plan: planCache(config, { surface: ctx.surface, model: call.model, upstream: call.entry.targets.map((t) => `${t.provider.id}:${t.model}`), keyId: call.caller.key.id, teamId: call.caller.team?.id, stream: ctx.stream, jsonArray: ctx.jsonArray, body: call.body, headers, setByPolicy: call.setByPolicy, unscreened: deps.answerGuardrails !== undefined && ctx.screensAnswer !== true }) };
 }
 
 /**

@@ -50,6 +50,7 @@ beforeAll(async () => {
       models: [
         { name: 'gpt-4o-mini', price: PRICE, targets: [{ provider: 'primary', model: 'gpt-4o-mini' }] },
         { name: 'gpt-cached', price: PRICE, targets: [{ provider: 'primary', model: 'gpt-4o-mini' }], cache: {} },
+        { name: 'gpt-shared', price: PRICE, targets: [{ provider: 'primary', model: 'gpt-4o-mini' }], cache: { share: 'all' } },
         { name: 'claude-sonnet-4-6', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
         // An OpenAI client on Claude: the answer is translated, then screened in the client's dialect.
         { name: 'gpt-on-claude', price: PRICE, targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
@@ -266,6 +267,83 @@ describe('block', () => {
   });
 });
 
+describe('with in-band upstream errors', () => {
+  const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  const delta = (text: string) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+
+  it('sends the held text, redacted, then the upstream\'s error event, which the Anthropic client raises', async () => {
+    anthropic.reply({
+      kind: 'raw',
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      body: [
+        sse('message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 11, output_tokens: 1 } } }),
+        sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+        ...KEY_CHUNKS.map(delta),
+        sse('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
+      ],
+    });
+    const stream = claude().messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: `aws ${Date.now()}` }] });
+    let text = '';
+    stream.on('text', (t) => (text += t));
+    const err = await stream.finalMessage().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect((err as Error).message).toContain('overloaded_error');
+    expect(text).toBe(REDACTED_TEXT);
+    const usage = await usageWhere((u) => u.model === 'claude-sonnet-4-6' && u.errorCode === 'overloaded_error');
+    expect(usage).toMatchObject({ outcome: 'upstream_error', guardrails: [{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }] });
+  });
+
+  it("ends a held Gemini JSON array with the upstream's error element, redacted before it and valid JSON", async () => {
+    const element = (text: string) => JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text }] }, index: 0 }] }, null, 2);
+    const error = JSON.stringify({ error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } }, null, 2);
+    gemini.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: [`[${element(KEY_CHUNKS[0]!)}`, ...KEY_CHUNKS.slice(1).map((t) => `\n,\r\n${element(t)}`), `\n,\r\n${error}`, '\n]'] });
+    const res = await fetch(`${h.gw.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': key }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: `aws ${Date.now()}` }] }] }) });
+    const body = await res.text();
+    const elements = JSON.parse(body) as { candidates?: { content: { parts: { text: string }[] } }[]; error?: { status: string } }[];
+    expect(elements.map((e) => e.candidates?.[0]?.content.parts[0]?.text ?? '').join('')).toBe(REDACTED_TEXT);
+    expect(elements.at(-1)?.error?.status).toBe('UNAVAILABLE');
+    expect(body).not.toContain(KEY.slice(9));
+  });
+});
+
+describe('block, on the other APIs', () => {
+  const pieces = ['Token ', TOKEN.slice(0, 8), TOKEN.slice(8), ' ok'];
+
+  it('ends a Responses stream with an error the OpenAI client raises, before the token leaves', async () => {
+    h.upstream.reply(() => ({ kind: 'text', text: pieces.join(''), chunks: pieces }));
+    const stream = await openai().responses.create({ model: 'gpt-4o-mini', input: `token ${Date.now()}`, stream: true });
+    let deltas = '';
+    const err = await (async () => {
+      for await (const event of stream) if (event.type === 'response.output_text.delta') deltas += event.delta;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as Error).message).toContain('guardrail_blocked');
+    expect(deltas).not.toContain(TOKEN.slice(0, 8));
+  });
+
+  it('ends a Gemini stream with an error @google/genai raises, before the token leaves', async () => {
+    gemini.reply({ kind: 'text', text: pieces.join(''), chunks: pieces });
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
+    let text = '';
+    const err = await (async () => {
+      for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: `token ${Date.now()}` })) text += chunk.text ?? '';
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain('guardrail_blocked');
+    expect(text).not.toContain(TOKEN.slice(0, 8));
+  });
+
+  it('ends a Gemini JSON array with an error element, valid JSON, before the token leaves', async () => {
+    gemini.reply({ kind: 'text', text: pieces.join(''), chunks: pieces });
+    const res = await fetch(`${h.gw.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': key }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: `token ${Date.now()}` }] }] }) });
+    const body = await res.text();
+    const elements = JSON.parse(body) as { error?: { message: string } }[];
+    expect(elements.at(-1)?.error?.message).toContain('guardrail_blocked');
+    expect(body).not.toContain(TOKEN.slice(0, 8));
+  });
+});
+
 describe('flag', () => {
   it('lets a JWT through untouched, streamed and not, and books the hit on the response side', async () => {
     const jwtPieces = ['token: ', FAKE.jwt.slice(0, 30), FAKE.jwt.slice(30), ' done'];
@@ -302,5 +380,15 @@ describe('whose answers', () => {
     expect(answer.choices[0]!.message.content).toBe(`Use ${TOKEN} to push.`);
     await openai().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `my key ${KEY}` }] }).catch(() => undefined);
     expect(JSON.stringify(h.upstream.requests.map((r) => r.body))).toContain(KEY);
+  });
+
+  it("never serves a screened key the answer a shared cache stored for an exempt key", async () => {
+    const { key: trusted } = await h.createKey({ name: 'ci-shared', models: ['*'], guardrails: 'off' });
+    h.upstream.reply(() => ({ kind: 'text', text: KEY_TEXT }));
+    const body = { model: 'gpt-shared', messages: [{ role: 'user' as const, content: `aws ${Date.now()}` }] };
+    const raw = await h.openai({ apiKey: trusted }).chat.completions.create(body);
+    expect(raw.choices[0]!.message.content).toBe(KEY_TEXT);
+    const screened = await openai().chat.completions.create(body);
+    expect(screened.choices[0]!.message.content).toBe(REDACTED_TEXT);
   });
 });
