@@ -231,6 +231,17 @@ describe('QuotaReadings', () => {
     expect([first, r.headroom('p/a', 'm')]).toEqual([1, 0.4]);
   });
 
+  it("keeps the most an Azure account has said is left through answers that do not say it (its Responses API's -1, a 429 reporting tokens only)", () => {
+    const r = readings();
+    r.record('p/a', 'm', { 'x-ratelimit-remaining-requests': '100', 'x-ratelimit-remaining-tokens': '10000' }, true);
+    r.record('p/a', 'm', { 'x-ratelimit-limit-tokens': '-1', 'x-ratelimit-remaining-tokens': '-1', 'x-ratelimit-reset-tokens': '0' }, true);
+    r.record('p/a', 'm', { 'x-ratelimit-remaining-tokens': '6000' }, false);
+
+    r.record('p/a', 'm', { 'x-ratelimit-remaining-requests': '25', 'x-ratelimit-remaining-tokens': '8000' }, true);
+
+    expect(r.headroom('p/a', 'm')).toBe(0.25);
+  });
+
   it('says an Azure account first read with nothing left has no headroom', () => {
     const r = readings();
 

@@ -150,6 +150,12 @@ interface Reading {
   windows: QuotaWindow[];
   /** Whether a window said nothing was left (its reset may have passed since). */
   spent: boolean;
+  /**
+   * The most each kind has been said to be, left or as a limit: Azure's limit, kept apart from the
+   * last windows, which an answer that does not report a kind (a `-1`, a 429 with tokens only, a
+   * success without the headers) would otherwise take with them.
+   */
+  most: Partial<Record<QuotaKind, number>>;
 }
 
 const spentIn = (windows: readonly QuotaWindow[]) => windows.some((w) => w.remaining === 0);
@@ -185,11 +191,11 @@ export class QuotaReadings implements HeadroomView {
     const windows = readQuota(headers, now);
     if (!windows && !answered) return;
     const last = this.#readings.get(ref)?.get(scope);
+    const most = last?.most ?? {};
     for (const w of windows ?? []) {
-      if (w.limit !== undefined) continue;
       // Azure says only what is left: the most it has said is the nearest thing to its limit.
-      const before = last?.windows.find((b) => b.kind === w.kind)?.limit ?? 0;
-      w.limit = Math.max(before, w.remaining);
+      w.limit ??= Math.max(most[w.kind] ?? 0, w.remaining);
+      most[w.kind] = Math.max(most[w.kind] ?? 0, w.limit);
     }
     const spent = windows !== undefined && spentIn(windows);
     if (last) {
@@ -202,7 +208,7 @@ export class QuotaReadings implements HeadroomView {
     if (this.#count >= HEADROOM.maxReadings) this.clear();
     let byScope = this.#readings.get(ref);
     if (!byScope) this.#readings.set(ref, (byScope = new Map()));
-    byScope.set(scope, { windows: windows ?? [], spent });
+    byScope.set(scope, { windows: windows ?? [], spent, most });
     this.#count++;
     this.#spent += Number(spent);
   }
