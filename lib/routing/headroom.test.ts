@@ -183,7 +183,7 @@ describe('QuotaReadings', () => {
     expect([afterRequests, r.headroom('p/a', 'm')]).toEqual([0.9, 1]);
   });
 
-  it('says an account with nothing left is exhausted until its reset', () => {
+  it('says an account with nothing left is exhausted, and full again once its reset has passed', () => {
     const r = readings();
     r.record('p/a', 'm', openai(0, 9_000, '20s'), true);
 
@@ -192,6 +192,19 @@ describe('QuotaReadings', () => {
 
     expect(before).toEqual([true, 0]);
     expect([r.exhausted('p/a', 'm'), r.headroom('p/a', 'm')]).toEqual([false, 1]);
+  });
+
+  it('benches an account with nothing left only until a band of its quota has come back: the reset is when it is full again, and it refills all along', () => {
+    const r = readings();
+    // 0 of 100 requests left, full again in a minute: one back every 600 ms, a band (5) in 3 s.
+    r.record('p/a', 'm', openai(0, 9_000, '1m0s'), true);
+
+    now = NOW + 2_999;
+    const soon = [r.exhausted('p/a', 'm'), r.headroom('p/a', 'm')];
+    now = NOW + 3_000;
+
+    expect(soon).toEqual([true, 0]);
+    expect([r.exhausted('p/a', 'm'), r.headroom('p/a', 'm')]).toEqual([false, 0]);
   });
 
   it('says an account is no longer exhausted once a later answer says something is left again', () => {
