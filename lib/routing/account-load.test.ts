@@ -68,6 +68,17 @@ describe('AccountLoad', () => {
     other();
   });
 
+  it('says whether a call to the model on the account still waits for its headers, streamed or not', () => {
+    const stream = load.waitHeaders('p/a', 'm', true);
+    const whole = load.waitHeaders('p/a', 'm', false);
+    const seen = [load.awaitingHeaders('p/a', 'm'), load.awaitingHeaders('p/a', 'other'), load.awaitingHeaders('p/b', 'm')];
+    stream();
+    seen.push(load.awaitingHeaders('p/a', 'm'));
+    whole();
+
+    expect([...seen, load.awaitingHeaders('p/a', 'm')]).toEqual([true, false, false, true, false]);
+  });
+
   it('times a wait from the oldest call still waiting', () => {
     load.observe('p/a', 'm', false, 10);
     const oldest = load.waitHeaders('p/a', 'm', false);

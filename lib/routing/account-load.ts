@@ -31,6 +31,8 @@ export interface LoadView extends HeadroomView {
    * its calls hang, not only once they end).
    */
   latencyMs(ref: string, model: string, stream: boolean): number | undefined;
+  /** Whether a call to this upstream model on the account, streamed or not, is still waiting for its response headers. */
+  awaitingHeaders(ref: string, model: string): boolean;
 }
 
 /** An average: its value (ms) and when its last sample came (epoch ms). */
@@ -166,6 +168,10 @@ export class AccountLoad implements LoadView {
     if (average === undefined) return undefined;
     const oldest = this.#waiting.get(ref)?.get(model)?.[i]?.[0];
     return oldest === undefined ? average : Math.max(average, this.now() - oldest);
+  }
+
+  awaitingHeaders(ref: string, model: string): boolean {
+    return this.#waiting.get(ref)?.has(model) === true;
   }
 
   /** Forgets every average (tests that share one gateway start each case afresh); calls in flight stay counted. */

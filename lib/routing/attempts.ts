@@ -42,7 +42,7 @@ export interface PlanOptions {
  * after a failure come after all the healthy ones, of every target (a healthy fallback beats a
  * resting first choice), in the same order among themselves: when every account rests, all are
  * still tried. In a `headroom` pool an account whose last answer said a quota of the call's scope
- * had nothing left comes after the healthy ones too, until that quota's reset: its next call would
+ * had nothing left comes after the healthy ones too, until a band of that quota has come back: its next call would
  * be a 429.
  */
 export function planAttempts(targets: readonly Target[], options: PlanOptions = {}): Attempt[] {

@@ -62,7 +62,6 @@ describe('balancedOrder', () => {
     ['headroom puts a band apart even against the weights', 'headroom', loadOf({}, {}, { a: 0.9, b: 0.96 }), [account('a', 9), account('b', 1)], [0], ['b', 'a']],
     ['headroom puts an account with nothing left last', 'headroom', loadOf({}, {}, { a: 0, b: 0.04 }), [account('a'), account('b')], [0], ['b', 'a']],
     ['headroom tries an account never read first', 'headroom', loadOf({}, {}, { a: 1 }), [account('a'), account('b')], [0], ['b', 'a']],
-    ['headroom sends a never-read account one call at a time until it has answered', 'headroom', loadOf({ b: 1 }, {}, { a: 0.1 }), [account('a'), account('b')], [0.9], ['a', 'b']],
     ['headroom keeps the weighted draw when none was read', 'headroom', loadOf(), [account('a'), account('b')], [0.6], ['b', 'a']],
     ['headroom never explores', 'headroom', loadOf({}, {}, { a: 0.2, b: 0.7 }), [account('a'), account('b')], [EXPLORE_SHARE / 2, 0], ['b', 'a']],
     ['a pool of one is itself', 'least-busy', loadOf({ a: 3 }), [account('a')], [0], ['a']],
@@ -103,6 +102,30 @@ describe('balancedOrder', () => {
     const order = balancedOrder('headroom', { ...pool(account('a'), account('b')), quotaScope: 'claude-sonnet-4' }, true, load, draws(0)).order;
 
     expect(ids(order)).toEqual(['b', 'a']);
+  });
+
+  it("tries a never-read account first though it has calls of another model in flight: only a call to the pool's model brings its reading", () => {
+    const load = loadOf({}, {}, { a: 1 });
+    load.begin('p/b');
+    load.waitHeaders('p/b', 'other-model', false);
+
+    expect(ids(balancedOrder('headroom', pool(account('a'), account('b')), true, load, draws(0)).order)).toEqual(['b', 'a']);
+  });
+
+  it("sends a never-read account one call at a time: while its first call to the pool's model waits for headers, after the read ones", () => {
+    const load = loadOf({}, {}, { a: 0.1 });
+    const release = load.begin('p/b');
+    const headersCame = load.waitHeaders('p/b', 'm', false);
+    const waiting = ids(balancedOrder('headroom', pool(account('a'), account('b')), true, load, draws(0.9)).order);
+
+    // An error without quota headers: still never read, so first again.
+    headersCame();
+    release();
+
+    expect([waiting, ids(balancedOrder('headroom', pool(account('a'), account('b')), true, load, draws(0)).order)]).toEqual([
+      ['a', 'b'],
+      ['b', 'a'],
+    ]);
   });
 
   it('counts an account as full again once its reported reset has passed', () => {

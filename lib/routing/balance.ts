@@ -75,8 +75,11 @@ function scoreOf(balance: Exclude<Balance, 'weighted'>, pool: Pool, account: Acc
   if (balance === 'least-busy') return load.inFlight(ref) / account.weight;
   if (balance === 'headroom') {
     const share = load.headroom(ref, pool.quotaScope ?? pool.model);
-    // Never read: first, one call at a time, as `latency` tries an account it has not timed.
-    if (share === undefined) return load.inFlight(ref) > 0 ? Infinity : -Infinity;
+    // Never read: first, one call at a time, as `latency` tries an account it has not timed. Only a
+    // call to this model waiting for its headers holds it back: those headers bring the reading, while
+    // the account's other calls (other models, sticky conversations) would keep it last, unread, for
+    // as long as it is never idle (no exploring draw here to find it again).
+    if (share === undefined) return load.awaitingHeaders(ref, pool.model) ? Infinity : -Infinity;
     // More left first; within a band, a tie (the weighted draw decides). Ceiling: a full account and
     // one a call short of full share the top band, and only an account with nothing left is in band 0.
     return -Math.ceil(share * BANDS);

@@ -183,7 +183,7 @@ describe('QuotaReadings', () => {
     expect([afterRequests, r.headroom('p/a', 'm')]).toEqual([0.9, 1]);
   });
 
-  it('says an account with nothing left is exhausted until its reset', () => {
+  it('says an account with nothing left is exhausted, and full again once its reset has passed', () => {
     const r = readings();
     r.record('p/a', 'm', openai(0, 9_000, '20s'), true);
 
@@ -192,6 +192,19 @@ describe('QuotaReadings', () => {
 
     expect(before).toEqual([true, 0]);
     expect([r.exhausted('p/a', 'm'), r.headroom('p/a', 'm')]).toEqual([false, 1]);
+  });
+
+  it('benches an account with nothing left only until a band of its quota has come back: the reset is when it is full again, and it refills all along', () => {
+    const r = readings();
+    // 0 of 100 requests left, full again in a minute: one back every 600 ms, a band (5) in 3 s.
+    r.record('p/a', 'm', openai(0, 9_000, '1m0s'), true);
+
+    now = NOW + 2_999;
+    const soon = [r.exhausted('p/a', 'm'), r.headroom('p/a', 'm')];
+    now = NOW + 3_000;
+
+    expect(soon).toEqual([true, 0]);
+    expect([r.exhausted('p/a', 'm'), r.headroom('p/a', 'm')]).toEqual([false, 0]);
   });
 
   it('says an account is no longer exhausted once a later answer says something is left again', () => {
@@ -229,6 +242,17 @@ describe('QuotaReadings', () => {
     r.record('p/a', 'm', azure(40), true);
 
     expect([first, r.headroom('p/a', 'm')]).toEqual([1, 0.4]);
+  });
+
+  it("keeps the most an Azure account has said is left through answers that do not say it (its Responses API's -1, a 429 reporting tokens only)", () => {
+    const r = readings();
+    r.record('p/a', 'm', { 'x-ratelimit-remaining-requests': '100', 'x-ratelimit-remaining-tokens': '10000' }, true);
+    r.record('p/a', 'm', { 'x-ratelimit-limit-tokens': '-1', 'x-ratelimit-remaining-tokens': '-1', 'x-ratelimit-reset-tokens': '0' }, true);
+    r.record('p/a', 'm', { 'x-ratelimit-remaining-tokens': '6000' }, false);
+
+    r.record('p/a', 'm', { 'x-ratelimit-remaining-requests': '25', 'x-ratelimit-remaining-tokens': '8000' }, true);
+
+    expect(r.headroom('p/a', 'm')).toBe(0.25);
   });
 
   it('says an Azure account first read with nothing left has no headroom', () => {

@@ -20,7 +20,8 @@ export const HEADROOM = Object.freeze({
   /**
    * Shares of quota left within the same band tie, and ties keep the weighted draw: two accounts
    * with nearly all their quota left spread by weight instead of taking turns on every call, and the
-   * one with more left wins once the gap is a band wide.
+   * one with more left wins once the gap is a band wide. An account that said it had nothing left
+   * is benched until a band of the quota has come back (`QuotaReadings.exhausted`).
    */
   bandShare: 0.05,
   /**
@@ -141,7 +142,10 @@ export interface HeadroomView {
    * none has been read since the instance started (or the readings were forgotten).
    */
   headroom(ref: string, scope: string): number | undefined;
-  /** Whether the account's last answer said a quota in this scope has nothing left, and its reset has not passed. */
+  /**
+   * Whether the account's last answer said a quota in this scope has nothing left, and a band of it
+   * (`HEADROOM.bandShare`) has not come back since at the rate its reset implies.
+   */
   exhausted(ref: string, scope: string): boolean;
 }
 
@@ -150,6 +154,14 @@ interface Reading {
   windows: QuotaWindow[];
   /** Whether a window said nothing was left (its reset may have passed since). */
   spent: boolean;
+  /** When it was read (epoch ms). */
+  at: number;
+  /**
+   * The most each kind has been said to be, left or as a limit: Azure's limit, kept apart from the
+   * last windows, which an answer that does not report a kind (a `-1`, a 429 with tokens only, a
+   * success without the headers) would otherwise take with them.
+   */
+  most: Partial<Record<QuotaKind, number>>;
 }
 
 const spentIn = (windows: readonly QuotaWindow[]) => windows.some((w) => w.remaining === 0);
@@ -185,24 +197,25 @@ export class QuotaReadings implements HeadroomView {
     const windows = readQuota(headers, now);
     if (!windows && !answered) return;
     const last = this.#readings.get(ref)?.get(scope);
+    const most = last?.most ?? {};
     for (const w of windows ?? []) {
-      if (w.limit !== undefined) continue;
       // Azure says only what is left: the most it has said is the nearest thing to its limit.
-      const before = last?.windows.find((b) => b.kind === w.kind)?.limit ?? 0;
-      w.limit = Math.max(before, w.remaining);
+      w.limit ??= Math.max(most[w.kind] ?? 0, w.remaining);
+      most[w.kind] = Math.max(most[w.kind] ?? 0, w.limit);
     }
     const spent = windows !== undefined && spentIn(windows);
     if (last) {
       this.#spent += Number(spent) - Number(last.spent);
       last.windows = windows ?? [];
       last.spent = spent;
+      last.at = now;
       return;
     }
     // Bounded crudely but surely: at the cap every reading is forgotten and read again.
     if (this.#count >= HEADROOM.maxReadings) this.clear();
     let byScope = this.#readings.get(ref);
     if (!byScope) this.#readings.set(ref, (byScope = new Map()));
-    byScope.set(scope, { windows: windows ?? [], spent });
+    byScope.set(scope, { windows: windows ?? [], spent, at: now, most });
     this.#count++;
     this.#spent += Number(spent);
   }
@@ -225,8 +238,14 @@ export class QuotaReadings implements HeadroomView {
     if (this.#spent === 0) return false;
     const reading = this.#readings.get(ref)?.get(scope);
     if (!reading?.spent) return false;
+    // A reset is when the quota is full again (OpenAI: "resets to its initial state"; Anthropic: "fully
+    // replenished"), and both refill all along: an account out of requests at 60 a minute has one
+    // back in a second, not a minute. Benched until a band has come back at that rate, it is then
+    // tried after the accounts with more left (its share still reads 0) but before a fallback target.
     let now: number | undefined;
-    for (const w of reading.windows) if (w.remaining === 0 && w.resetsAt > (now ??= this.now())) return true;
+    for (const w of reading.windows) {
+      if (w.remaining === 0 && (now ??= this.now()) < reading.at + (w.resetsAt - reading.at) * HEADROOM.bandShare) return true;
+    }
     return false;
   }
 

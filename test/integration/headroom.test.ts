@@ -127,7 +127,8 @@ describe('balancing a pool by the headroom its upstreams report', () => {
     });
 
     it('does not try an account that reported 0 left, a healthy fallback first, until its reset has passed', async () => {
-      const one = await openAIAccount({ requests: 100, tokens: 1_000_000, windowMs: 20_000 });
+      // A minute's window: one is benched until a band of it (3 s) could have come back, longer than the asks below take on a loaded machine.
+      const one = await openAIAccount({ requests: 100, tokens: 1_000_000, windowMs: 60_000 });
       const two = await openAIAccount({ requests: 100, tokens: 1_000_000, windowMs: 120_000 });
       one.quota!.set({ requests: 1 }); // its first answer says 0 left
       two.quota!.set({ requests: 60 });
@@ -139,7 +140,7 @@ describe('balancing a pool by the headroom its upstreams report', () => {
 
       const served = await ask('with-spare'); // two fails: the spare serves, not the account out of quota
       const whileOut = [one.requests.length, spare.requests.length];
-      skewMs += 21_000; // one's window has ended (and two's rest after its 500)
+      skewMs += 61_000; // one's window has ended (and two's rest after its 500)
       for (let i = 0; i < 3; i++) await ask('with-spare');
 
       expect(served.choices[0]!.message.content).toBe('Echo: hi');
