@@ -295,6 +295,66 @@ describe('reasoning', () => {
   });
 });
 
+describe('thinking through a tool loop', () => {
+  /** Claude thinks, then calls `weather`; with the result back (and its signed thinking), it answers. */
+  function replyThinkingToolLoop(): void {
+    rig.fakes.anthropic.reply((req) =>
+      hasToolResult(req.body)
+        ? { kind: 'text', text: 'Oslo is 4°C.', usage: { input: 30, output: 5 } }
+        : { kind: 'tool_use', thinking: { thinking: 'I should look it up.' }, calls: [{ name: 'weather', input: { city: 'Oslo' } }], usage: { input: 20, output: 9 } },
+    );
+  }
+
+  type ProviderOptions = NonNullable<Parameters<typeof generateText>[0]['providerOptions']>;
+  it.each<{ provider: string; model: (p: Providers) => LanguageModel; options: ProviderOptions }>([
+    { provider: 'anthropic(...) → Anthropic, passed through', model: (p) => p.anthropic(M.claude), options: { anthropic: { thinking: { type: 'enabled', budgetTokens: 2048 } } } },
+    // `low`: 1,024 tokens of thinking, within the 4,000 asked for (high's 16,384 would be refused).
+    { provider: 'openai(...) (Responses) → Anthropic, translated', model: (p) => p.openai(M.claude), options: { openai: { reasoningEffort: 'low', forceReasoning: true, store: false } } },
+  ])('sends Claude its signed thinking back with the tool result via $provider, streamed and not', async ({ model, options }) => {
+    for (const streamed of [false, true]) {
+      // Prepare
+      rig.reset();
+      const { key } = await rig.freshKey();
+      replyThinkingToolLoop();
+      const call = { model: model(providers(key)), prompt: 'Weather in Oslo?', tools: { weather }, stopWhen: stepCountIs(3), maxOutputTokens: 4000, providerOptions: options, maxRetries: 0 };
+
+      // Act
+      const result = streamed ? streamText(call) : await generateText(call);
+      const text = await result.text;
+
+      // Assess
+      expect(text).toBe('Oslo is 4°C.');
+      expect((await result.steps)[0]!.reasoningText).toBe('I should look it up.');
+      const first = rig.fakes.anthropic.requests[0]!.body as { thinking?: unknown };
+      expect(first.thinking).toMatchObject({ type: 'enabled' });
+      // The fake refuses a thinking block whose signature is not Claude's, as Anthropic does.
+      const second = rig.fakes.anthropic.requests[1]!.body as { messages: { role: string; content: { type: string }[] }[] };
+      expect(second.messages[1]!.content.map((b) => b.type)).toEqual(['thinking', 'tool_use']);
+    }
+  });
+  it('answers the Responses provider\'s default store: true, which refers to its reasoning by item_reference, with a 400 that says to set store: false', async () => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    replyThinkingToolLoop();
+
+    // Act
+    const error = await generateText({
+      model: providers(key).openai(M.claude),
+      prompt: 'Weather in Oslo?',
+      tools: { weather },
+      stopWhen: stepCountIs(3),
+      providerOptions: { openai: { reasoningEffort: 'low', forceReasoning: true } },
+      maxRetries: 0,
+    }).catch((e: unknown) => e);
+
+    // Assess
+    expect(APICallError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ statusCode: 400 });
+    expect((error as APICallError).message).toContain('item_reference; the gateway keeps no responses: send the items themselves, as clients do with store: false');
+    expect(rig.fakes.anthropic.requests).toHaveLength(1);
+  });
+});
+
 describe('Anthropic provider specifics', () => {
   it('keeps cache_control on the system prompt and the SDK\'s beta header on the way to Anthropic, and reports cache reads', async () => {
     // Prepare
