@@ -49,6 +49,7 @@ const anthropicChat = (model: string) => (key: string, o: { streaming?: boolean 
 const ROUTES: Route[] = [
   { name: 'ChatOpenAI → OpenAI, passed through', chat: openaiChat(M.gpt), upstream: 'openai', library: 'openai', surface: 'openai' },
   { name: 'ChatOpenAI (useResponsesApi) → OpenAI, passed through', chat: openaiChat(M.gpt, { useResponsesApi: true }), upstream: 'openai', library: 'openai', surface: 'openai-responses' },
+  { name: 'ChatOpenAI (useResponsesApi) → Anthropic, translated', chat: openaiChat(M.claude, { useResponsesApi: true }), upstream: 'anthropic', library: 'openai', surface: 'openai-responses' },
   { name: 'ChatOpenAI → Anthropic, translated', chat: openaiChat(M.claude), upstream: 'anthropic', library: 'openai', surface: 'openai' },
   { name: 'ChatOpenAI → Gemini, translated', chat: openaiChat(M.gemini), upstream: 'gemini', library: 'openai', surface: 'openai' },
   { name: 'ChatAnthropic → Anthropic, passed through', chat: anthropicChat(M.claude), upstream: 'anthropic', library: 'anthropic', surface: 'anthropic' },
