@@ -255,6 +255,22 @@ describe('one call at a time', () => {
   });
 });
 
+describe('what a target cannot do', () => {
+  it('answers ChatOpenAI\'s n: 2 to Claude with the gateway\'s own 400 naming the field, a BadRequestError, before any upstream call', async () => {
+    // Prepare
+    const { key } = await rig.freshKey();
+
+    // Act
+    const error = await openaiChat(M.claude, { n: 2 })(key).invoke([new HumanMessage('Two answers, please')]).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ status: 400, param: 'n' });
+    expect((error as Error).constructor.name).toBe('BadRequestError');
+    expect((error as Error).message).toMatch(/anthropic/);
+    expect(rig.fakes.anthropic.requests).toHaveLength(0);
+  });
+});
+
 describe('reasoning', () => {
   it.each([false, true])('passes ChatOpenAI\'s reasoning effort to OpenAI and reports the reasoning tokens (streamed: %s)', async (streamed) => {
     // Prepare
