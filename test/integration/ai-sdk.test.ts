@@ -363,6 +363,38 @@ describe('thinking through a tool loop', () => {
   });
 });
 
+describe('Gemini 3 thought signatures through a tool loop', () => {
+  // Only the Responses API has a field a client sends back for it (a reasoning item's
+  // encrypted_content); through Chat Completions and Messages the call goes back with Google's
+  // documented stand-in, which Gemini 3 takes.
+  it.each<{ provider: string; model: (p: Providers) => LanguageModel; signature: string }>([
+    { provider: 'openai(...) (Responses, store: false), its own signature', model: (p) => p.openai(M.gemini3), signature: 'R2VtaW5pU2lnMQ==' },
+    { provider: 'openai.chat(...), the stand-in', model: (p) => p.openai.chat(M.gemini3), signature: 'skip_thought_signature_validator' },
+    { provider: 'anthropic(...), the stand-in', model: (p) => p.anthropic(M.gemini3), signature: 'skip_thought_signature_validator' },
+  ])('gives Gemini 3 a signed call with the result via $provider, streamed and not', async ({ model, signature }) => {
+    for (const streamed of [false, true]) {
+      // Prepare
+      rig.reset();
+      const { key } = await rig.freshKey();
+      rig.fakes.gemini.reply((req) =>
+        hasToolResult(req.body)
+          ? { kind: 'text', text: 'Oslo is 4°C.' }
+          : { kind: 'function_calls', thoughts: 'Look it up.', calls: [{ name: 'weather', args: { city: 'Oslo' }, thoughtSignature: 'R2VtaW5pU2lnMQ==' }] },
+      );
+      const call = { model: model(providers(key)), prompt: 'Weather in Oslo?', tools: { weather }, stopWhen: stepCountIs(3), providerOptions: { openai: { store: false } }, maxRetries: 0 };
+
+      // Act
+      const result = streamed ? streamText(call) : await generateText(call);
+
+      // Assess: the fake, as Gemini 3 does, refuses a call in history that lost its signature.
+      expect(await result.text).toBe('Oslo is 4°C.');
+      const history = (rig.fakes.gemini.requests[1]!.body as { contents: { role: string; parts: Record<string, unknown>[] }[] }).contents;
+      const callPart = history.flatMap((c) => c.parts).find((p) => p.functionCall !== undefined);
+      expect(callPart).toMatchObject({ functionCall: { name: 'weather' }, thoughtSignature: signature });
+    }
+  });
+});
+
 describe('Anthropic provider specifics', () => {
   it('keeps cache_control on the system prompt and the SDK\'s beta header on the way to Anthropic, and reports cache reads', async () => {
     // Prepare

@@ -21,6 +21,8 @@ export const RIG_MODELS = {
   claude: 'claude-sonnet-4-6',
   /** A Gemini model: translated for every caller here. */
   gemini: 'gemini-2.5-flash',
+  /** A Gemini 3 model, which refuses a function call in history without its thought signature. */
+  gemini3: 'gemini-3-pro-preview',
   /** OpenAI's embeddings, passed through. */
   embedding: 'text-embedding-3-small',
   /** Gemini's embeddings, translated from OpenAI's. */
@@ -69,6 +71,7 @@ export async function startCallerRig(): Promise<CallerRig> {
         { name: m.reasoningGpt, targets: [{ provider: 'up', model: m.reasoningGpt }] },
         { name: m.claude, targets: [{ provider: 'ant', model: m.claude }] },
         { name: m.gemini, targets: [{ provider: 'gem', model: m.gemini }] },
+        { name: m.gemini3, targets: [{ provider: 'gem', model: m.gemini3 }] },
         { name: m.embedding, targets: [{ provider: 'up', model: m.embedding }] },
         { name: m.geminiEmbedding, targets: [{ provider: 'gem', model: m.geminiEmbedding }] },
       ],
