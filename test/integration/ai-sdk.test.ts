@@ -11,7 +11,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, embed, embedMany, generateObject, generateText, jsonSchema, Output, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
 import { embeddingVector } from '../fakes/openai';
 import { PNG_BASE64 } from './matrix/scenario';
-import { RIG_MODELS as M, startCallerRig, type CallerRig } from './caller-rig';
+import { hasToolResult, RIG_MODELS as M, startCallerRig, type CallerRig, type Upstream } from './caller-rig';
 
 // The SDK warns on the console about settings a model id it does not know may not take (an
 // OpenAI provider on Claude, say); what those settings do is asserted here instead.
@@ -42,7 +42,7 @@ type Providers = ReturnType<typeof providers>;
 interface Route {
   name: string;
   model: (p: Providers) => LanguageModel;
-  upstream: 'openai' | 'anthropic' | 'gemini';
+  upstream: Upstream;
   /** The surface the usage record names. */
   surface: string;
 }
@@ -58,43 +58,11 @@ const ROUTES: Route[] = [
   { name: 'anthropic(...) → Gemini, translated', model: (p) => p.anthropic(M.gemini), upstream: 'gemini', surface: 'anthropic' },
 ];
 
-/** The fake of a route answers this text, with 11 input and 7 output tokens. */
-function replyText(upstream: Route['upstream'], text: string): void {
-  if (upstream === 'openai') rig.fakes.openai.reply({ kind: 'text', text, usage: { prompt: 11, completion: 7 } });
-  if (upstream === 'anthropic') rig.fakes.anthropic.reply({ kind: 'text', text, usage: { input: 11, output: 7 } });
-  if (upstream === 'gemini') rig.fakes.gemini.reply({ kind: 'text', text, usage: { prompt: 11, candidates: 7 } });
-}
-
-/** The fake of a route asks for one `weather` call first, then answers with text once it has the result. */
-function replyToolLoop(upstream: Route['upstream']): void {
-  const args = { city: 'Oslo' };
-  if (upstream === 'openai') {
-    rig.fakes.openai.reply((req) =>
-      hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.', usage: { prompt: 30, completion: 5 } } : { kind: 'tool_calls', calls: [{ name: 'weather', arguments: JSON.stringify(args) }], usage: { prompt: 20, completion: 9 } },
-    );
-  }
-  if (upstream === 'anthropic') {
-    rig.fakes.anthropic.reply((req) =>
-      hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.', usage: { input: 30, output: 5 } } : { kind: 'tool_use', calls: [{ name: 'weather', input: args }], usage: { input: 20, output: 9 } },
-    );
-  }
-  if (upstream === 'gemini') {
-    rig.fakes.gemini.reply((req) =>
-      hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.', usage: { prompt: 30, candidates: 5 } } : { kind: 'function_calls', calls: [{ name: 'weather', args }], usage: { prompt: 20, candidates: 9 } },
-    );
-  }
-}
-
-/** Whether a request body (any dialect) carries a tool's result. */
-function hasToolResult(body: unknown): boolean {
-  return /"(tool_call_id|tool_use_id|call_id|functionResponse)"/.test(JSON.stringify(body));
-}
-
 /** What the fake of a route received, oldest first. */
-const upstreamRequests = (upstream: Route['upstream']) => rig.fakes[upstream].requests;
+const upstreamRequests = (upstream: Upstream) => rig.fakes[upstream].requests;
 
 /** The JSON schema the upstream was asked to answer in, wherever its dialect puts it. */
-function schemaSent(upstream: Route['upstream']): unknown {
+function schemaSent(upstream: Upstream): unknown {
   // `any`: three dialects' bodies, read by optional paths; the assertion on the result checks the shape.
   const body = upstreamRequests(upstream)[0]!.body as Record<string, any>;
   // The Anthropic provider asks models it does not know (here an OpenAI one) through a `json` tool.
@@ -116,7 +84,7 @@ describe.each(ROUTES)('$name', (route) => {
   it('generates text and reports the upstream\'s token counts, which the usage record holds too', async () => {
     // Prepare
     const { id, key } = await rig.freshKey();
-    replyText(route.upstream, 'Hello from the fake.');
+    rig.replyText(route.upstream, 'Hello from the fake.');
 
     // Act
     const result = await generateText({ model: route.model(providers(key)), system: 'Be brief.', prompt: 'Say hello', maxRetries: 0 });
@@ -132,7 +100,7 @@ describe.each(ROUTES)('$name', (route) => {
   it('streams text and reports the upstream\'s token counts, which the usage record holds too', async () => {
     // Prepare
     const { id, key } = await rig.freshKey();
-    replyText(route.upstream, 'Streaming from the fake, word by word.');
+    rig.replyText(route.upstream, 'Streaming from the fake, word by word.');
 
     // Act
     const result = streamText({ model: route.model(providers(key)), prompt: 'Say something', maxRetries: 0 });
@@ -151,7 +119,7 @@ describe.each(ROUTES)('$name', (route) => {
   it.each([false, true])('runs a two-step tool loop (streamed: %s): the call, the tool\'s result sent back, the answer', async (streamed) => {
     // Prepare
     const { id, key } = await rig.freshKey();
-    replyToolLoop(route.upstream);
+    rig.replyToolLoop(route.upstream);
     const call = { model: route.model(providers(key)), prompt: 'Weather in Oslo?', tools: { weather }, stopWhen: stepCountIs(3), maxRetries: 0 };
 
     // Act
@@ -173,7 +141,7 @@ describe.each(ROUTES)('$name', (route) => {
   it.each([false, true])('returns a structured object from a JSON schema (streamed: %s)', async (streamed) => {
     // Prepare
     const { key } = await rig.freshKey();
-    replyText(route.upstream, '{"name":"Ada","age":36}');
+    rig.replyText(route.upstream, '{"name":"Ada","age":36}');
     // What a model does when asked through a `json` tool with tool_choice required.
     if (route.upstream === 'openai') rig.fakes.openai.reply((req) => (JSON.stringify(req.body).includes('"name":"json"') ? { kind: 'tool_calls', calls: [{ name: 'json', arguments: '{"name":"Ada","age":36}' }] } : { kind: 'text', text: '{"name":"Ada","age":36}' }));
     if (route.upstream === 'gemini') rig.fakes.gemini.reply((req) => (JSON.stringify(req.body).includes('"name":"json"') ? { kind: 'function_calls', calls: [{ name: 'json', args: { name: 'Ada', age: 36 } }] } : { kind: 'text', text: '{"name":"Ada","age":36}' }));
@@ -191,7 +159,7 @@ describe.each(ROUTES)('$name', (route) => {
   it('sends an image the upstream receives in its own format', async () => {
     // Prepare
     const { key } = await rig.freshKey();
-    replyText(route.upstream, 'A single pixel.');
+    rig.replyText(route.upstream, 'A single pixel.');
 
     // Act
     const result = await generateText({
@@ -457,7 +425,7 @@ describe('generateObject', () => {
   ])('returns the object on $target', async ({ model, upstream }) => {
     // Prepare
     const { key } = await rig.freshKey();
-    replyText(upstream, '{"city":"Oslo","celsius":4}');
+    rig.replyText(upstream, '{"city":"Oslo","celsius":4}');
 
     // Act
     const { object } = await generateObject({

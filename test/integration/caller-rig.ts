@@ -29,6 +29,14 @@ export const RIG_MODELS = {
   geminiEmbedding: 'gemini-embedding-001',
 } as const;
 
+/** Which fake serves a model. */
+export type Upstream = 'openai' | 'anthropic' | 'gemini';
+
+/** Whether a request body (any dialect) carries a tool's result. */
+export function hasToolResult(body: unknown): boolean {
+  return /"(tool_call_id|tool_use_id|call_id|functionResponse)"/.test(JSON.stringify(body));
+}
+
 export interface CallerRig {
   gw: LocalGateway;
   fakes: FakeTrio;
@@ -38,6 +46,13 @@ export interface CallerRig {
   freshKey(extra?: Record<string, unknown>): Promise<{ id: string; key: string }>;
   /** Waits until `count` usage records of the key are written, and returns them. */
   usage(keyId: string, count: number): Promise<StoredUsage[]>;
+  /** The fake `upstream` answers this text, counting 11 input and 7 output tokens. */
+  replyText(upstream: Upstream, text: string): void;
+  /**
+   * The fake `upstream` asks for one `weather` call for Oslo (20 in, 9 out), then, once the
+   * request holds the tool's result, answers `Oslo is 4°C.` (30 in, 5 out).
+   */
+  replyToolLoop(upstream: Upstream): void;
   /** Clears the fakes' requests and replies, and the accounts' rests, between tests. */
   reset(): void;
   close(): Promise<void>;
@@ -91,6 +106,26 @@ export async function startCallerRig(): Promise<CallerRig> {
         if (records.length < count) throw new Error(`${records.length} usage records of ${keyId}, waiting for ${count}`);
       });
       return records;
+    },
+    replyText(upstream, text) {
+      if (upstream === 'openai') fakes.openai.reply({ kind: 'text', text, usage: { prompt: 11, completion: 7 } });
+      if (upstream === 'anthropic') fakes.anthropic.reply({ kind: 'text', text, usage: { input: 11, output: 7 } });
+      if (upstream === 'gemini') fakes.gemini.reply({ kind: 'text', text, usage: { prompt: 11, candidates: 7 } });
+    },
+    replyToolLoop(upstream) {
+      const args = { city: 'Oslo' };
+      const answer = 'Oslo is 4°C.';
+      if (upstream === 'openai') {
+        fakes.openai.reply((req) =>
+          hasToolResult(req.body) ? { kind: 'text', text: answer, usage: { prompt: 30, completion: 5 } } : { kind: 'tool_calls', calls: [{ name: 'weather', arguments: JSON.stringify(args) }], usage: { prompt: 20, completion: 9 } },
+        );
+      }
+      if (upstream === 'anthropic') {
+        fakes.anthropic.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: answer, usage: { input: 30, output: 5 } } : { kind: 'tool_use', calls: [{ name: 'weather', input: args }], usage: { input: 20, output: 9 } }));
+      }
+      if (upstream === 'gemini') {
+        fakes.gemini.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: answer, usage: { prompt: 30, candidates: 5 } } : { kind: 'function_calls', calls: [{ name: 'weather', args }], usage: { prompt: 20, candidates: 9 } }));
+      }
     },
     reset() {
       fakes.reset();

@@ -14,7 +14,7 @@ import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import { z } from 'zod';
 import { embeddingVector } from '../fakes/openai';
 import { PNG_BASE64 } from './matrix/scenario';
-import { RIG_MODELS as M, startCallerRig, type CallerRig } from './caller-rig';
+import { RIG_MODELS as M, startCallerRig, type CallerRig, type Upstream } from './caller-rig';
 
 let rig: CallerRig;
 beforeAll(async () => {
@@ -24,8 +24,6 @@ afterAll(async () => {
   await rig?.close();
 });
 beforeEach(() => rig.reset());
-
-type Upstream = 'openai' | 'anthropic' | 'gemini';
 
 /** Each way to reach a model: the LangChain chat model, and which fake serves it. */
 interface Route {
@@ -55,38 +53,6 @@ const ROUTES: Route[] = [
   { name: 'ChatAnthropic → Anthropic, passed through', chat: anthropicChat(M.claude), upstream: 'anthropic', library: 'anthropic', surface: 'anthropic' },
   { name: 'ChatAnthropic → OpenAI, translated', chat: anthropicChat(M.gpt), upstream: 'openai', library: 'anthropic', surface: 'anthropic' },
 ];
-
-/** The fake of a route answers this text, with 11 input and 7 output tokens. */
-function replyText(upstream: Upstream, text: string): void {
-  if (upstream === 'openai') rig.fakes.openai.reply({ kind: 'text', text, usage: { prompt: 11, completion: 7 } });
-  if (upstream === 'anthropic') rig.fakes.anthropic.reply({ kind: 'text', text, usage: { input: 11, output: 7 } });
-  if (upstream === 'gemini') rig.fakes.gemini.reply({ kind: 'text', text, usage: { prompt: 11, candidates: 7 } });
-}
-
-/** The fake of a route asks for one `weather` call first, then answers with text once it has the result. */
-function replyToolLoop(upstream: Upstream): void {
-  const args = { city: 'Oslo' };
-  if (upstream === 'openai') {
-    rig.fakes.openai.reply((req) =>
-      hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.', usage: { prompt: 30, completion: 5 } } : { kind: 'tool_calls', calls: [{ name: 'weather', arguments: JSON.stringify(args) }], usage: { prompt: 20, completion: 9 } },
-    );
-  }
-  if (upstream === 'anthropic') {
-    rig.fakes.anthropic.reply((req) =>
-      hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.', usage: { input: 30, output: 5 } } : { kind: 'tool_use', calls: [{ name: 'weather', input: args }], usage: { input: 20, output: 9 } },
-    );
-  }
-  if (upstream === 'gemini') {
-    rig.fakes.gemini.reply((req) =>
-      hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.', usage: { prompt: 30, candidates: 5 } } : { kind: 'function_calls', calls: [{ name: 'weather', args }], usage: { prompt: 20, candidates: 9 } },
-    );
-  }
-}
-
-/** Whether a request body (any dialect) carries a tool's result. */
-function hasToolResult(body: unknown): boolean {
-  return /"(tool_call_id|tool_use_id|call_id|functionResponse)"/.test(JSON.stringify(body));
-}
 
 /**
  * The usage LangChain reports for an answer whose upstream counted `input` and `output` tokens.
@@ -122,7 +88,7 @@ describe.each(ROUTES)('$name', (route) => {
   it.each([false, true])('answers text and reports the upstream\'s token counts, which the usage record holds too (streamed: %s)', async (streamed) => {
     // Prepare
     const { id, key } = await rig.freshKey();
-    replyText(route.upstream, 'Hello from the fake, word by word.');
+    rig.replyText(route.upstream, 'Hello from the fake, word by word.');
 
     // Act
     const { message, chunks } = await call(route.chat(key), [new SystemMessage('Be brief.'), new HumanMessage('Say hello')], streamed);
@@ -138,7 +104,7 @@ describe.each(ROUTES)('$name', (route) => {
   it.each([false, true])('runs a tool loop with a strict tool: the call, the ToolMessage sent back, the answer (streamed: %s)', async (streamed) => {
     // Prepare
     const { id, key } = await rig.freshKey();
-    replyToolLoop(route.upstream);
+    rig.replyToolLoop(route.upstream);
     const chat = route.chat(key, { streaming: streamed });
     // ChatOpenAI also sends `parallel_tool_calls`, which goes to OpenAI, becomes Anthropic's
     // disable_parallel_tool_use, and holds Gemini's answer to one call (below). `strict` and
@@ -168,7 +134,7 @@ describe.each(ROUTES)('$name', (route) => {
     // Prepare
     const { key } = await rig.freshKey();
     const json = '{"name":"Ada","age":36}';
-    replyText(route.upstream, json);
+    rig.replyText(route.upstream, json);
     // ChatAnthropic asks through a tool named after the schema, as Claude is then made to call.
     if (route.upstream === 'anthropic') rig.fakes.anthropic.reply((req) => (JSON.stringify(req.body).includes('"tool_choice"') ? { kind: 'tool_use', calls: [{ name: 'person', input: JSON.parse(json) }] } : { kind: 'text', text: json }));
     if (route.upstream === 'openai') rig.fakes.openai.reply((req) => (JSON.stringify(req.body).includes('"tool_choice"') ? { kind: 'tool_calls', calls: [{ name: 'person', arguments: json }] } : { kind: 'text', text: json }));
@@ -195,7 +161,7 @@ describe.each(ROUTES)('$name', (route) => {
   it('sends an image the upstream receives in its own format', async () => {
     // Prepare
     const { key } = await rig.freshKey();
-    replyText(route.upstream, 'A single pixel.');
+    rig.replyText(route.upstream, 'A single pixel.');
     const image = new HumanMessage({ content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` } }] });
 
     // Act
