@@ -170,7 +170,7 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   // Gemini's stream without alt=sse: the surface's SSE events, one array element each.
   const array = ctx.jsonArray ? new JsonArrayWriter() : undefined;
   async function* produce(): AsyncGenerator<Uint8Array> {
-    const encoded = binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody });
+    const encoded = binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody, canonical: request });
     for await (const text of array ? sseAsJsonArray(encoded, array) : encoded) yield Buffer.from(text);
     ctx.outcome ??= 'ok';
   }

@@ -13,9 +13,10 @@ export interface Surface {
   /**
    * The streamed answer as the surface's SSE text, chunk by chunk as events arrive (no
    * buffering beyond what the format forces). An `error` event becomes the surface's in-band
-   * error and ends the output.
+   * error and ends the output. `canonical` is the request as it went upstream (after guardrails),
+   * for what the surface must say before the upstream does (Anthropic's input tokens up front).
    */
-  encodeStream(events: AsyncIterable<StreamEvent>, options: { model: string; includeUsage: boolean; request?: Record<string, unknown> }): AsyncIterable<string>;
+  encodeStream(events: AsyncIterable<StreamEvent>, options: { model: string; includeUsage: boolean; request?: Record<string, unknown>; canonical?: ChatRequest }): AsyncIterable<string>;
   /** The error body for a response that has not started. */
   encodeError(err: GatewayError): unknown;
 }

@@ -24,8 +24,9 @@ export const EFFORT_BUDGETS: Record<NonNullable<ReasoningOptions['effort']>, num
  * Dropped on purpose: `user` (Gemini has no end-user field; it is advisory metadata, not
  * behaviour), tools' `strict` (Gemini has no strict mode), every `cacheControl` (Gemini caches
  * through a separate cachedContents API the gateway does not manage).
- * Refused with a 400: `parallel_tool_calls: false` with tools (Gemini cannot be held to one call
- * per turn), more than 5 stop sequences, a forced tool without tools, a forced tool that is not defined.
+ * `parallel_tool_calls: false` has no Gemini switch: the answer is held to its first call
+ * (`oneCallOnly` in response.ts and stream.ts).
+ * Refused with a 400: more than 5 stop sequences, a forced tool without tools, a forced tool that is not defined.
  *
  * @example
  * toGeminiRequest({ model: 'gemini-2.5-flash', system: [], messages: [{ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }], maxTokens: 50, stream: false })
@@ -46,9 +47,6 @@ export function toGeminiRequest(req: ChatRequest): GeminiRequest {
 
   const tools = req.tools ?? [];
   if (tools.length > 0) {
-    if (req.parallelToolCalls === false) {
-      throw new GatewayError('invalid_request', 'parallel_tool_calls: false is not supported by provider type gemini.', { param: 'parallel_tool_calls', code: 'unsupported_parameter' });
-    }
     body.tools = [{ functionDeclarations: tools.map(functionDeclaration) }];
   }
   const toolConfig = functionCallingConfig(req.toolChoice, tools);

@@ -67,6 +67,21 @@ describe('fromGeminiResponse', () => {
     expect(response).toMatchObject(expected);
   });
 
+  it('keeps only the first function call when the client asked for one call at a time (parallel_tool_calls: false)', () => {
+    // Prepare
+    const body = answer([{ text: 'Checking.' }, { functionCall: { name: 'weather', args: { city: 'Oslo' } }, thoughtSignature: 'U0lHMQ==' }, { functionCall: { name: 'clock', args: {} } }]);
+
+    // Act
+    const single = fromGeminiResponse(body, { ...REQ, parallelToolCalls: false });
+    const parallel = fromGeminiResponse(body, REQ);
+
+    // Assess
+    expect(single.parts.map((p) => (p.type === 'tool_call' ? p.name : p.type))).toEqual(['text', 'weather']);
+    expect(single.parts[1]).toMatchObject({ id: toolCallId('resp-1', 0), signature: 'U0lHMQ==' });
+    expect(single.finishReason).toBe('tool_calls');
+    expect(parallel.parts.map((p) => (p.type === 'tool_call' ? p.name : p.type))).toEqual(['text', 'weather', 'clock']);
+  });
+
   it('makes up a response id when Gemini sent none, and derives the tool ids from it', () => {
     // Act
     const response = fromGeminiResponse(answer([{ functionCall: { name: 'f', args: {} } }], 'STOP', { responseId: undefined }), REQ);

@@ -88,6 +88,19 @@ export function partFromGemini(part: GeminiPart, responseId: string, toolIndex: 
 }
 
 /**
+ * Whether the answer may hold one function call only: the client sent `parallel_tool_calls:
+ * false` (Anthropic's `disable_parallel_tool_use`, which the AI SDK's Anthropic provider sends
+ * with its `json` tool for structured output). Gemini has no such switch, so the gateway keeps the
+ * first call and leaves out the rest, which the model asks for again once it has the first result.
+ *
+ * @example
+ * oneCallOnly({ model: 'gemini-2.5-flash', system: [], messages: [], stream: false, parallelToolCalls: false }) // true
+ */
+export function oneCallOnly(req: ChatRequest): boolean {
+  return req.parallelToolCalls === false;
+}
+
+/**
  * A whole `generateContent` answer as the canonical response: the first candidate's parts,
  * adjacent text (and adjacent thinking) joined; a prompt blocked before any candidate is an
  * empty `content_filter` answer.
@@ -100,6 +113,7 @@ export function fromGeminiResponse(body: GeminiResponse, req: ChatRequest): Chat
   for (const raw of candidate?.content?.parts ?? []) {
     const part = partFromGemini(raw, responseId, toolIndex);
     if (!part) continue;
+    if (part.type === 'tool_call' && oneCallOnly(req) && toolIndex > 0) continue;
     if (part.type === 'tool_call') toolIndex++;
     const last = parts.at(-1);
     if (part.type === 'text' && last?.type === 'text') last.text += part.text;

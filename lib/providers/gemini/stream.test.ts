@@ -107,6 +107,21 @@ describe('parseGeminiStream', () => {
     ]);
   });
 
+  it('sends only the first function call when the client asked for one call at a time (parallel_tool_calls: false)', async () => {
+    // Prepare
+    const calls = (names: string[]) => ({ content: { parts: names.map((name) => ({ functionCall: { name, args: {} } })), role: 'model' }, index: 0 });
+    const wire = [sse({ candidates: [calls(['weather', 'clock'])] }), sse({ candidates: [{ ...calls(['news']), finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 20, candidatesTokenCount: 12, totalTokenCount: 32 } })];
+
+    // Act
+    const events: StreamEvent[] = [];
+    for await (const event of parseGeminiStream(pieces(wire), { ...REQ, parallelToolCalls: false }, 'google')) events.push(event);
+
+    // Assess
+    expect(events.filter((e) => e.type === 'tool_call_start')).toEqual([{ type: 'tool_call_start', toolIndex: 0, id: toolCallId(ID, 0), name: 'weather' }]);
+    expect(events.filter((e) => e.type === 'tool_call_delta' || e.type === 'tool_call_end').map((e) => e.toolIndex)).toEqual([0, 0]);
+    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'tool_calls' });
+  });
+
   it('sends thought parts as thinking deltas with their signature, and counts thoughts in output', async () => {
     // Prepare
     const wire = [

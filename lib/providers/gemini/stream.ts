@@ -2,7 +2,7 @@ import { createParser } from 'eventsource-parser';
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { errorFromGeminiStreamEvent } from './errors';
-import { finishReasonFromGemini, partFromGemini, responseIdOf, usageFromGemini } from './response';
+import { finishReasonFromGemini, oneCallOnly, partFromGemini, responseIdOf, usageFromGemini } from './response';
 import type { GeminiResponse, GoogleErrorBody } from './types';
 
 /**
@@ -79,6 +79,7 @@ export class GeminiStreamDecoder {
         if (part.text !== '') events.push({ type: 'thinking_delta', text: part.text });
         if (part.signature) events.push({ type: 'thinking_signature', signature: part.signature, signedBy: 'gemini' });
       } else if (part.type === 'tool_call') {
+        if (oneCallOnly(this.req) && this.#toolIndex > 0) continue;
         const toolIndex = this.#toolIndex++;
         events.push(
           { type: 'tool_call_start', toolIndex, id: part.id, name: part.name, ...(part.signature ? { signature: part.signature, signedBy: 'gemini' as const } : {}) },

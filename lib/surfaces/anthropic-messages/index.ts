@@ -2,6 +2,7 @@ import { anthropicErrorBody } from '../../http/anthropic-error';
 import type { Surface } from '../types';
 import { decodeAnthropicRequest } from './request';
 import { encodeAnthropicResponse } from './response';
+import { countTokensEstimate } from './count-tokens';
 import { encodeAnthropicStream } from './stream';
 
 /**
@@ -12,7 +13,8 @@ import { encodeAnthropicStream } from './stream';
 export const anthropicMessagesSurface: Surface = {
   decodeRequest: (body) => decodeAnthropicRequest(body),
   encodeResponse: (res, model) => encodeAnthropicResponse(res, model),
-  encodeStream: (events, options) => encodeAnthropicStream(events, { model: options.model }),
+  encodeStream: (events, options) =>
+    encodeAnthropicStream(events, { model: options.model, ...(options.canonical ? { inputTokensEstimate: countTokensEstimate(options.canonical) } : {}) }),
   encodeError: (err) => anthropicErrorBody(err),
 };
 

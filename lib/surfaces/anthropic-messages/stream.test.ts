@@ -155,6 +155,21 @@ describe('encodeAnthropicStream', () => {
     ]);
   });
 
+  it('puts the estimated input tokens in message_start when no usage is known yet, as clients that read input_tokens only there (LangChain) need', async () => {
+    // Prepare
+    const events: StreamEvent[] = [{ type: 'start', id: 'chatcmpl-2', model: 'gpt' }, { type: 'text_delta', text: 'Hi' }, { type: 'finish', reason: 'stop' }, { type: 'usage', usage: USAGE }];
+
+    // Act
+    let out = '';
+    for await (const chunk of encodeAnthropicStream(from(events), { model: 'claude-client', inputTokensEstimate: 42 })) out += chunk;
+    const sse = parseSse(out);
+
+    // Assess
+    expect((sse[0]![1].message as { usage: unknown }).usage).toEqual({ input_tokens: 42, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 });
+    // The upstream's own count still comes in message_delta, which the official SDK takes over the estimate.
+    expect(sse.find(([n]) => n === 'message_delta')![1].usage).toMatchObject({ input_tokens: 20, cache_read_input_tokens: 100, output_tokens: 20 });
+  });
+
   it('writes the error as Anthropic clients expect it', async () => {
     // Act
     const sse = parseSse(await encode([{ type: 'start', id: 'x', model: 'm' }, { type: 'error', error: new GatewayError('overloaded', 'Overloaded') }]));

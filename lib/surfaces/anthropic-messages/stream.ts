@@ -24,7 +24,10 @@ class AnthropicStreamWriter {
   #usage: TokenUsage | undefined;
   #finish: { reason: FinishReason; stopSequence?: string } | undefined;
 
-  constructor(readonly model: string) {}
+  constructor(
+    readonly model: string,
+    readonly inputTokensEstimate = 0,
+  ) {}
 
   write(event: StreamEvent): string {
     let out = event.type === 'start' || event.type === 'error' ? '' : this.#ensureStarted('');
@@ -84,7 +87,12 @@ class AnthropicStreamWriter {
   #ensureStarted(id: string): string {
     if (this.#started) return '';
     this.#started = true;
+    // Anthropic's message_start carries the prompt's count, and some clients read input_tokens only
+    // there (LangChain's ChatAnthropic sums message_start's input with message_delta's output). An
+    // upstream that counts at the end (OpenAI's usage chunk, Bedrock's metadata) has said nothing
+    // yet: the estimate stands in, and message_delta carries the upstream's own count.
     const usage = { ...anthropicUsage(this.#usage), output_tokens: 1 };
+    if (!this.#usage) usage.input_tokens = this.inputTokensEstimate;
     const message = { id: anthropicMessageId(id), type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage };
     return anthropicSse('message_start', { type: 'message_start', message });
   }
@@ -123,9 +131,13 @@ class AnthropicStreamWriter {
 /**
  * Canonical stream events as Anthropic Messages SSE text, one string per event as it arrives.
  * An `error` event is written as `event: error` and ends the output (no message_delta/stop).
+ * `inputTokensEstimate` goes in message_start when the upstream has not counted the prompt yet.
+ *
+ * @example
+ * for await (const sse of encodeAnthropicStream(events, { model: 'claude-sonnet-4-6', inputTokensEstimate: 120 })) res.write(sse);
  */
-export async function* encodeAnthropicStream(events: AsyncIterable<StreamEvent>, options: { model: string }): AsyncGenerator<string> {
-  const writer = new AnthropicStreamWriter(options.model);
+export async function* encodeAnthropicStream(events: AsyncIterable<StreamEvent>, options: { model: string; inputTokensEstimate?: number }): AsyncGenerator<string> {
+  const writer = new AnthropicStreamWriter(options.model, options.inputTokensEstimate);
   for await (const event of events) {
     const out = writer.write(event);
     if (out) yield out;

@@ -203,6 +203,20 @@ describe('decodeResponsesRequest', () => {
     { name: 'a bad max_output_tokens', body: { model: 'm', input: 'x', max_output_tokens: 0 }, param: 'max_output_tokens', code: 'invalid_value' },
   ];
 
+  it('tells a client that refers to stored items what to send instead (the AI SDK\'s default store: true refers to its reasoning items)', () => {
+    // Act
+    const caught = (() => {
+      try {
+        decodeResponsesRequest({ model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'item_reference', id: 'rs_1' }] });
+      } catch (err) {
+        return err as GatewayError;
+      }
+    })();
+
+    // Assess
+    expect(caught?.message).toMatch(/keeps no responses: send the items themselves, as clients do with store: false/);
+  });
+
   it.each(refusals)('refuses $name with a 400 naming the field', ({ body, param, code }) => {
     // Act
     let caught: unknown;

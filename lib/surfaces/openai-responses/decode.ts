@@ -110,7 +110,9 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         return;
       }
       case 'item_reference':
-        throw untranslatable(`${path}.type`, 'A reference to a stored item (item_reference)');
+        // Clients with `store: true` (the Vercel AI SDK's default) refer to their earlier reasoning
+        // items this way; with `store: false` they send the items, encrypted content and all.
+        throw untranslatable(`${path}.type`, 'A reference to a stored item (item_reference; the gateway keeps no responses: send the items themselves, as clients do with store: false)');
       default:
         if (!isName(type)) throw invalidField(`${path}.type`, 'expected an input item type.');
         throw untranslatable(`${path}.type`, `The input item type '${type}'`);
