@@ -127,6 +127,14 @@ describe('EndUserBudgetAlerts', () => {
     expect(await announced('key_1@i')).toBe(0.8);
   });
 
+  it('sends one alert when 50 checks on two instances see the same crossing at once: the claim is conditional', async () => {
+    const other = new EndUserBudgetAlerts({ table, notifier: { notify: async (alert) => void sent.push(alert) }, thresholds: [0.8, 1], logger: silentLogger });
+
+    await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? alerts : other).afterSettle(hold('key_1@k'), { held: { micros: 100_000, total: 800_000 } })));
+
+    expect(sent).toHaveLength(1);
+  });
+
   it('logs and carries on when the store cannot take the claim: it never throws', async () => {
     const broken = new EndUserBudgetAlerts({
       table: { ...table, tableName: 'no-such-table' },

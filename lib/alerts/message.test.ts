@@ -69,12 +69,12 @@ describe('budgetAlertText for an end user', () => {
     );
   });
 
-  it('names a team\'s anonymous bucket (calls naming no end user), used up, with the team command, cutting the name to fit the subject', () => {
+  it('names a team\'s anonymous bucket (calls naming no end user), used up, with the team command, as the anonymous end user in the subject', () => {
     const budget: BudgetStatus = { kind: 'month', periodId: '2026-11', limitMicros: 5_000_000, usedMicros: 5_000_000, fraction: 1, resetsAt: '2026-12-01T00:00:00.000Z' };
 
     const { subject, message } = budgetAlertText({ owner: { kind: 'team', id: 'team_9', name: 'product' }, endUser: {}, budget, threshold: 1 });
 
-    expect(subject).toBe('aigw: calls without an end user of team "pro..." reached 100% of its monthly budget ($5.00 of $5.00)');
+    expect(subject).toBe('aigw: anonymous end user of team "product" reached 100% of its monthly budget ($5.00 of $5.00)');
     expect(message).toMatch(/^Calls without an end user of team "product" \(team_9\) have used all of the monthly budget/);
     expect(message).toContain('aigw teams update team_9 --end-user-limits usd-per-month=AMOUNT');
   });

@@ -89,7 +89,7 @@ export function endUserAlertText(alert: BudgetAlert, endUser: { id?: string }): 
   const name = oneLine(owner.name);
   const figures = `${usd(budget.usedMicros)} of ${usd(budget.limitMicros)}`;
   const subjectWith = (endUserText: string | undefined, ownerText: string) =>
-    `aigw: ${endUserText === undefined ? 'calls without an end user' : `end user "${endUserText}"`} of ${owner.kind} "${ownerText}" reached ${percent(threshold)} of its ${PER[budget.kind]} budget (${figures})`;
+    `aigw: ${endUserText === undefined ? 'anonymous end user' : `end user "${endUserText}"`} of ${owner.kind} "${ownerText}" reached ${percent(threshold)} of its ${PER[budget.kind]} budget (${figures})`;
   // The threshold and the figures always fit; the two names share what room is left, the shorter giving the longer its spare.
   let endUserText = endUser.id === undefined ? undefined : asciiOnly(oneLine(endUser.id)).replace(/"/g, "'");
   let ownerText = asciiOnly(name);
