@@ -82,7 +82,9 @@ export class SpendLimiter {
 
   /** A hold, with what end users' budget alerts need to see it (only when they are on, and only for an end user's scope). */
   #watched({ scope, hold }: { scope: LimitScope; hold: Hold }, total: Micros): Hold {
-    return scope.endUser && this.deps.endUserAlerts ? { ...hold, watched: { endUser: scope.endUser, total } } : hold;
+    // The hold was made for this call alone (in `reserve`): set in place rather than copied.
+    if (scope.endUser && this.deps.endUserAlerts) hold.watched = { endUser: scope.endUser, total };
+    return hold;
   }
 
   #adjust(hold: Hold, micros: Micros, requestId: string, heldMicros?: Micros): void {
@@ -105,6 +107,7 @@ export class SpendLimiter {
       { scopeId: hold.scopeId, period: hold.period, endUser: watched.endUser },
       { held: { micros: heldMicros, total: watched.total }, ...(settled ? { settled } : {}) },
     );
-    this.deps.later.run(check, (err) => this.deps.logger.error('end-user budget alert not checked', { scope: hold.scopeId, period: hold.period.id, error: err as Error }));
+    // Nearly always nothing is due: no promise to track.
+    if (check) this.deps.later.run(check, (err) => this.deps.logger.error('end-user budget alert not checked', { scope: hold.scopeId, period: hold.period.id, error: err as Error }));
   }
 }

@@ -65,10 +65,12 @@ describe('EndUserBudgetAlerts', () => {
     expect(await announced('key_1@b')).toBeUndefined();
   });
 
-  it('announces nothing, and writes nothing, for calls that cross nothing', async () => {
+  it('announces nothing, writes nothing and hands back no promise for calls that cross nothing', async () => {
     const calls = countCalls(table);
-    await alerts.afterSettle(hold('key_1@c'), { held: { micros: 100_000, total: 300_000 }, settled: { added: -50_000, total: 250_000 } });
-    await alerts.afterSettle(hold('key_1@c'), { held: { micros: 100_000, total: 900_000 }, settled: { added: -50_000, total: 850_000 } });
+    const under = alerts.afterSettle(hold('key_1@c'), { held: { micros: 100_000, total: 300_000 }, settled: { added: -50_000, total: 250_000 } });
+    const pastAlready = alerts.afterSettle(hold('key_1@c'), { held: { micros: 100_000, total: 900_000 }, settled: { added: -50_000, total: 850_000 } });
+
+    expect([under, pastAlready]).toEqual([undefined, undefined]);
 
     expect(calls.size).toBe(0);
     expect(sent).toEqual([]);

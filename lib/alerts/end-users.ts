@@ -64,10 +64,17 @@ export class EndUserBudgetAlerts {
     this.deps = deps;
   }
 
-  /** Checks one end user's counter after a call settled (or kept its hold as spent), and announces the threshold it crossed, if any. */
-  async afterSettle(hold: EndUserHold, spend: EndUserSpend): Promise<void> {
+  /**
+   * Checks one end user's counter after a call settled (or kept its hold as spent): undefined when
+   * no threshold is due (nearly every call: no promise, no write), else the announcement of the
+   * highest one due, which never rejects.
+   */
+  afterSettle(hold: EndUserHold, spend: EndUserSpend): Promise<void> | undefined {
     const threshold = this.#due(hold, spend);
-    if (threshold === undefined) return;
+    return threshold === undefined ? undefined : this.#announce(hold, spend, threshold);
+  }
+
+  async #announce(hold: EndUserHold, spend: EndUserSpend, threshold: number): Promise<void> {
     const used = spend.settled?.total ?? spend.held.total;
     const counter = `${hold.scopeId}#${hold.period.id}`;
     const ref = { scopeId: hold.scopeId, periodId: hold.period.id };
@@ -103,14 +110,16 @@ export class EndUserBudgetAlerts {
     const { limit } = hold.period;
     const { thresholds } = this.deps;
     const now = spend.settled?.total ?? spend.held.total;
-    const reached = (t: number | undefined) => (t !== undefined && now >= t * limit ? t : undefined);
     // The hold crossed it, and what the call really cost leaves the counter past it still.
-    const byHold = reached(crossedThreshold(spend.held.total, spend.held.micros, limit, thresholds));
+    let due = crossedThreshold(spend.held.total, spend.held.micros, limit, thresholds);
+    if (due !== undefined && now < due * limit) due = undefined;
     // The settlement crossed it (a call that cost more than it held).
     const bySettlement = spend.settled && crossedThreshold(spend.settled.total, spend.settled.added, limit, thresholds);
-    const retry = this.#retry.size > 0 ? reached(this.#retry.get(`${hold.scopeId}#${hold.period.id}`)) : undefined;
-    const due = [byHold, bySettlement, retry].filter((t): t is number => t !== undefined);
-    return due.length > 0 ? Math.max(...due) : undefined;
+    if (bySettlement !== undefined && (due === undefined || bySettlement > due)) due = bySettlement;
+    // One given back after a failed notification, still reached.
+    const retry = this.#retry.size > 0 ? this.#retry.get(`${hold.scopeId}#${hold.period.id}`) : undefined;
+    if (retry !== undefined && now >= retry * limit && (due === undefined || retry > due)) due = retry;
+    return due;
   }
 
   #keepForRetry(counter: string, threshold: number): void {

@@ -34,7 +34,12 @@ export function unannouncedThresholds(usedMicros: number, limitMicros: number, t
 export function crossedThreshold(usedMicros: number, addedMicros: number, limitMicros: number, thresholds: readonly number[]): number | undefined {
   if (addedMicros <= 0) return undefined;
   const before = usedMicros - addedMicros;
-  const [highest] = reachedThresholds(usedMicros, limitMicros, thresholds).filter((t) => before < t * limitMicros);
+  // A loop, not filters: it runs after every settlement of an end user with a budget, and almost always finds nothing.
+  let highest: number | undefined;
+  for (const t of thresholds) {
+    const line = t * limitMicros;
+    if (before < line && usedMicros >= line && (highest === undefined || t > highest)) highest = t;
+  }
   return highest;
 }
 

@@ -9,6 +9,7 @@ import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { silentLogger } from '../../lib/observe/logger';
 import { alertMarkKey } from '../../lib/store/table';
+import { countCalls } from '../dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { ADMIN } from './instances';
 
@@ -27,6 +28,7 @@ describe('budget alerts for end users, across two instances', () => {
   let upstream: FakeOpenAI;
   let a: LocalGateway;
   let b: LocalGateway;
+  let config: ReturnType<typeof parseConfig>;
   const sent: BudgetAlert[] = [];
   let failures = 0;
   const attempts: BudgetAlert[] = [];
@@ -46,7 +48,7 @@ describe('budget alerts for end users, across two instances', () => {
     dynamo = await startDynalite();
     upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
     upstream.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 20, completion: 1_000 } }));
-    const config = parseConfig({
+    config = parseConfig({
       providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] }],
       models: [{ name: 'gpt-4o-mini', price: { input: 0, output: 1 }, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
       alerts: { budgetThresholds: [0.8, 1] },
@@ -117,6 +119,36 @@ describe('budget alerts for end users, across two instances', () => {
 
     expect(sent).toHaveLength(4);
     expect(errors).toEqual([]);
+  });
+
+  it('costs no DynamoDB request more than with alerts off, but for the one claim of the call that crosses', async () => {
+    const quiet = await startLocalGateway({ config, adminToken: ADMIN, store: { endpoint: dynamo.endpoint }, tableName: TABLE, credentials: new LocalCredentials({ UP: 'sk-up' }), now: () => NOW, budgetAlerts: false });
+    try {
+      const app = await createKey({ name: 'counted', endUserLimits: { usdPerDay: 0.005, usdPerMonth: 1 } });
+      // Each instance reads the key once first, then calls are counted.
+      await ask(a, app.key, 'erin');
+      await ask(quiet, app.key, 'frank');
+      await drain();
+      await quiet.gateway.drain();
+      const counted = async (gw: LocalGateway, endUser: string) => {
+        const calls = countCalls(gw.table);
+        await ask(gw, app.key, endUser);
+        await gw.gateway.drain();
+        calls.delete('BatchWriteItemCommand'); // usage records, batched on a timer
+        return Object.fromEntries(calls);
+      };
+
+      const withAlerts = await counted(a, 'erin');
+      const withoutAlerts = await counted(quiet, 'frank');
+      await counted(a, 'erin');
+      const crossing = await counted(a, 'erin');
+
+      expect(withAlerts).toEqual(withoutAlerts);
+      expect(crossing).toEqual({ ...withAlerts, UpdateItemCommand: withAlerts.UpdateItemCommand! + 1 });
+      expect(sent.map((alert) => [alert.endUser?.id, alert.threshold, alert.budget.usedMicros])).toEqual([['erin', 0.8, 4_000]]);
+    } finally {
+      await quiet.close();
+    }
   });
 
   it('gives the claim back when the notification fails, and the next call of that end user sends it', async () => {
