@@ -92,7 +92,7 @@ export class SpendLimiter {
     // Lost, a give-back leaves the scope charged more than it spent: never the other way round.
     const onError = (err: unknown) => this.deps.logger.error('spend not settled: the store failed', { requestId, scope: hold.scopeId, period: hold.period.id, micros, error: err as Error });
     if (!hold.watched || heldMicros === undefined) return this.deps.later.run(write, onError);
-    // A settlement of a watched end user: the total the write hands back says whether a threshold was crossed (which never throws).
+    // A settlement of a watched end user: the total the write hands back says whether a threshold was crossed.
     this.deps.later.run(
       write.then((total) => this.#checkEndUser(hold, heldMicros, total === undefined ? undefined : { added: micros, total })),
       onError,
