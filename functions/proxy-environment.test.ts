@@ -12,6 +12,7 @@ import { listUsage } from '../lib/store/usage';
 import { startTestTable } from '../test/dynalite';
 import { startFakeBedrock, type FakeBedrock } from '../test/fakes/bedrock';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
+import { startFakeSns } from '../test/fakes/sns';
 import { RecordingStream, functionUrlEvent, lambdaContext, type StreamHandler } from '../test/lambda';
 import { createProxyHandler, gatewayFromEnvironment } from './proxy';
 
@@ -148,6 +149,38 @@ describe('the deployed proxy, built from its environment', () => {
     const spent = await db.table.client.send(new GetItemCommand({ TableName: db.table.tableName, Key: { PK: { S: budget.PK }, SK: { S: budget.SK } } }));
     expect(record?.costMicros).toBeGreaterThan(0);
     expect(spent.Item?.micros?.N).toBe(String(record?.costMicros));
+  });
+
+  it('publishes an end user\'s budget alert to the topic from the call that crossed it, before the invocation ends', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: OPENAI_SECRET }).resolves({ Name: OPENAI_SECRET, SecretString: 'sk-from-secrets-manager' });
+    sm.on(GetSecretValueCommand, { SecretId: BEDROCK_SECRET }).resolves({ Name: BEDROCK_SECRET, SecretString: JSON.stringify(AWS_KEYS) });
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:aigw-alarms';
+    const role = { AWS_ACCESS_KEY_ID: 'AKIDPROXYROLE', AWS_SECRET_ACCESS_KEY: 'proxy-role-secret' };
+    const sns = await startFakeSns({ accessKeyId: role.AWS_ACCESS_KEY_ID, secretAccessKey: role.AWS_SECRET_ACCESS_KEY, region: 'eu-west-1', topicArns: [topicArn] });
+    // The role's keys as Lambda sets them: the SNS notifier reads them through the SDK's default chain, from process.env.
+    const saved = { ...process.env };
+    Object.assign(process.env, role);
+    try {
+      // $1 per million prompt tokens, $2 per million output ones: 10 + 5 cost 20 micro-dollars, 80 % of $0.000025.
+      openai.reply(() => ({ kind: 'text', text: 'Hi', usage: { prompt: 10, completion: 5 } }));
+      const eu = mintKey({ name: 'eu', models: ['*'], endUserLimits: { usdPerDay: 0.000025 } }, new Date());
+      await new DynamoKeyStore(db.table).put(eu.record);
+      const gateway = gatewayFromEnvironment({ ...env, ALERT_TOPIC_ARN: topicArn, SNS_ENDPOINT: sns.url, AWS_REGION: 'eu-west-1' });
+      const stream = new RecordingStream();
+      const handler = createProxyHandler(() => gateway) as unknown as StreamHandler;
+
+      await handler(functionUrlEvent({ model: 'gpt-4o-mini', max_tokens: 5, user: 'erin', messages: [{ role: 'user', content: 'hello' }] }, { authorization: `Bearer ${eu.key}` }), stream, lambdaContext(60_000));
+
+      expect(stream.prelude?.statusCode).toBe(200);
+      expect(sns.refused).toEqual([]);
+      expect(sns.published).toEqual([expect.objectContaining({ topicArn, subject: 'aigw: end user "erin" of key "eu" reached 80% of its daily budget ($0.00002 of $0.000025)' })]);
+    } finally {
+      for (const name of Object.keys(role)) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+      await sns.close();
+    }
   });
 
   it('answers 502 naming the provider while its secret has no value yet, and serves once it has one', async () => {

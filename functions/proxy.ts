@@ -17,6 +17,9 @@ import { DynamoHealthStore } from '../lib/store/health';
 import { DynamoUsageSink } from '../lib/store/usage';
 import { DynamoResponseCache } from '../lib/store/response-cache';
 import { requestFromFunctionUrlEvent } from './http-event';
+import { EndUserBudgetAlerts } from '../lib/alerts/end-users';
+import { SnsNotifier } from '../lib/alerts/sns';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 
 const logger = createLogger();
 
@@ -44,9 +47,30 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
     credentials,
     // The stack's audit bucket (GATEWAY_AUDIT_BUCKET), made only when the config audits.
     audit: () => auditSinkFromEnvironment(env),
+    ...(env.ALERT_TOPIC_ARN ? { endUserAlerts: endUserAlertsFromEnvironment(env, config.alerts.budgetThresholds, table) } : {}),
     logger,
   });
 }
+
+/**
+ * End users' budget alerts, published to the stack's alarm topic (ALERT_TOPIC_ARN) by the call
+ * that crossed a threshold, after its answer: the scheduled job cannot list end users.
+ */
+function endUserAlertsFromEnvironment(env: NodeJS.ProcessEnv, thresholds: readonly number[], table: ReturnType<typeof createTableRef>): EndUserBudgetAlerts {
+  const notifier = new SnsNotifier({
+    topicArn: env.ALERT_TOPIC_ARN!,
+    region: env.AWS_REGION ?? 'us-east-1',
+    // The function's role, from the environment Lambda sets.
+    credentials: defaultProvider(),
+    // Set only for tests (a fake SNS on loopback).
+    ...(env.SNS_ENDPOINT ? { endpoint: env.SNS_ENDPOINT } : {}),
+    // Held by the invocation's drain after the answer, never by the client: short, so a stuck publish does not keep the instance.
+    timeoutMs: SNS_TIMEOUT_MS,
+  });
+  return new EndUserBudgetAlerts({ table, notifier, thresholds, logger });
+}
+
+const SNS_TIMEOUT_MS = 5_000;
 
 function toStream(body: ResponseBody): string | Readable {
   if (typeof body === 'string') return body;

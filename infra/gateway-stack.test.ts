@@ -537,8 +537,18 @@ describe('GatewayStack budget alerts', () => {
     expect(statements.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'))?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ALERT#*'] } });
   });
 
+  it('lets the proxy publish end users\' budget alerts to the alarm topic alone, whose ARN it gets in its environment', () => {
+    const publishing = policyOf('ProxyLambdaRole').filter((s) => actionsOf(s).some((a) => a.startsWith('sns:')));
+
+    expect(publishing.map((s) => [actionsOf(s), s.Resource])).toEqual([[['sns:Publish'], { Ref: topic() }]]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('proxy'),
+      Environment: { Variables: Match.objectLike({ ALERT_TOPIC_ARN: { Ref: topic() } }) },
+    });
+  });
+
   it('gives nobody else the right to publish, and the proxy no batch reads', () => {
-    for (const role of ['ProxyLambdaRole', 'AdminLambdaRole', 'RollupLambdaRole']) expect(JSON.stringify(policyOf(role))).not.toContain('sns:Publish');
+    for (const role of ['AdminLambdaRole', 'RollupLambdaRole']) expect(JSON.stringify(policyOf(role))).not.toContain('sns:Publish');
     expect(JSON.stringify(policyOf('ProxyLambdaRole'))).not.toContain('BatchGetItem');
     expect(JSON.stringify(policyOf('AdminLambdaRole'))).toContain('dynamodb:BatchGetItem');
   });

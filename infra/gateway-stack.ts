@@ -64,6 +64,8 @@ export class GatewayStack extends Stack {
     this.observability = new Observability(this, 'Observability', { proxy: this.proxy, rollup: this.rollup.fn, budgetAlerts: this.budgetAlerts.fn, table: this.table, alarmEmails: props.alarmEmails ?? [] });
     // The alarms' topic: whoever subscribed to hear about the gateway hears about budgets too.
     this.budgetAlerts.publishTo(this.observability.topic);
+    // End users' alerts come from the proxy itself (see ProxyFunction.publishTo).
+    this.proxy.publishTo(this.observability.topic);
 
     new CfnOutput(this, 'ProxyUrl', { value: this.proxy.url.url, description: 'Base URL for clients: <ProxyUrl>v1' });
     new CfnOutput(this, 'ProxyRoleArn', { value: this.proxy.fn.role!.roleArn, description: 'The role that Bedrock roles in other AWS accounts (assumeRole) must trust' });

@@ -486,7 +486,7 @@ describe('the gateway and per-key spend limits', () => {
       reserve: async () => {
         throw new Error('connect ECONNREFUSED');
       },
-      adjust: async () => {},
+      adjust: async () => undefined,
     };
     const gateway = gatewayWith(down, { ...silentLogger, error: (message: string) => void errors.push(message) });
     const { key } = await keyWith({ usdPerDay: 1 });

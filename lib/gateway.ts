@@ -37,6 +37,7 @@ import { createAuditLog, type AuditSink } from './audit/log';
 import { ResponseCache } from './cache/response-cache';
 import type { ResponseCacheStore } from './store/response-cache';
 import { Guardrails } from './guardrails/scan';
+import type { EndUserBudgetAlerts } from './alerts/end-users';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -63,6 +64,8 @@ export interface GatewayDeps {
   audit?: () => AuditSink;
   /** Where the response cache keeps answers (the table); models with `cache` are served without one as if they had none. */
   responseCache?: ResponseCacheStore;
+  /** Budget alerts for end users, checked from the totals settlements hand back (`lib/alerts/end-users.ts`); none when absent. */
+  endUserAlerts?: EndUserBudgetAlerts;
 }
 
 export interface Gateway {
@@ -103,7 +106,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     catalog: new Catalog(deps.config),
     auth: new KeyAuthenticator(deps.keys, { ttlMs: deps.config.keyCache.ttlSeconds * 1000, now, ...(deps.teams ? { teams: deps.teams } : {}) }),
     limiter: new RateLimiter(deps.rates, { now, logger, later }),
-    spend: new SpendLimiter(deps.spend, { now, logger, later }),
+    spend: new SpendLimiter(deps.spend, { now, logger, later, ...(deps.endUserAlerts ? { endUserAlerts: deps.endUserAlerts } : {}) }),
     credentials: deps.credentials,
     upstream,
     providers: createProviderRegistry(deps.credentials, upstream, logger),

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -62,5 +63,15 @@ export class ProxyFunction extends Construct {
       authType: FunctionUrlAuthType.NONE,
       cors: { allowedOrigins: ['*'], allowedHeaders: PROXY_CORS_HEADERS, allowedMethods: [HttpMethod.ALL] },
     });
+  }
+
+  /**
+   * Publishes end users' budget alerts to `topic` (sns:Publish on it alone, its ARN as
+   * ALERT_TOPIC_ARN): the call that crossed a threshold publishes, after its answer, since the
+   * scheduled job cannot list end users.
+   */
+  publishTo(topic: ITopic): void {
+    this.fn.addEnvironment('ALERT_TOPIC_ARN', topic.topicArn);
+    topic.grantPublish(this.fn);
   }
 }

@@ -4,6 +4,7 @@ import { modelAllowed } from './model-patterns';
 import { hasRateLimits } from './rate-limits';
 import { hasSpendLimits } from './spend-limits';
 import type { TeamRecord } from './team';
+import type { BudgetOwner } from '../alerts/message';
 
 /** One set of limits with counters of its own: a key's or its team's. */
 export interface LimitScope {
@@ -12,6 +13,8 @@ export interface LimitScope {
   /** How a refusal names it: `this API key`, `team "platform"`. */
   name: string;
   limits: KeyLimits;
+  /** On an end user's scope only: whose `endUserLimits` these are and the end user as sent (undefined: none named), for its budget alerts. */
+  endUser?: { owner: BudgetOwner; id: string | undefined };
 }
 
 /**

@@ -131,10 +131,24 @@ describe('limitScopesOf', () => {
     expect(spend?.map((s) => s.name)).toEqual(['team "platform"', 'end user "alice" of this API key', 'end user "alice" of team "platform"']);
   });
 
+  it('tells budget alerts whose end-user limits each end user\'s scope is and the end user as sent; the key\'s and the team\'s own scopes carry nothing', () => {
+    const caller = callerOf(key({ teamId: 'team_1', name: 'app', limits: { usdPerDay: 9 }, endUserLimits: { usdPerDay: 1 } }), team({ endUserLimits: { usdPerMonth: 5 } }));
+
+    const { spend } = limitScopesOf(caller, 'alice');
+
+    expect(spend?.map((s) => s.endUser)).toEqual([
+      undefined,
+      { owner: { kind: 'key', id: 'key_1', name: 'app' }, id: 'alice' },
+      { owner: { kind: 'team', id: 'team_1', name: 'platform' }, id: 'alice' },
+    ]);
+  });
+
   it('gives a key with end-user limits and none of its own a scope for each end user alone', () => {
     const caller = callerOf(key({ endUserLimits: { requestsPerMinute: 10 } }), undefined);
 
-    expect(limitScopesOf(caller, undefined)).toEqual({ rate: [{ id: 'key_1@anonymous', name: 'calls without an end user of this API key', limits: { requestsPerMinute: 10 } }] });
+    expect(limitScopesOf(caller, undefined)).toEqual({
+      rate: [{ id: 'key_1@anonymous', name: 'calls without an end user of this API key', limits: { requestsPerMinute: 10 }, endUser: { owner: { kind: 'key', id: 'key_1', name: 'k' }, id: undefined } }],
+    });
     expect(limitScopesOf(caller, 'bob').spend).toBeUndefined();
   });
 });

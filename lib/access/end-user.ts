@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { GatewayError } from '../http/errors';
 import type { KeyLimits } from './api-key';
+import type { BudgetOwner } from '../alerts/message';
 import type { Caller, LimitScope } from './caller';
 import { hasRateLimits } from './rate-limits';
 import { hasSpendLimits } from './spend-limits';
@@ -91,8 +92,16 @@ export function endUserRequired(): GatewayError {
 
 /** What the anonymous bucket's counters are called: no digest (22 characters) can be this. */
 const ANONYMOUS = 'anonymous';
-/** How much of an end user's id a refusal echoes: it is the caller's own value, but a message is no place for all of it. */
+/** How much of an end user's id a refusal (or an alert) echoes: it is the caller's own value, but a message is no place for all of it. */
 const ECHOED = 64;
+
+/**
+ * An end user's id as refusals and budget alerts show it: its first 64 characters, then `…`.
+ *
+ * @example
+ * echoedEndUser('alice'); // 'alice'
+ */
+export const echoedEndUser = (endUser: string) => (endUser.length > ECHOED ? `${endUser.slice(0, ECHOED)}…` : endUser);
 
 /**
  * The counters' id of an end user under an owner (key or team): the owner's id and a digest of
@@ -108,15 +117,21 @@ export function endUserCounterId(ownerId: string, endUser: string | undefined): 
 }
 
 /**
- * The scope of one end user under one rule, named for a refusal (`end user "alice" of this API key`).
+ * The scope of one end user under one rule, named for a refusal (`end user "alice" of this API key`);
+ * with its `owner`, it also carries what a budget alert names (`endUser`).
  *
  * @example
  * endUserScope({ ownerId: 'key_1', ownerName: 'this API key', limits: { requestsPerMinute: 10 } }, 'alice');
  * // { id: 'key_1@…', name: 'end user "alice" of this API key', limits: { requestsPerMinute: 10 } }
  */
-export function endUserScope(rule: EndUserRule, endUser: string | undefined): LimitScope {
-  const who = endUser === undefined ? 'calls without an end user' : `end user ${JSON.stringify(endUser.length > ECHOED ? `${endUser.slice(0, ECHOED)}…` : endUser)}`;
-  return { id: endUserCounterId(rule.ownerId, endUser), name: `${who} of ${rule.ownerName}`, limits: rule.limits };
+export function endUserScope(rule: EndUserRule, endUser: string | undefined, owner?: BudgetOwner): LimitScope {
+  const who = endUser === undefined ? 'calls without an end user' : `end user ${JSON.stringify(echoedEndUser(endUser))}`;
+  return { id: endUserCounterId(rule.ownerId, endUser), name: `${who} of ${rule.ownerName}`, limits: rule.limits, ...(owner ? { endUser: { owner, id: endUser } } : {}) };
+}
+
+/** Whose `endUserLimits` a rule is, as budget alerts name it: the key's own, or its team's. */
+function ownerOf(caller: Caller, rule: EndUserRule): BudgetOwner {
+  return rule.ownerId === caller.key.id ? { kind: 'key', id: rule.ownerId, name: caller.key.name } : { kind: 'team', id: rule.ownerId, name: caller.team?.name ?? rule.ownerId };
 }
 
 /**
@@ -132,7 +147,7 @@ export function endUserScope(rule: EndUserRule, endUser: string | undefined): Li
 export function limitScopesOf(caller: Caller, endUser: string | undefined): Pick<Caller, 'rate' | 'spend'> {
   if (endUser === undefined && caller.endUserRequired) throw endUserRequired();
   if (!caller.endUsers) return caller;
-  const scopes = caller.endUsers.map((rule) => endUserScope(rule, endUser));
+  const scopes = caller.endUsers.map((rule) => endUserScope(rule, endUser, ownerOf(caller, rule)));
   const rate = [...(caller.rate ?? []), ...scopes.filter((s) => hasRateLimits(s.limits))];
   const spend = [...(caller.spend ?? []), ...scopes.filter((s) => hasSpendLimits(s.limits))];
   return { ...(rate.length ? { rate } : {}), ...(spend.length ? { spend } : {}) };

@@ -45,3 +45,49 @@ describe('budgetAlertText', () => {
     expect(message.split('\n')[0]).toContain('second line');
   });
 });
+
+describe('budgetAlertText for an end user', () => {
+  const endUserDay: BudgetStatus = { kind: 'day', periodId: '2026-11-26', limitMicros: 1_000_000, usedMicros: 820_000, fraction: 0.82, resetsAt: '2026-11-27T00:00:00.000Z' };
+
+  it('names the end user, whose end-user limits these are, the end user\'s own budget, what it used, and how to raise it', () => {
+    const { subject, message } = budgetAlertText({ owner: { kind: 'key', id: 'key_1', name: 'app' }, endUser: { id: 'alice' }, budget: endUserDay, threshold: 0.8 });
+
+    expect(subject).toBe('aigw: end user "alice" of key "app" reached 80% of its daily budget ($0.82 of $1.00)');
+    expect(message).toBe(
+      [
+        'End user "alice" of key "app" (key_1) has used 82% of the daily budget each end user of the key has: the 80% threshold is reached.',
+        '',
+        'Budget:    $1.00 per UTC day per end user, period 2026-11-26',
+        'Spent:     $0.82 (82%; spent, or held by calls in progress)',
+        'Threshold: 80%',
+        'Resets:    2026-11-27T00:00:00.000Z',
+        '',
+        "This end user's calls that do not fit in what is left are refused with 429 insufficient_quota until it resets; other end users are not.",
+        'Raise it for every end user with: aigw keys update key_1 --end-user-limits usd-per-day=AMOUNT',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('names a team\'s anonymous bucket (calls naming no end user), used up, with the team command, as the anonymous end user in the subject', () => {
+    const budget: BudgetStatus = { kind: 'month', periodId: '2026-11', limitMicros: 5_000_000, usedMicros: 5_000_000, fraction: 1, resetsAt: '2026-12-01T00:00:00.000Z' };
+
+    const { subject, message } = budgetAlertText({ owner: { kind: 'team', id: 'team_9', name: 'product' }, endUser: {}, budget, threshold: 1 });
+
+    expect(subject).toBe('aigw: anonymous end user of team "product" reached 100% of its monthly budget ($5.00 of $5.00)');
+    expect(message).toMatch(/^Calls without an end user of team "product" \(team_9\) have used all of the monthly budget/);
+    expect(message).toContain('aigw teams update team_9 --end-user-limits usd-per-month=AMOUNT');
+  });
+
+  it('keeps the subject to 100 ASCII characters on one line, still naming the owner and the figures, whatever the end user sent', () => {
+    const id = `ünï\r\ncødé ${'z'.repeat(63)}…`;
+
+    const { subject, message } = budgetAlertText({ owner: { kind: 'key', id: 'key_1', name: 'app' }, endUser: { id }, budget: endUserDay, threshold: 0.8 });
+
+    expect(subject.length).toBeLessThanOrEqual(100);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(subject).toContain('of key "app" reached 80%');
+    expect(subject).toContain('($0.82 of $1.00)');
+    expect(message.split('\n')[0]).toContain(`${'z'.repeat(63)}…`);
+  });
+});

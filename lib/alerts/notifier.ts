@@ -17,6 +17,6 @@ export class LogNotifier implements BudgetNotifier {
 
   async notify(alert: BudgetAlert): Promise<void> {
     const { subject, message } = budgetAlertText(alert);
-    this.logger.warn(subject, { budgetAlert: { owner: alert.owner, threshold: alert.threshold, budget: alert.budget }, text: message });
+    this.logger.warn(subject, { budgetAlert: { owner: alert.owner, ...(alert.endUser ? { endUser: alert.endUser } : {}), threshold: alert.threshold, budget: alert.budget }, text: message });
   }
 }

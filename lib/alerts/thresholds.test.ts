@@ -1,4 +1,4 @@
-import { percent, reachedThresholds, unannouncedThresholds } from './thresholds';
+import { crossedThreshold, percent, reachedThresholds, unannouncedThresholds } from './thresholds';
 
 const LIMIT = 5_000_000;
 
@@ -31,4 +31,19 @@ describe('unannouncedThresholds', () => {
 
 it('writes fractions as percentages', () => {
   expect([0.8, 1, 0.333, 1.25].map(percent)).toEqual(['80%', '100%', '33.3%', '125%']);
+});
+
+describe('crossedThreshold', () => {
+  it.each([
+    ['a write that stays under 80 %', 3_900_000, 100_000, undefined],
+    ['a write that lands exactly on 80 %', 4_000_000, 100_000, 0.8],
+    ['a write from 3.8 to 4.1', 4_100_000, 300_000, 0.8],
+    ['a write that starts at 80 % (it was reached before)', 4_200_000, 200_000, undefined],
+    ['a write that jumps past 80 % and 100 % at once: the highest', 5_100_000, 2_000_000, 1],
+    ['a write from 4.5 to 5', 5_000_000, 500_000, 1],
+    ['a give-back (negative), even one ending past a threshold', 4_500_000, -100_000, undefined],
+    ['a write of nothing', 4_000_000, 0, undefined],
+  ])('%s: %j', (_case, used, added, expected) => {
+    expect(crossedThreshold(used, added, LIMIT, [0.8, 1])).toBe(expected);
+  });
 });

@@ -471,7 +471,7 @@ const RoutingSchema = z.strictObject({
 
 const AlertsSchema = z.strictObject({
   /**
-   * Fractions of a key's or a team's budget at which the operator is told, once per budget period
+   * Fractions of a key's, a team's or an end user's budget at which the operator is told, once per budget period
    * (0.8: when 80 % is spent or held). 1 is when the budget is used up.
    */
   budgetThresholds: z

@@ -25,6 +25,7 @@ import { createLocalServer } from './server';
 import { LogNotifier, type BudgetNotifier } from '../alerts/notifier';
 import { LOCAL_ALERTS_INTERVAL_MS, scheduleEvery } from '../alerts/schedule';
 import { runBudgetAlerts } from '../jobs/budget-alerts';
+import { EndUserBudgetAlerts } from '../alerts/end-users';
 import type { AuditSink } from '../audit/log';
 
 export interface LocalGatewayOptions {
@@ -51,8 +52,9 @@ export interface LocalGatewayOptions {
   /** Share rests with other gateways on the same table (default); tests that clear `health` between cases turn it off. */
   shareHealth?: boolean;
   /**
-   * Budget alerts, checked on a timer in this process as the stack's schedule does on AWS:
-   * delivered to the log unless a notifier is given; `false` turns them off.
+   * Budget alerts, checked on a timer in this process as the stack's schedule does on AWS, and
+   * end users' by the gateway as their calls settle: delivered to the log unless a notifier is
+   * given; `false` turns both off.
    */
   budgetAlerts?: { intervalMs?: number; notifier?: BudgetNotifier } | false;
   /** Where audit records go when the config's `audit.mode` is not `off` (`npm start`: the data dir, or GATEWAY_AUDIT_BUCKET). */
@@ -96,7 +98,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
     onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
   });
-  const gateway = createGateway({ config: options.config, keys, teams, rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.load ? { load: options.load } : {}), ...(options.audit ? { audit: options.audit } : {}) });
+  const alertsOptions = options.budgetAlerts === false ? undefined : (options.budgetAlerts ?? {});
+  const notifier = alertsOptions && (alertsOptions.notifier ?? new LogNotifier(logger));
+  // End users' budget alerts go where the job's go, from the gateway itself (the job cannot list end users).
+  const endUserAlerts = notifier && new EndUserBudgetAlerts({ table, notifier, thresholds: options.config.alerts.budgetThresholds, logger });
+  const gateway = createGateway({ config: options.config, keys, teams, ...(endUserAlerts ? { endUserAlerts } : {}), rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.load ? { load: options.load } : {}), ...(options.audit ? { audit: options.audit } : {}) });
   // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
   const dateNow = () => new Date((options.now ?? Date.now)());
   const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table) });
@@ -105,12 +111,12 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
-  const alertsOptions = options.budgetAlerts === false ? undefined : (options.budgetAlerts ?? {});
   const alerts =
     alertsOptions &&
+    notifier &&
     scheduleEvery(
       alertsOptions.intervalMs ?? LOCAL_ALERTS_INTERVAL_MS,
-      () => runBudgetAlerts({ table, keys, teams, notifier: alertsOptions.notifier ?? new LogNotifier(logger), thresholds: options.config.alerts.budgetThresholds, now: dateNow, logger }),
+      () => runBudgetAlerts({ table, keys, teams, notifier, thresholds: options.config.alerts.budgetThresholds, now: dateNow, logger }),
       logger,
     );
   const { port } = server.address() as AddressInfo;

@@ -27,8 +27,8 @@ describe.each([
   afterEach(async () => close());
 
   it('holds amounts while they fit under the limit, exactly up to it, and refuses the next, saying what is used', async () => {
-    expect(await store.reserve('key_a', day, 600_000)).toEqual({ reserved: true });
-    expect(await store.reserve('key_a', day, 400_000)).toEqual({ reserved: true });
+    expect(await store.reserve('key_a', day, 600_000)).toEqual({ reserved: true, total: 600_000 });
+    expect(await store.reserve('key_a', day, 400_000)).toEqual({ reserved: true, total: 1_000_000 });
 
     expect(await store.reserve('key_a', day, 1)).toEqual({ reserved: false, used: 1_000_000 });
   });
@@ -43,22 +43,38 @@ describe.each([
 
     await store.adjust('key_a', day, -850_000);
 
-    expect(await store.reserve('key_a', day, 200_000)).toEqual({ reserved: true });
+    expect(await store.reserve('key_a', day, 200_000)).toEqual({ reserved: true, total: 250_000 });
     expect(await store.reserve('key_a', day, 900_000)).toEqual({ reserved: false, used: 250_000 });
+  });
+
+  it('hands back the total after each write (UPDATED_NEW), and nothing for an adjustment of 0, which writes nothing', async () => {
+    await store.reserve('key_t', day, 300_000);
+
+    expect(await store.adjust('key_t', day, -100_000)).toBe(200_000);
+    expect(await store.adjust('key_t', day, 50_000)).toBe(250_000);
+    expect(await store.adjust('key_t', day, 0)).toBeUndefined();
+    expect(await store.adjust('key_fresh', day, 70_000)).toBe(70_000);
   });
 
   it('keeps periods and keys apart', async () => {
     await store.reserve('key_a', day, 1_000_000);
 
-    expect(await store.reserve('key_a', tomorrow, 1_000_000)).toEqual({ reserved: true });
-    expect(await store.reserve('key_a', month, 1_000_000)).toEqual({ reserved: true });
-    expect(await store.reserve('key_b', day, 1_000_000)).toEqual({ reserved: true });
+    expect(await store.reserve('key_a', tomorrow, 1_000_000)).toEqual({ reserved: true, total: 1_000_000 });
+    expect(await store.reserve('key_a', month, 1_000_000)).toEqual({ reserved: true, total: 1_000_000 });
+    expect(await store.reserve('key_b', day, 1_000_000)).toEqual({ reserved: true, total: 1_000_000 });
   });
 
   it('lets exactly as many through as fit when 200 calls race for a budget of 50', async () => {
     const results = await Promise.all(Array.from({ length: 200 }, () => store.reserve('key_race', day, 20_000)));
 
     expect(results.filter((r) => r.reserved)).toHaveLength(50);
+  });
+
+  it('gives each of 50 concurrent adjustments a total of its own, so exactly one sees a line crossed', async () => {
+    const totals = await Promise.all(Array.from({ length: 50 }, () => store.adjust('key_many', day, 10_000)));
+
+    expect([...totals].sort((a, b) => a! - b!)).toEqual(Array.from({ length: 50 }, (_, i) => (i + 1) * 10_000));
+    expect(totals.filter((total) => total! - 10_000 < 250_000 && total! >= 250_000)).toHaveLength(1);
   });
 });
 

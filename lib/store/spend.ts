@@ -4,7 +4,8 @@ import type { Micros } from '../usage/cost';
 import type { TableRef } from './dynamo';
 import { TABLE_SHAPE, spendItemKey } from './table';
 
-export type ReserveResult = { reserved: true } | { reserved: false; used: Micros | undefined };
+/** A reservation held, with the counter's total after it (`total`), or refused, with what was used. */
+export type ReserveResult = { reserved: true; total: Micros } | { reserved: false; used: Micros | undefined };
 
 /**
  * What each key, and each team (`scopeId` is either's id), has spent per period, shared by every gateway instance. A call first holds its
@@ -14,8 +15,11 @@ export type ReserveResult = { reserved: true } | { reserved: false; used: Micros
  */
 export interface SpendStore {
   reserve(scopeId: string, period: SpendPeriod, micros: Micros): Promise<ReserveResult>;
-  /** Adds (or, negative, gives back) an amount: a call's settlement, or a reservation undone. */
-  adjust(scopeId: string, period: SpendPeriod, micros: Micros): Promise<void>;
+  /**
+   * Adds (or, negative, gives back) an amount: a call's settlement, or a reservation undone.
+   * Resolves to the counter's total after it, or undefined when there was nothing to add (0: no write).
+   */
+  adjust(scopeId: string, period: SpendPeriod, micros: Micros): Promise<Micros | undefined>;
 }
 
 /** A day's counter is kept a month past its day, a month's for a year: they are also the key's spend history. */
@@ -28,8 +32,8 @@ export class DynamoSpendStore implements SpendStore {
     const room = period.limit - micros;
     if (room < 0) return { reserved: false, used: await this.#used(scopeId, period) };
     try {
-      await this.#add(scopeId, period, micros, { ConditionExpression: 'attribute_not_exists(micros) OR micros <= :room', room });
-      return { reserved: true };
+      const total = await this.#add(scopeId, period, micros, { ConditionExpression: 'attribute_not_exists(micros) OR micros <= :room', room });
+      return { reserved: true, total };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       // DynamoDB hands back the item that failed the check; stores that do not (dynalite) are read once.
@@ -37,23 +41,27 @@ export class DynamoSpendStore implements SpendStore {
     }
   }
 
-  async adjust(scopeId: string, period: SpendPeriod, micros: Micros): Promise<void> {
-    if (micros !== 0) await this.#add(scopeId, period, micros);
+  async adjust(scopeId: string, period: SpendPeriod, micros: Micros): Promise<Micros | undefined> {
+    return micros === 0 ? undefined : this.#add(scopeId, period, micros);
   }
 
-  async #add(scopeId: string, period: SpendPeriod, micros: Micros, condition?: { ConditionExpression: string; room: Micros }): Promise<void> {
+  /** One `ADD`; resolves to the new total, which the write hands back for nothing (`UPDATED_NEW`: no read, no extra capacity). */
+  async #add(scopeId: string, period: SpendPeriod, micros: Micros, condition?: { ConditionExpression: string; room: Micros }): Promise<Micros> {
     const values: Record<string, AttributeValue> = { ':n': { N: String(micros) }, ':ttl': { N: String(Math.floor(period.endsAt / 1000) + KEEP_AFTER_S[period.kind]) } };
     if (condition) values[':room'] = { N: String(condition.room) };
-    await this.table.client.send(
+    const out = await this.table.client.send(
       new UpdateItemCommand({
         TableName: this.table.tableName,
         Key: this.#key(scopeId, period),
         UpdateExpression: 'ADD micros :n SET #ttl = if_not_exists(#ttl, :ttl)',
+        // End users' budget alerts see from it whether this write crossed a threshold (lib/alerts/end-users.ts).
+        ReturnValues: 'UPDATED_NEW',
         ...(condition ? { ConditionExpression: condition.ConditionExpression, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
         ExpressionAttributeNames: { '#ttl': TABLE_SHAPE.ttlAttribute },
         ExpressionAttributeValues: values,
       }),
     );
+    return microsOf(out.Attributes) ?? micros;
   }
 
   async #used(scopeId: string, period: SpendPeriod): Promise<Micros | undefined> {
@@ -77,11 +85,14 @@ export class MemorySpendStore implements SpendStore {
     const used = this.used(scopeId, period);
     if (used + micros > period.limit) return { reserved: false, used };
     this.#used.set(`${scopeId}#${period.id}`, used + micros);
-    return { reserved: true };
+    return { reserved: true, total: used + micros };
   }
 
-  async adjust(scopeId: string, period: SpendPeriod, micros: Micros): Promise<void> {
-    this.#used.set(`${scopeId}#${period.id}`, this.used(scopeId, period) + micros);
+  async adjust(scopeId: string, period: SpendPeriod, micros: Micros): Promise<Micros | undefined> {
+    if (micros === 0) return undefined;
+    const total = this.used(scopeId, period) + micros;
+    this.#used.set(`${scopeId}#${period.id}`, total);
+    return total;
   }
 
   /** What the key has spent or holds in the period. */

@@ -1,0 +1,143 @@
+import { echoedEndUser } from '../access/end-user';
+import type { LimitScope } from '../access/caller';
+import type { SpendPeriod } from '../access/spend-limits';
+import type { GatewayLogger } from '../observe/logger';
+import { claimThresholdOver, releaseThreshold } from '../store/alert-marks';
+import type { TableRef } from '../store/dynamo';
+import type { Micros } from '../usage/cost';
+import type { BudgetAlert } from './message';
+import type { BudgetNotifier } from './notifier';
+import { crossedThreshold } from './thresholds';
+
+/*
+ * Budget alerts for end users, from the request path: the scheduled job cannot list end users
+ * (each has counters of its own, under a digest of its id), so the gateway checks the totals its
+ * own spend writes hand back, and only the call whose write took a counter past a threshold
+ * writes a claim and notifies, after the answer.
+ */
+
+/** One end user's budget counter a call held an amount in. */
+export interface EndUserHold {
+  scopeId: string;
+  period: SpendPeriod;
+  endUser: NonNullable<LimitScope['endUser']>;
+}
+
+/** What one call did to an end user's counter: its hold (and the total after it), and its settlement's write, if one was made. */
+export interface EndUserSpend {
+  held: { micros: Micros; total: Micros };
+  /** The settlement's write: what it added (negative: gave back) and the total after it; undefined when nothing was written (the hold stays spent as it was). */
+  settled?: { added: Micros; total: Micros };
+}
+
+export interface EndUserAlertsDeps {
+  table: TableRef;
+  notifier: BudgetNotifier;
+  /** The config's `alerts.budgetThresholds`. */
+  thresholds: readonly number[];
+  logger: Pick<GatewayLogger, 'error'>;
+}
+
+/** How many thresholds given back after a failed notification an instance keeps to try again (the oldest go first). */
+const RETRIES_KEPT = 1_000;
+
+/**
+ * Announces a threshold of an end user's budget once per period, when a call's spend takes the
+ * end user's counter past it. Which call: the one whose hold took the counter past the threshold,
+ * once it has settled and the counter is still past it (a hold of a worst case that was not spent
+ * announces nothing), or one whose settlement added to the counter past it. That call claims the
+ * threshold with the mark the scheduled job uses (`ALERT#<scope>#<period>`, one conditional
+ * update: of any number of calls and instances, one wins), then notifies. A notification that fails
+ * gives its claim back and is logged; the next call of that end user on this instance that adds
+ * spend tries again. Never throws: it runs after the answer and must not touch the client's call.
+ *
+ * @example
+ * const alerts = new EndUserBudgetAlerts({ table, notifier: new LogNotifier(logger), thresholds: [0.8, 1], logger });
+ * await alerts.afterSettle(hold, { held: { micros: 50_000, total: 820_000 }, settled: { added: -30_000, total: 790_000 } });
+ */
+export class EndUserBudgetAlerts {
+  readonly deps: EndUserAlertsDeps;
+  /** Thresholds whose notification failed, by counter (`<scope>#<period>`): tried again by the next call that adds spend. */
+  readonly #retry = new Map<string, number>();
+
+  constructor(deps: EndUserAlertsDeps) {
+    this.deps = deps;
+  }
+
+  /**
+   * Checks one end user's counter after a call settled (or kept its hold as spent): undefined when
+   * no threshold is due (nearly every call: no promise, no write), else the announcement of the
+   * highest one due, which never rejects.
+   */
+  afterSettle(hold: EndUserHold, spend: EndUserSpend): Promise<void> | undefined {
+    const threshold = this.#due(hold, spend);
+    return threshold === undefined ? undefined : this.#announce(hold, spend, threshold);
+  }
+
+  async #announce(hold: EndUserHold, spend: EndUserSpend, threshold: number): Promise<void> {
+    const used = spend.settled?.total ?? spend.held.total;
+    const counter = `${hold.scopeId}#${hold.period.id}`;
+    const ref = { scopeId: hold.scopeId, periodId: hold.period.id };
+    let claim: Awaited<ReturnType<typeof claimThresholdOver>>;
+    try {
+      claim = await claimThresholdOver(this.deps.table, ref, threshold, new Date(hold.period.endsAt));
+    } catch (err) {
+      this.#keepForRetry(counter, threshold);
+      this.deps.logger.error('end-user budget alert not claimed: the store failed; the next call of this end user tries again', { scope: hold.scopeId, period: hold.period.id, threshold, error: err as Error });
+      return;
+    }
+    this.#retry.delete(counter);
+    // Lost to another call or instance: that one announces it (or announced a higher one).
+    if (!claim.claimed) return;
+    try {
+      await this.deps.notifier.notify(alertOf(hold, threshold, used));
+    } catch (err) {
+      this.#keepForRetry(counter, threshold);
+      this.deps.logger.error('end-user budget alert could not be sent; its claim is given back and the next call of this end user tries again', {
+        scope: hold.scopeId,
+        period: hold.period.id,
+        threshold,
+        error: err as Error,
+      });
+      await releaseThreshold(this.deps.table, ref, threshold, claim.previous).catch((releaseErr: unknown) =>
+        this.deps.logger.error('end-user budget alert claim not given back: the store failed; that threshold is not announced this period', { scope: hold.scopeId, period: hold.period.id, threshold, error: releaseErr as Error }),
+      );
+    }
+  }
+
+  /** The highest threshold this call is to announce, or undefined: most calls, with no claim written. */
+  #due(hold: EndUserHold, spend: EndUserSpend): number | undefined {
+    const { limit } = hold.period;
+    const { thresholds } = this.deps;
+    const now = spend.settled?.total ?? spend.held.total;
+    // The hold crossed it, and what the call really cost leaves the counter past it still.
+    let due = crossedThreshold(spend.held.total, spend.held.micros, limit, thresholds);
+    if (due !== undefined && now < due * limit) due = undefined;
+    // The settlement crossed it (a call that cost more than it held).
+    const bySettlement = spend.settled && crossedThreshold(spend.settled.total, spend.settled.added, limit, thresholds);
+    if (bySettlement !== undefined && (due === undefined || bySettlement > due)) due = bySettlement;
+    // One given back after a failed notification, still reached.
+    const retry = this.#retry.size > 0 ? this.#retry.get(`${hold.scopeId}#${hold.period.id}`) : undefined;
+    if (retry !== undefined && now >= retry * limit && (due === undefined || retry > due)) due = retry;
+    return due;
+  }
+
+  #keepForRetry(counter: string, threshold: number): void {
+    const kept = this.#retry.get(counter);
+    // Deleted and set again, so that the Map's order stays oldest first.
+    this.#retry.delete(counter);
+    if (this.#retry.size >= RETRIES_KEPT) this.#retry.delete(this.#retry.keys().next().value!);
+    this.#retry.set(counter, Math.max(threshold, kept ?? 0));
+  }
+}
+
+/** The alert a notifier delivers: the owner whose end-user limits these are, the end user as sent (cut), and the end user's own budget. */
+function alertOf(hold: EndUserHold, threshold: number, usedMicros: Micros): BudgetAlert {
+  const { period } = hold;
+  return {
+    owner: hold.endUser.owner,
+    endUser: hold.endUser.id === undefined ? {} : { id: echoedEndUser(hold.endUser.id) },
+    threshold,
+    budget: { kind: period.kind, periodId: period.id, limitMicros: period.limit, usedMicros, fraction: period.limit > 0 ? usedMicros / period.limit : 1, resetsAt: new Date(period.endsAt).toISOString() },
+  };
+}
