@@ -4,9 +4,9 @@ import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
-import type { GatewayLogger } from '../../lib/observe/logger';
 import { AccountHealth } from '../../lib/routing/health';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { balancedByLog } from './balanced-by-log';
 
 /**
  * A pool of two accounts, each its own fake upstream (so the one that served is known), balanced
@@ -23,14 +23,7 @@ describe('balancing a pool by latency and by calls in flight', () => {
   let skewMs = 0;
   const load = new AccountLoad(() => Date.now() + skewMs);
   /** What the access log's `request` lines said ordered each call's pool. */
-  const balancedBy: unknown[] = [];
-  const quiet = () => {};
-  const logger: GatewayLogger = {
-    debug: quiet,
-    info: (...args: unknown[]) => void (args[0] === 'request' && balancedBy.push((args[1] as { balancedBy?: unknown }).balancedBy)),
-    warn: quiet,
-    error: quiet,
-  };
+  const { logger, balancedBy } = balancedByLog();
 
   beforeAll(async () => {
     // Streams write a chunk every 20 ms: a stream is in flight for a good part of a second.

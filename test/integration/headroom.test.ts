@@ -3,12 +3,12 @@ import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
-import type { GatewayLogger } from '../../lib/observe/logger';
 import { AccountLoad } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import type { FakeQuotaOptions } from '../fakes/fake-quota';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { balancedByLog } from './balanced-by-log';
 
 /**
  * Pools balanced by `headroom`: two accounts, each its own fake upstream that keeps a quota and
@@ -19,14 +19,7 @@ import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai'
 describe('balancing a pool by the headroom its upstreams report', () => {
   let skewMs = 0;
   const now = () => Date.now() + skewMs;
-  const balancedBy: unknown[] = [];
-  const quiet = () => {};
-  const logger: GatewayLogger = {
-    debug: quiet,
-    info: (...args: unknown[]) => void (args[0] === 'request' && balancedBy.push((args[1] as { balancedBy?: unknown }).balancedBy)),
-    warn: quiet,
-    error: quiet,
-  };
+  const { logger, balancedBy } = balancedByLog();
   let gw: LocalGateway | undefined;
   const closers: (() => Promise<void>)[] = [];
 
