@@ -64,6 +64,8 @@ export interface CacheableCall {
   headers: Readonly<Record<string, string | undefined>>;
   /** What the model's parameter policy chose in the body (`CacheKeyInput.setByPolicy`). */
   setByPolicy?: PolicyChoices | undefined;
+  /** Which rules screen the answer, where not the gateway's own (`CacheKeyInput.answerScreen`). */
+  answerScreen?: string | undefined;
 }
 
 /**
@@ -89,6 +91,7 @@ export function planCache(config: ResponseCacheModelConfig, call: CacheableCall)
     body: call.body,
     headers: call.headers,
     setByPolicy: call.setByPolicy,
+    ...(call.answerScreen ? { answerScreen: call.answerScreen } : {}),
   });
   return { hash, read: directive === 'normal', write: true, ttlSeconds: config.ttlSeconds };
 }

@@ -17,7 +17,7 @@ function randomBody(next: () => number): Record<string, unknown> {
 
 function admitted(body: Record<string, unknown>, config: Partial<ModelConfig> = {}): AdmittedCall {
   const entry = { name: 'm', targets: [], pooled: false, config: { name: 'm', targets: [], promptCache: 'auto', ...config } } as unknown as CatalogModel;
-  return { caller: {} as AdmittedCall['caller'], body, raw: Buffer.from(JSON.stringify(body)), model: 'm', entry };
+  return { caller: { key: {} } as AdmittedCall['caller'], body, raw: Buffer.from(JSON.stringify(body)), model: 'm', entry };
 }
 
 describe('withParamPolicy', () => {
