@@ -583,6 +583,17 @@ describe('formatKey and formatTeamDetails', () => {
     ]);
   });
 
+  it('says which rule set and parameter policy a key or team chose, and nothing when it chose none', () => {
+    const chosen = formatKey(key({ guardrails: 'strict', params: 'ci' }), NOW);
+    const exempt = formatKey(key({ guardrails: 'off' }), NOW);
+    const team = formatTeamDetails({ id: 'team_1', name: 'contractors', guardrails: 'strict', params: 'contractors', createdAt: '2026-05-02T00:00:00.000Z' });
+
+    expect(chosen).toContain('  guardrails: rule set strict\n  params:  ci (on top of the model\'s policy)\n');
+    expect(exempt).toContain('  guardrails: off (not screened)\n');
+    expect(team).toContain('  guardrails: rule set strict\n  params:  contractors (for its keys without their own)\n');
+    expect(formatKey(key(), NOW)).not.toMatch(/guardrails|params/);
+  });
+
   it('says a key or team without a budget has none', () => {
     expect(formatKey(key(), NOW)).toContain('  spent:   - (no budget)\n');
     expect(formatTeamDetails({ id: 'team_2', name: 'open', createdAt: '2026-05-02T00:00:00.000Z' })).toBe(

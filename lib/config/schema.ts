@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_BUDGET_THRESHOLDS } from '../alerts/thresholds';
-import { DEFAULT_STREAM_WINDOW, GuardrailsSchema, setNameProblem } from '../guardrails/config';
+import { DEFAULT_STREAM_WINDOW, GuardrailsSchema, MAX_GUARDRAIL_SETS, setNameProblem } from '../guardrails/config';
 
 /**
  * Where a credential comes from. Configs hold references only, never values:
@@ -516,6 +516,8 @@ export const GatewayConfigSchema = z
     paramPolicies: z.record(z.string(), NamedParamPolicySchema).optional(),
   })
   .superRefine((config, ctx) => {
+    // Bounded as rule sets are: the names travel to the AWS admin function in an environment variable (4 KB in all).
+    if (Object.keys(config.paramPolicies ?? {}).length > MAX_GUARDRAIL_SETS) ctx.addIssue({ code: 'custom', path: ['paramPolicies'], message: `paramPolicies holds at most ${MAX_GUARDRAIL_SETS} policies` });
     for (const name of Object.keys(config.paramPolicies ?? {})) {
       const problem = setNameProblem(name);
       if (problem) ctx.addIssue({ code: 'custom', path: ['paramPolicies', name], message: `paramPolicies: ${problem}` });

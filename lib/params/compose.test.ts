@@ -58,6 +58,7 @@ describe('the config of paramPolicies', () => {
     ['an unknown parameter', { ci: { force: { seed: 1 } } }, 'paramPolicies.ci.force'],
     ['a reserved name', { off: {} }, 'paramPolicies.off: paramPolicies: "off" is kept for the switch'],
     ['a name that is not one', { 'CI policy': {} }, 'paramPolicies.CI policy: paramPolicies: "CI policy" is not a name'],
+    ['more than 32 policies', Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`p${i}`, {}])), 'paramPolicies: paramPolicies holds at most 32 policies'],
   ])('refuses %s, naming the field', (_case, paramPolicies, message) => {
     expect(() => parseConfig({ ...base, paramPolicies })).toThrow(message);
   });
