@@ -351,35 +351,35 @@ const ParamValuesSchema = (at: string, where: string) =>
  */
 const paramPolicySchema = (at: string, perModel: boolean) =>
   z
-  .strictObject(
-    {
-      defaults: ParamValuesSchema(at, 'defaults').optional(),
-      force: ParamValuesSchema(at, 'force').optional(),
-      caps: z
-        .strictObject(
-          {
-            maxOutputTokens: z.number({ message: `${at}.caps.maxOutputTokens is a number of tokens` }).int({ message: `${at}.caps.maxOutputTokens is a whole number of tokens` }).positive({ message: `${at}.caps.maxOutputTokens is at least 1` }).optional(),
-          },
-          { message: `${at}.caps holds maxOutputTokens only` },
-        )
-        .optional(),
-      /**
-       * What happens to a parameter the target's model refuses (`lib/params/mend.ts`): `mend`
-       * (the default) renames or drops it on the way; `pass` sends it, for the upstream's 400.
-       */
-      unsupported: (perModel ? z.enum(['mend', 'pass'], { message: `${at}.unsupported is "mend" or "pass"` }) : z.never({ message: `${at}.unsupported is a model's own (models[].params.unsupported)` })).optional(),
-    },
-    { message: `${at} is an object: { "defaults": {…}, "force": {…}, "caps": { "maxOutputTokens": N }${perModel ? ', "unsupported": "mend" | "pass"' : ''} }` },
-  )
-  .superRefine((params, ctx) => {
-    for (const name of Object.keys(params.force ?? {})) {
-      if (params.defaults && name in params.defaults) ctx.addIssue({ code: 'custom', path: ['force', name], message: `${at}: ${name} is in both defaults and force (a forced value leaves no default to fill); keep one` });
-    }
-    const cap = params.caps?.maxOutputTokens;
-    if (cap === undefined) return;
-    if (params.force?.maxOutputTokens !== undefined) ctx.addIssue({ code: 'custom', path: ['force', 'maxOutputTokens'], message: `${at}: maxOutputTokens is forced and capped; a forced value is the most already, keep one` });
-    if ((params.defaults?.maxOutputTokens ?? 0) > cap) ctx.addIssue({ code: 'custom', path: ['defaults', 'maxOutputTokens'], message: `${at}.defaults.maxOutputTokens is above caps.maxOutputTokens (${cap})` });
-  });
+    .strictObject(
+      {
+        defaults: ParamValuesSchema(at, 'defaults').optional(),
+        force: ParamValuesSchema(at, 'force').optional(),
+        caps: z
+          .strictObject(
+            {
+              maxOutputTokens: z.number({ message: `${at}.caps.maxOutputTokens is a number of tokens` }).int({ message: `${at}.caps.maxOutputTokens is a whole number of tokens` }).positive({ message: `${at}.caps.maxOutputTokens is at least 1` }).optional(),
+            },
+            { message: `${at}.caps holds maxOutputTokens only` },
+          )
+          .optional(),
+        /**
+         * What happens to a parameter the target's model refuses (`lib/params/mend.ts`): `mend`
+         * (the default) renames or drops it on the way; `pass` sends it, for the upstream's 400.
+         */
+        unsupported: (perModel ? z.enum(['mend', 'pass'], { message: `${at}.unsupported is "mend" or "pass"` }) : z.never({ message: `${at}.unsupported is a model's own (models[].params.unsupported)` })).optional(),
+      },
+      { message: `${at} is an object: { "defaults": {…}, "force": {…}, "caps": { "maxOutputTokens": N }${perModel ? ', "unsupported": "mend" | "pass"' : ''} }` },
+    )
+    .superRefine((params, ctx) => {
+      for (const name of Object.keys(params.force ?? {})) {
+        if (params.defaults && name in params.defaults) ctx.addIssue({ code: 'custom', path: ['force', name], message: `${at}: ${name} is in both defaults and force (a forced value leaves no default to fill); keep one` });
+      }
+      const cap = params.caps?.maxOutputTokens;
+      if (cap === undefined) return;
+      if (params.force?.maxOutputTokens !== undefined) ctx.addIssue({ code: 'custom', path: ['force', 'maxOutputTokens'], message: `${at}: maxOutputTokens is forced and capped; a forced value is the most already, keep one` });
+      if ((params.defaults?.maxOutputTokens ?? 0) > cap) ctx.addIssue({ code: 'custom', path: ['defaults', 'maxOutputTokens'], message: `${at}.defaults.maxOutputTokens is above caps.maxOutputTokens (${cap})` });
+    });
 const ParamPolicySchema = paramPolicySchema('models[].params', true);
 /** A named policy a key or team may name (`paramPolicies.<name>`), applied on top of the model's. */
 const NamedParamPolicySchema = paramPolicySchema('paramPolicies.<name>', false);
