@@ -28,7 +28,8 @@ const key = (fields: Partial<ApiKeyRecord> = {}) => ({ id: 'key_1', ...fields })
 const team = (fields: Partial<TeamRecord> = {}) => ({ id: 'team_1', name: 'contractors', createdAt: '', ...fields }) as TeamRecord;
 
 function setup(config = CONFIG) {
-  const logger: GatewayLogger = { debug() {}, info() {}, warn() {}, error() {} };
+  const lines: Record<string, unknown>[] = [];
+  const logger: GatewayLogger = { debug() {}, warn() {}, error() {}, info: ((_message: string, fields: Record<string, unknown>) => lines.push(fields)) as GatewayLogger['info'] };
   const answers = Guardrails.from(config, 'response');
   const sets = compileSets(config);
   const deps = {
@@ -37,7 +38,7 @@ function setup(config = CONFIG) {
     ...(sets ? { guardrailSets: sets } : {}),
     logger,
   } as unknown as ProxyDeps;
-  return { deps, ctx: newContext('req_1', 'openai', new Date()) };
+  return { deps, ctx: newContext('req_1', 'openai', new Date()), lines };
 }
 
 describe('guardrailsOf and paramPolicyOf: the key\'s own choice, else its team\'s', () => {
@@ -68,8 +69,8 @@ describe('guardedBody with named rule sets', () => {
     expect(ctx.answerScreen).toBeUndefined();
   });
 
-  it('screens a key that names a set by that set instead: its block where the gateway only redacts', () => {
-    const { deps, ctx } = setup();
+  it('screens a key that names a set by that set instead: its block where the gateway only redacts, and the log line names the set', () => {
+    const { deps, ctx, lines } = setup();
     let thrown: unknown;
     try {
       guardedBody(body(`token ${FAKE.githubClassic}`), { key: key({ guardrails: 'strict' }) }, req, ctx, deps);
@@ -78,6 +79,7 @@ describe('guardedBody with named rule sets', () => {
     }
     expect(thrown).toBeInstanceOf(GatewayError);
     expect((thrown as GatewayError).code).toBe('guardrail_blocked');
+    expect(lines).toEqual([expect.objectContaining({ rule: 'github-token', action: 'block', set: 'strict' })]);
   });
 
   it('applies a team\'s set to its keys, and a key\'s own choice over it', () => {

@@ -47,7 +47,8 @@ export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest
   const screened = request.screen(raw);
   if (!screened) return raw;
   ctx.guardrails = screened.hits;
-  for (const hit of screened.hits) deps.logger.info('guardrail', { requestId: ctx.requestId, keyId: ctx.keyId, surface: ctx.surface, rule: hit.rule, action: hit.action, count: hit.count });
+  // A hit of a named set says which set: the same rule id may block in one set and flag in another.
+  for (const hit of screened.hits) deps.logger.info('guardrail', { requestId: ctx.requestId, keyId: ctx.keyId, surface: ctx.surface, rule: hit.rule, action: hit.action, count: hit.count, ...(chosen ? { set: chosen.name } : {}) });
   if (screened.flagged && !ctx.audit && deps.audit?.auditsFlaggedCalls) ctx.audit = deps.audit.begin();
   if (screened.blocked) {
     const { rule, path } = screened.blocked;
