@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createAdminApi } from '../lib/admin/api';
+import type { PolicyNames } from '../lib/admin/shared';
 import { usageReports } from '../lib/jobs/rollup';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
@@ -16,7 +17,9 @@ const table = createTableRef({
   ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
 });
 const keys = new DynamoKeyStore(table);
-const api = createAdminApi({ keys, teams: new DynamoTeamStore(table), reports: usageReports({ table, keys, now: () => new Date() }), spend: tableSpendReader(table) });
+// The config's rule sets and parameter policies, as the stack passes them (absent: any well-formed name is taken).
+const names = process.env.GATEWAY_POLICY_NAMES ? (JSON.parse(process.env.GATEWAY_POLICY_NAMES) as PolicyNames) : undefined;
+const api = createAdminApi({ keys, teams: new DynamoTeamStore(table), reports: usageReports({ table, keys, now: () => new Date() }), spend: tableSpendReader(table), ...(names ? { names } : {}) });
 
 /** Admin responses are small JSON; a buffered Function URL response carries them whole. */
 async function bodyText(body: ResponseBody): Promise<string> {

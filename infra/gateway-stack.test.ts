@@ -84,6 +84,20 @@ describe('GatewayStack functions', () => {
     });
   });
 
+  it('tells the admin API the names of the config\'s rule sets and parameter policies, so it refuses others', () => {
+    // Prepare
+    const config = { ...FIXTURE_CONFIG, guardrails: { rules: [], sets: { strict: { rules: [{ detect: 'secrets', action: 'block' }] } } }, paramPolicies: { ci: { force: { temperature: 0 } } } };
+
+    // Act
+    const named = Template.fromStack(fixtureApp(config).stack);
+
+    // Assess
+    named.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('admin'),
+      Environment: { Variables: Match.objectLike({ GATEWAY_POLICY_NAMES: JSON.stringify({ guardrailSets: ['strict'], paramPolicies: ['ci'] }) }) },
+    });
+  });
+
   it('keeps the config out of environment variables (it is bundled instead)', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     for (const fn of functions) expect(JSON.stringify(fn)).not.toContain('GATEWAY_CONFIG');

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { policyNamesOf } from '../lib/admin/shared';
 import { resolveForAws } from '../lib/config/resolve-for-aws';
 import type { GatewayConfig } from '../lib/config/schema';
 import { AdminFunction } from './constructs/admin-function';
@@ -49,7 +50,7 @@ export class GatewayStack extends Stack {
       this.audit.bindWriter(this.proxy.fn); // PutObject on audit/* and GATEWAY_AUDIT_BUCKET
     }
 
-    this.admin = new AdminFunction(this, 'Admin', { table: this.table });
+    this.admin = new AdminFunction(this, 'Admin', { table: this.table, policyNames: policyNamesOf(resolved.config) }); // a key or team may name only these
     this.table.grantItemReadWrite(this.admin.fn);
     this.table.grantTeamDelete(this.admin.fn); // DELETE /admin/teams/{id}
     this.table.grantKeyItemDelete(this.admin.fn); // POST /admin/keys/{id}/rotate

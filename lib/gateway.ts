@@ -38,6 +38,8 @@ import { ResponseCache } from './cache/response-cache';
 import type { ResponseCacheStore } from './store/response-cache';
 import { Guardrails } from './guardrails/scan';
 import type { EndUserBudgetAlerts } from './alerts/end-users';
+import { ComposedPolicies } from './params/compose';
+import { compileSets } from './guardrails/sets';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -101,6 +103,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const audit = auditSink && createAuditLog(deps.config.audit, auditSink, logger);
   const guardrails = Guardrails.from(deps.config.guardrails);
   const answerRules = Guardrails.from(deps.config.guardrails, 'response');
+  const guardrailSets = compileSets(deps.config.guardrails);
   const proxy: ProxyDeps = {
     config: deps.config,
     catalog: new Catalog(deps.config),
@@ -118,6 +121,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.responseCache ? { responseCache: new ResponseCache(deps.responseCache, { maxBytes: deps.config.responseCache.maxBytes, now, logger, later }) } : {}),
     ...(guardrails ? { guardrails } : {}),
     ...(answerRules ? { answerGuardrails: { rules: answerRules, window: deps.config.guardrails.streamWindow } } : {}),
+    ...(guardrailSets ? { guardrailSets } : {}),
+    ...(deps.config.paramPolicies ? { paramPolicies: new ComposedPolicies(deps.config.paramPolicies) } : {}),
     logger,
     now,
   };

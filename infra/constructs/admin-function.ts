@@ -4,9 +4,16 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function';
 import type { GatewayTable } from './gateway-table';
+import type { PolicyNames } from '../../lib/admin/shared';
 
 export interface AdminFunctionProps {
   table: GatewayTable;
+  /**
+   * The config's rule sets and parameter policies, which keys and teams may name: the admin API
+   * refuses others with a 400. An environment variable (`GATEWAY_POLICY_NAMES`, JSON) set only when
+   * there are some: the function has no config of its own (the proxy's is bundled into it alone).
+   */
+  policyNames?: PolicyNames;
 }
 
 /**
@@ -24,8 +31,14 @@ export class AdminFunction extends Construct {
       description: 'AI gateway admin API (keys, teams); IAM-authenticated',
       memorySize: 256,
       timeout: Duration.seconds(30),
-      environment: { GATEWAY_TABLE_NAME: props.table.tableName },
+      environment: { GATEWAY_TABLE_NAME: props.table.tableName, ...policyNamesEnvironment(props.policyNames) },
     }).fn;
     this.url = this.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
   }
+}
+
+/** `GATEWAY_POLICY_NAMES` for a config with rule sets or parameter policies; nothing for one without. */
+function policyNamesEnvironment(names: PolicyNames | undefined): Record<string, string> {
+  if (!names || (names.guardrailSets.length === 0 && names.paramPolicies.length === 0)) return {};
+  return { GATEWAY_POLICY_NAMES: JSON.stringify(names) };
 }

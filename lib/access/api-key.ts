@@ -29,8 +29,14 @@ export interface ApiKeyRecord {
   teamId?: string;
   /** Its calls' bodies go to the audit log when the gateway's `audit.mode` is `flagged` (`lib/audit/`). */
   audit?: true;
-  /** Its calls are not screened by the gateway's guardrails (`lib/guardrails/`): trusted automation. Screened when absent. */
-  guardrails?: 'off';
+  /**
+   * Its calls' guardrails (`lib/guardrails/`): `off`, not screened (trusted automation), or the
+   * name of a rule set in the config's `guardrails.sets`, screened by it. Absent: its team's
+   * choice, else the gateway's own rules (`guardrailsOf`).
+   */
+  guardrails?: string;
+  /** The name of a request parameter policy in the config's `paramPolicies`, applied on top of the model's; absent: its team's, if any (`paramPolicyOf`). */
+  params?: string;
   status: 'active' | 'revoked';
   createdAt: string;
   expiresAt?: string;
@@ -56,7 +62,7 @@ export function hashKey(key: string): string {
 }
 
 /** A new random key (256 bits) and the record that stands for it. */
-export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; endUserRequired?: boolean; allowedIps?: string[]; teamId?: string; audit?: boolean; guardrails?: 'on' | 'off'; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
+export function mintKey(fields: { name: string; models: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; endUserRequired?: boolean; allowedIps?: string[]; teamId?: string; audit?: boolean; guardrails?: string; params?: string; expiresAt?: string }, now: Date): { key: string; record: ApiKeyRecord } {
   const { key, hash, prefix } = mintSecret();
   const record: ApiKeyRecord = {
     id: `key_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
@@ -70,7 +76,8 @@ export function mintKey(fields: { name: string; models: string[]; limits?: KeyLi
     ...(fields.allowedIps ? { allowedIps: fields.allowedIps } : {}),
     ...(fields.teamId ? { teamId: fields.teamId } : {}),
     ...(fields.audit ? { audit: true as const } : {}),
-    ...(fields.guardrails === 'off' ? { guardrails: 'off' as const } : {}),
+    ...(fields.guardrails && fields.guardrails !== 'on' ? { guardrails: fields.guardrails } : {}),
+    ...(fields.params ? { params: fields.params } : {}),
     status: 'active',
     createdAt: now.toISOString(),
     ...(fields.expiresAt ? { expiresAt: fields.expiresAt } : {}),

@@ -76,3 +76,34 @@ export function modelRefusedBy(caller: Caller, model: string, name: string): 'ke
   if (teamModels && !modelAllowed(teamModels, model) && !modelAllowed(teamModels, name)) return 'team';
   return undefined;
 }
+
+/** A choice a key makes for itself or inherits from its team, and which of the two made it. */
+export interface Chosen {
+  name: string;
+  from: 'key' | 'team';
+}
+
+/**
+ * The guardrails a caller's calls get: the key's own choice, else its team's (`off`, or a rule
+ * set's name); undefined for the gateway's own rules. Two property reads, on the cached caller.
+ *
+ * @example
+ * guardrailsOf({ key: { …, guardrails: 'off' }, team: { …, guardrails: 'strict' } }) // { name: 'off', from: 'key' }
+ * guardrailsOf({ key, team: { …, guardrails: 'strict' } }) // { name: 'strict', from: 'team' }
+ */
+export function guardrailsOf(caller: Pick<Caller, 'key' | 'team'>): Chosen | undefined {
+  if (caller.key.guardrails !== undefined) return { name: caller.key.guardrails, from: 'key' };
+  return caller.team?.guardrails !== undefined ? { name: caller.team.guardrails, from: 'team' } : undefined;
+}
+
+/**
+ * The named request parameter policy (`paramPolicies`) a caller's calls get on top of the model's:
+ * the key's own, else its team's; undefined for none.
+ *
+ * @example
+ * paramPolicyOf({ key: { …, params: 'ci' }, team: { …, params: 'contractors' } }) // { name: 'ci', from: 'key' }
+ */
+export function paramPolicyOf(caller: Pick<Caller, 'key' | 'team'>): Chosen | undefined {
+  if (caller.key.params !== undefined) return { name: caller.key.params, from: 'key' };
+  return caller.team?.params !== undefined ? { name: caller.team.params, from: 'team' } : undefined;
+}

@@ -16,13 +16,15 @@ export interface TeamRecord {
   endUserLimits?: KeyLimits;
   /** Its keys' calls go to the audit log when the gateway's `audit.mode` is `flagged` (`lib/audit/`). */
   audit?: true;
-  /** Its keys' calls are not screened by the gateway's guardrails (`lib/guardrails/`). Screened when absent. */
-  guardrails?: 'off';
+  /** Its keys' guardrails unless a key has its own: `off` (not screened) or a rule set's name (`guardrails.sets`); the gateway's own rules when absent. */
+  guardrails?: string;
+  /** Its keys' request parameter policy (`paramPolicies`) unless a key names its own. */
+  params?: string;
   createdAt: string;
 }
 
 /** A new team with a fresh id (`team_…`, which no key id can be: keys are `key_…`, so their counters never share an item). */
-export function newTeam(fields: { name: string; models?: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; audit?: boolean; guardrails?: 'on' | 'off' }, now: Date): TeamRecord {
+export function newTeam(fields: { name: string; models?: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; audit?: boolean; guardrails?: string; params?: string }, now: Date): TeamRecord {
   return {
     id: `team_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
     name: fields.name,
@@ -30,7 +32,8 @@ export function newTeam(fields: { name: string; models?: string[]; limits?: KeyL
     ...(fields.limits && Object.keys(fields.limits).length ? { limits: fields.limits } : {}),
     ...(fields.endUserLimits && Object.keys(fields.endUserLimits).length ? { endUserLimits: fields.endUserLimits } : {}),
     ...(fields.audit ? { audit: true as const } : {}),
-    ...(fields.guardrails === 'off' ? { guardrails: 'off' as const } : {}),
+    ...(fields.guardrails && fields.guardrails !== 'on' ? { guardrails: fields.guardrails } : {}),
+    ...(fields.params ? { params: fields.params } : {}),
     createdAt: now.toISOString(),
   };
 }

@@ -197,6 +197,36 @@ describe('the admin API', () => {
     expect((await call(api, request('GET', `/admin/keys/${created.body.id}`))).body).not.toHaveProperty('allowedIps');
   });
 
+  it('gives a key a rule set and a parameter policy the config has, changes and removes them, and refuses names it has not with a 400', async () => {
+    // Prepare
+    const named = createAdminApi({ keys: new MemoryKeyStore(), token: TOKEN, now, names: { guardrailSets: ['strict'], paramPolicies: ['ci', 'contractors'] } });
+
+    // Act
+    const created = await call(named, request('POST', '/admin/keys', { name: 'ci', guardrails: 'strict', params: 'ci' }));
+    const id = created.body.id as string;
+    const changed = await call(named, request('PATCH', `/admin/keys/${id}`, { guardrails: 'off', params: 'contractors' }));
+    const cleared = await call(named, request('PATCH', `/admin/keys/${id}`, { guardrails: 'on', params: null }));
+    const unknownSet = await call(named, request('POST', '/admin/keys', { name: 'x', guardrails: 'lax' }));
+    const unknownPolicy = await call(named, request('PATCH', `/admin/keys/${id}`, { params: 'nightly' }));
+    const notAName = await call(named, request('POST', '/admin/keys', { name: 'x', guardrails: 'Strict Set' }));
+
+    // Assess
+    expect([created.status, created.body.guardrails, created.body.params]).toEqual([201, 'strict', 'ci']);
+    expect([changed.body.guardrails, changed.body.params]).toEqual(['off', 'contractors']);
+    expect(cleared.body).not.toHaveProperty('guardrails');
+    expect(cleared.body).not.toHaveProperty('params');
+    expect([unknownSet.status, unknownSet.body.error.param, unknownSet.body.error.code]).toEqual([400, 'guardrails', 'guardrail_set_unknown']);
+    expect(unknownSet.body.error.message).toBe('The config has no guardrail rule set "lax"; guardrails is "on", "off" or one of guardrails.sets: "strict".');
+    expect([unknownPolicy.status, unknownPolicy.body.error.param, unknownPolicy.body.error.code]).toEqual([400, 'params', 'param_policy_unknown']);
+    expect((await call(named, request('GET', `/admin/keys/${id}`))).body).not.toHaveProperty('params');
+    expect([notAName.status, notAName.body.error.param]).toEqual([400, 'guardrails']);
+  });
+
+  it('takes any well-formed name when it was not given the config\'s (the request path then refuses an unknown one)', async () => {
+    const created = await call(api, request('POST', '/admin/keys', { name: 'ci', guardrails: 'strict', params: 'ci' }));
+    expect([created.status, created.body.guardrails, created.body.params]).toEqual([201, 'strict', 'ci']);
+  });
+
   it('flags a key for the audit log, keeps the flag through other changes, removes it with false and refuses anything but a boolean', async () => {
     const created = await call(api, request('POST', '/admin/keys', { name: 'legal', audit: true }));
     const renamed = await call(api, request('PATCH', `/admin/keys/${created.body.id}`, { name: 'legal 2' }));

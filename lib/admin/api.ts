@@ -12,7 +12,7 @@ import { MAX_END_USER_LENGTH } from '../access/end-user';
 import { splitRows } from '../usage/rollup';
 import { zodToGatewayError } from '../http/validation';
 import type { TeamStore } from '../store/teams';
-import { ADMIN_BODY_LIMIT, AuditFlag, EndUserRequired, GuardrailsSwitch, LimitsPatch, Models, Name, NewLimits, TeamId, definedLimits, found, methodNotAllowed, noRoute } from './shared';
+import { ADMIN_BODY_LIMIT, AuditFlag, EndUserRequired, GuardrailsChoice, LimitsPatch, Models, Name, NewLimits, ParamPolicyName, TeamId, definedLimits, found, methodNotAllowed, mustBeKnown, noRoute, type PolicyNames } from './shared';
 import { teamsRoute } from './teams';
 import { oneWithSpend, withSpend } from './spend-status';
 import type { SpendReader } from '../store/budget-reads';
@@ -31,6 +31,8 @@ export interface AdminApiDeps {
   reports?: UsageReports;
   /** Spend counters, for where keys' and teams' budgets stand (`spend`); without it, keys and teams show none. */
   spend?: SpendReader;
+  /** The config's rule sets and parameter policies, which keys and teams may name; without them, any well-formed name is taken (the request path refuses an unknown one). */
+  names?: PolicyNames;
 }
 
 /** An address or CIDR range a key may be used from, checked as the gateway will read it. */
@@ -59,7 +61,8 @@ const CreateKeyBody = z.strictObject({
   allowedIps: AllowedIps.optional(),
   teamId: TeamId.optional(),
   audit: AuditFlag.optional(),
-  guardrails: GuardrailsSwitch.optional(),
+  guardrails: GuardrailsChoice.optional(),
+  params: ParamPolicyName.optional(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 
@@ -73,7 +76,8 @@ const UpdateKeyBody = z.strictObject({
   allowedIps: AllowedIps.nullable().optional(),
   teamId: TeamId.nullable().optional(),
   audit: AuditFlag.optional(),
-  guardrails: GuardrailsSwitch.optional(),
+  guardrails: GuardrailsChoice.optional(),
+  params: ParamPolicyName.nullable().optional(),
 });
 
 /** An hour: long enough for a client to be given the new secret, short enough that a leaked one soon stops working. */
@@ -102,7 +106,7 @@ function sameToken(given: string, expected: string): boolean {
 
 /**
  * The admin API: key and team management.
- *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, allowedIps?, teamId?, audit?, guardrails?: "on"|"off", expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
+ *   POST /admin/keys             {name, models?, limits?: {requestsPerMinute?, tokensPerMinute?, usdPerDay?, usdPerMonth?}, allowedIps?, teamId?, audit?, guardrails?: "on"|"off"|<set>, params?: <policy>, expiresAt?} → 201 {id, key, name, prefix, models, status, createdAt, …}
  *                                (allowedIps: 1–100 IPv4/IPv6 addresses or CIDR ranges; without it, from anywhere;
  *                                endUserLimits: the same four limits, for each end user of the key (lib/access/end-user.ts);
  *                                endUserRequired: refuse calls that name no end user rather than count them as one anonymous end user)
@@ -110,10 +114,12 @@ function sameToken(given: string, expected: string): boolean {
  *   GET  /admin/keys/{id}        → key info
  *                                (with spend: [{kind, periodId, limitMicros, usedMicros, fraction, resetsAt}] for each budget the key has,
  *                                read in one BatchGetItem per 100 counters; keys without budgets have no spend and cost no read)
- *   PATCH /admin/keys/{id}       {name?, models?, limits?, endUserLimits?, endUserRequired?, allowedIps?, teamId?, audit?, guardrails?} → key info
+ *   PATCH /admin/keys/{id}       {name?, models?, limits?, endUserLimits?, endUserRequired?, allowedIps?, teamId?, audit?, guardrails?, params?} → key info
  *                                (a merge patch: a limit set to null is removed; allowedIps replaces the list, null removes it;
  *                                teamId must name a team that exists (400 otherwise), null takes the key out of its team;
- *                                audit true flags its calls for the audit log in `flagged` mode, false removes the flag)
+ *                                audit true flags its calls for the audit log in `flagged` mode, false removes the flag;
+ *                                guardrails "off", a set of guardrails.sets, or "on" (the team's or the gateway's rules);
+ *                                params a policy of paramPolicies, null none of its own; an unknown name is a 400)
  *   POST /admin/keys/{id}/revoke → key info (also DELETE /admin/keys/{id}); the old secret of a rotated key too
  *   POST /admin/keys/{id}/rotate {graceSeconds?} → {…key info, key} (a new secret for the same key, shown once; the old one
  *                                works until rotatedAt + graceSeconds (default 3600, 0: refused at once), shown as previousExpiresAt;
@@ -142,7 +148,7 @@ export function createAdminApi(deps: AdminApiDeps) {
     if (parts[0] !== 'admin') throw noRoute(req.path);
     if (parts[1] === 'health' && parts.length === 2) return json(200, { ok: true });
     if (parts[1] === 'usage') return usageRoute(req, parts.slice(2));
-    if (parts[1] === 'teams' && deps.teams) return teamsRoute(req, parts.slice(2), { teams: deps.teams, keys: deps.keys, now, ...(deps.spend ? { spend: deps.spend } : {}) });
+    if (parts[1] === 'teams' && deps.teams) return teamsRoute(req, parts.slice(2), { teams: deps.teams, keys: deps.keys, now, ...(deps.spend ? { spend: deps.spend } : {}), ...(deps.names ? { names: deps.names } : {}) });
     if (parts[1] !== 'keys') throw noRoute(req.path);
 
     if (parts.length === 2) {
@@ -150,7 +156,8 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (req.method === 'POST') {
         const parsed = CreateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
         if (!parsed.success) throw zodToGatewayError(parsed.error);
-        const { name, models, limits, endUserLimits, endUserRequired, allowedIps, teamId, audit, guardrails, expiresAt } = parsed.data;
+        const { name, models, limits, endUserLimits, endUserRequired, allowedIps, teamId, audit, guardrails, params, expiresAt } = parsed.data;
+        mustBeKnown(deps.names, { guardrails, params });
         if (teamId !== undefined) await teamMustExist(teamId);
         const { key, record } = mintKey(
           {
@@ -163,6 +170,7 @@ export function createAdminApi(deps: AdminApiDeps) {
             ...(teamId !== undefined ? { teamId } : {}),
             ...(audit ? { audit } : {}),
             ...(guardrails ? { guardrails } : {}),
+            ...(params ? { params } : {}),
             ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
           },
           now(),
@@ -179,6 +187,7 @@ export function createAdminApi(deps: AdminApiDeps) {
       if (req.method === 'PATCH') {
         const parsed = UpdateKeyBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
         if (!parsed.success) throw zodToGatewayError(parsed.error);
+        mustBeKnown(deps.names, parsed.data);
         const current = await found(deps.keys.getById(id), id);
         if (parsed.data.teamId) await teamMustExist(parsed.data.teamId);
         return json(200, keyInfo(await found(deps.keys.update(id, changesFor(current, parsed.data)), id)));
@@ -302,6 +311,7 @@ function changesFor(current: ApiKeyRecord, patch: z.infer<typeof UpdateKeyBody>)
   if (patch.teamId !== undefined) changes.teamId = patch.teamId;
   if (patch.audit !== undefined) changes.audit = patch.audit;
   if (patch.guardrails !== undefined) changes.guardrails = patch.guardrails;
+  if (patch.params !== undefined) changes.params = patch.params;
   return changes;
 }
 

@@ -22,8 +22,50 @@ export const EndUserRequired = z.boolean({ message: 'endUserRequired is true or 
 export const TeamId = z.string().trim().min(1).max(100);
 /** A key's or team's audit flag (`audit.mode: flagged`): true flags it, false removes the flag. */
 export const AuditFlag = z.boolean({ message: 'audit is true or false' });
-/** Whether a key's or team's calls are screened by the gateway's guardrails: "off" exempts it (trusted automation), "on" removes the exemption. */
-export const GuardrailsSwitch = z.enum(['on', 'off'], { message: 'guardrails is "on" or "off"' });
+const NAME = /^[a-z0-9][a-z0-9_.-]{0,47}$/;
+/**
+ * A key's or team's guardrails: "off" exempts it (trusted automation), a rule set's name
+ * (`guardrails.sets`) screens it by that set, "on" removes its own choice (the team's, else the
+ * gateway's own rules apply).
+ */
+export const GuardrailsChoice = z.string().regex(NAME, { message: 'guardrails is "on", "off" or the name of a rule set in the config\'s guardrails.sets' });
+/** A request parameter policy's name (`paramPolicies`) for a key or team. */
+export const ParamPolicyName = z.string().regex(NAME, { message: 'params is the name of a policy in the config\'s paramPolicies (null removes it)' });
+
+/** The names of the config's rule sets and parameter policies, for the admin API to check a key's or team's against. */
+export interface PolicyNames {
+  guardrailSets: readonly string[];
+  paramPolicies: readonly string[];
+}
+
+/**
+ * A key or team may name only a rule set and a policy the config has: a 400 naming the field,
+ * since the mistake is in the request (a call would be refused, `guardrail_set_unknown`). Without
+ * the config's names (an admin function deployed without them) any name is taken; the request
+ * path still fails closed on one it does not have.
+ */
+export function mustBeKnown(names: PolicyNames | undefined, choice: { guardrails?: string | undefined; params?: string | null | undefined }): void {
+  if (!names) return;
+  const { guardrails, params } = choice;
+  if (guardrails !== undefined && guardrails !== 'on' && guardrails !== 'off' && !names.guardrailSets.includes(guardrails)) {
+    const known = names.guardrailSets.length ? `: ${names.guardrailSets.map((n) => `"${n}"`).join(', ')}` : ' (it has none)';
+    throw new GatewayError('invalid_request', `The config has no guardrail rule set "${guardrails}"; guardrails is "on", "off" or one of guardrails.sets${known}.`, { param: 'guardrails', code: 'guardrail_set_unknown' });
+  }
+  if (typeof params === 'string' && !names.paramPolicies.includes(params)) {
+    const known = names.paramPolicies.length ? `: ${names.paramPolicies.map((n) => `"${n}"`).join(', ')}` : ' (it has none)';
+    throw new GatewayError('invalid_request', `The config has no request parameter policy "${params}"; params is one of paramPolicies${known}.`, { param: 'params', code: 'param_policy_unknown' });
+  }
+}
+
+/**
+ * The names a config's rule sets and policies go by.
+ *
+ * @example
+ * policyNamesOf({ guardrails: { sets: { strict: … } }, paramPolicies: { ci: … } }) // { guardrailSets: ['strict'], paramPolicies: ['ci'] }
+ */
+export function policyNamesOf(config: { guardrails: { sets?: Record<string, unknown> | undefined }; paramPolicies?: Record<string, unknown> | undefined }): PolicyNames {
+  return { guardrailSets: Object.keys(config.guardrails.sets ?? {}), paramPolicies: Object.keys(config.paramPolicies ?? {}) };
+}
 
 export const ADMIN_BODY_LIMIT = 64 * 1024;
 

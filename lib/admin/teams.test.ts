@@ -111,6 +111,28 @@ describe('the admin API for teams', () => {
     expect(res.status).toBe(404);
   });
 
+  it('gives a team a rule set and a parameter policy the config has, and refuses names it has not with a 400', async () => {
+    // Prepare
+    const named = createAdminApi({ keys: new MemoryKeyStore(), teams: new MemoryTeamStore(), token: TOKEN, now, names: { guardrailSets: ['strict'], paramPolicies: ['contractors'] } });
+    const send = async (method: string, path: string, body?: unknown) => {
+      const res = await named.handle(request(method, path, body));
+      return { status: res.status, body: JSON.parse(String(res.body)) };
+    };
+
+    // Act
+    const created = await send('POST', '/admin/teams', { name: 'contractors', guardrails: 'strict', params: 'contractors' });
+    const cleared = await send('PATCH', `/admin/teams/${created.body.id}`, { guardrails: 'on', params: null });
+    const unknownSet = await send('PATCH', `/admin/teams/${created.body.id}`, { guardrails: 'lax' });
+    const unknownPolicy = await send('POST', '/admin/teams', { name: 'x', params: 'ci' });
+
+    // Assess
+    expect([created.status, created.body.guardrails, created.body.params]).toEqual([201, 'strict', 'contractors']);
+    expect(cleared.body).not.toHaveProperty('guardrails');
+    expect(cleared.body).not.toHaveProperty('params');
+    expect([unknownSet.status, unknownSet.body.error.code]).toEqual([400, 'guardrail_set_unknown']);
+    expect([unknownPolicy.status, unknownPolicy.body.error.code, unknownPolicy.body.error.message]).toEqual([400, 'param_policy_unknown', 'The config has no request parameter policy "ci"; params is one of paramPolicies: "contractors".']);
+  });
+
   it('flags a team for the audit log and removes the flag with false', async () => {
     const created = await call('POST', '/admin/teams', { name: 'legal', audit: true });
     const cleared = await call('PATCH', `/admin/teams/${created.body.id}`, { audit: false });

@@ -8,31 +8,33 @@ import type { KeyStore } from '../store/keys';
 import type { TeamChanges, TeamStore } from '../store/teams';
 import type { SpendReader } from '../store/budget-reads';
 import { oneWithSpend, withSpend } from './spend-status';
-import { ADMIN_BODY_LIMIT, AuditFlag, GuardrailsSwitch, LimitsPatch, Models, Name, NewLimits, definedLimits, found, methodNotAllowed, noRoute } from './shared';
+import { ADMIN_BODY_LIMIT, AuditFlag, GuardrailsChoice, LimitsPatch, Models, Name, NewLimits, ParamPolicyName, definedLimits, found, methodNotAllowed, mustBeKnown, noRoute, type PolicyNames } from './shared';
 
-const CreateTeamBody = z.strictObject({ name: Name, models: Models.optional(), limits: NewLimits.optional(), endUserLimits: NewLimits.optional(), audit: AuditFlag.optional(), guardrails: GuardrailsSwitch.optional() });
+const CreateTeamBody = z.strictObject({ name: Name, models: Models.optional(), limits: NewLimits.optional(), endUserLimits: NewLimits.optional(), audit: AuditFlag.optional(), guardrails: GuardrailsChoice.optional(), params: ParamPolicyName.optional() });
 
 /** A merge patch (RFC 7396), as for keys: models or a limit set to null is removed. */
-const UpdateTeamBody = z.strictObject({ name: Name.optional(), models: Models.nullable().optional(), limits: LimitsPatch.optional(), endUserLimits: LimitsPatch.optional(), audit: AuditFlag.optional(), guardrails: GuardrailsSwitch.optional() });
+const UpdateTeamBody = z.strictObject({ name: Name.optional(), models: Models.nullable().optional(), limits: LimitsPatch.optional(), endUserLimits: LimitsPatch.optional(), audit: AuditFlag.optional(), guardrails: GuardrailsChoice.optional(), params: ParamPolicyName.nullable().optional() });
 
 /**
  * The team routes of the admin API:
- *   POST   /admin/teams       {name, models?, limits?, endUserLimits?, audit?, guardrails?} → 201 team
+ *   POST   /admin/teams       {name, models?, limits?, endUserLimits?, audit?, guardrails?, params?} → 201 team
  *                             (endUserLimits: the same four limits, for each end user of the team's keys, across them all)
  *   GET    /admin/teams       → {data: [team…]}
  *   GET    /admin/teams/{id}  → team
  *                             (with spend, for a team with budgets, as for keys)
- *   PATCH  /admin/teams/{id}  {name?, models?, limits?, endUserLimits?, audit?, guardrails?} → team (a merge patch: null removes models or a limit; audit false removes the flag; guardrails "on" the exemption)
+ *   PATCH  /admin/teams/{id}  {name?, models?, limits?, endUserLimits?, audit?, guardrails?, params?} → team (a merge patch: null removes models or a limit; audit false removes the flag; guardrails "on" the team's choice; params null its policy;
+ *                             a rule set or policy the config does not have is a 400)
  *   DELETE /admin/teams/{id}  → team; 409 while active keys belong to it
  */
-export async function teamsRoute(req: GatewayRequest, rest: readonly string[], deps: { teams: TeamStore; keys: KeyStore; now: () => Date; spend?: SpendReader }): Promise<GatewayResponse> {
+export async function teamsRoute(req: GatewayRequest, rest: readonly string[], deps: { teams: TeamStore; keys: KeyStore; now: () => Date; spend?: SpendReader; names?: PolicyNames }): Promise<GatewayResponse> {
   if (rest.length === 0) {
     if (req.method === 'GET') return json(200, { data: await withSpend(await deps.teams.list(), deps.spend, deps.now().getTime()) });
     if (req.method === 'POST') {
       const parsed = CreateTeamBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
       if (!parsed.success) throw zodToGatewayError(parsed.error);
-      const { name, models, limits, endUserLimits, audit, guardrails } = parsed.data;
-      const team = newTeam({ name, ...(models ? { models } : {}), ...(limits ? { limits: definedLimits(limits) } : {}), ...(endUserLimits ? { endUserLimits: definedLimits(endUserLimits) } : {}), ...(audit ? { audit } : {}), ...(guardrails ? { guardrails } : {}) }, deps.now());
+      const { name, models, limits, endUserLimits, audit, guardrails, params } = parsed.data;
+      mustBeKnown(deps.names, { guardrails, params });
+      const team = newTeam({ name, ...(models ? { models } : {}), ...(limits ? { limits: definedLimits(limits) } : {}), ...(endUserLimits ? { endUserLimits: definedLimits(endUserLimits) } : {}), ...(audit ? { audit } : {}), ...(guardrails ? { guardrails } : {}), ...(params ? { params } : {}) }, deps.now());
       await deps.teams.put(team);
       return json(201, team);
     }
@@ -44,6 +46,7 @@ export async function teamsRoute(req: GatewayRequest, rest: readonly string[], d
   if (req.method === 'PATCH') {
     const parsed = UpdateTeamBody.safeParse(parseJsonObject(await readBody(req, ADMIN_BODY_LIMIT)));
     if (!parsed.success) throw zodToGatewayError(parsed.error);
+    mustBeKnown(deps.names, parsed.data);
     const current = await found(deps.teams.get(id), id, 'team');
     return json(200, await found(deps.teams.update(id, teamChanges(current, parsed.data)), id, 'team'));
   }
@@ -79,5 +82,6 @@ export function teamChanges(current: TeamRecord, patch: z.infer<typeof UpdateTea
   if (patch.endUserLimits !== undefined) changes.endUserLimits = definedLimits({ ...current.endUserLimits, ...patch.endUserLimits });
   if (patch.audit !== undefined) changes.audit = patch.audit;
   if (patch.guardrails !== undefined) changes.guardrails = patch.guardrails;
+  if (patch.params !== undefined) changes.params = patch.params;
   return changes;
 }

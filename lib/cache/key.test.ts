@@ -31,10 +31,17 @@ describe('cacheKey', () => {
     ['an array in another order', withBody({ stop: ['b', 'a'] })],
     // The same policy body goes to Claude with thinking when the client asked for it, without when the policy filled it in.
     ['an effort the parameter policy filled in rather than the client sent', { ...base, setByPolicy: { reasoning: true } }],
+    // The cache keeps the answer as the caller's rules left it: redacted for one, whole for another.
+    ['answers screened by a named rule set', { ...base, answerScreen: 'set:strict' }],
+    ['answers an exempt caller gets unscreened', { ...base, answerScreen: 'none' }],
   ];
   it.each(different)('differs for %s', (_what, input) => {
     expect(cacheKey(input)).not.toBe(cacheKey(withBody({ stop: ['a', 'b'] })));
     expect(cacheKey(input)).not.toBe(cacheKey(base));
+  });
+
+  it('tells answers screened by one rule set from another\'s', () => {
+    expect(cacheKey({ ...base, answerScreen: 'set:strict' })).not.toBe(cacheKey({ ...base, answerScreen: 'set:lax' }));
   });
 
   it('tells a stream with the usage chunk from one without, and SSE from a Gemini JSON array', () => {

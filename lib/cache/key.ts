@@ -50,6 +50,13 @@ export interface CacheKeyInput {
    * upstream two ways.
    */
   setByPolicy?: PolicyChoices | undefined;
+  /**
+   * Which rules screen the answer, where not the gateway's own (`RequestContext.answerScreen`):
+   * `set:<name>` or `none`. The cache keeps the answer the client got, redacted by its rules: a
+   * caller screened otherwise must not be served it, nor an exempt caller's answer be served to a
+   * screened one. Screening of the request needs nothing here: a redaction changes the body.
+   */
+  answerScreen?: string;
 }
 
 /**
@@ -87,6 +94,8 @@ export function cacheKey(input: CacheKeyInput): string {
     headers,
     body,
     ...(chosen.length > 0 ? { setByPolicy: chosen } : {}),
+    // Only for a caller not on the gateway's own rules: other keys stay as they were.
+    ...(input.answerScreen ? { answerScreen: input.answerScreen } : {}),
   };
   return createHash('sha256').update(canonicalJson(parts)).digest('hex');
 }

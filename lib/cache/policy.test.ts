@@ -35,9 +35,9 @@ describe('planCache', () => {
 
   it("keeps the answers of a caller whose answers are not screened apart from everyone else's, whatever the sharing", () => {
     const all = { ttlSeconds: 60, share: 'all' as const };
-    expect(planCache(all, { ...call, keyId: 'key_2', unscreened: true })!.hash).not.toBe(planCache(all, call)!.hash);
-    expect(planCache(all, { ...call, keyId: 'key_2', unscreened: true })!.hash).toBe(planCache(all, { ...call, unscreened: true })!.hash);
-    expect(planCache(all, { ...call, unscreened: false })!.hash).toBe(planCache(all, call)!.hash);
+    expect(planCache(all, { ...call, keyId: 'key_2', answerScreen: 'none' })!.hash).not.toBe(planCache(all, call)!.hash);
+    expect(planCache(all, { ...call, keyId: 'key_2', answerScreen: 'none' })!.hash).toBe(planCache(all, { ...call, answerScreen: 'none' })!.hash);
+    expect(planCache(all, { ...call, answerScreen: undefined })!.hash).toBe(planCache(all, call)!.hash);
   });
 
   it('skips the read on no-cache, and has no part on no-store or a surface it does not cache', () => {

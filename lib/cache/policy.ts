@@ -64,11 +64,8 @@ export interface CacheableCall {
   headers: Readonly<Record<string, string | undefined>>;
   /** What the model's parameter policy chose in the body (`CacheKeyInput.setByPolicy`). */
   setByPolicy?: PolicyChoices | undefined;
-  /**
-   * The gateway screens answers but not this caller's (an exempt key or team): its answers, which
-   * may hold what a screened caller's would have had redacted, are shared only with callers like it.
-   */
-  unscreened?: boolean | undefined;
+  /** Which rules screen the answer, where not the gateway's own (`CacheKeyInput.answerScreen`). */
+  answerScreen?: string | undefined;
 }
 
 /**
@@ -88,12 +85,13 @@ export function planCache(config: ResponseCacheModelConfig, call: CacheableCall)
     surface: call.surface,
     model: call.model,
     upstream: call.upstream,
-    scope: scopeOf(config.share, call) + (call.unscreened ? ':unscreened' : ''),
+    scope: scopeOf(config.share, call),
     stream: call.stream,
     ...(call.jsonArray ? { jsonArray: true } : {}),
     body: call.body,
     headers: call.headers,
     setByPolicy: call.setByPolicy,
+    ...(call.answerScreen ? { answerScreen: call.answerScreen } : {}),
   });
   return { hash, read: directive === 'normal', write: true, ttlSeconds: config.ttlSeconds };
 }

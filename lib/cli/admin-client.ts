@@ -29,8 +29,10 @@ export interface NewKey {
   teamId?: string;
   /** Its calls go to the audit log in `audit.mode: flagged`. */
   audit?: boolean;
-  /** "off": its calls are not screened by the guardrails. */
-  guardrails?: 'on' | 'off';
+  /** "off": its calls are not screened by the guardrails; a rule set's name: screened by that set. */
+  guardrails?: string;
+  /** A request parameter policy's name, on top of the model's. */
+  params?: string;
   expiresAt?: string;
 }
 
@@ -49,8 +51,10 @@ export interface KeyPatch {
   teamId?: string | null;
   /** Flags the key for the audit log (`flagged` mode); false removes the flag. */
   audit?: boolean;
-  /** "off" exempts the key from the guardrails; "on" removes the exemption. */
-  guardrails?: 'on' | 'off';
+  /** "off" exempts the key from the guardrails, a rule set's name screens it by that set; "on" removes its own choice. */
+  guardrails?: string;
+  /** A request parameter policy's name; null removes the key's own. */
+  params?: string | null;
 }
 
 /** What `POST /admin/teams` takes. */
@@ -60,7 +64,8 @@ export interface NewTeam {
   limits?: KeyLimits;
   endUserLimits?: KeyLimits;
   audit?: boolean;
-  guardrails?: 'on' | 'off';
+  guardrails?: string;
+  params?: string;
 }
 
 /** What `PATCH /admin/teams/{id}` takes: a merge patch, models or a limit set to null is removed. */
@@ -70,7 +75,8 @@ export interface TeamPatch {
   limits?: { [K in keyof KeyLimits]?: number | null };
   endUserLimits?: { [K in keyof KeyLimits]?: number | null };
   audit?: boolean;
-  guardrails?: 'on' | 'off';
+  guardrails?: string;
+  params?: string | null;
 }
 
 /** What `GET /admin/usage` takes: days are `YYYY-MM-DD` (UTC); the API defaults them to this month so far. */

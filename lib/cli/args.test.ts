@@ -109,6 +109,24 @@ describe('parseCommandLine', () => {
     expect(on).toEqual({ kind: 'keys-create', name: 'ci', models: ['*'], json: false });
   });
 
+  it('gives a new key a rule set with --guardrails SET and a parameter policy with --params', () => {
+    // Act
+    const { command } = parseCommandLine(['keys', 'create', '--name', 'ci', '--guardrails', 'Strict', '--params', 'ci'], NOW);
+
+    // Assess
+    expect(command).toEqual({ kind: 'keys-create', name: 'ci', models: ['*'], guardrails: 'strict', params: 'ci', json: false });
+  });
+
+  it('changes or drops a key\'s rule set and policy on update: on and off drop its own choice', () => {
+    // Act
+    const set = parseCommandLine(['keys', 'update', 'key_1', '--guardrails', 'strict', '--params', 'contractors'], NOW).command;
+    const dropped = parseCommandLine(['keys', 'update', 'key_1', '--guardrails', 'on', '--params', 'off'], NOW).command;
+
+    // Assess
+    expect(set).toEqual({ kind: 'keys-update', id: 'key_1', patch: { guardrails: 'strict', params: 'contractors' }, json: false });
+    expect(dropped).toEqual({ kind: 'keys-update', id: 'key_1', patch: { guardrails: 'on', params: null }, json: false });
+  });
+
   it('reads the address list of keys create from --ips, IPv4 and IPv6 addresses and ranges alike', () => {
     // Act
     const { command } = parseCommandLine(['keys', 'create', '--name', 'erin', '--ips', '10.0.0.0/8,2001:db8::/32, 203.0.113.7,'], NOW);
@@ -217,8 +235,8 @@ describe('parseCommandLine', () => {
     [['keys', 'revoke', 'a', 'b'], 'keys revoke: unexpected argument "b"', 'keys', false],
     [['keys', 'update'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
     [['keys', 'update', '--rpm', '5'], 'keys update needs the ID of a key (see `aigw keys list`)', 'keys', false],
-    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --end-user-limits, --end-user-required, --ips, --team, --no-team, --audit or --guardrails', 'keys', false],
-    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --end-user-limits, --end-user-required, --ips, --team, --no-team, --audit or --guardrails', 'keys', false],
+    [['keys', 'update', 'key_1'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --end-user-limits, --end-user-required, --ips, --team, --no-team, --audit, --guardrails or --params', 'keys', false],
+    [['keys', 'update', 'key_1', '--json'], 'keys update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --end-user-limits, --end-user-required, --ips, --team, --no-team, --audit, --guardrails or --params', 'keys', false],
     [['keys', 'update', 'key_1', '--name', ' '], 'keys update: --name cannot be empty', 'keys', false],
     [['keys', 'update', 'a', 'b', '--rpm', '5'], 'keys update: unexpected argument "b"', 'keys', false],
     [['keys', 'update', 'key_1', '--expires', '2027-01-01'], 'keys update does not take --expires', 'keys', false],
@@ -239,7 +257,9 @@ describe('parseCommandLine', () => {
     [['keys', 'create', '--name', 'a', '--ips'], '--ips needs a value', 'keys', false],
     [['keys', 'list', '--ips', '10.0.0.0/8'], 'keys list does not take --ips', 'keys', false],
     [['keys', 'update', 'key_1', '--audit', 'yes'], '--audit must be on or off, not "yes"', 'keys', false],
-    [['keys', 'update', 'key_1', '--guardrails', 'skip'], '--guardrails must be on or off, not "skip"', 'keys', false],
+    [['keys', 'update', 'key_1', '--guardrails', 'no such set'], '--guardrails must be on, off or the name of a rule set in the gateway\'s config (guardrails.sets), not "no such set"', 'keys', false],
+    [['keys', 'create', '--name', 'a', '--params', 'off'], '--params off only applies to keys update; leave --params out for no policy of its own', 'keys', false],
+    [['keys', 'update', 'key_1', '--params', 'ci/strict'], '--params must be the name of a policy in the gateway\'s config (paramPolicies) or off, not "ci/strict"', 'keys', false],
     [['keys', 'revoke', 'key_1', '--ips', '10.0.0.0/8'], 'keys revoke does not take --ips', 'keys', false],
     [['config', 'check', '--json'], 'config check does not take --json', 'config', false],
   ])('refuses %j with "%s"', (argv, message, topic, fullUsage) => {
@@ -496,6 +516,7 @@ describe('parseCommandLine: a flag given twice', () => {
     [['keys', 'create', '--name', 'a', '--team', 'team_1', '--team', 'team_2'], 'team', 'team_1', 'team_2'],
     [['keys', 'update', 'key_1', '--audit', 'on', '--audit', 'off'], 'audit', 'on', 'off'],
     [['keys', 'update', 'key_1', '--guardrails', 'off', '--guardrails', 'on'], 'guardrails', 'off', 'on'],
+    [['keys', 'update', 'key_1', '--params', 'ci', '--params', 'off'], 'params', 'ci', 'off'],
     [['keys', 'rotate', 'key_1', '--grace', '1h', '--grace', '2h'], 'grace', '1h', '2h'],
     [['teams', 'create', '--name', 'a', '--rpm', '1', '--rpm=2'], 'rpm', '1', '2'],
     [['usage', '--key', 'key_1', '--key', 'key_2'], 'key', 'key_1', 'key_2'],

@@ -3,7 +3,7 @@ import type { KeyLimits } from '../access/api-key';
 import { MAX_ALLOWED_IPS, readIpRule } from '../access/ip-allowlist';
 import type { KeyPatch } from './admin-client';
 import { CliError, type HelpTopic } from './errors';
-import { LIMIT_OPTION_NAMES, NO_LIMIT, OPTIONS, accept, auditFlagFrom, endUserLimitsFrom, endUserRequiredFrom, guardrailsSwitchFrom, limitsFrom, limitsPatchFrom, noMore, splitModels, type OptionName, type Values } from './flags';
+import { LIMIT_OPTION_NAMES, NO_LIMIT, OPTIONS, accept, auditFlagFrom, endUserLimitsFrom, endUserRequiredFrom, guardrailsChoiceFrom, limitsFrom, limitsPatchFrom, noMore, paramPolicyFrom, splitModels, type OptionName, type Values } from './flags';
 import { graceSeconds } from './grace';
 import { teamCommandFrom, type TeamCommand } from './team-args';
 
@@ -12,7 +12,7 @@ export { splitModels } from './flags';
 /** What the command line asked for. */
 export type Command =
   | { kind: 'help'; topic: HelpTopic }
-  | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; endUserRequired?: boolean; allowedIps?: string[]; teamId?: string; audit?: boolean; guardrails?: 'off'; expiresAt?: string; json: boolean }
+  | { kind: 'keys-create'; name: string; models: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; endUserRequired?: boolean; allowedIps?: string[]; teamId?: string; audit?: boolean; guardrails?: string; params?: string; expiresAt?: string; json: boolean }
   | { kind: 'keys-list'; json: boolean }
   | { kind: 'keys-show'; id: string; json: boolean }
   | { kind: 'keys-update'; id: string; patch: KeyPatch; json: boolean }
@@ -121,7 +121,7 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
   const name = `${group} ${action ?? ''}`.trim();
   switch (name) {
     case 'keys create': {
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'end-user-required', 'ips', 'team', 'audit', 'guardrails', 'expires', 'json'], name, 'keys');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'end-user-required', 'ips', 'team', 'audit', 'guardrails', 'params', 'expires', 'json'], name, 'keys');
       noMore(rest, name, 'keys');
       if (!values.name?.trim()) throw new CliError('usage', 'keys create needs --name NAME', { topic: 'keys' });
       const command: Command = { kind: 'keys-create', name: values.name.trim(), models: splitModels(values.models), json: values.json === true };
@@ -135,12 +135,14 @@ function commandFrom(positionals: readonly string[], values: Values, now: Date):
       }
       if (values.team !== undefined) command.teamId = teamIdFrom(values.team, 'keys');
       if (values.audit !== undefined && auditFlagFrom(values.audit, 'keys')) command.audit = true;
-      if (values.guardrails !== undefined && guardrailsSwitchFrom(values.guardrails, 'keys') === 'off') command.guardrails = 'off';
+      const guardrails = values.guardrails === undefined ? undefined : guardrailsChoiceFrom(values.guardrails, 'keys');
+      if (guardrails !== undefined && guardrails !== 'on') command.guardrails = guardrails;
+      if (values.params !== undefined) command.params = paramPolicyFrom(values.params, 'keys', false)!;
       if (values.expires !== undefined) command.expiresAt = expiryFrom(values.expires, now);
       return command;
     }
     case 'keys update':
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'end-user-required', 'ips', 'team', 'no-team', 'audit', 'guardrails', 'json'], name, 'keys');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'end-user-required', 'ips', 'team', 'no-team', 'audit', 'guardrails', 'params', 'json'], name, 'keys');
       return { kind: 'keys-update', id: keyId(rest, name), patch: patchFrom(values), json: values.json === true };
     case 'keys list':
       accept(values, ['json'], name, 'keys');
@@ -203,9 +205,10 @@ function patchFrom(values: Values): KeyPatch {
   if (values.team !== undefined) patch.teamId = teamIdFrom(values.team, 'keys');
   if (values['no-team']) patch.teamId = null;
   if (values.audit !== undefined) patch.audit = auditFlagFrom(values.audit, 'keys');
-  if (values.guardrails !== undefined) patch.guardrails = guardrailsSwitchFrom(values.guardrails, 'keys');
+  if (values.guardrails !== undefined) patch.guardrails = guardrailsChoiceFrom(values.guardrails, 'keys');
+  if (values.params !== undefined) patch.params = paramPolicyFrom(values.params, 'keys', true);
   if (Object.keys(patch).length === 0) {
-    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'end-user-required', 'ips', 'team', 'no-team', 'audit', 'guardrails'].map((f) => `--${f}`);
+    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'end-user-required', 'ips', 'team', 'no-team', 'audit', 'guardrails', 'params'].map((f) => `--${f}`);
     throw new CliError('usage', `keys update needs something to change: ${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}`, { topic: 'keys' });
   }
   return patch;

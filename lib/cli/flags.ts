@@ -29,6 +29,7 @@ export const OPTIONS = {
   'no-team': { type: 'boolean' },
   audit: { type: 'string' },
   guardrails: { type: 'string' },
+  params: { type: 'string' },
   key: { type: 'string' },
   model: { type: 'string' },
   from: { type: 'string' },
@@ -87,11 +88,39 @@ export function endUserRequiredFrom(text: string): boolean {
   throw new CliError('usage', `--end-user-required must be on or off, not ${JSON.stringify(text)}`, { topic: 'keys' });
 }
 
-/** `--guardrails on|off`: whether a key's (or team's) calls are screened by the gateway's guardrails; off exempts it. */
-export function guardrailsSwitchFrom(text: string, topic: HelpTopic): 'on' | 'off' {
+/** What names a rule set or parameter policy (the config's `guardrails.sets`, `paramPolicies`). */
+const POLICY_NAME = /^[a-z0-9][a-z0-9_.-]{0,47}$/;
+
+/**
+ * `--guardrails on|off|SET`: a key's (or team's) guardrails: off exempts it, a rule set's name
+ * (the config's `guardrails.sets`) screens it by that set, on drops its own choice (its team's,
+ * else the gateway's rules apply). Whether the set exists is the gateway's to say.
+ *
+ * @example
+ * guardrailsChoiceFrom('Strict', 'keys') // 'strict'
+ */
+export function guardrailsChoiceFrom(text: string, topic: HelpTopic): string {
   const word = text.trim().toLowerCase();
-  if (word === 'on' || word === 'off') return word;
-  throw new CliError('usage', `--guardrails must be on or off, not ${JSON.stringify(text)}`, { topic });
+  if (POLICY_NAME.test(word)) return word;
+  throw new CliError('usage', `--guardrails must be on, off or the name of a rule set in the gateway's config (guardrails.sets), not ${JSON.stringify(text)}`, { topic });
+}
+
+/**
+ * `--params POLICY`: the request parameter policy (the config's `paramPolicies`) a key's (or
+ * team's) calls get on top of the model's; `off` (on update) removes its own.
+ *
+ * @example
+ * paramPolicyFrom('ci', 'keys', true) // 'ci'
+ * paramPolicyFrom('off', 'keys', true) // null
+ */
+export function paramPolicyFrom(text: string, topic: HelpTopic, patch: boolean): string | null {
+  const word = text.trim().toLowerCase();
+  if (word === NO_LIMIT) {
+    if (patch) return null;
+    throw new CliError('usage', `--params ${NO_LIMIT} only applies to ${topic} update; leave --params out for no policy of its own`, { topic });
+  }
+  if (POLICY_NAME.test(word) && word !== 'on') return word;
+  throw new CliError('usage', `--params must be the name of a policy in the gateway's config (paramPolicies)${patch ? ` or ${NO_LIMIT}` : ''}, not ${JSON.stringify(text)}`, { topic });
 }
 
 export function accept(values: Values, allowed: readonly OptionName[], command: string, topic: HelpTopic): void {

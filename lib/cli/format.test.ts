@@ -45,9 +45,9 @@ describe('formatKeyTable', () => {
     // Prepare
     const keys = [
       key({ limits: { requestsPerMinute: 60, tokensPerMinute: 90000 }, allowedIps: ['10.0.0.0/8'] }),
-      key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z', teamId: 'team_1', rotatedAt: '2026-05-02T00:00:00.000Z' }),
+      key({ id: 'key_2', name: 'b', models: ['*'], status: 'revoked', expiresAt: '2027-01-01T00:00:00.000Z', teamId: 'team_1', rotatedAt: '2026-05-02T00:00:00.000Z', guardrails: 'off' }),
       {
-        ...key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], teamId: 'team_gone', audit: true, rotatedAt: '2026-05-31T23:00:00.000Z', previousExpiresAt: '2026-06-01T01:00:00.000Z' }),
+        ...key({ id: 'key_3', name: 'c', models: ['*'], limits: { usdPerDay: 5, usdPerMonth: 100 }, allowedIps: ['10.0.0.0/8', '2001:db8::/32', '203.0.113.7'], teamId: 'team_gone', audit: true, guardrails: 'strict', params: 'ci', rotatedAt: '2026-05-31T23:00:00.000Z', previousExpiresAt: '2026-06-01T01:00:00.000Z' }),
         spend: [
           { kind: 'day' as const, periodId: '2026-05-01', limitMicros: 5_000_000, usedMicros: 3_200_000, fraction: 0.64, resetsAt: '2026-05-02T00:00:00.000Z' },
           { kind: 'month' as const, periodId: '2026-05', limitMicros: 100_000_000, usedMicros: 10_000_000, fraction: 0.1, resetsAt: '2026-06-01T00:00:00.000Z' },
@@ -60,10 +60,10 @@ describe('formatKeyTable', () => {
 
     // Assess
     expect(lines).toEqual([
-      'ID                    NAME   TEAM       PREFIX        MODELS            LIMITS                    SPENT            IPS                               AUDIT  STATUS   CREATED            EXPIRES            ROTATED',
-      'key_0123456789abcdef  alice  -          sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         -                10.0.0.0/8                        -      active   2026-05-01 12:34Z  -                  -',
-      'key_2                 b      platform   sk-gw-AbCdEf  *                 -                         -                any                               -      revoked  2026-05-01 12:34Z  2027-01-01 00:00Z  2026-05-02 00:00Z',
-      'key_3                 c      team_gone  sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  $3.20/$5.00 day  10.0.0.0/8,2001:db8::/32 +1 more  on     active   2026-05-01 12:34Z  -                  2026-05-31 23:00Z, old secret until 2026-06-01 01:00Z',
+      'ID                    NAME   TEAM       PREFIX        MODELS            LIMITS                    SPENT            IPS                               AUDIT  GUARDRAILS  PARAMS  STATUS   CREATED            EXPIRES            ROTATED',
+      'key_0123456789abcdef  alice  -          sk-gw-AbCdEf  gpt-4o*,claude-*  60 rpm, 90000 tpm         -                10.0.0.0/8                        -      -           -       active   2026-05-01 12:34Z  -                  -',
+      'key_2                 b      platform   sk-gw-AbCdEf  *                 -                         -                any                               -      off         -       revoked  2026-05-01 12:34Z  2027-01-01 00:00Z  2026-05-02 00:00Z',
+      'key_3                 c      team_gone  sk-gw-AbCdEf  *                 $5.00/day, $100.00/month  $3.20/$5.00 day  10.0.0.0/8,2001:db8::/32 +1 more  on     strict      ci      active   2026-05-01 12:34Z  -                  2026-05-31 23:00Z, old secret until 2026-06-01 01:00Z',
     ]);
   });
 
@@ -278,6 +278,8 @@ describe('formatTeamTable', () => {
         models: ['gpt-*'],
         limits: { requestsPerMinute: 50, usdPerDay: 20 },
         audit: true as const,
+        guardrails: 'strict',
+        params: 'contractors',
         createdAt: '2026-05-01T12:34:56.000Z',
         spend: [{ kind: 'day' as const, periodId: '2026-05-02', limitMicros: 20_000_000, usedMicros: 21_500_000, fraction: 1.075, resetsAt: '2026-05-03T00:00:00.000Z' }],
       },
@@ -289,9 +291,9 @@ describe('formatTeamTable', () => {
 
     // Assess
     expect(lines).toEqual([
-      'ID      NAME      MODELS  LIMITS              SPENT              AUDIT  CREATED',
-      'team_1  platform  gpt-*   50 rpm, $20.00/day  $21.50/$20.00 day  on     2026-05-01 12:34Z',
-      'team_2  open      any     -                   -                  -      2026-05-02 00:00Z',
+      'ID      NAME      MODELS  LIMITS              SPENT              AUDIT  GUARDRAILS  PARAMS       CREATED',
+      'team_1  platform  gpt-*   50 rpm, $20.00/day  $21.50/$20.00 day  on     strict      contractors  2026-05-01 12:34Z',
+      'team_2  open      any     -                   -                  -      -           -            2026-05-02 00:00Z',
     ]);
   });
 
@@ -579,6 +581,17 @@ describe('formatKey and formatTeamDetails', () => {
       '           $12.50 of $50.00 this month (2026-05, 25%), starts afresh 2026-06-01 00:00Z',
       '',
     ]);
+  });
+
+  it('says which rule set and parameter policy a key or team chose, and nothing when it chose none', () => {
+    const chosen = formatKey(key({ guardrails: 'strict', params: 'ci' }), NOW);
+    const exempt = formatKey(key({ guardrails: 'off' }), NOW);
+    const team = formatTeamDetails({ id: 'team_1', name: 'contractors', guardrails: 'strict', params: 'contractors', createdAt: '2026-05-02T00:00:00.000Z' });
+
+    expect(chosen).toContain('  guardrails: rule set strict\n  params:  ci (on top of the model\'s policy)\n');
+    expect(exempt).toContain('  guardrails: off (not screened)\n');
+    expect(team).toContain('  guardrails: rule set strict\n  params:  contractors (for its keys without their own)\n');
+    expect(formatKey(key(), NOW)).not.toMatch(/guardrails|params/);
   });
 
   it('says a key or team without a budget has none', () => {

@@ -129,6 +129,9 @@ export function rotationText(key: Pick<ApiKeyInfo, 'rotatedAt' | 'previousExpire
   return graceLeft ? `${shortTime(key.rotatedAt)}, old secret until ${shortTime(key.previousExpiresAt)}` : shortTime(key.rotatedAt);
 }
 
+/** A key's or team's guardrails as `keys show` reads: `off (…)` or the rule set's name. */
+const guardrailsText = (choice: string, off: string) => (choice === 'off' ? `off (${off})` : `rule set ${printable(choice)}`);
+
 /** The lines under a key's heading in `keys create` and `keys update`, aligned like a table. */
 function keyDetails(key: ApiKeyInfo, teamName?: string): string[] {
   return [
@@ -139,8 +142,9 @@ function keyDetails(key: ApiKeyInfo, teamName?: string): string[] {
     ...(key.endUserLimits || key.endUserRequired ? [`  end users: ${limitsText(key.endUserLimits) ?? 'no limits'} each${key.endUserRequired ? ', required' : ''}`] : []),
     `  ips:     ${ipsText(key.allowedIps)}`,
     `  audit:   ${key.audit ? 'on' : 'off'}`,
-    // Shown only when it is off: every key is screened unless told otherwise, and most lists of keys need not say so.
-    ...(key.guardrails === 'off' ? ['  guardrails: off (not screened)'] : []),
+    // Shown only when the key chose: most keys are screened by their team's or the gateway's rules, and need not say so.
+    ...(key.guardrails ? [`  guardrails: ${guardrailsText(key.guardrails, 'not screened')}`] : []),
+    ...(key.params ? [`  params:  ${printable(key.params)} (on top of the model's policy)`] : []),
     `  expires: ${key.expiresAt ? shortTime(key.expiresAt) : 'never'}`,
   ];
 }
@@ -153,7 +157,7 @@ export function formatKeyTable(keys: readonly KeyView[], now: Date, teamNames: R
   if (keys.length === 0) return 'No keys yet. Create one with: aigw keys create --name NAME\n';
   const byAge = [...keys].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return formatTable(
-    ['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'AUDIT', 'STATUS', 'CREATED', 'EXPIRES', 'ROTATED'],
+    ['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'AUDIT', 'GUARDRAILS', 'PARAMS', 'STATUS', 'CREATED', 'EXPIRES', 'ROTATED'],
     byAge.map((k) => [
       printable(k.id),
       printable(k.name),
@@ -164,6 +168,8 @@ export function formatKeyTable(keys: readonly KeyView[], now: Date, teamNames: R
       spentText(k.spend),
       ipsText(k.allowedIps, IPS_COLUMN_WIDTH),
       k.audit ? 'on' : '-',
+      k.guardrails ? printable(k.guardrails) : '-',
+      k.params ? printable(k.params) : '-',
       displayStatus(k, now),
       shortTime(k.createdAt),
       shortTime(k.expiresAt),
@@ -214,8 +220,8 @@ export function formatRevokedKey(key: ApiKeyInfo): string {
 export function formatTeamTable(teams: readonly TeamView[]): string {
   if (teams.length === 0) return 'No teams yet. Create one with: aigw teams create --name NAME\n';
   return formatTable(
-    ['ID', 'NAME', 'MODELS', 'LIMITS', 'SPENT', 'AUDIT', 'CREATED'],
-    teams.map((t) => [printable(t.id), printable(t.name), t.models ? modelsText(t.models) : 'any', limitsText(t.limits) ?? '-', spentText(t.spend), t.audit ? 'on' : '-', shortTime(t.createdAt)]),
+    ['ID', 'NAME', 'MODELS', 'LIMITS', 'SPENT', 'AUDIT', 'GUARDRAILS', 'PARAMS', 'CREATED'],
+    teams.map((t) => [printable(t.id), printable(t.name), t.models ? modelsText(t.models) : 'any', limitsText(t.limits) ?? '-', spentText(t.spend), t.audit ? 'on' : '-', t.guardrails ? printable(t.guardrails) : '-', t.params ? printable(t.params) : '-', shortTime(t.createdAt)]),
   );
 }
 
@@ -239,7 +245,7 @@ export function formatTeamDetails(team: TeamView): string {
 }
 
 function teamLines(team: TeamRecord): string[] {
-  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`, ...(team.endUserLimits ? [`  end users: ${limitsText(team.endUserLimits)!} each`] : []), `  audit:   ${team.audit ? 'on' : 'off'}`, ...(team.guardrails === 'off' ? ['  guardrails: off (its keys are not screened)'] : [])];
+  return [`  models:  ${team.models ? modelsText(team.models) : 'any (its keys\' own patterns decide)'}`, `  limits:  ${limitsText(team.limits) ?? 'none'}`, ...(team.endUserLimits ? [`  end users: ${limitsText(team.endUserLimits)!} each`] : []), `  audit:   ${team.audit ? 'on' : 'off'}`, ...(team.guardrails ? [`  guardrails: ${guardrailsText(team.guardrails, 'its keys are not screened')}`] : []), ...(team.params ? [`  params:  ${printable(team.params)} (for its keys without their own)`] : [])];
 }
 
 /** What `teams create`, `teams update` and `teams delete` print: what was done and the team as it is (or was). */

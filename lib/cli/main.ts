@@ -110,6 +110,7 @@ async function runAdminCommand(command: Exclude<Command, { kind: 'help' | 'confi
         ...(command.teamId ? { teamId: command.teamId } : {}),
         ...(command.audit ? { audit: true } : {}),
         ...(command.guardrails ? { guardrails: command.guardrails } : {}),
+        ...(command.params ? { params: command.params } : {}),
         ...(command.expiresAt ? { expiresAt: command.expiresAt } : {}),
       });
       return command.json ? formatJson(created) : formatCreatedKey(created);
@@ -140,7 +141,7 @@ async function runAdminCommand(command: Exclude<Command, { kind: 'help' | 'confi
       return command.json ? formatJson(rotated) : formatRotatedKey(rotated);
     }
     case 'teams-create': {
-      const team = await admin.createTeam({ name: command.name, ...(command.models ? { models: command.models } : {}), ...(command.limits ? { limits: command.limits } : {}), ...(command.endUserLimits ? { endUserLimits: command.endUserLimits } : {}), ...(command.audit ? { audit: true } : {}), ...(command.guardrails ? { guardrails: command.guardrails } : {}) });
+      const team = await admin.createTeam({ name: command.name, ...(command.models ? { models: command.models } : {}), ...(command.limits ? { limits: command.limits } : {}), ...(command.endUserLimits ? { endUserLimits: command.endUserLimits } : {}), ...(command.audit ? { audit: true } : {}), ...(command.guardrails ? { guardrails: command.guardrails } : {}), ...(command.params ? { params: command.params } : {}) });
       return command.json ? formatJson(team) : formatTeam('Created', team);
     }
     case 'teams-list': {

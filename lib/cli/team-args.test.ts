@@ -23,6 +23,8 @@ describe('parseCommandLine: teams', () => {
     [['teams', 'update', 'team_1', '--audit', 'off'], { kind: 'teams-update', id: 'team_1', patch: { audit: false }, json: false }],
     [['teams', 'create', '--name', 'ci', '--guardrails', 'off'], { kind: 'teams-create', name: 'ci', guardrails: 'off', json: false }],
     [['teams', 'update', 'team_1', '--guardrails', 'on'], { kind: 'teams-update', id: 'team_1', patch: { guardrails: 'on' }, json: false }],
+    [['teams', 'create', '--name', 'contractors', '--guardrails', 'strict', '--params', 'contractors'], { kind: 'teams-create', name: 'contractors', guardrails: 'strict', params: 'contractors', json: false }],
+    [['teams', 'update', 'team_1', '--guardrails', 'strict', '--params', 'off'], { kind: 'teams-update', id: 'team_1', patch: { guardrails: 'strict', params: null }, json: false }],
   ])('reads %j', (argv, expected) => {
     expect(commandOf(argv)).toEqual(expected);
   });
@@ -34,7 +36,7 @@ describe('parseCommandLine: teams', () => {
     [['teams', 'create', '--name', 'x', '--ips', '10.0.0.0/8'], 'teams create does not take --ips', false],
     [['teams', 'create', '--name', 'x', '--rpm', 'off'], '--rpm off only applies to teams update; leave --rpm out for a team without that limit', false],
     [['teams', 'create', '--name', 'x', '--usd-per-day', '0'], '--usd-per-day must be a USD amount such as 5, 2.50 or $0.01: more than 0 and at most 1000000000, with up to 6 decimal places, not "0"', false],
-    [['teams', 'update', 'team_1'], 'teams update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --end-user-limits, --audit or --guardrails', false],
+    [['teams', 'update', 'team_1'], 'teams update needs something to change: --name, --models, --rpm, --tpm, --usd-per-day, --usd-per-month, --end-user-limits, --audit, --guardrails or --params', false],
     [['teams', 'update'], 'teams update needs the ID of a team (see `aigw teams list`)', false],
     [['teams', 'delete'], 'teams delete needs the ID of a team (see `aigw teams list`)', false],
     [['teams', 'delete', 'a', 'b'], 'teams delete: unexpected argument "b"', false],

@@ -1,11 +1,11 @@
 import type { KeyLimits } from '../access/api-key';
 import type { TeamPatch } from './admin-client';
 import { CliError } from './errors';
-import { LIMIT_OPTION_NAMES, NO_LIMIT, accept, auditFlagFrom, endUserLimitsFrom, guardrailsSwitchFrom, limitsFrom, limitsPatchFrom, noMore, splitModels, type Values } from './flags';
+import { LIMIT_OPTION_NAMES, NO_LIMIT, accept, auditFlagFrom, endUserLimitsFrom, guardrailsChoiceFrom, limitsFrom, limitsPatchFrom, noMore, paramPolicyFrom, splitModels, type Values } from './flags';
 
 /** What a `teams …` command line asked for. */
 export type TeamCommand =
-  | { kind: 'teams-create'; name: string; models?: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; audit?: boolean; guardrails?: 'off'; json: boolean }
+  | { kind: 'teams-create'; name: string; models?: string[]; limits?: KeyLimits; endUserLimits?: KeyLimits; audit?: boolean; guardrails?: string; params?: string; json: boolean }
   | { kind: 'teams-list'; json: boolean }
   | { kind: 'teams-show'; id: string; json: boolean }
   | { kind: 'teams-update'; id: string; patch: TeamPatch; json: boolean }
@@ -23,7 +23,7 @@ export function teamCommandFrom(action: string, rest: readonly string[], values:
   const json = values.json === true;
   switch (action) {
     case 'create': {
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'audit', 'guardrails', 'json'], name, 'teams');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'audit', 'guardrails', 'params', 'json'], name, 'teams');
       noMore(rest, name, 'teams');
       if (!values.name?.trim()) throw new CliError('usage', 'teams create needs --name NAME', { topic: 'teams' });
       const command: TeamCommand = { kind: 'teams-create', name: values.name.trim(), json };
@@ -33,7 +33,9 @@ export function teamCommandFrom(action: string, rest: readonly string[], values:
       if (limits) command.limits = limits;
       if (values['end-user-limits'] !== undefined) command.endUserLimits = endUserLimitsFrom(values['end-user-limits'], 'teams', false);
       if (values.audit !== undefined && auditFlagFrom(values.audit, 'teams')) command.audit = true;
-      if (values.guardrails !== undefined && guardrailsSwitchFrom(values.guardrails, 'teams') === 'off') command.guardrails = 'off';
+      const guardrails = values.guardrails === undefined ? undefined : guardrailsChoiceFrom(values.guardrails, 'teams');
+      if (guardrails !== undefined && guardrails !== 'on') command.guardrails = guardrails;
+      if (values.params !== undefined) command.params = paramPolicyFrom(values.params, 'teams', false)!;
       return command;
     }
     case 'list':
@@ -44,7 +46,7 @@ export function teamCommandFrom(action: string, rest: readonly string[], values:
       accept(values, ['json'], name, 'teams');
       return { kind: 'teams-show', id: teamId(rest, name), json };
     case 'update': {
-      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'audit', 'guardrails', 'json'], name, 'teams');
+      accept(values, ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'audit', 'guardrails', 'params', 'json'], name, 'teams');
       const id = teamId(rest, name);
       return { kind: 'teams-update', id, patch: patchFrom(values), json };
     }
@@ -74,9 +76,10 @@ function patchFrom(values: Values): TeamPatch {
   if (limits) patch.limits = limits;
   if (values['end-user-limits'] !== undefined) patch.endUserLimits = endUserLimitsFrom(values['end-user-limits'], 'teams', true);
   if (values.audit !== undefined) patch.audit = auditFlagFrom(values.audit, 'teams');
-  if (values.guardrails !== undefined) patch.guardrails = guardrailsSwitchFrom(values.guardrails, 'teams');
+  if (values.guardrails !== undefined) patch.guardrails = guardrailsChoiceFrom(values.guardrails, 'teams');
+  if (values.params !== undefined) patch.params = paramPolicyFrom(values.params, 'teams', true);
   if (Object.keys(patch).length === 0) {
-    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'audit', 'guardrails'].map((f) => `--${f}`);
+    const flags = ['name', 'models', ...LIMIT_OPTION_NAMES, 'end-user-limits', 'audit', 'guardrails', 'params'].map((f) => `--${f}`);
     throw new CliError('usage', `teams update needs something to change: ${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}`, { topic: 'teams' });
   }
   return patch;

@@ -15,14 +15,15 @@ const KEYS = `Usage:
                    [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
                    [--end-user-limits rpm=10,usd-per-day=1] [--end-user-required on|off]
                    [--ips 10.0.0.0/8,2001:db8::/32] [--team ID] [--audit on|off]
-                   [--guardrails on|off] [--expires 2027-01-01T00:00:00Z] [--json]
+                   [--guardrails on|off|SET] [--params POLICY]
+                   [--expires 2027-01-01T00:00:00Z] [--json]
   aigw keys list [--json]
   aigw keys show ID [--json]
   aigw keys update ID [--name NAME] [--models PATTERNS] [--rpm N|off] [--tpm N|off]
                    [--usd-per-day AMOUNT|off] [--usd-per-month AMOUNT|off]
                    [--end-user-limits LIMITS|off] [--end-user-required on|off]
                    [--ips LIST|off] [--team ID|--no-team] [--audit on|off]
-                   [--guardrails on|off] [--json]
+                   [--guardrails on|off|SET] [--params POLICY|off] [--json]
   aigw keys revoke ID [--json]
   aigw keys rotate ID [--grace 1h|0] [--json]
 
@@ -84,22 +85,31 @@ const KEYS = `Usage:
            with the gateway's audit.mode "flagged", on writes the bodies of
            the key's calls (prompts and answers) to the audit log; off stops
            it. Without it a key is not flagged
-  --guardrails on|off
+  --guardrails on|off|SET
            off exempts the key's calls from the gateway's guardrails (trusted
-           automation); on screens them again. Without it a key is screened
+           automation); SET screens them by that rule set of the config's
+           guardrails.sets instead of the gateway's rules; on drops the key's
+           own choice. Without it a key gets its team's choice, else the
+           gateway's rules. A set the config does not have is refused
+  --params POLICY|off
+           the request parameter policy of the config's paramPolicies its
+           calls get on top of the model's (a cap the lower, a forced value
+           the key's); off on update drops the key's own. Without it a key
+           gets its team's, if any
   --json   print the admin API's JSON instead of text`;
 
 const TEAMS = `Usage:
   aigw teams create --name NAME [--models PATTERNS] [--rpm N] [--tpm N]
                     [--usd-per-day AMOUNT] [--usd-per-month AMOUNT]
                     [--end-user-limits LIMITS] [--audit on|off]
-                    [--guardrails on|off] [--json]
+                    [--guardrails on|off|SET] [--params POLICY] [--json]
   aigw teams list [--json]
   aigw teams show ID [--json]
   aigw teams update ID [--name NAME] [--models PATTERNS|off] [--rpm N|off]
                     [--tpm N|off] [--usd-per-day AMOUNT|off]
                     [--usd-per-month AMOUNT|off] [--end-user-limits LIMITS|off]
-                    [--audit on|off] [--guardrails on|off] [--json]
+                    [--audit on|off] [--guardrails on|off|SET]
+                    [--params POLICY|off] [--json]
   aigw teams delete ID [--json]
 
   A team's limits are shared by all its keys together: with --rpm 50, the
@@ -123,9 +133,13 @@ const TEAMS = `Usage:
   --audit on|off
            with the gateway's audit.mode "flagged", on writes the bodies of
            all its keys' calls to the audit log; off stops it
-  --guardrails on|off
-           off exempts all its keys' calls from the gateway's guardrails; on
-           screens them again
+  --guardrails on|off|SET
+           off exempts its keys' calls from the gateway's guardrails, SET
+           screens them by that rule set; on drops the team's choice. A key's
+           own --guardrails wins over its team's
+  --params POLICY|off
+           the request parameter policy its keys' calls get, as for keys; a
+           key's own --params wins over its team's
 
   --rpm, --tpm, --usd-per-day, --usd-per-month: as for keys (see
   \`aigw keys --help\`), counted for the team's keys together

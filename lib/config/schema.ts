@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_BUDGET_THRESHOLDS } from '../alerts/thresholds';
-import { DEFAULT_STREAM_WINDOW, GuardrailsSchema } from '../guardrails/config';
+import { DEFAULT_STREAM_WINDOW, GuardrailsSchema, MAX_GUARDRAIL_SETS, setNameProblem } from '../guardrails/config';
 
 /**
  * Where a credential comes from. Configs hold references only, never values:
@@ -332,51 +332,57 @@ const ResponseCacheSchema = z.strictObject({
 export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;
 
 /** The request parameters a model's `params` may set, in the gateway's own names (`lib/params/fields.ts` spells them per API). */
-const ParamValuesSchema = (where: string) =>
+const ParamValuesSchema = (at: string, where: string) =>
   z.strictObject(
     {
-      temperature: z.number({ message: `models[].params.${where}.temperature is a number` }).min(0, { message: `models[].params.${where}.temperature is at least 0` }).max(2, { message: `models[].params.${where}.temperature is at most 2` }).optional(),
-      topP: z.number({ message: `models[].params.${where}.topP is a number` }).min(0, { message: `models[].params.${where}.topP is at least 0` }).max(1, { message: `models[].params.${where}.topP is at most 1` }).optional(),
-      maxOutputTokens: z.number({ message: `models[].params.${where}.maxOutputTokens is a number of tokens` }).int({ message: `models[].params.${where}.maxOutputTokens is a whole number of tokens` }).positive({ message: `models[].params.${where}.maxOutputTokens is at least 1` }).optional(),
-      reasoningEffort: z.enum(REASONING_EFFORTS, { message: `models[].params.${where}.reasoningEffort is "minimal", "low", "medium" or "high"` }).optional(),
+      temperature: z.number({ message: `${at}.${where}.temperature is a number` }).min(0, { message: `${at}.${where}.temperature is at least 0` }).max(2, { message: `${at}.${where}.temperature is at most 2` }).optional(),
+      topP: z.number({ message: `${at}.${where}.topP is a number` }).min(0, { message: `${at}.${where}.topP is at least 0` }).max(1, { message: `${at}.${where}.topP is at most 1` }).optional(),
+      maxOutputTokens: z.number({ message: `${at}.${where}.maxOutputTokens is a number of tokens` }).int({ message: `${at}.${where}.maxOutputTokens is a whole number of tokens` }).positive({ message: `${at}.${where}.maxOutputTokens is at least 1` }).optional(),
+      reasoningEffort: z.enum(REASONING_EFFORTS, { message: `${at}.${where}.reasoningEffort is "minimal", "low", "medium" or "high"` }).optional(),
     },
-    { message: `models[].params.${where} holds temperature, topP, maxOutputTokens or reasoningEffort` },
+    { message: `${at}.${where} holds temperature, topP, maxOutputTokens or reasoningEffort` },
   );
 
 /**
- * A model's request parameter policy (`lib/params/`): `defaults` fill what the client did not send,
- * `force` replaces what it sent, `caps.maxOutputTokens` is the most one call may ask for.
+ * A request parameter policy (`lib/params/`): `defaults` fill what the client did not send,
+ * `force` replaces what it sent, `caps.maxOutputTokens` is the most one call may ask for. `at`
+ * names where it sits in messages: a model's (`models[].params`) or a named one for keys and
+ * teams (`paramPolicies.<name>`), which has no `unsupported` (mending is the model's to decide).
  */
-const ParamPolicySchema = z
-  .strictObject(
-    {
-      defaults: ParamValuesSchema('defaults').optional(),
-      force: ParamValuesSchema('force').optional(),
-      caps: z
-        .strictObject(
-          {
-            maxOutputTokens: z.number({ message: 'models[].params.caps.maxOutputTokens is a number of tokens' }).int({ message: 'models[].params.caps.maxOutputTokens is a whole number of tokens' }).positive({ message: 'models[].params.caps.maxOutputTokens is at least 1' }).optional(),
-          },
-          { message: 'models[].params.caps holds maxOutputTokens only' },
-        )
-        .optional(),
-      /**
-       * What happens to a parameter the target's model refuses (`lib/params/mend.ts`): `mend`
-       * (the default) renames or drops it on the way; `pass` sends it, for the upstream's 400.
-       */
-      unsupported: z.enum(['mend', 'pass'], { message: 'models[].params.unsupported is "mend" or "pass"' }).optional(),
-    },
-    { message: 'models[].params is an object: { "defaults": {…}, "force": {…}, "caps": { "maxOutputTokens": N }, "unsupported": "mend" | "pass" }' },
-  )
-  .superRefine((params, ctx) => {
-    for (const name of Object.keys(params.force ?? {})) {
-      if (params.defaults && name in params.defaults) ctx.addIssue({ code: 'custom', path: ['force', name], message: `models[].params: ${name} is in both defaults and force (a forced value leaves no default to fill); keep one` });
-    }
-    const cap = params.caps?.maxOutputTokens;
-    if (cap === undefined) return;
-    if (params.force?.maxOutputTokens !== undefined) ctx.addIssue({ code: 'custom', path: ['force', 'maxOutputTokens'], message: 'models[].params: maxOutputTokens is forced and capped; a forced value is the most already, keep one' });
-    if ((params.defaults?.maxOutputTokens ?? 0) > cap) ctx.addIssue({ code: 'custom', path: ['defaults', 'maxOutputTokens'], message: `models[].params.defaults.maxOutputTokens is above caps.maxOutputTokens (${cap})` });
-  });
+const paramPolicySchema = (at: string, perModel: boolean) =>
+  z
+    .strictObject(
+      {
+        defaults: ParamValuesSchema(at, 'defaults').optional(),
+        force: ParamValuesSchema(at, 'force').optional(),
+        caps: z
+          .strictObject(
+            {
+              maxOutputTokens: z.number({ message: `${at}.caps.maxOutputTokens is a number of tokens` }).int({ message: `${at}.caps.maxOutputTokens is a whole number of tokens` }).positive({ message: `${at}.caps.maxOutputTokens is at least 1` }).optional(),
+            },
+            { message: `${at}.caps holds maxOutputTokens only` },
+          )
+          .optional(),
+        /**
+         * What happens to a parameter the target's model refuses (`lib/params/mend.ts`): `mend`
+         * (the default) renames or drops it on the way; `pass` sends it, for the upstream's 400.
+         */
+        unsupported: (perModel ? z.enum(['mend', 'pass'], { message: `${at}.unsupported is "mend" or "pass"` }) : z.never({ message: `${at}.unsupported is a model's own (models[].params.unsupported)` })).optional(),
+      },
+      { message: `${at} is an object: { "defaults": {…}, "force": {…}, "caps": { "maxOutputTokens": N }${perModel ? ', "unsupported": "mend" | "pass"' : ''} }` },
+    )
+    .superRefine((params, ctx) => {
+      for (const name of Object.keys(params.force ?? {})) {
+        if (params.defaults && name in params.defaults) ctx.addIssue({ code: 'custom', path: ['force', name], message: `${at}: ${name} is in both defaults and force (a forced value leaves no default to fill); keep one` });
+      }
+      const cap = params.caps?.maxOutputTokens;
+      if (cap === undefined) return;
+      if (params.force?.maxOutputTokens !== undefined) ctx.addIssue({ code: 'custom', path: ['force', 'maxOutputTokens'], message: `${at}: maxOutputTokens is forced and capped; a forced value is the most already, keep one` });
+      if ((params.defaults?.maxOutputTokens ?? 0) > cap) ctx.addIssue({ code: 'custom', path: ['defaults', 'maxOutputTokens'], message: `${at}.defaults.maxOutputTokens is above caps.maxOutputTokens (${cap})` });
+    });
+const ParamPolicySchema = paramPolicySchema('models[].params', true);
+/** A named policy a key or team may name (`paramPolicies.<name>`), applied on top of the model's. */
+const NamedParamPolicySchema = paramPolicySchema('paramPolicies.<name>', false);
 export type ParamPolicyConfig = z.infer<typeof ParamPolicySchema>;
 
 const ModelSchema = z.strictObject({
@@ -502,8 +508,20 @@ export const GatewayConfigSchema = z
     responseCache: ResponseCacheSchema.default({ maxBytes: RESPONSE_CACHE_MAX_BYTES }),
     /** Rules run on the prompt text of every model call, and on answers where `on` says so: block, redact or flag secrets and patterns (`lib/guardrails/`). */
     guardrails: GuardrailsSchema.default({ on: ['request'], streamWindow: DEFAULT_STREAM_WINDOW, rules: [] }),
+    /**
+     * Named request parameter policies (`lib/params/`) that keys and teams may name (`params:
+     * "<name>"`): applied after the model's own `params`, a cap taking the lower, a forced value
+     * winning. Same fields as a model's `params` but `unsupported`.
+     */
+    paramPolicies: z.record(z.string(), NamedParamPolicySchema).optional(),
   })
   .superRefine((config, ctx) => {
+    // Bounded as rule sets are: the names travel to the AWS admin function in an environment variable (4 KB in all).
+    if (Object.keys(config.paramPolicies ?? {}).length > MAX_GUARDRAIL_SETS) ctx.addIssue({ code: 'custom', path: ['paramPolicies'], message: `paramPolicies holds at most ${MAX_GUARDRAIL_SETS} policies` });
+    for (const name of Object.keys(config.paramPolicies ?? {})) {
+      const problem = setNameProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['paramPolicies', name], message: `paramPolicies: ${problem}` });
+    }
     const providers = new Map<string, ProviderConfig>();
     config.providers.forEach((p, i) => {
       if (providers.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });

@@ -93,9 +93,55 @@ const RuleSchema = z
   });
 export type GuardrailRuleConfig = z.infer<typeof RuleSchema>;
 
+/** Rule ids are unique per side: the same detector may redact on the way in and block on the way out. */
+function uniqueRuleIds(rules: readonly GuardrailRuleConfig[], on: readonly GuardrailSide[], ctx: z.RefinementCtx, at: readonly (string | number)[]): void {
+  for (const side of GUARDRAIL_SIDES) {
+    const seen = new Set<string>();
+    rules.forEach((rule, i) => {
+      if (!appliesTo(rule, on, side)) return;
+      for (const id of ruleIds(rule)) {
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [...at, 'rules', i, 'id'], message: `rule id "${id}" is used twice on the ${side} side (the "${SECRETS}" preset names one rule per built-in detector)` });
+        seen.add(id);
+      }
+    });
+  }
+}
+
+/** What a key or team names a rule set by: as a rule id, but never `on` or `off`, which the admin API reads as switches. */
+export const SET_NAME = /^[a-z0-9][a-z0-9_.-]{0,47}$/;
+const RESERVED_SET_NAMES: ReadonlySet<string> = new Set(['on', 'off']);
+
+/**
+ * Why a name cannot name a rule set or a parameter policy, or undefined.
+ *
+ * @example
+ * setNameProblem('contractors') // undefined
+ * setNameProblem('off') // '"off" is kept for the switch …'
+ */
+export function setNameProblem(name: string): string | undefined {
+  if (!SET_NAME.test(name)) return `"${name}" is not a name: lower-case letters, digits, "_", "." or "-" (at most 48)`;
+  if (RESERVED_SET_NAMES.has(name)) return `"${name}" is kept for the switch (guardrails "on" or "off"): name the set otherwise`;
+  return undefined;
+}
+
+/** At most this many named sets: each is compiled at start, and the names are a metric's and a record's words. */
+export const MAX_GUARDRAIL_SETS = 32;
+
+/** A named rule set (`guardrails.sets.<name>`), for the keys and teams that name it instead of the gateway's own rules. */
+const RuleSetSchema = z.strictObject(
+  {
+    /** Where its rules look unless a rule says otherwise; the gateway's `guardrails.on` when absent. */
+    on: Sides.optional(),
+    rules: z.array(RuleSchema).max(64, { message: 'a rule set holds at most 64 rules' }).default([]),
+  },
+  { message: 'a rule set is { "rules": [ … ], "on": ["request", "response"] }' },
+);
+export type GuardrailRuleSetConfig = z.infer<typeof RuleSetSchema>;
+
 /**
  * `guardrails`: rules run on the text of every model call's body before it goes anywhere, and
- * (`on: ["response"]`) on the answers the models send back (`lib/guardrails/`). No rules: nothing is scanned.
+ * (`on: ["response"]`) on the answers the models send back (`lib/guardrails/`). No rules: nothing
+ * is scanned. `sets` are named rule sets a key or team may use instead (`lib/guardrails/sets.ts`).
  */
 export const GuardrailsSchema = z
   .strictObject({
@@ -113,18 +159,18 @@ export const GuardrailsSchema = z
       .max(16384, { message: 'streamWindow is at most 16384 bytes' })
       .default(DEFAULT_STREAM_WINDOW),
     rules: z.array(RuleSchema).max(64, { message: 'guardrails.rules holds at most 64 rules' }).default([]),
+    /** Named rule sets, by name: a key or team that names one (`guardrails: "<name>"`) is screened by its rules instead of the ones above. */
+    sets: z.record(z.string(), RuleSetSchema).optional(),
   })
   .superRefine((config, ctx) => {
-    // Unique per side: the same detector may redact on the way in and block on the way out.
-    for (const side of GUARDRAIL_SIDES) {
-      const seen = new Set<string>();
-      config.rules.forEach((rule, i) => {
-        if (!appliesTo(rule, config.on, side)) return;
-        for (const id of ruleIds(rule)) {
-          if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${id}" is used twice on the ${side} side (the "${SECRETS}" preset names one rule per built-in detector)` });
-          seen.add(id);
-        }
-      });
+    uniqueRuleIds(config.rules, config.on, ctx, []);
+    const names = Object.keys(config.sets ?? {});
+    if (names.length > MAX_GUARDRAIL_SETS) ctx.addIssue({ code: 'custom', path: ['sets'], message: `guardrails.sets holds at most ${MAX_GUARDRAIL_SETS} sets` });
+    for (const name of names) {
+      const problem = setNameProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['sets', name], message: `guardrails.sets: ${problem}` });
+      const set = config.sets![name]!;
+      uniqueRuleIds(set.rules, set.on ?? config.on, ctx, ['sets', name]);
     }
   });
 export type GuardrailsConfig = z.infer<typeof GuardrailsSchema>;

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminApi } from '../admin/api';
+import { policyNamesOf } from '../admin/shared';
 import { usageReports } from '../jobs/rollup';
 import type { AccountLoad } from '../routing/account-load';
 import type { AccountHealth } from '../routing/health';
@@ -105,7 +106,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const gateway = createGateway({ config: options.config, keys, teams, ...(endUserAlerts ? { endUserAlerts } : {}), rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.load ? { load: options.load } : {}), ...(options.audit ? { audit: options.audit } : {}) });
   // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
   const dateNow = () => new Date((options.now ?? Date.now)());
-  const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table) });
+  const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table), names: policyNamesOf(options.config) });
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -24,9 +24,11 @@ export interface AnswerGuard {
  * const guard = answerGuardOf(ctx, deps); // then screenWholeAnswer / screenedStream
  */
 export function answerGuardOf(ctx: RequestContext, deps: Pick<ProxyDeps, 'answerGuardrails'>): AnswerGuard | undefined {
-  if (!ctx.screensAnswer || !deps.answerGuardrails) return undefined;
+  // A caller's named rule set brings its own rules on answers (`guardedBody` puts them on the context).
+  const answers = ctx.answerRules ?? deps.answerGuardrails;
+  if (!ctx.screensAnswer || !answers) return undefined;
   const dialect = answerDialect(ctx.surface);
-  return dialect && { rules: deps.answerGuardrails.rules, dialect, window: deps.answerGuardrails.window };
+  return dialect && { rules: answers.rules, dialect, window: answers.window };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { CacheTicket } from '../cache/response-cache';
 import type { Price } from '../config/schema';
 import type { Release } from '../routing/account-load';
 import type { BalancedBy } from '../routing/balance';
-import type { GuardrailHit } from '../guardrails/scan';
+import type { GuardrailHit, Guardrails } from '../guardrails/scan';
 import type { TokenUsage } from '../usage/tokens';
 import type { UsageRecord } from '../usage/record';
 
@@ -69,6 +69,15 @@ export interface RequestContext {
   guardrails?: GuardrailHit[];
   /** The answer is screened by the guardrails' rules on answers (there are some, and the caller is not exempt): set in `guardedBody`. */
   screensAnswer?: true;
+  /** The rules on answers of the named rule set the caller chose (`guardrails.sets`), when it chose one that has some; else the gateway's own apply. */
+  answerRules?: { rules: Guardrails; window: number };
+  /**
+   * Which rules screen the answer, where they differ from the gateway's own: `set:<name>`, or
+   * `none` (an exempt caller, or a set without rules on answers, while the gateway's own look at
+   * answers). Absent when they are the gateway's own. The response cache keys on it: answers
+   * screened otherwise are other bytes.
+   */
+  answerScreen?: string;
   /** The bodies of a call the audit log covers (`lib/audit/`); absent for every other call. */
   audit?: AuditCapture;
   /** What the model's request parameter policy changed in the body (`lib/params/`), e.g. `maxOutputTokens:capped`; absent when nothing. */

@@ -6,6 +6,8 @@ import type { SpendLimiter } from '../access/spend-limiter';
 import type { GatewayConfig } from '../config/schema';
 import type { Credentials } from '../credentials/credentials';
 import type { Guardrails } from '../guardrails/scan';
+import type { ScreeningRules } from '../guardrails/sets';
+import type { ComposedPolicies } from '../params/compose';
 import type { GatewayLogger } from '../observe/logger';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Catalog } from '../routing/catalog';
@@ -40,6 +42,10 @@ export interface ProxyDeps {
   guardrails?: Guardrails;
   /** The guardrails' rules on answers (`guardrails.on` has `response`), compiled, and how much of a stream they hold back; absent when none (then no answer is looked at). */
   answerGuardrails?: { rules: Guardrails; window: number };
+  /** The named rule sets (`guardrails.sets`), compiled, for the keys and teams that name one; absent when the config has none. */
+  guardrailSets?: ReadonlyMap<string, ScreeningRules>;
+  /** The named request parameter policies (`paramPolicies`), each composed with a model's policy once, when first used; absent when the config has none. */
+  paramPolicies?: ComposedPolicies;
   logger: GatewayLogger;
   /** Epoch ms. */
   now: () => number;

@@ -1,4 +1,6 @@
-import type { Caller } from '../access/caller';
+import { guardrailsOf, type Caller, type Chosen } from '../access/caller';
+import type { Guardrails } from '../guardrails/scan';
+import type { ScreeningRules } from '../guardrails/sets';
 import { endUserOf } from '../access/end-user';
 import { GatewayError } from '../http/errors';
 import type { GatewayRequest } from '../http/types';
@@ -16,21 +18,37 @@ import type { ProxyDeps } from './deps';
  * rule (`guardrail`: rule, action, count; never the text), which the `GuardrailHits` metric reads.
  * A `flag` hit puts the call in the audit log when it runs in `flagged` mode. A `block` hit is a
  * 400 `guardrail_blocked` naming the rule and the param path of the match, never the match.
- * A key or team with `guardrails: "off"` (trusted automation) is not screened. With rules on
- * answers, a screened caller's call is marked here (`ctx.screensAnswer`) for `answer-guard.ts`.
+ * A key or team with `guardrails: "off"` (trusted automation) is not screened; one that names a
+ * rule set (`guardrails.sets`) is screened by that set instead of the gateway's own rules, the
+ * key's choice before its team's (`guardrailsOf`). With rules on answers, a screened caller's
+ * call is marked here (`ctx.screensAnswer`, and the set's rules `ctx.answerRules`) for `answer-guard.ts`.
  *
  * @example
  * raw = guardedBody(raw, caller, req, ctx, deps); // before parsing it
  */
 export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Uint8Array {
-  if ((!deps.guardrails && !deps.answerGuardrails) || caller.key.guardrails === 'off' || caller.team?.guardrails === 'off') return raw;
+  const chosen = guardrailsOf(caller);
+  let request: Guardrails | undefined;
+  let answers: ScreeningRules['answers'];
+  if (chosen === undefined) {
+    // The common case, a caller on the gateway's own rules: no lookup.
+    request = deps.guardrails;
+    answers = deps.answerGuardrails;
+  } else {
+    ({ request, answers } = screeningOf(chosen, deps));
+    // What the response cache keys on: answers screened otherwise than by the gateway's own rules are other bytes.
+    const answerScreen = answers ? `set:${chosen.name}` : deps.answerGuardrails ? 'none' : undefined;
+    if (answerScreen) ctx.answerScreen = answerScreen;
+    if (answers) ctx.answerRules = answers;
+  }
   // The answer's turn comes later (`lib/pipeline/answer-guard.ts`): the call is marked for it here, where the caller is known.
-  if (deps.answerGuardrails) ctx.screensAnswer = true;
-  if (!deps.guardrails) return raw;
-  const screened = deps.guardrails.screen(raw);
+  if (answers) ctx.screensAnswer = true;
+  if (!request) return raw;
+  const screened = request.screen(raw);
   if (!screened) return raw;
   ctx.guardrails = screened.hits;
-  for (const hit of screened.hits) deps.logger.info('guardrail', { requestId: ctx.requestId, keyId: ctx.keyId, surface: ctx.surface, rule: hit.rule, action: hit.action, count: hit.count });
+  // A hit of a named set says which set: the same rule id may block in one set and flag in another.
+  for (const hit of screened.hits) deps.logger.info('guardrail', { requestId: ctx.requestId, keyId: ctx.keyId, surface: ctx.surface, rule: hit.rule, action: hit.action, count: hit.count, ...(chosen ? { set: chosen.name } : {}) });
   if (screened.flagged && !ctx.audit && deps.audit?.auditsFlaggedCalls) ctx.audit = deps.audit.begin();
   if (screened.blocked) {
     const { rule, path } = screened.blocked;
@@ -45,6 +63,28 @@ export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest
     });
   }
   return screened.body;
+}
+
+const UNSCREENED: ScreeningRules = Object.freeze({});
+
+/**
+ * The rules of a key's or team's choice (`guardrailsOf`): none for `off`, else the named set's. A
+ * name the config no longer has (the set was renamed or removed since the key was given it) fails
+ * closed: the call is refused, 403 `guardrail_set_unknown`, rather than sent with less screening
+ * than the operator chose for it; the log's detail names the set, for the operator to mend.
+ *
+ * @example
+ * screeningOf({ name: 'strict', from: 'team' }, deps) // deps.guardrailSets.get('strict')
+ */
+export function screeningOf(chosen: Chosen, deps: Pick<ProxyDeps, 'guardrailSets'>): ScreeningRules {
+  if (chosen.name === 'off') return UNSCREENED;
+  const set = deps.guardrailSets?.get(chosen.name);
+  if (set) return set;
+  const whose = chosen.from === 'key' ? 'this API key' : "this API key's team";
+  throw new GatewayError('permission', `The guardrail rule set that ${whose} is given is not in the gateway's config, so its calls are refused rather than sent unscreened. Ask the gateway's operator.`, {
+    code: 'guardrail_set_unknown',
+    detail: `guardrails.sets has no set "${chosen.name}" (named by the ${chosen.from}): add it to the config, or give the ${chosen.from} another set (aigw ${chosen.from === 'key' ? 'keys' : 'teams'} update <id> --guardrails <set>)`,
+  });
 }
 
 /**

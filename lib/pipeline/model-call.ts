@@ -1,8 +1,8 @@
-import { modelRefusedBy, type Caller } from '../access/caller';
+import { modelRefusedBy, paramPolicyOf, type Caller, type Chosen } from '../access/caller';
 import { endUserOf, limitScopesOf } from '../access/end-user';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest, PolicyChoices } from '../canonical/types';
-import { entraOf } from '../config/schema';
+import { entraOf, type ParamPolicyConfig } from '../config/schema';
 import { unusableCredentials } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
 import { GatewayError, forTarget } from '../http/errors';
@@ -112,20 +112,22 @@ export async function admit(
 }
 
 /**
- * The model's request parameter policy (`lib/params/`) applied to an admitted call's body, so that
+ * The model's request parameter policy (`lib/params/`), with the one its key or team names on top
+ * (`paramPolicies`, `composePolicies`: a cap the lower, a forced value the key's), applied to an admitted call's body, so that
  * everything after it (the budget's worst case, the response cache's key, passthrough and
  * translation) sees the policy's body. A body it changed goes on as its new JSON, also as `raw`
  * (so a passthrough sends the policy's values, never the client's bytes); the usage record and the
- * debug log say what changed. A model without `params` pays one property read.
+ * debug log say what changed. A model without `params` and a caller without a policy pay three property reads.
  *
  * @example
  * withParamPolicy(call, ctx, deps) // the call itself, or { ...call, body, raw } with ctx.params = ['maxOutputTokens:capped']
  */
-export function withParamPolicy(call: AdmittedCall, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>): AdmittedCall {
-  const policy = call.entry.config.params;
+export function withParamPolicy(call: AdmittedCall, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger' | 'paramPolicies'>): AdmittedCall {
+  const own = paramPolicyOf(call.caller);
+  const policy = own ? namedPolicy(call.entry.config.params, own, deps) : call.entry.config.params;
   if (!policy) return call;
   const { body, changes, skipped, filled } = applyParams(ctx.surface, call.body, policy);
-  if (changes.length > 0 || skipped.length > 0) deps.logger.debug('request parameters set by the model policy', { requestId: ctx.requestId, model: call.model, surface: ctx.surface, params: changes, skipped });
+  if (changes.length > 0 || skipped.length > 0) deps.logger.debug('request parameters set by the model policy', { requestId: ctx.requestId, model: call.model, surface: ctx.surface, ...(own ? { policy: own.name } : {}), params: changes, skipped });
   if (changes.length === 0) return call;
   ctx.params = changes;
   const chose = (param: ParamName) => filled.includes(param);
@@ -136,6 +138,22 @@ export function withParamPolicy(call: AdmittedCall, ctx: RequestContext, deps: P
     maxTokens: changes.some((change) => change.startsWith('maxOutputTokens:')),
   };
   return { ...call, body, raw: Buffer.from(JSON.stringify(body)), setByPolicy };
+}
+
+/**
+ * The model's policy with the caller's named one on top, composed once per pair
+ * (`ComposedPolicies`). A name the config no longer has fails closed, as a rule set's does
+ * (`screeningOf`): the call is refused, 403 `param_policy_unknown`, rather than sent without the
+ * caps and forced values the operator chose for the caller.
+ */
+function namedPolicy(model: ParamPolicyConfig | undefined, own: Chosen, deps: Pick<ProxyDeps, 'paramPolicies'>): ParamPolicyConfig {
+  const policy = deps.paramPolicies?.of(model, own.name);
+  if (policy) return policy;
+  const whose = own.from === 'key' ? 'this API key' : "this API key's team";
+  throw new GatewayError('permission', `The request parameter policy that ${whose} is given is not in the gateway's config, so its calls are refused rather than sent without it. Ask the gateway's operator.`, {
+    code: 'param_policy_unknown',
+    detail: `paramPolicies has no policy "${own.name}" (named by the ${own.from}): add it to the config, or give the ${own.from} another (aigw ${own.from === 'key' ? 'keys' : 'teams'} update <id> --params <name>)`,
+  });
 }
 
 /** The surface's decoding of a call's body, marked with what the policy chose in it, so a translator can give way on those. */
@@ -195,7 +213,7 @@ export function cacheFor(call: AdmittedCall, ctx: RequestContext, deps: ProxyDep
   const config = call.entry.config.cache;
   // Images, audio, moderations and rerank share the models but not the cache.
   if (!config || !deps.responseCache || !isCacheableSurface(ctx.surface)) return undefined;
-  return { plan: planCache(config, { surface: ctx.surface, model: call.model, upstream: call.entry.targets.map((t) => `${t.provider.id}:${t.model}`), keyId: call.caller.key.id, teamId: call.caller.team?.id, stream: ctx.stream, jsonArray: ctx.jsonArray, body: call.body, headers, setByPolicy: call.setByPolicy, unscreened: deps.answerGuardrails !== undefined && ctx.screensAnswer !== true }) };
+  return { plan: planCache(config, { surface: ctx.surface, model: call.model, upstream: call.entry.targets.map((t) => `${t.provider.id}:${t.model}`), keyId: call.caller.key.id, teamId: call.caller.team?.id, stream: ctx.stream, jsonArray: ctx.jsonArray, body: call.body, headers, setByPolicy: call.setByPolicy, answerScreen: ctx.answerScreen }) };
 }
 
 /**

@@ -153,6 +153,22 @@ describe.each([
     expect(await store.getByHash(record.hash)).toEqual(added);
   });
 
+  it('keeps a key\'s rule set and parameter policy, changes them, and removes them given "on" and null', async () => {
+    const { record } = mintKey({ name: 'ci', models: ['*'], guardrails: 'strict', params: 'ci' }, new Date());
+    await store.put(record);
+
+    const changed = await store.update(record.id, { guardrails: 'off', params: 'contractors' });
+    const renamed = await store.update(record.id, { name: 'ci-2' });
+    const cleared = await store.update(record.id, { guardrails: 'on', params: null });
+
+    expect([record.guardrails, record.params]).toEqual(['strict', 'ci']);
+    expect([changed?.guardrails, changed?.params]).toEqual(['off', 'contractors']);
+    expect([renamed?.guardrails, renamed?.params]).toEqual(['off', 'contractors']);
+    expect(cleared).not.toHaveProperty('guardrails');
+    expect(cleared).not.toHaveProperty('params');
+    expect(await store.getByHash(record.hash)).toEqual(cleared);
+  });
+
   it('keeps a key\'s audit flag, removes it when given false, and leaves it when not given', async () => {
     const { record } = mintKey({ name: 'a', models: ['*'], audit: true }, new Date());
     const plain = mintKey({ name: 'b', models: ['*'], audit: false }, new Date()).record;

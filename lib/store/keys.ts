@@ -13,7 +13,7 @@ export interface KeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; undefined when there is no such key. */
   revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
-  /** Replaces the fields given (limits or endUserLimits `{}` removes them all, endUserRequired false the requirement, allowedIps null the list, teamId null the team, audit false the flag, guardrails "on" the exemption); undefined when there is no such key. */
+  /** Replaces the fields given (limits or endUserLimits `{}` removes them all, endUserRequired false the requirement, allowedIps null the list, teamId null the team, audit false the flag, guardrails "on" the key's own choice, params null its policy); undefined when there is no such key. */
   update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | undefined>;
   /**
    * Gives the key (as last read, `current`) a new secret: the record becomes `rotated(current,
@@ -24,7 +24,7 @@ export interface KeyStore {
 }
 
 /** What can change on a key after it was made. */
-export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits; endUserLimits?: KeyLimits; endUserRequired?: boolean; allowedIps?: string[] | null; teamId?: string | null; audit?: boolean; guardrails?: 'on' | 'off' };
+export type KeyChanges = Partial<Pick<ApiKeyRecord, 'name' | 'models'>> & { limits?: KeyLimits; endUserLimits?: KeyLimits; endUserRequired?: boolean; allowedIps?: string[] | null; teamId?: string | null; audit?: boolean; guardrails?: string; params?: string | null };
 
 type Item = Record<string, AttributeValue>;
 
@@ -49,7 +49,8 @@ function toItem(r: ApiKeyRecord): Item {
   if (r.allowedIps) item.allowedIps = { S: JSON.stringify(r.allowedIps) };
   if (r.teamId) item.teamId = { S: r.teamId };
   if (r.audit) item.audit = { BOOL: true };
-  if (r.guardrails === 'off') item.guardrails = { S: 'off' };
+  if (r.guardrails) item.guardrails = { S: r.guardrails };
+  if (r.params) item.params = { S: r.params };
   if (r.expiresAt) item.expiresAt = { S: r.expiresAt };
   if (r.revokedAt) item.revokedAt = { S: r.revokedAt };
   if (r.rotatedAt) item.rotatedAt = { S: r.rotatedAt };
@@ -61,7 +62,7 @@ function toItem(r: ApiKeyRecord): Item {
 }
 
 /** What an update may change on a key's record (`KeyChanges`), as item attributes. */
-const CHANGEABLE = ['name', 'models', 'limits', 'endUserLimits', 'endUserRequired', 'allowedIps', 'teamId', 'audit', 'guardrails'] as const;
+const CHANGEABLE = ['name', 'models', 'limits', 'endUserLimits', 'endUserRequired', 'allowedIps', 'teamId', 'audit', 'guardrails', 'params'] as const;
 
 /** The changeable attributes that differ from `from` in `to`: set to `to`'s value, or removed where `to` has none. */
 function changedAttributes(from: Item, to: Item): { values: Item; remove: string[] } {
@@ -124,7 +125,10 @@ function fromItem(item: Item): ApiKeyRecord {
   const teamId = s('teamId');
   if (teamId) record.teamId = teamId;
   if (item.audit?.BOOL) record.audit = true;
-  if (s('guardrails') === 'off') record.guardrails = 'off';
+  const guardrails = s('guardrails');
+  if (guardrails) record.guardrails = guardrails;
+  const params = s('params');
+  if (params) record.params = params;
   const expiresAt = s('expiresAt');
   const revokedAt = s('revokedAt');
   if (expiresAt) record.expiresAt = expiresAt;
@@ -204,7 +208,8 @@ export class DynamoKeyStore implements KeyStore {
     if (changes.allowedIps) values.allowedIps = { S: JSON.stringify(changes.allowedIps) };
     if (changes.teamId) values.teamId = { S: changes.teamId };
     if (changes.audit) values.audit = { BOOL: true };
-    if (changes.guardrails === 'off') values.guardrails = { S: 'off' };
+    if (changes.guardrails && changes.guardrails !== 'on') values.guardrails = { S: changes.guardrails };
+    if (changes.params) values.params = { S: changes.params };
     const remove = [
       ...(changes.limits && !limits ? ['limits'] : []),
       ...(changes.endUserLimits && !endUserLimits ? ['endUserLimits'] : []),
@@ -213,6 +218,7 @@ export class DynamoKeyStore implements KeyStore {
       ...(changes.teamId === null ? ['teamId'] : []),
       ...(changes.audit === false ? ['audit'] : []),
       ...(changes.guardrails === 'on' ? ['guardrails'] : []),
+      ...(changes.params === null ? ['params'] : []),
     ];
     return this.#set(found, values, remove);
   }
@@ -329,7 +335,7 @@ export class MemoryKeyStore implements KeyStore {
   async update(id: string, changes: KeyChanges) {
     for (const r of this.#byHash.values()) {
       if (r.id !== id) continue;
-      const { limits, endUserLimits, endUserRequired, allowedIps, teamId, audit, guardrails, ...rest } = changes;
+      const { limits, endUserLimits, endUserRequired, allowedIps, teamId, audit, guardrails, params, ...rest } = changes;
       Object.assign(r, rest);
       if (endUserLimits && Object.keys(endUserLimits).length) r.endUserLimits = { ...endUserLimits };
       else if (endUserLimits) delete r.endUserLimits;
@@ -337,8 +343,10 @@ export class MemoryKeyStore implements KeyStore {
       else if (endUserRequired === false) delete r.endUserRequired;
       if (audit) r.audit = true;
       else if (audit === false) delete r.audit;
-      if (guardrails === 'off') r.guardrails = 'off';
-      else if (guardrails === 'on') delete r.guardrails;
+      if (guardrails === 'on') delete r.guardrails;
+      else if (guardrails) r.guardrails = guardrails;
+      if (params) r.params = params;
+      else if (params === null) delete r.params;
       if (teamId) r.teamId = teamId;
       else if (teamId === null) delete r.teamId;
       if (limits && Object.keys(limits).length) r.limits = { ...limits };

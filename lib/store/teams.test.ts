@@ -77,6 +77,22 @@ describe.each([
     expect(await store.update('team_missing', { name: 'x' })).toBeUndefined();
   });
 
+  it('keeps a team\'s rule set and parameter policy, changes them, and removes them given "on" and null', async () => {
+    const team = newTeam({ name: 'contractors', guardrails: 'strict', params: 'contractors' }, new Date());
+    await store.put(team);
+
+    const stored = await store.get(team.id);
+    const changed = await store.update(team.id, { guardrails: 'off', params: 'ci' });
+    const renamed = await store.update(team.id, { name: 'vendors' });
+    const cleared = await store.update(team.id, { guardrails: 'on', params: null });
+
+    expect([stored?.guardrails, stored?.params]).toEqual(['strict', 'contractors']);
+    expect([changed?.guardrails, changed?.params]).toEqual(['off', 'ci']);
+    expect([renamed?.guardrails, renamed?.params]).toEqual(['off', 'ci']);
+    expect(cleared).not.toHaveProperty('guardrails');
+    expect(cleared).not.toHaveProperty('params');
+  });
+
   it('keeps a team\'s audit flag and removes it when given false', async () => {
     const team = newTeam({ name: 'legal', audit: true }, new Date());
     await store.put(team);

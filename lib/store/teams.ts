@@ -27,8 +27,10 @@ export interface TeamChanges {
   endUserLimits?: KeyLimits;
   /** true flags the team's keys for the audit log (`audit.mode: flagged`), false removes the flag. */
   audit?: boolean;
-  /** "off" exempts the team's keys from the guardrails, "on" removes the exemption. */
-  guardrails?: 'on' | 'off';
+  /** "off" exempts the team's keys from the guardrails, a rule set's name screens them by it, "on" removes the team's choice. */
+  guardrails?: string;
+  /** A request parameter policy's name for the team's keys; null removes it. */
+  params?: string | null;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -49,7 +51,8 @@ function toItem(team: TeamRecord): Item {
   if (team.limits && Object.keys(team.limits).length) item.limits = limitsItem(team.limits);
   if (team.endUserLimits && Object.keys(team.endUserLimits).length) item.endUserLimits = limitsItem(team.endUserLimits);
   if (team.audit) item.audit = { BOOL: true };
-  if (team.guardrails === 'off') item.guardrails = { S: 'off' };
+  if (team.guardrails) item.guardrails = { S: team.guardrails };
+  if (team.params) item.params = { S: team.params };
   return item;
 }
 
@@ -61,7 +64,8 @@ function fromItem(item: Item): TeamRecord {
   const endUserLimits = limitsOf(item.endUserLimits);
   if (endUserLimits) team.endUserLimits = endUserLimits;
   if (item.audit?.BOOL) team.audit = true;
-  if (item.guardrails?.S === 'off') team.guardrails = 'off';
+  if (item.guardrails?.S) team.guardrails = item.guardrails.S;
+  if (item.params?.S) team.params = item.params.S;
   return team;
 }
 
@@ -94,13 +98,15 @@ export class DynamoTeamStore implements TeamStore {
     const endUserLimits = changes.endUserLimits && Object.keys(changes.endUserLimits).length ? limitsItem(changes.endUserLimits) : undefined;
     if (endUserLimits) values.endUserLimits = endUserLimits;
     if (changes.audit) values.audit = { BOOL: true };
-    if (changes.guardrails === 'off') values.guardrails = { S: 'off' };
+    if (changes.guardrails && changes.guardrails !== 'on') values.guardrails = { S: changes.guardrails };
+    if (changes.params) values.params = { S: changes.params };
     const remove = [
       ...(changes.limits && !limits ? ['limits'] : []),
       ...(changes.endUserLimits && !endUserLimits ? ['endUserLimits'] : []),
       ...(changes.models === null ? ['models'] : []),
       ...(changes.audit === false ? ['audit'] : []),
       ...(changes.guardrails === 'on' ? ['guardrails'] : []),
+      ...(changes.params === null ? ['params'] : []),
     ];
     if (!Object.keys(values).length && !remove.length) return this.get(id);
     const item = await setAttributes(this.table, teamItemKey(id), values, remove);
@@ -141,8 +147,10 @@ export class MemoryTeamStore implements TeamStore {
     else if (changes.endUserLimits) delete team.endUserLimits;
     if (changes.audit) team.audit = true;
     else if (changes.audit === false) delete team.audit;
-    if (changes.guardrails === 'off') team.guardrails = 'off';
-    else if (changes.guardrails === 'on') delete team.guardrails;
+    if (changes.guardrails === 'on') delete team.guardrails;
+    else if (changes.guardrails) team.guardrails = changes.guardrails;
+    if (changes.params) team.params = changes.params;
+    else if (changes.params === null) delete team.params;
     return structuredClone(team);
   }
   async delete(id: string) {

@@ -83,7 +83,7 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   table = createTableRef({ tableName: 'aigw-cli-test', endpoint: dynamo.endpoint });
   await ensureTable(table);
-  server = serveAdminApi(createAdminApi({ keys: new DynamoKeyStore(table), teams: new DynamoTeamStore(table), token: ADMIN_TOKEN, spend: tableSpendReader(table) }));
+  server = serveAdminApi(createAdminApi({ keys: new DynamoKeyStore(table), teams: new DynamoTeamStore(table), token: ADMIN_TOKEN, spend: tableSpendReader(table), names: { guardrailSets: ['strict'], paramPolicies: ['ci', 'contractors'] } }));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   env = { GATEWAY_URL: gatewayUrl, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN };
@@ -131,10 +131,10 @@ describe('aigw keys', () => {
     // Assess
     expect(run.code).toBe(0);
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'AUDIT', 'STATUS', 'CREATED', 'EXPIRES', 'ROTATED']);
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'TEAM', 'PREFIX', 'MODELS', 'LIMITS', 'SPENT', 'IPS', 'AUDIT', 'GUARDRAILS', 'PARAMS', 'STATUS', 'CREATED', 'EXPIRES', 'ROTATED']);
     const bob = rows.find((r) => r.startsWith(created.id));
     expect(bob).toBeDefined();
-    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', '-', created.prefix, '*', '-', '-', 'any', '-', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z', '-']);
+    expect(bob!.split(/\s{2,}/)).toEqual([created.id, 'bob', '-', created.prefix, '*', '-', '-', 'any', '-', '-', '-', 'active', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/), '2030-01-01 00:00Z', '-']);
     expect(rows.some((r) => r.includes('alice') && r.includes('gpt-4o*,claude-*'))).toBe(true);
     expect(run.stdout).not.toContain(printedKey);
     expect(run.stdout).not.toContain(created.key);
@@ -504,7 +504,7 @@ describe('aigw teams', () => {
 
     // Assess
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'MODELS', 'LIMITS', 'SPENT', 'AUDIT', 'CREATED']);
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'MODELS', 'LIMITS', 'SPENT', 'AUDIT', 'GUARDRAILS', 'PARAMS', 'CREATED']);
     expect(rows.find((r) => r.startsWith(teamId))?.split(/\s{2,}/).slice(0, 4)).toEqual([teamId, 'platform', 'gpt-*', '50 rpm, $20.00/day']);
     expect(JSON.parse(json.stdout)).toContainEqual(expect.objectContaining({ id: teamId, name: 'platform', models: ['gpt-*'], limits: { requestsPerMinute: 50, usdPerDay: 20 } }));
   });
@@ -646,6 +646,35 @@ describe('aigw spend against budgets', () => {
 
   it('needs the ID for keys show', async () => {
     expect(await aigw(['keys', 'show'], { env })).toMatchObject({ code: 2, stderr: expect.stringContaining('keys show needs the ID of a key') });
+  });
+});
+
+describe('aigw rule sets and parameter policies', () => {
+  it('gives a team and a key a rule set and a policy, shows them in both lists (text and JSON), and drops the key\'s own', async () => {
+    // Act
+    const team = JSON.parse((await aigw(['teams', 'create', '--name', 'contractors', '--guardrails', 'strict', '--params', 'contractors', '--json'], { env })).stdout) as { id: string };
+    const key = JSON.parse((await aigw(['keys', 'create', '--name', 'ci', '--team', team.id, '--guardrails', 'off', '--params', 'ci', '--json'], { env })).stdout) as { id: string };
+    const teams = await aigw(['teams', 'list'], { env });
+    const keys = await aigw(['keys', 'list'], { env });
+    const keysJson = JSON.parse((await aigw(['keys', 'list', '--json'], { env })).stdout) as { id: string }[];
+    const dropped = await aigw(['keys', 'update', key.id, '--guardrails', 'on', '--params', 'off', '--json'], { env });
+
+    // Assess
+    const teamRow = teams.stdout.split('\n').find((r) => r.startsWith(`${team.id} `))!.split(/\s{2,}/);
+    const keyRow = keys.stdout.split('\n').find((r) => r.startsWith(`${key.id} `))!.split(/\s{2,}/);
+    expect(teamRow.slice(5, 8)).toEqual(['-', 'strict', 'contractors']);
+    expect(keyRow.slice(8, 11)).toEqual(['-', 'off', 'ci']);
+    expect(keysJson.find((k) => k.id === key.id)).toMatchObject({ guardrails: 'off', params: 'ci', teamId: team.id });
+    expect(JSON.parse(dropped.stdout)).not.toHaveProperty('guardrails');
+    expect(JSON.parse(dropped.stdout)).not.toHaveProperty('params');
+  });
+
+  it('refuses a set or a policy the gateway\'s config does not have, with the server\'s message', async () => {
+    const set = await aigw(['keys', 'create', '--name', 'typo', '--guardrails', 'stritc'], { env });
+    const policy = await aigw(['teams', 'create', '--name', 'typo', '--params', 'nightly'], { env });
+
+    expect(set).toMatchObject({ code: 1, stderr: 'aigw: The config has no guardrail rule set "stritc"; guardrails is "on", "off" or one of guardrails.sets: "strict".\n' });
+    expect(policy).toMatchObject({ code: 1, stderr: 'aigw: The config has no request parameter policy "nightly"; params is one of paramPolicies: "ci", "contractors".\n' });
   });
 });
 
