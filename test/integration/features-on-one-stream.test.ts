@@ -117,3 +117,37 @@ describe('a passed-through stream through failover, mending, answer guardrails, 
     expect(load.totalInFlight()).toBe(0);
   });
 });
+
+describe('a passed-through Responses stream through the same features', () => {
+  it('sends the redacted text then response.failed in the gateway\'s words, with sequence numbers still rising, and books it on one record', async () => {
+    // Prepare
+    scriptAccounts();
+    const content = `Set AWS_ACCESS_KEY_ID=${KEY} now`;
+
+    // Act
+    const res = await fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'o3', stream: true, temperature: 0.2, input: content }),
+    });
+    const text = await res.text();
+    await gw.gateway.drain();
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain('org-uOtiSEwvUnroadaOnJJquBEC');
+    expect(text).toContain('[REDACTED:aws-access-key]');
+    const events = text
+      .trim()
+      .split('\n\n')
+      .map((e) => JSON.parse(e.slice(e.indexOf('data: ') + 6)) as { type: string; sequence_number: number });
+    expect(events.at(-1)!.type).toBe('response.failed');
+    const numbers = events.map((e) => e.sequence_number);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    const records = await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10));
+    const record = records.find((r) => r.surface === 'openai-responses');
+    expect(record).toMatchObject({ outcome: 'upstream_error', attempts: 2, params: ['temperature:dropped'], guardrails: [{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }] });
+    expect(load.totalInFlight()).toBe(0);
+  });
+});
