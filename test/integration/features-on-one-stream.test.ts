@@ -44,7 +44,11 @@ beforeAll(async () => {
         ],
       },
     ],
-    models: [{ name: 'o3', price: { input: 1, output: 4 }, targets: [{ provider: 'pool', model: 'o3' }], cache: {} }],
+    models: [
+      { name: 'o3', price: { input: 1, output: 4 }, targets: [{ provider: 'pool', model: 'o3' }], cache: {} },
+      // An Anthropic client on the pool: translated, its answer screened in Anthropic's dialect.
+      { name: 'claude-on-o3', price: { input: 1, output: 4 }, targets: [{ provider: 'pool', model: 'o3' }] },
+    ],
     routing: { sticky: false },
     guardrails: { on: ['response'], rules: [{ detect: 'aws-access-key', action: 'redact' }] },
     audit: { mode: 'all' },
@@ -148,6 +152,37 @@ describe('a passed-through Responses stream through the same features', () => {
     const records = await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10));
     const record = records.find((r) => r.surface === 'openai-responses');
     expect(record).toMatchObject({ outcome: 'upstream_error', attempts: 2, params: ['temperature:dropped'], guardrails: [{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }] });
+    expect(load.totalInFlight()).toBe(0);
+  });
+});
+
+describe('a translated Anthropic stream through the same features', () => {
+  it('opens with the prompt estimate, sends the redacted text, then event: error in the gateway\'s words, and books it on one record', async () => {
+    // Prepare
+    scriptAccounts();
+    const content = `Set AWS_ACCESS_KEY_ID=${KEY} now`;
+
+    // Act
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-on-o3', stream: true, max_tokens: 200, temperature: 0.2, messages: [{ role: 'user', content }] }),
+    });
+    const text = await res.text();
+    await gw.gateway.drain();
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain('org-uOtiSEwvUnroadaOnJJquBEC');
+    expect(text.indexOf('[REDACTED:aws-access-key]')).toBeGreaterThan(0);
+    expect(text.indexOf('[REDACTED:aws-access-key]')).toBeLessThan(text.indexOf('event: error'));
+    const start = JSON.parse(/event: message_start\ndata: (.*)/.exec(text)![1]!) as { message: { usage: { input_tokens: number } } };
+    expect(start.message.usage.input_tokens).toBeGreaterThan(0);
+    const records = await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10));
+    const record = records.find((r) => r.model === 'claude-on-o3');
+    expect(record).toMatchObject({ outcome: 'upstream_error', attempts: 2, guardrails: [{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }] });
+    expect(record!.params).toContain('temperature:dropped');
     expect(load.totalInFlight()).toBe(0);
   });
 });
