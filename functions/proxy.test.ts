@@ -1,4 +1,7 @@
+import { gunzipSync } from 'node:zlib';
 import { mintKey } from '../lib/access/api-key';
+import { MemoryAuditSink } from '../lib/audit/log';
+import { FAKE } from '../lib/guardrails/fake-tokens';
 import { MemoryRateWindows } from '../lib/store/rate-windows';
 import { MemorySpendStore } from '../lib/store/spend';
 import { parseConfig } from '../lib/config/load';
@@ -188,5 +191,77 @@ describe('the Lambda proxy handler', () => {
       [200, undefined],
       [403, 'ip_not_allowed'],
     ]);
+  });
+});
+
+describe('the Lambda proxy handler with guardrails on answers and the audit log', () => {
+  let upstream: FakeOpenAI;
+  let key: string;
+  let usage: MemoryUsageSink;
+  let audit: MemoryAuditSink;
+  let handler: StreamHandler;
+  const SECRET = FAKE.awsKeyId;
+
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const keys = new MemoryKeyStore();
+    const minted = mintKey({ name: 't', models: ['*'] }, new Date());
+    key = minted.key;
+    await keys.put(minted.record);
+    usage = new MemoryUsageSink();
+    audit = new MemoryAuditSink();
+    const config = parseConfig({
+      providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
+      models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
+      guardrails: { on: ['response'], rules: [{ detect: 'aws-access-key', action: 'redact' }] },
+      audit: { mode: 'all' },
+    });
+    const gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend: new MemorySpendStore(), usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), audit: () => audit });
+    handler = createProxyHandler(() => gateway) as unknown as StreamHandler;
+  });
+  afterAll(async () => {
+    await upstream.close();
+  });
+  beforeEach(() => {
+    upstream.reset();
+    usage.records.length = 0;
+    audit.objects.clear();
+  });
+
+  const ask = (stream: RecordingStream) =>
+    handler(event({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: `Set AWS_ACCESS_KEY_ID=${SECRET} now` }] }, { authorization: `Bearer ${key}` }), stream, context(60_000));
+  /** The answers the audit log kept (the prompts hold the key: only answers are screened here). */
+  const audited = () => [...audit.objects.values()].map((gz) => String((JSON.parse(gunzipSync(gz).toString('utf8')) as { response: { text?: string } }).response.text));
+
+  it('flushes the text the guard held, redacted, before the upstream\'s in-band error event, and has the record and the audit written before the invocation ends', async () => {
+    upstream.reply({ kind: 'stream-error', afterChunks: 6, error: { message: 'Rate limit reached for gpt-4o-mini.', type: 'requests', code: 'rate_limit_exceeded' } });
+    const stream = new RecordingStream();
+
+    await ask(stream);
+
+    expect(stream.writableEnded).toBe(true);
+    expect(stream.body).not.toContain(SECRET);
+    const events = stream.body.trim().split('\n\n');
+    expect(stream.body.indexOf('[REDACTED:aws-access-key]')).toBeGreaterThan(0);
+    expect(stream.body.indexOf('[REDACTED:aws-access-key]')).toBeLessThan(stream.body.indexOf('{"error"'));
+    expect(JSON.parse(events.at(-1)!.slice(6))).toMatchObject({ error: { code: 'rate_limit_exceeded' } });
+    expect(usage.records).toEqual([expect.objectContaining({ outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', guardrails: [{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }] })]);
+    expect(audited()).toHaveLength(1);
+    expect(audited()).toEqual([stream.body]);
+  });
+
+  it('sends the held text, redacted, then the gateway\'s interruption event when the upstream breaks off', async () => {
+    upstream.reply({ kind: 'drop', afterChunks: 6 });
+    const stream = new RecordingStream();
+
+    await ask(stream);
+
+    expect(stream.writableEnded).toBe(true);
+    expect(stream.body).not.toContain(SECRET);
+    const events = stream.body.trim().split('\n\n');
+    expect(stream.body).toContain('[REDACTED:aws-access-key]');
+    expect(JSON.parse(events.at(-1)!.slice(6))).toMatchObject({ error: { code: 'upstream_interrupted' } });
+    expect(usage.records).toEqual([expect.objectContaining({ outcome: 'interrupted', guardrails: [expect.objectContaining({ rule: 'aws-access-key', count: 1 })] })]);
+    expect(audited()).toEqual([stream.body]);
   });
 });

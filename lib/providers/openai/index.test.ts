@@ -133,7 +133,8 @@ describe('openAIProvider against the fake OpenAI upstream', () => {
 
     // Assess
     expect(events.map((e) => e.type)).toEqual(['start', 'text_delta', 'error']);
-    expect(events[2]).toMatchObject({ error: { message: 'Server overloaded', status: 502 } });
+    // Worded as the HTTP path and the passthrough word it (`errorFromOpenAIEvent`): a server error of no named code is a 500.
+    expect(events[2]).toMatchObject({ error: { message: 'Server overloaded', status: 500 } });
   });
 
   it('decodes a whole answer', async () => {

@@ -96,7 +96,7 @@ describe('OpenAIChunkDecoder', () => {
     {
       name: 'turns an error event into an error and reads nothing after it',
       data: [delta({ content: 'Hi' }), JSON.stringify({ error: { message: 'Overloaded', type: 'server_error', code: 'overloaded' } }), delta({ content: 'more' }), '[DONE]'],
-      expected: [start, { type: 'text_delta', text: 'Hi' }, { type: 'error', error: expect.objectContaining({ message: 'Overloaded', code: 'overloaded', status: 502 }) }],
+      expected: [start, { type: 'text_delta', text: 'Hi' }, { type: 'error', error: expect.objectContaining({ message: 'Overloaded', code: 'overloaded', status: 503 }) }],
     },
     {
       name: 'counts [DONE] without a finish as a stop',
@@ -170,6 +170,23 @@ describe('openAIStreamEvents', () => {
 
     // Assess
     expect(events).toEqual([start, { type: 'text_delta', text: 'Hé' }, { type: 'finish', reason: 'stop' }, { type: 'usage', usage }]);
+  });
+
+  it('words an in-band error as the passthrough and the HTTP path do: the organisation id and what was said of the gateway\'s key are the log\'s', () => {
+    // Prepare
+    const said = 'Rate limit reached for o3 in organization org-uOtiSEwvUnroadaOnJJquBEC on requests per min (RPM).';
+    const decoder = new OpenAIChunkDecoder(req);
+    const keyDecoder = new OpenAIChunkDecoder(req);
+
+    // Act
+    const [limited] = decoder.data(JSON.stringify({ error: { message: said, type: 'requests', code: 'rate_limit_exceeded' } }));
+    const [refused] = keyDecoder.data(JSON.stringify({ error: { message: 'Incorrect API key provided: sk-proj-****abcd.', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+
+    // Assess
+    expect(limited).toEqual({ type: 'error', error: expect.objectContaining({ code: 'rate_limit_exceeded', status: 429, detail: said }) });
+    expect(limited!.type === 'error' && limited.error.message).not.toContain('org-uOtiSEwvUnroadaOnJJquBEC');
+    expect(refused).toEqual({ type: 'error', error: expect.objectContaining({ code: 'upstream_auth_failed' }) });
+    expect(refused!.type === 'error' && refused.error.message).not.toContain('sk-proj');
   });
 
   it('stops reading the body after an error event', async () => {

@@ -8,14 +8,16 @@
  * - reasoning arrives as `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, newer vLLM);
  * - tool calls missing an id get one; a new `index` or a new id starts the next call (some servers
  *   send every parallel call with index 0), and a call ends when the next one, text or the finish starts;
- * - `data: {"error":…}` mid-stream becomes an `error` event;
+ * - `data: {"error":…}` mid-stream becomes an `error` event, worded as the HTTP path and the
+ *   passthrough word it (`errorFromOpenAIEvent`: the organisation id and what was said of the gateway's key are the log's);
  * - `[DONE]` without a finish counts as a finish; the end of the body without either is an error.
  * Transport failures of `body` are thrown, so the caller can tell a gone client from a broken upstream.
  */
 import { createParser } from 'eventsource-parser';
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import { finishReasonOf, reasoningText, syntheticCallId, upstreamErrorOf } from './translate-response';
+import { errorFromOpenAIEvent } from './errors';
+import { finishReasonOf, reasoningText, syntheticCallId } from './translate-response';
 import { usageFromOpenAI } from './usage';
 
 interface ChunkToolCall {
@@ -69,7 +71,8 @@ export class OpenAIChunkDecoder {
     if (typeof chunk !== 'object' || chunk === null) return out;
     if (chunk.error) {
       this.#over = true;
-      return [{ type: 'error', error: upstreamErrorOf(chunk.error) }];
+      // The adapter's stream is read without the config's provider id (as Gemini's and Anthropic's are): the type's name stands in.
+      return [{ type: 'error', error: errorFromOpenAIEvent(chunk.error, 'openai') }];
     }
     const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => (c.index ?? 0) === 0) : undefined;
     const usage = usageFromOpenAI(chunk.usage);
