@@ -65,6 +65,14 @@ describe('EndUserBudgetAlerts', () => {
     expect(await announced('key_1@b')).toBeUndefined();
   });
 
+  it('announces the highest threshold the hold crossed that the call\'s real cost still reaches: a worst case past 100 % that settles at 85 % is the 80 % alert', async () => {
+    // 0.75 → 1.00 held (80 % and 100 % crossed), 0.85 spent: 80 % was crossed, and no later call crosses it again.
+    await alerts.afterSettle(hold('key_1@b2'), { held: { micros: 250_000, total: 1_000_000 }, settled: { added: -150_000, total: 850_000 } });
+
+    expect(sent.map((a) => [a.threshold, a.budget.usedMicros])).toEqual([[0.8, 850_000]]);
+    expect(await announced('key_1@b2')).toBe(0.8);
+  });
+
   it('announces nothing, writes nothing and hands back no promise for calls that cross nothing', async () => {
     const calls = countCalls(table);
     const under = alerts.afterSettle(hold('key_1@c'), { held: { micros: 100_000, total: 300_000 }, settled: { added: -50_000, total: 250_000 } });

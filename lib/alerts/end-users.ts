@@ -110,9 +110,12 @@ export class EndUserBudgetAlerts {
     const { limit } = hold.period;
     const { thresholds } = this.deps;
     const now = spend.settled?.total ?? spend.held.total;
-    // The hold crossed it, and what the call really cost leaves the counter past it still.
-    let due = crossedThreshold(spend.held.total, spend.held.micros, limit, thresholds);
-    if (due !== undefined && now < due * limit) due = undefined;
+    // The hold crossed it, and what the call really cost leaves the counter past it still: of the
+    // lines the hold crossed, the highest still reached (a worst case past 100 % that settles at
+    // 85 % is the 80 % alert, which no later call crosses again).
+    const before = spend.held.total - spend.held.micros;
+    const reached = Math.min(spend.held.total, now);
+    let due = crossedThreshold(reached, reached - before, limit, thresholds);
     // The settlement crossed it (a call that cost more than it held).
     const bySettlement = spend.settled && crossedThreshold(spend.settled.total, spend.settled.added, limit, thresholds);
     if (bySettlement !== undefined && (due === undefined || bySettlement > due)) due = bySettlement;
