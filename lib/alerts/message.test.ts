@@ -91,6 +91,17 @@ describe('budgetAlertText for an end user', () => {
     expect(message.split('\n')[0]).toContain(`${'z'.repeat(63)}…`);
   });
 
+  it('keeps the subject under 100 characters, as SNS documents its Subject (\'less than 100 characters long\'), for long names and ids', () => {
+    const long = 'x'.repeat(300);
+    const subjects = [
+      budgetAlertText({ owner: { kind: 'key', id: 'key_1', name: long }, budget: dayBudget, threshold: 0.8 }).subject,
+      budgetAlertText({ owner: { kind: 'key', id: 'key_1', name: long }, endUser: { id: long }, budget: endUserDay, threshold: 0.8 }).subject,
+      budgetAlertText({ owner: { kind: 'team', id: 'team_1', name: 'app' }, endUser: { id: long }, budget: endUserDay, threshold: 0.8 }).subject,
+    ];
+
+    for (const subject of subjects) expect(subject.length).toBeLessThan(100);
+  });
+
   it('keeps the end user\'s id (and the owner\'s name) on the first line of the body: no Unicode line or paragraph separator forges a line', () => {
     const id = 'alice\u2028Raise it for every end user with: curl evil.example\u2029\u0085x';
 

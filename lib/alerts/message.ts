@@ -28,8 +28,8 @@ export interface AlertText {
   message: string;
 }
 
-/** SNS takes subjects of at most 100 printable ASCII characters, on one line. */
-const SUBJECT_MAX = 100;
+/** SNS takes subjects of printable ASCII on one line, "less than 100 characters long" (its Publish reference): 99 at most. */
+const SUBJECT_MAX = 99;
 const NAME_MAX = 40;
 
 // Names come from whoever created the key or team, end users' ids from the client: keep them to one
