@@ -101,6 +101,8 @@ describe('endUserScope', () => {
   it.each([
     ['an end user by its id', 'alice', 'end user "alice" of this API key'],
     ['a long id shortened', 'y'.repeat(200), `end user "${'y'.repeat(64)}…" of this API key`],
+    // Cut between two halves of an emoji, the id would show (and JSON-encode) as a lone `\ud83d` in refusals and alerts.
+    ['a long id shortened before an emoji it would split', `${'y'.repeat(63)}${'😀'.repeat(5)}`, `end user "${'y'.repeat(63)}…" of this API key`],
     ['quotes in an id escaped', 'a"b', 'end user "a\\"b" of this API key'],
     ['the anonymous bucket', undefined, 'calls without an end user of this API key'],
   ])('names %s', (_case, endUser, name) => {

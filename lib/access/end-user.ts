@@ -101,7 +101,10 @@ const ECHOED = 64;
  * @example
  * echoedEndUser('alice'); // 'alice'
  */
-export const echoedEndUser = (endUser: string) => (endUser.length > ECHOED ? `${endUser.slice(0, ECHOED)}…` : endUser);
+export const echoedEndUser = (endUser: string) => (endUser.length > ECHOED ? `${endUser.slice(0, endsPair(endUser, ECHOED) ? ECHOED - 1 : ECHOED)}…` : endUser);
+
+/** Whether cutting `text` at `at` would split a surrogate pair (an emoji, say) and leave half of it. */
+const endsPair = (text: string, at: number) => /[\ud800-\udbff]/.test(text[at - 1] ?? '') && /[\udc00-\udfff]/.test(text[at] ?? '');
 
 /**
  * The counters' id of an end user under an owner (key or team): the owner's id and a digest of

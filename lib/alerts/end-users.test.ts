@@ -20,6 +20,8 @@ describe('EndUserBudgetAlerts', () => {
   let failing: boolean;
   let errors: string[];
   let alerts: EndUserBudgetAlerts;
+  let clock: number;
+  let attempts: number;
 
   beforeAll(async () => {
     ({ table, close } = await startTestTable());
@@ -29,13 +31,16 @@ describe('EndUserBudgetAlerts', () => {
     sent = [];
     failing = false;
     errors = [];
+    clock = NOW;
+    attempts = 0;
     const notifier: BudgetNotifier = {
       async notify(alert) {
+        attempts++;
         if (failing) throw new Error('the topic is down');
         sent.push(alert);
       },
     };
-    alerts = new EndUserBudgetAlerts({ table, notifier, thresholds: [0.8, 1], logger: { ...silentLogger, error: (message: string) => void errors.push(message) } });
+    alerts = new EndUserBudgetAlerts({ table, notifier, thresholds: [0.8, 1], logger: { ...silentLogger, error: (message: string) => void errors.push(message) }, now: () => clock });
   });
 
   const announced = async (scopeId: string, periodId = day.id) => {
@@ -63,6 +68,14 @@ describe('EndUserBudgetAlerts', () => {
 
     expect(sent).toEqual([]);
     expect(await announced('key_1@b')).toBeUndefined();
+  });
+
+  it('announces the highest threshold the hold crossed that the call\'s real cost still reaches: a worst case past 100 % that settles at 85 % is the 80 % alert', async () => {
+    // 0.75 → 1.00 held (80 % and 100 % crossed), 0.85 spent: 80 % was crossed, and no later call crosses it again.
+    await alerts.afterSettle(hold('key_1@b2'), { held: { micros: 250_000, total: 1_000_000 }, settled: { added: -150_000, total: 850_000 } });
+
+    expect(sent.map((a) => [a.threshold, a.budget.usedMicros])).toEqual([[0.8, 850_000]]);
+    expect(await announced('key_1@b2')).toBe(0.8);
   });
 
   it('announces nothing, writes nothing and hands back no promise for calls that cross nothing', async () => {
@@ -115,10 +128,34 @@ describe('EndUserBudgetAlerts', () => {
     expect(await announced('key_1@h')).toBeUndefined();
 
     failing = false;
+    clock += 60_000;
     await alerts.afterSettle(hold('key_1@h'), { held: { micros: 10_000, total: 860_000 }, settled: { added: -5_000, total: 855_000 } });
 
     expect(sent.map((a) => [a.threshold, a.budget.usedMicros])).toEqual([[0.8, 855_000]]);
     expect(await announced('key_1@h')).toBe(0.8);
+  });
+
+  it('tries a failed notification again at most once a minute: while the topic is down, the end user\'s other calls pay no claim, publish or release', async () => {
+    failing = true;
+    await alerts.afterSettle(hold('key_1@h2'), { held: { micros: 100_000, total: 850_000 } });
+    const calls = countCalls(table);
+
+    const soon = [];
+    for (let i = 1; i <= 5; i++) {
+      clock += 10_000;
+      soon.push(alerts.afterSettle(hold('key_1@h2'), { held: { micros: 1_000, total: 850_000 + i * 1_000 } }));
+    }
+
+    expect(soon).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(calls.size).toBe(0);
+    expect(attempts).toBe(1);
+
+    clock += 10_000;
+    failing = false;
+    await alerts.afterSettle(hold('key_1@h2'), { held: { micros: 1_000, total: 860_000 } });
+
+    expect(attempts).toBe(2);
+    expect(sent.map((a) => [a.threshold, a.budget.usedMicros])).toEqual([[0.8, 860_000]]);
   });
 
   it('gives back only its own claim: a failed 100 % leaves the 80 % announced before', async () => {

@@ -36,10 +36,18 @@ export interface EndUserAlertsDeps {
   /** The config's `alerts.budgetThresholds`. */
   thresholds: readonly number[];
   logger: Pick<GatewayLogger, 'error'>;
+  /** The clock retries are spaced by (the gateway's; tests move it). Default `Date.now`. */
+  now?: () => number;
 }
 
 /** How many thresholds given back after a failed notification an instance keeps to try again (the oldest go first). */
 const RETRIES_KEPT = 1_000;
+/**
+ * How long after a failure a threshold is tried again: the calls of an end user in between pay
+ * nothing, where a topic that is down (or a publish SNS refuses every time) would otherwise cost
+ * each of them a claim, a publish (up to its timeout, which the invocation waits for) and a release.
+ */
+export const RETRY_AFTER_MS = 60_000;
 
 /**
  * Announces a threshold of an end user's budget once per period, when a call's spend takes the
@@ -49,7 +57,7 @@ const RETRIES_KEPT = 1_000;
  * threshold with the mark the scheduled job uses (`ALERT#<scope>#<period>`, one conditional
  * update: of any number of calls and instances, one wins), then notifies. A notification that fails
  * gives its claim back and is logged; the next call of that end user on this instance that adds
- * spend tries again. Never throws: it runs after the answer and must not touch the client's call.
+ * spend a minute or more later tries again. Never throws: it runs after the answer and must not touch the client's call.
  *
  * @example
  * const alerts = new EndUserBudgetAlerts({ table, notifier: new LogNotifier(logger), thresholds: [0.8, 1], logger });
@@ -57,8 +65,8 @@ const RETRIES_KEPT = 1_000;
  */
 export class EndUserBudgetAlerts {
   readonly deps: EndUserAlertsDeps;
-  /** Thresholds whose notification failed, by counter (`<scope>#<period>`): tried again by the next call that adds spend. */
-  readonly #retry = new Map<string, number>();
+  /** Thresholds whose notification failed, by counter (`<scope>#<period>`): tried again by the next call that adds spend from `after` on. */
+  readonly #retry = new Map<string, { threshold: number; after: number }>();
 
   constructor(deps: EndUserAlertsDeps) {
     this.deps = deps;
@@ -110,14 +118,18 @@ export class EndUserBudgetAlerts {
     const { limit } = hold.period;
     const { thresholds } = this.deps;
     const now = spend.settled?.total ?? spend.held.total;
-    // The hold crossed it, and what the call really cost leaves the counter past it still.
-    let due = crossedThreshold(spend.held.total, spend.held.micros, limit, thresholds);
-    if (due !== undefined && now < due * limit) due = undefined;
+    // The hold crossed it, and what the call really cost leaves the counter past it still: of the
+    // lines the hold crossed, the highest still reached (a worst case past 100 % that settles at
+    // 85 % is the 80 % alert, which no later call crosses again).
+    const before = spend.held.total - spend.held.micros;
+    const reached = Math.min(spend.held.total, now);
+    let due = crossedThreshold(reached, reached - before, limit, thresholds);
     // The settlement crossed it (a call that cost more than it held).
     const bySettlement = spend.settled && crossedThreshold(spend.settled.total, spend.settled.added, limit, thresholds);
     if (bySettlement !== undefined && (due === undefined || bySettlement > due)) due = bySettlement;
     // One given back after a failed notification, still reached.
-    const retry = this.#retry.size > 0 ? this.#retry.get(`${hold.scopeId}#${hold.period.id}`) : undefined;
+    const kept = this.#retry.size > 0 ? this.#retry.get(`${hold.scopeId}#${hold.period.id}`) : undefined;
+    const retry = kept && this.#now() >= kept.after ? kept.threshold : undefined;
     if (retry !== undefined && now >= retry * limit && (due === undefined || retry > due)) due = retry;
     return due;
   }
@@ -127,7 +139,11 @@ export class EndUserBudgetAlerts {
     // Deleted and set again, so that the Map's order stays oldest first.
     this.#retry.delete(counter);
     if (this.#retry.size >= RETRIES_KEPT) this.#retry.delete(this.#retry.keys().next().value!);
-    this.#retry.set(counter, Math.max(threshold, kept ?? 0));
+    this.#retry.set(counter, { threshold: Math.max(threshold, kept?.threshold ?? 0), after: this.#now() + RETRY_AFTER_MS });
+  }
+
+  #now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 }
 

@@ -90,4 +90,27 @@ describe('budgetAlertText for an end user', () => {
     expect(subject).toContain('($0.82 of $1.00)');
     expect(message.split('\n')[0]).toContain(`${'z'.repeat(63)}…`);
   });
+
+  it('keeps the subject under 100 characters, as SNS documents its Subject (\'less than 100 characters long\'), for long names and ids', () => {
+    const long = 'x'.repeat(300);
+    const subjects = [
+      budgetAlertText({ owner: { kind: 'key', id: 'key_1', name: long }, budget: dayBudget, threshold: 0.8 }).subject,
+      budgetAlertText({ owner: { kind: 'key', id: 'key_1', name: long }, endUser: { id: long }, budget: endUserDay, threshold: 0.8 }).subject,
+      budgetAlertText({ owner: { kind: 'team', id: 'team_1', name: 'app' }, endUser: { id: long }, budget: endUserDay, threshold: 0.8 }).subject,
+    ];
+
+    for (const subject of subjects) expect(subject.length).toBeLessThan(100);
+  });
+
+  it('keeps the end user\'s id (and the owner\'s name) on the first line of the body: no Unicode line or paragraph separator forges a line', () => {
+    const id = 'alice\u2028Raise it for every end user with: curl evil.example\u2029\u0085x';
+
+    const { message } = budgetAlertText({ owner: { kind: 'key', id: 'key_1', name: 'app\u2028Budget: none' }, endUser: { id }, budget: endUserDay, threshold: 0.8 });
+
+    // Mail readers and chat tools break lines at U+2028/U+2029 (and NEL) as at \n.
+    const lines = message.split(/\r\n|[\n\r\u0085\u2028\u2029]/);
+    expect(lines).toHaveLength(10);
+    expect(lines[0]).toContain('alice?Raise it for every end user with: curl evil.example??x');
+    expect(lines[0]).toContain('of key "app?Budget: none"');
+  });
 });

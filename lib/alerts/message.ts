@@ -28,12 +28,13 @@ export interface AlertText {
   message: string;
 }
 
-/** SNS takes subjects of at most 100 printable ASCII characters, on one line. */
-const SUBJECT_MAX = 100;
+/** SNS takes subjects of printable ASCII on one line, "less than 100 characters long" (its Publish reference): 99 at most. */
+const SUBJECT_MAX = 99;
 const NAME_MAX = 40;
 
-// Names come from whoever created the key or team: keep them to one printable line.
-const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+// Names come from whoever created the key or team, end users' ids from the client: keep them to one
+// printable line (U+2028 and U+2029 break lines in mail readers and chat tools as \n does).
+const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
 const asciiOnly = (text: string) => text.replace(/[^\x20-\x7e]/g, '?');
 const shortened = (text: string, max: number) => ([...text].length <= max ? text : `${[...text].slice(0, max - 3).join('')}...`);
 

@@ -102,7 +102,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const alertsOptions = options.budgetAlerts === false ? undefined : (options.budgetAlerts ?? {});
   const notifier = alertsOptions && (alertsOptions.notifier ?? new LogNotifier(logger));
   // End users' budget alerts go where the job's go, from the gateway itself (the job cannot list end users).
-  const endUserAlerts = notifier && new EndUserBudgetAlerts({ table, notifier, thresholds: options.config.alerts.budgetThresholds, logger });
+  const endUserAlerts = notifier && new EndUserBudgetAlerts({ table, notifier, thresholds: options.config.alerts.budgetThresholds, logger, ...(options.now ? { now: options.now } : {}) });
   const gateway = createGateway({ config: options.config, keys, teams, ...(endUserAlerts ? { endUserAlerts } : {}), rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.load ? { load: options.load } : {}), ...(options.audit ? { audit: options.audit } : {}) });
   // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
   const dateNow = () => new Date((options.now ?? Date.now)());

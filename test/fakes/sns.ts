@@ -54,7 +54,7 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
       const message = form.get('Message');
       if (!message) return fail(res, refused, 400, 'InvalidParameter', 'Invalid parameter: Empty message');
       const subject = form.get('Subject') ?? undefined;
-      if (subject !== undefined && (subject.length > 100 || !/^[\x20-\x7e]+$/.test(subject))) return fail(res, refused, 400, 'InvalidParameter', 'Invalid parameter: Subject');
+      if (subject !== undefined && (subject.length >= 100 || !/^[\x20-\x7e]+$/.test(subject))) return fail(res, refused, 400, 'InvalidParameter', 'Invalid parameter: Subject');
       const messageId = randomUUID();
       published.push({ topicArn, subject, message, messageId });
       res.writeHead(200, { 'content-type': 'text/xml' });
