@@ -98,6 +98,14 @@ describe('GatewayStack functions', () => {
     });
   });
 
+  it('tells the admin API a config has no rule sets nor policies, so it refuses every name rather than taking any', () => {
+    // Assess: FIXTURE_CONFIG has neither; without the variable the admin API would take any well-formed name and lock the key out
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('admin'),
+      Environment: { Variables: Match.objectLike({ GATEWAY_POLICY_NAMES: JSON.stringify({ guardrailSets: [], paramPolicies: [] }) }) },
+    });
+  });
+
   it('keeps the config out of environment variables (it is bundled instead)', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     for (const fn of functions) expect(JSON.stringify(fn)).not.toContain('GATEWAY_CONFIG');

@@ -10,8 +10,8 @@ export interface AdminFunctionProps {
   table: GatewayTable;
   /**
    * The config's rule sets and parameter policies, which keys and teams may name: the admin API
-   * refuses others with a 400. An environment variable (`GATEWAY_POLICY_NAMES`, JSON) set only when
-   * there are some: the function has no config of its own (the proxy's is bundled into it alone).
+   * refuses others with a 400. An environment variable (`GATEWAY_POLICY_NAMES`, JSON), set even when
+   * there are none (then every name is refused): the function has no config of its own (the proxy's is bundled into it alone).
    */
   policyNames?: PolicyNames;
 }
@@ -37,8 +37,11 @@ export class AdminFunction extends Construct {
   }
 }
 
-/** `GATEWAY_POLICY_NAMES` for a config with rule sets or parameter policies; nothing for one without. */
+/**
+ * `GATEWAY_POLICY_NAMES` whenever the stack knows the config's names, empty lists too: without the
+ * variable the admin API takes any well-formed name, and a config with no sets is where a typo
+ * (`--guardrails of`) would otherwise be stored and lock the key or team out (403 on every call).
+ */
 function policyNamesEnvironment(names: PolicyNames | undefined): Record<string, string> {
-  if (!names || (names.guardrailSets.length === 0 && names.paramPolicies.length === 0)) return {};
-  return { GATEWAY_POLICY_NAMES: JSON.stringify(names) };
+  return names ? { GATEWAY_POLICY_NAMES: JSON.stringify(names) } : {};
 }

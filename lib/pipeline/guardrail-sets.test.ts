@@ -12,6 +12,7 @@ import { answerGuardOf } from './answer-guard';
 import { newContext } from './context';
 import type { ProxyDeps } from './deps';
 import { guardedBody } from './guardrails';
+import { admit } from './model-call';
 
 const CONFIG = GuardrailsSchema.parse({
   on: ['request'],
@@ -134,6 +135,32 @@ describe('guardedBody with named rule sets', () => {
   it('fails closed on a named set on a gateway with no rules and no sets at all', () => {
     const { ctx } = setup();
     expect(() => guardedBody(body('hello'), { key: key({ guardrails: 'strict' }) }, req, ctx, { logger: console } as unknown as ProxyDeps)).toThrow(GatewayError);
+  });
+});
+
+describe('admit, for an upload (multipart/form-data, not screened)', () => {
+  // Uploads are not scanned, but a key whose set is gone is refused on them too, as on every other
+  // call (and as a policy that is gone is): the operator is told to mend it by calls that fail.
+  const upload = { ...req, path: '/v1/audio/transcriptions', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: Buffer.from('--b--') } as unknown as GatewayRequest;
+  const fields = () => ({ model: 'whisper-1' });
+  function uploadDeps(caller: Caller) {
+    const { deps, ctx } = setup();
+    const entry = { name: 'whisper-1', config: {}, targets: [] };
+    Object.assign(deps, { auth: { authenticate: async () => caller }, config: { limits: { maxBodyBytes: 1 << 20 } }, catalog: { find: () => entry } });
+    return { deps, ctx };
+  }
+
+  it('refuses the upload of a key whose team\'s set the config no longer has, 403 guardrail_set_unknown', async () => {
+    const { deps, ctx } = uploadDeps({ key: key({ models: ['*'] }), team: team({ guardrails: 'gone' }) });
+    await expect(admit(upload, ctx, deps, () => {}, undefined, fields)).rejects.toMatchObject({ status: 403, code: 'guardrail_set_unknown' });
+  });
+
+  it('admits the upload of a key on a set the config has, and of an exempt one, unscreened', async () => {
+    for (const caller of [{ key: key({ models: ['*'], guardrails: 'strict' }) }, { key: key({ models: ['*'], guardrails: 'off' }) }]) {
+      const { deps, ctx } = uploadDeps(caller);
+      const call = await admit(upload, ctx, deps, () => {}, undefined, fields);
+      expect([call.model, ctx.guardrails]).toEqual(['whisper-1', undefined]);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { modelRefusedBy, paramPolicyOf, type Caller, type Chosen } from '../access/caller';
+import { guardrailsOf, modelRefusedBy, paramPolicyOf, type Caller, type Chosen } from '../access/caller';
 import { endUserOf, limitScopesOf } from '../access/end-user';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest, PolicyChoices } from '../canonical/types';
@@ -24,7 +24,7 @@ import type { SurfaceBinding } from './bindings';
 import { worstCaseOfCall } from './budget';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
-import { guardedBody } from './guardrails';
+import { guardedBody, screeningOf } from './guardrails';
 import { mendedCall, mendingFor } from './mending';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
@@ -84,6 +84,11 @@ export async function admit(
   if (inUrl) ctx.model = inUrl.model;
   const sent = raw;
   if (parse === parseJsonObject) raw = guardedBody(raw, caller, req, ctx, deps);
+  else {
+    // Not scanned, but a key or team whose rule set is gone is refused here too, as on every other call (`screeningOf` fails closed).
+    const chosen = guardrailsOf(caller);
+    if (chosen) screeningOf(chosen, deps);
+  }
   // A body parsed as JSON is kept as text whatever its content-type claims (the gateway ignores the label, so must the record).
   ctx.audit?.request(raw, req.headers['content-type'], parse === parseJsonObject);
   const body = parse(raw, req);
