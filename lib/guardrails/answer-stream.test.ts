@@ -2,7 +2,7 @@ import { STREAMS, sseEvents } from '../../test/answer-streams';
 import type { AnswerDialect } from './answer-dialects';
 import { AnswerBlocked, AnswerStreamScreen } from './answer-stream';
 import { GuardrailsSchema } from './config';
-import { FAKE, fakePem } from './fake-tokens';
+import { FAKE, fakeChars, fakePem } from './fake-tokens';
 import { Guardrails } from './scan';
 
 const rules = (action: 'flag' | 'redact' | 'block', extra: unknown[] = []) =>
@@ -19,6 +19,13 @@ function run(screen: AnswerStreamScreen, chunks: string[]): { outs: string[]; bl
     throw err;
   }
   return { outs };
+}
+
+/** The text as screening it whole (the non-streamed path) leaves it: what a stream must send. */
+function screenedWhole(guardrails: Guardrails, text: string): string {
+  const raw = Buffer.from(JSON.stringify({ text }));
+  const screened = guardrails.screen(raw);
+  return screened ? (JSON.parse(Buffer.from(screened.body).toString()) as { text: string }).text : text;
 }
 
 const dialects = Object.keys(STREAMS) as AnswerDialect[];
@@ -129,6 +136,79 @@ describe('AnswerStreamScreen', () => {
     const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 128 });
     const { outs } = run(screen, [...shape.start, shape.piece('here: '), ...pem.match(/[^]{1,25}/g)!.map(shape.piece)]);
     expect(shape.text(sseEvents(outs.join('')))).toBe('here: [REDACTED:private-key]');
+  });
+
+  describe('a match still growing at the end of the text, in 4-character deltas', () => {
+    const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    /** A text that a built-in holds to its end, of about `kb` KB: a PEM header then base64 lines, a JWT's third part, a project key's run. */
+    const growing: Record<string, (kb: number) => string> = {
+      'a PEM block before its footer': (kb) => `-----BEGIN RSA PRIVATE KEY-----\n${(fakeChars(kb * 1024, 3, BASE64).match(/.{1,64}/g) ?? []).join('\n')}`,
+      "a JWT's signature": (kb) => `${FAKE.jwt.split('.').slice(0, 2).join('.')}.${fakeChars(kb * 1024, 4, `${BASE64}_-`)}`,
+      'a long base64 run after sk-proj-': (kb) => `sk-proj-${fakeChars(kb * 1024, 5, BASE64)}`,
+    };
+    const guardrails = rules('redact', [{ detect: 'jwt', action: 'redact' }, { id: 'ticket', detect: { regex: 'TICKET-[0-9]{4,8}' }, action: 'redact' }]);
+    const eventsOf = (text: string) => {
+      const shape = STREAMS.openai;
+      return [...shape.start, ...text.match(/[^]{1,4}/g)!.map(shape.piece), ...shape.end].map((e) => Buffer.from(e));
+    };
+    /** Sends each event as its own chunk (the worst case: a scan per event); the text the client got, and the bytes the detectors read. */
+    const relay = (text: string) => {
+      const screen = new AnswerStreamScreen(guardrails, { dialect: 'openai', hold: true, window: 512 });
+      const scan = jest.spyOn(guardrails, 'matchesInString');
+      try {
+        const out = eventsOf(text).map((e) => Buffer.from(screen.push(e)).toString());
+        out.push(Buffer.from(screen.end()).toString());
+        return { text: STREAMS.openai.text(sseEvents(out.join(''))), scanned: scan.mock.calls.reduce((n, [inner]) => n + inner.length, 0) };
+      } finally {
+        scan.mockRestore();
+      }
+    };
+
+    it.each(Object.keys(growing))('reads %s a bounded number of times over, not once per delta, and still redacts it whole', (kind) => {
+      const text = `Here it is: ${growing[kind]!(48)}`;
+      const { text: sent, scanned } = relay(text);
+      expect(sent).toBe(screenedWhole(guardrails, text));
+      expect(sent).toMatch(/^Here it is: \[REDACTED:[a-z-]+\]/);
+      // Read on every delta, a 48 KB match costs its length squared over 8 (about 300 MB); scanned in geometric steps, under 12 times its length.
+      expect(scanned).toBeLessThan(12 * Buffer.byteLength(text));
+    });
+
+    it('lets the text after a held match go within an eighth of the match (or the window) of its end', () => {
+      const pem = `${growing['a PEM block before its footer']!(16)}\n-----END RSA PRIVATE KEY-----`;
+      const screen = new AnswerStreamScreen(guardrails, { dialect: 'openai', hold: true, window: 512 });
+      const text = `key: ${pem}\n${'after the key. '.repeat(400)}`;
+      const events = eventsOf(text);
+      let sent = '';
+      let fed = 0;
+      for (const e of events) {
+        sent += Buffer.from(screen.push(e)).toString();
+        fed++;
+        if (STREAMS.openai.text(sseEvents(sent)).includes('after')) break;
+      }
+      // The deltas fed past the footer before the text after it went: the window, plus at most an eighth of the held key.
+      const footerEvent = STREAMS.openai.start.length + Math.ceil((text.indexOf('-----END') + 29) / 4);
+      const pastFooter = (fed - footerEvent) * 4;
+      expect(pastFooter).toBeLessThan(512 + Buffer.byteLength(pem) / 8 + 64);
+      expect(STREAMS.openai.text(sseEvents(sent))).toMatch(/^key: \[REDACTED:private-key\]\nafter/);
+    });
+
+    it('takes about four times as long for a 4-times longer PEM block, not sixteen (median of 3, loopback-free, CPU only)', () => {
+      const time = (kb: number) => {
+        const text = growing['a PEM block before its footer']!(kb);
+        const events = eventsOf(text);
+        const runs = [0, 1, 2].map(() => {
+          const screen = new AnswerStreamScreen(guardrails, { dialect: 'openai', hold: true, window: 512 });
+          const start = process.hrtime.bigint();
+          for (const e of events) screen.push(e);
+          screen.end();
+          return Number(process.hrtime.bigint() - start);
+        });
+        return runs.sort((a, b) => a - b)[1]!;
+      };
+      time(4); // warm-up
+      // Quadratic, the ratio is about 16; linear, about 4 (with each event's parse, which does not grow).
+      expect(time(32) / time(8)).toBeLessThan(8);
+    });
   });
 
   it('reads tool-call arguments as their own text, apart from the content', () => {
