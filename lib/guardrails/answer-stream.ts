@@ -64,6 +64,8 @@ export class AnswerStreamScreen {
   readonly #paths = new Map<TextChannel, string>();
   readonly #counts = new Map<string, GuardrailHit>();
   readonly #queue: Pending[] = [];
+  /** The queue's head: events before it have gone (an array's `shift` moves every event behind it, so a long held queue flushed at once cost its length squared). */
+  #head = 0;
   readonly #decoder = new TextDecoder();
   #pending = '';
   #blocked: AnswerBlocked | undefined;
@@ -190,11 +192,16 @@ export class AnswerStreamScreen {
 
   /** The events at the head of the queue whose running text is settled, as they go out. */
   #flush(final: boolean): Uint8Array {
-    while (this.#queue.length) {
-      const head = this.#queue[0]!;
+    while (this.#head < this.#queue.length) {
+      const head = this.#queue[this.#head]!;
       if (!final && head.slots.some(({ slot, range }) => range.end > this.#channels.get(slot.channel)!.decided)) break;
-      this.#queue.shift();
+      this.#head++;
       this.#out.push(this.#sent(head));
+    }
+    // The events gone are dropped once they are half the queue: each is moved at most once more.
+    if (this.#head * 2 >= this.#queue.length) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
     }
     if (this.#splitter?.closed && !this.#queue.length && !this.#array.closed) {
       this.#out.push(this.#array.opened ? '\n]' : '[]');
