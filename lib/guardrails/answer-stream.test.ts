@@ -211,6 +211,62 @@ describe('AnswerStreamScreen', () => {
     });
   });
 
+  describe('signed thinking', () => {
+    const sse = (type: string, data: unknown) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+    /** An Anthropic stream: a thinking block in `pieces`, its signature, then a text block. */
+    const anthropicThinking = (pieces: string[]) => [
+      sse('message_start', { type: 'message_start', message: { id: 'm', content: [], usage: { input_tokens: 3, output_tokens: 0 } } }),
+      sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+      ...pieces.map((thinking) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking } })),
+      sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQBsigned' } }),
+      sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
+      sse('content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }),
+      sse('content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Done.' } }),
+      sse('content_block_stop', { type: 'content_block_stop', index: 1 }),
+      sse('message_stop', { type: 'message_stop' }),
+    ];
+    const deltas = (out: string) => sseEvents(out).flatMap((e) => ((e as { delta?: Record<string, string> }).delta ? [(e as { delta: Record<string, string> }).delta] : []));
+
+    it("reads Claude's thinking deltas as running text, and sends the block's signature as the gateway's mark once a key in it was redacted", () => {
+      const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 128 });
+      const { outs } = run(screen, anthropicThinking(['The user pasted ', FAKE.awsKeyId.slice(0, 8), `${FAKE.awsKeyId.slice(8)}; I must not repeat it.`]));
+      const sent = deltas(outs.join(''));
+      expect(sent.filter((d) => d.type === 'thinking_delta').map((d) => d.thinking).join('')).toBe('The user pasted [REDACTED:aws-access-key]; I must not repeat it.');
+      expect(sent.find((d) => d.type === 'signature_delta')).toEqual({ type: 'signature_delta', signature: 'aigw1:redacted' });
+      expect(outs.join('')).not.toContain('EqQBsigned');
+      expect(screen.hits).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }]);
+    });
+
+    it('keeps the signature of thinking nothing was redacted in, byte for byte', () => {
+      const stream = anthropicThinking(['Just ', 'thinking.']);
+      const { outs } = run(new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 128 }), stream);
+      expect(outs.join('')).toBe(stream.join(''));
+    });
+
+    it('blocks a key in the thinking before any of it goes out', () => {
+      const { outs, blocked } = run(new AnswerStreamScreen(rules('block'), { dialect: 'anthropic', hold: true, window: 128 }), anthropicThinking(['key ', FAKE.awsKeyId]));
+      expect(blocked?.path).toBe('content[0].thinking');
+      expect(outs.join('')).not.toContain(FAKE.awsKeyId.slice(0, 4));
+    });
+
+    it("marks a Responses reasoning item's encrypted_content (the gateway's, carrying Claude's signature) in output_item.done and response.completed once its summary was redacted", () => {
+      const item = (text: string) => ({ id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text }], encrypted_content: 'aigw1:claude:EqQBsigned' });
+      const thought = `I see ${FAKE.awsKeyId} there.`;
+      const stream = [
+        sse('response.created', { type: 'response.created', response: { id: 'r', output: [] } }),
+        sse('response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { id: 'rs_1', type: 'reasoning', summary: [] } }),
+        ...[thought.slice(0, 10), thought.slice(10)].map((delta) => sse('response.reasoning_summary_text.delta', { type: 'response.reasoning_summary_text.delta', output_index: 0, summary_index: 0, delta })),
+        sse('response.output_item.done', { type: 'response.output_item.done', output_index: 0, item: item(thought) }),
+        sse('response.completed', { type: 'response.completed', response: { id: 'r', output: [item(thought)] } }),
+      ];
+      const { outs } = run(new AnswerStreamScreen(rules('redact'), { dialect: 'openai-responses', hold: true, window: 128 }), stream);
+      const events = sseEvents(outs.join('')) as { type: string; item?: { encrypted_content: string }; response?: { output: { encrypted_content: string }[] } }[];
+      expect(events.find((e) => e.type === 'response.output_item.done')!.item!.encrypted_content).toBe('aigw1:redacted');
+      expect(events.find((e) => e.type === 'response.completed')!.response!.output[0]!.encrypted_content).toBe('aigw1:redacted');
+      expect(outs.join('')).not.toContain(FAKE.awsKeyId);
+    });
+  });
+
   it('reads tool-call arguments as their own text, apart from the content', () => {
     const chunk = (delta: unknown) => `data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`;
     const key = FAKE.awsKeyId;

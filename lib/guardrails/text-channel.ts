@@ -52,6 +52,7 @@ export class TextChannel {
   #scannedTo = 0;
   /** The end of the last match reported, per pattern (user patterns by rule id; the built-ins, one pattern, under undefined). */
   readonly #reportedTo = new Map<string | undefined, number>();
+  #redacted = false;
   /** Decided redactions not yet sent on, by start. */
   readonly redactions: Redaction[] = [];
 
@@ -64,6 +65,11 @@ export class TextChannel {
   /** Absolute byte length of the text so far. */
   get end(): number {
     return this.#base + this.#buf.length + this.#addedBytes;
+  }
+
+  /** A redaction was decided somewhere in the text (a signature over it no longer holds). */
+  get redacted(): boolean {
+    return this.#redacted;
   }
 
   /** Every byte before this is settled. */
@@ -117,7 +123,10 @@ export class TextChannel {
       const match = { ...m, start, end: stop };
       this.onMatch(match);
       this.#reportedTo.set(m.own ? m.rule : undefined, stop);
-      if (m.action === 'redact') this.redactions.push({ start, end: stop, rule: m.rule });
+      if (m.action === 'redact') {
+        this.redactions.push({ start, end: stop, rule: m.rule });
+        this.#redacted = true;
+      }
       else if (m.action === 'block') blocked ??= match;
       lastEnd = Math.max(lastEnd, stop);
     }
