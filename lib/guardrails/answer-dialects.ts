@@ -12,6 +12,7 @@
  * `signatureSlots`), so the thinking is left out when it comes back instead of failing the turn.
  */
 import { looksLikeOpenAIEncrypted, REDACTED_SIGNATURE } from '../canonical/signatures';
+import { isGatewaySignature, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
 
 /** The answer shapes the gateway screens: Chat Completions (and legacy completions), Messages, Responses, Gemini. */
 export type AnswerDialect = 'openai' | 'anthropic' | 'openai-responses' | 'gemini';
@@ -296,7 +297,12 @@ export function setAt(event: unknown, keys: readonly (string | number)[], value:
 export interface SignatureSlot {
   keys: readonly (string | number)[];
   channels: readonly string[];
+  /** What replaces it: `REDACTED_SIGNATURE`, or for a Gemini thoughtSignature `REDACTED_THOUGHT_SIGNATURE`. */
+  value: string;
 }
+
+/** A Gemini thoughtSignature the gateway wrote (Claude's thinking carried on a function call, or Claude's signature marked on a thought part). */
+const gatewayThought = (value: unknown): value is string => typeof value === 'string' && value !== REDACTED_THOUGHT_SIGNATURE && isGatewaySignature(value);
 
 /** A reasoning item's `encrypted_content` the gateway wrote (another family's signature, marked): OpenAI's own (a Fernet token) does not cover the summary, which OpenAI does not check. */
 const gatewaySigned = (value: unknown): value is string => typeof value === 'string' && value !== '' && value !== REDACTED_SIGNATURE && !looksLikeOpenAIEncrypted(value);
@@ -316,14 +322,25 @@ const gatewaySigned = (value: unknown): value is string => typeof value === 'str
 export function signatureSlots(dialect: AnswerDialect, event: unknown): SignatureSlot[] {
   if (!isObject(event)) return [];
   if (dialect === 'anthropic') {
-    if (event.type === 'content_block_delta' && isObject(event.delta) && event.delta.type === 'signature_delta' && typeof event.delta.signature === 'string') return [{ keys: ['delta', 'signature'], channels: [`${String(event.index)}:`] }];
+    if (event.type === 'content_block_delta' && isObject(event.delta) && event.delta.type === 'signature_delta' && typeof event.delta.signature === 'string') return [{ keys: ['delta', 'signature'], channels: [`${String(event.index)}:`], value: REDACTED_SIGNATURE }];
     return [];
+  }
+  if (dialect === 'gemini') {
+    // The gateway's thoughtSignatures carry Claude's thinking (a function call's blob) or signature (a thought part's): over the candidate's thought text.
+    const candidates = Array.isArray(event.candidates) ? event.candidates : [];
+    return candidates.flatMap((candidate: unknown, i): SignatureSlot[] => {
+      if (!isObject(candidate) || !isObject(candidate.content) || !Array.isArray(candidate.content.parts)) return [];
+      const n = typeof candidate.index === 'number' ? candidate.index : i;
+      return candidate.content.parts.flatMap((part: unknown, j): SignatureSlot[] =>
+        isObject(part) && gatewayThought(part.thoughtSignature) ? [{ keys: ['candidates', i, 'content', 'parts', j, 'thoughtSignature'], channels: [`${n}:thought`], value: REDACTED_THOUGHT_SIGNATURE }] : [],
+      );
+    });
   }
   if (dialect !== 'openai-responses') return [];
   const reasoningChannels = (index: unknown) => [`response.reasoning_summary_text.delta:${String(index)}:`, `response.reasoning_text.delta:${String(index)}:`];
-  if (event.type === 'response.output_item.done' && isObject(event.item) && event.item.type === 'reasoning' && gatewaySigned(event.item.encrypted_content)) return [{ keys: ['item', 'encrypted_content'], channels: reasoningChannels(event.output_index) }];
+  if (event.type === 'response.output_item.done' && isObject(event.item) && event.item.type === 'reasoning' && gatewaySigned(event.item.encrypted_content)) return [{ keys: ['item', 'encrypted_content'], channels: reasoningChannels(event.output_index), value: REDACTED_SIGNATURE }];
   if (event.type === 'response.completed' && isObject(event.response) && Array.isArray(event.response.output)) {
-    return event.response.output.flatMap((item: unknown, k): SignatureSlot[] => (isObject(item) && item.type === 'reasoning' && gatewaySigned(item.encrypted_content) ? [{ keys: ['response', 'output', k, 'encrypted_content'], channels: reasoningChannels(k) }] : []));
+    return event.response.output.flatMap((item: unknown, k): SignatureSlot[] => (isObject(item) && item.type === 'reasoning' && gatewaySigned(item.encrypted_content) ? [{ keys: ['response', 'output', k, 'encrypted_content'], channels: reasoningChannels(k), value: REDACTED_SIGNATURE }] : []));
   }
   return [];
 }
@@ -331,7 +348,8 @@ export function signatureSlots(dialect: AnswerDialect, event: unknown): Signatur
 /**
  * Replaces the signature of each thinking block or reasoning item whose text a redaction changed
  * (`after`, changed in place, against the same JSON as it came, `before`) with
- * `REDACTED_SIGNATURE`: Anthropic (and the gateway, replaying Claude's or Gemini's thinking it
+ * `REDACTED_SIGNATURE` (in a Gemini candidate whose thought text changed, the gateway's
+ * thoughtSignatures with `REDACTED_THOUGHT_SIGNATURE`): Anthropic (and the gateway, replaying Claude's or Gemini's thinking it
  * carried in a reasoning item) checks a signature against its text, and would refuse the next turn.
  * Signatures over text left alone are kept, and so is OpenAI's own encrypted reasoning.
  *
@@ -348,5 +366,11 @@ export function unsignRedacted(before: unknown, after: unknown): void {
   if (!isObject(after) || !isObject(before)) return;
   if (after.type === 'thinking' && typeof after.signature === 'string' && after.signature !== '' && before.thinking !== after.thinking) after.signature = REDACTED_SIGNATURE;
   if (after.type === 'reasoning' && gatewaySigned(after.encrypted_content) && (JSON.stringify(before.summary) !== JSON.stringify(after.summary) || JSON.stringify(before.content) !== JSON.stringify(after.content))) after.encrypted_content = REDACTED_SIGNATURE;
+  // Gemini: a candidate's thought text changed, so every thoughtSignature the gateway wrote in it (the carried thinking, Claude's marked signatures) goes.
+  if (Array.isArray(after.parts) && Array.isArray(before.parts)) {
+    const was = before.parts as unknown[];
+    const changed = after.parts.some((part: unknown, j) => isObject(part) && part.thought === true && isObject(was[j]) && (was[j] as Json).text !== part.text);
+    if (changed) for (const part of after.parts) if (isObject(part) && gatewayThought(part.thoughtSignature)) part.thoughtSignature = REDACTED_THOUGHT_SIGNATURE;
+  }
   for (const [key, value] of Object.entries(after)) if (typeof value === 'object' && value !== null) unsignRedacted(before[key], value);
 }

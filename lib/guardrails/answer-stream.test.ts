@@ -4,6 +4,7 @@ import { AnswerBlocked, AnswerStreamScreen } from './answer-stream';
 import { GuardrailsSchema } from './config';
 import { FAKE, fakeChars, fakePem } from './fake-tokens';
 import { Guardrails } from './scan';
+import { carryThinking, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
 
 const rules = (action: 'flag' | 'redact' | 'block', extra: unknown[] = []) =>
   Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'secrets', action }, ...extra] }), 'response')!;
@@ -247,6 +248,18 @@ describe('AnswerStreamScreen', () => {
       const { outs, blocked } = run(new AnswerStreamScreen(rules('block'), { dialect: 'anthropic', hold: true, window: 128 }), anthropicThinking(['key ', FAKE.awsKeyId]));
       expect(blocked?.path).toBe('content[0].thinking');
       expect(outs.join('')).not.toContain(FAKE.awsKeyId.slice(0, 4));
+    });
+
+    it("replaces the gateway's thoughtSignature on a Gemini function call once the thought text before it was redacted", () => {
+      const carried = carryThinking([{ type: 'thinking', text: `key ${FAKE.awsKeyId}`, signature: 'EqQB', signedBy: 'claude' }])!;
+      const chunk = (parts: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ candidates: [{ index: 0, content: { role: 'model', parts }, ...extra }] })}\r\n\r\n`;
+      const stream = [chunk([{ text: 'key ', thought: true }]), chunk([{ text: FAKE.awsKeyId.slice(0, 9), thought: true }]), chunk([{ text: FAKE.awsKeyId.slice(9), thought: true }]), chunk([{ functionCall: { name: 'ls', args: {} }, thoughtSignature: carried }], { finishReason: 'STOP' })];
+      const { outs } = run(new AnswerStreamScreen(rules('redact'), { dialect: 'gemini', hold: true, window: 128 }), stream);
+      const events = sseEvents(outs.join('')) as { candidates: { content: { parts: { text?: string; thoughtSignature?: string }[] } }[] }[];
+      const parts = events.flatMap((e) => e.candidates[0]!.content.parts);
+      expect(parts.map((p) => p.text ?? '').join('')).toBe('key [REDACTED:aws-access-key]');
+      expect(parts.find((p) => p.thoughtSignature)!.thoughtSignature).toBe(REDACTED_THOUGHT_SIGNATURE);
+      expect(outs.join('')).not.toContain(carried);
     });
 
     it("marks a Responses reasoning item's encrypted_content (the gateway's, carrying Claude's signature) in output_item.done and response.completed once its summary was redacted", () => {

@@ -1,5 +1,4 @@
 import { JsonArraySplitter, type ArrayState } from '../http/json-array';
-import { REDACTED_SIGNATURE } from '../canonical/signatures';
 import { clearLogprobsOfRedacted, closedChannels, echoes, eventPaths, hasOtherText, setAt, signatureSlots, textSlots, unsignRedacted, type AnswerDialect, type SignatureSlot, type TextSlot } from './answer-dialects';
 import type { GuardrailHit, Guardrails } from './scan';
 import { TextChannel } from './text-channel';
@@ -236,7 +235,7 @@ export class AnswerStreamScreen {
     // A signature after its text: every event of that text has gone, so every redaction in it is known.
     for (const signature of event.signatures ?? []) {
       if (!this.#redactedIn(signature.channels)) continue;
-      setAt(event.data, signature.keys, REDACTED_SIGNATURE);
+      setAt(event.data, signature.keys, signature.value);
       changed = true;
     }
     // Only a changed event can carry logprobs of redacted text, or a signature over text redacted in it; the raw text is parsed again only then.
@@ -255,7 +254,7 @@ export class AnswerStreamScreen {
 }
 
 /** An event that may carry a signature over text (`unsignRedacted`). */
-const SIGNED = /"(?:signature|encrypted_content)"/;
+const SIGNED = /"(?:signature|encrypted_content|thoughtSignature)"/;
 
 /** The blank line that ends an SSE event: two line ends, each CRLF, LF or CR alone (as `lib/http/in-band-errors.ts` splits them; a CR before an LF is one line end, not two). */
 const EVENT_END = /(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)/;

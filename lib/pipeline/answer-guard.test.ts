@@ -7,6 +7,7 @@ import type { GatewayLogger } from '../observe/logger';
 import { answerGuardOf, screenedStream, screenWholeAnswer, type AnswerGuard } from './answer-guard';
 import { newContext } from './context';
 import type { ProxyDeps } from './deps';
+import { carriedThinking, carryThinking, markThoughtSignature, readGatewaySignature, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
 
 const RULES = GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'aws-access-key', action: 'redact' }, { detect: 'github-token', action: 'block' }, { detect: 'jwt', action: 'flag' }] });
 const answerGuardrails = { rules: Guardrails.from(RULES, 'response')!, window: 256 };
@@ -139,6 +140,23 @@ describe('screenWholeAnswer on signed thinking', () => {
     const output = bodyOf(screenWholeAnswer(res, guard, ctx, deps)).output as { encrypted_content: string; summary: { text: string }[] }[];
     expect(output.map((o) => o.encrypted_content)).toEqual(['aigw1:redacted', 'gAAAAABfernet']);
     expect(output[0]!.summary[0]!.text).toBe('key [REDACTED:aws-access-key]');
+  });
+});
+
+describe('screenWholeAnswer on thinking carried for a Gemini client', () => {
+  it("replaces the gateway's thoughtSignatures of a candidate whose thought text was redacted (the carried blob holds the text too), and keeps Gemini's own", () => {
+    const { ctx, deps, guard } = setup('gemini');
+    const blob = markThoughtSignature('claude', 'EqQB');
+    const carried = carryThinking([{ type: 'thinking', text: `key ${FAKE.awsKeyId}`, signature: 'EqQB', signedBy: 'claude' }])!;
+    const answer = (thought: string) => ({ candidates: [{ index: 0, content: { role: 'model', parts: [{ text: thought, thought: true, thoughtSignature: blob }, { functionCall: { name: 'ls', args: {} }, thoughtSignature: carried }] } }] });
+    const res = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer(`key ${FAKE.awsKeyId}`)) };
+    const parts = (JSON.parse(Buffer.from(screenWholeAnswer(res, guard, ctx, deps).body as Uint8Array).toString()) as ReturnType<typeof answer>).candidates[0]!.content.parts;
+    expect(parts.map((p) => p.thoughtSignature)).toEqual([REDACTED_THOUGHT_SIGNATURE, REDACTED_THOUGHT_SIGNATURE]);
+    expect(carriedThinking(REDACTED_THOUGHT_SIGNATURE)).toBeUndefined();
+    expect(readGatewaySignature(REDACTED_THOUGHT_SIGNATURE)).toBeUndefined();
+    // Nothing redacted: the answer goes as it came.
+    const clean = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer('all fine')) };
+    expect(screenWholeAnswer(clean, guard, ctx, deps)).toBe(clean);
   });
 });
 

@@ -60,7 +60,7 @@ export function screenWholeAnswer(res: GatewayResponse, guard: AnswerGuard, ctx:
 function withoutStaleExtras(before: Uint8Array, after: Uint8Array): Uint8Array {
   const text = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
   const logprobs = text.includes('logprobs');
-  const signed = text.includes('"signature"') || text.includes('"encrypted_content"');
+  const signed = text.includes('"signature"') || text.includes('"encrypted_content"') || text.includes('"thoughtSignature"');
   if (!logprobs && !signed) return after;
   try {
     const json = JSON.parse(jsonText(after)) as unknown;

@@ -6,9 +6,11 @@
  * signature (`aigw1:redacted`), so the gateway leaves it out of the next turn and goes on without
  * thinking there, instead of the next turn failing with Anthropic's "Invalid signature".
  * With the official clients: Anthropic's (passed through, whole and streamed), OpenAI's Responses
- * and Chat Completions (translated).
+ * and Chat Completions, and Google's (translated; the gateway carries Claude's thinking in a
+ * function call's thoughtSignature for it).
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI, type Content, type Part } from '@google/genai';
 import type OpenAI from 'openai';
 import { FAKE } from '../../lib/guardrails/fake-tokens';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
@@ -35,6 +37,7 @@ beforeAll(async () => {
       models: [
         { name: 'claude-sonnet-4-6', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
         { name: 'gpt-on-claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
+        { name: 'gemini-on-claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
       ],
       guardrails: { on: ['response'], rules: [{ detect: 'aws-access-key', action: 'redact' }] },
     }),
@@ -130,5 +133,24 @@ describe('redacted signed thinking, sent back on the next turn', () => {
     expect(message.reasoning_content).toBe(REDACTED_THOUGHT);
     const second = await openai().chat.completions.create({ model: 'gpt-on-claude', reasoning_effort: 'low', tools, messages: [...messages, message, { role: 'tool', tool_call_id: message.tool_calls![0]!.id, content: 'a.txt b.txt' }] });
     expect(second.choices[0]!.message.content).toBe('Two files.');
+  });
+
+  it.each([false, true])("Google client on Claude (streamed: %s): the thought comes redacted, the gateway's thoughtSignatures that carried it are replaced, and the next turn succeeds", async (streamed) => {
+    replyThinkingThenDone();
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
+    const config = { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 }, tools: [{ functionDeclarations: [{ name: 'Bash', parametersJsonSchema: BASH.input_schema }] }] };
+    const user: Content = { role: 'user', parts: [{ text: 'List my files. My key is in .env.' }] };
+    let parts: Part[] = [];
+    if (streamed) for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-on-claude', contents: [user], config })) parts.push(...(chunk.candidates?.[0]?.content?.parts ?? []));
+    else parts = (await ai.models.generateContent({ model: 'gemini-on-claude', contents: [user], config })).candidates![0]!.content!.parts!;
+    expect(parts.filter((p) => p.thought).map((p) => p.text).join('')).toBe(REDACTED_THOUGHT);
+    // The carried thinking (base64 JSON on the call's thoughtSignature) held the key too: it is gone.
+    const signatures = parts.flatMap((p) => (p.thoughtSignature ? [Buffer.from(p.thoughtSignature, 'base64').toString()] : []));
+    expect(signatures.length).toBeGreaterThan(0);
+    for (const signature of signatures) expect(signature).not.toContain(KEY);
+    const call = parts.find((p) => p.functionCall)!.functionCall!;
+    const second = await ai.models.generateContent({ model: 'gemini-on-claude', config, contents: [user, { role: 'model', parts }, { role: 'user', parts: [{ functionResponse: { id: call.id, name: 'Bash', response: { output: 'a.txt b.txt' } } }] }] });
+    expect(second.text).toBe('Two files.');
+    expect(secondTurnSent()).toEqual({ blocks: ['tool_use'], thinking: false });
   });
 });
