@@ -47,8 +47,9 @@ export class TextChannel {
   #decided = 0;
   /** Text came since the last scan: a scan of the same text decides nothing new. */
   #grown = false;
-  /** Where a match still growing at the end of the text began, as of the last scan (none: -1), and the text's end then. */
+  /** Where a match still growing at the end of the text began, as of the last scan (none: -1). */
   #pinned = -1;
+  /** The text's end at the last scan. */
   #scannedTo = 0;
   /** The end of the last match reported, per pattern (user patterns by rule id; the built-ins, one pattern, under undefined). */
   readonly #reportedTo = new Map<string | undefined, number>();
@@ -126,8 +127,7 @@ export class TextChannel {
       if (m.action === 'redact') {
         this.redactions.push({ start, end: stop, rule: m.rule });
         this.#redacted = true;
-      }
-      else if (m.action === 'block') blocked ??= match;
+      } else if (m.action === 'block') blocked ??= match;
       lastEnd = Math.max(lastEnd, stop);
     }
     this.#decided = final ? end : Math.max(this.#decided, Math.min(pinned, Math.max(end - this.window, lastEnd)));
