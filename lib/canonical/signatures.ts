@@ -57,6 +57,14 @@ export function isOwnSignature(signedBy: SignatureFamily | undefined, family: Si
 }
 
 /**
+ * What the gateway writes in place of a signature whose text a guardrail on answers redacted:
+ * the signature no longer covers the text, and the provider would refuse the conversation's next
+ * turn. Read back it carries nothing (no family: `readMark` takes it for none), so the thinking is
+ * left out as unsigned thinking is, and a tool loop that needs it goes on without thinking.
+ */
+export const REDACTED_SIGNATURE = `${MARK_PREFIX}redacted`;
+
+/**
  * A signature marked with its family, for a field a client sends back.
  *
  * @example

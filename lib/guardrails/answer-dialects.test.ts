@@ -17,7 +17,8 @@ describe('textSlots', () => {
     { dialect: 'anthropic', event: { type: 'content_block_delta', index: 3, delta: { type: 'text_delta', text: 'x' } }, slots: [['3:', 'delta.text', 'x']], other: false },
     { dialect: 'anthropic', event: { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"k":' } }, slots: [['1:', 'delta.partial_json', '{"k":']], other: false },
     // Signed: never read, never rewritten.
-    { dialect: 'anthropic', event: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } }, slots: [], other: false },
+    { dialect: 'anthropic', event: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } }, slots: [['0:', 'delta.thinking', 'hmm']], other: false },
+    { dialect: 'anthropic', event: { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQB' } }, slots: [], other: false },
     { dialect: 'anthropic', event: { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', input: {} } }, slots: [], other: true },
     // A text block may open with text (some Anthropic-compatible servers): its deltas continue it.
     { dialect: 'anthropic', event: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: 'Hi' } }, slots: [['0:', 'content_block.text', 'Hi']], other: true },
@@ -56,7 +57,9 @@ describe('answerPaths', () => {
     ['openai', 'id', false],
     ['anthropic', 'content[1].text', true],
     ['anthropic', 'content[1].input.command', true],
-    ['anthropic', 'content[0].thinking', false],
+    // Signed thinking is read: a redaction there replaces its signature (`unsignRedacted`).
+    ['anthropic', 'content[0].thinking', true],
+    ['anthropic', 'content[0].signature', false],
     ['anthropic', 'content[0].signature', false],
     ['anthropic', 'content[2].data', false],
     ['openai-responses', 'output[1].content[0].text', true],

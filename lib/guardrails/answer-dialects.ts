@@ -7,8 +7,12 @@
  * The rest of an answer is not the model's text (a Responses answer echoes the request's
  * `instructions` and `tools`), or is checked by the provider when the client sends it back and must
  * not change: thinking signatures, `redacted_thinking` data, encrypted reasoning, Gemini's thought
- * signatures, and Anthropic's thinking text itself, which its signature covers.
+ * signatures. Signed thinking text is read like any text: where a redaction changes it, its
+ * signature no longer covers it, and is replaced by the gateway's mark (`unsignRedacted`,
+ * `signatureSlots`), so the thinking is left out when it comes back instead of failing the turn.
  */
+import { looksLikeOpenAIEncrypted, REDACTED_SIGNATURE } from '../canonical/signatures';
+import { isGatewaySignature, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
 
 /** The answer shapes the gateway screens: Chat Completions (and legacy completions), Messages, Responses, Gemini. */
 export type AnswerDialect = 'openai' | 'anthropic' | 'openai-responses' | 'gemini';
@@ -36,7 +40,7 @@ export function answerDialect(surface: string): AnswerDialect | undefined {
 }
 
 /** Strings a provider checks when they come back (or whose signature covers them): never rewritten, never counted. */
-const OPAQUE = /(?:^|\.)(?:signature|thinking|encrypted_content|thoughtSignature|thought_signature)$|(?:content\[\d+\]|content_block)\.data$/;
+const OPAQUE = /(?:^|\.)(?:signature|encrypted_content|thoughtSignature|thought_signature)$|(?:content\[\d+\]|content_block)\.data$/;
 
 /** The model's part of a whole answer, per dialect (a Gemini JSON-array stream's elements are whole answers too: `[3].candidates…`). */
 const WHOLE: Readonly<Record<AnswerDialect, RegExp>> = {
@@ -131,11 +135,15 @@ export function textSlots(dialect: AnswerDialect, event: unknown): TextSlot[] {
     case 'anthropic': {
       // The colon keeps block 1's key from being a prefix of block 10's (`closedChannels`).
       const block = `${String(event.index)}:`;
-      // A text block may open with text (Anthropic's own open empty): its deltas continue it.
-      if (event.type === 'content_block_start' && isObject(event.content_block) && event.content_block.type === 'text') slot(slots, block, ['content_block', 'text'], event.content_block.text, `content[${String(event.index)}].text`);
+      // A text or thinking block may open with text (Anthropic's own open empty): its deltas continue it.
+      if (event.type === 'content_block_start' && isObject(event.content_block)) {
+        if (event.content_block.type === 'text') slot(slots, block, ['content_block', 'text'], event.content_block.text, `content[${String(event.index)}].text`);
+        if (event.content_block.type === 'thinking') slot(slots, block, ['content_block', 'thinking'], event.content_block.thinking, `content[${String(event.index)}].thinking`);
+      }
       if (event.type !== 'content_block_delta' || !isObject(event.delta)) return slots;
-      // Thinking deltas are covered by the block's signature: not read (see OPAQUE).
       if (event.delta.type === 'text_delta') slot(slots, block, ['delta', 'text'], event.delta.text, `content[${String(event.index)}].text`);
+      // Signed thinking, read like the text: its signature_delta, after it, loses its signature if it was redacted (`signatureSlots`).
+      else if (event.delta.type === 'thinking_delta') slot(slots, block, ['delta', 'thinking'], event.delta.thinking, `content[${String(event.index)}].thinking`);
       else if (event.delta.type === 'input_json_delta') slot(slots, block, ['delta', 'partial_json'], event.delta.partial_json, `content[${String(event.index)}].input`);
       return slots;
     }
@@ -183,7 +191,7 @@ export function hasOtherText(dialect: AnswerDialect, event: unknown): boolean {
       // A known key holding no string (content as an array of parts) is not running text either.
       return !Array.isArray(event.choices) || !event.choices.every((c: unknown) => isObject(c) && isObject(c.delta) && Object.entries(c.delta).every(([k, v]) => DELTA_KEYS.has(k) && (k === 'tool_calls' || k === 'role' || v === null || typeof v === 'string')));
     case 'anthropic':
-      // Thinking and signature deltas are not read (OPAQUE), text and input deltas are running text.
+      // Text, thinking and input deltas are running text; signature deltas are not read (OPAQUE).
       return event.type !== 'content_block_delta';
     case 'openai-responses':
       return !STREAMED_RESPONSES_TEXT.has(String(event.type));
@@ -283,4 +291,86 @@ export function setAt(event: unknown, keys: readonly (string | number)[], value:
   for (const key of keys.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
   at[keys[keys.length - 1]!] = value;
   return event;
+}
+
+/** A signature in a stream event (`signatureSlots`): where it is, and the running texts it covers (channel keys starting with one of `channels`). */
+export interface SignatureSlot {
+  keys: readonly (string | number)[];
+  channels: readonly string[];
+  /** What replaces it: `REDACTED_SIGNATURE`, or for a Gemini thoughtSignature `REDACTED_THOUGHT_SIGNATURE`. */
+  value: string;
+}
+
+/** A Gemini thoughtSignature the gateway wrote (Claude's thinking carried on a function call, or Claude's signature marked on a thought part). */
+const gatewayThought = (value: unknown): value is string => typeof value === 'string' && value !== REDACTED_THOUGHT_SIGNATURE && isGatewaySignature(value);
+
+/** A reasoning item's `encrypted_content` the gateway wrote (another family's signature, marked): OpenAI's own (a Fernet token) does not cover the summary, which OpenAI does not check. */
+const gatewaySigned = (value: unknown): value is string => typeof value === 'string' && value !== '' && value !== REDACTED_SIGNATURE && !looksLikeOpenAIEncrypted(value);
+
+/**
+ * The signatures an event of a stream carries over running text earlier events streamed:
+ * Anthropic's `signature_delta` (over its block's thinking), and Responses' `encrypted_content` of
+ * a reasoning item the gateway wrote (over its summary and reasoning text) in
+ * `response.output_item.done` and `response.completed`. When any of the text they cover was
+ * redacted, the stream writes `REDACTED_SIGNATURE` in their place: the signature reaches the client
+ * after the text, so by then the screen knows.
+ *
+ * @example
+ * signatureSlots('anthropic', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQB' } })
+ * // [{ keys: ['delta', 'signature'], channels: ['0:'] }]
+ */
+export function signatureSlots(dialect: AnswerDialect, event: unknown): SignatureSlot[] {
+  if (!isObject(event)) return [];
+  if (dialect === 'anthropic') {
+    if (event.type === 'content_block_delta' && isObject(event.delta) && event.delta.type === 'signature_delta' && typeof event.delta.signature === 'string') return [{ keys: ['delta', 'signature'], channels: [`${String(event.index)}:`], value: REDACTED_SIGNATURE }];
+    return [];
+  }
+  if (dialect === 'gemini') {
+    // The gateway's thoughtSignatures carry Claude's thinking (a function call's blob) or signature (a thought part's): over the candidate's thought text.
+    const candidates = Array.isArray(event.candidates) ? event.candidates : [];
+    return candidates.flatMap((candidate: unknown, i): SignatureSlot[] => {
+      if (!isObject(candidate) || !isObject(candidate.content) || !Array.isArray(candidate.content.parts)) return [];
+      const n = typeof candidate.index === 'number' ? candidate.index : i;
+      return candidate.content.parts.flatMap((part: unknown, j): SignatureSlot[] =>
+        isObject(part) && gatewayThought(part.thoughtSignature) ? [{ keys: ['candidates', i, 'content', 'parts', j, 'thoughtSignature'], channels: [`${n}:thought`], value: REDACTED_THOUGHT_SIGNATURE }] : [],
+      );
+    });
+  }
+  if (dialect !== 'openai-responses') return [];
+  const reasoningChannels = (index: unknown) => [`response.reasoning_summary_text.delta:${String(index)}:`, `response.reasoning_text.delta:${String(index)}:`];
+  if (event.type === 'response.output_item.done' && isObject(event.item) && event.item.type === 'reasoning' && gatewaySigned(event.item.encrypted_content)) return [{ keys: ['item', 'encrypted_content'], channels: reasoningChannels(event.output_index), value: REDACTED_SIGNATURE }];
+  if (event.type === 'response.completed' && isObject(event.response) && Array.isArray(event.response.output)) {
+    return event.response.output.flatMap((item: unknown, k): SignatureSlot[] => (isObject(item) && item.type === 'reasoning' && gatewaySigned(item.encrypted_content) ? [{ keys: ['response', 'output', k, 'encrypted_content'], channels: reasoningChannels(k), value: REDACTED_SIGNATURE }] : []));
+  }
+  return [];
+}
+
+/**
+ * Replaces the signature of each thinking block or reasoning item whose text a redaction changed
+ * (`after`, changed in place, against the same JSON as it came, `before`) with
+ * `REDACTED_SIGNATURE` (in a Gemini candidate whose thought text changed, the gateway's
+ * thoughtSignatures with `REDACTED_THOUGHT_SIGNATURE`): Anthropic (and the gateway, replaying Claude's or Gemini's thinking it
+ * carried in a reasoning item) checks a signature against its text, and would refuse the next turn.
+ * Signatures over text left alone are kept, and so is OpenAI's own encrypted reasoning.
+ *
+ * @example
+ * const after = { content: [{ type: 'thinking', thinking: 'key [REDACTED:aws-access-key]', signature: 'EqQB' }] };
+ * unsignRedacted({ content: [{ type: 'thinking', thinking: 'key AKIA…', signature: 'EqQB' }] }, after);
+ * after.content[0].signature // 'aigw1:redacted'
+ */
+export function unsignRedacted(before: unknown, after: unknown): void {
+  if (Array.isArray(after)) {
+    if (Array.isArray(before)) after.forEach((value: unknown, i) => unsignRedacted(before[i], value));
+    return;
+  }
+  if (!isObject(after) || !isObject(before)) return;
+  if (after.type === 'thinking' && typeof after.signature === 'string' && after.signature !== '' && before.thinking !== after.thinking) after.signature = REDACTED_SIGNATURE;
+  if (after.type === 'reasoning' && gatewaySigned(after.encrypted_content) && (JSON.stringify(before.summary) !== JSON.stringify(after.summary) || JSON.stringify(before.content) !== JSON.stringify(after.content))) after.encrypted_content = REDACTED_SIGNATURE;
+  // Gemini: a candidate's thought text changed, so every thoughtSignature the gateway wrote in it (the carried thinking, Claude's marked signatures) goes.
+  if (Array.isArray(after.parts) && Array.isArray(before.parts)) {
+    const was = before.parts as unknown[];
+    const changed = after.parts.some((part: unknown, j) => isObject(part) && part.thought === true && isObject(was[j]) && (was[j] as Json).text !== part.text);
+    if (changed) for (const part of after.parts) if (isObject(part) && gatewayThought(part.thoughtSignature)) part.thoughtSignature = REDACTED_THOUGHT_SIGNATURE;
+  }
+  for (const [key, value] of Object.entries(after)) if (typeof value === 'object' && value !== null) unsignRedacted(before[key], value);
 }

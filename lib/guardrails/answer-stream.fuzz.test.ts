@@ -3,10 +3,12 @@ import { fuzzer } from '../../test/fuzz';
 import type { AnswerDialect } from './answer-dialects';
 import { AnswerBlocked, AnswerStreamScreen } from './answer-stream';
 import { GuardrailsSchema } from './config';
-import { FAKE, fakePem } from './fake-tokens';
+import { FAKE, fakeChars, fakePem } from './fake-tokens';
 import { Guardrails } from './scan';
 
-const TOKENS = [FAKE.awsKeyId, FAKE.githubClassic, FAKE.githubFineGrained, FAKE.openaiProject, FAKE.anthropic, FAKE.google, FAKE.slackBot, FAKE.stripeLive, FAKE.gatewayKey, fakePem('RSA '), fakePem('OPENSSH ')];
+/** A 4096-bit key's length of PEM (about 3 KB): held far past any window, so its text is scanned again only as it grows by an eighth. */
+const LONG_PEM = `-----BEGIN PRIVATE KEY-----\n${Array.from({ length: 50 }, (_, i) => fakeChars(64, 100 + i, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')).join('\n')}\n-----END PRIVATE KEY-----`;
+const TOKENS = [FAKE.awsKeyId, FAKE.githubClassic, FAKE.githubFineGrained, FAKE.openaiProject, FAKE.anthropic, FAKE.google, FAKE.slackBot, FAKE.stripeLive, FAKE.gatewayKey, fakePem('RSA '), fakePem('OPENSSH '), LONG_PEM];
 const NOISE = ['', ' ', 'TICKET-20481', 'a"b', 'back\\slash', '\u0000\u001f', 'line\nbreak\n', '日本語', 'é👋', 'AKIA in prose', 'sk-', 'ghp_short', '-----BEGIN', '\\n', 'word '];
 /** The preset, and a pattern of the operator's (whose match is settled only a window after its start). */
 const rules = (action: 'flag' | 'redact' | 'block') =>

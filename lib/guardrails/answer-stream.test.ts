@@ -2,8 +2,9 @@ import { STREAMS, sseEvents } from '../../test/answer-streams';
 import type { AnswerDialect } from './answer-dialects';
 import { AnswerBlocked, AnswerStreamScreen } from './answer-stream';
 import { GuardrailsSchema } from './config';
-import { FAKE, fakePem } from './fake-tokens';
+import { FAKE, fakeChars, fakePem } from './fake-tokens';
 import { Guardrails } from './scan';
+import { carryThinking, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
 
 const rules = (action: 'flag' | 'redact' | 'block', extra: unknown[] = []) =>
   Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'secrets', action }, ...extra] }), 'response')!;
@@ -19,6 +20,13 @@ function run(screen: AnswerStreamScreen, chunks: string[]): { outs: string[]; bl
     throw err;
   }
   return { outs };
+}
+
+/** The text as screening it whole (the non-streamed path) leaves it: what a stream must send. */
+function screenedWhole(guardrails: Guardrails, text: string): string {
+  const raw = Buffer.from(JSON.stringify({ text }));
+  const screened = guardrails.screen(raw);
+  return screened ? (JSON.parse(Buffer.from(screened.body).toString()) as { text: string }).text : text;
 }
 
 const dialects = Object.keys(STREAMS) as AnswerDialect[];
@@ -129,6 +137,147 @@ describe('AnswerStreamScreen', () => {
     const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 128 });
     const { outs } = run(screen, [...shape.start, shape.piece('here: '), ...pem.match(/[^]{1,25}/g)!.map(shape.piece)]);
     expect(shape.text(sseEvents(outs.join('')))).toBe('here: [REDACTED:private-key]');
+  });
+
+  describe('a match still growing at the end of the text, in 4-character deltas', () => {
+    const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    /** A text that a built-in holds to its end, of about `kb` KB: a PEM header then base64 lines, a JWT's third part, a project key's run. */
+    const growing: Record<string, (kb: number) => string> = {
+      'a PEM block before its footer': (kb) => `-----BEGIN RSA PRIVATE KEY-----\n${(fakeChars(kb * 1024, 3, BASE64).match(/.{1,64}/g) ?? []).join('\n')}`,
+      "a JWT's signature": (kb) => `${FAKE.jwt.split('.').slice(0, 2).join('.')}.${fakeChars(kb * 1024, 4, `${BASE64}_-`)}`,
+      'a long base64 run after sk-proj-': (kb) => `sk-proj-${fakeChars(kb * 1024, 5, BASE64)}`,
+    };
+    const guardrails = rules('redact', [{ detect: 'jwt', action: 'redact' }, { id: 'ticket', detect: { regex: 'TICKET-[0-9]{4,8}' }, action: 'redact' }]);
+    const eventsOf = (text: string) => {
+      const shape = STREAMS.openai;
+      return [...shape.start, ...text.match(/[^]{1,4}/g)!.map(shape.piece), ...shape.end].map((e) => Buffer.from(e));
+    };
+    /** Sends each event as its own chunk (the worst case: a scan per event); the text the client got, and the bytes the detectors read. */
+    const relay = (text: string) => {
+      const screen = new AnswerStreamScreen(guardrails, { dialect: 'openai', hold: true, window: 512 });
+      const scan = jest.spyOn(guardrails, 'matchesInString');
+      try {
+        const out = eventsOf(text).map((e) => Buffer.from(screen.push(e)).toString());
+        out.push(Buffer.from(screen.end()).toString());
+        return { text: STREAMS.openai.text(sseEvents(out.join(''))), scanned: scan.mock.calls.reduce((n, [inner]) => n + inner.length, 0) };
+      } finally {
+        scan.mockRestore();
+      }
+    };
+
+    it.each(Object.keys(growing))('reads %s a bounded number of times over, not once per delta, and still redacts it whole', (kind) => {
+      const text = `Here it is: ${growing[kind]!(48)}`;
+      const { text: sent, scanned } = relay(text);
+      expect(sent).toBe(screenedWhole(guardrails, text));
+      expect(sent).toMatch(/^Here it is: \[REDACTED:[a-z-]+\]/);
+      // Read on every delta, a 48 KB match costs its length squared over 8 (about 300 MB); scanned in geometric steps, under 12 times its length.
+      expect(scanned).toBeLessThan(12 * Buffer.byteLength(text));
+    });
+
+    it('lets the text after a held match go within an eighth of the match (or the window) of its end', () => {
+      const pem = `${growing['a PEM block before its footer']!(16)}\n-----END RSA PRIVATE KEY-----`;
+      const screen = new AnswerStreamScreen(guardrails, { dialect: 'openai', hold: true, window: 512 });
+      const text = `key: ${pem}\n${'after the key. '.repeat(400)}`;
+      const events = eventsOf(text);
+      let sent = '';
+      let fed = 0;
+      for (const e of events) {
+        sent += Buffer.from(screen.push(e)).toString();
+        fed++;
+        if (STREAMS.openai.text(sseEvents(sent)).includes('after')) break;
+      }
+      // The deltas fed past the footer before the text after it went: the window, plus at most an eighth of the held key.
+      const footerEvent = STREAMS.openai.start.length + Math.ceil((text.indexOf('-----END') + 29) / 4);
+      const pastFooter = (fed - footerEvent) * 4;
+      expect(pastFooter).toBeLessThan(512 + Buffer.byteLength(pem) / 8 + 64);
+      expect(STREAMS.openai.text(sseEvents(sent))).toMatch(/^key: \[REDACTED:private-key\]\nafter/);
+    });
+
+    it('takes about four times as long for a 4-times longer PEM block, not sixteen (median of 3, loopback-free, CPU only)', () => {
+      const time = (kb: number) => {
+        const text = growing['a PEM block before its footer']!(kb);
+        const events = eventsOf(text);
+        const runs = [0, 1, 2].map(() => {
+          const screen = new AnswerStreamScreen(guardrails, { dialect: 'openai', hold: true, window: 512 });
+          const start = process.hrtime.bigint();
+          for (const e of events) screen.push(e);
+          screen.end();
+          return Number(process.hrtime.bigint() - start);
+        });
+        return runs.sort((a, b) => a - b)[1]!;
+      };
+      time(4); // warm-up
+      // Quadratic, the ratio is about 16; linear, about 4 (with each event's parse, which does not grow).
+      expect(time(32) / time(8)).toBeLessThan(8);
+    });
+  });
+
+  describe('signed thinking', () => {
+    const sse = (type: string, data: unknown) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+    /** An Anthropic stream: a thinking block in `pieces`, its signature, then a text block. */
+    const anthropicThinking = (pieces: string[]) => [
+      sse('message_start', { type: 'message_start', message: { id: 'm', content: [], usage: { input_tokens: 3, output_tokens: 0 } } }),
+      sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+      ...pieces.map((thinking) => sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking } })),
+      sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQBsigned' } }),
+      sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
+      sse('content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }),
+      sse('content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Done.' } }),
+      sse('content_block_stop', { type: 'content_block_stop', index: 1 }),
+      sse('message_stop', { type: 'message_stop' }),
+    ];
+    const deltas = (out: string) => sseEvents(out).flatMap((e) => ((e as { delta?: Record<string, string> }).delta ? [(e as { delta: Record<string, string> }).delta] : []));
+
+    it("reads Claude's thinking deltas as running text, and sends the block's signature as the gateway's mark once a key in it was redacted", () => {
+      const screen = new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 128 });
+      const { outs } = run(screen, anthropicThinking(['The user pasted ', FAKE.awsKeyId.slice(0, 8), `${FAKE.awsKeyId.slice(8)}; I must not repeat it.`]));
+      const sent = deltas(outs.join(''));
+      expect(sent.filter((d) => d.type === 'thinking_delta').map((d) => d.thinking).join('')).toBe('The user pasted [REDACTED:aws-access-key]; I must not repeat it.');
+      expect(sent.find((d) => d.type === 'signature_delta')).toEqual({ type: 'signature_delta', signature: 'aigw1:redacted' });
+      expect(outs.join('')).not.toContain('EqQBsigned');
+      expect(screen.hits).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }]);
+    });
+
+    it('keeps the signature of thinking nothing was redacted in, byte for byte', () => {
+      const stream = anthropicThinking(['Just ', 'thinking.']);
+      const { outs } = run(new AnswerStreamScreen(rules('redact'), { dialect: 'anthropic', hold: true, window: 128 }), stream);
+      expect(outs.join('')).toBe(stream.join(''));
+    });
+
+    it('blocks a key in the thinking before any of it goes out', () => {
+      const { outs, blocked } = run(new AnswerStreamScreen(rules('block'), { dialect: 'anthropic', hold: true, window: 128 }), anthropicThinking(['key ', FAKE.awsKeyId]));
+      expect(blocked?.path).toBe('content[0].thinking');
+      expect(outs.join('')).not.toContain(FAKE.awsKeyId.slice(0, 4));
+    });
+
+    it("replaces the gateway's thoughtSignature on a Gemini function call once the thought text before it was redacted", () => {
+      const carried = carryThinking([{ type: 'thinking', text: `key ${FAKE.awsKeyId}`, signature: 'EqQB', signedBy: 'claude' }])!;
+      const chunk = (parts: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ candidates: [{ index: 0, content: { role: 'model', parts }, ...extra }] })}\r\n\r\n`;
+      const stream = [chunk([{ text: 'key ', thought: true }]), chunk([{ text: FAKE.awsKeyId.slice(0, 9), thought: true }]), chunk([{ text: FAKE.awsKeyId.slice(9), thought: true }]), chunk([{ functionCall: { name: 'ls', args: {} }, thoughtSignature: carried }], { finishReason: 'STOP' })];
+      const { outs } = run(new AnswerStreamScreen(rules('redact'), { dialect: 'gemini', hold: true, window: 128 }), stream);
+      const events = sseEvents(outs.join('')) as { candidates: { content: { parts: { text?: string; thoughtSignature?: string }[] } }[] }[];
+      const parts = events.flatMap((e) => e.candidates[0]!.content.parts);
+      expect(parts.map((p) => p.text ?? '').join('')).toBe('key [REDACTED:aws-access-key]');
+      expect(parts.find((p) => p.thoughtSignature)!.thoughtSignature).toBe(REDACTED_THOUGHT_SIGNATURE);
+      expect(outs.join('')).not.toContain(carried);
+    });
+
+    it("marks a Responses reasoning item's encrypted_content (the gateway's, carrying Claude's signature) in output_item.done and response.completed once its summary was redacted", () => {
+      const item = (text: string) => ({ id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text }], encrypted_content: 'aigw1:claude:EqQBsigned' });
+      const thought = `I see ${FAKE.awsKeyId} there.`;
+      const stream = [
+        sse('response.created', { type: 'response.created', response: { id: 'r', output: [] } }),
+        sse('response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { id: 'rs_1', type: 'reasoning', summary: [] } }),
+        ...[thought.slice(0, 10), thought.slice(10)].map((delta) => sse('response.reasoning_summary_text.delta', { type: 'response.reasoning_summary_text.delta', output_index: 0, summary_index: 0, delta })),
+        sse('response.output_item.done', { type: 'response.output_item.done', output_index: 0, item: item(thought) }),
+        sse('response.completed', { type: 'response.completed', response: { id: 'r', output: [item(thought)] } }),
+      ];
+      const { outs } = run(new AnswerStreamScreen(rules('redact'), { dialect: 'openai-responses', hold: true, window: 128 }), stream);
+      const events = sseEvents(outs.join('')) as { type: string; item?: { encrypted_content: string }; response?: { output: { encrypted_content: string }[] } }[];
+      expect(events.find((e) => e.type === 'response.output_item.done')!.item!.encrypted_content).toBe('aigw1:redacted');
+      expect(events.find((e) => e.type === 'response.completed')!.response!.output[0]!.encrypted_content).toBe('aigw1:redacted');
+      expect(outs.join('')).not.toContain(FAKE.awsKeyId);
+    });
   });
 
   it('reads tool-call arguments as their own text, apart from the content', () => {

@@ -1,5 +1,5 @@
 import { JsonArraySplitter, type ArrayState } from '../http/json-array';
-import { clearLogprobsOfRedacted, closedChannels, echoes, eventPaths, hasOtherText, setAt, textSlots, type AnswerDialect, type TextSlot } from './answer-dialects';
+import { clearLogprobsOfRedacted, closedChannels, echoes, eventPaths, hasOtherText, setAt, signatureSlots, textSlots, unsignRedacted, type AnswerDialect, type SignatureSlot, type TextSlot } from './answer-dialects';
 import type { GuardrailHit, Guardrails } from './scan';
 import { TextChannel } from './text-channel';
 
@@ -35,6 +35,8 @@ interface Pending {
   slots: { slot: TextSlot; range: { start: number; end: number; escaped: Buffer } }[];
   /** Redacted outside its running text (`screenAnswer`). */
   rewritten?: boolean;
+  /** Signatures over earlier running text (`signatureSlots`). */
+  signatures?: SignatureSlot[];
 }
 
 /**
@@ -64,6 +66,8 @@ export class AnswerStreamScreen {
   readonly #paths = new Map<TextChannel, string>();
   readonly #counts = new Map<string, GuardrailHit>();
   readonly #queue: Pending[] = [];
+  /** The queue's head: events before it have gone (an array's `shift` moves every event behind it, so a long held queue flushed at once cost its length squared). */
+  #head = 0;
   readonly #decoder = new TextDecoder();
   #pending = '';
   #blocked: AnswerBlocked | undefined;
@@ -157,6 +161,8 @@ export class AnswerStreamScreen {
             pending.rewritten = true;
           } else pending.data = data;
         } else pending.data = data;
+        const signatures = signatureSlots(dialect, data);
+        if (signatures.length) pending.signatures = signatures;
         for (const prefix of closedChannels(dialect, data)) this.#close(prefix);
       }
     }
@@ -170,6 +176,12 @@ export class AnswerStreamScreen {
       const match = channel.scan(true);
       if (match) this.#blocked ??= new AnswerBlocked(match.rule, this.#paths.get(channel) ?? '');
     }
+  }
+
+  /** Some running text whose key starts with one of `prefixes` had a redaction. */
+  #redactedIn(prefixes: readonly string[]): boolean {
+    for (const [key, channel] of this.#channels) if (channel.redacted && prefixes.some((prefix) => key.startsWith(prefix))) return true;
+    return false;
   }
 
   #channel(slot: TextSlot): TextChannel {
@@ -190,11 +202,16 @@ export class AnswerStreamScreen {
 
   /** The events at the head of the queue whose running text is settled, as they go out. */
   #flush(final: boolean): Uint8Array {
-    while (this.#queue.length) {
-      const head = this.#queue[0]!;
+    while (this.#head < this.#queue.length) {
+      const head = this.#queue[this.#head]!;
       if (!final && head.slots.some(({ slot, range }) => range.end > this.#channels.get(slot.channel)!.decided)) break;
-      this.#queue.shift();
+      this.#head++;
       this.#out.push(this.#sent(head));
+    }
+    // The events gone are dropped once they are half the queue: each is moved at most once more.
+    if (this.#head * 2 >= this.#queue.length) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
     }
     if (this.#splitter?.closed && !this.#queue.length && !this.#array.closed) {
       this.#out.push(this.#array.opened ? '\n]' : '[]');
@@ -215,8 +232,17 @@ export class AnswerStreamScreen {
       setAt(event.data, slot.keys, text);
       changed = true;
     }
-    // Only a changed event can carry logprobs of redacted text; the raw text is parsed again only then.
-    if (changed && event.raw.includes('logprobs')) clearLogprobsOfRedacted(JSON.parse((this.#splitter ? event.raw : dataOf(event.raw)) ?? 'null'), event.data);
+    // A signature after its text: every event of that text has gone, so every redaction in it is known.
+    for (const signature of event.signatures ?? []) {
+      if (!this.#redactedIn(signature.channels)) continue;
+      setAt(event.data, signature.keys, signature.value);
+      changed = true;
+    }
+    // Only a changed event can carry logprobs of redacted text, or a signature over text redacted in it; the raw text is parsed again only then.
+    let before: unknown;
+    const original = () => (before ??= JSON.parse((this.#splitter ? event.raw : dataOf(event.raw)) ?? 'null') as unknown);
+    if (changed && event.raw.includes('logprobs')) clearLogprobsOfRedacted(original(), event.data);
+    if (changed && SIGNED.test(event.raw)) unsignRedacted(original(), event.data);
     const body = changed ? JSON.stringify(event.data) : undefined;
     if (!this.#splitter) return body === undefined ? event.raw : withData(event.raw, body);
     // JSON array: elements as Google writes them, `[` before the first and `,` between.
@@ -226,6 +252,9 @@ export class AnswerStreamScreen {
     return lead + element;
   }
 }
+
+/** An event that may carry a signature over text (`unsignRedacted`). */
+const SIGNED = /"(?:signature|encrypted_content|thoughtSignature)"/;
 
 /** The blank line that ends an SSE event: two line ends, each CRLF, LF or CR alone (as `lib/http/in-band-errors.ts` splits them; a CR before an LF is one line end, not two). */
 const EVENT_END = /(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)/;

@@ -12,6 +12,12 @@ export interface GuardrailHit {
   side?: 'response';
 }
 
+/** Where a scan of a string's text starts (`Guardrails.matchesInString`): the built-ins together, each user pattern by its rule id; byte offsets. */
+export interface ScanFrom {
+  builtIns: number;
+  pattern: (rule: string) => number;
+}
+
 /** One match in a JSON string's text (`Guardrails.matchesInString`): its rule and byte offsets. */
 export interface StringMatch {
   rule: string;
@@ -119,13 +125,17 @@ export class Guardrails {
   /**
    * The matches in one JSON string's text (the bytes between its quotes, escapes as they are), by
    * byte offset, ascending: what a streamed answer's text is looked at with, piece by piece. A
-   * match that would cut an escape is not one (as in `screen`).
+   * match that would cut an escape is not one (as in `screen`). With `from`, the built-ins and
+   * each user pattern (by rule id) start where it says, and the bytes before that are context
+   * their look-behinds read: a stream's text kept from a cut (`TextChannel`) must be read on from
+   * where the whole text's scan would be, or a match found at the cut (a token's left bound met by
+   * the start of the string) or inside one already reported would hide one the whole text has.
    *
    * @example
    * guardrails.matchesInString(Buffer.from('key AKIA…\\n')) // [{ rule: 'aws-access-key', action: 'redact', start: 4, end: 24 }]
    */
-  matchesInString(inner: Uint8Array): StringMatch[] {
-    const found = this.#find(Buffer.concat([QUOTE, inner, QUOTE]));
+  matchesInString(inner: Uint8Array, from?: ScanFrom): StringMatch[] {
+    const found = this.#find(Buffer.concat([QUOTE, inner, QUOTE]), from && { builtIns: from.builtIns + QUOTE.length, pattern: (rule) => from.pattern(rule) + QUOTE.length });
     if (!found.matches.length) return [];
     const { matches } = usable(found.bytes, found.matches, () => true);
     return matches.map((m) => {
@@ -190,7 +200,8 @@ export class Guardrails {
   }
 
   /** Every rule's matches in a body (none, often), and the body as they were looked for in. */
-  #find(raw: Uint8Array): Found {
+  /** `from`: the bytes the patterns start at (what is before only look-behinds read). */
+  #find(raw: Uint8Array, from?: ScanFrom): Found {
     const sent = view(raw);
     // Patterns read JSON text: a token with an ordinary character escaped (`\/`, `\u002B`) would slip past them, so such escapes are read first.
     // A byte that is not UTF-8 is read as U+FFFD, as the parse reads it (three bytes): user patterns' offsets are counted so.
@@ -200,7 +211,7 @@ export class Guardrails {
     // decode UTF-8 with a few emoji in it).
     const bytes = buf.toString('latin1');
     const matches: Match[] = [];
-    if (this.#builtIns) collectBuiltIns(this.#builtIns, bytes, matches);
+    if (this.#builtIns) collectBuiltIns(this.#builtIns, bytes, matches, from?.builtIns ?? 0);
     let text: string | undefined;
     let strings: Span[] | undefined;
     this.#rules.forEach((rule, index) => {
@@ -210,7 +221,9 @@ export class Guardrails {
       const { pattern } = rule;
       const bytesAt = byteOffsets(text);
       const splits = escapeWalker(text);
-      pattern.lastIndex = 0;
+      // The character `from` is in (a character cut there is one U+FFFD, and a match starting inside it starts before `from`).
+      const start = from?.pattern(rule.id) ?? 0;
+      pattern.lastIndex = start && buf.subarray(0, start).toString('utf8').length;
       for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
         // Refused by the schema (`patternProblem`); kept from looping forever all the same.
         if (m[0] === '') {
@@ -529,8 +542,8 @@ function builtIns(detectors: readonly (DetectorName | undefined)[]): BuiltIns | 
   return { pattern: new RegExp(source, 'gd'), groups };
 }
 
-function collectBuiltIns({ pattern, groups }: BuiltIns, bytes: string, into: Match[]): void {
-  pattern.lastIndex = 0;
+function collectBuiltIns({ pattern, groups }: BuiltIns, bytes: string, into: Match[], from = 0): void {
+  pattern.lastIndex = from;
   for (let m = pattern.exec(bytes); m; m = pattern.exec(bytes)) {
     const group = groups.find((g) => m!.groups![g.name] !== undefined)!;
     const [start, end] = (group.secretGroup && m.indices!.groups![group.secretGroup]) || [m.index, m.index + m[0].length];

@@ -47,6 +47,13 @@ export class TextChannel {
   #decided = 0;
   /** Text came since the last scan: a scan of the same text decides nothing new. */
   #grown = false;
+  /** Where a match still growing at the end of the text began, as of the last scan (none: -1). */
+  #pinned = -1;
+  /** The text's end at the last scan. */
+  #scannedTo = 0;
+  /** The end of the last match reported, per pattern (user patterns by rule id; the built-ins, one pattern, under undefined). */
+  readonly #reportedTo = new Map<string | undefined, number>();
+  #redacted = false;
   /** Decided redactions not yet sent on, by start. */
   readonly redactions: Redaction[] = [];
 
@@ -59,6 +66,11 @@ export class TextChannel {
   /** Absolute byte length of the text so far. */
   get end(): number {
     return this.#base + this.#buf.length + this.#addedBytes;
+  }
+
+  /** A redaction was decided somewhere in the text (a signature over it no longer holds). */
+  get redacted(): boolean {
+    return this.#redacted;
   }
 
   /** Every byte before this is settled. */
@@ -84,7 +96,9 @@ export class TextChannel {
   scan(final: boolean): StringMatch | undefined {
     const end = this.end;
     if (this.#decided >= end || (!final && !this.#grown)) return undefined;
+    if (!final && this.#pinned >= 0 && !this.#rescanDue(end)) return undefined;
     this.#grown = false;
+    this.#scannedTo = end;
     if (this.#added.length) {
       this.#buf = Buffer.concat([this.#buf, ...this.#added]);
       this.#added = [];
@@ -93,10 +107,13 @@ export class TextChannel {
     let pinned = Infinity;
     let lastEnd = this.#decided;
     let blocked: StringMatch | undefined;
-    for (const m of this.guardrails.matchesInString(this.#buf)) {
+    // Each pattern from where the whole text's scan of it would be: `decided` (every match before it was reported), or the end of its last match when that runs past (`decided` held back by another pattern's match growing inside it).
+    const base = this.#base;
+    const from = (reported: number | undefined) => Math.max(this.#decided, reported ?? 0) - base;
+    const scanFrom = { builtIns: from(this.#reportedTo.get(undefined)), pattern: (rule: string) => from(this.#reportedTo.get(rule)) };
+    for (const m of this.guardrails.matchesInString(this.#buf, scanFrom)) {
       const start = this.#base + m.start;
       const stop = this.#base + m.end;
-      // Before `decided`: reported already, or context.
       if (start < this.#decided) continue;
       const settled = final || (m.own ? end - start >= this.window : stop < end) || end - start >= MAX_HELD;
       if (!settled) {
@@ -106,13 +123,33 @@ export class TextChannel {
       }
       const match = { ...m, start, end: stop };
       this.onMatch(match);
-      if (m.action === 'redact') this.redactions.push({ start, end: stop, rule: m.rule });
-      else if (m.action === 'block') blocked ??= match;
+      this.#reportedTo.set(m.own ? m.rule : undefined, stop);
+      if (m.action === 'redact') {
+        this.redactions.push({ start, end: stop, rule: m.rule });
+        this.#redacted = true;
+      } else if (m.action === 'block') blocked ??= match;
       lastEnd = Math.max(lastEnd, stop);
     }
     this.#decided = final ? end : Math.max(this.#decided, Math.min(pinned, Math.max(end - this.window, lastEnd)));
+    this.#pinned = !final && pinned !== Infinity ? pinned : -1;
     this.#trim();
     return blocked;
+  }
+
+  /**
+   * Whether to look again at a text held behind a match still growing (a PEM block before its
+   * footer, a long run after a JWT's dots). Each scan reads all of the held text, so scanning it
+   * on every small delta costs its length squared (7.7 s of CPU for one 64 KB key in 4-byte
+   * deltas, the event loop blocked for every other call). Once the held text is longer than the
+   * window, it is scanned again only when it has grown by an eighth since the last scan (or has
+   * reached `MAX_HELD`, or the text ended): the held lengths scanned grow geometrically, so a
+   * stream's scans cost at most about nine times its length. Skipping a scan only holds text
+   * longer (nothing is decided, so nothing goes out): a match that ends waits at most an eighth
+   * of what was held for the next scan to see it.
+   */
+  #rescanDue(end: number): boolean {
+    const held = this.#scannedTo - this.#pinned;
+    return held <= this.window || end - this.#scannedTo >= held / 8 || end - this.#pinned >= MAX_HELD;
   }
 
   /**

@@ -7,6 +7,7 @@ import type { GatewayLogger } from '../observe/logger';
 import { answerGuardOf, screenedStream, screenWholeAnswer, type AnswerGuard } from './answer-guard';
 import { newContext } from './context';
 import type { ProxyDeps } from './deps';
+import { carriedThinking, carryThinking, markThoughtSignature, readGatewaySignature, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
 
 const RULES = GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'aws-access-key', action: 'redact' }, { detect: 'github-token', action: 'block' }, { detect: 'jwt', action: 'flag' }] });
 const answerGuardrails = { rules: Guardrails.from(RULES, 'response')!, window: 256 };
@@ -109,12 +110,53 @@ describe('screenWholeAnswer', () => {
 
   it('looks only at the model\'s part: not the request settings a Responses answer echoes, nor signatures', () => {
     const { ctx, deps, guard } = setup('anthropic');
-    const body = JSON.stringify({ content: [{ type: 'thinking', thinking: `saw ${FAKE.awsKeyId}`, signature: `${FAKE.awsKeyId}` }, { type: 'text', text: 'fine' }], id: FAKE.awsKeyId });
+    const body = JSON.stringify({ content: [{ type: 'thinking', thinking: 'all fine', signature: `${FAKE.awsKeyId}` }, { type: 'text', text: 'fine' }], id: FAKE.awsKeyId });
     const res = { status: 200, headers: { 'content-type': 'application/json' }, body };
     expect(screenWholeAnswer(res, guard, ctx, deps)).toBe(res);
     const responses = setup('openai-responses');
     const echoed = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instructions: `use ${FAKE.githubClassic}`, output: [{ type: 'message', content: [{ type: 'output_text', text: 'ok' }] }] }) };
     expect(screenWholeAnswer(echoed, responses.guard, responses.ctx, responses.deps)).toBe(echoed);
+  });
+});
+
+describe('screenWholeAnswer on signed thinking', () => {
+  const whole = (body: unknown) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const bodyOf = (res: { body?: unknown }) => JSON.parse(Buffer.from(res.body as Uint8Array).toString()) as Record<string, unknown>;
+
+  it("redacts Claude's thinking text and replaces its signature with the gateway's mark; a block left alone keeps its own", () => {
+    const { ctx, deps, guard } = setup('anthropic');
+    const res = whole({ content: [{ type: 'thinking', thinking: `the key is ${FAKE.awsKeyId}`, signature: 'EqQBsig' }, { type: 'thinking', thinking: 'then this', signature: 'EqQBother' }, { type: 'text', text: 'fine' }] });
+    expect(bodyOf(screenWholeAnswer(res, guard, ctx, deps)).content).toEqual([
+      { type: 'thinking', thinking: 'the key is [REDACTED:aws-access-key]', signature: 'aigw1:redacted' },
+      { type: 'thinking', thinking: 'then this', signature: 'EqQBother' },
+      { type: 'text', text: 'fine' },
+    ]);
+  });
+
+  it("marks a Responses reasoning item whose summary was redacted when it carries the gateway's signature, not OpenAI's own encrypted reasoning", () => {
+    const { ctx, deps, guard } = setup('openai-responses');
+    const summary = [{ type: 'summary_text', text: `key ${FAKE.awsKeyId}` }];
+    const res = whole({ output: [{ type: 'reasoning', summary, encrypted_content: 'aigw1:claude:EqQB' }, { type: 'reasoning', summary, encrypted_content: 'gAAAAABfernet' }] });
+    const output = bodyOf(screenWholeAnswer(res, guard, ctx, deps)).output as { encrypted_content: string; summary: { text: string }[] }[];
+    expect(output.map((o) => o.encrypted_content)).toEqual(['aigw1:redacted', 'gAAAAABfernet']);
+    expect(output[0]!.summary[0]!.text).toBe('key [REDACTED:aws-access-key]');
+  });
+});
+
+describe('screenWholeAnswer on thinking carried for a Gemini client', () => {
+  it("replaces the gateway's thoughtSignatures of a candidate whose thought text was redacted (the carried blob holds the text too), and keeps Gemini's own", () => {
+    const { ctx, deps, guard } = setup('gemini');
+    const blob = markThoughtSignature('claude', 'EqQB');
+    const carried = carryThinking([{ type: 'thinking', text: `key ${FAKE.awsKeyId}`, signature: 'EqQB', signedBy: 'claude' }])!;
+    const answer = (thought: string) => ({ candidates: [{ index: 0, content: { role: 'model', parts: [{ text: thought, thought: true, thoughtSignature: blob }, { functionCall: { name: 'ls', args: {} }, thoughtSignature: carried }] } }] });
+    const res = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer(`key ${FAKE.awsKeyId}`)) };
+    const parts = (JSON.parse(Buffer.from(screenWholeAnswer(res, guard, ctx, deps).body as Uint8Array).toString()) as ReturnType<typeof answer>).candidates[0]!.content.parts;
+    expect(parts.map((p) => p.thoughtSignature)).toEqual([REDACTED_THOUGHT_SIGNATURE, REDACTED_THOUGHT_SIGNATURE]);
+    expect(carriedThinking(REDACTED_THOUGHT_SIGNATURE)).toBeUndefined();
+    expect(readGatewaySignature(REDACTED_THOUGHT_SIGNATURE)).toBeUndefined();
+    // Nothing redacted: the answer goes as it came.
+    const clean = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer('all fine')) };
+    expect(screenWholeAnswer(clean, guard, ctx, deps)).toBe(clean);
   });
 });
 

@@ -1,4 +1,4 @@
-import { answerDialect, answerPaths, clearLogprobsOfRedacted, type AnswerDialect } from '../guardrails/answer-dialects';
+import { answerDialect, answerPaths, clearLogprobsOfRedacted, unsignRedacted, type AnswerDialect } from '../guardrails/answer-dialects';
 import { AnswerBlocked, AnswerStreamScreen } from '../guardrails/answer-stream';
 import type { GuardrailHit, Guardrails } from '../guardrails/scan';
 import type { ArrayState } from '../http/json-array';
@@ -51,15 +51,24 @@ export function screenWholeAnswer(res: GatewayResponse, guard: AnswerGuard, ctx:
   book(screened.hits.map((hit) => ({ ...hit, side: 'response' as const })), ctx, deps);
   if (screened.blocked) throw withheld(screened.blocked.rule, screened.blocked.path);
   if (screened.body === body) return res;
-  return { ...res, body: withoutStaleLogprobs(body, screened.body) };
+  return { ...res, body: withoutStaleExtras(body, screened.body) };
 }
 
-/** The redacted answer, less the token logprobs that would spell what was redacted (`clearLogprobsOfRedacted`); as it is when it has none. */
-function withoutStaleLogprobs(before: Uint8Array, after: Uint8Array): Uint8Array {
-  if (!Buffer.from(after.buffer, after.byteOffset, after.byteLength).includes('logprobs')) return after;
+/**
+ * The redacted answer, less the token logprobs that would spell what was redacted
+ * (`clearLogprobsOfRedacted`), and with the signatures over redacted thinking replaced by the
+ * gateway's mark (`unsignRedacted`); as it is when it has neither.
+ */
+function withoutStaleExtras(before: Uint8Array, after: Uint8Array): Uint8Array {
+  const text = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
+  const logprobs = text.includes('logprobs');
+  const signed = text.includes('"signature"') || text.includes('"encrypted_content"') || text.includes('"thoughtSignature"');
+  if (!logprobs && !signed) return after;
   try {
     const json = JSON.parse(jsonText(after)) as unknown;
-    clearLogprobsOfRedacted(JSON.parse(jsonText(before)), json);
+    const original = JSON.parse(jsonText(before)) as unknown;
+    if (logprobs) clearLogprobsOfRedacted(original, json);
+    if (signed) unsignRedacted(original, json);
     return Buffer.from(JSON.stringify(json));
   } catch {
     // Not JSON after all (the scan reads bytes): the redaction stands as it is.

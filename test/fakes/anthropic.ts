@@ -90,6 +90,8 @@ interface Exchange {
 class FakeAnthropicServer extends FakeServer<Reply> implements FakeAnthropic {
   readonly #options: ResolvedOptions;
   readonly quota: FakeQuota | undefined;
+  /** The thinking each signature this fake made covers: Anthropic refuses a block whose text is not the one its signature was made for. */
+  readonly #signed = new Map<string, string>();
 
   constructor(options: ResolvedOptions) {
     super({ defaultReply, chunkDelayMs: options.chunkDelayMs, recordRequests: options.recordRequests });
@@ -124,8 +126,15 @@ class FakeAnthropicServer extends FakeServer<Reply> implements FakeAnthropic {
     writeJson(res, 500, anthropicErrors.body('api_error', `fake-anthropic failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
+  /** A signature for `thinking`, remembered with it (a test's own signature is checked by shape only). */
+  #sign(thinking: string): string {
+    const signature = `Sig${randomAlnum(40)}==`;
+    this.#signed.set(signature, thinking);
+    return signature;
+  }
+
   async #messages(record: RecordedRequest, res: ServerResponse): Promise<void> {
-    const invalid = invalidMessagesRequest(record.body);
+    const invalid = invalidMessagesRequest(record.body, this.#signed);
     if (invalid) return writeJson(res, 400, anthropicErrors.invalid(invalid));
     const body = record.body as { model: string; stream?: boolean };
     const exchange: Exchange = { record, res, model: body.model, stream: body.stream === true };
@@ -134,7 +143,7 @@ class FakeAnthropicServer extends FakeServer<Reply> implements FakeAnthropic {
       case 'text':
         return this.#answer(exchange, [{ type: 'text', text: reply.text, chunks: reply.chunks ?? words(reply.text) }], reply.stopReason ?? 'end_turn', reply.usage, reply.stopSequence);
       case 'tool_use': {
-        const blocks: Block[] = reply.thinking ? [{ type: 'thinking', thinking: reply.thinking.thinking, signature: reply.thinking.signature ?? `Sig${randomAlnum(40)}==` }] : [];
+        const blocks: Block[] = reply.thinking ? [{ type: 'thinking', thinking: reply.thinking.thinking, signature: reply.thinking.signature ?? this.#sign(reply.thinking.thinking) }] : [];
         if (reply.text) blocks.push({ type: 'text', text: reply.text, chunks: words(reply.text) });
         for (const c of reply.calls) {
           const json = JSON.stringify(c.input);
@@ -146,7 +155,7 @@ class FakeAnthropicServer extends FakeServer<Reply> implements FakeAnthropic {
         return this.#answer(
           exchange,
           [
-            { type: 'thinking', thinking: reply.thinking, signature: reply.signature ?? `Sig${randomAlnum(40)}==` },
+            { type: 'thinking', thinking: reply.thinking, signature: reply.signature ?? this.#sign(reply.thinking) },
             { type: 'text', text: reply.text, chunks: words(reply.text) },
           ],
           'end_turn',
@@ -199,7 +208,7 @@ class FakeAnthropicServer extends FakeServer<Reply> implements FakeAnthropic {
 }
 
 /** The real API's 400s for mistakes a translating gateway makes. */
-function invalidMessagesRequest(body: unknown): string | undefined {
+function invalidMessagesRequest(body: unknown, signed: ReadonlyMap<string, string>): string | undefined {
   if (typeof body !== 'object' || body === null) return 'There was an issue with the format of your request: invalid JSON';
   const b = body as { model?: unknown; max_tokens?: unknown; messages?: unknown; tools?: unknown };
   if (typeof b.model !== 'string') return 'model: Field required';
@@ -212,6 +221,9 @@ function invalidMessagesRequest(body: unknown): string | undefined {
       if (block.type === 'text' && String(block.text ?? '').trim() === '') return `messages.${i}.content.${j}.text: text content blocks must contain non-whitespace text`;
       // Anthropic verifies every signature it gets back; one it did not make (another family's) is refused.
       if (block.type === 'thinking' && !isClaudeSignature(String(block.signature ?? ''))) return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+      // And checks it against the text: a thinking block changed on its way back (a redaction) is refused too.
+      const covers = block.type === 'thinking' ? signed.get(String(block.signature)) : undefined;
+      if (covers !== undefined && covers !== block.thinking) return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
       if (block.type === 'redacted_thinking' && !isClaudeSignature(String(block.data ?? ''))) return `messages.${i}.content.${j}: Invalid \`data\` in \`redacted_thinking\` block`;
       const id = block.type === 'tool_use' ? block.id : block.type === 'tool_result' ? block.tool_use_id : undefined;
       if (id !== undefined) {

@@ -13,6 +13,27 @@ describe('thinkingSignature and readThinkingSignature', () => {
   });
 });
 
+describe('a signature a guardrail took away (aigw1:redacted)', () => {
+  it('reads as no signature, so translating builders leave the thinking out', () => {
+    expect(readThinkingSignature('aigw1:redacted')).toEqual({ signature: '', signedBy: 'claude' });
+  });
+
+  it('is left out by the passthrough, and a tool loop it leaves without thinking goes on without thinking', () => {
+    const body = {
+      model: 'claude-sonnet-4-6',
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'key [REDACTED:aws-access-key]', signature: 'aigw1:redacted' }, { type: 'tool_use', id: 't1', name: 'weather', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'sunny' }] },
+      ],
+    };
+    const out = withoutGatewayThinking(body)!;
+    expect((out.messages as { content: { type: string }[] }[])[1]!.content.map((b) => b.type)).toEqual(['tool_use']);
+    expect(out.thinking).toBeUndefined();
+  });
+});
+
 describe('a Messages API request replaying thinking', () => {
   it('decodes a marked signature with its family, so translating builders know whose it is', () => {
     const req = decodeAnthropicRequest({

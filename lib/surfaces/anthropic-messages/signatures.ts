@@ -27,10 +27,13 @@ export function thinkingSignature(signature: string, signedBy: SignatureFamily |
  *
  * @example
  * readThinkingSignature('aigw1:gemini:CiQB') // { signature: 'CiQB', signedBy: 'gemini' }
+ * readThinkingSignature('aigw1:redacted') // { signature: '', signedBy: 'claude' }: dropped
  */
 export function readThinkingSignature(signature: string): { signature: string; signedBy: SignatureFamily } {
   const mark = readMark(signature);
-  return mark ? { signature: mark.value, signedBy: mark.family } : { signature, signedBy: 'claude' };
+  if (mark) return { signature: mark.value, signedBy: mark.family };
+  // A mark of no family (`aigw1:redacted`: a guardrail changed the text) signs nothing: left out like unsigned thinking.
+  return signature.startsWith(MARK_PREFIX) ? { signature: '', signedBy: 'claude' } : { signature, signedBy: 'claude' };
 }
 
 type Block = { type?: unknown; signature?: unknown };

@@ -38,6 +38,14 @@ export function markThoughtSignature(signedBy: SignatureFamily, signature: strin
   return blob({ by: signedBy, signature });
 }
 
+/**
+ * What takes the place of a gateway thoughtSignature (a carried blob, a marked signature) once a
+ * guardrail on answers redacted the thinking it covers: still the gateway's (so the passthrough
+ * replaces or drops it), but carrying no thinking and no signature, so the thinking is left out
+ * when it comes back.
+ */
+export const REDACTED_THOUGHT_SIGNATURE = blob({ redacted: true });
+
 /** Whether the gateway wrote this thoughtSignature (a carried blob or a marked signature). */
 export const isGatewaySignature = (value: string): boolean => value.startsWith(MARK);
 

@@ -1,7 +1,7 @@
 import type { AssistantPart, ChatRequest, Message, ReasoningOptions, ResponseFormat, TextPart, ToolChoice, ToolDefinition, UserPart } from '../../canonical/types';
 import { GatewayError, untranslatable } from '../../http/errors';
 import { isObject, type Json } from '../../http/json-checks';
-import { carriedThinking, readGatewaySignature } from './carried-thinking';
+import { carriedThinking, isGatewaySignature, readGatewaySignature } from './carried-thinking';
 import { jsonSchemaFromGemini } from './schema';
 
 const invalid = (param: string, message: string) => new GatewayError('invalid_request', message, { param, code: 'invalid_value' });
@@ -179,7 +179,9 @@ function modelPart(raw: unknown, param: string, newId: string, calls: PendingCal
   if (!isObject(raw)) throw invalid(param, `Invalid value for '${param}': expected a Part object.`);
   const thoughts = typeof raw.thoughtSignature === 'string' && isObject(raw.functionCall) ? carriedThinking(raw.thoughtSignature) : undefined;
   if (thoughts) carried.thoughts ??= thoughts;
-  const signature = typeof raw.thoughtSignature === 'string' && raw.thoughtSignature !== '' && !thoughts ? (readGatewaySignature(raw.thoughtSignature) ?? { signature: raw.thoughtSignature, signedBy: 'gemini' as const }) : {};
+  // A gateway blob that carries neither thinking nor a signature (a guardrail redacted the thinking it covered) signs nothing.
+  const unsigned = (value: string) => (isGatewaySignature(value) ? {} : { signature: value, signedBy: 'gemini' as const });
+  const signature = typeof raw.thoughtSignature === 'string' && raw.thoughtSignature !== '' && !thoughts ? (readGatewaySignature(raw.thoughtSignature) ?? unsigned(raw.thoughtSignature)) : {};
   if (isObject(raw.functionCall)) {
     const call = raw.functionCall;
     if (typeof call.name !== 'string' || call.name === '') throw invalid(`${param}.functionCall.name`, `Invalid value for '${param}.functionCall.name': expected the function's name.`);
