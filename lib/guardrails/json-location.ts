@@ -84,22 +84,24 @@ export function locate(text: string, offsets: readonly number[]): Location[] {
   return out;
 }
 
-/** A string value of a JSON text: the param path it lies at, and its text `from` its first character `to` its closing quote. */
-export interface StringAt {
+/** A scalar value of a JSON text at a param path: a string's text `from` its first character `to` its closing quote, or a literal's or number's characters. */
+export interface ValueAt {
   path: string;
   from: number;
   to: number;
+  string: boolean;
 }
 
 /**
- * The string values (not keys) of `text` whose param path `wanted` takes, in order: one walk over
- * the text, as `locate` makes, for the few fields a redaction elsewhere changes too (a signature).
+ * The scalar values (not keys) of `text` whose param path `wanted` takes, in order: one walk over
+ * the text, as `locate` makes, for the few fields a redaction elsewhere changes too (a signature)
+ * or reads (a flag beside it).
  *
  * @example
- * stringsAt('{"a":[{"s":"x"}]}', (path) => path === 'a[0].s') // [{ path: 'a[0].s', from: 12, to: 13 }]
+ * valuesAt('{"a":[{"s":"x","t":true}]}', (path) => path.startsWith('a[0].')) // [{ path: 'a[0].s', from: 12, to: 13, string: true }, { path: 'a[0].t', from: 19, to: 23, string: false }]
  */
-export function stringsAt(text: string, wanted: (path: string) => boolean): StringAt[] {
-  const out: StringAt[] = [];
+export function valuesAt(text: string, wanted: (path: string) => boolean): ValueAt[] {
+  const out: ValueAt[] = [];
   const stack: Frame[] = [];
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
@@ -113,7 +115,7 @@ export function stringsAt(text: string, wanted: (path: string) => boolean): Stri
         continue;
       }
       const path = pathOf(stack);
-      if (wanted(path)) out.push({ path, from: open + 1, to: i });
+      if (wanted(path)) out.push({ path, from: open + 1, to: i, string: true });
     } else if (c === 0x7b /* { */) {
       stack.push({ array: false, key: undefined });
       expectKey = true;
@@ -129,10 +131,18 @@ export function stringsAt(text: string, wanted: (path: string) => boolean): Stri
       else expectKey = true;
     } else if (c === 0x3a /* : */) {
       expectKey = false;
+    } else if (c > 0x20 /* not whitespace: a number, true, false or null */) {
+      const start = i;
+      while (i + 1 < text.length && !SCALAR_END.test(text[i + 1]!)) i++;
+      const path = pathOf(stack);
+      if (wanted(path)) out.push({ path, from: start, to: i + 1, string: false });
     }
   }
   return out;
 }
+
+/** What ends a number or a literal. */
+const SCALAR_END = /[,\]}\s]/;
 
 /** Index of the quote that closes the string whose first character is at `from`. */
 function stringEnd(text: string, from: number): number {

@@ -1,5 +1,6 @@
 import { GuardrailsSchema, type GuardrailsConfig } from './config';
 import { FAKE, fakePem } from './fake-tokens';
+import { carryThinking, markThoughtSignature, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
 import { Guardrails, type Screened } from './scan';
 
 const rules = (...list: unknown[]): GuardrailsConfig => GuardrailsSchema.parse({ rules: list });
@@ -310,6 +311,25 @@ describe('a redaction inside signed thinking sent back', () => {
       ['aigw1:redacted', redactedThought],
       ['gAAAAABoFernet', redactedThought],
       ['aigw1:claude:EqQC', 'Plain thought.'],
+    ]);
+  });
+
+  it("replaces the gateway's thoughtSignatures in a Gemini model turn whose thought text it changed, and leaves Gemini's own and other turns' alone", () => {
+    // Prepare
+    const carried = carryThinking([{ type: 'thinking', text: thought, signature: 'EqQB', signedBy: 'claude' }])!;
+    const turn = (text: string, thoughtFlag: boolean) => ({
+      role: 'model',
+      parts: [{ text, thought: thoughtFlag, thoughtSignature: markThoughtSignature('claude', 'EqQB') }, { functionCall: { name: 'ls', args: {} }, thoughtSignature: carried }, { text: 'Done.', thoughtSignature: 'CiQBgemini' }],
+    });
+    const body = { contents: [{ role: 'user', parts: [{ text: 'go' }] }, turn(thought, true), turn(thought, false), turn('Plain thought.', true)] };
+    // Act
+    const sent = JSON.parse(text(redact.screen(bytes(body)))) as { contents: { parts: { thoughtSignature?: string }[] }[] };
+    // Assess
+    const marked = markThoughtSignature('claude', 'EqQB');
+    expect(sent.contents.slice(1).map((c) => c.parts.map((p) => p.thoughtSignature))).toEqual([
+      [REDACTED_THOUGHT_SIGNATURE, REDACTED_THOUGHT_SIGNATURE, 'CiQBgemini'],
+      [marked, carried, 'CiQBgemini'],
+      [marked, carried, 'CiQBgemini'],
     ]);
   });
 

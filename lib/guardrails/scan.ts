@@ -2,7 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { appliesTo, SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailSide, type GuardrailsConfig } from './config';
 import { DETECTORS, SECRETS_PRESET, type DetectorName } from './detectors';
 import { looksLikeOpenAIEncrypted, REDACTED_SIGNATURE } from '../canonical/signatures';
-import { locate, segment, stringsAt, type Location } from './json-location';
+import { isGatewaySignature, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
+import { locate, segment, valuesAt, type Location } from './json-location';
 
 /** How often one rule matched one request's body, as the usage record and the log keep it (never the text). */
 export interface GuardrailHit {
@@ -288,12 +289,12 @@ export class Guardrails {
 
   /**
    * The bytes with each match (ascending; one that overlaps an earlier one is part of it, to its own end) replaced by `[REDACTED:<rule id>]`,
-   * and each of `signatures` (never inside a match: signatures are not screened) by `REDACTED_SIGNATURE`.
+   * and each of `signatures` (never inside a match: signatures are not screened) by its mark.
    */
-  #replace(raw: Buffer, matches: readonly Match[], signatures: readonly { from: number; to: number }[] = []): Buffer {
+  #replace(raw: Buffer, matches: readonly Match[], signatures: readonly Unsigned[] = []): Buffer {
     const edits = matches.map((m) => ({ start: m.start, end: m.end, text: `[REDACTED:${this.#rules[m.rule]!.id}]` }));
     // Few (one per redacted thinking block), so merged by a sort rather than a walk of both lists.
-    if (signatures.length) edits.push(...signatures.map((s) => ({ start: s.from, end: s.to, text: REDACTED_SIGNATURE })));
+    if (signatures.length) edits.push(...signatures.map((s) => ({ start: s.from, end: s.to, text: s.mark })));
     if (signatures.length) edits.sort((a, b) => a.start - b.start || b.end - a.end);
     const parts: Buffer[] = [];
     let at = 0;
@@ -419,25 +420,52 @@ const SIGNED_TEXT: readonly { text: RegExp; signature: (at: RegExpExecArray) => 
   { text: /^input\[(\d+)\]\.(?:summary|content)\[\d+\]\.text$/, signature: (at) => `input[${at[1]!}].encrypted_content`, signs: (value) => value !== '' && !looksLikeOpenAIEncrypted(value) },
 ];
 
+/** A Gemini part's text; where it is a thought, the gateway's thoughtSignatures in its content (Claude's signature marked, Claude's thinking carried on a call) cover it. */
+const GEMINI_TEXT = /^contents\[(\d+)\]\.parts\[(\d+)\]\.text$/;
+const GEMINI_SIGNATURE = /^contents\[(\d+)\]\.parts\[\d+\]\.(?:thoughtSignature|thought_signature)$/;
+
+/** A signature to replace, and its mark. */
+interface Unsigned {
+  from: number;
+  to: number;
+  mark: string;
+}
+
 /**
  * The signatures over text a request's redaction changed (`paths`: where the redacted matches
- * lie), whose bytes become `REDACTED_SIGNATURE` in the same pass: the provider would refuse the
+ * lie), whose bytes become the gateway's mark in the same pass: the provider would refuse the
  * changed text under its old signature, and the turn with it (and every later one). The mark
  * makes the gateway leave the thinking out instead (`readThinkingSignature`,
- * `withoutGatewayThinking`, `readEncryptedContent`), as on the answer side. One more walk over the
- * body, only when a redaction lies in signed text.
+ * `withoutGatewayThinking`, `readEncryptedContent`, Gemini's `readGatewaySignature`), as on the
+ * answer side (`unsignRedacted`). One more walk over the body, only when a redaction lies in
+ * signed text (or in a Gemini part's text).
  */
-function unsignedSpans(bytes: string, paths: readonly string[]): Span[] {
+function unsignedSpans(bytes: string, paths: readonly string[]): Unsigned[] {
   const signs = new Map<string, (value: string) => boolean>();
+  // Gemini: the `thought` flag of each part whose text changed, to its content's index.
+  const thoughts = new Map<string, string>();
   for (const path of paths) {
     for (const signed of SIGNED_TEXT) {
       const at = signed.text.exec(path);
       if (at) signs.set(signed.signature(at), signed.signs);
     }
+    const part = GEMINI_TEXT.exec(path);
+    if (part) thoughts.set(`contents[${part[1]!}].parts[${part[2]!}].thought`, part[1]!);
   }
-  if (!signs.size) return [];
+  if (!signs.size && !thoughts.size) return [];
+  const contents = new Set(thoughts.values());
+  const signatureOf = (path: string) => GEMINI_SIGNATURE.exec(path)?.[1];
   // Signatures are base64 or the gateway's marks: ASCII, so the scan's one-byte-a-character text reads them as they are.
-  return stringsAt(bytes, (path) => signs.has(path)).filter((at) => signs.get(at.path)!(bytes.slice(at.from, at.to)));
+  const found = valuesAt(bytes, (path) => signs.has(path) || thoughts.has(path) || contents.has(signatureOf(path) ?? ''));
+  const value = (at: { from: number; to: number }) => bytes.slice(at.from, at.to);
+  const thinking = new Set(found.filter((at) => !at.string && thoughts.has(at.path) && value(at) === 'true').map((at) => thoughts.get(at.path)!));
+  return found.flatMap((at): Unsigned[] => {
+    if (!at.string) return [];
+    if (signs.get(at.path)?.(value(at))) return [{ from: at.from, to: at.to, mark: REDACTED_SIGNATURE }];
+    const content = signatureOf(at.path);
+    const gateways = content !== undefined && thinking.has(content) && isGatewaySignature(value(at)) && value(at) !== REDACTED_THOUGHT_SIGNATURE;
+    return gateways ? [{ from: at.from, to: at.to, mark: REDACTED_THOUGHT_SIGNATURE }] : [];
+  });
 }
 
 /** A JSON string's text, between its quotes: `from` its first character `to` its closing quote. */

@@ -5,9 +5,11 @@
  * turn back in a tool loop under a request `redact` rule. The redaction unsigns the block in the
  * same pass (`aigw1:redacted`), so the gateway leaves the thinking out (and turns thinking off for
  * the tool loop) instead of the turn failing with "Invalid `signature`": passed through (Anthropic's
- * client) and translated (OpenAI's Responses client on Claude, whose reasoning item carries it).
+ * client) and translated (OpenAI's Responses client on Claude, whose reasoning item carries it;
+ * Google's, whose thought part and function call's thoughtSignature carry it).
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI, type Content, type Part } from '@google/genai';
 import type OpenAI from 'openai';
 import { FAKE } from '../../lib/guardrails/fake-tokens';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
@@ -34,6 +36,7 @@ beforeAll(async () => {
       models: [
         { name: 'claude-sonnet-4-6', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
         { name: 'gpt-on-claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
+        { name: 'gemini-on-claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
       ],
       // Requests only: turn 1's thinking reaches the client with the key in it and Claude's signature over it.
       guardrails: { rules: [{ detect: 'aws-access-key', action: 'redact' }] },
@@ -102,5 +105,22 @@ describe('a request redaction inside signed thinking sent back', () => {
     expect(second.output_text).toBe('Two files.');
     expect(secondTurnSent()).toEqual({ blocks: ['tool_use'], thinking: false, key: false });
     expect(await hitsOf('gpt-on-claude')).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1 }]);
+  });
+
+  it("Google client on Claude (translated): the gateway's thoughtSignatures over the thought are replaced, the thinking is left out, and the turn succeeds", async () => {
+    // Prepare
+    replyThinkingThenDone();
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
+    const config = { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 }, tools: [{ functionDeclarations: [{ name: 'Bash', parametersJsonSchema: BASH.input_schema }] }] };
+    const user: Content = { role: 'user', parts: [{ text: 'List my files.' }] };
+    const parts: Part[] = (await ai.models.generateContent({ model: 'gemini-on-claude', contents: [user], config })).candidates![0]!.content!.parts!;
+    expect(parts.filter((p) => p.thought).map((p) => p.text).join('')).toBe(THOUGHT);
+    const call = parts.find((p) => p.functionCall)!.functionCall!;
+    // Act
+    const second = await ai.models.generateContent({ model: 'gemini-on-claude', config, contents: [user, { role: 'model', parts }, { role: 'user', parts: [{ functionResponse: { id: call.id, name: 'Bash', response: { output: 'a.txt b.txt' } } }] }] });
+    // Assess
+    expect(second.text).toBe('Two files.');
+    expect(secondTurnSent()).toEqual({ blocks: ['tool_use'], thinking: false, key: false });
+    expect(await hitsOf('gemini-on-claude')).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1 }]);
   });
 });
