@@ -93,14 +93,15 @@ export interface ValueAt {
 }
 
 /**
- * The scalar values (not keys) of `text` whose param path `wanted` takes, in order: one walk over
- * the text, as `locate` makes, for the few fields a redaction elsewhere changes too (a signature)
- * or reads (a flag beside it).
+ * The scalar values of `text` under one of `keys` whose param path `wanted` takes, in order: one
+ * walk over the text, as `locate` makes, for the few fields a redaction elsewhere changes too (a
+ * signature) or reads (a flag beside it). Only those values' paths are made (most of a body's
+ * strings are under other keys: half the cost of the walk, on a 100 KB body, is paths).
  *
  * @example
- * valuesAt('{"a":[{"s":"x","t":true}]}', (path) => path.startsWith('a[0].')) // [{ path: 'a[0].s', from: 12, to: 13, string: true }, { path: 'a[0].t', from: 19, to: 23, string: false }]
+ * valuesAt('{"a":[{"s":"x","t":true}]}', new Set(['s', 't']), (path) => path.startsWith('a[0].')) // [{ path: 'a[0].s', from: 12, to: 13, string: true }, { path: 'a[0].t', from: 19, to: 23, string: false }]
  */
-export function valuesAt(text: string, wanted: (path: string) => boolean): ValueAt[] {
+export function valuesAt(text: string, keys: ReadonlySet<string>, wanted: (path: string) => boolean): ValueAt[] {
   const out: ValueAt[] = [];
   const stack: Frame[] = [];
   let expectKey = false;
@@ -114,8 +115,8 @@ export function valuesAt(text: string, wanted: (path: string) => boolean): Value
         top.key = keyText(text.slice(open, i + 1));
         continue;
       }
-      const path = pathOf(stack);
-      if (wanted(path)) out.push({ path, from: open + 1, to: i, string: true });
+      const path = underKey(stack, keys);
+      if (path !== undefined && wanted(path)) out.push({ path, from: open + 1, to: i, string: true });
     } else if (c === 0x7b /* { */) {
       stack.push({ array: false, key: undefined });
       expectKey = true;
@@ -134,11 +135,17 @@ export function valuesAt(text: string, wanted: (path: string) => boolean): Value
     } else if (c > 0x20 /* not whitespace: a number, true, false or null */) {
       const start = i;
       while (i + 1 < text.length && !SCALAR_END.test(text[i + 1]!)) i++;
-      const path = pathOf(stack);
-      if (wanted(path)) out.push({ path, from: start, to: i + 1, string: false });
+      const path = underKey(stack, keys);
+      if (path !== undefined && wanted(path)) out.push({ path, from: start, to: i + 1, string: false });
     }
   }
   return out;
+}
+
+/** The path of a value whose own key is one of `keys`; undefined for any other. */
+function underKey(stack: readonly Frame[], keys: ReadonlySet<string>): string | undefined {
+  const top = stack[stack.length - 1];
+  return top && !top.array && top.key !== undefined && keys.has(top.key) ? pathOf(stack) : undefined;
 }
 
 /** What ends a number or a literal. */

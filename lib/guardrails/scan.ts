@@ -424,6 +424,9 @@ const SIGNED_TEXT: readonly { text: RegExp; signature: (at: RegExpExecArray) => 
 const GEMINI_TEXT = /^contents\[(\d+)\]\.parts\[(\d+)\]\.text$/;
 const GEMINI_SIGNATURE = /^contents\[(\d+)\]\.parts\[\d+\]\.(?:thoughtSignature|thought_signature)$/;
 
+/** The keys of the values `unsignedSpans` reads: signatures, and Gemini's thought flag. */
+const SIGNATURE_KEYS: ReadonlySet<string> = new Set(['signature', 'encrypted_content', 'thought', 'thoughtSignature', 'thought_signature']);
+
 /** A signature to replace, and its mark. */
 interface Unsigned {
   from: number;
@@ -456,7 +459,7 @@ function unsignedSpans(bytes: string, paths: readonly string[]): Unsigned[] {
   const contents = new Set(thoughts.values());
   const signatureOf = (path: string) => GEMINI_SIGNATURE.exec(path)?.[1];
   // Signatures are base64 or the gateway's marks: ASCII, so the scan's one-byte-a-character text reads them as they are.
-  const found = valuesAt(bytes, (path) => signs.has(path) || thoughts.has(path) || contents.has(signatureOf(path) ?? ''));
+  const found = valuesAt(bytes, SIGNATURE_KEYS, (path) => signs.has(path) || thoughts.has(path) || contents.has(signatureOf(path) ?? ''));
   const value = (at: { from: number; to: number }) => bytes.slice(at.from, at.to);
   const thinking = new Set(found.filter((at) => !at.string && thoughts.has(at.path) && value(at) === 'true').map((at) => thoughts.get(at.path)!));
   return found.flatMap((at): Unsigned[] => {
