@@ -1,5 +1,6 @@
 import { GuardrailsSchema, type GuardrailsConfig } from './config';
 import { FAKE, fakePem } from './fake-tokens';
+import { carryThinking, markThoughtSignature, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
 import { Guardrails, type Screened } from './scan';
 
 const rules = (...list: unknown[]): GuardrailsConfig => GuardrailsSchema.parse({ rules: list });
@@ -262,3 +263,78 @@ describe('documents and files sent as base64', () => {
   });
 });
 
+
+describe('a redaction inside signed thinking sent back', () => {
+  const redact = Guardrails.from(rules({ detect: 'aws-access-key', action: 'redact' }))!;
+  const thought = `The user pasted ${FAKE.awsKeyId}; I will not repeat it.`;
+  const redactedThought = 'The user pasted [REDACTED:aws-access-key]; I will not repeat it.';
+  const turn = (thinking: string, signature: string) => ({ role: 'assistant', content: [{ type: 'thinking', thinking, signature }, { type: 'text', text: 'Done.' }] });
+
+  it("replaces the signature of the Anthropic thinking block whose text it changed with aigw1:redacted, and keeps the others'", () => {
+    // Prepare
+    const body = { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'go' }, turn('Plain thought.', 'EqQBkept'), { role: 'user', content: 'more' }, turn(thought, 'EqQBsigned')] };
+    // Act
+    const screened = redact.screen(bytes(body))!;
+    // Assess
+    expect(JSON.parse(text(screened))).toEqual({ ...body, messages: [body.messages[0], turn('Plain thought.', 'EqQBkept'), body.messages[2], turn(redactedThought, 'aigw1:redacted')] });
+    expect(screened.hits).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1 }]);
+  });
+
+  it('finds the signature before the thinking as well as after it, and leaves an empty one empty', () => {
+    const raw = Buffer.from(`{"messages":[{"role":"assistant","content":[{"signature":"EqQB","type":"thinking","thinking":"${thought}"},{"type":"thinking","thinking":"${thought}","signature":""}]}]}`);
+    const sent = JSON.parse(text(redact.screen(raw))) as { messages: { content: { signature: string }[] }[] };
+    expect(sent.messages[0]!.content.map((b) => b.signature)).toEqual(['aigw1:redacted', '']);
+  });
+
+  it('leaves the signature alone when the match lies elsewhere in the body (text, a tool input)', () => {
+    const body = { messages: [{ role: 'assistant', content: [{ type: 'thinking', thinking: 'ok', signature: 'EqQB' }, { type: 'tool_use', id: 't', name: 'f', input: { thinking: FAKE.awsKeyId } }] }, { role: 'user', content: FAKE.awsKeyId }] };
+    const sent = JSON.parse(text(redact.screen(bytes(body)))) as { messages: { content: { signature?: string }[] }[] };
+    expect(sent.messages[0]!.content[0]!.signature).toBe('EqQB');
+  });
+
+  it('keeps a flagged or blocked thinking block as it is: a flag changes nothing, a block ends the call', () => {
+    const body = { messages: [turn(thought, 'EqQB')] };
+    const flag = Guardrails.from(rules({ detect: 'aws-access-key', action: 'flag' }))!.screen(bytes(body))!;
+    const block = Guardrails.from(rules({ detect: 'aws-access-key', action: 'block' }))!.screen(bytes(body))!;
+    expect(text(flag)).toBe(JSON.stringify(body));
+    expect(block.blocked).toEqual({ rule: 'aws-access-key', path: 'messages[0].content[0].thinking' });
+  });
+
+  it("replaces a Responses reasoning item's encrypted_content that the gateway wrote (Claude's signature, marked) when its summary changed, and never OpenAI's own", () => {
+    // Prepare
+    const item = (encrypted: string, text: string) => ({ type: 'reasoning', summary: [{ type: 'summary_text', text }], encrypted_content: encrypted });
+    const body = { model: 'gpt-on-claude', input: [{ role: 'user', content: 'go' }, item('aigw1:claude:EqQB', thought), item('gAAAAABoFernet', thought), item('aigw1:claude:EqQC', 'Plain thought.')] };
+    // Act
+    const sent = JSON.parse(text(redact.screen(bytes(body)))) as { input: { encrypted_content?: string; summary?: { text: string }[] }[] };
+    // Assess
+    expect(sent.input.slice(1).map((i) => [i.encrypted_content, i.summary![0]!.text])).toEqual([
+      ['aigw1:redacted', redactedThought],
+      ['gAAAAABoFernet', redactedThought],
+      ['aigw1:claude:EqQC', 'Plain thought.'],
+    ]);
+  });
+
+  it("replaces the gateway's thoughtSignatures in a Gemini model turn whose thought text it changed, and leaves Gemini's own and other turns' alone", () => {
+    // Prepare
+    const carried = carryThinking([{ type: 'thinking', text: thought, signature: 'EqQB', signedBy: 'claude' }])!;
+    const turn = (text: string, thoughtFlag: boolean) => ({
+      role: 'model',
+      parts: [{ text, thought: thoughtFlag, thoughtSignature: markThoughtSignature('claude', 'EqQB') }, { functionCall: { name: 'ls', args: {} }, thoughtSignature: carried }, { text: 'Done.', thoughtSignature: 'CiQBgemini' }],
+    });
+    const body = { contents: [{ role: 'user', parts: [{ text: 'go' }] }, turn(thought, true), turn(thought, false), turn('Plain thought.', true)] };
+    // Act
+    const sent = JSON.parse(text(redact.screen(bytes(body)))) as { contents: { parts: { thoughtSignature?: string }[] }[] };
+    // Assess
+    const marked = markThoughtSignature('claude', 'EqQB');
+    expect(sent.contents.slice(1).map((c) => c.parts.map((p) => p.thoughtSignature))).toEqual([
+      [REDACTED_THOUGHT_SIGNATURE, REDACTED_THOUGHT_SIGNATURE, 'CiQBgemini'],
+      [marked, carried, 'CiQBgemini'],
+      [marked, carried, 'CiQBgemini'],
+    ]);
+  });
+
+  it('sends the very bytes the client sent when nothing matches, thinking or not', () => {
+    const raw = bytes({ messages: [turn('Plain thought.', 'EqQB')] });
+    expect(redact.screen(raw)).toBeUndefined();
+  });
+});

@@ -1,7 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { appliesTo, SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailSide, type GuardrailsConfig } from './config';
 import { DETECTORS, SECRETS_PRESET, type DetectorName } from './detectors';
-import { locate, segment, type Location } from './json-location';
+import { looksLikeOpenAIEncrypted, REDACTED_SIGNATURE } from '../canonical/signatures';
+import { isGatewaySignature, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
+import { locate, segment, valuesAt, type Location } from './json-location';
 
 /** How often one rule matched one request's body, as the usage record and the log keep it (never the text). */
 export interface GuardrailHit {
@@ -105,7 +107,7 @@ export class Guardrails {
   /** What the rules find in a JSON body's bytes, or undefined when none matches (the common case: one pass of one pattern). */
   screen(raw: Uint8Array): Screened | undefined {
     const found = this.#find(raw);
-    const screened = found.matches.length ? this.#judge(found) : undefined;
+    const screened = found.matches.length ? this.#judge(found, requestPath, true) : undefined;
     return this.#documents(raw, found, screened) ?? screened;
   }
 
@@ -256,7 +258,8 @@ export class Guardrails {
     return { raw: buf, bytes, matches, sent };
   }
 
-  #judge({ raw, bytes, matches: found, sent }: Found, keep: (path: string) => boolean = requestPath): Screened | undefined {
+  /** `unsign`: a request's redaction inside signed thinking replaces the signature that covers it too (`unsignedSpans`). */
+  #judge({ raw, bytes, matches: found, sent }: Found, keep: (path: string) => boolean = requestPath, unsign = false): Screened | undefined {
     const { matches, where } = usable(bytes, found, keep);
     if (!matches.length) return undefined;
     const counts = new Map<number, number>();
@@ -264,7 +267,8 @@ export class Guardrails {
     const hits = [...counts.keys()].sort((a, b) => a - b).map((i) => ({ rule: this.#rules[i]!.id, action: this.#rules[i]!.action, count: counts.get(i)! }));
     const firstBlock = matches.find((m) => this.#rules[m.rule]!.action === 'block');
     const redacted = matches.filter((m) => this.#rules[m.rule]!.action === 'redact');
-    const body = redacted.length ? this.#replace(raw, redacted) : sent;
+    const signatures = unsign && redacted.length ? unsignedSpans(bytes, redacted.map((m) => where.get(m.start)!.path ?? '')) : [];
+    const body = redacted.length ? this.#replace(raw, redacted, signatures) : sent;
     const screened: Screened = { body, hits, flagged: hits.some((h) => h.action === 'flag'), audited: body };
     if (firstBlock) {
       screened.blocked = { rule: this.#rules[firstBlock.rule]!.id, path: this.#pathShown(where.get(firstBlock.start)!.path ?? '') };
@@ -283,17 +287,24 @@ export class Guardrails {
     return JSON.parse(this.#replace(found.raw, matches).toString()) as string;
   }
 
-  /** The bytes with each match (ascending; one that overlaps an earlier one is part of it, to its own end) replaced by `[REDACTED:<rule id>]`. */
-  #replace(raw: Buffer, matches: readonly Match[]): Buffer {
+  /**
+   * The bytes with each match (ascending; one that overlaps an earlier one is part of it, to its own end) replaced by `[REDACTED:<rule id>]`,
+   * and each of `signatures` (never inside a match: signatures are not screened) by its mark.
+   */
+  #replace(raw: Buffer, matches: readonly Match[], signatures: readonly Unsigned[] = []): Buffer {
+    const edits = matches.map((m) => ({ start: m.start, end: m.end, text: `[REDACTED:${this.#rules[m.rule]!.id}]` }));
+    // Few (one per redacted thinking block), so merged by a sort rather than a walk of both lists.
+    if (signatures.length) edits.push(...signatures.map((s) => ({ start: s.from, end: s.to, text: s.mark })));
+    if (signatures.length) edits.sort((a, b) => a.start - b.start || b.end - a.end);
     const parts: Buffer[] = [];
     let at = 0;
-    for (const m of matches) {
+    for (const m of edits) {
       // Overlapping matches lie in the same string, so their union does too: a later match's tail goes with the earlier one's replacement.
       if (m.start < at) {
         at = Math.max(at, m.end);
         continue;
       }
-      parts.push(raw.subarray(at, m.start), Buffer.from(`[REDACTED:${this.#rules[m.rule]!.id}]`));
+      parts.push(raw.subarray(at, m.start), Buffer.from(m.text));
       at = m.end;
     }
     parts.push(raw.subarray(at));
@@ -397,6 +408,68 @@ const requestPath = (path: string) => !OPAQUE.test(path);
  * user pattern (six digits) meets their base64 by chance, and a replacement there fails the call.
  */
 const OPAQUE = /^(?:messages\[\d+\]\.content\[\d+\]\.(?:signature|data)|input\[\d+\]\.encrypted_content|contents\[\d+\]\.parts\[\d+\]\.(?:thoughtSignature|thought_signature))$/;
+
+/**
+ * Signed text a client sends back, and the signature over it: Claude's thinking (a Messages
+ * thinking block's `signature`), and the gateway's own carried forms of it (a Responses reasoning
+ * item's `encrypted_content` the gateway wrote, over its summary and reasoning text; OpenAI's own
+ * Fernet token does not cover them, and OpenAI does not check them). An empty signature signs nothing.
+ */
+const SIGNED_TEXT: readonly { text: RegExp; signature: (at: RegExpExecArray) => string; signs: (value: string) => boolean }[] = [
+  { text: /^messages\[(\d+)\]\.content\[(\d+)\]\.thinking$/, signature: (at) => `messages[${at[1]!}].content[${at[2]!}].signature`, signs: (value) => value !== '' },
+  { text: /^input\[(\d+)\]\.(?:summary|content)\[\d+\]\.text$/, signature: (at) => `input[${at[1]!}].encrypted_content`, signs: (value) => value !== '' && !looksLikeOpenAIEncrypted(value) },
+];
+
+/** A Gemini part's text; where it is a thought, the gateway's thoughtSignatures in its content (Claude's signature marked, Claude's thinking carried on a call) cover it. */
+const GEMINI_TEXT = /^contents\[(\d+)\]\.parts\[(\d+)\]\.text$/;
+const GEMINI_SIGNATURE = /^contents\[(\d+)\]\.parts\[\d+\]\.(?:thoughtSignature|thought_signature)$/;
+
+/** The keys of the values `unsignedSpans` reads: signatures, and Gemini's thought flag. */
+const SIGNATURE_KEYS: ReadonlySet<string> = new Set(['signature', 'encrypted_content', 'thought', 'thoughtSignature', 'thought_signature']);
+
+/** A signature to replace, and its mark. */
+interface Unsigned {
+  from: number;
+  to: number;
+  mark: string;
+}
+
+/**
+ * The signatures over text a request's redaction changed (`paths`: where the redacted matches
+ * lie), whose bytes become the gateway's mark in the same pass: the provider would refuse the
+ * changed text under its old signature, and the turn with it (and every later one). The mark
+ * makes the gateway leave the thinking out instead (`readThinkingSignature`,
+ * `withoutGatewayThinking`, `readEncryptedContent`, Gemini's `readGatewaySignature`), as on the
+ * answer side (`unsignRedacted`). One more walk over the body, only when a redaction lies in
+ * signed text (or in a Gemini part's text).
+ */
+function unsignedSpans(bytes: string, paths: readonly string[]): Unsigned[] {
+  const signs = new Map<string, (value: string) => boolean>();
+  // Gemini: the `thought` flag of each part whose text changed, to its content's index.
+  const thoughts = new Map<string, string>();
+  for (const path of paths) {
+    for (const signed of SIGNED_TEXT) {
+      const at = signed.text.exec(path);
+      if (at) signs.set(signed.signature(at), signed.signs);
+    }
+    const part = GEMINI_TEXT.exec(path);
+    if (part) thoughts.set(`contents[${part[1]!}].parts[${part[2]!}].thought`, part[1]!);
+  }
+  if (!signs.size && !thoughts.size) return [];
+  const contents = new Set(thoughts.values());
+  const signatureOf = (path: string) => GEMINI_SIGNATURE.exec(path)?.[1];
+  // Signatures are base64 or the gateway's marks: ASCII, so the scan's one-byte-a-character text reads them as they are.
+  const found = valuesAt(bytes, SIGNATURE_KEYS, (path) => signs.has(path) || thoughts.has(path) || contents.has(signatureOf(path) ?? ''));
+  const value = (at: { from: number; to: number }) => bytes.slice(at.from, at.to);
+  const thinking = new Set(found.filter((at) => !at.string && thoughts.has(at.path) && value(at) === 'true').map((at) => thoughts.get(at.path)!));
+  return found.flatMap((at): Unsigned[] => {
+    if (!at.string) return [];
+    if (signs.get(at.path)?.(value(at))) return [{ from: at.from, to: at.to, mark: REDACTED_SIGNATURE }];
+    const content = signatureOf(at.path);
+    const gateways = content !== undefined && thinking.has(content) && isGatewaySignature(value(at)) && value(at) !== REDACTED_THOUGHT_SIGNATURE;
+    return gateways ? [{ from: at.from, to: at.to, mark: REDACTED_THOUGHT_SIGNATURE }] : [];
+  });
+}
 
 /** A JSON string's text, between its quotes: `from` its first character `to` its closing quote. */
 interface Span {
