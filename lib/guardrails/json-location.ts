@@ -64,22 +64,7 @@ export function locate(text: string, offsets: readonly number[]): Location[] {
       continue;
     }
     while (next < offsets.length && offsets[next]! <= i) next++;
-    if (c === 0x7b /* { */) {
-      stack.push({ array: false, key: undefined });
-      expectKey = true;
-    } else if (c === 0x5b /* [ */) {
-      stack.push({ array: true, index: 0 });
-      expectKey = false;
-    } else if (c === 0x7d || c === 0x5d /* } ] */) {
-      stack.pop();
-      expectKey = false;
-    } else if (c === 0x2c /* , */) {
-      const top = stack[stack.length - 1];
-      if (top?.array) top.index++;
-      else expectKey = true;
-    } else if (c === 0x3a /* : */) {
-      expectKey = false;
-    }
+    expectKey = structure(c, stack) ?? expectKey;
   }
   return out;
 }
@@ -117,22 +102,11 @@ export function valuesAt(text: string, keys: ReadonlySet<string>, wanted: (path:
       }
       const path = underKey(stack, keys);
       if (path !== undefined && wanted(path)) out.push({ path, from: open + 1, to: i, string: true });
-    } else if (c === 0x7b /* { */) {
-      stack.push({ array: false, key: undefined });
-      expectKey = true;
-    } else if (c === 0x5b /* [ */) {
-      stack.push({ array: true, index: 0 });
-      expectKey = false;
-    } else if (c === 0x7d || c === 0x5d /* } ] */) {
-      stack.pop();
-      expectKey = false;
-    } else if (c === 0x2c /* , */) {
-      const top = stack[stack.length - 1];
-      if (top?.array) top.index++;
-      else expectKey = true;
-    } else if (c === 0x3a /* : */) {
-      expectKey = false;
-    } else if (c > 0x20 /* not whitespace: a number, true, false or null */) {
+      continue;
+    }
+    const structural = structure(c, stack);
+    if (structural !== undefined) expectKey = structural;
+    else if (c > 0x20 /* not whitespace: a number, true, false or null */) {
       const start = i;
       while (i + 1 < text.length && !SCALAR_END.test(text[i + 1]!)) i++;
       const path = underKey(stack, keys);
@@ -140,6 +114,37 @@ export function valuesAt(text: string, keys: ReadonlySet<string>, wanted: (path:
     }
   }
   return out;
+}
+
+/**
+ * One structural character of a JSON text (`{ [ } ] , :`) applied to the stack of open containers:
+ * whether a key comes next, or undefined for any other character (the stack then untouched).
+ */
+function structure(c: number, stack: Frame[]): boolean | undefined {
+  switch (c) {
+    case 0x7b /* { */:
+      stack.push({ array: false, key: undefined });
+      return true;
+    case 0x5b /* [ */:
+      stack.push({ array: true, index: 0 });
+      return false;
+    case 0x7d /* } */:
+    case 0x5d /* ] */:
+      stack.pop();
+      return false;
+    case 0x2c /* , */: {
+      const top = stack[stack.length - 1];
+      if (top?.array) {
+        top.index++;
+        return false;
+      }
+      return true;
+    }
+    case 0x3a /* : */:
+      return false;
+    default:
+      return undefined;
+  }
 }
 
 /** The path of a value whose own key is one of `keys`; undefined for any other. */
