@@ -12,52 +12,28 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI, type Content, type Part } from '@google/genai';
 import type OpenAI from 'openai';
-import { FAKE } from '../../lib/guardrails/fake-tokens';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startHarness, type Harness } from './harness';
+import type { FakeAnthropic } from '../fakes/anthropic';
+import type { Harness } from './harness';
+import { BASH, KEY, startThinkingRig, type ThinkingRig } from './thinking-rig';
 
-const KEY = FAKE.awsKeyId;
-const THOUGHT = `The user pasted ${KEY} into the chat; I will list the files and not repeat it.`;
 const REDACTED_THOUGHT = 'The user pasted [REDACTED:aws-access-key] into the chat; I will list the files and not repeat it.';
-const BASH = { name: 'Bash', description: 'Runs a command', input_schema: { type: 'object' as const, properties: { command: { type: 'string' } }, required: ['command'] } };
 
+let rig: ThinkingRig;
 let h: Harness;
 let anthropic: FakeAnthropic;
 let key: string;
 
 beforeAll(async () => {
-  anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-upstream' });
-  h = await startHarness({
-    credentials: { ANT_KEY: 'sk-ant-upstream' },
-    config: (urls) => ({
-      providers: [
-        { id: 'primary', type: 'openai', baseUrl: urls.upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
-        { id: 'ant', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'c', apiKey: { env: 'ANT_KEY' } }] },
-      ],
-      models: [
-        { name: 'claude-sonnet-4-6', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
-        { name: 'gpt-on-claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
-        { name: 'gemini-on-claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
-      ],
-      guardrails: { on: ['response'], rules: [{ detect: 'aws-access-key', action: 'redact' }] },
-    }),
-  });
-  ({ key } = await h.createKey({ name: 'agent', models: ['*'] }));
+  rig = await startThinkingRig({ on: ['response'], rules: [{ detect: 'aws-access-key', action: 'redact' }] });
+  ({ h, anthropic, key } = rig);
 });
 afterAll(async () => {
-  await h.close();
-  await anthropic.close();
+  await rig.close();
 });
 beforeEach(() => anthropic.reset());
 
 const claude = () => new Anthropic({ apiKey: key, baseURL: h.gw.url, maxRetries: 0, timeout: 20_000 });
 const openai = (): OpenAI => h.openai({ apiKey: key, maxRetries: 0 });
-
-/** Turn 1 thinks about the key and calls Bash; turn 2 answers. */
-function replyThinkingThenDone(thought = THOUGHT): void {
-  let turn = 0;
-  anthropic.reply(() => (++turn === 1 ? { kind: 'tool_use', thinking: { thinking: thought }, calls: [{ id: 'toolu_01', name: 'Bash', input: { command: 'ls' } }] } : { kind: 'text', text: 'Two files.' }));
-}
 
 /** What the fake got on the second turn: the assistant turn's block types, and whether thinking was on. */
 function secondTurnSent(): { blocks: string[]; thinking: boolean } {
@@ -69,7 +45,7 @@ function secondTurnSent(): { blocks: string[]; thinking: boolean } {
 describe('redacted signed thinking, sent back on the next turn', () => {
   it.each([false, true])('Anthropic client (streamed: %s): the thinking comes redacted with aigw1:redacted for a signature, and the tool loop goes on without it', async (streamed) => {
     // Prepare
-    replyThinkingThenDone();
+    rig.replyThinkingThenDone();
     const ask = { model: 'claude-sonnet-4-6', max_tokens: 2048, thinking: { type: 'enabled' as const, budget_tokens: 1024 }, tools: [BASH] };
     const user = { role: 'user' as const, content: 'List my files. My key is in .env.' };
     // Act
@@ -86,7 +62,7 @@ describe('redacted signed thinking, sent back on the next turn', () => {
   });
 
   it('Anthropic client: thinking nothing was redacted in keeps its signature, and goes back to Claude with thinking on', async () => {
-    replyThinkingThenDone('Just list the files.');
+    rig.replyThinkingThenDone('Just list the files.');
     const ask = { model: 'claude-sonnet-4-6', max_tokens: 2048, thinking: { type: 'enabled' as const, budget_tokens: 1024 }, tools: [BASH] };
     const user = { role: 'user' as const, content: 'List my files.' };
     const first = await claude().messages.stream({ ...ask, messages: [user] }).finalMessage();
@@ -97,7 +73,7 @@ describe('redacted signed thinking, sent back on the next turn', () => {
   });
 
   it("the fake checks the text against its signature as Anthropic does: Claude's signature over changed text is refused", async () => {
-    replyThinkingThenDone('Just list the files.');
+    rig.replyThinkingThenDone('Just list the files.');
     const ask = { model: 'claude-sonnet-4-6', max_tokens: 2048, thinking: { type: 'enabled' as const, budget_tokens: 1024 }, tools: [BASH] };
     const user = { role: 'user' as const, content: 'List my files.' };
     const first = await claude().messages.create({ ...ask, messages: [user] });
@@ -108,7 +84,7 @@ describe('redacted signed thinking, sent back on the next turn', () => {
   });
 
   it.each([false, true])('OpenAI Responses client on Claude (streamed: %s): the reasoning item comes redacted with aigw1:redacted, and sent back it is left out', async (streamed) => {
-    replyThinkingThenDone();
+    rig.replyThinkingThenDone();
     const ask = { model: 'gpt-on-claude', reasoning: { effort: 'low' as const, summary: 'auto' as const }, tools: [{ type: 'function' as const, name: 'Bash', parameters: BASH.input_schema, strict: false }] };
     const input = [{ role: 'user' as const, content: 'List my files. My key is in .env.' }];
     let output: OpenAI.Responses.ResponseOutputItem[];
@@ -125,7 +101,7 @@ describe('redacted signed thinking, sent back on the next turn', () => {
   });
 
   it('OpenAI Chat client on Claude: reasoning_content comes redacted (it carries no signature), and the next turn of the tool loop succeeds', async () => {
-    replyThinkingThenDone();
+    rig.replyThinkingThenDone();
     const tools = [{ type: 'function' as const, function: { name: 'Bash', parameters: BASH.input_schema } }];
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: 'List my files. My key is in .env.' }];
     const first = await openai().chat.completions.create({ model: 'gpt-on-claude', reasoning_effort: 'low', tools, messages });
@@ -136,7 +112,7 @@ describe('redacted signed thinking, sent back on the next turn', () => {
   });
 
   it.each([false, true])("Google client on Claude (streamed: %s): the thought comes redacted, the gateway's thoughtSignatures that carried it are replaced, and the next turn succeeds", async (streamed) => {
-    replyThinkingThenDone();
+    rig.replyThinkingThenDone();
     const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
     const config = { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 }, tools: [{ functionDeclarations: [{ name: 'Bash', parametersJsonSchema: BASH.input_schema }] }] };
     const user: Content = { role: 'user', parts: [{ text: 'List my files. My key is in .env.' }] };

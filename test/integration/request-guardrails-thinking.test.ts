@@ -11,50 +11,25 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI, type Content, type Part } from '@google/genai';
 import type OpenAI from 'openai';
-import { FAKE } from '../../lib/guardrails/fake-tokens';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { eventually, startHarness, type Harness } from './harness';
+import type { FakeAnthropic } from '../fakes/anthropic';
+import { eventually, type Harness } from './harness';
+import { BASH, KEY, THOUGHT, startThinkingRig, type ThinkingRig } from './thinking-rig';
 
-const KEY = FAKE.awsKeyId;
-const THOUGHT = `The user pasted ${KEY} into the chat; I will list the files and not repeat it.`;
-const BASH = { name: 'Bash', description: 'Runs a command', input_schema: { type: 'object' as const, properties: { command: { type: 'string' } }, required: ['command'] } };
-
+let rig: ThinkingRig;
 let h: Harness;
 let anthropic: FakeAnthropic;
 let key: string;
 let keyId: string;
 
 beforeAll(async () => {
-  anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-upstream' });
-  h = await startHarness({
-    credentials: { ANT_KEY: 'sk-ant-upstream' },
-    config: (urls) => ({
-      providers: [
-        { id: 'primary', type: 'openai', baseUrl: urls.upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
-        { id: 'ant', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'c', apiKey: { env: 'ANT_KEY' } }] },
-      ],
-      models: [
-        { name: 'claude-sonnet-4-6', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
-        { name: 'gpt-on-claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
-        { name: 'gemini-on-claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
-      ],
-      // Requests only: turn 1's thinking reaches the client with the key in it and Claude's signature over it.
-      guardrails: { rules: [{ detect: 'aws-access-key', action: 'redact' }] },
-    }),
-  });
-  ({ key, id: keyId } = await h.createKey({ name: 'agent', models: ['*'] }));
+  // Requests only: turn 1's thinking reaches the client with the key in it and Claude's signature over it.
+  rig = await startThinkingRig({ rules: [{ detect: 'aws-access-key', action: 'redact' }] });
+  ({ h, anthropic, key, keyId } = rig);
 });
 afterAll(async () => {
-  await h.close();
-  await anthropic.close();
+  await rig.close();
 });
 beforeEach(() => anthropic.reset());
-
-/** Turn 1 thinks about the key and calls Bash; turn 2 answers. */
-function replyThinkingThenDone(): void {
-  let turn = 0;
-  anthropic.reply(() => (++turn === 1 ? { kind: 'tool_use', thinking: { thinking: THOUGHT }, calls: [{ id: 'toolu_01', name: 'Bash', input: { command: 'ls' } }] } : { kind: 'text', text: 'Two files.' }));
-}
 
 /** What the fake got on the second turn: the assistant turn's block types, whether thinking was on, and whether the key was anywhere in it. */
 function secondTurnSent(): { blocks: string[]; thinking: boolean; key: boolean } {
@@ -76,7 +51,7 @@ async function hitsOf(model: string): Promise<unknown> {
 describe('a request redaction inside signed thinking sent back', () => {
   it('Anthropic client (passed through): the thinking is left out, the turn succeeds without thinking, and the key never reaches Anthropic', async () => {
     // Prepare
-    replyThinkingThenDone();
+    rig.replyThinkingThenDone();
     const claude = new Anthropic({ apiKey: key, baseURL: h.gw.url, maxRetries: 0, timeout: 20_000 });
     const ask = { model: 'claude-sonnet-4-6', max_tokens: 2048, thinking: { type: 'enabled' as const, budget_tokens: 1024 }, tools: [BASH] };
     const user = { role: 'user' as const, content: 'List my files.' };
@@ -92,7 +67,7 @@ describe('a request redaction inside signed thinking sent back', () => {
 
   it('OpenAI Responses client on Claude (translated): the reasoning item carrying the thinking is left out, and the turn succeeds', async () => {
     // Prepare
-    replyThinkingThenDone();
+    rig.replyThinkingThenDone();
     const openai = h.openai({ apiKey: key, maxRetries: 0 });
     const ask = { model: 'gpt-on-claude', reasoning: { effort: 'low' as const, summary: 'auto' as const }, tools: [{ type: 'function' as const, name: 'Bash', parameters: BASH.input_schema, strict: false }] };
     const input = [{ role: 'user' as const, content: 'List my files.' }];
@@ -109,7 +84,7 @@ describe('a request redaction inside signed thinking sent back', () => {
 
   it("Google client on Claude (translated): the gateway's thoughtSignatures over the thought are replaced, the thinking is left out, and the turn succeeds", async () => {
     // Prepare
-    replyThinkingThenDone();
+    rig.replyThinkingThenDone();
     const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
     const config = { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 }, tools: [{ functionDeclarations: [{ name: 'Bash', parametersJsonSchema: BASH.input_schema }] }] };
     const user: Content = { role: 'user', parts: [{ text: 'List my files.' }] };
