@@ -3,6 +3,7 @@ import { spendPeriods } from '../access/spend-limits';
 import { countCalls, startTestTable } from '../../test/dynalite';
 import { silentLogger } from '../observe/logger';
 import type { TableRef } from '../store/dynamo';
+import { listPendingAlerts } from '../store/alert-marks';
 import { alertMarkKey } from '../store/table';
 import { EndUserBudgetAlerts, type EndUserHold } from './end-users';
 import type { BudgetAlert } from './message';
@@ -11,6 +12,13 @@ import type { BudgetNotifier } from './notifier';
 const NOW = Date.parse('2026-11-26T17:05:00Z');
 const day = spendPeriods({ usdPerDay: 1 }, NOW)[0]!;
 const month = spendPeriods({ usdPerMonth: 10 }, NOW)[0]!;
+/** The table, but for the update that keeps an alert for the job, which fails as a throttled store would. */
+const keepingFails = (table: TableRef): TableRef => {
+  const client = Object.create(table.client) as TableRef['client'];
+  client.send = ((command: { input: { UpdateExpression?: string } }) =>
+    command.input.UpdateExpression?.startsWith('SET pending') ? Promise.reject(new Error('throttled')) : table.client.send(command as never)) as TableRef['client']['send'];
+  return { ...table, client };
+};
 const hold = (scopeId: string, period = day, id: string | undefined = 'alice'): EndUserHold => ({ scopeId, period, endUser: { owner: { kind: 'key', id: 'key_1', name: 'app' }, id } });
 
 describe('EndUserBudgetAlerts', () => {
@@ -120,11 +128,38 @@ describe('EndUserBudgetAlerts', () => {
     ]);
   });
 
-  it('gives a claim back when the notification fails, logs it, and lets the next call of that end user (which crosses nothing) try again', async () => {
+  it('keeps an alert it could not send on its claimed mark, for the scheduled job to send, and does not try it again itself', async () => {
     failing = true;
+    await alerts.afterSettle(hold('key_1@p'), { held: { micros: 100_000, total: 850_000 } });
+
+    expect(errors).toEqual([expect.stringContaining('kept for the scheduled budget-alerts job')]);
+    expect(await announced('key_1@p')).toBe(0.8);
+    const pending = (await listPendingAlerts(table)).filter((p) => p.ref.scopeId === 'key_1@p');
+    expect(pending.map((p) => [p.ref, JSON.parse(p.alert)])).toEqual([
+      [
+        { scopeId: 'key_1@p', periodId: day.id },
+        {
+          owner: { kind: 'key', id: 'key_1', name: 'app' },
+          endUser: { id: 'alice' },
+          threshold: 0.8,
+          budget: { kind: 'day', periodId: day.id, limitMicros: 1_000_000, usedMicros: 850_000, fraction: 0.85, resetsAt: '2026-11-27T00:00:00.000Z' },
+        },
+      ],
+    ]);
+
+    failing = false;
+    clock += 120_000;
+    await alerts.afterSettle(hold('key_1@p'), { held: { micros: 10_000, total: 860_000 } });
+
+    expect(attempts).toBe(1);
+  });
+
+  it('gives a claim back when neither the notification nor keeping it for the job works, logs it, and lets the next call of that end user (which crosses nothing) try again', async () => {
+    failing = true;
+    alerts = new EndUserBudgetAlerts({ ...alerts.deps, table: keepingFails(table) });
     await alerts.afterSettle(hold('key_1@h'), { held: { micros: 100_000, total: 850_000 } });
 
-    expect(errors).toEqual([expect.stringContaining('could not be sent; its claim is given back')]);
+    expect(errors).toEqual([expect.stringContaining('nor kept for the job; its claim is given back')]);
     expect(await announced('key_1@h')).toBeUndefined();
 
     failing = false;
@@ -137,6 +172,7 @@ describe('EndUserBudgetAlerts', () => {
 
   it('tries a failed notification again at most once a minute: while the topic is down, the end user\'s other calls pay no claim, publish or release', async () => {
     failing = true;
+    alerts = new EndUserBudgetAlerts({ ...alerts.deps, table: keepingFails(table) });
     await alerts.afterSettle(hold('key_1@h2'), { held: { micros: 100_000, total: 850_000 } });
     const calls = countCalls(table);
 
@@ -161,6 +197,7 @@ describe('EndUserBudgetAlerts', () => {
   it('gives back only its own claim: a failed 100 % leaves the 80 % announced before', async () => {
     await alerts.afterSettle(hold('key_1@i'), { held: { micros: 100_000, total: 850_000 } });
     failing = true;
+    alerts = new EndUserBudgetAlerts({ ...alerts.deps, table: keepingFails(table) });
     await alerts.afterSettle(hold('key_1@i'), { held: { micros: 150_000, total: 1_000_000 } });
 
     expect(await announced('key_1@i')).toBe(0.8);

@@ -2,7 +2,7 @@ import { echoedEndUser } from '../access/end-user';
 import type { LimitScope } from '../access/caller';
 import type { SpendPeriod } from '../access/spend-limits';
 import type { GatewayLogger } from '../observe/logger';
-import { claimThresholdOver, releaseThreshold } from '../store/alert-marks';
+import { claimThresholdOver, keepPendingAlert, releaseThreshold } from '../store/alert-marks';
 import type { TableRef } from '../store/dynamo';
 import type { Micros } from '../usage/cost';
 import type { BudgetAlert } from './message';
@@ -40,7 +40,7 @@ export interface EndUserAlertsDeps {
   now?: () => number;
 }
 
-/** How many thresholds given back after a failed notification an instance keeps to try again (the oldest go first). */
+/** How many thresholds an instance keeps to try again when the store failed them (the oldest go first). */
 const RETRIES_KEPT = 1_000;
 /**
  * How long after a failure a threshold is tried again: the calls of an end user in between pay
@@ -56,7 +56,8 @@ export const RETRY_AFTER_MS = 60_000;
  * announces nothing), or one whose settlement added to the counter past it. That call claims the
  * threshold with the mark the scheduled job uses (`ALERT#<scope>#<period>`, one conditional
  * update: of any number of calls and instances, one wins), then notifies. A notification that fails
- * gives its claim back and is logged; the next call of that end user on this instance that adds
+ * is logged and kept on the mark for the scheduled job to send (`keepPendingAlert`); if the store
+ * fails too, the claim is given back and the next call of that end user on this instance that adds
  * spend a minute or more later tries again. Never throws: it runs after the answer and must not touch the client's call.
  *
  * @example
@@ -65,7 +66,7 @@ export const RETRY_AFTER_MS = 60_000;
  */
 export class EndUserBudgetAlerts {
   readonly deps: EndUserAlertsDeps;
-  /** Thresholds whose notification failed, by counter (`<scope>#<period>`): tried again by the next call that adds spend from `after` on. */
+  /** Thresholds the store failed (their claim, or keeping a failed notification for the job), by counter (`<scope>#<period>`): tried again by the next call that adds spend from `after` on. */
   readonly #retry = new Map<string, { threshold: number; after: number }>();
 
   constructor(deps: EndUserAlertsDeps) {
@@ -97,18 +98,23 @@ export class EndUserBudgetAlerts {
     this.#retry.delete(counter);
     // Lost to another call or instance: that one announces it (or announced a higher one).
     if (!claim.claimed) return;
+    const alert = alertOf(hold, threshold, used);
     try {
-      await this.deps.notifier.notify(alertOf(hold, threshold, used));
+      await this.deps.notifier.notify(alert);
     } catch (err) {
+      const where = { scope: hold.scopeId, period: hold.period.id, threshold };
+      // Kept on the claimed mark for the scheduled job, which sends it whether or not this end user
+      // calls again and this instance lives on; only if the store fails too is it given back, for
+      // this instance's next call of the end user to try.
+      const kept = await keepPendingAlert(this.deps.table, ref, threshold, JSON.stringify(alert)).catch(() => false);
+      if (kept) {
+        this.deps.logger.error('end-user budget alert could not be sent; it is kept for the scheduled budget-alerts job to send', { ...where, error: err as Error });
+        return;
+      }
       this.#keepForRetry(counter, threshold);
-      this.deps.logger.error('end-user budget alert could not be sent; its claim is given back and the next call of this end user tries again', {
-        scope: hold.scopeId,
-        period: hold.period.id,
-        threshold,
-        error: err as Error,
-      });
+      this.deps.logger.error('end-user budget alert could not be sent nor kept for the job; its claim is given back and the next call of this end user tries again', { ...where, error: err as Error });
       await releaseThreshold(this.deps.table, ref, threshold, claim.previous).catch((releaseErr: unknown) =>
-        this.deps.logger.error('end-user budget alert claim not given back: the store failed; that threshold is not announced this period', { scope: hold.scopeId, period: hold.period.id, threshold, error: releaseErr as Error }),
+        this.deps.logger.error('end-user budget alert claim not given back: the store failed; that threshold is not announced this period', { ...where, error: releaseErr as Error }),
       );
     }
   }

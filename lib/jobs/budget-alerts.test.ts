@@ -5,6 +5,7 @@ import type { BudgetAlert } from '../alerts/message';
 import type { BudgetNotifier } from '../alerts/notifier';
 import { countCalls, startTestTable } from '../../test/dynalite';
 import type { TableRef } from '../store/dynamo';
+import { claimThreshold, keepPendingAlert, listPendingAlerts } from '../store/alert-marks';
 import { DynamoKeyStore } from '../store/keys';
 import { DynamoSpendStore } from '../store/spend';
 import { DynamoTeamStore } from '../store/teams';
@@ -117,6 +118,61 @@ describe('the budget alerts job, on dynalite', () => {
     expect(notifier.alerts.map((a) => a.threshold)).toEqual([1]);
   });
 
+  describe('alerts the gateway claimed for an end user and could not send', () => {
+    const ref = { scopeId: 'key_1@Zm9vYmFy', periodId: '2026-11-26' };
+    const alert: BudgetAlert = {
+      owner: { kind: 'key', id: 'key_1', name: 'app' },
+      endUser: { id: 'alice' },
+      threshold: 0.8,
+      budget: { kind: 'day', periodId: '2026-11-26', limitMicros: 1_000_000, usedMicros: 850_000, fraction: 0.85, resetsAt: '2026-11-27T00:00:00.000Z' },
+    };
+    const keep = async () => {
+      await claimThreshold(table, ref, 0.8, new Date(alert.budget.resetsAt));
+      expect(await keepPendingAlert(table, ref, 0.8, JSON.stringify(alert))).toBe(true);
+    };
+
+    it('sends each once, as the gateway wrote it, and takes it out of the list', async () => {
+      await keep();
+
+      const first = await runBudgetAlerts(deps());
+      const again = await runBudgetAlerts(deps());
+
+      expect(first).toEqual({ budgets: 0, sent: 1, failed: 0 });
+      expect(again).toEqual({ budgets: 0, sent: 0, failed: 0 });
+      expect(notifier.alerts).toEqual([alert]);
+      expect(await listPendingAlerts(table)).toEqual([]);
+    });
+
+    it('keeps one whose send failed for the next run', async () => {
+      await keep();
+      notifier.failing = true;
+
+      const failed = await runBudgetAlerts(deps());
+      notifier.failing = false;
+      const retried = await runBudgetAlerts(deps());
+
+      expect(failed).toEqual({ budgets: 0, sent: 0, failed: 1 });
+      expect(retried).toEqual({ budgets: 0, sent: 1, failed: 0 });
+      expect(notifier.alerts).toEqual([alert]);
+    });
+
+    it('sends one when runs race over it', async () => {
+      await keep();
+
+      const runs = await Promise.all([runBudgetAlerts(deps()), runBudgetAlerts(deps()), runBudgetAlerts(deps())]);
+
+      expect(notifier.alerts).toEqual([alert]);
+      expect(runs.map((r) => r.sent).sort()).toEqual([0, 0, 1]);
+    });
+
+    it('is not kept for a claim that is no longer the caller\'s: a higher threshold claimed since announces itself', async () => {
+      await claimThreshold(table, ref, 1, new Date(alert.budget.resetsAt));
+
+      expect(await keepPendingAlert(table, ref, 0.8, JSON.stringify(alert))).toBe(false);
+      expect(await listPendingAlerts(table)).toEqual([]);
+    });
+  });
+
   it('reads no counters for keys and teams without budgets, nor for revoked keys', async () => {
     await keys.put(mintKey({ name: 'free', models: ['*'], limits: { requestsPerMinute: 5 } }, NOW).record);
     await keys.put(mintKey({ name: 'plain', models: ['*'] }, NOW).record);
@@ -129,7 +185,8 @@ describe('the budget alerts job, on dynalite', () => {
     const run = await runBudgetAlerts(deps());
 
     expect(run).toEqual({ budgets: 0, sent: 0, failed: 0 });
-    expect(Object.fromEntries(calls)).toEqual({ QueryCommand: 2 });
+    // Keys, teams, and the alerts the gateway kept.
+    expect(Object.fromEntries(calls)).toEqual({ QueryCommand: 3 });
     expect(notifier.alerts).toEqual([]);
   });
 
@@ -145,8 +202,8 @@ describe('the budget alerts job, on dynalite', () => {
     const run = await runBudgetAlerts(deps());
 
     expect(run).toEqual({ budgets: 60, sent: 0, failed: 0 });
-    // 60 budgets: 120 keys (counter and mark), two BatchGetItems of at most 100.
-    expect(Object.fromEntries(calls)).toEqual({ QueryCommand: 2, BatchGetItemCommand: 2 });
+    // Keys, teams and the alerts kept by the gateway listed; 60 budgets: 120 keys (counter and mark), two BatchGetItems of at most 100.
+    expect(Object.fromEntries(calls)).toEqual({ QueryCommand: 3, BatchGetItemCommand: 2 });
     expect(notifier.alerts).toHaveLength(30);
   });
 });

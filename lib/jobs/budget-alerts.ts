@@ -1,11 +1,11 @@
 import type { KeyLimits } from '../access/api-key';
 import { budgetCounters, budgetStatuses, counterId, type BudgetStatus } from '../access/budget-status';
 import { hasSpendLimits } from '../access/spend-limits';
-import type { BudgetOwner } from '../alerts/message';
+import type { BudgetAlert, BudgetOwner } from '../alerts/message';
 import type { BudgetNotifier } from '../alerts/notifier';
 import { unannouncedThresholds } from '../alerts/thresholds';
 import type { GatewayLogger } from '../observe/logger';
-import { claimThreshold, releaseThreshold } from '../store/alert-marks';
+import { claimThreshold, keepPendingAlert, listPendingAlerts, releaseThreshold, takePendingAlert, type PendingAlert } from '../store/alert-marks';
 import { readBudgetsAndMarks } from '../store/budget-reads';
 import type { TableRef } from '../store/dynamo';
 import type { KeyStore } from '../store/keys';
@@ -40,6 +40,8 @@ interface Watched {
  * BatchGetItem per 50 budgets, none without budgets), and for a budget with a threshold newly
  * reached claims it by one conditional update before notifying. A notification that fails gives
  * its claim back, so the next run tries again; a claim lost to another run means it was announced.
+ * Then it sends the alerts the gateway claimed and could not send (end users' budgets, which it
+ * cannot list), from one index partition.
  */
 export async function runBudgetAlerts(deps: BudgetAlertDeps): Promise<BudgetAlertRun> {
   const nowMs = deps.now().getTime();
@@ -63,7 +65,29 @@ export async function runBudgetAlerts(deps: BudgetAlertDeps): Promise<BudgetAler
       if (outcome !== 'taken') run[outcome]++;
     }
   }
+  for (const pending of await listPendingAlerts(deps.table)) {
+    const outcome = await sendPending(deps, pending);
+    if (outcome !== 'taken') run[outcome]++;
+  }
   return run;
+}
+
+/**
+ * Sends an alert the gateway claimed but could not send (an end user's: `lib/alerts/end-users.ts`),
+ * as the gateway wrote it. Taken out first, so that of runs at once one sends; kept again if the
+ * send fails, for the next run.
+ */
+async function sendPending(deps: BudgetAlertDeps, pending: PendingAlert): Promise<'sent' | 'failed' | 'taken'> {
+  if (!(await takePendingAlert(deps.table, pending))) return 'taken';
+  const alert = JSON.parse(pending.alert) as BudgetAlert;
+  try {
+    await deps.notifier.notify(alert);
+    return 'sent';
+  } catch (err) {
+    deps.logger?.error('budget alert kept by the gateway could not be sent; the next run tries again', { scope: pending.ref.scopeId, periodId: pending.ref.periodId, threshold: alert.threshold, error: err as Error });
+    await keepPendingAlert(deps.table, pending.ref, alert.threshold, pending.alert);
+    return 'failed';
+  }
 }
 
 /** Claims the threshold, then notifies; the claim covers lower thresholds, which one message at the highest makes moot. */

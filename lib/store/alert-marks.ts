@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { SpendCounterRef } from '../access/budget-status';
-import type { TableRef } from './dynamo';
-import { TABLE_SHAPE, alertMarkKey } from './table';
+import { listIndexPartition, type TableRef } from './dynamo';
+import { ALERT_MARK_PREFIX, PENDING_ALERTS_PARTITION, TABLE_SHAPE, alertMarkKey } from './table';
 
 /** A mark outlives its period by a week: long enough for a late run, then TTL removes it. */
 const KEEP_AFTER_PERIOD_S = 7 * 86_400;
@@ -66,3 +66,61 @@ async function updateMark(table: TableRef, ref: SpendCounterRef, update: MarkUpd
     throw err;
   }
 }
+
+/** An alert kept on its budget's mark for the scheduled job to send (`keepPendingAlert`), as `listPendingAlerts` hands it back. */
+export interface PendingAlert {
+  ref: SpendCounterRef;
+  /** The alert as the gateway would have sent it, serialised (`BudgetAlert` as JSON): the job sends it as it is. */
+  alert: string;
+}
+
+/**
+ * Keeps an alert on its budget's mark, for the scheduled job to send, when its claim is still this
+ * caller's (`announced = threshold`): the gateway's way out when a notification fails, so that no
+ * later call and no living instance is needed for it to go. False when someone claimed higher
+ * since (that one announces). The mark joins the index partition the job lists.
+ *
+ * @example
+ * await keepPendingAlert(table, { scopeId: 'key_1@…', periodId: '2026-11-26' }, 0.8, JSON.stringify(alert)); // true
+ */
+export async function keepPendingAlert(table: TableRef, ref: SpendCounterRef, threshold: number, alert: string): Promise<boolean> {
+  const { index } = TABLE_SHAPE;
+  const kept = await updateMark(table, ref, {
+    UpdateExpression: 'SET pending = :alert, #gpk = :gpk, #gsk = :gsk',
+    ConditionExpression: 'announced = :t',
+    ExpressionAttributeNames: { '#gpk': index.partitionKey, '#gsk': index.sortKey },
+    ExpressionAttributeValues: { ':t': { N: String(threshold) }, ':alert': { S: alert }, ':gpk': { S: PENDING_ALERTS_PARTITION }, ':gsk': { S: counterKey(ref) } },
+  });
+  return kept !== false;
+}
+
+/** Every alert kept for the job to send (from the index: one just kept may show a moment later). */
+export async function listPendingAlerts(table: TableRef): Promise<PendingAlert[]> {
+  const items = await listIndexPartition(table, PENDING_ALERTS_PARTITION);
+  return items.flatMap((item) => {
+    const pk = item.PK?.S;
+    const alert = item.pending?.S;
+    if (!pk?.startsWith(ALERT_MARK_PREFIX) || alert === undefined) return [];
+    // The mark's key is `ALERT#<scope>#<period>`; scope ids hold `#` nowhere, period ids never.
+    const counter = pk.slice(ALERT_MARK_PREFIX.length);
+    const cut = counter.lastIndexOf('#');
+    return cut > 0 ? [{ ref: { scopeId: counter.slice(0, cut), periodId: counter.slice(cut + 1) }, alert }] : [];
+  });
+}
+
+/**
+ * Takes a kept alert out before sending it: true for exactly one of any number of runs at once
+ * (the alert must still be the one listed). A send that then fails keeps it again.
+ */
+export async function takePendingAlert(table: TableRef, pending: PendingAlert): Promise<boolean> {
+  const { index } = TABLE_SHAPE;
+  const taken = await updateMark(table, pending.ref, {
+    UpdateExpression: 'REMOVE pending, #gpk, #gsk',
+    ConditionExpression: 'pending = :alert',
+    ExpressionAttributeNames: { '#gpk': index.partitionKey, '#gsk': index.sortKey },
+    ExpressionAttributeValues: { ':alert': { S: pending.alert } },
+  });
+  return taken !== false;
+}
+
+const counterKey = (ref: SpendCounterRef) => `${ref.scopeId}#${ref.periodId}`;

@@ -50,6 +50,12 @@ export const healthItemKey = (accountRef: string) => ({ PK: HEALTH_PARTITION, SK
  */
 export const alertMarkKey = (scopeId: string, periodId: string) => ({ PK: `${ALERT_MARK_PREFIX}${scopeId}#${periodId}`, SK: 'ALERT' });
 export const ALERT_MARK_PREFIX = 'ALERT#';
+/**
+ * The index partition of alert marks whose claim is held for an alert that could not be sent from
+ * the gateway (an end user's, which the scheduled job cannot find by itself): the job lists it,
+ * sends each and takes it out. Sparse: only such marks carry `GSI1PK`.
+ */
+export const PENDING_ALERTS_PARTITION = 'ALERTS_PENDING';
 
 /**
  * An answer of the response cache (`lib/cache/`), by the SHA-256 of its call (`cacheKey`); read
