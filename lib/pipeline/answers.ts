@@ -139,7 +139,7 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
   });
   async function* produce(): AsyncGenerator<Uint8Array> {
     // Cut at the client's stop sequences, the upstream read to its end all the same (its usage is exact).
-    yield* stop ? stoppedChatStream(relay.body, { sequences: stop, choices: choicesOf(input.body), clientAskedUsage }) : relay.body;
+    yield* stop ? stoppedChatStream(relay.body, { sequences: stop, choices: choicesOf(input.body) }) : relay.body;
     const found = relay.findings();
     // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
     const array = relay.array?.();

@@ -7,7 +7,7 @@ const usageChunk = JSON.stringify({ ...envelope, choices: [], usage: { prompt_to
 
 /** Feeds the events' data to one emulation; what the client gets, as the data of its events. */
 function run(events: string[], options: Partial<ChatStopOptions> = {}): string[] {
-  const stream = new ChatStopStream({ sequences: SEQ, choices: 1, clientAskedUsage: false, ...options });
+  const stream = new ChatStopStream({ sequences: SEQ, choices: 1, ...options });
   const text = events.map((data) => stream.event(data)).join('') + stream.end();
   return text
     .split('\n\n')
@@ -95,15 +95,15 @@ describe('ChatStopStream, event by event', () => {
     expect(run(events)).toEqual(events);
   });
 
-  it('ends the choice at a sequence split across chunks with a finish chunk, and sends [DONE] at once when the client asked no usage', () => {
+  it('ends the choice at a sequence split across chunks with a finish chunk, dropping the rest of it and the upstream’s own finish', () => {
     const out = run([chunk(0, { role: 'assistant', content: '' }), chunk(0, { content: 'Thought: x\nObs' }), chunk(0, { content: 'ervation: 42' }), chunk(0, { content: ' more' }), chunk(0, {}, 'stop'), '[DONE]']);
 
     expect(read(out)).toEqual({ text: { 0: 'Thought: x' }, finish: { 0: 'stop' }, usage: false, done: 1 });
     expect(out.at(-2)).toBe(JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }));
   });
 
-  it('waits for the upstream’s usage chunk when the client asked for it, then its [DONE]', () => {
-    const out = run([chunk(0, { content: 'x\nObservation:' }), chunk(0, { content: 'after' }), chunk(0, {}, 'stop'), usageChunk, '[DONE]'], { clientAskedUsage: true });
+  it('still passes the upstream’s usage chunk and [DONE] after the choice has ended', () => {
+    const out = run([chunk(0, { content: 'x\nObservation:' }), chunk(0, { content: 'after' }), chunk(0, {}, 'stop'), usageChunk, '[DONE]']);
 
     expect(out).toEqual([chunk(0, { content: 'x' }), JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }), usageChunk, '[DONE]']);
   });
@@ -133,7 +133,7 @@ describe('ChatStopStream, event by event', () => {
     const error = JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: null } });
 
     expect(run([chunk(0, { content: 'a' }), error])).toEqual([chunk(0, { content: 'a' }), error]);
-    expect(run([chunk(0, { content: 'a\nObservation:' }), error], { clientAskedUsage: true })).toEqual([chunk(0, { content: 'a' }), JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })]);
+    expect(run([chunk(0, { content: 'a\nObservation:' }), error])).toEqual([chunk(0, { content: 'a' }), JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })]);
   });
 
   it('sends text still held when the stream breaks off before its finish', () => {
@@ -156,7 +156,7 @@ describe('stoppedChatStream, on bytes', () => {
     }
 
     let out = '';
-    for await (const bytes of stoppedChatStream(source(), { sequences: SEQ, choices: 1, clientAskedUsage: false })) out += Buffer.from(bytes).toString();
+    for await (const bytes of stoppedChatStream(source(), { sequences: SEQ, choices: 1 })) out += Buffer.from(bytes).toString();
 
     expect(out).toBe(`: keep-alive\n\ndata: ${chunk(0, { content: 'x' })}\n\ndata: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
     expect(read).toBe(pieces.length);

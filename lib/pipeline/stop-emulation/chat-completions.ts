@@ -57,8 +57,6 @@ export interface ChatStopOptions {
   sequences: readonly string[];
   /** How many choices the client asked for (`n`, 1 when absent). */
   choices: number;
-  /** The client asked for the usage chunk (`stream_options.include_usage`): the stream waits for the upstream's. */
-  clientAskedUsage: boolean;
 }
 
 /** One choice's state: its matcher, and whether it has ended (a sequence, or the upstream's finish). */
@@ -71,22 +69,21 @@ interface ChoiceState {
  * The emulation of one stream, event by event (`data` of an SSE event in, the SSE text to send out):
  * content goes on as it comes less a tail that may be a sequence beginning; on a match, the text
  * before it and a finish chunk with `finish_reason: "stop"` for that choice, whose later chunks are
- * dropped. Once every choice has ended the client has its answer: without a usage chunk to wait
- * for it gets `[DONE]` at once; either way the upstream is read to its end (nothing more of it
- * goes on but its usage chunk and `[DONE]`, when the client asked for usage), so the usage
- * metered is the upstream's exact count.
+ * dropped. Once every choice has ended the client has its answer, and the upstream is still read to
+ * its end: nothing more of it goes on but its usage chunk (the relay has already dropped it when
+ * the client did not ask) and `[DONE]`, so the usage metered is the upstream's own count, reasoning
+ * tokens included, which no estimate from the text could see. (An early `[DONE]` would not save
+ * the wait: the official clients hang up on it, which cancels the upstream call with the client's.)
  *
  * @example
- * const stream = new ChatStopStream({ sequences: ['END'], choices: 1, clientAskedUsage: false });
+ * const stream = new ChatStopStream({ sequences: ['END'], choices: 1 });
  * stream.event('{"id":"c","choices":[{"index":0,"delta":{"content":"a EN"},"finish_reason":null}]}') // 'data: {…"content":"a "…}\n\n'
- * stream.event('{"id":"c","choices":[{"index":0,"delta":{"content":"D b"},"finish_reason":null}]}') // a finish chunk, then 'data: [DONE]\n\n'
+ * stream.event('{"id":"c","choices":[{"index":0,"delta":{"content":"D b"},"finish_reason":null}]}') // a finish chunk: {…"delta":{},"finish_reason":"stop"}
  */
 export class ChatStopStream {
   readonly #options: ChatStopOptions;
   readonly #choices = new Map<number, ChoiceState>();
   #endedChoices = 0;
-  /** The client has its `[DONE]`: nothing more goes on. */
-  #closed = false;
   /** The last chunk's envelope (id, created, model…), for text held back when the stream breaks off. */
   #envelope: Chunk | undefined;
 
@@ -96,7 +93,6 @@ export class ChatStopStream {
 
   /** The SSE text to send for one upstream event (`data`, as the relay sent it); empty to send nothing. */
   event(data: string): string {
-    if (this.#closed) return '';
     if (this.#endedChoices >= this.#options.choices) {
       // Every choice has ended: only the usage chunk and [DONE] are still the client's.
       return data === '[DONE]' || isUsageOnly(data) ? frame(data) : '';
@@ -119,21 +115,17 @@ export class ChatStopStream {
     let text = !changed ? frame(data) : out.map((choice) => frame(JSON.stringify({ ...chunk, choices: [choice] }))).join('');
     // A chunk that carried usage beside choices now dropped keeps its usage.
     if (changed && out.length === 0 && chunk.usage != null) text = frame(JSON.stringify({ ...chunk, choices: [] }));
-    if (this.#endedChoices >= this.#options.choices && !this.#options.clientAskedUsage) {
-      this.#closed = true;
-      text += frame('[DONE]');
-    }
     return text;
   }
 
   /** An event with a name (Chat Completions chunks have none: an OpenAI-compatible server's `event: error`): it goes on as it came while the client is still reading. */
   named(name: string, data: string): string {
-    return this.#closed || this.#endedChoices >= this.#options.choices ? '' : `event: ${name}\n${frame(data)}`;
+    return this.#endedChoices >= this.#options.choices ? '' : `event: ${name}\n${frame(data)}`;
   }
 
   /** At the end of the upstream's events: text still held back (a stream that broke off before its finish). */
   end(): string {
-    if (this.#closed || !this.#envelope) return '';
+    if (!this.#envelope) return '';
     let text = '';
     for (const [index, state] of this.#choices) {
       const held = state.ended ? '' : state.matcher.flush();
@@ -189,7 +181,7 @@ export class ChatStopStream {
  * sequences emulated (`ChatStopStream`), read to its end.
  *
  * @example
- * yield* stoppedChatStream(relay.body, { sequences: ['\nObservation:'], choices: 1, clientAskedUsage: false });
+ * yield* stoppedChatStream(relay.body, { sequences: ['\nObservation:'], choices: 1 });
  */
 export async function* stoppedChatStream(source: AsyncIterable<Uint8Array>, options: ChatStopOptions): AsyncGenerator<Uint8Array> {
   const stream = new ChatStopStream(options);

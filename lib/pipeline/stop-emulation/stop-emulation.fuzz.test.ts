@@ -66,7 +66,7 @@ describe('stop emulation, on random texts in random pieces', () => {
       const seqs = sequences();
       const texts = [word(30), word(30)];
       const queues = texts.map((text) => pieces(text));
-      const stream = new ChatStopStream({ sequences: seqs, choices: 2, clientAskedUsage: false });
+      const stream = new ChatStopStream({ sequences: seqs, choices: 2 });
       let sent = '';
       const chunk = (index: number, delta: object, finish: string | null = null) => JSON.stringify({ id: 'c', choices: [{ index, delta, finish_reason: finish }] });
       while (queues.some((q) => q.length > 0)) {
