@@ -31,12 +31,15 @@ export interface Passed {
 export class StopMatcher {
   readonly #sequences: readonly string[];
   readonly #longest: number;
+  /** The sequences' first characters: a tail that starts with none of them needs no closer look. */
+  readonly #starts: ReadonlySet<number>;
   #held = '';
   #stopped = false;
 
   constructor(sequences: readonly string[]) {
     this.#sequences = sequences;
     this.#longest = Math.max(0, ...sequences.map((s) => s.length));
+    this.#starts = new Set(sequences.map((s) => s.charCodeAt(0)));
   }
 
   /** Whether a sequence has been found (the choice's text has ended). */
@@ -54,7 +57,7 @@ export class StopMatcher {
       this.#held = '';
       return { text: buffer.slice(0, found.at), stop: found.sequence };
     }
-    const keep = heldTail(buffer, this.#sequences, this.#longest);
+    const keep = heldTail(buffer, this.#sequences, this.#longest, this.#starts);
     this.#held = keep > 0 ? buffer.slice(buffer.length - keep) : '';
     return { text: keep > 0 ? buffer.slice(0, buffer.length - keep) : buffer };
   }
@@ -96,11 +99,12 @@ function firstStop(text: string, sequences: readonly string[]): { at: number; se
  * sequence (a match could only begin there), 0 when none is. Checked from the longest possible
  * tail down, so the first hit is the one that matters.
  */
-function heldTail(text: string, sequences: readonly string[], longest: number): number {
+function heldTail(text: string, sequences: readonly string[], longest: number, starts: ReadonlySet<number>): number {
   for (let k = Math.min(longest - 1, text.length); k > 0; k--) {
     const from = text.length - k;
+    if (!starts.has(text.charCodeAt(from))) continue;
     for (const sequence of sequences) {
-      if (sequence.length > k && text.startsWith(sequence.slice(0, k), from)) return k;
+      if (sequence.length > k && sequence.startsWith(text.slice(from))) return k;
     }
   }
   return 0;
