@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
@@ -181,6 +182,29 @@ describe('an Anthropic client’s stop_sequences translated to a model that refu
 
     expect(message.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toBe('Thought: I should look it up.');
     expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: SEQ, usage: { output_tokens: 17 } });
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'], outputTokens: 17 });
+  });
+});
+
+describe('a Gemini client’s stopSequences translated to a model that refuses stop, honoured by the gateway', () => {
+  it('cuts a streamed answer, finishReason STOP', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-gemini' });
+    // The global fetch, as test/integration/gemini/stack.ts hands it (jest's sandbox lacks undici's global dispatcher).
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url, timeout: 10_000, fetch: (url, init) => fetch(url, init) } });
+
+    const stream = await ai.models.generateContentStream({ model: 'smart', contents: 'What is the answer?', config: { stopSequences: [SEQ] } });
+    let text = '';
+    const finishes: string[] = [];
+    for await (const response of stream) {
+      text += response.text ?? '';
+      const finish = response.candidates?.[0]?.finishReason;
+      if (finish) finishes.push(finish);
+    }
+
+    expect(sentUp()).not.toHaveProperty('stop');
+    expect(text).toBe('Thought: I should look it up.');
+    expect(finishes).toEqual(['STOP']);
     const [record] = await recordsOf(id);
     expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'], outputTokens: 17 });
   });
