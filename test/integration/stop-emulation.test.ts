@@ -36,6 +36,7 @@ beforeAll(async () => {
       { name: 'o3', targets: [{ provider: 'up', model: 'o3' }] },
       { name: 'gpt-5-mini', targets: [{ provider: 'up', model: 'gpt-5-mini' }] },
       { name: 'o3-slow', targets: [{ provider: 'slow', model: 'o3' }] },
+      { name: 'o3-then-gpt-4o', targets: [{ provider: 'up', model: 'o3' }, { provider: 'up', model: 'gpt-4o' }] },
       { name: 'gpt-4o', targets: [{ provider: 'up', model: 'gpt-4o' }] },
       // What Claude Code or an agent framework on Anthropic's SDK is given: a Claude-like name routed to o3.
       { name: 'smart', targets: [{ provider: 'up', model: 'o3' }] },
@@ -156,6 +157,23 @@ describe('an OpenAI client’s stop on a model that refuses it, honoured by the 
     expect(sentUp()).toMatchObject({ stop: [SEQ] });
     expect(answer.choices[0]!.message.content).toBe(RUN_ON.join(''));
     const [record] = await recordsOf(id);
+    expect(record!.params).toBeUndefined();
+  });
+});
+
+describe('a fallback from a model that refuses stop to one that takes it', () => {
+  it('sends gpt-4o the client’s stop and cuts nothing itself, the o3 attempt’s emulation gone with it', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-fallback' });
+    openaiUp.reply((req) => ((req.body as { model?: string }).model === 'o3' ? { kind: 'error', status: 503 } : { kind: 'text', text: RUN_ON.join(''), usage: UPSTREAM_USAGE }));
+
+    const answer = await openai(key).chat.completions.create({ model: 'o3-then-gpt-4o', messages: ask, stop: [SEQ] });
+
+    expect(sentUp(0)).not.toHaveProperty('stop');
+    expect(sentUp(1)).toMatchObject({ model: 'gpt-4o', stop: [SEQ] });
+    // The fake does not apply stop: the whole text shows the gateway left gpt-4o's answer alone.
+    expect(answer.choices[0]!.message.content).toBe(RUN_ON.join(''));
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'ok', upstreamModel: 'gpt-4o' });
     expect(record!.params).toBeUndefined();
   });
 });
