@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
 import { startInstances, type Instances } from './instances';
@@ -23,6 +24,7 @@ const UPSTREAM_USAGE = { prompt: 21, completion: 17 };
 let fakes: FakeTrio;
 let openaiUp: FakeOpenAI;
 let slow: FakeOpenAI;
+let azureUp: FakeAzureOpenAI;
 let instances: Instances;
 let gw: LocalGateway;
 
@@ -30,11 +32,18 @@ beforeAll(async () => {
   fakes = await startFakeTrio();
   openaiUp = fakes.openai;
   slow = await startFakeOpenAI({ apiKey: fakes.credentials.UP, chunkDelayMs: 60 });
+  // Azure's deployment of o4-mini, with its content filter's annotation chunks in the stream.
+  azureUp = await startFakeAzureOpenAI({ apiKey: 'az-key', deployments: { 'o4-mini': 'o4-mini' } });
   const config = parseConfig({
-    providers: [...fakes.providers, { id: 'slow', type: 'openai', baseUrl: slow.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] }],
+    providers: [
+      ...fakes.providers,
+      { id: 'slow', type: 'openai', baseUrl: slow.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
+      { id: 'az', type: 'azure-openai', baseUrl: azureUp.url, apiVersion: '2024-10-21', accounts: [{ id: 'a', apiKey: { env: 'AZ' } }] },
+    ],
     models: [
       { name: 'o3', targets: [{ provider: 'up', model: 'o3' }] },
       { name: 'gpt-5-mini', targets: [{ provider: 'up', model: 'gpt-5-mini' }] },
+      { name: 'azure-o4-mini', targets: [{ provider: 'az', model: 'o4-mini' }] },
       { name: 'o3-slow', targets: [{ provider: 'slow', model: 'o3' }] },
       { name: 'o3-then-gpt-4o', targets: [{ provider: 'up', model: 'o3' }, { provider: 'up', model: 'gpt-4o' }] },
       { name: 'gpt-4o', targets: [{ provider: 'up', model: 'gpt-4o' }] },
@@ -42,16 +51,17 @@ beforeAll(async () => {
       { name: 'smart', targets: [{ provider: 'up', model: 'o3' }] },
     ],
   });
-  instances = await startInstances({ config, count: 1, tableName: TABLE, credentials: fakes.credentials });
+  instances = await startInstances({ config, count: 1, tableName: TABLE, credentials: { ...fakes.credentials, AZ: 'az-key' } });
   gw = instances.gateways[0]!;
 });
 afterAll(async () => {
   await instances.close();
-  await Promise.all([fakes.close(), slow.close()]);
+  await Promise.all([fakes.close(), slow.close(), azureUp.close()]);
 });
 beforeEach(() => {
   fakes.reset();
   slow.reset();
+  azureUp.reset();
   openaiUp.reply(() => ({ kind: 'text', text: RUN_ON.join(''), chunks: RUN_ON, usage: UPSTREAM_USAGE }));
 });
 
@@ -158,6 +168,32 @@ describe('an OpenAI client’s stop on a model that refuses it, honoured by the 
     expect(answer.choices[0]!.message.content).toBe(RUN_ON.join(''));
     const [record] = await recordsOf(id);
     expect(record!.params).toBeUndefined();
+  });
+});
+
+describe('an OpenAI client’s stop on an Azure deployment of a model that refuses it', () => {
+  it('cuts the stream among Azure’s content-filter chunks, with the usage chunk asked for', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-azure' });
+    azureUp.reply(() => ({ kind: 'text', text: RUN_ON.join(''), chunks: RUN_ON, usage: UPSTREAM_USAGE }));
+
+    const stream = await openai(key).chat.completions.create({ model: 'azure-o4-mini', messages: ask, stop: [SEQ], stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    const finishes: string[] = [];
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) {
+        text += choice.delta?.content ?? '';
+        if (choice.finish_reason) finishes.push(choice.finish_reason);
+      }
+      if (chunk.usage) usage = chunk.usage;
+    }
+
+    expect(azureUp.requests[0]!.body).not.toHaveProperty('stop');
+    expect(text).toBe('Thought: I should look it up.');
+    expect(finishes).toEqual(['stop']);
+    expect(usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 17 });
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'], outputTokens: 17 });
   });
 });
 
