@@ -50,6 +50,28 @@ describe('capabilitiesOf, by upstream model id', () => {
     // An OpenAI-compatible server's ids are its own.
     ['openai-compatible', 'o3', undefined],
     ['openai-compatible', 'gpt-4o', undefined],
+    // Generations the table does not know yet, taken for their nearest sibling in the same naming scheme.
+    ['openai', 'o5', NO_STOP],
+    ['openai', 'o5-mini-2027-01-01', NO_STOP],
+    ['openai', 'o10-pro', NO_STOP],
+    ['azure-openai', 'o6', NO_STOP],
+    ['openai', 'gpt-6', NO_STOP],
+    ['openai', 'gpt-6-mini', NO_STOP],
+    ['openai', 'gpt-6-codex', NO_STOP],
+    ['openai', 'gpt-7-nano-2028-02-02', NO_STOP],
+    ['openai', 'gpt-12', NO_STOP],
+    ['openai', 'gpt-6.1', UNLESS_NONE],
+    ['openai', 'gpt-6.2-2027-06-01', UNLESS_NONE],
+    ['openai', 'gpt-6.1-pro', NO_STOP],
+    ['openai', 'gpt-6-chat-latest', CHAT],
+    ['openai', 'gpt-6.1-chat-latest', undefined],
+    ['openai', 'ft:gpt-6-mini:acme::abc', NO_STOP],
+    // Not generations: a number too long for one, and GPT-4's point releases.
+    ['azure-openai', 'gpt-500-internal', undefined],
+    ['openai', 'gpt-4.5-preview', CHAT],
+    ['azure-openai', 'o100-assistant', undefined],
+    // Azure deployments named without the dash still read as GPT-5, as before.
+    ['azure-openai', 'gpt-5mini', NO_STOP],
   ])('%s %s', (type, model, expected) => {
     expect(capabilitiesOf(type, model)).toEqual(expected);
   });
@@ -58,6 +80,9 @@ describe('capabilitiesOf, by upstream model id', () => {
     expect(capabilitiesOf('azure-openai', 'prod-reasoner', { reasoning: true })).toEqual(REASONING);
     expect(capabilitiesOf('openai-compatible', 'qwen3', { reasoning: false })).toEqual(CHAT);
     expect(capabilitiesOf('openai', 'o3', { reasoning: false })).toEqual(CHAT);
+    // A generation the table would guess at is what its target says it is.
+    expect(capabilitiesOf('openai', 'gpt-6', { reasoning: false })).toEqual(CHAT);
+    expect(capabilitiesOf('azure-openai', 'o5', { reasoning: true })).toEqual(REASONING);
   });
 
   it('answers the same for an id looked up again, from its memo', () => {

@@ -1,9 +1,10 @@
 /**
  * Which request parameters an OpenAI-dialect model refuses, known from its upstream id: the
  * reasoning models (o-series, GPT-5) refuse `max_tokens` and the sampling parameters other than
- * their defaults (and most of them `stop`); chat models refuse `reasoning_effort`. A model the
- * table does not know is `undefined`: nothing is mended for it (a target's `capabilities` says
- * what it is).
+ * their defaults (and most of them `stop`); chat models refuse `reasoning_effort`. A generation
+ * not out yet but named in the same scheme (`o5`, `gpt-6`, `gpt-6.1`) is taken for its nearest
+ * known sibling (o3, GPT-5, GPT-5.1). A model the table does not know is `undefined`: nothing is
+ * mended for it (a target's `capabilities` says what it is).
  */
 import type { TargetCapabilitiesConfig } from '../config/schema';
 
@@ -27,6 +28,13 @@ const REASONING_UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWitho
 const CHAT: ModelCapabilities = { reasoning: false };
 
 /**
+ * A GPT generation from GPT-5 on (5 to 99): `gpt-6` and `gpt-6.1` are not out yet, but when they
+ * come they are named as GPT-5's line is, and are taken for their nearest sibling in it until the
+ * table knows them (a target's `capabilities` says otherwise). GPT-4 and earlier are chat models.
+ */
+const GPT_FROM_5 = '(?:[5-9]|[1-9]\\d)';
+
+/**
  * Families by upstream id, first match wins (so the chat variants come before their family).
  * Ids are matched lowercased, less a fine-tune's `ft:` prefix; an entry of `undefined` is a family
  * the table knows it does not know.
@@ -38,25 +46,31 @@ const FAMILIES: readonly (readonly [RegExp, ModelCapabilities | undefined])[] = 
   // for a temperature other than 1. o1 and o3-mini take `stop`; o3, o3-pro and o4-mini answer
   // `Unsupported parameter: 'stop'` (crewAI #2738, dify #18971, smolagents' supports_stop_parameter).
   [/^o(1|3-mini)(-|$)/, REASONING],
-  // The number ends the family's name: an Azure deployment called `o365-assistant` is not one.
-  [/^o\d(-|$)/, REASONING_NO_STOP],
+  // o3, o4-mini, and the o-series to come (o5, o5-mini, o10…), taken for o3 until the table knows
+  // them. The number ends the family's name, and has at most two digits: an Azure deployment called
+  // `o365-assistant` is not one.
+  [/^o\d{1,2}(-|$)/, REASONING_NO_STOP],
   // codex-mini-latest: an o4-mini tuned for Codex (OpenAI's model page: a reasoning model).
   [/^codex-/, REASONING_NO_STOP],
+  // GPT-4o, GPT-4.1, GPT-4, GPT-3.5 (Azure's model name: gpt-35-turbo): chat models
+  // (before the later generations: `gpt-35` is no generation 35);
+  // `reasoning_effort` is refused ("Unsupported parameter: 'reasoning_effort' is not supported with this model.").
+  [/^(gpt-4|gpt-3\.?5|chatgpt-4o)/, CHAT],
   // gpt-5-chat-latest is the chat model behind ChatGPT, not a reasoning model: it takes
-  // temperature (LiteLLM issue #13781 after it was treated as GPT-5).
-  [/^gpt-5-chat/, CHAT],
+  // temperature (LiteLLM issue #13781 after it was treated as GPT-5). So is a later gpt-N-chat.
+  [new RegExp(`^gpt-${GPT_FROM_5}-chat`), CHAT],
   // GPT-5.1 and later (gpt-5.1, gpt-5.2, dated snapshots) default to reasoning effort `none` and
   // take temperature, top_p and logprobs then, only then (OpenAI's GPT-5.1 guide; vercel/ai #10932).
   // Their -codex, -pro and -chat variants are not in it: codex and pro always reason, and what
   // gpt-5.1-chat-latest takes is not documented, so it is left to a target's `capabilities`.
-  [/^gpt-5\.\d+(-\d{4}-\d{2}-\d{2})?$/, REASONING_UNLESS_NONE],
-  [/^gpt-5\.\d+-chat/, undefined],
+  // A later generation's point releases (gpt-6.1) are taken for GPT-5.1's.
+  [new RegExp(`^gpt-${GPT_FROM_5}\\.\\d+(-\\d{4}-\\d{2}-\\d{2})?$`), REASONING_UNLESS_NONE],
+  [new RegExp(`^gpt-${GPT_FROM_5}\\.\\d+-chat`), undefined],
   // gpt-5, gpt-5-mini, gpt-5-nano, gpt-5-codex, gpt-5-pro, gpt-5.1-codex…: always reason (OpenAI's
-  // GPT-5 guide); the family refuses `stop`, GPT-5.1 and later even at effort `none`.
-  [/^gpt-5/, REASONING_NO_STOP],
-  // GPT-4o, GPT-4.1, GPT-4, GPT-3.5 (Azure's model name: gpt-35-turbo): chat models;
-  // `reasoning_effort` is refused ("Unsupported parameter: 'reasoning_effort' is not supported with this model.").
-  [/^(gpt-4|gpt-3\.?5|chatgpt-4o)/, CHAT],
+  // GPT-5 guide); the family refuses `stop`, GPT-5.1 and later even at effort `none`. A later
+  // generation (gpt-6, gpt-6-mini) is taken for GPT-5: the safe guess, since sending a reasoning
+  // model what only a chat model takes is a 400, while the other way round only drops a value.
+  [new RegExp(`^gpt-${GPT_FROM_5}(?!\\d)`), REASONING_NO_STOP],
 ];
 
 /** Provider types whose model ids are OpenAI's (Azure's deployments are usually named after the model). */
@@ -76,6 +90,7 @@ const SEEN_MAX = 1_000;
  * capabilitiesOf('openai', 'o3') // { reasoning: true, refusesStop: true }
  * capabilitiesOf('azure-openai', 'prod-reasoner', { reasoning: true }) // { reasoning: true }
  * capabilitiesOf('openai', 'gpt-5-chat-latest') // { reasoning: false }
+ * capabilitiesOf('openai', 'gpt-6-mini') // { reasoning: true, refusesStop: true } (taken for GPT-5)
  * capabilitiesOf('openai-compatible', 'o3') // undefined
  */
 export function capabilitiesOf(providerType: string, modelId: string, own?: TargetCapabilitiesConfig): ModelCapabilities | undefined {

@@ -32,9 +32,10 @@ describe('mendBody, case by case', () => {
       ['maxOutputTokens:renamed', 'temperature:dropped', 'frequency_penalty:dropped'],
     ],
     // stop: o3, o4-mini, codex-mini and GPT-5 refuse it; o1 and o3-mini take it
-    ['stop dropped where the model refuses it', 'openai', NO_STOP, { messages, stop: ['\nObservation:'], max_tokens: 10 }, { messages, max_completion_tokens: 10 }, ['maxOutputTokens:renamed', 'stop:dropped']],
+    ['stop dropped where the model refuses it, to be emulated', 'openai', NO_STOP, { messages, stop: ['\nObservation:'], max_tokens: 10 }, { messages, max_completion_tokens: 10 }, ['maxOutputTokens:renamed', 'stop:emulated']],
+    ['a stop of only empty sequences dropped, nothing to emulate', 'openai', NO_STOP, { stop: [''] }, {}, ['stop:dropped']],
     ['stop kept where the model takes it (o3-mini)', 'openai', REASONING, { stop: 'END' }, { stop: 'END' }, []],
-    ['stop dropped on gpt-5.1 even while it does not reason', 'openai', UNLESS_NONE_NO_STOP, { stop: ['END'], temperature: 0.2 }, { temperature: 0.2 }, ['stop:dropped']],
+    ['stop dropped on gpt-5.1 even while it does not reason', 'openai', UNLESS_NONE_NO_STOP, { stop: ['END'], temperature: 0.2 }, { temperature: 0.2 }, ['stop:emulated']],
     ['a null stop left alone', 'openai', NO_STOP, { stop: null }, { stop: null }, []],
     ['reasoning_effort kept on a reasoning model', 'openai', REASONING, { reasoning_effort: 'low' }, { reasoning_effort: 'low' }, []],
     ['nothing to mend', 'openai', REASONING, { model: 'o3', messages, max_completion_tokens: 10 }, { model: 'o3', messages, max_completion_tokens: 10 }, []],
@@ -77,6 +78,22 @@ describe('mendBody, case by case', () => {
     expect(out.body).toEqual(expected);
     expect(out.changes).toEqual(changes);
     expect(body).toEqual(before);
+  });
+
+  it.each<[string, unknown, readonly string[] | undefined]>([
+    ['a string', 'END', ['END']],
+    ['an array, less its empty sequences, whitespace kept', ['\nObservation:', '', '\n'], ['\nObservation:', '\n']],
+    ['only empty sequences', ['', ''], undefined],
+    ['an empty string', '', undefined],
+  ])('hands back the stop sequences it dropped from %s, for the gateway to cut the answer at', (_case, stop, expected) => {
+    const out = mendBody('openai', { messages, stop }, NO_STOP, 'o3');
+
+    expect(out.stop).toEqual(expected);
+    expect(out.body).not.toHaveProperty('stop');
+  });
+
+  it('hands back no stop sequences where the model takes stop', () => {
+    expect(mendBody('openai', { messages, stop: 'END', max_tokens: 5 }, REASONING, 'o3-mini').stop).toBeUndefined();
   });
 
   it('hands back the very body when nothing needs mending, so its bytes can go as they are', () => {

@@ -10,6 +10,11 @@ export interface MendedBody {
    * (`presence_penalty:dropped`); empty when the body is the given one.
    */
   changes: readonly string[];
+  /**
+   * The client's stop sequences, when the model refuses `stop` and it was dropped (`stop:emulated`):
+   * the gateway cuts the answer at them itself (`lib/pipeline/stop-emulation/`).
+   */
+  stop?: readonly string[];
 }
 
 /** The surfaces whose bodies are mended: the OpenAI dialect's, as they go to OpenAI and Azure. */
@@ -45,7 +50,8 @@ const sent = (value: unknown) => value !== undefined && value !== null;
  * refuse it for a parameter the model does not take. On a reasoning model: `max_tokens` becomes
  * `max_completion_tokens` (or yields to the client's own), and temperature, top_p and the
  * penalties go unless they hold the default the model accepts (temperature 1 stays), and so does
- * `stop` where the model refuses it (o3, o4-mini, GPT-5: the answer may then run past it); on
+ * `stop` where the model refuses it (o3, o4-mini, GPT-5: its sequences come back as `stop`, for
+ * the gateway to cut the answer at); on
  * GPT-5.1 and later the sampling stays while the call does not reason (no effort, or `none`). On a
  * chat model: `reasoning_effort` (Responses: `reasoning`, and `reasoning.encrypted_content` from
  * `include`) goes. Pure and cheap: a handful of property reads on a body that needs nothing, which
@@ -67,6 +73,7 @@ export function mendBody(surface: MendSurface, body: Record<string, unknown>, ca
   }
   const out = { ...body };
   const changes: string[] = [];
+  let stop: readonly string[] | undefined;
   for (const field of refused) {
     if (field === 'include') {
       // Only the encrypted reasoning goes: the rest of what the client asked to include stays.
@@ -79,11 +86,31 @@ export function mendBody(surface: MendSurface, body: Record<string, unknown>, ca
     if (field === 'max_tokens') {
       if (!sent(body.max_completion_tokens)) out.max_completion_tokens = body.max_tokens;
       changes.push('maxOutputTokens:renamed');
+    } else if (field === 'stop') {
+      // Honoured by the gateway instead (an empty sequence matches nothing: it is just dropped).
+      stop = stopSequencesOf(body.stop);
+      changes.push(stop ? 'stop:emulated' : 'stop:dropped');
     } else changes.push(`${RECORD_NAMES[field] ?? field}:dropped`);
     delete out[field];
   }
-  return { body: out, changes };
+  return { body: out, changes, ...(stop ? { stop } : {}) };
 }
+
+/**
+ * The client's stop sequences as OpenAI reads `stop` (a string or up to four strings), less empty
+ * ones (they match nothing); undefined when none is left. Whitespace is kept: `"\n"` is a common stop.
+ *
+ * @example
+ * stopSequencesOf(['\nObservation:', '']) // ['\nObservation:']
+ * stopSequencesOf('END') // ['END']
+ * stopSequencesOf(null) // undefined
+ */
+export function stopSequencesOf(stop: unknown): readonly string[] | undefined {
+  const all = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop : [];
+  const sequences = all.filter((s): s is string => typeof s === 'string' && s !== '');
+  return sequences.length > 0 ? sequences : undefined;
+}
+
 
 const NOTHING: readonly string[] = [];
 

@@ -16,6 +16,8 @@ import type { ProxyDeps } from './deps';
 import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard';
 import type { PassthroughReader } from './passthrough';
 import { clientGone, whyAborted } from './signal';
+import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
+import { stoppedChatStream, stoppedCompletion } from './stop-emulation/chat-completions';
 
 /** What every answer writer needs: the upstream's response and the request's books. */
 export interface AnswerInput {
@@ -120,8 +122,13 @@ export async function wholeAnswer(res: UpstreamResponse, ctx: RequestContext, si
 /** The answer of a same-dialect upstream: its bytes go on unchanged (or nearly), read on the side for usage. */
 export async function passthroughAnswer(input: AnswerInput, pass: PassthroughReader, clientAskedUsage: boolean): Promise<GatewayResponse> {
   const { res, ctx, signal } = input;
+  // Set only where mending dropped the client's `stop` (a Chat Completions call to o3, GPT-5…): every other call pays this read.
+  const stop = ctx.emulatedStop;
   // The JSON array comes as application/json, a stream all the same.
-  if (!ctx.stream || !(isStreamed(res) || ctx.jsonArray)) return screenedWhole(await wholeAnswer(res, ctx, signal, pass.usageOf), input);
+  if (!ctx.stream || !(isStreamed(res) || ctx.jsonArray)) {
+    const whole = await wholeAnswer(res, ctx, signal, pass.usageOf);
+    return screenedWhole(stop ? stoppedWhole(whole, stop) : whole, input);
+  }
   ctx.status = 200;
   const relay = pass.relay(res.body, {
     start: ctx.startPerf,
@@ -131,7 +138,8 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     ...(ctx.provider ? { providerId: ctx.provider } : {}),
   });
   async function* produce(): AsyncGenerator<Uint8Array> {
-    yield* relay.body;
+    // Cut at the client's stop sequences, the upstream read to its end all the same (its usage is exact).
+    yield* stop ? stoppedChatStream(relay.body, { sequences: stop, choices: choicesOf(input.body) }) : relay.body;
     const found = relay.findings();
     // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
     const array = relay.array?.();
@@ -158,15 +166,20 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
 /** The answer of an upstream of another dialect: decoded to canonical events, encoded into the client's format. */
 export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdapter, request: ChatRequest, clientAskedUsage: boolean): Promise<GatewayResponse> {
   const { res, ctx, binding, clientModel, body: clientBody, signal } = input;
+  // Set only where mending dropped the `stop` the translation wrote (an Anthropic client's stop_sequences to o3…).
+  const stop = ctx.emulatedStop;
   ctx.status = 200;
   if (!ctx.stream || !isStreamed(res)) {
-    const answer = adapter.parseResponse(upstreamJson(await readWhole(res, signal), ctx.provider), request);
+    const parsed = adapter.parseResponse(upstreamJson(await readWhole(res, signal), ctx.provider), request);
+    const answer = stop ? stoppedAnswer(parsed, stop) : parsed;
     ctx.ttftMs = performance.now() - ctx.startPerf;
     ctx.usage = answer.usage;
     return screenedWhole({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel, clientBody)) }, input);
   }
   const relayed = { outputChars: 0 };
-  const events = metered(adapter.parseStream(res.body, request), ctx, signal, relayed);
+  const upstreamEvents = metered(adapter.parseStream(res.body, request), ctx, signal, relayed);
+  // Cut after the meter: it counts what the upstream made (a cut-off stream is charged for it), the encoder gets what the client is owed.
+  const events = stop ? stoppedEvents(upstreamEvents, stop) : upstreamEvents;
   // Gemini's stream without alt=sse: the surface's SSE events, one array element each.
   const array = ctx.jsonArray ? new JsonArrayWriter() : undefined;
   async function* produce(): AsyncGenerator<Uint8Array> {
@@ -179,6 +192,16 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   };
   return { status: 200, headers: { ...streamHeaders(ctx) }, body: guarded(input, produce, onEnd, undefined, array && (() => array)) };
 }
+
+/** A passed-through whole Chat Completions answer cut at the client's stop sequences; errors and answers without one go on as they came. */
+function stoppedWhole(res: GatewayResponse, stop: readonly string[]): GatewayResponse {
+  if (res.status !== 200) return res;
+  const cut = stoppedCompletion(res.body as Uint8Array, stop);
+  return cut ? { ...res, body: cut } : res;
+}
+
+/** How many choices a Chat Completions client asked for (`n`, 1 when absent). */
+const choicesOf = (body: Record<string, unknown>) => (typeof body.n === 'number' && body.n > 1 ? body.n : 1);
 
 /** A whole answer through the guardrails on answers, where this call has any. */
 function screenedWhole(res: GatewayResponse, { ctx, deps }: AnswerInput): GatewayResponse {

@@ -82,6 +82,12 @@ export interface RequestContext {
   audit?: AuditCapture;
   /** What the model's request parameter policy changed in the body (`lib/params/`), e.g. `maxOutputTokens:capped`; absent when nothing. */
   params?: string[];
+  /**
+   * The client's stop sequences, when the serving attempt's model refuses `stop` and the gateway
+   * cuts the answer at them itself (`stop:emulated` in `params`, `lib/pipeline/stop-emulation/`);
+   * absent for every other call.
+   */
+  emulatedStop?: readonly string[];
   /** What the response cache did for a call of a model with `cache` (`lib/cache/`); absent for every other call. */
   cache?: CacheTicket;
   /** Gives back the serving account's place in flight (`AccountLoad`); the books' closing calls it, once the answer has ended. */

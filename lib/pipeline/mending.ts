@@ -22,7 +22,8 @@ export interface MendingCall {
 /**
  * How a body bound for one attempt's target is mended for what its model takes (`lib/params/mend.ts`),
  * recording each change after the policy's in `ctx.params` (so `['temperature:forced',
- * 'temperature:dropped']` says the model refused what the policy forced) and at debug; undefined when
+ * 'temperature:dropped']` says the model refused what the policy forced) and at debug, and the stop
+ * sequences the answer is to be cut at in `ctx.emulatedStop` where the model refuses `stop`; undefined when
  * nothing is mended: the model's `params.unsupported` is `pass`, the surface is not the OpenAI
  * dialect's, or the table and the target's `capabilities` do not know the model. It runs per
  * attempt, after the policy: of a fallback from o3 to gpt-4o, only the o3 attempt is mended. The
@@ -72,6 +73,7 @@ function mendedBody(body: Record<string, unknown>, capabilities: ModelCapabiliti
   const mended = mendBody(surface, body, capabilities, attempt.model);
   if (mended.changes.length === 0) return body;
   ctx.params = [...(ctx.params ?? []), ...mended.changes];
+  if (mended.stop) ctx.emulatedStop = mended.stop;
   deps.logger.debug('request parameters mended for the target model', { requestId: ctx.requestId, model: call.model, upstreamModel: attempt.model, surface, params: mended.changes });
   return mended.body;
 }

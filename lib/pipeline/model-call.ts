@@ -268,6 +268,8 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const { res, attempt, via: pass } = await tryTargets<PassthroughRoute | undefined>(call.entry.targets, { stickyKey }, ctx, deps, signal, async (attempt) => {
     // Each attempt's record of the policy starts afresh: a later target may send what an earlier one's translation declined.
     ctx.params = policyParams;
+    // And its stop emulation: a fallback from o3 to gpt-4o sends gpt-4o the client's `stop`.
+    if (ctx.emulatedStop) delete ctx.emulatedStop;
     const pass = passthroughFor(binding.name, attempt, deps.providers);
     if (pass) {
       const res = await deps.upstream.send(await passthroughRequest(pass, attempt, mendedCall(call, attempt, binding.name, ctx, deps), req, ctx, deps, signal));

@@ -150,7 +150,7 @@ describe('an OpenAI client’s parameters that a reasoning model refuses, mended
     expect(openaiUp.requests).toHaveLength(0);
   });
 
-  it('drops the stop CrewAI sends, which o3 refuses, and keeps it for gpt-4o', async () => {
+  it('drops the stop CrewAI sends, which o3 refuses (the gateway honours it: stop-emulation.test.ts), and keeps it for gpt-4o', async () => {
     const { id, key } = await instances.createKey({ name: 'mend-stop' });
 
     await openai(key).chat.completions.create({ model: 'o3', messages: hi, stop: ['\nObservation:'] });
@@ -159,7 +159,7 @@ describe('an OpenAI client’s parameters that a reasoning model refuses, mended
     expect(sentUp(openaiUp, 0)).toEqual({ model: 'o3', messages: hi });
     expect(sentUp(openaiUp, 1)).toEqual({ model: 'gpt-4o', messages: hi, stop: ['\nObservation:'] });
     const records = await recordsOf(id);
-    expect(records.map((r) => r.params)).toEqual([['stop:dropped'], undefined]);
+    expect(records.map((r) => r.params)).toEqual([['stop:emulated'], undefined]);
   });
 
   it('drops the reasoning_effort a chat model refuses', async () => {
@@ -237,7 +237,7 @@ describe('an Anthropic client translated to a reasoning model', () => {
     expect(sentUp(openaiUp)).toMatchObject({ model: 'o3', max_completion_tokens: 512 });
     expect(sentUp(openaiUp)).not.toHaveProperty('stop');
     const [record] = await recordsOf(id);
-    expect(record!.params).toEqual(['stop:dropped']);
+    expect(record!.params).toEqual(['stop:emulated']);
   });
 
   it('sends no reasoning_effort to a chat model for the thinking Claude Code asks for', async () => {

@@ -1,0 +1,164 @@
+import { ChatStopStream, stoppedChatStream, stoppedCompletion, type ChatStopOptions } from './chat-completions';
+
+const SEQ = ['\nObservation:'];
+const envelope = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'o3' };
+const chunk = (index: number, delta: Record<string, unknown>, finish: string | null = null) => JSON.stringify({ ...envelope, choices: [{ index, delta, logprobs: null, finish_reason: finish }] });
+const usageChunk = JSON.stringify({ ...envelope, choices: [], usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 } });
+
+/** Feeds the events' data to one emulation; what the client gets, as the data of its events. */
+function run(events: string[], options: Partial<ChatStopOptions> = {}): string[] {
+  const stream = new ChatStopStream({ sequences: SEQ, choices: 1, ...options });
+  const text = events.map((data) => stream.event(data)).join('') + stream.end();
+  return text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((event) => event.replace(/^data: /, ''));
+}
+
+/** What the client's events say: each choice's text, finish reasons, and whether usage and [DONE] came. */
+function read(events: string[]) {
+  const text: Record<number, string> = {};
+  const finish: Record<number, string> = {};
+  let usage = false;
+  let done = 0;
+  for (const data of events) {
+    if (data === '[DONE]') {
+      done++;
+      continue;
+    }
+    const parsed = JSON.parse(data) as { choices: { index: number; delta: { content?: string }; finish_reason: string | null }[]; usage?: unknown };
+    if (parsed.usage) usage = true;
+    for (const choice of parsed.choices) {
+      if (choice.delta.content) text[choice.index] = (text[choice.index] ?? '') + choice.delta.content;
+      if (choice.finish_reason) finish[choice.index] = choice.finish_reason;
+    }
+  }
+  return { text, finish, usage, done };
+}
+
+describe('stoppedCompletion, on a whole Chat Completions answer', () => {
+  const whole = (choices: unknown[]) => Buffer.from(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', model: 'o3', choices, usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 } }));
+  const cut = (choices: unknown[]) => {
+    const out = stoppedCompletion(whole(choices), SEQ);
+    return out && (JSON.parse(Buffer.from(out).toString()) as { choices: unknown[]; usage: unknown });
+  };
+
+  it('cuts the content before the sequence and says the choice stopped, keeping the upstream’s usage', () => {
+    const out = cut([{ index: 0, message: { role: 'assistant', content: 'Thought: x\nObservation: 42', refusal: null }, finish_reason: 'length' }]);
+
+    expect(out).toEqual({
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      model: 'o3',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Thought: x', refusal: null }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 },
+    });
+  });
+
+  it('cuts each of n choices on its own', () => {
+    const out = cut([
+      { index: 0, message: { role: 'assistant', content: 'no sequence' }, finish_reason: 'stop' },
+      { index: 1, message: { role: 'assistant', content: 'a\nObservation: b' }, finish_reason: 'length' },
+    ]);
+
+    expect(out!.choices).toEqual([
+      { index: 0, message: { role: 'assistant', content: 'no sequence' }, finish_reason: 'stop' },
+      { index: 1, message: { role: 'assistant', content: 'a' }, finish_reason: 'stop' },
+    ]);
+  });
+
+  it('drops the tool calls of a choice whose text stopped, and leaves a choice with only tool calls alone', () => {
+    const calls = [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"q":"\\nObservation:"}' } }];
+
+    const out = cut([
+      { index: 0, message: { role: 'assistant', content: 'Checking\nObservation:', tool_calls: calls }, finish_reason: 'tool_calls' },
+      { index: 1, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' },
+    ]);
+
+    expect(out!.choices).toEqual([
+      { index: 0, message: { role: 'assistant', content: 'Checking' }, finish_reason: 'stop' },
+      { index: 1, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' },
+    ]);
+  });
+
+  it('answers undefined, the bytes to go on as they are, when no choice holds a sequence or the bytes are no answer', () => {
+    expect(stoppedCompletion(whole([{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }]), SEQ)).toBeUndefined();
+    expect(stoppedCompletion(Buffer.from('not json'), SEQ)).toBeUndefined();
+    expect(stoppedCompletion(Buffer.from('{"error":{"message":"x"}}'), SEQ)).toBeUndefined();
+  });
+});
+
+describe('ChatStopStream, event by event', () => {
+  it('passes events that need nothing as the very bytes they came as', () => {
+    const events = [chunk(0, { role: 'assistant', content: '' }), chunk(0, { content: 'Hello' }), chunk(0, {}, 'stop'), '[DONE]'];
+
+    expect(run(events)).toEqual(events);
+  });
+
+  it('ends the choice at a sequence split across chunks with a finish chunk, dropping the rest of it and the upstream’s own finish', () => {
+    const out = run([chunk(0, { role: 'assistant', content: '' }), chunk(0, { content: 'Thought: x\nObs' }), chunk(0, { content: 'ervation: 42' }), chunk(0, { content: ' more' }), chunk(0, {}, 'stop'), '[DONE]']);
+
+    expect(read(out)).toEqual({ text: { 0: 'Thought: x' }, finish: { 0: 'stop' }, usage: false, done: 1 });
+    expect(out.at(-2)).toBe(JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }));
+  });
+
+  it('still passes the upstream’s usage chunk and [DONE] after the choice has ended', () => {
+    const out = run([chunk(0, { content: 'x\nObservation:' }), chunk(0, { content: 'after' }), chunk(0, {}, 'stop'), usageChunk, '[DONE]']);
+
+    expect(out).toEqual([chunk(0, { content: 'x' }), JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }), usageChunk, '[DONE]']);
+  });
+
+  it('sends held text with the upstream’s own finish when no sequence came', () => {
+    const out = run([chunk(0, { content: 'Bye\n' }), chunk(0, {}, 'length'), '[DONE]']);
+
+    expect(out).toEqual([chunk(0, { content: 'Bye' }), chunk(0, { content: '\n' }, 'length'), '[DONE]']);
+  });
+
+  it('sends held text before tool calls begin, and never searches their arguments', () => {
+    const call = { index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '"\\nObservation:"' } };
+
+    const out = run([chunk(0, { content: 'Calling\n' }), chunk(0, { tool_calls: [call] }), chunk(0, {}, 'tool_calls'), '[DONE]']);
+
+    expect(out).toEqual([chunk(0, { content: 'Calling' }), chunk(0, { tool_calls: [call], content: '\n' }), chunk(0, {}, 'tool_calls'), '[DONE]']);
+  });
+
+  it('treats n choices on their own: one stopped early, the other running to its finish, [DONE] only when both have ended', () => {
+    const out = run([chunk(0, { content: 'a\nObservation: b' }), chunk(1, { content: 'no stop ' }), chunk(0, { content: 'dropped' }), chunk(1, { content: 'here' }), chunk(1, {}, 'stop'), chunk(0, {}, 'stop'), '[DONE]'], { choices: 2 });
+
+    expect(read(out)).toEqual({ text: { 0: 'a', 1: 'no stop here' }, finish: { 0: 'stop', 1: 'stop' }, usage: false, done: 1 });
+    expect(out.at(-1)).toBe('[DONE]');
+  });
+
+  it('passes an in-band error while the client still reads, and nothing after every choice has ended', () => {
+    const error = JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: null } });
+
+    expect(run([chunk(0, { content: 'a' }), error])).toEqual([chunk(0, { content: 'a' }), error]);
+    expect(run([chunk(0, { content: 'a\nObservation:' }), error])).toEqual([chunk(0, { content: 'a' }), JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })]);
+  });
+
+  it('sends text still held when the stream breaks off before its finish', () => {
+    const out = run([chunk(0, { content: 'cut\n' })]);
+
+    expect(read(out).text).toEqual({ 0: 'cut\n' });
+  });
+});
+
+describe('stoppedChatStream, on bytes', () => {
+  it('reads SSE split anywhere across chunks, keeps comments, and reads the upstream to its end', async () => {
+    const sse = `: keep-alive\n\ndata: ${chunk(0, { content: 'x\nObserv' })}\n\ndata: ${chunk(0, { content: 'ation: y' })}\n\ndata: ${chunk(0, {}, 'stop')}\n\ndata: [DONE]\n\n`;
+    const pieces = sse.match(/[\s\S]{1,7}/g)!;
+    let read = 0;
+    async function* source() {
+      for (const piece of pieces) {
+        read++;
+        yield Buffer.from(piece);
+      }
+    }
+
+    let out = '';
+    for await (const bytes of stoppedChatStream(source(), { sequences: SEQ, choices: 1 })) out += Buffer.from(bytes).toString();
+
+    expect(out).toBe(`: keep-alive\n\ndata: ${chunk(0, { content: 'x' })}\n\ndata: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
+    expect(read).toBe(pieces.length);
+  });
+});
