@@ -95,7 +95,7 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
  * order, or the account this instance moved it to: `LoadView.pinned`), then the rest of its
  * rendezvous order, the same on every call, so its prompt cache builds where it goes next. A
  * merely busier, slower or emptier account keeps the conversation: its cached prefix is worth more
- * than the balance (a cache read costs a tenth of the input price). But an account that cannot
+ * than the balance (a cached prefix costs a fraction of the input price: a tenth on Claude). But an account that cannot
  * serve the call well yields it to the balancer's order of the other accounts, and comes last:
  * - hung (`LoadView.hung`: a call to it has waited for its headers far longer than its calls take;
  *   the conversation's call would wait for the header timeout before failing over),
