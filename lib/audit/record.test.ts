@@ -122,6 +122,14 @@ describe('auditRecord', () => {
     expect(record).toMatchObject({ endUser: 'alice', params: ['maxOutputTokens:capped', 'temperature:forced'], cache: 'miss' });
   });
 
+  it("says what picked the serving account, beside the target, as the usage record does", () => {
+    // Act
+    const record = auditRecord({ ...usage, balancedBy: 'latency' }, { bytes: 0 }, { bytes: 0 });
+
+    // Assess
+    expect(record.target).toEqual({ provider: 'openai', account: 'main', model: 'gpt-4o-mini-2024-07-18', balancedBy: 'latency' });
+  });
+
   it('has no target for a call that reached no upstream, and names its error', () => {
     const { provider: _p, account: _a, upstreamModel: _m, ...refused } = usage;
 

@@ -31,8 +31,8 @@ export interface AuditRecord {
   /** The model the client asked for. */
   model: string;
   stream: boolean;
-  /** Where the call was served (or last tried); absent when it never reached an upstream. */
-  target?: { provider: string; account?: string; model?: string };
+  /** Where the call was served (or last tried), and what picked its account (`balancedBy`, as in the usage record); absent when it never reached an upstream. */
+  target?: { provider: string; account?: string; model?: string; balancedBy?: UsageRecord['balancedBy'] };
   status: number;
   outcome: UsageRecord['outcome'];
   errorCode?: string;
@@ -63,7 +63,7 @@ export interface AuditRecord {
  * // { version: 1, requestId: usage.requestId, time: '2026-11-26T22:00:00.000Z', …, request: {…}, response: { bytes: 0 } }
  */
 export function auditRecord(usage: UsageRecord, request: AuditBody, response: AuditBody): AuditRecord {
-  const target = usage.provider ? { provider: usage.provider, ...(usage.account ? { account: usage.account } : {}), ...(usage.upstreamModel ? { model: usage.upstreamModel } : {}) } : undefined;
+  const target = usage.provider ? { provider: usage.provider, ...(usage.account ? { account: usage.account } : {}), ...(usage.upstreamModel ? { model: usage.upstreamModel } : {}), ...(usage.balancedBy ? { balancedBy: usage.balancedBy } : {}) } : undefined;
   return {
     version: 1,
     requestId: usage.requestId,

@@ -53,6 +53,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       ...(ctx.provider ? { provider: ctx.provider } : {}),
       ...(ctx.account ? { account: ctx.account } : {}),
       ...(ctx.upstreamModel ? { upstreamModel: ctx.upstreamModel } : {}),
+      ...(ctx.balancedBy ? { balancedBy: ctx.balancedBy } : {}),
       ...(ctx.errorCode ? { errorCode: ctx.errorCode } : {}),
       ...(ttftMs !== undefined ? { ttftMs } : {}),
       ...(costMicros !== undefined ? { costMicros } : {}),

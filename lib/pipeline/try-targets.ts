@@ -57,6 +57,8 @@ export async function tryTargets<Via>(
     const release = deps.load.begin(ref);
     const headersCame = deps.load.waitHeaders(ref, attempt.model, ctx.stream);
     const startedAt = performance.now();
+    // A headroom pool's place in the send order: its answer's reading replaces no reading of a call sent after it (`QuotaReadings.sending`).
+    const sendOrder = attempt.quotaScope === undefined ? 0 : deps.load.quota.sending();
     let sent: AttemptSent<Via>;
     try {
       sent = await send(attempt);
@@ -73,7 +75,7 @@ export async function tryTargets<Via>(
     headersCame();
     const { res } = sent;
     // A headroom pool keeps the upstream's word on the account's quota, errors' too (a 429 says 0 left).
-    if (attempt.quotaScope !== undefined) deps.load.quota.record(ref, attempt.quotaScope, res.headers, res.status < 400);
+    if (attempt.quotaScope !== undefined) deps.load.quota.record(ref, attempt.quotaScope, res.headers, res.status < 400, sendOrder);
     if (res.status >= 400) {
       release();
       const text = await res.body.text().catch(() => '');
@@ -91,6 +93,8 @@ export async function tryTargets<Via>(
     }
     ctx.releaseAccount = release;
     if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;
+    // The conversation's cache is now where it was served: it keeps to that account (or back to its own, unpinned).
+    if (attempt.stickyHome !== undefined && options.stickyKey) deps.load.pins.served(options.stickyKey, attempt.provider.id, attempt.account.id, attempt.stickyHome);
     // Only answers are timed: a failure's speed says nothing of how soon the account answers (a
     // 429 comes back at once), and the rests already put a failing account last.
     deps.load.observe(ref, attempt.model, ctx.stream, performance.now() - startedAt);

@@ -1,4 +1,4 @@
-import { AccountLoad, LATENCY_SMOOTHING } from './account-load';
+import { AccountLoad, HUNG, LATENCY_SMOOTHING } from './account-load';
 
 describe('AccountLoad', () => {
   let t: number;
@@ -77,6 +77,46 @@ describe('AccountLoad', () => {
     whole();
 
     expect([...seen, load.awaitingHeaders('p/a', 'm')]).toEqual([true, false, false, true, false]);
+  });
+
+  // HUNG: a wait past 5 times the average of its kind, and past 5 s whatever the average.
+  it.each<[string, { stream: boolean; averageMs?: number; waitMs: number }, boolean]>([
+    ['a stream waiting far past its average and the floor', { stream: true, averageMs: 200, waitMs: 5_001 }, true],
+    ['a whole answer waiting past five times its average', { stream: false, averageMs: 2_000, waitMs: 10_001 }, true],
+    ['a whole answer waiting four times its average: a long answer, not a hung account', { stream: false, averageMs: 2_000, waitMs: 8_000 }, false],
+    ['a wait far past a tiny average but under the floor', { stream: true, averageMs: 10, waitMs: 4_999 }, false],
+    ['an account never timed, however long it waits: nothing to judge it by', { stream: true, waitMs: 60_000 }, false],
+  ])('tells whether an account is hung: %s', (_name, { stream, averageMs, waitMs }, expected) => {
+    if (averageMs !== undefined) load.observe('p/a', 'm', stream, averageMs);
+    const came = load.waitHeaders('p/a', 'm', stream);
+    t += waitMs;
+
+    const hung = load.hung('p/a', 'm');
+    came();
+
+    expect([hung, load.hung('p/a', 'm')]).toEqual([expected, false]);
+  });
+
+  it("judges each kind of call against its own average, and each account and model apart", () => {
+    load.observe('p/a', 'm', true, 100);
+    load.observe('p/a', 'm', false, 20_000);
+    const whole = load.waitHeaders('p/a', 'm', false);
+    t += HUNG.minMs * 2; // long for a stream, short for a whole answer of this account
+
+    const [wholeOnly, otherModel, otherAccount] = [load.hung('p/a', 'm'), load.hung('p/a', 'n'), load.hung('p/b', 'm')];
+    const stream = load.waitHeaders('p/a', 'm', true);
+    t += HUNG.minMs + 1;
+    const withStream = load.hung('p/a', 'm');
+    whole();
+    stream();
+
+    expect([wholeOnly, otherModel, otherAccount, withStream]).toEqual([false, false, false, true]);
+  });
+
+  it('reads the pins its conversations were moved to', () => {
+    load.pins.served('s:conversation', 'p', 'b', 'a');
+
+    expect([load.pinned('s:conversation', 'p'), load.pinned('s:conversation', 'q'), load.pinned('s:other', 'p')]).toEqual(['b', undefined, undefined]);
   });
 
   it('times a wait from the oldest call still waiting', () => {

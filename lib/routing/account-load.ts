@@ -1,4 +1,5 @@
 import { QuotaReadings, type HeadroomView } from './headroom';
+import { ConversationPins } from './sticky-pins';
 
 /** How the smoothed latency forgets (`AccountLoad.observe`). */
 export const LATENCY_SMOOTHING = Object.freeze({
@@ -17,6 +18,26 @@ export const LATENCY_SMOOTHING = Object.freeze({
   maxAverages: 4096,
 });
 
+/**
+ * When an account counts as hung (`AccountLoad.hung`): a call to it still waiting for its headers
+ * far longer than its calls take. A sticky conversation's account that is hung yields the call to
+ * the balancer (`planAttempts`), which costs the conversation its prompt cache there, so "far" is
+ * well past anything the average allows for.
+ */
+export const HUNG = Object.freeze({
+  /**
+   * Times the average a wait must pass: a sample counts for at most `LATENCY_SMOOTHING.spikeFactor`
+   * times the average, so a wait past this is more than one slow answer the average shrugs off.
+   */
+  factor: 5,
+  /**
+   * The shortest wait that counts (ms), whatever the average: a stream's first token comes in well
+   * under a second, but a whole answer's headers wait for its last token, and an average of short
+   * answers says little of how long the next, longer one may take.
+   */
+  minMs: 5_000,
+});
+
 /** Gives back a call's place in flight; calling it again does nothing. */
 export type Release = () => void;
 
@@ -33,6 +54,14 @@ export interface LoadView extends HeadroomView {
   latencyMs(ref: string, model: string, stream: boolean): number | undefined;
   /** Whether a call to this upstream model on the account, streamed or not, is still waiting for its response headers. */
   awaitingHeaders(ref: string, model: string): boolean;
+  /**
+   * Whether a call to this upstream model on the account, streamed or not, has waited for its
+   * headers more than `HUNG.factor` times the average of its kind (and at least `HUNG.minMs`); an
+   * account never timed is never judged hung.
+   */
+  hung(ref: string, model: string): boolean;
+  /** The account a sticky conversation was moved to in the provider's pool (`ConversationPins`), if it was. */
+  pinned(stickyKey: string, providerId: string): string | undefined;
 }
 
 /** An average: its value (ms) and when its last sample came (epoch ms). */
@@ -75,6 +104,8 @@ export class AccountLoad implements LoadView {
 
   /** What the upstreams' rate-limit headers last said of each account's quota (`headroom` pools record and read them). */
   readonly quota: QuotaReadings;
+  /** The sticky conversations moved off their own account, and where to (`tryTargets` notes who served each). */
+  readonly pins = new ConversationPins();
 
   constructor(readonly now: () => number = Date.now) {
     this.quota = new QuotaReadings(now);
@@ -172,6 +203,24 @@ export class AccountLoad implements LoadView {
 
   awaitingHeaders(ref: string, model: string): boolean {
     return this.#waiting.get(ref)?.has(model) === true;
+  }
+
+  hung(ref: string, model: string): boolean {
+    const waiting = this.#waiting.get(ref)?.get(model);
+    if (!waiting) return false;
+    const averages = this.#latency.get(ref)?.get(model);
+    const now = this.now();
+    // Each kind against its own average: a whole answer's headers wait for its last token, a stream's only for its first.
+    for (let i = 0; i < 2; i++) {
+      const oldest = waiting[i]?.[0];
+      const average = averages?.[i]?.ms;
+      if (oldest !== undefined && average !== undefined && now - oldest > Math.max(HUNG.factor * average, HUNG.minMs)) return true;
+    }
+    return false;
+  }
+
+  pinned(stickyKey: string, providerId: string): string | undefined {
+    return this.pins.pinned(stickyKey, providerId);
   }
 
   /** Forgets every average (tests that share one gateway start each case afresh); calls in flight stay counted. */

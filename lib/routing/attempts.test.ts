@@ -45,14 +45,17 @@ describe('planAttempts', () => {
     expect(plan.map((a) => `${a.provider.id}/${a.account.id}`)).toEqual(expected);
   });
 
-  it('orders a pool by the sticky key, whatever the draw, and still puts a resting account last', () => {
+  it('orders a pool by the sticky key, whatever the draw, and gives the call of a conversation whose account rests to the weighted draw, that account last', () => {
     const t = target('p', 'm', [account('a'), account('b'), account('c')]);
     const order = (options: Parameters<typeof planAttempts>[1]) => planAttempts([t], options).map((a) => a.account.id);
 
     const home = order({ stickyKey: 'conversation-1', random: () => 0 });
+    const resting = planAttempts([t], { stickyKey: 'conversation-1', random: () => 0, cooling: (ref) => ref === `p/${home[0]}` });
 
     expect(order({ stickyKey: 'conversation-1', random: () => 0.99 })).toEqual(home);
-    expect(order({ stickyKey: 'conversation-1', cooling: (ref) => ref === `p/${home[0]}` })).toEqual([...home.slice(1), home[0]]);
+    // The draw at 0 takes the accounts in config order.
+    expect(resting.map((a) => a.account.id)).toEqual([...['a', 'b', 'c'].filter((id) => id !== home[0]), home[0]]);
+    expect(resting.every((a) => a.balancedBy === 'weighted' && a.stickyHome === home[0])).toBe(true);
   });
 
   describe('with a balance', () => {
@@ -92,16 +95,106 @@ describe('planAttempts', () => {
       expect(plan[0]!.balancedBy).toBe('sticky');
     });
 
-    it('sends a conversation whose own account rests on in its own sticky order, not the balance', () => {
+    it("gives the call of a conversation whose own account rests to the balance, not to the conversation's next account", () => {
       const accounts = () => [account('a'), account('b'), account('c')];
       const home = planAttempts([target('p', 'm', accounts())], { stickyKey: 'conversation-1' }).map((a) => a.account.id);
       const load = new AccountLoad();
-      // The conversation's next account is the busiest: the balance would put it last.
+      // The conversation's next account is the busiest: the balance puts it after the idle one.
       for (let i = 0; i < 5; i++) load.begin(`p/${home[1]}`);
 
       const plan = planAttempts([target('p', 'm', accounts(), 'least-busy')], { stickyKey: 'conversation-1', load, cooling: (ref) => ref === `p/${home[0]}` });
 
-      expect(plan.map((a) => a.account.id)).toEqual([home[1], home[2], home[0]]);
+      expect(plan.map((a) => [a.account.id, a.balancedBy])).toEqual([
+        [home[2], 'least-busy'],
+        [home[1], 'least-busy'],
+        [home[0], 'least-busy'],
+      ]);
+    });
+
+    describe('a sticky conversation against the balance', () => {
+      let now = 0;
+      const accounts = () => [account('a'), account('b'), account('c')];
+      const home = planAttempts([target('p', 'm', accounts())], { stickyKey: 'conversation-1' }).map((a) => a.account.id);
+      const homeRef = `p/${home[0]}`;
+      const quota = (remaining: number) => ({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': String(remaining), 'x-ratelimit-reset-requests': '60s' });
+      beforeEach(() => {
+        now = 1_000_000;
+      });
+
+      // What each case does to the conversation's own account, and whether it then keeps the call.
+      it.each<[string, Balance, 'keeps' | 'yields', (load: AccountLoad) => void]>([
+        ['busier than the others', 'least-busy', 'keeps', (load) => [1, 2, 3, 4, 5].forEach(() => load.begin(homeRef))],
+        ['slower than the others', 'latency', 'keeps', (load) => load.observe(homeRef, 'm', false, 900)],
+        ['with a call waiting a little past its average', 'latency', 'keeps', (load) => (load.observe(homeRef, 'm', false, 2_000), load.waitHeaders(homeRef, 'm', false), (now += 6_000))],
+        ['with less quota left than the others, but some', 'headroom', 'keeps', (load) => load.quota.record(homeRef, 'm', quota(3), true)],
+        ['hung: a call waiting far past its average', 'latency', 'yields', (load) => (load.observe(homeRef, 'm', false, 200), load.waitHeaders(homeRef, 'm', false), (now += 6_000))],
+        ['hung, in a pool that balances by calls in flight', 'least-busy', 'yields', (load) => (load.observe(homeRef, 'm', true, 200), load.waitHeaders(homeRef, 'm', true), (now += 6_000))],
+        ['out of quota by its last answer', 'headroom', 'yields', (load) => load.quota.record(homeRef, 'm', quota(0), false)],
+      ])('an account %s (%s pool) %s the conversation', (_name, balance, expected, setUp) => {
+        const load = new AccountLoad(() => now);
+        // The others timed fast and read full, so that only the home account's state decides.
+        for (const id of home.slice(1)) {
+          load.observe(`p/${id}`, 'm', false, 100);
+          load.quota.record(`p/${id}`, 'm', quota(100), true);
+        }
+        setUp(load);
+
+        const plan = planAttempts([target('p', 'm', accounts(), balance)], { stickyKey: 'conversation-1', load, random: () => 0.5 });
+
+        if (expected === 'keeps') {
+          expect(plan.map((a) => a.account.id)).toEqual(home);
+          expect(plan[0]!.balancedBy).toBe('sticky');
+        } else {
+          expect(plan.at(-1)!.account.id).toBe(home[0]);
+          expect(plan[0]!.balancedBy).toBe(balance);
+        }
+      });
+
+      it('keeps a conversation on the account it was moved to, before its own, while that one is well', () => {
+        const load = new AccountLoad(() => now);
+        load.pins.served('conversation-1', 'p', home[2]!, home[0]!);
+
+        const plan = planAttempts([target('p', 'm', accounts(), 'least-busy')], { stickyKey: 'conversation-1', load });
+
+        expect(plan.map((a) => [a.account.id, a.balancedBy, a.stickyHome])).toEqual([
+          [home[2], 'sticky', home[0]],
+          [home[0], 'sticky', home[0]],
+          [home[1], 'sticky', home[0]],
+        ]);
+      });
+
+      it('moves a conversation on from the account it was moved to when that one hangs in turn', () => {
+        const load = new AccountLoad(() => now);
+        load.pins.served('conversation-1', 'p', home[2]!, home[0]!);
+        load.observe(`p/${home[2]}`, 'm', true, 300);
+        load.waitHeaders(`p/${home[2]}`, 'm', true);
+        now += 10_000;
+
+        const plan = planAttempts([target('p', 'm', accounts(), 'latency')], { stickyKey: 'conversation-1', load, stream: true, random: () => 0.5 });
+
+        expect(plan.at(-1)!.account.id).toBe(home[2]);
+        expect(plan.slice(0, 2).map((a) => a.account.id).sort()).toEqual([home[0], home[1]].sort());
+      });
+
+      it('ignores a pin to an account the pool no longer has', () => {
+        const load = new AccountLoad(() => now);
+        load.pins.served('conversation-1', 'p', 'gone', home[0]!);
+
+        const plan = planAttempts([target('p', 'm', accounts(), 'least-busy')], { stickyKey: 'conversation-1', load });
+
+        expect(plan.map((a) => a.account.id)).toEqual(home);
+      });
+
+      it('lets a hung account of a pool without a balance yield to the weighted draw, and says so', () => {
+        const load = new AccountLoad(() => now);
+        load.observe(homeRef, 'm', false, 100);
+        load.waitHeaders(homeRef, 'm', false);
+        now += 6_000;
+
+        const plan = planAttempts([target('p', 'm', accounts())], { stickyKey: 'conversation-1', load, random: () => 0 });
+
+        expect(plan.map((a) => [a.account.id, a.balancedBy])).toEqual([...['a', 'b', 'c'].filter((id) => id !== home[0]), home[0]].map((id) => [id, 'weighted']));
+      });
     });
 
     it('still puts a resting account after the healthy ones, however idle it is', () => {
@@ -144,14 +237,15 @@ describe('planAttempts', () => {
         expect(after).toEqual(['p/a', 'p/b', 'q/c']);
       });
 
-      it('keeps an account with nothing left behind a sticky conversation too', () => {
+      it("gives a sticky conversation's call to the balance when its account has nothing left, and keeps that account last", () => {
         const accounts = () => [account('a'), account('b'), account('c')];
         const home = planAttempts([target('p', 'm', accounts())], { stickyKey: 'conversation-1' }).map((a) => a.account.id);
+        const others = ['a', 'b', 'c'].filter((id) => id !== home[0]);
 
-        const plan = planAttempts([target('p', 'm', accounts(), 'headroom')], { stickyKey: 'conversation-1', load: readLoad({ [`p/${home[0]}`]: 0 }) });
+        const plan = planAttempts([target('p', 'm', accounts(), 'headroom')], { stickyKey: 'conversation-1', random: () => 0, load: readLoad({ [`p/${home[0]}`]: 0, [`p/${others[0]}`]: 40, [`p/${others[1]}`]: 90 }) });
 
-        expect(plan.map((a) => a.account.id)).toEqual([home[1], home[2], home[0]]);
-        expect(plan.every((a) => a.balancedBy === 'sticky' && a.quotaScope === 'm')).toBe(true);
+        expect(plan.map((a) => a.account.id)).toEqual([others[1], others[0], home[0]]);
+        expect(plan.every((a) => a.balancedBy === 'headroom' && a.quotaScope === 'm')).toBe(true);
       });
 
       it('benches nothing in a pool that does not balance by headroom, whatever the readings say', () => {

@@ -11,8 +11,18 @@ export interface Attempt {
   account: AccountConfig;
   model: string;
   price?: Price;
-  /** What ordered the account's pool, where its target balances other than by weight (the access log says it). */
+  /**
+   * What ordered the account's pool, where its target names a balance, or where a sticky
+   * conversation's account yielded the call to the balancer (`weighted` when the target names none):
+   * the access log, the usage record and the audit record say it.
+   */
   balancedBy?: BalancedBy;
+  /**
+   * Where the call has a sticky key and the pool several accounts: the conversation's own account
+   * there (the first of its rendezvous order). `tryTargets` pins the conversation to the account
+   * that served it when that is another (`ConversationPins`), and unpins it when it is this one.
+   */
+  stickyHome?: string;
   /** Where the pool balances by `headroom`: which of the account's quotas the call draws on, so that its answer's rate-limit headers are kept by it. */
   quotaScope?: string;
 }
@@ -36,8 +46,9 @@ export interface PlanOptions {
 /**
  * The order in which to try (target, account) pairs: targets in config order; within a target,
  * accounts in the order of its balance (`balancedOrder`: weighted random by default, or least busy,
- * or fastest), or in the conversation's own weighted order when it has a sticky key (the sticky
- * order wins over the balance: the provider's prompt cache is per account), so load spreads and a
+ * or fastest), or in the conversation's own order when it has a sticky key (`stickyOrder`: the
+ * sticky order wins over the balance, the provider's prompt cache being per account, unless the
+ * conversation's account is hung, out of quota or resting), so load spreads and a
  * failed account's share moves to its siblings before the next target is tried. Accounts resting
  * after a failure come after all the healthy ones, of every target (a healthy fallback beats a
  * resting first choice), in the same order among themselves: when every account rests, all are
@@ -54,9 +65,9 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
     let order: AccountConfig[];
     let balancedBy: BalancedBy | undefined;
     const scope = t.balance === 'headroom' ? quotaScope(t.provider.type, t.model) : undefined;
+    let stickyHome: string | undefined;
     if (sticky) {
-      order = rendezvousOrder(t.accounts, options.stickyKey!);
-      if (t.balance) balancedBy = 'sticky';
+      ({ order, balancedBy, home: stickyHome } = stickyOrder(t, options.stickyKey!, scope, options, random));
     } else if (t.balance && options.load) {
       const pool: Pool = { providerId: t.provider.id, model: t.model, accounts: t.accounts };
       if (scope !== undefined) pool.quotaScope = scope;
@@ -67,6 +78,7 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
     for (const account of order) {
       const attempt: Attempt = { provider: t.provider, account, model: t.model, ...(t.price ? { price: t.price } : {}), ...(balancedBy ? { balancedBy } : {}) };
       if (scope !== undefined) attempt.quotaScope = scope;
+      if (stickyHome !== undefined) attempt.stickyHome = stickyHome;
       const ref = accountRef(t.provider.id, account.id);
       // An account out of quota by its own last word is benched only here, per scope and instance:
       // not a rest (`health.ts` rests the whole account, for every model, and shares it through the
@@ -76,4 +88,36 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
     }
   }
   return resting.length ? [...healthy, ...resting] : healthy;
+}
+
+/**
+ * A sticky conversation's order in a pool: its own account first (the first of its rendezvous
+ * order, or the account this instance moved it to: `LoadView.pinned`), then the rest of its
+ * rendezvous order, the same on every call, so its prompt cache builds where it goes next. A
+ * merely busier, slower or emptier account keeps the conversation: its cached prefix is worth more
+ * than the balance (a cached prefix costs a fraction of the input price: a tenth on Claude). But an account that cannot
+ * serve the call well yields it to the balancer's order of the other accounts, and comes last:
+ * - hung (`LoadView.hung`: a call to it has waited for its headers far longer than its calls take;
+ *   the conversation's call would wait for the header timeout before failing over),
+ * - out of quota by its own last word (`exhausted`, in a `headroom` pool: its next call would be a 429),
+ * - resting after a failure (`cooling`: it would be tried after every healthy account anyway).
+ * The account that then serves the call holds the conversation's cache, so `tryTargets` pins the
+ * conversation there (`ConversationPins`). Without a load (and so without pins or hung calls) only
+ * rests count. Costs no table read: the pins, waits and readings are this instance's memory.
+ */
+function stickyOrder(t: Target, stickyKey: string, scope: string | undefined, options: PlanOptions, random: () => number): { order: AccountConfig[]; balancedBy: BalancedBy | undefined; home: string } {
+  const rendezvous = rendezvousOrder(t.accounts, stickyKey);
+  const home = rendezvous[0]!;
+  const pinnedId = options.load?.pinned(stickyKey, t.provider.id);
+  const own = (pinnedId !== undefined && pinnedId !== home.id && rendezvous.find((a) => a.id === pinnedId)) || home;
+  const ref = accountRef(t.provider.id, own.id);
+  const load = options.load;
+  const yields = options.cooling?.(ref) === true || (load !== undefined && ((scope !== undefined && load.exhausted(ref, scope)) || load.hung(ref, t.model)));
+  if (!yields) return { order: own === home ? rendezvous : [own, ...rendezvous.filter((a) => a !== own)], balancedBy: t.balance ? 'sticky' : undefined, home: home.id };
+  const others = t.accounts.filter((a) => a !== own);
+  if (!t.balance || !load) return { order: [...weightedOrder(others, random), own], balancedBy: 'weighted', home: home.id };
+  const pool: Pool = { providerId: t.provider.id, model: t.model, accounts: others };
+  if (scope !== undefined) pool.quotaScope = scope;
+  const { order, by } = balancedOrder(t.balance, pool, options.stream === true, load, random);
+  return { order: [...order, own], balancedBy: by, home: home.id };
 }

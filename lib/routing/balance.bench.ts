@@ -3,7 +3,8 @@
  * by calls in flight, by latency and by headroom, for pools of two and eight accounts; what every
  * attempt pays whatever its pool's balance: its place in flight taken and given back, and its time
  * to headers added to the average; and what a headroom pool's attempt pays on top: its answer's
- * rate-limit headers read and kept.
+ * rate-limit headers read and kept; and what a sticky conversation's plan pays to check its own
+ * account (pinned elsewhere? hung? out of quota?) against the rendezvous hashing it always paid.
  *
  *   npx tsx lib/routing/balance.bench.ts
  */
@@ -12,6 +13,7 @@ import { AccountLoad } from './account-load';
 import { planAttempts } from './attempts';
 import type { Balance } from './balance';
 import type { Target } from './catalog';
+import { rendezvousOrder } from './sticky';
 import { medianNsPerCall } from '../../bench/measure';
 
 const measure = (fn: () => unknown, n = 20_000) => medianNsPerCall(fn, n);
@@ -82,3 +84,23 @@ const anthropicAnswer = {
 const perOpenAI = measure(() => load.quota.record('openai/acct-3', 'gpt-4o-mini', answer, true));
 const perAnthropic = measure(() => load.quota.record('anthropic/acct-3', 'claude-sonnet-4', anthropicAnswer, true));
 console.log(`per attempt, headroom pools: an answer's rate-limit headers read and kept = ${(perOpenAI / 1000).toFixed(3)} µs (OpenAI), ${(perAnthropic / 1000).toFixed(3)} µs (Anthropic)`);
+
+const stickyKey = 'h:AbCdEfGhIjKlMnOpQrStUv';
+console.log('\n| sticky pool | rendezvous order alone (µs) | plan, own account kept (µs) | plan, own account hung: yields (µs) |');
+console.log('|---|---|---|---|');
+for (const size of [2, 8]) {
+  const targets = [targetOf(size, 'latency')];
+  const alone = measure(() => rendezvousOrder(targets[0]!.accounts, stickyKey));
+  const kept = measure(() => planAttempts(targets, { cooling, load, stream: true, stickyKey }));
+  // The conversation's own account with a stream waiting far past its average.
+  const home = `openai/${rendezvousOrder(targets[0]!.accounts, stickyKey)[0]!.id}`;
+  let t = 0;
+  const hungLoad = new AccountLoad(() => t);
+  hungLoad.observe(home, 'gpt-4o-mini', true, 100);
+  const came = hungLoad.waitHeaders(home, 'gpt-4o-mini', true);
+  t = 60_000;
+  if (!hungLoad.hung(home, 'gpt-4o-mini')) throw new Error('the bench meant the home account to be hung');
+  const yields = measure(() => planAttempts(targets, { cooling, load: hungLoad, stream: true, stickyKey }));
+  came();
+  console.log(`| ${size} accounts | ${(alone / 1000).toFixed(2)} | ${(kept / 1000).toFixed(2)} | ${(yields / 1000).toFixed(2)} |`);
+}

@@ -172,6 +172,57 @@ describe('QuotaReadings', () => {
     expect([r.headroom('p/a', 'm'), r.headroom('p/a', 'n'), r.headroom('p/b', 'm')]).toEqual([0.6, 0.1, 0.5]);
   });
 
+  // Calls sent in order 1, 2, 3 on one account, their answers recorded in the order given: each
+  // answer says what was left when the provider took its call in (100 requests, one fewer per call).
+  it.each<[string, number[], number]>([
+    ['in order: the last sent stays', [1, 2, 3], 0.97],
+    ['the first sent answers last (a long whole answer): it does not replace the newer reading', [2, 3, 1], 0.97],
+    ['the last sent answers first: the two older ones after it change nothing', [3, 1, 2], 0.97],
+    ['the middle one answers last', [1, 3, 2], 0.97],
+    ['only the two oldest have answered, newest of them last', [2, 1], 0.98],
+  ])('orders readings by when their calls were sent, not by when they answered: %s', (_name, answered, expected) => {
+    const r = readings();
+    const sent = [r.sending(), r.sending(), r.sending()];
+
+    for (const call of answered) r.record('p/a', 'm', openai(100 - call, 10_000), true, sent[call - 1]);
+
+    expect(r.headroom('p/a', 'm')).toBe(expected);
+  });
+
+  it("lets an older call's 429 not bench an account a newer answer says has quota left, and a newer 429 bench it whatever came before", () => {
+    const r = readings();
+    const [older, newer] = [r.sending(), r.sending()];
+    r.record('p/a', 'm', openai(5, 10_000), true, newer);
+    r.record('p/a', 'm', openai(0, 10_000), false, older);
+    const [olderLast, newer2] = [r.sending(), r.sending()];
+    r.record('p/b', 'm', openai(0, 10_000), false, newer2);
+    r.record('p/b', 'm', openai(5, 10_000), true, olderLast);
+
+    expect([r.exhausted('p/a', 'm'), r.headroom('p/a', 'm'), r.exhausted('p/b', 'm'), r.headroom('p/b', 'm')]).toEqual([false, 0.05, true, 0]);
+  });
+
+  it('keeps order apart per account and scope: a newer call to one does not hold back an older one to another', () => {
+    const r = readings();
+    const [toA, toB] = [r.sending(), r.sending()];
+    r.record('p/b', 'm', openai(40, 10_000), true, toB);
+
+    r.record('p/a', 'm', openai(70, 10_000), true, toA);
+
+    expect([r.headroom('p/a', 'm'), r.headroom('p/b', 'm')]).toEqual([0.7, 0.4]);
+  });
+
+  it('still learns an Azure limit from an older answer it does not keep as the reading', () => {
+    const r = readings();
+    const azure = (requests: number) => ({ 'x-ratelimit-remaining-requests': String(requests) });
+    const [older, newer] = [r.sending(), r.sending()];
+    r.record('p/a', 'm', azure(30), true, newer);
+
+    r.record('p/a', 'm', azure(120), true, older);
+    r.record('p/a', 'm', azure(60), true);
+
+    expect(r.headroom('p/a', 'm')).toBe(0.5);
+  });
+
   it('counts a quota as full once its reset has passed', () => {
     const r = readings();
     r.record('p/a', 'm', { ...openai(10, 9_000, '30s'), 'x-ratelimit-reset-tokens': '90s' }, true);

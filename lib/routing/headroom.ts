@@ -154,8 +154,10 @@ interface Reading {
   windows: QuotaWindow[];
   /** Whether a window said nothing was left (its reset may have passed since). */
   spent: boolean;
-  /** When it was read (epoch ms). */
+  /** When it was read (epoch ms): its resets are counted from here. */
   at: number;
+  /** The send order (`QuotaReadings.sending`) of the call whose answer it is: a reading of a call sent earlier never replaces it. */
+  sent: number;
   /**
    * The most each kind has been said to be, left or as a limit: Azure's limit, kept apart from the
    * last windows, which an answer that does not report a kind (a `-1`, a 429 with tokens only, a
@@ -181,18 +183,42 @@ const spentIn = (windows: readonly QuotaWindow[]) => windows.some((w) => w.remai
 export class QuotaReadings implements HeadroomView {
   readonly #readings = new Map<string, Map<string, Reading>>();
   #count = 0;
+  /** The last send order handed out (`sending`), or taken by a reading recorded without one. */
+  #sends = 0;
   /** How many readings say something was spent: while none do, `exhausted` answers without a look-up (it is asked of every account of a pool on every call). */
   #spent = 0;
 
   constructor(readonly now: () => number = Date.now) {}
 
   /**
-   * Keeps what an answer's headers say of the account's quota in the scope. A success that reports
-   * none (a provider that sends no such headers) is kept as a reading with nothing tight, so the
-   * account counts as full, not as never read; an error that reports none changes nothing (the
-   * rests see to it).
+   * A call's place in the order calls were sent, taken just before it is sent and handed back to
+   * `record` with its answer's headers. Readings are ordered by it, not by when they arrive: the
+   * providers count a call against the quota when they take it in, so its answer reports what was
+   * left then, yet a whole answer's headers come only after its last token. Two calls in flight on
+   * one account, the one sent first (with more left) can answer last, and by arrival its older,
+   * higher reading would replace the newer one. The send order is the nearest the gateway sees to
+   * the provider's own: the provider's `date` header is stamped when the answer is written (the
+   * arrival order again, to the second), OpenAI's resets are durations from the answer, and
+   * Anthropic's reset times move with what is spent, so none of them orders two readings. A counter,
+   * not a clock: two calls sent in the same millisecond still have an order, and a clock set back
+   * cannot make a new reading look old.
+   *
+   * @example
+   * const first = readings.sending(); // before the call is sent
+   * readings.record('openai/a', 'gpt-4o', res.headers, res.status < 400, first);
    */
-  record(ref: string, scope: string, headers: Headers, answered: boolean): void {
+  sending(): number {
+    return ++this.#sends;
+  }
+
+  /**
+   * Keeps what an answer's headers say of the account's quota in the scope, unless a call sent
+   * after this one (`sent`, from `sending`) has already answered: the newer reading stays. A
+   * reading recorded without `sent` counts as the newest. A success that reports none (a provider
+   * that sends no such headers) is kept as a reading with nothing tight, so the account counts as
+   * full, not as never read; an error that reports none changes nothing (the rests see to it).
+   */
+  record(ref: string, scope: string, headers: Headers, answered: boolean, sent: number = this.sending()): void {
     const now = this.now();
     const windows = readQuota(headers, now);
     if (!windows && !answered) return;
@@ -201,21 +227,24 @@ export class QuotaReadings implements HeadroomView {
     for (const w of windows ?? []) {
       // Azure says only what is left: the most it has said is the nearest thing to its limit.
       w.limit ??= Math.max(most[w.kind] ?? 0, w.remaining);
+      // A most is a most whichever answer said it: an older reading still teaches it.
       most[w.kind] = Math.max(most[w.kind] ?? 0, w.limit);
     }
+    if (last && sent < last.sent) return;
     const spent = windows !== undefined && spentIn(windows);
     if (last) {
       this.#spent += Number(spent) - Number(last.spent);
       last.windows = windows ?? [];
       last.spent = spent;
       last.at = now;
+      last.sent = sent;
       return;
     }
     // Bounded crudely but surely: at the cap every reading is forgotten and read again.
     if (this.#count >= HEADROOM.maxReadings) this.clear();
     let byScope = this.#readings.get(ref);
     if (!byScope) this.#readings.set(ref, (byScope = new Map()));
-    byScope.set(scope, { windows: windows ?? [], spent, at: now, most });
+    byScope.set(scope, { windows: windows ?? [], spent, at: now, sent, most });
     this.#count++;
     this.#spent += Number(spent);
   }

@@ -48,6 +48,16 @@ describe('usageItem', () => {
 
     expect(item.guardrails).toEqual({ L: [{ M: { rule: { S: 'aws-access-key' }, action: { S: 'redact' }, count: { N: '2' } } }] });
   });
+
+  it.each([
+    ['a balanced pool names its strategy', { balancedBy: 'least-busy' as const }, { S: 'least-busy' }],
+    ['a sticky conversation says so', { balancedBy: 'sticky' as const }, { S: 'sticky' }],
+    ['a call no balance ordered carries no attribute at all', {}, undefined],
+  ])('keeps what picked the account only when something did: %s', (_name, over, expected) => {
+    const item = usageItem(record(1, over), 1);
+
+    expect(item.balancedBy).toEqual(expected);
+  });
 });
 
 describe('DynamoUsageSink on dynalite', () => {

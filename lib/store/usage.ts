@@ -44,6 +44,7 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
   if (u.provider) item.provider = { S: u.provider };
   if (u.account) item.account = { S: u.account };
   if (u.upstreamModel) item.upstreamModel = { S: u.upstreamModel };
+  if (u.balancedBy) item.balancedBy = { S: u.balancedBy };
   if (u.errorCode) item.errorCode = { S: u.errorCode };
   if (u.ttftMs !== undefined) item.ttftMs = n(u.ttftMs);
   if (u.costMicros !== undefined) item.costMicros = n(u.costMicros);

@@ -1,4 +1,5 @@
 import type { GuardrailHit } from '../guardrails/scan';
+import type { BalancedBy } from '../routing/balance';
 
 /** What one request cost and how it went: written once, after its response has ended. */
 export interface UsageRecord {
@@ -16,6 +17,12 @@ export interface UsageRecord {
   provider?: string;
   account?: string;
   upstreamModel?: string;
+  /**
+   * What picked the serving account, where its pool balances or a sticky conversation left its
+   * account (`lib/routing/balance.ts`): `weighted`, `least-busy`, `latency`, `explore`, `headroom`,
+   * `sticky`; absent for a pool of one and a weighted pool the config names no balance for.
+   */
+  balancedBy?: BalancedBy;
   stream: boolean;
   /** The HTTP status the client got. */
   status: number;

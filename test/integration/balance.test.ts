@@ -5,6 +5,7 @@ import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
+import { listUsage } from '../../lib/store/usage';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { balancedByLog } from './balanced-by-log';
 
@@ -18,6 +19,7 @@ describe('balancing a pool by latency and by calls in flight', () => {
   let two: FakeOpenAI;
   let gw: LocalGateway;
   let client: OpenAI;
+  let keyId: string;
   const health = new AccountHealth();
   /** Added to the latency averages' clock: a case moves it on to age them. */
   let skewMs = 0;
@@ -43,7 +45,9 @@ describe('balancing a pool by latency and by calls in flight', () => {
     });
     gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, health, load, logger, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
     const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'balance' }) });
-    client = new OpenAI({ apiKey: ((await res.json()) as { key: string }).key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const created = (await res.json()) as { key: string; id: string };
+    keyId = created.id;
+    client = new OpenAI({ apiKey: created.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
     await gw.close();
@@ -169,6 +173,21 @@ describe('balancing a pool by latency and by calls in flight', () => {
     expect(texts.every((t) => t === 'Echo: one two three four five six')).toBe(true);
     await gw.gateway.drain();
     expect(balancedBy).toEqual(Array(8).fill('least-busy'));
+  });
+
+  it('says in each usage record, as stored in the table, what picked its account', async () => {
+    await ask('spread');
+    await ask('fastest');
+    await gw.gateway.drain();
+
+    // The day's records oldest first: the last two are these calls'.
+    const last = (await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10))).slice(-2);
+
+    expect(last.map((r) => [r.model, r.balancedBy])).toEqual([
+      ['spread', 'least-busy'],
+      ['fastest', balancedBy[1]],
+    ]);
+    expect(['latency', 'explore']).toContain(last[1]!.balancedBy);
   });
 
   it('gives a stream back when the client leaves it halfway', async () => {

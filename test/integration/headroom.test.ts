@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
@@ -21,6 +22,8 @@ describe('balancing a pool by the headroom its upstreams report', () => {
   const now = () => Date.now() + skewMs;
   const { logger, balancedBy } = balancedByLog();
   let gw: LocalGateway | undefined;
+  /** The readings of the gateway `gatewayOf` started last. */
+  let load: AccountLoad;
   const closers: (() => Promise<void>)[] = [];
 
   beforeEach(() => {
@@ -41,7 +44,7 @@ describe('balancing a pool by the headroom its upstreams report', () => {
       adminToken: 'admin',
       store: { embedded: undefined },
       health: new AccountHealth(now),
-      load: new AccountLoad(now),
+      load: (load = new AccountLoad(now)),
       logger,
       shareHealth: false,
       credentials: new LocalCredentials({ UP: 'sk-up' }),
@@ -99,6 +102,30 @@ describe('balancing a pool by the headroom its upstreams report', () => {
       expect([one.requests.length, two.requests.length]).toEqual([21, 1]);
       await gw!.gateway.drain();
       expect(balancedBy).toEqual(Array(22).fill('headroom'));
+    });
+
+    it('keeps the reading of the call sent last when the call sent first answers after it', async () => {
+      const one = await openAIAccount({ requests: 100, tokens: 1_000_000 });
+      const two = await openAIAccount({ requests: 100, tokens: 1_000_000 });
+      one.quota!.set({ requests: 90 });
+      two.quota!.set({ requests: 30 });
+      await start(one, two);
+      await ask();
+      await ask(); // read: one has 89 left, two 29, so both calls below go to one
+      let calls = 0;
+      // The first call is counted (88 left) at once but answers late, as a long whole answer does.
+      one.reply(async (req) => {
+        if (calls++ === 0) await sleep(300);
+        return defaultReply(req);
+      });
+
+      const slow = ask();
+      while (one.requests.length < 2) await sleep(5);
+      await ask(); // counted after it (87 left), answers first
+      await slow;
+
+      expect([one.requests.length, two.requests.length]).toEqual([3, 1]);
+      expect(load.headroom('pool/one', 'gpt-4o-mini')).toBe(0.87);
     });
 
     it('follows the headroom as it moves: the other account takes over once the first has spent more than it', async () => {

@@ -3,13 +3,14 @@ import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountHealth } from '../../lib/routing/health';
+import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
 
 /**
  * A pool of two accounts (each its own fake upstream, so the one that served is known): a
  * conversation keeps to one account, conversations spread over both, and a resting account's
- * conversations move to its sibling.
+ * conversations move to its sibling and stay there.
  */
 describe('routing over a pool of accounts', () => {
   let first: FakeOpenAI;
@@ -96,12 +97,16 @@ describe('routing over a pool of accounts', () => {
     expect(new Set(servedBy().map((s) => s.by)).size).toBe(1);
   });
 
-  it('moves a conversation to the other account while its own rests, and back when it is healthy again', async () => {
+  it('moves a conversation to the other account while its own rests, and keeps it there (its prompt cache is there now) once its own is healthy again', async () => {
     const gw = await start(true);
     const client = new OpenAI({ apiKey: await keyFor(gw), baseURL: `${gw.url}/v1`, maxRetries: 0 });
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(7, 0) });
     const home = first.requests.length ? first : second;
     const other = home === first ? second : first;
+    // Another conversation at home on the same account: it shows the account serves again.
+    const homeId = home === first ? 'one' : 'two';
+    const accounts = [{ id: 'one', weight: 1 }, { id: 'two', weight: 1 }];
+    const neighbour = [8, 9, 10, 11, 12, 13, 14, 15].find((n) => rendezvousOrder(accounts, stickyKeyOf('openai', {}, { messages: conversation(n, 0) })!)[0]!.id === homeId)!;
     home.reply({ kind: 'error', status: 429, headers: { 'retry-after': '30' } });
 
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(7, 1) });
@@ -110,10 +115,11 @@ describe('routing over a pool of accounts', () => {
     home.reset(); // answers again (and forgets its requests)
     health.clear(); // as when the 30 s are over
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(7, 3) });
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: conversation(neighbour, 0) });
 
     expect(homeCallsWhileResting).toBe(2); // the first call, and the one refused with 429
-    expect(other.requests).toHaveLength(2);
-    expect(home.requests).toHaveLength(1);
+    expect(other.requests).toHaveLength(3); // the refused call's failover, the call while resting, and the one after
+    expect(home.requests).toHaveLength(1); // the neighbour's
   });
 
   it('draws an account by weight for every call when sticky routing is off', async () => {

@@ -1,0 +1,59 @@
+/** How many conversations this instance remembers moving off their rendezvous account (`ConversationPins`). */
+export const MAX_PINS = 10_000;
+
+/**
+ * The conversations this instance has moved off their own account (the first of their rendezvous
+ * order, `rendezvousOrder`), each with the account that served it since: a sticky conversation
+ * whose account hung, ran out of quota or rested went to the balancer's choice, and its prompt
+ * cache is now there, so it keeps to that account (it is "pinned") until that one must yield in
+ * turn. A conversation served by its own account again needs no pin and its entry goes. Only moved
+ * conversations are kept, by (sticky key, provider), in memory: reading a pin costs no table read,
+ * and nothing when none are held. Bounded by `MAX_PINS`: the pin served least recently goes first,
+ * and a conversation that loses its pin only goes back to its own account.
+ *
+ * @example
+ * const pins = new ConversationPins();
+ * pins.served('s:abc', 'openai', 'b', 'a'); // served by b, its own account is a: pinned to b
+ * pins.pinned('s:abc', 'openai'); // 'b'
+ * pins.served('s:abc', 'openai', 'a', 'a'); // back on its own account: the pin goes
+ * pins.pinned('s:abc', 'openai'); // undefined
+ */
+export class ConversationPins {
+  /** By sticky key and provider, the account; in the order last served (a `Map` keeps insertion order), oldest first. */
+  readonly #pins = new Map<string, string>();
+
+  constructor(readonly max: number = MAX_PINS) {}
+
+  /** The account the conversation was moved to in this provider's pool, if it was. */
+  pinned(stickyKey: string, providerId: string): string | undefined {
+    // Nearly always empty: no key is built then.
+    return this.#pins.size === 0 ? undefined : this.#pins.get(pinKey(stickyKey, providerId));
+  }
+
+  /**
+   * Notes which account served a call of the conversation: pinned there when it is not the
+   * conversation's own account (`home`), unpinned when it is.
+   */
+  served(stickyKey: string, providerId: string, accountId: string, home: string): void {
+    if (accountId === home && this.#pins.size === 0) return;
+    const key = pinKey(stickyKey, providerId);
+    // Deleted first, so a pin served again moves to the end of the order and is evicted last.
+    this.#pins.delete(key);
+    if (accountId === home) return;
+    if (this.#pins.size >= this.max) this.#pins.delete(this.#pins.keys().next().value!);
+    this.#pins.set(key, accountId);
+  }
+
+  /** How many conversations are pinned. */
+  get size(): number {
+    return this.#pins.size;
+  }
+
+  /** Forgets every pin (tests that share one gateway start each case afresh). */
+  clear(): void {
+    this.#pins.clear();
+  }
+}
+
+// NUL cannot occur in a sticky key (`k:` and a base64url digest) or a provider id, so pairs cannot run together.
+const pinKey = (stickyKey: string, providerId: string) => `${stickyKey}\u0000${providerId}`;

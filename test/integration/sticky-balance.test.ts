@@ -1,0 +1,117 @@
+import OpenAI from 'openai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseConfig } from '../../lib/config/load';
+import { LocalCredentials } from '../../lib/credentials/local';
+import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import { AccountLoad, HUNG } from '../../lib/routing/account-load';
+import { AccountHealth } from '../../lib/routing/health';
+import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
+import { listUsage } from '../../lib/store/usage';
+import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+
+/**
+ * A least-busy pool of two accounts, each its own fake upstream, with sticky routing on (the
+ * default), through the gateway as `npm start` runs it and the official OpenAI client: a
+ * conversation whose own account hangs gives its next call to the other account, and keeps to that
+ * one afterwards, even once its own account answers again.
+ */
+describe('a sticky conversation whose account hangs', () => {
+  let one: FakeOpenAI;
+  let two: FakeOpenAI;
+  let gw: LocalGateway;
+  let client: OpenAI;
+  let keyId: string;
+  const health = new AccountHealth();
+  /** Added to the load's clock: moving it on makes a waiting call look as old as a hung one. */
+  let skewMs = 0;
+  const load = new AccountLoad(() => Date.now() + skewMs);
+  const accounts = [{ id: 'one', weight: 1 }, { id: 'two', weight: 1 }];
+  /** Conversations (the OpenAI `user` they send) whose own account, by rendezvous, is `one`. */
+  const ownedByOne = Array.from({ length: 64 }, (_, i) => `conversation-${i}`).filter((user) => rendezvousOrder(accounts, stickyKeyOf('openai', {}, { user })!)[0]!.id === 'one');
+
+  beforeAll(async () => {
+    one = await startFakeOpenAI({ apiKey: 'sk-up' });
+    two = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const config = parseConfig({
+      providers: [
+        {
+          id: 'pool',
+          type: 'openai',
+          balance: 'least-busy',
+          accounts: [
+            { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
+            { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
+          ],
+          // Long enough that the hung call is still waiting while the conversation's next call is served.
+          timeouts: { headersMs: 5_000 },
+        },
+      ],
+      models: [{ name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }],
+    });
+    gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, health, load, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
+    const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'sticky' }) });
+    const created = (await res.json()) as { key: string; id: string };
+    keyId = created.id;
+    client = new OpenAI({ apiKey: created.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await one.close();
+    await two.close();
+  });
+
+  const ask = (user: string, content: string, options?: OpenAI.RequestOptions) => client.chat.completions.create({ model: 'chat', user, messages: [{ role: 'user', content }] }, options);
+
+  it('sends the next call to the other account at once, and keeps the conversation there once its own account answers again', async () => {
+    // Prepare: two conversations at home on `one`; the first turn of each times `one`.
+    expect(ownedByOne.length).toBeGreaterThanOrEqual(2);
+    const [moved, control] = ownedByOne as [string, string];
+    await ask(moved, 'turn 1');
+    await ask(control, 'turn 1');
+    one.reply({ kind: 'hang' });
+    const leave = new AbortController();
+    const hanging = ask(moved, 'turn 2', { signal: leave.signal }).catch((err: unknown) => err);
+    while (one.requests.length < 3) await sleep(5);
+    skewMs += HUNG.minMs * 2; // the call on `one` has now waited far longer than `one` takes
+
+    // Act: the conversation's next turn while its call on `one` still hangs.
+    const startedAt = Date.now();
+    const next = await ask(moved, 'turn 3');
+    const tookMs = Date.now() - startedAt;
+    leave.abort(); // the client gives up on the hung call: no failover, no rest
+    await hanging;
+    one.reply(defaultReply); // answers again (the requests it has seen are kept)
+    health.clear();
+    const after = await ask(moved, 'turn 4');
+    const controlAfter = await ask(control, 'turn 2');
+    await gw.gateway.drain();
+
+    // Assess: turn 3 went to `two` without waiting for `one`'s header timeout; turn 4 stayed there
+    // although `one` answers again (the control conversation, at home on `one`, is served there).
+    expect(next.choices[0]!.message.content).toBe('Echo: turn 3');
+    expect(tookMs).toBeLessThan(2_500);
+    expect(after.choices[0]!.message.content).toBe('Echo: turn 4');
+    expect(controlAfter.choices[0]!.message.content).toBe('Echo: turn 2');
+    expect(lastUserMessages(one)).toEqual(['turn 1', 'turn 1', 'turn 2', 'turn 2']);
+    expect(lastUserMessages(two)).toEqual(['turn 3', 'turn 4']);
+    expect(load.pinned(stickyKeyOf('openai', {}, { user: moved })!, 'pool')).toBe('two');
+    // The usage records, as stored: what picked each served call's account.
+    const rows = await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10));
+    const served = rows.filter((r) => r.status === 200).map((r) => [r.account, r.balancedBy]);
+    expect(served).toEqual([
+      ['one', 'sticky'],
+      ['one', 'sticky'],
+      ['two', 'least-busy'],
+      ['two', 'sticky'],
+      ['one', 'sticky'],
+    ]);
+  });
+});
+
+/** The text of the last user message of each request the fake received, in order. */
+function lastUserMessages(upstream: FakeOpenAI): string[] {
+  return upstream.requests.map((r) => {
+    const messages = (r.body as { messages: { role: string; content: string }[] }).messages;
+    return messages.filter((m) => m.role === 'user').at(-1)!.content;
+  });
+}
