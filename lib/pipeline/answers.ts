@@ -50,6 +50,8 @@ async function readWhole(res: UpstreamResponse, signal: AbortSignal | undefined)
     return await res.body.bytes();
   } catch (err) {
     if (signal?.aborted) throw whyAborted(signal);
+    // The body's own refusal (`upstream_answer_too_large`) keeps its words.
+    if (err instanceof GatewayError) throw err;
     throw new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted', ...causeDetail(err), cause: err });
   }
 }
@@ -82,7 +84,7 @@ async function* guarded(
     ctx.outcome = 'interrupted';
     ctx.errorCode = error.code;
     ctx.errorDetail = error.detail;
-    input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, error: (err as Error).message, ...(error.detail ? { detail: error.detail } : {}) });
+    input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message, ...(error.code ? { code: error.code } : {}), ...(error.detail ? { detail: error.detail } : {}) });
     const inBand = binding.inBandError(error, sent());
     const state = screened?.array ?? array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
@@ -123,11 +125,13 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
   // The JSON array comes as application/json, a stream all the same.
   if (!ctx.stream || !(isStreamed(res) || ctx.jsonArray)) return screenedWhole(await wholeAnswer(res, ctx, signal, pass.usageOf), input);
   ctx.status = 200;
+  // No event grows past the bound: SSE and event streams are counted as they arrive, the JSON array by its splitter.
+  if (!ctx.jsonArray) res.body.frame?.(pass.framing ?? 'sse');
   const relay = pass.relay(res.body, {
     start: ctx.startPerf,
     clientAskedUsage,
     countOutput: ctx.reservation !== undefined,
-    ...(ctx.jsonArray ? { jsonArray: true } : {}),
+    ...(ctx.jsonArray ? { jsonArray: true, maxEventBytes: input.deps.config.limits.maxUpstreamEventBytes } : {}),
     ...(ctx.provider ? { providerId: ctx.provider } : {}),
   });
   async function* produce(): AsyncGenerator<Uint8Array> {
@@ -166,6 +170,8 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
     return screenedWhole({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel, clientBody)) }, input);
   }
   const relayed = { outputChars: 0 };
+  // Translated streams are SSE but Bedrock's; no event of either grows past the bound (`UpstreamBody.frame`).
+  res.body.frame?.(adapter.dialect === 'bedrock' ? 'event-stream' : 'sse');
   const events = metered(adapter.parseStream(res.body, request), ctx, signal, relayed);
   // Gemini's stream without alt=sse: the surface's SSE events, one array element each.
   const array = ctx.jsonArray ? new JsonArrayWriter() : undefined;

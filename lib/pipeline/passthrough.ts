@@ -24,6 +24,7 @@ import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
 import { withoutGatewayThinking } from '../surfaces/anthropic-messages/signatures';
 import { withoutGatewaySignatures } from '../surfaces/gemini/carried-thinking';
 import { withoutGatewayReasoning } from '../surfaces/openai-responses/reasoning-content';
+import type { UpstreamFraming } from '../upstream/event-bound';
 import type { UpstreamRequest } from '../upstream/http';
 import type { TokenUsage } from '../usage/tokens';
 
@@ -74,6 +75,8 @@ export interface RelayOptions {
   jsonArray?: boolean;
   /** The provider's id from the config, which the gateway's words for an in-band error name. */
   providerId?: string;
+  /** The most held of one event where the relay frames events itself (Gemini's array); SSE and event streams are bounded by the body. */
+  maxEventBytes?: number;
 }
 
 /** A stream on its way through, and what reading it on the side found. */
@@ -86,6 +89,8 @@ export interface Relay {
 /** Reading a passed-through answer on the side for usage while its bytes go on unchanged. */
 export interface PassthroughReader {
   usageOf(json: unknown): TokenUsage | undefined;
+  /** How the upstream's stream divides into events, for the bound on one (`sse` when absent). */
+  framing?: UpstreamFraming;
   relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): Relay;
 }
 
@@ -305,6 +310,7 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
     },
     parseError: errorFromBedrock,
     usageOf: ANTHROPIC.usageOf,
+    framing: 'event-stream',
     relay(source, { start, providerId = 'bedrock' }) {
       const meter = new AnthropicStreamMeter(start);
       let detail: string | undefined;
@@ -342,9 +348,9 @@ const GEMINI: PassthroughRoute = {
     const meta = (json as { usageMetadata?: Parameters<typeof usageFromGemini>[0] } | null)?.usageMetadata;
     return meta ? usageFromGemini(meta) : undefined;
   },
-  relay(source, { start, jsonArray, providerId = 'gemini' }) {
+  relay(source, { start, jsonArray, providerId = 'gemini', maxEventBytes }) {
     const framing = jsonArray ? 'array' : 'sse';
-    const meter = new GeminiStreamMeter(start, undefined, providerId, framing);
+    const meter = new GeminiStreamMeter(start, undefined, providerId, framing, maxEventBytes);
     const array = meter.array;
     return rewritingErrors(geminiErrorEvents(providerId, framing), framing, (gate) => ({
       ...sideRead(source, meter, () => ({ outputChars: meter.outputChars }), gate),
