@@ -106,6 +106,11 @@ export class InBandErrorGuard {
    * it may be an error cut off before the rule could read it (an SSE client discards an event the
    * stream ended in anyway).
    */
+  /** Whether bytes are held back now: the client has had nothing of the event they begin. */
+  get holding(): boolean {
+    return this.#held.length > 0;
+  }
+
   end(): Uint8Array | undefined {
     if (this.#held.length === 0) return undefined;
     const rest = Buffer.concat(this.#held.splice(0));

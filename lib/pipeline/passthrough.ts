@@ -352,13 +352,46 @@ const GEMINI: PassthroughRoute = {
     const framing = jsonArray ? 'array' : 'sse';
     const meter = new GeminiStreamMeter(start, undefined, providerId, framing, maxEventBytes);
     const array = meter.array;
-    return rewritingErrors(geminiErrorEvents(providerId, framing), framing, (gate) => ({
-      ...sideRead(source, meter, () => ({ outputChars: meter.outputChars }), gate),
-      ...(array ? { array: () => array } : {}),
-    }));
+    return rewritingErrors(geminiErrorEvents(providerId, framing), framing, (gate) => {
+      if (!array) return sideRead(source, meter, () => ({ outputChars: meter.outputChars }), gate);
+      const client = clientArray(array, gate);
+      return { ...sideRead(source, meter, () => ({ outputChars: meter.outputChars }), client.gate), array: () => client.state };
+    });
   },
   needsApiKey: true,
 };
+
+/**
+ * The array as its client has it. The guard holds an element cut across chunks back until its end,
+ * so a stream cut inside an element the client has had none of (an upstream gone, an element past
+ * the bound) can still end with the error element and `]`; only where the client had part of one
+ * (an array passed on unguarded) can nothing make it valid.
+ */
+function clientArray(array: ArrayState, gate: ChunkGate): { gate: ChunkGate; state: ArrayState } {
+  let sent = false;
+  return {
+    gate: {
+      pass(chunk) {
+        const out = gate.pass(chunk);
+        if (out && out.length > 0) sent = true;
+        return out;
+      },
+      end: () => gate.end(),
+    },
+    state: {
+      // Nothing let out yet: the client has not even had the `[`.
+      get opened() {
+        return array.opened && sent;
+      },
+      get closed() {
+        return array.closed;
+      },
+      get insideElement() {
+        return array.insideElement && gate.holding !== true;
+      },
+    },
+  };
+}
 
 function geminiBytes(call: PassthroughCall): Uint8Array {
   const body = withoutGatewaySignatures(call.body, call.attempt.model);
