@@ -100,17 +100,17 @@ export class InBandErrorGuard {
     return this.#hasMarker(whole) ? this.#rewritten(whole) : whole;
   }
 
+  /** Whether bytes are held back now: the client has had nothing of the event they begin. */
+  get holding(): boolean {
+    return this.#held.length > 0;
+  }
+
   /**
    * What is left once the source has ended: an event that came without the boundary after it,
    * rewritten when it is an error; one that holds a marker but reads as no error is dropped, since
    * it may be an error cut off before the rule could read it (an SSE client discards an event the
    * stream ended in anyway).
    */
-  /** Whether bytes are held back now: the client has had nothing of the event they begin. */
-  get holding(): boolean {
-    return this.#held.length > 0;
-  }
-
   end(): Uint8Array | undefined {
     if (this.#held.length === 0) return undefined;
     const rest = Buffer.concat(this.#held.splice(0));

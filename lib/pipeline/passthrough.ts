@@ -285,9 +285,14 @@ export const OPENAI_MEDIA_READER: PassthroughReader = {
   usageOf: OPENAI_RESPONSES.usageOf,
   relay(source, { start }) {
     const meter = new MediaStreamMeter(start);
-    return sideRead(source, meter, () => (meter.images > 0 ? { billedUnits: meter.images } : {}));
+    // Errors stay the upstream's, but only whole events leave: a stream cut inside one (a partial
+    // image past the bound, an upstream gone) ends with the gateway's error event on a line of its own.
+    return rewritingErrors(WHOLE_EVENTS_ONLY, 'sse', (gate) => sideRead(source, meter, () => (meter.images > 0 ? { billedUnits: meter.images } : {}), gate));
   },
 };
+
+/** The in-band error guard's holding back of an event cut across chunks, with no error rewritten. */
+const WHOLE_EVENTS_ONLY: InBandErrorRule = { markers: [], rewrite: () => undefined };
 
 const AZURE_RESPONSES: PassthroughRoute = { ...OPENAI_RESPONSES, request: (call) => azureResponsesRequest(responsesCall(call)) };
 
