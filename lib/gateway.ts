@@ -31,6 +31,7 @@ import { AUDIO_SPEECH, AUDIO_TRANSCRIPTIONS, AUDIO_TRANSLATIONS, IMAGES_EDITS, I
 import { modelCall } from './pipeline/model-call';
 import { RERANK } from './pipeline/rerank';
 import { createProviderRegistry } from './providers/registry';
+import { upstreamLimits } from './upstream/event-bound';
 import { createUpstreamClient, type UpstreamClient } from './upstream/http';
 import type { UsageSink } from './usage/record';
 import { createAuditLog, type AuditSink } from './audit/log';
@@ -97,7 +98,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const logger = deps.logger ?? silentLogger;
   const accountHealth = deps.health ?? new AccountHealth(now);
   const later = new AfterResponse();
-  const upstream = deps.upstream ?? createUpstreamClient();
+  const upstream = deps.upstream ?? createUpstreamClient({ limits: upstreamLimits(deps.config.limits.maxUpstreamEventBytes) });
   const auditSink = deps.audit;
   if (deps.config.audit.mode !== 'off' && !auditSink) throw new Error(`audit.mode is "${deps.config.audit.mode}" but the gateway was given nowhere to write audit records`);
   const audit = auditSink && createAuditLog(deps.config.audit, auditSink, logger);

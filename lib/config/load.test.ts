@@ -25,6 +25,13 @@ describe('parseConfig', () => {
     expect(config.providers[0]!.accounts[0]!.weight).toBe(1);
   });
 
+  it('bounds one upstream event at 32 MiB unless told otherwise, and refuses a bound below 64 KiB', () => {
+    expect(parseConfig(valid).limits.maxUpstreamEventBytes).toBe(32 * 1024 * 1024);
+    expect(parseConfig({ ...valid, limits: { maxUpstreamEventBytes: 1024 * 1024 } }).limits.maxUpstreamEventBytes).toBe(1024 * 1024);
+    expect(issuesOf({ ...valid, limits: { maxUpstreamEventBytes: 1000 } })).toEqual(['limits.maxUpstreamEventBytes: limits.maxUpstreamEventBytes is at least 65536 (64 KiB): real events are larger']);
+    expect(issuesOf({ ...valid, limits: { maxUpstreamEventBytes: '1MB' } })).toEqual(['limits.maxUpstreamEventBytes: limits.maxUpstreamEventBytes is a number of bytes']);
+  });
+
   it('leaves the audit log off unless the config turns it on, with 1 MiB per body kept 90 days', () => {
     expect(parseConfig(valid).audit).toEqual({ mode: 'off', maxBytes: 1024 * 1024, retentionDays: 90 });
     expect(parseConfig({ ...valid, audit: { mode: 'flagged', retentionDays: 30 } }).audit).toEqual({ mode: 'flagged', maxBytes: 1024 * 1024, retentionDays: 30 });

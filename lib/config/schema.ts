@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_BUDGET_THRESHOLDS } from '../alerts/thresholds';
+import { DEFAULT_UPSTREAM_EVENT_BYTES } from '../upstream/event-bound';
 import { DEFAULT_STREAM_WINDOW, GuardrailsSchema, MAX_GUARDRAIL_SETS, setNameProblem } from '../guardrails/config';
 
 /**
@@ -430,6 +431,16 @@ const LimitsSchema = z.strictObject({
   maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
   /** Output tokens a spend limit reserves for a call that names no max_tokens, on a model without maxOutputTokens. */
   defaultMaxOutputTokens: z.number().int().positive().default(4096),
+  /**
+   * The most the gateway holds of one upstream stream event (an SSE event, a Gemini array element,
+   * a Bedrock frame) before it ends the stream with an error; a whole answer may be twice this.
+   * Streamed images send partial images of several MB in one event.
+   */
+  maxUpstreamEventBytes: z
+    .number({ message: 'limits.maxUpstreamEventBytes is a number of bytes' })
+    .int({ message: 'limits.maxUpstreamEventBytes is a whole number of bytes' })
+    .min(64 * 1024, { message: 'limits.maxUpstreamEventBytes is at least 65536 (64 KiB): real events are larger' })
+    .default(DEFAULT_UPSTREAM_EVENT_BYTES),
 });
 
 const TimeoutsSchema = z.strictObject({
@@ -498,7 +509,7 @@ export const GatewayConfigSchema = z
     $schema: z.string().optional(),
     providers: z.array(ProviderSchema).min(1),
     models: z.array(ModelSchema).min(1),
-    limits: LimitsSchema.default({ maxBodyBytes: 10 * 1024 * 1024, defaultMaxOutputTokens: 4096 }),
+    limits: LimitsSchema.default({ maxBodyBytes: 10 * 1024 * 1024, defaultMaxOutputTokens: 4096, maxUpstreamEventBytes: DEFAULT_UPSTREAM_EVENT_BYTES }),
     timeouts: TimeoutsSchema.default({ headersMs: 300_000, idleMs: 300_000 }),
     usage: UsageSchema.default({ retentionDays: 90 }),
     keyCache: KeyCacheSchema.default({ ttlSeconds: 30 }),

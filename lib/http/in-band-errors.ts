@@ -100,6 +100,11 @@ export class InBandErrorGuard {
     return this.#hasMarker(whole) ? this.#rewritten(whole) : whole;
   }
 
+  /** Whether bytes are held back now: the client has had nothing of the event they begin. */
+  get holding(): boolean {
+    return this.#held.length > 0;
+  }
+
   /**
    * What is left once the source has ended: an event that came without the boundary after it,
    * rewritten when it is an error; one that holds a marker but reads as no error is dropped, since

@@ -81,6 +81,33 @@ describe('JsonArraySplitter', () => {
   });
 });
 
+describe('JsonArraySplitter with a bound on one element', () => {
+  it('hands over elements within the bound and throws when one outgrows it, holding no more of it', () => {
+    const found: string[] = [];
+    const tooLarge = new Error('too large');
+    const splitter = new JsonArraySplitter((text) => found.push(text), 24, () => tooLarge);
+
+    splitter.feed('[{"text": "short"}\n,\r\n{"text": "');
+    splitter.feed('a'.repeat(10));
+    expect(() => splitter.feed('a'.repeat(10))).toThrow(tooLarge);
+
+    expect(found).toEqual(['{"text": "short"}']);
+    // Cut inside an element: nothing can make what was relayed valid.
+    expect(splitter.insideElement).toBe(true);
+    expect(() => splitter.feed('"}]')).not.toThrow();
+  });
+
+  it('counts only the element in progress: a long array of small elements passes', () => {
+    let count = 0;
+    const splitter = new JsonArraySplitter(() => count++, 64);
+    splitter.feed('[');
+    for (let i = 0; i < 1_000; i++) splitter.feed(`${i ? ',' : ''}{"n": ${i}, "text": "${'x'.repeat(20)}"}`);
+    splitter.feed(']');
+    expect(count).toBe(1_000);
+    expect(splitter.closed).toBe(true);
+  });
+});
+
 describe('JsonArrayWriter and sseAsJsonArray', () => {
   it("writes Google's framing, an element the moment it is given", () => {
     const w = new JsonArrayWriter();

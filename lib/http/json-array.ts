@@ -28,13 +28,23 @@ export class JsonArraySplitter implements ArrayState {
   #escaped = false;
   // The element so far, as text pieces (joined once it closes: no quadratic concatenation).
   #pieces: string[] = [];
+  // Their length: an element is never held past `maxElementChars`.
+  #held = 0;
   readonly #decoder = new TextDecoder();
   /** Elements handed over so far. */
   elements = 0;
   /** Set when the input is not a JSON array of objects and arrays (the rest is ignored). */
   invalid = false;
 
-  constructor(private readonly onElement: (text: string) => void) {}
+  /**
+   * `maxElementChars` bounds what is held of one element: the feed that takes it past throws
+   * `tooLarge()` (the stream's reader ends the stream with it).
+   */
+  constructor(
+    private readonly onElement: (text: string) => void,
+    private readonly maxElementChars = Infinity,
+    private readonly tooLarge: () => Error = () => new Error(`a JSON array element passed ${maxElementChars} characters`),
+  ) {}
 
   /** The array has been opened (`[` seen). */
   get opened(): boolean {
@@ -69,6 +79,7 @@ export class JsonArraySplitter implements ArrayState {
             this.#pieces.push(text.slice(start, i + 1));
             const element = this.#pieces.join('');
             this.#pieces = [];
+            this.#held = 0;
             this.#phase = 'between';
             this.elements++;
             this.onElement(element);
@@ -93,12 +104,21 @@ export class JsonArraySplitter implements ArrayState {
         start = i;
       }
     }
-    if (this.#phase === 'inside') this.#pieces.push(text.slice(Math.max(0, start)));
+    if (this.#phase === 'inside') {
+      const piece = text.slice(Math.max(0, start));
+      this.#held += piece.length;
+      if (this.#held > this.maxElementChars) {
+        this.#fail();
+        throw this.tooLarge();
+      }
+      this.#pieces.push(piece);
+    }
   }
 
   #fail(): void {
     this.invalid = true;
     this.#pieces = [];
+    this.#held = 0;
   }
 }
 

@@ -2,6 +2,8 @@
 export interface ChunkGate {
   pass(chunk: Uint8Array): Uint8Array | undefined;
   end(): Uint8Array | undefined;
+  /** Whether it holds bytes back now (an event cut across chunks, waiting for its end). */
+  readonly holding?: boolean;
 }
 
 /**

@@ -52,6 +52,8 @@ async function readWhole(res: UpstreamResponse, signal: AbortSignal | undefined)
     return await res.body.bytes();
   } catch (err) {
     if (signal?.aborted) throw whyAborted(signal);
+    // The body's own refusal (`upstream_answer_too_large`) keeps its words.
+    if (err instanceof GatewayError) throw err;
     throw new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted', ...causeDetail(err), cause: err });
   }
 }
@@ -84,7 +86,7 @@ async function* guarded(
     ctx.outcome = 'interrupted';
     ctx.errorCode = error.code;
     ctx.errorDetail = error.detail;
-    input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, error: (err as Error).message, ...(error.detail ? { detail: error.detail } : {}) });
+    input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message, ...(error.code ? { code: error.code } : {}), ...(error.detail ? { detail: error.detail } : {}) });
     const inBand = binding.inBandError(error, sent());
     const state = screened?.array ?? array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
@@ -130,11 +132,13 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     return screenedWhole(stop ? stoppedWhole(whole, stop) : whole, input);
   }
   ctx.status = 200;
+  // No event grows past the bound: SSE and event streams are counted as they arrive, the JSON array by its splitter.
+  if (!ctx.jsonArray) res.body.frame?.(pass.framing ?? 'sse');
   const relay = pass.relay(res.body, {
     start: ctx.startPerf,
     clientAskedUsage,
     countOutput: ctx.reservation !== undefined,
-    ...(ctx.jsonArray ? { jsonArray: true } : {}),
+    ...(ctx.jsonArray ? { jsonArray: true, maxEventBytes: input.deps.config.limits.maxUpstreamEventBytes } : {}),
     ...(ctx.provider ? { providerId: ctx.provider } : {}),
   });
   async function* produce(): AsyncGenerator<Uint8Array> {
@@ -177,6 +181,8 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
     return screenedWhole({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding.surface.encodeResponse(answer, clientModel, clientBody)) }, input);
   }
   const relayed = { outputChars: 0 };
+  // Translated streams are SSE but Bedrock's; no event of either grows past the bound (`UpstreamBody.frame`).
+  res.body.frame?.(adapter.dialect === 'bedrock' ? 'event-stream' : 'sse');
   const upstreamEvents = metered(adapter.parseStream(res.body, request), ctx, signal, relayed);
   // Cut after the meter: it counts what the upstream made (a cut-off stream is charged for it), the encoder gets what the client is owed.
   const events = stop ? stoppedEvents(upstreamEvents, stop) : upstreamEvents;

@@ -108,3 +108,36 @@ describe('passthroughFor Vertex', () => {
     expect(parts[0]!.thoughtSignature).not.toBe(carried);
   });
 });
+
+describe('the Gemini array relay, cut inside an element', () => {
+  const pretty = (text: string) => JSON.stringify({ candidates: [{ content: { parts: [{ text }], role: 'model' } }] }, null, 2);
+  const compact = (text: string) => JSON.stringify({ candidates: [{ content: { parts: [{ text }], role: 'model' } }] });
+
+  /** The relay's array as the client has it, once its source broke off after these chunks. */
+  async function stateAfter(chunks: string[]) {
+    async function* source() {
+      for (const chunk of chunks) yield Buffer.from(chunk);
+      throw new Error('upstream gone');
+    }
+    const relay = passthroughFor('gemini', attempt('gemini', 'gemini-2.5-flash'), registry)!.relay(source(), { start: 0, clientAskedUsage: false, countOutput: false, jsonArray: true });
+    const sent: string[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of relay.body) sent.push(Buffer.from(chunk).toString());
+      })(),
+    ).rejects.toThrow('upstream gone');
+    const { opened, closed, insideElement } = relay.array!();
+    return { sent: sent.join(''), opened, closed, insideElement };
+  }
+
+  const cut = pretty('cut').slice(0, 30);
+  const cutCompact = compact('cut').slice(0, 30);
+  it.each([
+    ['pretty-printed, the open element held back: between elements for the client', [`[${pretty('Hello')}`, `\n,\r\n${cut}`], `[${pretty('Hello')}`, { opened: true, closed: false, insideElement: false }],
+    ['pretty-printed, the first element held back: the client has not had the [', [`[${cut}`], '', { opened: false, closed: false, insideElement: false }],
+    ['compact, passed on unguarded: the client has part of the element', [`[${compact('Hello')}`, `,${cutCompact}`], `[${compact('Hello')},${cutCompact}`, { opened: true, closed: false, insideElement: true }],
+  ] as const)('%s', async (_name, chunks, sent, expected) => {
+    const state = await stateAfter([...chunks]);
+    expect(state).toEqual({ sent, ...expected });
+  });
+});

@@ -24,6 +24,7 @@ import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
 import { withoutGatewayThinking } from '../surfaces/anthropic-messages/signatures';
 import { withoutGatewaySignatures } from '../surfaces/gemini/carried-thinking';
 import { withoutGatewayReasoning } from '../surfaces/openai-responses/reasoning-content';
+import type { UpstreamFraming } from '../upstream/event-bound';
 import type { UpstreamRequest } from '../upstream/http';
 import type { TokenUsage } from '../usage/tokens';
 
@@ -74,6 +75,8 @@ export interface RelayOptions {
   jsonArray?: boolean;
   /** The provider's id from the config, which the gateway's words for an in-band error name. */
   providerId?: string;
+  /** The most held of one event where the relay frames events itself (Gemini's array); SSE and event streams are bounded by the body. */
+  maxEventBytes?: number;
 }
 
 /** A stream on its way through, and what reading it on the side found. */
@@ -86,6 +89,8 @@ export interface Relay {
 /** Reading a passed-through answer on the side for usage while its bytes go on unchanged. */
 export interface PassthroughReader {
   usageOf(json: unknown): TokenUsage | undefined;
+  /** How the upstream's stream divides into events, for the bound on one (`sse` when absent). */
+  framing?: UpstreamFraming;
   relay(source: AsyncIterable<Uint8Array>, options: RelayOptions): Relay;
 }
 
@@ -280,9 +285,14 @@ export const OPENAI_MEDIA_READER: PassthroughReader = {
   usageOf: OPENAI_RESPONSES.usageOf,
   relay(source, { start }) {
     const meter = new MediaStreamMeter(start);
-    return sideRead(source, meter, () => (meter.images > 0 ? { billedUnits: meter.images } : {}));
+    // Errors stay the upstream's, but only whole events leave: a stream cut inside one (a partial
+    // image past the bound, an upstream gone) ends with the gateway's error event on a line of its own.
+    return rewritingErrors(WHOLE_EVENTS_ONLY, 'sse', (gate) => sideRead(source, meter, () => (meter.images > 0 ? { billedUnits: meter.images } : {}), gate));
   },
 };
+
+/** The in-band error guard's holding back of an event cut across chunks, with no error rewritten. */
+const WHOLE_EVENTS_ONLY: InBandErrorRule = { markers: [], rewrite: () => undefined };
 
 const AZURE_RESPONSES: PassthroughRoute = { ...OPENAI_RESPONSES, request: (call) => azureResponsesRequest(responsesCall(call)) };
 
@@ -305,6 +315,7 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
     },
     parseError: errorFromBedrock,
     usageOf: ANTHROPIC.usageOf,
+    framing: 'event-stream',
     relay(source, { start, providerId = 'bedrock' }) {
       const meter = new AnthropicStreamMeter(start);
       let detail: string | undefined;
@@ -342,17 +353,50 @@ const GEMINI: PassthroughRoute = {
     const meta = (json as { usageMetadata?: Parameters<typeof usageFromGemini>[0] } | null)?.usageMetadata;
     return meta ? usageFromGemini(meta) : undefined;
   },
-  relay(source, { start, jsonArray, providerId = 'gemini' }) {
+  relay(source, { start, jsonArray, providerId = 'gemini', maxEventBytes }) {
     const framing = jsonArray ? 'array' : 'sse';
-    const meter = new GeminiStreamMeter(start, undefined, providerId, framing);
+    const meter = new GeminiStreamMeter(start, undefined, providerId, framing, maxEventBytes);
     const array = meter.array;
-    return rewritingErrors(geminiErrorEvents(providerId, framing), framing, (gate) => ({
-      ...sideRead(source, meter, () => ({ outputChars: meter.outputChars }), gate),
-      ...(array ? { array: () => array } : {}),
-    }));
+    return rewritingErrors(geminiErrorEvents(providerId, framing), framing, (gate) => {
+      if (!array) return sideRead(source, meter, () => ({ outputChars: meter.outputChars }), gate);
+      const client = clientArray(array, gate);
+      return { ...sideRead(source, meter, () => ({ outputChars: meter.outputChars }), client.gate), array: () => client.state };
+    });
   },
   needsApiKey: true,
 };
+
+/**
+ * The array as its client has it. The guard holds an element cut across chunks back until its end,
+ * so a stream cut inside an element the client has had none of (an upstream gone, an element past
+ * the bound) can still end with the error element and `]`; only where the client had part of one
+ * (an array passed on unguarded) can nothing make it valid.
+ */
+function clientArray(array: ArrayState, gate: ChunkGate): { gate: ChunkGate; state: ArrayState } {
+  let sent = false;
+  return {
+    gate: {
+      pass(chunk) {
+        const out = gate.pass(chunk);
+        if (out && out.length > 0) sent = true;
+        return out;
+      },
+      end: () => gate.end(),
+    },
+    state: {
+      // Nothing let out yet: the client has not even had the `[`.
+      get opened() {
+        return array.opened && sent;
+      },
+      get closed() {
+        return array.closed;
+      },
+      get insideElement() {
+        return array.insideElement && gate.holding !== true;
+      },
+    },
+  };
+}
 
 function geminiBytes(call: PassthroughCall): Uint8Array {
   const body = withoutGatewaySignatures(call.body, call.attempt.model);

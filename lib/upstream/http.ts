@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import Agent = require('undici/lib/dispatcher/agent');
 import undiciErrors = require('undici/lib/core/errors');
 import { headersOf, UpstreamBody } from './response-body';
+import { upstreamLimits, type UpstreamFraming, type UpstreamLimits } from './event-bound';
 import { GatewayError } from '../http/errors';
 
 export interface UpstreamRequest {
@@ -22,7 +23,13 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Buffer> & { text(): Promise<string>; bytes(): Promise<Buffer>; dump(): Promise<void> };
+  body: AsyncIterable<Buffer> & {
+    text(): Promise<string>;
+    bytes(): Promise<Buffer>;
+    dump(): Promise<void>;
+    /** How the stream divides into events, so that none grows past the bound (`UpstreamBody.frame`); doubles of the client may leave it out. */
+    frame?(framing: UpstreamFraming): void;
+  };
 }
 
 export interface JsonPostOptions {
@@ -56,9 +63,11 @@ export interface UpstreamClient {
 
 /**
  * undici with kept-alive connection pools per origin. Connection failures become 502, timeouts
- * before the headers 504, an abort by the caller's signal is rethrown as is.
+ * before the headers 504, an abort by the caller's signal is rethrown as is. `limits` bound what
+ * one answer may make the gateway hold (`upstreamLimits(config.limits.maxUpstreamEventBytes)`).
  */
-export function createUpstreamClient(options: { connections?: number } = {}): UpstreamClient {
+export function createUpstreamClient(options: { connections?: number; limits?: UpstreamLimits } = {}): UpstreamClient {
+  const limits = options.limits ?? upstreamLimits();
   const agent = new Agent({
     connections: options.connections ?? 256,
     keepAliveTimeout: 30_000,
@@ -70,7 +79,7 @@ export function createUpstreamClient(options: { connections?: number } = {}): Up
   return {
     send(req) {
       const url = target(req.url);
-      return dispatch(agent, req, url);
+      return dispatch(agent, req, url, limits);
     },
     close: () => agent.close(),
   };
@@ -80,7 +89,7 @@ export function createUpstreamClient(options: { connections?: number } = {}): Up
  * One request through undici's dispatcher: resolves at the response headers with a body that
  * fills as data arrives; the caller's signal aborts it at any point.
  */
-function dispatch(agent: Agent, req: UpstreamRequest, url: Target): Promise<UpstreamResponse> {
+function dispatch(agent: Agent, req: UpstreamRequest, url: Target, limits: UpstreamLimits): Promise<UpstreamResponse> {
   const { signal } = req;
   if (signal?.aborted) return Promise.reject(upstreamFailure(signal.reason, url.host, signal));
   return new Promise((resolve, reject) => {
@@ -95,7 +104,7 @@ function dispatch(agent: Agent, req: UpstreamRequest, url: Target): Promise<Upst
         if (signal?.aborted) onAbort();
       },
       onHeaders(status, rawHeaders, resume) {
-        body = new UpstreamBody(resume, (reason) => abort?.(reason));
+        body = new UpstreamBody(resume, (reason) => abort?.(reason), limits);
         resolve({ status, headers: headersOf(rawHeaders), body });
         return true;
       },

@@ -1,10 +1,12 @@
+import { upstreamLimits } from './event-bound';
 import { headersOf, UpstreamBody } from './response-body';
 
-function body() {
+function body(eventBytes?: number) {
   const calls = { resumed: 0, aborted: [] as Error[] };
   const b = new UpstreamBody(
     () => calls.resumed++,
     (reason) => calls.aborted.push(reason),
+    upstreamLimits(eventBytes),
   );
   return { b, calls };
 }
@@ -110,6 +112,86 @@ describe('UpstreamBody', () => {
     b.end();
     await dumped;
     expect(await collect(b)).toEqual([]);
+  });
+});
+
+describe('UpstreamBody, bounded', () => {
+  const KiB = 1024;
+
+  it('refuses an SSE event past the bound as it arrives: the chunks before it are read, then the refusal, and the upstream is cancelled', async () => {
+    // Prepare: a 64 KiB bound, a whole event, then one that never ends, 100 MiB of it offered in 16 KiB pieces.
+    const { b, calls } = body(64 * KiB);
+    b.frame('sse');
+    const piece = Buffer.alloc(16 * KiB, 'a');
+    b.push(Buffer.from('data: {"n":1}\n\n'));
+    b.push(Buffer.from('data: {"text":"'));
+    let offered = 0;
+    while (offered < 100 * KiB * KiB && calls.aborted.length === 0) {
+      b.push(piece);
+      offered += piece.length;
+    }
+
+    // Act
+    const seen: string[] = [];
+    const read = (async () => {
+      for await (const chunk of b) seen.push(chunk.toString());
+    })();
+
+    // Assess: stopped at the piece that took the event past 64 KiB, none of the rest kept.
+    await expect(read).rejects.toMatchObject({ code: 'upstream_event_too_large', status: 502 });
+    expect(offered).toBe(4 * 16 * KiB);
+    expect(calls.aborted).toHaveLength(1);
+    expect(seen[0]).toBe('data: {"n":1}\n\n');
+    expect(seen.join('').length).toBeLessThanOrEqual(64 * KiB);
+    expect(b.push(piece)).toBe(true);
+  });
+
+  it('refuses a Bedrock frame announcing more than the bound at its prelude', async () => {
+    const { b, calls } = body(64 * KiB);
+    b.frame('event-stream');
+    const prelude = Buffer.alloc(12);
+    prelude.writeUInt32BE(64 * KiB + 1, 0);
+    b.push(prelude);
+    expect(calls.aborted).toHaveLength(1);
+    await expect(collect(b)).rejects.toMatchObject({ code: 'upstream_event_too_large' });
+  });
+
+  it('counts nothing on a body no reader framed', async () => {
+    const { b, calls } = body(64 * KiB);
+    const read = collect(b);
+    for (let i = 0; i < 8; i++) b.push(Buffer.alloc(16 * KiB, 'a'));
+    b.end();
+    expect((await read).join('')).toHaveLength(128 * KiB);
+    expect(calls.aborted).toHaveLength(0);
+  });
+
+  it('refuses a whole answer past twice the bound, letting go of what it kept', async () => {
+    const { b, calls } = body(64 * KiB);
+    const whole = b.bytes();
+    let offered = 0;
+    while (calls.aborted.length === 0 && offered < 10 * KiB * KiB) {
+      // Never paused: a whole read keeps everything anyway, and is bounded.
+      expect(b.push(Buffer.alloc(16 * KiB, 'a'))).toBe(true);
+      offered += 16 * KiB;
+    }
+    await expect(whole).rejects.toMatchObject({ code: 'upstream_answer_too_large', status: 502 });
+    expect(offered).toBe(128 * KiB + 16 * KiB);
+  });
+
+  it('refuses a whole answer that arrived complete before it was read, if it is past the bound', async () => {
+    const { b } = body(64 * KiB);
+    for (let i = 0; i < 9; i++) b.push(Buffer.alloc(16 * KiB, 'a'));
+    b.end();
+    await expect(b.text()).rejects.toMatchObject({ code: 'upstream_answer_too_large' });
+  });
+
+  it('reads a whole answer of more chunks than the high-water mark without stalling', async () => {
+    const { b } = body();
+    for (let i = 0; i < 100; i++) b.push(Buffer.from('x'));
+    const whole = b.bytes();
+    for (let i = 0; i < 100; i++) expect(b.push(Buffer.from('y'))).toBe(true);
+    b.end();
+    expect((await whole).length).toBe(200);
   });
 });
 

@@ -5,6 +5,8 @@
  * (`dump`) are the three ways the pipeline uses an answer.
  */
 
+import { answerTooLarge, eventBound, upstreamLimits, type EventBound, type UpstreamFraming, type UpstreamLimits } from './event-bound';
+
 /** Above this many unread chunks the socket stops being read until the reader catches up. */
 const HIGH_WATER_CHUNKS = 64;
 
@@ -18,19 +20,38 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   #waiter: { resolve: () => void } | undefined;
   #resume: () => void;
   #abort: (reason: Error) => void;
+  readonly #limits: UpstreamLimits;
+  // Set by the reader of a stream (`frame`): counts the event in progress as chunks arrive.
+  #bound: EventBound | undefined;
+  // Read whole (`bytes`, `text`): everything is kept, up to `answerBytes`.
+  #whole = false;
 
-  constructor(resume: () => void, abort: (reason: Error) => void) {
+  constructor(resume: () => void, abort: (reason: Error) => void, limits: UpstreamLimits = upstreamLimits()) {
     this.#resume = resume;
     this.#abort = abort;
+    this.#limits = limits;
+  }
+
+  /**
+   * Tells the body how its stream divides into events, so that no event grows past the bound:
+   * the chunk that takes one over it is dropped, the upstream is cancelled and the reader gets
+   * the refusal (`upstream_event_too_large`) after the chunks before it.
+   */
+  frame(framing: UpstreamFraming): void {
+    this.#bound = eventBound(framing, this.#limits.eventBytes);
   }
 
   /** From the dispatcher: a chunk arrived. False asks it to stop reading the socket for now. */
   push(chunk: Buffer): boolean {
     if (this.#discard) return true;
+    // Checked as the bytes arrive, not as they are read: the count costs the reader nothing.
+    if (this.#bound && !this.#bound.take(chunk)) return this.#refuse(this.#bound.error());
     this.#chunks.push(chunk);
     this.#size += chunk.byteLength;
+    if (this.#whole && this.#size > this.#limits.answerBytes) return this.#refuse(answerTooLarge(this.#limits.answerBytes));
     this.#wake();
-    if (this.#chunks.length < HIGH_WATER_CHUNKS) return true;
+    // A whole read keeps everything anyway (bounded above): pausing would only stall it.
+    if (this.#whole || this.#chunks.length < HIGH_WATER_CHUNKS) return true;
     this.#paused = true;
     return false;
   }
@@ -47,8 +68,13 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     this.#wake();
   }
 
-  /** The whole body. */
+  /** The whole body; one over `answerBytes` is refused (`upstream_answer_too_large`) as soon as it passes. */
   async bytes(): Promise<Buffer> {
+    if (!this.#whole) {
+      this.#whole = true;
+      if (this.#size > this.#limits.answerBytes) this.#refuse(answerTooLarge(this.#limits.answerBytes));
+      this.#unpause();
+    }
     while (!this.#ended) await this.#wait();
     if (this.#error !== undefined) throw this.#error;
     const chunks = this.#chunks.splice(0);
@@ -91,6 +117,21 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
         return { done: true, value: undefined };
       },
     };
+  }
+
+  /** Stops reading: what was kept of a whole answer is let go, the upstream cancelled, the reader told why. */
+  #refuse(reason: Error): boolean {
+    this.#discard = true;
+    if (this.#whole) {
+      this.#chunks.length = 0;
+      this.#size = 0;
+    }
+    // Even after the end: a whole answer that arrived before it was asked for is refused all the same.
+    this.#error ??= reason;
+    this.#ended = true;
+    this.#wake();
+    this.#abort(reason);
+    return true;
   }
 
   #wait(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../../canonical/types';
 import { JsonArraySplitter } from '../../http/json-array';
 import { sseFeed } from '../../http/sse';
+import { eventTooLarge } from '../../upstream/event-bound';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { TokenUsage } from '../../usage/tokens';
 import { geminiMethodUrl, geminiUrl } from './request';
@@ -73,10 +74,16 @@ export class GeminiStreamMeter {
     providerId = 'gemini',
     /** `array`: the stream is the JSON array Gemini writes without `alt=sse` (same elements, other framing). */
     framing: 'sse' | 'array' = 'sse',
+    /** The most held of one array element (`limits.maxUpstreamEventBytes`); SSE is bounded as it arrives (`UpstreamBody.frame`). */
+    maxEventBytes = Infinity,
   ) {
     this.#decoder = new GeminiStreamDecoder(METERED, providerId);
     if (framing === 'array') {
-      const array = (this.array = new JsonArraySplitter((text) => this.#observe(text)));
+      const array = (this.array = new JsonArraySplitter(
+        (text) => this.#observe(text),
+        maxEventBytes,
+        () => eventTooLarge(maxEventBytes, 'array element'),
+      ));
       this.feed = (chunk) => array.feed(chunk);
     } else {
       this.array = undefined;

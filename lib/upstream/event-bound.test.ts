@@ -1,0 +1,77 @@
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { eventBound, upstreamLimits } from './event-bound';
+
+const bytes = (s: string) => Buffer.from(s, 'latin1');
+
+/** Feeds the chunks in order; the index of the first refused, or -1 when all were taken. */
+function firstRefused(framing: 'sse' | 'event-stream', limit: number, chunks: Uint8Array[]): number {
+  const bound = eventBound(framing, limit);
+  return chunks.findIndex((chunk) => !bound.take(chunk));
+}
+
+describe('eventBound, SSE', () => {
+  it.each([
+    ['events ending in LF blank lines', ['data: 12345\n\n', 'data: 12345\n\n', 'data: 12345\n\n'], -1],
+    ['events ending in CRLF blank lines', ['data: 12345\r\n\r\n', 'data: 12345\r\n\r\n'], -1],
+    ['events ending in CR blank lines', ['data: 12345\r\r', 'data: 12345\r\r'], -1],
+    ['a blank line split across two chunks (LF | LF)', ['data: 1234567\n', '\ndata: 1234567\n', '\n'], -1],
+    ['a blank line split across two chunks (CRLF | CRLF)', ['data: 123456\r\n', '\r\ndata: 123456\r\n', '\r\n'], -1],
+    ['an event cut across chunks, ending within the bound', ['data: 12', '34567', '8\n\n'], -1],
+    ['an event growing past the bound without a blank line', ['data: 123', '4567890', '12345'], 2],
+    ['lines that never make a blank line (CRLF, one each)', ['data: 1\r\n', 'data: 2\r\n', 'data: 3\r\n'], 2],
+    ['the bytes after the last blank line of a chunk', ['data: 1\n\ndata: 1234567890123', '45678901'], 1],
+    ['a chunk holding only part of the next event after a blank line', ['data: 1\n\ndata: 1', '2345\n\n'], -1],
+  ])('%s', (_name, chunks, refused) => {
+    // A bound of 20 bytes: each event of these cases is at most that when it ends in time.
+    expect(firstRefused('sse', 20, chunks.map(bytes))).toBe(refused);
+  });
+
+  it('forgets an event once it ended, however long the stream', () => {
+    const bound = eventBound('sse', 64);
+    for (let i = 0; i < 10_000; i++) expect(bound.take(bytes(`data: {"n":${i}}\n\n`))).toBe(true);
+  });
+
+  it('names the bound in its error, not the content', () => {
+    const error = eventBound('sse', 1024).error();
+    expect(error).toMatchObject({ status: 502, code: 'upstream_event_too_large', detail: 'one event passed 1024 bytes (limits.maxUpstreamEventBytes)' });
+  });
+});
+
+describe('eventBound, event stream', () => {
+  const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  const frame = (payload: string) => codec.encode({ headers: { ':event-type': { type: 'string', value: 'chunk' } }, body: fromUtf8(payload) });
+  /** A prelude announcing `length`, without the frame it announces. */
+  const prelude = (length: number) => {
+    const out = Buffer.alloc(12);
+    out.writeUInt32BE(length, 0);
+    return out;
+  };
+
+  it('takes frames within the bound, whole, several to a chunk, or cut anywhere', () => {
+    const frames = Buffer.concat([frame('a'.repeat(100)), frame('b'.repeat(200)), frame('c')]);
+    expect(firstRefused('event-stream', 512, [frames])).toBe(-1);
+    for (const cut of [1, 2, 3, 5, 13, 150, frames.length - 1]) {
+      expect(firstRefused('event-stream', 512, [frames.subarray(0, cut), frames.subarray(cut)])).toBe(-1);
+    }
+    expect(firstRefused('event-stream', 512, [...frames].map((b) => Uint8Array.of(b)))).toBe(-1);
+  });
+
+  it('refuses a frame whose prelude announces more than the bound, before any of it arrives', () => {
+    expect(firstRefused('event-stream', 1024, [frame('ok'), prelude(1025)])).toBe(1);
+    // The length's four bytes cut across chunks.
+    const big = prelude(4 * 1024 * 1024);
+    expect(firstRefused('event-stream', 1024, [frame('ok'), big.subarray(0, 2), big.subarray(2, 3), big.subarray(3)])).toBe(3);
+  });
+
+  it('reads a length of 2 GiB or more as the number it is', () => {
+    expect(firstRefused('event-stream', 1024, [prelude(0xffff_fff0)])).toBe(0);
+  });
+});
+
+describe('upstreamLimits', () => {
+  it('lets a whole answer be twice one event, 32 MiB and 64 MiB by default', () => {
+    expect(upstreamLimits()).toEqual({ eventBytes: 32 * 1024 * 1024, answerBytes: 64 * 1024 * 1024 });
+    expect(upstreamLimits(1024 * 1024)).toEqual({ eventBytes: 1024 * 1024, answerBytes: 2 * 1024 * 1024 });
+  });
+});

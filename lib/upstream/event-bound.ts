@@ -1,0 +1,157 @@
+import { GatewayError } from '../http/errors';
+
+/**
+ * How the bytes of a streamed upstream answer divide into events, for the bound on one event:
+ * `sse` ends each event with a blank line; `event-stream` is Bedrock's binary frames, each
+ * announcing its length in its first four bytes. (Gemini's JSON array is bounded by its own
+ * splitter, `JsonArraySplitter`, which already walks every byte to find its elements' ends.)
+ */
+export type UpstreamFraming = 'sse' | 'event-stream';
+
+/** The most the gateway holds of one upstream answer while reading it. */
+export interface UpstreamLimits {
+  /** One event of a stream (an SSE event, an array element, an event-stream frame). */
+  eventBytes: number;
+  /** A whole (not streamed) answer, error answers included. */
+  answerBytes: number;
+}
+
+/** 32 MiB: the largest legitimate event seen is a streamed image's partial (a few MB of base64). */
+export const DEFAULT_UPSTREAM_EVENT_BYTES = 32 * 1024 * 1024;
+
+/** A whole answer may hold what a stream's events would, and more: twice the bound on one event. */
+export function upstreamLimits(eventBytes: number = DEFAULT_UPSTREAM_EVENT_BYTES): UpstreamLimits {
+  return { eventBytes, answerBytes: 2 * eventBytes };
+}
+
+/**
+ * The error a stream ends with when one upstream event outgrows the bound: the client gets it
+ * in-band (a 502 before the first byte); its detail, for the log only, says how far it got.
+ */
+export function eventTooLarge(limit: number, what = 'event'): GatewayError {
+  return new GatewayError('upstream_unavailable', 'The upstream provider sent a stream event larger than the gateway accepts.', {
+    code: 'upstream_event_too_large',
+    detail: `one ${what} passed ${limit} bytes (limits.maxUpstreamEventBytes)`,
+  });
+}
+
+/** The error of a whole answer that outgrows the bound (a 502 in the client's error shape). */
+export function answerTooLarge(limit: number): GatewayError {
+  return new GatewayError('upstream_unavailable', 'The upstream provider sent an answer larger than the gateway accepts.', {
+    code: 'upstream_answer_too_large',
+    detail: `the answer passed ${limit} bytes (twice limits.maxUpstreamEventBytes)`,
+  });
+}
+
+/** Counts the bytes of the event in progress, chunk by chunk, as they arrive. */
+export interface EventBound {
+  /** False once the event in progress holds more than the bound (the chunk is not to be kept). */
+  take(chunk: Uint8Array): boolean;
+  /** The refusal to end the stream with. */
+  readonly error: () => GatewayError;
+}
+
+/**
+ * The bound on one event of a stream of the given framing.
+ *
+ * @example
+ * const bound = eventBound('sse', 1024);
+ * bound.take(Buffer.from('data: {}\n\n')); // true: the event ended
+ * bound.take(Buffer.alloc(2048, 0x61));    // false: 2 KiB and no blank line yet
+ */
+export function eventBound(framing: UpstreamFraming, limit: number): EventBound {
+  return framing === 'sse' ? new SseBound(limit) : new FrameBound(limit);
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * SSE: the bytes since the last blank line (a line end right after another: `\n\n`, `\n\r`,
+ * `\r\r`; `\r\n` is one line end). Upstreams write whole events, so a chunk nearly always ends
+ * with one and the look back from its end stops at once; only a chunk cut inside an event is
+ * looked through, back to its last blank line.
+ */
+class SseBound implements EventBound {
+  #open = 0;
+  // The previous chunk's last byte: a blank line may straddle two chunks.
+  #last = -1;
+
+  constructor(readonly limit: number) {}
+
+  take(chunk: Uint8Array): boolean {
+    const n = chunk.length;
+    if (n === 0) return true;
+    const end = lastBlankLineEnd(chunk, this.#last);
+    this.#last = chunk[n - 1]!;
+    this.#open = end < 0 ? this.#open + n : n - end;
+    return this.#open <= this.limit;
+  }
+
+  readonly error = () => eventTooLarge(this.limit);
+}
+
+/** Whether a line end at `i` ends a blank line: it follows another line end (`\r\n` is one). */
+function endsBlankLine(chunk: Uint8Array, i: number, last: number): boolean {
+  const b = chunk[i]!;
+  const before = i > 0 ? chunk[i - 1]! : last;
+  return (b === LF || b === CR) && (before === LF || (before === CR && b === CR));
+}
+
+/**
+ * Just past the chunk's last blank line, or -1. The last four bytes are looked at one by one
+ * (where a whole event's chunk has it); before them the line ends are found by the runtime's
+ * native search, which passes over the text of an event cut across chunks far faster.
+ */
+function lastBlankLineEnd(chunk: Uint8Array, last: number): number {
+  const n = chunk.length;
+  const tail = Math.max(0, n - 4);
+  for (let i = n - 1; i >= tail; i--) if (endsBlankLine(chunk, i, last)) return i + 1;
+  let i = tail - 1;
+  while (i >= 0) {
+    i = Math.max(chunk.lastIndexOf(LF, i), chunk.lastIndexOf(CR, i));
+    if (i < 0) return -1;
+    if (endsBlankLine(chunk, i, last)) return i + 1;
+    i--;
+  }
+  return -1;
+}
+
+/**
+ * Bedrock's event stream: each frame's first four bytes (big-endian) are its whole length, so a
+ * frame announcing more than the bound is refused when its prelude arrives, before any of it is
+ * kept. Between preludes whole spans are skipped: the cost is per frame, not per byte.
+ */
+class FrameBound implements EventBound {
+  // Bytes of the current frame still to come after its length.
+  #left = 0;
+  // The length being read (its bytes may be split across chunks).
+  #length = 0;
+  #lengthBytes = 0;
+
+  constructor(readonly limit: number) {}
+
+  take(chunk: Uint8Array): boolean {
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      if (this.#left > 0) {
+        const skip = Math.min(this.#left, n - i);
+        this.#left -= skip;
+        i += skip;
+        continue;
+      }
+      // Multiplying, not shifting: a length of 2 GiB or more would turn negative in a 32-bit shift.
+      this.#length = this.#length * 256 + chunk[i++]!;
+      if (++this.#lengthBytes < 4) continue;
+      if (this.#length > this.limit) return false;
+      // A length under the prelude's own is malformed; the frame decoder refuses it with its own words.
+      this.#left = Math.max(0, this.#length - 4);
+      this.#length = 0;
+      this.#lengthBytes = 0;
+    }
+    return true;
+  }
+
+  readonly error = () => eventTooLarge(this.limit, 'event-stream frame');
+}
