@@ -99,6 +99,11 @@ export class Guardrails {
     return this.#rules.every((r) => r.action === 'flag');
   }
 
+  /** Some rule flags: on answers, a hit may put the call in the audit log (`audit.mode: "flagged"`). */
+  get flags(): boolean {
+    return this.#rules.some((r) => r.action === 'flag');
+  }
+
   /** The rule ids, in order (the preset spelled out). */
   get ruleIds(): string[] {
     return this.#rules.map((r) => r.id);
