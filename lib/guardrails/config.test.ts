@@ -15,7 +15,7 @@ describe('guardrails config', () => {
   });
 
   it('has no rules by default, and looks at requests only', () => {
-    expect(parseConfig(base).guardrails).toEqual({ on: ['request'], streamWindow: 512, rules: [] });
+    expect(parseConfig(base).guardrails).toEqual({ on: ['request'], streamWindow: 512, streamHoldMax: 65536, rules: [] });
     expect(parseConfig({ ...base, guardrails: { rules: [{ detect: 'jwt', action: 'flag' }] } }).guardrails.on).toEqual(['request']);
   });
 
@@ -62,6 +62,9 @@ describe('guardrails config', () => {
     { case: 'no side at all', rules: [{ detect: 'jwt', action: 'flag', on: [] }], error: /guardrails\.rules\[0\]\.on: on lists "request" and\/or "response" \(at least one\)/ },
     { case: 'a side named twice', set: { on: ['response', 'response'] }, rules: [], error: /guardrails\.on: on names a side twice/ },
     { case: 'a window too small for the detectors', set: { streamWindow: 32 }, rules: [], error: /guardrails\.streamWindow: streamWindow is at least 128 bytes/ },
+    { case: 'a hold bound below its least', set: { streamHoldMax: 512 }, rules: [], error: /guardrails\.streamHoldMax: streamHoldMax is at least 1024 bytes/ },
+    { case: 'a hold bound shorter than the window', set: { streamWindow: 8192, streamHoldMax: 4096 }, rules: [], error: /guardrails\.streamHoldMax: streamHoldMax \(4096\) is at least streamWindow \(8192\)/ },
+    { case: 'a hold bound past a MiB', set: { streamHoldMax: 2 * 1024 * 1024 }, rules: [], error: /guardrails\.streamHoldMax: streamHoldMax is at most 1048576 bytes/ },
     { case: 'a rule id used twice on one side', set: { on: ['request', 'response'] }, rules: [{ detect: 'jwt', action: 'flag' }, { detect: 'jwt', action: 'block', on: ['response'] }], error: /guardrails\.rules\[1\]\.id: rule id "jwt" is used twice on the response side/ },
     { case: 'a rule id used twice', rules: [{ detect: 'secrets', action: 'redact' }, { detect: 'jwt', action: 'flag' }, { detect: 'github-token', action: 'block' }], error: /guardrails\.rules\[2\]\.id: rule id "github-token" is used twice/ },
   ])('refuses $case, naming the field', ({ set, rules, error }: { set?: object; rules: unknown[]; error: RegExp }) => {

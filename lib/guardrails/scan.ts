@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { appliesTo, SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailSide, type GuardrailsConfig } from './config';
+import { appliesTo, DEFAULT_STREAM_HOLD_MAX, SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailSide, type GuardrailsConfig } from './config';
 import { DETECTORS, SECRETS_PRESET, type DetectorName } from './detectors';
 import { looksLikeOpenAIEncrypted, REDACTED_SIGNATURE } from '../canonical/signatures';
 import { isGatewaySignature, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
@@ -82,16 +82,54 @@ interface Match {
 export class Guardrails {
   readonly #rules: readonly Rule[];
   readonly #builtIns: BuiltIns | undefined;
+  readonly #openings: Openings | undefined;
+  /** The most bytes of a stream's text held from the start of a candidate or a growing match (`guardrails.streamHoldMax`). */
+  readonly holdMax: number;
 
-  private constructor(rules: readonly Rule[], detectors: readonly (DetectorName | undefined)[]) {
+  private constructor(rules: readonly Rule[], detectors: readonly (DetectorName | undefined)[], holdMax: number) {
     this.#rules = rules;
     this.#builtIns = builtIns(detectors);
+    this.#openings = openings(detectors);
+    this.holdMax = holdMax;
   }
 
-  /** The compiled rules that look at `side` (the request body by default), or undefined when there are none (then nothing is looked at on that side). */
-  static from(config: Pick<GuardrailsConfig, 'rules'> & { on?: readonly GuardrailSide[] }, side: GuardrailSide = 'request'): Guardrails | undefined {
+  /**
+   * The compiled rules that look at `side` (the request body by default), or undefined when there
+   * are none (then nothing is looked at on that side). A stream screened by them holds a candidate
+   * at most `streamHoldMax` bytes (`DEFAULT_STREAM_HOLD_MAX` when the config does not say).
+   */
+  static from(config: Pick<GuardrailsConfig, 'rules'> & { on?: readonly GuardrailSide[]; streamHoldMax?: number }, side: GuardrailSide = 'request'): Guardrails | undefined {
     const compiled = config.rules.filter((rule) => appliesTo(rule, config.on ?? ['request'], side)).flatMap(compile);
-    return compiled.length ? new Guardrails(compiled.map((c) => c.rule), compiled.map((c) => c.detector)) : undefined;
+    return compiled.length ? new Guardrails(compiled.map((c) => c.rule), compiled.map((c) => c.detector), config.streamHoldMax ?? DEFAULT_STREAM_HOLD_MAX) : undefined;
+  }
+
+  /**
+   * The earliest text of a JSON string's text (`inner`, as `matchesInString` reads it) that may
+   * still become a match of a built-in with an `opening` (a JWT before its signature): starting
+   * at or after `from` and before `before`, and running to the end of the text; with the rules of
+   * its detector. Undefined when there is none, which the text's last `end - before` bytes tell
+   * alone in the common case (one of them is no candidate's character): a stream pays that much
+   * per scan when nothing is open.
+   *
+   * @example
+   * guardrails.openingIn(Buffer.from('see eyJhbGciOi'), 0, 5) // { start: 4, rules: [{ rule: 'jwt', action: 'redact' }] }
+   */
+  openingIn(inner: Uint8Array, from: number, before: number): { start: number; rules: { rule: string; action: GuardrailAction }[] } | undefined {
+    const openings = this.#openings;
+    const end = inner.length;
+    if (!openings || before <= from || before > end) return undefined;
+    // A candidate that starts before `before` and runs to the end spans every byte between: the last of them that is no candidate's character rules all out.
+    const { chars } = openings;
+    let at = end;
+    while (at > before && chars[inner[at - 1]!] === 1) at--;
+    if (at > before) return undefined;
+    while (at > from && chars[inner[at - 1]!] === 1) at--;
+    const bytes = view(inner).toString('latin1');
+    openings.pattern.lastIndex = at;
+    const m = openings.pattern.exec(bytes);
+    if (!m || m.index >= before) return undefined;
+    const group = openings.groups.find((g) => m.groups![g.name] !== undefined)!;
+    return { start: m.index, rules: group.rules.map((index) => ({ rule: this.#rules[index]!.id, action: this.#rules[index]!.action })) };
   }
 
   /** Every rule only flags: nothing it finds changes what goes on, so a stream need hold nothing back. */
@@ -609,6 +647,33 @@ function compile(config: GuardrailRuleConfig): { rule: Rule; detector?: Detector
 }
 
 /** The built-in detectors the rules use (rule index to detector), as one pattern with a named group per detector. */
+/** The openings (`Detector.opening`) of the built-ins the rules use, as one pattern, and a byte table of the characters any of them spans. */
+interface Openings {
+  pattern: RegExp;
+  groups: { name: string; rules: number[] }[];
+  /** 1 for a byte some opening may span. */
+  chars: Uint8Array;
+}
+
+function openings(detectors: readonly (DetectorName | undefined)[]): Openings | undefined {
+  const byDetector = new Map<DetectorName, number[]>();
+  detectors.forEach((name, rule) => {
+    if (name && DETECTORS[name].opening) byDetector.set(name, [...(byDetector.get(name) ?? []), rule]);
+  });
+  if (!byDetector.size) return undefined;
+  const names = [...byDetector.keys()];
+  const chars = new Uint8Array(256);
+  for (const name of names) {
+    const spans = new RegExp(`^${DETECTORS[name].opening!.chars}$`);
+    for (let byte = 0; byte < 256; byte++) if (spans.test(String.fromCharCode(byte))) chars[byte] = 1;
+  }
+  return {
+    pattern: new RegExp(names.map((name, i) => `(?<o${i}>${DETECTORS[name].opening!.source})`).join('|'), 'g'),
+    groups: names.map((name, i) => ({ name: `o${i}`, rules: byDetector.get(name)! })),
+    chars,
+  };
+}
+
 function builtIns(detectors: readonly (DetectorName | undefined)[]): BuiltIns | undefined {
   const byDetector = new Map<DetectorName, number[]>();
   detectors.forEach((name, rule) => {

@@ -7,11 +7,6 @@ import type { Guardrails, StringMatch } from './scan';
  */
 const CONTEXT = 32;
 
-/**
- * The most a channel holds while a match at its end may still grow (a PEM block whose footer has
- * not come yet): past it, the match is decided as it stands, and what follows is new text.
- */
-export const MAX_HELD = 64 * 1024;
 
 /** A decided match to replace in the text on its way out, by absolute byte offsets of the channel. */
 export interface Redaction {
@@ -26,11 +21,16 @@ export interface Redaction {
  * they read a request body), looked at as it grows, in bounded memory.
  *
  * Every byte before `decided` is settled: every match starting there is known (and was reported
- * once). A byte is settled once `window` more bytes follow it (no match is longer to recognise) and
- * no match starting at or before it is still growing at the end of the text; so the text that may
- * go out lags the text that came by at most `window` bytes, or by a growing match. A built-in's
- * match is known whole once a byte follows it (each is bounded by a look-ahead); a pattern of the
- * operator's once `window` bytes follow its start.
+ * once). A byte is settled once `window` more bytes follow it (no match is longer to recognise),
+ * no match starting at or before it is still growing at the end of the text, and no candidate
+ * (`Guardrails.openingIn`: text that may still become a match of a built-in known only late, a
+ * JWT before its signature) starts at or before it; so the text that may go out lags the text
+ * that came by at most `window` bytes, or by a growing match or an open candidate, each held at
+ * most `guardrails.holdMax` bytes from its start: past that it is decided as a match of its
+ * rule as it stands (redacted or blocked, never released), and what follows is new text. A
+ * built-in's match is known whole once a byte follows it (each is bounded by a look-ahead); a
+ * pattern of the operator's once `window` bytes follow its start (it has no candidates: it must
+ * be recognisable within the window).
  *
  * @example
  * const text = new TextChannel(guardrails, 512, (match) => …);
@@ -115,7 +115,7 @@ export class TextChannel {
       const start = this.#base + m.start;
       const stop = this.#base + m.end;
       if (start < this.#decided) continue;
-      const settled = final || (m.own ? end - start >= this.window : stop < end) || end - start >= MAX_HELD;
+      const settled = final || (m.own ? end - start >= this.window : stop < end) || end - start >= this.guardrails.holdMax;
       if (!settled) {
         // A match still growing; those after it are looked at again with it.
         pinned = start;
@@ -130,6 +130,26 @@ export class TextChannel {
       } else if (m.action === 'block') blocked ??= match;
       lastEnd = Math.max(lastEnd, stop);
     }
+    if (!final) {
+      // Text that may still become a match known only late (a JWT before its signature) is held from its start, as a growing match is; not where the window holds it anyway.
+      const release = Math.min(pinned, Math.max(end - this.window, lastEnd));
+      const from = Math.max(this.#decided, this.#reportedTo.get(undefined) ?? 0);
+      const open = release > from ? this.guardrails.openingIn(this.#buf, from - base, release - base) : undefined;
+      if (open && end - (base + open.start) >= this.guardrails.holdMax) {
+        // Held as long as anything is: decided as a match of its rules as it stands, rather than released.
+        const start = base + open.start;
+        for (const { rule, action } of open.rules) {
+          const match: StringMatch = { rule, action, start, end };
+          this.onMatch(match);
+          if (action === 'redact') {
+            this.redactions.push({ start, end, rule });
+            this.#redacted = true;
+          } else if (action === 'block') blocked ??= match;
+        }
+        this.#reportedTo.set(undefined, end);
+        lastEnd = end;
+      } else if (open) pinned = Math.min(pinned, base + open.start);
+    }
     this.#decided = final ? end : Math.max(this.#decided, Math.min(pinned, Math.max(end - this.window, lastEnd)));
     this.#pinned = !final && pinned !== Infinity ? pinned : -1;
     this.#trim();
@@ -138,18 +158,18 @@ export class TextChannel {
 
   /**
    * Whether to look again at a text held behind a match still growing (a PEM block before its
-   * footer, a long run after a JWT's dots). Each scan reads all of the held text, so scanning it
+   * footer, a long run after a JWT's dots) or an open candidate (a JWT before its signature). Each scan reads all of the held text, so scanning it
    * on every small delta costs its length squared (7.7 s of CPU for one 64 KB key in 4-byte
    * deltas, the event loop blocked for every other call). Once the held text is longer than the
    * window, it is scanned again only when it has grown by an eighth since the last scan (or has
-   * reached `MAX_HELD`, or the text ended): the held lengths scanned grow geometrically, so a
+   * reached `holdMax`, or the text ended): the held lengths scanned grow geometrically, so a
    * stream's scans cost at most about nine times its length. Skipping a scan only holds text
    * longer (nothing is decided, so nothing goes out): a match that ends waits at most an eighth
    * of what was held for the next scan to see it.
    */
   #rescanDue(end: number): boolean {
     const held = this.#scannedTo - this.#pinned;
-    return held <= this.window || end - this.#scannedTo >= held / 8 || end - this.#pinned >= MAX_HELD;
+    return held <= this.window || end - this.#scannedTo >= held / 8 || end - this.#pinned >= this.guardrails.holdMax;
   }
 
   /**
