@@ -112,9 +112,9 @@ export class Guardrails {
    * per scan when nothing is open.
    *
    * @example
-   * guardrails.openingIn(Buffer.from('see eyJhbGciOi'), 0, 5) // { start: 4, rules: [{ rule: 'jwt', action: 'redact' }] }
+   * guardrails.openingIn(Buffer.from('see eyJhbGciOi'), 0, 5) // { start: 4, rules: [{ rule: 'jwt', action: 'redact' }], spans }
    */
-  openingIn(inner: Uint8Array, from: number, before: number): { start: number; rules: { rule: string; action: GuardrailAction }[] } | undefined {
+  openingIn(inner: Uint8Array, from: number, before: number): Opening | undefined {
     const openings = this.#openings;
     const end = inner.length;
     if (!openings || before <= from || before > end) return undefined;
@@ -129,7 +129,7 @@ export class Guardrails {
     const m = openings.pattern.exec(bytes);
     if (!m || m.index >= before) return undefined;
     const group = openings.groups.find((g) => m.groups![g.name] !== undefined)!;
-    return { start: m.index, rules: group.rules.map((index) => ({ rule: this.#rules[index]!.id, action: this.#rules[index]!.action })) };
+    return { start: m.index, rules: group.rules.map((index) => ({ rule: this.#rules[index]!.id, action: this.#rules[index]!.action })), spans: group.spans };
   }
 
   /** Every rule only flags: nothing it finds changes what goes on, so a stream need hold nothing back. */
@@ -647,10 +647,17 @@ function compile(config: GuardrailRuleConfig): { rule: Rule; detector?: Detector
 }
 
 /** The built-in detectors the rules use (rule index to detector), as one pattern with a named group per detector. */
+/** A candidate in a stream's text (`Guardrails.openingIn`): where it starts, its detector's rules, and the bytes its run may hold (1 for each). */
+export interface Opening {
+  start: number;
+  rules: { rule: string; action: GuardrailAction }[];
+  spans: Uint8Array;
+}
+
 /** The openings (`Detector.opening`) of the built-ins the rules use, as one pattern, and a byte table of the characters any of them spans. */
 interface Openings {
   pattern: RegExp;
-  groups: { name: string; rules: number[] }[];
+  groups: { name: string; rules: number[]; spans: Uint8Array }[];
   /** 1 for a byte some opening may span. */
   chars: Uint8Array;
 }
@@ -663,15 +670,13 @@ function openings(detectors: readonly (DetectorName | undefined)[]): Openings | 
   if (!byDetector.size) return undefined;
   const names = [...byDetector.keys()];
   const chars = new Uint8Array(256);
-  for (const name of names) {
-    const spans = new RegExp(`^${DETECTORS[name].opening!.chars}$`);
-    for (let byte = 0; byte < 256; byte++) if (spans.test(String.fromCharCode(byte))) chars[byte] = 1;
-  }
-  return {
-    pattern: new RegExp(names.map((name, i) => `(?<o${i}>${DETECTORS[name].opening!.source})`).join('|'), 'g'),
-    groups: names.map((name, i) => ({ name: `o${i}`, rules: byDetector.get(name)! })),
-    chars,
-  };
+  const groups = names.map((name, i) => {
+    const spans = new Uint8Array(256);
+    const spanned = new RegExp(`^${DETECTORS[name].opening!.chars}$`);
+    for (let byte = 0; byte < 256; byte++) if (spanned.test(String.fromCharCode(byte))) spans[byte] = chars[byte] = 1;
+    return { name: `o${i}`, rules: byDetector.get(name)!, spans };
+  });
+  return { pattern: new RegExp(names.map((name, i) => `(?<o${i}>${DETECTORS[name].opening!.source})`).join('|'), 'g'), groups, chars };
 }
 
 function builtIns(detectors: readonly (DetectorName | undefined)[]): BuiltIns | undefined {

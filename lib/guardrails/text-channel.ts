@@ -13,6 +13,8 @@ export interface Redaction {
   start: number;
   end: number;
   rule: string;
+  /** Goes on from the redaction before it (a candidate's run past `holdMax`): replaced by nothing, so the text reads one `[REDACTED:<rule>]`. */
+  unmarked?: true;
 }
 
 /**
@@ -54,6 +56,8 @@ export class TextChannel {
   /** The end of the last match reported, per pattern (user patterns by rule id; the built-ins, one pattern, under undefined). */
   readonly #reportedTo = new Map<string | undefined, number>();
   #redacted = false;
+  /** A candidate decided at `holdMax` under a `redact` rule whose run may still go on: redacted on, unmarked, while its characters (`spans`) do. */
+  #runOn: { rule: string; spans: Uint8Array } | undefined;
   /** Decided redactions not yet sent on, by start. */
   readonly redactions: Redaction[] = [];
 
@@ -104,6 +108,7 @@ export class TextChannel {
       this.#added = [];
       this.#addedBytes = 0;
     }
+    if (this.#runOn) this.#redactRunOn(end, final);
     let pinned = Infinity;
     let lastEnd = this.#decided;
     let blocked: StringMatch | undefined;
@@ -148,12 +153,34 @@ export class TextChannel {
         }
         this.#reportedTo.set(undefined, end);
         lastEnd = end;
+        // Its run may go on: the rest of it is the same candidate, redacted too as it comes (`#redactRunOn`), never new text.
+        const redacting = open.rules.find((r) => r.action === 'redact');
+        if (redacting) this.#runOn = { rule: redacting.rule, spans: open.spans };
       } else if (open) pinned = Math.min(pinned, base + open.start);
     }
     this.#decided = final ? end : Math.max(this.#decided, Math.min(pinned, Math.max(end - this.window, lastEnd)));
     this.#pinned = !final && pinned !== Infinity ? pinned : -1;
     this.#trim();
     return blocked;
+  }
+
+  /**
+   * The run of a candidate decided at `holdMax`, as far as it goes on from `decided`: redacted,
+   * unmarked, and settled (it fails safe as its start did); once a byte that its run cannot hold
+   * comes (or the text ends), what follows is new text.
+   */
+  #redactRunOn(end: number, final: boolean): void {
+    const runOn = this.#runOn!;
+    const buf = this.#buf;
+    let at = this.#decided - this.#base;
+    while (at < buf.length && runOn.spans[buf[at]!] === 1) at++;
+    const stop = this.#base + at;
+    if (stop > this.#decided) {
+      this.redactions.push({ start: this.#decided, end: stop, rule: runOn.rule, unmarked: true });
+      this.#reportedTo.set(undefined, stop);
+      this.#decided = stop;
+    }
+    if (stop < end || final) this.#runOn = undefined;
   }
 
   /**
@@ -218,7 +245,7 @@ function redacted(range: { start: number; end: number; escaped: Buffer }, redact
   for (const r of [...redactions].sort((a, b) => a.start - b.start)) {
     if (r.start >= at) {
       parts.push(range.escaped.subarray(at - range.start, r.start - range.start).toString());
-      parts.push(`[REDACTED:${r.rule}]`);
+      if (!r.unmarked) parts.push(`[REDACTED:${r.rule}]`);
     }
     // A match that began in an earlier piece takes this one's text up to its end.
     at = Math.max(at, Math.min(range.end, r.end));
