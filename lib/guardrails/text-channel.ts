@@ -7,7 +7,6 @@ import type { Guardrails, StringMatch } from './scan';
  */
 const CONTEXT = 32;
 
-
 /** A decided match to replace in the text on its way out, by absolute byte offsets of the channel. */
 export interface Redaction {
   start: number;
@@ -29,7 +28,8 @@ export interface Redaction {
  * JWT before its signature) starts at or before it; so the text that may go out lags the text
  * that came by at most `window` bytes, or by a growing match or an open candidate, each held at
  * most `guardrails.holdMax` bytes from its start: past that it is decided as a match of its
- * rule as it stands (redacted or blocked, never released), and what follows is new text. A
+ * rule as it stands (redacted or blocked, never released; under `redact`, the rest of a
+ * candidate's run is redacted on with it), and what follows is new text. A
  * built-in's match is known whole once a byte follows it (each is bounded by a look-ahead); a
  * pattern of the operator's once `window` bytes follow its start (it has no candidates: it must
  * be recognisable within the window).
@@ -185,9 +185,10 @@ export class TextChannel {
 
   /**
    * Whether to look again at a text held behind a match still growing (a PEM block before its
-   * footer, a long run after a JWT's dots) or an open candidate (a JWT before its signature). Each scan reads all of the held text, so scanning it
-   * on every small delta costs its length squared (7.7 s of CPU for one 64 KB key in 4-byte
-   * deltas, the event loop blocked for every other call). Once the held text is longer than the
+   * footer, a long run after a JWT's dots) or an open candidate (a JWT before its signature).
+   * Each scan reads all of the held text, so scanning it on every small delta costs its length
+   * squared (7.7 s of CPU for one 64 KB key in 4-byte deltas, the event loop blocked for every
+   * other call). Once the held text is longer than the
    * window, it is scanned again only when it has grown by an eighth since the last scan (or has
    * reached `holdMax`, or the text ended): the held lengths scanned grow geometrically, so a
    * stream's scans cost at most about nine times its length. Skipping a scan only holds text
