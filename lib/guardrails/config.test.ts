@@ -2,6 +2,7 @@ import { parseConfig } from '../config/load';
 import { patternProblem } from './config';
 import { FAKE } from './fake-tokens';
 import { Guardrails } from './scan';
+import { compileSets } from './sets';
 
 const base = { providers: [{ id: 'o', type: 'openai', accounts: [{ id: 'a', apiKey: { env: 'K' } }] }], models: [{ name: 'm', targets: [{ provider: 'o', model: 'm' }] }] };
 
@@ -12,6 +13,14 @@ describe('guardrails config', () => {
       guardrails: { rules: [{ detect: 'secrets', action: 'redact' }, { detect: 'jwt', action: 'flag' }, { id: 'internal-host', detect: { regex: 'corp\\.example\\.com', flags: 'i' }, action: 'block' }] },
     });
     expect(config.guardrails.rules).toHaveLength(3);
+  });
+
+  it('gives the rules on answers, the gateway\'s and each set\'s, the hold bound it names (64 KB unless it does)', () => {
+    const rules = [{ detect: 'jwt', action: 'redact' }];
+    const config = parseConfig({ ...base, guardrails: { on: ['response'], streamHoldMax: 4096, rules, sets: { strict: { rules } } } });
+    expect(Guardrails.from(config.guardrails, 'response')!.holdMax).toBe(4096);
+    expect(compileSets(config.guardrails)!.get('strict')!.answers!.rules.holdMax).toBe(4096);
+    expect(Guardrails.from(parseConfig({ ...base, guardrails: { on: ['response'], rules } }).guardrails, 'response')!.holdMax).toBe(65536);
   });
 
   it('has no rules by default, and looks at requests only', () => {
