@@ -646,7 +646,6 @@ function compile(config: GuardrailRuleConfig): { rule: Rule; detector?: Detector
   return [{ rule: { id: config.id!, action, pattern: new RegExp(detect.regex, `g${detect.flags}`) } }];
 }
 
-/** The built-in detectors the rules use (rule index to detector), as one pattern with a named group per detector. */
 /** A candidate in a stream's text (`Guardrails.openingIn`): where it starts, its detector's rules, and the bytes its run may hold (1 for each). */
 export interface Opening {
   start: number;
@@ -662,6 +661,7 @@ interface Openings {
   chars: Uint8Array;
 }
 
+/** The openings of the built-ins the rules use (rule index to detector), whatever the rules' actions: a flag's hit must not be lost either; undefined when none has one. */
 function openings(detectors: readonly (DetectorName | undefined)[]): Openings | undefined {
   const byDetector = new Map<DetectorName, number[]>();
   detectors.forEach((name, rule) => {
@@ -679,6 +679,7 @@ function openings(detectors: readonly (DetectorName | undefined)[]): Openings | 
   return { pattern: new RegExp(names.map((name, i) => `(?<o${i}>${DETECTORS[name].opening!.source})`).join('|'), 'g'), groups, chars };
 }
 
+/** The built-in detectors the rules use (rule index to detector), as one pattern with a named group per detector. */
 function builtIns(detectors: readonly (DetectorName | undefined)[]): BuiltIns | undefined {
   const byDetector = new Map<DetectorName, number[]>();
   detectors.forEach((name, rule) => {
