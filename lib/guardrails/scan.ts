@@ -124,7 +124,14 @@ export class Guardrails {
     while (at > before && chars[inner[at - 1]!] === 1) at--;
     if (at > before) return undefined;
     while (at > from && chars[inner[at - 1]!] === 1) at--;
-    const bytes = view(inner).toString('latin1');
+    // A long run that holds no candidate (base64 data) ends here: a candidate's literal must start before `before`.
+    const buf = view(inner);
+    const literalBefore = (literal: string) => {
+      const found = buf.indexOf(literal, at, 'latin1');
+      return found >= 0 && found < before;
+    };
+    if (!openings.literals.some(literalBefore)) return undefined;
+    const bytes = buf.toString('latin1');
     openings.pattern.lastIndex = at;
     const m = openings.pattern.exec(bytes);
     if (!m || m.index >= before) return undefined;
@@ -659,6 +666,8 @@ interface Openings {
   groups: { name: string; rules: number[]; spans: Uint8Array }[];
   /** 1 for a byte some opening may span. */
   chars: Uint8Array;
+  /** What their candidates start with. */
+  literals: string[];
 }
 
 /** The openings of the built-ins the rules use (rule index to detector), whatever the rules' actions: a flag's hit must not be lost either; undefined when none has one. */
@@ -676,7 +685,8 @@ function openings(detectors: readonly (DetectorName | undefined)[]): Openings | 
     for (let byte = 0; byte < 256; byte++) if (spanned.test(String.fromCharCode(byte))) spans[byte] = chars[byte] = 1;
     return { name: `o${i}`, rules: byDetector.get(name)!, spans };
   });
-  return { pattern: new RegExp(names.map((name, i) => `(?<o${i}>${DETECTORS[name].opening!.source})`).join('|'), 'g'), groups, chars };
+  const literals = names.map((name) => DETECTORS[name].opening!.literal);
+  return { pattern: new RegExp(names.map((name, i) => `(?<o${i}>${DETECTORS[name].opening!.source})`).join('|'), 'g'), groups, chars, literals };
 }
 
 /** The built-in detectors the rules use (rule index to detector), as one pattern with a named group per detector. */
