@@ -11,6 +11,33 @@ async function readAll(body: unknown): Promise<Uint8Array[]> {
 }
 
 describe('AuditCapture', () => {
+  it('keeps the request body by reference and makes its record form only when asked (a dropped capture never decodes it)', () => {
+    const capture = new AuditCapture(4, { onFlag: true });
+    const raw = Buffer.from('{"q":"héllo"}');
+
+    const decode = jest.spyOn(TextDecoder.prototype, 'decode');
+    capture.request(raw, 'application/json');
+    const notYet = decode.mock.calls.length;
+    const { request } = capture.bodies();
+    const then = decode.mock.calls.length;
+    decode.mockRestore();
+
+    expect([notYet, then]).toEqual([0, 1]);
+    expect(request).toEqual({ contentType: 'application/json', bytes: raw.byteLength, text: '{"q"', truncated: true });
+    expect(capture.wanted).toBe(false);
+    capture.keep();
+    expect(capture.wanted).toBe(true);
+  });
+
+  it('keeps the size a body refused unread declared, even after an earlier read', () => {
+    const capture = new AuditCapture(64);
+    capture.request(Buffer.from('{}'), 'application/json');
+
+    capture.unread('application/json', 1234);
+
+    expect(capture.bodies().request).toEqual({ contentType: 'application/json', bytes: 1234 });
+  });
+
   it('hands a stream\'s chunks on as they came, the very same objects, and keeps them in order', async () => {
     // Prepare
     const capture = new AuditCapture(1024);

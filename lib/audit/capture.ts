@@ -7,10 +7,18 @@ import { auditBody, isTextType, type AuditBody } from './record';
  * the answer as it leaves (a stream's chunks as they are relayed, kept by reference up to the
  * limit, never copied and never waited for). Only requests the audit log covers have one, so
  * others pay nothing.
+ *
+ * A capture begun `onFlag` is for a call only a `flag` rule on its answer would put in the audit
+ * log (`audit.mode: "flagged"`): a hit may come after most of a stream has gone, so its bodies are
+ * gathered from the start all the same (by reference, as for any capture), and its record is
+ * written only once something flagged the call (`keep`); else it is dropped unread.
  */
 export class AuditCapture {
   readonly #maxBytes: number;
+  #wanted: boolean;
   #request: AuditBody;
+  /** The client's body as read, made into its record form only when the record is made (a capture that is dropped never decodes it). */
+  #requestRaw: { raw: Uint8Array; contentType: string | undefined; asText: boolean } | undefined;
   #responseType: string | undefined;
   /** A whole answer, as the door was given it: a string is encoded (up to the limit) only when the record is made. */
   #whole: Uint8Array | string | undefined;
@@ -19,9 +27,20 @@ export class AuditCapture {
   #kept = 0;
   #relayed = 0;
 
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, { onFlag = false }: { onFlag?: boolean } = {}) {
     this.#maxBytes = maxBytes;
+    this.#wanted = !onFlag;
     this.#request = { bytes: 0 };
+  }
+
+  /** Whether the call's record is to be written: always, but for a capture begun `onFlag` that nothing has flagged yet. */
+  get wanted(): boolean {
+    return this.#wanted;
+  }
+
+  /** Something flagged the call: its record is written (a no-op for a capture that always was). */
+  keep(): void {
+    this.#wanted = true;
   }
 
   /**
@@ -29,11 +48,13 @@ export class AuditCapture {
    * content type says, so it is kept as text too: a label must not keep a prompt out of the record.
    */
   request(raw: Uint8Array, contentType: string | undefined, asText = false): void {
-    this.#request = auditBody(raw, contentType, this.#maxBytes, raw.byteLength, asText || isTextType(contentType));
+    // Kept by reference: the gateway never writes into a body it has read.
+    this.#requestRaw = { raw, contentType, asText: asText || isTextType(contentType) };
   }
 
   /** The client's body, refused unread (too large): only its type and the size it declared (`content-length`) are known. */
   unread(contentType: string | undefined, declared: number): void {
+    this.#requestRaw = undefined;
     this.#request = { ...(contentType ? { contentType } : {}), bytes: Number.isSafeInteger(declared) && declared > 0 ? declared : 0 };
   }
 
@@ -74,7 +95,9 @@ export class AuditCapture {
     if (typeof whole === 'string') response = textBody(whole, this.#responseType, this.#maxBytes);
     else if (whole) response = auditBody(whole, this.#responseType, this.#maxBytes);
     else response = auditBody(this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks), this.#responseType, this.#maxBytes, this.#relayed);
-    return { request: this.#request, response };
+    const read = this.#requestRaw;
+    const request = read ? auditBody(read.raw, read.contentType, this.#maxBytes, read.raw.byteLength, read.asText) : this.#request;
+    return { request, response };
   }
 }
 

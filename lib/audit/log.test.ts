@@ -24,6 +24,26 @@ describe('AuditLog', () => {
     expect(new AuditLog(config(mode), new MemoryAuditSink(), { debug() {}, info() {}, warn() {}, error() {} }).covers(who)).toBe(covered);
   });
 
+  it("drops a capture begun for a flag in the answer that nothing flagged, and writes it once something did", async () => {
+    const sink = new MemoryAuditSink();
+    const log = new AuditLog(config('flagged'), sink, console);
+    const unflagged = log.beginOnFlag();
+    const flagged = log.beginOnFlag();
+    for (const capture of [unflagged, flagged]) {
+      capture.request(Buffer.from('{"q":1}'), 'application/json');
+      capture.answer({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"a":2}' });
+    }
+
+    flagged.keep();
+    log.record(unflagged, { ...usage, requestId: 'req-quiet' });
+    log.record(flagged, { ...usage, requestId: 'req-flagged' });
+    await log.drain();
+
+    expect([...sink.objects.keys()]).toEqual(['audit/2026/11/26/22/req-flagged.json.gz']);
+    expect(unflagged.wanted).toBe(false);
+    expect(log.begin().wanted).toBe(true);
+  });
+
   it('is not made at all in off mode, nor is its sink', () => {
     const sink = jest.fn(() => new MemoryAuditSink());
 

@@ -67,8 +67,17 @@ export class AuditLog {
     return new AuditCapture(this.#config.maxBytes);
   }
 
-  /** Writes the request's record in the background; `drain` waits for it. Never throws. */
+  /**
+   * A capture for a call that only a `flag` rule on its answer would put in the log (`flagged`
+   * mode): begun before the answer, its record written only if the answer flags (`AuditCapture.keep`).
+   */
+  beginOnFlag(): AuditCapture {
+    return new AuditCapture(this.#config.maxBytes, { onFlag: true });
+  }
+
+  /** Writes the request's record in the background; `drain` waits for it. Never throws. A capture begun `onFlag` that nothing flagged is dropped. */
   record(capture: AuditCapture, usage: UsageRecord): void {
+    if (!capture.wanted) return;
     const key = auditObjectKey(usage.at, usage.requestId);
     // Built inside the chain: a record that cannot be made is a failed write, never an exception
     // thrown into the request's settlement (budgets) or the process.

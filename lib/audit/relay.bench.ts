@@ -5,6 +5,8 @@
  *   through `gateway.handle`, with `audit.mode` off and with it on (`all`, records to memory).
  * With `AUDIT_BENCH_OFF_ONLY=1` only the gateway with auditing off runs, and nothing of
  * `lib/audit` is imported: the same file then measures a checkout from before the audit log.
+ * With `AUDIT_BENCH_FLAG_ANSWERS=1`: a `flag` rule on answers, `audit.mode` off against `flagged`
+ * (where every call's capture is begun for its answer, and dropped when nothing flags).
  *
  *   npx tsx lib/audit/relay.bench.ts
  */
@@ -47,7 +49,8 @@ async function relayAlone(): Promise<void> {
   }
 }
 
-async function throughGateway(mode: 'off' | 'all'): Promise<void> {
+/** `flagAnswers`: a `flag` rule on answers (a JWT), which in `flagged` mode begins a capture for every call, dropped unless its answer flags (none here does). */
+async function throughGateway(mode: 'off' | 'all' | 'flagged', flagAnswers = false): Promise<void> {
   const upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
   const words = Array.from({ length: 100 }, (_, i) => `w${i} `);
   upstream.reply({ kind: 'text', text: words.join(''), chunks: words });
@@ -59,6 +62,7 @@ async function throughGateway(mode: 'off' | 'all'): Promise<void> {
     models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
     // Named only when on: a checkout from before the audit log refuses the field.
     ...(mode === 'off' ? {} : { audit: { mode } }),
+    ...(flagAnswers ? { guardrails: { on: ['response'], rules: [{ detect: 'jwt', action: 'flag' }] } } : {}),
   });
   const audit = mode === 'off' ? undefined : await import('./log.js').then(({ MemoryAuditSink }) => () => new MemoryAuditSink());
   const gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend: new MemorySpendStore(), usage: new MemoryUsageSink(), credentials: new LocalCredentials({ UP: 'sk-up' }), ...(audit ? { audit } : {}) });
@@ -75,10 +79,15 @@ async function throughGateway(mode: 'off' | 'all'): Promise<void> {
   }
   await gateway.close();
   await upstream.close();
-  process.stdout.write(`gateway, streamed (100 chunks), audit ${mode}: p50 ${median(times).toFixed(3)} ms (1000 requests)\n`);
+  process.stdout.write(`gateway, streamed (100 chunks), audit ${mode}${flagAnswers ? ', a flag rule on answers' : ''}: p50 ${median(times).toFixed(3)} ms (1000 requests)\n`);
 }
 
 async function main(): Promise<void> {
+  if (process.env.AUDIT_BENCH_FLAG_ANSWERS === '1') {
+    // What `flagged` mode costs a call with a flag rule on answers that never flags: the capture begun for it, its tee, and the drop.
+    for (const mode of ['off', 'flagged', 'off', 'flagged', 'off'] as const) await throughGateway(mode, true);
+    return;
+  }
   if (!offOnly) await relayAlone();
   await throughGateway('off');
   if (!offOnly) await throughGateway('all');

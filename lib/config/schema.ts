@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_BUDGET_THRESHOLDS } from '../alerts/thresholds';
 import { DEFAULT_UPSTREAM_EVENT_BYTES } from '../upstream/event-bound';
-import { DEFAULT_STREAM_WINDOW, GuardrailsSchema, MAX_GUARDRAIL_SETS, setNameProblem } from '../guardrails/config';
+import { DEFAULT_STREAM_HOLD_MAX, DEFAULT_STREAM_WINDOW, GuardrailsSchema, MAX_GUARDRAIL_SETS, setNameProblem } from '../guardrails/config';
 
 /**
  * Where a credential comes from. Configs hold references only, never values:
@@ -518,7 +518,7 @@ export const GatewayConfigSchema = z
     audit: AuditSchema.default({ mode: 'off', maxBytes: DEFAULT_AUDIT_MAX_BYTES, retentionDays: 90 }),
     responseCache: ResponseCacheSchema.default({ maxBytes: RESPONSE_CACHE_MAX_BYTES }),
     /** Rules run on the prompt text of every model call, and on answers where `on` says so: block, redact or flag secrets and patterns (`lib/guardrails/`). */
-    guardrails: GuardrailsSchema.default({ on: ['request'], streamWindow: DEFAULT_STREAM_WINDOW, rules: [] }),
+    guardrails: GuardrailsSchema.default({ on: ['request'], streamWindow: DEFAULT_STREAM_WINDOW, streamHoldMax: DEFAULT_STREAM_HOLD_MAX, rules: [] }),
     /**
      * Named request parameter policies (`lib/params/`) that keys and teams may name (`params:
      * "<name>"`): applied after the model's own `params`, a cap taking the lower, a forced value

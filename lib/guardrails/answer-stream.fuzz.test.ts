@@ -8,11 +8,15 @@ import { Guardrails } from './scan';
 
 /** A 4096-bit key's length of PEM (about 3 KB): held far past any window, so its text is scanned again only as it grows by an eighth. */
 const LONG_PEM = `-----BEGIN PRIVATE KEY-----\n${Array.from({ length: 50 }, (_, i) => fakeChars(64, 100 + i, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')).join('\n')}\n-----END PRIVATE KEY-----`;
-const TOKENS = [FAKE.awsKeyId, FAKE.githubClassic, FAKE.githubFineGrained, FAKE.openaiProject, FAKE.anthropic, FAKE.google, FAKE.slackBot, FAKE.stripeLive, FAKE.gatewayKey, fakePem('RSA '), fakePem('OPENSSH '), LONG_PEM];
-const NOISE = ['', ' ', 'TICKET-20481', 'a"b', 'back\\slash', '\u0000\u001f', 'line\nbreak\n', '日本語', 'é👋', 'AKIA in prose', 'sk-', 'ghp_short', '-----BEGIN', '\\n', 'word '];
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+/** Matches known only past any window of the fuzz (its windows run to 728 bytes): held from their start as candidates. */
+const LONG_JWT = `eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJ${fakeChars(700, 200, BASE64URL)}.${fakeChars(200, 201, BASE64URL)}`;
+const LONG_OPENAI = `sk-${fakeChars(800, 202)}T3BlbkFJ${fakeChars(20, 203)}`;
+const TOKENS = [LONG_JWT, LONG_OPENAI, FAKE.jwt, FAKE.awsKeyId, FAKE.githubClassic, FAKE.githubFineGrained, FAKE.openaiProject, FAKE.anthropic, FAKE.google, FAKE.slackBot, FAKE.stripeLive, FAKE.gatewayKey, fakePem('RSA '), fakePem('OPENSSH '), LONG_PEM];
+const NOISE = ['', ' ', `eyJ${fakeChars(900, 204, BASE64URL)}`, `${LONG_JWT.slice(0, 500)}.`, `sk-${fakeChars(760, 205)}`, 'TICKET-20481', 'a"b', 'back\\slash', '\u0000\u001f', 'line\nbreak\n', '日本語', 'é👋', 'AKIA in prose', 'sk-', 'ghp_short', '-----BEGIN', '\\n', 'word '];
 /** The preset, and a pattern of the operator's (whose match is settled only a window after its start). */
 const rules = (action: 'flag' | 'redact' | 'block') =>
-  Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'secrets', action }, { id: 'ticket', detect: { regex: 'TICKET-[0-9]{4,8}' }, action }] }), 'response')!;
+  Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'secrets', action }, { detect: 'jwt', action }, { id: 'ticket', detect: { regex: 'TICKET-[0-9]{4,8}' }, action }] }), 'response')!;
 
 /** The whole text as the non-streamed path screens it: the reference a stream must match. */
 function screenedWhole(guardrails: Guardrails, text: string): { text: string; hits: number; blocked: boolean } {

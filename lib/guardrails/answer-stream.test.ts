@@ -139,6 +139,107 @@ describe('AnswerStreamScreen', () => {
     expect(shape.text(sseEvents(outs.join('')))).toBe('here: [REDACTED:private-key]');
   });
 
+  describe('a match longer than the window (held from its start while it may still become one)', () => {
+    const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+    /** A JWT of 900 characters: its signature comes 640 bytes after its start, past any window below that. */
+    const JWT_900 = `eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJ${fakeChars(600, 40, BASE64URL)}.${fakeChars(260, 41, BASE64URL)}`;
+    /** A PEM block of about 3 KB (a 4096-bit RSA key's length), in lines of 64. */
+    const PEM_3K = `-----BEGIN RSA PRIVATE KEY-----\n${Array.from({ length: 47 }, (_, i) => fakeChars(64, 50 + i, `${BASE64URL.slice(0, 62)}+/`)).join('\n')}\n-----END RSA PRIVATE KEY-----`;
+    const SECRETS: Record<string, string> = {
+      'a 900-character JWT': JWT_900,
+      'a JWT whose header alone is longer than the window': `eyJ${fakeChars(700, 42, BASE64URL)}.eyJ${fakeChars(40, 43)}.${fakeChars(43, 44, BASE64URL)}`,
+      'a legacy OpenAI key with a long run before its marker': `sk-${fakeChars(600, 45)}T3BlbkFJ${fakeChars(20, 46)}`,
+      'a 3 KB PEM block': PEM_3K,
+      ...Object.fromEntries(Object.entries(FAKE).map(([name, token]) => [`FAKE.${name}`, token])),
+      // Only a secret by its name.
+      'FAKE.awsSecret': `AWS_SECRET_ACCESS_KEY=${FAKE.awsSecret}`,
+    };
+    const guardrails = rules('redact', [{ detect: 'jwt', action: 'redact' }]);
+    const deltas = (text: string, size: number) => text.match(new RegExp(`[^]{1,${size}}`, 'g'))!;
+
+    describe.each(Object.keys(SECRETS))('%s', (name) => {
+      const secret = SECRETS[name]!;
+      const text = `Here: ${secret} and the rest.`;
+      it.each([1, 3, 7, 64])('in %i-character deltas, with the least window, sends none of it: the text as screening it whole leaves it', (size) => {
+        const shape = STREAMS.openai;
+        const screen = new AnswerStreamScreen(guardrails, { dialect: 'openai', hold: true, window: 128 });
+        const { outs } = run(screen, [...shape.start, ...deltas(text, size).map(shape.piece), ...shape.end]);
+        const sent = shape.text(sseEvents(outs.join('')));
+        expect(sent).toBe(screenedWhole(guardrails, text));
+        expect(sent).toMatch(/^Here: (?:AWS_SECRET_ACCESS_KEY=)?\[REDACTED:[a-z-]+\] and the rest\.$/);
+        expect(screen.hits.reduce((n, h) => n + h.count, 0)).toBe(1);
+      });
+    });
+
+    it('lets the text before a candidate go while it is held, and holds nothing once it is ruled out', () => {
+      const shape = STREAMS.anthropic;
+      const prose = 'The token follows. '.repeat(100);
+      const screen = new AnswerStreamScreen(guardrails, { dialect: 'anthropic', hold: true, window: 128 });
+      const sentAfter = (pieces: string[]) => shape.text(sseEvents(pieces.map((p) => Buffer.from(screen.push(Buffer.from(shape.piece(p)))).toString()).join('')));
+      run(screen, shape.start);
+      const beforeIt = sentAfter(deltas(prose, 7));
+      const whileHeld = sentAfter(deltas(JWT_900.slice(0, 600), 7));
+      // Up to where the candidate starts (the event that carries its start waits whole), and not a byte of it.
+      expect(prose.startsWith(beforeIt + whileHeld)).toBe(true);
+      expect((beforeIt + whileHeld).length).toBeGreaterThanOrEqual(prose.length - 7);
+      // A run after `eyJ` that ends without becoming a JWT is no match: it goes, up to the window.
+      const ruledOut = sentAfter([' is not one.', ...deltas(' word'.repeat(60), 7)]);
+      expect(ruledOut.startsWith(`${JWT_900.slice(0, 600)} is not one.`)).toBe(true);
+      expect(screen.hits).toEqual([]);
+    });
+
+    it('counts a JWT longer than the window once when the rules only flag (nothing held, the hit not lost)', () => {
+      const flagging = rules('flag', [{ detect: 'jwt', action: 'flag' }]);
+      const shape = STREAMS.openai;
+      const screen = new AnswerStreamScreen(flagging, { dialect: 'openai', hold: false, window: 128 });
+      const stream = [...shape.start, ...deltas(`see ${JWT_900} now`, 3).map(shape.piece), ...shape.end];
+      const { outs } = run(screen, stream);
+      expect(outs.slice(0, -1)).toEqual(stream);
+      expect(screen.hits).toEqual([{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }]);
+    });
+
+    describe('past streamHoldMax', () => {
+      const bounded = (action: 'redact' | 'block') => Guardrails.from(GuardrailsSchema.parse({ on: ['response'], streamWindow: 128, streamHoldMax: 1024, rules: [{ detect: 'jwt', action }] }), 'response')!;
+      /** `eyJ` and a run that never becomes a JWT, three times the bound. */
+      const run3k = `eyJ${fakeChars(3000, 47, BASE64URL)}`;
+
+      it('redacts what it held as a match of the rule rather than release it, and the rest of its run with it, then what follows is new text', () => {
+        const shape = STREAMS.openai;
+        const screen = new AnswerStreamScreen(bounded('redact'), { dialect: 'openai', hold: true, window: 128 });
+        const { outs } = run(screen, [...shape.start, ...deltas(`x ${run3k} end ${FAKE.jwt}`, 4).map(shape.piece), ...shape.end]);
+        const sent = shape.text(sseEvents(outs.join('')));
+        // One mark for the whole run (its part past the bound unmarked); the JWT after it is a match of its own.
+        expect(sent).toBe('x [REDACTED:jwt] end [REDACTED:jwt]');
+        expect(screen.hits).toEqual([{ rule: 'jwt', action: 'redact', count: 2, side: 'response' }]);
+      });
+
+      it('holds no more than the bound (and an eighth of it) before the decision: the text before goes, the held part leaves redacted', () => {
+        const shape = STREAMS.openai;
+        const screen = new AnswerStreamScreen(bounded('redact'), { dialect: 'openai', hold: true, window: 128 });
+        run(screen, shape.start);
+        const pieces = deltas(run3k, 4);
+        let fed = 0;
+        let sent = '';
+        for (const piece of ['x ', ...pieces]) {
+          sent += Buffer.from(screen.push(Buffer.from(shape.piece(piece)))).toString();
+          fed += piece.length;
+          if (shape.text(sseEvents(sent)).includes('[REDACTED:jwt]')) break;
+        }
+        expect(shape.text(sseEvents(sent))).toBe('x [REDACTED:jwt]');
+        expect(fed - 2).toBeGreaterThanOrEqual(1024);
+        expect(fed - 2).toBeLessThanOrEqual(1024 + 1024 / 8 + 4);
+      });
+
+      it('blocks, having sent none of what it held', () => {
+        const shape = STREAMS.anthropic;
+        const screen = new AnswerStreamScreen(bounded('block'), { dialect: 'anthropic', hold: true, window: 128 });
+        const { outs, blocked } = run(screen, [...shape.start, shape.piece('x '), ...deltas(`${run3k} end`, 4).map(shape.piece), ...shape.end]);
+        expect(blocked).toMatchObject({ rule: 'jwt' });
+        expect(shape.text(sseEvents(outs.join('')))).toBe('x ');
+      });
+    });
+  });
+
   describe('a match still growing at the end of the text, in 4-character deltas', () => {
     const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
     /** A text that a built-in holds to its end, of about `kb` KB: a PEM header then base64 lines, a JWT's third part, a project key's run. */
@@ -146,6 +247,8 @@ describe('AnswerStreamScreen', () => {
       'a PEM block before its footer': (kb) => `-----BEGIN RSA PRIVATE KEY-----\n${(fakeChars(kb * 1024, 3, BASE64).match(/.{1,64}/g) ?? []).join('\n')}`,
       "a JWT's signature": (kb) => `${FAKE.jwt.split('.').slice(0, 2).join('.')}.${fakeChars(kb * 1024, 4, `${BASE64}_-`)}`,
       'a long base64 run after sk-proj-': (kb) => `sk-proj-${fakeChars(kb * 1024, 5, BASE64)}`,
+      // Not a match until its signature comes: held as a candidate, from its start.
+      "a JWT's payload before its signature": (kb) => `${FAKE.jwt.split('.')[0]}.eyJ${fakeChars(kb * 1024, 6, BASE64)}.${fakeChars(43, 7, BASE64)}`,
     };
     const guardrails = rules('redact', [{ detect: 'jwt', action: 'redact' }, { id: 'ticket', detect: { regex: 'TICKET-[0-9]{4,8}' }, action: 'redact' }]);
     const eventsOf = (text: string) => {

@@ -2,6 +2,7 @@ import { parseConfig } from '../config/load';
 import { patternProblem } from './config';
 import { FAKE } from './fake-tokens';
 import { Guardrails } from './scan';
+import { compileSets } from './sets';
 
 const base = { providers: [{ id: 'o', type: 'openai', accounts: [{ id: 'a', apiKey: { env: 'K' } }] }], models: [{ name: 'm', targets: [{ provider: 'o', model: 'm' }] }] };
 
@@ -14,8 +15,16 @@ describe('guardrails config', () => {
     expect(config.guardrails.rules).toHaveLength(3);
   });
 
+  it('gives the rules on answers, the gateway\'s and each set\'s, the hold bound it names (64 KB unless it does)', () => {
+    const rules = [{ detect: 'jwt', action: 'redact' }];
+    const config = parseConfig({ ...base, guardrails: { on: ['response'], streamHoldMax: 4096, rules, sets: { strict: { rules } } } });
+    expect(Guardrails.from(config.guardrails, 'response')!.holdMax).toBe(4096);
+    expect(compileSets(config.guardrails)!.get('strict')!.answers!.rules.holdMax).toBe(4096);
+    expect(Guardrails.from(parseConfig({ ...base, guardrails: { on: ['response'], rules } }).guardrails, 'response')!.holdMax).toBe(65536);
+  });
+
   it('has no rules by default, and looks at requests only', () => {
-    expect(parseConfig(base).guardrails).toEqual({ on: ['request'], streamWindow: 512, rules: [] });
+    expect(parseConfig(base).guardrails).toEqual({ on: ['request'], streamWindow: 512, streamHoldMax: 65536, rules: [] });
     expect(parseConfig({ ...base, guardrails: { rules: [{ detect: 'jwt', action: 'flag' }] } }).guardrails.on).toEqual(['request']);
   });
 
@@ -62,6 +71,9 @@ describe('guardrails config', () => {
     { case: 'no side at all', rules: [{ detect: 'jwt', action: 'flag', on: [] }], error: /guardrails\.rules\[0\]\.on: on lists "request" and\/or "response" \(at least one\)/ },
     { case: 'a side named twice', set: { on: ['response', 'response'] }, rules: [], error: /guardrails\.on: on names a side twice/ },
     { case: 'a window too small for the detectors', set: { streamWindow: 32 }, rules: [], error: /guardrails\.streamWindow: streamWindow is at least 128 bytes/ },
+    { case: 'a hold bound below its least', set: { streamHoldMax: 512 }, rules: [], error: /guardrails\.streamHoldMax: streamHoldMax is at least 1024 bytes/ },
+    { case: 'a hold bound shorter than the window', set: { streamWindow: 8192, streamHoldMax: 4096 }, rules: [], error: /guardrails\.streamHoldMax: streamHoldMax \(4096\) is at least streamWindow \(8192\)/ },
+    { case: 'a hold bound past a MiB', set: { streamHoldMax: 2 * 1024 * 1024 }, rules: [], error: /guardrails\.streamHoldMax: streamHoldMax is at most 1048576 bytes/ },
     { case: 'a rule id used twice on one side', set: { on: ['request', 'response'] }, rules: [{ detect: 'jwt', action: 'flag' }, { detect: 'jwt', action: 'block', on: ['response'] }], error: /guardrails\.rules\[1\]\.id: rule id "jwt" is used twice on the response side/ },
     { case: 'a rule id used twice', rules: [{ detect: 'secrets', action: 'redact' }, { detect: 'jwt', action: 'flag' }, { detect: 'github-token', action: 'block' }], error: /guardrails\.rules\[2\]\.id: rule id "github-token" is used twice/ },
   ])('refuses $case, naming the field', ({ set, rules, error }: { set?: object; rules: unknown[]; error: RegExp }) => {

@@ -1,6 +1,6 @@
 import safeRegex from 'safe-regex2';
 import { z } from 'zod';
-import { DETECTOR_NAMES, SECRETS_PRESET } from './detectors';
+import { DETECTOR_NAMES, RECOGNISED_WITHIN, SECRETS_PRESET } from './detectors';
 
 /** What a rule does with a match: refuse the call, replace the match before it goes upstream, or let it go and record the hit. */
 export const GUARDRAIL_ACTIONS = ['block', 'redact', 'flag'] as const;
@@ -12,6 +12,16 @@ export type GuardrailSide = (typeof GUARDRAIL_SIDES)[number];
 
 /** How many bytes of a streamed answer's text are held back, by default, while a `redact` or `block` rule on answers could still match them. */
 export const DEFAULT_STREAM_WINDOW = 512;
+
+/**
+ * The most bytes of a streamed answer's text held from the start of something that may still
+ * become (or is still growing as) a match of a `redact` or `block` rule, by default: a PEM block
+ * before its footer, a JWT before its signature. 64 KB: past any key or token anyone pastes (an
+ * RSA 16384-bit key's PEM is about 12.5 KB; servers refuse headers, and so JWTs, over 8–16 KB),
+ * and the bound matches had before candidates were held. It costs latency only while such a text
+ * is open, and memory per running text; past it, what is held is decided as a match.
+ */
+export const DEFAULT_STREAM_HOLD_MAX = 64 * 1024;
 
 /** The preset that stands for every built-in detector but `jwt`, each a rule of its own named after it. */
 export const SECRETS = 'secrets';
@@ -155,15 +165,28 @@ export const GuardrailsSchema = z
     streamWindow: z
       .number()
       .int({ message: 'streamWindow is a whole number of bytes' })
-      .min(128, { message: 'streamWindow is at least 128 bytes (a built-in detector may need up to 105 bytes of a token to know it)' })
+      .min(RECOGNISED_WITHIN, { message: `streamWindow is at least ${RECOGNISED_WITHIN} bytes (a built-in detector may need up to that much of a token to know it)` })
       .max(16384, { message: 'streamWindow is at most 16384 bytes' })
       .default(DEFAULT_STREAM_WINDOW),
+    /**
+     * Bytes of a streamed answer's text held, at most, from the start of something that may still
+     * become a match of a built-in detector (a JWT before its signature) or is one still growing (a
+     * PEM block before its footer): past it, the held text is decided as a match of its rule
+     * (redacted or blocked: never released). At least `streamWindow`.
+     */
+    streamHoldMax: z
+      .number()
+      .int({ message: 'streamHoldMax is a whole number of bytes' })
+      .min(1024, { message: 'streamHoldMax is at least 1024 bytes (a JWT or a PEM block is seldom shorter)' })
+      .max(1024 * 1024, { message: 'streamHoldMax is at most 1048576 bytes (1 MiB): it is held in memory per running text' })
+      .default(DEFAULT_STREAM_HOLD_MAX),
     rules: z.array(RuleSchema).max(64, { message: 'guardrails.rules holds at most 64 rules' }).default([]),
     /** Named rule sets, by name: a key or team that names one (`guardrails: "<name>"`) is screened by its rules instead of the ones above. */
     sets: z.record(z.string(), RuleSetSchema).optional(),
   })
   .superRefine((config, ctx) => {
     uniqueRuleIds(config.rules, config.on, ctx, []);
+    if (config.streamHoldMax < config.streamWindow) ctx.addIssue({ code: 'custom', path: ['streamHoldMax'], message: `streamHoldMax (${config.streamHoldMax}) is at least streamWindow (${config.streamWindow}): a candidate is held at least as long as any text` });
     const names = Object.keys(config.sets ?? {});
     if (names.length > MAX_GUARDRAIL_SETS) ctx.addIssue({ code: 'custom', path: ['sets'], message: `guardrails.sets holds at most ${MAX_GUARDRAIL_SETS} sets` });
     for (const name of names) {

@@ -1,4 +1,4 @@
-import { DETECTOR_NAMES, type DetectorName } from './detectors';
+import { DETECTOR_NAMES, DETECTORS, RECOGNISED_WITHIN, type DetectorName } from './detectors';
 import { FAKE, fakeChars, fakePem } from './fake-tokens';
 import { Guardrails } from './scan';
 
@@ -125,5 +125,65 @@ describe('built-in detectors on bodies whose JSON escapes every non-ASCII charac
 describe('aws-secret-key with tabs around the assignment', () => {
   it('finds the secret in a credentials file aligned with tabs (each a `\\t` in the JSON text)', () => {
     expect(redacted('aws-secret-key', `aws_secret_access_key\t=\t${FAKE.awsSecret}`)).toBe('aws_secret_access_key\t=\t[REDACTED:aws-secret-key]');
+  });
+});
+
+describe('how soon a stream can know a match (each detector, for the stream window)', () => {
+  /** The text as a JSON string's text (what the patterns read), and where the secret starts in it. */
+  const asText = (text: string, secret: string) => {
+    const inner = JSON.stringify(text).slice(1, -1);
+    return { inner, at: inner.indexOf(JSON.stringify(secret).slice(1, -1)) };
+  };
+  const redacting = (detector: DetectorName) => Guardrails.from({ rules: [{ detect: detector, action: 'redact' }] }, 'request')!;
+  const withoutOpening = TRUE_POSITIVES.filter(({ detector }) => !DETECTORS[detector].opening);
+  const withOpening = TRUE_POSITIVES.filter(({ detector }) => DETECTORS[detector].opening);
+
+  it.each(withoutOpening)(`$detector knows $case within ${RECOGNISED_WITHIN} bytes of its start (the least window holds it)`, ({ detector, text, secret }) => {
+    const guardrails = redacting(detector);
+    const { inner, at } = asText(text, secret);
+    let known: number | undefined;
+    for (let length = 1; at + length <= inner.length && known === undefined; length++) {
+      if (guardrails.matchesInString(Buffer.from(inner.slice(0, at + length))).some((m) => m.start === at)) known = length;
+    }
+    expect(known).toBeDefined();
+    expect(known!).toBeLessThanOrEqual(RECOGNISED_WITHIN);
+  });
+
+  it('gives an opening to exactly the detectors that may be known only later (a JWT, a legacy OpenAI key)', () => {
+    expect(DETECTOR_NAMES.filter((name) => DETECTORS[name].opening)).toEqual(['openai-key', 'jwt']);
+  });
+
+  it.each(withOpening)('$detector: every prefix of $case, from its literal on, is an open candidate where it starts', ({ detector, text, secret }) => {
+    const guardrails = redacting(detector);
+    const { inner, at } = asText(text, secret);
+    // Both literals, `eyJ` and `sk-`, are three characters: a shorter prefix is held by the window anyway.
+    const literal = 3;
+    const escapedLength = JSON.stringify(secret).length - 2;
+    for (let length = literal; length <= escapedLength; length++) {
+      const prefix = Buffer.from(inner.slice(0, at + length));
+      expect([length, guardrails.openingIn(prefix, 0, prefix.length)?.start]).toEqual([length, at]);
+    }
+  });
+
+  it.each([
+    { detector: 'jwt' as const, case: 'a JWT header alone, then a space', text: 'eyJhbGciOiJIUzI1NiJ9 and on' },
+    { detector: 'jwt' as const, case: '`eyJ` inside a longer run (base64 data)', text: `iVBORw0KeyJ${fakeChars(300, 3)}` },
+    { detector: 'jwt' as const, case: 'two parts, then a dot and something that is not `eyJ`', text: `eyJhbGciOi.abc${fakeChars(300, 4)}` },
+    { detector: 'openai-key' as const, case: 'sk- then prose', text: 'keys look like sk-abc, and more' },
+    { detector: 'openai-key' as const, case: 'scikit-learn in prose', text: 'install sk-learn' + ' '.repeat(3) },
+  ])('$detector: no candidate is open at the end of $case', ({ detector, text }) => {
+    const inner = Buffer.from(JSON.stringify(text).slice(1, -1));
+    expect(redacting(detector).openingIn(inner, 0, inner.length)).toBeUndefined();
+  });
+
+  it('rules a candidate out by the bytes between `before` and the end, and finds none starting at or after `before`', () => {
+    const guardrails = redacting('jwt');
+    const inner = Buffer.from(`see ${FAKE.jwt.slice(0, 60)}`);
+    expect(guardrails.openingIn(inner, 0, 10)).toMatchObject({ start: 4, rules: [{ rule: 'jwt', action: 'redact' }] });
+    // The candidate starts at 4: none starts before 4.
+    expect(guardrails.openingIn(inner, 0, 4)).toBeUndefined();
+    // Nor from 5 on (the run's `eyJ` is then behind `from`: held or gone already).
+    expect(guardrails.openingIn(inner, 5, 40)).toBeUndefined();
+    expect(guardrails.openingIn(Buffer.from(`${FAKE.jwt.slice(0, 60)} x`), 0, 10)).toBeUndefined();
   });
 });

@@ -40,7 +40,28 @@ export interface Detector {
   readonly source: string;
   /** The named group that is the secret, when the pattern also matches its context (a variable name). */
   readonly secretGroup?: string;
+  /**
+   * For a detector whose match may be known only more than `RECOGNISED_WITHIN` bytes after it
+   * starts (a JWT's signature comes after a header and payload of any length): what may still
+   * become a match, from its literal to the end of the text (`$`), so that a stream holds it
+   * from its start while it is open (`TextChannel`). Every prefix of a match that reaches the
+   * end of the text must match it (it may take more: it only holds text, never redacts it
+   * before `guardrails.streamHoldMax`); `chars` is a class holding every character it can span
+   * (literal included), which lets the stream rule a candidate out by the text's last bytes alone.
+   * The other detectors are recognised within `RECOGNISED_WITHIN` bytes of their start
+   * (`detectors.test.ts` checks each), so the window, at least that, holds them. `literal` is
+   * what every candidate starts with: looked for first, as `indexOf` would, in the few bytes a
+   * scan would release, before the pattern is run.
+   */
+  readonly opening?: { source: string; chars: string; literal: string };
 }
+
+/**
+ * The most bytes of a match of a detector without an `opening` that come before the detector
+ * knows it (the longest: a PEM header and 64 characters of its body; a fine-grained GitHub token,
+ * 93): the least `guardrails.streamWindow` may be.
+ */
+export const RECOGNISED_WITHIN = 128;
 
 /**
  * The literal alternatives, then a look back past them: not preceded by a letter, digit, `_` or
@@ -76,7 +97,11 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   // Classic tokens: ghp_ (personal), gho_ (OAuth), ghu_ (user-to-server), ghs_ (server-to-server), ghr_ (refresh), 36 characters; fine-grained ones github_pat_ and 82.
   'github-token': { source: `${bounded('gh[pousr]_|github_pat_')}(?:(?<=gh[pousr]_)[A-Za-z0-9]{36}|(?<=github_pat_)[A-Za-z0-9_]{82})${END}` },
   // OpenAI keys carry "T3BlbkFJ" (base64 of "OpenAI") in the middle; project keys (sk-proj-) are recognised by their prefix and length alone. A bare "sk-" is not enough.
-  'openai-key': { source: `${bounded('sk-')}(?:(?:proj|svcacct|admin)-)?(?:[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}|(?<=sk-proj-)[A-Za-z0-9_-]{40,})${END}` },
+  // The legacy shape's run before "T3BlbkFJ" has no bound: `sk-` and a run of its characters to the end of the text may still become one.
+  'openai-key': {
+    source: `${bounded('sk-')}(?:(?:proj|svcacct|admin)-)?(?:[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}|(?<=sk-proj-)[A-Za-z0-9_-]{40,})${END}`,
+    opening: { source: `${bounded('sk-')}[A-Za-z0-9_-]*$`, chars: '[A-Za-z0-9_-]', literal: 'sk-' },
+  },
   // API (api03), admin (admin01) and OAuth (oat01, ort01: Claude Code's subscription tokens) keys, about 95 characters after the prefix.
   'anthropic-key': { source: `${bounded('sk-ant-')}(?:api|admin|oat|ort)[0-9]{2}-[A-Za-z0-9_-]{80,120}${END}` },
   'google-api-key': { source: `${bounded('AIza')}[A-Za-z0-9_-]{35}${END}` },
@@ -85,7 +110,11 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   // Live secret and restricted keys only: test keys (sk_test_) move no money and fill tutorials.
   'stripe-key': { source: `${bounded('sk_live_|rk_live_')}[A-Za-z0-9]{24,99}${END}` },
   // Three base64url parts, the first two JSON objects (`eyJ` is `{"`). Not in the `secrets` preset: agents meet JWTs in test fixtures and docs far more often than live ones, so it is opt-in.
-  jwt: { source: String.raw`${bounded('eyJ')}[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}${END}` },
+  // Its header and payload have no bound, and it is known only once 16 characters of its signature follow them: until then, `eyJ` and what may follow it to the end of the text (a part, a dot, the next part's `eyJ` as far as it has come, and so on) may still become one.
+  jwt: {
+    source: String.raw`${bounded('eyJ')}[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}${END}`,
+    opening: { source: String.raw`${bounded('eyJ')}[A-Za-z0-9_-]*(?:\.(?:e(?:y(?:J[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?)?)?)?)?$`, chars: '[A-Za-z0-9_.-]', literal: 'eyJ' },
+  },
   // This gateway's own keys (`lib/access/api-key.ts`): sk-gw- and 32 random bytes in base64url (43 characters).
   'gateway-key': { source: `${bounded('sk-gw-')}[A-Za-z0-9_-]{43}${END}` },
 };

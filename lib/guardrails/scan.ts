@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { appliesTo, SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailSide, type GuardrailsConfig } from './config';
+import { appliesTo, DEFAULT_STREAM_HOLD_MAX, SECRETS, type GuardrailAction, type GuardrailRuleConfig, type GuardrailSide, type GuardrailsConfig } from './config';
 import { DETECTORS, SECRETS_PRESET, type DetectorName } from './detectors';
 import { looksLikeOpenAIEncrypted, REDACTED_SIGNATURE } from '../canonical/signatures';
 import { isGatewaySignature, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
@@ -82,21 +82,71 @@ interface Match {
 export class Guardrails {
   readonly #rules: readonly Rule[];
   readonly #builtIns: BuiltIns | undefined;
+  readonly #openings: Openings | undefined;
+  /** The most bytes of a stream's text held from the start of a candidate or a growing match (`guardrails.streamHoldMax`). */
+  readonly holdMax: number;
 
-  private constructor(rules: readonly Rule[], detectors: readonly (DetectorName | undefined)[]) {
+  private constructor(rules: readonly Rule[], detectors: readonly (DetectorName | undefined)[], holdMax: number) {
     this.#rules = rules;
     this.#builtIns = builtIns(detectors);
+    this.#openings = openings(detectors);
+    this.holdMax = holdMax;
   }
 
-  /** The compiled rules that look at `side` (the request body by default), or undefined when there are none (then nothing is looked at on that side). */
-  static from(config: Pick<GuardrailsConfig, 'rules'> & { on?: readonly GuardrailSide[] }, side: GuardrailSide = 'request'): Guardrails | undefined {
+  /**
+   * The compiled rules that look at `side` (the request body by default), or undefined when there
+   * are none (then nothing is looked at on that side). A stream screened by them holds a candidate
+   * at most `streamHoldMax` bytes (`DEFAULT_STREAM_HOLD_MAX` when the config does not say).
+   */
+  static from(config: Pick<GuardrailsConfig, 'rules'> & { on?: readonly GuardrailSide[]; streamHoldMax?: number }, side: GuardrailSide = 'request'): Guardrails | undefined {
     const compiled = config.rules.filter((rule) => appliesTo(rule, config.on ?? ['request'], side)).flatMap(compile);
-    return compiled.length ? new Guardrails(compiled.map((c) => c.rule), compiled.map((c) => c.detector)) : undefined;
+    return compiled.length ? new Guardrails(compiled.map((c) => c.rule), compiled.map((c) => c.detector), config.streamHoldMax ?? DEFAULT_STREAM_HOLD_MAX) : undefined;
+  }
+
+  /**
+   * The earliest text of a JSON string's text (`inner`, as `matchesInString` reads it) that may
+   * still become a match of a built-in with an `opening` (a JWT before its signature): starting
+   * at or after `from` and before `before`, and running to the end of the text; with the rules of
+   * its detector. Undefined when there is none, which the text's last `end - before` bytes tell
+   * alone in the common case (one of them is no candidate's character): a stream pays that much
+   * per scan when nothing is open.
+   *
+   * @example
+   * guardrails.openingIn(Buffer.from('see eyJhbGciOi'), 0, 5) // { start: 4, rules: [{ rule: 'jwt', action: 'redact' }], spans }
+   */
+  openingIn(inner: Uint8Array, from: number, before: number): Opening | undefined {
+    const openings = this.#openings;
+    const end = inner.length;
+    if (!openings || before <= from || before > end) return undefined;
+    // A candidate that starts before `before` and runs to the end spans every byte between: the last of them that is no candidate's character rules all out.
+    const { chars } = openings;
+    let at = end;
+    while (at > before && chars[inner[at - 1]!] === 1) at--;
+    if (at > before) return undefined;
+    while (at > from && chars[inner[at - 1]!] === 1) at--;
+    // A long run that holds no candidate (base64 data) ends here: a candidate's literal must start before `before`.
+    const buf = view(inner);
+    const literalBefore = (literal: string) => {
+      const found = buf.indexOf(literal, at, 'latin1');
+      return found >= 0 && found < before;
+    };
+    if (!openings.literals.some(literalBefore)) return undefined;
+    const bytes = buf.toString('latin1');
+    openings.pattern.lastIndex = at;
+    const m = openings.pattern.exec(bytes);
+    if (!m || m.index >= before) return undefined;
+    const group = openings.groups.find((g) => m.groups![g.name] !== undefined)!;
+    return { start: m.index, rules: group.rules.map((index) => ({ rule: this.#rules[index]!.id, action: this.#rules[index]!.action })), spans: group.spans };
   }
 
   /** Every rule only flags: nothing it finds changes what goes on, so a stream need hold nothing back. */
   get flagsOnly(): boolean {
     return this.#rules.every((r) => r.action === 'flag');
+  }
+
+  /** Some rule flags: on answers, a hit may put the call in the audit log (`audit.mode: "flagged"`). */
+  get flags(): boolean {
+    return this.#rules.some((r) => r.action === 'flag');
   }
 
   /** The rule ids, in order (the preset spelled out). */
@@ -601,6 +651,42 @@ function compile(config: GuardrailRuleConfig): { rule: Rule; detector?: Detector
   if (typeof detect === 'string') return [{ rule: { id: config.id ?? detect, action }, detector: detect }];
   // Checked by the schema (`patternProblem`): it compiles and never matches emptily.
   return [{ rule: { id: config.id!, action, pattern: new RegExp(detect.regex, `g${detect.flags}`) } }];
+}
+
+/** A candidate in a stream's text (`Guardrails.openingIn`): where it starts, its detector's rules, and the bytes its run may hold (1 for each). */
+export interface Opening {
+  start: number;
+  rules: { rule: string; action: GuardrailAction }[];
+  spans: Uint8Array;
+}
+
+/** The openings (`Detector.opening`) of the built-ins the rules use, as one pattern, and a byte table of the characters any of them spans. */
+interface Openings {
+  pattern: RegExp;
+  groups: { name: string; rules: number[]; spans: Uint8Array }[];
+  /** 1 for a byte some opening may span. */
+  chars: Uint8Array;
+  /** What their candidates start with. */
+  literals: string[];
+}
+
+/** The openings of the built-ins the rules use (rule index to detector), whatever the rules' actions: a flag's hit must not be lost either; undefined when none has one. */
+function openings(detectors: readonly (DetectorName | undefined)[]): Openings | undefined {
+  const byDetector = new Map<DetectorName, number[]>();
+  detectors.forEach((name, rule) => {
+    if (name && DETECTORS[name].opening) byDetector.set(name, [...(byDetector.get(name) ?? []), rule]);
+  });
+  if (!byDetector.size) return undefined;
+  const names = [...byDetector.keys()];
+  const chars = new Uint8Array(256);
+  const groups = names.map((name, i) => {
+    const spans = new Uint8Array(256);
+    const spanned = new RegExp(`^${DETECTORS[name].opening!.chars}$`);
+    for (let byte = 0; byte < 256; byte++) if (spanned.test(String.fromCharCode(byte))) spans[byte] = chars[byte] = 1;
+    return { name: `o${i}`, rules: byDetector.get(name)!, spans };
+  });
+  const literals = names.map((name) => DETECTORS[name].opening!.literal);
+  return { pattern: new RegExp(names.map((name, i) => `(?<o${i}>${DETECTORS[name].opening!.source})`).join('|'), 'g'), groups, chars, literals };
 }
 
 /** The built-in detectors the rules use (rule index to detector), as one pattern with a named group per detector. */

@@ -7,17 +7,13 @@ import type { Guardrails, StringMatch } from './scan';
  */
 const CONTEXT = 32;
 
-/**
- * The most a channel holds while a match at its end may still grow (a PEM block whose footer has
- * not come yet): past it, the match is decided as it stands, and what follows is new text.
- */
-export const MAX_HELD = 64 * 1024;
-
 /** A decided match to replace in the text on its way out, by absolute byte offsets of the channel. */
 export interface Redaction {
   start: number;
   end: number;
   rule: string;
+  /** Goes on from the redaction before it (a candidate's run past `holdMax`): replaced by nothing, so the text reads one `[REDACTED:<rule>]`. */
+  unmarked?: true;
 }
 
 /**
@@ -26,11 +22,17 @@ export interface Redaction {
  * they read a request body), looked at as it grows, in bounded memory.
  *
  * Every byte before `decided` is settled: every match starting there is known (and was reported
- * once). A byte is settled once `window` more bytes follow it (no match is longer to recognise) and
- * no match starting at or before it is still growing at the end of the text; so the text that may
- * go out lags the text that came by at most `window` bytes, or by a growing match. A built-in's
- * match is known whole once a byte follows it (each is bounded by a look-ahead); a pattern of the
- * operator's once `window` bytes follow its start.
+ * once). A byte is settled once `window` more bytes follow it (no match is longer to recognise),
+ * no match starting at or before it is still growing at the end of the text, and no candidate
+ * (`Guardrails.openingIn`: text that may still become a match of a built-in known only late, a
+ * JWT before its signature) starts at or before it; so the text that may go out lags the text
+ * that came by at most `window` bytes, or by a growing match or an open candidate, each held at
+ * most `guardrails.holdMax` bytes from its start: past that it is decided as a match of its
+ * rule as it stands (redacted or blocked, never released; under `redact`, the rest of a
+ * candidate's run is redacted on with it), and what follows is new text. A
+ * built-in's match is known whole once a byte follows it (each is bounded by a look-ahead); a
+ * pattern of the operator's once `window` bytes follow its start (it has no candidates: it must
+ * be recognisable within the window).
  *
  * @example
  * const text = new TextChannel(guardrails, 512, (match) => …);
@@ -54,6 +56,8 @@ export class TextChannel {
   /** The end of the last match reported, per pattern (user patterns by rule id; the built-ins, one pattern, under undefined). */
   readonly #reportedTo = new Map<string | undefined, number>();
   #redacted = false;
+  /** A candidate decided at `holdMax` under a `redact` rule whose run may still go on: redacted on, unmarked, while its characters (`spans`) do. */
+  #runOn: { rule: string; spans: Uint8Array } | undefined;
   /** Decided redactions not yet sent on, by start. */
   readonly redactions: Redaction[] = [];
 
@@ -104,6 +108,7 @@ export class TextChannel {
       this.#added = [];
       this.#addedBytes = 0;
     }
+    if (this.#runOn) this.#redactRunOn(end, final);
     let pinned = Infinity;
     let lastEnd = this.#decided;
     let blocked: StringMatch | undefined;
@@ -115,7 +120,7 @@ export class TextChannel {
       const start = this.#base + m.start;
       const stop = this.#base + m.end;
       if (start < this.#decided) continue;
-      const settled = final || (m.own ? end - start >= this.window : stop < end) || end - start >= MAX_HELD;
+      const settled = final || (m.own ? end - start >= this.window : stop < end) || end - start >= this.guardrails.holdMax;
       if (!settled) {
         // A match still growing; those after it are looked at again with it.
         pinned = start;
@@ -130,6 +135,29 @@ export class TextChannel {
       } else if (m.action === 'block') blocked ??= match;
       lastEnd = Math.max(lastEnd, stop);
     }
+    if (!final) {
+      // Text that may still become a match known only late (a JWT before its signature) is held from its start, as a growing match is; not where the window holds it anyway.
+      const release = Math.min(pinned, Math.max(end - this.window, lastEnd));
+      const from = Math.max(this.#decided, this.#reportedTo.get(undefined) ?? 0);
+      const open = release > from ? this.guardrails.openingIn(this.#buf, from - base, release - base) : undefined;
+      if (open && end - (base + open.start) >= this.guardrails.holdMax) {
+        // Held as long as anything is: decided as a match of its rules as it stands, rather than released.
+        const start = base + open.start;
+        for (const { rule, action } of open.rules) {
+          const match: StringMatch = { rule, action, start, end };
+          this.onMatch(match);
+          if (action === 'redact') {
+            this.redactions.push({ start, end, rule });
+            this.#redacted = true;
+          } else if (action === 'block') blocked ??= match;
+        }
+        this.#reportedTo.set(undefined, end);
+        lastEnd = end;
+        // Its run may go on: the rest of it is the same candidate, redacted too as it comes (`#redactRunOn`), never new text.
+        const redacting = open.rules.find((r) => r.action === 'redact');
+        if (redacting) this.#runOn = { rule: redacting.rule, spans: open.spans };
+      } else if (open) pinned = Math.min(pinned, base + open.start);
+    }
     this.#decided = final ? end : Math.max(this.#decided, Math.min(pinned, Math.max(end - this.window, lastEnd)));
     this.#pinned = !final && pinned !== Infinity ? pinned : -1;
     this.#trim();
@@ -137,19 +165,39 @@ export class TextChannel {
   }
 
   /**
+   * The run of a candidate decided at `holdMax`, as far as it goes on from `decided`: redacted,
+   * unmarked, and settled (it fails safe as its start did); once a byte that its run cannot hold
+   * comes (or the text ends), what follows is new text.
+   */
+  #redactRunOn(end: number, final: boolean): void {
+    const runOn = this.#runOn!;
+    const buf = this.#buf;
+    let at = this.#decided - this.#base;
+    while (at < buf.length && runOn.spans[buf[at]!] === 1) at++;
+    const stop = this.#base + at;
+    if (stop > this.#decided) {
+      this.redactions.push({ start: this.#decided, end: stop, rule: runOn.rule, unmarked: true });
+      this.#reportedTo.set(undefined, stop);
+      this.#decided = stop;
+    }
+    if (stop < end || final) this.#runOn = undefined;
+  }
+
+  /**
    * Whether to look again at a text held behind a match still growing (a PEM block before its
-   * footer, a long run after a JWT's dots). Each scan reads all of the held text, so scanning it
-   * on every small delta costs its length squared (7.7 s of CPU for one 64 KB key in 4-byte
-   * deltas, the event loop blocked for every other call). Once the held text is longer than the
+   * footer, a long run after a JWT's dots) or an open candidate (a JWT before its signature).
+   * Each scan reads all of the held text, so scanning it on every small delta costs its length
+   * squared (7.7 s of CPU for one 64 KB key in 4-byte deltas, the event loop blocked for every
+   * other call). Once the held text is longer than the
    * window, it is scanned again only when it has grown by an eighth since the last scan (or has
-   * reached `MAX_HELD`, or the text ended): the held lengths scanned grow geometrically, so a
+   * reached `holdMax`, or the text ended): the held lengths scanned grow geometrically, so a
    * stream's scans cost at most about nine times its length. Skipping a scan only holds text
    * longer (nothing is decided, so nothing goes out): a match that ends waits at most an eighth
    * of what was held for the next scan to see it.
    */
   #rescanDue(end: number): boolean {
     const held = this.#scannedTo - this.#pinned;
-    return held <= this.window || end - this.#scannedTo >= held / 8 || end - this.#pinned >= MAX_HELD;
+    return held <= this.window || end - this.#scannedTo >= held / 8 || end - this.#pinned >= this.guardrails.holdMax;
   }
 
   /**
@@ -198,7 +246,7 @@ function redacted(range: { start: number; end: number; escaped: Buffer }, redact
   for (const r of [...redactions].sort((a, b) => a.start - b.start)) {
     if (r.start >= at) {
       parts.push(range.escaped.subarray(at - range.start, r.start - range.start).toString());
-      parts.push(`[REDACTED:${r.rule}]`);
+      if (!r.unmarked) parts.push(`[REDACTED:${r.rule}]`);
     }
     // A match that began in an earlier piece takes this one's text up to its end.
     at = Math.max(at, Math.min(range.end, r.end));

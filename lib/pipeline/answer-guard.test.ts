@@ -1,4 +1,5 @@
 import { STREAMS } from '../../test/answer-streams';
+import { AuditLog, MemoryAuditSink } from '../audit/log';
 import { GuardrailsSchema } from '../guardrails/config';
 import { FAKE } from '../guardrails/fake-tokens';
 import { Guardrails } from '../guardrails/scan';
@@ -170,6 +171,22 @@ describe('screenedStream', () => {
     const { body } = screenedStream(chunks(sse), flagOnly, ctx, deps, false);
     expect(await collect(body)).toBe(sse.join(''));
     expect(ctx.guardrails).toEqual([{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }]);
+  });
+
+  it("keeps the call's audit capture begun for a flag in the answer once a flag rule matches, streamed or whole; not for a redaction", async () => {
+    const audit = new AuditLog({ mode: 'flagged', maxBytes: 1 << 20, retentionDays: 1 }, new MemoryAuditSink(), console);
+    const streamed = setup();
+    streamed.ctx.audit = audit.beginOnFlag();
+    const sse = [...shape.start, shape.piece(`see ${FAKE.jwt.slice(0, 20)}`), shape.piece(`${FAKE.jwt.slice(20)} now`), ...shape.end];
+    await collect(screenedStream(chunks(sse), streamed.guard, streamed.ctx, streamed.deps, false).body);
+    const whole = setup();
+    whole.ctx.audit = audit.beginOnFlag();
+    screenWholeAnswer(chat(`see ${FAKE.jwt}`), whole.guard, whole.ctx, whole.deps);
+    const redacted = setup();
+    redacted.ctx.audit = audit.beginOnFlag();
+    screenWholeAnswer(chat(`key ${FAKE.awsKeyId}`), redacted.guard, redacted.ctx, redacted.deps);
+
+    expect([streamed.ctx.audit.wanted, whole.ctx.audit.wanted, redacted.ctx.audit.wanted]).toEqual([true, true, false]);
   });
 
   it('turns a block into guardrail_blocked for the in-band error, with nothing of the match sent', async () => {

@@ -123,4 +123,34 @@ describe('guardedBody', () => {
     guardedBody(body(FAKE.awsKeyId), CALLER, req, ctx, deps);
     expect(ctx.audit).toBeUndefined();
   });
+  describe('with a flag rule on answers, in flagged mode', () => {
+    const ANSWERS = { rules: Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'jwt', action: 'flag' }] }), 'response')!, window: 512 };
+    const withAnswers = (mode: 'flagged' | 'all', answerGuardrails = ANSWERS) => {
+      const s = setup(mode);
+      return { ...s, deps: { ...s.deps, answerGuardrails } as ProxyDeps };
+    };
+
+    it('begins a capture for the answer, written only if something flags', () => {
+      const { deps, ctx } = withAnswers('flagged');
+      guardedBody(body('hello'), CALLER, req, ctx, deps);
+      expect(ctx.screensAnswer).toBe(true);
+      expect(ctx.audit?.wanted).toBe(false);
+    });
+
+    it('keeps that capture when the request itself flags', () => {
+      const { deps, ctx } = withAnswers('flagged');
+      guardedBody(body(FAKE.jwt), CALLER, req, ctx, deps);
+      expect(ctx.audit?.wanted).toBe(true);
+    });
+
+    it('begins none when answers have no flag rule, nor in all mode (the door covers every call there)', () => {
+      const redacting = { rules: Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'jwt', action: 'redact' }] }), 'response')!, window: 512 };
+      const noFlag = withAnswers('flagged', redacting);
+      guardedBody(body('hello'), CALLER, req, noFlag.ctx, noFlag.deps);
+      expect(noFlag.ctx.audit).toBeUndefined();
+      const all = withAnswers('all');
+      guardedBody(body('hello'), CALLER, req, all.ctx, all.deps);
+      expect(all.ctx.audit).toBeUndefined();
+    });
+  });
 });

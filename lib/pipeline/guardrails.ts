@@ -16,7 +16,8 @@ import type { ProxyDeps } from './deps';
  *
  * Every hit is booked on the context (the usage record's `guardrails`) and logged, one line per
  * rule (`guardrail`: rule, action, count; never the text), which the `GuardrailHits` metric reads.
- * A `flag` hit puts the call in the audit log when it runs in `flagged` mode. A `block` hit is a
+ * A `flag` hit puts the call in the audit log when it runs in `flagged` mode (one on the answer
+ * too: such a call's capture is begun here, kept only if its answer flags). A `block` hit is a
  * 400 `guardrail_blocked` naming the rule and the param path of the match, never the match.
  * A key or team with `guardrails: "off"` (trusted automation) is not screened; one that names a
  * rule set (`guardrails.sets`) is screened by that set instead of the gateway's own rules, the
@@ -43,13 +44,18 @@ export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest
   }
   // The answer's turn comes later (`lib/pipeline/answer-guard.ts`): the call is marked for it here, where the caller is known.
   if (answers) ctx.screensAnswer = true;
+  // A `flag` on the answer may come after most of a stream has gone, and the record must hold the whole answer the client got: in `flagged` mode the capture begins here, by reference, and is kept only if something flags (`AuditCapture.keep`).
+  if (answers?.rules.flags && !ctx.audit && deps.audit?.auditsFlaggedCalls) ctx.audit = deps.audit.beginOnFlag();
   if (!request) return raw;
   const screened = request.screen(raw);
   if (!screened) return raw;
   ctx.guardrails = screened.hits;
   // A hit of a named set says which set: the same rule id may block in one set and flag in another.
   for (const hit of screened.hits) deps.logger.info('guardrail', { requestId: ctx.requestId, keyId: ctx.keyId, surface: ctx.surface, rule: hit.rule, action: hit.action, count: hit.count, ...(chosen ? { set: chosen.name } : {}) });
-  if (screened.flagged && !ctx.audit && deps.audit?.auditsFlaggedCalls) ctx.audit = deps.audit.begin();
+  if (screened.flagged && deps.audit?.auditsFlaggedCalls) {
+    if (ctx.audit) ctx.audit.keep();
+    else ctx.audit = deps.audit.begin();
+  }
   if (screened.blocked) {
     const { rule, path } = screened.blocked;
     // The call ends before its body is parsed; its usage record and log line name the model and the end user all the same

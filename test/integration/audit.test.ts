@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import OpenAI, { toFile } from 'openai';
 import { FileAuditSink } from '../../lib/audit/file-sink';
 import { S3AuditSink } from '../../lib/audit/s3-sink';
+import { FAKE } from '../../lib/guardrails/fake-tokens';
 import type { AuditRecord } from '../../lib/audit/record';
 import type { AuditSink } from '../../lib/audit/log';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
@@ -401,5 +402,128 @@ describe('the audit log, off (the default)', () => {
       await h.close();
       await anthropic.close();
     }
+  });
+});
+
+describe('the audit log, flagged mode, a flag in the answer', () => {
+  const JWT = FAKE.jwt;
+  const AWS = FAKE.awsKeyId;
+  let dir: string;
+  let anthropic: FakeAnthropic;
+  let h: Harness;
+  let exchanges: Exchange[];
+  let caller: { id: string; key: string };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aigw-audit-answer-'));
+    anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-test' });
+    h = await startHarness({
+      config: (urls) => ({
+        ...configFor(urls, anthropic.url, 'flagged'),
+        // A flag on answers, and a redaction so that streams are held: the record must hold the answer as the client got it.
+        guardrails: { on: ['response' as const], rules: [{ detect: 'jwt' as const, action: 'flag' as const }, { detect: 'aws-access-key' as const, action: 'redact' as const }] },
+      }),
+      credentials: { ANT_KEY: 'sk-ant-test' },
+      audit: () => new FileAuditSink(dir),
+    });
+    caller = await h.createKey({ name: 'agent', models: ['*'] });
+  });
+  afterAll(async () => {
+    await h.close();
+    await anthropic.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    rmSync(join(dir, 'audit'), { recursive: true, force: true });
+    h.upstream.reset();
+    anthropic.reset();
+    exchanges = [];
+  });
+
+  /** The key is not flagged for the audit log: only a flag can put its calls there. */
+  const openai = () => new OpenAI({ apiKey: caller.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0, fetch: recordingFetch(exchanges) });
+  const claude = () => new Anthropic({ apiKey: caller.key, baseURL: h.gw.url, maxRetries: 0, fetch: recordingFetch(exchanges) });
+
+  /** Every record written since the case began, once the gateway's writes are done. */
+  async function records(): Promise<AuditRecord[]> {
+    await h.gw.gateway.drain();
+    let files: string[];
+    try {
+      files = readdirSync(join(dir, 'audit'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    } catch {
+      return [];
+    }
+    return files.map((path) => JSON.parse(gunzipSync(readFileSync(path)).toString()) as AuditRecord);
+  }
+
+  /** Prose long enough that a stream's first events have gone long before the token comes. */
+  const prose = (words: number) => Array.from({ length: words }, (_, i) => `word${i} `);
+
+  it('keeps a whole answer a flag rule matched in, with the request and the answer as the client got them', async () => {
+    h.upstream.reply({ kind: 'text', text: `Your token: ${JWT}, and the key ${AWS}.` });
+
+    const completion = await openai().chat.completions.create({ model: 'gpt-4o-mini', messages });
+
+    const [record, ...more] = await records();
+    expect(more).toHaveLength(0);
+    const received = await exchanges[0]!.received;
+    expect(completion.choices[0]!.message.content).toBe(`Your token: ${JWT}, and the key [REDACTED:aws-access-key].`);
+    expect(record).toMatchObject({
+      keyId: caller.id,
+      stream: false,
+      guardrails: expect.arrayContaining([{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }]),
+      request: { contentType: 'application/json', text: exchanges[0]!.sent },
+      response: { contentType: 'application/json', text: received },
+    });
+    expect(record!.response.text).not.toContain(AWS);
+  });
+
+  it('keeps a streamed answer whole when the flag comes at its end, long after its start went (OpenAI client)', async () => {
+    const words = prose(600);
+    const chunks = [...words, 'here: ', JWT.slice(0, 20), JWT.slice(20), ' done'];
+    h.upstream.reply({ kind: 'text', text: chunks.join(''), chunks });
+
+    const stream = await openai().chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+
+    const [record, ...more] = await records();
+    expect(more).toHaveLength(0);
+    const received = await exchanges[0]!.received;
+    expect(text).toBe(chunks.join(''));
+    expect(record).toMatchObject({ stream: true, outcome: 'ok', guardrails: [{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }], request: { text: exchanges[0]!.sent } });
+    expect(record!.response).toEqual({ contentType: expect.stringContaining('text/event-stream'), bytes: Buffer.byteLength(received), text: received });
+    expect(record!.response.text).toContain('word0 ');
+    expect(received).toContain('data: [DONE]');
+  });
+
+  it("keeps an Anthropic client's streamed message as it got it, redacted where a redact rule matched", async () => {
+    const pieces = [...prose(300), `key ${AWS.slice(0, 7)}`, `${AWS.slice(7)} and `, JWT, '.'];
+    anthropic.reply(() => ({ kind: 'text', text: pieces.join(''), chunks: pieces, usage: { input: 5, output: 300 } }));
+
+    const message = await claude().messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 1000, messages }).finalMessage();
+
+    const [record, ...more] = await records();
+    expect(more).toHaveLength(0);
+    const received = await exchanges[0]!.received;
+    expect(message.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining(`key [REDACTED:aws-access-key] and ${JWT}.`) });
+    expect(record).toMatchObject({ surface: 'anthropic', stream: true, request: { text: exchanges[0]!.sent } });
+    expect(record!.guardrails).toEqual(expect.arrayContaining([{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }, { rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }]));
+    expect(record!.response.text).toBe(received);
+    expect(record!.response.text).not.toContain(AWS);
+  });
+
+  it('writes nothing for answers nothing flagged, streamed or not, even one a redact rule matched in', async () => {
+    h.upstream.reply({ kind: 'text', text: `The key ${AWS}.` });
+    await openai().chat.completions.create({ model: 'gpt-4o-mini', messages });
+    const words = prose(200);
+    h.upstream.reply({ kind: 'text', text: words.join(''), chunks: words });
+    const stream = await openai().chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+    for await (const _ of stream) {
+      // read it all
+    }
+
+    expect(await records()).toEqual([]);
+    expect(exchanges).toHaveLength(2);
   });
 });
