@@ -263,3 +263,52 @@ describe('a Gemini client’s stopSequences translated to a model that refuses s
     expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'], outputTokens: 17 });
   });
 });
+
+describe('an upstream that fails after the cut: the client has its whole answer, the books the failure', () => {
+  // The fake's default reply echoes the prompt a word a chunk: `Echo: one two END three … ten`.
+  const LONG = [{ role: 'user' as const, content: 'one two END three four five six seven eight nine ten' }];
+  // Its first seven events: the role chunk and `Echo:` … `three`, the sequence among them, its finish not.
+  const AFTER_THE_CUT = 7;
+
+  it('ends an OpenAI client’s stream at its stop finish when the upstream breaks off afterwards', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-drop-after' });
+    openaiUp.reply(() => ({ kind: 'drop', afterChunks: AFTER_THE_CUT }));
+
+    const stream = await openai(key).chat.completions.create({ model: 'o3', messages: LONG, stop: 'END', stream: true });
+    let text = '';
+    const finishes: string[] = [];
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+    }
+
+    expect(text).toBe('Echo: one two ');
+    expect(finishes).toEqual(['stop']);
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'interrupted', params: ['stop:emulated'] });
+  });
+
+  it('ends an Anthropic client’s stream with its stop_sequence when the upstream sends an error afterwards', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-error-after-anthropic' });
+    openaiUp.reply(() => ({ kind: 'stream-error', afterChunks: AFTER_THE_CUT, error: { message: 'The server had an error while processing your request.', type: 'server_error' } }));
+
+    const message = await anthropic(key).messages.stream({ model: 'smart', max_tokens: 512, stop_sequences: ['END'], messages: LONG }).finalMessage();
+
+    expect(message.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toBe('Echo: one two ');
+    expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'upstream_error', params: ['stop:emulated'] });
+  });
+
+  it('ends an Anthropic client’s stream with its stop_sequence when the upstream breaks off afterwards', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-drop-after-anthropic' });
+    openaiUp.reply(() => ({ kind: 'drop', afterChunks: AFTER_THE_CUT }));
+
+    const message = await anthropic(key).messages.stream({ model: 'smart', max_tokens: 512, stop_sequences: ['END'], messages: LONG }).finalMessage();
+
+    expect(message.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toBe('Echo: one two ');
+    expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'interrupted', params: ['stop:emulated'] });
+  });
+});

@@ -129,11 +129,11 @@ describe('ChatStopStream, event by event', () => {
     expect(out.at(-1)).toBe('[DONE]');
   });
 
-  it('passes an in-band error while the client still reads, and nothing after every choice has ended', () => {
+  it('passes an in-band error while the client still reads, and after every choice has ended nothing but the [DONE] the upstream did not send', () => {
     const error = JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: null } });
 
     expect(run([chunk(0, { content: 'a' }), error])).toEqual([chunk(0, { content: 'a' }), error]);
-    expect(run([chunk(0, { content: 'a\nObservation:' }), error])).toEqual([chunk(0, { content: 'a' }), JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })]);
+    expect(run([chunk(0, { content: 'a\nObservation:' }), error])).toEqual([chunk(0, { content: 'a' }), JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }), '[DONE]']);
   });
 
   it('sends text still held when the stream breaks off before its finish', () => {
@@ -160,5 +160,34 @@ describe('stoppedChatStream, on bytes', () => {
 
     expect(out).toBe(`: keep-alive\n\ndata: ${chunk(0, { content: 'x' })}\n\ndata: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
     expect(read).toBe(pieces.length);
+  });
+
+  it('ends the client’s whole answer with [DONE] when the upstream breaks off after it, and hands the failure back', async () => {
+    const failure = new Error('socket hang up');
+    async function* source() {
+      yield Buffer.from(`data: ${chunk(0, { content: 'x\nObservation: y' })}\n\n`);
+      throw failure;
+    }
+    const stream = stoppedChatStream(source(), { sequences: SEQ, choices: 1 });
+
+    let out = '';
+    let next = await stream.next();
+    for (; !next.done; next = await stream.next()) out += Buffer.from(next.value).toString();
+
+    expect(out).toBe(`data: ${chunk(0, { content: 'x' })}\n\ndata: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
+    expect(next.value).toEqual({ answered: true, failure });
+  });
+
+  it('lets a failure before the answer is whole go on to the client', async () => {
+    async function* source() {
+      yield Buffer.from(`data: ${chunk(0, { content: 'x' })}\n\n`);
+      throw new Error('socket hang up');
+    }
+
+    const read = async () => {
+      for await (const _bytes of stoppedChatStream(source(), { sequences: SEQ, choices: 1 }));
+    };
+
+    await expect(read()).rejects.toThrow('socket hang up');
   });
 });
