@@ -228,6 +228,27 @@ describe('an Anthropic client’s stop_sequences translated to a model that refu
     expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'], outputTokens: 17 });
   });
 
+  it('takes more stop_sequences than OpenAI’s four, since the gateway cuts at them itself', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-anthropic-many' });
+    const many = ['</a>', '</b>', '</c>', '</d>', SEQ];
+
+    const answer = await anthropic(key).messages.create({ model: 'smart', max_tokens: 512, stop_sequences: many, messages: ask });
+
+    expect(sentUp()).not.toHaveProperty('stop');
+    expect(answer).toMatchObject({ content: [{ type: 'text', text: 'Thought: I should look it up.' }], stop_reason: 'stop_sequence', stop_sequence: SEQ });
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'] });
+  });
+
+  it('still refuses more than four stop_sequences for a model that takes stop, as OpenAI would', async () => {
+    const { key } = await instances.createKey({ name: 'stop-anthropic-many-native' });
+
+    const call = anthropic(key).messages.create({ model: 'gpt-4o', max_tokens: 512, stop_sequences: ['1', '2', '3', '4', '5'], messages: ask });
+
+    await expect(call).rejects.toMatchObject({ status: 400, message: expect.stringContaining('More than 4 stop sequences') });
+    expect(openaiUp.requests).toHaveLength(0);
+  });
+
   it('cuts a stream, message_delta saying stop_sequence, with the upstream’s usage', async () => {
     const { id, key } = await instances.createKey({ name: 'stop-anthropic-stream' });
 
