@@ -309,6 +309,25 @@ describe('an upstream that fails after the cut: the client has its whole answer,
     expect(record).toMatchObject({ outcome: 'interrupted', params: ['stop:emulated'] });
   });
 
+  it('ends an OpenAI client’s stream with [DONE] when the upstream sends an in-band error afterwards', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-error-after' });
+    openaiUp.reply(() => ({ kind: 'stream-error', afterChunks: AFTER_THE_CUT, error: { message: 'The server had an error while processing your request.', type: 'server_error' } }));
+
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'o3', messages: LONG, stop: ['END'], stream: true }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const events = (await res.text()).split('\n\n').filter(Boolean);
+
+    expect(events.some((e) => e.includes('"error"'))).toBe(false);
+    expect(events.at(-1)).toBe('data: [DONE]');
+    expect(events.at(-2)).toContain('"finish_reason":"stop"');
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'upstream_error', params: ['stop:emulated'] });
+  });
+
   it('ends an Anthropic client’s stream with its stop_sequence when the upstream sends an error afterwards', async () => {
     const { id, key } = await instances.createKey({ name: 'stop-error-after-anthropic' });
     openaiUp.reply(() => ({ kind: 'stream-error', afterChunks: AFTER_THE_CUT, error: { message: 'The server had an error while processing your request.', type: 'server_error' } }));
