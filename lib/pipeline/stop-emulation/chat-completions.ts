@@ -47,7 +47,7 @@ export function stoppedCompletion(bytes: Uint8Array, sequences: readonly string[
     if (found.stop === undefined) return choice;
     cut = true;
     const { tool_calls: _calls, function_call: _call, ...message } = choice.message!;
-    return { ...choice, message: { ...message, content: found.text }, finish_reason: 'stop' };
+    return { ...choice, message: { ...message, content: found.text }, ...logprobsOf(choice, found.text), finish_reason: 'stop' };
   });
   return cut ? Buffer.from(JSON.stringify({ ...answer, choices })) : undefined;
 }
@@ -159,12 +159,14 @@ export class ChatStopStream {
     let sent: ChunkChoice = choice;
     const content = delta.content;
     if (typeof content === 'string' && content !== '') {
+      const heldBefore = state.matcher.heldLength;
       const passed = state.matcher.push(content);
       if (passed.stop !== undefined) {
         this.#end(state);
-        // The text before the sequence, with what else the delta carried but tool calls (the choice ends at its text).
+        // The text before the sequence, with what else the delta carried but tool calls (the choice ends at its text),
+        // and the logprobs of this chunk's own tokens before the cut (the held text's went with their chunk).
         const { content: _content, tool_calls: _calls, function_call: _call, ...rest } = delta;
-        if (passed.text || Object.keys(rest).length > 0) out.push({ ...choice, delta: { ...rest, ...(passed.text ? { content: passed.text } : {}) }, finish_reason: null });
+        if (passed.text || Object.keys(rest).length > 0) out.push({ ...choice, delta: { ...rest, ...(passed.text ? { content: passed.text } : {}) }, ...logprobsOf(choice, passed.text.slice(heldBefore)), finish_reason: null });
         out.push({ index, delta: {}, logprobs: null, finish_reason: 'stop' });
         return undefined;
       }
@@ -232,6 +234,26 @@ export async function* stoppedChatStream(source: AsyncIterable<Uint8Array>, opti
   if (out) yield Buffer.from(out);
   return { answered: stream.answered, ...(failure !== undefined ? { failure } : {}) };
 }
+
+/**
+ * A cut choice's `logprobs` (GPT-5.1 takes them at effort none), as a field to spread: only the tokens
+ * that begin in `kept`, the text the client keeps of that choice (or chunk), counted in UTF-8 bytes
+ * as the tokens' `bytes` are; the tokens of the sequence and after it are not the client's. Empty
+ * when the choice has none.
+ */
+function logprobsOf(choice: Record<string, unknown>, kept: string): { logprobs?: unknown } {
+  const logprobs = choice.logprobs as { content?: unknown } | null | undefined;
+  if (!Array.isArray(logprobs?.content)) return {};
+  const keptBytes = Buffer.byteLength(kept);
+  const tokens = logprobs.content as { token?: unknown; bytes?: unknown }[];
+  let i = 0;
+  for (let at = 0; i < tokens.length && at < keptBytes; i++) at += tokenBytes(tokens[i]);
+  return { logprobs: { ...logprobs, content: tokens.slice(0, i) } };
+}
+
+/** A token's length in UTF-8 bytes: its `bytes` (a token may be part of a character), else its text's. */
+const tokenBytes = (token: { token?: unknown; bytes?: unknown } | undefined) =>
+  Array.isArray(token?.bytes) ? token.bytes.length : typeof token?.token === 'string' ? Buffer.byteLength(token.token) : 0;
 
 /** Data of several lines goes back on a `data:` line each. */
 const frame = (data: string) => `data: ${data.replaceAll('\n', '\ndata: ')}\n\n`;
