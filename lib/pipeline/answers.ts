@@ -17,7 +17,7 @@ import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard
 import type { PassthroughReader } from './passthrough';
 import { clientGone, whyAborted } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
-import { stoppedChatStream, stoppedCompletion } from './stop-emulation/chat-completions';
+import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
 
 /** What every answer writer needs: the upstream's response and the request's books. */
 export interface AnswerInput {
@@ -143,7 +143,9 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
   });
   async function* produce(): AsyncGenerator<Uint8Array> {
     // Cut at the client's stop sequences, the upstream read to its end all the same (its usage is exact).
-    yield* stop ? stoppedChatStream(relay.body, { sequences: stop, choices: choicesOf(input.body) }) : relay.body;
+    let stopped: ChatStopEnd | undefined;
+    if (stop) stopped = yield* stoppedChatStream(relay.body, { sequences: stop, choices: choicesOf(input.body) });
+    else yield* relay.body;
     const found = relay.findings();
     // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
     const array = relay.array?.();
@@ -153,8 +155,12 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
       if (found.upstreamErrorCode !== undefined) ctx.errorCode = found.upstreamErrorCode;
       // Its error element was whole; the array it ended still needs its `]` to parse.
       if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
-    } else if (!found.complete || (array && !array.closed)) throw new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
-    else ctx.outcome = 'ok';
+    } else if (!found.complete || (array && !array.closed)) {
+      const cutOff = new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+      if (!stopped?.answered || clientGone(signal)) throw stopped?.failure ?? cutOff;
+      // The client's answer ended at its stop sequences before the upstream broke off: the failure is the books' alone.
+      brokeOffAfterStop(input, stopped.failure ?? cutOff);
+    } else ctx.outcome = 'ok';
   }
   const onEnd = () => {
     const found = relay.findings();
@@ -204,6 +210,15 @@ function stoppedWhole(res: GatewayResponse, stop: readonly string[]): GatewayRes
   if (res.status !== 200) return res;
   const cut = stoppedCompletion(res.body as Uint8Array, stop);
   return cut ? { ...res, body: cut } : res;
+}
+
+/** An upstream that broke off after the client's answer had ended at its stop sequences: recorded (and charged as a cut-off stream), nothing sent. */
+function brokeOffAfterStop({ ctx, deps, signal }: AnswerInput, failure: unknown): void {
+  const error = signal?.aborted ? whyAborted(signal) : failure instanceof GatewayError ? failure : interrupted(failure);
+  ctx.outcome = 'interrupted';
+  ctx.errorCode = error.code;
+  ctx.errorDetail = error.detail;
+  deps.logger.warn('stream interrupted after the stop sequence', { requestId: ctx.requestId, provider: ctx.provider, error: error.message, ...(error.detail ? { detail: error.detail } : {}) });
 }
 
 /** How many choices a Chat Completions client asked for (`n`, 1 when absent). */

@@ -228,6 +228,27 @@ describe('an Anthropic client’s stop_sequences translated to a model that refu
     expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'], outputTokens: 17 });
   });
 
+  it('takes more stop_sequences than OpenAI’s four, since the gateway cuts at them itself', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-anthropic-many' });
+    const many = ['</a>', '</b>', '</c>', '</d>', SEQ];
+
+    const answer = await anthropic(key).messages.create({ model: 'smart', max_tokens: 512, stop_sequences: many, messages: ask });
+
+    expect(sentUp()).not.toHaveProperty('stop');
+    expect(answer).toMatchObject({ content: [{ type: 'text', text: 'Thought: I should look it up.' }], stop_reason: 'stop_sequence', stop_sequence: SEQ });
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'] });
+  });
+
+  it('still refuses more than four stop_sequences for a model that takes stop, as OpenAI would', async () => {
+    const { key } = await instances.createKey({ name: 'stop-anthropic-many-native' });
+
+    const call = anthropic(key).messages.create({ model: 'gpt-4o', max_tokens: 512, stop_sequences: ['1', '2', '3', '4', '5'], messages: ask });
+
+    await expect(call).rejects.toMatchObject({ status: 400, message: expect.stringContaining('More than 4 stop sequences') });
+    expect(openaiUp.requests).toHaveLength(0);
+  });
+
   it('cuts a stream, message_delta saying stop_sequence, with the upstream’s usage', async () => {
     const { id, key } = await instances.createKey({ name: 'stop-anthropic-stream' });
 
@@ -261,5 +282,73 @@ describe('a Gemini client’s stopSequences translated to a model that refuses s
     expect(finishes).toEqual(['STOP']);
     const [record] = await recordsOf(id);
     expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'], outputTokens: 17 });
+  });
+});
+
+describe('an upstream that fails after the cut: the client has its whole answer, the books the failure', () => {
+  // The fake's default reply echoes the prompt a word a chunk: `Echo: one two END three … ten`.
+  const LONG = [{ role: 'user' as const, content: 'one two END three four five six seven eight nine ten' }];
+  // Its first seven events: the role chunk and `Echo:` … `three`, the sequence among them, its finish not.
+  const AFTER_THE_CUT = 7;
+
+  it('ends an OpenAI client’s stream at its stop finish when the upstream breaks off afterwards', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-drop-after' });
+    openaiUp.reply(() => ({ kind: 'drop', afterChunks: AFTER_THE_CUT }));
+
+    const stream = await openai(key).chat.completions.create({ model: 'o3', messages: LONG, stop: 'END', stream: true });
+    let text = '';
+    const finishes: string[] = [];
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+    }
+
+    expect(text).toBe('Echo: one two ');
+    expect(finishes).toEqual(['stop']);
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'interrupted', params: ['stop:emulated'] });
+  });
+
+  it('ends an OpenAI client’s stream with [DONE] when the upstream sends an in-band error afterwards', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-error-after' });
+    openaiUp.reply(() => ({ kind: 'stream-error', afterChunks: AFTER_THE_CUT, error: { message: 'The server had an error while processing your request.', type: 'server_error' } }));
+
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'o3', messages: LONG, stop: ['END'], stream: true }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const events = (await res.text()).split('\n\n').filter(Boolean);
+
+    expect(events.some((e) => e.includes('"error"'))).toBe(false);
+    expect(events.at(-1)).toBe('data: [DONE]');
+    expect(events.at(-2)).toContain('"finish_reason":"stop"');
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'upstream_error', params: ['stop:emulated'] });
+  });
+
+  it('ends an Anthropic client’s stream with its stop_sequence when the upstream sends an error afterwards', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-error-after-anthropic' });
+    openaiUp.reply(() => ({ kind: 'stream-error', afterChunks: AFTER_THE_CUT, error: { message: 'The server had an error while processing your request.', type: 'server_error' } }));
+
+    const message = await anthropic(key).messages.stream({ model: 'smart', max_tokens: 512, stop_sequences: ['END'], messages: LONG }).finalMessage();
+
+    expect(message.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toBe('Echo: one two ');
+    expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'upstream_error', params: ['stop:emulated'] });
+  });
+
+  it('ends an Anthropic client’s stream with its stop_sequence when the upstream breaks off afterwards', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-drop-after-anthropic' });
+    openaiUp.reply(() => ({ kind: 'drop', afterChunks: AFTER_THE_CUT }));
+
+    const message = await anthropic(key).messages.stream({ model: 'smart', max_tokens: 512, stop_sequences: ['END'], messages: LONG }).finalMessage();
+
+    expect(message.content.map((b) => (b.type === 'text' ? b.text : '')).join('')).toBe('Echo: one two ');
+    expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
+    const [record] = await recordsOf(id);
+    expect(record).toMatchObject({ outcome: 'interrupted', params: ['stop:emulated'] });
   });
 });

@@ -40,9 +40,11 @@ export function stoppedAnswer(answer: ChatResponse, sequences: readonly string[]
  * A canonical stream with its text cut at the first stop sequence: text goes on as it comes, less
  * a tail that may be a sequence beginning (`StopMatcher`); on a match, the text before it and a
  * `finish` with the sequence. The upstream is read to its end all the same (its later content and
- * finish are not passed on, its `usage` and `error` are), so the usage the books keep is the
- * upstream's own, exact, not an estimate. A held tail goes on when its text run ends (any other
- * part, the finish, an error, the end).
+ * finish are not passed on, its `usage` is), so the usage the books keep is the upstream's own,
+ * exact, not an estimate. An `error` after the sequence is not passed on either: the client has the
+ * whole answer a model that takes `stop` would have given, and the books have the failure (`metered`
+ * reads it before the cut). A held tail goes on when its text run ends (any other part, the finish,
+ * an error, the end).
  *
  * @example
  * for await (const event of stoppedEvents(events, ['\nObservation:'])) encode(event);
@@ -52,7 +54,7 @@ export async function* stoppedEvents(events: AsyncIterable<StreamEvent>, sequenc
   let stopped = false;
   for await (const event of events) {
     if (stopped) {
-      if (event.type === 'usage' || event.type === 'error') yield event;
+      if (event.type === 'usage') yield event;
       continue;
     }
     if (event.type === 'text_delta') {

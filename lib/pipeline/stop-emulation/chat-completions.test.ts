@@ -81,6 +81,16 @@ describe('stoppedCompletion, on a whole Chat Completions answer', () => {
     ]);
   });
 
+  it('keeps the logprobs of the tokens before the cut only (GPT-5.1 takes logprobs at effort none)', () => {
+    // `é` is two bytes: offsets are counted in the tokens' UTF-8 bytes, as `bytes` gives them.
+    const token = (t: string) => ({ token: t, logprob: -0.1, bytes: [...Buffer.from(t)], top_logprobs: [] });
+    const tokens = ['Thought', ': é', '\nObserv', 'ation', ':', ' 42'].map(token);
+
+    const out = cut([{ index: 0, message: { role: 'assistant', content: 'Thought: é\nObservation: 42' }, logprobs: { content: tokens, refusal: null }, finish_reason: 'stop' }]);
+
+    expect(out!.choices).toEqual([{ index: 0, message: { role: 'assistant', content: 'Thought: é' }, logprobs: { content: tokens.slice(0, 2), refusal: null }, finish_reason: 'stop' }]);
+  });
+
   it('answers undefined, the bytes to go on as they are, when no choice holds a sequence or the bytes are no answer', () => {
     expect(stoppedCompletion(whole([{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }]), SEQ)).toBeUndefined();
     expect(stoppedCompletion(Buffer.from('not json'), SEQ)).toBeUndefined();
@@ -129,11 +139,26 @@ describe('ChatStopStream, event by event', () => {
     expect(out.at(-1)).toBe('[DONE]');
   });
 
-  it('passes an in-band error while the client still reads, and nothing after every choice has ended', () => {
+  it('passes an in-band error while the client still reads, and after every choice has ended nothing but the [DONE] the upstream did not send', () => {
     const error = JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: null } });
 
     expect(run([chunk(0, { content: 'a' }), error])).toEqual([chunk(0, { content: 'a' }), error]);
-    expect(run([chunk(0, { content: 'a\nObservation:' }), error])).toEqual([chunk(0, { content: 'a' }), JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })]);
+    expect(run([chunk(0, { content: 'a\nObservation:' }), error])).toEqual([chunk(0, { content: 'a' }), JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }), '[DONE]']);
+  });
+
+  it('keeps the logprobs of a matching chunk’s tokens before the cut only', () => {
+    const token = (t: string) => ({ token: t, logprob: -0.1, bytes: [...Buffer.from(t)], top_logprobs: [] });
+    const stream = new ChatStopStream({ sequences: ['END'], choices: 1 });
+    const withLogprobs = (content: string, tokens: string[]) => JSON.stringify({ ...envelope, choices: [{ index: 0, delta: { content }, logprobs: { content: tokens.map(token), refusal: null }, finish_reason: null }] });
+
+    const first = stream.event(withLogprobs('yes E', ['yes', ' E']));
+    const second = stream.event(withLogprobs('ND no', ['ND', ' no']));
+
+    // ' E' is held (it may begin END) with its logprobs sent already: the second chunk's tokens are the sequence's and after it.
+    expect(first).toBe(`data: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: { content: 'yes ' }, logprobs: { content: ['yes', ' E'].map(token), refusal: null }, finish_reason: null }] })}\n\n`);
+    expect(second).toBe(`data: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })}\n\n`);
+    const third = new ChatStopStream({ sequences: ['END'], choices: 1 }).event(withLogprobs('yes END no', ['yes', ' END', ' no']));
+    expect(third.split('\n\n')[0]).toBe(`data: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: { content: 'yes ' }, logprobs: { content: ['yes', ' END'].map(token), refusal: null }, finish_reason: null }] })}`);
   });
 
   it('sends text still held when the stream breaks off before its finish', () => {
@@ -160,5 +185,34 @@ describe('stoppedChatStream, on bytes', () => {
 
     expect(out).toBe(`: keep-alive\n\ndata: ${chunk(0, { content: 'x' })}\n\ndata: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
     expect(read).toBe(pieces.length);
+  });
+
+  it('ends the client’s whole answer with [DONE] when the upstream breaks off after it, and hands the failure back', async () => {
+    const failure = new Error('socket hang up');
+    async function* source() {
+      yield Buffer.from(`data: ${chunk(0, { content: 'x\nObservation: y' })}\n\n`);
+      throw failure;
+    }
+    const stream = stoppedChatStream(source(), { sequences: SEQ, choices: 1 });
+
+    let out = '';
+    let next = await stream.next();
+    for (; !next.done; next = await stream.next()) out += Buffer.from(next.value).toString();
+
+    expect(out).toBe(`data: ${chunk(0, { content: 'x' })}\n\ndata: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
+    expect(next.value).toEqual({ answered: true, failure });
+  });
+
+  it('lets a failure before the answer is whole go on to the client', async () => {
+    async function* source() {
+      yield Buffer.from(`data: ${chunk(0, { content: 'x' })}\n\n`);
+      throw new Error('socket hang up');
+    }
+
+    const read = async () => {
+      for await (const _bytes of stoppedChatStream(source(), { sequences: SEQ, choices: 1 }));
+    };
+
+    await expect(read()).rejects.toThrow('socket hang up');
   });
 });

@@ -47,7 +47,7 @@ export function stoppedCompletion(bytes: Uint8Array, sequences: readonly string[
     if (found.stop === undefined) return choice;
     cut = true;
     const { tool_calls: _calls, function_call: _call, ...message } = choice.message!;
-    return { ...choice, message: { ...message, content: found.text }, finish_reason: 'stop' };
+    return { ...choice, message: { ...message, content: found.text }, ...logprobsOf(choice, found.text), finish_reason: 'stop' };
   });
   return cut ? Buffer.from(JSON.stringify({ ...answer, choices })) : undefined;
 }
@@ -86,14 +86,21 @@ export class ChatStopStream {
   #endedChoices = 0;
   /** The last chunk's envelope (id, created, model…), for text held back when the stream breaks off. */
   #envelope: Chunk | undefined;
+  #done = false;
 
   constructor(options: ChatStopOptions) {
     this.#options = options;
   }
 
+  /** Whether every choice has ended (at a sequence or the upstream's finish): the client has its whole answer. */
+  get answered(): boolean {
+    return this.#endedChoices >= this.#options.choices;
+  }
+
   /** The SSE text to send for one upstream event (`data`, as the relay sent it); empty to send nothing. */
   event(data: string): string {
-    if (this.#endedChoices >= this.#options.choices) {
+    if (data === '[DONE]') this.#done = true;
+    if (this.answered) {
       // Every choice has ended: only the usage chunk and [DONE] are still the client's.
       return data === '[DONE]' || isUsageOnly(data) ? frame(data) : '';
     }
@@ -123,8 +130,13 @@ export class ChatStopStream {
     return this.#endedChoices >= this.#options.choices ? '' : `event: ${name}\n${frame(data)}`;
   }
 
-  /** At the end of the upstream's events: text still held back (a stream that broke off before its finish). */
+  /**
+   * At the end of the upstream's events: text still held back (a stream that broke off before its
+   * finish); or, for an answer that was whole before the upstream failed (an in-band error, a
+   * broken stream), the `[DONE]` the upstream did not send, so the client's stream ends as it would have.
+   */
   end(): string {
+    if (this.answered) return this.#done ? '' : frame('[DONE]');
     if (!this.#envelope) return '';
     let text = '';
     for (const [index, state] of this.#choices) {
@@ -147,12 +159,14 @@ export class ChatStopStream {
     let sent: ChunkChoice = choice;
     const content = delta.content;
     if (typeof content === 'string' && content !== '') {
+      const heldBefore = state.matcher.heldLength;
       const passed = state.matcher.push(content);
       if (passed.stop !== undefined) {
         this.#end(state);
-        // The text before the sequence, with what else the delta carried but tool calls (the choice ends at its text).
+        // The text before the sequence, with what else the delta carried but tool calls (the choice ends at its text),
+        // and the logprobs of this chunk's own tokens before the cut (the held text's went with their chunk).
         const { content: _content, tool_calls: _calls, function_call: _call, ...rest } = delta;
-        if (passed.text || Object.keys(rest).length > 0) out.push({ ...choice, delta: { ...rest, ...(passed.text ? { content: passed.text } : {}) }, finish_reason: null });
+        if (passed.text || Object.keys(rest).length > 0) out.push({ ...choice, delta: { ...rest, ...(passed.text ? { content: passed.text } : {}) }, ...logprobsOf(choice, passed.text.slice(heldBefore)), finish_reason: null });
         out.push({ index, delta: {}, logprobs: null, finish_reason: 'stop' });
         return undefined;
       }
@@ -176,32 +190,70 @@ export class ChatStopStream {
   }
 }
 
+/** How a stream with stop sequences emulated ended: whether the client had its whole answer, and the upstream's failure after it. */
+export interface ChatStopEnd {
+  /** Every choice ended (`ChatStopStream.answered`): what failed after that is the books' alone. */
+  answered: boolean;
+  /** The error the upstream's stream broke off with after the answer was whole (it is not the client's). */
+  failure?: unknown;
+}
+
 /**
  * A relayed Chat Completions stream (the relay's bytes, as the client would get them) with stop
- * sequences emulated (`ChatStopStream`), read to its end.
+ * sequences emulated (`ChatStopStream`), read to its end. A failure of the upstream's stream once
+ * the client has its whole answer does not reach it: the stream ends as it would have, and the
+ * failure is returned for the books.
  *
  * @example
- * yield* stoppedChatStream(relay.body, { sequences: ['\nObservation:'], choices: 1 });
+ * const ended = yield* stoppedChatStream(relay.body, { sequences: ['\nObservation:'], choices: 1 });
+ * if (ended.failure) ctx.outcome = 'interrupted';
  */
-export async function* stoppedChatStream(source: AsyncIterable<Uint8Array>, options: ChatStopOptions): AsyncGenerator<Uint8Array> {
+export async function* stoppedChatStream(source: AsyncIterable<Uint8Array>, options: ChatStopOptions): AsyncGenerator<Uint8Array, ChatStopEnd> {
   const stream = new ChatStopStream(options);
   const decoder = new TextDecoder();
   let out = '';
+  let failure: unknown;
   const parser = createParser({
     onEvent: (event) => (out += event.event ? stream.named(event.event, event.data) : stream.event(event.data)),
     // Keep-alive comments keep idle connections open through proxies; they go on.
     onComment: (comment) => (out += `: ${comment}\n\n`),
   });
-  for await (const chunk of source) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
-    if (out) {
-      yield Buffer.from(out);
-      out = '';
+  try {
+    for await (const chunk of source) {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      if (out) {
+        yield Buffer.from(out);
+        out = '';
+      }
     }
+  } catch (err) {
+    if (!stream.answered) throw err;
+    failure = err;
   }
   out += stream.end();
   if (out) yield Buffer.from(out);
+  return { answered: stream.answered, ...(failure !== undefined ? { failure } : {}) };
 }
+
+/**
+ * A cut choice's `logprobs` (GPT-5.1 takes them at effort none), as a field to spread: only the tokens
+ * that begin in `kept`, the text the client keeps of that choice (or chunk), counted in UTF-8 bytes
+ * as the tokens' `bytes` are; the tokens of the sequence and after it are not the client's. Empty
+ * when the choice has none.
+ */
+function logprobsOf(choice: Record<string, unknown>, kept: string): { logprobs?: unknown } {
+  const logprobs = choice.logprobs as { content?: unknown } | null | undefined;
+  if (!Array.isArray(logprobs?.content)) return {};
+  const keptBytes = Buffer.byteLength(kept);
+  const tokens = logprobs.content as { token?: unknown; bytes?: unknown }[];
+  let i = 0;
+  for (let at = 0; i < tokens.length && at < keptBytes; i++) at += tokenBytes(tokens[i]);
+  return { logprobs: { ...logprobs, content: tokens.slice(0, i) } };
+}
+
+/** A token's length in UTF-8 bytes: its `bytes` (a token may be part of a character), else its text's. */
+const tokenBytes = (token: { token?: unknown; bytes?: unknown } | undefined) =>
+  Array.isArray(token?.bytes) ? token.bytes.length : typeof token?.token === 'string' ? Buffer.byteLength(token.token) : 0;
 
 /** Data of several lines goes back on a `data:` line each. */
 const frame = (data: string) => `data: ${data.replaceAll('\n', '\ndata: ')}\n\n`;

@@ -42,6 +42,11 @@ export class StopMatcher {
     this.#starts = new Set(sequences.map((s) => s.charCodeAt(0)));
   }
 
+  /** How many characters are held back now (the start of the next push's text in its buffer). */
+  get heldLength(): number {
+    return this.#held.length;
+  }
+
   /** Whether a sequence has been found (the choice's text has ended). */
   get stopped(): boolean {
     return this.#stopped;

@@ -1,6 +1,6 @@
 import { errorFromOpenAIUpstream } from '../openai/errors';
 import { openAIDialectRequest } from '../openai/index';
-import { openAIBodyOptions, toOpenAIChatBody } from '../openai/translate-request';
+import { openAIBodyOptions, toOpenAIChatBody, withinStopLimit } from '../openai/translate-request';
 import { fromOpenAIChatCompletion } from '../openai/translate-response';
 import { openAIStreamEvents } from '../openai/translate-stream';
 import type { ProviderAdapter } from '../types';
@@ -23,8 +23,9 @@ export const azureOpenAIProvider: ProviderAdapter = {
   dialect: 'openai',
   buildRequest(req, call) {
     const target = azureChatTarget(call, req.model);
-    const written = toOpenAIChatBody(req, openAIBodyOptions('azure-openai', { includeModel: target.modelInBody }));
-    const body = call.mend ? call.mend(written) : written;
+    const options = openAIBodyOptions('azure-openai', { includeModel: target.modelInBody });
+    const written = toOpenAIChatBody(req, options);
+    const body = withinStopLimit(call.mend ? call.mend(written) : written, options);
     return openAIDialectRequest(call, target.url, azureAuthHeaders(call), body, req.stream);
   },
   parseResponse: fromOpenAIChatCompletion,

@@ -1,11 +1,11 @@
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext, ProviderAdapter } from '../types';
 import { errorFromOpenAIUpstream } from './errors';
-import { openAIBodyOptions, toOpenAIChatBody } from './translate-request';
+import { openAIBodyOptions, toOpenAIChatBody, withinStopLimit } from './translate-request';
 import { fromOpenAIChatCompletion } from './translate-response';
 import { openAIStreamEvents } from './translate-stream';
 
-export { openAIBodyOptions, toOpenAIChatBody, type OpenAIBodyOptions } from './translate-request';
+export { openAIBodyOptions, toOpenAIChatBody, withinStopLimit, type OpenAIBodyOptions } from './translate-request';
 export { fromOpenAIChatCompletion } from './translate-response';
 export { OpenAIChunkDecoder, openAIStreamEvents } from './translate-stream';
 
@@ -42,8 +42,9 @@ function baseUrlOf(call: CallContext): string {
 export const openAIProvider: ProviderAdapter = {
   dialect: 'openai',
   buildRequest(req, call) {
-    const written = toOpenAIChatBody(req, openAIBodyOptions(call.provider.type));
-    const body = call.mend ? call.mend(written) : written;
+    const options = openAIBodyOptions(call.provider.type);
+    const written = toOpenAIChatBody(req, options);
+    const body = withinStopLimit(call.mend ? call.mend(written) : written, options);
     const auth: Record<string, string> = call.apiKey ? { authorization: `Bearer ${call.apiKey}` } : {};
     return openAIDialectRequest(call, `${baseUrlOf(call)}/chat/completions`, auth, body, req.stream);
   },

@@ -1,7 +1,7 @@
 import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { decodeChatRequest } from '../../surfaces/openai-chat/decode';
-import { openAIBodyOptions, toOpenAIChatBody } from './translate-request';
+import { openAIBodyOptions, toOpenAIChatBody, withinStopLimit } from './translate-request';
 
 const base: ChatRequest = { model: 'gpt-4o', system: [], messages: [{ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }], stream: false };
 const OPENAI = openAIBodyOptions('openai');
@@ -166,7 +166,6 @@ describe('toOpenAIChatBody', () => {
 
   const refusals: { name: string; input: Partial<ChatRequest>; param: string; message: RegExp }[] = [
     { name: 'refuses top_k for OpenAI', input: { topK: 5 }, param: 'top_k', message: /top_k is not supported by provider type openai/ },
-    { name: 'refuses more than 4 stop sequences for OpenAI', input: { stop: ['a', 'b', 'c', 'd', 'e'] }, param: 'stop', message: /More than 4 stop sequences/ },
     {
       name: 'refuses a document given by URL',
       input: { messages: [{ role: 'user', parts: [{ type: 'text', text: 'x' }, { type: 'document', source: { kind: 'url', url: 'https://x/a.pdf' } }] }] },
@@ -187,6 +186,36 @@ describe('toOpenAIChatBody', () => {
     // Assess
     expect(caught).toBeInstanceOf(GatewayError);
     expect(caught).toMatchObject({ status: 400, param, message: expect.stringMatching(message) });
+  });
+});
+
+describe('withinStopLimit', () => {
+  const five = ['a', 'b', 'c', 'd', 'e'];
+
+  it('refuses more than 4 stop sequences for OpenAI with a 400 naming stop and the provider type', () => {
+    // Prepare
+    const body = toOpenAIChatBody({ ...base, stop: five }, OPENAI);
+
+    // Act
+    let caught: unknown;
+    try {
+      withinStopLimit(body, OPENAI);
+    } catch (err) {
+      caught = err;
+    }
+
+    // Assess
+    expect(body.stop).toEqual(five);
+    expect(caught).toBeInstanceOf(GatewayError);
+    expect(caught).toMatchObject({ status: 400, param: 'stop', message: expect.stringMatching(/More than 4 stop sequences is not supported by provider type openai/) });
+  });
+
+  it('lets a body through whose stop mending dropped (the gateway cuts at any number), and one with 4', () => {
+    const { stop: _dropped, ...mended } = toOpenAIChatBody({ ...base, stop: five }, OPENAI);
+    const four = toOpenAIChatBody({ ...base, stop: five.slice(0, 4) }, OPENAI);
+
+    expect(withinStopLimit(mended, OPENAI)).toBe(mended);
+    expect(withinStopLimit(four, OPENAI)).toBe(four);
   });
 });
 

@@ -14,7 +14,8 @@
  * - `maxTokens` is sent as `max_completion_tokens` to OpenAI and Azure (o-series models reject
  *   `max_tokens`), and as `max_tokens` to OpenAI-compatible servers, most of which know only that.
  * - `topK` passes as `top_k` to OpenAI-compatible servers (vLLM, Ollama take it); OpenAI and Azure
- *   have no such parameter, so it is refused there. They also take at most 4 stop sequences.
+ *   have no such parameter, so it is refused there. They also take at most 4 stop sequences
+ *   (`withinStopLimit`, on the mended body: o3's are cut by the gateway, any number of them).
  * - A reasoning budget without an effort (Anthropic-style thinking) becomes an effort:
  *   ≤ 2048 tokens low, ≤ 8192 medium, more high.
  * - What the target model refuses of this body (a temperature on o3, an effort on gpt-4o) is not
@@ -53,6 +54,22 @@ type OpenAIContentPart = Record<string, unknown> & { type: string };
 
 function refuse(param: string, what: string, providerType: string): GatewayError {
   return new GatewayError('invalid_request', `${what} is not supported by provider type ${providerType}.`, { param, code: 'unsupported_parameter' });
+}
+
+/**
+ * The body as it goes upstream, refused with a 400 naming `stop` when it holds more stop sequences
+ * than the server takes. Checked on the mended body (`CallContext.mend`), not the written one: a
+ * model that refuses `stop` (o3, GPT-5) has the sequences dropped there and cut by the gateway
+ * (`lib/pipeline/stop-emulation/`), which takes any number of them.
+ *
+ * @example
+ * const options = openAIBodyOptions('openai');
+ * const written = toOpenAIChatBody(req, options);
+ * const body = withinStopLimit(call.mend ? call.mend(written) : written, options);
+ */
+export function withinStopLimit(body: Record<string, unknown>, options: OpenAIBodyOptions): Record<string, unknown> {
+  if (Array.isArray(body.stop) && body.stop.length > options.maxStop) throw refuse('stop', `More than ${options.maxStop} stop sequences`, options.providerType);
+  return body;
 }
 
 /** One text part as a string, several as text parts: both are valid OpenAI content. */
@@ -165,10 +182,8 @@ export function toOpenAIChatBody(req: ChatRequest, options: OpenAIBodyOptions): 
     if (!options.topK) throw refuse('top_k', 'top_k', providerType);
     body.top_k = req.topK;
   }
-  if (req.stop?.length) {
-    if (req.stop.length > options.maxStop) throw refuse('stop', `More than ${options.maxStop} stop sequences`, providerType);
-    body.stop = req.stop;
-  }
+  // How many the server takes is checked on the body as it goes upstream (`withinStopLimit`).
+  if (req.stop?.length) body.stop = req.stop;
   const format = req.responseFormat;
   if (format) {
     body.response_format =
