@@ -114,9 +114,9 @@ describe('AccountLoad', () => {
   });
 
   it('reads the pins its conversations were moved to', () => {
-    load.pins.served('s:conversation', 'p', 'b', 'a');
+    load.pins.served('s:conversation', 'p', 'm', 'b', 'a');
 
-    expect([load.pinned('s:conversation', 'p'), load.pinned('s:conversation', 'q'), load.pinned('s:other', 'p')]).toEqual(['b', undefined, undefined]);
+    expect([load.pinned('s:conversation', 'p', 'm'), load.pinned('s:conversation', 'q', 'm'), load.pinned('s:conversation', 'p', 'n'), load.pinned('s:other', 'p', 'm')]).toEqual(['b', undefined, undefined, undefined]);
   });
 
   it('times a wait from the oldest call still waiting', () => {

@@ -60,8 +60,8 @@ export interface LoadView extends HeadroomView {
    * account never timed is never judged hung.
    */
   hung(ref: string, model: string): boolean;
-  /** The account a sticky conversation was moved to in the provider's pool (`ConversationPins`), if it was. */
-  pinned(stickyKey: string, providerId: string): string | undefined;
+  /** The account a sticky conversation was moved to in the provider's pool for the upstream model (`ConversationPins`), if it was. */
+  pinned(stickyKey: string, providerId: string, model: string): string | undefined;
 }
 
 /** An average: its value (ms) and when its last sample came (epoch ms). */
@@ -219,8 +219,8 @@ export class AccountLoad implements LoadView {
     return false;
   }
 
-  pinned(stickyKey: string, providerId: string): string | undefined {
-    return this.pins.pinned(stickyKey, providerId);
+  pinned(stickyKey: string, providerId: string, model: string): string | undefined {
+    return this.pins.pinned(stickyKey, providerId, model);
   }
 
   /** Forgets every average (tests that share one gateway start each case afresh); calls in flight stay counted. */

@@ -152,7 +152,7 @@ describe('planAttempts', () => {
 
       it('keeps a conversation on the account it was moved to, before its own, while that one is well', () => {
         const load = new AccountLoad(() => now);
-        load.pins.served('conversation-1', 'p', home[2]!, home[0]!);
+        load.pins.served('conversation-1', 'p', 'm', home[2]!, home[0]!);
 
         const plan = planAttempts([target('p', 'm', accounts(), 'least-busy')], { stickyKey: 'conversation-1', load });
 
@@ -165,7 +165,7 @@ describe('planAttempts', () => {
 
       it('moves a conversation on from the account it was moved to when that one hangs in turn', () => {
         const load = new AccountLoad(() => now);
-        load.pins.served('conversation-1', 'p', home[2]!, home[0]!);
+        load.pins.served('conversation-1', 'p', 'm', home[2]!, home[0]!);
         load.observe(`p/${home[2]}`, 'm', true, 300);
         load.waitHeaders(`p/${home[2]}`, 'm', true);
         now += 10_000;
@@ -178,7 +178,7 @@ describe('planAttempts', () => {
 
       it('ignores a pin to an account the pool no longer has', () => {
         const load = new AccountLoad(() => now);
-        load.pins.served('conversation-1', 'p', 'gone', home[0]!);
+        load.pins.served('conversation-1', 'p', 'm', 'gone', home[0]!);
 
         const plan = planAttempts([target('p', 'm', accounts(), 'least-busy')], { stickyKey: 'conversation-1', load });
 

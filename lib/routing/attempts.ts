@@ -108,7 +108,7 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
 function stickyOrder(t: Target, stickyKey: string, scope: string | undefined, options: PlanOptions, random: () => number): { order: AccountConfig[]; balancedBy: BalancedBy | undefined; home: string } {
   const rendezvous = rendezvousOrder(t.accounts, stickyKey);
   const home = rendezvous[0]!;
-  const pinnedId = options.load?.pinned(stickyKey, t.provider.id);
+  const pinnedId = options.load?.pinned(stickyKey, t.provider.id, t.model);
   const own = (pinnedId !== undefined && pinnedId !== home.id && rendezvous.find((a) => a.id === pinnedId)) || home;
   const ref = accountRef(t.provider.id, own.id);
   const load = options.load;
