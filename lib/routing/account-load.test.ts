@@ -113,6 +113,24 @@ describe('AccountLoad', () => {
     expect([wholeOnly, otherModel, otherAccount, withStream]).toEqual([false, false, false, true]);
   });
 
+  it("does not judge an account hung by one long call while it answers others: a reasoning model's 4-minute answer among 20-second ones", () => {
+    load.observe('p/a', 'o3', false, 20_000);
+    const long = load.waitHeaders('p/a', 'o3', false);
+    const seen: boolean[] = [];
+    // Other calls to the model answer every 30 s while the long one waits (a stream's too).
+    for (let s = 30; s <= 240; s += 30) {
+      t += 30_000;
+      load.observe('p/a', 'o3', s % 60 === 0, 20_000);
+      seen.push(load.hung('p/a', 'o3'));
+    }
+    // Then nothing answers for longer than five times the average.
+    t += 5 * 20_000 + 1;
+    seen.push(load.hung('p/a', 'o3'));
+    long();
+
+    expect(seen).toEqual([...Array<boolean>(8).fill(false), true]);
+  });
+
   it('reads the pins its conversations were moved to', () => {
     load.pins.served('s:conversation', 'p', 'm', 'b', 'a');
 
