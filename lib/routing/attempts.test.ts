@@ -185,6 +185,39 @@ describe('planAttempts', () => {
         expect(plan.map((a) => a.account.id)).toEqual(home);
       });
 
+      // Moving costs the conversation its cache; it buys nothing when no other account of the pool is any better.
+      it.each<[string, Balance | undefined, (load: AccountLoad) => ((ref: string) => boolean) | undefined]>([
+        ['every account rests (a provider-wide burst of 429s)', 'least-busy', () => () => true],
+        ['every account rests, in a pool without a balance', undefined, () => () => true],
+        [
+          'every account is hung',
+          'latency',
+          (load) => {
+            for (const id of home) (load.observe(`p/${id}`, 'm', false, 200), load.waitHeaders(`p/${id}`, 'm', false));
+            now += 6_000;
+            return undefined;
+          },
+        ],
+        [
+          'its own is hung and the others rest',
+          'least-busy',
+          (load) => {
+            load.observe(homeRef, 'm', false, 200);
+            load.waitHeaders(homeRef, 'm', false);
+            now += 6_000;
+            return (ref) => ref !== homeRef;
+          },
+        ],
+      ])('keeps a conversation on its own account, in its own order, when %s', (_name, balance, setUp) => {
+        const load = new AccountLoad(() => now);
+        const cooling = setUp(load);
+
+        const plan = planAttempts([target('p', 'm', accounts(), balance)], { stickyKey: 'conversation-1', load, random: () => 0.5, ...(cooling ? { cooling } : {}) });
+
+        expect(plan.map((a) => a.account.id)).toEqual(home);
+        expect(plan.every((a) => a.balancedBy === (balance ? 'sticky' : undefined))).toBe(true);
+      });
+
       it('lets a hung account of a pool without a balance yield to the weighted draw, and says so', () => {
         const load = new AccountLoad(() => now);
         load.observe(homeRef, 'm', false, 100);

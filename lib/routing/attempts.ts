@@ -96,7 +96,9 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
  * rendezvous order, the same on every call, so its prompt cache builds where it goes next. A
  * merely busier, slower or emptier account keeps the conversation: its cached prefix is worth more
  * than the balance (a cached prefix costs a fraction of the input price: a tenth on Claude). But an account that cannot
- * serve the call well yields it to the balancer's order of the other accounts, and comes last:
+ * serve the call well yields it to the balancer's order of the other accounts, and comes last, when
+ * one of them can (when none can, the conversation keeps its own order: a move would cost it its
+ * cache for an account no better):
  * - hung (`LoadView.hung`: a call to it has waited for its headers far longer than its calls take;
  *   the conversation's call would wait for the header timeout before failing over),
  * - out of quota by its own last word (`exhausted`, in a `headroom` pool: its next call would be a 429),
@@ -110,9 +112,14 @@ function stickyOrder(t: Target, stickyKey: string, scope: string | undefined, op
   const home = rendezvous[0]!;
   const pinnedId = options.load?.pinned(stickyKey, t.provider.id, t.model);
   const own = (pinnedId !== undefined && pinnedId !== home.id && rendezvous.find((a) => a.id === pinnedId)) || home;
-  const ref = accountRef(t.provider.id, own.id);
   const load = options.load;
-  const yields = options.cooling?.(ref) === true || (load !== undefined && ((scope !== undefined && load.exhausted(ref, scope)) || load.hung(ref, t.model)));
+  const unfit = (account: AccountConfig) => {
+    const ref = accountRef(t.provider.id, account.id);
+    return options.cooling?.(ref) === true || (load !== undefined && ((scope !== undefined && load.exhausted(ref, scope)) || load.hung(ref, t.model)));
+  };
+  // Only to an account that can serve: when every other one rests, hangs or is spent too (a
+  // provider-wide burst of 429s, an outage), moving would cost the conversation its cache for nothing.
+  const yields = unfit(own) && t.accounts.some((a) => a !== own && !unfit(a));
   if (!yields) return { order: own === home ? rendezvous : [own, ...rendezvous.filter((a) => a !== own)], balancedBy: t.balance ? 'sticky' : undefined, home: home.id };
   const others = t.accounts.filter((a) => a !== own);
   if (!t.balance || !load) return { order: [...weightedOrder(others, random), own], balancedBy: 'weighted', home: home.id };
