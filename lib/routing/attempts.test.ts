@@ -218,6 +218,25 @@ describe('planAttempts', () => {
         expect(plan.every((a) => a.balancedBy === (balance ? 'sticky' : undefined))).toBe(true);
       });
 
+      it.each<[string, Balance | undefined]>([
+        ['without a balance', undefined],
+        ['balanced by headroom', 'headroom'],
+      ])('gives the call of a conversation whose account hangs to an account that can serve before one hung too (%s)', (_name, balance) => {
+        const load = new AccountLoad(() => now);
+        // The hung account that is not the conversation's has the more quota left.
+        load.quota.record(`p/${home[1]}`, 'm', quota(90), true);
+        load.quota.record(`p/${home[2]}`, 'm', quota(40), true);
+        for (const id of home.slice(0, 2)) (load.observe(`p/${id}`, 'm', false, 200), load.waitHeaders(`p/${id}`, 'm', false));
+        now += 6_000;
+
+        const plans = [0, 0.99].map((r) => planAttempts([target('p', 'm', accounts(), balance)], { stickyKey: 'conversation-1', load, random: () => r }).map((a) => a.account.id));
+
+        expect(plans).toEqual([
+          [home[2], home[1], home[0]],
+          [home[2], home[1], home[0]],
+        ]);
+      });
+
       it('lets a hung account of a pool without a balance yield to the weighted draw, and says so', () => {
         const load = new AccountLoad(() => now);
         load.observe(homeRef, 'm', false, 100);

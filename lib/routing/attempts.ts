@@ -117,14 +117,20 @@ function stickyOrder(t: Target, stickyKey: string, scope: string | undefined, op
     const ref = accountRef(t.provider.id, account.id);
     return options.cooling?.(ref) === true || (load !== undefined && ((scope !== undefined && load.exhausted(ref, scope)) || load.hung(ref, t.model)));
   };
+  const kept = () => ({ order: own === home ? rendezvous : [own, ...rendezvous.filter((a) => a !== own)], balancedBy: t.balance ? 'sticky' : undefined, home: home.id }) as const;
+  if (!unfit(own)) return kept();
+  const others = t.accounts.filter((a) => a !== own);
+  const able = others.filter((a) => !unfit(a));
   // Only to an account that can serve: when every other one rests, hangs or is spent too (a
   // provider-wide burst of 429s, an outage), moving would cost the conversation its cache for nothing.
-  const yields = unfit(own) && t.accounts.some((a) => a !== own && !unfit(a));
-  if (!yields) return { order: own === home ? rendezvous : [own, ...rendezvous.filter((a) => a !== own)], balancedBy: t.balance ? 'sticky' : undefined, home: home.id };
-  const others = t.accounts.filter((a) => a !== own);
-  if (!t.balance || !load) return { order: [...weightedOrder(others, random), own], balancedBy: 'weighted', home: home.id };
+  if (!able.length) return kept();
+  // The balancer's order, but the accounts that can serve first: neither the weighted draw nor
+  // `headroom` looks at hung calls, and a call given to another hung account would wait there for
+  // the header timeout (resting and spent ones are put last by `planAttempts` anyway).
+  const ableFirst = (order: AccountConfig[]) => (able.length === others.length ? [...order, own] : [...order.filter((a) => able.includes(a)), ...order.filter((a) => !able.includes(a)), own]);
+  if (!t.balance || !load) return { order: ableFirst(weightedOrder(others, random)), balancedBy: 'weighted', home: home.id };
   const pool: Pool = { providerId: t.provider.id, model: t.model, accounts: others };
   if (scope !== undefined) pool.quotaScope = scope;
   const { order, by } = balancedOrder(t.balance, pool, options.stream === true, load, random);
-  return { order: [...order, own], balancedBy: by, home: home.id };
+  return { order: ableFirst(order), balancedBy: by, home: home.id };
 }
