@@ -94,7 +94,7 @@ export async function tryTargets<Via>(
     ctx.releaseAccount = release;
     if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;
     // The conversation's cache is now where it was served: it keeps to that account (or back to its own, unpinned).
-    if (attempt.stickyHome !== undefined && options.stickyKey) deps.load.pins.served(options.stickyKey, attempt.provider.id, attempt.account.id, attempt.stickyHome);
+    if (attempt.stickyHome !== undefined && options.stickyKey) deps.load.pins.served(options.stickyKey, attempt.provider.id, attempt.model, attempt.account.id, attempt.stickyHome);
     // Only answers are timed: a failure's speed says nothing of how soon the account answers (a
     // 429 comes back at once), and the rests already put a failing account last.
     deps.load.observe(ref, attempt.model, ctx.stream, performance.now() - startedAt);

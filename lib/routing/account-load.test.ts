@@ -113,10 +113,28 @@ describe('AccountLoad', () => {
     expect([wholeOnly, otherModel, otherAccount, withStream]).toEqual([false, false, false, true]);
   });
 
-  it('reads the pins its conversations were moved to', () => {
-    load.pins.served('s:conversation', 'p', 'b', 'a');
+  it("does not judge an account hung by one long call while it answers others: a reasoning model's 4-minute answer among 20-second ones", () => {
+    load.observe('p/a', 'o3', false, 20_000);
+    const long = load.waitHeaders('p/a', 'o3', false);
+    const seen: boolean[] = [];
+    // Other calls to the model answer every 30 s while the long one waits (a stream's too).
+    for (let s = 30; s <= 240; s += 30) {
+      t += 30_000;
+      load.observe('p/a', 'o3', s % 60 === 0, 20_000);
+      seen.push(load.hung('p/a', 'o3'));
+    }
+    // Then nothing answers for longer than five times the average.
+    t += 5 * 20_000 + 1;
+    seen.push(load.hung('p/a', 'o3'));
+    long();
 
-    expect([load.pinned('s:conversation', 'p'), load.pinned('s:conversation', 'q'), load.pinned('s:other', 'p')]).toEqual(['b', undefined, undefined]);
+    expect(seen).toEqual([...Array<boolean>(8).fill(false), true]);
+  });
+
+  it('reads the pins its conversations were moved to', () => {
+    load.pins.served('s:conversation', 'p', 'm', 'b', 'a');
+
+    expect([load.pinned('s:conversation', 'p', 'm'), load.pinned('s:conversation', 'q', 'm'), load.pinned('s:conversation', 'p', 'n'), load.pinned('s:other', 'p', 'm')]).toEqual(['b', undefined, undefined, undefined]);
   });
 
   it('times a wait from the oldest call still waiting', () => {

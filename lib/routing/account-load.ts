@@ -20,7 +20,7 @@ export const LATENCY_SMOOTHING = Object.freeze({
 
 /**
  * When an account counts as hung (`AccountLoad.hung`): a call to it still waiting for its headers
- * far longer than its calls take. A sticky conversation's account that is hung yields the call to
+ * far longer than its calls take, while none of its calls to that model has answered for as long. A sticky conversation's account that is hung yields the call to
  * the balancer (`planAttempts`), which costs the conversation its prompt cache there, so "far" is
  * well past anything the average allows for.
  */
@@ -56,12 +56,12 @@ export interface LoadView extends HeadroomView {
   awaitingHeaders(ref: string, model: string): boolean;
   /**
    * Whether a call to this upstream model on the account, streamed or not, has waited for its
-   * headers more than `HUNG.factor` times the average of its kind (and at least `HUNG.minMs`); an
-   * account never timed is never judged hung.
+   * headers more than `HUNG.factor` times the average of its kind (and at least `HUNG.minMs`), and
+   * no call to the model on it has answered for as long; an account never timed is never judged hung.
    */
   hung(ref: string, model: string): boolean;
-  /** The account a sticky conversation was moved to in the provider's pool (`ConversationPins`), if it was. */
-  pinned(stickyKey: string, providerId: string): string | undefined;
+  /** The account a sticky conversation was moved to in the provider's pool for the upstream model (`ConversationPins`), if it was. */
+  pinned(stickyKey: string, providerId: string, model: string): string | undefined;
 }
 
 /** An average: its value (ms) and when its last sample came (epoch ms). */
@@ -210,17 +210,23 @@ export class AccountLoad implements LoadView {
     if (!waiting) return false;
     const averages = this.#latency.get(ref)?.get(model);
     const now = this.now();
+    // An account that answered the model lately, either kind, is not hung: its long wait is one long
+    // call (a reasoning model's minutes among its seconds), and yielding would cost every other
+    // conversation on it its cache for nothing.
+    const lastAnswer = Math.max(averages?.[0]?.at ?? -Infinity, averages?.[1]?.at ?? -Infinity);
     // Each kind against its own average: a whole answer's headers wait for its last token, a stream's only for its first.
     for (let i = 0; i < 2; i++) {
       const oldest = waiting[i]?.[0];
       const average = averages?.[i]?.ms;
-      if (oldest !== undefined && average !== undefined && now - oldest > Math.max(HUNG.factor * average, HUNG.minMs)) return true;
+      if (oldest === undefined || average === undefined) continue;
+      const limit = Math.max(HUNG.factor * average, HUNG.minMs);
+      if (now - oldest > limit && now - lastAnswer > limit) return true;
     }
     return false;
   }
 
-  pinned(stickyKey: string, providerId: string): string | undefined {
-    return this.pins.pinned(stickyKey, providerId);
+  pinned(stickyKey: string, providerId: string, model: string): string | undefined {
+    return this.pins.pinned(stickyKey, providerId, model);
   }
 
   /** Forgets every average (tests that share one gateway start each case afresh); calls in flight stay counted. */

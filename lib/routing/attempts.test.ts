@@ -152,7 +152,7 @@ describe('planAttempts', () => {
 
       it('keeps a conversation on the account it was moved to, before its own, while that one is well', () => {
         const load = new AccountLoad(() => now);
-        load.pins.served('conversation-1', 'p', home[2]!, home[0]!);
+        load.pins.served('conversation-1', 'p', 'm', home[2]!, home[0]!);
 
         const plan = planAttempts([target('p', 'm', accounts(), 'least-busy')], { stickyKey: 'conversation-1', load });
 
@@ -165,7 +165,7 @@ describe('planAttempts', () => {
 
       it('moves a conversation on from the account it was moved to when that one hangs in turn', () => {
         const load = new AccountLoad(() => now);
-        load.pins.served('conversation-1', 'p', home[2]!, home[0]!);
+        load.pins.served('conversation-1', 'p', 'm', home[2]!, home[0]!);
         load.observe(`p/${home[2]}`, 'm', true, 300);
         load.waitHeaders(`p/${home[2]}`, 'm', true);
         now += 10_000;
@@ -178,11 +178,63 @@ describe('planAttempts', () => {
 
       it('ignores a pin to an account the pool no longer has', () => {
         const load = new AccountLoad(() => now);
-        load.pins.served('conversation-1', 'p', 'gone', home[0]!);
+        load.pins.served('conversation-1', 'p', 'm', 'gone', home[0]!);
 
         const plan = planAttempts([target('p', 'm', accounts(), 'least-busy')], { stickyKey: 'conversation-1', load });
 
         expect(plan.map((a) => a.account.id)).toEqual(home);
+      });
+
+      // Moving costs the conversation its cache; it buys nothing when no other account of the pool is any better.
+      it.each<[string, Balance | undefined, (load: AccountLoad) => ((ref: string) => boolean) | undefined]>([
+        ['every account rests (a provider-wide burst of 429s)', 'least-busy', () => () => true],
+        ['every account rests, in a pool without a balance', undefined, () => () => true],
+        [
+          'every account is hung',
+          'latency',
+          (load) => {
+            for (const id of home) (load.observe(`p/${id}`, 'm', false, 200), load.waitHeaders(`p/${id}`, 'm', false));
+            now += 6_000;
+            return undefined;
+          },
+        ],
+        [
+          'its own is hung and the others rest',
+          'least-busy',
+          (load) => {
+            load.observe(homeRef, 'm', false, 200);
+            load.waitHeaders(homeRef, 'm', false);
+            now += 6_000;
+            return (ref) => ref !== homeRef;
+          },
+        ],
+      ])('keeps a conversation on its own account, in its own order, when %s', (_name, balance, setUp) => {
+        const load = new AccountLoad(() => now);
+        const cooling = setUp(load);
+
+        const plan = planAttempts([target('p', 'm', accounts(), balance)], { stickyKey: 'conversation-1', load, random: () => 0.5, ...(cooling ? { cooling } : {}) });
+
+        expect(plan.map((a) => a.account.id)).toEqual(home);
+        expect(plan.every((a) => a.balancedBy === (balance ? 'sticky' : undefined))).toBe(true);
+      });
+
+      it.each<[string, Balance | undefined]>([
+        ['without a balance', undefined],
+        ['balanced by headroom', 'headroom'],
+      ])('gives the call of a conversation whose account hangs to an account that can serve before one hung too (%s)', (_name, balance) => {
+        const load = new AccountLoad(() => now);
+        // The hung account that is not the conversation's has the more quota left.
+        load.quota.record(`p/${home[1]}`, 'm', quota(90), true);
+        load.quota.record(`p/${home[2]}`, 'm', quota(40), true);
+        for (const id of home.slice(0, 2)) (load.observe(`p/${id}`, 'm', false, 200), load.waitHeaders(`p/${id}`, 'm', false));
+        now += 6_000;
+
+        const plans = [0, 0.99].map((r) => planAttempts([target('p', 'm', accounts(), balance)], { stickyKey: 'conversation-1', load, random: () => r }).map((a) => a.account.id));
+
+        expect(plans).toEqual([
+          [home[2], home[1], home[0]],
+          [home[2], home[1], home[0]],
+        ]);
       });
 
       it('lets a hung account of a pool without a balance yield to the weighted draw, and says so', () => {

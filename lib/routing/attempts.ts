@@ -96,7 +96,9 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
  * rendezvous order, the same on every call, so its prompt cache builds where it goes next. A
  * merely busier, slower or emptier account keeps the conversation: its cached prefix is worth more
  * than the balance (a cached prefix costs a fraction of the input price: a tenth on Claude). But an account that cannot
- * serve the call well yields it to the balancer's order of the other accounts, and comes last:
+ * serve the call well yields it to the balancer's order of the other accounts, and comes last, when
+ * one of them can (when none can, the conversation keeps its own order: a move would cost it its
+ * cache for an account no better):
  * - hung (`LoadView.hung`: a call to it has waited for its headers far longer than its calls take;
  *   the conversation's call would wait for the header timeout before failing over),
  * - out of quota by its own last word (`exhausted`, in a `headroom` pool: its next call would be a 429),
@@ -108,16 +110,27 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
 function stickyOrder(t: Target, stickyKey: string, scope: string | undefined, options: PlanOptions, random: () => number): { order: AccountConfig[]; balancedBy: BalancedBy | undefined; home: string } {
   const rendezvous = rendezvousOrder(t.accounts, stickyKey);
   const home = rendezvous[0]!;
-  const pinnedId = options.load?.pinned(stickyKey, t.provider.id);
+  const pinnedId = options.load?.pinned(stickyKey, t.provider.id, t.model);
   const own = (pinnedId !== undefined && pinnedId !== home.id && rendezvous.find((a) => a.id === pinnedId)) || home;
-  const ref = accountRef(t.provider.id, own.id);
   const load = options.load;
-  const yields = options.cooling?.(ref) === true || (load !== undefined && ((scope !== undefined && load.exhausted(ref, scope)) || load.hung(ref, t.model)));
-  if (!yields) return { order: own === home ? rendezvous : [own, ...rendezvous.filter((a) => a !== own)], balancedBy: t.balance ? 'sticky' : undefined, home: home.id };
+  const unfit = (account: AccountConfig) => {
+    const ref = accountRef(t.provider.id, account.id);
+    return options.cooling?.(ref) === true || (load !== undefined && ((scope !== undefined && load.exhausted(ref, scope)) || load.hung(ref, t.model)));
+  };
+  const kept = () => ({ order: own === home ? rendezvous : [own, ...rendezvous.filter((a) => a !== own)], balancedBy: t.balance ? 'sticky' : undefined, home: home.id }) as const;
+  if (!unfit(own)) return kept();
   const others = t.accounts.filter((a) => a !== own);
-  if (!t.balance || !load) return { order: [...weightedOrder(others, random), own], balancedBy: 'weighted', home: home.id };
+  const able = others.filter((a) => !unfit(a));
+  // Only to an account that can serve: when every other one rests, hangs or is spent too (a
+  // provider-wide burst of 429s, an outage), moving would cost the conversation its cache for nothing.
+  if (!able.length) return kept();
+  // The balancer's order, but the accounts that can serve first: neither the weighted draw nor
+  // `headroom` looks at hung calls, and a call given to another hung account would wait there for
+  // the header timeout (resting and spent ones are put last by `planAttempts` anyway).
+  const ableFirst = (order: AccountConfig[]) => (able.length === others.length ? [...order, own] : [...order.filter((a) => able.includes(a)), ...order.filter((a) => !able.includes(a)), own]);
+  if (!t.balance || !load) return { order: ableFirst(weightedOrder(others, random)), balancedBy: 'weighted', home: home.id };
   const pool: Pool = { providerId: t.provider.id, model: t.model, accounts: others };
   if (scope !== undefined) pool.quotaScope = scope;
   const { order, by } = balancedOrder(t.balance, pool, options.stream === true, load, random);
-  return { order: [...order, own], balancedBy: by, home: home.id };
+  return { order: ableFirst(order), balancedBy: by, home: home.id };
 }

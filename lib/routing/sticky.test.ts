@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { loadFixture, type FixtureBody, type FixtureName } from '../../test/integration/claude-code/fixtures';
 import { fuzzer } from '../../test/fuzz';
 import { HASHED_CHARS_PER_PART, rendezvousOrder, stickyKeyOf, type StickySurface } from './sticky';
@@ -392,6 +393,27 @@ describe('rendezvousOrder', () => {
 
     // Assess
     expect(ids(order)).toEqual(PINNED_ORDER);
+  });
+
+  // A pool of eight weighted accounts, as the bench has it: each key's whole order, pinned.
+  const POOL_OF_EIGHT = Array.from({ length: 8 }, (_, i) => account(`acct-${i}`, 1 + (i % 3)));
+  it.each([
+    ['h:AbCdEfGhIjKlMnOpQrStUv', 'acct-1 acct-4 acct-7 acct-2 acct-5 acct-6 acct-3 acct-0'],
+    ['m:0123456789abcdefghijkl', 'acct-1 acct-0 acct-6 acct-4 acct-7 acct-3 acct-2 acct-5'],
+    ['s:session-42', 'acct-0 acct-5 acct-3 acct-2 acct-1 acct-7 acct-6 acct-4'],
+    ['k:x', 'acct-2 acct-5 acct-7 acct-4 acct-1 acct-6 acct-3 acct-0'],
+    ['u:', 'acct-1 acct-0 acct-5 acct-7 acct-3 acct-2 acct-6 acct-4'],
+    ['h:-_-_-_-_-_-_-_-_-_-_-_', 'acct-0 acct-6 acct-1 acct-5 acct-3 acct-7 acct-2 acct-4'],
+  ])('gives key %s the order it has always had in a pool of eight weighted accounts', (key, expected) => {
+    expect(ids(rendezvousOrder(POOL_OF_EIGHT, key)).join(' ')).toBe(expected);
+  });
+
+  it('gives 5 000 keys the orders they have always had in a pool of eight weighted accounts (their digest, pinned)', () => {
+    const all = createHash('sha256');
+
+    for (let i = 0; i < 5_000; i++) all.update(`${ids(rendezvousOrder(POOL_OF_EIGHT, `h:key-${i}`)).join(',')};`);
+
+    expect(all.digest('hex')).toBe('a1ed463041a2b0fffc778be1c39091b5a1679c728c09d5cba5808897436877c9');
   });
 
   it('returns every account once, in a new array, and leaves the input as it was', () => {

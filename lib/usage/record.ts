@@ -20,7 +20,8 @@ export interface UsageRecord {
   /**
    * What picked the serving account, where its pool balances or a sticky conversation left its
    * account (`lib/routing/balance.ts`): `weighted`, `least-busy`, `latency`, `explore`, `headroom`,
-   * `sticky`; absent for a pool of one and a weighted pool the config names no balance for.
+   * `sticky`; absent for a pool of one, and for a pool the config names no balance for unless a
+   * sticky conversation's account yielded the call there (`weighted`).
    */
   balancedBy?: BalancedBy;
   stream: boolean;

@@ -46,7 +46,11 @@ describe('a sticky conversation whose account hangs', () => {
           timeouts: { headersMs: 5_000 },
         },
       ],
-      models: [{ name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }],
+      models: [
+        { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
+        // Another model on the same accounts: its prompt cache is its own (a provider caches per model).
+        { name: 'small', targets: [{ provider: 'pool', model: 'gpt-4.1-nano' }] },
+      ],
     });
     gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, health, load, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
     const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'sticky' }) });
@@ -60,7 +64,7 @@ describe('a sticky conversation whose account hangs', () => {
     await two.close();
   });
 
-  const ask = (user: string, content: string, options?: OpenAI.RequestOptions) => client.chat.completions.create({ model: 'chat', user, messages: [{ role: 'user', content }] }, options);
+  const ask = (user: string, content: string, options?: OpenAI.RequestOptions, model = 'chat') => client.chat.completions.create({ model, user, messages: [{ role: 'user', content }] }, options);
 
   it('sends the next call to the other account at once, and keeps the conversation there once its own account answers again', async () => {
     // Prepare: two conversations at home on `one`; the first turn of each times `one`.
@@ -94,7 +98,7 @@ describe('a sticky conversation whose account hangs', () => {
     expect(controlAfter.choices[0]!.message.content).toBe('Echo: turn 2');
     expect(lastUserMessages(one)).toEqual(['turn 1', 'turn 1', 'turn 2', 'turn 2']);
     expect(lastUserMessages(two)).toEqual(['turn 3', 'turn 4']);
-    expect(load.pinned(stickyKeyOf('openai', {}, { user: moved })!, 'pool')).toBe('two');
+    expect(load.pinned(stickyKeyOf('openai', {}, { user: moved })!, 'pool', 'gpt-4o-mini')).toBe('two');
     // The usage records, as stored: what picked each served call's account.
     const rows = await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10));
     const served = rows.filter((r) => r.status === 200).map((r) => [r.account, r.balancedBy]);
@@ -105,6 +109,33 @@ describe('a sticky conversation whose account hangs', () => {
       ['two', 'sticky'],
       ['one', 'sticky'],
     ]);
+  });
+
+  it("keeps a conversation moved in one model to that model: its calls to another model stay on their own account, and do not unpin it", async () => {
+    // Prepare: a conversation at home on `one`, moved to `two` in `chat` while its call on `one` hangs.
+    const user = ownedByOne[2]!;
+    await ask(user, 'chat 1');
+    one.reply({ kind: 'hang' });
+    const leave = new AbortController();
+    const seen = one.requests.length;
+    const hanging = ask(user, 'chat 2', { signal: leave.signal }).catch((err: unknown) => err);
+    while (one.requests.length < seen + 1) await sleep(5);
+    skewMs += HUNG.minMs * 2;
+    await ask(user, 'chat 3');
+    leave.abort();
+    await hanging;
+    one.reply(defaultReply);
+    health.clear();
+
+    // Act: the same conversation calls the other model, then `chat` again.
+    const small = await ask(user, 'small 1', undefined, 'small');
+    const chat = await ask(user, 'chat 4');
+
+    // Assess: `small` was served on `one`, its own account (nothing of it hung, its cache is there);
+    // `chat` kept to `two`, where its cache is now.
+    expect([small.choices[0]!.message.content, chat.choices[0]!.message.content]).toEqual(['Echo: small 1', 'Echo: chat 4']);
+    expect(lastUserMessages(one).slice(-1)).toEqual(['small 1']);
+    expect(lastUserMessages(two).slice(-2)).toEqual(['chat 3', 'chat 4']);
   });
 });
 
