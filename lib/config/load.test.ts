@@ -162,7 +162,7 @@ describe('parseConfig', () => {
 
   it.each([
     [{ reasoning: 'yes' }, 'models[0].targets[0].capabilities.reasoning: models[].targets[].capabilities.reasoning is true'],
-    [{ sampling: false }, 'models[0].targets[0].capabilities: models[].targets[].capabilities is an object: { "reasoning": true | false }'],
+    [{ sampling: false }, 'models[0].targets[0].capabilities: models[].targets[].capabilities is an object: { "reasoning": true | false, "stop"?: true | false }'],
     [{}, 'models[0].targets[0].capabilities.reasoning: models[].targets[].capabilities.reasoning is true'],
   ])('refuses the target capabilities %j, naming the field', (capabilities, issue) => {
     const model = { ...valid.models[0]!, targets: [{ ...valid.models[0]!.targets[0]!, capabilities }] };

@@ -273,8 +273,10 @@ export type Price = z.infer<typeof PriceSchema>;
 const TargetCapabilitiesSchema = z.strictObject(
   {
     reasoning: z.boolean({ message: 'models[].targets[].capabilities.reasoning is true (a reasoning model: no max_tokens, sampling only at its defaults) or false (a chat model: no reasoning_effort)' }),
+    /** False: the model refuses `stop` (an Azure deployment of o3 under a name of its own): the gateway drops it and cuts the answer at the sequences itself. */
+    stop: z.boolean({ message: 'models[].targets[].capabilities.stop is false (the model refuses `stop`: the gateway cuts the answer at the sequences itself) or true' }).optional(),
   },
-  { message: 'models[].targets[].capabilities is an object: { "reasoning": true | false }' },
+  { message: 'models[].targets[].capabilities is an object: { "reasoning": true | false, "stop"?: true | false }' },
 );
 export type TargetCapabilitiesConfig = z.infer<typeof TargetCapabilitiesSchema>;
 

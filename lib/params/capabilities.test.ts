@@ -27,6 +27,10 @@ describe('capabilitiesOf, by upstream model id', () => {
     ['openai', 'gpt-5.1', UNLESS_NONE],
     ['openai', 'gpt-5.2-2025-12-11', UNLESS_NONE],
     ['openai', 'ft:o4-mini-2025-04-16:acme::abc123', NO_STOP],
+    // A fine-tune takes what its base model takes: o3-mini takes `stop`, GPT-5.1 samples at effort none.
+    ['openai', 'ft:o3-mini-2025-01-31:acme::abc123', REASONING],
+    ['openai', 'ft:gpt-5.1-2025-11-13:acme:support:abc123', UNLESS_NONE],
+    ['openai', 'ft:gpt-4o-mini-2024-07-18:acme::abc123', CHAT],
     // gpt-5-chat-latest is a chat model; gpt-5.1-chat-latest is not documented either way.
     ['openai', 'gpt-5-chat-latest', CHAT],
     ['openai', 'gpt-5.1-chat-latest', undefined],
@@ -83,6 +87,12 @@ describe('capabilitiesOf, by upstream model id', () => {
     // A generation the table would guess at is what its target says it is.
     expect(capabilitiesOf('openai', 'gpt-6', { reasoning: false })).toEqual(CHAT);
     expect(capabilitiesOf('azure-openai', 'o5', { reasoning: true })).toEqual(REASONING);
+  });
+
+  it('takes a target’s `stop: false` as a model that refuses `stop`, reasoning or not; `stop: true` as one that takes it', () => {
+    expect(capabilitiesOf('azure-openai', 'prod-reasoner', { reasoning: true, stop: false })).toEqual(NO_STOP);
+    expect(capabilitiesOf('openai-compatible', 'strict-llm', { reasoning: false, stop: false })).toEqual({ reasoning: false, refusesStop: true });
+    expect(capabilitiesOf('openai', 'o3', { reasoning: true, stop: true })).toEqual(REASONING);
   });
 
   it('answers the same for an id looked up again, from its memo', () => {

@@ -18,7 +18,7 @@ export interface ModelCapabilities {
   reasoning: boolean;
   /** Takes the sampling parameters while it does not reason (no effort, or `none`): GPT-5.1 and later. */
   samplesWithoutEffort?: true;
-  /** Refuses `stop` (o3, o4-mini, codex-mini, GPT-5); o1 and o3-mini take it. */
+  /** Refuses `stop` (o3, o4-mini, codex-mini, GPT-5; o1 and o3-mini take it), or a target's `capabilities.stop: false` says so: the gateway cuts the answer at the sequences itself. */
   refusesStop?: true;
 }
 
@@ -26,6 +26,8 @@ const REASONING: ModelCapabilities = { reasoning: true };
 const REASONING_NO_STOP: ModelCapabilities = { reasoning: true, refusesStop: true };
 const REASONING_UNLESS_NONE: ModelCapabilities = { reasoning: true, samplesWithoutEffort: true, refusesStop: true };
 const CHAT: ModelCapabilities = { reasoning: false };
+/** Only by a target's `capabilities`: a chat model on an OpenAI-compatible server that refuses `stop`. */
+const CHAT_NO_STOP: ModelCapabilities = { reasoning: false, refusesStop: true };
 
 /**
  * A GPT generation from GPT-5 on (5 to 99): `gpt-6` and `gpt-6.1` are not out yet, but when they
@@ -89,16 +91,20 @@ const SEEN_MAX = 1_000;
  * capabilitiesOf('openai', 'o3-mini') // { reasoning: true }
  * capabilitiesOf('openai', 'o3') // { reasoning: true, refusesStop: true }
  * capabilitiesOf('azure-openai', 'prod-reasoner', { reasoning: true }) // { reasoning: true }
+ * capabilitiesOf('azure-openai', 'prod-reasoner', { reasoning: true, stop: false }) // { reasoning: true, refusesStop: true }
+ * capabilitiesOf('openai', 'ft:o3-mini-2025-01-31:acme::abc123') // { reasoning: true } (its base model's)
  * capabilitiesOf('openai', 'gpt-5-chat-latest') // { reasoning: false }
  * capabilitiesOf('openai', 'gpt-6-mini') // { reasoning: true, refusesStop: true } (taken for GPT-5)
  * capabilitiesOf('openai-compatible', 'o3') // undefined
  */
 export function capabilitiesOf(providerType: string, modelId: string, own?: TargetCapabilitiesConfig): ModelCapabilities | undefined {
-  if (own?.reasoning !== undefined) return own.reasoning ? REASONING : CHAT;
+  if (own?.reasoning !== undefined) return own.stop === false ? (own.reasoning ? REASONING_NO_STOP : CHAT_NO_STOP) : own.reasoning ? REASONING : CHAT;
   if (!KNOWN_IDS.has(providerType)) return undefined;
   const known = seen.get(modelId);
   if (known !== undefined) return known ?? undefined;
-  const id = modelId.toLowerCase().replace(/^ft:/, '');
+  // A fine-tune (`ft:<base model>:<org>:<suffix>:<id>`) takes what its base model takes.
+  const lower = modelId.toLowerCase();
+  const id = lower.startsWith('ft:') ? lower.slice(3).split(':')[0]! : lower;
   const found = FAMILIES.find(([pattern]) => pattern.test(id))?.[1];
   if (seen.size >= SEEN_MAX) seen.clear();
   seen.set(modelId, found ?? null);

@@ -37,6 +37,9 @@ describe('mendBody, case by case', () => {
     ['stop kept where the model takes it (o3-mini)', 'openai', REASONING, { stop: 'END' }, { stop: 'END' }, []],
     ['stop dropped on gpt-5.1 even while it does not reason', 'openai', UNLESS_NONE_NO_STOP, { stop: ['END'], temperature: 0.2 }, { temperature: 0.2 }, ['stop:emulated']],
     ['a null stop left alone', 'openai', NO_STOP, { stop: null }, { stop: null }, []],
+    // A chat model whose target says `capabilities.stop: false`
+    ['stop dropped on a chat model its target says refuses it, to be emulated', 'openai', { reasoning: false, refusesStop: true }, { messages, stop: 'END', temperature: 0.2 }, { messages, temperature: 0.2 }, ['stop:emulated']],
+    ['stop kept on a chat model by default', 'openai', CHAT, { stop: 'END' }, { stop: 'END' }, []],
     ['reasoning_effort kept on a reasoning model', 'openai', REASONING, { reasoning_effort: 'low' }, { reasoning_effort: 'low' }, []],
     ['nothing to mend', 'openai', REASONING, { model: 'o3', messages, max_completion_tokens: 10 }, { model: 'o3', messages, max_completion_tokens: 10 }, []],
     // GPT-5.1 and later: sampling while it does not reason

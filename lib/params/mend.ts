@@ -129,7 +129,9 @@ function refusedFields(surface: MendSurface, body: Record<string, unknown>, capa
   const chat = surface === 'openai';
   if (!capabilities.reasoning) {
     const field = chat ? 'reasoning_effort' : 'reasoning';
-    const refused = sent(body[field]) ? [field] : NOTHING;
+    let refused = sent(body[field]) ? [field] : NOTHING;
+    // Only a target's `capabilities.stop: false` says a chat model refuses `stop`.
+    if (chat && capabilities.refusesStop && sent(body.stop)) refused = [...refused, 'stop'];
     return !chat && Array.isArray(body.include) && body.include.includes(ENCRYPTED_REASONING) ? [...refused, 'include'] : refused;
   }
   let refused = NOTHING;

@@ -33,7 +33,8 @@ beforeAll(async () => {
   openaiUp = fakes.openai;
   slow = await startFakeOpenAI({ apiKey: fakes.credentials.UP, chunkDelayMs: 60 });
   // Azure's deployment of o4-mini, with its content filter's annotation chunks in the stream.
-  azureUp = await startFakeAzureOpenAI({ apiKey: 'az-key', deployments: { 'o4-mini': 'o4-mini' } });
+  // `prod-reasoner`: a deployment of o4-mini under a name of its own, which only its target's `capabilities` can tell.
+  azureUp = await startFakeAzureOpenAI({ apiKey: 'az-key', deployments: { 'o4-mini': 'o4-mini', 'prod-reasoner': 'o4-mini' } });
   const config = parseConfig({
     providers: [
       ...fakes.providers,
@@ -44,6 +45,8 @@ beforeAll(async () => {
       { name: 'o3', targets: [{ provider: 'up', model: 'o3' }] },
       { name: 'gpt-5-mini', targets: [{ provider: 'up', model: 'gpt-5-mini' }] },
       { name: 'azure-o4-mini', targets: [{ provider: 'az', model: 'o4-mini' }] },
+      { name: 'prod-reasoner', targets: [{ provider: 'az', model: 'prod-reasoner', capabilities: { reasoning: true, stop: false } }] },
+      { name: 'prod-reasoner-undeclared', targets: [{ provider: 'az', model: 'prod-reasoner', capabilities: { reasoning: true } }] },
       { name: 'o3-slow', targets: [{ provider: 'slow', model: 'o3' }] },
       { name: 'o3-then-gpt-4o', targets: [{ provider: 'up', model: 'o3' }, { provider: 'up', model: 'gpt-4o' }] },
       { name: 'gpt-4o', targets: [{ provider: 'up', model: 'gpt-4o' }] },
@@ -194,6 +197,24 @@ describe('an OpenAI client’s stop on an Azure deployment of a model that refus
     expect(usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 17 });
     const [record] = await recordsOf(id);
     expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'], outputTokens: 17 });
+  });
+});
+
+describe('a deployment under a name of its own whose target says it refuses stop (`capabilities.stop: false`)', () => {
+  it('drops stop and cuts the answer; without the declaration Azure’s own 400 comes back', async () => {
+    const { id, key } = await instances.createKey({ name: 'stop-declared' });
+    azureUp.reply(() => ({ kind: 'text', text: RUN_ON.join(''), chunks: RUN_ON, usage: UPSTREAM_USAGE }));
+
+    const answer = await openai(key).chat.completions.create({ model: 'prod-reasoner', messages: ask, stop: [SEQ], max_tokens: 500 });
+    const refused = await openai(key).chat.completions.create({ model: 'prod-reasoner-undeclared', messages: ask, stop: [SEQ] }).catch((err: unknown) => err);
+
+    expect(azureUp.requests[0]!.body).not.toHaveProperty('stop');
+    expect(azureUp.requests[0]!.body).toMatchObject({ max_completion_tokens: 500 });
+    expect(answer.choices[0]).toMatchObject({ message: { content: 'Thought: I should look it up.' }, finish_reason: 'stop' });
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).message).toContain("Unsupported parameter: 'stop'");
+    const records = await recordsOf(id);
+    expect(records.find((r) => r.model === 'prod-reasoner')).toMatchObject({ outcome: 'ok', params: ['maxOutputTokens:renamed', 'stop:emulated'] });
   });
 });
 
