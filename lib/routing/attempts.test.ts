@@ -45,6 +45,30 @@ describe('planAttempts', () => {
     expect(plan.map((a) => `${a.provider.id}/${a.account.id}`)).toEqual(expected);
   });
 
+  describe('a hung account (a call waiting for its headers far past its average), outside conversations', () => {
+    const hungLoad = (refs: string[]) => {
+      let now = 0;
+      const load = new AccountLoad(() => now);
+      for (const ref of ['p1/a', 'p1/b', 'p1/c', 'p2/d']) load.observe(ref, ref.startsWith('p1') ? 'm1' : 'm2', false, 200);
+      for (const ref of refs) load.waitHeaders(ref, ref.startsWith('p1') ? 'm1' : 'm2', false);
+      now += 6_000;
+      return load;
+    };
+    it.each<[string, Balance | undefined, string[], string[], string[]]>([
+      ['goes after its siblings and a healthy fallback, in a weighted pool', undefined, ['p1/a'], [], ['p1/b', 'p1/c', 'p2/d', 'p1/a']],
+      ['goes after them by headroom too', 'headroom', ['p1/a'], [], ['p1/b', 'p1/c', 'p2/d', 'p1/a']],
+      ['goes before a resting account', undefined, ['p1/a'], ['p1/b'], ['p1/c', 'p2/d', 'p1/a', 'p1/b']],
+      ['when all hang, all are still tried in their order', undefined, ['p1/a', 'p1/b', 'p1/c', 'p2/d'], [], ['p1/a', 'p1/b', 'p1/c', 'p2/d']],
+      ['a call merely in flight changes nothing', undefined, [], [], ['p1/a', 'p1/b', 'p1/c', 'p2/d']],
+    ])('%s', (_name, balance, hung, resting, expected) => {
+      const targets = [target('p1', 'm1', [account('a'), account('b'), account('c')], balance), target('p2', 'm2', [account('d')])];
+
+      const plan = planAttempts(targets, { random: () => 0, load: hungLoad(hung), cooling: (ref) => resting.includes(ref) });
+
+      expect(plan.map((a) => `${a.provider.id}/${a.account.id}`)).toEqual(expected);
+    });
+  });
+
   it('orders a pool by the sticky key, whatever the draw, and gives the call of a conversation whose account rests to the weighted draw, that account last', () => {
     const t = target('p', 'm', [account('a'), account('b'), account('c')]);
     const order = (options: Parameters<typeof planAttempts>[1]) => planAttempts([t], options).map((a) => a.account.id);

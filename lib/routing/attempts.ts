@@ -52,13 +52,16 @@ export interface PlanOptions {
  * failed account's share moves to its siblings before the next target is tried. Accounts resting
  * after a failure come after all the healthy ones, of every target (a healthy fallback beats a
  * resting first choice), in the same order among themselves: when every account rests, all are
- * still tried. In a `headroom` pool an account whose last answer said a quota of the call's scope
+ * still tried. Hung accounts (`LoadView.hung`: a call has waited for its headers far longer than
+ * the account's calls take) go between the two, whatever the balance: a call given to one would
+ * wait for the header timeout before failing over, while the account is not known to have failed. In a `headroom` pool an account whose last answer said a quota of the call's scope
  * had nothing left comes after the healthy ones too, until a band of that quota has come back: its next call would
  * be a 429.
  */
 export function planAttempts(targets: readonly Target[], options: PlanOptions = {}): Attempt[] {
   const random = options.random ?? Math.random;
   const healthy: Attempt[] = [];
+  const hung: Attempt[] = [];
   const resting: Attempt[] = [];
   for (const t of targets) {
     const sticky = options.stickyKey !== undefined && t.accounts.length > 1;
@@ -84,10 +87,10 @@ export function planAttempts(targets: readonly Target[], options: PlanOptions = 
       // not a rest (`health.ts` rests the whole account, for every model, and shares it through the
       // table), since each instance reads the same word from its own answers.
       const benched = options.cooling?.(ref) || (scope !== undefined && options.load?.exhausted(ref, scope) === true);
-      (benched ? resting : healthy).push(attempt);
+      (benched ? resting : options.load?.hung(ref, t.model) ? hung : healthy).push(attempt);
     }
   }
-  return resting.length ? [...healthy, ...resting] : healthy;
+  return resting.length || hung.length ? [...healthy, ...hung, ...resting] : healthy;
 }
 
 /**

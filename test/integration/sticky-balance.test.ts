@@ -146,3 +146,70 @@ function lastUserMessages(upstream: FakeOpenAI): string[] {
     return messages.filter((m) => m.role === 'user').at(-1)!.content;
   });
 }
+
+/**
+ * The same hang in a weighted pool (no `balance`) with sticky routing off: every call is drawn,
+ * and a draw that lands on the hung account gives the call to the other one at once.
+ */
+describe('a weighted pool whose account hangs, sticky routing off', () => {
+  let one: FakeOpenAI;
+  let two: FakeOpenAI;
+  let gw: LocalGateway;
+  let client: OpenAI;
+  let skewMs = 0;
+  const load = new AccountLoad(() => Date.now() + skewMs);
+
+  beforeAll(async () => {
+    one = await startFakeOpenAI({ apiKey: 'sk-up' });
+    two = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const config = parseConfig({
+      routing: { sticky: false },
+      providers: [
+        {
+          id: 'pool',
+          type: 'openai',
+          accounts: [
+            { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
+            { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
+          ],
+          timeouts: { headersMs: 5_000 },
+        },
+      ],
+      models: [{ name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }],
+    });
+    gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, load, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
+    const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'weighted' }) });
+    client = new OpenAI({ apiKey: ((await res.json()) as { key: string }).key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await one.close();
+    await two.close();
+  });
+
+  it('serves every call on the other account without waiting for the header timeout', async () => {
+    const ask = (content: string, options?: OpenAI.RequestOptions) => client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content }] }, options);
+    // Until each account has answered once (timed), then `one` hangs on a call.
+    while (one.requests.length === 0 || two.requests.length === 0) await ask('warm up');
+    one.reply({ kind: 'hang' });
+    const leave = new AbortController();
+    const seen = one.requests.length;
+    let hanging: Promise<unknown> | undefined;
+    while (one.requests.length === seen) {
+      const call = ask('maybe hangs', { signal: leave.signal }).catch((err: unknown) => err);
+      await Promise.race([call, sleep(300)]);
+      if (one.requests.length > seen) hanging = call;
+    }
+    skewMs += HUNG.minMs * 2;
+
+    const startedAt = Date.now();
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => ask(`call ${i}`)));
+    const tookMs = Date.now() - startedAt;
+    leave.abort();
+    await hanging;
+
+    expect(answers.map((a) => a.choices[0]!.message.content)).toEqual(Array.from({ length: 8 }, (_, i) => `Echo: call ${i}`));
+    expect(tookMs).toBeLessThan(2_500);
+    expect(one.requests.length).toBe(seen + 1);
+  });
+});
