@@ -2,6 +2,7 @@ import { STREAMS, sseEvents } from '../../test/answer-streams';
 import type { AnswerDialect } from './answer-dialects';
 import { AnswerBlocked, AnswerStreamScreen } from './answer-stream';
 import { GuardrailsSchema } from './config';
+import { JWT_HEADER_MAX } from './detectors';
 import { FAKE, fakeChars, fakePem } from './fake-tokens';
 import { Guardrails } from './scan';
 import { carryThinking, REDACTED_THOUGHT_SIGNATURE } from '../surfaces/gemini/carried-thinking';
@@ -196,6 +197,54 @@ describe('AnswerStreamScreen', () => {
       const { outs } = run(screen, stream);
       expect(outs.slice(0, -1)).toEqual(stream);
       expect(screen.hits).toEqual([{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }]);
+    });
+
+    describe("ordinary text holding a candidate's literal (`sk-`, `eyJ`): sent as it is, as soon as the window lets it", () => {
+      /** JSON, as an app's config or a cursor encodes it: base64 of it starts with `eyJ` (`{"`). */
+      const config = JSON.stringify({ items: Array.from({ length: 1200 }, (_, i) => ({ id: i, name: `item ${i}`, tags: ['alpha', 'beta'], enabled: i % 2 === 0 })) });
+      const TEXTS: Record<string, string> = {
+        'Python and markdown with sk-, in words and alone': [
+          '```python\n# pip install scikit-learn (imported as sklearn; some call it sk-learn)\nfrom sklearn.model_selection import train_test_split\n```\n',
+          'A risk-free, task-based plan: ask-me-anything sessions, a desk-top app, a disk-backed cache, the whisk-and-fold step.\n',
+          'Locales: `sk-SK`, "sk-SK"; flags --sk-mode and /sk-SK/products; tokens look like sk-... never sk-learn itself.\n',
+        ]
+          .join('')
+          .repeat(8),
+        'a Kubernetes secret holding 100 KB of base64 JSON (no `+` or `/` in it)': `apiVersion: v1\nkind: Secret\ndata:\n  config.json: ${Buffer.from(config).toString('base64')}\n`,
+        'a data URL of 100 KB of JSON': `Download it: data:application/json;base64,${Buffer.from(config).toString('base64')} — done.`,
+        'a 100 KB base64url cursor': `next page: ?cursor=${Buffer.from(config).toString('base64url')}&limit=50`,
+      };
+
+      it('the base64 cases are one run of a JWT header\'s characters, longer than the default hold', () => {
+        for (const name of Object.keys(TEXTS).slice(1)) expect(TEXTS[name]).toMatch(/eyJ[A-Za-z0-9_-]{65536,}/);
+      });
+
+      describe.each(Object.keys(TEXTS))('%s', (name) => {
+        const text = TEXTS[name]!;
+        it('goes out unchanged, no hit, never lagging by more than the window or a JWT header could be long', () => {
+          const shape = STREAMS.openai;
+          const screen = new AnswerStreamScreen(guardrails, { dialect: 'openai', hold: true, window: 512 });
+          run(screen, shape.start);
+          // Events go out whole: each push's output parsed on its own, so the text sent so far costs no rereading.
+          const sentText: string[] = [];
+          let fed = 0;
+          let out = 0;
+          let lag = 0;
+          for (const piece of deltas(text, 4)) {
+            sentText.push(shape.text(sseEvents(Buffer.from(screen.push(Buffer.from(shape.piece(piece)))).toString())));
+            fed += piece.length;
+            out += sentText[sentText.length - 1]!.length;
+            lag = Math.max(lag, fed - out);
+          }
+          sentText.push(shape.text(sseEvents(Buffer.from(screen.end()).toString())));
+          const sent = sentText.join('');
+          // Compared short: a failure prints 100 KB otherwise.
+          expect({ redacted: sent.match(/\[REDACTED:[a-z-]+\]/)?.[0], length: sent.length, same: sent === text }).toEqual({ redacted: undefined, length: text.length, same: true });
+          expect(screen.hits).toEqual([]);
+          // The prose holds nothing past the window; a base64 run, no more than a JWT's header may be long (and the eighth a rescan waits).
+          expect(lag).toBeLessThanOrEqual(name.startsWith('Python') ? 512 + 4 : JWT_HEADER_MAX + JWT_HEADER_MAX / 8 + 512);
+        });
+      });
     });
 
     describe('past streamHoldMax', () => {

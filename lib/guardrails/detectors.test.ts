@@ -1,4 +1,4 @@
-import { DETECTOR_NAMES, DETECTORS, RECOGNISED_WITHIN, type DetectorName } from './detectors';
+import { DETECTOR_NAMES, DETECTORS, JWT_HEADER_MAX, RECOGNISED_WITHIN, type DetectorName } from './detectors';
 import { FAKE, fakeChars, fakePem } from './fake-tokens';
 import { Guardrails } from './scan';
 
@@ -169,6 +169,7 @@ describe('how soon a stream can know a match (each detector, for the stream wind
     { detector: 'jwt' as const, case: 'a JWT header alone, then a space', text: 'eyJhbGciOiJIUzI1NiJ9 and on' },
     { detector: 'jwt' as const, case: '`eyJ` inside a longer run (base64 data)', text: `iVBORw0KeyJ${fakeChars(300, 3)}` },
     { detector: 'jwt' as const, case: 'two parts, then a dot and something that is not `eyJ`', text: `eyJhbGciOi.abc${fakeChars(300, 4)}` },
+    { detector: 'jwt' as const, case: 'base64url of JSON longer than any JWT header, without a dot', text: `data: ${Buffer.from(JSON.stringify({ rows: fakeChars(JWT_HEADER_MAX, 5) })).toString('base64url')}` },
     { detector: 'openai-key' as const, case: 'sk- then prose', text: 'keys look like sk-abc, and more' },
     { detector: 'openai-key' as const, case: 'scikit-learn in prose', text: 'install sk-learn' + ' '.repeat(3) },
   ])('$detector: no candidate is open at the end of $case', ({ detector, text }) => {
@@ -185,5 +186,25 @@ describe('how soon a stream can know a match (each detector, for the stream wind
     // Nor from 5 on (the run's `eyJ` is then behind `from`: held or gone already).
     expect(guardrails.openingIn(inner, 5, 40)).toBeUndefined();
     expect(guardrails.openingIn(Buffer.from(`${FAKE.jwt.slice(0, 60)} x`), 0, 10)).toBeUndefined();
+  });
+});
+
+describe('jwt: a header part at most JWT_HEADER_MAX characters long', () => {
+  const guardrails = Guardrails.from({ rules: [{ detect: 'jwt', action: 'redact' }] }, 'request')!;
+  /** A JWT whose header part is `length` characters, `eyJ` included. */
+  const jwtWithHeader = (length: number) => `eyJ${fakeChars(length - 3, 6)}.eyJ${fakeChars(40, 7)}.${fakeChars(43, 8)}`;
+
+  it('finds a JWT whose header is as long as the bound (an x5c certificate chain), and holds it open as it comes', () => {
+    const jwt = jwtWithHeader(JWT_HEADER_MAX);
+    expect(redacted('jwt', `token ${jwt} here`)).toBe('token [REDACTED:jwt] here');
+    const header = Buffer.from(`token ${jwt.slice(0, JWT_HEADER_MAX)}`);
+    expect(guardrails.openingIn(header, 0, header.length)?.start).toBe(6);
+  });
+
+  it('takes a run one character longer for no JWT, and holds it open no longer', () => {
+    const jwt = jwtWithHeader(JWT_HEADER_MAX + 1);
+    expect(redacted('jwt', `token ${jwt} here`)).toBe(`token ${jwt} here`);
+    const header = Buffer.from(`token ${jwt.slice(0, JWT_HEADER_MAX + 1)}`);
+    expect(guardrails.openingIn(header, 0, header.length)).toBeUndefined();
   });
 });

@@ -64,6 +64,17 @@ export interface Detector {
 export const RECOGNISED_WITHIN = 128;
 
 /**
+ * The longest header part of a JWT, `eyJ` included. A JWT travels in an HTTP header, which
+ * servers cap at about 8 KB a line (Apache's `LimitRequestFieldSize`, 8190 bytes; nginx's
+ * `large_client_header_buffers`, 8 KB), so no accepted token's header part is longer (one carrying an
+ * `x5c` certificate chain, the longest kind, runs to a few KB). The bound is what rules out base64 of
+ * JSON (a data URL, a Kubernetes secret, a cursor: `{"` is `eyJ` too, and without `>`, `?` or `~`
+ * in it standard base64 has no `+` or `/` to end the run) as a candidate a stream holds:
+ * unbounded, 100 KB of it was held to `guardrails.streamHoldMax` and then redacted.
+ */
+export const JWT_HEADER_MAX = 8192;
+
+/**
  * The literal alternatives, then a look back past them: not preceded by a letter, digit, `_` or
  * `-` (`=`, `/`, `+`, a space or a quote may come before: `KEY=…`, `https://…`), or preceded by a
  * JSON escape (`\n`, `\t`, `\r`: in the body's text a token at the start of a line follows `\n`;
@@ -110,10 +121,10 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   // Live secret and restricted keys only: test keys (sk_test_) move no money and fill tutorials.
   'stripe-key': { source: `${bounded('sk_live_|rk_live_')}[A-Za-z0-9]{24,99}${END}` },
   // Three base64url parts, the first two JSON objects (`eyJ` is `{"`). Not in the `secrets` preset: agents meet JWTs in test fixtures and docs far more often than live ones, so it is opt-in.
-  // Its header and payload have no bound, and it is known only once 16 characters of its signature follow them: until then, `eyJ` and what may follow it to the end of the text (a part, a dot, the next part's `eyJ` as far as it has come, and so on) may still become one.
+  // Its payload has no bound (its header, `JWT_HEADER_MAX`), and it is known only once 16 characters of its signature follow them: until then, `eyJ` and what may follow it to the end of the text (a part, a dot, the next part's `eyJ` as far as it has come, and so on) may still become one.
   jwt: {
-    source: String.raw`${bounded('eyJ')}[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}${END}`,
-    opening: { source: String.raw`${bounded('eyJ')}[A-Za-z0-9_-]*(?:\.(?:e(?:y(?:J[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?)?)?)?)?$`, chars: '[A-Za-z0-9_.-]', literal: 'eyJ' },
+    source: String.raw`${bounded('eyJ')}[A-Za-z0-9_-]{8,${JWT_HEADER_MAX - 3}}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}${END}`,
+    opening: { source: String.raw`${bounded('eyJ')}[A-Za-z0-9_-]{0,${JWT_HEADER_MAX - 3}}(?:\.(?:e(?:y(?:J[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?)?)?)?)?$`, chars: '[A-Za-z0-9_.-]', literal: 'eyJ' },
   },
   // This gateway's own keys (`lib/access/api-key.ts`): sk-gw- and 32 random bytes in base64url (43 characters).
   'gateway-key': { source: `${bounded('sk-gw-')}[A-Za-z0-9_-]{43}${END}` },

@@ -189,6 +189,26 @@ describe('screenedStream', () => {
     expect([streamed.ctx.audit.wanted, whole.ctx.audit.wanted, redacted.ctx.audit.wanted]).toEqual([true, true, false]);
   });
 
+  it('counts a flag match the client was sent before it went away, though the window after it never came', async () => {
+    // Prepare: flag rules only, so every chunk goes on as it came; the client leaves right after the token.
+    const audit = new AuditLog({ mode: 'flagged', maxBytes: 1 << 20, retentionDays: 1 }, new MemoryAuditSink(), console);
+    const { ctx, deps, guard } = setup();
+    ctx.audit = audit.beginOnFlag();
+    const flagOnly: AnswerGuard = { ...guard, rules: Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'jwt', action: 'flag' }] }), 'response')! };
+    const sse = [...shape.start, shape.piece(`see ${FAKE.jwt}`), shape.piece(' and more'), shape.piece(' words'), ...shape.end];
+    const { body } = screenedStream(chunks(sse), flagOnly, ctx, deps, false);
+    // Act
+    const sent: string[] = [];
+    for await (const chunk of body) {
+      sent.push(Buffer.from(chunk).toString());
+      if (sent.join('').includes(FAKE.jwt)) break;
+    }
+    // Assess: the token went out; its hit is booked, and the call's record is to be written.
+    expect(sent.join('')).toContain(FAKE.jwt);
+    expect(ctx.guardrails).toEqual([{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }]);
+    expect(ctx.audit.wanted).toBe(true);
+  });
+
   it('turns a block into guardrail_blocked for the in-band error, with nothing of the match sent', async () => {
     const { ctx, deps, guard } = setup();
     const sent: string[] = [];

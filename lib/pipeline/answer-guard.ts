@@ -81,12 +81,14 @@ function withoutStaleExtras(before: Uint8Array, after: Uint8Array): Uint8Array {
  * flag; with `redact` or `block` rules, each running text held back by the window until it is
  * settled. A block ends the stream with `guardrail_blocked` (the caller's in-band error event);
  * a stream cut upstream first sends what was held, settled as it stands. The hits are booked
- * when the stream ends, before its books are closed.
+ * when the stream ends, before its books are closed (when the client left, with flag rules only,
+ * after the text it was sent is settled: its last match counts).
  */
 export function screenedStream(source: AsyncIterable<Uint8Array>, guard: AnswerGuard, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>, jsonArray: boolean): { body: AsyncGenerator<Uint8Array>; array: ArrayState | undefined } {
   const rules = guard.rules;
   const screen = new AnswerStreamScreen(rules, { dialect: guard.dialect, hold: !rules.flagsOnly, window: guard.window, jsonArray });
   async function* body(): AsyncGenerator<Uint8Array> {
+    let ended = false;
     try {
       try {
         for await (const chunk of source) {
@@ -96,16 +98,20 @@ export function screenedStream(source: AsyncIterable<Uint8Array>, guard: AnswerG
       } catch (err) {
         if (err instanceof AnswerBlocked) throw err;
         // Cut upstream: what was held goes, as settled as it now is; then the error ends the stream.
+        ended = true;
         const rest = screen.end();
         if (rest.length) yield rest;
         throw err;
       }
+      ended = true;
       const rest = screen.end();
       if (rest.length) yield rest;
     } catch (err) {
       if (err instanceof AnswerBlocked) throw withheld(err.rule, err.path);
       throw err;
     } finally {
+      // The client went away: with flag rules only, every byte read went out as it came, and a match at its end (no byte after it yet, or a pattern's window) is the client's all the same: settled, counted, and its call audited.
+      if (!ended && rules.flagsOnly) screen.end();
       const hits = screen.hits;
       if (hits.length) book(hits, ctx, deps);
     }

@@ -527,3 +527,53 @@ describe('the audit log, flagged mode, a flag in the answer', () => {
     expect(exchanges).toHaveLength(2);
   });
 });
+
+describe('the audit log, flagged mode, flag rules only on answers, a client that leaves', () => {
+  let dir: string;
+  let anthropic: FakeAnthropic;
+  let h: Harness;
+  let caller: { id: string; key: string };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aigw-audit-leave-'));
+    anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-test' });
+    h = await startHarness({
+      config: (urls) => ({ ...configFor(urls, anthropic.url, 'flagged'), guardrails: { on: ['response' as const], rules: [{ detect: 'jwt' as const, action: 'flag' as const }] } }),
+      credentials: { ANT_KEY: 'sk-ant-test' },
+      audit: () => new FileAuditSink(dir),
+    });
+    caller = await h.createKey({ name: 'agent', models: ['*'] });
+  });
+  afterAll(async () => {
+    await h.close();
+    await anthropic.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the call of a client that left right after the token it was sent (flag rules hold nothing back), as the Lambda door leaves', async () => {
+    // Prepare: the token ends an event; the next comes 50 ms later, and many after it.
+    const chunk = (content: string) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    h.upstream.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [chunk('your token: '), chunk(FAKE.jwt), ...Array.from({ length: 100 }, (_, i) => chunk(` w${i}`))], delayMs: 50 });
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true });
+    const req = { method: 'POST', path: '/v1/chat/completions', query: new URLSearchParams(), headers: { authorization: `Bearer ${caller.key}`, 'content-type': 'application/json' }, body: Buffer.from(body), sourceIp: '127.0.0.1', requestId: 'req-leaves' };
+
+    // Act: read the answer as the Lambda door does (a Readable over it); a client gone there ends the iterator, with no abort signal.
+    const res = await h.gw.gateway.handle(req);
+    let sent = '';
+    for await (const part of res.body as AsyncIterable<Uint8Array>) {
+      sent += Buffer.from(part).toString();
+      if (sent.includes(FAKE.jwt)) break;
+    }
+
+    // Assess
+    let records: AuditRecord[] = [];
+    await eventually(async () => {
+      await h.gw.gateway.drain();
+      const files = readdirSync(join(dir, 'audit'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      records = files.map((e) => JSON.parse(gunzipSync(readFileSync(join(e.parentPath, e.name))).toString()) as AuditRecord);
+      expect(records).toHaveLength(1);
+    });
+    expect(records[0]).toMatchObject({ outcome: 'aborted', guardrails: [{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }] });
+    expect(records[0]!.response.text).toBe(sent);
+  });
+});
