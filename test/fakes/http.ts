@@ -103,7 +103,9 @@ export function isGone(res: ServerResponse): boolean {
 export async function writePiece(res: ServerResponse, piece: string | Uint8Array): Promise<void> {
   if (isGone(res)) return;
   if (res.write(piece)) return;
-  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  // The loser's listener is taken off: a long stream to a slow reader waits at many writes.
+  const settled = new AbortController();
+  await Promise.race([once(res, 'drain', { signal: settled.signal }), once(res, 'close', { signal: settled.signal })]).finally(() => settled.abort());
 }
 
 /** Random characters from `[A-Za-z0-9]`, for ids shaped like the real ones. */
