@@ -70,8 +70,18 @@ describe('eventBound, event stream', () => {
 });
 
 describe('upstreamLimits', () => {
-  it('lets a whole answer be twice one event, 32 MiB and 64 MiB by default', () => {
-    expect(upstreamLimits()).toEqual({ eventBytes: 32 * 1024 * 1024, answerBytes: 64 * 1024 * 1024 });
-    expect(upstreamLimits(1024 * 1024)).toEqual({ eventBytes: 1024 * 1024, answerBytes: 2 * 1024 * 1024 });
+  it('lets a whole answer be eight times one event, 32 MiB and 256 MiB by default', () => {
+    expect(upstreamLimits()).toEqual({ eventBytes: 32 * 1024 * 1024, answerBytes: 256 * 1024 * 1024 });
+    expect(upstreamLimits(1024 * 1024)).toEqual({ eventBytes: 1024 * 1024, answerBytes: 8 * 1024 * 1024 });
+  });
+
+  it('leaves room by default for the largest legal embeddings answer: 2 048 inputs of 3 072 floats, as OpenAI writes it', () => {
+    // OpenAI pretty-prints its JSON, one float a line at ten decimals (text-embedding-3-large, encoding_format "float").
+    const floats = Array.from({ length: 3072 }, (_, i) => `        ${(i % 2 ? -1 : 1) * (0.0123456789 + i / 1e6)},`.replace(/(\.\d{10})\d+/, '$1')).join('\n');
+    const item = `    {\n      "object": "embedding",\n      "index": 2047,\n      "embedding": [\n${floats}\n      ]\n    },\n`;
+    const answer = 2048 * Buffer.byteLength(item);
+    // About 135 MiB: more than twice what twice the default event bound (64 MiB) let through.
+    expect(answer).toBeGreaterThan(128 * 1024 * 1024);
+    expect(upstreamLimits().answerBytes).toBeGreaterThan(answer);
   });
 });

@@ -19,9 +19,13 @@ export interface UpstreamLimits {
 /** 32 MiB: the largest legitimate event seen is a streamed image's partial (a few MB of base64). */
 export const DEFAULT_UPSTREAM_EVENT_BYTES = 32 * 1024 * 1024;
 
-/** A whole answer may hold what a stream's events would, and more: twice the bound on one event. */
+/**
+ * A whole answer may be eight times the bound on one event (256 MiB by default): a legal one is
+ * larger than any event, 2 048 embeddings of 3 072 floats as OpenAI writes them are ~135 MiB,
+ * and 256 MiB is past what a Lambda can stream back at all (200 MB), so it refuses none that could reach the client.
+ */
 export function upstreamLimits(eventBytes: number = DEFAULT_UPSTREAM_EVENT_BYTES): UpstreamLimits {
-  return { eventBytes, answerBytes: 2 * eventBytes };
+  return { eventBytes, answerBytes: 8 * eventBytes };
 }
 
 /**
@@ -39,7 +43,7 @@ export function eventTooLarge(limit: number, what = 'event'): GatewayError {
 export function answerTooLarge(limit: number): GatewayError {
   return new GatewayError('upstream_unavailable', 'The upstream provider sent an answer larger than the gateway accepts.', {
     code: 'upstream_answer_too_large',
-    detail: `the answer passed ${limit} bytes (twice limits.maxUpstreamEventBytes)`,
+    detail: `the answer passed ${limit} bytes (eight times limits.maxUpstreamEventBytes)`,
   });
 }
 
