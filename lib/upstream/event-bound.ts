@@ -105,18 +105,23 @@ function endsBlankLine(chunk: Uint8Array, i: number, last: number): boolean {
 /**
  * Just past the chunk's last blank line, or -1. The last four bytes are looked at one by one
  * (where a whole event's chunk has it); before them the line ends are found by the runtime's
- * native search, which passes over the text of an event cut across chunks far faster.
+ * native search, which passes over the text of an event cut across chunks far faster. LF and CR
+ * are searched for apart, each only again once the look back has passed the last one found: a
+ * chunk of many lines in one kind of line end is passed over once, not once a line.
  */
 function lastBlankLineEnd(chunk: Uint8Array, last: number): number {
   const n = chunk.length;
   const tail = Math.max(0, n - 4);
   for (let i = n - 1; i >= tail; i--) if (endsBlankLine(chunk, i, last)) return i + 1;
-  let i = tail - 1;
-  while (i >= 0) {
-    i = Math.max(chunk.lastIndexOf(LF, i), chunk.lastIndexOf(CR, i));
-    if (i < 0) return -1;
+  if (tail === 0) return -1;
+  let lf = chunk.lastIndexOf(LF, tail - 1);
+  let cr = chunk.lastIndexOf(CR, tail - 1);
+  while (lf >= 0 || cr >= 0) {
+    const i = lf > cr ? lf : cr;
     if (endsBlankLine(chunk, i, last)) return i + 1;
-    i--;
+    // (From index -1, `lastIndexOf` would search from the end: at 0 there is nothing left before.)
+    if (i === lf) lf = i > 0 ? chunk.lastIndexOf(LF, i - 1) : -1;
+    else cr = i > 0 ? chunk.lastIndexOf(CR, i - 1) : -1;
   }
   return -1;
 }
