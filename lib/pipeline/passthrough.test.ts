@@ -141,3 +141,25 @@ describe('the Gemini array relay, cut inside an element', () => {
     expect(state).toEqual({ sent, ...expected });
   });
 });
+
+describe('the Gemini array relay, bounded', () => {
+  it.each([
+    ['the array opened, then endless spaces', '['],
+    ['a bare string in the array, endless', '["'],
+    ['no array at all, endless text', 'upstream says: '],
+  ])('ends the stream with the bound\'s error, holding no more than it: %s', async (_name, opening) => {
+    let offered = 0;
+    async function* source() {
+      yield Buffer.from(opening);
+      // 64 MiB offered in 64 KiB chunks against a 1 MiB bound.
+      for (; offered < 64 * 1024 * 1024; offered += 64 * 1024) yield Buffer.alloc(64 * 1024, 0x20);
+    }
+    const relay = passthroughFor('gemini', attempt('gemini', 'gemini-2.5-flash'), registry)!.relay(source(), { start: 0, clientAskedUsage: false, countOutput: false, jsonArray: true, maxEventBytes: 1024 * 1024 });
+    await expect(
+      (async () => {
+        for await (const _chunk of relay.body);
+      })(),
+    ).rejects.toMatchObject({ code: 'upstream_event_too_large' });
+    expect(offered).toBeLessThanOrEqual(2 * 1024 * 1024);
+  });
+});
