@@ -22,6 +22,11 @@ describe('eventBound, SSE', () => {
     ['lines that never make a blank line (CRLF, one each)', ['data: 1\r\n', 'data: 2\r\n', 'data: 3\r\n'], 2],
     ['the bytes after the last blank line of a chunk', ['data: 1\n\ndata: 1234567890123', '45678901'], 1],
     ['a chunk holding only part of the next event after a blank line', ['data: 1\n\ndata: 1', '2345\n\n'], -1],
+    // To the spec LF then a lone CR is a blank line, but the relays hold an event until one of the four
+    // boundaries above (InBandErrorGuard): counted as one event, as they hold it.
+    ['LF then a lone CR, never a boundary the relays let go at', ['data: 1\n\rdata: 2\n\rdata: 3\n\r'], 0],
+    ['CRLF then a lone CR, likewise', ['data: 1\r\n\r', 'data: 2\r\n\r', 'data: 3\r\n\r'], 2],
+    ['CRLF blank lines cut after their first CR', ['data: 12345\r\n\r', '\ndata: 12345\r\n\r', '\n'], -1],
     ['the last blank line found behind lines of LF and CRLF (18 bytes after it)', ['data: 1\r\n\r\nid: 2\ndata: 3\r\nda', 't'], -1],
     ['the last blank line found behind lines of LF and CRLF, the event then passing the bound', ['data: 1\r\n\r\nid: 2\ndata: 3\r\nda', 'ta: 4'], 1],
   ])('%s', (_name, chunks, refused) => {
