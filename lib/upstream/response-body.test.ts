@@ -1,3 +1,5 @@
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { upstreamLimits } from './event-bound';
 import { headersOf, UpstreamBody } from './response-body';
 
@@ -152,6 +154,42 @@ describe('UpstreamBody, bounded', () => {
     const prelude = Buffer.alloc(12);
     prelude.writeUInt32BE(64 * KiB + 1, 0);
     b.push(prelude);
+    expect(calls.aborted).toHaveLength(1);
+    await expect(collect(b)).rejects.toMatchObject({ code: 'upstream_event_too_large' });
+  });
+
+  it.each([
+    ['a Bedrock frame', 'event-stream'],
+    ['an SSE event', 'sse'],
+  ] as const)('counts from the first byte when the chunks that came with the headers are queued before the reader frames it: %s cut there', async (_name, framing) => {
+    // undici parses the headers and the body bytes of the same socket read in one go: those chunks are
+    // pushed before the answer's writer can call `frame`, and one may end inside an event.
+    const codec = new EventStreamCodec(toUtf8, fromUtf8);
+    const event = (i: number) =>
+      framing === 'sse'
+        ? Buffer.from(`data: {"text":"${'x'.repeat(1000)}${i}"}\n\n`)
+        : Buffer.from(codec.encode({ headers: { ':event-type': { type: 'string', value: 'chunk' } }, body: fromUtf8(`{"text":"${'x'.repeat(1000)}${i}"}`) }));
+    const stream = Buffer.concat(Array.from({ length: 100 }, (_, i) => event(i)));
+    const { b, calls } = body(64 * KiB);
+    b.push(stream.subarray(0, 1500));
+    b.frame(framing);
+    const read = (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of b) chunks.push(chunk);
+      return Buffer.concat(chunks);
+    })();
+    for (let at = 1500; at < stream.length; at += 4096) b.push(stream.subarray(at, at + 4096));
+    b.end();
+
+    expect((await read).equals(stream)).toBe(true);
+    expect(calls.aborted).toHaveLength(0);
+  });
+
+  it('refuses an event already past the bound in the chunks queued before the reader framed the body', async () => {
+    const { b, calls } = body(64 * KiB);
+    b.push(Buffer.from('data: {"text":"'));
+    for (let i = 0; i < 5; i++) b.push(Buffer.alloc(16 * KiB, 'a'));
+    b.frame('sse');
     expect(calls.aborted).toHaveLength(1);
     await expect(collect(b)).rejects.toMatchObject({ code: 'upstream_event_too_large' });
   });
