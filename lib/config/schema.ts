@@ -435,7 +435,7 @@ const LimitsSchema = z.strictObject({
   defaultMaxOutputTokens: z.number().int().positive().default(4096),
   /**
    * The most the gateway holds of one upstream stream event (an SSE event, a Gemini array element,
-   * a Bedrock frame) before it ends the stream with an error; a whole answer may be twice this.
+   * a Bedrock frame) before it ends the stream with an error; a whole answer may be eight times this.
    * Streamed images send partial images of several MB in one event.
    */
   maxUpstreamEventBytes: z

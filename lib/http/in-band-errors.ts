@@ -83,7 +83,10 @@ export class InBandErrorGuard {
     const bytes = asBuffer(chunk);
     const held = this.#held;
     if (this.#layout === 'unknown') {
-      this.#layout = arrayLayout(held.length > 0 ? Buffer.concat([...held, bytes]) : bytes);
+      // What is held has no `{` but maybe its last byte (else the layout would be known): only that
+      // byte is looked at again, not all held (copied again at each chunk, that grew as its square).
+      const last = lastByteOf(held);
+      this.#layout = arrayLayout(last ? Buffer.concat([last, bytes]) : bytes);
       if (this.#layout === 'compact') return Buffer.concat([...held.splice(0), bytes]);
     }
     if (this.#layout === 'compact') return bytes;
@@ -191,6 +194,12 @@ function arrayLayout(start: Buffer): ArrayLayout {
   const brace = start.indexOf('{');
   if (brace < 0 || brace + 1 >= start.length) return 'unknown';
   return start[brace + 1] === 0x0a || start[brace + 1] === 0x0d ? 'pretty' : 'compact';
+}
+
+/** The last byte of the chunks, if they have any. */
+function lastByteOf(chunks: readonly Buffer[]): Buffer | undefined {
+  for (let i = chunks.length - 1; i >= 0; i--) if (chunks[i]!.length > 0) return chunks[i]!.subarray(-1);
+  return undefined;
 }
 
 function asBuffer(chunk: Uint8Array): Buffer {

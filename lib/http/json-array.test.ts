@@ -97,6 +97,22 @@ describe('JsonArraySplitter with a bound on one element', () => {
     expect(() => splitter.feed('"}]')).not.toThrow();
   });
 
+  it.each([
+    ['before the array opens', ''],
+    ['between elements', '[{"n": 1}'],
+    ['after a bare scalar (no element this reader could end)', '["'],
+    ['after the array closed', '[{"n": 1}]'],
+  ])('throws when what is held or ignored %s outgrows the bound: an endless run of it never ends an element either', (_name, opening) => {
+    const tooLarge = new Error('too large');
+    const splitter = new JsonArraySplitter(() => {}, 64, () => tooLarge);
+    splitter.feed(opening);
+    let fed = 0;
+    expect(() => {
+      for (; fed < 100; fed++) splitter.feed(' '.repeat(16));
+    }).toThrow(tooLarge);
+    expect(fed).toBeLessThan(5);
+  });
+
   it('counts only the element in progress: a long array of small elements passes', () => {
     let count = 0;
     const splitter = new JsonArraySplitter(() => count++, 64);

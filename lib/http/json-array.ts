@@ -28,7 +28,9 @@ export class JsonArraySplitter implements ArrayState {
   #escaped = false;
   // The element so far, as text pieces (joined once it closes: no quadratic concatenation).
   #pieces: string[] = [];
-  // Their length: an element is never held past `maxElementChars`.
+  // What came since the last element was handed over (the open element's pieces, and whatever
+  // lies before, between or after elements, or after the input turned out no array): whoever
+  // relays the array holds it back until an element ends, so none of it may pass `maxElementChars`.
   #held = 0;
   readonly #decoder = new TextDecoder();
   /** Elements handed over so far. */
@@ -37,8 +39,8 @@ export class JsonArraySplitter implements ArrayState {
   invalid = false;
 
   /**
-   * `maxElementChars` bounds what is held of one element: the feed that takes it past throws
-   * `tooLarge()` (the stream's reader ends the stream with it).
+   * `maxElementChars` bounds what is held of one element, and what comes between elements: the
+   * feed that takes either past throws `tooLarge()` (the stream's reader ends the stream with it).
    */
   constructor(
     private readonly onElement: (text: string) => void,
@@ -62,9 +64,11 @@ export class JsonArraySplitter implements ArrayState {
   }
 
   feed(chunk: Uint8Array | string): void {
-    if (this.invalid || this.closed) return;
+    if (this.invalid || this.closed) return this.#hold(chunk.length);
     const text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
     let start = this.#phase === 'inside' ? 0 : -1;
+    // Just past the last element that ended in this chunk, if one did.
+    let handed = -1;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (this.#phase === 'inside') {
@@ -79,7 +83,7 @@ export class JsonArraySplitter implements ArrayState {
             this.#pieces.push(text.slice(start, i + 1));
             const element = this.#pieces.join('');
             this.#pieces = [];
-            this.#held = 0;
+            handed = i + 1;
             this.#phase = 'between';
             this.elements++;
             this.onElement(element);
@@ -90,35 +94,47 @@ export class JsonArraySplitter implements ArrayState {
       if (isSpace(c)) continue;
       if (this.#phase === 'before') {
         if (c === OPEN_BRACKET) this.#phase = 'between';
-        else return this.#fail();
+        else return this.#failed(handed, text.length);
       } else if (this.#phase === 'between') {
         if (c === COMMA) continue;
         if (c === CLOSE_BRACKET) {
           this.#phase = 'after';
-          return;
+          return this.#heldSince(handed, text.length);
         }
         // Gemini's elements are objects; a bare scalar has no end this reader could find.
-        if (c !== OPEN_BRACE && c !== OPEN_BRACKET) return this.#fail();
+        if (c !== OPEN_BRACE && c !== OPEN_BRACKET) return this.#failed(handed, text.length);
         this.#phase = 'inside';
         this.#depth = 1;
         start = i;
       }
     }
-    if (this.#phase === 'inside') {
-      const piece = text.slice(Math.max(0, start));
-      this.#held += piece.length;
-      if (this.#held > this.maxElementChars) {
-        this.#fail();
-        throw this.tooLarge();
-      }
-      this.#pieces.push(piece);
-    }
+    this.#heldSince(handed, text.length);
+    if (this.#phase === 'inside') this.#pieces.push(text.slice(Math.max(0, start)));
+  }
+
+  /** The chunk's `length` characters, of which those from `handed` on (all of them when -1) are still held. */
+  #heldSince(handed: number, length: number): void {
+    if (handed >= 0) this.#held = 0;
+    this.#hold(handed >= 0 ? length - handed : length);
+  }
+
+  #hold(chars: number): void {
+    this.#held += chars;
+    if (this.#held <= this.maxElementChars) return;
+    this.#fail();
+    this.#held = 0;
+    throw this.tooLarge();
   }
 
   #fail(): void {
     this.invalid = true;
     this.#pieces = [];
-    this.#held = 0;
+  }
+
+  /** Not an array this reader can split: the rest is ignored, but still held by whoever relays it. */
+  #failed(handed: number, length: number): void {
+    this.#fail();
+    this.#heldSince(handed, length);
   }
 }
 

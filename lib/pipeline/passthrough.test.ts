@@ -1,5 +1,7 @@
 import type { Attempt } from '../routing/attempts';
 import type { ProviderRegistry } from '../providers/registry';
+import { UpstreamBody } from '../upstream/response-body';
+import { upstreamLimits } from '../upstream/event-bound';
 import { passthroughFor } from './passthrough';
 
 const attempt = (type: string, model: string, extra: Record<string, unknown> = {}) => ({ provider: { id: 'p', type, ...extra }, account: { id: 'a', weight: 1 }, model }) as unknown as Attempt;
@@ -139,5 +141,63 @@ describe('the Gemini array relay, cut inside an element', () => {
   ] as const)('%s', async (_name, chunks, sent, expected) => {
     const state = await stateAfter([...chunks]);
     expect(state).toEqual({ sent, ...expected });
+  });
+});
+
+describe('the Gemini array relay, bounded', () => {
+  it.each([
+    ['the array opened, then endless spaces', '['],
+    ['a bare string in the array, endless', '["'],
+    ['no array at all, endless text', 'upstream says: '],
+  ])('ends the stream with the bound\'s error, holding no more than it: %s', async (_name, opening) => {
+    let offered = 0;
+    async function* source() {
+      yield Buffer.from(opening);
+      // 64 MiB offered in 64 KiB chunks against a 1 MiB bound.
+      for (; offered < 64 * 1024 * 1024; offered += 64 * 1024) yield Buffer.alloc(64 * 1024, 0x20);
+    }
+    const relay = passthroughFor('gemini', attempt('gemini', 'gemini-2.5-flash'), registry)!.relay(source(), { start: 0, clientAskedUsage: false, countOutput: false, jsonArray: true, maxEventBytes: 1024 * 1024 });
+    await expect(
+      (async () => {
+        for await (const _chunk of relay.body);
+      })(),
+    ).rejects.toMatchObject({ code: 'upstream_event_too_large' });
+    expect(offered).toBeLessThanOrEqual(2 * 1024 * 1024);
+  });
+});
+
+describe('an SSE relay over a bounded body', () => {
+  it('ends a stream whose events the relay holds past the bound, whatever line ends it uses', async () => {
+    // Each `\n\r` is a blank line to the spec, but no boundary the relay lets an event go at: it holds them all.
+    const calls = { aborted: 0 };
+    const body = new UpstreamBody(
+      () => {},
+      () => calls.aborted++,
+      upstreamLimits(64 * 1024),
+    );
+    body.frame('sse');
+    // The client asked for usage: nothing to strip, the upstream's bytes go on through the guard.
+    const relay = passthroughFor('openai', attempt('openai', 'gpt-4o'), registry)!.relay(body, { start: 0, clientAskedUsage: true, countOutput: false });
+    let sent = 0;
+    // Its failure, caught as it comes (the pushes below are still going on).
+    const failure = (async () => {
+      try {
+        for await (const chunk of relay.body) sent += chunk.length;
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    const chunk = Buffer.from('data: {"choices":[]}\n\r'.repeat(400));
+    let offered = 0;
+    for (; offered < 8 * 1024 * 1024 && calls.aborted === 0; offered += chunk.length) {
+      body.push(chunk);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    body.end();
+
+    expect(await failure).toMatchObject({ code: 'upstream_event_too_large' });
+    expect(offered).toBeLessThanOrEqual(128 * 1024);
+    expect(sent).toBe(0);
   });
 });

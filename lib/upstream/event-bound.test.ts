@@ -22,6 +22,13 @@ describe('eventBound, SSE', () => {
     ['lines that never make a blank line (CRLF, one each)', ['data: 1\r\n', 'data: 2\r\n', 'data: 3\r\n'], 2],
     ['the bytes after the last blank line of a chunk', ['data: 1\n\ndata: 1234567890123', '45678901'], 1],
     ['a chunk holding only part of the next event after a blank line', ['data: 1\n\ndata: 1', '2345\n\n'], -1],
+    // To the spec LF then a lone CR is a blank line, but the relays hold an event until one of the four
+    // boundaries above (InBandErrorGuard): counted as one event, as they hold it.
+    ['LF then a lone CR, never a boundary the relays let go at', ['data: 1\n\rdata: 2\n\rdata: 3\n\r'], 0],
+    ['CRLF then a lone CR, likewise', ['data: 1\r\n\r', 'data: 2\r\n\r', 'data: 3\r\n\r'], 2],
+    ['CRLF blank lines cut after their first CR', ['data: 12345\r\n\r', '\ndata: 12345\r\n\r', '\n'], -1],
+    ['the last blank line found behind lines of LF and CRLF (18 bytes after it)', ['data: 1\r\n\r\nid: 2\ndata: 3\r\nda', 't'], -1],
+    ['the last blank line found behind lines of LF and CRLF, the event then passing the bound', ['data: 1\r\n\r\nid: 2\ndata: 3\r\nda', 'ta: 4'], 1],
   ])('%s', (_name, chunks, refused) => {
     // A bound of 20 bytes: each event of these cases is at most that when it ends in time.
     expect(firstRefused('sse', 20, chunks.map(bytes))).toBe(refused);
@@ -30,6 +37,17 @@ describe('eventBound, SSE', () => {
   it('forgets an event once it ended, however long the stream', () => {
     const bound = eventBound('sse', 64);
     for (let i = 0; i < 10_000; i++) expect(bound.take(bytes(`data: {"n":${i}}\n\n`))).toBe(true);
+  });
+
+  it('looks back through a chunk of many lines and no blank line once, not once a line', () => {
+    // 1 MiB of one event's lines (multi-line data, LF only): a look back that searched the whole chunk
+    // again for a CR at each line end took ~0.4 s a chunk here; once through, about a millisecond.
+    const line = 'data:   "key": "value",\n';
+    const chunk = Buffer.from(line.repeat(Math.ceil((1024 * 1024) / line.length)));
+    const bound = eventBound('sse', 32 * 1024 * 1024);
+    const start = performance.now();
+    for (let i = 0; i < 4; i++) expect(bound.take(chunk)).toBe(true);
+    expect(performance.now() - start).toBeLessThan(200);
   });
 
   it('names the bound in its error, not the content', () => {
@@ -70,8 +88,18 @@ describe('eventBound, event stream', () => {
 });
 
 describe('upstreamLimits', () => {
-  it('lets a whole answer be twice one event, 32 MiB and 64 MiB by default', () => {
-    expect(upstreamLimits()).toEqual({ eventBytes: 32 * 1024 * 1024, answerBytes: 64 * 1024 * 1024 });
-    expect(upstreamLimits(1024 * 1024)).toEqual({ eventBytes: 1024 * 1024, answerBytes: 2 * 1024 * 1024 });
+  it('lets a whole answer be eight times one event, 32 MiB and 256 MiB by default', () => {
+    expect(upstreamLimits()).toEqual({ eventBytes: 32 * 1024 * 1024, answerBytes: 256 * 1024 * 1024 });
+    expect(upstreamLimits(1024 * 1024)).toEqual({ eventBytes: 1024 * 1024, answerBytes: 8 * 1024 * 1024 });
+  });
+
+  it('leaves room by default for the largest legal embeddings answer: 2 048 inputs of 3 072 floats, as OpenAI writes it', () => {
+    // OpenAI pretty-prints its JSON, one float a line at ten decimals (text-embedding-3-large, encoding_format "float").
+    const floats = Array.from({ length: 3072 }, (_, i) => `        ${(i % 2 ? -1 : 1) * (0.0123456789 + i / 1e6)},`.replace(/(\.\d{10})\d+/, '$1')).join('\n');
+    const item = `    {\n      "object": "embedding",\n      "index": 2047,\n      "embedding": [\n${floats}\n      ]\n    },\n`;
+    const answer = 2048 * Buffer.byteLength(item);
+    // About 135 MiB: more than twice what twice the default event bound (64 MiB) let through.
+    expect(answer).toBeGreaterThan(128 * 1024 * 1024);
+    expect(upstreamLimits().answerBytes).toBeGreaterThan(answer);
   });
 });

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayError } from '../http/errors';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { createUpstreamClient, type UpstreamClient, type UpstreamRequest } from './http';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -82,6 +84,26 @@ describe('createUpstreamClient', () => {
       if (++n % 50 === 0) await new Promise((r) => setTimeout(r, 20));
     }
     expect(received).toBe(chunks.join(''));
+  });
+
+  it('bounds a Bedrock event stream whose headers came with part of its first frame, as its writer frames it once the headers resolve', async () => {
+    const codec = new EventStreamCodec(toUtf8, fromUtf8);
+    const frames = Buffer.concat(
+      Array.from({ length: 20 }, (_, i) => codec.encode({ headers: { ':event-type': { type: 'string', value: 'chunk' } }, body: fromUtf8(`{"bytes":"${'x'.repeat(500)}${i}"}`) })),
+    );
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+      // Node sends the headers with this first write: the client parses them and these bytes in one read.
+      res.write(frames.subarray(0, 700));
+      setTimeout(() => res.end(frames.subarray(700)), 20);
+    };
+
+    const res = await client.send(post());
+    res.body.frame?.('event-stream');
+
+    const chunks: Buffer[] = [];
+    for await (const chunk of res.body) chunks.push(chunk);
+    expect(Buffer.concat(chunks).equals(frames)).toBe(true);
   });
 
   it('stops the call when the reader leaves before the end', async () => {

@@ -1,3 +1,5 @@
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { upstreamLimits } from './event-bound';
 import { headersOf, UpstreamBody } from './response-body';
 
@@ -156,6 +158,42 @@ describe('UpstreamBody, bounded', () => {
     await expect(collect(b)).rejects.toMatchObject({ code: 'upstream_event_too_large' });
   });
 
+  it.each([
+    ['a Bedrock frame', 'event-stream'],
+    ['an SSE event', 'sse'],
+  ] as const)('counts from the first byte when the chunks that came with the headers are queued before the reader frames it: %s cut there', async (_name, framing) => {
+    // undici parses the headers and the body bytes of the same socket read in one go: those chunks are
+    // pushed before the answer's writer can call `frame`, and one may end inside an event.
+    const codec = new EventStreamCodec(toUtf8, fromUtf8);
+    const event = (i: number) =>
+      framing === 'sse'
+        ? Buffer.from(`data: {"text":"${'x'.repeat(1000)}${i}"}\n\n`)
+        : Buffer.from(codec.encode({ headers: { ':event-type': { type: 'string', value: 'chunk' } }, body: fromUtf8(`{"text":"${'x'.repeat(1000)}${i}"}`) }));
+    const stream = Buffer.concat(Array.from({ length: 100 }, (_, i) => event(i)));
+    const { b, calls } = body(64 * KiB);
+    b.push(stream.subarray(0, 1500));
+    b.frame(framing);
+    const read = (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of b) chunks.push(chunk);
+      return Buffer.concat(chunks);
+    })();
+    for (let at = 1500; at < stream.length; at += 4096) b.push(stream.subarray(at, at + 4096));
+    b.end();
+
+    expect((await read).equals(stream)).toBe(true);
+    expect(calls.aborted).toHaveLength(0);
+  });
+
+  it('refuses an event already past the bound in the chunks queued before the reader framed the body', async () => {
+    const { b, calls } = body(64 * KiB);
+    b.push(Buffer.from('data: {"text":"'));
+    for (let i = 0; i < 5; i++) b.push(Buffer.alloc(16 * KiB, 'a'));
+    b.frame('sse');
+    expect(calls.aborted).toHaveLength(1);
+    await expect(collect(b)).rejects.toMatchObject({ code: 'upstream_event_too_large' });
+  });
+
   it('counts nothing on a body no reader framed', async () => {
     const { b, calls } = body(64 * KiB);
     const read = collect(b);
@@ -165,7 +203,7 @@ describe('UpstreamBody, bounded', () => {
     expect(calls.aborted).toHaveLength(0);
   });
 
-  it('refuses a whole answer past twice the bound, letting go of what it kept', async () => {
+  it('refuses a whole answer past eight times the bound, letting go of what it kept', async () => {
     const { b, calls } = body(64 * KiB);
     const whole = b.bytes();
     let offered = 0;
@@ -175,12 +213,12 @@ describe('UpstreamBody, bounded', () => {
       offered += 16 * KiB;
     }
     await expect(whole).rejects.toMatchObject({ code: 'upstream_answer_too_large', status: 502 });
-    expect(offered).toBe(128 * KiB + 16 * KiB);
+    expect(offered).toBe(512 * KiB + 16 * KiB);
   });
 
   it('refuses a whole answer that arrived complete before it was read, if it is past the bound', async () => {
     const { b } = body(64 * KiB);
-    for (let i = 0; i < 9; i++) b.push(Buffer.alloc(16 * KiB, 'a'));
+    for (let i = 0; i < 33; i++) b.push(Buffer.alloc(16 * KiB, 'a'));
     b.end();
     await expect(b.text()).rejects.toMatchObject({ code: 'upstream_answer_too_large' });
   });

@@ -38,7 +38,15 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
    * the refusal (`upstream_event_too_large`) after the chunks before it.
    */
   frame(framing: UpstreamFraming): void {
-    this.#bound = eventBound(framing, this.#limits.eventBytes);
+    const bound = eventBound(framing, this.#limits.eventBytes);
+    // The chunks that came in the socket read the headers came in are queued before any writer
+    // could call this: counted from the first byte, or a Bedrock frame cut there would have the
+    // bytes after it read as a frame's length. (Called before the body is read: none has gone.)
+    if (!this.#discard && !this.#chunks.every((chunk) => bound.take(chunk))) {
+      this.#refuse(bound.error());
+      return;
+    }
+    this.#bound = bound;
   }
 
   /** From the dispatcher: a chunk arrived. False asks it to stop reading the socket for now. */

@@ -213,7 +213,7 @@ describe('one endless upstream event', () => {
 });
 
 describe('an endless whole answer', () => {
-  it('is a 502 in the OpenAI error shape, passed through, after about twice the bound', async () => {
+  it('is a 502 in the OpenAI error shape, passed through, after about eight times the bound', async () => {
     const { status, text, requestId } = await post('/v1/chat/completions', { model: 'compat-model', messages: [{ role: 'user', content: PROMPT }] });
 
     expect(status).toBe(502);
