@@ -29,6 +29,9 @@ describe('parseConfig', () => {
     expect(parseConfig(valid).limits.maxUpstreamEventBytes).toBe(32 * 1024 * 1024);
     expect(parseConfig({ ...valid, limits: { maxUpstreamEventBytes: 1024 * 1024 } }).limits.maxUpstreamEventBytes).toBe(1024 * 1024);
     expect(issuesOf({ ...valid, limits: { maxUpstreamEventBytes: 1000 } })).toEqual(['limits.maxUpstreamEventBytes: limits.maxUpstreamEventBytes is at least 65536 (64 KiB): real events are larger']);
+    expect(issuesOf({ ...valid, limits: { maxUpstreamEventBytes: 1024 * 1024 * 1024 } })).toEqual([
+      'limits.maxUpstreamEventBytes: limits.maxUpstreamEventBytes is at most 134217728 (128 MiB): a whole answer may be eight times it, and Lambda streams back 200 MB at most',
+    ]);
     expect(issuesOf({ ...valid, limits: { maxUpstreamEventBytes: '1MB' } })).toEqual(['limits.maxUpstreamEventBytes: limits.maxUpstreamEventBytes is a number of bytes']);
   });
 

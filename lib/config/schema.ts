@@ -442,6 +442,8 @@ const LimitsSchema = z.strictObject({
     .number({ message: 'limits.maxUpstreamEventBytes is a number of bytes' })
     .int({ message: 'limits.maxUpstreamEventBytes is a whole number of bytes' })
     .min(64 * 1024, { message: 'limits.maxUpstreamEventBytes is at least 65536 (64 KiB): real events are larger' })
+    // A whole answer may be eight times this: 1 GiB at most, well inside what one Buffer can hold.
+    .max(128 * 1024 * 1024, { message: 'limits.maxUpstreamEventBytes is at most 134217728 (128 MiB): a whole answer may be eight times it, and Lambda streams back 200 MB at most' })
     .default(DEFAULT_UPSTREAM_EVENT_BYTES),
 });
 
