@@ -137,7 +137,6 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
   const relay = pass.relay(res.body, {
     start: ctx.startPerf,
     clientAskedUsage,
-    countOutput: ctx.reservation !== undefined,
     ...(ctx.jsonArray ? { jsonArray: true, maxEventBytes: input.deps.config.limits.maxUpstreamEventBytes } : {}),
     ...(ctx.provider ? { providerId: ctx.provider } : {}),
   });
