@@ -69,6 +69,8 @@ export interface GatewayDeps {
   responseCache?: ResponseCacheStore;
   /** Budget alerts for end users, checked from the totals settlements hand back (`lib/alerts/end-users.ts`); none when absent. */
   endUserAlerts?: EndUserBudgetAlerts;
+  /** How long a stream drained after an emulated stop may stay quiet before a keep-alive goes (ms; 15 s when absent): tests shorten it. */
+  keepAliveMs?: number;
 }
 
 export interface Gateway {
@@ -126,6 +128,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.config.paramPolicies ? { paramPolicies: new ComposedPolicies(deps.config.paramPolicies) } : {}),
     logger,
     now,
+    ...(deps.keepAliveMs ? { keepAliveMs: deps.keepAliveMs } : {}),
   };
 
   const openAIOnly = (operation: OpenAIOnlyOperation): Route => ({ binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => openAIOnlyCall(operation, req, ctx, proxy, finish) } });

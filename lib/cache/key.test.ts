@@ -68,6 +68,16 @@ describe('cacheKey', () => {
     expect(cacheKey({ ...stream, body: { ...base.body, stream_options: { include_obfuscation: true } } })).toBe(cacheKey(stream));
   });
 
+  it('tells streams apart by any other member of `stream_options` (vLLM\'s `continuous_usage_stats` puts usage in every chunk), and not whole answers', () => {
+    const stream = { ...base, stream: true };
+    const withOptions = (input: CacheKeyInput, options: object) => cacheKey({ ...input, body: { ...input.body, stream_options: options } });
+
+    expect(withOptions(stream, { include_usage: true, continuous_usage_stats: true })).not.toBe(withOptions(stream, { include_usage: true }));
+    // Keys of streams with only the two known members stay as they were.
+    expect(withOptions(stream, { include_usage: true })).toBe(cacheKey({ ...stream, body: { ...base.body, stream: true, stream_options: { include_usage: true } } }));
+    expect(withOptions(base, { include_usage: true, continuous_usage_stats: true })).toBe(cacheKey(base));
+  });
+
   it('keys messages on the anthropic-version and anthropic-beta headers, and drops their metadata', () => {
     const messagesCall: CacheKeyInput = { surface: 'anthropic', model: 'claude', upstream: ['ant:claude'], scope: 'all', stream: false, body: { model: 'claude', max_tokens: 10, messages }, headers: { 'anthropic-version': '2023-06-01' } };
 

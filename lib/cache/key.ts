@@ -63,7 +63,14 @@ export interface CacheKeyInput {
  * The cache key of a call: SHA-256 (hex) over its surface, model, its targets, sharing scope, framing and its
  * body in canonical JSON (keys sorted), less the fields that do not change the answer.
  * `stream_options.include_usage` changes a stream's bytes (one more chunk), and so does
- * `include_obfuscation: false` (no padding field), so a stream keeps them.
+ * `include_obfuscation: false` (no padding field), so a stream keeps them; any other member an
+ * OpenAI-compatible server may read (vLLM's `continuous_usage_stats`, usage in every chunk) is
+ * kept too, as it is. A whole answer keeps none: they change streams only.
+ *
+ * Keyed, rather than one entry stored with usage and trimmed at replay to the client's choice:
+ * the cache stores the bytes the client got (after the relay dropped the usage chunk, after the
+ * answer's guardrails), so the other variant is not at hand to store, and a translated stream's
+ * encoder writes the usage chunk only for a client that asked.
  *
  * @example
  * cacheKey({ surface: 'openai', model: 'gpt-4o-mini', upstream: ['openai:gpt-4o-mini'], scope: 'key_1', stream: false, body: { model: 'gpt-4o-mini', messages, user: 'u1' } })
@@ -74,10 +81,12 @@ export function cacheKey(input: CacheKeyInput): string {
   // Without a prototype, so that a `__proto__` member is a member, not a prototype set (and lost).
   const body = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(input.body)) if (!ignored.includes(name)) body[name] = value;
-  const streamOptions = input.stream ? (input.body.stream_options as { include_usage?: unknown; include_obfuscation?: unknown } | undefined) : undefined;
+  const streamOptions = input.stream ? (input.body.stream_options as { include_usage?: unknown; include_obfuscation?: unknown; [member: string]: unknown } | null | undefined) : undefined;
   const usageChunk = streamOptions?.include_usage === true;
   // OpenAI pads each chunk with a random `obfuscation` field unless told not to: other bytes.
   const unpadded = streamOptions?.include_obfuscation === false;
+  // Members the gateway does not know may change the stream too: kept as they are (and nothing when there are none, so other keys stay as they were).
+  const { include_usage: _usage, include_obfuscation: _padding, ...otherOptions } = typeof streamOptions === 'object' && streamOptions !== null ? streamOptions : {};
   // Only what the policy did choose, and nothing when it chose nothing: keys of calls without a policy stay as they were.
   const chosen = Object.entries(input.setByPolicy ?? {})
     .filter(([, set]) => set)
@@ -93,6 +102,7 @@ export function cacheKey(input: CacheKeyInput): string {
     stream: input.stream ? (input.jsonArray ? 'array' : `sse${usageChunk ? '+usage' : ''}${unpadded ? '-obfuscation' : ''}`) : 'whole',
     headers,
     body,
+    ...(Object.keys(otherOptions).length > 0 ? { streamOptions: otherOptions } : {}),
     ...(chosen.length > 0 ? { setByPolicy: chosen } : {}),
     // Only for a caller not on the gateway's own rules: other keys stay as they were.
     ...(input.answerScreen ? { answerScreen: input.answerScreen } : {}),

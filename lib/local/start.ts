@@ -60,6 +60,8 @@ export interface LocalGatewayOptions {
   budgetAlerts?: { intervalMs?: number; notifier?: BudgetNotifier } | false;
   /** Where audit records go when the config's `audit.mode` is not `off` (`npm start`: the data dir, or GATEWAY_AUDIT_BUCKET). */
   audit?: () => AuditSink;
+  /** How long a stream drained after an emulated stop may stay quiet before a keep-alive goes (ms; 15 s when absent): tests shorten it. */
+  keepAliveMs?: number;
 }
 
 export interface LocalGateway {
@@ -103,7 +105,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const notifier = alertsOptions && (alertsOptions.notifier ?? new LogNotifier(logger));
   // End users' budget alerts go where the job's go, from the gateway itself (the job cannot list end users).
   const endUserAlerts = notifier && new EndUserBudgetAlerts({ table, notifier, thresholds: options.config.alerts.budgetThresholds, logger, ...(options.now ? { now: options.now } : {}) });
-  const gateway = createGateway({ config: options.config, keys, teams, ...(endUserAlerts ? { endUserAlerts } : {}), rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.load ? { load: options.load } : {}), ...(options.audit ? { audit: options.audit } : {}) });
+  const gateway = createGateway({ config: options.config, keys, teams, ...(endUserAlerts ? { endUserAlerts } : {}), rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.load ? { load: options.load } : {}), ...(options.audit ? { audit: options.audit } : {}), ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}) });
   // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
   const dateNow = () => new Date((options.now ?? Date.now)());
   const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table), names: policyNamesOf(options.config) });

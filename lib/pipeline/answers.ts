@@ -18,6 +18,7 @@ import type { PassthroughReader } from './passthrough';
 import { clientGone, whyAborted } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
+import { KEEP_ALIVE_MS, keepAliveOf, QUIET, SendClock, withKeepAlives } from './stop-emulation/keep-alive';
 
 /** What every answer writer needs: the upstream's response and the request's books. */
 export interface AnswerInput {
@@ -137,14 +138,13 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
   const relay = pass.relay(res.body, {
     start: ctx.startPerf,
     clientAskedUsage,
-    countOutput: ctx.reservation !== undefined,
     ...(ctx.jsonArray ? { jsonArray: true, maxEventBytes: input.deps.config.limits.maxUpstreamEventBytes } : {}),
     ...(ctx.provider ? { providerId: ctx.provider } : {}),
   });
   async function* produce(): AsyncGenerator<Uint8Array> {
     // Cut at the client's stop sequences, the upstream read to its end all the same (its usage is exact).
     let stopped: ChatStopEnd | undefined;
-    if (stop) stopped = yield* stoppedChatStream(relay.body, { sequences: stop, choices: choicesOf(input.body) });
+    if (stop) stopped = yield* stoppedChatStream(relay.body, { sequences: stop, choices: choicesOf(input.body), ...(input.deps.keepAliveMs ? { keepAliveMs: input.deps.keepAliveMs } : {}) });
     else yield* relay.body;
     const found = relay.findings();
     // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
@@ -190,13 +190,24 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   // Translated streams are SSE but Bedrock's; no event of either grows past the bound (`UpstreamBody.frame`).
   res.body.frame?.(adapter.dialect === 'bedrock' ? 'event-stream' : 'sse');
   const upstreamEvents = metered(adapter.parseStream(res.body, request), ctx, signal, relayed);
+  // Once the client's answer ended at its stop, the upstream is drained in silence: keep-alives say the stream lives.
+  const clock = new SendClock();
   // Cut after the meter: it counts what the upstream made (a cut-off stream is charged for it), the encoder gets what the client is owed.
-  const events = stop ? stoppedEvents(upstreamEvents, stop) : upstreamEvents;
+  const events = stop ? stoppedEvents(upstreamEvents, stop, () => clock.arm()) : upstreamEvents;
   // Gemini's stream without alt=sse: the surface's SSE events, one array element each.
   const array = ctx.jsonArray ? new JsonArrayWriter() : undefined;
   async function* produce(): AsyncGenerator<Uint8Array> {
     const encoded = binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody, canonical: request });
-    for await (const text of array ? sseAsJsonArray(encoded, array) : encoded) yield Buffer.from(text);
+    if (array) {
+      // A JSON array has no comment to send: it waits as before.
+      for await (const text of sseAsJsonArray(encoded, array)) yield Buffer.from(text);
+    } else if (stop) {
+      const keepAlive = Buffer.from(keepAliveOf(binding.name));
+      for await (const text of withKeepAlives(encoded, input.deps.keepAliveMs ?? KEEP_ALIVE_MS, clock)) {
+        yield text === QUIET ? keepAlive : Buffer.from(text);
+        clock.sent();
+      }
+    } else for await (const text of encoded) yield Buffer.from(text);
     ctx.outcome ??= 'ok';
   }
   const onEnd = () => {

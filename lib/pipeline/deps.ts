@@ -49,4 +49,6 @@ export interface ProxyDeps {
   logger: GatewayLogger;
   /** Epoch ms. */
   now: () => number;
+  /** How long a stream drained after an emulated stop may stay quiet before a keep-alive goes (ms); `KEEP_ALIVE_MS` when absent, tests shorten it. */
+  keepAliveMs?: number;
 }

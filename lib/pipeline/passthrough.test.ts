@@ -121,7 +121,7 @@ describe('the Gemini array relay, cut inside an element', () => {
       for (const chunk of chunks) yield Buffer.from(chunk);
       throw new Error('upstream gone');
     }
-    const relay = passthroughFor('gemini', attempt('gemini', 'gemini-2.5-flash'), registry)!.relay(source(), { start: 0, clientAskedUsage: false, countOutput: false, jsonArray: true });
+    const relay = passthroughFor('gemini', attempt('gemini', 'gemini-2.5-flash'), registry)!.relay(source(), { start: 0, clientAskedUsage: false, jsonArray: true });
     const sent: string[] = [];
     await expect(
       (async () => {

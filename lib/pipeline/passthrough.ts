@@ -56,7 +56,7 @@ export interface StreamFindings {
   upstreamErrorCode?: string;
   /** What the upstream said of that error that the client was not told (`GatewayError.detail`): the log's. */
   upstreamErrorDetail?: string;
-  /** Characters of output relayed, when counted: a cut-off stream is charged by them. */
+  /** Characters of output relayed: a cut-off stream is charged by them. */
   outputChars?: number;
   /** The `sequence_number` an event the gateway adds must carry (Responses streams number their events). */
   nextSequence?: number;
@@ -69,8 +69,6 @@ export interface RelayOptions {
   /** performance.now() at the request's arrival. */
   start: number;
   clientAskedUsage: boolean;
-  /** Count the output's characters even where that costs a parse per event (keys with budgets). */
-  countOutput: boolean;
   /** The stream is Gemini's JSON array, not SSE. */
   jsonArray?: boolean;
   /** The provider's id from the config, which the gateway's words for an in-band error name. */
@@ -143,8 +141,8 @@ function rewritingErrors(rule: InBandErrorRule, framing: EventFraming, build: (g
   };
 }
 
-function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage, countOutput, providerId = 'openai' }: RelayOptions, dropNoise = false): Relay {
-  const meter = new OpenAIStreamMeter(start, undefined, dropNoise, countOutput);
+function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage, providerId = 'openai' }: RelayOptions, dropNoise = false): Relay {
+  const meter = new OpenAIStreamMeter(start, undefined, dropNoise);
   return rewritingErrors(openAIErrorEvents(providerId), 'sse', (gate) => ({
     body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage, dropNoise, gate }),
     findings: (): StreamFindings => ({
@@ -152,7 +150,7 @@ function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsag
       ...(meter.usage ? { usage: meter.usage } : {}),
       ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
       ...(meter.upstreamError ? { upstreamError: meter.upstreamError } : {}),
-      ...(countOutput ? { outputChars: meter.outputChars } : {}),
+      outputChars: meter.outputChars,
     }),
   }));
 }
@@ -259,15 +257,15 @@ const OPENAI_RESPONSES: PassthroughRoute = {
   request: (call) => openAIResponsesRequest(responsesCall(call)),
   parseError: errorFromOpenAIUpstream,
   usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
-  relay(source, { start, countOutput, providerId = 'openai' }) {
-    const meter = new ResponsesStreamMeter(start, undefined, countOutput);
+  relay(source, { start, providerId = 'openai' }) {
+    const meter = new ResponsesStreamMeter(start);
     return rewritingErrors(responsesErrorEvents(providerId), 'sse', (gate) =>
       sideRead(
         source,
         meter,
         () => ({
           ...(meter.lastSequence !== undefined ? { nextSequence: meter.lastSequence + 1 } : {}),
-          ...(countOutput ? { outputChars: meter.outputChars } : {}),
+          outputChars: meter.outputChars,
         }),
         gate,
       ),

@@ -5,6 +5,7 @@ import { spendItemKey } from '../../lib/store/table';
 import { charTokens } from '../../lib/surfaces/anthropic-messages';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startHarness, eventually, type Harness } from './harness';
 
 /**
@@ -19,12 +20,16 @@ let h: Harness;
 let claude: FakeAnthropic;
 let slowClaude: FakeAnthropic;
 let gemini: FakeGemini;
+let slowOpenAI: FakeOpenAI;
 let budgeted: { id: string; key: string };
+/** A key without any limit: no budget is reserved for its calls, yet their records must be as fair. */
+let open: { id: string; key: string };
 
 beforeAll(async () => {
   claude = await startFakeAnthropic();
   slowClaude = await startFakeAnthropic({ chunkDelayMs: 30 });
   gemini = await startFakeGemini();
+  slowOpenAI = await startFakeOpenAI({ chunkDelayMs: 30 });
   h = await startHarness({
     config: ({ upstream }) => ({
       providers: [
@@ -32,28 +37,33 @@ beforeAll(async () => {
         { id: 'claude', type: 'anthropic', baseUrl: claude.url, accounts: [{ id: 'c', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'slow', type: 'anthropic', baseUrl: slowClaude.url, accounts: [{ id: 's', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'gem', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'g', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+        { id: 'slow-oai', type: 'openai', baseUrl: slowOpenAI.url, accounts: [{ id: 'o', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
       ],
       models: [
         { name: 'gpt-priced', price: PRICE, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
         { name: 'claude-priced', price: PRICE, targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
         { name: 'claude-slow', price: PRICE, targets: [{ provider: 'slow', model: 'claude-sonnet-4-6' }] },
         { name: 'gemini-priced', price: PRICE, targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }] },
+        { name: 'gpt-slow', price: PRICE, targets: [{ provider: 'slow-oai', model: 'gpt-4o-mini' }] },
       ],
     }),
   });
   budgeted = await h.createKey({ name: 'budgeted', models: ['*'], limits: { usdPerDay: 10 } });
+  open = await h.createKey({ name: 'open', models: ['*'] });
 });
 afterAll(async () => {
   await h.close();
   await claude.close();
   await slowClaude.close();
   await gemini.close();
+  await slowOpenAI.close();
 });
 beforeEach(() => {
   h.upstream.reset();
   claude.reset();
   slowClaude.reset();
   gemini.reset();
+  slowOpenAI.reset();
 });
 
 const PROMPT = 'Tell me about the sea, in many words of some length each please';
@@ -66,10 +76,10 @@ async function spentToday(keyId: string): Promise<number> {
 }
 
 /** The record of the key's one call with this outcome on this surface, once written. */
-async function recordOf(outcome: string, model: string, surface = 'anthropic') {
+async function recordOf(outcome: string, model: string, surface = 'anthropic', keyId = budgeted.id) {
   let found: Record<string, unknown> | undefined;
   await eventually(async () => {
-    found = (await h.usage(budgeted.id)).find((u) => u.outcome === outcome && u.model === model && u.surface === surface);
+    found = (await h.usage(keyId)).find((u) => u.outcome === outcome && u.model === model && u.surface === surface);
     expect(found).toBeDefined();
   });
   return found!;
@@ -209,5 +219,106 @@ describe('a stream cut off before its last usage count', () => {
     const record = await recordOf('ok', 'claude-priced');
     expect(record).toMatchObject({ inputTokens: 40, outputTokens: 3 });
     expect(record).not.toHaveProperty('estimated');
+  });
+});
+
+describe('a stream cut off, on a key without limits (no budget held for the call)', () => {
+  /** Enough words that the slow upstream is still writing when the client leaves. */
+  const LONG = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+  const openAIClient = () => new OpenAI({ apiKey: open.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
+
+  it('Chat Completions passthrough, left by the client after some deltas: the output estimated from the text relayed, marked estimated', async () => {
+    // Prepare
+    slowOpenAI.reply({ kind: 'text', text: LONG, usage: { prompt: 20, completion: 60 } });
+    const controller = new AbortController();
+
+    // Act
+    let received = '';
+    await (async () => {
+      const stream = await openAIClient().chat.completions.create({ model: 'gpt-slow', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: PROMPT }] }, { signal: controller.signal });
+      for await (const chunk of stream) {
+        received += chunk.choices[0]?.delta.content ?? '';
+        if (received.split(' ').length > 3) controller.abort();
+      }
+    })().catch(() => undefined);
+
+    // Assess
+    expect(received.length).toBeGreaterThan(0);
+    const record = await recordOf('aborted', 'gpt-slow', 'openai', open.id);
+    expect(record.estimated).toBe(true);
+    expect(record.outputTokens).toBeGreaterThanOrEqual(charTokens(received.length));
+    expect(record.inputTokens).toBeGreaterThan(0);
+  });
+
+  it('Chat Completions passthrough, broken off upstream: the output from the text relayed, as for a key with a budget', async () => {
+    h.upstream.reply({ kind: 'drop', afterChunks: 3 });
+
+    let received = '';
+    const client = new OpenAI({ apiKey: open.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
+    await (async () => {
+      const stream = await client.chat.completions.create({ model: 'gpt-priced', stream: true, messages: [{ role: 'user', content: PROMPT }] });
+      for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? '';
+    })().catch(() => undefined);
+
+    expect(received.length).toBeGreaterThan(0);
+    const record = await recordOf('interrupted', 'gpt-priced', 'openai', open.id);
+    expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
+  });
+
+  it('Responses passthrough, left by the client after some deltas: the output estimated from the deltas relayed', async () => {
+    slowOpenAI.reply({ kind: 'text', text: LONG, usage: { prompt: 20, completion: 60 } });
+    const controller = new AbortController();
+
+    let received = '';
+    await (async () => {
+      const stream = await openAIClient().responses.create({ model: 'gpt-slow', stream: true, input: PROMPT }, { signal: controller.signal });
+      for await (const event of stream) {
+        if (event.type === 'response.output_text.delta') received += event.delta;
+        if (received.split(' ').length > 3) controller.abort();
+      }
+    })().catch(() => undefined);
+
+    expect(received.length).toBeGreaterThan(0);
+    const record = await recordOf('aborted', 'gpt-slow', 'openai-responses', open.id);
+    expect(record.estimated).toBe(true);
+    expect(record.outputTokens).toBeGreaterThanOrEqual(charTokens(received.length));
+  });
+
+  it('Gemini passthrough, broken off upstream: the output from the text relayed', async () => {
+    gemini.reply({ kind: 'drop', afterEvents: 2 });
+
+    const res = await fetch(`${h.gw.url}/v1beta/models/gemini-priced:streamGenerateContent?alt=sse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': open.key },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: PROMPT }] }] }),
+    });
+    const text = await res.text();
+    const received = [...text.matchAll(/^data: (.*)$/gm)]
+      .map((m) => JSON.parse(m[1]!) as { candidates?: { content?: { parts?: { text?: string }[] } }[] })
+      .flatMap((event) => event.candidates?.[0]?.content?.parts ?? [])
+      .map((part) => part.text ?? '')
+      .join('');
+
+    expect(received.length).toBeGreaterThan(0);
+    const record = await recordOf('interrupted', 'gemini-priced', 'gemini', open.id);
+    expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
+  });
+
+  it('translated (OpenAI client, Anthropic upstream), left by the client after some deltas: the output the encoder relayed', async () => {
+    const controller = new AbortController();
+
+    let received = '';
+    await (async () => {
+      const stream = await openAIClient().chat.completions.create({ model: 'claude-slow', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] }, { signal: controller.signal });
+      for await (const chunk of stream) {
+        received += chunk.choices[0]?.delta.content ?? '';
+        if (received.split(' ').length > 3) controller.abort();
+      }
+    })().catch(() => undefined);
+
+    expect(received.length).toBeGreaterThan(0);
+    const record = await recordOf('aborted', 'claude-slow', 'openai', open.id);
+    expect(record.estimated).toBe(true);
+    expect(record.outputTokens).toBeGreaterThanOrEqual(charTokens(received.length));
   });
 });

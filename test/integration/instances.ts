@@ -23,7 +23,7 @@ export interface Instances {
   close(): Promise<void>;
 }
 
-export async function startInstances(options: { config: GatewayConfig; count: number; tableName: string; credentials: Record<string, string>; now?: () => number }): Promise<Instances> {
+export async function startInstances(options: { config: GatewayConfig; count: number; tableName: string; credentials: Record<string, string>; now?: () => number; keepAliveMs?: number }): Promise<Instances> {
   const dynamo = await startDynalite();
   const gateways: LocalGateway[] = [];
   const start = async () => {
@@ -34,6 +34,7 @@ export async function startInstances(options: { config: GatewayConfig; count: nu
       tableName: options.tableName,
       credentials: new LocalCredentials(options.credentials),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
     });
     gateways.push(gw);
     return gw;

@@ -101,6 +101,55 @@ describe('the response cache, through the official clients', () => {
     expect(openaiUp.requests).toHaveLength(1);
   });
 
+  it('serves each client the stream it asked for: the usage chunk only to one that asked (stream_options), from an entry of its own', async () => {
+    const { key } = await instances.createKey({ name: 'usage-or-not' });
+    const messages = fresh('Name three rivers');
+    const read = async (includeUsage: boolean) => {
+      const { data: stream, response } = await client(key).chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) }).withResponse();
+      let text = '';
+      const usages: unknown[] = [];
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        if (chunk.usage) usages.push(chunk.usage);
+      }
+      await settled();
+      return { text, usages, cache: response.headers.get('x-aigw-cache') };
+    };
+
+    // Each way stored once, then each served its own.
+    const asked = await read(true);
+    const notAsked = await read(false);
+    const askedAgain = await read(true);
+    const notAskedAgain = await read(false);
+
+    expect([asked.cache, notAsked.cache, askedAgain.cache, notAskedAgain.cache]).toEqual(['miss', 'miss', 'hit', 'hit']);
+    expect(asked.usages).toHaveLength(1);
+    expect(askedAgain.usages).toEqual(asked.usages);
+    expect(notAsked.usages).toEqual([]);
+    expect(notAskedAgain.usages).toEqual([]);
+    expect(new Set([asked.text, notAsked.text, askedAgain.text, notAskedAgain.text]).size).toBe(1);
+    expect(openaiUp.requests).toHaveLength(2);
+  });
+
+  it('serves a Responses stream with or without OpenAI\'s obfuscation padding as the client asked', async () => {
+    const { key } = await instances.createKey({ name: 'padding' });
+    const input = `Name a sea ${randomBytes(4).toString('hex')}`;
+    const read = async (padded: boolean) => {
+      const res = await fetch(`${a.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', input, stream: true, ...(padded ? {} : { stream_options: { include_obfuscation: false } }) }) });
+      const text = await res.text();
+      await settled();
+      return { cache: res.headers.get('x-aigw-cache'), text };
+    };
+
+    const unpadded = await read(false);
+    const padded = await read(true);
+    const unpaddedAgain = await read(false);
+
+    expect([unpadded.cache, padded.cache, unpaddedAgain.cache]).toEqual(['miss', 'miss', 'hit']);
+    expect(unpaddedAgain.text).toBe(unpadded.text);
+    expect(openaiUp.requests).toHaveLength(2);
+  });
+
   it('keeps a stream and a whole answer apart', async () => {
     const { key } = await instances.createKey({ name: 'both' });
     const messages = fresh('Hello');

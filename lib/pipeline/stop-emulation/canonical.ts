@@ -44,12 +44,13 @@ export function stoppedAnswer(answer: ChatResponse, sequences: readonly string[]
  * exact, not an estimate. An `error` after the sequence is not passed on either: the client has the
  * whole answer a model that takes `stop` would have given, and the books have the failure (`metered`
  * reads it before the cut). A held tail goes on when its text run ends (any other part, the finish,
- * an error, the end).
+ * an error, the end). `onStop` is told at the match, before its finish goes (the caller's
+ * keep-alives while the upstream is drained).
  *
  * @example
  * for await (const event of stoppedEvents(events, ['\nObservation:'])) encode(event);
  */
-export async function* stoppedEvents(events: AsyncIterable<StreamEvent>, sequences: readonly string[]): AsyncGenerator<StreamEvent> {
+export async function* stoppedEvents(events: AsyncIterable<StreamEvent>, sequences: readonly string[], onStop?: () => void): AsyncGenerator<StreamEvent> {
   const matcher = new StopMatcher(sequences);
   let stopped = false;
   for await (const event of events) {
@@ -62,6 +63,7 @@ export async function* stoppedEvents(events: AsyncIterable<StreamEvent>, sequenc
       if (passed.text) yield { type: 'text_delta', text: passed.text };
       if (passed.stop !== undefined) {
         stopped = true;
+        onStop?.();
         yield { type: 'finish', reason: 'stop', stopSequence: passed.stop };
       }
       continue;

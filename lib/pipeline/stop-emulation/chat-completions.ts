@@ -6,6 +6,7 @@
  * choice: its tool calls after the text are not the client's, and tool arguments are never searched.
  */
 import { createParser } from 'eventsource-parser';
+import { KEEP_ALIVE_MS, keepAliveOf, QUIET, SendClock, withKeepAlives } from './keep-alive';
 import { cutAtStop, StopMatcher } from './matcher';
 
 /** One choice of a chunk as the emulation reads it; every other field goes on as it came. */
@@ -57,6 +58,8 @@ export interface ChatStopOptions {
   sequences: readonly string[];
   /** How many choices the client asked for (`n`, 1 when absent). */
   choices: number;
+  /** How long the stream may stay quiet while the upstream is drained after the answer, before a keep-alive comment goes (`KEEP_ALIVE_MS`; tests shorten it). */
+  keepAliveMs?: number;
 }
 
 /** One choice's state: its matcher, and whether it has ended (a sequence, or the upstream's finish). */
@@ -202,7 +205,9 @@ export interface ChatStopEnd {
  * A relayed Chat Completions stream (the relay's bytes, as the client would get them) with stop
  * sequences emulated (`ChatStopStream`), read to its end. A failure of the upstream's stream once
  * the client has its whole answer does not reach it: the stream ends as it would have, and the
- * failure is returned for the books.
+ * failure is returned for the books. While the upstream is drained after the answer, a
+ * `: keep-alive` comment goes whenever nothing was sent for `keepAliveMs`, so that a proxy's idle
+ * timeout does not cut the client off before its usage chunk and `[DONE]`.
  *
  * @example
  * const ended = yield* stoppedChatStream(relay.body, { sequences: ['\nObservation:'], choices: 1 });
@@ -213,18 +218,28 @@ export async function* stoppedChatStream(source: AsyncIterable<Uint8Array>, opti
   const decoder = new TextDecoder();
   let out = '';
   let failure: unknown;
+  const clock = new SendClock();
+  const keepAlive = Buffer.from(keepAliveOf('openai'));
   const parser = createParser({
     onEvent: (event) => (out += event.event ? stream.named(event.event, event.data) : stream.event(event.data)),
     // Keep-alive comments keep idle connections open through proxies; they go on.
     onComment: (comment) => (out += `: ${comment}\n\n`),
   });
   try {
-    for await (const chunk of source) {
+    for await (const chunk of withKeepAlives(source, options.keepAliveMs ?? KEEP_ALIVE_MS, clock)) {
+      if (chunk === QUIET) {
+        yield keepAlive;
+        clock.sent();
+        continue;
+      }
       parser.feed(decoder.decode(chunk, { stream: true }));
       if (out) {
         yield Buffer.from(out);
         out = '';
+        clock.sent();
       }
+      // The client has its whole answer (its finish just went): from here the stream is quiet by the gateway's doing.
+      if (stream.answered) clock.arm();
     }
   } catch (err) {
     if (!stream.answered) throw err;

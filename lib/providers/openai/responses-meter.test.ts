@@ -49,16 +49,13 @@ describe('ResponsesStreamMeter', () => {
     expect(meter.lastSequence).toBe(4);
   });
 
-  it.each([
-    { countOutput: true, chars: 'Ça va très bien'.length + '{"a":1}'.length },
-    { countOutput: false, chars: 0 },
-  ])('counts the characters of text and argument deltas only when asked (countOutput $countOutput)', ({ countOutput, chars }) => {
-    const meter = new ResponsesStreamMeter(0, ticking(), countOutput);
+  it('counts the characters of text and argument deltas, on every stream (a cut one is charged by them, budget or not)', () => {
+    const meter = new ResponsesStreamMeter(0, ticking());
 
     meter.feed(responseStreamEvents(newResponseFrame('m', {}), content).join(''));
     meter.feed(responseStreamEvents(newResponseFrame('m', {}), { calls: [{ name: 'f', arguments: '{"a":1}' }], finishReason: 'stop', usage: { prompt: 3, completion: 4 } }).join(''));
 
-    expect(meter.outputChars).toBe(chars);
+    expect(meter.outputChars).toBe('Ça va très bien'.length + '{"a":1}'.length);
   });
 
   it('reads the number of a delta whose text holds the same words', () => {

@@ -37,30 +37,28 @@ export class ResponsesStreamMeter {
   error: string | undefined;
   /** The `sequence_number` of the last event read. */
   lastSequence: number | undefined;
-  /** Characters of output relayed (only when counting): what a stream cut off before its final event is charged by. */
+  /** Characters of output relayed: what a stream cut off before its final event is charged by (a key with or without a budget). */
   outputChars = 0;
   /** Reads raw bytes of the stream; events split across chunks are handled. */
   readonly feed: (chunk: Uint8Array | string) => void;
 
   /**
-   * `start` and `now` are `performance.now()` readings unless a test clock is given. `countOutput`
-   * parses every delta to count its characters: only calls whose cost must be known if they are
-   * cut off (keys with budgets) pay for it.
+   * `start` and `now` are `performance.now()` readings unless a test clock is given.
    */
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
-    readonly countOutput = false,
   ) {
     this.feed = sseFeed((event) => this.#observe(event.event, event.data));
   }
 
   #observe(name: string | undefined, data: string): void {
-    // Deltas are most of a stream and need no parsing: the first token and the number are all they tell.
+    // Deltas are most of a stream: their number is read from the text, their characters from the
+    // parsed event (every stream's, so that one cut off is recorded with a fair estimate).
     if (name !== undefined && OUTPUT_EVENTS.has(name)) {
       this.firstTokenMs ??= this.now() - this.start;
       this.#number(data);
-      if (this.countOutput) this.outputChars += deltaChars(data);
+      this.outputChars += deltaChars(data);
       return;
     }
     if (name !== undefined && !FINAL_EVENTS.has(name) && name !== 'error') {
@@ -73,7 +71,7 @@ export class ResponsesStreamMeter {
     if (typeof event.sequence_number === 'number') this.lastSequence = event.sequence_number;
     if (OUTPUT_EVENTS.has(type)) {
       this.firstTokenMs ??= this.now() - this.start;
-      if (this.countOutput && typeof event.delta === 'string') this.outputChars += event.delta.length;
+      if (typeof event.delta === 'string') this.outputChars += event.delta.length;
     }
     if (type === 'error') {
       const inner = (event.error ?? event) as { message?: unknown };

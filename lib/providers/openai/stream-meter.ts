@@ -9,20 +9,17 @@ export class OpenAIStreamMeter {
   firstTokenMs: number | undefined;
   sawDone = false;
   upstreamError: string | undefined;
-  /** Characters of output relayed (only when counting): what a stream cut off before its usage chunk is charged by. */
+  /** Characters of output relayed: what a stream cut off before its usage chunk is charged by (a key with or without a budget). */
   outputChars = 0;
 
   /**
    * `start` and `now` are `performance.now()` readings unless a test clock is given. `thorough`
-   * parses every event, to tell apart the noise some servers add (Azure's content-filter chunks).
-   * `countOutput` parses every event too, to count the output's characters: only calls whose
-   * cost must be known if they are cut off (keys with budgets) pay for it.
+   * tells apart the noise some servers add (Azure's content-filter chunks).
    */
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
     readonly thorough = false,
-    readonly countOutput = false,
   ) {}
 
   /**
@@ -36,8 +33,9 @@ export class OpenAIStreamMeter {
       this.sawDone = true;
       return undefined;
     }
-    // Most chunks are one content delta: decide from the text which ones need parsing at all.
-    if (!this.thorough && !this.countOutput && !this.#worthParsing(data)) return undefined;
+    // Every event is parsed: the output's characters are counted in each (about a microsecond a
+    // chunk), so that a stream cut off before its usage chunk is recorded with a fair estimate
+    // whether or not its key holds a budget.
     let chunk: {
       // Chat chunks carry a `delta`; (legacy) Completions chunks carry `text`.
       choices?: { delta?: Record<string, unknown> | null; text?: unknown; finish_reason?: string | null }[];
@@ -57,24 +55,13 @@ export class OpenAIStreamMeter {
     if (!choices || choices.length === 0) return chunk.error ? undefined : usage ? 'usage-only' : !this.thorough ? undefined : 'noise';
     if (this.thorough && choices.every((c) => !c.delta && !c.finish_reason && c.text === undefined)) return 'noise';
     for (const c of choices) {
-      if (this.countOutput) this.outputChars += outputChars(c);
+      this.outputChars += outputChars(c);
       if (c.finish_reason) this.finishReason = c.finish_reason;
       if (this.firstTokenMs === undefined && ((c.delta && hasOutput(c.delta)) || c.text)) this.firstTokenMs = this.now() - this.start;
     }
     return undefined;
   }
-
-  #worthParsing(data: string): boolean {
-    return ALWAYS.test(data) || (this.firstTokenMs === undefined && OUTPUT.test(data));
-  }
 }
-
-/**
- * Markers of what the meter reads (usage, a finish, an error; and output until the first token),
- * spaced or compact, since OpenAI-compatible servers write JSON both ways.
- */
-const ALWAYS = /"usage"\s*:\s*\{|"finish_reason"\s*:\s*"|"error"\s*:/;
-const OUTPUT = /"(content|refusal|reasoning_content|reasoning|text)"\s*:\s*"[^"]|"tool_calls"|"function_call"/;
 
 function hasOutput(delta: Record<string, unknown>): boolean {
   return !!(delta.content || delta.tool_calls || delta.reasoning_content || delta.reasoning || delta.refusal || delta.function_call);

@@ -192,21 +192,21 @@ describe('relaying (legacy) Completions streams', () => {
   });
 });
 
-describe('counting the output relayed (keys with budgets)', () => {
+describe('counting the output relayed (every stream: a cut one is charged by it, budget or not)', () => {
   const toolChunk = (args: string, name?: string) => chunk({ tool_calls: [{ index: 0, ...(name ? { id: 'call_1', type: 'function' } : {}), function: { ...(name ? { name } : {}), arguments: args } }] });
 
-  it.each<{ name: string; countOutput: boolean; events: string[]; chars: number }>([
-    { name: 'content, reasoning and refusal', countOutput: true, events: [chunk({ role: 'assistant', content: '' }), chunk({ reasoning_content: 'think' }), chunk({ content: 'Hi there' }), chunk({ refusal: 'no' })], chars: 5 + 8 + 2 },
-    { name: 'tool names and arguments', countOutput: true, events: [toolChunk('', 'get_weather'), toolChunk('{"city":'), toolChunk('"Paris"}')], chars: 11 + 8 + 8 },
-    { name: 'nothing when not asked (no parse per chunk)', countOutput: false, events: [chunk({ content: 'Hi there' }), chunk({ content: ' again' })], chars: 0 },
-  ])('$name', async ({ countOutput, events, chars }) => {
-    const meter = new OpenAIStreamMeter(0, () => 1, false, countOutput);
+  it.each<{ name: string; stripUsage: boolean; events: string[]; chars: number }>([
+    { name: 'content, reasoning and refusal', stripUsage: false, events: [chunk({ role: 'assistant', content: '' }), chunk({ reasoning_content: 'think' }), chunk({ content: 'Hi there' }), chunk({ refusal: 'no' })], chars: 5 + 8 + 2 },
+    { name: 'tool names and arguments', stripUsage: false, events: [toolChunk('', 'get_weather'), toolChunk('{"city":'), toolChunk('"Paris"}')], chars: 11 + 8 + 8 },
+    { name: 'content re-framed (the usage chunk stripped)', stripUsage: true, events: [chunk({ content: 'Hi there' }), chunk({ content: ' again' }), usageChunk], chars: 8 + 6 },
+  ])('$name', async ({ stripUsage, events, chars }) => {
+    const meter = new OpenAIStreamMeter(0, () => 1);
 
     for await (const _ of relayOpenAIStream(
       (async function* () {
         yield Buffer.from(events.join(''));
       })(),
-      { meter, stripUsage: false },
+      { meter, stripUsage },
     ));
 
     expect(meter.outputChars).toBe(chars);
@@ -214,7 +214,7 @@ describe('counting the output relayed (keys with budgets)', () => {
 
   it('drops no chunk it parsed only to count (noise is Azure’s, told apart only when thorough)', async () => {
     const choiceless = `data: ${JSON.stringify({ id: 'c', choices: [], system_fingerprint: 'x' })}\n\n`;
-    const meter = new OpenAIStreamMeter(0, () => 1, false, true);
+    const meter = new OpenAIStreamMeter(0, () => 1);
     const out: string[] = [];
 
     for await (const c of relayOpenAIStream(
