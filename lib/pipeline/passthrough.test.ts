@@ -156,7 +156,7 @@ describe('the Gemini array relay, bounded', () => {
       // 64 MiB offered in 64 KiB chunks against a 1 MiB bound.
       for (; offered < 64 * 1024 * 1024; offered += 64 * 1024) yield Buffer.alloc(64 * 1024, 0x20);
     }
-    const relay = passthroughFor('gemini', attempt('gemini', 'gemini-2.5-flash'), registry)!.relay(source(), { start: 0, clientAskedUsage: false, countOutput: false, jsonArray: true, maxEventBytes: 1024 * 1024 });
+    const relay = passthroughFor('gemini', attempt('gemini', 'gemini-2.5-flash'), registry)!.relay(source(), { start: 0, clientAskedUsage: false, jsonArray: true, maxEventBytes: 1024 * 1024 });
     await expect(
       (async () => {
         for await (const _chunk of relay.body);
@@ -177,7 +177,7 @@ describe('an SSE relay over a bounded body', () => {
     );
     body.frame('sse');
     // The client asked for usage: nothing to strip, the upstream's bytes go on through the guard.
-    const relay = passthroughFor('openai', attempt('openai', 'gpt-4o'), registry)!.relay(body, { start: 0, clientAskedUsage: true, countOutput: false });
+    const relay = passthroughFor('openai', attempt('openai', 'gpt-4o'), registry)!.relay(body, { start: 0, clientAskedUsage: true });
     let sent = 0;
     // Its failure, caught as it comes (the pushes below are still going on).
     const failure = (async () => {
