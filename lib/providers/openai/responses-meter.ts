@@ -1,6 +1,7 @@
 import type { TokenUsage } from '../../usage/tokens';
 import { sseFeed } from '../../http/sse';
 import { eventName, parseEventData } from '../anthropic/sse';
+import { skimResponsesDelta } from './skim';
 import { usageFromResponses } from './usage';
 
 /** Events that carry output: the first one marks the first token. */
@@ -53,12 +54,12 @@ export class ResponsesStreamMeter {
   }
 
   #observe(name: string | undefined, data: string): void {
-    // Deltas are most of a stream: their number is read from the text, their characters from the
-    // parsed event (every stream's, so that one cut off is recorded with a fair estimate).
+    // Deltas are most of a stream: their number and characters are read from the text, unparsed
+    // (every stream's, so that one cut off is recorded with a fair estimate).
     if (name !== undefined && OUTPUT_EVENTS.has(name)) {
       this.firstTokenMs ??= this.now() - this.start;
       this.#number(data);
-      this.outputChars += deltaChars(data);
+      this.outputChars += skimResponsesDelta(data);
       return;
     }
     if (name !== undefined && !FINAL_EVENTS.has(name) && name !== 'error') {
@@ -94,10 +95,4 @@ export class ResponsesStreamMeter {
     const match = SEQUENCE.exec(data);
     if (match) this.lastSequence = Number(match[1]);
   }
-}
-
-/** The characters of an output event's `delta`. */
-function deltaChars(data: string): number {
-  const delta = parseEventData(data)?.delta;
-  return typeof delta === 'string' ? delta.length : 0;
 }

@@ -1,7 +1,8 @@
 /**
  * What the side-reading of a passed-through OpenAI stream costs per event: the Chat Completions
  * meter's `observe` of one content chunk, and the Responses meter's `feed` of one text delta
- * event, as every streamed call (with or without a budget) pays them; beside a chunk's
+ * event, as every streamed call (with or without a budget) pays them (output characters skimmed from
+ * the text, `skim.ts`); beside a chunk’s
  * `JSON.parse` alone, the floor of any meter that reads what the chunk says.
  *
  *   npx tsx lib/providers/openai/stream-meter.bench.ts
