@@ -53,7 +53,7 @@ export interface OpenAIOnlyOperation {
    * when absent. Called once the answer has gone to the client.
    */
   meter?(call: AdmittedCall, ctx: RequestContext): (json: unknown) => TokenUsage | undefined;
-  /** Images, audio and moderations: passed through as they come (JSON or an upload), their answers' bytes too (audio, text, media streams). */
+  /** Images, audio and moderations: passed through as they come (JSON or an upload), their answers' bytes too (text, media streams; audio relayed as it arrives). */
   media?: MediaPassage;
 }
 
@@ -106,7 +106,8 @@ const passedTo = (operation: OpenAIOnlyOperation, type: ProviderConfig['type']) 
 /**
  * An operation of `OpenAIOnlyOperation`: admitted and limited as a chat call is, tried on the
  * model's targets that serve it with chat's failover, and answered with the upstream's bytes
- * (a stream relayed as chat streams are), read for usage on the side; or, from a target the
+ * (a stream relayed as chat streams are, speech's audio chunk by chunk as it comes), read for
+ * usage on the side; or, from a target the
  * operation translates for, with the answer its translator made.
  */
 export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {

@@ -89,16 +89,19 @@ describe('rawMediaAnswer', () => {
     expect(finish).toHaveBeenCalledTimes(1);
   });
 
-  it('asks the upstream for nothing before the client asks for the first chunk', async () => {
+  it('reads the upstream only as fast as the client takes the chunks (a slow client holds it back, not the gateway)', async () => {
     // Prepare
-    const { res, state } = upstreamOf(['a', 'b']);
+    const { res, state } = upstreamOf(['a', 'b', 'c']);
     const { input, finish } = inputOf(res);
 
     // Act
-    rawMediaAnswer(input);
+    const iterator = (rawMediaAnswer(input).body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    const pulledBeforeAsked = state.pulled;
+    await iterator.next();
 
     // Assess
-    expect(state.pulled).toBe(0);
+    expect(pulledBeforeAsked).toBe(0);
+    expect(state.pulled).toBe(1);
     expect(finish).not.toHaveBeenCalled();
   });
 
