@@ -2,7 +2,8 @@
  * OpenAI's image, audio and moderation endpoints, passed through to OpenAI-dialect targets
  * (`openai`, `openai-compatible`, `azure-openai`) by `openAIOnlyCall`: the body (JSON, or a
  * multipart upload rewritten in its `model` part alone) and the answer's bytes (JSON, text, audio,
- * media streams) go on as they are. Nothing is translated: no other provider type has these APIs.
+ * media streams) go on as they are, audio as it arrives (`raw-media.ts`). Nothing is translated:
+ * no other provider type has these APIs.
  */
 import { checkImageGeneration, checkMediaModel, checkModeration, checkSpeech, streamField } from '../surfaces/openai-media/request';
 import { worstCaseOfCall } from './budget';
@@ -71,7 +72,11 @@ export const IMAGES_EDITS: OpenAIOnlyOperation = {
   media: UPLOAD,
 };
 
-/** `POST /v1/audio/speech`: JSON in, audio bytes out as `response_format` asks; `stream_format: "sse"` streams `speech.audio.delta` events. */
+/**
+ * `POST /v1/audio/speech`: JSON in, audio bytes out as `response_format` asks, relayed chunk by
+ * chunk as the upstream synthesises them (`rawMediaAnswer`); `stream_format: "sse"` streams
+ * `speech.audio.delta` events.
+ */
 export const AUDIO_SPEECH: OpenAIOnlyOperation = {
   surface: 'openai-audio',
   path: 'audio/speech',

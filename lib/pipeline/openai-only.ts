@@ -18,6 +18,7 @@ import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { admit, answered, apiKeyFor, cacheFor, limitsThenCache, type AdmittedCall } from './model-call';
 import { OPENAI_MEDIA_READER, passthroughFor, type PassthroughReader } from './passthrough';
+import { isRawMedia, rawMediaAnswer } from './raw-media';
 import { requestSignal } from './signal';
 import { EMBEDDINGS_TRANSLATORS } from './embeddings-translate';
 import type { Translated, Translator } from './fan-out';
@@ -52,7 +53,7 @@ export interface OpenAIOnlyOperation {
    * when absent. Called once the answer has gone to the client.
    */
   meter?(call: AdmittedCall, ctx: RequestContext): (json: unknown) => TokenUsage | undefined;
-  /** Images, audio and moderations: passed through as they come (JSON or an upload), their answers' bytes too (audio, text, media streams). */
+  /** Images, audio and moderations: passed through as they come (JSON or an upload), their answers' bytes too (text, media streams; audio relayed as it arrives). */
   media?: MediaPassage;
 }
 
@@ -105,7 +106,8 @@ const passedTo = (operation: OpenAIOnlyOperation, type: ProviderConfig['type']) 
 /**
  * An operation of `OpenAIOnlyOperation`: admitted and limited as a chat call is, tried on the
  * model's targets that serve it with chat's failover, and answered with the upstream's bytes
- * (a stream relayed as chat streams are), read for usage on the side; or, from a target the
+ * (a stream relayed as chat streams are, speech's audio chunk by chunk as it comes), read for
+ * usage on the side; or, from a target the
  * operation translates for, with the answer its translator made.
  */
 export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
@@ -147,6 +149,8 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
   if ('translated' in via) return answered(cache, translatedJson(via.translated, ctx), ctx, deps);
   // A stream asked for and not given (whisper-1 ignores `stream=true`): the whole answer (text, srt, vtt) goes back as it came, not relayed as events.
   if (media && ctx.stream && !String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) ctx.stream = false;
+  // Speech's audio is sent as it is synthesised: relayed as it comes, the client's first audio is the upstream's.
+  if (media && !ctx.stream && isRawMedia(String(res.headers['content-type'] ?? ''))) return answered(cache, rawMediaAnswer({ res, ctx, deps, signal, finish }), ctx, deps);
   const served = await passthroughAnswer({ res, ctx, deps, binding: OPENAI_CHAT, signal, finish, clientModel: call.model, body: call.body, raw: call.raw }, via.pass, OPENAI_CHAT.wantsStreamUsage(call.body));
   return answered(cache, served, ctx, deps);
 }

@@ -38,7 +38,7 @@ export type AzureReply =
   /** Azure's body for `status` unless one is given; a 429 comes with `retry-after` (seconds) and `retry-after-ms`. */
   | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
   | HangReply
-  /** Streams the first `afterChunks` events of a default text reply, then destroys the socket. */
+  /** Streams the first `afterChunks` events of a default text reply (speech: pieces of its audio), then destroys the socket. */
   | { kind: 'drop'; afterChunks: number }
   | { kind: 'raw'; status: number; headers: Record<string, string>; body: string | string[] };
 
@@ -208,6 +208,11 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     if ('events' in answer) {
       res.writeHead(200, { ...azureHeaders(model), 'content-type': 'text/event-stream; charset=utf-8' });
       return void res.end(answer.events.join(''));
+    }
+    if ('pieces' in answer) {
+      // Speech audio as synthesised, `chunkDelayMs` apart; a `drop` breaks off after `afterChunks` pieces.
+      await this.writeStream(res, { ...azureHeaders(model), 'content-type': answer.contentType }, reply.kind === 'drop' ? answer.pieces.slice(0, reply.afterChunks) : answer.pieces);
+      return reply.kind === 'drop' ? this.dropConnection(res) : void res.end();
     }
     res.writeHead(answer.status, { ...azureHeaders(model), 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
     res.end(answer.body);

@@ -1,7 +1,7 @@
 /**
  * OpenAI's image, audio and moderation endpoints as the fake OpenAI answers them, in the shapes
  * the API documents (and the `openai` client's types declare): `ImagesResponse`, speech audio
- * bytes or `speech.audio.*` events, `Transcription` JSON / text / srt / vtt or
+ * bytes (in pieces, as synthesised) or `speech.audio.*` events, `Transcription` JSON / text / srt / vtt or
  * `transcript.text.*` events, `ModerationCreateResponse`, and the 400s for what is missing.
  * Uploads are read with Node's own multipart parser (undici's `Response.formData()`), not the
  * gateway's, so a framing mistake of the gateway's cannot hide behind the same mistake here.
@@ -22,8 +22,11 @@ export const MEDIA_ROUTES = {
 } as const;
 export type MediaRoute = (typeof MEDIA_ROUTES)[keyof typeof MEDIA_ROUTES];
 
-/** What the fake writes: a whole body with its content type, or SSE events. */
-export type MediaAnswer = { status: number; contentType: string; body: string | Buffer } | { status: 200; events: string[] };
+/**
+ * What the fake writes: a whole body with its content type, SSE events, or audio in pieces (speech:
+ * chunked transfer, no content-length, each piece sent as it is synthesised, `chunkDelayMs` apart).
+ */
+export type MediaAnswer = { status: number; contentType: string; body: string | Buffer } | { status: 200; events: string[] } | { status: 200; contentType: string; pieces: Buffer[] };
 
 const error = (message: string, param: string | null, code: string | null): OpenAIErrorBody => ({ error: { message, type: 'invalid_request_error', param, code } });
 const missing = (param: string) => error(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
@@ -121,7 +124,21 @@ function speech(body: Record<string, unknown> | undefined): MediaAnswer {
   const format = typeof body.response_format === 'string' ? body.response_format : 'mp3';
   const audio = fakeSpeech(body.input, format);
   if (body.stream_format === 'sse') return { status: 200, events: speechEvents(audio, body.input) };
-  return { status: 200, contentType: SPEECH_TYPES[format] ?? 'application/octet-stream', body: audio };
+  return { status: 200, contentType: SPEECH_TYPES[format] ?? 'application/octet-stream', pieces: speechPieces(audio) };
+}
+
+/** How many pieces the fake's speech audio comes in (fewer when it has fewer bytes). */
+export const SPEECH_PIECES = 5;
+
+/**
+ * The audio as the real API sends it: in pieces as it is synthesised (chunked transfer), the
+ * first a few header bytes of the format; `SPEECH_PIECES` of near-equal size, in order.
+ */
+export function speechPieces(audio: Buffer, count = SPEECH_PIECES): Buffer[] {
+  const size = Math.ceil(audio.byteLength / Math.min(count, audio.byteLength));
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < audio.byteLength; at += size) pieces.push(audio.subarray(at, at + size));
+  return pieces;
 }
 
 /** `speech.audio.delta` events of the audio in base64 pieces, then `speech.audio.done` with usage. */

@@ -68,7 +68,8 @@ export type Reply =
   | HangAfterHeadersReply
   /**
    * Stream the default reply's first `afterChunks` events, then destroy the socket.
-   * A non-stream request gets the headers and, if `afterChunks > 0`, half its body first.
+   * A non-stream request gets the headers and, if `afterChunks > 0`, half its body first;
+   * speech audio, its first `afterChunks` pieces.
    */
   | { kind: 'drop'; afterChunks: number }
   /**
@@ -104,6 +105,8 @@ export interface FakeOpenAI extends FakeUpstream<Reply> {
   url: string;
   /** The account's rate limits, when `quota` was given (a test sets what is left). */
   quota: FakeQuota | undefined;
+  /** Speech requests whose connection the other side closed before their audio's last piece was written, oldest first. */
+  unfinished: RecordedRequest[];
 }
 
 export const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini'];
@@ -151,6 +154,7 @@ interface Exchange {
 class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   readonly #options: ResolvedOptions;
   readonly quota: FakeQuota | undefined;
+  unfinished: RecordedRequest[] = [];
 
   constructor(options: ResolvedOptions) {
     super({ defaultReply, chunkDelayMs: options.chunkDelayMs, recordRequests: options.recordRequests, urlPath: '/v1' });
@@ -282,14 +286,38 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
    * (error, hang, raw, drop) act as on chat; any other reply means "answer as OpenAI would".
    */
   async #media(route: MediaRoute, record: RecordedRequest, res: ServerResponse, raw: Buffer): Promise<void> {
-    if (await this.#ownAnswer(record, res, String((record.body as { model?: unknown } | undefined)?.model ?? ''), await this.replyFor(record))) return;
+    const reply = await this.replyFor(record);
     const answer = await mediaAnswer(route, record, raw);
+    // A `drop` of speech audio breaks off after `afterChunks` of its pieces; of any other answer, after the headers.
+    const audioDrop = reply.kind === 'drop' && 'pieces' in answer ? reply.afterChunks : undefined;
+    if (audioDrop === undefined && (await this.#ownAnswer(record, res, String((record.body as { model?: unknown } | undefined)?.model ?? ''), reply))) return;
     if ('events' in answer) {
       await this.writeStream(res, sseHeaders(record), answer.events);
       return void res.end();
     }
+    if ('pieces' in answer) {
+      const closed = this.#watchUnfinished(record, res);
+      await this.writeStream(res, responseHeaders(answer.contentType, record.receivedAt), audioDrop === undefined ? answer.pieces : answer.pieces.slice(0, audioDrop));
+      if (audioDrop === undefined) return void res.end();
+      closed.byFake = true;
+      return this.dropConnection(res);
+    }
     res.writeHead(answer.status, { ...responseHeaders(answer.contentType, record.receivedAt), 'content-length': Buffer.byteLength(answer.body) });
     res.end(answer.body);
+  }
+
+  /** Records `record` in `unfinished` if its connection closes before the answer's end, unless the fake closed it (`byFake`). */
+  #watchUnfinished(record: RecordedRequest, res: ServerResponse): { byFake: boolean } {
+    const closed = { byFake: false };
+    res.once('close', () => {
+      if (!res.writableFinished && !closed.byFake) this.unfinished.push(record);
+    });
+    return closed;
+  }
+
+  override reset(): void {
+    super.reset();
+    this.unfinished = [];
   }
 
   /**

@@ -1,0 +1,72 @@
+import { Writable } from 'node:stream';
+import { mintKey } from '../lib/access/api-key';
+import { parseConfig } from '../lib/config/load';
+import { LocalCredentials } from '../lib/credentials/local';
+import { createGateway } from '../lib/gateway';
+import { MemoryKeyStore } from '../lib/store/keys';
+import { MemoryRateWindows } from '../lib/store/rate-windows';
+import { MemorySpendStore } from '../lib/store/spend';
+import { MemoryUsageSink } from '../lib/usage/record';
+import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
+import { fakeSpeech, SPEECH_PIECES } from '../test/fakes/openai-media-wire';
+import { functionUrlEvent as event, lambdaContext as context, type StreamHandler } from '../test/lambda';
+import type { RecordedPrelude } from '../test/setup/awslambda';
+import { createProxyHandler } from './proxy';
+
+/** What Lambda's response stream would have sent of a binary answer: the prelude, then each write's bytes and when it came. */
+class TimedBinaryStream extends Writable {
+  prelude?: RecordedPrelude;
+  readonly writes: { at: number; bytes: Buffer; preludeBefore: boolean }[] = [];
+  constructor(readonly start: number) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.writes.push({ at: performance.now() - this.start, bytes: Buffer.from(chunk), preludeBefore: this.prelude !== undefined });
+    done();
+  }
+}
+
+const GAP_MS = 100;
+const INPUT = 'Speech through the function URL, piece by piece as it is synthesised.';
+
+describe('the Lambda proxy handler, speech', () => {
+  let paced: FakeOpenAI;
+  let key: string;
+  let usage: MemoryUsageSink;
+  let handler: StreamHandler;
+
+  beforeAll(async () => {
+    paced = await startFakeOpenAI({ apiKey: 'sk-up', chunkDelayMs: GAP_MS });
+    const keys = new MemoryKeyStore();
+    const minted = mintKey({ name: 't', models: ['*'] }, new Date());
+    key = minted.key;
+    await keys.put(minted.record);
+    usage = new MemoryUsageSink();
+    const config = parseConfig({
+      providers: [{ id: 'paced', type: 'openai', baseUrl: paced.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
+      models: [{ name: 'tts', targets: [{ provider: 'paced', model: 'gpt-4o-mini-tts' }] }],
+    });
+    const gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend: new MemorySpendStore(), usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+    handler = createProxyHandler(() => gateway) as unknown as StreamHandler;
+  });
+  afterAll(async () => {
+    await paced.close();
+  });
+
+  it('streams the audio back as it arrives: the prelude first, then each piece as its own write, the call booked ok', async () => {
+    // Prepare
+    const stream = new TimedBinaryStream(performance.now());
+
+    // Act
+    await handler(event({ model: 'tts', voice: 'alloy', input: INPUT, response_format: 'wav' }, { authorization: `Bearer ${key}` }, '/v1/audio/speech'), stream, context(60_000));
+
+    // Assess
+    expect(stream.prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': 'audio/wav' } });
+    expect(stream.writes.every((w) => w.preludeBefore)).toBe(true);
+    expect(Buffer.concat(stream.writes.map((w) => w.bytes))).toEqual(fakeSpeech(INPUT, 'wav'));
+    expect(stream.writes.length).toBeGreaterThanOrEqual(SPEECH_PIECES - 1);
+    // Written as they came, GAP_MS apart, not all at once at the end.
+    expect(stream.writes.at(-1)!.at - stream.writes[0]!.at).toBeGreaterThanOrEqual((SPEECH_PIECES - 2) * GAP_MS);
+    expect(usage.records).toEqual([expect.objectContaining({ surface: 'openai-audio', stream: false, outcome: 'ok', status: 200, ttftMs: expect.any(Number) })]);
+  });
+});

@@ -1,0 +1,181 @@
+import type { UpstreamResponse } from '../upstream/http';
+import { newContext, type RequestContext } from './context';
+import { isRawMedia, rawMediaAnswer, type RawMediaInput } from './raw-media';
+
+/** An upstream answer whose body yields `chunks`, then fails with `failure` if given; `cancelled` says whether its reader left early. */
+function upstreamOf(chunks: string[], failure?: Error) {
+  const state = { cancelled: false, pulled: 0 };
+  async function* body(): AsyncGenerator<Buffer> {
+    let sentAll = false;
+    try {
+      for (const chunk of chunks) {
+        state.pulled++;
+        yield Buffer.from(chunk);
+      }
+      sentAll = true;
+      if (failure) throw failure;
+    } finally {
+      // Left before its end by its reader (`return`), not by its own failure.
+      if (!sentAll) state.cancelled = true;
+    }
+  }
+  const iterable = body();
+  const res: UpstreamResponse = {
+    status: 200,
+    headers: { 'content-type': 'audio/mpeg', 'x-request-id': 'up-1' },
+    body: Object.assign(iterable, { text: async () => '', bytes: async () => Buffer.alloc(0), dump: async () => undefined }),
+  };
+  return { res, state };
+}
+
+function inputOf(res: UpstreamResponse, options: { signal?: AbortSignal; maxUpstreamEventBytes?: number } = {}) {
+  const ctx: RequestContext = newContext('req-1', 'openai-audio', new Date(0));
+  const warnings: unknown[] = [];
+  const finish = jest.fn();
+  const input: RawMediaInput = {
+    res,
+    ctx,
+    deps: { logger: { debug() {}, info() {}, error() {}, warn: (...args: unknown[]) => void warnings.push(args) }, config: { limits: { maxUpstreamEventBytes: options.maxUpstreamEventBytes ?? 1024 } } },
+    signal: options.signal,
+    finish,
+  };
+  return { input, ctx, warnings, finish };
+}
+
+async function readAll(body: unknown): Promise<string> {
+  let text = '';
+  for await (const chunk of body as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
+  return text;
+}
+
+describe('isRawMedia', () => {
+  it.each([
+    ['audio/mpeg', true],
+    ['audio/wav', true],
+    ['audio/pcm', true],
+    ['Audio/Opus', true],
+    ['application/octet-stream', true],
+    ['application/json', false],
+    ['text/event-stream; charset=utf-8', false],
+    ['text/plain; charset=utf-8', false],
+    ['', false],
+  ])('tells %j raw: %s', (contentType, raw) => {
+    expect(isRawMedia(contentType)).toBe(raw);
+  });
+});
+
+describe('rawMediaAnswer', () => {
+  it('relays each chunk as it comes with the upstream content type, first byte timed, outcome ok, books closed once', async () => {
+    // Prepare
+    const { res } = upstreamOf(['ID3', 'frame-1', 'frame-2']);
+    const { input, ctx, finish } = inputOf(res);
+
+    // Act
+    const answer = rawMediaAnswer(input);
+    const iterator = (answer.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const ttftAtFirst = ctx.ttftMs;
+    const rest = await readAll({ [Symbol.asyncIterator]: () => iterator });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.headers).toEqual({ 'content-type': 'audio/mpeg' });
+    expect(Buffer.from(first.value as Uint8Array).toString()).toBe('ID3');
+    expect(rest).toBe('frame-1frame-2');
+    expect(ttftAtFirst).toEqual(expect.any(Number));
+    expect(ctx.ttftMs).toBe(ttftAtFirst);
+    expect(ctx.outcome).toBe('ok');
+    expect(ctx.status).toBe(200);
+    expect(finish).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads the upstream only as fast as the client takes the chunks (a slow client holds it back, not the gateway)', async () => {
+    // Prepare
+    const { res, state } = upstreamOf(['a', 'b', 'c']);
+    const { input, finish } = inputOf(res);
+
+    // Act
+    const iterator = (rawMediaAnswer(input).body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    const pulledBeforeAsked = state.pulled;
+    await iterator.next();
+
+    // Assess
+    expect(pulledBeforeAsked).toBe(0);
+    expect(state.pulled).toBe(1);
+    expect(finish).not.toHaveBeenCalled();
+  });
+
+  it('ends the audio without an error event and books it interrupted when the upstream breaks off', async () => {
+    // Prepare
+    const { res } = upstreamOf(['ID3', 'frame-1'], new Error('other side closed'));
+    const { input, ctx, warnings, finish } = inputOf(res);
+
+    // Act
+    const text = await readAll(rawMediaAnswer(input).body);
+
+    // Assess
+    expect(text).toBe('ID3frame-1');
+    expect(ctx).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_interrupted', errorDetail: 'other side closed' });
+    expect(warnings).toEqual([['media answer interrupted', expect.objectContaining({ requestId: 'req-1', contentType: 'audio/mpeg', relayedBytes: 10, code: 'upstream_interrupted' })]]);
+    expect(finish).toHaveBeenCalledTimes(1);
+  });
+
+  it('books it aborted, with nothing logged, when the client went away', async () => {
+    // Prepare
+    const controller = new AbortController();
+    controller.abort(new Error('client gone'));
+    const { res } = upstreamOf(['ID3'], new Error('aborted'));
+    const { input, ctx, warnings } = inputOf(res, { signal: controller.signal });
+
+    // Act
+    await readAll(rawMediaAnswer(input).body);
+
+    // Assess
+    expect(ctx.outcome).toBe('aborted');
+    expect(ctx.errorCode).toBeUndefined();
+    expect(warnings).toEqual([]);
+  });
+
+  it('books it interrupted by the deadline when the request ran out of time', async () => {
+    // Prepare
+    const deadline = AbortSignal.abort(new DOMException('timed out', 'TimeoutError'));
+    const { res } = upstreamOf(['ID3'], new Error('aborted'));
+    const { input, ctx } = inputOf(res, { signal: deadline });
+
+    // Act
+    await readAll(rawMediaAnswer(input).body);
+
+    // Assess
+    expect(ctx).toMatchObject({ outcome: 'interrupted', errorCode: 'deadline_exceeded' });
+  });
+
+  it('cancels the upstream and books it aborted when the door stops reading', async () => {
+    // Prepare
+    const { res, state } = upstreamOf(['ID3', 'frame-1', 'frame-2']);
+    const { input, ctx, finish } = inputOf(res);
+    const iterator = (rawMediaAnswer(input).body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+
+    // Act
+    await iterator.next();
+    await iterator.return?.(undefined);
+
+    // Assess
+    expect(state.cancelled).toBe(true);
+    expect(ctx.outcome).toBe('aborted');
+    expect(finish).toHaveBeenCalledTimes(1);
+  });
+
+  it('ends the audio at the bound of a whole answer, the upstream cancelled, as interrupted', async () => {
+    // Prepare: a bound of 4 bytes per event makes 32 for the whole answer.
+    const { res, state } = upstreamOf(['0123456789', '0123456789', '0123456789', '0123456789', '0123456789']);
+    const { input, ctx } = inputOf(res, { maxUpstreamEventBytes: 4 });
+
+    // Act
+    const text = await readAll(rawMediaAnswer(input).body);
+
+    // Assess
+    expect(text).toBe('0123456789'.repeat(3));
+    expect(state.cancelled).toBe(true);
+    expect(ctx).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_answer_too_large' });
+  });
+});

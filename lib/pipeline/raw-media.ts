@@ -1,0 +1,105 @@
+/**
+ * Binary media answers (speech's audio) relayed as they arrive. OpenAI and Azure send speech as
+ * chunked audio while it is synthesised, so a voice app starts playing after the first chunk;
+ * read whole, the time to first audio would be the whole synthesis time.
+ */
+import { GatewayError } from '../http/errors';
+import type { GatewayResponse } from '../http/types';
+import type { UpstreamResponse } from '../upstream/http';
+import { answerTooLarge, upstreamLimits } from '../upstream/event-bound';
+import type { RequestContext } from './context';
+import type { ProxyDeps } from './deps';
+import { clientGone, whyAborted } from './signal';
+
+/**
+ * Whether a passed-through media answer is raw bytes to relay as they come (`audio/*`, or bytes
+ * of no named type) rather than JSON, text or events, which go back whole or as a stream of
+ * events. No other media answer of OpenAI's is binary: images come as JSON (`b64_json`, `url`),
+ * transcriptions as JSON or text, moderations as JSON.
+ *
+ * @example
+ * isRawMedia('audio/mpeg'); // true
+ * isRawMedia('application/json'); // false
+ */
+export function isRawMedia(contentType: string): boolean {
+  const type = contentType.trimStart().toLowerCase();
+  return type.startsWith('audio/') || type.startsWith('application/octet-stream');
+}
+
+/** What relaying a raw answer needs of the request. */
+export interface RawMediaInput {
+  res: UpstreamResponse;
+  ctx: RequestContext;
+  deps: Pick<ProxyDeps, 'logger'> & { config: { limits: { maxUpstreamEventBytes: number } } };
+  signal: AbortSignal | undefined;
+  /** Closes the books; called once the relay has ended, however it ended. */
+  finish: () => void;
+}
+
+/**
+ * A raw media answer passed on chunk by chunk: its status and content type at once, then each
+ * chunk as the upstream sends it, read only as fast as the client takes them (the door writes a
+ * chunk, waits for the socket, then asks for the next; the upstream body stops reading its socket
+ * when chunks pile up), so a slow client never makes the gateway hold the audio.
+ *
+ * The books are a stream's: time to first byte at the first chunk, outcome `ok` at the end,
+ * `aborted` when the client leaves (the upstream is cancelled), `interrupted` when the upstream
+ * breaks off or the answer outgrows the whole-answer bound. Raw audio has no in-band error
+ * format: the client's audio just ends, and the log line says why. Speech reports no usage in
+ * its audio, so none is read (its cost is the price per call, as for a whole answer).
+ *
+ * No SSE framing (`UpstreamBody.frame`) applies: audio has no events. The total is still capped
+ * at the bound of a whole answer (eight times `limits.maxUpstreamEventBytes`): nothing is held,
+ * but an upstream that never stops must not keep the instance busy and the client paying for it.
+ *
+ * @example
+ * if (isRawMedia(contentType)) return rawMediaAnswer({ res, ctx, deps, signal, finish });
+ */
+export function rawMediaAnswer({ res, ctx, deps, signal, finish }: RawMediaInput): GatewayResponse {
+  ctx.status = res.status;
+  const contentType = String(res.headers['content-type']);
+  const { answerBytes } = upstreamLimits(deps.config.limits.maxUpstreamEventBytes);
+  async function* relayRawMedia(): AsyncGenerator<Uint8Array> {
+    let relayed = 0;
+    try {
+      for await (const chunk of res.body) {
+        relayed += chunk.byteLength;
+        // Leaving the loop cancels the upstream (its iterator's `return`).
+        if (relayed > answerBytes) throw answerTooLarge(answerBytes);
+        ctx.ttftMs ??= performance.now() - ctx.startPerf;
+        yield chunk;
+      }
+      ctx.outcome = 'ok';
+    } catch (err) {
+      if (clientGone(signal)) {
+        ctx.outcome = 'aborted';
+        return;
+      }
+      const error = signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : brokeOff(err);
+      ctx.outcome = 'interrupted';
+      ctx.errorCode = error.code;
+      ctx.errorDetail = error.detail;
+      deps.logger.warn('media answer interrupted', {
+        requestId: ctx.requestId,
+        provider: ctx.provider,
+        account: ctx.account,
+        contentType,
+        relayedBytes: relayed,
+        error: (err as Error).message,
+        ...(error.code ? { code: error.code } : {}),
+        ...(error.detail ? { detail: error.detail } : {}),
+      });
+    } finally {
+      // Reached without an outcome only when the door stopped reading: the client went away.
+      ctx.outcome ??= 'aborted';
+      finish();
+    }
+  }
+  return { status: res.status, headers: { 'content-type': contentType }, body: relayRawMedia() };
+}
+
+/** The socket's own words (which may name the upstream's address) are the log's, never the client's. */
+function brokeOff(cause: unknown): GatewayError {
+  const detail = cause instanceof Error && cause.message ? { detail: cause.message } : {};
+  return new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted', ...detail, cause });
+}

@@ -1,0 +1,183 @@
+import OpenAI from 'openai';
+import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../fakes/openai-media-wire';
+import { ADMIN_TOKEN, eventually, startHarness, UPSTREAM_KEY, type Harness } from './harness';
+
+/**
+ * Speech audio relayed as the upstream synthesises it: the fakes send it in pieces `GAP_MS` apart
+ * (chunked, as OpenAI and Azure do), and the official openai client, reading the body as a stream,
+ * must have the first piece long before the last is sent, the bytes identical, and the books a
+ * stream's: time to first byte, `ok`, `aborted` when it hangs up, `interrupted` when the upstream breaks off.
+ */
+const GAP_MS = 150;
+const AZURE_KEY = 'azure-upstream-key';
+/** $0.015 per call: speech reports no usage in its audio, so its price per call is all it costs. */
+const PER_CALL = 0.015;
+const INPUT = 'The quick brown fox jumps over the lazy dog, and then reads the whole paragraph aloud.';
+
+let h: Harness;
+let paced: FakeOpenAI;
+let azure: FakeAzureOpenAI;
+let client: OpenAI;
+let key: { id: string; key: string };
+
+beforeAll(async () => {
+  paced = await startFakeOpenAI({ apiKey: UPSTREAM_KEY, chunkDelayMs: GAP_MS });
+  azure = await startFakeAzureOpenAI({ apiKey: AZURE_KEY, chunkDelayMs: GAP_MS });
+  h = await startHarness({
+    credentials: { AZURE_KEY },
+    config: ({ upstream }) => ({
+      providers: [
+        { id: 'paced', type: 'openai', baseUrl: paced.url, accounts: [{ id: 'p', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+        { id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+        { id: 'az', type: 'azure-openai', baseUrl: azure.url, apiVersion: '2025-04-01-preview', accounts: [{ id: 'z', apiKey: { env: 'AZURE_KEY' } }] },
+      ],
+      models: [
+        { name: 'tts', price: { perRequest: PER_CALL }, targets: [{ provider: 'paced', model: 'gpt-4o-mini-tts' }] },
+        { name: 'tts-failover', targets: [{ provider: 'primary', model: 'gpt-4o-mini-tts' }, { provider: 'paced', model: 'gpt-4o-mini-tts' }] },
+        { name: 'tts-azure', targets: [{ provider: 'az', model: 'my-tts' }] },
+      ],
+    }),
+  });
+  key = await h.createKey({ name: 'speech', models: ['tts*'] });
+  client = h.openai({ apiKey: key.key });
+});
+afterAll(async () => {
+  await h.close();
+  await paced.close();
+  await azure.close();
+});
+beforeEach(() => {
+  paced.reset();
+  azure.reset();
+  h.upstream.reset();
+  h.health.clear();
+});
+
+/** Each chunk the client read and when (ms since `start`). */
+async function timedChunks(res: Response, start: number): Promise<{ at: number; bytes: Buffer }[]> {
+  const reader = res.body!.getReader();
+  const chunks: { at: number; bytes: Buffer }[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return chunks;
+    chunks.push({ at: performance.now() - start, bytes: Buffer.from(value) });
+  }
+}
+
+/** The key's latest record on `openai-audio`, once there is one that `check` accepts. */
+async function record(keyId: string, check: (r: Awaited<ReturnType<Harness['usage']>>[number]) => boolean = () => true) {
+  let found: Awaited<ReturnType<Harness['usage']>>[number] | undefined;
+  await eventually(async () => {
+    found = (await h.usage(keyId)).filter((r) => r.surface === 'openai-audio' && check(r)).at(-1);
+    expect(found).toBeDefined();
+  });
+  return found!;
+}
+
+describe('speech audio relayed as it is synthesised', () => {
+  it('hands the client the first audio long before the upstream sends the last, byte for byte, timed and booked ok', async () => {
+    // Act
+    const start = performance.now();
+    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const chunks = await timedChunks(res, start);
+
+    // Assess
+    const firstMs = chunks[0]!.at;
+    const lastMs = chunks.at(-1)!.at;
+    // The upstream sends its last piece (SPEECH_PIECES - 1) gaps after its first: read whole, the first byte would come after it.
+    expect(firstMs).toBeLessThan(3 * GAP_MS);
+    expect(lastMs - firstMs).toBeGreaterThanOrEqual((SPEECH_PIECES - 2) * GAP_MS);
+    expect(chunks.length).toBeGreaterThanOrEqual(SPEECH_PIECES - 1);
+    expect(res.headers.get('content-type')).toBe('audio/mpeg');
+    expect(Buffer.concat(chunks.map((c) => c.bytes))).toEqual(fakeSpeech(INPUT));
+    const booked = await record(key.id);
+    expect(booked).toMatchObject({ model: 'tts', provider: 'paced', status: 200, stream: false, outcome: 'ok', inputTokens: 0, outputTokens: 0, costMicros: PER_CALL * 1_000_000 });
+    expect(booked.ttftMs).toBeLessThan(3 * GAP_MS);
+    expect(booked.latencyMs).toBeGreaterThanOrEqual((SPEECH_PIECES - 1) * GAP_MS - 20);
+  });
+
+  it('relays Azure speech on the deployments path the same way', async () => {
+    // Act
+    const start = performance.now();
+    const res = await client.audio.speech.create({ model: 'tts-azure', voice: 'alloy', input: INPUT, response_format: 'opus' });
+    const chunks = await timedChunks(res, start);
+
+    // Assess
+    expect(azure.requests[0]?.path).toBe('/openai/deployments/my-tts/audio/speech');
+    expect(res.headers.get('content-type')).toBe('audio/opus');
+    expect(Buffer.concat(chunks.map((c) => c.bytes))).toEqual(fakeSpeech(INPUT, 'opus'));
+    expect(chunks.at(-1)!.at - chunks[0]!.at).toBeGreaterThanOrEqual((SPEECH_PIECES - 2) * GAP_MS);
+    expect(await record(key.id)).toMatchObject({ model: 'tts-azure', provider: 'az', outcome: 'ok', ttftMs: expect.any(Number) });
+  });
+
+  it('books the call aborted and closes the upstream connection when the client hangs up mid-audio', async () => {
+    // Prepare
+    const controller = new AbortController();
+    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }, { signal: controller.signal });
+    const reader = res.body!.getReader();
+
+    // Act
+    const first = await reader.read();
+    controller.abort();
+
+    // Assess
+    expect(Buffer.from(first.value!)).toEqual(speechPieces(fakeSpeech(INPUT))[0]);
+    await eventually(() => expect(paced.unfinished).toHaveLength(1));
+    const booked = await record(key.id, (r) => r.outcome === 'aborted');
+    expect(booked).toMatchObject({ status: 200, outcome: 'aborted', ttftMs: expect.any(Number), costMicros: PER_CALL * 1_000_000 });
+  });
+
+  it('ends the client\'s audio where the upstream broke off, booked interrupted', async () => {
+    // Prepare
+    paced.reply({ kind: 'drop', afterChunks: 2 });
+
+    // Act
+    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const audio = Buffer.from(await res.arrayBuffer());
+
+    // Assess: no error format exists inside raw audio; the audio is what came.
+    expect(audio).toEqual(Buffer.concat(speechPieces(fakeSpeech(INPUT)).slice(0, 2)));
+    expect(await record(key.id, (r) => r.outcome === 'interrupted')).toMatchObject({ status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+
+  it('maps an upstream refusal before any audio to the client\'s error, as before', async () => {
+    // Prepare
+    paced.reply({ kind: 'error', status: 400 });
+
+    // Act
+    const err = (await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err.status).toBe(400);
+    expect(await record(key.id)).toMatchObject({ status: 400, outcome: 'upstream_error' });
+  });
+
+  it('fails over before the first byte and relays the next target\'s audio', async () => {
+    // Prepare
+    h.upstream.reply({ kind: 'error', status: 503 });
+
+    // Act
+    const res = await client.audio.speech.create({ model: 'tts-failover', voice: 'alloy', input: INPUT });
+
+    // Assess
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(fakeSpeech(INPUT));
+    expect(await record(key.id)).toMatchObject({ model: 'tts-failover', provider: 'paced', attempts: 2, outcome: 'ok' });
+  });
+
+  it('settles a budget at the price per call once the audio has ended', async () => {
+    // Prepare
+    const budgeted = await h.createKey({ name: 'speech-budget', models: ['tts'], limits: { usdPerDay: 1 } });
+
+    // Act
+    const res = await h.openai({ apiKey: budgeted.key }).audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    await res.arrayBuffer();
+
+    // Assess
+    expect(await record(budgeted.id)).toMatchObject({ outcome: 'ok', costMicros: PER_CALL * 1_000_000 });
+    const shown = (await (await fetch(`${h.gw.url}/admin/keys/${budgeted.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { spend: { kind: string; usedMicros: number }[] };
+    expect(shown.spend.find((s) => s.kind === 'day')?.usedMicros).toBe(PER_CALL * 1_000_000);
+  });
+});
