@@ -16,6 +16,25 @@ describe('ResponseIdReader', () => {
     }
   });
 
+  it.each([1, 5, 4096])('reads an id that does not lead its response by parsing the first event whole (chunks of %i)', (size) => {
+    const stream = created({ object: 'response', instructions: 'x'.repeat(3000), id: 'resp_late_key' }) + inProgress;
+    const told: string[] = [];
+    const reader = new ResponseIdReader((id) => told.push(id));
+
+    for (let i = 0; i < stream.length; i += size) reader.feed(Buffer.from(stream.slice(i, i + size)));
+
+    expect(told).toEqual(['resp_late_key']);
+  });
+
+  it('reads a stream that opens with a comment line', () => {
+    const told: string[] = [];
+    const reader = new ResponseIdReader((id) => told.push(id));
+
+    reader.feed(`: keep-alive\n\n${created({ id: 'resp_abc' })}`);
+
+    expect(told).toEqual(['resp_abc']);
+  });
+
   it('reads an event without its event line by its type', () => {
     const told: string[] = [];
     const reader = new ResponseIdReader((id) => told.push(id));
