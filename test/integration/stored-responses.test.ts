@@ -149,10 +149,10 @@ describe('continuing stored responses across a pool of accounts', () => {
     expect(resting()).toEqual([]);
     expect(anthropicUp.requests).toHaveLength(0);
     const records = (await listUsage(instances[1]!.gw.table, keyId, new Date().toISOString().slice(0, 10))).slice(-3);
-    expect(records.map((r) => [r.status, r.outcome, r.account, r.attempts])).toEqual([
-      [200, 'ok', holder, 1],
-      [200, 'ok', holder, 1 + asked.length],
-      [200, 'ok', holder, 1],
+    expect(records.map((r) => [r.status, r.outcome, r.account, r.attempts, r.balancedBy])).toEqual([
+      [200, 'ok', holder, 1, undefined],
+      [200, 'ok', holder, 1 + asked.length, undefined],
+      [200, 'ok', holder, 1, 'stored'],
     ]);
     expect(records[1]!.costMicros).toBeGreaterThan(0);
   });
