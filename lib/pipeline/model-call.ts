@@ -10,6 +10,7 @@ import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { CallContext, PolicyDeclined } from '../providers/types';
 import { vertexPublisher } from '../providers/vertex';
 import type { Attempt } from '../routing/attempts';
+import { storedRefOf } from '../routing/response-homes';
 import { stickyKeyOf } from '../routing/sticky';
 import type { CatalogModel } from '../routing/catalog';
 import type { Micros } from '../usage/cost';
@@ -26,9 +27,9 @@ import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { guardedBody, screeningOf } from './guardrails';
 import { mendedCall, mendingFor } from './mending';
-import { passthroughFor, type PassthroughRoute } from './passthrough';
+import { passthroughFor, withResponseIds, type PassthroughReader, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
-import { tryTargets } from './try-targets';
+import { tryTargets, type Continuation } from './try-targets';
 
 /** A request's body and model, checked, and the key (with its team) that may use it. */
 export interface AdmittedCall {
@@ -265,7 +266,9 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const signal = requestSignal(req, deps.now);
   const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
   const policyParams = ctx.params;
-  const { res, attempt, via: pass } = await tryTargets<PassthroughRoute | undefined>(call.entry.targets, { stickyKey }, ctx, deps, signal, async (attempt) => {
+  const responses = binding.name === 'openai-responses';
+  const continues = responses ? continuationOf(call.body, deps) : undefined;
+  const { res, attempt, via: pass } = await tryTargets<PassthroughRoute | undefined>(call.entry.targets, { stickyKey, continues }, ctx, deps, signal, async (attempt) => {
     // Each attempt's record of the policy starts afresh: a later target may send what an earlier one's translation declined.
     ctx.params = policyParams;
     // And its stop emulation: a fallback from o3 to gpt-4o sends gpt-4o the client's `stop`.
@@ -292,8 +295,16 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     return { res, parseError: adapter.parseError, via: undefined };
   });
   const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, body: call.body, raw: call.raw };
-  const served = await (pass ? passthroughAnswer(answer, pass, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body)));
+  // A stored response is remembered at the account that made it, so its continuation goes there (`ResponseHomes`).
+  const reader: PassthroughReader | undefined = pass && responses && call.body.store !== false ? withResponseIds(pass, (id) => deps.load.homes.remember(id, attempt.provider.id, attempt.account.id)) : pass;
+  const served = await (reader ? passthroughAnswer(answer, reader, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body)));
   return answered(cache, served, ctx, deps);
+}
+
+/** A Responses call that builds on a stored response or conversation: only the account holding it can answer, and only targets the API is passed through to hold any. */
+function continuationOf(body: Record<string, unknown>, deps: ProxyDeps): Continuation | undefined {
+  const ref = storedRefOf(body);
+  return ref && { ref, holds: (attempt) => passthroughFor('openai-responses', attempt, deps.providers) !== undefined };
 }
 
 /**

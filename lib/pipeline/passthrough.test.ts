@@ -2,7 +2,7 @@ import type { Attempt } from '../routing/attempts';
 import type { ProviderRegistry } from '../providers/registry';
 import { UpstreamBody } from '../upstream/response-body';
 import { upstreamLimits } from '../upstream/event-bound';
-import { passthroughFor } from './passthrough';
+import { passthroughFor, withResponseIds } from './passthrough';
 
 const attempt = (type: string, model: string, extra: Record<string, unknown> = {}) => ({ provider: { id: 'p', type, ...extra }, account: { id: 'a', weight: 1 }, model }) as unknown as Attempt;
 const registry = { bedrockCredentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) } as unknown as ProviderRegistry;
@@ -199,5 +199,37 @@ describe('an SSE relay over a bounded body', () => {
     expect(await failure).toMatchObject({ code: 'upstream_event_too_large' });
     expect(offered).toBeLessThanOrEqual(128 * 1024);
     expect(sent).toBe(0);
+  });
+});
+
+describe('withResponseIds', () => {
+  const responses = () => passthroughFor('openai-responses', attempt('openai', 'gpt-4o'), registry)!;
+
+  it("tells a whole answer's id while reading its usage, which it still returns", () => {
+    const told: string[] = [];
+
+    const usage = withResponseIds(responses(), (id) => told.push(id)).usageOf({ id: 'resp_1', object: 'response', usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 } });
+
+    expect(told).toEqual(['resp_1']);
+    expect(usage).toMatchObject({ input: 3, output: 2 });
+  });
+
+  it("tells a stream's id from its response.created while its bytes go on unchanged", async () => {
+    const told: string[] = [];
+    const events = [
+      `event: response.created\ndata: ${JSON.stringify({ type: 'response.created', sequence_number: 0, response: { id: 'resp_2', object: 'response', status: 'in_progress' } })}\n\n`,
+      `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', sequence_number: 1, response: { id: 'resp_2', object: 'response', status: 'completed', usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 } } })}\n\n`,
+    ];
+    async function* source() {
+      for (const event of events) yield Buffer.from(event);
+    }
+
+    const relay = withResponseIds(responses(), (id) => told.push(id)).relay(source(), { start: 0, clientAskedUsage: false });
+    const sent: string[] = [];
+    for await (const chunk of relay.body) sent.push(Buffer.from(chunk).toString());
+
+    expect(told).toEqual(['resp_2']);
+    expect(sent.join('')).toBe(events.join(''));
+    expect(relay.findings()).toMatchObject({ complete: true, usage: { input: 3, output: 2 } });
   });
 });

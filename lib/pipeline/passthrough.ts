@@ -11,6 +11,7 @@ import { errorFromOpenAIUpstream } from '../providers/openai/errors';
 import { openAIChatRequest, openAIResponsesRequest, type OpenAIChatCall } from '../providers/openai/request';
 import { MediaStreamMeter } from '../providers/openai/media-meter';
 import { ResponsesStreamMeter } from '../providers/openai/responses-meter';
+import { ResponseIdReader, responseIdOf } from '../providers/openai/response-id';
 import { OpenAIStreamMeter } from '../providers/openai/stream-meter';
 import { usageFromOpenAI, usageFromResponses } from '../providers/openai/usage';
 import type { ProviderRegistry } from '../providers/registry';
@@ -75,6 +76,8 @@ export interface RelayOptions {
   providerId?: string;
   /** The most held of one event where the relay frames events itself (Gemini's array); SSE and event streams are bounded by the body. */
   maxEventBytes?: number;
+  /** Told the id of the response a Responses stream carries, as soon as its `response.created` came (`withResponseIds`). */
+  onResponseId?: (id: string) => void;
 }
 
 /** A stream on its way through, and what reading it on the side found. */
@@ -226,10 +229,10 @@ interface SideMeter {
   error: string | undefined;
 }
 
-/** A stream's bytes passed on untouched (or as `gate` lets them), each chunk before the meter reads it, and what the meter found. */
-function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () => Partial<StreamFindings>, gate?: ChunkGate) {
+/** A stream's bytes passed on untouched (or as `gate` lets them), each chunk before the meter (and `alsoRead`, where given) reads it, and what the meter found. */
+function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () => Partial<StreamFindings>, gate?: ChunkGate, alsoRead?: (chunk: Uint8Array) => void) {
   return {
-    body: passThenRead(source, (chunk) => meter.feed(chunk), gate),
+    body: passThenRead(source, alsoRead ? (chunk) => (meter.feed(chunk), alsoRead(chunk)) : (chunk) => meter.feed(chunk), gate),
     findings: (): StreamFindings => ({
       complete: meter.complete,
       ...(meter.usage ? { usage: meter.usage } : {}),
@@ -257,8 +260,9 @@ const OPENAI_RESPONSES: PassthroughRoute = {
   request: (call) => openAIResponsesRequest(responsesCall(call)),
   parseError: errorFromOpenAIUpstream,
   usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
-  relay(source, { start, providerId = 'openai' }) {
+  relay(source, { start, providerId = 'openai', onResponseId }) {
     const meter = new ResponsesStreamMeter(start);
+    const ids = onResponseId && new ResponseIdReader(onResponseId);
     return rewritingErrors(responsesErrorEvents(providerId), 'sse', (gate) =>
       sideRead(
         source,
@@ -268,11 +272,34 @@ const OPENAI_RESPONSES: PassthroughRoute = {
           outputChars: meter.outputChars,
         }),
         gate,
+        ids && ((chunk) => ids.feed(chunk)),
       ),
     );
   },
   needsApiKey: true,
 };
+
+/**
+ * A Responses passthrough reader that also tells `onId` the id of the response it reads, so the
+ * account that holds it is remembered (`ResponseHomes`): a stream's as soon as its
+ * `response.created` came, before the client can continue it; a whole answer's from the parse its
+ * usage needs anyway, when the books close (on the turn of the event loop after the answer was
+ * written, before the client can have read it and sent the next call).
+ *
+ * @example
+ * passthroughAnswer(input, withResponseIds(pass, (id) => deps.load.homes.remember(id, 'openai', 'b')), false)
+ */
+export function withResponseIds(pass: PassthroughReader, onId: (id: string) => void): PassthroughReader {
+  return {
+    ...pass,
+    usageOf(json) {
+      const id = responseIdOf(json);
+      if (id !== undefined) onId(id);
+      return pass.usageOf(json);
+    },
+    relay: (source, options) => pass.relay(source, { ...options, onResponseId: onId }),
+  };
+}
 
 /**
  * Images, audio and moderations passed through (`lib/pipeline/media-operations.ts`): usage where

@@ -5,6 +5,7 @@ import { planAttempts, type Attempt } from '../routing/attempts';
 import type { Target } from '../routing/catalog';
 import { shouldFailOver } from '../routing/failover';
 import { accountRef, retryAfterMs, type FailureKind } from '../routing/health';
+import { continuationOrder, notHeldHere, type StoredRef } from '../routing/response-homes';
 import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
@@ -20,6 +21,16 @@ export interface AttemptSent<Via> {
   via: Via;
 }
 
+/**
+ * A Responses call that builds on a stored object (`previous_response_id`, `conversation`), which
+ * only the account holding it can answer.
+ */
+export interface Continuation {
+  ref: StoredRef;
+  /** Whether the attempt's account may hold stored responses: the Responses API is passed through to it. */
+  holds: (attempt: Attempt) => boolean;
+}
+
 /** The first attempt that answered with a success. */
 export interface Answered<Via> {
   res: UpstreamResponse;
@@ -33,18 +44,30 @@ export interface Answered<Via> {
  * next attempt after a connection failure or an answer `shouldFailOver` names, resting the
  * account that failed; the caller's own mistakes (other 4xx, refusals from `send` below 500) end
  * the request at once. Nothing has reached the client before this returns.
+ *
+ * A call that builds on a stored Responses object (`continues`) goes first to the account this
+ * instance remembers holding it (`continuationOrder`). An account that answers that it does not
+ * hold it (`notHeldHere`) is not resting, failing or slow: the next account that may hold it is
+ * asked at once, and the client gets that 400 only when every one said so (another failure, a 429
+ * of an account that may hold it, wins: it is worth retrying). When the remembered account fails
+ * otherwise, no other is asked: none can answer. Where it was served is remembered.
  */
 export async function tryTargets<Via>(
   targets: readonly Target[],
-  options: { stickyKey?: string | undefined },
+  options: { stickyKey?: string | undefined; continues?: Continuation | undefined },
   ctx: RequestContext,
   deps: ProxyDeps,
   signal: AbortSignal | undefined,
   send: (attempt: Attempt) => Promise<AttemptSent<Via>>,
 ): Promise<Answered<Via>> {
   let lastError: unknown;
+  // The last account's word that it does not hold the stored object a continuation builds on.
+  let notHeld: GatewayError | undefined;
   deps.sharedHealth?.refreshSoon();
-  for (const attempt of planAttempts(targets, { cooling: (ref) => deps.health.isCooling(ref), ...(options.stickyKey ? { stickyKey: options.stickyKey } : {}), load: deps.load, stream: ctx.stream })) {
+  const planned = planAttempts(targets, { cooling: (ref) => deps.health.isCooling(ref), ...(options.stickyKey ? { stickyKey: options.stickyKey } : {}), load: deps.load, stream: ctx.stream });
+  const { continues } = options;
+  const home = continues && deps.load.homes.homeOf(continues.ref.id);
+  for (const attempt of continues ? continuationOrder(planned, home, continues.holds) : planned) {
     if (signal?.aborted) break;
     ctx.attempts++;
     ctx.provider = attempt.provider.id;
@@ -52,6 +75,8 @@ export async function tryTargets<Via>(
     ctx.upstreamModel = attempt.model;
     ctx.price = attempt.price;
     const ref = accountRef(attempt.provider.id, attempt.account.id);
+    // The account known to hold the stored object: when it fails, no other can answer.
+    const atHome = home !== undefined && attempt.provider.id === home.providerId && attempt.account.id === home.accountId;
     // The account's place in flight: given back as soon as the attempt has failed (both ways it can
     // fail, below), else by the books' closing (`finishRequest`) once the answer has ended, however it ends.
     const release = deps.load.begin(ref);
@@ -70,6 +95,7 @@ export async function tryTargets<Via>(
       lastError = err;
       deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message, ...detailOf(err) });
       rest(attempt, err instanceof GatewayError && CREDENTIAL_FAILURES.has(err.code) ? 'auth' : 'error', undefined, ctx, deps);
+      if (atHome) break;
       continue;
     }
     headersCame();
@@ -80,21 +106,32 @@ export async function tryTargets<Via>(
       release();
       const text = await res.body.text().catch(() => '');
       const error = sent.parseError(res.status, res.headers, text, attempt.provider.id);
+      ctx.outcome = 'upstream_error';
+      if (continues && notHeldHere(continues.ref, error)) {
+        // Not a failure of the account (no rest, no latency sample, nothing in health): another account of the pool may hold it.
+        deps.logger.info('stored object not on this account', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, stored: continues.ref.kind });
+        notHeld = error;
+        continue;
+      }
       if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
       deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, ...detailOf(error) });
       lastError = error;
-      ctx.outcome = 'upstream_error';
       // An account out of its quota is a rate limit however it is sent (Bedrock's ServiceQuotaExceededException is a 400): another account may serve.
       const status = error.status === 429 ? 429 : res.status;
       const failure = failureOf(status);
       if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
-      if (shouldFailOver(status) || error.code === 'upstream_failed_precondition') continue;
+      if (shouldFailOver(status) || error.code === 'upstream_failed_precondition') {
+        if (atHome) break;
+        continue;
+      }
       throw error;
     }
     ctx.releaseAccount = release;
     if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;
+    // A continuation follows its stored object, wherever its sticky key would go: the object's account is remembered, not a pin.
+    if (continues) deps.load.homes.remember(continues.ref.id, attempt.provider.id, attempt.account.id);
     // The conversation's cache is now where it was served: it keeps to that account (or back to its own, unpinned).
-    if (attempt.stickyHome !== undefined && options.stickyKey) deps.load.pins.served(options.stickyKey, attempt.provider.id, attempt.model, attempt.account.id, attempt.stickyHome);
+    else if (attempt.stickyHome !== undefined && options.stickyKey) deps.load.pins.served(options.stickyKey, attempt.provider.id, attempt.model, attempt.account.id, attempt.stickyHome);
     // Only answers are timed: a failure's speed says nothing of how soon the account answers (a
     // 429 comes back at once), and the rests already put a failing account last.
     deps.load.observe(ref, attempt.model, ctx.stream, performance.now() - startedAt);
@@ -103,7 +140,7 @@ export async function tryTargets<Via>(
     return { res, attempt, via: sent.via };
   }
   if (signal?.aborted) throw whyAborted(signal);
-  throw lastError ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
+  throw lastError ?? notHeld ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
 }
 
 /** A failure's log-only detail (`GatewayError.detail`), as a log field. */

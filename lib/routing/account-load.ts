@@ -1,4 +1,5 @@
 import { QuotaReadings, type HeadroomView } from './headroom';
+import { ResponseHomes } from './response-homes';
 import { ConversationPins } from './sticky-pins';
 
 /** How the smoothed latency forgets (`AccountLoad.observe`). */
@@ -106,6 +107,8 @@ export class AccountLoad implements LoadView {
   readonly quota: QuotaReadings;
   /** The sticky conversations moved off their own account, and where to (`tryTargets` notes who served each). */
   readonly pins = new ConversationPins();
+  /** Which account holds each stored Responses object this instance has seen (`previous_response_id`, `conversation`): a call building on one goes there first. */
+  readonly homes = new ResponseHomes();
 
   constructor(readonly now: () => number = Date.now) {
     this.quota = new QuotaReadings(now);

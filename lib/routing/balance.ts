@@ -6,8 +6,8 @@ import { HEADROOM } from './headroom';
 /** How a pool's accounts are ordered for a call: the config's `balance`. */
 export type Balance = NonNullable<ProviderConfig['balance']>;
 
-/** What ordered the pool a call was served from: its balance, a `latency` pool's exploring draw, or the conversation's sticky key. */
-export type BalancedBy = Balance | 'explore' | 'sticky';
+/** What ordered the pool a call was served from: its balance, a `latency` pool's exploring draw, the conversation's sticky key, or the account holding the stored response a Responses call builds on (`continuationOrder`). */
+export type BalancedBy = Balance | 'explore' | 'sticky' | 'stored';
 
 /**
  * The share of a `latency` pool's calls that take the weighted draw instead of the fastest

@@ -25,7 +25,7 @@ import { FakeServer, listening, type FakeUpstream, type HangReply, type Received
 import { randomHex, type RecordedRequest } from './http';
 import { newTextCompletionFrame, promptText, textCompletionBody, textCompletionEvents } from './openai-completions-wire';
 import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
-import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents } from './openai-responses-wire';
+import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, unknownPreviousResponse } from './openai-responses-wire';
 import { embeddingsObject, invalidEmbeddingsInput, newCompletionFrame, refusedByModel, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 
 export type { RecordedRequest } from './http';
@@ -248,7 +248,8 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
 
   /** The Responses API: text and function-call replies in OpenAI's format; error, hang and raw replies act as on chat. */
   async #responses(record: RecordedRequest, res: ServerResponse, model: string): Promise<void> {
-    const invalid = invalidResponsesRequest(record.body);
+    // This fake stores no responses: every previous_response_id is one it does not hold.
+    const invalid = invalidResponsesRequest(record.body) ?? unknownPreviousResponse(record.body, () => false);
     if (invalid) return writeJson(res, 400, invalid);
     const body = record.body as Record<string, unknown>;
     const exchange: Exchange = { res, record, model, stream: body.stream === true, includeUsage: false, apiVersion: 'v1' };

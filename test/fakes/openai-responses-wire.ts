@@ -196,7 +196,6 @@ export function invalidResponsesRequest(body: unknown): OpenAIErrorBody | undefi
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return errorBody('Invalid body: failed to parse JSON value.', 'invalid_request_error', null, null);
   const b = body as Record<string, unknown>;
   if (typeof b.model !== 'string' || b.model === '') return errorBody("Missing required parameter: 'model'.", 'invalid_request_error', 'model', 'missing_required_parameter');
-  if (typeof b.previous_response_id === 'string') return errorBody(`Previous response with id '${b.previous_response_id}' not found.`, 'invalid_request_error', 'previous_response_id', 'previous_response_not_found');
   if (b.input !== undefined && typeof b.input !== 'string' && !Array.isArray(b.input)) return errorBody("Invalid type for 'input': expected one of a string or array of input items, but got an object instead.", 'invalid_request_error', 'input', 'invalid_type');
   // OpenAI decrypts every reasoning item's encrypted content it gets back; what it did not encrypt it refuses.
   const foreign = Array.isArray(b.input)
@@ -204,6 +203,17 @@ export function invalidResponsesRequest(body: unknown): OpenAIErrorBody | undefi
     : undefined;
   if (foreign) return errorBody('The encrypted content for an item could not be verified. Reason: Encrypted content could not be decrypted or parsed.', 'invalid_request_error', null, 'invalid_encrypted_content');
   return responsesRefusedByModel(b.model, b);
+}
+
+/**
+ * The real API's 400 for a `previous_response_id` the account does not hold (each organisation and
+ * project keeps its own responses: another account's, one made with `store: false`, or none at all),
+ * or undefined when it holds it or none is named.
+ */
+export function unknownPreviousResponse(body: unknown, holds: (id: string) => boolean): OpenAIErrorBody | undefined {
+  const id = (body as { previous_response_id?: unknown } | null)?.previous_response_id;
+  if (typeof id !== 'string' || holds(id)) return undefined;
+  return errorBody(`Previous response with id '${id}' not found.`, 'invalid_request_error', 'previous_response_id', 'previous_response_not_found');
 }
 
 /** The real API's 404 for a reasoning item given by id without its encrypted content: it looks the id up among stored items, and this fake stores none. */

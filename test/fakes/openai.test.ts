@@ -105,7 +105,41 @@ describe('fake OpenAI upstream', () => {
     });
 
     it('refuses an unknown previous_response_id as the real API does', async () => {
-      await expect(client.responses.create({ model: 'gpt-4.1', input: 'x', previous_response_id: 'resp_nope' })).rejects.toMatchObject({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id' });
+      await expect(client.responses.create({ model: 'gpt-4.1', input: 'x', previous_response_id: 'resp_nope' })).rejects.toMatchObject({
+        status: 400,
+        code: 'previous_response_not_found',
+        param: 'previous_response_id',
+        error: { message: "Previous response with id 'resp_nope' not found.", type: 'invalid_request_error', param: 'previous_response_id', code: 'previous_response_not_found' },
+      });
+    });
+
+    it('continues the responses it stored, streamed or not, and says how long the chain is', async () => {
+      const first = await client.responses.create({ model: 'gpt-4.1', input: 'Hi' });
+      const second = await client.responses.create({ model: 'gpt-4.1', input: 'More', previous_response_id: first.id });
+      let third = '';
+      for await (const event of await client.responses.create({ model: 'gpt-4.1', input: 'Again', previous_response_id: second.id, stream: true })) if (event.type === 'response.output_text.delta') third += event.delta;
+
+      expect([first.output_text, second.output_text, third]).toEqual(['Echo: Hi', 'Echo: More (turn 2)', 'Echo: Again (turn 3)']);
+      expect(second.previous_response_id).toBe(first.id);
+      expect(fake.stored.size).toBe(3);
+    });
+
+    it('stores nothing with store: false, so such a response cannot be continued', async () => {
+      const unstored = await client.responses.create({ model: 'gpt-4.1', input: 'Hi', store: false });
+
+      await expect(client.responses.create({ model: 'gpt-4.1', input: 'More', previous_response_id: unstored.id })).rejects.toMatchObject({ status: 400, code: 'previous_response_not_found' });
+      expect(fake.stored.size).toBe(0);
+    });
+
+    it("does not hold another account's responses", async () => {
+      const other = await startFakeOpenAI({ apiKey: API_KEY });
+      try {
+        const made = await new OpenAI({ apiKey: API_KEY, baseURL: other.url, maxRetries: 0, timeout: 5_000 }).responses.create({ model: 'gpt-4.1', input: 'Hi' });
+
+        await expect(client.responses.create({ model: 'gpt-4.1', input: 'More', previous_response_id: made.id })).rejects.toMatchObject({ status: 400, code: 'previous_response_not_found' });
+      } finally {
+        await other.close();
+      }
     });
   });
 

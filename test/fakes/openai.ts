@@ -39,7 +39,7 @@ import {
 } from './openai-wire';
 import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
 import { invalidRerankBody, rerankAnswer, type RerankDialect } from './rerank-wire';
-import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, unknownReasoningItem, type ResponseContent } from './openai-responses-wire';
+import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, unknownPreviousResponse, unknownReasoningItem, type ResponseContent } from './openai-responses-wire';
 
 export type { RecordedRequest } from './http';
 export { base64Vector, embeddingTokens, embeddingVector, openAIErrors, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
@@ -107,6 +107,13 @@ export interface FakeOpenAI extends FakeUpstream<Reply> {
   quota: FakeQuota | undefined;
   /** Speech requests whose connection the other side closed before their audio's last piece was written, oldest first. */
   unfinished: RecordedRequest[];
+  /**
+   * The ids of the responses this account made with `store` not false, as the real API keeps them
+   * per organisation: a `previous_response_id` among them is continued (a text reply then ends
+   * with ` (turn N)`, N the chain's length, so a test sees the chain was found here), any other
+   * gets the real 400 `previous_response_not_found`. `reset()` forgets them.
+   */
+  readonly stored: ReadonlyMap<string, { turn: number }>;
 }
 
 export const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini'];
@@ -155,6 +162,11 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   readonly #options: ResolvedOptions;
   readonly quota: FakeQuota | undefined;
   unfinished: RecordedRequest[] = [];
+  readonly #stored = new Map<string, { turn: number }>();
+
+  get stored(): ReadonlyMap<string, { turn: number }> {
+    return this.#stored;
+  }
 
   constructor(options: ResolvedOptions) {
     super({ defaultReply, chunkDelayMs: options.chunkDelayMs, recordRequests: options.recordRequests, urlPath: '/v1' });
@@ -318,6 +330,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   override reset(): void {
     super.reset();
     this.unfinished = [];
+    this.#stored.clear();
   }
 
   /**
@@ -329,11 +342,18 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
     const unknown = unknownReasoningItem(record.body);
     if (unknown) return writeError(res, 404, unknown, {}, record.receivedAt);
+    const notHeld = unknownPreviousResponse(record.body, (id) => this.#stored.has(id));
+    if (notHeld) return writeError(res, 400, notHeld, {}, record.receivedAt);
     const body = record.body as Record<string, unknown> & { model: string };
     const exchange: Exchange = { record, res, model: body.model, stream: body.stream === true, includeUsage: false, obfuscate: true, api: 'chat' };
     const frame = newResponseFrame(body.model, body);
+    const previous = typeof body.previous_response_id === 'string' ? this.#stored.get(body.previous_response_id) : undefined;
+    const turn = (previous?.turn ?? 0) + 1;
     const reply = await this.replyFor(record);
     const send = async (content: ResponseContent, failAfter?: number, error?: { code: string | null; message: string }): Promise<void> => {
+      // Kept from the moment it is made, as the real API stores a response while it is generated.
+      if (body.store !== false) this.#stored.set(frame.id, { turn });
+      if (previous && content.text !== undefined) content = { ...content, text: `${content.text} (turn ${turn})`, ...(content.chunks ? { chunks: [...content.chunks, ` (turn ${turn})`] } : {}) };
       if (!exchange.stream) return writeJson(res, 200, responseBody(frame, content), record.receivedAt);
       await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter, ...(error ? { error } : {}) }));
       res.end();

@@ -363,13 +363,14 @@ describe('the response cache on Responses, completions and Gemini', () => {
     const first = await client(key).responses.create({ model: 'gpt-4o-mini', input });
     await settled();
     const second = await client(key).responses.create({ model: 'gpt-4o-mini', input }).withResponse();
-    // The fake keeps no conversations: its 404 for the id shows that the call reached it.
-    const continued = client(key).responses.create({ model: 'gpt-4o-mini', input, previous_response_id: first.id });
+    // The fake keeps the responses it made: the continuation is its answer, not the cache's.
+    const continued = await client(key).responses.create({ model: 'gpt-4o-mini', input, previous_response_id: first.id }).withResponse();
 
     expect(second.response.headers.get('x-aigw-cache')).toBe('hit');
     expect(second.data.output_text).toBe(first.output_text);
     expect(second.data.id).toBe(first.id);
-    await expect(continued).rejects.toThrow(/not found/);
+    expect(continued.response.headers.get('x-aigw-cache')).toBe('bypass');
+    expect(continued.data.output_text).toMatch(/\(turn 2\)$/);
     expect(openaiUp.requests).toHaveLength(2);
     expect(openaiUp.requests[1]!.body).toMatchObject({ previous_response_id: first.id });
   });

@@ -1,0 +1,150 @@
+import { AccountLoad } from './account-load';
+import { planAttempts, type Attempt } from './attempts';
+import type { Target } from './catalog';
+import { continuationOrder, notHeldHere, ResponseHomes, storedRefOf, type StoredRef, type UpstreamRefusal } from './response-homes';
+
+const account = (id: string) => ({ id, weight: 1 });
+const target = (provider: string, type: string, model: string, ids: string[]): Target => {
+  const accounts = ids.map(account);
+  return { provider: { id: provider, type, baseUrl: 'http://x', accounts }, accounts, model } as unknown as Target;
+};
+const refs = (plan: readonly Attempt[]) => plan.map((a) => `${a.provider.id}/${a.account.id}/${a.model}`);
+const passedThrough = (a: Attempt) => a.provider.type === 'openai' || a.provider.type === 'azure-openai';
+
+describe('storedRefOf', () => {
+  it.each<[string, Record<string, unknown>, StoredRef | undefined]>([
+    ['a continued response', { input: 'More', previous_response_id: 'resp_1' }, { kind: 'response', id: 'resp_1' }],
+    ['a conversation by id', { input: 'More', conversation: 'conv_1' }, { kind: 'conversation', id: 'conv_1' }],
+    ['a conversation as an object', { input: 'More', conversation: { id: 'conv_1' } }, { kind: 'conversation', id: 'conv_1' }],
+    ['the response before the conversation (OpenAI refuses both at once; its 400 says so)', { previous_response_id: 'resp_1', conversation: 'conv_1' }, { kind: 'response', id: 'resp_1' }],
+    ['neither', { input: 'Hi' }, undefined],
+    ['a null previous_response_id (the SDKs send it so)', { input: 'Hi', previous_response_id: null }, undefined],
+    ['an empty id', { input: 'Hi', previous_response_id: '' }, undefined],
+    ['a conversation object without an id', { input: 'Hi', conversation: {} }, undefined],
+  ])('reads %s', (_name, body, expected) => {
+    expect(storedRefOf(body)).toEqual(expected);
+  });
+});
+
+describe('notHeldHere', () => {
+  const response: StoredRef = { kind: 'response', id: 'resp_1' };
+  const conversation: StoredRef = { kind: 'conversation', id: 'conv_1' };
+  it.each<[string, StoredRef, UpstreamRefusal, boolean]>([
+    ["OpenAI's 400 for a response it does not hold", response, { status: 400, message: "Previous response with id 'resp_1' not found.", code: 'previous_response_not_found', param: 'previous_response_id' }, true],
+    ["Codex's backend's terse 400", response, { status: 400, message: 'Invalid `previous_response_id`.', code: 'invalid_request_error' }, true],
+    ['a 400 naming the param and saying not found, without the code', response, { status: 400, message: 'Previous response not found.', param: 'previous_response_id' }, true],
+    ['a 400 naming the id and saying not found, without code or param', response, { status: 400, message: "Previous response with id 'resp_1' not found." }, true],
+    ['a malformed id: the caller\'s mistake', response, { status: 400, message: "Invalid type for 'previous_response_id': expected a string, but got an object instead.", code: 'invalid_type', param: 'previous_response_id' }, false],
+    ['another 400', response, { status: 400, message: "Unsupported parameter: 'temperature' is not supported with this model.", code: 'unsupported_parameter', param: 'temperature' }, false],
+    ['a rate limit', response, { status: 429, message: 'Rate limit reached for gpt-4o', code: 'rate_limit_exceeded' }, false],
+    ["a 404 for a reasoning item (another stored object, not the one the call builds on)", response, { status: 404, message: "Item with id 'rs_1' not found. Items are not persisted when `store` is set to false.", param: 'input' }, false],
+    ["OpenAI's 404 for a conversation it does not hold", conversation, { status: 404, message: "Conversation with id 'conv_1' not found." }, true],
+    ['a 404 for another conversation', conversation, { status: 404, message: "Conversation with id 'conv_2' not found." }, false],
+    ['a not-found for a response, when the call builds on a conversation: not its object', conversation, { status: 400, message: "Previous response with id 'resp_1' not found.", code: 'previous_response_not_found' }, false],
+    ['a 404 for a model the account lacks', conversation, { status: 404, message: 'The model `gpt-5` does not exist or you do not have access to it.', code: 'model_not_found' }, false],
+  ])('%s', (_name, ref, error, expected) => {
+    expect(notHeldHere(ref, error)).toBe(expected);
+  });
+});
+
+describe('continuationOrder', () => {
+  const targets = [target('openai', 'openai', 'gpt-4o', ['a', 'b', 'c']), target('claude', 'anthropic', 'claude-sonnet-4-5', ['main'])];
+  const plan = planAttempts(targets, { random: () => 0 });
+
+  it('puts the account that holds the stored response first, then the others that may, and leaves out targets that cannot hold one', () => {
+    const order = continuationOrder(plan, { providerId: 'openai', accountId: 'b' }, passedThrough);
+
+    expect(refs(order)).toEqual(['openai/b/gpt-4o', 'openai/a/gpt-4o', 'openai/c/gpt-4o']);
+    expect(order[0]!.balancedBy).toBe('stored');
+    expect(order.slice(1).every((a) => a.balancedBy === undefined)).toBe(true);
+  });
+
+  it('keeps the plan order of the accounts that may hold it when none is remembered (another instance made it)', () => {
+    expect(refs(continuationOrder(plan, undefined, passedThrough))).toEqual(['openai/a/gpt-4o', 'openai/b/gpt-4o', 'openai/c/gpt-4o']);
+  });
+
+  it('puts the remembered account first even when it rests: no other can answer', () => {
+    const resting = planAttempts(targets, { random: () => 0, cooling: (ref) => ref === 'openai/b' });
+
+    expect(refs(resting)).toEqual(['openai/a/gpt-4o', 'openai/c/gpt-4o', 'claude/main/claude-sonnet-4-5', 'openai/b/gpt-4o']);
+    expect(refs(continuationOrder(resting, { providerId: 'openai', accountId: 'b' }, passedThrough))[0]).toBe('openai/b/gpt-4o');
+  });
+
+  it('puts it ahead of the sticky order, and of a hung account check', () => {
+    let now = 0;
+    const load = new AccountLoad(() => now);
+    for (const id of ['a', 'b', 'c']) load.observe(`openai/${id}`, 'gpt-4o', false, 100);
+    load.waitHeaders('openai/c', 'gpt-4o', false);
+    now += 10_000;
+    const sticky = planAttempts([targets[0]!], { random: () => 0, stickyKey: 'k:conversation', load });
+
+    const order = continuationOrder(sticky, { providerId: 'openai', accountId: 'c' }, passedThrough);
+
+    expect(refs(order)[0]).toBe('openai/c/gpt-4o');
+    expect(order).toHaveLength(3);
+  });
+
+  it('asks an account once, though two targets of its provider list it (the store is the account\'s, not the model\'s)', () => {
+    const twoModels = planAttempts([target('openai', 'openai', 'gpt-4o', ['a', 'b']), target('openai', 'openai', 'gpt-4o-mini', ['a', 'b']), target('azure', 'azure-openai', 'gpt-4o', ['east'])], { random: () => 0 });
+
+    expect(refs(continuationOrder(twoModels, { providerId: 'openai', accountId: 'b' }, passedThrough))).toEqual(['openai/b/gpt-4o', 'openai/a/gpt-4o', 'azure/east/gpt-4o']);
+  });
+
+  it('looks for a remembered account in a later target too', () => {
+    const order = continuationOrder(planAttempts([target('openai', 'openai', 'gpt-4o', ['a']), target('azure', 'azure-openai', 'gpt-4o', ['east'])], { random: () => 0 }), { providerId: 'azure', accountId: 'east' }, passedThrough);
+
+    expect(refs(order)).toEqual(['azure/east/gpt-4o', 'openai/a/gpt-4o']);
+  });
+
+  it('ignores a remembered account the model has no target on', () => {
+    expect(refs(continuationOrder(plan, { providerId: 'elsewhere', accountId: 'x' }, passedThrough))).toEqual(['openai/a/gpt-4o', 'openai/b/gpt-4o', 'openai/c/gpt-4o']);
+  });
+
+  it('keeps the whole plan when no target can hold a stored response (its translation refuses the field with its own 400)', () => {
+    const claudeOnly = planAttempts([targets[1]!], { random: () => 0 });
+
+    expect(refs(continuationOrder(claudeOnly, undefined, passedThrough))).toEqual(['claude/main/claude-sonnet-4-5']);
+  });
+});
+
+describe('ResponseHomes', () => {
+  it('remembers which account holds each stored object', () => {
+    const homes = new ResponseHomes();
+
+    homes.remember('resp_1', 'openai', 'b');
+    homes.remember('conv_1', 'azure', 'east');
+
+    expect([homes.homeOf('resp_1'), homes.homeOf('conv_1'), homes.homeOf('resp_2')]).toEqual([{ providerId: 'openai', accountId: 'b' }, { providerId: 'azure', accountId: 'east' }, undefined]);
+  });
+
+  it('moves an object to the account that last served it', () => {
+    const homes = new ResponseHomes();
+    homes.remember('conv_1', 'openai', 'a');
+
+    homes.remember('conv_1', 'openai', 'c');
+
+    expect(homes.homeOf('conv_1')).toEqual({ providerId: 'openai', accountId: 'c' });
+    expect(homes.size).toBe(1);
+  });
+
+  it('forgets the least recently used first when full, an object read counting as used', () => {
+    const homes = new ResponseHomes(3);
+    homes.remember('resp_1', 'openai', 'a');
+    homes.remember('resp_2', 'openai', 'b');
+    homes.remember('resp_3', 'openai', 'c');
+    homes.homeOf('resp_1');
+
+    homes.remember('resp_4', 'openai', 'a');
+
+    expect(['resp_1', 'resp_2', 'resp_3', 'resp_4'].map((id) => homes.homeOf(id)?.accountId)).toEqual(['a', undefined, 'c', 'a']);
+    expect(homes.size).toBe(3);
+  });
+
+  it('shares one home object per account, so an entry costs only its id', () => {
+    const homes = new ResponseHomes();
+    homes.remember('resp_1', 'openai', 'a');
+    homes.remember('resp_2', 'openai', 'a');
+
+    expect(homes.homeOf('resp_1')).toBe(homes.homeOf('resp_2'));
+  });
+});

@@ -1,0 +1,161 @@
+import type { Attempt } from './attempts';
+
+// OpenAI's Responses API stores what it answers per organisation and project (`store` is true by
+// default), and a later call may build on it: `previous_response_id` names a stored response,
+// `conversation` a stored conversation (`conv_…`). Each account of a pool is its own store, so such
+// a call can be answered only by the account that holds the object: any other answers 400
+// `previous_response_not_found` (or 404 for a conversation), whatever its health or its cache.
+
+/** How many stored objects this instance remembers the account of (`ResponseHomes`). */
+export const MAX_RESPONSE_HOMES = 10_000;
+
+/** The stored object a Responses call builds on: the response it continues, or the conversation it adds to. */
+export interface StoredRef {
+  kind: 'response' | 'conversation';
+  id: string;
+}
+
+/** The account that holds a stored object. */
+export interface Home {
+  providerId: string;
+  accountId: string;
+}
+
+/**
+ * The stored object a Responses body builds on, if it names one: `previous_response_id`, else
+ * `conversation` (an id, or an object with one). Other bodies pay two property reads.
+ *
+ * @example
+ * storedRefOf({ input: 'More', previous_response_id: 'resp_1' }) // { kind: 'response', id: 'resp_1' }
+ * storedRefOf({ input: 'More', conversation: { id: 'conv_1' } }) // { kind: 'conversation', id: 'conv_1' }
+ * storedRefOf({ input: 'Hi' }) // undefined
+ */
+export function storedRefOf(body: Record<string, unknown>): StoredRef | undefined {
+  const previous = body.previous_response_id;
+  if (typeof previous === 'string' && previous !== '') return { kind: 'response', id: previous };
+  const conversation = body.conversation;
+  const id = typeof conversation === 'string' ? conversation : typeof conversation === 'object' && conversation !== null ? (conversation as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id !== '' ? { kind: 'conversation', id } : undefined;
+}
+
+/** What an upstream's error answer said, as the provider's error reader kept it. */
+export interface UpstreamRefusal {
+  status: number;
+  message: string;
+  code?: string | undefined;
+  param?: string | undefined;
+}
+
+// Codex's backend has been seen answering a continuation it cannot find with these words alone
+// (code `invalid_request_error`, no param).
+const TERSE_PREVIOUS = /^Invalid `?previous_response_id`?\.?$/;
+
+/**
+ * Whether an account's error answer says only that it does not hold the stored object the call
+ * builds on, so that another account of the pool may: OpenAI's 400 `previous_response_not_found`
+ * (`Previous response with id 'resp_…' not found.`, param `previous_response_id`), the terse
+ * `Invalid \`previous_response_id\`.` of Codex's backend, and for a conversation the 404
+ * `Conversation with id 'conv_…' not found.` (no code, no param). Matched narrowly: a malformed
+ * id (`invalid_type`) or any other 4xx is the caller's and goes back at once.
+ *
+ * @example
+ * notHeldHere({ kind: 'response', id: 'resp_1' }, { status: 400, message: "Previous response with id 'resp_1' not found.", code: 'previous_response_not_found', param: 'previous_response_id' }) // true
+ * notHeldHere({ kind: 'response', id: 'resp_1' }, { status: 400, message: "Invalid type for 'previous_response_id': expected a string, but got an object instead.", code: 'invalid_type', param: 'previous_response_id' }) // false
+ */
+export function notHeldHere(ref: StoredRef, error: UpstreamRefusal): boolean {
+  if (error.status !== 400 && error.status !== 404) return false;
+  const names = error.message.includes(`'${ref.id}'`) && /not found/i.test(error.message);
+  if (ref.kind === 'conversation') return error.code === 'conversation_not_found' || (names && /^Conversation\b/i.test(error.message));
+  if (error.code === 'previous_response_not_found') return true;
+  if (error.status !== 400) return false;
+  return names || (error.param === 'previous_response_id' && /not found/i.test(error.message)) || TERSE_PREVIOUS.test(error.message.trim());
+}
+
+/**
+ * A continuation's attempts: the account remembered to hold its stored object first, ahead of
+ * the sticky and balanced order and whether it rests, hangs or is spent (no other account can
+ * answer the call at all, so its cache, speed and quota do not matter; a resting one may well
+ * answer, and if not its own error, a 429 with its retry-after, is the truest answer). The other
+ * attempts follow in the plan's order, for when the memory is stale (the response was deleted or
+ * expired there), but only those that can hold a stored response (`holds`: the targets the
+ * Responses API is passed through to; a translated target would refuse the field with its own
+ * 400), unless none can (then the plan as it was: its refusal is the answer). An account asked
+ * once is not asked again for another target's model: the store is the account's, not the model's.
+ *
+ * @example
+ * continuationOrder(plan, { providerId: 'openai', accountId: 'b' }, (a) => a.provider.type === 'openai')
+ * // [openai/b, openai/a, openai/c] where the plan was [openai/a, openai/b, openai/c, anthropic/main]
+ */
+export function continuationOrder(plan: readonly Attempt[], home: Home | undefined, holds: (attempt: Attempt) => boolean): Attempt[] {
+  const able = plan.filter(holds);
+  if (!able.length) return [...plan];
+  const seen = new Set<string>();
+  const order: Attempt[] = [];
+  const add = (attempt: Attempt) => {
+    const ref = `${attempt.provider.id}/${attempt.account.id}`;
+    if (seen.has(ref)) return;
+    seen.add(ref);
+    order.push(attempt);
+  };
+  const first = home && able.find((a) => a.provider.id === home.providerId && a.account.id === home.accountId);
+  // Marked, so the access log and usage record say what ordered the pool this time.
+  if (first) add({ ...first, balancedBy: 'stored' });
+  for (const attempt of able) add(attempt);
+  return order;
+}
+
+/**
+ * Which account holds each stored Responses object this instance has seen made or found: a
+ * response's id once its answer named it (`response.created` of a stream, the `id` of a whole
+ * answer), a conversation's and a continued response's once an account served a call building on
+ * it. A call that builds on one goes there first (`continuationOrder`). In memory only: nothing is
+ * read from or written to the table, so another instance (a Lambda cold start, a restart) does not
+ * know it and finds the account by asking (`tryTargets`: at most one fast 400 per other account).
+ * Bounded by `MAX_RESPONSE_HOMES`, the least recently used forgotten first (a `Map` keeps insertion
+ * order; an entry used is moved to its end). Homes are shared objects, one per account, so an entry
+ * costs its id and a map slot.
+ *
+ * @example
+ * const homes = new ResponseHomes();
+ * homes.remember('resp_1', 'openai', 'b');
+ * homes.homeOf('resp_1'); // { providerId: 'openai', accountId: 'b' }
+ * homes.homeOf('resp_2'); // undefined
+ */
+export class ResponseHomes {
+  /** By stored object's id, its account; least recently used first. */
+  readonly #homes = new Map<string, Home>();
+  /** One `Home` per account, shared by its entries. */
+  readonly #accounts = new Map<string, Home>();
+
+  constructor(readonly max: number = MAX_RESPONSE_HOMES) {}
+
+  /** Notes that the account holds the stored object (a response or conversation id). */
+  remember(id: string, providerId: string, accountId: string): void {
+    const ref = `${providerId}/${accountId}`;
+    let home = this.#accounts.get(ref);
+    if (!home) this.#accounts.set(ref, (home = Object.freeze({ providerId, accountId })));
+    // Deleted first, so an entry noted again moves to the end and is forgotten last.
+    this.#homes.delete(id);
+    if (this.#homes.size >= this.max) this.#homes.delete(this.#homes.keys().next().value!);
+    this.#homes.set(id, home);
+  }
+
+  /** The account remembered to hold the stored object, if any; it is then the most recently used. */
+  homeOf(id: string): Home | undefined {
+    const home = this.#homes.get(id);
+    if (!home) return undefined;
+    this.#homes.delete(id);
+    this.#homes.set(id, home);
+    return home;
+  }
+
+  /** How many stored objects are remembered. */
+  get size(): number {
+    return this.#homes.size;
+  }
+
+  /** Forgets every home (tests that share one gateway start each case afresh; a restarted instance). */
+  clear(): void {
+    this.#homes.clear();
+  }
+}
