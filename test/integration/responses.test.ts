@@ -159,6 +159,18 @@ describe('Responses passed through to OpenAI', () => {
     expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id' });
   });
 
+  it('refuses a background response before any upstream call: it could not be polled through the gateway, and its usage would go unrecorded', async () => {
+    const before = h.upstream.requests.length;
+    const err = await client()
+      .responses.create({ model: 'gpt-4o-mini', input: 'Write a long report', background: true })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'background' });
+    expect((err as Error).message).toContain('GET /v1/responses/{id}');
+    expect(h.upstream.requests.length).toBe(before);
+  });
+
   it('ends a stream the upstream broke off with an error event, on which the client raises', async () => {
     h.upstream.reply({ kind: 'drop', afterChunks: 4 });
 

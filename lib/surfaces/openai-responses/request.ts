@@ -35,5 +35,15 @@ export function parseResponsesRequest(body: Record<string, unknown>): ResponsesR
   if (!nullishOr(body.top_p, within(0, 1))) throw invalidField('top_p', 'expected a number from 0 to 1.');
   if (!absentOr(body.tools, (v) => Array.isArray(v) && v.every((t) => isObject(t) && isName(t.type)))) throw invalidField('tools', 'expected an array of tools, each with a type.');
   if (!nullishOr(body.user, isText)) throw invalidField('user', 'expected a string.');
+  // Passed through, a background run would start and be billed, but the gateway serves no
+  // `GET /v1/responses/{id}` to poll it, and its answer (queued, no usage) would book nothing
+  // against the key's limits: refused for every target.
+  if (body.background === true) {
+    throw new GatewayError(
+      'invalid_request',
+      'Background responses are not supported through this gateway: they are fetched with GET /v1/responses/{id}, which it does not serve, and their usage could not be recorded. Send the call without `background` (streamed, if it runs long).',
+      { param: 'background', code: 'unsupported_parameter' },
+    );
+  }
   return body as ResponsesRequest;
 }
