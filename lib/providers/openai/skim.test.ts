@@ -1,3 +1,4 @@
+import { chatChunkFuzzer } from '../../../test/chat-chunks';
 import { skimChatOutput, skimResponsesDelta } from './skim';
 
 /** What parsing finds, for comparison: the output fields' string lengths. */
@@ -40,55 +41,10 @@ describe('skimResponsesDelta', () => {
 });
 
 describe('skimChatOutput against parsing, on generated chunks', () => {
-  // A seeded generator (mulberry32), so that a failure is the same on every run.
-  let seed = 0x5eed;
-  const random = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const PIECES = ['a', 'Hello', ' ', '"', '\\', '\n', '\t', 'é', '😀', '\u0001', '"content":"', '"delta":{"content":"', '\\"', '{"text": "', '\u2028'];
-  const text = () => Array.from({ length: Math.floor(random() * 5) }, () => pick(PIECES)).join('');
-  /** Python's `json.dumps` spacing (vLLM, Ollama, OpenRouter-style servers), or compact as OpenAI writes. */
-  const serialise = (value: unknown, spaced: boolean, asciiOnly: boolean): string => {
-    let json = spaced
-      ? serialiseSpaced(value)
-      : JSON.stringify(value);
-    // `ensure_ascii`: every non-ASCII character as `\u` escapes (surrogate pairs as two).
-    if (asciiOnly) json = json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    return json;
-  };
-  const serialiseSpaced = (value: unknown): string => {
-    if (Array.isArray(value)) return `[${value.map(serialiseSpaced).join(', ')}]`;
-    if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${serialiseSpaced(v)}`).join(', ')}}`;
-    return JSON.stringify(value);
-  };
-  const delta = (): Record<string, unknown> => {
-    const fields: [string, () => unknown][] = [
-      ['role', () => 'assistant'],
-      ['content', () => pick([text(), text(), '', null])],
-      ['reasoning_content', () => pick([text(), null])],
-      ['reasoning', () => text()],
-      ['refusal', () => pick([null, text()])],
-      ['tool_calls', () => [{ index: 0, id: 'call_1', type: 'function', function: { name: pick(['get', '']), arguments: text() } }]],
-    ];
-    const out: Record<string, unknown> = {};
-    for (const [name, make] of fields.sort(() => random() - 0.5)) if (random() < 0.5) out[name] = make();
-    return out;
-  };
-  const chunk = () => ({
-    id: 'chatcmpl-1',
-    object: 'chat.completion.chunk',
-    model: 'gpt-4o',
-    choices: Array.from({ length: random() < 0.9 ? 1 : 2 }, (_, index) => ({ index, delta: delta(), logprobs: random() < 0.2 ? { content: [{ token: text(), logprob: -0.1, bytes: [104] }] } : null, finish_reason: null })),
-    ...(random() < 0.3 ? { obfuscation: text() } : {}),
-  });
-
   it('counts as many characters as parsing in 5,000 chunks: any field order, compact or spaced, ASCII-escaped or not', () => {
+    const { chunk, serialise } = chatChunkFuzzer(0x5eed);
     for (let n = 0; n < 5_000; n++) {
-      const data = serialise(chunk(), random() < 0.5, random() < 0.3);
+      const data = serialise(chunk());
       expect([data, skimChatOutput(data)]).toEqual([data, parsedChat(data)]);
     }
   });
