@@ -8,6 +8,7 @@
 const DELTA_KEY = '"delta":';
 const CONTENT_DELTA = '{"content":"';
 const DELTA = '"delta":"';
+const SPACED_DELTA = /"delta"\s*:\s*"/;
 /** Any string-valued output field of a Chat Completions or Completions chunk, spaced or compact. */
 const OUTPUT_FIELDS = /"(?:content|arguments|reasoning_content|reasoning|refusal|text|name)"\s*:\s*"/g;
 
@@ -52,7 +53,10 @@ export function skimChatOutput(data: string): number {
  */
 export function skimResponsesDelta(data: string): number {
   const at = data.indexOf(DELTA);
-  return at < 0 ? 0 : stringEnd(data, at + DELTA.length).chars;
+  if (at >= 0) return stringEnd(data, at + DELTA.length).chars;
+  // Spaced JSON (an OpenAI-compatible server's Responses API): the key found by a pattern.
+  const spaced = SPACED_DELTA.exec(data);
+  return spaced ? stringEnd(data, spaced.index + spaced[0].length).chars : 0;
 }
 
 /** From the first character of a JSON string's body: its length in characters and the index after its closing quote. */
