@@ -165,6 +165,18 @@ describe('the budget alerts job, on dynalite', () => {
       expect(runs.map((r) => r.sent).sort()).toEqual([0, 0, 1]);
     });
 
+    it('drops one a higher threshold has been claimed over since: the gateway announced 100 %, a late 80 % after it is stale', async () => {
+      await keep();
+      // The end user's next call crosses 100 % and the gateway sends that one itself.
+      await claimThreshold(table, ref, 1, new Date(alert.budget.resetsAt));
+
+      const run = await runBudgetAlerts(deps());
+
+      expect(run).toEqual({ budgets: 0, sent: 0, failed: 0 });
+      expect(notifier.alerts).toEqual([]);
+      expect(await listPendingAlerts(table)).toEqual([]);
+    });
+
     it('is not kept for a claim that is no longer the caller\'s: a higher threshold claimed since announces itself', async () => {
       await claimThreshold(table, ref, 1, new Date(alert.budget.resetsAt));
 

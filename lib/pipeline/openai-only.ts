@@ -150,7 +150,7 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
   // A stream asked for and not given (whisper-1 ignores `stream=true`): the whole answer (text, srt, vtt) goes back as it came, not relayed as events.
   if (media && ctx.stream && !String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) ctx.stream = false;
   // Speech's audio is sent as it is synthesised: relayed as it comes, the client's first audio is the upstream's.
-  if (media && !ctx.stream && isRawMedia(String(res.headers['content-type'] ?? ''))) return answered(cache, rawMediaAnswer({ res, ctx, deps, signal, finish }), ctx, deps);
+  if (media && !ctx.stream && isRawMedia(String(res.headers['content-type'] ?? ''))) return answered(cache, await rawMediaAnswer({ res, ctx, deps, signal, finish }), ctx, deps);
   const served = await passthroughAnswer({ res, ctx, deps, binding: OPENAI_CHAT, signal, finish, clientModel: call.model, body: call.body, raw: call.raw }, via.pass, OPENAI_CHAT.wantsStreamUsage(call.body));
   return answered(cache, served, ctx, deps);
 }

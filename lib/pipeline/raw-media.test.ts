@@ -71,7 +71,7 @@ describe('rawMediaAnswer', () => {
     const { input, ctx, finish } = inputOf(res);
 
     // Act
-    const answer = rawMediaAnswer(input);
+    const answer = await rawMediaAnswer(input);
     const iterator = (answer.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
     const first = await iterator.next();
     const ttftAtFirst = ctx.ttftMs;
@@ -95,13 +95,30 @@ describe('rawMediaAnswer', () => {
     const { input, finish } = inputOf(res);
 
     // Act
-    const iterator = (rawMediaAnswer(input).body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    const iterator = ((await rawMediaAnswer(input)).body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    // The first chunk is read before the answer is given (an upstream that breaks off before it is an error answer).
     const pulledBeforeAsked = state.pulled;
+    await iterator.next();
+    const pulledAtFirst = state.pulled;
     await iterator.next();
 
     // Assess
-    expect(pulledBeforeAsked).toBe(0);
-    expect(state.pulled).toBe(1);
+    expect(pulledBeforeAsked).toBe(1);
+    expect(pulledAtFirst).toBe(1);
+    expect(state.pulled).toBe(2);
+    expect(finish).not.toHaveBeenCalled();
+  });
+
+  it('throws the client\'s error, with nothing relayed nor booked as a stream, when the upstream breaks off before any audio', async () => {
+    // Prepare
+    const { res } = upstreamOf([], new Error('other side closed'));
+    const { input, finish } = inputOf(res);
+
+    // Act
+    const failure = await rawMediaAnswer(input).catch((e: unknown) => e);
+
+    // Assess: the gateway maps it and closes the books as a whole answer's.
+    expect(failure).toMatchObject({ kind: 'upstream_unavailable', code: 'upstream_interrupted', detail: 'other side closed' });
     expect(finish).not.toHaveBeenCalled();
   });
 
@@ -111,7 +128,7 @@ describe('rawMediaAnswer', () => {
     const { input, ctx, warnings, finish } = inputOf(res);
 
     // Act
-    const text = await readAll(rawMediaAnswer(input).body);
+    const text = await readAll((await rawMediaAnswer(input)).body);
 
     // Assess
     expect(text).toBe('ID3frame-1');
@@ -128,7 +145,7 @@ describe('rawMediaAnswer', () => {
     const { input, ctx, warnings } = inputOf(res, { signal: controller.signal });
 
     // Act
-    await readAll(rawMediaAnswer(input).body);
+    await readAll((await rawMediaAnswer(input)).body);
 
     // Assess
     expect(ctx.outcome).toBe('aborted');
@@ -143,7 +160,7 @@ describe('rawMediaAnswer', () => {
     const { input, ctx } = inputOf(res, { signal: deadline });
 
     // Act
-    await readAll(rawMediaAnswer(input).body);
+    await readAll((await rawMediaAnswer(input)).body);
 
     // Assess
     expect(ctx).toMatchObject({ outcome: 'interrupted', errorCode: 'deadline_exceeded' });
@@ -153,7 +170,7 @@ describe('rawMediaAnswer', () => {
     // Prepare
     const { res, state } = upstreamOf(['ID3', 'frame-1', 'frame-2']);
     const { input, ctx, finish } = inputOf(res);
-    const iterator = (rawMediaAnswer(input).body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    const iterator = ((await rawMediaAnswer(input)).body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
 
     // Act
     await iterator.next();
@@ -171,7 +188,7 @@ describe('rawMediaAnswer', () => {
     const { input, ctx } = inputOf(res, { maxUpstreamEventBytes: 4 });
 
     // Act
-    const text = await readAll(rawMediaAnswer(input).body);
+    const text = await readAll((await rawMediaAnswer(input)).body);
 
     // Assess
     expect(text).toBe('0123456789'.repeat(3));

@@ -37,7 +37,8 @@ export interface RawMediaInput {
 }
 
 /**
- * A raw media answer passed on chunk by chunk: its status and content type at once, then each
+ * A raw media answer passed on chunk by chunk: its status and content type once the first chunk
+ * is in (an upstream that breaks off before any audio throws the client's error), then each
  * chunk as the upstream sends it, read only as fast as the client takes them (the door writes a
  * chunk, waits for the socket, then asks for the next; the upstream body stops reading its socket
  * when chunks pile up), so a slow client never makes the gateway hold the audio.
@@ -53,18 +54,28 @@ export interface RawMediaInput {
  * but an upstream that never stops must not keep the instance busy and the client paying for it.
  *
  * @example
- * if (isRawMedia(contentType)) return rawMediaAnswer({ res, ctx, deps, signal, finish });
+ * if (isRawMedia(contentType)) return await rawMediaAnswer({ res, ctx, deps, signal, finish });
  */
-export function rawMediaAnswer({ res, ctx, deps, signal, finish }: RawMediaInput): GatewayResponse {
+export async function rawMediaAnswer({ res, ctx, deps, signal, finish }: RawMediaInput): Promise<GatewayResponse> {
   ctx.status = res.status;
   const contentType = String(res.headers['content-type']);
   const { answerBytes } = upstreamLimits(deps.config.limits.maxUpstreamEventBytes);
+  const chunks = res.body[Symbol.asyncIterator]();
+  // The first chunk is awaited before the answer is given: raw audio has no in-band error, so an
+  // upstream that breaks off before any audio is the client's error (502, as a whole answer's
+  // was), not an empty 200 it would take for silence. Thrown here, the books close as a whole answer's.
+  let first: IteratorResult<Uint8Array>;
+  try {
+    first = await chunks.next();
+  } catch (err) {
+    throw signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : brokeOff(err);
+  }
   async function* relayRawMedia(): AsyncGenerator<Uint8Array> {
     let relayed = 0;
     try {
-      for await (const chunk of res.body) {
+      for (let next = first; !next.done; next = await chunks.next()) {
+        const chunk = next.value;
         relayed += chunk.byteLength;
-        // Leaving the loop cancels the upstream (its iterator's `return`).
         if (relayed > answerBytes) throw answerTooLarge(answerBytes);
         ctx.ttftMs ??= performance.now() - ctx.startPerf;
         yield chunk;
@@ -92,6 +103,8 @@ export function rawMediaAnswer({ res, ctx, deps, signal, finish }: RawMediaInput
     } finally {
       // Reached without an outcome only when the door stopped reading: the client went away.
       ctx.outcome ??= 'aborted';
+      // Left before the upstream's end (the door stopped reading, the bound, a failure): the upstream is cancelled.
+      if (ctx.outcome !== 'ok') await chunks.return?.().catch(() => undefined);
       finish();
     }
   }

@@ -23,10 +23,13 @@ export async function claimThreshold(table: TableRef, ref: SpendCounterRef, thre
  * await claimThresholdOver(table, { scopeId: 'key_1@…', periodId: '2026-11-26' }, 1, endsAt); // { claimed: true, previous: 0.8 }
  */
 export async function claimThresholdOver(table: TableRef, ref: SpendCounterRef, threshold: number, periodEndsAt: Date): Promise<{ claimed: false } | { claimed: true; previous: number | undefined }> {
+  const { index } = TABLE_SHAPE;
   const old = await updateMark(table, ref, {
-    UpdateExpression: 'SET announced = :t, #ttl = :ttl',
+    // A lower threshold's alert kept for the job (`keepPendingAlert`) is moot once this one is
+    // claimed: taken off with the claim, so the job does not send an 80 % after the 100 %.
+    UpdateExpression: 'SET announced = :t, #ttl = :ttl REMOVE pending, #gpk, #gsk',
     ConditionExpression: 'attribute_not_exists(announced) OR announced < :t',
-    ExpressionAttributeNames: { '#ttl': TABLE_SHAPE.ttlAttribute },
+    ExpressionAttributeNames: { '#ttl': TABLE_SHAPE.ttlAttribute, '#gpk': index.partitionKey, '#gsk': index.sortKey },
     ExpressionAttributeValues: { ':t': { N: String(threshold) }, ':ttl': { N: String(Math.floor(periodEndsAt.getTime() / 1000) + KEEP_AFTER_PERIOD_S) } },
     ReturnValues: 'UPDATED_OLD',
   });

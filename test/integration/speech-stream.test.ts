@@ -142,6 +142,19 @@ describe('speech audio relayed as it is synthesised', () => {
     expect(await record(key.id, (r) => r.outcome === 'interrupted')).toMatchObject({ status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted' });
   });
 
+  it('answers the client\'s error, not an empty 200, when the upstream breaks off before any audio', async () => {
+    // Prepare: the headers, then the connection closes.
+    paced.reply({ kind: 'drop', afterChunks: 0 });
+
+    // Act
+    const err = (await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }).then((res) => res.arrayBuffer()).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err.status).toBe(502);
+    expect(await record(key.id, (r) => r.status === 502)).toMatchObject({ status: 502, errorCode: 'upstream_interrupted' });
+  });
+
   it('maps an upstream refusal before any audio to the client\'s error, as before', async () => {
     // Prepare
     paced.reply({ kind: 'error', status: 400 });

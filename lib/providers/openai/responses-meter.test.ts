@@ -58,6 +58,14 @@ describe('ResponsesStreamMeter', () => {
     expect(meter.outputChars).toBe('Ça va très bien'.length + '{"a":1}'.length);
   });
 
+  it('counts the characters of a delta written with spaces (an OpenAI-compatible server\'s Responses API)', () => {
+    const meter = new ResponsesStreamMeter(0, ticking());
+
+    meter.feed('event: response.output_text.delta\ndata: {"type": "response.output_text.delta", "sequence_number": 4, "delta": "Hello there"}\n\n');
+
+    expect(meter.outputChars).toBe('Hello there'.length);
+  });
+
   it('reads the number of a delta whose text holds the same words', () => {
     const meter = new ResponsesStreamMeter(0, ticking());
 

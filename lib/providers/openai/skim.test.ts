@@ -1,3 +1,4 @@
+import { chatChunkFuzzer } from '../../../test/chat-chunks';
 import { skimChatOutput, skimResponsesDelta } from './skim';
 
 /** What parsing finds, for comparison: the output fields' string lengths. */
@@ -36,5 +37,15 @@ describe('skimResponsesDelta', () => {
   ])('%s', (_name, data, chars) => {
     expect(skimResponsesDelta(data)).toBe(chars);
     if (chars > 0) expect(skimResponsesDelta(data)).toBe((JSON.parse(data) as { delta: string }).delta.length);
+  });
+});
+
+describe('skimChatOutput against parsing, on generated chunks', () => {
+  it('counts as many characters as parsing in 5,000 chunks: any field order, compact or spaced, ASCII-escaped or not', () => {
+    const { chunk, serialise } = chatChunkFuzzer(0x5eed);
+    for (let n = 0; n < 5_000; n++) {
+      const data = serialise(chunk());
+      expect([data, skimChatOutput(data)]).toEqual([data, parsedChat(data)]);
+    }
   });
 });

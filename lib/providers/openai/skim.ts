@@ -5,8 +5,10 @@
  * they stand for (`\"` is one, `\u00e9` is one), near enough for an estimate.
  */
 
-const CONTENT = '"delta":{"content":"';
+const DELTA_KEY = '"delta":';
+const CONTENT_DELTA = '{"content":"';
 const DELTA = '"delta":"';
+const SPACED_DELTA = /"delta"\s*:\s*"/;
 /** Any string-valued output field of a Chat Completions or Completions chunk, spaced or compact. */
 const OUTPUT_FIELDS = /"(?:content|arguments|reasoning_content|reasoning|refusal|text|name)"\s*:\s*"/g;
 
@@ -18,16 +20,19 @@ const OUTPUT_FIELDS = /"(?:content|arguments|reasoning_content|reasoning|refusal
  * skimChatOutput('{"choices":[{"index":0,"delta":{"content":"Hello"}}]}') // 5
  */
 export function skimChatOutput(data: string): number {
-  // The common chunk, OpenAI's compact JSON: one content delta per choice.
-  let at = data.indexOf(CONTENT);
+  // The common chunk, OpenAI's compact JSON: each choice's delta is a content alone. A delta with
+  // anything else (vLLM's `{"content":"","reasoning_content":"…"}`, a tool call beside an empty
+  // content, another choice's tool call) is read field by field below.
+  let at = data.indexOf(DELTA_KEY);
   if (at >= 0) {
     let chars = 0;
-    while (at >= 0) {
-      const end = stringEnd(data, at + CONTENT.length);
+    while (at >= 0 && data.startsWith(CONTENT_DELTA, at + DELTA_KEY.length)) {
+      const end = stringEnd(data, at + DELTA_KEY.length + CONTENT_DELTA.length);
+      if (data.charCodeAt(end.index) !== 0x7d) break;
       chars += end.chars;
-      at = data.indexOf(CONTENT, end.index);
+      at = data.indexOf(DELTA_KEY, end.index);
     }
-    return chars;
+    if (at < 0) return chars;
   }
   let chars = 0;
   OUTPUT_FIELDS.lastIndex = 0;
@@ -48,7 +53,10 @@ export function skimChatOutput(data: string): number {
  */
 export function skimResponsesDelta(data: string): number {
   const at = data.indexOf(DELTA);
-  return at < 0 ? 0 : stringEnd(data, at + DELTA.length).chars;
+  if (at >= 0) return stringEnd(data, at + DELTA.length).chars;
+  // Spaced JSON (an OpenAI-compatible server's Responses API): the key found by a pattern.
+  const spaced = SPACED_DELTA.exec(data);
+  return spaced ? stringEnd(data, spaced.index + spaced[0].length).chars : 0;
 }
 
 /** From the first character of a JSON string's body: its length in characters and the index after its closing quote. */
