@@ -156,6 +156,32 @@ describe('the budget alerts job, on dynalite', () => {
       expect(notifier.alerts).toEqual([alert]);
     });
 
+    it('carries on with the others when one can be neither sent nor kept again, and logs the alert it lost', async () => {
+      await keep();
+      const other = { scopeId: 'key_1@YmF6', periodId: '2026-11-26' };
+      await claimThreshold(table, other, 0.8, new Date(alert.budget.resetsAt));
+      await keepPendingAlert(table, other, 0.8, JSON.stringify({ ...alert, endUser: { id: 'bob' } }));
+      let calls = 0;
+      const flaky: BudgetNotifier = {
+        async notify(sent) {
+          if (calls++ === 0) throw new Error('SNS is down');
+          notifier.alerts.push(sent);
+        },
+      };
+      // The store refuses to keep an alert again (a throttle), after letting the run take it.
+      const client = Object.create(table.client) as TableRef['client'];
+      client.send = ((command: { input: { UpdateExpression?: string } }) =>
+        command.input.UpdateExpression?.startsWith('SET pending') ? Promise.reject(new Error('throttled')) : table.client.send(command as never)) as TableRef['client']['send'];
+      const errors: [string, unknown][] = [];
+
+      const run = await runBudgetAlerts({ ...deps(), table: { ...table, client }, notifier: flaky, logger: { error: (message: unknown, ...extra: unknown[]) => void errors.push([String(message), extra[0]]) } });
+
+      expect(run).toEqual({ budgets: 0, sent: 1, failed: 1 });
+      expect(notifier.alerts).toHaveLength(1);
+      expect(errors.map(([message]) => message)).toEqual([expect.stringContaining('could not be sent; the next run tries again'), expect.stringContaining('is lost')]);
+      expect(errors[1]![1]).toMatchObject({ alert: { threshold: 0.8 } });
+    });
+
     it('sends one when runs race over it', async () => {
       await keep();
 

@@ -85,7 +85,11 @@ async function sendPending(deps: BudgetAlertDeps, pending: PendingAlert): Promis
     return 'sent';
   } catch (err) {
     deps.logger?.error('budget alert kept by the gateway could not be sent; the next run tries again', { scope: pending.ref.scopeId, periodId: pending.ref.periodId, threshold: alert.threshold, error: err as Error });
-    await keepPendingAlert(deps.table, pending.ref, alert.threshold, pending.alert);
+    // The store failing too loses this one alert; the others of the run still go, and the line
+    // below says what was lost (the run counts it failed, so the function's error alarm sees it).
+    await keepPendingAlert(deps.table, pending.ref, alert.threshold, pending.alert).catch((keepErr: unknown) =>
+      deps.logger?.error('budget alert kept by the gateway is lost: it could not be sent nor kept again', { alert, error: keepErr as Error }),
+    );
     return 'failed';
   }
 }
