@@ -9,6 +9,13 @@ import type { Attempt } from './attempts';
 /** How many stored objects this instance remembers the account of (`ResponseHomes`). */
 export const MAX_RESPONSE_HOMES = 10_000;
 
+/**
+ * The longest id remembered (OpenAI's and Azure's are about 55 characters). The bound above counts
+ * entries, not bytes: a client-chosen `previous_response_id` that an upstream accepted without
+ * looking it up (an OpenAI-compatible server that ignores the field) could be as long as the body.
+ */
+export const MAX_STORED_ID_CHARS = 256;
+
 /** The stored object a Responses call builds on: the response it continues, or the conversation it adds to. */
 export interface StoredRef {
   kind: 'response' | 'conversation';
@@ -129,8 +136,10 @@ export class ResponseHomes {
 
   constructor(readonly max: number = MAX_RESPONSE_HOMES) {}
 
-  /** Notes that the account holds the stored object (a response or conversation id). */
+  /** Notes that the account holds the stored object (a response or conversation id), unless its id is longer than `MAX_STORED_ID_CHARS`. */
   remember(id: string, providerId: string, accountId: string): void {
+    // Not a real provider's id: its continuation asks the accounts in turn, as on a cold instance.
+    if (id.length > MAX_STORED_ID_CHARS) return;
     const ref = `${providerId}/${accountId}`;
     let home = this.#accounts.get(ref);
     if (!home) this.#accounts.set(ref, (home = Object.freeze({ providerId, accountId })));
