@@ -84,10 +84,13 @@ describe('continuationOrder', () => {
     expect(order).toHaveLength(3);
   });
 
-  it('asks an account once, though two targets of its provider list it (the store is the account\'s, not the model\'s)', () => {
+  it("puts each of the remembered account's targets first, and keeps the others' later targets (an account without the first target's model may serve the next's; `tryTargets` skips one that said it does not hold the object)", () => {
     const twoModels = planAttempts([target('openai', 'openai', 'gpt-4o', ['a', 'b']), target('openai', 'openai', 'gpt-4o-mini', ['a', 'b']), target('azure', 'azure-openai', 'gpt-4o', ['east'])], { random: () => 0 });
 
-    expect(refs(continuationOrder(twoModels, { providerId: 'openai', accountId: 'b' }, passedThrough))).toEqual(['openai/b/gpt-4o', 'openai/a/gpt-4o', 'azure/east/gpt-4o']);
+    const order = continuationOrder(twoModels, { providerId: 'openai', accountId: 'b' }, passedThrough);
+
+    expect(refs(order)).toEqual(['openai/b/gpt-4o', 'openai/b/gpt-4o-mini', 'openai/a/gpt-4o', 'openai/a/gpt-4o-mini', 'azure/east/gpt-4o']);
+    expect(order.map((a) => a.balancedBy === 'stored')).toEqual([true, true, false, false, false]);
   });
 
   it('looks for a remembered account in a later target too', () => {
