@@ -49,8 +49,10 @@ export interface Answered<Via> {
  * instance remembers holding it (`continuationOrder`). An account that answers that it does not
  * hold it (`notHeldHere`) is not resting, failing or slow: the next account that may hold it is
  * asked at once, and the client gets that 400 only when every one said so (another failure, a 429
- * of an account that may hold it, wins: it is worth retrying). When the remembered account fails
- * otherwise, no other is asked: none can answer. Where it was served is remembered.
+ * of an account that may hold it, wins: it is worth retrying); an account that said so is not
+ * asked again for another target's model. When the remembered account fails otherwise, no other
+ * is asked: none can answer (lacking the model, a failed precondition, it is asked for its next
+ * target's). Where it was served is remembered.
  */
 export async function tryTargets<Via>(
   targets: readonly Target[],
