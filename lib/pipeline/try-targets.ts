@@ -49,8 +49,10 @@ export interface Answered<Via> {
  * instance remembers holding it (`continuationOrder`). An account that answers that it does not
  * hold it (`notHeldHere`) is not resting, failing or slow: the next account that may hold it is
  * asked at once, and the client gets that 400 only when every one said so (another failure, a 429
- * of an account that may hold it, wins: it is worth retrying). When the remembered account fails
- * otherwise, no other is asked: none can answer. Where it was served is remembered.
+ * of an account that may hold it, wins: it is worth retrying); an account that said so is not
+ * asked again for another target's model. When the remembered account fails otherwise, no other
+ * is asked: none can answer (lacking the model, a failed precondition, it is asked for its next
+ * target's). Where it was served is remembered.
  */
 export async function tryTargets<Via>(
   targets: readonly Target[],
@@ -67,8 +69,11 @@ export async function tryTargets<Via>(
   const planned = planAttempts(targets, { cooling: (ref) => deps.health.isCooling(ref), ...(options.stickyKey ? { stickyKey: options.stickyKey } : {}), load: deps.load, stream: ctx.stream });
   const { continues } = options;
   const home = continues && deps.load.homes.homeOf(continues.ref.id);
+  // The accounts that said they do not hold it: not asked again for another target's model.
+  const notHolding = continues && new Set<string>();
   for (const attempt of continues ? continuationOrder(planned, home, continues.holds) : planned) {
     if (signal?.aborted) break;
+    if (notHolding?.has(accountRef(attempt.provider.id, attempt.account.id))) continue;
     ctx.attempts++;
     ctx.provider = attempt.provider.id;
     ctx.account = attempt.account.id;
@@ -111,6 +116,7 @@ export async function tryTargets<Via>(
         // Not a failure of the account (no rest, no latency sample, nothing in health): another account of the pool may hold it.
         deps.logger.info('stored object not on this account', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, stored: continues.ref.kind });
         notHeld = error;
+        notHolding!.add(ref);
         continue;
       }
       if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
@@ -120,7 +126,9 @@ export async function tryTargets<Via>(
       const status = error.status === 429 ? 429 : res.status;
       const failure = failureOf(status);
       if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
-      if (shouldFailOver(status) || error.code === 'upstream_failed_precondition') {
+      if (error.code === 'upstream_failed_precondition') continue;
+      if (shouldFailOver(status)) {
+        // The account lacking the model (above) may serve its next target's; failing, it can serve none.
         if (atHome) break;
         continue;
       }

@@ -1,7 +1,7 @@
 import { AccountLoad } from './account-load';
 import { planAttempts, type Attempt } from './attempts';
 import type { Target } from './catalog';
-import { continuationOrder, notHeldHere, ResponseHomes, storedRefOf, type StoredRef, type UpstreamRefusal } from './response-homes';
+import { continuationOrder, MAX_STORED_ID_CHARS, notHeldHere, ResponseHomes, storedRefOf, type StoredRef, type UpstreamRefusal } from './response-homes';
 
 const account = (id: string) => ({ id, weight: 1 });
 const target = (provider: string, type: string, model: string, ids: string[]): Target => {
@@ -84,10 +84,13 @@ describe('continuationOrder', () => {
     expect(order).toHaveLength(3);
   });
 
-  it('asks an account once, though two targets of its provider list it (the store is the account\'s, not the model\'s)', () => {
+  it("puts each of the remembered account's targets first, and keeps the others' later targets (an account without the first target's model may serve the next's; `tryTargets` skips one that said it does not hold the object)", () => {
     const twoModels = planAttempts([target('openai', 'openai', 'gpt-4o', ['a', 'b']), target('openai', 'openai', 'gpt-4o-mini', ['a', 'b']), target('azure', 'azure-openai', 'gpt-4o', ['east'])], { random: () => 0 });
 
-    expect(refs(continuationOrder(twoModels, { providerId: 'openai', accountId: 'b' }, passedThrough))).toEqual(['openai/b/gpt-4o', 'openai/a/gpt-4o', 'azure/east/gpt-4o']);
+    const order = continuationOrder(twoModels, { providerId: 'openai', accountId: 'b' }, passedThrough);
+
+    expect(refs(order)).toEqual(['openai/b/gpt-4o', 'openai/b/gpt-4o-mini', 'openai/a/gpt-4o', 'openai/a/gpt-4o-mini', 'azure/east/gpt-4o']);
+    expect(order.map((a) => a.balancedBy === 'stored')).toEqual([true, true, false, false, false]);
   });
 
   it('looks for a remembered account in a later target too', () => {
@@ -138,6 +141,19 @@ describe('ResponseHomes', () => {
 
     expect(['resp_1', 'resp_2', 'resp_3', 'resp_4'].map((id) => homes.homeOf(id)?.accountId)).toEqual(['a', undefined, 'c', 'a']);
     expect(homes.size).toBe(3);
+  });
+
+  it('keeps no id longer than MAX_STORED_ID_CHARS: the bound is in entries, and a client-chosen id an upstream accepted unread (an OpenAI-compatible server that ignores previous_response_id) may be megabytes', () => {
+    const homes = new ResponseHomes(3);
+    const huge = `resp_${'x'.repeat(1024 * 1024)}`;
+    const longest = `resp_${'x'.repeat(MAX_STORED_ID_CHARS - 5)}`;
+
+    homes.remember(huge, 'openai', 'a');
+    homes.remember(longest, 'openai', 'b');
+
+    expect(homes.homeOf(huge)).toBeUndefined();
+    expect(homes.homeOf(longest)).toEqual({ providerId: 'openai', accountId: 'b' });
+    expect(homes.size).toBe(1);
   });
 
   it('shares one home object per account, so an entry costs only its id', () => {

@@ -9,6 +9,13 @@ import type { Attempt } from './attempts';
 /** How many stored objects this instance remembers the account of (`ResponseHomes`). */
 export const MAX_RESPONSE_HOMES = 10_000;
 
+/**
+ * The longest id remembered (OpenAI's and Azure's are about 55 characters). The bound above counts
+ * entries, not bytes: a client-chosen `previous_response_id` that an upstream accepted without
+ * looking it up (an OpenAI-compatible server that ignores the field) could be as long as the body.
+ */
+export const MAX_STORED_ID_CHARS = 256;
+
 /** The stored object a Responses call builds on: the response it continues, or the conversation it adds to. */
 export interface StoredRef {
   kind: 'response' | 'conversation';
@@ -72,15 +79,17 @@ export function notHeldHere(ref: StoredRef, error: UpstreamRefusal): boolean {
 }
 
 /**
- * A continuation's attempts: the account remembered to hold its stored object first, ahead of
- * the sticky and balanced order and whether it rests, hangs or is spent (no other account can
- * answer the call at all, so its cache, speed and quota do not matter; a resting one may well
- * answer, and if not its own error, a 429 with its retry-after, is the truest answer). The other
- * attempts follow in the plan's order, for when the memory is stale (the response was deleted or
- * expired there), but only those that can hold a stored response (`holds`: the targets the
- * Responses API is passed through to; a translated target would refuse the field with its own
- * 400), unless none can (then the plan as it was: its refusal is the answer). An account asked
- * once is not asked again for another target's model: the store is the account's, not the model's.
+ * A continuation's attempts: those of the account remembered to hold its stored object first (each
+ * of its targets, in plan order), ahead of the sticky and balanced order and whether it rests,
+ * hangs or is spent (no other account can answer the call at all, so its cache, speed and quota do
+ * not matter; a resting one may well answer, and if not its own error, a 429 with its retry-after,
+ * is the truest answer). The other attempts follow in the plan's order, for when the memory is
+ * stale (the response was deleted or expired there), but only those that can hold a stored
+ * response (`holds`: the targets the Responses API is passed through to; a translated target would
+ * refuse the field with its own 400), unless none can (then the plan as it was: its refusal is the
+ * answer). An account's later targets stay in the order: one that lacks the first target's model
+ * (a 404 `model_not_found`) may serve the next's; `tryTargets` skips an account once it said it
+ * does not hold the object (the store is the account's, not the model's).
  *
  * @example
  * continuationOrder(plan, { providerId: 'openai', accountId: 'b' }, (a) => a.provider.type === 'openai')
@@ -89,19 +98,10 @@ export function notHeldHere(ref: StoredRef, error: UpstreamRefusal): boolean {
 export function continuationOrder(plan: readonly Attempt[], home: Home | undefined, holds: (attempt: Attempt) => boolean): Attempt[] {
   const able = plan.filter(holds);
   if (!able.length) return [...plan];
-  const seen = new Set<string>();
-  const order: Attempt[] = [];
-  const add = (attempt: Attempt) => {
-    const ref = `${attempt.provider.id}/${attempt.account.id}`;
-    if (seen.has(ref)) return;
-    seen.add(ref);
-    order.push(attempt);
-  };
-  const first = home && able.find((a) => a.provider.id === home.providerId && a.account.id === home.accountId);
+  if (!home) return able;
+  const atHome = (a: Attempt) => a.provider.id === home.providerId && a.account.id === home.accountId;
   // Marked, so the access log and usage record say what ordered the pool this time.
-  if (first) add({ ...first, balancedBy: 'stored' });
-  for (const attempt of able) add(attempt);
-  return order;
+  return [...able.filter(atHome).map((a): Attempt => ({ ...a, balancedBy: 'stored' })), ...able.filter((a) => !atHome(a))];
 }
 
 /**
@@ -129,8 +129,10 @@ export class ResponseHomes {
 
   constructor(readonly max: number = MAX_RESPONSE_HOMES) {}
 
-  /** Notes that the account holds the stored object (a response or conversation id). */
+  /** Notes that the account holds the stored object (a response or conversation id), unless its id is longer than `MAX_STORED_ID_CHARS`. */
   remember(id: string, providerId: string, accountId: string): void {
+    // Not a real provider's id: its continuation asks the accounts in turn, as on a cold instance.
+    if (id.length > MAX_STORED_ID_CHARS) return;
     const ref = `${providerId}/${accountId}`;
     let home = this.#accounts.get(ref);
     if (!home) this.#accounts.set(ref, (home = Object.freeze({ providerId, accountId })));

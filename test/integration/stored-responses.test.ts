@@ -8,11 +8,12 @@ import { AccountHealth } from '../../lib/routing/health';
 import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
 import { listUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 
 const ACCOUNTS = ['one', 'two', 'three'] as const;
 type AccountId = (typeof ACCOUNTS)[number];
 const MODEL = 'gpt-4o-mini';
+const TIERED = 'tiered';
 
 /**
  * The Responses API's stored responses across a pool of three accounts (each its own fake
@@ -38,7 +39,11 @@ describe('continuing stored responses across a pool of accounts', () => {
         { id: 'pool', type: 'openai', accounts: ACCOUNTS.map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'UP' } })) },
         { id: 'ant', type: 'anthropic', baseUrl: anthropicUp.url, accounts: [{ id: 'main', apiKey: { env: 'ANT' } }] },
       ],
-      models: [{ name: MODEL, price: { input: 1, output: 2 }, targets: [{ provider: 'pool', model: MODEL }, { provider: 'ant', model: 'claude-sonnet-4-5' }] }],
+      models: [
+        { name: MODEL, price: { input: 1, output: 2 }, targets: [{ provider: 'pool', model: MODEL }, { provider: 'ant', model: 'claude-sonnet-4-5' }] },
+        // gpt-5 first, on the same pool as its fallback: an account without gpt-5 answers 404 model_not_found, and its fallback target may serve.
+        { name: TIERED, price: { input: 1, output: 2 }, targets: [{ provider: 'pool', model: 'gpt-5' }, { provider: 'pool', model: MODEL }] },
+      ],
     });
     for (let i = 0; i < 2; i++) {
       const health = new AccountHealth();
@@ -207,6 +212,35 @@ describe('continuing stored responses across a pool of accounts', () => {
     const after = requests();
     expect(ACCOUNTS.filter((id) => after[id] !== before[id])).toEqual([holder]);
     expect(anthropicUp.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['the instance that saw it made', 0],
+    ['another instance', 1],
+  ] as const)("continues on the holding account's fallback target when that account lacks the first target's model (%s), asking each other account once", async (_, instance) => {
+    const first = await a().client.responses.create({ model: MODEL, input: openingAwayFrom('More') });
+    const holder = holderOf(first.id)!;
+    // This account's organisation has no gpt-5: its 404 model_not_found is a failed precondition, its gpt-4o-mini target may serve.
+    fakes[holder].reply((req) => ((req.body as { model?: string }).model === 'gpt-5' ? { kind: 'error', status: 404 } : defaultReply(req)));
+    const before = requests();
+
+    const second = await instances[instance]!.client.responses.create({ model: TIERED, input: 'More', previous_response_id: first.id });
+
+    expect(second.output_text).toBe('Echo: More (turn 2)');
+    expect(holderOf(second.id)).toBe(holder);
+    const after = requests();
+    expect(after[holder] - before[holder]).toBe(2);
+    expect(ACCOUNTS.every((id) => after[id] - before[id] <= (id === holder ? 2 : 1))).toBe(true);
+    expect(resting()).toEqual([]);
+  });
+
+  it('asks each account once when none holds the response, though two targets list the pool', async () => {
+    const err = await a()
+      .client.responses.create({ model: TIERED, input: 'More', previous_response_id: 'resp_unknown' })
+      .then(() => undefined, (e: unknown) => e);
+
+    expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+    expect(requests()).toEqual({ one: 1, two: 1, three: 1 });
   });
 
   it('goes to a resting account that holds the response first: it is the only one that can answer', async () => {
