@@ -7,6 +7,7 @@ import type { GatewayLogger } from '../observe/logger';
 import type { AfterResponse } from '../pipeline/after-response';
 import type { RequestContext } from '../pipeline/context';
 import type { CacheEntry, ResponseCacheStore } from '../store/response-cache';
+import type { GuardrailHit } from '../guardrails/scan';
 import type { TokenUsage } from '../usage/tokens';
 import type { CachePlan } from './policy';
 import { sseEvents } from './replay';
@@ -124,7 +125,9 @@ export class ResponseCache {
         const bytes = copy.bytes();
         if (!bytes) return;
         const createdAt = this.options.now();
-        this.options.later.run(this.#put(plan, { contentType, stream: typeof res.body !== 'string' && !(res.body instanceof Uint8Array), tokens: ended.tokens, costMicros: ended.costMicros, createdAt }, bytes, ctx), (err) =>
+        // The answer's guardrail hits go with it: the bytes are already screened, but a hit's record and the `flagged` audit should still know what was found in them.
+        const answerHits = ctx.guardrails?.filter((hit) => hit.side === 'response');
+        this.options.later.run(this.#put(plan, { contentType, stream: typeof res.body !== 'string' && !(res.body instanceof Uint8Array), tokens: ended.tokens, costMicros: ended.costMicros, createdAt, answerHits }, bytes, ctx), (err) =>
           this.options.logger.warn('response cache not written: the store failed', { requestId: ctx.requestId, error: err as Error }),
         );
       },
@@ -132,7 +135,7 @@ export class ResponseCache {
     return { ...res, body: copy.body };
   }
 
-  async #put(plan: CachePlan, answer: { contentType: string; stream: boolean; tokens: TokenUsage; costMicros: number | undefined; createdAt: number }, bytes: Uint8Array, ctx: RequestContext): Promise<void> {
+  async #put(plan: CachePlan, answer: { contentType: string; stream: boolean; tokens: TokenUsage; costMicros: number | undefined; createdAt: number; answerHits: GuardrailHit[] | undefined }, bytes: Uint8Array, ctx: RequestContext): Promise<void> {
     // Read here, after the response and on misses only: a whole answer is passed on as it came, so
     // an error sent with status 200 (OpenRouter and some OpenAI-compatible servers do) reached the client as one.
     if (!answer.stream && isErrorBody(answer.contentType, bytes)) return;
@@ -147,6 +150,7 @@ export class ResponseCache {
       stream: answer.stream,
       usage: answer.tokens,
       ...(answer.costMicros !== undefined ? { costMicros: answer.costMicros } : {}),
+      ...(answer.answerHits?.length ? { answerHits: answer.answerHits } : {}),
       createdAt: answer.createdAt,
       expiresAt: answer.createdAt + plan.ttlSeconds * 1000,
     });

@@ -133,7 +133,7 @@ function withheld(rule: string, path: string): GatewayError {
  * rule, as the request side books its own. A `flag` hit keeps the call's audit capture (begun by
  * `guardedBody` in `flagged` mode): its record is written with the answer as the client got it.
  */
-function book(hits: GuardrailHit[], ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>): void {
+export function book(hits: GuardrailHit[], ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>): void {
   ctx.guardrails = [...(ctx.guardrails ?? []), ...hits];
   if (hits.some((hit) => hit.action === 'flag')) ctx.audit?.keep();
   for (const hit of hits) deps.logger.info('guardrail', { requestId: ctx.requestId, keyId: ctx.keyId, surface: ctx.surface, rule: hit.rule, action: hit.action, count: hit.count, side: 'response' });

@@ -20,6 +20,7 @@ import { planCache, type CachePlan } from '../cache/policy';
 import type { CacheEntry } from '../store/response-cache';
 import { applyParams } from '../params/apply';
 import type { ParamName } from '../params/fields';
+import { book as bookAnswerHits } from './answer-guard';
 import { passthroughAnswer, translatedAnswer } from './answers';
 import type { SurfaceBinding } from './bindings';
 import { worstCaseOfCall } from './budget';
@@ -236,7 +237,11 @@ export async function limitsThenCache(call: AdmittedCall, ctx: RequestContext, d
     return undefined;
   }
   const hit = await holdLimitsOrHit(call, ctx, deps, worstCase, () => deps.responseCache!.lookup(plan, ctx));
-  if (hit) return deps.responseCache!.replay(hit, ctx, finish);
+  if (hit) {
+    // What the answer's screening found when it was stored, as if found now: its record, log lines and the `flagged` audit.
+    if (hit.answerHits?.length) bookAnswerHits(hit.answerHits, ctx, deps);
+    return deps.responseCache!.replay(hit, ctx, finish);
+  }
   ctx.cache = { status: 'miss' };
   return undefined;
 }

@@ -43,6 +43,15 @@ describe.each([
     expect({ ...got, payload: Buffer.from(got!.payload) }).toEqual({ ...entry, payload: Buffer.from(entry.payload) });
   });
 
+  it('gives back the guardrails\' hits in the stored answer with it', async () => {
+    const screened: CacheEntry = { ...entry, answerHits: [{ rule: 'jwt', action: 'flag', count: 2, side: 'response' }] };
+    await store.put('d'.repeat(64), screened);
+
+    const got = await store.get('d'.repeat(64), createdAt + 1_000);
+
+    expect(got?.answerHits).toEqual([{ rule: 'jwt', action: 'flag', count: 2, side: 'response' }]);
+  });
+
   it('finds nothing under another hash, and nothing once the entry expired, whether or not the table deleted it', async () => {
     await store.put('b'.repeat(64), entry);
 

@@ -1,4 +1,5 @@
 import { GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { GuardrailHit } from '../guardrails/scan';
 import type { TokenUsage } from '../usage/tokens';
 import type { TableRef } from './dynamo';
 import { TABLE_SHAPE, responseCacheItemKey } from './table';
@@ -14,6 +15,8 @@ export interface CacheEntry {
   usage: TokenUsage;
   /** What that call cost, when its model has a price: what a hit saved. */
   costMicros?: number;
+  /** The guardrails' hits in the answer as stored (`side: 'response'`): a hit replays them onto its own books, and a flag puts it in the `flagged` audit. */
+  answerHits?: GuardrailHit[];
   /** Epoch ms when it was stored. */
   createdAt: number;
   /** Epoch ms after which it is not served. */
@@ -62,6 +65,7 @@ export class DynamoResponseCache implements ResponseCacheStore {
           stream: { BOOL: entry.stream },
           usage: { M: { input: n(usage.input), output: n(usage.output), cacheRead: n(usage.cacheRead), cacheWrite: n(usage.cacheWrite), reasoning: n(usage.reasoning) } },
           ...(entry.costMicros !== undefined ? { costMicros: n(entry.costMicros) } : {}),
+          ...(entry.answerHits?.length ? { answerHits: { S: JSON.stringify(entry.answerHits) } } : {}),
           createdAt: n(entry.createdAt),
           expiresAt: n(entry.expiresAt),
           [TABLE_SHAPE.ttlAttribute]: n(Math.ceil(entry.expiresAt / 1000)),
@@ -80,6 +84,7 @@ function entryOf(item: Record<string, AttributeValue>, payload: Uint8Array): Cac
     stream: item.stream?.BOOL === true,
     usage: { input: num(usage.input), output: num(usage.output), cacheRead: num(usage.cacheRead), cacheWrite: num(usage.cacheWrite), reasoning: num(usage.reasoning) },
     ...(item.costMicros?.N !== undefined ? { costMicros: num(item.costMicros) } : {}),
+    ...(item.answerHits?.S !== undefined ? { answerHits: JSON.parse(item.answerHits.S) as GuardrailHit[] } : {}),
     createdAt: num(item.createdAt),
     expiresAt: num(item.expiresAt),
   };

@@ -420,6 +420,8 @@ describe('the audit log, flagged mode, a flag in the answer', () => {
     h = await startHarness({
       config: (urls) => ({
         ...configFor(urls, anthropic.url, 'flagged'),
+        // One model with the response cache on: a hit replays an answer a flag matched in.
+        models: [...configFor(urls, anthropic.url, 'flagged').models, { name: 'cached', cache: { ttlSeconds: 300 }, targets: [{ provider: 'primary', model: 'gpt-4o-mini' }] }],
         // A flag on answers, and a redaction so that streams are held: the record must hold the answer as the client got it.
         guardrails: { on: ['response' as const], rules: [{ detect: 'jwt' as const, action: 'flag' as const }, { detect: 'aws-access-key' as const, action: 'redact' as const }] },
       }),
@@ -476,6 +478,27 @@ describe('the audit log, flagged mode, a flag in the answer', () => {
       response: { contentType: 'application/json', text: received },
     });
     expect(record!.response.text).not.toContain(AWS);
+  });
+
+  it('keeps a cache hit whose stored answer a flag rule matched in, with that hit on its record (whole and streamed)', async () => {
+    h.upstream.reply({ kind: 'text', text: `Your token: ${JWT}, and the key ${AWS}.` });
+
+    for (const stream of [false, true]) {
+      const ask = { model: 'cached', messages, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) };
+      const miss = await openai().chat.completions.create(ask as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+      await h.gw.gateway.drain();
+      const hit = await openai().chat.completions.create(ask as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+      if (stream) for await (const _chunk of hit.data as unknown as AsyncIterable<unknown>);
+
+      expect([miss.response.headers.get('x-aigw-cache'), hit.response.headers.get('x-aigw-cache')]).toEqual(['miss', 'hit']);
+    }
+    const kept = await records();
+
+    // Both calls of each kind are audited: the hit's record carries the stored answer's flag (and redaction), and holds the replayed bytes.
+    expect(kept).toHaveLength(4);
+    for (const record of kept) expect(record.guardrails).toEqual(expect.arrayContaining([{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }]));
+    expect(kept.every((record) => record.response.text?.includes(JWT) && !record.response.text.includes(AWS))).toBe(true);
+    expect(h.upstream.requests).toHaveLength(2);
   });
 
   it('keeps a streamed answer whole when the flag comes at its end, long after its start went (OpenAI client)', async () => {
