@@ -15,7 +15,8 @@ import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard';
 import type { PassthroughReader } from './passthrough';
-import { clientGone, whyAborted } from './signal';
+import { bookInterrupted, readFailure } from './broke-off';
+import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
 import { KEEP_ALIVE_MS, keepAliveOf, QUIET, SendClock, withKeepAlives } from './stop-emulation/keep-alive';
@@ -39,9 +40,6 @@ export interface AnswerInput {
   raw: Uint8Array;
 }
 
-/** The socket's own words (which may name the upstream's address) are the log's. */
-const causeDetail = (cause: unknown) => (cause instanceof Error && cause.message ? { detail: cause.message } : {});
-const interrupted = (cause?: unknown) => new GatewayError('upstream_unavailable', 'The upstream provider broke off the stream.', { code: 'upstream_interrupted', ...causeDetail(cause), cause });
 
 /** Whether a 2xx upstream answer is a stream (SSE, Bedrock's event stream) rather than one JSON body. */
 function isStreamed(res: UpstreamResponse): boolean {
@@ -52,10 +50,8 @@ async function readWhole(res: UpstreamResponse, signal: AbortSignal | undefined)
   try {
     return await res.body.bytes();
   } catch (err) {
-    if (signal?.aborted) throw whyAborted(signal);
     // The body's own refusal (`upstream_answer_too_large`) keeps its words.
-    if (err instanceof GatewayError) throw err;
-    throw new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted', ...causeDetail(err), cause: err });
+    throw readFailure(err, signal, 'its answer');
   }
 }
 
@@ -83,10 +79,8 @@ async function* guarded(
       ctx.outcome = 'aborted';
       return;
     }
-    const error = signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : interrupted(err);
-    ctx.outcome = 'interrupted';
-    ctx.errorCode = error.code;
-    ctx.errorDetail = error.detail;
+    const error = readFailure(err, signal, 'the stream');
+    bookInterrupted(ctx, error);
     input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message, ...(error.code ? { code: error.code } : {}), ...(error.detail ? { detail: error.detail } : {}) });
     const inBand = binding.inBandError(error, sent());
     const state = screened?.array ?? array?.();
@@ -225,10 +219,8 @@ function stoppedWhole(res: GatewayResponse, stop: readonly string[]): GatewayRes
 
 /** An upstream that broke off after the client's answer had ended at its stop sequences: recorded (and charged as a cut-off stream), nothing sent. */
 function brokeOffAfterStop({ ctx, deps, signal }: AnswerInput, failure: unknown): void {
-  const error = signal?.aborted ? whyAborted(signal) : failure instanceof GatewayError ? failure : interrupted(failure);
-  ctx.outcome = 'interrupted';
-  ctx.errorCode = error.code;
-  ctx.errorDetail = error.detail;
+  const error = readFailure(failure, signal, 'the stream');
+  bookInterrupted(ctx, error);
   deps.logger.warn('stream interrupted after the stop sequence', { requestId: ctx.requestId, provider: ctx.provider, error: error.message, ...(error.detail ? { detail: error.detail } : {}) });
 }
 
@@ -286,10 +278,8 @@ async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext,
     }
   } catch (err) {
     if (clientGone(signal)) throw err;
-    const error = signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : interrupted(err);
-    ctx.outcome = 'interrupted';
-    ctx.errorCode = error.code;
-    ctx.errorDetail = error.detail;
+    const error = readFailure(err, signal, 'the stream');
+    bookInterrupted(ctx, error);
     yield { type: 'error', error: asGatewayError(error) };
   }
 }

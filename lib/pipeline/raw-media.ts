@@ -3,13 +3,13 @@
  * chunked audio while it is synthesised, so a voice app starts playing after the first chunk;
  * read whole, the time to first audio would be the whole synthesis time.
  */
-import { GatewayError } from '../http/errors';
 import type { GatewayResponse } from '../http/types';
 import type { UpstreamResponse } from '../upstream/http';
 import { answerTooLarge, upstreamLimits } from '../upstream/event-bound';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
-import { clientGone, whyAborted } from './signal';
+import { bookInterrupted, readFailure } from './broke-off';
+import { clientGone } from './signal';
 
 /**
  * Whether a passed-through media answer is raw bytes to relay as they come (`audio/*`, or bytes
@@ -68,7 +68,7 @@ export async function rawMediaAnswer({ res, ctx, deps, signal, finish }: RawMedi
   try {
     first = await chunks.next();
   } catch (err) {
-    throw signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : brokeOff(err);
+    throw readFailure(err, signal, 'its answer');
   }
   async function* relayRawMedia(): AsyncGenerator<Uint8Array> {
     let relayed = 0;
@@ -86,10 +86,8 @@ export async function rawMediaAnswer({ res, ctx, deps, signal, finish }: RawMedi
         ctx.outcome = 'aborted';
         return;
       }
-      const error = signal?.aborted ? whyAborted(signal) : err instanceof GatewayError ? err : brokeOff(err);
-      ctx.outcome = 'interrupted';
-      ctx.errorCode = error.code;
-      ctx.errorDetail = error.detail;
+      const error = readFailure(err, signal, 'its answer');
+      bookInterrupted(ctx, error);
       deps.logger.warn('media answer interrupted', {
         requestId: ctx.requestId,
         provider: ctx.provider,
@@ -109,10 +107,4 @@ export async function rawMediaAnswer({ res, ctx, deps, signal, finish }: RawMedi
     }
   }
   return { status: res.status, headers: { 'content-type': contentType }, body: relayRawMedia() };
-}
-
-/** The socket's own words (which may name the upstream's address) are the log's, never the client's. */
-function brokeOff(cause: unknown): GatewayError {
-  const detail = cause instanceof Error && cause.message ? { detail: cause.message } : {};
-  return new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted', ...detail, cause });
 }
