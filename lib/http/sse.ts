@@ -12,6 +12,18 @@ export function sseData(data: string): string {
   return `data: ${data}\n\n`;
 }
 
+/**
+ * An event read from an upstream stream, written again as it came: its data, which the parser
+ * joined by line ends, goes back on a `data:` line per line, after its `event:` line if it had one.
+ *
+ * @example
+ * sseReframed('{"a":1}') // 'data: {"a":1}\n\n'
+ * sseReframed('line 1\nline 2', 'error') // 'event: error\ndata: line 1\ndata: line 2\n\n'
+ */
+export function sseReframed(data: string, event?: string): string {
+  return `${event ? `event: ${event}\n` : ''}data: ${data.replaceAll('\n', '\ndata: ')}\n\n`;
+}
+
 /** One named event (`event:` and `data:` lines), as Anthropic's and the Responses API's streams have them. */
 export function sseEvent(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;

@@ -6,6 +6,7 @@
  * choice: its tool calls after the text are not the client's, and tool arguments are never searched.
  */
 import { createParser } from 'eventsource-parser';
+import { sseReframed } from '../../http/sse';
 import { KEEP_ALIVE_MS, keepAliveOf, QUIET, SendClock, withKeepAlives } from './keep-alive';
 import { cutAtStop, StopMatcher } from './matcher';
 
@@ -105,16 +106,16 @@ export class ChatStopStream {
     if (data === '[DONE]') this.#done = true;
     if (this.answered) {
       // Every choice has ended: only the usage chunk and [DONE] are still the client's.
-      return data === '[DONE]' || isUsageOnly(data) ? frame(data) : '';
+      return data === '[DONE]' || isUsageOnly(data) ? sseReframed(data) : '';
     }
-    if (data === '[DONE]') return frame(data);
+    if (data === '[DONE]') return sseReframed(data);
     let chunk: Chunk;
     try {
       chunk = JSON.parse(data) as Chunk;
     } catch {
-      return frame(data);
+      return sseReframed(data);
     }
-    if (!Array.isArray(chunk?.choices) || chunk.choices.length === 0) return frame(data);
+    if (!Array.isArray(chunk?.choices) || chunk.choices.length === 0) return sseReframed(data);
     this.#envelope = chunk;
     const out: ChunkChoice[] = [];
     let changed = false;
@@ -122,15 +123,15 @@ export class ChatStopStream {
       const emitted = this.#choice(choice, out);
       if (emitted !== choice) changed = true;
     }
-    let text = !changed ? frame(data) : out.map((choice) => frame(JSON.stringify({ ...chunk, choices: [choice] }))).join('');
+    let text = !changed ? sseReframed(data) : out.map((choice) => sseReframed(JSON.stringify({ ...chunk, choices: [choice] }))).join('');
     // A chunk that carried usage beside choices now dropped keeps its usage.
-    if (changed && out.length === 0 && chunk.usage != null) text = frame(JSON.stringify({ ...chunk, choices: [] }));
+    if (changed && out.length === 0 && chunk.usage != null) text = sseReframed(JSON.stringify({ ...chunk, choices: [] }));
     return text;
   }
 
   /** An event with a name (Chat Completions chunks have none: an OpenAI-compatible server's `event: error`): it goes on as it came while the client is still reading. */
   named(name: string, data: string): string {
-    return this.#endedChoices >= this.#options.choices ? '' : `event: ${name}\n${frame(data)}`;
+    return this.answered ? '' : sseReframed(data, name);
   }
 
   /**
@@ -139,12 +140,12 @@ export class ChatStopStream {
    * broken stream), the `[DONE]` the upstream did not send, so the client's stream ends as it would have.
    */
   end(): string {
-    if (this.answered) return this.#done ? '' : frame('[DONE]');
+    if (this.answered) return this.#done ? '' : sseReframed('[DONE]');
     if (!this.#envelope) return '';
     let text = '';
     for (const [index, state] of this.#choices) {
       const held = state.ended ? '' : state.matcher.flush();
-      if (held) text += frame(JSON.stringify({ ...this.#envelope, choices: [{ index, delta: { content: held }, logprobs: null, finish_reason: null }] }));
+      if (held) text += sseReframed(JSON.stringify({ ...this.#envelope, choices: [{ index, delta: { content: held }, logprobs: null, finish_reason: null }] }));
     }
     return text;
   }
@@ -269,9 +270,6 @@ function logprobsOf(choice: Record<string, unknown>, kept: string): { logprobs?:
 /** A token's length in UTF-8 bytes: its `bytes` (a token may be part of a character), else its text's. */
 const tokenBytes = (token: { token?: unknown; bytes?: unknown } | undefined) =>
   Array.isArray(token?.bytes) ? token.bytes.length : typeof token?.token === 'string' ? Buffer.byteLength(token.token) : 0;
-
-/** Data of several lines goes back on a `data:` line each. */
-const frame = (data: string) => `data: ${data.replaceAll('\n', '\ndata: ')}\n\n`;
 
 /** The usage chunk (`choices: []` and a usage), told from the data without parsing all of a content chunk. */
 function isUsageOnly(data: string): boolean {

@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { passThenRead, type ChunkGate } from '../../http/pass-then-read';
+import { sseReframed } from '../../http/sse';
 import type { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
 
 export interface RelayOptions {
@@ -33,8 +34,7 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
     if ('comment' in item) return `: ${item.comment}\n\n`;
     const kind = meter.observe(item.data);
     if (kind === 'noise' || (stripUsage && kind === 'usage-only')) return '';
-    // Data of several lines comes joined by line ends: each goes back on a `data:` line of its own.
-    return `${item.event ? `event: ${item.event}\n` : ''}data: ${item.data.replaceAll('\n', '\ndata: ')}\n\n`;
+    return sseReframed(item.data, item.event);
   };
   const feed = (chunk: Uint8Array) => parser.feed(decoder.decode(chunk, { stream: true }));
   if (!reframe) {
