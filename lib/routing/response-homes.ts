@@ -1,4 +1,5 @@
 import type { Attempt } from './attempts';
+import { RecentlyUsed } from './recently-used';
 
 // OpenAI's Responses API stores what it answers per organisation and project (`store` is true by
 // default), and a later call may build on it: `previous_response_id` names a stored response,
@@ -111,8 +112,7 @@ export function continuationOrder(plan: readonly Attempt[], home: Home | undefin
  * it. A call that builds on one goes there first (`continuationOrder`). In memory only: nothing is
  * read from or written to the table, so another instance (a Lambda cold start, a restart) does not
  * know it and finds the account by asking (`tryTargets`: at most one fast 400 per other account).
- * Bounded by `MAX_RESPONSE_HOMES`, the least recently used forgotten first (a `Map` keeps insertion
- * order; an entry used is moved to its end). Homes are shared objects, one per account, so an entry
+ * Bounded by `MAX_RESPONSE_HOMES`, the least recently used forgotten first. Homes are shared objects, one per account, so an entry
  * costs its id and a map slot.
  *
  * @example
@@ -122,12 +122,14 @@ export function continuationOrder(plan: readonly Attempt[], home: Home | undefin
  * homes.homeOf('resp_2'); // undefined
  */
 export class ResponseHomes {
-  /** By stored object's id, its account; least recently used first. */
-  readonly #homes = new Map<string, Home>();
+  /** By stored object's id, its account. */
+  readonly #homes: RecentlyUsed<string, Home>;
   /** One `Home` per account, shared by its entries. */
   readonly #accounts = new Map<string, Home>();
 
-  constructor(readonly max: number = MAX_RESPONSE_HOMES) {}
+  constructor(readonly max: number = MAX_RESPONSE_HOMES) {
+    this.#homes = new RecentlyUsed(max);
+  }
 
   /** Notes that the account holds the stored object (a response or conversation id), unless its id is longer than `MAX_STORED_ID_CHARS`. */
   remember(id: string, providerId: string, accountId: string): void {
@@ -136,19 +138,12 @@ export class ResponseHomes {
     const ref = `${providerId}/${accountId}`;
     let home = this.#accounts.get(ref);
     if (!home) this.#accounts.set(ref, (home = Object.freeze({ providerId, accountId })));
-    // Deleted first, so an entry noted again moves to the end and is forgotten last.
-    this.#homes.delete(id);
-    if (this.#homes.size >= this.max) this.#homes.delete(this.#homes.keys().next().value!);
     this.#homes.set(id, home);
   }
 
   /** The account remembered to hold the stored object, if any; it is then the most recently used. */
   homeOf(id: string): Home | undefined {
-    const home = this.#homes.get(id);
-    if (!home) return undefined;
-    this.#homes.delete(id);
-    this.#homes.set(id, home);
-    return home;
+    return this.#homes.get(id);
   }
 
   /** How many stored objects are remembered. */

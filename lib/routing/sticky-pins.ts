@@ -1,3 +1,5 @@
+import { RecentlyUsed } from './recently-used';
+
 /** How many conversations this instance remembers moving off their rendezvous account (`ConversationPins`). */
 export const MAX_PINS = 10_000;
 
@@ -23,15 +25,17 @@ export const MAX_PINS = 10_000;
  * pins.pinned('s:abc', 'openai', 'gpt-4o'); // undefined
  */
 export class ConversationPins {
-  /** By sticky key, provider and upstream model, the account; in the order last served (a `Map` keeps insertion order), oldest first. */
-  readonly #pins = new Map<string, string>();
+  /** By sticky key, provider and upstream model, the account; the pin served least recently forgotten first. */
+  readonly #pins: RecentlyUsed<string, string>;
 
-  constructor(readonly max: number = MAX_PINS) {}
+  constructor(readonly max: number = MAX_PINS) {
+    this.#pins = new RecentlyUsed(max);
+  }
 
   /** The account the conversation was moved to in this provider's pool for the upstream model, if it was. */
   pinned(stickyKey: string, providerId: string, model: string): string | undefined {
     // Nearly always empty: no key is built then.
-    return this.#pins.size === 0 ? undefined : this.#pins.get(pinKey(stickyKey, providerId, model));
+    return this.#pins.size === 0 ? undefined : this.#pins.peek(pinKey(stickyKey, providerId, model));
   }
 
   /**
@@ -41,11 +45,8 @@ export class ConversationPins {
   served(stickyKey: string, providerId: string, model: string, accountId: string, home: string): void {
     if (accountId === home && this.#pins.size === 0) return;
     const key = pinKey(stickyKey, providerId, model);
-    // Deleted first, so a pin served again moves to the end of the order and is evicted last.
-    this.#pins.delete(key);
-    if (accountId === home) return;
-    if (this.#pins.size >= this.max) this.#pins.delete(this.#pins.keys().next().value!);
-    this.#pins.set(key, accountId);
+    if (accountId === home) this.#pins.delete(key);
+    else this.#pins.set(key, accountId);
   }
 
   /** How many conversations are pinned. */
