@@ -11,7 +11,7 @@ import { errorFromOpenAIUpstream } from '../providers/openai/errors';
 import { openAIChatRequest, openAIResponsesRequest, type OpenAIChatCall } from '../providers/openai/request';
 import { MediaStreamMeter } from '../providers/openai/media-meter';
 import { ResponsesStreamMeter } from '../providers/openai/responses-meter';
-import { ResponseIdReader, responseIdOf } from '../providers/openai/response-id';
+import { responseIdOf } from '../providers/openai/response-id';
 import { OpenAIStreamMeter } from '../providers/openai/stream-meter';
 import { usageFromOpenAI, usageFromResponses } from '../providers/openai/usage';
 import type { ProviderRegistry } from '../providers/registry';
@@ -229,10 +229,10 @@ interface SideMeter {
   error: string | undefined;
 }
 
-/** A stream's bytes passed on untouched (or as `gate` lets them), each chunk before the meter (and `alsoRead`, where given) reads it, and what the meter found. */
-function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () => Partial<StreamFindings>, gate?: ChunkGate, alsoRead?: (chunk: Uint8Array) => void) {
+/** A stream's bytes passed on untouched (or as `gate` lets them), each chunk before the meter reads it, and what the meter found. */
+function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () => Partial<StreamFindings>, gate?: ChunkGate) {
   return {
-    body: passThenRead(source, alsoRead ? (chunk) => (meter.feed(chunk), alsoRead(chunk)) : (chunk) => meter.feed(chunk), gate),
+    body: passThenRead(source, (chunk) => meter.feed(chunk), gate),
     findings: (): StreamFindings => ({
       complete: meter.complete,
       ...(meter.usage ? { usage: meter.usage } : {}),
@@ -261,8 +261,7 @@ const OPENAI_RESPONSES: PassthroughRoute = {
   parseError: errorFromOpenAIUpstream,
   usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
   relay(source, { start, providerId = 'openai', onResponseId }) {
-    const meter = new ResponsesStreamMeter(start);
-    const ids = onResponseId && new ResponseIdReader(onResponseId);
+    const meter = new ResponsesStreamMeter(start, undefined, onResponseId);
     return rewritingErrors(responsesErrorEvents(providerId), 'sse', (gate) =>
       sideRead(
         source,
@@ -272,7 +271,6 @@ const OPENAI_RESPONSES: PassthroughRoute = {
           outputChars: meter.outputChars,
         }),
         gate,
-        ids && ((chunk) => ids.feed(chunk)),
       ),
     );
   },

@@ -1,6 +1,7 @@
 import type { TokenUsage } from '../../usage/tokens';
 import { sseFeed } from '../../http/sse';
 import { eventName, parseEventData } from '../anthropic/sse';
+import { createdResponseId, eventTypeOf } from './response-id';
 import { skimResponsesDelta } from './skim';
 import { usageFromResponses } from './usage';
 
@@ -42,18 +43,30 @@ export class ResponsesStreamMeter {
   outputChars = 0;
   /** Reads raw bytes of the stream; events split across chunks are handled. */
   readonly feed: (chunk: Uint8Array | string) => void;
+  /** Whether the stream's first event is still to come: only it can name the response (`onResponseId`). */
+  #first = true;
 
   /**
-   * `start` and `now` are `performance.now()` readings unless a test clock is given.
+   * `start` and `now` are `performance.now()` readings unless a test clock is given. `onResponseId`
+   * is told the id of the response the stream is about, from its first event, `response.created`
+   * (a stream that starts with another event, an error, tells nothing).
    */
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
+    readonly onResponseId?: (id: string) => void,
   ) {
     this.feed = sseFeed((event) => this.#observe(event.event, event.data));
   }
 
   #observe(name: string | undefined, data: string): void {
+    if (this.#first) {
+      this.#first = false;
+      if (this.onResponseId && (name ?? eventTypeOf(data)) === 'response.created') {
+        const id = createdResponseId(data);
+        if (id !== undefined) this.onResponseId(id);
+      }
+    }
     // Deltas are most of a stream: their number and characters are read from the text, unparsed
     // (every stream's, so that one cut off is recorded with a fair estimate).
     if (name !== undefined && OUTPUT_EVENTS.has(name)) {
