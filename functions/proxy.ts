@@ -6,7 +6,7 @@ import { auditSinkFromEnvironment } from '../lib/audit/from-env';
 import { accountCredentialRefs } from '../lib/credentials/credentials';
 import { SecretsManagerCredentials } from '../lib/credentials/secrets-manager';
 import { createGateway, type Gateway } from '../lib/gateway';
-import { TransferAborted } from '../lib/http/transfer-aborted';
+import { failingLast, TransferAborted } from '../lib/http/transfer-aborted';
 import type { ResponseBody } from '../lib/http/types';
 import { createLogger, type GatewayLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
@@ -76,25 +76,12 @@ const SNS_TIMEOUT_MS = 5_000;
 function toStream(body: ResponseBody, beforeFailing: (err: unknown) => Promise<void>): string | Readable {
   if (typeof body === 'string') return body;
   if (body instanceof Uint8Array) return Readable.from([body]);
+  // middy's pipeline() destroys the response stream with a body's error (the runtime then reports a
+  // function error in the stream's trailers, and the function URL does not finish the client's
+  // chunked body: the client sees the transfer fail) and rejects the handler before its
+  // `requestEnd`: the writes after the answer are drained first, or the instance could be frozen
+  // with the `interrupted` record in flight.
   return Readable.from(failingLast(body, beforeFailing));
-}
-
-/**
- * A streamed body whose failure reaches the response stream only after `beforeFailing`. A body
- * that throws (`TransferAborted`: raw audio cut off) fails middy's `pipeline()`, which destroys
- * the response stream with the error (the runtime then reports a function error in the stream's
- * trailers, and the function URL does not finish the client's chunked body: the client sees the
- * transfer fail, not end), and rejects the handler before middy's `requestEnd`: the writes after
- * the answer (the `interrupted` usage record) are drained here first, or the instance could be
- * frozen with them in flight.
- */
-async function* failingLast(body: AsyncIterable<Uint8Array>, beforeFailing: (err: unknown) => Promise<void>): AsyncGenerator<Uint8Array> {
-  try {
-    yield* body;
-  } catch (err) {
-    await beforeFailing(err);
-    throw err;
-  }
 }
 
 /** What the invocation keeps back for the runtime to end it, when the writes after the answer run long. */
