@@ -36,17 +36,24 @@ export function readsWhole(headers: UpstreamResponse['headers'], ctx: Pick<Reque
  * await held.body.bytes();           // the same bytes, at once
  */
 export async function readAhead(res: UpstreamResponse): Promise<UpstreamResponse> {
-  return { ...res, body: heldBody(await res.body.bytes()) };
+  return { status: res.status, headers: res.headers, body: new HeldBody(await res.body.bytes()) };
 }
 
 /** A body already read: its bytes as the three ways of reading an answer take them. */
-function heldBody(bytes: Buffer): UpstreamResponse['body'] {
-  return {
-    async *[Symbol.asyncIterator]() {
-      if (bytes.byteLength > 0) yield bytes;
-    },
-    bytes: async () => bytes,
-    text: async () => bytes.toString('utf8'),
-    dump: async () => undefined,
-  };
+class HeldBody implements AsyncIterable<Buffer> {
+  constructor(readonly held: Buffer) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    if (this.held.byteLength > 0) yield this.held;
+  }
+
+  async bytes(): Promise<Buffer> {
+    return this.held;
+  }
+
+  async text(): Promise<string> {
+    return this.held.toString('utf8');
+  }
+
+  async dump(): Promise<void> {}
 }
