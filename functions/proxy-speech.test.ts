@@ -8,7 +8,8 @@ import { MemoryRateWindows } from '../lib/store/rate-windows';
 import { MemorySpendStore } from '../lib/store/spend';
 import { MemoryUsageSink } from '../lib/usage/record';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
-import { fakeSpeech, SPEECH_PIECES } from '../test/fakes/openai-media-wire';
+import { TransferAborted } from '../lib/http/transfer-aborted';
+import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../test/fakes/openai-media-wire';
 import { functionUrlEvent as event, lambdaContext as context, type StreamHandler } from '../test/lambda';
 import type { RecordedPrelude } from '../test/setup/awslambda';
 import { createProxyHandler } from './proxy';
@@ -52,6 +53,7 @@ describe('the Lambda proxy handler, speech', () => {
   afterAll(async () => {
     await paced.close();
   });
+  beforeEach(() => paced.reset());
 
   it('streams the audio back as it arrives: the prelude first, then each piece as its own write, the call booked ok', async () => {
     // Prepare
@@ -68,5 +70,29 @@ describe('the Lambda proxy handler, speech', () => {
     // Written as they came, GAP_MS apart, not all at once at the end.
     expect(stream.writes.at(-1)!.at - stream.writes[0]!.at).toBeGreaterThanOrEqual((SPEECH_PIECES - 2) * GAP_MS);
     expect(usage.records).toEqual([expect.objectContaining({ surface: 'openai-audio', stream: false, outcome: 'ok', status: 200, ttftMs: expect.any(Number) })]);
+    expect(stream.errored).toBeNull();
+    expect(stream.writableFinished).toBe(true);
+  });
+
+  it('ends the response stream in error, not cleanly, when the upstream breaks off mid-audio, the record written first', async () => {
+    // Prepare
+    paced.reply({ kind: 'drop', afterChunks: 2 });
+    usage.records.length = 0;
+    const stream = new TimedBinaryStream(performance.now());
+
+    // Act
+    const failure = await handler(event({ model: 'tts', voice: 'alloy', input: INPUT, response_format: 'wav' }, { authorization: `Bearer ${key}` }, '/v1/audio/speech'), stream, context(60_000)).catch((e: unknown) => e);
+    // Taken as the handler settles: once it has, the runtime may freeze the instance.
+    const recordsAtRejection = [...usage.records];
+
+    // Assess: the handler rejects and the stream is destroyed with the error (never finished): the
+    // runtime reports a function error, and the function URL does not end the client's body.
+    expect(failure).toBeInstanceOf(TransferAborted);
+    expect(stream.destroyed).toBe(true);
+    expect(stream.errored).toBe(failure);
+    expect(stream.writableFinished).toBe(false);
+    expect(stream.prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': 'audio/wav' } });
+    expect(Buffer.concat(stream.writes.map((w) => w.bytes))).toEqual(Buffer.concat(speechPieces(fakeSpeech(INPUT, 'wav')).slice(0, 2)));
+    expect(recordsAtRejection).toEqual([expect.objectContaining({ surface: 'openai-audio', status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted' })]);
   });
 });

@@ -6,6 +6,7 @@ import { auditSinkFromEnvironment } from '../lib/audit/from-env';
 import { accountCredentialRefs } from '../lib/credentials/credentials';
 import { SecretsManagerCredentials } from '../lib/credentials/secrets-manager';
 import { createGateway, type Gateway } from '../lib/gateway';
+import { failingLast, TransferAborted } from '../lib/http/transfer-aborted';
 import type { ResponseBody } from '../lib/http/types';
 import { createLogger, type GatewayLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
@@ -72,10 +73,15 @@ function endUserAlertsFromEnvironment(env: NodeJS.ProcessEnv, thresholds: readon
 
 const SNS_TIMEOUT_MS = 5_000;
 
-function toStream(body: ResponseBody): string | Readable {
+function toStream(body: ResponseBody, beforeFailing: (err: unknown) => Promise<void>): string | Readable {
   if (typeof body === 'string') return body;
   if (body instanceof Uint8Array) return Readable.from([body]);
-  return Readable.from(body);
+  // middy's pipeline() destroys the response stream with a body's error (the runtime then reports a
+  // function error in the stream's trailers, and the function URL does not finish the client's
+  // chunked body: the client sees the transfer fail) and rejects the handler before its
+  // `requestEnd`: the writes after the answer are drained first, or the instance could be frozen
+  // with the `interrupted` record in flight.
+  return Readable.from(failingLast(body, beforeFailing));
 }
 
 /** What the invocation keeps back for the runtime to end it, when the writes after the answer run long. */
@@ -105,7 +111,8 @@ export async function drainWithin(gateway: Gateway, context: Context, logger: Ga
  * The proxy behind a Function URL in RESPONSE_STREAM mode. middy sends status and headers first,
  * then pipes the body as it is produced; after the stream has ended, `requestEnd` waits for the
  * usage and audit writes (within the invocation's time), so the instance is not frozen with them
- * in flight and the client never waits.
+ * in flight and the client never waits. A body that fails (`failingLast`) ends the response
+ * stream in error, its writes drained first.
  */
 export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = logger) {
   return middy<APIGatewayProxyEventV2, unknown, Error, Context>({
@@ -113,7 +120,12 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
     requestEnd: (request) => drainWithin(gateway(), request.context, log),
   }).handler(async (event: APIGatewayProxyEventV2, context: Context) => {
     const res = await gateway().handle(requestFromFunctionUrlEvent(event, context));
-    return { statusCode: res.status, headers: res.headers, body: toStream(res.body) };
+    const beforeFailing = async (err: unknown) => {
+      // Only raw audio cut off throws on purpose; any other throw breaks the in-band promise of `GatewayResponse.body`.
+      if (!(err instanceof TransferAborted)) log.error('streamed body failed', { requestId: context.awsRequestId, error: err as Error });
+      await drainWithin(gateway(), context, log);
+    };
+    return { statusCode: res.status, headers: res.headers, body: toStream(res.body, beforeFailing) };
   });
 }
 

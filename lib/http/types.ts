@@ -33,7 +33,8 @@ export interface GatewayResponse {
   /**
    * A string or bytes for whole bodies; an async iterable for streams, whose chunks must be
    * written the moment they are yielded. A streamed body never throws: failures after the first
-   * byte are turned into an in-band error event before it ends.
+   * byte are turned into an in-band error event before it ends. Only a body with no in-band error
+   * format (raw audio) throws, `TransferAborted`, for the door to abort the transfer.
    */
   body: ResponseBody;
 }

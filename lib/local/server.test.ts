@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AdminApi } from '../admin/api';
 import type { Gateway } from '../gateway';
+import { GatewayError } from '../http/errors';
+import { TransferAborted } from '../http/transfer-aborted';
 import type { GatewayResponse } from '../http/types';
 import { createLocalServer } from './server';
 
@@ -51,5 +54,60 @@ describe('the local door writing a stream', () => {
     const second = pieces.find((p) => p.text.includes('second'))!;
     expect(first.text).not.toContain('second');
     expect(second.at - first.at).toBeGreaterThan(50);
+  });
+});
+
+/** What a node:http client in this process got: the bytes, and whether the response ended or was aborted. */
+function fetchRaw(url: string): Promise<{ text: string; ended: boolean; aborted: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST' }, (res) => {
+      let text = '';
+      let ended = false;
+      let aborted = false;
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => (ended = true));
+      res.on('aborted', () => (aborted = true));
+      // An aborted response also errors (ECONNRESET); `close` reports it.
+      res.on('error', () => undefined);
+      res.on('close', () => resolve({ text, ended, aborted }));
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
+
+describe('the local door, when a streamed body throws after its first byte', () => {
+  it.each([
+    ['TransferAborted (raw audio cut off)', () => new TransferAborted(new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted' }))],
+    ['any other error (a body that broke its promise to end in-band)', () => new Error('bug')],
+  ])('aborts the transfer on %s: the client sees what came, then no end', async (_name, failure) => {
+    // Prepare
+    const { url, close } = await serveStream(async function* () {
+      yield Buffer.from('ID3-frame-1');
+      await new Promise((r) => setTimeout(r, 20));
+      throw failure();
+    });
+
+    // Act
+    const got = await fetchRaw(url);
+    await close();
+
+    // Assess
+    expect(got).toEqual({ text: 'ID3-frame-1', ended: false, aborted: true });
+  });
+
+  it('ends a body that ends normally cleanly', async () => {
+    // Prepare
+    const { url, close } = await serveStream(async function* () {
+      yield Buffer.from('ID3-frame-1');
+      yield Buffer.from('frame-2');
+    });
+
+    // Act
+    const got = await fetchRaw(url);
+    await close();
+
+    // Assess
+    expect(got).toEqual({ text: 'ID3-frame-1frame-2', ended: true, aborted: false });
   });
 });

@@ -69,6 +69,7 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
   // A plain loop rather than stream.pipeline(): pipeline builds (and aborts) an AbortController
   // per call, whose DOMException costs more than the rest of a streamed request's handling.
   const chunks = body[Symbol.asyncIterator]();
+  let failed: unknown;
   try {
     const first = chunks.next();
     // A first chunk that is already here leaves in one write with the headers; otherwise the
@@ -83,12 +84,16 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
       if (written++ === 0) res.socket?.uncork();
       if (!room) await drained(res);
     }
-  } catch {
-    // A streamed body never throws (failures are in-band); nothing to add here.
+  } catch (err) {
+    failed = err;
   } finally {
     // Ends the body's iterator if we left it early (its cleanup records the request); a no-op otherwise.
     await chunks.return?.();
-    if (!res.destroyed) res.end();
+    // A body that throws (`TransferAborted`: raw audio cut off; any other throw breaks the body's
+    // promise to end in-band and is no better) must not end as if whole: destroying the socket
+    // leaves out the terminating chunk, so the client sees the transfer fail.
+    if (failed !== undefined) res.destroy(failed instanceof Error ? failed : new Error(String(failed)));
+    else if (!res.destroyed) res.end();
   }
 }
 

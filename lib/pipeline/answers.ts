@@ -15,7 +15,7 @@ import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard';
 import type { PassthroughReader } from './passthrough';
-import { bookInterrupted, readFailure } from './broke-off';
+import { bookInterrupted, brokeOff, readFailure } from './broke-off';
 import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
@@ -75,13 +75,8 @@ async function* guarded(
   try {
     yield* screened ? screened.body : produce();
   } catch (err) {
-    if (clientGone(signal)) {
-      ctx.outcome = 'aborted';
-      return;
-    }
-    const error = readFailure(err, signal, 'the stream');
-    bookInterrupted(ctx, error);
-    input.deps.logger.warn('stream interrupted', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message, ...(error.code ? { code: error.code } : {}), ...(error.detail ? { detail: error.detail } : {}) });
+    const error = brokeOff(err, { ctx, logger: input.deps.logger, signal }, 'the stream', 'stream interrupted');
+    if (!error) return;
     const inBand = binding.inBandError(error, sent());
     const state = screened?.array ?? array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);

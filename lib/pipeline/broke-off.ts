@@ -3,8 +3,9 @@
  * keep it, in one place for every answer writer (streams relayed or translated, whole answers, raw audio).
  */
 import { GatewayError } from '../http/errors';
+import type { GatewayLogger } from '../observe/logger';
 import type { RequestContext } from './context';
-import { whyAborted } from './signal';
+import { clientGone, whyAborted } from './signal';
 
 /**
  * What a failure while an upstream answer was read is: the reason the call was aborted (the client
@@ -28,4 +29,40 @@ export function bookInterrupted(ctx: RequestContext, error: GatewayError): void 
   ctx.outcome = 'interrupted';
   ctx.errorCode = error.code;
   ctx.errorDetail = error.detail;
+}
+
+/** Where an answer that broke off is booked and logged. */
+export interface BrokeOffInput {
+  ctx: RequestContext;
+  logger: Pick<GatewayLogger, 'warn'>;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * An answer cut off after its first byte went, read and booked once for every writer that relays
+ * one (the stream guard, raw audio): a client that left is `aborted` and owed nothing (undefined);
+ * else the failure is booked `interrupted` and logged as `message` with `fields`, and returned for
+ * the writer to end the client's answer with (an in-band error event, or an aborted transfer).
+ *
+ * @example
+ * const error = brokeOff(err, { ctx, logger, signal }, 'the stream', 'stream interrupted');
+ * if (error) yield Buffer.from(binding.inBandError(error, sent()));
+ */
+export function brokeOff(err: unknown, { ctx, logger, signal }: BrokeOffInput, what: 'the stream' | 'its answer', message: string, fields: Record<string, unknown> = {}): GatewayError | undefined {
+  if (clientGone(signal)) {
+    ctx.outcome = 'aborted';
+    return undefined;
+  }
+  const error = readFailure(err, signal, what);
+  bookInterrupted(ctx, error);
+  logger.warn(message, {
+    requestId: ctx.requestId,
+    provider: ctx.provider,
+    account: ctx.account,
+    ...fields,
+    error: (err as Error).message,
+    ...(error.code ? { code: error.code } : {}),
+    ...(error.detail ? { detail: error.detail } : {}),
+  });
+  return error;
 }

@@ -1,3 +1,4 @@
+import { TransferAborted } from '../http/transfer-aborted';
 import type { UpstreamResponse } from '../upstream/http';
 import { newContext, type RequestContext } from './context';
 import { isRawMedia, rawMediaAnswer, type RawMediaInput } from './raw-media';
@@ -46,6 +47,17 @@ async function readAll(body: unknown): Promise<string> {
   let text = '';
   for await (const chunk of body as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
   return text;
+}
+
+/** What a door gets of a body that may throw: the text before, and the throw. */
+async function readToFailure(body: unknown): Promise<{ text: string; failure: unknown }> {
+  let text = '';
+  try {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
+  } catch (failure) {
+    return { text, failure };
+  }
+  return { text, failure: undefined };
 }
 
 describe('isRawMedia', () => {
@@ -122,16 +134,18 @@ describe('rawMediaAnswer', () => {
     expect(finish).not.toHaveBeenCalled();
   });
 
-  it('ends the audio without an error event and books it interrupted when the upstream breaks off', async () => {
+  it('relays what came, then throws TransferAborted for the door, booked interrupted before it, when the upstream breaks off', async () => {
     // Prepare
     const { res } = upstreamOf(['ID3', 'frame-1'], new Error('other side closed'));
     const { input, ctx, warnings, finish } = inputOf(res);
 
     // Act
-    const text = await readAll((await rawMediaAnswer(input)).body);
+    const { text, failure } = await readToFailure((await rawMediaAnswer(input)).body);
 
-    // Assess
+    // Assess: no error format exists inside raw audio; the door aborts the transfer instead.
     expect(text).toBe('ID3frame-1');
+    expect(failure).toBeInstanceOf(TransferAborted);
+    expect((failure as TransferAborted).cause).toMatchObject({ code: 'upstream_interrupted', detail: 'other side closed' });
     expect(ctx).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_interrupted', errorDetail: 'other side closed' });
     expect(warnings).toEqual([['media answer interrupted', expect.objectContaining({ requestId: 'req-1', contentType: 'audio/mpeg', relayedBytes: 10, code: 'upstream_interrupted' })]]);
     expect(finish).toHaveBeenCalledTimes(1);
@@ -144,10 +158,11 @@ describe('rawMediaAnswer', () => {
     const { res } = upstreamOf(['ID3'], new Error('aborted'));
     const { input, ctx, warnings } = inputOf(res, { signal: controller.signal });
 
-    // Act
-    await readAll((await rawMediaAnswer(input)).body);
+    // Act: nobody is left to tell, so nothing is thrown.
+    const { failure } = await readToFailure((await rawMediaAnswer(input)).body);
 
     // Assess
+    expect(failure).toBeUndefined();
     expect(ctx.outcome).toBe('aborted');
     expect(ctx.errorCode).toBeUndefined();
     expect(warnings).toEqual([]);
@@ -160,9 +175,10 @@ describe('rawMediaAnswer', () => {
     const { input, ctx } = inputOf(res, { signal: deadline });
 
     // Act
-    await readAll((await rawMediaAnswer(input)).body);
+    const { failure } = await readToFailure((await rawMediaAnswer(input)).body);
 
     // Assess
+    expect(failure).toBeInstanceOf(TransferAborted);
     expect(ctx).toMatchObject({ outcome: 'interrupted', errorCode: 'deadline_exceeded' });
   });
 
@@ -182,16 +198,17 @@ describe('rawMediaAnswer', () => {
     expect(finish).toHaveBeenCalledTimes(1);
   });
 
-  it('ends the audio at the bound of a whole answer, the upstream cancelled, as interrupted', async () => {
+  it('aborts the audio at the bound of a whole answer, the upstream cancelled, as interrupted', async () => {
     // Prepare: a bound of 4 bytes per event makes 32 for the whole answer.
     const { res, state } = upstreamOf(['0123456789', '0123456789', '0123456789', '0123456789', '0123456789']);
     const { input, ctx } = inputOf(res, { maxUpstreamEventBytes: 4 });
 
     // Act
-    const text = await readAll((await rawMediaAnswer(input)).body);
+    const { text, failure } = await readToFailure((await rawMediaAnswer(input)).body);
 
     // Assess
     expect(text).toBe('0123456789'.repeat(3));
+    expect((failure as TransferAborted).cause).toMatchObject({ code: 'upstream_answer_too_large' });
     expect(state.cancelled).toBe(true);
     expect(ctx).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_answer_too_large' });
   });

@@ -3,13 +3,13 @@
  * chunked audio while it is synthesised, so a voice app starts playing after the first chunk;
  * read whole, the time to first audio would be the whole synthesis time.
  */
+import { TransferAborted } from '../http/transfer-aborted';
 import type { GatewayResponse } from '../http/types';
 import type { UpstreamResponse } from '../upstream/http';
 import { answerTooLarge, upstreamLimits } from '../upstream/event-bound';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
-import { bookInterrupted, readFailure } from './broke-off';
-import { clientGone } from './signal';
+import { brokeOff, readFailure } from './broke-off';
 
 /**
  * Whether a passed-through media answer is raw bytes to relay as they come (`audio/*`, or bytes
@@ -46,8 +46,11 @@ export interface RawMediaInput {
  * The books are a stream's: time to first byte at the first chunk, outcome `ok` at the end,
  * `aborted` when the client leaves (the upstream is cancelled), `interrupted` when the upstream
  * breaks off or the answer outgrows the whole-answer bound. Raw audio has no in-band error
- * format: the client's audio just ends, and the log line says why. Speech reports no usage in
- * its audio, so none is read (its cost is the price per call, as for a whole answer).
+ * format, and a clean end would pass half the audio off as all of it: the body then throws
+ * `TransferAborted` (once the books are closed), and the door aborts the transfer, so the client
+ * sees a failed download, as it would from OpenAI when the connection drops; the log line says
+ * why. Speech reports no usage in its audio, so none is read (its cost is the price per call, as
+ * for a whole answer).
  *
  * No SSE framing (`UpstreamBody.frame`) applies: audio has no events. The total is still capped
  * at the bound of a whole answer (eight times `limits.maxUpstreamEventBytes`): nothing is held,
@@ -82,22 +85,9 @@ export async function rawMediaAnswer({ res, ctx, deps, signal, finish }: RawMedi
       }
       ctx.outcome = 'ok';
     } catch (err) {
-      if (clientGone(signal)) {
-        ctx.outcome = 'aborted';
-        return;
-      }
-      const error = readFailure(err, signal, 'its answer');
-      bookInterrupted(ctx, error);
-      deps.logger.warn('media answer interrupted', {
-        requestId: ctx.requestId,
-        provider: ctx.provider,
-        account: ctx.account,
-        contentType,
-        relayedBytes: relayed,
-        error: (err as Error).message,
-        ...(error.code ? { code: error.code } : {}),
-        ...(error.detail ? { detail: error.detail } : {}),
-      });
+      const error = brokeOff(err, { ctx, logger: deps.logger, signal }, 'its answer', 'media answer interrupted', { contentType, relayedBytes: relayed });
+      // Raw audio has no in-band error: the door aborts the transfer, so the client sees it fail, not end.
+      if (error) throw new TransferAborted(error);
     } finally {
       // Reached without an outcome only when the door stopped reading: the client went away.
       ctx.outcome ??= 'aborted';

@@ -8,7 +8,9 @@ import { accountRef, retryAfterMs, type FailureKind } from '../routing/health';
 import { continuationOrder, notHeldHere, type StoredRef } from '../routing/response-homes';
 import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
+import { readFailure } from './broke-off';
 import type { ProxyDeps } from './deps';
+import { readAhead, readsWhole } from './read-ahead';
 import { whyAborted } from './signal';
 
 /** Reads an upstream's error answer as the client's error. */
@@ -43,7 +45,10 @@ export interface Answered<Via> {
  * for every kind of model call, so that failover and rests follow one set of rules: on to the
  * next attempt after a connection failure or an answer `shouldFailOver` names, resting the
  * account that failed; the caller's own mistakes (other 4xx, refusals from `send` below 500) end
- * the request at once. Nothing has reached the client before this returns.
+ * the request at once. Nothing has reached the client before this returns. A whole answer is
+ * read before it returns (`readAhead`): one that breaks off or outgrows its bound is a failure
+ * of the account like a connection's; a stream's failures come after it returns, in-band, with no
+ * failover and no rest (the answer has started).
  *
  * A call that builds on a stored Responses object (`continues`) goes first to the account this
  * instance remembers holding it (`continuationOrder`). An account that answers that it does not
@@ -104,6 +109,7 @@ export async function tryTargets<Via>(
       continue;
     }
     headersCame();
+    const headersMs = performance.now() - startedAt;
     const { res } = sent;
     // A headroom pool keeps the upstream's word on the account's quota, errors' too (a 429 says 0 left).
     if (attempt.quotaScope !== undefined) deps.load.quota.record(ref, attempt.quotaScope, res.headers, res.status < 400, sendOrder);
@@ -134,6 +140,24 @@ export async function tryTargets<Via>(
       }
       throw error;
     }
+    // A whole answer is read while the next account can still give it: one that breaks off or
+    // outgrows its bound (`upstream_answer_too_large`) fails over and rests the account, as a
+    // connection that failed does. A stream has reached the client by then: it cannot.
+    let answer = res;
+    if (readsWhole(res.headers, ctx)) {
+      try {
+        answer = await readAhead(res);
+      } catch (err) {
+        release();
+        if (signal?.aborted) break;
+        const failure = readFailure(err, signal, 'its answer');
+        lastError = failure;
+        deps.logger.warn('upstream answer failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, code: failure.code, ...detailOf(failure) });
+        rest(attempt, 'error', undefined, ctx, deps);
+        if (atHome) break;
+        continue;
+      }
+    }
     ctx.releaseAccount = release;
     if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;
     // A continuation follows its stored object, wherever its sticky key would go: the object's account is remembered, not a pin.
@@ -142,10 +166,10 @@ export async function tryTargets<Via>(
     else if (attempt.stickyHome !== undefined && options.stickyKey) deps.load.pins.served(options.stickyKey, attempt.provider.id, attempt.model, attempt.account.id, attempt.stickyHome);
     // Only answers are timed: a failure's speed says nothing of how soon the account answers (a
     // 429 comes back at once), and the rests already put a failing account last.
-    deps.load.observe(ref, attempt.model, ctx.stream, performance.now() - startedAt);
+    deps.load.observe(ref, attempt.model, ctx.stream, headersMs);
     deps.health.succeeded(ref);
     ctx.outcome = undefined;
-    return { res, attempt, via: sent.via };
+    return { res: answer, attempt, via: sent.via };
   }
   if (signal?.aborted) throw whyAborted(signal);
   throw lastError ?? notHeld ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });

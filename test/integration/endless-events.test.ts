@@ -22,8 +22,17 @@ let caller: { id: string; key: string };
 beforeAll(async () => {
   endless = await startEndlessEventUpstream({ totalBytes: TOTAL });
   h = await startHarness({
-    config: () => ({
+    config: ({ upstream }) => ({
       providers: [
+        // A pool whose first account (by weight, nearly always) answers without end, and whose second answers well.
+        {
+          id: 'pool',
+          type: 'openai',
+          accounts: [
+            { id: 'endless', baseUrl: `${endless.url}/v1`, weight: 1000, apiKey: { env: 'TEST_UPSTREAM_KEY' } },
+            { id: 'sound', baseUrl: upstream, weight: 1, apiKey: { env: 'TEST_UPSTREAM_KEY' } },
+          ],
+        },
         { id: 'compat', type: 'openai-compatible', baseUrl: `${endless.url}/v1`, accounts: [{ id: 'vllm', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'oai', type: 'openai', baseUrl: `${endless.url}/v1`, accounts: [{ id: 'o', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'claude', type: 'anthropic', baseUrl: endless.url, accounts: [{ id: 'c', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
@@ -36,6 +45,7 @@ beforeAll(async () => {
         { name: 'claude-model', price: PRICE, targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
         { name: 'gemini-model', price: PRICE, targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }] },
         { name: 'nova-model', price: PRICE, targets: [{ provider: 'aws', model: 'amazon.nova-pro-v1:0' }] },
+        { name: 'pool-model', price: PRICE, targets: [{ provider: 'pool', model: 'gpt-4o' }] },
         { name: 'bedrock-claude', price: PRICE, targets: [{ provider: 'aws', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }] },
       ],
       limits: { maxUpstreamEventBytes: LIMIT },
@@ -49,7 +59,11 @@ afterAll(async () => {
   await h.close();
   await endless.close();
 });
-beforeEach(() => endless.reset());
+beforeEach(() => {
+  endless.reset();
+  h.upstream.reset();
+  h.health.clear();
+});
 
 const PROMPT = 'Write me something long about the sea';
 
@@ -228,5 +242,35 @@ describe('an endless whole answer', () => {
     expect(status).toBe(502);
     expect(JSON.parse(text)).toMatchObject({ type: 'error', error: { type: 'api_error', message: 'The upstream provider sent an answer larger than the gateway accepts.' } });
     await expectCutOffNearTheBound();
+  }, 30_000);
+});
+
+describe('a pool whose first account answers without end', () => {
+  it('fails a whole answer over its bound over to the next account, which answers, and rests the first', async () => {
+    // Act
+    // (Each test its own conversation: the one served by the sound account is pinned there.)
+    const answer = await h.openai({ apiKey: caller.key }).chat.completions.create({ model: 'pool-model', messages: [{ role: 'user', content: `${PROMPT}, whole` }] });
+
+    // Assess: nothing had reached the client, so the other account's answer is the client's; the endless one rests as a failed one does.
+    expect(answer.choices[0]!.message.content).toEqual(expect.any(String));
+    expect(endless.answers.map((a) => a.dialect)).toEqual(['whole']);
+    await expectCutOffNearTheBound();
+    expect(h.upstream.requests).toHaveLength(1);
+    expect(h.health.isCooling('pool/endless')).toBe(true);
+    expect(h.health.isCooling('pool/sound')).toBe(false);
+    await eventually(async () => expect((await h.usage(caller.id)).find((u) => u.model === 'pool-model')).toMatchObject({ provider: 'pool', account: 'sound', attempts: 2, status: 200, outcome: 'ok' }));
+  }, 30_000);
+
+  it('ends a stream already started with the in-band error, without failover or rest, as a stream that breaks off', async () => {
+    // Act
+    const { status, text, requestId } = await post('/v1/chat/completions', { model: 'pool-model', stream: true, messages: [{ role: 'user', content: `${PROMPT}, streamed` }] });
+
+    // Assess: the opening had reached the client; a stream is not taken back, nor its account rested (the next call may go there again).
+    expect(status).toBe(200);
+    expect(text).toContain('Hello there');
+    expect(text).toContain('upstream_event_too_large');
+    expect(h.upstream.requests).toHaveLength(0);
+    expect(h.health.isCooling('pool/endless')).toBe(false);
+    expect(await recordOf(requestId)).toMatchObject({ account: 'endless', attempts: 1, outcome: 'interrupted', errorCode: 'upstream_event_too_large' });
   }, 30_000);
 });

@@ -1,6 +1,6 @@
 import OpenAI, { toFile } from 'openai';
 import { createServer } from 'node:net';
-import { startHarness, type Harness } from './harness';
+import { eventually, startHarness, type Harness } from './harness';
 
 /** A loopback port with nothing listening on it. */
 async function closedPort(): Promise<number> {
@@ -16,14 +16,16 @@ beforeAll(async () => {
   const dead = await closedPort();
   h = await startHarness({
     maxBodyBytes: 64 * 1024,
-    config: ({ upstream }) => ({
+    config: ({ upstream, backup }) => ({
       providers: [
         { id: 'live', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }], timeouts: { headersMs: 300, idleMs: 300 } },
         { id: 'dead', type: 'openai-compatible', baseUrl: `http://127.0.0.1:${dead}/v1`, accounts: [{ id: 'a' }] },
+        { id: 'spare', type: 'openai-compatible', baseUrl: backup, accounts: [{ id: 'b', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
       ],
       models: [
         { name: 'gpt-4o-mini', targets: [{ provider: 'live', model: 'gpt-4o-mini' }] },
         { name: 'gpt-4o-dead', targets: [{ provider: 'dead', model: 'x' }] },
+        { name: 'gpt-4o-spare', targets: [{ provider: 'live', model: 'gpt-4o-mini' }, { provider: 'spare', model: 'gpt-4o-mini' }] },
       ],
       keyCache: { ttlSeconds: 0 },
       limits: { maxBodyBytes: 64 * 1024 },
@@ -31,7 +33,11 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => h.close());
-beforeEach(() => h.upstream.reset());
+beforeEach(() => {
+  h.upstream.reset();
+  h.backup.reset();
+  h.health.clear();
+});
 
 const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'hi' }];
 
@@ -76,6 +82,23 @@ it('answers 502 when the upstream cannot be reached', async () => {
 
   expect(err).toBeInstanceOf(OpenAI.InternalServerError);
   expect(err).toMatchObject({ status: 502, code: 'upstream_unreachable' });
+});
+
+it('fails over to the next target when a whole answer breaks off before its end, and rests the account that broke off', async () => {
+  // Prepare: the headers and part of the JSON, then the connection closes.
+  h.upstream.reply({ kind: 'drop', afterChunks: 1 });
+  const { id, key } = await h.createKey({ name: 'spare', models: ['gpt-4o-spare'] });
+
+  // Act
+  const answer = await h.openai({ apiKey: key }).chat.completions.create({ model: 'gpt-4o-spare', messages });
+
+  // Assess: nothing had reached the client, so the next target answered; the account rests as one that failed to connect would.
+  expect(answer.choices[0]!.message.content).toEqual(expect.any(String));
+  expect(h.upstream.requests).toHaveLength(1);
+  expect(h.backup.requests).toHaveLength(1);
+  expect(h.health.isCooling('live/a')).toBe(true);
+  expect(h.health.isCooling('spare/b')).toBe(false);
+  await eventually(async () => expect(await h.usage(id)).toEqual([expect.objectContaining({ provider: 'spare', attempts: 2, status: 200, outcome: 'ok' })]));
 });
 
 it('answers 504 when the upstream sends no headers in time', async () => {

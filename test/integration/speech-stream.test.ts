@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import OpenAI from 'openai';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
@@ -66,6 +67,25 @@ async function timedChunks(res: Response, start: number): Promise<{ at: number; 
   }
 }
 
+/** A speech call by node:http itself: what it read, and whether the response ended or was aborted. */
+function rawSpeech(body: object): Promise<{ status: number; bytes: Buffer; ended: boolean; aborted: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${h.gw.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key.key}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      let ended = false;
+      let aborted = false;
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (ended = true));
+      res.on('aborted', () => (aborted = true));
+      // Emitted last, however the response went; an aborted one also errors (ECONNRESET), which `close` covers.
+      res.on('error', () => undefined);
+      res.on('close', () => resolve({ status: res.statusCode!, bytes: Buffer.concat(chunks), ended, aborted }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
 /** The key's latest record on `openai-audio`, once there is one that `check` accepts. */
 async function record(keyId: string, check: (r: Awaited<ReturnType<Harness['usage']>>[number]) => boolean = () => true) {
   let found: Awaited<ReturnType<Harness['usage']>>[number] | undefined;
@@ -129,17 +149,52 @@ describe('speech audio relayed as it is synthesised', () => {
     expect(booked).toMatchObject({ status: 200, outcome: 'aborted', ttftMs: expect.any(Number), costMicros: PER_CALL * 1_000_000 });
   });
 
-  it('ends the client\'s audio where the upstream broke off, booked interrupted', async () => {
+  it('fails the client\'s download where the upstream broke off, after the audio that came, booked interrupted', async () => {
     // Prepare
     paced.reply({ kind: 'drop', afterChunks: 2 });
 
     // Act
     const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
-    const audio = Buffer.from(await res.arrayBuffer());
+    const reader = res.body!.getReader();
+    const relayed: Buffer[] = [];
+    const failure = await (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return undefined;
+        relayed.push(Buffer.from(value));
+      }
+    })().catch((e: unknown) => e);
 
-    // Assess: no error format exists inside raw audio; the audio is what came.
-    expect(audio).toEqual(Buffer.concat(speechPieces(fakeSpeech(INPUT)).slice(0, 2)));
+    // Assess: no error format exists inside raw audio; the transfer fails, as it would from OpenAI when the connection drops.
+    // fetch's own word for a body cut off before its end (its error comes from Node's realm, not jest's).
+    expect(failure).toMatchObject({ name: 'TypeError', message: 'terminated' });
+    expect(Buffer.concat(relayed)).toEqual(Buffer.concat(speechPieces(fakeSpeech(INPUT)).slice(0, 2)));
     expect(await record(key.id, (r) => r.outcome === 'interrupted')).toMatchObject({ status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+
+  it('rejects arrayBuffer() of audio the upstream broke off, and a raw node:http client sees the response aborted', async () => {
+    // Prepare
+    paced.reply({ kind: 'drop', afterChunks: 2 });
+
+    // Act
+    const sdk = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }).then((res) => res.arrayBuffer()).catch((e: unknown) => e);
+    const raw = await rawSpeech({ model: 'tts', voice: 'alloy', input: INPUT });
+
+    // Assess: a clean end would have passed two pieces off as the whole audio.
+    expect(sdk).toMatchObject({ name: 'TypeError', message: 'terminated' });
+    expect(raw).toMatchObject({ status: 200, aborted: true, ended: false });
+    expect(raw.bytes).toEqual(Buffer.concat(speechPieces(fakeSpeech(INPUT)).slice(0, 2)));
+  });
+
+  it('still ends whole audio cleanly for every kind of client', async () => {
+    // Act
+    const sdk = Buffer.from(await (await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT })).arrayBuffer());
+    const raw = await rawSpeech({ model: 'tts', voice: 'alloy', input: INPUT });
+
+    // Assess
+    expect(sdk).toEqual(fakeSpeech(INPUT));
+    expect(raw).toMatchObject({ status: 200, aborted: false, ended: true });
+    expect(raw.bytes).toEqual(fakeSpeech(INPUT));
   });
 
   it('answers the client\'s error, not an empty 200, when the upstream breaks off before any audio', async () => {
