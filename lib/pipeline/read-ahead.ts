@@ -1,7 +1,7 @@
 /**
  * A whole (not streamed) upstream answer read while its attempt is still open, so that an answer
- * that breaks off or outgrows its bound fails over to the next account like a connection that
- * failed: nothing of it has reached the client. A streamed answer is relayed as it comes and
+ * that breaks off fails over to the next account like a connection that failed: nothing of it has
+ * reached the client (one that outgrows its bound is refused here too, and ends the request). A streamed answer is relayed as it comes and
  * cannot be taken back; it is never read ahead.
  */
 import type { UpstreamResponse } from '../upstream/http';

@@ -46,9 +46,9 @@ export interface Answered<Via> {
  * next attempt after a connection failure or an answer `shouldFailOver` names, resting the
  * account that failed; the caller's own mistakes (other 4xx, refusals from `send` below 500) end
  * the request at once. Nothing has reached the client before this returns. A whole answer is
- * read before it returns (`readAhead`): one that breaks off or outgrows its bound is a failure
- * of the account like a connection's; a stream's failures come after it returns, in-band, with no
- * failover and no rest (the answer has started).
+ * read before it returns (`readAhead`): one that breaks off is a failure of the account like a
+ * connection's; one that outgrows its bound ends the request (the request made it that large); a
+ * stream's failures come after it returns, in-band, with no failover and no rest (the answer has started).
  *
  * A call that builds on a stored Responses object (`continues`) goes first to the account this
  * instance remembers holding it (`continuationOrder`). An account that answers that it does not
@@ -140,9 +140,8 @@ export async function tryTargets<Via>(
       }
       throw error;
     }
-    // A whole answer is read while the next account can still give it: one that breaks off or
-    // outgrows its bound (`upstream_answer_too_large`) fails over and rests the account, as a
-    // connection that failed does. A stream has reached the client by then: it cannot.
+    // A whole answer is read while the next account can still give it: one that breaks off fails
+    // over and rests the account, as a connection that failed does. A stream has reached the client by then: it cannot.
     let answer = res;
     if (readsWhole(res.headers, ctx)) {
       try {
@@ -151,6 +150,9 @@ export async function tryTargets<Via>(
         release();
         if (signal?.aborted) break;
         const failure = readFailure(err, signal, 'its answer');
+        // Past the bound, the answer's size is the request's doing, not the account's: every account
+        // would make it as large (and bill it again), and resting them would cool a sound pool.
+        if (failure.code === 'upstream_answer_too_large') throw failure;
         lastError = failure;
         deps.logger.warn('upstream answer failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, code: failure.code, ...detailOf(failure) });
         rest(attempt, 'error', undefined, ctx, deps);

@@ -40,9 +40,9 @@ export function eventTooLarge(limit: number, what = 'event'): GatewayError {
 }
 
 /**
- * The error of a whole answer that outgrows the bound: its attempt's failure (the account rests and
- * the next is tried, `readAhead`), a 502 in the client's error shape when none is left; raw audio
- * relayed past it has its transfer aborted.
+ * The error of a whole answer that outgrows the bound: a 502 in the client's error shape, with no
+ * failover nor rest (the request made the answer that large, `tryTargets`); raw audio relayed past
+ * it has its transfer aborted.
  */
 export function answerTooLarge(limit: number): GatewayError {
   return new GatewayError('upstream_unavailable', 'The upstream provider sent an answer larger than the gateway accepts.', {

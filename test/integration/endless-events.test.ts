@@ -246,19 +246,18 @@ describe('an endless whole answer', () => {
 });
 
 describe('a pool whose first account answers without end', () => {
-  it('fails a whole answer over its bound over to the next account, which answers, and rests the first', async () => {
+  it('ends a whole answer over its bound with the 502, without failover or rest: the next account would answer as large', async () => {
     // Act
-    // (Each test its own conversation: the one served by the sound account is pinned there.)
-    const answer = await h.openai({ apiKey: caller.key }).chat.completions.create({ model: 'pool-model', messages: [{ role: 'user', content: `${PROMPT}, whole` }] });
+    const { status, text, requestId } = await post('/v1/chat/completions', { model: 'pool-model', messages: [{ role: 'user', content: `${PROMPT}, whole` }] });
 
-    // Assess: nothing had reached the client, so the other account's answer is the client's; the endless one rests as a failed one does.
-    expect(answer.choices[0]!.message.content).toEqual(expect.any(String));
+    // Assess: the size is the request's doing as far as the gateway can tell; asking the sound account would bill it again for the same refusal.
+    expect(status).toBe(502);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'upstream_answer_too_large' } });
     expect(endless.answers.map((a) => a.dialect)).toEqual(['whole']);
     await expectCutOffNearTheBound();
-    expect(h.upstream.requests).toHaveLength(1);
-    expect(h.health.isCooling('pool/endless')).toBe(true);
-    expect(h.health.isCooling('pool/sound')).toBe(false);
-    await eventually(async () => expect((await h.usage(caller.id)).find((u) => u.model === 'pool-model')).toMatchObject({ provider: 'pool', account: 'sound', attempts: 2, status: 200, outcome: 'ok' }));
+    expect(h.upstream.requests).toHaveLength(0);
+    expect(h.health.isCooling('pool/endless')).toBe(false);
+    expect(await recordOf(requestId)).toMatchObject({ provider: 'pool', account: 'endless', attempts: 1, status: 502, errorCode: 'upstream_answer_too_large' });
   }, 30_000);
 
   it('ends a stream already started with the in-band error, without failover or rest, as a stream that breaks off', async () => {
