@@ -2,8 +2,10 @@ import { mintKey, type KeyLimits } from '../lib/access/api-key';
 import { parseConfig } from '../lib/config/load';
 import { LocalCredentials } from '../lib/credentials/local';
 import { createGateway, type Gateway } from '../lib/gateway';
+import { TransferAborted } from '../lib/http/transfer-aborted';
 import type { GatewayRequest } from '../lib/http/types';
 import { createLogger } from '../lib/observe/logger';
+import { MEDIA_INTERRUPTED } from '../lib/pipeline/raw-media';
 import { MemoryKeyStore } from '../lib/store/keys';
 import { MemoryRateWindows } from '../lib/store/rate-windows';
 import { MemoryResponseCache } from '../lib/store/response-cache';
@@ -59,6 +61,8 @@ const SCENARIOS: Scenario[] = [
   { case: 'a request without a key', limits: null, line: { status: 401, outcome: 'error', attempts: 0 } },
   { case: 'a health check', limits: null, path: '/health', line: { status: 200, outcome: 'ok', attempts: 0 } },
   { case: 'a call a guardrail flagged', content: `token ${FAKE.jwt}`, line: { status: 200, outcome: 'ok', attempts: 1 } },
+  // Its transfer is aborted (the body throws), and it writes the line AbortedTransfers reads.
+  { case: 'speech cut off mid-audio', path: '/v1/audio/speech', model: 'tts', upstream: { kind: 'drop', afterChunks: 1 }, line: { status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted', attempts: 1 } },
 ];
 
 const CLAUSE = /\$\.(\w+) (?:(=|!=|>=|<=|>|<) ("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?)|IS (TRUE|FALSE))/g;
@@ -79,10 +83,10 @@ function clausesOf(pattern: string) {
   return { clauses, rest };
 }
 
-/** The messages of the lines metrics are read from: the access line, and the guardrails' line. */
-const METRIC_LINES = new Set(['request', 'guardrail']);
+/** The messages of the lines metrics are read from: the access line, the guardrails' line, and raw audio cut off. */
+const METRIC_LINES = new Set(['request', 'guardrail', MEDIA_INTERRUPTED]);
 
-/** Collects the lines metrics read (`METRIC_LINES`) that Powertools writes to stdout while `run` runs; other lines (warnings on stderr too) are dropped. */
+/** Collects the lines metrics read (`METRIC_LINES`) that Powertools writes to stdout and stderr (warnings; Lambda sends both to the log group) while `run` runs; other lines are dropped. */
 async function accessLinesOf(run: () => Promise<void>): Promise<AccessLine[]> {
   const lines: AccessLine[] = [];
   const write = ((chunk: string | Uint8Array) => {
@@ -94,7 +98,7 @@ async function accessLinesOf(run: () => Promise<void>): Promise<AccessLine[]> {
     return true;
   }) as typeof process.stdout.write;
   const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(write);
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((() => true) as typeof process.stderr.write);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(write);
   try {
     await run();
   } finally {
@@ -124,6 +128,7 @@ describe('access log lines as the gateway writes them', () => {
       models: [
         { name: 'gpt-4o-mini', price: PRICE, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
         { name: 'cached-mini', price: PRICE, cache: {}, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+        { name: 'tts', targets: [{ provider: 'up', model: 'gpt-4o-mini-tts' }] },
       ],
       guardrails: { rules: [{ detect: 'jwt', action: 'flag' }] },
     });
@@ -225,7 +230,8 @@ describe('access log lines as the gateway writes them', () => {
 });
 
 function requestFor(s: Scenario, key: string | undefined): GatewayRequest {
-  const body = s.path ? undefined : { model: s.model ?? 'gpt-4o-mini', stream: s.stream === true, messages: [{ role: 'user', content: s.content ?? 'hi' }] };
+  const speech = s.path === '/v1/audio/speech' ? { model: s.model, voice: 'alloy', input: s.content ?? 'hi' } : undefined;
+  const body = speech ?? (s.path ? undefined : { model: s.model ?? 'gpt-4o-mini', stream: s.stream === true, messages: [{ role: 'user', content: s.content ?? 'hi' }] });
   return {
     method: body ? 'POST' : 'GET',
     path: s.path ?? '/v1/chat/completions',
@@ -237,12 +243,16 @@ function requestFor(s: Scenario, key: string | undefined): GatewayRequest {
   };
 }
 
-/** Sends one request, reads its answer to the end and waits until its books are closed (its access line written). */
+/** Sends one request, reads its answer to the end (or to its aborted transfer) and waits until its books are closed (its access line written). */
 async function drained(gateway: Gateway, req: GatewayRequest): Promise<void> {
   const res = await gateway.handle(req);
   if (typeof res.body === 'object' && res.body !== null && Symbol.asyncIterator in res.body) {
-    for await (const _ of res.body as AsyncIterable<Uint8Array>) {
-      // read it all, as a client would
+    try {
+      for await (const _ of res.body as AsyncIterable<Uint8Array>) {
+        // read it all, as a client would
+      }
+    } catch (err) {
+      if (!(err instanceof TransferAborted)) throw err;
     }
   }
   await gateway.drain();

@@ -47,6 +47,8 @@ describe('Observability metric filters', () => {
     { name: 'InputTokens', pattern: `{ ${ACCESS} && ($.inputTokens > 0) }`, value: '$.inputTokens', unit: 'Count' },
     { name: 'OutputTokens', pattern: `{ ${ACCESS} && ($.outputTokens > 0) }`, value: '$.outputTokens', unit: 'Count' },
     { name: 'Cost', pattern: `{ ${ACCESS} && ($.costMicros > 0) }`, value: '$.costMicros', unit: 'None' },
+    // Not an access line: raw audio cut off upstream, which the Lambda door ends by failing the invocation.
+    { name: 'AbortedTransfers', pattern: '{ $.message = "media answer interrupted" }', value: '1', unit: 'Count' },
   ])('publishes $name ($value) from the proxy access lines matching $pattern, without dimensions', ({ name, pattern, value, unit }) => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: pattern,
@@ -85,7 +87,7 @@ describe('Observability metric filters', () => {
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')) as { Properties: { LogGroupName: { Ref: string } } }[];
 
     // Assess
-    expect(filters).toHaveLength(15);
+    expect(filters).toHaveLength(16);
     for (const f of filters) expect(f.Properties.LogGroupName.Ref).toMatch(/^ProxyLambdaLogs/);
   });
 
@@ -213,10 +215,22 @@ describe('Observability alarms', () => {
     });
   });
 
-  it.each([
-    { name: 'ProxyThrottles', metric: 'Throttles' },
-    { name: 'ProxyErrors', metric: 'Errors' },
-  ])('$name sums the proxy function\'s $metric over 5 minutes', ({ name, metric }) => {
+  it('ProxyErrors sums the proxy function\'s Errors over 5 minutes, less the invocations failed on purpose to cut off an audio transfer', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Aigw-ProxyErrors',
+      Metrics: [
+        Match.objectLike({ Expression: 'errors - FILL(aborted, 0)', ReturnData: true }),
+        Match.objectLike({
+          Id: 'errors',
+          MetricStat: { Metric: { MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: PROXY_FN }] }, Period: 300, Stat: 'Sum' },
+          ReturnData: false,
+        }),
+        Match.objectLike({ Id: 'aborted', MetricStat: { Metric: { MetricName: 'AbortedTransfers', Namespace: 'Aigw/Aigw' }, Period: 300, Stat: 'Sum' }, ReturnData: false }),
+      ],
+    });
+  });
+
+  it.each([{ name: 'ProxyThrottles', metric: 'Throttles' }])('$name sums the proxy function\'s $metric over 5 minutes', ({ name, metric }) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: `Aigw-${name}`,
       Namespace: 'AWS/Lambda',

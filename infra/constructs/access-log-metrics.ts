@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Metric, Unit, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { FilterPattern, MetricFilter, type ILogGroup, type JsonPattern } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { MEDIA_INTERRUPTED } from '../../lib/pipeline/raw-media';
 
 /**
  * The proxy's access log line (`lib/pipeline/finish.ts`): Powertools puts the message and the
@@ -120,6 +121,12 @@ export const ACCESS_LOG_METRICS = {
     value: '$.count',
     unit: Unit.COUNT,
     dimensions: { Rule: '$.rule' },
+  },
+  AbortedTransfers: {
+    description: 'Audio answers cut off upstream after their first byte, whose transfer the gateway aborted so the client sees it fail (on Lambda by failing the invocation: counted in the function\'s Errors too)',
+    line: MEDIA_INTERRUPTED,
+    where: [],
+    unit: Unit.COUNT,
   },
 } as const satisfies Record<string, AccessLogMetricSpec>;
 

@@ -45,7 +45,8 @@ export const ALARMS = {
     description: 'Lambda throttled the proxy: clients got 429s the gateway never saw (no access log line). Raise the account\'s concurrency or reserve some for the proxy.',
   },
   ProxyErrors: {
-    // The gateway answers its own failures; a Lambda error is a crash or a 15-minute timeout.
+    // The gateway answers its own failures; a Lambda error is a crash or a 15-minute timeout, except
+    // an audio transfer it aborts on purpose (an upstream cutting off speech), which is taken off.
     comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     threshold: 1,
     evaluationPeriods: 1,
@@ -108,7 +109,7 @@ export class GatewayAlarms extends Construct {
     this.#add('ServerErrorRate', percentOfRequests(metrics, 'ServerErrors', 'Server errors (% of requests)'), props.topic);
     this.#add('UpstreamErrorShare', percentOfRequests(metrics, 'UpstreamErrors', 'Upstream errors (% of requests)'), props.topic);
     this.#add('ProxyThrottles', proxy.metricThrottles(sum), props.topic);
-    this.#add('ProxyErrors', proxy.metricErrors(sum), props.topic);
+    this.#add('ProxyErrors', proxyFailures(metrics, proxy), props.topic);
     this.#add('RollupErrors', props.rollup.metricErrors(sum), props.topic);
     this.#add('BudgetAlertErrors', props.budgetAlerts.metricErrors(sum), props.topic);
     this.#add('TableThrottles', table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period: ALARM_PERIOD }), props.topic);
@@ -142,5 +143,20 @@ export function percentOfRequests(metrics: AccessLogMetrics, part: 'ServerErrors
     usingMetrics: { requests: metrics.metric('Requests', { period: ALARM_PERIOD }), errors: metrics.metric(part, { period: ALARM_PERIOD }) },
     period: ALARM_PERIOD,
     label,
+  });
+}
+
+/**
+ * The proxy function's Errors less its invocations failed on purpose: raw audio cut off upstream
+ * after its first byte, whose transfer the door aborts by failing the invocation (`AbortedTransfers`,
+ * FILLed with 0 since a period without any publishes nothing). Those are an upstream's fault, already
+ * in the access log as `interrupted`, and must not page anyone as a crash.
+ */
+export function proxyFailures(metrics: AccessLogMetrics, proxy: IFunction): MathExpression {
+  return new MathExpression({
+    expression: 'errors - FILL(aborted, 0)',
+    usingMetrics: { errors: proxy.metricErrors({ statistic: 'Sum', period: ALARM_PERIOD }), aborted: metrics.metric('AbortedTransfers', { period: ALARM_PERIOD }) },
+    period: ALARM_PERIOD,
+    label: 'Proxy function errors (aborted audio transfers excepted)',
   });
 }

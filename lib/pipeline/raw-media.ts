@@ -26,6 +26,13 @@ export function isRawMedia(contentType: string): boolean {
   return type.startsWith('audio/') || type.startsWith('application/octet-stream');
 }
 
+/**
+ * The warning logged when raw audio is cut off after its first byte. On Lambda the door then fails
+ * the invocation on purpose (the only way to abort a function URL's transfer), which Lambda counts
+ * as a function error: the `ProxyErrors` alarm subtracts these lines (`AbortedTransfers`).
+ */
+export const MEDIA_INTERRUPTED = 'media answer interrupted';
+
 /** What relaying a raw answer needs of the request. */
 export interface RawMediaInput {
   res: UpstreamResponse;
@@ -85,7 +92,7 @@ export async function rawMediaAnswer({ res, ctx, deps, signal, finish }: RawMedi
       }
       ctx.outcome = 'ok';
     } catch (err) {
-      const error = brokeOff(err, { ctx, logger: deps.logger, signal }, 'its answer', 'media answer interrupted', { contentType, relayedBytes: relayed });
+      const error = brokeOff(err, { ctx, logger: deps.logger, signal }, 'its answer', MEDIA_INTERRUPTED, { contentType, relayedBytes: relayed });
       // Raw audio has no in-band error: the door aborts the transfer, so the client sees it fail, not end.
       if (error) throw new TransferAborted(error);
     } finally {
