@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
 import { queryAll, type TableRef } from './dynamo';
+import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, usageItemKey, usagePartition } from './table';
 
 const BATCH_MAX = 25;
@@ -62,7 +63,9 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
 export type BatchWriter = (input: BatchWriteItemCommandInput) => Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>>;
 
 /**
- * Writes usage records to DynamoDB off the response path, in batches of up to 25: a batch leaves
+ * Writes usage records to DynamoDB off the response path, with the homes of the stored Responses
+ * objects each call made or built on (`lib/store/stored-homes.ts`) in the same batch as its record
+ * (no round trip of their own), in batches of up to 25: a batch leaves
  * when it is full or `flushAfterMs` after its first record, so a busy instance spends one SDK
  * call per 25 requests rather than one per request. `drain` sends whatever waits at once (Lambda
  * calls it after each response; the local server on shutdown), so nothing is lost. Past
@@ -100,9 +103,15 @@ export class DynamoUsageSink implements UsageSink {
     this.#writeBatch = options.writeBatch ?? ((input) => table.client.send(new BatchWriteItemCommand(input)));
   }
 
-  record(usage: UsageRecord): void {
+  record(usage: UsageRecord, homes?: readonly StoredHome[]): void {
+    // A call's record and its homes leave in one batch: the batch before goes first if they would not fit in it.
+    if (homes?.length && this.#queue.length + 1 + homes.length > BATCH_MAX) this.#flush();
     this.#queue.push({ PutRequest: { Item: usageItem(usage, this.options.retentionDays) } });
     this.#unwritten++;
+    if (homes) {
+      for (const home of homes) this.#queue.push({ PutRequest: { Item: storedHomeItem(home) } });
+      this.#unwritten += homes.length;
+    }
     if (this.#queue.length >= BATCH_MAX) this.#flush();
     else if (!this.#timer) this.#timer = setTimeout(() => this.#flush(), this.#flushAfterMs);
   }
@@ -157,7 +166,8 @@ export class DynamoUsageSink implements UsageSink {
   }
 }
 
-const requestIds = (writes: WriteRequest[]) => writes.map((w) => w.PutRequest?.Item?.requestId?.S ?? '?');
+// A stored object's home has no request id: its call's record, lost with it, names the call.
+const requestIds = (writes: WriteRequest[]) => writes.flatMap((w) => (w.PutRequest?.Item?.PK?.S?.startsWith('STORED#') ? [] : [w.PutRequest?.Item?.requestId?.S ?? '?']));
 
 /** A usage item read back, as stored (numbers as numbers; the guardrails' hits as a list). */
 export type StoredUsage = Record<string, string | number | boolean | StoredValue[]>;
