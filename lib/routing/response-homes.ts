@@ -94,7 +94,8 @@ const TERSE_PREVIOUS = /^Invalid `?previous_response_id`?\.?$/;
  * Whether an account's error answer says only that it does not hold the stored object the call
  * builds on, so that another account of the pool may: OpenAI's 400 `previous_response_not_found`
  * (`Previous response with id 'resp_…' not found.`, param `previous_response_id`), the terse
- * `Invalid \`previous_response_id\`.` of Codex's backend, and for a conversation the 404
+ * `Invalid \`previous_response_id\`.` of Codex's backend, vLLM's 404 `Response with id 'resp_…'
+ * not found.` (param `response_id`), and for a conversation the 404
  * `Conversation with id 'conv_…' not found.` (no code, no param). Matched narrowly: a malformed
  * id (`invalid_type`) or any other 4xx is the caller's and goes back at once.
  *
@@ -107,6 +108,8 @@ export function notHeldHere(ref: StoredRef, error: UpstreamRefusal): boolean {
   const names = error.message.includes(`'${ref.id}'`) && /not found/i.test(error.message);
   if (ref.kind === 'conversation') return error.code === 'conversation_not_found' || (names && /^Conversation\b/i.test(error.message));
   if (error.code === 'previous_response_not_found') return true;
+  // vLLM (VLLM_ENABLE_RESPONSES_API_STORE, each server its own store): 404 `Response with id 'resp_…' not found.`, param `response_id`.
+  if (error.status === 404) return names && /^Response with id\b/.test(error.message);
   if (error.status !== 400) return false;
   return names || (error.param === 'previous_response_id' && /not found/i.test(error.message)) || TERSE_PREVIOUS.test(error.message.trim());
 }
