@@ -262,7 +262,8 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const call = await admit(req, ctx, deps, binding.validate, inUrl);
   const responses = binding.name === 'openai-responses';
   // Before the limits: a key refused someone else's stored object takes no place and holds no budget.
-  const continues = responses ? await continuationOf(call, deps) : undefined;
+  const finding = responses ? continuationOf(call, deps) : undefined;
+  const continues = finding && (await finding);
   let canonical: ChatRequest | undefined;
   let marked: ChatRequest | undefined;
   // Counted once the call is known to be a valid one the key may make (refusals cost no place).

@@ -39,11 +39,15 @@ export function notFoundAnswer(ref: StoredRef, detail?: string): GatewayError {
  * is asked. An object the table does not know (made before homes were written, or directly at the
  * provider) has no home: the pool is asked in turn (`tryTargets`), and any key may build on it.
  * A failed read fails the call rather than skip the owner check. A call that builds on nothing pays
- * two property reads.
+ * two property reads, and no promise.
  */
-export async function continuationOf(call: StoredCall, deps: ProxyDeps): Promise<Continuation | undefined> {
+export function continuationOf(call: StoredCall, deps: ProxyDeps): Promise<Continuation> | undefined {
   const ref = storedRefOf(call.body);
-  if (!ref) return undefined;
+  // No promise for a call that builds on nothing: it awaits nothing either.
+  return ref && continuationAt(ref, call, deps);
+}
+
+async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps): Promise<Continuation> {
   const caller = callerOwner(call);
   let home: Home | undefined = deps.load.homes.homeOf(ref.id);
   if (!home && deps.storedHomes) {
