@@ -2,24 +2,27 @@ import type { Caller } from '../access/caller';
 import { GatewayError } from '../http/errors';
 import { AccountLoad } from '../routing/account-load';
 import type { StoredRef } from '../routing/response-homes';
-import type { StoredHome, StoredHomeReader } from '../store/stored-homes';
+import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
 import type { ProxyDeps } from './deps';
 import { continuationOf, notFoundAnswer } from './stored-objects';
 
 /** The table's homes in memory, counting its reads: what a call costs in reads is what these tests assert. */
-class CountingHomes implements StoredHomeReader {
+class CountingHomes implements StoredHomeStore {
   reads = 0;
   constructor(readonly homes: Record<string, StoredHome> = {}) {}
   async read(id: string): Promise<StoredHome | undefined> {
     this.reads++;
     return this.homes[id];
   }
+  async forget(id: string): Promise<void> {
+    delete this.homes[id];
+  }
 }
 
 const caller = (keyId: string, teamId?: string) => ({ key: { id: keyId }, ...(teamId ? { team: { id: teamId } } : {}) }) as unknown as Caller;
 const call = (body: Record<string, unknown>, who = caller('key_1', 'team_a')) => ({ caller: who, body, model: 'gpt-4o' });
 const stored = (id: string, owner: string, kind: StoredRef['kind'] = 'response'): StoredHome => ({ ref: { kind, id }, providerId: 'pool', accountId: 'two', owner, keyId: 'key_9', model: 'gpt-4o', createdAt: 0 });
-const depsWith = (homes?: StoredHomeReader) => ({ load: new AccountLoad(), ...(homes ? { storedHomes: homes } : {}), providers: {} }) as unknown as ProxyDeps;
+const depsWith = (homes?: StoredHomeStore) => ({ load: new AccountLoad(), ...(homes ? { storedHomes: homes } : {}), providers: {} }) as unknown as ProxyDeps;
 
 describe('notFoundAnswer', () => {
   it.each<[string, StoredRef, { status: number; message: string; code: string | undefined; param: string | undefined }]>([

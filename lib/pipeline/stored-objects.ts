@@ -16,7 +16,7 @@ interface StoredCall {
 }
 
 /** Whose stored objects the call's caller makes and may build on (`ownerOf`). */
-export const callerOwner = (call: StoredCall): string => ownerOf({ keyId: call.caller.key.id, teamId: call.caller.team?.id });
+export const callerOwner = (call: Pick<StoredCall, 'caller'>): string => ownerOf({ keyId: call.caller.key.id, teamId: call.caller.team?.id });
 
 /**
  * OpenAI's own answer for a stored object it does not hold: a key that does not own the object is

@@ -185,6 +185,11 @@ export class ResponseHomes {
     return this.#homes.get(id);
   }
 
+  /** Forgets the stored object (it was deleted at its account). */
+  forget(id: string): void {
+    this.#homes.delete(id);
+  }
+
   /** How many stored objects are remembered. */
   get size(): number {
     return this.#homes.size;

@@ -1,4 +1,4 @@
-import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Home, StoredRef } from '../routing/response-homes';
 import type { TableRef } from './dynamo';
 import { TABLE_SHAPE, storedHomeKey } from './table';
@@ -17,10 +17,12 @@ export interface StoredHome extends Required<Home> {
   createdAt: number;
 }
 
-/** Reads stored objects' homes from the table, one id at a time. */
-export interface StoredHomeReader {
+/** Stored objects' homes in the table, one id at a time (they are written with usage records: `DynamoUsageSink`). */
+export interface StoredHomeStore {
   /** The object's home, if the table has one. */
   read(id: string): Promise<StoredHome | undefined>;
+  /** Removes the object's home (it was deleted at its account). */
+  forget(id: string): Promise<void>;
 }
 
 const n = (v: number): AttributeValue => ({ N: String(v) });
@@ -66,7 +68,7 @@ export function storedHomeOf(id: string, item: Record<string, AttributeValue> | 
  * made a moment ago on another instance is the common case (a chat's next turn), and an eventual
  * read could miss it and fall back to asking the pool.
  */
-export class DynamoStoredHomes implements StoredHomeReader {
+export class DynamoStoredHomes implements StoredHomeStore {
   constructor(
     readonly table: TableRef,
     readonly now: () => number = Date.now,
@@ -76,5 +78,10 @@ export class DynamoStoredHomes implements StoredHomeReader {
     const key = storedHomeKey(id);
     const out = await this.table.client.send(new GetItemCommand({ TableName: this.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
     return storedHomeOf(id, out.Item, this.now());
+  }
+
+  async forget(id: string): Promise<void> {
+    const key = storedHomeKey(id);
+    await this.table.client.send(new DeleteItemCommand({ TableName: this.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } } }));
   }
 }

@@ -189,6 +189,85 @@ describe('stored responses belong to their team and are found from the table', (
     expect(await homes.read(streamedUnkept.id)).toBeUndefined();
   });
 
+  it('retrieves a stored response, and lists its input items, on another instance from the account that holds it, for any key of its team', async () => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: openingAwayFrom('More') });
+    await instances.drain();
+    const holder = holderOf(first.id)!;
+    const before = requests();
+
+    // Act
+    const retrieved = await clients.b.teammate.responses.retrieve(first.id, { include: ['message.output_text.logprobs'] });
+    const items = [];
+    for await (const item of clients.b.mine.responses.inputItems.list(first.id, { order: 'asc' })) items.push(item);
+
+    // Assess
+    expect([retrieved.id, retrieved.output_text]).toEqual([first.id, first.output_text]);
+    expect(items).toMatchObject([{ type: 'message', role: 'user', content: [{ type: 'input_text', text: openingAwayFrom('More') }] }]);
+    const after = requests();
+    expect(ACCOUNTS.map((id) => after[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holder ? 2 : 0)));
+    const [retrieve, list] = fakes[holder].requests.slice(-2);
+    expect([retrieve!.method, retrieve!.path, new URLSearchParams(retrieve!.search).getAll('include[]')]).toEqual(['GET', `/v1/responses/${first.id}`, ['message.output_text.logprobs']]);
+    expect([list!.method, list!.path, new URLSearchParams(list!.search).get('order')]).toEqual(['GET', `/v1/responses/${first.id}/input_items`, 'asc']);
+    await instances.drain();
+    const records = (await listUsage(instances.gateways[1]!.table, keyIds.teammate, today())).slice(-1);
+    expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.account, r.inputTokens, r.outputTokens])).toEqual([['openai-responses', MODEL, 200, 'ok', holder, 0, 0]]);
+  });
+
+  it("answers a key of another team, and an id no account is known to hold, with OpenAI's 404 for an unknown response, asking no upstream", async () => {
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Private' });
+    await instances.drain();
+    const before = requests();
+
+    const errors = await Promise.all([
+      failure(clients.b.rival.responses.retrieve(first.id)),
+      failure(clients.a.rival.responses.delete(first.id)),
+      failure(clients.b.loner.responses.inputItems.list(first.id)),
+      failure(clients.b.rival.responses.cancel(first.id)),
+      failure(clients.b.mine.responses.retrieve('resp_nowhere')),
+    ]);
+
+    for (const [i, err] of errors.entries()) {
+      expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(err).toMatchObject({ status: 404, message: `404 Response with id '${i === 4 ? 'resp_nowhere' : first.id}' not found.` });
+    }
+    expect(requests()).toEqual(before);
+    expect(fakes[holderOf(first.id)!].stored.has(first.id)).toBe(true);
+  });
+
+  it("deletes a stored response at its account and forgets its home: the deleting instance answers 404 itself after, another that still remembers it gets the account's 404", async () => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: openingAwayFrom('More') });
+    await instances.drain();
+    const holder = holderOf(first.id)!;
+
+    // Act
+    await clients.b.teammate.responses.delete(first.id);
+    const deleted = fakes[holder].requests.at(-1);
+    const afterDelete = fakes[holder].requests.length;
+    const onDeleter = await failure(clients.b.mine.responses.retrieve(first.id));
+    const asked = fakes[holder].requests.length;
+    const onOther = await failure(clients.a.mine.responses.retrieve(first.id));
+
+    // Assess
+    expect(deleted).toMatchObject({ method: 'DELETE', path: `/v1/responses/${first.id}` });
+    expect(fakes[holder].stored.has(first.id)).toBe(false);
+    expect(await homes.read(first.id)).toBeUndefined();
+    for (const err of [onDeleter, onOther]) expect(err).toMatchObject({ status: 404, message: `404 Response with id '${first.id}' not found.` });
+    expect([asked, fakes[holder].requests.length]).toEqual([afterDelete, afterDelete + 1]);
+  });
+
+  it("relays the holding account's own refusal to cancel a response not made in the background", async () => {
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Quick one' });
+    await instances.drain();
+
+    const err = await failure(clients.b.mine.responses.cancel(first.id));
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, message: '400 Cannot cancel a synchronous response.' });
+    expect(fakes[holderOf(first.id)!].requests.at(-1)).toMatchObject({ method: 'POST', path: `/v1/responses/${first.id}/cancel` });
+  });
+
   it('asks the pool in turn for a response the table does not know (made directly at the provider), and lets any key continue it', async () => {
     // Prepare: made at the account itself, as by an application that holds its API key.
     const holder: AccountId = 'two';
