@@ -259,3 +259,16 @@ export function inputItemsBody(items: readonly Record<string, unknown>[], order:
   const data = order === 'asc' ? [...items] : [...items].reverse();
   return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false };
 }
+
+/** The real API's 404 for a conversation it does not hold (a Responses call's `conversation`). */
+export function unknownConversation(body: unknown, holds: (id: string) => boolean): OpenAIErrorBody | undefined {
+  const conversation = (body as { conversation?: unknown } | null)?.conversation;
+  const id = typeof conversation === 'string' ? conversation : typeof conversation === 'object' && conversation !== null ? (conversation as { id?: unknown }).id : undefined;
+  if (typeof id !== 'string' || holds(id)) return undefined;
+  return errorBody(`Conversation with id '${id}' not found.`, 'invalid_request_error', null, null);
+}
+
+/** What `POST /v1/conversations` answers: a new conversation. */
+export function newConversationBody(metadata: unknown): Record<string, unknown> {
+  return { id: `conv_${randomHex(48)}`, object: 'conversation', created_at: Math.floor(Date.now() / 1000), metadata: typeof metadata === 'object' && metadata !== null ? metadata : {} };
+}

@@ -51,6 +51,8 @@ import {
   unknownPreviousResponse,
   unknownReasoningItem,
   unknownStoredResponse,
+  unknownConversation,
+  newConversationBody,
   type ResponseContent,
   type StoredResponse,
 } from './openai-responses-wire';
@@ -130,6 +132,11 @@ export interface FakeOpenAI extends FakeUpstream<Reply> {
    * among them: its 404). `reset()` forgets them.
    */
   readonly stored: ReadonlyMap<string, StoredResponse>;
+  /**
+   * The conversations this account made (`POST /v1/conversations`), by id, with how many Responses
+   * calls built on them: a call naming another gets the real 404 `Conversation with id '…' not found.`
+   */
+  readonly conversations: ReadonlyMap<string, { calls: number }>;
 }
 
 export const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini'];
@@ -184,6 +191,12 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     return this.#stored;
   }
 
+  readonly #conversations = new Map<string, { calls: number }>();
+
+  get conversations(): ReadonlyMap<string, { calls: number }> {
+    return this.#conversations;
+  }
+
   constructor(options: ResolvedOptions) {
     super({ defaultReply, chunkDelayMs: options.chunkDelayMs, recordRequests: options.recordRequests, urlPath: '/v1' });
     this.#options = options;
@@ -207,6 +220,11 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (route === 'POST /v1/embeddings') return this.#embeddings(record, res);
     if (route === 'POST /v1/rerank') return this.#rerank(record, res);
     if (route === 'POST /v1/responses') return this.#responses(record, res);
+    if (route === 'POST /v1/conversations') {
+      const made = newConversationBody((record.body as { metadata?: unknown } | undefined)?.metadata);
+      this.#conversations.set(made.id as string, { calls: 0 });
+      return writeJson(res, 200, `${JSON.stringify(made, null, 2)}\n`, receivedAt);
+    }
     const stored = /^(GET|DELETE|POST) \/v1\/responses\/([^/]+)(?:\/(input_items|cancel))?$/.exec(route);
     if (stored) return this.#storedResponse(stored[1]!, decodeURIComponent(stored[2]!), stored[3], record, res);
     const media = MEDIA_ROUTES[route as keyof typeof MEDIA_ROUTES];
@@ -349,6 +367,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     super.reset();
     this.unfinished = [];
     this.#stored.clear();
+    this.#conversations.clear();
   }
 
   /**
@@ -383,6 +402,11 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (unknown) return writeError(res, 404, unknown, {}, record.receivedAt);
     const notHeld = unknownPreviousResponse(record.body, (id) => this.#stored.has(id));
     if (notHeld) return writeError(res, 400, notHeld, {}, record.receivedAt);
+    const noConversation = unknownConversation(record.body, (id) => this.#conversations.has(id));
+    if (noConversation) return writeError(res, 404, noConversation, {}, record.receivedAt);
+    const conversation = (record.body as { conversation?: unknown }).conversation;
+    const conversationId = typeof conversation === 'string' ? conversation : (conversation as { id?: string } | undefined)?.id;
+    if (conversationId !== undefined) this.#conversations.get(conversationId)!.calls++;
     const body = record.body as Record<string, unknown> & { model: string };
     const exchange: Exchange = { record, res, model: body.model, stream: body.stream === true, includeUsage: false, obfuscate: true, api: 'chat' };
     const frame = newResponseFrame(body.model, body);

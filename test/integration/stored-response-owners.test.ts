@@ -161,6 +161,37 @@ describe('stored responses belong to their team and are found from the table', (
     expect(await homes.read(first.id)).toMatchObject({ owner: keyIds.loner });
   });
 
+  it('keeps a conversation to the team whose call first built on it through the gateway, at the account that holds it', async () => {
+    // Prepare: made at the account itself (the gateway has no route that makes one).
+    const holder: AccountId = 'three';
+    const conversation = await new OpenAI({ apiKey: 'sk-up', baseURL: fakes[holder].url, maxRetries: 0 }).conversations.create({});
+    const opening = await clients.a.mine.responses.create({ model: MODEL, input: 'Hello', conversation: conversation.id });
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const teammate = await clients.b.teammate.responses.create({ model: MODEL, input: 'More', conversation: { id: conversation.id } });
+    const afterTeammate = requests();
+    const refused = await Promise.all([
+      failure(clients.b.rival.responses.create({ model: MODEL, input: 'Peek', conversation: conversation.id })),
+      failure(clients.a.loner.responses.create({ model: MODEL, input: 'Peek', conversation: conversation.id, stream: true })),
+    ]);
+
+    // Assess
+    expect([opening.output_text, teammate.output_text]).toEqual(['Echo: Hello', 'Echo: More']);
+    expect(ACCOUNTS.map((id) => afterTeammate[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holder ? 1 : 0)));
+    for (const err of refused) {
+      expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(err).toMatchObject({ status: 404, message: `404 Conversation with id '${conversation.id}' not found.` });
+    }
+    expect(requests()).toEqual(afterTeammate);
+    expect(fakes[holder].conversations.get(conversation.id)).toEqual({ calls: 2 });
+    await instances.drain();
+    expect(await homes.read(conversation.id)).toMatchObject({ ref: { kind: 'conversation', id: conversation.id }, providerId: 'pool', accountId: holder, owner: teamId, keyId: keyIds.teammate });
+    const records = (await listUsage(instances.gateways[0]!.table, keyIds.rival, today())).slice(-1);
+    expect(records.map((r) => [r.status, r.outcome, r.attempts, r.inputTokens])).toEqual([[404, 'error', 0, 0]]);
+  });
+
   it('reads the table once for a continuation the instance does not know, and never for a plain call or one it knows', async () => {
     const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Count the reads' });
     // Both keys (and their team) read into B's key cache first: only the homes' reads are counted.
