@@ -70,6 +70,8 @@ export interface RequestContext {
   guardrails?: GuardrailHit[];
   /** The stored Responses objects the call made or built on, with their account and owner: written with its usage record (`lib/pipeline/stored-objects.ts`). */
   storedHomes?: StoredHome[];
+  /** The stored Responses objects the call deleted, by id: their homes are removed with its usage record. */
+  storedHomesGone?: string[];
   /** The answer is screened by the guardrails' rules on answers (there are some, and the caller is not exempt): set in `guardedBody`. */
   screensAnswer?: true;
   /** The rules on answers of the named rule set the caller chose (`guardrails.sets`), when it chose one that has some; else the gateway's own apply. */

@@ -14,9 +14,6 @@ class CountingHomes implements StoredHomeStore {
     this.reads++;
     return this.homes[id];
   }
-  async forget(id: string): Promise<void> {
-    delete this.homes[id];
-  }
 }
 
 const caller = (keyId: string, teamId?: string) => ({ key: { id: keyId }, ...(teamId ? { team: { id: teamId } } : {}) }) as unknown as Caller;

@@ -68,7 +68,8 @@ async function homeOf(id: string, deps: ProxyDeps): Promise<FoundHome | undefine
  * id with no known home, get OpenAI's 404 for an unknown id before any upstream call. The key
  * needs no model permission: the owner check is the rule (a key reads what its team made, as it
  * may continue it). The upstream's answer goes back as it came (a deleted response's home is
- * forgotten); the usage record carries the response's model and no tokens.
+ * forgotten, in memory at once and in the table with the usage record); the usage record carries
+ * the response's model and no tokens.
  */
 export async function storedResponseCall(operation: StoredResponseOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
   const caller = await deps.auth.authenticate(req, ctx);
@@ -93,7 +94,8 @@ export async function storedResponseCall(operation: StoredResponseOperation, req
   if (res.status >= 400) throw pass.parseError(res.status, res.headers, body.toString('utf8'), attempt.provider.id);
   if (operation.action === 'delete') {
     deps.load.homes.forget(id);
-    await deps.storedHomes?.forget(id);
+    // Removed from the table with the call's usage record, in its batch.
+    ctx.storedHomesGone = [id];
   }
   const type = res.headers['content-type'];
   return { status: res.status, headers: { 'content-type': typeof type === 'string' ? type : 'application/json' }, body };

@@ -1,7 +1,7 @@
 import { startTestTable } from '../../test/dynalite';
 import type { TableRef } from './dynamo';
 import { DynamoStoredHomes, STORED_HOME_DAYS, storedHomeItem, storedHomeOf, type StoredHome } from './stored-homes';
-import { DynamoUsageSink } from './usage';
+import { DynamoUsageSink, listUsage } from './usage';
 import type { UsageRecord } from '../usage/record';
 
 const MADE = Date.UTC(2026, 10, 27, 8, 0, 0);
@@ -67,6 +67,32 @@ describe('stored homes in the table', () => {
     expect(await homes.read('resp_1')).toEqual(home());
     expect(await homes.read('conv_9')).toMatchObject({ ref: { kind: 'conversation', id: 'conv_9' }, accountId: 'c' });
     expect(await homes.read('resp_never')).toBeUndefined();
+  });
+
+  it('writes one home per object in a batch, the latest, so two calls on one conversation within a batch lose neither usage record (DynamoDB refuses a batch that names a key twice)', async () => {
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000 });
+    const conversation = { kind: 'conversation' as const, id: 'conv_twice' };
+
+    sink.record({ ...usage, requestId: 'req-a' }, [home({ ref: conversation, accountId: 'a', keyId: 'key_a' })]);
+    sink.record({ ...usage, requestId: 'req-b' }, [home({ ref: conversation, accountId: 'a', keyId: 'key_b' })]);
+    await sink.drain();
+
+    expect(await new DynamoStoredHomes(table, () => MADE).read('conv_twice')).toMatchObject({ keyId: 'key_b' });
+    expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toEqual(expect.arrayContaining(['req-a', 'req-b']));
+  });
+
+  it('removes a home forgotten with a usage record in its batch, replacing a write of it still waiting', async () => {
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000 });
+    sink.record({ ...usage, requestId: 'req-c' }, [home({ ref: { kind: 'response', id: 'resp_gone' } })]);
+    await sink.drain();
+
+    sink.record({ ...usage, requestId: 'req-d' }, [home({ ref: { kind: 'response', id: 'resp_brief' } })]);
+    sink.record({ ...usage, requestId: 'req-e' }, undefined, ['resp_gone', 'resp_brief']);
+    await sink.drain();
+
+    const homes = new DynamoStoredHomes(table, () => MADE);
+    expect([await homes.read('resp_gone'), await homes.read('resp_brief')]).toEqual([undefined, undefined]);
+    expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toEqual(expect.arrayContaining(['req-c', 'req-d', 'req-e']));
   });
 
   it('writes a home in the same BatchWriteItem as its usage record, sending the batch before first if both would not fit in it', async () => {

@@ -1,4 +1,4 @@
-import { DeleteItemCommand, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Home, StoredRef } from '../routing/response-homes';
 import type { TableRef } from './dynamo';
 import { TABLE_SHAPE, storedHomeKey } from './table';
@@ -17,12 +17,14 @@ export interface StoredHome extends Required<Home> {
   createdAt: number;
 }
 
-/** Stored objects' homes in the table, one id at a time (they are written with usage records: `DynamoUsageSink`). */
+/**
+ * Reads stored objects' homes from the table, one id at a time. They are written and removed with
+ * usage records (`UsageSink.record`, `DynamoUsageSink`), in their batch: the gateway's role needs
+ * no DeleteItem for them.
+ */
 export interface StoredHomeStore {
   /** The object's home, if the table has one. */
   read(id: string): Promise<StoredHome | undefined>;
-  /** Removes the object's home (it was deleted at its account). */
-  forget(id: string): Promise<void>;
 }
 
 const n = (v: number): AttributeValue => ({ N: String(v) });
@@ -78,10 +80,5 @@ export class DynamoStoredHomes implements StoredHomeStore {
     const key = storedHomeKey(id);
     const out = await this.table.client.send(new GetItemCommand({ TableName: this.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
     return storedHomeOf(id, out.Item, this.now());
-  }
-
-  async forget(id: string): Promise<void> {
-    const key = storedHomeKey(id);
-    await this.table.client.send(new DeleteItemCommand({ TableName: this.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } } }));
   }
 }

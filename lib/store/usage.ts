@@ -8,7 +8,7 @@ import {
 import type { UsageRecord, UsageSink } from '../usage/record';
 import { queryAll, type TableRef } from './dynamo';
 import { storedHomeItem, type StoredHome } from './stored-homes';
-import { TABLE_SHAPE, usageItemKey, usagePartition } from './table';
+import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
 
 const BATCH_MAX = 25;
 const MAX_RETRIES = 5;
@@ -103,17 +103,34 @@ export class DynamoUsageSink implements UsageSink {
     this.#writeBatch = options.writeBatch ?? ((input) => table.client.send(new BatchWriteItemCommand(input)));
   }
 
-  record(usage: UsageRecord, homes?: readonly StoredHome[]): void {
+  record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void {
+    const stored = (homes?.length ?? 0) + (forgotten?.length ?? 0);
     // A call's record and its homes leave in one batch: the batch before goes first if they would not fit in it.
-    if (homes?.length && this.#queue.length + 1 + homes.length > BATCH_MAX) this.#flush();
+    if (stored && this.#queue.length + 1 + stored > BATCH_MAX) this.#flush();
     this.#queue.push({ PutRequest: { Item: usageItem(usage, this.options.retentionDays) } });
     this.#unwritten++;
-    if (homes) {
-      for (const home of homes) this.#queue.push({ PutRequest: { Item: storedHomeItem(home) } });
-      this.#unwritten += homes.length;
+    if (homes) for (const home of homes) this.#queueStored({ PutRequest: { Item: storedHomeItem(home) } });
+    if (forgotten) {
+      for (const id of forgotten) {
+        const key = storedHomeKey(id);
+        this.#queueStored({ DeleteRequest: { Key: { PK: { S: key.PK }, SK: { S: key.SK } } } });
+      }
     }
     if (this.#queue.length >= BATCH_MAX) this.#flush();
     else if (!this.#timer) this.#timer = setTimeout(() => this.#flush(), this.#flushAfterMs);
+  }
+
+  /**
+   * Queues a stored object's home write, in place of one of the same object still waiting: a batch
+   * that names a key twice is refused whole (with the usage records in it), and the later write
+   * (a conversation's next call, a delete) is the one that holds. The queue is under a batch long.
+   */
+  #queueStored(write: WriteRequest): void {
+    const pk = write.PutRequest?.Item?.PK?.S ?? write.DeleteRequest?.Key?.PK?.S;
+    const waiting = this.#queue.findIndex((w) => (w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S) === pk);
+    if (waiting >= 0) this.#queue.splice(waiting, 1);
+    else this.#unwritten++;
+    this.#queue.push(write);
   }
 
   backlog(): Promise<void> | undefined {
@@ -166,8 +183,8 @@ export class DynamoUsageSink implements UsageSink {
   }
 }
 
-// A stored object's home has no request id: its call's record, lost with it, names the call.
-const requestIds = (writes: WriteRequest[]) => writes.flatMap((w) => (w.PutRequest?.Item?.PK?.S?.startsWith('STORED#') ? [] : [w.PutRequest?.Item?.requestId?.S ?? '?']));
+// A stored object's home (written or removed) has no request id: its call's record, lost with it, names the call.
+const requestIds = (writes: WriteRequest[]) => writes.flatMap((w) => (w.DeleteRequest || w.PutRequest?.Item?.PK?.S?.startsWith('STORED#') ? [] : [w.PutRequest?.Item?.requestId?.S ?? '?']));
 
 /** A usage item read back, as stored (numbers as numbers; the guardrails' hits as a list). */
 export type StoredUsage = Record<string, string | number | boolean | StoredValue[]>;

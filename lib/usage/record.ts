@@ -60,10 +60,11 @@ export interface UsageRecord {
 /** Where usage records go. `record` never blocks or throws; `drain` waits for everything recorded so far. */
 export interface UsageSink {
   /**
-   * Records a call's usage, and the homes of the stored Responses objects it made or built on
-   * (`homes`), written with it (in the same batch, where the sink batches).
+   * Records a call's usage, with the homes of the stored Responses objects it made or built on
+   * (`homes`) and of those it deleted (`forgotten`, by id), written with it (in the same batch,
+   * where the sink batches).
    */
-  record(usage: UsageRecord, homes?: readonly StoredHome[]): void;
+  record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void;
   drain(): Promise<void>;
   /**
    * While more records wait to be written than the sink will hold, a promise that settles when
@@ -77,9 +78,11 @@ export interface UsageSink {
 export class MemoryUsageSink implements UsageSink {
   readonly records: UsageRecord[] = [];
   readonly homes: StoredHome[] = [];
-  record(usage: UsageRecord, homes?: readonly StoredHome[]): void {
+  readonly forgotten: string[] = [];
+  record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void {
     this.records.push(usage);
     if (homes) this.homes.push(...homes);
+    if (forgotten) this.forgotten.push(...forgotten);
   }
   async drain(): Promise<void> {}
 }
