@@ -17,6 +17,7 @@ import { DynamoSpendStore } from '../lib/store/spend';
 import { DynamoHealthStore } from '../lib/store/health';
 import { DynamoUsageSink } from '../lib/store/usage';
 import { DynamoResponseCache } from '../lib/store/response-cache';
+import { DynamoStoredHomes } from '../lib/store/stored-homes';
 import { requestFromFunctionUrlEvent } from './http-event';
 import { EndUserBudgetAlerts } from '../lib/alerts/end-users';
 import { SnsNotifier } from '../lib/alerts/sns';
@@ -45,6 +46,8 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
     }),
     // Read only for models whose config sets `cache`.
     responseCache: new DynamoResponseCache(table),
+    // Read only on a Responses continuation this instance does not know.
+    storedHomes: new DynamoStoredHomes(table),
     credentials,
     // The stack's audit bucket (GATEWAY_AUDIT_BUCKET), made only when the config audits.
     audit: () => auditSinkFromEnvironment(env),

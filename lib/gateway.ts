@@ -41,6 +41,8 @@ import { Guardrails } from './guardrails/scan';
 import type { EndUserBudgetAlerts } from './alerts/end-users';
 import { ComposedPolicies } from './params/compose';
 import { compileSets } from './guardrails/sets';
+import type { StoredHomeStore } from './store/stored-homes';
+import { storedResponseCall, storedResponseOperations } from './pipeline/stored-responses';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -67,6 +69,8 @@ export interface GatewayDeps {
   audit?: () => AuditSink;
   /** Where the response cache keeps answers (the table); models with `cache` are served without one as if they had none. */
   responseCache?: ResponseCacheStore;
+  /** Where stored Responses objects live and whose they are (the table); without it each instance knows only those it saw. */
+  storedHomes?: StoredHomeStore;
   /** Budget alerts for end users, checked from the totals settlements hand back (`lib/alerts/end-users.ts`); none when absent. */
   endUserAlerts?: EndUserBudgetAlerts;
   /** How long a stream drained after an emulated stop may stay quiet before a keep-alive goes (ms; 15 s when absent): tests shorten it. */
@@ -120,6 +124,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     load: deps.load ?? new AccountLoad(now),
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,
+    ...(deps.storedHomes ? { storedHomes: deps.storedHomes } : {}),
     ...(audit ? { audit } : {}),
     ...(deps.responseCache ? { responseCache: new ResponseCache(deps.responseCache, { maxBytes: deps.config.responseCache.maxBytes, now, logger, later }) } : {}),
     ...(guardrails ? { guardrails } : {}),
@@ -162,6 +167,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (route) return route;
     const gemini = geminiRoute(trimmed, proxy);
     if (gemini) return gemini;
+    const stored = storedResponseOperations(trimmed);
+    if (stored) return { binding: OPENAI_RESPONSES, methods: Object.fromEntries(Object.entries(stored).map(([method, operation]) => [method, (req: GatewayRequest, ctx: RequestContext) => storedResponseCall(operation, req, ctx, proxy)])) };
     const model = modelInPath(trimmed);
     return model === undefined ? undefined : { methods: { GET: (req) => (isGeminiClient(req) ? retrieveGeminiModel(req, proxy, model) : retrieveModel(req, proxy, model)) } };
   }

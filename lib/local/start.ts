@@ -21,6 +21,7 @@ import { DynamoSpendStore } from '../store/spend';
 import { DynamoHealthStore } from '../store/health';
 import { DynamoUsageSink } from '../store/usage';
 import { DynamoResponseCache } from '../store/response-cache';
+import { DynamoStoredHomes } from '../store/stored-homes';
 import { startDynalite, type EmbeddedDynamo } from './dynalite';
 import { createLocalServer } from './server';
 import { LogNotifier, type BudgetNotifier } from '../alerts/notifier';
@@ -105,7 +106,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const notifier = alertsOptions && (alertsOptions.notifier ?? new LogNotifier(logger));
   // End users' budget alerts go where the job's go, from the gateway itself (the job cannot list end users).
   const endUserAlerts = notifier && new EndUserBudgetAlerts({ table, notifier, thresholds: options.config.alerts.budgetThresholds, logger, ...(options.now ? { now: options.now } : {}) });
-  const gateway = createGateway({ config: options.config, keys, teams, ...(endUserAlerts ? { endUserAlerts } : {}), rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.load ? { load: options.load } : {}), ...(options.audit ? { audit: options.audit } : {}), ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}) });
+  const gateway = createGateway({ config: options.config, keys, teams, ...(endUserAlerts ? { endUserAlerts } : {}), rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), storedHomes: new DynamoStoredHomes(table, options.now), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.load ? { load: options.load } : {}), ...(options.audit ? { audit: options.audit } : {}), ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}) });
   // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
   const dateNow = () => new Date((options.now ?? Date.now)());
   const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table), names: policyNamesOf(options.config) });

@@ -16,6 +16,7 @@ import type { AccountHealth } from '../routing/health';
 import type { SharedHealth } from '../routing/shared-health';
 import type { UpstreamClient } from '../upstream/http';
 import type { UsageSink } from '../usage/record';
+import type { StoredHomeStore } from '../store/stored-homes';
 
 /** Everything a surface handler needs, built once per gateway. */
 export interface ProxyDeps {
@@ -34,6 +35,8 @@ export interface ProxyDeps {
   /** Shares rests with the other instances through the table, when there are others. */
   sharedHealth?: SharedHealth;
   usage: UsageSink;
+  /** Where stored Responses objects live and whose they are, when the gateway has a table: read on a continuation this instance does not know. */
+  storedHomes?: StoredHomeStore;
   /** The audit log of bodies; absent when `audit.mode` is `off`. */
   audit?: AuditLog;
   /** The response cache, when the gateway has a store for it; models without `cache` never touch it. */

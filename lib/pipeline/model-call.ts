@@ -10,7 +10,6 @@ import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { CallContext, PolicyDeclined } from '../providers/types';
 import { vertexPublisher } from '../providers/vertex';
 import type { Attempt } from '../routing/attempts';
-import { storedRefOf } from '../routing/response-homes';
 import { stickyKeyOf } from '../routing/sticky';
 import type { CatalogModel } from '../routing/catalog';
 import type { Micros } from '../usage/cost';
@@ -30,7 +29,8 @@ import { guardedBody, screeningOf } from './guardrails';
 import { mendedCall, mendingFor } from './mending';
 import { passthroughFor, withResponseIds, type PassthroughReader, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
-import { tryTargets, type Continuation } from './try-targets';
+import { callerOwner, continuationOf, madeAt } from './stored-objects';
+import { tryTargets } from './try-targets';
 
 /** A request's body and model, checked, and the key (with its team) that may use it. */
 export interface AdmittedCall {
@@ -260,6 +260,10 @@ export function answered(cache: { plan: CachePlan | undefined } | undefined, res
  */
 export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void, inUrl?: CallInUrl): Promise<GatewayResponse> {
   const call = await admit(req, ctx, deps, binding.validate, inUrl);
+  const responses = binding.name === 'openai-responses';
+  // Before the limits: a key refused someone else's stored object takes no place and holds no budget.
+  const finding = responses ? continuationOf(call, deps) : undefined;
+  const continues = finding && (await finding);
   let canonical: ChatRequest | undefined;
   let marked: ChatRequest | undefined;
   // Counted once the call is known to be a valid one the key may make (refusals cost no place).
@@ -271,8 +275,6 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const signal = requestSignal(req, deps.now);
   const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
   const policyParams = ctx.params;
-  const responses = binding.name === 'openai-responses';
-  const continues = responses ? continuationOf(call.body, deps) : undefined;
   const { res, attempt, via: pass } = await tryTargets<PassthroughRoute | undefined>(call.entry.targets, { stickyKey, continues }, ctx, deps, signal, async (attempt) => {
     // Each attempt's record of the policy starts afresh: a later target may send what an earlier one's translation declined.
     ctx.params = policyParams;
@@ -300,16 +302,11 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     return { res, parseError: adapter.parseError, via: undefined };
   });
   const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, body: call.body, raw: call.raw };
-  // A stored response is remembered at the account that made it, so its continuation goes there (`ResponseHomes`).
-  const reader: PassthroughReader | undefined = pass && responses && call.body.store !== false ? withResponseIds(pass, (id) => deps.load.homes.remember(id, attempt.provider.id, attempt.account.id)) : pass;
+  // A conversation built on is its owner's at the account that served it; a response made, its caller's where it was made (`ResponseHomes`, and the table).
+  if (continues?.ref.kind === 'conversation') madeAt(continues.ref, attempt, continues.owner!, call, ctx, deps);
+  const reader: PassthroughReader | undefined = pass && responses && call.body.store !== false ? withResponseIds(pass, (id) => madeAt({ kind: 'response', id }, attempt, callerOwner(call), call, ctx, deps)) : pass;
   const served = await (reader ? passthroughAnswer(answer, reader, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body)));
   return answered(cache, served, ctx, deps);
-}
-
-/** A Responses call that builds on a stored response or conversation: only the account holding it can answer, and only targets the API is passed through to hold any. */
-function continuationOf(body: Record<string, unknown>, deps: ProxyDeps): Continuation | undefined {
-  const ref = storedRefOf(body);
-  return ref && { ref, holds: (attempt) => passthroughFor('openai-responses', attempt, deps.providers) !== undefined };
 }
 
 /**

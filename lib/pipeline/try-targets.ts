@@ -5,7 +5,7 @@ import { planAttempts, type Attempt } from '../routing/attempts';
 import type { Target } from '../routing/catalog';
 import { shouldFailOver } from '../routing/failover';
 import { accountRef, retryAfterMs, type FailureKind } from '../routing/health';
-import { continuationOrder, notHeldHere, type StoredRef } from '../routing/response-homes';
+import { continuationOrder, notHeldHere, type Home, type StoredRef } from '../routing/response-homes';
 import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import { readFailure } from './broke-off';
@@ -29,6 +29,10 @@ export interface AttemptSent<Via> {
  */
 export interface Continuation {
   ref: StoredRef;
+  /** The account known to hold it (this instance's memory, or the table), if any. */
+  home: Home | undefined;
+  /** Whose it is, remembered with the account that serves the call; undefined when nothing proves it. */
+  owner: string | undefined;
   /** Whether the attempt's account may hold stored responses: the Responses API is passed through to it. */
   holds: (attempt: Attempt) => boolean;
 }
@@ -50,8 +54,8 @@ export interface Answered<Via> {
  * connection's; one that outgrows its bound ends the request (the request made it that large); a
  * stream's failures come after it returns, in-band, with no failover and no rest (the answer has started).
  *
- * A call that builds on a stored Responses object (`continues`) goes first to the account this
- * instance remembers holding it (`continuationOrder`). An account that answers that it does not
+ * A call that builds on a stored Responses object (`continues`) goes first to the account known
+ * to hold it (`continuationOrder`; `continuationOf` found it and checked its owner). An account that answers that it does not
  * hold it (`notHeldHere`) is not resting, failing or slow: the next account that may hold it is
  * asked at once, and the client gets that 400 only when every one said so (another failure, a 429
  * of an account that may hold it, wins: it is worth retrying); an account that said so is not
@@ -73,7 +77,7 @@ export async function tryTargets<Via>(
   deps.sharedHealth?.refreshSoon();
   const planned = planAttempts(targets, { cooling: (ref) => deps.health.isCooling(ref), ...(options.stickyKey ? { stickyKey: options.stickyKey } : {}), load: deps.load, stream: ctx.stream });
   const { continues } = options;
-  const home = continues && deps.load.homes.homeOf(continues.ref.id);
+  const home = continues?.home;
   // The accounts that said they do not hold it: not asked again for another target's model.
   const notHolding = continues && new Set<string>();
   for (const attempt of continues ? continuationOrder(planned, home, continues.holds) : planned) {
@@ -163,7 +167,7 @@ export async function tryTargets<Via>(
     ctx.releaseAccount = release;
     if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;
     // A continuation follows its stored object, wherever its sticky key would go: the object's account is remembered, not a pin.
-    if (continues) deps.load.homes.remember(continues.ref.id, attempt.provider.id, attempt.account.id);
+    if (continues) deps.load.homes.remember(continues.ref.id, attempt.provider.id, attempt.account.id, continues.owner);
     // The conversation's cache is now where it was served: it keeps to that account (or back to its own, unpinned).
     else if (attempt.stickyHome !== undefined && options.stickyKey) deps.load.pins.served(options.stickyKey, attempt.provider.id, attempt.model, attempt.account.id, attempt.stickyHome);
     // Only answers are timed: a failure's speed says nothing of how soon the account answers (a

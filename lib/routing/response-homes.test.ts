@@ -1,7 +1,7 @@
 import { AccountLoad } from './account-load';
 import { planAttempts, type Attempt } from './attempts';
 import type { Target } from './catalog';
-import { continuationOrder, MAX_STORED_ID_CHARS, notHeldHere, ResponseHomes, storedRefOf, type StoredRef, type UpstreamRefusal } from './response-homes';
+import { continuationOrder, MAX_STORED_ID_CHARS, mayUse, notHeldHere, ownerOf, ResponseHomes, storedRefOf, type Home, type StoredRef, type UpstreamRefusal } from './response-homes';
 
 const account = (id: string) => ({ id, weight: 1 });
 const target = (provider: string, type: string, model: string, ids: string[]): Target => {
@@ -26,6 +26,28 @@ describe('storedRefOf', () => {
   });
 });
 
+describe('ownerOf', () => {
+  it.each<[string, { keyId: string; teamId?: string }, string]>([
+    ["a key of a team: the team's (every key of it shares them)", { keyId: 'key_1', teamId: 'team_a' }, 'team_a'],
+    ['a key without a team: its own', { keyId: 'key_1' }, 'key_1'],
+    ['a key without a team, its team read as undefined', { keyId: 'key_1', teamId: undefined as unknown as string }, 'key_1'],
+  ])('gives %s', (_name, caller, expected) => {
+    expect(ownerOf(caller)).toBe(expected);
+  });
+});
+
+describe('mayUse', () => {
+  const owned: Home = { providerId: 'openai', accountId: 'a', owner: 'team_a' };
+  it.each<[string, Home, string, boolean]>([
+    ['its owner', owned, 'team_a', true],
+    ['another team', owned, 'team_b', false],
+    ["a key without a team, though its id were the team's (owners are team_… or key_…, never equal across kinds)", owned, 'key_1', false],
+    ['anyone, when nothing proves whose it is (found by asking the pool)', { providerId: 'openai', accountId: 'a' }, 'team_b', true],
+  ])('lets %s', (_name, home, caller, expected) => {
+    expect(mayUse(home, caller)).toBe(expected);
+  });
+});
+
 describe('notHeldHere', () => {
   const response: StoredRef = { kind: 'response', id: 'resp_1' };
   const conversation: StoredRef = { kind: 'conversation', id: 'conv_1' };
@@ -38,6 +60,10 @@ describe('notHeldHere', () => {
     ['another 400', response, { status: 400, message: "Unsupported parameter: 'temperature' is not supported with this model.", code: 'unsupported_parameter', param: 'temperature' }, false],
     ['a rate limit', response, { status: 429, message: 'Rate limit reached for gpt-4o', code: 'rate_limit_exceeded' }, false],
     ["a 404 for a reasoning item (another stored object, not the one the call builds on)", response, { status: 404, message: "Item with id 'rs_1' not found. Items are not persisted when `store` is set to false.", param: 'input' }, false],
+    ["vLLM's 404 for a response it does not hold (`_make_not_found_error`: type invalid_request_error, param response_id, its code the status as a number, which the reader drops)", response, { status: 404, message: "Response with id 'resp_1' not found.", param: 'response_id' }, true],
+    ["vLLM's 404 as older versions send it (a top-level message, no param)", response, { status: 404, message: "Response with id 'resp_1' not found." }, true],
+    ["vLLM's 404 for another response", response, { status: 404, message: "Response with id 'resp_2' not found.", param: 'response_id' }, false],
+    ["vLLM's 400 for an id not beginning with resp: the caller's mistake", response, { status: 400, message: "Invalid 'response_id': 'abc'. Expected an ID that begins with 'resp'.", param: 'response_id' }, false],
     ["OpenAI's 404 for a conversation it does not hold", conversation, { status: 404, message: "Conversation with id 'conv_1' not found." }, true],
     ['a 404 for another conversation', conversation, { status: 404, message: "Conversation with id 'conv_2' not found." }, false],
     ['a not-found for a response, when the call builds on a conversation: not its object', conversation, { status: 400, message: "Previous response with id 'resp_1' not found.", code: 'previous_response_not_found' }, false],
@@ -154,6 +180,28 @@ describe('ResponseHomes', () => {
     expect(homes.homeOf(huge)).toBeUndefined();
     expect(homes.homeOf(longest)).toEqual({ providerId: 'openai', accountId: 'b' });
     expect(homes.size).toBe(1);
+  });
+
+  it('remembers whose each object is, when known', () => {
+    const homes = new ResponseHomes();
+
+    homes.remember('resp_1', 'openai', 'a', 'team_a');
+    homes.remember('resp_2', 'openai', 'a');
+
+    expect([homes.homeOf('resp_1'), homes.homeOf('resp_2')]).toEqual([{ providerId: 'openai', accountId: 'a', owner: 'team_a' }, { providerId: 'openai', accountId: 'a' }]);
+  });
+
+  it('shares one home object per account and owner, and keeps no more of them than entries', () => {
+    const homes = new ResponseHomes(2);
+    homes.remember('resp_1', 'openai', 'a', 'team_a');
+    homes.remember('resp_2', 'openai', 'a', 'team_a');
+    const shared = homes.homeOf('resp_1') === homes.homeOf('resp_2');
+
+    homes.remember('resp_3', 'openai', 'a', 'team_b');
+    homes.remember('resp_4', 'openai', 'a', 'team_c');
+
+    expect(shared).toBe(true);
+    expect([homes.homeOf('resp_3')?.owner, homes.homeOf('resp_4')?.owner]).toEqual(['team_b', 'team_c']);
   });
 
   it('shares one home object per account, so an entry costs only its id', () => {

@@ -23,10 +23,42 @@ export interface StoredRef {
   id: string;
 }
 
-/** The account that holds a stored object. */
+/** The account that holds a stored object, and whose it is when that is known. */
 export interface Home {
   providerId: string;
   accountId: string;
+  /**
+   * The team (`team_…`) or, for a key without one, the key (`key_…`) whose call made it
+   * (`ownerOf`); absent when nothing proves it (an object found by asking the pool, made before
+   * the gateway recorded owners or directly at the provider): then any key may build on it.
+   */
+  owner?: string;
+}
+
+/**
+ * Whose stored objects a caller makes and may build on: its key's team, else the key. A team is
+ * the tenant: every key of it shares its objects, and a key moved to another team leaves its old
+ * team's objects behind (its later calls are the new team's). Rotation keeps the key's id, so a
+ * rotated key keeps its objects.
+ *
+ * @example
+ * ownerOf({ keyId: 'key_1', teamId: 'team_a' }) // 'team_a'
+ * ownerOf({ keyId: 'key_1' }) // 'key_1'
+ */
+export function ownerOf(caller: { keyId: string; teamId?: string | undefined }): string {
+  return caller.teamId ?? caller.keyId;
+}
+
+/**
+ * Whether the caller (`ownerOf`) may build on, read or delete a stored object of this home: it
+ * owns it, or nothing proves whose it is.
+ *
+ * @example
+ * mayUse({ providerId: 'openai', accountId: 'a', owner: 'team_a' }, 'team_b') // false
+ * mayUse({ providerId: 'openai', accountId: 'a' }, 'team_b') // true
+ */
+export function mayUse(home: Home, owner: string): boolean {
+  return home.owner === undefined || home.owner === owner;
 }
 
 /**
@@ -62,7 +94,8 @@ const TERSE_PREVIOUS = /^Invalid `?previous_response_id`?\.?$/;
  * Whether an account's error answer says only that it does not hold the stored object the call
  * builds on, so that another account of the pool may: OpenAI's 400 `previous_response_not_found`
  * (`Previous response with id 'resp_…' not found.`, param `previous_response_id`), the terse
- * `Invalid \`previous_response_id\`.` of Codex's backend, and for a conversation the 404
+ * `Invalid \`previous_response_id\`.` of Codex's backend, vLLM's 404 `Response with id 'resp_…'
+ * not found.` (param `response_id`), and for a conversation the 404
  * `Conversation with id 'conv_…' not found.` (no code, no param). Matched narrowly: a malformed
  * id (`invalid_type`) or any other 4xx is the caller's and goes back at once.
  *
@@ -75,6 +108,8 @@ export function notHeldHere(ref: StoredRef, error: UpstreamRefusal): boolean {
   const names = error.message.includes(`'${ref.id}'`) && /not found/i.test(error.message);
   if (ref.kind === 'conversation') return error.code === 'conversation_not_found' || (names && /^Conversation\b/i.test(error.message));
   if (error.code === 'previous_response_not_found') return true;
+  // vLLM (VLLM_ENABLE_RESPONSES_API_STORE, each server its own store): 404 `Response with id 'resp_…' not found.`, param `response_id`.
+  if (error.status === 404) return names && /^Response with id\b/.test(error.message);
   if (error.status !== 400) return false;
   return names || (error.param === 'previous_response_id' && /not found/i.test(error.message)) || TERSE_PREVIOUS.test(error.message.trim());
 }
@@ -106,44 +141,53 @@ export function continuationOrder(plan: readonly Attempt[], home: Home | undefin
 }
 
 /**
- * Which account holds each stored Responses object this instance has seen made or found: a
- * response's id once its answer named it (`response.created` of a stream, the `id` of a whole
- * answer), a conversation's and a continued response's once an account served a call building on
- * it. A call that builds on one goes there first (`continuationOrder`). In memory only: nothing is
- * read from or written to the table, so another instance (a Lambda cold start, a restart) does not
- * know it and finds the account by asking (`tryTargets`: at most one fast 400 per other account).
- * Bounded by `MAX_RESPONSE_HOMES`, the least recently used forgotten first. Homes are shared objects, one per account, so an entry
- * costs its id and a map slot.
+ * Which account holds each stored Responses object this instance has seen made or found, and
+ * whose it is: a response's id once its answer named it (`response.created` of a stream, the `id`
+ * of a whole answer), a conversation's and a continued response's once an account served a call
+ * building on it, and any read from the table (`lib/store/stored-homes.ts`). A call that builds on
+ * one goes there first (`continuationOrder`), after its owner is checked (`mayUse`): a warm
+ * instance does both without a read. Bounded by `MAX_RESPONSE_HOMES`, the least recently used
+ * forgotten first. Homes are shared objects, one per account and owner, so an entry costs its id
+ * and a map slot.
  *
  * @example
  * const homes = new ResponseHomes();
- * homes.remember('resp_1', 'openai', 'b');
- * homes.homeOf('resp_1'); // { providerId: 'openai', accountId: 'b' }
+ * homes.remember('resp_1', 'openai', 'b', 'team_a');
+ * homes.homeOf('resp_1'); // { providerId: 'openai', accountId: 'b', owner: 'team_a' }
  * homes.homeOf('resp_2'); // undefined
  */
 export class ResponseHomes {
   /** By stored object's id, its account. */
   readonly #homes: RecentlyUsed<string, Home>;
-  /** One `Home` per account, shared by its entries. */
+  /** One `Home` per account and owner, shared by its entries. */
   readonly #accounts = new Map<string, Home>();
 
   constructor(readonly max: number = MAX_RESPONSE_HOMES) {
     this.#homes = new RecentlyUsed(max);
   }
 
-  /** Notes that the account holds the stored object (a response or conversation id), unless its id is longer than `MAX_STORED_ID_CHARS`. */
-  remember(id: string, providerId: string, accountId: string): void {
+  /** Notes that the account holds the stored object (a response or conversation id), and whose it is if known, unless its id is longer than `MAX_STORED_ID_CHARS`. */
+  remember(id: string, providerId: string, accountId: string, owner?: string): void {
     // Not a real provider's id: its continuation asks the accounts in turn, as on a cold instance.
     if (id.length > MAX_STORED_ID_CHARS) return;
-    const ref = `${providerId}/${accountId}`;
+    const ref = owner === undefined ? `${providerId}/${accountId}` : `${providerId}/${accountId}#${owner}`;
     let home = this.#accounts.get(ref);
-    if (!home) this.#accounts.set(ref, (home = Object.freeze({ providerId, accountId })));
+    if (!home) {
+      // Bounded like the entries: accounts times owners stays small, but a gateway of many thousand keys must not grow it for ever.
+      if (this.#accounts.size >= this.max) this.#accounts.clear();
+      this.#accounts.set(ref, (home = Object.freeze(owner === undefined ? { providerId, accountId } : { providerId, accountId, owner })));
+    }
     this.#homes.set(id, home);
   }
 
   /** The account remembered to hold the stored object, if any; it is then the most recently used. */
   homeOf(id: string): Home | undefined {
     return this.#homes.get(id);
+  }
+
+  /** Forgets the stored object (it was deleted at its account). */
+  forget(id: string): void {
+    this.#homes.delete(id);
   }
 
   /** How many stored objects are remembered. */

@@ -62,3 +62,11 @@ export const PENDING_ALERTS_PARTITION = 'ALERTS_PENDING';
  * by that hash alone, and removed by TTL once it has expired (reads skip it before then).
  */
 export const responseCacheItemKey = (hash: string) => ({ PK: `CACHE#${hash}`, SK: 'CACHE' });
+
+/**
+ * Where a stored Responses object (a response `resp_…` or a conversation `conv_…`, by the id the
+ * provider gave it) lives, and whose it is (`lib/store/stored-homes.ts`): read by that id alone,
+ * written in the batch of the usage record of the call that made or used it, removed by TTL
+ * 30 days on (as OpenAI keeps stored responses).
+ */
+export const storedHomeKey = (id: string) => ({ PK: `STORED#${id}`, SK: 'STORED' });

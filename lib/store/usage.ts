@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
 import { queryAll, type TableRef } from './dynamo';
-import { TABLE_SHAPE, usageItemKey, usagePartition } from './table';
+import { storedHomeItem, type StoredHome } from './stored-homes';
+import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
 
 const BATCH_MAX = 25;
 const MAX_RETRIES = 5;
@@ -62,7 +63,9 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
 export type BatchWriter = (input: BatchWriteItemCommandInput) => Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>>;
 
 /**
- * Writes usage records to DynamoDB off the response path, in batches of up to 25: a batch leaves
+ * Writes usage records to DynamoDB off the response path, with the homes of the stored Responses
+ * objects each call made or built on (`lib/store/stored-homes.ts`) in the same batch as its record
+ * (no round trip of their own), in batches of up to 25: a batch leaves
  * when it is full or `flushAfterMs` after its first record, so a busy instance spends one SDK
  * call per 25 requests rather than one per request. `drain` sends whatever waits at once (Lambda
  * calls it after each response; the local server on shutdown), so nothing is lost. Past
@@ -100,11 +103,34 @@ export class DynamoUsageSink implements UsageSink {
     this.#writeBatch = options.writeBatch ?? ((input) => table.client.send(new BatchWriteItemCommand(input)));
   }
 
-  record(usage: UsageRecord): void {
+  record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void {
+    const stored = (homes?.length ?? 0) + (forgotten?.length ?? 0);
+    // A call's record and its homes leave in one batch: the batch before goes first if they would not fit in it.
+    if (stored && this.#queue.length + 1 + stored > BATCH_MAX) this.#flush();
     this.#queue.push({ PutRequest: { Item: usageItem(usage, this.options.retentionDays) } });
     this.#unwritten++;
+    if (homes) for (const home of homes) this.#queueStored({ PutRequest: { Item: storedHomeItem(home) } });
+    if (forgotten) {
+      for (const id of forgotten) {
+        const key = storedHomeKey(id);
+        this.#queueStored({ DeleteRequest: { Key: { PK: { S: key.PK }, SK: { S: key.SK } } } });
+      }
+    }
     if (this.#queue.length >= BATCH_MAX) this.#flush();
     else if (!this.#timer) this.#timer = setTimeout(() => this.#flush(), this.#flushAfterMs);
+  }
+
+  /**
+   * Queues a stored object's home write, in place of one of the same object still waiting: a batch
+   * that names a key twice is refused whole (with the usage records in it), and the later write
+   * (a conversation's next call, a delete) is the one that holds. The queue is under a batch long.
+   */
+  #queueStored(write: WriteRequest): void {
+    const pk = write.PutRequest?.Item?.PK?.S ?? write.DeleteRequest?.Key?.PK?.S;
+    const waiting = this.#queue.findIndex((w) => (w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S) === pk);
+    if (waiting >= 0) this.#queue.splice(waiting, 1);
+    else this.#unwritten++;
+    this.#queue.push(write);
   }
 
   backlog(): Promise<void> | undefined {
@@ -157,7 +183,8 @@ export class DynamoUsageSink implements UsageSink {
   }
 }
 
-const requestIds = (writes: WriteRequest[]) => writes.map((w) => w.PutRequest?.Item?.requestId?.S ?? '?');
+// A stored object's home (written or removed) has no request id: its call's record, lost with it, names the call.
+const requestIds = (writes: WriteRequest[]) => writes.flatMap((w) => (w.DeleteRequest || w.PutRequest?.Item?.PK?.S?.startsWith('STORED#') ? [] : [w.PutRequest?.Item?.requestId?.S ?? '?']));
 
 /** A usage item read back, as stored (numbers as numbers; the guardrails' hits as a list). */
 export type StoredUsage = Record<string, string | number | boolean | StoredValue[]>;

@@ -10,7 +10,7 @@ import { GatewayError } from '../http/errors';
 
 export interface UpstreamRequest {
   url: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   headers: Record<string, string>;
   body?: string | Uint8Array;
   signal?: AbortSignal;

@@ -1,5 +1,6 @@
 import type { GuardrailHit } from '../guardrails/scan';
 import type { BalancedBy } from '../routing/balance';
+import type { StoredHome } from '../store/stored-homes';
 
 /** What one request cost and how it went: written once, after its response has ended. */
 export interface UsageRecord {
@@ -58,7 +59,12 @@ export interface UsageRecord {
 
 /** Where usage records go. `record` never blocks or throws; `drain` waits for everything recorded so far. */
 export interface UsageSink {
-  record(usage: UsageRecord): void;
+  /**
+   * Records a call's usage, with the homes of the stored Responses objects it made or built on
+   * (`homes`) and of those it deleted (`forgotten`, by id), written with it (in the same batch,
+   * where the sink batches).
+   */
+  record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void;
   drain(): Promise<void>;
   /**
    * While more records wait to be written than the sink will hold, a promise that settles when
@@ -71,8 +77,12 @@ export interface UsageSink {
 
 export class MemoryUsageSink implements UsageSink {
   readonly records: UsageRecord[] = [];
-  record(usage: UsageRecord): void {
+  readonly homes: StoredHome[] = [];
+  readonly forgotten: string[] = [];
+  record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void {
     this.records.push(usage);
+    if (homes) this.homes.push(...homes);
+    if (forgotten) this.forgotten.push(...forgotten);
   }
   async drain(): Promise<void> {}
 }

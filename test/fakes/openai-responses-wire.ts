@@ -223,3 +223,52 @@ export function unknownReasoningItem(body: unknown): OpenAIErrorBody | undefined
   if (!item) return undefined;
   return errorBody(`Item with id '${String(item.id)}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`, 'invalid_request_error', 'input', null);
 }
+
+/** A stored response as the fake keeps it: its chain's length, the object a retrieve answers, and its input items. */
+export interface StoredResponse {
+  turn: number;
+  /** The `response` object as a whole answer carries it. */
+  response: string;
+  /** The input items a `GET /v1/responses/{id}/input_items` lists, with their ids. */
+  inputItems: Record<string, unknown>[];
+}
+
+/** The real API's 404 for a stored response it does not hold (retrieve, delete, input items, cancel). */
+export function unknownStoredResponse(id: string): OpenAIErrorBody {
+  return errorBody(`Response with id '${id}' not found.`, 'invalid_request_error', null, null);
+}
+
+/** The real API's 400 for cancelling a response not made in the background. */
+export function cannotCancelSynchronous(): OpenAIErrorBody {
+  return errorBody('Cannot cancel a synchronous response.', 'invalid_request_error', null, null);
+}
+
+/** What `DELETE /v1/responses/{id}` answers. */
+export function deletedResponseBody(id: string): Record<string, unknown> {
+  return { id, object: 'response.deleted', deleted: true };
+}
+
+/** A request's `input` as the stored input items the API lists (a string is one user message), each with an id. */
+export function storedInputItems(input: unknown): Record<string, unknown>[] {
+  const items = typeof input === 'string' ? [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }] : Array.isArray(input) ? (input as Record<string, unknown>[]) : [];
+  return items.map((item) => ({ id: itemId(item.type === 'message' || item.type === undefined ? 'msg' : 'item'), status: 'completed', ...item, type: item.type ?? 'message' }));
+}
+
+/** `GET /v1/responses/{id}/input_items`: a list page, newest first unless `order=asc`. */
+export function inputItemsBody(items: readonly Record<string, unknown>[], order: string | null): Record<string, unknown> {
+  const data = order === 'asc' ? [...items] : [...items].reverse();
+  return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false };
+}
+
+/** The real API's 404 for a conversation it does not hold (a Responses call's `conversation`). */
+export function unknownConversation(body: unknown, holds: (id: string) => boolean): OpenAIErrorBody | undefined {
+  const conversation = (body as { conversation?: unknown } | null)?.conversation;
+  const id = typeof conversation === 'string' ? conversation : typeof conversation === 'object' && conversation !== null ? (conversation as { id?: unknown }).id : undefined;
+  if (typeof id !== 'string' || holds(id)) return undefined;
+  return errorBody(`Conversation with id '${id}' not found.`, 'invalid_request_error', null, null);
+}
+
+/** What `POST /v1/conversations` answers: a new conversation. */
+export function newConversationBody(metadata: unknown): Record<string, unknown> {
+  return { id: `conv_${randomHex(48)}`, object: 'conversation', created_at: Math.floor(Date.now() / 1000), metadata: typeof metadata === 'object' && metadata !== null ? metadata : {} };
+}

@@ -39,7 +39,23 @@ import {
 } from './openai-wire';
 import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
 import { invalidRerankBody, rerankAnswer, type RerankDialect } from './rerank-wire';
-import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, unknownPreviousResponse, unknownReasoningItem, type ResponseContent } from './openai-responses-wire';
+import {
+  cannotCancelSynchronous,
+  deletedResponseBody,
+  inputItemsBody,
+  invalidResponsesRequest,
+  newResponseFrame,
+  responseBody,
+  responseStreamEvents,
+  storedInputItems,
+  unknownPreviousResponse,
+  unknownReasoningItem,
+  unknownStoredResponse,
+  unknownConversation,
+  newConversationBody,
+  type ResponseContent,
+  type StoredResponse,
+} from './openai-responses-wire';
 
 export type { RecordedRequest } from './http';
 export { base64Vector, embeddingTokens, embeddingVector, openAIErrors, type OpenAIErrorBody, type ReplyUsage, type ToolCallSpec } from './openai-wire';
@@ -108,12 +124,19 @@ export interface FakeOpenAI extends FakeUpstream<Reply> {
   /** Speech requests whose connection the other side closed before their audio's last piece was written, oldest first. */
   unfinished: RecordedRequest[];
   /**
-   * The ids of the responses this account made with `store` not false, as the real API keeps them
+   * The responses this account made with `store` not false, by id, as the real API keeps them
    * per organisation: a `previous_response_id` among them is continued (a text reply then ends
    * with ` (turn N)`, N the chain's length, so a test sees the chain was found here), any other
-   * gets the real 400 `previous_response_not_found`. `reset()` forgets them.
+   * gets the real 400 `previous_response_not_found`. `GET`/`DELETE /v1/responses/{id}`,
+   * `GET …/input_items` and `POST …/cancel` answer for them as the real API does (an id not
+   * among them: its 404). `reset()` forgets them.
    */
-  readonly stored: ReadonlyMap<string, { turn: number }>;
+  readonly stored: ReadonlyMap<string, StoredResponse>;
+  /**
+   * The conversations this account made (`POST /v1/conversations`), by id, with how many Responses
+   * calls built on them: a call naming another gets the real 404 `Conversation with id '…' not found.`
+   */
+  readonly conversations: ReadonlyMap<string, { calls: number }>;
 }
 
 export const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini'];
@@ -162,10 +185,16 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   readonly #options: ResolvedOptions;
   readonly quota: FakeQuota | undefined;
   unfinished: RecordedRequest[] = [];
-  readonly #stored = new Map<string, { turn: number }>();
+  readonly #stored = new Map<string, StoredResponse>();
 
-  get stored(): ReadonlyMap<string, { turn: number }> {
+  get stored(): ReadonlyMap<string, StoredResponse> {
     return this.#stored;
+  }
+
+  readonly #conversations = new Map<string, { calls: number }>();
+
+  get conversations(): ReadonlyMap<string, { calls: number }> {
+    return this.#conversations;
   }
 
   constructor(options: ResolvedOptions) {
@@ -191,6 +220,13 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (route === 'POST /v1/embeddings') return this.#embeddings(record, res);
     if (route === 'POST /v1/rerank') return this.#rerank(record, res);
     if (route === 'POST /v1/responses') return this.#responses(record, res);
+    if (route === 'POST /v1/conversations') {
+      const made = newConversationBody((record.body as { metadata?: unknown } | undefined)?.metadata);
+      this.#conversations.set(made.id as string, { calls: 0 });
+      return writeJson(res, 200, `${JSON.stringify(made, null, 2)}\n`, receivedAt);
+    }
+    const stored = /^(GET|DELETE|POST) \/v1\/responses\/([^/]+)(?:\/(input_items|cancel))?$/.exec(route);
+    if (stored) return this.#storedResponse(stored[1]!, decodeURIComponent(stored[2]!), stored[3], record, res);
     const media = MEDIA_ROUTES[route as keyof typeof MEDIA_ROUTES];
     if (media) return this.#media(media, record, res, raw);
     if (route === 'GET /v1/models') return writeJson(res, 200, modelListBody(this.#options.models), receivedAt);
@@ -331,6 +367,28 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     super.reset();
     this.unfinished = [];
     this.#stored.clear();
+    this.#conversations.clear();
+  }
+
+  /**
+   * A stored response of this account: retrieved whole, deleted, its input items listed, or
+   * cancelled (only background responses can be, and this fake makes none), each answered as the
+   * real API answers; an id it does not hold gets the real 404.
+   */
+  #storedResponse(method: string, id: string, sub: string | undefined, record: RecordedRequest, res: ServerResponse): void {
+    const { receivedAt } = record;
+    const found = this.#stored.get(id);
+    const operation = `${method} ${sub ?? ''}`;
+    const known = ['GET ', 'DELETE ', 'GET input_items', 'POST cancel'];
+    if (!known.includes(operation)) return writeError(res, 404, { error: { message: `Invalid URL (${method} ${record.path})`, type: 'invalid_request_error', param: null, code: null } }, {}, receivedAt);
+    if (!found) return writeError(res, 404, unknownStoredResponse(id), {}, receivedAt);
+    if (operation === 'GET ') return writeJson(res, 200, found.response, receivedAt);
+    if (operation === 'DELETE ') {
+      this.#stored.delete(id);
+      return writeJson(res, 200, `${JSON.stringify(deletedResponseBody(id), null, 2)}\n`, receivedAt);
+    }
+    if (operation === 'GET input_items') return writeJson(res, 200, `${JSON.stringify(inputItemsBody(found.inputItems, new URLSearchParams(record.search).get('order')), null, 2)}\n`, receivedAt);
+    return writeError(res, 400, cannotCancelSynchronous(), {}, receivedAt);
   }
 
   /**
@@ -344,6 +402,11 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (unknown) return writeError(res, 404, unknown, {}, record.receivedAt);
     const notHeld = unknownPreviousResponse(record.body, (id) => this.#stored.has(id));
     if (notHeld) return writeError(res, 400, notHeld, {}, record.receivedAt);
+    const noConversation = unknownConversation(record.body, (id) => this.#conversations.has(id));
+    if (noConversation) return writeError(res, 404, noConversation, {}, record.receivedAt);
+    const conversation = (record.body as { conversation?: unknown }).conversation;
+    const conversationId = typeof conversation === 'string' ? conversation : (conversation as { id?: string } | undefined)?.id;
+    if (conversationId !== undefined) this.#conversations.get(conversationId)!.calls++;
     const body = record.body as Record<string, unknown> & { model: string };
     const exchange: Exchange = { record, res, model: body.model, stream: body.stream === true, includeUsage: false, obfuscate: true, api: 'chat' };
     const frame = newResponseFrame(body.model, body);
@@ -352,8 +415,8 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     const reply = await this.replyFor(record);
     const send = async (content: ResponseContent, failAfter?: number, error?: { code: string | null; message: string }): Promise<void> => {
       // Kept from the moment it is made, as the real API stores a response while it is generated.
-      if (body.store !== false) this.#stored.set(frame.id, { turn });
       if (previous && content.text !== undefined) content = { ...content, text: `${content.text} (turn ${turn})`, ...(content.chunks ? { chunks: [...content.chunks, ` (turn ${turn})`] } : {}) };
+      if (body.store !== false) this.#stored.set(frame.id, { turn, response: responseBody(frame, content), inputItems: storedInputItems(body.input) });
       if (!exchange.stream) return writeJson(res, 200, responseBody(frame, content), record.receivedAt);
       await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter, ...(error ? { error } : {}) }));
       res.end();

@@ -1,0 +1,105 @@
+import type { Caller } from '../access/caller';
+import { GatewayError } from '../http/errors';
+import { AccountLoad } from '../routing/account-load';
+import type { StoredRef } from '../routing/response-homes';
+import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
+import type { ProxyDeps } from './deps';
+import { continuationOf, notFoundAnswer } from './stored-objects';
+
+/** The table's homes in memory, counting its reads: what a call costs in reads is what these tests assert. */
+class CountingHomes implements StoredHomeStore {
+  reads = 0;
+  constructor(readonly homes: Record<string, StoredHome> = {}) {}
+  async read(id: string): Promise<StoredHome | undefined> {
+    this.reads++;
+    return this.homes[id];
+  }
+}
+
+const caller = (keyId: string, teamId?: string) => ({ key: { id: keyId }, ...(teamId ? { team: { id: teamId } } : {}) }) as unknown as Caller;
+const call = (body: Record<string, unknown>, who = caller('key_1', 'team_a')) => ({ caller: who, body, model: 'gpt-4o' });
+const stored = (id: string, owner: string, kind: StoredRef['kind'] = 'response'): StoredHome => ({ ref: { kind, id }, providerId: 'pool', accountId: 'two', owner, keyId: 'key_9', model: 'gpt-4o', createdAt: 0 });
+const depsWith = (homes?: StoredHomeStore) => ({ load: new AccountLoad(), ...(homes ? { storedHomes: homes } : {}), providers: {} }) as unknown as ProxyDeps;
+
+describe('notFoundAnswer', () => {
+  it.each<[string, StoredRef, { status: number; message: string; code: string | undefined; param: string | undefined }]>([
+    ['a response: 400 previous_response_not_found', { kind: 'response', id: 'resp_1' }, { status: 400, message: "Previous response with id 'resp_1' not found.", code: 'previous_response_not_found', param: 'previous_response_id' }],
+    ['a conversation: 404 without code or param', { kind: 'conversation', id: 'conv_1' }, { status: 404, message: "Conversation with id 'conv_1' not found.", code: undefined, param: undefined }],
+  ])("is OpenAI's answer for %s it does not know", (_name, ref, expected) => {
+    const error = notFoundAnswer(ref, 'owned by team_b');
+
+    expect({ status: error.status, message: error.message, code: error.code, param: error.param }).toEqual(expected);
+    expect(error.detail).toBe('owned by team_b');
+  });
+});
+
+describe('continuationOf', () => {
+  it('reads nothing, and makes no promise, for a call that builds on nothing', async () => {
+    const homes = new CountingHomes();
+
+    expect(continuationOf(call({ input: 'Hi' }), depsWith(homes))).toBeUndefined();
+    expect(homes.reads).toBe(0);
+  });
+
+  it("reads the table once for an id this instance does not know, and then knows it", async () => {
+    const homes = new CountingHomes({ resp_1: stored('resp_1', 'team_a') });
+    const deps = depsWith(homes);
+
+    const first = await continuationOf(call({ previous_response_id: 'resp_1' }), deps);
+    const again = await continuationOf(call({ previous_response_id: 'resp_1' }, caller('key_2', 'team_a')), deps);
+
+    expect([first?.home, first?.owner]).toEqual([{ providerId: 'pool', accountId: 'two', owner: 'team_a' }, 'team_a']);
+    expect(again?.home).toEqual(first?.home);
+    expect(homes.reads).toBe(1);
+  });
+
+  it('reads nothing for an id this instance remembers', async () => {
+    const homes = new CountingHomes();
+    const deps = depsWith(homes);
+    deps.load.homes.remember('resp_1', 'pool', 'one', 'team_a');
+
+    const continuation = await continuationOf(call({ previous_response_id: 'resp_1' }), deps);
+
+    expect(continuation?.home).toEqual({ providerId: 'pool', accountId: 'one', owner: 'team_a' });
+    expect(homes.reads).toBe(0);
+  });
+
+  it.each([
+    ['remembered', true],
+    ['read from the table', false],
+  ])("refuses another team's response, %s, as OpenAI refuses an unknown id", async (_name, warm) => {
+    const deps = depsWith(new CountingHomes({ resp_1: stored('resp_1', 'team_a') }));
+    if (warm) deps.load.homes.remember('resp_1', 'pool', 'two', 'team_a');
+
+    const err = await continuationOf(call({ previous_response_id: 'resp_1' }, caller('key_3', 'team_b')), deps)!.catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id' });
+  });
+
+  it("refuses another key's conversation with the conversation's 404, and lets the owning key without a team on", async () => {
+    const deps = depsWith(new CountingHomes({ conv_1: stored('conv_1', 'key_1', 'conversation') }));
+
+    const refused = await continuationOf(call({ conversation: 'conv_1' }, caller('key_2')), deps)!.catch((e: unknown) => e);
+    const own = await continuationOf(call({ conversation: { id: 'conv_1' } }, caller('key_1')), deps);
+
+    expect(refused).toMatchObject({ status: 404, message: "Conversation with id 'conv_1' not found." });
+    expect(own?.owner).toBe('key_1');
+  });
+
+  it("leaves an id the table does not know to the pool: a response whose owner nothing proves, a conversation the caller's from its first use", async () => {
+    const deps = depsWith(new CountingHomes());
+
+    const response = await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+    const conversation = await continuationOf(call({ conversation: 'conv_x' }), deps);
+
+    expect([response?.home, response?.owner]).toEqual([undefined, undefined]);
+    expect([conversation?.home, conversation?.owner]).toEqual([undefined, 'team_a']);
+  });
+
+  it('keeps to memory alone without a table', async () => {
+    const deps = depsWith();
+
+    expect((await continuationOf(call({ previous_response_id: 'resp_1' }), deps))?.home).toBeUndefined();
+  });
+});

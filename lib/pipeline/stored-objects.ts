@@ -1,0 +1,74 @@
+import type { Caller } from '../access/caller';
+import { GatewayError } from '../http/errors';
+import type { Attempt } from '../routing/attempts';
+import { mayUse, ownerOf, storedRefOf, type Home, type StoredRef } from '../routing/response-homes';
+import type { RequestContext } from './context';
+import type { ProxyDeps } from './deps';
+import { passthroughFor } from './passthrough';
+import type { Continuation } from './try-targets';
+
+/** What of an admitted call (`AdmittedCall`) its stored objects need. */
+interface StoredCall {
+  caller: Caller;
+  body: Record<string, unknown>;
+  /** The model name the client asked for. */
+  model: string;
+}
+
+/** Whose stored objects the call's caller makes and may build on (`ownerOf`). */
+export const callerOwner = (call: Pick<StoredCall, 'caller'>): string => ownerOf({ keyId: call.caller.key.id, teamId: call.caller.team?.id });
+
+/**
+ * OpenAI's own answer for a stored object it does not hold: a key that does not own the object is
+ * told exactly this, so it learns nothing of whether the id exists.
+ *
+ * @example
+ * notFoundAnswer({ kind: 'response', id: 'resp_1' }) // 400 previous_response_not_found, param previous_response_id
+ */
+export function notFoundAnswer(ref: StoredRef, detail?: string): GatewayError {
+  const options = detail === undefined ? {} : { detail };
+  if (ref.kind === 'conversation') return new GatewayError('not_found', `Conversation with id '${ref.id}' not found.`, options);
+  return new GatewayError('invalid_request', `Previous response with id '${ref.id}' not found.`, { code: 'previous_response_not_found', param: 'previous_response_id', ...options });
+}
+
+/**
+ * The stored object a Responses call builds on (`previous_response_id`, `conversation`), with the
+ * account that holds it and whose it is: from this instance's memory (no read), else one
+ * consistent read of the table (`DynamoStoredHomes`), whose answer is then remembered. A caller
+ * that does not own it (`mayUse`) is refused with the provider's own not-found before any upstream
+ * is asked. An object the table does not know (made before homes were written, or directly at the
+ * provider) has no home: the pool is asked in turn (`tryTargets`), and any key may build on it.
+ * A failed read fails the call rather than skip the owner check. A call that builds on nothing pays
+ * two property reads, and no promise.
+ */
+export function continuationOf(call: StoredCall, deps: ProxyDeps): Promise<Continuation> | undefined {
+  const ref = storedRefOf(call.body);
+  // No promise for a call that builds on nothing: it awaits nothing either.
+  return ref && continuationAt(ref, call, deps);
+}
+
+async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps): Promise<Continuation> {
+  const caller = callerOwner(call);
+  let home: Home | undefined = deps.load.homes.homeOf(ref.id);
+  if (!home && deps.storedHomes) {
+    const stored = await deps.storedHomes.read(ref.id);
+    if (stored) {
+      deps.load.homes.remember(ref.id, stored.providerId, stored.accountId, stored.owner);
+      home = deps.load.homes.homeOf(ref.id) ?? stored;
+    }
+  }
+  if (home && !mayUse(home, caller)) throw notFoundAnswer(ref, `the stored ${ref.kind} belongs to ${home.owner}, not to the caller (${caller})`);
+  // A conversation first built on through the gateway is its caller's from then on; a response only its maker's (nothing proves who made one the table does not know).
+  const owner = home?.owner ?? (ref.kind === 'conversation' ? caller : undefined);
+  return { ref, home, owner, holds: (attempt) => passthroughFor('openai-responses', attempt, deps.providers) !== undefined };
+}
+
+/**
+ * Notes that the attempt's account holds a stored object the call made (a response its answer
+ * named) or built on (a conversation), owned by `owner`: in this instance's memory at once, and in
+ * the table with the call's usage record (`ctx.storedHomes`).
+ */
+export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: StoredCall, ctx: RequestContext, deps: ProxyDeps): void {
+  deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner);
+  (ctx.storedHomes ??= []).push({ ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() });
+}

@@ -1,0 +1,108 @@
+import { startTestTable } from '../../test/dynalite';
+import type { TableRef } from './dynamo';
+import { DynamoStoredHomes, STORED_HOME_DAYS, storedHomeItem, storedHomeOf, type StoredHome } from './stored-homes';
+import { DynamoUsageSink, listUsage } from './usage';
+import type { UsageRecord } from '../usage/record';
+
+const MADE = Date.UTC(2026, 10, 27, 8, 0, 0);
+const home = (over: Partial<StoredHome> = {}): StoredHome => ({
+  ref: { kind: 'response', id: 'resp_1' },
+  providerId: 'openai',
+  accountId: 'b',
+  owner: 'team_a',
+  keyId: 'key_1',
+  model: 'gpt-4o',
+  createdAt: MADE,
+  ...over,
+});
+const usage: UsageRecord = { requestId: 'req-1', at: new Date(MADE), keyId: 'key_1', surface: 'openai-responses', model: 'gpt-4o', stream: false, status: 200, outcome: 'ok', inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, latencyMs: 1, attempts: 1 };
+
+describe('storedHomeItem', () => {
+  it('keys the home by the object id alone, with its account, owner, maker and a TTL 30 days on', () => {
+    expect(storedHomeItem(home())).toEqual({
+      PK: { S: 'STORED#resp_1' },
+      SK: { S: 'STORED' },
+      kind: { S: 'response' },
+      provider: { S: 'openai' },
+      account: { S: 'b' },
+      owner: { S: 'team_a' },
+      keyId: { S: 'key_1' },
+      model: { S: 'gpt-4o' },
+      createdAt: { N: String(MADE) },
+      ttl: { N: String(MADE / 1000 + STORED_HOME_DAYS * 86_400) },
+    });
+  });
+});
+
+describe('storedHomeOf', () => {
+  const item = storedHomeItem(home({ ref: { kind: 'conversation', id: 'conv_1' } }));
+  const without = (field: string) => Object.fromEntries(Object.entries(item).filter(([k]) => k !== field));
+  it.each<[string, Parameters<typeof storedHomeOf>[1], number, StoredHome | undefined]>([
+    ['an item as written', item, MADE, home({ ref: { kind: 'conversation', id: 'conv_1' } })],
+    ['no item', undefined, MADE, undefined],
+    ['an item past its TTL that DynamoDB has not deleted yet', item, MADE + (STORED_HOME_DAYS * 86_400 + 1) * 1000, undefined],
+    ['an item without an owner', without('owner'), MADE, undefined],
+    ['an item without an account', without('account'), MADE, undefined],
+    ['an item of another kind', { ...item, kind: { S: 'file' } }, MADE, undefined],
+  ])('reads %s', (_name, stored, now, expected) => {
+    expect(storedHomeOf('conv_1', stored, now)).toEqual(expected);
+  });
+});
+
+describe('stored homes in the table', () => {
+  let table: TableRef;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ table, close } = await startTestTable());
+  });
+  afterAll(async () => close());
+
+  it('reads back a home written with its usage record, and nothing for an id never written', async () => {
+    const sink = new DynamoUsageSink(table, { retentionDays: 30 });
+
+    sink.record(usage, [home(), home({ ref: { kind: 'conversation', id: 'conv_9' }, accountId: 'c' })]);
+    await sink.drain();
+
+    const homes = new DynamoStoredHomes(table, () => MADE);
+    expect(await homes.read('resp_1')).toEqual(home());
+    expect(await homes.read('conv_9')).toMatchObject({ ref: { kind: 'conversation', id: 'conv_9' }, accountId: 'c' });
+    expect(await homes.read('resp_never')).toBeUndefined();
+  });
+
+  it('writes one home per object in a batch, the latest, so two calls on one conversation within a batch lose neither usage record (DynamoDB refuses a batch that names a key twice)', async () => {
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000 });
+    const conversation = { kind: 'conversation' as const, id: 'conv_twice' };
+
+    sink.record({ ...usage, requestId: 'req-a' }, [home({ ref: conversation, accountId: 'a', keyId: 'key_a' })]);
+    sink.record({ ...usage, requestId: 'req-b' }, [home({ ref: conversation, accountId: 'a', keyId: 'key_b' })]);
+    await sink.drain();
+
+    expect(await new DynamoStoredHomes(table, () => MADE).read('conv_twice')).toMatchObject({ keyId: 'key_b' });
+    expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toEqual(expect.arrayContaining(['req-a', 'req-b']));
+  });
+
+  it('removes a home forgotten with a usage record in its batch, replacing a write of it still waiting', async () => {
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000 });
+    sink.record({ ...usage, requestId: 'req-c' }, [home({ ref: { kind: 'response', id: 'resp_gone' } })]);
+    await sink.drain();
+
+    sink.record({ ...usage, requestId: 'req-d' }, [home({ ref: { kind: 'response', id: 'resp_brief' } })]);
+    sink.record({ ...usage, requestId: 'req-e' }, undefined, ['resp_gone', 'resp_brief']);
+    await sink.drain();
+
+    const homes = new DynamoStoredHomes(table, () => MADE);
+    expect([await homes.read('resp_gone'), await homes.read('resp_brief')]).toEqual([undefined, undefined]);
+    expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toEqual(expect.arrayContaining(['req-c', 'req-d', 'req-e']));
+  });
+
+  it('writes a home in the same BatchWriteItem as its usage record, sending the batch before first if both would not fit in it', async () => {
+    const batches: number[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: async (input) => (batches.push(Object.values(input.RequestItems!)[0]!.length), {}) });
+
+    for (let i = 0; i < 24; i++) sink.record({ ...usage, requestId: `req-${i}` });
+    sink.record({ ...usage, requestId: 'req-24' }, [home()]);
+    await sink.drain();
+
+    expect(batches).toEqual([24, 2]);
+  });
+});

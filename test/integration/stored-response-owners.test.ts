@@ -1,0 +1,322 @@
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
+import { DynamoStoredHomes } from '../../lib/store/stored-homes';
+import { listUsage } from '../../lib/store/usage';
+import { countCalls } from '../dynalite';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { startInstances, type Instances } from './instances';
+
+const ACCOUNTS = ['one', 'two', 'three'] as const;
+type AccountId = (typeof ACCOUNTS)[number];
+const MODEL = 'gpt-4o-mini';
+
+/**
+ * Stored responses across instances and tenants: the account that holds a response and the team
+ * (or key) that owns it are written to the shared table with the call's usage record, so another
+ * instance sends a continuation straight to that account, and a key of another tenant is told the
+ * response does not exist before any upstream is asked. Three fake OpenAI accounts, each its own
+ * store, behind two instances on one dynalite.
+ */
+describe('stored responses belong to their team and are found from the table', () => {
+  const fakes = {} as Record<AccountId, FakeOpenAI>;
+  let instances: Instances;
+  let homes: DynamoStoredHomes;
+  const clients = {} as Record<'a' | 'b', Record<'mine' | 'teammate' | 'rival' | 'loner', OpenAI>>;
+  const keyIds = {} as Record<'mine' | 'teammate' | 'rival' | 'loner', string>;
+  let teamId: string;
+
+  beforeAll(async () => {
+    for (const id of ACCOUNTS) fakes[id] = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const config = parseConfig({
+      providers: [{ id: 'pool', type: 'openai', accounts: ACCOUNTS.map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'UP' } })) }],
+      models: [{ name: MODEL, price: { input: 1, output: 2 }, targets: [{ provider: 'pool', model: MODEL }] }],
+    });
+    instances = await startInstances({ config, count: 2, tableName: 'stored-owners', credentials: { UP: 'sk-up' } });
+    homes = new DynamoStoredHomes(instances.gateways[0]!.table);
+    const team = await instances.createTeam({ name: 'alpha' });
+    const other = await instances.createTeam({ name: 'beta' });
+    teamId = team.id;
+    const made = {
+      mine: await instances.createKey({ name: 'alpha-1', teamId: team.id }),
+      teammate: await instances.createKey({ name: 'alpha-2', teamId: team.id }),
+      rival: await instances.createKey({ name: 'beta-1', teamId: other.id }),
+      loner: await instances.createKey({ name: 'solo' }),
+    };
+    for (const [i, side] of (['a', 'b'] as const).entries()) {
+      const url = `${instances.gateways[i]!.url}/v1`;
+      clients[side] = Object.fromEntries(Object.entries(made).map(([who, { key }]) => [who, new OpenAI({ apiKey: key, baseURL: url, maxRetries: 0, timeout: 10_000 })])) as (typeof clients)['a'];
+    }
+    for (const [who, { id }] of Object.entries(made)) keyIds[who as keyof typeof keyIds] = id;
+  });
+  afterAll(async () => {
+    await instances?.close();
+    for (const id of ACCOUNTS) await fakes[id]?.close();
+  });
+  // Each case makes responses of its own: neither instance has seen them before it.
+  beforeEach(() => {
+    for (const id of ACCOUNTS) fakes[id].reset();
+  });
+
+  /** How many requests each account has had since the case began. */
+  const requests = () => Object.fromEntries(ACCOUNTS.map((id) => [id, fakes[id].requests.length])) as Record<AccountId, number>;
+  const holderOf = (id: string) => ACCOUNTS.find((account) => fakes[account].stored.has(id));
+  const firstFor = (body: Record<string, unknown>) => rendezvousOrder(ACCOUNTS.map((id) => ({ id, weight: 1 })), stickyKeyOf('openai-responses', {}, body)!)[0]!.id as AccountId;
+  /** An opening input whose account is not the one its continuation saying `next` would be sent to by its sticky key: only the table (or asking) finds it. */
+  const openingAwayFrom = (next: string) => {
+    const continuation = firstFor({ model: MODEL, input: next, previous_response_id: 'resp_x' });
+    return Array.from({ length: 30 }, (_, n) => `Task ${n}: plan the migration.`).find((input) => firstFor({ model: MODEL, input }) !== continuation)!;
+  };
+  async function streamed(stream: AsyncIterable<OpenAI.Responses.ResponseStreamEvent>): Promise<{ id: string; text: string }> {
+    let id = '';
+    let text = '';
+    for await (const event of stream) {
+      if (event.type === 'response.created') id = event.response.id;
+      if (event.type === 'response.output_text.delta') text += event.delta;
+    }
+    return { id, text };
+  }
+  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+  const today = () => new Date().toISOString().slice(0, 10);
+
+  it.each([false, true])('sends a continuation on another instance straight to the account that holds its response, read from the table (stream: %s)', async (stream) => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: openingAwayFrom('More') });
+    await instances.drain();
+    const holder = holderOf(first.id)!;
+    const before = requests();
+
+    // Act
+    const second = stream
+      ? await streamed(await clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: first.id, stream: true }))
+      : await clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: first.id }).then((r) => ({ id: r.id, text: r.output_text }));
+
+    // Assess
+    expect(holder).not.toBe(firstFor({ model: MODEL, input: 'More', previous_response_id: first.id }));
+    expect(second.text).toBe('Echo: More (turn 2)');
+    const after = requests();
+    expect(ACCOUNTS.map((id) => after[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holder ? 1 : 0)));
+    expect(holderOf(second.id)).toBe(holder);
+    await instances.drain();
+    const records = await listUsage(instances.gateways[1]!.table, keyIds.mine, today());
+    expect(records.at(-1)).toMatchObject({ status: 200, outcome: 'ok', account: holder, attempts: 1, balancedBy: 'stored' });
+  });
+
+  it('keeps a chain of turns alternating between instances on its account with no probe, each turn written to the table', async () => {
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: openingAwayFrom('Next step') });
+    const holder = holderOf(first.id)!;
+    let previous = first.id;
+
+    for (const [turn, side] of (['b', 'a', 'b', 'a'] as const).entries()) {
+      await instances.drain();
+      const client = turn === 1 ? clients[side].teammate : clients[side].mine;
+      const answer = turn % 2 === 1
+        ? await streamed(await client.responses.create({ model: MODEL, input: 'Next step', previous_response_id: previous, stream: true }))
+        : await client.responses.create({ model: MODEL, input: 'Next step', previous_response_id: previous }).then((r) => ({ id: r.id, text: r.output_text }));
+      expect(answer.text).toBe(`Echo: Next step (turn ${turn + 2})`);
+      previous = answer.id;
+    }
+    await instances.drain();
+
+    expect(requests()).toEqual(Object.fromEntries(ACCOUNTS.map((id) => [id, id === holder ? 5 : 0])));
+    expect(await homes.read(previous)).toMatchObject({ ref: { kind: 'response', id: previous }, providerId: 'pool', accountId: holder, owner: teamId, keyId: keyIds.mine, model: MODEL });
+  });
+
+  it.each([
+    ['the instance that made it (its memory)', 'a'],
+    ['another instance (the table)', 'b'],
+  ] as const)("answers a key of another team as OpenAI answers an unknown id, on %s, asking no upstream, and books the refusal", async (_, side) => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Secret plans' });
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const whole = await failure(clients[side].rival.responses.create({ model: MODEL, input: 'Tell me', previous_response_id: first.id }));
+    const stream = await failure(clients[side].rival.responses.create({ model: MODEL, input: 'Tell me', previous_response_id: first.id, stream: true }));
+    await instances.drain();
+
+    // Assess
+    for (const err of [whole, stream]) {
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id', message: `400 Previous response with id '${first.id}' not found.` });
+    }
+    expect(requests()).toEqual(before);
+    const records = (await listUsage(instances.gateways[0]!.table, keyIds.rival, today())).slice(-2);
+    expect(records.map((r) => [r.status, r.outcome, r.errorCode, r.inputTokens, r.outputTokens, r.attempts, r.account])).toEqual([
+      [400, 'error', 'previous_response_not_found', 0, 0, 0, undefined],
+      [400, 'error', 'previous_response_not_found', 0, 0, 0, undefined],
+    ]);
+  });
+
+  it("keeps a key without a team's responses its own: another key without a team is refused, and the key's own continuation goes on", async () => {
+    const first = await clients.a.loner.responses.create({ model: MODEL, input: 'Mine alone' });
+    await instances.drain();
+
+    const refused = await failure(clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: first.id }));
+    const own = await clients.b.loner.responses.create({ model: MODEL, input: 'More', previous_response_id: first.id });
+
+    expect(refused).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+    expect(own.output_text).toBe('Echo: More (turn 2)');
+    expect(await homes.read(first.id)).toMatchObject({ owner: keyIds.loner });
+  });
+
+  it('keeps a conversation to the team whose call first built on it through the gateway, at the account that holds it', async () => {
+    // Prepare: made at the account itself (the gateway has no route that makes one).
+    const holder: AccountId = 'three';
+    const conversation = await new OpenAI({ apiKey: 'sk-up', baseURL: fakes[holder].url, maxRetries: 0 }).conversations.create({});
+    const opening = await clients.a.mine.responses.create({ model: MODEL, input: 'Hello', conversation: conversation.id });
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const teammate = await clients.b.teammate.responses.create({ model: MODEL, input: 'More', conversation: { id: conversation.id } });
+    const afterTeammate = requests();
+    const refused = await Promise.all([
+      failure(clients.b.rival.responses.create({ model: MODEL, input: 'Peek', conversation: conversation.id })),
+      failure(clients.a.loner.responses.create({ model: MODEL, input: 'Peek', conversation: conversation.id, stream: true })),
+    ]);
+
+    // Assess
+    expect([opening.output_text, teammate.output_text]).toEqual(['Echo: Hello', 'Echo: More']);
+    expect(ACCOUNTS.map((id) => afterTeammate[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holder ? 1 : 0)));
+    for (const err of refused) {
+      expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(err).toMatchObject({ status: 404, message: `404 Conversation with id '${conversation.id}' not found.` });
+    }
+    expect(requests()).toEqual(afterTeammate);
+    expect(fakes[holder].conversations.get(conversation.id)).toEqual({ calls: 2 });
+    await instances.drain();
+    expect(await homes.read(conversation.id)).toMatchObject({ ref: { kind: 'conversation', id: conversation.id }, providerId: 'pool', accountId: holder, owner: teamId, keyId: keyIds.teammate });
+    const records = (await listUsage(instances.gateways[0]!.table, keyIds.rival, today())).slice(-1);
+    expect(records.map((r) => [r.status, r.outcome, r.attempts, r.inputTokens])).toEqual([[404, 'error', 0, 0]]);
+  });
+
+  it('reads the table once for a continuation the instance does not know, and never for a plain call or one it knows', async () => {
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Count the reads' });
+    // Both keys (and their team) read into B's key cache first: only the homes' reads are counted.
+    for (const who of ['mine', 'teammate'] as const) await clients.b[who].models.list();
+    await instances.drain();
+    const calls = countCalls(instances.gateways[1]!.table);
+
+    await clients.b.mine.responses.create({ model: MODEL, input: 'Plain' });
+    const plain = calls.get('GetItemCommand') ?? 0;
+    const second = await clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: first.id });
+    const cold = calls.get('GetItemCommand') ?? 0;
+    await clients.b.teammate.responses.create({ model: MODEL, input: 'More', previous_response_id: first.id });
+    await clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: second.id });
+
+    expect([plain, cold, calls.get('GetItemCommand') ?? 0]).toEqual([0, 1, 1]);
+  });
+
+  it('writes no home for a response made with store: false', async () => {
+    const kept = await clients.a.mine.responses.create({ model: MODEL, input: 'Keep this' });
+    const unkept = await clients.a.mine.responses.create({ model: MODEL, input: 'Forget this', store: false });
+    const streamedUnkept = await streamed(await clients.a.mine.responses.create({ model: MODEL, input: 'Forget this too', store: false, stream: true }));
+    await instances.drain();
+
+    expect(await homes.read(kept.id)).toBeDefined();
+    expect(await homes.read(unkept.id)).toBeUndefined();
+    expect(await homes.read(streamedUnkept.id)).toBeUndefined();
+  });
+
+  it('retrieves a stored response, and lists its input items, on another instance from the account that holds it, for any key of its team', async () => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: openingAwayFrom('More') });
+    await instances.drain();
+    const holder = holderOf(first.id)!;
+    const before = requests();
+
+    // Act
+    const retrieved = await clients.b.teammate.responses.retrieve(first.id, { include: ['message.output_text.logprobs'] });
+    const items = [];
+    for await (const item of clients.b.mine.responses.inputItems.list(first.id, { order: 'asc' })) items.push(item);
+
+    // Assess
+    expect([retrieved.id, retrieved.output_text]).toEqual([first.id, first.output_text]);
+    expect(items).toMatchObject([{ type: 'message', role: 'user', content: [{ type: 'input_text', text: openingAwayFrom('More') }] }]);
+    const after = requests();
+    expect(ACCOUNTS.map((id) => after[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holder ? 2 : 0)));
+    const [retrieve, list] = fakes[holder].requests.slice(-2);
+    expect([retrieve!.method, retrieve!.path, new URLSearchParams(retrieve!.search).getAll('include[]')]).toEqual(['GET', `/v1/responses/${first.id}`, ['message.output_text.logprobs']]);
+    expect([list!.method, list!.path, new URLSearchParams(list!.search).get('order')]).toEqual(['GET', `/v1/responses/${first.id}/input_items`, 'asc']);
+    await instances.drain();
+    const records = (await listUsage(instances.gateways[1]!.table, keyIds.teammate, today())).slice(-1);
+    expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.account, r.inputTokens, r.outputTokens])).toEqual([['openai-responses', MODEL, 200, 'ok', holder, 0, 0]]);
+  });
+
+  it("answers a key of another team, and an id no account is known to hold, with OpenAI's 404 for an unknown response, asking no upstream", async () => {
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Private' });
+    await instances.drain();
+    const before = requests();
+
+    const errors = await Promise.all([
+      failure(clients.b.rival.responses.retrieve(first.id)),
+      failure(clients.a.rival.responses.delete(first.id)),
+      failure(clients.b.loner.responses.inputItems.list(first.id)),
+      failure(clients.b.rival.responses.cancel(first.id)),
+      failure(clients.b.mine.responses.retrieve('resp_nowhere')),
+    ]);
+
+    for (const [i, err] of errors.entries()) {
+      expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(err).toMatchObject({ status: 404, message: `404 Response with id '${i === 4 ? 'resp_nowhere' : first.id}' not found.` });
+    }
+    expect(requests()).toEqual(before);
+    expect(fakes[holderOf(first.id)!].stored.has(first.id)).toBe(true);
+  });
+
+  it("deletes a stored response at its account and forgets its home: the deleting instance answers 404 itself after, another that still remembers it gets the account's 404", async () => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: openingAwayFrom('More') });
+    await instances.drain();
+    const holder = holderOf(first.id)!;
+
+    // Act
+    await clients.b.teammate.responses.delete(first.id);
+    // The home leaves the table with the delete's usage record (Lambda writes it before the instance may freeze).
+    await instances.drain();
+    const deleted = fakes[holder].requests.at(-1);
+    const afterDelete = fakes[holder].requests.length;
+    const onDeleter = await failure(clients.b.mine.responses.retrieve(first.id));
+    const asked = fakes[holder].requests.length;
+    const onOther = await failure(clients.a.mine.responses.retrieve(first.id));
+
+    // Assess
+    expect(deleted).toMatchObject({ method: 'DELETE', path: `/v1/responses/${first.id}` });
+    expect(fakes[holder].stored.has(first.id)).toBe(false);
+    expect(await homes.read(first.id)).toBeUndefined();
+    for (const err of [onDeleter, onOther]) expect(err).toMatchObject({ status: 404, message: `404 Response with id '${first.id}' not found.` });
+    expect([asked, fakes[holder].requests.length]).toEqual([afterDelete, afterDelete + 1]);
+  });
+
+  it("relays the holding account's own refusal to cancel a response not made in the background", async () => {
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Quick one' });
+    await instances.drain();
+
+    const err = await failure(clients.b.mine.responses.cancel(first.id));
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, message: '400 Cannot cancel a synchronous response.' });
+    expect(fakes[holderOf(first.id)!].requests.at(-1)).toMatchObject({ method: 'POST', path: `/v1/responses/${first.id}/cancel` });
+  });
+
+  it('asks the pool in turn for a response the table does not know (made directly at the provider), and lets any key continue it', async () => {
+    // Prepare: made at the account itself, as by an application that holds its API key.
+    const holder: AccountId = 'two';
+    const direct = await new OpenAI({ apiKey: 'sk-up', baseURL: fakes[holder].url, maxRetries: 0 }).responses.create({ model: MODEL, input: 'Made elsewhere' });
+    const before = requests();
+
+    // Act
+    const second = await clients.b.rival.responses.create({ model: MODEL, input: 'More', previous_response_id: direct.id });
+
+    // Assess
+    expect(second.output_text).toBe('Echo: More (turn 2)');
+    const after = requests();
+    expect(after[holder] - before[holder]).toBe(1);
+    expect(ACCOUNTS.every((id) => after[id] - before[id] <= 1)).toBe(true);
+    await instances.drain();
+    expect(await homes.read(direct.id)).toBeUndefined();
+    expect(await homes.read(second.id)).toMatchObject({ accountId: holder, keyId: keyIds.rival });
+  });
+});
