@@ -90,6 +90,8 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
   } catch (err) {
     failed = err;
   } finally {
+    // Were the first chunk never to come (a body that threw), nothing may be flushed after the end.
+    clearImmediate(openAtTurnEnd);
     // Ends the body's iterator if we left it early (its cleanup records the request); a no-op otherwise.
     await chunks.return?.();
     // A body that throws (`TransferAborted`: raw audio cut off; any other throw breaks the body's
