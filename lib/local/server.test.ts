@@ -33,7 +33,55 @@ function receive(url: string): Promise<{ at: number; text: string }[]> {
   });
 }
 
+/** When (ms after the request) a client in another process had the response's headers, and its first body byte. */
+function openedAt(url: string): Promise<{ headers: number; firstByte: number }> {
+  const client = `
+    const started = performance.now();
+    require('node:http').request(${JSON.stringify(url)}, { method: 'POST' }, (res) => {
+      const headers = performance.now() - started; let firstByte;
+      res.on('data', () => (firstByte ??= performance.now() - started));
+      res.on('end', () => process.stdout.write(JSON.stringify({ headers, firstByte })));
+    }).end('{}');`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', client], (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as { headers: number; firstByte: number })));
+  });
+}
+
 describe('the local door writing a stream', () => {
+  it('sends the headers at once when the first chunk is not there yet, so the client sees the stream open', async () => {
+    // Prepare: the first chunk comes 300 ms after the answer began, as a model thinking before its first token.
+    const { url, close } = await serveStream(async function* () {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      yield Buffer.from('data: first\n\n');
+    });
+
+    // Act
+    const { headers, firstByte } = await openedAt(url);
+    await close();
+
+    // Assess
+    expect(firstByte - headers).toBeGreaterThan(200);
+  });
+
+  it('sends the headers with a first chunk that is already there', async () => {
+    // Prepare
+    const { url, close } = await serveStream(async function* () {
+      await Promise.resolve();
+      yield Buffer.from('data: first\n\n');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      yield Buffer.from('data: second\n\n');
+    });
+
+    // Act
+    const pieces = await receive(url);
+    const { headers, firstByte } = await openedAt(url);
+    await close();
+
+    // Assess: the first piece the client read holds the first chunk, and it came with the headers.
+    expect(pieces[0]!.text).toContain('first');
+    expect(firstByte - headers).toBeLessThan(50);
+  });
+
   it('sends the first chunk at once, without waiting for the chunks read after it in the same turn', async () => {
     // Prepare: the second chunk is ready without any I/O, but takes 80 ms of work to make. The
     // first is yielded from a microtask, as a chunk read off the upstream is.

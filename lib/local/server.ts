@@ -70,13 +70,16 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
   // per call, whose DOMException costs more than the rest of a streamed request's handling.
   const chunks = body[Symbol.asyncIterator]();
   let failed: unknown;
+  // A first chunk that is already here leaves in one write with the headers; otherwise the
+  // headers leave alone at the end of this turn, so the client sees the stream open at once. (A
+  // timer cleared when the chunk comes first, not a race against one: no promise to make, and no
+  // wake-up after the stream has started.)
+  const openAtTurnEnd = setImmediate(flushHeadersUnsent, res);
   try {
-    const first = chunks.next();
-    // A first chunk that is already here leaves in one write with the headers; otherwise the
-    // headers leave alone at the end of this turn, so the client sees the stream open at once.
-    if ((await Promise.race([first, endOfTurn()])) === TURN_ENDED) res.flushHeaders();
+    const first = await chunks.next();
+    clearImmediate(openAtTurnEnd);
     let written = 0;
-    for (let next = await first; !next.done; next = await chunks.next()) {
+    for (let next = first; !next.done; next = await chunks.next()) {
       if (res.destroyed) break;
       const room = res.write(next.value);
       // node:http holds a response's writes until the next tick (it corks the socket), and chunks
@@ -87,6 +90,8 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
   } catch (err) {
     failed = err;
   } finally {
+    // Were the first chunk never to come (a body that threw), nothing may be flushed after the end.
+    clearImmediate(openAtTurnEnd);
     // Ends the body's iterator if we left it early (its cleanup records the request); a no-op otherwise.
     await chunks.return?.();
     // A body that throws (`TransferAborted`: raw audio cut off; any other throw breaks the body's
@@ -97,9 +102,10 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
   }
 }
 
-const TURN_ENDED = Symbol('turn ended');
-/** Resolves once the work already queued in this turn of the event loop has run. */
-const endOfTurn = () => new Promise<typeof TURN_ENDED>((resolve) => setImmediate(resolve, TURN_ENDED));
+/** Sends the headers of a stream whose first chunk has not come (cleared once it has: nothing was written before). */
+function flushHeadersUnsent(res: ServerResponse): void {
+  if (!res.destroyed) res.flushHeaders();
+}
 
 /** Resolves when the socket can take more, or when the client has gone. */
 function drained(res: ServerResponse): Promise<void> {

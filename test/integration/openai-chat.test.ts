@@ -88,6 +88,20 @@ describe('streaming chat completions', () => {
     });
   });
 
+  it('sends a stream’s body on as the client’s bytes, with only the usage request added at its end', async () => {
+    h.upstream.reply({ kind: 'text', text: 'one two', usage: { prompt: 9, completion: 2 } });
+    // Spaced out as no serialiser of the gateway's would write it: what reaches the upstream shows whose bytes they are.
+    // gpt-4o is its upstream's name too: nothing but the usage request has to change.
+    const sent = `${JSON.stringify({ model: 'gpt-4o', messages, stream: true }, null, 2)}\n`;
+
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' }, body: sent });
+    const text = await res.text();
+
+    expect(res.status).toBe(200);
+    expect(text).toContain('data: [DONE]');
+    expect(h.upstream.requests[0]!.rawBody).toBe(`${sent.trimEnd().slice(0, -1)},"stream_options":{"include_usage":true}}`);
+  });
+
   it('passes the usage chunk on when the client asked for it', async () => {
     h.upstream.reply({ kind: 'text', text: 'hi', usage: { prompt: 5, completion: 1 } });
 

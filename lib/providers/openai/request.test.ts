@@ -27,9 +27,18 @@ describe('openAIPassthroughBody', () => {
     expect(openAIPassthroughBody(call({ raw: withUsage, body: JSON.parse(withUsage.toString()), stream: true }), true)).toBe(withUsage);
   });
 
+  it('adds the usage request to the client’s bytes on a stream that did not ask for it, without serialising the body again', () => {
+    const out = openAIPassthroughBody(call({ stream: true }), true);
+
+    expect(Buffer.isBuffer(out)).toBe(true);
+    expect(out.toString()).toBe(`${raw.toString().slice(0, -2)} ,"stream_options":{"include_usage":true}}`);
+    expect(JSON.parse(out.toString())).toEqual({ ...(JSON.parse(raw.toString()) as object), stream_options: { include_usage: true } });
+  });
+
   it.each([
     ['the upstream knows the model by another id', { model: 'gpt-4o-2024-08-06' }, true, { model: 'gpt-4o-2024-08-06' }],
-    ['a stream must ask for usage', { stream: true }, true, { model: 'gpt-4o', stream_options: { include_usage: true } }],
+    ['a stream must ask for usage under the client’s other stream options', { stream: true, body: { ...(JSON.parse(raw.toString()) as object), stream_options: { include_obfuscation: false } } }, true, { model: 'gpt-4o', stream_options: { include_obfuscation: false, include_usage: true } }],
+    ['a stream of another model id must ask for usage', { stream: true, model: 'gpt-4o-2024-08-06' }, true, { model: 'gpt-4o-2024-08-06', stream_options: { include_usage: true } }],
     ['the URL names the deployment (Azure)', {}, false, { messages: [{ role: 'user', content: 'café' }] }],
   ] as const)('re-serialises the body when %s', (_why, over, modelInBody, expected) => {
     const out = openAIPassthroughBody(call(over), modelInBody);

@@ -1,4 +1,5 @@
 import type { AccountConfig, ProviderConfig } from '../../config/schema';
+import { withLastMember } from '../../http/json-member';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 
 export interface OpenAIChatCall {
@@ -62,15 +63,25 @@ export function operationRequest(call: OpenAIChatCall, target: OperationTarget):
   });
 }
 
+/** The member a stream's body gets when its client did not ask for usage (the gateway meters every stream). */
+const STREAM_USAGE = '"stream_options":{"include_usage":true}';
+
 /**
  * The body for an OpenAI-dialect upstream: the client's own bytes when the model name and usage
  * request are already right (large bodies are not re-serialised, and nothing changes, not even
- * key order), else the parsed body with the model swapped (or dropped) and usage asked for.
+ * key order), or those bytes with `stream_options` added at their end on a stream whose client
+ * named none (the OpenAI SDKs' default: serialising an agent's body again would hold its first
+ * token up by a fraction of a millisecond), else the parsed body with the model swapped (or
+ * dropped) and usage asked for.
  */
 export function openAIPassthroughBody(call: OpenAIChatCall, modelInBody: boolean): string | Uint8Array {
   const options = call.body.stream_options;
   const asksUsage = typeof options === 'object' && options !== null && (options as { include_usage?: unknown }).include_usage === true;
-  if (call.raw && modelInBody && call.body.model === call.model && (!call.stream || asksUsage)) return call.raw;
+  if (call.raw && modelInBody && call.body.model === call.model) {
+    if (!call.stream || asksUsage) return call.raw;
+    const added = options === undefined ? withLastMember(call.raw, STREAM_USAGE) : undefined;
+    if (added) return added;
+  }
   const body: Record<string, unknown> = { ...call.body };
   if (modelInBody) body.model = call.model;
   else delete body.model;
