@@ -1,4 +1,3 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { spendItemKey } from '../../lib/store/table';
@@ -6,7 +5,7 @@ import { charTokens } from '../../lib/surfaces/anthropic-messages';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
-import { startHarness, eventually, type Harness } from './harness';
+import { startHarness, eventually, storedNumber, type Harness } from './harness';
 
 /**
  * Streams cut off before the upstream's last usage count (the upstream breaks off, the client
@@ -70,9 +69,7 @@ const PROMPT = 'Tell me about the sea, in many words of some length each please'
 
 async function spentToday(keyId: string): Promise<number> {
   await h.gw.gateway.drain();
-  const key = spendItemKey(keyId, new Date().toISOString().slice(0, 10));
-  const out = await h.gw.table.client.send(new GetItemCommand({ TableName: h.gw.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
-  return Number(out.Item?.micros?.N ?? 0);
+  return storedNumber(h.gw, spendItemKey(keyId, new Date().toISOString().slice(0, 10)), 'micros');
 }
 
 /** The record of the key's one call with this outcome on this surface, once written. */

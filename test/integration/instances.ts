@@ -3,6 +3,7 @@ import type { GatewayConfig, Price } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 
@@ -20,6 +21,8 @@ export interface Instances {
   createTeam(body: Record<string, unknown>): Promise<{ id: string; name: string }>;
   /** Waits for every instance's writes that outlive responses. */
   drain(): Promise<void>;
+  /** Waits for every instance's writes, then reads today's usage records of a key. */
+  usage(keyId: string): Promise<StoredUsage[]>;
   close(): Promise<void>;
 }
 
@@ -45,14 +48,19 @@ export async function startInstances(options: { config: GatewayConfig; count: nu
     if (res.status !== 201) throw new Error(`${what} creation failed: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
+  async function drain(): Promise<void> {
+    await Promise.all(gateways.map((gw) => gw.gateway.drain()));
+  }
   return {
     dynamo,
     gateways,
     start,
     createKey: (body) => create<{ id: string; key: string }>('keys', body),
     createTeam: (body) => create<{ id: string; name: string }>('teams', body),
-    async drain() {
-      await Promise.all(gateways.map((gw) => gw.gateway.drain()));
+    drain,
+    async usage(keyId) {
+      await drain();
+      return listUsage(gateways[0]!.table, keyId, new Date().toISOString().slice(0, 10));
     },
     async close() {
       for (const gw of gateways) await gw.close();

@@ -3,10 +3,11 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
+import { anthropicClient, openAIClient } from './harness';
 import { startInstances, type Instances } from './instances';
 
 /**
@@ -68,13 +69,9 @@ beforeEach(() => {
   openaiUp.reply(() => ({ kind: 'text', text: RUN_ON.join(''), chunks: RUN_ON, usage: UPSTREAM_USAGE }));
 });
 
-const openai = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 10_000 });
-const anthropic = (key: string) => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0, timeout: 10_000 });
-const today = () => new Date().toISOString().slice(0, 10);
-async function recordsOf(keyId: string): Promise<StoredUsage[]> {
-  await instances.drain();
-  return listUsage(gw.table, keyId, today());
-}
+const openai = (key: string) => openAIClient(gw, key, { timeout: 10_000 });
+const anthropic = (key: string) => anthropicClient(gw, key, { timeout: 10_000 });
+const recordsOf = (keyId: string): Promise<StoredUsage[]> => instances.usage(keyId);
 const sentUp = (i = 0) => openaiUp.requests[i]!.body as Record<string, unknown>;
 const ask = [{ role: 'user' as const, content: 'What is the answer?' }];
 
