@@ -1,5 +1,6 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import Anthropic, { type ClientOptions as AnthropicOptions } from '@anthropic-ai/sdk';
+import { GoogleGenAI, type HttpOptions } from '@google/genai';
 import OpenAI, { type ClientOptions as OpenAIOptions } from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { GatewayConfigInput } from '../../lib/config/schema';
@@ -103,6 +104,15 @@ export function openAIClient(gw: { url: string }, apiKey: string, options: OpenA
 /** The official Anthropic client for a gateway key, likewise without retries. */
 export function anthropicClient(gw: { url: string }, apiKey: string, options: AnthropicOptions = {}): Anthropic {
   return new Anthropic({ apiKey, baseURL: gw.url, maxRetries: 0, ...options });
+}
+
+/**
+ * The official Gemini client (`@google/genai`) for a gateway key. It is handed the global fetch: the
+ * SDK's own looks for undici's global dispatcher, which jest's sandbox lacks (Node's fetch is the
+ * same wire).
+ */
+export function geminiClient(gw: { url: string }, apiKey: string, options: Omit<HttpOptions, 'baseUrl' | 'fetch'> = {}): GoogleGenAI {
+  return new GoogleGenAI({ apiKey, httpOptions: { ...options, baseUrl: gw.url, fetch: (url, init) => fetch(url, init) } });
 }
 
 /** A number attribute of one item of the gateway's table (a counter, a spend), read consistently; 0 when absent. */

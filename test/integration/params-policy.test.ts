@@ -1,5 +1,4 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
@@ -9,7 +8,7 @@ import type { FakeAnthropic } from '../fakes/anthropic';
 import type { FakeGemini } from '../fakes/gemini';
 import { defaultReply, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
-import { anthropicClient, openAIClient, storedNumber } from './harness';
+import { anthropicClient, geminiClient, openAIClient, storedNumber } from './harness';
 import { startInstances, type Instances } from './instances';
 
 /**
@@ -256,7 +255,7 @@ describe('the request parameter policy, through the official clients', () => {
 
   it('creates Gemini’s nested generationConfig and thinkingConfig for @google/genai, capping its output limit', async () => {
     const { id, key } = await instances.createKey({ name: 'params-gemini' });
-    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url, fetch: (url, init) => fetch(url, init) } });
+    const ai = geminiClient(gw, key);
 
     const answer = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hello Gemini', config: { maxOutputTokens: 10000, stopSequences: ['END'] } });
 

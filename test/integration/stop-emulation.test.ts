@@ -1,5 +1,4 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
@@ -7,7 +6,7 @@ import type { StoredUsage } from '../../lib/store/usage';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
-import { anthropicClient, openAIClient } from './harness';
+import { anthropicClient, geminiClient, openAIClient } from './harness';
 import { startInstances, type Instances } from './instances';
 
 /**
@@ -283,8 +282,7 @@ describe('an Anthropic client’s stop_sequences translated to a model that refu
 describe('a Gemini client’s stopSequences translated to a model that refuses stop, honoured by the gateway', () => {
   it('cuts a streamed answer, finishReason STOP', async () => {
     const { id, key } = await instances.createKey({ name: 'stop-gemini' });
-    // The global fetch, as test/integration/gemini/stack.ts hands it (jest's sandbox lacks undici's global dispatcher).
-    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url, timeout: 10_000, fetch: (url, init) => fetch(url, init) } });
+    const ai = geminiClient(gw, key, { timeout: 10_000 });
 
     const stream = await ai.models.generateContentStream({ model: 'smart', contents: 'What is the answer?', config: { stopSequences: [SEQ] } });
     let text = '';
