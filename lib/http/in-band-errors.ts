@@ -180,7 +180,7 @@ function asBuffer(chunk: Uint8Array): Buffer {
 
 /** Where the events of a stream end, chunk by chunk: the index in `chunk` just past the last end in it (begun in it or before), or -1. */
 interface EventEnds {
-  lastEnd(chunk: Uint8Array): number;
+  lastEnd(chunk: Buffer): number;
 }
 
 const LF = 0x0a;
@@ -192,14 +192,14 @@ class ArrayElementEnds implements EventEnds {
   // The stream's last byte before the next chunk: an LF there and a `}` first in the chunk end an element.
   #last = -1;
 
-  lastEnd(chunk: Uint8Array): number {
+  lastEnd(chunk: Buffer): number {
     const n = chunk.length;
     if (n === 0) return -1;
     const before = this.#last;
     this.#last = chunk[n - 1]!;
     // Google writes whole elements: a chunk nearly always ends with one, found without a search.
     if (chunk[n - 1] === BRACE && (n > 1 ? chunk[n - 2] : before) === LF) return n;
-    const at = asBuffer(chunk).lastIndexOf(ELEMENT_END);
+    const at = chunk.lastIndexOf(ELEMENT_END);
     if (at >= 0) return at + ELEMENT_END.length;
     return chunk[0] === BRACE && before === LF ? 1 : -1;
   }

@@ -26,7 +26,7 @@ describe('lastBlankLineEnd', () => {
     ['a BOM and a blank line', `${BOM}\n\n`, 5],
     ['nothing', '', -1],
   ])('%s', (_name, chunk, expected) => {
-    expect(lastBlankLineEnd(bytes(chunk))).toBe(expected);
+    expect(lastBlankLineEnd(bytes(chunk), -1, -1)).toBe(expected);
   });
 
   it.each([

@@ -50,7 +50,7 @@ export class SseEventEnds {
  * the look back has passed the last one found: a chunk of many lines in one kind of line end is
  * passed over once, not once a line.
  */
-export function lastBlankLineEnd(chunk: Uint8Array, last = NONE, beforeLast = NONE): number {
+export function lastBlankLineEnd(chunk: Uint8Array, last: number, beforeLast: number): number {
   const n = chunk.length;
   const tail = Math.max(0, n - 4);
   for (let i = n - 1; i >= tail; i--) if (endsBlankLine(chunk, i, last, beforeLast)) return i + 1;
