@@ -7,7 +7,7 @@ import type { LocalGateway } from '../../lib/local/start';
 import { rateWindowKey, spendItemKey } from '../../lib/store/table';
 import { listUsage } from '../../lib/store/usage';
 import { anthropicClient, openAIClient, storedNumber } from './harness';
-import { ADMIN, behindFakesForSuite } from './instances';
+import { ADMIN, behindFakesForSuite, raceChatCalls, type RaceOutcome } from './instances';
 
 /**
  * End users under one key: attribution in usage records and reports, and each end user held to
@@ -24,24 +24,7 @@ const message = (userId?: string): Anthropic.MessageCreateParamsNonStreaming => 
   ...(userId ? { metadata: { user_id: userId } } : {}),
 });
 
-type Outcome = { outcome: 'served' | 'limited'; message?: string; code?: string | null; headers?: Record<string, string> };
-
-/** Sends `count` calls at once, spread over the clients (and so the instances); says how each ended. */
-async function race(count: number, clients: readonly OpenAI[], body: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}): Promise<Outcome[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      try {
-        await ask(clients[i % clients.length]!, { ...body, messages: [{ role: 'user', content: `hi ${i}` }] });
-        return { outcome: 'served' as const };
-      } catch (err) {
-        if (!(err instanceof OpenAI.RateLimitError)) throw err;
-        return { outcome: 'limited' as const, message: err.message, code: err.code, headers: Object.fromEntries(err.headers?.entries() ?? []) };
-      }
-    }),
-  );
-}
-
-const served = (outcomes: readonly Outcome[]) => outcomes.filter((o) => o.outcome === 'served').length;
+const served = (outcomes: readonly RaceOutcome[]) => outcomes.filter((o) => o.outcome === 'served').length;
 const untilRetry = (text: string | undefined) => text?.replace(/ Try again in \d+s\./, '');
 
 describe('end users: attribution and per-minute limits under one key', () => {
@@ -100,7 +83,7 @@ describe('end users: attribution and per-minute limits under one key', () => {
   it('refuses an end user past its limit with a 429 naming it and the rate-limit headers of its scope, and leaves another end user of the key alone', async () => {
     const app = await suite.instances.createKey({ name: 'limited-app', endUserLimits: { requestsPerMinute: 2 } });
 
-    const alice = await race(3, [openai(suite.a, app.key, 'alice')]);
+    const alice = await raceChatCalls(3, [openai(suite.a, app.key, 'alice')]);
     const bob = await ask(openai(suite.b, app.key), { user: 'bob' }).withResponse();
 
     expect(served(alice)).toBe(2);
@@ -132,8 +115,8 @@ describe('end users: attribution and per-minute limits under one key', () => {
     const calledBefore = suite.openaiUp.requests.length;
 
     const [alice, bob] = await Promise.all([
-      race(200, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')]),
-      race(60, [openai(suite.a, app.key, 'bob'), openai(suite.b, app.key, 'bob')]),
+      raceChatCalls(200, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')]),
+      raceChatCalls(60, [openai(suite.a, app.key, 'bob'), openai(suite.b, app.key, 'bob')]),
     ]);
     await suite.instances.drain();
 
@@ -151,9 +134,9 @@ describe('end users: attribution and per-minute limits under one key', () => {
     // Smaller than the race above: the point is the key's cap, and the suite shares two cores with others.
     const app = await suite.instances.createKey({ name: 'capped-app', limits: { requestsPerMinute: 30 }, endUserLimits: { requestsPerMinute: 20 } });
 
-    const alice = await race(60, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')]);
+    const alice = await raceChatCalls(60, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')]);
     await suite.instances.drain();
-    const bob = await race(20, [openai(suite.a, app.key, 'bob'), openai(suite.b, app.key, 'bob')]);
+    const bob = await raceChatCalls(20, [openai(suite.a, app.key, 'bob'), openai(suite.b, app.key, 'bob')]);
     await suite.instances.drain();
 
     // Two limits bind alice's race at once (hers and the key's), and a call may take a place in one
@@ -177,7 +160,7 @@ describe('end users: attribution and per-minute limits under one key', () => {
     const open = await suite.instances.createKey({ name: 'anon-app', endUserLimits: { requestsPerMinute: 1 } });
     const strict = await suite.instances.createKey({ name: 'strict-app', endUserLimits: { requestsPerMinute: 5 }, endUserRequired: true });
 
-    const anonymous = await race(2, [openai(suite.a, open.key)]);
+    const anonymous = await raceChatCalls(2, [openai(suite.a, open.key)]);
     const required = await ask(openai(suite.b, strict.key)).catch((err: unknown) => err);
     const named = await ask(openai(suite.b, strict.key, 'gina'));
     // Token counts are not counted against limits: the requirement does not apply to them.
@@ -205,7 +188,7 @@ describe('end users: attribution and per-minute limits under one key', () => {
     const one = await suite.instances.createKey({ name: 'one', teamId: team.id });
     const two = await suite.instances.createKey({ name: 'two', teamId: team.id });
 
-    const hana = await race(6, [openai(suite.a, one.key, 'hana'), openai(suite.b, two.key, 'hana')]);
+    const hana = await raceChatCalls(6, [openai(suite.a, one.key, 'hana'), openai(suite.b, two.key, 'hana')]);
 
     expect(served(hana)).toBe(3);
     expect(hana.find((o) => o.outcome === 'limited')?.message).toContain('end user "hana" of team "product" allows 3 requests per minute');
@@ -235,7 +218,7 @@ describe('end users: budgets under one key', () => {
     suite.openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 20, completion: 1_000 } }));
     const app = await suite.instances.createKey({ name: 'app', endUserLimits: { usdPerDay: 0.003 } });
 
-    const alice = await race(5, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')], { max_tokens: 1_000 });
+    const alice = await raceChatCalls(5, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')], { max_tokens: 1_000 });
     const bob = await ask(openai(suite.a, app.key), { user: 'bob', max_tokens: 1_000 });
     await suite.instances.drain();
 

@@ -1,6 +1,6 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import Anthropic, { type ClientOptions as AnthropicOptions } from '@anthropic-ai/sdk';
-import { GoogleGenAI, type HttpOptions } from '@google/genai';
+import { GoogleGenAI, type GenerateContentResponse, type HttpOptions } from '@google/genai';
 import OpenAI, { type ClientOptions as OpenAIOptions } from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { GatewayConfigInput } from '../../lib/config/schema';
@@ -113,6 +113,18 @@ export function anthropicClient(gw: { url: string }, apiKey: string, options: An
  */
 export function geminiClient(gw: { url: string }, apiKey: string, options: Omit<HttpOptions, 'baseUrl' | 'fetch'> = {}): GoogleGenAI {
   return new GoogleGenAI({ apiKey, httpOptions: { ...options, baseUrl: gw.url, fetch: (url, init) => fetch(url, init) } });
+}
+
+/** A Gemini client's stream read to its end: its text, and each finishReason it gave, in order. */
+export async function readGeminiStream(stream: AsyncIterable<GenerateContentResponse>): Promise<{ text: string; finishes: string[] }> {
+  let text = '';
+  const finishes: string[] = [];
+  for await (const response of stream) {
+    text += response.text ?? '';
+    const finish = response.candidates?.[0]?.finishReason;
+    if (finish) finishes.push(finish);
+  }
+  return { text, finishes };
 }
 
 /** A number attribute of one item of the gateway's table (a counter, a spend), read consistently; 0 when absent. */

@@ -1,3 +1,4 @@
+import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { GatewayConfig, Price } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
@@ -120,4 +121,25 @@ export function behindFakesForSuite(options: { tableName: string; now: () => num
   });
   afterAll(async () => suite.close());
   return suite;
+}
+
+/** How one call of a race ended: served, or refused with a 429 (its message, code and headers). */
+export type RaceOutcome = { outcome: 'served' | 'limited'; message?: string; code?: string | null; headers?: Record<string, string> };
+
+/**
+ * Sends `count` chat calls (`gpt-4o-mini`, each prompt its own) at once, spread over the clients
+ * (and so over keys and instances); says how each ended. Any error but a 429 fails the race.
+ */
+export async function raceChatCalls(count: number, clients: readonly OpenAI[], body: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}): Promise<RaceOutcome[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      try {
+        await clients[i % clients.length]!.chat.completions.create({ model: 'gpt-4o-mini', ...body, messages: [{ role: 'user', content: `hi ${i}` }] });
+        return { outcome: 'served' as const };
+      } catch (err) {
+        if (!(err instanceof OpenAI.RateLimitError)) throw err;
+        return { outcome: 'limited' as const, message: err.message, code: err.code, headers: Object.fromEntries(err.headers?.entries() ?? []) };
+      }
+    }),
+  );
 }

@@ -6,7 +6,7 @@ import type { StoredUsage } from '../../lib/store/usage';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
-import { anthropicClient, geminiClient, openAIClient } from './harness';
+import { anthropicClient, geminiClient, openAIClient, readGeminiStream } from './harness';
 import { startInstances, type Instances } from './instances';
 
 /**
@@ -285,13 +285,7 @@ describe('a Gemini client’s stopSequences translated to a model that refuses s
     const ai = geminiClient(gw, key, { timeout: 10_000 });
 
     const stream = await ai.models.generateContentStream({ model: 'smart', contents: 'What is the answer?', config: { stopSequences: [SEQ] } });
-    let text = '';
-    const finishes: string[] = [];
-    for await (const response of stream) {
-      text += response.text ?? '';
-      const finish = response.candidates?.[0]?.finishReason;
-      if (finish) finishes.push(finish);
-    }
+    const { text, finishes } = await readGeminiStream(stream);
 
     expect(sentUp()).not.toHaveProperty('stop');
     expect(text).toBe('Thought: I should look it up.');

@@ -5,7 +5,7 @@ import type { LocalGateway } from '../../lib/local/start';
 import { listUsage } from '../../lib/store/usage';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
-import { geminiClient } from './harness';
+import { geminiClient, readGeminiStream } from './harness';
 
 /**
  * Keep-alives while the gateway drains the upstream after an emulated stop: the client has its
@@ -132,13 +132,7 @@ describe('a translated stream drained after its stop', () => {
     const raw = await rawStream('/v1beta/models/o3-slow:streamGenerateContent?alt=sse', { 'x-goog-api-key': key }, { contents: [{ role: 'user', parts: [{ text: 'What is the answer?' }] }], generationConfig: { stopSequences: [SEQ] } });
     const ai = geminiClient(gw, key, { timeout: 10_000 });
     const stream = await ai.models.generateContentStream({ model: 'o3-slow', contents: 'What is the answer?', config: { stopSequences: [SEQ] } });
-    let text = '';
-    const finishes: string[] = [];
-    for await (const response of stream) {
-      text += response.text ?? '';
-      const finish = response.candidates?.[0]?.finishReason;
-      if (finish) finishes.push(finish);
-    }
+    const { text, finishes } = await readGeminiStream(stream);
 
     expect(count(raw, ': keep-alive\n\n')).toBeGreaterThanOrEqual(2);
     expect(text).toBe('Answer: 42');

@@ -4,7 +4,7 @@ import { rateWindowKey, spendItemKey } from '../../lib/store/table';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { windowAt } from '../../lib/access/rate-limits';
 import { openAIClient, storedNumber } from './harness';
-import { behindFakesForSuite } from './instances';
+import { behindFakesForSuite, raceChatCalls } from './instances';
 
 /**
  * Team limits hold across keys and instances: two gateways on one DynamoDB endpoint, several keys
@@ -13,21 +13,6 @@ import { behindFakesForSuite } from './instances';
  */
 const ask = (client: OpenAI, body: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}) =>
   client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...body });
-
-/** Sends `count` calls at once, spread over every key and every instance; says how each ended. */
-async function race(count: number, clients: readonly OpenAI[], body: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}): Promise<{ outcome: 'served' | 'limited'; message?: string; code?: string | null }[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      try {
-        await ask(clients[i % clients.length]!, { ...body, messages: [{ role: 'user', content: `hi ${i}` }] });
-        return { outcome: 'served' as const };
-      } catch (err) {
-        if (!(err instanceof OpenAI.RateLimitError)) throw err;
-        return { outcome: 'limited' as const, message: err.message, code: err.code };
-      }
-    }),
-  );
-}
 
 describe('team rate limits across keys and gateway instances', () => {
   const NOW = Date.now();
@@ -41,7 +26,7 @@ describe('team rate limits across keys and gateway instances', () => {
     const two = await suite.instances.createKey({ name: 'two', teamId: team.id });
     const calledBefore = suite.openaiUp.requests.length;
 
-    const outcomes = await race(200, [openAIClient(suite.a, one.key), openAIClient(suite.b, one.key), openAIClient(suite.a, two.key), openAIClient(suite.b, two.key)]);
+    const outcomes = await raceChatCalls(200, [openAIClient(suite.a, one.key), openAIClient(suite.b, one.key), openAIClient(suite.a, two.key), openAIClient(suite.b, two.key)]);
     await suite.instances.drain();
 
     expect(outcomes.filter((o) => o.outcome === 'served')).toHaveLength(50);
@@ -60,8 +45,8 @@ describe('team rate limits across keys and gateway instances', () => {
     const strict = await suite.instances.createKey({ name: 'strict', teamId: team.id, limits: { requestsPerMinute: 4 } });
     const free = await suite.instances.createKey({ name: 'free', teamId: team.id });
 
-    const strictOutcomes = await race(20, [openAIClient(suite.a, strict.key), openAIClient(suite.b, strict.key)]);
-    const freeOutcomes = await race(20, [openAIClient(suite.a, free.key), openAIClient(suite.b, free.key)]);
+    const strictOutcomes = await raceChatCalls(20, [openAIClient(suite.a, strict.key), openAIClient(suite.b, strict.key)]);
+    const freeOutcomes = await raceChatCalls(20, [openAIClient(suite.a, free.key), openAIClient(suite.b, free.key)]);
 
     expect(strictOutcomes.filter((o) => o.outcome === 'served')).toHaveLength(4);
     expect(strictOutcomes.find((o) => o.outcome === 'limited')?.message).toContain('this API key allows 4 requests per minute');
@@ -74,7 +59,7 @@ describe('team rate limits across keys and gateway instances', () => {
     const team = await suite.instances.createTeam({ name: 'tight', limits: { requestsPerMinute: 5 } });
     const member = await suite.instances.createKey({ name: 'member', teamId: team.id, limits: { requestsPerMinute: 30 } });
 
-    const outcomes = await race(20, [openAIClient(suite.a, member.key), openAIClient(suite.b, member.key)]);
+    const outcomes = await raceChatCalls(20, [openAIClient(suite.a, member.key), openAIClient(suite.b, member.key)]);
     await suite.instances.drain();
 
     expect(outcomes.filter((o) => o.outcome === 'served')).toHaveLength(5);
@@ -147,7 +132,7 @@ describe('team budgets across keys and gateway instances', () => {
     const one = await suite.instances.createKey({ name: 'one', teamId: team.id });
     const two = await suite.instances.createKey({ name: 'two', teamId: team.id });
 
-    const outcomes = await race(200, [openAIClient(suite.a, one.key), openAIClient(suite.b, two.key), openAIClient(suite.b, one.key), openAIClient(suite.a, two.key)], { max_tokens: 1_000 });
+    const outcomes = await raceChatCalls(200, [openAIClient(suite.a, one.key), openAIClient(suite.b, two.key), openAIClient(suite.b, one.key), openAIClient(suite.a, two.key)], { max_tokens: 1_000 });
     await suite.instances.drain();
 
     expect(outcomes.filter((o) => o.outcome === 'served')).toHaveLength(50);
@@ -184,7 +169,7 @@ describe('team budgets across keys and gateway instances', () => {
     const team = await suite.instances.createTeam({ name, limits: { usdPerDay: teamPerDay } });
     const member = await suite.instances.createKey({ name: 'member', teamId: team.id, limits: { usdPerDay: keyPerDay } });
 
-    const outcomes = await race(10, [openAIClient(suite.a, member.key), openAIClient(suite.b, member.key)], { max_tokens: 1_000 });
+    const outcomes = await raceChatCalls(10, [openAIClient(suite.a, member.key), openAIClient(suite.b, member.key)], { max_tokens: 1_000 });
     await suite.instances.drain();
 
     expect(outcomes.filter((o) => o.outcome === 'served')).toHaveLength(served);
