@@ -1,4 +1,5 @@
 import type { GatewayError } from './errors';
+import { SseEventEnds } from './sse-event-ends';
 
 /**
  * How a passed-through stream's events are told apart in its bytes: `sse` ends each event with a
@@ -25,15 +26,10 @@ export interface InBandErrorRule {
   rewrite(event: string): { text: string; error: GatewayError } | undefined;
 }
 
-// `\n\r\n` (a line, then a blank line in CRLF) ends where `\r\n\r\n` does when it is part of one.
-const SSE_BOUNDARIES = ['\n\n', '\r\n\r\n', '\n\r\n', '\r\r'].map((b) => Buffer.from(b));
-const ARRAY_BOUNDARIES = [Buffer.from('\n}')];
 // One event and the blank line that ends it (any of SSE's line ends, twice; a CR before an LF is one line end, not two).
 const SSE_EVENT = /([\s\S]*?)((?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n))/g;
 // One array element, with what stands before it, to its closing `}` at the start of a line.
 const ARRAY_ELEMENT = /([\s\S]*?\n\})()/g;
-// The bytes either side of a chunk's start a boundary can straddle.
-const JUNCTION = 3;
 
 /**
  * Passes a same-dialect stream on as the upstream's bytes and swaps each in-band error event for
@@ -56,7 +52,7 @@ export class InBandErrorGuard {
   /** The last error event rewritten (its `detail` is what the client was not told). */
   error: GatewayError | undefined;
   readonly #markers: readonly Buffer[];
-  readonly #boundaries: readonly Buffer[];
+  readonly #ends: EventEnds;
   readonly #split: RegExp;
   // The start of an event still coming, as the chunks that brought it (joined once it is whole).
   readonly #held: Buffer[] = [];
@@ -68,7 +64,7 @@ export class InBandErrorGuard {
     readonly framing: EventFraming = 'sse',
   ) {
     this.#markers = rule.markers.map((m) => Buffer.from(m));
-    this.#boundaries = framing === 'sse' ? SSE_BOUNDARIES : ARRAY_BOUNDARIES;
+    this.#ends = framing === 'sse' ? new SseEventEnds() : new ArrayElementEnds();
     this.#split = framing === 'sse' ? SSE_EVENT : ARRAY_ELEMENT;
     this.#layout = framing === 'array' ? 'unknown' : undefined;
   }
@@ -81,6 +77,7 @@ export class InBandErrorGuard {
    */
   pass(chunk: Uint8Array): Uint8Array | undefined {
     const bytes = asBuffer(chunk);
+    if (bytes.length === 0) return undefined;
     const held = this.#held;
     if (this.#layout === 'unknown') {
       // What is held has no `{` but maybe its last byte (else the layout would be known): only that
@@ -90,9 +87,8 @@ export class InBandErrorGuard {
       if (this.#layout === 'compact') return Buffer.concat([...held.splice(0), bytes]);
     }
     if (this.#layout === 'compact') return bytes;
-    let end = this.#lastBoundaryEnd(bytes);
-    if (end === 0 && held.length > 0) end = this.#boundaryAcross(Buffer.concat(held.slice(-JUNCTION)), bytes);
-    if (end === 0) {
+    const end = this.#ends.lastEnd(bytes);
+    if (end < 0) {
       held.push(bytes);
       return undefined;
     }
@@ -128,30 +124,6 @@ export class InBandErrorGuard {
     }
     const rest = this.end();
     if (rest) yield rest;
-  }
-
-  /**
-   * A boundary that ends within the first bytes of `bytes`, begun at the end of `before`: the
-   * index in `bytes` just past it, or 0. (A negative end would mean it lay wholly in `before`,
-   * which was searched when it came.)
-   */
-  #boundaryAcross(before: Buffer, bytes: Buffer): number {
-    const tail = before.subarray(Math.max(0, before.length - JUNCTION));
-    const junction = Buffer.concat([tail, bytes.subarray(0, JUNCTION)]);
-    const end = this.#lastBoundaryEnd(junction) - tail.length;
-    return end > 0 ? end : 0;
-  }
-
-  /** The index just past the last event boundary in `bytes`, or 0 when none is whole in it. */
-  #lastBoundaryEnd(bytes: Buffer): number {
-    // Upstreams write whole events: most chunks end on a boundary, found without a search.
-    for (const b of this.#boundaries) if (endsWith(bytes, b)) return bytes.length;
-    let end = 0;
-    for (const b of this.#boundaries) {
-      const at = bytes.lastIndexOf(b);
-      if (at >= 0) end = Math.max(end, at + b.length);
-    }
-    return end;
   }
 
   #hasMarker(bytes: Buffer): boolean {
@@ -206,8 +178,29 @@ function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-function endsWith(bytes: Buffer, tail: Buffer): boolean {
-  if (bytes.length < tail.length) return false;
-  for (let i = 1; i <= tail.length; i++) if (bytes[bytes.length - i] !== tail[tail.length - i]) return false;
-  return true;
+/** Where the events of a stream end, chunk by chunk: the index in `chunk` just past the last end in it (begun in it or before), or -1. */
+interface EventEnds {
+  lastEnd(chunk: Buffer): number;
+}
+
+const LF = 0x0a;
+const BRACE = 0x7d;
+const ELEMENT_END = Buffer.from('\n}');
+
+/** A pretty-printed array's element ends: a `}` that starts a line, across chunk ends too. */
+class ArrayElementEnds implements EventEnds {
+  // The stream's last byte before the next chunk: an LF there and a `}` first in the chunk end an element.
+  #last = -1;
+
+  lastEnd(chunk: Buffer): number {
+    const n = chunk.length;
+    if (n === 0) return -1;
+    const before = this.#last;
+    this.#last = chunk[n - 1]!;
+    // Google writes whole elements: a chunk nearly always ends with one, found without a search.
+    if (chunk[n - 1] === BRACE && (n > 1 ? chunk[n - 2] : before) === LF) return n;
+    const at = chunk.lastIndexOf(ELEMENT_END);
+    if (at >= 0) return at + ELEMENT_END.length;
+    return chunk[0] === BRACE && before === LF ? 1 : -1;
+  }
 }

@@ -1,4 +1,5 @@
 import { GatewayError } from '../http/errors';
+import { SseEventEnds } from '../http/sse-event-ends';
 
 /**
  * How the bytes of a streamed upstream answer divide into events, for the bound on one event:
@@ -71,70 +72,25 @@ export function eventBound(framing: UpstreamFraming, limit: number): EventBound 
   return framing === 'sse' ? new SseBound(limit) : new FrameBound(limit);
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
-
 /**
- * SSE: the bytes since the last blank line, as the relays that hold an event back until its end
- * find them (`InBandErrorGuard`): `\n\n`, `\r\r`, and `\n\r\n` (which ends `\r\n\r\n`). A lone CR
- * after a line end is a blank line to the spec but no boundary to them: counted on, or an upstream
- * ending its events so would have them hold without bound. Upstreams write whole events, so a
- * chunk nearly always ends with one and the look back from its end stops at once; only a chunk
- * cut inside an event is looked through, back to its last blank line.
+ * SSE: the bytes since the last blank line, found where the relays that hold an event back until
+ * its end find them (`SseEventEnds`, shared with `InBandErrorGuard`). A lone CR after a line end
+ * is no end to them: counted on, or an upstream ending its events so would have them hold without
+ * bound.
  */
 class SseBound implements EventBound {
   #open = 0;
-  // The stream's last two bytes before this chunk (newest first): a blank line may straddle chunks.
-  #last = -1;
-  #beforeLast = -1;
+  readonly #ends = new SseEventEnds();
 
   constructor(readonly limit: number) {}
 
   take(chunk: Uint8Array): boolean {
-    const n = chunk.length;
-    if (n === 0) return true;
-    const end = lastBlankLineEnd(chunk, this.#last, this.#beforeLast);
-    this.#beforeLast = n > 1 ? chunk[n - 2]! : this.#last;
-    this.#last = chunk[n - 1]!;
-    this.#open = end < 0 ? this.#open + n : n - end;
+    const end = this.#ends.lastEnd(chunk);
+    this.#open = end < 0 ? this.#open + chunk.length : chunk.length - end;
     return this.#open <= this.limit;
   }
 
   readonly error = () => eventTooLarge(this.limit);
-}
-
-/** Whether the byte at `i` ends a blank line: `\n\n`, `\r\r` or `\n\r\n` end there (`last`, `beforeLast`: the bytes before the chunk). */
-function endsBlankLine(chunk: Uint8Array, i: number, last: number, beforeLast: number): boolean {
-  const b = chunk[i]!;
-  const before = i > 0 ? chunk[i - 1]! : last;
-  if (b === CR) return before === CR;
-  if (b !== LF) return false;
-  if (before === LF) return true;
-  return before === CR && (i > 1 ? chunk[i - 2]! : i === 1 ? last : beforeLast) === LF;
-}
-
-/**
- * Just past the chunk's last blank line, or -1. The last four bytes are looked at one by one
- * (where a whole event's chunk has it); before them the line ends are found by the runtime's
- * native search, which passes over the text of an event cut across chunks far faster. LF and CR
- * are searched for apart, each only again once the look back has passed the last one found: a
- * chunk of many lines in one kind of line end is passed over once, not once a line.
- */
-function lastBlankLineEnd(chunk: Uint8Array, last: number, beforeLast: number): number {
-  const n = chunk.length;
-  const tail = Math.max(0, n - 4);
-  for (let i = n - 1; i >= tail; i--) if (endsBlankLine(chunk, i, last, beforeLast)) return i + 1;
-  if (tail === 0) return -1;
-  let lf = chunk.lastIndexOf(LF, tail - 1);
-  let cr = chunk.lastIndexOf(CR, tail - 1);
-  while (lf >= 0 || cr >= 0) {
-    const i = lf > cr ? lf : cr;
-    if (endsBlankLine(chunk, i, last, beforeLast)) return i + 1;
-    // (From index -1, `lastIndexOf` would search from the end: at 0 there is nothing left before.)
-    if (i === lf) lf = i > 0 ? chunk.lastIndexOf(LF, i - 1) : -1;
-    else cr = i > 0 ? chunk.lastIndexOf(CR, i - 1) : -1;
-  }
-  return -1;
 }
 
 /**

@@ -11,20 +11,13 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, embed, embedMany, generateObject, generateText, jsonSchema, Output, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
 import { embeddingVector } from '../fakes/openai';
 import { PNG_BASE64 } from './matrix/scenario';
-import { hasToolResult, RIG_MODELS as M, startCallerRig, type CallerRig, type Upstream } from './caller-rig';
+import { hasToolResult, RIG_MODELS as M, callerRigForSuite, type Upstream } from './caller-rig';
 
 // The SDK warns on the console about settings a model id it does not know may not take (an
 // OpenAI provider on Claude, say); what those settings do is asserted here instead.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-let rig: CallerRig;
-beforeAll(async () => {
-  rig = await startCallerRig();
-});
-afterAll(async () => {
-  await rig?.close();
-});
-beforeEach(() => rig.reset());
+const rig = callerRigForSuite();
 
 /** The SDK's providers pointed at the gateway with one key, retries off so errors surface at once. */
 function providers(key: string) {

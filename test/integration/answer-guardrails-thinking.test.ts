@@ -10,10 +10,10 @@
  * function call's thoughtSignature for it).
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI, type Content, type Part } from '@google/genai';
+import type { Content, Part } from '@google/genai';
 import type OpenAI from 'openai';
 import type { FakeAnthropic } from '../fakes/anthropic';
-import type { Harness } from './harness';
+import { geminiClient, type Harness } from './harness';
 import { BASH, KEY, startThinkingRig, type ThinkingRig } from './thinking-rig';
 
 const REDACTED_THOUGHT = 'The user pasted [REDACTED:aws-access-key] into the chat; I will list the files and not repeat it.';
@@ -113,7 +113,7 @@ describe('redacted signed thinking, sent back on the next turn', () => {
 
   it.each([false, true])("Google client on Claude (streamed: %s): the thought comes redacted, the gateway's thoughtSignatures that carried it are replaced, and the next turn succeeds", async (streamed) => {
     rig.replyThinkingThenDone();
-    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
+    const ai = geminiClient(h.gw, key);
     const config = { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 }, tools: [{ functionDeclarations: [{ name: 'Bash', parametersJsonSchema: BASH.input_schema }] }] };
     const user: Content = { role: 'user', parts: [{ text: 'List my files. My key is in .env.' }] };
     let parts: Part[] = [];

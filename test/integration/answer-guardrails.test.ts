@@ -7,7 +7,6 @@
  * counted; a flagged one goes as it came, its usage record naming the hit on the response side.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import { gunzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { MemoryAuditSink } from '../../lib/audit/log';
@@ -16,7 +15,7 @@ import { FAKE } from '../../lib/guardrails/fake-tokens';
 import type { StoredUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
-import { eventually, startHarness, type Harness } from './harness';
+import { eventually, geminiClient, startHarness, type Harness } from './harness';
 
 const PRICE = { input: 1, output: 4 };
 const KEY = FAKE.awsKeyId;
@@ -196,7 +195,7 @@ describe('redact, on the other APIs', () => {
 
   it('rewrites Gemini answers for the Google client, whole and streamed', async () => {
     gemini.reply({ kind: 'text', text: KEY_TEXT, chunks: KEY_CHUNKS });
-    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
+    const ai = geminiClient(h.gw, key);
     const whole = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'configure aws' });
     expect(whole.text).toBe(REDACTED_TEXT);
     let streamed = '';
@@ -324,7 +323,7 @@ describe('block, on the other APIs', () => {
 
   it('ends a Gemini stream with an error @google/genai raises, before the token leaves', async () => {
     gemini.reply({ kind: 'text', text: pieces.join(''), chunks: pieces });
-    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
+    const ai = geminiClient(h.gw, key);
     let text = '';
     const err = await (async () => {
       for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: `token ${Date.now()}` })) text += chunk.text ?? '';

@@ -9,6 +9,7 @@ import { S3AuditSink } from '../../lib/audit/s3-sink';
 import { FAKE } from '../../lib/guardrails/fake-tokens';
 import type { AuditRecord } from '../../lib/audit/record';
 import type { AuditSink } from '../../lib/audit/log';
+import type { GatewayConfigInput } from '../../lib/config/schema';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeS3, type FakeS3 } from '../fakes/s3';
 import { ADMIN_TOKEN, eventually, startHarness, type Harness } from './harness';
@@ -30,6 +31,28 @@ function recordingFetch(exchanges: Exchange[]): typeof fetch {
     exchanges.push({ sent: String(init?.body ?? ''), received: res.clone().text().catch(() => '') });
     return res;
   };
+}
+
+/** A harness writing its audit records to files in a directory of its own, the fake Anthropic beside it, and an agent's key. */
+interface FileAudited {
+  dir: string;
+  anthropic: FakeAnthropic;
+  h: Harness;
+  caller: { id: string; key: string };
+}
+
+async function startFileAudited(dirPrefix: string, config: (urls: { upstream: string; backup: string }, anthropicUrl: string) => GatewayConfigInput): Promise<FileAudited> {
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  const anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-test' });
+  const h = await startHarness({ config: (urls) => config(urls, anthropic.url), credentials: { ANT_KEY: 'sk-ant-test' }, audit: () => new FileAuditSink(dir) });
+  const caller = await h.createKey({ name: 'agent', models: ['*'] });
+  return { dir, anthropic, h, caller };
+}
+
+async function closeFileAudited({ dir, anthropic, h }: FileAudited): Promise<void> {
+  await h.close();
+  await anthropic.close();
+  rmSync(dir, { recursive: true, force: true });
 }
 
 function configFor(urls: { upstream: string; backup: string }, anthropicUrl: string, mode: 'off' | 'all' | 'flagged', maxBytes?: number) {
@@ -415,26 +438,15 @@ describe('the audit log, flagged mode, a flag in the answer', () => {
   let caller: { id: string; key: string };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'aigw-audit-answer-'));
-    anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-test' });
-    h = await startHarness({
-      config: (urls) => ({
-        ...configFor(urls, anthropic.url, 'flagged'),
-        // One model with the response cache on: a hit replays an answer a flag matched in.
-        models: [...configFor(urls, anthropic.url, 'flagged').models, { name: 'cached', cache: { ttlSeconds: 300 }, targets: [{ provider: 'primary', model: 'gpt-4o-mini' }] }],
-        // A flag on answers, and a redaction so that streams are held: the record must hold the answer as the client got it.
-        guardrails: { on: ['response' as const], rules: [{ detect: 'jwt' as const, action: 'flag' as const }, { detect: 'aws-access-key' as const, action: 'redact' as const }] },
-      }),
-      credentials: { ANT_KEY: 'sk-ant-test' },
-      audit: () => new FileAuditSink(dir),
-    });
-    caller = await h.createKey({ name: 'agent', models: ['*'] });
+    ({ dir, anthropic, h, caller } = await startFileAudited('aigw-audit-answer-', (urls, anthropicUrl) => ({
+      ...configFor(urls, anthropicUrl, 'flagged'),
+      // One model with the response cache on: a hit replays an answer a flag matched in.
+      models: [...configFor(urls, anthropicUrl, 'flagged').models, { name: 'cached', cache: { ttlSeconds: 300 }, targets: [{ provider: 'primary', model: 'gpt-4o-mini' }] }],
+      // A flag on answers, and a redaction so that streams are held: the record must hold the answer as the client got it.
+      guardrails: { on: ['response' as const], rules: [{ detect: 'jwt' as const, action: 'flag' as const }, { detect: 'aws-access-key' as const, action: 'redact' as const }] },
+    })));
   });
-  afterAll(async () => {
-    await h.close();
-    await anthropic.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => closeFileAudited({ dir, anthropic, h, caller }));
   beforeEach(() => {
     rmSync(join(dir, 'audit'), { recursive: true, force: true });
     h.upstream.reset();
@@ -558,20 +570,12 @@ describe('the audit log, flagged mode, flag rules only on answers, a client that
   let caller: { id: string; key: string };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'aigw-audit-leave-'));
-    anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-test' });
-    h = await startHarness({
-      config: (urls) => ({ ...configFor(urls, anthropic.url, 'flagged'), guardrails: { on: ['response' as const], rules: [{ detect: 'jwt' as const, action: 'flag' as const }] } }),
-      credentials: { ANT_KEY: 'sk-ant-test' },
-      audit: () => new FileAuditSink(dir),
-    });
-    caller = await h.createKey({ name: 'agent', models: ['*'] });
+    ({ dir, anthropic, h, caller } = await startFileAudited('aigw-audit-leave-', (urls, anthropicUrl) => ({
+      ...configFor(urls, anthropicUrl, 'flagged'),
+      guardrails: { on: ['response' as const], rules: [{ detect: 'jwt' as const, action: 'flag' as const }] },
+    })));
   });
-  afterAll(async () => {
-    await h.close();
-    await anthropic.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => closeFileAudited({ dir, anthropic, h, caller }));
 
   it('keeps the call of a client that left right after the token it was sent (flag rules hold nothing back), as the Lambda door leaves', async () => {
     // Prepare: the token ends an event; the next comes 50 ms later, and many after it.

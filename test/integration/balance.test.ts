@@ -1,13 +1,12 @@
 import OpenAI from 'openai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseConfig } from '../../lib/config/load';
-import { LocalCredentials } from '../../lib/credentials/local';
-import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import type { LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
 import { listUsage } from '../../lib/store/usage';
-import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { defaultReply, type FakeOpenAI } from '../fakes/openai';
 import { balancedByLog } from './balanced-by-log';
+import { startOpenAIPool, type OpenAIPool } from './pool-rig';
 
 /**
  * A pool of two accounts, each its own fake upstream (so the one that served is known), balanced
@@ -15,6 +14,7 @@ import { balancedByLog } from './balanced-by-log';
  * runs it and the official OpenAI client. Sticky routing is off: every call is balanced.
  */
 describe('balancing a pool by latency and by calls in flight', () => {
+  let pool: OpenAIPool;
   let one: FakeOpenAI;
   let two: FakeOpenAI;
   let gw: LocalGateway;
@@ -28,32 +28,23 @@ describe('balancing a pool by latency and by calls in flight', () => {
   const { logger, balancedBy } = balancedByLog();
 
   beforeAll(async () => {
-    // Streams write a chunk every 20 ms: a stream is in flight for a good part of a second.
-    one = await startFakeOpenAI({ apiKey: 'sk-up', chunkDelayMs: 20 });
-    two = await startFakeOpenAI({ apiKey: 'sk-up', chunkDelayMs: 20 });
-    const accounts = [
-      { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
-      { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
-    ];
-    const config = parseConfig({
-      providers: [{ id: 'pool', type: 'openai', balance: 'least-busy', accounts, timeouts: { headersMs: 300 } }],
-      models: [
-        { name: 'spread', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
-        { name: 'fastest', targets: [{ provider: 'pool', model: 'gpt-4o-mini', balance: 'latency' }] },
-      ],
-      routing: { sticky: false },
+    pool = await startOpenAIPool({
+      // Streams write a chunk every 20 ms: a stream is in flight for a good part of a second.
+      fakes: { chunkDelayMs: 20 },
+      pool: { balance: 'least-busy', timeouts: { headersMs: 300 } },
+      config: {
+        models: [
+          { name: 'spread', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
+          { name: 'fastest', targets: [{ provider: 'pool', model: 'gpt-4o-mini', balance: 'latency' }] },
+        ],
+        routing: { sticky: false },
+      },
+      gateway: { health, load, logger },
+      key: { name: 'balance' },
     });
-    gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, health, load, logger, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
-    const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'balance' }) });
-    const created = (await res.json()) as { key: string; id: string };
-    keyId = created.id;
-    client = new OpenAI({ apiKey: created.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    ({ one, two, gw, client, keyId } = pool);
   });
-  afterAll(async () => {
-    await gw.close();
-    await one.close();
-    await two.close();
-  });
+  afterAll(async () => pool.close());
   beforeEach(() => {
     one.reset();
     two.reset();

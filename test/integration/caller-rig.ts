@@ -137,3 +137,18 @@ export async function startCallerRig(): Promise<CallerRig> {
     },
   };
 }
+
+/**
+ * The rig for a whole test file: started before its tests, closed after, its fakes and rests
+ * cleared before each. The object is filled in by beforeAll: read its fields inside tests.
+ */
+export function callerRigForSuite(): CallerRig {
+  const rig = {} as CallerRig;
+  beforeAll(async () => {
+    Object.assign(rig, await startCallerRig());
+  });
+  // (A rig that failed to start has no close.)
+  afterAll(async () => rig.close?.());
+  beforeEach(() => rig.reset());
+  return rig;
+}

@@ -1,9 +1,8 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import OpenAI from 'openai';
 import { spendItemKey } from '../../lib/store/table';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startHarness, eventually, UPSTREAM_KEY, type Harness } from './harness';
+import { startHarness, eventually, storedNumber, UPSTREAM_KEY, type Harness } from './harness';
 
 /**
  * `POST /v1/completions` (legacy text completions) through the gateway with the official openai
@@ -58,9 +57,7 @@ beforeEach(() => {
 
 /** What a key's day has spent (or holds), read from its counter item. */
 async function spentToday(keyId: string): Promise<number> {
-  const key = spendItemKey(keyId, new Date().toISOString().slice(0, 10));
-  const out = await h.gw.table.client.send(new GetItemCommand({ TableName: h.gw.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
-  return Number(out.Item?.micros?.N ?? 0);
+  return storedNumber(h.gw, spendItemKey(keyId, new Date().toISOString().slice(0, 10)), 'micros');
 }
 
 const FIM = { prompt: 'def add(a, b):\n    ', suffix: '\n\nprint(add(1, 2))', max_tokens: 64, temperature: 0.2, stop: ['\n\n'] };

@@ -1,4 +1,3 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { spendItemKey } from '../../lib/store/table';
@@ -6,7 +5,7 @@ import { charTokens } from '../../lib/surfaces/anthropic-messages';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
-import { startHarness, eventually, type Harness } from './harness';
+import { eventually, openAIClient, startHarness, storedNumber, type Harness } from './harness';
 
 /**
  * Streams cut off before the upstream's last usage count (the upstream breaks off, the client
@@ -70,9 +69,7 @@ const PROMPT = 'Tell me about the sea, in many words of some length each please'
 
 async function spentToday(keyId: string): Promise<number> {
   await h.gw.gateway.drain();
-  const key = spendItemKey(keyId, new Date().toISOString().slice(0, 10));
-  const out = await h.gw.table.client.send(new GetItemCommand({ TableName: h.gw.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
-  return Number(out.Item?.micros?.N ?? 0);
+  return storedNumber(h.gw, spendItemKey(keyId, new Date().toISOString().slice(0, 10)), 'micros');
 }
 
 /** The record of the key's one call with this outcome on this surface, once written. */
@@ -86,6 +83,41 @@ async function recordOf(outcome: string, model: string, surface = 'anthropic', k
 }
 
 const anthropicClient = () => new Anthropic({ apiKey: budgeted.key, baseURL: h.gw.url, maxRetries: 0 });
+const openai = (key: string) => openAIClient(h.gw, key);
+
+/**
+ * A stream read as a client reads it: the text of its pieces, until it ends or breaks (the error
+ * it broke with, if any), or, when `leave`, until the client leaves it (aborts) past three words.
+ */
+async function readUntilCut<T>(open: (signal: AbortSignal) => Promise<AsyncIterable<T>>, textOf: (piece: T) => string, leave = false): Promise<{ received: string; error: unknown }> {
+  const controller = new AbortController();
+  let received = '';
+  const error = await (async () => {
+    for await (const piece of await open(controller.signal)) {
+      received += textOf(piece);
+      if (leave && received.split(' ').length > 3) controller.abort();
+    }
+  })().catch((e: unknown) => e);
+  return { received, error };
+}
+
+const chatText = (chunk: OpenAI.ChatCompletionChunk) => chunk.choices[0]?.delta.content ?? '';
+const responsesText = (event: OpenAI.Responses.ResponseStreamEvent) => (event.type === 'response.output_text.delta' ? event.delta : '');
+
+/** The text a Gemini SSE stream of the gateway carried, read to its end. */
+async function geminiStreamText(key: string, body: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${h.gw.url}/v1beta/models/gemini-priced:streamGenerateContent?alt=sse`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return [...text.matchAll(/^data: (.*)$/gm)]
+    .map((m) => JSON.parse(m[1]!) as { candidates?: { content?: { parts?: { text?: string }[] } }[] })
+    .flatMap((event) => event.candidates?.[0]?.content?.parts ?? [])
+    .map((part) => part.text ?? '')
+    .join('');
+}
 
 describe('a stream cut off before its last usage count', () => {
   it('Anthropic passthrough, broken off upstream: the prompt as message_start counted it, the output from the text relayed, charged so', async () => {
@@ -114,13 +146,8 @@ describe('a stream cut off before its last usage count', () => {
   it('OpenAI passthrough, broken off upstream (no usage chunk came): the prompt estimated, the output from the text relayed, charged so', async () => {
     h.upstream.reply({ kind: 'drop', afterChunks: 3 });
     const spentBefore = await spentToday(budgeted.id);
-    const client = new OpenAI({ apiKey: budgeted.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
 
-    let received = '';
-    const error = await (async () => {
-      const stream = await client.chat.completions.create({ model: 'gpt-priced', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] });
-      for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? '';
-    })().catch((e: unknown) => e);
+    const { received, error } = await readUntilCut((signal) => openai(budgeted.key).chat.completions.create({ model: 'gpt-priced', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] }, { signal }), chatText);
 
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(received.length).toBeGreaterThan(0);
@@ -135,13 +162,8 @@ describe('a stream cut off before its last usage count', () => {
   it('Responses passthrough, broken off upstream (no final event came): the prompt estimated, the output from the deltas relayed', async () => {
     h.upstream.reply({ kind: 'drop', afterChunks: 7 });
     const spentBefore = await spentToday(budgeted.id);
-    const client = new OpenAI({ apiKey: budgeted.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
 
-    let received = '';
-    await (async () => {
-      const stream = await client.responses.create({ model: 'gpt-priced', max_output_tokens: 1000, stream: true, input: PROMPT });
-      for await (const event of stream) if (event.type === 'response.output_text.delta') received += event.delta;
-    })().catch(() => undefined);
+    const { received } = await readUntilCut((signal) => openai(budgeted.key).responses.create({ model: 'gpt-priced', max_output_tokens: 1000, stream: true, input: PROMPT }, { signal }), responsesText);
 
     expect(received.length).toBeGreaterThan(0);
     const record = await recordOf('interrupted', 'gpt-priced', 'openai-responses');
@@ -154,17 +176,7 @@ describe('a stream cut off before its last usage count', () => {
     gemini.reply({ kind: 'drop', afterEvents: 2 });
     const spentBefore = await spentToday(budgeted.id);
 
-    const res = await fetch(`${h.gw.url}/v1beta/models/gemini-priced:streamGenerateContent?alt=sse`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-goog-api-key': budgeted.key },
-      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: PROMPT }] }], generationConfig: { maxOutputTokens: 1000 } }),
-    });
-    const text = await res.text();
-    const received = [...text.matchAll(/^data: (.*)$/gm)]
-      .map((m) => JSON.parse(m[1]!) as { candidates?: { content?: { parts?: { text?: string }[] } }[] })
-      .flatMap((event) => event.candidates?.[0]?.content?.parts ?? [])
-      .map((part) => part.text ?? '')
-      .join('');
+    const received = await geminiStreamText(budgeted.key, { contents: [{ role: 'user', parts: [{ text: PROMPT }] }], generationConfig: { maxOutputTokens: 1000 } });
 
     expect(received.length).toBeGreaterThan(0);
     const record = await recordOf('interrupted', 'gemini-priced', 'gemini');
@@ -175,13 +187,8 @@ describe('a stream cut off before its last usage count', () => {
 
   it('translated (OpenAI client, Anthropic upstream), broken off: the output the encoder relayed', async () => {
     claude.reply({ kind: 'drop', afterEvents: 4 });
-    const client = new OpenAI({ apiKey: budgeted.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
 
-    let received = '';
-    await (async () => {
-      const stream = await client.chat.completions.create({ model: 'claude-priced', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] });
-      for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? '';
-    })().catch(() => undefined);
+    const { received } = await readUntilCut((signal) => openai(budgeted.key).chat.completions.create({ model: 'claude-priced', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] }, { signal }), chatText);
 
     expect(received.length).toBeGreaterThan(0);
     const record = await recordOf('interrupted', 'claude-priced', 'openai');
@@ -225,22 +232,17 @@ describe('a stream cut off before its last usage count', () => {
 describe('a stream cut off, on a key without limits (no budget held for the call)', () => {
   /** Enough words that the slow upstream is still writing when the client leaves. */
   const LONG = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
-  const openAIClient = () => new OpenAI({ apiKey: open.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
 
   it('Chat Completions passthrough, left by the client after some deltas: the output estimated from the text relayed, marked estimated', async () => {
     // Prepare
     slowOpenAI.reply({ kind: 'text', text: LONG, usage: { prompt: 20, completion: 60 } });
-    const controller = new AbortController();
 
     // Act
-    let received = '';
-    await (async () => {
-      const stream = await openAIClient().chat.completions.create({ model: 'gpt-slow', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: PROMPT }] }, { signal: controller.signal });
-      for await (const chunk of stream) {
-        received += chunk.choices[0]?.delta.content ?? '';
-        if (received.split(' ').length > 3) controller.abort();
-      }
-    })().catch(() => undefined);
+    const { received } = await readUntilCut(
+      (signal) => openai(open.key).chat.completions.create({ model: 'gpt-slow', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: PROMPT }] }, { signal }),
+      chatText,
+      true,
+    );
 
     // Assess
     expect(received.length).toBeGreaterThan(0);
@@ -253,12 +255,7 @@ describe('a stream cut off, on a key without limits (no budget held for the call
   it('Chat Completions passthrough, broken off upstream: the output from the text relayed, as for a key with a budget', async () => {
     h.upstream.reply({ kind: 'drop', afterChunks: 3 });
 
-    let received = '';
-    const client = new OpenAI({ apiKey: open.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
-    await (async () => {
-      const stream = await client.chat.completions.create({ model: 'gpt-priced', stream: true, messages: [{ role: 'user', content: PROMPT }] });
-      for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? '';
-    })().catch(() => undefined);
+    const { received } = await readUntilCut((signal) => openai(open.key).chat.completions.create({ model: 'gpt-priced', stream: true, messages: [{ role: 'user', content: PROMPT }] }, { signal }), chatText);
 
     expect(received.length).toBeGreaterThan(0);
     const record = await recordOf('interrupted', 'gpt-priced', 'openai', open.id);
@@ -267,16 +264,8 @@ describe('a stream cut off, on a key without limits (no budget held for the call
 
   it('Responses passthrough, left by the client after some deltas: the output estimated from the deltas relayed', async () => {
     slowOpenAI.reply({ kind: 'text', text: LONG, usage: { prompt: 20, completion: 60 } });
-    const controller = new AbortController();
 
-    let received = '';
-    await (async () => {
-      const stream = await openAIClient().responses.create({ model: 'gpt-slow', stream: true, input: PROMPT }, { signal: controller.signal });
-      for await (const event of stream) {
-        if (event.type === 'response.output_text.delta') received += event.delta;
-        if (received.split(' ').length > 3) controller.abort();
-      }
-    })().catch(() => undefined);
+    const { received } = await readUntilCut((signal) => openai(open.key).responses.create({ model: 'gpt-slow', stream: true, input: PROMPT }, { signal }), responsesText, true);
 
     expect(received.length).toBeGreaterThan(0);
     const record = await recordOf('aborted', 'gpt-slow', 'openai-responses', open.id);
@@ -287,17 +276,7 @@ describe('a stream cut off, on a key without limits (no budget held for the call
   it('Gemini passthrough, broken off upstream: the output from the text relayed', async () => {
     gemini.reply({ kind: 'drop', afterEvents: 2 });
 
-    const res = await fetch(`${h.gw.url}/v1beta/models/gemini-priced:streamGenerateContent?alt=sse`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-goog-api-key': open.key },
-      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: PROMPT }] }] }),
-    });
-    const text = await res.text();
-    const received = [...text.matchAll(/^data: (.*)$/gm)]
-      .map((m) => JSON.parse(m[1]!) as { candidates?: { content?: { parts?: { text?: string }[] } }[] })
-      .flatMap((event) => event.candidates?.[0]?.content?.parts ?? [])
-      .map((part) => part.text ?? '')
-      .join('');
+    const received = await geminiStreamText(open.key, { contents: [{ role: 'user', parts: [{ text: PROMPT }] }] });
 
     expect(received.length).toBeGreaterThan(0);
     const record = await recordOf('interrupted', 'gemini-priced', 'gemini', open.id);
@@ -305,16 +284,11 @@ describe('a stream cut off, on a key without limits (no budget held for the call
   });
 
   it('translated (OpenAI client, Anthropic upstream), left by the client after some deltas: the output the encoder relayed', async () => {
-    const controller = new AbortController();
-
-    let received = '';
-    await (async () => {
-      const stream = await openAIClient().chat.completions.create({ model: 'claude-slow', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] }, { signal: controller.signal });
-      for await (const chunk of stream) {
-        received += chunk.choices[0]?.delta.content ?? '';
-        if (received.split(' ').length > 3) controller.abort();
-      }
-    })().catch(() => undefined);
+    const { received } = await readUntilCut(
+      (signal) => openai(open.key).chat.completions.create({ model: 'claude-slow', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] }, { signal }),
+      chatText,
+      true,
+    );
 
     expect(received.length).toBeGreaterThan(0);
     const record = await recordOf('aborted', 'claude-slow', 'openai', open.id);

@@ -1,22 +1,20 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { endUserCounterId } from '../../lib/access/end-user';
 import { windowAt } from '../../lib/access/rate-limits';
 import { runCli } from '../../lib/cli/main';
 import type { LocalGateway } from '../../lib/local/start';
 import { rateWindowKey, spendItemKey } from '../../lib/store/table';
 import { listUsage } from '../../lib/store/usage';
-import { ADMIN, behindFakesForSuite } from './instances';
+import { anthropicClient, openAIClient, storedNumber } from './harness';
+import { ADMIN, behindFakesForSuite, raceChatCalls, type RaceOutcome } from './instances';
 
 /**
  * End users under one key: attribution in usage records and reports, and each end user held to
  * the key's (or its team's) end-user limits by counters of its own, across two instances sharing
  * one table, with the official clients as callers. The clock is fixed so the minute cannot turn.
  */
-const openai = (gw: LocalGateway, apiKey: string, endUser?: string) =>
-  new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0, ...(endUser ? { defaultHeaders: { 'x-aigw-end-user': endUser } } : {}) });
-const anthropic = (gw: LocalGateway, apiKey: string) => new Anthropic({ apiKey, baseURL: gw.url, maxRetries: 0 });
+const openai = (gw: LocalGateway, apiKey: string, endUser?: string) => openAIClient(gw, apiKey, endUser ? { defaultHeaders: { 'x-aigw-end-user': endUser } } : {});
 const ask = (client: OpenAI, body: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}) =>
   client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...body });
 const message = (userId?: string): Anthropic.MessageCreateParamsNonStreaming => ({
@@ -26,30 +24,8 @@ const message = (userId?: string): Anthropic.MessageCreateParamsNonStreaming => 
   ...(userId ? { metadata: { user_id: userId } } : {}),
 });
 
-type Outcome = { outcome: 'served' | 'limited'; message?: string; code?: string | null; headers?: Record<string, string> };
-
-/** Sends `count` calls at once, spread over the clients (and so the instances); says how each ended. */
-async function race(count: number, clients: readonly OpenAI[], body: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}): Promise<Outcome[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      try {
-        await ask(clients[i % clients.length]!, { ...body, messages: [{ role: 'user', content: `hi ${i}` }] });
-        return { outcome: 'served' as const };
-      } catch (err) {
-        if (!(err instanceof OpenAI.RateLimitError)) throw err;
-        return { outcome: 'limited' as const, message: err.message, code: err.code, headers: Object.fromEntries(err.headers?.entries() ?? []) };
-      }
-    }),
-  );
-}
-
-const served = (outcomes: readonly Outcome[]) => outcomes.filter((o) => o.outcome === 'served').length;
+const served = (outcomes: readonly RaceOutcome[]) => outcomes.filter((o) => o.outcome === 'served').length;
 const untilRetry = (text: string | undefined) => text?.replace(/ Try again in \d+s\./, '');
-
-async function counter(gw: LocalGateway, tableName: string, key: { PK: string; SK: string }, attribute: string): Promise<number> {
-  const out = await gw.table.client.send(new GetItemCommand({ TableName: tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
-  return Number(out.Item?.[attribute]?.N ?? 0);
-}
 
 describe('end users: attribution and per-minute limits under one key', () => {
   const NOW = Date.now();
@@ -65,7 +41,7 @@ describe('end users: attribution and per-minute limits under one key', () => {
     await ask(openai(suite.a, app.key), { user: 'alice' });
     await ask(openai(suite.b, app.key, 'bob'), { user: 'not-bob' });
     await ask(openai(suite.a, app.key, 'bob'));
-    await anthropic(suite.b, app.key).messages.create(message(claudeCodeUserId));
+    await anthropicClient(suite.b, app.key).messages.create(message(claudeCodeUserId));
     await ask(openai(suite.a, app.key));
     await suite.instances.drain();
     const records = await listUsage(suite.a.table, app.id, day);
@@ -107,7 +83,7 @@ describe('end users: attribution and per-minute limits under one key', () => {
   it('refuses an end user past its limit with a 429 naming it and the rate-limit headers of its scope, and leaves another end user of the key alone', async () => {
     const app = await suite.instances.createKey({ name: 'limited-app', endUserLimits: { requestsPerMinute: 2 } });
 
-    const alice = await race(3, [openai(suite.a, app.key, 'alice')]);
+    const alice = await raceChatCalls(3, [openai(suite.a, app.key, 'alice')]);
     const bob = await ask(openai(suite.b, app.key), { user: 'bob' }).withResponse();
 
     expect(served(alice)).toBe(2);
@@ -116,15 +92,15 @@ describe('end users: attribution and per-minute limits under one key', () => {
     expect(refusal.code).toBe('rate_limit_exceeded');
     expect(refusal.headers).toMatchObject({ 'x-ratelimit-limit-requests': '2', 'x-ratelimit-remaining-requests': '0', 'retry-after': expect.stringMatching(/^\d+$/) });
     expect(bob.response.headers.get('x-ratelimit-remaining-requests')).toBe('1');
-    expect(await counter(suite.a, TABLE, rateWindowKey(endUserCounterId(app.id, 'alice'), minute), 'requests')).toBe(2);
+    expect(await storedNumber(suite.a, rateWindowKey(endUserCounterId(app.id, 'alice'), minute), 'requests')).toBe(2);
   });
 
   it('refuses an Anthropic client\'s end user (metadata.user_id) past its limit in Anthropic\'s shape, with anthropic-ratelimit headers', async () => {
     const app = await suite.instances.createKey({ name: 'claude-app', endUserLimits: { requestsPerMinute: 1 } });
 
-    const first = await anthropic(suite.a, app.key).messages.create(message('erin')).withResponse();
-    const refused = await anthropic(suite.b, app.key).messages.create(message('erin')).catch((err: unknown) => err);
-    const other = await anthropic(suite.b, app.key).messages.create(message('frank'));
+    const first = await anthropicClient(suite.a, app.key).messages.create(message('erin')).withResponse();
+    const refused = await anthropicClient(suite.b, app.key).messages.create(message('erin')).catch((err: unknown) => err);
+    const other = await anthropicClient(suite.b, app.key).messages.create(message('frank'));
 
     expect(first.response.headers.get('anthropic-ratelimit-requests-remaining')).toBe('0');
     expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
@@ -139,8 +115,8 @@ describe('end users: attribution and per-minute limits under one key', () => {
     const calledBefore = suite.openaiUp.requests.length;
 
     const [alice, bob] = await Promise.all([
-      race(200, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')]),
-      race(60, [openai(suite.a, app.key, 'bob'), openai(suite.b, app.key, 'bob')]),
+      raceChatCalls(200, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')]),
+      raceChatCalls(60, [openai(suite.a, app.key, 'bob'), openai(suite.b, app.key, 'bob')]),
     ]);
     await suite.instances.drain();
 
@@ -148,8 +124,8 @@ describe('end users: attribution and per-minute limits under one key', () => {
     expect(new Set(alice.filter((o) => o.outcome === 'limited').map((o) => untilRetry(o.message)))).toEqual(new Set(['429 Rate limit reached: end user "alice" of this API key allows 50 requests per minute.']));
     expect(served(bob)).toBe(50);
     expect(suite.openaiUp.requests.length - calledBefore).toBe(100);
-    expect(await counter(suite.a, TABLE, rateWindowKey(endUserCounterId(app.id, 'alice'), minute), 'requests')).toBe(50);
-    expect(await counter(suite.a, TABLE, rateWindowKey(endUserCounterId(app.id, 'bob'), minute), 'requests')).toBe(50);
+    expect(await storedNumber(suite.a, rateWindowKey(endUserCounterId(app.id, 'alice'), minute), 'requests')).toBe(50);
+    expect(await storedNumber(suite.a, rateWindowKey(endUserCounterId(app.id, 'bob'), minute), 'requests')).toBe(50);
     const records = await listUsage(suite.a.table, app.id, day);
     expect(records.filter((r) => r.endUser === 'alice')).toHaveLength(200);
   });
@@ -158,9 +134,9 @@ describe('end users: attribution and per-minute limits under one key', () => {
     // Smaller than the race above: the point is the key's cap, and the suite shares two cores with others.
     const app = await suite.instances.createKey({ name: 'capped-app', limits: { requestsPerMinute: 30 }, endUserLimits: { requestsPerMinute: 20 } });
 
-    const alice = await race(60, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')]);
+    const alice = await raceChatCalls(60, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')]);
     await suite.instances.drain();
-    const bob = await race(20, [openai(suite.a, app.key, 'bob'), openai(suite.b, app.key, 'bob')]);
+    const bob = await raceChatCalls(20, [openai(suite.a, app.key, 'bob'), openai(suite.b, app.key, 'bob')]);
     await suite.instances.drain();
 
     // Two limits bind alice's race at once (hers and the key's), and a call may take a place in one
@@ -177,18 +153,18 @@ describe('end users: attribution and per-minute limits under one key', () => {
     // one limit binds his race, so exactly that many get through.
     expect(served(bob)).toBe(Math.min(20, 30 - served(alice)));
     for (const refused of bob.filter((o) => o.outcome === 'limited')) expect(untilRetry(refused.message)).toBe('429 Rate limit reached: this API key allows 30 requests per minute.');
-    expect(await counter(suite.a, TABLE, rateWindowKey(app.id, minute), 'requests')).toBe(served(alice) + served(bob));
+    expect(await storedNumber(suite.a, rateWindowKey(app.id, minute), 'requests')).toBe(served(alice) + served(bob));
   });
 
   it('counts calls without an end user as one anonymous end user, or refuses them when the key requires one', async () => {
     const open = await suite.instances.createKey({ name: 'anon-app', endUserLimits: { requestsPerMinute: 1 } });
     const strict = await suite.instances.createKey({ name: 'strict-app', endUserLimits: { requestsPerMinute: 5 }, endUserRequired: true });
 
-    const anonymous = await race(2, [openai(suite.a, open.key)]);
+    const anonymous = await raceChatCalls(2, [openai(suite.a, open.key)]);
     const required = await ask(openai(suite.b, strict.key)).catch((err: unknown) => err);
     const named = await ask(openai(suite.b, strict.key, 'gina'));
     // Token counts are not counted against limits: the requirement does not apply to them.
-    const counted = await anthropic(suite.a, strict.key).messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] });
+    const counted = await anthropicClient(suite.a, strict.key).messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] });
 
     expect(served(anonymous)).toBe(1);
     expect(untilRetry(anonymous.find((o) => o.outcome === 'limited')?.message)).toBe('429 Rate limit reached: calls without an end user of this API key allows 1 requests per minute.');
@@ -212,7 +188,7 @@ describe('end users: attribution and per-minute limits under one key', () => {
     const one = await suite.instances.createKey({ name: 'one', teamId: team.id });
     const two = await suite.instances.createKey({ name: 'two', teamId: team.id });
 
-    const hana = await race(6, [openai(suite.a, one.key, 'hana'), openai(suite.b, two.key, 'hana')]);
+    const hana = await raceChatCalls(6, [openai(suite.a, one.key, 'hana'), openai(suite.b, two.key, 'hana')]);
 
     expect(served(hana)).toBe(3);
     expect(hana.find((o) => o.outcome === 'limited')?.message).toContain('end user "hana" of team "product" allows 3 requests per minute');
@@ -225,7 +201,7 @@ describe('end users: attribution and per-minute limits under one key', () => {
     await suite.instances.drain();
 
     expect([...response.headers.keys()].filter((h) => h.startsWith('x-ratelimit'))).toEqual([]);
-    expect(await counter(suite.a, TABLE, rateWindowKey(endUserCounterId(plain.id, 'ivan'), minute), 'requests')).toBe(0);
+    expect(await storedNumber(suite.a, rateWindowKey(endUserCounterId(plain.id, 'ivan'), minute), 'requests')).toBe(0);
     expect((await listUsage(suite.a.table, plain.id, day)).map((r) => r.endUser)).toEqual(['ivan']);
   });
 });
@@ -242,7 +218,7 @@ describe('end users: budgets under one key', () => {
     suite.openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 20, completion: 1_000 } }));
     const app = await suite.instances.createKey({ name: 'app', endUserLimits: { usdPerDay: 0.003 } });
 
-    const alice = await race(5, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')], { max_tokens: 1_000 });
+    const alice = await raceChatCalls(5, [openai(suite.a, app.key, 'alice'), openai(suite.b, app.key, 'alice')], { max_tokens: 1_000 });
     const bob = await ask(openai(suite.a, app.key), { user: 'bob', max_tokens: 1_000 });
     await suite.instances.drain();
 
@@ -251,9 +227,9 @@ describe('end users: budgets under one key', () => {
     expect(refusal.code).toBe('insufficient_quota');
     expect(refusal.message).toContain('end user "alice" of this API key may spend $0.003 a day');
     expect(bob.choices[0]?.message.content).toBeTruthy();
-    expect(await counter(suite.a, TABLE, spendItemKey(endUserCounterId(app.id, 'alice'), day), 'micros')).toBe(3_000);
-    expect(await counter(suite.a, TABLE, spendItemKey(endUserCounterId(app.id, 'bob'), day), 'micros')).toBe(1_000);
+    expect(await storedNumber(suite.a, spendItemKey(endUserCounterId(app.id, 'alice'), day), 'micros')).toBe(3_000);
+    expect(await storedNumber(suite.a, spendItemKey(endUserCounterId(app.id, 'bob'), day), 'micros')).toBe(1_000);
     // The key has no budget of its own: nothing is written in its name.
-    expect(await counter(suite.a, TABLE, spendItemKey(app.id, day), 'micros')).toBe(0);
+    expect(await storedNumber(suite.a, spendItemKey(app.id, day), 'micros')).toBe(0);
   });
 });

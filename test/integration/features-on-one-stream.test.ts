@@ -9,18 +9,16 @@
 import { gunzipSync } from 'node:zlib';
 import { MemoryAuditSink } from '../../lib/audit/log';
 import type { AuditRecord } from '../../lib/audit/record';
-import { parseConfig } from '../../lib/config/load';
-import { LocalCredentials } from '../../lib/credentials/local';
 import { FAKE } from '../../lib/guardrails/fake-tokens';
-import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import type { LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
 import { listUsage } from '../../lib/store/usage';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
-import { createGatewayKey } from './harness';
+import type { FakeOpenAI } from '../fakes/openai';
+import { startOpenAIPool, type OpenAIPool } from './pool-rig';
 
-const ADMIN = 'admin';
 const KEY = FAKE.awsKeyId;
 
+let pool: OpenAIPool;
 let one: FakeOpenAI;
 let two: FakeOpenAI;
 let gw: LocalGateway;
@@ -30,37 +28,24 @@ const load = new AccountLoad();
 const audit = new MemoryAuditSink();
 
 beforeAll(async () => {
-  one = await startFakeOpenAI({ apiKey: 'sk-up' });
-  two = await startFakeOpenAI({ apiKey: 'sk-up' });
-  const config = parseConfig({
-    providers: [
-      {
-        id: 'pool',
-        type: 'openai',
-        balance: 'headroom',
-        accounts: [
-          { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
-          { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
-        ],
-      },
-    ],
-    models: [
-      { name: 'o3', price: { input: 1, output: 4 }, targets: [{ provider: 'pool', model: 'o3' }], cache: {} },
-      // An Anthropic client on the pool: translated, its answer screened in Anthropic's dialect.
-      { name: 'claude-on-o3', price: { input: 1, output: 4 }, targets: [{ provider: 'pool', model: 'o3' }] },
-    ],
-    routing: { sticky: false },
-    guardrails: { on: ['response'], rules: [{ detect: 'aws-access-key', action: 'redact' }] },
-    audit: { mode: 'all' },
+  pool = await startOpenAIPool({
+    pool: { balance: 'headroom' },
+    config: {
+      models: [
+        { name: 'o3', price: { input: 1, output: 4 }, targets: [{ provider: 'pool', model: 'o3' }], cache: {} },
+        // An Anthropic client on the pool: translated, its answer screened in Anthropic's dialect.
+        { name: 'claude-on-o3', price: { input: 1, output: 4 }, targets: [{ provider: 'pool', model: 'o3' }] },
+      ],
+      routing: { sticky: false },
+      guardrails: { on: ['response'], rules: [{ detect: 'aws-access-key', action: 'redact' }] },
+      audit: { mode: 'all' },
+    },
+    gateway: { load, audit: () => audit },
+    key: { name: 'together', models: ['*'] },
   });
-  gw = await startLocalGateway({ config, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, load, credentials: new LocalCredentials({ UP: 'sk-up' }), audit: () => audit });
-  ({ key, id: keyId } = await createGatewayKey(gw.url, ADMIN, { name: 'together', models: ['*'] }));
+  ({ one, two, gw, key, keyId } = pool);
 });
-afterAll(async () => {
-  await gw.close();
-  await one.close();
-  await two.close();
-});
+afterAll(async () => pool.close());
 
 /** The first call to reach either account gets a 429; the next, the stream cut by an in-band error. */
 function scriptAccounts(): void {

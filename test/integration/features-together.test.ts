@@ -5,7 +5,7 @@
  * gateway on dynalite, fake OpenAI upstreams counting what reaches them; the clock is fixed so
  * the minute cannot turn.
  */
-import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
@@ -22,7 +22,7 @@ import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { rateWindowKey, spendItemKey } from '../../lib/store/table';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
-import { eventually } from './harness';
+import { eventually, storedNumber } from './harness';
 
 const ADMIN = 'admin';
 
@@ -88,10 +88,7 @@ const LIMITED = { limits: { requestsPerMinute: 100, usdPerDay: 10 }, endUserLimi
 /** A prompt no other test sends, so each test starts with nothing cached. */
 const fresh = (what: string) => `${what} ${randomBytes(4).toString('hex')}`;
 
-async function counter(key: { PK: string; SK: string }, attribute: string): Promise<number> {
-  const out = await gw.table.client.send(new GetItemCommand({ TableName: TABLE, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
-  return Number(out.Item?.[attribute]?.N ?? 0);
-}
+const counter = (key: { PK: string; SK: string }, attribute: string): Promise<number> => storedNumber(gw, key, attribute);
 const usageOf = (keyId: string): Promise<StoredUsage[]> => listUsage(gw.table, keyId, day);
 /** How many response-cache items the table holds. */
 const cacheItems = async () => {

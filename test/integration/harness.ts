@@ -1,4 +1,7 @@
-import OpenAI from 'openai';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import Anthropic, { type ClientOptions as AnthropicOptions } from '@anthropic-ai/sdk';
+import { GoogleGenAI, type GenerateContentResponse, type HttpOptions } from '@google/genai';
+import OpenAI, { type ClientOptions as OpenAIOptions } from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { GatewayConfigInput } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
@@ -77,7 +80,7 @@ export async function startHarness(
     keyId,
     health,
     createKey,
-    openai: (o = {}) => new OpenAI({ apiKey: o.apiKey ?? key, baseURL: `${gw.url}/v1`, maxRetries: o.maxRetries ?? 0 }),
+    openai: (o = {}) => openAIClient(gw, o.apiKey ?? key, { maxRetries: o.maxRetries ?? 0 }),
     async usage(id = keyId) {
       await gw.gateway.drain();
       return listUsage(gw.table, id, new Date().toISOString().slice(0, 10));
@@ -88,6 +91,46 @@ export async function startHarness(
       await backup.close();
     },
   };
+}
+
+/**
+ * The official OpenAI client for a gateway key. No retries unless asked: each call is one attempt,
+ * so a test sees the gateway's own answer (`options`: the client's others, e.g. a timeout or fetch).
+ */
+export function openAIClient(gw: { url: string }, apiKey: string, options: OpenAIOptions = {}): OpenAI {
+  return new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0, ...options });
+}
+
+/** The official Anthropic client for a gateway key, likewise without retries. */
+export function anthropicClient(gw: { url: string }, apiKey: string, options: AnthropicOptions = {}): Anthropic {
+  return new Anthropic({ apiKey, baseURL: gw.url, maxRetries: 0, ...options });
+}
+
+/**
+ * The official Gemini client (`@google/genai`) for a gateway key. It is handed the global fetch: the
+ * SDK's own looks for undici's global dispatcher, which jest's sandbox lacks (Node's fetch is the
+ * same wire).
+ */
+export function geminiClient(gw: { url: string }, apiKey: string, options: Omit<HttpOptions, 'baseUrl' | 'fetch'> = {}): GoogleGenAI {
+  return new GoogleGenAI({ apiKey, httpOptions: { ...options, baseUrl: gw.url, fetch: (url, init) => fetch(url, init) } });
+}
+
+/** A Gemini client's stream read to its end: its text, and each finishReason it gave, in order. */
+export async function readGeminiStream(stream: AsyncIterable<GenerateContentResponse>): Promise<{ text: string; finishes: string[] }> {
+  let text = '';
+  const finishes: string[] = [];
+  for await (const response of stream) {
+    text += response.text ?? '';
+    const finish = response.candidates?.[0]?.finishReason;
+    if (finish) finishes.push(finish);
+  }
+  return { text, finishes };
+}
+
+/** A number attribute of one item of the gateway's table (a counter, a spend), read consistently; 0 when absent. */
+export async function storedNumber(gw: LocalGateway, key: { PK: string; SK: string }, attribute: string): Promise<number> {
+  const out = await gw.table.client.send(new GetItemCommand({ TableName: gw.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
+  return Number(out.Item?.[attribute]?.N ?? 0);
 }
 
 /** Creates a gateway key through the admin API (`body` as `POST /admin/keys` takes it). */

@@ -1,8 +1,10 @@
+import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { GatewayConfig, Price } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 
@@ -20,6 +22,8 @@ export interface Instances {
   createTeam(body: Record<string, unknown>): Promise<{ id: string; name: string }>;
   /** Waits for every instance's writes that outlive responses. */
   drain(): Promise<void>;
+  /** Waits for every instance's writes, then reads today's usage records of a key. */
+  usage(keyId: string): Promise<StoredUsage[]>;
   close(): Promise<void>;
 }
 
@@ -45,14 +49,19 @@ export async function startInstances(options: { config: GatewayConfig; count: nu
     if (res.status !== 201) throw new Error(`${what} creation failed: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
+  async function drain(): Promise<void> {
+    await Promise.all(gateways.map((gw) => gw.gateway.drain()));
+  }
   return {
     dynamo,
     gateways,
     start,
     createKey: (body) => create<{ id: string; key: string }>('keys', body),
     createTeam: (body) => create<{ id: string; name: string }>('teams', body),
-    async drain() {
-      await Promise.all(gateways.map((gw) => gw.gateway.drain()));
+    drain,
+    async usage(keyId) {
+      await drain();
+      return listUsage(gateways[0]!.table, keyId, new Date().toISOString().slice(0, 10));
     },
     async close() {
       for (const gw of gateways) await gw.close();
@@ -112,4 +121,25 @@ export function behindFakesForSuite(options: { tableName: string; now: () => num
   });
   afterAll(async () => suite.close());
   return suite;
+}
+
+/** How one call of a race ended: served, or refused with a 429 (its message, code and headers). */
+export type RaceOutcome = { outcome: 'served' | 'limited'; message?: string; code?: string | null; headers?: Record<string, string> };
+
+/**
+ * Sends `count` chat calls (`gpt-4o-mini`, each prompt its own) at once, spread over the clients
+ * (and so over keys and instances); says how each ended. Any error but a 429 fails the race.
+ */
+export async function raceChatCalls(count: number, clients: readonly OpenAI[], body: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}): Promise<RaceOutcome[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      try {
+        await clients[i % clients.length]!.chat.completions.create({ model: 'gpt-4o-mini', ...body, messages: [{ role: 'user', content: `hi ${i}` }] });
+        return { outcome: 'served' as const };
+      } catch (err) {
+        if (!(err instanceof OpenAI.RateLimitError)) throw err;
+        return { outcome: 'limited' as const, message: err.message, code: err.code, headers: Object.fromEntries(err.headers?.entries() ?? []) };
+      }
+    }),
+  );
 }

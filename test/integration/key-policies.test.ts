@@ -2,9 +2,10 @@ import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { FAKE } from '../../lib/guardrails/fake-tokens';
 import type { LocalGateway } from '../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import type { FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
+import { openAIClient } from './harness';
 import { ADMIN, startInstances, type Instances } from './instances';
 
 /**
@@ -49,14 +50,10 @@ afterAll(async () => {
 });
 beforeEach(() => fakes.reset());
 
-const openai = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+const openai = (key: string) => openAIClient(gw, key);
 const ask = (key: string, content: string, extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}) =>
   openai(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra });
-const today = () => new Date().toISOString().slice(0, 10);
-async function recordsOf(keyId: string): Promise<StoredUsage[]> {
-  await instances.drain();
-  return listUsage(gw.table, keyId, today());
-}
+const recordsOf = (keyId: string): Promise<StoredUsage[]> => instances.usage(keyId);
 async function refusal(call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
   const err = await call.then(
     () => undefined,

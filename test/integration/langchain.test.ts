@@ -14,16 +14,9 @@ import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import { z } from 'zod';
 import { embeddingVector } from '../fakes/openai';
 import { PNG_BASE64 } from './matrix/scenario';
-import { RIG_MODELS as M, startCallerRig, type CallerRig, type Upstream } from './caller-rig';
+import { RIG_MODELS as M, callerRigForSuite, type Upstream } from './caller-rig';
 
-let rig: CallerRig;
-beforeAll(async () => {
-  rig = await startCallerRig();
-});
-afterAll(async () => {
-  await rig?.close();
-});
-beforeEach(() => rig.reset());
+const rig = callerRigForSuite();
 
 /** Each way to reach a model: the LangChain chat model, and which fake serves it. */
 interface Route {

@@ -6,12 +6,12 @@
  * tool loop whose assistant turn has no thinking while thinking is on.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI, type Content, type Part } from '@google/genai';
+import type { Content, Part } from '@google/genai';
 import type OpenAI from 'openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
-import { startHarness, type Harness } from './harness';
+import { geminiClient, startHarness, type Harness } from './harness';
 
 const ANTHROPIC_KEY = 'sk-ant-switch';
 const GEMINI_KEY = 'AIza-switch';
@@ -65,7 +65,7 @@ beforeEach(() => {
 
 const openai = () => h.openai({ apiKey: key, maxRetries: 0 });
 const claudeClient = () => new Anthropic({ apiKey: key, baseURL: h.gw.url, maxRetries: 0 });
-const genai = () => new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
+const genai = () => geminiClient(h.gw, key);
 
 const RESPONSES_TOOLS: OpenAI.Responses.FunctionTool[] = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
 const GEMINI_TOOLS = [{ functionDeclarations: [{ name: 'get_weather', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } } } }] }] as never;

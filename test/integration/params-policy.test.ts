@@ -1,15 +1,14 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
 import { spendItemKey } from '../../lib/store/table';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import type { FakeAnthropic } from '../fakes/anthropic';
 import type { FakeGemini } from '../fakes/gemini';
 import { defaultReply, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
+import { anthropicClient, geminiClient, openAIClient, storedNumber } from './harness';
 import { startInstances, type Instances } from './instances';
 
 /**
@@ -59,13 +58,9 @@ beforeEach(() => {
   fakes.reset();
 });
 
-const openai = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-const anthropic = (key: string) => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
-const today = () => new Date().toISOString().slice(0, 10);
-async function recordsOf(keyId: string): Promise<StoredUsage[]> {
-  await instances.drain();
-  return listUsage(gw.table, keyId, today());
-}
+const openai = (key: string) => openAIClient(gw, key);
+const anthropic = (key: string) => anthropicClient(gw, key);
+const recordsOf = (keyId: string): Promise<StoredUsage[]> => instances.usage(keyId);
 const upstreamBody = (fake: FakeOpenAI | FakeAnthropic, i = 0) => fake.requests[i]!.body as Record<string, unknown>;
 
 describe('the request parameter policy, through the official clients', () => {
@@ -223,9 +218,7 @@ describe('the request parameter policy, through the official clients', () => {
     const { id, key } = await instances.createKey({ name: 'params-budget', limits: { usdPerDay: 0.0005 } });
     const held: number[] = [];
     openaiUp.reply(async (req) => {
-      const item = spendItemKey(id, today());
-      const out = await gw.table.client.send(new GetItemCommand({ TableName: TABLE, Key: { PK: { S: item.PK }, SK: { S: item.SK } }, ConsistentRead: true }));
-      held.push(Number(out.Item?.micros?.N ?? 0));
+      held.push(await storedNumber(gw, spendItemKey(id, new Date().toISOString().slice(0, 10)), 'micros'));
       return { ...defaultReply(req), kind: 'text', text: 'ok', usage: { prompt: 10, completion: 7 } };
     });
 
@@ -262,7 +255,7 @@ describe('the request parameter policy, through the official clients', () => {
 
   it('creates Gemini’s nested generationConfig and thinkingConfig for @google/genai, capping its output limit', async () => {
     const { id, key } = await instances.createKey({ name: 'params-gemini' });
-    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url, fetch: (url, init) => fetch(url, init) } });
+    const ai = geminiClient(gw, key);
 
     const answer = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hello Gemini', config: { maxOutputTokens: 10000, stopSequences: ['END'] } });
 

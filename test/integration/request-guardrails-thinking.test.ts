@@ -9,10 +9,10 @@
  * Google's, whose thought part and function call's thoughtSignature carry it).
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI, type Content, type Part } from '@google/genai';
+import type { Content, Part } from '@google/genai';
 import type OpenAI from 'openai';
 import type { FakeAnthropic } from '../fakes/anthropic';
-import { eventually, type Harness } from './harness';
+import { eventually, geminiClient, type Harness } from './harness';
 import { BASH, KEY, THOUGHT, startThinkingRig, type ThinkingRig } from './thinking-rig';
 
 let rig: ThinkingRig;
@@ -85,7 +85,7 @@ describe('a request redaction inside signed thinking sent back', () => {
   it("Google client on Claude (translated): the gateway's thoughtSignatures over the thought are replaced, the thinking is left out, and the turn succeeds", async () => {
     // Prepare
     rig.replyThinkingThenDone();
-    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: h.gw.url, fetch: (url, init) => fetch(url, init) } });
+    const ai = geminiClient(h.gw, key);
     const config = { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 }, tools: [{ functionDeclarations: [{ name: 'Bash', parametersJsonSchema: BASH.input_schema }] }] };
     const user: Content = { role: 'user', parts: [{ text: 'List my files.' }] };
     const parts: Part[] = (await ai.models.generateContent({ model: 'gemini-on-claude', contents: [user], config })).candidates![0]!.content!.parts!;

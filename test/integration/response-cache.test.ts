@@ -1,5 +1,4 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
@@ -10,6 +9,7 @@ import type { FakeGemini } from '../fakes/gemini';
 import type { FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
 import { startInstances, type Instances } from './instances';
+import { geminiClient } from './harness';
 
 /**
  * The response cache end to end: the official clients against two gateway instances on one
@@ -390,7 +390,7 @@ describe('the response cache on Responses, completions and Gemini', () => {
 
   it('answers the same Gemini generateContent and generateContentStream again, the stream chunk for chunk', async () => {
     const { key } = await instances.createKey({ name: 'gemini' });
-    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: a.url, fetch: (url, init) => fetch(url, init) } });
+    const ai = geminiClient(a, key);
     const contents = fresh('Count to four')[0]!.content;
     const stream = async () => {
       const texts: (string | undefined)[] = [];

@@ -1,10 +1,10 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { LocalGateway } from '../../lib/local/start';
 import { spendItemKey } from '../../lib/store/table';
 import { listUsage } from '../../lib/store/usage';
 import type { FakeOpenAI } from '../fakes/openai';
+import { openAIClient, storedNumber } from './harness';
 import { startBehindFakes, type BehindFakes, type Instances } from './instances';
 
 /**
@@ -29,19 +29,14 @@ describe('per-key spend limits across gateway instances', () => {
   beforeEach(() => openaiUp.reset());
 
   const createKey = (limits: Record<string, number>) => instances.createKey({ name: 'budget', limits });
-  const openai = (gw: LocalGateway, apiKey: string) => new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   const drain = () => instances.drain();
-  async function spent(keyId: string, period: string): Promise<number> {
-    const key = spendItemKey(keyId, period);
-    const out = await a.table.client.send(new GetItemCommand({ TableName: 'budgets', Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
-    return Number(out.Item?.micros?.N ?? 0);
-  }
+  const spent = (keyId: string, period: string) => storedNumber(a, spendItemKey(keyId, period), 'micros');
 
   it('lets exactly as many of 200 parallel calls through as the budget holds, over two instances, and the books balance', async () => {
     // Each call may write 1 000 tokens and does: it costs its worst case, $0.001; the day holds 50 of them.
     openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 20, completion: 1_000 } }));
     const { id, key } = await createKey({ usdPerDay: 0.05, usdPerMonth: 1 });
-    const clients = [openai(a, key), openai(b, key)];
+    const clients = [openAIClient(a, key), openAIClient(b, key)];
 
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
@@ -82,7 +77,7 @@ describe('per-key spend limits across gateway instances', () => {
 
     // 2 500 micro-dollars: room for two calls that may each write 1 000 tokens at a time, but each writes 7.
     for (let i = 0; i < 10; i++) {
-      await openai(i % 2 ? a : b, key).chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 1_000, messages: [{ role: 'user', content: 'hi' }] });
+      await openAIClient(i % 2 ? a : b, key).chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 1_000, messages: [{ role: 'user', content: 'hi' }] });
     }
     await drain();
 

@@ -1,13 +1,12 @@
 import OpenAI from 'openai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseConfig } from '../../lib/config/load';
-import { LocalCredentials } from '../../lib/credentials/local';
-import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import type { LocalGateway } from '../../lib/local/start';
 import { AccountLoad, HUNG } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
 import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
 import { listUsage } from '../../lib/store/usage';
-import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { defaultReply, type FakeOpenAI } from '../fakes/openai';
+import { startOpenAIPool, type OpenAIPool } from './pool-rig';
 
 /**
  * A least-busy pool of two accounts, each its own fake upstream, with sticky routing on (the
@@ -16,6 +15,7 @@ import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai'
  * one afterwards, even once its own account answers again.
  */
 describe('a sticky conversation whose account hangs', () => {
+  let pool: OpenAIPool;
   let one: FakeOpenAI;
   let two: FakeOpenAI;
   let gw: LocalGateway;
@@ -30,39 +30,22 @@ describe('a sticky conversation whose account hangs', () => {
   const ownedByOne = Array.from({ length: 64 }, (_, i) => `conversation-${i}`).filter((user) => rendezvousOrder(accounts, stickyKeyOf('openai', {}, { user })!)[0]!.id === 'one');
 
   beforeAll(async () => {
-    one = await startFakeOpenAI({ apiKey: 'sk-up' });
-    two = await startFakeOpenAI({ apiKey: 'sk-up' });
-    const config = parseConfig({
-      providers: [
-        {
-          id: 'pool',
-          type: 'openai',
-          balance: 'least-busy',
-          accounts: [
-            { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
-            { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
-          ],
-          // Long enough that the hung call is still waiting while the conversation's next call is served.
-          timeouts: { headersMs: 5_000 },
-        },
-      ],
-      models: [
-        { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
-        // Another model on the same accounts: its prompt cache is its own (a provider caches per model).
-        { name: 'small', targets: [{ provider: 'pool', model: 'gpt-4.1-nano' }] },
-      ],
+    pool = await startOpenAIPool({
+      // Long enough that the hung call is still waiting while the conversation's next call is served.
+      pool: { balance: 'least-busy', timeouts: { headersMs: 5_000 } },
+      config: {
+        models: [
+          { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
+          // Another model on the same accounts: its prompt cache is its own (a provider caches per model).
+          { name: 'small', targets: [{ provider: 'pool', model: 'gpt-4.1-nano' }] },
+        ],
+      },
+      gateway: { health, load },
+      key: { name: 'sticky' },
     });
-    gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, health, load, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
-    const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'sticky' }) });
-    const created = (await res.json()) as { key: string; id: string };
-    keyId = created.id;
-    client = new OpenAI({ apiKey: created.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    ({ one, two, gw, client, keyId } = pool);
   });
-  afterAll(async () => {
-    await gw.close();
-    await one.close();
-    await two.close();
-  });
+  afterAll(async () => pool.close());
 
   const ask = (user: string, content: string, options?: OpenAI.RequestOptions, model = 'chat') => client.chat.completions.create({ model, user, messages: [{ role: 'user', content }] }, options);
 
@@ -152,6 +135,7 @@ function lastUserMessages(upstream: FakeOpenAI): string[] {
  * and a draw that lands on the hung account gives the call to the other one at once.
  */
 describe('a weighted pool whose account hangs, sticky routing off', () => {
+  let pool: OpenAIPool;
   let one: FakeOpenAI;
   let two: FakeOpenAI;
   let gw: LocalGateway;
@@ -160,32 +144,15 @@ describe('a weighted pool whose account hangs, sticky routing off', () => {
   const load = new AccountLoad(() => Date.now() + skewMs);
 
   beforeAll(async () => {
-    one = await startFakeOpenAI({ apiKey: 'sk-up' });
-    two = await startFakeOpenAI({ apiKey: 'sk-up' });
-    const config = parseConfig({
-      routing: { sticky: false },
-      providers: [
-        {
-          id: 'pool',
-          type: 'openai',
-          accounts: [
-            { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
-            { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
-          ],
-          timeouts: { headersMs: 5_000 },
-        },
-      ],
-      models: [{ name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }],
+    pool = await startOpenAIPool({
+      pool: { timeouts: { headersMs: 5_000 } },
+      config: { routing: { sticky: false }, models: [{ name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }] },
+      gateway: { load },
+      key: { name: 'weighted' },
     });
-    gw = await startLocalGateway({ config, adminToken: 'admin', store: { embedded: undefined }, load, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
-    const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ name: 'weighted' }) });
-    client = new OpenAI({ apiKey: ((await res.json()) as { key: string }).key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    ({ one, two, gw, client } = pool);
   });
-  afterAll(async () => {
-    await gw.close();
-    await one.close();
-    await two.close();
-  });
+  afterAll(async () => pool.close());
 
   it('serves every call on the other account without waiting for the header timeout', async () => {
     const ask = (content: string, options?: OpenAI.RequestOptions) => client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content }] }, options);

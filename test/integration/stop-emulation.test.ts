@@ -1,12 +1,12 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
+import { anthropicClient, geminiClient, openAIClient, readGeminiStream } from './harness';
 import { startInstances, type Instances } from './instances';
 
 /**
@@ -68,13 +68,9 @@ beforeEach(() => {
   openaiUp.reply(() => ({ kind: 'text', text: RUN_ON.join(''), chunks: RUN_ON, usage: UPSTREAM_USAGE }));
 });
 
-const openai = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 10_000 });
-const anthropic = (key: string) => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0, timeout: 10_000 });
-const today = () => new Date().toISOString().slice(0, 10);
-async function recordsOf(keyId: string): Promise<StoredUsage[]> {
-  await instances.drain();
-  return listUsage(gw.table, keyId, today());
-}
+const openai = (key: string) => openAIClient(gw, key, { timeout: 10_000 });
+const anthropic = (key: string) => anthropicClient(gw, key, { timeout: 10_000 });
+const recordsOf = (keyId: string): Promise<StoredUsage[]> => instances.usage(keyId);
 const sentUp = (i = 0) => openaiUp.requests[i]!.body as Record<string, unknown>;
 const ask = [{ role: 'user' as const, content: 'What is the answer?' }];
 
@@ -286,17 +282,10 @@ describe('an Anthropic client’s stop_sequences translated to a model that refu
 describe('a Gemini client’s stopSequences translated to a model that refuses stop, honoured by the gateway', () => {
   it('cuts a streamed answer, finishReason STOP', async () => {
     const { id, key } = await instances.createKey({ name: 'stop-gemini' });
-    // The global fetch, as test/integration/gemini/stack.ts hands it (jest's sandbox lacks undici's global dispatcher).
-    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url, timeout: 10_000, fetch: (url, init) => fetch(url, init) } });
+    const ai = geminiClient(gw, key, { timeout: 10_000 });
 
     const stream = await ai.models.generateContentStream({ model: 'smart', contents: 'What is the answer?', config: { stopSequences: [SEQ] } });
-    let text = '';
-    const finishes: string[] = [];
-    for await (const response of stream) {
-      text += response.text ?? '';
-      const finish = response.candidates?.[0]?.finishReason;
-      if (finish) finishes.push(finish);
-    }
+    const { text, finishes } = await readGeminiStream(stream);
 
     expect(sentUp()).not.toHaveProperty('stop');
     expect(text).toBe('Thought: I should look it up.');

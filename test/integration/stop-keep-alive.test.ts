@@ -1,11 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
 import { listUsage } from '../../lib/store/usage';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
+import { geminiClient, readGeminiStream } from './harness';
 
 /**
  * Keep-alives while the gateway drains the upstream after an emulated stop: the client has its
@@ -130,16 +130,9 @@ describe('a translated stream drained after its stop', () => {
     const { key } = await instances.createKey({ name: 'ka-gemini' });
 
     const raw = await rawStream('/v1beta/models/o3-slow:streamGenerateContent?alt=sse', { 'x-goog-api-key': key }, { contents: [{ role: 'user', parts: [{ text: 'What is the answer?' }] }], generationConfig: { stopSequences: [SEQ] } });
-    // The global fetch, as test/integration/gemini/stack.ts hands it (jest's sandbox lacks undici's global dispatcher).
-    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url, timeout: 10_000, fetch: (url, init) => fetch(url, init) } });
+    const ai = geminiClient(gw, key, { timeout: 10_000 });
     const stream = await ai.models.generateContentStream({ model: 'o3-slow', contents: 'What is the answer?', config: { stopSequences: [SEQ] } });
-    let text = '';
-    const finishes: string[] = [];
-    for await (const response of stream) {
-      text += response.text ?? '';
-      const finish = response.candidates?.[0]?.finishReason;
-      if (finish) finishes.push(finish);
-    }
+    const { text, finishes } = await readGeminiStream(stream);
 
     expect(count(raw, ': keep-alive\n\n')).toBeGreaterThanOrEqual(2);
     expect(text).toBe('Answer: 42');

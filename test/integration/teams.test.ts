@@ -1,39 +1,18 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import OpenAI from 'openai';
 import type { LocalGateway } from '../../lib/local/start';
 import { rateWindowKey, spendItemKey } from '../../lib/store/table';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { windowAt } from '../../lib/access/rate-limits';
-import { behindFakesForSuite } from './instances';
+import { openAIClient, storedNumber } from './harness';
+import { behindFakesForSuite, raceChatCalls } from './instances';
 
 /**
  * Team limits hold across keys and instances: two gateways on one DynamoDB endpoint, several keys
  * of one team, the official OpenAI client as caller. The clock is fixed so that the minute cannot
  * turn while a test runs.
  */
-const openai = (gw: LocalGateway, apiKey: string) => new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
 const ask = (client: OpenAI, body: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}) =>
   client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...body });
-
-/** Sends `count` calls at once, spread over every key and every instance; says how each ended. */
-async function race(count: number, clients: readonly OpenAI[], body: Partial<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming> = {}): Promise<{ outcome: 'served' | 'limited'; message?: string; code?: string | null }[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      try {
-        await ask(clients[i % clients.length]!, { ...body, messages: [{ role: 'user', content: `hi ${i}` }] });
-        return { outcome: 'served' as const };
-      } catch (err) {
-        if (!(err instanceof OpenAI.RateLimitError)) throw err;
-        return { outcome: 'limited' as const, message: err.message, code: err.code };
-      }
-    }),
-  );
-}
-
-async function counter(gw: LocalGateway, tableName: string, key: { PK: string; SK: string }, attribute: string): Promise<number> {
-  const out = await gw.table.client.send(new GetItemCommand({ TableName: tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
-  return Number(out.Item?.[attribute]?.N ?? 0);
-}
 
 describe('team rate limits across keys and gateway instances', () => {
   const NOW = Date.now();
@@ -47,7 +26,7 @@ describe('team rate limits across keys and gateway instances', () => {
     const two = await suite.instances.createKey({ name: 'two', teamId: team.id });
     const calledBefore = suite.openaiUp.requests.length;
 
-    const outcomes = await race(200, [openai(suite.a, one.key), openai(suite.b, one.key), openai(suite.a, two.key), openai(suite.b, two.key)]);
+    const outcomes = await raceChatCalls(200, [openAIClient(suite.a, one.key), openAIClient(suite.b, one.key), openAIClient(suite.a, two.key), openAIClient(suite.b, two.key)]);
     await suite.instances.drain();
 
     expect(outcomes.filter((o) => o.outcome === 'served')).toHaveLength(50);
@@ -66,8 +45,8 @@ describe('team rate limits across keys and gateway instances', () => {
     const strict = await suite.instances.createKey({ name: 'strict', teamId: team.id, limits: { requestsPerMinute: 4 } });
     const free = await suite.instances.createKey({ name: 'free', teamId: team.id });
 
-    const strictOutcomes = await race(20, [openai(suite.a, strict.key), openai(suite.b, strict.key)]);
-    const freeOutcomes = await race(20, [openai(suite.a, free.key), openai(suite.b, free.key)]);
+    const strictOutcomes = await raceChatCalls(20, [openAIClient(suite.a, strict.key), openAIClient(suite.b, strict.key)]);
+    const freeOutcomes = await raceChatCalls(20, [openAIClient(suite.a, free.key), openAIClient(suite.b, free.key)]);
 
     expect(strictOutcomes.filter((o) => o.outcome === 'served')).toHaveLength(4);
     expect(strictOutcomes.find((o) => o.outcome === 'limited')?.message).toContain('this API key allows 4 requests per minute');
@@ -80,20 +59,20 @@ describe('team rate limits across keys and gateway instances', () => {
     const team = await suite.instances.createTeam({ name: 'tight', limits: { requestsPerMinute: 5 } });
     const member = await suite.instances.createKey({ name: 'member', teamId: team.id, limits: { requestsPerMinute: 30 } });
 
-    const outcomes = await race(20, [openai(suite.a, member.key), openai(suite.b, member.key)]);
+    const outcomes = await raceChatCalls(20, [openAIClient(suite.a, member.key), openAIClient(suite.b, member.key)]);
     await suite.instances.drain();
 
     expect(outcomes.filter((o) => o.outcome === 'served')).toHaveLength(5);
     expect(outcomes.find((o) => o.outcome === 'limited')).toMatchObject({ code: 'rate_limit_exceeded', message: expect.stringContaining('team "tight" allows 5 requests per minute') });
-    expect(await counter(suite.a, 'team-rates', rateWindowKey(member.id, minute), 'requests')).toBe(5);
-    expect(await counter(suite.a, 'team-rates', rateWindowKey(team.id, minute), 'requests')).toBe(5);
+    expect(await storedNumber(suite.a, rateWindowKey(member.id, minute), 'requests')).toBe(5);
+    expect(await storedNumber(suite.a, rateWindowKey(team.id, minute), 'requests')).toBe(5);
   });
 
   it('reports usage by team: the roll-up sums the team\'s calls over its keys, and the report filters by team', async () => {
     const team = await suite.instances.createTeam({ name: 'reporting' });
     const one = await suite.instances.createKey({ name: 'one', teamId: team.id });
     const two = await suite.instances.createKey({ name: 'two', teamId: team.id });
-    for (const key of [one.key, two.key, two.key]) await ask(openai(suite.a, key));
+    for (const key of [one.key, two.key, two.key]) await ask(openAIClient(suite.a, key));
     await suite.instances.drain();
     const admin = (method: string, path: string) => fetch(`${suite.b.url}${path}`, { method, headers: { authorization: 'Bearer admin' } });
 
@@ -116,8 +95,8 @@ describe('team rate limits across keys and gateway instances', () => {
     const refused = await new OpenAI({ apiKey: member.key, baseURL: `${suite.a.url}/v1`, maxRetries: 0 }).chat.completions
       .create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] })
       .catch((err: unknown) => err);
-    const served = await ask(openai(suite.b, member.key));
-    const listed = await openai(suite.a, member.key).models.list();
+    const served = await ask(openAIClient(suite.b, member.key));
+    const listed = await openAIClient(suite.a, member.key).models.list();
 
     expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(refused).toMatchObject({ code: 'model_not_allowed', message: expect.stringContaining('team "openai-only"') });
@@ -129,7 +108,7 @@ describe('team rate limits across keys and gateway instances', () => {
     const team = await suite.instances.createTeam({ name: 'budgeted', limits: { usdPerDay: 5 } });
     const member = await suite.instances.createKey({ name: 'member', teamId: team.id });
 
-    const refused = await ask(openai(suite.a, member.key)).catch((err: unknown) => err);
+    const refused = await ask(openAIClient(suite.a, member.key)).catch((err: unknown) => err);
 
     expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(refused).toMatchObject({ code: 'model_not_priced' });
@@ -143,7 +122,7 @@ describe('team budgets across keys and gateway instances', () => {
   const suite = behindFakesForSuite({ tableName: 'team-budgets', now: () => NOW, price: { input: 0, output: 1 } });
   beforeEach(() => suite.openaiUp.reset());
 
-  const spent = (gw: LocalGateway, scopeId: string, period: string) => counter(gw, 'team-budgets', spendItemKey(scopeId, period), 'micros');
+  const spent = (gw: LocalGateway, scopeId: string, period: string) => storedNumber(gw, spendItemKey(scopeId, period), 'micros');
   const costOf = (records: StoredUsage[]) => records.reduce((sum, r) => sum + (typeof r.costMicros === 'number' ? r.costMicros : 0), 0);
 
   it('lets exactly as many of 200 parallel calls through as the team\'s budget holds, over two keys and two instances, and the books balance', async () => {
@@ -153,7 +132,7 @@ describe('team budgets across keys and gateway instances', () => {
     const one = await suite.instances.createKey({ name: 'one', teamId: team.id });
     const two = await suite.instances.createKey({ name: 'two', teamId: team.id });
 
-    const outcomes = await race(200, [openai(suite.a, one.key), openai(suite.b, two.key), openai(suite.b, one.key), openai(suite.a, two.key)], { max_tokens: 1_000 });
+    const outcomes = await raceChatCalls(200, [openAIClient(suite.a, one.key), openAIClient(suite.b, two.key), openAIClient(suite.b, one.key), openAIClient(suite.a, two.key)], { max_tokens: 1_000 });
     await suite.instances.drain();
 
     expect(outcomes.filter((o) => o.outcome === 'served')).toHaveLength(50);
@@ -175,7 +154,7 @@ describe('team budgets across keys and gateway instances', () => {
     const team = await suite.instances.createTeam({ name: 'settling', limits: { usdPerDay: 1 } });
     const member = await suite.instances.createKey({ name: 'member', teamId: team.id, limits: { usdPerMonth: 1 } });
 
-    for (let i = 0; i < 6; i++) await ask(openai(i % 2 ? suite.a : suite.b, member.key), { max_tokens: 1_000 });
+    for (let i = 0; i < 6; i++) await ask(openAIClient(i % 2 ? suite.a : suite.b, member.key), { max_tokens: 1_000 });
     await suite.instances.drain();
 
     expect(await spent(suite.a, team.id, day)).toBe(42);
@@ -190,7 +169,7 @@ describe('team budgets across keys and gateway instances', () => {
     const team = await suite.instances.createTeam({ name, limits: { usdPerDay: teamPerDay } });
     const member = await suite.instances.createKey({ name: 'member', teamId: team.id, limits: { usdPerDay: keyPerDay } });
 
-    const outcomes = await race(10, [openai(suite.a, member.key), openai(suite.b, member.key)], { max_tokens: 1_000 });
+    const outcomes = await raceChatCalls(10, [openAIClient(suite.a, member.key), openAIClient(suite.b, member.key)], { max_tokens: 1_000 });
     await suite.instances.drain();
 
     expect(outcomes.filter((o) => o.outcome === 'served')).toHaveLength(served);

@@ -2,10 +2,11 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { defaultReply, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
+import { anthropicClient, openAIClient } from './harness';
 import { startInstances, type Instances } from './instances';
 
 /**
@@ -55,13 +56,9 @@ beforeEach(() => {
   azureUp.reset();
 });
 
-const openai = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-const anthropic = (key: string) => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
-const today = () => new Date().toISOString().slice(0, 10);
-async function recordsOf(keyId: string): Promise<StoredUsage[]> {
-  await instances.drain();
-  return listUsage(gw.table, keyId, today());
-}
+const openai = (key: string) => openAIClient(gw, key);
+const anthropic = (key: string) => anthropicClient(gw, key);
+const recordsOf = (keyId: string): Promise<StoredUsage[]> => instances.usage(keyId);
 const sentUp = (fake: FakeOpenAI | FakeAzureOpenAI, i = 0) => fake.requests[i]!.body as Record<string, unknown>;
 const hi = [{ role: 'user' as const, content: 'Hello reasoner' }];
 // What chat apps send to any model they are given.

@@ -6,7 +6,6 @@
  * request), OpenAI's (translated to both publishers) and Google's (Gemini passed through).
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
@@ -16,6 +15,7 @@ import { AccountHealth } from '../../lib/routing/health';
 import { CLOUD_PLATFORM, startFakeGoogleOAuth, testServiceAccount, type FakeGoogleOAuth, type TestServiceAccount } from '../fakes/google-oauth';
 import { startFakeVertex, type FakeVertex } from '../fakes/vertex';
 import { loadFixture, replayHeaders } from './claude-code/fixtures';
+import { geminiClient } from './harness';
 
 const PROJECT = 'aigw-prod-4821';
 const EU_PROJECT = 'aigw-eu-7310';
@@ -101,8 +101,7 @@ describe('Vertex AI through the gateway', () => {
 
   const anthropic = () => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
   const openai = () => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-  // The SDK's own fetch looks for undici's global dispatcher, which jest's sandbox does not have; Node's fetch is the same wire.
-  const genai = () => new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url, fetch: (url, init) => fetch(url, init) } });
+  const genai = () => geminiClient(gw, key);
   const bearerAt = (i = -1) => /^Bearer (.+)$/.exec(String(vertex.requests.at(i)?.headers.authorization ?? ''))?.[1];
   const issuedTo = (sa: TestServiceAccount) => google.issued.filter((t) => t.clientEmail === sa.clientEmail).map((t) => t.token);
 

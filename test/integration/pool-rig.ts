@@ -1,0 +1,71 @@
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import type { GatewayConfigInput } from '../../lib/config/schema';
+import { LocalCredentials } from '../../lib/credentials/local';
+import { startLocalGateway, type LocalGateway, type LocalGatewayOptions } from '../../lib/local/start';
+import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../fakes/openai';
+import { createGatewayKey } from './harness';
+import { ADMIN } from './instances';
+
+type OpenAIProviderInput = Extract<NonNullable<GatewayConfigInput['providers']>[number], { type: 'openai' }>;
+
+/** A pool of two OpenAI accounts in front of which a gateway runs, and a key and client to call it. */
+export interface OpenAIPool {
+  /** Account `one`'s own fake upstream. */
+  one: FakeOpenAI;
+  /** Account `two`'s own fake upstream. */
+  two: FakeOpenAI;
+  gw: LocalGateway;
+  key: string;
+  keyId: string;
+  /** The official OpenAI client with the key; no retries, so each call is one attempt. */
+  client: OpenAI;
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway as `npm start` runs it (node:http, embedded dynalite) in front of the OpenAI
+ * provider `pool` of two accounts, `one` and `two`, each its own fake upstream so that the one
+ * that served a call is known; both upstreams take the secret UP (`sk-up`). Rests are not shared
+ * through the table, so a suite that passes its own `health` can clear it between cases.
+ *
+ * @example
+ * const pool = await startOpenAIPool({ pool: { balance: 'least-busy' }, config: { models: [{ name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }] }, key: { name: 'spread' } });
+ * await pool.client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] });
+ * expect(pool.one.requests.length + pool.two.requests.length).toBe(1);
+ */
+export async function startOpenAIPool(options: {
+  /** The provider's settings besides its accounts: `balance`, `timeouts`… */
+  pool?: Omit<OpenAIProviderInput, 'id' | 'type' | 'accounts'>;
+  /** The rest of the config: models (targeting provider `pool`), routing, guardrails… */
+  config: Omit<GatewayConfigInput, 'providers'>;
+  /** Options of both fake upstreams (e.g. `chunkDelayMs`). */
+  fakes?: Omit<FakeOpenAIOptions, 'apiKey'>;
+  /** The gateway's own readings, rests, logger or audit sink, for a suite that looks at them. */
+  gateway?: Pick<LocalGatewayOptions, 'health' | 'load' | 'logger' | 'audit'>;
+  /** `POST /admin/keys`'s body for the suite's key. */
+  key: Record<string, unknown>;
+}): Promise<OpenAIPool> {
+  const one = await startFakeOpenAI({ ...options.fakes, apiKey: 'sk-up' });
+  const two = await startFakeOpenAI({ ...options.fakes, apiKey: 'sk-up' });
+  const accounts = [
+    { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
+    { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
+  ];
+  const config = parseConfig({ ...options.config, providers: [{ ...options.pool, id: 'pool', type: 'openai', accounts }] });
+  const gw = await startLocalGateway({ ...options.gateway, config, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
+  const { id: keyId, key } = await createGatewayKey(gw.url, ADMIN, options.key);
+  return {
+    one,
+    two,
+    gw,
+    key,
+    keyId,
+    client: new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }),
+    async close() {
+      await gw.close();
+      await one.close();
+      await two.close();
+    },
+  };
+}
