@@ -43,6 +43,8 @@ interface Scenario {
   upstream?: Reply;
   /** The user message's text; "hi" by default. */
   content?: string;
+  /** The client leaves after the first chunk of the answer. */
+  leaves?: boolean;
   /** What the kept line must say of itself. */
   line: AccessLine;
 }
@@ -62,6 +64,8 @@ const SCENARIOS: Scenario[] = [
   { case: 'a health check', limits: null, path: '/health', line: { status: 200, outcome: 'ok', attempts: 0 } },
   { case: 'a call a guardrail flagged', content: `token ${FAKE.jwt}`, line: { status: 200, outcome: 'ok', attempts: 1 } },
   // Its transfer is aborted (the body throws), and it writes the line AbortedTransfers reads.
+  // The client leaving is no failure: no line, and on Lambda the invocation ends normally.
+  { case: 'speech whose client left mid-audio', path: '/v1/audio/speech', model: 'tts', leaves: true, upstream: { kind: 'drop', afterChunks: 1 }, line: { status: 200, outcome: 'aborted', attempts: 1 } },
   { case: 'speech cut off mid-audio', path: '/v1/audio/speech', model: 'tts', upstream: { kind: 'drop', afterChunks: 1 }, line: { status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted', attempts: 1 } },
 ];
 
@@ -150,7 +154,7 @@ describe('access log lines as the gateway writes them', () => {
       const lines = await accessLinesOf(async () => {
         for (let i = 0; i <= (s.before ?? 0); i++) {
           if (i === (s.before ?? 0) && s.upstream) upstream.reply(s.upstream);
-          await drained(gateway, requestFor(s, s.limits === null ? undefined : minted.key));
+          await drained(gateway, requestFor(s, s.limits === null ? undefined : minted.key), s.leaves);
         }
       });
       await gateway.close();
@@ -167,6 +171,15 @@ describe('access log lines as the gateway writes them', () => {
 
   it.each(SCENARIOS)('$case writes an access line saying so', (s) => {
     expect(lineOf.get(s.case)).toMatchObject({ level: 'INFO', message: 'request', ...s.line });
+  });
+
+  it('writes the AbortedTransfers line once for each transfer the door must abort (its body threw TransferAborted), at WARN, and for nothing else', () => {
+    // Act
+    const interrupted = others.filter((l) => l.message === MEDIA_INTERRUPTED);
+
+    // Assess: WARN goes to stderr, which Lambda sends to the log group with stdout.
+    expect(abortedTransfers).toEqual(['r-speech cut off mid-audio']);
+    expect(interrupted).toEqual([expect.objectContaining({ level: 'WARN', requestId: 'r-speech cut off mid-audio' })]);
   });
 
   it('gives a streamed call its time to first token, and leaves out what it does not know', () => {
@@ -243,16 +256,26 @@ function requestFor(s: Scenario, key: string | undefined): GatewayRequest {
   };
 }
 
-/** Sends one request, reads its answer to the end (or to its aborted transfer) and waits until its books are closed (its access line written). */
-async function drained(gateway: Gateway, req: GatewayRequest): Promise<void> {
-  const res = await gateway.handle(req);
+/** The request ids whose answer's body threw TransferAborted: the transfers a door aborts (on Lambda by failing the invocation). */
+const abortedTransfers: string[] = [];
+
+/**
+ * Sends one request, reads its answer to the end (or to its aborted transfer, or, for a client
+ * that leaves, to its first chunk) and waits until its books are closed (its access line written).
+ */
+async function drained(gateway: Gateway, req: GatewayRequest, leaves = false): Promise<void> {
+  // The door's connection signal (`GatewayRequest.signal`), fired when the client leaves.
+  const connection = new AbortController();
+  const res = await gateway.handle({ ...req, signal: connection.signal });
   if (typeof res.body === 'object' && res.body !== null && Symbol.asyncIterator in res.body) {
     try {
       for await (const _ of res.body as AsyncIterable<Uint8Array>) {
-        // read it all, as a client would
+        // Read it all, as a client would; one that leaves closes its connection after the first chunk (what the door reads next fails, aborted).
+        if (leaves) connection.abort(new Error('client gone'));
       }
     } catch (err) {
       if (!(err instanceof TransferAborted)) throw err;
+      abortedTransfers.push(req.requestId);
     }
   }
   await gateway.drain();

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { AdminApi } from '../admin/api';
 import type { Gateway } from '../gateway';
 import { GatewayError } from '../http/errors';
@@ -14,7 +15,26 @@ async function serveStream(body: () => AsyncIterable<Uint8Array>) {
   const admin = { handle: async () => ({ status: 404, headers: {}, body: '' }) } as unknown as AdminApi;
   const server = createLocalServer({ gateway, admin });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`, close: () => new Promise((r) => server.close(r)), writes: socketWritesOf(server) };
+}
+
+/**
+ * What the door handed its sockets, one entry per write to the kernel (a corked batch is one
+ * entry): what left in one write, as `net.Socket` reports it to its `_writeGeneric`.
+ */
+function socketWritesOf(server: Server): string[] {
+  const writes: string[] = [];
+  server.on('connection', (socket: Socket) => {
+    // Node's internal write path (`_write` and `_writev` both end there); spied because node:http corks and batches above it.
+    const internal = socket as unknown as { _writeGeneric: (writev: boolean, data: unknown, encoding: string, cb: () => void) => void };
+    const original = internal._writeGeneric.bind(socket);
+    internal._writeGeneric = (writev, data, encoding, cb) => {
+      const chunks = writev ? (data as { chunk: Buffer | string }[]).map((d) => d.chunk) : [data as Buffer | string];
+      writes.push(chunks.map((c) => c.toString()).join(''));
+      original(writev, data, encoding, cb);
+    };
+  });
+  return writes;
 }
 
 /**
@@ -61,25 +81,6 @@ describe('the local door writing a stream', () => {
 
     // Assess
     expect(firstByte - headers).toBeGreaterThan(200);
-  });
-
-  it('sends the headers with a first chunk that is already there', async () => {
-    // Prepare
-    const { url, close } = await serveStream(async function* () {
-      await Promise.resolve();
-      yield Buffer.from('data: first\n\n');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      yield Buffer.from('data: second\n\n');
-    });
-
-    // Act
-    const pieces = await receive(url);
-    const { headers, firstByte } = await openedAt(url);
-    await close();
-
-    // Assess: the first piece the client read holds the first chunk, and it came with the headers.
-    expect(pieces[0]!.text).toContain('first');
-    expect(firstByte - headers).toBeLessThan(50);
   });
 
   it('sends the first chunk at once, without waiting for the chunks read after it in the same turn', async () => {
@@ -157,5 +158,124 @@ describe('the local door, when a streamed body throws after its first byte', () 
 
     // Assess
     expect(got).toEqual({ text: 'ID3-frame-1frame-2', ended: true, aborted: false });
+  });
+});
+
+/**
+ * The bytes a client in another process read off its socket, piece by piece (each `data` event of
+ * the socket, so what left the door in one write arrives as one piece), and how its connection ended.
+ * With `leaveAfterMs`, the client closes its connection that long after sending the request.
+ */
+function socketPieces(url: string, leaveAfterMs?: number): Promise<{ pieces: string[]; error?: string }> {
+  const { port } = new URL(url);
+  const client = `
+    const pieces = []; let error;
+    const socket = require('node:net').connect(${port}, '127.0.0.1', () => {
+      socket.write('POST /v1/chat/completions HTTP/1.1\\r\\nhost: x\\r\\ncontent-length: 2\\r\\nconnection: close\\r\\n\\r\\n{}');
+      ${leaveAfterMs === undefined ? '' : `setTimeout(() => socket.destroy(), ${leaveAfterMs});`}
+    });
+    socket.on('data', (c) => pieces.push(c.toString()));
+    socket.on('error', (e) => (error = e.code));
+    socket.on('close', () => process.stdout.write(JSON.stringify({ pieces, error })));`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', client], (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as { pieces: string[]; error?: string })));
+  });
+}
+
+describe('the local door opening a stream', () => {
+  it('sends the headers in the same write as a first chunk that is already there', async () => {
+    // Prepare: the first chunk comes from a microtask (as one read off the upstream), the next much later.
+    const { url, close, writes } = await serveStream(async function* () {
+      await Promise.resolve();
+      yield Buffer.from('data: first\n\n');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      yield Buffer.from('data: second\n\n');
+    });
+
+    // Act
+    await fetchRaw(url);
+    await close();
+
+    // Assess
+    expect(writes[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n[\s\S]*data: first/);
+    expect(writes[0]).not.toContain('second');
+  });
+
+  it('sends the headers alone when the first chunk is late, then the chunk', async () => {
+    // Prepare
+    const { url, close, writes } = await serveStream(async function* () {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      yield Buffer.from('data: first\n\n');
+    });
+
+    // Act
+    const { pieces } = await socketPieces(url);
+    await close();
+
+    // Assess: on the socket, and as the client read it.
+    expect(writes[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n$/);
+    expect(writes.slice(1).join('')).toContain('data: first');
+    expect(pieces[0]).toMatch(/\r\n\r\n$/);
+  });
+
+  it('sends headers and the end together for a body without chunks', async () => {
+    // Prepare
+    const { url, close, writes } = await serveStream(async function* () {
+      // nothing to say
+    });
+
+    // Act
+    const got = await fetchRaw(url);
+    await close();
+
+    // Assess: the terminating chunk went with the headers.
+    expect(got).toEqual({ text: '', ended: true, aborted: false });
+    expect(writes[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n0\r\n\r\n$/);
+  });
+
+  it.each([
+    ['at once (in the turn the stream began)', 0],
+    ['after the headers went alone', 100],
+  ])('aborts the transfer of a body that throws before its first chunk %s: the client never sees a clean end', async (_when, ms) => {
+    // Prepare
+    const { url, close } = await serveStream(async function* () {
+      if (ms) await new Promise((resolve) => setTimeout(resolve, ms));
+      throw new TransferAborted(new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted' }));
+    });
+
+    // Act
+    const { pieces } = await socketPieces(url);
+    await close();
+
+    // Assess: the status (a 200 already written) may have left, but never the terminating chunk.
+    const text = pieces.join('');
+    expect(text).not.toMatch(/0\r\n\r\n$/);
+    if (ms) expect(text).toMatch(/^HTTP\/1\.1 200 OK/);
+  });
+
+  it('ends the body (its cleanup runs) when the client leaves before the first chunk, and writes nothing after', async () => {
+    // Prepare
+    let cleaned = false;
+    let release: () => void = () => undefined;
+    const late = new Promise<void>((resolve) => (release = resolve));
+    const { url, close } = await serveStream(async function* () {
+      try {
+        await late;
+        yield Buffer.from('data: first\n\n');
+        yield Buffer.from('data: second\n\n');
+      } finally {
+        cleaned = true;
+      }
+    });
+
+    // Act: the client leaves 100 ms in; the first chunk comes after that.
+    const { pieces } = await socketPieces(url, 100);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await close();
+
+    // Assess
+    expect(pieces.join('')).not.toContain('data:');
+    expect(cleaned).toBe(true);
   });
 });

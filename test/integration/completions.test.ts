@@ -90,6 +90,8 @@ describe('text completions through the official openai client', () => {
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
     expect(chunks.some((c) => c.usage)).toBe(false);
     expect(h.upstream.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true }, suffix: FIM.suffix });
+    // The upstream knows the model by the client's name: the client's bytes go on, the usage request added at their end.
+    expect(h.upstream.requests[0]!.rawBody).toBe(`${JSON.stringify({ model: 'gpt-3.5-turbo-instruct', ...FIM, stream: true }).slice(0, -1)},"stream_options":{"include_usage":true}}`);
     await eventually(async () => {
       const record = (await h.usage(coder.id)).find((u) => u.inputTokens === 12);
       expect(record).toMatchObject({ surface: 'openai-completions', model: 'gpt-3.5-turbo-instruct', stream: true, outcome: 'ok', outputTokens: 4, costMicros: Math.ceil(12 * PRICE.input + 4 * PRICE.output) });

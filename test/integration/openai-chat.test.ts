@@ -102,6 +102,25 @@ describe('streaming chat completions', () => {
     expect(h.upstream.requests[0]!.rawBody).toBe(`${sent.trimEnd().slice(0, -1)},"stream_options":{"include_usage":true}}`);
   });
 
+  it('hides the usage chunk from the official client whose bytes went upstream with the usage request added, and records the usage', async () => {
+    // Prepare: gpt-4o is its upstream's name too, so the client's bytes go on with the member added (not re-serialised).
+    h.upstream.reply({ kind: 'text', text: 'one two', chunks: ['one', ' two'], usage: { prompt: 17, completion: 2 } });
+
+    // Act
+    const stream = await h.openai().chat.completions.create({ model: 'gpt-4o', messages, stream: true });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+
+    // Assess
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('one two');
+    expect(chunks.some((c) => c.usage)).toBe(false);
+    expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
+    expect(h.upstream.requests[0]!.rawBody).toBe(`${JSON.stringify({ model: 'gpt-4o', messages, stream: true }).slice(0, -1)},"stream_options":{"include_usage":true}}`);
+    await eventually(async () => {
+      expect((await h.usage()).filter((u) => u.stream === true && u.inputTokens === 17)).toEqual([expect.objectContaining({ model: 'gpt-4o', outputTokens: 2, outcome: 'ok', status: 200 })]);
+    });
+  });
+
   it('passes the usage chunk on when the client asked for it', async () => {
     h.upstream.reply({ kind: 'text', text: 'hi', usage: { prompt: 5, completion: 1 } });
 

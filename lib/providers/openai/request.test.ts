@@ -49,6 +49,45 @@ describe('openAIPassthroughBody', () => {
   });
 });
 
+/** How many times the text names `stream_options` as a member. */
+const usageMembers = (out: string | Uint8Array) => Buffer.from(out).toString().split('"stream_options"').length - 1;
+
+describe('openAIPassthroughBody asks a stream for usage exactly once, whatever stream_options the client sent', () => {
+  const streamCall = (text: string, over: Partial<OpenAIChatCall> = {}) => call({ raw: Buffer.from(text), body: JSON.parse(text) as Record<string, unknown>, stream: true, ...over });
+
+  it.each([
+    ['stream_options null', '{"model":"gpt-4o","stream":true,"stream_options":null}', { include_usage: true }],
+    ['include_usage false (the client still gets no usage chunk; the gateway meters it)', '{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":false}}', { include_usage: true }],
+    ['vLLM\'s continuous_usage_stats beside it', '{"model":"gpt-4o","stream":true,"stream_options":{"continuous_usage_stats":true}}', { continuous_usage_stats: true, include_usage: true }],
+    ['a duplicate whose last value is null (JSON.parse, and the upstream, read the last)', '{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"stream_options":null}', { include_usage: true }],
+  ])('re-serialises %s, with one stream_options that asks for usage', (_name, text, expected) => {
+    const out = openAIPassthroughBody(streamCall(text), true);
+
+    expect(typeof out).toBe('string');
+    expect(usageMembers(out)).toBe(1);
+    expect((JSON.parse(out as string) as { stream_options: unknown }).stream_options).toEqual(expected);
+  });
+
+  it.each([
+    ['the client’s bytes, the member added', {}, true],
+    ['a body the parameter policy or mending re-serialised (its new raw), the member added', { raw: Buffer.from(JSON.stringify({ model: 'gpt-4o', stream: true, temperature: 1 })), body: { model: 'gpt-4o', stream: true, temperature: 1 } }, true],
+    ['the model swapped for the upstream’s id', { model: 'gpt-4o-2024-08-06' }, true],
+    ['Azure’s deployment in the URL', { model: 'deploy' }, false],
+  ] as const)('names stream_options once in %s', (_name, over, modelInBody) => {
+    const out = openAIPassthroughBody(streamCall('{"model":"gpt-4o","stream":true}', over), modelInBody);
+
+    expect(usageMembers(out)).toBe(1);
+    expect(JSON.parse(Buffer.from(out).toString())).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('sends the bytes as they are when the last of duplicate stream_options asks for usage (what JSON.parse and the upstream read)', () => {
+    const text = '{"model":"gpt-4o","stream":true,"stream_options":null,"stream_options":{"include_usage":true}}';
+    const sent = streamCall(text);
+
+    expect(openAIPassthroughBody(sent, true)).toBe(sent.raw);
+  });
+});
+
 const embeddingsRaw = Buffer.from('{"model": "text-embedding-3-small", "input": ["a", "b"], "dimensions": 8, "stream": true}');
 /** The chat call above, carrying an embeddings body instead. */
 const embeddingsCall = (over: Partial<OpenAIChatCall>): OpenAIChatCall =>
