@@ -37,7 +37,9 @@ export function notFoundAnswer(ref: StoredRef, detail?: string): GatewayError {
  * consistent read of the table (`DynamoStoredHomes`), whose answer is then remembered. A caller
  * that does not own it (`mayUse`) is refused with the provider's own not-found before any upstream
  * is asked. An object the table does not know (made before homes were written, or directly at the
- * provider) has no home: the pool is asked in turn (`tryTargets`), and any key may build on it.
+ * provider) has no home: the pool is asked in turn (`tryTargets`), and any key may build on it;
+ * the account found is remembered with no owner, so each later continuation of it reads the table
+ * again (its maker's write may have been on its way).
  * A failed read fails the call rather than skip the owner check. A call that builds on nothing pays
  * two property reads, and no promise.
  */
@@ -50,7 +52,9 @@ export function continuationOf(call: StoredCall, deps: ProxyDeps): Promise<Conti
 async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps): Promise<Continuation> {
   const caller = callerOwner(call);
   let home: Home | undefined = deps.load.homes.homeOf(ref.id);
-  if (!home && deps.storedHomes) {
+  // A remembered home with no owner was found by asking the pool, perhaps before its maker's batch
+  // reached the table: the table is asked again, or that guess would let any key in for good.
+  if (home?.owner === undefined && deps.storedHomes) {
     const stored = await deps.storedHomes.read(ref.id);
     if (stored) {
       deps.load.homes.remember(ref.id, stored.providerId, stored.accountId, stored.owner);

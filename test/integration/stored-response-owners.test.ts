@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
+import type { TableRef } from '../../lib/store/dynamo';
 import { listUsage } from '../../lib/store/usage';
 import { countCalls } from '../dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
@@ -209,6 +210,26 @@ describe('stored responses belong to their team and are found from the table', (
     expect([plain, cold, calls.get('GetItemCommand') ?? 0]).toEqual([0, 1, 1]);
   });
 
+  it("keeps to its owner a response another instance first found by asking the pool, before the maker's batch reached the table", async () => {
+    // Prepare: instance A's usage batch (with the response's home) held back while B continues the response.
+    const first = await withBatchesHeld(instances.gateways[0]!.table, async () => {
+      const made = await clients.a.mine.responses.create({ model: MODEL, input: openingAwayFrom('More') });
+      const probed = await clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: made.id });
+      expect(probed.output_text).toBe('Echo: More (turn 2)');
+      return made;
+    });
+    await instances.drain();
+    expect(await homes.read(first.id)).toMatchObject({ owner: teamId });
+    const before = requests();
+
+    // Act
+    const refused = await failure(clients.b.rival.responses.create({ model: MODEL, input: 'Tell me', previous_response_id: first.id }));
+
+    // Assess
+    expect(refused).toMatchObject({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id' });
+    expect(requests()).toEqual(before);
+  });
+
   it('writes no home for a response made with store: false', async () => {
     const kept = await clients.a.mine.responses.create({ model: MODEL, input: 'Keep this' });
     const unkept = await clients.a.mine.responses.create({ model: MODEL, input: 'Forget this', store: false });
@@ -320,3 +341,23 @@ describe('stored responses belong to their team and are found from the table', (
     expect(await homes.read(second.id)).toMatchObject({ accountId: holder, keyId: keyIds.rival });
   });
 });
+
+/** Runs `act` with the table's BatchWriteItem calls (usage records, stored homes) held until it ends, as a batch not yet flushed. */
+async function withBatchesHeld<T>(table: TableRef, act: () => Promise<T>): Promise<T> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const name = `hold-batches-${Math.random()}`;
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'BatchWriteItemCommand') await held;
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    return await act();
+  } finally {
+    table.client.middlewareStack.remove(name);
+    release();
+  }
+}
