@@ -31,12 +31,17 @@ export function notFoundAnswer(ref: StoredRef, detail?: string): GatewayError {
   return new GatewayError('invalid_request', `Previous response with id '${ref.id}' not found.`, { code: 'previous_response_not_found', param: 'previous_response_id', ...options });
 }
 
+/** OpenAI's 400 for a call naming both a previous response and a conversation. */
+export const bothStoredRefs = (): GatewayError =>
+  new GatewayError('invalid_request', "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", { code: 'mutually_exclusive_parameters' });
+
 /**
  * The stored object a Responses call builds on (`previous_response_id`, `conversation`), with the
  * account that holds it and whose it is: from this instance's memory (no read), else one
  * consistent read of the table (`DynamoStoredHomes`), whose answer is then remembered. A caller
  * that does not own it (`mayUse`) is refused with the provider's own not-found before any upstream
- * is asked. An object the table does not know (made before homes were written, or directly at the
+ * is asked (and a call naming both a response and a conversation gets OpenAI's 400 for that, as
+ * only one could be checked and followed). An object the table does not know (made before homes were written, or directly at the
  * provider) has no home: the pool is asked in turn (`tryTargets`), and any key may build on it;
  * the account found is remembered with no owner, so each later continuation of it reads the table
  * again (its maker's write may have been on its way).
@@ -50,6 +55,8 @@ export function continuationOf(call: StoredCall, deps: ProxyDeps): Promise<Conti
 }
 
 async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps): Promise<Continuation> {
+  // Only the previous response would be checked and followed: its owner could reach another's conversation at an account that took both.
+  if (ref.kind === 'response' && call.body.conversation != null) throw bothStoredRefs();
   const caller = callerOwner(call);
   let home: Home | undefined = deps.load.homes.homeOf(ref.id);
   // A remembered home with no owner was found by asking the pool, perhaps before its maker's batch

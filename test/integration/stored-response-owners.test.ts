@@ -230,6 +230,30 @@ describe('stored responses belong to their team and are found from the table', (
     expect(requests()).toEqual(before);
   });
 
+  it("refuses a call naming both a previous response and a conversation, as OpenAI does, before any upstream is asked: the owner of the one may not reach another team's other", async () => {
+    // Prepare: a response of alpha's and a conversation of beta's at the same account.
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Ours' });
+    const holder = holderOf(first.id)!;
+    const conversation = await new OpenAI({ apiKey: 'sk-up', baseURL: fakes[holder].url, maxRetries: 0 }).conversations.create({});
+    await clients.a.rival.responses.create({ model: MODEL, input: 'Theirs', conversation: conversation.id });
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const errors = await Promise.all([
+      failure(clients.a.mine.responses.create({ model: MODEL, input: 'Peek', previous_response_id: first.id, conversation: conversation.id })),
+      failure(clients.b.mine.responses.create({ model: MODEL, input: 'Peek', previous_response_id: first.id, conversation: { id: conversation.id }, stream: true })),
+    ]);
+
+    // Assess
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({ status: 400, code: 'mutually_exclusive_parameters', message: "400 Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'." });
+    }
+    expect(requests()).toEqual(before);
+    expect(fakes[holder].conversations.get(conversation.id)).toEqual({ calls: 1 });
+  });
+
   it('writes no home for a response made with store: false', async () => {
     const kept = await clients.a.mine.responses.create({ model: MODEL, input: 'Keep this' });
     const unkept = await clients.a.mine.responses.create({ model: MODEL, input: 'Forget this', store: false });
