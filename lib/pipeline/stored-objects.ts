@@ -1,7 +1,7 @@
 import type { Caller } from '../access/caller';
 import { GatewayError } from '../http/errors';
 import type { Attempt } from '../routing/attempts';
-import { mayUse, ownerOf, storedRefOf, type Home, type StoredRef } from '../routing/response-homes';
+import { MAX_STORED_ID_CHARS, mayUse, ownerOf, storedRefOf, type Home, type StoredRef } from '../routing/response-homes';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { passthroughFor } from './passthrough';
@@ -80,6 +80,8 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
  * the table with the call's usage record (`ctx.storedHomes`).
  */
 export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: StoredCall, ctx: RequestContext, deps: ProxyDeps): void {
+  // Not a real provider's id (an upstream that ignored it accepted it): kept nowhere, and an item over DynamoDB's 2 KB key would fail its whole batch.
+  if (ref.id.length > MAX_STORED_ID_CHARS) return;
   deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner);
   (ctx.storedHomes ??= []).push({ ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() });
 }

@@ -1,5 +1,5 @@
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Home, StoredRef } from '../routing/response-homes';
+import { MAX_STORED_ID_CHARS, type Home, type StoredRef } from '../routing/response-homes';
 import type { TableRef } from './dynamo';
 import { TABLE_SHAPE, storedHomeKey } from './table';
 
@@ -77,6 +77,8 @@ export class DynamoStoredHomes implements StoredHomeStore {
   ) {}
 
   async read(id: string): Promise<StoredHome | undefined> {
+    // None is written (`madeAt`), and DynamoDB refuses a key over 2 KB: a client's made-up id would be a 500.
+    if (id.length > MAX_STORED_ID_CHARS) return undefined;
     const key = storedHomeKey(id);
     const out = await this.table.client.send(new GetItemCommand({ TableName: this.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
     return storedHomeOf(id, out.Item, this.now());

@@ -254,6 +254,31 @@ describe('stored responses belong to their team and are found from the table', (
     expect(fakes[holder].conversations.get(conversation.id)).toEqual({ calls: 1 });
   });
 
+  it("answers an id longer than any provider's as an unknown one, reading nothing (DynamoDB refuses a key over 2 KB)", async () => {
+    // Prepare
+    const long = `resp_${'x'.repeat(3000)}`;
+    const calls = countCalls(instances.gateways[1]!.table);
+    await clients.b.mine.models.list();
+    const readsBefore = calls.get('GetItemCommand') ?? 0;
+
+    // Act
+    const errors = await Promise.all([
+      failure(clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: long })),
+      failure(clients.b.mine.responses.create({ model: MODEL, input: 'More', conversation: `conv_${'x'.repeat(3000)}` })),
+      failure(clients.b.mine.responses.retrieve(long)),
+      failure(clients.b.mine.responses.delete(long)),
+    ]);
+
+    // Assess
+    expect(errors.map((err) => [(err as { status?: number }).status, (err as { code?: string }).code ?? null])).toEqual([
+      [400, 'previous_response_not_found'],
+      [404, null],
+      [404, null],
+      [404, null],
+    ]);
+    expect((calls.get('GetItemCommand') ?? 0) - readsBefore).toBe(0);
+  });
+
   it('writes no home for a response made with store: false', async () => {
     const kept = await clients.a.mine.responses.create({ model: MODEL, input: 'Keep this' });
     const unkept = await clients.a.mine.responses.create({ model: MODEL, input: 'Forget this', store: false });
