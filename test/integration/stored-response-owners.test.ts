@@ -334,6 +334,10 @@ describe('stored responses belong to their team and are found from the table', (
     }
     expect(requests()).toEqual(before);
     expect(fakes[holderOf(first.id)!].stored.has(first.id)).toBe(true);
+    await instances.drain();
+    const records = [...(await listUsage(instances.gateways[0]!.table, keyIds.rival, today())), ...(await listUsage(instances.gateways[0]!.table, keyIds.loner, today()))].slice(-4);
+    // The refusals name no model: the response's would tell a stranger something of it.
+    expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.attempts, r.account])).toEqual(Array(4).fill(['openai-responses', '', 404, 'error', 0, undefined]));
   });
 
   it("deletes a stored response at its account and forgets its home: the deleting instance answers 404 itself after, another that still remembers it gets the account's 404", async () => {
