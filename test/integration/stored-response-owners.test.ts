@@ -279,6 +279,32 @@ describe('stored responses belong to their team and are found from the table', (
     expect((calls.get('GetItemCommand') ?? 0) - readsBefore).toBe(0);
   });
 
+  it("fails a continuation and a retrieve closed (500, nothing revealed) when the table cannot be read, asking no upstream; the next call goes on as before", async () => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Guarded' });
+    await instances.drain();
+    await clients.b.mine.models.list();
+    const before = requests();
+
+    // Act
+    const errors = await withReadsFailing(instances.gateways[1]!.table, () =>
+      Promise.all([
+        failure(clients.b.rival.responses.create({ model: MODEL, input: 'Tell me', previous_response_id: first.id })),
+        failure(clients.b.rival.responses.retrieve(first.id)),
+      ]),
+    );
+    const after = await clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: first.id });
+
+    // Assess
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+      expect(err).toMatchObject({ status: 500, message: '500 The gateway failed to handle this request.' });
+    }
+    expect(after.output_text).toBe('Echo: More (turn 2)');
+    const now = requests();
+    expect(ACCOUNTS.map((id) => now[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holderOf(first.id) ? 1 : 0)));
+  });
+
   it('writes no home for a response made with store: false', async () => {
     const kept = await clients.a.mine.responses.create({ model: MODEL, input: 'Keep this' });
     const unkept = await clients.a.mine.responses.create({ model: MODEL, input: 'Forget this', store: false });
@@ -412,5 +438,22 @@ async function withBatchesHeld<T>(table: TableRef, act: () => Promise<T>): Promi
   } finally {
     table.client.middlewareStack.remove(name);
     release();
+  }
+}
+
+/** Runs `act` with the table's GetItem calls failing, as a throttled or unreachable table would. */
+async function withReadsFailing<T>(table: TableRef, act: () => Promise<T>): Promise<T> {
+  const name = `fail-reads-${Math.random()}`;
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'GetItemCommand') throw Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' });
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    return await act();
+  } finally {
+    table.client.middlewareStack.remove(name);
   }
 }
