@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
@@ -303,6 +304,54 @@ describe('stored responses belong to their team and are found from the table', (
     expect(after.output_text).toBe('Echo: More (turn 2)');
     const now = requests();
     expect(ACCOUNTS.map((id) => now[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holderOf(first.id) ? 1 : 0)));
+  });
+
+  it("finds a stored response by its exact id alone: another case, padding, '..' or a slash in the path is an unknown id, and an encoded one is the id it decodes to, for its owner only", async () => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Exact ids' });
+    await instances.drain();
+    const holder = holderOf(first.id)!;
+    const keys = { mine: clients.b.mine.apiKey, rival: clients.b.rival.apiKey };
+    // node:http sends the path as written (fetch would resolve '..' before it left).
+    const get = (path: string, who: keyof typeof keys = 'mine', method = 'GET') =>
+      new Promise<[number, string]>((resolve, reject) => {
+        const req = request(`${instances.gateways[1]!.url}/`, { path, method, headers: { authorization: `Bearer ${keys[who]}` } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve([res.statusCode!, (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { message: string } }).error?.message ?? 'ok']));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const encoded = first.id.replace('_', '%5F');
+    const before = requests();
+
+    // Act
+    const answers = [
+      await get(`/v1/responses/${first.id.toUpperCase()}`),
+      await get(`/v1/responses/%20${first.id}`),
+      await get('/v1/responses/..'),
+      await get('/v1/responses/%2e%2e'),
+      await get(`/v1/responses/${first.id}%2Finput_items`),
+      await get(`/v1/responses/${encoded}`, 'rival'),
+      await get(`/v1/responses/${encoded}`),
+      await get(`/v1/responses/${first.id}`, 'mine', 'PUT'),
+    ];
+
+    // Assess
+    expect(answers).toEqual([
+      [404, `Response with id '${first.id.toUpperCase()}' not found.`],
+      [404, `Response with id ' ${first.id}' not found.`],
+      [404, "Response with id '..' not found."],
+      [404, "Response with id '..' not found."],
+      [404, `Response with id '${first.id}/input_items' not found.`],
+      [404, `Response with id '${first.id}' not found.`],
+      [200, 'ok'],
+      [405, expect.any(String)],
+    ]);
+    const now = requests();
+    expect(ACCOUNTS.map((id) => now[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holder ? 1 : 0)));
+    expect(fakes[holder].requests.at(-1)).toMatchObject({ method: 'GET', path: `/v1/responses/${first.id}` });
   });
 
   it('writes no home for a response made with store: false', async () => {
