@@ -342,8 +342,8 @@ describe('stored responses belong to their team and are found from the table', (
     expect(answers).toEqual([
       [404, `Response with id '${first.id.toUpperCase()}' not found.`],
       [404, `Response with id ' ${first.id}' not found.`],
-      [404, "Response with id '..' not found."],
-      [404, "Response with id '..' not found."],
+      [404, 'Unknown request URL: GET /v1/responses/...'],
+      [404, 'Unknown request URL: GET /v1/responses/%2e%2e.'],
       [404, `Response with id '${first.id}/input_items' not found.`],
       [404, `Response with id '${first.id}' not found.`],
       [200, 'ok'],
@@ -394,6 +394,7 @@ describe('stored responses belong to their team and are found from the table', (
     const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Private' });
     await instances.drain();
     const before = requests();
+    const started = new Date().toISOString();
 
     const errors = await Promise.all([
       failure(clients.b.rival.responses.retrieve(first.id)),
@@ -410,7 +411,7 @@ describe('stored responses belong to their team and are found from the table', (
     expect(requests()).toEqual(before);
     expect(fakes[holderOf(first.id)!].stored.has(first.id)).toBe(true);
     await instances.drain();
-    const records = [...(await listUsage(instances.gateways[0]!.table, keyIds.rival, today())), ...(await listUsage(instances.gateways[0]!.table, keyIds.loner, today()))].slice(-4);
+    const records = [...(await listUsage(instances.gateways[0]!.table, keyIds.rival, today())), ...(await listUsage(instances.gateways[0]!.table, keyIds.loner, today()))].filter((r) => String(r.at) >= started);
     // The refusals name no model: the response's would tell a stranger something of it.
     expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.attempts, r.account])).toEqual(Array(4).fill(['openai-responses', '', 404, 'error', 0, undefined]));
   });
