@@ -1,3 +1,4 @@
+import { BatchWriteItemCommand, type BatchWriteItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { startTestTable } from '../../test/dynalite';
 import type { TableRef } from './dynamo';
 import { DynamoStoredHomes, STORED_HOME_DAYS, storedHomeItem, storedHomeOf, type StoredHome } from './stored-homes';
@@ -104,5 +105,29 @@ describe('stored homes in the table', () => {
     await sink.drain();
 
     expect(batches).toEqual([24, 2]);
+  });
+
+  it('retries a home the table left unprocessed with its batch, and names no request as lost for a home alone', async () => {
+    // Prepare: the first BatchWriteItem writes all but the home and hands it back, as DynamoDB does under load.
+    const lost: string[][] = [];
+    let sends = 0;
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      const [stored, rest] = [writes.filter((w) => w.PutRequest?.Item?.PK?.S?.startsWith('STORED#')), writes.filter((w) => !w.PutRequest?.Item?.PK?.S?.startsWith('STORED#'))];
+      const now = sends++ === 0 ? rest : writes;
+      if (now.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: now } }));
+      return { UnprocessedItems: now === rest && stored.length ? { [table.tableName]: stored } : {} };
+    };
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, onError: (_err, ids) => lost.push(ids) });
+
+    // Act
+    sink.record({ ...usage, requestId: 'req-retried' }, [home({ ref: { kind: 'response', id: 'resp_retried' } })]);
+    await sink.drain();
+
+    // Assess
+    expect(sends).toBe(2);
+    expect(await new DynamoStoredHomes(table, () => MADE).read('resp_retried')).toMatchObject({ owner: 'team_a' });
+    expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toContain('req-retried');
+    expect(lost).toEqual([]);
   });
 });
