@@ -471,39 +471,30 @@ describe('stored responses belong to their team and are found from the table', (
   });
 });
 
+/** Runs `act` with each of the table's `command` calls first going through `meddle` (which may wait, or throw). */
+async function meddling<T>(table: TableRef, command: string, meddle: () => Promise<void>, act: () => Promise<T>): Promise<T> {
+  const name = `meddle-${Math.random()}`;
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === command) await meddle();
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    return await act();
+  } finally {
+    table.client.middlewareStack.remove(name);
+  }
+}
+
 /** Runs `act` with the table's BatchWriteItem calls (usage records, stored homes) held until it ends, as a batch not yet flushed. */
 async function withBatchesHeld<T>(table: TableRef, act: () => Promise<T>): Promise<T> {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
-  const name = `hold-batches-${Math.random()}`;
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'BatchWriteItemCommand') await held;
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  try {
-    return await act();
-  } finally {
-    table.client.middlewareStack.remove(name);
-    release();
-  }
+  return meddling(table, 'BatchWriteItemCommand', () => held, act).finally(release);
 }
 
 /** Runs `act` with the table's GetItem calls failing, as a throttled or unreachable table would. */
-async function withReadsFailing<T>(table: TableRef, act: () => Promise<T>): Promise<T> {
-  const name = `fail-reads-${Math.random()}`;
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'GetItemCommand') throw Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' });
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  try {
-    return await act();
-  } finally {
-    table.client.middlewareStack.remove(name);
-  }
-}
+const withReadsFailing = <T>(table: TableRef, act: () => Promise<T>): Promise<T> =>
+  meddling(table, 'GetItemCommand', () => Promise.reject(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' })), act);
