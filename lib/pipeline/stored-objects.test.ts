@@ -120,4 +120,16 @@ describe('madeAt', () => {
 
     expect([ctx.storedHomes?.length ?? 0, deps.load.homes.size]).toEqual([kept, kept]);
   });
+
+  it.each<[string, Record<string, unknown>, true | undefined]>([
+    ['a response made on its own: kept 30 days', { input: 'Hi' }, undefined],
+    ['a response made in a conversation: kept as long as the conversation', { input: 'Hi', conversation: { id: 'conv_1' } }, true],
+  ])('marks %s', (_name, body, untilDeleted) => {
+    const deps = { ...depsWith(), now: () => 0 } as unknown as ProxyDeps;
+    const ctx = {} as RequestContext;
+
+    madeAt({ kind: 'response', id: 'resp_1' }, attempt, 'team_a', call(body), ctx, deps);
+
+    expect(ctx.storedHomes?.[0]?.untilDeleted).toBe(untilDeleted);
+  });
 });

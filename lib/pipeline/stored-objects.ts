@@ -3,6 +3,7 @@ import { GatewayError } from '../http/errors';
 import type { Attempt } from '../routing/attempts';
 import { MAX_STORED_ID_CHARS, mayUse, ownerOf, storedRefOf, type Home, type StoredRef } from '../routing/response-homes';
 import type { RequestContext } from './context';
+import type { StoredHome } from '../store/stored-homes';
 import type { ProxyDeps } from './deps';
 import { passthroughFor } from './passthrough';
 import type { Continuation } from './try-targets';
@@ -83,5 +84,8 @@ export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: St
   // Not a real provider's id (an upstream that ignored it accepted it): kept nowhere, and an item over DynamoDB's 2 KB key would fail its whole batch.
   if (ref.id.length > MAX_STORED_ID_CHARS) return;
   deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner);
-  (ctx.storedHomes ??= []).push({ ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() });
+  const home: StoredHome = { ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() };
+  // A response made in a conversation is kept as long as it (no 30-day TTL at OpenAI), and so is its home.
+  if (ref.kind === 'response' && call.body.conversation != null) home.untilDeleted = true;
+  (ctx.storedHomes ??= []).push(home);
 }

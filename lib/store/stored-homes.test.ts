@@ -35,13 +35,25 @@ describe('storedHomeItem', () => {
   });
 });
 
+describe('storedHomeItem TTL', () => {
+  const ttlOf = (over: Partial<StoredHome>) => storedHomeItem(home(over)).ttl?.N;
+  it.each<[string, Partial<StoredHome>, string | undefined]>([
+    ['a response: 30 days, as OpenAI keeps one', {}, String(MADE / 1000 + STORED_HOME_DAYS * 86_400)],
+    ['a conversation: none, as OpenAI keeps one until it is deleted', { ref: { kind: 'conversation', id: 'conv_1' } }, undefined],
+    ["a response made in a conversation: none, as its items are the conversation's", { untilDeleted: true }, undefined],
+  ])('gives %s', (_name, over, expected) => {
+    expect(ttlOf(over)).toBe(expected);
+  });
+});
+
 describe('storedHomeOf', () => {
   const item = storedHomeItem(home({ ref: { kind: 'conversation', id: 'conv_1' } }));
   const without = (field: string) => Object.fromEntries(Object.entries(item).filter(([k]) => k !== field));
   it.each<[string, Parameters<typeof storedHomeOf>[1], number, StoredHome | undefined]>([
     ['an item as written', item, MADE, home({ ref: { kind: 'conversation', id: 'conv_1' } })],
     ['no item', undefined, MADE, undefined],
-    ['an item past its TTL that DynamoDB has not deleted yet', item, MADE + (STORED_HOME_DAYS * 86_400 + 1) * 1000, undefined],
+    ['an item past its TTL that DynamoDB has not deleted yet', { ...item, ttl: { N: String(MADE / 1000 + STORED_HOME_DAYS * 86_400) } }, MADE + (STORED_HOME_DAYS * 86_400 + 1) * 1000, undefined],
+    ["a conversation's item (no TTL) long after", item, MADE + 365 * 86_400_000, home({ ref: { kind: 'conversation', id: 'conv_1' } })],
     ['an item without an owner', without('owner'), MADE, undefined],
     ['an item without an account', without('account'), MADE, undefined],
     ['an item of another kind', { ...item, kind: { S: 'file' } }, MADE, undefined],

@@ -15,6 +15,11 @@ export interface StoredHome extends Required<Home> {
   model: string;
   /** Epoch ms. */
   createdAt: number;
+  /**
+   * Kept by the provider until deleted: a response made in a conversation (OpenAI: "Conversation
+   * objects and items in them are not subject to the 30 day TTL"). A conversation always is.
+   */
+  untilDeleted?: true;
 }
 
 /**
@@ -30,7 +35,11 @@ export interface StoredHomeStore {
 const n = (v: number): AttributeValue => ({ N: String(v) });
 
 /**
- * The table item of a stored object's home (`storedHomeKey`), its TTL `STORED_HOME_DAYS` after it was made.
+ * The table item of a stored object's home (`storedHomeKey`), its TTL `STORED_HOME_DAYS` after it
+ * was made, as the provider keeps a response; none for a conversation and what is made in one,
+ * which the provider keeps until deleted: a home gone before its object would leave the object to
+ * whoever names it first (a conversation is claimed by its first caller, a response with no home
+ * is anyone's).
  *
  * @example
  * storedHomeItem({ ref: { kind: 'response', id: 'resp_1' }, providerId: 'openai', accountId: 'b', owner: 'team_a', keyId: 'key_1', model: 'gpt-4o', createdAt: 0 })
@@ -48,7 +57,7 @@ export function storedHomeItem(home: StoredHome): Record<string, AttributeValue>
     keyId: { S: home.keyId },
     model: { S: home.model },
     createdAt: n(home.createdAt),
-    [TABLE_SHAPE.ttlAttribute]: n(Math.floor(home.createdAt / 1000) + STORED_HOME_DAYS * 86_400),
+    ...(home.ref.kind === 'conversation' || home.untilDeleted ? {} : { [TABLE_SHAPE.ttlAttribute]: n(Math.floor(home.createdAt / 1000) + STORED_HOME_DAYS * 86_400) }),
   };
 }
 

@@ -471,6 +471,49 @@ describe('stored responses belong to their team and are found from the table', (
   });
 });
 
+
+describe("a conversation's home outlives OpenAI's 30 days for responses, as the conversation does", () => {
+  let fake: FakeOpenAI;
+  let instances: Instances;
+  let shift = 0;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const config = parseConfig({
+      providers: [{ id: 'solo', type: 'openai', accounts: [{ id: 'one', baseUrl: fake.url, apiKey: { env: 'UP' } }] }],
+      models: [{ name: MODEL, price: { input: 1, output: 2 }, targets: [{ provider: 'solo', model: MODEL }] }],
+    });
+    instances = await startInstances({ config, count: 1, tableName: 'stored-lasting', credentials: { UP: 'sk-up' }, now: () => Date.now() + shift });
+  });
+  afterAll(async () => {
+    await instances?.close();
+    await fake?.close();
+  });
+
+  it("keeps a team's conversation, and a response made in it, from another team after 31 idle days, on an instance that never saw them", async () => {
+    // Prepare
+    const [alpha, beta] = [await instances.createTeam({ name: 'alpha' }), await instances.createTeam({ name: 'beta' })];
+    const [mine, rival] = [await instances.createKey({ name: 'a', teamId: alpha.id }), await instances.createKey({ name: 'b', teamId: beta.id })];
+    const conversation = await new OpenAI({ apiKey: 'sk-up', baseURL: fake.url, maxRetries: 0 }).conversations.create({});
+    const made = await new OpenAI({ apiKey: mine.key, baseURL: `${instances.gateways[0]!.url}/v1`, maxRetries: 0 }).responses.create({ model: MODEL, input: 'Our plans', conversation: conversation.id });
+    await instances.drain();
+    shift = 31 * 86_400_000;
+    const fresh = await instances.start();
+    const client = new OpenAI({ apiKey: rival.key, baseURL: `${fresh.url}/v1`, maxRetries: 0 });
+    const before = fake.requests.length;
+
+    // Act
+    const errors = await Promise.all([
+      client.responses.create({ model: MODEL, input: 'Peek', conversation: conversation.id }).then(() => undefined, (e: unknown) => e),
+      client.responses.create({ model: MODEL, input: 'Peek', previous_response_id: made.id }).then(() => undefined, (e: unknown) => e),
+      client.responses.retrieve(made.id).then(() => undefined, (e: unknown) => e),
+    ]);
+
+    // Assess
+    expect(errors.map((e) => (e as { status?: number } | undefined)?.status)).toEqual([404, 400, 404]);
+    expect(fake.requests.length).toBe(before);
+  });
+});
 /** Runs `act` with each of the table's `command` calls first going through `meddle` (which may wait, or throw). */
 async function meddling<T>(table: TableRef, command: string, meddle: () => Promise<void>, act: () => Promise<T>): Promise<T> {
   const name = `meddle-${Math.random()}`;
