@@ -402,6 +402,7 @@ describe('stored responses belong to their team and are found from the table', (
       failure(clients.b.loner.responses.inputItems.list(first.id)),
       failure(clients.b.rival.responses.cancel(first.id)),
       failure(clients.b.mine.responses.retrieve('resp_nowhere')),
+      failure(clients.b.rival.responses.retrieve(first.id, { stream: true })),
     ]);
 
     for (const [i, err] of errors.entries()) {
@@ -413,7 +414,7 @@ describe('stored responses belong to their team and are found from the table', (
     await instances.drain();
     const records = [...(await listUsage(instances.gateways[0]!.table, keyIds.rival, today())), ...(await listUsage(instances.gateways[0]!.table, keyIds.loner, today()))].filter((r) => String(r.at) >= started);
     // The refusals name no model: the response's would tell a stranger something of it.
-    expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.attempts, r.account])).toEqual(Array(4).fill(['openai-responses', '', 404, 'error', 0, undefined]));
+    expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.attempts, r.account])).toEqual(Array(5).fill(['openai-responses', '', 404, 'error', 0, undefined]));
   });
 
   it("deletes a stored response at its account and forgets its home: the deleting instance answers 404 itself after, another that still remembers it gets the account's 404", async () => {
