@@ -142,4 +142,25 @@ describe('stored homes in the table', () => {
     expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toContain('req-retried');
     expect(lost).toEqual([]);
   });
+
+  it('names the homes it could not write apart from the usage records, so a lost home is seen (its object is anyone\'s on another instance)', async () => {
+    // Prepare: the table never takes the home.
+    const lost: Array<[string[], string[] | undefined]> = [];
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      const stored = writes.filter((w) => w.PutRequest?.Item?.PK?.S?.startsWith('STORED#'));
+      const rest = writes.filter((w) => !stored.includes(w));
+      if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
+      return { UnprocessedItems: stored.length ? { [table.tableName]: stored } : {} };
+    };
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, onError: (_err, ids, homes) => lost.push([ids, homes]) });
+
+    // Act
+    sink.record({ ...usage, requestId: 'req-home-lost' }, [home({ ref: { kind: 'response', id: 'resp_lost' } })]);
+    await sink.drain();
+
+    // Assess
+    expect(lost).toEqual([[[], ['resp_lost']]]);
+    expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toContain('req-home-lost');
+  });
 });
