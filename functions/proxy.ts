@@ -42,7 +42,7 @@ export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
     healthStore: new DynamoHealthStore(table),
     usage: new DynamoUsageSink(table, {
       retentionDays: config.usage.retentionDays,
-      onError: (err, requestIds) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, error: err as Error }),
+      onError: (err, requestIds, homes) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, ...(homes.length ? { lostHomes: homes } : {}), error: err as Error }),
     }),
     // Read only for models whose config sets `cache`.
     responseCache: new DynamoResponseCache(table),

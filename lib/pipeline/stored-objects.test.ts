@@ -1,10 +1,12 @@
 import type { Caller } from '../access/caller';
 import { GatewayError } from '../http/errors';
 import { AccountLoad } from '../routing/account-load';
-import type { StoredRef } from '../routing/response-homes';
+import type { Attempt } from '../routing/attempts';
+import { MAX_STORED_ID_CHARS, type StoredRef } from '../routing/response-homes';
 import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
+import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
-import { continuationOf, notFoundAnswer } from './stored-objects';
+import { continuationOf, madeAt, notFoundAnswer } from './stored-objects';
 
 /** The table's homes in memory, counting its reads: what a call costs in reads is what these tests assert. */
 class CountingHomes implements StoredHomeStore {
@@ -101,5 +103,33 @@ describe('continuationOf', () => {
     const deps = depsWith();
 
     expect((await continuationOf(call({ previous_response_id: 'resp_1' }), deps))?.home).toBeUndefined();
+  });
+});
+
+describe('madeAt', () => {
+  const attempt = { provider: { id: 'pool' }, account: { id: 'two' }, model: 'gpt-4o' } as unknown as Attempt;
+
+  it.each([
+    ['a provider-sized id', `conv_${'x'.repeat(MAX_STORED_ID_CHARS - 5)}`, 1],
+    ['an id longer than any provider gives (an upstream that ignored it took it)', `conv_${'x'.repeat(MAX_STORED_ID_CHARS - 4)}`, 0],
+  ])('keeps %s in memory and in the call\'s batch, or neither', (_name, id, kept) => {
+    const deps = { ...depsWith(), now: () => 0 } as unknown as ProxyDeps;
+    const ctx = {} as RequestContext;
+
+    madeAt({ kind: 'conversation', id }, attempt, 'team_a', call({ conversation: id }), ctx, deps);
+
+    expect([ctx.storedHomes?.length ?? 0, deps.load.homes.size]).toEqual([kept, kept]);
+  });
+
+  it.each<[string, Record<string, unknown>, true | undefined]>([
+    ['a response made on its own: kept 30 days', { input: 'Hi' }, undefined],
+    ['a response made in a conversation: kept as long as the conversation', { input: 'Hi', conversation: { id: 'conv_1' } }, true],
+  ])('marks %s', (_name, body, untilDeleted) => {
+    const deps = { ...depsWith(), now: () => 0 } as unknown as ProxyDeps;
+    const ctx = {} as RequestContext;
+
+    madeAt({ kind: 'response', id: 'resp_1' }, attempt, 'team_a', call(body), ctx, deps);
+
+    expect(ctx.storedHomes?.[0]?.untilDeleted).toBe(untilDeleted);
   });
 });

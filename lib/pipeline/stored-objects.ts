@@ -1,8 +1,9 @@
 import type { Caller } from '../access/caller';
 import { GatewayError } from '../http/errors';
 import type { Attempt } from '../routing/attempts';
-import { mayUse, ownerOf, storedRefOf, type Home, type StoredRef } from '../routing/response-homes';
+import { MAX_STORED_ID_CHARS, mayUse, ownerOf, storedRefOf, type Home, type StoredRef } from '../routing/response-homes';
 import type { RequestContext } from './context';
+import type { StoredHome } from '../store/stored-homes';
 import type { ProxyDeps } from './deps';
 import { passthroughFor } from './passthrough';
 import type { Continuation } from './try-targets';
@@ -31,13 +32,20 @@ export function notFoundAnswer(ref: StoredRef, detail?: string): GatewayError {
   return new GatewayError('invalid_request', `Previous response with id '${ref.id}' not found.`, { code: 'previous_response_not_found', param: 'previous_response_id', ...options });
 }
 
+/** OpenAI's 400 for a call naming both a previous response and a conversation. */
+export const bothStoredRefs = (): GatewayError =>
+  new GatewayError('invalid_request', "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", { code: 'mutually_exclusive_parameters' });
+
 /**
  * The stored object a Responses call builds on (`previous_response_id`, `conversation`), with the
  * account that holds it and whose it is: from this instance's memory (no read), else one
  * consistent read of the table (`DynamoStoredHomes`), whose answer is then remembered. A caller
  * that does not own it (`mayUse`) is refused with the provider's own not-found before any upstream
- * is asked. An object the table does not know (made before homes were written, or directly at the
- * provider) has no home: the pool is asked in turn (`tryTargets`), and any key may build on it.
+ * is asked (and a call naming both a response and a conversation gets OpenAI's 400 for that, as
+ * only one could be checked and followed). An object the table does not know (made before homes were written, or directly at the
+ * provider) has no home: the pool is asked in turn (`tryTargets`), and any key may build on it;
+ * the account found is remembered with no owner, so each later continuation of it reads the table
+ * again (its maker's write may have been on its way).
  * A failed read fails the call rather than skip the owner check. A call that builds on nothing pays
  * two property reads, and no promise.
  */
@@ -48,9 +56,13 @@ export function continuationOf(call: StoredCall, deps: ProxyDeps): Promise<Conti
 }
 
 async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps): Promise<Continuation> {
+  // Only the previous response would be checked and followed: its owner could reach another's conversation at an account that took both.
+  if (ref.kind === 'response' && call.body.conversation != null) throw bothStoredRefs();
   const caller = callerOwner(call);
   let home: Home | undefined = deps.load.homes.homeOf(ref.id);
-  if (!home && deps.storedHomes) {
+  // A remembered home with no owner was found by asking the pool, perhaps before its maker's batch
+  // reached the table: the table is asked again, or that guess would let any key in for good.
+  if (home?.owner === undefined && deps.storedHomes) {
     const stored = await deps.storedHomes.read(ref.id);
     if (stored) {
       deps.load.homes.remember(ref.id, stored.providerId, stored.accountId, stored.owner);
@@ -69,6 +81,11 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
  * the table with the call's usage record (`ctx.storedHomes`).
  */
 export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: StoredCall, ctx: RequestContext, deps: ProxyDeps): void {
+  // Not a real provider's id (an upstream that ignored it accepted it): kept nowhere, and an item over DynamoDB's 2 KB key would fail its whole batch.
+  if (ref.id.length > MAX_STORED_ID_CHARS) return;
   deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner);
-  (ctx.storedHomes ??= []).push({ ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() });
+  const home: StoredHome = { ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() };
+  // A response made in a conversation is kept as long as it (no 30-day TTL at OpenAI), and so is its home.
+  if (ref.kind === 'response' && call.body.conversation != null) home.untilDeleted = true;
+  (ctx.storedHomes ??= []).push(home);
 }

@@ -12,6 +12,12 @@ describe('storedResponseOperations', () => {
     ['/v1/responses/resp_1/output_items', undefined],
     ['/v1/responses/resp_1/input_items/extra', undefined],
     ['/v1/responses/%E0%A4%A', undefined],
+    // A URL resolves these (escaped too): a home kept for such an id (a lenient upstream took it as a conversation's) would send the call to the endpoint's parent.
+    ['/v1/responses/..', undefined],
+    ['/v1/responses/%2E%2e', undefined],
+    ['/v1/responses/./input_items', undefined],
+    ['/v1/responses/%2e/cancel', undefined],
+    ['/v1/responses/...', { GET: { id: '...', action: 'retrieve' }, DELETE: { id: '...', action: 'delete' } }],
   ])('reads %s', (path, expected) => {
     expect(storedResponseOperations(path)).toEqual(expected);
   });

@@ -38,6 +38,8 @@ export function storedResponseOperations(path: string): Partial<Record<'GET' | '
   } catch {
     return undefined;
   }
+  // A URL resolves a dot segment, escaped or not: the upstream call would go to the Responses endpoint's parent.
+  if (id === '.' || id === '..') return undefined;
   if (match[2] === 'input_items') return { GET: { id, action: 'input_items' } };
   if (match[2] === 'cancel') return { POST: { id, action: 'cancel' } };
   return { GET: { id, action: 'retrieve' }, DELETE: { id, action: 'delete' } };

@@ -56,4 +56,79 @@ describe('RecentlyUsed', () => {
     expect(Array.from({ length: 120 }, (_, k) => recent.peek(k)).filter((v) => v !== undefined).sort((a, b) => a! - b!)).toEqual([...order].sort((a, b) => a - b));
     expect(recent.size).toBe(order.length);
   });
+
+  /** The reference: the order of use as a plain array, least recently used first. */
+  class ListModel {
+    entries: Array<[number, number]> = [];
+    constructor(readonly max: number) {}
+    #at = (key: number) => this.entries.findIndex(([k]) => k === key);
+    get(key: number): number | undefined {
+      const at = this.#at(key);
+      if (at < 0) return undefined;
+      const [entry] = this.entries.splice(at, 1);
+      this.entries.push(entry!);
+      return entry![1];
+    }
+    peek = (key: number) => this.entries[this.#at(key)]?.[1];
+    set(key: number, value: number): void {
+      const at = this.#at(key);
+      if (at >= 0) this.entries.splice(at, 1);
+      else if (this.entries.length >= this.max) this.entries.shift();
+      this.entries.push([key, value]);
+    }
+    delete(key: number): void {
+      const at = this.#at(key);
+      if (at >= 0) this.entries.splice(at, 1);
+    }
+    clear(): void {
+      this.entries = [];
+    }
+  }
+
+  it.each([
+    [1, 1],
+    [2, 2],
+    [7, 3],
+    [50, 4],
+  ])('agrees with a plain list after every step of a random mix of get, peek, set, delete and clear (max %i, seed %i)', (max, seed) => {
+    // Prepare: a seeded generator (mulberry32), so a failure replays.
+    let state = seed;
+    const random = () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const keys = max * 3;
+    const recent = new RecentlyUsed<number, number>(max);
+    const model = new ListModel(max);
+
+    for (let step = 0; step < 4_000; step++) {
+      // Act
+      const key = Math.floor(random() * keys);
+      const roll = random();
+      if (roll < 0.3) {
+        const [got, want] = [recent.get(key), model.get(key)];
+        if (got !== want) expect({ step, get: got }).toEqual({ step, get: want });
+      } else if (roll < 0.4) {
+        const [got, want] = [recent.peek(key), model.peek(key)];
+        if (got !== want) expect({ step, peek: got }).toEqual({ step, peek: want });
+      }
+      else if (roll < 0.8) {
+        recent.set(key, step);
+        model.set(key, step);
+      } else if (roll < 0.995) {
+        recent.delete(key);
+        model.delete(key);
+      } else {
+        recent.clear();
+        model.clear();
+      }
+
+      // Assess: the same entries with the same values (peek leaves the order be); one expect per step, and only on a difference (jest's matchers are the slow part).
+      const got = Array.from({ length: keys }, (_, k) => recent.peek(k));
+      const want = Array.from({ length: keys }, (_, k) => model.peek(k));
+      if (recent.size !== model.entries.length || got.some((v, k) => v !== want[k])) expect({ step, size: recent.size, got }).toEqual({ step, size: model.entries.length, got: want });
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { BatchWriteItemCommand, type BatchWriteItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { startTestTable } from '../../test/dynalite';
 import type { TableRef } from './dynamo';
 import { DynamoStoredHomes, STORED_HOME_DAYS, storedHomeItem, storedHomeOf, type StoredHome } from './stored-homes';
@@ -34,13 +35,25 @@ describe('storedHomeItem', () => {
   });
 });
 
+describe('storedHomeItem TTL', () => {
+  const ttlOf = (over: Partial<StoredHome>) => storedHomeItem(home(over)).ttl?.N;
+  it.each<[string, Partial<StoredHome>, string | undefined]>([
+    ['a response: 30 days, as OpenAI keeps one', {}, String(MADE / 1000 + STORED_HOME_DAYS * 86_400)],
+    ['a conversation: none, as OpenAI keeps one until it is deleted', { ref: { kind: 'conversation', id: 'conv_1' } }, undefined],
+    ["a response made in a conversation: none, as its items are the conversation's", { untilDeleted: true }, undefined],
+  ])('gives %s', (_name, over, expected) => {
+    expect(ttlOf(over)).toBe(expected);
+  });
+});
+
 describe('storedHomeOf', () => {
   const item = storedHomeItem(home({ ref: { kind: 'conversation', id: 'conv_1' } }));
   const without = (field: string) => Object.fromEntries(Object.entries(item).filter(([k]) => k !== field));
   it.each<[string, Parameters<typeof storedHomeOf>[1], number, StoredHome | undefined]>([
     ['an item as written', item, MADE, home({ ref: { kind: 'conversation', id: 'conv_1' } })],
     ['no item', undefined, MADE, undefined],
-    ['an item past its TTL that DynamoDB has not deleted yet', item, MADE + (STORED_HOME_DAYS * 86_400 + 1) * 1000, undefined],
+    ['an item past its TTL that DynamoDB has not deleted yet', { ...item, ttl: { N: String(MADE / 1000 + STORED_HOME_DAYS * 86_400) } }, MADE + (STORED_HOME_DAYS * 86_400 + 1) * 1000, undefined],
+    ["a conversation's item (no TTL) long after", item, MADE + 365 * 86_400_000, home({ ref: { kind: 'conversation', id: 'conv_1' } })],
     ['an item without an owner', without('owner'), MADE, undefined],
     ['an item without an account', without('account'), MADE, undefined],
     ['an item of another kind', { ...item, kind: { S: 'file' } }, MADE, undefined],
@@ -104,5 +117,50 @@ describe('stored homes in the table', () => {
     await sink.drain();
 
     expect(batches).toEqual([24, 2]);
+  });
+
+  it('retries a home the table left unprocessed with its batch, and names no request as lost for a home alone', async () => {
+    // Prepare: the first BatchWriteItem writes all but the home and hands it back, as DynamoDB does under load.
+    const lost: string[][] = [];
+    let sends = 0;
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      const [stored, rest] = [writes.filter((w) => w.PutRequest?.Item?.PK?.S?.startsWith('STORED#')), writes.filter((w) => !w.PutRequest?.Item?.PK?.S?.startsWith('STORED#'))];
+      const now = sends++ === 0 ? rest : writes;
+      if (now.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: now } }));
+      return { UnprocessedItems: now === rest && stored.length ? { [table.tableName]: stored } : {} };
+    };
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, onError: (_err, ids) => lost.push(ids) });
+
+    // Act
+    sink.record({ ...usage, requestId: 'req-retried' }, [home({ ref: { kind: 'response', id: 'resp_retried' } })]);
+    await sink.drain();
+
+    // Assess
+    expect(sends).toBe(2);
+    expect(await new DynamoStoredHomes(table, () => MADE).read('resp_retried')).toMatchObject({ owner: 'team_a' });
+    expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toContain('req-retried');
+    expect(lost).toEqual([]);
+  });
+
+  it('names the homes it could not write apart from the usage records, so a lost home is seen (its object is anyone\'s on another instance)', async () => {
+    // Prepare: the table never takes the home.
+    const lost: Array<[string[], string[] | undefined]> = [];
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      const stored = writes.filter((w) => w.PutRequest?.Item?.PK?.S?.startsWith('STORED#'));
+      const rest = writes.filter((w) => !stored.includes(w));
+      if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
+      return { UnprocessedItems: stored.length ? { [table.tableName]: stored } : {} };
+    };
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, onError: (_err, ids, homes) => lost.push([ids, homes]) });
+
+    // Act
+    sink.record({ ...usage, requestId: 'req-home-lost' }, [home({ ref: { kind: 'response', id: 'resp_lost' } })]);
+    await sink.drain();
+
+    // Assess
+    expect(lost).toEqual([[[], ['resp_lost']]]);
+    expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toContain('req-home-lost');
   });
 });

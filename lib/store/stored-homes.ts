@@ -1,5 +1,5 @@
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Home, StoredRef } from '../routing/response-homes';
+import { MAX_STORED_ID_CHARS, type Home, type StoredRef } from '../routing/response-homes';
 import type { TableRef } from './dynamo';
 import { TABLE_SHAPE, storedHomeKey } from './table';
 
@@ -15,6 +15,11 @@ export interface StoredHome extends Required<Home> {
   model: string;
   /** Epoch ms. */
   createdAt: number;
+  /**
+   * Kept by the provider until deleted: a response made in a conversation (OpenAI: "Conversation
+   * objects and items in them are not subject to the 30 day TTL"). A conversation always is.
+   */
+  untilDeleted?: true;
 }
 
 /**
@@ -30,7 +35,11 @@ export interface StoredHomeStore {
 const n = (v: number): AttributeValue => ({ N: String(v) });
 
 /**
- * The table item of a stored object's home (`storedHomeKey`), its TTL `STORED_HOME_DAYS` after it was made.
+ * The table item of a stored object's home (`storedHomeKey`), its TTL `STORED_HOME_DAYS` after it
+ * was made, as the provider keeps a response; none for a conversation and what is made in one,
+ * which the provider keeps until deleted: a home gone before its object would leave the object to
+ * whoever names it first (a conversation is claimed by its first caller, a response with no home
+ * is anyone's).
  *
  * @example
  * storedHomeItem({ ref: { kind: 'response', id: 'resp_1' }, providerId: 'openai', accountId: 'b', owner: 'team_a', keyId: 'key_1', model: 'gpt-4o', createdAt: 0 })
@@ -48,7 +57,7 @@ export function storedHomeItem(home: StoredHome): Record<string, AttributeValue>
     keyId: { S: home.keyId },
     model: { S: home.model },
     createdAt: n(home.createdAt),
-    [TABLE_SHAPE.ttlAttribute]: n(Math.floor(home.createdAt / 1000) + STORED_HOME_DAYS * 86_400),
+    ...(home.ref.kind === 'conversation' || home.untilDeleted ? {} : { [TABLE_SHAPE.ttlAttribute]: n(Math.floor(home.createdAt / 1000) + STORED_HOME_DAYS * 86_400) }),
   };
 }
 
@@ -77,6 +86,8 @@ export class DynamoStoredHomes implements StoredHomeStore {
   ) {}
 
   async read(id: string): Promise<StoredHome | undefined> {
+    // None is written (`madeAt`), and DynamoDB refuses a key over 2 KB: a client's made-up id would be a 500.
+    if (id.length > MAX_STORED_ID_CHARS) return undefined;
     const key = storedHomeKey(id);
     const out = await this.table.client.send(new GetItemCommand({ TableName: this.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
     return storedHomeOf(id, out.Item, this.now());

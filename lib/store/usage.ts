@@ -94,7 +94,11 @@ export class DynamoUsageSink implements UsageSink {
       backlogLimit?: number;
       backlogMaxWaitMs?: number;
       writeBatch?: BatchWriter;
-      onError?: (err: unknown, lostRequestIds: string[]) => void;
+      /**
+       * Writes lost past retries: the calls whose usage records they held, and apart from them the
+       * stored objects whose homes they held (each then anyone's on an instance that did not see it made).
+       */
+      onError?: (err: unknown, lostRequestIds: string[], lostHomes: string[]) => void;
     },
   ) {
     this.#flushAfterMs = options.flushAfterMs ?? 100;
@@ -176,15 +180,21 @@ export class DynamoUsageSink implements UsageSink {
         const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: left } });
         left = out.UnprocessedItems?.[this.table.tableName] ?? [];
       }
-      if (left.length) this.options.onError?.(new Error('unprocessed after retries'), requestIds(left));
+      if (left.length) this.options.onError?.(new Error('unprocessed after retries'), requestIds(left), storedIds(left));
     } catch (err) {
-      this.options.onError?.(err, requestIds(left));
+      this.options.onError?.(err, requestIds(left), storedIds(left));
     }
   }
 }
 
-// A stored object's home (written or removed) has no request id: its call's record, lost with it, names the call.
-const requestIds = (writes: WriteRequest[]) => writes.flatMap((w) => (w.DeleteRequest || w.PutRequest?.Item?.PK?.S?.startsWith('STORED#') ? [] : [w.PutRequest?.Item?.requestId?.S ?? '?']));
+const STORED_PREFIX = storedHomeKey('').PK;
+const storedIdOf = (w: WriteRequest) => {
+  const pk = w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S;
+  return pk?.startsWith(STORED_PREFIX) ? pk.slice(STORED_PREFIX.length) : undefined;
+};
+// A stored object's home (written or removed) has no request id: it is named by its object's id instead.
+const requestIds = (writes: WriteRequest[]) => writes.flatMap((w) => (storedIdOf(w) === undefined ? [w.PutRequest?.Item?.requestId?.S ?? '?'] : []));
+const storedIds = (writes: WriteRequest[]) => writes.flatMap((w) => storedIdOf(w) ?? []);
 
 /** A usage item read back, as stored (numbers as numbers; the guardrails' hits as a list). */
 export type StoredUsage = Record<string, string | number | boolean | StoredValue[]>;

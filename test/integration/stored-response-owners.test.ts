@@ -1,7 +1,9 @@
+import { request } from 'node:http';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
+import type { TableRef } from '../../lib/store/dynamo';
 import { listUsage } from '../../lib/store/usage';
 import { countCalls } from '../dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
@@ -209,6 +211,149 @@ describe('stored responses belong to their team and are found from the table', (
     expect([plain, cold, calls.get('GetItemCommand') ?? 0]).toEqual([0, 1, 1]);
   });
 
+  it("keeps to its owner a response another instance first found by asking the pool, before the maker's batch reached the table", async () => {
+    // Prepare: instance A's usage batch (with the response's home) held back while B continues the response.
+    const first = await withBatchesHeld(instances.gateways[0]!.table, async () => {
+      const made = await clients.a.mine.responses.create({ model: MODEL, input: openingAwayFrom('More') });
+      const probed = await clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: made.id });
+      expect(probed.output_text).toBe('Echo: More (turn 2)');
+      return made;
+    });
+    await instances.drain();
+    expect(await homes.read(first.id)).toMatchObject({ owner: teamId });
+    const before = requests();
+
+    // Act
+    const refused = await failure(clients.b.rival.responses.create({ model: MODEL, input: 'Tell me', previous_response_id: first.id }));
+
+    // Assess
+    expect(refused).toMatchObject({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id' });
+    expect(requests()).toEqual(before);
+  });
+
+  it("refuses a call naming both a previous response and a conversation, as OpenAI does, before any upstream is asked: the owner of the one may not reach another team's other", async () => {
+    // Prepare: a response of alpha's and a conversation of beta's at the same account.
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Ours' });
+    const holder = holderOf(first.id)!;
+    const conversation = await new OpenAI({ apiKey: 'sk-up', baseURL: fakes[holder].url, maxRetries: 0 }).conversations.create({});
+    await clients.a.rival.responses.create({ model: MODEL, input: 'Theirs', conversation: conversation.id });
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const errors = await Promise.all([
+      failure(clients.a.mine.responses.create({ model: MODEL, input: 'Peek', previous_response_id: first.id, conversation: conversation.id })),
+      failure(clients.b.mine.responses.create({ model: MODEL, input: 'Peek', previous_response_id: first.id, conversation: { id: conversation.id }, stream: true })),
+    ]);
+
+    // Assess
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({ status: 400, code: 'mutually_exclusive_parameters', message: "400 Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'." });
+    }
+    expect(requests()).toEqual(before);
+    expect(fakes[holder].conversations.get(conversation.id)).toEqual({ calls: 1 });
+  });
+
+  it("answers an id longer than any provider's as an unknown one, reading nothing (DynamoDB refuses a key over 2 KB)", async () => {
+    // Prepare
+    const long = `resp_${'x'.repeat(3000)}`;
+    const calls = countCalls(instances.gateways[1]!.table);
+    await clients.b.mine.models.list();
+    const readsBefore = calls.get('GetItemCommand') ?? 0;
+
+    // Act
+    const errors = await Promise.all([
+      failure(clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: long })),
+      failure(clients.b.mine.responses.create({ model: MODEL, input: 'More', conversation: `conv_${'x'.repeat(3000)}` })),
+      failure(clients.b.mine.responses.retrieve(long)),
+      failure(clients.b.mine.responses.delete(long)),
+    ]);
+
+    // Assess
+    expect(errors.map((err) => [(err as { status?: number }).status, (err as { code?: string }).code ?? null])).toEqual([
+      [400, 'previous_response_not_found'],
+      [404, null],
+      [404, null],
+      [404, null],
+    ]);
+    expect((calls.get('GetItemCommand') ?? 0) - readsBefore).toBe(0);
+  });
+
+  it("fails a continuation and a retrieve closed (500, nothing revealed) when the table cannot be read, asking no upstream; the next call goes on as before", async () => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Guarded' });
+    await instances.drain();
+    await clients.b.mine.models.list();
+    const before = requests();
+
+    // Act
+    const errors = await withReadsFailing(instances.gateways[1]!.table, () =>
+      Promise.all([
+        failure(clients.b.rival.responses.create({ model: MODEL, input: 'Tell me', previous_response_id: first.id })),
+        failure(clients.b.rival.responses.retrieve(first.id)),
+      ]),
+    );
+    const after = await clients.b.mine.responses.create({ model: MODEL, input: 'More', previous_response_id: first.id });
+
+    // Assess
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+      expect(err).toMatchObject({ status: 500, message: '500 The gateway failed to handle this request.' });
+    }
+    expect(after.output_text).toBe('Echo: More (turn 2)');
+    const now = requests();
+    expect(ACCOUNTS.map((id) => now[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holderOf(first.id) ? 1 : 0)));
+  });
+
+  it("finds a stored response by its exact id alone: another case, padding, '..' or a slash in the path is an unknown id, and an encoded one is the id it decodes to, for its owner only", async () => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Exact ids' });
+    await instances.drain();
+    const holder = holderOf(first.id)!;
+    const keys = { mine: clients.b.mine.apiKey, rival: clients.b.rival.apiKey };
+    // node:http sends the path as written (fetch would resolve '..' before it left).
+    const get = (path: string, who: keyof typeof keys = 'mine', method = 'GET') =>
+      new Promise<[number, string]>((resolve, reject) => {
+        const req = request(`${instances.gateways[1]!.url}/`, { path, method, headers: { authorization: `Bearer ${keys[who]}` } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve([res.statusCode!, (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { message: string } }).error?.message ?? 'ok']));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const encoded = first.id.replace('_', '%5F');
+    const before = requests();
+
+    // Act
+    const answers = [
+      await get(`/v1/responses/${first.id.toUpperCase()}`),
+      await get(`/v1/responses/%20${first.id}`),
+      await get('/v1/responses/..'),
+      await get('/v1/responses/%2e%2e'),
+      await get(`/v1/responses/${first.id}%2Finput_items`),
+      await get(`/v1/responses/${encoded}`, 'rival'),
+      await get(`/v1/responses/${encoded}`),
+      await get(`/v1/responses/${first.id}`, 'mine', 'PUT'),
+    ];
+
+    // Assess
+    expect(answers).toEqual([
+      [404, `Response with id '${first.id.toUpperCase()}' not found.`],
+      [404, `Response with id ' ${first.id}' not found.`],
+      [404, 'Unknown request URL: GET /v1/responses/...'],
+      [404, 'Unknown request URL: GET /v1/responses/%2e%2e.'],
+      [404, `Response with id '${first.id}/input_items' not found.`],
+      [404, `Response with id '${first.id}' not found.`],
+      [200, 'ok'],
+      [405, expect.any(String)],
+    ]);
+    const now = requests();
+    expect(ACCOUNTS.map((id) => now[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holder ? 1 : 0)));
+    expect(fakes[holder].requests.at(-1)).toMatchObject({ method: 'GET', path: `/v1/responses/${first.id}` });
+  });
+
   it('writes no home for a response made with store: false', async () => {
     const kept = await clients.a.mine.responses.create({ model: MODEL, input: 'Keep this' });
     const unkept = await clients.a.mine.responses.create({ model: MODEL, input: 'Forget this', store: false });
@@ -249,6 +394,7 @@ describe('stored responses belong to their team and are found from the table', (
     const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Private' });
     await instances.drain();
     const before = requests();
+    const started = new Date().toISOString();
 
     const errors = await Promise.all([
       failure(clients.b.rival.responses.retrieve(first.id)),
@@ -256,6 +402,7 @@ describe('stored responses belong to their team and are found from the table', (
       failure(clients.b.loner.responses.inputItems.list(first.id)),
       failure(clients.b.rival.responses.cancel(first.id)),
       failure(clients.b.mine.responses.retrieve('resp_nowhere')),
+      failure(clients.b.rival.responses.retrieve(first.id, { stream: true })),
     ]);
 
     for (const [i, err] of errors.entries()) {
@@ -264,6 +411,10 @@ describe('stored responses belong to their team and are found from the table', (
     }
     expect(requests()).toEqual(before);
     expect(fakes[holderOf(first.id)!].stored.has(first.id)).toBe(true);
+    await instances.drain();
+    const records = [...(await listUsage(instances.gateways[0]!.table, keyIds.rival, today())), ...(await listUsage(instances.gateways[0]!.table, keyIds.loner, today()))].filter((r) => String(r.at) >= started);
+    // The refusals name no model: the response's would tell a stranger something of it.
+    expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.attempts, r.account])).toEqual(Array(5).fill(['openai-responses', '', 404, 'error', 0, undefined]));
   });
 
   it("deletes a stored response at its account and forgets its home: the deleting instance answers 404 itself after, another that still remembers it gets the account's 404", async () => {
@@ -320,3 +471,74 @@ describe('stored responses belong to their team and are found from the table', (
     expect(await homes.read(second.id)).toMatchObject({ accountId: holder, keyId: keyIds.rival });
   });
 });
+
+
+describe("a conversation's home outlives OpenAI's 30 days for responses, as the conversation does", () => {
+  let fake: FakeOpenAI;
+  let instances: Instances;
+  let shift = 0;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const config = parseConfig({
+      providers: [{ id: 'solo', type: 'openai', accounts: [{ id: 'one', baseUrl: fake.url, apiKey: { env: 'UP' } }] }],
+      models: [{ name: MODEL, price: { input: 1, output: 2 }, targets: [{ provider: 'solo', model: MODEL }] }],
+    });
+    instances = await startInstances({ config, count: 1, tableName: 'stored-lasting', credentials: { UP: 'sk-up' }, now: () => Date.now() + shift });
+  });
+  afterAll(async () => {
+    await instances?.close();
+    await fake?.close();
+  });
+
+  it("keeps a team's conversation, and a response made in it, from another team after 31 idle days, on an instance that never saw them", async () => {
+    // Prepare
+    const [alpha, beta] = [await instances.createTeam({ name: 'alpha' }), await instances.createTeam({ name: 'beta' })];
+    const [mine, rival] = [await instances.createKey({ name: 'a', teamId: alpha.id }), await instances.createKey({ name: 'b', teamId: beta.id })];
+    const conversation = await new OpenAI({ apiKey: 'sk-up', baseURL: fake.url, maxRetries: 0 }).conversations.create({});
+    const made = await new OpenAI({ apiKey: mine.key, baseURL: `${instances.gateways[0]!.url}/v1`, maxRetries: 0 }).responses.create({ model: MODEL, input: 'Our plans', conversation: conversation.id });
+    await instances.drain();
+    shift = 31 * 86_400_000;
+    const fresh = await instances.start();
+    const client = new OpenAI({ apiKey: rival.key, baseURL: `${fresh.url}/v1`, maxRetries: 0 });
+    const before = fake.requests.length;
+
+    // Act
+    const errors = await Promise.all([
+      client.responses.create({ model: MODEL, input: 'Peek', conversation: conversation.id }).then(() => undefined, (e: unknown) => e),
+      client.responses.create({ model: MODEL, input: 'Peek', previous_response_id: made.id }).then(() => undefined, (e: unknown) => e),
+      client.responses.retrieve(made.id).then(() => undefined, (e: unknown) => e),
+    ]);
+
+    // Assess
+    expect(errors.map((e) => (e as { status?: number } | undefined)?.status)).toEqual([404, 400, 404]);
+    expect(fake.requests.length).toBe(before);
+  });
+});
+/** Runs `act` with each of the table's `command` calls first going through `meddle` (which may wait, or throw). */
+async function meddling<T>(table: TableRef, command: string, meddle: () => Promise<void>, act: () => Promise<T>): Promise<T> {
+  const name = `meddle-${Math.random()}`;
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === command) await meddle();
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    return await act();
+  } finally {
+    table.client.middlewareStack.remove(name);
+  }
+}
+
+/** Runs `act` with the table's BatchWriteItem calls (usage records, stored homes) held until it ends, as a batch not yet flushed. */
+async function withBatchesHeld<T>(table: TableRef, act: () => Promise<T>): Promise<T> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  return meddling(table, 'BatchWriteItemCommand', () => held, act).finally(release);
+}
+
+/** Runs `act` with the table's GetItem calls failing, as a throttled or unreachable table would. */
+const withReadsFailing = <T>(table: TableRef, act: () => Promise<T>): Promise<T> =>
+  meddling(table, 'GetItemCommand', () => Promise.reject(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' })), act);
