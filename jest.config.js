@@ -8,4 +8,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/test/setup/env.ts', '<rootDir>/test/setup/awslambda.ts'],
   testTimeout: 30000,
+  // Jest's default is one worker fewer than the cores: on CI's two cores, one worker ran the suites
+  // one after another (9 minutes). Most suites wait on sockets and timers, so one per core halves that.
+  maxWorkers: '100%',
 };
