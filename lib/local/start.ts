@@ -40,7 +40,7 @@ export interface LocalGatewayOptions {
    * `dir`, or in memory when `dir` is undefined); `{ endpoint }` uses a running DynamoDB-compatible
    * endpoint (shared by several gateways), `{ aws: true }` the real table in the account.
    */
-  store: { embedded: string | undefined } | { endpoint: string } | { aws: true };
+  store: { embedded: string | undefined } | { endpoint: string; socketTimeoutMs?: number } | { aws: true };
   tableName?: string;
   region?: string;
   credentials?: Credentials;
@@ -86,7 +86,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     table = createTableRef({ tableName, endpoint: dynamo.endpoint });
     storeDescription = options.store.embedded ? `embedded dynalite, data in ${options.store.embedded}` : 'embedded dynalite, in memory';
   } else if ('endpoint' in options.store) {
-    table = createTableRef({ tableName, endpoint: options.store.endpoint, ...(options.region ? { region: options.region } : {}) });
+    table = createTableRef({ tableName, endpoint: options.store.endpoint, ...(options.store.socketTimeoutMs ? { socketTimeoutMs: options.store.socketTimeoutMs } : {}), ...(options.region ? { region: options.region } : {}) });
     storeDescription = `DynamoDB endpoint ${options.store.endpoint}, table ${tableName}`;
   } else {
     table = createTableRef({ tableName, ...(options.region ? { region: options.region } : {}) });

@@ -12,10 +12,26 @@ export interface DynamoOptions {
   region?: string;
   /** A local endpoint (dynalite, DynamoDB Local); AWS's when absent. */
   endpoint?: string;
+  /** How long a call may wait with no word from the table before it fails (and is retried): `AWS_CLIENT_TIMEOUTS`' 5 s unless told. */
+  socketTimeoutMs?: number;
 }
 
+/**
+ * Sockets the table's client may open at once. The SDK's default is 50, and its connection timeout
+ * runs from the moment a call is made, its wait for a free socket included: a long-running
+ * gateway (the local server) taking a burst of calls, two or three table writes each, queued past
+ * 50 and refused calls with "did not establish a connection within 2000 ms" that never tried to
+ * connect (200 parallel calls against a budget did, on a slow machine). A Lambda instance makes a
+ * few calls at a time and never comes near either figure.
+ */
+export const TABLE_MAX_SOCKETS = 1_000;
+
 export function createTableRef(options: DynamoOptions): TableRef {
-  const config: DynamoDBClientConfig = { region: options.region ?? process.env.AWS_REGION ?? 'us-east-1', requestHandler: AWS_CLIENT_TIMEOUTS };
+  const agent = { maxSockets: TABLE_MAX_SOCKETS };
+  const config: DynamoDBClientConfig = {
+    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    requestHandler: { ...AWS_CLIENT_TIMEOUTS, ...(options.socketTimeoutMs ? { socketTimeout: options.socketTimeoutMs } : {}), httpAgent: agent, httpsAgent: agent },
+  };
   if (options.endpoint) {
     config.endpoint = options.endpoint;
     // dynalite accepts any credentials; fixed ones keep a local run from searching for real ones.

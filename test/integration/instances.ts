@@ -34,7 +34,11 @@ export async function startInstances(options: { config: GatewayConfig; count: nu
     const gw = await startLocalGateway({
       config: options.config,
       adminToken: ADMIN,
-      store: { endpoint: dynamo.endpoint },
+      // One dynalite in the test's own process takes every write of a hot counter in turn: on a slow
+      // 2-core CI machine, 200 parallel calls against one budget queued some writes past the
+      // production bound of 5 s without a word, and calls were refused as unchecked. The bound is
+      // the deployment's; what these tests prove is what the counters let through.
+      store: { endpoint: dynamo.endpoint, socketTimeoutMs: 30_000 },
       tableName: options.tableName,
       credentials: new LocalCredentials(options.credentials),
       ...(options.now ? { now: options.now } : {}),
