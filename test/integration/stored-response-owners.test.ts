@@ -1,13 +1,13 @@
 import { request } from 'node:http';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
-import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
 import type { TableRef } from '../../lib/store/dynamo';
 import { listUsage } from '../../lib/store/usage';
 import { countCalls } from '../dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
+import { firstAccountFor as firstFor, openingAwayFrom as awayFrom, streamedResponse as streamed } from './stored-pool';
 
 const ACCOUNTS = ['one', 'two', 'three'] as const;
 type AccountId = (typeof ACCOUNTS)[number];
@@ -63,21 +63,7 @@ describe('stored responses belong to their team and are found from the table', (
   /** How many requests each account has had since the case began. */
   const requests = () => Object.fromEntries(ACCOUNTS.map((id) => [id, fakes[id].requests.length])) as Record<AccountId, number>;
   const holderOf = (id: string) => ACCOUNTS.find((account) => fakes[account].stored.has(id));
-  const firstFor = (body: Record<string, unknown>) => rendezvousOrder(ACCOUNTS.map((id) => ({ id, weight: 1 })), stickyKeyOf('openai-responses', {}, body)!)[0]!.id as AccountId;
-  /** An opening input whose account is not the one its continuation saying `next` would be sent to by its sticky key: only the table (or asking) finds it. */
-  const openingAwayFrom = (next: string) => {
-    const continuation = firstFor({ model: MODEL, input: next, previous_response_id: 'resp_x' });
-    return Array.from({ length: 30 }, (_, n) => `Task ${n}: plan the migration.`).find((input) => firstFor({ model: MODEL, input }) !== continuation)!;
-  };
-  async function streamed(stream: AsyncIterable<OpenAI.Responses.ResponseStreamEvent>): Promise<{ id: string; text: string }> {
-    let id = '';
-    let text = '';
-    for await (const event of stream) {
-      if (event.type === 'response.created') id = event.response.id;
-      if (event.type === 'response.output_text.delta') text += event.delta;
-    }
-    return { id, text };
-  }
+  const openingAwayFrom = (next: string) => awayFrom(MODEL, next);
   const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
   const today = () => new Date().toISOString().slice(0, 10);
 

@@ -5,10 +5,10 @@ import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
-import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
 import { listUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { firstAccountFor as firstFor, openingAwayFrom as awayFrom, streamedResponse as streamedText } from './stored-pool';
 
 const ACCOUNTS = ['one', 'two', 'three'] as const;
 type AccountId = (typeof ACCOUNTS)[number];
@@ -78,26 +78,8 @@ describe('continuing stored responses across a pool of accounts', () => {
   const requests = () => Object.fromEntries(ACCOUNTS.map((id) => [id, fakes[id].requests.length])) as Record<AccountId, number>;
   /** The account that stored the response. */
   const holderOf = (id: string) => ACCOUNTS.find((account) => fakes[account].stored.has(id));
+  const openingAwayFrom = (next: string) => awayFrom(MODEL, next);
   const resting = () => instances.flatMap(({ health }) => ACCOUNTS.filter((id) => health.isCooling(`pool/${id}`)));
-  /** The account a call of this body tries first, by its sticky key (every instance computes the same). */
-  const firstFor = (body: Record<string, unknown>) => rendezvousOrder(ACCOUNTS.map((id) => ({ id, weight: 1 })), stickyKeyOf('openai-responses', {}, body)!)[0]!.id as AccountId;
-  /**
-   * An opening input whose account is not the one a continuation saying `next` would be sent to by
-   * its own sticky key: so only the memory, or asking, finds the account that holds its response.
-   */
-  const openingAwayFrom = (next: string) => {
-    const continuation = firstFor({ model: MODEL, input: next, previous_response_id: 'resp_x' });
-    return Array.from({ length: 30 }, (_, n) => `Task ${n}: plan the migration.`).find((input) => firstFor({ model: MODEL, input }) !== continuation)!;
-  };
-  async function streamedText(stream: AsyncIterable<OpenAI.Responses.ResponseStreamEvent>): Promise<{ id: string; text: string }> {
-    let id = '';
-    let text = '';
-    for await (const event of stream) {
-      if (event.type === 'response.created') id = event.response.id;
-      if (event.type === 'response.output_text.delta') text += event.delta;
-    }
-    return { id, text };
-  }
 
   it('sends a continuation straight to the account that made its response, on the instance that saw it made (whole and streamed)', async () => {
     // Prepare
