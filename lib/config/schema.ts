@@ -494,7 +494,7 @@ const RoutingSchema = z.strictObject({
    * gateway recorded owners) is found by asking the pool, and each continuation of it reads the
    * table again, in case its maker's usage batch was still on its way. A read this many seconds
    * after the first still finding none makes it anyone's in the instance's memory, read no more.
-   * Keep it above the longest a usage batch can take to be written (about 65 s with every retry).
+   * Keep it above the longest a usage batch can take to be written (about 90 s if every call of it timed out twice).
    */
   ownerlessAfterSeconds: z
     .number()

@@ -22,8 +22,9 @@ export const MAX_STORED_ID_CHARS = 256;
  * has no home for, a continuation of it still reads the table (`ownerlessWatch`): the config's
  * `routing.ownerlessAfterSeconds` default. Its maker's home is written with the maker's usage
  * batch, after its answer ended: at most 100 ms in the queue, then up to six BatchWriteItem calls
- * 40-640 ms apart (1.24 s), each of which the SDK may try three times against 2 s to connect and
- * 5 s of silence: about 65 s when everything that can go slowly does, and well under 2 s otherwise.
+ * 40-640 ms apart (1.24 s), each of which the SDK tries up to three times against 2 s to connect
+ * and 5 s of silence (`AWS_CLIENT_TIMEOUTS`): about 90 s if each of the six timed out twice
+ * before it landed, and well under 2 s otherwise.
  */
 export const OWNERLESS_AFTER_SECONDS = 120;
 
@@ -159,9 +160,10 @@ export type OwnerlessWatch = number | 'settled';
 
 /**
  * What a table read made at `madeAt` that found no home for a stored response remembered with no
- * owner makes of its watch. The pool answered a continuation of it, so the provider held it
- * complete by then (it continues nothing unfinished), and its maker's answer had ended; its
- * maker's home, if the gateway made it, is written within `OWNERLESS_AFTER_SECONDS` of that.
+ * owner makes of its watch. The pool answered a continuation of it, so the provider had
+ * finished it by then (a continuation builds on a response's whole output), and so had its
+ * maker's answer; the maker's home, if the gateway made it, is written within
+ * `OWNERLESS_AFTER_SECONDS` of that.
  * A read made that long after the first one still finding none settles it: nothing proves whose
  * it is, and no read can tell more. Until then each continuation reads again, as a probe made
  * before the maker's batch reached the table must not let every key in for good.
