@@ -133,6 +133,24 @@ describe('continuationOf', () => {
       expect(reads).toEqual(expected);
     });
 
+    it("tells the operator once, when a response is settled as anyone's", async () => {
+      // Prepare
+      const clock = { at: 0 };
+      const deps = depsWith(new CountingHomes(), clock);
+      const lines: unknown[][] = [];
+      deps.logger = { ...silentLogger, info: (...line: unknown[]) => void lines.push(line) };
+      foundByAsking(deps);
+
+      // Act
+      for (const at of [0, settleMs, settleMs + 1]) {
+        clock.at = at;
+        await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+      }
+
+      // Assess
+      expect(lines).toEqual([["stored response settled as anyone's: the table has no owner for it", { storedId: 'resp_x' }]]);
+    });
+
     it('counts no read made before the pool was found to hold it: such a read may predate the maker\'s answer', async () => {
       // Prepare: a cold continuation reads (no item), then asks the pool, which finds it.
       const homes = new CountingHomes();

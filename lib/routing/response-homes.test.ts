@@ -237,13 +237,13 @@ describe('ResponseHomes, for a response found with no owner', () => {
     return [homes.noHomeRead(id, 0, SETTLE), homes.noHomeRead(id, SETTLE, SETTLE)];
   };
 
-  it('settles it after a read the settle time after the first, and keeps it settled as continuations are served there', () => {
+  it('settles it on a read the settle time after the first (that read alone says so), and keeps it settled as continuations are served there', () => {
     const homes = new ResponseHomes();
 
-    const reads = settledIn(homes, 'resp_1');
+    const reads = [...settledIn(homes, 'resp_1'), homes.noHomeRead('resp_1', 2 * SETTLE, SETTLE)];
     homes.remember('resp_1', 'openai', 'a');
 
-    expect(reads).toEqual([false, true]);
+    expect(reads).toEqual([false, true, false]);
     expect([homes.settledOwnerless('resp_1'), homes.settledOwnerless('resp_2')]).toEqual([true, false]);
   });
 

@@ -245,12 +245,13 @@ export class ResponseHomes {
 
   /**
    * Notes that a table read made at `madeAt` found no home for a stored response this instance
-   * remembered with no owner before the read was made; says whether that is now settled.
+   * remembered with no owner before the read was made; says whether this read settled it.
    */
   noHomeRead(id: string, madeAt: number, settleMs: number): boolean {
-    const watch = ownerlessWatch(this.#watches.peek(id), madeAt, settleMs);
+    const before = this.#watches.peek(id);
+    const watch = ownerlessWatch(before, madeAt, settleMs);
     this.#watches.set(id, watch);
-    return watch === 'settled';
+    return watch === 'settled' && before !== 'settled';
   }
 
   /**
