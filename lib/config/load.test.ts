@@ -35,6 +35,14 @@ describe('parseConfig', () => {
     expect(issuesOf({ ...valid, limits: { maxUpstreamEventBytes: '1MB' } })).toEqual(['limits.maxUpstreamEventBytes: limits.maxUpstreamEventBytes is a number of bytes']);
   });
 
+  it('reads the table for a stored response with no owner for 120 s unless told otherwise, and refuses under 10 s', () => {
+    expect(parseConfig(valid).routing).toEqual({ sticky: true, ownerlessAfterSeconds: 120 });
+    expect(parseConfig({ ...valid, routing: { ownerlessAfterSeconds: 300 } }).routing).toEqual({ sticky: true, ownerlessAfterSeconds: 300 });
+    expect(issuesOf({ ...valid, routing: { ownerlessAfterSeconds: 0 } })).toEqual([
+      "routing.ownerlessAfterSeconds: routing.ownerlessAfterSeconds is at least 10: a response found before its maker's usage batch was written would be anyone's for good",
+    ]);
+  });
+
   it('leaves the audit log off unless the config turns it on, with 1 MiB per body kept 90 days', () => {
     expect(parseConfig(valid).audit).toEqual({ mode: 'off', maxBytes: 1024 * 1024, retentionDays: 90 });
     expect(parseConfig({ ...valid, audit: { mode: 'flagged', retentionDays: 30 } }).audit).toEqual({ mode: 'flagged', maxBytes: 1024 * 1024, retentionDays: 30 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_BUDGET_THRESHOLDS } from '../alerts/thresholds';
 import { DEFAULT_UPSTREAM_EVENT_BYTES } from '../upstream/event-bound';
+import { OWNERLESS_AFTER_SECONDS } from '../routing/response-homes';
 import { DEFAULT_STREAM_HOLD_MAX, DEFAULT_STREAM_WINDOW, GuardrailsSchema, MAX_GUARDRAIL_SETS, setNameProblem } from '../guardrails/config';
 
 /**
@@ -488,6 +489,18 @@ const RoutingSchema = z.strictObject({
    * call draws an account by weight.
    */
   sticky: z.boolean().default(true),
+  /**
+   * A stored response the table has no owner for (made at the provider directly, or before the
+   * gateway recorded owners) is found by asking the pool, and each continuation of it reads the
+   * table again, in case its maker's usage batch was still on its way. A read this many seconds
+   * after the first still finding none makes it anyone's in the instance's memory, read no more.
+   * Keep it above the longest a usage batch can take to be written (about 90 s if every call of it timed out twice).
+   */
+  ownerlessAfterSeconds: z
+    .number()
+    .int()
+    .min(10, { message: 'routing.ownerlessAfterSeconds is at least 10: a response found before its maker\'s usage batch was written would be anyone\'s for good' })
+    .default(OWNERLESS_AFTER_SECONDS),
 });
 
 const AlertsSchema = z.strictObject({
@@ -517,7 +530,7 @@ export const GatewayConfigSchema = z
     timeouts: TimeoutsSchema.default({ headersMs: 300_000, idleMs: 300_000 }),
     usage: UsageSchema.default({ retentionDays: 90 }),
     keyCache: KeyCacheSchema.default({ ttlSeconds: 30 }),
-    routing: RoutingSchema.default({ sticky: true }),
+    routing: RoutingSchema.default({ sticky: true, ownerlessAfterSeconds: OWNERLESS_AFTER_SECONDS }),
     alerts: AlertsSchema.default({ budgetThresholds: [...DEFAULT_BUDGET_THRESHOLDS] }),
     audit: AuditSchema.default({ mode: 'off', maxBytes: DEFAULT_AUDIT_MAX_BYTES, retentionDays: 90 }),
     responseCache: ResponseCacheSchema.default({ maxBytes: RESPONSE_CACHE_MAX_BYTES }),

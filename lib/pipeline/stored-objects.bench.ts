@@ -5,7 +5,9 @@
  * - a call whose answer names a stored response: `madeAt` remembers it with its owner and keeps
  *   its home for the usage batch, and the batch maps it to its table item (`storedHomeItem`); the
  *   item goes in the BatchWriteItem the usage record goes in, so no round trip is added;
- * - a warm continuation: the home and owner found in memory and checked (`homeOf`, `mayUse`).
+ * - a warm continuation: the home and owner found in memory and checked (`homeOf`, `mayUse`);
+ * - a warm continuation of a response the table has no owner for, once settled
+ *   (`settledOwnerless`): no read, against one consistent GetItem per continuation before.
  *
  *   npx tsx lib/pipeline/stored-objects.bench.ts
  */
@@ -21,7 +23,7 @@ import { medianNsPerCall } from '../../bench/measure';
 
 const measure = (fn: () => unknown, n = 200_000) => medianNsPerCall(fn, n);
 
-const deps = { load: new AccountLoad(), providers: {}, storedHomes: { read: async () => undefined }, now: Date.now } as unknown as ProxyDeps;
+const deps = { load: new AccountLoad(), providers: {}, storedHomes: { read: async () => undefined }, now: Date.now, config: { routing: { ownerlessAfterSeconds: 120 } } } as unknown as ProxyDeps;
 const call = { caller: { key: { id: 'key_0123456789abcdef' }, team: { id: 'team_0123456789abcdef' } } as unknown as Caller, body: { model: 'gpt-4o-mini', input: 'Summarise the meeting notes below.', stream: true } as Record<string, unknown>, model: 'gpt-4o-mini' };
 const attempt = { provider: { id: 'pool' }, account: { id: 'two' } } as unknown as Attempt;
 // A full memory: the cost with the most entries an instance keeps.
@@ -51,6 +53,22 @@ const warm = measure(() => {
   const found = deps.load.homes.homeOf(warmId);
   if (found && mayUse(found, 'team_34')) sink++;
 });
+// A response found by asking the pool, read twice 120 s apart with no item: settled, as ownerless ids (a few) among a full memory.
+const settledId = `resp_${'5'.repeat(48)}`;
+deps.load.homes.remember(settledId, 'pool', 'one');
+deps.load.homes.noHomeRead(settledId, 0, 120_000);
+deps.load.homes.noHomeRead(settledId, 120_000, 120_000);
+const settled = measure(() => {
+  const found = deps.load.homes.homeOf(settledId);
+  if (found && (found.owner !== undefined || deps.load.homes.settledOwnerless(settledId)) && mayUse(found, 'team_34')) sink++;
+});
+// The whole of continuationOf (its promise included): nothing awaits a read on either path.
+const ownId = `resp_${'6'.repeat(48)}`;
+deps.load.homes.remember(ownId, 'pool', 'two', callerOwner(call));
+const warmBody = { caller: call.caller, body: { ...call.body, previous_response_id: ownId }, model: call.model };
+const settledBody = { caller: call.caller, body: { ...call.body, previous_response_id: settledId }, model: call.model };
+const warmCall = measure(() => continuationOf(warmBody, deps), 100_000);
+const settledCall = measure(() => continuationOf(settledBody, deps), 100_000);
 
 console.log('| step | ns per call |');
 console.log('|---|---|');
@@ -59,4 +77,7 @@ console.log(`| a response made: madeAt (memory and the usage batch's home) | ${m
 console.log(`| of which ResponseHomes.remember alone, a full memory | ${rememberOnly.toFixed(0)} |`);
 console.log(`| a response made: its table item (storedHomeItem, when the batch is written) | ${item.toFixed(0)} |`);
 console.log(`| a warm continuation: homeOf + mayUse | ${warm.toFixed(1)} |`);
+console.log(`| a warm continuation of a settled ownerless response: homeOf + settledOwnerless + mayUse | ${settled.toFixed(1)} |`);
+console.log(`| continuationOf, a warm continuation of the caller's own response | ${warmCall.toFixed(0)} |`);
+console.log(`| continuationOf, a settled ownerless response | ${settledCall.toFixed(0)} |`);
 if (sink < 0) console.log(sink);

@@ -1,5 +1,6 @@
 import type { Caller } from '../access/caller';
 import { GatewayError } from '../http/errors';
+import { silentLogger } from '../observe/logger';
 import { AccountLoad } from '../routing/account-load';
 import type { Attempt } from '../routing/attempts';
 import { MAX_STORED_ID_CHARS, type StoredRef } from '../routing/response-homes';
@@ -21,7 +22,10 @@ class CountingHomes implements StoredHomeStore {
 const caller = (keyId: string, teamId?: string) => ({ key: { id: keyId }, ...(teamId ? { team: { id: teamId } } : {}) }) as unknown as Caller;
 const call = (body: Record<string, unknown>, who = caller('key_1', 'team_a')) => ({ caller: who, body, model: 'gpt-4o' });
 const stored = (id: string, owner: string, kind: StoredRef['kind'] = 'response'): StoredHome => ({ ref: { kind, id }, providerId: 'pool', accountId: 'two', owner, keyId: 'key_9', model: 'gpt-4o', createdAt: 0 });
-const depsWith = (homes?: StoredHomeStore) => ({ load: new AccountLoad(), ...(homes ? { storedHomes: homes } : {}), providers: {} }) as unknown as ProxyDeps;
+const SETTLE_S = 120;
+/** Deps with a table (when given) and a clock the test moves (`clock.at`, epoch ms). */
+const depsWith = (homes?: StoredHomeStore, clock = { at: 0 }) =>
+  ({ load: new AccountLoad(), ...(homes ? { storedHomes: homes } : {}), providers: {}, config: { routing: { ownerlessAfterSeconds: SETTLE_S } }, now: () => clock.at, logger: silentLogger }) as unknown as ProxyDeps;
 
 describe('notFoundAnswer', () => {
   it.each<[string, StoredRef, { status: number; message: string; code: string | undefined; param: string | undefined }]>([
@@ -97,6 +101,178 @@ describe('continuationOf', () => {
 
     expect([response?.home, response?.owner]).toEqual([undefined, undefined]);
     expect([conversation?.home, conversation?.owner]).toEqual([undefined, 'team_a']);
+  });
+
+  describe('an id the table does not know, found by asking the pool', () => {
+    /** The memory after `tryTargets` found the response at account one with no owner to give it. */
+    const foundByAsking = (deps: ProxyDeps) => deps.load.homes.remember('resp_x', 'pool', 'one');
+    const settleMs = SETTLE_S * 1000;
+
+    it.each<[string, number[], number[]]>([
+      ['each continuation reads until a read the settle time after the first still finds no item', [0, 60_000, settleMs - 1], [1, 2, 3]],
+      ['a read the settle time after the first settles it: none after', [0, 60_000, settleMs, settleMs + 1, 10 * settleMs], [1, 2, 3, 3, 3]],
+      ['the settle time counts from the first read, not from the last', [5_000, 5_000 + settleMs, 5_000 + settleMs + 1], [1, 2, 2]],
+      ['a clock set back settles nothing', [50_000, 0, 40_000], [1, 2, 3]],
+    ])('%s', async (_name, times, expected) => {
+      // Prepare
+      const homes = new CountingHomes();
+      const clock = { at: 0 };
+      const deps = depsWith(homes, clock);
+      foundByAsking(deps);
+      const reads: number[] = [];
+
+      // Act
+      for (const at of times) {
+        clock.at = at;
+        const continuation = await continuationOf(call({ previous_response_id: 'resp_x' }, caller('key_3', 'team_b')), deps);
+        expect([continuation?.home, continuation?.owner]).toEqual([{ providerId: 'pool', accountId: 'one' }, undefined]);
+        reads.push(homes.reads);
+      }
+
+      // Assess
+      expect(reads).toEqual(expected);
+    });
+
+    it("tells the operator once, when a response is settled as anyone's", async () => {
+      // Prepare
+      const clock = { at: 0 };
+      const deps = depsWith(new CountingHomes(), clock);
+      const lines: unknown[][] = [];
+      deps.logger = { ...silentLogger, info: (...line: unknown[]) => void lines.push(line) };
+      foundByAsking(deps);
+
+      // Act
+      for (const at of [0, settleMs, settleMs + 1]) {
+        clock.at = at;
+        await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+      }
+
+      // Assess
+      expect(lines).toEqual([["stored response settled as anyone's: the table has no owner for it", { storedId: 'resp_x' }]]);
+    });
+
+    it('counts no read made before the pool was found to hold it: such a read may predate the maker\'s answer', async () => {
+      // Prepare: a cold continuation reads (no item), then asks the pool, which finds it.
+      const homes = new CountingHomes();
+      const clock = { at: 0 };
+      const deps = depsWith(homes, clock);
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+      foundByAsking(deps);
+
+      // Act: the first read after that starts the watch.
+      for (const at of [settleMs, settleMs + 1, 2 * settleMs - 1]) {
+        clock.at = at;
+        await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+      }
+      const beforeSettling = homes.reads;
+      clock.at = 2 * settleMs;
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+
+      // Assess
+      expect([beforeSettling, homes.reads]).toEqual([4, 5]);
+    });
+
+    it("keeps to its owner a response whose maker's home reached the table before it settled, past the settle time too", async () => {
+      // Prepare: found with no owner; the maker's batch lands 30 s later.
+      const homes = new CountingHomes();
+      const clock = { at: 0 };
+      const deps = depsWith(homes, clock);
+      foundByAsking(deps);
+      await continuationOf(call({ previous_response_id: 'resp_x' }, caller('key_3', 'team_b')), deps);
+      homes.homes.resp_x = stored('resp_x', 'team_a');
+
+      // Act
+      const refusals: unknown[] = [];
+      for (const at of [30_000, settleMs, 10 * settleMs]) {
+        clock.at = at;
+        refusals.push(await continuationOf(call({ previous_response_id: 'resp_x' }, caller('key_3', 'team_b')), deps)!.catch((e: unknown) => e));
+      }
+      const own = await continuationOf(call({ previous_response_id: 'resp_x' }, caller('key_2', 'team_a')), deps);
+
+      // Assess
+      for (const err of refusals) expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+      expect(own?.owner).toBe('team_a');
+      expect(homes.reads).toBe(2);
+    });
+
+    it('reads again once a settled response is forgotten (deleted through the gateway)', async () => {
+      // Prepare
+      const homes = new CountingHomes();
+      const clock = { at: 0 };
+      const deps = depsWith(homes, clock);
+      foundByAsking(deps);
+      for (const at of [0, settleMs]) {
+        clock.at = at;
+        await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+      }
+      deps.load.homes.forget('resp_x');
+      foundByAsking(deps);
+
+      // Act
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+
+      // Assess
+      expect(homes.reads).toBe(3);
+    });
+  });
+
+  describe('continuations of one id at once', () => {
+    /** A table whose reads wait until `release` is called. */
+    class HeldHomes extends CountingHomes {
+      #release!: () => void;
+      readonly #held = new Promise<void>((resolve) => (this.#release = resolve));
+      fail = false;
+      override async read(id: string): Promise<StoredHome | undefined> {
+        this.reads++;
+        await this.#held;
+        if (this.fail) throw new Error('table unreachable');
+        return this.homes[id];
+      }
+      release(): void {
+        this.#release();
+      }
+    }
+
+    it.each([
+      ['an id this instance does not know', false],
+      ['an id found by asking the pool', true],
+    ])('share one read: %s', async (_name, found) => {
+      // Prepare
+      const homes = new HeldHomes({ resp_1: stored('resp_1', 'team_a') });
+      const deps = depsWith(homes);
+      if (found) deps.load.homes.remember('resp_1', 'pool', 'one');
+
+      // Act
+      const calls = [caller('key_1', 'team_a'), caller('key_2', 'team_a'), caller('key_3', 'team_b'), caller('key_1', 'team_a')].map((who) =>
+        continuationOf(call({ previous_response_id: 'resp_1' }, who), deps)!.then((c) => c.owner, (e: unknown) => e),
+      );
+      homes.release();
+      const outcomes = await Promise.all(calls);
+
+      // Assess
+      expect(homes.reads).toBe(1);
+      expect(outcomes.map((o) => (o instanceof GatewayError ? o.code : o))).toEqual(['team_a', 'team_a', 'previous_response_not_found', 'team_a']);
+    });
+
+    it('fail together when the shared read fails, and the next continuation reads again', async () => {
+      // Prepare
+      const homes = new HeldHomes({ resp_1: stored('resp_1', 'team_a') });
+      homes.fail = true;
+      const deps = depsWith(homes);
+
+      // Act
+      const calls = [1, 2, 3].map(() => continuationOf(call({ previous_response_id: 'resp_1' }), deps)!.catch((e: unknown) => e));
+      homes.release();
+      const failures = await Promise.all(calls);
+      homes.fail = false;
+      const next = await continuationOf(call({ previous_response_id: 'resp_1' }), deps);
+
+      // Assess
+      for (const err of failures) expect(err).toMatchObject({ message: 'table unreachable' });
+      expect(next?.owner).toBe('team_a');
+      expect(homes.reads).toBe(2);
+    });
   });
 
   it('keeps to memory alone without a table', async () => {

@@ -3,7 +3,7 @@ import { GatewayError } from '../http/errors';
 import type { Attempt } from '../routing/attempts';
 import { MAX_STORED_ID_CHARS, mayUse, ownerOf, storedRefOf, type Home, type StoredRef } from '../routing/response-homes';
 import type { RequestContext } from './context';
-import type { StoredHome } from '../store/stored-homes';
+import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
 import type { ProxyDeps } from './deps';
 import { passthroughFor } from './passthrough';
 import type { Continuation } from './try-targets';
@@ -44,8 +44,10 @@ export const bothStoredRefs = (): GatewayError =>
  * is asked (and a call naming both a response and a conversation gets OpenAI's 400 for that, as
  * only one could be checked and followed). An object the table does not know (made before homes were written, or directly at the
  * provider) has no home: the pool is asked in turn (`tryTargets`), and any key may build on it;
- * the account found is remembered with no owner, so each later continuation of it reads the table
- * again (its maker's write may have been on its way).
+ * the account found is remembered with no owner, and later continuations of it read the table
+ * again (its maker's write may have been on its way) until a read `routing.ownerlessAfterSeconds`
+ * after the first still finds none (`ownerlessWatch`): then none reads. Continuations of one id
+ * at once share one read (`ResponseHomes.readOnce`).
  * A failed read fails the call rather than skip the owner check. A call that builds on nothing pays
  * two property reads, and no promise.
  */
@@ -59,20 +61,38 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
   // Only the previous response would be checked and followed: its owner could reach another's conversation at an account that took both.
   if (ref.kind === 'response' && call.body.conversation != null) throw bothStoredRefs();
   const caller = callerOwner(call);
-  let home: Home | undefined = deps.load.homes.homeOf(ref.id);
+  const homes = deps.load.homes;
+  let home: Home | undefined = homes.homeOf(ref.id);
   // A remembered home with no owner was found by asking the pool, perhaps before its maker's batch
-  // reached the table: the table is asked again, or that guess would let any key in for good.
-  if (home?.owner === undefined && deps.storedHomes) {
-    const stored = await deps.storedHomes.read(ref.id);
-    if (stored) {
-      deps.load.homes.remember(ref.id, stored.providerId, stored.accountId, stored.owner);
-      home = deps.load.homes.homeOf(ref.id) ?? stored;
-    }
+  // reached the table: the table is asked again until that is settled, or that guess would let any key in for good.
+  if (home?.owner === undefined && deps.storedHomes && !(home && homes.settledOwnerless(ref.id))) {
+    const found = home !== undefined;
+    home = await homes.readOnce(ref.id, () => homeInTable(ref.id, found, deps.storedHomes!, deps));
   }
   if (home && !mayUse(home, caller)) throw notFoundAnswer(ref, `the stored ${ref.kind} belongs to ${home.owner}, not to the caller (${caller})`);
   // A conversation first built on through the gateway is its caller's from then on; a response only its maker's (nothing proves who made one the table does not know).
   const owner = home?.owner ?? (ref.kind === 'conversation' ? caller : undefined);
   return { ref, home, owner, holds: (attempt) => passthroughFor('openai-responses', attempt, deps.providers) !== undefined };
+}
+
+/**
+ * The stored object's home after one table read: the table's, remembered with its owner; else
+ * what memory holds (nothing, or the account the pool was found to hold it at, with no owner).
+ * `found` says the memory held that account before the read was made: only such a read counts
+ * towards settling it as anyone's (one made earlier may predate the maker's answer).
+ */
+async function homeInTable(id: string, found: boolean, table: StoredHomeStore, deps: ProxyDeps): Promise<Home | undefined> {
+  const madeAt = deps.now();
+  const stored = await table.read(id);
+  const homes = deps.load.homes;
+  if (stored) {
+    homes.remember(id, stored.providerId, stored.accountId, stored.owner);
+    return homes.homeOf(id) ?? stored;
+  }
+  if (found && homes.noHomeRead(id, madeAt, deps.config.routing.ownerlessAfterSeconds * 1000)) {
+    deps.logger.info('stored response settled as anyone\'s: the table has no owner for it', { storedId: id });
+  }
+  return homes.homeOf(id);
 }
 
 /**

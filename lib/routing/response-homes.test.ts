@@ -1,7 +1,7 @@
 import { AccountLoad } from './account-load';
 import { planAttempts, type Attempt } from './attempts';
 import type { Target } from './catalog';
-import { continuationOrder, MAX_STORED_ID_CHARS, mayUse, notHeldHere, ownerOf, ResponseHomes, storedRefOf, type Home, type StoredRef, type UpstreamRefusal } from './response-homes';
+import { continuationOrder, MAX_STORED_ID_CHARS, mayUse, notHeldHere, ownerlessWatch, ownerOf, ResponseHomes, storedRefOf, type Home, type OwnerlessWatch, type StoredRef, type UpstreamRefusal } from './response-homes';
 
 const account = (id: string) => ({ id, weight: 1 });
 const target = (provider: string, type: string, model: string, ids: string[]): Target => {
@@ -210,5 +210,73 @@ describe('ResponseHomes', () => {
     homes.remember('resp_2', 'openai', 'a');
 
     expect(homes.homeOf('resp_1')).toBe(homes.homeOf('resp_2'));
+  });
+});
+
+describe('ownerlessWatch', () => {
+  const SETTLE = 120_000;
+
+  it.each<[string, OwnerlessWatch | undefined, number, OwnerlessWatch]>([
+    ['the first read after the pool was found to hold it begins the watch', undefined, 5_000, 5_000],
+    ['a read within the settle time keeps it', 5_000, 60_000, 5_000],
+    ['a read a moment short of it keeps it', 5_000, 5_000 + SETTLE - 1, 5_000],
+    ['a read the settle time after the first settles it', 5_000, 5_000 + SETTLE, 'settled'],
+    ['a read long after settles it', 5_000, 5_000 + 100 * SETTLE, 'settled'],
+    ['a clock set back keeps it', 5_000, 1_000, 5_000],
+    ['settled stays settled', 'settled', 0, 'settled'],
+  ])('%s', (_name, watch, madeAt, expected) => {
+    expect(ownerlessWatch(watch, madeAt, SETTLE)).toEqual(expected);
+  });
+});
+
+describe('ResponseHomes, for a response found with no owner', () => {
+  const SETTLE = 120_000;
+  /** Found with no owner, then read at 0 and at the settle time, finding no item each time. */
+  const settledIn = (homes: ResponseHomes, id: string) => {
+    homes.remember(id, 'openai', 'a');
+    return [homes.noHomeRead(id, 0, SETTLE), homes.noHomeRead(id, SETTLE, SETTLE)];
+  };
+
+  it('settles it on a read the settle time after the first (that read alone says so), and keeps it settled as continuations are served there', () => {
+    const homes = new ResponseHomes();
+
+    const reads = [...settledIn(homes, 'resp_1'), homes.noHomeRead('resp_1', 2 * SETTLE, SETTLE)];
+    homes.remember('resp_1', 'openai', 'a');
+
+    expect(reads).toEqual([false, true, false]);
+    expect([homes.settledOwnerless('resp_1'), homes.settledOwnerless('resp_2')]).toEqual([true, false]);
+  });
+
+  it.each<[string, (homes: ResponseHomes) => void]>([
+    ['its owner read from the table', (homes) => homes.remember('resp_1', 'openai', 'a', 'team_a')],
+    ['its deletion', (homes) => homes.forget('resp_1')],
+    ['a fresh start', (homes) => homes.clear()],
+  ])('drops the watch on %s', (_name, act) => {
+    const homes = new ResponseHomes();
+    settledIn(homes, 'resp_1');
+
+    act(homes);
+    homes.remember('resp_1', 'openai', 'a');
+
+    expect([homes.settledOwnerless('resp_1'), homes.noHomeRead('resp_1', SETTLE, SETTLE)]).toEqual([false, false]);
+  });
+
+  it('keeps no more watches than entries, the least recently used forgotten first', () => {
+    const homes = new ResponseHomes(2);
+
+    for (const id of ['resp_1', 'resp_2', 'resp_3']) settledIn(homes, id);
+
+    expect(['resp_1', 'resp_2', 'resp_3'].map((id) => homes.settledOwnerless(id))).toEqual([false, true, true]);
+  });
+
+  it('shares one read among the callers that ask while it is under way, and reads afresh after', async () => {
+    const homes = new ResponseHomes();
+    let reads = 0;
+    const read = async (): Promise<Home | undefined> => ({ providerId: 'openai', accountId: `a${++reads}` });
+
+    const together = await Promise.all([homes.readOnce('resp_1', read), homes.readOnce('resp_1', read), homes.readOnce('resp_2', read)]);
+    const after = await homes.readOnce('resp_1', read);
+
+    expect([...together, after].map((h) => h?.accountId)).toEqual(['a1', 'a1', 'a2', 'a3']);
   });
 });

@@ -17,6 +17,17 @@ export const MAX_RESPONSE_HOMES = 10_000;
  */
 export const MAX_STORED_ID_CHARS = 256;
 
+/**
+ * How long (seconds) after this instance found, by asking the pool, a stored response the table
+ * has no home for, a continuation of it still reads the table (`ownerlessWatch`): the config's
+ * `routing.ownerlessAfterSeconds` default. Its maker's home is written with the maker's usage
+ * batch, after its answer ended: at most 100 ms in the queue, then up to six BatchWriteItem calls
+ * 40-640 ms apart (1.24 s), each of which the SDK tries up to three times against 2 s to connect
+ * and 5 s of silence (`AWS_CLIENT_TIMEOUTS`): about 90 s if each of the six timed out twice
+ * before it landed, and well under 2 s otherwise.
+ */
+export const OWNERLESS_AFTER_SECONDS = 120;
+
 /** The stored object a Responses call builds on: the response it continues, or the conversation it adds to. */
 export interface StoredRef {
   kind: 'response' | 'conversation';
@@ -141,14 +152,43 @@ export function continuationOrder(plan: readonly Attempt[], home: Home | undefin
 }
 
 /**
+ * Where the check of a stored response remembered with no owner stands: since when (epoch ms, the
+ * first table read made after this instance found it by asking the pool) the table has said it has
+ * no home for it, or `settled` once it said so again `settleMs` later.
+ */
+export type OwnerlessWatch = number | 'settled';
+
+/**
+ * What a table read made at `madeAt` that found no home for a stored response remembered with no
+ * owner makes of its watch. The pool answered a continuation of it, so the provider had
+ * finished it by then (a continuation builds on a response's whole output), and so had its
+ * maker's answer; the maker's home, if the gateway made it, is written within
+ * `OWNERLESS_AFTER_SECONDS` of that.
+ * A read made that long after the first one still finding none settles it: nothing proves whose
+ * it is, and no read can tell more. Until then each continuation reads again, as a probe made
+ * before the maker's batch reached the table must not let every key in for good.
+ *
+ * @example
+ * ownerlessWatch(undefined, 1_000, 120_000) // 1_000: the watch begins
+ * ownerlessWatch(1_000, 60_000, 120_000) // 1_000: still read on each continuation
+ * ownerlessWatch(1_000, 121_000, 120_000) // 'settled': anyone's, and read no more
+ */
+export function ownerlessWatch(watch: OwnerlessWatch | undefined, madeAt: number, settleMs: number): OwnerlessWatch {
+  if (watch === undefined) return madeAt;
+  return watch === 'settled' || madeAt - watch >= settleMs ? 'settled' : watch;
+}
+
+/**
  * Which account holds each stored Responses object this instance has seen made or found, and
  * whose it is: a response's id once its answer named it (`response.created` of a stream, the `id`
  * of a whole answer), a conversation's and a continued response's once an account served a call
  * building on it, and any read from the table (`lib/store/stored-homes.ts`). A call that builds on
  * one goes there first (`continuationOrder`), after its owner is checked (`mayUse`): a warm
- * instance does both without a read. Bounded by `MAX_RESPONSE_HOMES`, the least recently used
- * forgotten first. Homes are shared objects, one per account and owner, so an entry costs its id
- * and a map slot.
+ * instance does both without a read. A response found by asking the pool, with no owner, is
+ * watched (`ownerlessWatch`): the table is read on each continuation until that settles, one read
+ * at a time (`readOnce`). Bounded by `MAX_RESPONSE_HOMES` (and so are the watches), the least
+ * recently used forgotten first. Homes are shared objects, one per account and owner, so an entry
+ * costs its id and a map slot.
  *
  * @example
  * const homes = new ResponseHomes();
@@ -161,9 +201,14 @@ export class ResponseHomes {
   readonly #homes: RecentlyUsed<string, Home>;
   /** One `Home` per account and owner, shared by its entries. */
   readonly #accounts = new Map<string, Home>();
+  /** By stored response remembered with no owner, where the table's check of it stands (`ownerlessWatch`). */
+  readonly #watches: RecentlyUsed<string, OwnerlessWatch>;
+  /** Table reads under way, by id: continuations of one id at once share one read. */
+  readonly #reading = new Map<string, Promise<Home | undefined>>();
 
   constructor(readonly max: number = MAX_RESPONSE_HOMES) {
     this.#homes = new RecentlyUsed(max);
+    this.#watches = new RecentlyUsed(max);
   }
 
   /** Notes that the account holds the stored object (a response or conversation id), and whose it is if known, unless its id is longer than `MAX_STORED_ID_CHARS`. */
@@ -178,6 +223,8 @@ export class ResponseHomes {
       this.#accounts.set(ref, (home = Object.freeze(owner === undefined ? { providerId, accountId } : { providerId, accountId, owner })));
     }
     this.#homes.set(id, home);
+    // Its owner is known now: nothing to watch. (A response made, the common case, finds no watch to drop.)
+    if (owner !== undefined && this.#watches.size) this.#watches.delete(id);
   }
 
   /** The account remembered to hold the stored object, if any; it is then the most recently used. */
@@ -188,6 +235,38 @@ export class ResponseHomes {
   /** Forgets the stored object (it was deleted at its account). */
   forget(id: string): void {
     this.#homes.delete(id);
+    this.#watches.delete(id);
+  }
+
+  /** Whether the stored object is remembered with no owner and that is settled (`ownerlessWatch`): its owner needs no table read. */
+  settledOwnerless(id: string): boolean {
+    return this.#watches.size !== 0 && this.#watches.peek(id) === 'settled';
+  }
+
+  /**
+   * Notes that a table read made at `madeAt` found no home for a stored response this instance
+   * remembered with no owner before the read was made; says whether this read settled it.
+   */
+  noHomeRead(id: string, madeAt: number, settleMs: number): boolean {
+    const before = this.#watches.peek(id);
+    const watch = ownerlessWatch(before, madeAt, settleMs);
+    this.#watches.set(id, watch);
+    return watch === 'settled' && before !== 'settled';
+  }
+
+  /**
+   * The table's answer for a stored object through `read`, one read at a time: a call that asks
+   * while one is under way shares it (its answer, or its failure), so a burst of continuations of
+   * an id this instance does not know makes one read, not one each.
+   */
+  readOnce(id: string, read: () => Promise<Home | undefined>): Promise<Home | undefined> {
+    const pending = this.#reading.get(id);
+    if (pending) return pending;
+    const reading = read().finally(() => {
+      if (this.#reading.get(id) === reading) this.#reading.delete(id);
+    });
+    this.#reading.set(id, reading);
+    return reading;
   }
 
   /** How many stored objects are remembered. */
@@ -198,5 +277,6 @@ export class ResponseHomes {
   /** Forgets every home (tests that share one gateway start each case afresh; a restarted instance). */
   clear(): void {
     this.#homes.clear();
+    this.#watches.clear();
   }
 }

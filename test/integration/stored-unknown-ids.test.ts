@@ -1,0 +1,262 @@
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import type { TableRef } from '../../lib/store/dynamo';
+import { DynamoStoredHomes } from '../../lib/store/stored-homes';
+import { storedHomeKey } from '../../lib/store/table';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { startInstances, type Instances } from './instances';
+import { POOL_ACCOUNTS as ACCOUNTS, type PoolAccount as AccountId, openingAwayFrom as awayFrom } from './stored-pool';
+
+const MODEL = 'gpt-4o-mini';
+const SETTLE_S = 120;
+const SETTLE_MS = SETTLE_S * 1000;
+
+/**
+ * Stored responses the table has no home for (made at the provider directly, or before homes were
+ * written; a home lost with its batch): found by asking the pool, with no owner, and read from the
+ * table again on each continuation until a read `routing.ownerlessAfterSeconds` after the first
+ * still finds none, so a warm instance stops reading them without letting a probe made before the
+ * maker's batch landed open a team's response for good. Three fake OpenAI accounts behind two
+ * instances on one dynalite, on one clock the tests move.
+ */
+describe('stored responses the table does not know', () => {
+  const fakes = {} as Record<AccountId, FakeOpenAI>;
+  let instances: Instances;
+  let homes: DynamoStoredHomes;
+  const clients = {} as Record<'a' | 'b', Record<'mine' | 'rival', OpenAI>>;
+  let teamId: string;
+  let clock = Date.now();
+
+  beforeAll(async () => {
+    for (const id of ACCOUNTS) fakes[id] = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const config = parseConfig({
+      providers: [{ id: 'pool', type: 'openai', accounts: ACCOUNTS.map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'UP' } })) }],
+      models: [{ name: MODEL, targets: [{ provider: 'pool', model: MODEL }] }],
+      routing: { ownerlessAfterSeconds: SETTLE_S },
+    });
+    instances = await startInstances({ config, count: 2, tableName: 'stored-unknown', credentials: { UP: 'sk-up' }, now: () => clock });
+    homes = new DynamoStoredHomes(instances.gateways[0]!.table, () => clock);
+    const [team, other] = [await instances.createTeam({ name: 'alpha' }), await instances.createTeam({ name: 'beta' })];
+    teamId = team.id;
+    const keys = { mine: await instances.createKey({ name: 'alpha-1', teamId: team.id }), rival: await instances.createKey({ name: 'beta-1', teamId: other.id }) };
+    for (const [i, side] of (['a', 'b'] as const).entries()) {
+      const baseURL = `${instances.gateways[i]!.url}/v1`;
+      clients[side] = { mine: new OpenAI({ apiKey: keys.mine.key, baseURL, maxRetries: 0, timeout: 10_000 }), rival: new OpenAI({ apiKey: keys.rival.key, baseURL, maxRetries: 0, timeout: 10_000 }) };
+    }
+  });
+  afterAll(async () => {
+    await instances?.close();
+    for (const id of ACCOUNTS) await fakes[id]?.close();
+  });
+  beforeEach(() => {
+    for (const id of ACCOUNTS) fakes[id].reset();
+  });
+
+  const requests = () => Object.fromEntries(ACCOUNTS.map((id) => [id, fakes[id].requests.length])) as Record<AccountId, number>;
+  const since = (before: Record<AccountId, number>) => {
+    const now = requests();
+    return ACCOUNTS.map((id) => now[id] - before[id]);
+  };
+  const holderOf = (id: string) => ACCOUNTS.find((account) => fakes[account].stored.has(id))!;
+  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+  /** A stored response made at the account itself, with its own key: the gateway never saw it made. */
+  const madeAtTheProvider = async (account: AccountId, input: string) => (await new OpenAI({ apiKey: 'sk-up', baseURL: fakes[account].url, maxRetries: 0 }).responses.create({ model: MODEL, input })).id;
+  const continueOn = (client: OpenAI, previous: string, input = 'More') => client.responses.create({ model: MODEL, input, previous_response_id: previous });
+
+  it("reads the table on each continuation of a response it found by asking the pool, until a read the settle time after the first still finds no item; then none, on that instance alone", async () => {
+    // Prepare: made at account two directly; B finds it by asking (a cold read, then the pool).
+    const id = await madeAtTheProvider('two', awayFrom(MODEL, 'More'));
+    const reads = { a: countStoredReads(instances.gateways[0]!.table), b: countStoredReads(instances.gateways[1]!.table) };
+    const start = clock;
+    const first = await continueOn(clients.b.mine, id);
+    const afterProbe = requests();
+
+    // Act: more branches from the same response, on B, as the clock moves.
+    const seen: number[] = [];
+    for (const [after, who] of [[10_000, 'mine'], [60_000, 'rival'], [10_000 + SETTLE_MS - 1, 'mine'], [10_000 + SETTLE_MS, 'rival'], [10_000 + SETTLE_MS + 1, 'mine'], [3_600_000, 'rival']] as const) {
+      clock = start + after;
+      expect((await continueOn(clients.b[who], id)).output_text).toBe('Echo: More (turn 2)');
+      seen.push(reads.b.count);
+    }
+    const onB = since(afterProbe);
+    await continueOn(clients.a.rival, id);
+
+    // Assess
+    expect(first.output_text).toBe('Echo: More (turn 2)');
+    expect(seen).toEqual([2, 3, 4, 5, 5, 5]);
+    expect(onB).toEqual(ACCOUNTS.map((account) => (account === 'two' ? 6 : 0)));
+    expect(reads.a.count).toBe(1);
+    for (const count of Object.values(reads)) count.stop();
+  });
+
+  it("reads once for a chain that starts from such a response: each turn's own answer is its caller's, known without a read", async () => {
+    // Prepare
+    let previous = await madeAtTheProvider('three', 'Opening');
+    const reads = countStoredReads(instances.gateways[1]!.table);
+
+    // Act
+    for (let turn = 2; turn <= 6; turn++) {
+      const answer = await continueOn(clients.b.mine, previous, 'Next step');
+      expect(answer.output_text).toBe(`Echo: Next step (turn ${turn})`);
+      previous = answer.id;
+    }
+    const rival = await failure(continueOn(clients.b.rival, previous));
+
+    // Assess
+    expect(reads.count).toBe(1);
+    expect(rival).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+    reads.stop();
+  });
+
+  it("keeps to its team a response found by asking before its maker's batch reached the table, when the batch lands before the settle time: past it too, and without a read once known", async () => {
+    // Prepare: A's batches held while B finds the response by asking, and reads again 60 s later.
+    const held = holdBatches(instances.gateways[0]!.table);
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More') });
+    const start = clock;
+    await continueOn(clients.b.mine, made.id);
+    clock = start + 60_000;
+    await continueOn(clients.b.mine, made.id);
+    held.release();
+    await instances.drain();
+    expect(await homes.read(made.id)).toMatchObject({ owner: teamId });
+    const reads = countStoredReads(instances.gateways[1]!.table);
+    const before = requests();
+
+    // Act
+    const refused: unknown[] = [];
+    for (const after of [60_000 + SETTLE_MS, 60_000 + SETTLE_MS + 1, 3_600_000]) {
+      clock = start + after;
+      refused.push(await failure(continueOn(clients.b.rival, made.id)));
+    }
+    const own = await continueOn(clients.b.mine, made.id);
+
+    // Assess
+    for (const err of refused) expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id' });
+    expect(own.output_text).toBe('Echo: More (turn 2)');
+    expect(since(before)).toEqual(ACCOUNTS.map((account) => (account === holderOf(made.id) ? 1 : 0)));
+    expect(reads.count).toBe(1);
+    reads.stop();
+  });
+
+  it('shares one read among continuations of one id that reach a cold instance at once, and refuses the other team among them', async () => {
+    // Prepare
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Fan out' });
+    await instances.drain();
+    await Promise.all([clients.b.mine.models.list(), clients.b.rival.models.list()]);
+    const reads = countStoredReads(instances.gateways[1]!.table);
+    // The read answers after all five have asked: without sharing it, each would make its own.
+    const slow = slowStoredReads(instances.gateways[1]!.table, 1_000);
+    const before = requests();
+
+    // Act
+    const outcomes = await Promise.all(
+      (['mine', 'mine', 'rival', 'mine', 'mine'] as const).map((who, i) =>
+        continueOn(clients.b[who], made.id, `Branch ${i}`).then(
+          (r) => r.output_text,
+          (e: { code?: string }) => e.code,
+        ),
+      ),
+    );
+
+    // Assess
+    expect(outcomes).toEqual(['Echo: Branch 0 (turn 2)', 'Echo: Branch 1 (turn 2)', 'previous_response_not_found', 'Echo: Branch 3 (turn 2)', 'Echo: Branch 4 (turn 2)']);
+    expect(reads.count).toBe(1);
+    expect(since(before)).toEqual(ACCOUNTS.map((account) => (account === holderOf(made.id) ? 4 : 0)));
+    reads.stop();
+    slow.stop();
+  });
+
+  it("keeps a response whose home was lost past the batch's retries to its team on the instance that made it (its memory); another instance finds no item and, once settled, lets any key continue it", async () => {
+    // Prepare: every write of A's batch refused.
+    const lost = failBatches(instances.gateways[0]!.table);
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More') });
+    await instances.drain();
+    lost.stop();
+    const before = requests();
+
+    // Act
+    const onMaker = await failure(continueOn(clients.a.rival, made.id));
+    const askedByMaker = since(before);
+    const start = clock;
+    const elsewhere: string[] = [];
+    for (const after of [0, 1_000, 1_000 + SETTLE_MS]) {
+      clock = start + after;
+      elsewhere.push((await continueOn(clients.b.rival, made.id)).output_text);
+    }
+
+    // Assess
+    expect(await homes.read(made.id)).toBeUndefined();
+    expect(onMaker).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+    expect(askedByMaker).toEqual([0, 0, 0]);
+    expect(elsewhere).toEqual(['Echo: More (turn 2)', 'Echo: More (turn 2)', 'Echo: More (turn 2)']);
+  });
+});
+
+/** Counts the table's reads of stored objects' homes (GetItem of a `STORED#` key) through this client from now on, keys' and others' reads apart. */
+function countStoredReads(table: TableRef): { readonly count: number; stop(): void } {
+  const name = `count-stored-${Math.random()}`;
+  const prefix = storedHomeKey('').PK;
+  let count = 0;
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const pk = (args.input as { Key?: { PK?: { S?: string } } }).Key?.PK?.S;
+      if (context.commandName === 'GetItemCommand' && pk?.startsWith(prefix)) count++;
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return {
+    get count() {
+      return count;
+    },
+    stop: () => void table.client.middlewareStack.remove(name),
+  };
+}
+
+/** Delays the table's reads of stored objects' homes through this client by `ms` until `stop`. */
+function slowStoredReads(table: TableRef, ms: number): { stop(): void } {
+  const name = `slow-stored-${Math.random()}`;
+  const prefix = storedHomeKey('').PK;
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const pk = (args.input as { Key?: { PK?: { S?: string } } }).Key?.PK?.S;
+      if (context.commandName === 'GetItemCommand' && pk?.startsWith(prefix)) await new Promise((resolve) => setTimeout(resolve, ms));
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return { stop: () => void table.client.middlewareStack.remove(name) };
+}
+
+/** Holds the table's BatchWriteItem calls (usage records, stored homes) through this client until `release`, as a batch not yet written. */
+function holdBatches(table: TableRef): { release(): void } {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const name = `hold-batches-${Math.random()}`;
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'BatchWriteItemCommand') await held;
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return {
+    release() {
+      table.client.middlewareStack.remove(name);
+      release();
+    },
+  };
+}
+
+/** Fails the table's BatchWriteItem calls through this client until `stop`, as a store down past the batch's retries. */
+function failBatches(table: TableRef): { stop(): void } {
+  const name = `fail-batches-${Math.random()}`;
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'BatchWriteItemCommand') throw new Error('table unavailable');
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return { stop: () => void table.client.middlewareStack.remove(name) };
+}
