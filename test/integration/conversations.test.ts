@@ -1,6 +1,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
+import { FAKE } from '../../lib/guardrails/fake-tokens';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
 import { storedHomeKey } from '../../lib/store/table';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
@@ -45,6 +46,7 @@ describe('conversations through the gateway', () => {
         { name: MODEL, price: { input: 1, output: 2 }, targets: [{ provider: 'pool', model: MODEL }] },
         { name: OTHER_MODEL, price: { input: 1, output: 2 }, targets: [{ provider: 'solo', model: OTHER_MODEL }] },
       ],
+      guardrails: { rules: [{ detect: 'aws-access-key', action: 'redact' }, { detect: 'github-token', action: 'block' }] },
     });
     instances = await startInstances({ config, count: 2, tableName: 'conversations', credentials: { UP: 'sk-up' }, now: () => NOW });
     homes = new DynamoStoredHomes(instances.gateways[0]!.table, () => NOW);
@@ -108,8 +110,8 @@ describe('conversations through the gateway', () => {
     expect(await homes.read(conversation.id)).toMatchObject({ ref: { kind: 'conversation', id: conversation.id }, providerId: 'pool', accountId: holder, owner: teamId, model: MODEL });
     const item = await instances.gateways[0]!.table.client.send(new GetItemCommand({ TableName: instances.gateways[0]!.table.tableName, Key: { PK: { S: storedHomeKey(conversation.id).PK }, SK: { S: storedHomeKey(conversation.id).SK } }, ConsistentRead: true }));
     expect(item.Item?.ttl).toBeUndefined();
-    const [first] = (await listUsage(instances.gateways[1]!.table, keyIds.teammate, today)).slice(-1);
-    expect(first).toMatchObject({ status: 200, outcome: 'ok', account: holder, attempts: 1, balancedBy: 'stored' });
+    // The teammate's only call so far: the first turn, served by the conversation's account alone.
+    expect(await usageOf('teammate')).toEqual([expect.objectContaining({ status: 200, outcome: 'ok', account: holder, attempts: 1, balancedBy: 'stored' })]);
   });
 
   it('reads, updates and deletes a conversation, and adds, lists, reads and deletes its items, at its account from either instance, each call one usage record without tokens', async () => {
@@ -285,5 +287,28 @@ describe('conversations through the gateway', () => {
     expect(texts(read.data)).toEqual(['Spend the tokens of this minute', 'Echo: Spend the tokens of this minute']);
     expect(retrieved.id).toBe(made.id);
     expect(refused).toMatchObject({ status: 429, code: 'tokens_rate_limit_exceeded' });
+  });
+
+  it("screens what a conversation is given as a model call's input is screened: a secret redacted before its account sees it, a blocked one refused before any upstream call", async () => {
+    // Prepare
+    const conversation = await clients.a.mine.conversations.create({ items: [message(`Deploy with ${FAKE.awsKeyId}`)] });
+    await instances.drain();
+    const holder = holderOf(conversation.id)!;
+    const before = requests();
+
+    // Act
+    const added = await clients.b.mine.conversations.items.create(conversation.id, { items: [message(`And ${FAKE.awsKeyId} again`)] });
+    const blocked = await Promise.all([
+      failure(clients.a.mine.conversations.create({ items: [message(`Push with ${FAKE.githubClassic}`)] })),
+      failure(clients.b.mine.conversations.items.create(conversation.id, { items: [message(`Push with ${FAKE.githubClassic}`)] })),
+      failure(clients.b.mine.conversations.update(conversation.id, { metadata: { token: FAKE.githubClassic } })),
+    ]);
+
+    // Assess
+    const kept = await clients.b.mine.conversations.items.list(conversation.id, { order: 'asc' });
+    expect(texts(kept.data)).toEqual(['Deploy with [REDACTED:aws-access-key]', 'And [REDACTED:aws-access-key] again']);
+    expect(texts(added.data)).toEqual(['And [REDACTED:aws-access-key] again']);
+    for (const err of blocked) expect(err).toMatchObject({ status: 400, code: 'guardrail_blocked' });
+    expect(since(before)).toEqual(only(holder, 2));
   });
 });
