@@ -61,7 +61,9 @@ export function storedObjectOperations(path: string): Partial<Record<Method, Sto
   const actions = ROUTES[kind][itemId === undefined ? (match[3] ?? '') : 'item'];
   if (!actions) return undefined;
   const ref: StoredRef = { kind, id };
-  return Object.fromEntries(actions.map((action) => [METHOD[action], itemId === undefined ? { ref, action } : { ref, action, itemId }]));
+  const operations: Partial<Record<Method, StoredObjectOperation>> = {};
+  for (const action of actions) operations[METHOD[action]] = itemId === undefined ? { ref, action } : { ref, action, itemId };
+  return operations;
 }
 
 /** A path segment as the id it names; undefined for a malformed escape, and for `.` or `..` (escaped or not), which a URL resolves: the upstream call would go to the endpoint's parent. */
