@@ -62,8 +62,9 @@ const EMPTY_OBJECT = Buffer.from('{}');
  * `POST /v1/conversations`: made at an account of the conversation's model (`conversationModel`),
  * tried in the order a call of that model would be (balanced, resting accounts last, on to the
  * next after a 5xx or a 429), among its targets that keep conversations; the client's body
- * (`items`, `metadata`) is screened by its guardrails and goes upstream as it came, the `model`
- * query parameter left out. Counted in the caller's requests-per-minute limits. The conversation
+ * (`items`, `metadata`) is screened by its guardrails and goes upstream as it came (or as they
+ * redacted it), the `model` query parameter left out. Counted in the caller's requests-per-minute
+ * limits once it passed those checks. The conversation
  * is its caller's team's (else its key's) at the account that made it: remembered at once, and
  * written to the table with the call's usage record (no TTL: a conversation is kept until
  * deleted), so every later call that builds on it, on any instance, goes there first.
@@ -74,9 +75,10 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   const keeps = (target: Target) => keepsConversations(target, deps);
   const entry = conversationModel(named, caller, deps.catalog, keeps);
   ctx.model = entry.name;
-  await takeRequestSlot(caller, req, ctx, deps);
   // The SDK sends `{}` for `create()`; a bare POST (curl) asks for an empty conversation too.
   const body = await screenedBody(req, ctx, deps, caller, EMPTY_OBJECT);
+  // Counted once the call is known to be one the key may make, as a model call is: refusals take no place.
+  await takeRequestSlot(caller, req, ctx, deps);
   const query = new URLSearchParams(req.query.toString());
   query.delete('model');
   const signal = requestSignal(req, deps.now);

@@ -102,11 +102,11 @@ async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<FoundHome | unde
  * A request for a stored object (`storedObjectOperations`), sent to the account that holds it
  * (its home in the table or this instance's memory: no pool is asked in turn, these calls carry
  * no model to plan by), after the owner check (`mayUse`): a caller that is not the owner, and an
- * id with no known home, get OpenAI's 404 for an unknown id before any upstream call and before
- * the call takes a place in its minute. The key needs no model permission: the owner check is the
- * rule (a key reads what its team made, as it may continue it). The call then counts in the
- * caller's requests-per-minute limits (`takeRequestSlot`); a body (a conversation's update, items
- * added) is screened by the guardrails as a model call's is, since it becomes the model's input.
+ * id with no known home, get OpenAI's 404 for an unknown id before any upstream call. The key
+ * needs no model permission: the owner check is the rule (a key reads what its team made, as it
+ * may continue it). A body (a conversation's update, items added) is screened by the guardrails
+ * as a model call's is, since it becomes the model's input. Only then, refusals behind it, does
+ * the call count in the caller's requests-per-minute limits (`takeRequestSlot`).
  * The upstream's answer goes back as it came (a deleted object's home is forgotten, in memory at
  * once and in the table with the usage record); the usage record carries the object's model and
  * no tokens.
@@ -122,8 +122,9 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
   const attempt = attemptAt(home, deps);
   const pass = attempt && passthroughFor('openai-responses', attempt, deps.providers);
   if (!attempt || !pass) throw unknownObject(ref, `its account ${home.providerId}/${home.accountId} is no longer one the Responses API is passed through to`);
-  await takeRequestSlot(caller, req, ctx, deps);
   const body = METHOD[operation.action] === 'POST' && operation.action !== 'cancel' ? await screenedBody(req, ctx, deps, caller) : undefined;
+  // Counted once the call is known to be one the key may make, as a model call is: refusals take no place.
+  await takeRequestSlot(caller, req, ctx, deps);
   ctx.provider = attempt.provider.id;
   ctx.account = attempt.account.id;
   ctx.attempts = 1;

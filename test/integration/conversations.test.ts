@@ -243,7 +243,7 @@ describe('conversations through the gateway', () => {
     expect(since(before)).toEqual(only('one', 0));
   });
 
-  it("counts every conversation and stored-response route in the key's requests-per-minute limit, and answers the next with the limit's 429, asking no upstream", async () => {
+  it("counts every conversation and stored-response route in the key's requests-per-minute limit, refusals not, and answers the next with the limit's 429, asking no upstream", async () => {
     // Prepare
     const limited = clients.a.limited;
     const conversation = await limited.conversations.create();
@@ -251,7 +251,9 @@ describe('conversations through the gateway', () => {
     await instances.drain();
     const before = requests();
 
-    // Act
+    // Act: a refused call first, which takes no place (a body the guardrails block, an id the key does not own).
+    const blocked = await failure(clients.a.limited.conversations.items.create(conversation.id, { items: [message(`Push with ${FAKE.githubClassic}`)] }));
+    const unowned = await failure(clients.a.limited.conversations.retrieve('conv_nowhere'));
     const retrieved = await clients.b.limited.responses.retrieve(made.id).asResponse();
     const refused = await Promise.all([
       failure(clients.b.limited.conversations.retrieve(conversation.id)),
@@ -261,6 +263,7 @@ describe('conversations through the gateway', () => {
     ]);
 
     // Assess
+    expect([blocked, unowned]).toMatchObject([{ status: 400, code: 'guardrail_blocked' }, { status: 404 }]);
     expect(retrieved.status).toBe(200);
     expect(retrieved.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     for (const err of refused) {
