@@ -4,6 +4,7 @@ import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { Catalog, CatalogModel, Target } from '../routing/catalog';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
+import { usableModel } from './model-call';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { requestSignal } from './signal';
@@ -32,13 +33,7 @@ export const CONVERSATION_MODEL_HEADER = 'x-aigw-model';
  */
 export function conversationModel(named: string | undefined, caller: Caller, catalog: Pick<Catalog, 'find' | 'models'>, keeps: (target: Target) => boolean): CatalogModel {
   if (named !== undefined) {
-    const entry = catalog.find(named);
-    if (!entry) throw new GatewayError('not_found', `The model \`${named}\` does not exist or you do not have access to it.`, { code: 'model_not_found', param: 'model' });
-    const refusedBy = modelRefusedBy(caller, named, entry.name);
-    if (refusedBy) {
-      const who = refusedBy === 'key' ? 'This API key' : `The team "${caller.team!.name}" of this API key`;
-      throw new GatewayError('permission', `${who} may not use the model \`${named}\`.`, { code: 'model_not_allowed', param: 'model' });
-    }
+    const entry = usableModel(caller, named, catalog);
     if (!entry.targets.some(keeps)) {
       throw new GatewayError('invalid_request', `The model \`${named}\` is served by no provider that keeps conversations (OpenAI, Azure OpenAI, or an OpenAI-compatible server with "responses": "passthrough").`, { code: 'model_keeps_no_conversations', param: 'model' });
     }
