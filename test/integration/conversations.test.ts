@@ -110,6 +110,8 @@ describe('conversations through the gateway', () => {
     expect(await homes.read(conversation.id)).toMatchObject({ ref: { kind: 'conversation', id: conversation.id }, providerId: 'pool', accountId: holder, owner: teamId, model: MODEL });
     const item = await instances.gateways[0]!.table.client.send(new GetItemCommand({ TableName: instances.gateways[0]!.table.tableName, Key: { PK: { S: storedHomeKey(conversation.id).PK }, SK: { S: storedHomeKey(conversation.id).SK } }, ConsistentRead: true }));
     expect(item.Item?.ttl).toBeUndefined();
+    // The maker's create: one record, at the account, with no tokens.
+    expect(await usageOf('mine')).toContainEqual(expect.objectContaining({ surface: 'openai-responses', model: MODEL, status: 200, outcome: 'ok', account: holder, attempts: 1, inputTokens: 0, outputTokens: 0 }));
     // The teammate's only call so far: the first turn, served by the conversation's account alone.
     expect(await usageOf('teammate')).toEqual([expect.objectContaining({ status: 200, outcome: 'ok', account: holder, attempts: 1, balancedBy: 'stored' })]);
   });
@@ -313,5 +315,49 @@ describe('conversations through the gateway', () => {
     expect(texts(added.data)).toEqual(['And [REDACTED:aws-access-key] again']);
     for (const err of blocked) expect(err).toMatchObject({ status: 400, code: 'guardrail_blocked' });
     expect(since(before)).toEqual(only(holder, 2));
+  });
+});
+
+describe('a conversation made while an account of the pool is down', () => {
+  let up: FakeOpenAI;
+  let down: FakeOpenAI;
+  let instances: Instances;
+
+  beforeAll(async () => {
+    [up, down] = [await startFakeOpenAI({ apiKey: 'sk-up' }), await startFakeOpenAI({ apiKey: 'sk-up' })];
+    const config = parseConfig({
+      providers: [{ id: 'pool', type: 'openai', accounts: [{ id: 'down', baseUrl: down.url, apiKey: { env: 'UP' }, weight: 1000 }, { id: 'up', baseUrl: up.url, apiKey: { env: 'UP' } }] }],
+      models: [{ name: MODEL, price: { input: 1, output: 2 }, targets: [{ provider: 'pool', model: MODEL }] }],
+    });
+    instances = await startInstances({ config, count: 2, tableName: 'conversations-failover', credentials: { UP: 'sk-up' } });
+    // Refuses connections from now on: a call to it fails as an unreachable account does; weighted so that a create tries it first.
+    await down.close();
+  });
+  afterAll(async () => {
+    await instances?.close();
+    await up?.close();
+  });
+
+  it('is made at the next account, as a call would fail over, and is continued there from the other instance', async () => {
+    // Prepare
+    const { id: keyId, key } = await instances.createKey({ name: 'k' });
+    const [a, b] = instances.gateways.map((gw) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 10_000 }));
+
+    // Act
+    const made = await Promise.all(Array.from({ length: 4 }, () => a!.conversations.create()));
+    await instances.drain();
+    const before = up.requests.length;
+    const answers = await Promise.all(made.map((c) => b!.responses.create({ model: MODEL, input: 'Hi', conversation: c.id })));
+
+    // Assess
+    expect(made.every((c) => up.conversations.has(c.id))).toBe(true);
+    expect(answers.map((r) => r.output_text)).toEqual(Array(4).fill('Echo: Hi'));
+    expect(up.requests.length - before).toBe(4);
+    const records = await instances.usage(keyId);
+    const creates = records.filter((r) => r.inputTokens === 0);
+    expect(creates.map((r) => [r.status, r.account])).toEqual(Array(4).fill([200, 'up']));
+    // Weighted 1000 to 1, the down account was tried first by the creates sent before it rested.
+    expect(creates.some((r) => r.attempts === 2)).toBe(true);
+    expect(records.filter((r) => r.inputTokens !== 0).map((r) => [r.status, r.account, r.attempts, r.balancedBy])).toEqual(Array(4).fill([200, 'up', 1, 'stored']));
   });
 });
