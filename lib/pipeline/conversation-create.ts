@@ -9,7 +9,7 @@ import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { requestSignal } from './signal';
 import { callerOwner, madeAt } from './stored-objects';
-import { collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
+import { answerAsItCame, collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
 import { tryTargets } from './try-targets';
 
 /** The header naming the model a new conversation is for (else the `model` query parameter): it is made where that model's calls go. */
@@ -59,10 +59,10 @@ const EMPTY_OBJECT = Buffer.from('{}');
  * next after a 5xx or a 429), among its targets that keep conversations; the client's body
  * (`items`, `metadata`) is screened by its guardrails and goes upstream as it came (or as they
  * redacted it), the `model` query parameter left out. Counted in the caller's requests-per-minute
- * limits once it passed those checks. The conversation
- * is its caller's team's (else its key's) at the account that made it: remembered at once, and
- * written to the table with the call's usage record (no TTL: a conversation is kept until
- * deleted), so every later call that builds on it, on any instance, goes there first.
+ * limits once it passed those checks. The conversation is its caller's team's (else its key's)
+ * at the account that made it: remembered at once, and written to the table with the call's usage
+ * record (no TTL: a conversation is kept until deleted), so every later call that builds on it,
+ * on any instance, goes there first.
  */
 export async function createConversation(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
   const caller = await deps.auth.authenticate(req, ctx);
@@ -88,8 +88,7 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   const id = conversationIdOf(answer);
   if (id) madeAt({ kind: 'conversation', id }, attempt, callerOwner({ caller }), { caller, body: {}, model: entry.name }, ctx, deps);
   else deps.logger.warn('conversation made without an id in its answer: its home is not kept', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id });
-  const type = res.headers['content-type'];
-  return { status: res.status, headers: { 'content-type': typeof type === 'string' ? type : 'application/json' }, body: answer };
+  return answerAsItCame(res, answer);
 }
 
 /**

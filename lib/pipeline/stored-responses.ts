@@ -4,7 +4,7 @@ import { GatewayError } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { Attempt } from '../routing/attempts';
 import { mayUse, type Home, type StoredRef } from '../routing/response-homes';
-import type { UpstreamRequest } from '../upstream/http';
+import type { UpstreamRequest, UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { guardedBody } from './guardrails';
@@ -137,8 +137,13 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
     // Removed from the table with the call's usage record, in its batch.
     ctx.storedHomesGone = [ref.id];
   }
+  return answerAsItCame(res, answer);
+}
+
+/** An account's answer to a stored object's route, for the client: its status, its bytes, and its content type alone (the account's other headers, its rate limits among them, are not the key's). */
+export function answerAsItCame(res: Pick<UpstreamResponse, 'status' | 'headers'>, body: Buffer): GatewayResponse {
   const type = res.headers['content-type'];
-  return { status: res.status, headers: { 'content-type': typeof type === 'string' ? type : 'application/json' }, body: answer };
+  return { status: res.status, headers: { 'content-type': typeof type === 'string' ? type : 'application/json' }, body };
 }
 
 /**
