@@ -14,7 +14,7 @@ type AccountId = (typeof ACCOUNTS)[number];
 const MODEL = 'gpt-4o-mini';
 /** Served by account `four` alone, of another provider: a conversation made for it must land there. */
 const OTHER_MODEL = 'gpt-4.1';
-type Who = 'mine' | 'teammate' | 'rival' | 'other' | 'limited' | 'tokens';
+type Who = 'mine' | 'teammate' | 'rival' | 'other' | 'limited' | 'tokens' | 'endUsers';
 
 /**
  * OpenAI's Conversations API through the gateway, with the official client as caller: three fake
@@ -60,6 +60,7 @@ describe('conversations through the gateway', () => {
       other: await instances.createKey({ name: 'other-model', models: [OTHER_MODEL] }),
       limited: await instances.createKey({ name: 'limited', limits: { requestsPerMinute: 3 } }),
       tokens: await instances.createKey({ name: 'tokens', limits: { tokensPerMinute: 5, requestsPerMinute: 100 } }),
+      endUsers: await instances.createKey({ name: 'end-users', endUserRequired: true, endUserLimits: { requestsPerMinute: 1 } }),
     };
     for (const [i, side] of (['a', 'b'] as const).entries()) {
       const url = `${instances.gateways[i]!.url}/v1`;
@@ -275,6 +276,32 @@ describe('conversations through the gateway', () => {
       expect([Number(headers.get('retry-after')) >= 1, headers.get('x-ratelimit-limit-requests'), headers.get('x-ratelimit-remaining-requests')]).toEqual([true, '3', '0']);
     }
     expect(since(before)).toEqual(only(holderOf(conversation.id)!, 1));
+  });
+
+  it("answers a method a conversation route does not take with 405 naming those it does (OpenAI has no list of conversations)", async () => {
+    const [list, put] = await Promise.all([
+      fetch(`${instances.gateways[0]!.url}/v1/conversations`, { headers: { authorization: `Bearer ${clients.a.mine.apiKey}` } }),
+      fetch(`${instances.gateways[0]!.url}/v1/conversations/conv_1/items`, { method: 'PUT', headers: { authorization: `Bearer ${clients.a.mine.apiKey}` } }),
+    ]);
+
+    expect([list.status, list.headers.get('allow'), put.status, put.headers.get('allow')]).toEqual([405, 'POST', 405, 'GET, POST']);
+  });
+
+  it("counts the routes in each end user's minute by the x-aigw-end-user header, and refuses a call naming none by a key that requires one", async () => {
+    const as = (endUser: string) => ({ headers: { 'x-aigw-end-user': endUser } });
+    const client = clients.a.endUsers;
+
+    const outcomes = [
+      await failure(client.conversations.create()),
+      await client.conversations.create({}, as('alice')),
+      await failure(client.conversations.create({}, as('alice'))),
+      await client.conversations.create({}, as('bob')),
+    ];
+
+    expect(outcomes[0]).toMatchObject({ status: 400, code: 'end_user_required' });
+    expect(outcomes[1]).toMatchObject({ object: 'conversation' });
+    expect(outcomes[2]).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringContaining('end user "alice" of this API key') });
+    expect(outcomes[3]).toMatchObject({ object: 'conversation' });
   });
 
   it("lets a key past its tokens-per-minute limit still reach its stored objects: the routes carry no tokens, and only its model calls are refused", async () => {
