@@ -162,4 +162,20 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     expect(log.lines).toContainEqual({ level: 'error', message: 'request failed', fields: { requestId: 'lambda-req-1', error: expect.objectContaining({ name: 'TypeError' }) } });
     expect(drained).toBe(1);
   });
+  it('sends the status and headers of a streamed answer that has no chunks, in one zero-length write', async () => {
+    // Prepare: a gateway whose stream has nothing to say (Lambda sends the prelude only with a write).
+    const empty: Gateway = {
+      ...gateway,
+      handle: async (req) => ({ status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': req.requestId }, body: (async function* () {})() }),
+    };
+    const stream = new RecordingStream();
+
+    // Act
+    await (createProxyHandler(() => empty, log.logger) as unknown as StreamHandler)(chat(true), stream, context(60_000));
+
+    // Assess
+    expect(stream.prelude).toEqual({ statusCode: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': 'lambda-req-1' } });
+    expect(stream.writes).toEqual([{ text: '', preludeBefore: true }]);
+    expect(stream.writableFinished).toBe(true);
+  });
 });
