@@ -10,7 +10,7 @@ import { MemoryUsageSink } from '../lib/usage/record';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 import { TransferAborted } from '../lib/http/transfer-aborted';
 import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../test/fakes/openai-media-wire';
-import { functionUrlEvent as event, lambdaContext as context, type StreamHandler } from '../test/lambda';
+import { BreakingStream, functionUrlEvent as event, lambdaContext as context, type StreamHandler } from '../test/lambda';
 import type { RecordedPrelude } from '../test/setup/awslambda';
 import { createProxyHandler } from './proxy';
 
@@ -94,5 +94,18 @@ describe('the Lambda proxy handler, speech', () => {
     expect(stream.prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': 'audio/wav' } });
     expect(Buffer.concat(stream.writes.map((w) => w.bytes))).toEqual(Buffer.concat(speechPieces(fakeSpeech(INPUT, 'wav')).slice(0, 2)));
     expect(recordsAtRejection).toEqual([expect.objectContaining({ surface: 'openai-audio', status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted' })]);
+  });
+  it('books the call aborted when the response stream fails mid-audio, the record written before the handler settles', async () => {
+    // Prepare
+    usage.records.length = 0;
+    const stream = new BreakingStream(2, 'destroyed');
+
+    // Act
+    const failure = await handler(event({ model: 'tts', voice: 'alloy', input: INPUT, response_format: 'wav' }, { authorization: `Bearer ${key}` }, '/v1/audio/speech'), stream, context(60_000)).catch((e: unknown) => e);
+    const recordsAtRejection = [...usage.records];
+
+    // Assess: the invocation fails with the stream's error, the call booked as the client gone (not the upstream breaking off).
+    expect(failure).toBe(stream.error);
+    expect(recordsAtRejection).toEqual([expect.objectContaining({ surface: 'openai-audio', status: 200, outcome: 'aborted' })]);
   });
 });

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { parseConfig } from '../lib/config/load';
@@ -6,8 +6,10 @@ import { auditSinkFromEnvironment } from '../lib/audit/from-env';
 import { accountCredentialRefs } from '../lib/credentials/credentials';
 import { SecretsManagerCredentials } from '../lib/credentials/secrets-manager';
 import { createGateway, type Gateway } from '../lib/gateway';
-import { failingLast, TransferAborted } from '../lib/http/transfer-aborted';
-import type { ResponseBody } from '../lib/http/types';
+import { bodyReadable } from '../lib/http/body-readable';
+import { DoorSignal } from '../lib/http/door-signal';
+import { TransferAborted } from '../lib/http/transfer-aborted';
+import { isStreamBody, type GatewayResponse, type ResponseBody } from '../lib/http/types';
 import { createLogger, type GatewayLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
@@ -18,7 +20,7 @@ import { DynamoHealthStore } from '../lib/store/health';
 import { DynamoUsageSink } from '../lib/store/usage';
 import { DynamoResponseCache } from '../lib/store/response-cache';
 import { DynamoStoredHomes } from '../lib/store/stored-homes';
-import { requestFromFunctionUrlEvent } from './http-event';
+import { requestFromFunctionUrlEvent, timeLeftMs } from './http-event';
 import { EndUserBudgetAlerts } from '../lib/alerts/end-users';
 import { SnsNotifier } from '../lib/alerts/sns';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -76,15 +78,43 @@ function endUserAlertsFromEnvironment(env: NodeJS.ProcessEnv, thresholds: readon
 
 const SNS_TIMEOUT_MS = 5_000;
 
-function toStream(body: ResponseBody, beforeFailing: (err: unknown) => Promise<void>): string | Readable {
-  if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Readable.from([body]);
-  // middy's pipeline() destroys the response stream with a body's error (the runtime then reports a
-  // function error in the stream's trailers, and the function URL does not finish the client's
-  // chunked body: the client sees the transfer fail) and rejects the handler before its
-  // `requestEnd`: the writes after the answer are drained first, or the instance could be frozen
-  // with the `interrupted` record in flight.
-  return Readable.from(failingLast(body, beforeFailing));
+/** What the door answers when the gateway itself threw, which its contract says it never does. */
+const internalError = (requestId: string): GatewayResponse => ({
+  status: 500,
+  headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+  body: '{"error":{"message":"internal error","type":"server_error","param":null,"code":null}}',
+});
+
+/** A whole answer, as a body of one chunk: piped like a stream, so that its writes are drained too when the response stream fails under it. */
+async function* wholeBody(body: string | Uint8Array): AsyncGenerator<Uint8Array> {
+  yield typeof body === 'string' ? Buffer.from(body) : body;
+}
+
+/**
+ * The body as middy pipes it into the response stream. middy's `pipeline()` rejects the handler
+ * before its `requestEnd` whenever the pipe fails, so each early end drains the writes after the
+ * answer first (once the handler settles, the instance may be frozen with them in flight):
+ * - the body throws (`TransferAborted`: raw audio cut off): the response stream is destroyed with
+ *   its error (the runtime reports a function error in the stream's trailers, and the function URL
+ *   does not finish the client's chunked body: the client sees the transfer fail);
+ * - the response stream fails under it (its connection to the runtime broke: Lambda itself tells a
+ *   function nothing of a client that leaves): the request's signal is aborted as the client's
+ *   leaving, so the upstream call is cancelled and the call booked `aborted`, not blamed on the upstream.
+ */
+function toReadable(body: ResponseBody, door: DoorSignal, requestId: string, drain: () => Promise<void>, log: GatewayLogger): Readable {
+  const readable = bodyReadable(isStreamBody(body) ? body : wholeBody(body), {
+    left(reason) {
+      log.warn('response stream failed before the answer ended', { requestId, ...(reason ? { error: reason } : {}) });
+      door.clientGone(reason);
+    },
+    threw(err) {
+      // Only raw audio cut off throws on purpose; any other throw breaks the in-band promise of `GatewayResponse.body`.
+      if (!(err instanceof TransferAborted)) log.error('streamed body failed', { requestId, error: err as Error });
+    },
+    beforeEarlyEnd: drain,
+  });
+  readable.once('close', () => door.settled());
+  return readable;
 }
 
 /** What the invocation keeps back for the runtime to end it, when the writes after the answer run long. */
@@ -110,26 +140,67 @@ export async function drainWithin(gateway: Gateway, context: Context, logger: Ga
   }
 }
 
+/** Lambda's streaming runtime's global (installed by `test/setup/awslambda.ts` in tests). */
+declare const awslambda: { streamifyResponse<F>(handler: F): F };
+
+/** middy's streamified handler, as the runtime calls it. */
+type StreamedInvocation = (event: APIGatewayProxyEventV2, responseStream: Writable, context: Context) => Promise<void>;
+
 /**
  * The proxy behind a Function URL in RESPONSE_STREAM mode. middy sends status and headers first,
  * then pipes the body as it is produced; after the stream has ended, `requestEnd` waits for the
  * usage and audit writes (within the invocation's time), so the instance is not frozen with them
- * in flight and the client never waits. A body that fails (`failingLast`) ends the response
- * stream in error, its writes drained first.
+ * in flight and the client never waits.
+ *
+ * When the pipe fails, middy's `pipeline()` rejects the handler and skips `requestEnd`, and it
+ * rejects as soon as the response stream has failed, without waiting for the body's end (Node's
+ * `pipeline` counts a destination's error twice): the outer handler waits for the body's end (its
+ * books closed, its writes drained: `toReadable`) before the invocation fails.
  */
 export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = logger) {
-  return middy<APIGatewayProxyEventV2, unknown, Error, Context>({
+  /** Each invocation's body, while the invocation runs: what a failed pipe waits for. */
+  const bodies = new WeakMap<Context, Readable>();
+  const piped = middy<APIGatewayProxyEventV2, unknown, Error, Context>({
     streamifyResponse: true,
     requestEnd: (request) => drainWithin(gateway(), request.context, log),
   }).handler(async (event: APIGatewayProxyEventV2, context: Context) => {
-    const res = await gateway().handle(requestFromFunctionUrlEvent(event, context));
-    const beforeFailing = async (err: unknown) => {
-      // Only raw audio cut off throws on purpose; any other throw breaks the in-band promise of `GatewayResponse.body`.
-      if (!(err instanceof TransferAborted)) log.error('streamed body failed', { requestId: context.awsRequestId, error: err as Error });
-      await drainWithin(gateway(), context, log);
-    };
-    return { statusCode: res.status, headers: res.headers, body: toStream(res.body, beforeFailing) };
+    // One signal for the deadline and for the response stream failing.
+    const door = new DoorSignal(timeLeftMs(context));
+    let res: GatewayResponse;
+    let served: Gateway | undefined;
+    try {
+      served = gateway();
+      res = await served.handle(requestFromFunctionUrlEvent(event, context, door.signal));
+    } catch (err) {
+      // The pipeline turns every failure into a response; this is the last line of defence, answered
+      // so that the invocation still ends through `requestEnd` and its drain.
+      log.error('request failed', { requestId: context.awsRequestId, error: err as Error });
+      res = internalError(context.awsRequestId);
+    }
+    const drain = () => (served ? drainWithin(served, context, log) : Promise.resolve());
+    const body = toReadable(res.body, door, context.awsRequestId, drain, log);
+    bodies.set(context, body);
+    return { statusCode: res.status, headers: res.headers, body };
+  }) as unknown as StreamedInvocation;
+
+  return awslambda.streamifyResponse(async function proxyInvocation(event: APIGatewayProxyEventV2, responseStream: Writable, context: Context): Promise<void> {
+    try {
+      await piped(event, responseStream, context);
+    } catch (err) {
+      const body = bodies.get(context);
+      // The body's early end drains before it closes; without a body (middy gave up first) the drain is ours.
+      if (body) await closed(body);
+      else await drainWithin(gateway(), context, log);
+      throw err;
+    } finally {
+      bodies.delete(context);
+    }
   });
+}
+
+/** Resolves once the stream has closed (an error included). */
+function closed(stream: Readable): Promise<void> {
+  return stream.closed ? Promise.resolve() : new Promise((resolve) => stream.once('close', () => resolve()));
 }
 
 let instance: Gateway | undefined;

@@ -18,6 +18,36 @@ export class RecordingStream extends Writable {
   }
 }
 
+/**
+ * A response stream that breaks at its `breakAt`th write, as Lambda's does when its connection to
+ * the runtime API fails: `write fails` fails that write (an EPIPE on the runtime's socket);
+ * `destroyed` takes it, then is destroyed from outside on the next turn, while the body is being
+ * read (the runtime's request aborted: it calls `req.destroy(err)`). `brokeAt` is when
+ * (`performance.now()`).
+ */
+export class BreakingStream extends RecordingStream {
+  brokeAt?: number;
+  constructor(
+    readonly breakAt: number,
+    readonly how: 'write fails' | 'destroyed',
+    readonly error: Error = Object.assign(new Error(how === 'write fails' ? 'write EPIPE' : 'aborted'), { code: how === 'write fails' ? 'EPIPE' : 'ECONNRESET' }),
+  ) {
+    super();
+  }
+  override _write(chunk: Buffer, enc: string, done: (err?: Error) => void) {
+    if (this.writes.length + 1 < this.breakAt) return super._write(chunk, enc, done);
+    if (this.how === 'write fails') {
+      this.brokeAt ??= performance.now();
+      return done(this.error);
+    }
+    super._write(chunk, enc, done);
+    setImmediate(() => {
+      this.brokeAt ??= performance.now();
+      this.destroy(this.error);
+    });
+  }
+}
+
 /** A POST through the function URL, its JSON body base64-encoded as Lambda delivers it. */
 export function functionUrlEvent(body: object, headers: Record<string, string>, rawPath = '/v1/chat/completions'): APIGatewayProxyEventV2 {
   return {

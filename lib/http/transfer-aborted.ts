@@ -18,20 +18,3 @@ export class TransferAborted extends Error {
     super(`The transfer was aborted: ${cause.message}`);
   }
 }
-
-/**
- * A streamed body whose failure is thrown on only once `beforeFailing` has run: a door that must
- * finish its own work before the failure ends the transfer (the Lambda door drains the writes
- * after the answer: once the handler rejects, the instance may be frozen).
- *
- * @example
- * Readable.from(failingLast(res.body, () => drainWithin(gateway, context, log)));
- */
-export async function* failingLast(body: AsyncIterable<Uint8Array>, beforeFailing: (err: unknown) => Promise<void>): AsyncGenerator<Uint8Array> {
-  try {
-    yield* body;
-  } catch (err) {
-    await beforeFailing(err);
-    throw err;
-  }
-}

@@ -2,18 +2,24 @@ import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import OpenAI from 'openai';
 import type { AdminApi } from '../admin/api';
 import type { Gateway } from '../gateway';
 import { GatewayError } from '../http/errors';
 import { TransferAborted } from '../http/transfer-aborted';
-import type { GatewayResponse } from '../http/types';
+import type { GatewayRequest, GatewayResponse } from '../http/types';
+import { createLogger, silentLogger, type GatewayLogger } from '../observe/logger';
 import { createLocalServer } from './server';
 
-/** The door alone, in front of a stand-in gateway that answers with the given stream. */
-async function serveStream(body: () => AsyncIterable<Uint8Array>) {
-  const gateway = { handle: async (): Promise<GatewayResponse> => ({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: body() }) } as unknown as Gateway;
+/**
+ * The door alone, in front of a stand-in gateway that answers with the given stream (its request
+ * id in `x-request-id`, as the gateway's answers carry it), or with what `handle` does.
+ */
+async function serveStream(body: () => AsyncIterable<Uint8Array>, options: { logger?: GatewayLogger; handle?: (req: GatewayRequest) => Promise<GatewayResponse> } = {}) {
+  const handle = options.handle ?? (async (req: GatewayRequest): Promise<GatewayResponse> => ({ status: 200, headers: { 'content-type': 'text/event-stream', 'x-request-id': req.requestId }, body: body() }));
+  const gateway = { handle } as unknown as Gateway;
   const admin = { handle: async () => ({ status: 404, headers: {}, body: '' }) } as unknown as AdminApi;
-  const server = createLocalServer({ gateway, admin });
+  const server = createLocalServer({ gateway, admin, logger: options.logger ?? silentLogger });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`, close: () => new Promise((r) => server.close(r)), writes: socketWritesOf(server) };
 }
@@ -106,8 +112,8 @@ describe('the local door writing a stream', () => {
   });
 });
 
-/** What a node:http client in this process got: the bytes, and whether the response ended or was aborted. */
-function fetchRaw(url: string): Promise<{ text: string; ended: boolean; aborted: boolean }> {
+/** What a node:http client in this process got: the bytes, whether the response ended or was aborted, and its request id. */
+function fetchRaw(url: string, body = '{}'): Promise<{ text: string; ended: boolean; aborted: boolean; status?: number; requestId?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST' }, (res) => {
       let text = '';
@@ -118,10 +124,10 @@ function fetchRaw(url: string): Promise<{ text: string; ended: boolean; aborted:
       res.on('aborted', () => (aborted = true));
       // An aborted response also errors (ECONNRESET); `close` reports it.
       res.on('error', () => undefined);
-      res.on('close', () => resolve({ text, ended, aborted }));
+      res.on('close', () => resolve({ text, ended, aborted, ...(res.statusCode === 200 ? {} : { status: res.statusCode }), ...(res.headers['x-request-id'] ? { requestId: String(res.headers['x-request-id']) } : {}) }));
     });
     req.on('error', reject);
-    req.end('{}');
+    req.end(body);
   });
 }
 
@@ -142,7 +148,7 @@ describe('the local door, when a streamed body throws after its first byte', () 
     await close();
 
     // Assess
-    expect(got).toEqual({ text: 'ID3-frame-1', ended: false, aborted: true });
+    expect(got).toMatchObject({ text: 'ID3-frame-1', ended: false, aborted: true });
   });
 
   it('ends a body that ends normally cleanly', async () => {
@@ -157,7 +163,7 @@ describe('the local door, when a streamed body throws after its first byte', () 
     await close();
 
     // Assess
-    expect(got).toEqual({ text: 'ID3-frame-1frame-2', ended: true, aborted: false });
+    expect(got).toMatchObject({ text: 'ID3-frame-1frame-2', ended: true, aborted: false });
   });
 });
 
@@ -229,7 +235,7 @@ describe('the local door opening a stream', () => {
     await close();
 
     // Assess: the terminating chunk went with the headers.
-    expect(got).toEqual({ text: '', ended: true, aborted: false });
+    expect(got).toMatchObject({ text: '', ended: true, aborted: false });
     expect(writes[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n0\r\n\r\n$/);
   });
 
@@ -277,5 +283,173 @@ describe('the local door opening a stream', () => {
     // Assess
     expect(pieces.join('')).not.toContain('data:');
     expect(cleaned).toBe(true);
+  });
+});
+
+/**
+ * The gateway's logger as it runs (JSON lines on stdout and stderr, not through jest's console as
+ * in Powertools' dev mode), and the lines it wrote since, parsed.
+ */
+function capturedLogger() {
+  const devMode = process.env.POWERTOOLS_DEV;
+  delete process.env.POWERTOOLS_DEV;
+  const logger = createLogger({ serviceName: 'aigw', level: 'INFO' });
+  if (devMode !== undefined) process.env.POWERTOOLS_DEV = devMode;
+  const raw: string[] = [];
+  const spies = [process.stdout, process.stderr].map((out) =>
+    jest.spyOn(out, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      raw.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    }),
+  );
+  return {
+    logger,
+    raw,
+    lines: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>),
+    restore: () => spies.forEach((spy) => spy.mockRestore()),
+  };
+}
+
+describe('the local door, logging what fails under it', () => {
+  let log: ReturnType<typeof capturedLogger>;
+  beforeEach(() => {
+    log = capturedLogger();
+  });
+  afterEach(() => log.restore());
+
+  const PROMPT = '{"messages":[{"role":"user","content":"my secret plan"}]}';
+
+  it('logs a body that throws anything but TransferAborted once, by request id, and cuts the client off', async () => {
+    // Prepare
+    const { url, close } = await serveStream(
+      async function* () {
+        yield Buffer.from('data: first\n\n');
+        await new Promise((r) => setTimeout(r, 20));
+        throw new RangeError('Invalid array length');
+      },
+      { logger: log.logger },
+    );
+
+    // Act
+    const got = await fetchRaw(url, PROMPT);
+    await close();
+
+    // Assess: the client sees what came, then no end; the log says what and for which request, once.
+    expect(got).toMatchObject({ text: 'data: first\n\n', ended: false, aborted: true });
+    expect(log.lines()).toEqual([
+      expect.objectContaining({ level: 'ERROR', message: 'streamed body failed', service: 'aigw', requestId: got.requestId, error: expect.objectContaining({ name: 'RangeError', message: 'Invalid array length' }) }),
+    ]);
+    expect(log.raw.join('\n')).not.toContain('secret plan');
+  });
+
+  it('fails the OpenAI SDK\'s stream, rather than end it as if whole, when the body breaks its promise mid-stream', async () => {
+    // Prepare: one well-formed chunk, then a throw where an in-band error event was owed.
+    const chunk = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] };
+    const { url, close } = await serveStream(
+      async function* () {
+        yield Buffer.from(`data: ${JSON.stringify(chunk)}\n\n`);
+        await new Promise((r) => setTimeout(r, 20));
+        throw new Error('bug');
+      },
+      { logger: log.logger },
+    );
+    const client = new OpenAI({ baseURL: new URL('/v1', url).href, apiKey: 'sk-test', maxRetries: 0 });
+
+    // Act
+    const got: string[] = [];
+    const failure = await (async () => {
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      for await (const c of stream) got.push(c.choices[0]?.delta.content ?? '');
+    })().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await close();
+
+    // Assess: the SDK saw the text that came, then the connection fail (fetch's 'terminated', from outside jest's realm).
+    expect(got).toEqual(['Hel']);
+    expect(failure).toMatchObject({ name: 'TypeError', message: 'terminated' });
+    expect(log.lines()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'streamed body failed' })]);
+  });
+
+  it('logs nothing for a body that throws TransferAborted (its pipeline has logged it), and cuts the client off', async () => {
+    // Prepare
+    const { url, close } = await serveStream(
+      async function* () {
+        yield Buffer.from('ID3-frame-1');
+        throw new TransferAborted(new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted' }));
+      },
+      { logger: log.logger },
+    );
+
+    // Act
+    const got = await fetchRaw(url);
+    await close();
+
+    // Assess
+    expect(got).toMatchObject({ text: 'ID3-frame-1', ended: false, aborted: true });
+    expect(log.lines()).toEqual([]);
+  });
+
+  it('logs nothing when the client leaves mid-stream', async () => {
+    // Prepare
+    const { url, close } = await serveStream(
+      async function* () {
+        for (;;) {
+          yield Buffer.from('data: more\n\n');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      },
+      { logger: log.logger },
+    );
+
+    // Act
+    await socketPieces(url, 100);
+    await new Promise((r) => setTimeout(r, 50));
+    await close();
+
+    // Assess
+    expect(log.lines()).toEqual([]);
+  });
+
+  it('answers 500 without detail, and logs the error by request id, when the gateway itself throws', async () => {
+    // Prepare
+    let requestId: string | undefined;
+    const { url, close } = await serveStream(async function* () {}, {
+      logger: log.logger,
+      handle: async (req) => {
+        requestId = req.requestId;
+        throw new TypeError("Cannot read properties of undefined (reading 'choices')");
+      },
+    });
+
+    // Act
+    const got = await fetchRaw(url, PROMPT);
+    await close();
+
+    // Assess: neither the message nor a stack reaches the client.
+    expect(got).toMatchObject({ status: 500, ended: true, text: '{"error":{"message":"internal error","type":"server_error","param":null,"code":null}}' });
+    expect(log.lines()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'request failed', requestId, error: expect.objectContaining({ name: 'TypeError' }) })]);
+  });
+
+  it('cuts the client off and logs it, rather than crash the process, when the response cannot be written', async () => {
+    // Prepare: headers node:http refuses (a line break in a value).
+    let requestId: string | undefined;
+    const { url, close } = await serveStream(async function* () {}, {
+      logger: log.logger,
+      handle: async (req) => {
+        requestId = req.requestId;
+        return { status: 200, headers: { 'content-type': 'application/json', 'x-broken': 'a\nb' }, body: '{}' };
+      },
+    });
+
+    // Act
+    const got = await fetchRaw(url).catch((err: NodeJS.ErrnoException) => err.code);
+    await close();
+
+    // Assess: node:http's TypeError comes from outside jest's realm, which Powertools' `instanceof
+    // Error` does not see as one (it logs its own fields only); in a plain process it logs name and message.
+    expect(got).toBe('ECONNRESET');
+    expect(log.lines()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'response could not be written', requestId, error: expect.objectContaining({ code: 'ERR_INVALID_CHAR' }) })]);
   });
 });

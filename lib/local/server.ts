@@ -3,15 +3,27 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { AdminApi } from '../admin/api';
 import type { Gateway } from '../gateway';
+import { TransferAborted } from '../http/transfer-aborted';
 import { isStreamBody, type GatewayRequest, type GatewayResponse } from '../http/types';
+import type { GatewayLogger } from '../observe/logger';
+
+interface LocalServerOptions {
+  gateway: Gateway;
+  admin: AdminApi;
+  /** Where the door logs what fails under it (the gateway's logger): the body a stream broke, a response it could not write. */
+  logger: GatewayLogger;
+}
 
 /** The local door: node:http in front of the gateway pipeline (and the admin API under /admin/). */
-export function createLocalServer(options: { gateway: Gateway; admin: AdminApi }): Server {
+export function createLocalServer(options: LocalServerOptions): Server {
   const server = createServer({ noDelay: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
     void serve(req, res, options);
   });
   return server;
 }
+
+/** What the door answers when the gateway or the admin API threw, which their contract says they never do. */
+const INTERNAL_ERROR = '{"error":{"message":"internal error","type":"server_error","param":null,"code":null}}';
 
 const NO_QUERY = new URLSearchParams();
 
@@ -33,7 +45,7 @@ function connectionSignal(socket: Socket): AbortSignal {
   return signal;
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin }: { gateway: Gateway; admin: AdminApi }): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin, logger }: LocalServerOptions): Promise<void> {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const request: GatewayRequest = {
@@ -52,18 +64,29 @@ async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin
   let response: GatewayResponse;
   try {
     response = request.path.startsWith('/admin/') || request.path === '/admin' ? await admin.handle(request) : await gateway.handle(request);
-  } catch {
+  } catch (err) {
     // The pipeline turns every failure into a response; this is the last line of defence.
-    response = { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error":{"message":"internal error","type":"server_error","param":null,"code":null}}' };
+    logger.error('request failed', { requestId: request.requestId, error: err as Error });
+    response = { status: 500, headers: { 'content-type': 'application/json', 'x-request-id': request.requestId }, body: INTERNAL_ERROR };
   }
-  await write(res, response);
+  try {
+    const failed = await write(res, response);
+    // Only raw audio cut off throws on purpose (its pipeline has logged it); any other throw breaks the in-band promise of `GatewayResponse.body`.
+    if (failed !== undefined && !(failed instanceof TransferAborted)) logger.error('streamed body failed', { requestId: request.requestId, error: failed as Error });
+  } catch (err) {
+    // node:http refused the response (a header it cannot send) or a body's cleanup threw: the
+    // client is cut off rather than left waiting, and the process is not brought down.
+    logger.error('response could not be written', { requestId: request.requestId, error: err as Error });
+    res.destroy();
+  }
 }
 
-async function write(res: ServerResponse, { status, headers, body }: GatewayResponse): Promise<void> {
+/** Writes the response; a streamed body's throw, if it threw (the transfer is then aborted). */
+async function write(res: ServerResponse, { status, headers, body }: GatewayResponse): Promise<unknown> {
   if (!isStreamBody(body)) {
     res.writeHead(status, { ...headers, 'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) });
     res.end(body);
-    return;
+    return undefined;
   }
   res.writeHead(status, headers);
   // A plain loop rather than stream.pipeline(): pipeline builds (and aborts) an AbortController
@@ -100,6 +123,7 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
     if (failed !== undefined) res.destroy(failed instanceof Error ? failed : new Error(String(failed)));
     else if (!res.destroyed) res.end();
   }
+  return failed;
 }
 
 /** Sends the headers of a stream whose first chunk has not come (cleared once it has: nothing was written before). */

@@ -110,7 +110,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
   const dateNow = () => new Date((options.now ?? Date.now)());
   const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table), names: policyNamesOf(options.config) });
-  const server = createLocalServer({ gateway, admin });
+  const server = createLocalServer({ gateway, admin, logger });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
