@@ -1,10 +1,11 @@
 import { TransferAborted } from '../http/transfer-aborted';
 import type { UpstreamResponse } from '../upstream/http';
 import { newContext, type RequestContext } from './context';
-import { isRawMedia, rawMediaAnswer, type RawMediaInput } from './raw-media';
+import { GatewayError } from '../http/errors';
+import { firstAudioInHand, isRawMedia, rawMediaAnswer, type RawMediaInput } from './raw-media';
 
 /** An upstream answer whose body yields `chunks`, then fails with `failure` if given; `cancelled` says whether its reader left early. */
-function upstreamOf(chunks: string[], failure?: Error) {
+function upstreamOf(chunks: string[], failure?: Error, answer: { status?: number; contentType?: string } = {}) {
   const state = { cancelled: false, pulled: 0 };
   async function* body(): AsyncGenerator<Buffer> {
     let sentAll = false;
@@ -21,10 +22,12 @@ function upstreamOf(chunks: string[], failure?: Error) {
     }
   }
   const iterable = body();
+  // What is left to read whole: the chunks the iterator has not given yet.
+  const bytes = async () => Buffer.from(chunks.slice(state.pulled).join(''));
   const res: UpstreamResponse = {
-    status: 200,
-    headers: { 'content-type': 'audio/mpeg', 'x-request-id': 'up-1' },
-    body: Object.assign(iterable, { text: async () => '', bytes: async () => Buffer.alloc(0), dump: async () => undefined }),
+    status: answer.status ?? 200,
+    headers: { 'content-type': answer.contentType ?? 'audio/mpeg', 'x-request-id': 'up-1' },
+    body: Object.assign(iterable, { text: async () => (await bytes()).toString(), bytes, dump: async () => undefined }),
   };
   return { res, state };
 }
@@ -211,5 +214,107 @@ describe('rawMediaAnswer', () => {
     expect((failure as TransferAborted).cause).toMatchObject({ code: 'upstream_answer_too_large' });
     expect(state.cancelled).toBe(true);
     expect(ctx).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_answer_too_large' });
+  });
+});
+
+describe('firstAudioInHand', () => {
+  it.each([
+    ['an error answer', { status: 503, contentType: 'application/json' }],
+    ['a JSON answer', { contentType: 'application/json' }],
+    ['a stream of events', { contentType: 'text/event-stream' }],
+  ])('gives %s back untouched, unread', async (_what, answer) => {
+    // Prepare
+    const { res, state } = upstreamOf(['{}'], undefined, answer);
+
+    // Act
+    const given = await firstAudioInHand(res, undefined, 'openai');
+
+    // Assess
+    expect(given).toBe(res);
+    expect(state.pulled).toBe(0);
+  });
+
+  it.each([
+    ['breaks off before its first chunk', [], new Error('other side closed'), { kind: 'upstream_unavailable', status: 502, code: 'upstream_interrupted', detail: 'other side closed' }],
+    ['falls silent past its idle timeout before its first chunk', [], Object.assign(new Error('Body Timeout Error'), { code: 'UND_ERR_BODY_TIMEOUT' }), { status: 502, code: 'upstream_interrupted', detail: 'Body Timeout Error' }],
+    ['ends before its first chunk', [], undefined, { kind: 'upstream_error', status: 502, code: 'upstream_bad_response', message: 'The upstream provider "openai" answered with no audio.' }],
+  ])('throws a failure of the account (5xx: the attempt fails over) when the audio %s', async (_what, chunks, failure, expected) => {
+    // Prepare
+    const { res } = upstreamOf(chunks, failure);
+
+    // Act
+    const thrown = await firstAudioInHand(res, undefined, 'openai').catch((e: unknown) => e);
+
+    // Assess
+    expect(thrown).toBeInstanceOf(GatewayError);
+    expect(thrown).toMatchObject(expected);
+  });
+
+  it('throws why the call was aborted, not a failure of the account, when the client left while the first chunk was awaited', async () => {
+    // Prepare
+    const controller = new AbortController();
+    controller.abort(new Error('client gone'));
+    const { res } = upstreamOf([], new Error('aborted'));
+
+    // Act
+    const thrown = await firstAudioInHand(res, controller.signal, 'openai').catch((e: unknown) => e);
+
+    // Assess
+    expect(thrown).toMatchObject({ status: 499, code: 'client_closed_request' });
+  });
+
+  it('holds the first chunk without reading further, then gives it and the rest in order from the same reader', async () => {
+    // Prepare
+    const { res, state } = upstreamOf(['ID3', 'frame-1', 'frame-2']);
+
+    // Act
+    const given = await firstAudioInHand(res, undefined, 'openai');
+    const pulledWhenGiven = state.pulled;
+    const text = await readAll(given.body);
+
+    // Assess
+    expect(given.status).toBe(200);
+    expect(given.headers['content-type']).toBe('audio/mpeg');
+    expect(pulledWhenGiven).toBe(1);
+    expect(text).toBe('ID3frame-1frame-2');
+    expect(state.cancelled).toBe(false);
+  });
+
+  it('cancels the upstream when its reader leaves before taking even the chunk in hand', async () => {
+    // Prepare
+    const { res, state } = upstreamOf(['ID3', 'frame-1']);
+    const given = await firstAudioInHand(res, undefined, 'openai');
+
+    // Act
+    await given.body[Symbol.asyncIterator]().return?.();
+
+    // Assess
+    expect(state.cancelled).toBe(true);
+  });
+
+  it('reads whole as the chunk in hand and the rest', async () => {
+    // Prepare
+    const { res } = upstreamOf(['ID3', 'frame-1', 'frame-2']);
+    const given = await firstAudioInHand(res, undefined, 'openai');
+
+    // Act
+    const whole = await given.body.text();
+
+    // Assess
+    expect(whole).toBe('ID3frame-1frame-2');
+  });
+
+  it('relays through rawMediaAnswer as an unheld answer would: the chunk in hand first, books closed once', async () => {
+    // Prepare
+    const { res } = upstreamOf(['ID3', 'frame-1']);
+    const { input, ctx, finish } = inputOf(await firstAudioInHand(res, undefined, 'openai'));
+
+    // Act
+    const text = await readAll((await rawMediaAnswer(input)).body);
+
+    // Assess
+    expect(text).toBe('ID3frame-1');
+    expect(ctx.outcome).toBe('ok');
+    expect(finish).toHaveBeenCalledTimes(1);
   });
 });

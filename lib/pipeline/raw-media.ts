@@ -3,6 +3,7 @@
  * chunked audio while it is synthesised, so a voice app starts playing after the first chunk;
  * read whole, the time to first audio would be the whole synthesis time.
  */
+import { GatewayError } from '../http/errors';
 import { TransferAborted } from '../http/transfer-aborted';
 import type { GatewayResponse } from '../http/types';
 import type { UpstreamResponse } from '../upstream/http';
@@ -32,6 +33,82 @@ export function isRawMedia(contentType: string): boolean {
  * as a function error: the `ProxyErrors` alarm subtracts these lines (`AbortedTransfers`).
  */
 export const MEDIA_INTERRUPTED = 'media answer interrupted';
+
+/**
+ * A passed-through answer, raw audio held until its first chunk is in hand: read inside its
+ * attempt (`tryTargets`' `send`), so that audio that never starts fails over like a connection
+ * that failed (nothing of it has reached the client) and its account rests. An upstream that
+ * answers 200 and then breaks off, or falls silent past its idle timeout, before the first chunk
+ * throws the read failure (502 `upstream_interrupted`); one whose body ends with no audio, a 502
+ * `upstream_bad_response` (text to speak always makes some audio: an empty 200 would reach the
+ * client as silence taken for the answer). The chunk is held, not delayed: the body given back
+ * yields it at once, then the rest as it comes (`rawMediaAnswer`). Any other answer (an error,
+ * JSON, a stream of events) comes back untouched.
+ *
+ * @example
+ * return { res: await firstAudioInHand(await deps.upstream.send(request), signal, attempt.provider.id), parseError, via };
+ */
+export async function firstAudioInHand(res: UpstreamResponse, signal: AbortSignal | undefined, providerId: string): Promise<UpstreamResponse> {
+  if (res.status >= 400 || !isRawMedia(String(res.headers['content-type'] ?? ''))) return res;
+  const chunks = res.body[Symbol.asyncIterator]();
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await chunks.next();
+  } catch (err) {
+    throw readFailure(err, signal, 'its answer');
+  }
+  if (first.done) throw new GatewayError('upstream_error', `The upstream provider "${providerId}" answered with no audio.`, { code: 'upstream_bad_response' });
+  return { status: res.status, headers: res.headers, body: new AudioInHand(first.value, chunks, res.body) };
+}
+
+/**
+ * An upstream body whose first chunk was read already (`firstAudioInHand`): read on, it gives that
+ * chunk, then the rest from the same reader; left early, the upstream is cancelled as before.
+ */
+class AudioInHand implements AsyncIterable<Buffer> {
+  #first: Buffer | undefined;
+  readonly #rest: AsyncIterator<Buffer>;
+  readonly #source: UpstreamResponse['body'];
+
+  constructor(first: Buffer, rest: AsyncIterator<Buffer>, source: UpstreamResponse['body']) {
+    this.#first = first;
+    this.#rest = rest;
+    this.#source = source;
+  }
+
+  // A plain iterator, not a generator: a generator left at its first `yield` would never hand the
+  // upstream's reader its `return`, and the upstream would go on sending to nobody.
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return {
+      next: () => {
+        const first = this.#first;
+        if (first === undefined) return this.#rest.next();
+        this.#first = undefined;
+        return Promise.resolve({ done: false, value: first });
+      },
+      return: async () => {
+        this.#first = undefined;
+        return (await this.#rest.return?.()) ?? { done: true, value: undefined };
+      },
+    };
+  }
+
+  async bytes(): Promise<Buffer> {
+    const rest = await this.#source.bytes();
+    const first = this.#first;
+    this.#first = undefined;
+    return first === undefined ? rest : Buffer.concat([first, rest]);
+  }
+
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
+  }
+
+  dump(): Promise<void> {
+    this.#first = undefined;
+    return this.#source.dump();
+  }
+}
 
 /** What relaying a raw answer needs of the request. */
 export interface RawMediaInput {
@@ -73,7 +150,9 @@ export async function rawMediaAnswer({ res, ctx, deps, signal, finish }: RawMedi
   const chunks = res.body[Symbol.asyncIterator]();
   // The first chunk is awaited before the answer is given: raw audio has no in-band error, so an
   // upstream that breaks off before any audio is the client's error (502, as a whole answer's
-  // was), not an empty 200 it would take for silence. Thrown here, the books close as a whole answer's.
+  // was), not an empty 200 it would take for silence. Thrown here, the books close as a whole
+  // answer's. A passed-through answer's chunk is in hand already (`firstAudioInHand`, where a
+  // failure before it fails over): this await takes no time.
   let first: IteratorResult<Uint8Array>;
   try {
     first = await chunks.next();

@@ -339,21 +339,23 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   /**
    * Images, audio and moderations (`openai-media-wire.ts`): replies that are answers of their own
    * (error, hang, raw, drop) act as on chat; any other reply means "answer as OpenAI would".
+   * Speech audio is cut where the reply says (`audioCutOf`), after its own headers.
    */
   async #media(route: MediaRoute, record: RecordedRequest, res: ServerResponse, raw: Buffer): Promise<void> {
     const reply = await this.replyFor(record);
     const answer = await mediaAnswer(route, record, raw);
-    // A `drop` of speech audio breaks off after `afterChunks` of its pieces; of any other answer, after the headers.
-    const audioDrop = reply.kind === 'drop' && 'pieces' in answer ? reply.afterChunks : undefined;
-    if (audioDrop === undefined && (await this.#ownAnswer(record, res, String((record.body as { model?: unknown } | undefined)?.model ?? ''), reply))) return;
+    const audioCut = 'pieces' in answer ? audioCutOf(reply) : undefined;
+    if (audioCut === undefined && (await this.#ownAnswer(record, res, String((record.body as { model?: unknown } | undefined)?.model ?? ''), reply))) return;
     if ('events' in answer) {
       await this.writeStream(res, sseHeaders(record), answer.events);
       return void res.end();
     }
     if ('pieces' in answer) {
       const closed = this.#watchUnfinished(record, res);
-      await this.writeStream(res, responseHeaders(answer.contentType, record.receivedAt), audioDrop === undefined ? answer.pieces : answer.pieces.slice(0, audioDrop));
-      if (audioDrop === undefined) return void res.end();
+      await this.writeStream(res, responseHeaders(answer.contentType, record.receivedAt), audioCut === undefined ? answer.pieces : answer.pieces.slice(0, audioCut.pieces));
+      if (audioCut === undefined) return void res.end();
+      // Left open, the connection is the gateway's to close (it is then `unfinished`): the socket stays until it gives up or close() ends it.
+      if (audioCut.then === 'silence') return;
       closed.byFake = true;
       return this.dropConnection(res);
     }
@@ -618,6 +620,17 @@ function invalidChatRequest(record: RecordedRequest): OpenAIErrorBody | undefine
 }
 
 /** Headers the real API sends on every answer (the ones gateways tend to forward or strip). */
+/**
+ * Where a reply cuts speech audio short: a `drop` breaks the connection off after `afterChunks`
+ * of its pieces (0: after the audio's headers); `hang-after-headers` sends the audio's headers,
+ * then falls silent. Undefined for whole audio.
+ */
+function audioCutOf(reply: Reply): { pieces: number; then: 'drop' | 'silence' } | undefined {
+  if (reply.kind === 'drop') return { pieces: reply.afterChunks, then: 'drop' };
+  if (reply.kind === 'hang-after-headers') return { pieces: 0, then: 'silence' };
+  return undefined;
+}
+
 function responseHeaders(contentType: string, receivedAt: number): OutgoingHttpHeaders {
   return {
     'content-type': contentType,

@@ -197,7 +197,7 @@ describe('speech audio relayed as it is synthesised', () => {
     expect(raw.bytes).toEqual(fakeSpeech(INPUT));
   });
 
-  it('answers the client\'s error, not an empty 200, when the upstream breaks off before any audio', async () => {
+  it('answers the client\'s error, not an empty 200, and rests the account, when the upstream breaks off before any audio', async () => {
     // Prepare: the headers, then the connection closes.
     paced.reply({ kind: 'drop', afterChunks: 0 });
 
@@ -207,6 +207,7 @@ describe('speech audio relayed as it is synthesised', () => {
     // Assess
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err.status).toBe(502);
+    expect(h.health.isCooling('paced/p')).toBe(true);
     expect(await record(key.id, (r) => r.status === 502)).toMatchObject({ status: 502, errorCode: 'upstream_interrupted' });
   });
 

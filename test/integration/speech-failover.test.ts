@@ -1,0 +1,181 @@
+import OpenAI from 'openai';
+import { AccountHealth } from '../../lib/routing/health';
+import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import { defaultReply, type FakeOpenAI, type Reply } from '../fakes/openai';
+import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../fakes/openai-media-wire';
+import { eventually } from './harness';
+import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+
+/**
+ * Speech is relayed as it is synthesised, but its attempt is not over until the first audio chunk
+ * is in hand: an account that answers 200 and then gives no audio (breaks off, ends empty, falls
+ * silent past the idle timeout) has sent the client nothing, so the call fails over to the pool's
+ * other account and the failed one rests, as a chat answer's would. Once audio has gone, a
+ * break-off fails the client's download (no failover can mend half an audio).
+ *
+ * Each account is its own fake, sending its audio in pieces `GAP_MS` apart; whichever account the
+ * pool tries first gets the failing reply (the pool's order is weighted at random).
+ */
+const GAP_MS = 150;
+/** Longer than a gap between pieces (which must not time out), short enough for a test. */
+const IDLE_MS = 500;
+const INPUT = 'A pool of two accounts reads this sentence aloud, whichever of them can.';
+
+let pool: OpenAIPool;
+let client: OpenAI;
+const health = new AccountHealth();
+
+beforeAll(async () => {
+  pool = await startOpenAIPool({
+    fakes: { chunkDelayMs: GAP_MS },
+    pool: { timeouts: { headersMs: 2_000, idleMs: IDLE_MS } },
+    config: { models: [{ name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] }], routing: { sticky: false } },
+    gateway: { health },
+    key: { name: 'speech-failover' },
+  });
+  ({ client } = pool);
+});
+afterAll(async () => pool.close());
+beforeEach(() => {
+  pool.one.reset();
+  pool.two.reset();
+  health.clear();
+});
+
+type AccountId = 'one' | 'two';
+
+/** Gives the first call of the suite's case, on whichever account the pool tries first, `reply`; every later call the usual audio. Says which account that was. */
+function firstCallGets(reply: Reply): { first: () => AccountId; other: () => AccountId; fake: (id: AccountId) => FakeOpenAI } {
+  let first: AccountId | undefined;
+  const fakes = { one: pool.one, two: pool.two };
+  for (const id of ['one', 'two'] as const) {
+    fakes[id].reply((req) => {
+      if (first !== undefined) return defaultReply(req);
+      first = id;
+      return reply;
+    });
+  }
+  const firstId = (): AccountId => {
+    if (first === undefined) throw new Error('no call came');
+    return first;
+  };
+  return { first: firstId, other: () => (firstId() === 'one' ? 'two' : 'one'), fake: (id) => fakes[id] };
+}
+
+/** The usage record of the call `requestId` (its answer's `x-request-id`) as the table holds it, once written. */
+async function recordOf(requestId: string | null | undefined): Promise<StoredUsage> {
+  let found: StoredUsage | undefined;
+  await eventually(async () => {
+    await pool.gw.gateway.drain();
+    found = (await listUsage(pool.gw.table, pool.keyId, new Date().toISOString().slice(0, 10))).find((r) => r.requestId === requestId);
+    expect(found).toBeDefined();
+  });
+  return found!;
+}
+
+/** Each chunk the client read and when (ms since `start`). */
+async function timedChunks(res: Response, start: number): Promise<{ at: number; bytes: Buffer }[]> {
+  const reader = res.body!.getReader();
+  const chunks: { at: number; bytes: Buffer }[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return chunks;
+    chunks.push({ at: performance.now() - start, bytes: Buffer.from(value) });
+  }
+}
+
+describe('speech whose account gives no audio fails over to the next', () => {
+  it('hands the client the whole audio of the other account when the first breaks off before its first chunk, and rests the one that broke off', async () => {
+    // Prepare: the audio's headers, then the connection closes.
+    const calls = firstCallGets({ kind: 'drop', afterChunks: 0 });
+
+    // Act
+    const start = performance.now();
+    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const chunks = await timedChunks(res, start);
+
+    // Assess: the audio is the other account's, whole, and still relayed as it is synthesised.
+    expect(Buffer.concat(chunks.map((c) => c.bytes))).toEqual(fakeSpeech(INPUT));
+    expect(res.headers.get('content-type')).toBe('audio/mpeg');
+    expect(chunks[0]!.at).toBeLessThan(3 * GAP_MS);
+    expect(chunks.at(-1)!.at - chunks[0]!.at).toBeGreaterThanOrEqual((SPEECH_PIECES - 2) * GAP_MS);
+    expect(calls.fake(calls.first()).requests).toHaveLength(1);
+    expect(calls.fake(calls.other()).requests).toHaveLength(1);
+    expect(health.isCooling(`pool/${calls.first()}`)).toBe(true);
+    expect(health.isCooling(`pool/${calls.other()}`)).toBe(false);
+    expect(await recordOf(res.headers.get('x-request-id'))).toMatchObject({ provider: 'pool', account: calls.other(), attempts: 2, status: 200, outcome: 'ok', ttftMs: expect.any(Number), costMicros: 15_000 });
+  });
+
+  it('fails over from an account that answers 200 with no audio at all, rather than passing the silence on', async () => {
+    // Prepare: a 200 in audio's content type whose body ends at once.
+    const calls = firstCallGets({ kind: 'raw', status: 200, headers: { 'content-type': 'audio/mpeg' }, body: [] });
+
+    // Act
+    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const audio = Buffer.from(await res.arrayBuffer());
+
+    // Assess
+    expect(audio).toEqual(fakeSpeech(INPUT));
+    expect(health.isCooling(`pool/${calls.first()}`)).toBe(true);
+    expect(health.isCooling(`pool/${calls.other()}`)).toBe(false);
+    expect(await recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
+  it('fails over from an account that falls silent after its headers, once the idle timeout has passed, and hangs up on it', async () => {
+    // Prepare
+    const calls = firstCallGets({ kind: 'hang-after-headers' });
+
+    // Act
+    const start = performance.now();
+    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const audio = Buffer.from(await res.arrayBuffer());
+    const tookMs = performance.now() - start;
+
+    // Assess: the silent account was given its idle timeout, no more, and its connection closed.
+    expect(audio).toEqual(fakeSpeech(INPUT));
+    expect(tookMs).toBeGreaterThanOrEqual(IDLE_MS - 20);
+    expect(calls.fake(calls.first()).unfinished).toHaveLength(1);
+    expect(health.isCooling(`pool/${calls.first()}`)).toBe(true);
+    expect(await recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
+  it('answers 502 when every account breaks off before any audio, each of them rested', async () => {
+    // Prepare
+    pool.one.reply({ kind: 'drop', afterChunks: 0 });
+    pool.two.reply({ kind: 'drop', afterChunks: 0 });
+
+    // Act
+    const err = (await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err).toMatchObject({ status: 502, code: 'upstream_interrupted' });
+    expect(health.isCooling('pool/one')).toBe(true);
+    expect(health.isCooling('pool/two')).toBe(true);
+    expect(await recordOf(err.requestID)).toMatchObject({ attempts: 2, status: 502, errorCode: 'upstream_interrupted' });
+  });
+
+  it('still fails the client\'s download, with no failover and no rest, when the account breaks off after audio went', async () => {
+    // Prepare
+    const calls = firstCallGets({ kind: 'drop', afterChunks: 2 });
+
+    // Act
+    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const relayed: Buffer[] = [];
+    const reader = res.body!.getReader();
+    const failure = await (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return undefined;
+        relayed.push(Buffer.from(value));
+      }
+    })().catch((e: unknown) => e);
+
+    // Assess: two pieces reached the client; another account's audio cannot follow them.
+    expect(failure).toMatchObject({ name: 'TypeError', message: 'terminated' });
+    expect(Buffer.concat(relayed)).toEqual(Buffer.concat(speechPieces(fakeSpeech(INPUT)).slice(0, 2)));
+    expect(calls.fake(calls.other()).requests).toHaveLength(0);
+    expect(health.isCooling(`pool/${calls.first()}`)).toBe(false);
+    expect(await recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.first(), attempts: 1, status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+});
