@@ -9,7 +9,7 @@ import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { requestSignal } from './signal';
 import { callerOwner, madeAt } from './stored-objects';
-import { answerAsItCame, collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
+import { answerAsItCame, auditedCaller, collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
 import { tryTargets } from './try-targets';
 
 /** The header naming the model a new conversation is for (else the `model` query parameter): it is made where that model's calls go. */
@@ -65,7 +65,7 @@ const EMPTY_OBJECT = Buffer.from('{}');
  * on any instance, goes there first.
  */
 export async function createConversation(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
-  const caller = await deps.auth.authenticate(req, ctx);
+  const caller = await auditedCaller(req, ctx, deps);
   const named = req.headers[CONVERSATION_MODEL_HEADER] || req.query.get('model') || undefined;
   const keeps = (target: Target) => keepsConversations(target, deps);
   const entry = conversationModel(named, caller, deps.catalog, keeps);

@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import OpenAI from 'openai';
+import { FileAuditSink } from '../../lib/audit/file-sink';
+import type { AuditRecord } from '../../lib/audit/record';
+import { FAKE } from '../../lib/guardrails/fake-tokens';
+import { openAIClient, startHarness, type Harness } from './harness';
+
+const MODEL = 'gpt-4o-mini';
+const message = (text: string) => ({ type: 'message' as const, role: 'user' as const, content: text });
+
+/**
+ * What the audit log and the guardrails on answers see of the stored-object routes, with the
+ * official client as caller: a conversation's bodies become a model's input, and its items (and a
+ * stored response) hold what a model wrote, so neither may be a way around them.
+ */
+describe('conversations and stored responses under the audit log and the guardrails on answers', () => {
+  let dir: string;
+  let h: Harness;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aigw-conversations-screened-'));
+    h = await startHarness({
+      config: (urls) => ({
+        providers: [{ id: 'primary', type: 'openai', baseUrl: urls.upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }],
+        models: [{ name: MODEL, targets: [{ provider: 'primary', model: MODEL }] }],
+        audit: { mode: 'all' },
+        // Answers only: the client may send the token (the fake echoes it back as the model's text), the model's text must not bring it back.
+        guardrails: { rules: [{ detect: 'github-token', action: 'redact', on: ['response'] }] },
+      }),
+      audit: () => new FileAuditSink(dir),
+    });
+    client = openAIClient(h.gw, (await h.createKey({ name: 'audited', models: [MODEL] })).key);
+  });
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => rmSync(join(dir, 'audit'), { recursive: true, force: true }));
+
+  /** Every audit record written since the case began, once the gateway's writes are done. */
+  async function records(): Promise<AuditRecord[]> {
+    await h.gw.gateway.drain();
+    let files: string[];
+    try {
+      files = readdirSync(join(dir, 'audit'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    } catch {
+      return [];
+    }
+    return files.map((path) => JSON.parse(gunzipSync(readFileSync(path)).toString()) as AuditRecord);
+  }
+
+  it("keeps an audited key's conversation bodies, which become a model's input, as it keeps its model calls'", async () => {
+    // Prepare
+    const conversation = await client.conversations.create({ items: [message('The plan is in the vault.')] });
+    // Its home (and model) in the table before the next call reads it.
+    await h.gw.gateway.drain();
+
+    // Act
+    await client.conversations.items.create(conversation.id, { items: [message('The code is 1234.')] });
+    const kept = await records();
+
+    // Assess
+    const made = kept.find((r) => r.request.text?.includes('The plan is in the vault.'));
+    const added = kept.find((r) => r.request.text?.includes('The code is 1234.'));
+    expect(kept).toHaveLength(2);
+    expect(made).toMatchObject({ surface: 'openai-responses', model: MODEL, status: 200, outcome: 'ok', response: { text: expect.stringContaining(conversation.id) } });
+    expect(added).toMatchObject({ surface: 'openai-responses', model: MODEL, status: 200, outcome: 'ok', response: { text: expect.stringContaining('"object": "list"') } });
+  });
+});
