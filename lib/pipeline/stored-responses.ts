@@ -7,11 +7,12 @@ import { mayUse, type Home, type StoredRef } from '../routing/response-homes';
 import type { UpstreamRequest, UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
-import { guardedBody } from './guardrails';
+import { guardedBody, screeningFor } from './guardrails';
 import { apiKeyFor } from './model-call';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { requestSignal } from './signal';
+import { screenedStoredAnswer } from './stored-answers';
 import { callerOwner, notFoundAnswer } from './stored-objects';
 
 /**
@@ -122,7 +123,10 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
   const attempt = attemptAt(home, deps);
   const pass = attempt && passthroughFor('openai-responses', attempt, deps.providers);
   if (!attempt || !pass) throw unknownObject(ref, `its account ${home.providerId}/${home.accountId} is no longer one the Responses API is passed through to`);
-  const body = METHOD[operation.action] === 'POST' && operation.action !== 'cancel' ? await screenedBody(req, ctx, deps, caller) : undefined;
+  const takesBody = METHOD[operation.action] === 'POST' && operation.action !== 'cancel';
+  const body = takesBody ? await screenedBody(req, ctx, deps, caller) : undefined;
+  // No body to screen: the call is still marked for the rules on answers (what it reads back may be a model's), and a key whose rule set is gone is refused.
+  if (!takesBody) screeningFor(caller, ctx, deps);
   // Counted once the call is known to be one the key may make, as a model call is: refusals take no place.
   await takeRequestSlot(caller, req, ctx, deps);
   ctx.provider = attempt.provider.id;
@@ -137,13 +141,19 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
     // Removed from the table with the call's usage record, in its batch.
     ctx.storedHomesGone = [ref.id];
   }
-  return answerAsItCame(res, answer);
+  const type = contentTypeOf(res);
+  return { status: res.status, headers: { 'content-type': type }, body: await screenedStoredAnswer(operation, type, answer, ctx, deps) };
 }
+
+/** An account's answer's content type, JSON when it names none. */
+const contentTypeOf = (res: Pick<UpstreamResponse, 'headers'>): string => {
+  const type = res.headers['content-type'];
+  return typeof type === 'string' ? type : 'application/json';
+};
 
 /** An account's answer to a stored object's route, for the client: its status, its bytes, and its content type alone (the account's other headers, its rate limits among them, are not the key's). */
 export function answerAsItCame(res: Pick<UpstreamResponse, 'status' | 'headers'>, body: Buffer): GatewayResponse {
-  const type = res.headers['content-type'];
-  return { status: res.status, headers: { 'content-type': typeof type === 'string' ? type : 'application/json' }, body };
+  return { status: res.status, headers: { 'content-type': contentTypeOf(res) }, body };
 }
 
 /**
