@@ -90,12 +90,14 @@ export const unknownObject = (ref: StoredRef, detail?: string): GatewayError => 
 type FoundHome = Home & { model?: string };
 
 /**
- * The home of a stored object: the table's item of its kind (one consistent read: these routes
- * are rare, and the item carries the model for the usage record), else this instance's memory.
+ * The home of a stored object: the table's item (one consistent read: these routes are rare, and
+ * the item carries the model for the usage record), none when the table holds the id as the other
+ * kind (a response's id on a conversation's route: this instance's memory, which knows no kinds,
+ * would send it to the account); else this instance's memory.
  */
 async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<FoundHome | undefined> {
   const stored = await deps.storedHomes?.read(ref.id);
-  if (stored?.ref.kind === ref.kind) return stored;
+  if (stored) return stored.ref.kind === ref.kind ? stored : undefined;
   return deps.load.homes.homeOf(ref.id);
 }
 

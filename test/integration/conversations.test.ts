@@ -207,6 +207,31 @@ describe('conversations through the gateway', () => {
     expect(records.map((r) => [r.status, r.outcome, r.attempts, r.account])).toEqual(Array(8).fill([404, 'error', 0, undefined]));
   });
 
+  it("answers a response's id on a conversation's route, and a conversation's on a response's, with the route's 404, asking no upstream, even on the instance that made both", async () => {
+    // Prepare
+    const conversation = await clients.a.mine.conversations.create();
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Hi', conversation: conversation.id });
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const errors = await Promise.all([
+      failure(clients.a.mine.conversations.retrieve(made.id)),
+      failure(clients.a.mine.conversations.items.list(made.id)),
+      failure(clients.a.mine.responses.retrieve(conversation.id)),
+      failure(clients.a.mine.responses.inputItems.list(conversation.id)),
+    ]);
+
+    // Assess
+    expect(errors.map((e) => (e as { status?: number; message?: string }).message)).toEqual([
+      `404 Conversation with id '${made.id}' not found.`,
+      `404 Conversation with id '${made.id}' not found.`,
+      `404 Response with id '${conversation.id}' not found.`,
+      `404 Response with id '${conversation.id}' not found.`,
+    ]);
+    expect(since(before)).toEqual(only('one', 0));
+  });
+
   it.each([
     ['the x-aigw-model header', (client: OpenAI) => client.conversations.create({}, { headers: { 'x-aigw-model': OTHER_MODEL } })],
     ['the model query parameter', (client: OpenAI) => client.conversations.create({}, { query: { model: OTHER_MODEL } })],
