@@ -4,12 +4,12 @@ import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { Catalog, CatalogModel, Target } from '../routing/catalog';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
-import { usableModel } from './model-call';
+import { auditedCaller, usableModel } from './model-call';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { requestSignal } from './signal';
 import { callerOwner, madeAt } from './stored-objects';
-import { answerAsItCame, auditedCaller, collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
+import { answerAsItCame, collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
 import { tryTargets } from './try-targets';
 
 /** The header naming the model a new conversation is for (else the `model` query parameter): it is made where that model's calls go. */

@@ -1,5 +1,5 @@
 import type { Caller } from '../access/caller';
-import { parseJsonObject, readBody } from '../http/body';
+import { parseJsonObject } from '../http/body';
 import { GatewayError } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { Attempt } from '../routing/attempts';
@@ -8,7 +8,7 @@ import type { UpstreamRequest, UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { guardedBody, screeningFor } from './guardrails';
-import { apiKeyFor } from './model-call';
+import { apiKeyFor, auditedBody, auditedCaller } from './model-call';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { requestSignal } from './signal';
@@ -159,31 +159,13 @@ export function answerAsItCame(res: Pick<UpstreamResponse, 'status' | 'headers'>
 }
 
 /**
- * The caller of a stored object's route, authenticated, with its audit capture begun when the
- * audit log covers it, as a model call's is (`admit`): a conversation's items become a model's
- * input, and an audited key's must not reach a model unrecorded by way of them.
- */
-export async function auditedCaller(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<Caller> {
-  const caller = await deps.auth.authenticate(req, ctx);
-  if (deps.audit?.covers(caller)) ctx.audit = deps.audit.begin();
-  return caller;
-}
-
-/**
  * A JSON body a conversation route sends upstream, read within the gateway's bound and screened
  * by the caller's guardrails (its items are the model's input on the next call), and kept by the
  * call's audit capture as it goes upstream: 400 for one that is not a JSON object, as a model
  * call's; an empty one is `empty` when given.
  */
 export async function screenedBody(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, caller: Caller, empty?: Uint8Array): Promise<Uint8Array> {
-  let read: Uint8Array;
-  try {
-    read = await readBody(req, deps.config.limits.maxBodyBytes);
-  } catch (err) {
-    // Refused unread (too large) or cut off: the record keeps the size the client declared, as a model call's does.
-    ctx.audit?.unread(req.headers['content-type'], Number(req.headers['content-length']));
-    throw err;
-  }
+  const read = await auditedBody(req, ctx, deps);
   const raw = guardedBody(read.byteLength === 0 && empty ? empty : read, caller, req, ctx, deps);
   ctx.audit?.request(raw, req.headers['content-type'], true);
   parseJsonObject(raw);

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { FileAuditSink } from '../../lib/audit/file-sink';
 import type { AuditRecord } from '../../lib/audit/record';
 import { FAKE } from '../../lib/guardrails/fake-tokens';
+import { auditRecordsIn } from './audit-records';
 import { openAIClient, startHarness, type Harness } from './harness';
 
 const MODEL = 'gpt-4o-mini';
@@ -47,13 +47,7 @@ describe('conversations and stored responses under the audit log and the guardra
   /** Every audit record written since the case began, once the gateway's writes are done. */
   async function records(): Promise<AuditRecord[]> {
     await h.gw.gateway.drain();
-    let files: string[];
-    try {
-      files = readdirSync(join(dir, 'audit'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-    } catch {
-      return [];
-    }
-    return files.map((path) => JSON.parse(gunzipSync(readFileSync(path)).toString()) as AuditRecord);
+    return auditRecordsIn(dir);
   }
 
   it("keeps an audited key's conversation bodies, which become a model's input, as it keeps its model calls'", async () => {
