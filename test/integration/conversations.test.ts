@@ -232,6 +232,22 @@ describe('conversations through the gateway', () => {
     expect(since(before)).toEqual(only('one', 0));
   });
 
+  it("passes an account's refusal of a body on as OpenAI's error, with its status, code and param, in one usage record", async () => {
+    // Prepare
+    const conversation = await clients.a.mine.conversations.create();
+    await instances.drain();
+    const seen = new Set((await usageOf('mine')).map((r) => r.requestId));
+
+    // Act
+    const err = await failure(clients.b.mine.conversations.items.create(conversation.id, { items: Array.from({ length: 21 }, (_, i) => message(`item ${i}`)) }));
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, code: 'array_above_max_length', param: 'items', message: expect.stringContaining("Invalid 'items': array too long") });
+    const records = (await usageOf('mine')).filter((r) => !seen.has(r.requestId));
+    expect(records.map((r) => [r.status, r.outcome, r.account, r.model])).toEqual([[400, 'error', holderOf(conversation.id), MODEL]]);
+  });
+
   it.each([
     ['the x-aigw-model header', (client: OpenAI) => client.conversations.create({}, { headers: { 'x-aigw-model': OTHER_MODEL } })],
     ['the model query parameter', (client: OpenAI) => client.conversations.create({}, { query: { model: OTHER_MODEL } })],
