@@ -11,6 +11,7 @@ import { guardedBody, screeningFor } from './guardrails';
 import { apiKeyFor, auditedBody, auditedCaller } from './model-call';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
+import { readFailure } from './broke-off';
 import { requestSignal } from './signal';
 import { screenedStoredAnswer } from './stored-answers';
 import { callerOwner, notFoundAnswer } from './stored-objects';
@@ -134,9 +135,17 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
   ctx.provider = attempt.provider.id;
   ctx.account = attempt.account.id;
   ctx.attempts = 1;
-  const create = await createRequest(pass, attempt, deps, requestSignal(req, deps.now));
-  const res = await deps.upstream.send(storedObjectRequest(create, operation, req.query.toString(), body));
-  const answer = await res.body.bytes();
+  const signal = requestSignal(req, deps.now);
+  let res: UpstreamResponse;
+  let answer: Buffer;
+  try {
+    const create = await createRequest(pass, attempt, deps, signal);
+    res = await deps.upstream.send(storedObjectRequest(create, operation, req.query.toString(), body));
+    answer = await res.body.bytes();
+  } catch (err) {
+    // A client that left (or a deadline that passed) is booked as such, as on a model call, not as the account's failure.
+    throw readFailure(err, signal, 'its answer');
+  }
   if (res.status >= 400) throw pass.parseError(res.status, res.headers, answer.toString('utf8'), attempt.provider.id);
   if (operation.action === 'delete') {
     deps.load.homes.forget(ref.id);

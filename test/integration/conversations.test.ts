@@ -6,6 +6,7 @@ import { DynamoStoredHomes } from '../../lib/store/stored-homes';
 import { storedHomeKey } from '../../lib/store/table';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { eventually } from './harness';
 import { startInstances, type Instances } from './instances';
 
 const POOL = ['one', 'two', 'three'] as const;
@@ -427,5 +428,89 @@ describe('a conversation made while an account of the pool is down', () => {
     // Weighted 1000 to 1, the down account was tried first by the creates sent before it rested.
     expect(creates.some((r) => r.attempts === 2)).toBe(true);
     expect(records.filter((r) => r.inputTokens !== 0).map((r) => [r.status, r.account, r.attempts, r.balancedBy])).toEqual(Array(4).fill([200, 'up', 1, 'stored']));
+  });
+});
+
+describe("a conversation's routes when its account fails", () => {
+  let first: FakeOpenAI;
+  let second: FakeOpenAI;
+  let instances: Instances;
+  let key: { id: string; key: string };
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    [first, second] = [await startFakeOpenAI({ apiKey: 'sk-up' }), await startFakeOpenAI({ apiKey: 'sk-up' })];
+    const config = parseConfig({
+      // Weighted so that a create tries `first` first.
+      providers: [{ id: 'pool', type: 'openai', accounts: [{ id: 'first', baseUrl: first.url, apiKey: { env: 'UP' }, weight: 1000 }, { id: 'second', baseUrl: second.url, apiKey: { env: 'UP' } }] }],
+      models: [{ name: MODEL, price: { input: 1, output: 2 }, targets: [{ provider: 'pool', model: MODEL }] }],
+    });
+    instances = await startInstances({ config, count: 1, tableName: 'conversations-failing', credentials: { UP: 'sk-up' } });
+    key = await instances.createKey({ name: 'k' });
+    client = new OpenAI({ apiKey: key.key, baseURL: `${instances.gateways[0]!.url}/v1`, maxRetries: 0, timeout: 10_000 });
+  });
+  afterAll(async () => {
+    await instances?.close();
+    await first?.close();
+    await second?.close();
+  });
+  afterEach(() => {
+    first.reset();
+    second.reset();
+  });
+
+  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+  const recordsSince = async (seen: ReadonlySet<unknown>) => (await instances.usage(key.id)).filter((r) => !seen.has(r.requestId));
+  const seenNow = async () => new Set((await instances.usage(key.id)).map((r) => r.requestId));
+
+  it("makes a conversation at the next account when the first answers 500, in one usage record of two attempts, and answers a 500 of the conversation's account with OpenAI's 500 in one record", async () => {
+    // Prepare
+    first.reply({ kind: 'error', status: 500 });
+    const seen = await seenNow();
+
+    // Act
+    const conversation = await client.conversations.create();
+    second.reply({ kind: 'error', status: 500 });
+    const err = await failure(client.conversations.items.list(conversation.id));
+
+    // Assess
+    expect(second.conversations.has(conversation.id)).toBe(true);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    const records = await recordsSince(seen);
+    expect(records.map((r) => [r.status, r.account, r.attempts]).sort()).toEqual([[200, 'second', 2], [500, 'second', 1]]);
+  });
+
+  it("leaves one usage record, aborted, for a create whose client leaves while the account's answer hangs after its headers", async () => {
+    // Prepare
+    first.reply({ kind: 'hang-after-headers' });
+    second.reply({ kind: 'hang-after-headers' });
+    const seen = await seenNow();
+
+    // Act
+    const aborted = new AbortController();
+    setTimeout(() => aborted.abort(), 200);
+    const err = await failure(client.conversations.create({}, { signal: aborted.signal }));
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.APIUserAbortError);
+    await eventually(async () => expect((await recordsSince(seen)).map((r) => [r.status, r.outcome, r.errorCode])).toEqual([[499, 'aborted', 'client_closed_request']]));
+  });
+
+  it('leaves one usage record, aborted, for a call whose client leaves while the account hangs', async () => {
+    // Prepare
+    const conversation = await client.conversations.create();
+    const holder = first.conversations.has(conversation.id) ? first : second;
+    holder.reply({ kind: 'hang' });
+    const seen = await seenNow();
+
+    // Act
+    const aborted = new AbortController();
+    setTimeout(() => aborted.abort(), 200);
+    const err = await failure(client.conversations.retrieve(conversation.id, { signal: aborted.signal }));
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.APIUserAbortError);
+    // The gateway sees the connection close a moment after the client gave up.
+    await eventually(async () => expect((await recordsSince(seen)).map((r) => [r.status, r.outcome, r.errorCode, r.account])).toEqual([[499, 'aborted', 'client_closed_request', holder === first ? 'first' : 'second']]));
   });
 });
