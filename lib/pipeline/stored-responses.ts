@@ -110,10 +110,12 @@ async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<FoundHome | unde
  * needs no model permission: the owner check is the rule (a key reads what its team made, as it
  * may continue it). A body (a conversation's update, items added) is screened by the guardrails
  * as a model call's is, since it becomes the model's input. Only then, refusals behind it, does
- * the call count in the caller's requests-per-minute limits (`takeRequestSlot`).
- * The upstream's answer goes back as it came (a deleted object's home is forgotten, in memory at
- * once and in the table with the usage record); the usage record carries the object's model and
- * no tokens.
+ * the call count in the caller's requests-per-minute limits (`takeRequestSlot`). An audited key's
+ * call leaves its audit record (`auditedCaller`).
+ * The upstream's answer goes back with its status and content type, what a model wrote in it
+ * screened by the caller's rules on answers (`screenedStoredAnswer`); a deleted object's home is
+ * forgotten, in memory at once and in the table with the usage record. The usage record carries
+ * the object's model and no tokens.
  */
 export async function storedObjectCall(operation: StoredObjectOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
   const caller = await auditedCaller(req, ctx, deps);
