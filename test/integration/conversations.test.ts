@@ -320,6 +320,22 @@ describe('conversations through the gateway', () => {
     expect(since(before)).toEqual(only(holderOf(conversation.id)!, 1));
   });
 
+  it('refuses a body that is not a JSON object with a 400 before any upstream call', async () => {
+    // Prepare
+    const conversation = await clients.a.mine.conversations.create();
+    await instances.drain();
+    const before = requests();
+    const post = (path: string, body: string) => fetch(`${instances.gateways[1]!.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${clients.a.mine.apiKey}`, 'content-type': 'application/json' }, body });
+
+    // Act
+    const answers = await Promise.all([post('/v1/conversations', 'not json'), post(`/v1/conversations/${conversation.id}/items`, '[{"type":"message"}]'), post(`/v1/conversations/${conversation.id}`, '')]);
+
+    // Assess
+    expect(answers.map((r) => r.status)).toEqual([400, 400, 400]);
+    for (const r of answers) expect(await r.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
+    expect(since(before)).toEqual(only('one', 0));
+  });
+
   it("answers a method a conversation route does not take with 405 naming those it does (OpenAI has no list of conversations)", async () => {
     const [list, put] = await Promise.all([
       fetch(`${instances.gateways[0]!.url}/v1/conversations`, { headers: { authorization: `Bearer ${clients.a.mine.apiKey}` } }),
