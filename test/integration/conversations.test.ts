@@ -267,6 +267,8 @@ describe('conversations through the gateway', () => {
     expect(since(before)).toEqual(only('four', 2));
     const made = fakes.four.requests.find((r) => r.method === 'POST' && r.path === '/v1/conversations')!;
     expect(new URLSearchParams(made.search).has('model')).toBe(false);
+    // The gateway's own header is not the account's either, nor the gateway key.
+    expect([made.headers['x-aigw-model'], made.headers.authorization]).toEqual([undefined, 'Bearer sk-up']);
     expect(await homes.read(conversation.id)).toMatchObject({ accountId: 'four', model: OTHER_MODEL });
   });
 
