@@ -71,6 +71,16 @@ export function answerPaths(dialect: AnswerDialect): (path: string) => boolean {
   return (path) => model.test(path) && !OPAQUE.test(path);
 }
 
+/**
+ * Whether a string of an answer is one the provider checks when it comes back (a signature,
+ * encrypted reasoning, redacted thinking's data): never rewritten, never counted.
+ *
+ * @example
+ * opaquePath('data[2].encrypted_content') // true
+ * opaquePath('data[2].summary[0].text') // false
+ */
+export const opaquePath = (path: string): boolean => OPAQUE.test(path);
+
 /** Which strings of one stream event count, less the ones read as running text (`slots`). */
 export function eventPaths(dialect: AnswerDialect, slotPaths: ReadonlySet<string>): (path: string) => boolean {
   const model = EVENT[dialect];

@@ -46,12 +46,25 @@ export function screenWholeAnswer(res: GatewayResponse, guard: AnswerGuard, ctx:
   if (res.status !== 200 || !String(res.headers['content-type'] ?? '').startsWith('application/json')) return res;
   const body = typeof res.body === 'string' ? Buffer.from(res.body) : res.body;
   if (!(body instanceof Uint8Array)) return res;
-  const screened = guard.rules.screenAnswer(body, answerPaths(guard.dialect));
-  if (!screened) return res;
+  const screened = screenedJson(body, answerPaths(guard.dialect), guard, ctx, deps, withheld);
+  return screened === body ? res : { ...res, body: screened };
+}
+
+/**
+ * A JSON body screened by the rules on answers at the paths `keep` takes, as a whole answer is
+ * (`screenWholeAnswer`): the hits booked, the matches redacted (the same bytes when none was), or
+ * the error `blocked` makes thrown.
+ *
+ * @example
+ * screenedJson(body, storedAnswerPaths(operation, body), guard, ctx, deps, storedAnswerWithheld)
+ */
+export function screenedJson(body: Uint8Array, keep: (path: string) => boolean, guard: AnswerGuard, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>, blocked: (rule: string, path: string) => GatewayError): Uint8Array {
+  const screened = guard.rules.screenAnswer(body, keep);
+  if (!screened) return body;
   book(screened.hits.map((hit) => ({ ...hit, side: 'response' as const })), ctx, deps);
-  if (screened.blocked) throw withheld(screened.blocked.rule, screened.blocked.path);
-  if (screened.body === body) return res;
-  return { ...res, body: withoutStaleExtras(body, screened.body) };
+  if (screened.blocked) throw blocked(screened.blocked.rule, screened.blocked.path);
+  if (screened.body === body) return body;
+  return withoutStaleExtras(body, screened.body);
 }
 
 /**

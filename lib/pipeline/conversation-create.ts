@@ -4,7 +4,7 @@ import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { Catalog, CatalogModel, Target } from '../routing/catalog';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
-import { usableModel } from './model-call';
+import { auditedCaller, usableModel } from './model-call';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { requestSignal } from './signal';
@@ -65,7 +65,7 @@ const EMPTY_OBJECT = Buffer.from('{}');
  * on any instance, goes there first.
  */
 export async function createConversation(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
-  const caller = await deps.auth.authenticate(req, ctx);
+  const caller = await auditedCaller(req, ctx, deps);
   const named = req.headers[CONVERSATION_MODEL_HEADER] || req.query.get('model') || undefined;
   const keeps = (target: Target) => keepsConversations(target, deps);
   const entry = conversationModel(named, caller, deps.catalog, keeps);

@@ -11,7 +11,7 @@ import type { GatewayLogger } from '../observe/logger';
 import { answerGuardOf } from './answer-guard';
 import { newContext } from './context';
 import type { ProxyDeps } from './deps';
-import { guardedBody } from './guardrails';
+import { guardedBody, screeningFor } from './guardrails';
 import { admit } from './model-call';
 
 const CONFIG = GuardrailsSchema.parse({
@@ -135,6 +135,26 @@ describe('guardedBody with named rule sets', () => {
   it('fails closed on a named set on a gateway with no rules and no sets at all', () => {
     const { ctx } = setup();
     expect(() => guardedBody(body('hello'), { key: key({ guardrails: 'strict' }) }, req, ctx, { logger: console } as unknown as ProxyDeps)).toThrow(GatewayError);
+  });
+});
+
+describe('screeningFor: a call with no body to screen (a stored object read back)', () => {
+  it.each([
+    ["a key on a set with rules on answers: marked with the set's", { guardrails: 'answers-too' }, true],
+    ['a key on a set without them: not marked', { guardrails: 'strict' }, false],
+    ['an exempt key: not marked', { guardrails: 'off' }, false],
+  ])('%s', (_case, own, marked) => {
+    const { deps, ctx } = setup();
+
+    screeningFor({ key: key(own) }, ctx, deps);
+
+    expect(answerGuardOf(ctx, deps) !== undefined).toBe(marked);
+  });
+
+  it('refuses a key whose set the config no longer has, as a call with a body is refused', () => {
+    const { deps, ctx } = setup();
+
+    expect(() => screeningFor({ key: key({ guardrails: 'gone' }) }, ctx, deps)).toThrow(expect.objectContaining({ status: 403, code: 'guardrail_set_unknown' }));
   });
 });
 

@@ -28,28 +28,12 @@ import type { ProxyDeps } from './deps';
  * raw = guardedBody(raw, caller, req, ctx, deps); // before parsing it
  */
 export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Uint8Array {
-  const chosen = guardrailsOf(caller);
-  let request: Guardrails | undefined;
-  let answers: ScreeningRules['answers'];
-  if (chosen === undefined) {
-    // The common case, a caller on the gateway's own rules: no lookup.
-    request = deps.guardrails;
-    answers = deps.answerGuardrails;
-  } else {
-    ({ request, answers } = screeningOf(chosen, deps));
-    // What the response cache keys on: answers screened otherwise than by the gateway's own rules are other bytes.
-    const answerScreen = answers ? `set:${chosen.name}` : deps.answerGuardrails ? 'none' : undefined;
-    if (answerScreen) ctx.answerScreen = answerScreen;
-    if (answers) ctx.answerRules = answers;
-  }
-  // The answer's turn comes later (`lib/pipeline/answer-guard.ts`): the call is marked for it here, where the caller is known.
-  if (answers) ctx.screensAnswer = true;
-  // A `flag` on the answer may come after most of a stream has gone, and the record must hold the whole answer the client got: in `flagged` mode the capture begins here, by reference, and is kept only if something flags (`AuditCapture.keep`).
-  if (answers?.rules.flags && !ctx.audit && deps.audit?.auditsFlaggedCalls) ctx.audit = deps.audit.beginOnFlag();
+  const request = screeningFor(caller, ctx, deps);
   if (!request) return raw;
   const screened = request.screen(raw);
   if (!screened) return raw;
   ctx.guardrails = screened.hits;
+  const chosen = guardrailsOf(caller);
   // A hit of a named set says which set: the same rule id may block in one set and flag in another.
   for (const hit of screened.hits) deps.logger.info('guardrail', { requestId: ctx.requestId, keyId: ctx.keyId, surface: ctx.surface, rule: hit.rule, action: hit.action, count: hit.count, ...(chosen ? { set: chosen.name } : {}) });
   if (screened.flagged && deps.audit?.auditsFlaggedCalls) {
@@ -69,6 +53,35 @@ export function guardedBody(raw: Uint8Array, caller: Caller, req: GatewayRequest
     });
   }
   return screened.body;
+}
+
+/**
+ * The caller's rules on requests (`guardrailsOf`: the gateway's own, a named set's, none), with
+ * the call marked for its rules on answers (`ctx.screensAnswer`, a set's `ctx.answerRules`, and
+ * in `flagged` mode an audit capture a flag on the answer keeps). A call with no body to screen
+ * (a stored object's read, whose answer holds what a model wrote) is marked by this alone; a key
+ * whose rule set is gone is refused here (`screeningOf`).
+ */
+export function screeningFor(caller: Caller, ctx: RequestContext, deps: ProxyDeps): Guardrails | undefined {
+  const chosen = guardrailsOf(caller);
+  let request: Guardrails | undefined;
+  let answers: ScreeningRules['answers'];
+  if (chosen === undefined) {
+    // The common case, a caller on the gateway's own rules: no lookup.
+    request = deps.guardrails;
+    answers = deps.answerGuardrails;
+  } else {
+    ({ request, answers } = screeningOf(chosen, deps));
+    // What the response cache keys on: answers screened otherwise than by the gateway's own rules are other bytes.
+    const answerScreen = answers ? `set:${chosen.name}` : deps.answerGuardrails ? 'none' : undefined;
+    if (answerScreen) ctx.answerScreen = answerScreen;
+    if (answers) ctx.answerRules = answers;
+  }
+  // The answer's turn comes later (`lib/pipeline/answer-guard.ts`): the call is marked for it here, where the caller is known.
+  if (answers) ctx.screensAnswer = true;
+  // A `flag` on the answer may come after most of a stream has gone, and the record must hold the whole answer the client got: in `flagged` mode the capture begins here, by reference, and is kept only if something flags (`AuditCapture.keep`).
+  if (answers?.rules.flags && !ctx.audit && deps.audit?.auditsFlaggedCalls) ctx.audit = deps.audit.beginOnFlag();
+  return request;
 }
 
 const UNSCREENED: ScreeningRules = Object.freeze({});

@@ -71,17 +71,8 @@ export async function admit(
   // count_tokens bodies take no generation parameters (Anthropic refuses a max_tokens there): they skip the model's policy.
   applyPolicy = true,
 ): Promise<AdmittedCall> {
-  const caller = await deps.auth.authenticate(req, ctx);
-  // Begun before the body is read, so a call refused from here on (too large, a model it may not use, a limit) leaves its record too.
-  if (deps.audit?.covers(caller)) ctx.audit = deps.audit.begin();
-  let raw: Uint8Array;
-  try {
-    raw = await readBody(req, deps.config.limits.maxBodyBytes);
-  } catch (err) {
-    // Refused unread (too large) or cut off: the record keeps the size the client declared, not an empty body.
-    ctx.audit?.unread(req.headers['content-type'], Number(req.headers['content-length']));
-    throw err;
-  }
+  const caller = await auditedCaller(req, ctx, deps);
+  let raw = await auditedBody(req, ctx, deps);
   // Screened before anything reads it, so every step after (and every target) sees the body as it will go upstream. Uploads are not screened.
   if (inUrl) ctx.model = inUrl.model;
   const sent = raw;
@@ -108,6 +99,28 @@ export async function admit(
   const entry = usableModel(caller, model, deps.catalog);
   const call = { caller, body, raw, model, entry, ...(endUser !== undefined ? { endUser } : {}) };
   return applyPolicy ? withParamPolicy(call, ctx, deps) : call;
+}
+
+/**
+ * The request's caller, authenticated, with its audit capture begun when the audit log covers it:
+ * before the body is read, so a call refused from here on (too large, a model it may not use, a
+ * limit) leaves its record too. Every route that sends a body on to a model's account starts so
+ * (a model call, a conversation's routes, whose items become a model's input).
+ */
+export async function auditedCaller(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<Caller> {
+  const caller = await deps.auth.authenticate(req, ctx);
+  if (deps.audit?.covers(caller)) ctx.audit = deps.audit.begin();
+  return caller;
+}
+
+/** The request's body, within the gateway's bound (`maxBodyBytes`): one refused unread (too large) or cut off leaves in the audit record the size the client declared, not an empty body. */
+export async function auditedBody(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<Uint8Array> {
+  try {
+    return await readBody(req, deps.config.limits.maxBodyBytes);
+  } catch (err) {
+    ctx.audit?.unread(req.headers['content-type'], Number(req.headers['content-length']));
+    throw err;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Caller } from '../access/caller';
-import { parseJsonObject, readBody } from '../http/body';
+import { parseJsonObject } from '../http/body';
 import { GatewayError } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { Attempt } from '../routing/attempts';
@@ -7,11 +7,13 @@ import { mayUse, type Home, type StoredRef } from '../routing/response-homes';
 import type { UpstreamRequest, UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
-import { guardedBody } from './guardrails';
-import { apiKeyFor } from './model-call';
+import { guardedBody, screeningFor } from './guardrails';
+import { apiKeyFor, auditedBody, auditedCaller } from './model-call';
 import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
+import { readFailure } from './broke-off';
 import { requestSignal } from './signal';
+import { screenedStoredAnswer } from './stored-answers';
 import { callerOwner, notFoundAnswer } from './stored-objects';
 
 /**
@@ -89,12 +91,14 @@ export const unknownObject = (ref: StoredRef, detail?: string): GatewayError => 
 type FoundHome = Home & { model?: string };
 
 /**
- * The home of a stored object: the table's item of its kind (one consistent read: these routes
- * are rare, and the item carries the model for the usage record), else this instance's memory.
+ * The home of a stored object: the table's item (one consistent read: these routes are rare, and
+ * the item carries the model for the usage record), none when the table holds the id as the other
+ * kind (a response's id on a conversation's route: this instance's memory, which knows no kinds,
+ * would send it to the account); else this instance's memory.
  */
 async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<FoundHome | undefined> {
   const stored = await deps.storedHomes?.read(ref.id);
-  if (stored?.ref.kind === ref.kind) return stored;
+  if (stored) return stored.ref.kind === ref.kind ? stored : undefined;
   return deps.load.homes.homeOf(ref.id);
 }
 
@@ -106,13 +110,15 @@ async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<FoundHome | unde
  * needs no model permission: the owner check is the rule (a key reads what its team made, as it
  * may continue it). A body (a conversation's update, items added) is screened by the guardrails
  * as a model call's is, since it becomes the model's input. Only then, refusals behind it, does
- * the call count in the caller's requests-per-minute limits (`takeRequestSlot`).
- * The upstream's answer goes back as it came (a deleted object's home is forgotten, in memory at
- * once and in the table with the usage record); the usage record carries the object's model and
- * no tokens.
+ * the call count in the caller's requests-per-minute limits (`takeRequestSlot`). An audited key's
+ * call leaves its audit record (`auditedCaller`).
+ * The upstream's answer goes back with its status and content type, what a model wrote in it
+ * screened by the caller's rules on answers (`screenedStoredAnswer`); a deleted object's home is
+ * forgotten, in memory at once and in the table with the usage record. The usage record carries
+ * the object's model and no tokens.
  */
 export async function storedObjectCall(operation: StoredObjectOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
-  const caller = await deps.auth.authenticate(req, ctx);
+  const caller = await auditedCaller(req, ctx, deps);
   const { ref } = operation;
   const home = await homeOf(ref, deps);
   if (!home) throw unknownObject(ref, `no account is known to hold this ${ref.kind}`);
@@ -122,38 +128,57 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
   const attempt = attemptAt(home, deps);
   const pass = attempt && passthroughFor('openai-responses', attempt, deps.providers);
   if (!attempt || !pass) throw unknownObject(ref, `its account ${home.providerId}/${home.accountId} is no longer one the Responses API is passed through to`);
-  const body = METHOD[operation.action] === 'POST' && operation.action !== 'cancel' ? await screenedBody(req, ctx, deps, caller) : undefined;
+  const takesBody = METHOD[operation.action] === 'POST' && operation.action !== 'cancel';
+  const body = takesBody ? await screenedBody(req, ctx, deps, caller) : undefined;
+  // No body to screen: the call is still marked for the rules on answers (what it reads back may be a model's), and a key whose rule set is gone is refused.
+  if (!takesBody) screeningFor(caller, ctx, deps);
   // Counted once the call is known to be one the key may make, as a model call is: refusals take no place.
   await takeRequestSlot(caller, req, ctx, deps);
   ctx.provider = attempt.provider.id;
   ctx.account = attempt.account.id;
   ctx.attempts = 1;
-  const create = await createRequest(pass, attempt, deps, requestSignal(req, deps.now));
-  const res = await deps.upstream.send(storedObjectRequest(create, operation, req.query.toString(), body));
-  const answer = await res.body.bytes();
+  const signal = requestSignal(req, deps.now);
+  let res: UpstreamResponse;
+  let answer: Buffer;
+  try {
+    const create = await createRequest(pass, attempt, deps, signal);
+    res = await deps.upstream.send(storedObjectRequest(create, operation, req.query.toString(), body));
+    answer = await res.body.bytes();
+  } catch (err) {
+    // A client that left (or a deadline that passed) is booked as such, as on a model call, not as the account's failure.
+    throw readFailure(err, signal, 'its answer');
+  }
   if (res.status >= 400) throw pass.parseError(res.status, res.headers, answer.toString('utf8'), attempt.provider.id);
   if (operation.action === 'delete') {
     deps.load.homes.forget(ref.id);
     // Removed from the table with the call's usage record, in its batch.
     ctx.storedHomesGone = [ref.id];
   }
-  return answerAsItCame(res, answer);
+  const type = contentTypeOf(res);
+  return { status: res.status, headers: { 'content-type': type }, body: await screenedStoredAnswer(operation, type, answer, ctx, deps) };
 }
+
+/** An account's answer's content type, JSON when it names none. */
+const contentTypeOf = (res: Pick<UpstreamResponse, 'headers'>): string => {
+  const type = res.headers['content-type'];
+  return typeof type === 'string' ? type : 'application/json';
+};
 
 /** An account's answer to a stored object's route, for the client: its status, its bytes, and its content type alone (the account's other headers, its rate limits among them, are not the key's). */
 export function answerAsItCame(res: Pick<UpstreamResponse, 'status' | 'headers'>, body: Buffer): GatewayResponse {
-  const type = res.headers['content-type'];
-  return { status: res.status, headers: { 'content-type': typeof type === 'string' ? type : 'application/json' }, body };
+  return { status: res.status, headers: { 'content-type': contentTypeOf(res) }, body };
 }
 
 /**
  * A JSON body a conversation route sends upstream, read within the gateway's bound and screened
- * by the caller's guardrails (its items are the model's input on the next call): 400 for one that
- * is not a JSON object, as a model call's; an empty one is `empty` when given.
+ * by the caller's guardrails (its items are the model's input on the next call), and kept by the
+ * call's audit capture as it goes upstream: 400 for one that is not a JSON object, as a model
+ * call's; an empty one is `empty` when given.
  */
 export async function screenedBody(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, caller: Caller, empty?: Uint8Array): Promise<Uint8Array> {
-  const read = await readBody(req, deps.config.limits.maxBodyBytes);
+  const read = await auditedBody(req, ctx, deps);
   const raw = guardedBody(read.byteLength === 0 && empty ? empty : read, caller, req, ctx, deps);
+  ctx.audit?.request(raw, req.headers['content-type'], true);
   parseJsonObject(raw);
   return raw;
 }

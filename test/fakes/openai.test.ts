@@ -200,6 +200,16 @@ describe('fake OpenAI upstream', () => {
       await expect(act(made.id)).rejects.toMatchObject(expected);
     });
 
+    it("answers a conversation's routes with the test's own-answer reply, as an account failing would", async () => {
+      const made = await client.conversations.create();
+      fake.reply({ kind: 'error', status: 503 });
+
+      const outcomes = await Promise.all([client.conversations.create().catch((e: unknown) => e), client.conversations.items.list(made.id).catch((e: unknown) => e)]);
+
+      expect(outcomes).toMatchObject([{ status: 503 }, { status: 503 }]);
+      expect(fake.conversations.size).toBe(1);
+    });
+
     it("does not hold another account's conversations", async () => {
       const other = await startFakeOpenAI({ apiKey: API_KEY });
       try {

@@ -229,6 +229,10 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (route === 'POST /v1/embeddings') return this.#embeddings(record, res);
     if (route === 'POST /v1/rerank') return this.#rerank(record, res);
     if (route === 'POST /v1/responses') return this.#responses(record, res);
+    if (route === 'POST /v1/conversations' || route.includes(' /v1/conversations/')) {
+      // A reply the test chose that is an answer of its own (an error, a hang, a drop) stands for the account failing, as on the other APIs.
+      if (await this.#ownAnswer(record, res, 'conversation', await this.replyFor(record))) return;
+    }
     if (route === 'POST /v1/conversations') return this.#createConversation(record, res);
     const conversation = /^(GET|DELETE|POST) \/v1\/conversations\/([^/]+)(?:\/(items)(?:\/([^/]+))?)?$/.exec(route);
     if (conversation) return this.#conversation(conversation[1]!, decodeURIComponent(conversation[2]!), conversation[3], conversation[4] === undefined ? undefined : decodeURIComponent(conversation[4]), record, res);

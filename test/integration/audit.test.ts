@@ -12,6 +12,7 @@ import type { AuditSink } from '../../lib/audit/log';
 import type { GatewayConfigInput } from '../../lib/config/schema';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeS3, type FakeS3 } from '../fakes/s3';
+import { auditRecordsIn } from './audit-records';
 import { ADMIN_TOKEN, eventually, startHarness, type Harness } from './harness';
 
 const BUCKET = 'aigw-audit-test';
@@ -461,13 +462,7 @@ describe('the audit log, flagged mode, a flag in the answer', () => {
   /** Every record written since the case began, once the gateway's writes are done. */
   async function records(): Promise<AuditRecord[]> {
     await h.gw.gateway.drain();
-    let files: string[];
-    try {
-      files = readdirSync(join(dir, 'audit'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-    } catch {
-      return [];
-    }
-    return files.map((path) => JSON.parse(gunzipSync(readFileSync(path)).toString()) as AuditRecord);
+    return auditRecordsIn(dir);
   }
 
   /** Prose long enough that a stream's first events have gone long before the token comes. */

@@ -6,6 +6,7 @@ import { DynamoStoredHomes } from '../../lib/store/stored-homes';
 import { storedHomeKey } from '../../lib/store/table';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { eventually } from './harness';
 import { startInstances, type Instances } from './instances';
 
 const POOL = ['one', 'two', 'three'] as const;
@@ -207,6 +208,47 @@ describe('conversations through the gateway', () => {
     expect(records.map((r) => [r.status, r.outcome, r.attempts, r.account])).toEqual(Array(8).fill([404, 'error', 0, undefined]));
   });
 
+  it("answers a response's id on a conversation's route, and a conversation's on a response's, with the route's 404, asking no upstream, even on the instance that made both", async () => {
+    // Prepare
+    const conversation = await clients.a.mine.conversations.create();
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Hi', conversation: conversation.id });
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const errors = await Promise.all([
+      failure(clients.a.mine.conversations.retrieve(made.id)),
+      failure(clients.a.mine.conversations.items.list(made.id)),
+      failure(clients.a.mine.responses.retrieve(conversation.id)),
+      failure(clients.a.mine.responses.inputItems.list(conversation.id)),
+    ]);
+
+    // Assess
+    expect(errors.map((e) => (e as { status?: number; message?: string }).message)).toEqual([
+      `404 Conversation with id '${made.id}' not found.`,
+      `404 Conversation with id '${made.id}' not found.`,
+      `404 Response with id '${conversation.id}' not found.`,
+      `404 Response with id '${conversation.id}' not found.`,
+    ]);
+    expect(since(before)).toEqual(only('one', 0));
+  });
+
+  it("passes an account's refusal of a body on as OpenAI's error, with its status, code and param, in one usage record", async () => {
+    // Prepare
+    const conversation = await clients.a.mine.conversations.create();
+    await instances.drain();
+    const seen = new Set((await usageOf('mine')).map((r) => r.requestId));
+
+    // Act
+    const err = await failure(clients.b.mine.conversations.items.create(conversation.id, { items: Array.from({ length: 21 }, (_, i) => message(`item ${i}`)) }));
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, code: 'array_above_max_length', param: 'items', message: expect.stringContaining("Invalid 'items': array too long") });
+    const records = (await usageOf('mine')).filter((r) => !seen.has(r.requestId));
+    expect(records.map((r) => [r.status, r.outcome, r.account, r.model])).toEqual([[400, 'error', holderOf(conversation.id), MODEL]]);
+  });
+
   it.each([
     ['the x-aigw-model header', (client: OpenAI) => client.conversations.create({}, { headers: { 'x-aigw-model': OTHER_MODEL } })],
     ['the model query parameter', (client: OpenAI) => client.conversations.create({}, { query: { model: OTHER_MODEL } })],
@@ -225,6 +267,8 @@ describe('conversations through the gateway', () => {
     expect(since(before)).toEqual(only('four', 2));
     const made = fakes.four.requests.find((r) => r.method === 'POST' && r.path === '/v1/conversations')!;
     expect(new URLSearchParams(made.search).has('model')).toBe(false);
+    // The gateway's own header is not the account's either, nor the gateway key.
+    expect([made.headers['x-aigw-model'], made.headers.authorization]).toEqual([undefined, 'Bearer sk-up']);
     expect(await homes.read(conversation.id)).toMatchObject({ accountId: 'four', model: OTHER_MODEL });
   });
 
@@ -276,6 +320,22 @@ describe('conversations through the gateway', () => {
       expect([Number(headers.get('retry-after')) >= 1, headers.get('x-ratelimit-limit-requests'), headers.get('x-ratelimit-remaining-requests')]).toEqual([true, '3', '0']);
     }
     expect(since(before)).toEqual(only(holderOf(conversation.id)!, 1));
+  });
+
+  it('refuses a body that is not a JSON object with a 400 before any upstream call', async () => {
+    // Prepare
+    const conversation = await clients.a.mine.conversations.create();
+    await instances.drain();
+    const before = requests();
+    const post = (path: string, body: string) => fetch(`${instances.gateways[1]!.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${clients.a.mine.apiKey}`, 'content-type': 'application/json' }, body });
+
+    // Act
+    const answers = await Promise.all([post('/v1/conversations', 'not json'), post(`/v1/conversations/${conversation.id}/items`, '[{"type":"message"}]'), post(`/v1/conversations/${conversation.id}`, '')]);
+
+    // Assess
+    expect(answers.map((r) => r.status)).toEqual([400, 400, 400]);
+    for (const r of answers) expect(await r.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
+    expect(since(before)).toEqual(only('one', 0));
   });
 
   it("answers a method a conversation route does not take with 405 naming those it does (OpenAI has no list of conversations)", async () => {
@@ -386,5 +446,89 @@ describe('a conversation made while an account of the pool is down', () => {
     // Weighted 1000 to 1, the down account was tried first by the creates sent before it rested.
     expect(creates.some((r) => r.attempts === 2)).toBe(true);
     expect(records.filter((r) => r.inputTokens !== 0).map((r) => [r.status, r.account, r.attempts, r.balancedBy])).toEqual(Array(4).fill([200, 'up', 1, 'stored']));
+  });
+});
+
+describe("a conversation's routes when its account fails", () => {
+  let first: FakeOpenAI;
+  let second: FakeOpenAI;
+  let instances: Instances;
+  let key: { id: string; key: string };
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    [first, second] = [await startFakeOpenAI({ apiKey: 'sk-up' }), await startFakeOpenAI({ apiKey: 'sk-up' })];
+    const config = parseConfig({
+      // Weighted so that a create tries `first` first.
+      providers: [{ id: 'pool', type: 'openai', accounts: [{ id: 'first', baseUrl: first.url, apiKey: { env: 'UP' }, weight: 1000 }, { id: 'second', baseUrl: second.url, apiKey: { env: 'UP' } }] }],
+      models: [{ name: MODEL, price: { input: 1, output: 2 }, targets: [{ provider: 'pool', model: MODEL }] }],
+    });
+    instances = await startInstances({ config, count: 1, tableName: 'conversations-failing', credentials: { UP: 'sk-up' } });
+    key = await instances.createKey({ name: 'k' });
+    client = new OpenAI({ apiKey: key.key, baseURL: `${instances.gateways[0]!.url}/v1`, maxRetries: 0, timeout: 10_000 });
+  });
+  afterAll(async () => {
+    await instances?.close();
+    await first?.close();
+    await second?.close();
+  });
+  afterEach(() => {
+    first.reset();
+    second.reset();
+  });
+
+  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+  const recordsSince = async (seen: ReadonlySet<unknown>) => (await instances.usage(key.id)).filter((r) => !seen.has(r.requestId));
+  const seenNow = async () => new Set((await instances.usage(key.id)).map((r) => r.requestId));
+
+  it("makes a conversation at the next account when the first answers 500, in one usage record of two attempts, and answers a 500 of the conversation's account with OpenAI's 500 in one record", async () => {
+    // Prepare
+    first.reply({ kind: 'error', status: 500 });
+    const seen = await seenNow();
+
+    // Act
+    const conversation = await client.conversations.create();
+    second.reply({ kind: 'error', status: 500 });
+    const err = await failure(client.conversations.items.list(conversation.id));
+
+    // Assess
+    expect(second.conversations.has(conversation.id)).toBe(true);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    const records = await recordsSince(seen);
+    expect(records.map((r) => [r.status, r.account, r.attempts]).sort()).toEqual([[200, 'second', 2], [500, 'second', 1]]);
+  });
+
+  it("leaves one usage record, aborted, for a create whose client leaves while the account's answer hangs after its headers", async () => {
+    // Prepare
+    first.reply({ kind: 'hang-after-headers' });
+    second.reply({ kind: 'hang-after-headers' });
+    const seen = await seenNow();
+
+    // Act
+    const aborted = new AbortController();
+    setTimeout(() => aborted.abort(), 200);
+    const err = await failure(client.conversations.create({}, { signal: aborted.signal }));
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.APIUserAbortError);
+    await eventually(async () => expect((await recordsSince(seen)).map((r) => [r.status, r.outcome, r.errorCode])).toEqual([[499, 'aborted', 'client_closed_request']]));
+  });
+
+  it('leaves one usage record, aborted, for a call whose client leaves while the account hangs', async () => {
+    // Prepare
+    const conversation = await client.conversations.create();
+    const holder = first.conversations.has(conversation.id) ? first : second;
+    holder.reply({ kind: 'hang' });
+    const seen = await seenNow();
+
+    // Act
+    const aborted = new AbortController();
+    setTimeout(() => aborted.abort(), 200);
+    const err = await failure(client.conversations.retrieve(conversation.id, { signal: aborted.signal }));
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.APIUserAbortError);
+    // The gateway sees the connection close a moment after the client gave up.
+    await eventually(async () => expect((await recordsSince(seen)).map((r) => [r.status, r.outcome, r.errorCode, r.account])).toEqual([[499, 'aborted', 'client_closed_request', holder === first ? 'first' : 'second']]));
   });
 });

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { FileAuditSink } from '../../lib/audit/file-sink';
+import type { AuditRecord } from '../../lib/audit/record';
+import { FAKE } from '../../lib/guardrails/fake-tokens';
+import { auditRecordsIn } from './audit-records';
+import { openAIClient, startHarness, type Harness } from './harness';
+
+const MODEL = 'gpt-4o-mini';
+const message = (text: string) => ({ type: 'message' as const, role: 'user' as const, content: text });
+
+/**
+ * What the audit log and the guardrails on answers see of the stored-object routes, with the
+ * official client as caller: a conversation's bodies become a model's input, and its items (and a
+ * stored response) hold what a model wrote, so neither may be a way around them.
+ */
+describe('conversations and stored responses under the audit log and the guardrails on answers', () => {
+  let dir: string;
+  let h: Harness;
+  let client: OpenAI;
+  let keyId: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aigw-conversations-screened-'));
+    h = await startHarness({
+      config: (urls) => ({
+        providers: [{ id: 'primary', type: 'openai', baseUrl: urls.upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }],
+        models: [{ name: MODEL, targets: [{ provider: 'primary', model: MODEL }] }],
+        audit: { mode: 'all' },
+        // Answers only: the client may send the token (the fake echoes it back as the model's text), the model's text must not bring it back.
+        guardrails: { rules: [{ detect: 'github-token', action: 'redact', on: ['response'] }, { detect: 'aws-access-key', action: 'block', on: ['response'] }] },
+      }),
+      audit: () => new FileAuditSink(dir),
+    });
+    const made = await h.createKey({ name: 'audited', models: [MODEL] });
+    client = openAIClient(h.gw, made.key);
+    keyId = made.id;
+  });
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => rmSync(join(dir, 'audit'), { recursive: true, force: true }));
+
+  /** Every audit record written since the case began, once the gateway's writes are done. */
+  async function records(): Promise<AuditRecord[]> {
+    await h.gw.gateway.drain();
+    return auditRecordsIn(dir);
+  }
+
+  it("keeps an audited key's conversation bodies, which become a model's input, as it keeps its model calls'", async () => {
+    // Prepare
+    const conversation = await client.conversations.create({ items: [message('The plan is in the vault.')] });
+    // Its home (and model) in the table before the next call reads it.
+    await h.gw.gateway.drain();
+
+    // Act
+    await client.conversations.items.create(conversation.id, { items: [message('The code is 1234.')] });
+    const kept = await records();
+
+    // Assess
+    const made = kept.find((r) => r.request.text?.includes('The plan is in the vault.'));
+    const added = kept.find((r) => r.request.text?.includes('The code is 1234.'));
+    expect(kept).toHaveLength(2);
+    expect(made).toMatchObject({ surface: 'openai-responses', model: MODEL, status: 200, outcome: 'ok', response: { text: expect.stringContaining(conversation.id) } });
+    expect(added).toMatchObject({ surface: 'openai-responses', model: MODEL, status: 200, outcome: 'ok', response: { text: expect.stringContaining('"object": "list"') } });
+  });
+
+  it("holds what a model wrote, read back from a conversation's items or a stored response, to the rules on answers, as the call's own answer was; the client's own input is not the model's", async () => {
+    // Prepare: the fake model echoes its input, so its answer carries the token, which the client gets redacted.
+    const conversation = await client.conversations.create();
+    const made = await client.responses.create({ model: MODEL, input: `Repeat ${FAKE.githubClassic}`, conversation: conversation.id });
+    await h.gw.gateway.drain();
+
+    // Act
+    const listed = await client.conversations.items.list(conversation.id, { order: 'asc' });
+    const written = listed.data.find((item) => item.type === 'message' && item.role === 'assistant')!;
+    const item = await client.conversations.items.retrieve(written.id!, { conversation_id: conversation.id });
+    const retrieved = await client.responses.retrieve(made.id);
+    const streamed = await (await client.responses.retrieve(made.id, { stream: true }).asResponse()).text();
+
+    // Assess
+    const redacted = `Echo: Repeat [REDACTED:github-token]`;
+    expect(made.output_text).toBe(redacted);
+    expect(JSON.stringify(listed.data)).toContain(`Repeat ${FAKE.githubClassic}`);
+    expect(JSON.stringify(written)).not.toContain(FAKE.githubClassic);
+    expect(JSON.stringify(written)).toContain(redacted);
+    expect(JSON.stringify(item)).toContain(redacted);
+    expect(retrieved.output_text).toBe(redacted);
+    expect(streamed).toContain('[REDACTED:github-token]');
+    expect(streamed).not.toContain(FAKE.githubClassic);
+    // The read's hit is booked as an answer's is: the list's usage record names the rule.
+    const booked = (await h.usage(keyId)).filter((r) => r.status === 200 && r.inputTokens === 0 && r.guardrails !== undefined);
+    expect(booked.map((r) => r.guardrails)).toEqual(Array(4).fill([{ rule: 'github-token', action: 'redact', count: 1, side: 'response' }]));
+  });
+
+  it("withholds what a model wrote when a rule on answers blocks it, on the item routes too", async () => {
+    // Prepare
+    const conversation = await client.conversations.create();
+    await h.gw.gateway.drain();
+    await client.conversations.items.create(conversation.id, { items: [{ type: 'message', role: 'assistant', content: `Deploy with ${FAKE.awsKeyId}` }] });
+
+    // Act
+    const outcomes = await Promise.all([
+      client.conversations.items.list(conversation.id).then(() => undefined, (e: unknown) => e),
+      client.conversations.retrieve(conversation.id).then((c) => c.id, (e: unknown) => e),
+    ]);
+
+    // Assess
+    expect(outcomes[0]).toMatchObject({ status: 400, code: 'guardrail_blocked', message: expect.stringContaining('data[0].content[0].text') });
+    expect(outcomes[1]).toBe(conversation.id);
+  });
+});
