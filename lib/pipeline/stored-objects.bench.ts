@@ -14,7 +14,7 @@
 import type { Caller } from '../access/caller';
 import { AccountLoad } from '../routing/account-load';
 import type { Attempt } from '../routing/attempts';
-import { mayUse } from '../routing/response-homes';
+import { mayUse, OWNERLESS_AFTER_SECONDS } from '../routing/response-homes';
 import { storedHomeItem } from '../store/stored-homes';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
@@ -23,7 +23,7 @@ import { medianNsPerCall } from '../../bench/measure';
 
 const measure = (fn: () => unknown, n = 200_000) => medianNsPerCall(fn, n);
 
-const deps = { load: new AccountLoad(), providers: {}, storedHomes: { read: async () => undefined }, now: Date.now, config: { routing: { ownerlessAfterSeconds: 120 } } } as unknown as ProxyDeps;
+const deps = { load: new AccountLoad(), providers: {}, storedHomes: { read: async () => undefined }, now: Date.now, config: { routing: { ownerlessAfterSeconds: OWNERLESS_AFTER_SECONDS } } } as unknown as ProxyDeps;
 const call = { caller: { key: { id: 'key_0123456789abcdef' }, team: { id: 'team_0123456789abcdef' } } as unknown as Caller, body: { model: 'gpt-4o-mini', input: 'Summarise the meeting notes below.', stream: true } as Record<string, unknown>, model: 'gpt-4o-mini' };
 const attempt = { provider: { id: 'pool' }, account: { id: 'two' } } as unknown as Attempt;
 // A full memory: the cost with the most entries an instance keeps.

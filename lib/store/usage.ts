@@ -11,7 +11,10 @@ import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
 
 const BATCH_MAX = 25;
-const MAX_RETRIES = 5;
+/** How many times a batch is sent again for its unprocessed writes (`batchRetryDelayMs` apart). */
+export const MAX_RETRIES = 5;
+/** The wait before the batch's `attempt`th retry (1-based): 40 ms, doubling. */
+export const batchRetryDelayMs = (attempt: number): number => 20 * 2 ** attempt;
 /** Records waiting or in flight from which requests wait (`backlog`): one goes on per record written. */
 const BACKLOG_LIMIT = 200;
 /** The longest a request waits for the backlog: a stuck store must not stop the gateway. */
@@ -176,7 +179,7 @@ export class DynamoUsageSink implements UsageSink {
     let left = batch;
     try {
       for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
-        if (attempt) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+        if (attempt) await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
         const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: left } });
         left = out.UnprocessedItems?.[this.table.tableName] ?? [];
       }

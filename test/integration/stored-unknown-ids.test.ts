@@ -8,7 +8,7 @@ import { startInstances, type Instances } from './instances';
 import { POOL_ACCOUNTS as ACCOUNTS, type PoolAccount as AccountId, openingAwayFrom as awayFrom } from './stored-pool';
 
 const MODEL = 'gpt-4o-mini';
-const SETTLE_S = 120;
+const SETTLE_S = 300;
 const SETTLE_MS = SETTLE_S * 1000;
 
 /**
