@@ -19,6 +19,22 @@ class CountingHomes implements StoredHomeStore {
   }
 }
 
+/** A table whose reads wait until `release` is called (then all answer, and later reads at once). */
+class HeldHomes extends CountingHomes {
+  #release!: () => void;
+  readonly #held = new Promise<void>((resolve) => (this.#release = resolve));
+  fail = false;
+  override async read(id: string): Promise<StoredHome | undefined> {
+    this.reads++;
+    await this.#held;
+    if (this.fail) throw new Error('table unreachable');
+    return this.homes[id];
+  }
+  release(): void {
+    this.#release();
+  }
+}
+
 const caller = (keyId: string, teamId?: string) => ({ key: { id: keyId }, ...(teamId ? { team: { id: teamId } } : {}) }) as unknown as Caller;
 const call = (body: Record<string, unknown>, who = caller('key_1', 'team_a')) => ({ caller: who, body, model: 'gpt-4o' });
 const stored = (id: string, owner: string, kind: StoredRef['kind'] = 'response'): StoredHome => ({ ref: { kind, id }, providerId: 'pool', accountId: 'two', owner, keyId: 'key_9', model: 'gpt-4o', createdAt: 0 });
@@ -196,6 +212,30 @@ describe('continuationOf', () => {
       expect(homes.reads).toBe(2);
     });
 
+    it('counts a read as made when it was sent: one sent a moment before the settle time and answered after it settles nothing', async () => {
+      // Prepare: the watch began at 0; the next read leaves just short of the settle time and is slow to answer.
+      const homes = new HeldHomes();
+      const clock = { at: 0 };
+      const deps = depsWith(homes, clock);
+      foundByAsking(deps);
+      homes.release();
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+      const slow = new HeldHomes();
+      deps.storedHomes = slow;
+      clock.at = settleMs - 1;
+      const pending = continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+
+      // Act
+      clock.at = settleMs + 5_000;
+      slow.release();
+      await pending;
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+
+      // Assess: the read after it still goes out (and, made past the settle time, settles it).
+      expect(slow.reads).toBe(2);
+      expect(deps.load.homes.settledOwnerless('resp_x')).toBe(true);
+    });
+
     it('reads again once a settled response is forgotten (deleted through the gateway)', async () => {
       // Prepare
       const homes = new CountingHomes();
@@ -218,22 +258,6 @@ describe('continuationOf', () => {
   });
 
   describe('continuations of one id at once', () => {
-    /** A table whose reads wait until `release` is called. */
-    class HeldHomes extends CountingHomes {
-      #release!: () => void;
-      readonly #held = new Promise<void>((resolve) => (this.#release = resolve));
-      fail = false;
-      override async read(id: string): Promise<StoredHome | undefined> {
-        this.reads++;
-        await this.#held;
-        if (this.fail) throw new Error('table unreachable');
-        return this.homes[id];
-      }
-      release(): void {
-        this.#release();
-      }
-    }
-
     it.each([
       ['an id this instance does not know', false],
       ['an id found by asking the pool', true],
