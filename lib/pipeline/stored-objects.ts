@@ -66,8 +66,8 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
   // A remembered home with no owner was found by asking the pool, perhaps before its maker's batch
   // reached the table: the table is asked again until that is settled, or that guess would let any key in for good.
   if (home?.owner === undefined && deps.storedHomes && !(home && homes.settledOwnerless(ref.id))) {
-    const found = home !== undefined;
-    home = await homes.readOnce(ref.id, () => homeInTable(ref.id, found, deps.storedHomes!, deps));
+    const rememberedOwnerless = home !== undefined;
+    home = await homes.readOnce(ref.id, () => homeInTable(ref.id, rememberedOwnerless, deps.storedHomes!, deps));
   }
   if (home && !mayUse(home, caller)) throw notFoundAnswer(ref, `the stored ${ref.kind} belongs to ${home.owner}, not to the caller (${caller})`);
   // A conversation first built on through the gateway is its caller's from then on; a response only its maker's (nothing proves who made one the table does not know).
@@ -78,18 +78,20 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
 /**
  * The stored object's home after one table read: the table's, remembered with its owner; else
  * what memory holds (nothing, or the account the pool was found to hold it at, with no owner).
- * `found` says the memory held that account before the read was made: only such a read counts
- * towards settling it as anyone's (one made earlier may predate the maker's answer).
+ * `rememberedOwnerless` says the memory held that account, with no owner, before the read was
+ * sent: only such a read counts towards settling it as anyone's (one sent before the pool was
+ * found to hold it may predate the maker's answer). The read counts as made when it was sent,
+ * not when it answered: the table may have answered for an earlier moment.
  */
-async function homeInTable(id: string, found: boolean, table: StoredHomeStore, deps: ProxyDeps): Promise<Home | undefined> {
-  const madeAt = deps.now();
+async function homeInTable(id: string, rememberedOwnerless: boolean, table: StoredHomeStore, deps: ProxyDeps): Promise<Home | undefined> {
+  const sentAt = deps.now();
   const stored = await table.read(id);
   const homes = deps.load.homes;
   if (stored) {
     homes.remember(id, stored.providerId, stored.accountId, stored.owner);
     return homes.homeOf(id) ?? stored;
   }
-  if (found && homes.noHomeRead(id, madeAt, deps.config.routing.ownerlessAfterSeconds * 1000)) {
+  if (rememberedOwnerless && homes.noHomeRead(id, sentAt, deps.config.routing.ownerlessAfterSeconds * 1000)) {
     deps.logger.info('stored response settled as anyone\'s: the table has no owner for it', { storedId: id });
   }
   return homes.homeOf(id);

@@ -170,9 +170,10 @@ export type OwnerlessWatch = number | 'settled';
 /**
  * What a table read made at `madeAt` that found no home for a stored response remembered with no
  * owner makes of its watch. The pool answered a continuation of it, so the provider had
- * finished it by then (a continuation builds on a response's whole output), and so had its
- * maker's answer; the maker's home, if the gateway made it, is written within
- * `OWNERLESS_MIN_SECONDS` of that.
+ * finished it by then (assumed: a continuation builds on a response's whole output), and so, it
+ * is assumed, had its maker's call; the maker's home, if the gateway made it, is written within
+ * `OWNERLESS_MIN_SECONDS` of that call's end (a streamed answer's client reading slowly delays
+ * that end, and what is written later is not seen: docs/architecture.md says what is left).
  * A read made that long after the first one still finding none settles it: nothing proves whose
  * it is, and no read can tell more. Until then each continuation reads again, as a probe made
  * before the maker's batch reached the table must not let every key in for good.
