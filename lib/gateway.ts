@@ -42,7 +42,8 @@ import type { EndUserBudgetAlerts } from './alerts/end-users';
 import { ComposedPolicies } from './params/compose';
 import { compileSets } from './guardrails/sets';
 import type { StoredHomeStore } from './store/stored-homes';
-import { storedResponseCall, storedResponseOperations } from './pipeline/stored-responses';
+import { storedObjectCall, storedObjectOperations } from './pipeline/stored-responses';
+import { createConversation } from './pipeline/conversation-create';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -142,6 +143,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     '/v1/chat/completions': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_CHAT, req, ctx, proxy, finish) } },
     '/v1/completions': openAIOnly(COMPLETIONS),
     '/v1/responses': { binding: OPENAI_RESPONSES, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_RESPONSES, req, ctx, proxy, finish) } },
+    '/v1/conversations': { binding: OPENAI_RESPONSES, methods: { POST: (req, ctx) => createConversation(req, ctx, proxy) } },
     '/v1/embeddings': openAIOnly(EMBEDDINGS),
     '/v1/images/generations': openAIOnly(IMAGES_GENERATIONS),
     '/v1/images/edits': openAIOnly(IMAGES_EDITS),
@@ -167,8 +169,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (route) return route;
     const gemini = geminiRoute(trimmed, proxy);
     if (gemini) return gemini;
-    const stored = storedResponseOperations(trimmed);
-    if (stored) return { binding: OPENAI_RESPONSES, methods: Object.fromEntries(Object.entries(stored).map(([method, operation]) => [method, (req: GatewayRequest, ctx: RequestContext) => storedResponseCall(operation, req, ctx, proxy)])) };
+    const stored = storedObjectOperations(trimmed);
+    if (stored) return { binding: OPENAI_RESPONSES, methods: Object.fromEntries(Object.entries(stored).map(([method, operation]) => [method, (req: GatewayRequest, ctx: RequestContext) => storedObjectCall(operation, req, ctx, proxy)])) };
     const model = modelInPath(trimmed);
     return model === undefined ? undefined : { methods: { GET: (req) => (isGeminiClient(req) ? retrieveGeminiModel(req, proxy, model) : retrieveModel(req, proxy, model)) } };
   }

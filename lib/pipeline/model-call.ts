@@ -11,7 +11,7 @@ import type { CallContext, PolicyDeclined } from '../providers/types';
 import { vertexPublisher } from '../providers/vertex';
 import type { Attempt } from '../routing/attempts';
 import { stickyKeyOf } from '../routing/sticky';
-import type { CatalogModel } from '../routing/catalog';
+import type { Catalog, CatalogModel } from '../routing/catalog';
 import type { Micros } from '../usage/cost';
 import { CACHE_HEADER } from '../cache/response-cache';
 import { isCacheableSurface } from '../cache/key';
@@ -105,7 +105,20 @@ export async function admit(
   const endUser = endUserOf(ctx.surface, req.headers, raw === sent ? body : parseJsonObject(sent));
   if (endUser !== undefined) ctx.endUser = endUser;
   const model = named as string;
-  const entry = deps.catalog.find(model);
+  const entry = usableModel(caller, model, deps.catalog);
+  const call = { caller, body, raw, model, entry, ...(endUser !== undefined ? { endUser } : {}) };
+  return applyPolicy ? withParamPolicy(call, ctx, deps) : call;
+}
+
+/**
+ * The catalog's model a caller names, if the key and its team may use it: else 404
+ * `model_not_found` (an unknown name), 403 `model_not_allowed` naming whose rule refused it.
+ *
+ * @example
+ * usableModel(caller, 'gpt-4o', deps.catalog) // the catalog's entry, or throws
+ */
+export function usableModel(caller: Caller, model: string, catalog: Pick<Catalog, 'find'>): CatalogModel {
+  const entry = catalog.find(model);
   if (!entry) {
     throw new GatewayError('not_found', `The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found', param: 'model' });
   }
@@ -114,8 +127,7 @@ export async function admit(
     const who = refusedBy === 'key' ? 'This API key' : `The team "${caller.team!.name}" of this API key`;
     throw new GatewayError('permission', `${who} may not use the model \`${model}\`.`, { code: 'model_not_allowed', param: 'model' });
   }
-  const call = { caller, body, raw, model, entry, ...(endUser !== undefined ? { endUser } : {}) };
-  return applyPolicy ? withParamPolicy(call, ctx, deps) : call;
+  return entry;
 }
 
 /**

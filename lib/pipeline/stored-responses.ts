@@ -1,48 +1,80 @@
+import type { Caller } from '../access/caller';
+import { parseJsonObject, readBody } from '../http/body';
 import { GatewayError } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { Attempt } from '../routing/attempts';
-import { mayUse, type Home } from '../routing/response-homes';
-import type { UpstreamRequest } from '../upstream/http';
+import { mayUse, type Home, type StoredRef } from '../routing/response-homes';
+import type { UpstreamRequest, UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
+import { guardedBody } from './guardrails';
 import { apiKeyFor } from './model-call';
-import { passthroughFor } from './passthrough';
-import { callerOwner } from './stored-objects';
-
-/** What a client asks of a stored response by its id: OpenAI's routes under `/v1/responses/{id}`. */
-export type StoredResponseAction = 'retrieve' | 'delete' | 'input_items' | 'cancel';
-
-/** A request for a stored response: which, and what of it. */
-export interface StoredResponseOperation {
-  id: string;
-  action: StoredResponseAction;
-}
-
-const PATH = /^(?:\/v1)?\/responses\/([^/]+)(?:\/(input_items|cancel))?$/;
+import { passthroughFor, type PassthroughRoute } from './passthrough';
+import { takeRequestSlot } from './request-slot';
+import { requestSignal } from './signal';
+import { callerOwner, notFoundAnswer } from './stored-objects';
 
 /**
- * The stored response a path names and what is asked of it, by the path and the method: `GET` and
- * `DELETE /v1/responses/{id}`, `GET …/input_items`, `POST …/cancel`. Undefined for other paths;
- * the method's answer for a path this matches but a method it does not take is the route's 405.
+ * What a client asks of a stored object by its id: OpenAI's routes under `/v1/responses/{id}`
+ * (`retrieve`, `delete`, `input_items`, `cancel`) and `/v1/conversations/{id}` (`retrieve`,
+ * `update`, `delete`, and its items: `items` to list, `add_items`, `item`, `delete_item`).
+ */
+export type StoredObjectAction = 'retrieve' | 'update' | 'delete' | 'input_items' | 'cancel' | 'items' | 'add_items' | 'item' | 'delete_item';
+
+/** A request for a stored object: which, what of it, and which of its items when the action names one. */
+export interface StoredObjectOperation {
+  ref: StoredRef;
+  action: StoredObjectAction;
+  itemId?: string;
+}
+
+type Method = 'GET' | 'POST' | 'DELETE';
+const METHOD: Record<StoredObjectAction, Method> = { retrieve: 'GET', update: 'POST', delete: 'DELETE', input_items: 'GET', cancel: 'POST', items: 'GET', add_items: 'POST', item: 'GET', delete_item: 'DELETE' };
+
+/** Each API's routes by what follows the object's id (`''`, a sub-resource, or `items/{item}`), as the actions each method takes. */
+const ROUTES: Record<StoredRef['kind'], Record<string, readonly StoredObjectAction[]>> = {
+  response: { '': ['retrieve', 'delete'], input_items: ['input_items'], cancel: ['cancel'] },
+  conversation: { '': ['retrieve', 'update', 'delete'], items: ['items', 'add_items'], item: ['item', 'delete_item'] },
+};
+
+const PATH = /^(?:\/v1)?\/(responses|conversations)\/([^/]+)(?:\/(input_items|cancel|items)(?:\/([^/]+))?)?$/;
+
+/**
+ * The stored object a path names and what is asked of it, by method: `GET` and `DELETE
+ * /v1/responses/{id}`, `GET …/input_items`, `POST …/cancel`; `GET`, `POST` (update) and `DELETE
+ * /v1/conversations/{id}`, `GET` and `POST …/items`, `GET` and `DELETE …/items/{item_id}`.
+ * Undefined for other paths; the answer for a path this matches but a method it does not take is
+ * the route's 405.
  *
  * @example
- * storedResponseOperations('/v1/responses/resp_1/input_items') // { GET: { id: 'resp_1', action: 'input_items' } }
- * storedResponseOperations('/v1/responses') // undefined
+ * storedObjectOperations('/v1/responses/resp_1/input_items') // { GET: { ref: { kind: 'response', id: 'resp_1' }, action: 'input_items' } }
+ * storedObjectOperations('/v1/conversations/conv_1/items/msg_1') // { GET: { …, action: 'item', itemId: 'msg_1' }, DELETE: { …, action: 'delete_item', itemId: 'msg_1' } }
+ * storedObjectOperations('/v1/responses') // undefined
  */
-export function storedResponseOperations(path: string): Partial<Record<'GET' | 'DELETE' | 'POST', StoredResponseOperation>> | undefined {
+export function storedObjectOperations(path: string): Partial<Record<Method, StoredObjectOperation>> | undefined {
   const match = PATH.exec(path);
   if (!match) return undefined;
+  const kind = match[1] === 'responses' ? 'response' : 'conversation';
+  const id = pathSegment(match[2]!);
+  const itemId = match[4] === undefined ? undefined : pathSegment(match[4]);
+  if (id === undefined || (match[4] !== undefined && (itemId === undefined || match[3] !== 'items'))) return undefined;
+  const actions = ROUTES[kind][itemId === undefined ? (match[3] ?? '') : 'item'];
+  if (!actions) return undefined;
+  const ref: StoredRef = { kind, id };
+  const operations: Partial<Record<Method, StoredObjectOperation>> = {};
+  for (const action of actions) operations[METHOD[action]] = itemId === undefined ? { ref, action } : { ref, action, itemId };
+  return operations;
+}
+
+/** A path segment as the id it names; undefined for a malformed escape, and for `.` or `..` (escaped or not), which a URL resolves: the upstream call would go to the endpoint's parent. */
+function pathSegment(segment: string): string | undefined {
   let id: string;
   try {
-    id = decodeURIComponent(match[1]!);
+    id = decodeURIComponent(segment);
   } catch {
     return undefined;
   }
-  // A URL resolves a dot segment, escaped or not: the upstream call would go to the Responses endpoint's parent.
-  if (id === '.' || id === '..') return undefined;
-  if (match[2] === 'input_items') return { GET: { id, action: 'input_items' } };
-  if (match[2] === 'cancel') return { POST: { id, action: 'cancel' } };
-  return { GET: { id, action: 'retrieve' }, DELETE: { id, action: 'delete' } };
+  return id === '.' || id === '..' ? undefined : id;
 }
 
 /** OpenAI's 404 for a stored response it does not hold: what a caller that is not its owner is told too. */
@@ -50,57 +82,90 @@ export function unknownResponse(id: string, detail?: string): GatewayError {
   return new GatewayError('not_found', `Response with id '${id}' not found.`, detail === undefined ? {} : { detail });
 }
 
-/** A stored response's home as these routes need it: the account, its owner and model when known. */
+/** OpenAI's 404 for a stored object it does not hold, by kind (`unknownResponse`; a conversation's is `notFoundAnswer`'s). */
+export const unknownObject = (ref: StoredRef, detail?: string): GatewayError => (ref.kind === 'response' ? unknownResponse(ref.id, detail) : notFoundAnswer(ref, detail));
+
+/** A stored object's home as these routes need it: the account, its owner and model when known. */
 type FoundHome = Home & { model?: string };
 
 /**
- * The home of a stored response: the table's item (one consistent read: these routes are rare, and
- * the item carries the model for the usage record), else this instance's memory.
+ * The home of a stored object: the table's item of its kind (one consistent read: these routes
+ * are rare, and the item carries the model for the usage record), else this instance's memory.
  */
-async function homeOf(id: string, deps: ProxyDeps): Promise<FoundHome | undefined> {
-  const stored = await deps.storedHomes?.read(id);
-  if (stored?.ref.kind === 'response') return stored;
-  return deps.load.homes.homeOf(id);
+async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<FoundHome | undefined> {
+  const stored = await deps.storedHomes?.read(ref.id);
+  if (stored?.ref.kind === ref.kind) return stored;
+  return deps.load.homes.homeOf(ref.id);
 }
 
 /**
- * A request for a stored response (`storedResponseOperations`), sent to the account that holds it
+ * A request for a stored object (`storedObjectOperations`), sent to the account that holds it
  * (its home in the table or this instance's memory: no pool is asked in turn, these calls carry
  * no model to plan by), after the owner check (`mayUse`): a caller that is not the owner, and an
  * id with no known home, get OpenAI's 404 for an unknown id before any upstream call. The key
  * needs no model permission: the owner check is the rule (a key reads what its team made, as it
- * may continue it). The upstream's answer goes back as it came (a deleted response's home is
- * forgotten, in memory at once and in the table with the usage record); the usage record carries
- * the response's model and no tokens.
+ * may continue it). A body (a conversation's update, items added) is screened by the guardrails
+ * as a model call's is, since it becomes the model's input. Only then, refusals behind it, does
+ * the call count in the caller's requests-per-minute limits (`takeRequestSlot`).
+ * The upstream's answer goes back as it came (a deleted object's home is forgotten, in memory at
+ * once and in the table with the usage record); the usage record carries the object's model and
+ * no tokens.
  */
-export async function storedResponseCall(operation: StoredResponseOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
+export async function storedObjectCall(operation: StoredObjectOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
   const caller = await deps.auth.authenticate(req, ctx);
-  const { id } = operation;
-  const home = await homeOf(id, deps);
-  if (!home) throw unknownResponse(id, 'no account is known to hold this response');
+  const { ref } = operation;
+  const home = await homeOf(ref, deps);
+  if (!home) throw unknownObject(ref, `no account is known to hold this ${ref.kind}`);
   const owner = callerOwner({ caller });
-  if (!mayUse(home, owner)) throw unknownResponse(id, `the stored response belongs to ${home.owner}, not to the caller (${owner})`);
+  if (!mayUse(home, owner)) throw unknownObject(ref, `the stored ${ref.kind} belongs to ${home.owner}, not to the caller (${owner})`);
   ctx.model = home.model ?? '';
   const attempt = attemptAt(home, deps);
   const pass = attempt && passthroughFor('openai-responses', attempt, deps.providers);
-  if (!attempt || !pass) throw unknownResponse(id, `its account ${home.providerId}/${home.accountId} is no longer one the Responses API is passed through to`);
+  if (!attempt || !pass) throw unknownObject(ref, `its account ${home.providerId}/${home.accountId} is no longer one the Responses API is passed through to`);
+  const body = METHOD[operation.action] === 'POST' && operation.action !== 'cancel' ? await screenedBody(req, ctx, deps, caller) : undefined;
+  // Counted once the call is known to be one the key may make, as a model call is: refusals take no place.
+  await takeRequestSlot(caller, req, ctx, deps);
   ctx.provider = attempt.provider.id;
   ctx.account = attempt.account.id;
   ctx.attempts = 1;
-  const timeouts = { ...deps.config.timeouts, ...attempt.provider.timeouts };
-  const apiKey = pass.needsApiKey ? await apiKeyFor(attempt, deps, req.signal) : undefined;
-  // The account's Responses endpoint and auth as a create call would have them (OpenAI's, Azure's v1 path, an Entra token): the id's route is under it.
-  const create = await pass.request({ attempt, body: {}, raw: new Uint8Array(), headers: {}, stream: false, apiKey, timeouts, ...(req.signal ? { signal: req.signal } : {}) });
-  const res = await deps.upstream.send(storedResponseRequest(create, operation, req.query.toString()));
-  const body = await res.body.bytes();
-  if (res.status >= 400) throw pass.parseError(res.status, res.headers, body.toString('utf8'), attempt.provider.id);
+  const create = await createRequest(pass, attempt, deps, requestSignal(req, deps.now));
+  const res = await deps.upstream.send(storedObjectRequest(create, operation, req.query.toString(), body));
+  const answer = await res.body.bytes();
+  if (res.status >= 400) throw pass.parseError(res.status, res.headers, answer.toString('utf8'), attempt.provider.id);
   if (operation.action === 'delete') {
-    deps.load.homes.forget(id);
+    deps.load.homes.forget(ref.id);
     // Removed from the table with the call's usage record, in its batch.
-    ctx.storedHomesGone = [id];
+    ctx.storedHomesGone = [ref.id];
   }
+  return answerAsItCame(res, answer);
+}
+
+/** An account's answer to a stored object's route, for the client: its status, its bytes, and its content type alone (the account's other headers, its rate limits among them, are not the key's). */
+export function answerAsItCame(res: Pick<UpstreamResponse, 'status' | 'headers'>, body: Buffer): GatewayResponse {
   const type = res.headers['content-type'];
   return { status: res.status, headers: { 'content-type': typeof type === 'string' ? type : 'application/json' }, body };
+}
+
+/**
+ * A JSON body a conversation route sends upstream, read within the gateway's bound and screened
+ * by the caller's guardrails (its items are the model's input on the next call): 400 for one that
+ * is not a JSON object, as a model call's; an empty one is `empty` when given.
+ */
+export async function screenedBody(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, caller: Caller, empty?: Uint8Array): Promise<Uint8Array> {
+  const read = await readBody(req, deps.config.limits.maxBodyBytes);
+  const raw = guardedBody(read.byteLength === 0 && empty ? empty : read, caller, req, ctx, deps);
+  parseJsonObject(raw);
+  return raw;
+}
+
+/**
+ * The account's Responses create request as a create call would have it (OpenAI's endpoint,
+ * Azure's v1 path, an Entra token): a stored object's routes are under it or beside it.
+ */
+export async function createRequest(pass: PassthroughRoute, attempt: Attempt, deps: ProxyDeps, signal: AbortSignal | undefined): Promise<UpstreamRequest> {
+  const timeouts = { ...deps.config.timeouts, ...attempt.provider.timeouts };
+  const apiKey = pass.needsApiKey ? await apiKeyFor(attempt, deps, signal) : undefined;
+  return pass.request({ attempt, body: {}, raw: new Uint8Array(), headers: {}, stream: false, apiKey, timeouts, ...(signal ? { signal } : {}) });
 }
 
 /** The configured account a home names, as an attempt (its provider's first model does not matter: the id's routes name none). */
@@ -110,22 +175,61 @@ function attemptAt(home: Home, deps: ProxyDeps): Attempt | undefined {
   return provider && account ? { provider, account, model: '' } : undefined;
 }
 
-const METHOD: Record<StoredResponseAction, UpstreamRequest['method']> = { retrieve: 'GET', delete: 'DELETE', input_items: 'GET', cancel: 'POST' };
+/** Where an operation goes under its collection's endpoint: the object's id, then its sub-resource. */
+function pathOf(operation: StoredObjectOperation): string {
+  const id = `/${encodeURIComponent(operation.ref.id)}`;
+  switch (operation.action) {
+    case 'input_items':
+    case 'cancel':
+      return `${id}/${operation.action}`;
+    case 'items':
+    case 'add_items':
+      return `${id}/items`;
+    case 'item':
+    case 'delete_item':
+      return `${id}/items/${encodeURIComponent(operation.itemId ?? '')}`;
+    default:
+      return id;
+  }
+}
 
 /**
- * The upstream request for a stored response, from the account's create request: its URL with the
- * id's route (and the client's query: `include[]`, `stream`, `order`, …), its headers without a body's.
+ * The URL of an account's collection (`responses` or `conversations`), from its Responses endpoint
+ * (conversations are its sibling: `…/v1/conversations`, Azure's `/openai/v1/conversations`), with
+ * the account's own query (Azure's api-version).
  *
  * @example
- * storedResponseRequest(create, { id: 'resp_1', action: 'input_items' }, 'order=asc').url // 'https://api.openai.com/v1/responses/resp_1/input_items?order=asc'
+ * collectionUrl('https://api.openai.com/v1/responses', 'conversation').toString() // 'https://api.openai.com/v1/conversations'
  */
-export function storedResponseRequest(create: UpstreamRequest, operation: StoredResponseOperation, query: string): UpstreamRequest {
-  const url = new URL(create.url);
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${encodeURIComponent(operation.id)}${operation.action === 'input_items' || operation.action === 'cancel' ? `/${operation.action}` : ''}`;
-  // The account's own query (Azure's api-version) stays; the client's goes after it.
+export function collectionUrl(responsesUrl: string, kind: StoredRef['kind']): URL {
+  const url = new URL(responsesUrl);
+  const path = url.pathname.replace(/\/+$/, '');
+  if (kind === 'conversation') url.pathname = `${path.replace(/\/responses$/, '')}/conversations`;
+  else url.pathname = path;
+  return url;
+}
+
+/**
+ * The upstream request for a stored object, from the account's create request: its URL with the
+ * object's route (and the client's query after the account's: `include[]`, `stream`, `order`,
+ * `after`, …), its headers, and the body given (a JSON one) or none.
+ *
+ * @example
+ * storedObjectRequest(create, { ref: { kind: 'response', id: 'resp_1' }, action: 'input_items' }, 'order=asc').url // 'https://api.openai.com/v1/responses/resp_1/input_items?order=asc'
+ */
+export function storedObjectRequest(create: UpstreamRequest, operation: StoredObjectOperation, query: string, body?: Uint8Array): UpstreamRequest {
+  const url = collectionUrl(create.url, operation.ref.kind);
+  url.pathname += pathOf(operation);
+  const request = withoutBody(create, url, query);
+  return { ...request, method: METHOD[operation.action], ...(body ? { body, headers: { ...request.headers, 'content-type': 'application/json' } } : {}) };
+}
+
+/** The create request re-aimed at `url` (the client's query appended), its body and body headers dropped, `accept` as a `stream` query asks. */
+export function withoutBody(create: UpstreamRequest, url: URL, query: string): UpstreamRequest {
+  const target = new URL(url);
   const client = new URLSearchParams(query);
-  for (const [name, value] of client) url.searchParams.append(name, value);
+  for (const [name, value] of client) target.searchParams.append(name, value);
   const { 'content-type': _body, accept: _accept, ...headers } = create.headers;
   const { body: _create, ...rest } = create;
-  return { ...rest, url: url.toString(), method: METHOD[operation.action], headers: { ...headers, accept: client.get('stream') === 'true' ? 'text/event-stream' : 'application/json' } };
+  return { ...rest, url: target.toString(), headers: { ...headers, accept: client.get('stream') === 'true' ? 'text/event-stream' : 'application/json' } };
 }

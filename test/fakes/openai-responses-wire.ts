@@ -248,10 +248,15 @@ export function deletedResponseBody(id: string): Record<string, unknown> {
   return { id, object: 'response.deleted', deleted: true };
 }
 
-/** A request's `input` as the stored input items the API lists (a string is one user message), each with an id. */
+/** A request's `input` (or a conversation's `items`) as the stored items the API lists (a string is one user message), each with an id. */
 export function storedInputItems(input: unknown): Record<string, unknown>[] {
   const items = typeof input === 'string' ? [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }] : Array.isArray(input) ? (input as Record<string, unknown>[]) : [];
-  return items.map((item) => ({ id: itemId(item.type === 'message' || item.type === undefined ? 'msg' : 'item'), status: 'completed', ...item, type: item.type ?? 'message' }));
+  return items.map((item) => {
+    const message = item.type === 'message' || item.type === undefined;
+    // The API keeps a message's string content as one text part, as it lists it back.
+    const content = message && typeof item.content === 'string' ? { content: [{ type: item.role === 'assistant' ? 'output_text' : 'input_text', text: item.content }] } : {};
+    return { id: itemId(message ? 'msg' : 'item'), status: 'completed', ...item, ...content, type: item.type ?? 'message' };
+  });
 }
 
 /** `GET /v1/responses/{id}/input_items`: a list page, newest first unless `order=asc`. */
@@ -268,7 +273,64 @@ export function unknownConversation(body: unknown, holds: (id: string) => boolea
   return errorBody(`Conversation with id '${id}' not found.`, 'invalid_request_error', null, null);
 }
 
-/** What `POST /v1/conversations` answers: a new conversation. */
-export function newConversationBody(metadata: unknown): Record<string, unknown> {
-  return { id: `conv_${randomHex(48)}`, object: 'conversation', created_at: Math.floor(Date.now() / 1000), metadata: typeof metadata === 'object' && metadata !== null ? metadata : {} };
+/** A conversation as the fake keeps it: its object's fields and its items, oldest first. */
+export interface StoredConversation {
+  createdAt: number;
+  metadata: Record<string, unknown>;
+  items: Record<string, unknown>[];
+}
+
+/** The `conversation` object the real API answers create, retrieve and update (and an item's delete) with. */
+export function conversationObject(id: string, conversation: StoredConversation): string {
+  return `${JSON.stringify({ id, object: 'conversation', created_at: conversation.createdAt, metadata: conversation.metadata }, null, 2)}\n`;
+}
+
+/** What `DELETE /v1/conversations/{id}` answers. */
+export function deletedConversationBody(id: string): string {
+  return `${JSON.stringify({ id, object: 'conversation.deleted', deleted: true }, null, 2)}\n`;
+}
+
+/** The real API's 404 for an item a conversation does not hold. */
+export function unknownConversationItem(id: string): OpenAIErrorBody {
+  return errorBody(`Item with id '${id}' not found.`, 'invalid_request_error', null, null);
+}
+
+/** The real API's 404 for a conversation it does not hold, on the conversation's own routes. */
+export function unknownConversationId(id: string): OpenAIErrorBody {
+  return errorBody(`Conversation with id '${id}' not found.`, 'invalid_request_error', null, null);
+}
+
+/** The most items one create may carry, as the real API allows. */
+export const MAX_ITEMS_PER_CREATE = 20;
+
+/**
+ * The real API's 400 for a conversation body it cannot take: `items` that is not a list (or
+ * holds more than 20), a create of items without any, an update without `metadata`.
+ */
+export function invalidConversationBody(body: unknown, need: { items?: boolean; metadata?: boolean }): OpenAIErrorBody | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return errorBody('Invalid body: failed to parse JSON value.', 'invalid_request_error', null, null);
+  const b = body as Record<string, unknown>;
+  if (need.metadata && !('metadata' in b)) return errorBody("Missing required parameter: 'metadata'.", 'invalid_request_error', 'metadata', 'missing_required_parameter');
+  if (need.items && b.items === undefined) return errorBody("Missing required parameter: 'items'.", 'invalid_request_error', 'items', 'missing_required_parameter');
+  if (b.items != null && !Array.isArray(b.items)) return errorBody("Invalid type for 'items': expected an array of input items, but got an object instead.", 'invalid_request_error', 'items', 'invalid_type');
+  if (Array.isArray(b.items) && b.items.length > MAX_ITEMS_PER_CREATE) return errorBody(`Invalid 'items': array too long. Expected an array with maximum length ${MAX_ITEMS_PER_CREATE}, but got an array with length ${b.items.length} instead.`, 'invalid_request_error', 'items', 'array_above_max_length');
+  return undefined;
+}
+
+/**
+ * `GET /v1/conversations/{id}/items`: a cursor page, newest first unless `order=asc`, starting
+ * after the item `after` names, `limit` items (20 by default).
+ */
+export function conversationItemsPage(items: readonly Record<string, unknown>[], query: URLSearchParams): string {
+  const ordered = query.get('order') === 'asc' ? [...items] : [...items].reverse();
+  const after = query.get('after');
+  const start = after === null ? 0 : ordered.findIndex((item) => item.id === after) + 1;
+  const limit = Number(query.get('limit') ?? 20);
+  const data = ordered.slice(start, start + limit);
+  return itemList(data, start + limit < ordered.length);
+}
+
+/** A list of conversation items, as a page and as items just added are answered. */
+export function itemList(data: readonly Record<string, unknown>[], hasMore = false): string {
+  return `${JSON.stringify({ object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: hasMore }, null, 2)}\n`;
 }

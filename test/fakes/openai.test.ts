@@ -143,6 +143,75 @@ describe('fake OpenAI upstream', () => {
     });
   });
 
+  describe('the Conversations API', () => {
+    const message = (text: string) => ({ type: 'message' as const, role: 'user' as const, content: text });
+    const texts = (items: readonly OpenAI.Conversations.ConversationItem[]) => items.map((item) => (item.type === 'message' ? item.content.map((c) => ('text' in c ? c.text : '')).join('') : item.type));
+
+    it('makes, reads, updates and deletes a conversation, in the shapes of the official client', async () => {
+      const made = await client.conversations.create({ metadata: { topic: 'plans' }, items: [message('Hello')] });
+      const read = await client.conversations.retrieve(made.id);
+      const updated = await client.conversations.update(made.id, { metadata: { topic: 'changed' } });
+      const deleted = await client.conversations.delete(made.id);
+
+      expect(made).toMatchObject({ id: expect.stringMatching(/^conv_[0-9a-f]{48}$/), object: 'conversation', created_at: expect.any(Number), metadata: { topic: 'plans' } });
+      expect(read).toEqual(made);
+      expect(updated.metadata).toEqual({ topic: 'changed' });
+      expect(deleted).toEqual({ id: made.id, object: 'conversation.deleted', deleted: true });
+      expect(fake.conversations.has(made.id)).toBe(false);
+      await expect(client.conversations.retrieve(made.id)).rejects.toMatchObject({ status: 404, error: { message: `Conversation with id '${made.id}' not found.`, type: 'invalid_request_error', param: null, code: null } });
+    });
+
+    it('keeps items: added, listed by page in either order, read and deleted one by one', async () => {
+      const made = await client.conversations.create({ items: [message('one')] });
+      const added = await client.conversations.items.create(made.id, { items: [message('two'), message('three')] });
+      const newestFirst = [];
+      for await (const item of client.conversations.items.list(made.id, { limit: 2 })) newestFirst.push(item);
+      const page = await client.conversations.items.list(made.id, { order: 'asc', limit: 2 });
+      const second = await client.conversations.items.retrieve(added.data[0]!.id!, { conversation_id: made.id });
+      const after = await client.conversations.items.delete(added.data[0]!.id!, { conversation_id: made.id });
+      const left = await client.conversations.items.list(made.id, { order: 'asc' });
+
+      expect([added.object, texts(added.data)]).toEqual(['list', ['two', 'three']]);
+      expect(texts(newestFirst)).toEqual(['three', 'two', 'one']);
+      expect([texts(page.data), page.has_more]).toEqual([['one', 'two'], true]);
+      expect(texts([second])).toEqual(['two']);
+      expect(after).toMatchObject({ id: made.id, object: 'conversation' });
+      expect(texts(left.data)).toEqual(['one', 'three']);
+      await expect(client.conversations.items.retrieve(added.data[0]!.id!, { conversation_id: made.id })).rejects.toMatchObject({ status: 404, message: `404 Item with id '${added.data[0]!.id!}' not found.` });
+    });
+
+    it("keeps a Responses call's input and output in the conversation it names", async () => {
+      const made = await client.conversations.create();
+      await client.responses.create({ model: 'gpt-4.1', input: 'Hi', conversation: made.id });
+
+      const items = await client.conversations.items.list(made.id, { order: 'asc' });
+
+      expect(texts(items.data)).toEqual(['Hi', 'Echo: Hi']);
+      expect(fake.conversations.get(made.id)).toEqual({ calls: 1 });
+    });
+
+    it.each([
+      ['an update without metadata', (id: string) => client.conversations.update(id, {} as OpenAI.Conversations.ConversationUpdateParams), { status: 400, code: 'missing_required_parameter', param: 'metadata' }],
+      ['items added without items', (id: string) => client.conversations.items.create(id, {} as OpenAI.Conversations.ItemCreateParams), { status: 400, code: 'missing_required_parameter', param: 'items' }],
+      ['more than 20 items at once', (id: string) => client.conversations.items.create(id, { items: Array.from({ length: 21 }, (_, i) => message(String(i))) }), { status: 400, code: 'array_above_max_length', param: 'items' }],
+    ])('refuses %s as the real API does', async (_case, act, expected) => {
+      const made = await client.conversations.create();
+
+      await expect(act(made.id)).rejects.toMatchObject(expected);
+    });
+
+    it("does not hold another account's conversations", async () => {
+      const other = await startFakeOpenAI({ apiKey: API_KEY });
+      try {
+        const made = await new OpenAI({ apiKey: API_KEY, baseURL: other.url, maxRetries: 0, timeout: 5_000 }).conversations.create();
+
+        await expect(client.conversations.items.list(made.id)).rejects.toMatchObject({ status: 404, message: `404 Conversation with id '${made.id}' not found.` });
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
   describe('embeddings', () => {
     it('answers float and base64 with the same deterministic vectors, which the official client decodes', async () => {
       // Act

@@ -52,7 +52,14 @@ import {
   unknownReasoningItem,
   unknownStoredResponse,
   unknownConversation,
-  newConversationBody,
+  conversationItemsPage,
+  conversationObject,
+  deletedConversationBody,
+  invalidConversationBody,
+  itemList,
+  unknownConversationId,
+  unknownConversationItem,
+  type StoredConversation,
   type ResponseContent,
   type StoredResponse,
 } from './openai-responses-wire';
@@ -192,6 +199,8 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
   }
 
   readonly #conversations = new Map<string, { calls: number }>();
+  /** Each conversation's object and items, beside its count of calls (kept apart: tests compare that count whole). */
+  readonly #conversationState = new Map<string, StoredConversation>();
 
   get conversations(): ReadonlyMap<string, { calls: number }> {
     return this.#conversations;
@@ -220,11 +229,9 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     if (route === 'POST /v1/embeddings') return this.#embeddings(record, res);
     if (route === 'POST /v1/rerank') return this.#rerank(record, res);
     if (route === 'POST /v1/responses') return this.#responses(record, res);
-    if (route === 'POST /v1/conversations') {
-      const made = newConversationBody((record.body as { metadata?: unknown } | undefined)?.metadata);
-      this.#conversations.set(made.id as string, { calls: 0 });
-      return writeJson(res, 200, `${JSON.stringify(made, null, 2)}\n`, receivedAt);
-    }
+    if (route === 'POST /v1/conversations') return this.#createConversation(record, res);
+    const conversation = /^(GET|DELETE|POST) \/v1\/conversations\/([^/]+)(?:\/(items)(?:\/([^/]+))?)?$/.exec(route);
+    if (conversation) return this.#conversation(conversation[1]!, decodeURIComponent(conversation[2]!), conversation[3], conversation[4] === undefined ? undefined : decodeURIComponent(conversation[4]), record, res);
     const stored = /^(GET|DELETE|POST) \/v1\/responses\/([^/]+)(?:\/(input_items|cancel))?$/.exec(route);
     if (stored) return this.#storedResponse(stored[1]!, decodeURIComponent(stored[2]!), stored[3], record, res);
     const media = MEDIA_ROUTES[route as keyof typeof MEDIA_ROUTES];
@@ -368,6 +375,64 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     this.unfinished = [];
     this.#stored.clear();
     this.#conversations.clear();
+    this.#conversationState.clear();
+  }
+
+  /** `POST /v1/conversations`: a new conversation, with the items and metadata given. */
+  #createConversation(record: RecordedRequest, res: ServerResponse): void {
+    const body = record.body ?? {};
+    const invalid = invalidConversationBody(body, {});
+    if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
+    const { items, metadata } = body as { items?: unknown; metadata?: unknown };
+    const id = `conv_${randomHex(48)}`;
+    const made: StoredConversation = { createdAt: Math.floor(Date.now() / 1000), metadata: isObject(metadata) ? metadata : {}, items: storedInputItems(items ?? []) };
+    this.#conversations.set(id, { calls: 0 });
+    this.#conversationState.set(id, made);
+    return writeJson(res, 200, conversationObject(id, made), record.receivedAt);
+  }
+
+  /**
+   * A conversation of this account: retrieved, its metadata updated, deleted, its items listed,
+   * added to, retrieved one by one and deleted, each answered as the real API answers; an id it
+   * does not hold gets the real 404.
+   */
+  #conversation(method: string, id: string, sub: string | undefined, itemId: string | undefined, record: RecordedRequest, res: ServerResponse): void {
+    const { receivedAt } = record;
+    const operation = `${method} ${sub ?? ''}${itemId === undefined ? '' : '/'}`;
+    const known = ['GET ', 'POST ', 'DELETE ', 'GET items', 'POST items', 'GET items/', 'DELETE items/'];
+    if (!known.includes(operation)) return writeError(res, 404, openAIErrors.invalidUrl(method, record.path), {}, receivedAt);
+    const found = this.#conversationState.get(id);
+    if (!found) return writeError(res, 404, unknownConversationId(id), {}, receivedAt);
+    switch (operation) {
+      case 'GET ':
+        return writeJson(res, 200, conversationObject(id, found), receivedAt);
+      case 'POST ': {
+        const invalid = invalidConversationBody(record.body, { metadata: true });
+        if (invalid) return writeError(res, 400, invalid, {}, receivedAt);
+        const metadata = (record.body as { metadata?: unknown }).metadata;
+        found.metadata = isObject(metadata) ? metadata : {};
+        return writeJson(res, 200, conversationObject(id, found), receivedAt);
+      }
+      case 'DELETE ':
+        this.#conversations.delete(id);
+        this.#conversationState.delete(id);
+        return writeJson(res, 200, deletedConversationBody(id), receivedAt);
+      case 'GET items':
+        return writeJson(res, 200, conversationItemsPage(found.items, new URLSearchParams(record.search)), receivedAt);
+      case 'POST items': {
+        const invalid = invalidConversationBody(record.body, { items: true });
+        if (invalid) return writeError(res, 400, invalid, {}, receivedAt);
+        const added = storedInputItems((record.body as { items: unknown[] }).items);
+        found.items.push(...added);
+        return writeJson(res, 200, itemList(added), receivedAt);
+      }
+    }
+    const at = found.items.findIndex((item) => item.id === itemId);
+    if (at < 0) return writeError(res, 404, unknownConversationItem(itemId!), {}, receivedAt);
+    if (operation === 'GET items/') return writeJson(res, 200, `${JSON.stringify(found.items[at], null, 2)}\n`, receivedAt);
+    found.items.splice(at, 1);
+    // An item's delete answers with the conversation it was deleted from.
+    return writeJson(res, 200, conversationObject(id, found), receivedAt);
   }
 
   /**
@@ -417,6 +482,9 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
       // Kept from the moment it is made, as the real API stores a response while it is generated.
       if (previous && content.text !== undefined) content = { ...content, text: `${content.text} (turn ${turn})`, ...(content.chunks ? { chunks: [...content.chunks, ` (turn ${turn})`] } : {}) };
       if (body.store !== false) this.#stored.set(frame.id, { turn, response: responseBody(frame, content), inputItems: storedInputItems(body.input) });
+      // A conversation keeps the call's input and its answer's output as its items.
+      const kept = conversationId === undefined ? undefined : this.#conversationState.get(conversationId);
+      kept?.items.push(...storedInputItems(body.input), ...(JSON.parse(responseBody(frame, content)) as { output: Record<string, unknown>[] }).output);
       if (!exchange.stream) return writeJson(res, 200, responseBody(frame, content), record.receivedAt);
       await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter, ...(error ? { error } : {}) }));
       res.end();
@@ -613,3 +681,5 @@ function estimateTokens(text: string): number {
 function estimateUsage(record: RecordedRequest, completion: number): ReplyUsage {
   return { prompt: estimateTokens(record.rawBody), completion: Math.max(1, completion) };
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -150,7 +150,7 @@ describe('stored responses belong to their team and are found from the table', (
   });
 
   it('keeps a conversation to the team whose call first built on it through the gateway, at the account that holds it', async () => {
-    // Prepare: made at the account itself (the gateway has no route that makes one).
+    // Prepare: made at the account itself, as by an application that holds its API key: no home in the table.
     const holder: AccountId = 'three';
     const conversation = await new OpenAI({ apiKey: 'sk-up', baseURL: fakes[holder].url, maxRetries: 0 }).conversations.create({});
     const opening = await clients.a.mine.responses.create({ model: MODEL, input: 'Hello', conversation: conversation.id });

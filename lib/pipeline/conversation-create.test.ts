@@ -1,0 +1,90 @@
+import type { ApiKeyRecord } from '../access/api-key';
+import { callerOf } from '../access/caller';
+import type { TeamRecord } from '../access/team';
+import { parseConfig } from '../config/load';
+import { createProviderRegistry } from '../providers/registry';
+import { Catalog } from '../routing/catalog';
+import { silentLogger } from '../observe/logger';
+import { createUpstreamClient } from '../upstream/http';
+import { LocalCredentials } from '../credentials/local';
+import { conversationIdOf, conversationModel, keepsConversations } from './conversation-create';
+
+const key = (models: string[], fields: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({ id: 'key_1', hash: 'h', name: 'k', prefix: 'sk-gw-abc', models, status: 'active', createdAt: '2026-01-01T00:00:00.000Z', ...fields });
+const team = (models: string[]): TeamRecord => ({ id: 'team_1', name: 'platform', createdAt: '2026-01-01T00:00:00.000Z', models });
+
+// Claude first in config order: a key's first model need not keep conversations.
+const config = parseConfig({
+  providers: [
+    { id: 'ant', type: 'anthropic', accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
+    { id: 'oai', type: 'openai', accounts: [{ id: 'one', apiKey: { env: 'UP' } }, { id: 'two', apiKey: { env: 'UP' } }] },
+    { id: 'az', type: 'azure-openai', baseUrl: 'https://east.openai.azure.com', accounts: [{ id: 'e', apiKey: { env: 'AZ' } }] },
+    { id: 'vllm', type: 'openai-compatible', baseUrl: 'http://vllm:8000/v1', accounts: [{ id: 'v' }] },
+    { id: 'vllm-store', type: 'openai-compatible', baseUrl: 'http://vllm:8001/v1', responses: 'passthrough', accounts: [{ id: 'v' }] },
+  ],
+  models: [
+    { name: 'claude-sonnet-4-6', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
+    { name: 'llama', targets: [{ provider: 'vllm', model: 'llama' }] },
+    { name: 'gpt-4o-mini', aliases: ['mini'], targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+    { name: 'gpt-4.1', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }, { provider: 'az', model: 'gpt-41-deploy' }] },
+    { name: 'qwen', targets: [{ provider: 'vllm-store', model: 'qwen' }] },
+    { name: 'gpt-*', targets: [{ provider: 'oai', model: 'gpt-*' }] },
+  ],
+});
+const catalog = new Catalog(config);
+const registry = createProviderRegistry(new LocalCredentials({}), createUpstreamClient(), silentLogger);
+const keeps = (target: Parameters<typeof keepsConversations>[0]) => keepsConversations(target, { providers: registry });
+
+describe('conversationModel', () => {
+  it.each<[string, string | undefined, string[], string[] | undefined, string]>([
+    ["the key's first model that keeps conversations, in config order", undefined, ['*'], undefined, 'gpt-4o-mini'],
+    ['the first the key may use', undefined, ['claude-*', 'gpt-4.1'], undefined, 'gpt-4.1'],
+    ['one the key may use by its alias only', undefined, ['mini', 'claude-*'], undefined, 'gpt-4o-mini'],
+    ["the first its team allows too", undefined, ['*'], ['qwen', 'claude-*'], 'qwen'],
+    ['the named one', 'gpt-4.1', ['*'], undefined, 'gpt-4.1'],
+    ['the named alias, as its model', 'mini', ['mini'], undefined, 'gpt-4o-mini'],
+    ["a name a pattern serves", 'gpt-5', ['*'], undefined, 'gpt-5'],
+    ['an OpenAI-compatible server configured for Responses passthrough', 'qwen', ['*'], undefined, 'qwen'],
+  ])('picks %s', (_case, named, keyModels, teamModels, expected) => {
+    const caller = callerOf(key(keyModels, teamModels ? { teamId: 'team_1' } : {}), teamModels ? team(teamModels) : undefined);
+
+    expect(conversationModel(named, caller, catalog, keeps).name).toBe(expected);
+  });
+
+  it.each<[string, string | undefined, string[], string[] | undefined, { status: number; code: string }]>([
+    ['a model that does not exist', 'gpt4', ['*'], undefined, { status: 404, code: 'model_not_found' }],
+    ['a model the key may not use', 'gpt-4.1', ['gpt-4o-mini'], undefined, { status: 403, code: 'model_not_allowed' }],
+    ["a model the key's team may not use", 'gpt-4.1', ['*'], ['gpt-4o-mini'], { status: 403, code: 'model_not_allowed' }],
+    ['a model served only by translation', 'claude-sonnet-4-6', ['*'], undefined, { status: 400, code: 'model_keeps_no_conversations' }],
+    ["an OpenAI-compatible server's Chat Completions", 'llama', ['*'], undefined, { status: 400, code: 'model_keeps_no_conversations' }],
+    ['no model named, and none the key may use keeps conversations', undefined, ['claude-*', 'llama'], undefined, { status: 400, code: 'no_conversation_model' }],
+  ])('refuses %s', (_case, named, keyModels, teamModels, expected) => {
+    const caller = callerOf(key(keyModels, teamModels ? { teamId: 'team_1' } : {}), teamModels ? team(teamModels) : undefined);
+
+    expect(() => conversationModel(named, caller, catalog, keeps)).toThrow(expect.objectContaining(expected));
+  });
+});
+
+describe('keepsConversations', () => {
+  it.each([
+    ['claude-sonnet-4-6', [false]],
+    ['llama', [false]],
+    ['gpt-4o-mini', [true]],
+    ['gpt-4.1', [false, true]],
+    ['qwen', [true]],
+  ])("says which of %s's targets keep conversations", (model, expected) => {
+    expect(catalog.find(model)!.targets.map(keeps)).toEqual(expected);
+  });
+});
+
+describe('conversationIdOf', () => {
+  it.each([
+    ['{"id":"conv_1","object":"conversation","created_at":1,"metadata":{}}', 'conv_1'],
+    ['{"object":"conversation"}', undefined],
+    ['{"id":""}', undefined],
+    ['{"id":7}', undefined],
+    ['null', undefined],
+    ['not json', undefined],
+  ])('reads %s', (text, expected) => {
+    expect(conversationIdOf(Buffer.from(text))).toBe(expected);
+  });
+});

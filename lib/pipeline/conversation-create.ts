@@ -1,0 +1,107 @@
+import { modelRefusedBy, type Caller } from '../access/caller';
+import { GatewayError } from '../http/errors';
+import type { GatewayRequest, GatewayResponse } from '../http/types';
+import type { Catalog, CatalogModel, Target } from '../routing/catalog';
+import type { RequestContext } from './context';
+import type { ProxyDeps } from './deps';
+import { usableModel } from './model-call';
+import { passthroughFor, type PassthroughRoute } from './passthrough';
+import { takeRequestSlot } from './request-slot';
+import { requestSignal } from './signal';
+import { callerOwner, madeAt } from './stored-objects';
+import { answerAsItCame, collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
+import { tryTargets } from './try-targets';
+
+/** The header naming the model a new conversation is for (else the `model` query parameter): it is made where that model's calls go. */
+export const CONVERSATION_MODEL_HEADER = 'x-aigw-model';
+
+/**
+ * The model a new conversation is made for, whose pool it is made in: the one the client names
+ * when the key (and its team) may use it and some target of it keeps conversations (`keeps`: the
+ * Responses API is passed through to it); else the first model in the config's order (exact
+ * names: a `*` pattern's names cannot be listed) that the key may use, by its name or an alias,
+ * and that has such a target. A conversation lives in one account, so it is where later
+ * `responses.create({ conversation })` calls go first: a client whose calls use another model
+ * than the key's first names it. Throws the refusal a model call would get for a named model
+ * (404 `model_not_found`, 403 `model_not_allowed`), 400 `model_keeps_no_conversations` for a
+ * named one served only by translation, and 400 `no_conversation_model` when the key may use
+ * no model that keeps conversations.
+ *
+ * @example
+ * conversationModel(undefined, caller, catalog, keeps) // catalog.models[1] when models[0] is a Claude model and models[1] gpt-4o
+ * conversationModel('gpt-4.1', caller, catalog, keeps) // catalog.find('gpt-4.1')
+ */
+export function conversationModel(named: string | undefined, caller: Caller, catalog: Pick<Catalog, 'find' | 'models'>, keeps: (target: Target) => boolean): CatalogModel {
+  if (named !== undefined) {
+    const entry = usableModel(caller, named, catalog);
+    if (!entry.targets.some(keeps)) {
+      throw new GatewayError('invalid_request', `The model \`${named}\` is served by no provider that keeps conversations (OpenAI, Azure OpenAI, or an OpenAI-compatible server with "responses": "passthrough").`, { code: 'model_keeps_no_conversations', param: 'model' });
+    }
+    return entry;
+  }
+  const usable = (entry: CatalogModel) => [entry.name, ...(entry.config.aliases ?? [])].some((name) => !modelRefusedBy(caller, name, entry.name));
+  const first = catalog.models.find((entry) => entry.targets.some(keeps) && usable(entry));
+  if (first) return first;
+  throw new GatewayError('invalid_request', 'This API key may use no model served by a provider that keeps conversations (OpenAI, Azure OpenAI, or an OpenAI-compatible server with "responses": "passthrough").', { code: 'no_conversation_model' });
+}
+
+/** Whether a target's accounts keep conversations: the Responses API is passed through to them (its provider decides, not the account). */
+export function keepsConversations(target: Target, deps: Pick<ProxyDeps, 'providers'>): boolean {
+  const account = target.accounts[0];
+  return account !== undefined && passthroughFor('openai-responses', { provider: target.provider, account, model: target.model }, deps.providers) !== undefined;
+}
+
+const EMPTY_OBJECT = Buffer.from('{}');
+
+/**
+ * `POST /v1/conversations`: made at an account of the conversation's model (`conversationModel`),
+ * tried in the order a call of that model would be (balanced, resting accounts last, on to the
+ * next after a 5xx or a 429), among its targets that keep conversations; the client's body
+ * (`items`, `metadata`) is screened by its guardrails and goes upstream as it came (or as they
+ * redacted it), the `model` query parameter left out. Counted in the caller's requests-per-minute
+ * limits once it passed those checks. The conversation is its caller's team's (else its key's)
+ * at the account that made it: remembered at once, and written to the table with the call's usage
+ * record (no TTL: a conversation is kept until deleted), so every later call that builds on it,
+ * on any instance, goes there first.
+ */
+export async function createConversation(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
+  const caller = await deps.auth.authenticate(req, ctx);
+  const named = req.headers[CONVERSATION_MODEL_HEADER] || req.query.get('model') || undefined;
+  const keeps = (target: Target) => keepsConversations(target, deps);
+  const entry = conversationModel(named, caller, deps.catalog, keeps);
+  ctx.model = entry.name;
+  // The SDK sends `{}` for `create()`; a bare POST (curl) asks for an empty conversation too.
+  const body = await screenedBody(req, ctx, deps, caller, EMPTY_OBJECT);
+  // Counted once the call is known to be one the key may make, as a model call is: refusals take no place.
+  await takeRequestSlot(caller, req, ctx, deps);
+  const query = new URLSearchParams(req.query.toString());
+  query.delete('model');
+  const signal = requestSignal(req, deps.now);
+  const { res, attempt } = await tryTargets<PassthroughRoute>(entry.targets.filter(keeps), {}, ctx, deps, signal, async (attempt) => {
+    const pass = passthroughFor('openai-responses', attempt, deps.providers)!;
+    const create = await createRequest(pass, attempt, deps, signal);
+    const request = withoutBody(create, collectionUrl(create.url, 'conversation'), query.toString());
+    const res = await deps.upstream.send({ ...request, method: 'POST', body, headers: { ...request.headers, 'content-type': 'application/json' } });
+    return { res, parseError: pass.parseError, via: pass };
+  });
+  const answer = await res.body.bytes();
+  const id = conversationIdOf(answer);
+  if (id) madeAt({ kind: 'conversation', id }, attempt, callerOwner({ caller }), { caller, body: {}, model: entry.name }, ctx, deps);
+  else deps.logger.warn('conversation made without an id in its answer: its home is not kept', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id });
+  return answerAsItCame(res, answer);
+}
+
+/**
+ * The id a conversation's answer names, if it is one.
+ *
+ * @example
+ * conversationIdOf(Buffer.from('{"id":"conv_1","object":"conversation"}')) // 'conv_1'
+ */
+export function conversationIdOf(answer: Uint8Array): string | undefined {
+  try {
+    const id = (JSON.parse(Buffer.from(answer).toString('utf8')) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
