@@ -5,7 +5,7 @@ import { AccountLoad } from '../routing/account-load';
 import type { Attempt } from '../routing/attempts';
 import { MAX_STORED_ID_CHARS, type StoredRef } from '../routing/response-homes';
 import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
-import type { RequestContext } from './context';
+import { MemoryUsageSink } from '../usage/record';
 import type { ProxyDeps } from './deps';
 import { continuationOf, madeAt, notFoundAnswer } from './stored-objects';
 
@@ -312,24 +312,24 @@ describe('madeAt', () => {
   it.each([
     ['a provider-sized id', `conv_${'x'.repeat(MAX_STORED_ID_CHARS - 5)}`, 1],
     ['an id longer than any provider gives (an upstream that ignored it took it)', `conv_${'x'.repeat(MAX_STORED_ID_CHARS - 4)}`, 0],
-  ])('keeps %s in memory and in the call\'s batch, or neither', (_name, id, kept) => {
-    const deps = { ...depsWith(), now: () => 0 } as unknown as ProxyDeps;
-    const ctx = {} as RequestContext;
+  ])('keeps %s in memory and in the usage sink\'s next batch at once, or neither', (_name, id, kept) => {
+    const usage = new MemoryUsageSink();
+    const deps = { ...depsWith(), now: () => 0, usage } as unknown as ProxyDeps;
 
-    madeAt({ kind: 'conversation', id }, attempt, 'team_a', call({ conversation: id }), ctx, deps);
+    madeAt({ kind: 'conversation', id }, attempt, 'team_a', call({ conversation: id }), deps);
 
-    expect([ctx.storedHomes?.length ?? 0, deps.load.homes.size]).toEqual([kept, kept]);
+    expect([usage.homes.length, deps.load.homes.size, usage.records.length]).toEqual([kept, kept, 0]);
   });
 
   it.each<[string, Record<string, unknown>, true | undefined]>([
     ['a response made on its own: kept 30 days', { input: 'Hi' }, undefined],
     ['a response made in a conversation: kept as long as the conversation', { input: 'Hi', conversation: { id: 'conv_1' } }, true],
   ])('marks %s', (_name, body, untilDeleted) => {
-    const deps = { ...depsWith(), now: () => 0 } as unknown as ProxyDeps;
-    const ctx = {} as RequestContext;
+    const usage = new MemoryUsageSink();
+    const deps = { ...depsWith(), now: () => 0, usage } as unknown as ProxyDeps;
 
-    madeAt({ kind: 'response', id: 'resp_1' }, attempt, 'team_a', call(body), ctx, deps);
+    madeAt({ kind: 'response', id: 'resp_1' }, attempt, 'team_a', call(body), deps);
 
-    expect(ctx.storedHomes?.[0]?.untilDeleted).toBe(untilDeleted);
+    expect(usage.homes[0]?.untilDeleted).toBe(untilDeleted);
   });
 });

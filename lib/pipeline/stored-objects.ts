@@ -2,7 +2,6 @@ import type { Caller } from '../access/caller';
 import { GatewayError } from '../http/errors';
 import type { Attempt } from '../routing/attempts';
 import { MAX_STORED_ID_CHARS, mayUse, ownerOf, storedRefOf, type Home, type StoredRef } from '../routing/response-homes';
-import type { RequestContext } from './context';
 import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
 import type { ProxyDeps } from './deps';
 import { passthroughFor } from './passthrough';
@@ -100,14 +99,17 @@ async function homeInTable(id: string, rememberedOwnerless: boolean, table: Stor
 /**
  * Notes that the attempt's account holds a stored object the call made (a response its answer
  * named) or built on (a conversation), owned by `owner`: in this instance's memory at once, and in
- * the table with the call's usage record (`ctx.storedHomes`).
+ * the table in the usage sink's next batch (`UsageSink.storeHomes`), not with the call's usage
+ * record: a stream names its response as it starts and may end minutes later, and an instance
+ * that found the response by asking the pool settles it as anyone's `routing.ownerlessAfterSeconds`
+ * after, unless its home has reached the table by then.
  */
-export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: StoredCall, ctx: RequestContext, deps: ProxyDeps): void {
+export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: StoredCall, deps: ProxyDeps): void {
   // Not a real provider's id (an upstream that ignored it accepted it): kept nowhere, and an item over DynamoDB's 2 KB key would fail its whole batch.
   if (ref.id.length > MAX_STORED_ID_CHARS) return;
   deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner);
   const home: StoredHome = { ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() };
   // A response made in a conversation is kept as long as it (no 30-day TTL at OpenAI), and so is its home.
   if (ref.kind === 'response' && call.body.conversation != null) home.untilDeleted = true;
-  (ctx.storedHomes ??= []).push(home);
+  deps.usage.storeHomes([home]);
 }

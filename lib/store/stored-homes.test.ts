@@ -82,6 +82,26 @@ describe('stored homes in the table', () => {
     expect(await homes.read('resp_never')).toBeUndefined();
   });
 
+  it('writes a home stored ahead of its usage record flushAfterMs later, with no record to wait for, and a delete of it after that removes it', async () => {
+    // Prepare
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 20 });
+    const homes = new DynamoStoredHomes(table, () => MADE);
+
+    // Act: the answer names its response; the call has not ended (no record), nor is the sink drained.
+    sink.storeHomes([home({ ref: { kind: 'response', id: 'resp_early' } })]);
+    let landed: unknown;
+    for (let tries = 0; tries < 100 && !landed; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      landed = await homes.read('resp_early');
+    }
+    sink.record({ ...usage, requestId: 'req-deleted-early' }, undefined, ['resp_early']);
+    await sink.drain();
+
+    // Assess
+    expect(landed).toMatchObject({ ref: { id: 'resp_early' }, owner: 'team_a' });
+    expect(await homes.read('resp_early')).toBeUndefined();
+  });
+
   it('writes one home per object in a batch, the latest, so two calls on one conversation within a batch lose neither usage record (DynamoDB refuses a batch that names a key twice)', async () => {
     const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000 });
     const conversation = { kind: 'conversation' as const, id: 'conv_twice' };

@@ -123,6 +123,16 @@ export class DynamoUsageSink implements UsageSink {
         this.#queueStored({ DeleteRequest: { Key: { PK: { S: key.PK }, SK: { S: key.SK } } } });
       }
     }
+    this.#flushSoon();
+  }
+
+  storeHomes(homes: readonly StoredHome[]): void {
+    for (const home of homes) this.#queueStored({ PutRequest: { Item: storedHomeItem(home) } });
+    this.#flushSoon();
+  }
+
+  /** Sends the queue once it fills a batch, else `flushAfterMs` after the first write waiting. */
+  #flushSoon(): void {
     if (this.#queue.length >= BATCH_MAX) this.#flush();
     else if (!this.#timer) this.#timer = setTimeout(() => this.#flush(), this.#flushAfterMs);
   }

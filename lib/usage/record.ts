@@ -65,6 +65,13 @@ export interface UsageSink {
    * where the sink batches).
    */
   record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void;
+  /**
+   * Writes the homes of stored Responses objects a call made or built on now (in the sink's next
+   * batch), ahead of its usage record: a streamed answer names its response as it starts, and the
+   * call may end minutes later (a long answer, a client reading slowly), while another instance
+   * asked to continue the response must find its owner within `OWNERLESS_MIN_SECONDS`.
+   */
+  storeHomes(homes: readonly StoredHome[]): void;
   drain(): Promise<void>;
   /**
    * While more records wait to be written than the sink will hold, a promise that settles when
@@ -83,6 +90,9 @@ export class MemoryUsageSink implements UsageSink {
     this.records.push(usage);
     if (homes) this.homes.push(...homes);
     if (forgotten) this.forgotten.push(...forgotten);
+  }
+  storeHomes(homes: readonly StoredHome[]): void {
+    this.homes.push(...homes);
   }
   async drain(): Promise<void> {}
 }

@@ -28,7 +28,8 @@ describe('stored responses the table does not know', () => {
   let clock = Date.now();
 
   beforeAll(async () => {
-    for (const id of ACCOUNTS) fakes[id] = await startFakeOpenAI({ apiKey: 'sk-up' });
+    // Streams take a moment (25 ms an event): long enough for other calls while a maker's stream runs.
+    for (const id of ACCOUNTS) fakes[id] = await startFakeOpenAI({ apiKey: 'sk-up', chunkDelayMs: 25 });
     const config = parseConfig({
       providers: [{ id: 'pool', type: 'openai', accounts: ACCOUNTS.map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'UP' } })) }],
       models: [{ name: MODEL, targets: [{ provider: 'pool', model: MODEL }] }],
@@ -136,6 +137,42 @@ describe('stored responses the table does not know', () => {
     expect(since(before)).toEqual(ACCOUNTS.map((account) => (account === holderOf(made.id) ? 1 : 0)));
     expect(reads.count).toBe(1);
     reads.stop();
+  });
+
+  it("keeps to its team a response continued elsewhere while its maker's stream still ran, past the settle time and once the stream ended: its home is written when the answer names it", async () => {
+    // Prepare: a long answer (about 3 s of stream) for the maker, short ones for continuations; the
+    // maker's writes held until B has found the response by asking (the provider keeps it from its start).
+    const long = Array.from({ length: 120 }, (_, n) => `word${n}`).join(' ');
+    for (const account of ACCOUNTS) fakes[account].reply((req) => ({ kind: 'text', text: (req.body as { previous_response_id?: string }).previous_response_id ? 'Short' : long }));
+    const held = holdBatches(instances.gateways[0]!.table);
+    const stream = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More'), stream: true });
+    const events = stream[Symbol.asyncIterator]();
+    let id = '';
+    while (!id) {
+      const next = await events.next();
+      if (next.done) throw new Error('the stream ended before naming its response');
+      if (next.value.type === 'response.created') id = next.value.response.id;
+    }
+    const found = await continueOn(clients.b.mine, id);
+    held.release();
+    await instances.drain();
+    const start = clock;
+
+    // Act: the rival tries on B as the clock moves past the settle time, the maker's stream still running; then once it ended.
+    const outcomes: unknown[] = [];
+    for (const after of [1_000, 1_000 + SETTLE_MS, 2_000 + SETTLE_MS]) {
+      clock = start + after;
+      outcomes.push(await failure(continueOn(clients.b.rival, id)));
+    }
+    let streamRanUntilSettled = true;
+    for (let next = await events.next(); !next.done; next = await events.next()) if (next.value.type === 'response.completed') streamRanUntilSettled = outcomes.length === 3;
+    await instances.drain();
+    outcomes.push(await failure(continueOn(clients.b.rival, id)));
+
+    // Assess
+    expect(found.output_text).toBe('Short (turn 2)');
+    expect(streamRanUntilSettled).toBe(true);
+    for (const err of outcomes) expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found' });
   });
 
   it('shares one read among continuations of one id that reach a cold instance at once, and refuses the other team among them', async () => {
