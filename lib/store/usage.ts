@@ -110,13 +110,11 @@ export class DynamoUsageSink implements UsageSink {
     this.#writeBatch = options.writeBatch ?? ((input) => table.client.send(new BatchWriteItemCommand(input)));
   }
 
-  record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void {
-    const stored = (homes?.length ?? 0) + (forgotten?.length ?? 0);
-    // A call's record and its homes leave in one batch: the batch before goes first if they would not fit in it.
-    if (stored && this.#queue.length + 1 + stored > BATCH_MAX) this.#flush();
+  record(usage: UsageRecord, forgotten?: readonly string[]): void {
+    // A call's record and the removals of what it deleted leave in one batch: the batch before goes first if they would not fit in it.
+    if (forgotten?.length && this.#queue.length + 1 + forgotten.length > BATCH_MAX) this.#flush();
     this.#queue.push({ PutRequest: { Item: usageItem(usage, this.options.retentionDays) } });
     this.#unwritten++;
-    if (homes) for (const home of homes) this.#queueStored({ PutRequest: { Item: storedHomeItem(home) } });
     if (forgotten) {
       for (const id of forgotten) {
         const key = storedHomeKey(id);
