@@ -66,10 +66,11 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
 export type BatchWriter = (input: BatchWriteItemCommandInput) => Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>>;
 
 /**
- * Writes usage records to DynamoDB off the response path, with the homes of the stored Responses
- * objects each call made or built on (`lib/store/stored-homes.ts`) in the same batch as its record
- * (no round trip of their own), in batches of up to 25: a batch leaves
- * when it is full or `flushAfterMs` after its first record, so a busy instance spends one SDK
+ * Writes usage records to DynamoDB off the response path, and the homes of the stored Responses
+ * objects calls made or built on (`lib/store/stored-homes.ts`) as soon as they are named
+ * (`storeHomes`), with whatever waits; the removals of those a call deleted go in its record's
+ * batch. In batches of up to 25: a batch leaves
+ * when it is full or `flushAfterMs` after its first write, so a busy instance spends one SDK
  * call per 25 requests rather than one per request. `drain` sends whatever waits at once (Lambda
  * calls it after each response; the local server on shutdown), so nothing is lost. Past
  * `backlogLimit` unwritten records, `backlog()` holds new requests back and lets them go in order,
