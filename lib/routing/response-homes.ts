@@ -18,9 +18,9 @@ export const MAX_RESPONSE_HOMES = 10_000;
 export const MAX_STORED_ID_CHARS = 256;
 
 /**
- * The least `routing.ownerlessAfterSeconds` may be (`ownerlessWatch`): longer than a maker's usage
- * batch can take to land once its answer ended, when the batch is not lost. At most 100 ms in the
- * queue, then up to six BatchWriteItem calls 40-640 ms apart (1.24 s); the table's client tries
+ * The least `routing.ownerlessAfterSeconds` may be (`ownerlessWatch`): longer than a stored
+ * response's home can take to land once its maker's answer named it (`UsageSink.storeHomes`), when
+ * its batch is not lost. At most 100 ms in the queue, then up to six BatchWriteItem calls 40-640 ms apart (1.24 s); the table's client tries
  * each up to four times (the SDK's DynamoDB default, `AWS_MAX_ATTEMPTS` unset), an attempt taking
  * up to 7 s (`AWS_CLIENT_TIMEOUTS`: 2 s to connect, 5 s of silence) and a throttled one waiting up
  * to 1, 2 and 4 s before the next: about 206 s if each of the five calls before the last took all
@@ -169,11 +169,10 @@ export type OwnerlessWatch = number | 'settled';
 
 /**
  * What a table read made at `madeAt` that found no home for a stored response remembered with no
- * owner makes of its watch. The pool answered a continuation of it, so the provider had
- * finished it by then (assumed: a continuation builds on a response's whole output), and so, it
- * is assumed, had its maker's call; the maker's home, if the gateway made it, is written within
- * `OWNERLESS_MIN_SECONDS` of that call's end (a streamed answer's client reading slowly delays
- * that end, and what is written later is not seen: docs/architecture.md says what is left).
+ * owner makes of its watch. The pool answered a continuation of it, so its maker's answer had
+ * named it by then, and its home, if the gateway made it, reaches the table within
+ * `OWNERLESS_MIN_SECONDS` of that (what reaches it later is not seen: docs/architecture.md says
+ * what is left).
  * A read made that long after the first one still finding none settles it: nothing proves whose
  * it is, and no read can tell more. Until then each continuation reads again, as a probe made
  * before the maker's batch reached the table must not let every key in for good.
