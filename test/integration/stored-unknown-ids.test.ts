@@ -234,35 +234,15 @@ describe('stored responses the table does not know', () => {
   });
 });
 
-/** Counts the table's reads of stored objects' homes (GetItem of a `STORED#` key) through this client from now on, keys' and others' reads apart. */
-function countStoredReads(table: TableRef): { readonly count: number; stop(): void } {
-  const name = `count-stored-${Math.random()}`;
-  const prefix = storedHomeKey('').PK;
-  let count = 0;
+/**
+ * Runs `meddle` before each `command` call the table's client makes from now on (its input's key's
+ * PK given, for a GetItem) until `stop`: it may count, wait or throw.
+ */
+function beforeTableCalls(table: TableRef, command: string, meddle: (pk: string | undefined) => unknown): { stop(): void } {
+  const name = `meddle-${Math.random()}`;
   table.client.middlewareStack.add(
     (next, context) => async (args) => {
-      const pk = (args.input as { Key?: { PK?: { S?: string } } }).Key?.PK?.S;
-      if (context.commandName === 'GetItemCommand' && pk?.startsWith(prefix)) count++;
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  return {
-    get count() {
-      return count;
-    },
-    stop: () => void table.client.middlewareStack.remove(name),
-  };
-}
-
-/** Delays the table's reads of stored objects' homes through this client by `ms` until `stop`. */
-function slowStoredReads(table: TableRef, ms: number): { stop(): void } {
-  const name = `slow-stored-${Math.random()}`;
-  const prefix = storedHomeKey('').PK;
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const pk = (args.input as { Key?: { PK?: { S?: string } } }).Key?.PK?.S;
-      if (context.commandName === 'GetItemCommand' && pk?.startsWith(prefix)) await new Promise((resolve) => setTimeout(resolve, ms));
+      if (context.commandName === command) await meddle((args.input as { Key?: { PK?: { S?: string } } }).Key?.PK?.S);
       return next(args);
     },
     { step: 'initialize', name },
@@ -270,35 +250,39 @@ function slowStoredReads(table: TableRef, ms: number): { stop(): void } {
   return { stop: () => void table.client.middlewareStack.remove(name) };
 }
 
+const STORED_PREFIX = storedHomeKey('').PK;
+
+/** Counts the table's reads of stored objects' homes (GetItem of a `STORED#` key) through this client from now on, keys' and others' reads apart. */
+function countStoredReads(table: TableRef): { readonly count: number; stop(): void } {
+  let count = 0;
+  const { stop } = beforeTableCalls(table, 'GetItemCommand', (pk) => pk?.startsWith(STORED_PREFIX) && count++);
+  return {
+    get count() {
+      return count;
+    },
+    stop,
+  };
+}
+
+/** Delays the table's reads of stored objects' homes through this client by `ms` until `stop`. */
+const slowStoredReads = (table: TableRef, ms: number) =>
+  beforeTableCalls(table, 'GetItemCommand', (pk) => pk?.startsWith(STORED_PREFIX) && new Promise((resolve) => setTimeout(resolve, ms)));
+
 /** Holds the table's BatchWriteItem calls (usage records, stored homes) through this client until `release`, as a batch not yet written. */
 function holdBatches(table: TableRef): { release(): void } {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
-  const name = `hold-batches-${Math.random()}`;
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'BatchWriteItemCommand') await held;
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
+  const { stop } = beforeTableCalls(table, 'BatchWriteItemCommand', () => held);
   return {
     release() {
-      table.client.middlewareStack.remove(name);
+      stop();
       release();
     },
   };
 }
 
 /** Fails the table's BatchWriteItem calls through this client until `stop`, as a store down past the batch's retries. */
-function failBatches(table: TableRef): { stop(): void } {
-  const name = `fail-batches-${Math.random()}`;
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'BatchWriteItemCommand') throw new Error('table unavailable');
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  return { stop: () => void table.client.middlewareStack.remove(name) };
-}
+const failBatches = (table: TableRef) =>
+  beforeTableCalls(table, 'BatchWriteItemCommand', () => {
+    throw new Error('table unavailable');
+  });
