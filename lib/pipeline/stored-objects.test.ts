@@ -212,6 +212,28 @@ describe('continuationOf', () => {
       expect(homes.reads).toBe(2);
     });
 
+    it.each([
+      ['before it is settled', [0]],
+      ['once it is settled', [0, settleMs]],
+    ])("refuses a conversation call naming it (%s), with OpenAI's 404, rather than let that call's team claim a response as its conversation", async (_name, reads) => {
+      // Prepare
+      const clock = { at: 0 };
+      const deps = depsWith(new CountingHomes(), clock);
+      foundByAsking(deps);
+      for (const at of reads) {
+        clock.at = at;
+        await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+      }
+
+      // Act
+      const refused = await continuationOf(call({ conversation: 'resp_x' }, caller('key_3', 'team_b')), deps)?.catch((e: unknown) => e);
+      const continued = await continuationOf(call({ previous_response_id: 'resp_x' }, caller('key_3', 'team_b')), deps);
+
+      // Assess
+      expect(refused).toMatchObject({ status: 404, message: "Conversation with id 'resp_x' not found." });
+      expect(continued?.owner).toBeUndefined();
+    });
+
     it('counts a read as made when it was sent: one sent a moment before the settle time and answered after it settles nothing', async () => {
       // Prepare: the watch began at 0; the next read leaves just short of the settle time and is slow to answer.
       const homes = new HeldHomes();

@@ -68,6 +68,8 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
     const rememberedOwnerless = home !== undefined;
     home = await homes.readOnce(ref.id, () => homeInTable(ref.id, rememberedOwnerless, deps.storedHomes!, deps));
   }
+  // Only responses are remembered with no owner (a conversation is its first caller's): a conversation call naming one would make it the caller's, here and in the table.
+  if (ref.kind === 'conversation' && home && home.owner === undefined) throw notFoundAnswer(ref, 'the id is a stored response with no known owner, not a conversation');
   if (home && !mayUse(home, caller)) throw notFoundAnswer(ref, `the stored ${ref.kind} belongs to ${home.owner}, not to the caller (${caller})`);
   // A conversation first built on through the gateway is its caller's from then on; a response only its maker's (nothing proves who made one the table does not know).
   const owner = home?.owner ?? (ref.kind === 'conversation' ? caller : undefined);
