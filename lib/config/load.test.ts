@@ -35,11 +35,12 @@ describe('parseConfig', () => {
     expect(issuesOf({ ...valid, limits: { maxUpstreamEventBytes: '1MB' } })).toEqual(['limits.maxUpstreamEventBytes: limits.maxUpstreamEventBytes is a number of bytes']);
   });
 
-  it('reads the table for a stored response with no owner for 120 s unless told otherwise, and refuses under 10 s', () => {
-    expect(parseConfig(valid).routing).toEqual({ sticky: true, ownerlessAfterSeconds: 120 });
-    expect(parseConfig({ ...valid, routing: { ownerlessAfterSeconds: 300 } }).routing).toEqual({ sticky: true, ownerlessAfterSeconds: 300 });
-    expect(issuesOf({ ...valid, routing: { ownerlessAfterSeconds: 0 } })).toEqual([
-      "routing.ownerlessAfterSeconds: routing.ownerlessAfterSeconds is at least 10: a response found before its maker's usage batch was written would be anyone's for good",
+  it('reads the table for a stored response with no owner for 300 s unless told otherwise, and refuses under 210 s', () => {
+    expect(parseConfig(valid).routing).toEqual({ sticky: true, ownerlessAfterSeconds: 300 });
+    expect(parseConfig({ ...valid, routing: { ownerlessAfterSeconds: 600 } }).routing).toEqual({ sticky: true, ownerlessAfterSeconds: 600 });
+    expect(parseConfig({ ...valid, routing: { ownerlessAfterSeconds: 210 } }).routing.ownerlessAfterSeconds).toBe(210);
+    expect(issuesOf({ ...valid, routing: { ownerlessAfterSeconds: 209 } })).toEqual([
+      "routing.ownerlessAfterSeconds: routing.ownerlessAfterSeconds is at least 210: a response found before its maker's usage batch was written would be anyone's for good",
     ]);
   });
 

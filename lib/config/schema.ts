@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_BUDGET_THRESHOLDS } from '../alerts/thresholds';
 import { DEFAULT_UPSTREAM_EVENT_BYTES } from '../upstream/event-bound';
-import { OWNERLESS_AFTER_SECONDS } from '../routing/response-homes';
+import { OWNERLESS_AFTER_SECONDS, OWNERLESS_MIN_SECONDS } from '../routing/response-homes';
 import { DEFAULT_STREAM_HOLD_MAX, DEFAULT_STREAM_WINDOW, GuardrailsSchema, MAX_GUARDRAIL_SETS, setNameProblem } from '../guardrails/config';
 
 /**
@@ -494,12 +494,12 @@ const RoutingSchema = z.strictObject({
    * gateway recorded owners) is found by asking the pool, and each continuation of it reads the
    * table again, in case its maker's usage batch was still on its way. A read this many seconds
    * after the first still finding none makes it anyone's in the instance's memory, read no more.
-   * Keep it above the longest a usage batch can take to be written (about 90 s if every call of it timed out twice).
+   * At least `OWNERLESS_MIN_SECONDS` (210): the longest a usage batch that is not lost can take to be written.
    */
   ownerlessAfterSeconds: z
     .number()
     .int()
-    .min(10, { message: 'routing.ownerlessAfterSeconds is at least 10: a response found before its maker\'s usage batch was written would be anyone\'s for good' })
+    .min(OWNERLESS_MIN_SECONDS, { message: `routing.ownerlessAfterSeconds is at least ${OWNERLESS_MIN_SECONDS}: a response found before its maker's usage batch was written would be anyone's for good` })
     .default(OWNERLESS_AFTER_SECONDS),
 });
 

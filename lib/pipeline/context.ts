@@ -7,7 +7,6 @@ import type { Price } from '../config/schema';
 import type { Release } from '../routing/account-load';
 import type { BalancedBy } from '../routing/balance';
 import type { GuardrailHit, Guardrails } from '../guardrails/scan';
-import type { StoredHome } from '../store/stored-homes';
 import type { TokenUsage } from '../usage/tokens';
 import type { UsageRecord } from '../usage/record';
 
@@ -68,8 +67,6 @@ export interface RequestContext {
   price?: Price;
   /** What the guardrails found in the body, per rule (`lib/pipeline/guardrails.ts`); absent when nothing. */
   guardrails?: GuardrailHit[];
-  /** The stored Responses objects the call made or built on, with their account and owner: written with its usage record (`lib/pipeline/stored-objects.ts`). */
-  storedHomes?: StoredHome[];
   /** The stored Responses objects the call deleted, by id: their homes are removed with its usage record. */
   storedHomesGone?: string[];
   /** The answer is screened by the guardrails' rules on answers (there are some, and the caller is not exempt): set in `guardedBody`. */

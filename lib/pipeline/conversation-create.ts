@@ -86,7 +86,7 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   });
   const answer = await res.body.bytes();
   const id = conversationIdOf(answer);
-  if (id) madeAt({ kind: 'conversation', id }, attempt, callerOwner({ caller }), { caller, body: {}, model: entry.name }, ctx, deps);
+  if (id) madeAt({ kind: 'conversation', id }, attempt, callerOwner({ caller }), { caller, body: {}, model: entry.name }, deps);
   else deps.logger.warn('conversation made without an id in its answer: its home is not kept', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id });
   return answerAsItCame(res, answer);
 }

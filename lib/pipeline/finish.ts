@@ -62,7 +62,7 @@ export function finishRequest(ctx: RequestContext, deps: { usage: UsageSink; lim
       ...(ctx.guardrails ? { guardrails: ctx.guardrails } : {}),
       ...(ctx.params ? { params: ctx.params } : {}),
     };
-    if (!ctx.unmetered) deps.usage.record(usage, ctx.storedHomes, ctx.storedHomesGone);
+    if (!ctx.unmetered) deps.usage.record(usage, ctx.storedHomesGone);
     // The record of a covered call's bodies, with the same facts as its usage record (token counts too, which have none).
     if (ctx.audit) deps.audit?.record(ctx.audit, usage);
   }

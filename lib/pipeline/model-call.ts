@@ -328,8 +328,8 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   });
   const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, body: call.body, raw: call.raw };
   // A conversation built on is its owner's at the account that served it; a response made, its caller's where it was made (`ResponseHomes`, and the table).
-  if (continues?.ref.kind === 'conversation') madeAt(continues.ref, attempt, continues.owner!, call, ctx, deps);
-  const reader: PassthroughReader | undefined = pass && responses && call.body.store !== false ? withResponseIds(pass, (id) => madeAt({ kind: 'response', id }, attempt, callerOwner(call), call, ctx, deps)) : pass;
+  if (continues?.ref.kind === 'conversation') madeAt(continues.ref, attempt, continues.owner!, call, deps);
+  const reader: PassthroughReader | undefined = pass && responses && call.body.store !== false ? withResponseIds(pass, (id) => madeAt({ kind: 'response', id }, attempt, callerOwner(call), call, deps)) : pass;
   const served = await (reader ? passthroughAnswer(answer, reader, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body)));
   return answered(cache, served, ctx, deps);
 }

@@ -2,9 +2,10 @@
  * What stored Responses objects' homes and owners add to a Responses call:
  * - a call that builds on nothing (most calls): `continuationOf` finds no stored object (two
  *   property reads, no promise, no read of the table);
- * - a call whose answer names a stored response: `madeAt` remembers it with its owner and keeps
- *   its home for the usage batch, and the batch maps it to its table item (`storedHomeItem`); the
- *   item goes in the BatchWriteItem the usage record goes in, so no round trip is added;
+ * - a call whose answer names a stored response: `madeAt` remembers it with its owner and hands
+ *   its home to the usage sink, which maps it to its table item (`storedHomeItem`) and queues it
+ *   (`DynamoUsageSink.storeHomes`, its writes answered at once here); the item goes in the sink's
+ *   next BatchWriteItem, off the answer's path;
  * - a warm continuation: the home and owner found in memory and checked (`homeOf`, `mayUse`);
  * - a warm continuation of a response the table has no owner for, once settled
  *   (`settledOwnerless`): no read, against one consistent GetItem per continuation before.
@@ -14,22 +15,23 @@
 import type { Caller } from '../access/caller';
 import { AccountLoad } from '../routing/account-load';
 import type { Attempt } from '../routing/attempts';
-import { mayUse } from '../routing/response-homes';
+import { mayUse, OWNERLESS_AFTER_SECONDS } from '../routing/response-homes';
+import type { TableRef } from '../store/dynamo';
 import { storedHomeItem } from '../store/stored-homes';
-import type { RequestContext } from './context';
+import { DynamoUsageSink } from '../store/usage';
 import type { ProxyDeps } from './deps';
 import { callerOwner, continuationOf, madeAt } from './stored-objects';
 import { medianNsPerCall } from '../../bench/measure';
 
 const measure = (fn: () => unknown, n = 200_000) => medianNsPerCall(fn, n);
 
-const deps = { load: new AccountLoad(), providers: {}, storedHomes: { read: async () => undefined }, now: Date.now, config: { routing: { ownerlessAfterSeconds: 120 } } } as unknown as ProxyDeps;
+const deps = { load: new AccountLoad(), providers: {}, storedHomes: { read: async () => undefined }, usage: new DynamoUsageSink({} as TableRef, { retentionDays: 90, writeBatch: async () => ({}) }), now: Date.now, config: { routing: { ownerlessAfterSeconds: OWNERLESS_AFTER_SECONDS } } } as unknown as ProxyDeps;
+let sink = 0;
 const call = { caller: { key: { id: 'key_0123456789abcdef' }, team: { id: 'team_0123456789abcdef' } } as unknown as Caller, body: { model: 'gpt-4o-mini', input: 'Summarise the meeting notes below.', stream: true } as Record<string, unknown>, model: 'gpt-4o-mini' };
 const attempt = { provider: { id: 'pool' }, account: { id: 'two' } } as unknown as Attempt;
 // A full memory: the cost with the most entries an instance keeps.
 for (let i = 0; i < 10_000; i++) deps.load.homes.remember(`resp_${i.toString(16).padStart(48, '0')}`, 'pool', `acct-${i % 3}`, `team_${i % 50}`);
 
-let sink = 0;
 const plain = measure(() => {
   if (continuationOf(call, deps) === undefined) sink++;
 });
@@ -38,9 +40,7 @@ const fresh = (prefix: string) => Array.from({ length: 40_000 }, (_, i) => `resp
 const madeIds = fresh('f');
 let n = 0;
 const made = measure(() => {
-  const ctx = {} as RequestContext;
-  madeAt({ kind: 'response', id: madeIds[n++ % madeIds.length]! }, attempt, callerOwner(call), call, ctx, deps);
-  sink += ctx.storedHomes!.length;
+  madeAt({ kind: 'response', id: madeIds[n++ % madeIds.length]! }, attempt, callerOwner(call), call, deps);
 }, 40_000);
 // The memory alone, which every stored response paid before owners and the table.
 const rememberIds = fresh('e');
@@ -73,7 +73,7 @@ const settledCall = measure(() => continuationOf(settledBody, deps), 100_000);
 console.log('| step | ns per call |');
 console.log('|---|---|');
 console.log(`| a call that builds on nothing: continuationOf | ${plain.toFixed(1)} |`);
-console.log(`| a response made: madeAt (memory and the usage batch's home) | ${made.toFixed(0)} |`);
+console.log(`| a response made: madeAt (memory, and its home's item queued in the usage sink) | ${made.toFixed(0)} |`);
 console.log(`| of which ResponseHomes.remember alone, a full memory | ${rememberOnly.toFixed(0)} |`);
 console.log(`| a response made: its table item (storedHomeItem, when the batch is written) | ${item.toFixed(0)} |`);
 console.log(`| a warm continuation: homeOf + mayUse | ${warm.toFixed(1)} |`);

@@ -5,7 +5,7 @@ import { AccountLoad } from '../routing/account-load';
 import type { Attempt } from '../routing/attempts';
 import { MAX_STORED_ID_CHARS, type StoredRef } from '../routing/response-homes';
 import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
-import type { RequestContext } from './context';
+import { MemoryUsageSink } from '../usage/record';
 import type { ProxyDeps } from './deps';
 import { continuationOf, madeAt, notFoundAnswer } from './stored-objects';
 
@@ -16,6 +16,22 @@ class CountingHomes implements StoredHomeStore {
   async read(id: string): Promise<StoredHome | undefined> {
     this.reads++;
     return this.homes[id];
+  }
+}
+
+/** A table whose reads wait until `release` is called (then all answer, and later reads at once). */
+class HeldHomes extends CountingHomes {
+  #release!: () => void;
+  readonly #held = new Promise<void>((resolve) => (this.#release = resolve));
+  fail = false;
+  override async read(id: string): Promise<StoredHome | undefined> {
+    this.reads++;
+    await this.#held;
+    if (this.fail) throw new Error('table unreachable');
+    return this.homes[id];
+  }
+  release(): void {
+    this.#release();
   }
 }
 
@@ -196,6 +212,52 @@ describe('continuationOf', () => {
       expect(homes.reads).toBe(2);
     });
 
+    it.each([
+      ['before it is settled', [0]],
+      ['once it is settled', [0, settleMs]],
+    ])("refuses a conversation call naming it (%s), with OpenAI's 404, rather than let that call's team claim a response as its conversation", async (_name, reads) => {
+      // Prepare
+      const clock = { at: 0 };
+      const deps = depsWith(new CountingHomes(), clock);
+      foundByAsking(deps);
+      for (const at of reads) {
+        clock.at = at;
+        await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+      }
+
+      // Act
+      const refused = await continuationOf(call({ conversation: 'resp_x' }, caller('key_3', 'team_b')), deps)?.catch((e: unknown) => e);
+      const continued = await continuationOf(call({ previous_response_id: 'resp_x' }, caller('key_3', 'team_b')), deps);
+
+      // Assess
+      expect(refused).toMatchObject({ status: 404, message: "Conversation with id 'resp_x' not found." });
+      expect(continued?.owner).toBeUndefined();
+    });
+
+    it('counts a read as made when it was sent: one sent a moment before the settle time and answered after it settles nothing', async () => {
+      // Prepare: the watch began at 0; the next read leaves just short of the settle time and is slow to answer.
+      const homes = new HeldHomes();
+      const clock = { at: 0 };
+      const deps = depsWith(homes, clock);
+      foundByAsking(deps);
+      homes.release();
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+      const slow = new HeldHomes();
+      deps.storedHomes = slow;
+      clock.at = settleMs - 1;
+      const pending = continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+
+      // Act
+      clock.at = settleMs + 5_000;
+      slow.release();
+      await pending;
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+
+      // Assess: the read after it still goes out (and, made past the settle time, settles it).
+      expect(slow.reads).toBe(2);
+      expect(deps.load.homes.settledOwnerless('resp_x')).toBe(true);
+    });
+
     it('reads again once a settled response is forgotten (deleted through the gateway)', async () => {
       // Prepare
       const homes = new CountingHomes();
@@ -218,22 +280,6 @@ describe('continuationOf', () => {
   });
 
   describe('continuations of one id at once', () => {
-    /** A table whose reads wait until `release` is called. */
-    class HeldHomes extends CountingHomes {
-      #release!: () => void;
-      readonly #held = new Promise<void>((resolve) => (this.#release = resolve));
-      fail = false;
-      override async read(id: string): Promise<StoredHome | undefined> {
-        this.reads++;
-        await this.#held;
-        if (this.fail) throw new Error('table unreachable');
-        return this.homes[id];
-      }
-      release(): void {
-        this.#release();
-      }
-    }
-
     it.each([
       ['an id this instance does not know', false],
       ['an id found by asking the pool', true],
@@ -288,24 +334,24 @@ describe('madeAt', () => {
   it.each([
     ['a provider-sized id', `conv_${'x'.repeat(MAX_STORED_ID_CHARS - 5)}`, 1],
     ['an id longer than any provider gives (an upstream that ignored it took it)', `conv_${'x'.repeat(MAX_STORED_ID_CHARS - 4)}`, 0],
-  ])('keeps %s in memory and in the call\'s batch, or neither', (_name, id, kept) => {
-    const deps = { ...depsWith(), now: () => 0 } as unknown as ProxyDeps;
-    const ctx = {} as RequestContext;
+  ])('keeps %s in memory and in the usage sink\'s next batch at once, or neither', (_name, id, kept) => {
+    const usage = new MemoryUsageSink();
+    const deps = { ...depsWith(), now: () => 0, usage } as unknown as ProxyDeps;
 
-    madeAt({ kind: 'conversation', id }, attempt, 'team_a', call({ conversation: id }), ctx, deps);
+    madeAt({ kind: 'conversation', id }, attempt, 'team_a', call({ conversation: id }), deps);
 
-    expect([ctx.storedHomes?.length ?? 0, deps.load.homes.size]).toEqual([kept, kept]);
+    expect([usage.homes.length, deps.load.homes.size, usage.records.length]).toEqual([kept, kept, 0]);
   });
 
   it.each<[string, Record<string, unknown>, true | undefined]>([
     ['a response made on its own: kept 30 days', { input: 'Hi' }, undefined],
     ['a response made in a conversation: kept as long as the conversation', { input: 'Hi', conversation: { id: 'conv_1' } }, true],
   ])('marks %s', (_name, body, untilDeleted) => {
-    const deps = { ...depsWith(), now: () => 0 } as unknown as ProxyDeps;
-    const ctx = {} as RequestContext;
+    const usage = new MemoryUsageSink();
+    const deps = { ...depsWith(), now: () => 0, usage } as unknown as ProxyDeps;
 
-    madeAt({ kind: 'response', id: 'resp_1' }, attempt, 'team_a', call(body), ctx, deps);
+    madeAt({ kind: 'response', id: 'resp_1' }, attempt, 'team_a', call(body), deps);
 
-    expect(ctx.storedHomes?.[0]?.untilDeleted).toBe(untilDeleted);
+    expect(usage.homes[0]?.untilDeleted).toBe(untilDeleted);
   });
 });

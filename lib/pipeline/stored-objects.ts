@@ -2,7 +2,6 @@ import type { Caller } from '../access/caller';
 import { GatewayError } from '../http/errors';
 import type { Attempt } from '../routing/attempts';
 import { MAX_STORED_ID_CHARS, mayUse, ownerOf, storedRefOf, type Home, type StoredRef } from '../routing/response-homes';
-import type { RequestContext } from './context';
 import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
 import type { ProxyDeps } from './deps';
 import { passthroughFor } from './passthrough';
@@ -66,9 +65,11 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
   // A remembered home with no owner was found by asking the pool, perhaps before its maker's batch
   // reached the table: the table is asked again until that is settled, or that guess would let any key in for good.
   if (home?.owner === undefined && deps.storedHomes && !(home && homes.settledOwnerless(ref.id))) {
-    const found = home !== undefined;
-    home = await homes.readOnce(ref.id, () => homeInTable(ref.id, found, deps.storedHomes!, deps));
+    const rememberedOwnerless = home !== undefined;
+    home = await homes.readOnce(ref.id, () => homeInTable(ref.id, rememberedOwnerless, deps.storedHomes!, deps));
   }
+  // Only responses are remembered with no owner (a conversation is its first caller's): a conversation call naming one would make it the caller's, here and in the table.
+  if (ref.kind === 'conversation' && home && home.owner === undefined) throw notFoundAnswer(ref, 'the id is a stored response with no known owner, not a conversation');
   if (home && !mayUse(home, caller)) throw notFoundAnswer(ref, `the stored ${ref.kind} belongs to ${home.owner}, not to the caller (${caller})`);
   // A conversation first built on through the gateway is its caller's from then on; a response only its maker's (nothing proves who made one the table does not know).
   const owner = home?.owner ?? (ref.kind === 'conversation' ? caller : undefined);
@@ -78,18 +79,20 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
 /**
  * The stored object's home after one table read: the table's, remembered with its owner; else
  * what memory holds (nothing, or the account the pool was found to hold it at, with no owner).
- * `found` says the memory held that account before the read was made: only such a read counts
- * towards settling it as anyone's (one made earlier may predate the maker's answer).
+ * `rememberedOwnerless` says the memory held that account, with no owner, before the read was
+ * sent: only such a read counts towards settling it as anyone's (one sent before the pool was
+ * found to hold it may predate the maker's answer). The read counts as made when it was sent,
+ * not when it answered: the table may have answered for an earlier moment.
  */
-async function homeInTable(id: string, found: boolean, table: StoredHomeStore, deps: ProxyDeps): Promise<Home | undefined> {
-  const madeAt = deps.now();
+async function homeInTable(id: string, rememberedOwnerless: boolean, table: StoredHomeStore, deps: ProxyDeps): Promise<Home | undefined> {
+  const sentAt = deps.now();
   const stored = await table.read(id);
   const homes = deps.load.homes;
   if (stored) {
     homes.remember(id, stored.providerId, stored.accountId, stored.owner);
     return homes.homeOf(id) ?? stored;
   }
-  if (found && homes.noHomeRead(id, madeAt, deps.config.routing.ownerlessAfterSeconds * 1000)) {
+  if (rememberedOwnerless && homes.noHomeRead(id, sentAt, deps.config.routing.ownerlessAfterSeconds * 1000)) {
     deps.logger.info('stored response settled as anyone\'s: the table has no owner for it', { storedId: id });
   }
   return homes.homeOf(id);
@@ -98,14 +101,17 @@ async function homeInTable(id: string, found: boolean, table: StoredHomeStore, d
 /**
  * Notes that the attempt's account holds a stored object the call made (a response its answer
  * named) or built on (a conversation), owned by `owner`: in this instance's memory at once, and in
- * the table with the call's usage record (`ctx.storedHomes`).
+ * the table in the usage sink's next batch (`UsageSink.storeHomes`), not with the call's usage
+ * record: a stream names its response as it starts and may end minutes later, and an instance
+ * that found the response by asking the pool settles it as anyone's `routing.ownerlessAfterSeconds`
+ * after, unless its home has reached the table by then.
  */
-export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: StoredCall, ctx: RequestContext, deps: ProxyDeps): void {
+export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: StoredCall, deps: ProxyDeps): void {
   // Not a real provider's id (an upstream that ignored it accepted it): kept nowhere, and an item over DynamoDB's 2 KB key would fail its whole batch.
   if (ref.id.length > MAX_STORED_ID_CHARS) return;
   deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner);
   const home: StoredHome = { ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() };
   // A response made in a conversation is kept as long as it (no 30-day TTL at OpenAI), and so is its home.
   if (ref.kind === 'response' && call.body.conversation != null) home.untilDeleted = true;
-  (ctx.storedHomes ??= []).push(home);
+  deps.usage.storeHomes([home]);
 }

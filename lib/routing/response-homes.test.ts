@@ -261,6 +261,18 @@ describe('ResponseHomes, for a response found with no owner', () => {
     expect([homes.settledOwnerless('resp_1'), homes.noHomeRead('resp_1', SETTLE, SETTLE)]).toEqual([false, false]);
   });
 
+  it('keeps a settled watch when the home is evicted: found again by asking, the response is settled still (what settled it holds for good)', () => {
+    const homes = new ResponseHomes(2);
+    settledIn(homes, 'resp_1');
+
+    homes.remember('resp_2', 'openai', 'a', 'team_a');
+    homes.remember('resp_3', 'openai', 'a', 'team_a');
+    const evicted = homes.homeOf('resp_1') === undefined;
+    homes.remember('resp_1', 'openai', 'b');
+
+    expect([evicted, homes.settledOwnerless('resp_1')]).toEqual([true, true]);
+  });
+
   it('keeps no more watches than entries, the least recently used forgotten first', () => {
     const homes = new ResponseHomes(2);
 

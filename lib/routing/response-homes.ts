@@ -18,15 +18,24 @@ export const MAX_RESPONSE_HOMES = 10_000;
 export const MAX_STORED_ID_CHARS = 256;
 
 /**
+ * The least `routing.ownerlessAfterSeconds` may be (`ownerlessWatch`): longer than a stored
+ * response's home can take to land once its maker's answer named it (`UsageSink.storeHomes`), when
+ * its batch is not lost. At most 100 ms in the queue, then up to six BatchWriteItem calls 40-640 ms apart (1.24 s); the table's client tries
+ * each up to four times (the SDK's DynamoDB default, `AWS_MAX_ATTEMPTS` unset), an attempt taking
+ * up to 7 s (`AWS_CLIENT_TIMEOUTS`: 2 s to connect, 5 s of silence) and a throttled one waiting up
+ * to 1, 2 and 4 s before the next: about 206 s if each of the five calls before the last took all
+ * of that to answer with the home unprocessed and the last landed on its fourth attempt; well
+ * under 2 s otherwise. `lib/routing/ownerless-after.test.ts` counts the attempts and checks both bounds.
+ */
+export const OWNERLESS_MIN_SECONDS = 210;
+
+/**
  * How long (seconds) after this instance found, by asking the pool, a stored response the table
  * has no home for, a continuation of it still reads the table (`ownerlessWatch`): the config's
- * `routing.ownerlessAfterSeconds` default. Its maker's home is written with the maker's usage
- * batch, after its answer ended: at most 100 ms in the queue, then up to six BatchWriteItem calls
- * 40-640 ms apart (1.24 s), each of which the SDK tries up to three times against 2 s to connect
- * and 5 s of silence (`AWS_CLIENT_TIMEOUTS`): about 90 s if each of the six timed out twice
- * before it landed, and well under 2 s otherwise.
+ * `routing.ownerlessAfterSeconds` default, above `OWNERLESS_MIN_SECONDS` with room to spare (a
+ * read each continuation of such a response for five minutes costs little).
  */
-export const OWNERLESS_AFTER_SECONDS = 120;
+export const OWNERLESS_AFTER_SECONDS = 300;
 
 /** The stored object a Responses call builds on: the response it continues, or the conversation it adds to. */
 export interface StoredRef {
@@ -160,10 +169,10 @@ export type OwnerlessWatch = number | 'settled';
 
 /**
  * What a table read made at `madeAt` that found no home for a stored response remembered with no
- * owner makes of its watch. The pool answered a continuation of it, so the provider had
- * finished it by then (a continuation builds on a response's whole output), and so had its
- * maker's answer; the maker's home, if the gateway made it, is written within
- * `OWNERLESS_AFTER_SECONDS` of that.
+ * owner makes of its watch. The pool answered a continuation of it, so its maker's answer had
+ * named it by then, and its home, if the gateway made it, reaches the table within
+ * `OWNERLESS_MIN_SECONDS` of that (what reaches it later is not seen: docs/architecture.md says
+ * what is left).
  * A read made that long after the first one still finding none settles it: nothing proves whose
  * it is, and no read can tell more. Until then each continuation reads again, as a probe made
  * before the maker's batch reached the table must not let every key in for good.

@@ -70,10 +70,11 @@ describe('stored homes in the table', () => {
   });
   afterAll(async () => close());
 
-  it('reads back a home written with its usage record, and nothing for an id never written', async () => {
+  it('reads back a home written through the usage sink, and nothing for an id never written', async () => {
     const sink = new DynamoUsageSink(table, { retentionDays: 30 });
 
-    sink.record(usage, [home(), home({ ref: { kind: 'conversation', id: 'conv_9' }, accountId: 'c' })]);
+    sink.storeHomes([home(), home({ ref: { kind: 'conversation', id: 'conv_9' }, accountId: 'c' })]);
+    sink.record(usage);
     await sink.drain();
 
     const homes = new DynamoStoredHomes(table, () => MADE);
@@ -82,12 +83,34 @@ describe('stored homes in the table', () => {
     expect(await homes.read('resp_never')).toBeUndefined();
   });
 
+  it('writes a home stored ahead of its usage record flushAfterMs later, with no record to wait for, and a delete of it after that removes it', async () => {
+    // Prepare
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 20 });
+    const homes = new DynamoStoredHomes(table, () => MADE);
+
+    // Act: the answer names its response; the call has not ended (no record), nor is the sink drained.
+    sink.storeHomes([home({ ref: { kind: 'response', id: 'resp_early' } })]);
+    let landed: unknown;
+    for (let tries = 0; tries < 100 && !landed; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      landed = await homes.read('resp_early');
+    }
+    sink.record({ ...usage, requestId: 'req-deleted-early' }, ['resp_early']);
+    await sink.drain();
+
+    // Assess
+    expect(landed).toMatchObject({ ref: { id: 'resp_early' }, owner: 'team_a' });
+    expect(await homes.read('resp_early')).toBeUndefined();
+  });
+
   it('writes one home per object in a batch, the latest, so two calls on one conversation within a batch lose neither usage record (DynamoDB refuses a batch that names a key twice)', async () => {
     const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000 });
     const conversation = { kind: 'conversation' as const, id: 'conv_twice' };
 
-    sink.record({ ...usage, requestId: 'req-a' }, [home({ ref: conversation, accountId: 'a', keyId: 'key_a' })]);
-    sink.record({ ...usage, requestId: 'req-b' }, [home({ ref: conversation, accountId: 'a', keyId: 'key_b' })]);
+    sink.storeHomes([home({ ref: conversation, accountId: 'a', keyId: 'key_a' })]);
+    sink.record({ ...usage, requestId: 'req-a' });
+    sink.storeHomes([home({ ref: conversation, accountId: 'a', keyId: 'key_b' })]);
+    sink.record({ ...usage, requestId: 'req-b' });
     await sink.drain();
 
     expect(await new DynamoStoredHomes(table, () => MADE).read('conv_twice')).toMatchObject({ keyId: 'key_b' });
@@ -96,11 +119,13 @@ describe('stored homes in the table', () => {
 
   it('removes a home forgotten with a usage record in its batch, replacing a write of it still waiting', async () => {
     const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000 });
-    sink.record({ ...usage, requestId: 'req-c' }, [home({ ref: { kind: 'response', id: 'resp_gone' } })]);
+    sink.storeHomes([home({ ref: { kind: 'response', id: 'resp_gone' } })]);
+    sink.record({ ...usage, requestId: 'req-c' });
     await sink.drain();
 
-    sink.record({ ...usage, requestId: 'req-d' }, [home({ ref: { kind: 'response', id: 'resp_brief' } })]);
-    sink.record({ ...usage, requestId: 'req-e' }, undefined, ['resp_gone', 'resp_brief']);
+    sink.storeHomes([home({ ref: { kind: 'response', id: 'resp_brief' } })]);
+    sink.record({ ...usage, requestId: 'req-d' });
+    sink.record({ ...usage, requestId: 'req-e' }, ['resp_gone', 'resp_brief']);
     await sink.drain();
 
     const homes = new DynamoStoredHomes(table, () => MADE);
@@ -108,12 +133,12 @@ describe('stored homes in the table', () => {
     expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toEqual(expect.arrayContaining(['req-c', 'req-d', 'req-e']));
   });
 
-  it('writes a home in the same BatchWriteItem as its usage record, sending the batch before first if both would not fit in it', async () => {
+  it('removes what a call deleted in the same BatchWriteItem as its usage record, sending the batch before first if both would not fit in it', async () => {
     const batches: number[] = [];
     const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: async (input) => (batches.push(Object.values(input.RequestItems!)[0]!.length), {}) });
 
     for (let i = 0; i < 24; i++) sink.record({ ...usage, requestId: `req-${i}` });
-    sink.record({ ...usage, requestId: 'req-24' }, [home()]);
+    sink.record({ ...usage, requestId: 'req-24' }, ['resp_deleted']);
     await sink.drain();
 
     expect(batches).toEqual([24, 2]);
@@ -133,7 +158,8 @@ describe('stored homes in the table', () => {
     const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, onError: (_err, ids) => lost.push(ids) });
 
     // Act
-    sink.record({ ...usage, requestId: 'req-retried' }, [home({ ref: { kind: 'response', id: 'resp_retried' } })]);
+    sink.storeHomes([home({ ref: { kind: 'response', id: 'resp_retried' } })]);
+    sink.record({ ...usage, requestId: 'req-retried' });
     await sink.drain();
 
     // Assess
@@ -156,7 +182,8 @@ describe('stored homes in the table', () => {
     const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, onError: (_err, ids, homes) => lost.push([ids, homes]) });
 
     // Act
-    sink.record({ ...usage, requestId: 'req-home-lost' }, [home({ ref: { kind: 'response', id: 'resp_lost' } })]);
+    sink.storeHomes([home({ ref: { kind: 'response', id: 'resp_lost' } })]);
+    sink.record({ ...usage, requestId: 'req-home-lost' });
     await sink.drain();
 
     // Assess

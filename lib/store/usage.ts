@@ -11,7 +11,10 @@ import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
 
 const BATCH_MAX = 25;
-const MAX_RETRIES = 5;
+/** How many times a batch is sent again for its unprocessed writes (`batchRetryDelayMs` apart). */
+export const MAX_RETRIES = 5;
+/** The wait before the batch's `attempt`th retry (1-based): 40 ms, doubling. */
+export const batchRetryDelayMs = (attempt: number): number => 20 * 2 ** attempt;
 /** Records waiting or in flight from which requests wait (`backlog`): one goes on per record written. */
 const BACKLOG_LIMIT = 200;
 /** The longest a request waits for the backlog: a stuck store must not stop the gateway. */
@@ -63,10 +66,11 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
 export type BatchWriter = (input: BatchWriteItemCommandInput) => Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>>;
 
 /**
- * Writes usage records to DynamoDB off the response path, with the homes of the stored Responses
- * objects each call made or built on (`lib/store/stored-homes.ts`) in the same batch as its record
- * (no round trip of their own), in batches of up to 25: a batch leaves
- * when it is full or `flushAfterMs` after its first record, so a busy instance spends one SDK
+ * Writes usage records to DynamoDB off the response path, and the homes of the stored Responses
+ * objects calls made or built on (`lib/store/stored-homes.ts`) as soon as they are named
+ * (`storeHomes`), with whatever waits; the removals of those a call deleted go in its record's
+ * batch. In batches of up to 25: a batch leaves
+ * when it is full or `flushAfterMs` after its first write, so a busy instance spends one SDK
  * call per 25 requests rather than one per request. `drain` sends whatever waits at once (Lambda
  * calls it after each response; the local server on shutdown), so nothing is lost. Past
  * `backlogLimit` unwritten records, `backlog()` holds new requests back and lets them go in order,
@@ -107,19 +111,27 @@ export class DynamoUsageSink implements UsageSink {
     this.#writeBatch = options.writeBatch ?? ((input) => table.client.send(new BatchWriteItemCommand(input)));
   }
 
-  record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void {
-    const stored = (homes?.length ?? 0) + (forgotten?.length ?? 0);
-    // A call's record and its homes leave in one batch: the batch before goes first if they would not fit in it.
-    if (stored && this.#queue.length + 1 + stored > BATCH_MAX) this.#flush();
+  record(usage: UsageRecord, forgotten?: readonly string[]): void {
+    // A call's record and the removals of what it deleted leave in one batch: the batch before goes first if they would not fit in it.
+    if (forgotten?.length && this.#queue.length + 1 + forgotten.length > BATCH_MAX) this.#flush();
     this.#queue.push({ PutRequest: { Item: usageItem(usage, this.options.retentionDays) } });
     this.#unwritten++;
-    if (homes) for (const home of homes) this.#queueStored({ PutRequest: { Item: storedHomeItem(home) } });
     if (forgotten) {
       for (const id of forgotten) {
         const key = storedHomeKey(id);
         this.#queueStored({ DeleteRequest: { Key: { PK: { S: key.PK }, SK: { S: key.SK } } } });
       }
     }
+    this.#flushSoon();
+  }
+
+  storeHomes(homes: readonly StoredHome[]): void {
+    for (const home of homes) this.#queueStored({ PutRequest: { Item: storedHomeItem(home) } });
+    this.#flushSoon();
+  }
+
+  /** Sends the queue once it fills a batch, else `flushAfterMs` after the first write waiting. */
+  #flushSoon(): void {
     if (this.#queue.length >= BATCH_MAX) this.#flush();
     else if (!this.#timer) this.#timer = setTimeout(() => this.#flush(), this.#flushAfterMs);
   }
@@ -176,7 +188,7 @@ export class DynamoUsageSink implements UsageSink {
     let left = batch;
     try {
       for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
-        if (attempt) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+        if (attempt) await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
         const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: left } });
         left = out.UnprocessedItems?.[this.table.tableName] ?? [];
       }

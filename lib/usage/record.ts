@@ -60,11 +60,17 @@ export interface UsageRecord {
 /** Where usage records go. `record` never blocks or throws; `drain` waits for everything recorded so far. */
 export interface UsageSink {
   /**
-   * Records a call's usage, with the homes of the stored Responses objects it made or built on
-   * (`homes`) and of those it deleted (`forgotten`, by id), written with it (in the same batch,
-   * where the sink batches).
+   * Records a call's usage, with the stored Responses objects it deleted (`forgotten`, by id),
+   * whose homes are removed with it (in the same batch, where the sink batches).
    */
-  record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void;
+  record(usage: UsageRecord, forgotten?: readonly string[]): void;
+  /**
+   * Writes the homes of stored Responses objects a call made or built on now (in the sink's next
+   * batch), ahead of its usage record: a streamed answer names its response as it starts, and the
+   * call may end minutes later (a long answer, a client reading slowly), while another instance
+   * asked to continue the response must find its owner within `OWNERLESS_MIN_SECONDS`.
+   */
+  storeHomes(homes: readonly StoredHome[]): void;
   drain(): Promise<void>;
   /**
    * While more records wait to be written than the sink will hold, a promise that settles when
@@ -79,10 +85,12 @@ export class MemoryUsageSink implements UsageSink {
   readonly records: UsageRecord[] = [];
   readonly homes: StoredHome[] = [];
   readonly forgotten: string[] = [];
-  record(usage: UsageRecord, homes?: readonly StoredHome[], forgotten?: readonly string[]): void {
+  record(usage: UsageRecord, forgotten?: readonly string[]): void {
     this.records.push(usage);
-    if (homes) this.homes.push(...homes);
     if (forgotten) this.forgotten.push(...forgotten);
+  }
+  storeHomes(homes: readonly StoredHome[]): void {
+    this.homes.push(...homes);
   }
   async drain(): Promise<void> {}
 }

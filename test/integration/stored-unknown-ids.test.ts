@@ -8,7 +8,7 @@ import { startInstances, type Instances } from './instances';
 import { POOL_ACCOUNTS as ACCOUNTS, type PoolAccount as AccountId, openingAwayFrom as awayFrom } from './stored-pool';
 
 const MODEL = 'gpt-4o-mini';
-const SETTLE_S = 120;
+const SETTLE_S = 300;
 const SETTLE_MS = SETTLE_S * 1000;
 
 /**
@@ -28,7 +28,8 @@ describe('stored responses the table does not know', () => {
   let clock = Date.now();
 
   beforeAll(async () => {
-    for (const id of ACCOUNTS) fakes[id] = await startFakeOpenAI({ apiKey: 'sk-up' });
+    // Streams take a moment (25 ms an event): long enough for other calls while a maker's stream runs.
+    for (const id of ACCOUNTS) fakes[id] = await startFakeOpenAI({ apiKey: 'sk-up', chunkDelayMs: 25 });
     const config = parseConfig({
       providers: [{ id: 'pool', type: 'openai', accounts: ACCOUNTS.map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'UP' } })) }],
       models: [{ name: MODEL, targets: [{ provider: 'pool', model: MODEL }] }],
@@ -138,6 +139,47 @@ describe('stored responses the table does not know', () => {
     reads.stop();
   });
 
+  it("keeps to its team a response continued elsewhere while its maker's stream still ran, past the settle time and once the stream ended: its home is written when the answer names it", async () => {
+    // Prepare: a long answer (about 3 s of stream) for the maker, short ones for continuations; the
+    // maker's writes held until B has found the response by asking (the provider keeps it from its start).
+    const long = Array.from({ length: 120 }, (_, n) => `word${n}`).join(' ');
+    for (const account of ACCOUNTS) fakes[account].reply((req) => ({ kind: 'text', text: (req.body as { previous_response_id?: string }).previous_response_id ? 'Short' : long }));
+    const held = holdBatches(instances.gateways[0]!.table);
+    const stream = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More'), stream: true });
+    const events = stream[Symbol.asyncIterator]();
+    let id = '';
+    while (!id) {
+      const next = await events.next();
+      if (next.done) throw new Error('the stream ended before naming its response');
+      if (next.value.type === 'response.created') id = next.value.response.id;
+    }
+    // The rest of the maker's stream is read as it comes, noting when it completed (real time, not the test's clock).
+    const completedAt = (async () => {
+      for (let next = await events.next(); !next.done; next = await events.next()) if (next.value.type === 'response.completed') return performance.now();
+      return undefined;
+    })();
+    const found = await continueOn(clients.b.mine, id);
+    held.release();
+    await instances.drain();
+    const start = clock;
+
+    // Act: the rival tries on B as the clock moves past the settle time, the maker's stream still running; then once it ended.
+    const outcomes: unknown[] = [];
+    for (const after of [1_000, 1_000 + SETTLE_MS, 2_000 + SETTLE_MS]) {
+      clock = start + after;
+      outcomes.push(await failure(continueOn(clients.b.rival, id)));
+    }
+    const triedUntil = performance.now();
+    const triedWhileStreaming = triedUntil < ((await completedAt) ?? 0);
+    await instances.drain();
+    outcomes.push(await failure(continueOn(clients.b.rival, id)));
+
+    // Assess
+    expect(found.output_text).toBe('Short (turn 2)');
+    expect(triedWhileStreaming).toBe(true);
+    for (const err of outcomes) expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+  });
+
   it('shares one read among continuations of one id that reach a cold instance at once, and refuses the other team among them', async () => {
     // Prepare
     const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Fan out' });
@@ -192,35 +234,15 @@ describe('stored responses the table does not know', () => {
   });
 });
 
-/** Counts the table's reads of stored objects' homes (GetItem of a `STORED#` key) through this client from now on, keys' and others' reads apart. */
-function countStoredReads(table: TableRef): { readonly count: number; stop(): void } {
-  const name = `count-stored-${Math.random()}`;
-  const prefix = storedHomeKey('').PK;
-  let count = 0;
+/**
+ * Runs `meddle` before each `command` call the table's client makes from now on (its input's key's
+ * PK given, for a GetItem) until `stop`: it may count, wait or throw.
+ */
+function beforeTableCalls(table: TableRef, command: string, meddle: (pk: string | undefined) => unknown): { stop(): void } {
+  const name = `meddle-${Math.random()}`;
   table.client.middlewareStack.add(
     (next, context) => async (args) => {
-      const pk = (args.input as { Key?: { PK?: { S?: string } } }).Key?.PK?.S;
-      if (context.commandName === 'GetItemCommand' && pk?.startsWith(prefix)) count++;
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  return {
-    get count() {
-      return count;
-    },
-    stop: () => void table.client.middlewareStack.remove(name),
-  };
-}
-
-/** Delays the table's reads of stored objects' homes through this client by `ms` until `stop`. */
-function slowStoredReads(table: TableRef, ms: number): { stop(): void } {
-  const name = `slow-stored-${Math.random()}`;
-  const prefix = storedHomeKey('').PK;
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const pk = (args.input as { Key?: { PK?: { S?: string } } }).Key?.PK?.S;
-      if (context.commandName === 'GetItemCommand' && pk?.startsWith(prefix)) await new Promise((resolve) => setTimeout(resolve, ms));
+      if (context.commandName === command) await meddle((args.input as { Key?: { PK?: { S?: string } } }).Key?.PK?.S);
       return next(args);
     },
     { step: 'initialize', name },
@@ -228,35 +250,39 @@ function slowStoredReads(table: TableRef, ms: number): { stop(): void } {
   return { stop: () => void table.client.middlewareStack.remove(name) };
 }
 
+const STORED_PREFIX = storedHomeKey('').PK;
+
+/** Counts the table's reads of stored objects' homes (GetItem of a `STORED#` key) through this client from now on, keys' and others' reads apart. */
+function countStoredReads(table: TableRef): { readonly count: number; stop(): void } {
+  let count = 0;
+  const { stop } = beforeTableCalls(table, 'GetItemCommand', (pk) => pk?.startsWith(STORED_PREFIX) && count++);
+  return {
+    get count() {
+      return count;
+    },
+    stop,
+  };
+}
+
+/** Delays the table's reads of stored objects' homes through this client by `ms` until `stop`. */
+const slowStoredReads = (table: TableRef, ms: number) =>
+  beforeTableCalls(table, 'GetItemCommand', (pk) => pk?.startsWith(STORED_PREFIX) && new Promise((resolve) => setTimeout(resolve, ms)));
+
 /** Holds the table's BatchWriteItem calls (usage records, stored homes) through this client until `release`, as a batch not yet written. */
 function holdBatches(table: TableRef): { release(): void } {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
-  const name = `hold-batches-${Math.random()}`;
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'BatchWriteItemCommand') await held;
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
+  const { stop } = beforeTableCalls(table, 'BatchWriteItemCommand', () => held);
   return {
     release() {
-      table.client.middlewareStack.remove(name);
+      stop();
       release();
     },
   };
 }
 
 /** Fails the table's BatchWriteItem calls through this client until `stop`, as a store down past the batch's retries. */
-function failBatches(table: TableRef): { stop(): void } {
-  const name = `fail-batches-${Math.random()}`;
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'BatchWriteItemCommand') throw new Error('table unavailable');
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  return { stop: () => void table.client.middlewareStack.remove(name) };
-}
+const failBatches = (table: TableRef) =>
+  beforeTableCalls(table, 'BatchWriteItemCommand', () => {
+    throw new Error('table unavailable');
+  });
