@@ -6,7 +6,8 @@ import { createTableRef, type TableRef } from '../lib/store/dynamo';
 /** An in-memory dynalite with the gateway table, spoken to through the real DynamoDB client. */
 export async function startTestTable(): Promise<{ table: TableRef; dynamo: EmbeddedDynamo; close(): Promise<void> }> {
   const dynamo = await startDynalite();
-  const table = createTableRef({ tableName: `t-${randomUUID().slice(0, 8)}`, endpoint: dynamo.endpoint });
+  // As the integration instances: in-process dynalite writes one hot item's updates one after another, and on a loaded 2-core machine some wait past production's 5 s.
+  const table = createTableRef({ tableName: `t-${randomUUID().slice(0, 8)}`, endpoint: dynamo.endpoint, socketTimeoutMs: 30_000 });
   await ensureTable(table);
   return {
     table,
