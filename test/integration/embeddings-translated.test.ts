@@ -263,7 +263,9 @@ describe('embeddings on translated targets and budgets', () => {
     const errors = await Promise.all(['titan', 'gemini-embed'].map((model) => h.openai({ apiKey: budget.key }).embeddings.create({ model, input: 'x'.repeat(340) }).catch((e: unknown) => e)));
 
     for (const error of errors) expect(error).toMatchObject({ status: 429, code: 'insufficient_quota' });
-    expect(bedrock.requests).toHaveLength(0);
-    expect(gemini.requests).toHaveLength(0);
+    // By its input: a batch chunk of the throttle test above, already on its way when that test ended, can reach the fake after its reset on a loaded machine.
+    const ours = (requests: { rawBody: string }[]) => requests.filter((r) => r.rawBody.includes('x'.repeat(340)));
+    expect(ours(bedrock.requests)).toHaveLength(0);
+    expect(ours(gemini.requests)).toHaveLength(0);
   });
 });
