@@ -11,6 +11,9 @@ import { startTestTable } from '../test/dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 import { BreakingStream, RecordingStream, functionUrlEvent as event, lambdaContext as context, type StreamHandler } from '../test/lambda';
 import { createProxyHandler } from './proxy';
+import type { Context } from 'aws-lambda';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Each log call the door and the gateway made: level, message, fields. */
 function recordingLogger() {
@@ -162,6 +165,43 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     expect(log.lines).toContainEqual({ level: 'error', message: 'request failed', fields: { requestId: 'lambda-req-1', error: expect.objectContaining({ name: 'TypeError' }) } });
     expect(drained).toBe(1);
   });
+  it.each([
+    ['before the gateway has called the upstream (a slow key lookup)', 'before'],
+    ['after the upstream\'s stream has started (its body not yet read)', 'after'],
+  ] as const)('books the call once, when middy\'s own timeout (5 ms before the end) fails the invocation while the gateway is stuck %s', async (_name, where) => {
+    // Prepare: a gateway stuck past the whole invocation, deaf to its signal; a clock that runs.
+    paced.reply({ kind: 'text', text: ANSWER });
+    const STUCK_MS = 1_700;
+    const stuck: Gateway = {
+      ...gateway,
+      handle: async (req) => {
+        if (where === 'before') await sleep(STUCK_MS);
+        const res = await gateway.handle(req);
+        if (where === 'after') await sleep(STUCK_MS);
+        return res;
+      },
+    };
+    const stream = new RecordingStream();
+    const before = (await rows()).length;
+    const started = Date.now();
+    // The door's deadline 100 ms in, middy's timeout 1,595 ms in.
+    const running = { awsRequestId: `lambda-timeout-${where}`, getRemainingTimeInMillis: () => 1_600 - (Date.now() - started) } as unknown as Context;
+
+    // Act
+    const error = await (createProxyHandler(() => stuck, log.logger) as unknown as StreamHandler)(chat(true), stream, running).then(() => undefined, (e: unknown) => e);
+    // The instance runs again later (the next invocation): what was stuck finishes then, and that invocation drains.
+    await sleep(STUCK_MS + 300 - (Date.now() - started));
+    await gateway.drain();
+    const written = (await rows()).slice(before);
+
+    // Assess: middy's error is the invocation's; the call has exactly one record, booked to the deadline.
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    expect(stream.writes).toEqual([]);
+    expect(written).toEqual([expect.objectContaining({ requestId: `lambda-timeout-${where}` })]);
+    expect(written[0]).toMatchObject(where === 'before' ? { status: 504 } : { status: 200, outcome: 'interrupted', errorCode: 'deadline_exceeded' });
+    expect(unhandled).toEqual([]);
+  });
+
   it('sends the status and headers of a streamed answer that has no chunks, in one zero-length write', async () => {
     // Prepare: a gateway whose stream has nothing to say (Lambda sends the prelude only with a write).
     const empty: Gateway = {

@@ -158,8 +158,8 @@ type StreamedInvocation = (event: APIGatewayProxyEventV2, responseStream: Writab
  * books closed, its writes drained: `toReadable`) before the invocation fails.
  */
 export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = logger) {
-  /** Each invocation's body, while the invocation runs: what a failed pipe waits for. */
-  const bodies = new WeakMap<Context, Readable>();
+  /** Each invocation's body once the gateway has answered, or that middy gave up on it first. */
+  const invocations = new WeakMap<Context, { body?: Readable; gaveUp?: true }>();
   const piped = middy<APIGatewayProxyEventV2, unknown, Error, Context>({
     streamifyResponse: true,
     requestEnd: (request) => drainWithin(gateway(), request.context, log),
@@ -179,21 +179,29 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
     }
     const drain = () => (served ? drainWithin(served, context, log) : Promise.resolve());
     const body = toReadable(res.body, door, context.awsRequestId, drain, log);
-    bodies.set(context, body);
+    const invocation = invocations.get(context);
+    // middy's own timeout (5 ms before the end) failed the invocation while the gateway was stuck
+    // past its deadline: nothing will pipe this body. It is read to its end, nowhere, so that its
+    // books close (a stream's close only once it has been read) and its record is written, by the
+    // usage sink's batch or the next invocation's drain.
+    if (invocation?.gaveUp) body.resume();
+    else if (invocation) invocation.body = body;
     return { statusCode: res.status, headers: res.headers, body };
   }) as unknown as StreamedInvocation;
 
   return awslambda.streamifyResponse(async function proxyInvocation(event: APIGatewayProxyEventV2, responseStream: Writable, context: Context): Promise<void> {
+    const invocation: { body?: Readable; gaveUp?: true } = {};
+    invocations.set(context, invocation);
     try {
       await piped(event, responseStream, context);
     } catch (err) {
-      const body = bodies.get(context);
       // The body's early end drains before it closes; without a body (middy gave up first) the drain is ours.
-      if (body) await closed(body);
-      else await drainWithin(gateway(), context, log);
+      if (invocation.body) await closed(invocation.body);
+      else {
+        invocation.gaveUp = true;
+        await drainWithin(gateway(), context, log);
+      }
       throw err;
-    } finally {
-      bodies.delete(context);
     }
   });
 }
