@@ -123,6 +123,26 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     expect(unhandled).toEqual([]);
   });
 
+  it('books a streamed chat answer as the client gone, in the table before the handler settles, when the response stream broke before the answer began', async () => {
+    // Prepare: the runtime's request aborted while the gateway was still working (before any write).
+    paced.reply({ kind: 'text', text: ANSWER });
+    const stream = new RecordingStream();
+    const error = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    stream.on('error', () => undefined);
+    stream.destroy(error);
+    const before = (await rows()).length;
+
+    // Act
+    const settled = await handler(chat(true), stream, context(60_000)).then(() => undefined, (e: unknown) => e);
+    const atSettle = (await rows()).slice(before);
+
+    // Assess
+    expect(settled).toBeDefined();
+    expect(stream.writes).toEqual([]);
+    expect(atSettle).toEqual([expect.objectContaining({ requestId: 'lambda-req-1', stream: true, outcome: 'aborted' })]);
+    expect(unhandled).toEqual([]);
+  });
+
   it('has a whole answer\'s record in the table before the handler settles, when the response stream fails on its one write', async () => {
     // Prepare
     paced.reply({ kind: 'text', text: 'short' });
