@@ -12,6 +12,8 @@ import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 import { BreakingStream, RecordingStream, functionUrlEvent as event, lambdaContext as context, type StreamHandler } from '../test/lambda';
 import { createProxyHandler } from './proxy';
 import type { Context } from 'aws-lambda';
+import { GatewayError } from '../lib/http/errors';
+import { TransferAborted } from '../lib/http/transfer-aborted';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -220,6 +222,35 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     expect(written).toEqual([expect.objectContaining({ requestId: `lambda-timeout-${where}` })]);
     expect(written[0]).toMatchObject(where === 'before' ? { status: 504 } : { status: 200, outcome: 'interrupted', errorCode: 'deadline_exceeded' });
     expect(unhandled).toEqual([]);
+  });
+
+  it('neither crashes nor logs twice, when a body that comes after middy\'s own timeout throws as it is read to its end', async () => {
+    // Prepare: raw audio cut off (its pipeline has booked and logged it), handed over after middy gave up.
+    const stuck: Gateway = {
+      ...gateway,
+      handle: async (req) => {
+        await sleep(150);
+        return {
+          status: 200,
+          headers: { 'content-type': 'audio/mpeg', 'x-request-id': req.requestId },
+          body: (async function* () {
+            yield Buffer.from('ID3');
+            throw new TransferAborted(new GatewayError('upstream_timeout', 'The request ran out of time before the upstream provider finished.', { code: 'deadline_exceeded' }));
+          })(),
+        };
+      },
+    };
+    const started = Date.now();
+    const running = { awsRequestId: 'lambda-timeout-audio', getRemainingTimeInMillis: () => 100 - (Date.now() - started) } as unknown as Context;
+
+    // Act
+    const error = await (createProxyHandler(() => stuck, log.logger) as unknown as StreamHandler)(chat(false), new RecordingStream(), running).then(() => undefined, (e: unknown) => e);
+    await sleep(300);
+
+    // Assess: an unhandled 'error' event would have failed this test (jest reports it as the test's).
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    expect(unhandled).toEqual([]);
+    expect(log.lines.filter((l) => l.message === 'streamed body failed')).toEqual([]);
   });
 
   it('sends the status and headers of a streamed answer that has no chunks, in one zero-length write', async () => {

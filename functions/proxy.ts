@@ -184,7 +184,8 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
     // past its deadline: nothing will pipe this body. It is read to its end, nowhere, so that its
     // books close (a stream's close only once it has been read) and its record is written, by the
     // usage sink's batch or the next invocation's drain.
-    if (invocation?.gaveUp) body.resume();
+    // Its throw, if it throws, is logged by `toReadable`'s hooks: here it must only not go unhandled.
+    if (invocation?.gaveUp) body.on('error', ignore).resume();
     else if (invocation) invocation.body = body;
     return { statusCode: res.status, headers: res.headers, body };
   }) as unknown as StreamedInvocation;
@@ -205,6 +206,8 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
     }
   });
 }
+
+function ignore(): void {}
 
 /** Resolves once the stream has closed (an error included). */
 function closed(stream: Readable): Promise<void> {
