@@ -183,7 +183,7 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
 
     // Assess: a stack never reaches the client.
     expect(stream.prelude).toEqual({ statusCode: 500, headers: { 'content-type': 'application/json', 'x-request-id': 'lambda-req-1' } });
-    expect(JSON.parse(stream.body)).toEqual({ error: { message: 'internal error', type: 'server_error', param: null, code: null } });
+    expect(JSON.parse(stream.body)).toEqual({ error: { message: 'The gateway failed to handle this request.', type: 'server_error', param: null, code: null } });
     expect(log.lines).toContainEqual({ level: 'error', message: 'request failed', fields: { requestId: 'lambda-req-1', error: expect.objectContaining({ name: 'TypeError' }) } });
     expect(drained).toBe(1);
   });

@@ -7,6 +7,7 @@ import { accountCredentialRefs } from '../lib/credentials/credentials';
 import { SecretsManagerCredentials } from '../lib/credentials/secrets-manager';
 import { createGateway, type Gateway } from '../lib/gateway';
 import { bodyReadable } from '../lib/http/body-readable';
+import { doorInternalError } from '../lib/http/door-error';
 import { DoorSignal } from '../lib/http/door-signal';
 import { TransferAborted } from '../lib/http/transfer-aborted';
 import { isStreamBody, type GatewayResponse, type ResponseBody } from '../lib/http/types';
@@ -77,13 +78,6 @@ function endUserAlertsFromEnvironment(env: NodeJS.ProcessEnv, thresholds: readon
 }
 
 const SNS_TIMEOUT_MS = 5_000;
-
-/** What the door answers when the gateway itself threw, which its contract says it never does. */
-const internalError = (requestId: string): GatewayResponse => ({
-  status: 500,
-  headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-  body: '{"error":{"message":"internal error","type":"server_error","param":null,"code":null}}',
-});
 
 /** A whole answer, as a body of one chunk: piped like a stream, so that its writes are drained too when the response stream fails under it. */
 async function* wholeBody(body: string | Uint8Array): AsyncGenerator<Uint8Array> {
@@ -175,7 +169,7 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
       // The pipeline turns every failure into a response; this is the last line of defence, answered
       // so that the invocation still ends through `requestEnd` and its drain.
       log.error('request failed', { requestId: context.awsRequestId, error: err as Error });
-      res = internalError(context.awsRequestId);
+      res = doorInternalError(context.awsRequestId);
     }
     const drain = () => (served ? drainWithin(served, context, log) : Promise.resolve());
     const body = toReadable(res.body, door, context.awsRequestId, drain, log);

@@ -428,7 +428,7 @@ describe('the local door, logging what fails under it', () => {
     await close();
 
     // Assess: neither the message nor a stack reaches the client.
-    expect(got).toMatchObject({ status: 500, ended: true, text: '{"error":{"message":"internal error","type":"server_error","param":null,"code":null}}' });
+    expect(got).toMatchObject({ status: 500, ended: true, text: '{"error":{"message":"The gateway failed to handle this request.","type":"server_error","param":null,"code":null}}' });
     expect(log.lines()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'request failed', requestId, error: expect.objectContaining({ name: 'TypeError' }) })]);
   });
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { AdminApi } from '../admin/api';
 import type { Gateway } from '../gateway';
+import { doorInternalError } from '../http/door-error';
 import { TransferAborted } from '../http/transfer-aborted';
 import { isStreamBody, type GatewayRequest, type GatewayResponse } from '../http/types';
 import type { GatewayLogger } from '../observe/logger';
@@ -21,9 +22,6 @@ export function createLocalServer(options: LocalServerOptions): Server {
   });
   return server;
 }
-
-/** What the door answers when the gateway or the admin API threw, which their contract says they never do. */
-const INTERNAL_ERROR = '{"error":{"message":"internal error","type":"server_error","param":null,"code":null}}';
 
 const NO_QUERY = new URLSearchParams();
 
@@ -67,7 +65,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin
   } catch (err) {
     // The pipeline turns every failure into a response; this is the last line of defence.
     logger.error('request failed', { requestId: request.requestId, error: err as Error });
-    response = { status: 500, headers: { 'content-type': 'application/json', 'x-request-id': request.requestId }, body: INTERNAL_ERROR };
+    response = doorInternalError(request.requestId);
   }
   try {
     const failed = await write(res, response);
