@@ -432,6 +432,36 @@ describe('the local door, logging what fails under it', () => {
     expect(log.lines()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'request failed', requestId, error: expect.objectContaining({ name: 'TypeError' }) })]);
   });
 
+  it('still ends a streamed body (its cleanup books the call), when its headers cannot be written', async () => {
+    // Prepare: a stream whose headers node:http refuses, over an upstream that runs until the client's signal aborts.
+    let cleaned = false;
+    const { url, close } = await serveStream(async function* () {}, {
+      logger: log.logger,
+      handle: async (req) => ({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream', 'x-broken': 'a\nb' },
+        body: (async function* () {
+          try {
+            yield Buffer.from('data: first\n\n');
+            await new Promise((resolve) => req.signal!.addEventListener('abort', resolve));
+          } finally {
+            cleaned = true;
+          }
+        })(),
+      }),
+    });
+
+    // Act
+    const got = await fetchRaw(url).catch((err: NodeJS.ErrnoException) => err.code);
+    await new Promise((r) => setTimeout(r, 50));
+    await close();
+
+    // Assess
+    expect(got).toBe('ECONNRESET');
+    expect(cleaned).toBe(true);
+    expect(log.lines()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'response could not be written' })]);
+  });
+
   it('cuts the client off and logs it, rather than crash the process, when the response cannot be written', async () => {
     // Prepare: headers node:http refuses (a line break in a value).
     let requestId: string | undefined;

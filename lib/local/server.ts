@@ -86,7 +86,16 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
     res.end(body);
     return undefined;
   }
-  res.writeHead(status, headers);
+  try {
+    res.writeHead(status, headers);
+  } catch (err) {
+    // node:http refused the headers. The client is cut off (its signal aborts, which cuts the
+    // upstream short) and the body read to its end, nowhere: a stream's books close only once it
+    // has been read, so one never started would leave its call unrecorded.
+    res.destroy();
+    await discard(body);
+    throw err;
+  }
   // A plain loop rather than stream.pipeline(): pipeline builds (and aborts) an AbortController
   // per call, whose DOMException costs more than the rest of a streamed request's handling.
   const chunks = body[Symbol.asyncIterator]();
@@ -122,6 +131,15 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
     else if (!res.destroyed) res.end();
   }
   return failed;
+}
+
+/** Reads a body the client will not get to its end; its throw, if it throws, comes after the failure being reported. */
+async function discard(body: AsyncIterable<Uint8Array>): Promise<void> {
+  try {
+    for await (const _ of body);
+  } catch {
+    // The client is already cut off, and the door is reporting why.
+  }
 }
 
 /** Sends the headers of a stream whose first chunk has not come (cleared once it has: nothing was written before). */
