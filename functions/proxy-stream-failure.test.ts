@@ -145,6 +145,28 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     expect(unhandled).toEqual([]);
   });
 
+  it.each([
+    ['streamed', true],
+    ['whole', false],
+  ] as const)('has a %s answer\'s record in the table before the handler settles, when the response stream fails only as it ends, after the body has closed', async (_name, streamed) => {
+    // Prepare: every write taken, the end refused (the runtime's connection broke after the last chunk).
+    paced.reply({ kind: 'text', text: 'one' });
+    const error = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    const stream = new RecordingStream();
+    stream._final = (done: (err?: Error) => void) => setTimeout(done, 20, error);
+    const before = (await rows()).length;
+
+    // Act
+    const settled = await handler(chat(streamed), stream, context(60_000)).then(() => undefined, (e: unknown) => e);
+    const atSettle = (await rows()).slice(before);
+
+    // Assess
+    expect(settled).toBe(error);
+    expect(stream.body).toContain('one');
+    expect(atSettle).toEqual([expect.objectContaining({ requestId: 'lambda-req-1', stream: streamed, status: 200 })]);
+    expect(unhandled).toEqual([]);
+  });
+
   it('has a whole answer\'s record in the table before the handler settles, when the response stream fails on its one write', async () => {
     // Prepare
     paced.reply({ kind: 'text', text: 'short' });
