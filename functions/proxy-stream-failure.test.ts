@@ -183,6 +183,22 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     expect(unhandled).toEqual([]);
   });
 
+  it('fails the invocation with the response stream\'s error, and logs the drain\'s by request id, when the drain itself fails', async () => {
+    // Prepare: writes after the answer that fail (a bucket refusing an audit record, say).
+    paced.reply({ kind: 'text', text: 'short' });
+    const failing: Gateway = { ...gateway, drain: async () => Promise.reject(new Error('audit bucket refused the write')) };
+    const stream = new BreakingStream(1, 'write fails');
+
+    // Act
+    const error = await (createProxyHandler(() => failing, log.logger) as unknown as StreamHandler)(chat(false), stream, context(60_000)).then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(error).toBe(stream.error);
+    expect(log.lines).toContainEqual({ level: 'error', message: 'writes after the answer failed', fields: { requestId: 'lambda-req-1', error: expect.objectContaining({ message: 'audit bucket refused the write' }) } });
+    expect(unhandled).toEqual([]);
+    await gateway.drain();
+  });
+
   it('answers a 500 in OpenAI\'s shape, logs the failure by request id, and drains, when the gateway itself throws', async () => {
     // Prepare: a gateway that breaks its contract (`handle` never throws) after it has booked the call.
     const handle = gateway.handle.bind(gateway);

@@ -206,7 +206,11 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
   });
 }
 
-/** Drains the gateway's writes, if it could be built at all (a config that fails at cold start leaves none). */
+/**
+ * Drains the gateway's writes, if it could be built at all (a config that fails at cold start
+ * leaves none), on an invocation that fails anyway: a failing drain is logged, and the
+ * invocation's own error stays the one the runtime reports.
+ */
 async function drainIfBuilt(gateway: () => Gateway, context: Context, log: GatewayLogger): Promise<void> {
   let built: Gateway;
   try {
@@ -214,7 +218,11 @@ async function drainIfBuilt(gateway: () => Gateway, context: Context, log: Gatew
   } catch {
     return;
   }
-  await drainWithin(built, context, log);
+  try {
+    await drainWithin(built, context, log);
+  } catch (err) {
+    log.error('writes after the answer failed', { requestId: context.awsRequestId, error: err as Error });
+  }
 }
 
 function ignore(): void {}
