@@ -9,9 +9,8 @@ import { DynamoSpendStore } from '../lib/store/spend';
 import { DynamoUsageSink, listUsage } from '../lib/store/usage';
 import { startTestTable } from '../test/dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
-import { BreakingStream, RecordingStream, functionUrlEvent as event, lambdaContext as context, type StreamHandler } from '../test/lambda';
+import { BreakingStream, RecordingStream, functionUrlEvent as event, lambdaContext as context, runningLambdaContext, type StreamHandler } from '../test/lambda';
 import { createProxyHandler } from './proxy';
-import type { Context } from 'aws-lambda';
 import { GatewayError } from '../lib/http/errors';
 import { TransferAborted } from '../lib/http/transfer-aborted';
 
@@ -245,7 +244,7 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     const before = (await rows()).length;
     const started = Date.now();
     // The door's deadline 300 ms in (time enough for the upstream's stream to start on a busy machine), middy's timeout 1,795 ms in.
-    const running = { awsRequestId: `lambda-timeout-${where}`, getRemainingTimeInMillis: () => 1_800 - (Date.now() - started) } as unknown as Context;
+    const running = runningLambdaContext(1_800, `lambda-timeout-${where}`);
 
     // Act
     const error = await (createProxyHandler(() => stuck, log.logger) as unknown as StreamHandler)(chat(true), stream, running).then(() => undefined, (e: unknown) => e);
@@ -278,8 +277,7 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
         };
       },
     };
-    const started = Date.now();
-    const running = { awsRequestId: 'lambda-timeout-audio', getRemainingTimeInMillis: () => 100 - (Date.now() - started) } as unknown as Context;
+    const running = runningLambdaContext(100, 'lambda-timeout-audio');
 
     // Act
     const error = await (createProxyHandler(() => stuck, log.logger) as unknown as StreamHandler)(chat(false), new RecordingStream(), running).then(() => undefined, (e: unknown) => e);
