@@ -9,8 +9,12 @@ import { DynamoSpendStore } from '../lib/store/spend';
 import { DynamoUsageSink, listUsage } from '../lib/store/usage';
 import { startTestTable } from '../test/dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
-import { BreakingStream, RecordingStream, functionUrlEvent as event, lambdaContext as context, type StreamHandler } from '../test/lambda';
+import { BreakingStream, RecordingStream, functionUrlEvent as event, lambdaContext as context, runningLambdaContext, type StreamHandler } from '../test/lambda';
 import { createProxyHandler } from './proxy';
+import { GatewayError } from '../lib/http/errors';
+import { TransferAborted } from '../lib/http/transfer-aborted';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Each log call the door and the gateway made: level, message, fields. */
 function recordingLogger() {
@@ -120,6 +124,48 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     expect(unhandled).toEqual([]);
   });
 
+  it('books a streamed chat answer as the client gone, in the table before the handler settles, when the response stream broke before the answer began', async () => {
+    // Prepare: the runtime's request aborted while the gateway was still working (before any write).
+    paced.reply({ kind: 'text', text: ANSWER });
+    const stream = new RecordingStream();
+    const error = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    stream.on('error', () => undefined);
+    stream.destroy(error);
+    const before = (await rows()).length;
+
+    // Act
+    const settled = await handler(chat(true), stream, context(60_000)).then(() => undefined, (e: unknown) => e);
+    const atSettle = (await rows()).slice(before);
+
+    // Assess
+    expect(settled).toBeDefined();
+    expect(stream.writes).toEqual([]);
+    expect(atSettle).toEqual([expect.objectContaining({ requestId: 'lambda-req-1', stream: true, outcome: 'aborted' })]);
+    expect(unhandled).toEqual([]);
+  });
+
+  it.each([
+    ['streamed', true],
+    ['whole', false],
+  ] as const)('has a %s answer\'s record in the table before the handler settles, when the response stream fails only as it ends, after the body has closed', async (_name, streamed) => {
+    // Prepare: every write taken, the end refused (the runtime's connection broke after the last chunk).
+    paced.reply({ kind: 'text', text: 'one' });
+    const error = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    const stream = new RecordingStream();
+    stream._final = (done: (err?: Error) => void) => setTimeout(done, 20, error);
+    const before = (await rows()).length;
+
+    // Act
+    const settled = await handler(chat(streamed), stream, context(60_000)).then(() => undefined, (e: unknown) => e);
+    const atSettle = (await rows()).slice(before);
+
+    // Assess
+    expect(settled).toBe(error);
+    expect(stream.body).toContain('one');
+    expect(atSettle).toEqual([expect.objectContaining({ requestId: 'lambda-req-1', stream: streamed, status: 200 })]);
+    expect(unhandled).toEqual([]);
+  });
+
   it('has a whole answer\'s record in the table before the handler settles, when the response stream fails on its one write', async () => {
     // Prepare
     paced.reply({ kind: 'text', text: 'short' });
@@ -134,6 +180,22 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     expect(error).toBe(stream.error);
     expect(atSettle).toEqual([expect.objectContaining({ requestId: 'lambda-req-1', stream: false, status: 200, outcome: 'ok', costMicros: expect.any(Number) })]);
     expect(unhandled).toEqual([]);
+  });
+
+  it('fails the invocation with the response stream\'s error, and logs the drain\'s by request id, when the drain itself fails', async () => {
+    // Prepare: writes after the answer that fail (a bucket refusing an audit record, say).
+    paced.reply({ kind: 'text', text: 'short' });
+    const failing: Gateway = { ...gateway, drain: async () => Promise.reject(new Error('audit bucket refused the write')) };
+    const stream = new BreakingStream(1, 'write fails');
+
+    // Act
+    const error = await (createProxyHandler(() => failing, log.logger) as unknown as StreamHandler)(chat(false), stream, context(60_000)).then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(error).toBe(stream.error);
+    expect(log.lines).toContainEqual({ level: 'error', message: 'writes after the answer failed', fields: { requestId: 'lambda-req-1', error: expect.objectContaining({ message: 'audit bucket refused the write' }) } });
+    expect(unhandled).toEqual([]);
+    await gateway.drain();
   });
 
   it('answers a 500 in OpenAI\'s shape, logs the failure by request id, and drains, when the gateway itself throws', async () => {
@@ -158,10 +220,75 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
 
     // Assess: a stack never reaches the client.
     expect(stream.prelude).toEqual({ statusCode: 500, headers: { 'content-type': 'application/json', 'x-request-id': 'lambda-req-1' } });
-    expect(JSON.parse(stream.body)).toEqual({ error: { message: 'internal error', type: 'server_error', param: null, code: null } });
+    expect(JSON.parse(stream.body)).toEqual({ error: { message: 'The gateway failed to handle this request.', type: 'server_error', param: null, code: null } });
     expect(log.lines).toContainEqual({ level: 'error', message: 'request failed', fields: { requestId: 'lambda-req-1', error: expect.objectContaining({ name: 'TypeError' }) } });
     expect(drained).toBe(1);
   });
+  it.each([
+    ['before the gateway has called the upstream (a slow key lookup)', 'before'],
+    ['after the upstream\'s stream has started (its body not yet read)', 'after'],
+  ] as const)('books the call once, when middy\'s own timeout (5 ms before the end) fails the invocation while the gateway is stuck %s', async (_name, where) => {
+    // Prepare: a gateway stuck past the whole invocation, deaf to its signal; a clock that runs.
+    paced.reply({ kind: 'text', text: ANSWER });
+    const STUCK_MS = 1_900;
+    const stuck: Gateway = {
+      ...gateway,
+      handle: async (req) => {
+        if (where === 'before') await sleep(STUCK_MS);
+        const res = await gateway.handle(req);
+        if (where === 'after') await sleep(STUCK_MS);
+        return res;
+      },
+    };
+    const stream = new RecordingStream();
+    const before = (await rows()).length;
+    const started = Date.now();
+    // The door's deadline 300 ms in (time enough for the upstream's stream to start on a busy machine), middy's timeout 1,795 ms in.
+    const running = runningLambdaContext(1_800, `lambda-timeout-${where}`);
+
+    // Act
+    const error = await (createProxyHandler(() => stuck, log.logger) as unknown as StreamHandler)(chat(true), stream, running).then(() => undefined, (e: unknown) => e);
+    // The instance runs again later (the next invocation): what was stuck finishes then, and that invocation drains.
+    await sleep(STUCK_MS + 300 - (Date.now() - started));
+    await gateway.drain();
+    const written = (await rows()).slice(before);
+
+    // Assess: middy's error is the invocation's; the call has exactly one record, booked to the deadline.
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    expect(stream.writes).toEqual([]);
+    expect(written).toEqual([expect.objectContaining({ requestId: `lambda-timeout-${where}` })]);
+    expect(written[0]).toMatchObject(where === 'before' ? { status: 504 } : { status: 200, outcome: 'interrupted', errorCode: 'deadline_exceeded' });
+    expect(unhandled).toEqual([]);
+  });
+
+  it('does not crash, nor log a broken contract, when raw audio handed over after middy\'s own timeout throws TransferAborted as it is read to its end', async () => {
+    // Prepare: raw audio cut off (its pipeline has booked and logged it), handed over after middy gave up.
+    const stuck: Gateway = {
+      ...gateway,
+      handle: async (req) => {
+        await sleep(150);
+        return {
+          status: 200,
+          headers: { 'content-type': 'audio/mpeg', 'x-request-id': req.requestId },
+          body: (async function* () {
+            yield Buffer.from('ID3');
+            throw new TransferAborted(new GatewayError('upstream_timeout', 'The request ran out of time before the upstream provider finished.', { code: 'deadline_exceeded' }));
+          })(),
+        };
+      },
+    };
+    const running = runningLambdaContext(100, 'lambda-timeout-audio');
+
+    // Act
+    const error = await (createProxyHandler(() => stuck, log.logger) as unknown as StreamHandler)(chat(false), new RecordingStream(), running).then(() => undefined, (e: unknown) => e);
+    await sleep(300);
+
+    // Assess: an unhandled 'error' event would have failed this test (jest reports it as the test's).
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    expect(unhandled).toEqual([]);
+    expect(log.lines.filter((l) => l.message === 'streamed body failed')).toEqual([]);
+  });
+
   it('sends the status and headers of a streamed answer that has no chunks, in one zero-length write', async () => {
     // Prepare: a gateway whose stream has nothing to say (Lambda sends the prelude only with a write).
     const empty: Gateway = {

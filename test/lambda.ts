@@ -64,6 +64,12 @@ export function functionUrlEvent(body: object, headers: Record<string, string>, 
 
 export const lambdaContext = (remainingMs: number) => ({ awsRequestId: 'lambda-req-1', getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
 
+/** A context whose remaining time runs down from `remainingMs` as the clock does, as Lambda's does: for tests of middy's own timeout. */
+export function runningLambdaContext(remainingMs: number, awsRequestId: string): Context {
+  const started = Date.now();
+  return { awsRequestId, getRemainingTimeInMillis: () => remainingMs - (Date.now() - started) } as unknown as Context;
+}
+
 /** middy's streamified handler takes (event, responseStream, context) once awslambda has wrapped it. */
 export type StreamHandler = (event: APIGatewayProxyEventV2, stream: Writable, context: Context) => Promise<void>;
 

@@ -428,28 +428,45 @@ describe('the local door, logging what fails under it', () => {
     await close();
 
     // Assess: neither the message nor a stack reaches the client.
-    expect(got).toMatchObject({ status: 500, ended: true, text: '{"error":{"message":"internal error","type":"server_error","param":null,"code":null}}' });
+    expect(got).toMatchObject({ status: 500, ended: true, text: '{"error":{"message":"The gateway failed to handle this request.","type":"server_error","param":null,"code":null}}' });
     expect(log.lines()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'request failed', requestId, error: expect.objectContaining({ name: 'TypeError' }) })]);
   });
 
-  it('cuts the client off and logs it, rather than crash the process, when the response cannot be written', async () => {
-    // Prepare: headers node:http refuses (a line break in a value).
+  it.each([
+    ['a whole answer', 'whole'],
+    ['a stream, still read to its end (its cleanup books the call)', 'stream'],
+  ] as const)('cuts the client off and logs it, rather than crash the process, when the response cannot be written: %s', async (_name, kind) => {
+    // Prepare: headers node:http refuses (a line break in a value); the stream's upstream runs until the client's signal aborts.
     let requestId: string | undefined;
+    let cleaned = false;
+    const stream = (signal: AbortSignal) =>
+      (async function* () {
+        try {
+          yield Buffer.from('data: first\n\n');
+          await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        } finally {
+          cleaned = true;
+        }
+      })();
     const { url, close } = await serveStream(async function* () {}, {
       logger: log.logger,
       handle: async (req) => {
         requestId = req.requestId;
-        return { status: 200, headers: { 'content-type': 'application/json', 'x-broken': 'a\nb' }, body: '{}' };
+        return kind === 'whole'
+          ? { status: 200, headers: { 'content-type': 'application/json', 'x-broken': 'a\nb' }, body: '{}' }
+          : { status: 200, headers: { 'content-type': 'text/event-stream', 'x-broken': 'a\nb' }, body: stream(req.signal!) };
       },
     });
 
     // Act
     const got = await fetchRaw(url).catch((err: NodeJS.ErrnoException) => err.code);
+    await new Promise((r) => setTimeout(r, 50));
     await close();
 
     // Assess: node:http's TypeError comes from outside jest's realm, which Powertools' `instanceof
     // Error` does not see as one (it logs its own fields only); in a plain process it logs name and message.
     expect(got).toBe('ECONNRESET');
+    expect(cleaned).toBe(kind === 'stream');
     expect(log.lines()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'response could not be written', requestId, error: expect.objectContaining({ code: 'ERR_INVALID_CHAR' }) })]);
   });
 });

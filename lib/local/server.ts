@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { AdminApi } from '../admin/api';
 import type { Gateway } from '../gateway';
+import { doorInternalError } from '../http/door-error';
 import { TransferAborted } from '../http/transfer-aborted';
 import { isStreamBody, type GatewayRequest, type GatewayResponse } from '../http/types';
 import type { GatewayLogger } from '../observe/logger';
@@ -21,9 +22,6 @@ export function createLocalServer(options: LocalServerOptions): Server {
   });
   return server;
 }
-
-/** What the door answers when the gateway or the admin API threw, which their contract says they never do. */
-const INTERNAL_ERROR = '{"error":{"message":"internal error","type":"server_error","param":null,"code":null}}';
 
 const NO_QUERY = new URLSearchParams();
 
@@ -67,7 +65,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin
   } catch (err) {
     // The pipeline turns every failure into a response; this is the last line of defence.
     logger.error('request failed', { requestId: request.requestId, error: err as Error });
-    response = { status: 500, headers: { 'content-type': 'application/json', 'x-request-id': request.requestId }, body: INTERNAL_ERROR };
+    response = doorInternalError(request.requestId);
   }
   try {
     const failed = await write(res, response);
@@ -88,7 +86,16 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
     res.end(body);
     return undefined;
   }
-  res.writeHead(status, headers);
+  try {
+    res.writeHead(status, headers);
+  } catch (err) {
+    // node:http refused the headers. The client is cut off (its signal aborts, which cuts the
+    // upstream short) and the body read to its end, nowhere: a stream's books close only once it
+    // has been read, so one never started would leave its call unrecorded.
+    res.destroy();
+    await discard(body);
+    throw err;
+  }
   // A plain loop rather than stream.pipeline(): pipeline builds (and aborts) an AbortController
   // per call, whose DOMException costs more than the rest of a streamed request's handling.
   const chunks = body[Symbol.asyncIterator]();
@@ -124,6 +131,15 @@ async function write(res: ServerResponse, { status, headers, body }: GatewayResp
     else if (!res.destroyed) res.end();
   }
   return failed;
+}
+
+/** Reads a body the client will not get to its end; its throw, if it throws, comes after the failure being reported. */
+async function discard(body: AsyncIterable<Uint8Array>): Promise<void> {
+  try {
+    for await (const _ of body);
+  } catch {
+    // The client is already cut off, and the door is reporting why.
+  }
 }
 
 /** Sends the headers of a stream whose first chunk has not come (cleared once it has: nothing was written before). */
