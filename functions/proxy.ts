@@ -25,6 +25,7 @@ import { requestFromFunctionUrlEvent, timeLeftMs } from './http-event';
 import { EndUserBudgetAlerts } from '../lib/alerts/end-users';
 import { SnsNotifier } from '../lib/alerts/sns';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { loggableError } from '../lib/observe/loggable-error';
 
 const logger = createLogger();
 
@@ -103,7 +104,7 @@ function toReadable(body: ResponseBody, door: DoorSignal, requestId: string, dra
     },
     threw(err) {
       // Only raw audio cut off throws on purpose; any other throw breaks the in-band promise of `GatewayResponse.body`.
-      if (!(err instanceof TransferAborted)) log.error('streamed body failed', { requestId, error: err as Error });
+      if (!(err instanceof TransferAborted)) log.error('streamed body failed', { requestId, error: loggableError(err) });
     },
     beforeEarlyEnd: drain,
   });
@@ -178,7 +179,7 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
     } catch (err) {
       // The pipeline turns every failure into a response; this is the last line of defence, answered
       // so that the invocation still ends through `requestEnd` and its drain.
-      log.error('request failed', { requestId: context.awsRequestId, error: err as Error });
+      log.error('request failed', { requestId: context.awsRequestId, error: loggableError(err) });
       res = doorInternalError(context.awsRequestId);
     }
     const body = toReadable(res.body, door, context.awsRequestId, () => drainOnce(invocation, context), log);

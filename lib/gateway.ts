@@ -44,6 +44,7 @@ import { compileSets } from './guardrails/sets';
 import type { StoredHomeStore } from './store/stored-homes';
 import { storedObjectCall, storedObjectOperations } from './pipeline/stored-responses';
 import { createConversation } from './pipeline/conversation-create';
+import { loggableError } from './observe/loggable-error';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -237,7 +238,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         return res;
       } catch (err) {
         const error = asGatewayError(err);
-        if (error.kind === 'internal') logger.error('request failed', { requestId: req.requestId, error: err as Error });
+        if (error.kind === 'internal') logger.error('request failed', { requestId: req.requestId, error: loggableError(err) });
         ctx.status = error.status;
         ctx.errorCode = error.code;
         ctx.errorDetail = error.detail;

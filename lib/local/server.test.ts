@@ -432,6 +432,24 @@ describe('the local door, logging what fails under it', () => {
     expect(log.lines()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'request failed', requestId, error: expect.objectContaining({ name: 'TypeError' }) })]);
   });
 
+  it('logs a JSON error the gateway throws without the text it quotes (a prompt or an answer)', async () => {
+    // Prepare
+    const { url, close } = await serveStream(async function* () {}, {
+      logger: log.logger,
+      handle: async (req) => JSON.parse(`${req.method} my secret prompt`) as never,
+    });
+
+    // Act
+    const got = await fetchRaw(url, PROMPT);
+    await close();
+
+    // Assess
+    expect(got).toMatchObject({ status: 500, ended: true });
+    const [line] = log.lines();
+    expect(line).toMatchObject({ level: 'ERROR', message: 'request failed', error: { name: 'SyntaxError', message: "Unexpected token 'P' (the text is not logged) is not valid JSON" } });
+    expect(JSON.stringify(log.lines())).not.toContain('secret');
+  });
+
   it.each([
     ['a whole answer', 'whole'],
     ['a stream, still read to its end (its cleanup books the call)', 'stream'],

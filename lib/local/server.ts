@@ -7,6 +7,7 @@ import { doorInternalError } from '../http/door-error';
 import { TransferAborted } from '../http/transfer-aborted';
 import { isStreamBody, type GatewayRequest, type GatewayResponse } from '../http/types';
 import type { GatewayLogger } from '../observe/logger';
+import { loggableError } from '../observe/loggable-error';
 
 interface LocalServerOptions {
   gateway: Gateway;
@@ -64,17 +65,17 @@ async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin
     response = request.path.startsWith('/admin/') || request.path === '/admin' ? await admin.handle(request) : await gateway.handle(request);
   } catch (err) {
     // The pipeline turns every failure into a response; this is the last line of defence.
-    logger.error('request failed', { requestId: request.requestId, error: err as Error });
+    logger.error('request failed', { requestId: request.requestId, error: loggableError(err) });
     response = doorInternalError(request.requestId);
   }
   try {
     const failed = await write(res, response);
     // Only raw audio cut off throws on purpose (its pipeline has logged it); any other throw breaks the in-band promise of `GatewayResponse.body`.
-    if (failed !== undefined && !(failed instanceof TransferAborted)) logger.error('streamed body failed', { requestId: request.requestId, error: failed as Error });
+    if (failed !== undefined && !(failed instanceof TransferAborted)) logger.error('streamed body failed', { requestId: request.requestId, error: loggableError(failed) });
   } catch (err) {
     // node:http refused the response (a header it cannot send) or a body's cleanup threw: the
     // client is cut off rather than left waiting, and the process is not brought down.
-    logger.error('response could not be written', { requestId: request.requestId, error: err as Error });
+    logger.error('response could not be written', { requestId: request.requestId, error: loggableError(err) });
     res.destroy();
   }
 }
