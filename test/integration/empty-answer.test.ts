@@ -101,6 +101,14 @@ const SURFACES: [string, () => Promise<{ answered: unknown; requestId: string | 
     expect.any(String),
   ],
   [
+    'responses',
+    async () => {
+      const { data, response } = await client.responses.create({ model: 'chat', input: 'Say hi.', store: false }).withResponse();
+      return { answered: data.output_text, requestId: response.headers.get('x-request-id') };
+    },
+    expect.any(String),
+  ],
+  [
     'moderations',
     async () => {
       const { data, response } = await client.moderations.create({ model: 'moderate', input: 'a kind sentence' }).withResponse();
