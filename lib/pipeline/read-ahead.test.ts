@@ -77,7 +77,8 @@ describe('isEmptyJson', () => {
     ['a JSON answer with nothing in it', 200, 'application/json', '', true],
     ['a JSON answer of blanks only', 200, 'application/json; charset=utf-8', ' \r\n\t', true],
     ['an answer of a JSON subtype with nothing in it', 200, 'application/problem+json', '', true],
-    ['an answer with no content type and nothing in it (a proxy\'s bare 200)', 200, undefined, '', true],
+    // A translated attempt's stand-in (`ANSWERED`, its answer read already) is one: it must pass.
+    ['an answer with no content type and nothing in it', 200, undefined, '', false],
     ['a JSON answer', 200, 'application/json', '{"id":"chatcmpl-1"}', false],
     ['a JSON answer led by blanks', 200, 'application/json', '\n{}', false],
     ['an empty text answer (the transcription of silence may be one)', 200, 'text/plain', '', false],

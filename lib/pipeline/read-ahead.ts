@@ -50,9 +50,8 @@ export async function readAhead(res: UpstreamResponse, providerId: string): Prom
 const BLANK = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
 /**
- * Whether a success is a JSON answer with nothing in it: its content type JSON (or absent, as a
- * bare proxy's 200 comes), its body empty or blank, and its status one that has a body (not 204,
- * 205). Text answers may be empty (the transcription of silence). A real answer's first byte
+ * Whether a success is a JSON answer with nothing in it: its content type JSON, its body empty or
+ * blank, and its status one that has a body (not 204, 205). Text answers may be empty (the transcription of silence). A real answer's first byte
  * is `{` or `[`, so on the hot path the look costs one byte.
  *
  * @example
@@ -64,7 +63,8 @@ export function isEmptyJson(status: number, headers: UpstreamResponse['headers']
   for (const byte of bytes) if (!BLANK.has(byte)) return false;
   if (status === 204 || status === 205) return false;
   const type = headers['content-type'];
-  return type === undefined || isJsonType(String(type));
+  // Untyped is not JSON: a translated attempt's stand-in answer (`ANSWERED`, read already) is an empty untyped 200.
+  return type !== undefined && isJsonType(String(type));
 }
 
 /** `application/json`, with parameters or not, and its structured-suffix kin (`application/problem+json`). */
