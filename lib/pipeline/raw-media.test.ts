@@ -236,7 +236,8 @@ describe('firstAudioInHand', () => {
 
   it.each([
     ['breaks off before its first chunk', [], new Error('other side closed'), { kind: 'upstream_unavailable', status: 502, code: 'upstream_interrupted', detail: 'other side closed' }],
-    ['falls silent past its idle timeout before its first chunk', [], Object.assign(new Error('Body Timeout Error'), { code: 'UND_ERR_BODY_TIMEOUT' }), { status: 502, code: 'upstream_interrupted', detail: 'Body Timeout Error' }],
+    // The body fails with the upstream's timeout (`createUpstreamClient` makes the idle timeout one): it stays that, a 504.
+    ['falls silent past its idle timeout before its first chunk', [], new GatewayError('upstream_timeout', 'The upstream provider stopped sending.', { code: 'upstream_timeout' }), { kind: 'upstream_timeout', status: 504, code: 'upstream_timeout' }],
     ['ends before its first chunk', [], undefined, { kind: 'upstream_error', status: 502, code: 'upstream_bad_response', message: 'The upstream provider "openai" answered with no audio.' }],
   ])('throws a failure of the account (5xx: the attempt fails over) when the audio %s', async (_what, chunks, failure, expected) => {
     // Prepare

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const direct = () => answer().body.bytes();
   const ahead = async () => {
     const res = answer();
-    return (readsWhole(res.headers, ctx) ? await readAhead(res) : res).body.bytes();
+    return (readsWhole(res.headers, ctx) ? await readAhead(res, 'openai') : res).body.bytes();
   };
   for (const [name, run] of [['bytes() where written', direct], ['read ahead', ahead], ['bytes() where written', direct], ['read ahead', ahead]] as const) {
     console.log(`${name.padEnd(22)} ${(await nsPerCall(run)).toFixed(0)} ns/answer (median of 11 rounds of ${N})`);

@@ -1,12 +1,13 @@
 import { answerTooLarge } from '../upstream/event-bound';
 import type { UpstreamResponse } from '../upstream/http';
-import { readAhead, readsWhole } from './read-ahead';
+import { GatewayError } from '../http/errors';
+import { isEmptyJson, readAhead, readsWhole } from './read-ahead';
 
 /** An upstream answer whose whole read gives `bytes`, or fails with `failure`. */
-function answerOf(bytes: string, failure?: Error): UpstreamResponse {
+function answerOf(bytes: string, failure?: Error, contentType = 'application/json'): UpstreamResponse {
   return {
     status: 200,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': contentType },
     body: {
       async *[Symbol.asyncIterator]() {
         throw new Error('read whole, not chunk by chunk');
@@ -43,7 +44,7 @@ describe('readAhead', () => {
     const json = '{"id":"chatcmpl-1","choices":[]}';
 
     // Act
-    const held = await readAhead(answerOf(json));
+    const held = await readAhead(answerOf(json), 'openai');
     const chunks: Buffer[] = [];
     for await (const chunk of held.body) chunks.push(chunk);
 
@@ -62,11 +63,47 @@ describe('readAhead', () => {
     const brokeOff = new Error('other side closed');
 
     // Act
-    const refused = await readAhead(answerOf('', tooLarge)).catch((e: unknown) => e);
-    const broken = await readAhead(answerOf('', brokeOff)).catch((e: unknown) => e);
+    const refused = await readAhead(answerOf('', tooLarge), 'openai').catch((e: unknown) => e);
+    const broken = await readAhead(answerOf('', brokeOff), 'openai').catch((e: unknown) => e);
 
     // Assess
     expect(refused).toBe(tooLarge);
     expect(broken).toBe(brokeOff);
+  });
+});
+
+describe('isEmptyJson', () => {
+  it.each([
+    ['a JSON answer with nothing in it', 200, 'application/json', '', true],
+    ['a JSON answer of blanks only', 200, 'application/json; charset=utf-8', ' \r\n\t', true],
+    ['an answer of a JSON subtype with nothing in it', 200, 'application/problem+json', '', true],
+    // A translated attempt's stand-in (`ANSWERED`, its answer read already) is one: it must pass.
+    ['an answer with no content type and nothing in it', 200, undefined, '', false],
+    ['a JSON answer', 200, 'application/json', '{"id":"chatcmpl-1"}', false],
+    ['a JSON answer led by blanks', 200, 'application/json', '\n{}', false],
+    ['an empty text answer (the transcription of silence may be one)', 200, 'text/plain', '', false],
+    ['a 204 No Content', 204, undefined, '', false],
+    ['a 205 Reset Content', 205, 'application/json', '', false],
+  ])('%s: %s %s', (_name, status, contentType, body, empty) => {
+    expect(isEmptyJson(status, contentType === undefined ? {} : { 'content-type': contentType }, Buffer.from(body))).toBe(empty);
+  });
+});
+
+describe('readAhead of an empty answer', () => {
+  it('throws a failure of the account (502 upstream_bad_response: the attempt fails over) when a JSON answer comes with an empty body', async () => {
+    // Act
+    const thrown = await readAhead(answerOf(''), 'openai').catch((e: unknown) => e);
+
+    // Assess
+    expect(thrown).toBeInstanceOf(GatewayError);
+    expect(thrown).toMatchObject({ kind: 'upstream_error', status: 502, code: 'upstream_bad_response', message: 'The upstream provider "openai" answered with an empty body.' });
+  });
+
+  it('gives an empty text answer back as it came', async () => {
+    // Act
+    const held = await readAhead(answerOf('', undefined, 'text/plain; charset=utf-8'), 'openai');
+
+    // Assess
+    expect(await held.body.text()).toBe('');
   });
 });

@@ -4,6 +4,7 @@
  * reached the client (one that outgrows its bound is refused here too, and ends the request). A streamed answer is relayed as it comes and
  * cannot be taken back; it is never read ahead.
  */
+import { GatewayError } from '../http/errors';
 import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import { isRawMedia } from './raw-media';
@@ -28,15 +29,48 @@ export function readsWhole(headers: UpstreamResponse['headers'], ctx: Pick<Reque
 
 /**
  * The answer with its body read whole: the upstream's failure to give it (broken off,
- * `upstream_answer_too_large`) is thrown here. The body given back is the bytes read, served
- * however the writer asks for them.
+ * `upstream_answer_too_large`) is thrown here, and so is a JSON answer with an empty body (502
+ * `upstream_bad_response`: a broken answer, not the caller's, which passed on would reach an SDK
+ * as a 200 it cannot parse, and be booked as a call with no usage). The body given back is the
+ * bytes read, served however the writer asks for them.
  *
  * @example
- * const held = await readAhead(res); // throws if the body broke off or outgrew its bound
- * await held.body.bytes();           // the same bytes, at once
+ * const held = await readAhead(res, 'openai'); // throws if the body broke off, outgrew its bound or was empty
+ * await held.body.bytes();                     // the same bytes, at once
  */
-export async function readAhead(res: UpstreamResponse): Promise<UpstreamResponse> {
-  return { status: res.status, headers: res.headers, body: new HeldBody(await res.body.bytes()) };
+export async function readAhead(res: UpstreamResponse, providerId: string): Promise<UpstreamResponse> {
+  const bytes = await res.body.bytes();
+  if (isEmptyJson(res.status, res.headers, bytes)) {
+    throw new GatewayError('upstream_error', `The upstream provider "${providerId}" answered with an empty body.`, { code: 'upstream_bad_response' });
+  }
+  return { status: res.status, headers: res.headers, body: new HeldBody(bytes) };
+}
+
+/** JSON whitespace (RFC 8259): a body of nothing else holds no value. */
+const BLANK = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * Whether a success is a JSON answer with nothing in it: its content type JSON, its body empty or
+ * blank, and its status one that has a body (not 204, 205). Text answers may be empty (the transcription of silence). A real answer's first byte
+ * is `{` or `[`, so on the hot path the look costs one byte.
+ *
+ * @example
+ * isEmptyJson(200, { 'content-type': 'application/json' }, Buffer.alloc(0)) // true
+ * isEmptyJson(200, { 'content-type': 'text/plain' }, Buffer.alloc(0))       // false
+ */
+export function isEmptyJson(status: number, headers: UpstreamResponse['headers'], bytes: Buffer): boolean {
+  // The body first: a real answer's first byte ends the look, before any header is parsed.
+  for (const byte of bytes) if (!BLANK.has(byte)) return false;
+  if (status === 204 || status === 205) return false;
+  const type = headers['content-type'];
+  // Untyped is not JSON: a translated attempt's stand-in answer (`ANSWERED`, read already) is an empty untyped 200.
+  return type !== undefined && isJsonType(String(type));
+}
+
+/** `application/json`, with parameters or not, and its structured-suffix kin (`application/problem+json`). */
+function isJsonType(type: string): boolean {
+  const media = type.split(';', 1)[0]!.trim().toLowerCase();
+  return media === 'application/json' || media.endsWith('+json');
 }
 
 /** A body already read: its bytes as the three ways of reading an answer take them. */

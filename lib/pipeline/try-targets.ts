@@ -149,7 +149,7 @@ export async function tryTargets<Via>(
     let answer = res;
     if (readsWhole(res.headers, ctx)) {
       try {
-        answer = await readAhead(res);
+        answer = await readAhead(res, attempt.provider.id);
       } catch (err) {
         release();
         if (signal?.aborted) break;

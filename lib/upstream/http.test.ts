@@ -169,6 +169,23 @@ describe('createUpstreamClient', () => {
     expect(silent).toMatchObject({ status: 504, code: 'upstream_timeout' });
   });
 
+  it('fails the body with the socket\'s own error, not a timeout, when the upstream breaks off', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n', () => res.socket?.destroy());
+    };
+    const res = await client.send(post({ idleTimeoutMs: 5_000 }));
+    const read = (async () => {
+      for await (const _ of res.body) {
+        // the one event, then the break
+      }
+    })();
+    const failure = await read.catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).not.toBeInstanceOf(GatewayError);
+    expect((failure as Error).message).toMatch(/other side closed|terminated|socket/i);
+  });
+
   it('fails the body when the upstream goes quiet for longer than the idle timeout', async () => {
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -179,7 +196,9 @@ describe('createUpstreamClient', () => {
     const read = (async () => {
       for await (const chunk of res.body) got.push(chunk.toString());
     })();
-    await expect(read).rejects.toThrow(/timeout/i);
+    // The upstream's timeout, as one before the headers is: not the socket's error a reader would call broken off.
+    await expect(read).rejects.toBeInstanceOf(GatewayError);
+    await expect(read).rejects.toMatchObject({ status: 504, code: 'upstream_timeout', message: 'The upstream provider stopped sending.', detail: expect.stringMatching(/^127\.0\.0\.1:\d+: Body Timeout Error$/) });
     expect(got).toEqual(['data: 1\n\n']);
   });
 

@@ -63,7 +63,7 @@ export interface UpstreamClient {
 
 /**
  * undici with kept-alive connection pools per origin. Connection failures become 502, timeouts
- * before the headers 504, an abort by the caller's signal is rethrown as is. `limits` bound what
+ * (before the headers, and a body silent past its idle timeout) 504, an abort by the caller's signal is rethrown as is. `limits` bound what
  * one answer may make the gateway hold (`upstreamLimits(config.limits.maxUpstreamEventBytes)`).
  */
 export function createUpstreamClient(options: { connections?: number; limits?: UpstreamLimits } = {}): UpstreamClient {
@@ -117,7 +117,7 @@ function dispatch(agent: Agent, req: UpstreamRequest, url: Target, limits: Upstr
       },
       onError(err) {
         done();
-        if (body) body.fail(signal?.aborted ? signal.reason : err);
+        if (body) body.fail(signal?.aborted ? signal.reason : bodyFailure(err, url.host));
         else reject(upstreamFailure(err, url.host, signal));
       },
     };
@@ -172,4 +172,14 @@ export function upstreamFailure(err: unknown, host: string, signal?: AbortSignal
     return new GatewayError('upstream_timeout', 'The upstream provider stopped sending.', { code: 'upstream_timeout', detail, cause: err });
   }
   return new GatewayError('upstream_unavailable', 'Could not reach the upstream provider.', { code: 'upstream_unreachable', detail, cause: err });
+}
+
+/**
+ * A failure of the body once the headers came, as its reader gets it: a silence past the idle
+ * timeout is the upstream's timeout (504 "stopped sending", `upstreamFailure`), as it is before
+ * the headers; any other failure (a connection broken off) stays the socket's own error, for the
+ * answer's reader to call broken off (`readFailure`: 502 `upstream_interrupted`).
+ */
+function bodyFailure(err: Error, host: string): unknown {
+  return err instanceof undiciErrors.BodyTimeoutError ? upstreamFailure(err, host) : err;
 }

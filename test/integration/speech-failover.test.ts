@@ -67,8 +67,10 @@ async function recordOf(requestId: string | null | undefined): Promise<StoredUsa
   let found: StoredUsage | undefined;
   await eventually(async () => {
     await pool.gw.gateway.drain();
-    found = (await listUsage(pool.gw.table, pool.keyId, new Date().toISOString().slice(0, 10))).find((r) => r.requestId === requestId);
-    expect(found).toBeDefined();
+    const records = (await listUsage(pool.gw.table, pool.keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
+    // One call, one record, however many attempts it took.
+    expect(records).toHaveLength(1);
+    found = records[0];
   });
   return found!;
 }
@@ -137,6 +139,31 @@ describe('speech whose account gives no audio fails over to the next', () => {
     expect(calls.fake(calls.first()).unfinished).toHaveLength(1);
     expect(health.isCooling(`pool/${calls.first()}`)).toBe(true);
     expect(await recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
+  it('hangs up on the silent account and books the call aborted, with no failover and no rest, when the client leaves while the first audio is awaited', async () => {
+    // Prepare: the audio's headers, then nothing; the client gives up well before the idle timeout.
+    const calls = firstCallGets({ kind: 'hang-after-headers' });
+    const leave = new AbortController();
+    const call = client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }, { signal: leave.signal }).catch((e: unknown) => e);
+
+    // Act
+    await eventually(() => expect(pool.one.requests.length + pool.two.requests.length).toBe(1));
+    await new Promise((r) => setTimeout(r, IDLE_MS / 5));
+    leave.abort();
+    const err = await call;
+
+    // Assess: the upstream's connection is closed at once, not left to its idle timeout.
+    expect(err).toBeInstanceOf(OpenAI.APIUserAbortError);
+    await eventually(() => expect(calls.fake(calls.first()).unfinished).toHaveLength(1), IDLE_MS / 2);
+    expect(calls.fake(calls.other()).requests).toHaveLength(0);
+    expect(health.isCooling(`pool/${calls.first()}`)).toBe(false);
+    // The client left before any answer, so no x-request-id names the call: its record is the suite's only aborted one.
+    await eventually(async () => {
+      await pool.gw.gateway.drain();
+      const aborted = (await listUsage(pool.gw.table, pool.keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.outcome === 'aborted');
+      expect(aborted).toEqual([expect.objectContaining({ provider: 'pool', account: calls.first(), attempts: 1, status: 499 })]);
+    });
   });
 
   it('answers 502 when every account breaks off before any audio, each of them rested', async () => {

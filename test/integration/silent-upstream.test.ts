@@ -1,0 +1,89 @@
+import OpenAI from 'openai';
+import { AccountHealth } from '../../lib/routing/health';
+import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import { eventually } from './harness';
+import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+
+/**
+ * An upstream that sends its headers and then falls silent past `timeouts.idleMs` timed out: the
+ * README's 504 `upstream_timeout` ("stopped sending"), not the 502 of one that broke off. Nothing
+ * has reached the client while a whole answer or speech's first audio is awaited, so the silent
+ * account rests and the next is asked; the 504 is what the client gets when none is left.
+ */
+const IDLE_MS = 300;
+
+let pool: OpenAIPool;
+let client: OpenAI;
+const health = new AccountHealth();
+
+beforeAll(async () => {
+  pool = await startOpenAIPool({
+    pool: { timeouts: { headersMs: 2_000, idleMs: IDLE_MS } },
+    config: {
+      models: [
+        { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
+        { name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] },
+      ],
+      routing: { sticky: false },
+    },
+    gateway: { health },
+    key: { name: 'silent-upstream' },
+  });
+  ({ client } = pool);
+});
+afterAll(async () => pool.close());
+beforeEach(() => {
+  pool.one.reset();
+  pool.two.reset();
+  health.clear();
+  pool.one.reply({ kind: 'hang-after-headers' });
+  pool.two.reply({ kind: 'hang-after-headers' });
+});
+
+/** The one usage record of the call `requestId` as the table holds it, once written. */
+async function recordOf(requestId: string | null | undefined): Promise<StoredUsage> {
+  let found: StoredUsage | undefined;
+  await eventually(async () => {
+    await pool.gw.gateway.drain();
+    const records = (await listUsage(pool.gw.table, pool.keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
+    expect(records).toHaveLength(1);
+    found = records[0];
+  });
+  return found!;
+}
+
+describe('an upstream that falls silent after its headers, on every account', () => {
+  it.each([
+    ['a whole chat answer', () => client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }] })],
+    ['speech, before its first audio', () => client.audio.speech.create({ model: 'tts', voice: 'alloy', input: 'Nothing will be said.' })],
+  ])('%s: answers 504 upstream_timeout once each account had its idle timeout, each rested', async (_what, call) => {
+    // Act
+    const start = performance.now();
+    const err = (await call().catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const tookMs = performance.now() - start;
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err).toMatchObject({ status: 504, code: 'upstream_timeout', message: '504 The upstream provider stopped sending.' });
+    expect(tookMs).toBeGreaterThanOrEqual(2 * IDLE_MS - 40);
+    expect(health.isCooling('pool/one')).toBe(true);
+    expect(health.isCooling('pool/two')).toBe(true);
+    expect(await recordOf(err.requestID)).toMatchObject({ attempts: 2, status: 504, errorCode: 'upstream_timeout' });
+  });
+
+  it('ends a stream that fell silent with an in-band error that says the upstream stopped sending, booked interrupted with upstream_timeout', async () => {
+    // Act
+    const { data: stream, response } = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }], stream: true }).withResponse();
+    const failure = await (async () => {
+      for await (const _ of stream) {
+        // nothing comes
+      }
+    })().catch((e: unknown) => e);
+
+    // Assess: a stream has started; no failover, no rest.
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect((failure as Error).message).toMatch(/stopped sending/);
+    expect(pool.one.requests.length + pool.two.requests.length).toBe(1);
+    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ attempts: 1, status: 200, outcome: 'interrupted', errorCode: 'upstream_timeout' });
+  });
+});
