@@ -1,9 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { AccountHealth } from '../../lib/routing/health';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
-import { defaultReply, type FakeOpenAI, type Reply } from '../fakes/openai';
-import { eventually } from './harness';
+import type { Reply } from '../fakes/openai';
 import { startOpenAIPool, type OpenAIPool } from './pool-rig';
 
 /**
@@ -41,38 +39,6 @@ beforeEach(() => {
   pool.two.reset();
   health.clear();
 });
-
-type AccountId = 'one' | 'two';
-
-/** Gives the first call of the case, on whichever account the pool tries first, the empty answer; every later call the usual one. Says which account that was. */
-function firstCallEmpty(): { first: () => AccountId; other: () => AccountId; fake: (id: AccountId) => FakeOpenAI } {
-  let first: AccountId | undefined;
-  const fakes = { one: pool.one, two: pool.two };
-  for (const id of ['one', 'two'] as const) {
-    fakes[id].reply((req) => {
-      if (first !== undefined) return defaultReply(req);
-      first = id;
-      return EMPTY;
-    });
-  }
-  const firstId = (): AccountId => {
-    if (first === undefined) throw new Error('no call came');
-    return first;
-  };
-  return { first: firstId, other: () => (firstId() === 'one' ? 'two' : 'one'), fake: (id) => fakes[id] };
-}
-
-/** The one usage record of the call `requestId` as the table holds it, once written. */
-async function recordOf(requestId: string | null | undefined): Promise<StoredUsage> {
-  let found: StoredUsage | undefined;
-  await eventually(async () => {
-    await pool.gw.gateway.drain();
-    const records = (await listUsage(pool.gw.table, pool.keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
-    expect(records).toHaveLength(1);
-    found = records[0];
-  });
-  return found!;
-}
 
 /** Each surface's call through `openai`, and what of its answer shows it is the real one; its x-request-id. */
 const SURFACES: [string, () => Promise<{ answered: unknown; requestId: string | null }>, unknown][] = [
@@ -121,7 +87,7 @@ const SURFACES: [string, () => Promise<{ answered: unknown; requestId: string | 
 describe('a whole answer that is an empty 200', () => {
   it.each(SURFACES)('%s: fails over to the other account, whose answer the client gets, and rests the empty one', async (_surface, call, expected) => {
     // Prepare
-    const calls = firstCallEmpty();
+    const calls = pool.firstCallGets(EMPTY);
 
     // Act
     const { answered, requestId } = await call();
@@ -132,7 +98,7 @@ describe('a whole answer that is an empty 200', () => {
     expect(calls.fake(calls.other()).requests).toHaveLength(1);
     expect(health.isCooling(`pool/${calls.first()}`)).toBe(true);
     expect(health.isCooling(`pool/${calls.other()}`)).toBe(false);
-    expect(await recordOf(requestId)).toMatchObject({ provider: 'pool', account: calls.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(await pool.recordOf(requestId)).toMatchObject({ provider: 'pool', account: calls.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
   it.each(SURFACES)('%s: answers 502 upstream_bad_response in OpenAI\'s shape when every account answers empty, each rested', async (_surface, call) => {
@@ -148,7 +114,7 @@ describe('a whole answer that is an empty 200', () => {
     expect(err).toMatchObject({ status: 502, code: 'upstream_bad_response', type: 'api_error', message: expect.stringContaining('answered with an empty body') });
     expect(health.isCooling('pool/one')).toBe(true);
     expect(health.isCooling('pool/two')).toBe(true);
-    expect(await recordOf(err.requestID)).toMatchObject({ attempts: 2, status: 502, errorCode: 'upstream_bad_response' });
+    expect(await pool.recordOf(err.requestID)).toMatchObject({ attempts: 2, status: 502, errorCode: 'upstream_bad_response' });
   });
 
   it('answers Anthropic\'s Messages API a 502 in Anthropic\'s shape, not a parse error, when every account answers empty', async () => {

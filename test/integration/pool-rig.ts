@@ -3,8 +3,9 @@ import { parseConfig } from '../../lib/config/load';
 import type { GatewayConfigInput } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway, type LocalGatewayOptions } from '../../lib/local/start';
-import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '../fakes/openai';
-import { createGatewayKey } from './harness';
+import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import { defaultReply, startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions, type Reply } from '../fakes/openai';
+import { createGatewayKey, eventually } from './harness';
 import { ADMIN } from './instances';
 
 type OpenAIProviderInput = Extract<NonNullable<GatewayConfigInput['providers']>[number], { type: 'openai' }>;
@@ -20,7 +21,23 @@ export interface OpenAIPool {
   keyId: string;
   /** The official OpenAI client with the key; no retries, so each call is one attempt. */
   client: OpenAI;
+  /** The one usage record of the call `requestId` (its answer's `x-request-id`) as the table holds it, once written: one call, one record, however many attempts it took. */
+  recordOf(requestId: string | null | undefined): Promise<StoredUsage>;
+  /**
+   * Gives the next call, on whichever account the pool tries first (its order is weighted at
+   * random), `reply`, and every later call the usual answer; says which account that was.
+   */
+  firstCallGets(reply: Reply): FirstCall;
   close(): Promise<void>;
+}
+
+export type PoolAccount = 'one' | 'two';
+
+/** Which account got the first call of a case (`OpenAIPool.firstCallGets`), and the other. */
+export interface FirstCall {
+  first(): PoolAccount;
+  other(): PoolAccount;
+  fake(id: PoolAccount): FakeOpenAI;
 }
 
 /**
@@ -55,6 +72,7 @@ export async function startOpenAIPool(options: {
   const config = parseConfig({ ...options.config, providers: [{ ...options.pool, id: 'pool', type: 'openai', accounts }] });
   const gw = await startLocalGateway({ ...options.gateway, config, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
   const { id: keyId, key } = await createGatewayKey(gw.url, ADMIN, options.key);
+  const fakes = { one, two };
   return {
     one,
     two,
@@ -62,6 +80,31 @@ export async function startOpenAIPool(options: {
     key,
     keyId,
     client: new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }),
+    async recordOf(requestId) {
+      let found: StoredUsage | undefined;
+      await eventually(async () => {
+        await gw.gateway.drain();
+        const records = (await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
+        expect(records).toHaveLength(1);
+        found = records[0];
+      });
+      return found!;
+    },
+    firstCallGets(reply) {
+      let first: PoolAccount | undefined;
+      for (const id of ['one', 'two'] as const) {
+        fakes[id].reply((req) => {
+          if (first !== undefined) return defaultReply(req);
+          first = id;
+          return reply;
+        });
+      }
+      const firstId = (): PoolAccount => {
+        if (first === undefined) throw new Error('no call came');
+        return first;
+      };
+      return { first: firstId, other: () => (firstId() === 'one' ? 'two' : 'one'), fake: (id) => fakes[id] };
+    },
     async close() {
       await gw.close();
       await one.close();

@@ -1,7 +1,5 @@
 import OpenAI from 'openai';
 import { AccountHealth } from '../../lib/routing/health';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
-import { eventually } from './harness';
 import { startOpenAIPool, type OpenAIPool } from './pool-rig';
 
 /**
@@ -40,18 +38,6 @@ beforeEach(() => {
   pool.two.reply({ kind: 'hang-after-headers' });
 });
 
-/** The one usage record of the call `requestId` as the table holds it, once written. */
-async function recordOf(requestId: string | null | undefined): Promise<StoredUsage> {
-  let found: StoredUsage | undefined;
-  await eventually(async () => {
-    await pool.gw.gateway.drain();
-    const records = (await listUsage(pool.gw.table, pool.keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
-    expect(records).toHaveLength(1);
-    found = records[0];
-  });
-  return found!;
-}
-
 describe('an upstream that falls silent after its headers, on every account', () => {
   it.each([
     ['a whole chat answer', () => client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }] })],
@@ -68,7 +54,7 @@ describe('an upstream that falls silent after its headers, on every account', ()
     expect(tookMs).toBeGreaterThanOrEqual(2 * IDLE_MS - 40);
     expect(health.isCooling('pool/one')).toBe(true);
     expect(health.isCooling('pool/two')).toBe(true);
-    expect(await recordOf(err.requestID)).toMatchObject({ attempts: 2, status: 504, errorCode: 'upstream_timeout' });
+    expect(await pool.recordOf(err.requestID)).toMatchObject({ attempts: 2, status: 504, errorCode: 'upstream_timeout' });
   });
 
   it('ends a stream that fell silent with an in-band error that says the upstream stopped sending, booked interrupted with upstream_timeout', async () => {
@@ -84,6 +70,6 @@ describe('an upstream that falls silent after its headers, on every account', ()
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect((failure as Error).message).toMatch(/stopped sending/);
     expect(pool.one.requests.length + pool.two.requests.length).toBe(1);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ attempts: 1, status: 200, outcome: 'interrupted', errorCode: 'upstream_timeout' });
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ attempts: 1, status: 200, outcome: 'interrupted', errorCode: 'upstream_timeout' });
   });
 });

@@ -1,7 +1,6 @@
 import OpenAI from 'openai';
 import { AccountHealth } from '../../lib/routing/health';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
-import { defaultReply, type FakeOpenAI, type Reply } from '../fakes/openai';
+import { listUsage } from '../../lib/store/usage';
 import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../fakes/openai-media-wire';
 import { eventually } from './harness';
 import { startOpenAIPool, type OpenAIPool } from './pool-rig';
@@ -42,39 +41,6 @@ beforeEach(() => {
   health.clear();
 });
 
-type AccountId = 'one' | 'two';
-
-/** Gives the first call of the suite's case, on whichever account the pool tries first, `reply`; every later call the usual audio. Says which account that was. */
-function firstCallGets(reply: Reply): { first: () => AccountId; other: () => AccountId; fake: (id: AccountId) => FakeOpenAI } {
-  let first: AccountId | undefined;
-  const fakes = { one: pool.one, two: pool.two };
-  for (const id of ['one', 'two'] as const) {
-    fakes[id].reply((req) => {
-      if (first !== undefined) return defaultReply(req);
-      first = id;
-      return reply;
-    });
-  }
-  const firstId = (): AccountId => {
-    if (first === undefined) throw new Error('no call came');
-    return first;
-  };
-  return { first: firstId, other: () => (firstId() === 'one' ? 'two' : 'one'), fake: (id) => fakes[id] };
-}
-
-/** The usage record of the call `requestId` (its answer's `x-request-id`) as the table holds it, once written. */
-async function recordOf(requestId: string | null | undefined): Promise<StoredUsage> {
-  let found: StoredUsage | undefined;
-  await eventually(async () => {
-    await pool.gw.gateway.drain();
-    const records = (await listUsage(pool.gw.table, pool.keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
-    // One call, one record, however many attempts it took.
-    expect(records).toHaveLength(1);
-    found = records[0];
-  });
-  return found!;
-}
-
 /** Each chunk the client read and when (ms since `start`). */
 async function timedChunks(res: Response, start: number): Promise<{ at: number; bytes: Buffer }[]> {
   const reader = res.body!.getReader();
@@ -89,7 +55,7 @@ async function timedChunks(res: Response, start: number): Promise<{ at: number; 
 describe('speech whose account gives no audio fails over to the next', () => {
   it('hands the client the whole audio of the other account when the first breaks off before its first chunk, and rests the one that broke off', async () => {
     // Prepare: the audio's headers, then the connection closes.
-    const calls = firstCallGets({ kind: 'drop', afterChunks: 0 });
+    const calls = pool.firstCallGets({ kind: 'drop', afterChunks: 0 });
 
     // Act
     const start = performance.now();
@@ -105,12 +71,12 @@ describe('speech whose account gives no audio fails over to the next', () => {
     expect(calls.fake(calls.other()).requests).toHaveLength(1);
     expect(health.isCooling(`pool/${calls.first()}`)).toBe(true);
     expect(health.isCooling(`pool/${calls.other()}`)).toBe(false);
-    expect(await recordOf(res.headers.get('x-request-id'))).toMatchObject({ provider: 'pool', account: calls.other(), attempts: 2, status: 200, outcome: 'ok', ttftMs: expect.any(Number), costMicros: 15_000 });
+    expect(await pool.recordOf(res.headers.get('x-request-id'))).toMatchObject({ provider: 'pool', account: calls.other(), attempts: 2, status: 200, outcome: 'ok', ttftMs: expect.any(Number), costMicros: 15_000 });
   });
 
   it('fails over from an account that answers 200 with no audio at all, rather than passing the silence on', async () => {
     // Prepare: a 200 in audio's content type whose body ends at once.
-    const calls = firstCallGets({ kind: 'raw', status: 200, headers: { 'content-type': 'audio/mpeg' }, body: [] });
+    const calls = pool.firstCallGets({ kind: 'raw', status: 200, headers: { 'content-type': 'audio/mpeg' }, body: [] });
 
     // Act
     const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
@@ -120,12 +86,12 @@ describe('speech whose account gives no audio fails over to the next', () => {
     expect(audio).toEqual(fakeSpeech(INPUT));
     expect(health.isCooling(`pool/${calls.first()}`)).toBe(true);
     expect(health.isCooling(`pool/${calls.other()}`)).toBe(false);
-    expect(await recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(await pool.recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
   it('fails over from an account that falls silent after its headers, once the idle timeout has passed, and hangs up on it', async () => {
     // Prepare
-    const calls = firstCallGets({ kind: 'hang-after-headers' });
+    const calls = pool.firstCallGets({ kind: 'hang-after-headers' });
 
     // Act
     const start = performance.now();
@@ -138,12 +104,12 @@ describe('speech whose account gives no audio fails over to the next', () => {
     expect(tookMs).toBeGreaterThanOrEqual(IDLE_MS - 20);
     expect(calls.fake(calls.first()).unfinished).toHaveLength(1);
     expect(health.isCooling(`pool/${calls.first()}`)).toBe(true);
-    expect(await recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(await pool.recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
   it('hangs up on the silent account and books the call aborted, with no failover and no rest, when the client leaves while the first audio is awaited', async () => {
     // Prepare: the audio's headers, then nothing; the client gives up well before the idle timeout.
-    const calls = firstCallGets({ kind: 'hang-after-headers' });
+    const calls = pool.firstCallGets({ kind: 'hang-after-headers' });
     const leave = new AbortController();
     const call = client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }, { signal: leave.signal }).catch((e: unknown) => e);
 
@@ -179,12 +145,12 @@ describe('speech whose account gives no audio fails over to the next', () => {
     expect(err).toMatchObject({ status: 502, code: 'upstream_interrupted' });
     expect(health.isCooling('pool/one')).toBe(true);
     expect(health.isCooling('pool/two')).toBe(true);
-    expect(await recordOf(err.requestID)).toMatchObject({ attempts: 2, status: 502, errorCode: 'upstream_interrupted' });
+    expect(await pool.recordOf(err.requestID)).toMatchObject({ attempts: 2, status: 502, errorCode: 'upstream_interrupted' });
   });
 
   it('still fails the client\'s download, with no failover and no rest, when the account breaks off after audio went', async () => {
     // Prepare
-    const calls = firstCallGets({ kind: 'drop', afterChunks: 2 });
+    const calls = pool.firstCallGets({ kind: 'drop', afterChunks: 2 });
 
     // Act
     const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
@@ -203,6 +169,6 @@ describe('speech whose account gives no audio fails over to the next', () => {
     expect(Buffer.concat(relayed)).toEqual(Buffer.concat(speechPieces(fakeSpeech(INPUT)).slice(0, 2)));
     expect(calls.fake(calls.other()).requests).toHaveLength(0);
     expect(health.isCooling(`pool/${calls.first()}`)).toBe(false);
-    expect(await recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.first(), attempts: 1, status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+    expect(await pool.recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.first(), attempts: 1, status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted' });
   });
 });
