@@ -23,12 +23,12 @@
  * Prints, per kind, the p50 of the time to the response headers and to the first body byte, and
  * the gateway's overhead over direct for each. Loopback only; stops by itself.
  */
-import { request, Agent, type IncomingMessage, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { request, Agent, type IncomingMessage } from 'node:http';
 import { parseConfig } from '../lib/config/load';
 import { silentLogger } from '../lib/observe/logger';
 import { startLocalGateway } from '../lib/local/start';
 import { startFakeOpenAI } from '../test/fakes/openai';
+import { firstWrites } from './first-writes';
 import { claudeCodeBody, percentile } from './load';
 
 const N = Number(process.env.N ?? 500);
@@ -39,27 +39,6 @@ const ADMIN_TOKEN = 'bench-admin-token-first-byte';
 interface Timing {
   headers: number;
   firstByte: number;
-}
-
-/** Times from each request's arrival at `server` to the first write on its socket. */
-function firstWrites(server: Server): number[] {
-  const times: number[] = [];
-  let arrived: number | undefined;
-  // Bench-only: the socket's one write path (`_writeGeneric` serves write and writev), wrapped once per connection.
-  type Writable = Socket & { _writeGeneric: (...args: unknown[]) => unknown; firstByteWrapped?: true };
-  server.prependListener('request', (req: IncomingMessage) => {
-    arrived = performance.now();
-    const socket = req.socket as Writable;
-    if (socket.firstByteWrapped) return;
-    socket.firstByteWrapped = true;
-    const write = socket._writeGeneric;
-    socket._writeGeneric = function firstByteWrite(this: Writable, ...args: unknown[]) {
-      if (arrived !== undefined) times.push(performance.now() - arrived);
-      arrived = undefined;
-      return write.apply(this, args);
-    };
-  });
-  return times;
 }
 
 /** One POST; resolves with the times to the headers and to the first body byte once the body has ended. */

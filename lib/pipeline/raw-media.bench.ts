@@ -14,13 +14,14 @@
  *
  *   npx tsx lib/pipeline/raw-media.bench.ts      N (calls per kind and round, default 10), ROUNDS (default 3)
  */
-import { Agent, request, type IncomingMessage, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import { parseConfig } from '../config/load';
 import { startLocalGateway } from '../local/start';
 import { silentLogger } from '../observe/logger';
 import type { UpstreamResponse } from '../upstream/http';
 import { UpstreamBody } from '../upstream/response-body';
+import { firstWrites } from '../../bench/first-writes';
+import { percentile } from '../../bench/load';
 import { startFakeOpenAI } from '../../test/fakes/openai';
 import { firstAudioInHand } from './raw-media';
 
@@ -44,29 +45,6 @@ function firstByteMs(agent: Agent, url: URL, key: string): Promise<number> {
     req.end(SPEECH);
   });
 }
-
-/** Times from each request's arrival at `server` to the first write on its socket (as `bench/first-byte.ts`). */
-function firstWrites(server: Server): number[] {
-  const times: number[] = [];
-  let arrived: number | undefined;
-  // Bench-only: the socket's one write path (`_writeGeneric` serves write and writev), wrapped once per connection.
-  type Writable = Socket & { _writeGeneric: (...args: unknown[]) => unknown; firstByteWrapped?: true };
-  server.prependListener('request', (req: IncomingMessage) => {
-    arrived = performance.now();
-    const socket = req.socket as Writable;
-    if (socket.firstByteWrapped) return;
-    socket.firstByteWrapped = true;
-    const write = socket._writeGeneric;
-    socket._writeGeneric = function firstByteWrite(this: Writable, ...args: unknown[]) {
-      if (arrived !== undefined) times.push(performance.now() - arrived);
-      arrived = undefined;
-      return write.apply(this, args);
-    };
-  });
-  return times;
-}
-
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 
 async function firstBytes(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
