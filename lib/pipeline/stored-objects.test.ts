@@ -70,7 +70,7 @@ describe('continuationOf', () => {
     const first = await continuationOf(call({ previous_response_id: 'resp_1' }), deps);
     const again = await continuationOf(call({ previous_response_id: 'resp_1' }, caller('key_2', 'team_a')), deps);
 
-    expect([first?.home, first?.owner]).toEqual([{ providerId: 'pool', accountId: 'two', owner: 'team_a' }, 'team_a']);
+    expect([first?.home, first?.owner]).toEqual([{ providerId: 'pool', accountId: 'two', owner: 'team_a', model: 'gpt-4o' }, 'team_a']);
     expect(again?.home).toEqual(first?.home);
     expect(homes.reads).toBe(1);
   });

@@ -89,7 +89,7 @@ async function homeInTable(id: string, rememberedOwnerless: boolean, table: Stor
   const stored = await table.read(id);
   const homes = deps.load.homes;
   if (stored) {
-    homes.remember(id, stored.providerId, stored.accountId, stored.owner);
+    homes.remember(id, stored.providerId, stored.accountId, stored.owner, stored.model || undefined);
     return homes.homeOf(id) ?? stored;
   }
   if (rememberedOwnerless && homes.noHomeRead(id, sentAt, deps.config.routing.ownerlessAfterSeconds * 1000)) {
@@ -109,7 +109,7 @@ async function homeInTable(id: string, rememberedOwnerless: boolean, table: Stor
 export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: StoredCall, deps: ProxyDeps): void {
   // Not a real provider's id (an upstream that ignored it accepted it): kept nowhere, and an item over DynamoDB's 2 KB key would fail its whole batch.
   if (ref.id.length > MAX_STORED_ID_CHARS) return;
-  deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner);
+  deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner, call.model);
   const home: StoredHome = { ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() };
   // A response made in a conversation is kept as long as it (no 30-day TTL at OpenAI), and so is its home.
   if (ref.kind === 'response' && call.body.conversation != null) home.untilDeleted = true;

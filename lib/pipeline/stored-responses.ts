@@ -87,16 +87,13 @@ export function unknownResponse(id: string, detail?: string): GatewayError {
 /** OpenAI's 404 for a stored object it does not hold, by kind (`unknownResponse`; a conversation's is `notFoundAnswer`'s). */
 export const unknownObject = (ref: StoredRef, detail?: string): GatewayError => (ref.kind === 'response' ? unknownResponse(ref.id, detail) : notFoundAnswer(ref, detail));
 
-/** A stored object's home as these routes need it: the account, its owner and model when known. */
-type FoundHome = Home & { model?: string };
-
 /**
  * The home of a stored object: the table's item (one consistent read: these routes are rare, and
  * the item carries the model for the usage record), none when the table holds the id as the other
  * kind (a response's id on a conversation's route: this instance's memory, which knows no kinds,
  * would send it to the account); else this instance's memory.
  */
-async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<FoundHome | undefined> {
+async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<Home | undefined> {
   const stored = await deps.storedHomes?.read(ref.id);
   if (stored) return stored.ref.kind === ref.kind ? stored : undefined;
   return deps.load.homes.homeOf(ref.id);

@@ -204,6 +204,23 @@ describe('ResponseHomes', () => {
     expect([homes.homeOf('resp_3')?.owner, homes.homeOf('resp_4')?.owner]).toEqual(['team_b', 'team_c']);
   });
 
+  it.each([
+    ['the same account, owner and model', ['openai', 'a', 'team_a', 'gpt-4o'], ['openai', 'a', 'team_a', 'gpt-4o'], true],
+    ['another model', ['openai', 'a', 'team_a', 'gpt-4o'], ['openai', 'a', 'team_a', 'gpt-4o-mini'], false],
+    ['no model and a model', ['openai', 'a', 'team_a', undefined], ['openai', 'a', 'team_a', 'gpt-4o'], false],
+    ['no owner and an owner', ['openai', 'a', undefined, 'gpt-4o'], ['openai', 'a', 'team_a', 'gpt-4o'], false],
+    ['another account', ['openai', 'a', 'team_a', 'gpt-4o'], ['openai', 'b', 'team_a', 'gpt-4o'], false],
+  ] as const)('keeps the model each object was made with, sharing a home object only for the same account, owner and model: %s', (_, [p1, a1, o1, m1], [p2, a2, o2, m2], shared) => {
+    const homes = new ResponseHomes();
+
+    homes.remember('resp_1', p1, a1, o1, m1);
+    homes.remember('resp_2', p2, a2, o2, m2);
+
+    expect([homes.homeOf('resp_1')?.model, homes.homeOf('resp_2')?.model]).toEqual([m1, m2]);
+    expect([homes.homeOf('resp_1')?.owner, homes.homeOf('resp_2')?.owner]).toEqual([o1, o2]);
+    expect(homes.homeOf('resp_1') === homes.homeOf('resp_2')).toBe(shared);
+  });
+
   it('shares one home object per account, so an entry costs only its id', () => {
     const homes = new ResponseHomes();
     homes.remember('resp_1', 'openai', 'a');
