@@ -70,7 +70,7 @@ describe('continuationOf', () => {
     const first = await continuationOf(call({ previous_response_id: 'resp_1' }), deps);
     const again = await continuationOf(call({ previous_response_id: 'resp_1' }, caller('key_2', 'team_a')), deps);
 
-    expect([first?.home, first?.owner]).toEqual([{ providerId: 'pool', accountId: 'two', owner: 'team_a', model: 'gpt-4o' }, 'team_a']);
+    expect([first?.home, first?.owner]).toEqual([{ providerId: 'pool', accountId: 'two', owner: 'team_a', model: 'gpt-4o', kind: 'response' }, 'team_a']);
     expect(again?.home).toEqual(first?.home);
     expect(homes.reads).toBe(1);
   });
@@ -107,6 +107,22 @@ describe('continuationOf', () => {
 
     expect(refused).toMatchObject({ status: 404, message: "Conversation with id 'conv_1' not found." });
     expect(own?.owner).toBe('key_1');
+  });
+
+  it.each<[string, Record<string, unknown>, StoredRef['kind'], 'table' | 'memory', { status: number; message: string }]>([
+    ["a response's id as the conversation, from the table", { conversation: 'resp_1' }, 'response', 'table', { status: 404, message: "Conversation with id 'resp_1' not found." }],
+    ["a response's id as the conversation, from memory", { conversation: { id: 'resp_1' } }, 'response', 'memory', { status: 404, message: "Conversation with id 'resp_1' not found." }],
+    ["a conversation's id as the previous response, from the table", { previous_response_id: 'resp_1' }, 'conversation', 'table', { status: 400, message: "Previous response with id 'resp_1' not found." }],
+    ["a conversation's id as the previous response, from memory", { previous_response_id: 'resp_1' }, 'conversation', 'memory', { status: 400, message: "Previous response with id 'resp_1' not found." }],
+  ])("refuses %s with the field's not-found, even for its owner", async (_name, body, kind, where, expected) => {
+    const deps = depsWith(new CountingHomes(where === 'table' ? { resp_1: stored('resp_1', 'team_a', kind) } : {}));
+    if (where === 'memory') deps.load.homes.remember('resp_1', 'pool', 'two', 'team_a', 'gpt-4o', kind);
+
+    const refused = await continuationOf(call(body), deps)!.catch((e: unknown) => e);
+
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect(refused).toMatchObject(expected);
+    expect(deps.load.homes.homeOf('resp_1')?.kind).toBe(kind);
   });
 
   it("leaves an id the table does not know to the pool: a response whose owner nothing proves, a conversation the caller's from its first use", async () => {

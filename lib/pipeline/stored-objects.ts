@@ -68,6 +68,8 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
     const rememberedOwnerless = home !== undefined;
     home = await homes.readOnce(ref.id, () => homeInTable(ref.id, rememberedOwnerless, deps.storedHomes!, deps));
   }
+  // An object of the other kind is not this call's to follow: a conversation call naming a response would make it a conversation, its caller's, here and in the table (its home losing its 30-day TTL).
+  if (home?.kind !== undefined && home.kind !== ref.kind) throw notFoundAnswer(ref, `the id is a stored ${home.kind}, not a ${ref.kind}`);
   // Only responses are remembered with no owner (a conversation is its first caller's): a conversation call naming one would make it the caller's, here and in the table.
   if (ref.kind === 'conversation' && home && home.owner === undefined) throw notFoundAnswer(ref, 'the id is a stored response with no known owner, not a conversation');
   if (home && !mayUse(home, caller)) throw notFoundAnswer(ref, `the stored ${ref.kind} belongs to ${home.owner}, not to the caller (${caller})`);
@@ -89,8 +91,8 @@ async function homeInTable(id: string, rememberedOwnerless: boolean, table: Stor
   const stored = await table.read(id);
   const homes = deps.load.homes;
   if (stored) {
-    homes.remember(id, stored.providerId, stored.accountId, stored.owner, stored.model || undefined);
-    return homes.homeOf(id) ?? stored;
+    homes.remember(id, stored.providerId, stored.accountId, stored.owner, stored.model || undefined, stored.ref.kind);
+    return homes.homeOf(id) ?? { ...stored, kind: stored.ref.kind };
   }
   if (rememberedOwnerless && homes.noHomeRead(id, sentAt, deps.config.routing.ownerlessAfterSeconds * 1000)) {
     deps.logger.info('stored response settled as anyone\'s: the table has no owner for it', { storedId: id });
@@ -109,7 +111,7 @@ async function homeInTable(id: string, rememberedOwnerless: boolean, table: Stor
 export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: StoredCall, deps: ProxyDeps): void {
   // Not a real provider's id (an upstream that ignored it accepted it): kept nowhere, and an item over DynamoDB's 2 KB key would fail its whole batch.
   if (ref.id.length > MAX_STORED_ID_CHARS) return;
-  deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner, call.model);
+  deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner, call.model, ref.kind);
   const home: StoredHome = { ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() };
   // A response made in a conversation is kept as long as it (no 30-day TTL at OpenAI), and so is its home.
   if (ref.kind === 'response' && call.body.conversation != null) home.untilDeleted = true;

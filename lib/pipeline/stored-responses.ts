@@ -89,14 +89,14 @@ export const unknownObject = (ref: StoredRef, detail?: string): GatewayError => 
 
 /**
  * The home of a stored object: the table's item (one consistent read: these routes are rare, and
- * the item carries the model for the usage record), none when the table holds the id as the other
- * kind (a response's id on a conversation's route: this instance's memory, which knows no kinds,
- * would send it to the account); else this instance's memory.
+ * the item carries the model for the usage record), else this instance's memory; none when either
+ * holds the id as the other kind (a response's id on a conversation's route).
  */
 async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<Home | undefined> {
   const stored = await deps.storedHomes?.read(ref.id);
   if (stored) return stored.ref.kind === ref.kind ? stored : undefined;
-  return deps.load.homes.homeOf(ref.id);
+  const remembered = deps.load.homes.homeOf(ref.id);
+  return remembered?.kind === undefined || remembered.kind === ref.kind ? remembered : undefined;
 }
 
 /**

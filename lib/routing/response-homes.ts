@@ -55,6 +55,8 @@ export interface Home {
   owner?: string;
   /** The model name the call that made it (or first built on it here) asked for: the id routes' usage records name it. */
   model?: string;
+  /** What the object is, when known: a call of the other kind naming its id is refused, not sent to its account. */
+  kind?: StoredRef['kind'];
 }
 
 /**
@@ -198,19 +200,19 @@ export function ownerlessWatch(watch: OwnerlessWatch | undefined, madeAt: number
  * instance does both without a read. A response found by asking the pool, with no owner, is
  * watched (`ownerlessWatch`): the table is read on each continuation until that settles, one read
  * at a time (`readOnce`). Bounded by `MAX_RESPONSE_HOMES` (and so are the watches), the least
- * recently used forgotten first. Homes are shared objects, one per account, owner and model, so an
- * entry costs its id and a map slot.
+ * recently used forgotten first. Homes are shared objects, one per kind, account, owner and model, so
+ * an entry costs its id and a map slot.
  *
  * @example
  * const homes = new ResponseHomes();
- * homes.remember('resp_1', 'openai', 'b', 'team_a', 'gpt-4o');
- * homes.homeOf('resp_1'); // { providerId: 'openai', accountId: 'b', owner: 'team_a', model: 'gpt-4o' }
+ * homes.remember('resp_1', 'openai', 'b', 'team_a', 'gpt-4o', 'response');
+ * homes.homeOf('resp_1'); // { providerId: 'openai', accountId: 'b', owner: 'team_a', model: 'gpt-4o', kind: 'response' }
  * homes.homeOf('resp_2'); // undefined
  */
 export class ResponseHomes {
   /** By stored object's id, its account. */
   readonly #homes: RecentlyUsed<string, Home>;
-  /** One `Home` per account, owner and model, shared by its entries. */
+  /** One `Home` per kind, account, owner and model, shared by its entries. */
   readonly #accounts = new Map<string, Home>();
   /** By stored response remembered with no owner, where the table's check of it stands (`ownerlessWatch`). */
   readonly #watches: RecentlyUsed<string, OwnerlessWatch>;
@@ -223,20 +225,20 @@ export class ResponseHomes {
   }
 
   /**
-   * Notes that the account holds the stored object (a response or conversation id), whose it is
-   * and the model it was made with when known, unless its id is longer than `MAX_STORED_ID_CHARS`.
+   * Notes that the account holds the stored object (a response or conversation id), whose it is,
+   * the model it was made with and its kind when known, unless its id is longer than `MAX_STORED_ID_CHARS`.
    */
-  remember(id: string, providerId: string, accountId: string, owner?: string, model?: string): void {
+  remember(id: string, providerId: string, accountId: string, owner?: string, model?: string, kind?: StoredRef['kind']): void {
     // Not a real provider's id: its continuation asks the accounts in turn, as on a cold instance.
     if (id.length > MAX_STORED_ID_CHARS) return;
-    // Owners and models are few per account, so the shared homes stay few. NUL is in no configured id or model name, nor in a key's or team's id.
-    const base = `${providerId}\0${accountId}\0${model ?? ''}`;
+    // Owners and models are few per account (and kinds two), so the shared homes stay few. NUL is in no configured id or model name, nor in a key's or team's id.
+    const base = `${kind ?? ''}\0${providerId}\0${accountId}\0${model ?? ''}`;
     const ref = owner === undefined ? base : `${base}\0${owner}`;
     let home = this.#accounts.get(ref);
     if (!home) {
       // Bounded like the entries: accounts times owners stays small, but a gateway of many thousand keys must not grow it for ever.
       if (this.#accounts.size >= this.max) this.#accounts.clear();
-      this.#accounts.set(ref, (home = Object.freeze(homeOf(providerId, accountId, owner, model))));
+      this.#accounts.set(ref, (home = Object.freeze(homeOf(providerId, accountId, owner, model, kind))));
     }
     this.#homes.set(id, home);
     // Its owner is known now: nothing to watch. (A response made, the common case, finds no watch to drop.)
@@ -298,9 +300,10 @@ export class ResponseHomes {
 }
 
 /** A home with only the fields known: an absent owner means anyone's (`mayUse`), so it is left out, not undefined. */
-function homeOf(providerId: string, accountId: string, owner: string | undefined, model: string | undefined): Home {
+function homeOf(providerId: string, accountId: string, owner: string | undefined, model: string | undefined, kind: StoredRef['kind'] | undefined): Home {
   const home: Home = { providerId, accountId };
   if (owner !== undefined) home.owner = owner;
   if (model) home.model = model;
+  if (kind !== undefined) home.kind = kind;
   return home;
 }

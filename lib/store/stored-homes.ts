@@ -6,8 +6,8 @@ import { TABLE_SHAPE, storedHomeKey } from './table';
 /** How long a stored object's home is kept: OpenAI keeps a stored response 30 days. */
 export const STORED_HOME_DAYS = 30;
 
-/** A stored Responses object's home as the table keeps it: the account, the owner, and who made it when. */
-export interface StoredHome extends Required<Home> {
+/** A stored Responses object's home as the table keeps it: the account, the owner, and who made it when (its kind is its `ref`'s). */
+export interface StoredHome extends Required<Omit<Home, 'kind'>> {
   ref: StoredRef;
   /** The key whose call made it (or, for a conversation, last built on it): for the operator, not the owner check. */
   keyId: string;

@@ -233,6 +233,34 @@ describe('conversations through the gateway', () => {
     expect(since(before)).toEqual(only('one', 0));
   });
 
+  it.each(['a', 'b'] as const)("refuses a Responses call naming a response's id as its conversation, or a conversation's as its previous response, with that field's not-found, asking no upstream and leaving each home its kind (instance %s)", async (side) => {
+    // Prepare: both made on A; B knows them from the table alone.
+    const conversation = await clients.a.mine.conversations.create();
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Hi' });
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const errors = await Promise.all([
+      failure(clients[side].mine.responses.create({ model: MODEL, input: 'More', conversation: made.id })),
+      failure(clients[side].mine.responses.create({ model: MODEL, input: 'More', conversation: { id: made.id } })),
+      failure(clients[side].mine.responses.create({ model: MODEL, input: 'More', previous_response_id: conversation.id })),
+    ]);
+    await instances.drain();
+
+    // Assess
+    expect(errors.map((e) => [(e as { status?: number }).status, (e as { message?: string }).message])).toEqual([
+      [404, `404 Conversation with id '${made.id}' not found.`],
+      [404, `404 Conversation with id '${made.id}' not found.`],
+      [400, `400 Previous response with id '${conversation.id}' not found.`],
+    ]);
+    expect(since(before)).toEqual(only('one', 0));
+    expect(await homes.read(made.id)).toMatchObject({ ref: { kind: 'response', id: made.id }, owner: teamId });
+    expect(await homes.read(conversation.id)).toMatchObject({ ref: { kind: 'conversation', id: conversation.id }, owner: teamId });
+    const item = await instances.gateways[0]!.table.client.send(new GetItemCommand({ TableName: instances.gateways[0]!.table.tableName, Key: { PK: { S: storedHomeKey(made.id).PK }, SK: { S: storedHomeKey(made.id).SK } }, ConsistentRead: true }));
+    expect(item.Item?.ttl?.N).toBeDefined();
+  });
+
   it("passes an account's refusal of a body on as OpenAI's error, with its status, code and param, in one usage record", async () => {
     // Prepare
     const conversation = await clients.a.mine.conversations.create();
