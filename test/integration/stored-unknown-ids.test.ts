@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { TableRef } from '../../lib/store/dynamo';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
-import { storedHomeKey } from '../../lib/store/table';
+import { beforeTableCalls, countStoredReads, STORED_PREFIX } from '../dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
 import { POOL_ACCOUNTS as ACCOUNTS, type PoolAccount as AccountId, openingAwayFrom as awayFrom } from './stored-pool';
@@ -233,36 +233,6 @@ describe('stored responses the table does not know', () => {
     expect(elsewhere).toEqual(['Echo: More (turn 2)', 'Echo: More (turn 2)', 'Echo: More (turn 2)']);
   });
 });
-
-/**
- * Runs `meddle` before each `command` call the table's client makes from now on (its input's key's
- * PK given, for a GetItem) until `stop`: it may count, wait or throw.
- */
-function beforeTableCalls(table: TableRef, command: string, meddle: (pk: string | undefined) => unknown): { stop(): void } {
-  const name = `meddle-${Math.random()}`;
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === command) await meddle((args.input as { Key?: { PK?: { S?: string } } }).Key?.PK?.S);
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  return { stop: () => void table.client.middlewareStack.remove(name) };
-}
-
-const STORED_PREFIX = storedHomeKey('').PK;
-
-/** Counts the table's reads of stored objects' homes (GetItem of a `STORED#` key) through this client from now on, keys' and others' reads apart. */
-function countStoredReads(table: TableRef): { readonly count: number; stop(): void } {
-  let count = 0;
-  const { stop } = beforeTableCalls(table, 'GetItemCommand', (pk) => pk?.startsWith(STORED_PREFIX) && count++);
-  return {
-    get count() {
-      return count;
-    },
-    stop,
-  };
-}
 
 /** Delays the table's reads of stored objects' homes through this client by `ms` until `stop`. */
 const slowStoredReads = (table: TableRef, ms: number) =>
