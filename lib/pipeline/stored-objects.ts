@@ -5,6 +5,7 @@ import { MAX_STORED_ID_CHARS, mayUse, ownerOf, storedRefOf, type Home, type Stor
 import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
 import type { ProxyDeps } from './deps';
 import { passthroughFor } from './passthrough';
+import { whyAborted } from './signal';
 import type { Continuation } from './try-targets';
 
 /** What of an admitted call (`AdmittedCall`) its stored objects need. */
@@ -46,17 +47,18 @@ export const bothStoredRefs = (): GatewayError =>
  * the account found is remembered with no owner, and later continuations of it read the table
  * again (its maker's write may have been on its way) until a read `routing.ownerlessAfterSeconds`
  * after the first still finds none (`ownerlessWatch`): then none reads. Continuations of one id
- * at once share one read (`ResponseHomes.readOnce`).
+ * at once share one read (`ResponseHomes.readOnce`); a call whose client leaves (`signal`) stops
+ * waiting for it at once, as the 499 of a client gone.
  * A failed read fails the call rather than skip the owner check. A call that builds on nothing pays
  * two property reads, and no promise.
  */
-export function continuationOf(call: StoredCall, deps: ProxyDeps): Promise<Continuation> | undefined {
+export function continuationOf(call: StoredCall, deps: ProxyDeps, signal?: AbortSignal): Promise<Continuation> | undefined {
   const ref = storedRefOf(call.body);
   // No promise for a call that builds on nothing: it awaits nothing either.
-  return ref && continuationAt(ref, call, deps);
+  return ref && continuationAt(ref, call, deps, signal);
 }
 
-async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps): Promise<Continuation> {
+async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps, signal: AbortSignal | undefined): Promise<Continuation> {
   // Only the previous response would be checked and followed: its owner could reach another's conversation at an account that took both.
   if (ref.kind === 'response' && call.body.conversation != null) throw bothStoredRefs();
   const caller = callerOwner(call);
@@ -66,7 +68,12 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
   // reached the table: the table is asked again until that is settled, or that guess would let any key in for good.
   if (home?.owner === undefined && deps.storedHomes && !(home && homes.settledOwnerless(ref.id))) {
     const rememberedOwnerless = home !== undefined;
-    home = await homes.readOnce(ref.id, () => homeInTable(ref.id, rememberedOwnerless, deps.storedHomes!, deps));
+    try {
+      home = await homes.readOnce(ref.id, () => homeInTable(ref.id, rememberedOwnerless, deps.storedHomes!, deps), signal);
+    } catch (err) {
+      // A client that left is booked as gone (499, aborted), not as a failed read.
+      throw signal?.aborted ? whyAborted(signal) : err;
+    }
   }
   // An object of the other kind is not this call's to follow: a conversation call naming a response would make it a conversation, its caller's, here and in the table (its home losing its 30-day TTL).
   if (home?.kind !== undefined && home.kind !== ref.kind) throw notFoundAnswer(ref, `the id is a stored ${home.kind}, not a ${ref.kind}`);

@@ -298,6 +298,38 @@ describe('ResponseHomes, for a response found with no owner', () => {
     expect(['resp_1', 'resp_2', 'resp_3'].map((id) => homes.settledOwnerless(id))).toEqual([false, true, true]);
   });
 
+  it.each([
+    ['before it asks', true],
+    ['while it waits', false],
+  ])("lets a caller whose signal aborts %s go at once with the signal's reason, the shared read going on for the others", async (_when, early) => {
+    const homes = new ResponseHomes();
+    let answer!: (home: Home) => void;
+    let reads = 0;
+    const read = () => new Promise<Home | undefined>((resolve) => ((answer = resolve), reads++));
+    const leaving = new AbortController();
+    if (early) leaving.abort(new Error('client left'));
+
+    const staying = homes.readOnce('resp_1', read);
+    const left = homes.readOnce('resp_1', read, leaving.signal).catch((e: unknown) => e);
+    if (!early) leaving.abort(new Error('client left'));
+    const reason = await left;
+    answer({ providerId: 'openai', accountId: 'a' });
+
+    expect(reason).toEqual(new Error('client left'));
+    expect(await staying).toEqual({ providerId: 'openai', accountId: 'a' });
+    expect(reads).toBe(1);
+  });
+
+  it("hands a caller with a signal that never aborts the shared read's answer, and its failure", async () => {
+    const homes = new ResponseHomes();
+    const signal = new AbortController().signal;
+
+    const found = await homes.readOnce('resp_1', async () => ({ providerId: 'openai', accountId: 'a' }), signal);
+    const failed = await homes.readOnce('resp_2', async () => Promise.reject(new Error('table unreachable')), signal).catch((e: unknown) => e);
+
+    expect([found, failed]).toEqual([{ providerId: 'openai', accountId: 'a' }, new Error('table unreachable')]);
+  });
+
   it('shares one read among the callers that ask while it is under way, and reads afresh after', async () => {
     const homes = new ResponseHomes();
     let reads = 0;

@@ -275,16 +275,19 @@ export class ResponseHomes {
   /**
    * The table's answer for a stored object through `read`, one read at a time: a call that asks
    * while one is under way shares it (its answer, or its failure), so a burst of continuations of
-   * an id this instance does not know makes one read, not one each.
+   * an id this instance does not know makes one read, not one each. A caller whose `signal`
+   * aborts (its client left) stops waiting at once, rejected with the signal's reason; the read
+   * goes on for the others, and its answer is still remembered by whoever reads it.
    */
-  readOnce(id: string, read: () => Promise<Home | undefined>): Promise<Home | undefined> {
-    const pending = this.#reading.get(id);
-    if (pending) return pending;
-    const reading = read().finally(() => {
-      if (this.#reading.get(id) === reading) this.#reading.delete(id);
-    });
-    this.#reading.set(id, reading);
-    return reading;
+  readOnce(id: string, read: () => Promise<Home | undefined>, signal?: AbortSignal): Promise<Home | undefined> {
+    let reading = this.#reading.get(id);
+    if (!reading) {
+      const started = read().finally(() => {
+        if (this.#reading.get(id) === started) this.#reading.delete(id);
+      });
+      this.#reading.set(id, (reading = started));
+    }
+    return signal ? untilAborted(reading, signal) : reading;
   }
 
   /** How many stored objects are remembered. */
@@ -306,4 +309,14 @@ function homeOf(providerId: string, accountId: string, owner: string | undefined
   if (model) home.model = model;
   if (kind !== undefined) home.kind = kind;
   return home;
+}
+
+/** `promise`, or the signal's reason as soon as it aborts: the waiting stops, not what is awaited. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
