@@ -250,6 +250,26 @@ describe('continuationOf', () => {
       expect(continued?.owner).toBeUndefined();
     });
 
+    it.each([
+      ['the wall clock jumps a day ahead while a second passes', 86_400_000, 1_000, false],
+      ['the wall clock is set back while the settle time passes', -86_400_000, settleMs, true],
+    ])('times the settle time on the monotonic clock, not the wall clock: %s', async (_case, wallStep, monotonicStep, settled) => {
+      // Prepare: the watch began at 0 on both clocks.
+      const homes = new CountingHomes();
+      const [wall, monotonic] = [{ at: 0 }, { at: 0 }];
+      const deps = depsWith(homes, wall);
+      deps.monotonicNow = () => monotonic.at;
+      foundByAsking(deps);
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+
+      // Act
+      [wall.at, monotonic.at] = [wallStep, monotonicStep];
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+
+      // Assess
+      expect(deps.load.homes.settledOwnerless('resp_x')).toBe(settled);
+    });
+
     it('counts a read as made when it was sent: one sent a moment before the settle time and answered after it settles nothing', async () => {
       // Prepare: the watch began at 0; the next read leaves just short of the settle time and is slow to answer.
       const homes = new HeldHomes();

@@ -94,7 +94,8 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps,
  * not when it answered: the table may have answered for an earlier moment.
  */
 async function homeInTable(id: string, rememberedOwnerless: boolean, table: StoredHomeStore, deps: ProxyDeps): Promise<Home | undefined> {
-  const sentAt = deps.now();
+  // On the monotonic clock: a forward jump of the wall clock must not settle a watch early.
+  const sentAt = (deps.monotonicNow ?? deps.now)();
   const stored = await table.read(id);
   const homes = deps.load.homes;
   if (stored) {

@@ -37,6 +37,12 @@ export const OWNERLESS_MIN_SECONDS = 210;
  */
 export const OWNERLESS_AFTER_SECONDS = 300;
 
+/**
+ * Epoch ms on a clock no change of the wall clock moves (the process's start plus
+ * `performance.now()`): what times the ownerless settle time (`ownerlessWatch`) in production.
+ */
+export const monotonicNow = (): number => performance.timeOrigin + performance.now();
+
 /** The stored object a Responses call builds on: the response it continues, or the conversation it adds to. */
 export interface StoredRef {
   kind: 'response' | 'conversation';
