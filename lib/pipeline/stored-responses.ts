@@ -118,6 +118,8 @@ async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<Home | undefined
 export async function storedObjectCall(operation: StoredObjectOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
   const caller = await auditedCaller(req, ctx, deps);
   const { ref } = operation;
+  // Booked as a model call is, by what the client asked: the account is asked for events (`withoutBody`) too.
+  ctx.stream = req.query.get('stream') === 'true';
   const takesBody = METHOD[operation.action] === 'POST' && operation.action !== 'cancel';
   const body = takesBody ? await screenedBody(req, ctx, deps, caller) : undefined;
   // No body to screen: the call is still marked for the rules on answers (what it reads back may be a model's), and a key whose rule set is gone is refused.

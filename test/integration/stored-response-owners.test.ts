@@ -378,6 +378,27 @@ describe('stored responses belong to their team and are found from the table', (
     expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.account, r.inputTokens, r.outputTokens])).toEqual([['openai-responses', MODEL, 200, 'ok', holder, 0, 0]]);
   });
 
+  it('records a streamed retrieve (stream=true) as a stream, and a plain one not', async () => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Stream it back' });
+    await instances.drain();
+    const started = new Date().toISOString();
+
+    // Act
+    const streamedBack = await clients.b.mine.responses.retrieve(first.id, { stream: true }).asResponse();
+    await streamedBack.text();
+    const plain = await clients.b.mine.responses.retrieve(first.id);
+
+    // Assess
+    expect([streamedBack.status, plain.id]).toEqual([200, first.id]);
+    await instances.drain();
+    const records = (await listUsage(instances.gateways[0]!.table, keyIds.mine, today())).filter((r) => String(r.at) >= started);
+    expect(records.map((r) => [r.stream, r.status, r.model])).toEqual([
+      [true, 200, MODEL],
+      [false, 200, MODEL],
+    ]);
+  });
+
   it("records the model of a response and a conversation used from the memory of the instance that made them when the table has no item for them (a lost batch)", async () => {
     // Prepare: made on A, their table items then gone, as a batch lost past its retries leaves them.
     const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Kept in memory' });
