@@ -379,15 +379,16 @@ describe('madeAt', () => {
     expect([usage.homes.length, deps.load.homes.size, usage.records.length]).toEqual([kept, kept, 0]);
   });
 
-  it.each<[string, Record<string, unknown>, true | undefined]>([
+  it.each<[string, Record<string, unknown>, string | undefined]>([
     ['a response made on its own: kept 30 days', { input: 'Hi' }, undefined],
-    ['a response made in a conversation: kept as long as the conversation', { input: 'Hi', conversation: { id: 'conv_1' } }, true],
-  ])('marks %s', (_name, body, untilDeleted) => {
+    ['a response made in a conversation (an object): kept until deleted, naming it', { input: 'Hi', conversation: { id: 'conv_1' } }, 'conv_1'],
+    ['a response made in a conversation (an id): kept until deleted, naming it', { input: 'Hi', conversation: 'conv_2' }, 'conv_2'],
+  ])('marks %s', (_name, body, conversation) => {
     const usage = new MemoryUsageSink();
     const deps = { ...depsWith(), now: () => 0, usage } as unknown as ProxyDeps;
 
     madeAt({ kind: 'response', id: 'resp_1' }, attempt, 'team_a', call(body), deps);
 
-    expect(usage.homes[0]?.untilDeleted).toBe(untilDeleted);
+    expect(usage.homes[0]?.conversation).toBe(conversation);
   });
 });

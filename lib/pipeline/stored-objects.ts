@@ -121,7 +121,10 @@ export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: St
   if (ref.id.length > MAX_STORED_ID_CHARS) return;
   deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner, call.model, ref.kind);
   const home: StoredHome = { ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() };
-  // A response made in a conversation is kept as long as it (no 30-day TTL at OpenAI), and so is its home.
-  if (ref.kind === 'response' && call.body.conversation != null) home.untilDeleted = true;
+  // A response made in a conversation is kept until deleted (no 30-day TTL at OpenAI, and not deleted with the conversation), and so is its home.
+  if (ref.kind === 'response' && call.body.conversation != null) {
+    const conversation = storedRefOf({ conversation: call.body.conversation })?.id;
+    if (conversation !== undefined) home.conversation = conversation;
+  }
   deps.usage.storeHomes([home]);
 }

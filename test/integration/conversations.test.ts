@@ -84,6 +84,7 @@ describe('conversations through the gateway', () => {
   };
   const only = (account: AccountId, n: number) => Object.fromEntries(ACCOUNTS.map((id) => [id, id === account ? n : 0]));
   const holderOf = (id: string) => ACCOUNTS.find((account) => fakes[account].conversations.has(id));
+  const holderOfResponse = (id: string) => ACCOUNTS.find((account) => fakes[account].stored.has(id));
   const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
   /** A key's usage records of today, every instance's writes waited for (the clock is fixed: cases tell theirs apart by count). */
   const usageOf = async (who: Who): Promise<StoredUsage[]> => {
@@ -157,6 +158,28 @@ describe('conversations through the gateway', () => {
     const records = [...(await usageOf('mine')), ...(await usageOf('teammate'))].filter((r) => !seen.has(r.requestId));
     expect(records).toHaveLength(9);
     for (const r of records) expect(r).toMatchObject({ surface: 'openai-responses', model: MODEL, status: 200, outcome: 'ok', account: holder, inputTokens: 0, outputTokens: 0 });
+  });
+
+  it("keeps the home of a response made in a conversation when the conversation is deleted (OpenAI keeps its items): still its team's, with no expiry, naming the conversation it was made in", async () => {
+    // Prepare
+    const conversation = await clients.a.mine.conversations.create();
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Remember this', conversation: conversation.id });
+    await instances.drain();
+    await clients.b.teammate.conversations.delete(conversation.id);
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const refused = await Promise.all([failure(clients.b.rival.responses.retrieve(made.id)), failure(clients.b.rival.responses.create({ model: MODEL, input: 'Peek', previous_response_id: made.id }))]);
+    const own = await clients.b.teammate.responses.retrieve(made.id);
+
+    // Assess
+    expect(refused).toMatchObject([{ status: 404 }, { status: 400, code: 'previous_response_not_found' }]);
+    expect(own.id).toBe(made.id);
+    expect(since(before)).toEqual(only(holderOfResponse(made.id)!, 1));
+    expect(await homes.read(conversation.id)).toBeUndefined();
+    const item = await instances.gateways[0]!.table.client.send(new GetItemCommand({ TableName: instances.gateways[0]!.table.tableName, Key: { PK: { S: storedHomeKey(made.id).PK }, SK: { S: storedHomeKey(made.id).SK } }, ConsistentRead: true }));
+    expect([item.Item?.kind?.S, item.Item?.owner?.S, item.Item?.conversation?.S, item.Item?.ttl]).toEqual(['response', teamId, conversation.id, undefined]);
   });
 
   it("answers a deleted conversation with OpenAI's 404: the deleting instance itself, the other by asking its account", async () => {
