@@ -218,8 +218,10 @@ export function ownerlessWatch(watch: OwnerlessWatch | undefined, madeAt: number
 export class ResponseHomes {
   /** By stored object's id, its account. */
   readonly #homes: RecentlyUsed<string, Home>;
-  /** One `Home` per kind, account, owner and model, shared by its entries. */
-  readonly #accounts = new Map<string, Home>();
+  /** One `Home` per kind, account, owner and model, shared by its entries: by owner (`''` for none), that owner's. */
+  readonly #accounts = new Map<string, Home[]>();
+  /** How many shared homes `#accounts` holds. */
+  #sharedCount = 0;
   /** By stored response remembered with no owner, where the table's check of it stands (`ownerlessWatch`). */
   readonly #watches: RecentlyUsed<string, OwnerlessWatch>;
   /** Table reads under way, by id: continuations of one id at once share one read. */
@@ -237,15 +239,7 @@ export class ResponseHomes {
   remember(id: string, providerId: string, accountId: string, owner?: string, model?: string, kind?: StoredRef['kind']): void {
     // Not a real provider's id: its continuation asks the accounts in turn, as on a cold instance.
     if (id.length > MAX_STORED_ID_CHARS) return;
-    // Owners and models are few per account (and kinds two), so the shared homes stay few. NUL is in no configured id or model name, nor in a key's or team's id.
-    const base = `${kind ?? ''}\0${providerId}\0${accountId}\0${model ?? ''}`;
-    const ref = owner === undefined ? base : `${base}\0${owner}`;
-    let home = this.#accounts.get(ref);
-    if (!home) {
-      // Bounded like the entries: accounts times owners stays small, but a gateway of many thousand keys must not grow it for ever.
-      if (this.#accounts.size >= this.max) this.#accounts.clear();
-      this.#accounts.set(ref, (home = Object.freeze(homeOf(providerId, accountId, owner, model, kind))));
-    }
+    const home = this.#shared(providerId, accountId, owner, model || undefined, kind);
     this.#homes.set(id, home);
     // Its owner is known now: nothing to watch. (A response made, the common case, finds no watch to drop.)
     if (owner !== undefined && this.#watches.size) this.#watches.delete(id);
@@ -294,6 +288,28 @@ export class ResponseHomes {
       this.#reading.set(id, (reading = started));
     }
     return signal ? untilAborted(reading, signal) : reading;
+  }
+
+  /**
+   * The shared home of these fields, made on first use. Found by owner, then among that owner's
+   * few homes (accounts times models times kinds) by comparison: no key string is built, as one
+   * per call cost more than the rest of `remember`.
+   */
+  #shared(providerId: string, accountId: string, owner: string | undefined, model: string | undefined, kind: StoredRef['kind'] | undefined): Home {
+    const mine = this.#accounts.get(owner ?? '');
+    if (mine) {
+      for (const home of mine) if (home.providerId === providerId && home.accountId === accountId && home.model === model && home.kind === kind && home.owner === owner) return home;
+    }
+    // Bounded like the entries: accounts times owners stays small, but a gateway of many thousand keys must not grow it for ever.
+    if (this.#sharedCount >= this.max) {
+      this.#accounts.clear();
+      this.#sharedCount = 0;
+    }
+    const home = Object.freeze(homeOf(providerId, accountId, owner, model, kind));
+    if (mine && this.#accounts.has(owner ?? '')) mine.push(home);
+    else this.#accounts.set(owner ?? '', [home]);
+    this.#sharedCount++;
+    return home;
   }
 
   /** How many stored objects are remembered. */
