@@ -43,6 +43,7 @@ import { ComposedPolicies } from './params/compose';
 import { compileSets } from './guardrails/sets';
 import type { StoredHomeStore } from './store/stored-homes';
 import { storedObjectCall, storedObjectOperations } from './pipeline/stored-responses';
+import { monotonicNow } from './routing/response-homes';
 import { createConversation } from './pipeline/conversation-create';
 import { loggableError } from './observe/loggable-error';
 
@@ -135,6 +136,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.config.paramPolicies ? { paramPolicies: new ComposedPolicies(deps.config.paramPolicies) } : {}),
     logger,
     now,
+    // An injected clock (tests) times intervals too, so moving it moves both.
+    monotonicNow: deps.now ?? monotonicNow,
     ...(deps.keepAliveMs ? { keepAliveMs: deps.keepAliveMs } : {}),
   };
 

@@ -52,6 +52,11 @@ export interface ProxyDeps {
   logger: GatewayLogger;
   /** Epoch ms. */
   now: () => number;
+  /**
+   * Ms on a clock no change of the wall clock moves (`monotonicNow`), for intervals a forward jump
+   * must not shorten (the ownerless settle time); absent, `now` (tests that move one clock).
+   */
+  monotonicNow?: () => number;
   /** How long a stream drained after an emulated stop may stay quiet before a keep-alive goes (ms); `KEEP_ALIVE_MS` when absent, tests shorten it. */
   keepAliveMs?: number;
 }

@@ -287,7 +287,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const call = await admit(req, ctx, deps, binding.validate, inUrl);
   const responses = binding.name === 'openai-responses';
   // Before the limits: a key refused someone else's stored object takes no place and holds no budget.
-  const finding = responses ? continuationOf(call, deps) : undefined;
+  const finding = responses ? continuationOf(call, deps, req.signal) : undefined;
   const continues = finding && (await finding);
   let canonical: ChatRequest | undefined;
   let marked: ChatRequest | undefined;

@@ -70,7 +70,7 @@ describe('continuationOf', () => {
     const first = await continuationOf(call({ previous_response_id: 'resp_1' }), deps);
     const again = await continuationOf(call({ previous_response_id: 'resp_1' }, caller('key_2', 'team_a')), deps);
 
-    expect([first?.home, first?.owner]).toEqual([{ providerId: 'pool', accountId: 'two', owner: 'team_a' }, 'team_a']);
+    expect([first?.home, first?.owner]).toEqual([{ providerId: 'pool', accountId: 'two', owner: 'team_a', model: 'gpt-4o', kind: 'response' }, 'team_a']);
     expect(again?.home).toEqual(first?.home);
     expect(homes.reads).toBe(1);
   });
@@ -107,6 +107,22 @@ describe('continuationOf', () => {
 
     expect(refused).toMatchObject({ status: 404, message: "Conversation with id 'conv_1' not found." });
     expect(own?.owner).toBe('key_1');
+  });
+
+  it.each<[string, Record<string, unknown>, StoredRef['kind'], 'table' | 'memory', { status: number; message: string }]>([
+    ["a response's id as the conversation, from the table", { conversation: 'resp_1' }, 'response', 'table', { status: 404, message: "Conversation with id 'resp_1' not found." }],
+    ["a response's id as the conversation, from memory", { conversation: { id: 'resp_1' } }, 'response', 'memory', { status: 404, message: "Conversation with id 'resp_1' not found." }],
+    ["a conversation's id as the previous response, from the table", { previous_response_id: 'resp_1' }, 'conversation', 'table', { status: 400, message: "Previous response with id 'resp_1' not found." }],
+    ["a conversation's id as the previous response, from memory", { previous_response_id: 'resp_1' }, 'conversation', 'memory', { status: 400, message: "Previous response with id 'resp_1' not found." }],
+  ])("refuses %s with the field's not-found, even for its owner", async (_name, body, kind, where, expected) => {
+    const deps = depsWith(new CountingHomes(where === 'table' ? { resp_1: stored('resp_1', 'team_a', kind) } : {}));
+    if (where === 'memory') deps.load.homes.remember('resp_1', 'pool', 'two', 'team_a', 'gpt-4o', kind);
+
+    const refused = await continuationOf(call(body), deps)!.catch((e: unknown) => e);
+
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect(refused).toMatchObject(expected);
+    expect(deps.load.homes.homeOf('resp_1')?.kind).toBe(kind);
   });
 
   it("leaves an id the table does not know to the pool: a response whose owner nothing proves, a conversation the caller's from its first use", async () => {
@@ -234,6 +250,26 @@ describe('continuationOf', () => {
       expect(continued?.owner).toBeUndefined();
     });
 
+    it.each([
+      ['the wall clock jumps a day ahead while a second passes', 86_400_000, 1_000, false],
+      ['the wall clock is set back while the settle time passes', -86_400_000, settleMs, true],
+    ])('times the settle time on the monotonic clock, not the wall clock: %s', async (_case, wallStep, monotonicStep, settled) => {
+      // Prepare: the watch began at 0 on both clocks.
+      const homes = new CountingHomes();
+      const [wall, monotonic] = [{ at: 0 }, { at: 0 }];
+      const deps = depsWith(homes, wall);
+      deps.monotonicNow = () => monotonic.at;
+      foundByAsking(deps);
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+
+      // Act
+      [wall.at, monotonic.at] = [wallStep, monotonicStep];
+      await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
+
+      // Assess
+      expect(deps.load.homes.settledOwnerless('resp_x')).toBe(settled);
+    });
+
     it('counts a read as made when it was sent: one sent a moment before the settle time and answered after it settles nothing', async () => {
       // Prepare: the watch began at 0; the next read leaves just short of the settle time and is slow to answer.
       const homes = new HeldHomes();
@@ -343,15 +379,16 @@ describe('madeAt', () => {
     expect([usage.homes.length, deps.load.homes.size, usage.records.length]).toEqual([kept, kept, 0]);
   });
 
-  it.each<[string, Record<string, unknown>, true | undefined]>([
+  it.each<[string, Record<string, unknown>, string | undefined]>([
     ['a response made on its own: kept 30 days', { input: 'Hi' }, undefined],
-    ['a response made in a conversation: kept as long as the conversation', { input: 'Hi', conversation: { id: 'conv_1' } }, true],
-  ])('marks %s', (_name, body, untilDeleted) => {
+    ['a response made in a conversation (an object): kept until deleted, naming it', { input: 'Hi', conversation: { id: 'conv_1' } }, 'conv_1'],
+    ['a response made in a conversation (an id): kept until deleted, naming it', { input: 'Hi', conversation: 'conv_2' }, 'conv_2'],
+  ])('marks %s', (_name, body, conversation) => {
     const usage = new MemoryUsageSink();
     const deps = { ...depsWith(), now: () => 0, usage } as unknown as ProxyDeps;
 
     madeAt({ kind: 'response', id: 'resp_1' }, attempt, 'team_a', call(body), deps);
 
-    expect(usage.homes[0]?.untilDeleted).toBe(untilDeleted);
+    expect(usage.homes[0]?.conversation).toBe(conversation);
   });
 });

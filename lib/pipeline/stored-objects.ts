@@ -5,6 +5,7 @@ import { MAX_STORED_ID_CHARS, mayUse, ownerOf, storedRefOf, type Home, type Stor
 import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
 import type { ProxyDeps } from './deps';
 import { passthroughFor } from './passthrough';
+import { whyAborted } from './signal';
 import type { Continuation } from './try-targets';
 
 /** What of an admitted call (`AdmittedCall`) its stored objects need. */
@@ -46,17 +47,18 @@ export const bothStoredRefs = (): GatewayError =>
  * the account found is remembered with no owner, and later continuations of it read the table
  * again (its maker's write may have been on its way) until a read `routing.ownerlessAfterSeconds`
  * after the first still finds none (`ownerlessWatch`): then none reads. Continuations of one id
- * at once share one read (`ResponseHomes.readOnce`).
+ * at once share one read (`ResponseHomes.readOnce`); a call whose client leaves (`signal`) stops
+ * waiting for it at once, as the 499 of a client gone.
  * A failed read fails the call rather than skip the owner check. A call that builds on nothing pays
  * two property reads, and no promise.
  */
-export function continuationOf(call: StoredCall, deps: ProxyDeps): Promise<Continuation> | undefined {
+export function continuationOf(call: StoredCall, deps: ProxyDeps, signal?: AbortSignal): Promise<Continuation> | undefined {
   const ref = storedRefOf(call.body);
   // No promise for a call that builds on nothing: it awaits nothing either.
-  return ref && continuationAt(ref, call, deps);
+  return ref && continuationAt(ref, call, deps, signal);
 }
 
-async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps): Promise<Continuation> {
+async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps, signal: AbortSignal | undefined): Promise<Continuation> {
   // Only the previous response would be checked and followed: its owner could reach another's conversation at an account that took both.
   if (ref.kind === 'response' && call.body.conversation != null) throw bothStoredRefs();
   const caller = callerOwner(call);
@@ -66,8 +68,15 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
   // reached the table: the table is asked again until that is settled, or that guess would let any key in for good.
   if (home?.owner === undefined && deps.storedHomes && !(home && homes.settledOwnerless(ref.id))) {
     const rememberedOwnerless = home !== undefined;
-    home = await homes.readOnce(ref.id, () => homeInTable(ref.id, rememberedOwnerless, deps.storedHomes!, deps));
+    try {
+      home = await homes.readOnce(ref.id, () => homeInTable(ref.id, rememberedOwnerless, deps.storedHomes!, deps), signal);
+    } catch (err) {
+      // A client that left is booked as gone (499, aborted), not as a failed read.
+      throw signal?.aborted ? whyAborted(signal) : err;
+    }
   }
+  // An object of the other kind is not this call's to follow: a conversation call naming a response would make it a conversation, its caller's, here and in the table (its home losing its 30-day TTL).
+  if (home?.kind !== undefined && home.kind !== ref.kind) throw notFoundAnswer(ref, `the id is a stored ${home.kind}, not a ${ref.kind}`);
   // Only responses are remembered with no owner (a conversation is its first caller's): a conversation call naming one would make it the caller's, here and in the table.
   if (ref.kind === 'conversation' && home && home.owner === undefined) throw notFoundAnswer(ref, 'the id is a stored response with no known owner, not a conversation');
   if (home && !mayUse(home, caller)) throw notFoundAnswer(ref, `the stored ${ref.kind} belongs to ${home.owner}, not to the caller (${caller})`);
@@ -85,12 +94,13 @@ async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps)
  * not when it answered: the table may have answered for an earlier moment.
  */
 async function homeInTable(id: string, rememberedOwnerless: boolean, table: StoredHomeStore, deps: ProxyDeps): Promise<Home | undefined> {
-  const sentAt = deps.now();
+  // On the monotonic clock: a forward jump of the wall clock must not settle a watch early.
+  const sentAt = (deps.monotonicNow ?? deps.now)();
   const stored = await table.read(id);
   const homes = deps.load.homes;
   if (stored) {
-    homes.remember(id, stored.providerId, stored.accountId, stored.owner);
-    return homes.homeOf(id) ?? stored;
+    homes.remember(id, stored.providerId, stored.accountId, stored.owner, stored.model || undefined, stored.ref.kind);
+    return homes.homeOf(id) ?? { ...stored, kind: stored.ref.kind };
   }
   if (rememberedOwnerless && homes.noHomeRead(id, sentAt, deps.config.routing.ownerlessAfterSeconds * 1000)) {
     deps.logger.info('stored response settled as anyone\'s: the table has no owner for it', { storedId: id });
@@ -109,9 +119,12 @@ async function homeInTable(id: string, rememberedOwnerless: boolean, table: Stor
 export function madeAt(ref: StoredRef, attempt: Attempt, owner: string, call: StoredCall, deps: ProxyDeps): void {
   // Not a real provider's id (an upstream that ignored it accepted it): kept nowhere, and an item over DynamoDB's 2 KB key would fail its whole batch.
   if (ref.id.length > MAX_STORED_ID_CHARS) return;
-  deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner);
+  deps.load.homes.remember(ref.id, attempt.provider.id, attempt.account.id, owner, call.model, ref.kind);
   const home: StoredHome = { ref, providerId: attempt.provider.id, accountId: attempt.account.id, owner, keyId: call.caller.key.id, model: call.model, createdAt: deps.now() };
-  // A response made in a conversation is kept as long as it (no 30-day TTL at OpenAI), and so is its home.
-  if (ref.kind === 'response' && call.body.conversation != null) home.untilDeleted = true;
+  // A response made in a conversation is kept until deleted (no 30-day TTL at OpenAI, and not deleted with the conversation), and so is its home.
+  if (ref.kind === 'response' && call.body.conversation != null) {
+    const conversation = storedRefOf({ conversation: call.body.conversation })?.id;
+    if (conversation !== undefined) home.conversation = conversation;
+  }
   deps.usage.storeHomes([home]);
 }

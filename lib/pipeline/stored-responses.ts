@@ -87,19 +87,16 @@ export function unknownResponse(id: string, detail?: string): GatewayError {
 /** OpenAI's 404 for a stored object it does not hold, by kind (`unknownResponse`; a conversation's is `notFoundAnswer`'s). */
 export const unknownObject = (ref: StoredRef, detail?: string): GatewayError => (ref.kind === 'response' ? unknownResponse(ref.id, detail) : notFoundAnswer(ref, detail));
 
-/** A stored object's home as these routes need it: the account, its owner and model when known. */
-type FoundHome = Home & { model?: string };
-
 /**
  * The home of a stored object: the table's item (one consistent read: these routes are rare, and
- * the item carries the model for the usage record), none when the table holds the id as the other
- * kind (a response's id on a conversation's route: this instance's memory, which knows no kinds,
- * would send it to the account); else this instance's memory.
+ * the item carries the model for the usage record), else this instance's memory; none when either
+ * holds the id as the other kind (a response's id on a conversation's route).
  */
-async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<FoundHome | undefined> {
+async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<Home | undefined> {
   const stored = await deps.storedHomes?.read(ref.id);
   if (stored) return stored.ref.kind === ref.kind ? stored : undefined;
-  return deps.load.homes.homeOf(ref.id);
+  const remembered = deps.load.homes.homeOf(ref.id);
+  return remembered?.kind === undefined || remembered.kind === ref.kind ? remembered : undefined;
 }
 
 /**
@@ -109,9 +106,10 @@ async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<FoundHome | unde
  * id with no known home, get OpenAI's 404 for an unknown id before any upstream call. The key
  * needs no model permission: the owner check is the rule (a key reads what its team made, as it
  * may continue it). A body (a conversation's update, items added) is screened by the guardrails
- * as a model call's is, since it becomes the model's input. Only then, refusals behind it, does
- * the call count in the caller's requests-per-minute limits (`takeRequestSlot`). An audited key's
- * call leaves its audit record (`auditedCaller`).
+ * as a model call's is, since it becomes the model's input. Then, before the home is read, the
+ * call counts in the caller's requests-per-minute limits (`takeRequestSlot`): a refused id costs
+ * a read, so it takes its place too, and past the limit nothing is read. An audited key's call
+ * leaves its audit record (`auditedCaller`).
  * The upstream's answer goes back with its status and content type, what a model wrote in it
  * screened by the caller's rules on answers (`screenedStoredAnswer`); a deleted object's home is
  * forgotten, in memory at once and in the table with the usage record. The usage record carries
@@ -120,6 +118,16 @@ async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<FoundHome | unde
 export async function storedObjectCall(operation: StoredObjectOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
   const caller = await auditedCaller(req, ctx, deps);
   const { ref } = operation;
+  // Booked as a model call is, by what the client asked: the account is asked for events (`withoutBody`) too.
+  ctx.stream = req.query.get('stream') === 'true';
+  const takesBody = METHOD[operation.action] === 'POST' && operation.action !== 'cancel';
+  const body = takesBody ? await screenedBody(req, ctx, deps, caller) : undefined;
+  // No body to screen: the call is still marked for the rules on answers (what it reads back may be a model's), and a key whose rule set is gone is refused.
+  if (!takesBody) screeningFor(caller, ctx, deps);
+  // Counted before the table is read, so that a key past its limit cannot make a read per made-up
+  // id: an id it does not own, or none holds, takes its place as OpenAI counts its 404. Refusals
+  // made before (authentication, the guardrails) read nothing and take none.
+  await takeRequestSlot(caller, req, ctx, deps);
   const home = await homeOf(ref, deps);
   if (!home) throw unknownObject(ref, `no account is known to hold this ${ref.kind}`);
   const owner = callerOwner({ caller });
@@ -128,12 +136,6 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
   const attempt = attemptAt(home, deps);
   const pass = attempt && passthroughFor('openai-responses', attempt, deps.providers);
   if (!attempt || !pass) throw unknownObject(ref, `its account ${home.providerId}/${home.accountId} is no longer one the Responses API is passed through to`);
-  const takesBody = METHOD[operation.action] === 'POST' && operation.action !== 'cancel';
-  const body = takesBody ? await screenedBody(req, ctx, deps, caller) : undefined;
-  // No body to screen: the call is still marked for the rules on answers (what it reads back may be a model's), and a key whose rule set is gone is refused.
-  if (!takesBody) screeningFor(caller, ctx, deps);
-  // Counted once the call is known to be one the key may make, as a model call is: refusals take no place.
-  await takeRequestSlot(caller, req, ctx, deps);
   ctx.provider = attempt.provider.id;
   ctx.account = attempt.account.id;
   ctx.attempts = 1;

@@ -167,7 +167,7 @@ export async function tryTargets<Via>(
     ctx.releaseAccount = release;
     if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;
     // A continuation follows its stored object, wherever its sticky key would go: the object's account is remembered, not a pin.
-    if (continues) deps.load.homes.remember(continues.ref.id, attempt.provider.id, attempt.account.id, continues.owner);
+    if (continues) deps.load.homes.remember(continues.ref.id, attempt.provider.id, attempt.account.id, continues.owner, continues.home?.model ?? ctx.model, continues.ref.kind);
     // The conversation's cache is now where it was served: it keeps to that account (or back to its own, unpinned).
     else if (attempt.stickyHome !== undefined && options.stickyKey) deps.load.pins.served(options.stickyKey, attempt.provider.id, attempt.model, attempt.account.id, attempt.stickyHome);
     // Only answers are timed: a failure's speed says nothing of how soon the account answers (a

@@ -204,6 +204,23 @@ describe('ResponseHomes', () => {
     expect([homes.homeOf('resp_3')?.owner, homes.homeOf('resp_4')?.owner]).toEqual(['team_b', 'team_c']);
   });
 
+  it.each([
+    ['the same account, owner and model', ['openai', 'a', 'team_a', 'gpt-4o'], ['openai', 'a', 'team_a', 'gpt-4o'], true],
+    ['another model', ['openai', 'a', 'team_a', 'gpt-4o'], ['openai', 'a', 'team_a', 'gpt-4o-mini'], false],
+    ['no model and a model', ['openai', 'a', 'team_a', undefined], ['openai', 'a', 'team_a', 'gpt-4o'], false],
+    ['no owner and an owner', ['openai', 'a', undefined, 'gpt-4o'], ['openai', 'a', 'team_a', 'gpt-4o'], false],
+    ['another account', ['openai', 'a', 'team_a', 'gpt-4o'], ['openai', 'b', 'team_a', 'gpt-4o'], false],
+  ] as const)('keeps the model each object was made with, sharing a home object only for the same account, owner and model: %s', (_, [p1, a1, o1, m1], [p2, a2, o2, m2], shared) => {
+    const homes = new ResponseHomes();
+
+    homes.remember('resp_1', p1, a1, o1, m1);
+    homes.remember('resp_2', p2, a2, o2, m2);
+
+    expect([homes.homeOf('resp_1')?.model, homes.homeOf('resp_2')?.model]).toEqual([m1, m2]);
+    expect([homes.homeOf('resp_1')?.owner, homes.homeOf('resp_2')?.owner]).toEqual([o1, o2]);
+    expect(homes.homeOf('resp_1') === homes.homeOf('resp_2')).toBe(shared);
+  });
+
   it('shares one home object per account, so an entry costs only its id', () => {
     const homes = new ResponseHomes();
     homes.remember('resp_1', 'openai', 'a');
@@ -279,6 +296,38 @@ describe('ResponseHomes, for a response found with no owner', () => {
     for (const id of ['resp_1', 'resp_2', 'resp_3']) settledIn(homes, id);
 
     expect(['resp_1', 'resp_2', 'resp_3'].map((id) => homes.settledOwnerless(id))).toEqual([false, true, true]);
+  });
+
+  it.each([
+    ['before it asks', true],
+    ['while it waits', false],
+  ])("lets a caller whose signal aborts %s go at once with the signal's reason, the shared read going on for the others", async (_when, early) => {
+    const homes = new ResponseHomes();
+    let answer!: (home: Home) => void;
+    let reads = 0;
+    const read = () => new Promise<Home | undefined>((resolve) => ((answer = resolve), reads++));
+    const leaving = new AbortController();
+    if (early) leaving.abort(new Error('client left'));
+
+    const staying = homes.readOnce('resp_1', read);
+    const left = homes.readOnce('resp_1', read, leaving.signal).catch((e: unknown) => e);
+    if (!early) leaving.abort(new Error('client left'));
+    const reason = await left;
+    answer({ providerId: 'openai', accountId: 'a' });
+
+    expect(reason).toEqual(new Error('client left'));
+    expect(await staying).toEqual({ providerId: 'openai', accountId: 'a' });
+    expect(reads).toBe(1);
+  });
+
+  it("hands a caller with a signal that never aborts the shared read's answer, and its failure", async () => {
+    const homes = new ResponseHomes();
+    const signal = new AbortController().signal;
+
+    const found = await homes.readOnce('resp_1', async () => ({ providerId: 'openai', accountId: 'a' }), signal);
+    const failed = await homes.readOnce('resp_2', async () => Promise.reject(new Error('table unreachable')), signal).catch((e: unknown) => e);
+
+    expect([found, failed]).toEqual([{ providerId: 'openai', accountId: 'a' }, new Error('table unreachable')]);
   });
 
   it('shares one read among the callers that ask while it is under way, and reads afresh after', async () => {

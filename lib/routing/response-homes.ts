@@ -37,6 +37,12 @@ export const OWNERLESS_MIN_SECONDS = 210;
  */
 export const OWNERLESS_AFTER_SECONDS = 300;
 
+/**
+ * Epoch ms on a clock no change of the wall clock moves (the process's start plus
+ * `performance.now()`): what times the ownerless settle time (`ownerlessWatch`) in production.
+ */
+export const monotonicNow = (): number => performance.timeOrigin + performance.now();
+
 /** The stored object a Responses call builds on: the response it continues, or the conversation it adds to. */
 export interface StoredRef {
   kind: 'response' | 'conversation';
@@ -53,6 +59,10 @@ export interface Home {
    * the gateway recorded owners or directly at the provider): then any key may build on it.
    */
   owner?: string;
+  /** The model name the call that made it (or first built on it here) asked for: the id routes' usage records name it. */
+  model?: string;
+  /** What the object is, when known: a call of the other kind naming its id is refused, not sent to its account. */
+  kind?: StoredRef['kind'];
 }
 
 /**
@@ -196,20 +206,22 @@ export function ownerlessWatch(watch: OwnerlessWatch | undefined, madeAt: number
  * instance does both without a read. A response found by asking the pool, with no owner, is
  * watched (`ownerlessWatch`): the table is read on each continuation until that settles, one read
  * at a time (`readOnce`). Bounded by `MAX_RESPONSE_HOMES` (and so are the watches), the least
- * recently used forgotten first. Homes are shared objects, one per account and owner, so an entry
- * costs its id and a map slot.
+ * recently used forgotten first. Homes are shared objects, one per kind, account, owner and model, so
+ * an entry costs its id and a map slot.
  *
  * @example
  * const homes = new ResponseHomes();
- * homes.remember('resp_1', 'openai', 'b', 'team_a');
- * homes.homeOf('resp_1'); // { providerId: 'openai', accountId: 'b', owner: 'team_a' }
+ * homes.remember('resp_1', 'openai', 'b', 'team_a', 'gpt-4o', 'response');
+ * homes.homeOf('resp_1'); // { providerId: 'openai', accountId: 'b', owner: 'team_a', model: 'gpt-4o', kind: 'response' }
  * homes.homeOf('resp_2'); // undefined
  */
 export class ResponseHomes {
   /** By stored object's id, its account. */
   readonly #homes: RecentlyUsed<string, Home>;
-  /** One `Home` per account and owner, shared by its entries. */
-  readonly #accounts = new Map<string, Home>();
+  /** One `Home` per kind, account, owner and model, shared by its entries: by owner (`''` for none), that owner's. */
+  readonly #accounts = new Map<string, Home[]>();
+  /** How many shared homes `#accounts` holds. */
+  #sharedCount = 0;
   /** By stored response remembered with no owner, where the table's check of it stands (`ownerlessWatch`). */
   readonly #watches: RecentlyUsed<string, OwnerlessWatch>;
   /** Table reads under way, by id: continuations of one id at once share one read. */
@@ -220,17 +232,14 @@ export class ResponseHomes {
     this.#watches = new RecentlyUsed(max);
   }
 
-  /** Notes that the account holds the stored object (a response or conversation id), and whose it is if known, unless its id is longer than `MAX_STORED_ID_CHARS`. */
-  remember(id: string, providerId: string, accountId: string, owner?: string): void {
+  /**
+   * Notes that the account holds the stored object (a response or conversation id), whose it is,
+   * the model it was made with and its kind when known, unless its id is longer than `MAX_STORED_ID_CHARS`.
+   */
+  remember(id: string, providerId: string, accountId: string, owner?: string, model?: string, kind?: StoredRef['kind']): void {
     // Not a real provider's id: its continuation asks the accounts in turn, as on a cold instance.
     if (id.length > MAX_STORED_ID_CHARS) return;
-    const ref = owner === undefined ? `${providerId}/${accountId}` : `${providerId}/${accountId}#${owner}`;
-    let home = this.#accounts.get(ref);
-    if (!home) {
-      // Bounded like the entries: accounts times owners stays small, but a gateway of many thousand keys must not grow it for ever.
-      if (this.#accounts.size >= this.max) this.#accounts.clear();
-      this.#accounts.set(ref, (home = Object.freeze(owner === undefined ? { providerId, accountId } : { providerId, accountId, owner })));
-    }
+    const home = this.#shared(providerId, accountId, owner, model || undefined, kind);
     this.#homes.set(id, home);
     // Its owner is known now: nothing to watch. (A response made, the common case, finds no watch to drop.)
     if (owner !== undefined && this.#watches.size) this.#watches.delete(id);
@@ -266,16 +275,41 @@ export class ResponseHomes {
   /**
    * The table's answer for a stored object through `read`, one read at a time: a call that asks
    * while one is under way shares it (its answer, or its failure), so a burst of continuations of
-   * an id this instance does not know makes one read, not one each.
+   * an id this instance does not know makes one read, not one each. A caller whose `signal`
+   * aborts (its client left) stops waiting at once, rejected with the signal's reason; the read
+   * goes on for the others, and its answer is still remembered by whoever reads it.
    */
-  readOnce(id: string, read: () => Promise<Home | undefined>): Promise<Home | undefined> {
-    const pending = this.#reading.get(id);
-    if (pending) return pending;
-    const reading = read().finally(() => {
-      if (this.#reading.get(id) === reading) this.#reading.delete(id);
-    });
-    this.#reading.set(id, reading);
-    return reading;
+  readOnce(id: string, read: () => Promise<Home | undefined>, signal?: AbortSignal): Promise<Home | undefined> {
+    let reading = this.#reading.get(id);
+    if (!reading) {
+      const started = read().finally(() => {
+        if (this.#reading.get(id) === started) this.#reading.delete(id);
+      });
+      this.#reading.set(id, (reading = started));
+    }
+    return signal ? untilAborted(reading, signal) : reading;
+  }
+
+  /**
+   * The shared home of these fields, made on first use. Found by owner, then among that owner's
+   * few homes (accounts times models times kinds) by comparison: no key string is built, as one
+   * per call cost more than the rest of `remember`.
+   */
+  #shared(providerId: string, accountId: string, owner: string | undefined, model: string | undefined, kind: StoredRef['kind'] | undefined): Home {
+    const mine = this.#accounts.get(owner ?? '');
+    if (mine) {
+      for (const home of mine) if (home.providerId === providerId && home.accountId === accountId && home.model === model && home.kind === kind && home.owner === owner) return home;
+    }
+    // Bounded like the entries: accounts times owners stays small, but a gateway of many thousand keys must not grow it for ever.
+    if (this.#sharedCount >= this.max) {
+      this.#accounts.clear();
+      this.#sharedCount = 0;
+    }
+    const home = Object.freeze(homeOf(providerId, accountId, owner, model, kind));
+    if (mine && this.#accounts.has(owner ?? '')) mine.push(home);
+    else this.#accounts.set(owner ?? '', [home]);
+    this.#sharedCount++;
+    return home;
   }
 
   /** How many stored objects are remembered. */
@@ -288,4 +322,23 @@ export class ResponseHomes {
     this.#homes.clear();
     this.#watches.clear();
   }
+}
+
+/** A home with only the fields known: an absent owner means anyone's (`mayUse`), so it is left out, not undefined. */
+function homeOf(providerId: string, accountId: string, owner: string | undefined, model: string | undefined, kind: StoredRef['kind'] | undefined): Home {
+  const home: Home = { providerId, accountId };
+  if (owner !== undefined) home.owner = owner;
+  if (model) home.model = model;
+  if (kind !== undefined) home.kind = kind;
+  return home;
+}
+
+/** `promise`, or the signal's reason as soon as it aborts: the waiting stops, not what is awaited. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -40,7 +40,7 @@ describe('storedHomeItem TTL', () => {
   it.each<[string, Partial<StoredHome>, string | undefined]>([
     ['a response: 30 days, as OpenAI keeps one', {}, String(MADE / 1000 + STORED_HOME_DAYS * 86_400)],
     ['a conversation: none, as OpenAI keeps one until it is deleted', { ref: { kind: 'conversation', id: 'conv_1' } }, undefined],
-    ["a response made in a conversation: none, as its items are the conversation's", { untilDeleted: true }, undefined],
+    ['a response made in a conversation: none, as OpenAI keeps it until deleted, past the conversation too', { conversation: 'conv_1' }, undefined],
   ])('gives %s', (_name, over, expected) => {
     expect(ttlOf(over)).toBe(expected);
   });

@@ -6,8 +6,8 @@ import { TABLE_SHAPE, storedHomeKey } from './table';
 /** How long a stored object's home is kept: OpenAI keeps a stored response 30 days. */
 export const STORED_HOME_DAYS = 30;
 
-/** A stored Responses object's home as the table keeps it: the account, the owner, and who made it when. */
-export interface StoredHome extends Required<Home> {
+/** A stored Responses object's home as the table keeps it: the account, the owner, and who made it when (its kind is its `ref`'s). */
+export interface StoredHome extends Required<Omit<Home, 'kind'>> {
   ref: StoredRef;
   /** The key whose call made it (or, for a conversation, last built on it): for the operator, not the owner check. */
   keyId: string;
@@ -16,10 +16,13 @@ export interface StoredHome extends Required<Home> {
   /** Epoch ms. */
   createdAt: number;
   /**
-   * Kept by the provider until deleted: a response made in a conversation (OpenAI: "Conversation
-   * objects and items in them are not subject to the 30 day TTL"). A conversation always is.
+   * For a response made in a conversation, the conversation's id: such a response is kept by the
+   * provider until deleted (OpenAI: "Conversation objects and items in them are not subject to
+   * the 30 day TTL"), and outlives the conversation's delete ("Items in the conversation will not
+   * be deleted"), so its home is kept until the response is deleted through the gateway; the id
+   * lets an operator find what a deleted conversation left. A conversation is always kept until deleted.
    */
-  untilDeleted?: true;
+  conversation?: string;
 }
 
 /**
@@ -36,7 +39,8 @@ const n = (v: number): AttributeValue => ({ N: String(v) });
 
 /**
  * The table item of a stored object's home (`storedHomeKey`), its TTL `STORED_HOME_DAYS` after it
- * was made, as the provider keeps a response; none for a conversation and what is made in one,
+ * was made, as the provider keeps a response; none for a conversation and what is made in one
+ * (which names the conversation),
  * which the provider keeps until deleted: a home gone before its object would leave the object to
  * whoever names it first (a conversation is claimed by its first caller, a response with no home
  * is anyone's).
@@ -57,7 +61,8 @@ export function storedHomeItem(home: StoredHome): Record<string, AttributeValue>
     keyId: { S: home.keyId },
     model: { S: home.model },
     createdAt: n(home.createdAt),
-    ...(home.ref.kind === 'conversation' || home.untilDeleted ? {} : { [TABLE_SHAPE.ttlAttribute]: n(Math.floor(home.createdAt / 1000) + STORED_HOME_DAYS * 86_400) }),
+    ...(home.conversation === undefined ? {} : { conversation: { S: home.conversation } }),
+    ...(home.ref.kind === 'conversation' || home.conversation !== undefined ? {} : { [TABLE_SHAPE.ttlAttribute]: n(Math.floor(home.createdAt / 1000) + STORED_HOME_DAYS * 86_400) }),
   };
 }
 

@@ -5,6 +5,7 @@ import { FAKE } from '../../lib/guardrails/fake-tokens';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
 import { storedHomeKey } from '../../lib/store/table';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import { countStoredReads } from '../dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { eventually } from './harness';
 import { startInstances, type Instances } from './instances';
@@ -15,7 +16,7 @@ type AccountId = (typeof ACCOUNTS)[number];
 const MODEL = 'gpt-4o-mini';
 /** Served by account `four` alone, of another provider: a conversation made for it must land there. */
 const OTHER_MODEL = 'gpt-4.1';
-type Who = 'mine' | 'teammate' | 'rival' | 'other' | 'limited' | 'tokens' | 'endUsers';
+type Who = 'mine' | 'teammate' | 'rival' | 'other' | 'limited' | 'prober' | 'tokens' | 'endUsers';
 
 /**
  * OpenAI's Conversations API through the gateway, with the official client as caller: three fake
@@ -60,6 +61,7 @@ describe('conversations through the gateway', () => {
       rival: await instances.createKey({ name: 'beta-1', teamId: beta.id }),
       other: await instances.createKey({ name: 'other-model', models: [OTHER_MODEL] }),
       limited: await instances.createKey({ name: 'limited', limits: { requestsPerMinute: 3 } }),
+      prober: await instances.createKey({ name: 'prober', limits: { requestsPerMinute: 2 } }),
       tokens: await instances.createKey({ name: 'tokens', limits: { tokensPerMinute: 5, requestsPerMinute: 100 } }),
       endUsers: await instances.createKey({ name: 'end-users', endUserRequired: true, endUserLimits: { requestsPerMinute: 1 } }),
     };
@@ -82,6 +84,7 @@ describe('conversations through the gateway', () => {
   };
   const only = (account: AccountId, n: number) => Object.fromEntries(ACCOUNTS.map((id) => [id, id === account ? n : 0]));
   const holderOf = (id: string) => ACCOUNTS.find((account) => fakes[account].conversations.has(id));
+  const holderOfResponse = (id: string) => ACCOUNTS.find((account) => fakes[account].stored.has(id));
   const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
   /** A key's usage records of today, every instance's writes waited for (the clock is fixed: cases tell theirs apart by count). */
   const usageOf = async (who: Who): Promise<StoredUsage[]> => {
@@ -155,6 +158,28 @@ describe('conversations through the gateway', () => {
     const records = [...(await usageOf('mine')), ...(await usageOf('teammate'))].filter((r) => !seen.has(r.requestId));
     expect(records).toHaveLength(9);
     for (const r of records) expect(r).toMatchObject({ surface: 'openai-responses', model: MODEL, status: 200, outcome: 'ok', account: holder, inputTokens: 0, outputTokens: 0 });
+  });
+
+  it("keeps the home of a response made in a conversation when the conversation is deleted (OpenAI keeps its items): still its team's, with no expiry, naming the conversation it was made in", async () => {
+    // Prepare
+    const conversation = await clients.a.mine.conversations.create();
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Remember this', conversation: conversation.id });
+    await instances.drain();
+    await clients.b.teammate.conversations.delete(conversation.id);
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const refused = await Promise.all([failure(clients.b.rival.responses.retrieve(made.id)), failure(clients.b.rival.responses.create({ model: MODEL, input: 'Peek', previous_response_id: made.id }))]);
+    const own = await clients.b.teammate.responses.retrieve(made.id);
+
+    // Assess
+    expect(refused).toMatchObject([{ status: 404 }, { status: 400, code: 'previous_response_not_found' }]);
+    expect(own.id).toBe(made.id);
+    expect(since(before)).toEqual(only(holderOfResponse(made.id)!, 1));
+    expect(await homes.read(conversation.id)).toBeUndefined();
+    const item = await instances.gateways[0]!.table.client.send(new GetItemCommand({ TableName: instances.gateways[0]!.table.tableName, Key: { PK: { S: storedHomeKey(made.id).PK }, SK: { S: storedHomeKey(made.id).SK } }, ConsistentRead: true }));
+    expect([item.Item?.kind?.S, item.Item?.owner?.S, item.Item?.conversation?.S, item.Item?.ttl]).toEqual(['response', teamId, conversation.id, undefined]);
   });
 
   it("answers a deleted conversation with OpenAI's 404: the deleting instance itself, the other by asking its account", async () => {
@@ -233,6 +258,34 @@ describe('conversations through the gateway', () => {
     expect(since(before)).toEqual(only('one', 0));
   });
 
+  it.each(['a', 'b'] as const)("refuses a Responses call naming a response's id as its conversation, or a conversation's as its previous response, with that field's not-found, asking no upstream and leaving each home its kind (instance %s)", async (side) => {
+    // Prepare: both made on A; B knows them from the table alone.
+    const conversation = await clients.a.mine.conversations.create();
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Hi' });
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const errors = await Promise.all([
+      failure(clients[side].mine.responses.create({ model: MODEL, input: 'More', conversation: made.id })),
+      failure(clients[side].mine.responses.create({ model: MODEL, input: 'More', conversation: { id: made.id } })),
+      failure(clients[side].mine.responses.create({ model: MODEL, input: 'More', previous_response_id: conversation.id })),
+    ]);
+    await instances.drain();
+
+    // Assess
+    expect(errors.map((e) => [(e as { status?: number }).status, (e as { message?: string }).message])).toEqual([
+      [404, `404 Conversation with id '${made.id}' not found.`],
+      [404, `404 Conversation with id '${made.id}' not found.`],
+      [400, `400 Previous response with id '${conversation.id}' not found.`],
+    ]);
+    expect(since(before)).toEqual(only('one', 0));
+    expect(await homes.read(made.id)).toMatchObject({ ref: { kind: 'response', id: made.id }, owner: teamId });
+    expect(await homes.read(conversation.id)).toMatchObject({ ref: { kind: 'conversation', id: conversation.id }, owner: teamId });
+    const item = await instances.gateways[0]!.table.client.send(new GetItemCommand({ TableName: instances.gateways[0]!.table.tableName, Key: { PK: { S: storedHomeKey(made.id).PK }, SK: { S: storedHomeKey(made.id).SK } }, ConsistentRead: true }));
+    expect(item.Item?.ttl?.N).toBeDefined();
+  });
+
   it("passes an account's refusal of a body on as OpenAI's error, with its status, code and param, in one usage record", async () => {
     // Prepare
     const conversation = await clients.a.mine.conversations.create();
@@ -290,7 +343,7 @@ describe('conversations through the gateway', () => {
     expect(since(before)).toEqual(only('one', 0));
   });
 
-  it("counts every conversation and stored-response route in the key's requests-per-minute limit, refusals not, and answers the next with the limit's 429, asking no upstream", async () => {
+  it("counts every conversation and stored-response route in the key's requests-per-minute limit, an unknown id's too (its table read is made), a body the guardrails refuse not, and answers the next with the limit's 429, asking no upstream", async () => {
     // Prepare
     const limited = clients.a.limited;
     const conversation = await limited.conversations.create();
@@ -298,10 +351,9 @@ describe('conversations through the gateway', () => {
     await instances.drain();
     const before = requests();
 
-    // Act: a refused call first, which takes no place (a body the guardrails block, an id the key does not own).
+    // Act: a refused body first, which takes no place; then an id no account holds, which takes the minute's last.
     const blocked = await failure(clients.a.limited.conversations.items.create(conversation.id, { items: [message(`Push with ${FAKE.githubClassic}`)] }));
-    const unowned = await failure(clients.a.limited.conversations.retrieve('conv_nowhere'));
-    const retrieved = await clients.b.limited.responses.retrieve(made.id).asResponse();
+    const unknown = await failure(clients.b.limited.conversations.retrieve('conv_nowhere'));
     const refused = await Promise.all([
       failure(clients.b.limited.conversations.retrieve(conversation.id)),
       failure(clients.a.limited.conversations.items.list(conversation.id)),
@@ -310,16 +362,33 @@ describe('conversations through the gateway', () => {
     ]);
 
     // Assess
-    expect([blocked, unowned]).toMatchObject([{ status: 400, code: 'guardrail_blocked' }, { status: 404 }]);
-    expect(retrieved.status).toBe(200);
-    expect(retrieved.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    expect([blocked, unknown]).toMatchObject([{ status: 400, code: 'guardrail_blocked' }, { status: 404, message: "404 Conversation with id 'conv_nowhere' not found." }]);
+    expect((unknown as InstanceType<typeof OpenAI.NotFoundError>).headers!.get('x-ratelimit-remaining-requests')).toBe('0');
     for (const err of refused) {
       expect(err).toBeInstanceOf(OpenAI.RateLimitError);
       expect(err).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringContaining('this API key allows 3 requests per minute') });
       const headers = (err as InstanceType<typeof OpenAI.RateLimitError>).headers!;
       expect([Number(headers.get('retry-after')) >= 1, headers.get('x-ratelimit-limit-requests'), headers.get('x-ratelimit-remaining-requests')]).toEqual([true, '3', '0']);
     }
-    expect(since(before)).toEqual(only(holderOf(conversation.id)!, 1));
+    expect(since(before)).toEqual(only('one', 0));
+  });
+
+  it("counts an id route naming an id no account is known to hold in the key's minute, as its table read is made: past the limit, made-up ids get the 429 and read nothing, on either instance", async () => {
+    // Prepare: the key read into both instances' caches, so only the homes' reads are counted.
+    for (const side of ['a', 'b'] as const) await clients[side].prober.models.list();
+    const counted = instances.gateways.map((gw) => countStoredReads(gw.table));
+    const reads = () => counted.reduce((sum, c) => sum + c.count, 0);
+
+    // Act
+    const within = [await failure(clients.a.prober.conversations.retrieve('conv_madeup1')), await failure(clients.b.prober.responses.retrieve('resp_madeup2'))];
+    const readsWithin = reads();
+    const past = await Promise.all(['a', 'b', 'a', 'b', 'a', 'b'].map((side, i) => failure(clients[side as 'a' | 'b'].prober.responses.retrieve(`resp_madeup${i + 3}`))));
+
+    // Assess
+    expect(within).toMatchObject([{ status: 404 }, { status: 404 }]);
+    for (const err of past) expect(err).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    expect([readsWithin, reads()]).toEqual([2, 2]);
+    for (const c of counted) c.stop();
   });
 
   it('refuses a body that is not a JSON object with a 400 before any upstream call', async () => {

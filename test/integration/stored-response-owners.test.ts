@@ -1,10 +1,12 @@
 import { request } from 'node:http';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
 import type { TableRef } from '../../lib/store/dynamo';
 import { listUsage } from '../../lib/store/usage';
 import { countCalls } from '../dynalite';
+import { storedHomeKey } from '../../lib/store/table';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
 import { firstAccountFor as firstFor, openingAwayFrom as awayFrom, streamedResponse as streamed } from './stored-pool';
@@ -376,6 +378,49 @@ describe('stored responses belong to their team and are found from the table', (
     expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.account, r.inputTokens, r.outputTokens])).toEqual([['openai-responses', MODEL, 200, 'ok', holder, 0, 0]]);
   });
 
+  it('records a streamed retrieve (stream=true) as a stream, and a plain one not', async () => {
+    // Prepare
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Stream it back' });
+    await instances.drain();
+    const started = new Date().toISOString();
+
+    // Act
+    const streamedBack = await clients.b.mine.responses.retrieve(first.id, { stream: true }).asResponse();
+    await streamedBack.text();
+    const plain = await clients.b.mine.responses.retrieve(first.id);
+
+    // Assess
+    expect([streamedBack.status, plain.id]).toEqual([200, first.id]);
+    await instances.drain();
+    const records = (await listUsage(instances.gateways[0]!.table, keyIds.mine, today())).filter((r) => String(r.at) >= started);
+    expect(records.map((r) => [r.stream, r.status, r.model])).toEqual([
+      [true, 200, MODEL],
+      [false, 200, MODEL],
+    ]);
+  });
+
+  it("records the model of a response and a conversation used from the memory of the instance that made them when the table has no item for them (a lost batch)", async () => {
+    // Prepare: made on A, their table items then gone, as a batch lost past its retries leaves them.
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Kept in memory' });
+    const conversation = await clients.a.mine.conversations.create({}, { query: { model: MODEL } });
+    await instances.drain();
+    for (const id of [first.id, conversation.id]) await removeHome(instances.gateways[0]!.table, id);
+    const started = new Date().toISOString();
+
+    // Act
+    const retrieved = await clients.a.teammate.responses.retrieve(first.id);
+    const read = await clients.a.teammate.conversations.retrieve(conversation.id);
+
+    // Assess
+    expect([retrieved.id, read.id]).toEqual([first.id, conversation.id]);
+    await instances.drain();
+    const records = (await listUsage(instances.gateways[0]!.table, keyIds.teammate, today())).filter((r) => String(r.at) >= started);
+    expect(records.map((r) => [r.model, r.status, r.account])).toEqual([
+      [MODEL, 200, holderOf(first.id)],
+      [MODEL, 200, expect.any(String)],
+    ]);
+  });
+
   it("answers a key of another team, and an id no account is known to hold, with OpenAI's 404 for an unknown response, asking no upstream", async () => {
     const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Private' });
     await instances.drain();
@@ -528,3 +573,9 @@ async function withBatchesHeld<T>(table: TableRef, act: () => Promise<T>): Promi
 /** Runs `act` with the table's GetItem calls failing, as a throttled or unreachable table would. */
 const withReadsFailing = <T>(table: TableRef, act: () => Promise<T>): Promise<T> =>
   meddling(table, 'GetItemCommand', () => Promise.reject(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' })), act);
+
+/** Removes a stored object's home from the table, as a batch lost past its retries never wrote it. */
+async function removeHome(table: TableRef, id: string): Promise<void> {
+  const key = storedHomeKey(id);
+  await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } } }));
+}

@@ -2,8 +2,9 @@ import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { TableRef } from '../../lib/store/dynamo';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
-import { storedHomeKey } from '../../lib/store/table';
+import { beforeTableCalls, countStoredReads, STORED_PREFIX } from '../dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { eventually } from './harness';
 import { startInstances, type Instances } from './instances';
 import { POOL_ACCOUNTS as ACCOUNTS, type PoolAccount as AccountId, openingAwayFrom as awayFrom } from './stored-pool';
 
@@ -208,6 +209,37 @@ describe('stored responses the table does not know', () => {
     slow.stop();
   });
 
+  it("lets a continuation whose client leaves go while the table read it shares waits, booked aborted; the read goes on for the others", async () => {
+    // Prepare: B has never seen the response; its reads of homes wait until released.
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Wait for me' });
+    await instances.drain();
+    const leaverKey = await instances.createKey({ name: 'alpha-leaver', teamId });
+    const leaver = new OpenAI({ apiKey: leaverKey.key, baseURL: `${instances.gateways[1]!.url}/v1`, maxRetries: 0, timeout: 10_000 });
+    await Promise.all([leaver.models.list(), clients.b.mine.models.list()]);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const hold = beforeTableCalls(instances.gateways[1]!.table, 'GetItemCommand', (pk) => pk?.startsWith(STORED_PREFIX) && held);
+
+    // Act: both wait on B's one read; one client leaves while it is held.
+    const staying = continueOn(clients.b.mine, made.id, 'Stay');
+    const controller = new AbortController();
+    const leaving = failure(leaver.responses.create({ model: MODEL, input: 'Leave', previous_response_id: made.id }, { signal: controller.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    controller.abort();
+    let bookedWhileHeld: Awaited<ReturnType<Instances['usage']>> = [];
+    await eventually(async () => {
+      bookedWhileHeld = await instances.usage(leaverKey.id);
+      expect(bookedWhileHeld).toHaveLength(1);
+    }).finally(() => release());
+    const answer = await staying;
+
+    // Assess
+    expect(bookedWhileHeld).toMatchObject([{ outcome: 'aborted', status: 499, attempts: 0 }]);
+    expect(answer.output_text).toBe('Echo: Stay (turn 2)');
+    expect(await leaving).toBeInstanceOf(OpenAI.APIUserAbortError);
+    hold.stop();
+  });
+
   it("keeps a response whose home was lost past the batch's retries to its team on the instance that made it (its memory); another instance finds no item and, once settled, lets any key continue it", async () => {
     // Prepare: every write of A's batch refused.
     const lost = failBatches(instances.gateways[0]!.table);
@@ -233,36 +265,6 @@ describe('stored responses the table does not know', () => {
     expect(elsewhere).toEqual(['Echo: More (turn 2)', 'Echo: More (turn 2)', 'Echo: More (turn 2)']);
   });
 });
-
-/**
- * Runs `meddle` before each `command` call the table's client makes from now on (its input's key's
- * PK given, for a GetItem) until `stop`: it may count, wait or throw.
- */
-function beforeTableCalls(table: TableRef, command: string, meddle: (pk: string | undefined) => unknown): { stop(): void } {
-  const name = `meddle-${Math.random()}`;
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === command) await meddle((args.input as { Key?: { PK?: { S?: string } } }).Key?.PK?.S);
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  return { stop: () => void table.client.middlewareStack.remove(name) };
-}
-
-const STORED_PREFIX = storedHomeKey('').PK;
-
-/** Counts the table's reads of stored objects' homes (GetItem of a `STORED#` key) through this client from now on, keys' and others' reads apart. */
-function countStoredReads(table: TableRef): { readonly count: number; stop(): void } {
-  let count = 0;
-  const { stop } = beforeTableCalls(table, 'GetItemCommand', (pk) => pk?.startsWith(STORED_PREFIX) && count++);
-  return {
-    get count() {
-      return count;
-    },
-    stop,
-  };
-}
 
 /** Delays the table's reads of stored objects' homes through this client by `ms` until `stop`. */
 const slowStoredReads = (table: TableRef, ms: number) =>
