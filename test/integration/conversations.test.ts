@@ -16,7 +16,7 @@ type AccountId = (typeof ACCOUNTS)[number];
 const MODEL = 'gpt-4o-mini';
 /** Served by account `four` alone, of another provider: a conversation made for it must land there. */
 const OTHER_MODEL = 'gpt-4.1';
-type Who = 'mine' | 'teammate' | 'rival' | 'other' | 'limited' | 'prober' | 'tokens' | 'endUsers';
+type Who = 'mine' | 'teammate' | 'rival' | 'other' | 'limited' | 'prober' | 'continuer' | 'tokens' | 'endUsers';
 
 /**
  * OpenAI's Conversations API through the gateway, with the official client as caller: three fake
@@ -62,6 +62,7 @@ describe('conversations through the gateway', () => {
       other: await instances.createKey({ name: 'other-model', models: [OTHER_MODEL] }),
       limited: await instances.createKey({ name: 'limited', limits: { requestsPerMinute: 3 } }),
       prober: await instances.createKey({ name: 'prober', limits: { requestsPerMinute: 2 } }),
+      continuer: await instances.createKey({ name: 'continuer', limits: { requestsPerMinute: 2 } }),
       tokens: await instances.createKey({ name: 'tokens', limits: { tokensPerMinute: 5, requestsPerMinute: 100 } }),
       endUsers: await instances.createKey({ name: 'end-users', endUserRequired: true, endUserLimits: { requestsPerMinute: 1 } }),
     };
@@ -388,6 +389,31 @@ describe('conversations through the gateway', () => {
     expect(within).toMatchObject([{ status: 404 }, { status: 404 }]);
     for (const err of past) expect(err).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
     expect([readsWithin, reads()]).toEqual([2, 2]);
+    for (const c of counted) c.stop();
+  });
+
+  it("counts a model call naming a made-up previous response or conversation in the key's minute before its table read: past the limit, such calls get the 429 and read nothing, on either instance, asking no upstream", async () => {
+    // Prepare: the key read into both instances' caches, so only the homes' reads are counted.
+    for (const side of ['a', 'b'] as const) await clients[side].continuer.models.list();
+    const counted = instances.gateways.map((gw) => countStoredReads(gw.table));
+    const reads = () => counted.reduce((sum, c) => sum + c.count, 0);
+    const continuing = (side: 'a' | 'b', ref: { previous_response_id: string } | { conversation: string }) => failure(clients[side].continuer.responses.create({ model: MODEL, input: 'Hi', ...ref }));
+    const withinOne = await continuing('a', { previous_response_id: 'resp_madeupcall1' });
+    const withinTwo = await continuing('b', { conversation: 'conv_madeupcall2' });
+    const readsWithin = reads();
+    const before = requests();
+
+    // Act
+    const past = await Promise.all(['a', 'b', 'a', 'b', 'a', 'b'].map((side, i) => continuing(side as 'a' | 'b', i % 2 ? { conversation: `conv_madeupcall${i + 3}` } : { previous_response_id: `resp_madeupcall${i + 3}` })));
+
+    // Assess: within the limit each id costs its read (and the pool its probe); past it, nothing.
+    expect([withinOne, withinTwo]).toMatchObject([{ status: 400 }, { status: 404 }]);
+    for (const err of past) {
+      expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(err).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringContaining('this API key allows 2 requests per minute') });
+    }
+    expect([readsWithin, reads()]).toEqual([2, 2]);
+    expect(since(before)).toEqual(only('one', 0));
     for (const c of counted) c.stop();
   });
 
