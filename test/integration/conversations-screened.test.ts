@@ -113,3 +113,64 @@ describe('conversations and stored responses under the audit log and the guardra
     expect(outcomes[1]).toBe(conversation.id);
   });
 });
+
+/**
+ * A stored response read back under a `flag` rule on answers, with the audit log keeping only
+ * flagged calls: the hit is booked, and the call kept, whether the response comes back as JSON or
+ * streamed again (`stream=true`, the account's events replaying it).
+ */
+describe('a stored response read back under a flag rule on answers', () => {
+  let dir: string;
+  let h: Harness;
+  let client: OpenAI;
+  let keyId: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aigw-stored-flagged-'));
+    h = await startHarness({
+      config: (urls) => ({
+        providers: [{ id: 'primary', type: 'openai', baseUrl: urls.upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }],
+        models: [{ name: MODEL, targets: [{ provider: 'primary', model: MODEL }] }],
+        audit: { mode: 'flagged' },
+        guardrails: { rules: [{ detect: 'jwt', action: 'flag', on: ['response'] }] },
+      }),
+      audit: () => new FileAuditSink(dir),
+    });
+    const made = await h.createKey({ name: 'flagged', models: [MODEL] });
+    client = openAIClient(h.gw, made.key);
+    keyId = made.id;
+  });
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('books the hit of a streamed retrieve in its usage record and keeps the call in the flagged audit, as a JSON retrieve', async () => {
+    // Prepare: the fake model echoes its input, so the stored answer carries the token.
+    const made = await client.responses.create({ model: MODEL, input: `Repeat ${FAKE.jwt}` });
+    await h.gw.gateway.drain();
+    const before = new Set(auditRecordsIn(dir).map((r) => r.requestId));
+
+    // Act
+    const retrieved = await client.responses.retrieve(made.id);
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of await client.responses.retrieve(made.id, { stream: true })) events.push(event);
+    await h.gw.gateway.drain();
+
+    // Assess: flagged, so both went as they came.
+    const hit = [{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }];
+    const last = events.at(-1);
+    expect(retrieved.output_text).toBe(`Echo: Repeat ${FAKE.jwt}`);
+    expect(last?.type === 'response.completed' && last.response.output).toEqual(JSON.parse(JSON.stringify(retrieved.output)) as unknown);
+    const reads = (await h.usage(keyId)).filter((r) => r.inputTokens === 0 && r.status === 200);
+    expect(reads.map((r) => [r.stream, r.guardrails]).sort()).toEqual([
+      [false, hit],
+      [true, hit],
+    ]);
+    const kept = auditRecordsIn(dir).filter((r) => !before.has(r.requestId));
+    expect(kept.map((r) => [r.stream, r.status, r.guardrails]).sort()).toEqual([
+      [false, 200, hit],
+      [true, 200, hit],
+    ]);
+  });
+});
