@@ -96,6 +96,30 @@ describe('conversations and stored responses under the audit log and the guardra
     expect(booked.map((r) => r.guardrails)).toEqual(Array(4).fill([{ rule: 'github-token', action: 'redact', count: 1, side: 'response' }]));
   });
 
+  it('withholds a stored response a rule on answers blocks alike whether it is retrieved as JSON or streamed again, booking the hit in each record', async () => {
+    // Prepare: the call's own answer is withheld, but the account kept the response.
+    const blockedCall = await client.responses.create({ model: MODEL, input: `Repeat ${FAKE.awsKeyId}` }).then(() => undefined, (e: unknown) => e);
+    const id = [...h.upstream.stored.keys()].at(-1)!;
+    await h.gw.gateway.drain();
+    const started = new Date().toISOString();
+
+    // Act
+    const refusals = await Promise.all([client.responses.retrieve(id), client.responses.retrieve(id, { stream: true })].map((p) => p.then(() => undefined, (e: unknown) => e)));
+
+    // Assess: nothing was spent by reading it, and the refusal says so either way.
+    expect(blockedCall).toMatchObject({ status: 400, code: 'guardrail_blocked' });
+    for (const err of refusals) {
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({ status: 400, code: 'guardrail_blocked', message: expect.stringContaining('The stored answer was withheld') });
+    }
+    await h.gw.gateway.drain();
+    const reads = (await h.usage(keyId)).filter((r) => String(r.at) >= started);
+    expect(reads.map((r) => [r.stream, r.status, r.errorCode, r.guardrails]).sort()).toEqual([
+      [false, 400, 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
+      [true, 400, 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
+    ]);
+  });
+
   it("withholds what a model wrote when a rule on answers blocks it, on the item routes too", async () => {
     // Prepare
     const conversation = await client.conversations.create();
