@@ -398,6 +398,8 @@ describe('conversations through the gateway', () => {
     const counted = instances.gateways.map((gw) => countStoredReads(gw.table));
     const reads = () => counted.reduce((sum, c) => sum + c.count, 0);
     const continuing = (side: 'a' | 'b', ref: { previous_response_id: string } | { conversation: string }) => failure(clients[side].continuer.responses.create({ model: MODEL, input: 'Hi', ...ref }));
+    // A body naming both is refused as a bad body, before the limits: it takes no place (or the second call below would get the 429) and reads nothing.
+    const both = await failure(clients.a.continuer.responses.create({ model: MODEL, input: 'Hi', previous_response_id: 'resp_madeupcall0', conversation: 'conv_madeupcall0' }));
     const withinOne = await continuing('a', { previous_response_id: 'resp_madeupcall1' });
     const withinTwo = await continuing('b', { conversation: 'conv_madeupcall2' });
     const readsWithin = reads();
@@ -407,7 +409,7 @@ describe('conversations through the gateway', () => {
     const past = await Promise.all(['a', 'b', 'a', 'b', 'a', 'b'].map((side, i) => continuing(side as 'a' | 'b', i % 2 ? { conversation: `conv_madeupcall${i + 3}` } : { previous_response_id: `resp_madeupcall${i + 3}` })));
 
     // Assess: within the limit each id costs its read (and the pool its probe); past it, nothing.
-    expect([withinOne, withinTwo]).toMatchObject([{ status: 400 }, { status: 404 }]);
+    expect([both, withinOne, withinTwo]).toMatchObject([{ status: 400, code: 'mutually_exclusive_parameters' }, { status: 400, code: 'previous_response_not_found' }, { status: 404 }]);
     for (const err of past) {
       expect(err).toBeInstanceOf(OpenAI.RateLimitError);
       expect(err).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringContaining('this API key allows 2 requests per minute') });
