@@ -97,7 +97,15 @@ function withoutStaleExtras(before: Uint8Array, after: Uint8Array): Uint8Array {
  * when the stream ends, before its books are closed (when the client left, with flag rules only,
  * after the text it was sent is settled: its last match counts).
  */
-export function screenedStream(source: AsyncIterable<Uint8Array>, guard: AnswerGuard, ctx: RequestContext, deps: Pick<ProxyDeps, 'logger'>, jsonArray: boolean): { body: AsyncGenerator<Uint8Array>; array: ArrayState | undefined } {
+export function screenedStream(
+  source: AsyncIterable<Uint8Array>,
+  guard: AnswerGuard,
+  ctx: RequestContext,
+  deps: Pick<ProxyDeps, 'logger'>,
+  jsonArray: boolean,
+  // A stored answer read back spent nothing: its refusal must not say its tokens are counted (`screenedStoredAnswer`).
+  blocked: (rule: string, path: string) => GatewayError = withheld,
+): { body: AsyncGenerator<Uint8Array>; array: ArrayState | undefined } {
   const rules = guard.rules;
   const screen = new AnswerStreamScreen(rules, { dialect: guard.dialect, hold: !rules.flagsOnly, window: guard.window, jsonArray });
   async function* body(): AsyncGenerator<Uint8Array> {
@@ -120,7 +128,7 @@ export function screenedStream(source: AsyncIterable<Uint8Array>, guard: AnswerG
       const rest = screen.end();
       if (rest.length) yield rest;
     } catch (err) {
-      if (err instanceof AnswerBlocked) throw withheld(err.rule, err.path);
+      if (err instanceof AnswerBlocked) throw blocked(err.rule, err.path);
       throw err;
     } finally {
       // The client went away: with flag rules only, every byte read went out as it came, and a match at its end (no byte after it yet, or a pattern's window) is the client's all the same: settled, counted, and its call audited.

@@ -29,7 +29,7 @@ import { guardedBody, screeningOf } from './guardrails';
 import { mendedCall, mendingFor } from './mending';
 import { passthroughFor, withResponseIds, type PassthroughReader, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
-import { callerOwner, continuationOf, madeAt } from './stored-objects';
+import { callerOwner, continuationOf, madeAt, namedStoredRef } from './stored-objects';
 import { tryTargets } from './try-targets';
 
 /** A request's body and model, checked, and the key (with its team) that may use it. */
@@ -286,9 +286,8 @@ export function answered(cache: { plan: CachePlan | undefined } | undefined, res
 export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void, inUrl?: CallInUrl): Promise<GatewayResponse> {
   const call = await admit(req, ctx, deps, binding.validate, inUrl);
   const responses = binding.name === 'openai-responses';
-  // Before the limits: a key refused someone else's stored object takes no place and holds no budget.
-  const finding = responses ? continuationOf(call, deps, req.signal) : undefined;
-  const continues = finding && (await finding);
+  // A body naming both a previous response and a conversation is refused before the limits, as any bad body is.
+  if (responses) namedStoredRef(call.body);
   let canonical: ChatRequest | undefined;
   let marked: ChatRequest | undefined;
   // Counted once the call is known to be a valid one the key may make (refusals cost no place).
@@ -297,6 +296,11 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const cache = cacheFor(call, ctx, deps, req.headers);
   const hit = await limitsThenCache(call, ctx, deps, finish, cache, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call)), deps.config));
   if (hit) return hit;
+  // After the limits, as an id route's read is (`takeRequestSlot`): a key past its minute gets its 429 before any table read, whatever ids it names.
+  // A call the owner check then refuses keeps its place (OpenAI counts its 404s); what its budgets held is given back when it finishes, as nothing was spent.
+  // No promise (and no await) for a call that builds on nothing.
+  const finding = responses ? continuationOf(call, deps, req.signal) : undefined;
+  const continues = finding && (await finding);
   const signal = requestSignal(req, deps.now);
   const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
   const policyParams = ctx.params;

@@ -91,7 +91,7 @@ export async function screenedStoredAnswer(operation: StoredObjectOperation, con
   if (!guard) return body;
   if (contentType.startsWith('text/event-stream')) {
     const out: Uint8Array[] = [];
-    for await (const chunk of screenedStream(once(body), guard, ctx, deps, false).body) out.push(chunk);
+    for await (const chunk of screenedStream(once(body), guard, ctx, deps, false, storedAnswerWithheld).body) out.push(chunk);
     return Buffer.concat(out);
   }
   const keep = storedAnswerPaths(operation, body);

@@ -7,7 +7,7 @@ import { MAX_STORED_ID_CHARS, type StoredRef } from '../routing/response-homes';
 import type { StoredHome, StoredHomeStore } from '../store/stored-homes';
 import { MemoryUsageSink } from '../usage/record';
 import type { ProxyDeps } from './deps';
-import { continuationOf, madeAt, notFoundAnswer } from './stored-objects';
+import { continuationOf, madeAt, namedStoredRef, notFoundAnswer } from './stored-objects';
 
 /** The table's homes in memory, counting its reads: what a call costs in reads is what these tests assert. */
 class CountingHomes implements StoredHomeStore {
@@ -52,6 +52,30 @@ describe('notFoundAnswer', () => {
 
     expect({ status: error.status, message: error.message, code: error.code, param: error.param }).toEqual(expected);
     expect(error.detail).toBe('owned by team_b');
+  });
+});
+
+describe('namedStoredRef', () => {
+  it.each<[string, Record<string, unknown>, StoredRef | undefined]>([
+    ['nothing', { input: 'Hi' }, undefined],
+    ['a previous response', { previous_response_id: 'resp_1' }, { kind: 'response', id: 'resp_1' }],
+    ['a conversation by its id', { conversation: 'conv_1' }, { kind: 'conversation', id: 'conv_1' }],
+    ['a conversation as an object', { conversation: { id: 'conv_1' } }, { kind: 'conversation', id: 'conv_1' }],
+  ])('names the stored object of a call naming %s, reading nothing', (_name, body, expected) => {
+    expect(namedStoredRef(body)).toEqual(expected);
+  });
+
+  it("refuses a call naming both a previous response and a conversation with OpenAI's 400", () => {
+    const refused = (() => {
+      try {
+        return namedStoredRef({ previous_response_id: 'resp_1', conversation: 'conv_1' });
+      } catch (err) {
+        return err;
+      }
+    })();
+
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect(refused).toMatchObject({ status: 400, code: 'mutually_exclusive_parameters' });
   });
 });
 

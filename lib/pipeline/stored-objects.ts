@@ -58,8 +58,25 @@ export function continuationOf(call: StoredCall, deps: ProxyDeps, signal?: Abort
   return ref && continuationAt(ref, call, deps, signal);
 }
 
+/**
+ * The stored object a Responses call names, checked as its body is, without a read: OpenAI's 400
+ * for a call naming both a previous response and a conversation (only the previous response
+ * would be checked and followed: its owner could reach another's conversation at an account that
+ * took both). A model call checks this before its limits, as any bad body is refused before
+ * them; `continuationOf` checks it again.
+ *
+ * @example
+ * namedStoredRef({ previous_response_id: 'resp_1' }) // { kind: 'response', id: 'resp_1' }
+ * namedStoredRef({ previous_response_id: 'resp_1', conversation: 'conv_1' }) // throws mutually_exclusive_parameters
+ */
+export function namedStoredRef(body: Record<string, unknown>): StoredRef | undefined {
+  const ref = storedRefOf(body);
+  if (ref?.kind === 'response' && body.conversation != null) throw bothStoredRefs();
+  return ref;
+}
+
 async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps, signal: AbortSignal | undefined): Promise<Continuation> {
-  // Only the previous response would be checked and followed: its owner could reach another's conversation at an account that took both.
+  // As `namedStoredRef`, for callers that did not check first.
   if (ref.kind === 'response' && call.body.conversation != null) throw bothStoredRefs();
   const caller = callerOwner(call);
   const homes = deps.load.homes;

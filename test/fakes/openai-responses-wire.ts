@@ -187,6 +187,41 @@ export function responseStreamEvents(frame: ResponseFrame, content: ResponseCont
   return [...head, ...body, event(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: final })];
 }
 
+/**
+ * A stored response streamed again (`GET /v1/responses/{id}?stream=true`), as the real API
+ * replays it: the events a stream of it would have sent, from `response.created` to its final
+ * event, each text and arguments as its deltas; after `startingAfter` (a sequence number) only the
+ * events that followed it.
+ */
+export function storedResponseEvents(stored: string, startingAfter?: number): string[] {
+  const event = sequencer();
+  const response = JSON.parse(stored) as Record<string, unknown> & { status: string; output: Record<string, unknown>[] };
+  const start = { ...response, status: 'in_progress', output: [], usage: null };
+  const events = [event('response.created', { response: start }), event('response.in_progress', { response: start })];
+  for (const [index, item] of response.output.entries()) {
+    if (item.type === 'message') {
+      events.push(event('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', content: [] } }));
+      for (const [contentIndex, part] of (item.content as { text?: string }[]).entries()) {
+        const at = { item_id: item.id, output_index: index, content_index: contentIndex };
+        events.push(event('response.content_part.added', { ...at, part: { ...part, text: '' } }));
+        for (const delta of splitWords(part.text ?? '')) events.push(event('response.output_text.delta', { ...at, delta, logprobs: [], obfuscation: randomAlnum(8) }));
+        events.push(event('response.output_text.done', { ...at, text: part.text, logprobs: [] }));
+        events.push(event('response.content_part.done', { ...at, part }));
+      }
+    } else if (item.type === 'function_call') {
+      events.push(event('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', arguments: '' } }));
+      for (const delta of splitJsonTokens(String(item.arguments))) events.push(event('response.function_call_arguments.delta', { item_id: item.id, output_index: index, delta, obfuscation: randomAlnum(8) }));
+      events.push(event('response.function_call_arguments.done', { item_id: item.id, output_index: index, arguments: item.arguments }));
+    } else {
+      events.push(event('response.output_item.added', { output_index: index, item }));
+    }
+    events.push(event('response.output_item.done', { output_index: index, item }));
+  }
+  events.push(event(`response.${response.status}`, { response }));
+  // Each event's sequence number is its place in the list.
+  return startingAfter === undefined ? events : events.slice(startingAfter + 1);
+}
+
 function errorBody(message: string, type: string, param: string | null, code: string | null): OpenAIErrorBody {
   return { error: { message, type, param, code } };
 }

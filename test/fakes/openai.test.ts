@@ -124,6 +124,28 @@ describe('fake OpenAI upstream', () => {
       expect(fake.stored.size).toBe(3);
     });
 
+    it('streams a stored response again as the events of its stream, numbered from 0, from after starting_after when asked', async () => {
+      fake.reply({ kind: 'tool_calls', text: 'Let me check.', calls: [{ id: 'call_1', name: 'f', arguments: '{"a":1}' }] });
+      const made = await client.responses.create({ model: 'gpt-4.1', input: 'hello' });
+
+      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+      for await (const event of await client.responses.retrieve(made.id, { stream: true })) events.push(event);
+      const later: number[] = [];
+      for await (const event of await client.responses.retrieve(made.id, { stream: true, starting_after: 5 })) later.push(event.sequence_number);
+
+      const text = events.flatMap((e) => (e.type === 'response.output_text.delta' ? [e.delta] : [])).join('');
+      const args = events.flatMap((e) => (e.type === 'response.function_call_arguments.delta' ? [e.delta] : [])).join('');
+      const last = events.at(-1)!;
+      expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+      expect(events.slice(0, 2).map((e) => e.type)).toEqual(['response.created', 'response.in_progress']);
+      expect([text, args]).toEqual(['Let me check.', '{"a":1}']);
+      expect(last.type).toBe('response.completed');
+      // The client's own `output_text` aside, the response as it was made.
+      const { output_text: _added, ...answered } = JSON.parse(JSON.stringify(made)) as Record<string, unknown>;
+      expect(last.type === 'response.completed' && last.response).toEqual(answered);
+      expect(later).toEqual(events.slice(6).map((e) => e.sequence_number));
+    });
+
     it('stores nothing with store: false, so such a response cannot be continued', async () => {
       const unstored = await client.responses.create({ model: 'gpt-4.1', input: 'Hi', store: false });
 

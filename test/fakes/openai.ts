@@ -48,6 +48,7 @@ import {
   responseBody,
   responseStreamEvents,
   storedInputItems,
+  storedResponseEvents,
   unknownPreviousResponse,
   unknownReasoningItem,
   unknownStoredResponse,
@@ -446,13 +447,18 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
    * cancelled (only background responses can be, and this fake makes none), each answered as the
    * real API answers; an id it does not hold gets the real 404.
    */
-  #storedResponse(method: string, id: string, sub: string | undefined, record: RecordedRequest, res: ServerResponse): void {
+  #storedResponse(method: string, id: string, sub: string | undefined, record: RecordedRequest, res: ServerResponse): void | Promise<void> {
     const { receivedAt } = record;
     const found = this.#stored.get(id);
     const operation = `${method} ${sub ?? ''}`;
     const known = ['GET ', 'DELETE ', 'GET input_items', 'POST cancel'];
     if (!known.includes(operation)) return writeError(res, 404, { error: { message: `Invalid URL (${method} ${record.path})`, type: 'invalid_request_error', param: null, code: null } }, {}, receivedAt);
     if (!found) return writeError(res, 404, unknownStoredResponse(id), {}, receivedAt);
+    const query = new URLSearchParams(record.search);
+    if (operation === 'GET ' && query.get('stream') === 'true') {
+      const after = query.get('starting_after');
+      return this.writeStream(res, sseHeaders(record), storedResponseEvents(found.response, after === null ? undefined : Number(after))).then(() => void res.end());
+    }
     if (operation === 'GET ') return writeJson(res, 200, found.response, receivedAt);
     if (operation === 'DELETE ') {
       this.#stored.delete(id);
@@ -487,11 +493,13 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     const send = async (content: ResponseContent, failAfter?: number, error?: { code: string | null; message: string }): Promise<void> => {
       // Kept from the moment it is made, as the real API stores a response while it is generated.
       if (previous && content.text !== undefined) content = { ...content, text: `${content.text} (turn ${turn})`, ...(content.chunks ? { chunks: [...content.chunks, ` (turn ${turn})`] } : {}) };
-      if (body.store !== false) this.#stored.set(frame.id, { turn, response: responseBody(frame, content), inputItems: storedInputItems(body.input) });
+      // One body for the answer, the stored response and the conversation's items: its items' ids are the same in each, as at OpenAI.
+      const made = responseBody(frame, content);
+      if (body.store !== false) this.#stored.set(frame.id, { turn, response: made, inputItems: storedInputItems(body.input) });
       // A conversation keeps the call's input and its answer's output as its items.
       const kept = conversationId === undefined ? undefined : this.#conversationState.get(conversationId);
-      kept?.items.push(...storedInputItems(body.input), ...(JSON.parse(responseBody(frame, content)) as { output: Record<string, unknown>[] }).output);
-      if (!exchange.stream) return writeJson(res, 200, responseBody(frame, content), record.receivedAt);
+      kept?.items.push(...storedInputItems(body.input), ...(JSON.parse(made) as { output: Record<string, unknown>[] }).output);
+      if (!exchange.stream) return writeJson(res, 200, made, record.receivedAt);
       await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter, ...(error ? { error } : {}) }));
       res.end();
     };

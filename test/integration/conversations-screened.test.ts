@@ -96,6 +96,30 @@ describe('conversations and stored responses under the audit log and the guardra
     expect(booked.map((r) => r.guardrails)).toEqual(Array(4).fill([{ rule: 'github-token', action: 'redact', count: 1, side: 'response' }]));
   });
 
+  it('withholds a stored response a rule on answers blocks alike whether it is retrieved as JSON or streamed again, booking the hit in each record', async () => {
+    // Prepare: the call's own answer is withheld, but the account kept the response.
+    const blockedCall = await client.responses.create({ model: MODEL, input: `Repeat ${FAKE.awsKeyId}` }).then(() => undefined, (e: unknown) => e);
+    const id = [...h.upstream.stored.keys()].at(-1)!;
+    await h.gw.gateway.drain();
+    const started = new Date().toISOString();
+
+    // Act
+    const refusals = await Promise.all([client.responses.retrieve(id), client.responses.retrieve(id, { stream: true })].map((p) => p.then(() => undefined, (e: unknown) => e)));
+
+    // Assess: nothing was spent by reading it, and the refusal says so either way.
+    expect(blockedCall).toMatchObject({ status: 400, code: 'guardrail_blocked' });
+    for (const err of refusals) {
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({ status: 400, code: 'guardrail_blocked', message: expect.stringContaining('The stored answer was withheld') });
+    }
+    await h.gw.gateway.drain();
+    const reads = (await h.usage(keyId)).filter((r) => String(r.at) >= started);
+    expect(reads.map((r) => [r.stream, r.status, r.errorCode, r.guardrails]).sort()).toEqual([
+      [false, 400, 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
+      [true, 400, 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
+    ]);
+  });
+
   it("withholds what a model wrote when a rule on answers blocks it, on the item routes too", async () => {
     // Prepare
     const conversation = await client.conversations.create();
@@ -111,5 +135,66 @@ describe('conversations and stored responses under the audit log and the guardra
     // Assess
     expect(outcomes[0]).toMatchObject({ status: 400, code: 'guardrail_blocked', message: expect.stringContaining('data[0].content[0].text') });
     expect(outcomes[1]).toBe(conversation.id);
+  });
+});
+
+/**
+ * A stored response read back under a `flag` rule on answers, with the audit log keeping only
+ * flagged calls: the hit is booked, and the call kept, whether the response comes back as JSON or
+ * streamed again (`stream=true`, the account's events replaying it).
+ */
+describe('a stored response read back under a flag rule on answers', () => {
+  let dir: string;
+  let h: Harness;
+  let client: OpenAI;
+  let keyId: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aigw-stored-flagged-'));
+    h = await startHarness({
+      config: (urls) => ({
+        providers: [{ id: 'primary', type: 'openai', baseUrl: urls.upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }],
+        models: [{ name: MODEL, targets: [{ provider: 'primary', model: MODEL }] }],
+        audit: { mode: 'flagged' },
+        guardrails: { rules: [{ detect: 'jwt', action: 'flag', on: ['response'] }] },
+      }),
+      audit: () => new FileAuditSink(dir),
+    });
+    const made = await h.createKey({ name: 'flagged', models: [MODEL] });
+    client = openAIClient(h.gw, made.key);
+    keyId = made.id;
+  });
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('books the hit of a streamed retrieve in its usage record and keeps the call in the flagged audit, as a JSON retrieve', async () => {
+    // Prepare: the fake model echoes its input, so the stored answer carries the token.
+    const made = await client.responses.create({ model: MODEL, input: `Repeat ${FAKE.jwt}` });
+    await h.gw.gateway.drain();
+    const before = new Set(auditRecordsIn(dir).map((r) => r.requestId));
+
+    // Act
+    const retrieved = await client.responses.retrieve(made.id);
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of await client.responses.retrieve(made.id, { stream: true })) events.push(event);
+    await h.gw.gateway.drain();
+
+    // Assess: flagged, so both went as they came.
+    const hit = [{ rule: 'jwt', action: 'flag', count: 1, side: 'response' }];
+    const last = events.at(-1);
+    expect(retrieved.output_text).toBe(`Echo: Repeat ${FAKE.jwt}`);
+    expect(last?.type === 'response.completed' && last.response.output).toEqual(JSON.parse(JSON.stringify(retrieved.output)) as unknown);
+    const reads = (await h.usage(keyId)).filter((r) => r.inputTokens === 0 && r.status === 200);
+    expect(reads.map((r) => [r.stream, r.guardrails]).sort()).toEqual([
+      [false, hit],
+      [true, hit],
+    ]);
+    const kept = auditRecordsIn(dir).filter((r) => !before.has(r.requestId));
+    expect(kept.map((r) => [r.stream, r.status, r.guardrails]).sort()).toEqual([
+      [false, 200, hit],
+      [true, 200, hit],
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { FAKE } from '../../lib/guardrails/fake-tokens';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
-import { storedHomeKey } from '../../lib/store/table';
+import { spendItemKey, storedHomeKey } from '../../lib/store/table';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { countStoredReads } from '../dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
@@ -16,7 +16,7 @@ type AccountId = (typeof ACCOUNTS)[number];
 const MODEL = 'gpt-4o-mini';
 /** Served by account `four` alone, of another provider: a conversation made for it must land there. */
 const OTHER_MODEL = 'gpt-4.1';
-type Who = 'mine' | 'teammate' | 'rival' | 'other' | 'limited' | 'prober' | 'tokens' | 'endUsers';
+type Who = 'mine' | 'teammate' | 'rival' | 'other' | 'limited' | 'prober' | 'continuer' | 'budgeted' | 'tokens' | 'endUsers';
 
 /**
  * OpenAI's Conversations API through the gateway, with the official client as caller: three fake
@@ -62,6 +62,8 @@ describe('conversations through the gateway', () => {
       other: await instances.createKey({ name: 'other-model', models: [OTHER_MODEL] }),
       limited: await instances.createKey({ name: 'limited', limits: { requestsPerMinute: 3 } }),
       prober: await instances.createKey({ name: 'prober', limits: { requestsPerMinute: 2 } }),
+      continuer: await instances.createKey({ name: 'continuer', limits: { requestsPerMinute: 2 } }),
+      budgeted: await instances.createKey({ name: 'beta-budgeted', teamId: beta.id, limits: { requestsPerMinute: 100, usdPerDay: 1 } }),
       tokens: await instances.createKey({ name: 'tokens', limits: { tokensPerMinute: 5, requestsPerMinute: 100 } }),
       endUsers: await instances.createKey({ name: 'end-users', endUserRequired: true, endUserLimits: { requestsPerMinute: 1 } }),
     };
@@ -389,6 +391,59 @@ describe('conversations through the gateway', () => {
     for (const err of past) expect(err).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
     expect([readsWithin, reads()]).toEqual([2, 2]);
     for (const c of counted) c.stop();
+  });
+
+  it("counts a model call naming a made-up previous response or conversation in the key's minute before its table read: past the limit, such calls get the 429 and read nothing, on either instance, asking no upstream", async () => {
+    // Prepare: the key read into both instances' caches, so only the homes' reads are counted.
+    for (const side of ['a', 'b'] as const) await clients[side].continuer.models.list();
+    const counted = instances.gateways.map((gw) => countStoredReads(gw.table));
+    const reads = () => counted.reduce((sum, c) => sum + c.count, 0);
+    const continuing = (side: 'a' | 'b', ref: { previous_response_id: string } | { conversation: string }) => failure(clients[side].continuer.responses.create({ model: MODEL, input: 'Hi', ...ref }));
+    // A body naming both is refused as a bad body, before the limits: it takes no place (or the second call below would get the 429) and reads nothing.
+    const both = await failure(clients.a.continuer.responses.create({ model: MODEL, input: 'Hi', previous_response_id: 'resp_madeupcall0', conversation: 'conv_madeupcall0' }));
+    const withinOne = await continuing('a', { previous_response_id: 'resp_madeupcall1' });
+    const withinTwo = await continuing('b', { conversation: 'conv_madeupcall2' });
+    const readsWithin = reads();
+    const before = requests();
+
+    // Act
+    const past = await Promise.all(['a', 'b', 'a', 'b', 'a', 'b'].map((side, i) => continuing(side as 'a' | 'b', i % 2 ? { conversation: `conv_madeupcall${i + 3}` } : { previous_response_id: `resp_madeupcall${i + 3}` })));
+
+    // Assess: within the limit each id costs its read (and the pool its probe); past it, nothing.
+    expect([both, withinOne, withinTwo]).toMatchObject([{ status: 400, code: 'mutually_exclusive_parameters' }, { status: 400, code: 'previous_response_not_found' }, { status: 404 }]);
+    for (const err of past) {
+      expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(err).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringContaining('this API key allows 2 requests per minute') });
+    }
+    expect([readsWithin, reads()]).toEqual([2, 2]);
+    expect(since(before)).toEqual(only('one', 0));
+    for (const c of counted) c.stop();
+  });
+
+  it("gives back what a model call's budgets held when the owner check then refuses its previous response or conversation: it keeps its place in the minute, and spends nothing", async () => {
+    // Prepare: alpha's response and conversation, which a key of beta with a budget names.
+    const conversation = await clients.a.mine.conversations.create();
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Hi', conversation: conversation.id });
+    await instances.drain();
+    const before = requests();
+
+    // Act
+    const refused = [
+      await failure(clients.b.budgeted.responses.create({ model: MODEL, input: 'More', previous_response_id: made.id, max_output_tokens: 1000 })),
+      await failure(clients.a.budgeted.responses.create({ model: MODEL, input: 'More', conversation: conversation.id, max_output_tokens: 1000 })),
+    ];
+    await instances.drain();
+
+    // Assess
+    expect(refused).toMatchObject([{ status: 400, code: 'previous_response_not_found' }, { status: 404 }]);
+    expect((refused[0] as InstanceType<typeof OpenAI.BadRequestError>).headers!.get('x-ratelimit-remaining-requests')).toBe('99');
+    expect((refused[1] as InstanceType<typeof OpenAI.NotFoundError>).headers!.get('x-ratelimit-remaining-requests')).toBe('98');
+    expect(since(before)).toEqual(only('one', 0));
+    // Held (the day's item exists), then given back.
+    const { table } = instances.gateways[0]!;
+    const key = spendItemKey(keyIds.budgeted, today);
+    const item = await table.client.send(new GetItemCommand({ TableName: table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
+    expect(item.Item?.micros).toEqual({ N: '0' });
   });
 
   it('refuses a body that is not a JSON object with a 400 before any upstream call', async () => {
