@@ -3,7 +3,6 @@ import { startFakeBedrock, defaultReply as bedrockDefault, type FakeBedrock } fr
 import { bedrockEmbedding } from '../fakes/bedrock-embeddings';
 import { defaultGeminiReply, geminiEmbedding, startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startFakeGoogleOAuth, testServiceAccount, type FakeGoogleOAuth } from '../fakes/google-oauth';
-import type { RawReply } from '../fakes/fake-server';
 import { startFakeVertex, type FakeVertex } from '../fakes/vertex';
 import { eventually, startHarness, type Harness } from './harness';
 
@@ -19,7 +18,8 @@ const GEMINI_KEY = 'AIza-empty-test';
 const PROJECT = 'aigw-empty-1234';
 const TITAN = 'amazon.titan-embed-text-v2:0';
 const COHERE_RERANK = 'cohere.rerank-v3-5:0';
-const EMPTY: RawReply = { kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: [] };
+/** Fits each fake's raw reply (`body` a list of pieces in all three). */
+const EMPTY = { kind: 'raw' as const, status: 200, headers: { 'content-type': 'application/json' }, body: [] as string[] };
 const ACCOUNT = 'x-pool-account';
 const pair = <A extends object>(account: A) => [
   { id: 'one', headers: { [ACCOUNT]: 'one' }, ...account },
@@ -162,5 +162,26 @@ describe.each(OPERATIONS)('$name', ({ provider, model, fake, real, call, answere
     expect(fake().requests.map((_, i) => accountOf(fake(), i)).sort()).toEqual(['one', 'two']);
     expect(h.health.isCooling(`${provider}/one`)).toBe(true);
     expect(h.health.isCooling(`${provider}/two`)).toBe(true);
+  });
+});
+
+// Last: calls the fan-out stopped may still reach the fake after the test's end.
+describe('embeddings on Bedrock in several calls (a fan-out)', () => {
+  it('fails the whole batch over to the other account when one of its calls is answered empty, every vector in order', async () => {
+    // Prepare: Titan embeds one text a call; the second call sent is answered empty.
+    const input = Array.from({ length: 8 }, (_, i) => `chunk ${i}: an empty body is no vector`);
+    let sent = 0;
+    bedrock.reply((rec) => (sent++ === 1 ? EMPTY : bedrockDefault(rec)));
+
+    // Act
+    const res = await client.embeddings.create({ model: 'titan', input, encoding_format: 'float' });
+
+    // Assess
+    expect(res.data.map((d) => Array.from(d.embedding))).toEqual(input.map((t) => bedrockEmbedding(TITAN, t)));
+    const empty = accountOf(bedrock, 1);
+    const served = empty === 'one' ? 'two' : 'one';
+    expect(bedrock.requests.filter((r) => r.headers[ACCOUNT] === served)).toHaveLength(input.length);
+    expect(h.health.isCooling(`aws/${empty}`)).toBe(true);
+    expect(h.health.isCooling(`aws/${served}`)).toBe(false);
   });
 });
