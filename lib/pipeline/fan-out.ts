@@ -4,6 +4,7 @@ import { upstreamJson } from '../upstream/json';
 import type { TokenUsage } from '../usage/tokens';
 import type { AdmittedCall } from './model-call';
 import type { ProxyDeps } from './deps';
+import { refuseEmptyJson } from './read-ahead';
 import type { AttemptSent, ErrorReader } from './try-targets';
 
 /** The client's whole answer to a translated operation, made in one attempt, and what it used. */
@@ -35,8 +36,9 @@ export type FanOutResult<R> = { ok: true; results: R[] } | { ok: false; failed: 
  * flight, and reads each 2xx answer with `read`. At the first answer of 400 or more no further
  * call starts, the calls still in flight are aborted (their answers would be thrown away, and
  * failover would wait for them), and that answer comes back unread (for `tryTargets` to read as
- * the attempt's error). A call that cannot connect, or an answer that cannot be read, throws as a
- * single call's would, and aborts the rest.
+ * the attempt's error). A call that cannot connect, or an answer that cannot be read (an empty
+ * JSON body among them, refused as `readAhead` refuses it), throws as a single call's would, and
+ * aborts the rest: `tryTargets` fails over from it and rests the account.
  */
 export async function fanOut<R>(
   count: number,
@@ -69,7 +71,9 @@ export async function fanOut<R>(
           } else await res.body.dump();
           return;
         }
-        results[i] = read(upstreamJson(await res.body.bytes(), providerId), i, res);
+        const bytes = await res.body.bytes();
+        refuseEmptyJson(res, bytes, providerId);
+        results[i] = read(upstreamJson(bytes, providerId), i, res);
       } catch (err) {
         // Stopped by the fan-out after another call's failure, which is the one reported.
         if (own.signal.aborted && !signal?.aborted) return;

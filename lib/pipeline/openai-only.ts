@@ -18,7 +18,7 @@ import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { admit, answered, apiKeyFor, cacheFor, limitsThenCache, type AdmittedCall } from './model-call';
 import { OPENAI_MEDIA_READER, passthroughFor, type PassthroughReader } from './passthrough';
-import { firstAudioInHand, isRawMedia, rawMediaAnswer } from './raw-media';
+import { isRawMedia, rawMediaAnswer } from './raw-media';
 import { requestSignal } from './signal';
 import { EMBEDDINGS_TRANSLATORS } from './embeddings-translate';
 import type { Translated, Translator } from './fan-out';
@@ -144,9 +144,8 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
     // Chat's passthrough relays and meters completions' and embeddings' answers too (same usage, same SSE framing); media answers have their own.
     const read = media ? OPENAI_MEDIA_READER : passthroughFor('openai', attempt, deps.providers)!;
     const pass = operation.meter ? { ...read, usageOf: operation.meter(call, ctx) } : read;
-    // Speech's attempt lasts until its first audio chunk is in hand: audio that never starts fails over.
-    const res = await deps.upstream.send(request);
-    return { res: media ? await firstAudioInHand(res, signal, attempt.provider.id) : res, parseError: errorFromOpenAIUpstream, via: { pass } };
+    // Speech's attempt lasts until its first audio chunk is in hand (`tryTargets` holds it): audio that never starts fails over.
+    return { res: await deps.upstream.send(request), parseError: errorFromOpenAIUpstream, via: { pass } };
   });
   if ('translated' in via) return answered(cache, translatedJson(via.translated, ctx), ctx, deps);
   // A stream asked for and not given (whisper-1 ignores `stream=true`): the whole answer (text, srt, vtt) goes back as it came, not relayed as events.

@@ -36,7 +36,8 @@ export const MEDIA_INTERRUPTED = 'media answer interrupted';
 
 /**
  * A passed-through answer, raw audio held until its first chunk is in hand: read inside its
- * attempt (`tryTargets`' `send`), so that audio that never starts fails over like a connection
+ * attempt (by `tryTargets`, once the answer's headers are read: a headroom pool keeps their quota
+ * reading however the audio goes), so that audio that never starts fails over like a connection
  * that failed (nothing of it has reached the client) and its account rests. An upstream that
  * answers 200 and then breaks off, or falls silent past its idle timeout, before the first chunk
  * throws the read failure (502 `upstream_interrupted`); one whose body ends with no audio, a 502
@@ -46,7 +47,7 @@ export const MEDIA_INTERRUPTED = 'media answer interrupted';
  * JSON, a stream of events) comes back untouched.
  *
  * @example
- * return { res: await firstAudioInHand(await deps.upstream.send(request), signal, attempt.provider.id), parseError, via };
+ * const answer = await firstAudioInHand(res, signal, attempt.provider.id); // throws if the audio broke off or never started
  */
 export async function firstAudioInHand(res: UpstreamResponse, signal: AbortSignal | undefined, providerId: string): Promise<UpstreamResponse> {
   if (res.status >= 400 || !isRawMedia(String(res.headers['content-type'] ?? ''))) return res;

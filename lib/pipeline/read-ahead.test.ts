@@ -1,7 +1,7 @@
 import { answerTooLarge } from '../upstream/event-bound';
 import type { UpstreamResponse } from '../upstream/http';
 import { GatewayError } from '../http/errors';
-import { isEmptyJson, readAhead, readsWhole } from './read-ahead';
+import { isEmptyJson, readAhead, readsWhole, refuseEmptyJson } from './read-ahead';
 
 /** An upstream answer whose whole read gives `bytes`, or fails with `failure`. */
 function answerOf(bytes: string, failure?: Error, contentType = 'application/json'): UpstreamResponse {
@@ -105,5 +105,29 @@ describe('readAhead of an empty answer', () => {
 
     // Assess
     expect(await held.body.text()).toBe('');
+  });
+});
+
+describe('refuseEmptyJson', () => {
+  it.each([
+    ['an empty JSON answer: refused', 200, 'application/json', '', 'upstream_bad_response'],
+    ['a JSON answer of blanks: refused', 200, 'application/json', '\n', 'upstream_bad_response'],
+    ['a JSON answer: passes', 200, 'application/json', '{"embedding":[0.1]}', undefined],
+    ["a translated attempt's untyped stand-in: passes", 200, undefined, '', undefined],
+    ['a 204: passes', 204, 'application/json', '', undefined],
+  ])('%s', (_name, status, contentType, body, code) => {
+    const res = { status, headers: contentType === undefined ? {} : { 'content-type': contentType } };
+
+    const thrown = (() => {
+      try {
+        refuseEmptyJson(res, Buffer.from(body), 'aws');
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    })();
+
+    if (code === undefined) expect(thrown).toBeUndefined();
+    else expect(thrown).toMatchObject({ status: 502, code, message: 'The upstream provider "aws" answered with an empty body.' });
   });
 });

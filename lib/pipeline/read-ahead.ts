@@ -40,10 +40,23 @@ export function readsWhole(headers: UpstreamResponse['headers'], ctx: Pick<Reque
  */
 export async function readAhead(res: UpstreamResponse, providerId: string): Promise<UpstreamResponse> {
   const bytes = await res.body.bytes();
+  refuseEmptyJson(res, bytes, providerId);
+  return { status: res.status, headers: res.headers, body: new HeldBody(bytes) };
+}
+
+/**
+ * Throws 502 `upstream_bad_response` for a JSON answer whose body (`bytes`, read whole) is empty
+ * (`isEmptyJson`). Every whole answer read inside its attempt goes through it: `readAhead`'s, and
+ * each of a translated operation's calls (`fanOut`), so that the empty answer fails over and rests
+ * its account alike, and reads the same to the client, wherever it was read.
+ *
+ * @example
+ * refuseEmptyJson({ status: 200, headers: { 'content-type': 'application/json' } }, Buffer.alloc(0), 'aws') // throws
+ */
+export function refuseEmptyJson(res: Pick<UpstreamResponse, 'status' | 'headers'>, bytes: Buffer, providerId: string): void {
   if (isEmptyJson(res.status, res.headers, bytes)) {
     throw new GatewayError('upstream_error', `The upstream provider "${providerId}" answered with an empty body.`, { code: 'upstream_bad_response' });
   }
-  return { status: res.status, headers: res.headers, body: new HeldBody(bytes) };
 }
 
 /** JSON whitespace (RFC 8259): a body of nothing else holds no value. */

@@ -11,6 +11,7 @@ import type { RequestContext } from './context';
 import { readFailure } from './broke-off';
 import type { ProxyDeps } from './deps';
 import { readAhead, readsWhole } from './read-ahead';
+import { firstAudioInHand, isRawMedia } from './raw-media';
 import { whyAborted } from './signal';
 
 /** Reads an upstream's error answer as the client's error. */
@@ -50,7 +51,8 @@ export interface Answered<Via> {
  * next attempt after a connection failure or an answer `shouldFailOver` names, resting the
  * account that failed; the caller's own mistakes (other 4xx, refusals from `send` below 500) end
  * the request at once. Nothing has reached the client before this returns. A whole answer is
- * read before it returns (`readAhead`): one that breaks off is a failure of the account like a
+ * read before it returns (`readAhead`), and raw audio's first chunk is in hand (`firstAudioInHand`):
+ * one that breaks off is a failure of the account like a
  * connection's; one that outgrows its bound ends the request (the request made it that large); a
  * stream's failures come after it returns, in-band, with no failover and no rest (the answer has started).
  *
@@ -112,11 +114,14 @@ export async function tryTargets<Via>(
       if (atHome) break;
       continue;
     }
-    headersCame();
-    const headersMs = performance.now() - startedAt;
     const { res } = sent;
-    // A headroom pool keeps the upstream's word on the account's quota, errors' too (a 429 says 0 left).
+    // A headroom pool keeps the upstream's word on the account's quota, errors' too (a 429 says 0
+    // left), and a 200 whose audio then never starts (below): its headers are a reading all the same.
     if (attempt.quotaScope !== undefined) deps.load.quota.record(ref, attempt.quotaScope, res.headers, res.status < 400, sendOrder);
+    // Raw audio's wait for headers lasts until its first chunk is in hand (below): the time a speech caller waits.
+    const audio = res.status < 400 && isRawMedia(String(res.headers['content-type'] ?? ''));
+    if (!audio) headersCame();
+    let headersMs = performance.now() - startedAt;
     if (res.status >= 400) {
       release();
       const text = await res.body.text().catch(() => '');
@@ -144,13 +149,15 @@ export async function tryTargets<Via>(
       }
       throw error;
     }
-    // A whole answer is read while the next account can still give it: one that breaks off fails
+    // A whole answer is read while the next account can still give it, and raw audio is held until
+    // its first chunk (`firstAudioInHand`): one that breaks off (or, audio, ends with none) fails
     // over and rests the account, as a connection that failed does. A stream has reached the client by then: it cannot.
     let answer = res;
-    if (readsWhole(res.headers, ctx)) {
+    if (audio || readsWhole(res.headers, ctx)) {
       try {
-        answer = await readAhead(res, attempt.provider.id);
+        answer = audio ? await firstAudioInHand(res, signal, attempt.provider.id) : await readAhead(res, attempt.provider.id);
       } catch (err) {
+        headersCame();
         release();
         if (signal?.aborted) break;
         const failure = readFailure(err, signal, 'its answer');
@@ -162,6 +169,10 @@ export async function tryTargets<Via>(
         rest(attempt, 'error', undefined, ctx, deps);
         if (atHome) break;
         continue;
+      }
+      if (audio) {
+        headersCame();
+        headersMs = performance.now() - startedAt;
       }
     }
     ctx.releaseAccount = release;

@@ -223,7 +223,7 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
     res.end();
   }
 
-  /** `predict` of a text-embedding model: Vertex's limits, then a test's error reply or the vectors (and each text's tokens). */
+  /** `predict` of a text-embedding model: Vertex's limits, then a test's error or raw reply or the vectors (and each text's tokens). */
   async #embed(record: VertexRecordedRequest, res: ServerResponse): Promise<void> {
     const body = record.body as { instances?: { content?: unknown }[]; parameters?: { outputDimensionality?: unknown; autoTruncate?: unknown } } | undefined;
     const instances = body?.instances;
@@ -237,6 +237,7 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
     }
     const reply = await this.replyFor(record);
     if (reply.kind === 'error') return this.#error(res, record, reply);
+    if (reply.kind === 'raw') return this.sendRaw(res, reply);
     const dimensions = typeof body?.parameters?.outputDimensionality === 'number' ? body.parameters.outputDimensionality : undefined;
     const predictions = instances.map((i) => ({
       embeddings: { statistics: { truncated: false, token_count: embeddingTokens(i.content as string) }, values: geminiEmbedding(record.model, i.content as string, dimensions) },

@@ -80,6 +80,7 @@ describe('balancing a pool by the headroom its upstreams report', () => {
         [
           { name: 'pooled', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
           { name: 'with-spare', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }, { provider: 'spare', model: 'gpt-4o-mini' }] },
+          { name: 'tts', targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] },
         ],
       );
       client = new OpenAI({ apiKey: key, baseURL: `${gw!.url}/v1`, maxRetries: 0 });
@@ -167,6 +168,25 @@ describe('balancing a pool by the headroom its upstreams report', () => {
       expect(whileOut).toEqual([1, 1]);
       // Full again, one has the most left: it takes the calls, and answers them.
       expect([one.requests.length, spare.requests.length]).toEqual([4, 1]);
+    });
+
+    it("keeps the quota readings of speech answers that came with their rate-limit headers and then gave no audio", async () => {
+      // Prepare: each account answers 200 in audio's type, with its quota in the headers, and ends with no audio.
+      const one = await openAIAccount({ requests: 100, tokens: 1_000_000 });
+      const two = await openAIAccount({ requests: 100, tokens: 1_000_000 });
+      one.quota!.set({ requests: 90 });
+      two.quota!.set({ requests: 30 });
+      await start(one, two);
+      for (const fake of [one, two]) fake.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'audio/mpeg' }, body: [] });
+
+      // Act
+      const error = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: 'Read the quota aloud.' }).catch((e: unknown) => e);
+
+      // Assess: both failed over from (no audio reaches the client), and both answers' headers are the readings.
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      expect(error).toMatchObject({ status: 502, code: 'upstream_bad_response' });
+      expect([one.requests.length, two.requests.length]).toEqual([1, 1]);
+      expect([load.headroom('pool/one', 'gpt-4o-mini-tts'), load.headroom('pool/two', 'gpt-4o-mini-tts')]).toEqual([0.89, 0.29]);
     });
   });
 

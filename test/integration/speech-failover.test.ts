@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { AccountLoad } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
 import { listUsage } from '../../lib/store/usage';
 import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../fakes/openai-media-wire';
@@ -23,13 +24,14 @@ const INPUT = 'A pool of two accounts reads this sentence aloud, whichever of th
 let pool: OpenAIPool;
 let client: OpenAI;
 const health = new AccountHealth();
+const load = new AccountLoad();
 
 beforeAll(async () => {
   pool = await startOpenAIPool({
     fakes: { chunkDelayMs: GAP_MS },
     pool: { timeouts: { headersMs: 2_000, idleMs: IDLE_MS } },
     config: { models: [{ name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] }], routing: { sticky: false } },
-    gateway: { health },
+    gateway: { health, load },
     key: { name: 'speech-failover' },
   });
   ({ client } = pool);
@@ -170,5 +172,24 @@ describe('speech whose account gives no audio fails over to the next', () => {
     expect(calls.fake(calls.other()).requests).toHaveLength(0);
     expect(health.isCooling(`pool/${calls.first()}`)).toBe(false);
     expect(await pool.recordOf(res.headers.get('x-request-id'))).toMatchObject({ account: calls.first(), attempts: 1, status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+});
+
+describe("an account's speech timed", () => {
+  it('by its first audio, the time a speech caller waits, not by its headers', async () => {
+    // Prepare: both accounts send their headers at once and their audio 300 ms later.
+    const late = { kind: 'raw' as const, status: 200, headers: { 'content-type': 'audio/mpeg' }, body: ['ID3 late audio'], delayMs: 300 };
+    pool.one.reply(late);
+    pool.two.reply(late);
+    load.clearLatency();
+
+    // Act
+    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const audio = Buffer.from(await res.arrayBuffer());
+
+    // Assess
+    expect(audio.toString()).toBe('ID3 late audio');
+    const { account } = await pool.recordOf(res.headers.get('x-request-id'));
+    expect(load.latencyMs(`pool/${account}`, 'gpt-4o-mini-tts', false)).toBeGreaterThanOrEqual(250);
   });
 });
