@@ -60,8 +60,8 @@ const EMPTY_OBJECT = Buffer.from('{}');
  * (`items`, `metadata`) is screened by its guardrails and goes upstream as it came (or as they
  * redacted it), the `model` query parameter left out. Counted in the caller's requests-per-minute
  * limits once it passed those checks. The conversation is its caller's team's (else its key's)
- * at the account that made it: remembered at once, and written to the table with the call's usage
- * record (no TTL: a conversation is kept until deleted), so every later call that builds on it,
+ * at the account that made it: remembered at once, and handed to the usage writes' next batch
+ * (`madeAt`; no TTL: a conversation is kept until deleted), so every later call that builds on it,
  * on any instance, goes there first.
  */
 export async function createConversation(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
