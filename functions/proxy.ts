@@ -10,7 +10,7 @@ import { bodyReadable } from '../lib/http/body-readable';
 import { doorInternalError } from '../lib/http/door-error';
 import { DoorSignal } from '../lib/http/door-signal';
 import { TransferAborted } from '../lib/http/transfer-aborted';
-import { isStreamBody, type GatewayResponse, type ResponseBody } from '../lib/http/types';
+import { isStreamBody, oneChunk, type GatewayResponse, type ResponseBody } from '../lib/http/types';
 import { createLogger, type GatewayLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
@@ -80,11 +80,6 @@ function endUserAlertsFromEnvironment(env: NodeJS.ProcessEnv, thresholds: readon
 
 const SNS_TIMEOUT_MS = 5_000;
 
-/** A whole answer, as a body of one chunk: piped like a stream, so that its writes are drained too when the response stream fails under it. */
-async function* wholeBody(body: string | Uint8Array): AsyncGenerator<Uint8Array> {
-  yield typeof body === 'string' ? Buffer.from(body) : body;
-}
-
 /**
  * The body as middy pipes it into the response stream. middy's `pipeline()` rejects the handler
  * before its `requestEnd` whenever the pipe fails, so each early end drains the writes after the
@@ -97,7 +92,8 @@ async function* wholeBody(body: string | Uint8Array): AsyncGenerator<Uint8Array>
  *   leaving, so the upstream call is cancelled and the call booked `aborted`, not blamed on the upstream.
  */
 function toReadable(body: ResponseBody, door: DoorSignal, requestId: string, drain: () => Promise<void>, log: GatewayLogger): Readable {
-  const readable = bodyReadable(isStreamBody(body) ? body : wholeBody(body), {
+  // A whole answer is piped as a body of one chunk, so that its writes are drained too when the response stream fails under it.
+  const readable = bodyReadable(isStreamBody(body) ? body : oneChunk(body), {
     left(reason) {
       log.warn('response stream failed before the answer ended', { requestId, ...(reason ? { error: reason } : {}) });
       door.clientGone(reason);

@@ -42,3 +42,8 @@ export interface GatewayResponse {
 export function isStreamBody(body: ResponseBody): body is AsyncIterable<Uint8Array> {
   return typeof body !== 'string' && !(body instanceof Uint8Array);
 }
+
+/** A whole body as a stream of its one chunk, for what reads streams only (a pipe, a stream screen). */
+export async function* oneChunk(body: string | Uint8Array): AsyncGenerator<Uint8Array> {
+  yield typeof body === 'string' ? Buffer.from(body) : body;
+}

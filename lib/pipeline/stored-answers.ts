@@ -1,5 +1,6 @@
 import { answerPaths, opaquePath } from '../guardrails/answer-dialects';
 import { GatewayError } from '../http/errors';
+import { oneChunk } from '../http/types';
 import { answerGuardOf, screenedJson, screenedStream } from './answer-guard';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
@@ -91,13 +92,9 @@ export async function screenedStoredAnswer(operation: StoredObjectOperation, con
   if (!guard) return body;
   if (contentType.startsWith('text/event-stream')) {
     const out: Uint8Array[] = [];
-    for await (const chunk of screenedStream(once(body), guard, ctx, deps, false, storedAnswerWithheld).body) out.push(chunk);
+    for await (const chunk of screenedStream(oneChunk(body), guard, ctx, deps, false, storedAnswerWithheld).body) out.push(chunk);
     return Buffer.concat(out);
   }
   const keep = storedAnswerPaths(operation, body);
   return keep ? screenedJson(body, keep, guard, ctx, deps, storedAnswerWithheld) : body;
-}
-
-async function* once(body: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield body;
 }
