@@ -1,0 +1,106 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from './logger';
+
+/** What a logger writes to stdout and stderr while `act` runs, line by line. */
+function written(act: () => void): { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
+  try {
+    act();
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  return { out, err };
+}
+
+const withoutTime = (line: string) => line.replace(/"timestamp":"[^"]*"/, '"timestamp":"T"');
+
+/** The line Powertools' own Logger writes for the same call, for comparison. */
+function powertoolsLine(message: string, fields: Record<string, unknown>, level: 'INFO' | 'WARN' = 'INFO'): string[] {
+  return written(() => new Logger({ serviceName: 'aigw', logLevel: level }).info(message, fields)).out.map(withoutTime);
+}
+
+function gatewayLine(message: string, fields: Record<string, unknown>, level: 'INFO' | 'WARN' = 'INFO'): string[] {
+  return written(() => createLogger({ serviceName: 'aigw', level }).info(message, fields)).out.map(withoutTime);
+}
+
+describe('the gateway logger writes the lines Powertools writes', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['an access line', { requestId: 'r1', surface: 'openai', keyId: 'key_1', model: 'gpt-4o-mini', provider: 'p', account: 'a', stream: false, status: 200, outcome: 'ok', attempts: 1, latencyMs: 3.04, ttftMs: 2.65, inputTokens: 12, outputTokens: 13 }],
+    ['empty fields left out', { requestId: 'r1', endUser: undefined, errorCode: null, errorDetail: '', status: 0, estimated: false }],
+    ['arrays of values', { params: ['temperature', 'top_p'], counts: [1, 2], empty: [] }],
+    ['text needing escapes', { detail: 'quote " backslash \\ newline \n tab \t \u2028 é 🙂', 'key "odd"': 1 }],
+    ['numbers JSON has no word for', { nan: NaN, inf: Infinity, negZero: -0 }],
+    ['no fields', {}],
+  ])('%s', (_name, fields) => {
+    const expected = powertoolsLine('request', fields);
+    const viaPowertools = jest.spyOn(Logger.prototype, 'info');
+    try {
+      expect(gatewayLine('request', fields)).toEqual(expected);
+      // Written by the gateway's own path, not handed back to Powertools.
+      expect(viaPowertools).not.toHaveBeenCalled();
+    } finally {
+      viaPowertools.mockRestore();
+    }
+  });
+
+  test('a line whose fields are not flat is written by Powertools, the same as ever', () => {
+    const nested = { requestId: 'r1', error: new Error('boom'), limits: { rpm: 10 }, big: 10n };
+    expect(gatewayLine('request failed', nested).map((l) => l.replace(/"stack":"[^"]*"/, ''))).toEqual(powertoolsLine('request failed', nested).map((l) => l.replace(/"stack":"[^"]*"/, '')));
+  });
+
+  test('a field named as one of the line’s own keys is merged as Powertools merges it', () => {
+    expect(gatewayLine('request', { service: 'other', level: 'x', a: 1 })).toEqual(powertoolsLine('request', { service: 'other', level: 'x', a: 1 }));
+  });
+
+  test('the trace id of the invocation is on the line, as Powertools puts it', () => {
+    process.env._X_AMZN_TRACE_ID = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=1';
+    const line = gatewayLine('request', { requestId: 'r1' });
+    expect(line).toEqual(powertoolsLine('request', { requestId: 'r1' }));
+    expect(line[0]).toContain('"xray_trace_id":"1-5759e988-bd862e3fe1be46a994272793"');
+  });
+
+  test('above INFO the line is not written', () => {
+    expect(gatewayLine('request', { requestId: 'r1' }, 'WARN')).toEqual([]);
+  });
+
+  test('each line ends with one newline and parses on its own', () => {
+    const { out } = written(() => createLogger({ serviceName: 'aigw' }).info('request', { requestId: 'r1', n: 1 }));
+    expect(out).toHaveLength(1);
+    expect(out[0]!.endsWith('}\n')).toBe(true);
+    expect(JSON.parse(out[0]!)).toMatchObject({ level: 'INFO', message: 'request', service: 'aigw', sampling_rate: 0, requestId: 'r1', n: 1 });
+    expect(new Date(JSON.parse(out[0]!).timestamp).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  test.each([
+    ['a time zone other than UTC', { TZ: 'Europe/Paris' }],
+    ['log sampling', { POWERTOOLS_LOGGER_SAMPLE_RATE: '1' }],
+  ])('with %s the line is Powertools’ own', (_name, env) => {
+    Object.assign(process.env, env);
+    expect(gatewayLine('request', { requestId: 'r1', n: 1 })).toEqual(powertoolsLine('request', { requestId: 'r1', n: 1 }));
+  });
+
+  test('keys the logger carries are on every line, as Powertools writes them', () => {
+    const ours = createLogger({ serviceName: 'aigw' });
+    const theirs = new Logger({ serviceName: 'aigw' });
+    ours.appendKeys({ stage: 'prod' });
+    theirs.appendKeys({ stage: 'prod' });
+    const mine = written(() => ours.info('request', { requestId: 'r1' })).out.map(withoutTime);
+    expect(mine).toEqual(written(() => theirs.info('request', { requestId: 'r1' })).out.map(withoutTime));
+    expect(mine[0]).toContain('"stage":"prod"');
+  });
+
+  test('warnings and errors are Powertools’ own, on stderr', () => {
+    const { out, err } = written(() => createLogger({ serviceName: 'aigw' }).warn('careful', { n: 1 }));
+    expect(out).toEqual([]);
+    expect(JSON.parse(err[0]!)).toMatchObject({ level: 'WARN', message: 'careful', n: 1 });
+  });
+});
