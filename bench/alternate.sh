@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Two builds of the gateway (or one against the bare Node proxy) side by side, pinned as the shared
+# harness pins them (gateways on cpu1, client and fake upstream on cpu0), called one request at a
+# time in turn with a direct call to the upstream: Δ p50 of each over direct, measured in the same
+# moments (bench/alternate-client.mjs says why). Loopback only; stops by itself (~1–2 minutes).
+#   bash bench/alternate.sh /path/to/checkout-A /path/to/checkout-B
+#   bash bench/alternate.sh bare .                    # the bare proxy (../shared/bench) against this checkout
+#   STREAM=true DELAY=5 bash bench/alternate.sh A B   # streams, first byte, 5 ms between chunks
+#   MODEL=claude-3-5-haiku-20241022 bash bench/alternate.sh A B   # translated to Anthropic (no direct line)
+# Env: ROUNDS, WARM, THINK_US (bench/alternate-client.mjs), EXTRA_ENV (both gateways' environment).
+# A checkout is built with esbuild as the harness builds it (its own node_modules, or a symlink).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+shared=${SHARED_BENCH:-$here/../../shared/bench}
+stream=${STREAM:-false}
+model=${MODEL:-gpt-4o-mini}
+work=$(mktemp -d /tmp/aigw-alternate.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cat >"$work/config.json" <<JSON
+{ "providers": [
+    { "id": "fake-openai", "type": "openai-compatible", "baseUrl": "http://127.0.0.1:9100/v1", "accounts": [ { "id": "a", "apiKey": { "env": "FAKE_OPENAI_KEY" } } ] },
+    { "id": "fake-anthropic", "type": "anthropic", "baseUrl": "http://127.0.0.1:9100", "accounts": [ { "id": "a", "apiKey": { "env": "FAKE_ANTHROPIC_KEY" } } ] } ],
+  "models": [
+    { "name": "gpt-4o-mini", "targets": [ { "provider": "fake-openai", "model": "gpt-4o-mini" } ] },
+    { "name": "claude-3-5-haiku-20241022", "targets": [ { "provider": "fake-anthropic", "model": "claude-3-5-haiku-20241022" } ] } ] }
+JSON
+PORT=9100 CHUNKS=20 CHUNK_DELAY_MS=${DELAY:-0} taskset -c 0 node "$shared/fake-upstream.mjs" >"$work/upstream.log" 2>&1 &
+pids+=($!)
+targets=()
+[[ $model == gpt-4o-mini ]] && targets+=('{"name":"direct","url":"http://127.0.0.1:9100/v1/chat/completions","headers":{"authorization":"Bearer sk-fake-openai"}}')
+port=8787
+for side in A B; do
+  checkout=$([[ $side == A ]] && echo "$1" || echo "$2")
+  port=$((port + 1))
+  if [[ $checkout == bare ]]; then
+    PORT=$port UPSTREAM=http://127.0.0.1:9100 taskset -c 1 node "$shared/passthrough-gateway.mjs" >"$work/$side.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+    targets+=("{\"name\":\"bare\",\"url\":\"http://127.0.0.1:$port/v1/chat/completions\",\"headers\":{\"authorization\":\"Bearer sk-fake-openai\"}}")
+    continue
+  fi
+  checkout=$(cd "$checkout" && pwd)
+  (cd "$checkout" && npx esbuild lib/local/main.ts --bundle --platform=node --target=node20 --packages=external --outfile="$work/$side.js" --log-level=warning)
+  # Bundled into the work dir, it resolves its packages from the checkout's node_modules through NODE_PATH.
+  env NODE_PATH="$checkout/node_modules" PORT=$port GATEWAY_CONFIG="$work/config.json" GATEWAY_DATA_DIR="$work/data-$side" GATEWAY_ADMIN_TOKEN=alternate \
+    FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake ${EXTRA_ENV:-} taskset -c 1 node "$work/$side.js" >"$work/$side.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+  key=$(curl -sf -XPOST "http://127.0.0.1:$port/admin/keys" -H 'authorization: Bearer alternate' -H 'content-type: application/json' -d '{"name":"alternate"}' \
+    | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).key')
+  targets+=("{\"name\":\"$side\",\"url\":\"http://127.0.0.1:$port/v1/chat/completions\",\"headers\":{\"authorization\":\"Bearer $key\"}}")
+done
+list=$(IFS=,; echo "[${targets[*]}]")
+TARGETS="$list" BODY="{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],\"stream\":$stream}" \
+  taskset -c 0 node "$here/alternate-client.mjs"
