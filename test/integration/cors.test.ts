@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { browserFetch } from '../browser-fetch';
 import { ADMIN_TOKEN, startHarness, type Harness } from './harness';
@@ -191,6 +192,23 @@ describe('the Anthropic client in a browser (dangerouslyAllowBrowser)', () => {
 
     // Assess
     expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
+  });
+});
+
+describe('the Gemini client in a browser', () => {
+  it('asks to send x-goog-api-key and x-goog-api-client, and gets its answer', async () => {
+    // Prepare
+    const browser = browserFetch(PAGE);
+    const ai = new GoogleGenAI({ apiKey: h.key, httpOptions: { baseUrl: h.gw.url, fetch: browser.fetch } });
+    h.upstream.reply({ kind: 'text', text: 'Hello, Gemini page' });
+
+    // Act
+    const response = await ai.models.generateContent({ model: 'gpt-4o-mini', contents: 'hi' });
+
+    // Assess
+    expect(response.text).toBe('Hello, Gemini page');
+    expect(browser.log.preflights[0]!.headers.get('access-control-allow-headers')).toEqual(expect.stringContaining('x-goog-api-key'));
+    expect(browser.log.preflights[0]!.headers.get('access-control-allow-headers')).toEqual(expect.stringContaining('x-goog-api-client'));
   });
 });
 
