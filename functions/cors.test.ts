@@ -73,11 +73,7 @@ describe('the Lambda proxy with cors in its baked config', () => {
     ).config;
     sm.on(GetSecretValueCommand, { SecretId: OPENAI_SECRET }).resolves({ Name: OPENAI_SECRET, SecretString: 'sk-from-secrets-manager' });
     instance = proxyFromEnvironment({ GATEWAY_CONFIG_JSON: JSON.stringify(baked), GATEWAY_TABLE_NAME: db.table.tableName, DYNAMODB_ENDPOINT: db.dynamo.endpoint });
-    handler = createProxyHandler(
-      () => instance.gateway,
-      silentLogger,
-      () => instance.cors,
-    ) as unknown as StreamHandler;
+    handler = createProxyHandler(() => instance.gateway, silentLogger, () => instance.cors) as unknown as StreamHandler;
     const minted = mintKey({ name: 'page', models: ['*'] }, new Date());
     key = minted.key;
     await new DynamoKeyStore(db.table).put(minted.record);
@@ -192,11 +188,7 @@ describe('the Lambda proxy with cors in its baked config', () => {
   it('answers in the caller’s dialect, readable by the page, when the gateway itself throws', async () => {
     // Prepare: a gateway breaking its contract.
     const broken = { ...instance.gateway, handle: async () => Promise.reject(new Error('a bug')) } as Gateway;
-    const brokenHandler = createProxyHandler(
-      () => broken,
-      silentLogger,
-      () => instance.cors,
-    ) as unknown as StreamHandler;
+    const brokenHandler = createProxyHandler(() => broken, silentLogger, () => instance.cors) as unknown as StreamHandler;
     const client = new Anthropic({ apiKey: key, baseURL: FUNCTION_URL, maxRetries: 0, dangerouslyAllowBrowser: true, fetch: browserFetch(PAGE, functionUrlFetch(brokenHandler)).fetch });
 
     // Act

@@ -276,8 +276,4 @@ function closed(stream: Readable): Promise<void> {
 let instance: ProxyInstance | undefined;
 // `process.env.GATEWAY_CONFIG_JSON` is spelled out because esbuild's define replaces that exact text at bundle time.
 const built = () => (instance ??= proxyFromEnvironment({ ...process.env, GATEWAY_CONFIG_JSON: process.env.GATEWAY_CONFIG_JSON }));
-export const handler = createProxyHandler(
-  () => built().gateway,
-  logger,
-  () => built().cors,
-);
+export const handler = createProxyHandler(() => built().gateway, logger, () => built().cors);
