@@ -229,3 +229,26 @@ describe('the admin API', () => {
     expect(listing.status).toBe(200);
   });
 });
+
+describe('a gateway whose config has no cors', () => {
+  it('adds no CORS headers anywhere, and leaves an OPTIONS to the gateway (405), as before', async () => {
+    // Prepare
+    const plain = await startHarness();
+    try {
+      // Act
+      const preflight = await fetch(`${plain.gw.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: PAGE, 'access-control-request-method': 'POST' } });
+      const call = await fetch(`${plain.gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { origin: PAGE, authorization: `Bearer ${plain.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages }),
+      });
+
+      // Assess
+      expect(preflight.status).toBe(405);
+      expect(call.status).toBe(200);
+      for (const res of [preflight, call]) expect([...res.headers.keys()].filter((name) => name.startsWith('access-control-') || name === 'vary')).toEqual([]);
+    } finally {
+      await plain.close();
+    }
+  });
+});
