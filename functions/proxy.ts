@@ -7,10 +7,13 @@ import { accountCredentialRefs } from '../lib/credentials/credentials';
 import { SecretsManagerCredentials } from '../lib/credentials/secrets-manager';
 import { createGateway, type Gateway } from '../lib/gateway';
 import { bodyReadable } from '../lib/http/body-readable';
+import { CorsPolicy } from '../lib/http/cors';
 import { doorInternalError } from '../lib/http/door-error';
 import { DoorSignal } from '../lib/http/door-signal';
 import { TransferAborted } from '../lib/http/transfer-aborted';
-import { isStreamBody, oneChunk, type GatewayResponse, type ResponseBody } from '../lib/http/types';
+import { isStreamBody, oneChunk, type GatewayRequest, type GatewayResponse, type ResponseBody } from '../lib/http/types';
+import type { CallerMarks } from '../lib/pipeline/caller-binding';
+import type { GatewayConfig } from '../lib/config/schema';
 import { createLogger, type GatewayLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
 import { DynamoKeyStore } from '../lib/store/keys';
@@ -29,10 +32,26 @@ import { loggableError } from '../lib/observe/loggable-error';
 
 const logger = createLogger();
 
+/** What an instance serves with, built from its config once. */
+export interface ProxyInstance {
+  gateway: Gateway;
+  /** The config's `cors`: the function answers browsers itself (its function URL has no CORS of its own). */
+  cors: CorsPolicy | undefined;
+}
+
 /** Built once per instance, at cold start: config, clients and caches live as long as the instance. */
-export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
+export function proxyFromEnvironment(env: NodeJS.ProcessEnv): ProxyInstance {
   // The CDK stack bakes the config in at bundle time (env vars are capped at 4 KB).
   const config = parseConfig(JSON.parse(env.GATEWAY_CONFIG_JSON ?? 'null'), 'the deployed gateway config');
+  return { gateway: gatewayFromConfig(config, env), cors: CorsPolicy.from(config.cors) };
+}
+
+/** The gateway alone, as `proxyFromEnvironment` builds it. */
+export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
+  return proxyFromEnvironment(env).gateway;
+}
+
+function gatewayFromConfig(config: GatewayConfig, env: NodeJS.ProcessEnv): Gateway {
   // Provider secrets are read from here on, as the instance's first request arrives: while its key is looked up, not after.
   const credentials = new SecretsManagerCredentials({ env });
   credentials.prefetch(config.providers.flatMap((provider) => provider.accounts.flatMap((account) => accountCredentialRefs(account, provider))));
@@ -159,7 +178,7 @@ interface Invocation {
  * books closed, its writes drained: `toReadable`), and drains itself when the body had closed
  * first (the response stream failed only as it ended) or never came, before the invocation fails.
  */
-export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = logger) {
+export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = logger, cors: () => CorsPolicy | undefined = noCors) {
   const invocations = new WeakMap<Context, Invocation>();
   const drainOnce = (invocation: Invocation, context: Context) => (invocation.drained ??= drainIfBuilt(gateway, context, log));
   const piped = middy<APIGatewayProxyEventV2, unknown, Error, Context>({
@@ -170,13 +189,24 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
     // One signal for the deadline and for the response stream failing.
     const door = new DoorSignal(timeLeftMs(context));
     let res: GatewayResponse;
+    let request: GatewayRequest | undefined;
+    let crossOrigin: CorsPolicy | undefined;
     try {
-      res = await gateway().handle(requestFromFunctionUrlEvent(event, context, door.signal));
+      request = requestFromFunctionUrlEvent(event, context, door.signal);
+      crossOrigin = corsOf(cors(), request.path);
+      // Answered here, before any key is read: browsers send preflights without one.
+      if (crossOrigin?.isPreflight(request.method, request.headers)) res = crossOrigin.preflight(request.headers);
+      else {
+        res = await gateway().handle(request);
+        // Errors too: a page cannot read an answer without them, a 401 or a 429 included.
+        crossOrigin?.decorate(res, request.headers.origin);
+      }
     } catch (err) {
       // The pipeline turns every failure into a response; this is the last line of defence, answered
       // so that the invocation still ends through `requestEnd` and its drain.
       log.error('request failed', { requestId: context.awsRequestId, error: loggableError(err) });
-      res = doorInternalError(context.awsRequestId);
+      res = doorInternalError(context.awsRequestId, request ?? callerOfEvent(event));
+      crossOrigin?.decorate(res, request?.headers.origin);
     }
     const body = toReadable(res.body, door, context.awsRequestId, () => drainOnce(invocation, context), log);
     // middy's own timeout failed the invocation while the gateway was stuck past its deadline:
@@ -228,11 +258,22 @@ async function drainIfBuilt(gateway: () => Gateway, context: Context, log: Gatew
 
 function ignore(): void {}
 
+const noCors = (): CorsPolicy | undefined => undefined;
+
+/** The policy for a path, if it covers it (never the admin API's). */
+const corsOf = (policy: CorsPolicy | undefined, path: string) => (policy?.covers(path) ? policy : undefined);
+
+/** The caller's marks straight from the event, for the 500 of a door that could not even read it as a request. */
+function callerOfEvent(event: APIGatewayProxyEventV2): CallerMarks {
+  return { path: event.rawPath || '/', headers: event.headers ?? {}, query: new URLSearchParams(event.rawQueryString ?? '') };
+}
+
 /** Resolves once the stream has closed (an error included). */
 function closed(stream: Readable): Promise<void> {
   return stream.closed ? Promise.resolve() : new Promise((resolve) => stream.once('close', () => resolve()));
 }
 
-let instance: Gateway | undefined;
+let instance: ProxyInstance | undefined;
 // `process.env.GATEWAY_CONFIG_JSON` is spelled out because esbuild's define replaces that exact text at bundle time.
-export const handler = createProxyHandler(() => (instance ??= gatewayFromEnvironment({ ...process.env, GATEWAY_CONFIG_JSON: process.env.GATEWAY_CONFIG_JSON })));
+const built = () => (instance ??= proxyFromEnvironment({ ...process.env, GATEWAY_CONFIG_JSON: process.env.GATEWAY_CONFIG_JSON }));
+export const handler = createProxyHandler(() => built().gateway, logger, () => built().cors);

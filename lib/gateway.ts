@@ -45,6 +45,7 @@ import type { StoredHomeStore } from './store/stored-homes';
 import { storedObjectCall, storedObjectOperations } from './pipeline/stored-responses';
 import { monotonicNow } from './routing/response-homes';
 import { createConversation } from './pipeline/conversation-create';
+import { bindingByCaller, isGeminiClient } from './pipeline/caller-binding';
 import { loggableError } from './observe/loggable-error';
 
 export interface GatewayDeps {
@@ -197,9 +198,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const writesDone = () => Promise.all([deps.usage.drain(), later.drain(), audit?.drain()]);
 
-  /** Anthropic clients announce themselves with anthropic-version, Gemini's with their key header or path; everyone else gets OpenAI's shapes. */
-  const bindingOf = (req: GatewayRequest, route: Route | undefined) =>
-    route?.binding ?? (req.headers['anthropic-version'] ? ANTHROPIC_MESSAGES : isGeminiClient(req) || req.path.startsWith('/v1beta/') ? GEMINI : OPENAI_CHAT);
+  /** The route's API, else the caller's own (for routes shared by all, and URLs no route has). */
+  const bindingOf = (req: GatewayRequest, route: Route | undefined) => route?.binding ?? bindingByCaller(req);
 
   /**
    * The key's (or its team's) per-minute limits, in the caller's dialect, on a model call's answer,
@@ -280,8 +280,6 @@ function modelInPath(path: string): string | undefined {
   }
 }
 
-/** Gemini's clients (@google/genai, Gemini CLI) send their key as x-goog-api-key or `?key=`, which no other client does. */
-const isGeminiClient = (req: GatewayRequest): boolean => req.headers['x-goog-api-key'] !== undefined || req.query.has('key');
 
 async function health(): Promise<GatewayResponse> {
   return json(200, { ok: true });

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { FunctionUrlAuthType, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -7,9 +7,6 @@ import { Construct } from 'constructs';
 import type { GatewayConfig } from '../../lib/config/schema';
 import { BASE_BUNDLING, GatewayFunction } from './gateway-function';
 import type { GatewayTable } from './gateway-table';
-
-/** Headers the OpenAI and Anthropic browser SDKs send; CORS preflights must allow them. */
-export const PROXY_CORS_HEADERS = ['authorization', 'content-type', 'x-api-key', 'anthropic-version', 'anthropic-beta'];
 
 /**
  * How the proxy is bundled. The resolved gateway config is compiled into the bundle as
@@ -61,7 +58,10 @@ export class ProxyFunction extends Construct {
       invokeMode: InvokeMode.RESPONSE_STREAM,
       // OpenAI and Anthropic clients cannot sign SigV4; the gateway checks its own keys.
       authType: FunctionUrlAuthType.NONE,
-      cors: { allowedOrigins: ['*'], allowedHeaders: PROXY_CORS_HEADERS, allowedMethods: [HttpMethod.ALL] },
+      // No `cors` here: the function answers browsers itself, from the config's `cors` (baked into
+      // its bundle), as the local server does. A function URL with CORS would answer preflights
+      // without the function and put its own headers over the function's, for every path, with
+      // one header list for all (no `x-stainless-*`) and no `vary: origin`: two owners of the same headers.
     });
   }
 

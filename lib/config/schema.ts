@@ -521,6 +521,32 @@ const KeyCacheSchema = z.strictObject({
   ttlSeconds: z.number().int().nonnegative().default(30),
 });
 
+/** A header name (RFC 9110 token), or a prefix of names ending in `*` (`x-stainless-*`; `*` alone: any). */
+const CORS_HEADER = /^(?:[A-Za-z0-9!#$%&'+.^_`|~-]+\*?|\*)$/;
+
+const CorsSchema = z.strictObject({
+  /** Origins whose pages may call the gateway: exact origins as browsers send them (`https://chat.example.com`, `http://localhost:3000`), or `"*"` for any. */
+  allowOrigins: z.union([
+    z.literal('*'),
+    z
+      .array(z.string().refine(isOrigin, { message: 'cors.allowOrigins holds origins as browsers send them: scheme://host[:port], no path, no trailing slash (https://chat.example.com)' }))
+      .min(1, { message: 'cors.allowOrigins lists at least one origin, or is "*"' }),
+  ]),
+  /** Request headers allowed besides those the SDKs send (see the README): names, or prefixes ending in `*`. */
+  allowHeaders: z.array(z.string().regex(CORS_HEADER, { message: 'cors.allowHeaders holds header names, or prefixes ending in * (x-my-*)' })).default([]),
+  /** How long a browser may reuse a preflight's answer (browsers cap it: Chrome at 7200, Firefox at 86400). */
+  maxAgeSeconds: z.number().int().min(0).max(86_400).default(7200),
+});
+
+/** Whether a string is an origin as a browser's `Origin` header carries it. */
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
 export const GatewayConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -534,6 +560,8 @@ export const GatewayConfigSchema = z
     alerts: AlertsSchema.default({ budgetThresholds: [...DEFAULT_BUDGET_THRESHOLDS] }),
     audit: AuditSchema.default({ mode: 'off', maxBytes: DEFAULT_AUDIT_MAX_BYTES, retentionDays: 90 }),
     responseCache: ResponseCacheSchema.default({ maxBytes: RESPONSE_CACHE_MAX_BYTES }),
+    /** Browser apps calling the gateway from their pages (the admin API never): off, with no CORS headers at all, when absent. */
+    cors: CorsSchema.optional(),
     /** Rules run on the prompt text of every model call, and on answers where `on` says so: block, redact or flag secrets and patterns (`lib/guardrails/`). */
     guardrails: GuardrailsSchema.default({ on: ['request'], streamWindow: DEFAULT_STREAM_WINDOW, streamHoldMax: DEFAULT_STREAM_HOLD_MAX, rules: [] }),
     /**

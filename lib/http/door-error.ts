@@ -1,19 +1,26 @@
+import { ANTHROPIC_MESSAGES } from '../pipeline/bindings';
+import { bindingByCaller, type CallerMarks } from '../pipeline/caller-binding';
 import { asGatewayError } from './errors';
-import { openAIErrorResponse } from './openai-error';
 import type { GatewayResponse } from './types';
 
 /**
  * What a door answers when the gateway (or the admin API) itself threw, which their contract says
- * they never do: the gateway's own 500 for an unknown error (OpenAI's shape, a message that
- * reveals nothing), with the request id the log line carries. The door cannot tell the caller's
- * dialect; OpenAI's shape is what the gateway answers a caller it cannot place.
+ * they never do: the gateway's own 500 for an unknown error (a message that reveals nothing), with
+ * the request id the log line carries, in the caller's dialect, so that its SDK raises its own
+ * server error with the message. The door knows no routes: it places the caller by the marks the
+ * gateway uses where no route does (`bindingByCaller`), and by Anthropic's paths, whose clients
+ * need not send anthropic-version.
  *
  * @example
- * doorInternalError('req-1')
- * // 500 {"error":{"message":"The gateway failed to handle this request.","type":"server_error","param":null,"code":null}}
+ * doorInternalError('req-1', { path: '/v1/messages', headers: {}, query })
+ * // 500 {"type":"error","error":{"type":"api_error","message":"The gateway failed to handle this request."}}
  */
-export function doorInternalError(requestId: string): GatewayResponse {
-  const res = openAIErrorResponse(asGatewayError(undefined));
+export function doorInternalError(requestId: string, caller: CallerMarks): GatewayResponse {
+  const binding = isAnthropicPath(caller.path) ? ANTHROPIC_MESSAGES : bindingByCaller(caller);
+  const res = binding.errorResponse(asGatewayError(undefined));
   res.headers['x-request-id'] = requestId;
   return res;
 }
+
+/** `/v1/messages` and `/v1/messages/count_tokens`, with or without `/v1` (clients configured with a base URL without it). */
+const isAnthropicPath = (path: string) => /^(?:\/v1)?\/messages(?:\/|$)/.test(path);

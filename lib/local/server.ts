@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { AdminApi } from '../admin/api';
 import type { Gateway } from '../gateway';
+import type { CorsPolicy } from '../http/cors';
 import { doorInternalError } from '../http/door-error';
 import { TransferAborted } from '../http/transfer-aborted';
 import { isStreamBody, type GatewayRequest, type GatewayResponse } from '../http/types';
@@ -14,6 +15,8 @@ interface LocalServerOptions {
   admin: AdminApi;
   /** Where the door logs what fails under it (the gateway's logger): the body a stream broke, a response it could not write. */
   logger: GatewayLogger;
+  /** The config's `cors` policy; none, no CORS headers at all. */
+  cors?: CorsPolicy;
 }
 
 /** The local door: node:http in front of the gateway pipeline (and the admin API under /admin/). */
@@ -44,7 +47,7 @@ function connectionSignal(socket: Socket): AbortSignal {
   return signal;
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin, logger }: LocalServerOptions): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin, logger, cors }: LocalServerOptions): Promise<void> {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const request: GatewayRequest = {
@@ -60,13 +63,20 @@ async function serve(req: IncomingMessage, res: ServerResponse, { gateway, admin
     signal: connectionSignal(req.socket),
     requestId: randomUUID(),
   };
+  const crossOrigin = cors?.covers(request.path) ? cors : undefined;
   let response: GatewayResponse;
-  try {
-    response = request.path.startsWith('/admin/') || request.path === '/admin' ? await admin.handle(request) : await gateway.handle(request);
-  } catch (err) {
-    // The pipeline turns every failure into a response; this is the last line of defence.
-    logger.error('request failed', { requestId: request.requestId, error: loggableError(err) });
-    response = doorInternalError(request.requestId);
+  // Answered here, before any key is read: browsers send preflights without one.
+  if (crossOrigin?.isPreflight(request.method, request.headers)) response = crossOrigin.preflight(request.headers);
+  else {
+    try {
+      response = request.path.startsWith('/admin/') || request.path === '/admin' ? await admin.handle(request) : await gateway.handle(request);
+    } catch (err) {
+      // The pipeline turns every failure into a response; this is the last line of defence.
+      logger.error('request failed', { requestId: request.requestId, error: loggableError(err) });
+      response = doorInternalError(request.requestId, request);
+    }
+    // Errors too: a page cannot read an answer without them, a 401 or a 429 included.
+    crossOrigin?.decorate(response, request.headers.origin);
   }
   try {
     const failed = await write(res, response);

@@ -24,6 +24,7 @@ import { DynamoResponseCache } from '../store/response-cache';
 import { DynamoStoredHomes } from '../store/stored-homes';
 import { startDynalite, type EmbeddedDynamo } from './dynalite';
 import { createLocalServer } from './server';
+import { CorsPolicy } from '../http/cors';
 import { LogNotifier, type BudgetNotifier } from '../alerts/notifier';
 import { LOCAL_ALERTS_INTERVAL_MS, scheduleEvery } from '../alerts/schedule';
 import { runBudgetAlerts } from '../jobs/budget-alerts';
@@ -110,7 +111,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
   const dateNow = () => new Date((options.now ?? Date.now)());
   const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table), names: policyNamesOf(options.config) });
-  const server = createLocalServer({ gateway, admin, logger });
+  const cors = CorsPolicy.from(options.config.cors);
+  const server = createLocalServer({ gateway, admin, logger, ...(cors ? { cors } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
