@@ -9,7 +9,7 @@ import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { requestSignal } from './signal';
 import { callerOwner, madeAt } from './stored-objects';
-import { answerAsItCame, collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
+import { answerAsItCame, auditedAsSent, collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
 import { tryTargets } from './try-targets';
 
 /** The header naming the model a new conversation is for (else the `model` query parameter): it is made where that model's calls go. */
@@ -72,6 +72,8 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   ctx.model = entry.name;
   // The SDK sends `{}` for `create()`; a bare POST (curl) asks for an empty conversation too.
   const body = await screenedBody(req, ctx, deps, caller, EMPTY_OBJECT);
+  // A new conversation has no owner to check: its body is the call's record's as soon as it passed the guardrails, as a model call's.
+  auditedAsSent(body, req, ctx);
   // Counted once the call is known to be one the key may make, as a model call is: refusals take no place.
   await takeRequestSlot(caller, req, ctx, deps);
   const query = new URLSearchParams(req.query.toString());

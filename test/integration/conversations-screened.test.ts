@@ -21,6 +21,8 @@ describe('conversations and stored responses under the audit log and the guardra
   let h: Harness;
   let client: OpenAI;
   let keyId: string;
+  let stranger: OpenAI;
+  let strangerId: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aigw-conversations-screened-'));
@@ -37,6 +39,9 @@ describe('conversations and stored responses under the audit log and the guardra
     const made = await h.createKey({ name: 'audited', models: [MODEL] });
     client = openAIClient(h.gw, made.key);
     keyId = made.id;
+    const other = await h.createKey({ name: 'stranger', models: [MODEL] });
+    stranger = openAIClient(h.gw, other.key);
+    strangerId = other.id;
   });
   afterAll(async () => {
     await h?.close();
@@ -66,6 +71,34 @@ describe('conversations and stored responses under the audit log and the guardra
     expect(kept).toHaveLength(2);
     expect(made).toMatchObject({ surface: 'openai-responses', model: MODEL, status: 200, outcome: 'ok', response: { text: expect.stringContaining(conversation.id) } });
     expect(added).toMatchObject({ surface: 'openai-responses', model: MODEL, status: 200, outcome: 'ok', response: { text: expect.stringContaining('"object": "list"') } });
+  });
+
+  it("keeps no body of a conversation update or items sent by a key that does not own the conversation: its refusal is recorded, the body's size alone", async () => {
+    // Prepare
+    const conversation = await client.conversations.create();
+    await h.gw.gateway.drain();
+    await records();
+    rmSync(join(dir, 'audit'), { recursive: true, force: true });
+    const metadata = { note: 'stranger-secret-metadata' };
+    const items = [message('stranger-secret-item')];
+
+    // Act
+    const refusals = await Promise.all([
+      stranger.conversations.update(conversation.id, { metadata }).then(() => undefined, (e: unknown) => e),
+      stranger.conversations.items.create(conversation.id, { items }).then(() => undefined, (e: unknown) => e),
+    ]);
+    const kept = await records();
+
+    // Assess
+    for (const err of refusals) expect(err).toMatchObject({ status: 404, message: `404 Conversation with id '${conversation.id}' not found.` });
+    expect(h.upstream.conversations.get(conversation.id)).toBeDefined();
+    expect(kept).toHaveLength(2);
+    for (const record of kept) {
+      expect(record).toMatchObject({ keyId: strangerId, surface: 'openai-responses', status: 404, outcome: 'error' });
+      expect(record.request.text).toBeUndefined();
+      expect(record.request.bytes).toBeGreaterThan(0);
+    }
+    expect(JSON.stringify(kept)).not.toContain('stranger-secret');
   });
 
   it("holds what a model wrote, read back from a conversation's items or a stored response, to the rules on answers, as the call's own answer was; the client's own input is not the model's", async () => {
