@@ -6,7 +6,10 @@
  * and Embeddings and (legacy) Completions the same two ways (`…/{deployment}/embeddings?api-version=…`, `/openai/v1/completions`),
  * images and audio on the deployments path (`…/{deployment}/audio/transcriptions?api-version=…`),
  * and the Responses API on the one path Azure serves it, `POST /openai/v1/responses` (the
- * deployment as `model`; OpenAI's wire format, see `openai-responses-wire.ts`).
+ * deployment as `model`; OpenAI's wire format, see `openai-responses-wire.ts`), with
+ * conversations beside it as Azure documents them (`/openai/v1/conversations…`, OpenAI's routes
+ * and answers: `fake-conversations.ts`), or, with `conversations: false`, answered with Azure's
+ * 404 as a resource that does not serve them answers.
  * The key goes in `api-key` (the v1 path also takes it as a Bearer token); with `entra`, Entra ID
  * access tokens go in `Authorization: Bearer` on either path. Answers carry Azure's
  * habits: compact JSON with sorted keys, `prompt_filter_results` and per-choice
@@ -21,6 +24,7 @@
  * await azure.close();
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { FakeConversations } from './fake-conversations';
 import { FakeServer, listening, type FakeUpstream, type HangReply, type Received } from './fake-server';
 import { randomHex, type RecordedRequest } from './http';
 import { newTextCompletionFrame, promptText, textCompletionBody, textCompletionEvents } from './openai-completions-wire';
@@ -60,11 +64,15 @@ export interface FakeAzureOpenAIOptions {
   /** Send the annotation chunks of asynchronous content filtering. Default true. */
   asyncFilter?: boolean;
   chunkDelayMs?: number;
+  /** Serve conversations on `/openai/v1/conversations…`. Default true; false answers them with Azure's 404, as a resource without them. */
+  conversations?: boolean;
 }
 
 export interface FakeAzureOpenAI extends FakeUpstream<AzureReply> {
   /** The resource URL, e.g. `http://127.0.0.1:41234` (stands for https://NAME.openai.azure.com). */
   url: string;
+  /** The conversations this resource made (none when it serves none). */
+  readonly conversations: FakeConversations;
 }
 
 const SAFE = { filtered: false, severity: 'safe' };
@@ -137,6 +145,7 @@ interface Exchange {
 
 class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI {
   readonly #options: FakeAzureOpenAIOptions;
+  readonly conversations = new FakeConversations();
 
   constructor(options: FakeAzureOpenAIOptions) {
     super({ defaultReply: defaultAzureReply, chunkDelayMs: options.chunkDelayMs });
@@ -145,6 +154,7 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
 
   protected override async route({ record, res, raw }: Received): Promise<void> {
     const v1 = /^\/openai\/v1\/(chat\/completions|completions|embeddings|responses)$/.exec(record.path);
+    const conversation = record.path === '/openai/v1/conversations' || record.path.startsWith('/openai/v1/conversations/');
     const bearer = /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1];
     const { entra } = this.#options;
     if (entra && bearer !== undefined && record.headers['api-key'] === undefined) {
@@ -153,9 +163,10 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     } else if (entra && this.#options.apiKey === undefined) {
       return writeJson(res, 403, azureErrors.keyAuthDisabled());
     } else {
-      const key = record.headers['api-key'] ?? (v1 ? bearer : undefined);
+      const key = record.headers['api-key'] ?? (v1 || conversation ? bearer : undefined);
       if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
     }
+    if (conversation) return this.#conversation(record, res);
 
     const apiVersion = new URLSearchParams(record.search).get('api-version') ?? '';
     const deploymentPath = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings|images\/generations|images\/edits|audio\/speech|audio\/transcriptions|audio\/translations)$/.exec(record.path);
@@ -244,6 +255,20 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     const events = [filterChunk, ...textCompletionEvents(frame, splitWords(text), 'stop', usage, body.stream_options?.include_usage === true)];
     await this.writeStream(res, { ...azureHeaders(model), 'content-type': 'text/event-stream; charset=utf-8' }, events);
     res.end();
+  }
+
+  /** A conversation route, answered as OpenAI answers it (`FakeConversations`), or Azure's 404 where the resource serves none or the route is none. */
+  #conversation(record: RecordedRequest, res: ServerResponse): void {
+    const answer = this.#options.conversations === false ? undefined : this.conversations.answer(record.method, record.path.slice('/openai/v1'.length), record.body, record.search);
+    if (!answer) return writeJson(res, 404, azureErrors.resourceNotFound());
+    if (answer.status !== 200) return writeJson(res, answer.status, answer.error);
+    res.writeHead(200, { ...azureHeaders(''), 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer.text) });
+    res.end(answer.text);
+  }
+
+  override reset(): void {
+    super.reset();
+    this.conversations.clear();
   }
 
   /** The Responses API: text and function-call replies in OpenAI's format; error, hang and raw replies act as on chat. */
