@@ -13,7 +13,7 @@ import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { readFailure } from './broke-off';
 import { requestSignal } from './signal';
-import { screenedStoredAnswer } from './stored-answers';
+import { relayedStoredStream, screenedStoredAnswer } from './stored-answers';
 import { callerOwner, notFoundAnswer } from './stored-objects';
 
 /**
@@ -112,11 +112,13 @@ async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<Home | undefined
  * a read, so it takes its place too, and past the limit nothing is read. An audited key's call
  * leaves its audit record (`auditedCaller`).
  * The upstream's answer goes back with its status and content type, what a model wrote in it
- * screened by the caller's rules on answers (`screenedStoredAnswer`); a deleted object's home is
+ * screened by the caller's rules on answers (`screenedStoredAnswer`), a stored response streamed
+ * again (`stream=true`) relayed event by event (`relayedStoredStream`, which calls `finish` when
+ * it ends, as a model call's stream does); a deleted object's home is
  * forgotten, in memory at once and in the table with the usage record. The usage record carries
  * the object's model and no tokens.
  */
-export async function storedObjectCall(operation: StoredObjectOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
+export async function storedObjectCall(operation: StoredObjectOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
   const caller = await auditedCaller(req, ctx, deps);
   const { ref } = operation;
   // Booked as a model call is, by what the client asked: the account is asked for events (`withoutBody`) too.
@@ -148,6 +150,8 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
   try {
     const create = await createRequest(pass, attempt, deps, signal);
     res = await deps.upstream.send(storedObjectRequest(create, operation, req.query.toString(), body));
+    // A stored response streamed again goes on event by event as it comes, as a model call's stream does.
+    if (res.status < 400 && contentTypeOf(res).startsWith('text/event-stream')) return relayedStoredStream(res, pass, ctx, deps, signal, finish);
     answer = await res.body.bytes();
   } catch (err) {
     // A client that left (or a deadline that passed) is booked as such, as on a model call, not as the account's failure.
@@ -160,7 +164,7 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
     ctx.storedHomesGone = [ref.id];
   }
   const type = contentTypeOf(res);
-  return { status: res.status, headers: { 'content-type': type }, body: await screenedStoredAnswer(operation, type, answer, ctx, deps) };
+  return { status: res.status, headers: { 'content-type': type }, body: screenedStoredAnswer(operation, answer, ctx, deps) };
 }
 
 /** An account's answer's content type, JSON when it names none. */

@@ -129,7 +129,7 @@ describe('conversations and stored responses under the audit log and the guardra
     expect(booked.map((r) => r.guardrails)).toEqual(Array(4).fill([{ rule: 'github-token', action: 'redact', count: 1, side: 'response' }]));
   });
 
-  it('withholds a stored response a rule on answers blocks alike whether it is retrieved as JSON or streamed again, booking the hit in each record', async () => {
+  it('withholds a stored response a rule on answers blocks, retrieved as JSON (a 400) or streamed again (its stream ends with the error event before the key leaves), booking the hit in each record', async () => {
     // Prepare: the call's own answer is withheld, but the account kept the response.
     const blockedCall = await client.responses.create({ model: MODEL, input: `Repeat ${FAKE.awsKeyId}` }).then(() => undefined, (e: unknown) => e);
     const id = [...h.upstream.stored.keys()].at(-1)!;
@@ -137,19 +137,25 @@ describe('conversations and stored responses under the audit log and the guardra
     const started = new Date().toISOString();
 
     // Act
-    const refusals = await Promise.all([client.responses.retrieve(id), client.responses.retrieve(id, { stream: true })].map((p) => p.then(() => undefined, (e: unknown) => e)));
+    const whole = await client.responses.retrieve(id).then(() => undefined, (e: unknown) => e);
+    const relayed: string[] = [];
+    const streamed = await (async () => {
+      for await (const event of await client.responses.retrieve(id, { stream: true })) relayed.push(JSON.stringify(event));
+    })().then(() => undefined, (e: unknown) => e);
 
     // Assess: nothing was spent by reading it, and the refusal says so either way.
     expect(blockedCall).toMatchObject({ status: 400, code: 'guardrail_blocked' });
-    for (const err of refusals) {
-      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-      expect(err).toMatchObject({ status: 400, code: 'guardrail_blocked', message: expect.stringContaining('The stored answer was withheld') });
-    }
+    expect(whole).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(whole).toMatchObject({ status: 400, code: 'guardrail_blocked', message: expect.stringContaining('The stored answer was withheld') });
+    expect(streamed).toBeInstanceOf(OpenAI.APIError);
+    expect((streamed as Error).message).toContain('The stored answer was withheld');
+    expect(relayed[0]).toContain('response.created');
+    expect(relayed.join('')).not.toContain(FAKE.awsKeyId);
     await h.gw.gateway.drain();
     const reads = (await h.usage(keyId)).filter((r) => String(r.at) >= started);
-    expect(reads.map((r) => [r.stream, r.status, r.errorCode, r.guardrails]).sort()).toEqual([
-      [false, 400, 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
-      [true, 400, 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
+    expect(reads.map((r) => [r.stream, r.status, r.outcome, r.errorCode, r.guardrails]).sort()).toEqual([
+      [false, 400, 'error', 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
+      [true, 200, 'interrupted', 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
     ]);
   });
 
