@@ -29,7 +29,7 @@ import { FakeServer, listening, type FakeUpstream, type HangReply, type Received
 import { randomHex, type RecordedRequest } from './http';
 import { newTextCompletionFrame, promptText, textCompletionBody, textCompletionEvents } from './openai-completions-wire';
 import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
-import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, unknownPreviousResponse } from './openai-responses-wire';
+import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, storedInputItems, unknownConversation, unknownPreviousResponse } from './openai-responses-wire';
 import { embeddingsObject, invalidEmbeddingsInput, newCompletionFrame, refusedByModel, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 
 export type { RecordedRequest } from './http';
@@ -276,6 +276,9 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     // This fake stores no responses: every previous_response_id is one it does not hold.
     const invalid = invalidResponsesRequest(record.body) ?? unknownPreviousResponse(record.body, () => false);
     if (invalid) return writeJson(res, 400, invalid);
+    // A conversation this resource does not hold (none, when it serves none) is OpenAI's 404.
+    const noConversation = unknownConversation(record.body, (id) => this.conversations.has(id));
+    if (noConversation) return writeJson(res, 404, noConversation);
     const body = record.body as Record<string, unknown>;
     const exchange: Exchange = { res, record, model, stream: body.stream === true, includeUsage: false, apiVersion: 'v1' };
     const reply = await this.replyFor(record);
@@ -285,7 +288,11 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
       reply.kind === 'text'
         ? { text: reply.text, ...(reply.chunks ? { chunks: reply.chunks } : {}), finishReason: reply.finishReason === 'length' ? ('length' as const) : ('stop' as const), usage: reply.usage ?? { prompt: 10, completion: 3 } }
         : { ...(reply.text !== undefined ? { text: reply.text } : {}), calls: reply.calls, finishReason: 'tool_calls' as const, usage: reply.usage ?? { prompt: 10, completion: 8 } };
-    if (!exchange.stream) return writeJson(res, 200, JSON.parse(responseBody(frame, content)));
+    const made = responseBody(frame, content);
+    // A conversation keeps the call's input and its answer's output as its items.
+    const conversation = typeof body.conversation === 'string' ? body.conversation : (body.conversation as { id?: string } | undefined)?.id;
+    if (conversation !== undefined) this.conversations.get(conversation)?.items.push(...storedInputItems(body.input), ...(JSON.parse(made) as { output: Record<string, unknown>[] }).output);
+    if (!exchange.stream) return writeJson(res, 200, JSON.parse(made));
     await this.writeStream(res, sseHeaders(exchange), responseStreamEvents(frame, content));
     res.end();
   }

@@ -63,6 +63,8 @@ describe('conversations at Azure OpenAI accounts', () => {
     const added = await client.conversations.items.create(conversation.id, { items: [{ type: 'message', role: 'assistant', content: 'Rome, then Naples.' }] });
     const listed = await client.conversations.items.list(conversation.id, { order: 'asc' });
     const item = await client.conversations.items.retrieve(added.data[0]!.id!, { conversation_id: conversation.id });
+    const turn = await client.responses.create({ model: MODEL, input: 'And then?', conversation: conversation.id });
+    const after = await client.conversations.items.list(conversation.id, { order: 'asc' });
 
     // Assess
     expect(read).toMatchObject({ id: conversation.id, object: 'conversation', metadata: { topic: 'travel' } });
@@ -71,6 +73,11 @@ describe('conversations at Azure OpenAI accounts', () => {
       ['assistant', [{ type: 'output_text', text: 'Rome, then Naples.' }]],
     ]);
     expect(item).toMatchObject({ id: added.data[0]!.id, role: 'assistant' });
+    // A Responses call in the conversation goes to the account that holds it, not to the model's first target.
+    expect(turn.status).toBe('completed');
+    expect(withConversations.requests.find((r) => r.path === '/openai/v1/responses')?.body).toMatchObject({ model: 'gpt4o', input: 'And then?', conversation: conversation.id });
+    expect(after.data.map((i) => i.type === 'message' && i.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(withoutConversations.requests.filter((r) => r.path === '/openai/v1/responses')).toEqual([]);
     expect(withConversations.conversations.ids).toEqual([conversation.id]);
     expect(conversationCalls(withoutConversations)).toEqual(['POST /openai/v1/conversations']);
     expect(conversationCalls(withConversations)).toEqual([
@@ -79,6 +86,7 @@ describe('conversations at Azure OpenAI accounts', () => {
       'POST /openai/v1/conversations/{id}/items',
       'GET /openai/v1/conversations/{id}/items',
       'GET /openai/v1/conversations/{id}/items/{item}',
+      'GET /openai/v1/conversations/{id}/items',
     ]);
     // Azure's key header on each call; the resource without conversations is not resting: it serves the model's calls as before.
     for (const r of withConversations.requests) expect(r.headers['api-key']).toBe(AZURE_KEY);
