@@ -5,7 +5,7 @@ import { openAIClient, startHarness, UPSTREAM_KEY, type Harness } from './harnes
 
 const MODEL = 'gpt-4o-mini';
 /** The fake's pause between two events of a stream. */
-const EVENT_GAP_MS = 40;
+const EVENT_GAP_MS = 60;
 
 /** A stream's events with the time each arrived at the client (ms since `started`). */
 async function timedEvents(stream: AsyncIterable<OpenAI.Responses.ResponseStreamEvent>, started: number): Promise<{ event: OpenAI.Responses.ResponseStreamEvent; at: number }[]> {
