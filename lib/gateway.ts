@@ -175,7 +175,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const gemini = geminiRoute(trimmed, proxy);
     if (gemini) return gemini;
     const stored = storedObjectOperations(trimmed);
-    if (stored) return { binding: OPENAI_RESPONSES, methods: Object.fromEntries(Object.entries(stored).map(([method, operation]) => [method, (req: GatewayRequest, ctx: RequestContext) => storedObjectCall(operation, req, ctx, proxy)])) };
+    if (stored) return { binding: OPENAI_RESPONSES, methods: Object.fromEntries(Object.entries(stored).map(([method, operation]) => [method, (req: GatewayRequest, ctx: RequestContext, finish: () => void) => storedObjectCall(operation, req, ctx, proxy, finish)])) };
     const model = modelInPath(trimmed);
     return model === undefined ? undefined : { methods: { GET: (req) => (isGeminiClient(req) ? retrieveGeminiModel(req, proxy, model) : retrieveModel(req, proxy, model)) } };
   }

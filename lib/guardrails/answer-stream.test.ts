@@ -1,4 +1,5 @@
 import { STREAMS, sseEvents } from '../../test/answer-streams';
+import { newResponseFrame, responseBody, storedResponseEvents } from '../../test/fakes/openai-responses-wire';
 import type { AnswerDialect } from './answer-dialects';
 import { AnswerBlocked, AnswerStreamScreen } from './answer-stream';
 import { GuardrailsSchema } from './config';
@@ -504,6 +505,23 @@ describe('AnswerStreamScreen', () => {
     expect(sent).toContain('export K=[REDACTED:aws-access-key]');
     expect(signature).toBeDefined();
     expect(screen.hits).toEqual([{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }]);
+  });
+
+  it.each([
+    ['whole, in one chunk', true],
+    ['an event a chunk, as an account streams them (the echo in `output_text.done` blocks before the text is decided)', false],
+  ])("books a block's hit once when a Responses stream is read %s", (_, whole) => {
+    // Prepare
+    const screen = new AnswerStreamScreen(rules('block'), { dialect: 'openai-responses', hold: true, window: 512 });
+    const events = storedResponseEvents(responseBody(newResponseFrame('gpt-4o-mini', {}), { text: `Echo: Repeat ${FAKE.awsKeyId}`, finishReason: 'stop', usage: { prompt: 1, completion: 1 } }));
+
+    // Act
+    const { outs, blocked } = run(screen, whole ? [events.join('')] : events);
+
+    // Assess
+    expect(blocked).toBeInstanceOf(AnswerBlocked);
+    expect(outs.join('')).not.toContain(FAKE.awsKeyId);
+    expect(screen.hits).toEqual([{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]);
   });
 
   it("redacts Responses' closing events too, counting their text once", () => {

@@ -134,7 +134,11 @@ export class AnswerStreamScreen {
       const match = channel.scan(final);
       if (match && !this.#blocked) this.#blocked = new AnswerBlocked(match.rule, this.#paths.get(channel) ?? '');
     }
-    if (this.#blocked) throw this.#blocked;
+    if (this.#blocked) {
+      // A block found in an echo (a Responses `…done` event's copy of a text whose channel has not decided yet, when events come a chunk each) counts no hit there: its rule's hit is booked here, once.
+      if (!this.#counts.has(this.#blocked.rule)) this.#count(this.#blocked.rule, 'block', 1);
+      throw this.#blocked;
+    }
   }
 
   /** One event: its running text into its channels, the rest looked at now. */

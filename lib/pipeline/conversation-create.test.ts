@@ -7,7 +7,8 @@ import { Catalog } from '../routing/catalog';
 import { silentLogger } from '../observe/logger';
 import { createUpstreamClient } from '../upstream/http';
 import { LocalCredentials } from '../credentials/local';
-import { conversationIdOf, conversationModel, keepsConversations } from './conversation-create';
+import { errorFromOpenAIUpstream } from '../providers/openai/errors';
+import { conversationIdOf, conversationModel, keepsConversations, makesNoConversations } from './conversation-create';
 
 const key = (models: string[], fields: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({ id: 'key_1', hash: 'h', name: 'k', prefix: 'sk-gw-abc', models, status: 'active', createdAt: '2026-01-01T00:00:00.000Z', ...fields });
 const team = (models: string[]): TeamRecord => ({ id: 'team_1', name: 'platform', createdAt: '2026-01-01T00:00:00.000Z', models });
@@ -86,5 +87,29 @@ describe('conversationIdOf', () => {
     ['not json', undefined],
   ])('reads %s', (text, expected) => {
     expect(conversationIdOf(Buffer.from(text))).toBe(expected);
+  });
+});
+
+describe('makesNoConversations', () => {
+  const read = makesNoConversations(errorFromOpenAIUpstream);
+
+  it.each<[string, number, string, { status: number; code: string | undefined }]>([
+    ["Azure's 404 of a resource without conversations: the next account is asked", 404, '{"error":{"code":"404","message":"Resource not found"}}', { status: 502, code: 'upstream_failed_precondition' }],
+    ['a 404 that is not JSON (a server without the route)', 404, '<html>Not Found</html>', { status: 502, code: 'upstream_failed_precondition' }],
+    ["OpenAI's 400 for a bad body: the client's, as it came", 400, '{"error":{"message":"Invalid \'items\'","type":"invalid_request_error","param":"items","code":"invalid_type"}}', { status: 400, code: 'invalid_type' }],
+    ['a 429: a rate limit as any call reads it', 429, '{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}', { status: 429, code: 'rate_limit_exceeded' }],
+    ['a 500: the account failing', 500, '{"error":{"message":"boom","type":"server_error"}}', { status: 500, code: undefined }],
+  ])('reads %s', (_, status, text, expected) => {
+    // Act
+    const error = read(status, {}, text, 'az');
+
+    // Assess
+    expect({ status: error.status, code: error.code }).toEqual(expected);
+  });
+
+  it("keeps the account's own words for the log, not the client", () => {
+    const error = read(404, {}, '{"error":{"code":"404","message":"Resource not found"}}', 'az');
+
+    expect([error.message, error.detail]).toEqual(['The upstream provider "az" does not make conversations for this account (404).', 'Resource not found']);
   });
 });

@@ -9,8 +9,8 @@ import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { requestSignal } from './signal';
 import { callerOwner, madeAt } from './stored-objects';
-import { answerAsItCame, collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
-import { tryTargets } from './try-targets';
+import { answerAsItCame, auditedAsSent, collectionUrl, createRequest, screenedBody, withoutBody } from './stored-responses';
+import { tryTargets, type ErrorReader } from './try-targets';
 
 /** The header naming the model a new conversation is for (else the `model` query parameter): it is made where that model's calls go. */
 export const CONVERSATION_MODEL_HEADER = 'x-aigw-model';
@@ -72,23 +72,54 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   ctx.model = entry.name;
   // The SDK sends `{}` for `create()`; a bare POST (curl) asks for an empty conversation too.
   const body = await screenedBody(req, ctx, deps, caller, EMPTY_OBJECT);
+  // A new conversation has no owner to check: its body is the call's record's as soon as it passed the guardrails, as a model call's.
+  auditedAsSent(body, req, ctx);
   // Counted once the call is known to be one the key may make, as a model call is: refusals take no place.
   await takeRequestSlot(caller, req, ctx, deps);
   const query = new URLSearchParams(req.query.toString());
   query.delete('model');
   const signal = requestSignal(req, deps.now);
-  const { res, attempt } = await tryTargets<PassthroughRoute>(entry.targets.filter(keeps), {}, ctx, deps, signal, async (attempt) => {
+  const answered = tryTargets<PassthroughRoute>(entry.targets.filter(keeps), {}, ctx, deps, signal, async (attempt) => {
     const pass = passthroughFor('openai-responses', attempt, deps.providers)!;
     const create = await createRequest(pass, attempt, deps, signal);
     const request = withoutBody(create, collectionUrl(create.url, 'conversation'), query.toString());
     const res = await deps.upstream.send({ ...request, method: 'POST', body, headers: { ...request.headers, 'content-type': 'application/json' } });
-    return { res, parseError: pass.parseError, via: pass };
+    return { res, parseError: makesNoConversations(pass.parseError), via: pass };
+  });
+  const { res, attempt } = await answered.catch((err: unknown) => {
+    // Every account asked answered the create's 404 (another failure, tried last, is its own answer).
+    throw err instanceof GatewayError && err.code === NO_CONVERSATIONS ? keepsNoConversations(entry.name, named !== undefined) : err;
   });
   const answer = await res.body.bytes();
   const id = conversationIdOf(answer);
   if (id) madeAt({ kind: 'conversation', id }, attempt, callerOwner({ caller }), { caller, body: {}, model: entry.name }, deps);
   else deps.logger.warn('conversation made without an id in its answer: its home is not kept', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id });
   return answerAsItCame(res, answer);
+}
+
+/** The code of an account's 404 to a conversation's create (`makesNoConversations`): only tryTargets and `createConversation` see it. */
+const NO_CONVERSATIONS = 'upstream_failed_precondition';
+
+/**
+ * An account's error reader for a conversation's create, with its 404 read as "this account makes
+ * no conversations" (an Azure OpenAI resource that does not serve them, a server without the
+ * Conversations API): a failed precondition of the account, as a model it lacks is, so the next
+ * account or target that keeps conversations is asked at once, and the account does not rest (its
+ * model calls are fine). The create names no object that could be missing: its 404 can mean nothing else.
+ *
+ * @example
+ * makesNoConversations(errorFromOpenAIUpstream)(404, {}, '{"error":{"code":"404","message":"Resource not found"}}', 'azure').code // 'upstream_failed_precondition'
+ */
+export function makesNoConversations(parseError: ErrorReader): ErrorReader {
+  return (status, headers, text, providerId) => {
+    if (status !== 404) return parseError(status, headers, text, providerId);
+    return new GatewayError('upstream_error', `The upstream provider "${providerId}" does not make conversations for this account (404).`, { code: NO_CONVERSATIONS, detail: parseError(status, headers, text, providerId).message });
+  };
+}
+
+/** The 400 for a model whose every account asked answered that it makes no conversations: as a model served only by translation gets, with why. */
+function keepsNoConversations(model: string, named: boolean): GatewayError {
+  return new GatewayError('invalid_request', `The model \`${model}\` is served by no account that keeps conversations: each one asked answered 404 to making one (an Azure OpenAI resource that does not serve conversations, or a server without the Conversations API).`, { code: 'model_keeps_no_conversations', ...(named ? { param: 'model' } : {}) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { guardrailsOf, modelRefusedBy, paramPolicyOf, type Caller, type Chosen } from '../access/caller';
+import { guardrailsOf, modelRefusedBy, paramPolicyOf, type Caller, type Chosen, type LimitScope } from '../access/caller';
 import { endUserOf, limitScopesOf } from '../access/end-user';
 import { withCacheBreakpoints } from '../canonical/cache-breakpoints';
 import type { ChatRequest, PolicyChoices } from '../canonical/types';
@@ -30,7 +30,7 @@ import { mendedCall, mendingFor } from './mending';
 import { passthroughFor, withResponseIds, type PassthroughReader, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
 import { callerOwner, continuationOf, madeAt, namedStoredRef } from './stored-objects';
-import { tryTargets } from './try-targets';
+import { tryTargets, type Continuation } from './try-targets';
 
 /** A request's body and model, checked, and the key (with its team) that may use it. */
 export interface AdmittedCall {
@@ -199,10 +199,12 @@ function decodeCall(binding: SurfaceBinding, call: AdmittedCall): ChatRequest {
  * `limitScopesOf`), and holds its worst case (sized first, only when one of them has budgets) in
  * their budgets, every counter at once; a call over any is refused (a refusal by the minute gives
  * back what the budgets held). Keys without limits of their own, their team's or their end users' pass. Every kind of model call goes through
- * here, each with its own worst case.
+ * here, each with its own worst case. A call with a check to pass between the two
+ * (`beforeBudget`: a continuation's owner check) takes them in turn (`holdInTurn`).
  */
-export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros): Promise<void> {
+export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros, beforeBudget?: () => Promise<void>): Promise<void> {
   const { rate, spend } = limitScopesOf(call.caller, call.endUser);
+  if (beforeBudget) return holdInTurn(rate, spend, ctx, deps, worstCase, beforeBudget);
   if (!rate && !spend) return;
   // Sized first: a model without a price is refused (403) before the call takes a place in the minute.
   const most = spend ? worstCase() : undefined;
@@ -219,17 +221,35 @@ export async function holdLimits(call: AdmittedCall, ctx: RequestContext, deps: 
 }
 
 /**
+ * `holdLimits` one step at a time around a check: the call's place in the minute first (past its
+ * limit, nothing else is done), then `check`, then its budgets' hold. A call the check refuses
+ * writes no spend, neither a hold nor its release; the price is one round trip more than both at
+ * once, paid only by calls with a check and budgets (continuations of stored objects).
+ */
+async function holdInTurn(rate: readonly LimitScope[] | undefined, spend: readonly LimitScope[] | undefined, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros, check: () => Promise<void>): Promise<void> {
+  // Sized first, as `holdLimits` does: a model without a price is refused before the minute is counted.
+  const most = spend ? worstCase() : undefined;
+  const place = rate && (await deps.limiter.admit(rate, ctx.requestId, ctx));
+  if (place) ctx.rateHold = place;
+  await check();
+  const held = spend && (await deps.spend.reserve(spend, most!, ctx.requestId));
+  if (held) ctx.reservation = held;
+}
+
+/**
  * `holdLimits` for a call the response cache may answer: its place in the minute is taken while
  * its answer is looked up (one round trip for both), and its budgets are held only on a miss
  * (a hit costs nothing, so it holds and settles nothing). Returns the stored answer on a hit.
  * A refusal by the minute refuses the call, hit or not.
  */
-export async function holdLimitsOrHit(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros, lookup: () => Promise<CacheEntry | undefined>): Promise<CacheEntry | undefined> {
+export async function holdLimitsOrHit(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, worstCase: () => Micros, lookup: () => Promise<CacheEntry | undefined>, beforeBudget?: () => Promise<void>): Promise<CacheEntry | undefined> {
   const { rate, spend } = limitScopesOf(call.caller, call.endUser);
   // Sized first, as `holdLimits` does: a model without a price is refused a key with budgets, hit or not.
   const most = spend ? worstCase() : undefined;
   const [place, hit] = await Promise.all([rate ? deps.limiter.admit(rate, ctx.requestId, ctx) : undefined, lookup()]);
   if (place) ctx.rateHold = place;
+  // A hit too: the check (`holdLimits`') refuses a call whatever answer is stored for it.
+  if (beforeBudget) await beforeBudget();
   if (hit || !spend) return hit;
   // A budget's refusal keeps the call's place in the minute, as in `holdLimits`.
   const held = await deps.spend.reserve(spend, most!, ctx.requestId);
@@ -254,14 +274,14 @@ export function cacheFor(call: AdmittedCall, ctx: RequestContext, deps: ProxyDep
  * model is marked `miss` (the read happened) or `bypass` (it did not) here, before it goes, so
  * that its record says so even when the upstream answers with an error, which `answered` never sees.
  */
-export async function limitsThenCache(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, finish: () => void, cache: { plan: CachePlan | undefined } | undefined, worstCase: () => Micros): Promise<GatewayResponse | undefined> {
+export async function limitsThenCache(call: AdmittedCall, ctx: RequestContext, deps: ProxyDeps, finish: () => void, cache: { plan: CachePlan | undefined } | undefined, worstCase: () => Micros, beforeBudget?: () => Promise<void>): Promise<GatewayResponse | undefined> {
   const plan = cache?.plan;
   if (!plan?.read) {
-    await holdLimits(call, ctx, deps, worstCase);
+    await holdLimits(call, ctx, deps, worstCase, beforeBudget);
     if (cache) ctx.cache = { status: 'bypass' };
     return undefined;
   }
-  const hit = await holdLimitsOrHit(call, ctx, deps, worstCase, () => deps.responseCache!.lookup(plan, ctx));
+  const hit = await holdLimitsOrHit(call, ctx, deps, worstCase, () => deps.responseCache!.lookup(plan, ctx), beforeBudget);
   if (hit) {
     // What the answer's screening found when it was stored, as if found now: its record, log lines and the `flagged` audit.
     if (hit.answerHits?.length) bookAnswerHits(hit.answerHits, ctx, deps);
@@ -287,20 +307,21 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const call = await admit(req, ctx, deps, binding.validate, inUrl);
   const responses = binding.name === 'openai-responses';
   // A body naming both a previous response and a conversation is refused before the limits, as any bad body is.
-  if (responses) namedStoredRef(call.body);
+  const named = responses ? namedStoredRef(call.body) : undefined;
   let canonical: ChatRequest | undefined;
   let marked: ChatRequest | undefined;
   // Counted once the call is known to be a valid one the key may make (refusals cost no place).
   // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
   // Undefined for models without `cache`: they pay one property read for it.
   const cache = cacheFor(call, ctx, deps, req.headers);
-  const hit = await limitsThenCache(call, ctx, deps, finish, cache, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call)), deps.config));
+  // A continuation's owner check goes between its place in the minute and its budgets' hold (`holdLimits`):
+  // after the minute, as an id route's read is (`takeRequestSlot`): a key past its minute gets its 429 before any table read, whatever ids it names,
+  // and a call the check refuses keeps its place (OpenAI counts its 404s); before the budgets, so that it writes no spend.
+  // No closure (and no await) for a call that builds on nothing.
+  let continues: Continuation | undefined;
+  const checkOwner = named ? async () => void (continues = await continuationOf(call, deps, req.signal)) : undefined;
+  const hit = await limitsThenCache(call, ctx, deps, finish, cache, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call)), deps.config), checkOwner);
   if (hit) return hit;
-  // After the limits, as an id route's read is (`takeRequestSlot`): a key past its minute gets its 429 before any table read, whatever ids it names.
-  // A call the owner check then refuses keeps its place (OpenAI counts its 404s); what its budgets held is given back when it finishes, as nothing was spent.
-  // No promise (and no await) for a call that builds on nothing.
-  const finding = responses ? continuationOf(call, deps, req.signal) : undefined;
-  const continues = finding && (await finding);
   const signal = requestSignal(req, deps.now);
   const stickyKey = call.entry.pooled && deps.config.routing.sticky ? stickyKeyOf(binding.name, req.headers, call.body) : undefined;
   const policyParams = ctx.params;

@@ -1,4 +1,9 @@
-import { storedAnswerPaths, writtenByModel } from './stored-answers';
+import { silentLogger } from '../observe/logger';
+import type { UpstreamResponse } from '../upstream/http';
+import { newContext } from './context';
+import type { ProxyDeps } from './deps';
+import { passthroughFor } from './passthrough';
+import { relayedStoredStream, storedAnswerPaths, writtenByModel } from './stored-answers';
 import type { StoredObjectOperation } from './stored-responses';
 
 describe('writtenByModel', () => {
@@ -56,5 +61,65 @@ describe('storedAnswerPaths', () => {
 
   it('reads a body that is not JSON as holding no items', () => {
     expect(storedAnswerPaths(conversation('items'), Buffer.from('not json'))?.('data[0].content[0].text')).toBe(false);
+  });
+});
+
+describe('relayedStoredStream', () => {
+  const sse = (type: string, n: number, data: Record<string, unknown> = {}) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
+  const response = { id: 'resp_1', object: 'response', status: 'completed', output: [] };
+  const created = sse('response.created', 0, { response: { ...response, status: 'in_progress' } });
+  const delta = sse('response.output_text.delta', 1, { item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hi' });
+  const completed = sse('response.completed', 2, { response });
+
+  /** An account's answer whose body yields `chunks`, then throws `breaks` when given. */
+  function upstream(chunks: string[], breaks?: Error): UpstreamResponse {
+    async function* body(): AsyncGenerator<Buffer> {
+      for (const chunk of chunks) yield Buffer.from(chunk);
+      if (breaks) throw breaks;
+    }
+    return { status: 200, headers: { 'content-type': 'text/event-stream' }, body: Object.assign(body(), { text: async () => '', bytes: async () => Buffer.alloc(0), dump: async () => {} }) };
+  }
+  const deps = { logger: silentLogger } as unknown as ProxyDeps;
+  // An OpenAI account's Responses reader: the one a stored response's account is read with (the registry is not asked for it).
+  const RESPONSES_READER = passthroughFor('openai-responses', { provider: { id: 'oai', type: 'openai' }, account: { id: 'a' }, model: '' } as never, {} as never)!;
+
+  it.each<[string, string[], Error | undefined, { outcome: string; errorCode?: string; tail: string | undefined }]>([
+    ['a whole replay: every event as it came, booked ok', [created, delta, completed], undefined, { outcome: 'ok', tail: undefined }],
+    ['a replay the account ends before response.completed: an error event after what came', [created, delta], undefined, { outcome: 'interrupted', errorCode: 'upstream_interrupted', tail: 'event: error' }],
+    ['a replay the account breaks off: an error event numbered after its last', [created, delta], new Error('other side closed'), { outcome: 'interrupted', errorCode: 'upstream_interrupted', tail: '"sequence_number":2' }],
+  ])('relays %s, closing the books once', async (_, chunks, breaks, expected) => {
+    // Prepare
+    const ctx = { ...newContext('r1', 'openai-responses', new Date()), stream: true };
+    let finished = 0;
+
+    // Act
+    const res = relayedStoredStream(upstream(chunks, breaks), RESPONSES_READER, ctx, deps, undefined, () => finished++);
+    const out: string[] = [];
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) out.push(Buffer.from(chunk).toString());
+
+    // Assess
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(out.join('').startsWith(chunks.join(''))).toBe(true);
+    const tail = out.join('').slice(chunks.join('').length);
+    if (expected.tail === undefined) expect(tail).toBe('');
+    else expect(tail).toContain(expected.tail);
+    expect({ outcome: ctx.outcome, errorCode: ctx.errorCode }).toEqual({ outcome: expected.outcome, errorCode: expected.errorCode });
+    expect(ctx.usage).toBeUndefined();
+    expect(finished).toBe(1);
+  });
+
+  it('books a client that stops reading as aborted, and closes the books', async () => {
+    // Prepare
+    const ctx = { ...newContext('r2', 'openai-responses', new Date()), stream: true };
+    let finished = 0;
+    const res = relayedStoredStream(upstream([created, delta, completed]), RESPONSES_READER, ctx, deps, undefined, () => finished++);
+
+    // Act
+    const stream = (res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    await stream.next();
+    await stream.return?.();
+
+    // Assess
+    expect([ctx.outcome, finished]).toEqual(['aborted', 1]);
   });
 });

@@ -1,9 +1,14 @@
 import { answerPaths, opaquePath } from '../guardrails/answer-dialects';
 import { GatewayError } from '../http/errors';
-import { oneChunk } from '../http/types';
+import { SSE_HEADERS } from '../http/sse';
+import type { GatewayResponse } from '../http/types';
+import type { UpstreamResponse } from '../upstream/http';
 import { answerGuardOf, screenedJson, screenedStream } from './answer-guard';
+import { OPENAI_RESPONSES } from './bindings';
+import { brokeOff } from './broke-off';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
+import type { PassthroughReader } from './passthrough';
 import type { StoredObjectOperation } from './stored-responses';
 
 /** Item types a client gives (tools' outputs, approvals, references): not the model's words. A message is the model's when its role is `assistant`. */
@@ -79,22 +84,59 @@ function storedAnswerWithheld(rule: string, path: string): GatewayError {
 }
 
 /**
- * A stored object's answer (a 2xx the account sent) screened by the caller's rules on answers
+ * A stored object's JSON answer (a 2xx the account sent) screened by the caller's rules on answers
  * (`answerGuardOf`: the call was marked by `screeningFor`), as a model call's answer is: what a
  * model wrote, read back later from a stored response or a conversation's items, must not bring
- * back what its answer had redacted or withheld. JSON: the model's strings (`storedAnswerPaths`);
- * a stored response streamed again (`stream=true`, whole by then): its events, as a streamed
- * answer's. `redact` rewrites them, `block` is a 400 `guardrail_blocked`, `flag` books the hit.
- * A caller without rules on answers pays one property read.
+ * back what its answer had redacted or withheld: the model's strings (`storedAnswerPaths`).
+ * `redact` rewrites them, `block` is a 400 `guardrail_blocked`, `flag` books the hit. A stored
+ * response streamed again is relayed instead (`relayedStoredStream`). A caller without rules on
+ * answers pays one property read.
  */
-export async function screenedStoredAnswer(operation: StoredObjectOperation, contentType: string, body: Uint8Array, ctx: RequestContext, deps: ProxyDeps): Promise<Uint8Array> {
+export function screenedStoredAnswer(operation: StoredObjectOperation, body: Uint8Array, ctx: RequestContext, deps: ProxyDeps): Uint8Array {
   const guard = answerGuardOf(ctx, deps);
   if (!guard) return body;
-  if (contentType.startsWith('text/event-stream')) {
-    const out: Uint8Array[] = [];
-    for await (const chunk of screenedStream(oneChunk(body), guard, ctx, deps, false, storedAnswerWithheld).body) out.push(chunk);
-    return Buffer.concat(out);
-  }
   const keep = storedAnswerPaths(operation, body);
   return keep ? screenedJson(body, keep, guard, ctx, deps, storedAnswerWithheld) : body;
+}
+
+/**
+ * A stored response streamed again (`GET /v1/responses/{id}?stream=true`), relayed to the client
+ * event by event as the account sends them, as a model call's passed-through stream is: each
+ * event bounded (`frame`), read on the side by the Responses relay (`reader.relay`: the account's
+ * in-band errors in the gateway's words, whether the stream ended properly, the next sequence
+ * number), screened by the caller's rules on answers as a model call's stream is
+ * (`screenedStream`: `redact` rewrites, `flag` books, `block` ends the stream with the stored
+ * answer's `guardrail_blocked` error event, nothing spent). A stream the account breaks off, or
+ * ends before `response.completed` (or `incomplete`, `failed`), ends with an in-band `error`
+ * event and is booked `interrupted`; a client that leaves, `aborted`. The books are closed
+ * (`finish`) when it ends, however it ends. The usage record keeps no tokens: reading a stored
+ * response spends none.
+ */
+export function relayedStoredStream(res: UpstreamResponse, reader: PassthroughReader, ctx: RequestContext, deps: ProxyDeps, signal: AbortSignal | undefined, finish: () => void): GatewayResponse {
+  res.body.frame?.(reader.framing ?? 'sse');
+  const relay = reader.relay(res.body, { start: ctx.startPerf, clientAskedUsage: true, ...(ctx.provider ? { providerId: ctx.provider } : {}) });
+  async function* relayed(): AsyncGenerator<Uint8Array> {
+    yield* relay.body;
+    const found = relay.findings();
+    if (found.upstreamError) {
+      ctx.outcome = 'upstream_error';
+      if (found.upstreamErrorCode !== undefined) ctx.errorCode = found.upstreamErrorCode;
+      if (found.upstreamErrorDetail !== undefined) ctx.errorDetail = found.upstreamErrorDetail;
+    } else if (!found.complete) throw new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+    else ctx.outcome = 'ok';
+  }
+  async function* guarded(): AsyncGenerator<Uint8Array> {
+    const guard = answerGuardOf(ctx, deps);
+    try {
+      yield* guard ? screenedStream(relayed(), guard, ctx, deps, false, storedAnswerWithheld).body : relayed();
+    } catch (err) {
+      const error = brokeOff(err, { ctx, logger: deps.logger, signal }, 'the stream', 'stored response stream interrupted');
+      if (error) yield Buffer.from(OPENAI_RESPONSES.inBandError(error, relay.findings()));
+    } finally {
+      // Reached without an outcome only when the door stopped reading: the client went away.
+      ctx.outcome ??= 'aborted';
+      finish();
+    }
+  }
+  return { status: res.status, headers: { ...SSE_HEADERS }, body: guarded() };
 }

@@ -13,7 +13,7 @@ import { passthroughFor, type PassthroughRoute } from './passthrough';
 import { takeRequestSlot } from './request-slot';
 import { readFailure } from './broke-off';
 import { requestSignal } from './signal';
-import { screenedStoredAnswer } from './stored-answers';
+import { relayedStoredStream, screenedStoredAnswer } from './stored-answers';
 import { callerOwner, notFoundAnswer } from './stored-objects';
 
 /**
@@ -106,16 +106,19 @@ async function homeOf(ref: StoredRef, deps: ProxyDeps): Promise<Home | undefined
  * id with no known home, get OpenAI's 404 for an unknown id before any upstream call. The key
  * needs no model permission: the owner check is the rule (a key reads what its team made, as it
  * may continue it). A body (a conversation's update, items added) is screened by the guardrails
- * as a model call's is, since it becomes the model's input. Then, before the home is read, the
+ * as a model call's is, since it becomes the model's input, and kept by an audited call's record
+ * only once it passed the owner check (a refusal's record has its size alone). Then, before the home is read, the
  * call counts in the caller's requests-per-minute limits (`takeRequestSlot`): a refused id costs
  * a read, so it takes its place too, and past the limit nothing is read. An audited key's call
  * leaves its audit record (`auditedCaller`).
  * The upstream's answer goes back with its status and content type, what a model wrote in it
- * screened by the caller's rules on answers (`screenedStoredAnswer`); a deleted object's home is
+ * screened by the caller's rules on answers (`screenedStoredAnswer`), a stored response streamed
+ * again (`stream=true`) relayed event by event (`relayedStoredStream`, which calls `finish` when
+ * it ends, as a model call's stream does); a deleted object's home is
  * forgotten, in memory at once and in the table with the usage record. The usage record carries
  * the object's model and no tokens.
  */
-export async function storedObjectCall(operation: StoredObjectOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps): Promise<GatewayResponse> {
+export async function storedObjectCall(operation: StoredObjectOperation, req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, finish: () => void): Promise<GatewayResponse> {
   const caller = await auditedCaller(req, ctx, deps);
   const { ref } = operation;
   // Booked as a model call is, by what the client asked: the account is asked for events (`withoutBody`) too.
@@ -139,12 +142,16 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
   ctx.provider = attempt.provider.id;
   ctx.account = attempt.account.id;
   ctx.attempts = 1;
+  // Only now: a caller refused above (not the owner, an id none holds) leaves a record of its refusal, and its body's size, not the body.
+  if (body) auditedAsSent(body, req, ctx);
   const signal = requestSignal(req, deps.now);
   let res: UpstreamResponse;
   let answer: Buffer;
   try {
     const create = await createRequest(pass, attempt, deps, signal);
     res = await deps.upstream.send(storedObjectRequest(create, operation, req.query.toString(), body));
+    // A stored response streamed again goes on event by event as it comes, as a model call's stream does.
+    if (res.status < 400 && contentTypeOf(res).startsWith('text/event-stream')) return relayedStoredStream(res, pass, ctx, deps, signal, finish);
     answer = await res.body.bytes();
   } catch (err) {
     // A client that left (or a deadline that passed) is booked as such, as on a model call, not as the account's failure.
@@ -157,7 +164,7 @@ export async function storedObjectCall(operation: StoredObjectOperation, req: Ga
     ctx.storedHomesGone = [ref.id];
   }
   const type = contentTypeOf(res);
-  return { status: res.status, headers: { 'content-type': type }, body: await screenedStoredAnswer(operation, type, answer, ctx, deps) };
+  return { status: res.status, headers: { 'content-type': type }, body: screenedStoredAnswer(operation, answer, ctx, deps) };
 }
 
 /** An account's answer's content type, JSON when it names none. */
@@ -173,16 +180,22 @@ export function answerAsItCame(res: Pick<UpstreamResponse, 'status' | 'headers'>
 
 /**
  * A JSON body a conversation route sends upstream, read within the gateway's bound and screened
- * by the caller's guardrails (its items are the model's input on the next call), and kept by the
- * call's audit capture as it goes upstream: 400 for one that is not a JSON object, as a model
- * call's; an empty one is `empty` when given.
+ * by the caller's guardrails (its items are the model's input on the next call): 400 for one that
+ * is not a JSON object, as a model call's; an empty one is `empty` when given. The call's audit
+ * capture is given its size alone (`AuditCapture.unread`'s record: no text); the caller hands it
+ * the body itself (`auditedAsSent`) once the body is to go upstream.
  */
 export async function screenedBody(req: GatewayRequest, ctx: RequestContext, deps: ProxyDeps, caller: Caller, empty?: Uint8Array): Promise<Uint8Array> {
   const read = await auditedBody(req, ctx, deps);
   const raw = guardedBody(read.byteLength === 0 && empty ? empty : read, caller, req, ctx, deps);
-  ctx.audit?.request(raw, req.headers['content-type'], true);
+  ctx.audit?.unread(req.headers['content-type'], raw.byteLength);
   parseJsonObject(raw);
   return raw;
+}
+
+/** A screened body (`screenedBody`) kept by the call's audit capture whole, as text (it was read as JSON), now that it goes upstream. */
+export function auditedAsSent(body: Uint8Array, req: GatewayRequest, ctx: RequestContext): void {
+  ctx.audit?.request(body, req.headers['content-type'], true);
 }
 
 /**

@@ -150,4 +150,35 @@ describe('fake Azure OpenAI', () => {
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text).model).toBe('any');
   });
+
+  it('keeps conversations on the v1 path as OpenAI does, for the openai client with the key as api-key', async () => {
+    // Prepare
+    const client = new OpenAI({ apiKey: 'unused', baseURL: `${fake.url}/openai/v1`, defaultHeaders: { 'api-key': KEY }, maxRetries: 0 });
+
+    // Act
+    const made = await client.conversations.create({ items: [{ type: 'message', role: 'user', content: 'Hi' }], metadata: { topic: 'a' } });
+    const read = await client.conversations.retrieve(made.id);
+    await client.conversations.items.create(made.id, { items: [{ type: 'message', role: 'assistant', content: 'Hello' }] });
+    const items = await client.conversations.items.list(made.id, { order: 'asc' });
+    const missing = await client.conversations.retrieve('conv_nope').then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(read).toMatchObject({ id: made.id, object: 'conversation', metadata: { topic: 'a' } });
+    expect(items.data.map((item) => item.type === 'message' && item.role)).toEqual(['user', 'assistant']);
+    expect(missing).toMatchObject({ status: 404, message: "404 Conversation with id 'conv_nope' not found." });
+    expect(fake.conversations.ids).toEqual([made.id]);
+  });
+
+  it('answers conversations with the resource 404 when told it serves none', async () => {
+    // Prepare
+    const without = await startFakeAzureOpenAI({ apiKey: KEY, conversations: false });
+
+    // Act
+    const res = await post(`${without.url}/openai/v1/conversations`, { 'api-key': KEY }, {});
+    await without.close();
+
+    // Assess
+    expect(res.status).toBe(404);
+    expect(JSON.parse(res.text)).toEqual({ error: { code: '404', message: 'Resource not found' } });
+  });
 });

@@ -6,7 +6,10 @@
  * and Embeddings and (legacy) Completions the same two ways (`…/{deployment}/embeddings?api-version=…`, `/openai/v1/completions`),
  * images and audio on the deployments path (`…/{deployment}/audio/transcriptions?api-version=…`),
  * and the Responses API on the one path Azure serves it, `POST /openai/v1/responses` (the
- * deployment as `model`; OpenAI's wire format, see `openai-responses-wire.ts`).
+ * deployment as `model`; OpenAI's wire format, see `openai-responses-wire.ts`), with
+ * conversations beside it as Azure documents them (`/openai/v1/conversations…`, OpenAI's routes
+ * and answers: `fake-conversations.ts`), or, with `conversations: false`, answered with Azure's
+ * 404 as a resource that does not serve them answers.
  * The key goes in `api-key` (the v1 path also takes it as a Bearer token); with `entra`, Entra ID
  * access tokens go in `Authorization: Bearer` on either path. Answers carry Azure's
  * habits: compact JSON with sorted keys, `prompt_filter_results` and per-choice
@@ -21,11 +24,12 @@
  * await azure.close();
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { FakeConversations } from './fake-conversations';
 import { FakeServer, listening, type FakeUpstream, type HangReply, type Received } from './fake-server';
 import { randomHex, type RecordedRequest } from './http';
 import { newTextCompletionFrame, promptText, textCompletionBody, textCompletionEvents } from './openai-completions-wire';
 import { MEDIA_ROUTES, mediaAnswer, type MediaRoute } from './openai-media-wire';
-import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, unknownPreviousResponse } from './openai-responses-wire';
+import { invalidResponsesRequest, newResponseFrame, responseBody, responseStreamEvents, storedInputItems, unknownConversation, unknownPreviousResponse } from './openai-responses-wire';
 import { embeddingsObject, invalidEmbeddingsInput, newCompletionFrame, refusedByModel, newToolCallId, splitJsonTokens, splitWords, usageObject, type CompletionFrame, type ReplyUsage, type ToolCallSpec } from './openai-wire';
 
 export type { RecordedRequest } from './http';
@@ -60,11 +64,15 @@ export interface FakeAzureOpenAIOptions {
   /** Send the annotation chunks of asynchronous content filtering. Default true. */
   asyncFilter?: boolean;
   chunkDelayMs?: number;
+  /** Serve conversations on `/openai/v1/conversations…`. Default true; false answers them with Azure's 404, as a resource without them. */
+  conversations?: boolean;
 }
 
 export interface FakeAzureOpenAI extends FakeUpstream<AzureReply> {
   /** The resource URL, e.g. `http://127.0.0.1:41234` (stands for https://NAME.openai.azure.com). */
   url: string;
+  /** The conversations this resource made (none when it serves none). */
+  readonly conversations: FakeConversations;
 }
 
 const SAFE = { filtered: false, severity: 'safe' };
@@ -137,6 +145,7 @@ interface Exchange {
 
 class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI {
   readonly #options: FakeAzureOpenAIOptions;
+  readonly conversations = new FakeConversations();
 
   constructor(options: FakeAzureOpenAIOptions) {
     super({ defaultReply: defaultAzureReply, chunkDelayMs: options.chunkDelayMs });
@@ -145,6 +154,7 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
 
   protected override async route({ record, res, raw }: Received): Promise<void> {
     const v1 = /^\/openai\/v1\/(chat\/completions|completions|embeddings|responses)$/.exec(record.path);
+    const conversation = record.path === '/openai/v1/conversations' || record.path.startsWith('/openai/v1/conversations/');
     const bearer = /^Bearer (.+)$/i.exec(record.headers.authorization ?? '')?.[1];
     const { entra } = this.#options;
     if (entra && bearer !== undefined && record.headers['api-key'] === undefined) {
@@ -153,9 +163,10 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     } else if (entra && this.#options.apiKey === undefined) {
       return writeJson(res, 403, azureErrors.keyAuthDisabled());
     } else {
-      const key = record.headers['api-key'] ?? (v1 ? bearer : undefined);
+      const key = record.headers['api-key'] ?? (v1 || conversation ? bearer : undefined);
       if (this.#options.apiKey !== undefined && key !== this.#options.apiKey) return writeJson(res, 401, azureErrors.accessDenied());
     }
+    if (conversation) return this.#conversation(record, res);
 
     const apiVersion = new URLSearchParams(record.search).get('api-version') ?? '';
     const deploymentPath = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings|images\/generations|images\/edits|audio\/speech|audio\/transcriptions|audio\/translations)$/.exec(record.path);
@@ -246,11 +257,28 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
     res.end();
   }
 
+  /** A conversation route, answered as OpenAI answers it (`FakeConversations`), or Azure's 404 where the resource serves none or the route is none. */
+  #conversation(record: RecordedRequest, res: ServerResponse): void {
+    const answer = this.#options.conversations === false ? undefined : this.conversations.answer(record.method, record.path.slice('/openai/v1'.length), record.body, record.search);
+    if (!answer) return writeJson(res, 404, azureErrors.resourceNotFound());
+    if (answer.status !== 200) return writeJson(res, answer.status, answer.error);
+    res.writeHead(200, { ...azureHeaders(''), 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer.text) });
+    res.end(answer.text);
+  }
+
+  override reset(): void {
+    super.reset();
+    this.conversations.clear();
+  }
+
   /** The Responses API: text and function-call replies in OpenAI's format; error, hang and raw replies act as on chat. */
   async #responses(record: RecordedRequest, res: ServerResponse, model: string): Promise<void> {
     // This fake stores no responses: every previous_response_id is one it does not hold.
     const invalid = invalidResponsesRequest(record.body) ?? unknownPreviousResponse(record.body, () => false);
     if (invalid) return writeJson(res, 400, invalid);
+    // A conversation this resource does not hold (none, when it serves none) is OpenAI's 404.
+    const noConversation = unknownConversation(record.body, (id) => this.conversations.has(id));
+    if (noConversation) return writeJson(res, 404, noConversation);
     const body = record.body as Record<string, unknown>;
     const exchange: Exchange = { res, record, model, stream: body.stream === true, includeUsage: false, apiVersion: 'v1' };
     const reply = await this.replyFor(record);
@@ -260,7 +288,11 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
       reply.kind === 'text'
         ? { text: reply.text, ...(reply.chunks ? { chunks: reply.chunks } : {}), finishReason: reply.finishReason === 'length' ? ('length' as const) : ('stop' as const), usage: reply.usage ?? { prompt: 10, completion: 3 } }
         : { ...(reply.text !== undefined ? { text: reply.text } : {}), calls: reply.calls, finishReason: 'tool_calls' as const, usage: reply.usage ?? { prompt: 10, completion: 8 } };
-    if (!exchange.stream) return writeJson(res, 200, JSON.parse(responseBody(frame, content)));
+    const made = responseBody(frame, content);
+    // A conversation keeps the call's input and its answer's output as its items.
+    const conversation = typeof body.conversation === 'string' ? body.conversation : (body.conversation as { id?: string } | undefined)?.id;
+    if (conversation !== undefined) this.conversations.get(conversation)?.items.push(...storedInputItems(body.input), ...(JSON.parse(made) as { output: Record<string, unknown>[] }).output);
+    if (!exchange.stream) return writeJson(res, 200, JSON.parse(made));
     await this.writeStream(res, sseHeaders(exchange), responseStreamEvents(frame, content));
     res.end();
   }

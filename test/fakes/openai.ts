@@ -14,6 +14,7 @@
  * await upstream.close();
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { FakeConversations } from './fake-conversations';
 import { FakeQuota, type FakeQuotaOptions } from './fake-quota';
 import { FakeServer, listening, type FakeServerOptions, type FakeUpstream, type HangAfterHeadersReply, type HangReply, type RawReply, type Received } from './fake-server';
 import { randomHex, writePiece, type RecordedRequest } from './http';
@@ -53,14 +54,6 @@ import {
   unknownReasoningItem,
   unknownStoredResponse,
   unknownConversation,
-  conversationItemsPage,
-  conversationObject,
-  deletedConversationBody,
-  invalidConversationBody,
-  itemList,
-  unknownConversationId,
-  unknownConversationItem,
-  type StoredConversation,
   type ResponseContent,
   type StoredResponse,
 } from './openai-responses-wire';
@@ -201,7 +194,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
 
   readonly #conversations = new Map<string, { calls: number }>();
   /** Each conversation's object and items, beside its count of calls (kept apart: tests compare that count whole). */
-  readonly #conversationState = new Map<string, StoredConversation>();
+  readonly #conversationState = new FakeConversations();
 
   get conversations(): ReadonlyMap<string, { calls: number }> {
     return this.#conversations;
@@ -234,9 +227,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
       // A reply the test chose that is an answer of its own (an error, a hang, a drop) stands for the account failing, as on the other APIs.
       if (await this.#ownAnswer(record, res, 'conversation', await this.replyFor(record))) return;
     }
-    if (route === 'POST /v1/conversations') return this.#createConversation(record, res);
-    const conversation = /^(GET|DELETE|POST) \/v1\/conversations\/([^/]+)(?:\/(items)(?:\/([^/]+))?)?$/.exec(route);
-    if (conversation) return this.#conversation(conversation[1]!, decodeURIComponent(conversation[2]!), conversation[3], conversation[4] === undefined ? undefined : decodeURIComponent(conversation[4]), record, res);
+    if (route === 'POST /v1/conversations' || route.includes(' /v1/conversations/')) return this.#conversation(record, res);
     const stored = /^(GET|DELETE|POST) \/v1\/responses\/([^/]+)(?:\/(input_items|cancel))?$/.exec(route);
     if (stored) return this.#storedResponse(stored[1]!, decodeURIComponent(stored[2]!), stored[3], record, res);
     const media = MEDIA_ROUTES[route as keyof typeof MEDIA_ROUTES];
@@ -385,61 +376,21 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     this.#conversationState.clear();
   }
 
-  /** `POST /v1/conversations`: a new conversation, with the items and metadata given. */
-  #createConversation(record: RecordedRequest, res: ServerResponse): void {
-    const body = record.body ?? {};
-    const invalid = invalidConversationBody(body, {});
-    if (invalid) return writeError(res, 400, invalid, {}, record.receivedAt);
-    const { items, metadata } = body as { items?: unknown; metadata?: unknown };
-    const id = `conv_${randomHex(48)}`;
-    const made: StoredConversation = { createdAt: Math.floor(Date.now() / 1000), metadata: isObject(metadata) ? metadata : {}, items: storedInputItems(items ?? []) };
-    this.#conversations.set(id, { calls: 0 });
-    this.#conversationState.set(id, made);
-    return writeJson(res, 200, conversationObject(id, made), record.receivedAt);
-  }
-
   /**
-   * A conversation of this account: retrieved, its metadata updated, deleted, its items listed,
-   * added to, retrieved one by one and deleted, each answered as the real API answers; an id it
-   * does not hold gets the real 404.
+   * A conversation route (`POST /v1/conversations`, and those under `/v1/conversations/{id}`),
+   * answered as the real API answers it (`FakeConversations`), beside the count of Responses calls
+   * made in each conversation; a route the API does not have gets its 404 for an unknown URL.
    */
-  #conversation(method: string, id: string, sub: string | undefined, itemId: string | undefined, record: RecordedRequest, res: ServerResponse): void {
+  #conversation(record: RecordedRequest, res: ServerResponse): void {
     const { receivedAt } = record;
-    const operation = `${method} ${sub ?? ''}${itemId === undefined ? '' : '/'}`;
-    const known = ['GET ', 'POST ', 'DELETE ', 'GET items', 'POST items', 'GET items/', 'DELETE items/'];
-    if (!known.includes(operation)) return writeError(res, 404, openAIErrors.invalidUrl(method, record.path), {}, receivedAt);
-    const found = this.#conversationState.get(id);
-    if (!found) return writeError(res, 404, unknownConversationId(id), {}, receivedAt);
-    switch (operation) {
-      case 'GET ':
-        return writeJson(res, 200, conversationObject(id, found), receivedAt);
-      case 'POST ': {
-        const invalid = invalidConversationBody(record.body, { metadata: true });
-        if (invalid) return writeError(res, 400, invalid, {}, receivedAt);
-        const metadata = (record.body as { metadata?: unknown }).metadata;
-        found.metadata = isObject(metadata) ? metadata : {};
-        return writeJson(res, 200, conversationObject(id, found), receivedAt);
-      }
-      case 'DELETE ':
-        this.#conversations.delete(id);
-        this.#conversationState.delete(id);
-        return writeJson(res, 200, deletedConversationBody(id), receivedAt);
-      case 'GET items':
-        return writeJson(res, 200, conversationItemsPage(found.items, new URLSearchParams(record.search)), receivedAt);
-      case 'POST items': {
-        const invalid = invalidConversationBody(record.body, { items: true });
-        if (invalid) return writeError(res, 400, invalid, {}, receivedAt);
-        const added = storedInputItems((record.body as { items: unknown[] }).items);
-        found.items.push(...added);
-        return writeJson(res, 200, itemList(added), receivedAt);
-      }
-    }
-    const at = found.items.findIndex((item) => item.id === itemId);
-    if (at < 0) return writeError(res, 404, unknownConversationItem(itemId!), {}, receivedAt);
-    if (operation === 'GET items/') return writeJson(res, 200, `${JSON.stringify(found.items[at], null, 2)}\n`, receivedAt);
-    found.items.splice(at, 1);
-    // An item's delete answers with the conversation it was deleted from.
-    return writeJson(res, 200, conversationObject(id, found), receivedAt);
+    const answer = this.#conversationState.answer(record.method, record.path.slice('/v1'.length), record.body, record.search);
+    if (!answer) return writeError(res, 404, openAIErrors.invalidUrl(record.method, record.path), {}, receivedAt);
+    if (answer.status !== 200) return writeError(res, answer.status, answer.error, {}, receivedAt);
+    // Made, or deleted: the count of calls follows the conversation.
+    const known = new Set(this.#conversationState.ids);
+    for (const id of known) if (!this.#conversations.has(id)) this.#conversations.set(id, { calls: 0 });
+    for (const id of this.#conversations.keys()) if (!known.has(id)) this.#conversations.delete(id);
+    return writeJson(res, 200, answer.text, receivedAt);
   }
 
   /**
@@ -707,4 +658,3 @@ function estimateUsage(record: RecordedRequest, completion: number): ReplyUsage 
   return { prompt: estimateTokens(record.rawBody), completion: Math.max(1, completion) };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

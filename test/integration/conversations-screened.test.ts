@@ -21,6 +21,8 @@ describe('conversations and stored responses under the audit log and the guardra
   let h: Harness;
   let client: OpenAI;
   let keyId: string;
+  let stranger: OpenAI;
+  let strangerId: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aigw-conversations-screened-'));
@@ -37,6 +39,9 @@ describe('conversations and stored responses under the audit log and the guardra
     const made = await h.createKey({ name: 'audited', models: [MODEL] });
     client = openAIClient(h.gw, made.key);
     keyId = made.id;
+    const other = await h.createKey({ name: 'stranger', models: [MODEL] });
+    stranger = openAIClient(h.gw, other.key);
+    strangerId = other.id;
   });
   afterAll(async () => {
     await h?.close();
@@ -68,6 +73,34 @@ describe('conversations and stored responses under the audit log and the guardra
     expect(added).toMatchObject({ surface: 'openai-responses', model: MODEL, status: 200, outcome: 'ok', response: { text: expect.stringContaining('"object": "list"') } });
   });
 
+  it("keeps no body of a conversation update or items sent by a key that does not own the conversation: its refusal is recorded, the body's size alone", async () => {
+    // Prepare
+    const conversation = await client.conversations.create();
+    await h.gw.gateway.drain();
+    await records();
+    rmSync(join(dir, 'audit'), { recursive: true, force: true });
+    const metadata = { note: 'stranger-secret-metadata' };
+    const items = [message('stranger-secret-item')];
+
+    // Act
+    const refusals = await Promise.all([
+      stranger.conversations.update(conversation.id, { metadata }).then(() => undefined, (e: unknown) => e),
+      stranger.conversations.items.create(conversation.id, { items }).then(() => undefined, (e: unknown) => e),
+    ]);
+    const kept = await records();
+
+    // Assess
+    for (const err of refusals) expect(err).toMatchObject({ status: 404, message: `404 Conversation with id '${conversation.id}' not found.` });
+    expect(h.upstream.conversations.get(conversation.id)).toBeDefined();
+    expect(kept).toHaveLength(2);
+    for (const record of kept) {
+      expect(record).toMatchObject({ keyId: strangerId, surface: 'openai-responses', status: 404, outcome: 'error' });
+      expect(record.request.text).toBeUndefined();
+      expect(record.request.bytes).toBeGreaterThan(0);
+    }
+    expect(JSON.stringify(kept)).not.toContain('stranger-secret');
+  });
+
   it("holds what a model wrote, read back from a conversation's items or a stored response, to the rules on answers, as the call's own answer was; the client's own input is not the model's", async () => {
     // Prepare: the fake model echoes its input, so its answer carries the token, which the client gets redacted.
     const conversation = await client.conversations.create();
@@ -96,7 +129,7 @@ describe('conversations and stored responses under the audit log and the guardra
     expect(booked.map((r) => r.guardrails)).toEqual(Array(4).fill([{ rule: 'github-token', action: 'redact', count: 1, side: 'response' }]));
   });
 
-  it('withholds a stored response a rule on answers blocks alike whether it is retrieved as JSON or streamed again, booking the hit in each record', async () => {
+  it('withholds a stored response a rule on answers blocks, retrieved as JSON (a 400) or streamed again (its stream ends with the error event before the key leaves), booking the hit in each record', async () => {
     // Prepare: the call's own answer is withheld, but the account kept the response.
     const blockedCall = await client.responses.create({ model: MODEL, input: `Repeat ${FAKE.awsKeyId}` }).then(() => undefined, (e: unknown) => e);
     const id = [...h.upstream.stored.keys()].at(-1)!;
@@ -104,19 +137,25 @@ describe('conversations and stored responses under the audit log and the guardra
     const started = new Date().toISOString();
 
     // Act
-    const refusals = await Promise.all([client.responses.retrieve(id), client.responses.retrieve(id, { stream: true })].map((p) => p.then(() => undefined, (e: unknown) => e)));
+    const whole = await client.responses.retrieve(id).then(() => undefined, (e: unknown) => e);
+    const relayed: string[] = [];
+    const streamed = await (async () => {
+      for await (const event of await client.responses.retrieve(id, { stream: true })) relayed.push(JSON.stringify(event));
+    })().then(() => undefined, (e: unknown) => e);
 
     // Assess: nothing was spent by reading it, and the refusal says so either way.
     expect(blockedCall).toMatchObject({ status: 400, code: 'guardrail_blocked' });
-    for (const err of refusals) {
-      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-      expect(err).toMatchObject({ status: 400, code: 'guardrail_blocked', message: expect.stringContaining('The stored answer was withheld') });
-    }
+    expect(whole).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(whole).toMatchObject({ status: 400, code: 'guardrail_blocked', message: expect.stringContaining('The stored answer was withheld') });
+    expect(streamed).toBeInstanceOf(OpenAI.APIError);
+    expect((streamed as Error).message).toContain('The stored answer was withheld');
+    expect(relayed[0]).toContain('response.created');
+    expect(relayed.join('')).not.toContain(FAKE.awsKeyId);
     await h.gw.gateway.drain();
     const reads = (await h.usage(keyId)).filter((r) => String(r.at) >= started);
-    expect(reads.map((r) => [r.stream, r.status, r.errorCode, r.guardrails]).sort()).toEqual([
-      [false, 400, 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
-      [true, 400, 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
+    expect(reads.map((r) => [r.stream, r.status, r.outcome, r.errorCode, r.guardrails]).sort()).toEqual([
+      [false, 400, 'error', 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
+      [true, 200, 'interrupted', 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
     ]);
   });
 

@@ -420,7 +420,7 @@ describe('conversations through the gateway', () => {
     for (const c of counted) c.stop();
   });
 
-  it("gives back what a model call's budgets held when the owner check then refuses its previous response or conversation: it keeps its place in the minute, and spends nothing", async () => {
+  it("holds no budget for a model call the owner check refuses (its previous response or conversation is another team's): it keeps its place in the minute, and writes no spend", async () => {
     // Prepare: alpha's response and conversation, which a key of beta with a budget names.
     const conversation = await clients.a.mine.conversations.create();
     const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Hi', conversation: conversation.id });
@@ -439,11 +439,11 @@ describe('conversations through the gateway', () => {
     expect((refused[0] as InstanceType<typeof OpenAI.BadRequestError>).headers!.get('x-ratelimit-remaining-requests')).toBe('99');
     expect((refused[1] as InstanceType<typeof OpenAI.NotFoundError>).headers!.get('x-ratelimit-remaining-requests')).toBe('98');
     expect(since(before)).toEqual(only('one', 0));
-    // Held (the day's item exists), then given back.
+    // Never held: the day's item was never written (the key's only calls are these).
     const { table } = instances.gateways[0]!;
     const key = spendItemKey(keyIds.budgeted, today);
     const item = await table.client.send(new GetItemCommand({ TableName: table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
-    expect(item.Item?.micros).toEqual({ N: '0' });
+    expect(item.Item).toBeUndefined();
   });
 
   it('refuses a body that is not a JSON object with a 400 before any upstream call', async () => {

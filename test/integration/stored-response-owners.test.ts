@@ -5,7 +5,7 @@ import { parseConfig } from '../../lib/config/load';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
 import type { TableRef } from '../../lib/store/dynamo';
 import { listUsage } from '../../lib/store/usage';
-import { countCalls } from '../dynalite';
+import { beforeTableCalls, countCalls } from '../dynalite';
 import { storedHomeKey } from '../../lib/store/table';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
@@ -26,8 +26,8 @@ describe('stored responses belong to their team and are found from the table', (
   const fakes = {} as Record<AccountId, FakeOpenAI>;
   let instances: Instances;
   let homes: DynamoStoredHomes;
-  const clients = {} as Record<'a' | 'b', Record<'mine' | 'teammate' | 'rival' | 'loner', OpenAI>>;
-  const keyIds = {} as Record<'mine' | 'teammate' | 'rival' | 'loner', string>;
+  const clients = {} as Record<'a' | 'b', Record<'mine' | 'teammate' | 'rival' | 'loner' | 'budgeted', OpenAI>>;
+  const keyIds = {} as Record<'mine' | 'teammate' | 'rival' | 'loner' | 'budgeted', string>;
   let teamId: string;
 
   beforeAll(async () => {
@@ -46,6 +46,8 @@ describe('stored responses belong to their team and are found from the table', (
       teammate: await instances.createKey({ name: 'alpha-2', teamId: team.id }),
       rival: await instances.createKey({ name: 'beta-1', teamId: other.id }),
       loner: await instances.createKey({ name: 'solo' }),
+      // Another team's key with a minute and a budget: its refusals must cost no spend write.
+      budgeted: await instances.createKey({ name: 'beta-2', teamId: other.id, limits: { requestsPerMinute: 100, usdPerDay: 5 } }),
     };
     for (const [i, side] of (['a', 'b'] as const).entries()) {
       const url = `${instances.gateways[i]!.url}/v1`;
@@ -137,6 +139,33 @@ describe('stored responses belong to their team and are found from the table', (
       [400, 'error', 'previous_response_not_found', 0, 0, 0, undefined],
       [400, 'error', 'previous_response_not_found', 0, 0, 0, undefined],
     ]);
+  });
+
+  it("refuses another team's continuation before its budget is held: the minute is counted, no spend is written", async () => {
+    // Prepare: the budgeted key read into B's key cache, then every write to its counters counted.
+    const first = await clients.a.mine.responses.create({ model: MODEL, input: 'Not for beta' });
+    await clients.b.budgeted.models.list();
+    await instances.drain();
+    const writes: string[] = [];
+    const counting = beforeTableCalls(instances.gateways[1]!.table, 'UpdateItemCommand', (pk) => pk && /^(SPEND|RATE)#/.test(pk) && writes.push(pk.split('#')[0]!));
+
+    // Act
+    const errors = await Promise.all([
+      failure(clients.b.budgeted.responses.create({ model: MODEL, input: 'Peek', previous_response_id: first.id })),
+      failure(clients.b.budgeted.responses.create({ model: MODEL, input: 'Peek', previous_response_id: first.id, stream: true })),
+    ]);
+    await instances.drain();
+    const refusedWrites = [...writes];
+    await clients.b.budgeted.responses.create({ model: MODEL, input: 'Plain' });
+    await instances.drain();
+    counting.stop();
+
+    // Assess
+    for (const err of errors) expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+    expect(refusedWrites.filter((w) => w === 'SPEND')).toEqual([]);
+    expect(refusedWrites.filter((w) => w === 'RATE').length).toBeGreaterThanOrEqual(2);
+    // The key's own call still holds and settles its budget: the counting saw spend writes when there were some.
+    expect(writes.filter((w) => w === 'SPEND').length).toBeGreaterThanOrEqual(2);
   });
 
   it("keeps a key without a team's responses its own: another key without a team is refused, and the key's own continuation goes on", async () => {

@@ -1,0 +1,112 @@
+import OpenAI from 'openai';
+import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
+import { openAIClient, startHarness, type Harness } from './harness';
+
+const AZURE_KEY = 'azure-key-0123456789';
+/** Served first by a resource without conversations, then by one with them. */
+const MODEL = 'gpt-4o';
+/** Served only by the resource without conversations. */
+const OLD_MODEL = 'gpt-4o-old';
+
+/**
+ * Conversations at Azure OpenAI accounts, with the official `openai` client as caller: Azure serves
+ * them beside its Responses path (`/openai/v1/conversations`), with the account's `api-key`; a
+ * resource that does not serve them answers its 404, which says the account cannot make one: the
+ * next account of the model that can is asked, and a model none of whose accounts can gets a 400
+ * saying so. Two fake Azure resources behind one gateway on dynalite.
+ */
+describe('conversations at Azure OpenAI accounts', () => {
+  let withConversations: FakeAzureOpenAI;
+  let withoutConversations: FakeAzureOpenAI;
+  let h: Harness;
+  let client: OpenAI;
+  let keyId: string;
+
+  beforeAll(async () => {
+    withConversations = await startFakeAzureOpenAI({ apiKey: AZURE_KEY });
+    withoutConversations = await startFakeAzureOpenAI({ apiKey: AZURE_KEY, conversations: false });
+    h = await startHarness({
+      credentials: { AZURE_KEY },
+      config: () => ({
+        providers: [
+          { id: 'az-old', type: 'azure-openai', baseUrl: withoutConversations.url, apiVersion: '2024-10-21', accounts: [{ id: 'west', apiKey: { env: 'AZURE_KEY' } }] },
+          { id: 'az', type: 'azure-openai', baseUrl: withConversations.url, accounts: [{ id: 'east', apiKey: { env: 'AZURE_KEY' } }] },
+        ],
+        models: [
+          { name: MODEL, targets: [{ provider: 'az-old', model: 'gpt4o' }, { provider: 'az', model: 'gpt4o' }] },
+          { name: OLD_MODEL, targets: [{ provider: 'az-old', model: 'gpt4o' }] },
+        ],
+      }),
+    });
+    const made = await h.createKey({ name: 'azure-conversations', models: [MODEL, OLD_MODEL] });
+    client = openAIClient(h.gw, made.key);
+    keyId = made.id;
+  });
+  afterAll(async () => {
+    await h?.close();
+    await withConversations?.close();
+    await withoutConversations?.close();
+  });
+  beforeEach(() => {
+    withConversations.reset();
+    withoutConversations.reset();
+    h.health.clear();
+  });
+
+  const conversationCalls = (fake: FakeAzureOpenAI) => fake.requests.filter((r) => r.path.startsWith('/openai/v1/conversations')).map((r) => `${r.method} ${r.path.replace(/conv_\w+/, '{id}').replace(/msg_\w+/, '{item}')}`);
+
+  it('makes a conversation at the next account of the model when the first answers 404, then retrieves it and its items there', async () => {
+    // Act
+    const conversation = await client.conversations.create({ items: [{ type: 'message', role: 'user', content: 'Plan the trip.' }], metadata: { topic: 'travel' } }, { headers: { 'x-aigw-model': MODEL } });
+    await h.gw.gateway.drain();
+    const read = await client.conversations.retrieve(conversation.id);
+    const added = await client.conversations.items.create(conversation.id, { items: [{ type: 'message', role: 'assistant', content: 'Rome, then Naples.' }] });
+    const listed = await client.conversations.items.list(conversation.id, { order: 'asc' });
+    const item = await client.conversations.items.retrieve(added.data[0]!.id!, { conversation_id: conversation.id });
+    const turn = await client.responses.create({ model: MODEL, input: 'And then?', conversation: conversation.id });
+    const after = await client.conversations.items.list(conversation.id, { order: 'asc' });
+
+    // Assess
+    expect(read).toMatchObject({ id: conversation.id, object: 'conversation', metadata: { topic: 'travel' } });
+    expect(listed.data.map((i) => (i.type === 'message' ? [i.role, i.content] : i.type))).toEqual([
+      ['user', [{ type: 'input_text', text: 'Plan the trip.' }]],
+      ['assistant', [{ type: 'output_text', text: 'Rome, then Naples.' }]],
+    ]);
+    expect(item).toMatchObject({ id: added.data[0]!.id, role: 'assistant' });
+    // A Responses call in the conversation goes to the account that holds it, not to the model's first target.
+    expect(turn.status).toBe('completed');
+    expect(withConversations.requests.find((r) => r.path === '/openai/v1/responses')?.body).toMatchObject({ model: 'gpt4o', input: 'And then?', conversation: conversation.id });
+    expect(after.data.map((i) => i.type === 'message' && i.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(withoutConversations.requests.filter((r) => r.path === '/openai/v1/responses')).toEqual([]);
+    expect(withConversations.conversations.ids).toEqual([conversation.id]);
+    expect(conversationCalls(withoutConversations)).toEqual(['POST /openai/v1/conversations']);
+    expect(conversationCalls(withConversations)).toEqual([
+      'POST /openai/v1/conversations',
+      'GET /openai/v1/conversations/{id}',
+      'POST /openai/v1/conversations/{id}/items',
+      'GET /openai/v1/conversations/{id}/items',
+      'GET /openai/v1/conversations/{id}/items/{item}',
+      'GET /openai/v1/conversations/{id}/items',
+    ]);
+    // Azure's key header on each call; the resource without conversations is not resting: it serves the model's calls as before.
+    for (const r of withConversations.requests) expect(r.headers['api-key']).toBe(AZURE_KEY);
+    expect(h.health.isCooling('az-old/west')).toBe(false);
+    const made = (await h.usage(keyId)).find((r) => r.status === 200 && r.account === 'east' && r.attempts === 2);
+    expect(made).toMatchObject({ model: MODEL, provider: 'az', inputTokens: 0, outputTokens: 0 });
+  });
+
+  it("refuses with a 400 saying so a model none of whose accounts makes conversations, each asked once, resting none", async () => {
+    // Act
+    const err = await client.conversations.create({}, { query: { model: OLD_MODEL } }).then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, code: 'model_keeps_no_conversations', param: 'model' });
+    expect((err as Error).message).toContain(`The model \`${OLD_MODEL}\` is served by no account that keeps conversations`);
+    expect(conversationCalls(withoutConversations)).toEqual(['POST /openai/v1/conversations']);
+    expect(conversationCalls(withConversations)).toEqual([]);
+    expect(h.health.isCooling('az-old/west')).toBe(false);
+    const refused = (await h.usage(keyId)).at(-1);
+    expect(refused).toMatchObject({ status: 400, errorCode: 'model_keeps_no_conversations', attempts: 1 });
+  });
+});
