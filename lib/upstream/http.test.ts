@@ -264,6 +264,28 @@ describe('the first-answer deadline (firstByteTimeoutMs)', () => {
     expect(await closed).toBe(false);
   });
 
+  it('keeps reading an upstream that sends many keep-alives before its first event, rather than pausing it into the deadline', async () => {
+    // Prepare: more keep-alive writes than the body queues before it pauses the socket (64), then the event.
+    handler = (_req, res) => {
+      res.writeHead(200, sse);
+      let sent = 0;
+      const tick = setInterval(() => {
+        if (sent++ < 100) return void res.write(': ping\n\n');
+        clearInterval(tick);
+        res.end('data: {"n":1}\n\n');
+      }, 1);
+    };
+
+    // Act
+    const res = await client.send(post({ firstByteTimeoutMs: DEADLINE_MS * 5 }));
+    const failure = await res.body.started?.()?.catch((e: unknown) => e);
+    const text = await res.body.text();
+
+    // Assess
+    expect(failure).toBeUndefined();
+    expect(text).toBe(`${': ping\n\n'.repeat(100)}data: {"n":1}\n\n`);
+  });
+
   it('lets a stream whose first event came in time go on through gaps longer than the deadline', async () => {
     // Prepare
     const events = ['data: {"n":1}\n\n', 'data: {"n":2}\n\n', 'data: [DONE]\n\n'];

@@ -306,6 +306,25 @@ describe('UpstreamBody.started', () => {
     expect(starts).toEqual([]);
   });
 
+  it('does not pause the socket for keep-alives while the start is awaited, until they pass one event\'s bound', () => {
+    // Prepare
+    const b = new UpstreamBody(
+      () => undefined,
+      () => undefined,
+      upstreamLimits(64 * 1024),
+      { scan: startScan('text/event-stream'), onStart: () => undefined },
+    );
+    const ping = Buffer.from(`: ${'x'.repeat(1020)}\n\n`); // 1 KiB
+
+    // Act
+    const underBound = Array.from({ length: 64 }, () => b.push(ping));
+    const pastBound = b.push(ping);
+
+    // Assess
+    expect(underBound.every(Boolean)).toBe(true);
+    expect(pastBound).toBe(false);
+  });
+
   it('has nothing to wait for without a watch', () => {
     expect(body().b.started()).toBeUndefined();
   });

@@ -96,8 +96,10 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     this.#size += chunk.byteLength;
     if (this.#whole && this.#size > this.#limits.answerBytes) return this.#refuse(answerTooLarge(this.#limits.answerBytes));
     this.#wake();
-    // A whole read keeps everything anyway (bounded above): pausing would only stall it.
-    if (this.#whole || this.#chunks.length < HIGH_WATER_CHUNKS) return true;
+    // A whole read keeps everything anyway (bounded above): pausing would only stall it. Nor is an
+    // answer held for its start (`started`) paused by keep-alives, up to one event's bound: a
+    // paused socket would never bring the first event, and the deadline would fail a sound answer.
+    if (this.#whole || this.#chunks.length < HIGH_WATER_CHUNKS || (this.#start !== undefined && this.#size <= this.#limits.eventBytes)) return true;
     this.#paused = true;
     return false;
   }
