@@ -18,7 +18,8 @@
  *                                                 CHUNKS (content deltas per stream, default 17: 20 events as the shared harness),
  *                                                 BODY=agent (a 74 KB agent's history, its stream without
  *                                                 `stream_options`, as the OpenAI SDKs send it; default: the
- *                                                 harness's small body, usage asked for)
+ *                                                 harness's small body, usage asked for),
+ *                                                 FIRST_BYTE_MS (the upstream's timeouts.firstByteMs; default: none)
  *
  * Prints, per kind, the p50 of the time to the response headers and to the first body byte, and
  * the gateway's overhead over direct for each. Loopback only; stops by itself.
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   const config = parseConfig({
     providers: [{ id: 'up', type: 'openai-compatible', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'FIRST_BYTE_UP_KEY' } }] }],
     models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
+    ...(process.env.FIRST_BYTE_MS ? { timeouts: { firstByteMs: Number(process.env.FIRST_BYTE_MS) } } : {}),
   });
   const gateway = await startLocalGateway({ config, adminToken: ADMIN_TOKEN, store: { embedded: undefined }, logger: silentLogger, budgetAlerts: false, shareHealth: false });
   const written = firstWrites(gateway.server);

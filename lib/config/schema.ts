@@ -121,6 +121,22 @@ const HttpUrl = z.url({ protocol: /^https?$/ });
 const BalanceSchema = (field: string) =>
   z.enum(['weighted', 'least-busy', 'latency', 'headroom'], { message: `${field} is "weighted", "least-busy", "latency" or "headroom"` });
 
+/**
+ * `timeouts.firstByteMs`: the longest wait, from sending, for the upstream's answer to start (a
+ * whole answer's first bytes, a stream's first event that is not a keep-alive); past it the attempt
+ * is abandoned and the next account or target asked, as after a headers timeout. No default: unset,
+ * only `headersMs` and `idleMs` apply.
+ */
+const FirstByteMs = (field: string) =>
+  z
+    .number({ message: `${field} is a number of milliseconds` })
+    .int({ message: `${field} is a whole number of milliseconds` })
+    // Below it no upstream answers at all: a value in seconds where milliseconds were meant, which would fail every call.
+    .min(MIN_FIRST_BYTE_MS, { message: `${field} is at least ${MIN_FIRST_BYTE_MS} milliseconds (it counts milliseconds, not seconds)` });
+
+/** The least `timeouts.firstByteMs` taken: no upstream starts an answer sooner. */
+export const MIN_FIRST_BYTE_MS = 100;
+
 const ProviderBase = {
   id: Id,
   /**
@@ -142,6 +158,7 @@ const ProviderBase = {
     .strictObject({
       headersMs: z.number().int().positive().optional(),
       idleMs: z.number().int().positive().optional(),
+      firstByteMs: FirstByteMs('providers[].timeouts.firstByteMs').optional(),
     })
     .optional(),
 };
@@ -453,6 +470,7 @@ const TimeoutsSchema = z.strictObject({
   headersMs: z.number().int().positive().default(300_000),
   /** Longest silence between two body chunks of an upstream response. */
   idleMs: z.number().int().positive().default(300_000),
+  firstByteMs: FirstByteMs('timeouts.firstByteMs').optional(),
 });
 
 const UsageSchema = z.strictObject({

@@ -26,7 +26,7 @@ import { withoutGatewayThinking } from '../surfaces/anthropic-messages/signature
 import { withoutGatewaySignatures } from '../surfaces/gemini/carried-thinking';
 import { withoutGatewayReasoning } from '../surfaces/openai-responses/reasoning-content';
 import type { UpstreamFraming } from '../upstream/event-bound';
-import type { UpstreamRequest } from '../upstream/http';
+import type { UpstreamRequest, UpstreamTimeouts } from '../upstream/http';
 import type { TokenUsage } from '../usage/tokens';
 
 export interface PassthroughCall {
@@ -41,7 +41,7 @@ export interface PassthroughCall {
   /** A Gemini stream asked for as the JSON array (no `alt=sse`): the upstream is asked so too. */
   jsonArray?: boolean;
   apiKey: string | undefined;
-  timeouts: { headersMs: number; idleMs: number };
+  timeouts: UpstreamTimeouts;
   signal?: AbortSignal;
 }
 

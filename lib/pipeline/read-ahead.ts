@@ -7,7 +7,7 @@
 import { GatewayError } from '../http/errors';
 import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
-import { isRawMedia } from './raw-media';
+import { firstAudioInHand, isRawMedia } from './raw-media';
 
 /**
  * Whether an answer that succeeded is read whole by its writer: any answer to a call that is not
@@ -25,6 +25,26 @@ export function readsWhole(headers: UpstreamResponse['headers'], ctx: Pick<Reque
   const type = String(headers['content-type'] ?? '');
   if (isRawMedia(type)) return false;
   return !ctx.stream || (type.startsWith('application/json') && !ctx.jsonArray);
+}
+
+/**
+ * What an attempt holds of its answer before it gives it to the writer, so that an answer that
+ * fails before anything of it could reach the client fails over: a whole answer read whole
+ * (`readAhead`), raw audio until its first chunk (`firstAudioInHand`), a stream until its first
+ * event while a first-answer deadline watches it (`timeouts.firstByteMs`; `UpstreamBody.started`:
+ * nothing is read, the event stays for the writer). Undefined when nothing is to be held: a stream
+ * without a deadline, or whose first event is in already, goes to its writer as it is, at once.
+ * The promise throws the answer's failure (broken off, silent, the deadline passed, too large).
+ *
+ * @example
+ * const held = answerInHand(res, ctx, signal, 'openai');
+ * const answer = held ? await held : res;
+ */
+export function answerInHand(res: UpstreamResponse, ctx: Pick<RequestContext, 'stream' | 'jsonArray'>, signal: AbortSignal | undefined, providerId: string): Promise<UpstreamResponse> | undefined {
+  if (isRawMedia(String(res.headers['content-type'] ?? ''))) return firstAudioInHand(res, signal, providerId);
+  if (readsWhole(res.headers, ctx)) return readAhead(res, providerId);
+  const start = res.body.started?.();
+  return start?.then(() => res);
 }
 
 /**

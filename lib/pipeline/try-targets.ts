@@ -10,8 +10,8 @@ import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import { readFailure } from './broke-off';
 import type { ProxyDeps } from './deps';
-import { readAhead, readsWhole } from './read-ahead';
-import { firstAudioInHand, isRawMedia } from './raw-media';
+import { answerInHand } from './read-ahead';
+import { isRawMedia } from './raw-media';
 import { whyAborted } from './signal';
 
 /** Reads an upstream's error answer as the client's error. */
@@ -51,8 +51,9 @@ export interface Answered<Via> {
  * next attempt after a connection failure or an answer `shouldFailOver` names, resting the
  * account that failed; the caller's own mistakes (other 4xx, refusals from `send` below 500) end
  * the request at once. Nothing has reached the client before this returns. A whole answer is
- * read before it returns (`readAhead`), and raw audio's first chunk is in hand (`firstAudioInHand`):
- * one that breaks off is a failure of the account like a
+ * read before it returns (`readAhead`), raw audio's first chunk is in hand (`firstAudioInHand`),
+ * and, under a first-answer deadline (`timeouts.firstByteMs`), a stream's first event has come
+ * (`answerInHand`): one that breaks off or does not start in time is a failure of the account like a
  * connection's; one that outgrows its bound ends the request (the request made it that large); a
  * stream's failures come after it returns, in-band, with no failover and no rest (the answer has started).
  *
@@ -149,13 +150,16 @@ export async function tryTargets<Via>(
       }
       throw error;
     }
-    // A whole answer is read while the next account can still give it, and raw audio is held until
-    // its first chunk (`firstAudioInHand`): one that breaks off (or, audio, ends with none) fails
-    // over and rests the account, as a connection that failed does. A stream has reached the client by then: it cannot.
+    // A whole answer is read while the next account can still give it, raw audio is held until its
+    // first chunk, and a stream under a first-answer deadline until its first event (`answerInHand`):
+    // one that breaks off (or, audio, ends with none) or does not start by `timeouts.firstByteMs`
+    // fails over and rests the account, as a connection that failed or timed out does. A stream
+    // that has started has reached the client by then: it cannot.
     let answer = res;
-    if (audio || readsWhole(res.headers, ctx)) {
+    const holding = answerInHand(res, ctx, signal, attempt.provider.id);
+    if (holding) {
       try {
-        answer = audio ? await firstAudioInHand(res, signal, attempt.provider.id) : await readAhead(res, attempt.provider.id);
+        answer = await holding;
       } catch (err) {
         headersCame();
         release();

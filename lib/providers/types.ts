@@ -1,7 +1,7 @@
 import type { AccountConfig } from '../config/schema';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../canonical/types';
 import type { GatewayError } from '../http/errors';
-import type { UpstreamRequest } from '../upstream/http';
+import type { UpstreamRequest, UpstreamTimeouts } from '../upstream/http';
 
 /**
  * The dialect a provider speaks natively; a surface of the same dialect passes bodies through.
@@ -17,7 +17,7 @@ export interface CallContext {
   /** The account's resolved secret (API key), when it has one. */
   apiKey: string | undefined;
   /** The gateway's timeouts with the provider's overrides already applied. */
-  timeouts: { headersMs: number; idleMs: number };
+  timeouts: UpstreamTimeouts;
   signal?: AbortSignal;
   /**
    * Told when the translation leaves out a parameter the model's policy filled in

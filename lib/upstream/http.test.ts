@@ -219,3 +219,128 @@ describe('createUpstreamClient', () => {
     expect(sockets).toBe(1);
   });
 });
+
+describe('the first-answer deadline (firstByteTimeoutMs)', () => {
+  const DEADLINE_MS = 200;
+  const sse = { 'content-type': 'text/event-stream' };
+
+  it('fails the call with a 504 "did not start" and hangs up when the headers do not come in time', async () => {
+    // Prepare
+    let closed: Promise<boolean> | undefined;
+    handler = (_req, res) => {
+      closed = serverSideClosed(res);
+    };
+
+    // Act
+    const start = performance.now();
+    const err = await client.send(post({ firstByteTimeoutMs: DEADLINE_MS })).catch((e: unknown) => e);
+
+    // Assess
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toMatchObject({ status: 504, code: 'upstream_timeout', message: 'The upstream provider did not start its answer in time.' });
+    expect(performance.now() - start).toBeGreaterThanOrEqual(DEADLINE_MS - 5);
+    expect(await closed).toBe(false);
+  });
+
+  it.each([
+    ['headers and then nothing', [] as string[]],
+    ['headers and keep-alives only', [': ping\n\n', 'event: ping\ndata: {"type": "ping"}\n\n']],
+  ])('fails a stream that sent %s: its start rejects with the 504 and the upstream is hung up on', async (_what, keepAlives) => {
+    // Prepare
+    let closed: Promise<boolean> | undefined;
+    handler = (_req, res) => {
+      closed = serverSideClosed(res);
+      res.writeHead(200, sse);
+      res.flushHeaders();
+      keepAlives.forEach((line, i) => setTimeout(() => res.write(line), 40 * (i + 1)));
+    };
+
+    // Act
+    const res = await client.send(post({ firstByteTimeoutMs: DEADLINE_MS }));
+    const failure = await res.body.started?.()?.catch((e: unknown) => e);
+
+    // Assess: the keep-alives stay for the reader, ahead of the failure.
+    expect(failure).toMatchObject({ status: 504, code: 'upstream_timeout', message: 'The upstream provider did not start its answer in time.' });
+    expect(await closed).toBe(false);
+  });
+
+  it('keeps reading an upstream that sends many keep-alives before its first event, rather than pausing it into the deadline', async () => {
+    // Prepare: more keep-alive writes than the body queues before it pauses the socket (64), then the event.
+    handler = (_req, res) => {
+      res.writeHead(200, sse);
+      let sent = 0;
+      const tick = setInterval(() => {
+        if (sent++ < 100) return void res.write(': ping\n\n');
+        clearInterval(tick);
+        res.end('data: {"n":1}\n\n');
+      }, 1);
+    };
+
+    // Act
+    const res = await client.send(post({ firstByteTimeoutMs: DEADLINE_MS * 5 }));
+    const failure = await res.body.started?.()?.catch((e: unknown) => e);
+    const text = await res.body.text();
+
+    // Assess
+    expect(failure).toBeUndefined();
+    expect(text).toBe(`${': ping\n\n'.repeat(100)}data: {"n":1}\n\n`);
+  });
+
+  it('lets a stream whose first event came in time go on through gaps longer than the deadline', async () => {
+    // Prepare
+    const events = ['data: {"n":1}\n\n', 'data: {"n":2}\n\n', 'data: [DONE]\n\n'];
+    handler = (_req, res) => {
+      res.writeHead(200, sse);
+      res.write(': ping\n\n');
+      setTimeout(() => res.write(events[0]), DEADLINE_MS / 2);
+      setTimeout(() => res.write(events[1]), DEADLINE_MS * 2);
+      setTimeout(() => res.end(events[2]), DEADLINE_MS * 3);
+    };
+
+    // Act
+    const res = await client.send(post({ firstByteTimeoutMs: DEADLINE_MS }));
+    await res.body.started?.();
+    const text = await res.body.text();
+
+    // Assess
+    expect(text).toBe(`: ping\n\n${events.join('')}`);
+  });
+
+  it('lets a whole answer whose first bytes came in time finish after the deadline', async () => {
+    // Prepare
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"chatcmpl-1",');
+      setTimeout(() => res.end('"object":"chat.completion"}'), DEADLINE_MS * 2);
+    };
+
+    // Act
+    const res = await client.send(post({ firstByteTimeoutMs: DEADLINE_MS }));
+    const text = await res.body.text();
+
+    // Assess
+    expect(JSON.parse(text)).toEqual({ id: 'chatcmpl-1', object: 'chat.completion' });
+  });
+
+  it('has nothing to wait for once the answer has started, nor without a deadline', async () => {
+    // Prepare
+    handler = (_req, res) => {
+      res.writeHead(200, sse);
+      res.write('data: {"n":1}\n\n');
+      setTimeout(() => res.end('data: [DONE]\n\n'), 50);
+    };
+
+    // Act
+    const watched = await client.send(post({ firstByteTimeoutMs: DEADLINE_MS }));
+    await watched.body.started?.();
+    const again = watched.body.started?.();
+    await watched.body.dump();
+    const unwatched = await client.send(post());
+    const none = unwatched.body.started?.();
+    await unwatched.body.dump();
+
+    // Assess
+    expect(again).toBeUndefined();
+    expect(none).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 // loaded by their own paths (undici is pinned; the upstream tests would catch a move).
 import Agent = require('undici/lib/dispatcher/agent');
 import undiciErrors = require('undici/lib/core/errors');
+import { answerNotStarted, startScan } from './answer-start';
 import { headersOf, UpstreamBody } from './response-body';
 import { upstreamLimits, type UpstreamFraming, type UpstreamLimits } from './event-bound';
 import { GatewayError } from '../http/errors';
@@ -18,6 +19,20 @@ export interface UpstreamRequest {
   headersTimeoutMs: number;
   /** Longest gap between two body chunks. */
   idleTimeoutMs: number;
+  /**
+   * From sending until the answer has started (`startScan`: a whole answer's first bytes, a
+   * stream's first event that is not a keep-alive); past it the request is aborted and fails with
+   * a 504 `upstream_timeout` (`answerNotStarted`). Unset: only the two timeouts above apply.
+   */
+  firstByteTimeoutMs?: number | undefined;
+}
+
+/** The gateway's upstream timeouts as a call gets them (the provider's own over the gateway's). */
+export interface UpstreamTimeouts {
+  headersMs: number;
+  idleMs: number;
+  /** `timeouts.firstByteMs`: unset, no deadline on the answer's start. */
+  firstByteMs?: number | undefined;
 }
 
 export interface UpstreamResponse {
@@ -29,6 +44,8 @@ export interface UpstreamResponse {
     dump(): Promise<void>;
     /** How the stream divides into events, so that none grows past the bound (`UpstreamBody.frame`); doubles of the client may leave it out. */
     frame?(framing: UpstreamFraming): void;
+    /** Settles when the answer has started, while a first-answer deadline watches it (`UpstreamBody.started`); doubles of the client may leave it out. */
+    started?(): Promise<void> | undefined;
   };
 }
 
@@ -38,7 +55,7 @@ export interface JsonPostOptions {
   accountHeaders?: Record<string, string> | undefined;
   /** The provider's auth header(s). */
   auth?: Record<string, string>;
-  timeouts: { headersMs: number; idleMs: number };
+  timeouts: UpstreamTimeouts;
   signal?: AbortSignal | undefined;
 }
 
@@ -49,10 +66,21 @@ export function jsonPost(url: string, body: string | Uint8Array, options: JsonPo
     method: 'POST',
     headers: { ...options.accountHeaders, 'content-type': 'application/json', accept: options.stream ? 'text/event-stream' : 'application/json', ...options.auth },
     body,
-    headersTimeoutMs: options.timeouts.headersMs,
-    idleTimeoutMs: options.timeouts.idleMs,
+    ...upstreamTimeouts(options.timeouts),
     ...(options.signal ? { signal: options.signal } : {}),
   };
+}
+
+/**
+ * A request's timeouts from the call's: the first-answer deadline only when one is set.
+ *
+ * @example
+ * upstreamTimeouts({ headersMs: 300_000, idleMs: 300_000, firstByteMs: 8_000 })
+ * // { headersTimeoutMs: 300000, idleTimeoutMs: 300000, firstByteTimeoutMs: 8000 }
+ */
+export function upstreamTimeouts(timeouts: UpstreamTimeouts): Pick<UpstreamRequest, 'headersTimeoutMs' | 'idleTimeoutMs' | 'firstByteTimeoutMs'> {
+  const { headersMs, idleMs, firstByteMs } = timeouts;
+  return firstByteMs === undefined ? { headersTimeoutMs: headersMs, idleTimeoutMs: idleMs } : { headersTimeoutMs: headersMs, idleTimeoutMs: idleMs, firstByteTimeoutMs: firstByteMs };
 }
 
 /** Sends requests to providers; the one seam tests and other transports can replace. */
@@ -63,7 +91,8 @@ export interface UpstreamClient {
 
 /**
  * undici with kept-alive connection pools per origin. Connection failures become 502, timeouts
- * (before the headers, and a body silent past its idle timeout) 504, an abort by the caller's signal is rethrown as is. `limits` bound what
+ * (before the headers, a body silent past its idle timeout, an answer not started by its
+ * `firstByteTimeoutMs`) 504, an abort by the caller's signal is rethrown as is. `limits` bound what
  * one answer may make the gateway hold (`upstreamLimits(config.limits.maxUpstreamEventBytes)`).
  */
 export function createUpstreamClient(options: { connections?: number; limits?: UpstreamLimits } = {}): UpstreamClient {
@@ -87,25 +116,40 @@ export function createUpstreamClient(options: { connections?: number; limits?: U
 
 /**
  * One request through undici's dispatcher: resolves at the response headers with a body that
- * fills as data arrives; the caller's signal aborts it at any point.
+ * fills as data arrives; the caller's signal aborts it at any point. With `firstByteTimeoutMs`,
+ * one timer runs from here until the answer starts (the body's watch says when: no timer per
+ * chunk), the request's end or its failure; firing first, it aborts the request with the 504.
  */
 function dispatch(agent: Agent, req: UpstreamRequest, url: Target, limits: UpstreamLimits): Promise<UpstreamResponse> {
-  const { signal } = req;
+  const { signal, firstByteTimeoutMs } = req;
   if (signal?.aborted) return Promise.reject(upstreamFailure(signal.reason, url.host, signal));
   return new Promise((resolve, reject) => {
     let abort: ((reason: Error) => void) | undefined;
+    // Why the request was aborted before undici could take the abort (`onConnect` passes it on).
+    let cancelled: Error | undefined;
     let body: UpstreamBody | undefined;
-    const onAbort = () => abort?.(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
-    const done = () => signal?.removeEventListener('abort', onAbort);
+    const cancel = (reason: Error) => {
+      cancelled ??= reason;
+      abort?.(reason);
+    };
+    const onAbort = () => cancel(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
+    const deadline = firstByteTimeoutMs === undefined ? undefined : setTimeout(() => cancel(answerNotStarted(url.host, firstByteTimeoutMs)), firstByteTimeoutMs);
+    const started = () => clearTimeout(deadline);
+    const done = () => {
+      started();
+      signal?.removeEventListener('abort', onAbort);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abortRequest) {
         abort = abortRequest;
-        if (signal?.aborted) onAbort();
+        if (cancelled) abortRequest(cancelled);
       },
       onHeaders(status, rawHeaders, resume) {
-        body = new UpstreamBody(resume, (reason) => abort?.(reason), limits);
-        resolve({ status, headers: headersOf(rawHeaders), body });
+        const headers = headersOf(rawHeaders);
+        const watch = deadline === undefined ? undefined : { scan: startScan(String(headers['content-type'] ?? '')), onStart: started };
+        body = new UpstreamBody(resume, (reason) => abort?.(reason), limits, watch);
+        resolve({ status, headers, body });
         return true;
       },
       onData(chunk) {
@@ -164,6 +208,8 @@ function target(raw: string): Target {
  */
 export function upstreamFailure(err: unknown, host: string, signal?: AbortSignal): unknown {
   if (signal?.aborted) return signal.reason ?? err;
+  // The gateway's own reason for aborting (the first-answer deadline): already the client's error.
+  if (err instanceof GatewayError) return err;
   const detail = `${host}: ${(err as Error | undefined)?.message ?? String(err)}`;
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
     return new GatewayError('upstream_timeout', 'The upstream provider did not answer in time.', { code: 'upstream_timeout', detail, cause: err });

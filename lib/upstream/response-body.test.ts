@@ -1,6 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { upstreamLimits } from './event-bound';
+import { startScan } from './answer-start';
 import { headersOf, UpstreamBody } from './response-body';
 
 function body(eventBytes?: number) {
@@ -241,5 +242,90 @@ describe('headersOf', () => {
     ['ignores a dangling name', ['a', '1', 'b'], { a: '1' }],
   ] as const)('%s', (_name, raw, expected) => {
     expect({ ...headersOf(raw as readonly (Buffer | string)[]) }).toEqual(expected);
+  });
+});
+
+describe('UpstreamBody.started', () => {
+  function watched() {
+    const starts: number[] = [];
+    const b = new UpstreamBody(
+      () => undefined,
+      () => undefined,
+      upstreamLimits(),
+      { scan: startScan('text/event-stream'), onStart: () => starts.push(1) },
+    );
+    return { b, starts };
+  }
+
+  it('settles at the first event, not at a keep-alive, tells the watch once, and keeps every chunk for the reader', async () => {
+    // Prepare
+    const { b, starts } = watched();
+    let settled = false;
+    const start = b.started()!.then(() => (settled = true));
+
+    // Act
+    b.push(Buffer.from(': ping\n\n'));
+    await Promise.resolve();
+    const afterPing = settled;
+    b.push(Buffer.from('data: 1\n\n'));
+    await start;
+    b.push(Buffer.from('data: 2\n\n'));
+    b.end();
+
+    // Assess
+    expect(afterPing).toBe(false);
+    expect(starts).toEqual([1]);
+    expect(b.started()).toBeUndefined();
+    expect(await collect(b)).toEqual([': ping\n\n', 'data: 1\n\n', 'data: 2\n\n']);
+  });
+
+  it('rejects with the failure that came before the start', async () => {
+    // Prepare
+    const { b } = watched();
+    const start = b.started()!;
+    const reason = new Error('deadline');
+
+    // Act
+    b.fail(reason);
+
+    // Assess
+    await expect(start).rejects.toBe(reason);
+    await expect(b.started()).rejects.toBe(reason);
+  });
+
+  it('resolves when the answer ended whole without starting: its reader says what an empty stream is', async () => {
+    // Prepare
+    const { b, starts } = watched();
+
+    // Act
+    b.push(Buffer.from(': ping\n\n'));
+    b.end();
+
+    // Assess
+    await expect(b.started()).resolves.toBeUndefined();
+    expect(starts).toEqual([]);
+  });
+
+  it('does not pause the socket for keep-alives while the start is awaited, until they pass one event\'s bound', () => {
+    // Prepare
+    const b = new UpstreamBody(
+      () => undefined,
+      () => undefined,
+      upstreamLimits(64 * 1024),
+      { scan: startScan('text/event-stream'), onStart: () => undefined },
+    );
+    const ping = Buffer.from(`: ${'x'.repeat(1020)}\n\n`); // 1 KiB
+
+    // Act
+    const underBound = Array.from({ length: 64 }, () => b.push(ping));
+    const pastBound = b.push(ping);
+
+    // Assess
+    expect(underBound.every(Boolean)).toBe(true);
+    expect(pastBound).toBe(false);
+  });
+
+  it('has nothing to wait for without a watch', () => {
+    expect(body().b.started()).toBeUndefined();
   });
 });

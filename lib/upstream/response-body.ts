@@ -5,10 +5,20 @@
  * (`dump`) are the three ways the pipeline uses an answer.
  */
 
+import type { StartScan } from './answer-start';
 import { answerTooLarge, eventBound, upstreamLimits, type EventBound, type UpstreamFraming, type UpstreamLimits } from './event-bound';
 
 /** Above this many unread chunks the socket stops being read until the reader catches up. */
 const HIGH_WATER_CHUNKS = 64;
+
+/**
+ * A deadline's watch for the answer's start (`timeouts.firstByteMs`): `scan` reads the chunks
+ * until it says the answer started, then `onStart` (which clears the deadline's timer) is called once.
+ */
+export interface StartWatch {
+  readonly scan: StartScan;
+  readonly onStart: () => void;
+}
 
 export class UpstreamBody implements AsyncIterable<Buffer> {
   readonly #chunks: Buffer[] = [];
@@ -25,11 +35,34 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   #bound: EventBound | undefined;
   // Read whole (`bytes`, `text`): everything is kept, up to `answerBytes`.
   #whole = false;
+  // Set while a deadline waits for the answer to start; cleared when it has (`started`).
+  #start: StartWatch | undefined;
 
-  constructor(resume: () => void, abort: (reason: Error) => void, limits: UpstreamLimits = upstreamLimits()) {
+  constructor(resume: () => void, abort: (reason: Error) => void, limits: UpstreamLimits = upstreamLimits(), start?: StartWatch) {
     this.#resume = resume;
     this.#abort = abort;
     this.#limits = limits;
+    this.#start = start;
+  }
+
+  /**
+   * Resolves once the answer has started (its watch's `scan` said so) or ended whole without
+   * starting (an empty stream: its reader says what that is); rejects with the body's failure
+   * (the deadline passing fails it with a 504) if that came first. Undefined when there is nothing
+   * to wait for: no deadline watches, or the answer started already. Reads nothing: every chunk
+   * stays for the reader.
+   *
+   * @example
+   * const start = res.body.started?.();
+   * if (start) await start; // throws the upstream's timeout if no event came within timeouts.firstByteMs
+   */
+  started(): Promise<void> | undefined {
+    return this.#start === undefined ? undefined : this.#startOrEnd();
+  }
+
+  async #startOrEnd(): Promise<void> {
+    while (this.#start !== undefined && !this.#ended) await this.#wait();
+    if (this.#start !== undefined && this.#error !== undefined) throw this.#error;
   }
 
   /**
@@ -52,14 +85,21 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   /** From the dispatcher: a chunk arrived. False asks it to stop reading the socket for now. */
   push(chunk: Buffer): boolean {
     if (this.#discard) return true;
+    if (this.#start?.scan.take(chunk)) {
+      const { onStart } = this.#start;
+      this.#start = undefined;
+      onStart();
+    }
     // Checked as the bytes arrive, not as they are read: the count costs the reader nothing.
     if (this.#bound && !this.#bound.take(chunk)) return this.#refuse(this.#bound.error());
     this.#chunks.push(chunk);
     this.#size += chunk.byteLength;
     if (this.#whole && this.#size > this.#limits.answerBytes) return this.#refuse(answerTooLarge(this.#limits.answerBytes));
     this.#wake();
-    // A whole read keeps everything anyway (bounded above): pausing would only stall it.
-    if (this.#whole || this.#chunks.length < HIGH_WATER_CHUNKS) return true;
+    // A whole read keeps everything anyway (bounded above): pausing would only stall it. Nor is an
+    // answer held for its start (`started`) paused by keep-alives, up to one event's bound: a
+    // paused socket would never bring the first event, and the deadline would fail a sound answer.
+    if (this.#whole || this.#chunks.length < HIGH_WATER_CHUNKS || (this.#start !== undefined && this.#size <= this.#limits.eventBytes)) return true;
     this.#paused = true;
     return false;
   }

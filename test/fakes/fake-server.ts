@@ -44,6 +44,8 @@ export interface FakeUpstream<Reply, Rec extends RecordedRequest = RecordedReque
   url: string;
   /** Every request received, oldest first (also rejected and unknown-path ones). */
   requests: Rec[];
+  /** The requests whose connection closed before their answer ended, oldest first: the client hung up (or the fake dropped it, `drop`). */
+  closedEarly: Rec[];
   /** Decides the replies from now on: a function of the request, or one fixed reply. */
   reply(responder: Responder<Rec, Reply> | Reply): void;
   /** Forgets recorded requests and goes back to the default reply. */
@@ -89,6 +91,7 @@ export async function listening<Fake extends { listen(): Promise<void> }>(fake: 
 export abstract class FakeServer<Reply, Rec extends RecordedRequest = RecordedRequest> implements FakeUpstream<Reply, Rec> {
   url = '';
   requests: Rec[] = [];
+  closedEarly: Rec[] = [];
   readonly #settings: FakeServerSettings<Rec, Reply>;
   readonly #server: Server;
   /** Aborted by `close()`, so pending pauses end at once instead of holding the close up. */
@@ -119,6 +122,7 @@ export abstract class FakeServer<Reply, Rec extends RecordedRequest = RecordedRe
 
   reset(): void {
     this.requests = [];
+    this.closedEarly = [];
     this.#responder = this.#settings.defaultReply;
   }
 
@@ -190,7 +194,12 @@ export abstract class FakeServer<Reply, Rec extends RecordedRequest = RecordedRe
     const receivedAt = Date.now();
     const raw = await readBodyBytes(req);
     const record = this.recordOf(recordRequest(req, raw.toString('utf8'), receivedAt));
-    if (this.#settings.recordRequests !== false) this.requests.push(record);
+    if (this.#settings.recordRequests !== false) {
+      this.requests.push(record);
+      res.once('close', () => {
+        if (!res.writableFinished) this.closedEarly.push(record);
+      });
+    }
     await this.route({ req, res, record, raw });
   }
 }

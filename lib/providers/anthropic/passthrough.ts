@@ -1,4 +1,4 @@
-import { jsonPost, type UpstreamRequest } from '../../upstream/http';
+import { jsonPost, type UpstreamRequest, type UpstreamTimeouts } from '../../upstream/http';
 import { anthropicUrl, DEFAULT_ANTHROPIC_VERSION } from './request';
 
 export interface AnthropicPassthroughCall {
@@ -19,7 +19,7 @@ export interface AnthropicPassthroughCall {
   accountHeaders?: Record<string, string>;
   /** `messages` (default) or `count_tokens`. */
   endpoint?: 'messages' | 'count_tokens';
-  timeouts: { headersMs: number; idleMs: number };
+  timeouts: UpstreamTimeouts;
   signal?: AbortSignal;
 }
 

@@ -3,7 +3,7 @@
  * InvokeModelWithResponseStream take the Anthropic request almost unchanged, so nothing a client
  * like Claude Code sends is lost in a Converse translation.
  */
-import type { UpstreamRequest } from '../../upstream/http';
+import type { UpstreamRequest, UpstreamTimeouts } from '../../upstream/http';
 import { anthropicErrorBody } from '../../http/anthropic-error';
 import { errorFromAnthropicEvent } from '../anthropic/errors';
 import { bareErrorType, isAwsCredentialsError, withoutAwsAccount } from './errors';
@@ -55,7 +55,7 @@ export interface BedrockAnthropicPassthrough {
   region: string;
   credentials: AwsCredentialIdentity;
   stream: boolean;
-  timeouts: { headersMs: number; idleMs: number };
+  timeouts: UpstreamTimeouts;
   signal?: AbortSignal;
   signingDate?: Date;
 }

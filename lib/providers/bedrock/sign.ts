@@ -1,5 +1,5 @@
 import { signedHeaders } from '../../aws/sigv4';
-import type { UpstreamRequest } from '../../upstream/http';
+import { upstreamTimeouts, type UpstreamRequest, type UpstreamTimeouts } from '../../upstream/http';
 
 /** AWS credentials as the signer needs them (the shape of the SDK's `AwsCredentialIdentity`). */
 export interface AwsCredentialIdentity {
@@ -106,7 +106,7 @@ export interface SignedBedrockPost {
   body: string;
   region: string;
   credentials: AwsCredentialIdentity;
-  timeouts: { headersMs: number; idleMs: number };
+  timeouts: UpstreamTimeouts;
   signal?: AbortSignal | undefined;
   signingDate?: Date | undefined;
 }
@@ -119,8 +119,7 @@ export async function signedBedrockPost(post: SignedBedrockPost): Promise<Upstre
     method: 'POST',
     headers: await signBedrockRequest({ url, method: 'POST', headers: post.headers, body, region: post.region, credentials: post.credentials, ...(post.signingDate ? { signingDate: post.signingDate } : {}) }),
     body,
-    headersTimeoutMs: post.timeouts.headersMs,
-    idleTimeoutMs: post.timeouts.idleMs,
+    ...upstreamTimeouts(post.timeouts),
     ...(post.signal ? { signal: post.signal } : {}),
   };
 }

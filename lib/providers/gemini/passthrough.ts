@@ -2,7 +2,7 @@ import type { ChatRequest } from '../../canonical/types';
 import { JsonArraySplitter } from '../../http/json-array';
 import { sseFeed } from '../../http/sse';
 import { eventTooLarge } from '../../upstream/event-bound';
-import { jsonPost, type UpstreamRequest } from '../../upstream/http';
+import { jsonPost, type UpstreamRequest, type UpstreamTimeouts } from '../../upstream/http';
 import type { TokenUsage } from '../../usage/tokens';
 import { geminiMethodUrl, geminiUrl } from './request';
 import { GeminiStreamDecoder } from './stream';
@@ -19,7 +19,7 @@ export interface GeminiPassthroughCall {
   /** Stream as the JSON array Gemini writes without `alt=sse` (the client asked for it so). */
   jsonArray?: boolean;
   accountHeaders?: Record<string, string>;
-  timeouts: { headersMs: number; idleMs: number };
+  timeouts: UpstreamTimeouts;
   signal?: AbortSignal;
 }
 

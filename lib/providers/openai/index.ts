@@ -1,4 +1,4 @@
-import { jsonPost, type UpstreamRequest } from '../../upstream/http';
+import { jsonPost, type UpstreamRequest, type UpstreamTimeouts } from '../../upstream/http';
 import type { CallContext, ProviderAdapter } from '../types';
 import { errorFromOpenAIUpstream } from './errors';
 import { openAIBodyOptions, toOpenAIChatBody, withinStopLimit } from './translate-request';
@@ -15,7 +15,7 @@ const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export interface DialectCall {
   provider: { id: string };
   account: { headers?: Record<string, string> | undefined };
-  timeouts: { headersMs: number; idleMs: number };
+  timeouts: UpstreamTimeouts;
   signal?: AbortSignal | undefined;
 }
 

@@ -1,6 +1,6 @@
 import type { AccountConfig, ProviderConfig } from '../../config/schema';
 import { withLastMember } from '../../http/json-member';
-import { jsonPost, type UpstreamRequest } from '../../upstream/http';
+import { jsonPost, type UpstreamRequest, type UpstreamTimeouts } from '../../upstream/http';
 
 export interface OpenAIChatCall {
   provider: ProviderConfig;
@@ -14,7 +14,7 @@ export interface OpenAIChatCall {
   raw?: Uint8Array;
   stream: boolean;
   /** With the provider's overrides applied. */
-  timeouts: { headersMs: number; idleMs: number };
+  timeouts: UpstreamTimeouts;
   signal?: AbortSignal;
 }
 

@@ -2,7 +2,7 @@
  * Vertex AI's addressing: which publisher serves a model, the regional host, and the bodies that
  * differ from the publishers' own APIs (Claude's names no model and carries its version inside).
  */
-import { jsonPost, type UpstreamRequest } from '../../upstream/http';
+import { jsonPost, type UpstreamRequest, type UpstreamTimeouts } from '../../upstream/http';
 import { splitBedrockBetas } from '../bedrock/anthropic';
 
 /** Whose model it is: Anthropic's (Claude, `rawPredict`) or Google's (Gemini, `generateContent`). */
@@ -147,7 +147,7 @@ export interface VertexPassthroughCall {
   /** A Gemini stream as the JSON array (no `alt=sse`), as the client asked. */
   jsonArray?: boolean | undefined;
   accountHeaders?: Record<string, string> | undefined;
-  timeouts: { headersMs: number; idleMs: number };
+  timeouts: UpstreamTimeouts;
   signal?: AbortSignal | undefined;
   /** The provider's `anthropicBetas`: which flags go to Claude (default `VERTEX_ANTHROPIC_BETAS`). */
   betas?: readonly string[] | 'all' | undefined;

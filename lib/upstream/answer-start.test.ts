@@ -1,0 +1,74 @@
+import { answerNotStarted, startScan } from './answer-start';
+
+/** Feeds `pieces` in order; the index of the piece at whose end the scan said the answer started, or -1. */
+function startedAt(contentType: string, pieces: readonly (string | Uint8Array)[]): number {
+  const scan = startScan(contentType);
+  return pieces.findIndex((piece) => scan.take(typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece));
+}
+
+/** Every way of cutting `text` in two, fed to a fresh SSE scan: the piece it started in (0 or 1), or -1. */
+function everySplit(text: string): number[] {
+  return Array.from({ length: text.length + 1 }, (_, at) => startedAt('text/event-stream', [text.slice(0, at), text.slice(at)]));
+}
+
+describe('startScan', () => {
+  it.each<[string, string, readonly (string | Uint8Array)[], number]>([
+    // SSE: the first event that is not a keep-alive starts the answer.
+    ['an OpenAI data line', 'text/event-stream', ['data: {"id":"chatcmpl-1"}\n\n'], 0],
+    ['a data line before its line end', 'text/event-stream', ['data: {"id":'], 0],
+    ['Anthropic message_start, at its event line', 'text/event-stream', ['event: message_start\n'], 0],
+    ['the Responses API response.created', 'text/event-stream', ['event: response.created\ndata: {}\n\n'], 0],
+    ['an event line still open', 'text/event-stream', ['event: message_st'], -1],
+    ['a comment keep-alive', 'text/event-stream', [': ping\n\n'], -1],
+    ["OpenRouter's processing comments, then data", 'text/event-stream', [': OPENROUTER PROCESSING\n\n', ': OPENROUTER PROCESSING\n\n', 'data: {}\n\n'], 2],
+    ["Anthropic's ping event, data and all", 'text/event-stream', ['event: ping\ndata: {"type": "ping"}\n\n'], -1],
+    ['a ping, then a real event', 'text/event-stream', ['event: ping\ndata: {"type": "ping"}\n\n', 'event: content_block_delta\n'], 1],
+    ['a ping without its space', 'text/event-stream', ['event:ping\ndata:{}\n\n'], -1],
+    ['a ping ended by CRLF', 'text/event-stream', ['event: ping\r\ndata: {}\r\n\r\n'], -1],
+    ['a ping ended by lone CRs', 'text/event-stream', ['event: ping\rdata: {}\r\r', 'data: {}\r'], 1],
+    ['a retry and an id', 'text/event-stream', ['retry: 3000\nid: 7\n\n'], -1],
+    ['a data field without a colon', 'text/event-stream', ['data\n'], 0],
+    ['a blank line alone', 'text/event-stream', ['\n\r\n'], -1],
+    ['an event named like ping but longer', 'text/event-stream', ['event: pingpong\n'], 0],
+    ['an SSE type with a charset', 'text/event-stream; charset=utf-8', [': ka\n\n', 'data: x\n'], 1],
+    // JSON: its first byte that is not a blank.
+    ['a JSON answer', 'application/json', ['{"id":1}'], 0],
+    ['JSON kept alive by blanks', 'application/json; charset=utf-8', ['\n', ' \t\r\n', '{'], 2],
+    ['a problem+json error', 'application/problem+json', ['{}'], 0],
+    // Anything else: its first byte.
+    ['audio', 'audio/mpeg', [Buffer.alloc(0), Buffer.from([0xff, 0xfb])], 1],
+    ["Bedrock's event-stream frame", 'application/vnd.amazon.eventstream', [Buffer.from([0, 0, 0, 90])], 0],
+    ['text, even a blank', 'text/plain', ['\n'], 0],
+    ['no content type', '', ['x'], 0],
+  ])('%s', (_what, contentType, pieces, expected) => {
+    // Act
+    const at = startedAt(contentType, pieces);
+
+    // Assess
+    expect(at).toBe(expected);
+  });
+
+  it.each([
+    ['data: {"id":1}\n\n', 'starts'],
+    ['event: message_start\ndata: {}\n\n', 'starts'],
+    ['event: ping\r\ndata: {"type":"ping"}\r\n\r\n', 'does not start'],
+    [': keep-alive\r\n\r\n', 'does not start'],
+  ])('reads %j the same however it is cut in two: it %s', (text, verdict) => {
+    // Act
+    const verdicts = everySplit(text);
+
+    // Assess
+    for (const at of verdicts) expect(at >= 0).toBe(verdict === 'starts');
+  });
+});
+
+describe('answerNotStarted', () => {
+  it('is the 504 upstream_timeout, with the host and the setting for the log only', () => {
+    // Act
+    const error = answerNotStarted('api.example.com', 8000);
+
+    // Assess
+    expect(error).toMatchObject({ status: 504, code: 'upstream_timeout', message: 'The upstream provider did not start its answer in time.' });
+    expect(error.detail).toBe('api.example.com: no answer within 8000 ms of sending (timeouts.firstByteMs)');
+  });
+});

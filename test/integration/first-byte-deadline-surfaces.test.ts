@@ -1,0 +1,120 @@
+import OpenAI, { toFile } from 'openai';
+import { AccountHealth } from '../../lib/routing/health';
+import { fakeTranscript } from '../fakes/openai-media-wire';
+import { eventually } from './harness';
+import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+
+/**
+ * `timeouts.firstByteMs` is kept where every model call's attempts are (the upstream request and
+ * `tryTargets`), not surface by surface: each surface the OpenAI client calls fails over from an
+ * account that sent its headers and then nothing to the other, within about the deadline, and the
+ * silent account is hung up on.
+ */
+const FIRST_BYTE_MS = 400;
+const IDLE_MS = 10_000;
+const FAILOVER_BOUND_MS = FIRST_BYTE_MS + 2_500;
+
+let pool: OpenAIPool;
+let client: OpenAI;
+const health = new AccountHealth();
+const AUDIO = Buffer.from('fake mp3 bytes');
+
+beforeAll(async () => {
+  pool = await startOpenAIPool({
+    pool: { timeouts: { headersMs: IDLE_MS, idleMs: IDLE_MS, firstByteMs: FIRST_BYTE_MS } },
+    config: {
+      models: [
+        { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
+        { name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] },
+        { name: 'transcribe', targets: [{ provider: 'pool', model: 'gpt-4o-transcribe' }] },
+        { name: 'embed', targets: [{ provider: 'pool', model: 'text-embedding-3-small' }] },
+      ],
+      routing: { sticky: false },
+    },
+    gateway: { health },
+    key: { name: 'first-byte-deadline-surfaces' },
+  });
+  ({ client } = pool);
+});
+afterAll(async () => pool.close());
+beforeEach(() => {
+  pool.one.reset();
+  pool.two.reset();
+  health.clear();
+});
+
+/** What a call's answer came to, and which request it was. */
+interface Called {
+  got: unknown;
+  requestId: string | null;
+}
+
+async function streamedText<T>(call: Promise<{ data: AsyncIterable<T>; response: Response }>, text: (event: T) => string): Promise<Called> {
+  const { data, response } = await call;
+  let got = '';
+  for await (const event of data) got += text(event);
+  return { got, requestId: response.headers.get('x-request-id') };
+}
+
+describe.each<[string, () => Promise<Called>, (got: unknown) => void]>([
+  [
+    'Responses, streamed',
+    () => streamedText(client.responses.create({ model: 'chat', input: 'Say hi.', stream: true }).withResponse(), (e) => (e.type === 'response.output_text.delta' ? e.delta : '')),
+    (got) => expect(got).toBe('Echo: Say hi.'),
+  ],
+  [
+    'Responses, whole',
+    async () => {
+      const { data, response } = await client.responses.create({ model: 'chat', input: 'Say hi.' }).withResponse();
+      return { got: data.output_text, requestId: response.headers.get('x-request-id') };
+    },
+    (got) => expect(got).toBe('Echo: Say hi.'),
+  ],
+  [
+    'Completions, streamed',
+    () => streamedText(client.completions.create({ model: 'chat', prompt: 'Say hi.', stream: true }).withResponse(), (c) => c.choices[0]?.text ?? ''),
+    (got) => expect(got).toBe('Echo: Say hi.'),
+  ],
+  [
+    'embeddings',
+    async () => {
+      const { data, response } = await client.embeddings.create({ model: 'embed', input: 'Say hi.' }).withResponse();
+      return { got: data.data.length, requestId: response.headers.get('x-request-id') };
+    },
+    (got) => expect(got).toBe(1),
+  ],
+  [
+    'speech, before its first audio',
+    async () => {
+      const { data, response } = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: 'Say hi.' }).withResponse();
+      return { got: (await data.arrayBuffer()).byteLength, requestId: response.headers.get('x-request-id') };
+    },
+    (got) => expect(got).toBeGreaterThan(0),
+  ],
+  [
+    'transcriptions',
+    async () => {
+      const { data, response } = await client.audio.transcriptions.create({ model: 'transcribe', file: await toFile(AUDIO, 'a.mp3', { type: 'audio/mpeg' }) }).withResponse();
+      return { got: data.text, requestId: response.headers.get('x-request-id') };
+    },
+    (got) => expect(got).toBe(fakeTranscript('a.mp3', AUDIO)),
+  ],
+])('%s', (_surface, call, answered) => {
+  it('fails over from an account that sent its headers and then nothing, within about the deadline', async () => {
+    // Prepare
+    const first = pool.firstCallGets({ kind: 'hang-after-headers' });
+
+    // Act
+    const start = performance.now();
+    const { got, requestId } = await call();
+    const tookMs = performance.now() - start;
+
+    // Assess
+    answered(got);
+    expect(tookMs).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 20);
+    expect(tookMs).toBeLessThan(FAILOVER_BOUND_MS);
+    await eventually(() => expect(first.fake(first.first()).closedEarly).toHaveLength(1));
+    expect(health.isCooling(`pool/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200 });
+  });
+});
