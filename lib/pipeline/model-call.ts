@@ -29,7 +29,7 @@ import { guardedBody, screeningOf } from './guardrails';
 import { mendedCall, mendingFor } from './mending';
 import { passthroughFor, withResponseIds, type PassthroughReader, type PassthroughRoute } from './passthrough';
 import { requestSignal } from './signal';
-import { callerOwner, continuationOf, madeAt, namedStoredRef } from './stored-objects';
+import { callerOwner, continuationOf, knownWithoutRead, madeAt, namedStoredRef } from './stored-objects';
 import { tryTargets, type Continuation } from './try-targets';
 
 /** A request's body and model, checked, and the key (with its team) that may use it. */
@@ -314,12 +314,23 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   // The canonical form gives the prompt estimate; one the surface refuses is sized by its bytes (and refused later if it must be translated).
   // Undefined for models without `cache`: they pay one property read for it.
   const cache = cacheFor(call, ctx, deps, req.headers);
-  // A continuation's owner check goes between its place in the minute and its budgets' hold (`holdLimits`):
+  // A continuation's owner check that must read the table goes between its place in the minute and its budgets' hold (`holdLimits`):
   // after the minute, as an id route's read is (`takeRequestSlot`): a key past its minute gets its 429 before any table read, whatever ids it names,
   // and a call the check refuses keeps its place (OpenAI counts its 404s); before the budgets, so that it writes no spend.
   // No closure (and no await) for a call that builds on nothing.
   let continues: Continuation | undefined;
-  const checkOwner = named ? async () => void (continues = await continuationOf(call, deps, req.signal)) : undefined;
+  let checkOwner: (() => Promise<void>) | undefined;
+  if (named && knownWithoutRead(named, deps)) {
+    // Memory answers the check (a warm instance): it is made first, so a continuation it lets
+    // through holds its minute and budgets in one round trip as any call does, and one it refuses
+    // still takes its place in the minute, then is refused before its budgets.
+    const found = await continuationOf(call, deps, req.signal)!.then(
+      (continuation) => ({ continuation }),
+      (refusal: unknown) => ({ refusal }),
+    );
+    if ('refusal' in found) checkOwner = () => Promise.reject(found.refusal);
+    else continues = found.continuation;
+  } else if (named) checkOwner = async () => void (continues = await continuationOf(call, deps, req.signal));
   const hit = await limitsThenCache(call, ctx, deps, finish, cache, () => worstCaseOfCall(call, (canonical = decodedOrUndefined(binding, call)), deps.config), checkOwner);
   if (hit) return hit;
   const signal = requestSignal(req, deps.now);

@@ -75,15 +75,29 @@ export function namedStoredRef(body: Record<string, unknown>): StoredRef | undef
   return ref;
 }
 
+/**
+ * Whether `continuationOf` can answer for this object from memory alone, reading nothing: its home
+ * is remembered with its owner, or settled as no one's, or there is no table to ask.
+ */
+export function knownWithoutRead(ref: StoredRef, deps: ProxyDeps): boolean {
+  return !mustRead(ref.id, deps.load.homes.homeOf(ref.id), deps);
+}
+
+/**
+ * A remembered home with no owner was found by asking the pool, perhaps before its maker's batch
+ * reached the table: the table is asked again until that is settled, or that guess would let any key in for good.
+ */
+function mustRead(id: string, home: Home | undefined, deps: ProxyDeps): boolean {
+  return home?.owner === undefined && deps.storedHomes !== undefined && !(home && deps.load.homes.settledOwnerless(id));
+}
+
 async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps, signal: AbortSignal | undefined): Promise<Continuation> {
   // As `namedStoredRef`, for callers that did not check first.
   if (ref.kind === 'response' && call.body.conversation != null) throw bothStoredRefs();
   const caller = callerOwner(call);
   const homes = deps.load.homes;
   let home: Home | undefined = homes.homeOf(ref.id);
-  // A remembered home with no owner was found by asking the pool, perhaps before its maker's batch
-  // reached the table: the table is asked again until that is settled, or that guess would let any key in for good.
-  if (home?.owner === undefined && deps.storedHomes && !(home && homes.settledOwnerless(ref.id))) {
+  if (mustRead(ref.id, home, deps)) {
     const rememberedOwnerless = home !== undefined;
     try {
       home = await homes.readOnce(ref.id, () => homeInTable(ref.id, rememberedOwnerless, deps.storedHomes!, deps), signal);

@@ -168,6 +168,28 @@ describe('stored responses belong to their team and are found from the table', (
     expect(writes.filter((w) => w === 'SPEND').length).toBeGreaterThanOrEqual(2);
   });
 
+  it("takes a warm continuation's minute and budget in one round trip, as any call's: the owner check it passes costs no table wait", async () => {
+    // Prepare: the budgeted key's own response, made and continued on the same instance (its home in memory), every counter write held 150 ms.
+    const first = await clients.a.budgeted.responses.create({ model: MODEL, input: 'Ours' });
+    await instances.drain();
+    const started: Record<string, number> = {};
+    const holding = beforeTableCalls(instances.gateways[0]!.table, 'UpdateItemCommand', async (pk) => {
+      const kind = pk?.match(/^(SPEND|RATE)#/)?.[1];
+      if (!kind) return;
+      started[kind] ??= performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    });
+
+    // Act
+    const next = await clients.a.budgeted.responses.create({ model: MODEL, input: 'More', previous_response_id: first.id });
+    await instances.drain();
+    holding.stop();
+
+    // Assess: the budget's hold was sent while the minute's write was still held, not after it.
+    expect(next.output_text).toContain('More');
+    expect(started.SPEND! - started.RATE!).toBeLessThan(100);
+  });
+
   it("keeps a key without a team's responses its own: another key without a team is refused, and the key's own continuation goes on", async () => {
     const first = await clients.a.loner.responses.create({ model: MODEL, input: 'Mine alone' });
     await instances.drain();
