@@ -11,7 +11,7 @@ describe('anthropicErrorBody', () => {
     { kind: 'rate_limit', expected: 'rate_limit_error' },
     { kind: 'internal', expected: 'api_error' },
     { kind: 'upstream_error', expected: 'api_error' },
-    { kind: 'upstream_timeout', expected: 'api_error' },
+    { kind: 'upstream_timeout', expected: 'timeout_error' },
     { kind: 'overloaded', expected: 'overloaded_error' },
     { kind: 'overloaded', status: 529, expected: 'overloaded_error' },
     { kind: 'method_not_allowed', expected: 'invalid_request_error' },

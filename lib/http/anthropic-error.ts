@@ -14,7 +14,7 @@ const TYPE_BY_STATUS: Readonly<Record<number, string>> = Object.freeze({
   500: 'api_error',
   502: 'api_error',
   503: 'overloaded_error',
-  504: 'api_error',
+  504: 'timeout_error',
   529: 'overloaded_error',
 });
 

@@ -123,8 +123,8 @@ describe('a Claude stream that does not start by timeouts.firstByteMs', () => {
     // Assess
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect(err.status).toBe(504);
-    // Anthropic's type for a 504 as the gateway writes every one (`api_error`), with this deadline's own words.
-    expect(err.error).toMatchObject({ type: 'error', error: { type: 'api_error', message: 'The upstream provider did not start its answer in time.' } });
+    // Anthropic's type for a 504 (`timeout_error`), with this deadline's own words.
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'timeout_error', message: 'The upstream provider did not start its answer in time.' } });
     expect(tookMs).toBeGreaterThanOrEqual(2 * FIRST_BYTE_MS - 40);
     expect(tookMs).toBeLessThan(2 * FIRST_BYTE_MS + 2_500);
     await eventually(() => expect([fakes.one.closedEarly.length, fakes.two.closedEarly.length]).toEqual([1, 1]));
