@@ -344,3 +344,34 @@ describe('the first-answer deadline (firstByteTimeoutMs)', () => {
     expect(none).toBeUndefined();
   });
 });
+
+describe('a request still waiting for a connection', () => {
+  const DEADLINE_MS = 200;
+  const HOLD_MS = DEADLINE_MS * 10;
+
+  it.each([
+    ['its first-answer deadline passes: a 504', () => ({ firstByteTimeoutMs: DEADLINE_MS }), { status: 504, code: 'upstream_timeout', message: 'The upstream provider did not start its answer in time.' }],
+    ['its caller aborts: the caller\'s reason', () => ({ signal: AbortSignal.timeout(DEADLINE_MS) }), { name: 'TimeoutError' }],
+  ])('is answered at once when %s, not when a connection frees', async (_what, options, expected) => {
+    // Prepare: one connection per origin, held by a stream that lasts well past the deadline.
+    const queued = createUpstreamClient({ connections: 1 });
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"n":1}\n\n');
+      setTimeout(() => res.end('data: [DONE]\n\n'), HOLD_MS);
+    };
+    const holder = await queued.send(post());
+    const holderDone = holder.body.text();
+
+    // Act
+    const start = performance.now();
+    const err = await queued.send(post(options())).catch((e: unknown) => e);
+    const elapsed = performance.now() - start;
+
+    // Assess
+    expect(err).toMatchObject(expected);
+    expect(elapsed).toBeLessThan(HOLD_MS / 2);
+    await holderDone;
+    await queued.close();
+  });
+});
