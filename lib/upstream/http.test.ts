@@ -375,3 +375,33 @@ describe('a request still waiting for a connection', () => {
     await queued.close();
   });
 });
+
+describe('the first-answer deadline and a kept-alive connection', () => {
+  const DEADLINE_MS = 150;
+
+  it.each([
+    ['an answer that started and ended in time', { 'content-type': 'application/json' }, '{"ok":true}'],
+    ['an answer with no body at all (nothing ever started it)', { 'content-type': 'application/json' }, ''],
+    ['a stream of keep-alives only, ended in time', { 'content-type': 'text/event-stream' }, ': ping\n\n'],
+  ])('does not cut the next call on the connection after %s, when the first call\'s deadline passes', async (_what, headers, body) => {
+    // Prepare
+    let sockets = 0;
+    const count = () => sockets++;
+    server.on('connection', count);
+    handler = (_req, res) => {
+      res.writeHead(200, headers);
+      res.end(body);
+    };
+    expect(await (await client.send(post({ firstByteTimeoutMs: DEADLINE_MS }))).body.text()).toBe(body);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Act: the next call on the same socket, without a deadline, answers well after the first's would have passed.
+    handler = (_req, res) => setTimeout(() => res.end('late but sound'), DEADLINE_MS * 3);
+    const text = await (await client.send(post())).body.text();
+
+    // Assess
+    server.off('connection', count);
+    expect(text).toBe('late but sound');
+    expect(sockets).toBe(1);
+  });
+});
