@@ -132,10 +132,15 @@ const FirstByteMs = (field: string) =>
     .number({ message: `${field} is a number of milliseconds` })
     .int({ message: `${field} is a whole number of milliseconds` })
     // Below it no upstream answers at all: a value in seconds where milliseconds were meant, which would fail every call.
-    .min(MIN_FIRST_BYTE_MS, { message: `${field} is at least ${MIN_FIRST_BYTE_MS} milliseconds (it counts milliseconds, not seconds)` });
+    .min(MIN_FIRST_BYTE_MS, { message: `${field} is at least ${MIN_FIRST_BYTE_MS} milliseconds (it counts milliseconds, not seconds)` })
+    // Node runs a longer timer after 1 ms (TimeoutOverflowWarning): every call would fail at once.
+    .max(MAX_TIMER_MS, { message: `${field} is at most ${MAX_TIMER_MS} milliseconds (about 24.8 days)` });
 
 /** The least `timeouts.firstByteMs` taken: no upstream starts an answer sooner. */
 export const MIN_FIRST_BYTE_MS = 100;
+
+/** The longest wait a Node timer keeps (2^31 - 1 ms): `setTimeout` runs a longer one after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 const ProviderBase = {
   id: Id,

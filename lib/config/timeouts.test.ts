@@ -30,6 +30,10 @@ describe('timeouts.firstByteMs', () => {
     ['a fraction', { firstByteMs: 1500.5 }, undefined, ['timeouts.firstByteMs: timeouts.firstByteMs is a whole number of milliseconds']],
     ['a string', { firstByteMs: '8s' }, undefined, ['timeouts.firstByteMs: timeouts.firstByteMs is a number of milliseconds']],
     ['negative, per provider', undefined, { firstByteMs: -1 }, ['providers[0].timeouts.firstByteMs: providers[].timeouts.firstByteMs is at least 100 milliseconds (it counts milliseconds, not seconds)']],
+    // Node runs a longer timer after 1 ms (TimeoutOverflowWarning): every call would fail at once.
+    ['past what a timer can wait (2^31 - 1 ms, about 24.8 days)', { firstByteMs: 3_000_000_000 }, undefined, ['timeouts.firstByteMs: timeouts.firstByteMs is at most 2147483647 milliseconds (about 24.8 days)']],
+    ['past what a timer can wait, per provider', undefined, { firstByteMs: 2 ** 31 }, ['providers[0].timeouts.firstByteMs: providers[].timeouts.firstByteMs is at most 2147483647 milliseconds (about 24.8 days)']],
+    ['at the most a timer can wait', { firstByteMs: 2 ** 31 - 1 }, undefined, []],
     ['misspelt', { firstByteMS: 8000 }, undefined, ['timeouts: Unrecognized key: "firstByteMS"']],
   ])('%s', (_what, timeouts, providerTimeouts, expected) => {
     // Act

@@ -344,3 +344,64 @@ describe('the first-answer deadline (firstByteTimeoutMs)', () => {
     expect(none).toBeUndefined();
   });
 });
+
+describe('a request still waiting for a connection', () => {
+  const DEADLINE_MS = 200;
+  const HOLD_MS = DEADLINE_MS * 10;
+
+  it.each([
+    ['its first-answer deadline passes: a 504', () => ({ firstByteTimeoutMs: DEADLINE_MS }), { status: 504, code: 'upstream_timeout', message: 'The upstream provider did not start its answer in time.' }],
+    ['its caller aborts: the caller\'s reason', () => ({ signal: AbortSignal.timeout(DEADLINE_MS) }), { name: 'TimeoutError' }],
+  ])('is answered at once when %s, not when a connection frees', async (_what, options, expected) => {
+    // Prepare: one connection per origin, held by a stream that lasts well past the deadline.
+    const queued = createUpstreamClient({ connections: 1 });
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"n":1}\n\n');
+      setTimeout(() => res.end('data: [DONE]\n\n'), HOLD_MS);
+    };
+    const holder = await queued.send(post());
+    const holderDone = holder.body.text();
+
+    // Act
+    const start = performance.now();
+    const err = await queued.send(post(options())).catch((e: unknown) => e);
+    const elapsed = performance.now() - start;
+
+    // Assess
+    expect(err).toMatchObject(expected);
+    expect(elapsed).toBeLessThan(HOLD_MS / 2);
+    await holderDone;
+    await queued.close();
+  });
+});
+
+describe('the first-answer deadline and a kept-alive connection', () => {
+  const DEADLINE_MS = 150;
+
+  it.each([
+    ['an answer that started and ended in time', { 'content-type': 'application/json' }, '{"ok":true}'],
+    ['an answer with no body at all (nothing ever started it)', { 'content-type': 'application/json' }, ''],
+    ['a stream of keep-alives only, ended in time', { 'content-type': 'text/event-stream' }, ': ping\n\n'],
+  ])('does not cut the next call on the connection after %s, when the first call\'s deadline passes', async (_what, headers, body) => {
+    // Prepare
+    let sockets = 0;
+    const count = () => sockets++;
+    server.on('connection', count);
+    handler = (_req, res) => {
+      res.writeHead(200, headers);
+      res.end(body);
+    };
+    expect(await (await client.send(post({ firstByteTimeoutMs: DEADLINE_MS }))).body.text()).toBe(body);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Act: the next call on the same socket, without a deadline, answers well after the first's would have passed.
+    handler = (_req, res) => setTimeout(() => res.end('late but sound'), DEADLINE_MS * 3);
+    const text = await (await client.send(post())).body.text();
+
+    // Assess
+    server.off('connection', count);
+    expect(text).toBe('late but sound');
+    expect(sockets).toBe(1);
+  });
+});

@@ -130,7 +130,11 @@ function dispatch(agent: Agent, req: UpstreamRequest, url: Target, limits: Upstr
     let body: UpstreamBody | undefined;
     const cancel = (reason: Error) => {
       cancelled ??= reason;
-      abort?.(reason);
+      if (abort) return abort(reason);
+      // Not on a socket yet (connecting, or queued behind the pool's busy connections): undici
+      // takes the abort only once it is (`onConnect`), so the caller is answered now, not then.
+      done();
+      reject(upstreamFailure(reason, url.host, signal));
     };
     const onAbort = () => cancel(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
     const deadline = firstByteTimeoutMs === undefined ? undefined : setTimeout(() => cancel(answerNotStarted(url.host, firstByteTimeoutMs)), firstByteTimeoutMs);
