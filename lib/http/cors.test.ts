@@ -131,7 +131,7 @@ describe('CorsPolicy.preflight', () => {
   it.each([
     ['authorization, openai-organization, openai-project, openai-beta, idempotency-key', 'authorization, openai-organization, openai-project, openai-beta, idempotency-key'],
     ['x-goog-api-key, x-goog-api-client, content-type', 'x-goog-api-key, x-goog-api-client, content-type'],
-    ['x-aigw-end-user,x-aigw-model,cache-control,anthropic-beta', 'x-aigw-end-user, x-aigw-model, cache-control, anthropic-beta'],
+    ['x-aigw-end-user,x-aigw-model,x-session-id,cache-control,anthropic-beta', 'x-aigw-end-user, x-aigw-model, x-session-id, cache-control, anthropic-beta'],
     [' , ,', undefined],
     ['cookie', undefined],
   ])('allows of %j: %j', (requested, allowed) => {

@@ -35,9 +35,10 @@ export const DEFAULT_ALLOWED_HEADERS: readonly string[] = [
   // Gemini's (@google/genai).
   'x-goog-api-key',
   'x-goog-api-client',
-  // The gateway's own.
+  // The gateway's own: the end user, a conversation's model, the session sticky routing keeps to one account.
   'x-aigw-end-user',
   'x-aigw-model',
+  'x-session-id',
   // Both Stainless-built SDKs (openai, @anthropic-ai/sdk) describe themselves in a family of these (`x-stainless-os`, `-retry-count`, `-timeout`, …).
   'x-stainless-*',
 ];

@@ -117,6 +117,20 @@ describe('the OpenAI client in a browser', () => {
     expect(log.answers[0]!.headers.get('access-control-allow-origin')).toBe(PAGE);
   });
 
+  it('may send the gateway’s documented request headers (x-session-id for sticky routing, x-aigw-end-user), which the preflight allows', async () => {
+    // Prepare: a chat page naming its conversation and its user.
+    const browser = browserFetch(PAGE);
+    const client = new OpenAI({ apiKey: h.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0, dangerouslyAllowBrowser: true, fetch: browser.fetch, defaultHeaders: { 'x-session-id': 'conversation-1', 'x-aigw-end-user': 'user-7' } });
+    h.upstream.reply({ kind: 'text', text: 'sticky hello' });
+
+    // Act
+    const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+
+    // Assess
+    expect(completion.choices[0]!.message.content).toBe('sticky hello');
+    expect(browser.log.preflights[0]!.headers.get('access-control-allow-headers')).toEqual(expect.stringContaining('x-session-id'));
+  });
+
   it('reads a 401 as the gateway’s AuthenticationError, not as a network failure', async () => {
     // Prepare
     const { client } = browserOpenAI(PAGE, 'sk-not-a-gateway-key');
