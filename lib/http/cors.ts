@@ -23,6 +23,8 @@ export const DEFAULT_ALLOWED_HEADERS: readonly string[] = [
   'content-type',
   'cache-control',
   'idempotency-key',
+  // The Anthropic and Gemini SDKs set one in browsers too; Firefox sends it (Chrome drops it), and asks for it first.
+  'user-agent',
   // Anthropic's clients; `anthropic-dangerous-direct-browser-access` is what `dangerouslyAllowBrowser` sends.
   'x-api-key',
   'anthropic-version',

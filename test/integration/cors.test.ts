@@ -226,6 +226,35 @@ describe('the Gemini client in a browser', () => {
   });
 });
 
+describe('the SDKs in Firefox, which sends the user-agent they set and so asks for it in the preflight', () => {
+  it('serves the Anthropic client', async () => {
+    // Prepare
+    const browser = browserFetch(PAGE, fetch, 'firefox');
+    const client = new Anthropic({ apiKey: h.key, baseURL: h.gw.url, maxRetries: 0, dangerouslyAllowBrowser: true, fetch: browser.fetch });
+    h.upstream.reply({ kind: 'text', text: 'Hi, Firefox' });
+
+    // Act
+    const message = await client.messages.create({ model: 'gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+
+    // Assess
+    expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: 'Hi, Firefox' })]);
+    expect(browser.log.preflights[0]!.headers.get('access-control-allow-headers')).toEqual(expect.stringContaining('user-agent'));
+  });
+
+  it('serves the Gemini client', async () => {
+    // Prepare
+    const browser = browserFetch(PAGE, fetch, 'firefox');
+    const ai = new GoogleGenAI({ apiKey: h.key, httpOptions: { baseUrl: h.gw.url, fetch: browser.fetch } });
+    h.upstream.reply({ kind: 'text', text: 'Hello, Firefox' });
+
+    // Act
+    const response = await ai.models.generateContent({ model: 'gpt-4o-mini', contents: 'hi' });
+
+    // Assess
+    expect(response.text).toBe('Hello, Firefox');
+  });
+});
+
 describe('the admin API', () => {
   it('never answers a preflight, nor carries CORS headers, even from a listed origin', async () => {
     // Act
