@@ -34,9 +34,10 @@ export const DEFAULT_ALLOWED_HEADERS: readonly string[] = [
   'openai-organization',
   'openai-project',
   'openai-beta',
-  // Gemini's (@google/genai).
+  // Gemini's (@google/genai; x-server-timeout with every call once `httpOptions.timeout` is set).
   'x-goog-api-key',
   'x-goog-api-client',
+  'x-server-timeout',
   // The gateway's own: the end user, a conversation's model, the session sticky routing keeps to one account.
   'x-aigw-end-user',
   'x-aigw-model',

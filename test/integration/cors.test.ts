@@ -255,6 +255,22 @@ describe('the SDKs in Firefox, which sends the user-agent they set and so asks f
   });
 });
 
+describe('the Gemini client in a browser, with a timeout', () => {
+  it('asks to send x-server-timeout, which @google/genai sends with every call once a timeout is set, and gets its answer', async () => {
+    // Prepare
+    const browser = browserFetch(PAGE);
+    const ai = new GoogleGenAI({ apiKey: h.key, httpOptions: { baseUrl: h.gw.url, timeout: 30_000, fetch: browser.fetch } });
+    h.upstream.reply({ kind: 'text', text: 'Hello in time' });
+
+    // Act
+    const response = await ai.models.generateContent({ model: 'gpt-4o-mini', contents: 'hi' });
+
+    // Assess
+    expect(response.text).toBe('Hello in time');
+    expect(browser.log.preflights[0]!.headers.get('access-control-allow-headers')).toEqual(expect.stringContaining('x-server-timeout'));
+  });
+});
+
 describe('the admin API', () => {
   it('never answers a preflight, nor carries CORS headers, even from a listed origin', async () => {
     // Act
