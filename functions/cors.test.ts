@@ -58,6 +58,7 @@ describe('the Lambda proxy with cors in its baked config', () => {
   let instance: ProxyInstance;
   let handler: StreamHandler;
   let key: string;
+  let environment: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
     db = await startTestTable();
@@ -72,7 +73,8 @@ describe('the Lambda proxy with cors in its baked config', () => {
       'Aigw',
     ).config;
     sm.on(GetSecretValueCommand, { SecretId: OPENAI_SECRET }).resolves({ Name: OPENAI_SECRET, SecretString: 'sk-from-secrets-manager' });
-    instance = proxyFromEnvironment({ GATEWAY_CONFIG_JSON: JSON.stringify(baked), GATEWAY_TABLE_NAME: db.table.tableName, DYNAMODB_ENDPOINT: db.dynamo.endpoint });
+    environment = { GATEWAY_CONFIG_JSON: JSON.stringify(baked), GATEWAY_TABLE_NAME: db.table.tableName, DYNAMODB_ENDPOINT: db.dynamo.endpoint };
+    instance = proxyFromEnvironment(environment);
     handler = createProxyHandler(() => instance.gateway, silentLogger, () => instance.cors) as unknown as StreamHandler;
     const minted = mintKey({ name: 'page', models: ['*'] }, new Date());
     key = minted.key;
@@ -118,6 +120,30 @@ describe('the Lambda proxy with cors in its baked config', () => {
       vary: 'origin, access-control-request-headers',
     });
     expect(send).not.toHaveBeenCalled();
+  });
+
+  it('answers a preflight on a cold instance without building its gateway: no provider secret read, the first call builds it', async () => {
+    // Prepare: a fresh instance, as a cold start makes it.
+    sm.resetHistory();
+    const cold = proxyFromEnvironment(environment);
+    const coldHandler = createProxyHandler(() => cold.gateway, silentLogger, () => cold.cors) as unknown as StreamHandler;
+    const client = new OpenAI({ apiKey: key, baseURL: `${FUNCTION_URL}/v1`, maxRetries: 0, dangerouslyAllowBrowser: true, fetch: browserFetch(PAGE, functionUrlFetch(coldHandler)).fetch });
+    openai.reply({ kind: 'text', text: 'built now' });
+
+    // Act
+    const preflight = await functionUrlFetch(coldHandler)(`${FUNCTION_URL}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: PAGE, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    const readByPreflight = sm.commandCalls(GetSecretValueCommand).length;
+    const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+
+    // Assess
+    expect(preflight.status).toBe(204);
+    expect(readByPreflight).toBe(0);
+    expect(completion.choices[0]!.message.content).toBe('built now');
+    expect(sm.commandCalls(GetSecretValueCommand).length).toBeGreaterThan(0);
+    await cold.gateway.close();
   });
 
   it('serves the OpenAI client in a browser, whole answers and streams, the request id readable', async () => {

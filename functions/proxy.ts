@@ -34,16 +34,26 @@ const logger = createLogger();
 
 /** What an instance serves with, built from its config once. */
 export interface ProxyInstance {
-  gateway: Gateway;
+  /**
+   * Built on first use, once: a preflight, which the door answers itself, never builds it, so a
+   * cold start that begins with one reads no provider secret and makes no client for it.
+   */
+  readonly gateway: Gateway;
   /** The config's `cors`: the function answers browsers itself (its function URL has no CORS of its own). */
-  cors: CorsPolicy | undefined;
+  readonly cors: CorsPolicy | undefined;
 }
 
 /** Built once per instance, at cold start: config, clients and caches live as long as the instance. */
 export function proxyFromEnvironment(env: NodeJS.ProcessEnv): ProxyInstance {
   // The CDK stack bakes the config in at bundle time (env vars are capped at 4 KB).
   const config = parseConfig(JSON.parse(env.GATEWAY_CONFIG_JSON ?? 'null'), 'the deployed gateway config');
-  return { gateway: gatewayFromConfig(config, env), cors: CorsPolicy.from(config.cors) };
+  let gateway: Gateway | undefined;
+  return {
+    get gateway() {
+      return (gateway ??= gatewayFromConfig(config, env));
+    },
+    cors: CorsPolicy.from(config.cors),
+  };
 }
 
 /** The gateway alone, as `proxyFromEnvironment` builds it. */
@@ -162,6 +172,8 @@ interface Invocation {
   body?: Readable;
   /** middy gave up (its own timeout, 5 ms before the end) before the gateway answered: nothing will pipe the body. */
   gaveUp?: true;
+  /** A preflight, answered by the door: the gateway was not asked, and is not built for a drain it has nothing for. */
+  preflight?: true;
   /** The writes after the answer, drained once whichever way the invocation ends early. */
   drained?: Promise<void>;
 }
@@ -180,10 +192,10 @@ interface Invocation {
  */
 export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = logger, cors: () => CorsPolicy | undefined = noCors) {
   const invocations = new WeakMap<Context, Invocation>();
-  const drainOnce = (invocation: Invocation, context: Context) => (invocation.drained ??= drainIfBuilt(gateway, context, log));
+  const drainOnce = (invocation: Invocation, context: Context) => (invocation.drained ??= invocation.preflight ? Promise.resolve() : drainIfBuilt(gateway, context, log));
   const piped = middy<APIGatewayProxyEventV2, unknown, Error, Context>({
     streamifyResponse: true,
-    requestEnd: (request) => drainWithin(gateway(), request.context, log),
+    requestEnd: (request) => (invocations.get(request.context)?.preflight ? undefined : drainWithin(gateway(), request.context, log)),
   }).handler(async (event: APIGatewayProxyEventV2, context: Context) => {
     const invocation = invocations.get(context) ?? {};
     // One signal for the deadline and for the response stream failing.
@@ -195,8 +207,10 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
       request = requestFromFunctionUrlEvent(event, context, door.signal);
       crossOrigin = corsOf(cors(), request.path);
       // Answered here, before any key is read: browsers send preflights without one.
-      if (crossOrigin?.isPreflight(request.method, request.headers)) res = crossOrigin.preflight(request.headers);
-      else {
+      if (crossOrigin?.isPreflight(request.method, request.headers)) {
+        res = crossOrigin.preflight(request.headers);
+        invocation.preflight = true;
+      } else {
         res = await gateway().handle(request);
         // Errors too: a page cannot read an answer without them, a 401 or a 429 included.
         crossOrigin?.decorate(res, request.headers.origin);

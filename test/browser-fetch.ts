@@ -10,8 +10,16 @@
  * credentials, no redirects, no preflight cache.
  */
 
-/** What a page's script cannot set: the browser writes them itself, or ignores them (Chrome ignores `user-agent`). */
-const FORBIDDEN = new Set(['accept-charset', 'accept-encoding', 'connection', 'content-length', 'cookie', 'date', 'host', 'keep-alive', 'origin', 'referer', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'user-agent', 'via']);
+/** What a page's script cannot set: the browser writes them itself, or ignores them. */
+const FORBIDDEN = new Set(['accept-charset', 'accept-encoding', 'connection', 'content-length', 'cookie', 'date', 'host', 'keep-alive', 'origin', 'referer', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'via']);
+
+/**
+ * The browser whose rules apply where they differ: the Fetch standard lets a script set
+ * `user-agent` (no longer a forbidden name), and Firefox sends it, so a call carrying it (the
+ * Anthropic and Gemini SDKs set one in browsers too) is preflighted with `user-agent` among the
+ * headers asked for; Chrome drops it silently.
+ */
+export type BrowserEngine = 'chrome' | 'firefox';
 const SIMPLE_METHODS = new Set(['GET', 'HEAD', 'POST']);
 const SIMPLE_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
 /** Answer headers a script may always read. */
@@ -30,13 +38,14 @@ export interface BrowserFetchLog {
   answers: { path: string; status: number; headers: Headers }[];
 }
 
-export function browserFetch(origin: string, transport: typeof fetch = fetch): { fetch: typeof fetch; log: BrowserFetchLog } {
+export function browserFetch(origin: string, transport: typeof fetch = fetch, engine: BrowserEngine = 'chrome'): { fetch: typeof fetch; log: BrowserFetchLog } {
   const log: BrowserFetchLog = { preflights: [], answers: [] };
+  const dropped = (name: string) => FORBIDDEN.has(name) || (engine === 'chrome' && name === 'user-agent');
   async function corsFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     const url = new URL(input instanceof Request ? input.url : input.toString());
     const method = (init.method ?? 'GET').toUpperCase();
     const headers = new Headers(init.headers);
-    for (const name of [...headers.keys()]) if (FORBIDDEN.has(name)) headers.delete(name);
+    for (const name of [...headers.keys()]) if (dropped(name)) headers.delete(name);
     const unsafe = [...headers.entries()].filter(([name, value]) => !safelisted(name, value)).map(([name]) => name);
 
     if (!SIMPLE_METHODS.has(method) || unsafe.length > 0) {

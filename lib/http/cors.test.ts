@@ -131,7 +131,7 @@ describe('CorsPolicy.preflight', () => {
   it.each([
     ['authorization, openai-organization, openai-project, openai-beta, idempotency-key', 'authorization, openai-organization, openai-project, openai-beta, idempotency-key'],
     ['x-goog-api-key, x-goog-api-client, content-type', 'x-goog-api-key, x-goog-api-client, content-type'],
-    ['x-aigw-end-user,x-aigw-model,cache-control,anthropic-beta', 'x-aigw-end-user, x-aigw-model, cache-control, anthropic-beta'],
+    ['x-aigw-end-user,x-aigw-model,x-session-id,cache-control,anthropic-beta', 'x-aigw-end-user, x-aigw-model, x-session-id, cache-control, anthropic-beta'],
     [' , ,', undefined],
     ['cookie', undefined],
   ])('allows of %j: %j', (requested, allowed) => {
@@ -160,6 +160,34 @@ describe('CorsPolicy.decorate', () => {
 
     // Assess
     expect(res.headers).toEqual({ 'content-type': 'application/json', ...added });
+  });
+
+  it.each([
+    'HTTPS://CHAT.EXAMPLE.COM',
+    'https://Chat.example.com',
+    'https://chat.example.com/',
+    'https://chat.example.com.',
+    'https://chat.example.com:443',
+    'https://chat.example.com:8443',
+    'http://chat.example.com',
+    'https://chat.example.com.evil.example',
+    'https://evilchat.example.com',
+    'http://localhost:3001',
+    'http://localhost',
+    'null',
+    '',
+    'https://chat.example.com, https://evil.example',
+  ])('names no near-miss of a listed origin: %j', (origin) => {
+    // Prepare
+    const res = answer();
+
+    // Act
+    policy(LISTED).decorate(res, origin);
+    const preflight = policy(LISTED).preflight({ origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' });
+
+    // Assess
+    expect(res.headers).toEqual({ 'content-type': 'application/json', vary: 'origin' });
+    expect(preflight.headers).toEqual({ vary: 'origin, access-control-request-headers' });
   });
 
   it('keeps a vary the answer already had', () => {

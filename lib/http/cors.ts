@@ -23,6 +23,8 @@ export const DEFAULT_ALLOWED_HEADERS: readonly string[] = [
   'content-type',
   'cache-control',
   'idempotency-key',
+  // The Anthropic and Gemini SDKs set one in browsers too; Firefox sends it (Chrome drops it), and asks for it first.
+  'user-agent',
   // Anthropic's clients; `anthropic-dangerous-direct-browser-access` is what `dangerouslyAllowBrowser` sends.
   'x-api-key',
   'anthropic-version',
@@ -32,12 +34,14 @@ export const DEFAULT_ALLOWED_HEADERS: readonly string[] = [
   'openai-organization',
   'openai-project',
   'openai-beta',
-  // Gemini's (@google/genai).
+  // Gemini's (@google/genai; x-server-timeout with every call once `httpOptions.timeout` is set).
   'x-goog-api-key',
   'x-goog-api-client',
-  // The gateway's own.
+  'x-server-timeout',
+  // The gateway's own: the end user, a conversation's model, the session sticky routing keeps to one account.
   'x-aigw-end-user',
   'x-aigw-model',
+  'x-session-id',
   // Both Stainless-built SDKs (openai, @anthropic-ai/sdk) describe themselves in a family of these (`x-stainless-os`, `-retry-count`, `-timeout`, …).
   'x-stainless-*',
 ];

@@ -26,6 +26,9 @@ describe('doorInternalError', () => {
     ['a Gemini client, by its key in the query', '/v1/models/gemini-2.5-flash:generateContent', {}, 'key=k', GEMINI_500],
     ['a Gemini client, by its path', '/v1beta/models/gemini-2.5-flash:streamGenerateContent', {}, 'alt=sse', GEMINI_500],
     ['a path merely starting like Anthropic’s', '/v1/messagesx', {}, '', OPENAI_500],
+    ['a Gemini caller by its method’s path under /v1, with a bearer key', '/v1/models/gemini-2.5-flash:generateContent', { authorization: 'Bearer k' }, '', GEMINI_500],
+    ['a Gemini caller counting tokens under /v1, with a bearer key', '/v1/models/gemini-2.5-flash:countTokens', { authorization: 'Bearer k' }, '', GEMINI_500],
+    ['an OpenAI client retrieving a model whose name has a colon', '/v1/models/ft:gpt-4o-mini:acme', { authorization: 'Bearer k' }, '', OPENAI_500],
   ])('answers %s in its own shape', (_, path, headers, query, body) => {
     // Act
     const res = doorInternalError('req-1', { path, headers, query: new URLSearchParams(query) });

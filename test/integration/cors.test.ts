@@ -117,6 +117,20 @@ describe('the OpenAI client in a browser', () => {
     expect(log.answers[0]!.headers.get('access-control-allow-origin')).toBe(PAGE);
   });
 
+  it('may send the gateway’s documented request headers (x-session-id for sticky routing, x-aigw-end-user), which the preflight allows', async () => {
+    // Prepare: a chat page naming its conversation and its user.
+    const browser = browserFetch(PAGE);
+    const client = new OpenAI({ apiKey: h.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0, dangerouslyAllowBrowser: true, fetch: browser.fetch, defaultHeaders: { 'x-session-id': 'conversation-1', 'x-aigw-end-user': 'user-7' } });
+    h.upstream.reply({ kind: 'text', text: 'sticky hello' });
+
+    // Act
+    const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+
+    // Assess
+    expect(completion.choices[0]!.message.content).toBe('sticky hello');
+    expect(browser.log.preflights[0]!.headers.get('access-control-allow-headers')).toEqual(expect.stringContaining('x-session-id'));
+  });
+
   it('reads a 401 as the gateway’s AuthenticationError, not as a network failure', async () => {
     // Prepare
     const { client } = browserOpenAI(PAGE, 'sk-not-a-gateway-key');
@@ -209,6 +223,51 @@ describe('the Gemini client in a browser', () => {
     expect(response.text).toBe('Hello, Gemini page');
     expect(browser.log.preflights[0]!.headers.get('access-control-allow-headers')).toEqual(expect.stringContaining('x-goog-api-key'));
     expect(browser.log.preflights[0]!.headers.get('access-control-allow-headers')).toEqual(expect.stringContaining('x-goog-api-client'));
+  });
+});
+
+describe('the SDKs in Firefox, which sends the user-agent they set and so asks for it in the preflight', () => {
+  it('serves the Anthropic client', async () => {
+    // Prepare
+    const browser = browserFetch(PAGE, fetch, 'firefox');
+    const client = new Anthropic({ apiKey: h.key, baseURL: h.gw.url, maxRetries: 0, dangerouslyAllowBrowser: true, fetch: browser.fetch });
+    h.upstream.reply({ kind: 'text', text: 'Hi, Firefox' });
+
+    // Act
+    const message = await client.messages.create({ model: 'gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+
+    // Assess
+    expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: 'Hi, Firefox' })]);
+    expect(browser.log.preflights[0]!.headers.get('access-control-allow-headers')).toEqual(expect.stringContaining('user-agent'));
+  });
+
+  it('serves the Gemini client', async () => {
+    // Prepare
+    const browser = browserFetch(PAGE, fetch, 'firefox');
+    const ai = new GoogleGenAI({ apiKey: h.key, httpOptions: { baseUrl: h.gw.url, fetch: browser.fetch } });
+    h.upstream.reply({ kind: 'text', text: 'Hello, Firefox' });
+
+    // Act
+    const response = await ai.models.generateContent({ model: 'gpt-4o-mini', contents: 'hi' });
+
+    // Assess
+    expect(response.text).toBe('Hello, Firefox');
+  });
+});
+
+describe('the Gemini client in a browser, with a timeout', () => {
+  it('asks to send x-server-timeout, which @google/genai sends with every call once a timeout is set, and gets its answer', async () => {
+    // Prepare
+    const browser = browserFetch(PAGE);
+    const ai = new GoogleGenAI({ apiKey: h.key, httpOptions: { baseUrl: h.gw.url, timeout: 30_000, fetch: browser.fetch } });
+    h.upstream.reply({ kind: 'text', text: 'Hello in time' });
+
+    // Act
+    const response = await ai.models.generateContent({ model: 'gpt-4o-mini', contents: 'hi' });
+
+    // Assess
+    expect(response.text).toBe('Hello in time');
+    expect(browser.log.preflights[0]!.headers.get('access-control-allow-headers')).toEqual(expect.stringContaining('x-server-timeout'));
   });
 });
 
