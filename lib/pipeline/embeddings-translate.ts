@@ -4,7 +4,7 @@ import { errorFromBedrock } from '../providers/bedrock/errors';
 import { decodeGeminiEmbeddings, errorFromGeminiUpstream, geminiBaseUrl, geminiEmbeddingBodies, geminiMethodUrl } from '../providers/gemini';
 import { bearer, decodeVertexEmbeddings, errorFromVertex, vertexEmbeddingBodies, vertexModelUrl, vertexTarget } from '../providers/vertex';
 import { embeddingsInputTokens, embeddingsTexts, encodeEmbeddings, type EmbeddingsRequest } from '../surfaces/openai-embeddings';
-import { jsonPost } from '../upstream/http';
+import { callTimeouts, jsonPost } from '../upstream/http';
 import { NO_TOKENS } from '../usage/tokens';
 import { attemptOf, fanOut, type Translated, type Translator } from './fan-out';
 import { apiKeyFor, type AdmittedCall } from './model-call';
@@ -42,7 +42,7 @@ const bedrockEmbeddings: Translator = async (call, attempt, deps, signal) => {
   const credentials = await deps.providers.bedrockCredentials({ provider, account });
   const url = bedrockModelUrl(endpoint, attempt.model, 'invoke');
   const headers = { ...account.headers, 'content-type': 'application/json', accept: 'application/json' };
-  const timeouts = { ...deps.config.timeouts, ...provider.timeouts };
+  const timeouts = callTimeouts(deps.config.timeouts, provider.timeouts, false);
   const outcome = await fanOut(
     calls.length,
     (i, callSignal) => signedBedrockPost({ url, headers, body: JSON.stringify(calls[i]!.body), region, credentials, timeouts, signal: callSignal }),
@@ -66,7 +66,7 @@ const geminiEmbeddings: Translator = async (call, attempt, deps, signal) => {
     stream: false,
     accountHeaders: account.headers,
     ...(apiKey ? { auth: { 'x-goog-api-key': apiKey } } : {}),
-    timeouts: { ...deps.config.timeouts, ...provider.timeouts },
+    timeouts: callTimeouts(deps.config.timeouts, provider.timeouts, false),
   };
   const outcome = await fanOut(
     calls.length,
@@ -90,7 +90,7 @@ const vertexEmbeddings: Translator = async (call, attempt, deps, signal) => {
   const { provider, account } = attempt;
   const token = await apiKeyFor(attempt, deps, signal);
   const url = vertexModelUrl(vertexTarget(provider, account), 'google', attempt.model, 'predict');
-  const options = { stream: false, accountHeaders: account.headers, auth: bearer(token), timeouts: { ...deps.config.timeouts, ...provider.timeouts } };
+  const options = { stream: false, accountHeaders: account.headers, auth: bearer(token), timeouts: callTimeouts(deps.config.timeouts, provider.timeouts, false) };
   const outcome = await fanOut(
     calls.length,
     async (i, callSignal) => jsonPost(url, JSON.stringify(calls[i]!.body), { ...options, signal: callSignal }),

@@ -83,6 +83,7 @@ export const AUDIO_SPEECH: OpenAIOnlyOperation = {
   title: 'Speech requests (/v1/audio/speech)',
   validate: checkSpeech,
   streamed: (body) => body.stream_format === 'sse',
+  inPieces: true,
   worstCase,
   media: JSON_BODY,
 };

@@ -31,6 +31,7 @@ import { passthroughFor, withResponseIds, type PassthroughReader, type Passthrou
 import { requestSignal } from './signal';
 import { callerOwner, continuationOf, knownWithoutRead, madeAt, namedStoredRef } from './stored-objects';
 import { tryTargets, type Continuation } from './try-targets';
+import { callTimeouts } from '../upstream/http';
 
 /** A request's body and model, checked, and the key (with its team) that may use it. */
 export interface AdmittedCall {
@@ -354,7 +355,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     }
     const adapter = deps.providers.adapter(attempt.provider.type);
     const request = cachesWhereTold(attempt) && call.entry.config.promptCache === 'auto' ? (marked ??= withCacheBreakpoints(canonical)) : canonical;
-    const context = await callContext(attempt, deps, signal);
+    const context = await callContext(attempt, deps, signal, ctx.stream === true);
     // Only a call whose policy changed something has a record of it to correct.
     const onPolicyDeclined: PolicyDeclined | undefined = ctx.params && ((param) => (ctx.params = declinedIn(ctx.params, param)));
     // The OpenAI dialect's adapters mend the Chat Completions body they write.
@@ -429,17 +430,17 @@ async function passthroughRequest(pass: PassthroughRoute, attempt: Attempt, call
     stream,
     ...(stream && ctx.jsonArray ? { jsonArray: true } : {}),
     apiKey: pass.needsApiKey ? await apiKeyFor(attempt, deps, signal) : undefined,
-    timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
+    timeouts: callTimeouts(deps.config.timeouts, attempt.provider.timeouts, stream),
     ...(signal ? { signal } : {}),
   });
 }
 
-async function callContext(attempt: Attempt, deps: ProxyDeps, signal: AbortSignal | undefined): Promise<CallContext> {
+async function callContext(attempt: Attempt, deps: ProxyDeps, signal: AbortSignal | undefined, stream: boolean): Promise<CallContext> {
   return {
     provider: attempt.provider as CallContext['provider'],
     account: attempt.account,
     apiKey: await apiKeyFor(attempt, deps, signal),
-    timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
+    timeouts: callTimeouts(deps.config.timeouts, attempt.provider.timeouts, stream),
     ...(signal ? { signal } : {}),
   };
 }

@@ -23,6 +23,7 @@ import { requestSignal } from './signal';
 import { EMBEDDINGS_TRANSLATORS } from './embeddings-translate';
 import type { Translated, Translator } from './fan-out';
 import { tryTargets } from './try-targets';
+import { callTimeouts } from '../upstream/http';
 
 /**
  * An OpenAI-dialect operation of no chat (OpenAI's own, and rerank, which OpenAI-compatible
@@ -41,6 +42,8 @@ export interface OpenAIOnlyOperation {
   validate(body: Record<string, unknown>): void;
   /** Whether a call asks for a stream (its `stream`, speech's `stream_format: "sse"`, an upload's `stream` field); never when absent. */
   streamed?(body: Record<string, unknown>): boolean;
+  /** Its answer comes in pieces though not a stream (speech's audio, relayed as it is made): the first-answer deadline (`callTimeouts`) bounds its start. */
+  inPieces?: true;
   /** The most a call may cost (keys with budgets), over the targets that may serve it. */
   worstCase(call: AdmittedCall, targets: readonly Target[], config: GatewayConfig): Micros;
   /** The OpenAI-dialect provider types that serve the operation passed through; all three (`openai`, `openai-compatible`, `azure-openai`) when absent. */
@@ -136,7 +139,7 @@ export async function openAIOnlyCall(operation: OpenAIOnlyOperation, req: Gatewa
       body: call.body,
       raw: call.raw,
       stream: ctx.stream,
-      timeouts: { ...deps.config.timeouts, ...attempt.provider.timeouts },
+      timeouts: callTimeouts(deps.config.timeouts, attempt.provider.timeouts, ctx.stream === true || operation.inPieces === true),
       ...(signal ? { signal } : {}),
     };
     const target = passedTo(operation, attempt.provider.type)!(upstreamCall, operation.path);

@@ -15,6 +15,7 @@ import type { RequestContext } from './context';
 import { attemptOf, fanOut, type FanOutResult, type Translator } from './fan-out';
 import type { AdmittedCall } from './model-call';
 import type { OpenAIOnlyOperation } from './openai-only';
+import { callTimeouts } from '../upstream/http';
 
 /**
  * The most pages of one Rerank answer the gateway follows. Rerank answers at most 1 000 results
@@ -44,7 +45,7 @@ const bedrockRerank: Translator = async (call, attempt, deps, signal) => {
   const credentials = await deps.providers.bedrockCredentials({ provider, account });
   const url = `${endpoint}/rerank`;
   const headers = { ...account.headers, 'content-type': 'application/json', accept: 'application/json' };
-  const timeouts = { ...deps.config.timeouts, ...provider.timeouts };
+  const timeouts = callTimeouts(deps.config.timeouts, provider.timeouts, false);
   const scores: RerankScore[] = [];
   const seen = new Set<number>();
   const badAnswer = (why: string) => new GatewayError('upstream_error', `Bedrock model \`${attempt.model}\` answered with a rerank body the gateway cannot read (${why}).`, { code: 'upstream_bad_response' });

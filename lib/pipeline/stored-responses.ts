@@ -4,7 +4,7 @@ import { GatewayError } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
 import type { Attempt } from '../routing/attempts';
 import { mayUse, type Home, type StoredRef } from '../routing/response-homes';
-import type { UpstreamRequest, UpstreamResponse } from '../upstream/http';
+import { callTimeouts, type UpstreamRequest, type UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { guardedBody, screeningFor } from './guardrails';
@@ -203,7 +203,7 @@ export function auditedAsSent(body: Uint8Array, req: GatewayRequest, ctx: Reques
  * Azure's v1 path, an Entra token): a stored object's routes are under it or beside it.
  */
 export async function createRequest(pass: PassthroughRoute, attempt: Attempt, deps: ProxyDeps, signal: AbortSignal | undefined): Promise<UpstreamRequest> {
-  const timeouts = { ...deps.config.timeouts, ...attempt.provider.timeouts };
+  const timeouts = callTimeouts(deps.config.timeouts, attempt.provider.timeouts, false);
   const apiKey = pass.needsApiKey ? await apiKeyFor(attempt, deps, signal) : undefined;
   return pass.request({ attempt, body: {}, raw: new Uint8Array(), headers: {}, stream: false, apiKey, timeouts, ...(signal ? { signal } : {}) });
 }

@@ -6,7 +6,7 @@ import type { ProxyDeps } from '../pipeline/deps';
 import { anthropicPassthroughRequest } from '../providers/anthropic';
 import { vertexClaudeCountTokensRequest, vertexPublisher, vertexTarget } from '../providers/vertex';
 import { planAttempts } from '../routing/attempts';
-import type { UpstreamRequest } from '../upstream/http';
+import { callTimeouts, type UpstreamRequest } from '../upstream/http';
 import { countTokensEstimate, decodeAnthropicRequest, validateAnthropicRequest } from './anthropic-messages';
 
 /**
@@ -26,7 +26,7 @@ export async function countTokens(req: GatewayRequest, ctx: RequestContext, deps
         model: counter.model,
         token: await apiKeyFor(counter, deps),
         accountHeaders: counter.account.headers,
-        timeouts: deps.config.timeouts,
+        timeouts: callTimeouts(deps.config.timeouts, undefined, false),
         betas: counter.provider.type === 'vertex' ? counter.provider.anthropicBetas : undefined,
       }),
     );
@@ -43,7 +43,7 @@ export async function countTokens(req: GatewayRequest, ctx: RequestContext, deps
           stream: false,
           ...(provider.version ? { version: provider.version } : {}),
           endpoint: 'count_tokens',
-          timeouts: deps.config.timeouts,
+          timeouts: callTimeouts(deps.config.timeouts, undefined, false),
         }),
     );
     if (counted) return counted;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GatewayError } from '../http/errors';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { createUpstreamClient, type UpstreamClient, type UpstreamRequest } from './http';
+import { callTimeouts, createUpstreamClient, upstreamTimeouts, type UpstreamClient, type UpstreamRequest } from './http';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -403,5 +403,24 @@ describe('the first-answer deadline and a kept-alive connection', () => {
     server.off('connection', count);
     expect(text).toBe('late but sound');
     expect(sockets).toBe(1);
+  });
+});
+
+describe('callTimeouts', () => {
+  const gateway = { headersMs: 300_000, idleMs: 300_000, firstByteMs: 8_000 };
+  it.each([
+    ['a stream: the gateway-wide deadline', gateway, undefined, true, { headersMs: 300_000, idleMs: 300_000, firstByteMs: 8_000 }],
+    ['a stream: the provider’s own over the gateway’s', gateway, { idleMs: 60_000, firstByteMs: 2_000 }, true, { headersMs: 300_000, idleMs: 60_000, firstByteMs: 2_000 }],
+    ['a whole answer: no deadline, the rest kept', gateway, { idleMs: 60_000, firstByteMs: 2_000 }, false, { headersMs: 300_000, idleMs: 60_000 }],
+    ['a whole answer with only the gateway’s deadline', gateway, undefined, false, { headersMs: 300_000, idleMs: 300_000 }],
+    ['a stream with no deadline set anywhere', { headersMs: 1_000, idleMs: 2_000 }, { headersMs: 500 }, true, { headersMs: 500, idleMs: 2_000 }],
+    ['a stream whose provider alone sets one', { headersMs: 1_000, idleMs: 2_000 }, { firstByteMs: 700 }, true, { headersMs: 1_000, idleMs: 2_000, firstByteMs: 700 }],
+  ])('%s', (_case, gatewayTimeouts, provider, inPieces, expected) => {
+    expect(callTimeouts(gatewayTimeouts, provider, inPieces)).toEqual(expected);
+  });
+
+  it('leaves no firstByteMs key at all on a whole answer, so the request carries no deadline', () => {
+    expect('firstByteMs' in callTimeouts(gateway, undefined, false)).toBe(false);
+    expect(upstreamTimeouts(callTimeouts(gateway, undefined, false))).toEqual({ headersTimeoutMs: 300_000, idleTimeoutMs: 300_000 });
   });
 });

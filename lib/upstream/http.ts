@@ -72,6 +72,22 @@ export function jsonPost(url: string, body: string | Uint8Array, options: JsonPo
 }
 
 /**
+ * A call's timeouts at a provider: the gateway's, each overridden by the provider's, with the
+ * first-answer deadline only for an answer that comes in pieces (a stream, speech's audio). A whole
+ * answer's first byte comes when the whole of it is ready (OpenAI and Anthropic send even their
+ * headers only then), so a deadline on it would bound the whole call and fail every long answer on
+ * every account; `headersMs` and `idleMs` bound those.
+ *
+ * @example
+ * callTimeouts({ headersMs: 300_000, idleMs: 300_000, firstByteMs: 8_000 }, { idleMs: 60_000 }, false)
+ * // { headersMs: 300000, idleMs: 60000 }
+ */
+export function callTimeouts(gateway: UpstreamTimeouts, provider: { [K in keyof UpstreamTimeouts]?: number | undefined } | undefined, inPieces: boolean): UpstreamTimeouts {
+  const { firstByteMs, ...merged } = { ...gateway, ...provider };
+  return inPieces && firstByteMs !== undefined ? { ...merged, firstByteMs } : merged;
+}
+
+/**
  * A request's timeouts from the call's: the first-answer deadline only when one is set.
  *
  * @example

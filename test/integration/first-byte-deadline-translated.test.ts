@@ -88,14 +88,6 @@ describe.each<[string, string, string, () => () => string, () => Promise<unknown
     'Echo: Say hi.',
   ],
   [
-    'translated embeddings on Bedrock',
-    'titan',
-    'aws',
-    () => firstAccountSilent(bedrock, { kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: ['{}'], delayMs: IDLE_MS }, bedrockDefault),
-    async () => (await client.embeddings.create({ model: 'titan', input: 'Say hi.', encoding_format: 'float' })).data.length,
-    1,
-  ],
-  [
     "Gemini's own stream, to @google/genai",
     'gemini-2.5-flash',
     'gem',

@@ -6,7 +6,7 @@ import { admit, apiKeyFor } from '../../pipeline/model-call';
 import { geminiBaseUrl, geminiMethodUrl } from '../../providers/gemini';
 import { vertexGeminiPassthroughRequest, vertexPublisher, vertexTarget } from '../../providers/vertex';
 import { planAttempts } from '../../routing/attempts';
-import { jsonPost } from '../../upstream/http';
+import { callTimeouts, jsonPost } from '../../upstream/http';
 import { charTokens, countTokensEstimate } from '../anthropic-messages';
 import { countedUpstream } from '../count-tokens';
 import { decodeGeminiRequest, validateGeminiRequest } from './decode';
@@ -26,7 +26,7 @@ export async function countGeminiTokens(req: GatewayRequest, ctx: RequestContext
       vertexGeminiPassthroughRequest(
         // Vertex takes `contents` at the top, as the Gemini API does; a `generateContentRequest` it refuses is estimated instead.
         upstreamBody(call.body, call.raw, gemini.model),
-        { target: vertexTarget(gemini.provider, gemini.account), model: gemini.model, token: await apiKeyFor(gemini, deps), stream: false, accountHeaders: gemini.account.headers, timeouts: deps.config.timeouts },
+        { target: vertexTarget(gemini.provider, gemini.account), model: gemini.model, token: await apiKeyFor(gemini, deps), stream: false, accountHeaders: gemini.account.headers, timeouts: callTimeouts(deps.config.timeouts, undefined, false) },
         'countTokens',
       ),
     );
@@ -38,7 +38,7 @@ export async function countGeminiTokens(req: GatewayRequest, ctx: RequestContext
         stream: false,
         accountHeaders: gemini.account.headers,
         ...(apiKey ? { auth: { 'x-goog-api-key': apiKey } } : {}),
-        timeouts: deps.config.timeouts,
+        timeouts: callTimeouts(deps.config.timeouts, undefined, false),
       });
     });
     if (counted) return counted;
