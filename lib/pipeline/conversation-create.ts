@@ -105,17 +105,23 @@ const NO_CONVERSATIONS = 'upstream_failed_precondition';
  * no conversations" (an Azure OpenAI resource that does not serve them, a server without the
  * Conversations API): a failed precondition of the account, as a model it lacks is, so the next
  * account or target that keeps conversations is asked at once, and the account does not rest (its
- * model calls are fine). The create names no object that could be missing: its 404 can mean nothing else.
+ * model calls are fine). Only the items it is given could be missing: OpenAI's 404 for one of
+ * them (`Item with id '…' not found.`, param `items`: a reasoning item stored nowhere, a
+ * reference) is the client's, as it came: every account would answer it so.
  *
  * @example
  * makesNoConversations(errorFromOpenAIUpstream)(404, {}, '{"error":{"code":"404","message":"Resource not found"}}', 'azure').code // 'upstream_failed_precondition'
  */
 export function makesNoConversations(parseError: ErrorReader): ErrorReader {
   return (status, headers, text, providerId) => {
-    if (status !== 404) return parseError(status, headers, text, providerId);
-    return new GatewayError('upstream_error', `The upstream provider "${providerId}" does not make conversations for this account (404).`, { code: NO_CONVERSATIONS, detail: parseError(status, headers, text, providerId).message });
+    const error = parseError(status, headers, text, providerId);
+    if (status !== 404 || namesGivenItem(error)) return error;
+    return new GatewayError('upstream_error', `The upstream provider "${providerId}" does not make conversations for this account (404).`, { code: NO_CONVERSATIONS, detail: error.message });
   };
 }
+
+/** Whether a create's 404 is about what its body gave (it names a param, or says an item is missing), not about the route. */
+const namesGivenItem = (error: GatewayError): boolean => error.param !== undefined || /^Item with id '[^']*' not found/.test(error.message);
 
 /** The 400 for a model whose every account asked answered that it makes no conversations: as a model served only by translation gets, with why. */
 function keepsNoConversations(model: string, named: boolean): GatewayError {

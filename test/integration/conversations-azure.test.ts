@@ -95,6 +95,23 @@ describe('conversations at Azure OpenAI accounts', () => {
     expect(made).toMatchObject({ model: MODEL, provider: 'az', inputTokens: 0, outputTokens: 0 });
   });
 
+  it("passes on as it came a 404 about the body's items (a reasoning item stored nowhere): the client's mistake, not an account without conversations", async () => {
+    // Act
+    const err = await client.conversations
+      .create({ items: [{ type: 'reasoning', id: 'rs_gone', summary: [] }] }, { headers: { 'x-aigw-model': MODEL } })
+      .then(() => undefined, (e: unknown) => e);
+
+    // Assess: the resource without conversations is passed over as before; the other's answer is the client's.
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(err).toMatchObject({ status: 404, param: 'items' });
+    expect((err as Error).message).toContain("Item with id 'rs_gone' not found.");
+    expect(conversationCalls(withoutConversations)).toEqual(['POST /openai/v1/conversations']);
+    expect(conversationCalls(withConversations)).toEqual(['POST /openai/v1/conversations']);
+    expect([h.health.isCooling('az-old/west'), h.health.isCooling('az/east')]).toEqual([false, false]);
+    const refused = (await h.usage(keyId)).at(-1);
+    expect(refused).toMatchObject({ status: 404, provider: 'az', account: 'east', attempts: 2 });
+  });
+
   it("refuses with a 400 saying so a model none of whose accounts makes conversations, each asked once, resting none", async () => {
     // Act
     const err = await client.conversations.create({}, { query: { model: OLD_MODEL } }).then(() => undefined, (e: unknown) => e);
