@@ -79,16 +79,34 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   const query = new URLSearchParams(req.query.toString());
   query.delete('model');
   const signal = requestSignal(req, deps.now);
+  // tryTargets answers with the last failure; a 404 tried last must not hide an account that keeps conversations but failed (its 429 is worth retrying).
+  let makesNone = 0;
+  let otherFailure: unknown;
   const answered = tryTargets<PassthroughRoute>(entry.targets.filter(keeps), {}, ctx, deps, signal, async (attempt) => {
     const pass = passthroughFor('openai-responses', attempt, deps.providers)!;
-    const create = await createRequest(pass, attempt, deps, signal);
-    const request = withoutBody(create, collectionUrl(create.url, 'conversation'), query.toString());
-    const res = await deps.upstream.send({ ...request, method: 'POST', body, headers: { ...request.headers, 'content-type': 'application/json' } });
-    return { res, parseError: makesNoConversations(pass.parseError), via: pass };
+    const reader = makesNoConversations(pass.parseError);
+    try {
+      const create = await createRequest(pass, attempt, deps, signal);
+      const request = withoutBody(create, collectionUrl(create.url, 'conversation'), query.toString());
+      const res = await deps.upstream.send({ ...request, method: 'POST', body, headers: { ...request.headers, 'content-type': 'application/json' } });
+      const parseError: ErrorReader = (...args) => {
+        const error = reader(...args);
+        if (error.code === NO_CONVERSATIONS) makesNone++;
+        else otherFailure = error;
+        return error;
+      };
+      return { res, parseError, via: pass };
+    } catch (err) {
+      otherFailure = err;
+      throw err;
+    }
   });
   const { res, attempt } = await answered.catch((err: unknown) => {
-    // Every account asked answered the create's 404 (another failure, tried last, is its own answer).
-    throw err instanceof GatewayError && err.code === NO_CONVERSATIONS ? keepsNoConversations(entry.name, named !== undefined) : err;
+    if (!(err instanceof GatewayError && err.code === NO_CONVERSATIONS)) throw err;
+    // Every account asked answered the create's 404: the model's accounts keep none.
+    if (makesNone === ctx.attempts) throw keepsNoConversations(entry.name, named !== undefined);
+    // Another failed otherwise: its failure is the answer (one whose answer broke off while read is not seen here: the pool's 502).
+    throw otherFailure ?? new GatewayError('upstream_unavailable', 'No upstream could make the conversation.', { code: 'no_upstream' });
   });
   const answer = await res.body.bytes();
   const id = conversationIdOf(answer);
