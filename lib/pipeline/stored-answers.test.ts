@@ -1,3 +1,5 @@
+import { GuardrailsSchema } from '../guardrails/config';
+import { Guardrails } from '../guardrails/scan';
 import { silentLogger } from '../observe/logger';
 import type { UpstreamResponse } from '../upstream/http';
 import { newContext } from './context';
@@ -106,6 +108,33 @@ describe('relayedStoredStream', () => {
     expect({ outcome: ctx.outcome, errorCode: ctx.errorCode }).toEqual({ outcome: expected.outcome, errorCode: expected.errorCode });
     expect(ctx.usage).toBeUndefined();
     expect(finished).toBe(1);
+  });
+
+  it.each([
+    ['as it came', false],
+    ['through the rules on answers', true],
+  ])('stops reading the account when the client stops reading a stream relayed %s', async (_, marked) => {
+    // Prepare
+    const ctx = { ...newContext('r3', 'openai-responses', new Date()), stream: true, ...(marked ? { screensAnswer: true } : {}) };
+    const rules = Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'secrets', action: 'redact' }] }), 'response')!;
+    const screening = { answerGuardrails: { rules, window: 512 }, logger: silentLogger } as unknown as ProxyDeps;
+    let upstreamLeft = false;
+    async function* body(): AsyncGenerator<Buffer> {
+      try {
+        for (const chunk of [created, delta, delta, delta, completed]) yield Buffer.from(chunk);
+      } finally {
+        upstreamLeft = true;
+      }
+    }
+    const res: UpstreamResponse = { status: 200, headers: { 'content-type': 'text/event-stream' }, body: Object.assign(body(), { text: async () => '', bytes: async () => Buffer.alloc(0), dump: async () => {} }) };
+    const stream = (relayedStoredStream(res, RESPONSES_READER, ctx, marked ? screening : deps, undefined, () => {}).body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+
+    // Act
+    await stream.next();
+    await stream.return?.();
+
+    // Assess
+    expect([upstreamLeft, ctx.outcome]).toEqual([true, 'aborted']);
   });
 
   it('books a client that stops reading as aborted, and closes the books', async () => {
