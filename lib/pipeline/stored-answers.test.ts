@@ -115,7 +115,7 @@ describe('relayedStoredStream', () => {
     ['through the rules on answers', true],
   ])('stops reading the account when the client stops reading a stream relayed %s', async (_, marked) => {
     // Prepare
-    const ctx = { ...newContext('r3', 'openai-responses', new Date()), stream: true, ...(marked ? { screensAnswer: true } : {}) };
+    const ctx = { ...newContext('r3', 'openai-responses', new Date()), stream: true, ...(marked ? { screensAnswer: true as const } : {}) };
     const rules = Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'secrets', action: 'redact' }] }), 'response')!;
     const screening = { answerGuardrails: { rules, window: 512 }, logger: silentLogger } as unknown as ProxyDeps;
     let upstreamLeft = false;
