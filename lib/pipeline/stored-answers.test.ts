@@ -89,6 +89,7 @@ describe('relayedStoredStream', () => {
     ['a whole replay: every event as it came, booked ok', [created, delta, completed], undefined, { outcome: 'ok', tail: undefined }],
     ['a replay the account ends before response.completed: an error event after what came', [created, delta], undefined, { outcome: 'interrupted', errorCode: 'upstream_interrupted', tail: 'event: error' }],
     ['a replay the account breaks off: an error event numbered after its last', [created, delta], new Error('other side closed'), { outcome: 'interrupted', errorCode: 'upstream_interrupted', tail: '"sequence_number":2' }],
+    ['a replay of a response that failed (`response.failed`): relayed as it came, booked as the account\'s error', [created, delta, sse('response.failed', 2, { response: { ...response, status: 'failed', error: { code: 'server_error', message: 'The model failed.' } } })], undefined, { outcome: 'upstream_error', errorCode: 'server_error', tail: undefined }],
   ])('relays %s, closing the books once', async (_, chunks, breaks, expected) => {
     // Prepare
     const ctx = { ...newContext('r1', 'openai-responses', new Date()), stream: true };
@@ -108,6 +109,23 @@ describe('relayedStoredStream', () => {
     expect({ outcome: ctx.outcome, errorCode: ctx.errorCode }).toEqual({ outcome: expected.outcome, errorCode: expected.errorCode });
     expect(ctx.usage).toBeUndefined();
     expect(finished).toBe(1);
+  });
+
+  it("relays the account's own error event once, in the gateway's words, and books the account's error", async () => {
+    // Prepare
+    const ctx = { ...newContext('r4', 'openai-responses', new Date()), stream: true };
+    const error = sse('error', 2, { code: 'server_error', message: 'The server had an error.', param: null });
+
+    // Act
+    const res = relayedStoredStream(upstream([created, delta, error]), RESPONSES_READER, ctx, deps, undefined, () => {});
+    const out: string[] = [];
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) out.push(Buffer.from(chunk).toString());
+
+    // Assess
+    const tail = out.join('').slice((created + delta).length);
+    expect(tail.match(/event: error/g)).toHaveLength(1);
+    expect(JSON.parse(tail.split('data: ')[1]!)).toMatchObject({ type: 'error', sequence_number: 2, code: 'server_error' });
+    expect({ outcome: ctx.outcome, errorCode: ctx.errorCode }).toEqual({ outcome: 'upstream_error', errorCode: 'server_error' });
   });
 
   it.each([
