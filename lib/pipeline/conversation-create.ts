@@ -89,9 +89,10 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
       const create = await createRequest(pass, attempt, deps, signal);
       const request = withoutBody(create, collectionUrl(create.url, 'conversation'), query.toString());
       const res = await deps.upstream.send({ ...request, method: 'POST', body, headers: { ...request.headers, 'content-type': 'application/json' } });
-      const parseError: ErrorReader = (...args) => {
-        const error = reader(...args);
-        if (error.code === NO_CONVERSATIONS) makesNone++;
+      const parseError: ErrorReader = (status, ...rest) => {
+        const error = reader(status, ...rest);
+        // A 404 read so, not another precondition an account's reader names alike (a model it lacks).
+        if (status === 404 && error.code === NO_CONVERSATIONS) makesNone++;
         else otherFailure = error;
         return error;
       };
