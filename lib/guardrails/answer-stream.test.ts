@@ -524,6 +524,24 @@ describe('AnswerStreamScreen', () => {
     expect(screen.hits).toEqual([{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]);
   });
 
+  it.each((['block', 'redact', 'flag'] as const).flatMap((action) => [1, 2, 3, 7, 16, 61, 200, 509].map((size) => [action, size] as const)))(
+    "books a %s hit once when a Responses stream (a stored response's replay) comes in pieces of %i bytes, leaking none of a withheld match",
+    (action, size) => {
+      // Prepare: the token split over deltas (the fake's word a delta), echoed whole by `output_text.done` and `response.completed`.
+      const screen = new AnswerStreamScreen(rules(action), { dialect: 'openai-responses', hold: action !== 'flag', window: 512 });
+      const whole = storedResponseEvents(responseBody(newResponseFrame('gpt-4o-mini', {}), { text: `Echo: Repeat ${FAKE.awsKeyId} and more after it`, finishReason: 'stop', usage: { prompt: 1, completion: 1 } })).join('');
+      const pieces = Array.from({ length: Math.ceil(whole.length / size) }, (_, i) => whole.slice(i * size, (i + 1) * size));
+
+      // Act
+      const { outs, blocked } = run(screen, pieces);
+
+      // Assess
+      expect(blocked instanceof AnswerBlocked).toBe(action === 'block');
+      expect(outs.join('').includes(FAKE.awsKeyId.slice(0, 8))).toBe(action === 'flag');
+      expect(screen.hits).toEqual([{ rule: 'aws-access-key', action, count: 1, side: 'response' }]);
+    },
+  );
+
   it("redacts Responses' closing events too, counting their text once", () => {
     const shape = STREAMS['openai-responses'];
     const done = `event: response.output_text.done\ndata: ${JSON.stringify({ type: 'response.output_text.done', output_index: 0, content_index: 0, text: WHOLE_TEXT })}\n\n`;

@@ -96,6 +96,9 @@ describe('makesNoConversations', () => {
   it.each<[string, number, string, { status: number; code: string | undefined }]>([
     ["Azure's 404 of a resource without conversations: the next account is asked", 404, '{"error":{"code":"404","message":"Resource not found"}}', { status: 502, code: 'upstream_failed_precondition' }],
     ['a 404 that is not JSON (a server without the route)', 404, '<html>Not Found</html>', { status: 502, code: 'upstream_failed_precondition' }],
+    ["OpenAI's unknown-URL 404 (a server without the route, in OpenAI's words: no param)", 404, '{"error":{"message":"Invalid URL (POST /v1/conversations)","type":"invalid_request_error","param":null,"code":null}}', { status: 502, code: 'upstream_failed_precondition' }],
+    ["OpenAI's 404 for an item the body names (a reasoning item stored nowhere): the client's, as it came, every account would say so", 404, '{"error":{"message":"Item with id \'rs_1\' not found. Items are not persisted when `store` is set to false.","type":"invalid_request_error","param":"items","code":null}}', { status: 404, code: undefined }],
+    ['the same without a param: the client\'s too', 404, '{"error":{"message":"Item with id \'rs_1\' not found.","type":"invalid_request_error","param":null,"code":null}}', { status: 404, code: undefined }],
     ["OpenAI's 400 for a bad body: the client's, as it came", 400, '{"error":{"message":"Invalid \'items\'","type":"invalid_request_error","param":"items","code":"invalid_type"}}', { status: 400, code: 'invalid_type' }],
     ['a 429: a rate limit as any call reads it', 429, '{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}', { status: 429, code: 'rate_limit_exceeded' }],
     ['a 500: the account failing', 500, '{"error":{"message":"boom","type":"server_error"}}', { status: 500, code: undefined }],

@@ -79,16 +79,35 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   const query = new URLSearchParams(req.query.toString());
   query.delete('model');
   const signal = requestSignal(req, deps.now);
+  // tryTargets answers with the last failure; a 404 tried last must not hide an account that keeps conversations but failed (its 429 is worth retrying).
+  let makesNone = 0;
+  let otherFailure: unknown;
   const answered = tryTargets<PassthroughRoute>(entry.targets.filter(keeps), {}, ctx, deps, signal, async (attempt) => {
     const pass = passthroughFor('openai-responses', attempt, deps.providers)!;
-    const create = await createRequest(pass, attempt, deps, signal);
-    const request = withoutBody(create, collectionUrl(create.url, 'conversation'), query.toString());
-    const res = await deps.upstream.send({ ...request, method: 'POST', body, headers: { ...request.headers, 'content-type': 'application/json' } });
-    return { res, parseError: makesNoConversations(pass.parseError), via: pass };
+    const reader = makesNoConversations(pass.parseError);
+    try {
+      const create = await createRequest(pass, attempt, deps, signal);
+      const request = withoutBody(create, collectionUrl(create.url, 'conversation'), query.toString());
+      const res = await deps.upstream.send({ ...request, method: 'POST', body, headers: { ...request.headers, 'content-type': 'application/json' } });
+      const parseError: ErrorReader = (status, ...rest) => {
+        const error = reader(status, ...rest);
+        // A 404 read so, not another precondition an account's reader names alike (a model it lacks).
+        if (status === 404 && error.code === NO_CONVERSATIONS) makesNone++;
+        else otherFailure = error;
+        return error;
+      };
+      return { res, parseError, via: pass };
+    } catch (err) {
+      otherFailure = err;
+      throw err;
+    }
   });
   const { res, attempt } = await answered.catch((err: unknown) => {
-    // Every account asked answered the create's 404 (another failure, tried last, is its own answer).
-    throw err instanceof GatewayError && err.code === NO_CONVERSATIONS ? keepsNoConversations(entry.name, named !== undefined) : err;
+    if (!(err instanceof GatewayError && err.code === NO_CONVERSATIONS)) throw err;
+    // Every account asked answered the create's 404: the model's accounts keep none.
+    if (makesNone === ctx.attempts) throw keepsNoConversations(entry.name, named !== undefined);
+    // Another failed otherwise: its failure is the answer (one whose answer broke off while read is not seen here: the pool's 502).
+    throw otherFailure ?? new GatewayError('upstream_unavailable', 'No upstream could make the conversation.', { code: 'no_upstream' });
   });
   const answer = await res.body.bytes();
   const id = conversationIdOf(answer);
@@ -105,17 +124,23 @@ const NO_CONVERSATIONS = 'upstream_failed_precondition';
  * no conversations" (an Azure OpenAI resource that does not serve them, a server without the
  * Conversations API): a failed precondition of the account, as a model it lacks is, so the next
  * account or target that keeps conversations is asked at once, and the account does not rest (its
- * model calls are fine). The create names no object that could be missing: its 404 can mean nothing else.
+ * model calls are fine). Only the items it is given could be missing: OpenAI's 404 for one of
+ * them (`Item with id '…' not found.`, param `items`: a reasoning item stored nowhere, a
+ * reference) is the client's, as it came: every account would answer it so.
  *
  * @example
  * makesNoConversations(errorFromOpenAIUpstream)(404, {}, '{"error":{"code":"404","message":"Resource not found"}}', 'azure').code // 'upstream_failed_precondition'
  */
 export function makesNoConversations(parseError: ErrorReader): ErrorReader {
   return (status, headers, text, providerId) => {
-    if (status !== 404) return parseError(status, headers, text, providerId);
-    return new GatewayError('upstream_error', `The upstream provider "${providerId}" does not make conversations for this account (404).`, { code: NO_CONVERSATIONS, detail: parseError(status, headers, text, providerId).message });
+    const error = parseError(status, headers, text, providerId);
+    if (status !== 404 || namesGivenItem(error)) return error;
+    return new GatewayError('upstream_error', `The upstream provider "${providerId}" does not make conversations for this account (404).`, { code: NO_CONVERSATIONS, detail: error.message });
   };
 }
+
+/** Whether a create's 404 is about what its body gave (it names a param, or says an item is missing), not about the route. */
+const namesGivenItem = (error: GatewayError): boolean => error.param !== undefined || /^Item with id '[^']*' not found/.test(error.message);
 
 /** The 400 for a model whose every account asked answered that it makes no conversations: as a model served only by translation gets, with why. */
 function keepsNoConversations(model: string, named: boolean): GatewayError {

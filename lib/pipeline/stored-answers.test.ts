@@ -1,3 +1,5 @@
+import { GuardrailsSchema } from '../guardrails/config';
+import { Guardrails } from '../guardrails/scan';
 import { silentLogger } from '../observe/logger';
 import type { UpstreamResponse } from '../upstream/http';
 import { newContext } from './context';
@@ -87,6 +89,7 @@ describe('relayedStoredStream', () => {
     ['a whole replay: every event as it came, booked ok', [created, delta, completed], undefined, { outcome: 'ok', tail: undefined }],
     ['a replay the account ends before response.completed: an error event after what came', [created, delta], undefined, { outcome: 'interrupted', errorCode: 'upstream_interrupted', tail: 'event: error' }],
     ['a replay the account breaks off: an error event numbered after its last', [created, delta], new Error('other side closed'), { outcome: 'interrupted', errorCode: 'upstream_interrupted', tail: '"sequence_number":2' }],
+    ['a replay of a response that failed (`response.failed`): relayed as it came, booked as the account\'s error', [created, delta, sse('response.failed', 2, { response: { ...response, status: 'failed', error: { code: 'server_error', message: 'The model failed.' } } })], undefined, { outcome: 'upstream_error', errorCode: 'server_error', tail: undefined }],
   ])('relays %s, closing the books once', async (_, chunks, breaks, expected) => {
     // Prepare
     const ctx = { ...newContext('r1', 'openai-responses', new Date()), stream: true };
@@ -106,6 +109,50 @@ describe('relayedStoredStream', () => {
     expect({ outcome: ctx.outcome, errorCode: ctx.errorCode }).toEqual({ outcome: expected.outcome, errorCode: expected.errorCode });
     expect(ctx.usage).toBeUndefined();
     expect(finished).toBe(1);
+  });
+
+  it("relays the account's own error event once, in the gateway's words, and books the account's error", async () => {
+    // Prepare
+    const ctx = { ...newContext('r4', 'openai-responses', new Date()), stream: true };
+    const error = sse('error', 2, { code: 'server_error', message: 'The server had an error.', param: null });
+
+    // Act
+    const res = relayedStoredStream(upstream([created, delta, error]), RESPONSES_READER, ctx, deps, undefined, () => {});
+    const out: string[] = [];
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) out.push(Buffer.from(chunk).toString());
+
+    // Assess
+    const tail = out.join('').slice((created + delta).length);
+    expect(tail.match(/event: error/g)).toHaveLength(1);
+    expect(JSON.parse(tail.split('data: ')[1]!)).toMatchObject({ type: 'error', sequence_number: 2, code: 'server_error' });
+    expect({ outcome: ctx.outcome, errorCode: ctx.errorCode }).toEqual({ outcome: 'upstream_error', errorCode: 'server_error' });
+  });
+
+  it.each([
+    ['as it came', false],
+    ['through the rules on answers', true],
+  ])('stops reading the account when the client stops reading a stream relayed %s', async (_, marked) => {
+    // Prepare
+    const ctx = { ...newContext('r3', 'openai-responses', new Date()), stream: true, ...(marked ? { screensAnswer: true as const } : {}) };
+    const rules = Guardrails.from(GuardrailsSchema.parse({ on: ['response'], rules: [{ detect: 'secrets', action: 'redact' }] }), 'response')!;
+    const screening = { answerGuardrails: { rules, window: 512 }, logger: silentLogger } as unknown as ProxyDeps;
+    let upstreamLeft = false;
+    async function* body(): AsyncGenerator<Buffer> {
+      try {
+        for (const chunk of [created, delta, delta, delta, completed]) yield Buffer.from(chunk);
+      } finally {
+        upstreamLeft = true;
+      }
+    }
+    const res: UpstreamResponse = { status: 200, headers: { 'content-type': 'text/event-stream' }, body: Object.assign(body(), { text: async () => '', bytes: async () => Buffer.alloc(0), dump: async () => {} }) };
+    const stream = (relayedStoredStream(res, RESPONSES_READER, ctx, marked ? screening : deps, undefined, () => {}).body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+
+    // Act
+    await stream.next();
+    await stream.return?.();
+
+    // Assess
+    expect([upstreamLeft, ctx.outcome]).toEqual([true, 'aborted']);
   });
 
   it('books a client that stops reading as aborted, and closes the books', async () => {

@@ -8,6 +8,7 @@ import {
   storedInputItems,
   unknownConversationId,
   unknownConversationItem,
+  unknownReasoningItem,
   type StoredConversation,
 } from './openai-responses-wire';
 import type { OpenAIErrorBody } from './openai-wire';
@@ -60,6 +61,8 @@ export class FakeConversations {
   #create(body: unknown): ConversationAnswer {
     const invalid = invalidConversationBody(body, {});
     if (invalid) return { status: 400, error: invalid };
+    const unknownItem = unknownReasoningItem({ input: (body as { items?: unknown }).items }, 'items');
+    if (unknownItem) return { status: 404, error: unknownItem };
     const { items, metadata } = body as { items?: unknown; metadata?: unknown };
     const id = `conv_${randomHex(48)}`;
     const made: StoredConversation = { createdAt: Math.floor(Date.now() / 1000), metadata: isObject(metadata) ? metadata : {}, items: storedInputItems(items ?? []) };

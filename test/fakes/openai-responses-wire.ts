@@ -251,12 +251,16 @@ export function unknownPreviousResponse(body: unknown, holds: (id: string) => bo
   return errorBody(`Previous response with id '${id}' not found.`, 'invalid_request_error', 'previous_response_id', 'previous_response_not_found');
 }
 
-/** The real API's 404 for a reasoning item given by id without its encrypted content: it looks the id up among stored items, and this fake stores none. */
-export function unknownReasoningItem(body: unknown): OpenAIErrorBody | undefined {
+/**
+ * The real API's 404 for a reasoning item given by id without its encrypted content: it looks the
+ * id up among stored items, and this fake stores none. `param` names the body's field: `input` on
+ * a Responses call, `items` on a conversation's create (the same lookup of the items it is given).
+ */
+export function unknownReasoningItem(body: unknown, param: 'input' | 'items' = 'input'): OpenAIErrorBody | undefined {
   const input = (body as { input?: unknown } | null)?.input;
   const item = Array.isArray(input) ? (input as Record<string, unknown>[]).find((i) => i?.type === 'reasoning' && typeof i.id === 'string' && i.encrypted_content == null) : undefined;
   if (!item) return undefined;
-  return errorBody(`Item with id '${String(item.id)}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`, 'invalid_request_error', 'input', null);
+  return errorBody(`Item with id '${String(item.id)}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`, 'invalid_request_error', param, null);
 }
 
 /** A stored response as the fake keeps it: its chain's length, the object a retrieve answers, and its input items. */

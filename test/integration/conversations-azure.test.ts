@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { openAIClient, startHarness, type Harness } from './harness';
 
 const AZURE_KEY = 'azure-key-0123456789';
@@ -7,6 +8,9 @@ const AZURE_KEY = 'azure-key-0123456789';
 const MODEL = 'gpt-4o';
 /** Served only by the resource without conversations. */
 const OLD_MODEL = 'gpt-4o-old';
+/** Served first by an OpenAI account (with conversations), then by the resource without them. */
+const MIXED_MODEL = 'gpt-4o-mixed';
+const OPENAI_KEY = 'openai-key-0123456789';
 
 /**
  * Conversations at Azure OpenAI accounts, with the official `openai` client as caller: Azure serves
@@ -18,6 +22,7 @@ const OLD_MODEL = 'gpt-4o-old';
 describe('conversations at Azure OpenAI accounts', () => {
   let withConversations: FakeAzureOpenAI;
   let withoutConversations: FakeAzureOpenAI;
+  let openai: FakeOpenAI;
   let h: Harness;
   let client: OpenAI;
   let keyId: string;
@@ -25,20 +30,23 @@ describe('conversations at Azure OpenAI accounts', () => {
   beforeAll(async () => {
     withConversations = await startFakeAzureOpenAI({ apiKey: AZURE_KEY });
     withoutConversations = await startFakeAzureOpenAI({ apiKey: AZURE_KEY, conversations: false });
+    openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
     h = await startHarness({
-      credentials: { AZURE_KEY },
+      credentials: { AZURE_KEY, OPENAI_KEY },
       config: () => ({
         providers: [
           { id: 'az-old', type: 'azure-openai', baseUrl: withoutConversations.url, apiVersion: '2024-10-21', accounts: [{ id: 'west', apiKey: { env: 'AZURE_KEY' } }] },
           { id: 'az', type: 'azure-openai', baseUrl: withConversations.url, accounts: [{ id: 'east', apiKey: { env: 'AZURE_KEY' } }] },
+          { id: 'oai', type: 'openai', baseUrl: openai.url, accounts: [{ id: 'main', apiKey: { env: 'OPENAI_KEY' } }] },
         ],
         models: [
           { name: MODEL, targets: [{ provider: 'az-old', model: 'gpt4o' }, { provider: 'az', model: 'gpt4o' }] },
           { name: OLD_MODEL, targets: [{ provider: 'az-old', model: 'gpt4o' }] },
+          { name: MIXED_MODEL, targets: [{ provider: 'oai', model: 'gpt-4o' }, { provider: 'az-old', model: 'gpt4o' }] },
         ],
       }),
     });
-    const made = await h.createKey({ name: 'azure-conversations', models: [MODEL, OLD_MODEL] });
+    const made = await h.createKey({ name: 'azure-conversations', models: [MODEL, OLD_MODEL, MIXED_MODEL] });
     client = openAIClient(h.gw, made.key);
     keyId = made.id;
   });
@@ -46,10 +54,12 @@ describe('conversations at Azure OpenAI accounts', () => {
     await h?.close();
     await withConversations?.close();
     await withoutConversations?.close();
+    await openai?.close();
   });
   beforeEach(() => {
     withConversations.reset();
     withoutConversations.reset();
+    openai.reset();
     h.health.clear();
   });
 
@@ -95,6 +105,23 @@ describe('conversations at Azure OpenAI accounts', () => {
     expect(made).toMatchObject({ model: MODEL, provider: 'az', inputTokens: 0, outputTokens: 0 });
   });
 
+  it("passes on as it came a 404 about the body's items (a reasoning item stored nowhere): the client's mistake, not an account without conversations", async () => {
+    // Act
+    const err = await client.conversations
+      .create({ items: [{ type: 'reasoning', id: 'rs_gone', summary: [] }] }, { headers: { 'x-aigw-model': MODEL } })
+      .then(() => undefined, (e: unknown) => e);
+
+    // Assess: the resource without conversations is passed over as before; the other's answer is the client's.
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(err).toMatchObject({ status: 404, param: 'items' });
+    expect((err as Error).message).toContain("Item with id 'rs_gone' not found.");
+    expect(conversationCalls(withoutConversations)).toEqual(['POST /openai/v1/conversations']);
+    expect(conversationCalls(withConversations)).toEqual(['POST /openai/v1/conversations']);
+    expect([h.health.isCooling('az-old/west'), h.health.isCooling('az/east')]).toEqual([false, false]);
+    const refused = (await h.usage(keyId)).at(-1);
+    expect(refused).toMatchObject({ status: 404, provider: 'az', account: 'east', attempts: 2 });
+  });
+
   it("refuses with a 400 saying so a model none of whose accounts makes conversations, each asked once, resting none", async () => {
     // Act
     const err = await client.conversations.create({}, { query: { model: OLD_MODEL } }).then(() => undefined, (e: unknown) => e);
@@ -108,5 +135,25 @@ describe('conversations at Azure OpenAI accounts', () => {
     expect(h.health.isCooling('az-old/west')).toBe(false);
     const refused = (await h.usage(keyId)).at(-1);
     expect(refused).toMatchObject({ status: 400, errorCode: 'model_keeps_no_conversations', attempts: 1 });
+  });
+
+  it.each<[string, number, abstract new (...args: never[]) => InstanceType<typeof OpenAI.APIError>]>([
+    ['a rate limit', 429, OpenAI.RateLimitError],
+    ['a server error', 500, OpenAI.InternalServerError],
+  ])('answers with the failure of an account that keeps conversations (%s), not the 400, when the only other one answered 404', async (_, status, type) => {
+    // Prepare: the OpenAI account fails; the resource tried after it makes none.
+    openai.reply({ kind: 'error', status });
+
+    // Act
+    const err = await client.conversations.create({}, { headers: { 'x-aigw-model': MIXED_MODEL } }).then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(err).toBeInstanceOf(type);
+    expect(err).not.toMatchObject({ code: 'model_keeps_no_conversations' });
+    expect(conversationCalls(withoutConversations)).toEqual(['POST /openai/v1/conversations']);
+    expect(openai.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/conversations']);
+    const refused = (await h.usage(keyId)).at(-1);
+    expect(refused).toMatchObject({ status, attempts: 2 });
+    expect(refused?.errorCode).not.toBe('model_keeps_no_conversations');
   });
 });

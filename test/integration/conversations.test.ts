@@ -446,6 +446,29 @@ describe('conversations through the gateway', () => {
     expect(item.Item).toBeUndefined();
   });
 
+  it("tells a key the same of another team's existing response as of an id none holds, on the instance that made it (memory) and on one that reads the table: the same refusal and rate headers, a place taken each", async () => {
+    // Prepare: alpha's response; instance a remembers it, instance b has not read it yet.
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Hi' });
+    await instances.drain();
+
+    // Act: beta's key names it, and an id none holds, on each instance.
+    const asked: { side: 'a' | 'b'; id: string }[] = [
+      { side: 'a', id: made.id },
+      { side: 'a', id: 'resp_madeupwarm0' },
+      { side: 'b', id: made.id },
+      { side: 'b', id: 'resp_madeupcold0' },
+    ];
+    const refused: InstanceType<typeof OpenAI.BadRequestError>[] = [];
+    for (const { side, id } of asked) refused.push((await failure(clients[side].budgeted.responses.create({ model: MODEL, input: 'More', previous_response_id: id }))) as InstanceType<typeof OpenAI.BadRequestError>);
+
+    // Assess
+    expect(refused.map((err) => [err.status, err.code, err.param, err.message])).toEqual(asked.map(({ id }) => [400, 'previous_response_not_found', 'previous_response_id', `400 Previous response with id '${id}' not found.`]));
+    const rateHeaders = (err: InstanceType<typeof OpenAI.BadRequestError>) => [...err.headers!.keys()].filter((name) => name.startsWith('x-ratelimit') || name === 'retry-after').sort();
+    for (const err of refused) expect(rateHeaders(err)).toEqual(rateHeaders(refused[0]!));
+    const remaining = refused.map((err) => Number(err.headers!.get('x-ratelimit-remaining-requests')));
+    expect(remaining.slice(1).map((left, i) => remaining[i]! - left)).toEqual([1, 1, 1]);
+  });
+
   it('refuses a body that is not a JSON object with a 400 before any upstream call', async () => {
     // Prepare
     const conversation = await clients.a.mine.conversations.create();

@@ -87,4 +87,29 @@ describe('a streamed retrieve of a stored response', () => {
     const records = await h.usage(screenedId);
     expect(records.at(-1)).toMatchObject({ status: 200, stream: true, outcome: 'ok', inputTokens: 0, guardrails: [{ rule: 'github-token', action: 'redact', count: 1, side: 'response' }] });
   });
+
+  it.each([
+    ['as it came', false],
+    ['through the rules on answers', true],
+  ])('passes `starting_after` on: the replay resumes after that event, relayed %s and booked whole', async (_, screened) => {
+    // Prepare
+    const caller = screened ? screenedClient : client;
+    const made = await caller.responses.create({ model: MODEL, input: 'alpha beta gamma delta epsilon' });
+    await h.gw.gateway.drain();
+    const all = await timedEvents(await caller.responses.retrieve(made.id, { stream: true }), performance.now());
+
+    // Act
+    const rest = await timedEvents(await caller.responses.retrieve(made.id, { stream: true, starting_after: 3 }), performance.now());
+
+    // Assess
+    expect(rest.map(({ event }) => event.sequence_number)).toEqual(all.slice(4).map(({ event }) => event.sequence_number));
+    // Each replay pads its deltas anew (`obfuscation`): the rest is the same.
+    const unpadded = ({ event }: { event: OpenAI.Responses.ResponseStreamEvent }) => ({ ...event, obfuscation: undefined });
+    expect(rest.map(unpadded)).toEqual(all.slice(4).map(unpadded));
+    expect(slow.requests.at(-1)?.search).toBe('?stream=true&starting_after=3');
+    if (screened) {
+      const records = await h.usage(screenedId);
+      expect(records.at(-1)).toMatchObject({ status: 200, stream: true, outcome: 'ok', inputTokens: 0, outputTokens: 0 });
+    }
+  });
 });
