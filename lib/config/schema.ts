@@ -122,10 +122,10 @@ const BalanceSchema = (field: string) =>
   z.enum(['weighted', 'least-busy', 'latency', 'headroom'], { message: `${field} is "weighted", "least-busy", "latency" or "headroom"` });
 
 /**
- * `timeouts.firstByteMs`: the longest wait, from sending, for the upstream's answer to start (a
- * whole answer's first bytes, a stream's first event that is not a keep-alive); past it the attempt
+ * `timeouts.firstByteMs`: the longest wait, from sending, for an answer that comes in pieces to
+ * start (a stream's first event that is not a keep-alive, speech's first audio); past it the attempt
  * is abandoned and the next account or target asked, as after a headers timeout. No default: unset,
- * only `headersMs` and `idleMs` apply.
+ * only `headersMs` and `idleMs` apply. A provider's `null` turns the gateway-wide one off for it.
  */
 const FirstByteMs = (field: string) =>
   z
@@ -163,7 +163,8 @@ const ProviderBase = {
     .strictObject({
       headersMs: z.number().int().positive().optional(),
       idleMs: z.number().int().positive().optional(),
-      firstByteMs: FirstByteMs('providers[].timeouts.firstByteMs').optional(),
+      // null: none for this provider's calls, whatever the gateway-wide one (its models think long before their first token).
+      firstByteMs: FirstByteMs('providers[].timeouts.firstByteMs').nullable().optional(),
     })
     .optional(),
 };

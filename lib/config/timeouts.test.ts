@@ -35,6 +35,8 @@ describe('timeouts.firstByteMs', () => {
     ['past what a timer can wait, per provider', undefined, { firstByteMs: 2 ** 31 }, ['providers[0].timeouts.firstByteMs: providers[].timeouts.firstByteMs is at most 2147483647 milliseconds (about 24.8 days)']],
     ['at the most a timer can wait', { firstByteMs: 2 ** 31 - 1 }, undefined, []],
     ['misspelt', { firstByteMS: 8000 }, undefined, ['timeouts: Unrecognized key: "firstByteMS"']],
+    ['turned off for one provider (null)', { firstByteMs: 8000 }, { firstByteMs: null }, []],
+    ['null gateway-wide: absent is the way to have none', { firstByteMs: null }, undefined, ['timeouts.firstByteMs: timeouts.firstByteMs is a number of milliseconds']],
   ])('%s', (_what, timeouts, providerTimeouts, expected) => {
     // Act
     const issues = issuesOf(configWith(timeouts, providerTimeouts));

@@ -415,6 +415,7 @@ describe('callTimeouts', () => {
     ['a whole answer with only the gateway’s deadline', gateway, undefined, false, { headersMs: 300_000, idleMs: 300_000 }],
     ['a stream with no deadline set anywhere', { headersMs: 1_000, idleMs: 2_000 }, { headersMs: 500 }, true, { headersMs: 500, idleMs: 2_000 }],
     ['a stream whose provider alone sets one', { headersMs: 1_000, idleMs: 2_000 }, { firstByteMs: 700 }, true, { headersMs: 1_000, idleMs: 2_000, firstByteMs: 700 }],
+    ['a stream whose provider turns the gateway’s off (null)', gateway, { firstByteMs: null }, true, { headersMs: 300_000, idleMs: 300_000 }],
   ])('%s', (_case, gatewayTimeouts, provider, inPieces, expected) => {
     expect(callTimeouts(gatewayTimeouts, provider, inPieces)).toEqual(expected);
   });

@@ -76,15 +76,21 @@ export function jsonPost(url: string, body: string | Uint8Array, options: JsonPo
  * first-answer deadline only for an answer that comes in pieces (a stream, speech's audio). A whole
  * answer's first byte comes when the whole of it is ready (OpenAI and Anthropic send even their
  * headers only then), so a deadline on it would bound the whole call and fail every long answer on
- * every account; `headersMs` and `idleMs` bound those.
+ * every account; `headersMs` and `idleMs` bound those. A provider's `firstByteMs: null` turns the
+ * gateway-wide deadline off for its calls.
  *
  * @example
  * callTimeouts({ headersMs: 300_000, idleMs: 300_000, firstByteMs: 8_000 }, { idleMs: 60_000 }, false)
  * // { headersMs: 300000, idleMs: 60000 }
  */
-export function callTimeouts(gateway: UpstreamTimeouts, provider: { [K in keyof UpstreamTimeouts]?: number | undefined } | undefined, inPieces: boolean): UpstreamTimeouts {
+export function callTimeouts(
+  gateway: UpstreamTimeouts,
+  // A provider's `firstByteMs: null` turns the gateway-wide deadline off for its calls.
+  provider: { headersMs?: number | undefined; idleMs?: number | undefined; firstByteMs?: number | null | undefined } | undefined,
+  inPieces: boolean,
+): UpstreamTimeouts {
   const { firstByteMs, ...merged } = { ...gateway, ...provider };
-  return inPieces && firstByteMs !== undefined ? { ...merged, firstByteMs } : merged;
+  return inPieces && firstByteMs != null ? { ...merged, firstByteMs } : merged;
 }
 
 /**
