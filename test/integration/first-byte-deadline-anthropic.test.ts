@@ -3,11 +3,11 @@ import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountHealth } from '../../lib/routing/health';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { defaultReply, startFakeAnthropic, type FakeAnthropic, type Reply } from '../fakes/anthropic';
 import { streamEvents } from '../fakes/anthropic-wire';
 import { createGatewayKey, eventually } from './harness';
 import { ADMIN } from './instances';
+import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
 
 /**
  * `timeouts.firstByteMs` (here the gateway-wide one) with the official Anthropic client, streaming
@@ -20,8 +20,7 @@ const IDLE_MS = 10_000;
 const FAILOVER_BOUND_MS = FIRST_BYTE_MS + 2_500;
 const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
 
-type AccountId = 'one' | 'two';
-let fakes: Record<AccountId, FakeAnthropic>;
+let fakes: Record<PoolAccount, FakeAnthropic>;
 let gw: LocalGateway;
 let keyId: string;
 let client: Anthropic;
@@ -57,32 +56,9 @@ beforeEach(() => {
   health.clear();
 });
 
-/** The call's one usage record, once written. */
-async function recordOf(requestId: string | null | undefined): Promise<StoredUsage> {
-  let found: StoredUsage | undefined;
-  await eventually(async () => {
-    await gw.gateway.drain();
-    const records = (await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
-    expect(records).toHaveLength(1);
-    found = records[0];
-  });
-  return found!;
-}
+const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
+const firstCallGets = (reply: Reply) => firstCallOfPool(fakes, reply, defaultReply);
 
-/** Gives the first call, on whichever account the pool tries first, `reply`; every later call the usual answer. Says which account that was. */
-function firstCallGets(reply: Reply): () => AccountId {
-  let first: AccountId | undefined;
-  for (const id of ['one', 'two'] as const) {
-    fakes[id].reply((req) => {
-      if (first !== undefined) return defaultReply(req);
-      first = id;
-      return reply;
-    });
-  }
-  return () => first!;
-}
-
-const other = (id: AccountId): AccountId => (id === 'one' ? 'two' : 'one');
 const message = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hi.' }] };
 
 describe('a Claude stream that does not start by timeouts.firstByteMs', () => {
@@ -104,10 +80,10 @@ describe('a Claude stream that does not start by timeouts.firstByteMs', () => {
     expect(text).toBe('Echo: Say hi.');
     expect(tookMs).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 20);
     expect(tookMs).toBeLessThan(FAILOVER_BOUND_MS);
-    expect(fakes[other(first())].requests).toHaveLength(1);
-    await eventually(() => expect(fakes[first()].closedEarly).toHaveLength(1));
-    expect(health.isCooling(`claude/${first()}`)).toBe(true);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: other(first()), attempts: 2, status: 200, outcome: 'ok' });
+    expect(fakes[first.other()].requests).toHaveLength(1);
+    await eventually(() => expect(fakes[first.first()].closedEarly).toHaveLength(1));
+    expect(health.isCooling(`claude/${first.first()}`)).toBe(true);
+    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
   it("on the last account: the client gets the 504 upstream_timeout in Anthropic's shape", async () => {

@@ -80,35 +80,44 @@ export async function startOpenAIPool(options: {
     key,
     keyId,
     client: new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }),
-    async recordOf(requestId) {
-      let found: StoredUsage | undefined;
-      await eventually(async () => {
-        await gw.gateway.drain();
-        const records = (await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
-        expect(records).toHaveLength(1);
-        found = records[0];
-      });
-      return found!;
-    },
-    firstCallGets(reply) {
-      let first: PoolAccount | undefined;
-      for (const id of ['one', 'two'] as const) {
-        fakes[id].reply((req) => {
-          if (first !== undefined) return defaultReply(req);
-          first = id;
-          return reply;
-        });
-      }
-      const firstId = (): PoolAccount => {
-        if (first === undefined) throw new Error('no call came');
-        return first;
-      };
-      return { first: firstId, other: () => (firstId() === 'one' ? 'two' : 'one'), fake: (id) => fakes[id] };
-    },
+    recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId),
+    firstCallGets: (reply) => firstCallOfPool(fakes, reply, defaultReply),
     async close() {
       await gw.close();
       await one.close();
       await two.close();
     },
   };
+}
+
+/** The one usage record of the call `requestId` on `gw` (its answer's `x-request-id`), once written: one call, one record, however many attempts it took. */
+export async function onlyRecordOf(gw: Pick<LocalGateway, 'gateway' | 'table'>, keyId: string, requestId: string | null | undefined): Promise<StoredUsage> {
+  let found: StoredUsage | undefined;
+  await eventually(async () => {
+    await gw.gateway.drain();
+    const records = (await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
+    expect(records).toHaveLength(1);
+    found = records[0];
+  });
+  return found!;
+}
+
+/**
+ * Gives the next call, on whichever of two fake accounts the pool tries first, `reply`, and every
+ * later call `usual`'s answer; says which account that was. Any fake that takes a responder will do.
+ */
+export function firstCallOfPool<Fake extends { reply(responder: (req: Req) => R): void }, Req, R>(fakes: Record<PoolAccount, Fake>, reply: R, usual: (req: Req) => R): { first(): PoolAccount; other(): PoolAccount; fake(id: PoolAccount): Fake } {
+  let first: PoolAccount | undefined;
+  for (const id of ['one', 'two'] as const) {
+    fakes[id].reply((req) => {
+      if (first !== undefined) return usual(req);
+      first = id;
+      return reply;
+    });
+  }
+  const firstId = (): PoolAccount => {
+    if (first === undefined) throw new Error('no call came');
+    return first;
+  };
+  return { first: firstId, other: () => (firstId() === 'one' ? 'two' : 'one'), fake: (id) => fakes[id] };
 }
