@@ -1,5 +1,6 @@
-import { ConfigError, parseConfig } from './load';
+import { parseConfig } from './load';
 import type { GatewayConfigInput } from './schema';
+import { issuesOf } from '../../test/config-issues';
 
 const ROLE = 'arn:aws:iam::111122223333:role/aigw-bedrock';
 
@@ -11,15 +12,6 @@ function withBedrock(account: object, provider: object = {}): GatewayConfigInput
   } as GatewayConfigInput;
 }
 
-function issuesOf(input: unknown): readonly string[] {
-  try {
-    parseConfig(input);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  return [];
-}
 
 describe('assumeRole in the gateway config', () => {
   it.each([

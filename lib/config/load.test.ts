@@ -1,20 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, configFromEnv, configJsonSchema, loadLocalConfig, parseConfig } from './load';
+import { configFromEnv, configJsonSchema, loadLocalConfig, parseConfig } from './load';
+import { issuesOf } from '../../test/config-issues';
 
 const valid = {
   providers: [{ id: 'openai', type: 'openai', baseUrl: 'https://api.openai.com/v1', accounts: [{ id: 'main', apiKey: { env: 'OPENAI_API_KEY' } }] }],
   models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] }],
 };
 
-function issuesOf(input: unknown): string[] {
-  try {
-    parseConfig(input);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.issues];
-    throw err;
-  }
-  return [];
-}
 
 describe('parseConfig', () => {
   it('accepts the documented minimal config and fills in defaults', () => {

@@ -1,4 +1,5 @@
-import { ConfigError, parseConfig } from './load';
+import { parseConfig } from './load';
+import { issuesOf } from '../../test/config-issues';
 
 const provider = { id: 'openai', type: 'openai', accounts: [{ id: 'main', apiKey: { env: 'OPENAI_API_KEY' } }] };
 const models = [{ name: 'gpt-4o-mini', targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] }];
@@ -10,15 +11,6 @@ const configWith = (timeouts: unknown, providerTimeouts?: unknown) => ({
   ...(timeouts === undefined ? {} : { timeouts }),
 });
 
-function issuesOf(input: unknown): string[] {
-  try {
-    parseConfig(input);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.issues];
-    throw err;
-  }
-  return [];
-}
 
 describe('timeouts.firstByteMs', () => {
   it.each<[string, unknown, unknown, string[]]>([

@@ -1,5 +1,6 @@
-import { ConfigError, parseConfig } from './load';
+import { parseConfig } from './load';
 import type { GatewayConfigInput } from './schema';
+import { issuesOf } from '../../test/config-issues';
 
 const SA = { secret: 'aigw/prod/vertex/main' };
 
@@ -11,15 +12,6 @@ function withVertex(account: object, provider: object = { project: 'my-project-1
   } as GatewayConfigInput;
 }
 
-function issuesOf(input: unknown): readonly string[] {
-  try {
-    parseConfig(input);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
-    throw err;
-  }
-  return [];
-}
 
 describe('vertex providers in the gateway config', () => {
   it.each([
