@@ -57,5 +57,16 @@ for side in A B; do
   targets+=("{\"name\":\"$side\",\"url\":\"http://127.0.0.1:$port/v1/chat/completions\",\"headers\":{\"authorization\":\"Bearer $key\"}}")
 done
 list=$(IFS=,; echo "[${targets[*]}]")
+# Each side's process CPU (all its threads: the gateway's, the embedded store's, libuv's) over the
+# whole client run, per request it served.
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+gateway_pids=("${pids[@]:1}")
+before=(); for p in "${gateway_pids[@]}"; do before+=("$(cpu "$p")"); done
 TARGETS="$list" BODY="{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],\"stream\":$stream}" \
   taskset -c 0 node "$here/alternate-client.mjs"
+served=$(( ${ROUNDS:-3000} + ${WARM:-2000} ))
+tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
+for i in "${!gateway_pids[@]}"; do
+  side=$([[ $i == 0 ]] && echo "A ($1)" || echo "B ($2)")
+  echo "$side: process CPU $(( ($(cpu "${gateway_pids[$i]}") - ${before[$i]}) * tick_us / served )) µs per request"
+done
