@@ -57,6 +57,8 @@ export interface Answered<Via> {
  * (`answerInHand`): one that breaks off or does not start in time is a failure of the account like a
  * connection's; one that outgrows its bound ends the request (the request made it that large); a
  * stream's failures come after it returns, in-band, with no failover and no rest (the answer has started).
+ * When no account answers, the client gets the failure that tells it most (`tellingFailure`: a
+ * 429 over a 5xx over an account lacking the model), not merely the last.
  *
  * A call that builds on a stored Responses object (`continues`) goes first to the account known
  * to hold it (`continuationOrder`; `continuationOf` found it and checked its owner). An account that answers that it does not
