@@ -79,7 +79,7 @@ export async function tryTargets<Via>(
 ): Promise<Answered<Via>> {
   // Of the attempts that failed, the one whose failure the client gets if none answers (`tellingFailure`).
   let failed: FailedAttempt | undefined;
-  const fail = (error: unknown, attempt: Attempt) => void (failed = tellingFailure(failed, { error, attempt }, deps.now()));
+  const fail = (error: unknown, attempt: Attempt, answered: boolean) => void (failed = tellingFailure(failed, { error, attempt, answered }, deps.now()));
   // The last account's word that it does not hold the stored object a continuation builds on.
   let notHeld: GatewayError | undefined;
   deps.sharedHealth?.refreshSoon();
@@ -111,7 +111,7 @@ export async function tryTargets<Via>(
       release();
       if (signal?.aborted) break;
       if (err instanceof GatewayError && err.status < 500) throw err;
-      fail(err, attempt);
+      fail(err, attempt, false);
       deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message, ...detailOf(err) });
       rest(attempt, err instanceof GatewayError && CREDENTIAL_FAILURES.has(err.code) ? 'auth' : 'error', undefined, ctx, deps);
       if (atHome) break;
@@ -139,7 +139,7 @@ export async function tryTargets<Via>(
       }
       if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
       deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, ...detailOf(error) });
-      fail(error, attempt);
+      fail(error, attempt, true);
       // An account out of its quota is a rate limit however it is sent (Bedrock's ServiceQuotaExceededException is a 400): another account may serve.
       const status = error.status === 429 ? 429 : res.status;
       const failure = failureOf(status);
@@ -170,7 +170,7 @@ export async function tryTargets<Via>(
         // Past the bound, the answer's size is the request's doing, not the account's: every account
         // would make it as large (and bill it again), and resting them would cool a sound pool.
         if (failure.code === 'upstream_answer_too_large') throw failure;
-        fail(failure, attempt);
+        fail(failure, attempt, false);
         deps.logger.warn('upstream answer failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, code: failure.code, ...detailOf(failure) });
         rest(attempt, 'error', undefined, ctx, deps);
         if (atHome) break;
@@ -196,17 +196,20 @@ export async function tryTargets<Via>(
   }
   if (signal?.aborted) throw whyAborted(signal);
   if (failed) {
-    // The record and the access log line name the account whose failure the client gets, not the last one asked.
+    // The record and the access log line name the account whose failure the client gets, not the last one asked,
+    // and book it as that failure is booked alone: `upstream_error` for an upstream's error answer, else by its status.
     attributeTo(failed.attempt, ctx);
+    ctx.outcome = failed.answered ? 'upstream_error' : undefined;
     throw failed.error;
   }
   throw notHeld ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
 }
 
-/** A failed attempt, kept with its account. */
+/** A failed attempt, kept with its account, and whether the upstream answered it with an error (else it failed to answer). */
 interface FailedAttempt {
   error: unknown;
   attempt: Attempt;
+  answered: boolean;
 }
 
 /** Names the attempt's account, model and price as the call's (`ctx`): the one it was served by, or whose failure it got. */

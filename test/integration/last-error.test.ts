@@ -121,8 +121,8 @@ describe('the OpenAI surface, when both targets fail', () => {
     expect(err.status).toBe(429);
     expect(err.headers?.get('retry-after')).toBe('7');
     const record = await recordOf(err.requestID);
-    expect(record).toMatchObject({ status: 429, attempts: 2 });
-    expect(accessLines.get(err.requestID!)).toMatchObject({ status: 429, errorCode: record.errorCode, attempts: 2 });
+    expect(record).toMatchObject({ status: 429, outcome: 'upstream_error', attempts: 2, provider: one === RATE_LIMITED ? 'first' : 'second' });
+    expect(accessLines.get(err.requestID!)).toMatchObject({ status: 429, outcome: 'upstream_error', errorCode: record.errorCode, attempts: 2, provider: record.provider });
   });
 
   it.each<[string, OpenAIReply, OpenAIReply, number]>([
@@ -152,7 +152,8 @@ describe('the OpenAI surface, when both targets fail', () => {
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect(err).toMatchObject({ status: 504, code: 'upstream_timeout' });
     const record = await recordOf(err.requestID);
-    expect(record).toMatchObject({ status: 504, errorCode: 'upstream_timeout', attempts: 2, provider: 'first' });
+    // As a call whose only account timed out is booked: no upstream answered with an error the client got.
+    expect(record).toMatchObject({ status: 504, errorCode: 'upstream_timeout', outcome: 'error', attempts: 2, provider: 'first' });
     expect(accessLines.get(err.requestID!)).toMatchObject({ status: 504, errorCode: 'upstream_timeout', provider: 'first', account: 'a' });
   });
 
