@@ -79,35 +79,26 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   const query = new URLSearchParams(req.query.toString());
   query.delete('model');
   const signal = requestSignal(req, deps.now);
-  // tryTargets answers with the last failure; a 404 tried last must not hide an account that keeps conversations but failed (its 429 is worth retrying).
+  // tryTargets gives a create's 404 (a failed precondition) only when no account failed in a way worth retrying (`tellingFailure`); it is the 400 when every account said so.
   let makesNone = 0;
-  let otherFailure: unknown;
   const answered = tryTargets<PassthroughRoute>(entry.targets.filter(keeps), {}, ctx, deps, signal, async (attempt) => {
     const pass = passthroughFor('openai-responses', attempt, deps.providers)!;
     const reader = makesNoConversations(pass.parseError);
-    try {
-      const create = await createRequest(pass, attempt, deps, signal);
-      const request = withoutBody(create, collectionUrl(create.url, 'conversation'), query.toString());
-      const res = await deps.upstream.send({ ...request, method: 'POST', body, headers: { ...request.headers, 'content-type': 'application/json' } });
-      const parseError: ErrorReader = (status, ...rest) => {
-        const error = reader(status, ...rest);
-        // A 404 read so, not another precondition an account's reader names alike (a model it lacks).
-        if (status === 404 && error.code === NO_CONVERSATIONS) makesNone++;
-        else otherFailure = error;
-        return error;
-      };
-      return { res, parseError, via: pass };
-    } catch (err) {
-      otherFailure = err;
-      throw err;
-    }
+    const create = await createRequest(pass, attempt, deps, signal);
+    const request = withoutBody(create, collectionUrl(create.url, 'conversation'), query.toString());
+    const res = await deps.upstream.send({ ...request, method: 'POST', body, headers: { ...request.headers, 'content-type': 'application/json' } });
+    const parseError: ErrorReader = (status, ...rest) => {
+      const error = reader(status, ...rest);
+      // A 404 read so, not another precondition an account's reader names alike (a model it lacks).
+      if (status === 404 && error.code === NO_CONVERSATIONS) makesNone++;
+      return error;
+    };
+    return { res, parseError, via: pass };
   });
   const { res, attempt } = await answered.catch((err: unknown) => {
-    if (!(err instanceof GatewayError && err.code === NO_CONVERSATIONS)) throw err;
     // Every account asked answered the create's 404: the model's accounts keep none.
-    if (makesNone === ctx.attempts) throw keepsNoConversations(entry.name, named !== undefined);
-    // Another failed otherwise: its failure is the answer (one whose answer broke off while read is not seen here: the pool's 502).
-    throw otherFailure ?? new GatewayError('upstream_unavailable', 'No upstream could make the conversation.', { code: 'no_upstream' });
+    if (err instanceof GatewayError && err.code === NO_CONVERSATIONS && makesNone === ctx.attempts) throw keepsNoConversations(entry.name, named !== undefined);
+    throw err;
   });
   const answer = await res.body.bytes();
   const id = conversationIdOf(answer);

@@ -10,6 +10,7 @@ import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import { readFailure } from './broke-off';
 import type { ProxyDeps } from './deps';
+import { tellingFailure } from './failure-choice';
 import { answerInHand } from './read-ahead';
 import { isRawMedia } from './raw-media';
 import { whyAborted } from './signal';
@@ -56,6 +57,8 @@ export interface Answered<Via> {
  * (`answerInHand`): one that breaks off or does not start in time is a failure of the account like a
  * connection's; one that outgrows its bound ends the request (the request made it that large); a
  * stream's failures come after it returns, in-band, with no failover and no rest (the answer has started).
+ * When no account answers, the client gets the failure that tells it most (`tellingFailure`: a
+ * 429 over a 5xx over an account lacking the model), not merely the last.
  *
  * A call that builds on a stored Responses object (`continues`) goes first to the account known
  * to hold it (`continuationOrder`; `continuationOf` found it and checked its owner). An account that answers that it does not
@@ -74,7 +77,9 @@ export async function tryTargets<Via>(
   signal: AbortSignal | undefined,
   send: (attempt: Attempt) => Promise<AttemptSent<Via>>,
 ): Promise<Answered<Via>> {
-  let lastError: unknown;
+  // Of the attempts that failed, the one whose failure the client gets if none answers (`tellingFailure`).
+  let failed: FailedAttempt | undefined;
+  const fail = (error: unknown, attempt: Attempt, answered: boolean) => void (failed = tellingFailure(failed, { error, attempt, answered }, deps.now()));
   // The last account's word that it does not hold the stored object a continuation builds on.
   let notHeld: GatewayError | undefined;
   deps.sharedHealth?.refreshSoon();
@@ -87,10 +92,7 @@ export async function tryTargets<Via>(
     if (signal?.aborted) break;
     if (notHolding?.has(accountRef(attempt.provider.id, attempt.account.id))) continue;
     ctx.attempts++;
-    ctx.provider = attempt.provider.id;
-    ctx.account = attempt.account.id;
-    ctx.upstreamModel = attempt.model;
-    ctx.price = attempt.price;
+    attributeTo(attempt, ctx);
     const ref = accountRef(attempt.provider.id, attempt.account.id);
     // The account known to hold the stored object: when it fails, no other can answer.
     const atHome = home !== undefined && attempt.provider.id === home.providerId && attempt.account.id === home.accountId;
@@ -109,7 +111,7 @@ export async function tryTargets<Via>(
       release();
       if (signal?.aborted) break;
       if (err instanceof GatewayError && err.status < 500) throw err;
-      lastError = err;
+      fail(err, attempt, false);
       deps.logger.warn('upstream attempt failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, error: (err as Error).message, ...detailOf(err) });
       rest(attempt, err instanceof GatewayError && CREDENTIAL_FAILURES.has(err.code) ? 'auth' : 'error', undefined, ctx, deps);
       if (atHome) break;
@@ -137,7 +139,7 @@ export async function tryTargets<Via>(
       }
       if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
       deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, ...detailOf(error) });
-      lastError = error;
+      fail(error, attempt, true);
       // An account out of its quota is a rate limit however it is sent (Bedrock's ServiceQuotaExceededException is a 400): another account may serve.
       const status = error.status === 429 ? 429 : res.status;
       const failure = failureOf(status);
@@ -168,7 +170,7 @@ export async function tryTargets<Via>(
         // Past the bound, the answer's size is the request's doing, not the account's: every account
         // would make it as large (and bill it again), and resting them would cool a sound pool.
         if (failure.code === 'upstream_answer_too_large') throw failure;
-        lastError = failure;
+        fail(failure, attempt, false);
         deps.logger.warn('upstream answer failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, code: failure.code, ...detailOf(failure) });
         rest(attempt, 'error', undefined, ctx, deps);
         if (atHome) break;
@@ -193,7 +195,29 @@ export async function tryTargets<Via>(
     return { res: answer, attempt, via: sent.via };
   }
   if (signal?.aborted) throw whyAborted(signal);
-  throw lastError ?? notHeld ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
+  if (failed) {
+    // The record and the access log line name the account whose failure the client gets, not the last one asked,
+    // and book it as that failure is booked alone: `upstream_error` for an upstream's error answer, else by its status.
+    attributeTo(failed.attempt, ctx);
+    ctx.outcome = failed.answered ? 'upstream_error' : undefined;
+    throw failed.error;
+  }
+  throw notHeld ?? new GatewayError('upstream_unavailable', 'No upstream could take the request.', { code: 'no_upstream' });
+}
+
+/** A failed attempt, kept with its account, and whether the upstream answered it with an error (else it failed to answer). */
+interface FailedAttempt {
+  error: unknown;
+  attempt: Attempt;
+  answered: boolean;
+}
+
+/** Names the attempt's account, model and price as the call's (`ctx`): the one it was served by, or whose failure it got. */
+function attributeTo(attempt: Attempt, ctx: RequestContext): void {
+  ctx.provider = attempt.provider.id;
+  ctx.account = attempt.account.id;
+  ctx.upstreamModel = attempt.model;
+  ctx.price = attempt.price;
 }
 
 /** A failure's log-only detail (`GatewayError.detail`), as a log field. */
