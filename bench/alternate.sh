@@ -7,7 +7,8 @@
 #   bash bench/alternate.sh bare .                    # the bare proxy (../shared/bench) against this checkout
 #   STREAM=true DELAY=5 bash bench/alternate.sh A B   # streams, first byte, 5 ms between chunks
 #   MODEL=claude-3-5-haiku-20241022 bash bench/alternate.sh A B   # translated to Anthropic (no direct line)
-# Env: ROUNDS, WARM, THINK_US (bench/alternate-client.mjs), EXTRA_ENV (both gateways' environment).
+# Env: ROUNDS, WARM, THINK_US (bench/alternate-client.mjs), EXTRA_ENV (both gateways' environment),
+# STORE_A / STORE_B=external (that side's store in a dynalite process on the client's core, not embedded).
 # A checkout is built with esbuild as the harness builds it (its own node_modules, or a symlink).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,8 +17,9 @@ stream=${STREAM:-false}
 model=${MODEL:-gpt-4o-mini}
 work=$(mktemp -d /tmp/aigw-alternate.XXXXXX)
 pids=()
+stores=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" "${stores[@]}"; do kill -INT "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -48,8 +50,18 @@ for side in A B; do
   checkout=$(cd "$checkout" && pwd)
   (cd "$checkout" && npx esbuild lib/local/main.ts --bundle --platform=node --target=node20 --packages=external --outfile="$work/$side.js" --log-level=warning)
   # Bundled into the work dir, it resolves its packages from the checkout's node_modules through NODE_PATH.
+  store_var=STORE_$side
+  if [[ ${!store_var:-embedded} == external ]]; then
+    # The store in a dynalite process of its own on the client's core, as a remote DynamoDB's work never lands on the gateway's.
+    taskset -c 0 node "$checkout/node_modules/dynalite/cli.js" --port $((port + 1000)) --path "$work/store-$side" >"$work/store-$side.log" 2>&1 &
+    stores+=($!)
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$((port + 1000))") 2>/dev/null && break; sleep 0.05; done
+    store_env="DYNAMODB_ENDPOINT=http://127.0.0.1:$((port + 1000)) AWS_REGION=us-east-1"
+  else
+    store_env=
+  fi
   env NODE_PATH="$checkout/node_modules" PORT=$port GATEWAY_CONFIG="$work/config.json" GATEWAY_DATA_DIR="$work/data-$side" GATEWAY_ADMIN_TOKEN=alternate \
-    FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake ${EXTRA_ENV:-} taskset -c 1 node "$work/$side.js" >"$work/$side.log" 2>&1 &
+    FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake $store_env ${EXTRA_ENV:-} taskset -c 1 node "$work/$side.js" >"$work/$side.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
   key=$(curl -sf -XPOST "http://127.0.0.1:$port/admin/keys" -H 'authorization: Bearer alternate' -H 'content-type: application/json' -d '{"name":"alternate"}' \
