@@ -550,17 +550,39 @@ const CORS_HEADER = /^(?:[A-Za-z0-9!#$%&'+.^_`|~-]+\*?|\*)$/;
 
 const CorsSchema = z.strictObject({
   /** Origins whose pages may call the gateway: exact origins as browsers send them (`https://chat.example.com`, `http://localhost:3000`), or `"*"` for any. */
-  allowOrigins: z.union([
-    z.literal('*'),
-    z
-      .array(z.string().refine(isOrigin, { message: 'cors.allowOrigins holds origins as browsers send them: scheme://host[:port], no path, no trailing slash (https://chat.example.com)' }))
-      .min(1, { message: 'cors.allowOrigins lists at least one origin, or is "*"' }),
-  ]),
+  allowOrigins: z.union(
+    [
+      z.literal('*'),
+      z
+        .array(
+          z
+            .string()
+            .refine((origin) => origin !== '*', { message: 'cors.allowOrigins is "*" alone, not a list holding it', abort: true })
+            .refine(isOrigin, {
+              message: 'cors.allowOrigins holds origins as browsers send them: scheme://host[:port], no path, no trailing slash (https://chat.example.com); a name beyond ASCII in its punycode (https://xn--bcher-kva.example)',
+            }),
+        )
+        .min(1, { message: 'cors.allowOrigins lists at least one origin, or is "*"' }),
+    ],
+    { error: allowOriginsIssue },
+  ),
   /** Request headers allowed besides those the SDKs send (see the README): names, or prefixes ending in `*`. */
   allowHeaders: z.array(z.string().regex(CORS_HEADER, { message: 'cors.allowHeaders holds header names, or prefixes ending in * (x-my-*)' })).default([]),
   /** How long a browser may reuse a preflight's answer (browsers cap it: Chrome at 7200, Firefox at 86400). */
   maxAgeSeconds: z.number().int().min(0).max(86_400).default(7200),
 });
+
+/**
+ * What is wrong with `cors.allowOrigins`, in place of a union's "Invalid input": a lone origin not
+ * in a list, or the first fault the list's own checks found.
+ */
+function allowOriginsIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_union') return undefined;
+  if (typeof issue.input === 'string') return `cors.allowOrigins is a list of origins (${JSON.stringify([issue.input])}), or "*"`;
+  // The list's branch is the one whose faults are not the literal's "not '*'".
+  const listFaults = issue.errors.find((faults) => faults.every((fault) => fault.code !== 'invalid_value'));
+  return listFaults?.[0]?.message;
+}
 
 /** Whether a string is an origin as a browser's `Origin` header carries it. */
 function isOrigin(value: string): boolean {

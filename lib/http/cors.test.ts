@@ -224,6 +224,10 @@ describe('the cors config section', () => {
     [{ allowOrigins: '*', allowHeaders: ['x-*-y'] }, 'header names'],
     [{ allowOrigins: '*', maxAgeSeconds: 100_000 }, 'maxAgeSeconds'],
     [{ allowOrigins: '*', allowCredentials: true }, 'allowCredentials'],
+    [{ allowOrigins: ['*'] }, 'cors.allowOrigins is "*" alone, not a list holding it'],
+    [{ allowOrigins: ['https://a.example.com', '*'] }, 'cors.allowOrigins is "*" alone, not a list holding it'],
+    [{ allowOrigins: 'https://chat.example.com' }, 'cors.allowOrigins is a list of origins (["https://chat.example.com"]), or "*"'],
+    [{ allowOrigins: ['https://bücher.example'] }, 'punycode'],
   ])('refuses %j', (cors, message) => {
     expect(() => parseConfig({ ...base, cors })).toThrow(message);
   });
