@@ -117,7 +117,7 @@ describe('the Lambda proxy with cors in its baked config', () => {
       'access-control-allow-methods': 'GET, HEAD, POST, DELETE',
       'access-control-allow-headers': 'anthropic-dangerous-direct-browser-access, anthropic-version, content-type, x-api-key',
       'access-control-max-age': '7200',
-      vary: 'origin, access-control-request-headers',
+      vary: 'origin, access-control-request-headers, access-control-request-private-network',
     });
     expect(send).not.toHaveBeenCalled();
   });

@@ -59,7 +59,7 @@ describe('CorsPolicy.preflight', () => {
         'access-control-allow-headers':
           'authorization, content-type, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout',
         'access-control-max-age': '600',
-        vary: 'origin, access-control-request-headers',
+        vary: 'origin, access-control-request-headers, access-control-request-private-network',
       },
     ],
     [
@@ -71,7 +71,7 @@ describe('CorsPolicy.preflight', () => {
         'access-control-allow-methods': 'GET, HEAD, POST, DELETE',
         'access-control-allow-headers': 'anthropic-dangerous-direct-browser-access, anthropic-version, x-api-key, content-type',
         'access-control-max-age': '600',
-        vary: 'origin, access-control-request-headers',
+        vary: 'origin, access-control-request-headers, access-control-request-private-network',
       },
     ],
     [
@@ -83,12 +83,12 @@ describe('CorsPolicy.preflight', () => {
         'access-control-allow-methods': 'GET, HEAD, POST, DELETE',
         'access-control-allow-headers': 'authorization',
         'access-control-max-age': '600',
-        vary: 'origin, access-control-request-headers',
+        vary: 'origin, access-control-request-headers, access-control-request-private-network',
       },
     ],
-    ['an origin not listed gets nothing it could use', LISTED, asked('https://evil.example', 'authorization'), { vary: 'origin, access-control-request-headers' }],
-    ['an origin listed with another port is another origin', LISTED, asked('http://localhost:3001', 'authorization'), { vary: 'origin, access-control-request-headers' }],
-    ['no origin at all, with a list', LISTED, asked(undefined, 'authorization'), { vary: 'origin, access-control-request-headers' }],
+    ['an origin not listed gets nothing it could use', LISTED, asked('https://evil.example', 'authorization'), { vary: 'origin, access-control-request-headers, access-control-request-private-network' }],
+    ['an origin listed with another port is another origin', LISTED, asked('http://localhost:3001', 'authorization'), { vary: 'origin, access-control-request-headers, access-control-request-private-network' }],
+    ['no origin at all, with a list', LISTED, asked(undefined, 'authorization'), { vary: 'origin, access-control-request-headers, access-control-request-private-network' }],
     [
       '"*": any origin, the extra headers (by name and by prefix) allowed too, and no header list when none was asked',
       ANY,
@@ -98,14 +98,14 @@ describe('CorsPolicy.preflight', () => {
         'access-control-allow-methods': 'GET, HEAD, POST, DELETE',
         'access-control-allow-headers': 'x-trace-id, x-tenant',
         'access-control-max-age': '7200',
-        vary: 'access-control-request-headers',
+        vary: 'access-control-request-headers, access-control-request-private-network',
       },
     ],
     [
       '"*" with nothing asked for',
       ANY,
       asked('https://anywhere.example'),
-      { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD, POST, DELETE', 'access-control-max-age': '7200', vary: 'access-control-request-headers' },
+      { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD, POST, DELETE', 'access-control-max-age': '7200', vary: 'access-control-request-headers, access-control-request-private-network' },
     ],
     [
       "Chrome's private network question, for a gateway on the caller's machine",
@@ -117,7 +117,7 @@ describe('CorsPolicy.preflight', () => {
         'access-control-allow-headers': 'authorization',
         'access-control-max-age': '600',
         'access-control-allow-private-network': 'true',
-        vary: 'origin, access-control-request-headers',
+        vary: 'origin, access-control-request-headers, access-control-request-private-network',
       },
     ],
   ])('%s', (_, config, headers, expected) => {
@@ -187,7 +187,7 @@ describe('CorsPolicy.decorate', () => {
 
     // Assess
     expect(res.headers).toEqual({ 'content-type': 'application/json', vary: 'origin' });
-    expect(preflight.headers).toEqual({ vary: 'origin, access-control-request-headers' });
+    expect(preflight.headers).toEqual({ vary: 'origin, access-control-request-headers, access-control-request-private-network' });
   });
 
   it('keeps a vary the answer already had', () => {

@@ -124,7 +124,8 @@ export class CorsPolicy {
   preflight(headers: Readonly<Record<string, string | undefined>>): GatewayResponse {
     const origin = headers.origin;
     const allowed = this.#anyOrigin ? '*' : origin !== undefined && this.#listed.has(origin) ? origin : undefined;
-    const vary = this.#anyOrigin ? 'access-control-request-headers' : 'origin, access-control-request-headers';
+    // The answer depends on these asks (and, with a list, on the origin): a shared cache must key on them.
+    const vary = this.#anyOrigin ? 'access-control-request-headers, access-control-request-private-network' : 'origin, access-control-request-headers, access-control-request-private-network';
     if (allowed === undefined) return { status: 204, headers: { vary }, body: '' };
     const answer: Record<string, string> = {
       'access-control-allow-origin': allowed,

@@ -57,7 +57,7 @@ describe('a browser’s preflight', () => {
       'access-control-allow-methods': 'GET, HEAD, POST, DELETE',
       'access-control-allow-headers': 'authorization, content-type, x-stainless-lang, x-stainless-retry-count',
       'access-control-max-age': '600',
-      vary: 'origin, access-control-request-headers',
+      vary: 'origin, access-control-request-headers, access-control-request-private-network',
     });
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
     // The usage sink's batch too: drained, it has nothing to write.
@@ -78,7 +78,7 @@ describe('a browser’s preflight', () => {
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(res.headers.get('access-control-allow-headers')).toBeNull();
-    expect(res.headers.get('vary')).toBe('origin, access-control-request-headers');
+    expect(res.headers.get('vary')).toBe('origin, access-control-request-headers, access-control-request-private-network');
   });
 });
 
