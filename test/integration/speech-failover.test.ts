@@ -17,8 +17,8 @@ import { startOpenAIPool, type OpenAIPool } from './pool-rig';
  * pool tries first gets the failing reply (the pool's order is weighted at random).
  */
 const GAP_MS = 150;
-/** Longer than a gap between pieces (which must not time out), short enough for a test. */
-const IDLE_MS = 500;
+/** Longer than a gap between pieces (which must not time out), and than a loaded CI machine's failover, short enough for a test. */
+const IDLE_MS = 2_000;
 const INPUT = 'A pool of two accounts reads this sentence aloud, whichever of them can.';
 
 let pool: OpenAIPool;
@@ -67,7 +67,8 @@ describe('speech whose account gives no audio fails over to the next', () => {
     // Assess: the audio is the other account's, whole, and still relayed as it is synthesised.
     expect(Buffer.concat(chunks.map((c) => c.bytes))).toEqual(fakeSpeech(INPUT));
     expect(res.headers.get('content-type')).toBe('audio/mpeg');
-    expect(chunks[0]!.at).toBeLessThan(3 * GAP_MS);
+    // The break-off was seen as it came, not waited out to the idle timeout (a loaded machine takes some hundreds of ms more).
+    expect(chunks[0]!.at).toBeLessThan(IDLE_MS);
     expect(chunks.at(-1)!.at - chunks[0]!.at).toBeGreaterThanOrEqual((SPEECH_PIECES - 2) * GAP_MS);
     expect(calls.fake(calls.first()).requests).toHaveLength(1);
     expect(calls.fake(calls.other()).requests).toHaveLength(1);
