@@ -20,7 +20,8 @@ import { anthropicClient, createGatewayKey, eventually, openAIClient, UPSTREAM_K
  * record and the access log line say what the client got.
  */
 
-const HEADERS_MS = 300;
+// Long enough for a loaded machine to answer every fake in time; one case waits it out (a hung account).
+const HEADERS_MS = 1_500;
 const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Say hello' }];
 const MODEL_MISSING: OpenAIReply = { kind: 'error', status: 404, body: { error: { message: 'The model `gpt-4o` does not exist or you do not have access to it.', type: 'invalid_request_error', param: null, code: 'model_not_found' } } };
 const RATE_LIMITED: OpenAIReply = { kind: 'error', status: 429, headers: { 'retry-after': '7' } };
