@@ -157,3 +157,18 @@ export async function eventually(check: () => Promise<void> | void, timeoutMs = 
     }
   }
 }
+
+/** A raw answer body read chunk by chunk until it ends or fails: what reached the client, and the failure (undefined when it ended cleanly). */
+export async function bodyUntilFailure(res: Response): Promise<{ relayed: Buffer[]; failure: unknown }> {
+  const reader = res.body!.getReader();
+  const relayed: Buffer[] = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { relayed, failure: undefined };
+      relayed.push(Buffer.from(value));
+    }
+  } catch (failure) {
+    return { relayed, failure };
+  }
+}

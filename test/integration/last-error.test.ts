@@ -5,10 +5,10 @@ import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import type { GatewayLogger } from '../../lib/observe/logger';
 import { AccountHealth } from '../../lib/routing/health';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
 import { startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
-import { anthropicClient, createGatewayKey, eventually, openAIClient, UPSTREAM_KEY, ADMIN_TOKEN } from './harness';
+import { anthropicClient, createGatewayKey, openAIClient, UPSTREAM_KEY, ADMIN_TOKEN } from './harness';
+import { onlyRecordOf } from './pool-rig';
 
 /**
  * When every account of a call fails, and they failed differently, the client gets the failure
@@ -87,17 +87,7 @@ beforeEach(() => {
   health.clear();
 });
 
-/** The call's one usage record, once written. */
-async function recordOf(requestId: string | null | undefined): Promise<StoredUsage> {
-  let found: StoredUsage | undefined;
-  await eventually(async () => {
-    await gw.gateway.drain();
-    const records = (await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
-    expect(records).toHaveLength(1);
-    found = records[0];
-  });
-  return found!;
-}
+const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
 
 /** A chat call through the OpenAI surface that every account fails, as the client sees it. */
 async function chatFails(): Promise<InstanceType<typeof OpenAI.APIError>> {

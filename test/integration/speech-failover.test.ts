@@ -3,7 +3,7 @@ import { AccountLoad } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
 import { listUsage } from '../../lib/store/usage';
 import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../fakes/openai-media-wire';
-import { eventually } from './harness';
+import { bodyUntilFailure, eventually } from './harness';
 import { startOpenAIPool, type OpenAIPool } from './pool-rig';
 
 /**
@@ -157,15 +157,7 @@ describe('speech whose account gives no audio fails over to the next', () => {
 
     // Act
     const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
-    const relayed: Buffer[] = [];
-    const reader = res.body!.getReader();
-    const failure = await (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return undefined;
-        relayed.push(Buffer.from(value));
-      }
-    })().catch((e: unknown) => e);
+    const { relayed, failure } = await bodyUntilFailure(res);
 
     // Assess: two pieces reached the client; another account's audio cannot follow them.
     expect(failure).toMatchObject({ name: 'TypeError', message: 'terminated' });

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../fakes/openai-media-wire';
-import { ADMIN_TOKEN, eventually, startHarness, UPSTREAM_KEY, type Harness } from './harness';
+import { ADMIN_TOKEN, bodyUntilFailure, eventually, startHarness, UPSTREAM_KEY, type Harness } from './harness';
 
 /**
  * Speech audio relayed as the upstream synthesises it: the fakes send it in pieces `GAP_MS` apart
@@ -155,15 +155,7 @@ describe('speech audio relayed as it is synthesised', () => {
 
     // Act
     const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
-    const reader = res.body!.getReader();
-    const relayed: Buffer[] = [];
-    const failure = await (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return undefined;
-        relayed.push(Buffer.from(value));
-      }
-    })().catch((e: unknown) => e);
+    const { relayed, failure } = await bodyUntilFailure(res);
 
     // Assess: no error format exists inside raw audio; the transfer fails, as it would from OpenAI when the connection drops.
     // fetch's own word for a body cut off before its end (its error comes from Node's realm, not jest's).
