@@ -17,3 +17,15 @@ export function medianNsPerCall(fn: () => unknown, n: number, rounds = 15): numb
   }
   return times.sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
 }
+
+/** `medianNsPerCall` for a call that must be awaited (a body read, a stream's start): each call awaited before the next. */
+export async function medianNsPerAsyncCall(fn: () => Promise<unknown>, n: number, rounds = 15): Promise<number> {
+  for (let i = 0; i < n; i++) await fn();
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await fn();
+    times.push(Number(process.hrtime.bigint() - start) / n);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
+}

@@ -8,6 +8,7 @@
 import type { UpstreamResponse } from '../upstream/http';
 import { UpstreamBody } from '../upstream/response-body';
 import { readAhead, readsWhole } from './read-ahead';
+import { medianNsPerAsyncCall } from '../../bench/measure';
 
 const N = 100_000;
 const json = Buffer.from(JSON.stringify({ id: 'chatcmpl-1', choices: [{ message: { content: 'word '.repeat(400) } }] }));
@@ -23,15 +24,7 @@ function answer(): UpstreamResponse {
   return { status: 200, headers: { 'content-type': 'application/json' }, body };
 }
 
-async function nsPerCall(run: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let round = 0; round < 11; round++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < N; i++) await run();
-    times.push(Number(process.hrtime.bigint() - start) / N);
-  }
-  return times.sort((a, b) => a - b)[5]!;
-}
+const nsPerCall = (run: () => Promise<unknown>) => medianNsPerAsyncCall(run, N, 11);
 
 async function main(): Promise<void> {
   const direct = () => answer().body.bytes();

@@ -8,6 +8,7 @@
  */
 import { startScan } from './answer-start';
 import { UpstreamBody } from './response-body';
+import { medianNsPerAsyncCall } from '../../bench/measure';
 
 const N = 100_000;
 // A Chat Completions stream's first event as OpenAI writes it.
@@ -31,15 +32,7 @@ async function watched(): Promise<void> {
   for await (const _ of body);
 }
 
-async function nsPerCall(run: () => Promise<void>): Promise<number> {
-  const times: number[] = [];
-  for (let round = 0; round < 11; round++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < N; i++) await run();
-    times.push(Number(process.hrtime.bigint() - start) / N);
-  }
-  return times.sort((a, b) => a - b)[5]!;
-}
+const nsPerCall = (run: () => Promise<unknown>) => medianNsPerAsyncCall(run, N, 11);
 
 async function main(): Promise<void> {
   for (const [name, run] of [['no deadline', unwatched], ['deadline', watched], ['no deadline', unwatched], ['deadline', watched]] as const) {
