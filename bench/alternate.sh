@@ -24,14 +24,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-cat >"$work/config.json" <<JSON
-{ "providers": [
-    { "id": "fake-openai", "type": "openai-compatible", "baseUrl": "http://127.0.0.1:9100/v1", "accounts": [ { "id": "a", "apiKey": { "env": "FAKE_OPENAI_KEY" } } ] },
-    { "id": "fake-anthropic", "type": "anthropic", "baseUrl": "http://127.0.0.1:9100", "accounts": [ { "id": "a", "apiKey": { "env": "FAKE_ANTHROPIC_KEY" } } ] } ],
-  "models": [
-    { "name": "gpt-4o-mini", "targets": [ { "provider": "fake-openai", "model": "gpt-4o-mini" } ] },
-    { "name": "claude-3-5-haiku-20241022", "targets": [ { "provider": "fake-anthropic", "model": "claude-3-5-haiku-20241022" } ] } ] }
-JSON
+# The shared harness's fake upstream (one process, both dialects) behind an OpenAI-compatible and an Anthropic provider.
+config="$here/fake-upstream.config.json"
 PORT=9100 CHUNKS=20 CHUNK_DELAY_MS=${DELAY:-0} taskset -c 0 node "$shared/fake-upstream.mjs" >"$work/upstream.log" 2>&1 &
 pids+=($!)
 targets=()
@@ -60,7 +54,7 @@ for side in A B; do
   else
     store_env=
   fi
-  env NODE_PATH="$checkout/node_modules" PORT=$port GATEWAY_CONFIG="$work/config.json" GATEWAY_DATA_DIR="$work/data-$side" GATEWAY_ADMIN_TOKEN=alternate \
+  env NODE_PATH="$checkout/node_modules" PORT=$port GATEWAY_CONFIG="$config" GATEWAY_DATA_DIR="$work/data-$side" GATEWAY_ADMIN_TOKEN=alternate \
     FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake $store_env ${EXTRA_ENV:-} taskset -c 1 node "$work/$side.js" >"$work/$side.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done

@@ -19,19 +19,13 @@ trap 'rm -rf "$work"' EXIT
 npx --prefix "$repo" esbuild "$repo/lib/local/main.ts" --bundle --platform=node --target=node20 --packages=external \
   --outfile="$repo/.bench-build/local.js" --log-level=warning
 
-cat >"$work/config.json" <<JSON
-{ "providers": [
-    { "id": "fake-openai", "type": "openai-compatible", "baseUrl": "http://127.0.0.1:9100/v1", "accounts": [ { "id": "a", "apiKey": { "env": "FAKE_OPENAI_KEY" } } ] },
-    { "id": "fake-anthropic", "type": "anthropic", "baseUrl": "http://127.0.0.1:9100", "accounts": [ { "id": "a", "apiKey": { "env": "FAKE_ANTHROPIC_KEY" } } ] } ],
-  "models": [
-    { "name": "gpt-4o-mini", "targets": [ { "provider": "fake-openai", "model": "gpt-4o-mini" } ] },
-    { "name": "claude-3-5-haiku-20241022", "targets": [ { "provider": "fake-anthropic", "model": "claude-3-5-haiku-20241022" } ] } ] }
-JSON
+# The shared harness's fake upstream (one process, both dialects) behind an OpenAI-compatible and an Anthropic provider.
+config="$repo/bench/fake-upstream.config.json"
 token=bench-admin-token
 run=(node .bench-build/local.js)
 [[ "${STORE:-embedded}" == external ]] && run=(bash "$repo/bench/with-external-store.sh" "$work/store" "${run[@]}")
 # Create the key once in the data dir; each gateway the harness starts finds it there.
-( cd "$repo"; env ${EXTRA_ENV:-} PORT=18787 GATEWAY_CONFIG="$work/config.json" GATEWAY_DATA_DIR="$work/data" GATEWAY_ADMIN_TOKEN=$token \
+( cd "$repo"; env ${EXTRA_ENV:-} PORT=18787 GATEWAY_CONFIG="$config" GATEWAY_DATA_DIR="$work/data" GATEWAY_ADMIN_TOKEN=$token \
   "${run[@]}" >"$work/prep.log" 2>&1 & echo $! >"$work/prep.pid" )
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18787/health >/dev/null && break; sleep 0.1; done
 key=$(curl -sf -XPOST http://127.0.0.1:18787/admin/keys -H "authorization: Bearer $token" -H 'content-type: application/json' -d '{"name":"bench"}' \
@@ -43,7 +37,7 @@ for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 export GATEWAY_NAME=${GATEWAY_NAME:-aigw}
 export GATEWAY_CWD=$repo
 export GATEWAY_CMD="${run[*]}"
-export GATEWAY_ENV="${EXTRA_ENV:-} PORT=8787 GATEWAY_CONFIG=$work/config.json GATEWAY_DATA_DIR=$work/data GATEWAY_ADMIN_TOKEN=$token FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake"
+export GATEWAY_ENV="${EXTRA_ENV:-} PORT=8787 GATEWAY_CONFIG=$config GATEWAY_DATA_DIR=$work/data GATEWAY_ADMIN_TOKEN=$token FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake"
 export GATEWAY_URL=http://127.0.0.1:8787
 export GATEWAY_MEASURE=listener PROBE_HEADSTART=1
 export GW_HEADERS_OPENAI="{\"authorization\":\"Bearer $key\"}"
