@@ -14,7 +14,7 @@ import { startFakeBedrock, type FakeBedrock } from '../test/fakes/bedrock';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 import { startFakeSns } from '../test/fakes/sns';
 import { RecordingStream, functionUrlEvent, lambdaContext, type StreamHandler } from '../test/lambda';
-import { createProxyHandler, gatewayFromEnvironment } from './proxy';
+import { createProxyHandler, proxyFromEnvironment } from './proxy';
 
 // Every Secrets Manager client the gateway builds answers from here; DynamoDB is a real dynalite.
 const sm = mockClient(SecretsManagerClient);
@@ -25,7 +25,7 @@ const BEDROCK_SECRET = 'aigw/Aigw/bedrock/static/aws-credentials';
 const AWS_KEYS = { accessKeyId: 'AKIAFAKESTATIC', secretAccessKey: 'fake-static-secret' };
 
 /**
- * The proxy as deployed: `gatewayFromEnvironment` reads the config the stack baked into the
+ * The proxy as deployed: `proxyFromEnvironment` reads the config the stack baked into the
  * bundle, the table from its environment, and provider keys from Secrets Manager.
  */
 describe('the deployed proxy, built from its environment', () => {
@@ -99,7 +99,7 @@ describe('the deployed proxy, built from its environment', () => {
     sm.on(GetSecretValueCommand, { SecretId: OPENAI_SECRET }).resolves({ Name: OPENAI_SECRET, SecretString: 'sk-from-secrets-manager' });
     sm.on(GetSecretValueCommand, { SecretId: BEDROCK_SECRET }).resolves({ Name: BEDROCK_SECRET, SecretString: JSON.stringify(AWS_KEYS) });
 
-    const gateway = gatewayFromEnvironment(env);
+    const gateway = proxyFromEnvironment(env).gateway;
     expect(reads().sort()).toEqual([BEDROCK_SECRET, OPENAI_SECRET]);
 
     const viaOpenAI = await call(gateway, 'gpt-4o-mini');
@@ -133,8 +133,8 @@ describe('the deployed proxy, built from its environment', () => {
     if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 10));
     const window = windowAt(Date.now());
 
-    const first = await call(gatewayFromEnvironment(env), 'gpt-4o-mini', limited.key);
-    const second = await call(gatewayFromEnvironment(env), 'gpt-4o-mini', limited.key);
+    const first = await call(proxyFromEnvironment(env).gateway, 'gpt-4o-mini', limited.key);
+    const second = await call(proxyFromEnvironment(env).gateway, 'gpt-4o-mini', limited.key);
     const counted = rateWindowKey(limited.record.id, window.id);
     const counters = await db.table.client.send(new GetItemCommand({ TableName: db.table.tableName, Key: { PK: { S: counted.PK }, SK: { S: counted.SK } } }));
 
@@ -165,7 +165,7 @@ describe('the deployed proxy, built from its environment', () => {
       openai.reply(() => ({ kind: 'text', text: 'Hi', usage: { prompt: 10, completion: 5 } }));
       const eu = mintKey({ name: 'eu', models: ['*'], endUserLimits: { usdPerDay: 0.000025 } }, new Date());
       await new DynamoKeyStore(db.table).put(eu.record);
-      const gateway = gatewayFromEnvironment({ ...env, ALERT_TOPIC_ARN: topicArn, SNS_ENDPOINT: sns.url, AWS_REGION: 'eu-west-1' });
+      const gateway = proxyFromEnvironment({ ...env, ALERT_TOPIC_ARN: topicArn, SNS_ENDPOINT: sns.url, AWS_REGION: 'eu-west-1' }).gateway;
       const stream = new RecordingStream();
       const handler = createProxyHandler(() => gateway) as unknown as StreamHandler;
 
@@ -189,7 +189,7 @@ describe('the deployed proxy, built from its environment', () => {
       .resolves({ Name: OPENAI_SECRET, SecretString: 'sk-from-secrets-manager' });
     sm.on(GetSecretValueCommand, { SecretId: BEDROCK_SECRET }).resolves({ Name: BEDROCK_SECRET, SecretString: JSON.stringify(AWS_KEYS) });
 
-    const gateway = gatewayFromEnvironment(env);
+    const gateway = proxyFromEnvironment(env).gateway;
     await new Promise((resolve) => setImmediate(resolve));
     const before = await call(gateway, 'gpt-4o-mini');
 
@@ -199,7 +199,7 @@ describe('the deployed proxy, built from its environment', () => {
 
     sm.reset();
     sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", $metadata: {} }));
-    const empty = gatewayFromEnvironment(env);
+    const empty = proxyFromEnvironment(env).gateway;
     const refused = await call(empty, 'gpt-4o-mini');
 
     expect(refused.prelude?.statusCode).toBe(502);

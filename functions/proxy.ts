@@ -56,11 +56,6 @@ export function proxyFromEnvironment(env: NodeJS.ProcessEnv): ProxyInstance {
   };
 }
 
-/** The gateway alone, as `proxyFromEnvironment` builds it. */
-export function gatewayFromEnvironment(env: NodeJS.ProcessEnv): Gateway {
-  return proxyFromEnvironment(env).gateway;
-}
-
 function gatewayFromConfig(config: GatewayConfig, env: NodeJS.ProcessEnv): Gateway {
   // Provider secrets are read from here on, as the instance's first request arrives: while its key is looked up, not after.
   const credentials = new SecretsManagerCredentials({ env });
