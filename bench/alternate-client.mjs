@@ -1,9 +1,11 @@
 // One request at a time to each target in turn, round after round, so that every target meets the
 // machine in the same state: a slow stretch of a noisy VM slows them all alike, where runs one
 // after another (the shared harness's way) differ by more than what is being compared.
-// Env: TARGETS (JSON list of {name, url, headers}; the first is the baseline of the Δ column),
+// Env: TARGETS (JSON list of {name, url, headers, body?}; body, when given, in place of BODY; the first is the baseline of the Δ column),
 // BODY, ROUNDS (measured, default 3000), WARM (unmeasured rounds first, default 2000),
-// THINK_US (client busy-wait before each request, default 0). A stream (BODY's "stream": true) is
+// THINK_US (client busy-wait before each request, default 0), BURST (requests to a target in a row
+// within a round, default 1: a burst shows what a target's work after one answer costs the next, as
+// the shared harness's runs one after another do; rounds are then ROUNDS / BURST). A stream (BODY's "stream": true) is
 // timed to its first body byte, a whole answer to its end. Prints one line per target.
 import http from 'node:http';
 
@@ -13,13 +15,14 @@ const stream = JSON.parse(process.env.BODY).stream === true;
 const rounds = Number(process.env.ROUNDS || 3000);
 const warm = Number(process.env.WARM || 2000);
 const think = BigInt(Number(process.env.THINK_US || 0) * 1000);
-for (const t of targets) Object.assign(t, { u: new URL(t.url), agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), ms: [] });
+const burst = Number(process.env.BURST || 1);
+for (const t of targets) Object.assign(t, { u: new URL(t.url), agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), ms: [], body: t.body ? Buffer.from(t.body) : body });
 
 function once(t) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     let first;
-    const req = http.request(t.u, { method: 'POST', agent: t.agent, headers: { 'content-type': 'application/json', 'content-length': body.length, ...t.headers } }, (res) => {
+    const req = http.request(t.u, { method: 'POST', agent: t.agent, headers: { 'content-type': 'application/json', 'content-length': t.body.length, ...t.headers } }, (res) => {
       res.on('data', () => (first ??= process.hrtime.bigint()));
       res.on('end', () => {
         if (res.statusCode !== 200) reject(new Error(`${t.name}: status ${res.statusCode}`));
@@ -27,7 +30,7 @@ function once(t) {
       });
     });
     req.on('error', reject);
-    req.end(body);
+    req.end(t.body);
   });
 }
 
@@ -37,7 +40,7 @@ const pause = () => {
   while (process.hrtime.bigint() < until);
 };
 for (let i = 0; i < warm; i++) for (const t of targets) await once(t);
-for (let i = 0; i < rounds; i++) for (const t of targets) (pause(), t.ms.push(await once(t)));
+for (let i = 0; i < rounds / burst; i++) for (const t of targets) for (let j = 0; j < burst; j++) (pause(), t.ms.push(await once(t)));
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)];
 const base = quantile(targets[0].ms, 0.5);
 for (const t of targets) {

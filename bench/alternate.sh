@@ -7,8 +7,11 @@
 #   bash bench/alternate.sh bare .                    # the bare proxy (../shared/bench) against this checkout
 #   STREAM=true DELAY=5 bash bench/alternate.sh A B   # streams, first byte, 5 ms between chunks
 #   MODEL=claude-3-5-haiku-20241022 bash bench/alternate.sh A B   # translated to Anthropic (no direct line)
-# Env: ROUNDS, WARM, THINK_US (bench/alternate-client.mjs), EXTRA_ENV (both gateways' environment),
-# STORE_A / STORE_B=external (that side's store in a dynalite process on the client's core, not embedded).
+# Env: ROUNDS, WARM, THINK_US, BURST (bench/alternate-client.mjs), EXTRA_ENV (both gateways' environment),
+# EXTRA_ENV_A / EXTRA_ENV_B (one side's), NODE_ARGS_A / NODE_ARGS_B (one side's node flags, e.g. --single-threaded-gc),
+# STORE_A / STORE_B=external (that side's store in a dynalite process on the client's core, not embedded),
+# LOAD_A / LOAD_B=SECONDS (that side first takes 50 connections for that long, as the harness's load
+# phase does before its one-at-a-time runs; needs ../shared/bench/setup-tools.sh).
 # A checkout is built with esbuild as the harness builds it (its own node_modules, or a symlink).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,6 +48,8 @@ for side in A B; do
   (cd "$checkout" && npx esbuild lib/local/main.ts --bundle --platform=node --target=node20 --packages=external --outfile="$work/$side.js" --log-level=warning)
   # Bundled into the work dir, it resolves its packages from the checkout's node_modules through NODE_PATH.
   store_var=STORE_$side
+  env_var=EXTRA_ENV_$side
+  args_var=NODE_ARGS_$side
   if [[ ${!store_var:-embedded} == external ]]; then
     # The store in a dynalite process of its own on the client's core, as a remote DynamoDB's work never lands on the gateway's.
     taskset -c 0 node "$checkout/node_modules/dynalite/cli.js" --port $((port + 1000)) --path "$work/store-$side" >"$work/store-$side.log" 2>&1 &
@@ -55,12 +60,18 @@ for side in A B; do
     store_env=
   fi
   env NODE_PATH="$checkout/node_modules" PORT=$port GATEWAY_CONFIG="$config" GATEWAY_DATA_DIR="$work/data-$side" GATEWAY_ADMIN_TOKEN=alternate \
-    FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake $store_env ${EXTRA_ENV:-} taskset -c 1 node "$work/$side.js" >"$work/$side.log" 2>&1 &
+    FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake $store_env ${EXTRA_ENV:-} ${!env_var:-} taskset -c 1 node ${!args_var:-} "$work/$side.js" >"$work/$side.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
   key=$(curl -sf -XPOST "http://127.0.0.1:$port/admin/keys" -H 'authorization: Bearer alternate' -H 'content-type: application/json' -d '{"name":"alternate"}' \
     | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).key')
   targets+=("{\"name\":\"$side\",\"url\":\"http://127.0.0.1:$port/v1/chat/completions\",\"headers\":{\"authorization\":\"Bearer $key\"}}")
+  load_var=LOAD_$side
+  if [[ -n ${!load_var:-} ]]; then
+    URL="http://127.0.0.1:$port/v1/chat/completions" HEADERS_JSON="{\"authorization\":\"Bearer $key\"}" WARMUP=0 DURATION=${!load_var} \
+      BODY="{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}" LABEL="load $side" \
+      taskset -c 0 node "$shared/load.mjs" | node -pe 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); `load ${r.label}: ${r.requests_total} requests`'
+  fi
 done
 list=$(IFS=,; echo "[${targets[*]}]")
 # Each side's process CPU (all its threads: the gateway's, the embedded store's, libuv's) over the
