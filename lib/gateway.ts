@@ -143,7 +143,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 
   const openAIOnly = (operation: OpenAIOnlyOperation): Route => ({ binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => openAIOnlyCall(operation, req, ctx, proxy, finish) } });
-  // Exact paths in one table: a lookup costs the same however many routes there are.
+  // Exact paths in one table: a lookup costs the same however many routes there are. The doors' last
+  // resort answers in each route's API from lib/pipeline/route-binding.ts: a path added here goes there too.
   const routes: Record<string, Route> = {
     '/v1/chat/completions': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_CHAT, req, ctx, proxy, finish) } },
     '/v1/completions': openAIOnly(COMPLETIONS),
