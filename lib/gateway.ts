@@ -46,6 +46,7 @@ import { storedObjectCall, storedObjectOperations } from './pipeline/stored-resp
 import { monotonicNow } from './routing/response-homes';
 import { createConversation } from './pipeline/conversation-create';
 import { bindingByCaller, isGeminiClient } from './pipeline/caller-binding';
+import { ConversationlessAccounts } from './pipeline/conversationless-accounts';
 import { loggableError } from './observe/loggable-error';
 
 export interface GatewayDeps {
@@ -126,6 +127,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     providers: createProviderRegistry(deps.credentials, upstream, logger),
     health: accountHealth,
     load: deps.load ?? new AccountLoad(now),
+    conversationless: new ConversationlessAccounts(now),
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,
     ...(deps.storedHomes ? { storedHomes: deps.storedHomes } : {}),
