@@ -240,6 +240,10 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
       if (invocation.body) await closed(invocation.body);
       else invocation.gaveUp = true;
       await drainOnce(invocation, context);
+      // Rethrown even when the response stream failed under the answer: the runtime fails a streamed
+      // invocation whose response to its API broke or did not finish whatever the handler returns
+      // (it awaits that response, then checks `writableFinished`), so returning would change nothing
+      // in the function's Errors. A client that hangs up never gets here: Lambda does not report it.
       throw err;
     } finally {
       // The handler holds its invocation from its start; an entry deleted costs a warm instance a
