@@ -13,7 +13,7 @@ import { DynamoKeyStore } from '../lib/store/keys';
 import { browserFetch } from '../test/browser-fetch';
 import { startTestTable } from '../test/dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
-import { RecordingStream, lambdaContext, type StreamHandler } from '../test/lambda';
+import { RecordingStream, functionUrlEvent, lambdaContext, type StreamHandler } from '../test/lambda';
 import { createProxyHandler, proxyFromEnvironment, type ProxyInstance } from './proxy';
 
 const PAGE = 'https://chat.example.com';
@@ -223,6 +223,38 @@ describe('the Lambda proxy with cors in its baked config', () => {
     // Assess
     expect(error).toBeInstanceOf(Anthropic.InternalServerError);
     expect((error as InstanceType<typeof Anthropic.InternalServerError>).error).toEqual({ type: 'error', error: { type: 'api_error', message: 'The gateway failed to handle this request.' } });
+  });
+
+  it.each([
+    ['the OpenAI client', '/v1/chat/completions', { error: { message: 'The gateway failed to handle this request.', type: 'server_error', param: null, code: null } }],
+    ['the Anthropic client', '/v1/messages', { type: 'error', error: { type: 'api_error', message: 'The gateway failed to handle this request.' } }],
+  ])('lets the page read the 500 for an event the door cannot read as a request (%s)', async (_client, path, body) => {
+    // Prepare: an event without its requestContext, which the door cannot turn into a request.
+    const event = { version: '2.0', rawPath: path, rawQueryString: '', headers: { Origin: PAGE, 'content-type': 'application/json' }, body: '{}', isBase64Encoded: false } as unknown as APIGatewayProxyEventV2;
+    const stream = new RecordingStream();
+
+    // Act
+    await handler(event, stream, lambdaContext(60_000));
+
+    // Assess
+    expect(stream.prelude?.statusCode).toBe(500);
+    expect(stream.prelude?.headers).toMatchObject({ 'access-control-allow-origin': PAGE, 'access-control-expose-headers': expect.stringContaining('x-request-id'), 'x-request-id': 'lambda-req-1' });
+    expect(JSON.parse(stream.body)).toEqual(body);
+  });
+
+  it('answers the 500 of an instance whose config cannot be built without CORS, and without failing the invocation', async () => {
+    // Prepare: the policy itself cannot be read (a config that fails at cold start).
+    const failing = createProxyHandler(() => instance.gateway, silentLogger, () => {
+      throw new Error('the deployed gateway config is invalid');
+    }) as unknown as StreamHandler;
+    const stream = new RecordingStream();
+
+    // Act
+    await failing(functionUrlEvent({ model: 'gpt-4o-mini', messages: [] }, { origin: PAGE }), stream, lambdaContext(60_000));
+
+    // Assess
+    expect(stream.prelude?.statusCode).toBe(500);
+    expect(Object.keys(stream.prelude?.headers ?? {}).filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
 });
 

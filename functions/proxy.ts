@@ -214,8 +214,11 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
       // The pipeline turns every failure into a response; this is the last line of defence, answered
       // so that the invocation still ends through `requestEnd` and its drain.
       log.error('request failed', { requestId: context.awsRequestId, error: loggableError(err) });
-      res = doorInternalError(context.awsRequestId, request ?? callerOfEvent(event));
-      crossOrigin?.decorate(res, request?.headers.origin);
+      const caller = request ?? callerOfEvent(event);
+      res = doorInternalError(context.awsRequestId, caller);
+      // An event the door could not read still came from a page: without these it would see a CORS failure, not the 500.
+      crossOrigin ??= corsOf(policyIfReadable(cors), caller.path);
+      crossOrigin?.decorate(res, caller.headers.origin);
     }
     const body = toReadable(res.body, door, context.awsRequestId, () => drainOnce(invocation, context), log);
     // middy's own timeout failed the invocation while the gateway was stuck past its deadline:
@@ -237,6 +240,10 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
       if (invocation.body) await closed(invocation.body);
       else invocation.gaveUp = true;
       await drainOnce(invocation, context);
+      // Rethrown even when the response stream failed under the answer: the runtime fails a streamed
+      // invocation whose response to its API broke or did not finish whatever the handler returns
+      // (it awaits that response, then checks `writableFinished`), so returning would change nothing
+      // in the function's Errors. A client that hangs up never gets here: Lambda does not report it.
       throw err;
     } finally {
       // The handler holds its invocation from its start; an entry deleted costs a warm instance a
@@ -272,9 +279,21 @@ const noCors = (): CorsPolicy | undefined => undefined;
 /** The policy for a path, if it covers it (never the admin API's). */
 const corsOf = (policy: CorsPolicy | undefined, path: string) => (policy?.covers(path) ? policy : undefined);
 
+/** The CORS policy, or none when the instance's config cannot even be read (its 500 then goes without). */
+function policyIfReadable(cors: () => CorsPolicy | undefined): CorsPolicy | undefined {
+  try {
+    return cors();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The caller's marks straight from the event, for the 500 of a door that could not even read it as a request. */
 function callerOfEvent(event: APIGatewayProxyEventV2): CallerMarks {
-  return { path: event.rawPath || '/', headers: event.headers ?? {}, query: new URLSearchParams(event.rawQueryString ?? '') };
+  const headers: Record<string, string | undefined> = {};
+  // Lower-cased as `requestFromFunctionUrlEvent` does: the 500's dialect and CORS read `anthropic-version` and `origin`.
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  return { path: event.rawPath || '/', headers, query: new URLSearchParams(event.rawQueryString ?? '') };
 }
 
 /** Resolves once the stream has closed (an error included). */

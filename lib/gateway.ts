@@ -46,6 +46,7 @@ import { storedObjectCall, storedObjectOperations } from './pipeline/stored-resp
 import { monotonicNow } from './routing/response-homes';
 import { createConversation } from './pipeline/conversation-create';
 import { bindingByCaller, isGeminiClient } from './pipeline/caller-binding';
+import { ConversationlessAccounts } from './pipeline/conversationless-accounts';
 import { loggableError } from './observe/loggable-error';
 
 export interface GatewayDeps {
@@ -126,6 +127,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     providers: createProviderRegistry(deps.credentials, upstream, logger),
     health: accountHealth,
     load: deps.load ?? new AccountLoad(now),
+    conversationless: new ConversationlessAccounts(now),
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,
     ...(deps.storedHomes ? { storedHomes: deps.storedHomes } : {}),
@@ -143,7 +145,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 
   const openAIOnly = (operation: OpenAIOnlyOperation): Route => ({ binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => openAIOnlyCall(operation, req, ctx, proxy, finish) } });
-  // Exact paths in one table: a lookup costs the same however many routes there are.
+  // Exact paths in one table: a lookup costs the same however many routes there are. The doors' last
+  // resort answers in each route's API from lib/pipeline/route-binding.ts: a path added here goes there too.
   const routes: Record<string, Route> = {
     '/v1/chat/completions': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_CHAT, req, ctx, proxy, finish) } },
     '/v1/completions': openAIOnly(COMPLETIONS),

@@ -8,6 +8,7 @@ import { silentLogger } from '../observe/logger';
 import { createLocalServer } from '../local/server';
 import { CorsPolicy } from './cors';
 import { doorInternalError } from './door-error';
+import { startHarness, type Harness } from '../../test/integration/harness';
 
 const MESSAGE = 'The gateway failed to handle this request.';
 const OPENAI_500 = { error: { message: MESSAGE, type: 'server_error', param: null, code: null } };
@@ -37,6 +38,69 @@ describe('doorInternalError', () => {
     expect(res.status).toBe(500);
     expect(res.headers).toMatchObject({ 'content-type': 'application/json', 'x-request-id': 'req-1' });
     expect(JSON.parse(String(res.body))).toEqual(body);
+  });
+});
+
+/** Which API's error shape a body is in. */
+function dialectOf(body: unknown): 'anthropic' | 'gemini' | 'openai' | 'unknown' {
+  const b = body as { type?: unknown; error?: { code?: unknown; status?: unknown; type?: unknown } };
+  if (b.type === 'error') return 'anthropic';
+  if (typeof b.error?.code === 'number' && typeof b.error.status === 'string') return 'gemini';
+  if (typeof b.error?.type === 'string') return 'openai';
+  return 'unknown';
+}
+
+/**
+ * Every route the gateway serves (the exact paths of `createGateway`'s table, with and without
+ * `/v1` and a trailing slash, Gemini's model methods, the stored objects', a model by name) and
+ * paths it serves none of.
+ */
+const SERVED_PATHS = [
+  '/v1/chat/completions', '/chat/completions', '/v1/chat/completions/', '/v1/completions', '/v1/responses', '/responses', '/v1/conversations',
+  '/v1/embeddings', '/embeddings', '/v1/images/generations', '/v1/images/edits', '/v1/audio/speech', '/v1/audio/transcriptions', '/v1/audio/translations',
+  '/v1/moderations', '/v1/rerank', '/v2/rerank', '/rerank', '/v1/messages', '/messages', '/v1/messages/', '/v1/messages/count_tokens', '/messages/count_tokens',
+  '/v1/models', '/models', '/v1/models/gpt-4o-mini', '/models/gpt-4o-mini', '/v1/models/ft:gpt-4o-mini:acme', '/v1beta/models', '/v1beta/models/gemini-2.5-flash',
+  '/v1beta/models/gemini-2.5-flash:generateContent', '/v1beta/models/gemini-2.5-flash:streamGenerateContent', '/v1beta/models/gemini-2.5-flash:countTokens',
+  '/v1beta/models/gemini-2.5-flash:embedContent', '/v1/models/gemini-2.5-flash:generateContent', '/v1/models/gemini-2.5-flash:generateContent/',
+  '/v1beta/models/gemini-2.5-flash:streamGenerateContent/', '/v1/responses/resp_1', '/responses/resp_1', '/v1/responses/resp_1/input_items', '/v1/responses/resp_1/cancel',
+  '/v1/conversations/conv_1', '/v1/conversations/conv_1/items', '/v1/conversations/conv_1/items/msg_1', '/', '/health',
+];
+const UNSERVED_PATHS = ['/v1/unknown', '/v1beta/unknown', '/v1/messagesx', '/v1/responses/resp_1/unknown', '/v1/files'];
+/** The marks a caller may send whatever its path: none, each dialect's own, and a bearer key. */
+const CALLER_MARKS: [string, Record<string, string>, string][] = [
+  ['no marks', {}, ''],
+  ['a bearer key', { authorization: 'Bearer k' }, ''],
+  ['anthropic-version', { 'anthropic-version': '2023-06-01' }, ''],
+  ["Gemini's key header", { 'x-goog-api-key': 'k' }, ''],
+  ["Gemini's key in the query", {}, 'key=k'],
+];
+
+/**
+ * The door's last resort answers in the dialect the gateway itself would have answered the
+ * request in: its route's API where the route has one, else the caller's marks. The gateway's
+ * answer to a method no route allows (PATCH) is read before any key or store: the route alone
+ * picks its shape.
+ */
+describe('doorInternalError, against the gateway’s own routes', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  const cases = [...SERVED_PATHS, ...UNSERVED_PATHS].flatMap((path) => CALLER_MARKS.map(([marks, headers, query]) => [path, marks, headers, query] as const));
+
+  it.each(cases)('answers %s from a caller with %s in the dialect the gateway answers it in', async (path, _marks, headers, query) => {
+    // Prepare
+    const request = { method: 'PATCH', path, query: new URLSearchParams(query), headers, body: new Uint8Array(0), sourceIp: '127.0.0.1', requestId: 'req-1' };
+
+    // Act
+    const gatewaySays = await h.gw.gateway.handle(request);
+    const doorSays = doorInternalError('req-1', request);
+
+    // Assess
+    expect(gatewaySays.status).toBe(UNSERVED_PATHS.includes(path) ? 404 : 405);
+    expect(dialectOf(JSON.parse(String(doorSays.body)))).toBe(dialectOf(JSON.parse(String(gatewaySays.body))));
   });
 });
 

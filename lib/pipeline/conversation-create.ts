@@ -70,6 +70,10 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   const keeps = (target: Target) => keepsConversations(target, deps);
   const entry = conversationModel(named, caller, deps.catalog, keeps);
   ctx.model = entry.name;
+  const keeping = entry.targets.filter(keeps);
+  const askable = deps.conversationless?.askable(keeping) ?? keeping;
+  // Every account answered a create's 404 lately: asking again would only hear it again.
+  if (askable.length === 0) throw keepsNoConversations(entry.name, named !== undefined, 'lately');
   // The SDK sends `{}` for `create()`; a bare POST (curl) asks for an empty conversation too.
   const body = await screenedBody(req, ctx, deps, caller, EMPTY_OBJECT);
   // A new conversation has no owner to check: its body is the call's record's as soon as it passed the guardrails, as a model call's.
@@ -81,7 +85,7 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   const signal = requestSignal(req, deps.now);
   // tryTargets gives a create's 404 (a failed precondition) only when no account failed in a way worth retrying (`tellingFailure`); it is the 400 when every account said so.
   let makesNone = 0;
-  const answered = tryTargets<PassthroughRoute>(entry.targets.filter(keeps), {}, ctx, deps, signal, async (attempt) => {
+  const answered = tryTargets<PassthroughRoute>(askable, {}, ctx, deps, signal, async (attempt) => {
     const pass = passthroughFor('openai-responses', attempt, deps.providers)!;
     const reader = makesNoConversations(pass.parseError);
     const create = await createRequest(pass, attempt, deps, signal);
@@ -90,14 +94,18 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
     const parseError: ErrorReader = (status, ...rest) => {
       const error = reader(status, ...rest);
       // A 404 read so, not another precondition an account's reader names alike (a model it lacks).
-      if (status === 404 && error.code === NO_CONVERSATIONS) makesNone++;
+      if (status === 404 && error.code === NO_CONVERSATIONS) {
+        makesNone++;
+        deps.conversationless?.remember(attempt.provider.id, attempt.account.id);
+        deps.logger.info('account makes no conversations: left out of creates for an hour', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id });
+      }
       return error;
     };
     return { res, parseError, via: pass };
   });
   const { res, attempt } = await answered.catch((err: unknown) => {
     // Every account asked answered the create's 404: the model's accounts keep none.
-    if (err instanceof GatewayError && err.code === NO_CONVERSATIONS && makesNone === ctx.attempts) throw keepsNoConversations(entry.name, named !== undefined);
+    if (err instanceof GatewayError && err.code === NO_CONVERSATIONS && makesNone === ctx.attempts) throw keepsNoConversations(entry.name, named !== undefined, 'now');
     throw err;
   });
   const answer = await res.body.bytes();
@@ -133,9 +141,14 @@ export function makesNoConversations(parseError: ErrorReader): ErrorReader {
 /** Whether a create's 404 is about what its body gave (it names a param, or says an item is missing), not about the route. */
 const namesGivenItem = (error: GatewayError): boolean => error.param !== undefined || /^Item with id '[^']*' not found/.test(error.message);
 
-/** The 400 for a model whose every account asked answered that it makes no conversations: as a model served only by translation gets, with why. */
-function keepsNoConversations(model: string, named: boolean): GatewayError {
-  return new GatewayError('invalid_request', `The model \`${model}\` is served by no account that keeps conversations: each one asked answered 404 to making one (an Azure OpenAI resource that does not serve conversations, or a server without the Conversations API).`, { code: 'model_keeps_no_conversations', ...(named ? { param: 'model' } : {}) });
+/**
+ * The 400 for a model whose every account answered that it makes no conversations, `now` (each
+ * one asked) or `lately` (within the memory's hour, so none was asked): as a model served only by
+ * translation gets, with why.
+ */
+function keepsNoConversations(model: string, named: boolean, when: 'now' | 'lately'): GatewayError {
+  const answered = when === 'now' ? 'each one asked answered 404 to making one' : 'each one answered 404 to making one in the last hour, and is asked again once that hour has passed';
+  return new GatewayError('invalid_request', `The model \`${model}\` is served by no account that keeps conversations: ${answered} (an Azure OpenAI resource that does not serve conversations, or a server without the Conversations API).`, { code: 'model_keeps_no_conversations', ...(named ? { param: 'model' } : {}) });
 }
 
 /**

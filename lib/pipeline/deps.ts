@@ -13,6 +13,7 @@ import type { ProviderRegistry } from '../providers/registry';
 import type { Catalog } from '../routing/catalog';
 import type { AccountLoad } from '../routing/account-load';
 import type { AccountHealth } from '../routing/health';
+import type { ConversationlessAccounts } from './conversationless-accounts';
 import type { SharedHealth } from '../routing/shared-health';
 import type { UpstreamClient } from '../upstream/http';
 import type { UsageSink } from '../usage/record';
@@ -32,6 +33,8 @@ export interface ProxyDeps {
   health: AccountHealth;
   /** Calls in flight and smoothed latencies per account, in this instance: what `least-busy` and `latency` pools are ordered by. */
   load: AccountLoad;
+  /** The accounts that answered 404 to a conversation's create lately, in this instance: the next creates pass them by. Absent: none are remembered. */
+  conversationless?: ConversationlessAccounts;
   /** Shares rests with the other instances through the table, when there are others. */
   sharedHealth?: SharedHealth;
   usage: UsageSink;

@@ -73,6 +73,8 @@ export interface FakeAzureOpenAI extends FakeUpstream<AzureReply> {
   url: string;
   /** The conversations this resource made (none when it serves none). */
   readonly conversations: FakeConversations;
+  /** Starts (or stops) serving conversations, as a resource does once Azure rolls them out to it. */
+  serveConversations(on: boolean): void;
 }
 
 const SAFE = { filtered: false, severity: 'safe' };
@@ -149,7 +151,11 @@ class FakeAzureServer extends FakeServer<AzureReply> implements FakeAzureOpenAI 
 
   constructor(options: FakeAzureOpenAIOptions) {
     super({ defaultReply: defaultAzureReply, chunkDelayMs: options.chunkDelayMs });
-    this.#options = options;
+    this.#options = { ...options };
+  }
+
+  serveConversations(on: boolean): void {
+    this.#options.conversations = on;
   }
 
   protected override async route({ record, res, raw }: Received): Promise<void> {

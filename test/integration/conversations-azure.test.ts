@@ -11,13 +11,16 @@ const OLD_MODEL = 'gpt-4o-old';
 /** Served first by an OpenAI account (with conversations), then by the resource without them. */
 const MIXED_MODEL = 'gpt-4o-mixed';
 const OPENAI_KEY = 'openai-key-0123456789';
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /**
  * Conversations at Azure OpenAI accounts, with the official `openai` client as caller: Azure serves
  * them beside its Responses path (`/openai/v1/conversations`), with the account's `api-key`; a
  * resource that does not serve them answers its 404, which says the account cannot make one: the
  * next account of the model that can is asked, and a model none of whose accounts can gets a 400
- * saying so. Two fake Azure resources behind one gateway on dynalite.
+ * saying so. An account that answered so is not asked again by this instance's creates for an
+ * hour. Two fake Azure resources behind one gateway on dynalite, on a clock the cases move.
  */
 describe('conversations at Azure OpenAI accounts', () => {
   let withConversations: FakeAzureOpenAI;
@@ -26,12 +29,15 @@ describe('conversations at Azure OpenAI accounts', () => {
   let h: Harness;
   let client: OpenAI;
   let keyId: string;
+  /** How far the gateway's clock runs ahead of the wall clock. */
+  let ahead = 0;
 
   beforeAll(async () => {
     withConversations = await startFakeAzureOpenAI({ apiKey: AZURE_KEY });
     withoutConversations = await startFakeAzureOpenAI({ apiKey: AZURE_KEY, conversations: false });
     openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
     h = await startHarness({
+      now: () => Date.now() + ahead,
       credentials: { AZURE_KEY, OPENAI_KEY },
       config: () => ({
         providers: [
@@ -61,6 +67,8 @@ describe('conversations at Azure OpenAI accounts', () => {
     withoutConversations.reset();
     openai.reset();
     h.health.clear();
+    // Each case starts after what the one before remembered (the accounts that make no conversations) has lapsed.
+    ahead += HOUR + MINUTE;
   });
 
   const conversationCalls = (fake: FakeAzureOpenAI) => fake.requests.filter((r) => r.path.startsWith('/openai/v1/conversations')).map((r) => `${r.method} ${r.path.replace(/conv_\w+/, '{id}').replace(/msg_\w+/, '{item}')}`);
@@ -155,5 +163,71 @@ describe('conversations at Azure OpenAI accounts', () => {
     const refused = (await h.usage(keyId)).at(-1);
     expect(refused).toMatchObject({ status, attempts: 2 });
     expect(refused?.errorCode).not.toBe('model_keeps_no_conversations');
+  });
+
+  it('asks an account that answered 404 to a create no more for an hour: the next creates go straight to the account that keeps conversations, and its model calls are not affected', async () => {
+    // Prepare: the resource without conversations answers the first create's 404.
+    const first = await client.conversations.create({}, { headers: { 'x-aigw-model': MODEL } });
+
+    // Act
+    ahead += HOUR - 2 * MINUTE;
+    const second = await client.conversations.create({}, { headers: { 'x-aigw-model': MODEL } });
+    const third = await client.conversations.create({}, { headers: { 'x-aigw-model': MODEL } });
+    const chat = await client.chat.completions.create({ model: OLD_MODEL, messages: [{ role: 'user', content: 'hi' }] });
+
+    // Assess
+    expect(conversationCalls(withoutConversations)).toEqual(['POST /openai/v1/conversations']);
+    expect(conversationCalls(withConversations)).toEqual(['POST /openai/v1/conversations', 'POST /openai/v1/conversations', 'POST /openai/v1/conversations']);
+    expect(withConversations.conversations.ids).toEqual([first.id, second.id, third.id]);
+    const made = (await h.usage(keyId)).filter((r) => r.status === 200 && r.model === MODEL).slice(-3);
+    expect(made.map((r) => [r.account, r.attempts])).toEqual([['east', 2], ['east', 1], ['east', 1]]);
+    expect(chat.choices[0]!.message.content).toEqual(expect.any(String));
+    expect(withoutConversations.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(1);
+  });
+
+  it('refuses at once, asking no account, a model each of whose accounts answered 404 within the hour; asks again after it, and makes the conversation once the resource serves them', async () => {
+    // Prepare: the model's only account answers the first create's 404.
+    const first = await client.conversations.create({}, { query: { model: OLD_MODEL } }).then(() => undefined, (e: unknown) => e);
+    const asked = conversationCalls(withoutConversations).length;
+
+    try {
+      // Act
+      ahead += HOUR - MINUTE;
+      const within = await client.conversations.create({}, { query: { model: OLD_MODEL } }).then(() => undefined, (e: unknown) => e);
+      const callsWithin = conversationCalls(withoutConversations).length;
+      const refusedWithin = (await h.usage(keyId)).at(-1);
+      withoutConversations.serveConversations(true);
+      ahead += 2 * MINUTE;
+      const after = await client.conversations.create({}, { query: { model: OLD_MODEL } });
+
+      // Assess
+      expect(first).toMatchObject({ status: 400, code: 'model_keeps_no_conversations' });
+      expect(asked).toBe(1);
+      expect(within).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(within).toMatchObject({ status: 400, code: 'model_keeps_no_conversations', param: 'model' });
+      expect((within as Error).message).toContain('in the last hour');
+      expect(callsWithin).toBe(1);
+      expect(refusedWithin).toMatchObject({ status: 400, errorCode: 'model_keeps_no_conversations', attempts: 0 });
+      expect(after).toMatchObject({ object: 'conversation' });
+      expect(conversationCalls(withoutConversations)).toEqual(['POST /openai/v1/conversations', 'POST /openai/v1/conversations']);
+      expect(withoutConversations.conversations.ids).toEqual([after.id]);
+    } finally {
+      withoutConversations.serveConversations(false);
+    }
+  });
+
+  it("answers with the failure of the account it asked, not the 400, when the model's other account answered 404 within the hour", async () => {
+    // Prepare: the resource without conversations answered a create of another model.
+    await client.conversations.create({}, { query: { model: OLD_MODEL } }).catch(() => undefined);
+    openai.reply({ kind: 'error', status: 429 });
+
+    // Act
+    const err = await client.conversations.create({}, { headers: { 'x-aigw-model': MIXED_MODEL } }).then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(conversationCalls(withoutConversations)).toEqual(['POST /openai/v1/conversations']);
+    expect(openai.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/conversations']);
+    expect((await h.usage(keyId)).at(-1)).toMatchObject({ status: 429, attempts: 1 });
   });
 });

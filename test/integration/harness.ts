@@ -42,6 +42,8 @@ export async function startHarness(
     credentials?: Record<string, string>;
     /** Where audit records go, for configs with `audit`. */
     audit?: () => AuditSink;
+    /** The gateway's clock (epoch ms), for cases that move time. */
+    now?: () => number;
   } = {},
 ): Promise<Harness> {
   const upstream = await startFakeOpenAI({ apiKey: UPSTREAM_KEY });
@@ -67,6 +69,7 @@ export async function startHarness(
     store: { embedded: undefined },
     credentials: new LocalCredentials({ ...options.credentials, TEST_UPSTREAM_KEY: UPSTREAM_KEY }),
     ...(options.audit ? { audit: options.audit } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
 
   const createKey = (body: Record<string, unknown>) => createGatewayKey(gw.url, ADMIN_TOKEN, body);
@@ -83,7 +86,8 @@ export async function startHarness(
     openai: (o = {}) => openAIClient(gw, o.apiKey ?? key, { maxRetries: o.maxRetries ?? 0 }),
     async usage(id = keyId) {
       await gw.gateway.drain();
-      return listUsage(gw.table, id, new Date().toISOString().slice(0, 10));
+      // The gateway's day: records are keyed by its clock.
+      return listUsage(gw.table, id, new Date((options.now ?? Date.now)()).toISOString().slice(0, 10));
     },
     async close() {
       await gw.close();
