@@ -56,12 +56,13 @@ async function main(): Promise<void> {
   // The access log line as the gateway writes it, to /dev/null unless LOG=1 keeps it on stdout.
   if (process.env.LOG !== '1') process.stdout.write = (() => true) as typeof process.stdout.write;
   const gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend: new MemorySpendStore(), usage: new MemoryUsageSink(), credentials: new LocalCredentials({ FAKE_OPENAI_KEY: 'sk-fake-openai', FAKE_ANTHROPIC_KEY: 'sk-ant-fake' }), upstream: memoryUpstream, logger: createLogger() });
+  const bodies = new Map(['gpt-4o-mini', 'claude-3-5-haiku-20241022'].map((model) => [model, Buffer.from(JSON.stringify({ model, messages: [{ role: 'user', content: 'Say hello' }], stream: false }))]));
   const request = (model: string, i: number): GatewayRequest => ({
     method: 'POST',
     path: '/v1/chat/completions',
     query: new URLSearchParams(),
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', host: '127.0.0.1:8787' },
-    body: Buffer.from(JSON.stringify({ model, messages: [{ role: 'user', content: 'Say hello' }], stream: false })),
+    body: bodies.get(model)!,
     sourceIp: '127.0.0.1',
     requestId: `bench-${i}`,
   });
