@@ -58,12 +58,15 @@ const REFUSED_FIELDS: ReadonlyArray<{ field: string; isSet: (v: unknown) => bool
 
 const CacheControlSchema = z.looseObject({ type: z.literal('ephemeral'), ttl: z.string().optional() });
 
+/** The efforts a translation can honour: the schema's and the quick check's. */
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high'] as const;
+
 /** The body's fields only a translation reads (exported for the tests of `plainTranslatedFields`). */
 export const TranslatedFields = z.looseObject({
   parallel_tool_calls: z.boolean().nullish(),
   seed: z.number().int().nullish(),
   // 'none' means no reasoning, which is every other provider's default; 'xhigh' has no equivalent.
-  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).nullish(),
+  reasoning_effort: z.enum(EFFORTS).nullish(),
   safety_identifier: z.string().nullish(),
   response_format: z
     .discriminatedUnion('type', [
@@ -87,7 +90,7 @@ export const TranslatedFields = z.looseObject({
 
 type TranslatedExtra = z.infer<typeof TranslatedFields>;
 
-const EFFORTS: ReadonlySet<unknown> = new Set(['none', 'minimal', 'low', 'medium', 'high']);
+const EFFORT_SET: ReadonlySet<unknown> = new Set(EFFORTS);
 
 // `TranslatedFields`' and the text parts' common cases, checked by hand, as `plainlyValid` checks
 // the request (zod's walk costs far more when the CPU comes to it cold): each check must never
@@ -101,7 +104,7 @@ export function plainTranslatedFields(b: Json): boolean {
   return (
     nullishOr(b.parallel_tool_calls, isBoolean) &&
     nullishOr(b.seed, Number.isSafeInteger) &&
-    nullishOr(b.reasoning_effort, (v) => EFFORTS.has(v)) &&
+    nullishOr(b.reasoning_effort, (v) => EFFORT_SET.has(v)) &&
     nullishOr(b.safety_identifier, isText) &&
     (b.response_format === undefined || b.response_format === null) &&
     absentOr(b.tools, (tools) => Array.isArray(tools) && tools.every(plainToolExtra))
