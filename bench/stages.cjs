@@ -5,9 +5,11 @@
 //   in        the request's start (node has parsed its head) to the upstream request's head
 //             written (undici; the gateway's pipeline and undici's request on the way)
 //   upstream  that write to the upstream answer's head parsed (the upstream, the network, the parse)
-//   out       the answer's head to the client's answer handed to the kernel (`finish`)
+//   out       the answer's head to the client's answer handed to the kernel (`finish`): for a
+//             stream, its whole length, not its first byte
 //   process   the request's start to that finish: all of the above (the bare proxy has only this)
-// Requests overlap under load: the stages are per request, and only complete ones are counted.
+// The upstream's marks go to the request that started last: one request at a time, as alternate.sh
+// sends them, they are its own; under concurrent load only `process` means anything.
 'use strict';
 const { subscribe } = require('node:diagnostics_channel');
 const { isMainThread } = require('node:worker_threads');
