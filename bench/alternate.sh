@@ -10,7 +10,8 @@
 # Env: ROUNDS, WARM, THINK_US, BURST (bench/alternate-client.mjs), EXTRA_ENV (both gateways' environment),
 # EXTRA_ENV_A / EXTRA_ENV_B (one side's), NODE_ARGS_A / NODE_ARGS_B (one side's node flags, e.g. --single-threaded-gc),
 # STORE_A / STORE_B=external (that side's store in a dynalite process on the client's core, not embedded),
-# LOAD_A / LOAD_B=SECONDS (that side first takes 50 connections for that long, as the harness's load
+# STAGES=1 (each side, the bare proxy too, times where a request's time goes in its process, bench/stages.cjs;
+# the last line of each is printed at the end), LOAD_A / LOAD_B=SECONDS (that side first takes 50 connections for that long, as the harness's load
 # phase does before its one-at-a-time runs; needs ../shared/bench/setup-tools.sh).
 # A checkout is built with esbuild as the harness builds it (its own node_modules, or a symlink).
 set -euo pipefail
@@ -31,6 +32,8 @@ trap cleanup EXIT
 config="$here/fake-upstream.config.json"
 PORT=9100 CHUNKS=20 CHUNK_DELAY_MS=${DELAY:-0} taskset -c 0 node "$shared/fake-upstream.mjs" >"$work/upstream.log" 2>&1 &
 pids+=($!)
+# Each process's stages (bench/stages.cjs) when asked, printed at the end from its log.
+stages_args=$([[ ${STAGES:-} == 1 ]] && echo "-r $here/stages.cjs" || true)
 targets=()
 [[ $model == gpt-4o-mini ]] && targets+=('{"name":"direct","url":"http://127.0.0.1:9100/v1/chat/completions","headers":{"authorization":"Bearer sk-fake-openai"}}')
 port=8787
@@ -38,7 +41,7 @@ for side in A B; do
   checkout=$([[ $side == A ]] && echo "$1" || echo "$2")
   port=$((port + 1))
   if [[ $checkout == bare ]]; then
-    PORT=$port UPSTREAM=http://127.0.0.1:9100 taskset -c 1 node "$shared/passthrough-gateway.mjs" >"$work/$side.log" 2>&1 &
+    PORT=$port UPSTREAM=http://127.0.0.1:9100 taskset -c 1 node $stages_args "$shared/passthrough-gateway.mjs" >"$work/$side.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
     targets+=("{\"name\":\"bare\",\"url\":\"http://127.0.0.1:$port/v1/chat/completions\",\"headers\":{\"authorization\":\"Bearer sk-fake-openai\"}}")
@@ -60,7 +63,7 @@ for side in A B; do
     store_env=
   fi
   env NODE_PATH="$checkout/node_modules" PORT=$port GATEWAY_CONFIG="$config" GATEWAY_DATA_DIR="$work/data-$side" GATEWAY_ADMIN_TOKEN=alternate \
-    FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake $store_env ${EXTRA_ENV:-} ${!env_var:-} taskset -c 1 node ${!args_var:-} "$work/$side.js" >"$work/$side.log" 2>&1 &
+    FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake $store_env ${EXTRA_ENV:-} ${!env_var:-} taskset -c 1 node $stages_args ${!args_var:-} "$work/$side.js" >"$work/$side.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
   key=$(curl -sf -XPOST "http://127.0.0.1:$port/admin/keys" -H 'authorization: Bearer alternate' -H 'content-type: application/json' -d '{"name":"alternate"}' \
@@ -87,3 +90,6 @@ for i in "${!gateway_pids[@]}"; do
   side=$([[ $i == 0 ]] && echo "A ($1)" || echo "B ($2)")
   echo "$side: process CPU $(( ($(cpu "${gateway_pids[$i]}") - ${before[$i]}) * tick_us / served )) µs per request"
 done
+if [[ ${STAGES:-} == 1 ]]; then
+  for side in A B; do echo "$side: $(grep '^stages' "$work/$side.log" | tail -1)"; done
+fi

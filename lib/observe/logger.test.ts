@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createLogger } from './logger';
+import { createLogger, isoTimestamp } from './logger';
 
 /** What a logger writes to stdout and stderr while `act` runs, line by line. */
 function written(act: () => void): { out: string[]; err: string[] } {
@@ -102,5 +102,32 @@ describe('the gateway logger writes the lines Powertools writes', () => {
     const { out, err } = written(() => createLogger({ serviceName: 'aigw' }).warn('careful', { n: 1 }));
     expect(out).toEqual([]);
     expect(JSON.parse(err[0]!)).toMatchObject({ level: 'WARN', message: 'careful', n: 1 });
+  });
+});
+
+describe('isoTimestamp', () => {
+  test.each([
+    ['a whole second', Date.UTC(2026, 10, 27, 16, 0, 0, 0)],
+    ['one millisecond in', Date.UTC(2026, 10, 27, 16, 0, 0, 1)],
+    ['ten milliseconds in', Date.UTC(2026, 10, 27, 16, 0, 0, 10)],
+    ['the last millisecond of a second', Date.UTC(2026, 10, 27, 16, 0, 0, 999)],
+    ['the next second', Date.UTC(2026, 10, 27, 16, 0, 1, 0)],
+    ['the turn of a year', Date.UTC(2026, 11, 31, 23, 59, 59, 999)],
+    ['the epoch', 0],
+    ['before the epoch', -1],
+    ['a leap day', Date.UTC(2028, 1, 29, 12, 30, 45, 123)],
+  ])('writes %s as Date#toISOString does', (_name, ms) => {
+    // Act: twice, the second from the second's text made by the first.
+    const first = isoTimestamp(ms);
+    const again = isoTimestamp(ms);
+
+    // Assess
+    expect(first).toBe(new Date(ms).toISOString());
+    expect(again).toBe(first);
+  });
+
+  test('is right across seconds one after another, as lines come', () => {
+    const start = Date.UTC(2026, 10, 27, 16, 0, 0, 0);
+    for (let ms = start - 2_500; ms < start + 2_500; ms += 7) expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
   });
 });

@@ -1,6 +1,6 @@
 import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import { decodeChatRequest } from './decode';
+import { AssistantContentPart, decodeChatRequest, isPlainTextPart, plainTranslatedFields, TextContentPart, TranslatedFields, UserContentPart } from './decode';
 
 const base = { model: 'gpt-4o' };
 const hi = { role: 'user', content: 'Hi' };
@@ -272,5 +272,112 @@ describe('decodeChatRequest on random input', () => {
       // Assess
       if (caught !== undefined && !(caught instanceof GatewayError)) throw new Error(`case ${i}: ${String(caught)} for ${JSON.stringify(body)}`);
     }
+  });
+});
+
+describe('the quick checks of the fields a translation reads and of text parts', () => {
+  const tool = { type: 'function', function: { name: 'read', parameters: { type: 'object' } } };
+  const plainBodies: Array<[string, Record<string, unknown>]> = [
+    ['none of the fields', { ...base, messages: [hi] }],
+    ['parallel_tool_calls', { ...base, messages: [hi], parallel_tool_calls: false }],
+    ['a seed', { ...base, messages: [hi], seed: 7 }],
+    ['a negative seed', { ...base, messages: [hi], seed: -7 }],
+    ['each effort', { ...base, messages: [hi], reasoning_effort: 'minimal' }],
+    ['no effort', { ...base, messages: [hi], reasoning_effort: 'none' }],
+    ['a safety_identifier', { ...base, messages: [hi], safety_identifier: 'u-1' }],
+    ['nulls everywhere', { ...base, messages: [hi], parallel_tool_calls: null, seed: null, reasoning_effort: null, safety_identifier: null, response_format: null }],
+    ['tools', { ...base, messages: [hi], tools: [tool] }],
+    ['a strict tool', { ...base, messages: [hi], tools: [{ ...tool, function: { ...tool.function, strict: true } }] }],
+  ];
+  const otherBodies: Array<[string, Record<string, unknown>]> = [
+    ['parallel_tool_calls as a string', { ...base, parallel_tool_calls: 'yes' }],
+    ['a fractional seed', { ...base, seed: 1.5 }],
+    ['a seed past the safe integers', { ...base, seed: 2 ** 60 }],
+    ['a seed as a string', { ...base, seed: '7' }],
+    ['an effort no target has', { ...base, reasoning_effort: 'xhigh' }],
+    ['an effort as a number', { ...base, reasoning_effort: 1 }],
+    ['a safety_identifier as a number', { ...base, safety_identifier: 1 }],
+    ['a response_format', { ...base, response_format: { type: 'json_object' } }],
+    ['a response_format of no known type', { ...base, response_format: { type: 'yaml' } }],
+    ['tools as an object', { ...base, tools: tool }],
+    ['a tool without a function', { ...base, tools: [{ type: 'function' }] }],
+    ['a strict tool as a string', { ...base, tools: [{ ...tool, function: { ...tool.function, strict: 'yes' } }] }],
+    ['a tool with a cache mark', { ...base, tools: [{ ...tool, cache_control: { type: 'ephemeral' } }] }],
+    ['a tool with a bad cache mark', { ...base, tools: [{ ...tool, cache_control: { type: 'forever' } }] }],
+  ];
+  const read = ['parallel_tool_calls', 'seed', 'reasoning_effort', 'safety_identifier', 'response_format', 'tools'] as const;
+
+  it.each([...plainBodies, ...otherBodies])('never accepts fields the schema refuses, and reads those it accepts as the schema gives them: %s', (_name, body) => {
+    // Act
+    const quick = plainTranslatedFields(body);
+    const schema = TranslatedFields.safeParse(body);
+
+    // Assess
+    if (!quick) return;
+    expect(schema.success).toBe(true);
+    for (const field of read) expect(body[field]).toEqual(schema.data?.[field]);
+  });
+
+  it.each(plainBodies)('passes the fields real clients send without the schema: %s', (_name, body) => {
+    expect(plainTranslatedFields(body)).toBe(true);
+  });
+
+  it.each(otherBodies)('leaves the rest to the schema: %s', (_name, body) => {
+    expect(plainTranslatedFields(body)).toBe(false);
+  });
+
+  const parts: Array<[string, unknown, boolean]> = [
+    ['a text part', { type: 'text', text: 'Hi' }, true],
+    ['an empty text part', { type: 'text', text: '' }, true],
+    ['a text part with fields of its own', { type: 'text', text: 'Hi', annotations: [] }, true],
+    ['a text part with a cache mark', { type: 'text', text: 'Hi', cache_control: { type: 'ephemeral' } }, false],
+    ['a text part with a bad cache mark', { type: 'text', text: 'Hi', cache_control: 'yes' }, false],
+    ['a text part without text', { type: 'text' }, false],
+    ['a text part with text as a number', { type: 'text', text: 1 }, false],
+    ['an image part', { type: 'image_url', image_url: { url: 'https://x/y.png' } }, false],
+    ['a refusal', { type: 'refusal', refusal: 'no' }, false],
+    ['a list', [], false],
+    ['null', null, false],
+  ];
+
+  it.each(parts)('reads a part as every content schema does, or leaves it to them: %s', (_name, part, plain) => {
+    // Act
+    const quick = isPlainTextPart(part);
+
+    // Assess
+    expect(quick).toBe(plain);
+    if (!quick) return;
+    for (const schema of [TextContentPart, UserContentPart, AssistantContentPart]) {
+      const parsed = schema.safeParse(part);
+      expect(parsed.success).toBe(true);
+      expect(parsed.data).toMatchObject({ type: 'text', text: part.text });
+      expect((parsed.data as { cache_control?: unknown }).cache_control).toBeUndefined();
+    }
+  });
+
+  it('decodes text parts read without the schema as it decodes those read with it', () => {
+    // Prepare
+    const body = {
+      ...base,
+      seed: 3,
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: 'Cached.', cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'there', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+        { role: 'assistant', content: [{ type: 'text', text: '' }, { type: 'text', text: 'Hello' }, { type: 'refusal', refusal: 'No.' }] },
+        hi,
+      ],
+    };
+
+    // Act
+    const req = decodeChatRequest(body);
+
+    // Assess
+    expect(req.seed).toBe(3);
+    expect(req.system).toEqual([{ type: 'text', text: 'Be brief.' }, { type: 'text', text: 'Cached.', cacheControl: { type: 'ephemeral' } }]);
+    expect(req.messages).toEqual([
+      { role: 'user', parts: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'there', cacheControl: { type: 'ephemeral', ttl: '1h' } }] },
+      { role: 'assistant', parts: [{ type: 'text', text: 'Hello' }, { type: 'text', text: 'No.' }] },
+      { role: 'user', parts: [{ type: 'text', text: 'Hi' }] },
+    ]);
   });
 });

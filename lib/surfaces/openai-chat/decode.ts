@@ -34,6 +34,7 @@ import type {
   UserPart,
 } from '../../canonical/types';
 import { GatewayError, untranslatable } from '../../http/errors';
+import { absentOr, isBoolean, isObject, isText, nullishOr, type Json } from '../../http/json-checks';
 import { fieldPath } from '../../http/validation';
 import { HistoryBuilder } from '../history';
 import { parseChatRequest } from './request';
@@ -57,11 +58,15 @@ const REFUSED_FIELDS: ReadonlyArray<{ field: string; isSet: (v: unknown) => bool
 
 const CacheControlSchema = z.looseObject({ type: z.literal('ephemeral'), ttl: z.string().optional() });
 
-const TranslatedFields = z.looseObject({
+/** The efforts a translation can honour: the schema's and the quick check's. */
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high'] as const;
+
+/** The body's fields only a translation reads (exported for the tests of `plainTranslatedFields`). */
+export const TranslatedFields = z.looseObject({
   parallel_tool_calls: z.boolean().nullish(),
   seed: z.number().int().nullish(),
   // 'none' means no reasoning, which is every other provider's default; 'xhigh' has no equivalent.
-  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).nullish(),
+  reasoning_effort: z.enum(EFFORTS).nullish(),
   safety_identifier: z.string().nullish(),
   response_format: z
     .discriminatedUnion('type', [
@@ -83,8 +88,35 @@ const TranslatedFields = z.looseObject({
     .optional(),
 });
 
-const TextContentPart = z.looseObject({ type: z.literal('text'), text: z.string(), cache_control: CacheControlSchema.optional() });
-const UserContentPart = z.discriminatedUnion('type', [
+type TranslatedExtra = z.infer<typeof TranslatedFields>;
+
+const EFFORT_SET: ReadonlySet<unknown> = new Set(EFFORTS);
+
+// `TranslatedFields`' and the text parts' common cases, checked by hand, as `plainlyValid` checks
+// the request (zod's walk costs far more when the CPU comes to it cold): each check must never
+// accept what its schema refuses, and what it accepts is read from the body as the schema would
+// have given it. zod runs only when a check says no, to name the bad field or to read the rest.
+// The tests hold them to that over tables of valid and invalid bodies.
+const plainToolExtra = (t: unknown): boolean => isObject(t) && isObject(t.function) && nullishOr(t.function.strict, isBoolean) && t.cache_control === undefined;
+
+/** Whether `TranslatedFields` would accept the body and give its fields as they are: none set, or each of its plain shapes (no `response_format`, no cache marks on tools). */
+export function plainTranslatedFields(b: Json): boolean {
+  return (
+    nullishOr(b.parallel_tool_calls, isBoolean) &&
+    nullishOr(b.seed, Number.isSafeInteger) &&
+    nullishOr(b.reasoning_effort, (v) => EFFORT_SET.has(v)) &&
+    nullishOr(b.safety_identifier, isText) &&
+    (b.response_format === undefined || b.response_format === null) &&
+    absentOr(b.tools, (tools) => Array.isArray(tools) && tools.every(plainToolExtra))
+  );
+}
+
+/** A text part without a cache mark, the one part most bodies have: the same part `TextContentPart` gives. */
+export const isPlainTextPart = (p: unknown): p is { type: 'text'; text: string } => isObject(p) && p.type === 'text' && isText(p.text) && p.cache_control === undefined;
+
+/** The content parts' schemas (exported for the tests of `isPlainTextPart`). */
+export const TextContentPart = z.looseObject({ type: z.literal('text'), text: z.string(), cache_control: CacheControlSchema.optional() });
+export const UserContentPart = z.discriminatedUnion('type', [
   TextContentPart,
   z.looseObject({
     type: z.literal('image_url'),
@@ -98,7 +130,7 @@ const UserContentPart = z.discriminatedUnion('type', [
     cache_control: CacheControlSchema.optional(),
   }),
 ]);
-const AssistantContentPart = z.discriminatedUnion('type', [TextContentPart, z.looseObject({ type: z.literal('refusal'), refusal: z.string() })]);
+export const AssistantContentPart = z.discriminatedUnion('type', [TextContentPart, z.looseObject({ type: z.literal('refusal'), refusal: z.string() })]);
 
 /** A 400 for a feature the gateway cannot translate (the pipeline adds which provider). */
 export function unsupported(param: string, what: string): GatewayError {
@@ -130,6 +162,7 @@ export function parseDataUrl(url: string): { mediaType: string; data: string } |
 function textParts(content: string | readonly { text: string; cache_control?: unknown }[], path: string): TextPart[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   return content.map((raw, j) => {
+    if (isPlainTextPart(raw)) return { type: 'text' as const, text: raw.text };
     const part = parseAt(TextContentPart, raw, `${path}[${j}]`);
     return { type: 'text' as const, text: part.text, ...cacheControlOf(part) };
   });
@@ -138,6 +171,7 @@ function textParts(content: string | readonly { text: string; cache_control?: un
 function userParts(content: unknown, path: string): UserPart[] {
   if (typeof content === 'string') return [{ type: 'text', text: content }];
   return (content as unknown[]).map((raw, j): UserPart => {
+    if (isPlainTextPart(raw)) return { type: 'text', text: raw.text };
     const at = `${path}[${j}]`;
     const part = parseAt(UserContentPart, raw, at);
     switch (part.type) {
@@ -183,6 +217,10 @@ function assistantParts(m: Record<string, unknown>, path: string): AssistantPart
     if (content !== '') parts.push({ type: 'text', text: content });
   } else if (Array.isArray(content)) {
     content.forEach((raw, j) => {
+      if (isPlainTextPart(raw)) {
+        if (raw.text !== '') parts.push({ type: 'text', text: raw.text });
+        return;
+      }
       const part = parseAt(AssistantContentPart, raw, `${path}.content[${j}]`);
       const text = part.type === 'text' ? part.text : part.refusal;
       if (text !== '') parts.push({ type: 'text', text, ...(part.type === 'text' ? cacheControlOf(part) : {}) });
@@ -199,7 +237,7 @@ function toolChoiceOf(choice: unknown): ToolChoice | undefined {
   return { type: 'tool', name: (choice as { function: { name: string } }).function.name };
 }
 
-function responseFormatOf(format: z.infer<typeof TranslatedFields>['response_format']): ResponseFormat | undefined {
+function responseFormatOf(format: TranslatedExtra['response_format']): ResponseFormat | undefined {
   if (!format) return undefined;
   if (format.type !== 'json_schema') return { type: format.type };
   const { name, description, schema, strict } = format.json_schema;
@@ -224,7 +262,7 @@ function responseFormatOf(format: z.infer<typeof TranslatedFields>['response_for
 export function decodeChatRequest(raw: Record<string, unknown>): ChatRequest {
   const body = parseChatRequest(raw);
   for (const { field, isSet, what } of REFUSED_FIELDS) if (isSet(raw[field])) throw unsupported(field, what);
-  const extra = parseAt(TranslatedFields, raw, '');
+  const extra = plainTranslatedFields(raw) ? (raw as TranslatedExtra) : parseAt(TranslatedFields, raw, '');
 
   const system: TextPart[] = [];
   const history = new HistoryBuilder();
