@@ -128,7 +128,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     providers: createProviderRegistry(deps.credentials, upstream, logger),
     health: accountHealth,
     load: deps.load ?? new AccountLoad(now),
-    conversationless: new ConversationlessAccounts(now),
+    // An interval: timed on the clock a wall-clock step does not move (an injected clock times it in tests).
+    conversationless: new ConversationlessAccounts(deps.now ?? monotonicNow),
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,
     ...(deps.storedHomes ? { storedHomes: deps.storedHomes } : {}),

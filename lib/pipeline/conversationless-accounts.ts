@@ -16,7 +16,7 @@ export const NO_CONVERSATIONS_FOR_MS = 60 * 60_000;
  * Bounded by the config's accounts.
  *
  * @example
- * const accounts = new ConversationlessAccounts(Date.now);
+ * const accounts = new ConversationlessAccounts(monotonicNow); // an interval: a wall clock set back must not lengthen it
  * accounts.remember('az-old/west');
  * accounts.askable(model.targets) // the targets without az-old/west (a target left with no account, left out)
  */
