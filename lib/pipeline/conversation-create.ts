@@ -98,8 +98,8 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
       // A 404 read so, not another precondition an account's reader names alike (a model it lacks).
       if (status === 404 && error.code === NO_CONVERSATIONS) {
         makesNone++;
-        if (aboutTheRouteOnly && deps.conversationless) {
-          deps.conversationless.remember(attempt.provider.id, attempt.account.id);
+        // Creates racing to the account each hear its 404: the first tells the log.
+        if (aboutTheRouteOnly && deps.conversationless?.remember(attempt.provider.id, attempt.account.id)) {
           deps.logger.info('account makes no conversations: left out of creates for an hour', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id });
         }
       }

@@ -42,6 +42,20 @@ describe('ConversationlessAccounts', () => {
     expect(accounts.askable(targets)[1]).toBe(targets[1]);
   });
 
+  it('tells whether an account is newly remembered: not while it is, again once its hour has passed', () => {
+    // Prepare
+    let now = 0;
+    const accounts = new ConversationlessAccounts(() => now, 10);
+
+    // Act
+    const told = [accounts.remember('az', 'east'), accounts.remember('az', 'east'), accounts.remember('az', 'west')];
+    now = 20;
+    told.push(accounts.remember('az', 'east'));
+
+    // Assess
+    expect(told).toEqual([true, false, true, true]);
+  });
+
   it('forgets an account whose hour has passed, and remembers it anew from its next 404', () => {
     // Prepare
     let now = 0;

@@ -31,9 +31,14 @@ export class ConversationlessAccounts {
     this.#forMs = forMs;
   }
 
-  /** The account answered a create's 404: left out of creates for the next `forMs`. */
-  remember(providerId: string, accountId: string): void {
+  /**
+   * The account answered a create's 404: left out of creates for the next `forMs`. False when it
+   * was remembered already (creates racing to it, each hearing the 404), so that it is told once.
+   */
+  remember(providerId: string, accountId: string): boolean {
+    const known = this.remembers(providerId, accountId);
     this.#until.set(accountRef(providerId, accountId), this.#now() + this.#forMs);
+    return !known;
   }
 
   /** Whether the account answered a create's 404 within the last `forMs`. */

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { silentLogger } from '../../lib/observe/logger';
 import { openAIClient, startHarness, type Harness } from './harness';
 
 const AZURE_KEY = 'azure-key-0123456789';
@@ -31,6 +32,8 @@ describe('conversations at Azure OpenAI accounts', () => {
   let keyId: string;
   /** How far the gateway's clock runs ahead of the wall clock. */
   let ahead = 0;
+  /** The gateway's info lines: message and fields. */
+  const infos: [string, Record<string, unknown>][] = [];
 
   beforeAll(async () => {
     withConversations = await startFakeAzureOpenAI({ apiKey: AZURE_KEY });
@@ -38,6 +41,7 @@ describe('conversations at Azure OpenAI accounts', () => {
     openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
     h = await startHarness({
       now: () => Date.now() + ahead,
+      logger: { ...silentLogger, info: (message, fields) => void infos.push([message, fields ?? {}]) },
       credentials: { AZURE_KEY, OPENAI_KEY },
       config: () => ({
         providers: [
@@ -231,6 +235,27 @@ describe('conversations at Azure OpenAI accounts', () => {
     expect(made).toMatchObject({ object: 'conversation' });
     expect(openai.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/conversations', 'POST /v1/conversations']);
     expect(openai.conversations.has(made.id)).toBe(true);
+  });
+
+  it('logs an account that makes no conversations once, when two creates racing both heard its 404', async () => {
+    // Prepare: the OpenAI account answers 404 to both creates, once both have reached it.
+    let arrived!: () => void;
+    const both = new Promise<void>((resolve) => (arrived = resolve));
+    openai.reply(async () => {
+      if (openai.requests.length === 2) arrived();
+      await both;
+      return { kind: 'error', status: 404, body: { error: { message: 'Not Found', type: 'invalid_request_error', param: null, code: null } } };
+    });
+    infos.length = 0;
+
+    // Act
+    const answers = await Promise.all([1, 2].map(() => client.conversations.create({}, { headers: { 'x-aigw-model': MIXED_MODEL } }).then(() => undefined, (e: unknown) => e)));
+
+    // Assess: both were refused after asking; the OpenAI account was asked by both, and logged once.
+    expect(answers).toEqual([expect.objectContaining({ status: 400, code: 'model_keeps_no_conversations' }), expect.objectContaining({ status: 400, code: 'model_keeps_no_conversations' })]);
+    expect(openai.requests).toHaveLength(2);
+    const lines = infos.filter(([message, fields]) => message.startsWith('account makes no conversations') && fields.provider === 'oai');
+    expect(lines).toEqual([[expect.any(String), expect.objectContaining({ provider: 'oai', account: 'main' })]]);
   });
 
   it("answers with the failure of the account it asked, not the 400, when the model's other account answered 404 within the hour", async () => {
