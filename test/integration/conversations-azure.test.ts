@@ -41,7 +41,7 @@ describe('conversations at Azure OpenAI accounts', () => {
     openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
     h = await startHarness({
       now: () => Date.now() + ahead,
-      logger: { ...silentLogger, info: (message, fields) => void infos.push([message, fields ?? {}]) },
+      logger: { ...silentLogger, info: (...args: unknown[]) => void infos.push([String(args[0]), (args[1] ?? {}) as Record<string, unknown>]) },
       credentials: { AZURE_KEY, OPENAI_KEY },
       config: () => ({
         providers: [
