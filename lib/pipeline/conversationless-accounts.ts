@@ -57,6 +57,10 @@ export class ConversationlessAccounts {
    */
   askable(targets: readonly Target[]): readonly Target[] {
     if (this.#until.size === 0) return targets;
+    // Lapsed memories of accounts no create asks about (another model's) would keep every create off the quick path.
+    const now = this.#now();
+    for (const [ref, until] of this.#until) if (now >= until) this.#until.delete(ref);
+    if (this.#until.size === 0) return targets;
     const askable: Target[] = [];
     for (const target of targets) {
       const accounts = target.accounts.filter((account) => !this.remembers(target.provider.id, account.id));
