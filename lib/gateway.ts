@@ -24,7 +24,7 @@ import type { RateWindowStore } from './store/rate-windows';
 import type { SpendStore } from './store/spend';
 import { listModels, retrieveModel } from './surfaces/models';
 import { countTokens } from './surfaces/count-tokens';
-import { ANTHROPIC_MESSAGES, GEMINI, OPENAI_CHAT, OPENAI_RESPONSES, type SurfaceBinding } from './pipeline/bindings';
+import { ANTHROPIC_MESSAGES, OPENAI_CHAT, OPENAI_RESPONSES, type SurfaceBinding } from './pipeline/bindings';
 import { geminiRoute, listGeminiModels, retrieveGeminiModel } from './surfaces/gemini/http';
 import { COMPLETIONS, EMBEDDINGS, openAIOnlyCall, type OpenAIOnlyOperation } from './pipeline/openai-only';
 import { AUDIO_SPEECH, AUDIO_TRANSCRIPTIONS, AUDIO_TRANSLATIONS, IMAGES_EDITS, IMAGES_GENERATIONS, MODERATIONS } from './pipeline/media-operations';
@@ -47,6 +47,7 @@ import { monotonicNow } from './routing/response-homes';
 import { createConversation } from './pipeline/conversation-create';
 import { bindingByCaller, isGeminiClient } from './pipeline/caller-binding';
 import { ConversationlessAccounts } from './pipeline/conversationless-accounts';
+import { exactRoutes } from './pipeline/route-binding';
 import { loggableError } from './observe/loggable-error';
 
 export interface GatewayDeps {
@@ -127,7 +128,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     providers: createProviderRegistry(deps.credentials, upstream, logger),
     health: accountHealth,
     load: deps.load ?? new AccountLoad(now),
-    conversationless: new ConversationlessAccounts(now),
+    // An interval: timed on the clock a wall-clock step does not move (an injected clock times it in tests).
+    conversationless: new ConversationlessAccounts(deps.now ?? monotonicNow),
     ...(deps.healthStore ? { sharedHealth: new SharedHealth(accountHealth, deps.healthStore, { now, logger, later }) } : {}),
     usage: deps.usage,
     ...(deps.storedHomes ? { storedHomes: deps.storedHomes } : {}),
@@ -144,14 +146,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.keepAliveMs ? { keepAliveMs: deps.keepAliveMs } : {}),
   };
 
-  const openAIOnly = (operation: OpenAIOnlyOperation): Route => ({ binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => openAIOnlyCall(operation, req, ctx, proxy, finish) } });
-  // Exact paths in one table: a lookup costs the same however many routes there are. The doors' last
-  // resort answers in each route's API from lib/pipeline/route-binding.ts: a path added here goes there too.
-  const routes: Record<string, Route> = {
-    '/v1/chat/completions': { binding: OPENAI_CHAT, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_CHAT, req, ctx, proxy, finish) } },
+  const openAIOnly = (operation: OpenAIOnlyOperation): Route['methods'] => ({ POST: (req, ctx, finish) => openAIOnlyCall(operation, req, ctx, proxy, finish) });
+  // Exact paths in one table: a lookup costs the same however many routes there are. Each path's
+  // API comes from lib/pipeline/route-binding.ts, which the doors' last resort reads without a gateway.
+  const routes: Record<string, Route> = exactRoutes<Route['methods']>({
+    '/v1/chat/completions': { POST: (req, ctx, finish) => modelCall(OPENAI_CHAT, req, ctx, proxy, finish) },
     '/v1/completions': openAIOnly(COMPLETIONS),
-    '/v1/responses': { binding: OPENAI_RESPONSES, methods: { POST: (req, ctx, finish) => modelCall(OPENAI_RESPONSES, req, ctx, proxy, finish) } },
-    '/v1/conversations': { binding: OPENAI_RESPONSES, methods: { POST: (req, ctx) => createConversation(req, ctx, proxy) } },
+    '/v1/responses': { POST: (req, ctx, finish) => modelCall(OPENAI_RESPONSES, req, ctx, proxy, finish) },
+    '/v1/conversations': { POST: (req, ctx) => createConversation(req, ctx, proxy) },
     '/v1/embeddings': openAIOnly(EMBEDDINGS),
     '/v1/images/generations': openAIOnly(IMAGES_GENERATIONS),
     '/v1/images/edits': openAIOnly(IMAGES_EDITS),
@@ -159,16 +161,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     '/v1/audio/transcriptions': openAIOnly(AUDIO_TRANSCRIPTIONS),
     '/v1/audio/translations': openAIOnly(AUDIO_TRANSLATIONS),
     '/v1/moderations': openAIOnly(MODERATIONS),
-    // Cohere's v2 path too: its clients and LiteLLM's `/v2/rerank` callers name it (a bare `/rerank` finds `/v1/rerank` below).
     '/v1/rerank': openAIOnly(RERANK),
     '/v2/rerank': openAIOnly(RERANK),
-    '/v1/messages': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx, finish) => modelCall(ANTHROPIC_MESSAGES, req, ctx, proxy, finish) } },
-    '/v1/messages/count_tokens': { binding: ANTHROPIC_MESSAGES, methods: { POST: (req, ctx) => countTokens(req, ctx, proxy) } },
-    '/v1/models': { methods: { GET: (req) => (isGeminiClient(req) ? listGeminiModels(req, proxy) : listModels(req, proxy)) } },
-    '/v1beta/models': { binding: GEMINI, methods: { GET: (req) => listGeminiModels(req, proxy) } },
-    '/': { methods: { GET: health, HEAD: health } },
-    '/health': { methods: { GET: health, HEAD: health } },
-  };
+    '/v1/messages': { POST: (req, ctx, finish) => modelCall(ANTHROPIC_MESSAGES, req, ctx, proxy, finish) },
+    '/v1/messages/count_tokens': { POST: (req, ctx) => countTokens(req, ctx, proxy) },
+    '/v1/models': { GET: (req) => (isGeminiClient(req) ? listGeminiModels(req, proxy) : listModels(req, proxy)) },
+    '/v1beta/models': { GET: (req) => listGeminiModels(req, proxy) },
+    '/': { GET: health, HEAD: health },
+    '/health': { GET: health, HEAD: health },
+  });
 
   function findRoute(path: string): Route | undefined {
     const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;

@@ -8,7 +8,7 @@ import { silentLogger } from '../observe/logger';
 import { createUpstreamClient } from '../upstream/http';
 import { LocalCredentials } from '../credentials/local';
 import { errorFromOpenAIUpstream } from '../providers/openai/errors';
-import { conversationIdOf, conversationModel, keepsConversations, makesNoConversations } from './conversation-create';
+import { conversationIdOf, conversationModel, givesNothingToMiss, keepsConversations, makesNoConversations } from './conversation-create';
 
 const key = (models: string[], fields: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({ id: 'key_1', hash: 'h', name: 'k', prefix: 'sk-gw-abc', models, status: 'active', createdAt: '2026-01-01T00:00:00.000Z', ...fields });
 const team = (models: string[]): TeamRecord => ({ id: 'team_1', name: 'platform', createdAt: '2026-01-01T00:00:00.000Z', models });
@@ -87,6 +87,23 @@ describe('conversationIdOf', () => {
     ['not json', undefined],
   ])('reads %s', (text, expected) => {
     expect(conversationIdOf(Buffer.from(text))).toBe(expected);
+  });
+});
+
+describe('givesNothingToMiss', () => {
+  it.each([
+    ['an empty create', '{}', '', true],
+    ['metadata only', '{"metadata":{"topic":"travel"}}', '', true],
+    ['no items', '{"items":[]}', '', true],
+    ['null items', '{"items":null}', '', true],
+    ['items (one may reference what is missing)', '{"items":[{"type":"message","role":"user","content":"hi"}]}', '', false],
+    ['an item reference', '{"items":[{"type":"item_reference","id":"msg_1"}]}', '', false],
+    ['a query of its own', '{}', 'api-version=2020-01-01', false],
+    ['items that are not a list', '{"items":"x"}', '', false],
+    ['a body that is no object', '[]', '', false],
+    ['a body that is not JSON', 'not json', '', false],
+  ])('reads %s as %s', (_case, body, query, expected) => {
+    expect(givesNothingToMiss(Buffer.from(body), new URLSearchParams(query))).toBe(expected);
   });
 });
 

@@ -82,6 +82,8 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
   await takeRequestSlot(caller, req, ctx, deps);
   const query = new URLSearchParams(req.query.toString());
   query.delete('model');
+  // An account's 404 is remembered only when nothing of the client's could have been what was missing: else one client's mistake would keep every client's creates from the account for an hour.
+  const aboutTheRouteOnly = givesNothingToMiss(body, query);
   const signal = requestSignal(req, deps.now);
   // tryTargets gives a create's 404 (a failed precondition) only when no account failed in a way worth retrying (`tellingFailure`); it is the 400 when every account said so.
   let makesNone = 0;
@@ -96,8 +98,10 @@ export async function createConversation(req: GatewayRequest, ctx: RequestContex
       // A 404 read so, not another precondition an account's reader names alike (a model it lacks).
       if (status === 404 && error.code === NO_CONVERSATIONS) {
         makesNone++;
-        deps.conversationless?.remember(attempt.provider.id, attempt.account.id);
-        deps.logger.info('account makes no conversations: left out of creates for an hour', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id });
+        // Creates racing to the account each hear its 404: the first tells the log.
+        if (aboutTheRouteOnly && deps.conversationless?.remember(attempt.provider.id, attempt.account.id)) {
+          deps.logger.info('account makes no conversations: left out of creates for an hour', { requestId: ctx.requestId, provider: attempt.provider.id, account: attempt.account.id });
+        }
       }
       return error;
     };
@@ -140,6 +144,29 @@ export function makesNoConversations(parseError: ErrorReader): ErrorReader {
 
 /** Whether a create's 404 is about what its body gave (it names a param, or says an item is missing), not about the route. */
 const namesGivenItem = (error: GatewayError): boolean => error.param !== undefined || /^Item with id '[^']*' not found/.test(error.message);
+
+/**
+ * Whether a create gives the account nothing that could be missing, so that a 404 to it can only
+ * say the route is (no conversations there): no items (each may reference a file, an item, a
+ * stored reasoning item, in words no reader can list) and no query of the client's (an
+ * `api-version` an Azure resource does not serve is its 404 too). Metadata is only kept. A body
+ * that is not a JSON object is never found missing either way, but is not vouched for.
+ *
+ * @example
+ * givesNothingToMiss(Buffer.from('{"metadata":{"topic":"travel"}}'), new URLSearchParams()) // true
+ * givesNothingToMiss(Buffer.from('{"items":[{"type":"item_reference","id":"msg_1"}]}'), new URLSearchParams()) // false
+ */
+export function givesNothingToMiss(body: Uint8Array, query: URLSearchParams): boolean {
+  if (query.toString() !== '') return false;
+  try {
+    const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
+    const items = (parsed as { items?: unknown }).items;
+    return items === undefined || items === null || (Array.isArray(items) && items.length === 0);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The 400 for a model whose every account answered that it makes no conversations, `now` (each

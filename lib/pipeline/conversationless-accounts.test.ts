@@ -42,6 +42,34 @@ describe('ConversationlessAccounts', () => {
     expect(accounts.askable(targets)[1]).toBe(targets[1]);
   });
 
+  it("hands back the targets themselves again once every account's hour has passed, even one no create asked about since", () => {
+    // Prepare: an account of no target here is remembered, and its hour passes.
+    let now = 0;
+    const accounts = new ConversationlessAccounts(() => now, 10);
+    accounts.remember('elsewhere', 'gone');
+
+    // Act
+    now = 10;
+    const left = accounts.askable(targets);
+
+    // Assess
+    expect(left).toBe(targets);
+  });
+
+  it('tells whether an account is newly remembered: not while it is, again once its hour has passed', () => {
+    // Prepare
+    let now = 0;
+    const accounts = new ConversationlessAccounts(() => now, 10);
+
+    // Act
+    const told = [accounts.remember('az', 'east'), accounts.remember('az', 'east'), accounts.remember('az', 'west')];
+    now = 20;
+    told.push(accounts.remember('az', 'east'));
+
+    // Assess
+    expect(told).toEqual([true, false, true, true]);
+  });
+
   it('forgets an account whose hour has passed, and remembers it anew from its next 404', () => {
     // Prepare
     let now = 0;

@@ -16,7 +16,7 @@ export const NO_CONVERSATIONS_FOR_MS = 60 * 60_000;
  * Bounded by the config's accounts.
  *
  * @example
- * const accounts = new ConversationlessAccounts(Date.now);
+ * const accounts = new ConversationlessAccounts(monotonicNow); // an interval: a wall clock set back must not lengthen it
  * accounts.remember('az-old/west');
  * accounts.askable(model.targets) // the targets without az-old/west (a target left with no account, left out)
  */
@@ -31,9 +31,14 @@ export class ConversationlessAccounts {
     this.#forMs = forMs;
   }
 
-  /** The account answered a create's 404: left out of creates for the next `forMs`. */
-  remember(providerId: string, accountId: string): void {
+  /**
+   * The account answered a create's 404: left out of creates for the next `forMs`. False when it
+   * was remembered already (creates racing to it, each hearing the 404), so that it is told once.
+   */
+  remember(providerId: string, accountId: string): boolean {
+    const known = this.remembers(providerId, accountId);
     this.#until.set(accountRef(providerId, accountId), this.#now() + this.#forMs);
+    return !known;
   }
 
   /** Whether the account answered a create's 404 within the last `forMs`. */
@@ -51,6 +56,10 @@ export class ConversationlessAccounts {
    * account is left out. The targets themselves, not copies, while nothing is remembered (the usual case).
    */
   askable(targets: readonly Target[]): readonly Target[] {
+    if (this.#until.size === 0) return targets;
+    // Lapsed memories of accounts no create asks about (another model's) would keep every create off the quick path.
+    const now = this.#now();
+    for (const [ref, until] of this.#until) if (now >= until) this.#until.delete(ref);
     if (this.#until.size === 0) return targets;
     const askable: Target[] = [];
     for (const target of targets) {

@@ -4,11 +4,13 @@ import { bindingByCaller, type CallerMarks } from './caller-binding';
 import { storedObjectOperations } from './stored-responses';
 
 /**
- * The API of each exact path in `createGateway`'s route table (`lib/gateway.ts`); null for a route
- * every dialect shares (the models list, health), whose answers follow the caller's marks.
- * `lib/http/door-error.test.ts` checks it against the gateway's own answers, path by path.
+ * The API of each exact path the gateway routes: the one table of them. `createGateway`
+ * (`lib/gateway.ts`) builds its routes from these keys (`exactRoutes`), so a path cannot be
+ * routed without its API being known here, which the doors' last resort needs without a gateway.
+ * `null` for a route every dialect shares (the models list, health), whose answers follow the
+ * caller's marks.
  */
-const EXACT_ROUTES: ReadonlyMap<string, SurfaceBinding | undefined> = new Map(Object.entries({
+const EXACT_ROUTE_BINDINGS = {
   '/v1/chat/completions': OPENAI_CHAT,
   '/v1/completions': OPENAI_CHAT,
   '/v1/responses': OPENAI_RESPONSES,
@@ -21,6 +23,7 @@ const EXACT_ROUTES: ReadonlyMap<string, SurfaceBinding | undefined> = new Map(Ob
   '/v1/audio/translations': OPENAI_CHAT,
   '/v1/moderations': OPENAI_CHAT,
   '/v1/rerank': OPENAI_CHAT,
+  // Cohere's v2 path too: its clients and LiteLLM's `/v2/rerank` callers name it (a bare `/rerank` finds `/v1/rerank`).
   '/v2/rerank': OPENAI_CHAT,
   '/v1/messages': ANTHROPIC_MESSAGES,
   '/v1/messages/count_tokens': ANTHROPIC_MESSAGES,
@@ -28,7 +31,25 @@ const EXACT_ROUTES: ReadonlyMap<string, SurfaceBinding | undefined> = new Map(Ob
   '/v1beta/models': GEMINI,
   '/': null,
   '/health': null,
-}).map(([path, binding]) => [path, binding ?? undefined]));
+} as const satisfies Record<string, SurfaceBinding | null>;
+
+/** A path of the gateway's table of exact routes. */
+export type ExactRoutePath = keyof typeof EXACT_ROUTE_BINDINGS;
+
+const EXACT_ROUTES: ReadonlyMap<string, SurfaceBinding | undefined> = new Map(Object.entries(EXACT_ROUTE_BINDINGS).map(([path, binding]) => [path, binding ?? undefined]));
+
+/**
+ * The gateway's exact routes, each path's methods with its API from the one table: the parameter's
+ * type makes a path missing from it, or one it lacks, a compile error. Built once, at start.
+ *
+ * @example
+ * exactRoutes({ '/v1/chat/completions': { POST: chat }, ... })['/v1/chat/completions'] // { binding: OPENAI_CHAT, methods: { POST: chat } }
+ */
+export function exactRoutes<M>(methods: Record<ExactRoutePath, M>): Record<string, { binding?: SurfaceBinding; methods: M }> {
+  const routes: Record<string, { binding?: SurfaceBinding; methods: M }> = {};
+  for (const [path, binding] of EXACT_ROUTES) routes[path] = binding ? { binding, methods: methods[path as ExactRoutePath] } : { methods: methods[path as ExactRoutePath] };
+  return routes;
+}
 
 /**
  * The API of the route the gateway finds for a path, found as `createGateway`'s `findRoute` finds

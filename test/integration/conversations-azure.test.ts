@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { silentLogger } from '../../lib/observe/logger';
 import { openAIClient, startHarness, type Harness } from './harness';
 
 const AZURE_KEY = 'azure-key-0123456789';
@@ -31,6 +32,8 @@ describe('conversations at Azure OpenAI accounts', () => {
   let keyId: string;
   /** How far the gateway's clock runs ahead of the wall clock. */
   let ahead = 0;
+  /** The gateway's info lines: message and fields. */
+  const infos: [string, Record<string, unknown>][] = [];
 
   beforeAll(async () => {
     withConversations = await startFakeAzureOpenAI({ apiKey: AZURE_KEY });
@@ -38,6 +41,7 @@ describe('conversations at Azure OpenAI accounts', () => {
     openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
     h = await startHarness({
       now: () => Date.now() + ahead,
+      logger: { ...silentLogger, info: (...args: unknown[]) => void infos.push([String(args[0]), (args[1] ?? {}) as Record<string, unknown>]) },
       credentials: { AZURE_KEY, OPENAI_KEY },
       config: () => ({
         providers: [
@@ -214,6 +218,44 @@ describe('conversations at Azure OpenAI accounts', () => {
     } finally {
       withoutConversations.serveConversations(false);
     }
+  });
+
+  it.each<[string, Parameters<OpenAI['conversations']['create']>[0], Record<string, string>, unknown]>([
+    ["items it references (a file no account holds, in words no reader knows)", { items: [{ type: 'message', role: 'user', content: [{ type: 'input_file', file_id: 'file-gone' }] }] }, {}, { error: { message: "The file 'file-gone' was not found.", type: 'invalid_request_error', param: null, code: null } }],
+    ["a query of its own (an api-version the account does not serve)", {}, { 'api-version': '2020-01-01' }, { error: { code: '404', message: 'Resource not found' } }],
+  ])("does not remember an account whose 404 answered a create that gave %s: another client's create is made there", async (_case, body, query, notFound) => {
+    // Prepare: the OpenAI account (which keeps conversations) answers this create's 404, as it could for what the client gave; the resource after it makes none.
+    openai.reply((req) => (openai.requests.length === 1 ? { kind: 'error', status: 404, body: notFound } : defaultReply(req)));
+    await client.conversations.create(body, { headers: { 'x-aigw-model': MIXED_MODEL }, query }).catch(() => undefined);
+
+    // Act: another create of the model, with nothing of its own that could be missing.
+    const made = await client.conversations.create({}, { headers: { 'x-aigw-model': MIXED_MODEL } });
+
+    // Assess: the OpenAI account was asked again and made it; the resource's own 404 (to a bare create) was not needed.
+    expect(made).toMatchObject({ object: 'conversation' });
+    expect(openai.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/conversations', 'POST /v1/conversations']);
+    expect(openai.conversations.has(made.id)).toBe(true);
+  });
+
+  it('logs an account that makes no conversations once, when two creates racing both heard its 404', async () => {
+    // Prepare: the OpenAI account answers 404 to both creates, once both have reached it.
+    let arrived!: () => void;
+    const both = new Promise<void>((resolve) => (arrived = resolve));
+    openai.reply(async () => {
+      if (openai.requests.length === 2) arrived();
+      await both;
+      return { kind: 'error', status: 404, body: { error: { message: 'Not Found', type: 'invalid_request_error', param: null, code: null } } };
+    });
+    infos.length = 0;
+
+    // Act
+    const answers = await Promise.all([1, 2].map(() => client.conversations.create({}, { headers: { 'x-aigw-model': MIXED_MODEL } }).then(() => undefined, (e: unknown) => e)));
+
+    // Assess: both were refused after asking; the OpenAI account was asked by both, and logged once.
+    expect(answers).toEqual([expect.objectContaining({ status: 400, code: 'model_keeps_no_conversations' }), expect.objectContaining({ status: 400, code: 'model_keeps_no_conversations' })]);
+    expect(openai.requests).toHaveLength(2);
+    const lines = infos.filter(([message, fields]) => message.startsWith('account makes no conversations') && fields.provider === 'oai');
+    expect(lines).toEqual([[expect.any(String), expect.objectContaining({ provider: 'oai', account: 'main' })]]);
   });
 
   it("answers with the failure of the account it asked, not the 400, when the model's other account answered 404 within the hour", async () => {

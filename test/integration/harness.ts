@@ -10,6 +10,7 @@ import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { AccountHealth } from '../../lib/routing/health';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import type { AuditSink } from '../../lib/audit/log';
+import type { GatewayLogger } from '../../lib/observe/logger';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const UPSTREAM_KEY = 'sk-upstream-test';
@@ -44,6 +45,8 @@ export async function startHarness(
     audit?: () => AuditSink;
     /** The gateway's clock (epoch ms), for cases that move time. */
     now?: () => number;
+    /** Where the gateway logs, for cases that read its lines. */
+    logger?: GatewayLogger;
   } = {},
 ): Promise<Harness> {
   const upstream = await startFakeOpenAI({ apiKey: UPSTREAM_KEY });
@@ -70,6 +73,7 @@ export async function startHarness(
     credentials: new LocalCredentials({ ...options.credentials, TEST_UPSTREAM_KEY: UPSTREAM_KEY }),
     ...(options.audit ? { audit: options.audit } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 
   const createKey = (body: Record<string, unknown>) => createGatewayKey(gw.url, ADMIN_TOKEN, body);
