@@ -21,7 +21,7 @@ const BACKLOG_LIMIT = 200;
 const BACKLOG_MAX_WAIT_MS = 1_000;
 /**
  * The most stored objects' writes (a home, or its removal) kept to be written again after their
- * batch lost them (`DynamoUsageSink`): about 1 KB each. Past it the oldest kept is dropped, named
+ * batch lost them (`DynamoUsageSink`): about 1.3 KB each (6 MB at the cap). Past it the oldest kept is dropped, named
  * in an `onError` call as lost for good.
  */
 export const MAX_KEPT_HOMES = 5_000;
@@ -279,12 +279,11 @@ export class DynamoUsageSink implements UsageSink {
         lostHomes.push(pk.slice(STORED_PREFIX.length));
       }
     }
+    // Scheduled before the report: a reporter that throws must not leave kept writes without a timer.
+    if (keptHomes.length) this.#scheduleKept();
     const lostRequests = requestIds(lost);
     if (lostRequests.length || lostHomes.length || keptHomes.length) this.options.onError?.(failure, lostRequests, lostHomes, keptHomes);
-    if (keptHomes.length) {
-      this.#dropPastLimit();
-      this.#scheduleKept();
-    }
+    if (keptHomes.length) this.#dropPastLimit();
   }
 
   #keep(pk: string, write: WriteRequest): void {
