@@ -3,7 +3,7 @@ import { startTestTable } from '../../test/dynalite';
 import type { UsageRecord } from '../usage/record';
 import type { TableRef } from './dynamo';
 import { DynamoStoredHomes, type StoredHome } from './stored-homes';
-import { DynamoUsageSink, keptHomeRetryDelayMs, listUsage, MAX_RETRIES } from './usage';
+import { DynamoUsageSink, KEPT_PER_WAKE, keptHomeRetryDelayMs, listUsage, MAX_RETRIES } from './usage';
 
 const MADE = Date.UTC(2026, 10, 27, 8, 0, 0);
 const home = (id: string, over: Partial<StoredHome> = {}): StoredHome => ({ ref: { kind: 'response', id }, providerId: 'openai', accountId: 'b', owner: 'team_a', keyId: 'key_1', model: 'gpt-4o', createdAt: MADE, ...over });
@@ -114,6 +114,28 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect(table$.calls).toEqual([1, 2, 3, 2]);
     expect(reports.at(-1)).toEqual({ error: 'more than 2 stored homes kept to be written again: the oldest dropped', lostRequests: [], lostHomes: ['resp_cap_1'], keptHomes: [] });
     expect([await homes.read('resp_cap_1'), await homes.read('resp_cap_2'), await homes.read('resp_cap_3')].map((h) => h?.ref.id)).toEqual([undefined, 'resp_cap_2', 'resp_cap_3']);
+  });
+
+  it('puts at most KEPT_PER_WAKE kept writes back at once, oldest first, so a recovering table is not sent every batch together', async () => {
+    // Prepare: 150 homes lost in six batches (not due for a minute); the table takes writes from then on.
+    const table$ = failingFirst(6, 'thrown');
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
+    const ids = Array.from({ length: 150 }, (_, i) => `resp_wave_${i}`);
+    sink.storeHomes(ids.map((id) => home(id)));
+    await sink.drain();
+    const lost = table$.calls.length;
+
+    // Act
+    await sink.drain();
+    const firstWave = await Promise.all([ids[0]!, ids[99]!, ids[100]!].map((id) => homes.read(id)));
+    await sink.drain();
+
+    // Assess: six lost, then four batches (the oldest 100), then the other two.
+    expect(KEPT_PER_WAKE).toBe(100);
+    expect(lost).toBe(6);
+    expect(firstWave.map((h) => h?.ref.id)).toEqual([ids[0], ids[99], undefined]);
+    expect(table$.calls).toEqual(Array(12).fill(25));
+    expect(await homes.read(ids[149]!)).toMatchObject({ owner: 'team_a' });
   });
 
   it("drops a kept home once its object's delete is queued, so a home lost before its delete does not come back after it", async () => {

@@ -27,6 +27,11 @@ const BACKLOG_MAX_WAIT_MS = 1_000;
 export const MAX_KEPT_HOMES = 5_000;
 /** The wait before a kept home's `round`th write again (1-based): 1 s, doubling, at most 60 s. */
 export const keptHomeRetryDelayMs = (round: number): number => Math.min(1_000 * 2 ** (round - 1), 60_000);
+/**
+ * The most kept writes put back in the queue at once (four batches), oldest first; the rest due wait
+ * a first round's delay: a table that recovers, or still fails, is not sent 200 batches together.
+ */
+export const KEPT_PER_WAKE = 100;
 
 export function usageItem(u: UsageRecord, retentionDays: number): Record<string, AttributeValue> {
   const key = usageItemKey(u.keyId, u.at, u.requestId);
@@ -117,9 +122,11 @@ export class DynamoUsageSink implements UsageSink {
   readonly #latest = new Map<string, WriteRequest>();
   /** By stored object's key (PK), its write lost with its batch and kept to be written again, oldest first. */
   readonly #kept = new Map<string, KeptWrite>();
-  /** How many times each kept write has been lost. */
-  readonly #rounds = new WeakMap<WriteRequest, number>();
+  /** Of each kept write, how many times it has been lost, and when first (`performance.now()`). */
+  readonly #losses = new WeakMap<WriteRequest, { rounds: number; since: number }>();
   #keptTimer: NodeJS.Timeout | undefined;
+  /** No wake before this (`performance.now()`): set when a wake left writes due behind (`KEPT_PER_WAKE`). */
+  #keptWakeNotBefore = 0;
   readonly #keptLimit: number;
   readonly #keptDelayMs: (round: number) => number;
 
@@ -201,7 +208,7 @@ export class DynamoUsageSink implements UsageSink {
     });
   }
 
-  /** Sends whatever waits, and every kept write (due or not: on Lambda the drain may be the last chance), and waits for them. */
+  /** Sends whatever waits, and the oldest kept writes (`KEPT_PER_WAKE`, due or not: on Lambda the drain may be the last chance), and waits for them. */
   async drain(): Promise<void> {
     this.#requeueKept(true);
     this.#flush();
@@ -287,18 +294,22 @@ export class DynamoUsageSink implements UsageSink {
   }
 
   #keep(pk: string, write: WriteRequest): void {
-    const round = (this.#rounds.get(write) ?? 0) + 1;
-    this.#rounds.set(write, round);
+    const now = performance.now();
+    const losses = this.#losses.get(write) ?? { rounds: 0, since: now };
+    losses.rounds++;
+    this.#losses.set(write, losses);
     this.#kept.delete(pk);
-    this.#kept.set(pk, { write, dueAt: performance.now() + this.#keptDelayMs(round) });
+    this.#kept.set(pk, { write, dueAt: now + this.#keptDelayMs(losses.rounds) });
   }
 
-  /** Past `keptLimit`, drops the oldest kept writes, reported as lost for good. */
+  /** Past `keptLimit`, drops the kept writes first lost longest ago, reported as lost for good. */
   #dropPastLimit(): void {
     if (this.#kept.size <= this.#keptLimit) return;
+    // Sorted only past the limit (an outage of thousands of homes): the map's order is the last loss's, not the first's.
+    const since = (kept: KeptWrite) => this.#losses.get(kept.write)?.since ?? 0;
+    const oldest = [...this.#kept].sort(([, a], [, b]) => since(a) - since(b)).slice(0, this.#kept.size - this.#keptLimit);
     const dropped: string[] = [];
-    for (const [pk, kept] of this.#kept) {
-      if (this.#kept.size <= this.#keptLimit) break;
+    for (const [pk, kept] of oldest) {
       this.#kept.delete(pk);
       if (this.#latest.get(pk) === kept.write) this.#latest.delete(pk);
       dropped.push(pk.slice(STORED_PREFIX.length));
@@ -316,16 +327,20 @@ export class DynamoUsageSink implements UsageSink {
     this.#keptTimer = setTimeout(() => {
       this.#requeueKept(false);
       this.#flushSoon();
-    }, Math.max(0, due - performance.now())).unref();
+    }, Math.max(0, due - performance.now(), this.#keptWakeNotBefore - performance.now())).unref();
   }
 
-  /** Puts kept writes due (or all) back in the queue, in the batches that leave next. */
-  #requeueKept(all: boolean): void {
+  /** Puts the oldest kept writes due (or any, for `drain`) back in the queue, at most `KEPT_PER_WAKE`, in the batches that leave next. */
+  #requeueKept(any: boolean): void {
     if (!this.#kept.size) return;
     const now = performance.now();
     const due: WriteRequest[] = [];
     for (const [pk, kept] of this.#kept) {
-      if (!all && kept.dueAt > now) continue;
+      if (!any && kept.dueAt > now) continue;
+      if (due.length === KEPT_PER_WAKE) {
+        this.#keptWakeNotBefore = now + this.#keptDelayMs(1);
+        break;
+      }
       this.#kept.delete(pk);
       due.push(kept.write);
     }
