@@ -271,13 +271,21 @@ export class DynamoUsageSink implements UsageSink {
    * malformed); the calls whose records were lost, and the homes lost or kept, are reported.
    */
   #settled(batch: WriteRequest[], lost: WriteRequest[], failure: unknown): void {
-    const lostSet = lost.length ? new Set(lost) : undefined;
+    if (!lost.length) {
+      // The common case, once per batch: only a usage record's PK is never in `#latest`.
+      for (const w of batch) {
+        const pk = pkOf(w);
+        if (pk !== undefined && this.#latest.get(pk) === w) this.#latest.delete(pk);
+      }
+      return;
+    }
+    const lostSet = new Set(lost);
     const keepable = (failure as { name?: unknown } | undefined)?.name !== 'ValidationException';
     const [lostHomes, keptHomes] = [[] as string[], [] as string[]];
     for (const w of batch) {
       const pk = pkOf(w);
       if (!pk?.startsWith(STORED_PREFIX) || this.#latest.get(pk) !== w) continue;
-      if (!lostSet?.has(w)) this.#latest.delete(pk);
+      if (!lostSet.has(w)) this.#latest.delete(pk);
       else if (keepable) {
         this.#keep(pk, w);
         keptHomes.push(pk.slice(STORED_PREFIX.length));
