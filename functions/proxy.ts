@@ -70,7 +70,7 @@ function gatewayFromConfig(config: GatewayConfig, env: NodeJS.ProcessEnv): Gatew
     healthStore: new DynamoHealthStore(table),
     usage: new DynamoUsageSink(table, {
       retentionDays: config.usage.retentionDays,
-      onError: (err, requestIds, homes) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, ...(homes.length ? { lostHomes: homes } : {}), error: err as Error }),
+      onError: (err, requestIds, homes, kept) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, ...(homes.length ? { lostHomes: homes } : {}), ...(kept.length ? { keptHomes: kept } : {}), error: err as Error }),
     }),
     // Read only for models whose config sets `cache`.
     responseCache: new DynamoResponseCache(table),

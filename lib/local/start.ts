@@ -101,7 +101,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const usage = new DynamoUsageSink(table, {
     retentionDays: options.config.usage.retentionDays,
     ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
-    onError: (err, requestIds, homes) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, ...(homes.length ? { lostHomes: homes } : {}), error: err as Error }),
+    onError: (err, requestIds, homes, kept) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, ...(homes.length ? { lostHomes: homes } : {}), ...(kept.length ? { keptHomes: kept } : {}), error: err as Error }),
   });
   const alertsOptions = options.budgetAlerts === false ? undefined : (options.budgetAlerts ?? {});
   const notifier = alertsOptions && (alertsOptions.notifier ?? new LogNotifier(logger));

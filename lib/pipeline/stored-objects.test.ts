@@ -166,7 +166,8 @@ describe('continuationOf', () => {
 
     it.each<[string, number[], number[]]>([
       ['each continuation reads until a read the settle time after the first still finds no item', [0, 60_000, settleMs - 1], [1, 2, 3]],
-      ['a read the settle time after the first settles it: none after', [0, 60_000, settleMs, settleMs + 1, 10 * settleMs], [1, 2, 3, 3, 3]],
+      ['a read the settle time after the first settles it: none after, for the settle time', [0, 60_000, settleMs, settleMs + 1, 2 * settleMs - 1], [1, 2, 3, 3, 3]],
+      ['once the settle time has passed again, one read, then none for another settle time', [0, settleMs, 2 * settleMs, 2 * settleMs + 1, 3 * settleMs - 1, 10 * settleMs, 10 * settleMs + 1], [1, 2, 3, 3, 3, 4, 4]],
       ['the settle time counts from the first read, not from the last', [5_000, 5_000 + settleMs, 5_000 + settleMs + 1], [1, 2, 2]],
       ['a clock set back settles nothing', [50_000, 0, 40_000], [1, 2, 3]],
     ])('%s', async (_name, times, expected) => {
@@ -252,6 +253,32 @@ describe('continuationOf', () => {
       expect(homes.reads).toBe(2);
     });
 
+    it("sees the owner of a home that reached the table after it settled, once the settle ends: another team is refused from then, the owner served", async () => {
+      // Prepare: settled with no item at settleMs; the maker's home (written again after its batch was refused) lands just after.
+      const homes = new CountingHomes();
+      const clock = { at: 0 };
+      const deps = depsWith(homes, clock);
+      foundByAsking(deps);
+      for (const at of [0, settleMs]) {
+        clock.at = at;
+        await continuationOf(call({ previous_response_id: 'resp_x' }, caller('key_3', 'team_b')), deps);
+      }
+      homes.homes.resp_x = stored('resp_x', 'team_a');
+
+      // Act
+      const outcomes: unknown[] = [];
+      for (const at of [settleMs + 1_000, 2 * settleMs - 1, 2 * settleMs, 2 * settleMs + 1, 10 * settleMs]) {
+        clock.at = at;
+        outcomes.push(await continuationOf(call({ previous_response_id: 'resp_x' }, caller('key_3', 'team_b')), deps)!.then((c) => c.owner ?? 'anyone', (e: { code?: string }) => e.code));
+      }
+      const own = await continuationOf(call({ previous_response_id: 'resp_x' }, caller('key_2', 'team_a')), deps);
+
+      // Assess: within the settle, memory's answer, with no read; then one read, and the owner from then on.
+      expect(outcomes).toEqual(['anyone', 'anyone', 'previous_response_not_found', 'previous_response_not_found', 'previous_response_not_found']);
+      expect(own?.owner).toBe('team_a');
+      expect(homes.reads).toBe(3);
+    });
+
     it.each([
       ['before it is settled', [0]],
       ['once it is settled', [0, settleMs]],
@@ -291,7 +318,7 @@ describe('continuationOf', () => {
       await continuationOf(call({ previous_response_id: 'resp_x' }), deps);
 
       // Assess
-      expect(deps.load.homes.settledOwnerless('resp_x')).toBe(settled);
+      expect(deps.load.homes.settledOwnerless('resp_x', monotonic.at)).toBe(settled);
     });
 
     it('counts a read as made when it was sent: one sent a moment before the settle time and answered after it settles nothing', async () => {
@@ -315,7 +342,7 @@ describe('continuationOf', () => {
 
       // Assess: the read after it still goes out (and, made past the settle time, settles it).
       expect(slow.reads).toBe(2);
-      expect(deps.load.homes.settledOwnerless('resp_x')).toBe(true);
+      expect(deps.load.homes.settledOwnerless('resp_x', clock.at)).toBe(true);
     });
 
     it('reads again once a settled response is forgotten (deleted through the gateway)', async () => {

@@ -46,7 +46,8 @@ export const bothStoredRefs = (): GatewayError =>
  * provider) has no home: the pool is asked in turn (`tryTargets`), and any key may build on it;
  * the account found is remembered with no owner, and later continuations of it read the table
  * again (its maker's write may have been on its way) until a read `routing.ownerlessAfterSeconds`
- * after the first still finds none (`ownerlessWatch`): then none reads. Continuations of one id
+ * after the first still finds none (`ownerlessWatch`): then none reads for as long again, and the
+ * first after that reads once more (a home that landed late is seen). Continuations of one id
  * at once share one read (`ResponseHomes.readOnce`); a call whose client leaves (`signal`) stops
  * waiting for it at once, as the 499 of a client gone.
  * A failed read fails the call rather than skip the owner check. A call that builds on nothing pays
@@ -85,10 +86,11 @@ export function knownWithoutRead(ref: StoredRef, deps: ProxyDeps): boolean {
 
 /**
  * A remembered home with no owner was found by asking the pool, perhaps before its maker's batch
- * reached the table: the table is asked again until that is settled, or that guess would let any key in for good.
+ * reached the table: the table is asked again until that is settled, or that guess would let any
+ * key in for good; and once more each time a settle ends (`ownerlessWatch`), so a home that lands late is seen.
  */
 function mustRead(id: string, home: Home | undefined, deps: ProxyDeps): boolean {
-  return home?.owner === undefined && deps.storedHomes !== undefined && !(home && deps.load.homes.settledOwnerless(id));
+  return home?.owner === undefined && deps.storedHomes !== undefined && !(home && deps.load.homes.settledOwnerless(id, (deps.monotonicNow ?? deps.now)()));
 }
 
 async function continuationAt(ref: StoredRef, call: StoredCall, deps: ProxyDeps, signal: AbortSignal | undefined): Promise<Continuation> {

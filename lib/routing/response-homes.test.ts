@@ -237,10 +237,11 @@ describe('ownerlessWatch', () => {
     ['the first read after the pool was found to hold it begins the watch', undefined, 5_000, 5_000],
     ['a read within the settle time keeps it', 5_000, 60_000, 5_000],
     ['a read a moment short of it keeps it', 5_000, 5_000 + SETTLE - 1, 5_000],
-    ['a read the settle time after the first settles it', 5_000, 5_000 + SETTLE, 'settled'],
-    ['a read long after settles it', 5_000, 5_000 + 100 * SETTLE, 'settled'],
+    ['a read the settle time after the first settles it for the settle time from that read', 5_000, 5_000 + SETTLE, { settledUntil: 5_000 + 2 * SETTLE }],
+    ['a read long after settles it from that read', 5_000, 5_000 + 100 * SETTLE, { settledUntil: 5_000 + 101 * SETTLE }],
     ['a clock set back keeps it', 5_000, 1_000, 5_000],
-    ['settled stays settled', 'settled', 0, 'settled'],
+    ['a read once the settle ended, still finding none, settles it for another settle time', { settledUntil: SETTLE }, SETTLE + 7_000, { settledUntil: 2 * SETTLE + 7_000 }],
+    ['a read sent before the settle ended (answered after another renewed it) does not shorten it', { settledUntil: 3 * SETTLE }, SETTLE, { settledUntil: 3 * SETTLE }],
   ])('%s', (_name, watch, madeAt, expected) => {
     expect(ownerlessWatch(watch, madeAt, SETTLE)).toEqual(expected);
   });
@@ -261,7 +262,30 @@ describe('ResponseHomes, for a response found with no owner', () => {
     homes.remember('resp_1', 'openai', 'a');
 
     expect(reads).toEqual([false, true, false]);
-    expect([homes.settledOwnerless('resp_1'), homes.settledOwnerless('resp_2')]).toEqual([true, false]);
+    expect([homes.settledOwnerless('resp_1', 2 * SETTLE), homes.settledOwnerless('resp_2', 2 * SETTLE)]).toEqual([true, false]);
+  });
+
+  it.each<[string, number, boolean]>([
+    ['settled as it settles', SETTLE, true],
+    ['settled until a moment before the settle time has passed again', 2 * SETTLE - 1, true],
+    ['no longer settled once it has: the next continuation reads once more', 2 * SETTLE, false],
+    ['no longer settled long after', 100 * SETTLE, false],
+  ])('is %s', (_name, at, settled) => {
+    const homes = new ResponseHomes();
+    settledIn(homes, 'resp_1');
+
+    const answer = homes.settledOwnerless('resp_1', at);
+
+    expect(answer).toBe(settled);
+  });
+
+  it('settles it again, with no word of settling, when the read made once the settle ended still finds none', () => {
+    const homes = new ResponseHomes();
+    settledIn(homes, 'resp_1');
+
+    const settledAgain = homes.noHomeRead('resp_1', 2 * SETTLE + 5_000, SETTLE);
+
+    expect([settledAgain, homes.settledOwnerless('resp_1', 3 * SETTLE + 4_999), homes.settledOwnerless('resp_1', 3 * SETTLE + 5_000)]).toEqual([false, true, false]);
   });
 
   it.each<[string, (homes: ResponseHomes) => void]>([
@@ -275,10 +299,10 @@ describe('ResponseHomes, for a response found with no owner', () => {
     act(homes);
     homes.remember('resp_1', 'openai', 'a');
 
-    expect([homes.settledOwnerless('resp_1'), homes.noHomeRead('resp_1', SETTLE, SETTLE)]).toEqual([false, false]);
+    expect([homes.settledOwnerless('resp_1', SETTLE), homes.noHomeRead('resp_1', SETTLE, SETTLE)]).toEqual([false, false]);
   });
 
-  it('keeps a settled watch when the home is evicted: found again by asking, the response is settled still (what settled it holds for good)', () => {
+  it('keeps a settled watch when the home is evicted: found again by asking, the response is settled still (what settled it holds until the settle ends)', () => {
     const homes = new ResponseHomes(2);
     settledIn(homes, 'resp_1');
 
@@ -287,7 +311,7 @@ describe('ResponseHomes, for a response found with no owner', () => {
     const evicted = homes.homeOf('resp_1') === undefined;
     homes.remember('resp_1', 'openai', 'b');
 
-    expect([evicted, homes.settledOwnerless('resp_1')]).toEqual([true, true]);
+    expect([evicted, homes.settledOwnerless('resp_1', SETTLE)]).toEqual([true, true]);
   });
 
   it('keeps no more watches than entries, the least recently used forgotten first', () => {
@@ -295,7 +319,7 @@ describe('ResponseHomes, for a response found with no owner', () => {
 
     for (const id of ['resp_1', 'resp_2', 'resp_3']) settledIn(homes, id);
 
-    expect(['resp_1', 'resp_2', 'resp_3'].map((id) => homes.settledOwnerless(id))).toEqual([false, true, true]);
+    expect(['resp_1', 'resp_2', 'resp_3'].map((id) => homes.settledOwnerless(id, SETTLE))).toEqual([false, true, true]);
   });
 
   it.each([

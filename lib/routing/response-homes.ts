@@ -41,7 +41,9 @@ export const OWNERLESS_AFTER_SECONDS = 300;
  * Epoch ms on a clock no change of the wall clock moves (the process's start plus
  * `performance.now()`): what times the ownerless settle time (`ownerlessWatch`) in production.
  */
-export const monotonicNow = (): number => performance.timeOrigin + performance.now();
+export const monotonicNow = (): number => TIME_ORIGIN + performance.now();
+// Read once: `performance.timeOrigin` is a getter that cost 30-90 ns a call, and a settled ownerless continuation reads the clock.
+const TIME_ORIGIN = performance.timeOrigin;
 
 /** The stored object a Responses call builds on: the response it continues, or the conversation it adds to. */
 export interface StoredRef {
@@ -173,28 +175,37 @@ export function continuationOrder(plan: readonly Attempt[], home: Home | undefin
 /**
  * Where the check of a stored response remembered with no owner stands: since when (epoch ms, the
  * first table read made after this instance found it by asking the pool) the table has said it has
- * no home for it, or `settled` once it said so again `settleMs` later.
+ * no home for it, or, once it said so again `settleMs` later, settled as anyone's until when (no
+ * read until then; the first continuation after reads once more, and a read that still finds none
+ * settles it for another `settleMs`).
  */
-export type OwnerlessWatch = number | 'settled';
+export type OwnerlessWatch = number | { settledUntil: number };
 
 /**
  * What a table read made at `madeAt` that found no home for a stored response remembered with no
  * owner makes of its watch. The pool answered a continuation of it, so its maker's answer had
- * named it by then, and its home, if the gateway made it, reaches the table within
- * `OWNERLESS_MIN_SECONDS` of that (what reaches it later is not seen: docs/architecture.md says
- * what is left).
- * A read made that long after the first one still finding none settles it: nothing proves whose
- * it is, and no read can tell more. Until then each continuation reads again, as a probe made
- * before the maker's batch reached the table must not let every key in for good.
+ * named it by then, and its home, if the gateway made it and its batch was not refused, reaches
+ * the table within `OWNERLESS_MIN_SECONDS` of that.
+ * A read made that long after the first one still finding none settles it for `settleMs`: nothing
+ * proves whose it is, and reading on each continuation would cost a read each. Until then each
+ * continuation reads again, as a probe made before the maker's batch reached the table must not let
+ * every key in. The settle lasts one period, not for good: a home that lands later still (a batch
+ * refused and written again by the maker's sink, `DynamoUsageSink`; one finished when a frozen
+ * Lambda instance next runs) is seen by the first continuation after it ends, which reads once and,
+ * finding none again, settles it for another period: one read per ownerless id per instance per
+ * `settleMs`.
  *
  * @example
  * ownerlessWatch(undefined, 1_000, 120_000) // 1_000: the watch begins
  * ownerlessWatch(1_000, 60_000, 120_000) // 1_000: still read on each continuation
- * ownerlessWatch(1_000, 121_000, 120_000) // 'settled': anyone's, and read no more
+ * ownerlessWatch(1_000, 121_000, 120_000) // { settledUntil: 241_000 }: anyone's, read no more until then
+ * ownerlessWatch({ settledUntil: 241_000 }, 250_000, 120_000) // { settledUntil: 370_000 }: read once more, still none
  */
 export function ownerlessWatch(watch: OwnerlessWatch | undefined, madeAt: number, settleMs: number): OwnerlessWatch {
   if (watch === undefined) return madeAt;
-  return watch === 'settled' || madeAt - watch >= settleMs ? 'settled' : watch;
+  if (typeof watch === 'number') return madeAt - watch >= settleMs ? { settledUntil: madeAt + settleMs } : watch;
+  // A read sent before the settle ended (answered after another renewed it) must not shorten it.
+  return { settledUntil: Math.max(watch.settledUntil, madeAt + settleMs) };
 }
 
 /**
@@ -256,9 +267,14 @@ export class ResponseHomes {
     this.#watches.delete(id);
   }
 
-  /** Whether the stored object is remembered with no owner and that is settled (`ownerlessWatch`): its owner needs no table read. */
-  settledOwnerless(id: string): boolean {
-    return this.#watches.size !== 0 && this.#watches.peek(id) === 'settled';
+  /**
+   * Whether the stored object is remembered with no owner and that is settled at `now` (on the
+   * clock `noHomeRead` was given: `ownerlessWatch`): its owner needs no table read.
+   */
+  settledOwnerless(id: string, now: number): boolean {
+    if (this.#watches.size === 0) return false;
+    const watch = this.#watches.peek(id);
+    return typeof watch === 'object' && now < watch.settledUntil;
   }
 
   /**
@@ -269,7 +285,7 @@ export class ResponseHomes {
     const before = this.#watches.peek(id);
     const watch = ownerlessWatch(before, madeAt, settleMs);
     this.#watches.set(id, watch);
-    return watch === 'settled' && before !== 'settled';
+    return typeof watch === 'object' && typeof before !== 'object';
   }
 
   /**

@@ -169,9 +169,9 @@ describe('stored homes in the table', () => {
     expect(lost).toEqual([]);
   });
 
-  it('names the homes it could not write apart from the usage records, so a lost home is seen (its object is anyone\'s on another instance)', async () => {
+  it('names the homes it could not write apart from the usage records, as kept to be written again (its object is anyone\'s on another instance until one lands)', async () => {
     // Prepare: the table never takes the home.
-    const lost: Array<[string[], string[] | undefined]> = [];
+    const lost: Array<[string[], string[], string[]]> = [];
     const writeBatch = async (input: BatchWriteItemCommandInput) => {
       const writes = Object.values(input.RequestItems!)[0]!;
       const stored = writes.filter((w) => w.PutRequest?.Item?.PK?.S?.startsWith('STORED#'));
@@ -179,7 +179,7 @@ describe('stored homes in the table', () => {
       if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
       return { UnprocessedItems: stored.length ? { [table.tableName]: stored } : {} };
     };
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, onError: (_err, ids, homes) => lost.push([ids, homes]) });
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 60_000, onError: (_err, ids, homes, kept) => lost.push([ids, homes, kept]) });
 
     // Act
     sink.storeHomes([home({ ref: { kind: 'response', id: 'resp_lost' } })]);
@@ -187,7 +187,7 @@ describe('stored homes in the table', () => {
     await sink.drain();
 
     // Assess
-    expect(lost).toEqual([[[], ['resp_lost']]]);
+    expect(lost).toEqual([[[], [], ['resp_lost']]]);
     expect((await listUsage(table, 'key_1', '2026-11-27')).map((r) => r.requestId)).toContain('req-home-lost');
   });
 });

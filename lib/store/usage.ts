@@ -19,6 +19,19 @@ export const batchRetryDelayMs = (attempt: number): number => 20 * 2 ** attempt;
 const BACKLOG_LIMIT = 200;
 /** The longest a request waits for the backlog: a stuck store must not stop the gateway. */
 const BACKLOG_MAX_WAIT_MS = 1_000;
+/**
+ * The most stored objects' writes (a home, or its removal) kept to be written again after their
+ * batch lost them (`DynamoUsageSink`): about 1.3 KB each (6 MB at the cap). Past it the oldest kept is dropped, named
+ * in an `onError` call as lost for good.
+ */
+export const MAX_KEPT_HOMES = 5_000;
+/** The wait before a kept home's `round`th write again (1-based): 1 s, doubling, at most 60 s. */
+export const keptHomeRetryDelayMs = (round: number): number => Math.min(1_000 * 2 ** (round - 1), 60_000);
+/**
+ * The most kept writes put back in the queue at once (four batches), oldest first; the rest due wait
+ * a first round's delay: a table that recovers, or still fails, is not sent 200 batches together.
+ */
+export const KEPT_PER_WAKE = 100;
 
 export function usageItem(u: UsageRecord, retentionDays: number): Record<string, AttributeValue> {
   const key = usageItemKey(u.keyId, u.at, u.requestId);
@@ -65,6 +78,13 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
 /** One BatchWriteItem call: the table's client by default, or one on another thread (lib/local/dynalite). */
 export type BatchWriter = (input: BatchWriteItemCommandInput) => Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>>;
 
+/** A stored object's write lost with its batch, kept to be written again. */
+interface KeptWrite {
+  write: WriteRequest;
+  /** When it goes into the queue again (ms, `performance.now()`). */
+  dueAt: number;
+}
+
 /**
  * Writes usage records to DynamoDB off the response path, and the homes of the stored Responses
  * objects calls made or built on (`lib/store/stored-homes.ts`) as soon as they are named
@@ -76,6 +96,15 @@ export type BatchWriter = (input: BatchWriteItemCommandInput) => Promise<Pick<Ba
  * `backlogLimit` unwritten records, `backlog()` holds new requests back and lets them go in order,
  * one per record written, so the gateway takes requests no faster than the store takes records (the
  * embedded store runs at low priority and falls behind under load).
+ *
+ * A stored object's write (a home, or its removal) that its batch lost past the retries is kept and
+ * written again in a later batch (`keptHomeRetryDelayMs` after, doubling), and at once by `drain`:
+ * another instance that finds no home settles the object as anyone's for a while
+ * (`ownerlessWatch`). Only the latest write of an object is kept or retried: one queued after it
+ * replaces it, so a home lost before its object's delete does not come back after. At most
+ * `keptLimit` are kept, the oldest dropped past it. A batch the table refused as malformed
+ * (`ValidationException`) is not tried again: it would be refused again, with the records beside it.
+ * Usage records lost are not kept: reported (`onError`) as before.
  */
 export class DynamoUsageSink implements UsageSink {
   #queue: WriteRequest[] = [];
@@ -89,6 +118,17 @@ export class DynamoUsageSink implements UsageSink {
   #unwritten = 0;
   /** Requests held back, oldest first. */
   readonly #held: { resolve: () => void; timer: NodeJS.Timeout }[] = [];
+  /** By stored object's key (PK), its latest write queued, in flight or kept: an older one is neither retried nor kept. */
+  readonly #latest = new Map<string, WriteRequest>();
+  /** By stored object's key (PK), its write lost with its batch and kept to be written again, oldest first. */
+  readonly #kept = new Map<string, KeptWrite>();
+  /** Of each kept write, how many times it has been lost, and when first (`performance.now()`). */
+  readonly #losses = new WeakMap<WriteRequest, { rounds: number; since: number }>();
+  #keptTimer: NodeJS.Timeout | undefined;
+  /** No wake before this (`performance.now()`): set when a wake left writes due behind (`KEPT_PER_WAKE`). */
+  #keptWakeNotBefore = 0;
+  readonly #keptLimit: number;
+  readonly #keptDelayMs: (round: number) => number;
 
   constructor(
     readonly table: TableRef,
@@ -98,16 +138,24 @@ export class DynamoUsageSink implements UsageSink {
       backlogLimit?: number;
       backlogMaxWaitMs?: number;
       writeBatch?: BatchWriter;
+      /** The most stored objects' writes kept to be written again (`MAX_KEPT_HOMES`). */
+      keptLimit?: number;
+      /** The wait before a kept write's `round`th try (`keptHomeRetryDelayMs`). */
+      keptDelayMs?: (round: number) => number;
       /**
-       * Writes lost past retries: the calls whose usage records they held, and apart from them the
-       * stored objects whose homes they held (each then anyone's on an instance that did not see it made).
+       * Writes lost past retries: the calls whose usage records they held; apart from them the
+       * stored objects whose homes (or removals) are lost for good (each then anyone's on an
+       * instance that did not see it made, once settled there: a batch refused as malformed, or
+       * the oldest kept dropped past `keptLimit`); and those kept to be written again.
        */
-      onError?: (err: unknown, lostRequestIds: string[], lostHomes: string[]) => void;
+      onError?: (err: unknown, lostRequestIds: string[], lostHomes: string[], keptHomes: string[]) => void;
     },
   ) {
     this.#flushAfterMs = options.flushAfterMs ?? 100;
     this.#limit = options.backlogLimit ?? BACKLOG_LIMIT;
     this.#maxWaitMs = options.backlogMaxWaitMs ?? BACKLOG_MAX_WAIT_MS;
+    this.#keptLimit = options.keptLimit ?? MAX_KEPT_HOMES;
+    this.#keptDelayMs = options.keptDelayMs ?? keptHomeRetryDelayMs;
     this.#writeBatch = options.writeBatch ?? ((input) => table.client.send(new BatchWriteItemCommand(input)));
   }
 
@@ -142,11 +190,14 @@ export class DynamoUsageSink implements UsageSink {
    * (a conversation's next call, a delete) is the one that holds. The queue is under a batch long.
    */
   #queueStored(write: WriteRequest): void {
-    const pk = write.PutRequest?.Item?.PK?.S ?? write.DeleteRequest?.Key?.PK?.S;
-    const waiting = this.#queue.findIndex((w) => (w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S) === pk);
+    const pk = pkOf(write)!;
+    const waiting = this.#queue.findIndex((w) => pkOf(w) === pk);
     if (waiting >= 0) this.#queue.splice(waiting, 1);
     else this.#unwritten++;
     this.#queue.push(write);
+    this.#latest.set(pk, write);
+    // A kept write of the object is older than this one: it must not be written after it.
+    if (this.#kept.size) this.#kept.delete(pk);
   }
 
   backlog(): Promise<void> | undefined {
@@ -157,7 +208,9 @@ export class DynamoUsageSink implements UsageSink {
     });
   }
 
+  /** Sends whatever waits, and the oldest kept writes (`KEPT_PER_WAKE`, due or not: on Lambda the drain may be the last chance), and waits for them. */
   async drain(): Promise<void> {
+    this.#requeueKept(true);
     this.#flush();
     while (this.#pending.size) await Promise.all([...this.#pending]);
   }
@@ -186,27 +239,131 @@ export class DynamoUsageSink implements UsageSink {
 
   async #write(batch: WriteRequest[]): Promise<void> {
     let left = batch;
+    let failure: unknown;
     try {
       for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
-        if (attempt) await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
+        if (attempt) {
+          await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
+          // A stored object's write replaced meanwhile (a delete after a home) must not land after its replacement.
+          left = left.filter((w) => this.#isLatest(w));
+          if (!left.length) break;
+        }
         const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: left } });
-        left = out.UnprocessedItems?.[this.table.tableName] ?? [];
+        // DynamoDB hands back copies: a stored object's write is found again in the batch by its key (a batch names a key once).
+        left = (out.UnprocessedItems?.[this.table.tableName] ?? []).map((w) => (pkOf(w)?.startsWith(STORED_PREFIX) && batch.find((b) => pkOf(b) === pkOf(w))) || w);
       }
-      if (left.length) this.options.onError?.(new Error('unprocessed after retries'), requestIds(left), storedIds(left));
+      if (left.length) failure = new Error('unprocessed after retries');
     } catch (err) {
-      this.options.onError?.(err, requestIds(left), storedIds(left));
+      failure = err;
     }
+    this.#settled(batch, left, failure);
+  }
+
+  /** Whether the write is not a stored object's, or is its latest. */
+  #isLatest(w: WriteRequest): boolean {
+    const pk = pkOf(w);
+    return !pk?.startsWith(STORED_PREFIX) || this.#latest.get(pk) === w;
+  }
+
+  /**
+   * After a batch: its stored objects' writes written are done with; those lost that are still
+   * their object's latest are kept to be written again (unless the batch was refused as
+   * malformed); the calls whose records were lost, and the homes lost or kept, are reported.
+   */
+  #settled(batch: WriteRequest[], lost: WriteRequest[], failure: unknown): void {
+    if (!lost.length) {
+      // The common case, once per batch: only a usage record's PK is never in `#latest`.
+      for (const w of batch) {
+        const pk = pkOf(w);
+        if (pk !== undefined && this.#latest.get(pk) === w) this.#latest.delete(pk);
+      }
+      return;
+    }
+    const lostSet = new Set(lost);
+    const keepable = (failure as { name?: unknown } | undefined)?.name !== 'ValidationException';
+    const [lostHomes, keptHomes] = [[] as string[], [] as string[]];
+    for (const w of batch) {
+      const pk = pkOf(w);
+      if (!pk?.startsWith(STORED_PREFIX) || this.#latest.get(pk) !== w) continue;
+      if (!lostSet.has(w)) this.#latest.delete(pk);
+      else if (keepable) {
+        this.#keep(pk, w);
+        keptHomes.push(pk.slice(STORED_PREFIX.length));
+      } else {
+        this.#latest.delete(pk);
+        lostHomes.push(pk.slice(STORED_PREFIX.length));
+      }
+    }
+    // Scheduled before the report: a reporter that throws must not leave kept writes without a timer.
+    if (keptHomes.length) this.#scheduleKept();
+    const lostRequests = requestIds(lost);
+    if (lostRequests.length || lostHomes.length || keptHomes.length) this.options.onError?.(failure, lostRequests, lostHomes, keptHomes);
+    if (keptHomes.length) this.#dropPastLimit();
+  }
+
+  #keep(pk: string, write: WriteRequest): void {
+    const now = performance.now();
+    const losses = this.#losses.get(write) ?? { rounds: 0, since: now };
+    losses.rounds++;
+    this.#losses.set(write, losses);
+    this.#kept.delete(pk);
+    this.#kept.set(pk, { write, dueAt: now + this.#keptDelayMs(losses.rounds) });
+  }
+
+  /** Past `keptLimit`, drops the kept writes first lost longest ago, reported as lost for good. */
+  #dropPastLimit(): void {
+    if (this.#kept.size <= this.#keptLimit) return;
+    // Sorted only past the limit (an outage of thousands of homes): the map's order is the last loss's, not the first's.
+    const since = (kept: KeptWrite) => this.#losses.get(kept.write)?.since ?? 0;
+    const oldest = [...this.#kept].sort(([, a], [, b]) => since(a) - since(b)).slice(0, this.#kept.size - this.#keptLimit);
+    const dropped: string[] = [];
+    for (const [pk, kept] of oldest) {
+      this.#kept.delete(pk);
+      if (this.#latest.get(pk) === kept.write) this.#latest.delete(pk);
+      dropped.push(pk.slice(STORED_PREFIX.length));
+    }
+    this.options.onError?.(new Error(`more than ${this.#keptLimit} stored homes kept to be written again: the oldest dropped`), [], dropped, []);
+  }
+
+  /** Wakes when the first kept write is due (never holding the process open). */
+  #scheduleKept(): void {
+    clearTimeout(this.#keptTimer);
+    this.#keptTimer = undefined;
+    if (!this.#kept.size) return;
+    let due = Infinity;
+    for (const kept of this.#kept.values()) due = Math.min(due, kept.dueAt);
+    this.#keptTimer = setTimeout(() => {
+      this.#requeueKept(false);
+      this.#flushSoon();
+    }, Math.max(0, due - performance.now(), this.#keptWakeNotBefore - performance.now())).unref();
+  }
+
+  /** Puts the oldest kept writes due (or any, for `drain`) back in the queue, at most `KEPT_PER_WAKE`, in the batches that leave next. */
+  #requeueKept(any: boolean): void {
+    if (!this.#kept.size) return;
+    const now = performance.now();
+    const due: WriteRequest[] = [];
+    for (const [pk, kept] of this.#kept) {
+      if (!any && kept.dueAt > now) continue;
+      if (due.length === KEPT_PER_WAKE) {
+        this.#keptWakeNotBefore = now + this.#keptDelayMs(1);
+        break;
+      }
+      this.#kept.delete(pk);
+      due.push(kept.write);
+    }
+    // Ahead of what waits, oldest first: lost again, they are kept in that order (`#dropPastLimit` drops the oldest).
+    // Never beside a write of the same object: `#queueStored` drops the kept one when it queues another.
+    this.#queue.unshift(...due);
+    this.#unwritten += due.length;
+    this.#scheduleKept();
   }
 }
 
 const STORED_PREFIX = storedHomeKey('').PK;
-const storedIdOf = (w: WriteRequest) => {
-  const pk = w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S;
-  return pk?.startsWith(STORED_PREFIX) ? pk.slice(STORED_PREFIX.length) : undefined;
-};
+const pkOf = (w: WriteRequest) => w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S;
 // A stored object's home (written or removed) has no request id: it is named by its object's id instead.
-const requestIds = (writes: WriteRequest[]) => writes.flatMap((w) => (storedIdOf(w) === undefined ? [w.PutRequest?.Item?.requestId?.S ?? '?'] : []));
-const storedIds = (writes: WriteRequest[]) => writes.flatMap((w) => storedIdOf(w) ?? []);
+const requestIds = (writes: WriteRequest[]) => writes.flatMap((w) => (pkOf(w)?.startsWith(STORED_PREFIX) ? [] : [w.PutRequest?.Item?.requestId?.S ?? '?']));
 
 /** A usage item read back, as stored (numbers as numbers; the guardrails' hits as a list). */
 export type StoredUsage = Record<string, string | number | boolean | StoredValue[]>;

@@ -1,0 +1,215 @@
+import { BatchWriteItemCommand, type BatchWriteItemCommandInput, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { startTestTable } from '../../test/dynalite';
+import type { UsageRecord } from '../usage/record';
+import type { TableRef } from './dynamo';
+import { DynamoStoredHomes, type StoredHome } from './stored-homes';
+import { DynamoUsageSink, KEPT_PER_WAKE, keptHomeRetryDelayMs, listUsage, MAX_RETRIES } from './usage';
+
+const MADE = Date.UTC(2026, 10, 27, 8, 0, 0);
+const home = (id: string, over: Partial<StoredHome> = {}): StoredHome => ({ ref: { kind: 'response', id }, providerId: 'openai', accountId: 'b', owner: 'team_a', keyId: 'key_1', model: 'gpt-4o', createdAt: MADE, ...over });
+const usage = (requestId: string): UsageRecord => ({ requestId, at: new Date(MADE), keyId: 'key_kept', surface: 'openai-responses', model: 'gpt-4o', stream: false, status: 200, outcome: 'ok', inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, latencyMs: 1, attempts: 1 });
+const isStored = (w: WriteRequest) => (w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S ?? '').startsWith('STORED#');
+const until = async (done: () => Promise<boolean>, ms = 5_000) => {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) if (await done()) return true;
+  return false;
+};
+
+/** What the sink reported through `onError`, call by call. */
+type Report = { error: string; lostRequests: string[]; lostHomes: string[]; keptHomes: string[] };
+
+describe('DynamoUsageSink: stored homes lost with their batch are kept and written again', () => {
+  let table: TableRef;
+  let close: () => Promise<void>;
+  let homes: DynamoStoredHomes;
+  beforeAll(async () => {
+    ({ table, close } = await startTestTable());
+    homes = new DynamoStoredHomes(table, () => MADE);
+  });
+  afterAll(async () => close());
+
+  /**
+   * The table behind the BatchWriter seam, failing the first `failures` calls in the given way:
+   * thrown (the SDK gave up), every stored home handed back unprocessed (throttled), or refused as
+   * malformed. The records beside a home are written when the failure is the home's alone.
+   */
+  const failingFirst = (failures: number, how: 'thrown' | 'unprocessed' | 'malformed') => {
+    const calls: number[] = [];
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      calls.push(writes.length);
+      if (calls.length <= failures) {
+        if (how === 'thrown') throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        if (how === 'malformed') throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+        const rest = writes.filter((w) => !isStored(w));
+        if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
+        return { UnprocessedItems: { [table.tableName]: writes.filter(isStored) } };
+      }
+      return table.client.send(new BatchWriteItemCommand(input));
+    };
+    return { calls, writeBatch };
+  };
+  const reporting = (reports: Report[]) => (err: unknown, lostRequests: string[], lostHomes: string[], keptHomes: string[]) => void reports.push({ error: (err as Error).message, lostRequests, lostHomes, keptHomes });
+
+  it.each<[string, 'thrown' | 'unprocessed', number, number]>([
+    ['each batch thrown (the SDK gave up): the home is written in the fourth batch, the records of the three lost as before', 'thrown', 3, 3],
+    ['the home handed back unprocessed through every retry of its batch: written in a later batch, the record beside it at once', 'unprocessed', MAX_RETRIES + 1, 1],
+  ])('%s', async (_name, how, failures, lostBatches) => {
+    // Prepare
+    const table$ = failingFirst(failures, how);
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 5, writeBatch: table$.writeBatch, keptDelayMs: () => 20, onError: reporting(reports) });
+    const id = `resp_kept_${how}`;
+
+    // Act: no drain: the kept home goes on a timer, in a batch of its own.
+    sink.storeHomes([home(id)]);
+    sink.record(usage(`req-kept-${how}`));
+    const landed = await until(async () => (await homes.read(id)) !== undefined);
+
+    // Assess
+    expect(landed).toBe(true);
+    expect(await homes.read(id)).toMatchObject({ owner: 'team_a', accountId: 'b' });
+    expect(reports).toHaveLength(lostBatches);
+    for (const report of reports) expect(report).toMatchObject({ lostHomes: [], keptHomes: [id] });
+    const recordWritten = (await listUsage(table, 'key_kept', '2026-11-27')).some((r) => r.requestId === `req-kept-${how}`);
+    expect(recordWritten).toBe(how === 'unprocessed');
+    expect(reports[0]!.lostRequests).toEqual(how === 'unprocessed' ? [] : [`req-kept-${how}`]);
+  });
+
+  it('writes kept homes on drain, due or not, with whatever waits (on Lambda the drain may be the last chance)', async () => {
+    // Prepare: the first batch is lost; the kept home would wait a minute.
+    const table$ = failingFirst(1, 'thrown');
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000, onError: reporting(reports) });
+    sink.storeHomes([home('resp_drained')]);
+    await sink.drain();
+    const keptAfterFirst = await homes.read('resp_drained');
+
+    // Act
+    sink.record(usage('req-beside-kept'));
+    await sink.drain();
+
+    // Assess: one batch, holding the record and the kept home.
+    expect(keptAfterFirst).toBeUndefined();
+    expect(table$.calls).toEqual([1, 2]);
+    expect(await homes.read('resp_drained')).toMatchObject({ owner: 'team_a' });
+    expect(reports).toEqual([{ error: 'socket hang up', lostRequests: [], lostHomes: [], keptHomes: ['resp_drained'] }]);
+  });
+
+  it('keeps at most keptLimit, dropping the oldest with a report naming it as lost for good', async () => {
+    // Prepare: three homes lost, each in a batch of its own, against a limit of two.
+    const table$ = failingFirst(3, 'thrown');
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptLimit: 2, keptDelayMs: () => 60_000, onError: reporting(reports) });
+
+    // Act: each drain tries the kept homes again too, so each sends one more batch that fails.
+    sink.storeHomes([home('resp_cap_1')]);
+    await sink.drain();
+    sink.storeHomes([home('resp_cap_2')]);
+    await sink.drain();
+    sink.storeHomes([home('resp_cap_3')]);
+    await sink.drain();
+    await sink.drain();
+
+    // Assess: the third failing batch held all three; the oldest was dropped past the limit.
+    expect(table$.calls).toEqual([1, 2, 3, 2]);
+    expect(reports.at(-1)).toEqual({ error: 'more than 2 stored homes kept to be written again: the oldest dropped', lostRequests: [], lostHomes: ['resp_cap_1'], keptHomes: [] });
+    expect([await homes.read('resp_cap_1'), await homes.read('resp_cap_2'), await homes.read('resp_cap_3')].map((h) => h?.ref.id)).toEqual([undefined, 'resp_cap_2', 'resp_cap_3']);
+  });
+
+  it('puts at most KEPT_PER_WAKE kept writes back at once, oldest first, so a recovering table is not sent every batch together', async () => {
+    // Prepare: 150 homes lost in six batches (not due for a minute); the table takes writes from then on.
+    const table$ = failingFirst(6, 'thrown');
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
+    const ids = Array.from({ length: 150 }, (_, i) => `resp_wave_${i}`);
+    sink.storeHomes(ids.map((id) => home(id)));
+    await sink.drain();
+    const lost = table$.calls.length;
+
+    // Act
+    await sink.drain();
+    const firstWave = await Promise.all([ids[0]!, ids[99]!, ids[100]!].map((id) => homes.read(id)));
+    await sink.drain();
+
+    // Assess: six lost, then four batches (the oldest 100), then the other two.
+    expect(KEPT_PER_WAKE).toBe(100);
+    expect(lost).toBe(6);
+    expect(firstWave.map((h) => h?.ref.id)).toEqual([ids[0], ids[99], undefined]);
+    expect(table$.calls).toEqual(Array(12).fill(25));
+    expect(await homes.read(ids[149]!)).toMatchObject({ owner: 'team_a' });
+  });
+
+  it("drops a kept home once its object's delete is queued, so a home lost before its delete does not come back after it", async () => {
+    // Prepare
+    const table$ = failingFirst(1, 'thrown');
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
+    sink.storeHomes([home('resp_deleted_after')]);
+    await sink.drain();
+
+    // Act: the response is deleted through the gateway.
+    sink.record(usage('req-delete'), ['resp_deleted_after']);
+    await sink.drain();
+    await sink.drain();
+
+    // Assess: the delete went alone with its record; the kept home was never sent again.
+    expect(table$.calls).toEqual([1, 2]);
+    expect(await homes.read('resp_deleted_after')).toBeUndefined();
+  });
+
+  it("stops retrying in its batch a home whose object's delete was queued meanwhile, and keeps nothing of it", async () => {
+    // Prepare: the home's put handed back unprocessed, always; the delete arrives while its batch waits to retry.
+    const calls: number[] = [];
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      calls.push(writes.length);
+      const [puts, rest] = [writes.filter((w) => isStored(w) && w.PutRequest), writes.filter((w) => !isStored(w) || !w.PutRequest)];
+      if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
+      return { UnprocessedItems: puts.length ? { [table.tableName]: puts } : {} };
+    };
+    const table$ = { calls, writeBatch };
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
+    sink.storeHomes([home('resp_replaced')]);
+    const first = sink.drain();
+    await until(async () => table$.calls.length === 1);
+
+    // Act
+    sink.record(usage('req-replacing'), ['resp_replaced']);
+    await Promise.all([first, sink.drain()]);
+    await new Promise((r) => setTimeout(r, 50));
+
+    // Assess: one try of the home, then its delete's batch (record and delete); nothing kept or reported.
+    expect(table$.calls).toEqual([1, 2]);
+    expect(reports).toEqual([]);
+    expect(await homes.read('resp_replaced')).toBeUndefined();
+  });
+
+  it('keeps nothing of a batch refused as malformed: written again it would be refused again, with the records beside it', async () => {
+    // Prepare
+    const table$ = failingFirst(1, 'malformed');
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
+
+    // Act
+    sink.storeHomes([home('resp_malformed')]);
+    sink.record(usage('req-malformed'));
+    await sink.drain();
+    await sink.drain();
+
+    // Assess
+    expect(table$.calls).toEqual([2]);
+    expect(reports).toEqual([{ error: 'Item size has exceeded the maximum allowed size', lostRequests: ['req-malformed'], lostHomes: ['resp_malformed'], keptHomes: [] }]);
+  });
+});
+
+describe('keptHomeRetryDelayMs', () => {
+  it.each([
+    [1, 1_000],
+    [2, 2_000],
+    [5, 16_000],
+    [6, 32_000],
+    [7, 60_000],
+    [40, 60_000],
+  ])('waits before round %i: %i ms', (round, ms) => {
+    expect(keptHomeRetryDelayMs(round)).toBe(ms);
+  });
+});

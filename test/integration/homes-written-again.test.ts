@@ -1,0 +1,147 @@
+import type { BatchWriteItemCommandOutput, WriteRequest } from '@aws-sdk/client-dynamodb';
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import type { TableRef } from '../../lib/store/dynamo';
+import { DynamoStoredHomes } from '../../lib/store/stored-homes';
+import { MAX_RETRIES } from '../../lib/store/usage';
+import { countStoredReads, STORED_PREFIX } from '../dynalite';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { eventually } from './harness';
+import { startInstances, type Instances } from './instances';
+import { POOL_ACCOUNTS as ACCOUNTS, type PoolAccount as AccountId, openingAwayFrom as awayFrom } from './stored-pool';
+
+const MODEL = 'gpt-4o-mini';
+const SETTLE_S = 300;
+const SETTLE_MS = SETTLE_S * 1000;
+
+/**
+ * A stored response's home that its maker's batch lost (the table throttled it past the batch's
+ * retries) is kept by the maker's usage sink and written again in a later batch; an instance that
+ * settled the response as anyone's meanwhile reads it once more when its settle ends, and from then
+ * refuses another team's key. Three fake OpenAI accounts behind two instances on one dynalite, on one
+ * clock the test moves; the failure injected at the BatchWriter seam (the maker's table client),
+ * where DynamoDB's own answer for a throttled write is the item handed back unprocessed.
+ */
+describe('stored homes lost with their batch, written again', () => {
+  const fakes = {} as Record<AccountId, FakeOpenAI>;
+  let instances: Instances;
+  let homes: DynamoStoredHomes;
+  const clients = {} as Record<'a' | 'b', Record<'mine' | 'rival', OpenAI>>;
+  let teamId: string;
+  let clock = Date.now();
+
+  beforeAll(async () => {
+    for (const id of ACCOUNTS) fakes[id] = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const config = parseConfig({
+      providers: [{ id: 'pool', type: 'openai', accounts: ACCOUNTS.map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'UP' } })) }],
+      models: [{ name: MODEL, targets: [{ provider: 'pool', model: MODEL }] }],
+      routing: { ownerlessAfterSeconds: SETTLE_S },
+    });
+    instances = await startInstances({ config, count: 2, tableName: 'homes-again', credentials: { UP: 'sk-up' }, now: () => clock });
+    homes = new DynamoStoredHomes(instances.gateways[0]!.table, () => clock);
+    const [team, other] = [await instances.createTeam({ name: 'alpha' }), await instances.createTeam({ name: 'beta' })];
+    teamId = team.id;
+    const keys = { mine: await instances.createKey({ name: 'alpha-1', teamId: team.id }), rival: await instances.createKey({ name: 'beta-1', teamId: other.id }) };
+    for (const [i, side] of (['a', 'b'] as const).entries()) {
+      const baseURL = `${instances.gateways[i]!.url}/v1`;
+      clients[side] = { mine: new OpenAI({ apiKey: keys.mine.key, baseURL, maxRetries: 0, timeout: 10_000 }), rival: new OpenAI({ apiKey: keys.rival.key, baseURL, maxRetries: 0, timeout: 10_000 }) };
+    }
+  });
+  afterAll(async () => {
+    await instances?.close();
+    for (const id of ACCOUNTS) await fakes[id]?.close();
+  });
+
+  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+  const continueOn = (client: OpenAI, previous: string, input = 'More') => client.responses.create({ model: MODEL, input, previous_response_id: previous });
+
+  it("writes the lost home again once the table takes it; the instance that settled the response as anyone's sees its owner when its settle ends, and refuses another team from then", async () => {
+    // Prepare: A's table throttles every home write; A makes a response; B finds it by asking the
+    // pool and settles it as anyone's (a read at once, one the settle time later, both finding no item).
+    const throttled = throttleHomeWrites(instances.gateways[0]!.table);
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More') });
+    const start = clock;
+    const beforeSettled: string[] = [];
+    for (const after of [0, 1_000, 1_000 + SETTLE_MS]) {
+      clock = start + after;
+      beforeSettled.push((await continueOn(clients.b.rival, made.id)).output_text);
+    }
+    // The maker's batch has lost the home past its retries: kept, to be written again a second later.
+    await eventually(() => expect(throttled.refused).toBeGreaterThanOrEqual(MAX_RETRIES + 1), 10_000);
+    const lostMeanwhile = await homes.read(made.id);
+
+    // Act: the table takes writes again; A's sink writes the kept home on its own (no drain), within its backoff.
+    throttled.stop();
+    await eventually(async () => expect(await homes.read(made.id)).toMatchObject({ owner: teamId }), 15_000);
+    const reads = countStoredReads(instances.gateways[1]!.table);
+    clock = start + 1_000 + SETTLE_MS + 60_000;
+    const withinSettle = (await continueOn(clients.b.rival, made.id)).output_text;
+    const readsWithinSettle = reads.count;
+    clock = start + 1_000 + 2 * SETTLE_MS;
+    const refused = await failure(continueOn(clients.b.rival, made.id));
+    const refusedLater = await failure(continueOn(clients.b.rival, made.id));
+    const own = await continueOn(clients.b.mine, made.id);
+    const retrieved = await failure(clients.b.rival.responses.retrieve(made.id));
+
+    // Assess
+    expect(beforeSettled).toEqual(['Echo: More (turn 2)', 'Echo: More (turn 2)', 'Echo: More (turn 2)']);
+    expect(lostMeanwhile).toBeUndefined();
+    // The window left: settled, B answers from memory, with no read, until its settle ends.
+    expect([withinSettle, readsWithinSettle]).toEqual(['Echo: More (turn 2)', 0]);
+    expect(refused).toMatchObject({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id' });
+    expect(refusedLater).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+    expect(own.output_text).toBe('Echo: More (turn 2)');
+    expect(retrieved).toMatchObject({ status: 404 });
+    expect(reads.count).toBe(2);
+    reads.stop();
+  });
+
+  it('keeps the response to its team on every instance when the table takes the kept home before another settles it', async () => {
+    // Prepare: the maker's first batch loses the home; the table recovers; a drain (as Lambda's after each invocation) writes it.
+    const throttled = throttleHomeWrites(instances.gateways[0]!.table);
+    const made = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More') });
+    await eventually(() => expect(throttled.refused).toBeGreaterThanOrEqual(MAX_RETRIES + 1), 10_000);
+    throttled.stop();
+    await instances.drain();
+
+    // Act
+    const onB = await failure(continueOn(clients.b.rival, made.id));
+    const onA = await failure(continueOn(clients.a.rival, made.id));
+
+    // Assess
+    expect(await homes.read(made.id)).toMatchObject({ owner: teamId });
+    for (const err of [onB, onA]) expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+  });
+});
+
+/**
+ * Until `stop`, the table's BatchWriteItem calls through this client write everything but the
+ * stored objects' homes, which are handed back unprocessed, as DynamoDB does when it throttles a
+ * write; `refused` counts the calls that handed one back (a batch loses its homes after `MAX_RETRIES + 1`).
+ */
+function throttleHomeWrites(table: TableRef): { readonly refused: number; stop(): void } {
+  let refused = 0;
+  const name = `throttle-homes-${Math.random()}`;
+  const isHome = (w: WriteRequest) => (w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S ?? '').startsWith(STORED_PREFIX);
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'BatchWriteItemCommand') return next(args);
+      const input = args.input as { RequestItems: Record<string, WriteRequest[]> };
+      const writes = input.RequestItems[table.tableName] ?? [];
+      const homes = writes.filter(isHome);
+      if (!homes.length) return next(args);
+      refused++;
+      const rest = writes.filter((w) => !isHome(w));
+      const out = rest.length ? await next({ ...args, input: { ...input, RequestItems: { [table.tableName]: rest } } }) : { output: { $metadata: {} } as BatchWriteItemCommandOutput, response: {} };
+      const output = out.output as BatchWriteItemCommandOutput;
+      return { ...out, output: { ...output, UnprocessedItems: { [table.tableName]: [...(output.UnprocessedItems?.[table.tableName] ?? []), ...homes] } } };
+    },
+    { step: 'initialize', name },
+  );
+  return {
+    get refused() {
+      return refused;
+    },
+    stop: () => void table.client.middlewareStack.remove(name),
+  };
+}
