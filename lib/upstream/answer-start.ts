@@ -1,10 +1,12 @@
 /**
- * When an upstream's answer has started, for the first-answer deadline (`timeouts.firstByteMs`):
- * the bytes that arrive before it are read here until one says the answer is under way, then no
- * more (the scan costs nothing once it has said so). Headers alone are no start, nor is a
- * keep-alive: an SSE comment (`: ping`, OpenRouter's `: OPENROUTER PROCESSING`) or an event named
- * `ping` (Anthropic's) says the upstream is alive, not that it answers; JSON's leading blanks
- * (a proxy keeping a whole answer's connection open) say no more.
+ * When an upstream's answer has started, for the first-answer deadline (`timeouts.firstByteMs`)
+ * and, in a stream, for telling an upstream that failed before answering (`earlyFailure`) from
+ * one that answers: the bytes that arrive before it are read here until one says the answer is
+ * under way, then no more (the scan costs nothing once it has said so). Headers alone are no
+ * start, nor is a keep-alive: an SSE comment (`: ping`, OpenRouter's `: OPENROUTER PROCESSING`) or
+ * an event named `ping` (Anthropic's) says the upstream is alive, not that it answers, nor is
+ * Anthropic's `message_start`, which an `event: error` may follow; JSON's leading blanks (a proxy
+ * keeping a whole answer's connection open) say no more.
  */
 import { GatewayError } from '../http/errors';
 
@@ -14,20 +16,33 @@ export interface StartScan {
 }
 
 /**
- * The scan for an answer of this content type: SSE's first event that is not a keep-alive
- * (`SseStartScan`); JSON's first byte that is not a blank; any other answer's first byte (audio,
+ * The scan for an answer of this content type: the end of SSE's first event that is not a
+ * keep-alive nor Anthropic's `message_start` (`SseStartScan`); JSON's first byte that is not a blank; any other answer's first byte (audio,
  * text, Bedrock's event-stream frames, which have no keep-alive).
  *
  * @example
  * startScan('text/event-stream').take(Buffer.from(': ping\n\n'));     // false
- * startScan('text/event-stream').take(Buffer.from('data: {"id":1}')); // true
+ * startScan('text/event-stream').take(Buffer.from('data: {"id":1}\n\n')); // true
  * startScan('application/json').take(Buffer.from('\n  '));           // false
  * startScan('audio/mpeg').take(Buffer.from([0xff]));                 // true
  */
 export function startScan(contentType: string): StartScan {
+  if (isEventStream(contentType)) return new SseStartScan();
   const media = contentType.split(';', 1)[0]!.trim().toLowerCase();
-  if (media === 'text/event-stream') return new SseStartScan();
   return media === 'application/json' || media.endsWith('+json') ? new JsonStartScan() : ANY_BYTE;
+}
+
+/**
+ * Whether a content type is SSE's (`text/event-stream`, any parameters, any case).
+ *
+ * @example
+ * isEventStream('text/event-stream; charset=utf-8') // true
+ * isEventStream('application/json')                // false
+ */
+export function isEventStream(contentType: string): boolean {
+  // The usual spelling first: one comparison on the hot path.
+  if (contentType === 'text/event-stream') return true;
+  return contentType.split(';', 1)[0]!.trim().toLowerCase() === 'text/event-stream';
 }
 
 /**
@@ -61,26 +76,38 @@ class JsonStartScan implements StartScan {
 /**
  * Where the scan is in the line at hand: at its first byte (`start`), in a field's name (`name`,
  * collected in `#name`), in an `event:` field's value (`event`, collected in `#name`), or in a line
- * that decides nothing (`skip`: a comment, `id:`, `retry:`, a ping's `data:`) until its end.
+ * whose value decides nothing by itself (`skip`: a comment, `id:`, `retry:`, a `data:` value) until its end.
  */
 type Line = 'start' | 'name' | 'event' | 'skip';
 
-/** An event name longer than this is not `ping`: no more of it is kept. */
+/** An event name longer than this is none of `HELD_EVENTS`: no more of it is kept. */
 const NAME_MAX = 16;
 
 /**
- * SSE (the WHATWG event-stream format): the answer starts with the first `data:` line of an event
- * not named `ping`, or the end of an `event:` line naming anything else (Anthropic's
- * `message_start`, the Responses API's `response.created`). Comments, `id:`, `retry:` and blank
- * lines are no start; an event named `ping` is none, data and all. Lines may end in LF, CR or CRLF
- * and break across chunks; only a field's name (or a short event name) is kept between them.
+ * Events that come before an answer without being any of it: Anthropic's keep-alive (`ping`) and
+ * its `message_start` (the message's id and the prompt's usage, sent before the model has written
+ * anything: an `event: error` may still follow it, and the answer has not started until one of
+ * `content_block_start`, `message_delta`, `message_stop` comes). The real API writes
+ * `message_start`, `content_block_start` and a `ping` in one write, so holding it costs no wait.
+ */
+const HELD_EVENTS: ReadonlySet<string> = new Set(['ping', 'message_start']);
+
+/**
+ * SSE (the WHATWG event-stream format): the answer starts at the end (the blank line) of the first
+ * event that has data or a name and is not one of `HELD_EVENTS`; its bytes are then all in hand, so
+ * that its reader can tell an error reported as the first event (`earlyFailure`) from an answer.
+ * Comments, `id:`, `retry:` and blank lines are no start, nor an event named `ping` or
+ * `message_start`, data and all. Lines may end in LF, CR or CRLF and break across chunks; only a
+ * field's name (or a short event name) is kept between them.
  */
 export class SseStartScan implements StartScan {
   #line: Line = 'start';
   #afterCr = false;
   #name = '';
-  // The event at hand was named `ping`: its data is a keep-alive's.
-  #ping = false;
+  // The event at hand has a `data:` line.
+  #data = false;
+  // The event at hand's name, once its `event:` line ended (undefined: none yet).
+  #event: string | undefined;
   // The space after `event:` was passed (one is the format's, not the name's).
   #spaceSeen = false;
 
@@ -108,13 +135,13 @@ export class SseStartScan implements StartScan {
             if (this.#name.length < NAME_MAX) this.#name += String.fromCharCode(byte);
             break;
           }
-          if (this.#name === 'data') {
-            if (!this.#ping) return true;
-            this.#line = 'skip';
-          } else if (this.#name === 'event') {
+          if (this.#name === 'event') {
             this.#line = 'event';
             this.#name = '';
-          } else this.#line = 'skip';
+            break;
+          }
+          if (this.#name === 'data') this.#data = true;
+          this.#line = 'skip';
           break;
         case 'event':
           if (this.#name.length === 0 && byte === SPACE && !this.#spaceSeen) {
@@ -130,7 +157,7 @@ export class SseStartScan implements StartScan {
     return false;
   }
 
-  /** A line ended: true when it started the answer. */
+  /** A line ended: true when it ended the event that starts the answer. */
   #endLine(): boolean {
     const line = this.#line;
     const name = this.#name;
@@ -138,19 +165,21 @@ export class SseStartScan implements StartScan {
     this.#name = '';
     this.#spaceSeen = false;
     switch (line) {
-      case 'start':
+      case 'start': {
         // A blank line ends the event: the next may be anything.
-        this.#ping = false;
-        return false;
+        const event = this.#event;
+        const starts = (this.#data || event !== undefined) && !(event !== undefined && HELD_EVENTS.has(event));
+        this.#data = false;
+        this.#event = undefined;
+        return starts;
+      }
       case 'name':
         // A field with no colon has an empty value: `data` alone is an empty data line.
-        return name === 'data' && !this.#ping;
+        if (name === 'data') this.#data = true;
+        return false;
       case 'event':
-        if (name === 'ping') {
-          this.#ping = true;
-          return false;
-        }
-        return true;
+        this.#event = name;
+        return false;
       case 'skip':
         return false;
     }
