@@ -9,6 +9,7 @@ import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import { firstAudioInHand, isRawMedia } from './raw-media';
 import { earlyFailure } from './upstream-error-events';
+import { isEventStream } from '../upstream/answer-start';
 
 /**
  * Whether an answer that succeeded is read whole by its writer: any answer to a call that is not
@@ -57,12 +58,15 @@ export function answerInHand(res: UpstreamResponse, ctx: Pick<RequestContext, 's
  * before any of its answer (`earlyFailure`: Anthropic's `event: error` after `message_start`, an
  * OpenAI-compatible `data: {"error":…}`, the Responses API's `error` or `response.failed`,
  * Google's error object); the upstream request is then aborted, as nothing more of it is wanted.
- * Undefined for any other stream (and for an answer not held by its start: nothing in hand).
+ * Undefined for any other stream, and for an answer that is not SSE. Called once the stream's
+ * start is in (`answerInHand` waited for it, or it had come by the headers' turn), before any of
+ * it was read: its first event is among the chunks in hand.
  *
  * @example
  * const failure = failedBeforeAnswer(res, 'claude'); // 503 overloaded: the next account is asked
  */
 export function failedBeforeAnswer(res: UpstreamResponse, providerId: string): GatewayError | undefined {
+  if (!isEventStream(String(res.headers['content-type'] ?? ''))) return undefined;
   const held = res.body.inHand?.();
   const failure = held && held.length > 0 ? earlyFailure(held, providerId) : undefined;
   // The iterator's `return` is how a reader lets an answer go: the upstream is cancelled.

@@ -188,19 +188,20 @@ export async function tryTargets<Via>(
         continue;
       }
       if (audio) headersCame();
-      const early = answer === res ? failedBeforeAnswer(res, attempt.provider.id) : undefined;
-      if (early) {
-        release();
-        ctx.outcome = 'upstream_error';
-        deps.logger.warn('upstream stream failed before its answer', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: early.status, code: early.code, ...detailOf(early) });
-        // An in-band refusal of the gateway's key is Anthropic's 401 said late: the account's credentials, not the caller's.
-        if (answeredWithError(early, early.code === 'upstream_auth_failed' ? 401 : early.status, attempt, atHome)) continue;
-        break;
-      }
       // Raw audio and a held stream are timed to their start, not their headers: an account that
       // sends headers at once and its first token late is no faster for it. (A whole answer's
       // timing stays its headers': its read-ahead is the answer's length, not the account's speed.)
       if (audio || answer === res) headersMs = performance.now() - startedAt;
+    }
+    // A stream, held or whose first event was in already: is that event the upstream's error?
+    const early = answer === res ? failedBeforeAnswer(res, attempt.provider.id) : undefined;
+    if (early) {
+      release();
+      ctx.outcome = 'upstream_error';
+      deps.logger.warn('upstream stream failed before its answer', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: early.status, code: early.code, ...detailOf(early) });
+      // An in-band refusal of the gateway's key is Anthropic's 401 said late: the account's credentials, not the caller's.
+      if (answeredWithError(early, early.code === 'upstream_auth_failed' ? 401 : early.status, attempt, atHome)) continue;
+      break;
     }
     ctx.releaseAccount = release;
     if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;
