@@ -201,7 +201,7 @@ describe('earlyFailure', () => {
     ['an error after content_block_start: the answer had started', [MESSAGE_START + 'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n' + anthropicError('overloaded_error', 'Overloaded')], undefined],
     ['a sound Anthropic opening', [MESSAGE_START + 'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n' + PING], undefined],
     // OpenAI chunks and OpenAI-compatible servers: the first data event decides.
-    ["vLLM's error chunk with a numeric code", ['data: {"object":"error","message":"The server is overloaded","type":"ServiceUnavailableError","code":503}\n\n'.replace('{"object"', '{"error":{"object"').replace('503}', '503}}')], { status: 503, kind: 'overloaded' }],
+    ["vLLM's error chunk with a numeric code", ['data: {"error":{"object":"error","message":"The server is overloaded","type":"ServiceUnavailableError","code":503}}\n\n'], { status: 503, kind: 'overloaded' }],
     ["OpenRouter's error chunk after its processing comments", [': OPENROUTER PROCESSING\n\n', 'data: {"error":{"message":"Rate limit exceeded","code":429}}\n\n'], { status: 429, kind: 'rate_limit' }],
     ['an error chunk after a content chunk: the answer had started', ['data: {"choices":[{"delta":{"content":"Hi"}}]}\n\ndata: {"error":{"message":"boom","code":500}}\n\n'], undefined],
     ['a chunk whose error is null', ['data: {"choices":[],"error":null}\n\n'], undefined],
