@@ -17,6 +17,8 @@ let gw: LocalGateway;
 let keyId: string;
 let ai: GoogleGenAI;
 const requestIds: string[] = [];
+/** The HTTP status of each answer the client got. */
+const statuses: number[] = [];
 const health = new AccountHealth();
 const UNAVAILABLE = { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' };
 
@@ -37,6 +39,7 @@ beforeAll(async () => {
       fetch: async (url, init) => {
         const res = await fetch(url, init);
         requestIds.push(res.headers.get('x-request-id') ?? '');
+        statuses.push(res.status);
         return res;
       },
     },
@@ -52,6 +55,7 @@ beforeEach(() => {
   fakes.two.reset();
   health.clear();
   requestIds.length = 0;
+  statuses.length = 0;
 });
 
 const stream = async () => {
@@ -75,7 +79,7 @@ describe('a Gemini stream whose first event is an error', () => {
     expect(await onlyRecordOf(gw, keyId, requestIds[0])).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
-  it('on the last account: a real 503 in Google\'s shape', async () => {
+  it('on the last account: a real HTTP 503 in Google\'s shape, not a 200 with an error event', async () => {
     // Prepare
     fakes.one.reply({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
     fakes.two.reply({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
@@ -84,6 +88,7 @@ describe('a Gemini stream whose first event is an error', () => {
     const thrown = await stream().catch((e: unknown) => e);
 
     // Assess
+    expect(statuses).toEqual([503]);
     expect(thrown).toBeInstanceOf(ApiError);
     expect((thrown as ApiError).status).toBe(503);
     expect((thrown as ApiError).message).toContain('The model is overloaded. Please try again later.');
