@@ -1,7 +1,9 @@
 import { answerTooLarge } from '../upstream/event-bound';
 import type { UpstreamResponse } from '../upstream/http';
 import { GatewayError } from '../http/errors';
-import { isEmptyJson, readAhead, readsWhole, refuseEmptyJson } from './read-ahead';
+import { SseStartScan } from '../upstream/answer-start';
+import { UpstreamBody } from '../upstream/response-body';
+import { answerInHand, failedBeforeAnswer, isEmptyJson, readAhead, readsWhole, refuseEmptyJson } from './read-ahead';
 
 /** An upstream answer whose whole read gives `bytes`, or fails with `failure`. */
 function answerOf(bytes: string, failure?: Error, contentType = 'application/json'): UpstreamResponse {
@@ -129,5 +131,58 @@ describe('refuseEmptyJson', () => {
 
     if (code === undefined) expect(thrown).toBeUndefined();
     else expect(thrown).toMatchObject({ status: 502, code, message: 'The upstream provider "aws" answered with an empty body.' });
+  });
+});
+
+describe('failedBeforeAnswer', () => {
+  const OVERLOADED = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_01"}}\n\nevent: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
+  const ANSWER = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_01"}}\n\nevent: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n';
+
+  /** A stream as `dispatch` makes it (watched for its start), given `pieces`; `aborted` collects the upstream's cancellations. */
+  function streamOf(contentType: string, pieces: string[]) {
+    const aborted: Error[] = [];
+    const body = new UpstreamBody(
+      () => undefined,
+      (reason) => void aborted.push(reason),
+      undefined,
+      { scan: new SseStartScan(), onStart: () => undefined },
+    );
+    for (const piece of pieces) body.push(Buffer.from(piece));
+    const res: UpstreamResponse = { status: 200, headers: { 'content-type': contentType }, body };
+    return { res, body, aborted };
+  }
+
+  it.each<[string, string, string[], number | undefined]>([
+    ["Anthropic's overloaded_error after message_start", 'text/event-stream', [OVERLOADED], 503],
+    ['the same, its error in a later read', 'text/event-stream', [OVERLOADED.slice(0, 90), OVERLOADED.slice(90)], 503],
+    ['a sound answer', 'text/event-stream', [ANSWER], undefined],
+    ['an answer that is not SSE', 'application/x-ndjson', [OVERLOADED], undefined],
+  ])('%s', async (_what, contentType, pieces, status) => {
+    // Prepare
+    const { res, aborted } = streamOf(contentType, pieces);
+    const held = answerInHand(res, { stream: true }, undefined, 'claude');
+    if (held) await held;
+
+    // Act
+    const failure = failedBeforeAnswer(res, 'claude');
+
+    // Assess: the failure is typed by the provider's reader, and the upstream is cancelled only then.
+    expect(failure?.status).toBe(status);
+    expect(aborted).toHaveLength(status === undefined ? 0 : 1);
+  });
+
+  it('leaves every chunk of a sound answer for its writer', async () => {
+    // Prepare
+    const { res, body } = streamOf('text/event-stream', [ANSWER.slice(0, 50), ANSWER.slice(50)]);
+    body.end();
+
+    // Act
+    const failure = failedBeforeAnswer(res, 'claude');
+    let read = '';
+    for await (const chunk of body) read += chunk.toString();
+
+    // Assess
+    expect(failure).toBeUndefined();
+    expect(read).toBe(ANSWER);
   });
 });

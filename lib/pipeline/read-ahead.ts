@@ -2,12 +2,14 @@
  * A whole (not streamed) upstream answer read while its attempt is still open, so that an answer
  * that breaks off fails over to the next account like a connection that failed: nothing of it has
  * reached the client (one that outgrows its bound is refused here too, and ends the request). A streamed answer is relayed as it comes and
- * cannot be taken back; it is never read ahead.
+ * cannot be taken back; it is never read ahead, only held until its first event, which may be the upstream's error.
  */
 import { GatewayError } from '../http/errors';
 import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import { firstAudioInHand, isRawMedia } from './raw-media';
+import { earlyFailure } from './upstream-error-events';
+import { isEventStream } from '../upstream/answer-start';
 
 /**
  * Whether an answer that succeeded is read whole by its writer: any answer to a call that is not
@@ -31,10 +33,14 @@ export function readsWhole(headers: UpstreamResponse['headers'], ctx: Pick<Reque
  * What an attempt holds of its answer before it gives it to the writer, so that an answer that
  * fails before anything of it could reach the client fails over: a whole answer read whole
  * (`readAhead`), raw audio until its first chunk (`firstAudioInHand`), a stream until its first
- * event while a first-answer deadline watches it (`timeouts.firstByteMs`; `UpstreamBody.started`:
- * nothing is read, the event stays for the writer). Undefined when nothing is to be held: a stream
- * without a deadline, or whose first event is in already, goes to its writer as it is, at once.
- * The promise throws the answer's failure (broken off, silent, the deadline passed, too large).
+ * event (`UpstreamBody.started`: the end of SSE's first event that is not a keep-alive nor
+ * Anthropic's `message_start`, always; any stream's first bytes under a first-answer deadline,
+ * `timeouts.firstByteMs`; nothing is read, the events stay for the writer). Undefined when nothing
+ * is to be held: a stream that is not SSE and has no deadline, or whose first event is in
+ * already, goes to its writer as it is, at once. The promise throws the answer's failure (broken
+ * off, silent, the deadline passed, too large). A held stream whose first event is an error
+ * (`failedBeforeAnswer`) resolves all the same: that failure is the upstream's answer, not a
+ * broken one, and its attempt reads it as it reads an error status.
  *
  * @example
  * const held = answerInHand(res, ctx, signal, 'openai');
@@ -45,6 +51,27 @@ export function answerInHand(res: UpstreamResponse, ctx: Pick<RequestContext, 's
   if (readsWhole(res.headers, ctx)) return readAhead(res, providerId);
   const start = res.body.started?.();
   return start?.then(() => res);
+}
+
+/**
+ * The upstream's failure when a held stream (`answerInHand`) reported one as its first event,
+ * before any of its answer (`earlyFailure`: Anthropic's `event: error` after `message_start`, an
+ * OpenAI-compatible `data: {"error":…}`, the Responses API's `error` or `response.failed`,
+ * Google's error object); the upstream request is then aborted, as nothing more of it is wanted.
+ * Undefined for any other stream, and for an answer that is not SSE. Called once the stream's
+ * start is in (`answerInHand` waited for it, or it had come by the headers' turn), before any of
+ * it was read: its first event is among the chunks in hand.
+ *
+ * @example
+ * const failure = failedBeforeAnswer(res, 'claude'); // 503 overloaded: the next account is asked
+ */
+export function failedBeforeAnswer(res: UpstreamResponse, providerId: string): GatewayError | undefined {
+  if (!isEventStream(String(res.headers['content-type'] ?? ''))) return undefined;
+  const held = res.body.inHand?.();
+  const failure = held && held.length > 0 ? earlyFailure(held, providerId) : undefined;
+  // The iterator's `return` is how a reader lets an answer go: the upstream is cancelled.
+  if (failure) void res.body[Symbol.asyncIterator]().return?.();
+  return failure;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { RequestContext } from './context';
 import { readFailure } from './broke-off';
 import type { ProxyDeps } from './deps';
 import { tellingFailure } from './failure-choice';
-import { answerInHand } from './read-ahead';
+import { answerInHand, failedBeforeAnswer } from './read-ahead';
 import { isRawMedia } from './raw-media';
 import { whyAborted } from './signal';
 
@@ -53,10 +53,14 @@ export interface Answered<Via> {
  * account that failed; the caller's own mistakes (other 4xx, refusals from `send` below 500) end
  * the request at once. Nothing has reached the client before this returns. A whole answer is
  * read before it returns (`readAhead`), raw audio's first chunk is in hand (`firstAudioInHand`),
- * and, under a first-answer deadline (`timeouts.firstByteMs`), a stream's first event has come
- * (`answerInHand`): one that breaks off or does not start in time is a failure of the account like a
- * connection's; one that outgrows its bound ends the request (the request made it that large); a
- * stream's failures come after it returns, in-band, with no failover and no rest (the answer has started).
+ * and a stream's first event has come (`answerInHand`; for a stream that is not SSE, only under a
+ * first-answer deadline, `timeouts.firstByteMs`): one that breaks off or does not start in time is a
+ * failure of the account like a connection's; one whose first event is the upstream's error
+ * (Anthropic's `overloaded_error` after `message_start`, `failedBeforeAnswer`) is that error, as if
+ * it had come as its HTTP status; one that outgrows its bound ends the request (the request made it
+ * that large); a stream's later failures come after it returns, in-band, with no failover and no
+ * rest (the answer has started). Answers are timed for latency balancing to their start (a stream's
+ * first event), not their headers.
  * When no account answers, the client gets the failure that tells it most (`tellingFailure`: a
  * 429 over a 5xx over an account lacking the model), not merely the last.
  *
@@ -88,6 +92,22 @@ export async function tryTargets<Via>(
   const home = continues?.home;
   // The accounts that said they do not hold it: not asked again for another target's model.
   const notHolding = continues && new Set<string>();
+  /**
+   * An attempt the upstream answered with an error, standing for HTTP `status` (its own, or the one
+   * a stream's first event stands for): the account rests as that status says, the failure is kept
+   * for the client, and true says to ask the next account; false, that no other can answer (the
+   * stored object's account failed). The caller's own mistakes are thrown at once.
+   */
+  const answeredWithError = (error: GatewayError, status: number, attempt: Attempt, atHome: boolean): boolean => {
+    if (status === 401 || status === 403) refreshCredentials(attempt, deps);
+    fail(error, attempt, true);
+    const failure = failureOf(status);
+    if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
+    if (error.code === 'upstream_failed_precondition') return true;
+    // The account lacking the model (above) may serve its next target's; failing, it can serve none.
+    if (shouldFailOver(status)) return !atHome;
+    throw error;
+  };
   for (const attempt of continues ? continuationOrder(planned, home, continues.holds) : planned) {
     if (signal?.aborted) break;
     if (notHolding?.has(accountRef(attempt.provider.id, attempt.account.id))) continue;
@@ -137,25 +157,16 @@ export async function tryTargets<Via>(
         notHolding!.add(ref);
         continue;
       }
-      if (res.status === 401 || res.status === 403) refreshCredentials(attempt, deps);
       deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, ...detailOf(error) });
-      fail(error, attempt, true);
       // An account out of its quota is a rate limit however it is sent (Bedrock's ServiceQuotaExceededException is a 400): another account may serve.
-      const status = error.status === 429 ? 429 : res.status;
-      const failure = failureOf(status);
-      if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
-      if (error.code === 'upstream_failed_precondition') continue;
-      if (shouldFailOver(status)) {
-        // The account lacking the model (above) may serve its next target's; failing, it can serve none.
-        if (atHome) break;
-        continue;
-      }
-      throw error;
+      if (answeredWithError(error, error.status === 429 ? 429 : res.status, attempt, atHome)) continue;
+      break;
     }
     // A whole answer is read while the next account can still give it, raw audio is held until its
-    // first chunk, and a stream under a first-answer deadline until its first event (`answerInHand`):
-    // one that breaks off (or, audio, ends with none) or does not start by `timeouts.firstByteMs`
-    // fails over and rests the account, as a connection that failed or timed out does. A stream
+    // first chunk, and a stream until its first event (`answerInHand`): one that breaks off (or,
+    // audio, ends with none) or does not start by `timeouts.firstByteMs` fails over and rests the
+    // account, as a connection that failed or timed out does; a stream whose first event is the
+    // upstream's error (`failedBeforeAnswer`) as the error status it stands for does. A stream
     // that has started has reached the client by then: it cannot.
     let answer = res;
     const holding = answerInHand(res, ctx, signal, attempt.provider.id);
@@ -176,10 +187,21 @@ export async function tryTargets<Via>(
         if (atHome) break;
         continue;
       }
-      if (audio) {
-        headersCame();
-        headersMs = performance.now() - startedAt;
-      }
+      if (audio) headersCame();
+      // Raw audio and a held stream are timed to their start, not their headers: an account that
+      // sends headers at once and its first token late is no faster for it. (A whole answer's
+      // timing stays its headers': its read-ahead is the answer's length, not the account's speed.)
+      if (audio || answer === res) headersMs = performance.now() - startedAt;
+    }
+    // A stream, held or whose first event was in already: is that event the upstream's error?
+    const early = answer === res ? failedBeforeAnswer(res, attempt.provider.id) : undefined;
+    if (early) {
+      release();
+      ctx.outcome = 'upstream_error';
+      deps.logger.warn('upstream stream failed before its answer', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: early.status, code: early.code, ...detailOf(early) });
+      // An in-band refusal of the gateway's key is Anthropic's 401 said late: the account's credentials, not the caller's.
+      if (answeredWithError(early, early.code === 'upstream_auth_failed' ? 401 : early.status, attempt, atHome)) continue;
+      break;
     }
     ctx.releaseAccount = release;
     if (attempt.balancedBy) ctx.balancedBy = attempt.balancedBy;

@@ -1,4 +1,4 @@
-import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
+import { anthropicErrorEvents, earlyFailure, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
 
 const data = (text: string | undefined) => JSON.parse(/^data: (.*)$/m.exec(text ?? '')?.[1] ?? 'null') as unknown;
 
@@ -181,5 +181,57 @@ describe('the SSE rules on a stream that opens with a byte-order mark', () => {
     expect(out?.text).toBeDefined();
     expect(out?.text).not.toContain(secret);
     expect(out?.error.detail).toBe(words);
+  });
+});
+
+describe('earlyFailure', () => {
+  const MESSAGE_START = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_01","usage":{"input_tokens":9,"output_tokens":1}}}   \n\n';
+  const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
+  const anthropicError = (type: string, message: string) => `event: error\ndata: {"type":"error","error":{"type":"${type}","message":"${message}"}}\n\n`;
+  const CREATED = 'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","error":null}}\n\n';
+  const IN_PROGRESS = 'event: response.in_progress\ndata: {"type":"response.in_progress","sequence_number":1,"response":{"id":"resp_1","status":"in_progress","error":null}}\n\n';
+
+  it.each<[string, string[], { status: number; kind: string; code?: string } | undefined]>([
+    // Anthropic (and Claude on Vertex): after message_start and pings, the first other event decides.
+    ["Anthropic's overloaded_error after message_start", [MESSAGE_START + anthropicError('overloaded_error', 'Overloaded')], { status: 503, kind: 'overloaded', code: 'overloaded_error' }],
+    ["Anthropic's rate_limit_error after message_start and pings", [MESSAGE_START, PING, PING, anthropicError('rate_limit_error', 'Rate limited')], { status: 429, kind: 'rate_limit', code: 'rate_limit_error' }],
+    ["Anthropic's api_error as the first event", [anthropicError('api_error', 'Internal server error')], { status: 502, kind: 'upstream_error', code: 'api_error' }],
+    ['an error split across chunks', [MESSAGE_START + 'event: err', 'or\ndata: {"type":"error","error":{"type":"overl', 'oaded_error","message":"Overloaded"}}\n\n'], { status: 503, kind: 'overloaded', code: 'overloaded_error' }],
+    ["Anthropic's refusal of the key, in-band", [MESSAGE_START + anthropicError('authentication_error', 'invalid x-api-key')], { status: 502, kind: 'upstream_error', code: 'upstream_auth_failed' }],
+    ['an error after content_block_start: the answer had started', [MESSAGE_START + 'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n' + anthropicError('overloaded_error', 'Overloaded')], undefined],
+    ['a sound Anthropic opening', [MESSAGE_START + 'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n' + PING], undefined],
+    // OpenAI chunks and OpenAI-compatible servers: the first data event decides.
+    ["vLLM's error chunk with a numeric code", ['data: {"error":{"object":"error","message":"The server is overloaded","type":"ServiceUnavailableError","code":503}}\n\n'], { status: 503, kind: 'overloaded' }],
+    ["OpenRouter's error chunk after its processing comments", [': OPENROUTER PROCESSING\n\n', 'data: {"error":{"message":"Rate limit exceeded","code":429}}\n\n'], { status: 429, kind: 'rate_limit' }],
+    ['an error chunk after a content chunk: the answer had started', ['data: {"choices":[{"delta":{"content":"Hi"}}]}\n\ndata: {"error":{"message":"boom","code":500}}\n\n'], undefined],
+    ['a chunk whose error is null', ['data: {"choices":[],"error":null}\n\n'], undefined],
+    ['a content chunk that mentions "error"', ['data: {"choices":[{"delta":{"content":"\\"error\\""}}]}\n\n'], undefined],
+    // The Responses API: past response.created and response.in_progress.
+    ['response.failed in the opening read', [CREATED + IN_PROGRESS + 'event: response.failed\ndata: {"type":"response.failed","sequence_number":2,"response":{"id":"resp_1","status":"failed","error":{"code":"server_error","message":"The server had an error"}}}\n\n'], { status: 500, kind: 'upstream_error', code: 'server_error' }],
+    ["the Responses API's error event", [CREATED + 'event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"Rate limit reached","param":null,"sequence_number":1}\n\n'], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
+    ['response.failed after an output item: the answer had started', [CREATED + 'event: response.output_item.added\ndata: {"type":"response.output_item.added","sequence_number":1}\n\nevent: response.failed\ndata: {"type":"response.failed","sequence_number":2,"response":{"error":{"code":"server_error","message":"x"}}}\n\n'], undefined],
+    ['response.created alone', [CREATED], undefined],
+    // Gemini: an error object as the first event.
+    ["Google's UNAVAILABLE", ['data: {"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}\r\n\r\n'], { status: 503, kind: 'overloaded' }],
+    ["Google's RESOURCE_EXHAUSTED", ['data: {"error":{"code":429,"message":"Resource has been exhausted","status":"RESOURCE_EXHAUSTED"}}\n\n'], { status: 429, kind: 'rate_limit' }],
+    // What is not an event yet decides nothing.
+    ['an error event not ended', [MESSAGE_START + 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error"}}\n'], undefined],
+    ['nothing', [], undefined],
+  ])('%s', (_what, chunks, expected) => {
+    // Act
+    const failure = earlyFailure(chunks.map((chunk) => Buffer.from(chunk)), 'up');
+
+    // Assess
+    if (expected === undefined) expect(failure).toBeUndefined();
+    else expect(failure).toMatchObject(expected);
+  });
+
+  it('keeps the operator\'s organisation out of the words, as the in-band rule does', () => {
+    // Act
+    const failure = earlyFailure([Buffer.from(MESSAGE_START + anthropicError('rate_limit_error', 'This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute.'))], 'anth');
+
+    // Assess
+    expect(failure?.message).toBe('This request would exceed the rate limit for your organization (the provider account) of 40,000 input tokens per minute.');
+    expect(failure?.detail).toContain('d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7');
   });
 });

@@ -146,3 +146,56 @@ export function geminiErrorEvents(providerId: string, framing: EventFraming): In
     },
   };
 }
+
+/**
+ * Events a stream may open with before its answer, which an error may still follow: Anthropic's
+ * `ping` and `message_start` (held by the start scan, `SseStartScan`), and the Responses API's
+ * `response.created` and `response.in_progress` (not held: only looked past when the error came
+ * in the same read, see `earlyFailure`).
+ */
+const OPENING_EVENTS: ReadonlySet<string> = new Set(['ping', 'message_start', 'response.created', 'response.in_progress']);
+
+/** Every in-band error of every dialect holds this in its data (`"type":"error"`, `{"error":…}`, `response.failed`'s `"error"`). */
+const ERROR_MARKER = Buffer.from('"error"');
+
+/**
+ * The upstream's failure, when a stream's first event after its opening ones (`OPENING_EVENTS`)
+ * reports one, read as the in-band rules above read it mid-stream (so the same error, typed by
+ * the provider's own reader: Anthropic's `overloaded_error` is a 503 `overloaded`, a
+ * `rate_limit_error` a 429, an OpenAI-compatible `data: {"error":{"code":503,…}}` a 503, the
+ * Responses API's `error` and `response.failed`, Google's `{"error":{"status":"UNAVAILABLE"}}`).
+ * Undefined when that event is anything else, or there is none in `chunks` (the bytes held
+ * until the answer's start). The dialect is known by the event's shape, each dialect's error
+ * being its own: a `sequence_number` is the Responses API's, an error object with a string
+ * `status` Google's. On the hot path, one search of the held bytes for `"error"`.
+ *
+ * @example
+ * earlyFailure([Buffer.from('event: message_start\ndata: {…}\n\nevent: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n')], 'claude')
+ * // GatewayError { kind: 'overloaded', status: 503, code: 'overloaded_error' }
+ */
+export function earlyFailure(chunks: readonly Buffer[], providerId: string): GatewayError | undefined {
+  const held = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  if (!held.includes(ERROR_MARKER)) return undefined;
+  let first: EventSourceMessage | undefined;
+  const parser = createParser({ onEvent: (event) => void (first ??= OPENING_EVENTS.has(event.event ?? '') ? undefined : event) });
+  // A byte-order mark would be read as part of the first field's name (see `sseEventOf`).
+  parser.feed(held.toString('utf8').replace(/^\uFEFF/, ''));
+  if (!first) return undefined;
+  const data = parsed(first.data);
+  if (!data) return undefined;
+  const text = `${first.event ? `event: ${first.event}\n` : ''}${first.data
+    .split('\n')
+    .map((line) => `data: ${line}`)
+    .join('\n')}`;
+  return ruleFor(first.event, data, providerId)?.rewrite(text)?.error;
+}
+
+/** The in-band rule of the dialect whose error an event's shape is, if it is one. */
+function ruleFor(event: string | undefined, data: Record<string, unknown>, providerId: string): InBandErrorRule | undefined {
+  if (data.type === 'response.failed') return responsesErrorEvents(providerId);
+  if (event === 'error' || data.type === 'error') return 'sequence_number' in data ? responsesErrorEvents(providerId) : anthropicErrorEvents(providerId);
+  const error = data.error;
+  if (error === undefined || error === null) return undefined;
+  const google = typeof error === 'object' && typeof (error as { status?: unknown }).status === 'string';
+  return google ? geminiErrorEvents(providerId, 'sse') : openAIErrorEvents(providerId);
+}

@@ -28,7 +28,8 @@ export interface Pool {
  * The order in which to try a pool's accounts, by its balance:
  * - `weighted`: a weighted random order (each account first with the share of its weight).
  * - `least-busy`: fewest calls in flight on this instance per unit of weight first.
- * - `latency`: lowest smoothed time to response headers first, accounts never timed before all
+ * - `latency`: lowest smoothed time to the answer's start first (a stream's first event, a whole
+ *   answer's headers: `tryTargets` takes the samples), accounts never timed before all
  *   of them (so each gets tried) unless already being tried (then after all of them, until timed);
  *   and `EXPLORE_SHARE` of the calls take the weighted order.
  * - `headroom`: the largest share of upstream quota left first, as the account's last answer

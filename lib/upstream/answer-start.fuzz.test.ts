@@ -4,35 +4,36 @@ import { startScan } from './answer-start';
 /**
  * The SSE start scan against a plain reference, over random streams of keep-alives and events in
  * every line ending, each cut at random places: the scan must say "started" in the piece where the
- * reference, reading the whole text line by line, finds the first line that starts the answer.
+ * reference, reading the whole text line by line, finds the blank line that ends the answer's first event.
  */
 
 /** Lines a stream may hold, keep-alives and answers alike. */
-const LINES = [': ping', ':', ': OPENROUTER PROCESSING', 'event: ping', 'event:ping', 'data: {"type": "ping"}', 'id: 7', 'retry: 3000', '', 'event: message_start', 'event: pingpong', 'data: {"n":1}', 'data', 'data:', 'event: response.created'];
+const LINES = [': ping', ':', ': OPENROUTER PROCESSING', 'event: ping', 'event:ping', 'data: {"type": "ping"}', 'id: 7', 'retry: 3000', '', '', '', 'event: message_start', 'data: {"type":"error"}', 'event: pingpong', 'data: {"n":1}', 'data', 'data:', 'event: response.created'];
 const ENDS = ['\n', '\r\n', '\r'];
 
 /**
  * Where the answer starts in `text` (the index just past the byte that decides it), or -1, read
- * the slow way: whole lines split by the spec's line ends, each judged as the format says.
+ * the slow way: whole lines split by the spec's line ends, each judged as the format says; the
+ * blank line that ends the first event with data or a name, not `ping` nor `message_start`, decides.
  */
 function referenceStart(text: string): number {
-  let ping = false;
+  let data = false;
+  let event: string | undefined;
   let at = 0;
   const lineEnd = /\r\n|\r|\n/g;
   for (;;) {
     const match = lineEnd.exec(text);
-    const end = match ? match.index : text.length;
-    const line = text.slice(at, end);
+    if (!match) return -1;
+    const line = text.slice(at, match.index);
     const colon = line.indexOf(':');
     const name = colon < 0 ? line : line.slice(0, colon);
     const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (line === '') ping = false;
-    else if (colon !== 0 && name === 'data' && !ping && (colon >= 0 || match)) return at + (colon >= 0 ? colon + 1 : line.length + 1);
-    else if (colon > 0 && name === 'event' && match) {
-      if (value === 'ping') ping = true;
-      else return end + 1;
-    }
-    if (!match) return -1;
+    if (line === '') {
+      if ((data || event !== undefined) && event !== 'ping' && event !== 'message_start') return at + 1;
+      data = false;
+      event = undefined;
+    } else if (colon !== 0 && name === 'data') data = true;
+    else if (colon > 0 && name === 'event') event = value;
     at = match.index + match[0].length;
   }
 }

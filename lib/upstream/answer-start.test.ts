@@ -13,24 +13,30 @@ function everySplit(text: string): number[] {
 
 describe('startScan', () => {
   it.each<[string, string, readonly (string | Uint8Array)[], number]>([
-    // SSE: the first event that is not a keep-alive starts the answer.
-    ['an OpenAI data line', 'text/event-stream', ['data: {"id":"chatcmpl-1"}\n\n'], 0],
-    ['a data line before its line end', 'text/event-stream', ['data: {"id":'], 0],
-    ['Anthropic message_start, at its event line', 'text/event-stream', ['event: message_start\n'], 0],
+    // SSE: the end of the first event that is not a keep-alive nor Anthropic's message_start starts the answer.
+    ['an OpenAI data event', 'text/event-stream', ['data: {"id":"chatcmpl-1"}\n\n'], 0],
+    ['a data line before its event ends', 'text/event-stream', ['data: {"id":', '1}\n', '\n'], 2],
+    ["Anthropic's message_start, data and all", 'text/event-stream', ['event: message_start\ndata: {"type":"message_start"}\n\n'], -1],
+    ["Anthropic's message_start, ping, then content_block_start", 'text/event-stream', ['event: message_start\ndata: {}\n\n', 'event: ping\ndata: {}\n\n', 'event: content_block_start\ndata: {}\n\n'], 2],
+    ["Anthropic's opening write: message_start, content_block_start and ping", 'text/event-stream', ['event: message_start\ndata: {}\n\nevent: content_block_start\ndata: {}\n\nevent: ping\ndata: {}\n\n'], 0],
+    ["Anthropic's error after message_start", 'text/event-stream', ['event: message_start\ndata: {}\n\n', 'event: error\ndata: {"type":"error"}\n\n'], 1],
+    ['an error event split in three', 'text/event-stream', ['event: message_start\ndata: {}\n\nevent: er', 'ror\ndata: {"type":', '"error"}\n\n'], 2],
     ['the Responses API response.created', 'text/event-stream', ['event: response.created\ndata: {}\n\n'], 0],
-    ['an event line still open', 'text/event-stream', ['event: message_st'], -1],
+    ['an event line still open', 'text/event-stream', ['event: content_block_st'], -1],
+    ['a named event before its blank line', 'text/event-stream', ['event: content_block_start\ndata: {}\n'], -1],
     ['a comment keep-alive', 'text/event-stream', [': ping\n\n'], -1],
     ["OpenRouter's processing comments, then data", 'text/event-stream', [': OPENROUTER PROCESSING\n\n', ': OPENROUTER PROCESSING\n\n', 'data: {}\n\n'], 2],
     ["Anthropic's ping event, data and all", 'text/event-stream', ['event: ping\ndata: {"type": "ping"}\n\n'], -1],
-    ['a ping, then a real event', 'text/event-stream', ['event: ping\ndata: {"type": "ping"}\n\n', 'event: content_block_delta\n'], 1],
+    ['a ping, then a real event', 'text/event-stream', ['event: ping\ndata: {"type": "ping"}\n\n', 'event: content_block_delta\ndata: {}\n\n'], 1],
     ['a ping without its space', 'text/event-stream', ['event:ping\ndata:{}\n\n'], -1],
     ['a ping ended by CRLF', 'text/event-stream', ['event: ping\r\ndata: {}\r\n\r\n'], -1],
-    ['a ping ended by lone CRs', 'text/event-stream', ['event: ping\rdata: {}\r\r', 'data: {}\r'], 1],
+    ['a ping ended by lone CRs', 'text/event-stream', ['event: ping\rdata: {}\r\r', 'data: {}\r\r'], 1],
     ['a retry and an id', 'text/event-stream', ['retry: 3000\nid: 7\n\n'], -1],
-    ['a data field without a colon', 'text/event-stream', ['data\n'], 0],
+    ['a data field without a colon', 'text/event-stream', ['data\n\n'], 0],
     ['a blank line alone', 'text/event-stream', ['\n\r\n'], -1],
-    ['an event named like ping but longer', 'text/event-stream', ['event: pingpong\n'], 0],
-    ['an SSE type with a charset', 'text/event-stream; charset=utf-8', [': ka\n\n', 'data: x\n'], 1],
+    ['an event named like ping but longer', 'text/event-stream', ['event: pingpong\n\n'], 0],
+    ['an event named like message_start but longer than any held name', 'text/event-stream', ['event: message_start_and_more\n\n'], 0],
+    ['an SSE type with a charset', 'text/event-stream; charset=utf-8', [': ka\n\n', 'data: x\n\n'], 1],
     // JSON: its first byte that is not a blank.
     ['a JSON answer', 'application/json', ['{"id":1}'], 0],
     ['JSON kept alive by blanks', 'application/json; charset=utf-8', ['\n', ' \t\r\n', '{'], 2],
@@ -50,7 +56,8 @@ describe('startScan', () => {
 
   it.each([
     ['data: {"id":1}\n\n', 'starts'],
-    ['event: message_start\ndata: {}\n\n', 'starts'],
+    ['event: content_block_start\ndata: {}\n\n', 'starts'],
+    ['event: message_start\r\ndata: {}\r\n\r\n', 'does not start'],
     ['event: ping\r\ndata: {"type":"ping"}\r\n\r\n', 'does not start'],
     [': keep-alive\r\n\r\n', 'does not start'],
   ])('reads %j the same however it is cut in two: it %s', (text, verdict) => {

@@ -1,10 +1,12 @@
 /**
- * When an upstream's answer has started, for the first-answer deadline (`timeouts.firstByteMs`):
- * the bytes that arrive before it are read here until one says the answer is under way, then no
- * more (the scan costs nothing once it has said so). Headers alone are no start, nor is a
- * keep-alive: an SSE comment (`: ping`, OpenRouter's `: OPENROUTER PROCESSING`) or an event named
- * `ping` (Anthropic's) says the upstream is alive, not that it answers; JSON's leading blanks
- * (a proxy keeping a whole answer's connection open) say no more.
+ * When an upstream's answer has started, for the first-answer deadline (`timeouts.firstByteMs`)
+ * and, in a stream, for telling an upstream that failed before answering (`earlyFailure`) from
+ * one that answers: the bytes that arrive before it are read here until one says the answer is
+ * under way, then no more (the scan costs nothing once it has said so). Headers alone are no
+ * start, nor is a keep-alive: an SSE comment (`: ping`, OpenRouter's `: OPENROUTER PROCESSING`) or
+ * an event named `ping` (Anthropic's) says the upstream is alive, not that it answers, nor is
+ * Anthropic's `message_start`, which an `event: error` may follow; JSON's leading blanks (a proxy
+ * keeping a whole answer's connection open) say no more.
  */
 import { GatewayError } from '../http/errors';
 
@@ -14,20 +16,33 @@ export interface StartScan {
 }
 
 /**
- * The scan for an answer of this content type: SSE's first event that is not a keep-alive
- * (`SseStartScan`); JSON's first byte that is not a blank; any other answer's first byte (audio,
+ * The scan for an answer of this content type: the end of SSE's first event that is not a
+ * keep-alive nor Anthropic's `message_start` (`SseStartScan`); JSON's first byte that is not a blank; any other answer's first byte (audio,
  * text, Bedrock's event-stream frames, which have no keep-alive).
  *
  * @example
  * startScan('text/event-stream').take(Buffer.from(': ping\n\n'));     // false
- * startScan('text/event-stream').take(Buffer.from('data: {"id":1}')); // true
+ * startScan('text/event-stream').take(Buffer.from('data: {"id":1}\n\n')); // true
  * startScan('application/json').take(Buffer.from('\n  '));           // false
  * startScan('audio/mpeg').take(Buffer.from([0xff]));                 // true
  */
 export function startScan(contentType: string): StartScan {
+  if (isEventStream(contentType)) return new SseStartScan();
   const media = contentType.split(';', 1)[0]!.trim().toLowerCase();
-  if (media === 'text/event-stream') return new SseStartScan();
   return media === 'application/json' || media.endsWith('+json') ? new JsonStartScan() : ANY_BYTE;
+}
+
+/**
+ * Whether a content type is SSE's (`text/event-stream`, any parameters, any case).
+ *
+ * @example
+ * isEventStream('text/event-stream; charset=utf-8') // true
+ * isEventStream('application/json')                // false
+ */
+export function isEventStream(contentType: string): boolean {
+  // The usual spelling first: one comparison on the hot path.
+  if (contentType === 'text/event-stream') return true;
+  return contentType.split(';', 1)[0]!.trim().toLowerCase() === 'text/event-stream';
 }
 
 /**
@@ -50,6 +65,15 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const COLON = 0x3a;
 
+const typedIndexOf = Uint8Array.prototype.indexOf;
+
+/** The index of `byte` in `chunk` from `from` on, or the chunk's length when it is not there. */
+function indexOrEnd(chunk: Uint8Array, byte: number, from: number): number {
+  // The typed array's own search, a V8 builtin: Buffer's (what undici gives) checks its arguments in JS first.
+  const at = typedIndexOf.call(chunk, byte, from);
+  return at < 0 ? chunk.length : at;
+}
+
 /** JSON: its first byte that is not whitespace (RFC 8259) starts it. */
 class JsonStartScan implements StartScan {
   take(chunk: Uint8Array): boolean {
@@ -60,32 +84,104 @@ class JsonStartScan implements StartScan {
 
 /**
  * Where the scan is in the line at hand: at its first byte (`start`), in a field's name (`name`,
- * collected in `#name`), in an `event:` field's value (`event`, collected in `#name`), or in a line
- * that decides nothing (`skip`: a comment, `id:`, `retry:`, a ping's `data:`) until its end.
+ * matched against `FIELDS`), in an `event:` field's value (`event`, matched against
+ * `HELD_EVENTS`), or in a line whose value decides nothing by itself (`skip`: a comment, `id:`,
+ * `retry:`, a `data:` value) until its end.
  */
 type Line = 'start' | 'name' | 'event' | 'skip';
 
-/** An event name longer than this is not `ping`: no more of it is kept. */
-const NAME_MAX = 16;
+/**
+ * A word fed byte by byte, matched against a few known ones as it comes (no string is built: the
+ * scan runs over every stream's opening bytes).
+ */
+class WordMatch {
+  readonly #words: readonly Uint8Array[];
+  #length = 0;
+  // Bit w: the bytes so far are a prefix of word w.
+  #alive = 0;
+
+  /** `words` as bytes (`wordBytes`), made once for every scan. */
+  constructor(words: readonly Uint8Array[]) {
+    this.#words = words;
+    this.reset();
+  }
+
+  reset(): void {
+    this.#length = 0;
+    this.#alive = (1 << this.#words.length) - 1;
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  feed(byte: number): void {
+    let alive = this.#alive;
+    for (let w = 0; alive >> w !== 0; w++) if (alive & (1 << w) && this.#words[w]![this.#length] !== byte) alive &= ~(1 << w);
+    this.#alive = alive;
+    this.#length++;
+  }
+
+  /** The index of the known word fed, whole, or -1. */
+  matched(): number {
+    for (let w = 0; this.#alive >> w !== 0; w++) if (this.#alive & (1 << w) && this.#words[w]!.length === this.#length) return w;
+    return -1;
+  }
+}
+
+const wordBytes = (words: readonly string[]): readonly Uint8Array[] => words.map((word) => Buffer.from(word, 'latin1'));
+
+/** The field names the scan tells apart; any other is skipped. */
+const FIELDS = ['data', 'event'] as const;
+const FIELD_BYTES = wordBytes(FIELDS);
+const DATA = FIELDS.indexOf('data');
+const EVENT = FIELDS.indexOf('event');
 
 /**
- * SSE (the WHATWG event-stream format): the answer starts with the first `data:` line of an event
- * not named `ping`, or the end of an `event:` line naming anything else (Anthropic's
- * `message_start`, the Responses API's `response.created`). Comments, `id:`, `retry:` and blank
- * lines are no start; an event named `ping` is none, data and all. Lines may end in LF, CR or CRLF
- * and break across chunks; only a field's name (or a short event name) is kept between them.
+ * Events that come before an answer without being any of it: Anthropic's keep-alive (`ping`) and
+ * its `message_start` (the message's id and the prompt's usage, sent before the model has written
+ * anything: an `event: error` may still follow it, and the answer has not started until one of
+ * `content_block_start`, `message_delta`, `message_stop` comes). The real API writes
+ * `message_start`, `content_block_start` and a `ping` in one write, so holding it costs no wait.
+ */
+const HELD_EVENTS = ['ping', 'message_start'] as const;
+const HELD_EVENT_BYTES = wordBytes(HELD_EVENTS);
+
+/**
+ * SSE (the WHATWG event-stream format): the answer starts at the end (the blank line) of the first
+ * event that has data or a name and is not one of `HELD_EVENTS`; its bytes are then all in hand, so
+ * that its reader can tell an error reported as the first event (`earlyFailure`) from an answer.
+ * Comments, `id:`, `retry:` and blank lines are no start, nor an event named `ping` or
+ * `message_start`, data and all. Lines may end in LF, CR or CRLF and break across chunks; only
+ * where the line and the event at hand are is kept between them.
  */
 export class SseStartScan implements StartScan {
   #line: Line = 'start';
   #afterCr = false;
-  #name = '';
-  // The event at hand was named `ping`: its data is a keep-alive's.
-  #ping = false;
+  readonly #field = new WordMatch(FIELD_BYTES);
+  readonly #eventName = new WordMatch(HELD_EVENT_BYTES);
+  // The event at hand has a `data:` line.
+  #data = false;
+  // The event at hand has an `event:` line, and whether the name it gave is one of `HELD_EVENTS`.
+  #named = false;
+  #held = false;
   // The space after `event:` was passed (one is the format's, not the name's).
   #spaceSeen = false;
 
   take(chunk: Uint8Array): boolean {
-    for (const byte of chunk) {
+    // Where the chunk's next CR is from `i` on (`chunk.length`: none): looked up once, not per line.
+    let crAt = -1;
+    for (let i = 0; i < chunk.length; i++) {
+      if (this.#line === 'skip') {
+        // A line that decides nothing (a data line's value: most of the bytes before the start) is
+        // passed in one native search for its end, not byte by byte.
+        if (crAt < i) crAt = indexOrEnd(chunk, CR, i);
+        const end = Math.min(indexOrEnd(chunk, LF, i), crAt);
+        if (end > i) this.#afterCr = false;
+        if (end === chunk.length) return false;
+        i = end;
+      }
+      const byte = chunk[i]!;
       const afterCr = this.#afterCr;
       this.#afterCr = byte === CR;
       if (byte === LF || byte === CR) {
@@ -101,27 +197,30 @@ export class SseStartScan implements StartScan {
             break;
           }
           this.#line = 'name';
-          this.#name = String.fromCharCode(byte);
+          this.#field.reset();
+          this.#field.feed(byte);
           break;
-        case 'name':
+        case 'name': {
           if (byte !== COLON) {
-            if (this.#name.length < NAME_MAX) this.#name += String.fromCharCode(byte);
+            this.#field.feed(byte);
             break;
           }
-          if (this.#name === 'data') {
-            if (!this.#ping) return true;
-            this.#line = 'skip';
-          } else if (this.#name === 'event') {
+          const field = this.#field.matched();
+          if (field === EVENT) {
             this.#line = 'event';
-            this.#name = '';
-          } else this.#line = 'skip';
+            this.#eventName.reset();
+            break;
+          }
+          if (field === DATA) this.#data = true;
+          this.#line = 'skip';
           break;
+        }
         case 'event':
-          if (this.#name.length === 0 && byte === SPACE && !this.#spaceSeen) {
+          if (this.#eventName.length === 0 && byte === SPACE && !this.#spaceSeen) {
             this.#spaceSeen = true;
             break;
           }
-          if (this.#name.length < NAME_MAX) this.#name += String.fromCharCode(byte);
+          this.#eventName.feed(byte);
           break;
         case 'skip':
           break;
@@ -130,27 +229,28 @@ export class SseStartScan implements StartScan {
     return false;
   }
 
-  /** A line ended: true when it started the answer. */
+  /** A line ended: true when it ended the event that starts the answer. */
   #endLine(): boolean {
     const line = this.#line;
-    const name = this.#name;
     this.#line = 'start';
-    this.#name = '';
     this.#spaceSeen = false;
     switch (line) {
-      case 'start':
+      case 'start': {
         // A blank line ends the event: the next may be anything.
-        this.#ping = false;
-        return false;
+        const starts = (this.#data || this.#named) && !this.#held;
+        this.#data = false;
+        this.#named = false;
+        this.#held = false;
+        return starts;
+      }
       case 'name':
         // A field with no colon has an empty value: `data` alone is an empty data line.
-        return name === 'data' && !this.#ping;
+        if (this.#field.matched() === DATA) this.#data = true;
+        return false;
       case 'event':
-        if (name === 'ping') {
-          this.#ping = true;
-          return false;
-        }
-        return true;
+        this.#named = true;
+        this.#held = this.#eventName.matched() >= 0;
+        return false;
       case 'skip':
         return false;
     }

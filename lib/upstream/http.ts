@@ -4,8 +4,8 @@ import type { Dispatcher } from 'undici';
 // loaded by their own paths (undici is pinned; the upstream tests would catch a move).
 import Agent = require('undici/lib/dispatcher/agent');
 import undiciErrors = require('undici/lib/core/errors');
-import { answerNotStarted, startScan } from './answer-start';
-import { headersOf, UpstreamBody } from './response-body';
+import { answerNotStarted, isEventStream, SseStartScan, startScan } from './answer-start';
+import { headersOf, UpstreamBody, type StartWatch } from './response-body';
 import { upstreamLimits, type UpstreamFraming, type UpstreamLimits } from './event-bound';
 import { GatewayError } from '../http/errors';
 
@@ -44,8 +44,10 @@ export interface UpstreamResponse {
     dump(): Promise<void>;
     /** How the stream divides into events, so that none grows past the bound (`UpstreamBody.frame`); doubles of the client may leave it out. */
     frame?(framing: UpstreamFraming): void;
-    /** Settles when the answer has started, while a first-answer deadline watches it (`UpstreamBody.started`); doubles of the client may leave it out. */
+    /** Settles when the answer has started, while a stream or a first-answer deadline watches it (`UpstreamBody.started`); doubles of the client may leave it out. */
     started?(): Promise<void> | undefined;
+    /** The chunks arrived and not yet read (`UpstreamBody.inHand`); doubles of the client may leave it out. */
+    inHand?(): readonly Buffer[];
   };
 }
 
@@ -173,7 +175,7 @@ function dispatch(agent: Agent, req: UpstreamRequest, url: Target, limits: Upstr
       },
       onHeaders(status, rawHeaders, resume) {
         const headers = headersOf(rawHeaders);
-        const watch = deadline === undefined ? undefined : { scan: startScan(String(headers['content-type'] ?? '')), onStart: started };
+        const watch = startWatch(String(headers['content-type'] ?? ''), deadline !== undefined, started);
         body = new UpstreamBody(resume, (reason) => abort?.(reason), limits, watch);
         resolve({ status, headers, body });
         return true;
@@ -204,6 +206,17 @@ function dispatch(agent: Agent, req: UpstreamRequest, url: Target, limits: Upstr
       handler,
     );
   });
+}
+
+/**
+ * What watches an answer for its start: under a first-answer deadline, any answer (the deadline's
+ * timer is cleared at its start); without one, a stream (`text/event-stream`) all the same, so that
+ * its attempt can hold it until its first event and fail over when that event is an error
+ * (`answerInHand`, `earlyFailure`). Anything else is not watched: it costs nothing.
+ */
+function startWatch(contentType: string, deadline: boolean, onStart: () => void): StartWatch | undefined {
+  if (deadline) return { scan: startScan(contentType), onStart };
+  return isEventStream(contentType) ? { scan: new SseStartScan(), onStart } : undefined;
 }
 
 interface Target {

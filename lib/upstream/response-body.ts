@@ -12,8 +12,9 @@ import { answerTooLarge, eventBound, upstreamLimits, type EventBound, type Upstr
 const HIGH_WATER_CHUNKS = 64;
 
 /**
- * A deadline's watch for the answer's start (`timeouts.firstByteMs`): `scan` reads the chunks
- * until it says the answer started, then `onStart` (which clears the deadline's timer) is called once.
+ * A watch for the answer's start (a stream's, always; any answer's under a first-answer deadline,
+ * `timeouts.firstByteMs`): `scan` reads the chunks until it says the answer started, then
+ * `onStart` (which clears the deadline's timer, if any) is called once.
  */
 export interface StartWatch {
   readonly scan: StartScan;
@@ -35,7 +36,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   #bound: EventBound | undefined;
   // Read whole (`bytes`, `text`): everything is kept, up to `answerBytes`.
   #whole = false;
-  // Set while a deadline waits for the answer to start; cleared when it has (`started`).
+  // Set while the answer has not started (`StartWatch`); cleared when it has (`started`).
   #start: StartWatch | undefined;
 
   constructor(resume: () => void, abort: (reason: Error) => void, limits: UpstreamLimits = upstreamLimits(), start?: StartWatch) {
@@ -49,8 +50,8 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
    * Resolves once the answer has started (its watch's `scan` said so) or ended whole without
    * starting (an empty stream: its reader says what that is); rejects with the body's failure
    * (the deadline passing fails it with a 504) if that came first. Undefined when there is nothing
-   * to wait for: no deadline watches, or the answer started already. Reads nothing: every chunk
-   * stays for the reader.
+   * to wait for: nothing watches, or the answer started already. Reads nothing: every chunk
+   * stays for the reader (`inHand`).
    *
    * @example
    * const start = res.body.started?.();
@@ -63,6 +64,14 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   async #startOrEnd(): Promise<void> {
     while (this.#start !== undefined && !this.#ended) await this.#wait();
     if (this.#start !== undefined && this.#error !== undefined) throw this.#error;
+  }
+
+  /**
+   * The chunks that arrived and are not read yet, as they are (not copied, not taken): once
+   * `started` has resolved, a stream's first event is whole among them (`earlyFailure` reads it).
+   */
+  inHand(): readonly Buffer[] {
+    return this.#chunks;
   }
 
   /**

@@ -93,9 +93,10 @@ export type Reply =
    * Stream the default reply's first `afterChunks` events, then `data: {"error": error}` and end
    * without `[DONE]`, as vLLM, OpenRouter and Azure's content filter fail after the 200 (on the
    * Responses API, `response.failed` with the error). A request that does not stream gets the
-   * error as a 500 body.
+   * error as a 500 body. `oneWrite`: every event in one write, as a server that fails at once
+   * sends its opening events and the failure together (else one write each).
    */
-  | { kind: 'stream-error'; afterChunks: number; error: Record<string, unknown> | string }
+  | { kind: 'stream-error'; afterChunks: number; error: Record<string, unknown> | string; oneWrite?: boolean }
   /** Responses API only: stream the default reply's first `afterEvents` output events, then `response.failed`. */
   | { kind: 'stream-failure'; afterEvents: number }
   | RawReply;
@@ -441,7 +442,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     const previous = typeof body.previous_response_id === 'string' ? this.#stored.get(body.previous_response_id) : undefined;
     const turn = (previous?.turn ?? 0) + 1;
     const reply = await this.replyFor(record);
-    const send = async (content: ResponseContent, failAfter?: number, error?: { code: string | null; message: string }): Promise<void> => {
+    const send = async (content: ResponseContent, failAfter?: number, error?: { code: string | null; message: string }, oneWrite = false): Promise<void> => {
       // Kept from the moment it is made, as the real API stores a response while it is generated.
       if (previous && content.text !== undefined) content = { ...content, text: `${content.text} (turn ${turn})`, ...(content.chunks ? { chunks: [...content.chunks, ` (turn ${turn})`] } : {}) };
       // One body for the answer, the stored response and the conversation's items: its items' ids are the same in each, as at OpenAI.
@@ -451,7 +452,8 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
       const kept = conversationId === undefined ? undefined : this.#conversationState.get(conversationId);
       kept?.items.push(...storedInputItems(body.input), ...(JSON.parse(made) as { output: Record<string, unknown>[] }).output);
       if (!exchange.stream) return writeJson(res, 200, made, record.receivedAt);
-      await this.writeStream(res, sseHeaders(record), responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter, ...(error ? { error } : {}) }));
+      const events = responseStreamEvents(frame, content, failAfter === undefined ? {} : { failAfter, ...(error ? { error } : {}) });
+      await this.writeStream(res, sseHeaders(record), oneWrite ? [events.join('')] : events);
       res.end();
     };
     switch (reply.kind) {
@@ -469,7 +471,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
         // On the Responses API: `response.failed` carrying the reply's error.
         const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
         const said = typeof reply.error === 'string' ? { code: null, message: reply.error } : { code: typeof reply.error.code === 'string' ? reply.error.code : null, message: String(reply.error.message ?? '') };
-        return send({ text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) }, reply.afterChunks, said);
+        return send({ text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) }, reply.afterChunks, said, reply.oneWrite);
       }
       case 'drop': {
         const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
@@ -523,7 +525,8 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
         const fallback = defaultReply(record) as Extract<Reply, { kind: 'text' }>;
         const content: CompletionContent = { text: fallback.text, finishReason: 'stop', usage: fallback.usage ?? estimateUsage(record, 1) };
         const events = streamOf(exchange, content).slice(0, Math.max(0, reply.afterChunks));
-        await this.writeStream(res, sseHeaders(record), [...events, `data: ${JSON.stringify({ error: reply.error })}\n\n`]);
+        const pieces = [...events, `data: ${JSON.stringify({ error: reply.error })}\n\n`];
+        await this.writeStream(res, sseHeaders(record), reply.oneWrite ? [pieces.join('')] : pieces);
         return void res.end();
       }
     }

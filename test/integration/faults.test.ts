@@ -113,17 +113,31 @@ it('answers 504 when the upstream sends no headers in time', async () => {
   expect(err).toMatchObject({ status: 504, code: 'upstream_timeout' });
 });
 
-it('ends a stream whose upstream falls silent with an error event', async () => {
+it('answers 504 to a stream whose upstream falls silent before its first event (nothing was sent yet)', async () => {
   h.upstream.reply({ kind: 'hang-after-headers' });
 
+  const err = await h
+    .openai()
+    .chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true })
+    .catch((e: unknown) => e);
+
+  expect(err).toBeInstanceOf(OpenAI.APIError);
+  expect(err).toMatchObject({ status: 504, code: 'upstream_timeout' });
+});
+
+it('ends a stream whose upstream falls silent after its first event with an error event', async () => {
+  const chunk = (content: string) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+  // The first chunk at 200 ms, then a second of silence (empty pieces are pauses), well past the idle timeout (300 ms).
+  h.upstream.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [chunk('first'), '', '', '', '', chunk(' late')], delayMs: 200 });
+
   const stream = await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+  const contents: string[] = [];
   const consume = async () => {
-    for await (const _ of stream) {
-      // nothing arrives
-    }
+    for await (const part of stream) contents.push(part.choices[0]?.delta.content ?? '');
   };
 
   await expect(consume()).rejects.toThrow(/stopped sending|broke off/);
+  expect(contents).toEqual(['first']);
 });
 
 it('refuses a key once it is revoked', async () => {

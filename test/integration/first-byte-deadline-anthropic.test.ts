@@ -12,13 +12,14 @@ import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
 /**
  * `timeouts.firstByteMs` (here the gateway-wide one) with the official Anthropic client, streaming
  * through a pool of two Anthropic accounts: an account whose stream has not started by the deadline
- * (headers then silence, or only Anthropic's own `event: ping`) is hung up on and rests, and the other
+ * (headers then silence, or only Anthropic's own `event: ping`, after `message_start` or not) is hung up on and rests, and the other
  * answers within about the deadline; with none left, the client gets the 504 in Anthropic's shape.
  */
 const FIRST_BYTE_MS = 400;
 const IDLE_MS = 10_000;
 const FAILOVER_BOUND_MS = FIRST_BYTE_MS + 2_500;
 const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
+const MESSAGE_START = streamEvents('claude-sonnet-4-5', [{ type: 'text', text: 'x', chunks: ['x'] }], 'end_turn', { input: 1, output: 1 })[0]!;
 
 let fakes: Record<PoolAccount, FakeAnthropic>;
 let gw: LocalGateway;
@@ -65,6 +66,8 @@ describe('a Claude stream that does not start by timeouts.firstByteMs', () => {
   it.each<[string, Reply]>([
     ['its headers came, then nothing', { kind: 'hang-after-headers' }],
     ["only Anthropic's ping events came", { kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: Array<string>(8).fill(PING), delayMs: 100 }],
+    // message_start is no start: an error may follow it (early-error.test.ts), and Claude sends content_block_start with it.
+    ['message_start, then only pings', { kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [MESSAGE_START, ...Array<string>(8).fill(PING)], delayMs: 100 }],
   ])('%s: the account is hung up on and rests, and the other streams the answer within about the deadline', async (_what, reply) => {
     // Prepare
     const first = firstCallGets(reply);
@@ -107,10 +110,10 @@ describe('a Claude stream that does not start by timeouts.firstByteMs', () => {
     expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 504, errorCode: 'upstream_timeout' });
   });
 
-  it('that started with message_start in time goes on uncut through pings and gaps longer than the deadline', async () => {
-    // Prepare: message_start at half the deadline, then a ping and two deadlines of silence (empty pieces are pauses), then the text.
-    const [opening, ...rest] = streamEvents('claude-sonnet-4-5', [{ type: 'text', text: 'Slow but steady', chunks: ['Slow', ' but', ' steady'] }], 'end_turn', { input: 9, output: 3 });
-    const reply: Reply = { kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [opening!, PING, '', '', ...rest], delayMs: FIRST_BYTE_MS / 2 };
+  it('that started in time goes on uncut through pings and gaps longer than the deadline', async () => {
+    // Prepare: message_start and content_block_start (the answer's start) at half the deadline, then a ping and two deadlines of silence (empty pieces are pauses), then the text.
+    const [opening, blockStart, ...rest] = streamEvents('claude-sonnet-4-5', [{ type: 'text', text: 'Slow but steady', chunks: ['Slow', ' but', ' steady'] }], 'end_turn', { input: 9, output: 3 });
+    const reply: Reply = { kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [opening! + blockStart!, PING, '', '', ...rest], delayMs: FIRST_BYTE_MS / 2 };
     fakes.one.reply(reply);
     fakes.two.reply(reply);
 

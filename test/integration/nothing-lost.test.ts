@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { startHarness, type Harness } from './harness';
+import { eventually, startHarness, type Harness } from './harness';
 
 /** Every request leaves one usage record, however it ends, also when many run at once. */
 describe('usage records under concurrency', () => {
@@ -11,10 +11,17 @@ describe('usage records under concurrency', () => {
 
   it('records each of 200 concurrent requests once: whole, streamed, broken off upstream, or abandoned by the client', async () => {
     // Prepare: the prompt says how the fake upstream treats each request.
+    // A client that leaves does so once its call has reached the upstream (`hang <n>` names its controller): its stream is held
+    // until its first event, which never comes, so it leaves while it waits for the headers.
+    const leaving = new Map<string, AbortController>();
     h.upstream.reply((req) => {
       const text = JSON.stringify((req.body as { messages: unknown[] }).messages);
       if (text.includes('drop')) return { kind: 'drop', afterChunks: 2 };
-      if (text.includes('hang')) return { kind: 'hang-after-headers' };
+      const hang = /hang \d+/.exec(text)?.[0];
+      if (hang) {
+        setTimeout(() => leaving.get(hang)!.abort(), 20);
+        return { kind: 'hang-after-headers' };
+      }
       return { kind: 'text', text: 'fine', usage: { prompt: 5, completion: 1 } };
     });
     const { id, key } = await h.createKey({ name: 'crowd', models: ['*'] });
@@ -23,13 +30,13 @@ describe('usage records under concurrency', () => {
 
     // Act
     await Promise.all(
-      kinds.map(async (kind) => {
-        const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: kind === 'drop' ? 'drop' : kind === 'leave' ? 'hang' : 'ok' }];
+      kinds.map(async (kind, i) => {
+        const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: kind === 'drop' ? 'drop' : kind === 'leave' ? `hang ${i}` : 'ok' }];
         if (kind === 'whole') return client.chat.completions.create({ model: 'gpt-4o-mini', messages });
         const controller = new AbortController();
-        const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }, { signal: controller.signal });
-        if (kind === 'leave') setTimeout(() => controller.abort(), 50);
+        if (kind === 'leave') leaving.set(`hang ${i}`, controller);
         try {
+          const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }, { signal: controller.signal });
           for await (const _ of stream) {
             // read it all
           }
@@ -38,10 +45,12 @@ describe('usage records under concurrency', () => {
         }
       }),
     );
-    await new Promise((r) => setTimeout(r, 100));
-
-    // Assess
-    const rows = await h.usage(id);
+    // Assess: a call left while its stream was held (before any byte of it) is booked once its upstream request has ended.
+    let rows: Awaited<ReturnType<typeof h.usage>> = [];
+    await eventually(async () => {
+      rows = await h.usage(id);
+      expect(rows).toHaveLength(200);
+    });
     const outcomes: Record<string, number> = {};
     for (const r of rows) outcomes[String(r.outcome)] = (outcomes[String(r.outcome)] ?? 0) + 1;
     expect(rows).toHaveLength(200);

@@ -1,11 +1,12 @@
 import OpenAI from 'openai';
 import { AccountHealth } from '../../lib/routing/health';
+import type { Reply } from '../fakes/openai';
 import { startOpenAIPool, type OpenAIPool } from './pool-rig';
 
 /**
  * An upstream that sends its headers and then falls silent past `timeouts.idleMs` timed out: the
  * README's 504 `upstream_timeout` ("stopped sending"), not the 502 of one that broke off. Nothing
- * has reached the client while a whole answer or speech's first audio is awaited, so the silent
+ * has reached the client while a whole answer, speech's first audio or a stream's first event is awaited, so the silent
  * account rests and the next is asked; the 504 is what the client gets when none is left.
  */
 const IDLE_MS = 300;
@@ -42,6 +43,8 @@ describe('an upstream that falls silent after its headers, on every account', ()
   it.each([
     ['a whole chat answer', () => client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }] })],
     ['speech, before its first audio', () => client.audio.speech.create({ model: 'tts', voice: 'alloy', input: 'Nothing will be said.' })],
+    // Held until its first event (so that an upstream error there fails over): nothing of it has reached the client either.
+    ['a stream, before its first event', () => client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }], stream: true })],
   ])('%s: answers 504 upstream_timeout once each account had its idle timeout, each rested', async (_what, call) => {
     // Act
     const start = performance.now();
@@ -57,7 +60,13 @@ describe('an upstream that falls silent after its headers, on every account', ()
     expect(await pool.recordOf(err.requestID)).toMatchObject({ attempts: 2, status: 504, errorCode: 'upstream_timeout' });
   });
 
-  it('ends a stream that fell silent with an in-band error that says the upstream stopped sending, booked interrupted with upstream_timeout', async () => {
+  it('ends a stream that fell silent after its first event with an in-band error that says the upstream stopped sending, booked interrupted with upstream_timeout', async () => {
+    // Prepare: the first chunk, then a second of silence (empty pieces are pauses), past the idle timeout.
+    const chunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }] })}\n\n`;
+    const silentAfterOne: Reply = { kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [chunk, '', '', '', '', chunk], delayMs: 200 };
+    pool.one.reply(silentAfterOne);
+    pool.two.reply(silentAfterOne);
+
     // Act
     const { data: stream, response } = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }], stream: true }).withResponse();
     const failure = await (async () => {
