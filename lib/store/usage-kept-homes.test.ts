@@ -138,6 +138,37 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect(await homes.read(ids[149]!)).toMatchObject({ owner: 'team_a' });
   });
 
+  it('ends a drain once what it sent has settled, though the table throttles on and more kept writes fall due meanwhile (a Lambda invocation must not run to its timeout)', async () => {
+    // Prepare: 1000 homes lost at once (thrown), due again 20 ms after each loss; from then on the table hands every home back unprocessed.
+    let mode: 'thrown' | 'unprocessed' | 'ok' = 'thrown';
+    const sent: string[][] = [];
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      sent.push(writes.map((w) => w.PutRequest!.Item!.PK!.S!));
+      if (mode === 'thrown') throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+      if (mode === 'unprocessed') return { UnprocessedItems: { [table.tableName]: writes } };
+      return table.client.send(new BatchWriteItemCommand(input));
+    };
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 20 });
+    const ids = Array.from({ length: 10 * KEPT_PER_WAKE }, (_, i) => `resp_throttled_${i}`);
+    sink.storeHomes(ids.map((id) => home(id)));
+    await sink.drain();
+    mode = 'unprocessed';
+    sent.length = 0;
+
+    // Act: one drain (its batches retried for about 1.3 s) against a bound of 4 s.
+    const outcome = await Promise.race([sink.drain().then(() => 'drained'), new Promise((r) => setTimeout(r, 4_000, 'still draining'))]);
+    const sentInDrain = new Set(sent.flat());
+    mode = 'ok';
+    await sink.drain();
+    const landed = await until(async () => (await homes.read(ids.at(-1)!)) !== undefined);
+
+    // Assess: the drain sent the oldest KEPT_PER_WAKE and ended; the rest were written once the table took them.
+    expect(outcome).toBe('drained');
+    expect(sentInDrain.size).toBe(KEPT_PER_WAKE);
+    expect(landed).toBe(true);
+  }, 15_000);
+
   it("drops a kept home once its object's delete is queued, so a home lost before its delete does not come back after it", async () => {
     // Prepare
     const table$ = failingFirst(1, 'thrown');
