@@ -30,7 +30,8 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
   /**
    * The table behind the BatchWriter seam, failing the first `failures` calls in the given way:
    * thrown (the SDK gave up), every stored home handed back unprocessed (throttled), or refused as
-   * malformed. The records beside a home are written when the failure is the home's alone.
+   * malformed. The records beside a home are written when the failure is the home's alone; those
+   * handed back are copies, as DynamoDB's are.
    */
   const failingFirst = (failures: number, how: 'thrown' | 'unprocessed' | 'malformed') => {
     const calls: number[] = [];
@@ -42,7 +43,8 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
         if (how === 'malformed') throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
         const rest = writes.filter((w) => !isStored(w));
         if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
-        return { UnprocessedItems: { [table.tableName]: writes.filter(isStored) } };
+        // Copies, as the SDK hands back what it read off the wire.
+        return { UnprocessedItems: { [table.tableName]: structuredClone(writes.filter(isStored)) } };
       }
       return table.client.send(new BatchWriteItemCommand(input));
     };

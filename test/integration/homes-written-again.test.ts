@@ -117,7 +117,7 @@ describe('stored homes lost with their batch, written again', () => {
 /**
  * Until `stop`, the table's BatchWriteItem calls through this client write everything but the
  * stored objects' homes, which are handed back unprocessed, as DynamoDB does when it throttles a
- * write; `refused` counts the calls that handed one back (a batch loses its homes after `MAX_RETRIES + 1`).
+ * write (copies, as the SDK reads them off the wire); `refused` counts the calls that handed one back (a batch loses its homes after `MAX_RETRIES + 1`).
  */
 function throttleHomeWrites(table: TableRef): { readonly refused: number; stop(): void } {
   let refused = 0;
@@ -134,7 +134,7 @@ function throttleHomeWrites(table: TableRef): { readonly refused: number; stop()
       const rest = writes.filter((w) => !isHome(w));
       const out = rest.length ? await next({ ...args, input: { ...input, RequestItems: { [table.tableName]: rest } } }) : { output: { $metadata: {} } as BatchWriteItemCommandOutput, response: {} };
       const output = out.output as BatchWriteItemCommandOutput;
-      return { ...out, output: { ...output, UnprocessedItems: { [table.tableName]: [...(output.UnprocessedItems?.[table.tableName] ?? []), ...homes] } } };
+      return { ...out, output: { ...output, UnprocessedItems: { [table.tableName]: [...(output.UnprocessedItems?.[table.tableName] ?? []), ...structuredClone(homes)] } } };
     },
     { step: 'initialize', name },
   );
