@@ -118,6 +118,30 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect([await homes.read('resp_cap_1'), await homes.read('resp_cap_2'), await homes.read('resp_cap_3')].map((h) => h?.ref.id)).toEqual([undefined, 'resp_cap_2', 'resp_cap_3']);
   });
 
+  it('drops past keptLimit the home first lost longest ago, not the one lost again last', async () => {
+    // Prepare: every batch fails. 100 homes lost, then one more; a wake puts the 100 back (at most
+    // KEPT_PER_WAKE), and they are lost again after the one, which waits for the next wake.
+    const reports: Report[] = [];
+    const writeBatch = async () => {
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    };
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 5, writeBatch, keptLimit: KEPT_PER_WAKE + 1, keptDelayMs: (round) => (round === 1 ? 300 : 60_000), onError: reporting(reports) });
+    const ids = Array.from({ length: KEPT_PER_WAKE }, (_, i) => `resp_order_${i}`);
+    sink.storeHomes(ids.map((id) => home(id)));
+    await until(async () => reports.length === KEPT_PER_WAKE / 25);
+    sink.storeHomes([home('resp_order_late')]);
+    await until(async () => reports.some((r) => r.keptHomes.includes('resp_order_late')));
+    const keptAgain = await until(async () => reports.filter((r) => r.keptHomes.includes(ids[0]!)).length === 2);
+
+    // Act: one more lost, past the limit.
+    sink.storeHomes([home('resp_order_over')]);
+    await until(async () => reports.some((r) => r.lostHomes.length > 0));
+
+    // Assess
+    expect(keptAgain).toBe(true);
+    expect(reports.filter((r) => r.lostHomes.length)).toEqual([{ error: `more than ${KEPT_PER_WAKE + 1} stored homes kept to be written again: the oldest dropped`, lostRequests: [], lostHomes: [ids[0]], keptHomes: [] }]);
+  });
+
   it('puts at most KEPT_PER_WAKE kept writes back at once, oldest first, so a recovering table is not sent every batch together', async () => {
     // Prepare: 150 homes lost in six batches (not due for a minute); the table takes writes from then on.
     const table$ = failingFirst(6, 'thrown');
