@@ -183,7 +183,9 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     sent.length = 0;
 
     // Act: one drain (its batches retried for about 1.3 s) against a bound of 4 s.
-    const outcome = await Promise.race([sink.drain().then(() => 'drained'), new Promise((r) => setTimeout(r, 4_000, 'still draining'))]);
+    let bound: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([sink.drain().then(() => 'drained'), new Promise((r) => (bound = setTimeout(r, 4_000, 'still draining')))]);
+    clearTimeout(bound);
     const sentInDrain = new Set(sent.flat());
     mode = 'ok';
     await sink.drain();
