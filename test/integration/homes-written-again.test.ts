@@ -60,6 +60,10 @@ describe('stored homes lost with their batch, written again', () => {
     // pool and settles it as anyone's (a read at once, one the settle time later, both finding no item).
     const throttled = throttleHomeWrites(instances.gateways[0]!.table);
     const made = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More') });
+    // The maker refuses another team from memory while the table has no home, asking no account.
+    const askedBefore = ACCOUNTS.map((id) => fakes[id].requests.length);
+    const onMaker = await failure(continueOn(clients.a.rival, made.id));
+    const askedByMaker = ACCOUNTS.map((id, i) => fakes[id].requests.length - askedBefore[i]!);
     const start = clock;
     const beforeSettled: string[] = [];
     for (const after of [0, 1_000, 1_000 + SETTLE_MS]) {
@@ -84,6 +88,8 @@ describe('stored homes lost with their batch, written again', () => {
     const retrieved = await failure(clients.b.rival.responses.retrieve(made.id));
 
     // Assess
+    expect(onMaker).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+    expect(askedByMaker).toEqual([0, 0, 0]);
     expect(beforeSettled).toEqual(['Echo: More (turn 2)', 'Echo: More (turn 2)', 'Echo: More (turn 2)']);
     expect(lostMeanwhile).toBeUndefined();
     // The window left: settled, B answers from memory, with no read, until its settle ends.
