@@ -242,6 +242,34 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect(await homes.read('resp_replaced')).toBeUndefined();
   });
 
+  it('on close, tries the kept homes once more, then names those still unwritten as lost and writes nothing after', async () => {
+    // Prepare: the table refuses everything from here on; a home is kept, due again in 30 ms.
+    const calls: number[] = [];
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      calls.push(Object.values(input.RequestItems!)[0]!.length);
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    };
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 30, onError: reporting(reports) });
+    sink.storeHomes([home('resp_closed')]);
+    await sink.drain();
+
+    // Act: the local server stops (its store goes with it).
+    await sink.close();
+    const callsAtClose = calls.length;
+    await new Promise((r) => setTimeout(r, 150));
+
+    // Assess: lost once, tried again by the close, then reported lost for good; no wake after.
+    expect(callsAtClose).toBe(2);
+    expect(calls).toHaveLength(2);
+    expect(reports.map((r) => [r.lostHomes, r.keptHomes])).toEqual([
+      [[], ['resp_closed']],
+      [[], ['resp_closed']],
+      [['resp_closed'], []],
+    ]);
+    expect(reports.at(-1)!.error).toBe('closed with stored homes kept unwritten');
+  });
+
   it('keeps nothing of a batch refused as malformed: written again it would be refused again, with the records beside it', async () => {
     // Prepare
     const table$ = failingFirst(1, 'malformed');

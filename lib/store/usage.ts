@@ -231,6 +231,25 @@ export class DynamoUsageSink implements UsageSink {
     }
   }
 
+  /**
+   * Drains, then stops: the kept writes the drain did not get in are reported lost (`onError`, as
+   * `lostHomes`) and their timer cleared, so nothing is sent to a store closed after it (the local
+   * server's embedded one) nor reported once its logger is gone.
+   */
+  async close(): Promise<void> {
+    await this.drain();
+    clearTimeout(this.#keptTimer);
+    this.#keptTimer = undefined;
+    if (!this.#kept.size) return;
+    const lost: string[] = [];
+    for (const [pk, kept] of this.#kept) {
+      if (this.#latest.get(pk) === kept.write) this.#latest.delete(pk);
+      lost.push(pk.slice(STORED_PREFIX.length));
+    }
+    this.#kept.clear();
+    this.options.onError?.(new Error('closed with stored homes kept unwritten'), [], lost, []);
+  }
+
   #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
