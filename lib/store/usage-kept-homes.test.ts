@@ -270,6 +270,29 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect(reports.at(-1)!.error).toBe('closed with stored homes kept unwritten');
   });
 
+  it('counts kept writes in the backlog only while queued or in flight: they hold no request back, and leave no count behind', async () => {
+    // Prepare: two homes lost twice, then written; a backlog of two.
+    const table$ = failingFirst(2, 'thrown');
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 2, backlogMaxWaitMs: 50, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
+    sink.storeHomes([home('resp_backlog_1'), home('resp_backlog_2')]);
+    await sink.drain();
+    const whileKept = sink.backlog();
+    await sink.drain();
+    await sink.drain();
+
+    // Act
+    sink.record(usage('req-backlog-1'));
+    const underLimit = sink.backlog();
+    sink.record(usage('req-backlog-2'));
+    const atLimit = sink.backlog();
+    await sink.drain();
+
+    // Assess
+    expect(table$.calls).toEqual([2, 2, 2, 2]);
+    expect([whileKept, underLimit, atLimit === undefined]).toEqual([undefined, undefined, false]);
+    expect(await homes.read('resp_backlog_2')).toMatchObject({ owner: 'team_a' });
+  });
+
   it('keeps nothing of a batch refused as malformed: written again it would be refused again, with the records beside it', async () => {
     // Prepare
     const table$ = failingFirst(1, 'malformed');
