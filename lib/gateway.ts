@@ -268,6 +268,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async close() {
       settleNow();
       await writesDone();
+      await deps.usage.close?.();
       await proxy.upstream.close();
     },
   };

@@ -30,7 +30,8 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
   /**
    * The table behind the BatchWriter seam, failing the first `failures` calls in the given way:
    * thrown (the SDK gave up), every stored home handed back unprocessed (throttled), or refused as
-   * malformed. The records beside a home are written when the failure is the home's alone.
+   * malformed. The records beside a home are written when the failure is the home's alone; those
+   * handed back are copies, as DynamoDB's are.
    */
   const failingFirst = (failures: number, how: 'thrown' | 'unprocessed' | 'malformed') => {
     const calls: number[] = [];
@@ -42,7 +43,8 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
         if (how === 'malformed') throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
         const rest = writes.filter((w) => !isStored(w));
         if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
-        return { UnprocessedItems: { [table.tableName]: writes.filter(isStored) } };
+        // Copies, as the SDK hands back what it read off the wire.
+        return { UnprocessedItems: { [table.tableName]: structuredClone(writes.filter(isStored)) } };
       }
       return table.client.send(new BatchWriteItemCommand(input));
     };
@@ -116,6 +118,30 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect([await homes.read('resp_cap_1'), await homes.read('resp_cap_2'), await homes.read('resp_cap_3')].map((h) => h?.ref.id)).toEqual([undefined, 'resp_cap_2', 'resp_cap_3']);
   });
 
+  it('drops past keptLimit the home first lost longest ago, not the one lost again last', async () => {
+    // Prepare: every batch fails. 100 homes lost, then one more; a wake puts the 100 back (at most
+    // KEPT_PER_WAKE), and they are lost again after the one, which waits for the next wake.
+    const reports: Report[] = [];
+    const writeBatch = async () => {
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    };
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 5, writeBatch, keptLimit: KEPT_PER_WAKE + 1, keptDelayMs: (round) => (round === 1 ? 300 : 60_000), onError: reporting(reports) });
+    const ids = Array.from({ length: KEPT_PER_WAKE }, (_, i) => `resp_order_${i}`);
+    sink.storeHomes(ids.map((id) => home(id)));
+    await until(async () => reports.length === KEPT_PER_WAKE / 25);
+    sink.storeHomes([home('resp_order_late')]);
+    await until(async () => reports.some((r) => r.keptHomes.includes('resp_order_late')));
+    const keptAgain = await until(async () => reports.filter((r) => r.keptHomes.includes(ids[0]!)).length === 2);
+
+    // Act: one more lost, past the limit.
+    sink.storeHomes([home('resp_order_over')]);
+    await until(async () => reports.some((r) => r.lostHomes.length > 0));
+
+    // Assess
+    expect(keptAgain).toBe(true);
+    expect(reports.filter((r) => r.lostHomes.length)).toEqual([{ error: `more than ${KEPT_PER_WAKE + 1} stored homes kept to be written again: the oldest dropped`, lostRequests: [], lostHomes: [ids[0]], keptHomes: [] }]);
+  });
+
   it('puts at most KEPT_PER_WAKE kept writes back at once, oldest first, so a recovering table is not sent every batch together', async () => {
     // Prepare: 150 homes lost in six batches (not due for a minute); the table takes writes from then on.
     const table$ = failingFirst(6, 'thrown');
@@ -137,6 +163,39 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect(table$.calls).toEqual(Array(12).fill(25));
     expect(await homes.read(ids[149]!)).toMatchObject({ owner: 'team_a' });
   });
+
+  it('ends a drain once what it sent has settled, though the table throttles on and more kept writes fall due meanwhile (a Lambda invocation must not run to its timeout)', async () => {
+    // Prepare: 1000 homes lost at once (thrown), due again 20 ms after each loss; from then on the table hands every home back unprocessed.
+    let mode: 'thrown' | 'unprocessed' | 'ok' = 'thrown';
+    const sent: string[][] = [];
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      sent.push(writes.map((w) => w.PutRequest!.Item!.PK!.S!));
+      if (mode === 'thrown') throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+      if (mode === 'unprocessed') return { UnprocessedItems: { [table.tableName]: writes } };
+      return table.client.send(new BatchWriteItemCommand(input));
+    };
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 20 });
+    const ids = Array.from({ length: 10 * KEPT_PER_WAKE }, (_, i) => `resp_throttled_${i}`);
+    sink.storeHomes(ids.map((id) => home(id)));
+    await sink.drain();
+    mode = 'unprocessed';
+    sent.length = 0;
+
+    // Act: one drain (its batches retried for about 1.3 s) against a bound of 4 s.
+    let bound: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([sink.drain().then(() => 'drained'), new Promise((r) => (bound = setTimeout(r, 4_000, 'still draining')))]);
+    clearTimeout(bound);
+    const sentInDrain = new Set(sent.flat());
+    mode = 'ok';
+    await sink.drain();
+    const landed = await until(async () => (await homes.read(ids.at(-1)!)) !== undefined);
+
+    // Assess: the drain sent the oldest KEPT_PER_WAKE and ended; the rest were written once the table took them.
+    expect(outcome).toBe('drained');
+    expect(sentInDrain.size).toBe(KEPT_PER_WAKE);
+    expect(landed).toBe(true);
+  }, 15_000);
 
   it("drops a kept home once its object's delete is queued, so a home lost before its delete does not come back after it", async () => {
     // Prepare
@@ -181,6 +240,57 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect(table$.calls).toEqual([1, 2]);
     expect(reports).toEqual([]);
     expect(await homes.read('resp_replaced')).toBeUndefined();
+  });
+
+  it('on close, tries the kept homes once more, then names those still unwritten as lost and writes nothing after', async () => {
+    // Prepare: the table refuses everything from here on; a home is kept, due again in 30 ms.
+    const calls: number[] = [];
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      calls.push(Object.values(input.RequestItems!)[0]!.length);
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    };
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 30, onError: reporting(reports) });
+    sink.storeHomes([home('resp_closed')]);
+    await sink.drain();
+
+    // Act: the local server stops (its store goes with it).
+    await sink.close();
+    const callsAtClose = calls.length;
+    await new Promise((r) => setTimeout(r, 150));
+
+    // Assess: lost once, tried again by the close, then reported lost for good; no wake after.
+    expect(callsAtClose).toBe(2);
+    expect(calls).toHaveLength(2);
+    expect(reports.map((r) => [r.lostHomes, r.keptHomes])).toEqual([
+      [[], ['resp_closed']],
+      [[], ['resp_closed']],
+      [['resp_closed'], []],
+    ]);
+    expect(reports.at(-1)!.error).toBe('closed with stored homes kept unwritten');
+  });
+
+  it('counts kept writes in the backlog only while queued or in flight: they hold no request back, and leave no count behind', async () => {
+    // Prepare: two homes lost twice, then written; a backlog of two.
+    const table$ = failingFirst(2, 'thrown');
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 2, backlogMaxWaitMs: 50, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
+    sink.storeHomes([home('resp_backlog_1'), home('resp_backlog_2')]);
+    await sink.drain();
+    const whileKept = sink.backlog();
+    await sink.drain();
+    await sink.drain();
+
+    // Act
+    sink.record(usage('req-backlog-1'));
+    const underLimit = sink.backlog();
+    sink.record(usage('req-backlog-2'));
+    const atLimit = sink.backlog();
+    await sink.drain();
+
+    // Assess
+    expect(table$.calls).toEqual([2, 2, 2, 2]);
+    expect([whileKept, underLimit, atLimit === undefined]).toEqual([undefined, undefined, false]);
+    expect(await homes.read('resp_backlog_2')).toMatchObject({ owner: 'team_a' });
   });
 
   it('keeps nothing of a batch refused as malformed: written again it would be refused again, with the records beside it', async () => {

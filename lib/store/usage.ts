@@ -127,6 +127,8 @@ export class DynamoUsageSink implements UsageSink {
   #keptTimer: NodeJS.Timeout | undefined;
   /** No wake before this (`performance.now()`): set when a wake left writes due behind (`KEPT_PER_WAKE`). */
   #keptWakeNotBefore = 0;
+  /** Drains under way: kept writes wait for their end (`drain`). */
+  #draining = 0;
   readonly #keptLimit: number;
   readonly #keptDelayMs: (round: number) => number;
 
@@ -208,11 +210,44 @@ export class DynamoUsageSink implements UsageSink {
     });
   }
 
-  /** Sends whatever waits, and the oldest kept writes (`KEPT_PER_WAKE`, due or not: on Lambda the drain may be the last chance), and waits for them. */
+  /**
+   * Sends whatever waits, and the oldest kept writes (`KEPT_PER_WAKE`, due or not: on Lambda the
+   * drain may be the last chance), and waits for them. The drain stands for a wake: none puts kept
+   * writes back while it runs, and the next comes a first round's delay after it, or a table that
+   * throttles on would have each wake's batches overlap the last's and the drain (a Lambda
+   * invocation) run until its time is up.
+   */
   async drain(): Promise<void> {
-    this.#requeueKept(true);
-    this.#flush();
-    while (this.#pending.size) await Promise.all([...this.#pending]);
+    this.#draining++;
+    try {
+      this.#requeueKept(true);
+      this.#flush();
+      while (this.#pending.size) await Promise.all([...this.#pending]);
+    } finally {
+      if (--this.#draining === 0 && this.#kept.size) {
+        this.#keptWakeNotBefore = performance.now() + this.#keptDelayMs(1);
+        this.#scheduleKept();
+      }
+    }
+  }
+
+  /**
+   * Drains, then stops: the kept writes the drain did not get in are reported lost (`onError`, as
+   * `lostHomes`) and their timer cleared, so nothing is sent to a store closed after it (the local
+   * server's embedded one) nor reported once its logger is gone.
+   */
+  async close(): Promise<void> {
+    await this.drain();
+    clearTimeout(this.#keptTimer);
+    this.#keptTimer = undefined;
+    if (!this.#kept.size) return;
+    const lost: string[] = [];
+    for (const [pk, kept] of this.#kept) {
+      if (this.#latest.get(pk) === kept.write) this.#latest.delete(pk);
+      lost.push(pk.slice(STORED_PREFIX.length));
+    }
+    this.#kept.clear();
+    this.options.onError?.(new Error('closed with stored homes kept unwritten'), [], lost, []);
   }
 
   #flush(): void {
@@ -333,6 +368,8 @@ export class DynamoUsageSink implements UsageSink {
     let due = Infinity;
     for (const kept of this.#kept.values()) due = Math.min(due, kept.dueAt);
     this.#keptTimer = setTimeout(() => {
+      // The drain's end schedules the next wake.
+      if (this.#draining) return;
       this.#requeueKept(false);
       this.#flushSoon();
     }, Math.max(0, due - performance.now(), this.#keptWakeNotBefore - performance.now())).unref();

@@ -72,6 +72,8 @@ export interface UsageSink {
    */
   storeHomes(homes: readonly StoredHome[]): void;
   drain(): Promise<void>;
+  /** Drains, then stops anything it would still write later (a sink that writes again what its store lost). */
+  close?(): Promise<void>;
   /**
    * While more records wait to be written than the sink will hold, a promise that settles when
    * it can take more (or after a bounded wait); otherwise undefined. Requests that will leave a

@@ -60,6 +60,10 @@ describe('stored homes lost with their batch, written again', () => {
     // pool and settles it as anyone's (a read at once, one the settle time later, both finding no item).
     const throttled = throttleHomeWrites(instances.gateways[0]!.table);
     const made = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More') });
+    // The maker refuses another team from memory while the table has no home, asking no account.
+    const askedBefore = ACCOUNTS.map((id) => fakes[id].requests.length);
+    const onMaker = await failure(continueOn(clients.a.rival, made.id));
+    const askedByMaker = ACCOUNTS.map((id, i) => fakes[id].requests.length - askedBefore[i]!);
     const start = clock;
     const beforeSettled: string[] = [];
     for (const after of [0, 1_000, 1_000 + SETTLE_MS]) {
@@ -84,6 +88,8 @@ describe('stored homes lost with their batch, written again', () => {
     const retrieved = await failure(clients.b.rival.responses.retrieve(made.id));
 
     // Assess
+    expect(onMaker).toMatchObject({ status: 400, code: 'previous_response_not_found' });
+    expect(askedByMaker).toEqual([0, 0, 0]);
     expect(beforeSettled).toEqual(['Echo: More (turn 2)', 'Echo: More (turn 2)', 'Echo: More (turn 2)']);
     expect(lostMeanwhile).toBeUndefined();
     // The window left: settled, B answers from memory, with no read, until its settle ends.
@@ -117,7 +123,7 @@ describe('stored homes lost with their batch, written again', () => {
 /**
  * Until `stop`, the table's BatchWriteItem calls through this client write everything but the
  * stored objects' homes, which are handed back unprocessed, as DynamoDB does when it throttles a
- * write; `refused` counts the calls that handed one back (a batch loses its homes after `MAX_RETRIES + 1`).
+ * write (copies, as the SDK reads them off the wire); `refused` counts the calls that handed one back (a batch loses its homes after `MAX_RETRIES + 1`).
  */
 function throttleHomeWrites(table: TableRef): { readonly refused: number; stop(): void } {
   let refused = 0;
@@ -134,7 +140,7 @@ function throttleHomeWrites(table: TableRef): { readonly refused: number; stop()
       const rest = writes.filter((w) => !isHome(w));
       const out = rest.length ? await next({ ...args, input: { ...input, RequestItems: { [table.tableName]: rest } } }) : { output: { $metadata: {} } as BatchWriteItemCommandOutput, response: {} };
       const output = out.output as BatchWriteItemCommandOutput;
-      return { ...out, output: { ...output, UnprocessedItems: { [table.tableName]: [...(output.UnprocessedItems?.[table.tableName] ?? []), ...homes] } } };
+      return { ...out, output: { ...output, UnprocessedItems: { [table.tableName]: [...(output.UnprocessedItems?.[table.tableName] ?? []), ...structuredClone(homes)] } } };
     },
     { step: 'initialize', name },
   );
