@@ -116,6 +116,17 @@ describe('isoTimestamp', () => {
     ['the epoch', 0],
     ['before the epoch', -1],
     ['a leap day', Date.UTC(2028, 1, 29, 12, 30, 45, 123)],
+    ['the turn of a minute', Date.UTC(2026, 10, 27, 16, 0, 59, 999)],
+    ['the turn of a day', Date.UTC(2026, 10, 27, 23, 59, 59, 999)],
+    ['a new year', Date.UTC(2027, 0, 1, 0, 0, 0, 0)],
+    ['a six-digit year', Date.UTC(10000, 0, 1, 0, 0, 0, 5)],
+    ['a year before 0', Date.UTC(-1, 11, 31, 23, 59, 59, 999)],
+    ['the last time a Date holds', 8.64e15],
+    ['the first time a Date holds', -8.64e15],
+    ['a fraction of a millisecond', Date.UTC(2026, 10, 27, 16, 0, 0, 7) + 0.5],
+    ['less than a millisecond', 0.999],
+    ['a fraction of a millisecond before the epoch', -1.5],
+    ['-0', -0],
   ])('writes %s as Date#toISOString does', (_name, ms) => {
     // Act: twice, the second from the second's text made by the first.
     const first = isoTimestamp(ms);
@@ -129,5 +140,22 @@ describe('isoTimestamp', () => {
   test('is right across seconds one after another, as lines come', () => {
     const start = Date.UTC(2026, 10, 27, 16, 0, 0, 0);
     for (let ms = start - 2_500; ms < start + 2_500; ms += 7) expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  test('is right when the clock goes back, across a second, a minute and a day', () => {
+    // Prepare: a clock stepped back (NTP) over boundaries, and lines alternating across one.
+    const day = Date.UTC(2026, 10, 28, 0, 0, 0, 0);
+    const times = [day + 5, day - 1, day + 1, day - 60_001, day - 60_000, day - 1_000, day - 999, day + 999, day - 1];
+
+    // Act
+    const written = times.map(isoTimestamp);
+
+    // Assess
+    expect(written).toEqual(times.map((ms) => new Date(ms).toISOString()));
+  });
+
+  test.each([['NaN', NaN], ['past the last time a Date holds', 8.64e15 + 1], ['Infinity', Infinity]])('throws for %s as Date#toISOString does', (_name, ms) => {
+    expect(() => new Date(ms).toISOString()).toThrow(RangeError);
+    expect(() => isoTimestamp(ms)).toThrow(RangeError);
   });
 });

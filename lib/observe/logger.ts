@@ -129,6 +129,8 @@ let secondText = '';
  * isoTimestamp(Date.UTC(2026, 10, 27, 16, 0, 0, 7)) // '2026-11-27T16:00:00.007Z'
  */
 export function isoTimestamp(ms: number): string {
+  // Date.now() always passes the test; a fraction or a time past TimeClip's ±8.64e15 is Date's to truncate or refuse.
+  if (!Number.isInteger(ms) || ms > 8.64e15 || ms < -8.64e15) return new Date(ms).toISOString();
   const whole = Math.floor(ms / 1000);
   if (whole !== second) {
     secondText = new Date(whole * 1000).toISOString().slice(0, -4);
