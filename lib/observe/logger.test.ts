@@ -52,6 +52,37 @@ describe('the gateway logger writes the lines Powertools writes', () => {
     }
   });
 
+  test.each<[string, Record<string, unknown>]>([
+    ['a field named as an array index (an object puts it first)', { b: 2, '1': 'a' }],
+    ['the largest array index', { b: 2, '4294967294': 'a', '4294967295': 'c' }],
+    ['a field named __proto__, as JSON.parse makes one', JSON.parse('{"__proto__":"x","a":1}')],
+    ['a field named constructor', { constructor: 'c', toString: 's' }],
+    ['a field inherited, not its own', Object.assign(Object.create({ inherited: 1 }), { a: 1 })],
+  ])('a line Powertools writes in another order or without a field is the same line: %s', (_name, fields) => {
+    expect(gatewayLine('request', fields)).toEqual(powertoolsLine('request', fields));
+  });
+
+  test('lines of odd keys and values are Powertools’ byte for byte (seeded fuzz)', () => {
+    // Prepare: flat fields from edge keys and values (lone surrogates, control characters, numbers JSON writes oddly).
+    let state = 20261127;
+    const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const keys = ['requestId', 'status', 'é', '🙂', '', ' ', 'a"b', 'a\\b', '\u0000', '\ud800', 'toString', 'valueOf', 'hasOwnProperty', '-1', '01', '1.5', 'NaN', 'x'.repeat(300)];
+    const scalars: unknown[] = [
+      '', 'x', 'é🙂', '\ud800', '\udfff', '\udfff\ud800', '\u0000\u0001\u001f\u007f', '\b\f\n\r\t', '\u2028\u2029', '</script>', '\\"', 'y'.repeat(100_000),
+      0, -0, 1, -1, 0.1 + 0.2, 1e21, 1e-7, 123456789012345680000, Number.MAX_VALUE, Number.MIN_VALUE, Number.MAX_SAFE_INTEGER + 2, NaN, Infinity, -Infinity,
+      true, false, null, undefined,
+    ];
+    const value = () => (random() < 0.2 ? Array.from({ length: Math.floor(random() * 4) }, () => pick(scalars.filter((v) => v !== null && v !== undefined))) : pick(scalars));
+    const lines = Array.from({ length: 300 }, () => Object.fromEntries(Array.from({ length: Math.floor(random() * 6) }, () => [pick(keys), value()])));
+
+    // Act
+    const differing = lines.filter((fields) => JSON.stringify(gatewayLine('request', fields)) !== JSON.stringify(powertoolsLine('request', fields)));
+
+    // Assess
+    expect(differing).toEqual([]);
+  });
+
   test('a line whose fields are not flat is written by Powertools, the same as ever', () => {
     const nested = { requestId: 'r1', error: new Error('boom'), limits: { rpm: 10 }, big: 10n };
     expect(gatewayLine('request failed', nested).map((l) => l.replace(/"stack":"[^"]*"/, ''))).toEqual(powertoolsLine('request failed', nested).map((l) => l.replace(/"stack":"[^"]*"/, '')));

@@ -84,6 +84,8 @@ class FlatLineLogger extends Logger {
 /** The JSON line of a flat INFO entry, or undefined when the fields are not flat (Powertools writes those). */
 function flatLine(message: string, fields: unknown, head: string): string | undefined {
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || fields instanceof Error) return undefined;
+  // `for…in` would list inherited fields, which Powertools' merge leaves out.
+  if (Object.getPrototypeOf(fields) !== Object.prototype) return undefined;
   let line = `{"level":"INFO","message":${JSON.stringify(message)},"timestamp":"${isoTimestamp(Date.now())}${head}`;
   const trace = getXRayTraceIdFromEnv();
   if (trace) line += `,"xray_trace_id":${JSON.stringify(trace)}`;
@@ -91,8 +93,9 @@ function flatLine(message: string, fields: unknown, head: string): string | unde
     const value = (fields as Record<string, unknown>)[key];
     // Powertools leaves out a top-level field that is undefined, null or ''.
     if (value === undefined || value === null || value === '') continue;
-    if (!isFlat(value) || BASE_KEYS.has(key)) return undefined;
-    line += keyPart(key) + valueText(value);
+    const part = keyPart(key);
+    if (part === undefined || !isFlat(value)) return undefined;
+    line += part + valueText(value);
   }
   return line + '}';
 }
@@ -102,14 +105,24 @@ function flatLine(message: string, fields: unknown, head: string): string | unde
 // and the time changes only in its milliseconds within a second.
 const keyParts = new Map<string, string>();
 
-/** `,"name":` for a field's name, made once per name (a bounded few: the names are the code's). */
-function keyPart(key: string): string {
+/** Names Powertools' merge skips, against prototype pollution (commons' deepMerge). */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor']);
+
+/** `"4294967294"` and below: an object lists such a name first, so Powertools' line has it before its own keys. */
+const isArrayIndex = (key: string): boolean => /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4_294_967_295;
+
+/**
+ * `,"name":` for a field's name, made once per name (a bounded few: the names are the code's), or
+ * undefined for a name Powertools writes elsewhere or not at all: one of its own keys (it merges
+ * them), one its merge skips, an array index (written first).
+ */
+function keyPart(key: string): string | undefined {
   let part = keyParts.get(key);
   if (part === undefined) {
-    part = `,${JSON.stringify(key)}:`;
+    part = BASE_KEYS.has(key) || UNSAFE_KEYS.has(key) || isArrayIndex(key) ? '' : `,${JSON.stringify(key)}:`;
     if (keyParts.size < 1_000) keyParts.set(key, part);
   }
-  return part;
+  return part || undefined;
 }
 
 /** A flat value as JSON.stringify writes it: a finite number's text is its `String` (the same algorithm), NaN and the infinities `null`. */
