@@ -16,6 +16,7 @@
 # A checkout is built with esbuild as the harness builds it (its own node_modules, or a symlink).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/ports-lock.sh"
 shared=${SHARED_BENCH:-$here/../../shared/bench}
 stream=${STREAM:-false}
 model=${MODEL:-gpt-4o-mini}
