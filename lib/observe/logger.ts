@@ -29,7 +29,8 @@ const BASE_KEYS = new Set(['level', 'message', 'timestamp', 'service', 'cold_sta
  * Console on stdout) at a fraction of the cost: Powertools merges the attributes recursively, reads
  * the environment several times and stringifies with a replacer function on every line, which cost
  * the local server about a third of its CPU per request one call at a time (bench/RESULTS.md).
- * Only flat lines take this path: fields of strings, numbers, booleans and arrays of them. Anything
+ * Only flat lines take this path: own fields of strings, numbers, booleans and arrays of them, under
+ * names Powertools writes in place (see `keyPart`). Anything
  * else (an error, a nested object), and every line once the logger carries keys or a Lambda context
  * of its own, or runs in a mode that changes the line's shape (dev mode's indentation, a time zone
  * other than UTC, log sampling), is Powertools' own.
