@@ -99,8 +99,7 @@ function mutate(body: Record<string, unknown>, random: () => number): void {
       // Out of an array by splice: JSON gives no array with holes.
       if (Array.isArray(target)) target.splice(Math.floor(random() * target.length), 1);
       else delete target[pick(keys)];
-    }
-    else if (keys.length) {
+    } else if (keys.length) {
       const key = pick(keys);
       const old = target[key];
       target[key] = Array.isArray(old) ? Object.assign({}, old) : typeof old === 'object' && old !== null ? [old] : old;
