@@ -8,7 +8,7 @@ const LOCK_SCRIPT = join(__dirname, '..', 'bench', 'ports-lock.sh');
 /** A bash "bench" that takes the ports' lock, says when it started, and holds the lock `holdMs`. */
 function run(name: string, lock: string, holdMs: number): Promise<{ started: number; ended: number; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `set -euo pipefail; source "${LOCK_SCRIPT}"; node -p Date.now(); sleep ${holdMs / 1000}`, name], { env: { ...process.env, BENCH_PORTS_LOCK: lock } });
+    const child = spawn('bash', ['-c', `set -euo pipefail; source "${LOCK_SCRIPT}"; node -p 'Date.now()'; sleep ${holdMs / 1000}`, name], { env: { ...process.env, BENCH_PORTS_LOCK: lock } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c));
