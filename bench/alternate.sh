@@ -16,6 +16,7 @@
 # A checkout is built with esbuild as the harness builds it (its own node_modules, or a symlink).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/ports-lock.sh"
 shared=${SHARED_BENCH:-$here/../../shared/bench}
 stream=${STREAM:-false}
 model=${MODEL:-gpt-4o-mini}
@@ -91,5 +92,9 @@ for i in "${!gateway_pids[@]}"; do
   echo "$side: process CPU $(( ($(cpu "${gateway_pids[$i]}") - ${before[$i]}) * tick_us / served )) µs per request"
 done
 if [[ ${STAGES:-} == 1 ]]; then
-  for side in A B; do echo "$side: $(grep '^stages' "$work/$side.log" | tail -1)"; done
+  # stages.cjs writes a line per STAGES_EVERY (1000) requests: a shorter run has none.
+  for side in A B; do
+    line=$(grep '^stages' "$work/$side.log" | tail -1 || true)
+    echo "$side: ${line:-no stages line: fewer than STAGES_EVERY (${STAGES_EVERY:-1000}) requests}"
+  done
 fi

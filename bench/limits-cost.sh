@@ -6,6 +6,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd); shared=${SHARED_BENCH:-$repo/../shared/bench}; work=$(mktemp -d); N=${N:-2000}; ROUNDS=${ROUNDS:-2}
 cd "$repo"
+source "$repo/bench/ports-lock.sh"
 npx esbuild lib/local/main.ts --bundle --platform=node --target=node20 --packages=external --outfile="$repo/.bench-build/limits.js" --log-level=warning
 cat >"$work/config.json" <<JSON
 { "providers": [ { "id": "f", "type": "openai-compatible", "baseUrl": "http://127.0.0.1:9100/v1", "accounts": [ { "id": "a" } ] } ],

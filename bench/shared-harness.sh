@@ -12,6 +12,7 @@
 # start-up time is the gateway's and not the TypeScript loader's.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+source "$repo/bench/ports-lock.sh"
 shared=${SHARED_BENCH:-$repo/../shared/bench}
 work=$(mktemp -d /tmp/aigw-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -39,10 +39,10 @@ function dispatchCall(dispatcher: Dispatcher, origin: string): Call {
     });
 }
 
-function nodeHttpCall(origin: string): Call {
+function nodeHttpCall(origin: string): { call: Call; close: () => void } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const url = new URL(origin);
-  return () =>
+  const call: Call = () =>
     new Promise<void>((resolve, reject) => {
       const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: '/v1/chat/completions', agent, headers: { ...HEADERS, 'content-length': BODY.length } }, (res) => {
         const chunks: Buffer[] = [];
@@ -52,6 +52,7 @@ function nodeHttpCall(origin: string): Call {
       req.on('error', reject);
       req.end(BODY);
     });
+  return { call, close: () => agent.destroy() };
 }
 
 /** CPU µs (user + system) and wall µs per call, over CALLS calls after as many to warm up. */
@@ -70,20 +71,29 @@ async function main(): Promise<void> {
   pinToCore0(server.pid!);
   const [port] = (await once(server, 'message')) as [number];
   const origin = `http://127.0.0.1:${port}`;
-  const ways: Array<[string, () => Call]> = [
-    ['undici Agent.dispatch (as lib/upstream/http.ts)', () => dispatchCall(new Agent({ connections: 1 }), origin)],
-    ['undici Pool.dispatch', () => dispatchCall(new Pool(origin, { connections: 1 }), origin)],
-    ['undici Client.dispatch', () => dispatchCall(new Client(origin), origin)],
+  const undici = (make: () => Dispatcher) => () => {
+    const dispatcher = make();
+    return { call: dispatchCall(dispatcher, origin), close: () => dispatcher.close() };
+  };
+  const ways: Array<[string, () => { call: Call; close: () => Promise<void> | void }]> = [
+    ['undici Agent.dispatch (as lib/upstream/http.ts)', undici(() => new Agent({ connections: 1 }))],
+    ['undici Pool.dispatch', undici(() => new Pool(origin, { connections: 1 }))],
+    ['undici Client.dispatch', undici(() => new Client(origin))],
     ['node:http request (keep-alive agent)', () => nodeHttpCall(origin)],
   ];
-  // Twice round, so that each way meets the machine in more than one state.
-  for (let round = 0; round < 2; round++) {
-    for (const [name, make] of ways) {
-      const { cpu, wall } = await measure(make());
-      console.log(`${name.padEnd(48)} cpu ${cpu.toFixed(1).padStart(6)} µs/call  wall ${wall.toFixed(1).padStart(6)} µs/call`);
+  try {
+    // Twice round, so that each way meets the machine in more than one state.
+    for (let round = 0; round < 2; round++) {
+      for (const [name, make] of ways) {
+        const { call, close } = make();
+        const { cpu, wall } = await measure(call);
+        await close();
+        console.log(`${name.padEnd(48)} cpu ${cpu.toFixed(1).padStart(6)} µs/call  wall ${wall.toFixed(1).padStart(6)} µs/call`);
+      }
     }
+  } finally {
+    server.kill();
   }
-  server.kill();
 }
 
 /** The server on core 0, the caller on the core it was started on (`taskset -c 1 npx tsx …`), where taskset exists. */
@@ -105,6 +115,8 @@ function serve(): void {
     });
   });
   server.listen(0, '127.0.0.1', () => process.send!((server.address() as { port: number }).port));
+  // The bench gone, however it ended (a throw, a kill -9), its server goes too.
+  process.on('disconnect', () => process.exit(0));
 }
 
 if (process.argv[2] === 'serve') serve();

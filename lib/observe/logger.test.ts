@@ -52,6 +52,37 @@ describe('the gateway logger writes the lines Powertools writes', () => {
     }
   });
 
+  test.each<[string, Record<string, unknown>]>([
+    ['a field named as an array index (an object puts it first)', { b: 2, '1': 'a' }],
+    ['the largest array index', { b: 2, '4294967294': 'a', '4294967295': 'c' }],
+    ['a field named __proto__, as JSON.parse makes one', JSON.parse('{"__proto__":"x","a":1}')],
+    ['a field named constructor', { constructor: 'c', toString: 's' }],
+    ['a field inherited, not its own', Object.assign(Object.create({ inherited: 1 }), { a: 1 })],
+  ])('a line Powertools writes in another order or without a field is the same line: %s', (_name, fields) => {
+    expect(gatewayLine('request', fields)).toEqual(powertoolsLine('request', fields));
+  });
+
+  test('lines of odd keys and values are Powertools’ byte for byte (seeded fuzz)', () => {
+    // Prepare: flat fields from edge keys and values (lone surrogates, control characters, numbers JSON writes oddly).
+    let state = 20261127;
+    const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const keys = ['requestId', 'status', 'é', '🙂', '', ' ', 'a"b', 'a\\b', '\u0000', '\ud800', 'toString', 'valueOf', 'hasOwnProperty', '-1', '01', '1.5', 'NaN', 'x'.repeat(300)];
+    const scalars: unknown[] = [
+      '', 'x', 'é🙂', '\ud800', '\udfff', '\udfff\ud800', '\u0000\u0001\u001f\u007f', '\b\f\n\r\t', '\u2028\u2029', '</script>', '\\"', 'y'.repeat(100_000),
+      0, -0, 1, -1, 0.1 + 0.2, 1e21, 1e-7, 123456789012345680000, Number.MAX_VALUE, Number.MIN_VALUE, Number.MAX_SAFE_INTEGER + 2, NaN, Infinity, -Infinity,
+      true, false, null, undefined,
+    ];
+    const value = () => (random() < 0.2 ? Array.from({ length: Math.floor(random() * 4) }, () => pick(scalars.filter((v) => v !== null && v !== undefined))) : pick(scalars));
+    const lines = Array.from({ length: 300 }, () => Object.fromEntries(Array.from({ length: Math.floor(random() * 6) }, () => [pick(keys), value()])));
+
+    // Act
+    const differing = lines.filter((fields) => JSON.stringify(gatewayLine('request', fields)) !== JSON.stringify(powertoolsLine('request', fields)));
+
+    // Assess
+    expect(differing).toEqual([]);
+  });
+
   test('a line whose fields are not flat is written by Powertools, the same as ever', () => {
     const nested = { requestId: 'r1', error: new Error('boom'), limits: { rpm: 10 }, big: 10n };
     expect(gatewayLine('request failed', nested).map((l) => l.replace(/"stack":"[^"]*"/, ''))).toEqual(powertoolsLine('request failed', nested).map((l) => l.replace(/"stack":"[^"]*"/, '')));
@@ -116,6 +147,17 @@ describe('isoTimestamp', () => {
     ['the epoch', 0],
     ['before the epoch', -1],
     ['a leap day', Date.UTC(2028, 1, 29, 12, 30, 45, 123)],
+    ['the turn of a minute', Date.UTC(2026, 10, 27, 16, 0, 59, 999)],
+    ['the turn of a day', Date.UTC(2026, 10, 27, 23, 59, 59, 999)],
+    ['a new year', Date.UTC(2027, 0, 1, 0, 0, 0, 0)],
+    ['a six-digit year', Date.UTC(10000, 0, 1, 0, 0, 0, 5)],
+    ['a year before 0', Date.UTC(-1, 11, 31, 23, 59, 59, 999)],
+    ['the last time a Date holds', 8.64e15],
+    ['the first time a Date holds', -8.64e15],
+    ['a fraction of a millisecond', Date.UTC(2026, 10, 27, 16, 0, 0, 7) + 0.5],
+    ['less than a millisecond', 0.999],
+    ['a fraction of a millisecond before the epoch', -1.5],
+    ['-0', -0],
   ])('writes %s as Date#toISOString does', (_name, ms) => {
     // Act: twice, the second from the second's text made by the first.
     const first = isoTimestamp(ms);
@@ -129,5 +171,22 @@ describe('isoTimestamp', () => {
   test('is right across seconds one after another, as lines come', () => {
     const start = Date.UTC(2026, 10, 27, 16, 0, 0, 0);
     for (let ms = start - 2_500; ms < start + 2_500; ms += 7) expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  test('is right when the clock goes back, across a second, a minute and a day', () => {
+    // Prepare: a clock stepped back (NTP) over boundaries, and lines alternating across one.
+    const day = Date.UTC(2026, 10, 28, 0, 0, 0, 0);
+    const times = [day + 5, day - 1, day + 1, day - 60_001, day - 60_000, day - 1_000, day - 999, day + 999, day - 1];
+
+    // Act
+    const written = times.map(isoTimestamp);
+
+    // Assess
+    expect(written).toEqual(times.map((ms) => new Date(ms).toISOString()));
+  });
+
+  test.each([['NaN', NaN], ['past the last time a Date holds', 8.64e15 + 1], ['Infinity', Infinity]])('throws for %s as Date#toISOString does', (_name, ms) => {
+    expect(() => new Date(ms).toISOString()).toThrow(RangeError);
+    expect(() => isoTimestamp(ms)).toThrow(RangeError);
   });
 });

@@ -29,7 +29,8 @@ const BASE_KEYS = new Set(['level', 'message', 'timestamp', 'service', 'cold_sta
  * Console on stdout) at a fraction of the cost: Powertools merges the attributes recursively, reads
  * the environment several times and stringifies with a replacer function on every line, which cost
  * the local server about a third of its CPU per request one call at a time (bench/RESULTS.md).
- * Only flat lines take this path: fields of strings, numbers, booleans and arrays of them. Anything
+ * Only flat lines take this path: own fields of strings, numbers, booleans and arrays of them, under
+ * names Powertools writes in place (see `keyPart`). Anything
  * else (an error, a nested object), and every line once the logger carries keys or a Lambda context
  * of its own, or runs in a mode that changes the line's shape (dev mode's indentation, a time zone
  * other than UTC, log sampling), is Powertools' own.
@@ -84,6 +85,8 @@ class FlatLineLogger extends Logger {
 /** The JSON line of a flat INFO entry, or undefined when the fields are not flat (Powertools writes those). */
 function flatLine(message: string, fields: unknown, head: string): string | undefined {
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || fields instanceof Error) return undefined;
+  // `for…in` would list inherited fields, which Powertools' merge leaves out.
+  if (Object.getPrototypeOf(fields) !== Object.prototype) return undefined;
   let line = `{"level":"INFO","message":${JSON.stringify(message)},"timestamp":"${isoTimestamp(Date.now())}${head}`;
   const trace = getXRayTraceIdFromEnv();
   if (trace) line += `,"xray_trace_id":${JSON.stringify(trace)}`;
@@ -91,8 +94,9 @@ function flatLine(message: string, fields: unknown, head: string): string | unde
     const value = (fields as Record<string, unknown>)[key];
     // Powertools leaves out a top-level field that is undefined, null or ''.
     if (value === undefined || value === null || value === '') continue;
-    if (!isFlat(value) || BASE_KEYS.has(key)) return undefined;
-    line += keyPart(key) + valueText(value);
+    const part = keyPart(key);
+    if (part === undefined || !isFlat(value)) return undefined;
+    line += part + valueText(value);
   }
   return line + '}';
 }
@@ -102,14 +106,24 @@ function flatLine(message: string, fields: unknown, head: string): string | unde
 // and the time changes only in its milliseconds within a second.
 const keyParts = new Map<string, string>();
 
-/** `,"name":` for a field's name, made once per name (a bounded few: the names are the code's). */
-function keyPart(key: string): string {
+/** Names Powertools' merge skips, against prototype pollution (commons' deepMerge). */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor']);
+
+/** `"4294967294"` and below: an object lists such a name first, so Powertools' line has it before its own keys. */
+const isArrayIndex = (key: string): boolean => /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4_294_967_295;
+
+/**
+ * `,"name":` for a field's name, made once per name (a bounded few: the names are the code's), or
+ * undefined for a name Powertools writes elsewhere or not at all: one of its own keys (it merges
+ * them), one its merge skips, an array index (written first).
+ */
+function keyPart(key: string): string | undefined {
   let part = keyParts.get(key);
   if (part === undefined) {
-    part = `,${JSON.stringify(key)}:`;
+    part = BASE_KEYS.has(key) || UNSAFE_KEYS.has(key) || isArrayIndex(key) ? '' : `,${JSON.stringify(key)}:`;
     if (keyParts.size < 1_000) keyParts.set(key, part);
   }
-  return part;
+  return part || undefined;
 }
 
 /** A flat value as JSON.stringify writes it: a finite number's text is its `String` (the same algorithm), NaN and the infinities `null`. */
@@ -129,6 +143,8 @@ let secondText = '';
  * isoTimestamp(Date.UTC(2026, 10, 27, 16, 0, 0, 7)) // '2026-11-27T16:00:00.007Z'
  */
 export function isoTimestamp(ms: number): string {
+  // Date.now() always passes the test; a fraction or a time past TimeClip's ±8.64e15 is Date's to truncate or refuse.
+  if (!Number.isInteger(ms) || ms > 8.64e15 || ms < -8.64e15) return new Date(ms).toISOString();
   const whole = Math.floor(ms / 1000);
   if (whole !== second) {
     secondText = new Date(whole * 1000).toISOString().slice(0, -4);

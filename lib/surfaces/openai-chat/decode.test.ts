@@ -307,13 +307,14 @@ describe('the quick checks of the fields a translation reads and of text parts',
   ];
   const read = ['parallel_tool_calls', 'seed', 'reasoning_effort', 'safety_identifier', 'response_format', 'tools'] as const;
 
-  it.each([...plainBodies, ...otherBodies])('never accepts fields the schema refuses, and reads those it accepts as the schema gives them: %s', (_name, body) => {
+  // Over the bodies the check passes (on the others it asserts nothing: 'leaves the rest to the schema' does).
+  it.each(plainBodies)('never accepts fields the schema refuses, and reads those it accepts as the schema gives them: %s', (_name, body) => {
     // Act
     const quick = plainTranslatedFields(body);
     const schema = TranslatedFields.safeParse(body);
 
     // Assess
-    if (!quick) return;
+    expect(quick).toBe(true);
     expect(schema.success).toBe(true);
     for (const field of read) expect(body[field]).toEqual(schema.data?.[field]);
   });
