@@ -329,3 +329,87 @@ describe('UpstreamBody.started', () => {
     expect(body().b.started()).toBeUndefined();
   });
 });
+
+describe('UpstreamBody.started, bounded by the watch\'s holdMs', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  function held(holdMs = 3_000) {
+    const starts: number[] = [];
+    const b = new UpstreamBody(
+      () => undefined,
+      () => undefined,
+      upstreamLimits(),
+      { scan: startScan('text/event-stream'), onStart: () => starts.push(1), holdMs },
+    );
+    return { b, starts };
+  }
+
+  it('resolves at the bound with keep-alives only, drops the watch, and keeps every chunk for the reader', async () => {
+    // Prepare
+    const { b, starts } = held();
+    let settled = false;
+    const start = b.started()!.then(() => (settled = true));
+    b.push(Buffer.from(': OPENROUTER PROCESSING\n\n'));
+
+    // Act
+    await jest.advanceTimersByTimeAsync(2_999);
+    const beforeBound = settled;
+    await jest.advanceTimersByTimeAsync(1);
+    await start;
+    b.push(Buffer.from('data: 1\n\n'));
+    b.end();
+
+    // Assess: no start was seen (the watch was dropped, not told), nothing was taken.
+    expect(beforeBound).toBe(false);
+    expect(settled).toBe(true);
+    expect(starts).toEqual([]);
+    expect(b.started()).toBeUndefined();
+    expect(await collect(b)).toEqual([': OPENROUTER PROCESSING\n\n', 'data: 1\n\n']);
+  });
+
+  it('sets one timer, only once waited for, and clears it at the start', async () => {
+    // Prepare
+    const { b, starts } = held();
+    b.push(Buffer.from(': ping\n\n'));
+    const beforeWait = jest.getTimerCount();
+
+    // Act
+    const start = b.started()!;
+    const whileHeld = jest.getTimerCount();
+    b.push(Buffer.from('data: 1\n\n'));
+    await start;
+
+    // Assess
+    expect([beforeWait, whileHeld, jest.getTimerCount()]).toEqual([0, 1, 0]);
+    expect(starts).toEqual([1]);
+  });
+
+  it('sets no timer when the start came before the wait', () => {
+    // Prepare
+    const { b } = held();
+
+    // Act
+    b.push(Buffer.from('data: 1\n\n'));
+
+    // Assess
+    expect(b.started()).toBeUndefined();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it.each([
+    ['ends', (b: UpstreamBody) => b.end()],
+    ['fails', (b: UpstreamBody) => b.fail(new Error('broke off'))],
+  ])('clears its timer when the body %s before the start', async (_what, finish) => {
+    // Prepare
+    const { b } = held();
+    const start = b.started()!.catch(() => undefined);
+
+    // Act
+    finish(b);
+    await start;
+
+    // Assess
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});

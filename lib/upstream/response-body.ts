@@ -19,6 +19,12 @@ const HIGH_WATER_CHUNKS = 64;
 export interface StartWatch {
   readonly scan: StartScan;
   readonly onStart: () => void;
+  /**
+   * How long a reader's wait for the start (`started`) may last when no deadline bounds it: past
+   * it the wait ends as if the answer had started, and the body is read as it comes (its watch
+   * dropped). Undefined: the wait lasts to the start, the end or the failure (a deadline's 504).
+   */
+  readonly holdMs?: number;
 }
 
 export class UpstreamBody implements AsyncIterable<Buffer> {
@@ -38,6 +44,8 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   #whole = false;
   // Set while the answer has not started (`StartWatch`); cleared when it has (`started`).
   #start: StartWatch | undefined;
+  // The bound of a wait for the start (`StartWatch.holdMs`), set only once a reader waits for it.
+  #holdTimer: NodeJS.Timeout | undefined;
 
   constructor(resume: () => void, abort: (reason: Error) => void, limits: UpstreamLimits = upstreamLimits(), start?: StartWatch) {
     this.#resume = resume;
@@ -51,14 +59,26 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
    * starting (an empty stream: its reader says what that is); rejects with the body's failure
    * (the deadline passing fails it with a 504) if that came first. Undefined when there is nothing
    * to wait for: nothing watches, or the answer started already. Reads nothing: every chunk
-   * stays for the reader (`inHand`).
+   * stays for the reader (`inHand`). With the watch's `holdMs`, resolves at the latest that long
+   * after this call (one timer, set here, so not when the start came with the headers; cleared at
+   * the start, the end or the failure), the watch then dropped: the answer is read as it comes.
    *
    * @example
    * const start = res.body.started?.();
    * if (start) await start; // throws the upstream's timeout if no event came within timeouts.firstByteMs
    */
   started(): Promise<void> | undefined {
-    return this.#start === undefined ? undefined : this.#startOrEnd();
+    if (this.#start === undefined) return undefined;
+    const { holdMs } = this.#start;
+    if (holdMs !== undefined && this.#holdTimer === undefined) this.#holdTimer = setTimeout(() => this.#stopWatching(), holdMs);
+    return this.#startOrEnd();
+  }
+
+  /** Ends the watch for the start (its wait's bound passed): later chunks are not scanned, the wait resolves. */
+  #stopWatching(): void {
+    this.#holdTimer = undefined;
+    this.#start = undefined;
+    this.#wake();
   }
 
   async #startOrEnd(): Promise<void> {
@@ -97,6 +117,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     if (this.#start?.scan.take(chunk)) {
       const { onStart } = this.#start;
       this.#start = undefined;
+      clearTimeout(this.#holdTimer);
       onStart();
     }
     // Checked as the bytes arrive, not as they are read: the count costs the reader nothing.
@@ -115,6 +136,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
 
   end(): void {
     this.#ended = true;
+    clearTimeout(this.#holdTimer);
     this.#wake();
   }
 
@@ -122,6 +144,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     if (this.#ended) return;
     this.#error = err;
     this.#ended = true;
+    clearTimeout(this.#holdTimer);
     this.#wake();
   }
 
@@ -186,6 +209,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     // Even after the end: a whole answer that arrived before it was asked for is refused all the same.
     this.#error ??= reason;
     this.#ended = true;
+    clearTimeout(this.#holdTimer);
     this.#wake();
     this.#abort(reason);
     return true;
