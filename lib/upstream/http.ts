@@ -46,8 +46,8 @@ export interface UpstreamResponse {
     frame?(framing: UpstreamFraming): void;
     /** Settles when the answer has started, while a stream or a first-answer deadline watches it (`UpstreamBody.started`); doubles of the client may leave it out. */
     started?(): Promise<void> | undefined;
-    /** The chunks arrived and not yet read (`UpstreamBody.inHand`); doubles of the client may leave it out. */
-    inHand?(): readonly Buffer[];
+    /** The chunks in hand up to the one the answer started in (`UpstreamBody.opening`); doubles of the client may leave it out. */
+    opening?(): readonly Buffer[];
   };
 }
 

@@ -330,6 +330,37 @@ describe('UpstreamBody.started', () => {
   });
 });
 
+describe('UpstreamBody.opening', () => {
+  const watched = () => new UpstreamBody(() => undefined, () => undefined, upstreamLimits(), { scan: startScan('text/event-stream'), onStart: () => undefined });
+
+  it.each<[string, string[], string[]]>([
+    ['the chunks up to the one the answer started in, not those after it', [': ping\n\n', 'data: 1\n\n', 'data: 2\n\n', 'data: 3\n\n'], [': ping\n\n', 'data: 1\n\n']],
+    ['the one chunk the whole stream came in', ['data: 1\n\ndata: 2\n\n'], ['data: 1\n\ndata: 2\n\n']],
+    ['every chunk in hand while the answer has not started', [': ping\n\n', 'data: 1'], [': ping\n\n', 'data: 1']],
+  ])('is %s', (_what, pieces, opening) => {
+    // Prepare
+    const b = watched();
+
+    // Act
+    for (const piece of pieces) b.push(Buffer.from(piece));
+
+    // Assess
+    expect(b.opening().map(String)).toEqual(opening);
+  });
+
+  it('is every chunk in hand when nothing watched the start', () => {
+    // Prepare
+    const { b } = body();
+
+    // Act
+    b.push(Buffer.from('data: 1\n\n'));
+    b.push(Buffer.from('data: 2\n\n'));
+
+    // Assess
+    expect(b.opening().map(String)).toEqual(['data: 1\n\n', 'data: 2\n\n']);
+  });
+});
+
 describe('UpstreamBody.started, bounded by the watch\'s holdMs', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());

@@ -46,6 +46,8 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   #start: StartWatch | undefined;
   // The bound of a wait for the start (`StartWatch.holdMs`), set only once a reader waits for it.
   #holdTimer: NodeJS.Timeout | undefined;
+  // How many chunks came up to the one the answer started in (`opening`); undefined until it did.
+  #openingChunks: number | undefined;
 
   constructor(resume: () => void, abort: (reason: Error) => void, limits: UpstreamLimits = upstreamLimits(), start?: StartWatch) {
     this.#resume = resume;
@@ -59,7 +61,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
    * starting (an empty stream: its reader says what that is); rejects with the body's failure
    * (the deadline passing fails it with a 504) if that came first. Undefined when there is nothing
    * to wait for: nothing watches, or the answer started already. Reads nothing: every chunk
-   * stays for the reader (`inHand`). With the watch's `holdMs`, resolves at the latest that long
+   * stays for the reader (`opening`). With the watch's `holdMs`, resolves at the latest that long
    * after this call (one timer, set here, so not when the start came with the headers; cleared at
    * the start, the end or the failure), the watch then dropped: the answer is read as it comes.
    *
@@ -87,11 +89,14 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   }
 
   /**
-   * The chunks that arrived and are not read yet, as they are (not copied, not taken): once
-   * `started` has resolved, a stream's first event is whole among them (`earlyFailure` reads it).
+   * The chunks in hand up to the one the answer started in (every chunk in hand while it has not,
+   * or when nothing watched), as they are (not copied, not taken); for a body not read yet. Once
+   * `started` has resolved, a stream's first event is whole among them (`earlyFailure` reads it),
+   * and the rest of an answer that came all at once is not: its search costs by the opening's
+   * size, not the answer's.
    */
-  inHand(): readonly Buffer[] {
-    return this.#chunks;
+  opening(): readonly Buffer[] {
+    return this.#openingChunks === undefined ? this.#chunks : this.#chunks.slice(0, this.#openingChunks);
   }
 
   /**
@@ -117,6 +122,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     if (this.#start?.scan.take(chunk)) {
       const { onStart } = this.#start;
       this.#start = undefined;
+      this.#openingChunks = this.#chunks.length + 1;
       clearTimeout(this.#holdTimer);
       onStart();
     }
