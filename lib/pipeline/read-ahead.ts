@@ -60,14 +60,15 @@ export function answerInHand(res: UpstreamResponse, ctx: Pick<RequestContext, 's
  * Google's error object); the upstream request is then aborted, as nothing more of it is wanted.
  * Undefined for any other stream, and for an answer that is not SSE. Called once the stream's
  * start is in (`answerInHand` waited for it, or it had come by the headers' turn), before any of
- * it was read: its first event is among the chunks in hand.
+ * it was read: its first event is among the chunks up to its start (`UpstreamBody.opening`).
  *
  * @example
  * const failure = failedBeforeAnswer(res, 'claude'); // 503 overloaded: the next account is asked
  */
 export function failedBeforeAnswer(res: UpstreamResponse, providerId: string): GatewayError | undefined {
   if (!isEventStream(String(res.headers['content-type'] ?? ''))) return undefined;
-  const held = res.body.inHand?.();
+  // Only the chunks up to the start: an answer that came whole in one go is not searched through.
+  const held = res.body.opening?.();
   const failure = held && held.length > 0 ? earlyFailure(held, providerId) : undefined;
   // The iterator's `return` is how a reader lets an answer go: the upstream is cancelled.
   if (failure) void res.body[Symbol.asyncIterator]().return?.();

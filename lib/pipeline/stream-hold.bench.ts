@@ -5,7 +5,9 @@
  * Watched, the read is scanned (`SseStartScan`), its start awaited if not in yet, and the bytes in
  * hand searched for `"error"` once. Two first reads: a Chat Completions chunk, and Anthropic's
  * opening write (`message_start`, `content_block_start`, `ping` together, as the real API and the
- * shared bench's fake send them). Everything after the first event is the same in both.
+ * shared bench's fake send them); and a whole stream in hand at once (the shared bench's fake
+ * stream, 21 chunks), of which only the chunks up to the start are searched. Everything after the
+ * first event is the same in both.
  *
  *   npx tsx lib/pipeline/stream-hold.bench.ts
  */
@@ -25,20 +27,26 @@ const anthropic = Buffer.from(
     'event: ping\ndata: {"type": "ping"}\n\n',
 );
 
-function unwatched(first: Buffer) {
+// The shared bench's fake stream (bench/alternate.sh, STREAM=true): 20 chunks and [DONE], all in hand at the start, as a fast upstream's short answer is.
+const whole = [
+  ...Array.from({ length: 20 }, (_, i) => Buffer.from(`data: ${JSON.stringify({ id: 'chatcmpl-fake0001', object: 'chat.completion.chunk', created: 1732600000, model: 'gpt-4o-mini', system_fingerprint: 'fp_fake', choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: '' } : { content: `tok${i} ` }, logprobs: null, finish_reason: null }] })}\n\n`)),
+  Buffer.from('data: [DONE]\n\n'),
+];
+
+function unwatched(first: Buffer | Buffer[]) {
   return async (): Promise<void> => {
     const body = new UpstreamBody(noop, noop);
-    body.push(first);
+    for (const chunk of [first].flat()) body.push(chunk);
     body.end();
     for await (const _ of body);
   };
 }
 
-function held(first: Buffer) {
+function held(first: Buffer | Buffer[]) {
   return async (): Promise<void> => {
     const body = new UpstreamBody(noop, noop, undefined, { scan: new SseStartScan(), onStart: noop });
     const res: UpstreamResponse = { status: 200, headers: { 'content-type': 'text/event-stream' }, body };
-    body.push(first);
+    for (const chunk of [first].flat()) body.push(chunk);
     const holding = answerInHand(res, ctx, undefined, 'p');
     if (holding) await holding;
     if (failedBeforeAnswer(res, 'p')) throw new Error('a sound answer read as a failure');
@@ -50,7 +58,7 @@ function held(first: Buffer) {
 const nsPerCall = (run: () => Promise<unknown>) => medianNsPerAsyncCall(run, N, 11);
 
 async function main(): Promise<void> {
-  for (const [kind, first] of [['chat chunk', openai], ['anthropic opening', anthropic]] as const) {
+  for (const [kind, first] of [['chat chunk', openai], ['anthropic opening', anthropic], ['whole chat stream', whole]] as const) {
     for (const [name, run] of [['unwatched', unwatched(first)], ['held', held(first)], ['unwatched', unwatched(first)], ['held', held(first)]] as const) {
       console.log(`${kind.padEnd(18)} ${name.padEnd(10)} ${(await nsPerCall(run)).toFixed(0)} ns/answer (median of 11 rounds of ${N})`);
     }

@@ -217,6 +217,12 @@ describe('earlyFailure', () => {
     // What is not an event yet decides nothing.
     ['an error event not ended', [MESSAGE_START + 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error"}}\n'], undefined],
     ['nothing', [], undefined],
+    // Answers that merely name an error: a tool called "error", a structured answer with an "error" field.
+    ['a Claude tool_use block named "error"', [MESSAGE_START + 'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"error","input":{}}}\n\n'], undefined],
+    ['a chat tool call named "error"', ['data: {"choices":[{"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"error","arguments":""}}]}}]}\n\n'], undefined],
+    ['a chat chunk whose JSON answer holds an "error" field', ['data: {"choices":[{"delta":{"content":"{\\"error\\": {\\"code\\": 503}}"}}]}\n\n'], undefined],
+    ['a Responses output item for a function named "error"', [CREATED + 'event: response.output_item.added\ndata: {"type":"response.output_item.added","sequence_number":1,"item":{"type":"function_call","name":"error","arguments":""}}\n\n'], undefined],
+    ["a Gemini chunk calling a function named \"error\"", ['data: {"candidates":[{"content":{"parts":[{"functionCall":{"name":"error","args":{}}}]}}]}\r\n\r\n'], undefined],
   ])('%s', (_what, chunks, expected) => {
     // Act
     const failure = earlyFailure(chunks.map((chunk) => Buffer.from(chunk)), 'up');

@@ -46,8 +46,8 @@ export interface UpstreamResponse {
     frame?(framing: UpstreamFraming): void;
     /** Settles when the answer has started, while a stream or a first-answer deadline watches it (`UpstreamBody.started`); doubles of the client may leave it out. */
     started?(): Promise<void> | undefined;
-    /** The chunks arrived and not yet read (`UpstreamBody.inHand`); doubles of the client may leave it out. */
-    inHand?(): readonly Buffer[];
+    /** The chunks in hand up to the one the answer started in (`UpstreamBody.opening`); doubles of the client may leave it out. */
+    opening?(): readonly Buffer[];
   };
 }
 
@@ -209,14 +209,26 @@ function dispatch(agent: Agent, req: UpstreamRequest, url: Target, limits: Upstr
 }
 
 /**
+ * How long a stream with no first-answer deadline is held for its first event (`earlyFailure`),
+ * at most. The errors that hold is for come right after the stream opens (Claude's
+ * `overloaded_error` in the write after `message_start`, a vLLM or OpenRouter first chunk
+ * `data: {"error":…}`): milliseconds, so 3 s leaves a slow upstream two orders of magnitude of
+ * margin. A reasoning model may send nothing but keep-alives for a minute before its first token;
+ * past this bound its client gets the headers and those keep-alives, as without a hold, well before
+ * any client's or proxy's idle limit (tens of seconds), and a later error is relayed in-band.
+ */
+export const STREAM_HOLD_MS = 3_000;
+
+/**
  * What watches an answer for its start: under a first-answer deadline, any answer (the deadline's
- * timer is cleared at its start); without one, a stream (`text/event-stream`) all the same, so that
- * its attempt can hold it until its first event and fail over when that event is an error
- * (`answerInHand`, `earlyFailure`). Anything else is not watched: it costs nothing.
+ * timer is cleared at its start, and bounds the hold); without one, a stream (`text/event-stream`)
+ * all the same, so that its attempt can hold it until its first event and fail over when that
+ * event is an error (`answerInHand`, `earlyFailure`), for `STREAM_HOLD_MS` at most. Anything else
+ * is not watched: it costs nothing.
  */
 function startWatch(contentType: string, deadline: boolean, onStart: () => void): StartWatch | undefined {
   if (deadline) return { scan: startScan(contentType), onStart };
-  return isEventStream(contentType) ? { scan: new SseStartScan(), onStart } : undefined;
+  return isEventStream(contentType) ? { scan: new SseStartScan(), onStart, holdMs: STREAM_HOLD_MS } : undefined;
 }
 
 interface Target {

@@ -329,3 +329,118 @@ describe('UpstreamBody.started', () => {
     expect(body().b.started()).toBeUndefined();
   });
 });
+
+describe('UpstreamBody.opening', () => {
+  const watched = () => new UpstreamBody(() => undefined, () => undefined, upstreamLimits(), { scan: startScan('text/event-stream'), onStart: () => undefined });
+
+  it.each<[string, string[], string[]]>([
+    ['the chunks up to the one the answer started in, not those after it', [': ping\n\n', 'data: 1\n\n', 'data: 2\n\n', 'data: 3\n\n'], [': ping\n\n', 'data: 1\n\n']],
+    ['the one chunk the whole stream came in', ['data: 1\n\ndata: 2\n\n'], ['data: 1\n\ndata: 2\n\n']],
+    ['every chunk in hand while the answer has not started', [': ping\n\n', 'data: 1'], [': ping\n\n', 'data: 1']],
+  ])('is %s', (_what, pieces, opening) => {
+    // Prepare
+    const b = watched();
+
+    // Act
+    for (const piece of pieces) b.push(Buffer.from(piece));
+
+    // Assess
+    expect(b.opening().map(String)).toEqual(opening);
+  });
+
+  it('is every chunk in hand when nothing watched the start', () => {
+    // Prepare
+    const { b } = body();
+
+    // Act
+    b.push(Buffer.from('data: 1\n\n'));
+    b.push(Buffer.from('data: 2\n\n'));
+
+    // Assess
+    expect(b.opening().map(String)).toEqual(['data: 1\n\n', 'data: 2\n\n']);
+  });
+});
+
+describe('UpstreamBody.started, bounded by the watch\'s holdMs', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  function held(holdMs = 3_000) {
+    const starts: number[] = [];
+    const b = new UpstreamBody(
+      () => undefined,
+      () => undefined,
+      upstreamLimits(),
+      { scan: startScan('text/event-stream'), onStart: () => starts.push(1), holdMs },
+    );
+    return { b, starts };
+  }
+
+  it('resolves at the bound with keep-alives only, drops the watch, and keeps every chunk for the reader', async () => {
+    // Prepare
+    const { b, starts } = held();
+    let settled = false;
+    const start = b.started()!.then(() => (settled = true));
+    b.push(Buffer.from(': OPENROUTER PROCESSING\n\n'));
+
+    // Act
+    await jest.advanceTimersByTimeAsync(2_999);
+    const beforeBound = settled;
+    await jest.advanceTimersByTimeAsync(1);
+    await start;
+    b.push(Buffer.from('data: 1\n\n'));
+    b.end();
+
+    // Assess: no start was seen (the watch was dropped, not told), nothing was taken.
+    expect(beforeBound).toBe(false);
+    expect(settled).toBe(true);
+    expect(starts).toEqual([]);
+    expect(b.started()).toBeUndefined();
+    expect(await collect(b)).toEqual([': OPENROUTER PROCESSING\n\n', 'data: 1\n\n']);
+  });
+
+  it('sets one timer, only once waited for, and clears it at the start', async () => {
+    // Prepare
+    const { b, starts } = held();
+    b.push(Buffer.from(': ping\n\n'));
+    const beforeWait = jest.getTimerCount();
+
+    // Act
+    const start = b.started()!;
+    const whileHeld = jest.getTimerCount();
+    b.push(Buffer.from('data: 1\n\n'));
+    await start;
+
+    // Assess
+    expect([beforeWait, whileHeld, jest.getTimerCount()]).toEqual([0, 1, 0]);
+    expect(starts).toEqual([1]);
+  });
+
+  it('sets no timer when the start came before the wait', () => {
+    // Prepare
+    const { b } = held();
+
+    // Act
+    b.push(Buffer.from('data: 1\n\n'));
+
+    // Assess
+    expect(b.started()).toBeUndefined();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it.each([
+    ['ends', (b: UpstreamBody) => b.end()],
+    ['fails', (b: UpstreamBody) => b.fail(new Error('broke off'))],
+  ])('clears its timer when the body %s before the start', async (_what, finish) => {
+    // Prepare
+    const { b } = held();
+    const start = b.started()!.catch(() => undefined);
+
+    // Act
+    finish(b);
+    await start;
+
+    // Assess
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});

@@ -19,6 +19,12 @@ const HIGH_WATER_CHUNKS = 64;
 export interface StartWatch {
   readonly scan: StartScan;
   readonly onStart: () => void;
+  /**
+   * How long a reader's wait for the start (`started`) may last when no deadline bounds it: past
+   * it the wait ends as if the answer had started, and the body is read as it comes (its watch
+   * dropped). Undefined: the wait lasts to the start, the end or the failure (a deadline's 504).
+   */
+  readonly holdMs?: number;
 }
 
 export class UpstreamBody implements AsyncIterable<Buffer> {
@@ -38,6 +44,10 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   #whole = false;
   // Set while the answer has not started (`StartWatch`); cleared when it has (`started`).
   #start: StartWatch | undefined;
+  // The bound of a wait for the start (`StartWatch.holdMs`), set only once a reader waits for it.
+  #holdTimer: NodeJS.Timeout | undefined;
+  // How many chunks came up to the one the answer started in (`opening`); undefined until it did.
+  #openingChunks: number | undefined;
 
   constructor(resume: () => void, abort: (reason: Error) => void, limits: UpstreamLimits = upstreamLimits(), start?: StartWatch) {
     this.#resume = resume;
@@ -51,14 +61,26 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
    * starting (an empty stream: its reader says what that is); rejects with the body's failure
    * (the deadline passing fails it with a 504) if that came first. Undefined when there is nothing
    * to wait for: nothing watches, or the answer started already. Reads nothing: every chunk
-   * stays for the reader (`inHand`).
+   * stays for the reader (`opening`). With the watch's `holdMs`, resolves at the latest that long
+   * after this call (one timer, set here, so not when the start came with the headers; cleared at
+   * the start, the end or the failure), the watch then dropped: the answer is read as it comes.
    *
    * @example
    * const start = res.body.started?.();
    * if (start) await start; // throws the upstream's timeout if no event came within timeouts.firstByteMs
    */
   started(): Promise<void> | undefined {
-    return this.#start === undefined ? undefined : this.#startOrEnd();
+    if (this.#start === undefined) return undefined;
+    const { holdMs } = this.#start;
+    if (holdMs !== undefined && this.#holdTimer === undefined) this.#holdTimer = setTimeout(() => this.#stopWatching(), holdMs);
+    return this.#startOrEnd();
+  }
+
+  /** Ends the watch for the start (its wait's bound passed): later chunks are not scanned, the wait resolves. */
+  #stopWatching(): void {
+    this.#holdTimer = undefined;
+    this.#start = undefined;
+    this.#wake();
   }
 
   async #startOrEnd(): Promise<void> {
@@ -67,11 +89,14 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   }
 
   /**
-   * The chunks that arrived and are not read yet, as they are (not copied, not taken): once
-   * `started` has resolved, a stream's first event is whole among them (`earlyFailure` reads it).
+   * The chunks in hand up to the one the answer started in (every chunk in hand while it has not,
+   * or when nothing watched), as they are (not copied, not taken); for a body not read yet. Once
+   * `started` has resolved, a stream's first event is whole among them (`earlyFailure` reads it),
+   * and the rest of an answer that came all at once is not: its search costs by the opening's
+   * size, not the answer's.
    */
-  inHand(): readonly Buffer[] {
-    return this.#chunks;
+  opening(): readonly Buffer[] {
+    return this.#openingChunks === undefined ? this.#chunks : this.#chunks.slice(0, this.#openingChunks);
   }
 
   /**
@@ -97,6 +122,8 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     if (this.#start?.scan.take(chunk)) {
       const { onStart } = this.#start;
       this.#start = undefined;
+      this.#openingChunks = this.#chunks.length + 1;
+      clearTimeout(this.#holdTimer);
       onStart();
     }
     // Checked as the bytes arrive, not as they are read: the count costs the reader nothing.
@@ -115,6 +142,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
 
   end(): void {
     this.#ended = true;
+    clearTimeout(this.#holdTimer);
     this.#wake();
   }
 
@@ -122,6 +150,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     if (this.#ended) return;
     this.#error = err;
     this.#ended = true;
+    clearTimeout(this.#holdTimer);
     this.#wake();
   }
 
@@ -186,6 +215,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     // Even after the end: a whole answer that arrived before it was asked for is refused all the same.
     this.#error ??= reason;
     this.#ended = true;
+    clearTimeout(this.#holdTimer);
     this.#wake();
     this.#abort(reason);
     return true;

@@ -245,7 +245,7 @@ describe('streaming chat completions', () => {
       }
     })();
 
-    // The client raises an abort error; either way it has gone.
+    // The client left while it waited for the headers: its call rejects with the SDK's abort error.
     await consume.catch(() => undefined);
     await eventually(async () => {
       const rows = await h.usage();
