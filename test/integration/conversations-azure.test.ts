@@ -30,8 +30,11 @@ describe('conversations at Azure OpenAI accounts', () => {
   let h: Harness;
   let client: OpenAI;
   let keyId: string;
-  /** How far the gateway's clock runs ahead of the wall clock. */
-  let ahead = 0;
+  /**
+   * How far the gateway's clock runs ahead of the wall clock: from a minute past today's midnight
+   * (UTC), so that the hours the cases move it on stay in one day, the day `h.usage` reads.
+   */
+  let ahead = new Date().setUTCHours(0, 1, 0, 0) - Date.now();
   /** The gateway's info lines: message and fields. */
   const infos: [string, Record<string, unknown>][] = [];
 
