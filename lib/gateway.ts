@@ -47,7 +47,7 @@ import { monotonicNow } from './routing/response-homes';
 import { createConversation } from './pipeline/conversation-create';
 import { bindingByCaller, isGeminiClient } from './pipeline/caller-binding';
 import { ConversationlessAccounts } from './pipeline/conversationless-accounts';
-import { exactRoutes } from './pipeline/route-binding';
+import { exactRoutes, routePath } from './pipeline/route-binding';
 import { loggableError } from './observe/loggable-error';
 
 export interface GatewayDeps {
@@ -172,7 +172,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
 
   function findRoute(path: string): Route | undefined {
-    const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    const trimmed = routePath(path);
     // Clients configured with a base URL without /v1 send `/chat/completions`.
     const route = routes[trimmed] ?? routes[`/v1${trimmed}`];
     if (route) return route;

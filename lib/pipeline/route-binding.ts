@@ -52,6 +52,16 @@ export function exactRoutes<M>(methods: Record<ExactRoutePath, M>): Record<strin
 }
 
 /**
+ * A request's path as the routes are looked up by: one trailing slash dropped (`createGateway`'s
+ * `findRoute` and `routeBinding` alike).
+ *
+ * @example
+ * routePath('/v1/chat/completions/') // '/v1/chat/completions'
+ * routePath('/') // '/'
+ */
+export const routePath = (path: string): string => (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+
+/**
  * The API of the route the gateway finds for a path, found as `createGateway`'s `findRoute` finds
  * it (one trailing slash dropped; an exact path, also without its `/v1`; Gemini's model paths;
  * the stored Responses objects'); undefined for a route every dialect shares, a model retrieved
@@ -63,7 +73,7 @@ export function exactRoutes<M>(methods: Record<ExactRoutePath, M>): Record<strin
  * routeBinding('/v1/models') // undefined: OpenAI's, Anthropic's and Gemini's clients all list models there
  */
 export function routeBinding(path: string): SurfaceBinding | undefined {
-  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  const trimmed = routePath(path);
   if (EXACT_ROUTES.has(trimmed)) return EXACT_ROUTES.get(trimmed);
   // Clients configured with a base URL without /v1 send `/chat/completions`.
   if (EXACT_ROUTES.has(`/v1${trimmed}`)) return EXACT_ROUTES.get(`/v1${trimmed}`);

@@ -244,7 +244,7 @@ export class DynamoUsageSink implements UsageSink {
     const lost: string[] = [];
     for (const [pk, kept] of this.#kept) {
       if (this.#latest.get(pk) === kept.write) this.#latest.delete(pk);
-      lost.push(pk.slice(STORED_PREFIX.length));
+      lost.push(storedIdOf(pk));
     }
     this.#kept.clear();
     this.options.onError?.(new Error('closed with stored homes kept unwritten'), [], lost, []);
@@ -323,10 +323,10 @@ export class DynamoUsageSink implements UsageSink {
       if (!lostSet.has(w)) this.#latest.delete(pk);
       else if (keepable) {
         this.#keep(pk, w);
-        keptHomes.push(pk.slice(STORED_PREFIX.length));
+        keptHomes.push(storedIdOf(pk));
       } else {
         this.#latest.delete(pk);
-        lostHomes.push(pk.slice(STORED_PREFIX.length));
+        lostHomes.push(storedIdOf(pk));
       }
     }
     // Scheduled before the report: a reporter that throws must not leave kept writes without a timer.
@@ -355,7 +355,7 @@ export class DynamoUsageSink implements UsageSink {
     for (const [pk, kept] of oldest) {
       this.#kept.delete(pk);
       if (this.#latest.get(pk) === kept.write) this.#latest.delete(pk);
-      dropped.push(pk.slice(STORED_PREFIX.length));
+      dropped.push(storedIdOf(pk));
     }
     this.options.onError?.(new Error(`more than ${this.#keptLimit} stored homes kept to be written again: the oldest dropped`), [], dropped, []);
   }
@@ -399,6 +399,8 @@ export class DynamoUsageSink implements UsageSink {
 
 const STORED_PREFIX = storedHomeKey('').PK;
 const pkOf = (w: WriteRequest) => w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S;
+/** The stored object's id in its home's key (PK). */
+const storedIdOf = (pk: string) => pk.slice(STORED_PREFIX.length);
 // A stored object's home (written or removed) has no request id: it is named by its object's id instead.
 const requestIds = (writes: WriteRequest[]) => writes.flatMap((w) => (pkOf(w)?.startsWith(STORED_PREFIX) ? [] : [w.PutRequest?.Item?.requestId?.S ?? '?']));
 
