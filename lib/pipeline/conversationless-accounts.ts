@@ -21,7 +21,7 @@ export const NO_CONVERSATIONS_FOR_MS = 60 * 60_000;
  * accounts.askable(model.targets) // the targets without az-old/west (a target left with no account, left out)
  */
 export class ConversationlessAccounts {
-  /** Account ref (`accountRef`) → when its memory lapses (epoch ms). */
+  /** Account ref (`accountRef`) → when its memory lapses (ms, on `now`: a monotonic clock in production). */
   readonly #until = new Map<string, number>();
   readonly #now: () => number;
   readonly #forMs: number;
