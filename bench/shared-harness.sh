@@ -7,6 +7,7 @@
 #                                                 # remote DynamoDB would be (default: embedded, as npm start)
 #   EXTRA_ENV="NODE_OPTIONS=--require=$PWD/bench/keep-awake.cjs" bash bench/shared-harness.sh
 #                                                 # a measuring aid: the gateway's core kept awake (RESULTS.md)
+#   NODE_ARGS="--interrupt-budget=16384" bash bench/shared-harness.sh   # node (V8) flags for the gateway
 # Needs the harness's tools once: bash ../shared/bench/setup-tools.sh (npm registry only).
 # The gateway runs as `npm start` does (embedded dynalite, INFO logs), bundled by esbuild so that
 # start-up time is the gateway's and not the TypeScript loader's.
@@ -23,7 +24,7 @@ npx --prefix "$repo" esbuild "$repo/lib/local/main.ts" --bundle --platform=node 
 # The shared harness's fake upstream (one process, both dialects) behind an OpenAI-compatible and an Anthropic provider.
 config="$repo/bench/fake-upstream.config.json"
 token=bench-admin-token
-run=(node .bench-build/local.js)
+run=(node ${NODE_ARGS:-} .bench-build/local.js)
 [[ "${STORE:-embedded}" == external ]] && run=(bash "$repo/bench/with-external-store.sh" "$work/store" "${run[@]}")
 # Create the key once in the data dir; each gateway the harness starts finds it there.
 ( cd "$repo"; env ${EXTRA_ENV:-} PORT=18787 GATEWAY_CONFIG="$config" GATEWAY_DATA_DIR="$work/data" GATEWAY_ADMIN_TOKEN=$token \

@@ -2,11 +2,17 @@
 // undici's diagnostics channels (nothing in the gateway's code is marked, so it times any build,
 // and the bare Node proxy too). Preload it: node -r bench/stages.cjs … (bench/alternate.sh does
 // with STAGES=1). Every STAGES_EVERY requests (1000) it writes to stderr one line of medians, µs:
-//   in        the request's start (node has parsed its head) to the upstream request's head
-//             written (undici; the gateway's pipeline and undici's request on the way)
+//   plan      the request's start (node has parsed its head) to the upstream request's creation
+//             (undici's `create`: the gateway's own pipeline)
+//   in        the request's start to the upstream request's head written (plan, then undici's
+//             request on its way)
 //   upstream  that write to the upstream answer's head parsed (the upstream, the network, the parse)
 //   out       the answer's head to the client's answer handed to the kernel (`finish`): for a
 //             stream, its whole length, not its first byte
+//   chunk     the answer's head to its first body chunk received (undici)
+//   first     the answer's head to the first body write to the client (a stream's first byte;
+//             for a whole answer, its `end`)
+//   lead      the request's start to that first body write (the bare proxy too)
 //   process   the request's start to that finish: all of the above (the bare proxy has only this)
 // The upstream's marks go to the request that started last: one request at a time, as alternate.sh
 // sends them, they are its own; under concurrent load only `process` means anything.
@@ -18,11 +24,32 @@ if (isMainThread) {
   const every = Number(process.env.STAGES_EVERY || 1000);
   const open = new WeakMap(); // node's IncomingMessage → its marks
   let current; // the marks of the request whose pipeline is running (one at a time, as measured)
-  const rows = { in: [], upstream: [], out: [], process: [] };
+  const rows = { plan: [], in: [], upstream: [], chunk: [], first: [], out: [], lead: [], process: [] };
   const now = () => performance.now();
-  subscribe('http.server.request.start', ({ request }) => {
+  const firsts = new WeakMap(); // node's ServerResponse → its request's marks, until its first body write
+  subscribe('http.server.request.start', ({ request, response }) => {
     current = { start: now() };
     open.set(request, current);
+    firsts.set(response, current);
+  });
+  // The first body write to the client (`first`): no channel tells it, so the two calls that make it are wrapped.
+  const { ServerResponse } = require('node:http');
+  for (const method of ['write', 'end']) {
+    const original = ServerResponse.prototype[method];
+    ServerResponse.prototype[method] = function (...args) {
+      const marks = firsts.get(this);
+      if (marks) {
+        marks.first = now();
+        firsts.delete(this);
+      }
+      return original.apply(this, args);
+    };
+  }
+  subscribe('undici:request:create', () => {
+    if (current && current.created === undefined) current.created = now();
+  });
+  subscribe('undici:request:bodyChunkReceived', () => {
+    if (current && current.answered !== undefined && current.chunk === undefined) current.chunk = now();
   });
   subscribe('undici:client:sendHeaders', () => {
     if (current && current.sent === undefined) current.sent = now();
@@ -35,14 +62,18 @@ if (isMainThread) {
     if (!marks) return;
     const end = now();
     rows.process.push(end - marks.start);
+    if (marks.first !== undefined) rows.lead.push(marks.first - marks.start);
     if (marks.answered !== undefined) {
       rows.in.push(marks.sent - marks.start);
       rows.upstream.push(marks.answered - marks.sent);
       rows.out.push(end - marks.answered);
+      if (marks.first !== undefined) rows.first.push(marks.first - marks.answered);
+      if (marks.created !== undefined) rows.plan.push(marks.created - marks.start);
+      if (marks.chunk !== undefined && marks.first !== undefined) rows.chunk.push(marks.chunk - marks.answered);
     }
     if (rows.process.length < every) return;
     const median = (xs) => (xs.length ? (xs.sort((a, b) => a - b)[xs.length >> 1] * 1000).toFixed(1) : '-');
-    process.stderr.write(`stages µs p50 (${rows.process.length} requests): in ${median(rows.in)} | upstream ${median(rows.upstream)} | out ${median(rows.out)} | process ${median(rows.process)}\n`);
+    process.stderr.write(`stages µs p50 (${rows.process.length} requests): plan ${median(rows.plan)} | in ${median(rows.in)} | upstream ${median(rows.upstream)} | chunk ${median(rows.chunk)} | first ${median(rows.first)} | out ${median(rows.out)} | lead ${median(rows.lead)} | process ${median(rows.process)}\n`);
     for (const key of Object.keys(rows)) rows[key] = [];
   });
 }
