@@ -235,6 +235,14 @@ describe('Observability alarms', () => {
     expect(alarm!.Properties.Metrics.map((m) => m.MetricStat?.Metric.MetricName).filter(Boolean)).toEqual(['InternalFailures', 'RuntimeFailures']);
   });
 
+  it('keeps the proxy function in Lambda\'s plain-text log format, whose timeout and crash lines RuntimeFailures reads', () => {
+    // In the JSON log format Lambda reports those as platform records instead, which the phrases would miss.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^AI gateway proxy'),
+      LoggingConfig: { LogGroup: PROXY_LOGS, LogFormat: Match.absent() },
+    });
+  });
+
   it.each([{ name: 'ProxyThrottles', metric: 'Throttles' }])('$name sums the proxy function\'s $metric over 5 minutes', ({ name, metric }) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: `Aigw-${name}`,

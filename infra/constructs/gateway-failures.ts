@@ -24,7 +24,8 @@ export const INTERNAL_FAILURE_LINES = ['request failed', 'streamed body failed',
  * out-of-memory kill (`RequestId: … Error: Runtime exited with error: signal: killed`, then
  * `Runtime.ExitError`), a process that ended mid-invocation. Nothing of the gateway's writes them,
  * and a response stream that breaks does not either: the handler's rejection is only an
- * `Invoke Error` line, which this list leaves out for that reason.
+ * `Invoke Error` line, which this list leaves out for that reason. They are the plain-text log
+ * format's (GatewayFunction keeps it; the JSON format reports these as platform records instead).
  */
 export const RUNTIME_FAILURE_PHRASES = ['Task timed out after', 'Runtime exited with error', 'Runtime exited without providing a reason', 'Process exited before completing request'] as const;
 
