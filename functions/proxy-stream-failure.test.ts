@@ -261,6 +261,10 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     expect(stream.writes).toEqual([]);
     expect(written).toEqual([expect.objectContaining({ requestId: `lambda-timeout-${where}` })]);
     expect(written[0]).toMatchObject(where === 'before' ? { status: 504 } : { status: 200, outcome: 'interrupted', errorCode: 'deadline_exceeded' });
+    // One ERROR from the door (the gateway's failure, which the stack's InternalFailures metric counts).
+    expect(log.lines.filter((l) => l.level === 'error')).toEqual([
+      { level: 'error', message: 'invocation failed before the gateway answered', fields: { requestId: `lambda-timeout-${where}`, error: expect.objectContaining({ name: 'TimeoutError' }) } },
+    ]);
     expect(unhandled).toEqual([]);
   });
 

@@ -238,7 +238,12 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
       await piped(event, responseStream, context);
     } catch (err) {
       if (invocation.body) await closed(invocation.body);
-      else invocation.gaveUp = true;
+      else {
+        invocation.gaveUp = true;
+        // The gateway was stuck past its own deadline: its failure, counted by the stack's
+        // InternalFailures metric (a broken response stream, above, is not, and logs no ERROR).
+        log.error('invocation failed before the gateway answered', { requestId: context.awsRequestId, error: loggableError(err) });
+      }
       await drainOnce(invocation, context);
       // Rethrown even when the response stream failed under the answer: the runtime fails a streamed
       // invocation whose response to its API broke or did not finish whatever the handler returns

@@ -86,8 +86,8 @@ describe('Observability metric filters', () => {
     // Act
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')) as { Properties: { LogGroupName: { Ref: string } } }[];
 
-    // Assess
-    expect(filters).toHaveLength(16);
+    // Assess: the access-log metrics' 16, and the gateway's failures' 3 (gateway-failures.test.ts).
+    expect(filters).toHaveLength(19);
     for (const f of filters) expect(f.Properties.LogGroupName.Ref).toMatch(/^ProxyLambdaLogs/);
   });
 
@@ -137,6 +137,7 @@ describe('Observability dashboard', () => {
     { title: 'Response cache: hits (per 5 min)', lines: ['Aigw/Aigw CacheHits Sum', 'Aigw/Aigw Requests Sum'] },
     { title: 'Response cache: saved (USD per hour)', lines: ['= saved / 1000000@3600'] },
     { title: 'Guardrail hits by rule (per hour)', lines: ['= SEARCH(\'{"Aigw/Aigw",Rule} MetricName="GuardrailHits"\', \'Sum\', 3600)@3600'] },
+    { title: 'Gateway failures (per 5 min)', lines: ['Aigw/Aigw InternalFailures Sum', 'Aigw/Aigw RuntimeFailures Sum', 'Aigw/Aigw UpstreamUnavailable Sum'] },
     { title: 'Proxy function: invocations, errors, throttles', lines: ['AWS/Lambda Invocations Sum', 'AWS/Lambda Errors Sum', 'AWS/Lambda Throttles Sum'] },
     { title: 'Proxy function: duration (ms)', lines: ['AWS/Lambda Duration p50', 'AWS/Lambda Duration p99', 'AWS/Lambda Duration Maximum'] },
     { title: 'Proxy function: concurrent executions', lines: ['AWS/Lambda ConcurrentExecutions Maximum'] },
@@ -158,7 +159,7 @@ describe('Observability dashboard', () => {
     const status = widgets.find((w) => w.type === 'alarm');
 
     // Assess
-    expect(alarmGraphs.map((w) => w.properties.title)).toEqual(['Server errors (%)', 'Upstream errors (%)']);
+    expect(alarmGraphs.map((w) => w.properties.title)).toEqual(['Server errors (%)', 'Upstream errors (%)', 'Gateway failures: internal and runtime (ProxyErrors)']);
     expect(status?.properties.alarms).toHaveLength(7);
   });
 
@@ -215,18 +216,30 @@ describe('Observability alarms', () => {
     });
   });
 
-  it('ProxyErrors sums the proxy function\'s Errors over 5 minutes, less the invocations failed on purpose to cut off an audio transfer', () => {
+  it('ProxyErrors sums the gateway\'s own failures over 5 minutes (internal and runtime), not the proxy function\'s Errors', () => {
+    // Prepare
+    const failures = (name: string) => ({ Metric: { MetricName: name, Namespace: 'Aigw/Aigw' }, Period: 300, Stat: 'Sum' });
+
+    // Act
+    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'Aigw-ProxyErrors' } })) as { Properties: { Metrics: { MetricStat?: { Metric: { MetricName: string } } }[] } }[];
+
+    // Assess: a period without failures publishes nothing, hence FILL; Errors (broken streams included) is not read.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'Aigw-ProxyErrors',
       Metrics: [
-        Match.objectLike({ Expression: 'errors - FILL(aborted, 0)', ReturnData: true }),
-        Match.objectLike({
-          Id: 'errors',
-          MetricStat: { Metric: { MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: PROXY_FN }] }, Period: 300, Stat: 'Sum' },
-          ReturnData: false,
-        }),
-        Match.objectLike({ Id: 'aborted', MetricStat: { Metric: { MetricName: 'AbortedTransfers', Namespace: 'Aigw/Aigw' }, Period: 300, Stat: 'Sum' }, ReturnData: false }),
+        Match.objectLike({ Expression: 'FILL(internal, 0) + FILL(runtime, 0)', ReturnData: true }),
+        Match.objectLike({ Id: 'internal', MetricStat: failures('InternalFailures'), ReturnData: false }),
+        Match.objectLike({ Id: 'runtime', MetricStat: failures('RuntimeFailures'), ReturnData: false }),
       ],
+    });
+    expect(alarm!.Properties.Metrics.map((m) => m.MetricStat?.Metric.MetricName).filter(Boolean)).toEqual(['InternalFailures', 'RuntimeFailures']);
+  });
+
+  it('keeps the proxy function in Lambda\'s plain-text log format, whose timeout and crash lines RuntimeFailures reads', () => {
+    // In the JSON log format Lambda reports those as platform records instead, which the phrases would miss.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^AI gateway proxy'),
+      LoggingConfig: { LogGroup: PROXY_LOGS, LogFormat: Match.absent() },
     });
   });
 

@@ -6,6 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { AccessLogMetrics } from './access-log-metrics';
+import type { GatewayFailureMetrics } from './gateway-failures';
 
 /** Every alarm looks at 5-minute periods: short enough to page within minutes, long enough to have requests in it. */
 export const ALARM_PERIOD = Duration.minutes(5);
@@ -45,13 +46,15 @@ export const ALARMS = {
     description: 'Lambda throttled the proxy: clients got 429s the gateway never saw (no access log line). Raise the account\'s concurrency or reserve some for the proxy.',
   },
   ProxyErrors: {
-    // The gateway answers its own failures; a Lambda error is a crash or a 15-minute timeout, except
-    // an audio transfer it aborts on purpose (an upstream cutting off speech), which is taken off.
+    // The gateway's own failures (GatewayFailureMetrics), not the function's Errors: those count
+    // every streamed invocation whose response stream broke under it (a client that hung up, the
+    // runtime's connection lost), which is no failure of the gateway's, and cannot be taken off
+    // reliably (see GatewayFailureMetrics). One is worth a page: each is a bug, a crash or a timeout.
     comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     threshold: 1,
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
-    description: 'The proxy function itself failed (crash, out of memory or timeout). Look for the runtime\'s error lines in the proxy\'s logs.',
+    description: 'The proxy failed by itself: an internal error answered 500, an answer broken after its first byte, an invocation not answered in time, or a Lambda timeout, crash or out-of-memory kill. Look for "request failed", "streamed body failed", "invocation failed before the gateway answered", "Task timed out" and "Runtime exited" in the proxy\'s logs. Clients that hang up mid-stream are not counted.',
   },
   RollupErrors: {
     // The hourly roll-up failing leaves `aigw usage` behind; its next run sums both days again.
@@ -85,6 +88,8 @@ export type GatewayAlarmName = keyof typeof ALARMS;
 
 export interface GatewayAlarmsProps {
   metrics: AccessLogMetrics;
+  /** The gateway's own failures, which ProxyErrors alarms on. */
+  failures: GatewayFailureMetrics;
   proxy: IFunction;
   /** The scheduled usage roll-up. */
   rollup: IFunction;
@@ -109,7 +114,7 @@ export class GatewayAlarms extends Construct {
     this.#add('ServerErrorRate', percentOfRequests(metrics, 'ServerErrors', 'Server errors (% of requests)'), props.topic);
     this.#add('UpstreamErrorShare', percentOfRequests(metrics, 'UpstreamErrors', 'Upstream errors (% of requests)'), props.topic);
     this.#add('ProxyThrottles', proxy.metricThrottles(sum), props.topic);
-    this.#add('ProxyErrors', proxyFailures(metrics, proxy), props.topic);
+    this.#add('ProxyErrors', props.failures.ownFailures(ALARM_PERIOD), props.topic);
     this.#add('RollupErrors', props.rollup.metricErrors(sum), props.topic);
     this.#add('BudgetAlertErrors', props.budgetAlerts.metricErrors(sum), props.topic);
     this.#add('TableThrottles', table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period: ALARM_PERIOD }), props.topic);
@@ -143,20 +148,5 @@ export function percentOfRequests(metrics: AccessLogMetrics, part: 'ServerErrors
     usingMetrics: { requests: metrics.metric('Requests', { period: ALARM_PERIOD }), errors: metrics.metric(part, { period: ALARM_PERIOD }) },
     period: ALARM_PERIOD,
     label,
-  });
-}
-
-/**
- * The proxy function's Errors less its invocations failed on purpose: raw audio cut off upstream
- * after its first byte, whose transfer the door aborts by failing the invocation (`AbortedTransfers`,
- * FILLed with 0 since a period without any publishes nothing). Those are an upstream's fault, already
- * in the access log as `interrupted`, and must not page anyone as a crash.
- */
-export function proxyFailures(metrics: AccessLogMetrics, proxy: IFunction): MathExpression {
-  return new MathExpression({
-    expression: 'errors - FILL(aborted, 0)',
-    usingMetrics: { errors: proxy.metricErrors({ statistic: 'Sum', period: ALARM_PERIOD }), aborted: metrics.metric('AbortedTransfers', { period: ALARM_PERIOD }) },
-    period: ALARM_PERIOD,
-    label: 'Proxy function errors (aborted audio transfers excepted)',
   });
 }

@@ -6,6 +6,7 @@ import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { AccessLogMetrics } from './access-log-metrics';
 import { TABLE_OPERATIONS } from './gateway-alarms';
+import type { GatewayFailureMetrics } from './gateway-failures';
 
 export const MICROS_PER_USD = 1_000_000;
 
@@ -13,6 +14,9 @@ export interface GatewayDashboardProps {
   /** The dashboard's name (the stack's). */
   dashboardName: string;
   metrics: AccessLogMetrics;
+  /** The gateway's own failures, graphed beside the alarm that reads them (ProxyErrors). */
+  failures: GatewayFailureMetrics;
+  failureAlarm: Alarm;
   proxy: IFunction;
   /** The proxy's log group, for the Logs Insights widget. */
   logGroup: ILogGroup;
@@ -37,7 +41,7 @@ export class GatewayDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: GatewayDashboardProps) {
     super(scope, id);
-    const { metrics: m, proxy, table } = props;
+    const { metrics: m, failures: f, proxy, table } = props;
     const hour = Duration.hours(1);
     const day = Duration.days(1);
 
@@ -85,6 +89,11 @@ export class GatewayDashboard extends Construct {
           graph('Response cache: hits (per 5 min)', [m.metric('CacheHits'), m.metric('Requests')], THIRD),
           graph('Response cache: saved (USD per hour)', [new MathExpression({ expression: `saved / ${MICROS_PER_USD}`, usingMetrics: { saved: m.metric('CacheSaved', { period: hour }) }, period: hour, label: 'USD saved per hour' })], THIRD),
           graph('Guardrail hits by rule (per hour)', [byDimension(m, 'GuardrailHits', 'Rule', hour)], THIRD),
+        ],
+        [
+          // The function's Errors (below) also count streams whose client or runtime connection went away: these do not.
+          graph('Gateway failures (per 5 min)', [f.metric('InternalFailures'), f.metric('RuntimeFailures'), f.metric('UpstreamUnavailable')], HALF),
+          new AlarmWidget({ alarm: props.failureAlarm, title: 'Gateway failures: internal and runtime (ProxyErrors)', width: HALF, height: HEIGHT }),
         ],
         [
           graph('Proxy function: invocations, errors, throttles', [proxy.metricInvocations(), proxy.metricErrors(), proxy.metricThrottles()], THIRD),
