@@ -30,7 +30,8 @@ export function isRawMedia(contentType: string): boolean {
 /**
  * The warning logged when raw audio is cut off after its first byte. On Lambda the door then fails
  * the invocation on purpose (the only way to abort a function URL's transfer), which Lambda counts
- * as a function error: the `ProxyErrors` alarm subtracts these lines (`AbortedTransfers`).
+ * as a function error; `ProxyErrors` reads the gateway's own failure lines, not that count, and these
+ * lines are counted apart (`AbortedTransfers`).
  */
 export const MEDIA_INTERRUPTED = 'media answer interrupted';
 
