@@ -15,6 +15,14 @@ const BATCH_MAX = 25;
 export const MAX_RETRIES = 5;
 /** The wait before the batch's `attempt`th retry (1-based): 40 ms, doubling. */
 export const batchRetryDelayMs = (attempt: number): number => 20 * 2 ** attempt;
+/**
+ * The most calls a batch spends, past its own (and its retries), sending again in halves the writes of
+ * a call refused as malformed (`ValidationException`, `#send`). Halving singles out one bad write of
+ * 25 in at most 10 (two per halving, five halvings) and any two in at most 18; a batch of bad writes
+ * only would take 48, so past 20 a part still refused is lost whole: a drain's end stays bounded
+ * (20 calls on top of the retries' 1.24 s).
+ */
+export const MAX_SPLIT_CALLS = 20;
 /** Records waiting or in flight from which requests wait (`backlog`): one goes on per record written. */
 const BACKLOG_LIMIT = 200;
 /** The longest a request waits for the backlog: a stuck store must not stop the gateway. */
@@ -78,6 +86,22 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
 /** One BatchWriteItem call: the table's client by default, or one on another thread (lib/local/dynalite). */
 export type BatchWriter = (input: BatchWriteItemCommandInput) => Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>>;
 
+/** Writes of a batch lost together, and the failure that lost them. */
+interface Loss {
+  writes: WriteRequest[];
+  failure: unknown;
+}
+
+/** One send of a batch's writes (`#send`), split or not. */
+interface Round {
+  /** Handed back by the table, to be sent again after a wait. */
+  unprocessed: WriteRequest[];
+  /** The batch's, over all its rounds. */
+  losses: Loss[];
+  /** Calls left to split parts refused as malformed: the batch's, over all its rounds (`MAX_SPLIT_CALLS`). */
+  splitCalls: number;
+}
+
 /** A stored object's write lost with its batch, kept to be written again. */
 interface KeptWrite {
   write: WriteRequest;
@@ -102,9 +126,11 @@ interface KeptWrite {
  * another instance that finds no home settles the object as anyone's for a while
  * (`ownerlessWatch`). Only the latest write of an object is kept or retried: one queued after it
  * replaces it, so a home lost before its object's delete does not come back after. At most
- * `keptLimit` are kept, the oldest dropped past it. A batch the table refused as malformed
- * (`ValidationException`) is not tried again: it would be refused again, with the records beside it.
- * Usage records lost are not kept: reported (`onError`) as before.
+ * `keptLimit` are kept, the oldest dropped past it. A batch the table refuses as malformed
+ * (`ValidationException`: most often one write over 400 KB) is sent again in halves down to the
+ * writes refused alone (`#send`, at most `MAX_SPLIT_CALLS` more calls), so the writes beside a bad
+ * one are written; a write refused alone is not kept: it would be refused again.
+ * Usage records lost are not kept: reported (`onError`, once per part lost) as before.
  */
 export class DynamoUsageSink implements UsageSink {
   #queue: WriteRequest[] = [];
@@ -147,7 +173,7 @@ export class DynamoUsageSink implements UsageSink {
       /**
        * Writes lost past retries: the calls whose usage records they held; apart from them the
        * stored objects whose homes (or removals) are lost for good (each then anyone's on an
-       * instance that did not see it made, once settled there: a batch refused as malformed, or
+       * instance that did not see it made, once settled there: a write refused as malformed, or
        * the oldest kept dropped past `keptLimit`); and those kept to be written again.
        */
       onError?: (err: unknown, lostRequestIds: string[], lostHomes: string[], keptHomes: string[]) => void;
@@ -272,26 +298,59 @@ export class DynamoUsageSink implements UsageSink {
     held.resolve();
   }
 
+  /**
+   * Sends a batch, and again its unprocessed writes (`MAX_RETRIES` times, `batchRetryDelayMs`
+   * apart), then settles it: each write ends written, replaced meanwhile (not sent again), or lost
+   * with the failure that lost it (`#settled`).
+   */
   async #write(batch: WriteRequest[]): Promise<void> {
+    const losses: Loss[] = [];
+    const round: Round = { unprocessed: [], losses, splitCalls: MAX_SPLIT_CALLS };
     let left = batch;
-    let failure: unknown;
-    try {
-      for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
-        if (attempt) {
-          await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
-          // A stored object's write replaced meanwhile (a delete after a home) must not land after its replacement.
-          left = left.filter((w) => this.#isLatest(w));
-          if (!left.length) break;
-        }
-        const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: left } });
-        // DynamoDB hands back copies: a stored object's write is found again in the batch by its key (a batch names a key once).
-        left = (out.UnprocessedItems?.[this.table.tableName] ?? []).map((w) => (pkOf(w)?.startsWith(STORED_PREFIX) && batch.find((b) => pkOf(b) === pkOf(w))) || w);
+    for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
+      if (attempt) {
+        await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
+        // A stored object's write replaced meanwhile (a delete after a home) must not land after its replacement.
+        left = left.filter((w) => this.#isLatest(w));
+        if (!left.length) break;
       }
-      if (left.length) failure = new Error('unprocessed after retries');
-    } catch (err) {
-      failure = err;
+      round.unprocessed = [];
+      await this.#send(left, round);
+      left = round.unprocessed;
     }
-    this.#settled(batch, left, failure);
+    if (left.length) losses.push({ writes: left, failure: new Error('unprocessed after retries') });
+    this.#settled(batch, losses);
+  }
+
+  /**
+   * One BatchWriteItem call of `writes`, its unprocessed writes added to the round's. A call refused
+   * as malformed (`ValidationException`) is most often one write's fault (over 400 KB, an empty key):
+   * the writes are sent again in halves, one after the other, down to the writes refused alone, so
+   * only those are lost. A batch spends at most `MAX_SPLIT_CALLS` calls so (10 for one bad write of
+   * 25), past which a part still refused is lost whole. The halves' unprocessed writes go back to the
+   * batch's retries, together. A refusal of the batch as a whole (a key named twice) is split too: the halves that part
+   * the duplicates are taken, sent in the order they were queued, so the later write holds, as it
+   * would sent after the other. Other failures (throttling past the SDK's tries, the network) lose the
+   * writes sent: the same writes would meet them again.
+   */
+  async #send(writes: WriteRequest[], round: Round): Promise<void> {
+    try {
+      const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: writes } });
+      // DynamoDB hands back copies: a stored object's write is found again among those sent by its key (a batch names a key once).
+      for (const w of out.UnprocessedItems?.[this.table.tableName] ?? []) round.unprocessed.push((pkOf(w)?.startsWith(STORED_PREFIX) && writes.find((b) => pkOf(b) === pkOf(w))) || w);
+    } catch (err) {
+      if (!isMalformed(err) || writes.length === 1 || round.splitCalls < 2) {
+        round.losses.push({ writes, failure: err });
+        return;
+      }
+      round.splitCalls -= 2;
+      const half = Math.ceil(writes.length / 2);
+      for (const part of [writes.slice(0, half), writes.slice(half)]) {
+        // As between retries: a write replaced while the batch was out is not sent again.
+        const latest = part.filter((w) => this.#isLatest(w));
+        if (latest.length) await this.#send(latest, round);
+      }
+    }
   }
 
   /** Whether the write is not a stored object's, or is its latest. */
@@ -302,11 +361,12 @@ export class DynamoUsageSink implements UsageSink {
 
   /**
    * After a batch: its stored objects' writes written are done with; those lost that are still
-   * their object's latest are kept to be written again (unless the batch was refused as
-   * malformed); the calls whose records were lost, and the homes lost or kept, are reported.
+   * their object's latest are kept to be written again (unless refused as malformed: they would be
+   * refused again); the calls whose records were lost, and the homes lost or kept, are reported,
+   * one report per loss (a part of the batch and the failure that lost it).
    */
-  #settled(batch: WriteRequest[], lost: WriteRequest[], failure: unknown): void {
-    if (!lost.length) {
+  #settled(batch: WriteRequest[], losses: Loss[]): void {
+    if (!losses.length) {
       // The common case, once per batch: only a usage record's PK is never in `#latest`.
       for (const w of batch) {
         const pk = pkOf(w);
@@ -314,26 +374,32 @@ export class DynamoUsageSink implements UsageSink {
       }
       return;
     }
-    const lostSet = new Set(lost);
-    const keepable = (failure as { name?: unknown } | undefined)?.name !== 'ValidationException';
-    const [lostHomes, keptHomes] = [[] as string[], [] as string[]];
+    const lostSet = new Set(losses.flatMap((loss) => loss.writes));
     for (const w of batch) {
       const pk = pkOf(w);
-      if (!pk?.startsWith(STORED_PREFIX) || this.#latest.get(pk) !== w) continue;
-      if (!lostSet.has(w)) this.#latest.delete(pk);
-      else if (keepable) {
-        this.#keep(pk, w);
-        keptHomes.push(storedIdOf(pk));
-      } else {
-        this.#latest.delete(pk);
-        lostHomes.push(storedIdOf(pk));
-      }
+      if (pk?.startsWith(STORED_PREFIX) && !lostSet.has(w) && this.#latest.get(pk) === w) this.#latest.delete(pk);
     }
-    // Scheduled before the report: a reporter that throws must not leave kept writes without a timer.
-    if (keptHomes.length) this.#scheduleKept();
-    const lostRequests = requestIds(lost);
-    if (lostRequests.length || lostHomes.length || keptHomes.length) this.options.onError?.(failure, lostRequests, lostHomes, keptHomes);
-    if (keptHomes.length) this.#dropPastLimit();
+    const reports = losses.map(({ writes, failure }) => {
+      const keepable = !isMalformed(failure);
+      const [lostHomes, keptHomes] = [[] as string[], [] as string[]];
+      for (const w of writes) {
+        const pk = pkOf(w);
+        if (!pk?.startsWith(STORED_PREFIX) || this.#latest.get(pk) !== w) continue;
+        if (keepable) {
+          this.#keep(pk, w);
+          keptHomes.push(storedIdOf(pk));
+        } else {
+          this.#latest.delete(pk);
+          lostHomes.push(storedIdOf(pk));
+        }
+      }
+      return { failure, lostRequests: requestIds(writes), lostHomes, keptHomes };
+    });
+    const kept = reports.some((r) => r.keptHomes.length);
+    // Scheduled before the reports: a reporter that throws must not leave kept writes without a timer.
+    if (kept) this.#scheduleKept();
+    for (const r of reports) if (r.lostRequests.length || r.lostHomes.length || r.keptHomes.length) this.options.onError?.(r.failure, r.lostRequests, r.lostHomes, r.keptHomes);
+    if (kept) this.#dropPastLimit();
   }
 
   #keep(pk: string, write: WriteRequest): void {
@@ -398,6 +464,7 @@ export class DynamoUsageSink implements UsageSink {
 }
 
 const STORED_PREFIX = storedHomeKey('').PK;
+const isMalformed = (failure: unknown) => (failure as { name?: unknown } | undefined)?.name === 'ValidationException';
 const pkOf = (w: WriteRequest) => w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S;
 /** The stored object's id in its home's key (PK). */
 const storedIdOf = (pk: string) => pk.slice(STORED_PREFIX.length);
