@@ -6,23 +6,18 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
+import { isMalformed, MAX_SPLIT_CALLS, sendHalving, type HalvingRound, type Loss } from './batch-halving';
 import { queryAll, type TableRef } from './dynamo';
 import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
+
+export { MAX_SPLIT_CALLS } from './batch-halving';
 
 const BATCH_MAX = 25;
 /** How many times a batch is sent again for its unprocessed writes (`batchRetryDelayMs` apart). */
 export const MAX_RETRIES = 5;
 /** The wait before the batch's `attempt`th retry (1-based): 40 ms, doubling. */
 export const batchRetryDelayMs = (attempt: number): number => 20 * 2 ** attempt;
-/**
- * The most calls a batch spends, past its own (and its retries), sending again in halves the writes of
- * a call refused as malformed (`ValidationException`, `#send`). Halving singles out one bad write of
- * 25 in at most 10 (two per halving, five halvings) and any two in at most 18; a batch of bad writes
- * only would take 48, so past 20 a part still refused is lost whole: a drain's end stays bounded
- * (20 calls on top of the retries' 1.24 s).
- */
-export const MAX_SPLIT_CALLS = 20;
 /** Records waiting or in flight from which requests wait (`backlog`): one goes on per record written. */
 const BACKLOG_LIMIT = 200;
 /** The longest a request waits for the backlog: a stuck store must not stop the gateway. */
@@ -86,22 +81,6 @@ export function usageItem(u: UsageRecord, retentionDays: number): Record<string,
 /** One BatchWriteItem call: the table's client by default, or one on another thread (lib/local/dynalite). */
 export type BatchWriter = (input: BatchWriteItemCommandInput) => Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>>;
 
-/** Writes of a batch lost together, and the failure that lost them. */
-interface Loss {
-  writes: WriteRequest[];
-  failure: unknown;
-}
-
-/** One send of a batch's writes (`#send`), split or not. */
-interface Round {
-  /** Handed back by the table, to be sent again after a wait. */
-  unprocessed: WriteRequest[];
-  /** The batch's, over all its rounds. */
-  losses: Loss[];
-  /** Calls left to split parts refused as malformed: the batch's, over all its rounds (`MAX_SPLIT_CALLS`). */
-  splitCalls: number;
-}
-
 /** A stored object's write lost with its batch, kept to be written again. */
 interface KeptWrite {
   write: WriteRequest;
@@ -128,7 +107,7 @@ interface KeptWrite {
  * replaces it, so a home lost before its object's delete does not come back after. At most
  * `keptLimit` are kept, the oldest dropped past it. A batch the table refuses as malformed
  * (`ValidationException`: most often one write over 400 KB) is sent again in halves down to the
- * writes refused alone (`#send`, at most `MAX_SPLIT_CALLS` more calls), so the writes beside a bad
+ * writes refused alone (`sendHalving`, at most `MAX_SPLIT_CALLS` more calls), so the writes beside a bad
  * one are written; a write refused alone is not kept: it would be refused again.
  * Usage records lost are not kept: reported (`onError`, once per part lost) as before.
  */
@@ -304,8 +283,11 @@ export class DynamoUsageSink implements UsageSink {
    * with the failure that lost it (`#settled`).
    */
   async #write(batch: WriteRequest[]): Promise<void> {
-    const losses: Loss[] = [];
-    const round: Round = { unprocessed: [], losses, splitCalls: MAX_SPLIT_CALLS };
+    const losses: Loss<WriteRequest>[] = [];
+    const round: HalvingRound<WriteRequest> = { unprocessed: [], losses, splitCalls: MAX_SPLIT_CALLS };
+    const send = (writes: WriteRequest[]) => this.#send(writes);
+    // As between retries: a write replaced while its batch was out is not sent in a half.
+    const wanted = (w: WriteRequest) => this.#isLatest(w);
     let left = batch;
     for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
       if (attempt) {
@@ -315,42 +297,19 @@ export class DynamoUsageSink implements UsageSink {
         if (!left.length) break;
       }
       round.unprocessed = [];
-      await this.#send(left, round);
+      // A call refused as malformed is sent again in halves: only the writes refused alone are lost.
+      await sendHalving(left, round, send, wanted);
       left = round.unprocessed;
     }
     if (left.length) losses.push({ writes: left, failure: new Error('unprocessed after retries') });
     this.#settled(batch, losses);
   }
 
-  /**
-   * One BatchWriteItem call of `writes`, its unprocessed writes added to the round's. A call refused
-   * as malformed (`ValidationException`) is most often one write's fault (over 400 KB, an empty key):
-   * the writes are sent again in halves, one after the other, down to the writes refused alone, so
-   * only those are lost. A batch spends at most `MAX_SPLIT_CALLS` calls so (10 for one bad write of
-   * 25), past which a part still refused is lost whole. The halves' unprocessed writes go back to the
-   * batch's retries, together. A refusal of the batch as a whole (a key named twice) is split too: the halves that part
-   * the duplicates are taken, sent in the order they were queued, so the later write holds, as it
-   * would sent after the other. Other failures (throttling past the SDK's tries, the network) lose the
-   * writes sent: the same writes would meet them again.
-   */
-  async #send(writes: WriteRequest[], round: Round): Promise<void> {
-    try {
-      const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: writes } });
-      // DynamoDB hands back copies: a stored object's write is found again among those sent by its key (a batch names a key once).
-      for (const w of out.UnprocessedItems?.[this.table.tableName] ?? []) round.unprocessed.push((pkOf(w)?.startsWith(STORED_PREFIX) && writes.find((b) => pkOf(b) === pkOf(w))) || w);
-    } catch (err) {
-      if (!isMalformed(err) || writes.length === 1 || round.splitCalls < 2) {
-        round.losses.push({ writes, failure: err });
-        return;
-      }
-      round.splitCalls -= 2;
-      const half = Math.ceil(writes.length / 2);
-      for (const part of [writes.slice(0, half), writes.slice(half)]) {
-        // As between retries: a write replaced while the batch was out is not sent again.
-        const latest = part.filter((w) => this.#isLatest(w));
-        if (latest.length) await this.#send(latest, round);
-      }
-    }
+  /** One BatchWriteItem call: the writes handed back unprocessed, a stored object's as queued. */
+  async #send(writes: WriteRequest[]): Promise<WriteRequest[]> {
+    const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: writes } });
+    // DynamoDB hands back copies: a stored object's write is found again among those sent by its key (a batch names a key once).
+    return (out.UnprocessedItems?.[this.table.tableName] ?? []).map((w) => (pkOf(w)?.startsWith(STORED_PREFIX) && writes.find((b) => pkOf(b) === pkOf(w))) || w);
   }
 
   /** Whether the write is not a stored object's, or is its latest. */
@@ -365,7 +324,7 @@ export class DynamoUsageSink implements UsageSink {
    * refused again); the calls whose records were lost, and the homes lost or kept, are reported,
    * one report per loss (a part of the batch and the failure that lost it).
    */
-  #settled(batch: WriteRequest[], losses: Loss[]): void {
+  #settled(batch: WriteRequest[], losses: Loss<WriteRequest>[]): void {
     if (!losses.length) {
       // The common case, once per batch: only a usage record's PK is never in `#latest`.
       for (const w of batch) {
@@ -464,7 +423,6 @@ export class DynamoUsageSink implements UsageSink {
 }
 
 const STORED_PREFIX = storedHomeKey('').PK;
-const isMalformed = (failure: unknown) => (failure as { name?: unknown } | undefined)?.name === 'ValidationException';
 const pkOf = (w: WriteRequest) => w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S;
 /** The stored object's id in its home's key (PK). */
 const storedIdOf = (pk: string) => pk.slice(STORED_PREFIX.length);
