@@ -23,9 +23,10 @@ const reporting = (reports: Report[]) => (err: unknown, lostRequests: string[], 
  * The table behind the BatchWriter seam, as DynamoDB answers: a batch holding any write named in
  * `malformed` is refused whole (`ValidationException`); a write named in `unprocessed` is handed back
  * (a copy) the first `times` batches it is in that the table takes; the rest are written to dynalite.
- * `throttled` throws on every call, as the SDK does past its own retries.
+ * `throttled` throws on every call, as the SDK does past its own retries; `thrownOnceFor` throws
+ * (the network) on the first call the table takes holding that write.
  */
-function tableLike(table: TableRef, how: { malformed?: (name: string) => boolean; unprocessed?: { names: (name: string) => boolean; times: number }; throttled?: boolean; onRefused?: () => void }) {
+function tableLike(table: TableRef, how: { malformed?: (name: string) => boolean; unprocessed?: { names: (name: string) => boolean; times: number }; throttled?: boolean; thrownOnceFor?: string; onRefused?: () => void }) {
   const calls: string[][] = [];
   const handedBack = new Map<string, number>();
   const writeBatch = async (input: BatchWriteItemCommandInput) => {
@@ -35,6 +36,10 @@ function tableLike(table: TableRef, how: { malformed?: (name: string) => boolean
     if (how.malformed && writes.some((w) => how.malformed!(nameOf(w)))) {
       how.onRefused?.();
       throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+    }
+    if (how.thrownOnceFor && writes.some((w) => nameOf(w) === how.thrownOnceFor)) {
+      how.thrownOnceFor = undefined;
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     }
     const back = writes.filter((w) => how.unprocessed?.names(nameOf(w)) && (handedBack.get(nameOf(w)) ?? 0) < how.unprocessed.times);
     for (const w of back) handedBack.set(nameOf(w), (handedBack.get(nameOf(w)) ?? 0) + 1);
@@ -172,6 +177,29 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
       ].sort(),
     );
     expect(await written(keyId)).toEqual(names.slice(1));
+    expect(sink.backlog()).toBeUndefined();
+  });
+
+  it('loses a half that threw otherwise as any batch that threw (its records reported, its home kept and written later), and the bad write alone', async () => {
+    // Prepare: one malformed record in the first half; the second half, holding a home, meets a network error once.
+    const keyId = 'key_mal_half_thrown';
+    const names = ids(keyId, 24);
+    const table$ = tableLike(table, { malformed: (n) => n === names[2], thrownOnceFor: 'resp_mal_half_thrown' });
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 5, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 20, onError: reporting(reports) });
+
+    // Act
+    for (const n of names) sink.record(usage(keyId, n));
+    sink.storeHomes([home('resp_mal_half_thrown')]);
+    const landed = await until(async () => (await homes.read('resp_mal_half_thrown')) !== undefined);
+
+    // Assess: each loss reported with its own error; only the thrown half's home kept.
+    expect(landed).toBe(true);
+    expect(reports).toEqual([
+      { error: 'Item size has exceeded the maximum allowed size', lostRequests: [names[2]], lostHomes: [], keptHomes: [] },
+      { error: 'socket hang up', lostRequests: names.slice(13), lostHomes: [], keptHomes: ['resp_mal_half_thrown'] },
+    ]);
+    expect(await written(keyId)).toEqual(names.slice(0, 13).filter((n) => n !== names[2]));
     expect(sink.backlog()).toBeUndefined();
   });
 
