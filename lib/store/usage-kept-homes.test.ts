@@ -29,18 +29,16 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
 
   /**
    * The table behind the BatchWriter seam, failing the first `failures` calls in the given way:
-   * thrown (the SDK gave up), every stored home handed back unprocessed (throttled), or refused as
-   * malformed. The records beside a home are written when the failure is the home's alone; those
+   * thrown (the SDK gave up), or every stored home handed back unprocessed (throttled). The records beside a home are written when the failure is the home's alone; those
    * handed back are copies, as DynamoDB's are.
    */
-  const failingFirst = (failures: number, how: 'thrown' | 'unprocessed' | 'malformed') => {
+  const failingFirst = (failures: number, how: 'thrown' | 'unprocessed') => {
     const calls: number[] = [];
     const writeBatch = async (input: BatchWriteItemCommandInput) => {
       const writes = Object.values(input.RequestItems!)[0]!;
       calls.push(writes.length);
       if (calls.length <= failures) {
         if (how === 'thrown') throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
-        if (how === 'malformed') throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
         const rest = writes.filter((w) => !isStored(w));
         if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
         // Copies, as the SDK hands back what it read off the wire.
@@ -293,21 +291,29 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect(await homes.read('resp_backlog_2')).toMatchObject({ owner: 'team_a' });
   });
 
-  it('keeps nothing of a batch refused as malformed: written again it would be refused again, with the records beside it', async () => {
-    // Prepare
-    const table$ = failingFirst(1, 'malformed');
+  it('keeps nothing of a home refused as malformed: written again it would be refused again (the record beside it is written, the batch split)', async () => {
+    // Prepare: the table refuses any batch holding the home, as DynamoDB one holding an item over 400 KB.
+    const calls: number[] = [];
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      calls.push(writes.length);
+      if (writes.some(isStored)) throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+      return table.client.send(new BatchWriteItemCommand(input));
+    };
     const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
 
     // Act
     sink.storeHomes([home('resp_malformed')]);
     sink.record(usage('req-malformed'));
     await sink.drain();
+    await new Promise((r) => setTimeout(r, 30));
     await sink.drain();
 
-    // Assess
-    expect(table$.calls).toEqual([2]);
-    expect(reports).toEqual([{ error: 'Item size has exceeded the maximum allowed size', lostRequests: ['req-malformed'], lostHomes: ['resp_malformed'], keptHomes: [] }]);
+    // Assess: the batch, then its halves; nothing after.
+    expect(calls).toEqual([2, 1, 1]);
+    expect(reports).toEqual([{ error: 'Item size has exceeded the maximum allowed size', lostRequests: [], lostHomes: ['resp_malformed'], keptHomes: [] }]);
+    expect((await listUsage(table, 'key_kept', '2026-11-27')).some((r) => r.requestId === 'req-malformed')).toBe(true);
   });
 });
 

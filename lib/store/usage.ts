@@ -6,9 +6,12 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
+import { isMalformed, MAX_SPLIT_CALLS, sendHalving, type HalvingRound, type Loss } from './batch-halving';
 import { queryAll, type TableRef } from './dynamo';
 import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
+
+export { MAX_SPLIT_CALLS } from './batch-halving';
 
 const BATCH_MAX = 25;
 /** How many times a batch is sent again for its unprocessed writes (`batchRetryDelayMs` apart). */
@@ -102,9 +105,11 @@ interface KeptWrite {
  * another instance that finds no home settles the object as anyone's for a while
  * (`ownerlessWatch`). Only the latest write of an object is kept or retried: one queued after it
  * replaces it, so a home lost before its object's delete does not come back after. At most
- * `keptLimit` are kept, the oldest dropped past it. A batch the table refused as malformed
- * (`ValidationException`) is not tried again: it would be refused again, with the records beside it.
- * Usage records lost are not kept: reported (`onError`) as before.
+ * `keptLimit` are kept, the oldest dropped past it. A batch the table refuses as malformed
+ * (`ValidationException`: most often one write over 400 KB) is sent again in halves down to the
+ * writes refused alone (`sendHalving`, at most `MAX_SPLIT_CALLS` more calls), so the writes beside a bad
+ * one are written; a write refused alone is not kept: it would be refused again.
+ * Usage records lost are not kept: reported (`onError`, once per part lost) as before.
  */
 export class DynamoUsageSink implements UsageSink {
   #queue: WriteRequest[] = [];
@@ -147,7 +152,7 @@ export class DynamoUsageSink implements UsageSink {
       /**
        * Writes lost past retries: the calls whose usage records they held; apart from them the
        * stored objects whose homes (or removals) are lost for good (each then anyone's on an
-       * instance that did not see it made, once settled there: a batch refused as malformed, or
+       * instance that did not see it made, once settled there: a write refused as malformed, or
        * the oldest kept dropped past `keptLimit`); and those kept to be written again.
        */
       onError?: (err: unknown, lostRequestIds: string[], lostHomes: string[], keptHomes: string[]) => void;
@@ -272,26 +277,39 @@ export class DynamoUsageSink implements UsageSink {
     held.resolve();
   }
 
+  /**
+   * Sends a batch, and again its unprocessed writes (`MAX_RETRIES` times, `batchRetryDelayMs`
+   * apart), then settles it: each write ends written, replaced meanwhile (not sent again), or lost
+   * with the failure that lost it (`#settled`).
+   */
   async #write(batch: WriteRequest[]): Promise<void> {
+    const losses: Loss<WriteRequest>[] = [];
+    const round: HalvingRound<WriteRequest> = { unprocessed: [], losses, splitCalls: MAX_SPLIT_CALLS };
+    const send = (writes: WriteRequest[]) => this.#send(writes);
+    // As between retries: a write replaced while its batch was out is not sent in a half.
+    const wanted = (w: WriteRequest) => this.#isLatest(w);
     let left = batch;
-    let failure: unknown;
-    try {
-      for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
-        if (attempt) {
-          await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
-          // A stored object's write replaced meanwhile (a delete after a home) must not land after its replacement.
-          left = left.filter((w) => this.#isLatest(w));
-          if (!left.length) break;
-        }
-        const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: left } });
-        // DynamoDB hands back copies: a stored object's write is found again in the batch by its key (a batch names a key once).
-        left = (out.UnprocessedItems?.[this.table.tableName] ?? []).map((w) => (pkOf(w)?.startsWith(STORED_PREFIX) && batch.find((b) => pkOf(b) === pkOf(w))) || w);
+    for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
+      if (attempt) {
+        await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
+        // A stored object's write replaced meanwhile (a delete after a home) must not land after its replacement.
+        left = left.filter((w) => this.#isLatest(w));
+        if (!left.length) break;
       }
-      if (left.length) failure = new Error('unprocessed after retries');
-    } catch (err) {
-      failure = err;
+      round.unprocessed = [];
+      // A call refused as malformed is sent again in halves: only the writes refused alone are lost.
+      await sendHalving(left, round, send, wanted);
+      left = round.unprocessed;
     }
-    this.#settled(batch, left, failure);
+    if (left.length) losses.push({ writes: left, failure: new Error('unprocessed after retries') });
+    this.#settled(batch, losses);
+  }
+
+  /** One BatchWriteItem call: the writes handed back unprocessed, a stored object's as queued. */
+  async #send(writes: WriteRequest[]): Promise<WriteRequest[]> {
+    const out = await this.#writeBatch({ RequestItems: { [this.table.tableName]: writes } });
+    // DynamoDB hands back copies: a stored object's write is found again among those sent by its key (a batch names a key once).
+    return (out.UnprocessedItems?.[this.table.tableName] ?? []).map((w) => (pkOf(w)?.startsWith(STORED_PREFIX) && writes.find((b) => pkOf(b) === pkOf(w))) || w);
   }
 
   /** Whether the write is not a stored object's, or is its latest. */
@@ -302,11 +320,12 @@ export class DynamoUsageSink implements UsageSink {
 
   /**
    * After a batch: its stored objects' writes written are done with; those lost that are still
-   * their object's latest are kept to be written again (unless the batch was refused as
-   * malformed); the calls whose records were lost, and the homes lost or kept, are reported.
+   * their object's latest are kept to be written again (unless refused as malformed: they would be
+   * refused again); the calls whose records were lost, and the homes lost or kept, are reported,
+   * one report per loss (a part of the batch and the failure that lost it).
    */
-  #settled(batch: WriteRequest[], lost: WriteRequest[], failure: unknown): void {
-    if (!lost.length) {
+  #settled(batch: WriteRequest[], losses: Loss<WriteRequest>[]): void {
+    if (!losses.length) {
       // The common case, once per batch: only a usage record's PK is never in `#latest`.
       for (const w of batch) {
         const pk = pkOf(w);
@@ -314,26 +333,32 @@ export class DynamoUsageSink implements UsageSink {
       }
       return;
     }
-    const lostSet = new Set(lost);
-    const keepable = (failure as { name?: unknown } | undefined)?.name !== 'ValidationException';
-    const [lostHomes, keptHomes] = [[] as string[], [] as string[]];
+    const lostSet = new Set(losses.flatMap((loss) => loss.writes));
     for (const w of batch) {
       const pk = pkOf(w);
-      if (!pk?.startsWith(STORED_PREFIX) || this.#latest.get(pk) !== w) continue;
-      if (!lostSet.has(w)) this.#latest.delete(pk);
-      else if (keepable) {
-        this.#keep(pk, w);
-        keptHomes.push(storedIdOf(pk));
-      } else {
-        this.#latest.delete(pk);
-        lostHomes.push(storedIdOf(pk));
-      }
+      if (pk?.startsWith(STORED_PREFIX) && !lostSet.has(w) && this.#latest.get(pk) === w) this.#latest.delete(pk);
     }
-    // Scheduled before the report: a reporter that throws must not leave kept writes without a timer.
-    if (keptHomes.length) this.#scheduleKept();
-    const lostRequests = requestIds(lost);
-    if (lostRequests.length || lostHomes.length || keptHomes.length) this.options.onError?.(failure, lostRequests, lostHomes, keptHomes);
-    if (keptHomes.length) this.#dropPastLimit();
+    const reports = losses.map(({ writes, failure }) => {
+      const keepable = !isMalformed(failure);
+      const [lostHomes, keptHomes] = [[] as string[], [] as string[]];
+      for (const w of writes) {
+        const pk = pkOf(w);
+        if (!pk?.startsWith(STORED_PREFIX) || this.#latest.get(pk) !== w) continue;
+        if (keepable) {
+          this.#keep(pk, w);
+          keptHomes.push(storedIdOf(pk));
+        } else {
+          this.#latest.delete(pk);
+          lostHomes.push(storedIdOf(pk));
+        }
+      }
+      return { failure, lostRequests: requestIds(writes), lostHomes, keptHomes };
+    });
+    const kept = reports.some((r) => r.keptHomes.length);
+    // Scheduled before the reports: a reporter that throws must not leave kept writes without a timer.
+    if (kept) this.#scheduleKept();
+    for (const r of reports) if (r.lostRequests.length || r.lostHomes.length || r.keptHomes.length) this.options.onError?.(r.failure, r.lostRequests, r.lostHomes, r.keptHomes);
+    if (kept) this.#dropPastLimit();
   }
 
   #keep(pk: string, write: WriteRequest): void {

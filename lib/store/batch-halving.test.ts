@@ -1,0 +1,97 @@
+import { isMalformed, MAX_SPLIT_CALLS, sendHalving, type HalvingRound } from './batch-halving';
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+const refused = () => Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+
+/** A table of numbered writes: a call holding any `bad` one is refused as malformed; `back` ones are handed back unprocessed. */
+function fakeTable(bad: ReadonlySet<number>, back: ReadonlySet<number> = new Set()) {
+  const calls: number[][] = [];
+  const send = async (writes: number[]) => {
+    calls.push(writes);
+    if (writes.some((w) => bad.has(w))) throw refused();
+    return writes.filter((w) => back.has(w));
+  };
+  return { calls, send };
+}
+const freshRound = (splitCalls = MAX_SPLIT_CALLS): HalvingRound<number> => ({ unprocessed: [], losses: [], splitCalls });
+
+describe('sendHalving', () => {
+  it.each<[string, number, number[], number, number[][]]>([
+    ['nothing refused: one call', 25, [], 0, []],
+    ['one bad write first: five halvings', 25, [0], 10, [[0]]],
+    ['one bad write last: four halvings (the smaller half)', 25, [24], 8, [[24]]],
+    ['one bad write inside', 25, [7], 10, [[7]]],
+    ['two bad writes in different halves', 25, [3, 20], 18, [[3], [20]]],
+    ['two bad writes side by side', 25, [11, 12], 10, [[11], [12]]],
+    ['three bad writes together', 25, [0, 1, 2], 12, [[0], [1], [2]]],
+    ['a single write refused: nothing to split', 1, [0], 0, [[0]]],
+    ['every write bad: the bound spent, then parts lost whole', 25, range(0, 25), MAX_SPLIT_CALLS, [[0], [1], [2], [3], [4], [5], [6], [7, 8], [9], [10, 11, 12], range(13, 25)]],
+  ])('%s', async (_name, n, bad, extraCalls, lost) => {
+    // Prepare
+    const table = fakeTable(new Set(bad));
+    const round = freshRound();
+
+    // Act
+    await sendHalving(range(0, n), round, table.send, () => true);
+
+    // Assess: each write sent ends in one place only, written or lost.
+    expect(table.calls).toHaveLength(1 + extraCalls);
+    expect(round.losses.map((l) => l.writes)).toEqual(lost);
+    expect(round.losses.every((l) => isMalformed(l.failure))).toBe(true);
+    expect(round.splitCalls).toBe(MAX_SPLIT_CALLS - extraCalls);
+    const writtenOnce = table.calls.filter((c) => !c.some((w) => bad.includes(w))).flat();
+    expect([...writtenOnce, ...lost.flat()].sort((a, b) => a - b)).toEqual(range(0, n));
+  });
+
+  it('spends the calls left over a batch\'s tries: with two left, one halving, then parts lost whole', async () => {
+    const table = fakeTable(new Set([5]));
+    const round = freshRound(2);
+
+    await sendHalving(range(0, 25), round, table.send, () => true);
+
+    expect(table.calls.map((c) => c.length)).toEqual([25, 13, 12]);
+    expect(round.losses.map((l) => l.writes)).toEqual([range(0, 13)]);
+    expect(round.splitCalls).toBe(0);
+  });
+
+  it('does not split a call that failed otherwise (throttled, the network): the writes sent are lost whole', async () => {
+    const calls: number[][] = [];
+    const throttled = Object.assign(new Error('Throughput exceeds the current capacity of your table'), { name: 'ProvisionedThroughputExceededException' });
+    const round = freshRound();
+
+    await sendHalving(range(0, 25), round, async (w) => (calls.push(w), Promise.reject(throttled)), () => true);
+
+    expect(calls).toHaveLength(1);
+    expect(round.losses).toEqual([{ writes: range(0, 25), failure: throttled }]);
+  });
+
+  it('collects what the halves handed back unprocessed, in the order sent, for the batch\'s next try', async () => {
+    const table = fakeTable(new Set([4]), new Set([5, 20]));
+    const round = freshRound();
+
+    await sendHalving(range(0, 25), round, table.send, () => true);
+
+    expect(round.unprocessed).toEqual([5, 20]);
+    expect(round.losses.map((l) => l.writes)).toEqual([[4]]);
+  });
+
+  it('leaves out of the halves a write no longer wanted (replaced while the call was out)', async () => {
+    const table = fakeTable(new Set([1]));
+    const round = freshRound();
+
+    await sendHalving([0, 1, 2, 3], round, table.send, (w) => w !== 3);
+
+    expect(table.calls).toEqual([[0, 1, 2, 3], [0, 1], [0], [1], [2]]);
+    expect(round.losses.map((l) => l.writes)).toEqual([[1]]);
+  });
+
+  it.each([
+    ['ValidationException', { name: 'ValidationException' }, true],
+    ['ProvisionedThroughputExceededException', { name: 'ProvisionedThroughputExceededException' }, false],
+    ['a plain Error', new Error('socket hang up'), false],
+    ['undefined', undefined, false],
+    ['a string', 'ValidationException', false],
+  ])('isMalformed: %s → %s', (_name, failure, expected) => {
+    expect(isMalformed(failure)).toBe(expected);
+  });
+});

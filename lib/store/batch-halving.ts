@@ -1,0 +1,65 @@
+/**
+ * Sending a BatchWriteItem's writes again in halves when the table refuses the call as malformed
+ * (`ValidationException`), so that only the writes refused on their own are lost (`DynamoUsageSink`).
+ */
+
+/**
+ * The most calls a batch spends, past its own (and its retries), sending again in halves the writes of
+ * a call refused as malformed (`sendHalving`). Halving singles out one bad write of 25 in at most 10
+ * (two per halving, five halvings) and any two in at most 18; a batch of bad writes only would take
+ * 48, so past 20 a part still refused is lost whole: a drain's end stays bounded (20 calls on top of
+ * the retries' 1.24 s).
+ */
+export const MAX_SPLIT_CALLS = 20;
+
+/** Writes of a batch lost together, and the failure that lost them. */
+export interface Loss<W> {
+  writes: W[];
+  failure: unknown;
+}
+
+/** What the sends of one batch came to: filled in by `sendHalving`, over all the batch's tries. */
+export interface HalvingRound<W> {
+  /** Handed back by the table (this try), to be sent again after a wait. */
+  unprocessed: W[];
+  /** Lost, each part with its failure: the batch's, over all its tries. */
+  losses: Loss<W>[];
+  /** Calls left to send halves: the batch's, over all its tries (`MAX_SPLIT_CALLS` at first). */
+  splitCalls: number;
+}
+
+/** Whether the table refused the call as malformed: the same writes would be refused again. */
+export const isMalformed = (failure: unknown): boolean => (failure as { name?: unknown } | undefined)?.name === 'ValidationException';
+
+/**
+ * Sends `writes` in one call (`send`, which answers the writes handed back unprocessed), adding
+ * what comes back to `round`. A call refused as malformed is most often one write's fault (over
+ * 400 KB, an empty key): the writes are sent again in halves, one after the other, each half refused
+ * halved again, down to the writes refused alone, so only those are lost; past `round.splitCalls` a
+ * part still refused is lost whole. A refusal of the call as a whole (a key named twice) is split
+ * too: the halves that part the duplicates are taken, and, sent in order, the later write holds, as
+ * it would have sent after the first. A write no longer `wanted` (replaced while the call was out)
+ * is not sent in a half. Other failures (throttling past the SDK's tries, the network) lose the
+ * writes sent, unsplit: the same writes would meet them again.
+ *
+ * @example
+ * const round = { unprocessed: [], losses: [], splitCalls: MAX_SPLIT_CALLS };
+ * await sendHalving(batch, round, writeAndListUnprocessed, () => true);
+ * // round.losses: only the parts refused on their own (or past the bound, or thrown otherwise)
+ */
+export async function sendHalving<W>(writes: W[], round: HalvingRound<W>, send: (writes: W[]) => Promise<W[]>, wanted: (w: W) => boolean): Promise<void> {
+  try {
+    round.unprocessed.push(...(await send(writes)));
+  } catch (err) {
+    if (!isMalformed(err) || writes.length === 1 || round.splitCalls < 2) {
+      round.losses.push({ writes, failure: err });
+      return;
+    }
+    round.splitCalls -= 2;
+    const half = Math.ceil(writes.length / 2);
+    for (const part of [writes.slice(0, half), writes.slice(half)]) {
+      const still = part.filter(wanted);
+      if (still.length) await sendHalving(still, round, send, wanted);
+    }
+  }
+}

@@ -1,0 +1,310 @@
+import { BatchWriteItemCommand, type BatchWriteItemCommandInput, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { startTestTable } from '../../test/dynalite';
+import type { UsageRecord } from '../usage/record';
+import type { TableRef } from './dynamo';
+import { DynamoStoredHomes, type StoredHome } from './stored-homes';
+import { DynamoUsageSink, listUsage, MAX_SPLIT_CALLS } from './usage';
+
+const MADE = Date.UTC(2026, 10, 27, 8, 0, 0);
+const DAY = '2026-11-27';
+const home = (id: string, over: Partial<StoredHome> = {}): StoredHome => ({ ref: { kind: 'response', id }, providerId: 'openai', accountId: 'b', owner: 'team_a', keyId: 'key_1', model: 'gpt-4o', createdAt: MADE, ...over });
+const usage = (keyId: string, requestId: string, over: Partial<UsageRecord> = {}): UsageRecord => ({ requestId, at: new Date(MADE), keyId, surface: 'openai', model: 'gpt-4o', stream: false, status: 200, outcome: 'ok', inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, latencyMs: 1, attempts: 1, ...over });
+const nameOf = (w: WriteRequest) => w.PutRequest?.Item?.requestId?.S ?? (w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S ?? '').replace('STORED#', '');
+const until = async (done: () => Promise<boolean>, ms = 5_000) => {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) if (await done()) return true;
+  return false;
+};
+
+/** What the sink reported through `onError`, call by call. */
+type Report = { error: string; lostRequests: string[]; lostHomes: string[]; keptHomes: string[] };
+const reporting = (reports: Report[]) => (err: unknown, lostRequests: string[], lostHomes: string[], keptHomes: string[]) => void reports.push({ error: (err as Error).message, lostRequests, lostHomes, keptHomes });
+
+/**
+ * The table behind the BatchWriter seam, as DynamoDB answers: a batch holding any write named in
+ * `malformed` is refused whole (`ValidationException`); a write named in `unprocessed` is handed back
+ * (a copy) the first `times` batches it is in that the table takes; the rest are written to dynalite.
+ * `throttled` throws on every call, as the SDK does past its own retries; `thrownOnceFor` throws
+ * (the network) on the first call the table takes holding that write.
+ */
+function tableLike(table: TableRef, how: { malformed?: (name: string) => boolean; unprocessed?: { names: (name: string) => boolean; times: number }; throttled?: boolean; thrownOnceFor?: string; onRefused?: () => void }) {
+  const calls: string[][] = [];
+  const handedBack = new Map<string, number>();
+  const writeBatch = async (input: BatchWriteItemCommandInput) => {
+    const writes = Object.values(input.RequestItems!)[0]!;
+    calls.push(writes.map(nameOf));
+    if (how.throttled) throw Object.assign(new Error('Throughput exceeds the current capacity of your table'), { name: 'ProvisionedThroughputExceededException' });
+    if (how.malformed && writes.some((w) => how.malformed!(nameOf(w)))) {
+      how.onRefused?.();
+      throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+    }
+    if (how.thrownOnceFor && writes.some((w) => nameOf(w) === how.thrownOnceFor)) {
+      how.thrownOnceFor = undefined;
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    }
+    const back = writes.filter((w) => how.unprocessed?.names(nameOf(w)) && (handedBack.get(nameOf(w)) ?? 0) < how.unprocessed.times);
+    for (const w of back) handedBack.set(nameOf(w), (handedBack.get(nameOf(w)) ?? 0) + 1);
+    const rest = writes.filter((w) => !back.includes(w));
+    if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
+    return { UnprocessedItems: back.length ? { [table.tableName]: structuredClone(back) } : {} };
+  };
+  return { calls, writeBatch };
+}
+
+describe('DynamoUsageSink: a batch refused as malformed loses only the writes refused alone', () => {
+  let table: TableRef;
+  let close: () => Promise<void>;
+  let homes: DynamoStoredHomes;
+  beforeAll(async () => {
+    ({ table, close } = await startTestTable());
+    homes = new DynamoStoredHomes(table, () => MADE);
+  });
+  afterAll(async () => close());
+
+  const written = async (keyId: string) => (await listUsage(table, keyId, DAY)).map((r) => r.requestId as string);
+  const ids = (keyId: string, n: number) => Array.from({ length: n }, (_, i) => `${keyId}-req-${String(i).padStart(2, '0')}`);
+
+  it.each<[string, number[], number]>([
+    // One bad write among 25: it is singled out in 5 halvings, two calls each.
+    ['one malformed record among 25: only it is lost, the 24 beside it written', [7], 10],
+    ['two malformed records in different halves: each lost alone, the 23 others written', [3, 20], 18],
+    ['two malformed records side by side: each lost alone', [11, 12], 10],
+  ])('%s', async (_name, bad, extraCalls) => {
+    // Prepare
+    const keyId = `key_mal_${bad.join('_')}`;
+    const names = ids(keyId, 25);
+    const badNames = bad.map((i) => names[i]!);
+    const table$ = tableLike(table, { malformed: (n) => badNames.includes(n) });
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
+
+    // Act
+    for (const n of names) sink.record(usage(keyId, n));
+    await sink.drain();
+
+    // Assess
+    expect(await written(keyId)).toEqual(names.filter((n) => !badNames.includes(n)));
+    expect(reports).toEqual(badNames.map((n) => ({ error: 'Item size has exceeded the maximum allowed size', lostRequests: [n], lostHomes: [], keptHomes: [] })));
+    expect(table$.calls).toHaveLength(1 + extraCalls);
+    expect(sink.backlog()).toBeUndefined();
+  });
+
+  it(`when every write is malformed, spends at most MAX_SPLIT_CALLS (${MAX_SPLIT_CALLS}) calls more and reports each write once`, async () => {
+    // Prepare
+    const keyId = 'key_mal_all';
+    const names = ids(keyId, 25);
+    const table$ = tableLike(table, { malformed: () => true });
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
+
+    // Act
+    for (const n of names) sink.record(usage(keyId, n));
+    await sink.drain();
+
+    // Assess: the parts still refused when the calls ran out are lost whole, once each.
+    expect(MAX_SPLIT_CALLS).toBe(20);
+    expect(table$.calls).toHaveLength(1 + MAX_SPLIT_CALLS);
+    expect(reports.flatMap((r) => r.lostRequests).sort()).toEqual(names);
+    expect(await written(keyId)).toEqual([]);
+    expect(sink.backlog()).toBeUndefined();
+  });
+
+  it('loses for good a malformed home (named in lostHomes, not kept), and writes the other homes and the records beside it', async () => {
+    // Prepare
+    const keyId = 'key_mal_home';
+    const names = ids(keyId, 22);
+    const homeIds = ['resp_mal_ok_1', 'resp_mal_bad', 'resp_mal_ok_2'];
+    const table$ = tableLike(table, { malformed: (n) => n === 'resp_mal_bad' });
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
+
+    // Act
+    sink.storeHomes(homeIds.map((id) => home(id)));
+    for (const n of names) sink.record(usage(keyId, n));
+    await sink.drain();
+    await new Promise((r) => setTimeout(r, 50));
+    await sink.drain();
+
+    // Assess: refused alone once, and never sent again.
+    expect(reports).toEqual([{ error: 'Item size has exceeded the maximum allowed size', lostRequests: [], lostHomes: ['resp_mal_bad'], keptHomes: [] }]);
+    expect(await written(keyId)).toEqual(names);
+    expect((await Promise.all(homeIds.map((id) => homes.read(id)))).map((h) => h?.ref.id)).toEqual(['resp_mal_ok_1', undefined, 'resp_mal_ok_2']);
+    expect(table$.calls.filter((c) => c.includes('resp_mal_bad')).at(-1)).toEqual(['resp_mal_bad']);
+    expect(table$.calls.flat().filter((n) => n === 'resp_mal_bad').length).toBe(6);
+    expect(sink.backlog()).toBeUndefined();
+  });
+
+  it('retries the writes a split part had handed back unprocessed, as any batch\'s, and writes them', async () => {
+    // Prepare: one malformed record; two others handed back twice each by the parts that take them.
+    const keyId = 'key_mal_unprocessed';
+    const names = ids(keyId, 25);
+    const table$ = tableLike(table, { malformed: (n) => n === names[4], unprocessed: { names: (n) => n === names[5] || n === names[20], times: 2 } });
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
+
+    // Act
+    for (const n of names) sink.record(usage(keyId, n));
+    await sink.drain();
+
+    // Assess: the two handed back went again together, in the batch's retries (not split again), and landed.
+    expect(await written(keyId)).toEqual(names.filter((n) => n !== names[4]));
+    expect(reports).toEqual([{ error: 'Item size has exceeded the maximum allowed size', lostRequests: [names[4]], lostHomes: [], keptHomes: [] }]);
+    expect(table$.calls.slice(-2)).toEqual([
+      [names[5], names[20]],
+      [names[5], names[20]],
+    ]);
+    expect(sink.backlog()).toBeUndefined();
+  });
+
+  it('keeps a home a split part handed back past the retries, as any batch\'s, and writes it later', async () => {
+    // Prepare: one malformed record; a home handed back through every retry of its batch.
+    const keyId = 'key_mal_kept';
+    const names = ids(keyId, 24);
+    const table$ = tableLike(table, { malformed: (n) => n === names[0], unprocessed: { names: (n) => n === 'resp_mal_kept', times: 6 } });
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 5, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 20, onError: reporting(reports) });
+
+    // Act: no drain: the kept home goes on a timer.
+    sink.storeHomes([home('resp_mal_kept')]);
+    for (const n of names) sink.record(usage(keyId, n));
+    const landed = await until(async () => (await homes.read('resp_mal_kept')) !== undefined);
+
+    // Assess
+    expect(landed).toBe(true);
+    expect(reports.map((r) => [r.error, r.lostRequests, r.lostHomes, r.keptHomes]).sort()).toEqual(
+      [
+        ['Item size has exceeded the maximum allowed size', [names[0]], [], []],
+        ['unprocessed after retries', [], [], ['resp_mal_kept']],
+      ].sort(),
+    );
+    expect(await written(keyId)).toEqual(names.slice(1));
+    expect(sink.backlog()).toBeUndefined();
+  });
+
+  it('loses a half that threw otherwise as any batch that threw (its records reported, its home kept and written later), and the bad write alone', async () => {
+    // Prepare: one malformed record in the first half; the second half, holding a home, meets a network error once.
+    const keyId = 'key_mal_half_thrown';
+    const names = ids(keyId, 24);
+    const table$ = tableLike(table, { malformed: (n) => n === names[2], thrownOnceFor: 'resp_mal_half_thrown' });
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 5, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 20, onError: reporting(reports) });
+
+    // Act
+    for (const n of names) sink.record(usage(keyId, n));
+    sink.storeHomes([home('resp_mal_half_thrown')]);
+    const landed = await until(async () => (await homes.read('resp_mal_half_thrown')) !== undefined);
+
+    // Assess: each loss reported with its own error; only the thrown half's home kept.
+    expect(landed).toBe(true);
+    expect(reports).toEqual([
+      { error: 'Item size has exceeded the maximum allowed size', lostRequests: [names[2]], lostHomes: [], keptHomes: [] },
+      { error: 'socket hang up', lostRequests: names.slice(13), lostHomes: [], keptHomes: ['resp_mal_half_thrown'] },
+    ]);
+    expect(await written(keyId)).toEqual(names.slice(0, 13).filter((n) => n !== names[2]));
+    expect(sink.backlog()).toBeUndefined();
+  });
+
+  it('does not split a batch thrown for throttling: lost whole, its homes kept, as before', async () => {
+    // Prepare
+    const keyId = 'key_mal_throttled';
+    const names = ids(keyId, 24);
+    const table$ = tableLike(table, { throttled: true });
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000, onError: reporting(reports) });
+
+    // Act
+    sink.storeHomes([home('resp_mal_throttled')]);
+    for (const n of names) sink.record(usage(keyId, n));
+    await sink.drain();
+
+    // Assess
+    expect(table$.calls).toHaveLength(1);
+    expect(reports).toEqual([{ error: 'Throughput exceeds the current capacity of your table', lostRequests: names, lostHomes: [], keptHomes: ['resp_mal_throttled'] }]);
+    expect(sink.backlog()).toBeUndefined();
+    await sink.close();
+  });
+
+  it("does not write, in a split part, a home whose object's delete was queued while its batch was refused", async () => {
+    // Prepare: the batch is refused for a record in it; meanwhile the home's object is deleted.
+    const keyId = 'key_mal_replaced';
+    const names = ids(keyId, 3);
+    let sink: DynamoUsageSink | undefined;
+    let deleted = false;
+    const table$ = tableLike(table, {
+      malformed: (n) => n === names[1],
+      onRefused: () => {
+        if (!deleted) sink!.record(usage(keyId, 'req-deleting'), ['resp_mal_replaced']);
+        deleted = true;
+      },
+    });
+    const reports: Report[] = [];
+    sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
+
+    // Act
+    sink.storeHomes([home('resp_mal_replaced')]);
+    for (const n of names) sink.record(usage(keyId, n));
+    await sink.drain();
+    await sink.drain();
+
+    // Assess: the put was sent once (in the refused batch), never in a part; the delete went with its record.
+    const withHome = table$.calls.filter((c) => c.includes('resp_mal_replaced'));
+    expect(withHome).toEqual([['resp_mal_replaced', ...names], ['req-deleting', 'resp_mal_replaced']]);
+    expect(await homes.read('resp_mal_replaced')).toBeUndefined();
+    expect(reports.map((r) => r.lostRequests)).toEqual([[names[1]]]);
+    expect(sink.backlog()).toBeUndefined();
+  });
+});
+
+describe('DynamoUsageSink on dynalite: writes the table refuses', () => {
+  let table: TableRef;
+  let close: () => Promise<void>;
+  let homes: DynamoStoredHomes;
+  beforeAll(async () => {
+    ({ table, close } = await startTestTable());
+    homes = new DynamoStoredHomes(table, () => MADE);
+  });
+  afterAll(async () => close());
+
+  it('loses only the record and the home over 400 KB, and writes the 23 beside them', async () => {
+    // Prepare: dynalite, as DynamoDB, refuses a batch holding an item over 400 KB (ValidationException).
+    const huge = 'x'.repeat(410_000);
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
+    const names = Array.from({ length: 22 }, (_, i) => `req-real-${String(i).padStart(2, '0')}`);
+
+    // Act
+    sink.storeHomes([home('resp_real_ok'), home('resp_real_huge', { owner: huge })]);
+    names.forEach((n, i) => sink.record(usage('key_real', n, i === 9 ? { model: huge } : {})));
+    sink.record(usage('key_real', 'req-real-last'));
+    await sink.drain();
+
+    // Assess
+    expect((await listUsage(table, 'key_real', DAY)).map((r) => r.requestId)).toEqual([...names.filter((_, i) => i !== 9), 'req-real-last']);
+    expect(await homes.read('resp_real_ok')).toMatchObject({ owner: 'team_a' });
+    expect(await homes.read('resp_real_huge')).toBeUndefined();
+    expect(reports).toEqual([
+      { error: 'Item size has exceeded the maximum allowed size', lostRequests: [], lostHomes: ['resp_real_huge'], keptHomes: [] },
+      { error: 'Item size has exceeded the maximum allowed size', lostRequests: [names[9]], lostHomes: [], keptHomes: [] },
+    ]);
+    expect(sink.backlog()).toBeUndefined();
+  });
+
+  it('writes both records of a key named twice in one batch (refused whole as duplicates), the later holding, as sent one after the other', async () => {
+    // Prepare: the same call recorded twice (same request id and time): dynalite refuses the batch ("contains duplicates").
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
+
+    // Act
+    for (let i = 0; i < 10; i++) sink.record(usage('key_dup', `req-dup-${i}`));
+    sink.record(usage('key_dup', 'req-dup-twice', { outputTokens: 1 }));
+    for (let i = 10; i < 20; i++) sink.record(usage('key_dup', `req-dup-${i}`));
+    sink.record(usage('key_dup', 'req-dup-twice', { outputTokens: 2 }));
+    await sink.drain();
+
+    // Assess: nothing lost or reported; one item for the key, the later record's.
+    const rows = await listUsage(table, 'key_dup', DAY);
+    expect(reports).toEqual([]);
+    expect(rows).toHaveLength(21);
+    expect(rows.find((r) => r.requestId === 'req-dup-twice')).toMatchObject({ outputTokens: 2 });
+    expect(sink.backlog()).toBeUndefined();
+  });
+});
