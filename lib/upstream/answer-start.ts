@@ -5,12 +5,14 @@
  * under way, then no more (the scan costs nothing once it has said so). Headers alone are no
  * start, nor is a keep-alive: an SSE comment (`: ping`, OpenRouter's `: OPENROUTER PROCESSING`) or
  * an event named `ping` (Anthropic's) says the upstream is alive, not that it answers, nor is
- * Anthropic's `message_start`, which an `event: error` may follow; JSON's leading blanks (a proxy
- * keeping a whole answer's connection open) say no more.
+ * Anthropic's `message_start`, which an `event: error` may follow; nor, in Bedrock's event stream,
+ * Converse's `messageStart` or a chunk carrying Anthropic's `message_start`, which an exception
+ * frame may follow; nor the `[` of Gemini's JSON array; JSON's leading blanks (a proxy keeping a
+ * whole answer's connection open) say no more.
  */
 import { GatewayError } from '../http/errors';
 import { JsonArraySplitter } from '../http/json-array';
-import { EventStreamFrames, isOpeningMessage } from '../providers/bedrock/eventstream';
+import { EventStreamFrames, isOpeningMessage, mayBeOpening } from '../providers/bedrock/eventstream';
 
 /** Fed an answer's bytes as they arrive: says whether its answer has started by the end of `chunk`. */
 export interface StartScan {
@@ -294,16 +296,17 @@ export class SseStartScan implements StartScan {
  * Bedrock's event stream: the answer starts at the end of the first frame that is not an opening
  * one (`isOpeningMessage`: Converse's `messageStart`, a `chunk` carrying Anthropic's
  * `message_start` or `ping`), an exception frame included, so that its reader finds the exception
- * whole among the chunks up to the start (`earlyFrameFailure`). Frames are decoded by the codec
- * Bedrock's readers use (`EventStreamFrames`), cut anywhere; a broken one starts it (its reader
- * says what it is). Only the opening frames are decoded: once it has said so, the scan is dropped.
+ * whole among the chunks up to the start (`earlyFrameFailure`). Frames are cut out of the bytes
+ * and decoded by the codec Bedrock's readers use (`EventStreamFrames`), however they were split;
+ * one whose headers cannot name an opening (`mayBeOpening`) starts it undecoded; a broken one
+ * starts it (its reader says what it is). Once it has said so, the scan is dropped.
  */
 export class EventStreamStartScan implements StartScan {
   readonly #frames = new EventStreamFrames();
 
   take(chunk: Uint8Array): boolean {
     try {
-      return this.#frames.take(chunk).some((message) => !isOpeningMessage(message));
+      return this.#frames.frames(chunk).some((frame) => !mayBeOpening(frame) || !isOpeningMessage(this.#frames.decode(frame)));
     } catch {
       return true;
     }

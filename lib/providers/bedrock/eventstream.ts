@@ -54,20 +54,33 @@ export class EventStreamFrames {
 
   /** The messages whose frames `chunk` completed; throws `EventStreamFormatError` on a broken frame. */
   take(chunk: Uint8Array): EventStreamMessage[] {
+    return this.frames(chunk).map((frame) => decodeFrame(this.#codec, frame));
+  }
+
+  /**
+   * The whole frames `chunk` completed, not decoded (for a reader that decodes only those it must,
+   * `decode`); throws `EventStreamFormatError` on a frame with an impossible length.
+   */
+  frames(chunk: Uint8Array): Uint8Array[] {
     const buffer = concat(this.#buffer, chunk);
-    const messages: EventStreamMessage[] = [];
+    const frames: Uint8Array[] = [];
     let offset = 0;
     while (buffer.byteLength - offset >= 4) {
       const view = new DataView(buffer.buffer, buffer.byteOffset + offset, buffer.byteLength - offset);
       const length = view.getUint32(0, false);
       if (length < MIN_FRAME_BYTES || length > MAX_FRAME_BYTES) throw new EventStreamFormatError(`event-stream frame with an impossible length (${length} bytes)`);
       if (buffer.byteLength - offset < length) break;
-      messages.push(decodeFrame(this.#codec, buffer.subarray(offset, offset + length)));
+      frames.push(buffer.subarray(offset, offset + length));
       offset += length;
     }
     // Copied, not a view: the chunk it came from may be a pooled buffer reused after this call.
     this.#buffer = offset === buffer.byteLength ? new Uint8Array(0) : buffer.slice(offset);
-    return messages;
+    return frames;
+  }
+
+  /** One whole frame (from `frames`), its CRCs checked; throws `EventStreamFormatError` when it is broken. */
+  decode(frame: Uint8Array): EventStreamMessage {
+    return decodeFrame(this.#codec, frame);
   }
 
   /** The stream ended: throws when it ended inside a frame. */
@@ -115,6 +128,26 @@ export function isOpeningMessage(message: EventStreamMessage): boolean {
   if (type !== 'chunk') return false;
   const inner = anthropicEventType(message.body);
   return inner === 'message_start' || inner === 'ping';
+}
+
+const OPENING_TYPES = [Buffer.from('messageStart'), Buffer.from('chunk')];
+
+/**
+ * Whether a whole frame may be an opening one (`isOpeningMessage`), by a search of its headers'
+ * bytes for the event types an opening has (`messageStart`, `chunk`): a frame without either is
+ * none, and need not be decoded to say so (the codec's header decoding costs ~3 µs a frame).
+ * A frame too short to hold its headers may be anything: decoding says what.
+ *
+ * @example
+ * mayBeOpening(contentBlockDeltaFrame) // false
+ * mayBeOpening(messageStartFrame)      // true (decode it to know)
+ */
+export function mayBeOpening(frame: Uint8Array): boolean {
+  if (frame.byteLength < PRELUDE_BYTES) return true;
+  const headersLength = new DataView(frame.buffer, frame.byteOffset, PRELUDE_BYTES).getUint32(4, false);
+  if (PRELUDE_BYTES + headersLength > frame.byteLength) return true;
+  const headers = Buffer.from(frame.buffer, frame.byteOffset + PRELUDE_BYTES, headersLength);
+  return OPENING_TYPES.some((type) => headers.includes(type));
 }
 
 /** The `type` of the Anthropic event a `chunk` message carries (`{"bytes":"<base64 of the event's JSON>"}`), if it reads as one. */
