@@ -69,7 +69,7 @@ const firstCallGets = (reply: Reply) => firstCallOfPool(fakes, reply, defaultRep
 const chat = { model: CLAUDE, stream: true as const, messages: [{ role: 'user' as const, content: 'Say hi.' }] };
 const message = { model: CLAUDE, max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hi.' }] };
 
-/** The chat stream's text, its chunks' count, and its answer's request id. */
+/** The chat stream's text and its answer's request id. */
 async function chatStream(client = openai): Promise<{ text: string; requestId: string | null }> {
   const { data: stream, response } = await client.chat.completions.create(chat).withResponse();
   let text = '';
@@ -131,6 +131,20 @@ describe('a ConverseStream whose every account fails before its answer', () => {
     expect([fakes.one.requests.length, fakes.two.requests.length]).toEqual([1, 1]);
     expect([health.isCooling('aws/one'), health.isCooling('aws/two')]).toEqual([true, true]);
     expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 429, outcome: 'upstream_error' });
+  });
+
+  it('gives the 429 when one account was throttled and the other unavailable: the rate limit outranks the overload', async () => {
+    // Prepare
+    fakes.one.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+    fakes.two.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+
+    // Act
+    const err = (await chatStream().catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.error).toMatchObject({ message: THROTTLED });
+    expect([health.isCooling('aws/one'), health.isCooling('aws/two')]).toEqual([true, true]);
   });
 
   it('gives a real 503 when both were unavailable, which the SDK retries', async () => {
