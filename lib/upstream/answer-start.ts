@@ -48,8 +48,10 @@ export function startScan(contentType: string, jsonArray = false): StartScan {
  * streamScan('application/json', false)                  // undefined
  */
 export function streamScan(contentType: string, jsonArray: boolean): StartScan | undefined {
-  if (isEventStream(contentType)) return new SseStartScan();
+  // The usual spelling first; then the media type read once (every answer without a deadline comes here).
+  if (contentType === 'text/event-stream') return new SseStartScan();
   const media = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  if (media === 'text/event-stream') return new SseStartScan();
   if (media === AWS_EVENT_STREAM) return new EventStreamStartScan();
   return jsonArray && media === 'application/json' ? new JsonArrayStartScan() : undefined;
 }
