@@ -279,6 +279,7 @@ describe('earlyFrameFailure', () => {
     // Nothing to read.
     ['messageStart alone', [messageStart], undefined],
     ['a tool named like an exception', [cat(messageStart, blockStart)], undefined],
+    ['a whole answer in one read whose text says "exception"', [cat(messageStart, ...Array.from({ length: 20 }, () => eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'catch the exception ' } })), eventFrame('messageStop', { stopReason: 'end_turn' }))], undefined],
     ['an exception not whole yet', [cat(messageStart, exception('throttlingException').subarray(0, 30))], undefined],
     ['a broken frame', [Buffer.concat([Buffer.from([0, 0, 0, 40]), Buffer.alloc(36, 0x65), Buffer.from('exception')])], undefined],
     ['nothing', [], undefined],

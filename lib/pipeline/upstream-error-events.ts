@@ -6,7 +6,7 @@ import { openAIErrorBody } from '../http/openai-error';
 import { JsonArraySplitter } from '../http/json-array';
 import { errorFromAnthropicEvent } from '../providers/anthropic/errors';
 import { errorFromExceptionFrame } from '../providers/bedrock/errors';
-import { EventStreamFrames, EventStreamFormatError, isOpeningMessage } from '../providers/bedrock/eventstream';
+import { EventStreamFrames, EventStreamFormatError, isOpeningMessage, mayBeOpening } from '../providers/bedrock/eventstream';
 import { errorFromGeminiStreamEvent } from '../providers/gemini/errors';
 import { errorFromOpenAIEvent } from '../providers/openai/errors';
 import { geminiErrorBody } from '../surfaces/gemini/errors';
@@ -214,7 +214,8 @@ const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code')]
  * `serviceUnavailableException` a 503 `overloaded`, `internalServerException` a 500,
  * `modelStreamErrorException` a 502. Undefined when that frame is anything else, or none is whole
  * in `chunks` (the bytes held until the answer's start). On the hot path, two searches of the
- * held bytes; frames are decoded only when one finds its marker.
+ * held bytes; frames are decoded only when one finds its marker, and only to the first that is
+ * not an opening one.
  *
  * @example
  * earlyFrameFailure([messageStartFrame, throttlingFrame], 'aws') // GatewayError { kind: 'rate_limit', status: 429 }
@@ -222,15 +223,20 @@ const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code')]
 export function earlyFrameFailure(chunks: readonly Buffer[], providerId: string): GatewayError | undefined {
   const held = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   if (!EXCEPTION_MARKERS.some((marker) => held.includes(marker))) return undefined;
-  let messages;
+  const frames = new EventStreamFrames();
+  let first;
   try {
-    messages = new EventStreamFrames().take(held);
+    // Decoded up to the first frame that is not an opening one, not through an answer that came whole in this read.
+    for (const frame of frames.frames(held)) {
+      if (mayBeOpening(frame) && isOpeningMessage(frames.decode(frame))) continue;
+      first = frames.decode(frame);
+      break;
+    }
   } catch (err) {
     // A broken frame is its reader's to report, as it does mid-stream.
     if (err instanceof EventStreamFormatError) return undefined;
     throw err;
   }
-  const first = messages.find((message) => !isOpeningMessage(message));
   if (!first) return undefined;
   const { headers } = first;
   if (headers[':message-type'] === 'exception') return errorFromExceptionFrame(headers[':exception-type'], Buffer.from(first.body).toString('utf8'), providerId);
