@@ -1,7 +1,8 @@
 import { answerTooLarge } from '../upstream/event-bound';
 import type { UpstreamResponse } from '../upstream/http';
 import { GatewayError } from '../http/errors';
-import { SseStartScan } from '../upstream/answer-start';
+import { SseStartScan, streamScan } from '../upstream/answer-start';
+import { eventFrame, exceptionFrame } from '../../test/fakes/bedrock-wire';
 import { UpstreamBody } from '../upstream/response-body';
 import { answerInHand, failedBeforeAnswer, isEmptyJson, readAhead, readsWhole, refuseEmptyJson } from './read-ahead';
 
@@ -139,28 +140,33 @@ describe('failedBeforeAnswer', () => {
   const ANSWER = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_01"}}\n\nevent: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n';
 
   /** A stream as `dispatch` makes it (watched for its start), given `pieces`; `aborted` collects the upstream's cancellations. */
-  function streamOf(contentType: string, pieces: string[]) {
+  function streamOf(contentType: string, pieces: readonly (string | Uint8Array)[]) {
     const aborted: Error[] = [];
     const body = new UpstreamBody(
       () => undefined,
       (reason) => void aborted.push(reason),
       undefined,
-      { scan: new SseStartScan(), onStart: () => undefined },
+      // The scan `dispatch` picks (a JSON answer to a stream call is Gemini's array); SSE's for a type it watches not.
+      { scan: streamScan(contentType, true) ?? new SseStartScan(), onStart: () => undefined },
     );
     for (const piece of pieces) body.push(Buffer.from(piece));
     const res: UpstreamResponse = { status: 200, headers: { 'content-type': contentType }, body };
     return { res, body, aborted };
   }
 
-  it.each<[string, string, string[], number | undefined]>([
+  it.each<[string, string, readonly (string | Uint8Array)[], number | undefined]>([
     ["Anthropic's overloaded_error after message_start", 'text/event-stream', [OVERLOADED], 503],
+    ["Bedrock's throttlingException after messageStart", 'application/vnd.amazon.eventstream', [eventFrame('messageStart', { role: 'assistant' }), exceptionFrame('throttlingException', 'Too many requests')], 429],
+    ["Bedrock's answer", 'application/vnd.amazon.eventstream', [eventFrame('messageStart', { role: 'assistant' }), eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hi' } })], undefined],
+    ["Gemini's JSON array opening with UNAVAILABLE", 'application/json; charset=UTF-8', ['[{\n  "error": {\n    "code": 503,\n    "message": "Overloaded",\n    "status": "UNAVAILABLE"\n  }\n}\n', ']'], 503],
+    ["Gemini's JSON array opening with an answer", 'application/json; charset=UTF-8', ['[{"candidates": [{"content": {"parts": [{"text": "Hi"}]}}]}\n', ']'], undefined],
     ['the same, its error in a later read', 'text/event-stream', [OVERLOADED.slice(0, 90), OVERLOADED.slice(90)], 503],
     ['a sound answer', 'text/event-stream', [ANSWER], undefined],
     ['an answer that is not SSE', 'application/x-ndjson', [OVERLOADED], undefined],
   ])('%s', async (_what, contentType, pieces, status) => {
     // Prepare
     const { res, aborted } = streamOf(contentType, pieces);
-    const held = answerInHand(res, { stream: true }, undefined, 'claude');
+    const held = answerInHand(res, { stream: true, jsonArray: true }, undefined, 'claude');
     if (held) await held;
 
     // Act

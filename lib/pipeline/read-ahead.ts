@@ -8,8 +8,8 @@ import { GatewayError } from '../http/errors';
 import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
 import { firstAudioInHand, isRawMedia } from './raw-media';
-import { earlyFailure } from './upstream-error-events';
-import { isEventStream } from '../upstream/answer-start';
+import { earlyElementFailure, earlyFailure, earlyFrameFailure } from './upstream-error-events';
+import { isAwsEventStream, isEventStream } from '../upstream/answer-start';
 
 /**
  * Whether an answer that succeeded is read whole by its writer: any answer to a call that is not
@@ -55,24 +55,36 @@ export function answerInHand(res: UpstreamResponse, ctx: Pick<RequestContext, 's
 
 /**
  * The upstream's failure when a held stream (`answerInHand`) reported one as its first event,
- * before any of its answer (`earlyFailure`: Anthropic's `event: error` after `message_start`, an
- * OpenAI-compatible `data: {"error":…}`, the Responses API's `error` or `response.failed`,
- * Google's error object); the upstream request is then aborted, as nothing more of it is wanted.
- * Undefined for any other stream, and for an answer that is not SSE. Called once the stream's
- * start is in (`answerInHand` waited for it, or it had come by the headers' turn), before any of
- * it was read: its first event is among the chunks up to its start (`UpstreamBody.opening`).
+ * before any of its answer: in SSE (`earlyFailure`: Anthropic's `event: error` after
+ * `message_start`, an OpenAI-compatible `data: {"error":…}`, the Responses API's `error` or
+ * `response.failed`, Google's error object), in Bedrock's event stream (`earlyFrameFailure`: an
+ * exception frame, after `messageStart` or Anthropic's `message_start` perhaps), in Gemini's JSON
+ * array (`earlyElementFailure`: its error object as the first element; a stream answered in
+ * `application/json` is one, as only the array is not read whole, `readsWhole`). The upstream
+ * request is then aborted, as nothing more of it is wanted. Undefined for any other stream, and
+ * any other answer. Called once the stream's start is in (`answerInHand` waited for it, or it had
+ * come by the headers' turn), before any of it was read: its first event is among the chunks up
+ * to its start (`UpstreamBody.opening`).
  *
  * @example
  * const failure = failedBeforeAnswer(res, 'claude'); // 503 overloaded: the next account is asked
  */
 export function failedBeforeAnswer(res: UpstreamResponse, providerId: string): GatewayError | undefined {
-  if (!isEventStream(String(res.headers['content-type'] ?? ''))) return undefined;
+  const read = earlyReaderOf(String(res.headers['content-type'] ?? ''));
+  if (!read) return undefined;
   // Only the chunks up to the start: an answer that came whole in one go is not searched through.
   const held = res.body.opening?.();
-  const failure = held && held.length > 0 ? earlyFailure(held, providerId) : undefined;
+  const failure = held && held.length > 0 ? read(held, providerId) : undefined;
   // The iterator's `return` is how a reader lets an answer go: the upstream is cancelled.
   if (failure) void res.body[Symbol.asyncIterator]().return?.();
   return failure;
+}
+
+/** The reader of a stream's early failure, by its framing (SSE first: one comparison on the usual path). */
+function earlyReaderOf(type: string): typeof earlyFailure | undefined {
+  if (isEventStream(type)) return earlyFailure;
+  if (isAwsEventStream(type)) return earlyFrameFailure;
+  return isJsonType(type) ? earlyElementFailure : undefined;
 }
 
 /**

@@ -1,4 +1,7 @@
-import { anthropicErrorEvents, earlyFailure, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { chunkFrame, eventFrame, exceptionFrame } from '../../test/fakes/bedrock-wire';
+import { anthropicErrorEvents, earlyElementFailure, earlyFailure, earlyFrameFailure, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
 
 const data = (text: string | undefined) => JSON.parse(/^data: (.*)$/m.exec(text ?? '')?.[1] ?? 'null') as unknown;
 
@@ -239,5 +242,90 @@ describe('earlyFailure', () => {
     // Assess
     expect(failure?.message).toBe('This request would exceed the rate limit for your organization (the provider account) of 40,000 input tokens per minute.');
     expect(failure?.detail).toContain('d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7');
+  });
+});
+
+describe('earlyFrameFailure', () => {
+  const messageStart = eventFrame('messageStart', { role: 'assistant' });
+  const blockStart = eventFrame('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 'tooluse_1', name: 'throttlingException', input: {} } } });
+  const anthropicStart = chunkFrame({ type: 'message_start', message: { id: 'msg_bdrk_01', usage: { input_tokens: 9, output_tokens: 1 } } });
+  const anthropicPing = chunkFrame({ type: 'ping' });
+  const exception = (type: string, message = `${type} (test)`) => exceptionFrame(type, message);
+  // A `:message-type: error` message, which names its code and message in headers.
+  const errorMessage = new EventStreamCodec(toUtf8, fromUtf8).encode({
+    headers: { ':message-type': { type: 'string', value: 'error' }, ':error-code': { type: 'string', value: 'InternalFailure' }, ':error-message': { type: 'string', value: 'An internal error occurred.' } },
+    body: new Uint8Array(0),
+  });
+  const cat = (...frames: Uint8Array[]) => Buffer.concat(frames);
+
+  it.each<[string, readonly Uint8Array[], { status: number; kind: string; code?: string } | undefined]>([
+    // ConverseStream: after messageStart, the first other frame decides.
+    ['throttlingException after messageStart', [cat(messageStart, exception('throttlingException', 'Too many requests, please wait before trying again.'))], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
+    ['serviceUnavailableException as the first frame', [exception('serviceUnavailableException')], { status: 503, kind: 'overloaded' }],
+    ['modelNotReadyException', [cat(messageStart, exception('modelNotReadyException'))], { status: 503, kind: 'overloaded' }],
+    ['internalServerException', [cat(messageStart, exception('internalServerException'))], { status: 500, kind: 'upstream_error', code: 'internal_server_exception' }],
+    ['modelStreamErrorException', [cat(messageStart, exception('modelStreamErrorException'))], { status: 502, kind: 'upstream_error', code: 'model_stream_error_exception' }],
+    ['validationException: the request\'s, as its HTTP answer is', [cat(messageStart, exception('validationException'))], { status: 400, kind: 'invalid_request' }],
+    ['an error message (not an exception)', [cat(messageStart, errorMessage)], { status: 500, kind: 'upstream_error' }],
+    ['the exception cut across three chunks', (() => {
+      const bytes = cat(messageStart, exception('throttlingException'));
+      return [bytes.subarray(0, 20), bytes.subarray(20, messageStart.length + 9), bytes.subarray(messageStart.length + 9)].map((b) => Buffer.from(b));
+    })(), { status: 429, kind: 'rate_limit' }],
+    // InvokeModelWithResponseStream: after Anthropic's message_start and ping in chunks.
+    ["throttlingException after Anthropic's message_start and ping", [cat(anthropicStart, anthropicPing, exception('throttlingException'))], { status: 429, kind: 'rate_limit' }],
+    // The answer had started: relayed in-band, not read here.
+    ['an exception after a content block', [cat(messageStart, blockStart, exception('throttlingException'))], undefined],
+    ["an exception after Anthropic's content_block_start", [cat(anthropicStart, chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), exception('throttlingException'))], undefined],
+    // Nothing to read.
+    ['messageStart alone', [messageStart], undefined],
+    ['a tool named like an exception', [cat(messageStart, blockStart)], undefined],
+    ['a whole answer in one read whose text says "exception"', [cat(messageStart, ...Array.from({ length: 20 }, () => eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'catch the exception ' } })), eventFrame('messageStop', { stopReason: 'end_turn' }))], undefined],
+    ['an exception not whole yet', [cat(messageStart, exception('throttlingException').subarray(0, 30))], undefined],
+    ['a broken frame', [Buffer.concat([Buffer.from([0, 0, 0, 40]), Buffer.alloc(36, 0x65), Buffer.from('exception')])], undefined],
+    ['nothing', [], undefined],
+  ])('%s', (_what, chunks, expected) => {
+    // Act
+    const failure = earlyFrameFailure(chunks.map((chunk) => Buffer.from(chunk)), 'aws');
+
+    // Assess
+    if (expected === undefined) expect(failure).toBeUndefined();
+    else expect(failure).toMatchObject(expected);
+  });
+
+  it("keeps the operator's AWS account out of the words, as the mid-stream reader does", () => {
+    // Act
+    const failure = earlyFrameFailure([Buffer.from(exception('throttlingException', 'Rate exceeded for arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5.'))], 'aws');
+
+    // Assess
+    expect(failure?.message).toBe("Rate exceeded for the provider account's resource.");
+    expect(failure?.detail).toContain('123456789012');
+  });
+});
+
+describe('earlyElementFailure', () => {
+  const googleError = (code: number, status: string, message: string) => `{\n  "error": {\n    "code": ${code},\n    "message": "${message}",\n    "status": "${status}"\n  }\n}\n`;
+  const CHUNK = '{\n  "candidates": [{"content": {"parts": [{"text": "Hi"}], "role": "model"}, "index": 0}]\n}\n';
+
+  it.each<[string, readonly string[], { status: number; kind: string } | undefined]>([
+    ["Google's UNAVAILABLE as the first element", [`[${googleError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.')}]`], { status: 503, kind: 'overloaded' }],
+    ["Google's RESOURCE_EXHAUSTED", [`[${googleError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).')}]`], { status: 429, kind: 'rate_limit' }],
+    // Google's reader takes its 500 INTERNAL for the 503 it usually is.
+    ['INTERNAL, cut across chunks', (() => {
+      const text = `[${googleError(500, 'INTERNAL', 'An internal error has occurred.')}]`;
+      return [text.slice(0, 7), text.slice(7, 30), text.slice(30)];
+    })(), { status: 503, kind: 'overloaded' }],
+    ["Google's 504 DEADLINE_EXCEEDED", [`[${googleError(504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.')}]`], { status: 504, kind: 'upstream_timeout' }],
+    ['an error after an answer chunk: the answer had started', [`[${CHUNK},\r\n${googleError(503, 'UNAVAILABLE', 'x')}]`], undefined],
+    ['an answer chunk that says "error"', [`[{"candidates": [{"content": {"parts": [{"text": "\\"error\\""}]}}]}`], undefined],
+    ['a function named "error"', ['[{"candidates": [{"content": {"parts": [{"functionCall": {"name": "error", "args": {}}}]}}]}'], undefined],
+    ['an error element not whole yet', ['[{"error": {"code": 503'], undefined],
+    ['nothing', [], undefined],
+  ])('%s', (_what, chunks, expected) => {
+    // Act
+    const failure = earlyElementFailure(chunks.map((chunk) => Buffer.from(chunk)), 'google');
+
+    // Assess
+    if (expected === undefined) expect(failure).toBeUndefined();
+    else expect(failure).toMatchObject(expected);
   });
 });

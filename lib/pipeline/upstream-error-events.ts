@@ -3,7 +3,10 @@ import { anthropicErrorBody } from '../http/anthropic-error';
 import type { GatewayError } from '../http/errors';
 import type { EventFraming, InBandErrorRule } from '../http/in-band-errors';
 import { openAIErrorBody } from '../http/openai-error';
+import { JsonArraySplitter } from '../http/json-array';
 import { errorFromAnthropicEvent } from '../providers/anthropic/errors';
+import { errorFromExceptionFrame } from '../providers/bedrock/errors';
+import { EventStreamFrames, EventStreamFormatError, isOpeningMessage, mayBeOpening } from '../providers/bedrock/eventstream';
 import { errorFromGeminiStreamEvent } from '../providers/gemini/errors';
 import { errorFromOpenAIEvent } from '../providers/openai/errors';
 import { geminiErrorBody } from '../surfaces/gemini/errors';
@@ -198,4 +201,65 @@ function ruleFor(event: string | undefined, data: Record<string, unknown>, provi
   if (error === undefined || error === null) return undefined;
   const google = typeof error === 'object' && typeof (error as { status?: unknown }).status === 'string';
   return google ? geminiErrorEvents(providerId, 'sse') : openAIErrorEvents(providerId);
+}
+
+/** An exception frame names itself in its headers (`:message-type: exception`, or an `error` message's `:error-code`). */
+const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code')];
+
+/**
+ * Bedrock's failure, when an event stream's first frame after its opening ones
+ * (`isOpeningMessage`: Converse's `messageStart`, Anthropic's `message_start` in a `chunk`) is an
+ * exception (`:message-type: exception`, or `error`), read by Bedrock's own reader as it reads one
+ * mid-stream (`errorFromExceptionFrame`): `throttlingException` a 429 `rate_limit`,
+ * `serviceUnavailableException` a 503 `overloaded`, `internalServerException` a 500,
+ * `modelStreamErrorException` a 502. Undefined when that frame is anything else, or none is whole
+ * in `chunks` (the bytes held until the answer's start). On the hot path, two searches of the
+ * held bytes; frames are decoded only when one finds its marker, and only to the first that is
+ * not an opening one.
+ *
+ * @example
+ * earlyFrameFailure([messageStartFrame, throttlingFrame], 'aws') // GatewayError { kind: 'rate_limit', status: 429 }
+ */
+export function earlyFrameFailure(chunks: readonly Buffer[], providerId: string): GatewayError | undefined {
+  const held = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  if (!EXCEPTION_MARKERS.some((marker) => held.includes(marker))) return undefined;
+  const frames = new EventStreamFrames();
+  let first;
+  try {
+    // Decoded up to the first frame that is not an opening one, not through an answer that came whole in this read.
+    for (const frame of frames.frames(held)) {
+      if (mayBeOpening(frame) && isOpeningMessage(frames.decode(frame))) continue;
+      first = frames.decode(frame);
+      break;
+    }
+  } catch (err) {
+    // A broken frame is its reader's to report, as it does mid-stream.
+    if (err instanceof EventStreamFormatError) return undefined;
+    throw err;
+  }
+  if (!first) return undefined;
+  const { headers } = first;
+  if (headers[':message-type'] === 'exception') return errorFromExceptionFrame(headers[':exception-type'], Buffer.from(first.body).toString('utf8'), providerId);
+  if (headers[':message-type'] === 'error') return errorFromExceptionFrame(headers[':error-code'], JSON.stringify({ message: headers[':error-message'] ?? '' }), providerId);
+  return undefined;
+}
+
+/**
+ * Google's failure, when the first element of Gemini's JSON array (`streamGenerateContent`
+ * without `alt=sse`) is its error object (`[{"error":{code,message,status}}`), read as the
+ * in-band rule reads one mid-stream (`geminiErrorEvents`, `errorFromGeminiStreamEvent`):
+ * `RESOURCE_EXHAUSTED` a 429, `UNAVAILABLE` a 503. Undefined when that element is anything else,
+ * or not whole in `chunks`. On the hot path, one search of the held bytes for `"error"`.
+ *
+ * @example
+ * earlyElementFailure([Buffer.from('[{"error":{"code":503,"message":"Overloaded","status":"UNAVAILABLE"}}\n]')], 'google')
+ * // GatewayError { kind: 'overloaded', status: 503 }
+ */
+export function earlyElementFailure(chunks: readonly Buffer[], providerId: string): GatewayError | undefined {
+  const held = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  if (!held.includes(ERROR_MARKER)) return undefined;
+  let first: string | undefined;
+  const split = new JsonArraySplitter((text) => (first ??= text));
+  split.feed(held);
+  return first === undefined ? undefined : geminiErrorEvents(providerId, 'array').rewrite(first)?.error;
 }

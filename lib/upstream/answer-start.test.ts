@@ -1,4 +1,5 @@
-import { answerNotStarted, startScan } from './answer-start';
+import { chunkFrame, eventFrame, exceptionFrame } from '../../test/fakes/bedrock-wire';
+import { answerNotStarted, startScan, streamScan } from './answer-start';
 
 /** Feeds `pieces` in order; the index of the piece at whose end the scan said the answer started, or -1. */
 function startedAt(contentType: string, pieces: readonly (string | Uint8Array)[]): number {
@@ -43,7 +44,6 @@ describe('startScan', () => {
     ['a problem+json error', 'application/problem+json', ['{}'], 0],
     // Anything else: its first byte.
     ['audio', 'audio/mpeg', [Buffer.alloc(0), Buffer.from([0xff, 0xfb])], 1],
-    ["Bedrock's event-stream frame", 'application/vnd.amazon.eventstream', [Buffer.from([0, 0, 0, 90])], 0],
     ['text, even a blank', 'text/plain', ['\n'], 0],
     ['no content type', '', ['x'], 0],
   ])('%s', (_what, contentType, pieces, expected) => {
@@ -66,6 +66,102 @@ describe('startScan', () => {
 
     // Assess
     for (const at of verdicts) expect(at >= 0).toBe(verdict === 'starts');
+  });
+});
+
+describe("startScan of Bedrock's event stream", () => {
+  const EVENT_STREAM = 'application/vnd.amazon.eventstream';
+  const messageStart = eventFrame('messageStart', { role: 'assistant' });
+  const blockDelta = eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hi' } });
+  const throttled = exceptionFrame('throttlingException', 'Too many requests, please wait before trying again.');
+  const anthropicStart = chunkFrame({ type: 'message_start', message: { id: 'msg_bdrk_01', usage: { input_tokens: 9, output_tokens: 1 } } });
+  const anthropicPing = chunkFrame({ type: 'ping' });
+  const anthropicBlock = chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+  const cat = (...frames: Uint8Array[]) => Buffer.concat(frames);
+
+  it.each<[string, readonly Uint8Array[], number]>([
+    // ConverseStream: messageStart is no start; content, a stop, usage or an exception is.
+    ['messageStart alone', [messageStart], -1],
+    ['messageStart, then a content delta', [messageStart, blockDelta], 1],
+    ['messageStart and a delta in one read', [cat(messageStart, blockDelta)], 0],
+    ['messageStart, then an exception', [messageStart, throttled], 1],
+    ['an exception as the first frame', [throttled], 0],
+    ['an exception cut in three reads', [cat(messageStart, throttled.subarray(0, 5)), throttled.subarray(5, 40), throttled.subarray(40)], 2],
+    ['a frame whose length is cut', [throttled.subarray(0, 2), throttled.subarray(2)], 1],
+    ['messageStop', [eventFrame('messageStop', { stopReason: 'end_turn' })], 0],
+    ['metadata', [eventFrame('metadata', { usage: { inputTokens: 1, outputTokens: 1 } })], 0],
+    // InvokeModelWithResponseStream: Anthropic's events in chunks, by Anthropic's rule.
+    ["Anthropic's message_start in a chunk", [anthropicStart], -1],
+    ["Anthropic's message_start and ping, then content_block_start", [anthropicStart, anthropicPing, anthropicBlock], 2],
+    ["Anthropic's message_start, then an exception", [anthropicStart, exceptionFrame('serviceUnavailableException', 'Bedrock is unable to process your request.')], 1],
+    // A broken frame starts it: its reader says what it is.
+    ['a frame with an impossible length', [Buffer.from([0, 0, 0, 3, 1, 2, 3, 4])], 0],
+    ['a frame whose CRC is wrong', [Buffer.concat([blockDelta.subarray(0, blockDelta.length - 1), Buffer.from([blockDelta[blockDelta.length - 1]! ^ 0xff])])], 0],
+    ['a frame not whole yet', [Buffer.from([0, 0, 0, 90])], -1],
+  ])('%s', (_what, pieces, expected) => {
+    // Act
+    const at = startedAt(EVENT_STREAM, pieces);
+
+    // Assess
+    expect(at).toBe(expected);
+  });
+
+  it('reads an exception after messageStart the same however the bytes are cut in two', () => {
+    // Prepare
+    const bytes = cat(messageStart, throttled);
+
+    // Act
+    const verdicts = Array.from({ length: bytes.length + 1 }, (_, at) => startedAt(EVENT_STREAM, [bytes.subarray(0, at), bytes.subarray(at)]));
+
+    // Assess: it starts in the piece that completes the exception's frame, never before.
+    verdicts.forEach((at, cut) => expect(at).toBe(cut === bytes.length ? 0 : 1));
+  });
+});
+
+describe("startScan of Gemini's JSON array", () => {
+  const scanOf = (pieces: readonly string[]) => {
+    const scan = startScan('application/json; charset=UTF-8', true);
+    return pieces.findIndex((piece) => scan.take(Buffer.from(piece)));
+  };
+
+  it.each<[string, readonly string[], number]>([
+    ['the opening bracket alone', ['['], -1],
+    ['blanks and the bracket, then an element', ['\n', '[', '{"candidates": []}\n'], 2],
+    ['an element cut in three', ['[{"candidates": [{"content":', ' {"parts": [{"text": "}"}]}}]', '}\n'], 2],
+    ["Google's error as the first element", ['[{\n  "error": {\n    "code": 503,\n    "message": "The model is overloaded.",\n    "status": "UNAVAILABLE"\n  }\n}\n]'], 0],
+    ['an empty array', ['[', ']'], 1],
+    ['no array: an object', ['{"error": {}}'], 0],
+  ])('%s', (_what, pieces, expected) => {
+    // Act
+    const at = scanOf(pieces);
+
+    // Assess
+    expect(at).toBe(expected);
+  });
+
+  it('is a plain JSON scan when the call asked for no array', () => {
+    // Act
+    const scan = startScan('application/json', false);
+
+    // Assess: the bracket alone starts a whole answer.
+    expect(scan.take(Buffer.from('['))).toBe(true);
+  });
+});
+
+describe('streamScan', () => {
+  it.each<[string, string, boolean, boolean]>([
+    ['SSE', 'text/event-stream', false, true],
+    ["Bedrock's event stream", 'application/vnd.amazon.eventstream', false, true],
+    ["Bedrock's event stream, spelt otherwise", 'Application/VND.Amazon.EventStream; charset=binary', false, true],
+    ["Gemini's JSON array", 'application/json; charset=UTF-8', true, true],
+    ['a JSON answer', 'application/json', false, false],
+    ['audio', 'audio/mpeg', false, false],
+  ])('%s (%s): watched %s', (_what, contentType, jsonArray, watched) => {
+    // Act
+    const scan = streamScan(contentType, jsonArray);
+
+    // Assess
+    expect(scan !== undefined).toBe(watched);
   });
 });
 

@@ -5,10 +5,14 @@
  * under way, then no more (the scan costs nothing once it has said so). Headers alone are no
  * start, nor is a keep-alive: an SSE comment (`: ping`, OpenRouter's `: OPENROUTER PROCESSING`) or
  * an event named `ping` (Anthropic's) says the upstream is alive, not that it answers, nor is
- * Anthropic's `message_start`, which an `event: error` may follow; JSON's leading blanks (a proxy
- * keeping a whole answer's connection open) say no more.
+ * Anthropic's `message_start`, which an `event: error` may follow; nor, in Bedrock's event stream,
+ * Converse's `messageStart` or a chunk carrying Anthropic's `message_start`, which an exception
+ * frame may follow; nor the `[` of Gemini's JSON array; JSON's leading blanks (a proxy keeping a
+ * whole answer's connection open) say no more.
  */
 import { GatewayError } from '../http/errors';
+import { JsonArraySplitter } from '../http/json-array';
+import { EventStreamFrames, isOpeningMessage, mayBeOpening } from '../providers/bedrock/eventstream';
 
 /** Fed an answer's bytes as they arrive: says whether its answer has started by the end of `chunk`. */
 export interface StartScan {
@@ -16,9 +20,8 @@ export interface StartScan {
 }
 
 /**
- * The scan for an answer of this content type: the end of SSE's first event that is not a
- * keep-alive nor Anthropic's `message_start` (`SseStartScan`); JSON's first byte that is not a blank; any other answer's first byte (audio,
- * text, Bedrock's event-stream frames, which have no keep-alive).
+ * The scan for an answer of this content type: a stream's (`streamScan`); JSON's first byte that
+ * is not a blank; any other answer's first byte (audio, text).
  *
  * @example
  * startScan('text/event-stream').take(Buffer.from(': ping\n\n'));     // false
@@ -26,10 +29,44 @@ export interface StartScan {
  * startScan('application/json').take(Buffer.from('\n  '));           // false
  * startScan('audio/mpeg').take(Buffer.from([0xff]));                 // true
  */
-export function startScan(contentType: string): StartScan {
-  if (isEventStream(contentType)) return new SseStartScan();
+export function startScan(contentType: string, jsonArray = false): StartScan {
+  const stream = streamScan(contentType, jsonArray);
+  if (stream) return stream;
   const media = contentType.split(';', 1)[0]!.trim().toLowerCase();
   return media === 'application/json' || media.endsWith('+json') ? new JsonStartScan() : ANY_BYTE;
+}
+
+/**
+ * The scan of a stream whose opening an in-band error may be (`earlyFailure`): SSE's
+ * (`SseStartScan`), Bedrock's event stream (`EventStreamStartScan`), and Gemini's JSON array when
+ * the call asked for one (`jsonArray`: its content type alone says JSON, `JsonArrayStartScan`).
+ * Undefined for any other answer.
+ *
+ * @example
+ * streamScan('application/vnd.amazon.eventstream', false) // an EventStreamStartScan
+ * streamScan('application/json', true)                   // a JsonArrayStartScan
+ * streamScan('application/json', false)                  // undefined
+ */
+export function streamScan(contentType: string, jsonArray: boolean): StartScan | undefined {
+  // The usual spelling first; then the media type read once (every answer without a deadline comes here).
+  if (contentType === 'text/event-stream') return new SseStartScan();
+  const media = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  if (media === 'text/event-stream') return new SseStartScan();
+  if (media === AWS_EVENT_STREAM) return new EventStreamStartScan();
+  return jsonArray && media === 'application/json' ? new JsonArrayStartScan() : undefined;
+}
+
+/** Bedrock's binary framing (`application/vnd.amazon.eventstream`). */
+export const AWS_EVENT_STREAM = 'application/vnd.amazon.eventstream';
+
+/**
+ * Whether a content type is Bedrock's event stream (any parameters, any case).
+ *
+ * @example
+ * isAwsEventStream('application/vnd.amazon.eventstream') // true
+ */
+export function isAwsEventStream(contentType: string): boolean {
+  return contentType === AWS_EVENT_STREAM || contentType.split(';', 1)[0]!.trim().toLowerCase() === AWS_EVENT_STREAM;
 }
 
 /**
@@ -254,5 +291,42 @@ export class SseStartScan implements StartScan {
       case 'skip':
         return false;
     }
+  }
+}
+
+/**
+ * Bedrock's event stream: the answer starts at the end of the first frame that is not an opening
+ * one (`isOpeningMessage`: Converse's `messageStart`, a `chunk` carrying Anthropic's
+ * `message_start` or `ping`), an exception frame included, so that its reader finds the exception
+ * whole among the chunks up to the start (`earlyFrameFailure`). Frames are cut out of the bytes
+ * and decoded by the codec Bedrock's readers use (`EventStreamFrames`), however they were split;
+ * one whose headers cannot name an opening (`mayBeOpening`) starts it undecoded; a broken one
+ * starts it (its reader says what it is). Once it has said so, the scan is dropped.
+ */
+export class EventStreamStartScan implements StartScan {
+  readonly #frames = new EventStreamFrames();
+
+  take(chunk: Uint8Array): boolean {
+    try {
+      return this.#frames.frames(chunk).some((frame) => !mayBeOpening(frame) || !isOpeningMessage(this.#frames.decode(frame)));
+    } catch {
+      return true;
+    }
+  }
+}
+
+/**
+ * Gemini's JSON array (`streamGenerateContent` without `alt=sse`): the answer starts at the end of
+ * its first element (an answer's chunk, or Google's `{"error":…}`, which `earlyElementFailure`
+ * then finds whole), or at the array's end, or at the first sign it is no array (its reader says
+ * what it is). Leading blanks and the `[` are no start.
+ */
+export class JsonArrayStartScan implements StartScan {
+  #element = false;
+  readonly #split = new JsonArraySplitter(() => (this.#element = true));
+
+  take(chunk: Uint8Array): boolean {
+    this.#split.feed(chunk);
+    return this.#element || this.#split.closed || this.#split.invalid;
   }
 }

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 // loaded by their own paths (undici is pinned; the upstream tests would catch a move).
 import Agent = require('undici/lib/dispatcher/agent');
 import undiciErrors = require('undici/lib/core/errors');
-import { answerNotStarted, isEventStream, SseStartScan, startScan } from './answer-start';
+import { answerNotStarted, startScan, streamScan } from './answer-start';
 import { headersOf, UpstreamBody, type StartWatch } from './response-body';
 import { upstreamLimits, type UpstreamFraming, type UpstreamLimits } from './event-bound';
 import { GatewayError } from '../http/errors';
@@ -25,6 +25,12 @@ export interface UpstreamRequest {
    * a 504 `upstream_timeout` (`answerNotStarted`). Unset: only the two timeouts above apply.
    */
   firstByteTimeoutMs?: number | undefined;
+  /**
+   * The answer is a stream written as one JSON array (Gemini's `streamGenerateContent` without
+   * `alt=sse`), which its content type (`application/json`) does not say: it is watched for its
+   * first element (`streamScan`).
+   */
+  jsonArray?: boolean | undefined;
 }
 
 /** The gateway's upstream timeouts as a call gets them (the provider's own over the gateway's). */
@@ -59,6 +65,8 @@ export interface JsonPostOptions {
   auth?: Record<string, string>;
   timeouts: UpstreamTimeouts;
   signal?: AbortSignal | undefined;
+  /** The answer is a stream written as one JSON array (`UpstreamRequest.jsonArray`). */
+  jsonArray?: boolean | undefined;
 }
 
 /** A JSON POST to a provider: the shape every HTTP adapter sends but Bedrock's (which is signed). */
@@ -70,6 +78,7 @@ export function jsonPost(url: string, body: string | Uint8Array, options: JsonPo
     body,
     ...upstreamTimeouts(options.timeouts),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.jsonArray ? { jsonArray: true } : {}),
   };
 }
 
@@ -175,7 +184,7 @@ function dispatch(agent: Agent, req: UpstreamRequest, url: Target, limits: Upstr
       },
       onHeaders(status, rawHeaders, resume) {
         const headers = headersOf(rawHeaders);
-        const watch = startWatch(String(headers['content-type'] ?? ''), deadline !== undefined, started);
+        const watch = startWatch(String(headers['content-type'] ?? ''), deadline !== undefined, started, req.jsonArray === true);
         body = new UpstreamBody(resume, (reason) => abort?.(reason), limits, watch);
         resolve({ status, headers, body });
         return true;
@@ -221,14 +230,16 @@ export const STREAM_HOLD_MS = 3_000;
 
 /**
  * What watches an answer for its start: under a first-answer deadline, any answer (the deadline's
- * timer is cleared at its start, and bounds the hold); without one, a stream (`text/event-stream`)
- * all the same, so that its attempt can hold it until its first event and fail over when that
- * event is an error (`answerInHand`, `earlyFailure`), for `STREAM_HOLD_MS` at most. Anything else
- * is not watched: it costs nothing.
+ * timer is cleared at its start, and bounds the hold); without one, a stream an in-band error may
+ * open (`streamScan`: SSE, Bedrock's event stream, Gemini's JSON array) all the same, so that its
+ * attempt can hold it until its first event and fail over when that event is an error
+ * (`answerInHand`, `earlyFailure`), for `STREAM_HOLD_MS` at most. Anything else is not watched:
+ * it costs nothing.
  */
-function startWatch(contentType: string, deadline: boolean, onStart: () => void): StartWatch | undefined {
-  if (deadline) return { scan: startScan(contentType), onStart };
-  return isEventStream(contentType) ? { scan: new SseStartScan(), onStart, holdMs: STREAM_HOLD_MS } : undefined;
+function startWatch(contentType: string, deadline: boolean, onStart: () => void, jsonArray: boolean): StartWatch | undefined {
+  if (deadline) return { scan: startScan(contentType, jsonArray), onStart };
+  const scan = streamScan(contentType, jsonArray);
+  return scan ? { scan, onStart, holdMs: STREAM_HOLD_MS } : undefined;
 }
 
 interface Target {

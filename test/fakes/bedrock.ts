@@ -64,8 +64,11 @@ export type Reply =
   | { kind: 'tool_use'; calls: ToolUseSpec[]; text?: string; usage?: ReplyUsage; chunking?: Chunking }
   /** Bedrock's error answer: `type` goes into `x-amzn-ErrorType`; the status defaults to the documented one. */
   | { kind: 'error'; type: string; status?: number; message?: string }
-  /** A stream that sends `afterEvents` events of the default answer, then an exception frame (`type` in camelCase). A non-stream request gets the error answer. */
-  | { kind: 'exception'; type: string; afterEvents: number; message?: string }
+  /**
+   * A stream that sends `afterEvents` events of the default answer, then an exception frame (`type` in camelCase), written
+   * as `chunking` says (the fake's default otherwise). A non-stream request gets the error answer.
+   */
+  | { kind: 'exception'; type: string; afterEvents: number; message?: string; chunking?: Chunking }
   | HangReply
   | HangAfterHeadersReply
   /** Send `afterEvents` events (or, non-stream, half the body), then destroy the socket. */
@@ -162,7 +165,7 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
         if (!stream) return send(res, errorResponse(type, reply.message ?? `${reply.type} (fake)`, ERROR_STATUS[type]));
         const frames = this.#frames(record, answerContent(defaultReply(record) as Extract<Reply, { kind: 'text' }>, record)).slice(0, reply.afterEvents);
         frames.push(exceptionFrame(reply.type.charAt(0).toLowerCase() + reply.type.slice(1), reply.message ?? `${reply.type} (fake)`));
-        return this.#writeFrames(record, res, frames, this.#options.chunking ?? 'frame');
+        return this.#writeFrames(record, res, frames, reply.chunking ?? this.#options.chunking ?? 'frame');
       }
       case 'hang':
         return;

@@ -33,22 +33,60 @@ export class EventStreamFormatError extends Error {
  * }
  */
 export async function* decodeEventStream(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<EventStreamMessage> {
-  const codec = new EventStreamCodec(toUtf8, fromUtf8);
-  let buffer: Uint8Array = new Uint8Array(0);
-  for await (const chunk of chunks) {
-    buffer = concat(buffer, chunk);
+  const frames = new EventStreamFrames();
+  for await (const chunk of chunks) yield* frames.take(chunk);
+  frames.end();
+}
+
+/**
+ * The same decoding fed chunk by chunk, in step (for a reader that must decide as the bytes
+ * arrive, as the answer's start scan does): each `take` gives the messages whose frames the chunk
+ * completed, and keeps the bytes of the one it left open.
+ *
+ * @example
+ * const frames = new EventStreamFrames();
+ * frames.take(firstHalf);  // []
+ * frames.take(secondHalf); // [{ headers: { ':message-type': 'exception', … }, body }]
+ */
+export class EventStreamFrames {
+  readonly #codec = new EventStreamCodec(toUtf8, fromUtf8);
+  #buffer: Uint8Array = new Uint8Array(0);
+
+  /** The messages whose frames `chunk` completed; throws `EventStreamFormatError` on a broken frame. */
+  take(chunk: Uint8Array): EventStreamMessage[] {
+    return this.frames(chunk).map((frame) => decodeFrame(this.#codec, frame));
+  }
+
+  /**
+   * The whole frames `chunk` completed, not decoded (for a reader that decodes only those it must,
+   * `decode`); throws `EventStreamFormatError` on a frame with an impossible length.
+   */
+  frames(chunk: Uint8Array): Uint8Array[] {
+    const buffer = concat(this.#buffer, chunk);
+    const frames: Uint8Array[] = [];
     let offset = 0;
     while (buffer.byteLength - offset >= 4) {
       const view = new DataView(buffer.buffer, buffer.byteOffset + offset, buffer.byteLength - offset);
       const length = view.getUint32(0, false);
       if (length < MIN_FRAME_BYTES || length > MAX_FRAME_BYTES) throw new EventStreamFormatError(`event-stream frame with an impossible length (${length} bytes)`);
       if (buffer.byteLength - offset < length) break;
-      yield decodeFrame(codec, buffer.subarray(offset, offset + length));
+      frames.push(buffer.subarray(offset, offset + length));
       offset += length;
     }
-    buffer = buffer.slice(offset);
+    // Copied, not a view: the chunk it came from may be a pooled buffer reused after this call.
+    this.#buffer = offset === buffer.byteLength ? new Uint8Array(0) : buffer.slice(offset);
+    return frames;
   }
-  if (buffer.byteLength > 0) throw new EventStreamFormatError(`event stream ended inside a frame (${buffer.byteLength} bytes left over)`);
+
+  /** One whole frame (from `frames`), its CRCs checked; throws `EventStreamFormatError` when it is broken. */
+  decode(frame: Uint8Array): EventStreamMessage {
+    return decodeFrame(this.#codec, frame);
+  }
+
+  /** The stream ended: throws when it ended inside a frame. */
+  end(): void {
+    if (this.#buffer.byteLength > 0) throw new EventStreamFormatError(`event stream ended inside a frame (${this.#buffer.byteLength} bytes left over)`);
+  }
 }
 
 function decodeFrame(codec: EventStreamCodec, frame: Uint8Array): EventStreamMessage {
@@ -70,4 +108,56 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.byteLength);
   return out;
+}
+
+/**
+ * Whether a message comes before an answer without being any of it, so that an exception may
+ * still follow it in place of the answer: ConverseStream's `messageStart` (the role, before the
+ * model has written anything), and InvokeModelWithResponseStream's `chunk` carrying Anthropic's
+ * `message_start` or `ping` (the same rule as Anthropic's own stream, `SseStartScan`). Any other
+ * message (content, a stop, usage, an exception) is no opening.
+ *
+ * @example
+ * isOpeningMessage({ headers: { ':message-type': 'event', ':event-type': 'messageStart' }, body }) // true
+ * isOpeningMessage({ headers: { ':message-type': 'event', ':event-type': 'contentBlockDelta' }, body }) // false
+ */
+export function isOpeningMessage(message: EventStreamMessage): boolean {
+  if (message.headers[':message-type'] !== 'event') return false;
+  const type = message.headers[':event-type'];
+  if (type === 'messageStart') return true;
+  if (type !== 'chunk') return false;
+  const inner = anthropicEventType(message.body);
+  return inner === 'message_start' || inner === 'ping';
+}
+
+const OPENING_TYPES = [Buffer.from('messageStart'), Buffer.from('chunk')];
+
+/**
+ * Whether a whole frame may be an opening one (`isOpeningMessage`), by a search of its headers'
+ * bytes for the event types an opening has (`messageStart`, `chunk`): a frame without either is
+ * none, and need not be decoded to say so (the codec's header decoding costs ~3 µs a frame).
+ * A frame too short to hold its headers may be anything: decoding says what.
+ *
+ * @example
+ * mayBeOpening(contentBlockDeltaFrame) // false
+ * mayBeOpening(messageStartFrame)      // true (decode it to know)
+ */
+export function mayBeOpening(frame: Uint8Array): boolean {
+  if (frame.byteLength < PRELUDE_BYTES) return true;
+  const headersLength = new DataView(frame.buffer, frame.byteOffset, PRELUDE_BYTES).getUint32(4, false);
+  if (PRELUDE_BYTES + headersLength > frame.byteLength) return true;
+  const headers = Buffer.from(frame.buffer, frame.byteOffset + PRELUDE_BYTES, headersLength);
+  return OPENING_TYPES.some((type) => headers.includes(type));
+}
+
+/** The `type` of the Anthropic event a `chunk` message carries (`{"bytes":"<base64 of the event's JSON>"}`), if it reads as one. */
+function anthropicEventType(body: Uint8Array): string | undefined {
+  try {
+    const { bytes } = JSON.parse(toUtf8(body)) as { bytes?: unknown };
+    if (typeof bytes !== 'string') return undefined;
+    const { type } = JSON.parse(Buffer.from(bytes, 'base64').toString('utf8')) as { type?: unknown };
+    return typeof type === 'string' ? type : undefined;
+  } catch {
+    return undefined;
+  }
 }

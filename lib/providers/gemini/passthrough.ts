@@ -39,6 +39,7 @@ export function geminiPassthroughRequest(call: GeminiPassthroughCall): UpstreamR
     ...(call.apiKey ? { auth: { 'x-goog-api-key': call.apiKey } } : {}),
     timeouts: call.timeouts,
     signal: call.signal,
+    jsonArray: call.stream && call.jsonArray === true,
   });
 }
 

@@ -202,5 +202,6 @@ export function vertexGeminiPassthroughRequest(raw: string | Uint8Array, call: V
     auth: bearer(call.token),
     timeouts: call.timeouts,
     signal: call.signal,
+    jsonArray: call.stream && call.jsonArray === true,
   });
 }

@@ -1,0 +1,243 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import { LocalCredentials } from '../../lib/credentials/local';
+import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import { AccountHealth } from '../../lib/routing/health';
+import { defaultReply, startFakeBedrock, type FakeBedrock, type Reply } from '../fakes/bedrock';
+import { createGatewayKey } from './harness';
+import { ADMIN } from './instances';
+import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
+
+/**
+ * Bedrock's early in-band failure: HTTP 200 with `application/vnd.amazon.eventstream`, then an
+ * exception frame (`throttlingException`, `serviceUnavailableException`…) before any of the
+ * answer, after ConverseStream's `messageStart` or InvokeModelWithResponseStream's `chunk` carrying
+ * Anthropic's `message_start`, through a pool of two Bedrock accounts (each its own fake) and no
+ * first-answer deadline, with the official clients: a failed attempt like the HTTP error it
+ * stands for. The other account answers in one clean stream, the first rests, and with no
+ * account left the client gets a real HTTP error in its own dialect. An exception once the
+ * answer has started is relayed in-band, as before.
+ */
+const AWS = { accessKeyId: 'AKIDEARLYERROR', secretAccessKey: 'early-error-secret', region: 'us-east-1' };
+const CLAUDE = 'claude-on-bedrock';
+const THROTTLED = 'Too many requests, please wait before trying again.';
+const UNAVAILABLE = 'Bedrock is unable to process your request.';
+
+let fakes: Record<PoolAccount, FakeBedrock>;
+let gw: LocalGateway;
+let keyId: string;
+let key: string;
+let openai: OpenAI;
+let anthropic: Anthropic;
+const health = new AccountHealth();
+
+beforeAll(async () => {
+  fakes = { one: await startFakeBedrock(AWS), two: await startFakeBedrock(AWS) };
+  const config = parseConfig({
+    providers: [
+      {
+        id: 'aws',
+        type: 'bedrock',
+        region: AWS.region,
+        accounts: (['one', 'two'] as const).map((id) => ({ id, baseUrl: fakes[id].url, awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } })),
+      },
+    ],
+    models: [{ name: CLAUDE, targets: [{ provider: 'aws', model: 'anthropic.claude-3-5-sonnet-20240620-v1:0' }] }],
+    routing: { sticky: false },
+  });
+  gw = await startLocalGateway({ config, health, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey }) });
+  const minted = await createGatewayKey(gw.url, ADMIN, { name: 'early-error-bedrock' });
+  keyId = minted.id;
+  key = minted.key;
+  openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  anthropic = new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw.close();
+  await fakes.one.close();
+  await fakes.two.close();
+});
+beforeEach(() => {
+  fakes.one.reset();
+  fakes.two.reset();
+  health.clear();
+});
+
+const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
+const firstCallGets = (reply: Reply) => firstCallOfPool(fakes, reply, defaultReply);
+const chat = { model: CLAUDE, stream: true as const, messages: [{ role: 'user' as const, content: 'Say hi.' }] };
+const message = { model: CLAUDE, max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hi.' }] };
+
+/** The chat stream's text and its answer's request id. */
+async function chatStream(client = openai): Promise<{ text: string; requestId: string | null }> {
+  const { data: stream, response } = await client.chat.completions.create(chat).withResponse();
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  return { text, requestId: response.headers.get('x-request-id') };
+}
+
+describe('a ConverseStream that fails in-band before its answer starts (OpenAI client, translated)', () => {
+  it.each<[string, Reply]>([
+    ['throttlingException after messageStart', { kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED }],
+    ['serviceUnavailableException as the first frame', { kind: 'exception', type: 'serviceUnavailableException', afterEvents: 0, message: UNAVAILABLE }],
+    ['internalServerException after messageStart', { kind: 'exception', type: 'internalServerException', afterEvents: 1 }],
+    ['modelStreamErrorException after messageStart', { kind: 'exception', type: 'modelStreamErrorException', afterEvents: 1 }],
+    ['the exception cut at awkward offsets', { kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED, chunking: 'awkward' }],
+  ])('%s: the other account answers in one clean stream, the first rests', async (_what, reply) => {
+    // Prepare
+    const first = firstCallGets(reply);
+
+    // Act
+    const { text, requestId } = await chatStream();
+
+    // Assess
+    expect(text).toBe('Echo: Say hi.');
+    expect(fakes[first.first()].requests).toHaveLength(1);
+    expect(fakes[first.other()].requests).toHaveLength(1);
+    expect(health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
+  it('the rested account is not asked first by the next call', async () => {
+    // Prepare
+    const first = firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+    await chatStream();
+
+    // Act
+    const { text, requestId } = await chatStream();
+
+    // Assess: one request to the failed account, two to the other.
+    expect(text).toBe('Echo: Say hi.');
+    expect(fakes[first.first()].requests).toHaveLength(1);
+    expect(fakes[first.other()].requests).toHaveLength(2);
+    expect(await recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 1, status: 200 });
+  });
+});
+
+describe('a ConverseStream whose every account fails before its answer', () => {
+  it('gives the OpenAI client a real 429 in its own shape when both were throttled', async () => {
+    // Prepare
+    fakes.one.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+    fakes.two.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+
+    // Act
+    const err = (await chatStream().catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+
+    // Assess: an HTTP error, not a 200 with an error chunk; both accounts rest as a 429 rests them.
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.status).toBe(429);
+    expect(err.error).toMatchObject({ message: THROTTLED, type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    expect([fakes.one.requests.length, fakes.two.requests.length]).toEqual([1, 1]);
+    expect([health.isCooling('aws/one'), health.isCooling('aws/two')]).toEqual([true, true]);
+    expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 429, outcome: 'upstream_error' });
+  });
+
+  it('gives the 429 when one account was throttled and the other unavailable: the rate limit outranks the overload', async () => {
+    // Prepare
+    fakes.one.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+    fakes.two.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+
+    // Act
+    const err = (await chatStream().catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.error).toMatchObject({ message: THROTTLED });
+    expect([health.isCooling('aws/one'), health.isCooling('aws/two')]).toEqual([true, true]);
+  });
+
+  it('gives a real 503 when both were unavailable, which the SDK retries', async () => {
+    // Prepare: a client that retries once.
+    fakes.one.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+    fakes.two.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+    const retrying = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 1 });
+
+    // Act
+    const err = (await chatStream(retrying).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+
+    // Assess: retried once by the SDK, so each account was asked twice.
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(err.status).toBe(503);
+    expect(err.error).toMatchObject({ message: UNAVAILABLE });
+    expect([fakes.one.requests.length, fakes.two.requests.length]).toEqual([2, 2]);
+  });
+});
+
+describe('a ConverseStream that fails after its answer started', () => {
+  it('is relayed in-band: no failover, no rest', async () => {
+    // Prepare: messageStart and the first text delta, then throttled.
+    const first = firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 2, message: THROTTLED });
+
+    // Act
+    const { data: stream, response } = await openai.chat.completions.create(chat).withResponse();
+    let text = '';
+    const err = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e: unknown) => e);
+
+    // Assess
+    expect(text).toBe('Echo: ');
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain(THROTTLED);
+    expect(fakes[first.other()].requests).toHaveLength(0);
+    expect(health.isCooling(`aws/${first.first()}`)).toBe(false);
+    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+  });
+});
+
+describe('an InvokeModelWithResponseStream that fails in-band before its answer (Anthropic client, Claude on Bedrock)', () => {
+  it("fails over past Anthropic's message_start in a chunk: one clean stream from the other account", async () => {
+    // Prepare
+    const first = firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+
+    // Act
+    const stream = anthropic.messages.stream(message);
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    const final = await stream.finalMessage();
+    const { response } = await stream.withResponse();
+
+    // Assess
+    expect(fakes[first.first()].requests[0]?.operation).toBe('invoke-with-response-stream');
+    expect(final.content).toMatchObject([{ type: 'text', text: 'Echo: Say hi.' }]);
+    expect(types.filter((t) => t === 'message_start')).toHaveLength(1);
+    expect(types.at(-1)).toBe('message_stop');
+    expect(health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
+  it('with no account left: a real 503 overloaded_error in Anthropic\'s shape', async () => {
+    // Prepare
+    fakes.one.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+    fakes.two.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+
+    // Act
+    const err = (await anthropic.messages.create({ ...message, stream: true }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+
+    // Assess
+    expect(err).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(err.status).toBe(503);
+    expect(err.error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: UNAVAILABLE } });
+    expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 503, outcome: 'upstream_error' });
+  });
+
+  it('an exception after content_block_start is relayed in-band: no failover, no rest', async () => {
+    // Prepare: message_start and content_block_start in chunks, then throttled.
+    const first = firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 2, message: THROTTLED });
+
+    // Act
+    const { data: stream, response } = await anthropic.messages.create({ ...message, stream: true }).withResponse();
+    const types: string[] = [];
+    const err = await (async () => {
+      for await (const event of stream) types.push(event.type);
+    })().catch((e: unknown) => e);
+
+    // Assess
+    expect(types).toEqual(['message_start', 'content_block_start']);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(fakes[first.other()].requests).toHaveLength(0);
+    expect(health.isCooling(`aws/${first.first()}`)).toBe(false);
+    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+  });
+});

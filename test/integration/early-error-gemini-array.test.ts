@@ -1,0 +1,160 @@
+import OpenAI from 'openai';
+import { parseConfig } from '../../lib/config/load';
+import { LocalCredentials } from '../../lib/credentials/local';
+import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import { AccountHealth } from '../../lib/routing/health';
+import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
+import { createGatewayKey } from './harness';
+import { ADMIN } from './instances';
+import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
+
+/**
+ * Gemini's other stream, `streamGenerateContent` without `alt=sse` (one JSON array in
+ * `application/json`), whose first element is Google's error object, through a pool of two Gemini
+ * accounts: a failed attempt like the HTTP error it stands for, as the SSE stream's is
+ * (`early-error-gemini.test.ts`). No official client asks for the array (`@google/genai` asks for
+ * SSE), so the caller is the REST call Google documents, by `fetch`. An error element after the
+ * first is relayed in-band, as before. The OpenAI client's stream to the same pool (translated,
+ * over SSE) is asked too.
+ */
+let fakes: Record<PoolAccount, FakeGemini>;
+let gw: LocalGateway;
+let keyId: string;
+let key: string;
+const health = new AccountHealth();
+const UNAVAILABLE = { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' };
+const EXHAUSTED = { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' };
+const ARRAY = { 'content-type': 'application/json; charset=UTF-8' };
+
+beforeAll(async () => {
+  fakes = { one: await startFakeGemini({ apiKey: 'gemini-key' }), two: await startFakeGemini({ apiKey: 'gemini-key' }) };
+  const config = parseConfig({
+    providers: [{ id: 'google', type: 'gemini', accounts: (['one', 'two'] as const).map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'GEMINI_KEY' } })) }],
+    models: [{ name: 'gemini-2.5-flash', targets: [{ provider: 'google', model: 'gemini-2.5-flash' }] }],
+    routing: { sticky: false },
+  });
+  gw = await startLocalGateway({ config, health, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ GEMINI_KEY: 'gemini-key' }) });
+  const minted = await createGatewayKey(gw.url, ADMIN, { name: 'early-error-gemini-array' });
+  keyId = minted.id;
+  key = minted.key;
+});
+afterAll(async () => {
+  await gw.close();
+  await fakes.one.close();
+  await fakes.two.close();
+});
+beforeEach(() => {
+  fakes.one.reset();
+  fakes.two.reset();
+  health.clear();
+});
+
+const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
+const firstCallGets = (reply: GeminiReply) => firstCallOfPool<FakeGemini, Parameters<typeof defaultGeminiReply>[0], GeminiReply>(fakes, reply, defaultGeminiReply);
+
+/** `streamGenerateContent` without `alt=sse`, read whole: its status, its body parsed, its request id. */
+async function streamArray(): Promise<{ status: number; body: unknown; requestId: string | null; contentType: string | null }> {
+  const res = await fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
+    body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hello there' }] }] }),
+  });
+  return { status: res.status, body: JSON.parse(await res.text()) as unknown, requestId: res.headers.get('x-request-id'), contentType: res.headers.get('content-type') };
+}
+
+/** The text of the array's answer elements. */
+const textOf = (body: unknown): string =>
+  (body as { candidates?: { content?: { parts?: { text?: string }[] } }[] }[]).map((element) => (element.candidates?.[0]?.content?.parts ?? []).map((part) => part.text ?? '').join('')).join('');
+
+/** Google's error as the array's only element, its text cut in three reads. */
+function splitErrorArray(error: typeof UNAVAILABLE): string[] {
+  const text = `[${JSON.stringify({ error }, null, 2)}\n]`;
+  return [text.slice(0, 4), text.slice(4, 30), text.slice(30)];
+}
+
+describe("a Gemini JSON-array stream whose first element is Google's error", () => {
+  it.each<[string, () => GeminiReply]>([
+    ['UNAVAILABLE as the first element', () => ({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE })],
+    ['RESOURCE_EXHAUSTED as the first element', () => ({ kind: 'stream-error', afterEvents: 0, error: EXHAUSTED })],
+    ['the error element cut across three reads', () => ({ kind: 'raw', status: 200, headers: ARRAY, body: splitErrorArray(UNAVAILABLE), delayMs: 30 })],
+  ])('%s: the other account answers in one clean array, the first rests', async (_what, reply) => {
+    // Prepare
+    const first = firstCallGets(reply());
+
+    // Act
+    const { status, body, requestId, contentType } = await streamArray();
+
+    // Assess
+    expect(status).toBe(200);
+    expect(contentType).toMatch(/^application\/json/);
+    expect(textOf(body)).toBe('Echo: hello there');
+    expect(JSON.stringify(body)).not.toContain('"error"');
+    expect(fakes[first.other()].requests).toHaveLength(1);
+    expect(health.isCooling(`google/${first.first()}`)).toBe(true);
+    expect(await recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
+  it('the rested account is not asked first by the next call', async () => {
+    // Prepare
+    const first = firstCallGets({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
+    await streamArray();
+
+    // Act
+    const { body, requestId } = await streamArray();
+
+    // Assess
+    expect(textOf(body)).toBe('Echo: hello there');
+    expect(fakes[first.first()].requests).toHaveLength(1);
+    expect(fakes[first.other()].requests).toHaveLength(2);
+    expect(await recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 1, status: 200 });
+  });
+
+  it("on the last account: a real HTTP 503 in Google's shape, not a 200 array holding the error", async () => {
+    // Prepare
+    fakes.one.reply({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
+    fakes.two.reply({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
+
+    // Act
+    const { status, body, requestId } = await streamArray();
+
+    // Assess
+    expect(status).toBe(503);
+    expect(body).toMatchObject({ error: { code: 503, message: UNAVAILABLE.message, status: 'UNAVAILABLE' } });
+    expect([health.isCooling('google/one'), health.isCooling('google/two')]).toEqual([true, true]);
+    expect(await recordOf(requestId)).toMatchObject({ attempts: 2, status: 503, outcome: 'upstream_error' });
+  });
+
+  it('an error element after an answer element is relayed in-band: no failover, no rest', async () => {
+    // Prepare
+    const first = firstCallGets({ kind: 'stream-error', afterEvents: 1, error: UNAVAILABLE });
+
+    // Act
+    const { status, body, requestId } = await streamArray();
+
+    // Assess: the array holds the answer's first element, then the error in Google's shape.
+    expect(status).toBe(200);
+    expect(body).toHaveLength(2);
+    expect((body as unknown[])[1]).toMatchObject({ error: { code: 503, status: 'UNAVAILABLE' } });
+    expect(fakes[first.other()].requests).toHaveLength(0);
+    expect(health.isCooling(`google/${first.first()}`)).toBe(false);
+    expect(await recordOf(requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+  });
+});
+
+describe('the OpenAI client streaming through the same Gemini pool (translated, SSE upstream)', () => {
+  it("fails over past Google's error as the first event: one clean stream, the first account rests", async () => {
+    // Prepare
+    const first = firstCallGets({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
+    const openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+
+    // Act
+    const { data: stream, response } = await openai.chat.completions.create({ model: 'gemini-2.5-flash', stream: true, messages: [{ role: 'user', content: 'hello there' }] }).withResponse();
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+
+    // Assess
+    expect(text).toBe('Echo: hello there');
+    expect(health.isCooling(`google/${first.first()}`)).toBe(true);
+    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+});
