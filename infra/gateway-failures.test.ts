@@ -15,6 +15,7 @@ import { startFakeOpenAI, type FakeOpenAI, type Reply } from '../test/fakes/open
 import { BreakingStream, RecordingStream, functionUrlEvent, lambdaContext, runningLambdaContext, type StreamHandler } from '../test/lambda';
 import { createProxyHandler } from '../functions/proxy';
 import { GATEWAY_FAILURE_METRICS, GatewayFailureMetrics, INTERNAL_FAILURE_LINES, RUNTIME_FAILURE_PHRASES } from './constructs/gateway-failures';
+import { matchesTermPattern } from '../test/filter-pattern';
 import type { Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
 
@@ -49,6 +50,14 @@ async function linesOf(run: () => Promise<unknown>): Promise<Line[]> {
   return lines;
 }
 
+/** The metric filters GatewayFailureMetrics synthesizes, by logical id. */
+function synthesizedFilters(): Record<string, { FilterPattern: string; MetricTransformations: { MetricName: string }[] }> {
+  const stack = new Stack(new App(), 'T');
+  new GatewayFailureMetrics(stack, 'Failures', { logGroup: new LogGroup(stack, 'ProxyLogs'), namespace: 'Aigw/T' });
+  const filters = Template.fromStack(stack).findResources('AWS::Logs::MetricFilter');
+  return Object.fromEntries(Object.entries(filters).map(([id, r]) => [id, r.Properties]));
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('GatewayFailureMetrics in the template', () => {
@@ -66,7 +75,7 @@ describe('GatewayFailureMetrics in the template', () => {
       name: 'InternalFailures',
       pattern: '{ ($.message = "request failed") || ($.message = "streamed body failed") || ($.message = "invocation failed before the gateway answered") }',
     },
-    { name: 'RuntimeFailures', pattern: '?"Task timed out after" ?"Runtime exited with error" ?"Runtime exited without providing a reason" ?"Process exited before completing request"' },
+    ...RUNTIME_FAILURE_PHRASES.map((phrase) => ({ name: 'RuntimeFailures', pattern: `"${phrase}" -"sampling_rate"` })),
     { name: 'UpstreamUnavailable', pattern: '{ ($.message = "request") && ($.status >= 502) && ($.status <= 504) }' },
   ])('publishes $name, 1 per matching line of the proxy\'s log group, with the pattern $pattern', ({ name, pattern }) => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
@@ -76,8 +85,26 @@ describe('GatewayFailureMetrics in the template', () => {
     });
   });
 
-  it('makes one filter per metric, and nothing else', () => {
-    template.resourceCountIs('AWS::Logs::MetricFilter', Object.keys(GATEWAY_FAILURE_METRICS).length);
+  it('makes one filter per pattern (one per platform phrase), and nothing else', () => {
+    template.resourceCountIs('AWS::Logs::MetricFilter', Object.values(GATEWAY_FAILURE_METRICS).reduce((n, spec) => n + spec.patterns.length, 0));
+    expect(Object.keys(template.findResources('AWS::Logs::MetricFilter'))).toHaveLength(2 + RUNTIME_FAILURE_PHRASES.length);
+  });
+
+  it.each([
+    // Lambda's plain-text lines for a timeout, a crash or an out-of-memory kill, and a process gone mid-invocation.
+    { line: '2026-11-27T19:00:00.000Z\t3b5c7a4e-0d2f-4a51-9b8e-7f1d2c3e4a5b\tTask timed out after 900.00 seconds', counted: 1 },
+    { line: 'RequestId: 3b5c7a4e-0d2f-4a51-9b8e-7f1d2c3e4a5b Error: Runtime exited with error: signal: killed\nRuntime.ExitError', counted: 1 },
+    { line: 'RequestId: 3b5c7a4e-0d2f-4a51-9b8e-7f1d2c3e4a5b Error: Runtime exited without providing a reason\nRuntime.ExitError', counted: 1 },
+    { line: 'RequestId: 3b5c7a4e-0d2f-4a51-9b8e-7f1d2c3e4a5b Process exited before completing request', counted: 1 },
+    // A handler's rejection (a response stream that broke under the answer): not the runtime failing.
+    { line: '2026-11-27T19:00:00.000Z\t3b5c7a4e-0d2f-4a51-9b8e-7f1d2c3e4a5b\tERROR\tInvoke Error \t{"errorType":"Error","errorMessage":"write EPIPE"}', counted: 0 },
+    { line: 'REPORT RequestId: 3b5c7a4e-0d2f-4a51-9b8e-7f1d2c3e4a5b\tDuration: 900000.00 ms\tBilled Duration: 900000 ms\tMemory Size: 1024 MB\tMax Memory Used: 180 MB\tStatus: timeout', counted: 0 },
+  ])('counts $counted in RuntimeFailures for the platform line $line', ({ line, counted }) => {
+    // Act: every RuntimeFailures filter of the template over the line, as CloudWatch runs each filter on each event.
+    const patterns = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter((r) => r.Properties.MetricTransformations[0].MetricName === 'RuntimeFailures').map((r) => r.Properties.FilterPattern as string);
+
+    // Assess
+    expect(patterns.filter((pattern) => matchesTermPattern(pattern, line))).toHaveLength(counted);
   });
 });
 
@@ -154,6 +181,11 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     // A gateway stuck past the invocation: middy gives up 5 ms before its end.
     const stuck: Gateway = { ...gateway, handle: async (req) => (await sleep(400), gateway.handle(req)) };
     await invoke('a gateway stuck past the invocation', door(stuck), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck'), undefined, 500);
+    // A client's own text in the gateway's lines: a model named after each platform phrase (answered 404, not upstream).
+    for (const phrase of RUNTIME_FAILURE_PHRASES) {
+      const event = functionUrlEvent({ model: phrase, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${key}` });
+      written.set(`a client that asks for the model "${phrase}"`, await linesOf(() => door(gateway)(event, new RecordingStream(), lambdaContext(60_000))));
+    }
   });
 
   afterAll(async () => {
@@ -164,7 +196,9 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
   });
 
   const internal = (l: Line) => (INTERNAL_FAILURE_LINES as readonly unknown[]).includes(l.message);
-  const runtime = (l: Line) => RUNTIME_FAILURE_PHRASES.some((phrase) => l.raw.includes(phrase));
+  /** RuntimeFailures' patterns as synthesized, run over the raw line as CloudWatch reads it. */
+  const runtimePatterns = Object.values(synthesizedFilters()).filter((f) => f.MetricTransformations[0]!.MetricName === 'RuntimeFailures').map((f) => f.FilterPattern);
+  const runtime = (l: Line) => runtimePatterns.some((pattern) => matchesTermPattern(pattern, l.raw));
   const upstreamUnavailable = (l: Line) => l.message === 'request' && typeof l.status === 'number' && l.status >= 502 && l.status <= 504;
 
   it.each(['a response stream that breaks mid-answer', 'a response stream destroyed mid-answer'])('writes the WARN "response stream failed" line for %s, which no failure pattern matches', (scenario) => {
@@ -206,6 +240,21 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     // Assess
     expect(lines.filter(upstreamUnavailable)).toEqual([expect.objectContaining({ message: 'request', status: 503, outcome: 'upstream_error' })]);
     expect(lines.filter((l) => internal(l) || runtime(l))).toEqual([]);
+  });
+
+  it.each(RUNTIME_FAILURE_PHRASES.map((phrase) => `a client that asks for the model "${phrase}"`))('counts nothing in RuntimeFailures for %s, though the access line carries it', (scenario) => {
+    // Act
+    const lines = written.get(scenario)!;
+
+    // Assess: the phrase is in the gateway's JSON line (a client can write it), and no pattern counts the line.
+    expect(lines.some((l) => RUNTIME_FAILURE_PHRASES.some((phrase) => l.raw.includes(phrase)))).toBe(true);
+    expect(lines.filter((l) => internal(l) || runtime(l) || upstreamUnavailable(l))).toEqual([]);
+  });
+
+  it('marks every line the gateway writes with "sampling_rate", the field RuntimeFailures excludes', () => {
+    const lines = [...written.values()].flat();
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.filter((l) => !l.raw.includes('"sampling_rate":'))).toEqual([]);
   });
 
   it('never writes a platform phrase from the gateway\'s own lines, in any scenario', () => {
