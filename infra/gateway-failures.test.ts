@@ -73,7 +73,7 @@ describe('GatewayFailureMetrics in the template', () => {
   it.each([
     {
       name: 'InternalFailures',
-      pattern: '{ ($.message = "request failed") || ($.message = "streamed body failed") || ($.message = "invocation failed before the gateway answered") }',
+      pattern: '{ ($.level = "ERROR") && (($.message = "request failed") || ($.message = "streamed body failed") || ($.message = "invocation failed before the gateway answered")) }',
     },
     ...RUNTIME_FAILURE_PHRASES.map((phrase) => ({ name: 'RuntimeFailures', pattern: `"${phrase}" -"sampling_rate"` })),
     { name: 'UpstreamUnavailable', pattern: '{ ($.message = "request") && ($.status >= 502) && ($.status <= 504) }' },
@@ -195,7 +195,7 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     await db.close();
   });
 
-  const internal = (l: Line) => (INTERNAL_FAILURE_LINES as readonly unknown[]).includes(l.message);
+  const internal = (l: Line) => l.level === 'ERROR' && (INTERNAL_FAILURE_LINES as readonly unknown[]).includes(l.message);
   /** RuntimeFailures' patterns as synthesized, run over the raw line as CloudWatch reads it. */
   const runtimePatterns = Object.values(synthesizedFilters()).filter((f) => f.MetricTransformations[0]!.MetricName === 'RuntimeFailures').map((f) => f.FilterPattern);
   const runtime = (l: Line) => runtimePatterns.some((pattern) => matchesTermPattern(pattern, l.raw));

@@ -52,7 +52,8 @@ const UPSTREAM_UNAVAILABLE = [FilterPattern.numberValue('$.status', '>=', 502), 
 export const GATEWAY_FAILURE_METRICS = {
   InternalFailures: {
     description: 'Requests the gateway itself failed: internal errors answered 500, answers whose body broke after its first byte, invocations it did not answer in time',
-    patterns: [FilterPattern.any(...INTERNAL_FAILURE_LINES.map((message) => FilterPattern.stringValue('$.message', '=', message)))],
+    // At ERROR only: the same message at WARN (a client's failure, were one ever logged so) must not page.
+    patterns: [FilterPattern.all(FilterPattern.stringValue('$.level', '=', 'ERROR'), FilterPattern.any(...INTERNAL_FAILURE_LINES.map((message) => FilterPattern.stringValue('$.message', '=', message))))],
   },
   RuntimeFailures: {
     description: 'Proxy invocations the Lambda runtime failed: timeouts, crashes, out-of-memory kills (from the platform\'s own log lines)',
