@@ -165,6 +165,15 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     // A bug below the door: the gateway throws instead of answering.
     const broken: Gateway = { ...gateway, handle: async () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'id')")) };
     await invoke('a gateway that throws', door(broken), new RecordingStream(), lambdaContext(60_000));
+    // A bug inside the gateway (here under its usage sink's backlog): lib/gateway.ts answers 500 and logs it, the door does not.
+    const failingSink = new (class extends DynamoUsageSink {
+      override backlog(): Promise<void> {
+        return Promise.reject(new TypeError("Cannot read properties of undefined (reading 'home')"));
+      }
+    })(db.table, { retentionDays: 30 });
+    const failsInside = createGateway({ config, keys: new DynamoKeyStore(db.table), rates: new DynamoRateWindows(db.table), spend: new DynamoSpendStore(db.table), usage: failingSink, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), logger });
+    await invoke('an internal error inside the gateway', door(failsInside), new RecordingStream(), lambdaContext(60_000));
+    await failsInside.close();
     // An answer whose body throws after its first byte (not raw audio's TransferAborted).
     const breaksPromise: Gateway = {
       ...gateway,
@@ -218,6 +227,7 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
 
   it.each([
     { scenario: 'a gateway that throws', message: 'request failed' },
+    { scenario: 'an internal error inside the gateway', message: 'request failed' },
     { scenario: 'an answer whose body throws', message: 'streamed body failed' },
     { scenario: 'a gateway stuck past the invocation', message: 'invocation failed before the gateway answered' },
   ])('counts $scenario once in InternalFailures: an ERROR line "$message"', ({ scenario, message }) => {
@@ -226,6 +236,15 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
 
     // Assess: a string field `message`, at the top level of the line, as the JSON pattern compares it.
     expect(counted).toEqual([expect.objectContaining({ level: 'ERROR', message })]);
+  });
+
+  it('counts an internal error inside the gateway once, though its access line says 500 too', () => {
+    // Act
+    const lines = written.get('an internal error inside the gateway')!;
+
+    // Assess: the access line is there (status 500), and only the ERROR line is counted.
+    expect(lines.filter((l) => l.message === 'request')).toEqual([expect.objectContaining({ status: 500, outcome: 'error' })]);
+    expect(lines.filter((l) => internal(l) || runtime(l) || upstreamUnavailable(l))).toHaveLength(1);
   });
 
   it('has a scenario for each message InternalFailures counts (none of them stale)', () => {
