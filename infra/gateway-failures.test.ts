@@ -14,6 +14,8 @@ import { startTestTable } from '../test/dynalite';
 import { startFakeOpenAI, type FakeOpenAI, type Reply } from '../test/fakes/openai';
 import { BreakingStream, RecordingStream, functionUrlEvent, lambdaContext, runningLambdaContext, type StreamHandler } from '../test/lambda';
 import { createProxyHandler } from '../functions/proxy';
+import { GatewayError } from '../lib/http/errors';
+import { TransferAborted } from '../lib/http/transfer-aborted';
 import { GATEWAY_FAILURE_METRICS, GatewayFailureMetrics, INTERNAL_FAILURE_LINES, RUNTIME_FAILURE_PHRASES } from './constructs/gateway-failures';
 import { matchesTermPattern } from '../test/filter-pattern';
 import type { Context } from 'aws-lambda';
@@ -115,6 +117,8 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
   let key: string;
   /** The lines of each scenario, by name. */
   const written = new Map<string, Line[]>();
+  /** Where the cut-off audio went: its status, then its first bytes. */
+  const audioStream = new RecordingStream();
   const devMode = process.env.POWERTOOLS_DEV;
 
   const chat = (stream: boolean) => functionUrlEvent({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'count to twelve' }] }, { authorization: `Bearer ${key}` });
@@ -187,6 +191,19 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
       }),
     };
     await invoke('an answer whose body throws', door(breaksPromise), new RecordingStream(), lambdaContext(60_000));
+    // Raw audio cut off upstream after its first byte: the body aborts the transfer on purpose (TransferAborted).
+    const cutOffAudio: Gateway = {
+      ...gateway,
+      handle: async (req) => ({
+        status: 200,
+        headers: { 'content-type': 'audio/mpeg', 'x-request-id': req.requestId },
+        body: (async function* () {
+          yield Buffer.from([0xff, 0xfb, 0x90, 0x64]);
+          throw new TransferAborted(new GatewayError('upstream_unavailable', 'The upstream provider broke off its answer.', { code: 'upstream_interrupted' }));
+        })(),
+      }),
+    };
+    await invoke('raw audio cut off upstream', door(cutOffAudio), audioStream, lambdaContext(60_000));
     // A gateway stuck past the invocation: middy gives up 5 ms before its end.
     const stuck: Gateway = { ...gateway, handle: async (req) => (await sleep(400), gateway.handle(req)) };
     await invoke('a gateway stuck past the invocation', door(stuck), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck'), undefined, 500);
@@ -223,6 +240,13 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
 
   it('counts nothing for an answer streamed to its end', () => {
     expect(written.get('an answer streamed to its end')!.filter((l) => internal(l) || runtime(l) || upstreamUnavailable(l))).toEqual([]);
+  });
+
+  it('counts nothing for raw audio cut off upstream, whose transfer the door aborts on purpose', () => {
+    // Assess: the audio had started (its status and first bytes went), and no line of the door's is counted.
+    expect(audioStream.prelude).toMatchObject({ statusCode: 200 });
+    expect(audioStream.writes.length).toBeGreaterThan(0);
+    expect(written.get('raw audio cut off upstream')!.filter((l) => l.level === 'ERROR' || internal(l) || runtime(l))).toEqual([]);
   });
 
   it.each([
