@@ -45,7 +45,11 @@ const GATEWAY_LINE_MARK = 'sampling_rate';
  */
 const runtimeFailurePattern = (phrase: string): IFilterPattern => FilterPattern.literal(`"${phrase}" -"${GATEWAY_LINE_MARK}"`);
 
-/** 502, 503 and 504: no upstream could answer (unreachable, overloaded, out of time), after failover. */
+/**
+ * 502, 503 and 504: mostly no upstream could answer (unreachable, overloaded, out of time), after
+ * failover; also the request's own deadline (504) and a spend limit the table could not check
+ * (503 `spend_limit_unavailable`), which the status alone does not tell apart.
+ */
 const UPSTREAM_UNAVAILABLE = [FilterPattern.numberValue('$.status', '>=', 502), FilterPattern.numberValue('$.status', '<=', 504)];
 
 /** The gateway's failure metrics, by metric name: each counts 1 per log event one of its patterns matches (no event matches two). */
@@ -61,7 +65,7 @@ export const GATEWAY_FAILURE_METRICS = {
     patterns: RUNTIME_FAILURE_PHRASES.map(runtimeFailurePattern),
   },
   UpstreamUnavailable: {
-    description: 'Calls answered 502, 503 or 504: no upstream could answer them, failover included (graphed; the rate is alarmed by ServerErrorRate and UpstreamErrorShare)',
+    description: 'Calls answered 502, 503 or 504: mostly no upstream could answer them, failover included; also deadlines and spend limits the table could not check (graphed; the rate is alarmed by ServerErrorRate and UpstreamErrorShare)',
     patterns: [FilterPattern.all(FilterPattern.stringValue('$.message', '=', 'request'), ...UPSTREAM_UNAVAILABLE)],
   },
 } as const satisfies Record<string, { description: string; patterns: readonly IFilterPattern[] }>;
