@@ -207,6 +207,9 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     // A gateway stuck past the invocation: middy gives up 5 ms before its end.
     const stuck: Gateway = { ...gateway, handle: async (req) => (await sleep(400), gateway.handle(req)) };
     await invoke('a gateway stuck past the invocation', door(stuck), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck'), undefined, 500);
+    // The same, and the answer it hands over at last breaks as it is read (nowhere): one request, one failure.
+    const stuckThenBreaks: Gateway = { ...gateway, handle: async (req) => (await sleep(400), breaksPromise.handle(req)) };
+    await invoke('a gateway stuck past the invocation whose answer then breaks', door(stuckThenBreaks), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck-breaks'), undefined, 500);
     // A client's own text in the gateway's lines: a model named after each platform phrase (answered 404, not upstream).
     for (const phrase of RUNTIME_FAILURE_PHRASES) {
       const event = functionUrlEvent({ model: phrase, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${key}` });
@@ -260,6 +263,15 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
 
     // Assess: a string field `message`, at the top level of the line, as the JSON pattern compares it.
     expect(counted).toEqual([expect.objectContaining({ level: 'ERROR', message })]);
+  });
+
+  it('counts a gateway stuck past the invocation whose answer then breaks once: the invocation it failed, not the body nobody reads', () => {
+    // Act
+    const lines = written.get('a gateway stuck past the invocation whose answer then breaks')!;
+
+    // Assess: the body's throw is still logged (a bug), but the request is counted once.
+    expect(lines.filter((l) => l.message === 'streamed body failed' || (l.message as string).startsWith('streamed body failed'))).toHaveLength(1);
+    expect(lines.filter(internal)).toEqual([expect.objectContaining({ level: 'ERROR', message: 'invocation failed before the gateway answered' })]);
   });
 
   it('counts an internal error inside the gateway once, though its access line says 500 too', () => {
