@@ -216,8 +216,10 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
       }
     } catch (err) {
       // The pipeline turns every failure into a response; this is the last line of defence, answered
-      // so that the invocation still ends through `requestEnd` and its drain.
-      log.error('request failed', { requestId: context.awsRequestId, error: loggableError(err) });
+      // so that the invocation still ends through `requestEnd` and its drain. After middy gave up,
+      // the invocation's ERROR has counted this request already (InternalFailures: once a request).
+      if (invocation.gaveUp) log.warn('request failed after the invocation was given up', { requestId: context.awsRequestId, error: loggableError(err) });
+      else log.error('request failed', { requestId: context.awsRequestId, error: loggableError(err) });
       const caller = request ?? callerOfEvent(event);
       res = doorInternalError(context.awsRequestId, caller);
       // An event the door could not read still came from a page: without these it would see a CORS failure, not the 500.

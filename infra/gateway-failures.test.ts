@@ -209,6 +209,8 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     await invoke('a gateway stuck past the invocation', door(stuck), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck'), undefined, 500);
     // The same, and the answer it hands over at last breaks as it is read (nowhere): one request, one failure.
     const stuckThenBreaks: Gateway = { ...gateway, handle: async (req) => (await sleep(400), breaksPromise.handle(req)) };
+    const stuckThenThrows: Gateway = { ...gateway, handle: async () => (await sleep(400), Promise.reject(new TypeError("Cannot read properties of undefined (reading 'id')"))) };
+    await invoke('a gateway stuck past the invocation that then throws', door(stuckThenThrows), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck-throws'), undefined, 500);
     await invoke('a gateway stuck past the invocation whose answer then breaks', door(stuckThenBreaks), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck-breaks'), undefined, 500);
     // A client's own text in the gateway's lines: a model named after each platform phrase (answered 404, not upstream).
     for (const phrase of RUNTIME_FAILURE_PHRASES) {
@@ -265,12 +267,15 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     expect(counted).toEqual([expect.objectContaining({ level: 'ERROR', message })]);
   });
 
-  it('counts a gateway stuck past the invocation whose answer then breaks once: the invocation it failed, not the body nobody reads', () => {
+  it.each([
+    { scenario: 'a gateway stuck past the invocation whose answer then breaks', late: 'streamed body failed' },
+    { scenario: 'a gateway stuck past the invocation that then throws', late: 'request failed' },
+  ])('counts $scenario once: the invocation it failed, not what went wrong after it was given up', ({ scenario, late }) => {
     // Act
-    const lines = written.get('a gateway stuck past the invocation whose answer then breaks')!;
+    const lines = written.get(scenario)!;
 
-    // Assess: the body's throw is still logged (a bug), but the request is counted once.
-    expect(lines.filter((l) => l.message === 'streamed body failed' || (l.message as string).startsWith('streamed body failed'))).toHaveLength(1);
+    // Assess: the late failure is still logged (a bug), but the request is counted once.
+    expect(lines.filter((l) => (l.message as string).startsWith(late))).toHaveLength(1);
     expect(lines.filter(internal)).toEqual([expect.objectContaining({ level: 'ERROR', message: 'invocation failed before the gateway answered' })]);
   });
 
