@@ -28,8 +28,10 @@ import type { Writable } from 'node:stream';
  * are checked against what the patterns compare: the message of the gateway's own failures, the
  * platform's phrases. No CloudWatch filter-pattern evaluator is published as a maintained package,
  * so the patterns themselves are pinned below, and their meaning follows CloudWatch's documented
- * syntax: `{ ($.message = "x") || … }` matches a JSON event whose top-level `message` equals one of
- * the strings; `?"a b" ?"c"` matches an event that contains any of the quoted phrases.
+ * syntax: `{ ($.level = "ERROR") && (($.message = "x") || …) }` matches a JSON event whose
+ * top-level `level` and `message` are those (mirrored by `internal` below); the text filters are
+ * run as synthesized, over the raw lines, by `matchesTermPattern` (test/filter-pattern.ts), a term
+ * pattern being simple enough to evaluate as documented.
  */
 
 type Line = Record<string, unknown> & { raw: string };
