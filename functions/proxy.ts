@@ -115,7 +115,7 @@ const SNS_TIMEOUT_MS = 5_000;
  *   function nothing of a client that leaves): the request's signal is aborted as the client's
  *   leaving, so the upstream call is cancelled and the call booked `aborted`, not blamed on the upstream.
  */
-function toReadable(body: ResponseBody, door: DoorSignal, requestId: string, drain: () => Promise<void>, log: GatewayLogger): Readable {
+function toReadable(body: ResponseBody, door: DoorSignal, requestId: string, drain: () => Promise<void>, log: GatewayLogger, invocation: Pick<Invocation, 'gaveUp'>): Readable {
   // A whole answer is piped as a body of one chunk, so that its writes are drained too when the response stream fails under it.
   const readable = bodyReadable(isStreamBody(body) ? body : oneChunk(body), {
     left(reason) {
@@ -124,7 +124,11 @@ function toReadable(body: ResponseBody, door: DoorSignal, requestId: string, dra
     },
     threw(err) {
       // Only raw audio cut off throws on purpose; any other throw breaks the in-band promise of `GatewayResponse.body`.
-      if (!(err instanceof TransferAborted)) log.error('streamed body failed', { requestId, error: loggableError(err) });
+      if (err instanceof TransferAborted) return;
+      // A body read nowhere (middy gave up first) reached no client: the invocation's own ERROR has
+      // counted the request's failure already (InternalFailures counts each request once).
+      if (invocation.gaveUp) log.warn('streamed body failed after the invocation was given up', { requestId, error: loggableError(err) });
+      else log.error('streamed body failed', { requestId, error: loggableError(err) });
     },
     beforeEarlyEnd: drain,
   });
@@ -212,15 +216,17 @@ export function createProxyHandler(gateway: () => Gateway, log: GatewayLogger = 
       }
     } catch (err) {
       // The pipeline turns every failure into a response; this is the last line of defence, answered
-      // so that the invocation still ends through `requestEnd` and its drain.
-      log.error('request failed', { requestId: context.awsRequestId, error: loggableError(err) });
+      // so that the invocation still ends through `requestEnd` and its drain. After middy gave up,
+      // the invocation's ERROR has counted this request already (InternalFailures: once a request).
+      if (invocation.gaveUp) log.warn('request failed after the invocation was given up', { requestId: context.awsRequestId, error: loggableError(err) });
+      else log.error('request failed', { requestId: context.awsRequestId, error: loggableError(err) });
       const caller = request ?? callerOfEvent(event);
       res = doorInternalError(context.awsRequestId, caller);
       // An event the door could not read still came from a page: without these it would see a CORS failure, not the 500.
       crossOrigin ??= corsOf(policyIfReadable(cors), caller.path);
       crossOrigin?.decorate(res, caller.headers.origin);
     }
-    const body = toReadable(res.body, door, context.awsRequestId, () => drainOnce(invocation, context), log);
+    const body = toReadable(res.body, door, context.awsRequestId, () => drainOnce(invocation, context), log, invocation);
     // middy's own timeout failed the invocation while the gateway was stuck past its deadline:
     // nothing will pipe this body. It is read to its end, nowhere, so that its books close (a
     // stream's close only once it has been read) and its record is written, by the usage sink's

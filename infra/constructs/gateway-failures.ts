@@ -26,28 +26,49 @@ export const INTERNAL_FAILURE_LINES = ['request failed', 'streamed body failed',
  * and a response stream that breaks does not either: the handler's rejection is only an
  * `Invoke Error` line, which this list leaves out for that reason. They are the plain-text log
  * format's (GatewayFunction keeps it; the JSON format reports these as platform records instead).
+ *
+ * A phrase is counted only on a line that is not the gateway's: its JSON lines carry text a client
+ * or an upstream chose (a model name, an upstream's error message), and a bare `?"phrase"` would
+ * let anyone with a key page the operator by asking for the model "Task timed out after".
  */
 export const RUNTIME_FAILURE_PHRASES = ['Task timed out after', 'Runtime exited with error', 'Runtime exited without providing a reason', 'Process exited before completing request'] as const;
 
-/** 502, 503 and 504: no upstream could answer (unreachable, overloaded, out of time), after failover. */
+/**
+ * A field every JSON line of the gateway's carries (Powertools writes it, flat lines too) and no
+ * platform line does: excluding it keeps RuntimeFailures to Lambda's own lines.
+ */
+const GATEWAY_LINE_MARK = 'sampling_rate';
+
+/**
+ * One pattern per phrase: a phrase and an exclusion side by side is documented (`ERROR -Exiting`),
+ * `?` alternatives mixed with an exclusion are not.
+ */
+const runtimeFailurePattern = (phrase: string): IFilterPattern => FilterPattern.literal(`"${phrase}" -"${GATEWAY_LINE_MARK}"`);
+
+/**
+ * 502, 503 and 504: mostly no upstream could answer (unreachable, overloaded, out of time), after
+ * failover; also the request's own deadline (504) and a spend limit the table could not check
+ * (503 `spend_limit_unavailable`), which the status alone does not tell apart.
+ */
 const UPSTREAM_UNAVAILABLE = [FilterPattern.numberValue('$.status', '>=', 502), FilterPattern.numberValue('$.status', '<=', 504)];
 
-/** The gateway's failure metrics, by metric name: each counts 1 per log event its pattern matches. */
+/** The gateway's failure metrics, by metric name: each counts 1 per log event one of its patterns matches (no event matches two). */
 export const GATEWAY_FAILURE_METRICS = {
   InternalFailures: {
     description: 'Requests the gateway itself failed: internal errors answered 500, answers whose body broke after its first byte, invocations it did not answer in time',
-    pattern: FilterPattern.any(...INTERNAL_FAILURE_LINES.map((message) => FilterPattern.stringValue('$.message', '=', message))),
+    // At ERROR only: the same message at WARN (a client's failure, were one ever logged so) must not page.
+    patterns: [FilterPattern.all(FilterPattern.stringValue('$.level', '=', 'ERROR'), FilterPattern.any(...INTERNAL_FAILURE_LINES.map((message) => FilterPattern.stringValue('$.message', '=', message))))],
   },
   RuntimeFailures: {
     description: 'Proxy invocations the Lambda runtime failed: timeouts, crashes, out-of-memory kills (from the platform\'s own log lines)',
     // Text terms, not JSON: these lines are Lambda's, written in its plain-text log format.
-    pattern: FilterPattern.anyTerm(...RUNTIME_FAILURE_PHRASES),
+    patterns: RUNTIME_FAILURE_PHRASES.map(runtimeFailurePattern),
   },
   UpstreamUnavailable: {
-    description: 'Calls answered 502, 503 or 504: no upstream could answer them, failover included (graphed; the rate is alarmed by ServerErrorRate and UpstreamErrorShare)',
-    pattern: FilterPattern.all(FilterPattern.stringValue('$.message', '=', 'request'), ...UPSTREAM_UNAVAILABLE),
+    description: 'Calls answered 502, 503 or 504: mostly no upstream could answer them, failover included; also deadlines and spend limits the table could not check (graphed; the rate is alarmed by ServerErrorRate and UpstreamErrorShare)',
+    patterns: [FilterPattern.all(FilterPattern.stringValue('$.message', '=', 'request'), ...UPSTREAM_UNAVAILABLE)],
   },
-} as const satisfies Record<string, { description: string; pattern: IFilterPattern }>;
+} as const satisfies Record<string, { description: string; patterns: readonly IFilterPattern[] }>;
 
 export type GatewayFailureMetricName = keyof typeof GATEWAY_FAILURE_METRICS;
 
@@ -80,14 +101,14 @@ export class GatewayFailureMetrics extends Construct {
     super(scope, id);
     this.namespace = props.namespace;
     for (const [name, spec] of Object.entries(GATEWAY_FAILURE_METRICS)) {
-      new MetricFilter(this, name, {
+      spec.patterns.forEach((filterPattern, i) => new MetricFilter(this, spec.patterns.length === 1 ? name : `${name}${i + 1}`, {
         logGroup: props.logGroup,
-        filterPattern: spec.pattern,
+        filterPattern,
         metricNamespace: this.namespace,
         metricName: name,
         metricValue: '1',
         unit: Unit.COUNT,
-      });
+      }));
     }
   }
 
