@@ -1,4 +1,4 @@
-import { isMalformed, MAX_SPLIT_CALLS, sendHalving, type HalvingRound } from './batch-halving';
+import { isMalformed, lastOfEachKey, MAX_SPLIT_CALLS, sendHalving, type HalvingRound } from './batch-halving';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 const refused = () => Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
@@ -93,5 +93,22 @@ describe('sendHalving', () => {
     ['a string', 'ValidationException', false],
   ])('isMalformed: %s → %s', (_name, failure, expected) => {
     expect(isMalformed(failure)).toBe(expected);
+  });
+});
+
+describe('lastOfEachKey', () => {
+  it.each<[string, string[], string[]]>([
+    ['no key twice: all, in order', ['a1', 'b1', 'c1'], ['a1', 'b1', 'c1']],
+    ['a key twice: the later kept, in its place', ['a1', 'b1', 'a2', 'c1'], ['b1', 'a2', 'c1']],
+    ['a key three times: the last', ['a1', 'a2', 'a3'], ['a3']],
+    ['two keys twice each', ['a1', 'b1', 'b2', 'a2'], ['b2', 'a2']],
+    ['none', [], []],
+  ])('%s', (_name, writes, expected) => {
+    expect(lastOfEachKey(writes, (w) => w[0]!)).toEqual(expected);
+  });
+
+  it('hands back the same array when no key is named twice (nothing copied per batch)', () => {
+    const writes = ['a1', 'b1'];
+    expect(lastOfEachKey(writes, (w) => w[0]!)).toBe(writes);
   });
 });

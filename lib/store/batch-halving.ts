@@ -32,13 +32,30 @@ export interface HalvingRound<W> {
 export const isMalformed = (failure: unknown): boolean => (failure as { name?: unknown } | undefined)?.name === 'ValidationException';
 
 /**
+ * The writes with only the last of each key (`keyOf`): a batch naming a key twice is refused whole,
+ * and, split, the earlier could be handed back unprocessed and written again after the later. The
+ * later holds, as it would have had the two been sent one after the other. The same array when no
+ * key is named twice (the common case: one `Set` of 25 keys per batch).
+ */
+export function lastOfEachKey<W>(writes: W[], keyOf: (w: W) => string): W[] {
+  const seen = new Set<string>();
+  let dropped: Set<number> | undefined;
+  for (let i = writes.length - 1; i >= 0; i--) {
+    const key = keyOf(writes[i]!);
+    if (seen.has(key)) (dropped ??= new Set()).add(i);
+    else seen.add(key);
+  }
+  return dropped ? writes.filter((_, i) => !dropped!.has(i)) : writes;
+}
+
+/**
  * Sends `writes` in one call (`send`, which answers the writes handed back unprocessed), adding
  * what comes back to `round`. A call refused as malformed is most often one write's fault (over
  * 400 KB, an empty key): the writes are sent again in halves, one after the other, each half refused
  * halved again, down to the writes refused alone, so only those are lost; past `round.splitCalls` a
- * part still refused is lost whole. A refusal of the call as a whole (a key named twice) is split
- * too: the halves that part the duplicates are taken, and, sent in order, the later write holds, as
- * it would have sent after the first. A write no longer `wanted` (replaced while the call was out)
+ * part still refused is lost whole. The writes should name each key once (`lastOfEachKey`): the
+ * halves of a key named twice would be taken, but an earlier write handed back unprocessed would
+ * land after the later. A write no longer `wanted` (replaced while the call was out)
  * is not sent in a half. Other failures (throttling past the SDK's tries, the network) lose the
  * writes sent, unsplit: the same writes would meet them again.
  *

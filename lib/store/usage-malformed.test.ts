@@ -1,5 +1,5 @@
 import { BatchWriteItemCommand, type BatchWriteItemCommandInput, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { startTestTable } from '../../test/dynalite';
+import { countCalls, startTestTable } from '../../test/dynalite';
 import type { UsageRecord } from '../usage/record';
 import type { TableRef } from './dynamo';
 import { DynamoStoredHomes, type StoredHome } from './stored-homes';
@@ -223,6 +223,40 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     await sink.close();
   });
 
+  it('keeps the later of two records of one key when the earlier is handed back unprocessed: it is not written after the later', async () => {
+    // Prepare: the same call recorded twice (same request id and time), the two in different halves; the table hands the key back once.
+    const keyId = 'key_mal_dup_back';
+    const names = ids(keyId, 20);
+    const table$ = tableLike(table, {});
+    let handedBack = false;
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      const earlier = writes.find((w) => w.PutRequest?.Item?.outputTokens?.N === '1');
+      // The halves part the two; the table then hands the earlier back once (throttled), as it may any write.
+      if (earlier && writes.length < 21 && !handedBack) {
+        handedBack = true;
+        const out = await table$.writeBatch({ RequestItems: { [table.tableName]: writes.filter((w) => w !== earlier) } });
+        return { UnprocessedItems: { [table.tableName]: [...(out.UnprocessedItems?.[table.tableName] ?? []), structuredClone(earlier)] } };
+      }
+      return table$.writeBatch(input);
+    };
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch, onError: reporting(reports) });
+
+    // Act
+    sink.record(usage(keyId, 'req-twice-back', { outputTokens: 1 }));
+    for (const n of names) sink.record(usage(keyId, n));
+    sink.record(usage(keyId, 'req-twice-back', { outputTokens: 2 }));
+    await sink.drain();
+
+    // Assess: the later record holds; nothing lost.
+    const rows = await listUsage(table, keyId, DAY);
+    expect(reports).toEqual([]);
+    expect(rows).toHaveLength(21);
+    expect(rows.find((r) => r.requestId === 'req-twice-back')).toMatchObject({ outputTokens: 2 });
+    expect(sink.backlog()).toBeUndefined();
+  });
+
   it("does not write, in a split part, a home whose object's delete was queued while its batch was refused", async () => {
     // Prepare: the batch is refused for a record in it; meanwhile the home's object is deleted.
     const keyId = 'key_mal_replaced';
@@ -288,8 +322,9 @@ describe('DynamoUsageSink on dynalite: writes the table refuses', () => {
     expect(sink.backlog()).toBeUndefined();
   });
 
-  it('writes both records of a key named twice in one batch (refused whole as duplicates), the later holding, as sent one after the other', async () => {
-    // Prepare: the same call recorded twice (same request id and time): dynalite refuses the batch ("contains duplicates").
+  it('sends only the later record of a key named twice in one batch (dynalite would refuse the batch whole as duplicates): one call, nothing lost', async () => {
+    // Prepare: the same call recorded twice (same request id and time).
+    const calls = countCalls(table);
     const reports: Report[] = [];
     const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
 
@@ -305,6 +340,7 @@ describe('DynamoUsageSink on dynalite: writes the table refuses', () => {
     expect(reports).toEqual([]);
     expect(rows).toHaveLength(21);
     expect(rows.find((r) => r.requestId === 'req-dup-twice')).toMatchObject({ outputTokens: 2 });
+    expect(calls.get('BatchWriteItemCommand')).toBe(1);
     expect(sink.backlog()).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
-import { isMalformed, MAX_SPLIT_CALLS, sendHalving, type HalvingRound, type Loss } from './batch-halving';
+import { isMalformed, lastOfEachKey, MAX_SPLIT_CALLS, sendHalving, type HalvingRound, type Loss } from './batch-halving';
 import { queryAll, type TableRef } from './dynamo';
 import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
@@ -288,7 +288,8 @@ export class DynamoUsageSink implements UsageSink {
     const send = (writes: WriteRequest[]) => this.#send(writes);
     // As between retries: a write replaced while its batch was out is not sent in a half.
     const wanted = (w: WriteRequest) => this.#isLatest(w);
-    let left = batch;
+    // A call recorded twice: only its later record is sent (a stored object's write is queued once per batch already).
+    let left = lastOfEachKey(batch, keyOf);
     for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
       if (attempt) {
         await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
@@ -424,6 +425,7 @@ export class DynamoUsageSink implements UsageSink {
 
 const STORED_PREFIX = storedHomeKey('').PK;
 const pkOf = (w: WriteRequest) => w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S;
+const keyOf = (w: WriteRequest) => `${pkOf(w)}\u0000${w.PutRequest?.Item?.SK?.S ?? w.DeleteRequest?.Key?.SK?.S}`;
 /** The stored object's id in its home's key (PK). */
 const storedIdOf = (pk: string) => pk.slice(STORED_PREFIX.length);
 // A stored object's home (written or removed) has no request id: it is named by its object's id instead.
