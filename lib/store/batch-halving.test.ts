@@ -1,3 +1,4 @@
+import { fuzzer } from '../../test/fuzz';
 import { isMalformed, lastOfEachKey, MAX_SPLIT_CALLS, sendHalving, type HalvingRound } from './batch-halving';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
@@ -93,6 +94,39 @@ describe('sendHalving', () => {
     ['a string', 'ValidationException', false],
   ])('isMalformed: %s → %s', (_name, failure, expected) => {
     expect(isMalformed(failure)).toBe(expected);
+  });
+});
+
+describe('sendHalving over random bad positions (seeded)', () => {
+  it('ends each write sent in one place only (written, handed back, or in one loss) and spends no more than the calls left', async () => {
+    // Prepare: a seeded generator, so a failure replays (the seed is in the message).
+    const { random } = fuzzer(20261127, { names: [], scalars: [] });
+    for (let run = 0; run < 1_000; run++) {
+      const n = 1 + Math.floor(random() * 25);
+      const writes = range(0, n);
+      const bad = new Set(writes.filter(() => random() < [0, 0.04, 0.15, 0.6][run % 4]!));
+      const back = new Set(writes.filter(() => random() < 0.1));
+      const budget = Math.floor(random() * (MAX_SPLIT_CALLS + 1));
+      const table = fakeTable(bad, back);
+      const round = freshRound(budget);
+
+      // Act
+      await sendHalving(writes, round, table.send, () => true);
+
+      // Assess
+      const taken = table.calls.filter((c) => !c.some((w) => bad.has(w))).flat();
+      const written = taken.filter((w) => !back.has(w));
+      const lost = round.losses.flatMap((l) => l.writes);
+      const where = `run ${run}: n ${n}, bad [${[...bad]}], back [${[...back]}], budget ${budget}`;
+      expect({ where, ends: [...written, ...round.unprocessed, ...lost].sort((a, b) => a - b) }).toEqual({ where, ends: writes });
+      expect({ where, unprocessed: round.unprocessed }).toEqual({ where, unprocessed: taken.filter((w) => back.has(w)) });
+      expect({ where, calls: table.calls.length <= 1 + budget, left: round.splitCalls >= 0 }).toEqual({ where, calls: true, left: true });
+      // Every write wanted: each halving spends its two calls.
+      expect({ where, spent: table.calls.length - 1 }).toEqual({ where, spent: budget - round.splitCalls });
+      // A write lost alone is bad; a good write is lost only in a part past the bound, beside a bad one.
+      for (const loss of round.losses) expect({ where, loss: loss.writes.some((w) => bad.has(w)) }).toEqual({ where, loss: true });
+      if (round.splitCalls >= 2) expect({ where, lostGood: lost.filter((w) => !bad.has(w)) }).toEqual({ where, lostGood: [] });
+    }
   });
 });
 

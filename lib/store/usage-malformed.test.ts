@@ -1,5 +1,6 @@
 import { BatchWriteItemCommand, type BatchWriteItemCommandInput, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { countCalls, startTestTable } from '../../test/dynalite';
+import { fuzzer } from '../../test/fuzz';
 import type { UsageRecord } from '../usage/record';
 import type { TableRef } from './dynamo';
 import { DynamoStoredHomes, type StoredHome } from './stored-homes';
@@ -256,6 +257,63 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     expect(rows.find((r) => r.requestId === 'req-twice-back')).toMatchObject({ outputTokens: 2 });
     expect(sink.backlog()).toBeUndefined();
   });
+
+  it('over random bad writes, handed-back writes and thrown calls (seeded): each record written or reported lost once, each home written or lost once, the backlog exact, held requests let go', async () => {
+    // Prepare: 24 sinks at once, each its own key and draw of records (1 to 60, several batches) and homes.
+    const { random } = fuzzer(1127, { names: [], scalars: [] });
+    const runs = Array.from({ length: 24 }, (_, run) => {
+      const keyId = `key_prop_${run}`;
+      const names = ids(keyId, 1 + Math.floor(random() * 60));
+      const homeIds = Array.from({ length: Math.floor(random() * 6) }, (_, i) => `resp_prop_${run}_${i}`);
+      const all = [...names, ...homeIds];
+      const pick = (p: number) => new Set(all.filter(() => random() < p));
+      const bad = pick([0.02, 0.1, 0.4][run % 3]!);
+      const back = pick(0.15);
+      const table$ = tableLike(table, { malformed: (n) => bad.has(n), unprocessed: { names: (n) => back.has(n), times: 1 + Math.floor(random() * 12) }, thrownOnceFor: random() < 0.5 ? all[Math.floor(random() * all.length)] : undefined });
+      const reports: Report[] = [];
+      const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 3, backlogMaxWaitMs: 60_000, keptDelayMs: () => 60_000, writeBatch: table$.writeBatch, onError: reporting(reports) });
+      const order = all.map((n) => [random(), n] as const).sort(([a], [b]) => a - b).map(([, n]) => n);
+      return { run, keyId, names, homeIds, bad, sink, reports, order };
+    });
+
+    // Act: the writes in a random order, a request held behind them; drained, then closed (the kept homes reported lost).
+    const held = await Promise.all(
+      runs.map(async ({ sink, names, order }) => {
+        for (const n of order) if (names.includes(n)) sink.record(usage(n.replace(/-req-\d+$/, ''), n));
+        else sink.storeHomes([home(n)]);
+        const waiting = sink.backlog();
+        await sink.drain();
+        await sink.close();
+        // Wrapped: an async function's promise would otherwise take on the held one's.
+        return { waiting };
+      }),
+    );
+
+    // Assess
+    for (const [i, { run, keyId, names, homeIds, bad, sink, reports }] of runs.entries()) {
+      const lostRequests = reports.flatMap((r) => r.lostRequests);
+      const lostHomes = reports.flatMap((r) => r.lostHomes);
+      const writtenNames = await written(keyId);
+      const writtenHomes = (await Promise.all(homeIds.map((id) => homes.read(id)))).flatMap((h) => (h ? [h.ref.id] : []));
+      const sorted = (xs: string[]) => [...xs].sort();
+      expect({ run, records: sorted([...writtenNames, ...lostRequests]) }).toEqual({ run, records: sorted(names) });
+      expect({ run, homes: sorted([...writtenHomes, ...lostHomes]) }).toEqual({ run, homes: sorted(homeIds) });
+      // The writes refused alone are never written; none written is reported.
+      expect({ run, badWritten: [...writtenNames, ...writtenHomes].filter((n) => bad.has(n)) }).toEqual({ run, badWritten: [] });
+      const { waiting } = held[i]!;
+      const state = waiting ? await Promise.race([waiting.then(() => 'let go'), new Promise((r) => setImmediate(() => r('pending')))]) : 'none';
+      expect({ run, held: state }).toEqual({ run, held: waiting ? 'let go' : 'none' });
+      // None unwritten: two records leave the backlog under its limit of three, a third reaches it.
+      sink.record(usage(keyId, 'after-1'));
+      sink.record(usage(keyId, 'after-2'));
+      expect({ run, two: sink.backlog() }).toEqual({ run, two: undefined });
+      sink.record(usage(keyId, 'after-3'));
+      const third = sink.backlog();
+      expect({ run, three: third instanceof Promise }).toEqual({ run, three: true });
+      await sink.close();
+      await third;
+    }
+  }, 30_000);
 
   it("does not write, in a split part, a home whose object's delete was queued while its batch was refused", async () => {
     // Prepare: the batch is refused for a record in it; meanwhile the home's object is deleted.
