@@ -1,5 +1,5 @@
 import { fuzzer } from '../../test/fuzz';
-import { isMalformed, lastOfEachKey, MAX_SPLIT_CALLS, sendHalving, type HalvingRound } from './batch-halving';
+import { isMalformed, lastOfEachKey, MAX_SPLIT_CALLS, PROBE_SPLIT_CALLS, sendBatch, sendHalving, type HalvingRound } from './batch-halving';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 const refused = () => Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
@@ -144,5 +144,44 @@ describe('lastOfEachKey', () => {
   it('hands back the same array when no key is named twice (nothing copied per batch)', () => {
     const writes = ['a1', 'b1'];
     expect(lastOfEachKey(writes, (w) => w[0]!)).toBe(writes);
+  });
+});
+
+describe('sendBatch: a table that refuses every call is probed, not halved to the bound', () => {
+  const sending = (table: ReturnType<typeof fakeTable>, refusingAll: boolean) => ({ send: table.send, wanted: () => true, retries: 5, retryDelayMs: () => 0, refusals: { refusingAll } });
+
+  it.each<[string, boolean, number[], number, number[][], boolean]>([
+    ['every call refused: the bound spent, then the table marked as refusing all', false, range(0, 25), 1 + MAX_SPLIT_CALLS, [[0], [1], [2], [3], [4], [5], [6], [7, 8], [9], [10, 11, 12], range(13, 25)], true],
+    ['marked, every call refused: one halving, the batch lost in its two halves', true, range(0, 25), 1 + PROBE_SPLIT_CALLS, [range(0, 13), range(13, 25)], true],
+    // The refused half is sent again whole before it is halved: one call more than unmarked.
+    ['marked, one bad write: the half taken restores the bound, the other halved down to it', true, [3], 1 + 2 + 1 + 8, [[3]], false],
+    ['marked, nothing refused: one call, the mark cleared', true, [], 1, [], false],
+    ['one bad write, unmarked: not marked after', false, [3], 1 + 10, [[3]], false],
+  ])('%s', async (_name, refusingAll, bad, calls, lost, after) => {
+    // Prepare
+    const table = fakeTable(new Set(bad));
+    const o = sending(table, refusingAll);
+
+    // Act
+    const losses = await sendBatch(range(0, 25), o);
+
+    // Assess
+    expect(table.calls).toHaveLength(calls);
+    expect(losses.map((l) => l.writes)).toEqual(lost);
+    expect(o.refusals.refusingAll).toBe(after);
+  });
+
+  it('marked, bad writes in both halves: each half lost whole (the table took no call to show it takes writes)', async () => {
+    const table = fakeTable(new Set([3, 20]));
+    const losses = await sendBatch(range(0, 25), sending(table, true));
+    expect(losses.map((l) => l.writes)).toEqual([range(0, 13), range(13, 25)]);
+    expect(table.calls).toHaveLength(3);
+  });
+
+  it('sends the writes handed back again, and loses those still handed back past the retries', async () => {
+    const table = fakeTable(new Set(), new Set([4]));
+    const losses = await sendBatch(range(0, 25), sending(table, false));
+    expect(table.calls.slice(1)).toEqual([[4], [4], [4], [4], [4]]);
+    expect(losses).toEqual([{ writes: [4], failure: new Error('unprocessed after retries') }]);
   });
 });

@@ -80,3 +80,76 @@ export async function sendHalving<W>(writes: W[], round: HalvingRound<W>, send: 
     }
   }
 }
+
+/** The calls a batch may spend halving while the table refuses every call (`Refusals`): one halving. */
+export const PROBE_SPLIT_CALLS = 2;
+
+/**
+ * Shared by a sink's batches: the last batch split was refused at every call, and no call has been
+ * taken since. Most likely the call itself is malformed (a table name out of pattern), not a write:
+ * halving every batch to the bound would spend `MAX_SPLIT_CALLS` calls and an error line per part on
+ * each. The next batch refused is halved once (`PROBE_SPLIT_CALLS`): a half taken shows the table
+ * takes writes, and the bound is restored (the parts the probe lost whole halved again).
+ */
+export interface Refusals {
+  refusingAll: boolean;
+}
+
+/** What `sendBatch` needs besides the batch. */
+export interface BatchSending<W> {
+  /** One call: the writes handed back unprocessed. */
+  send: (writes: W[]) => Promise<W[]>;
+  /** False for a write replaced since it was queued: not sent again, neither written nor lost. */
+  wanted: (w: W) => boolean;
+  /** How many times the writes handed back are sent again, and the wait before the `attempt`th (1-based). */
+  retries: number;
+  retryDelayMs: (attempt: number) => number;
+  refusals: Refusals;
+}
+
+/**
+ * Sends a batch (its keys each named once: `lastOfEachKey`), halving a call refused as malformed
+ * (`sendHalving`, at most `MAX_SPLIT_CALLS` more calls over all tries), and again the writes handed
+ * back unprocessed (`retries` times); answers what was lost, each part with the failure that lost it.
+ * A write is written, left out (no longer `wanted`), or in exactly one loss.
+ */
+export async function sendBatch<W>(batch: W[], o: BatchSending<W>): Promise<Loss<W>[]> {
+  const losses: Loss<W>[] = [];
+  let probing = o.refusals.refusingAll;
+  let probed = probing;
+  const round: HalvingRound<W> = { unprocessed: [], losses, splitCalls: probing ? PROBE_SPLIT_CALLS : MAX_SPLIT_CALLS };
+  let taken = false;
+  const send = async (writes: W[]) => {
+    const back = await o.send(writes);
+    taken = true;
+    o.refusals.refusingAll = false;
+    if (probing) round.splitCalls += MAX_SPLIT_CALLS - PROBE_SPLIT_CALLS;
+    probing = false;
+    return back;
+  };
+  let left = batch;
+  for (let attempt = 0; left.length && attempt <= o.retries; attempt++) {
+    if (attempt) {
+      await new Promise((r) => setTimeout(r, o.retryDelayMs(attempt)));
+      // A stored object's write replaced meanwhile (a delete after a home) must not land after its replacement.
+      left = left.filter(o.wanted);
+      if (!left.length) break;
+    }
+    round.unprocessed = [];
+    await sendHalving(left, round, send, o.wanted);
+    if (probed && !probing) {
+      // A half taken while probing: a part the probe lost whole is halved again, now with the bound.
+      probed = false;
+      for (const part of losses.filter((l) => isMalformed(l.failure) && l.writes.length > 1)) {
+        losses.splice(losses.indexOf(part), 1);
+        const still = part.writes.filter(o.wanted);
+        if (still.length) await sendHalving(still, round, send, o.wanted);
+      }
+    }
+    left = round.unprocessed;
+  }
+  if (left.length) losses.push({ writes: left, failure: new Error('unprocessed after retries') });
+  // Split and refused at every call: the next refused batch only probes.
+  if (!taken && round.splitCalls < MAX_SPLIT_CALLS && losses.every((l) => isMalformed(l.failure))) o.refusals.refusingAll = true;
+  return losses;
+}

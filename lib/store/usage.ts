@@ -6,7 +6,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
-import { isMalformed, lastOfEachKey, MAX_SPLIT_CALLS, sendHalving, type HalvingRound, type Loss } from './batch-halving';
+import { isMalformed, lastOfEachKey, sendBatch, type Loss, type Refusals } from './batch-halving';
 import { queryAll, type TableRef } from './dynamo';
 import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
@@ -136,6 +136,8 @@ export class DynamoUsageSink implements UsageSink {
   #draining = 0;
   readonly #keptLimit: number;
   readonly #keptDelayMs: (round: number) => number;
+  /** Whether the table refuses every call (`Refusals`): shared by the batches. */
+  readonly #refusals: Refusals = { refusingAll: false };
 
   constructor(
     readonly table: TableRef,
@@ -283,26 +285,15 @@ export class DynamoUsageSink implements UsageSink {
    * with the failure that lost it (`#settled`).
    */
   async #write(batch: WriteRequest[]): Promise<void> {
-    const losses: Loss<WriteRequest>[] = [];
-    const round: HalvingRound<WriteRequest> = { unprocessed: [], losses, splitCalls: MAX_SPLIT_CALLS };
-    const send = (writes: WriteRequest[]) => this.#send(writes);
-    // As between retries: a write replaced while its batch was out is not sent in a half.
-    const wanted = (w: WriteRequest) => this.#isLatest(w);
     // A call recorded twice: only its later record is sent (a stored object's write is queued once per batch already).
-    let left = lastOfEachKey(batch, keyOf);
-    for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
-      if (attempt) {
-        await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
-        // A stored object's write replaced meanwhile (a delete after a home) must not land after its replacement.
-        left = left.filter((w) => this.#isLatest(w));
-        if (!left.length) break;
-      }
-      round.unprocessed = [];
-      // A call refused as malformed is sent again in halves: only the writes refused alone are lost.
-      await sendHalving(left, round, send, wanted);
-      left = round.unprocessed;
-    }
-    if (left.length) losses.push({ writes: left, failure: new Error('unprocessed after retries') });
+    const losses = await sendBatch(lastOfEachKey(batch, keyOf), {
+      send: (writes) => this.#send(writes),
+      // A write replaced while its batch was out (a delete after a home) is not sent again: it would land after its replacement.
+      wanted: (w) => this.#isLatest(w),
+      retries: MAX_RETRIES,
+      retryDelayMs: batchRetryDelayMs,
+      refusals: this.#refusals,
+    });
     this.#settled(batch, losses);
   }
 
