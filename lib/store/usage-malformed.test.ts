@@ -1,6 +1,9 @@
 import { BatchWriteItemCommand, type BatchWriteItemCommandInput, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { countCalls, startTestTable } from '../../test/dynalite';
 import { fuzzer } from '../../test/fuzz';
+import { startDynalite } from '../local/dynalite';
+import { ensureTable } from './create-table';
+import { createTableRef } from './dynamo';
 import type { UsageRecord } from '../usage/record';
 import type { TableRef } from './dynamo';
 import { DynamoStoredHomes, type StoredHome } from './stored-homes';
@@ -447,4 +450,27 @@ describe('DynamoUsageSink on dynalite: writes the table refuses', () => {
     expect(calls.get('BatchWriteItemCommand')).toBe(1);
     expect(sink.backlog()).toBeUndefined();
   });
+
+  it("on the local server's store thread (its own BatchWriteItem): the refusal's name crosses the thread, so only the record over 400 KB is lost", async () => {
+    // Prepare: dynalite on its thread, the sink writing through the thread's client, as `npm start` does.
+    const dynamo = await startDynalite({ thread: true });
+    const local = createTableRef({ tableName: 'aigw', endpoint: dynamo.endpoint });
+    try {
+      await ensureTable(local);
+      const reports: Report[] = [];
+      const sink = new DynamoUsageSink(local, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: dynamo.writeBatch!, onError: reporting(reports) });
+      const names = Array.from({ length: 25 }, (_, i) => `req-thread-${String(i).padStart(2, '0')}`);
+
+      // Act
+      names.forEach((n, i) => sink.record(usage('key_thread', n, i === 17 ? { model: 'x'.repeat(410_000) } : {})));
+      await sink.drain();
+
+      // Assess
+      expect((await listUsage(local, 'key_thread', DAY)).map((r) => r.requestId)).toEqual(names.filter((_, i) => i !== 17));
+      expect(reports).toEqual([{ error: 'Item size has exceeded the maximum allowed size', lostRequests: [names[17]], lostHomes: [], keptHomes: [] }]);
+    } finally {
+      local.client.destroy();
+      await dynamo.close();
+    }
+  }, 20_000);
 });
