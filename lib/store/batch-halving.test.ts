@@ -185,3 +185,36 @@ describe('sendBatch: a table that refuses every call is probed, not halved to th
     expect(losses).toEqual([{ writes: [4], failure: new Error('unprocessed after retries') }]);
   });
 });
+
+describe('sendBatch over random bad writes, handed-back writes and probes (seeded)', () => {
+  it('ends each write written or in exactly one loss, within 1 + retries + MAX_SPLIT_CALLS + 1 calls', async () => {
+    // Prepare: a seeded generator, so a failure replays (the run is in the message).
+    const { random } = fuzzer(7, { names: [], scalars: [] });
+    for (let run = 0; run < 500; run++) {
+      const n = 1 + Math.floor(random() * 25);
+      const writes = range(0, n);
+      const bad = new Set(writes.filter(() => random() < [0, 0.04, 0.15, 0.6, 1][run % 5]!));
+      const backRate = random() < 0.5 ? 0 : random() * 0.8;
+      const written: number[] = [];
+      let calls = 0;
+      const send = async (ws: number[]) => {
+        calls++;
+        if (ws.some((w) => bad.has(w))) throw refused();
+        const back = ws.filter(() => random() < backRate);
+        written.push(...ws.filter((w) => !back.includes(w)));
+        return back;
+      };
+      const refusingAll = random() < 0.5;
+
+      // Act
+      const losses = await sendBatch(writes, { send, wanted: () => true, retries: 5, retryDelayMs: () => 0, refusals: { refusingAll } });
+
+      // Assess: one more call than the bound at most: the probe's refused half sent again whole once the bound is back.
+      const where = `run ${run}: n ${n}, bad [${[...bad]}], back rate ${backRate.toFixed(2)}, refusing all ${refusingAll}`;
+      const lost = losses.flatMap((l) => l.writes);
+      expect({ where, ends: [...written, ...lost].sort((a, b) => a - b) }).toEqual({ where, ends: writes });
+      expect({ where, bounded: calls <= 1 + 5 + MAX_SPLIT_CALLS + 1 }).toEqual({ where, bounded: true });
+      expect({ where, badWritten: written.filter((w) => bad.has(w)) }).toEqual({ where, badWritten: [] });
+    }
+  });
+});
