@@ -26,6 +26,12 @@ export interface HalvingRound<W> {
   losses: Loss<W>[];
   /** Calls left to send halves: the batch's, over all its tries (`MAX_SPLIT_CALLS` at first). */
   splitCalls: number;
+  /**
+   * Applied once, to the first call refused as malformed: the writes with each key named once
+   * (`lastOfEachKey`), sent again whole if fewer. Only then: a key named twice always refuses the
+   * batch's first call, and a `Set` of its keys on every batch would cost more than the rest of the sink's work on it.
+   */
+  distinct?: (writes: W[]) => W[];
 }
 
 /** Whether the table refused the call as malformed: the same writes would be refused again. */
@@ -35,7 +41,7 @@ export const isMalformed = (failure: unknown): boolean => (failure as { name?: u
  * The writes with only the last of each key (`keyOf`): a batch naming a key twice is refused whole,
  * and, split, the earlier could be handed back unprocessed and written again after the later. The
  * later holds, as it would have had the two been sent one after the other. The same array when no
- * key is named twice (the common case: one `Set` of 25 keys per batch).
+ * key is named twice.
  */
 export function lastOfEachKey<W>(writes: W[], keyOf: (w: W) => string): W[] {
   const seen = new Set<string>();
@@ -53,8 +59,8 @@ export function lastOfEachKey<W>(writes: W[], keyOf: (w: W) => string): W[] {
  * what comes back to `round`. A call refused as malformed is most often one write's fault (over
  * 400 KB, an empty key): the writes are sent again in halves, one after the other, each half refused
  * halved again, down to the writes refused alone, so only those are lost; past `round.splitCalls` a
- * part still refused is lost whole. The writes should name each key once (`lastOfEachKey`): the
- * halves of a key named twice would be taken, but an earlier write handed back unprocessed would
+ * part still refused is lost whole. A key named twice is named once before halving
+ * (`round.distinct`): its halves would be taken, but an earlier write handed back unprocessed would
  * land after the later. A write no longer `wanted` (replaced while the call was out)
  * is not sent in a half. Other failures (throttling past the SDK's tries, the network) lose the
  * writes sent, unsplit: the same writes would meet them again.
@@ -68,6 +74,9 @@ export async function sendHalving<W>(writes: W[], round: HalvingRound<W>, send: 
   try {
     round.unprocessed.push(...(await send(writes)));
   } catch (err) {
+    const distinct = isMalformed(err) ? round.distinct?.(writes) : undefined;
+    round.distinct = undefined;
+    if (distinct && distinct.length < writes.length) return sendHalving(distinct, round, send, wanted);
     if (!isMalformed(err) || writes.length === 1 || round.splitCalls < 2) {
       round.losses.push({ writes, failure: err });
       return;
@@ -99,6 +108,8 @@ export interface Refusals {
 export interface BatchSending<W> {
   /** One call: the writes handed back unprocessed. */
   send: (writes: W[]) => Promise<W[]>;
+  /** A write's key in the table: of two writes of one key in a batch refused, only the later is sent again (`lastOfEachKey`). */
+  keyOf: (w: W) => string;
   /** False for a write replaced since it was queued: not sent again, neither written nor lost. */
   wanted: (w: W) => boolean;
   /** How many times the writes handed back are sent again, and the wait before the `attempt`th (1-based). */
@@ -108,8 +119,8 @@ export interface BatchSending<W> {
 }
 
 /**
- * Sends a batch (its keys each named once: `lastOfEachKey`), halving a call refused as malformed
- * (`sendHalving`, at most `MAX_SPLIT_CALLS` more calls over all tries), and again the writes handed
+ * Sends a batch, halving a call refused as malformed (`sendHalving`, at most `MAX_SPLIT_CALLS`
+ * more calls over all tries, one more for a key named twice), and again the writes handed
  * back unprocessed (`retries` times); answers what was lost, each part with the failure that lost it.
  * A write is written, left out (no longer `wanted`), or in exactly one loss.
  */
@@ -117,7 +128,7 @@ export async function sendBatch<W>(batch: W[], o: BatchSending<W>): Promise<Loss
   const losses: Loss<W>[] = [];
   let probing = o.refusals.refusingAll;
   let probed = probing;
-  const round: HalvingRound<W> = { unprocessed: [], losses, splitCalls: probing ? PROBE_SPLIT_CALLS : MAX_SPLIT_CALLS };
+  const round: HalvingRound<W> = { unprocessed: [], losses, splitCalls: probing ? PROBE_SPLIT_CALLS : MAX_SPLIT_CALLS, distinct: (writes) => lastOfEachKey(writes, o.keyOf) };
   let taken = false;
   const send = async (writes: W[]) => {
     const back = await o.send(writes);
@@ -137,6 +148,8 @@ export async function sendBatch<W>(batch: W[], o: BatchSending<W>): Promise<Loss
     }
     round.unprocessed = [];
     await sendHalving(left, round, send, o.wanted);
+    // Taken once, the batch names no key twice.
+    round.distinct = undefined;
     if (probed && !probing) {
       // A half taken while probing: a part the probe lost whole is halved again, now with the bound.
       probed = false;

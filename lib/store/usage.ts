@@ -6,7 +6,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
-import { isMalformed, lastOfEachKey, sendBatch, type Loss, type Refusals } from './batch-halving';
+import { isMalformed, sendBatch, type Loss, type Refusals } from './batch-halving';
 import { queryAll, type TableRef } from './dynamo';
 import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
@@ -285,9 +285,10 @@ export class DynamoUsageSink implements UsageSink {
    * with the failure that lost it (`#settled`).
    */
   async #write(batch: WriteRequest[]): Promise<void> {
-    // A call recorded twice: only its later record is sent (a stored object's write is queued once per batch already).
-    const losses = await sendBatch(lastOfEachKey(batch, keyOf), {
+    const losses = await sendBatch(batch, {
       send: (writes) => this.#send(writes),
+      // A call recorded twice: only its later record is sent again (a stored object's write is queued once per batch already).
+      keyOf,
       // A write replaced while its batch was out (a delete after a home) is not sent again: it would land after its replacement.
       wanted: (w) => this.#isLatest(w),
       retries: MAX_RETRIES,
