@@ -1,6 +1,7 @@
 /**
- * Sending a BatchWriteItem's writes again in halves when the table refuses the call as malformed
- * (`ValidationException`), so that only the writes refused on their own are lost (`DynamoUsageSink`).
+ * Sending a batch of BatchWriteItem writes (`sendBatch`): again its writes handed back unprocessed,
+ * and in halves when the table refuses the call as malformed (`ValidationException`), so that only
+ * the writes refused on their own are lost (`DynamoUsageSink`).
  */
 
 /**
