@@ -1,4 +1,5 @@
-import { isMalformed, MAX_SPLIT_CALLS, sendHalving, type HalvingRound } from './batch-halving';
+import { fuzzer } from '../../test/fuzz';
+import { isMalformed, lastOfEachKey, MAX_SPLIT_CALLS, PROBE_SPLIT_CALLS, sendBatch, sendHalving, type HalvingRound } from './batch-halving';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 const refused = () => Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
@@ -93,5 +94,146 @@ describe('sendHalving', () => {
     ['a string', 'ValidationException', false],
   ])('isMalformed: %s → %s', (_name, failure, expected) => {
     expect(isMalformed(failure)).toBe(expected);
+  });
+});
+
+describe('sendHalving over random bad positions (seeded)', () => {
+  it('ends each write sent in one place only (written, handed back, or in one loss) and spends no more than the calls left', async () => {
+    // Prepare: a seeded generator, so a failure replays (the seed is in the message).
+    const { random } = fuzzer(20261127, { names: [], scalars: [] });
+    for (let run = 0; run < 1_000; run++) {
+      const n = 1 + Math.floor(random() * 25);
+      const writes = range(0, n);
+      const bad = new Set(writes.filter(() => random() < [0, 0.04, 0.15, 0.6][run % 4]!));
+      const back = new Set(writes.filter(() => random() < 0.1));
+      const budget = Math.floor(random() * (MAX_SPLIT_CALLS + 1));
+      const table = fakeTable(bad, back);
+      const round = freshRound(budget);
+
+      // Act
+      await sendHalving(writes, round, table.send, () => true);
+
+      // Assess
+      const taken = table.calls.filter((c) => !c.some((w) => bad.has(w))).flat();
+      const written = taken.filter((w) => !back.has(w));
+      const lost = round.losses.flatMap((l) => l.writes);
+      const where = `run ${run}: n ${n}, bad [${[...bad]}], back [${[...back]}], budget ${budget}`;
+      expect({ where, ends: [...written, ...round.unprocessed, ...lost].sort((a, b) => a - b) }).toEqual({ where, ends: writes });
+      expect({ where, unprocessed: round.unprocessed }).toEqual({ where, unprocessed: taken.filter((w) => back.has(w)) });
+      expect({ where, calls: table.calls.length <= 1 + budget, left: round.splitCalls >= 0 }).toEqual({ where, calls: true, left: true });
+      // Every write wanted: each halving spends its two calls.
+      expect({ where, spent: table.calls.length - 1 }).toEqual({ where, spent: budget - round.splitCalls });
+      // A write lost alone is bad; a good write is lost only in a part past the bound, beside a bad one.
+      for (const loss of round.losses) expect({ where, loss: loss.writes.some((w) => bad.has(w)) }).toEqual({ where, loss: true });
+      if (round.splitCalls >= 2) expect({ where, lostGood: lost.filter((w) => !bad.has(w)) }).toEqual({ where, lostGood: [] });
+    }
+  });
+});
+
+describe('lastOfEachKey', () => {
+  it.each<[string, string[], string[]]>([
+    ['no key twice: all, in order', ['a1', 'b1', 'c1'], ['a1', 'b1', 'c1']],
+    ['a key twice: the later kept, in its place', ['a1', 'b1', 'a2', 'c1'], ['b1', 'a2', 'c1']],
+    ['a key three times: the last', ['a1', 'a2', 'a3'], ['a3']],
+    ['two keys twice each', ['a1', 'b1', 'b2', 'a2'], ['b2', 'a2']],
+    ['none', [], []],
+  ])('%s', (_name, writes, expected) => {
+    expect(lastOfEachKey(writes, (w) => w[0]!)).toEqual(expected);
+  });
+
+  it('hands back the same array when no key is named twice (nothing copied per batch)', () => {
+    const writes = ['a1', 'b1'];
+    expect(lastOfEachKey(writes, (w) => w[0]!)).toBe(writes);
+  });
+});
+
+describe('sendBatch: a table that refuses every call is probed, not halved to the bound', () => {
+  const sending = (table: ReturnType<typeof fakeTable>, refusingAll: boolean) => ({ send: table.send, keyOf: String, wanted: () => true, retries: 5, retryDelayMs: () => 0, refusals: { refusingAll } });
+
+  it.each<[string, boolean, number[], number, number[][], boolean]>([
+    ['every call refused: the bound spent, then the table marked as refusing all', false, range(0, 25), 1 + MAX_SPLIT_CALLS, [[0], [1], [2], [3], [4], [5], [6], [7, 8], [9], [10, 11, 12], range(13, 25)], true],
+    ['marked, every call refused: one halving, the batch lost in its two halves', true, range(0, 25), 1 + PROBE_SPLIT_CALLS, [range(0, 13), range(13, 25)], true],
+    // The refused half is sent again whole before it is halved: one call more than unmarked.
+    ['marked, one bad write: the half taken restores the bound, the other halved down to it', true, [3], 1 + 2 + 1 + 8, [[3]], false],
+    ['marked, nothing refused: one call, the mark cleared', true, [], 1, [], false],
+    ['one bad write, unmarked: not marked after', false, [3], 1 + 10, [[3]], false],
+  ])('%s', async (_name, refusingAll, bad, calls, lost, after) => {
+    // Prepare
+    const table = fakeTable(new Set(bad));
+    const o = sending(table, refusingAll);
+
+    // Act
+    const losses = await sendBatch(range(0, 25), o);
+
+    // Assess
+    expect(table.calls).toHaveLength(calls);
+    expect(losses.map((l) => l.writes)).toEqual(lost);
+    expect(o.refusals.refusingAll).toBe(after);
+  });
+
+  it('marked, bad writes in both halves: each half lost whole (the table took no call to show it takes writes)', async () => {
+    const table = fakeTable(new Set([3, 20]));
+    const losses = await sendBatch(range(0, 25), sending(table, true));
+    expect(losses.map((l) => l.writes)).toEqual([range(0, 13), range(13, 25)]);
+    expect(table.calls).toHaveLength(3);
+  });
+
+  it('sends again, once refused, a batch naming a key twice with only the later write of the key (then taken): one call more, nothing lost', async () => {
+    // Prepare: as DynamoDB, a call naming a key twice is refused whole as malformed.
+    type Put = { key: string; value: number };
+    const calls: Put[][] = [];
+    const send = async (writes: Put[]) => {
+      calls.push(writes);
+      if (new Set(writes.map((w) => w.key)).size < writes.length) throw refused();
+      return [];
+    };
+    const batch = [{ key: 'a', value: 1 }, { key: 'b', value: 1 }, { key: 'a', value: 2 }];
+
+    // Act
+    const losses = await sendBatch(batch, { send, keyOf: (w) => w.key, wanted: () => true, retries: 5, retryDelayMs: () => 0, refusals: { refusingAll: false } });
+
+    // Assess
+    expect(losses).toEqual([]);
+    expect(calls).toEqual([batch, [batch[1], batch[2]]]);
+  });
+
+  it('sends the writes handed back again, and loses those still handed back past the retries', async () => {
+    const table = fakeTable(new Set(), new Set([4]));
+    const losses = await sendBatch(range(0, 25), sending(table, false));
+    expect(table.calls.slice(1)).toEqual([[4], [4], [4], [4], [4]]);
+    expect(losses).toEqual([{ writes: [4], failure: new Error('unprocessed after retries') }]);
+  });
+});
+
+describe('sendBatch over random bad writes, handed-back writes and probes (seeded)', () => {
+  it('ends each write written or in exactly one loss, within 1 + retries + MAX_SPLIT_CALLS + 1 calls', async () => {
+    // Prepare: a seeded generator, so a failure replays (the run is in the message).
+    const { random } = fuzzer(7, { names: [], scalars: [] });
+    for (let run = 0; run < 500; run++) {
+      const n = 1 + Math.floor(random() * 25);
+      const writes = range(0, n);
+      const bad = new Set(writes.filter(() => random() < [0, 0.04, 0.15, 0.6, 1][run % 5]!));
+      const backRate = random() < 0.5 ? 0 : random() * 0.8;
+      const written: number[] = [];
+      let calls = 0;
+      const send = async (ws: number[]) => {
+        calls++;
+        if (ws.some((w) => bad.has(w))) throw refused();
+        const back = ws.filter(() => random() < backRate);
+        written.push(...ws.filter((w) => !back.includes(w)));
+        return back;
+      };
+      const refusingAll = random() < 0.5;
+
+      // Act
+      const losses = await sendBatch(writes, { send, keyOf: String, wanted: () => true, retries: 5, retryDelayMs: () => 0, refusals: { refusingAll } });
+
+      // Assess: one more call than the bound at most: the probe's refused half sent again whole once the bound is back.
+      const where = `run ${run}: n ${n}, bad [${[...bad]}], back rate ${backRate.toFixed(2)}, refusing all ${refusingAll}`;
+      const lost = losses.flatMap((l) => l.writes);
+      expect({ where, ends: [...written, ...lost].sort((a, b) => a - b) }).toEqual({ where, ends: writes });
+      expect({ where, bounded: calls <= 1 + 5 + MAX_SPLIT_CALLS + 1 }).toEqual({ where, bounded: true });
+      expect({ where, badWritten: written.filter((w) => bad.has(w)) }).toEqual({ where, badWritten: [] });
+    }
   });
 });

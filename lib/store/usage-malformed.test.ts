@@ -1,5 +1,9 @@
 import { BatchWriteItemCommand, type BatchWriteItemCommandInput, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { startTestTable } from '../../test/dynalite';
+import { countCalls, startTestTable } from '../../test/dynalite';
+import { fuzzer } from '../../test/fuzz';
+import { startDynalite } from '../local/dynalite';
+import { ensureTable } from './create-table';
+import { createTableRef } from './dynamo';
 import type { UsageRecord } from '../usage/record';
 import type { TableRef } from './dynamo';
 import { DynamoStoredHomes, type StoredHome } from './stored-homes';
@@ -223,6 +227,122 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     await sink.close();
   });
 
+  it('keeps the later of two records of one key when the earlier is handed back unprocessed: it is not written after the later', async () => {
+    // Prepare: the same call recorded twice (same request id and time), the two in different halves; the table hands the key back once.
+    const keyId = 'key_mal_dup_back';
+    const names = ids(keyId, 20);
+    const table$ = tableLike(table, {});
+    let handedBack = false;
+    const writeBatch = async (input: BatchWriteItemCommandInput) => {
+      const writes = Object.values(input.RequestItems!)[0]!;
+      const earlier = writes.find((w) => w.PutRequest?.Item?.outputTokens?.N === '1');
+      // The halves part the two; the table then hands the earlier back once (throttled), as it may any write.
+      if (earlier && writes.length < 21 && !handedBack) {
+        handedBack = true;
+        const out = await table$.writeBatch({ RequestItems: { [table.tableName]: writes.filter((w) => w !== earlier) } });
+        return { UnprocessedItems: { [table.tableName]: [...(out.UnprocessedItems?.[table.tableName] ?? []), structuredClone(earlier)] } };
+      }
+      return table$.writeBatch(input);
+    };
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch, onError: reporting(reports) });
+
+    // Act
+    sink.record(usage(keyId, 'req-twice-back', { outputTokens: 1 }));
+    for (const n of names) sink.record(usage(keyId, n));
+    sink.record(usage(keyId, 'req-twice-back', { outputTokens: 2 }));
+    await sink.drain();
+
+    // Assess: the later record holds; nothing lost.
+    const rows = await listUsage(table, keyId, DAY);
+    expect(reports).toEqual([]);
+    expect(rows).toHaveLength(21);
+    expect(rows.find((r) => r.requestId === 'req-twice-back')).toMatchObject({ outputTokens: 2 });
+    expect(sink.backlog()).toBeUndefined();
+  });
+
+  it('over random bad writes, handed-back writes and thrown calls (seeded): each record written or reported lost once, each home written or lost once, the backlog exact, held requests let go', async () => {
+    // Prepare: 24 sinks at once, each its own key and draw of records (1 to 60, several batches) and homes.
+    const { random } = fuzzer(1127, { names: [], scalars: [] });
+    const runs = Array.from({ length: 24 }, (_, run) => {
+      const keyId = `key_prop_${run}`;
+      const names = ids(keyId, 1 + Math.floor(random() * 60));
+      const homeIds = Array.from({ length: Math.floor(random() * 6) }, (_, i) => `resp_prop_${run}_${i}`);
+      const all = [...names, ...homeIds];
+      const pick = (p: number) => new Set(all.filter(() => random() < p));
+      const bad = pick([0.02, 0.1, 0.4][run % 3]!);
+      const back = pick(0.15);
+      const table$ = tableLike(table, { malformed: (n) => bad.has(n), unprocessed: { names: (n) => back.has(n), times: 1 + Math.floor(random() * 12) }, thrownOnceFor: random() < 0.5 ? all[Math.floor(random() * all.length)] : undefined });
+      const reports: Report[] = [];
+      const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 3, backlogMaxWaitMs: 60_000, keptDelayMs: () => 60_000, writeBatch: table$.writeBatch, onError: reporting(reports) });
+      const order = all.map((n) => [random(), n] as const).sort(([a], [b]) => a - b).map(([, n]) => n);
+      return { run, keyId, names, homeIds, bad, sink, reports, order };
+    });
+
+    // Act: the writes in a random order, a request held behind them; drained, then closed (the kept homes reported lost).
+    const held = await Promise.all(
+      runs.map(async ({ sink, names, order }) => {
+        for (const n of order) if (names.includes(n)) sink.record(usage(n.replace(/-req-\d+$/, ''), n));
+        else sink.storeHomes([home(n)]);
+        const waiting = sink.backlog();
+        await sink.drain();
+        await sink.close();
+        // Wrapped: an async function's promise would otherwise take on the held one's.
+        return { waiting };
+      }),
+    );
+
+    // Assess
+    for (const [i, { run, keyId, names, homeIds, bad, sink, reports }] of runs.entries()) {
+      const lostRequests = reports.flatMap((r) => r.lostRequests);
+      const lostHomes = reports.flatMap((r) => r.lostHomes);
+      const writtenNames = await written(keyId);
+      const writtenHomes = (await Promise.all(homeIds.map((id) => homes.read(id)))).flatMap((h) => (h ? [h.ref.id] : []));
+      const sorted = (xs: string[]) => [...xs].sort();
+      expect({ run, records: sorted([...writtenNames, ...lostRequests]) }).toEqual({ run, records: sorted(names) });
+      expect({ run, homes: sorted([...writtenHomes, ...lostHomes]) }).toEqual({ run, homes: sorted(homeIds) });
+      // The writes refused alone are never written; none written is reported.
+      expect({ run, badWritten: [...writtenNames, ...writtenHomes].filter((n) => bad.has(n)) }).toEqual({ run, badWritten: [] });
+      const { waiting } = held[i]!;
+      const state = waiting ? await Promise.race([waiting.then(() => 'let go'), new Promise((r) => setImmediate(() => r('pending')))]) : 'none';
+      expect({ run, held: state }).toEqual({ run, held: waiting ? 'let go' : 'none' });
+      // None unwritten: two records leave the backlog under its limit of three, a third reaches it.
+      sink.record(usage(keyId, 'after-1'));
+      sink.record(usage(keyId, 'after-2'));
+      expect({ run, two: sink.backlog() }).toEqual({ run, two: undefined });
+      sink.record(usage(keyId, 'after-3'));
+      const third = sink.backlog();
+      expect({ run, three: third instanceof Promise }).toEqual({ run, three: true });
+      await sink.close();
+      await third;
+    }
+  }, 30_000);
+
+  it('after a batch every call refused, halves the next refused batch to the end once a half is taken: only its bad write lost', async () => {
+    // Prepare: the table refuses every call, then only the calls holding one record.
+    const keyId = 'key_mal_recovered';
+    const [first, next] = [ids(`${keyId}_a`, 25), ids(keyId, 25)];
+    let refuseAll = true;
+    const table$ = tableLike(table, { malformed: (n) => refuseAll || n === next[7] });
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
+
+    // Act
+    for (const n of first) sink.record(usage(`${keyId}_a`, n));
+    await sink.drain();
+    refuseAll = false;
+    const before = table$.calls.length;
+    for (const n of next) sink.record(usage(keyId, n));
+    await sink.drain();
+
+    // Assess: the next batch spent no more than the bound, and lost only its bad write.
+    expect(before).toBe(1 + MAX_SPLIT_CALLS);
+    expect(await written(keyId)).toEqual(next.filter((n) => n !== next[7]));
+    expect(reports.at(-1)).toEqual({ error: 'Item size has exceeded the maximum allowed size', lostRequests: [next[7]], lostHomes: [], keptHomes: [] });
+    expect(table$.calls.length - before).toBeLessThanOrEqual(1 + MAX_SPLIT_CALLS);
+    expect(sink.backlog()).toBeUndefined();
+  });
+
   it("does not write, in a split part, a home whose object's delete was queued while its batch was refused", async () => {
     // Prepare: the batch is refused for a record in it; meanwhile the home's object is deleted.
     const keyId = 'key_mal_replaced';
@@ -288,8 +408,30 @@ describe('DynamoUsageSink on dynalite: writes the table refuses', () => {
     expect(sink.backlog()).toBeUndefined();
   });
 
-  it('writes both records of a key named twice in one batch (refused whole as duplicates), the later holding, as sent one after the other', async () => {
-    // Prepare: the same call recorded twice (same request id and time): dynalite refuses the batch ("contains duplicates").
+  it('spends one halving, not the whole bound, on each batch after one that every call refused (the call itself malformed: a table name out of pattern)', async () => {
+    // Prepare: DynamoDB (and dynalite) refuse a call naming a table out of its pattern as malformed (ValidationException), whatever its writes.
+    const calls = countCalls(table);
+    const reports: Report[] = [];
+    const sink = new DynamoUsageSink({ client: table.client, tableName: 'not a table!' }, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
+    const names = (batch: number) => Array.from({ length: 25 }, (_, i) => `req-whole-${batch}-${String(i).padStart(2, '0')}`);
+
+    // Act: three batches, one after the other.
+    for (const batch of [0, 1, 2]) {
+      for (const n of names(batch)) sink.record(usage('key_whole', n));
+      await sink.drain();
+    }
+
+    // Assess: the first batch spends the bound; the next two a probe each (the call and its halves), each lost in its two halves.
+    expect(calls.get('BatchWriteItemCommand')).toBe(1 + MAX_SPLIT_CALLS + 3 + 3);
+    expect(reports.flatMap((r) => r.lostRequests).sort()).toEqual([0, 1, 2].flatMap(names));
+    expect(reports.slice(-4).map((r) => r.lostRequests)).toEqual([names(1).slice(0, 13), names(1).slice(13), names(2).slice(0, 13), names(2).slice(13)]);
+    expect(reports.every((r) => r.error.includes('validation error'))).toBe(true);
+    expect(sink.backlog()).toBeUndefined();
+  });
+
+  it('sends again only the later record of a key named twice in one batch, once dynalite refused it whole as duplicates: two calls, nothing lost', async () => {
+    // Prepare: the same call recorded twice (same request id and time).
+    const calls = countCalls(table);
     const reports: Report[] = [];
     const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
 
@@ -305,6 +447,30 @@ describe('DynamoUsageSink on dynalite: writes the table refuses', () => {
     expect(reports).toEqual([]);
     expect(rows).toHaveLength(21);
     expect(rows.find((r) => r.requestId === 'req-dup-twice')).toMatchObject({ outputTokens: 2 });
+    expect(calls.get('BatchWriteItemCommand')).toBe(2);
     expect(sink.backlog()).toBeUndefined();
   });
+
+  it("on the local server's store thread (its own BatchWriteItem): the refusal's name crosses the thread, so only the record over 400 KB is lost", async () => {
+    // Prepare: dynalite on its thread, the sink writing through the thread's client, as `npm start` does.
+    const dynamo = await startDynalite({ thread: true });
+    const local = createTableRef({ tableName: 'aigw', endpoint: dynamo.endpoint });
+    try {
+      await ensureTable(local);
+      const reports: Report[] = [];
+      const sink = new DynamoUsageSink(local, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: dynamo.writeBatch!, onError: reporting(reports) });
+      const names = Array.from({ length: 25 }, (_, i) => `req-thread-${String(i).padStart(2, '0')}`);
+
+      // Act
+      names.forEach((n, i) => sink.record(usage('key_thread', n, i === 17 ? { model: 'x'.repeat(410_000) } : {})));
+      await sink.drain();
+
+      // Assess
+      expect((await listUsage(local, 'key_thread', DAY)).map((r) => r.requestId)).toEqual(names.filter((_, i) => i !== 17));
+      expect(reports).toEqual([{ error: 'Item size has exceeded the maximum allowed size', lostRequests: [names[17]], lostHomes: [], keptHomes: [] }]);
+    } finally {
+      local.client.destroy();
+      await dynamo.close();
+    }
+  }, 20_000);
 });

@@ -6,7 +6,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
-import { isMalformed, MAX_SPLIT_CALLS, sendHalving, type HalvingRound, type Loss } from './batch-halving';
+import { isMalformed, sendBatch, type Loss, type Refusals } from './batch-halving';
 import { queryAll, type TableRef } from './dynamo';
 import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
@@ -107,8 +107,9 @@ interface KeptWrite {
  * replaces it, so a home lost before its object's delete does not come back after. At most
  * `keptLimit` are kept, the oldest dropped past it. A batch the table refuses as malformed
  * (`ValidationException`: most often one write over 400 KB) is sent again in halves down to the
- * writes refused alone (`sendHalving`, at most `MAX_SPLIT_CALLS` more calls), so the writes beside a bad
- * one are written; a write refused alone is not kept: it would be refused again.
+ * writes refused alone (`sendBatch`, `sendHalving`: at most `MAX_SPLIT_CALLS` more calls, fewer while
+ * the table refuses every call), so the writes beside a bad one are written; a write refused alone
+ * is not kept: it would be refused again.
  * Usage records lost are not kept: reported (`onError`, once per part lost) as before.
  */
 export class DynamoUsageSink implements UsageSink {
@@ -136,6 +137,8 @@ export class DynamoUsageSink implements UsageSink {
   #draining = 0;
   readonly #keptLimit: number;
   readonly #keptDelayMs: (round: number) => number;
+  /** Whether the table refuses every call (`Refusals`): shared by the batches. */
+  readonly #refusals: Refusals = { refusingAll: false };
 
   constructor(
     readonly table: TableRef,
@@ -283,25 +286,16 @@ export class DynamoUsageSink implements UsageSink {
    * with the failure that lost it (`#settled`).
    */
   async #write(batch: WriteRequest[]): Promise<void> {
-    const losses: Loss<WriteRequest>[] = [];
-    const round: HalvingRound<WriteRequest> = { unprocessed: [], losses, splitCalls: MAX_SPLIT_CALLS };
-    const send = (writes: WriteRequest[]) => this.#send(writes);
-    // As between retries: a write replaced while its batch was out is not sent in a half.
-    const wanted = (w: WriteRequest) => this.#isLatest(w);
-    let left = batch;
-    for (let attempt = 0; left.length && attempt <= MAX_RETRIES; attempt++) {
-      if (attempt) {
-        await new Promise((r) => setTimeout(r, batchRetryDelayMs(attempt)));
-        // A stored object's write replaced meanwhile (a delete after a home) must not land after its replacement.
-        left = left.filter((w) => this.#isLatest(w));
-        if (!left.length) break;
-      }
-      round.unprocessed = [];
-      // A call refused as malformed is sent again in halves: only the writes refused alone are lost.
-      await sendHalving(left, round, send, wanted);
-      left = round.unprocessed;
-    }
-    if (left.length) losses.push({ writes: left, failure: new Error('unprocessed after retries') });
+    const losses = await sendBatch(batch, {
+      send: (writes) => this.#send(writes),
+      // A call recorded twice: only its later record is sent again (a stored object's write is queued once per batch already).
+      keyOf,
+      // A write replaced while its batch was out (a delete after a home) is not sent again: it would land after its replacement.
+      wanted: (w) => this.#isLatest(w),
+      retries: MAX_RETRIES,
+      retryDelayMs: batchRetryDelayMs,
+      refusals: this.#refusals,
+    });
     this.#settled(batch, losses);
   }
 
@@ -424,6 +418,7 @@ export class DynamoUsageSink implements UsageSink {
 
 const STORED_PREFIX = storedHomeKey('').PK;
 const pkOf = (w: WriteRequest) => w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S;
+const keyOf = (w: WriteRequest) => `${pkOf(w)}\u0000${w.PutRequest?.Item?.SK?.S ?? w.DeleteRequest?.Key?.SK?.S}`;
 /** The stored object's id in its home's key (PK). */
 const storedIdOf = (pk: string) => pk.slice(STORED_PREFIX.length);
 // A stored object's home (written or removed) has no request id: it is named by its object's id instead.
