@@ -1,7 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
-import { EventStreamFrames, isOpeningMessage, mayBeOpening } from './eventstream';
+import { EventStreamFrames, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frameOf = (headers: Record<string, string>, body = '{}') =>
@@ -67,5 +67,66 @@ describe('EventStreamFrames', () => {
 
     // Assess
     expect(got.map((frame) => Buffer.from(frame).toString('hex'))).toEqual(frames.map((frame) => Buffer.from(frame).toString('hex')));
+  });
+});
+
+describe('isOpeningFrame', () => {
+  it.each(FRAMES)('%s: as the codec\'s decoding says', (_what, frame, opening) => {
+    // Act
+    const is = isOpeningFrame(frame);
+
+    // Assess
+    expect(is).toBe(opening);
+  });
+
+  const messageStart = eventFrame('messageStart', { role: 'assistant' });
+  /** `frame` with its headers' length (bytes 4–7) said as `length`. */
+  const withHeadersLength = (frame: Uint8Array, length: number) => {
+    const copy = Buffer.from(frame);
+    copy.writeUInt32BE(length, 4);
+    return copy;
+  };
+  /** `frame` with the type byte of its first header (after the 1-byte name length and the name) set to `type`. */
+  const withFirstHeaderType = (frame: Uint8Array, type: number) => {
+    const copy = Buffer.from(frame);
+    copy[12 + 1 + copy[12]!] = type;
+    return copy;
+  };
+
+  it.each<[string, Uint8Array, boolean]>([
+    ['messageStart with a wrong CRC: still read as an opening (its reader reports the CRC)', Buffer.concat([messageStart.subarray(0, messageStart.length - 1), Uint8Array.of(messageStart[messageStart.length - 1]! ^ 0xff)]), true],
+    ['headers said longer than the frame', withHeadersLength(messageStart, 10_000), false],
+    ['headers said shorter, cutting one in its value', withHeadersLength(messageStart, 20), false],
+    ['an unknown header type', withFirstHeaderType(messageStart, 42), false],
+    ['a frame of the prelude and CRC only', Uint8Array.from([0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), false],
+    ['a frame shorter than the smallest', Uint8Array.from([0, 0, 0, 8]), false],
+  ])('%s', (_what, frame, expected) => {
+    // Act
+    const is = isOpeningFrame(frame);
+
+    // Assess
+    expect(is).toBe(expected);
+  });
+
+  it('reads non-string headers past, as the codec does', () => {
+    // Prepare: an opening whose headers also hold a number, a flag and bytes.
+    const frame = codec.encode({
+      headers: {
+        ':date': { type: 'timestamp', value: new Date(0) },
+        ':flag': { type: 'boolean', value: true },
+        ':blob': { type: 'binary', value: Uint8Array.of(1, 2, 3) },
+        ':event-type': { type: 'string', value: 'messageStart' },
+        ':count': { type: 'integer', value: 7 },
+        ':message-type': { type: 'string', value: 'event' },
+      },
+      body: fromUtf8('{"role":"assistant"}'),
+    });
+
+    // Act
+    const is = isOpeningFrame(frame);
+
+    // Assess
+    expect(is).toBe(true);
+    expect(isOpeningMessage(new EventStreamFrames().decode(frame))).toBe(true);
   });
 });
