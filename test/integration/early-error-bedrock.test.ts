@@ -275,17 +275,21 @@ describe('a ConverseStream that opens with messageStart, then thinks past the ho
         eventFrame('metadata', { usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 }, metrics: { latencyMs: 1 } }),
       ]),
     ];
-    const slow: Reply = { kind: 'raw', status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream' }, body: pieces, delayMs: STREAM_HOLD_MS / 2 + 300 };
+    const delayMs = STREAM_HOLD_MS / 2 + 500;
+    const slow: Reply = { kind: 'raw', status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream' }, body: pieces, delayMs };
     const first = firstCallGets(slow);
     const startedAt = Date.now();
 
     // Act
     const { data: stream, response } = await openai.chat.completions.create(chat).withResponse();
+    const headersAfter = Date.now() - startedAt;
     const chunks: OpenAI.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
 
-    // Assess: the role (from messageStart) comes first, then the text whole, then the stop.
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(STREAM_HOLD_MS);
+    // Assess: the headers come at the bound, before the answer's frames (sent at 2 × delayMs);
+    // the role (from messageStart) comes first, then the text whole, then the stop.
+    expect(headersAfter).toBeGreaterThanOrEqual(STREAM_HOLD_MS - 50);
+    expect(headersAfter).toBeLessThan(2 * delayMs - 100);
     expect(chunks[0]?.choices[0]?.delta.role).toBe('assistant');
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Slow thought.');
     expect(chunks.map((c) => c.choices[0]?.finish_reason).filter(Boolean)).toEqual(['stop']);
