@@ -34,10 +34,11 @@ export function readsWhole(headers: UpstreamResponse['headers'], ctx: Pick<Reque
  * fails before anything of it could reach the client fails over: a whole answer read whole
  * (`readAhead`), raw audio until its first chunk (`firstAudioInHand`), a stream until its first
  * event (`UpstreamBody.started`: the end of SSE's first event that is not a keep-alive nor
- * Anthropic's `message_start`, always; any stream's first bytes under a first-answer deadline,
+ * Anthropic's `message_start`, of Bedrock's first frame after `messageStart`, of Gemini's first
+ * array element, always; any other stream's first bytes under a first-answer deadline,
  * `timeouts.firstByteMs`; nothing is read, the events stay for the writer). Undefined when nothing
- * is to be held: a stream that is not SSE and has no deadline, or whose first event is in
- * already, goes to its writer as it is, at once. The promise throws the answer's failure (broken
+ * is to be held: a stream no in-band error may open (`streamScan`) without a deadline, or one
+ * whose first event is in already, goes to its writer as it is, at once. The promise throws the answer's failure (broken
  * off, silent, the deadline passed, too large). A held stream whose first event is an error
  * (`failedBeforeAnswer`) resolves all the same: that failure is the upstream's answer, not a
  * broken one, and its attempt reads it as it reads an error status.

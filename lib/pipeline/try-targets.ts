@@ -53,8 +53,9 @@ export interface Answered<Via> {
  * account that failed; the caller's own mistakes (other 4xx, refusals from `send` below 500) end
  * the request at once. Nothing has reached the client before this returns. A whole answer is
  * read before it returns (`readAhead`), raw audio's first chunk is in hand (`firstAudioInHand`),
- * and a stream's first event has come (`answerInHand`; for a stream that is not SSE, only under a
- * first-answer deadline, `timeouts.firstByteMs`): one that breaks off or does not start in time is a
+ * and a stream's first event has come (`answerInHand`; for a stream that is not SSE, Bedrock's
+ * event stream nor Gemini's array, only under a first-answer deadline, `timeouts.firstByteMs`): one
+ * that breaks off or does not start in time is a
  * failure of the account like a connection's; one whose first event is the upstream's error
  * (Anthropic's `overloaded_error` after `message_start`, `failedBeforeAnswer`) is that error, as if
  * it had come as its HTTP status; one that outgrows its bound ends the request (the request made it

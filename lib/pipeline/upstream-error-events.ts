@@ -6,7 +6,7 @@ import { openAIErrorBody } from '../http/openai-error';
 import { JsonArraySplitter } from '../http/json-array';
 import { errorFromAnthropicEvent } from '../providers/anthropic/errors';
 import { errorFromExceptionFrame } from '../providers/bedrock/errors';
-import { EventStreamFrames, EventStreamFormatError, isOpeningMessage, mayBeOpening } from '../providers/bedrock/eventstream';
+import { EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening } from '../providers/bedrock/eventstream';
 import { errorFromGeminiStreamEvent } from '../providers/gemini/errors';
 import { errorFromOpenAIEvent } from '../providers/openai/errors';
 import { geminiErrorBody } from '../surfaces/gemini/errors';
@@ -228,7 +228,7 @@ export function earlyFrameFailure(chunks: readonly Buffer[], providerId: string)
   try {
     // Decoded up to the first frame that is not an opening one, not through an answer that came whole in this read.
     for (const frame of frames.frames(held)) {
-      if (mayBeOpening(frame) && isOpeningMessage(frames.decode(frame))) continue;
+      if (mayBeOpening(frame) && isOpeningFrame(frame)) continue;
       first = frames.decode(frame);
       break;
     }

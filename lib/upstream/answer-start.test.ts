@@ -116,6 +116,18 @@ describe("startScan of Bedrock's event stream", () => {
     // Assess: it starts in the piece that completes the exception's frame, never before.
     verdicts.forEach((at, cut) => expect(at).toBe(cut === bytes.length ? 0 : 1));
   });
+
+  it.each<[string, Uint8Array, number]>([
+    ['messageStart, then a delta', cat(messageStart, blockDelta), messageStart.length + blockDelta.length],
+    ["Anthropic's message_start and ping, then an exception", cat(anthropicStart, anthropicPing, throttled), anthropicStart.length + anthropicPing.length + throttled.length],
+    ['messageStart alone', messageStart, -1],
+  ])('fed one byte a read, %s starts at the last byte of the first frame that is no opening, not before', (_what, bytes, expected) => {
+    // Act
+    const at = startedAt(EVENT_STREAM, Array.from(bytes, (byte) => Uint8Array.of(byte)));
+
+    // Assess: the index of the byte whose read said so, counted from 1 as a length.
+    expect(at === -1 ? -1 : at + 1).toBe(expected);
+  });
 });
 
 describe("startScan of Gemini's JSON array", () => {
@@ -137,6 +149,21 @@ describe("startScan of Gemini's JSON array", () => {
 
     // Assess
     expect(at).toBe(expected);
+  });
+
+  it.each<[string, string, string]>([
+    ['blanks, the bracket, blanks, then a chunk', '\n [\r\n  {"candidates": [{"content": {"parts": [{"text": "an error, then ]"}]}}]}', '\n,\r\n{"candidates": []}\n]'],
+    ["Google's error as the first element", '[{\n  "error": {\n    "code": 503,\n    "status": "UNAVAILABLE"\n  }\n}', '\n]'],
+  ])('fed one byte a read, %s starts at the last byte of the first element, not before', (_what, first, rest) => {
+    // Prepare
+    const bytes = Buffer.from(first + rest);
+
+    // Act
+    const scan = startScan('application/json', true);
+    const at = Array.from(bytes).findIndex((byte) => scan.take(Uint8Array.of(byte)));
+
+    // Assess
+    expect(at + 1).toBe(Buffer.byteLength(first));
   });
 
   it('is a plain JSON scan when the call asked for no array', () => {

@@ -12,7 +12,7 @@
  */
 import { GatewayError } from '../http/errors';
 import { JsonArraySplitter } from '../http/json-array';
-import { EventStreamFrames, isOpeningMessage, mayBeOpening } from '../providers/bedrock/eventstream';
+import { EventStreamFrames, isOpeningFrame, mayBeOpening } from '../providers/bedrock/eventstream';
 
 /** Fed an answer's bytes as they arrive: says whether its answer has started by the end of `chunk`. */
 export interface StartScan {
@@ -299,16 +299,18 @@ export class SseStartScan implements StartScan {
  * one (`isOpeningMessage`: Converse's `messageStart`, a `chunk` carrying Anthropic's
  * `message_start` or `ping`), an exception frame included, so that its reader finds the exception
  * whole among the chunks up to the start (`earlyFrameFailure`). Frames are cut out of the bytes
- * and decoded by the codec Bedrock's readers use (`EventStreamFrames`), however they were split;
- * one whose headers cannot name an opening (`mayBeOpening`) starts it undecoded; a broken one
- * starts it (its reader says what it is). Once it has said so, the scan is dropped.
+ * by their length prefix (`EventStreamFrames`), however they were split; one whose headers cannot
+ * name an opening (`mayBeOpening`) starts it unread; the others' headers are read in place
+ * (`isOpeningFrame`: no CRC, as the reader decodes them again and checks it); a frame of an
+ * impossible length, or whose headers do not read, starts it (its reader says what it is). Once
+ * it has said so, the scan is dropped.
  */
 export class EventStreamStartScan implements StartScan {
   readonly #frames = new EventStreamFrames();
 
   take(chunk: Uint8Array): boolean {
     try {
-      return this.#frames.frames(chunk).some((frame) => !mayBeOpening(frame) || !isOpeningMessage(this.#frames.decode(frame)));
+      return this.#frames.frames(chunk).some((frame) => !mayBeOpening(frame) || !isOpeningFrame(frame));
     } catch {
       return true;
     }

@@ -5,6 +5,8 @@ import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountHealth } from '../../lib/routing/health';
 import { defaultReply, startFakeBedrock, type FakeBedrock, type Reply } from '../fakes/bedrock';
+import { eventFrame } from '../fakes/bedrock-wire';
+import { STREAM_HOLD_MS } from '../../lib/upstream/http';
 import { createGatewayKey } from './harness';
 import { ADMIN } from './instances';
 import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
@@ -240,4 +242,58 @@ describe('an InvokeModelWithResponseStream that fails in-band before its answer 
     expect(health.isCooling(`aws/${first.first()}`)).toBe(false);
     expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
   });
+});
+
+describe('an early client error in-band (validationException before the answer)', () => {
+  it('is the HTTP 400 it stands for, on the first account only: no failover, no rest (the same body fails everywhere)', async () => {
+    // Prepare
+    const first = firstCallGets({ kind: 'exception', type: 'validationException', afterEvents: 1, message: 'messages: text content blocks must be non-empty' });
+
+    // Act
+    const err = (await chatStream().catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+
+    // Assess
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.error).toMatchObject({ message: 'messages: text content blocks must be non-empty', type: 'invalid_request_error' });
+    expect(fakes[first.first()].requests).toHaveLength(1);
+    expect(fakes[first.other()].requests).toHaveLength(0);
+    expect([health.isCooling('aws/one'), health.isCooling('aws/two')]).toEqual([false, false]);
+    expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 400 });
+  });
+});
+
+describe('a ConverseStream that opens with messageStart, then thinks past the hold bound (a reasoning model)', () => {
+  it('is relayed once the bound has passed, messageStart first, nothing lost, in order, from the one account', async () => {
+    // Prepare: messageStart at once, the answer's frames only after the bound.
+    const pieces = [
+      eventFrame('messageStart', { role: 'assistant' }),
+      Buffer.concat([
+        eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Slow ' } }),
+        eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'thought.' } }),
+        eventFrame('contentBlockStop', { contentBlockIndex: 0 }),
+        eventFrame('messageStop', { stopReason: 'end_turn' }),
+        eventFrame('metadata', { usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 }, metrics: { latencyMs: 1 } }),
+      ]),
+    ];
+    const delayMs = STREAM_HOLD_MS / 2 + 500;
+    const slow: Reply = { kind: 'raw', status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream' }, body: pieces, delayMs };
+    const first = firstCallGets(slow);
+    const startedAt = Date.now();
+
+    // Act
+    const { data: stream, response } = await openai.chat.completions.create(chat).withResponse();
+    const headersAfter = Date.now() - startedAt;
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+
+    // Assess: the headers come at the bound, before the answer's frames (sent at 2 × delayMs);
+    // the role (from messageStart) comes first, then the text whole, then the stop.
+    expect(headersAfter).toBeGreaterThanOrEqual(STREAM_HOLD_MS - 50);
+    expect(headersAfter).toBeLessThan(2 * delayMs - 100);
+    expect(chunks[0]?.choices[0]?.delta.role).toBe('assistant');
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Slow thought.');
+    expect(chunks.map((c) => c.choices[0]?.finish_reason).filter(Boolean)).toEqual(['stop']);
+    expect(fakes[first.other()].requests).toHaveLength(0);
+    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200, outcome: 'ok' });
+  }, 15_000);
 });

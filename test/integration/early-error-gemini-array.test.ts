@@ -141,6 +141,40 @@ describe("a Gemini JSON-array stream whose first element is Google's error", () 
   });
 });
 
+describe('a Gemini JSON-array stream that opens otherwise', () => {
+  it('a first element that is an answer saying "error", after the bracket and blanks in reads of their own, is the answer: no failover, no rest', async () => {
+    // Prepare: `[` and blanks first, then a chunk whose text holds `"error"`, then the array's end.
+    const said = { candidates: [{ content: { parts: [{ text: 'An "error": {"code": 503} is what it said.' }], role: 'model' }, index: 0 }] };
+    const reply: GeminiReply = { kind: 'raw', status: 200, headers: ARRAY, body: ['[', '\r\n  ', JSON.stringify(said, null, 2), '\n]'], delayMs: 30 };
+    const first = firstCallGets(reply);
+
+    // Act
+    const { status, body, requestId } = await streamArray();
+
+    // Assess
+    expect(status).toBe(200);
+    expect(body).toEqual([said]);
+    expect(fakes[first.other()].requests).toHaveLength(0);
+    expect(health.isCooling(`google/${first.first()}`)).toBe(false);
+    expect(await recordOf(requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+  });
+
+  it("Google's INVALID_ARGUMENT as the first element is the client's 400: no failover, no rest (the same body fails everywhere)", async () => {
+    // Prepare
+    const first = firstCallGets({ kind: 'stream-error', afterEvents: 0, error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' } });
+
+    // Act
+    const { status, body, requestId } = await streamArray();
+
+    // Assess
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT' } });
+    expect(fakes[first.other()].requests).toHaveLength(0);
+    expect([health.isCooling('google/one'), health.isCooling('google/two')]).toEqual([false, false]);
+    expect(await recordOf(requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 400 });
+  });
+});
+
 describe('the OpenAI client streaming through the same Gemini pool (translated, SSE upstream)', () => {
   it("fails over past Google's error as the first event: one clean stream, the first account rests", async () => {
     // Prepare

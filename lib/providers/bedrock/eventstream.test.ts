@@ -1,0 +1,132 @@
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
+import { EventStreamFrames, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+const frameOf = (headers: Record<string, string>, body = '{}') =>
+  codec.encode({ headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, { type: 'string' as const, value }])), body: fromUtf8(body) });
+
+/**
+ * Real encoded frames, each with what `isOpeningMessage` says of it once decoded. `mayBeOpening`
+ * may say true of a frame that is none (it is then decoded: only a cost), never false of one
+ * that is (it would be taken for the answer's start, and an exception after it relayed in-band).
+ */
+const FRAMES: [string, Uint8Array, boolean][] = [
+  ['messageStart', eventFrame('messageStart', { role: 'assistant' }), true],
+  ["Anthropic's message_start in a chunk", chunkFrame({ type: 'message_start', message: { id: 'msg_bdrk_01' } }), true],
+  ["Anthropic's ping in a chunk", chunkFrame({ type: 'ping' }), true],
+  ["Anthropic's content_block_start in a chunk", chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), false],
+  ['a text delta naming messageStart in its body', eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'messageStart chunk' } }), false],
+  ['a tool named chunk', eventFrame('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 't', name: 'chunk' } } }), false],
+  ['messageStop', eventFrame('messageStop', { stopReason: 'end_turn' }), false],
+  ['metadata', eventFrame('metadata', { usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } }), false],
+  ['throttlingException', exceptionFrame('throttlingException', 'messageStart chunk'), false],
+  ['serviceUnavailableException', exceptionFrame('serviceUnavailableException', 'x'), false],
+  ['an error message', frameOf({ ':message-type': 'error', ':error-code': 'InternalFailure', ':error-message': 'chunk' }), false],
+  ['messageStart with its headers in another order', frameOf({ ':message-type': 'event', ':content-type': 'application/json', ':event-type': 'messageStart' }, '{"role":"assistant"}'), true],
+  ['an exception whose headers carry a chunk-like value', frameOf({ ':message-type': 'exception', ':exception-type': 'chunkedException', ':content-type': 'application/json' }), false],
+];
+
+describe('mayBeOpening', () => {
+  it.each(FRAMES)('%s: never false of an opening frame', (_what, frame, opening) => {
+    // Act
+    const may = mayBeOpening(frame);
+    const is = isOpeningMessage(new EventStreamFrames().decode(frame));
+
+    // Assess: decoding agrees with the table, and the byte check never misses an opening.
+    expect(is).toBe(opening);
+    if (opening) expect(may).toBe(true);
+  });
+
+  it.each<[string, Uint8Array, boolean]>([
+    ['a content delta', eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hi' } }), false],
+    ['an exception', exceptionFrame('throttlingException', 'x'), false],
+    ['messageStart', eventFrame('messageStart', { role: 'assistant' }), true],
+    ['a frame too short for its headers', Uint8Array.from([0, 0, 0, 16, 0, 0, 0, 200, 0, 0, 0, 0, 0, 0, 0, 0]), true],
+  ])('%s: judged without decoding', (_what, frame, expected) => {
+    // Act
+    const may = mayBeOpening(frame);
+
+    // Assess
+    expect(may).toBe(expected);
+  });
+});
+
+describe('EventStreamFrames', () => {
+  it('cuts the same frames however the bytes are split, one byte a read included', () => {
+    // Prepare
+    const frames = FRAMES.map(([, frame]) => frame);
+    const bytes = Buffer.concat(frames);
+
+    // Act
+    const reader = new EventStreamFrames();
+    const got: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length; at++) got.push(...reader.frames(bytes.subarray(at, at + 1)).map((frame) => Uint8Array.from(frame)));
+    reader.end();
+
+    // Assess
+    expect(got.map((frame) => Buffer.from(frame).toString('hex'))).toEqual(frames.map((frame) => Buffer.from(frame).toString('hex')));
+  });
+});
+
+describe('isOpeningFrame', () => {
+  it.each(FRAMES)('%s: as the codec\'s decoding says', (_what, frame, opening) => {
+    // Act
+    const is = isOpeningFrame(frame);
+
+    // Assess
+    expect(is).toBe(opening);
+  });
+
+  const messageStart = eventFrame('messageStart', { role: 'assistant' });
+  /** `frame` with its headers' length (bytes 4–7) said as `length`. */
+  const withHeadersLength = (frame: Uint8Array, length: number) => {
+    const copy = Buffer.from(frame);
+    copy.writeUInt32BE(length, 4);
+    return copy;
+  };
+  /** `frame` with the type byte of its first header (after the 1-byte name length and the name) set to `type`. */
+  const withFirstHeaderType = (frame: Uint8Array, type: number) => {
+    const copy = Buffer.from(frame);
+    copy[12 + 1 + copy[12]!] = type;
+    return copy;
+  };
+
+  it.each<[string, Uint8Array, boolean]>([
+    ['messageStart with a wrong CRC: still read as an opening (its reader reports the CRC)', Buffer.concat([messageStart.subarray(0, messageStart.length - 1), Uint8Array.of(messageStart[messageStart.length - 1]! ^ 0xff)]), true],
+    ['headers said longer than the frame', withHeadersLength(messageStart, 10_000), false],
+    ['headers said shorter, cutting one in its value', withHeadersLength(messageStart, 20), false],
+    ['an unknown header type', withFirstHeaderType(messageStart, 42), false],
+    ['a frame of the prelude and CRC only', Uint8Array.from([0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), false],
+    ['a frame shorter than the smallest', Uint8Array.from([0, 0, 0, 8]), false],
+  ])('%s', (_what, frame, expected) => {
+    // Act
+    const is = isOpeningFrame(frame);
+
+    // Assess
+    expect(is).toBe(expected);
+  });
+
+  it('reads non-string headers past, as the codec does', () => {
+    // Prepare: an opening whose headers also hold a number, a flag and bytes.
+    const frame = codec.encode({
+      headers: {
+        ':date': { type: 'timestamp', value: new Date(0) },
+        ':flag': { type: 'boolean', value: true },
+        ':blob': { type: 'binary', value: Uint8Array.of(1, 2, 3) },
+        ':event-type': { type: 'string', value: 'messageStart' },
+        ':count': { type: 'integer', value: 7 },
+        ':message-type': { type: 'string', value: 'event' },
+      },
+      body: fromUtf8('{"role":"assistant"}'),
+    });
+
+    // Act
+    const is = isOpeningFrame(frame);
+
+    // Assess
+    expect(is).toBe(true);
+    expect(isOpeningMessage(new EventStreamFrames().decode(frame))).toBe(true);
+  });
+});
