@@ -17,7 +17,7 @@ if (isMainThread && process.env.STAGE_MARKS_OUT) {
   const ring = Number(process.env.STAGE_MARKS_RING || 5000);
   const now = () => Number(process.hrtime.bigint() / 1000n);
   const marks = [];
-  const firsts = new WeakMap(); // node's ServerResponse → its request's marks, until its first write
+  const firsts = new WeakMap(); // node's ServerResponse → its request's marks
   let current; // the marks of the request whose pipeline runs (one at a time, as measured)
   const dump = () => {
     try {
@@ -41,16 +41,8 @@ if (isMainThread && process.env.STAGE_MARKS_OUT) {
   subscribe('undici:client:sendHeaders', once('sent'));
   subscribe('undici:request:headers', once('answered', 'sent'));
   subscribe('undici:request:bodyChunkReceived', once('chunk', 'answered'));
-  const { ServerResponse } = require('node:http');
-  for (const method of ['write', 'end']) {
-    const original = ServerResponse.prototype[method];
-    ServerResponse.prototype[method] = function (...args) {
-      const m = firsts.get(this);
-      if (m) {
-        m.first = now();
-        firsts.delete(this);
-      }
-      return original.apply(this, args);
-    };
-  }
+  require('./first-writes.cjs').onFirstWrite((res) => {
+    const m = firsts.get(res);
+    if (m) m.first = now();
+  });
 }

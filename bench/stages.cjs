@@ -26,25 +26,17 @@ if (isMainThread) {
   let current; // the marks of the request whose pipeline is running (one at a time, as measured)
   const rows = { plan: [], in: [], upstream: [], chunk: [], first: [], out: [], lead: [], process: [] };
   const now = () => performance.now();
-  const firsts = new WeakMap(); // node's ServerResponse → its request's marks, until its first body write
+  const firsts = new WeakMap(); // node's ServerResponse → its request's marks
   subscribe('http.server.request.start', ({ request, response }) => {
     current = { start: now() };
     open.set(request, current);
     firsts.set(response, current);
   });
-  // The first body write to the client (`first`): no channel tells it, so the two calls that make it are wrapped.
-  const { ServerResponse } = require('node:http');
-  for (const method of ['write', 'end']) {
-    const original = ServerResponse.prototype[method];
-    ServerResponse.prototype[method] = function (...args) {
-      const marks = firsts.get(this);
-      if (marks) {
-        marks.first = now();
-        firsts.delete(this);
-      }
-      return original.apply(this, args);
-    };
-  }
+  // The first body write to the client (`first`).
+  require('./first-writes.cjs').onFirstWrite((res) => {
+    const marks = firsts.get(res);
+    if (marks) marks.first = now();
+  });
   subscribe('undici:request:create', () => {
     if (current && current.created === undefined) current.created = now();
   });
