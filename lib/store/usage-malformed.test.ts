@@ -343,6 +343,39 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     expect(sink.backlog()).toBeUndefined();
   });
 
+  it('still reports every part lost, and leaves no rejection behind, when the reporter throws', async () => {
+    // Prepare: two bad writes in different halves make two reports; the reporter throws at the first.
+    const keyId = 'key_mal_reporter_throws';
+    const names = ids(keyId, 25);
+    const badNames = [names[3]!, names[20]!];
+    const table$ = tableLike(table, { malformed: (n) => badNames.includes(n) });
+    const reports: Report[] = [];
+    const report = reporting(reports);
+    const onError = (...args: Parameters<typeof report>) => {
+      report(...args);
+      if (reports.length === 1) throw new Error('the logger broke');
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError });
+
+    try {
+      // Act
+      for (const n of names) sink.record(usage(keyId, n));
+      await sink.drain();
+      await new Promise((r) => setImmediate(r));
+
+      // Assess
+      expect(reports.map((r) => r.lostRequests)).toEqual(badNames.map((n) => [n]));
+      expect(unhandled).toEqual([]);
+      expect(await written(keyId)).toEqual(names.filter((n) => !badNames.includes(n)));
+      expect(sink.backlog()).toBeUndefined();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it("does not write, in a split part, a home whose object's delete was queued while its batch was refused", async () => {
     // Prepare: the batch is refused for a record in it; meanwhile the home's object is deleted.
     const keyId = 'key_mal_replaced';

@@ -255,7 +255,7 @@ export class DynamoUsageSink implements UsageSink {
       lost.push(storedIdOf(pk));
     }
     this.#kept.clear();
-    this.options.onError?.(new Error('closed with stored homes kept unwritten'), [], lost, []);
+    this.#report(new Error('closed with stored homes kept unwritten'), [], lost, []);
   }
 
   #flush(): void {
@@ -349,10 +349,22 @@ export class DynamoUsageSink implements UsageSink {
       return { failure, lostRequests: requestIds(writes), lostHomes, keptHomes };
     });
     const kept = reports.some((r) => r.keptHomes.length);
-    // Scheduled before the reports: a reporter that throws must not leave kept writes without a timer.
     if (kept) this.#scheduleKept();
-    for (const r of reports) if (r.lostRequests.length || r.lostHomes.length || r.keptHomes.length) this.options.onError?.(r.failure, r.lostRequests, r.lostHomes, r.keptHomes);
+    for (const r of reports) if (r.lostRequests.length || r.lostHomes.length || r.keptHomes.length) this.#report(r.failure, r.lostRequests, r.lostHomes, r.keptHomes);
     if (kept) this.#dropPastLimit();
+  }
+
+  /**
+   * Reports writes lost (`onError`). A reporter that throws (a broken logger) must not cost the
+   * reports after it, nor leave the batch's promise rejected with nothing to catch it, which would
+   * bring the process down: its throw is told as a process warning, the one channel left.
+   */
+  #report(err: unknown, lostRequestIds: string[], lostHomes: string[], keptHomes: string[]): void {
+    try {
+      this.options.onError?.(err, lostRequestIds, lostHomes, keptHomes);
+    } catch (thrown) {
+      process.emitWarning(`usage sink: reporting ${lostRequestIds.length} records and ${lostHomes.length + keptHomes.length} homes lost or kept failed: ${(thrown as Error)?.message ?? String(thrown)}`);
+    }
   }
 
   #keep(pk: string, write: WriteRequest): void {
@@ -376,7 +388,7 @@ export class DynamoUsageSink implements UsageSink {
       if (this.#latest.get(pk) === kept.write) this.#latest.delete(pk);
       dropped.push(storedIdOf(pk));
     }
-    this.options.onError?.(new Error(`more than ${this.#keptLimit} stored homes kept to be written again: the oldest dropped`), [], dropped, []);
+    this.#report(new Error(`more than ${this.#keptLimit} stored homes kept to be written again: the oldest dropped`), [], dropped, []);
   }
 
   /** Wakes when the first kept write is due (never holding the process open). */
