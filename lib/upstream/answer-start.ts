@@ -300,8 +300,8 @@ export class SseStartScan implements StartScan {
  * `message_start` or `ping`), an exception frame included, so that its reader finds the exception
  * whole among the chunks up to the start (`earlyFrameFailure`). Frames are cut out of the bytes
  * by their length prefix (`EventStreamFrames`), however they were split; one whose headers cannot
- * name an opening (`mayBeOpening`) starts it unread; the others' headers are read in place
- * (`isOpeningFrame`: no CRC, as the reader decodes them again and checks it); a frame of an
+ * name an opening (`mayBeOpening`) starts it unread; the others' headers are read by the codec's
+ * header parser (`isOpeningFrame`: no CRC, as the reader decodes them again and checks it); a frame of an
  * impossible length, or whose headers do not read, starts it (its reader says what it is). Once
  * it has said so, the scan is dropped.
  */

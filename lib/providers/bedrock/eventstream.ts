@@ -1,4 +1,4 @@
-import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { EventStreamCodec, HeaderMarshaller } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 
 /** One decoded `application/vnd.amazon.eventstream` message: its string headers and raw payload. */
@@ -131,55 +131,32 @@ export function isOpeningMessage(message: EventStreamMessage): boolean {
 }
 
 /**
- * `isOpeningMessage` of one whole frame (from `EventStreamFrames.frames`), its headers walked in
- * place: no CRC checked, nothing but the string headers decoded. The start scan asks it of every
- * Bedrock answer's opening frame, which its reader then decodes again with the codec (~5 µs a
- * frame, CRCs and all); a frame whose CRC is wrong is reported by that reader all the same. A
- * frame whose headers cannot be walked is no opening: it starts the answer, for its reader to
- * report.
+ * `isOpeningMessage` of one whole frame (from `EventStreamFrames.frames`), its headers read by the
+ * codec's own header parser without the CRCs: the start scan asks it of every Bedrock answer's
+ * opening frame, which its reader then decodes again, CRCs and all, and reports if broken. A frame
+ * whose headers cannot be read is no opening: it starts the answer, for its reader to report.
  *
  * @example
  * isOpeningFrame(messageStartFrame)      // true
  * isOpeningFrame(throttlingExceptionFrame) // false
  */
 export function isOpeningFrame(frame: Uint8Array): boolean {
-  const message = stringHeadersOf(frame);
-  return message !== undefined && isOpeningMessage(message);
-}
-
-/** The size of each fixed-size header value type (the event-stream spec's types 0–5, 8 and 9); 6 (bytes) and 7 (string) carry a 2-byte length. */
-const FIXED_VALUE_BYTES: Readonly<Record<number, number>> = { 0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16 };
-const BYTES_TYPE = 6;
-const STRING_TYPE = 7;
-
-/** A whole frame's string headers and its payload, read in place; undefined when its headers do not walk to their stated end. */
-function stringHeadersOf(frame: Uint8Array): EventStreamMessage | undefined {
-  if (frame.byteLength < MIN_FRAME_BYTES) return undefined;
-  const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-  const headersEnd = PRELUDE_BYTES + bytes.readUInt32BE(4);
-  if (headersEnd > bytes.byteLength - 4) return undefined;
-  const headers: Record<string, string> = {};
-  let at = PRELUDE_BYTES;
-  while (at < headersEnd) {
-    const nameEnd = at + 1 + bytes[at]!;
-    if (nameEnd >= headersEnd) return undefined;
-    const type = bytes[nameEnd]!;
-    let valueEnd: number;
-    if (type === STRING_TYPE || type === BYTES_TYPE) {
-      if (nameEnd + 3 > headersEnd) return undefined;
-      valueEnd = nameEnd + 3 + bytes.readUInt16BE(nameEnd + 1);
-      if (valueEnd > headersEnd) return undefined;
-      if (type === STRING_TYPE) headers[bytes.toString('utf8', at + 1, nameEnd)] = bytes.toString('utf8', nameEnd + 3, valueEnd);
-    } else {
-      const size = FIXED_VALUE_BYTES[type];
-      if (size === undefined) return undefined;
-      valueEnd = nameEnd + 1 + size;
-      if (valueEnd > headersEnd) return undefined;
-    }
-    at = valueEnd;
+  if (frame.byteLength < MIN_FRAME_BYTES) return false;
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const headersEnd = PRELUDE_BYTES + view.getUint32(4, false);
+  if (headersEnd > frame.byteLength - 4) return false;
+  let parsed;
+  try {
+    parsed = HEADERS.parse(new DataView(frame.buffer, frame.byteOffset + PRELUDE_BYTES, headersEnd - PRELUDE_BYTES));
+  } catch {
+    return false;
   }
-  return { headers, body: frame.subarray(headersEnd, frame.byteLength - 4) };
+  const headers: Record<string, string> = {};
+  for (const [name, header] of Object.entries(parsed)) headers[name] = String(header.value);
+  return isOpeningMessage({ headers, body: frame.subarray(headersEnd, frame.byteLength - 4) });
 }
+
+const HEADERS = new HeaderMarshaller(toUtf8, fromUtf8);
 
 const OPENING_TYPES = [Buffer.from('messageStart'), Buffer.from('chunk')];
 
