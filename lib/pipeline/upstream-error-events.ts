@@ -177,7 +177,7 @@ const ERROR_MARKER = Buffer.from('"error"');
  * // GatewayError { kind: 'overloaded', status: 503, code: 'overloaded_error' }
  */
 export function earlyFailure(chunks: readonly Buffer[], providerId: string): GatewayError | undefined {
-  const held = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const held = joined(chunks);
   if (!held.includes(ERROR_MARKER)) return undefined;
   let first: EventSourceMessage | undefined;
   const parser = createParser({ onEvent: (event) => void (first ??= OPENING_EVENTS.has(event.event ?? '') ? undefined : event) });
@@ -221,7 +221,7 @@ const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code')]
  * earlyFrameFailure([messageStartFrame, throttlingFrame], 'aws') // GatewayError { kind: 'rate_limit', status: 429 }
  */
 export function earlyFrameFailure(chunks: readonly Buffer[], providerId: string): GatewayError | undefined {
-  const held = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const held = joined(chunks);
   if (!EXCEPTION_MARKERS.some((marker) => held.includes(marker))) return undefined;
   const frames = new EventStreamFrames();
   let first;
@@ -256,10 +256,15 @@ export function earlyFrameFailure(chunks: readonly Buffer[], providerId: string)
  * // GatewayError { kind: 'overloaded', status: 503 }
  */
 export function earlyElementFailure(chunks: readonly Buffer[], providerId: string): GatewayError | undefined {
-  const held = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const held = joined(chunks);
   if (!held.includes(ERROR_MARKER)) return undefined;
   let first: string | undefined;
   const split = new JsonArraySplitter((text) => (first ??= text));
   split.feed(held);
   return first === undefined ? undefined : geminiErrorEvents(providerId, 'array').rewrite(first)?.error;
+}
+
+/** The held chunks as one buffer: the chunk itself when there is one (the usual case), else a copy of them all. */
+function joined(chunks: readonly Buffer[]): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
