@@ -10,6 +10,7 @@ import { DynamoKeyStore } from '../lib/store/keys';
 import { rateWindowKey, spendItemKey } from '../lib/store/table';
 import { listUsage } from '../lib/store/usage';
 import { startTestTable } from '../test/dynalite';
+import { clearOfMinuteEnd } from '../test/minute-window';
 import { startFakeBedrock, type FakeBedrock } from '../test/fakes/bedrock';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 import { startFakeSns } from '../test/fakes/sns';
@@ -129,8 +130,7 @@ describe('the deployed proxy, built from its environment', () => {
     const limited = mintKey({ name: 'limited', models: ['*'], limits: { requestsPerMinute: 1, tokensPerMinute: 1_000_000, usdPerDay: 1 } }, new Date());
     await new DynamoKeyStore(db.table).put(limited.record);
     // The deployed gateway runs on the real clock: start early enough in a minute that it cannot turn mid-test.
-    const left = windowAt(Date.now()).endsAt - Date.now();
-    if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 10));
+    await clearOfMinuteEnd();
     const window = windowAt(Date.now());
 
     const first = await call(proxyFromEnvironment(env).gateway, 'gpt-4o-mini', limited.key);
