@@ -318,31 +318,6 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     }
   }, 30_000);
 
-  it('after a batch every call refused, halves the next refused batch to the end once a half is taken: only its bad write lost', async () => {
-    // Prepare: the table refuses every call, then only the calls holding one record.
-    const keyId = 'key_mal_recovered';
-    const [first, next] = [ids(`${keyId}_a`, 25), ids(keyId, 25)];
-    let refuseAll = true;
-    const table$ = tableLike(table, { malformed: (n) => refuseAll || n === next[7] });
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
-
-    // Act
-    for (const n of first) sink.record(usage(`${keyId}_a`, n));
-    await sink.drain();
-    refuseAll = false;
-    const before = table$.calls.length;
-    for (const n of next) sink.record(usage(keyId, n));
-    await sink.drain();
-
-    // Assess: the next batch spent no more than the bound, and lost only its bad write.
-    expect(before).toBe(1 + MAX_SPLIT_CALLS);
-    expect(await written(keyId)).toEqual(next.filter((n) => n !== next[7]));
-    expect(reports.at(-1)).toEqual({ error: 'Item size has exceeded the maximum allowed size', lostRequests: [next[7]], lostHomes: [], keptHomes: [] });
-    expect(table$.calls.length - before).toBeLessThanOrEqual(1 + MAX_SPLIT_CALLS);
-    expect(sink.backlog()).toBeUndefined();
-  });
-
   it('still reports every part lost, and leaves no rejection behind, when the reporter throws', async () => {
     // Prepare: two bad writes in different halves make two reports; the reporter throws at the first.
     const keyId = 'key_mal_reporter_throws';
@@ -438,27 +413,6 @@ describe('DynamoUsageSink on dynalite: writes the table refuses', () => {
       { error: 'Item size has exceeded the maximum allowed size', lostRequests: [], lostHomes: ['resp_real_huge'], keptHomes: [] },
       { error: 'Item size has exceeded the maximum allowed size', lostRequests: [names[9]], lostHomes: [], keptHomes: [] },
     ]);
-    expect(sink.backlog()).toBeUndefined();
-  });
-
-  it('spends one halving, not the whole bound, on each batch after one that every call refused (the call itself malformed: a table name out of pattern)', async () => {
-    // Prepare: DynamoDB (and dynalite) refuse a call naming a table out of its pattern as malformed (ValidationException), whatever its writes.
-    const calls = countCalls(table);
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink({ client: table.client, tableName: 'not a table!' }, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
-    const names = (batch: number) => Array.from({ length: 25 }, (_, i) => `req-whole-${batch}-${String(i).padStart(2, '0')}`);
-
-    // Act: three batches, one after the other.
-    for (const batch of [0, 1, 2]) {
-      for (const n of names(batch)) sink.record(usage('key_whole', n));
-      await sink.drain();
-    }
-
-    // Assess: the first batch spends the bound; the next two a probe each (the call and its halves), each lost in its two halves.
-    expect(calls.get('BatchWriteItemCommand')).toBe(1 + MAX_SPLIT_CALLS + 3 + 3);
-    expect(reports.flatMap((r) => r.lostRequests).sort()).toEqual([0, 1, 2].flatMap(names));
-    expect(reports.slice(-4).map((r) => r.lostRequests)).toEqual([names(1).slice(0, 13), names(1).slice(13), names(2).slice(0, 13), names(2).slice(13)]);
-    expect(reports.every((r) => r.error.includes('validation error'))).toBe(true);
     expect(sink.backlog()).toBeUndefined();
   });
 

@@ -6,7 +6,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
-import { isMalformed, sendBatch, type Loss, type Refusals } from './batch-halving';
+import { isMalformed, sendBatch, type Loss } from './batch-halving';
 import { queryAll, type TableRef } from './dynamo';
 import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
@@ -137,8 +137,6 @@ export class DynamoUsageSink implements UsageSink {
   #draining = 0;
   readonly #keptLimit: number;
   readonly #keptDelayMs: (round: number) => number;
-  /** Whether the table refuses every call (`Refusals`): shared by the batches. */
-  readonly #refusals: Refusals = { refusingAll: false };
 
   constructor(
     readonly table: TableRef,
@@ -294,7 +292,6 @@ export class DynamoUsageSink implements UsageSink {
       wanted: (w) => this.#isLatest(w),
       retries: MAX_RETRIES,
       retryDelayMs: batchRetryDelayMs,
-      refusals: this.#refusals,
     });
     this.#settled(batch, losses);
   }
