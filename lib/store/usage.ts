@@ -107,8 +107,8 @@ interface KeptWrite {
  * replaces it, so a home lost before its object's delete does not come back after. At most
  * `keptLimit` are kept, the oldest dropped past it. A batch the table refuses as malformed
  * (`ValidationException`: most often one write over 400 KB) is sent again in halves down to the
- * writes refused alone (`sendBatch`, `sendHalving`: at most `MAX_SPLIT_CALLS` more calls, fewer while
- * the table refuses every call), so the writes beside a bad one are written; a write refused alone
+ * writes refused alone (`sendBatch`, `sendHalving`: at most `MAX_SPLIT_CALLS` more calls), so the
+ * writes beside a bad one are written; a write refused alone
  * is not kept: it would be refused again.
  * Usage records lost are not kept: reported (`onError`, once per part lost) as before.
  */
