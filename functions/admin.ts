@@ -4,6 +4,7 @@ import { createAdminApi } from '../lib/admin/api';
 import type { PolicyNames } from '../lib/admin/shared';
 import { usageReports } from '../lib/jobs/rollup';
 import { createTableRef } from '../lib/store/dynamo';
+import { tableNameFromEnvironment } from '../lib/store/table-name';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { DynamoTeamStore } from '../lib/store/teams';
 import { tableSpendReader } from '../lib/store/budget-reads';
@@ -12,7 +13,8 @@ import { requestFromFunctionUrlEvent } from './http-event';
 
 // No token: the function URL's IAM auth lets only signed, authorised callers reach this handler.
 const table = createTableRef({
-  tableName: process.env.GATEWAY_TABLE_NAME!,
+  // A name DynamoDB refuses stops the function at its start (init), naming the variable.
+  tableName: tableNameFromEnvironment(process.env),
   // Set only for local runs and tests (dynalite); on AWS the SDK finds DynamoDB itself.
   ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
 });

@@ -4,12 +4,14 @@ import { thresholdsFromEnv } from '../lib/alerts/thresholds-env';
 import { runBudgetAlerts, type BudgetAlertRun } from '../lib/jobs/budget-alerts';
 import { createLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
+import { tableNameFromEnvironment } from '../lib/store/table-name';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { DynamoTeamStore } from '../lib/store/teams';
 
 const logger = createLogger({ serviceName: 'aigw-budget-alerts' });
 const table = createTableRef({
-  tableName: process.env.GATEWAY_TABLE_NAME!,
+  // A name DynamoDB refuses stops the function at its start (init), naming the variable.
+  tableName: tableNameFromEnvironment(process.env),
   // Set only for local runs and tests (dynalite); on AWS the SDK finds DynamoDB itself.
   ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
 });

@@ -11,6 +11,7 @@ import type { Gateway } from '../lib/gateway';
 import { silentLogger } from '../lib/observe/logger';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { browserFetch } from '../test/browser-fetch';
+import { clearOfMinuteEnd } from '../test/minute-window';
 import { startTestTable } from '../test/dynalite';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 import { RecordingStream, functionUrlEvent, lambdaContext, type StreamHandler } from '../test/lambda';
@@ -179,6 +180,8 @@ describe('the Lambda proxy with cors in its baked config', () => {
     const minted = mintKey({ name: 'one a minute', models: ['*'], limits: { requestsPerMinute: 1 } }, new Date());
     await new DynamoKeyStore(db.table).put(minted.record);
     const { client } = browserOpenAI(minted.key);
+    // The deployed gateway runs on the real clock: both calls in one minute's window, or the second is let through.
+    await clearOfMinuteEnd();
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
 
     // Act

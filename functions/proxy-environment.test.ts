@@ -1,15 +1,16 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mintKey } from '../lib/access/api-key';
-import { parseConfig } from '../lib/config/load';
+import { ConfigError, parseConfig } from '../lib/config/load';
 import { resolveForAws } from '../lib/config/resolve-for-aws';
 import type { Gateway } from '../lib/gateway';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { windowAt } from '../lib/access/rate-limits';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { rateWindowKey, spendItemKey } from '../lib/store/table';
 import { listUsage } from '../lib/store/usage';
 import { startTestTable } from '../test/dynalite';
+import { clearOfMinuteEnd } from '../test/minute-window';
 import { startFakeBedrock, type FakeBedrock } from '../test/fakes/bedrock';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 import { startFakeSns } from '../test/fakes/sns';
@@ -129,8 +130,7 @@ describe('the deployed proxy, built from its environment', () => {
     const limited = mintKey({ name: 'limited', models: ['*'], limits: { requestsPerMinute: 1, tokensPerMinute: 1_000_000, usdPerDay: 1 } }, new Date());
     await new DynamoKeyStore(db.table).put(limited.record);
     // The deployed gateway runs on the real clock: start early enough in a minute that it cannot turn mid-test.
-    const left = windowAt(Date.now()).endsAt - Date.now();
-    if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 10));
+    await clearOfMinuteEnd();
     const window = windowAt(Date.now());
 
     const first = await call(proxyFromEnvironment(env).gateway, 'gpt-4o-mini', limited.key);
@@ -214,5 +214,38 @@ describe('the deployed proxy, built from its environment', () => {
         expect.objectContaining({ level: 'INFO', message: 'request', status: 502, errorCode: 'upstream_credentials_missing', errorDetail: expect.stringContaining(`secret ${OPENAI_SECRET}`) }),
       ]),
     );
+  });
+
+  it.each([
+    ['out of DynamoDB\'s pattern', 'aigw table', 'GATEWAY_TABLE_NAME is not a DynamoDB table name (" " is not a letter, a digit, "_", "." or "-"): "aigw table".'],
+    ['not set', undefined, "GATEWAY_TABLE_NAME is not set: it names the gateway's DynamoDB table."],
+  ])('refuses to start with a table name %s, naming the variable, and fails each invocation (the caller getting a 500) without calling DynamoDB', async (_name, tableName, message) => {
+    // Prepare
+    const { GATEWAY_TABLE_NAME: _valid, ...rest } = env;
+    const bad = { ...rest, ...(tableName === undefined ? {} : { GATEWAY_TABLE_NAME: tableName }) };
+    const send = jest.spyOn(DynamoDBClient.prototype, 'send');
+    // As the deployed handler builds its instance: on its first request, and again on each while that throws.
+    const handler = createProxyHandler(() => proxyFromEnvironment(bad).gateway) as unknown as StreamHandler;
+    const stream = new RecordingStream();
+
+    // Act
+    const refusal = (() => {
+      try {
+        return proxyFromEnvironment(bad);
+      } catch (err) {
+        return err;
+      }
+    })();
+    const failed = await handler(functionUrlEvent({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] }, { authorization: `Bearer ${key}` }), stream, lambdaContext(60_000)).then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect(refusal).toMatchObject({ message });
+    // The caller gets the door's 500; the invocation fails with the refusal, counted in the function's Errors.
+    expect(failed).toBeInstanceOf(ConfigError);
+    expect(failed).toMatchObject({ message });
+    expect(stream.prelude?.statusCode).toBe(500);
+    expect(logLines.map((line) => JSON.parse(line) as unknown)).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'request failed', error: expect.objectContaining({ message }) }));
+    expect(send).not.toHaveBeenCalled();
   });
 });

@@ -97,6 +97,8 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
     // Prepare
     paced.reply({ kind: 'text', text: ANSWER });
     const stream = new BreakingStream(3, how);
+    const writes = jest.spyOn(stream, 'write');
+    const ends = jest.spyOn(stream, 'end');
     const before = (await rows()).length;
 
     // Act
@@ -110,9 +112,10 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
 
     // Assess: the invocation fails with the stream's error (the runtime's to report), after the record was written.
     expect(settled).toEqual({ rejected: true, error: stream.error });
-    // Returning normally would not spare it: the runtime fails a streamed invocation whose response
-    // stream did not finish (and whose response to the runtime API broke), whatever the handler returns.
-    expect(stream.writableFinished).toBe(false);
+    // The door stopped at the break: no word written after it, and the stream not ended as if the
+    // answer were whole (the runtime fails such an invocation whatever the handler returns).
+    expect(writes).toHaveBeenCalledTimes(3);
+    expect(ends).not.toHaveBeenCalled();
     expect(atSettle).toEqual([expect.objectContaining({ requestId: 'lambda-req-1', stream: true, status: 200, outcome: 'aborted' })]);
     expect(atSettle[0]).not.toHaveProperty('errorCode');
     // The upstream call was cut short, not read to its end nor to its next word (the rest is the table's write).

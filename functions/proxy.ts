@@ -16,6 +16,7 @@ import type { CallerMarks } from '../lib/pipeline/caller-binding';
 import type { GatewayConfig } from '../lib/config/schema';
 import { createLogger, type GatewayLogger } from '../lib/observe/logger';
 import { createTableRef } from '../lib/store/dynamo';
+import { tableNameFromEnvironment } from '../lib/store/table-name';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { DynamoTeamStore } from '../lib/store/teams';
 import { DynamoRateWindows } from '../lib/store/rate-windows';
@@ -47,20 +48,22 @@ export interface ProxyInstance {
 export function proxyFromEnvironment(env: NodeJS.ProcessEnv): ProxyInstance {
   // The CDK stack bakes the config in at bundle time (env vars are capped at 4 KB).
   const config = parseConfig(JSON.parse(env.GATEWAY_CONFIG_JSON ?? 'null'), 'the deployed gateway config');
+  // Refused here, as a config is, rather than met as a malformed call on every key lookup and usage batch.
+  const tableName = tableNameFromEnvironment(env);
   let gateway: Gateway | undefined;
   return {
     get gateway() {
-      return (gateway ??= gatewayFromConfig(config, env));
+      return (gateway ??= gatewayFromConfig(config, tableName, env));
     },
     cors: CorsPolicy.from(config.cors),
   };
 }
 
-function gatewayFromConfig(config: GatewayConfig, env: NodeJS.ProcessEnv): Gateway {
+function gatewayFromConfig(config: GatewayConfig, tableName: string, env: NodeJS.ProcessEnv): Gateway {
   // Provider secrets are read from here on, as the instance's first request arrives: while its key is looked up, not after.
   const credentials = new SecretsManagerCredentials({ env });
   credentials.prefetch(config.providers.flatMap((provider) => provider.accounts.flatMap((account) => accountCredentialRefs(account, provider))));
-  const table = createTableRef({ tableName: env.GATEWAY_TABLE_NAME!, ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}) });
+  const table = createTableRef({ tableName, ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}) });
   return createGateway({
     config,
     keys: new DynamoKeyStore(table),

@@ -33,6 +33,8 @@ describe('the gateway and a key\'s address list', () => {
   let keys: MemoryKeyStore;
   let usage: MemoryUsageSink;
   let gateway: Gateway;
+  /** The gateway's clock, fixed: a case's calls share one per-minute rate window. */
+  const NOW = Date.now();
   beforeAll(async () => {
     upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
   });
@@ -45,7 +47,7 @@ describe('the gateway and a key\'s address list', () => {
       providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
       models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
     });
-    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend: new MemorySpendStore(), usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
+    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend: new MemorySpendStore(), usage, now: () => NOW, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }) });
   });
   afterEach(async () => gateway.close());
 

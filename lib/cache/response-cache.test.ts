@@ -36,6 +36,8 @@ describe('the response cache in the gateway', () => {
   let gateway: Gateway;
   let keys: MemoryKeyStore;
   let usage: MemoryUsageSink;
+  /** The gateway's clock, fixed: a case's calls share one per-minute rate window. */
+  const NOW = Date.now();
   const keyWith = async (limits?: KeyLimits) => {
     const minted = mintKey({ name: 't', models: ['*'], ...(limits ? { limits } : {}) }, new Date());
     await keys.put(minted.record);
@@ -56,7 +58,7 @@ describe('the response cache in the gateway', () => {
       ],
     });
     usage = new MemoryUsageSink();
-    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend, usage, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), responseCache: store });
+    gateway = createGateway({ config, keys, rates: new MemoryRateWindows(), spend, usage, now: () => NOW, credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), responseCache: store });
   });
   afterAll(async () => {
     await gateway.close();

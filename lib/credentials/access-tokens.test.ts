@@ -1,46 +1,21 @@
+import { settle, TokenEndpoint } from '../../test/token-endpoint';
 import { CredentialError } from './credentials';
-import { AccessTokens, type IssuedToken } from './access-tokens';
+import { AccessTokens } from './access-tokens';
 
 /** A principal as the cache sees it: anything with a key. */
 interface Principal {
   name: string;
 }
 const principal: Principal = { name: 'client-a' };
-const HOUR_S = 3600;
 const MIN = 60_000;
 
-/** A token endpoint under the test's hand: each request waits until answered (or answers at once with `auto`). */
-class TokenEndpoint {
-  readonly requests: { name: string; timeoutMs: number }[] = [];
-  readonly #waiting: { resolve: (t: IssuedToken) => void; reject: (e: Error) => void }[] = [];
-  auto: (() => IssuedToken) | undefined;
-  issued = 0;
-
-  fetch = (p: Principal, timeoutMs: number): Promise<IssuedToken> => {
-    this.requests.push({ name: p.name, timeoutMs });
-    if (this.auto) return Promise.resolve(this.auto());
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
-  };
-
-  /** Answers the oldest waiting request with a new token of `expiresInS`. */
-  issue(expiresInS = HOUR_S): string {
-    const accessToken = `token-${++this.issued}`;
-    this.#waiting.shift()!.resolve({ accessToken, expiresInS });
-    return accessToken;
-  }
-
-  refuse(err: Error): void {
-    this.#waiting.shift()!.reject(err);
-  }
-}
-
 function setup() {
-  const endpoint = new TokenEndpoint();
+  const endpoint = new TokenEndpoint<{ name: string; timeoutMs: number }>();
   let now = 1_000_000;
   const refreshFailures: string[] = [];
   const tokens = new AccessTokens<Principal>({
     keyOf: (p) => p.name,
-    fetch: endpoint.fetch,
+    fetch: (p, timeoutMs) => endpoint.receive({ name: p.name, timeoutMs }),
     onRefreshFailed: (p, err) => refreshFailures.push(`${p.name}: ${(err as Error).message}`),
     now: () => now,
   });
@@ -53,14 +28,11 @@ function setup() {
   };
 }
 
-/** Lets the promise callbacks already due run. */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
-
 describe('AccessTokens', () => {
   it('fetches a token once and serves it from memory until five minutes before it expires', async () => {
     // Prepare
     const t = setup();
-    t.endpoint.auto = () => ({ accessToken: `token-${++t.endpoint.issued}`, expiresInS: HOUR_S });
+    t.endpoint.auto = () => t.endpoint.next();
 
     // Act
     const first = await t.get();
@@ -75,7 +47,7 @@ describe('AccessTokens', () => {
   it('refreshes ahead of expiry: the call that finds the token due still gets it, and the next call the new one', async () => {
     // Prepare
     const t = setup();
-    t.endpoint.auto = () => ({ accessToken: `token-${++t.endpoint.issued}`, expiresInS: HOUR_S });
+    t.endpoint.auto = () => t.endpoint.next();
     await t.get();
     t.advance(56 * MIN);
 
@@ -93,7 +65,7 @@ describe('AccessTokens', () => {
   it('refreshes a short-lived token at half its life, and makes calls wait for a new one near its end', async () => {
     // Prepare: a 10-minute token is refreshed after 5 minutes and handed out until 30 seconds before its end.
     const t = setup();
-    t.endpoint.auto = () => ({ accessToken: `token-${++t.endpoint.issued}`, expiresInS: 600 });
+    t.endpoint.auto = () => t.endpoint.next(600);
     await t.get();
 
     // Act
@@ -204,7 +176,7 @@ describe('AccessTokens', () => {
   it('drops a refused token at most once a minute: a refusal a new token does not mend (no role on the resource) costs no token request per call', async () => {
     // Prepare
     const t = setup();
-    t.endpoint.auto = () => ({ accessToken: `token-${++t.endpoint.issued}`, expiresInS: HOUR_S });
+    t.endpoint.auto = () => t.endpoint.next();
     await t.get();
 
     // Act: the upstream answers 403 to every call, twelve in a minute, then one more.
@@ -226,7 +198,7 @@ describe('AccessTokens', () => {
   it('fetches a new token after forget (the upstream refused the one it had)', async () => {
     // Prepare
     const t = setup();
-    t.endpoint.auto = () => ({ accessToken: `token-${++t.endpoint.issued}`, expiresInS: HOUR_S });
+    t.endpoint.auto = () => t.endpoint.next();
     await t.get();
 
     // Act
@@ -259,7 +231,7 @@ describe('AccessTokens', () => {
   it('keeps tokens apart per key, and shares one between principals of the same key', async () => {
     // Prepare
     const t = setup();
-    t.endpoint.auto = () => ({ accessToken: `token-${++t.endpoint.issued}`, expiresInS: HOUR_S });
+    t.endpoint.auto = () => t.endpoint.next();
 
     // Act
     const got = [

@@ -7,8 +7,9 @@ import type { GatewayLogger } from '../observe/logger';
 import { auditSinkFromEnvironment } from '../audit/from-env';
 import { AuditFileExpiry } from '../audit/file-expiry';
 import { FileAuditSink } from '../audit/file-sink';
+import { tableNameFromEnvironment } from '../store/table-name';
 import { localAdminToken } from './admin-token';
-import { startLocalGateway, type LocalGatewayOptions } from './start';
+import { DEFAULT_TABLE_NAME, startLocalGateway, type LocalGatewayOptions } from './start';
 
 // Local runs happen on Node 20 too; the SDK's warning about its future Node 22 floor is noise there.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -16,8 +17,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /** `npm start`: the gateway on http://127.0.0.1:8787 with everything it needs in-process. */
 async function main(env: NodeJS.ProcessEnv): Promise<void> {
   let loaded;
+  let tableName: string;
   try {
     loaded = loadLocalConfig(env);
+    // Checked before the store is touched: a name DynamoDB refuses would fail every call, at any endpoint.
+    tableName = tableNameFromEnvironment(env, DEFAULT_TABLE_NAME);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`aigw: ${err.message}\n`);
@@ -46,7 +50,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     port: Number(env.PORT || 8787),
     host: env.HOST || '127.0.0.1',
     store,
-    ...(env.GATEWAY_TABLE_NAME ? { tableName: env.GATEWAY_TABLE_NAME } : {}),
+    tableName,
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     logger,
     budgetAlerts: { notifier },

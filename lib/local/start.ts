@@ -76,9 +76,12 @@ export interface LocalGateway {
   close(): Promise<void>;
 }
 
+/** The table of a local server not told another (`GATEWAY_TABLE_NAME`). */
+export const DEFAULT_TABLE_NAME = 'aigw';
+
 /** The whole gateway on node:http, as `npm start` runs it and as the integration tests use it. */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
-  const tableName = options.tableName ?? 'aigw';
+  const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   let dynamo: EmbeddedDynamo | undefined;
   let table: TableRef;
   let storeDescription: string;

@@ -1,5 +1,5 @@
 import { fuzzer } from '../../test/fuzz';
-import { isMalformed, lastOfEachKey, MAX_SPLIT_CALLS, PROBE_SPLIT_CALLS, sendBatch, sendHalving, type HalvingRound } from './batch-halving';
+import { isMalformed, lastOfEachKey, MAX_SPLIT_CALLS, sendBatch, sendHalving, type HalvingRound } from './batch-halving';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 const refused = () => Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
@@ -147,35 +147,23 @@ describe('lastOfEachKey', () => {
   });
 });
 
-describe('sendBatch: a table that refuses every call is probed, not halved to the bound', () => {
-  const sending = (table: ReturnType<typeof fakeTable>, refusingAll: boolean) => ({ send: table.send, keyOf: String, wanted: () => true, retries: 5, retryDelayMs: () => 0, refusals: { refusingAll } });
+describe('sendBatch: a batch refused as malformed, halved within the bound', () => {
+  const sending = (table: ReturnType<typeof fakeTable>) => ({ send: table.send, keyOf: String, wanted: () => true, retries: 5, retryDelayMs: () => 0 });
 
-  it.each<[string, boolean, number[], number, number[][], boolean]>([
-    ['every call refused: the bound spent, then the table marked as refusing all', false, range(0, 25), 1 + MAX_SPLIT_CALLS, [[0], [1], [2], [3], [4], [5], [6], [7, 8], [9], [10, 11, 12], range(13, 25)], true],
-    ['marked, every call refused: one halving, the batch lost in its two halves', true, range(0, 25), 1 + PROBE_SPLIT_CALLS, [range(0, 13), range(13, 25)], true],
-    // The refused half is sent again whole before it is halved: one call more than unmarked.
-    ['marked, one bad write: the half taken restores the bound, the other halved down to it', true, [3], 1 + 2 + 1 + 8, [[3]], false],
-    ['marked, nothing refused: one call, the mark cleared', true, [], 1, [], false],
-    ['one bad write, unmarked: not marked after', false, [3], 1 + 10, [[3]], false],
-  ])('%s', async (_name, refusingAll, bad, calls, lost, after) => {
+  it.each<[string, number[], number, number[][]]>([
+    ['every write bad: the bound spent, the parts still refused lost whole', range(0, 25), 1 + MAX_SPLIT_CALLS, [[0], [1], [2], [3], [4], [5], [6], [7, 8], [9], [10, 11, 12], range(13, 25)]],
+    ['one bad write: ten calls more, only it lost', [3], 1 + 10, [[3]]],
+    ['nothing refused: one call', [], 1, []],
+  ])('%s', async (_name, bad, calls, lost) => {
     // Prepare
     const table = fakeTable(new Set(bad));
-    const o = sending(table, refusingAll);
 
     // Act
-    const losses = await sendBatch(range(0, 25), o);
+    const losses = await sendBatch(range(0, 25), sending(table));
 
     // Assess
     expect(table.calls).toHaveLength(calls);
     expect(losses.map((l) => l.writes)).toEqual(lost);
-    expect(o.refusals.refusingAll).toBe(after);
-  });
-
-  it('marked, bad writes in both halves: each half lost whole (the table took no call to show it takes writes)', async () => {
-    const table = fakeTable(new Set([3, 20]));
-    const losses = await sendBatch(range(0, 25), sending(table, true));
-    expect(losses.map((l) => l.writes)).toEqual([range(0, 13), range(13, 25)]);
-    expect(table.calls).toHaveLength(3);
   });
 
   it('sends again, once refused, a batch naming a key twice with only the later write of the key (then taken): one call more, nothing lost', async () => {
@@ -190,7 +178,7 @@ describe('sendBatch: a table that refuses every call is probed, not halved to th
     const batch = [{ key: 'a', value: 1 }, { key: 'b', value: 1 }, { key: 'a', value: 2 }];
 
     // Act
-    const losses = await sendBatch(batch, { send, keyOf: (w) => w.key, wanted: () => true, retries: 5, retryDelayMs: () => 0, refusals: { refusingAll: false } });
+    const losses = await sendBatch(batch, { send, keyOf: (w) => w.key, wanted: () => true, retries: 5, retryDelayMs: () => 0 });
 
     // Assess
     expect(losses).toEqual([]);
@@ -199,14 +187,14 @@ describe('sendBatch: a table that refuses every call is probed, not halved to th
 
   it('sends the writes handed back again, and loses those still handed back past the retries', async () => {
     const table = fakeTable(new Set(), new Set([4]));
-    const losses = await sendBatch(range(0, 25), sending(table, false));
+    const losses = await sendBatch(range(0, 25), sending(table));
     expect(table.calls.slice(1)).toEqual([[4], [4], [4], [4], [4]]);
     expect(losses).toEqual([{ writes: [4], failure: new Error('unprocessed after retries') }]);
   });
 });
 
-describe('sendBatch over random bad writes, handed-back writes and probes (seeded)', () => {
-  it('ends each write written or in exactly one loss, within 1 + retries + MAX_SPLIT_CALLS + 1 calls', async () => {
+describe('sendBatch over random bad writes and handed-back writes (seeded)', () => {
+  it('ends each write written or in exactly one loss, within 1 + retries + MAX_SPLIT_CALLS calls', async () => {
     // Prepare: a seeded generator, so a failure replays (the run is in the message).
     const { random } = fuzzer(7, { names: [], scalars: [] });
     for (let run = 0; run < 500; run++) {
@@ -223,16 +211,15 @@ describe('sendBatch over random bad writes, handed-back writes and probes (seede
         written.push(...ws.filter((w) => !back.includes(w)));
         return back;
       };
-      const refusingAll = random() < 0.5;
 
       // Act
-      const losses = await sendBatch(writes, { send, keyOf: String, wanted: () => true, retries: 5, retryDelayMs: () => 0, refusals: { refusingAll } });
+      const losses = await sendBatch(writes, { send, keyOf: String, wanted: () => true, retries: 5, retryDelayMs: () => 0 });
 
-      // Assess: one more call than the bound at most: the probe's refused half sent again whole once the bound is back.
-      const where = `run ${run}: n ${n}, bad [${[...bad]}], back rate ${backRate.toFixed(2)}, refusing all ${refusingAll}`;
+      // Assess
+      const where = `run ${run}: n ${n}, bad [${[...bad]}], back rate ${backRate.toFixed(2)}`;
       const lost = losses.flatMap((l) => l.writes);
       expect({ where, ends: [...written, ...lost].sort((a, b) => a - b) }).toEqual({ where, ends: writes });
-      expect({ where, bounded: calls <= 1 + 5 + MAX_SPLIT_CALLS + 1 }).toEqual({ where, bounded: true });
+      expect({ where, bounded: calls <= 1 + 5 + MAX_SPLIT_CALLS }).toEqual({ where, bounded: true });
       expect({ where, badWritten: written.filter((w) => bad.has(w)) }).toEqual({ where, badWritten: [] });
     }
   });

@@ -92,20 +92,6 @@ export async function sendHalving<W>(writes: W[], round: HalvingRound<W>, send: 
   }
 }
 
-/** The calls a batch may spend halving while the table refuses every call (`Refusals`): one halving. */
-export const PROBE_SPLIT_CALLS = 2;
-
-/**
- * Shared by a sink's batches: the last batch split was refused at every call, and no call has been
- * taken since. Most likely the call itself is malformed (a table name out of pattern), not a write:
- * halving every batch to the bound would spend `MAX_SPLIT_CALLS` calls and an error line per part on
- * each. The next batch refused is halved once (`PROBE_SPLIT_CALLS`): a half taken shows the table
- * takes writes, and the bound is restored (the parts the probe lost whole halved again).
- */
-export interface Refusals {
-  refusingAll: boolean;
-}
-
 /** What `sendBatch` needs besides the batch. */
 export interface BatchSending<W> {
   /** One call: the writes handed back unprocessed. */
@@ -117,7 +103,6 @@ export interface BatchSending<W> {
   /** How many times the writes handed back are sent again, and the wait before the `attempt`th (1-based). */
   retries: number;
   retryDelayMs: (attempt: number) => number;
-  refusals: Refusals;
 }
 
 /**
@@ -128,18 +113,7 @@ export interface BatchSending<W> {
  */
 export async function sendBatch<W>(batch: W[], o: BatchSending<W>): Promise<Loss<W>[]> {
   const losses: Loss<W>[] = [];
-  let probing = o.refusals.refusingAll;
-  let probed = probing;
-  const round: HalvingRound<W> = { unprocessed: [], losses, splitCalls: probing ? PROBE_SPLIT_CALLS : MAX_SPLIT_CALLS, distinct: (writes) => lastOfEachKey(writes, o.keyOf) };
-  let taken = false;
-  const send = async (writes: W[]) => {
-    const back = await o.send(writes);
-    taken = true;
-    o.refusals.refusingAll = false;
-    if (probing) round.splitCalls += MAX_SPLIT_CALLS - PROBE_SPLIT_CALLS;
-    probing = false;
-    return back;
-  };
+  const round: HalvingRound<W> = { unprocessed: [], losses, splitCalls: MAX_SPLIT_CALLS, distinct: (writes) => lastOfEachKey(writes, o.keyOf) };
   let left = batch;
   for (let attempt = 0; left.length && attempt <= o.retries; attempt++) {
     if (attempt) {
@@ -149,22 +123,11 @@ export async function sendBatch<W>(batch: W[], o: BatchSending<W>): Promise<Loss
       if (!left.length) break;
     }
     round.unprocessed = [];
-    await sendHalving(left, round, send, o.wanted);
+    await sendHalving(left, round, o.send, o.wanted);
     // Taken once, the batch names no key twice.
     round.distinct = undefined;
-    if (probed && !probing) {
-      // A half taken while probing: a part the probe lost whole is halved again, now with the bound.
-      probed = false;
-      for (const part of losses.filter((l) => isMalformed(l.failure) && l.writes.length > 1)) {
-        losses.splice(losses.indexOf(part), 1);
-        const still = part.writes.filter(o.wanted);
-        if (still.length) await sendHalving(still, round, send, o.wanted);
-      }
-    }
     left = round.unprocessed;
   }
   if (left.length) losses.push({ writes: left, failure: new Error('unprocessed after retries') });
-  // Split and refused at every call: the next refused batch only probes.
-  if (!taken && round.splitCalls < MAX_SPLIT_CALLS && losses.every((l) => isMalformed(l.failure))) o.refusals.refusingAll = true;
   return losses;
 }

@@ -1,31 +1,13 @@
 import { BatchWriteItemCommand, type BatchWriteItemCommandInput, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { startTestTable } from '../../test/dynalite';
-import type { UsageRecord } from '../usage/record';
-import type { TableRef } from './dynamo';
-import { DynamoStoredHomes, type StoredHome } from './stored-homes';
+import { reporting, sinkTableForSuite, storedHome, until, usageRecord, type SinkReport } from '../../test/usage-sink';
 import { DynamoUsageSink, KEPT_PER_WAKE, keptHomeRetryDelayMs, listUsage, MAX_RETRIES } from './usage';
 
-const MADE = Date.UTC(2026, 10, 27, 8, 0, 0);
-const home = (id: string, over: Partial<StoredHome> = {}): StoredHome => ({ ref: { kind: 'response', id }, providerId: 'openai', accountId: 'b', owner: 'team_a', keyId: 'key_1', model: 'gpt-4o', createdAt: MADE, ...over });
-const usage = (requestId: string): UsageRecord => ({ requestId, at: new Date(MADE), keyId: 'key_kept', surface: 'openai-responses', model: 'gpt-4o', stream: false, status: 200, outcome: 'ok', inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, latencyMs: 1, attempts: 1 });
+const usage = (requestId: string) => usageRecord('key_kept', requestId);
 const isStored = (w: WriteRequest) => (w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S ?? '').startsWith('STORED#');
-const until = async (done: () => Promise<boolean>, ms = 5_000) => {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) if (await done()) return true;
-  return false;
-};
 
-/** What the sink reported through `onError`, call by call. */
-type Report = { error: string; lostRequests: string[]; lostHomes: string[]; keptHomes: string[] };
 
 describe('DynamoUsageSink: stored homes lost with their batch are kept and written again', () => {
-  let table: TableRef;
-  let close: () => Promise<void>;
-  let homes: DynamoStoredHomes;
-  beforeAll(async () => {
-    ({ table, close } = await startTestTable());
-    homes = new DynamoStoredHomes(table, () => MADE);
-  });
-  afterAll(async () => close());
+  const db = sinkTableForSuite();
 
   /**
    * The table behind the BatchWriter seam, failing the first `failures` calls in the given way:
@@ -40,15 +22,14 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
       if (calls.length <= failures) {
         if (how === 'thrown') throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
         const rest = writes.filter((w) => !isStored(w));
-        if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
+        if (rest.length) await db.table.client.send(new BatchWriteItemCommand({ RequestItems: { [db.table.tableName]: rest } }));
         // Copies, as the SDK hands back what it read off the wire.
-        return { UnprocessedItems: { [table.tableName]: structuredClone(writes.filter(isStored)) } };
+        return { UnprocessedItems: { [db.table.tableName]: structuredClone(writes.filter(isStored)) } };
       }
-      return table.client.send(new BatchWriteItemCommand(input));
+      return db.table.client.send(new BatchWriteItemCommand(input));
     };
     return { calls, writeBatch };
   };
-  const reporting = (reports: Report[]) => (err: unknown, lostRequests: string[], lostHomes: string[], keptHomes: string[]) => void reports.push({ error: (err as Error).message, lostRequests, lostHomes, keptHomes });
 
   it.each<[string, 'thrown' | 'unprocessed', number, number]>([
     ['each batch thrown (the SDK gave up): the home is written in the fourth batch, the records of the three lost as before', 'thrown', 3, 3],
@@ -56,21 +37,21 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
   ])('%s', async (_name, how, failures, lostBatches) => {
     // Prepare
     const table$ = failingFirst(failures, how);
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 5, writeBatch: table$.writeBatch, keptDelayMs: () => 20, onError: reporting(reports) });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 5, writeBatch: table$.writeBatch, keptDelayMs: () => 20, onError: reporting(reports) });
     const id = `resp_kept_${how}`;
 
     // Act: no drain: the kept home goes on a timer, in a batch of its own.
-    sink.storeHomes([home(id)]);
+    sink.storeHomes([storedHome(id)]);
     sink.record(usage(`req-kept-${how}`));
-    const landed = await until(async () => (await homes.read(id)) !== undefined);
+    const landed = await until(async () => (await db.homes.read(id)) !== undefined);
 
     // Assess
     expect(landed).toBe(true);
-    expect(await homes.read(id)).toMatchObject({ owner: 'team_a', accountId: 'b' });
+    expect(await db.homes.read(id)).toMatchObject({ owner: 'team_a', accountId: 'b' });
     expect(reports).toHaveLength(lostBatches);
     for (const report of reports) expect(report).toMatchObject({ lostHomes: [], keptHomes: [id] });
-    const recordWritten = (await listUsage(table, 'key_kept', '2026-11-27')).some((r) => r.requestId === `req-kept-${how}`);
+    const recordWritten = (await listUsage(db.table, 'key_kept', '2026-11-27')).some((r) => r.requestId === `req-kept-${how}`);
     expect(recordWritten).toBe(how === 'unprocessed');
     expect(reports[0]!.lostRequests).toEqual(how === 'unprocessed' ? [] : [`req-kept-${how}`]);
   });
@@ -78,11 +59,11 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
   it('writes kept homes on drain, due or not, with whatever waits (on Lambda the drain may be the last chance)', async () => {
     // Prepare: the first batch is lost; the kept home would wait a minute.
     const table$ = failingFirst(1, 'thrown');
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000, onError: reporting(reports) });
-    sink.storeHomes([home('resp_drained')]);
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000, onError: reporting(reports) });
+    sink.storeHomes([storedHome('resp_drained')]);
     await sink.drain();
-    const keptAfterFirst = await homes.read('resp_drained');
+    const keptAfterFirst = await db.homes.read('resp_drained');
 
     // Act
     sink.record(usage('req-beside-kept'));
@@ -91,48 +72,48 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     // Assess: one batch, holding the record and the kept home.
     expect(keptAfterFirst).toBeUndefined();
     expect(table$.calls).toEqual([1, 2]);
-    expect(await homes.read('resp_drained')).toMatchObject({ owner: 'team_a' });
+    expect(await db.homes.read('resp_drained')).toMatchObject({ owner: 'team_a' });
     expect(reports).toEqual([{ error: 'socket hang up', lostRequests: [], lostHomes: [], keptHomes: ['resp_drained'] }]);
   });
 
   it('keeps at most keptLimit, dropping the oldest with a report naming it as lost for good', async () => {
     // Prepare: three homes lost, each in a batch of its own, against a limit of two.
     const table$ = failingFirst(3, 'thrown');
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptLimit: 2, keptDelayMs: () => 60_000, onError: reporting(reports) });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptLimit: 2, keptDelayMs: () => 60_000, onError: reporting(reports) });
 
     // Act: each drain tries the kept homes again too, so each sends one more batch that fails.
-    sink.storeHomes([home('resp_cap_1')]);
+    sink.storeHomes([storedHome('resp_cap_1')]);
     await sink.drain();
-    sink.storeHomes([home('resp_cap_2')]);
+    sink.storeHomes([storedHome('resp_cap_2')]);
     await sink.drain();
-    sink.storeHomes([home('resp_cap_3')]);
+    sink.storeHomes([storedHome('resp_cap_3')]);
     await sink.drain();
     await sink.drain();
 
     // Assess: the third failing batch held all three; the oldest was dropped past the limit.
     expect(table$.calls).toEqual([1, 2, 3, 2]);
     expect(reports.at(-1)).toEqual({ error: 'more than 2 stored homes kept to be written again: the oldest dropped', lostRequests: [], lostHomes: ['resp_cap_1'], keptHomes: [] });
-    expect([await homes.read('resp_cap_1'), await homes.read('resp_cap_2'), await homes.read('resp_cap_3')].map((h) => h?.ref.id)).toEqual([undefined, 'resp_cap_2', 'resp_cap_3']);
+    expect([await db.homes.read('resp_cap_1'), await db.homes.read('resp_cap_2'), await db.homes.read('resp_cap_3')].map((h) => h?.ref.id)).toEqual([undefined, 'resp_cap_2', 'resp_cap_3']);
   });
 
   it('drops past keptLimit the home first lost longest ago, not the one lost again last', async () => {
     // Prepare: every batch fails. 100 homes lost, then one more; a wake puts the 100 back (at most
     // KEPT_PER_WAKE), and they are lost again after the one, which waits for the next wake.
-    const reports: Report[] = [];
+    const reports: SinkReport[] = [];
     const writeBatch = async () => {
       throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     };
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 5, writeBatch, keptLimit: KEPT_PER_WAKE + 1, keptDelayMs: (round) => (round === 1 ? 300 : 60_000), onError: reporting(reports) });
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 5, writeBatch, keptLimit: KEPT_PER_WAKE + 1, keptDelayMs: (round) => (round === 1 ? 300 : 60_000), onError: reporting(reports) });
     const ids = Array.from({ length: KEPT_PER_WAKE }, (_, i) => `resp_order_${i}`);
-    sink.storeHomes(ids.map((id) => home(id)));
+    sink.storeHomes(ids.map((id) => storedHome(id)));
     await until(async () => reports.length === KEPT_PER_WAKE / 25);
-    sink.storeHomes([home('resp_order_late')]);
+    sink.storeHomes([storedHome('resp_order_late')]);
     await until(async () => reports.some((r) => r.keptHomes.includes('resp_order_late')));
     const keptAgain = await until(async () => reports.filter((r) => r.keptHomes.includes(ids[0]!)).length === 2);
 
     // Act: one more lost, past the limit.
-    sink.storeHomes([home('resp_order_over')]);
+    sink.storeHomes([storedHome('resp_order_over')]);
     await until(async () => reports.some((r) => r.lostHomes.length > 0));
 
     // Assess
@@ -143,15 +124,15 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
   it('puts at most KEPT_PER_WAKE kept writes back at once, oldest first, so a recovering table is not sent every batch together', async () => {
     // Prepare: 150 homes lost in six batches (not due for a minute); the table takes writes from then on.
     const table$ = failingFirst(6, 'thrown');
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
     const ids = Array.from({ length: 150 }, (_, i) => `resp_wave_${i}`);
-    sink.storeHomes(ids.map((id) => home(id)));
+    sink.storeHomes(ids.map((id) => storedHome(id)));
     await sink.drain();
     const lost = table$.calls.length;
 
     // Act
     await sink.drain();
-    const firstWave = await Promise.all([ids[0]!, ids[99]!, ids[100]!].map((id) => homes.read(id)));
+    const firstWave = await Promise.all([ids[0]!, ids[99]!, ids[100]!].map((id) => db.homes.read(id)));
     await sink.drain();
 
     // Assess: six lost, then four batches (the oldest 100), then the other two.
@@ -159,7 +140,7 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect(lost).toBe(6);
     expect(firstWave.map((h) => h?.ref.id)).toEqual([ids[0], ids[99], undefined]);
     expect(table$.calls).toEqual(Array(12).fill(25));
-    expect(await homes.read(ids[149]!)).toMatchObject({ owner: 'team_a' });
+    expect(await db.homes.read(ids[149]!)).toMatchObject({ owner: 'team_a' });
   });
 
   it('ends a drain once what it sent has settled, though the table throttles on and more kept writes fall due meanwhile (a Lambda invocation must not run to its timeout)', async () => {
@@ -170,12 +151,12 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
       const writes = Object.values(input.RequestItems!)[0]!;
       sent.push(writes.map((w) => w.PutRequest!.Item!.PK!.S!));
       if (mode === 'thrown') throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
-      if (mode === 'unprocessed') return { UnprocessedItems: { [table.tableName]: writes } };
-      return table.client.send(new BatchWriteItemCommand(input));
+      if (mode === 'unprocessed') return { UnprocessedItems: { [db.table.tableName]: writes } };
+      return db.table.client.send(new BatchWriteItemCommand(input));
     };
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 20 });
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 20 });
     const ids = Array.from({ length: 10 * KEPT_PER_WAKE }, (_, i) => `resp_throttled_${i}`);
-    sink.storeHomes(ids.map((id) => home(id)));
+    sink.storeHomes(ids.map((id) => storedHome(id)));
     await sink.drain();
     mode = 'unprocessed';
     sent.length = 0;
@@ -187,7 +168,7 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     const sentInDrain = new Set(sent.flat());
     mode = 'ok';
     await sink.drain();
-    const landed = await until(async () => (await homes.read(ids.at(-1)!)) !== undefined);
+    const landed = await until(async () => (await db.homes.read(ids.at(-1)!)) !== undefined);
 
     // Assess: the drain sent the oldest KEPT_PER_WAKE and ended; the rest were written once the table took them.
     expect(outcome).toBe('drained');
@@ -198,8 +179,8 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
   it("drops a kept home once its object's delete is queued, so a home lost before its delete does not come back after it", async () => {
     // Prepare
     const table$ = failingFirst(1, 'thrown');
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
-    sink.storeHomes([home('resp_deleted_after')]);
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
+    sink.storeHomes([storedHome('resp_deleted_after')]);
     await sink.drain();
 
     // Act: the response is deleted through the gateway.
@@ -209,7 +190,7 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
 
     // Assess: the delete went alone with its record; the kept home was never sent again.
     expect(table$.calls).toEqual([1, 2]);
-    expect(await homes.read('resp_deleted_after')).toBeUndefined();
+    expect(await db.homes.read('resp_deleted_after')).toBeUndefined();
   });
 
   it("stops retrying in its batch a home whose object's delete was queued meanwhile, and keeps nothing of it", async () => {
@@ -219,13 +200,13 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
       const writes = Object.values(input.RequestItems!)[0]!;
       calls.push(writes.length);
       const [puts, rest] = [writes.filter((w) => isStored(w) && w.PutRequest), writes.filter((w) => !isStored(w) || !w.PutRequest)];
-      if (rest.length) await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.tableName]: rest } }));
-      return { UnprocessedItems: puts.length ? { [table.tableName]: puts } : {} };
+      if (rest.length) await db.table.client.send(new BatchWriteItemCommand({ RequestItems: { [db.table.tableName]: rest } }));
+      return { UnprocessedItems: puts.length ? { [db.table.tableName]: puts } : {} };
     };
     const table$ = { calls, writeBatch };
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
-    sink.storeHomes([home('resp_replaced')]);
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
+    sink.storeHomes([storedHome('resp_replaced')]);
     const first = sink.drain();
     await until(async () => table$.calls.length === 1);
 
@@ -237,7 +218,7 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     // Assess: one try of the home, then its delete's batch (record and delete); nothing kept or reported.
     expect(table$.calls).toEqual([1, 2]);
     expect(reports).toEqual([]);
-    expect(await homes.read('resp_replaced')).toBeUndefined();
+    expect(await db.homes.read('resp_replaced')).toBeUndefined();
   });
 
   it('on close, tries the kept homes once more, then names those still unwritten as lost and writes nothing after', async () => {
@@ -247,9 +228,9 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
       calls.push(Object.values(input.RequestItems!)[0]!.length);
       throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     };
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 30, onError: reporting(reports) });
-    sink.storeHomes([home('resp_closed')]);
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 30, onError: reporting(reports) });
+    sink.storeHomes([storedHome('resp_closed')]);
     await sink.drain();
 
     // Act: the local server stops (its store goes with it).
@@ -271,8 +252,8 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
   it('counts kept writes in the backlog only while queued or in flight: they hold no request back, and leave no count behind', async () => {
     // Prepare: two homes lost twice, then written; a backlog of two.
     const table$ = failingFirst(2, 'thrown');
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 2, backlogMaxWaitMs: 50, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
-    sink.storeHomes([home('resp_backlog_1'), home('resp_backlog_2')]);
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 2, backlogMaxWaitMs: 50, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000 });
+    sink.storeHomes([storedHome('resp_backlog_1'), storedHome('resp_backlog_2')]);
     await sink.drain();
     const whileKept = sink.backlog();
     await sink.drain();
@@ -288,7 +269,7 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     // Assess
     expect(table$.calls).toEqual([2, 2, 2, 2]);
     expect([whileKept, underLimit, atLimit === undefined]).toEqual([undefined, undefined, false]);
-    expect(await homes.read('resp_backlog_2')).toMatchObject({ owner: 'team_a' });
+    expect(await db.homes.read('resp_backlog_2')).toMatchObject({ owner: 'team_a' });
   });
 
   it('keeps nothing of a home refused as malformed: written again it would be refused again (the record beside it is written, the batch split)', async () => {
@@ -298,13 +279,13 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
       const writes = Object.values(input.RequestItems!)[0]!;
       calls.push(writes.length);
       if (writes.some(isStored)) throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
-      return table.client.send(new BatchWriteItemCommand(input));
+      return db.table.client.send(new BatchWriteItemCommand(input));
     };
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
 
     // Act
-    sink.storeHomes([home('resp_malformed')]);
+    sink.storeHomes([storedHome('resp_malformed')]);
     sink.record(usage('req-malformed'));
     await sink.drain();
     await new Promise((r) => setTimeout(r, 30));
@@ -313,7 +294,7 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     // Assess: the batch, then its halves; nothing after.
     expect(calls).toEqual([2, 1, 1]);
     expect(reports).toEqual([{ error: 'Item size has exceeded the maximum allowed size', lostRequests: [], lostHomes: ['resp_malformed'], keptHomes: [] }]);
-    expect((await listUsage(table, 'key_kept', '2026-11-27')).some((r) => r.requestId === 'req-malformed')).toBe(true);
+    expect((await listUsage(db.table, 'key_kept', '2026-11-27')).some((r) => r.requestId === 'req-malformed')).toBe(true);
   });
 });
 

@@ -1,27 +1,16 @@
 import { BatchWriteItemCommand, type BatchWriteItemCommandInput, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { countCalls, startTestTable } from '../../test/dynalite';
+import { countCalls } from '../../test/dynalite';
 import { fuzzer } from '../../test/fuzz';
+import { reporting, sinkTableForSuite, storedHome, until, usageRecord, type SinkReport } from '../../test/usage-sink';
 import { startDynalite } from '../local/dynalite';
 import { ensureTable } from './create-table';
 import { createTableRef } from './dynamo';
-import type { UsageRecord } from '../usage/record';
 import type { TableRef } from './dynamo';
-import { DynamoStoredHomes, type StoredHome } from './stored-homes';
 import { DynamoUsageSink, listUsage, MAX_SPLIT_CALLS } from './usage';
 
-const MADE = Date.UTC(2026, 10, 27, 8, 0, 0);
 const DAY = '2026-11-27';
-const home = (id: string, over: Partial<StoredHome> = {}): StoredHome => ({ ref: { kind: 'response', id }, providerId: 'openai', accountId: 'b', owner: 'team_a', keyId: 'key_1', model: 'gpt-4o', createdAt: MADE, ...over });
-const usage = (keyId: string, requestId: string, over: Partial<UsageRecord> = {}): UsageRecord => ({ requestId, at: new Date(MADE), keyId, surface: 'openai', model: 'gpt-4o', stream: false, status: 200, outcome: 'ok', inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, latencyMs: 1, attempts: 1, ...over });
 const nameOf = (w: WriteRequest) => w.PutRequest?.Item?.requestId?.S ?? (w.PutRequest?.Item?.PK?.S ?? w.DeleteRequest?.Key?.PK?.S ?? '').replace('STORED#', '');
-const until = async (done: () => Promise<boolean>, ms = 5_000) => {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) if (await done()) return true;
-  return false;
-};
 
-/** What the sink reported through `onError`, call by call. */
-type Report = { error: string; lostRequests: string[]; lostHomes: string[]; keptHomes: string[] };
-const reporting = (reports: Report[]) => (err: unknown, lostRequests: string[], lostHomes: string[], keptHomes: string[]) => void reports.push({ error: (err as Error).message, lostRequests, lostHomes, keptHomes });
 
 /**
  * The table behind the BatchWriter seam, as DynamoDB answers: a batch holding any write named in
@@ -55,16 +44,9 @@ function tableLike(table: TableRef, how: { malformed?: (name: string) => boolean
 }
 
 describe('DynamoUsageSink: a batch refused as malformed loses only the writes refused alone', () => {
-  let table: TableRef;
-  let close: () => Promise<void>;
-  let homes: DynamoStoredHomes;
-  beforeAll(async () => {
-    ({ table, close } = await startTestTable());
-    homes = new DynamoStoredHomes(table, () => MADE);
-  });
-  afterAll(async () => close());
+  const db = sinkTableForSuite();
 
-  const written = async (keyId: string) => (await listUsage(table, keyId, DAY)).map((r) => r.requestId as string);
+  const written = async (keyId: string) => (await listUsage(db.table, keyId, DAY)).map((r) => r.requestId as string);
   const ids = (keyId: string, n: number) => Array.from({ length: n }, (_, i) => `${keyId}-req-${String(i).padStart(2, '0')}`);
 
   it.each<[string, number[], number]>([
@@ -77,12 +59,12 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     const keyId = `key_mal_${bad.join('_')}`;
     const names = ids(keyId, 25);
     const badNames = bad.map((i) => names[i]!);
-    const table$ = tableLike(table, { malformed: (n) => badNames.includes(n) });
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
+    const table$ = tableLike(db.table, { malformed: (n) => badNames.includes(n) });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
 
     // Act
-    for (const n of names) sink.record(usage(keyId, n));
+    for (const n of names) sink.record(usageRecord(keyId, n));
     await sink.drain();
 
     // Assess
@@ -96,12 +78,12 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     // Prepare
     const keyId = 'key_mal_all';
     const names = ids(keyId, 25);
-    const table$ = tableLike(table, { malformed: () => true });
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
+    const table$ = tableLike(db.table, { malformed: () => true });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
 
     // Act
-    for (const n of names) sink.record(usage(keyId, n));
+    for (const n of names) sink.record(usageRecord(keyId, n));
     await sink.drain();
 
     // Assess: the parts still refused when the calls ran out are lost whole, once each.
@@ -117,13 +99,13 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     const keyId = 'key_mal_home';
     const names = ids(keyId, 22);
     const homeIds = ['resp_mal_ok_1', 'resp_mal_bad', 'resp_mal_ok_2'];
-    const table$ = tableLike(table, { malformed: (n) => n === 'resp_mal_bad' });
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
+    const table$ = tableLike(db.table, { malformed: (n) => n === 'resp_mal_bad' });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 10, onError: reporting(reports) });
 
     // Act
-    sink.storeHomes(homeIds.map((id) => home(id)));
-    for (const n of names) sink.record(usage(keyId, n));
+    sink.storeHomes(homeIds.map((id) => storedHome(id)));
+    for (const n of names) sink.record(usageRecord(keyId, n));
     await sink.drain();
     await new Promise((r) => setTimeout(r, 50));
     await sink.drain();
@@ -131,7 +113,7 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     // Assess: refused alone once, and never sent again.
     expect(reports).toEqual([{ error: 'Item size has exceeded the maximum allowed size', lostRequests: [], lostHomes: ['resp_mal_bad'], keptHomes: [] }]);
     expect(await written(keyId)).toEqual(names);
-    expect((await Promise.all(homeIds.map((id) => homes.read(id)))).map((h) => h?.ref.id)).toEqual(['resp_mal_ok_1', undefined, 'resp_mal_ok_2']);
+    expect((await Promise.all(homeIds.map((id) => db.homes.read(id)))).map((h) => h?.ref.id)).toEqual(['resp_mal_ok_1', undefined, 'resp_mal_ok_2']);
     expect(table$.calls.filter((c) => c.includes('resp_mal_bad')).at(-1)).toEqual(['resp_mal_bad']);
     expect(table$.calls.flat().filter((n) => n === 'resp_mal_bad').length).toBe(6);
     expect(sink.backlog()).toBeUndefined();
@@ -141,12 +123,12 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     // Prepare: one malformed record; two others handed back twice each by the parts that take them.
     const keyId = 'key_mal_unprocessed';
     const names = ids(keyId, 25);
-    const table$ = tableLike(table, { malformed: (n) => n === names[4], unprocessed: { names: (n) => n === names[5] || n === names[20], times: 2 } });
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
+    const table$ = tableLike(db.table, { malformed: (n) => n === names[4], unprocessed: { names: (n) => n === names[5] || n === names[20], times: 2 } });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
 
     // Act
-    for (const n of names) sink.record(usage(keyId, n));
+    for (const n of names) sink.record(usageRecord(keyId, n));
     await sink.drain();
 
     // Assess: the two handed back went again together, in the batch's retries (not split again), and landed.
@@ -163,14 +145,14 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     // Prepare: one malformed record; a home handed back through every retry of its batch.
     const keyId = 'key_mal_kept';
     const names = ids(keyId, 24);
-    const table$ = tableLike(table, { malformed: (n) => n === names[0], unprocessed: { names: (n) => n === 'resp_mal_kept', times: 6 } });
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 5, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 20, onError: reporting(reports) });
+    const table$ = tableLike(db.table, { malformed: (n) => n === names[0], unprocessed: { names: (n) => n === 'resp_mal_kept', times: 6 } });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 5, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 20, onError: reporting(reports) });
 
     // Act: no drain: the kept home goes on a timer.
-    sink.storeHomes([home('resp_mal_kept')]);
-    for (const n of names) sink.record(usage(keyId, n));
-    const landed = await until(async () => (await homes.read('resp_mal_kept')) !== undefined);
+    sink.storeHomes([storedHome('resp_mal_kept')]);
+    for (const n of names) sink.record(usageRecord(keyId, n));
+    const landed = await until(async () => (await db.homes.read('resp_mal_kept')) !== undefined);
 
     // Assess
     expect(landed).toBe(true);
@@ -188,14 +170,14 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     // Prepare: one malformed record in the first half; the second half, holding a home, meets a network error once.
     const keyId = 'key_mal_half_thrown';
     const names = ids(keyId, 24);
-    const table$ = tableLike(table, { malformed: (n) => n === names[2], thrownOnceFor: 'resp_mal_half_thrown' });
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 5, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 20, onError: reporting(reports) });
+    const table$ = tableLike(db.table, { malformed: (n) => n === names[2], thrownOnceFor: 'resp_mal_half_thrown' });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 5, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 20, onError: reporting(reports) });
 
     // Act
-    for (const n of names) sink.record(usage(keyId, n));
-    sink.storeHomes([home('resp_mal_half_thrown')]);
-    const landed = await until(async () => (await homes.read('resp_mal_half_thrown')) !== undefined);
+    for (const n of names) sink.record(usageRecord(keyId, n));
+    sink.storeHomes([storedHome('resp_mal_half_thrown')]);
+    const landed = await until(async () => (await db.homes.read('resp_mal_half_thrown')) !== undefined);
 
     // Assess: each loss reported with its own error; only the thrown half's home kept.
     expect(landed).toBe(true);
@@ -211,13 +193,13 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     // Prepare
     const keyId = 'key_mal_throttled';
     const names = ids(keyId, 24);
-    const table$ = tableLike(table, { throttled: true });
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000, onError: reporting(reports) });
+    const table$ = tableLike(db.table, { throttled: true });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, keptDelayMs: () => 60_000, onError: reporting(reports) });
 
     // Act
-    sink.storeHomes([home('resp_mal_throttled')]);
-    for (const n of names) sink.record(usage(keyId, n));
+    sink.storeHomes([storedHome('resp_mal_throttled')]);
+    for (const n of names) sink.record(usageRecord(keyId, n));
     await sink.drain();
 
     // Assess
@@ -231,7 +213,7 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     // Prepare: the same call recorded twice (same request id and time), the two in different halves; the table hands the key back once.
     const keyId = 'key_mal_dup_back';
     const names = ids(keyId, 20);
-    const table$ = tableLike(table, {});
+    const table$ = tableLike(db.table, {});
     let handedBack = false;
     const writeBatch = async (input: BatchWriteItemCommandInput) => {
       const writes = Object.values(input.RequestItems!)[0]!;
@@ -239,22 +221,22 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
       // The halves part the two; the table then hands the earlier back once (throttled), as it may any write.
       if (earlier && writes.length < 21 && !handedBack) {
         handedBack = true;
-        const out = await table$.writeBatch({ RequestItems: { [table.tableName]: writes.filter((w) => w !== earlier) } });
-        return { UnprocessedItems: { [table.tableName]: [...(out.UnprocessedItems?.[table.tableName] ?? []), structuredClone(earlier)] } };
+        const out = await table$.writeBatch({ RequestItems: { [db.table.tableName]: writes.filter((w) => w !== earlier) } });
+        return { UnprocessedItems: { [db.table.tableName]: [...(out.UnprocessedItems?.[db.table.tableName] ?? []), structuredClone(earlier)] } };
       }
       return table$.writeBatch(input);
     };
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch, onError: reporting(reports) });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch, onError: reporting(reports) });
 
     // Act
-    sink.record(usage(keyId, 'req-twice-back', { outputTokens: 1 }));
-    for (const n of names) sink.record(usage(keyId, n));
-    sink.record(usage(keyId, 'req-twice-back', { outputTokens: 2 }));
+    sink.record(usageRecord(keyId, 'req-twice-back', { outputTokens: 1 }));
+    for (const n of names) sink.record(usageRecord(keyId, n));
+    sink.record(usageRecord(keyId, 'req-twice-back', { outputTokens: 2 }));
     await sink.drain();
 
     // Assess: the later record holds; nothing lost.
-    const rows = await listUsage(table, keyId, DAY);
+    const rows = await listUsage(db.table, keyId, DAY);
     expect(reports).toEqual([]);
     expect(rows).toHaveLength(21);
     expect(rows.find((r) => r.requestId === 'req-twice-back')).toMatchObject({ outputTokens: 2 });
@@ -272,9 +254,9 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
       const pick = (p: number) => new Set(all.filter(() => random() < p));
       const bad = pick([0.02, 0.1, 0.4][run % 3]!);
       const back = pick(0.15);
-      const table$ = tableLike(table, { malformed: (n) => bad.has(n), unprocessed: { names: (n) => back.has(n), times: 1 + Math.floor(random() * 12) }, thrownOnceFor: random() < 0.5 ? all[Math.floor(random() * all.length)] : undefined });
-      const reports: Report[] = [];
-      const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 3, backlogMaxWaitMs: 60_000, keptDelayMs: () => 60_000, writeBatch: table$.writeBatch, onError: reporting(reports) });
+      const table$ = tableLike(db.table, { malformed: (n) => bad.has(n), unprocessed: { names: (n) => back.has(n), times: 1 + Math.floor(random() * 12) }, thrownOnceFor: random() < 0.5 ? all[Math.floor(random() * all.length)] : undefined });
+      const reports: SinkReport[] = [];
+      const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 3, backlogMaxWaitMs: 60_000, keptDelayMs: () => 60_000, writeBatch: table$.writeBatch, onError: reporting(reports) });
       const order = all.map((n) => [random(), n] as const).sort(([a], [b]) => a - b).map(([, n]) => n);
       return { run, keyId, names, homeIds, bad, sink, reports, order };
     });
@@ -282,8 +264,8 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     // Act: the writes in a random order, a request held behind them; drained, then closed (the kept homes reported lost).
     const held = await Promise.all(
       runs.map(async ({ sink, names, order }) => {
-        for (const n of order) if (names.includes(n)) sink.record(usage(n.replace(/-req-\d+$/, ''), n));
-        else sink.storeHomes([home(n)]);
+        for (const n of order) if (names.includes(n)) sink.record(usageRecord(n.replace(/-req-\d+$/, ''), n));
+        else sink.storeHomes([storedHome(n)]);
         const waiting = sink.backlog();
         await sink.drain();
         await sink.close();
@@ -297,7 +279,7 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
       const lostRequests = reports.flatMap((r) => r.lostRequests);
       const lostHomes = reports.flatMap((r) => r.lostHomes);
       const writtenNames = await written(keyId);
-      const writtenHomes = (await Promise.all(homeIds.map((id) => homes.read(id)))).flatMap((h) => (h ? [h.ref.id] : []));
+      const writtenHomes = (await Promise.all(homeIds.map((id) => db.homes.read(id)))).flatMap((h) => (h ? [h.ref.id] : []));
       const sorted = (xs: string[]) => [...xs].sort();
       expect({ run, records: sorted([...writtenNames, ...lostRequests]) }).toEqual({ run, records: sorted(names) });
       expect({ run, homes: sorted([...writtenHomes, ...lostHomes]) }).toEqual({ run, homes: sorted(homeIds) });
@@ -307,10 +289,10 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
       const state = waiting ? await Promise.race([waiting.then(() => 'let go'), new Promise((r) => setImmediate(() => r('pending')))]) : 'none';
       expect({ run, held: state }).toEqual({ run, held: waiting ? 'let go' : 'none' });
       // None unwritten: two records leave the backlog under its limit of three, a third reaches it.
-      sink.record(usage(keyId, 'after-1'));
-      sink.record(usage(keyId, 'after-2'));
+      sink.record(usageRecord(keyId, 'after-1'));
+      sink.record(usageRecord(keyId, 'after-2'));
       expect({ run, two: sink.backlog() }).toEqual({ run, two: undefined });
-      sink.record(usage(keyId, 'after-3'));
+      sink.record(usageRecord(keyId, 'after-3'));
       const third = sink.backlog();
       expect({ run, three: third instanceof Promise }).toEqual({ run, three: true });
       await sink.close();
@@ -318,38 +300,13 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     }
   }, 30_000);
 
-  it('after a batch every call refused, halves the next refused batch to the end once a half is taken: only its bad write lost', async () => {
-    // Prepare: the table refuses every call, then only the calls holding one record.
-    const keyId = 'key_mal_recovered';
-    const [first, next] = [ids(`${keyId}_a`, 25), ids(keyId, 25)];
-    let refuseAll = true;
-    const table$ = tableLike(table, { malformed: (n) => refuseAll || n === next[7] });
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
-
-    // Act
-    for (const n of first) sink.record(usage(`${keyId}_a`, n));
-    await sink.drain();
-    refuseAll = false;
-    const before = table$.calls.length;
-    for (const n of next) sink.record(usage(keyId, n));
-    await sink.drain();
-
-    // Assess: the next batch spent no more than the bound, and lost only its bad write.
-    expect(before).toBe(1 + MAX_SPLIT_CALLS);
-    expect(await written(keyId)).toEqual(next.filter((n) => n !== next[7]));
-    expect(reports.at(-1)).toEqual({ error: 'Item size has exceeded the maximum allowed size', lostRequests: [next[7]], lostHomes: [], keptHomes: [] });
-    expect(table$.calls.length - before).toBeLessThanOrEqual(1 + MAX_SPLIT_CALLS);
-    expect(sink.backlog()).toBeUndefined();
-  });
-
   it('still reports every part lost, and leaves no rejection behind, when the reporter throws', async () => {
     // Prepare: two bad writes in different halves make two reports; the reporter throws at the first.
     const keyId = 'key_mal_reporter_throws';
     const names = ids(keyId, 25);
     const badNames = [names[3]!, names[20]!];
-    const table$ = tableLike(table, { malformed: (n) => badNames.includes(n) });
-    const reports: Report[] = [];
+    const table$ = tableLike(db.table, { malformed: (n) => badNames.includes(n) });
+    const reports: SinkReport[] = [];
     const report = reporting(reports);
     const onError = (...args: Parameters<typeof report>) => {
       report(...args);
@@ -358,11 +315,11 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError });
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError });
 
     try {
       // Act
-      for (const n of names) sink.record(usage(keyId, n));
+      for (const n of names) sink.record(usageRecord(keyId, n));
       await sink.drain();
       await new Promise((r) => setImmediate(r));
 
@@ -382,58 +339,51 @@ describe('DynamoUsageSink: a batch refused as malformed loses only the writes re
     const names = ids(keyId, 3);
     let sink: DynamoUsageSink | undefined;
     let deleted = false;
-    const table$ = tableLike(table, {
+    const table$ = tableLike(db.table, {
       malformed: (n) => n === names[1],
       onRefused: () => {
-        if (!deleted) sink!.record(usage(keyId, 'req-deleting'), ['resp_mal_replaced']);
+        if (!deleted) sink!.record(usageRecord(keyId, 'req-deleting'), ['resp_mal_replaced']);
         deleted = true;
       },
     });
-    const reports: Report[] = [];
-    sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
+    const reports: SinkReport[] = [];
+    sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: table$.writeBatch, onError: reporting(reports) });
 
     // Act
-    sink.storeHomes([home('resp_mal_replaced')]);
-    for (const n of names) sink.record(usage(keyId, n));
+    sink.storeHomes([storedHome('resp_mal_replaced')]);
+    for (const n of names) sink.record(usageRecord(keyId, n));
     await sink.drain();
     await sink.drain();
 
     // Assess: the put was sent once (in the refused batch), never in a part; the delete went with its record.
     const withHome = table$.calls.filter((c) => c.includes('resp_mal_replaced'));
     expect(withHome).toEqual([['resp_mal_replaced', ...names], ['req-deleting', 'resp_mal_replaced']]);
-    expect(await homes.read('resp_mal_replaced')).toBeUndefined();
+    expect(await db.homes.read('resp_mal_replaced')).toBeUndefined();
     expect(reports.map((r) => r.lostRequests)).toEqual([[names[1]]]);
     expect(sink.backlog()).toBeUndefined();
   });
 });
 
 describe('DynamoUsageSink on dynalite: writes the table refuses', () => {
-  let table: TableRef;
-  let close: () => Promise<void>;
-  let homes: DynamoStoredHomes;
-  beforeAll(async () => {
-    ({ table, close } = await startTestTable());
-    homes = new DynamoStoredHomes(table, () => MADE);
-  });
-  afterAll(async () => close());
+  const db = sinkTableForSuite();
 
   it('loses only the record and the home over 400 KB, and writes the 23 beside them', async () => {
     // Prepare: dynalite, as DynamoDB, refuses a batch holding an item over 400 KB (ValidationException).
     const huge = 'x'.repeat(410_000);
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
     const names = Array.from({ length: 22 }, (_, i) => `req-real-${String(i).padStart(2, '0')}`);
 
     // Act
-    sink.storeHomes([home('resp_real_ok'), home('resp_real_huge', { owner: huge })]);
-    names.forEach((n, i) => sink.record(usage('key_real', n, i === 9 ? { model: huge } : {})));
-    sink.record(usage('key_real', 'req-real-last'));
+    sink.storeHomes([storedHome('resp_real_ok'), storedHome('resp_real_huge', { owner: huge })]);
+    names.forEach((n, i) => sink.record(usageRecord('key_real', n, i === 9 ? { model: huge } : {})));
+    sink.record(usageRecord('key_real', 'req-real-last'));
     await sink.drain();
 
     // Assess
-    expect((await listUsage(table, 'key_real', DAY)).map((r) => r.requestId)).toEqual([...names.filter((_, i) => i !== 9), 'req-real-last']);
-    expect(await homes.read('resp_real_ok')).toMatchObject({ owner: 'team_a' });
-    expect(await homes.read('resp_real_huge')).toBeUndefined();
+    expect((await listUsage(db.table, 'key_real', DAY)).map((r) => r.requestId)).toEqual([...names.filter((_, i) => i !== 9), 'req-real-last']);
+    expect(await db.homes.read('resp_real_ok')).toMatchObject({ owner: 'team_a' });
+    expect(await db.homes.read('resp_real_huge')).toBeUndefined();
     expect(reports).toEqual([
       { error: 'Item size has exceeded the maximum allowed size', lostRequests: [], lostHomes: ['resp_real_huge'], keptHomes: [] },
       { error: 'Item size has exceeded the maximum allowed size', lostRequests: [names[9]], lostHomes: [], keptHomes: [] },
@@ -441,42 +391,21 @@ describe('DynamoUsageSink on dynalite: writes the table refuses', () => {
     expect(sink.backlog()).toBeUndefined();
   });
 
-  it('spends one halving, not the whole bound, on each batch after one that every call refused (the call itself malformed: a table name out of pattern)', async () => {
-    // Prepare: DynamoDB (and dynalite) refuse a call naming a table out of its pattern as malformed (ValidationException), whatever its writes.
-    const calls = countCalls(table);
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink({ client: table.client, tableName: 'not a table!' }, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
-    const names = (batch: number) => Array.from({ length: 25 }, (_, i) => `req-whole-${batch}-${String(i).padStart(2, '0')}`);
-
-    // Act: three batches, one after the other.
-    for (const batch of [0, 1, 2]) {
-      for (const n of names(batch)) sink.record(usage('key_whole', n));
-      await sink.drain();
-    }
-
-    // Assess: the first batch spends the bound; the next two a probe each (the call and its halves), each lost in its two halves.
-    expect(calls.get('BatchWriteItemCommand')).toBe(1 + MAX_SPLIT_CALLS + 3 + 3);
-    expect(reports.flatMap((r) => r.lostRequests).sort()).toEqual([0, 1, 2].flatMap(names));
-    expect(reports.slice(-4).map((r) => r.lostRequests)).toEqual([names(1).slice(0, 13), names(1).slice(13), names(2).slice(0, 13), names(2).slice(13)]);
-    expect(reports.every((r) => r.error.includes('validation error'))).toBe(true);
-    expect(sink.backlog()).toBeUndefined();
-  });
-
   it('sends again only the later record of a key named twice in one batch, once dynalite refused it whole as duplicates: two calls, nothing lost', async () => {
     // Prepare: the same call recorded twice (same request id and time).
-    const calls = countCalls(table);
-    const reports: Report[] = [];
-    const sink = new DynamoUsageSink(table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
+    const calls = countCalls(db.table);
+    const reports: SinkReport[] = [];
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, onError: reporting(reports) });
 
     // Act
-    for (let i = 0; i < 10; i++) sink.record(usage('key_dup', `req-dup-${i}`));
-    sink.record(usage('key_dup', 'req-dup-twice', { outputTokens: 1 }));
-    for (let i = 10; i < 20; i++) sink.record(usage('key_dup', `req-dup-${i}`));
-    sink.record(usage('key_dup', 'req-dup-twice', { outputTokens: 2 }));
+    for (let i = 0; i < 10; i++) sink.record(usageRecord('key_dup', `req-dup-${i}`));
+    sink.record(usageRecord('key_dup', 'req-dup-twice', { outputTokens: 1 }));
+    for (let i = 10; i < 20; i++) sink.record(usageRecord('key_dup', `req-dup-${i}`));
+    sink.record(usageRecord('key_dup', 'req-dup-twice', { outputTokens: 2 }));
     await sink.drain();
 
     // Assess: nothing lost or reported; one item for the key, the later record's.
-    const rows = await listUsage(table, 'key_dup', DAY);
+    const rows = await listUsage(db.table, 'key_dup', DAY);
     expect(reports).toEqual([]);
     expect(rows).toHaveLength(21);
     expect(rows.find((r) => r.requestId === 'req-dup-twice')).toMatchObject({ outputTokens: 2 });
@@ -490,12 +419,12 @@ describe('DynamoUsageSink on dynalite: writes the table refuses', () => {
     const local = createTableRef({ tableName: 'aigw', endpoint: dynamo.endpoint });
     try {
       await ensureTable(local);
-      const reports: Report[] = [];
+      const reports: SinkReport[] = [];
       const sink = new DynamoUsageSink(local, { retentionDays: 30, flushAfterMs: 60_000, backlogLimit: 1, writeBatch: dynamo.writeBatch!, onError: reporting(reports) });
       const names = Array.from({ length: 25 }, (_, i) => `req-thread-${String(i).padStart(2, '0')}`);
 
       // Act
-      names.forEach((n, i) => sink.record(usage('key_thread', n, i === 17 ? { model: 'x'.repeat(410_000) } : {})));
+      names.forEach((n, i) => sink.record(usageRecord('key_thread', n, i === 17 ? { model: 'x'.repeat(410_000) } : {})));
       await sink.drain();
 
       // Assess

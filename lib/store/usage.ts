@@ -6,7 +6,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { UsageRecord, UsageSink } from '../usage/record';
-import { isMalformed, sendBatch, type Loss, type Refusals } from './batch-halving';
+import { isMalformed, sendBatch, type Loss } from './batch-halving';
 import { queryAll, type TableRef } from './dynamo';
 import { storedHomeItem, type StoredHome } from './stored-homes';
 import { TABLE_SHAPE, storedHomeKey, usageItemKey, usagePartition } from './table';
@@ -107,8 +107,8 @@ interface KeptWrite {
  * replaces it, so a home lost before its object's delete does not come back after. At most
  * `keptLimit` are kept, the oldest dropped past it. A batch the table refuses as malformed
  * (`ValidationException`: most often one write over 400 KB) is sent again in halves down to the
- * writes refused alone (`sendBatch`, `sendHalving`: at most `MAX_SPLIT_CALLS` more calls, fewer while
- * the table refuses every call), so the writes beside a bad one are written; a write refused alone
+ * writes refused alone (`sendBatch`, `sendHalving`: at most `MAX_SPLIT_CALLS` more calls), so the
+ * writes beside a bad one are written; a write refused alone
  * is not kept: it would be refused again.
  * Usage records lost are not kept: reported (`onError`, once per part lost) as before.
  */
@@ -137,8 +137,6 @@ export class DynamoUsageSink implements UsageSink {
   #draining = 0;
   readonly #keptLimit: number;
   readonly #keptDelayMs: (round: number) => number;
-  /** Whether the table refuses every call (`Refusals`): shared by the batches. */
-  readonly #refusals: Refusals = { refusingAll: false };
 
   constructor(
     readonly table: TableRef,
@@ -294,7 +292,6 @@ export class DynamoUsageSink implements UsageSink {
       wanted: (w) => this.#isLatest(w),
       retries: MAX_RETRIES,
       retryDelayMs: batchRetryDelayMs,
-      refusals: this.#refusals,
     });
     this.#settled(batch, losses);
   }

@@ -12,7 +12,6 @@ import { APICallError, embed, embedMany, generateObject, generateText, jsonSchem
 import { embeddingVector } from '../fakes/openai';
 import { PNG_BASE64 } from './matrix/scenario';
 import { hasToolResult, RIG_MODELS as M, callerRigForSuite, type Upstream } from './caller-rig';
-import { clearOfMinuteEnd } from './harness';
 
 // The SDK warns on the console about settings a model id it does not know may not take (an
 // OpenAI provider on Claude, say); what those settings do is asserted here instead.
@@ -172,7 +171,7 @@ describe.each(ROUTES)('$name', (route) => {
     const { key } = await rig.freshKey({ limits: { requestsPerMinute: 1 } });
     const model = route.model(providers(key));
     // Both calls in one minute's window, or the second is let through.
-    await clearOfMinuteEnd();
+    rig.startMinute();
     await generateText({ model, prompt: 'first', maxRetries: 0 });
 
     // Act

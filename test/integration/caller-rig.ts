@@ -5,6 +5,7 @@ import { AccountHealth } from '../../lib/routing/health';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
 import { createGatewayKey, eventually } from './harness';
+import { minuteClock } from '../minute-window';
 
 const ADMIN_TOKEN = 'caller-rig-admin';
 
@@ -53,6 +54,8 @@ export interface CallerRig {
    * request holds the tool's result, answers `Oslo is 4°C.` (30 in, 5 out).
    */
   replyToolLoop(upstream: Upstream): void;
+  /** Moves the gateway's clock on to the start of its next minute: the calls made next share one per-minute rate window. */
+  startMinute(): void;
   /** Clears the fakes' requests and replies, and the accounts' rests, between tests. */
   reset(): void;
   close(): Promise<void>;
@@ -73,7 +76,9 @@ export async function startCallerRig(): Promise<CallerRig> {
   const fakes = await startFakeTrio();
   const health = new AccountHealth();
   const m = RIG_MODELS;
+  const clock = minuteClock();
   const gw = await startLocalGateway({
+    now: clock.now,
     health,
     shareHealth: false,
     adminToken: ADMIN_TOKEN,
@@ -92,11 +97,13 @@ export async function startCallerRig(): Promise<CallerRig> {
       ],
     }),
   });
-  const today = () => new Date().toISOString().slice(0, 10);
+  // The gateway's day: records are keyed by its clock.
+  const today = () => new Date(clock.now()).toISOString().slice(0, 10);
   return {
     gw,
     fakes,
     baseURL: `${gw.url}/v1`,
+    startMinute: clock.startMinute,
     freshKey: (extra = {}) => createGatewayKey(gw.url, ADMIN_TOKEN, { name: 'caller', models: ['*'], ...extra }),
     async usage(keyId, count) {
       let records: StoredUsage[] = [];

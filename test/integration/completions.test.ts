@@ -3,6 +3,7 @@ import { spendItemKey } from '../../lib/store/table';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startHarness, eventually, storedNumber, UPSTREAM_KEY, type Harness } from './harness';
+import { minuteClock } from '../minute-window';
 
 /**
  * `POST /v1/completions` (legacy text completions) through the gateway with the official openai
@@ -14,6 +15,8 @@ const PRICE = { input: 0.2, output: 0.6 };
 const AZURE_KEY = 'azure-upstream-key';
 
 let h: Harness;
+/** The gateway's clock: the per-minute case moves it to the start of a minute. */
+const clock = minuteClock();
 let azure: FakeAzureOpenAI;
 let anthropic: FakeAnthropic;
 let coder: { id: string; key: string };
@@ -23,6 +26,7 @@ beforeAll(async () => {
   azure = await startFakeAzureOpenAI({ apiKey: AZURE_KEY });
   anthropic = await startFakeAnthropic();
   h = await startHarness({
+    now: clock.now,
     config: ({ upstream, backup }) => ({
       providers: [
         { id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
@@ -57,7 +61,7 @@ beforeEach(() => {
 
 /** What a key's day has spent (or holds), read from its counter item. */
 async function spentToday(keyId: string): Promise<number> {
-  return storedNumber(h.gw, spendItemKey(keyId, new Date().toISOString().slice(0, 10)), 'micros');
+  return storedNumber(h.gw, spendItemKey(keyId, new Date(clock.now()).toISOString().slice(0, 10)), 'micros');
 }
 
 const FIM = { prompt: 'def add(a, b):\n    ', suffix: '\n\nprint(add(1, 2))', max_tokens: 64, temperature: 0.2, stop: ['\n\n'] };
@@ -200,6 +204,8 @@ describe('text completions and key limits', () => {
     const limited = await h.createKey({ name: 'limited-coder', models: ['coder'], limits: { usdPerDay: 1, requestsPerMinute: 1 } });
     const limitedClient = h.openai({ apiKey: limited.key });
     h.upstream.reply({ kind: 'text', text: 'a b', usage: { prompt: 10, completion: 2 } });
+    // Both calls in one minute's window, or the second is let through.
+    clock.startMinute();
 
     await limitedClient.completions.create({ model: 'coder', prompt: 'x', max_tokens: 16, stream: true }).then(async (s) => {
       for await (const _chunk of s);

@@ -3,13 +3,17 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { browserFetch } from '../browser-fetch';
 import { ADMIN_TOKEN, startHarness, type Harness } from './harness';
+import { minuteClock } from '../minute-window';
 
 const PAGE = 'https://chat.example.com';
 const ELSEWHERE = 'https://evil.example';
 
 let h: Harness;
+/** The gateway's clock: the per-minute case moves it to the start of a minute. */
+const clock = minuteClock();
 beforeAll(async () => {
   h = await startHarness({
+    now: clock.now,
     config: ({ upstream }) => ({
       providers: [{ id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }],
       models: [{ name: 'gpt-4o-mini', aliases: ['mini'], targets: [{ provider: 'primary', model: 'gpt-4o-mini-2024-07-18' }] }],
@@ -146,6 +150,8 @@ describe('the OpenAI client in a browser', () => {
     // Prepare: a key allowed one request a minute, spent.
     const { key } = await h.createKey({ name: 'one a minute', models: ['*'], limits: { requestsPerMinute: 1 } });
     const { client } = browserOpenAI(PAGE, key);
+    // Both calls in one minute's window, or the second is let through.
+    clock.startMinute();
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
 
     // Act

@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { AccountHealth } from '../../lib/routing/health';
 import type { Reply } from '../fakes/openai';
-import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+import { openAIPoolForSuite } from './pool-rig';
 
 /**
  * A whole answer is read inside its attempt (`readAhead`): a 200 whose JSON body is empty is a
@@ -13,31 +13,20 @@ import { startOpenAIPool, type OpenAIPool } from './pool-rig';
  */
 const EMPTY: Reply = { kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: [] };
 
-let pool: OpenAIPool;
-let client: OpenAI;
 const health = new AccountHealth();
 
-beforeAll(async () => {
-  pool = await startOpenAIPool({
-    config: {
-      models: [
-        { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
-        { name: 'embed', targets: [{ provider: 'pool', model: 'text-embedding-3-small' }] },
-        { name: 'instruct', targets: [{ provider: 'pool', model: 'gpt-3.5-turbo-instruct' }] },
-        { name: 'moderate', targets: [{ provider: 'pool', model: 'omni-moderation-latest' }] },
-      ],
-      routing: { sticky: false },
-    },
-    gateway: { health },
-    key: { name: 'empty-answer' },
-  });
-  ({ client } = pool);
-});
-afterAll(async () => pool.close());
-beforeEach(() => {
-  pool.one.reset();
-  pool.two.reset();
-  health.clear();
+const pool = openAIPoolForSuite({
+  config: {
+    models: [
+      { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
+      { name: 'embed', targets: [{ provider: 'pool', model: 'text-embedding-3-small' }] },
+      { name: 'instruct', targets: [{ provider: 'pool', model: 'gpt-3.5-turbo-instruct' }] },
+      { name: 'moderate', targets: [{ provider: 'pool', model: 'omni-moderation-latest' }] },
+    ],
+    routing: { sticky: false },
+  },
+  gateway: { health },
+  key: { name: 'empty-answer' },
 });
 
 /** Each surface's call through `openai`, and what of its answer shows it is the real one; its x-request-id. */
@@ -45,7 +34,7 @@ const SURFACES: [string, () => Promise<{ answered: unknown; requestId: string | 
   [
     'chat completions',
     async () => {
-      const { data, response } = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
+      const { data, response } = await pool.client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
       return { answered: data.choices[0]?.message.content, requestId: response.headers.get('x-request-id') };
     },
     expect.any(String),
@@ -53,7 +42,7 @@ const SURFACES: [string, () => Promise<{ answered: unknown; requestId: string | 
   [
     'embeddings',
     async () => {
-      const { data, response } = await client.embeddings.create({ model: 'embed', input: 'an empty body is no vector' }).withResponse();
+      const { data, response } = await pool.client.embeddings.create({ model: 'embed', input: 'an empty body is no vector' }).withResponse();
       return { answered: data.data[0]?.embedding.length, requestId: response.headers.get('x-request-id') };
     },
     expect.any(Number),
@@ -61,7 +50,7 @@ const SURFACES: [string, () => Promise<{ answered: unknown; requestId: string | 
   [
     'text completions',
     async () => {
-      const { data, response } = await client.completions.create({ model: 'instruct', prompt: 'def add(a, b):' }).withResponse();
+      const { data, response } = await pool.client.completions.create({ model: 'instruct', prompt: 'def add(a, b):' }).withResponse();
       return { answered: data.choices[0]?.text, requestId: response.headers.get('x-request-id') };
     },
     expect.any(String),
@@ -69,7 +58,7 @@ const SURFACES: [string, () => Promise<{ answered: unknown; requestId: string | 
   [
     'responses',
     async () => {
-      const { data, response } = await client.responses.create({ model: 'chat', input: 'Say hi.', store: false }).withResponse();
+      const { data, response } = await pool.client.responses.create({ model: 'chat', input: 'Say hi.', store: false }).withResponse();
       return { answered: data.output_text, requestId: response.headers.get('x-request-id') };
     },
     expect.any(String),
@@ -77,7 +66,7 @@ const SURFACES: [string, () => Promise<{ answered: unknown; requestId: string | 
   [
     'moderations',
     async () => {
-      const { data, response } = await client.moderations.create({ model: 'moderate', input: 'a kind sentence' }).withResponse();
+      const { data, response } = await pool.client.moderations.create({ model: 'moderate', input: 'a kind sentence' }).withResponse();
       return { answered: data.results[0]?.flagged, requestId: response.headers.get('x-request-id') };
     },
     expect.any(Boolean),

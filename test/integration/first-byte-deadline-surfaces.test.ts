@@ -1,9 +1,8 @@
-import OpenAI, { toFile } from 'openai';
+import { toFile } from 'openai';
 import { AccountHealth } from '../../lib/routing/health';
-import { fakeTranscript } from '../fakes/openai-media-wire';
 import { newResponseFrame, responseBody } from '../fakes/openai-responses-wire';
 import { eventually } from './harness';
-import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+import { openAIPoolForSuite } from './pool-rig';
 
 /**
  * `timeouts.firstByteMs` is kept where every model call's attempts are (the upstream request and
@@ -16,33 +15,22 @@ const FIRST_BYTE_MS = 400;
 const IDLE_MS = 10_000;
 const FAILOVER_BOUND_MS = FIRST_BYTE_MS + 2_500;
 
-let pool: OpenAIPool;
-let client: OpenAI;
 const health = new AccountHealth();
 const AUDIO = Buffer.from('fake mp3 bytes');
 
-beforeAll(async () => {
-  pool = await startOpenAIPool({
-    pool: { timeouts: { headersMs: IDLE_MS, idleMs: IDLE_MS, firstByteMs: FIRST_BYTE_MS } },
-    config: {
-      models: [
-        { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
-        { name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] },
-        { name: 'transcribe', targets: [{ provider: 'pool', model: 'gpt-4o-transcribe' }] },
-        { name: 'embed', targets: [{ provider: 'pool', model: 'text-embedding-3-small' }] },
-      ],
-      routing: { sticky: false },
-    },
-    gateway: { health },
-    key: { name: 'first-byte-deadline-surfaces' },
-  });
-  ({ client } = pool);
-});
-afterAll(async () => pool.close());
-beforeEach(() => {
-  pool.one.reset();
-  pool.two.reset();
-  health.clear();
+const pool = openAIPoolForSuite({
+  pool: { timeouts: { headersMs: IDLE_MS, idleMs: IDLE_MS, firstByteMs: FIRST_BYTE_MS } },
+  config: {
+    models: [
+      { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
+      { name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] },
+      { name: 'transcribe', targets: [{ provider: 'pool', model: 'gpt-4o-transcribe' }] },
+      { name: 'embed', targets: [{ provider: 'pool', model: 'text-embedding-3-small' }] },
+    ],
+    routing: { sticky: false },
+  },
+  gateway: { health },
+  key: { name: 'first-byte-deadline-surfaces' },
 });
 
 /** What a call's answer came to, and which request it was. */
@@ -61,18 +49,18 @@ async function streamedText<T>(call: Promise<{ data: AsyncIterable<T>; response:
 describe.each<[string, () => Promise<Called>, (got: unknown) => void]>([
   [
     'Responses, streamed',
-    () => streamedText(client.responses.create({ model: 'chat', input: 'Say hi.', stream: true }).withResponse(), (e) => (e.type === 'response.output_text.delta' ? e.delta : '')),
+    () => streamedText(pool.client.responses.create({ model: 'chat', input: 'Say hi.', stream: true }).withResponse(), (e) => (e.type === 'response.output_text.delta' ? e.delta : '')),
     (got) => expect(got).toBe('Echo: Say hi.'),
   ],
   [
     'Completions, streamed',
-    () => streamedText(client.completions.create({ model: 'chat', prompt: 'Say hi.', stream: true }).withResponse(), (c) => c.choices[0]?.text ?? ''),
+    () => streamedText(pool.client.completions.create({ model: 'chat', prompt: 'Say hi.', stream: true }).withResponse(), (c) => c.choices[0]?.text ?? ''),
     (got) => expect(got).toBe('Echo: Say hi.'),
   ],
   [
     'speech, before its first audio',
     async () => {
-      const { data, response } = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: 'Say hi.' }).withResponse();
+      const { data, response } = await pool.client.audio.speech.create({ model: 'tts', voice: 'alloy', input: 'Say hi.' }).withResponse();
       return { got: (await data.arrayBuffer()).byteLength, requestId: response.headers.get('x-request-id') };
     },
     (got) => expect(got).toBeGreaterThan(0),
@@ -105,7 +93,7 @@ describe.each<[string, string, () => Promise<Called>, (got: unknown) => void]>([
     'Responses, whole',
     responseBody(newResponseFrame('gpt-4o-mini', { input: 'Say hi.' }), { text: 'Slow but whole', finishReason: 'stop', usage: { prompt: 3, completion: 3 } }),
     async () => {
-      const { data, response } = await client.responses.create({ model: 'chat', input: 'Say hi.' }).withResponse();
+      const { data, response } = await pool.client.responses.create({ model: 'chat', input: 'Say hi.' }).withResponse();
       return { got: data.output_text, requestId: response.headers.get('x-request-id') };
     },
     (got) => expect(got).toBe('Slow but whole'),
@@ -114,7 +102,7 @@ describe.each<[string, string, () => Promise<Called>, (got: unknown) => void]>([
     'embeddings',
     JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.5, 0.25] }], model: 'text-embedding-3-small', usage: { prompt_tokens: 3, total_tokens: 3 } }),
     async () => {
-      const { data, response } = await client.embeddings.create({ model: 'embed', input: 'Say hi.', encoding_format: 'float' }).withResponse();
+      const { data, response } = await pool.client.embeddings.create({ model: 'embed', input: 'Say hi.', encoding_format: 'float' }).withResponse();
       return { got: data.data[0]!.embedding, requestId: response.headers.get('x-request-id') };
     },
     (got) => expect(got).toEqual([0.5, 0.25]),
@@ -123,7 +111,7 @@ describe.each<[string, string, () => Promise<Called>, (got: unknown) => void]>([
     'transcriptions',
     JSON.stringify({ text: 'Slow but whole' }),
     async () => {
-      const { data, response } = await client.audio.transcriptions.create({ model: 'transcribe', file: await toFile(AUDIO, 'a.mp3', { type: 'audio/mpeg' }) }).withResponse();
+      const { data, response } = await pool.client.audio.transcriptions.create({ model: 'transcribe', file: await toFile(AUDIO, 'a.mp3', { type: 'audio/mpeg' }) }).withResponse();
       return { got: data.text, requestId: response.headers.get('x-request-id') };
     },
     (got) => expect(got).toBe('Slow but whole'),

@@ -3,7 +3,7 @@ import { AccountHealth } from '../../lib/routing/health';
 import { completionBody, newCompletionFrame, streamEvents, type CompletionContent } from '../fakes/openai-wire';
 import type { Reply } from '../fakes/openai';
 import { eventually } from './harness';
-import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+import { openAIPoolForSuite } from './pool-rig';
 
 /**
  * `timeouts.firstByteMs` (here the provider's own) with the official OpenAI client: an account
@@ -18,25 +18,14 @@ const IDLE_MS = 10_000;
 // What "within about the deadline" allows a loaded machine: well under the idle timeout.
 const FAILOVER_BOUND_MS = FIRST_BYTE_MS + 2_500;
 
-let pool: OpenAIPool;
-let client: OpenAI;
 const health = new AccountHealth();
 const chat = { model: 'chat', messages: [{ role: 'user' as const, content: 'Say hi.' }] };
 
-beforeAll(async () => {
-  pool = await startOpenAIPool({
-    pool: { timeouts: { headersMs: IDLE_MS, idleMs: IDLE_MS, firstByteMs: FIRST_BYTE_MS } },
-    config: { models: [{ name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }], routing: { sticky: false } },
-    gateway: { health },
-    key: { name: 'first-byte-deadline' },
-  });
-  ({ client } = pool);
-});
-afterAll(async () => pool.close());
-beforeEach(() => {
-  pool.one.reset();
-  pool.two.reset();
-  health.clear();
+const pool = openAIPoolForSuite({
+  pool: { timeouts: { headersMs: IDLE_MS, idleMs: IDLE_MS, firstByteMs: FIRST_BYTE_MS } },
+  config: { models: [{ name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }], routing: { sticky: false } },
+  gateway: { health },
+  key: { name: 'first-byte-deadline' },
 });
 
 const content = (text: string): CompletionContent => ({ text, chunks: text.split(' ').map((w, i) => (i === 0 ? w : ` ${w}`)), finishReason: 'stop', usage: { prompt: 9, completion: 3 } });
@@ -62,11 +51,11 @@ describe('an account whose answer does not start by timeouts.firstByteMs', () =>
     let text = '';
     let requestId: string | null;
     if (stream) {
-      const { data, response } = await client.chat.completions.create({ ...chat, stream: true }).withResponse();
+      const { data, response } = await pool.client.chat.completions.create({ ...chat, stream: true }).withResponse();
       for await (const chunk of data) text += chunk.choices[0]?.delta.content ?? '';
       requestId = response.headers.get('x-request-id');
     } else {
-      const { data, response } = await client.chat.completions.create(chat).withResponse();
+      const { data, response } = await pool.client.chat.completions.create(chat).withResponse();
       text = data.choices[0]!.message.content ?? '';
       requestId = response.headers.get('x-request-id');
     }
@@ -90,7 +79,7 @@ describe('an account whose answer does not start by timeouts.firstByteMs', () =>
 
     // Act
     const start = performance.now();
-    const err = (await client.chat.completions.create({ ...chat, stream }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const err = (await pool.client.chat.completions.create({ ...chat, stream }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     const tookMs = performance.now() - start;
 
     // Assess
@@ -116,7 +105,7 @@ describe('an answer that started before timeouts.firstByteMs', () => {
 
     // Act
     const start = performance.now();
-    const { data, response } = await client.chat.completions.create({ ...chat, stream: true }).withResponse();
+    const { data, response } = await pool.client.chat.completions.create({ ...chat, stream: true }).withResponse();
     let text = '';
     for await (const chunk of data) text += chunk.choices[0]?.delta.content ?? '';
     const tookMs = performance.now() - start;
@@ -136,7 +125,7 @@ describe('an answer that started before timeouts.firstByteMs', () => {
 
     // Act
     const start = performance.now();
-    const { data, response } = await client.chat.completions.create(chat).withResponse();
+    const { data, response } = await pool.client.chat.completions.create(chat).withResponse();
     const tookMs = performance.now() - start;
 
     // Assess
@@ -157,7 +146,7 @@ describe('an answer that started before timeouts.firstByteMs', () => {
 
     // Act
     const start = performance.now();
-    const { data, response } = await client.chat.completions.create(chat).withResponse();
+    const { data, response } = await pool.client.chat.completions.create(chat).withResponse();
     const tookMs = performance.now() - start;
 
     // Assess

@@ -141,16 +141,6 @@ export async function storedNumber(gw: LocalGateway, key: { PK: string; SK: stri
   return Number(out.Item?.[attribute]?.N ?? 0);
 }
 
-/**
- * Waits, when fewer than `marginMs` are left of the wall clock's minute, for the next one to
- * begin: calls that must land in one per-minute rate window (fixed minutes, `windowAt`) then do,
- * however slowly a loaded machine makes them.
- */
-export async function clearOfMinuteEnd(marginMs = 5_000): Promise<void> {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 20));
-}
-
 /** Creates a gateway key through the admin API (`body` as `POST /admin/keys` takes it). */
 export async function createGatewayKey(url: string, adminToken: string, body: Record<string, unknown>): Promise<{ id: string; key: string }> {
   const res = await fetch(`${url}/admin/keys`, {

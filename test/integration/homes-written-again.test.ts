@@ -1,14 +1,10 @@
 import type { BatchWriteItemCommandOutput, WriteRequest } from '@aws-sdk/client-dynamodb';
 import OpenAI from 'openai';
-import { parseConfig } from '../../lib/config/load';
 import type { TableRef } from '../../lib/store/dynamo';
-import { DynamoStoredHomes } from '../../lib/store/stored-homes';
 import { MAX_RETRIES } from '../../lib/store/usage';
 import { countStoredReads, STORED_PREFIX } from '../dynalite';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { eventually } from './harness';
-import { startInstances, type Instances } from './instances';
-import { POOL_ACCOUNTS as ACCOUNTS, type PoolAccount as AccountId, openingAwayFrom as awayFrom } from './stored-pool';
+import { POOL_ACCOUNTS as ACCOUNTS, openingAwayFrom as awayFrom, storedPoolForSuite } from './stored-pool';
 
 const MODEL = 'gpt-4o-mini';
 const SETTLE_S = 300;
@@ -23,34 +19,8 @@ const SETTLE_MS = SETTLE_S * 1000;
  * where DynamoDB's own answer for a throttled write is the item handed back unprocessed.
  */
 describe('stored homes lost with their batch, written again', () => {
-  const fakes = {} as Record<AccountId, FakeOpenAI>;
-  let instances: Instances;
-  let homes: DynamoStoredHomes;
-  const clients = {} as Record<'a' | 'b', Record<'mine' | 'rival', OpenAI>>;
-  let teamId: string;
-  let clock = Date.now();
-
-  beforeAll(async () => {
-    for (const id of ACCOUNTS) fakes[id] = await startFakeOpenAI({ apiKey: 'sk-up' });
-    const config = parseConfig({
-      providers: [{ id: 'pool', type: 'openai', accounts: ACCOUNTS.map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'UP' } })) }],
-      models: [{ name: MODEL, targets: [{ provider: 'pool', model: MODEL }] }],
-      routing: { ownerlessAfterSeconds: SETTLE_S },
-    });
-    instances = await startInstances({ config, count: 2, tableName: 'homes-again', credentials: { UP: 'sk-up' }, now: () => clock });
-    homes = new DynamoStoredHomes(instances.gateways[0]!.table, () => clock);
-    const [team, other] = [await instances.createTeam({ name: 'alpha' }), await instances.createTeam({ name: 'beta' })];
-    teamId = team.id;
-    const keys = { mine: await instances.createKey({ name: 'alpha-1', teamId: team.id }), rival: await instances.createKey({ name: 'beta-1', teamId: other.id }) };
-    for (const [i, side] of (['a', 'b'] as const).entries()) {
-      const baseURL = `${instances.gateways[i]!.url}/v1`;
-      clients[side] = { mine: new OpenAI({ apiKey: keys.mine.key, baseURL, maxRetries: 0, timeout: 10_000 }), rival: new OpenAI({ apiKey: keys.rival.key, baseURL, maxRetries: 0, timeout: 10_000 }) };
-    }
-  });
-  afterAll(async () => {
-    await instances?.close();
-    for (const id of ACCOUNTS) await fakes[id]?.close();
-  });
+  const pool = storedPoolForSuite({ tableName: 'homes-again', model: MODEL, settleS: SETTLE_S });
+  const { fakes, clients, time } = pool;
 
   const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
   const continueOn = (client: OpenAI, previous: string, input = 'More') => client.responses.create({ model: MODEL, input, previous_response_id: previous });
@@ -58,30 +28,30 @@ describe('stored homes lost with their batch, written again', () => {
   it("writes the lost home again once the table takes it; the instance that settled the response as anyone's sees its owner when its settle ends, and refuses another team from then", async () => {
     // Prepare: A's table throttles every home write; A makes a response; B finds it by asking the
     // pool and settles it as anyone's (a read at once, one the settle time later, both finding no item).
-    const throttled = throttleHomeWrites(instances.gateways[0]!.table);
+    const throttled = throttleHomeWrites(pool.instances.gateways[0]!.table);
     const made = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More') });
     // The maker refuses another team from memory while the table has no home, asking no account.
     const askedBefore = ACCOUNTS.map((id) => fakes[id].requests.length);
     const onMaker = await failure(continueOn(clients.a.rival, made.id));
     const askedByMaker = ACCOUNTS.map((id, i) => fakes[id].requests.length - askedBefore[i]!);
-    const start = clock;
+    const start = time.now;
     const beforeSettled: string[] = [];
     for (const after of [0, 1_000, 1_000 + SETTLE_MS]) {
-      clock = start + after;
+      time.now = start + after;
       beforeSettled.push((await continueOn(clients.b.rival, made.id)).output_text);
     }
     // The maker's batch has lost the home past its retries: kept, to be written again a second later.
     await eventually(() => expect(throttled.refused).toBeGreaterThanOrEqual(MAX_RETRIES + 1), 10_000);
-    const lostMeanwhile = await homes.read(made.id);
+    const lostMeanwhile = await pool.homes.read(made.id);
 
     // Act: the table takes writes again; A's sink writes the kept home on its own (no drain), within its backoff.
     throttled.stop();
-    await eventually(async () => expect(await homes.read(made.id)).toMatchObject({ owner: teamId }), 15_000);
-    const reads = countStoredReads(instances.gateways[1]!.table);
-    clock = start + 1_000 + SETTLE_MS + 60_000;
+    await eventually(async () => expect(await pool.homes.read(made.id)).toMatchObject({ owner: pool.teamId }), 15_000);
+    const reads = countStoredReads(pool.instances.gateways[1]!.table);
+    time.now = start + 1_000 + SETTLE_MS + 60_000;
     const withinSettle = (await continueOn(clients.b.rival, made.id)).output_text;
     const readsWithinSettle = reads.count;
-    clock = start + 1_000 + 2 * SETTLE_MS;
+    time.now = start + 1_000 + 2 * SETTLE_MS;
     const refused = await failure(continueOn(clients.b.rival, made.id));
     const refusedLater = await failure(continueOn(clients.b.rival, made.id));
     const own = await continueOn(clients.b.mine, made.id);
@@ -104,18 +74,18 @@ describe('stored homes lost with their batch, written again', () => {
 
   it('keeps the response to its team on every instance when the table takes the kept home before another settles it', async () => {
     // Prepare: the maker's first batch loses the home; the table recovers; a drain (as Lambda's after each invocation) writes it.
-    const throttled = throttleHomeWrites(instances.gateways[0]!.table);
+    const throttled = throttleHomeWrites(pool.instances.gateways[0]!.table);
     const made = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More') });
     await eventually(() => expect(throttled.refused).toBeGreaterThanOrEqual(MAX_RETRIES + 1), 10_000);
     throttled.stop();
-    await instances.drain();
+    await pool.instances.drain();
 
     // Act
     const onB = await failure(continueOn(clients.b.rival, made.id));
     const onA = await failure(continueOn(clients.a.rival, made.id));
 
     // Assess
-    expect(await homes.read(made.id)).toMatchObject({ owner: teamId });
+    expect(await pool.homes.read(made.id)).toMatchObject({ owner: pool.teamId });
     for (const err of [onB, onA]) expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found' });
   });
 });

@@ -15,7 +15,6 @@ import { z } from 'zod';
 import { embeddingVector } from '../fakes/openai';
 import { PNG_BASE64 } from './matrix/scenario';
 import { RIG_MODELS as M, callerRigForSuite, type Upstream } from './caller-rig';
-import { clearOfMinuteEnd } from './harness';
 
 const rig = callerRigForSuite();
 
@@ -171,7 +170,7 @@ describe.each(ROUTES)('$name', (route) => {
     const { key } = await rig.freshKey({ limits: { requestsPerMinute: 1 } });
     const chat = route.chat(key);
     // Both calls in one minute's window, or the second is let through.
-    await clearOfMinuteEnd();
+    rig.startMinute();
     await chat.invoke([new HumanMessage('first')]);
 
     // Act

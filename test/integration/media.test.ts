@@ -4,6 +4,7 @@ import { multipartFields, multipartParts, multipartBoundary } from '../../lib/ht
 import { fakeImage, fakeSpeech, fakeTranscript, imageUsage, speechEvents, transcriptionUsage } from '../fakes/openai-media-wire';
 import type { RecordedRequest } from '../fakes/openai';
 import { ADMIN_TOKEN, startHarness, UPSTREAM_KEY, type Harness } from './harness';
+import { minuteClock } from '../minute-window';
 
 /**
  * Images, audio and moderations through the gateway with the official openai client: passed
@@ -15,6 +16,8 @@ const TRANSCRIBE_PRICE = { input: 2.5, output: 10 };
 const AZURE_KEY = 'azure-upstream-key';
 
 let h: Harness;
+/** The gateway's clock: the per-minute case moves it to the start of a minute. */
+const clock = minuteClock();
 let azure: FakeAzureOpenAI;
 let client: OpenAI;
 let key: { id: string; key: string };
@@ -22,6 +25,7 @@ let key: { id: string; key: string };
 beforeAll(async () => {
   azure = await startFakeAzureOpenAI({ apiKey: AZURE_KEY });
   h = await startHarness({
+    now: clock.now,
     credentials: { AZURE_KEY },
     config: ({ upstream, backup }) => ({
       providers: [
@@ -315,6 +319,8 @@ describe('refusals, failover and limits', () => {
   it('limits requests per minute as for chat', async () => {
     const limited = await h.createKey({ name: 'rpm', models: ['omni-*'], limits: { requestsPerMinute: 1 } });
     const c = h.openai({ apiKey: limited.key });
+    // Both calls in one minute's window, or the second is let through.
+    clock.startMinute();
 
     await c.moderations.create({ model: 'omni-moderation-latest', input: 'a' });
     const err = (await c.moderations.create({ model: 'omni-moderation-latest', input: 'b' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -64,6 +64,19 @@ describe('npm start', () => {
 
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('models[0].targets[0].provider: no provider with id "nope"');
+  });
+
+  it.each([
+    ['the embedded store', {}],
+    ['the real table (DYNAMODB_ENDPOINT=aws, not created at start)', { DYNAMODB_ENDPOINT: 'aws', AWS_REGION: 'eu-west-1' }],
+  ])('refuses a GATEWAY_TABLE_NAME out of DynamoDB\'s pattern before touching %s, naming the variable', async (_name, store) => {
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+
+    const run = start({ PORT: '0', OPENAI_API_KEY: 'sk-test', GATEWAY_DATA_DIR: join(dir, 'data'), GATEWAY_TABLE_NAME: 'aigw table', ...store }, dir);
+
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toBe('aigw: GATEWAY_TABLE_NAME is not a DynamoDB table name (" " is not a letter, a digit, "_", "." or "-"): "aigw table".\n');
+    expect(existsSync(join(dir, 'data'))).toBe(false);
   });
 });
 

@@ -90,6 +90,31 @@ export async function startOpenAIPool(options: {
   };
 }
 
+/**
+ * The pool for a whole test file (or describe block): started before its tests and closed after;
+ * before each test both fakes are reset and the accounts' rests (`gateway.health`, when given)
+ * cleared, so no case meets another's replies or rests. Filled in by beforeAll: read its fields
+ * inside tests, not when the file is loaded.
+ *
+ * @example
+ * const health = new AccountHealth();
+ * const pool = openAIPoolForSuite({ config: { models: [{ name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] }] }, gateway: { health }, key: { name: 'suite' } });
+ * it('…', async () => expect((await pool.client.models.list()).data).toHaveLength(1));
+ */
+export function openAIPoolForSuite(options: Parameters<typeof startOpenAIPool>[0]): OpenAIPool {
+  const pool = {} as OpenAIPool;
+  beforeAll(async () => {
+    Object.assign(pool, await startOpenAIPool(options));
+  });
+  afterAll(async () => pool.close());
+  beforeEach(() => {
+    pool.one.reset();
+    pool.two.reset();
+    options.gateway?.health?.clear();
+  });
+  return pool;
+}
+
 /** The one usage record of the call `requestId` on `gw` (its answer's `x-request-id`), once written: one call, one record, however many attempts it took. */
 export async function onlyRecordOf(gw: Pick<LocalGateway, 'gateway' | 'table'>, keyId: string, requestId: string | null | undefined): Promise<StoredUsage> {
   let found: StoredUsage | undefined;

@@ -2,8 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { LocalGateway } from '../../lib/local/start';
 import { listUsage } from '../../lib/store/usage';
-import type { FakeOpenAI } from '../fakes/openai';
-import { startBehindFakes, type BehindFakes, type Instances } from './instances';
+import { behindFakesForSuite } from './instances';
 
 /**
  * Limits hold across instances: two gateways on one DynamoDB endpoint, as Lambda instances share
@@ -13,26 +12,16 @@ import { startBehindFakes, type BehindFakes, type Instances } from './instances'
 describe('per-key rate limits across gateway instances', () => {
   const NOW = Date.now();
   const day = new Date(NOW).toISOString().slice(0, 10);
-  let fakes: BehindFakes;
-  let openaiUp: FakeOpenAI;
-  let instances: Instances;
-  let a: LocalGateway;
-  let b: LocalGateway;
+  const fakes = behindFakesForSuite({ tableName: 'limits', now: () => NOW });
 
-  beforeAll(async () => {
-    fakes = await startBehindFakes({ tableName: 'limits', now: () => NOW });
-    ({ openaiUp, instances, a, b } = fakes);
-  });
-  afterAll(async () => fakes.close());
-
-  const createKey = (body: Record<string, unknown>) => instances.createKey(body);
+  const createKey = (body: Record<string, unknown>) => fakes.instances.createKey(body);
   const openai = (gw: LocalGateway, apiKey: string) => new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-  const drain = () => instances.drain();
+  const drain = () => fakes.instances.drain();
 
   it('lets exactly 50 of 200 parallel requests through a limit of 50, split over two instances, and records all 200', async () => {
     const { id, key } = await createKey({ name: 'racer', limits: { requestsPerMinute: 50 } });
-    const clients = [openai(a, key), openai(b, key)];
-    const calledBefore = openaiUp.requests.length;
+    const clients = [openai(fakes.a, key), openai(fakes.b, key)];
+    const calledBefore = fakes.openaiUp.requests.length;
 
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
@@ -59,28 +48,28 @@ describe('per-key rate limits across gateway instances', () => {
 
     expect(outcomes.filter((o) => o === 'served')).toHaveLength(50);
     expect(outcomes.filter((o) => o === 'limited')).toHaveLength(150);
-    expect(openaiUp.requests.length - calledBefore).toBe(50);
-    const records = await listUsage(a.table, id, day);
+    expect(fakes.openaiUp.requests.length - calledBefore).toBe(50);
+    const records = await listUsage(fakes.a.table, id, day);
     expect(records).toHaveLength(200);
     expect(records.filter((r) => r.status === 429)).toHaveLength(150);
   });
 
   it('counts tokens served by one instance against the limit the other enforces', async () => {
-    openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 60, completion: 40 } }));
+    fakes.openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 60, completion: 40 } }));
     const { key } = await createKey({ name: 'tokens', limits: { tokensPerMinute: 150 } });
     const ask = (gw: LocalGateway) => openai(gw, key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
 
     try {
-      await ask(a); // 0 of 150 used before it
+      await ask(fakes.a); // 0 of 150 used before it
       await drain();
-      await ask(b); // 100 of 150
+      await ask(fakes.b); // 100 of 150
       await drain();
-      const refused = await ask(a).catch((err: unknown) => err);
+      const refused = await ask(fakes.a).catch((err: unknown) => err);
 
       expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
       expect((refused as InstanceType<typeof OpenAI.RateLimitError>).message).toContain('150 tokens per minute');
     } finally {
-      openaiUp.reset();
+      fakes.openaiUp.reset();
     }
   });
 
@@ -88,8 +77,8 @@ describe('per-key rate limits across gateway instances', () => {
     const { key } = await createKey({ name: 'claude', limits: { requestsPerMinute: 1 } });
     const ask = (gw: LocalGateway) => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 }).messages.create({ model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
 
-    await ask(b);
-    const refused = await ask(a).catch((err: unknown) => err);
+    await ask(fakes.b);
+    const refused = await ask(fakes.a).catch((err: unknown) => err);
 
     expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
     expect((refused as InstanceType<typeof Anthropic.RateLimitError>).error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
@@ -97,11 +86,11 @@ describe('per-key rate limits across gateway instances', () => {
 
   it('applies a limit changed through the admin API once the instances\' key caches have turned', async () => {
     const { id, key } = await createKey({ name: 'changing' });
-    await openai(a, key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    await openai(fakes.a, key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
 
-    const patched = await fetch(`${a.url}/admin/keys/${id}`, { method: 'PATCH', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ limits: { requestsPerMinute: 1 } }) });
+    const patched = await fetch(`${fakes.a.url}/admin/keys/${id}`, { method: 'PATCH', headers: { authorization: 'Bearer admin' }, body: JSON.stringify({ limits: { requestsPerMinute: 1 } }) });
     // A fresh instance reads the key anew, as every instance does within keyCache.ttlSeconds.
-    const fresh = await instances.start();
+    const fresh = await fakes.instances.start();
     await openai(fresh, key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     const refused = await openai(fresh, key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).catch((err: unknown) => err);
 

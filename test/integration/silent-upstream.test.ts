@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { AccountHealth } from '../../lib/routing/health';
 import type { Reply } from '../fakes/openai';
-import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+import { openAIPoolForSuite } from './pool-rig';
 
 /**
  * An upstream that sends its headers and then falls silent past `timeouts.idleMs` timed out: the
@@ -11,40 +11,31 @@ import { startOpenAIPool, type OpenAIPool } from './pool-rig';
  */
 const IDLE_MS = 300;
 
-let pool: OpenAIPool;
-let client: OpenAI;
 const health = new AccountHealth();
 
-beforeAll(async () => {
-  pool = await startOpenAIPool({
-    pool: { timeouts: { headersMs: 2_000, idleMs: IDLE_MS } },
-    config: {
-      models: [
-        { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
-        { name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] },
-      ],
-      routing: { sticky: false },
-    },
-    gateway: { health },
-    key: { name: 'silent-upstream' },
-  });
-  ({ client } = pool);
+const pool = openAIPoolForSuite({
+  pool: { timeouts: { headersMs: 2_000, idleMs: IDLE_MS } },
+  config: {
+    models: [
+      { name: 'chat', targets: [{ provider: 'pool', model: 'gpt-4o-mini' }] },
+      { name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] },
+    ],
+    routing: { sticky: false },
+  },
+  gateway: { health },
+  key: { name: 'silent-upstream' },
 });
-afterAll(async () => pool.close());
 beforeEach(() => {
-  pool.one.reset();
-  pool.two.reset();
-  health.clear();
   pool.one.reply({ kind: 'hang-after-headers' });
   pool.two.reply({ kind: 'hang-after-headers' });
 });
 
 describe('an upstream that falls silent after its headers, on every account', () => {
   it.each([
-    ['a whole chat answer', () => client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }] })],
-    ['speech, before its first audio', () => client.audio.speech.create({ model: 'tts', voice: 'alloy', input: 'Nothing will be said.' })],
+    ['a whole chat answer', () => pool.client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }] })],
+    ['speech, before its first audio', () => pool.client.audio.speech.create({ model: 'tts', voice: 'alloy', input: 'Nothing will be said.' })],
     // Held until its first event (so that an upstream error there fails over): nothing of it has reached the client either.
-    ['a stream, before its first event', () => client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }], stream: true })],
+    ['a stream, before its first event', () => pool.client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }], stream: true })],
   ])('%s: answers 504 upstream_timeout once each account had its idle timeout, each rested', async (_what, call) => {
     // Act
     const start = performance.now();
@@ -68,7 +59,7 @@ describe('an upstream that falls silent after its headers, on every account', ()
     pool.two.reply(silentAfterOne);
 
     // Act
-    const { data: stream, response } = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }], stream: true }).withResponse();
+    const { data: stream, response } = await pool.client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Say hi.' }], stream: true }).withResponse();
     const failure = await (async () => {
       for await (const _ of stream) {
         // nothing comes

@@ -4,7 +4,7 @@ import { AccountHealth } from '../../lib/routing/health';
 import { listUsage } from '../../lib/store/usage';
 import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../fakes/openai-media-wire';
 import { bodyUntilFailure, eventually } from './harness';
-import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+import { openAIPoolForSuite } from './pool-rig';
 
 /**
  * Speech is relayed as it is synthesised, but its attempt is not over until the first audio chunk
@@ -21,26 +21,15 @@ const GAP_MS = 150;
 const IDLE_MS = 2_000;
 const INPUT = 'A pool of two accounts reads this sentence aloud, whichever of them can.';
 
-let pool: OpenAIPool;
-let client: OpenAI;
 const health = new AccountHealth();
 const load = new AccountLoad();
 
-beforeAll(async () => {
-  pool = await startOpenAIPool({
-    fakes: { chunkDelayMs: GAP_MS },
-    pool: { timeouts: { headersMs: 2_000, idleMs: IDLE_MS } },
-    config: { models: [{ name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] }], routing: { sticky: false } },
-    gateway: { health, load },
-    key: { name: 'speech-failover' },
-  });
-  ({ client } = pool);
-});
-afterAll(async () => pool.close());
-beforeEach(() => {
-  pool.one.reset();
-  pool.two.reset();
-  health.clear();
+const pool = openAIPoolForSuite({
+  fakes: { chunkDelayMs: GAP_MS },
+  pool: { timeouts: { headersMs: 2_000, idleMs: IDLE_MS } },
+  config: { models: [{ name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'pool', model: 'gpt-4o-mini-tts' }] }], routing: { sticky: false } },
+  gateway: { health, load },
+  key: { name: 'speech-failover' },
 });
 
 /** Each chunk the client read and when (ms since `start`). */
@@ -61,7 +50,7 @@ describe('speech whose account gives no audio fails over to the next', () => {
 
     // Act
     const start = performance.now();
-    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const res = await pool.client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
     const chunks = await timedChunks(res, start);
 
     // Assess: the audio is the other account's, whole, and still relayed as it is synthesised.
@@ -82,7 +71,7 @@ describe('speech whose account gives no audio fails over to the next', () => {
     const calls = pool.firstCallGets({ kind: 'raw', status: 200, headers: { 'content-type': 'audio/mpeg' }, body: [] });
 
     // Act
-    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const res = await pool.client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
     const audio = Buffer.from(await res.arrayBuffer());
 
     // Assess
@@ -98,7 +87,7 @@ describe('speech whose account gives no audio fails over to the next', () => {
 
     // Act
     const start = performance.now();
-    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const res = await pool.client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
     const audio = Buffer.from(await res.arrayBuffer());
     const tookMs = performance.now() - start;
 
@@ -114,7 +103,7 @@ describe('speech whose account gives no audio fails over to the next', () => {
     // Prepare: the audio's headers, then nothing; the client gives up well before the idle timeout.
     const calls = pool.firstCallGets({ kind: 'hang-after-headers' });
     const leave = new AbortController();
-    const call = client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }, { signal: leave.signal }).catch((e: unknown) => e);
+    const call = pool.client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }, { signal: leave.signal }).catch((e: unknown) => e);
 
     // Act
     await eventually(() => expect(pool.one.requests.length + pool.two.requests.length).toBe(1));
@@ -141,7 +130,7 @@ describe('speech whose account gives no audio fails over to the next', () => {
     pool.two.reply({ kind: 'drop', afterChunks: 0 });
 
     // Act
-    const err = (await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const err = (await pool.client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
 
     // Assess
     expect(err).toBeInstanceOf(OpenAI.APIError);
@@ -156,7 +145,7 @@ describe('speech whose account gives no audio fails over to the next', () => {
     const calls = pool.firstCallGets({ kind: 'drop', afterChunks: 2 });
 
     // Act
-    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const res = await pool.client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
     const { relayed, failure } = await bodyUntilFailure(res);
 
     // Assess: two pieces reached the client; another account's audio cannot follow them.
@@ -177,7 +166,7 @@ describe("an account's speech timed", () => {
     load.clearLatency();
 
     // Act
-    const res = await client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
+    const res = await pool.client.audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
     const audio = Buffer.from(await res.arrayBuffer());
 
     // Assess

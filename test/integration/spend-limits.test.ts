@@ -1,11 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import type { LocalGateway } from '../../lib/local/start';
 import { spendItemKey } from '../../lib/store/table';
 import { listUsage } from '../../lib/store/usage';
-import type { FakeOpenAI } from '../fakes/openai';
 import { openAIClient, storedNumber } from './harness';
-import { startBehindFakes, type BehindFakes, type Instances } from './instances';
+import { behindFakesForSuite } from './instances';
 
 /**
  * Budgets hold across instances: two gateways on one DynamoDB endpoint, the official clients as
@@ -15,28 +13,18 @@ import { startBehindFakes, type BehindFakes, type Instances } from './instances'
 describe('per-key spend limits across gateway instances', () => {
   const NOW = Date.now();
   const day = new Date(NOW).toISOString().slice(0, 10);
-  let fakes: BehindFakes;
-  let openaiUp: FakeOpenAI;
-  let instances: Instances;
-  let a: LocalGateway;
-  let b: LocalGateway;
+  const fakes = behindFakesForSuite({ tableName: 'budgets', now: () => NOW, price: { input: 0, output: 1 } });
+  beforeEach(() => fakes.openaiUp.reset());
 
-  beforeAll(async () => {
-    fakes = await startBehindFakes({ tableName: 'budgets', now: () => NOW, price: { input: 0, output: 1 } });
-    ({ openaiUp, instances, a, b } = fakes);
-  });
-  afterAll(async () => fakes.close());
-  beforeEach(() => openaiUp.reset());
-
-  const createKey = (limits: Record<string, number>) => instances.createKey({ name: 'budget', limits });
-  const drain = () => instances.drain();
-  const spent = (keyId: string, period: string) => storedNumber(a, spendItemKey(keyId, period), 'micros');
+  const createKey = (limits: Record<string, number>) => fakes.instances.createKey({ name: 'budget', limits });
+  const drain = () => fakes.instances.drain();
+  const spent = (keyId: string, period: string) => storedNumber(fakes.a, spendItemKey(keyId, period), 'micros');
 
   it('lets exactly as many of 200 parallel calls through as the budget holds, over two instances, and the books balance', async () => {
     // Each call may write 1 000 tokens and does: it costs its worst case, $0.001; the day holds 50 of them.
-    openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 20, completion: 1_000 } }));
+    fakes.openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 20, completion: 1_000 } }));
     const { id, key } = await createKey({ usdPerDay: 0.05, usdPerMonth: 1 });
-    const clients = [openAIClient(a, key), openAIClient(b, key)];
+    const clients = [openAIClient(fakes.a, key), openAIClient(fakes.b, key)];
 
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
@@ -62,8 +50,8 @@ describe('per-key spend limits across gateway instances', () => {
     await drain();
 
     expect(outcomes.filter((o) => o === 'served')).toHaveLength(50);
-    expect(openaiUp.requests).toHaveLength(50);
-    const records = await listUsage(a.table, id, day);
+    expect(fakes.openaiUp.requests).toHaveLength(50);
+    const records = await listUsage(fakes.a.table, id, day);
     expect(records).toHaveLength(200);
     const costs = records.reduce((sum, r) => sum + (typeof r.costMicros === 'number' ? r.costMicros : 0), 0);
     expect(costs).toBe(50_000);
@@ -72,12 +60,12 @@ describe('per-key spend limits across gateway instances', () => {
   });
 
   it('gives back what calls did not spend, so the budget holds what they cost and no more', async () => {
-    openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 20, completion: 7 } }));
+    fakes.openaiUp.reply(() => ({ kind: 'text', text: 'Hello there', usage: { prompt: 20, completion: 7 } }));
     const { id, key } = await createKey({ usdPerDay: 0.0025 });
 
     // 2 500 micro-dollars: room for two calls that may each write 1 000 tokens at a time, but each writes 7.
     for (let i = 0; i < 10; i++) {
-      await openAIClient(i % 2 ? a : b, key).chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 1_000, messages: [{ role: 'user', content: 'hi' }] });
+      await openAIClient(i % 2 ? fakes.a : fakes.b, key).chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 1_000, messages: [{ role: 'user', content: 'hi' }] });
     }
     await drain();
 
@@ -87,7 +75,7 @@ describe('per-key spend limits across gateway instances', () => {
   it('tells the Anthropic client not to retry, and it does not', async () => {
     const { id, key } = await createKey({ usdPerDay: 0.001 });
 
-    const refused = await new Anthropic({ apiKey: key, baseURL: b.url })
+    const refused = await new Anthropic({ apiKey: key, baseURL: fakes.b.url })
       .messages.create({ model: 'claude-sonnet-4-6', max_tokens: 2_000, messages: [{ role: 'user', content: 'hi' }] })
       .catch((err: unknown) => err);
     await drain();
@@ -95,7 +83,7 @@ describe('per-key spend limits across gateway instances', () => {
     expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
     expect((refused as InstanceType<typeof Anthropic.RateLimitError>).message).toContain('Spend limit reached');
     // The client's default is two retries: one record means it made one attempt.
-    expect(await listUsage(a.table, id, day)).toHaveLength(1);
+    expect(await listUsage(fakes.a.table, id, day)).toHaveLength(1);
     expect(fakes.anthropicUp.requests).toHaveLength(0);
   });
 });

@@ -1,12 +1,9 @@
 import OpenAI from 'openai';
-import { parseConfig } from '../../lib/config/load';
 import type { TableRef } from '../../lib/store/dynamo';
-import { DynamoStoredHomes } from '../../lib/store/stored-homes';
 import { beforeTableCalls, countStoredReads, STORED_PREFIX } from '../dynalite';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { eventually } from './harness';
-import { startInstances, type Instances } from './instances';
-import { POOL_ACCOUNTS as ACCOUNTS, type PoolAccount as AccountId, openingAwayFrom as awayFrom } from './stored-pool';
+import type { Instances } from './instances';
+import { POOL_ACCOUNTS as ACCOUNTS, type PoolAccount as AccountId, openingAwayFrom as awayFrom, storedPoolForSuite } from './stored-pool';
 
 const MODEL = 'gpt-4o-mini';
 const SETTLE_S = 300;
@@ -21,35 +18,10 @@ const SETTLE_MS = SETTLE_S * 1000;
  * instances on one dynalite, on one clock the tests move.
  */
 describe('stored responses the table does not know', () => {
-  const fakes = {} as Record<AccountId, FakeOpenAI>;
-  let instances: Instances;
-  let homes: DynamoStoredHomes;
-  const clients = {} as Record<'a' | 'b', Record<'mine' | 'rival', OpenAI>>;
-  let teamId: string;
-  let clock = Date.now();
+  // Streams take a moment (25 ms an event): long enough for other calls while a maker's stream runs.
+  const pool = storedPoolForSuite({ tableName: 'stored-unknown', model: MODEL, settleS: SETTLE_S, chunkDelayMs: 25 });
+  const { fakes, clients, time } = pool;
 
-  beforeAll(async () => {
-    // Streams take a moment (25 ms an event): long enough for other calls while a maker's stream runs.
-    for (const id of ACCOUNTS) fakes[id] = await startFakeOpenAI({ apiKey: 'sk-up', chunkDelayMs: 25 });
-    const config = parseConfig({
-      providers: [{ id: 'pool', type: 'openai', accounts: ACCOUNTS.map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'UP' } })) }],
-      models: [{ name: MODEL, targets: [{ provider: 'pool', model: MODEL }] }],
-      routing: { ownerlessAfterSeconds: SETTLE_S },
-    });
-    instances = await startInstances({ config, count: 2, tableName: 'stored-unknown', credentials: { UP: 'sk-up' }, now: () => clock });
-    homes = new DynamoStoredHomes(instances.gateways[0]!.table, () => clock);
-    const [team, other] = [await instances.createTeam({ name: 'alpha' }), await instances.createTeam({ name: 'beta' })];
-    teamId = team.id;
-    const keys = { mine: await instances.createKey({ name: 'alpha-1', teamId: team.id }), rival: await instances.createKey({ name: 'beta-1', teamId: other.id }) };
-    for (const [i, side] of (['a', 'b'] as const).entries()) {
-      const baseURL = `${instances.gateways[i]!.url}/v1`;
-      clients[side] = { mine: new OpenAI({ apiKey: keys.mine.key, baseURL, maxRetries: 0, timeout: 10_000 }), rival: new OpenAI({ apiKey: keys.rival.key, baseURL, maxRetries: 0, timeout: 10_000 }) };
-    }
-  });
-  afterAll(async () => {
-    await instances?.close();
-    for (const id of ACCOUNTS) await fakes[id]?.close();
-  });
   beforeEach(() => {
     for (const id of ACCOUNTS) fakes[id].reset();
   });
@@ -68,15 +40,15 @@ describe('stored responses the table does not know', () => {
   it("reads the table on each continuation of a response it found by asking the pool, until a read the settle time after the first still finds no item; then none for the settle time, and once when it has passed again, on that instance alone", async () => {
     // Prepare: made at account two directly; B finds it by asking (a cold read, then the pool).
     const id = await madeAtTheProvider('two', awayFrom(MODEL, 'More'));
-    const reads = { a: countStoredReads(instances.gateways[0]!.table), b: countStoredReads(instances.gateways[1]!.table) };
-    const start = clock;
+    const reads = { a: countStoredReads(pool.instances.gateways[0]!.table), b: countStoredReads(pool.instances.gateways[1]!.table) };
+    const start = time.now;
     const first = await continueOn(clients.b.mine, id);
     const afterProbe = requests();
 
     // Act: more branches from the same response, on B, as the clock moves.
     const seen: number[] = [];
     for (const [after, who] of [[10_000, 'mine'], [60_000, 'rival'], [10_000 + SETTLE_MS - 1, 'mine'], [10_000 + SETTLE_MS, 'rival'], [10_000 + SETTLE_MS + 1, 'mine'], [3_600_000, 'rival']] as const) {
-      clock = start + after;
+      time.now = start + after;
       expect((await continueOn(clients.b[who], id)).output_text).toBe('Echo: More (turn 2)');
       seen.push(reads.b.count);
     }
@@ -95,7 +67,7 @@ describe('stored responses the table does not know', () => {
   it("reads once for a chain that starts from such a response: each turn's own answer is its caller's, known without a read", async () => {
     // Prepare
     let previous = await madeAtTheProvider('three', 'Opening');
-    const reads = countStoredReads(instances.gateways[1]!.table);
+    const reads = countStoredReads(pool.instances.gateways[1]!.table);
 
     // Act
     for (let turn = 2; turn <= 6; turn++) {
@@ -113,22 +85,22 @@ describe('stored responses the table does not know', () => {
 
   it("keeps to its team a response found by asking before its maker's batch reached the table, when the batch lands before the settle time: past it too, and without a read once known", async () => {
     // Prepare: A's batches held while B finds the response by asking, and reads again 60 s later.
-    const held = holdBatches(instances.gateways[0]!.table);
+    const held = holdBatches(pool.instances.gateways[0]!.table);
     const made = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More') });
-    const start = clock;
+    const start = time.now;
     await continueOn(clients.b.mine, made.id);
-    clock = start + 60_000;
+    time.now = start + 60_000;
     await continueOn(clients.b.mine, made.id);
     held.release();
-    await instances.drain();
-    expect(await homes.read(made.id)).toMatchObject({ owner: teamId });
-    const reads = countStoredReads(instances.gateways[1]!.table);
+    await pool.instances.drain();
+    expect(await pool.homes.read(made.id)).toMatchObject({ owner: pool.teamId });
+    const reads = countStoredReads(pool.instances.gateways[1]!.table);
     const before = requests();
 
     // Act
     const refused: unknown[] = [];
     for (const after of [60_000 + SETTLE_MS, 60_000 + SETTLE_MS + 1, 3_600_000]) {
-      clock = start + after;
+      time.now = start + after;
       refused.push(await failure(continueOn(clients.b.rival, made.id)));
     }
     const own = await continueOn(clients.b.mine, made.id);
@@ -146,7 +118,7 @@ describe('stored responses the table does not know', () => {
     // maker's writes held until B has found the response by asking (the provider keeps it from its start).
     const long = Array.from({ length: 120 }, (_, n) => `word${n}`).join(' ');
     for (const account of ACCOUNTS) fakes[account].reply((req) => ({ kind: 'text', text: (req.body as { previous_response_id?: string }).previous_response_id ? 'Short' : long }));
-    const held = holdBatches(instances.gateways[0]!.table);
+    const held = holdBatches(pool.instances.gateways[0]!.table);
     const stream = await clients.a.mine.responses.create({ model: MODEL, input: awayFrom(MODEL, 'More'), stream: true });
     const events = stream[Symbol.asyncIterator]();
     let id = '';
@@ -162,18 +134,18 @@ describe('stored responses the table does not know', () => {
     })();
     const found = await continueOn(clients.b.mine, id);
     held.release();
-    await instances.drain();
-    const start = clock;
+    await pool.instances.drain();
+    const start = time.now;
 
     // Act: the rival tries on B as the clock moves past the settle time, the maker's stream still running; then once it ended.
     const outcomes: unknown[] = [];
     for (const after of [1_000, 1_000 + SETTLE_MS, 2_000 + SETTLE_MS]) {
-      clock = start + after;
+      time.now = start + after;
       outcomes.push(await failure(continueOn(clients.b.rival, id)));
     }
     const triedUntil = performance.now();
     const triedWhileStreaming = triedUntil < ((await completedAt) ?? 0);
-    await instances.drain();
+    await pool.instances.drain();
     outcomes.push(await failure(continueOn(clients.b.rival, id)));
 
     // Assess
@@ -185,11 +157,11 @@ describe('stored responses the table does not know', () => {
   it('shares one read among continuations of one id that reach a cold instance at once, and refuses the other team among them', async () => {
     // Prepare
     const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Fan out' });
-    await instances.drain();
+    await pool.instances.drain();
     await Promise.all([clients.b.mine.models.list(), clients.b.rival.models.list()]);
-    const reads = countStoredReads(instances.gateways[1]!.table);
+    const reads = countStoredReads(pool.instances.gateways[1]!.table);
     // The read answers after all five have asked: without sharing it, each would make its own.
-    const slow = slowStoredReads(instances.gateways[1]!.table, 1_000);
+    const slow = slowStoredReads(pool.instances.gateways[1]!.table, 1_000);
     const before = requests();
 
     // Act
@@ -213,13 +185,13 @@ describe('stored responses the table does not know', () => {
   it("lets a continuation whose client leaves go while the table read it shares waits, booked aborted; the read goes on for the others", async () => {
     // Prepare: B has never seen the response; its reads of homes wait until released.
     const made = await clients.a.mine.responses.create({ model: MODEL, input: 'Wait for me' });
-    await instances.drain();
-    const leaverKey = await instances.createKey({ name: 'alpha-leaver', teamId });
-    const leaver = new OpenAI({ apiKey: leaverKey.key, baseURL: `${instances.gateways[1]!.url}/v1`, maxRetries: 0, timeout: 10_000 });
+    await pool.instances.drain();
+    const leaverKey = await pool.instances.createKey({ name: 'alpha-leaver', teamId: pool.teamId });
+    const leaver = new OpenAI({ apiKey: leaverKey.key, baseURL: `${pool.instances.gateways[1]!.url}/v1`, maxRetries: 0, timeout: 10_000 });
     await Promise.all([leaver.models.list(), clients.b.mine.models.list()]);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const hold = beforeTableCalls(instances.gateways[1]!.table, 'GetItemCommand', (pk) => pk?.startsWith(STORED_PREFIX) && held);
+    const hold = beforeTableCalls(pool.instances.gateways[1]!.table, 'GetItemCommand', (pk) => pk?.startsWith(STORED_PREFIX) && held);
 
     // Act: both wait on B's one read; one client leaves while it is held.
     const staying = continueOn(clients.b.mine, made.id, 'Stay');
@@ -229,7 +201,7 @@ describe('stored responses the table does not know', () => {
     controller.abort();
     let bookedWhileHeld: Awaited<ReturnType<Instances['usage']>> = [];
     await eventually(async () => {
-      bookedWhileHeld = await instances.usage(leaverKey.id);
+      bookedWhileHeld = await pool.instances.usage(leaverKey.id);
       expect(bookedWhileHeld).toHaveLength(1);
     }).finally(() => release());
     const answer = await staying;

@@ -1,5 +1,6 @@
+import { settle, TokenEndpoint } from '../../../test/token-endpoint';
 import type { CredentialRef, EntraConfig } from '../../config/schema';
-import { EntraRefusedError, type EntraToken } from './entra-token';
+import { EntraRefusedError } from './entra-token';
 import { EntraTokens } from './entra-tokens';
 
 const entra: EntraConfig = {
@@ -9,42 +10,15 @@ const entra: EntraConfig = {
   authorityHost: 'https://login.microsoftonline.com',
   scope: 'https://cognitiveservices.azure.com/.default',
 };
-const HOUR_S = 3600;
-const MIN = 60_000;
-
-/** A token endpoint under the test's hand: each request waits until answered (or answers at once with `auto`). */
-class TokenEndpoint {
-  readonly requests: { clientId: string; secret: string; timeoutMs: number }[] = [];
-  readonly #waiting: { resolve: (t: EntraToken) => void; reject: (e: Error) => void }[] = [];
-  auto: (() => EntraToken) | undefined;
-  issued = 0;
-
-  fetch = (e: EntraConfig, secret: string, timeoutMs: number): Promise<EntraToken> => {
-    this.requests.push({ clientId: e.clientId, secret, timeoutMs });
-    if (this.auto) return Promise.resolve(this.auto());
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
-  };
-
-  /** Answers the oldest waiting request with a new token of `expiresInS`. */
-  issue(expiresInS = HOUR_S): string {
-    const accessToken = `token-${++this.issued}`;
-    this.#waiting.shift()!.resolve({ accessToken, expiresInS });
-    return accessToken;
-  }
-
-  refuse(err: Error): void {
-    this.#waiting.shift()!.reject(err);
-  }
-}
 
 function setup() {
-  const endpoint = new TokenEndpoint();
+  const endpoint = new TokenEndpoint<{ clientId: string; secret: string; timeoutMs: number }>();
   let now = 1_000_000;
   const refreshed: CredentialRef[] = [];
   const refreshFailures: string[] = [];
   let secret = 'secret-1';
   const tokens = new EntraTokens({
-    fetchToken: endpoint.fetch,
+    fetchToken: (e, secret, timeoutMs) => endpoint.receive({ clientId: e.clientId, secret, timeoutMs }),
     resolveSecret: async () => secret,
     refreshSecret: (ref) => refreshed.push(ref),
     onRefreshFailed: (e, err) => refreshFailures.push(`${e.clientId}: ${(err as Error).message}`),
@@ -60,9 +34,6 @@ function setup() {
     get: (signal?: AbortSignal) => tokens.token(entra, { timeoutMs: 10_000, signal }),
   };
 }
-
-/** Lets the promise callbacks already due run (a fetch resolving its secret, then sending). */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('EntraTokens', () => {
   it('reads the client secret again after Entra refused it, so a rotated secret is picked up', async () => {
@@ -88,7 +59,7 @@ describe('EntraTokens', () => {
   it('keeps tokens apart per tenant, client and scope', async () => {
     // Prepare
     const t = setup();
-    t.endpoint.auto = () => ({ accessToken: `token-${++t.endpoint.issued}`, expiresInS: HOUR_S });
+    t.endpoint.auto = () => t.endpoint.next();
 
     // Act
     const got = [
