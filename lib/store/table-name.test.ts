@@ -12,7 +12,11 @@ describe('tableNameProblem', () => {
     ['empty', '', '0 characters, not 3 to 255'],
     ['too long', 'a'.repeat(256), '256 characters, not 3 to 255'],
     ['a space', 'my table', '" " is not a letter, a digit, "_", "." or "-"'],
-    ['an ARN pasted whole', 'arn:aws:dynamodb:eu-west-1:123456789012:table/aigw', '":" is not a letter, a digit, "_", "." or "-"'],
+    ['a table\'s ARN (a table shared from another account)', 'arn:aws:dynamodb:eu-west-1:123456789012:table/aigw', undefined],
+    ['a table\'s ARN in another partition', 'arn:aws-cn:dynamodb:cn-north-1:123456789012:table/aigw.usage', undefined],
+    ['a table\'s ARN naming a bad table', 'arn:aws:dynamodb:eu-west-1:123456789012:table/my table', '" " is not a letter, a digit, "_", "." or "-"'],
+    ['an index\'s ARN', 'arn:aws:dynamodb:eu-west-1:123456789012:table/aigw/index/gsi1', '"/" is not a letter, a digit, "_", "." or "-"'],
+    ['another service\'s ARN', 'arn:aws:s3:::aigw', 'an ARN, but not of a DynamoDB table (arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME)'],
     ['a letter outside ASCII', 'tablé', '"é" is not a letter, a digit, "_", "." or "-"'],
     ['a character outside the BMP, counted once', '🙂🙂', '2 characters, not 3 to 255'],
   ])('%s: %j', (_name, name, problem) => {

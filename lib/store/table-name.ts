@@ -9,15 +9,29 @@ const MAX_LENGTH = 255;
 const OUT_OF_PATTERN = /[^a-zA-Z0-9_.-]/u;
 
 /**
- * Why DynamoDB would refuse `name` as a table name, or undefined when it would take it. A name out
- * of its pattern has every call refused as malformed (`ValidationException`), whatever it holds:
- * each key lookup, each usage batch.
+ * A table's ARN, which DynamoDB's calls take wherever they take a name (a table in another account,
+ * shared by a resource-based policy): its partition, region, account and the name after `table/`.
+ */
+const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/(.*)$/u;
+
+/**
+ * Why DynamoDB would refuse `name` as a table name or table ARN, or undefined when it would take
+ * it. A name out of its pattern has every call refused as malformed (`ValidationException`),
+ * whatever it holds: each key lookup, each usage batch.
  *
  * @example
  * tableNameProblem('aigw'); // undefined
+ * tableNameProblem('arn:aws:dynamodb:eu-west-1:123456789012:table/aigw'); // undefined
  * tableNameProblem('my table'); // '" " is not a letter, a digit, "_", "." or "-"'
  */
 export function tableNameProblem(name: string): string | undefined {
+  const arn = TABLE_ARN.exec(name);
+  if (arn) return nameProblem(arn[1]!);
+  if (name.startsWith('arn:')) return 'an ARN, but not of a DynamoDB table (arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME)';
+  return nameProblem(name);
+}
+
+function nameProblem(name: string): string | undefined {
   const length = [...name].length;
   if (length < MIN_LENGTH || length > MAX_LENGTH) return `${length} characters, not ${MIN_LENGTH} to ${MAX_LENGTH}`;
   const bad = OUT_OF_PATTERN.exec(name)?.[0];
