@@ -1,0 +1,96 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type { GatewayLogger } from '../../lib/observe/logger';
+import { OWN_FAULT_LINE } from '../../lib/pipeline/broke-off';
+import { startHarness, type Harness } from './harness';
+
+/**
+ * A fault of the gateway's own after an answer's first byte (here a translator that throws a
+ * TypeError on an upstream chunk it accepted as JSON) is no upstream break: the client gets the
+ * in-band error it always got, the usage record says `internal_error`, and the gateway logs it at
+ * ERROR with the message the stack's InternalFailures metric counts, so it pages.
+ *
+ * The chunk is one an OpenAI-compatible server could send (a tool call list holding `null`); the
+ * Chat Completions stream translator reads `call.id` off each entry without looking. If that
+ * translator is ever hardened against it, this test needs another input that still throws.
+ */
+
+type Logged = { level: string; message: string; fields: Record<string, unknown> };
+
+let h: Harness;
+let key: { id: string; key: string };
+const logged: Logged[] = [];
+const record = (level: string) => (message: string, fields: Record<string, unknown> = {}) => void logged.push({ level, message, fields });
+// The recorder takes Powertools' (message, fields) calls only, which is all the gateway makes.
+const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') } as unknown as GatewayLogger;
+
+const sse = (chunk: unknown) => `data: ${JSON.stringify(chunk)}\n\n`;
+const CHUNK = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini' };
+
+beforeAll(async () => {
+  h = await startHarness({
+    logger,
+    config: ({ upstream }) => ({
+      providers: [{ id: 'oai', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }],
+      models: [{ name: 'claude-on-gpt', price: { input: 1, output: 2 }, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] }],
+    }),
+  });
+  key = await h.createKey({ name: 'own-fault', models: ['*'] });
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('a translator that throws after the first byte', () => {
+  let events: string[];
+  let failure: unknown;
+
+  beforeAll(async () => {
+    // Prepare: a first chunk with text (the answer starts), then one the translator cannot read.
+    h.upstream.reply({
+      kind: 'raw',
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      delayMs: 20,
+      body: [
+        sse({ ...CHUNK, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' }, finish_reason: null }] }),
+        sse({ ...CHUNK, choices: [{ index: 0, delta: { tool_calls: [null] }, finish_reason: null }] }),
+        'data: [DONE]\n\n',
+      ],
+    });
+    const claude = new Anthropic({ apiKey: key.key, baseURL: h.gw.url, maxRetries: 0, timeout: 20_000 });
+    events = [];
+
+    // Act
+    try {
+      const stream = await claude.messages.create({ model: 'claude-on-gpt', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      for await (const event of stream) events.push(event.type);
+    } catch (err) {
+      failure = err;
+    }
+    await h.gw.gateway.drain();
+  });
+
+  it('gives the client the start of its answer, then an in-band error', () => {
+    expect(events.slice(0, 2)).toEqual(['message_start', 'content_block_start']);
+    expect(failure).toBeInstanceOf(Anthropic.APIError);
+    expect((failure as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.stringContaining('gateway') } });
+  });
+
+  it('records the call as cut off by an internal error, not by the upstream', async () => {
+    // Act
+    const [usage] = await h.usage(key.id);
+
+    // Assess
+    expect(usage).toMatchObject({ model: 'claude-on-gpt', surface: 'anthropic', outcome: 'interrupted', errorCode: 'internal_error' });
+  });
+
+  it('logs it once at ERROR with the message InternalFailures counts, and not as an upstream break', () => {
+    // Act
+    const own = logged.filter((l) => l.message === OWN_FAULT_LINE);
+
+    // Assess: the fault's own words (the TypeError's) are kept for the operator.
+    expect(own).toEqual([{ level: 'error', message: OWN_FAULT_LINE, fields: expect.objectContaining({ provider: 'oai', while: 'stream interrupted', code: 'internal_error', error: expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(/null/) }) }) }]);
+    expect(logged.filter((l) => l.level === 'warn' && /interrupted/.test(l.message))).toEqual([]);
+  });
+});
+
