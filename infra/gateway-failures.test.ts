@@ -20,8 +20,6 @@ import { INTERNAL_FAILURE_LINES, RECORD_LOST_LINES, RUNTIME_FAILURE_PHRASES, SPE
 import { LOG_METRICS, LogMetrics, type LogMetricName } from './constructs/log-metrics';
 import { matchesFilterPattern, matchesTermPattern, publishedValue } from '../test/filter-pattern';
 import { createTableRef } from '../lib/store/dynamo';
-import { DynamoSpendStore as SpendStore } from '../lib/store/spend';
-import { AuditLog } from '../lib/audit/log';
 import { usageLossReporter } from '../lib/observe/lost-records';
 import { OWN_FAULT_LINE } from '../lib/pipeline/broke-off';
 import type { Context } from 'aws-lambda';
@@ -268,7 +266,7 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     const missing = createTableRef({ tableName: 'missing-table', endpoint: db.dynamo.endpoint });
     const limited = mintKey({ name: 'limited', models: ['*'], limits: { usdPerDay: 5 } }, new Date());
     await new DynamoKeyStore(db.table).put(limited.record);
-    const spendBlind = createGateway({ config, keys: new DynamoKeyStore(db.table), rates: new DynamoRateWindows(db.table), spend: new SpendStore(missing), usage: new DynamoUsageSink(db.table, { retentionDays: 30 }), credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), logger });
+    const spendBlind = createGateway({ config, keys: new DynamoKeyStore(db.table), rates: new DynamoRateWindows(db.table), spend: new DynamoSpendStore(missing), usage: new DynamoUsageSink(db.table, { retentionDays: 30 }), credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), logger });
     const limitedChat = functionUrlEvent({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${limited.key}` });
     written.set('a spend limit the table could not check', await linesOf(async () => (await createProxyHandler(() => spendBlind, logger)(limitedChat, new RecordingStream(), lambdaContext(60_000)), await spendBlind.drain())));
     await spendBlind.close();
