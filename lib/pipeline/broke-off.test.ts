@@ -1,4 +1,5 @@
 import { createServer, connect, type Server } from 'node:net';
+import { Agent } from 'undici';
 import { GatewayError } from '../http/errors';
 import { decodeEventStream } from '../providers/bedrock/eventstream';
 import { newContext } from './context';
@@ -14,6 +15,30 @@ async function connectionReset(): Promise<Error> {
   try {
     return await new Promise<Error>((resolve) => connect(port, '127.0.0.1').on('error', resolve).on('close', () => resolve(new Error('closed without an error'))));
   } finally {
+    server.close();
+  }
+}
+
+/**
+ * What undici's reader fails with when an upstream's answer breaks HTTP/1.1 after its headers
+ * went (a chunk size that is not hex): llhttp's HTTPParserError, whose `code` is undefined here
+ * (llhttp gives undici no error code for a body's parse), so no code names it.
+ */
+async function malformedChunk(): Promise<Error> {
+  const answer = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\nZZZ\r\n';
+  const server: Server = createServer((socket) => socket.once('data', () => socket.write(answer)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const agent = new Agent();
+  try {
+    return await new Promise<Error>((resolve) => {
+      agent.dispatch(
+        { origin: `http://127.0.0.1:${port}`, path: '/', method: 'GET' },
+        { onConnect: () => undefined, onHeaders: () => true, onData: () => true, onComplete: () => resolve(new Error('completed without an error')), onError: resolve },
+      );
+    });
+  } finally {
+    await agent.destroy();
     server.close();
   }
 }
@@ -46,20 +71,25 @@ const nothing = null as unknown as { id: string; length: number };
 describe('isUpstreamBreak and readFailure', () => {
   let reset: Error;
   let frame: unknown;
+  let unparsable: Error;
 
   beforeAll(async () => {
     reset = await connectionReset();
     frame = await corruptFrame();
+    unparsable = await malformedChunk();
   });
 
-  it('reads a real reset socket as node reports it (ECONNRESET)', () => {
+  it('reads a real reset socket as node reports it (ECONNRESET), and a real malformed chunk as undici does (HTTPParserError)', () => {
     expect(reset).toMatchObject({ code: 'ECONNRESET' });
+    expect(unparsable).toMatchObject({ name: 'HTTPParserError', message: expect.stringContaining('chunk size') });
   });
 
   it.each([
     ['undici: the socket closed under the answer', () => new undiciErrors.SocketError('other side closed')],
     ['undici: a body shorter than its content-length', () => new undiciErrors.ResponseContentLengthMismatchError()],
     ['undici: the request aborted under it', () => new undiciErrors.RequestAbortedError()],
+    ['undici: the body silent past its idle timeout', () => new undiciErrors.BodyTimeoutError()],
+    ['undici: an answer that breaks HTTP/1.1 after its headers (a real one\'s HTTPParserError, without a code)', () => unparsable],
     ['node: the connection reset (a real socket\'s)', () => reset],
     ['node: EPIPE, as a socket write fails', () => Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' })],
     ['OpenSSL: a TLS record that does not decrypt', () => Object.assign(new Error('decryption failed or bad record mac'), { code: 'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC' })],

@@ -8,6 +8,8 @@ import type { GatewayLogger } from '../observe/logger';
 import type { RequestContext } from './context';
 import { EventStreamFormatError } from '../providers/bedrock/eventstream';
 import { clientGone, whyAborted } from './signal';
+// By its own path, as `lib/upstream/http.ts` loads undici (its entry point is half a megabyte).
+import undiciErrors = require('undici/lib/core/errors');
 
 /** The ERROR line of a fault of the gateway's own while an answer was read or relayed (counted by the stack's InternalFailures). */
 export const OWN_FAULT_LINE = 'gateway fault after the first byte';
@@ -27,7 +29,7 @@ const MAX_CAUSES = 4;
 /**
  * Whether a failure while an upstream answer was read is the upstream's doing, as the bytes or
  * the connection brought it: undici's errors (`UND_ERR_*`: a socket closed under the answer, a
- * body shorter than its length), node's socket errors (`ECONNRESET`, `EPIPE`, …, OpenSSL's
+ * body shorter than its length; `HTTPParserError`: an answer that breaks HTTP/1.1), node's socket errors (`ECONNRESET`, `EPIPE`, …, OpenSSL's
  * `ERR_SSL_*`), a corrupt event-stream frame (`EventStreamFormatError`), or any error caused by
  * one of those. Anything else (a TypeError in a translator, a RangeError, an Error our code
  * threw) is the gateway's own fault, which no upstream would mend. Non-JSON upstream bytes never
@@ -41,7 +43,9 @@ export function isUpstreamBreak(err: unknown): boolean {
   let at: unknown = err;
   // Objects, not `instanceof Error`: node's own errors fail it across realms (jest's).
   for (let depth = 0; depth <= MAX_CAUSES && typeof at === 'object' && at !== null; depth++, at = (at as { cause?: unknown }).cause) {
-    if (at instanceof EventStreamFormatError) return true;
+    // llhttp's parse errors of an answer's body (a chunk size that is not hex) carry no code; undici's
+    // `Symbol.hasInstance` recognises them from any copy of undici.
+    if (at instanceof EventStreamFormatError || at instanceof undiciErrors.HTTPParserError) return true;
     const code = (at as { code?: unknown }).code;
     if (typeof code === 'string' && (code.startsWith('UND_ERR_') || code.startsWith('ERR_SSL_') || SOCKET_CODES.has(code))) return true;
   }
