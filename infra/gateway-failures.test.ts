@@ -22,6 +22,7 @@ import { matchesFilterPattern, matchesTermPattern, publishedValue } from '../tes
 import { createTableRef } from '../lib/store/dynamo';
 import { usageLossReporter } from '../lib/observe/lost-records';
 import { OWN_FAULT_LINE } from '../lib/pipeline/broke-off';
+import { OpenAIChunkDecoder } from '../lib/providers/openai/translate-stream';
 import type { Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
 
@@ -245,7 +246,14 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     const stuckThenThrows: Gateway = { ...gateway, handle: async () => (await sleep(400), Promise.reject(new TypeError("Cannot read properties of undefined (reading 'id')"))) };
     await invoke('a gateway stuck past the invocation that then throws', door(stuckThenThrows), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck-throws'), undefined, 500);
     await invoke('a gateway stuck past the invocation whose answer then breaks', door(stuckThenBreaks), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck-breaks'), undefined, 500);
-    // A translator's fault after the first byte: an Anthropic client's answer from an OpenAI upstream, whose second chunk holds a tool call list with null in it.
+    // A translator's fault after the first byte: an Anthropic client's answer from an OpenAI upstream,
+    // whose decoder fails on the second chunk (a spy throws the engine's TypeError on it, as a bug would:
+    // no sound input makes the decoder throw, its own tests sweep every JSON value).
+    const decode = OpenAIChunkDecoder.prototype.data;
+    const faulty = jest.spyOn(OpenAIChunkDecoder.prototype, 'data').mockImplementation(function faultyData(this: OpenAIChunkDecoder, data: string) {
+      if (data.includes('FAULT')) return (null as unknown as { events: ReturnType<typeof decode> }).events;
+      return decode.call(this, data);
+    });
     upstream.reply({
       kind: 'raw',
       status: 200,
@@ -253,12 +261,14 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
       delayMs: 20,
       body: [
         `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' }, finish_reason: null }] })}\n\n`,
-        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { tool_calls: [null] }, finish_reason: null }] })}\n\n`,
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: ' FAULT' }, finish_reason: null }] })}\n\n`,
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
         'data: [DONE]\n\n',
       ],
     });
     const claudeEvent = functionUrlEvent({ model: 'gpt-4o-mini', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': key, 'anthropic-version': '2023-06-01' }, '/v1/messages');
     written.set('a translator\'s fault after the first byte', await linesOf(async () => (await door(gateway)(claudeEvent, new RecordingStream(), lambdaContext(60_000)), await gateway.drain())));
+    faulty.mockRestore();
     // An upstream that breaks off mid-stream: the WARN `stream interrupted`, the upstream's doing.
     await invoke('an upstream that breaks off mid-stream', door(gateway), new RecordingStream(), lambdaContext(60_000), { kind: 'drop', afterChunks: 2 });
 

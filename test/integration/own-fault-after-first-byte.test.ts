@@ -1,17 +1,19 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { GatewayLogger } from '../../lib/observe/logger';
 import { OWN_FAULT_LINE } from '../../lib/pipeline/broke-off';
+import { OpenAIChunkDecoder } from '../../lib/providers/openai/translate-stream';
 import { startHarness, type Harness } from './harness';
 
 /**
  * A fault of the gateway's own after an answer's first byte (here a translator that throws a
- * TypeError on an upstream chunk it accepted as JSON) is no upstream break: the client gets the
- * in-band error it always got, the usage record says `internal_error`, and the gateway logs it at
- * ERROR with the message the stack's InternalFailures metric counts, so it pages.
+ * TypeError on an upstream chunk) is no upstream break: the client gets the in-band error it
+ * always got, the usage record says `internal_error`, and the gateway logs it at ERROR with the
+ * message the stack's InternalFailures metric counts, so it pages.
  *
- * The chunk is one an OpenAI-compatible server could send (a tool call list holding `null`); the
- * Chat Completions stream translator reads `call.id` off each entry without looking. If that
- * translator is ever hardened against it, this test needs another input that still throws.
+ * No sound input makes a translator throw (each reads any JSON without throwing: their own tests
+ * sweep every value), so the fault is made here: a spy on the OpenAI chunk decoder throws the
+ * engine's own TypeError on the chunk marked `FAULT`, as a bug of its would. The upstream's
+ * answer is a sound one.
  */
 
 type Logged = { level: string; message: string; fields: Record<string, unknown> };
@@ -37,15 +39,26 @@ beforeAll(async () => {
   key = await h.createKey({ name: 'own-fault', models: ['*'] });
 });
 afterAll(async () => {
+  jest.restoreAllMocks();
   await h.close();
 });
+
+/** Makes the OpenAI chunk decoder fail on a chunk marked `FAULT` as a bug of its would: a property read off null. */
+function decoderFaultsOnMarkedChunk(): void {
+  const decode = OpenAIChunkDecoder.prototype.data;
+  jest.spyOn(OpenAIChunkDecoder.prototype, 'data').mockImplementation(function faultyData(this: OpenAIChunkDecoder, data: string) {
+    if (data.includes('FAULT')) return (null as unknown as { events: ReturnType<typeof decode> }).events;
+    return decode.call(this, data);
+  });
+}
 
 describe('a translator that throws after the first byte', () => {
   let events: string[];
   let failure: unknown;
 
   beforeAll(async () => {
-    // Prepare: a first chunk with text (the answer starts), then one the translator cannot read.
+    // Prepare: a first chunk with text (the answer starts), then one the translator fails on.
+    decoderFaultsOnMarkedChunk();
     h.upstream.reply({
       kind: 'raw',
       status: 200,
@@ -53,7 +66,8 @@ describe('a translator that throws after the first byte', () => {
       delayMs: 20,
       body: [
         sse({ ...CHUNK, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' }, finish_reason: null }] }),
-        sse({ ...CHUNK, choices: [{ index: 0, delta: { tool_calls: [null] }, finish_reason: null }] }),
+        sse({ ...CHUNK, choices: [{ index: 0, delta: { content: ' FAULT' }, finish_reason: null }] }),
+        sse({ ...CHUNK, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
         'data: [DONE]\n\n',
       ],
     });
@@ -91,6 +105,8 @@ describe('a translator that throws after the first byte', () => {
     // Assess: the fault's own words (the TypeError's) are kept for the operator.
     expect(own).toEqual([{ level: 'error', message: OWN_FAULT_LINE, fields: expect.objectContaining({ provider: 'oai', while: 'stream interrupted', code: 'internal_error', error: expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(/null/) }) }) }]);
     expect(logged.filter((l) => l.level === 'warn' && /interrupted/.test(l.message))).toEqual([]);
+    // No other ERROR line (`streamed body failed`, `request failed`) counts it a second time.
+    expect(logged.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([OWN_FAULT_LINE]);
   });
 });
 
