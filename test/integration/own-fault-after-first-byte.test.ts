@@ -1,7 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import type { GatewayLogger } from '../../lib/observe/logger';
 import { OWN_FAULT_LINE } from '../../lib/pipeline/broke-off';
 import { OpenAIChunkDecoder } from '../../lib/providers/openai/translate-stream';
+import { OpenAIStreamMeter } from '../../lib/providers/openai/stream-meter';
 import { startHarness, type Harness } from './harness';
 
 /**
@@ -33,7 +35,10 @@ beforeAll(async () => {
     logger,
     config: ({ upstream }) => ({
       providers: [{ id: 'oai', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }],
-      models: [{ name: 'claude-on-gpt', price: { input: 1, output: 2 }, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] }],
+      models: [
+        { name: 'claude-on-gpt', price: { input: 1, output: 2 }, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+        { name: 'gpt', price: { input: 1, output: 2 }, targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] },
+      ],
     }),
   });
   key = await h.createKey({ name: 'own-fault', models: ['*'] });
@@ -110,3 +115,70 @@ describe('a translator that throws after the first byte', () => {
   });
 });
 
+
+describe('an OpenAI client whose passed-through stream ends in-band', () => {
+  /** Streams a chat answer with the official client; what it got before it threw, and what it threw. */
+  async function streamed(content: string): Promise<{ received: string[]; failure: unknown }> {
+    const openai = new OpenAI({ apiKey: key.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0, timeout: 20_000 });
+    const received: string[] = [];
+    try {
+      const stream = await openai.chat.completions.create({ model: 'gpt', stream: true, messages: [{ role: 'user', content }] });
+      for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '');
+    } catch (err) {
+      await h.gw.gateway.drain();
+      return { received, failure: err };
+    }
+    throw new Error(`the stream ended without an error: ${received.join('')}`);
+  }
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('throws an APIError of type server_error (code internal_error) for a fault of the gateway\'s own, and logs it once', async () => {
+    // Prepare: the meter that reads the passed-through chunks on the side fails on the marked one, as a bug of its would.
+    const observe = OpenAIStreamMeter.prototype.observe;
+    jest.spyOn(OpenAIStreamMeter.prototype, 'observe').mockImplementation(function faultyObserve(this: OpenAIStreamMeter, data: string) {
+      if (data.includes('FAULT')) return (null as unknown as { kind: ReturnType<typeof observe> }).kind;
+      return observe.call(this, data);
+    });
+    h.upstream.reply({
+      kind: 'raw',
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      delayMs: 20,
+      body: [
+        sse({ ...CHUNK, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' }, finish_reason: null }] }),
+        sse({ ...CHUNK, choices: [{ index: 0, delta: { content: ' FAULT' }, finish_reason: null }] }),
+        sse({ ...CHUNK, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
+        'data: [DONE]\n\n',
+      ],
+    });
+    const before = logged.length;
+
+    // Act
+    const { received, failure } = await streamed('fault');
+
+    // Assess: the SDK raises the in-band event as an APIError carrying the event's type and code.
+    expect(received[0]).toBe('Hello');
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure).toMatchObject({ type: 'server_error', code: 'internal_error', message: expect.stringContaining('gateway failed') });
+    expect(logged.slice(before).filter((l) => l.level === 'error').map((l) => l.message)).toEqual([OWN_FAULT_LINE]);
+  });
+
+  it('throws an APIError of type api_error (code upstream_interrupted) for an upstream that broke off, and logs no ERROR', async () => {
+    // Prepare
+    h.upstream.reply({ kind: 'drop', afterChunks: 2 });
+    const before = logged.length;
+
+    // Act
+    const { received, failure } = await streamed('drop');
+
+    // Assess
+    expect(received.length).toBeGreaterThan(0);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure).toMatchObject({ type: 'api_error', code: 'upstream_interrupted', message: expect.stringContaining('broke off') });
+    expect(logged.slice(before).filter((l) => l.level === 'error')).toEqual([]);
+    expect(logged.slice(before).filter((l) => l.level === 'warn').map((l) => l.message)).toContain('stream interrupted');
+  });
+});
