@@ -392,6 +392,35 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     expect(line).toMatchObject({ level: 'ERROR', lost: 1, requestIds: ['lambda-req-1'] });
   });
 
+  it('publishes the sum of the usage records lost: 3 for a part of three, nothing for stored homes alone (lost: 0)', async () => {
+    // Prepare: the door's reporter, as the usage sink calls it for a part lost and for homes lost.
+    const report = usageLossReporter(createLogger({ serviceName: 'aigw', level: 'INFO' }));
+
+    // Act
+    const lines = await linesOf(async () => {
+      report(new Error('ProvisionedThroughputExceededException'), ['r1', 'r2', 'r3'], [], []);
+      report(new Error('closed with stored homes kept unwritten'), [], ['resp_1'], []);
+    });
+
+    // Assess
+    expect(lines.filter((l) => l.message === USAGE_RECORDS_LOST_LINE).map((l) => l.lost)).toEqual([3, 0]);
+    expect(countsOf(lines, ['RecordsLost'])).toEqual({ RecordsLost: 3 });
+  });
+
+  it('takes no line by two filters of one metric, over every line every scenario wrote', () => {
+    // Prepare
+    const lines = [...written.values()].flat();
+    const byMetric = new Map<LogMetricName, Filter[]>();
+    for (const f of FILTERS) byMetric.set(f.MetricTransformations[0]!.MetricName, [...(byMetric.get(f.MetricTransformations[0]!.MetricName) ?? []), f]);
+
+    // Act: each line with the metrics that count it more than once.
+    const twice = lines.flatMap((line) => [...byMetric].filter(([, filters]) => filters.filter((f) => matchesFilterPattern(f.FilterPattern, line.raw)).length > 1).map(([name]) => `${name}: ${line.raw}`));
+
+    // Assess
+    expect(lines.length).toBeGreaterThanOrEqual(written.size);
+    expect(twice).toEqual([]);
+  });
+
   it('counts an internal error inside the gateway once, though its access line says 500 too', () => {
     // Act
     const lines = written.get('an internal error inside the gateway')!;
