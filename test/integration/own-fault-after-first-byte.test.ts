@@ -4,6 +4,7 @@ import type { GatewayLogger } from '../../lib/observe/logger';
 import { OWN_FAULT_LINE } from '../../lib/pipeline/broke-off';
 import { OpenAIChunkDecoder } from '../../lib/providers/openai/translate-stream';
 import { OpenAIStreamMeter } from '../../lib/providers/openai/stream-meter';
+import { UpstreamBody } from '../../lib/upstream/response-body';
 import { startHarness, type Harness } from './harness';
 
 /**
@@ -180,5 +181,43 @@ describe('an OpenAI client whose passed-through stream ends in-band', () => {
     expect(failure).toMatchObject({ type: 'api_error', code: 'upstream_interrupted', message: expect.stringContaining('broke off') });
     expect(logged.slice(before).filter((l) => l.level === 'error')).toEqual([]);
     expect(logged.slice(before).filter((l) => l.level === 'warn').map((l) => l.message)).toContain('stream interrupted');
+  });
+});
+
+describe('a fault of the gateway\'s own while it holds a whole answer', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('answers 500 server_error, logs it once as `request failed`, books it once as internal_error, and rests no account', async () => {
+    // Prepare: the held answer's read fails once with the engine's own TypeError, as a bug in it would.
+    const fault = (() => {
+      try {
+        return (null as unknown as { length: number }).length;
+      } catch (err) {
+        return err as TypeError;
+      }
+    })();
+    jest.spyOn(UpstreamBody.prototype, 'bytes').mockRejectedValueOnce(fault);
+    h.upstream.reply({ kind: 'text', text: 'Held.', usage: { prompt: 3, completion: 2 } });
+    const held = await h.createKey({ name: 'held-fault', models: ['*'] });
+    const openai = new OpenAI({ apiKey: held.key, baseURL: `${h.gw.url}/v1`, maxRetries: 0, timeout: 20_000 });
+    const before = logged.length;
+
+    // Act
+    const failure = await openai.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'hold' }] }).catch((err: unknown) => err);
+    await h.gw.gateway.drain();
+    const answer = await openai.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'again' }] });
+    await h.gw.gateway.drain();
+
+    // Assess: the SDK's 500, one ERROR line, one record of it; the account (the only one) still answers.
+    expect(failure).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(failure).toMatchObject({ status: 500, type: 'server_error', code: 'internal_error' });
+    const errors = logged.slice(before).filter((l) => l.level === 'error');
+    expect(errors).toEqual([{ level: 'error', message: 'request failed', fields: expect.objectContaining({ error: expect.anything() }) }]);
+    expect(logged.slice(before).filter((l) => l.level === 'warn' && l.message === 'upstream answer failed')).toEqual([]);
+    const usage = await h.usage(held.id);
+    expect(usage.filter((u) => u.errorCode === 'internal_error')).toEqual([expect.objectContaining({ status: 500, outcome: 'error' })]);
+    expect(answer.choices[0]?.message.content).toBe('Held.');
   });
 });
