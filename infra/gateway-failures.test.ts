@@ -407,6 +407,13 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     expect(countsOf(lines, ['RecordsLost'])).toEqual({ RecordsLost: 3 });
   });
 
+  it.each(FILTERS.filter((f) => f.MetricTransformations[0]!.MetricValue.startsWith('$.')).map((f) => [f.MetricTransformations[0]!.MetricName, f.MetricTransformations[0]!.MetricValue, f.FilterPattern]))(
+    'has %s publish %s only from lines whose pattern tests it as a number (a value field must be matched by the pattern)',
+    (_name, value, pattern) => {
+      expect(pattern).toMatch(new RegExp(`\\(\\${value.replace('.', '\\.')} (>|>=|=) -?\\d+\\)`));
+    },
+  );
+
   it('takes no line by two filters of one metric, over every line every scenario wrote', () => {
     // Prepare
     const lines = [...written.values()].flat();

@@ -28,7 +28,10 @@ describe('matchesTermPattern', () => {
 });
 
 describe('matchesJsonPattern', () => {
-  // The documented examples' event (CloudWatch Logs, "Using filter patterns to match terms in JSON log events").
+  // The documented examples' event and patterns: CloudWatch Logs, "Using filter patterns to match terms in JSON log events"
+  // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/matching-terms-json-log-events.html), under
+  // "Filter pattern syntax…" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+  // The page writes `!= 123.123.*` unquoted; the evaluator reads the quoted form CDK writes only.
   const EVENT = JSON.stringify({
     eventType: 'UpdateTrail',
     sourceIPAddress: '123.123.123.123',
@@ -54,7 +57,8 @@ describe('matchesJsonPattern', () => {
     { pattern: '{ ($.user.id = 1) && ($.users[0].email = "John.Doe@example.com") }', matches: true },
     { pattern: '{ ($.user.id = 2 && $.users[0].email = "nonmatch") || $.actions[2] = "GET" }', matches: false },
     { pattern: '{ ($.user.id = 1 && $.users[0].email = "John.Doe@example.com") || $.actions[2] = "GET" }', matches: true },
-    // A number compared as a string, or a missing field: no match.
+    // Not on the page, the evaluator's reading (the stack's patterns compare strings with strings and
+    // numbers with numbers only, so none depends on it): a number compared as a string, or a missing field, no match.
     { pattern: '{ $.user.id = "1" }', matches: false },
     { pattern: '{ $.user.name = "x" }', matches: false },
     { pattern: '{ $.missing > 0 }', matches: false },
