@@ -1,3 +1,4 @@
+import { isObject } from '../../http/json-checks';
 import type { TokenUsage } from '../../usage/tokens';
 import { skimChatOutput } from './skim';
 import { usageFromOpenAI } from './usage';
@@ -14,11 +15,6 @@ interface Choice {
   delta?: unknown;
   text?: unknown;
   finish_reason?: unknown;
-}
-
-/** Whether a JSON value is an object to read fields off (not null, a list, text or a number). */
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** What the gateway learns from an OpenAI chunk stream on the side while passing it on. */

@@ -19,6 +19,7 @@
 import { createParser } from 'eventsource-parser';
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { isObject } from '../../http/json-checks';
 import { errorFromOpenAIEvent } from './errors';
 import { finishReasonOf, reasoningText, syntheticCallId } from './translate-response';
 import { usageFromOpenAI } from './usage';
@@ -44,11 +45,6 @@ interface Chunk {
   choices?: ({ index?: unknown; delta?: ChunkDelta | null; finish_reason?: unknown } | null)[] | null;
   usage?: unknown;
   error?: unknown;
-}
-
-/** Whether a value of a chunk is an object to read fields off (not null, a list, text or a number). */
-function isObject<T extends object = Record<string, unknown>>(value: unknown): value is T {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -94,7 +90,7 @@ export class OpenAIChunkDecoder {
     const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => isObject(c) && (c.index ?? 0) === 0) : undefined;
     const usage = usageFromOpenAI(chunk.usage);
     const delta = choice?.delta;
-    const readable = isObject<ChunkDelta>(delta) ? delta : undefined;
+    const readable: ChunkDelta | undefined = isObject(delta) ? delta : undefined;
     if (!this.#started && (readable || choice?.finish_reason || usage)) {
       this.#started = true;
       const id = typeof chunk.id === 'string' && chunk.id ? chunk.id : syntheticCallId().replace(/^call_/, 'chatcmpl-');
@@ -128,8 +124,9 @@ export class OpenAIChunkDecoder {
         out.push({ type: 'text_delta', text });
       }
     }
-    for (const call of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
-      if (!isObject<ChunkToolCall>(call)) continue;
+    for (const entry of Array.isArray(delta.tool_calls) ? (delta.tool_calls as unknown[]) : []) {
+      if (!isObject(entry)) continue;
+      const call: ChunkToolCall = entry;
       const id = typeof call.id === 'string' && call.id ? call.id : undefined;
       const name = call.function?.name;
       const args = call.function?.arguments;
