@@ -114,6 +114,9 @@ describe('isUpstreamBreak and readFailure', () => {
     ['a plain Error our code threw', () => new Error('unreachable: no encoder for the event')],
     ['node\'s TypeError for a bad argument (a code, but not an I/O one)', () => thrownBy(() => Buffer.from(nothing as unknown as string))],
     ['something not an Error at all', () => 'a string'],
+    ['undici refusing an argument of ours (UND_ERR_INVALID_ARG: our misuse, not the upstream\'s doing)', () => new undiciErrors.InvalidArgumentError('invalid onData method')],
+    ['undici refusing what a handler of ours returned (UND_ERR_INVALID_RETURN_VALUE)', () => new undiciErrors.InvalidReturnValueError('onData must return a boolean')],
+    ['a DOMException AbortError of a signal that is not the request\'s (the gateway aborted it)', () => thrownBy(() => AbortSignal.abort().throwIfAborted())],
   ])('calls %s the gateway\'s own fault (internal_error), keeping its words for the log', (_what, made) => {
     // Act
     const err = made();

@@ -23,13 +23,17 @@ export const OWN_FAULT_CODE = 'internal_error';
  */
 const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'EPROTO']);
 
+/** undici's codes for its refusal of what the gateway gave it (an argument, a handler's return value): our misuse, never the upstream's doing. */
+const OWN_UNDICI_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_INVALID_RETURN_VALUE']);
+
 /** How deep a `cause` chain is followed to find the I/O failure under a wrapper. */
 const MAX_CAUSES = 4;
 
 /**
  * Whether a failure while an upstream answer was read is the upstream's doing, as the bytes or
  * the connection brought it: undici's errors (`UND_ERR_*`: a socket closed under the answer, a
- * body shorter than its length; `HTTPParserError`: an answer that breaks HTTP/1.1), node's socket errors (`ECONNRESET`, `EPIPE`, …, OpenSSL's
+ * body shorter than its length; `HTTPParserError`: an answer that breaks HTTP/1.1; not its refusals
+ * of what the gateway gave it, `OWN_UNDICI_CODES`), node's socket errors (`ECONNRESET`, `EPIPE`, …, OpenSSL's
  * `ERR_SSL_*`), a corrupt event-stream frame (`EventStreamFormatError`), or any error caused by
  * one of those. Anything else (a TypeError in a translator, a RangeError, an Error our code
  * threw) is the gateway's own fault, which no upstream would mend. Non-JSON upstream bytes never
@@ -47,7 +51,7 @@ export function isUpstreamBreak(err: unknown): boolean {
     // `Symbol.hasInstance` recognises them from any copy of undici.
     if (at instanceof EventStreamFormatError || at instanceof undiciErrors.HTTPParserError) return true;
     const code = (at as { code?: unknown }).code;
-    if (typeof code === 'string' && (code.startsWith('UND_ERR_') || code.startsWith('ERR_SSL_') || SOCKET_CODES.has(code))) return true;
+    if (typeof code === 'string' && ((code.startsWith('UND_ERR_') && !OWN_UNDICI_CODES.has(code)) || code.startsWith('ERR_SSL_') || SOCKET_CODES.has(code))) return true;
   }
   return false;
 }
