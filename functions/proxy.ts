@@ -30,6 +30,7 @@ import { EndUserBudgetAlerts } from '../lib/alerts/end-users';
 import { SnsNotifier } from '../lib/alerts/sns';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { loggableError } from '../lib/observe/loggable-error';
+import { usageLossReporter } from '../lib/observe/lost-records';
 
 const logger = createLogger();
 
@@ -73,7 +74,7 @@ function gatewayFromConfig(config: GatewayConfig, tableName: string, env: NodeJS
     healthStore: new DynamoHealthStore(table),
     usage: new DynamoUsageSink(table, {
       retentionDays: config.usage.retentionDays,
-      onError: (err, requestIds, homes, kept) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, ...(homes.length ? { lostHomes: homes } : {}), ...(kept.length ? { keptHomes: kept } : {}), error: err as Error }),
+      onError: usageLossReporter(logger),
     }),
     // Read only for models whose config sets `cache`.
     responseCache: new DynamoResponseCache(table),

@@ -13,7 +13,8 @@ import { MemorySpendStore } from '../lib/store/spend';
 import { MemoryUsageSink } from '../lib/usage/record';
 import { FAKE } from '../lib/guardrails/fake-tokens';
 import { startFakeOpenAI, type FakeOpenAI, type Reply } from '../test/fakes/openai';
-import { ACCESS_LOG_METRICS, ACCESS_LOG_METRIC_NAMES, accessLogFilter, type AccessLogMetricSpec } from './constructs/access-log-metrics';
+import { LOG_METRICS, LOG_METRIC_NAMES, type LogFilterSpec, type LogMetricSpec } from './constructs/log-metrics';
+import { matchesJsonPattern } from '../test/filter-pattern';
 
 /*
  * The metric filters read fields of the proxy's access log line. Here the gateway runs in-process
@@ -59,6 +60,7 @@ const SCENARIOS: Scenario[] = [
   { case: 'a call over its key\'s spend limit', limits: { usdPerDay: 0.000001 }, line: { status: 429, outcome: 'error', errorCode: 'insufficient_quota', attempts: 0 } },
   { case: 'an upstream 429 passed on', upstream: { kind: 'error', status: 429 }, line: { status: 429, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', attempts: 1 } },
   { case: 'an upstream 500 after failover', upstream: { kind: 'error', status: 500 }, line: { status: 500, outcome: 'upstream_error', attempts: 1 } },
+  { case: 'an upstream that cannot answer (503)', upstream: { kind: 'error', status: 503 }, line: { status: 503, outcome: 'upstream_error', attempts: 1 } },
   { case: 'a call answered from the response cache', model: 'cached-mini', before: 1, line: { status: 200, outcome: 'ok', cache: 'hit', attempts: 0, costMicros: 0, savedMicros: 140 } },
   { case: 'a request without a key', limits: null, line: { status: 401, outcome: 'error', attempts: 0 } },
   { case: 'a health check', limits: null, path: '/health', line: { status: 200, outcome: 'ok', attempts: 0 } },
@@ -112,14 +114,28 @@ async function accessLinesOf(run: () => Promise<void>): Promise<AccessLine[]> {
   return lines;
 }
 
+/** The message a line filter's pattern compares (`$.message = "…"`). */
+function messageOf(filter: LogFilterSpec): string | undefined {
+  return /\$\.message = "([^"]*)"/.exec(filter.pattern.logPatternString)?.[1];
+}
+
+/**
+ * The metrics read from the lines these scenarios write (`METRIC_LINES`); the gateway's failure
+ * and lost-record lines, and Lambda's own, are gateway-failures.test.ts's.
+ */
+const METRICS_OF_THESE_LINES = LOG_METRIC_NAMES.filter((name) => LOG_METRICS[name].filters.every((f: LogFilterSpec) => METRIC_LINES.has(messageOf(f) ?? '') && !f.pattern.logPatternString.includes('$.level')));
+
 describe('access log lines as the gateway writes them', () => {
   let upstream: FakeOpenAI;
   const lineOf = new Map<string, AccessLine>();
   let all: AccessLine[];
   /** The lines other than access lines that the scenarios wrote (the guardrails'). */
   const others: AccessLine[] = [];
-  /** The lines a metric reads: the access lines, or those of its own message. */
-  const linesOf = (spec: AccessLogMetricSpec) => (spec.line ? others.filter((l) => l.message === spec.line) : all);
+  /** The lines a filter reads: those of the message its pattern names (the access lines, or the guardrails' and raw audio's). */
+  const linesOf = (filter: LogFilterSpec) => {
+    const message = messageOf(filter);
+    return message === 'request' ? all : others.filter((l) => l.message === message);
+  };
 
   const devMode = process.env.POWERTOOLS_DEV;
 
@@ -201,32 +217,38 @@ describe('access log lines as the gateway writes them', () => {
     expect(attempts('an upstream 429 passed on')).toBeGreaterThan(0);
   });
 
-  describe.each(ACCESS_LOG_METRIC_NAMES)('the %s filter', (name) => {
-    const spec: AccessLogMetricSpec = ACCESS_LOG_METRICS[name];
-    const { clauses, rest } = clausesOf(accessLogFilter(spec).logPatternString);
+  describe.each(METRICS_OF_THESE_LINES)('the %s filter', (name) => {
+    const spec: LogMetricSpec = LOG_METRICS[name];
+    const [filter] = spec.filters as readonly LogFilterSpec[];
+    const { clauses, rest } = clausesOf(filter!.pattern.logPatternString);
 
-    it('is made only of field comparisons joined by && and ||', () => {
+    it('is one filter, made only of field comparisons joined by && and ||', () => {
+      expect(spec.filters).toHaveLength(1);
       expect(rest).toBe('');
       expect(clauses.length).toBeGreaterThan(0);
     });
 
     it.each(clauses)('compares $field ($op $value) as a field the lines carry, of that JSON type', ({ field, type }) => {
       // Act
-      const types = new Set(linesOf(spec).filter((l) => field in l).map((l) => typeof l[field]));
+      const types = new Set(linesOf(filter!).filter((l) => field in l).map((l) => typeof l[field]));
 
       // Assess
       expect([...types]).toEqual([type]);
     });
 
     it.each(clauses.filter((c) => c.type === 'string'))('compares $field with $value, a value the gateway writes', ({ field, value }) => {
-      expect(linesOf(spec).map((l) => l[field])).toContain(JSON.parse(value));
+      expect(linesOf(filter!).map((l) => l[field])).toContain(JSON.parse(value));
     });
 
-    if (spec.value) {
-      const field = spec.value.slice(2);
-      it(`publishes ${spec.value}, a number in every line that has it, and tests it in the pattern`, () => {
-        expect(linesOf(spec).some((l) => typeof l[field] === 'number' && l[field] > 0)).toBe(true);
-        expect(linesOf(spec).filter((l) => field in l).every((l) => typeof l[field] === 'number')).toBe(true);
+    it('takes at least one line the scenarios wrote, as CloudWatch evaluates its pattern', () => {
+      expect(linesOf(filter!).filter((l) => matchesJsonPattern(filter!.pattern.logPatternString, JSON.stringify(l))).length).toBeGreaterThan(0);
+    });
+
+    if (filter!.value) {
+      const field = filter!.value.slice(2);
+      it(`publishes ${filter!.value}, a number in every line that has it, and tests it in the pattern`, () => {
+        expect(linesOf(filter!).some((l) => typeof l[field] === 'number' && l[field] > 0)).toBe(true);
+        expect(linesOf(filter!).filter((l) => field in l).every((l) => typeof l[field] === 'number')).toBe(true);
         expect(clauses.map((c) => c.field)).toContain(field);
       });
     }
@@ -234,11 +256,29 @@ describe('access log lines as the gateway writes them', () => {
     for (const [dimension, selector] of Object.entries(spec.dimensions ?? {})) {
       const field = selector.slice(2);
       it(`takes its ${dimension} dimension from ${selector}, a string on every line that has the fields its pattern tests`, () => {
-        const selectable = linesOf(spec).filter((l) => clauses.every((c) => c.field in l));
+        const selectable = linesOf(filter!).filter((l) => clauses.every((c) => c.field in l));
         expect(selectable.length).toBeGreaterThan(0);
         expect(selectable.every((l) => typeof l[field] === 'string')).toBe(true);
       });
     }
+  });
+
+  it.each<[string, string[]]>([
+    // What each scenario's access line counts in, every access-line filter run over it as CloudWatch would.
+    ['a streamed call', ['Requests', 'Latency', 'TimeToFirstToken', 'InputTokens', 'OutputTokens', 'Cost', 'CostByModel']],
+    ['a call over its key\'s spend limit', ['Requests', 'ClientErrors', 'OverBudget', 'Latency']],
+    ['an upstream 429 passed on', ['Requests', 'ClientErrors', 'UpstreamErrors', 'Latency']],
+    ['an upstream 500 after failover', ['Requests', 'ServerErrors', 'UpstreamErrors', 'Latency']],
+    ['an upstream that cannot answer (503)', ['Requests', 'ServerErrors', 'UpstreamErrors', 'UpstreamUnavailable', 'Latency']],
+    // A hit's line carries the stored answer's tokens (what the client got), at no cost.
+    ['a call answered from the response cache', ['Requests', 'Latency', 'InputTokens', 'OutputTokens', 'CacheHits', 'CacheSaved']],
+  ])('counts %s in %j', (scenario, metrics) => {
+    // Act
+    const line = JSON.stringify(lineOf.get(scenario));
+    const counted = METRICS_OF_THESE_LINES.filter((name) => LOG_METRICS[name].filters.some((f) => matchesJsonPattern(f.pattern.logPatternString, line)));
+
+    // Assess
+    expect(counted).toEqual(metrics);
   });
 });
 

@@ -16,22 +16,25 @@ import { BreakingStream, RecordingStream, functionUrlEvent, lambdaContext, runni
 import { createProxyHandler } from '../functions/proxy';
 import { GatewayError } from '../lib/http/errors';
 import { TransferAborted } from '../lib/http/transfer-aborted';
-import { GATEWAY_FAILURE_METRICS, GatewayFailureMetrics, INTERNAL_FAILURE_LINES, RUNTIME_FAILURE_PHRASES } from './constructs/gateway-failures';
-import { matchesTermPattern } from '../test/filter-pattern';
+import { INTERNAL_FAILURE_LINES, RECORD_LOST_LINES, RUNTIME_FAILURE_PHRASES, SPEND_UNCHECKED_LINE, USAGE_RECORDS_LOST_LINE } from './constructs/gateway-failures';
+import { LOG_METRICS, LogMetrics, type LogMetricName } from './constructs/log-metrics';
+import { matchesFilterPattern, matchesTermPattern, publishedValue } from '../test/filter-pattern';
+import { createTableRef } from '../lib/store/dynamo';
+import { usageLossReporter } from '../lib/observe/lost-records';
+import { OWN_FAULT_LINE } from '../lib/pipeline/broke-off';
+import { OpenAIChunkDecoder } from '../lib/providers/openai/translate-stream';
 import type { Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
 
 /*
- * The ProxyErrors alarm reads the metric filters of GatewayFailureMetrics. Here the Lambda door
+ * The ProxyErrors and RecordsLost alarms read metric filters of LogMetrics. Here the Lambda door
  * (`createProxyHandler`) runs with the real Powertools logger in front of a dynalite table and a
  * fake upstream, and the lines it writes to stdout and stderr (what Lambda sends to the log group)
- * are checked against what the patterns compare: the message of the gateway's own failures, the
- * platform's phrases. No CloudWatch filter-pattern evaluator is published as a maintained package,
- * so the patterns themselves are pinned below, and their meaning follows CloudWatch's documented
- * syntax: `{ ($.level = "ERROR") && (($.message = "x") || …) }` matches a JSON event whose
- * top-level `level` and `message` are those (mirrored by `internal` below); the text filters are
- * run as synthesized, over the raw lines, by `matchesTermPattern` (test/filter-pattern.ts), a term
- * pattern being simple enough to evaluate as documented.
+ * are run through every metric filter the construct synthesizes, as CloudWatch runs each filter on
+ * each event, by a small evaluator of CloudWatch's documented filter-pattern syntax
+ * (`test/filter-pattern.ts`): what each scenario counts, in which metric, is asserted from the
+ * synthesized patterns themselves. The patterns are pinned too, and Lambda's own platform lines
+ * (which the gateway cannot write) are run through the text filters.
  */
 
 type Line = Record<string, unknown> & { raw: string };
@@ -54,44 +57,72 @@ async function linesOf(run: () => Promise<unknown>): Promise<Line[]> {
   return lines;
 }
 
-/** The metric filters GatewayFailureMetrics synthesizes, by logical id. */
-function synthesizedFilters(): Record<string, { FilterPattern: string; MetricTransformations: { MetricName: string }[] }> {
+type Filter = { FilterPattern: string; MetricTransformations: { MetricName: LogMetricName; MetricValue: string }[] };
+
+/** The metric filters LogMetrics synthesizes, by logical id. */
+function synthesizedFilters(): Record<string, Filter> {
   const stack = new Stack(new App(), 'T');
-  new GatewayFailureMetrics(stack, 'Failures', { logGroup: new LogGroup(stack, 'ProxyLogs'), namespace: 'Aigw/T' });
+  new LogMetrics(stack, 'Metrics', { logGroup: new LogGroup(stack, 'ProxyLogs'), namespace: 'Aigw/T' });
   const filters = Template.fromStack(stack).findResources('AWS::Logs::MetricFilter');
-  return Object.fromEntries(Object.entries(filters).map(([id, r]) => [id, r.Properties]));
+  return Object.fromEntries(Object.entries(filters).map(([id, r]) => [id, r.Properties as Filter]));
 }
+
+const FILTERS = Object.values(synthesizedFilters());
+
+/** What the lines publish in each metric, every synthesized filter run over every line: metric name to the sum of its values (metrics with nothing left out). */
+function countsOf(lines: readonly Line[], only?: readonly LogMetricName[]): Partial<Record<LogMetricName, number>> {
+  const counts: Partial<Record<LogMetricName, number>> = {};
+  for (const filter of FILTERS) {
+    const { MetricName: name, MetricValue: value } = filter.MetricTransformations[0]!;
+    if (only && !only.includes(name)) continue;
+    for (const line of lines) {
+      if (!matchesFilterPattern(filter.FilterPattern, line.raw)) continue;
+      counts[name] = (counts[name] ?? 0) + (publishedValue(value, line.raw) ?? 0);
+    }
+  }
+  return counts;
+}
+
+/** The metrics that page: the gateway's own failures and records lost. */
+const PAGED: readonly LogMetricName[] = ['InternalFailures', 'RuntimeFailures', 'RecordsLost'];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('GatewayFailureMetrics in the template', () => {
+describe('the failure and lost-record metrics in the template (LogMetrics)', () => {
   let template: Template;
 
   beforeAll(() => {
     const stack = new Stack(new App(), 'T');
     const logGroup = new LogGroup(stack, 'ProxyLogs');
-    new GatewayFailureMetrics(stack, 'Failures', { logGroup, namespace: 'Aigw/T' });
+    new LogMetrics(stack, 'Metrics', { logGroup, namespace: 'Aigw/T' });
     template = Template.fromStack(stack);
   });
 
   it.each([
     {
       name: 'InternalFailures',
-      pattern: '{ ($.level = "ERROR") && (($.message = "request failed") || ($.message = "streamed body failed") || ($.message = "invocation failed before the gateway answered")) }',
+      pattern:
+        '{ ($.level = "ERROR") && (($.message = "request failed") || ($.message = "streamed body failed") || ($.message = "invocation failed before the gateway answered") || ($.message = "gateway fault after the first byte") || ($.message = "spend limit not checked: the store failed; request refused")) }',
+      value: '1',
     },
-    ...RUNTIME_FAILURE_PHRASES.map((phrase) => ({ name: 'RuntimeFailures', pattern: `"${phrase}" -"sampling_rate"` })),
-    { name: 'UpstreamUnavailable', pattern: '{ ($.message = "request") && ($.status >= 502) && ($.status <= 504) }' },
-  ])('publishes $name, 1 per matching line of the proxy\'s log group, with the pattern $pattern', ({ name, pattern }) => {
+    ...RUNTIME_FAILURE_PHRASES.map((phrase) => ({ name: 'RuntimeFailures', pattern: `"${phrase}" -"sampling_rate"`, value: '1' })),
+    { name: 'UpstreamUnavailable', pattern: '{ ($.message = "request") && ($.status >= 502) && ($.status <= 504) }', value: '1' },
+    // The usage sink's count of records lost, as a number field the pattern tests (a value field must be matched by the pattern).
+    { name: 'RecordsLost', pattern: '{ ($.level = "ERROR") && ($.message = "usage records could not be written") && ($.lost > 0) }', value: '$.lost' },
+    { name: 'RecordsLost', pattern: '{ ($.level = "ERROR") && (($.message = "audit record could not be written") || ($.message = "writes after the answer failed")) }', value: '1' },
+  ])('publishes $name ($value) from the proxy\'s lines matching $pattern', ({ name, pattern, value }) => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: pattern,
       LogGroupName: { Ref: Match.stringLikeRegexp('^ProxyLogs') },
-      MetricTransformations: [{ MetricName: name, MetricNamespace: 'Aigw/T', MetricValue: '1', Unit: 'Count', Dimensions: Match.absent(), DefaultValue: Match.absent() }],
+      MetricTransformations: [{ MetricName: name, MetricNamespace: 'Aigw/T', MetricValue: value, Unit: 'Count', Dimensions: Match.absent(), DefaultValue: Match.absent() }],
     });
   });
 
-  it('makes one filter per pattern (one per platform phrase), and nothing else', () => {
-    template.resourceCountIs('AWS::Logs::MetricFilter', Object.values(GATEWAY_FAILURE_METRICS).reduce((n, spec) => n + spec.patterns.length, 0));
-    expect(Object.keys(template.findResources('AWS::Logs::MetricFilter'))).toHaveLength(2 + RUNTIME_FAILURE_PHRASES.length);
+  it('makes one filter per pattern of the table (one per platform phrase), and nothing else', () => {
+    const patterns = Object.values(LOG_METRICS).reduce((n, spec) => n + spec.filters.length, 0);
+    template.resourceCountIs('AWS::Logs::MetricFilter', patterns);
+    expect(FILTERS.filter((f) => f.MetricTransformations[0]!.MetricName === 'RuntimeFailures')).toHaveLength(RUNTIME_FAILURE_PHRASES.length);
+    expect(FILTERS.filter((f) => f.MetricTransformations[0]!.MetricName === 'RecordsLost')).toHaveLength(2);
   });
 
   it.each([
@@ -145,10 +176,11 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     const minted = mintKey({ name: 'failures', models: ['*'] }, new Date());
     key = minted.key;
     await new DynamoKeyStore(db.table).put(minted.record);
-    const config = parseConfig({
-      providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
+    const configInput = {
+      providers: [{ id: 'up', type: 'openai' as const, baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
       models: [{ name: 'gpt-4o-mini', price: { input: 1, output: 2 }, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
-    });
+    };
+    const config = parseConfig(configInput);
     const logger = createLogger({ serviceName: 'aigw', level: 'INFO' });
     gateway = createGateway({
       config,
@@ -214,6 +246,58 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     const stuckThenThrows: Gateway = { ...gateway, handle: async () => (await sleep(400), Promise.reject(new TypeError("Cannot read properties of undefined (reading 'id')"))) };
     await invoke('a gateway stuck past the invocation that then throws', door(stuckThenThrows), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck-throws'), undefined, 500);
     await invoke('a gateway stuck past the invocation whose answer then breaks', door(stuckThenBreaks), new RecordingStream(), runningLambdaContext(200, 'lambda-stuck-breaks'), undefined, 500);
+    // A translator's fault after the first byte: an Anthropic client's answer from an OpenAI upstream,
+    // whose decoder fails on the second chunk (a spy throws the engine's TypeError on it, as a bug would:
+    // no sound input makes the decoder throw, its own tests sweep every JSON value).
+    const decode = OpenAIChunkDecoder.prototype.data;
+    const faulty = jest.spyOn(OpenAIChunkDecoder.prototype, 'data').mockImplementation(function faultyData(this: OpenAIChunkDecoder, data: string) {
+      if (data.includes('FAULT')) return (null as unknown as { events: ReturnType<typeof decode> }).events;
+      return decode.call(this, data);
+    });
+    upstream.reply({
+      kind: 'raw',
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      delayMs: 20,
+      body: [
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' }, finish_reason: null }] })}\n\n`,
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: ' FAULT' }, finish_reason: null }] })}\n\n`,
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
+        'data: [DONE]\n\n',
+      ],
+    });
+    const claudeEvent = functionUrlEvent({ model: 'gpt-4o-mini', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': key, 'anthropic-version': '2023-06-01' }, '/v1/messages');
+    written.set('a translator\'s fault after the first byte', await linesOf(async () => (await door(gateway)(claudeEvent, new RecordingStream(), lambdaContext(60_000)), await gateway.drain())));
+    faulty.mockRestore();
+    // An upstream that breaks off mid-stream: the WARN `stream interrupted`, the upstream's doing.
+    await invoke('an upstream that breaks off mid-stream', door(gateway), new RecordingStream(), lambdaContext(60_000), { kind: 'drop', afterChunks: 2 });
+
+    // The gateway's table out of reach (a table that does not exist) where it checks a spend limit: the call is refused 503.
+    const missing = createTableRef({ tableName: 'missing-table', endpoint: db.dynamo.endpoint });
+    const limited = mintKey({ name: 'limited', models: ['*'], limits: { usdPerDay: 5 } }, new Date());
+    await new DynamoKeyStore(db.table).put(limited.record);
+    const spendBlind = createGateway({ config, keys: new DynamoKeyStore(db.table), rates: new DynamoRateWindows(db.table), spend: new DynamoSpendStore(missing), usage: new DynamoUsageSink(db.table, { retentionDays: 30 }), credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), logger });
+    const limitedChat = functionUrlEvent({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${limited.key}` });
+    written.set('a spend limit the table could not check', await linesOf(async () => (await createProxyHandler(() => spendBlind, logger)(limitedChat, new RecordingStream(), lambdaContext(60_000)), await spendBlind.drain())));
+    await spendBlind.close();
+    // Usage records the sink gave up on (their table does not exist), reported as the door reports them.
+    const losesUsage = createGateway({ config, keys: new DynamoKeyStore(db.table), rates: new DynamoRateWindows(db.table), spend: new DynamoSpendStore(db.table), usage: new DynamoUsageSink(missing, { retentionDays: 30, onError: usageLossReporter(logger) }), credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), logger });
+    await invoke('usage records lost', door(losesUsage), new RecordingStream(), lambdaContext(60_000), text);
+    await losesUsage.drain();
+    await losesUsage.close();
+    // An audit record the bucket refused.
+    const audited = parseConfig({ ...configInput, audit: { mode: 'all' } });
+    const losesAudit = createGateway({ config: audited, keys: new DynamoKeyStore(db.table), rates: new DynamoRateWindows(db.table), spend: new DynamoSpendStore(db.table), usage: new DynamoUsageSink(db.table, { retentionDays: 30 }), audit: () => ({ description: 'a refusing bucket', put: async () => Promise.reject(new Error('S3 PUT failed: 503 SlowDown')) }), credentials: new LocalCredentials({ UP_KEY: 'sk-up' }), logger });
+    await invoke('an audit record lost', door(losesAudit), new RecordingStream(), lambdaContext(60_000), text);
+    await losesAudit.close();
+    // The writes after an answer failing outright, as the door drains them when the response stream broke.
+    const failingDrain: Gateway = { ...gateway, drain: async () => Promise.reject(new Error('audit bucket refused the write')) };
+    await invoke('writes after the answer that fail', door(failingDrain), new BreakingStream(1, 'write fails'), lambdaContext(60_000), text);
+    // A client's own text in the gateway's lines: a model named after each failure or loss message (answered 404).
+    for (const message of [...INTERNAL_FAILURE_LINES, USAGE_RECORDS_LOST_LINE, ...RECORD_LOST_LINES]) {
+      const event = functionUrlEvent({ model: message, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${key}` });
+      written.set(`a client that asks for the model "${message}"`, await linesOf(() => door(gateway)(event, new RecordingStream(), lambdaContext(60_000))));
+    }
     // A client's own text in the gateway's lines: a model named after each platform phrase (answered 404, not upstream).
     for (const phrase of RUNTIME_FAILURE_PHRASES) {
       const event = functionUrlEvent({ model: phrase, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${key}` });
@@ -228,71 +312,135 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     await db.close();
   });
 
-  const internal = (l: Line) => l.level === 'ERROR' && (INTERNAL_FAILURE_LINES as readonly unknown[]).includes(l.message);
-  /** RuntimeFailures' patterns as synthesized, run over the raw line as CloudWatch reads it. */
-  const runtimePatterns = Object.values(synthesizedFilters()).filter((f) => f.MetricTransformations[0]!.MetricName === 'RuntimeFailures').map((f) => f.FilterPattern);
-  const runtime = (l: Line) => runtimePatterns.some((pattern) => matchesTermPattern(pattern, l.raw));
-  const upstreamUnavailable = (l: Line) => l.message === 'request' && typeof l.status === 'number' && l.status >= 502 && l.status <= 504;
+  it.each<[string, Partial<Record<LogMetricName, number>>]>([
+    // No failure of the gateway's: a client gone, an answer to its end, an upstream's failure, audio cut off upstream.
+    ['a response stream that breaks mid-answer', {}],
+    ['a response stream destroyed mid-answer', {}],
+    ['an answer streamed to its end', {}],
+    ['an upstream that cannot answer', {}],
+    ['an upstream that breaks off mid-stream', {}],
+    ['raw audio cut off upstream', {}],
+    // The gateway's own failures: one each.
+    ['a gateway that throws', { InternalFailures: 1 }],
+    ['an internal error inside the gateway', { InternalFailures: 1 }],
+    ['an answer whose body throws', { InternalFailures: 1 }],
+    ['a translator\'s fault after the first byte', { InternalFailures: 1 }],
+    ['a spend limit the table could not check', { InternalFailures: 1 }],
+    ['a gateway stuck past the invocation', { InternalFailures: 1 }],
+    // The late failure is still logged (a bug), but the request is counted once: the invocation it failed.
+    ['a gateway stuck past the invocation that then throws', { InternalFailures: 1 }],
+    ['a gateway stuck past the invocation whose answer then breaks', { InternalFailures: 1 }],
+    // Records lost, apart from failures: the answer went, its record did not.
+    ['usage records lost', { RecordsLost: 1 }],
+    ['an audit record lost', { RecordsLost: 1 }],
+    ['writes after the answer that fail', { RecordsLost: 1 }],
+  ])('counts %s as %j in the metrics that page', (scenario, expected) => {
+    // Act: every synthesized filter of the paging metrics over every line the invocation wrote.
+    const counts = countsOf(written.get(scenario)!, PAGED);
 
-  it.each(['a response stream that breaks mid-answer', 'a response stream destroyed mid-answer'])('writes the WARN "response stream failed" line for %s, which no failure pattern matches', (scenario) => {
+    // Assess
+    expect(counts).toEqual(expected);
+  });
+
+  it.each([...INTERNAL_FAILURE_LINES, USAGE_RECORDS_LOST_LINE, ...RECORD_LOST_LINES, ...RUNTIME_FAILURE_PHRASES])('counts nothing that pages for a client that asks for the model "%s", though its access line carries it', (message) => {
+    // Act
+    const lines = written.get(`a client that asks for the model "${message}"`)!;
+
+    // Assess: the text is in the gateway's JSON line (a client can write it), and no pattern counts the line.
+    expect(lines.some((l) => l.raw.includes(message))).toBe(true);
+    expect(countsOf(lines, PAGED)).toEqual({});
+  });
+
+  it.each(['a response stream that breaks mid-answer', 'a response stream destroyed mid-answer'])('writes the WARN "response stream failed" line for %s, and no ERROR', (scenario) => {
     // Act
     const lines = written.get(scenario)!;
-    const broken = lines.filter((l) => l.message === 'response stream failed before the answer ended');
 
-    // Assess: the line is there, as Powertools writes it, and nothing of the invocation is counted.
-    expect(broken).toEqual([expect.objectContaining({ level: 'WARN', service: 'aigw', requestId: 'lambda-req-1' })]);
-    expect(lines.filter((l) => internal(l) || runtime(l) || upstreamUnavailable(l))).toEqual([]);
+    // Assess: the line is there, as Powertools writes it, and nothing of the invocation is counted (above).
+    expect(lines.filter((l) => l.message === 'response stream failed before the answer ended')).toEqual([expect.objectContaining({ level: 'WARN', service: 'aigw', requestId: 'lambda-req-1' })]);
     expect(lines.filter((l) => l.level === 'ERROR')).toEqual([]);
   });
 
-  it('counts nothing for an answer streamed to its end', () => {
-    expect(written.get('an answer streamed to its end')!.filter((l) => internal(l) || runtime(l) || upstreamUnavailable(l))).toEqual([]);
+  it('writes a WARN, not an ERROR, for an upstream that breaks off mid-stream: the upstream\'s doing', () => {
+    const lines = written.get('an upstream that breaks off mid-stream')!;
+    expect(lines.filter((l) => l.level === 'WARN' && l.message === 'stream interrupted')).toEqual([expect.objectContaining({ code: 'upstream_interrupted' })]);
+    expect(lines.filter((l) => l.level === 'ERROR')).toEqual([]);
   });
 
-  it('counts nothing for raw audio cut off upstream, whose transfer the door aborts on purpose', () => {
-    // Assess: the audio had started (its status and first bytes went), and no line of the door's is counted.
-    expect(audioStream.prelude).toMatchObject({ statusCode: 200 });
-    expect(audioStream.writes.length).toBeGreaterThan(0);
-    expect(written.get('raw audio cut off upstream')!.filter((l) => l.level === 'ERROR' || internal(l) || runtime(l))).toEqual([]);
-  });
-
-  it.each([
-    { scenario: 'a gateway that throws', message: 'request failed' },
-    { scenario: 'an internal error inside the gateway', message: 'request failed' },
-    { scenario: 'an answer whose body throws', message: 'streamed body failed' },
-    { scenario: 'a gateway stuck past the invocation', message: 'invocation failed before the gateway answered' },
-  ])('counts $scenario once in InternalFailures: an ERROR line "$message"', ({ scenario, message }) => {
+  it('writes the ERROR line of a translator\'s fault, with its stack, and books the call internal_error', () => {
     // Act
-    const counted = written.get(scenario)!.filter(internal);
+    const lines = written.get('a translator\'s fault after the first byte')!;
 
-    // Assess: a string field `message`, at the top level of the line, as the JSON pattern compares it.
-    expect(counted).toEqual([expect.objectContaining({ level: 'ERROR', message })]);
+    // Assess: Powertools writes the error's name, message and stack under `error`.
+    expect(lines.filter((l) => l.message === OWN_FAULT_LINE)).toEqual([expect.objectContaining({ level: 'ERROR', code: 'internal_error', error: expect.objectContaining({ name: 'TypeError', stack: expect.any(String) }) })]);
+    expect(lines.filter((l) => l.message === 'request')).toEqual([expect.objectContaining({ status: 200, outcome: 'interrupted', errorCode: 'internal_error' })]);
   });
 
-  it.each([
-    { scenario: 'a gateway stuck past the invocation whose answer then breaks', late: 'streamed body failed' },
-    { scenario: 'a gateway stuck past the invocation that then throws', late: 'request failed' },
-  ])('counts $scenario once: the invocation it failed, not what went wrong after it was given up', ({ scenario, late }) => {
+  it('counts a spend limit the table could not check once in InternalFailures, and its 503 in UpstreamUnavailable (graphed) as before', () => {
     // Act
-    const lines = written.get(scenario)!;
+    const lines = written.get('a spend limit the table could not check')!;
 
-    // Assess: the late failure is still logged (a bug), but the request is counted once.
-    expect(lines.filter((l) => (l.message as string).startsWith(late))).toHaveLength(1);
-    expect(lines.filter(internal)).toEqual([expect.objectContaining({ level: 'ERROR', message: 'invocation failed before the gateway answered' })]);
+    // Assess
+    expect(lines.filter((l) => l.message === SPEND_UNCHECKED_LINE)).toEqual([expect.objectContaining({ level: 'ERROR' })]);
+    expect(countsOf(lines, ['UpstreamUnavailable'])).toEqual({ UpstreamUnavailable: 1 });
+  });
+
+  it('publishes the usage sink\'s count of records lost, a number on its line', () => {
+    // Act
+    const [line] = written.get('usage records lost')!.filter((l) => l.message === USAGE_RECORDS_LOST_LINE);
+
+    // Assess
+    expect(line).toMatchObject({ level: 'ERROR', lost: 1, requestIds: ['lambda-req-1'] });
+  });
+
+  it('publishes the sum of the usage records lost: 3 for a part of three, nothing for stored homes alone (lost: 0)', async () => {
+    // Prepare: the door's reporter, as the usage sink calls it for a part lost and for homes lost.
+    const report = usageLossReporter(createLogger({ serviceName: 'aigw', level: 'INFO' }));
+
+    // Act
+    const lines = await linesOf(async () => {
+      report(new Error('ProvisionedThroughputExceededException'), ['r1', 'r2', 'r3'], [], []);
+      report(new Error('closed with stored homes kept unwritten'), [], ['resp_1'], []);
+    });
+
+    // Assess
+    expect(lines.filter((l) => l.message === USAGE_RECORDS_LOST_LINE).map((l) => l.lost)).toEqual([3, 0]);
+    expect(countsOf(lines, ['RecordsLost'])).toEqual({ RecordsLost: 3 });
+  });
+
+  it.each(FILTERS.filter((f) => f.MetricTransformations[0]!.MetricValue.startsWith('$.')).map((f) => [f.MetricTransformations[0]!.MetricName, f.MetricTransformations[0]!.MetricValue, f.FilterPattern]))(
+    'has %s publish %s only from lines whose pattern tests it as a number (a value field must be matched by the pattern)',
+    (_name, value, pattern) => {
+      expect(pattern).toMatch(new RegExp(`\\(\\${value.replace('.', '\\.')} (>|>=|=) -?\\d+\\)`));
+    },
+  );
+
+  it('takes no line by two filters of one metric, over every line every scenario wrote', () => {
+    // Prepare
+    const lines = [...written.values()].flat();
+    const byMetric = new Map<LogMetricName, Filter[]>();
+    for (const f of FILTERS) byMetric.set(f.MetricTransformations[0]!.MetricName, [...(byMetric.get(f.MetricTransformations[0]!.MetricName) ?? []), f]);
+
+    // Act: each line with the metrics that count it more than once.
+    const twice = lines.flatMap((line) => [...byMetric].filter(([, filters]) => filters.filter((f) => matchesFilterPattern(f.FilterPattern, line.raw)).length > 1).map(([name]) => `${name}: ${line.raw}`));
+
+    // Assess
+    expect(lines.length).toBeGreaterThanOrEqual(written.size);
+    expect(twice).toEqual([]);
   });
 
   it('counts an internal error inside the gateway once, though its access line says 500 too', () => {
     // Act
     const lines = written.get('an internal error inside the gateway')!;
 
-    // Assess: the access line is there (status 500), and only the ERROR line is counted.
+    // Assess: the access line is there (status 500), and only the ERROR line pages.
     expect(lines.filter((l) => l.message === 'request')).toEqual([expect.objectContaining({ status: 500, outcome: 'error' })]);
-    expect(lines.filter((l) => internal(l) || runtime(l) || upstreamUnavailable(l))).toHaveLength(1);
+    expect(countsOf(lines)).toMatchObject({ InternalFailures: 1, ServerErrors: 1 });
   });
 
-  it('has a scenario for each message InternalFailures counts (none of them stale)', () => {
-    const seen = new Set([...written.values()].flat().filter(internal).map((l) => l.message));
-    expect([...seen].sort()).toEqual([...INTERNAL_FAILURE_LINES].sort());
+  it('has a scenario for each message InternalFailures and RecordsLost count (none of them stale)', () => {
+    const counted = [...INTERNAL_FAILURE_LINES, USAGE_RECORDS_LOST_LINE, ...RECORD_LOST_LINES];
+    const seen = new Set([...written.values()].flat().filter((l) => l.level === 'ERROR' && counted.includes(l.message as never)).map((l) => l.message));
+    expect([...seen].sort()).toEqual([...counted].sort());
   });
 
   it('counts an upstream that cannot answer in UpstreamUnavailable only: a 503 on the access line, with a numeric status', () => {
@@ -300,17 +448,8 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     const lines = written.get('an upstream that cannot answer')!;
 
     // Assess
-    expect(lines.filter(upstreamUnavailable)).toEqual([expect.objectContaining({ message: 'request', status: 503, outcome: 'upstream_error' })]);
-    expect(lines.filter((l) => internal(l) || runtime(l))).toEqual([]);
-  });
-
-  it.each(RUNTIME_FAILURE_PHRASES.map((phrase) => `a client that asks for the model "${phrase}"`))('counts nothing in RuntimeFailures for %s, though the access line carries it', (scenario) => {
-    // Act
-    const lines = written.get(scenario)!;
-
-    // Assess: the phrase is in the gateway's JSON line (a client can write it), and no pattern counts the line.
-    expect(lines.some((l) => RUNTIME_FAILURE_PHRASES.some((phrase) => l.raw.includes(phrase)))).toBe(true);
-    expect(lines.filter((l) => internal(l) || runtime(l) || upstreamUnavailable(l))).toEqual([]);
+    expect(lines.filter((l) => l.message === 'request')).toEqual([expect.objectContaining({ status: 503, outcome: 'upstream_error' })]);
+    expect(countsOf(lines, [...PAGED, 'UpstreamUnavailable'])).toEqual({ UpstreamUnavailable: 1 });
   });
 
   it('marks every line the gateway writes with "sampling_rate", the field RuntimeFailures excludes', () => {
@@ -320,6 +459,6 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
   });
 
   it('never writes a platform phrase from the gateway\'s own lines, in any scenario', () => {
-    expect([...written.values()].flat().filter(runtime)).toEqual([]);
+    expect(countsOf([...written.values()].flat(), ['RuntimeFailures'])).toEqual({});
   });
 });

@@ -86,9 +86,10 @@ describe('Observability metric filters', () => {
     // Act
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')) as { Properties: { LogGroupName: { Ref: string } } }[];
 
-    // Assess: the access-log metrics' 16, and the gateway's failures' 6 (gateway-failures.test.ts:
-    // one per platform phrase for RuntimeFailures), well under CloudWatch's 100 per log group.
-    expect(filters).toHaveLength(22);
+    // Assess: the access-line metrics' 17 (UpstreamUnavailable among them), the guardrails' and raw
+    // audio's 2, and the gateway's failures and records lost 7 (gateway-failures.test.ts: one per
+    // platform phrase for RuntimeFailures, two for RecordsLost), well under CloudWatch's 100 per log group.
+    expect(filters).toHaveLength(24);
     for (const f of filters) expect(f.Properties.LogGroupName.Ref).toMatch(/^ProxyLambdaLogs/);
   });
 
@@ -160,8 +161,8 @@ describe('Observability dashboard', () => {
     const status = widgets.find((w) => w.type === 'alarm');
 
     // Assess
-    expect(alarmGraphs.map((w) => w.properties.title)).toEqual(['Server errors (%)', 'Upstream errors (%)', 'Gateway failures: internal and runtime (ProxyErrors)']);
-    expect(status?.properties.alarms).toHaveLength(7);
+    expect(alarmGraphs.map((w) => w.properties.title)).toEqual(['Server errors (%)', 'Upstream errors (%)', 'Gateway failures: internal and runtime (ProxyErrors)', 'Records lost: usage and audit (RecordsLost)']);
+    expect(status?.properties.alarms).toHaveLength(8);
   });
 
   it('lists the top keys and models by cost from the access lines (Logs Insights, no custom metric)', () => {
@@ -183,6 +184,7 @@ describe('Observability alarms', () => {
     { name: 'UpstreamErrorShare', threshold: 20, comparison: 'GreaterThanThreshold', periods: 3, datapoints: 3 },
     { name: 'ProxyThrottles', threshold: 1, comparison: 'GreaterThanOrEqualToThreshold', periods: 1, datapoints: 1 },
     { name: 'ProxyErrors', threshold: 1, comparison: 'GreaterThanOrEqualToThreshold', periods: 1, datapoints: 1 },
+    { name: 'RecordsLost', threshold: 1, comparison: 'GreaterThanOrEqualToThreshold', periods: 1, datapoints: 1 },
     { name: 'TableThrottles', threshold: 5, comparison: 'GreaterThanOrEqualToThreshold', periods: 1, datapoints: 1 },
     { name: 'BudgetAlertErrors', threshold: 1, comparison: 'GreaterThanOrEqualToThreshold', periods: 3, datapoints: 3 },
   ])('$name fires $comparison $threshold in $datapoints of $periods periods, ignores missing data and notifies the topic', ({ name, threshold, comparison, periods, datapoints }) => {
@@ -199,7 +201,20 @@ describe('Observability alarms', () => {
   });
 
   it('has no alarm beyond those', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  });
+
+  it('RecordsLost sums the RecordsLost metric over 5 minutes: one record lost pages, apart from ProxyErrors', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Aigw-RecordsLost',
+      Metrics: [Match.objectLike({ MetricStat: { Metric: { MetricName: 'RecordsLost', Namespace: 'Aigw/Aigw' }, Period: 300, Stat: 'Sum' }, ReturnData: true })],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [TOPIC],
+      OKActions: [TOPIC],
+      AlarmDescription: Match.stringLikeRegexp('"usage records could not be written"'),
+    });
   });
 
   it.each([

@@ -5,8 +5,7 @@ import { Operation, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { AccessLogMetrics } from './access-log-metrics';
-import type { GatewayFailureMetrics } from './gateway-failures';
+import type { LogMetrics } from './log-metrics';
 
 /** Every alarm looks at 5-minute periods: short enough to page within minutes, long enough to have requests in it. */
 export const ALARM_PERIOD = Duration.minutes(5);
@@ -46,15 +45,26 @@ export const ALARMS = {
     description: 'Lambda throttled the proxy: clients got 429s the gateway never saw (no access log line). Raise the account\'s concurrency or reserve some for the proxy.',
   },
   ProxyErrors: {
-    // The gateway's own failures (GatewayFailureMetrics), not the function's Errors: those count
-    // every streamed invocation whose response stream broke under it (a client that hung up, the
-    // runtime's connection lost), which is no failure of the gateway's, and cannot be taken off
-    // reliably (see GatewayFailureMetrics). One is worth a page: each is a bug, a crash or a timeout.
+    // The gateway's own failures (InternalFailures and RuntimeFailures), not the function's Errors:
+    // those count every streamed invocation whose response stream broke under it (a client that
+    // hung up, the runtime's connection lost), which is no failure of the gateway's, and cannot be
+    // taken off reliably (see LogMetrics). One is worth a page: each is a bug, a crash, a timeout
+    // or a paying call refused because the gateway's table failed it.
     comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     threshold: 1,
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
-    description: 'The proxy failed by itself: an internal error answered 500, an answer broken after its first byte, an invocation not answered in time, or a Lambda timeout, crash or out-of-memory kill. Look for "request failed", "streamed body failed", "invocation failed before the gateway answered", "Task timed out" and "Runtime exited" in the proxy\'s logs. Clients that hang up mid-stream are not counted.',
+    description: 'The proxy failed by itself: an internal error answered 500, an answer broken after its first byte (by a body that threw or a fault of the gateway\'s), an invocation not answered in time, a call refused because the table could not check its spend limit, or a Lambda timeout, crash or out-of-memory kill. Look for "request failed", "streamed body failed", "gateway fault after the first byte", "invocation failed before the gateway answered", "spend limit not checked", "Task timed out" and "Runtime exited" in the proxy\'s logs. Clients that hang up mid-stream and upstreams that break off are not counted.',
+  },
+  RecordsLost: {
+    // Lost billing data is its own page, apart from failing requests: the callers got their
+    // answers, but `aigw usage`, budgets' roll-ups or the audit log will be missing them. Nothing
+    // is retried after these lines, so a single one is worth a page.
+    comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    threshold: 1,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    description: 'Usage or audit records were lost: calls were answered but their records are missing from the table (and from `aigw usage`) or from the audit bucket. Look for "usage records could not be written" (its requestIds are the calls whose records are missing), "audit record could not be written" and "writes after the answer failed" in the proxy\'s logs.',
   },
   RollupErrors: {
     // The hourly roll-up failing leaves `aigw usage` behind; its next run sums both days again.
@@ -87,9 +97,8 @@ export const ALARMS = {
 export type GatewayAlarmName = keyof typeof ALARMS;
 
 export interface GatewayAlarmsProps {
-  metrics: AccessLogMetrics;
-  /** The gateway's own failures, which ProxyErrors alarms on. */
-  failures: GatewayFailureMetrics;
+  /** The proxy's log metrics: rates, the gateway's own failures (ProxyErrors), records lost. */
+  metrics: LogMetrics;
   proxy: IFunction;
   /** The scheduled usage roll-up. */
   rollup: IFunction;
@@ -114,7 +123,8 @@ export class GatewayAlarms extends Construct {
     this.#add('ServerErrorRate', percentOfRequests(metrics, 'ServerErrors', 'Server errors (% of requests)'), props.topic);
     this.#add('UpstreamErrorShare', percentOfRequests(metrics, 'UpstreamErrors', 'Upstream errors (% of requests)'), props.topic);
     this.#add('ProxyThrottles', proxy.metricThrottles(sum), props.topic);
-    this.#add('ProxyErrors', props.failures.ownFailures(ALARM_PERIOD), props.topic);
+    this.#add('ProxyErrors', metrics.ownFailures(ALARM_PERIOD), props.topic);
+    this.#add('RecordsLost', metrics.metric('RecordsLost', { period: ALARM_PERIOD }), props.topic);
     this.#add('RollupErrors', props.rollup.metricErrors(sum), props.topic);
     this.#add('BudgetAlertErrors', props.budgetAlerts.metricErrors(sum), props.topic);
     this.#add('TableThrottles', table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period: ALARM_PERIOD }), props.topic);
@@ -142,7 +152,7 @@ export class GatewayAlarms extends Construct {
  * `part` as a percentage of Requests in each 5-minute period, or 0 below MIN_REQUESTS_FOR_RATES.
  * `part` is FILLed with 0: a period with requests and no errors publishes no error datapoint.
  */
-export function percentOfRequests(metrics: AccessLogMetrics, part: 'ServerErrors' | 'UpstreamErrors', label: string): MathExpression {
+export function percentOfRequests(metrics: LogMetrics, part: 'ServerErrors' | 'UpstreamErrors', label: string): MathExpression {
   return new MathExpression({
     expression: `IF(requests >= ${MIN_REQUESTS_FOR_RATES}, 100 * FILL(errors, 0) / requests, 0)`,
     usingMetrics: { requests: metrics.metric('Requests', { period: ALARM_PERIOD }), errors: metrics.metric(part, { period: ALARM_PERIOD }) },

@@ -4,19 +4,19 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { AccessLogMetrics } from './access-log-metrics';
 import { TABLE_OPERATIONS } from './gateway-alarms';
-import type { GatewayFailureMetrics } from './gateway-failures';
+import type { DimensionedMetricName, LogMetrics } from './log-metrics';
 
 export const MICROS_PER_USD = 1_000_000;
 
 export interface GatewayDashboardProps {
   /** The dashboard's name (the stack's). */
   dashboardName: string;
-  metrics: AccessLogMetrics;
-  /** The gateway's own failures, graphed beside the alarm that reads them (ProxyErrors). */
-  failures: GatewayFailureMetrics;
+  metrics: LogMetrics;
+  /** ProxyErrors, graphed beside the failures it reads. */
   failureAlarm: Alarm;
+  /** RecordsLost, graphed with its threshold. */
+  recordsLostAlarm: Alarm;
   proxy: IFunction;
   /** The proxy's log group, for the Logs Insights widget. */
   logGroup: ILogGroup;
@@ -41,7 +41,7 @@ export class GatewayDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: GatewayDashboardProps) {
     super(scope, id);
-    const { metrics: m, failures: f, proxy, table } = props;
+    const { metrics: m, proxy, table } = props;
     const hour = Duration.hours(1);
     const day = Duration.days(1);
 
@@ -92,8 +92,10 @@ export class GatewayDashboard extends Construct {
         ],
         [
           // The function's Errors (below) also count streams whose client or runtime connection went away: these do not.
-          graph('Gateway failures (per 5 min)', [f.metric('InternalFailures'), f.metric('RuntimeFailures'), f.metric('UpstreamUnavailable')], HALF),
-          new AlarmWidget({ alarm: props.failureAlarm, title: 'Gateway failures: internal and runtime (ProxyErrors)', width: HALF, height: HEIGHT }),
+          graph('Gateway failures (per 5 min)', [m.metric('InternalFailures'), m.metric('RuntimeFailures'), m.metric('UpstreamUnavailable')], THIRD),
+          new AlarmWidget({ alarm: props.failureAlarm, title: 'Gateway failures: internal and runtime (ProxyErrors)', width: THIRD, height: HEIGHT }),
+          // Apart from the failures: each is a call answered whose usage or audit record is missing.
+          new AlarmWidget({ alarm: props.recordsLostAlarm, title: 'Records lost: usage and audit (RecordsLost)', width: THIRD, height: HEIGHT }),
         ],
         [
           graph('Proxy function: invocations, errors, throttles', [proxy.metricInvocations(), proxy.metricErrors(), proxy.metricThrottles()], THIRD),
@@ -115,22 +117,22 @@ function graph(title: string, left: IMetric[], width: number): IWidget {
   return new GraphWidget({ title, left, width, height: HEIGHT });
 }
 
-function percentiles(m: AccessLogMetrics, name: 'Latency' | 'TimeToFirstToken', stats: string[]): IMetric[] {
+function percentiles(m: LogMetrics, name: 'Latency' | 'TimeToFirstToken', stats: string[]): IMetric[] {
   return stats.map((statistic) => m.metric(name, { statistic, label: `${name} ${statistic}` }));
 }
 
 /** The Cost metric (micro-dollars) in USD per `period`. */
-function usd(m: AccessLogMetrics, period: Duration, label: string): MathExpression {
+function usd(m: LogMetrics, period: Duration, label: string): MathExpression {
   return new MathExpression({ expression: `cost / ${MICROS_PER_USD}`, usingMetrics: { cost: m.metric('Cost', { period }) }, period, label });
 }
 
 /** CostByModel in USD per `period`, one line per model. */
-function usdByModel(m: AccessLogMetrics, period: Duration): MathExpression {
+function usdByModel(m: LogMetrics, period: Duration): MathExpression {
   return byDimension(m, 'CostByModel', 'Model', period, ` / ${MICROS_PER_USD}`);
 }
 
 /** A metric with a dimension, one line per value: a search, since the values (models, rule ids) come from the config. */
-function byDimension(m: AccessLogMetrics, name: 'CostByModel' | 'GuardrailHits', dimension: string, period: Duration, scale = ''): MathExpression {
+function byDimension(m: LogMetrics, name: DimensionedMetricName, dimension: string, period: Duration, scale = ''): MathExpression {
   const search = `SEARCH('{"${m.namespace}",${dimension}} MetricName="${name}"', 'Sum', ${period.toSeconds()})`;
   // A dynamic label: each line is named by its value (without one, the expression's text).
   return new MathExpression({ expression: `${search}${scale}`, usingMetrics: {}, period, label: `\${PROP('Dim.${dimension}')}` });

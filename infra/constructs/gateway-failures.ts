@@ -1,7 +1,16 @@
-import { Duration } from 'aws-cdk-lib';
-import { MathExpression, Metric, Unit, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
-import { FilterPattern, MetricFilter, type IFilterPattern, type ILogGroup } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { FilterPattern, type IFilterPattern, type JsonPattern } from 'aws-cdk-lib/aws-logs';
+import { OWN_FAULT_LINE } from '../../lib/pipeline/broke-off';
+
+/*
+ * The proxy's log lines that mean the gateway failed, by what they mean, for the metric filters of
+ * `LogMetrics` (`log-metrics.ts`): the vocabulary is here, the one mechanism that reads it there.
+ */
+
+/**
+ * The spend limiter's ERROR line when the table could not be reached for a spend check
+ * (`lib/access/spend-limiter.ts`): the call is refused with a 503 `spend_limit_unavailable`.
+ */
+export const SPEND_UNCHECKED_LINE = 'spend limit not checked: the store failed; request refused';
 
 /**
  * The proxy's own ERROR lines that mean a caller got a failure the gateway made itself:
@@ -10,13 +19,37 @@ import { Construct } from 'constructs';
  * - `streamed body failed`: an answer's body threw after its first byte, breaking the promise of
  *   an in-band error event;
  * - `invocation failed before the gateway answered`: middy gave up on an invocation (its own
- *   timeout, 5 ms before Lambda's) while the gateway had not answered, stuck past its own deadline.
+ *   timeout, 5 ms before Lambda's) while the gateway had not answered, stuck past its own deadline;
+ * - `gateway fault after the first byte` (`OWN_FAULT_LINE`): a fault of the gateway's own (a
+ *   translator's TypeError…) cut an answer off after its first byte; the client got the in-band
+ *   error, but the upstream did not break off: the gateway did;
+ * - the spend limiter's `spend limit not checked…` (`SPEND_UNCHECKED_LINE`): a call refused 503
+ *   because the gateway's own table failed it. It is counted here, not as an upstream failure nor
+ *   as records lost: the client was refused by the gateway, for want of a store the gateway
+ *   depends on (nothing was spent nor lost: its access line and usage record say 503), and spend
+ *   limits fail closed on purpose, so each such refusal is a paying call turned away by us: one is
+ *   worth a page, as an internal 500 is. `TableThrottles` sees only throttling; a table gone,
+ *   an IAM policy denied, or a network fault would page nowhere else.
  *
  * `response stream failed before the answer ended` is not among them on purpose: it is a WARN the
  * door writes when the response stream breaks under an answer (the client or the runtime's
- * connection went away), which is no failure of the gateway's.
+ * connection went away), which is no failure of the gateway's. Nor is the WARN `stream interrupted`
+ * (an upstream that broke off).
  */
-export const INTERNAL_FAILURE_LINES = ['request failed', 'streamed body failed', 'invocation failed before the gateway answered'] as const;
+export const INTERNAL_FAILURE_LINES = ['request failed', 'streamed body failed', 'invocation failed before the gateway answered', OWN_FAULT_LINE, SPEND_UNCHECKED_LINE] as const;
+
+/**
+ * The ERROR lines that say records were lost, each for a different writer: usage records
+ * (`usage records could not be written`, from the usage sink's `onError`, with `lost`: how many,
+ * and their `requestIds`), an audit record (`audit record could not be written`, one each), and
+ * a drain of the writes after an answer that failed outright (`writes after the answer failed`,
+ * `functions/proxy.ts`: how many it took down is not known, so it counts 1).
+ *
+ * A usage sink's line with `lost: 0` (only stored Responses homes were lost: `lostHomes`) is not
+ * counted: those route a later `previous_response_id`, they are not billing records.
+ */
+export { USAGE_RECORDS_LOST_LINE } from '../../lib/observe/lost-records';
+export const RECORD_LOST_LINES = ['audit record could not be written', 'writes after the answer failed'] as const;
 
 /**
  * What the Lambda platform writes to the function's log group, as plain text, when the runtime
@@ -40,94 +73,21 @@ export const RUNTIME_FAILURE_PHRASES = ['Task timed out after', 'Runtime exited 
 const GATEWAY_LINE_MARK = 'sampling_rate';
 
 /**
- * One pattern per phrase: a phrase and an exclusion side by side is documented (`ERROR -Exiting`),
- * `?` alternatives mixed with an exclusion are not.
+ * One pattern per phrase, the phrase and the excluded mark both quoted. What CloudWatch's "Filter
+ * pattern syntax for metric filters, subscription filters, filter log events, and Live Tail"
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html) says of
+ * unstructured events: terms side by side must all match, a `-` before a term excludes the events
+ * that hold it (`ERROR -ARGUMENTS`), and "enclose exact phrases and terms that include
+ * non-alphanumeric characters in double quotation marks" (so `sampling_rate`, with its `_`, is
+ * quoted, excluded or not). The page shows `-` only before a bare word; a quoted term after `-` is
+ * the same term in the form the quoting rule asks for, and deployed patterns use it
+ * (`ERROR -"Session mismatch"`). `?` alternatives mixed with an exclusion are not documented, hence
+ * a filter per phrase.
  */
-const runtimeFailurePattern = (phrase: string): IFilterPattern => FilterPattern.literal(`"${phrase}" -"${GATEWAY_LINE_MARK}"`);
+export const runtimeFailurePattern = (phrase: string): IFilterPattern => FilterPattern.literal(`"${phrase}" -"${GATEWAY_LINE_MARK}"`);
 
-/**
- * 502, 503 and 504: mostly no upstream could answer (unreachable, overloaded, out of time), after
- * failover; also the request's own deadline (504) and a spend limit the table could not check
- * (503 `spend_limit_unavailable`), which the status alone does not tell apart.
- */
-const UPSTREAM_UNAVAILABLE = [FilterPattern.numberValue('$.status', '>=', 502), FilterPattern.numberValue('$.status', '<=', 504)];
-
-/** The gateway's failure metrics, by metric name: each counts 1 per log event one of its patterns matches (no event matches two). */
-export const GATEWAY_FAILURE_METRICS = {
-  InternalFailures: {
-    description: 'Requests the gateway itself failed: internal errors answered 500, answers whose body broke after its first byte, invocations it did not answer in time',
-    // At ERROR only: the same message at WARN (a client's failure, were one ever logged so) must not page.
-    patterns: [FilterPattern.all(FilterPattern.stringValue('$.level', '=', 'ERROR'), FilterPattern.any(...INTERNAL_FAILURE_LINES.map((message) => FilterPattern.stringValue('$.message', '=', message))))],
-  },
-  RuntimeFailures: {
-    description: 'Proxy invocations the Lambda runtime failed: timeouts, crashes, out-of-memory kills (from the platform\'s own log lines)',
-    // Text terms, not JSON: these lines are Lambda's, written in its plain-text log format.
-    patterns: RUNTIME_FAILURE_PHRASES.map(runtimeFailurePattern),
-  },
-  UpstreamUnavailable: {
-    description: 'Calls answered 502, 503 or 504: mostly no upstream could answer them, failover included; also deadlines and spend limits the table could not check (graphed; the rate is alarmed by ServerErrorRate and UpstreamErrorShare)',
-    patterns: [FilterPattern.all(FilterPattern.stringValue('$.message', '=', 'request'), ...UPSTREAM_UNAVAILABLE)],
-  },
-} as const satisfies Record<string, { description: string; patterns: readonly IFilterPattern[] }>;
-
-export type GatewayFailureMetricName = keyof typeof GATEWAY_FAILURE_METRICS;
-
-export interface GatewayFailureMetricsProps {
-  /** The proxy's log group. */
-  logGroup: ILogGroup;
-  /** The stack's metrics namespace (the access-log metrics'). */
-  namespace: string;
-}
-
-/**
- * Metric filters on the proxy's log group that count the gateway's own failures
- * (`GATEWAY_FAILURE_METRICS`), the ProxyErrors alarm's inputs.
- *
- * Why not the function's `Errors` less the broken streams: a streamed invocation whose response
- * stream breaks (a client gone, the runtime's connection lost) is counted in `Errors` whatever the
- * function does, sometimes with no line of ours at all, and `Errors` is stamped at the invocation's
- * start while a log line is stamped when it is written: a stream that crosses a five-minute
- * boundary would add 1 to one period and take 1 off the next, and page anyway. Lines and platform
- * lines are all stamped as they happen, so these counts need no subtraction.
- *
- * @example
- * const failures = new GatewayFailureMetrics(this, 'Failures', { logGroup: proxy.logGroup, namespace: 'Aigw/Prod' });
- * failures.metric('InternalFailures');
- */
-export class GatewayFailureMetrics extends Construct {
-  readonly namespace: string;
-
-  constructor(scope: Construct, id: string, props: GatewayFailureMetricsProps) {
-    super(scope, id);
-    this.namespace = props.namespace;
-    for (const [name, spec] of Object.entries(GATEWAY_FAILURE_METRICS)) {
-      spec.patterns.forEach((filterPattern, i) => new MetricFilter(this, spec.patterns.length === 1 ? name : `${name}${i + 1}`, {
-        logGroup: props.logGroup,
-        filterPattern,
-        metricNamespace: this.namespace,
-        metricName: name,
-        metricValue: '1',
-        unit: Unit.COUNT,
-      }));
-    }
-  }
-
-  /** Sum over 5 minutes unless told. */
-  metric(name: GatewayFailureMetricName, options: MetricOptions = {}): Metric {
-    return new Metric({ namespace: this.namespace, metricName: name, statistic: 'Sum', period: Duration.minutes(5), label: name, ...options });
-  }
-
-  /**
-   * The proxy's own failures in each period: internal failures and runtime failures, each FILLed
-   * with 0 since a period without any publishes nothing. Upstreams that cannot answer are left to
-   * the rate alarms: a provider's blip is not the gateway failing, and one 503 must not page.
-   */
-  ownFailures(period: Duration): MathExpression {
-    return new MathExpression({
-      expression: 'FILL(internal, 0) + FILL(runtime, 0)',
-      usingMetrics: { internal: this.metric('InternalFailures', { period }), runtime: this.metric('RuntimeFailures', { period }) },
-      period,
-      label: 'Gateway failures (internal and runtime)',
-    });
-  }
+/** A JSON line at ERROR whose message is one of `messages` (the same message at WARN never counts). */
+export function errorLine(messages: readonly string[], ...where: JsonPattern[]): JsonPattern {
+  const message = messages.map((m) => FilterPattern.stringValue('$.message', '=', m));
+  return FilterPattern.all(FilterPattern.stringValue('$.level', '=', 'ERROR'), message.length === 1 ? message[0]! : FilterPattern.any(...message), ...where);
 }

@@ -3,11 +3,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { AccessLogMetrics } from './access-log-metrics';
 import { GatewayAlarms, type GatewayAlarmName } from './gateway-alarms';
 import { GatewayDashboard } from './gateway-dashboard';
-import { GatewayFailureMetrics } from './gateway-failures';
 import type { GatewayTable } from './gateway-table';
+import { LogMetrics } from './log-metrics';
 import type { ProxyFunction } from './proxy-function';
 
 /** The stack's metrics namespace: one per stack, so that two gateways in one account stay apart. */
@@ -29,9 +28,8 @@ export interface ObservabilityProps {
  * path), alarms that notify one SNS topic, and one dashboard named after the stack.
  */
 export class Observability extends Construct {
-  readonly metrics: AccessLogMetrics;
-  /** The gateway's own failures (ProxyErrors' inputs), read from the same log group. */
-  readonly failures: GatewayFailureMetrics;
+  /** Every metric read out of the proxy's log group: what callers got, the gateway's own failures, records lost. */
+  readonly metrics: LogMetrics;
   readonly topic: Topic;
   readonly alarms: GatewayAlarms;
   readonly dashboard: GatewayDashboard;
@@ -41,8 +39,7 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const stackName = Stack.of(this).stackName;
-    this.metrics = new AccessLogMetrics(this, 'Metrics', { logGroup: props.proxy.logGroup, namespace: metricsNamespace(stackName) });
-    this.failures = new GatewayFailureMetrics(this, 'Failures', { logGroup: props.proxy.logGroup, namespace: metricsNamespace(stackName) });
+    this.metrics = new LogMetrics(this, 'Metrics', { logGroup: props.proxy.logGroup, namespace: metricsNamespace(stackName) });
 
     // enforceSSL denies publishing over plain HTTP (cdk-nag AwsSolutions-SNS3). No KMS key: alarm
     // notifications carry alarm names and figures, and CloudWatch cannot publish to a topic
@@ -50,13 +47,13 @@ export class Observability extends Construct {
     this.topic = new Topic(this, 'AlarmTopic', { displayName: `${stackName} AI gateway alarms`, enforceSSL: true });
     for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
 
-    this.alarms = new GatewayAlarms(this, 'Alarms', { metrics: this.metrics, failures: this.failures, proxy: props.proxy.fn, rollup: props.rollup, budgetAlerts: props.budgetAlerts, table: props.table.table, topic: this.topic });
+    this.alarms = new GatewayAlarms(this, 'Alarms', { metrics: this.metrics, proxy: props.proxy.fn, rollup: props.rollup, budgetAlerts: props.budgetAlerts, table: props.table.table, topic: this.topic });
     const alarm = (name: GatewayAlarmName) => this.alarms.alarms.get(name)!;
     this.dashboard = new GatewayDashboard(this, 'Dashboard', {
       dashboardName: stackName,
       metrics: this.metrics,
-      failures: this.failures,
       failureAlarm: alarm('ProxyErrors'),
+      recordsLostAlarm: alarm('RecordsLost'),
       proxy: props.proxy.fn,
       logGroup: props.proxy.logGroup,
       table: props.table.table,

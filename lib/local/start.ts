@@ -30,6 +30,7 @@ import { LOCAL_ALERTS_INTERVAL_MS, scheduleEvery } from '../alerts/schedule';
 import { runBudgetAlerts } from '../jobs/budget-alerts';
 import { EndUserBudgetAlerts } from '../alerts/end-users';
 import type { AuditSink } from '../audit/log';
+import { usageLossReporter } from '../observe/lost-records';
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;
@@ -104,7 +105,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const usage = new DynamoUsageSink(table, {
     retentionDays: options.config.usage.retentionDays,
     ...(dynamo?.writeBatch ? { writeBatch: dynamo.writeBatch } : {}),
-    onError: (err, requestIds, homes, kept) => logger.error('usage records could not be written', { lost: requestIds.length, requestIds, ...(homes.length ? { lostHomes: homes } : {}), ...(kept.length ? { keptHomes: kept } : {}), error: err as Error }),
+    onError: usageLossReporter(logger),
   });
   const alertsOptions = options.budgetAlerts === false ? undefined : (options.budgetAlerts ?? {});
   const notifier = alertsOptions && (alertsOptions.notifier ?? new LogNotifier(logger));

@@ -15,7 +15,7 @@ import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard';
 import type { PassthroughReader } from './passthrough';
-import { bookInterrupted, brokeOff, readFailure } from './broke-off';
+import { bookInterrupted, brokeOff, isOwnFault, logBrokeOff, readFailure } from './broke-off';
 import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
@@ -178,7 +178,7 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   const relayed = { outputChars: 0 };
   // Translated streams are SSE but Bedrock's; no event of either grows past the bound (`UpstreamBody.frame`).
   res.body.frame?.(adapter.dialect === 'bedrock' ? 'event-stream' : 'sse');
-  const upstreamEvents = metered(adapter.parseStream(res.body, request), ctx, signal, relayed);
+  const upstreamEvents = metered(adapter.parseStream(res.body, request), input, relayed);
   // Once the client's answer ended at its stop, the upstream is drained in silence: keep-alives say the stream lives.
   const clock = new SendClock();
   // Cut after the meter: it counts what the upstream made (a cut-off stream is charged for it), the encoder gets what the client is owed.
@@ -216,7 +216,9 @@ function stoppedWhole(res: GatewayResponse, stop: readonly string[]): GatewayRes
 function brokeOffAfterStop({ ctx, deps, signal }: AnswerInput, failure: unknown): void {
   const error = readFailure(failure, signal, 'the stream');
   bookInterrupted(ctx, error);
-  deps.logger.warn('stream interrupted after the stop sequence', { requestId: ctx.requestId, provider: ctx.provider, error: error.message, ...(error.detail ? { detail: error.detail } : {}) });
+  // A fault of the gateway's own is an ERROR (`logBrokeOff`), whatever the client had already got.
+  if (isOwnFault(error)) logBrokeOff(failure, error, { ctx, logger: deps.logger }, 'stream interrupted after the stop sequence');
+  else deps.logger.warn('stream interrupted after the stop sequence', { requestId: ctx.requestId, provider: ctx.provider, error: error.message, ...(error.detail ? { detail: error.detail } : {}) });
 }
 
 /** How many choices a Chat Completions client asked for (`n`, 1 when absent). */
@@ -255,7 +257,7 @@ function promptEstimate({ binding, body, raw }: AnswerInput): number {
  * characters (`relayed`), and errors. A transport failure becomes an `error` event, so the
  * encoder ends the stream in its own dialect.
  */
-async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext, signal: AbortSignal | undefined, relayed: { outputChars: number }): AsyncGenerator<StreamEvent> {
+async function* metered(events: AsyncIterable<StreamEvent>, { ctx, deps, signal }: AnswerInput, relayed: { outputChars: number }): AsyncGenerator<StreamEvent> {
   try {
     for await (const event of events) {
       if (event.type === 'usage') ctx.usage = event.usage;
@@ -275,6 +277,9 @@ async function* metered(events: AsyncIterable<StreamEvent>, ctx: RequestContext,
     if (clientGone(signal)) throw err;
     const error = readFailure(err, signal, 'the stream');
     bookInterrupted(ctx, error);
+    // A translator's own fault (a TypeError on a chunk it took in) is logged at ERROR, so it pages;
+    // an upstream that broke off is told by the record's outcome alone, as before.
+    if (isOwnFault(error)) logBrokeOff(err, error, { ctx, logger: deps.logger }, 'stream interrupted');
     yield { type: 'error', error: asGatewayError(error) };
   }
 }

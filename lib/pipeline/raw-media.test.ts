@@ -1,3 +1,5 @@
+// The error undici fails a body with when the upstream's socket closes under it (UND_ERR_SOCKET).
+import undiciErrors = require('undici/lib/core/errors');
 import { TransferAborted } from '../http/transfer-aborted';
 import type { UpstreamResponse } from '../upstream/http';
 import { newContext, type RequestContext } from './context';
@@ -126,7 +128,7 @@ describe('rawMediaAnswer', () => {
 
   it('throws the client\'s error, with nothing relayed nor booked as a stream, when the upstream breaks off before any audio', async () => {
     // Prepare
-    const { res } = upstreamOf([], new Error('other side closed'));
+    const { res } = upstreamOf([], new undiciErrors.SocketError('other side closed'));
     const { input, finish } = inputOf(res);
 
     // Act
@@ -139,7 +141,7 @@ describe('rawMediaAnswer', () => {
 
   it('relays what came, then throws TransferAborted for the door, booked interrupted before it, when the upstream breaks off', async () => {
     // Prepare
-    const { res } = upstreamOf(['ID3', 'frame-1'], new Error('other side closed'));
+    const { res } = upstreamOf(['ID3', 'frame-1'], new undiciErrors.SocketError('other side closed'));
     const { input, ctx, warnings, finish } = inputOf(res);
 
     // Act
@@ -235,7 +237,7 @@ describe('firstAudioInHand', () => {
   });
 
   it.each([
-    ['breaks off before its first chunk', [], new Error('other side closed'), { kind: 'upstream_unavailable', status: 502, code: 'upstream_interrupted', detail: 'other side closed' }],
+    ['breaks off before its first chunk', [], new undiciErrors.SocketError('other side closed'), { kind: 'upstream_unavailable', status: 502, code: 'upstream_interrupted', detail: 'other side closed' }],
     // The body fails with the upstream's timeout (`createUpstreamClient` makes the idle timeout one): it stays that, a 504.
     ['falls silent past its idle timeout before its first chunk', [], new GatewayError('upstream_timeout', 'The upstream provider stopped sending.', { code: 'upstream_timeout' }), { kind: 'upstream_timeout', status: 504, code: 'upstream_timeout' }],
     ['ends before its first chunk', [], undefined, { kind: 'upstream_error', status: 502, code: 'upstream_bad_response', message: 'The upstream provider "openai" answered with no audio.' }],

@@ -1,3 +1,5 @@
+// The error undici fails a body with when the upstream's socket closes under it (UND_ERR_SOCKET).
+import undiciErrors = require('undici/lib/core/errors');
 import { GuardrailsSchema } from '../guardrails/config';
 import { Guardrails } from '../guardrails/scan';
 import { silentLogger } from '../observe/logger';
@@ -88,7 +90,7 @@ describe('relayedStoredStream', () => {
   it.each<[string, string[], Error | undefined, { outcome: string; errorCode?: string; tail: string | undefined }]>([
     ['a whole replay: every event as it came, booked ok', [created, delta, completed], undefined, { outcome: 'ok', tail: undefined }],
     ['a replay the account ends before response.completed: an error event after what came', [created, delta], undefined, { outcome: 'interrupted', errorCode: 'upstream_interrupted', tail: 'event: error' }],
-    ['a replay the account breaks off: an error event numbered after its last', [created, delta], new Error('other side closed'), { outcome: 'interrupted', errorCode: 'upstream_interrupted', tail: '"sequence_number":2' }],
+    ['a replay the account breaks off: an error event numbered after its last', [created, delta], new undiciErrors.SocketError('other side closed'), { outcome: 'interrupted', errorCode: 'upstream_interrupted', tail: '"sequence_number":2' }],
     ['a replay of a response that failed (`response.failed`): relayed as it came, booked as the account\'s error', [created, delta, sse('response.failed', 2, { response: { ...response, status: 'failed', error: { code: 'server_error', message: 'The model failed.' } } })], undefined, { outcome: 'upstream_error', errorCode: 'server_error', tail: undefined }],
   ])('relays %s, closing the books once', async (_, chunks, breaks, expected) => {
     // Prepare

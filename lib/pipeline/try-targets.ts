@@ -8,7 +8,7 @@ import { accountRef, retryAfterMs, type FailureKind } from '../routing/health';
 import { continuationOrder, notHeldHere, type Home, type StoredRef } from '../routing/response-homes';
 import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
-import { readFailure } from './broke-off';
+import { isOwnFault, readFailure } from './broke-off';
 import type { ProxyDeps } from './deps';
 import { tellingFailure } from './failure-choice';
 import { answerInHand, failedBeforeAnswer } from './read-ahead';
@@ -182,6 +182,10 @@ export async function tryTargets<Via>(
         // Past the bound, the answer's size is the request's doing, not the account's: every account
         // would make it as large (and bill it again), and resting them would cool a sound pool.
         if (failure.code === 'upstream_answer_too_large') throw failure;
+        // A fault of the gateway's own while it held the answer: no other account would mend it,
+        // and resting this one would blame it. Thrown on, it is answered 500 and logged as
+        // `request failed` (the stack's InternalFailures).
+        if (isOwnFault(failure)) throw failure;
         fail(failure, attempt, false);
         deps.logger.warn('upstream answer failed', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, code: failure.code, ...detailOf(failure) });
         rest(attempt, 'error', undefined, ctx, deps);

@@ -1,6 +1,21 @@
+import { isObject } from '../../http/json-checks';
 import type { TokenUsage } from '../../usage/tokens';
 import { skimChatOutput } from './skim';
 import { usageFromOpenAI } from './usage';
+
+/** A chunk as the wire may have it: each field is looked at before it is read. */
+interface Chunk {
+  choices?: unknown;
+  usage?: unknown;
+  error?: unknown;
+}
+
+/** One entry of `choices`: Chat chunks carry a `delta`; (legacy) Completions chunks carry `text`. */
+interface Choice {
+  delta?: unknown;
+  text?: unknown;
+  finish_reason?: unknown;
+}
 
 /** What the gateway learns from an OpenAI chunk stream on the side while passing it on. */
 export class OpenAIStreamMeter {
@@ -41,28 +56,29 @@ export class OpenAIStreamMeter {
       this.outputChars += skimChatOutput(data);
       return undefined;
     }
-    let chunk: {
-      // Chat chunks carry a `delta`; (legacy) Completions chunks carry `text`.
-      choices?: { delta?: Record<string, unknown> | null; text?: unknown; finish_reason?: string | null }[];
-      usage?: unknown;
-      error?: { message?: string };
-    };
+    let parsed: unknown;
     try {
-      chunk = JSON.parse(data);
+      parsed = JSON.parse(data);
     } catch {
       return undefined;
     }
-    if (chunk.error) this.upstreamError = chunk.error.message ?? 'upstream error';
+    // The upstream's JSON as it may be (a chunk that is null, choices that are not a list, entries
+    // that are not objects): what cannot be read is passed on unread, never thrown on, since a throw
+    // here would end a passed-through answer as a fault of the gateway's own.
+    if (!isObject(parsed)) return undefined;
+    const chunk: Chunk = parsed;
+    if (chunk.error) this.upstreamError = isObject(chunk.error) && typeof chunk.error.message === 'string' ? chunk.error.message : 'upstream error';
     const usage = usageFromOpenAI(chunk.usage);
     if (usage) this.usage = usage;
-    const choices = chunk.choices;
+    const choices = Array.isArray(chunk.choices) ? chunk.choices.filter((c): c is Choice => isObject(c)) : [];
     // An error that brings the usage along is still the error: the client must have it, asked for usage or not.
-    if (!choices || choices.length === 0) return chunk.error ? undefined : usage ? 'usage-only' : !this.thorough ? undefined : 'noise';
+    if (choices.length === 0) return chunk.error ? undefined : usage ? 'usage-only' : !this.thorough ? undefined : 'noise';
     if (this.thorough && choices.every((c) => !c.delta && !c.finish_reason && c.text === undefined)) return 'noise';
     for (const c of choices) {
-      this.outputChars += outputChars(c);
-      if (c.finish_reason) this.finishReason = c.finish_reason;
-      if (this.firstTokenMs === undefined && ((c.delta && hasOutput(c.delta)) || c.text)) this.firstTokenMs = this.now() - this.start;
+      const delta = isObject(c.delta) ? c.delta : undefined;
+      this.outputChars += outputChars(c.text, delta);
+      if (typeof c.finish_reason === 'string' && c.finish_reason) this.finishReason = c.finish_reason;
+      if (this.firstTokenMs === undefined && ((delta && hasOutput(delta)) || c.text)) this.firstTokenMs = this.now() - this.start;
     }
     return undefined;
   }
@@ -84,9 +100,8 @@ function hasOutput(delta: Record<string, unknown>): boolean {
 }
 
 /** The characters of output a choice of a chunk carries: content, reasoning, refusal, tool calls, or (legacy) Completions' text. */
-function outputChars(choice: { delta?: Record<string, unknown> | null; text?: unknown }): number {
-  let chars = typeof choice.text === 'string' ? choice.text.length : 0;
-  const delta = choice.delta;
+function outputChars(text: unknown, delta: Record<string, unknown> | undefined): number {
+  let chars = typeof text === 'string' ? text.length : 0;
   if (!delta) return chars;
   for (const field of ['content', 'reasoning_content', 'reasoning', 'refusal'] as const) {
     const value = delta[field];

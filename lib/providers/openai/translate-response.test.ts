@@ -77,3 +77,44 @@ describe('fromOpenAIChatCompletion', () => {
     expect(() => fromOpenAIChatCompletion(input, req)).toThrow(expect.objectContaining({ status: 502, code }));
   });
 });
+
+describe('fromOpenAIChatCompletion on answers of an unexpected shape', () => {
+  // A throw other than the gateway's own 502 is a fault of the gateway's (a 500 that pages): none may come of the upstream's JSON.
+  const odd: unknown[] = [null, 0, -1, '', 'x', true, [], [null], ['x'], {}, [{}], { x: 1 }];
+  const places: [string, (v: unknown) => unknown][] = [
+    ['the answer', (v) => v],
+    ['choices', (v) => ({ ...body({}), choices: v })],
+    ['a choice', (v) => ({ ...body({}), choices: [v] })],
+    ['the message', (v) => ({ ...body({}), choices: [{ index: 0, message: v, finish_reason: 'stop' }] })],
+    ['content', (v) => body({ content: v, refusal: v, reasoning_content: v, reasoning: v })],
+    ['a content part', (v) => body({ content: [v, { type: 'text', text: 'Hi' }] })],
+    ['tool_calls', (v) => body({ tool_calls: v })],
+    ['a tool call', (v) => body({ tool_calls: [v] })],
+    ['a tool call\'s fields', (v) => body({ tool_calls: [{ id: v, type: v, function: v }] })],
+    ['a function\'s fields', (v) => body({ tool_calls: [{ id: 'c', type: 'function', function: { name: v, arguments: v } }] })],
+    ['usage', (v) => body({ content: 'Hi' }, 'stop', { usage: v })],
+  ];
+
+  it.each(places)('throws nothing but its own 502 on any JSON value as %s', (_place, at) => {
+    for (const value of odd) {
+      // Act
+      let thrown: unknown;
+      try {
+        fromOpenAIChatCompletion(at(value), req);
+      } catch (err) {
+        thrown = err;
+      }
+
+      // Assess
+      if (thrown !== undefined) expect(thrown).toMatchObject({ status: 502 });
+    }
+  });
+
+  it.each([
+    { name: 'skips a null tool call beside a sound one', message: { content: null, tool_calls: [null, { id: 'c1', type: 'function', function: { name: 'a', arguments: '{}' } }] }, parts: [{ type: 'tool_call', id: 'c1', name: 'a', arguments: '{}' }] },
+    { name: 'skips tool_calls that is not a list', message: { content: 'Hi', tool_calls: { id: 'c1', type: 'function', function: { name: 'a', arguments: '{}' } } }, parts: [{ type: 'text', text: 'Hi' }] },
+    { name: 'skips a null content part', message: { content: [null, { type: 'text', text: 'Hi' }] }, parts: [{ type: 'text', text: 'Hi' }] },
+  ])('$name', ({ message, parts }) => {
+    expect(fromOpenAIChatCompletion(body(message), req).parts).toEqual(parts);
+  });
+});

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { isObject, type Json } from '../../http/json-checks';
 import { NO_TOKENS } from '../../usage/tokens';
 import { usageFromOpenAI } from './usage';
 
@@ -40,7 +41,14 @@ interface OpenAIMessageBody {
   refusal?: unknown;
   reasoning_content?: unknown;
   reasoning?: unknown;
-  tool_calls?: { id?: unknown; type?: unknown; function?: { name?: unknown; arguments?: unknown } }[] | null;
+  // As the wire may have it: a list or not, entries objects or not (`isObject` sorts them).
+  tool_calls?: unknown;
+}
+
+interface OpenAIToolCallBody {
+  id?: unknown;
+  type?: unknown;
+  function?: { name?: unknown; arguments?: unknown } | null;
 }
 
 /** Reasoning under the names compatible servers use: `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, newer vLLM). */
@@ -53,7 +61,7 @@ export function reasoningText(m: { reasoning_content?: unknown; reasoning?: unkn
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((p: { text?: unknown; refusal?: unknown }) => (typeof p.text === 'string' ? p.text : typeof p.refusal === 'string' ? p.refusal : '')).join('');
+  return content.map((p: unknown) => (!isObject(p) ? '' : typeof p.text === 'string' ? p.text : typeof p.refusal === 'string' ? p.refusal : '')).join('');
 }
 
 /**
@@ -63,15 +71,18 @@ function contentText(content: unknown): string {
 export function fromOpenAIChatCompletion(body: unknown, req: ChatRequest): ChatResponse {
   const b = (typeof body === 'object' && body !== null ? body : {}) as { id?: unknown; model?: unknown; choices?: unknown; usage?: unknown; error?: unknown };
   if (b.error) throw upstreamErrorOf(b.error);
-  const choice = Array.isArray(b.choices) ? (b.choices[0] as { message?: OpenAIMessageBody; finish_reason?: unknown } | undefined) : undefined;
-  if (!choice?.message) throw new GatewayError('upstream_error', 'The upstream provider answered without a choice.', { code: 'upstream_invalid_response' });
-  const m = choice.message;
+  const first: unknown = Array.isArray(b.choices) ? b.choices[0] : undefined;
+  const choice: { message?: unknown; finish_reason?: unknown } | undefined = isObject(first) ? first : undefined;
+  if (!isObject(choice?.message)) throw new GatewayError('upstream_error', 'The upstream provider answered without a choice.', { code: 'upstream_invalid_response' });
+  const m: OpenAIMessageBody = choice.message as Json;
   const parts: AssistantPart[] = [];
   const reasoning = reasoningText(m);
   if (reasoning) parts.push({ type: 'thinking', text: reasoning });
   const text = contentText(m.content) || (typeof m.refusal === 'string' ? m.refusal : '');
   if (text) parts.push({ type: 'text', text });
-  for (const call of m.tool_calls ?? []) {
+  for (const entry of Array.isArray(m.tool_calls) ? (m.tool_calls as unknown[]) : []) {
+    if (!isObject(entry)) continue; // Nothing to read: skipped, as a call without a name is.
+    const call: OpenAIToolCallBody = entry;
     if (call.type !== undefined && call.type !== 'function') continue; // Custom tools are never requested.
     const name = call.function?.name;
     if (typeof name !== 'string') continue;

@@ -155,6 +155,78 @@ describe('OpenAIChunkDecoder', () => {
   });
 });
 
+describe('OpenAIChunkDecoder on chunks of an unexpected shape', () => {
+  const text = (t: string): StreamEvent => ({ type: 'text_delta', text: t });
+  const stop: StreamEvent = { type: 'finish', reason: 'stop' };
+  const chunk = (choices: unknown) => JSON.stringify({ ...frame, choices });
+  // A malformed entry carries nothing the client could be sent, as the whole-answer translator
+  // skips a tool call it cannot read (`messageFromOpenAI`): skipped, the rest of the stream decoded.
+  const cases: { name: string; data: string[]; expected: StreamEvent[] }[] = [
+    { name: 'skips a null tool call', data: [delta({ content: 'Hi' }), delta({ tool_calls: [null] }), delta({}, 'stop')], expected: [start, text('Hi'), stop] },
+    {
+      name: 'skips a null tool call beside a sound one',
+      data: [delta({ tool_calls: [null, call(0, 'c1', 'a', '{}')] }), delta({}, 'tool_calls')],
+      expected: [start, { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'a' }, { type: 'tool_call_delta', toolIndex: 0, arguments: '{}' }, { type: 'tool_call_end', toolIndex: 0 }, { type: 'finish', reason: 'tool_calls' }],
+    },
+    { name: 'skips tool calls that are not objects', data: [delta({ content: 'Hi' }), delta({ tool_calls: ['call', 7, true, []] }), delta({}, 'stop')], expected: [start, text('Hi'), stop] },
+    { name: 'skips tool_calls that is an object, not a list', data: [delta({ content: 'Hi' }), delta({ tool_calls: call(0, 'c1', 'a', '{}') }), delta({}, 'stop')], expected: [start, text('Hi'), stop] },
+    { name: 'skips tool_calls that is a number', data: [delta({ content: 'Hi' }), delta({ tool_calls: 1 }), delta({}, 'stop')], expected: [start, text('Hi'), stop] },
+    { name: 'skips tool_calls that is a string, rather than reading its letters as calls', data: [delta({ content: 'Hi' }), delta({ tool_calls: 'ab' }), delta({}, 'stop')], expected: [start, text('Hi'), stop] },
+    { name: 'skips a null choice and reads the choice beside it', data: [chunk([null, { index: 0, delta: { content: 'Hi' } }]), delta({}, 'stop')], expected: [start, text('Hi'), stop] },
+    { name: 'skips a chunk whose only choice is null', data: [delta({ content: 'Hi' }), chunk([null]), delta({}, 'stop')], expected: [start, text('Hi'), stop] },
+    { name: 'skips a choice that is not an object', data: [delta({ content: 'Hi' }), chunk(['x', 3]), delta({}, 'stop')], expected: [start, text('Hi'), stop] },
+    { name: 'skips a delta that is not an object', data: [delta({ content: 'Hi' }), chunk([{ index: 0, delta: 'there' }]), delta({}, 'stop')], expected: [start, text('Hi'), stop] },
+    { name: 'skips a null delta (Azure\'s filter annotations)', data: [delta({ content: 'Hi' }), chunk([{ index: 0, delta: null }]), delta({}, 'stop')], expected: [start, text('Hi'), stop] },
+  ];
+
+  it.each(cases)('$name', ({ data, expected }) => {
+    // Prepare
+    const decoder = new OpenAIChunkDecoder(req);
+
+    // Act
+    const events = [...data.flatMap((d) => decoder.data(d)), ...decoder.end()];
+
+    // Assess
+    expect(events).toEqual(expected);
+  });
+
+  // Every value JSON can hold, put at every place of a chunk the decoder reads: none may throw
+  // (a throw is a fault of the gateway's own, and pages), and the stream goes on or ends in an error event.
+  const odd: unknown[] = [null, 0, -1, 1.5, '', 'x', true, false, [], [null], ['x'], {}, [{}], { x: 1 }];
+  const places: [string, (v: unknown) => unknown][] = [
+    ['the chunk', (v) => v],
+    ['choices', (v) => ({ ...frame, choices: v })],
+    ['a choice', (v) => ({ ...frame, choices: [v] })],
+    ['choice.index', (v) => ({ ...frame, choices: [{ index: v, delta: { content: 'x' } }] })],
+    ['the delta', (v) => ({ ...frame, choices: [{ index: 0, delta: v }] })],
+    ['finish_reason', (v) => ({ ...frame, choices: [{ index: 0, delta: {}, finish_reason: v }] })],
+    ['content', (v) => ({ ...frame, choices: [{ index: 0, delta: { content: v, refusal: v, reasoning_content: v, reasoning: v } }] })],
+    ['tool_calls', (v) => ({ ...frame, choices: [{ index: 0, delta: { tool_calls: v } }] })],
+    ['a tool call', (v) => ({ ...frame, choices: [{ index: 0, delta: { tool_calls: [v] } }] })],
+    ['a tool call\'s index and id', (v) => ({ ...frame, choices: [{ index: 0, delta: { tool_calls: [{ index: v, id: v, function: { name: 'a', arguments: '{}' } }] } }] })],
+    ['a tool call\'s function', (v) => ({ ...frame, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', function: v }] } }] })],
+    ['a function\'s name and arguments', (v) => ({ ...frame, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', function: { name: v, arguments: v } }] } }] })],
+    ['usage', (v) => ({ ...frame, choices: [], usage: v })],
+    ['usage details', (v) => ({ ...frame, choices: [], usage: { prompt_tokens: v, completion_tokens: v, prompt_tokens_details: v, completion_tokens_details: v } })],
+    ['error', (v) => ({ error: v })],
+    ['id and model', (v) => ({ id: v, model: v, choices: [{ index: 0, delta: { content: 'x' } }] })],
+  ];
+
+  it.each(places)('never throws on any JSON value as %s', (_place, at) => {
+    for (const value of odd) {
+      // Prepare: a call open and text sent before, so every state the odd chunk can meet is met.
+      const decoder = new OpenAIChunkDecoder(req);
+      decoder.data(delta({ content: 'Hi', tool_calls: [call(0, 'c0', 'a', '{')] }));
+
+      // Act
+      const read = () => [...decoder.data(JSON.stringify(at(value))), ...decoder.data(delta({}, 'stop')), ...decoder.end()];
+
+      // Assess
+      expect(read).not.toThrow();
+    }
+  });
+});
+
 describe('openAIStreamEvents', () => {
   it('reads SSE split anywhere across network chunks, comments and all', async () => {
     // Prepare

@@ -6,6 +6,9 @@
  * - the usage chunk (`choices: []`) may come after the finish, and some servers put a running
  *   usage on every chunk: each becomes a `usage` event (a running total, as the canonical form says);
  * - reasoning arrives as `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, newer vLLM);
+ * - an entry of `choices` or `tool_calls` that is not an object (`null`), a delta that is not one,
+ *   or `tool_calls` that is not a list carries nothing to send: skipped, as the whole-answer
+ *   translator skips a call it cannot read (a throw here would be a fault of the gateway's own);
  * - tool calls missing an id get one; a new `index` or a new id starts the next call (some servers
  *   send every parallel call with index 0), and a call ends when the next one, text or the finish starts;
  * - `data: {"error":…}` mid-stream becomes an `error` event, worded as the HTTP path and the
@@ -16,6 +19,7 @@
 import { createParser } from 'eventsource-parser';
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { isObject } from '../../http/json-checks';
 import { errorFromOpenAIEvent } from './errors';
 import { finishReasonOf, reasoningText, syntheticCallId } from './translate-response';
 import { usageFromOpenAI } from './usage';
@@ -26,10 +30,19 @@ interface ChunkToolCall {
   function?: { name?: unknown; arguments?: unknown } | null;
 }
 
+interface ChunkDelta {
+  content?: unknown;
+  refusal?: unknown;
+  reasoning_content?: unknown;
+  reasoning?: unknown;
+  tool_calls?: unknown;
+}
+
 interface Chunk {
   id?: unknown;
   model?: unknown;
-  choices?: { index?: unknown; delta?: { content?: unknown; refusal?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: ChunkToolCall[] | null } | null; finish_reason?: unknown }[] | null;
+  // As the wire may have them: any entry, any delta, any tool_calls (`isObject`, `Array.isArray` sort them).
+  choices?: ({ index?: unknown; delta?: ChunkDelta | null; finish_reason?: unknown } | null)[] | null;
   usage?: unknown;
   error?: unknown;
 }
@@ -74,15 +87,17 @@ export class OpenAIChunkDecoder {
       // The adapter's stream is read without the config's provider id (as Gemini's and Anthropic's are): the type's name stands in.
       return [{ type: 'error', error: errorFromOpenAIEvent(chunk.error, 'openai') }];
     }
-    const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => (c.index ?? 0) === 0) : undefined;
+    const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => isObject(c) && (c.index ?? 0) === 0) : undefined;
     const usage = usageFromOpenAI(chunk.usage);
-    if (!this.#started && (choice?.delta || choice?.finish_reason || usage)) {
+    const delta = choice?.delta;
+    const readable: ChunkDelta | undefined = isObject(delta) ? delta : undefined;
+    if (!this.#started && (readable || choice?.finish_reason || usage)) {
       this.#started = true;
       const id = typeof chunk.id === 'string' && chunk.id ? chunk.id : syntheticCallId().replace(/^call_/, 'chatcmpl-');
       out.push({ type: 'start', id, model: typeof chunk.model === 'string' && chunk.model ? chunk.model : this.req.model });
     }
     if (choice && !this.#finished) {
-      if (choice.delta && this.#delta(choice.delta, out) === 'failed') return out;
+      if (readable && this.#delta(readable, out) === 'failed') return out;
       if (typeof choice.finish_reason === 'string' && choice.finish_reason) this.#finish(out, choice.finish_reason);
     }
     if (usage) out.push({ type: 'usage', usage });
@@ -97,7 +112,7 @@ export class OpenAIChunkDecoder {
     return [{ type: 'error', error }];
   }
 
-  #delta(delta: NonNullable<NonNullable<Chunk['choices']>[number]['delta']>, out: StreamEvent[]): 'failed' | undefined {
+  #delta(delta: ChunkDelta, out: StreamEvent[]): 'failed' | undefined {
     const reasoning = reasoningText(delta);
     if (reasoning) {
       this.#closeTool(out);
@@ -109,7 +124,9 @@ export class OpenAIChunkDecoder {
         out.push({ type: 'text_delta', text });
       }
     }
-    for (const call of delta.tool_calls ?? []) {
+    for (const entry of Array.isArray(delta.tool_calls) ? (delta.tool_calls as unknown[]) : []) {
+      if (!isObject(entry)) continue;
+      const call: ChunkToolCall = entry;
       const id = typeof call.id === 'string' && call.id ? call.id : undefined;
       const name = call.function?.name;
       const args = call.function?.arguments;
