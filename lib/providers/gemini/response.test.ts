@@ -167,3 +167,26 @@ describe('toolCallId', () => {
     expect(ids.every((id) => /^call_[0-9a-f]{16}_\d+$/.test(id))).toBe(true);
   });
 });
+
+describe('fromGeminiResponse with parts of an unexpected shape', () => {
+  // An upstream's odd JSON is left out, never a throw: a throw on a held answer is answered 500 as
+  // the gateway's own fault and pages the operator.
+  const candidateWith = (content: unknown) => ({ candidates: [{ content, finishReason: 'STOP', index: 0 }], responseId: 'resp-1' }) as unknown as GeminiResponse;
+  it.each<[string, unknown]>([
+    ['parts an object', { parts: { text: 'x' } }],
+    ['parts a number', { parts: 7 }],
+    ['parts null', { parts: null }],
+    ['content a string', 'text'],
+    ['a part null, between two texts', { parts: [{ text: 'a' }, null, { text: 'b' }] }],
+    ['a part a number, between two texts', { parts: [{ text: 'a' }, 3, { text: 'b' }] }],
+    ['a functionCall a string, between two texts', { parts: [{ text: 'a' }, { functionCall: 'f' }, { text: 'b' }] }],
+    ['a functionCall without a name, between two texts', { parts: [{ text: 'a' }, { functionCall: { args: {} } }, { text: 'b' }] }],
+  ])('leaves out %s', (name, content) => {
+    // Act
+    const response = fromGeminiResponse(candidateWith(content), REQ);
+
+    // Assess
+    expect(response.parts).toEqual(name.includes('between') ? [{ type: 'text', text: 'ab' }] : []);
+    expect(response.finishReason).toBe('stop');
+  });
+});

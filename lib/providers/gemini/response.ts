@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason } from '../../canonical/types';
 import type { TokenUsage } from '../../usage/tokens';
-import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from './types';
+import { isObject } from '../../http/json-checks';
+import type { GeminiCandidate, GeminiPart, GeminiResponse, GeminiUsageMetadata } from './types';
 
 /** Gemini's finish reasons for output its filters stopped (text or image). */
 const FILTERED = new Set([
@@ -69,10 +70,24 @@ export function responseIdOf(body: GeminiResponse): string {
   return typeof body.responseId === 'string' && body.responseId !== '' ? body.responseId : `gemini-${randomUUID()}`;
 }
 
-/** One part of Gemini's answer as canonical parts (none for parts the canonical form has no place for). */
+/**
+ * The parts of an answer's candidate that are objects: an upstream's JSON of another shape (parts
+ * not a list, a part null) is left out rather than thrown on, as a throw while an answer is read
+ * is the gateway's own fault (`broke-off.ts`) and pages.
+ *
+ * @example
+ * partsOf({ content: { parts: [{ text: 'a' }, null] } }) // [{ text: 'a' }]
+ */
+export function partsOf(candidate: GeminiCandidate | null | undefined): GeminiPart[] {
+  const parts: unknown = isObject(candidate) && isObject(candidate.content) ? candidate.content.parts : undefined;
+  return Array.isArray(parts) ? parts.filter(isObject) : [];
+}
+
+/** One part of Gemini's answer as canonical parts (none for parts the canonical form has no place for, nor a call without a name). */
 export function partFromGemini(part: GeminiPart, responseId: string, toolIndex: number): AssistantPart | undefined {
   if (part.functionCall) {
     const call = part.functionCall;
+    if (!isObject(call) || typeof call.name !== 'string' || call.name === '') return undefined;
     return {
       type: 'tool_call',
       id: typeof call.id === 'string' && call.id !== '' ? call.id : toolCallId(responseId, toolIndex),
@@ -110,7 +125,7 @@ export function fromGeminiResponse(body: GeminiResponse, req: ChatRequest): Chat
   const candidate = body.candidates?.[0];
   const parts: AssistantPart[] = [];
   let toolIndex = 0;
-  for (const raw of candidate?.content?.parts ?? []) {
+  for (const raw of partsOf(candidate)) {
     const part = partFromGemini(raw, responseId, toolIndex);
     if (!part) continue;
     if (part.type === 'tool_call' && oneCallOnly(req) && toolIndex > 0) continue;

@@ -251,3 +251,34 @@ describe('parseGeminiStream', () => {
     }
   });
 });
+
+describe('parseGeminiStream with parts of an unexpected shape', () => {
+  // An upstream's odd JSON is skipped, never a throw: a throw while an answer is read is taken for
+  // the gateway's own fault (broke-off.ts) and pages the operator.
+  const oddEvent = (candidate: unknown) => `data: ${JSON.stringify({ candidates: [candidate], responseId: ID })}\r\n\r\n`;
+  const ODD_CANDIDATES: [string, unknown][] = [
+    ['parts null', { content: { parts: null } }],
+    ['parts an object', { content: { parts: { text: 'x' } } }],
+    ['parts a number', { content: { parts: 7 } }],
+    ['parts a string', { content: { parts: 'text' } }],
+    ['a part null', { content: { parts: [null] } }],
+    ['a part a number', { content: { parts: [3] } }],
+    ['a part a string', { content: { parts: ['text'] } }],
+    ['a part an array', { content: { parts: [[{ text: 'x' }]] } }],
+    ['a functionCall null', { content: { parts: [{ functionCall: null }] } }],
+    ['a functionCall a string', { content: { parts: [{ functionCall: 'f' }] } }],
+    ['a functionCall without a name', { content: { parts: [{ functionCall: { args: {} } }] } }],
+    ['a functionCall whose name is a number', { content: { parts: [{ functionCall: { name: 7 } }] } }],
+    ['content a string', { content: 'text' }],
+    ['the candidate null', null],
+    ['the candidate a number', 5],
+  ];
+
+  it.each(ODD_CANDIDATES)('skips %s, and reads the parts around it', async (_name, candidate) => {
+    // Act
+    const events = await collect([textEvent('a'), oddEvent(candidate), textEvent('b', undefined, 'STOP')]);
+
+    // Assess
+    expect(events).toEqual([{ type: 'start', id: ID, model: 'gemini-2.5-flash' }, { type: 'text_delta', text: 'a' }, { type: 'text_delta', text: 'b' }, { type: 'finish', reason: 'stop' }]);
+  });
+});

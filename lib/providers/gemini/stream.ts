@@ -2,7 +2,7 @@ import { createParser } from 'eventsource-parser';
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { errorFromGeminiStreamEvent } from './errors';
-import { finishReasonFromGemini, oneCallOnly, partFromGemini, responseIdOf, usageFromGemini } from './response';
+import { finishReasonFromGemini, oneCallOnly, partFromGemini, partsOf, responseIdOf, usageFromGemini } from './response';
 import type { GeminiResponse, GoogleErrorBody } from './types';
 
 /**
@@ -71,7 +71,7 @@ export class GeminiStreamDecoder {
       events.push({ type: 'start', id: this.#responseId, model: chunk.modelVersion ?? this.req.model });
     }
     const candidate = chunk.candidates?.[0];
-    for (const raw of candidate?.content?.parts ?? []) {
+    for (const raw of partsOf(candidate)) {
       const part = partFromGemini(raw, this.#responseId, this.#toolIndex);
       if (!part) continue;
       if (part.type === 'text') events.push({ type: 'text_delta', text: part.text });
