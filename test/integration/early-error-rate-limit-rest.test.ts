@@ -1,0 +1,175 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { parseConfig } from '../../lib/config/load';
+import { LocalCredentials } from '../../lib/credentials/local';
+import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
+import type { GatewayLogger } from '../../lib/observe/logger';
+import { AccountHealth } from '../../lib/routing/health';
+import { defaultReply, startFakeAnthropic, streamEvents, type FakeAnthropic, type Reply } from '../fakes/anthropic';
+import { createGatewayKey } from './harness';
+import { ADMIN } from './instances';
+import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
+
+/**
+ * Anthropic's in-band `rate_limit_error` (HTTP 200, `message_start`, then `event: error`) rests its
+ * account as a 429 does, for as long as the 200's headers say: its `retry-after` when it has one,
+ * else the reset of the quota its `anthropic-ratelimit-*` headers report spent (RFC 3339 times,
+ * sent on every answer: https://docs.anthropic.com/en/api/rate-limits). The account is tried last
+ * until then and first again after; with no account left, the client's 429 carries that wait.
+ * The gateway's clock and its rests' are one fixed clock the test moves.
+ */
+const SSE = { 'content-type': 'text/event-stream' };
+const MODEL = 'claude-sonnet-4-6';
+const LIMITED = 'This request would exceed the rate limit for your organization of 40,000 output tokens per minute.';
+
+let fakes: Record<PoolAccount, FakeAnthropic>;
+let gw: LocalGateway;
+let keyId: string;
+let client: Anthropic;
+// A whole second, so that a reset named in whole seconds is a whole number of seconds away.
+let clock = Math.floor(Date.now() / 1000) * 1000;
+const health = new AccountHealth(() => clock);
+/** The rests the gateway logged (`account resting`), by account. */
+const rests: { account: string; restMs: number }[] = [];
+
+beforeAll(async () => {
+  fakes = { one: await startFakeAnthropic({ apiKey: 'sk-ant-up' }), two: await startFakeAnthropic({ apiKey: 'sk-ant-up' }) };
+  const config = parseConfig({
+    providers: [{ id: 'claude', type: 'anthropic', accounts: (['one', 'two'] as const).map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'ANT_UP' } })) }],
+    models: [{ name: MODEL, targets: [{ provider: 'claude', model: MODEL }] }],
+    routing: { sticky: false },
+  });
+  const info = (message: string, fields?: { account?: string; restMs?: number }) => {
+    if (message === 'account resting' && fields?.account !== undefined && fields.restMs !== undefined) rests.push({ account: fields.account, restMs: fields.restMs });
+  };
+  const logger: GatewayLogger = { debug() {}, info: info as GatewayLogger['info'], warn() {}, error() {} };
+  gw = await startLocalGateway({ config, health, logger, now: () => clock, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ ANT_UP: 'sk-ant-up' }) });
+  const minted = await createGatewayKey(gw.url, ADMIN, { name: 'early-error-rate-limit-rest' });
+  keyId = minted.id;
+  client = new Anthropic({ apiKey: minted.key, baseURL: gw.url, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw.close();
+  await fakes.one.close();
+  await fakes.two.close();
+});
+beforeEach(() => {
+  fakes.one.reset();
+  fakes.two.reset();
+  health.clear();
+  rests.length = 0;
+});
+
+const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
+const firstCallGets = (reply: Reply) => firstCallOfPool(fakes, reply, defaultReply);
+const message = { model: MODEL, max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hi.' }] };
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+
+/** Anthropic's quota headers, as every answer carries them: `kind` has `remaining` left until `resetAt`; the others plenty. */
+function quotaHeaders(kind: 'requests' | 'input-tokens' | 'output-tokens', remaining: number, resetAt: number): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const k of ['requests', 'input-tokens', 'output-tokens'] as const) {
+    const mine = k === kind;
+    headers[`anthropic-ratelimit-${k}-limit`] = k === 'requests' ? '50' : '40000';
+    headers[`anthropic-ratelimit-${k}-remaining`] = String(mine ? remaining : k === 'requests' ? 40 : 30000);
+    headers[`anthropic-ratelimit-${k}-reset`] = iso(mine ? resetAt : clock + 1_000);
+  }
+  return headers;
+}
+
+/** A 200 with `headers`, `message_start`, then the in-band `rate_limit_error`, as Anthropic streams one. */
+function limitedInBand(headers: Record<string, string>): Reply {
+  const opening = streamEvents(MODEL, [{ type: 'text', text: 'x', chunks: ['x'] }], 'end_turn', { input: 3, output: 1 })[0]!;
+  const error = `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: LIMITED } })}\n\n`;
+  return { kind: 'raw', status: 200, headers: { ...SSE, ...headers }, body: [opening, error] };
+}
+
+/** A streamed message read to its end: its text and its answer's request id. */
+async function streamed(): Promise<{ text: string; requestId: string | null }> {
+  const { data: stream, response } = await client.messages.create({ ...message, stream: true }).withResponse();
+  let text = '';
+  for await (const event of stream) if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+  return { text, requestId: response.headers.get('x-request-id') };
+}
+
+describe("an in-band rate_limit_error whose 200 reports its output-token quota spent (no retry-after)", () => {
+  it('rests the account until that quota resets: tried last until then, first again after', async () => {
+    // Prepare: the output-token quota spent, full again in 20 s.
+    const first = firstCallGets(limitedInBand(quotaHeaders('output-tokens', 0, clock + 20_000)));
+    const failedAt = clock;
+
+    // Act: the failing call, then one while the account rests.
+    const failed = await streamed();
+    const whileResting = await streamed();
+
+    // Assess: the other account answered both; the first rests 20 s, not the 5 s of a rate limit that names no time.
+    expect([failed.text, whileResting.text]).toEqual(['Echo: Say hi.', 'Echo: Say hi.']);
+    expect(rests).toEqual([{ account: first.first(), restMs: 20_000 }]);
+    expect(fakes[first.first()].requests).toHaveLength(1);
+    expect(fakes[first.other()].requests).toHaveLength(2);
+    expect(await recordOf(failed.requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(await recordOf(whileResting.requestId)).toMatchObject({ account: first.other(), attempts: 1 });
+    clock = failedAt + 19_999;
+    expect(health.isCooling(`claude/${first.first()}`)).toBe(true);
+
+    // Act: the quota's reset passes, and the other account rests (as after a failure of its own).
+    clock = failedAt + 20_000;
+    const back = !health.isCooling(`claude/${first.first()}`);
+    health.failed(`claude/${first.other()}`, 'error');
+    const after = await streamed();
+
+    // Assess: the first account is asked first again, and answers.
+    expect(back).toBe(true);
+    expect(after.text).toBe('Echo: Say hi.');
+    expect(fakes[first.first()].requests).toHaveLength(2);
+    expect(await recordOf(after.requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+  });
+});
+
+describe("an in-band rate_limit_error whose 200 carries a retry-after", () => {
+  it('rests the account for the retry-after, over the quota headers', async () => {
+    // Prepare
+    const first = firstCallGets(limitedInBand({ 'retry-after': '7', ...quotaHeaders('requests', 0, clock + 40_000) }));
+
+    // Act
+    const { text } = await streamed();
+
+    // Assess
+    expect(text).toBe('Echo: Say hi.');
+    expect(rests).toEqual([{ account: first.first(), restMs: 7_000 }]);
+  });
+});
+
+describe('an in-band rate_limit_error whose 200 says no time', () => {
+  it('rests the account as a 429 without retry-after does (5 s)', async () => {
+    // Prepare: quota headers with some of everything left.
+    const first = firstCallGets(limitedInBand(quotaHeaders('output-tokens', 1_000, clock + 20_000)));
+
+    // Act
+    const { text } = await streamed();
+
+    // Assess
+    expect(text).toBe('Echo: Say hi.');
+    expect(rests).toEqual([{ account: first.first(), restMs: 5_000 }]);
+  });
+});
+
+describe('every account rate-limited in-band', () => {
+  it("gives the client a 429 rate_limit_error whose retry-after is the sooner of the two accounts' resets; both rest until theirs", async () => {
+    // Prepare
+    fakes.one.reply(limitedInBand(quotaHeaders('output-tokens', 0, clock + 20_000)));
+    fakes.two.reply(limitedInBand(quotaHeaders('input-tokens', 0, clock + 30_000)));
+
+    // Act
+    const err = (await client.messages.create({ ...message, stream: true }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+
+    // Assess
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(err.error).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('rate limit') } });
+    expect(err.headers?.get('retry-after')).toBe('20');
+    expect(rests.sort((a, b) => a.account.localeCompare(b.account))).toEqual([
+      { account: 'one', restMs: 20_000 },
+      { account: 'two', restMs: 30_000 },
+    ]);
+    expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 429, outcome: 'upstream_error' });
+  });
+});
