@@ -1,13 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { parseConfig } from '../../lib/config/load';
-import { LocalCredentials } from '../../lib/credentials/local';
-import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import type { GatewayLogger } from '../../lib/observe/logger';
-import { AccountHealth } from '../../lib/routing/health';
 import { defaultReply, startFakeAnthropic, streamEvents, type FakeAnthropic, type Reply } from '../fakes/anthropic';
-import { createGatewayKey } from './harness';
-import { ADMIN } from './instances';
-import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
+import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
 
 /**
  * Anthropic's in-band `rate_limit_error` (HTTP 200, `message_start`, then `event: error`) rests its
@@ -21,46 +15,35 @@ const SSE = { 'content-type': 'text/event-stream' };
 const MODEL = 'claude-sonnet-4-6';
 const LIMITED = 'This request would exceed the rate limit for your organization of 40,000 output tokens per minute.';
 
-let fakes: Record<PoolAccount, FakeAnthropic>;
-let gw: LocalGateway;
-let keyId: string;
-let client: Anthropic;
 // A whole second, so that a reset named in whole seconds is a whole number of seconds away.
 let clock = Math.floor(Date.now() / 1000) * 1000;
-const health = new AccountHealth(() => clock);
 /** The rests the gateway logged (`account resting`), by account. */
 const rests: { account: string; restMs: number }[] = [];
+let pool: FakePool<FakeAnthropic, Reply>;
+let client: Anthropic;
 
 beforeAll(async () => {
-  fakes = { one: await startFakeAnthropic({ apiKey: 'sk-ant-up' }), two: await startFakeAnthropic({ apiKey: 'sk-ant-up' }) };
-  const config = parseConfig({
-    providers: [{ id: 'claude', type: 'anthropic', accounts: (['one', 'two'] as const).map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'ANT_UP' } })) }],
-    models: [{ name: MODEL, targets: [{ provider: 'claude', model: MODEL }] }],
-    routing: { sticky: false },
-  });
   const info = (message: string, fields?: { account?: string; restMs?: number }) => {
     if (message === 'account resting' && fields?.account !== undefined && fields.restMs !== undefined) rests.push({ account: fields.account, restMs: fields.restMs });
   };
   const logger: GatewayLogger = { debug() {}, info: info as GatewayLogger['info'], warn() {}, error() {} };
-  gw = await startLocalGateway({ config, health, logger, now: () => clock, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ ANT_UP: 'sk-ant-up' }) });
-  const minted = await createGatewayKey(gw.url, ADMIN, { name: 'early-error-rate-limit-rest' });
-  keyId = minted.id;
-  client = new Anthropic({ apiKey: minted.key, baseURL: gw.url, maxRetries: 0 });
+  pool = await startFakePool({
+    start: () => startFakeAnthropic({ apiKey: 'sk-ant-up' }),
+    provider: (fakes) => ({ id: 'claude', type: 'anthropic', accounts: poolAccounts(fakes, { apiKey: { env: 'ANT_UP' } }) }),
+    config: { models: [{ name: MODEL, targets: [{ provider: 'claude', model: MODEL }] }], routing: { sticky: false } },
+    credentials: { ANT_UP: 'sk-ant-up' },
+    usual: defaultReply,
+    keyName: 'early-error-rate-limit-rest',
+    gateway: { logger, now: () => clock },
+  });
+  client = new Anthropic({ apiKey: pool.key, baseURL: pool.gw.url, maxRetries: 0 });
 });
-afterAll(async () => {
-  await gw.close();
-  await fakes.one.close();
-  await fakes.two.close();
-});
+afterAll(() => pool.close());
 beforeEach(() => {
-  fakes.one.reset();
-  fakes.two.reset();
-  health.clear();
+  pool.reset();
   rests.length = 0;
 });
 
-const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
-const firstCallGets = (reply: Reply) => firstCallOfPool(fakes, reply, defaultReply);
 const message = { model: MODEL, max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hi.' }] };
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 
@@ -94,7 +77,7 @@ async function streamed(): Promise<{ text: string; requestId: string | null }> {
 describe("an in-band rate_limit_error whose 200 reports its output-token quota spent (no retry-after)", () => {
   it('rests the account until that quota resets: tried last until then, first again after', async () => {
     // Prepare: the output-token quota spent, full again in 20 s.
-    const first = firstCallGets(limitedInBand(quotaHeaders('output-tokens', 0, clock + 20_000)));
+    const first = pool.firstCallGets(limitedInBand(quotaHeaders('output-tokens', 0, clock + 20_000)));
     const failedAt = clock;
 
     // Act: the failing call, then one while the account rests.
@@ -104,31 +87,31 @@ describe("an in-band rate_limit_error whose 200 reports its output-token quota s
     // Assess: the other account answered both; the first rests 20 s, not the 5 s of a rate limit that names no time.
     expect([failed.text, whileResting.text]).toEqual(['Echo: Say hi.', 'Echo: Say hi.']);
     expect(rests).toEqual([{ account: first.first(), restMs: 20_000 }]);
-    expect(fakes[first.first()].requests).toHaveLength(1);
-    expect(fakes[first.other()].requests).toHaveLength(2);
-    expect(await recordOf(failed.requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
-    expect(await recordOf(whileResting.requestId)).toMatchObject({ account: first.other(), attempts: 1 });
+    expect(pool.fakes[first.first()].requests).toHaveLength(1);
+    expect(pool.fakes[first.other()].requests).toHaveLength(2);
+    expect(await pool.recordOf(failed.requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(await pool.recordOf(whileResting.requestId)).toMatchObject({ account: first.other(), attempts: 1 });
     clock = failedAt + 19_999;
-    expect(health.isCooling(`claude/${first.first()}`)).toBe(true);
+    expect(pool.health.isCooling(`claude/${first.first()}`)).toBe(true);
 
     // Act: the quota's reset passes, and the other account rests (as after a failure of its own).
     clock = failedAt + 20_000;
-    const back = !health.isCooling(`claude/${first.first()}`);
-    health.failed(`claude/${first.other()}`, 'error');
+    const back = !pool.health.isCooling(`claude/${first.first()}`);
+    pool.health.failed(`claude/${first.other()}`, 'error');
     const after = await streamed();
 
     // Assess: the first account is asked first again, and answers.
     expect(back).toBe(true);
     expect(after.text).toBe('Echo: Say hi.');
-    expect(fakes[first.first()].requests).toHaveLength(2);
-    expect(await recordOf(after.requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+    expect(pool.fakes[first.first()].requests).toHaveLength(2);
+    expect(await pool.recordOf(after.requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
   });
 });
 
 describe("an in-band rate_limit_error whose 200 carries a retry-after", () => {
   it('rests the account for the retry-after, over the quota headers', async () => {
     // Prepare
-    const first = firstCallGets(limitedInBand({ 'retry-after': '7', ...quotaHeaders('requests', 0, clock + 40_000) }));
+    const first = pool.firstCallGets(limitedInBand({ 'retry-after': '7', ...quotaHeaders('requests', 0, clock + 40_000) }));
 
     // Act
     const { text } = await streamed();
@@ -142,7 +125,7 @@ describe("an in-band rate_limit_error whose 200 carries a retry-after", () => {
 describe('an in-band rate_limit_error whose 200 says no time', () => {
   it('rests the account as a 429 without retry-after does (5 s)', async () => {
     // Prepare: quota headers with some of everything left.
-    const first = firstCallGets(limitedInBand(quotaHeaders('output-tokens', 1_000, clock + 20_000)));
+    const first = pool.firstCallGets(limitedInBand(quotaHeaders('output-tokens', 1_000, clock + 20_000)));
 
     // Act
     const { text } = await streamed();
@@ -156,8 +139,8 @@ describe('an in-band rate_limit_error whose 200 says no time', () => {
 describe('every account rate-limited in-band', () => {
   it("gives the client a 429 rate_limit_error whose retry-after is the sooner of the two accounts' resets; both rest until theirs", async () => {
     // Prepare
-    fakes.one.reply(limitedInBand(quotaHeaders('output-tokens', 0, clock + 20_000)));
-    fakes.two.reply(limitedInBand(quotaHeaders('input-tokens', 0, clock + 30_000)));
+    pool.fakes.one.reply(limitedInBand(quotaHeaders('output-tokens', 0, clock + 20_000)));
+    pool.fakes.two.reply(limitedInBand(quotaHeaders('input-tokens', 0, clock + 30_000)));
 
     // Act
     const err = (await client.messages.create({ ...message, stream: true }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
@@ -170,6 +153,6 @@ describe('every account rate-limited in-band', () => {
       { account: 'one', restMs: 20_000 },
       { account: 'two', restMs: 30_000 },
     ]);
-    expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 429, outcome: 'upstream_error' });
+    expect(await pool.recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 429, outcome: 'upstream_error' });
   });
 });
