@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+import { arrayText, streamGeminiArray } from './gemini-array-call';
 
 /**
  * Gemini's other stream, `streamGenerateContent` without `alt=sse` (one JSON array in
@@ -29,19 +30,7 @@ beforeAll(async () => {
 afterAll(() => pool.close());
 beforeEach(() => pool.reset());
 
-/** `streamGenerateContent` without `alt=sse`, read whole: its status, its body parsed, its request id. */
-async function streamArray(): Promise<{ status: number; body: unknown; requestId: string | null; contentType: string | null }> {
-  const res = await fetch(`${pool.gw.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-goog-api-key': pool.key },
-    body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hello there' }] }] }),
-  });
-  return { status: res.status, body: JSON.parse(await res.text()) as unknown, requestId: res.headers.get('x-request-id'), contentType: res.headers.get('content-type') };
-}
-
-/** The text of the array's answer elements. */
-const textOf = (body: unknown): string =>
-  (body as { candidates?: { content?: { parts?: { text?: string }[] } }[] }[]).map((element) => (element.candidates?.[0]?.content?.parts ?? []).map((part) => part.text ?? '').join('')).join('');
+const streamArray = () => streamGeminiArray(pool.gw.url, pool.key, 'gemini-2.5-flash');
 
 /** Google's error as the array's only element, its text cut in three reads. */
 function splitErrorArray(error: typeof UNAVAILABLE): string[] {
@@ -64,7 +53,7 @@ describe("a Gemini JSON-array stream whose first element is Google's error", () 
     // Assess
     expect(status).toBe(200);
     expect(contentType).toMatch(/^application\/json/);
-    expect(textOf(body)).toBe('Echo: hello there');
+    expect(arrayText(body)).toBe('Echo: hello there');
     expect(JSON.stringify(body)).not.toContain('"error"');
     expect(pool.fakes[first.other()].requests).toHaveLength(1);
     expect(pool.health.isCooling(`google/${first.first()}`)).toBe(true);
@@ -80,7 +69,7 @@ describe("a Gemini JSON-array stream whose first element is Google's error", () 
     const { body, requestId } = await streamArray();
 
     // Assess
-    expect(textOf(body)).toBe('Echo: hello there');
+    expect(arrayText(body)).toBe('Echo: hello there');
     expect(pool.fakes[first.first()].requests).toHaveLength(1);
     expect(pool.fakes[first.other()].requests).toHaveLength(2);
     expect(await pool.recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 1, status: 200 });

@@ -3,6 +3,7 @@ import { ApiError } from '@google/genai';
 import { startFakeGoogleOAuth, testServiceAccount, type FakeGoogleOAuth } from '../fakes/google-oauth';
 import { defaultVertexReply, startFakeVertex, type FakeVertex, type VertexReply } from '../fakes/vertex';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+import { arrayText, streamGeminiArray } from './gemini-array-call';
 import { geminiClient } from './harness';
 
 /**
@@ -45,19 +46,7 @@ beforeEach(() => pool.reset());
 
 const streamError = (error: typeof UNAVAILABLE, afterEvents = 0): VertexReply => ({ kind: 'stream-error', afterEvents, error });
 
-/** `streamGenerateContent` without `alt=sse`, read whole: its status, its body parsed, its request id. */
-async function streamArray(): Promise<{ status: number; body: unknown; requestId: string | null; contentType: string | null }> {
-  const res = await fetch(`${pool.gw.url}/v1beta/models/${GEMINI}:streamGenerateContent`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-goog-api-key': pool.key },
-    body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hello there' }] }] }),
-  });
-  return { status: res.status, body: JSON.parse(await res.text()) as unknown, requestId: res.headers.get('x-request-id'), contentType: res.headers.get('content-type') };
-}
-
-/** The text of the array's answer elements. */
-const textOf = (body: unknown): string =>
-  (body as { candidates?: { content?: { parts?: { text?: string }[] } }[] }[]).map((element) => (element.candidates?.[0]?.content?.parts ?? []).map((part) => part.text ?? '').join('')).join('');
+const streamArray = () => streamGeminiArray(pool.gw.url, pool.key, GEMINI);
 
 /** The method each fake was asked for, and whether with `alt=sse`. */
 const asked = () => [...pool.fakes.one.requests, ...pool.fakes.two.requests].map((r) => `${r.method}${new URLSearchParams(r.search).get('alt') === 'sse' ? '?alt=sse' : ''}`);
@@ -83,7 +72,7 @@ describe("a Vertex Gemini JSON-array stream whose first element is Google's erro
     // Assess: both accounts were asked for the array, not SSE.
     expect(status).toBe(200);
     expect(contentType).toMatch(/^application\/json/);
-    expect(textOf(body)).toBe('Echo: hello there');
+    expect(arrayText(body)).toBe('Echo: hello there');
     expect(JSON.stringify(body)).not.toContain('"error"');
     expect(asked()).toEqual(['streamGenerateContent', 'streamGenerateContent']);
     expect(pool.fakes[first.other()].requests).toHaveLength(1);
