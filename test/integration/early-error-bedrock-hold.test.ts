@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { STREAM_HOLD_MS } from '../../lib/upstream/http';
-import { defaultReply, startFakeBedrock, type BedrockRecordedRequest, type FakeBedrock, type Reply } from '../fakes/bedrock';
+import { defaultReply, type BedrockRecordedRequest, type FakeBedrock, type Reply } from '../fakes/bedrock';
 import { anthropicStreamEvents, chunkFrame, converseStreamEvents, eventFrame, exceptionFrame, type AnswerContent } from '../fakes/bedrock-wire';
-import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+import type { FakePool } from './fake-pool';
+import { BEDROCK_CLAUDE, startBedrockPool } from './provider-pools';
 import type { PoolAccount } from './pool-rig';
 
 /**
@@ -18,8 +19,7 @@ import type { PoolAccount } from './pool-rig';
  * relaying it), so each case waits past it; the cases run side by side, each its own prompt, which
  * both accounts' fakes answer alike: the file takes one bound's wait, not one per case.
  */
-const AWS = { accessKeyId: 'AKIDHOLDBOUND', secretAccessKey: 'hold-bound-secret', region: 'us-east-1' };
-const CLAUDE = 'claude-on-bedrock';
+const CLAUDE = BEDROCK_CLAUDE;
 const THROTTLED = 'Too many requests, please wait before trying again.';
 const EVENT_STREAM = { 'content-type': 'application/vnd.amazon.eventstream' };
 // The answer's frames come this long after the headers, well past the bound; what "at the bound" allows a loaded machine.
@@ -33,14 +33,7 @@ const promptOf = (req: BedrockRecordedRequest) => [...replies.keys()].find((prom
 const respond = (req: BedrockRecordedRequest): Reply => replies.get(promptOf(req) ?? '') ?? defaultReply(req);
 
 beforeAll(async () => {
-  pool = await startFakePool({
-    start: () => startFakeBedrock(AWS),
-    provider: (fakes) => ({ id: 'aws', type: 'bedrock', region: AWS.region, accounts: poolAccounts(fakes, { awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }) }),
-    config: { models: [{ name: CLAUDE, targets: [{ provider: 'aws', model: 'anthropic.claude-3-5-sonnet-20240620-v1:0' }] }], routing: { sticky: false } },
-    credentials: { AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey },
-    usual: defaultReply,
-    keyName: 'early-error-bedrock-hold',
-  });
+  pool = await startBedrockPool('early-error-bedrock-hold');
   pool.fakes.one.reply(respond);
   pool.fakes.two.reply(respond);
 });

@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { defaultReply, startFakeBedrock, type FakeBedrock, type Reply } from '../fakes/bedrock';
+import type { FakeBedrock, Reply } from '../fakes/bedrock';
 import { eventFrame } from '../fakes/bedrock-wire';
 import { STREAM_HOLD_MS } from '../../lib/upstream/http';
-import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+import type { FakePool } from './fake-pool';
+import { BEDROCK_CLAUDE, startBedrockPool } from './provider-pools';
 
 /**
  * Bedrock's early in-band failure: HTTP 200 with `application/vnd.amazon.eventstream`, then an
@@ -15,8 +16,7 @@ import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
  * account left the client gets a real HTTP error in its own dialect. An exception once the
  * answer has started is relayed in-band, as before.
  */
-const AWS = { accessKeyId: 'AKIDEARLYERROR', secretAccessKey: 'early-error-secret', region: 'us-east-1' };
-const CLAUDE = 'claude-on-bedrock';
+const CLAUDE = BEDROCK_CLAUDE;
 const THROTTLED = 'Too many requests, please wait before trying again.';
 const UNAVAILABLE = 'Bedrock is unable to process your request.';
 
@@ -25,14 +25,7 @@ let openai: OpenAI;
 let anthropic: Anthropic;
 
 beforeAll(async () => {
-  pool = await startFakePool({
-    start: () => startFakeBedrock(AWS),
-    provider: (fakes) => ({ id: 'aws', type: 'bedrock', region: AWS.region, accounts: poolAccounts(fakes, { awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }) }),
-    config: { models: [{ name: CLAUDE, targets: [{ provider: 'aws', model: 'anthropic.claude-3-5-sonnet-20240620-v1:0' }] }], routing: { sticky: false } },
-    credentials: { AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey },
-    usual: defaultReply,
-    keyName: 'early-error-bedrock',
-  });
+  pool = await startBedrockPool('early-error-bedrock');
   openai = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
   anthropic = new Anthropic({ apiKey: pool.key, baseURL: pool.gw.url, maxRetries: 0 });
 });

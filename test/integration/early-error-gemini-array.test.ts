@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
-import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
-import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+import type { FakeGemini, GeminiReply } from '../fakes/gemini';
+import type { FakePool } from './fake-pool';
+import { startGeminiPool } from './provider-pools';
 import { arrayText, streamGeminiArray } from './gemini-array-call';
 
 /**
@@ -18,14 +19,7 @@ const EXHAUSTED = { code: 429, message: 'Resource has been exhausted (e.g. check
 const ARRAY = { 'content-type': 'application/json; charset=UTF-8' };
 
 beforeAll(async () => {
-  pool = await startFakePool({
-    start: () => startFakeGemini({ apiKey: 'gemini-key' }),
-    provider: (fakes) => ({ id: 'google', type: 'gemini', accounts: poolAccounts(fakes, { apiKey: { env: 'GEMINI_KEY' } }) }),
-    config: { models: [{ name: 'gemini-2.5-flash', targets: [{ provider: 'google', model: 'gemini-2.5-flash' }] }], routing: { sticky: false } },
-    credentials: { GEMINI_KEY: 'gemini-key' },
-    usual: defaultGeminiReply,
-    keyName: 'early-error-gemini-array',
-  });
+  pool = await startGeminiPool('early-error-gemini-array');
 });
 afterAll(() => pool.close());
 beforeEach(() => pool.reset());

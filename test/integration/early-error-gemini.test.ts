@@ -1,6 +1,7 @@
 import { ApiError, GoogleGenAI } from '@google/genai';
-import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
-import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+import type { FakeGemini, GeminiReply } from '../fakes/gemini';
+import type { FakePool } from './fake-pool';
+import { startGeminiPool } from './provider-pools';
 
 /**
  * A Gemini stream (`alt=sse`) whose first event is Google's error object, through a pool of two
@@ -14,14 +15,7 @@ const statuses: number[] = [];
 const UNAVAILABLE = { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' };
 
 beforeAll(async () => {
-  pool = await startFakePool({
-    start: () => startFakeGemini({ apiKey: 'gemini-key' }),
-    provider: (fakes) => ({ id: 'google', type: 'gemini', accounts: poolAccounts(fakes, { apiKey: { env: 'GEMINI_KEY' } }) }),
-    config: { models: [{ name: 'gemini-2.5-flash', targets: [{ provider: 'google', model: 'gemini-2.5-flash' }] }], routing: { sticky: false } },
-    credentials: { GEMINI_KEY: 'gemini-key' },
-    usual: defaultGeminiReply,
-    keyName: 'early-error-gemini',
-  });
+  pool = await startGeminiPool('early-error-gemini');
   ai = new GoogleGenAI({
     apiKey: pool.key,
     httpOptions: {
