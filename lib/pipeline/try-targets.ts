@@ -202,8 +202,9 @@ export async function tryTargets<Via>(
       ctx.outcome = 'upstream_error';
       deps.logger.warn('upstream stream failed before its answer', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: early.status, code: early.code, ...detailOf(early) });
       // A rate limit said in-band waits as long as the 200's headers say, as a 429's would: the
-      // account's rest, and the client's 429 (the error's headers are its own, made with it).
-      const retryAfter = early.status === 429 ? inBandRetryAfter(res.headers, deps.now()) : undefined;
+      // account's rest, and the client's 429 (the error's headers are its own, made with it). A wait
+      // the event named itself (Google's RetryInfo) is the more precise: it stands.
+      const retryAfter = early.status === 429 && early.headers['retry-after'] === undefined ? inBandRetryAfter(res.headers, deps.now()) : undefined;
       if (retryAfter !== undefined) early.headers['retry-after'] = retryAfter;
       // An in-band refusal of the gateway's key is Anthropic's 401 said late: the account's credentials, not the caller's.
       if (answeredWithError(early, early.code === 'upstream_auth_failed' ? 401 : early.status, attempt, atHome)) continue;
