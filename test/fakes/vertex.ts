@@ -40,7 +40,7 @@ export type VertexReply =
    * first `afterEvents` chunks, then Google's `{"error": {code, message, status}}` in the same
    * framing, and the end, as Vertex fails a stream it has begun.
    */
-  | { kind: 'stream-error'; afterEvents: number; error: { code: number; message: string; status: string } }
+  | { kind: 'stream-error'; afterEvents: number; error: { code: number; message: string; status: string; details?: unknown[] } }
   | HangReply
   | RawReply;
 

@@ -95,6 +95,24 @@ describe("a Vertex Gemini JSON-array stream whose first element is Google's erro
     expect(await pool.recordOf(requestId)).toMatchObject({ attempts: 2, status: 503, outcome: 'upstream_error' });
   });
 
+  it("RESOURCE_EXHAUSTED naming its retryDelay on both accounts: a real 429 whose retry-after is Google's delay", async () => {
+    // Prepare: Vertex's quota error, with the RetryInfo Google adds, as each account's first element.
+    const retryInfo = { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '12s' };
+    const exhausted: VertexReply = { kind: 'stream-error', afterEvents: 0, error: { ...EXHAUSTED, details: [retryInfo] } };
+    pool.fakes.one.reply(exhausted);
+    pool.fakes.two.reply(exhausted);
+
+    // Act
+    const { status, body, retryAfter, requestId } = await streamArray();
+
+    // Assess
+    expect(status).toBe(429);
+    expect(retryAfter).toBe('12');
+    expect(body).toMatchObject({ error: { code: 429, status: 'RESOURCE_EXHAUSTED' } });
+    expect([pool.health.isCooling('vertex/one'), pool.health.isCooling('vertex/two')]).toEqual([true, true]);
+    expect(await pool.recordOf(requestId)).toMatchObject({ attempts: 2, status: 429, outcome: 'upstream_error' });
+  });
+
   it('an error element after an answer element is relayed in-band: no failover, no rest', async () => {
     // Prepare
     const first = pool.firstCallGets(streamError(UNAVAILABLE, 1));

@@ -4,12 +4,13 @@
  * `fetch`, as Google documents.
  */
 
-/** What one array call got: its status, its body parsed whole, its request id and content type. */
+/** What one array call got: its status, its body parsed whole, its request id, content type and retry-after. */
 export interface ArrayAnswer {
   status: number;
   body: unknown;
   requestId: string | null;
   contentType: string | null;
+  retryAfter: string | null;
 }
 
 /**
@@ -25,7 +26,7 @@ export async function streamGeminiArray(url: string, key: string, model: string,
     headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
     body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] }),
   });
-  return { status: res.status, body: JSON.parse(await res.text()) as unknown, requestId: res.headers.get('x-request-id'), contentType: res.headers.get('content-type') };
+  return { status: res.status, body: JSON.parse(await res.text()) as unknown, requestId: res.headers.get('x-request-id'), contentType: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after') };
 }
 
 /** The text of an array's answer elements, in order. */
