@@ -66,6 +66,12 @@ function limitedInBand(headers: Record<string, string>): Reply {
   return { kind: 'raw', status: 200, headers: { ...SSE, ...headers }, body: [opening, error] };
 }
 
+/** A real HTTP 429 with `headers` and Anthropic's error body, as Anthropic refuses a call over its quota. */
+function limitedOutOfBand(headers: Record<string, string>): Reply {
+  const body = JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: LIMITED } });
+  return { kind: 'raw', status: 429, headers: { 'content-type': 'application/json', ...headers }, body: [body] };
+}
+
 /** A streamed message read to its end: its text and its answer's request id. */
 async function streamed(): Promise<{ text: string; requestId: string | null }> {
   const { data: stream, response } = await client.messages.create({ ...message, stream: true }).withResponse();
@@ -154,5 +160,24 @@ describe('every account rate-limited in-band', () => {
       { account: 'two', restMs: 30_000 },
     ]);
     expect(await pool.recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 429, outcome: 'upstream_error' });
+  });
+});
+
+describe('a real HTTP 429 without retry-after whose quota headers report a quota spent', () => {
+  it('rests the account until that reset, as the same limit said in-band does, and the client is told that wait', async () => {
+    // Prepare: both accounts refuse with a 429 naming no wait; their input-token quotas full again in 20 s and 30 s.
+    pool.fakes.one.reply(limitedOutOfBand(quotaHeaders('input-tokens', 0, clock + 20_000)));
+    pool.fakes.two.reply(limitedOutOfBand(quotaHeaders('input-tokens', 0, clock + 30_000)));
+
+    // Act
+    const err = (await client.messages.create(message).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+
+    // Assess: the rule of the in-band limit (above), not the flat 5 s of a 429 that names no time.
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(err.headers?.get('retry-after')).toBe('20');
+    expect(rests.sort((a, b) => a.account.localeCompare(b.account))).toEqual([
+      { account: 'one', restMs: 20_000 },
+      { account: 'two', restMs: 30_000 },
+    ]);
   });
 });
