@@ -141,6 +141,11 @@ describe('anthropicChunkEvent', () => {
     ['bytes that are no string', payload({ bytes: 42 }), undefined],
     ['an event with no type', payload({ bytes: base64('{"index":0}') }), undefined],
     ['an event whose type is no string', payload({ bytes: base64('{"type":7}') }), undefined],
+    // JSON, but no object: read as one without bytes (or type), as a number or an array is, not thrown as a TypeError the stream's reader does not expect.
+    ['a payload that is JSON null', fromUtf8('null'), undefined],
+    ['a payload that is a number', fromUtf8('42'), undefined],
+    ['an event that is JSON null', payload({ bytes: base64('null') }), undefined],
+    ['an event that is an array', payload({ bytes: base64('[{"type":"ping"}]') }), undefined],
   ])('%s', (_what, body, expected) => {
     // Act
     const event = anthropicChunkEvent(body);
@@ -152,6 +157,10 @@ describe('anthropicChunkEvent', () => {
   it.each<[string, Uint8Array]>([
     ['a payload that is no JSON', fromUtf8('{"bytes":')],
     ['an event that is no JSON', payload({ bytes: base64('{"type":"mess') })],
+    // Buffer's base64 skips what is not base64, as the old readers did: what is left is no JSON.
+    ['bytes that are no base64', payload({ bytes: '!!!%%%' })],
+    ['bytes whose event is no JSON', payload({ bytes: base64('hello') })],
+    ['bytes that are empty', payload({ bytes: '' })],
   ])('throws the SyntaxError of %s (a broken stream, its reader reports it)', (_what, body) => {
     // Act
     const read = () => anthropicChunkEvent(body);

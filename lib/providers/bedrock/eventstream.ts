@@ -180,7 +180,8 @@ export function mayBeOpening(frame: Uint8Array): boolean {
 
 /**
  * The Anthropic event a `chunk` message carries (`{"bytes":"<base64 of the event's JSON>"}`): its
- * JSON text and its `type`. Undefined when the message has no `bytes` or the event no `type`;
+ * JSON text and its `type`. Undefined when the message has no `bytes` or the event no `type` (JSON
+ * that is no object, `null` included, has neither);
  * throws the `SyntaxError` of a payload or an event that is not JSON (a broken stream, which
  * `bedrockAnthropicStreamToSse` reports). The one reader of both Claude's stream and its start
  * scan (`isOpeningMessage`).
@@ -189,10 +190,11 @@ export function mayBeOpening(frame: Uint8Array): boolean {
  * anthropicChunkEvent(chunkMessage.body) // { json: '{"type":"message_start","message":{…}}', type: 'message_start' }
  */
 export function anthropicChunkEvent(body: Uint8Array): { json: string; type: string } | undefined {
-  const { bytes } = JSON.parse(toUtf8(body)) as { bytes?: unknown };
+  // `null` is JSON too: read as a payload without bytes (an event without a type), not destructured into a TypeError.
+  const bytes = (JSON.parse(toUtf8(body)) as { bytes?: unknown } | null)?.bytes;
   if (typeof bytes !== 'string') return undefined;
   const json = Buffer.from(bytes, 'base64').toString('utf8');
-  const { type } = JSON.parse(json) as { type?: unknown };
+  const type = (JSON.parse(json) as { type?: unknown } | null)?.type;
   return typeof type === 'string' ? { json, type } : undefined;
 }
 
