@@ -60,9 +60,9 @@ function quotaHeaders(kind: 'requests' | 'input-tokens' | 'output-tokens', remai
 }
 
 /** A 200 with `headers`, `message_start`, then the in-band `rate_limit_error`, as Anthropic streams one. */
-function limitedInBand(headers: Record<string, string>): Reply {
+function limitedInBand(headers: Record<string, string>, type: 'rate_limit_error' | 'overloaded_error' = 'rate_limit_error'): Reply {
   const opening = streamEvents(MODEL, [{ type: 'text', text: 'x', chunks: ['x'] }], 'end_turn', { input: 3, output: 1 })[0]!;
-  const error = `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: LIMITED } })}\n\n`;
+  const error = `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message: type === 'rate_limit_error' ? LIMITED : 'Overloaded' } })}\n\n`;
   return { kind: 'raw', status: 200, headers: { ...SSE, ...headers }, body: [opening, error] };
 }
 
@@ -178,6 +178,26 @@ describe('a real HTTP 429 without retry-after whose quota headers report a quota
     expect(rests.sort((a, b) => a.account.localeCompare(b.account))).toEqual([
       { account: 'one', restMs: 20_000 },
       { account: 'two', restMs: 30_000 },
+    ]);
+  });
+});
+
+describe("every account overloaded in-band, though their 200s report a quota spent", () => {
+  it('rests them as an overload does (5 s), not as a rate limit, and the client gets a 503 that names no wait', async () => {
+    // Prepare: an overload is not the quota's doing: its reset says nothing of when the account is back.
+    pool.fakes.one.reply(limitedInBand(quotaHeaders('output-tokens', 0, clock + 20_000), 'overloaded_error'));
+    pool.fakes.two.reply(limitedInBand(quotaHeaders('output-tokens', 0, clock + 30_000), 'overloaded_error'));
+
+    // Act
+    const err = (await client.messages.create({ ...message, stream: true }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+
+    // Assess
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(err.status).toBe(503);
+    expect(err.headers?.get('retry-after')).toBeNull();
+    expect(rests.sort((a, b) => a.account.localeCompare(b.account))).toEqual([
+      { account: 'one', restMs: 5_000 },
+      { account: 'two', restMs: 5_000 },
     ]);
   });
 });
