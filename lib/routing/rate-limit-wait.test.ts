@@ -38,7 +38,10 @@ describe('rateLimitRetryAfter', () => {
     ["OpenAI's tokens spent, its requests not: the tokens'", { ...openai('requests', '99', '2m'), ...openai('tokens', '0', '6s') }, '6'],
     ["OpenAI's six-minute reset is believed no further than a retry-after is", openai('tokens', '0', '6m0s'), String(HEADROOM.maxResetMs / 1000)],
     ['a day-long reset is believed no further than a retry-after is', anthropic('tokens', '0', '2026-11-28T21:00:00Z'), String(HEADROOM.maxResetMs / 1000)],
-    ['an unreadable reset, a quota spent: read as a minute away', anthropic('tokens', '0', 'soon'), String(HEADROOM.unknownResetMs / 1000)],
+    // Headroom guesses a minute for such a reset (`HEADROOM.unknownResetMs`): a guess is no wait to tell a client or rest an account by.
+    ['an unreadable reset, a quota spent: says nothing', anthropic('tokens', '0', 'soon'), undefined],
+    ["Azure's spent quota, which names no reset: says nothing", { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-remaining-tokens': '5000' }, undefined],
+    ['a quota with no reset spent, another with one: the one said', { 'x-ratelimit-remaining-requests': '0', ...openai('tokens', '0', '9s') }, '9'],
     ['a header given twice: the first', { 'retry-after': ['4', '9'] }, '4'],
     ['quota headers given twice: the first of each', { 'x-ratelimit-remaining-tokens': ['0', '5'], 'x-ratelimit-reset-tokens': ['8s', '1s'] }, '8'],
   ])('%s', (_what, headers, expected) => {

@@ -12,8 +12,9 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
  * `retry-after` or `retry-after-ms` (`retryAfterMs`) first; else the latest reset of the quotas it
  * reports spent (`readQuota`: remaining `0`; Anthropic's `anthropic-ratelimit-*-reset` RFC 3339
  * times, OpenAI's `x-ratelimit-reset-*` durations, none believed further than 5 min), as the call
- * cannot pass before all of them have refilled. Undefined when the headers say neither, or when
- * the spent quotas' resets are already past (the quota is full again by its own word, or the clocks
+ * cannot pass before all of them have refilled; a quota whose reset is missing or unreadable (Azure
+ * names none) is left out, as headroom's guess of a minute is no wait to tell. Undefined when the
+ * headers say neither, or when the spent quotas' resets are already past (the quota is full again by its own word, or the clocks
  * differ: no wait it can vouch for, and a `retry-after: 0` would have the SDKs retry at once): the
  * account then rests as a 429 that names no time does. Set on the failure's headers, it rests the
  * account for that long and goes to the client with its 429, as an upstream's `retry-after` does.
@@ -34,6 +35,6 @@ export function rateLimitRetryAfter(headers: Headers, nowMs: number): string | u
 /** Milliseconds until the last of the quotas the headers report spent has refilled; undefined when none is, or all have. */
 function spentUntilMs(headers: Headers, nowMs: number): number | undefined {
   let until: number | undefined;
-  for (const window of readQuota(headers, nowMs) ?? []) if (window.remaining === 0 && (until === undefined || window.resetsAt > until)) until = window.resetsAt;
+  for (const window of readQuota(headers, nowMs) ?? []) if (window.remaining === 0 && !window.resetGuessed && (until === undefined || window.resetsAt > until)) until = window.resetsAt;
   return until === undefined || until <= nowMs ? undefined : until - nowMs;
 }
