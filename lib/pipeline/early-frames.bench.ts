@@ -10,14 +10,10 @@
  *   npx tsx lib/pipeline/early-frames.bench.ts
  */
 import { converseStreamEvents, eventFrame } from '../../test/fakes/bedrock-wire';
-import { streamScan } from '../upstream/answer-start';
-import type { UpstreamResponse } from '../upstream/http';
-import { UpstreamBody } from '../upstream/response-body';
-import { answerInHand, failedBeforeAnswer } from './read-ahead';
+import { heldAnswer, unwatchedAnswer } from '../../bench/held-stream';
 import { medianNsPerAsyncCall } from '../../bench/measure';
 
 const N = 20_000;
-const noop = () => undefined;
 const EVENT_STREAM = 'application/vnd.amazon.eventstream';
 const ARRAY = 'application/json; charset=UTF-8';
 
@@ -36,29 +32,6 @@ function geminiArray(words: number): Buffer[] {
   });
 }
 
-function unwatched(reads: Buffer[]) {
-  return async (): Promise<void> => {
-    const body = new UpstreamBody(noop, noop);
-    for (const chunk of reads) body.push(chunk);
-    body.end();
-    for await (const _ of body);
-  };
-}
-
-function held(reads: Buffer[], contentType: string) {
-  const ctx = { stream: true, jsonArray: contentType === ARRAY };
-  return async (): Promise<void> => {
-    const body = new UpstreamBody(noop, noop, undefined, { scan: streamScan(contentType, ctx.jsonArray)!, onStart: noop });
-    const res: UpstreamResponse = { status: 200, headers: { 'content-type': contentType }, body };
-    for (const chunk of reads) body.push(chunk);
-    const holding = answerInHand(res, ctx, undefined, 'p');
-    if (holding) await holding;
-    if (failedBeforeAnswer(res, 'p')) throw new Error('a sound answer read as a failure');
-    body.end();
-    for await (const _ of body);
-  };
-}
-
 const nsPerCall = (run: () => Promise<unknown>) => medianNsPerAsyncCall(run, N, 11);
 
 async function main(): Promise<void> {
@@ -69,7 +42,9 @@ async function main(): Promise<void> {
     ['gemini array, 100', geminiArray(100), ARRAY],
   ] as const;
   for (const [kind, reads, type] of cases) {
-    for (const [name, run] of [['unwatched', unwatched(reads)], ['held', held(reads, type)], ['unwatched', unwatched(reads)], ['held', held(reads, type)]] as const) {
+    const unwatched = unwatchedAnswer(reads);
+    const held = heldAnswer(reads, type, type === ARRAY);
+    for (const [name, run] of [['unwatched', unwatched], ['held', held], ['unwatched', unwatched], ['held', held]] as const) {
       console.log(`${kind.padEnd(22)} ${name.padEnd(10)} ${(await nsPerCall(run)).toFixed(0)} ns/answer (median of 11 rounds of ${N})`);
     }
   }

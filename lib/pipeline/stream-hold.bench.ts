@@ -11,15 +11,10 @@
  *
  *   npx tsx lib/pipeline/stream-hold.bench.ts
  */
-import { SseStartScan } from '../upstream/answer-start';
-import type { UpstreamResponse } from '../upstream/http';
-import { UpstreamBody } from '../upstream/response-body';
-import { answerInHand, failedBeforeAnswer } from './read-ahead';
+import { heldAnswer, unwatchedAnswer } from '../../bench/held-stream';
 import { medianNsPerAsyncCall } from '../../bench/measure';
 
 const N = 100_000;
-const noop = () => undefined;
-const ctx = { stream: true };
 const openai = Buffer.from(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, finish_reason: null }] })}\n\n`);
 const anthropic = Buffer.from(
   `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_01XFDUDYJgAACzvnptvVoYEL', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 472, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } } })}\n\n` +
@@ -33,33 +28,13 @@ const whole = [
   Buffer.from('data: [DONE]\n\n'),
 ];
 
-function unwatched(first: Buffer | Buffer[]) {
-  return async (): Promise<void> => {
-    const body = new UpstreamBody(noop, noop);
-    for (const chunk of [first].flat()) body.push(chunk);
-    body.end();
-    for await (const _ of body);
-  };
-}
-
-function held(first: Buffer | Buffer[]) {
-  return async (): Promise<void> => {
-    const body = new UpstreamBody(noop, noop, undefined, { scan: new SseStartScan(), onStart: noop });
-    const res: UpstreamResponse = { status: 200, headers: { 'content-type': 'text/event-stream' }, body };
-    for (const chunk of [first].flat()) body.push(chunk);
-    const holding = answerInHand(res, ctx, undefined, 'p');
-    if (holding) await holding;
-    if (failedBeforeAnswer(res, 'p')) throw new Error('a sound answer read as a failure');
-    body.end();
-    for await (const _ of body);
-  };
-}
-
 const nsPerCall = (run: () => Promise<unknown>) => medianNsPerAsyncCall(run, N, 11);
 
 async function main(): Promise<void> {
-  for (const [kind, first] of [['chat chunk', openai], ['anthropic opening', anthropic], ['whole chat stream', whole]] as const) {
-    for (const [name, run] of [['unwatched', unwatched(first)], ['held', held(first)], ['unwatched', unwatched(first)], ['held', held(first)]] as const) {
+  for (const [kind, reads] of [['chat chunk', [openai]], ['anthropic opening', [anthropic]], ['whole chat stream', whole]] as const) {
+    const unwatched = unwatchedAnswer(reads);
+    const held = heldAnswer(reads, 'text/event-stream');
+    for (const [name, run] of [['unwatched', unwatched], ['held', held], ['unwatched', unwatched], ['held', held]] as const) {
       console.log(`${kind.padEnd(18)} ${name.padEnd(10)} ${(await nsPerCall(run)).toFixed(0)} ns/answer (median of 11 rounds of ${N})`);
     }
   }

@@ -5,6 +5,7 @@ import { planAttempts, type Attempt } from '../routing/attempts';
 import type { Target } from '../routing/catalog';
 import { shouldFailOver } from '../routing/failover';
 import { accountRef, retryAfterMs, type FailureKind } from '../routing/health';
+import { rateLimitRetryAfter } from '../routing/rate-limit-wait';
 import { continuationOrder, notHeldHere, type Home, type StoredRef } from '../routing/response-homes';
 import type { UpstreamResponse } from '../upstream/http';
 import type { RequestContext } from './context';
@@ -97,10 +98,18 @@ export async function tryTargets<Via>(
    * An attempt the upstream answered with an error, standing for HTTP `status` (its own, or the one
    * a stream's first event stands for): the account rests as that status says, the failure is kept
    * for the client, and true says to ask the next account; false, that no other can answer (the
-   * stored object's account failed). The caller's own mistakes are thrown at once.
+   * stored object's account failed). The caller's own mistakes are thrown at once. A rate limit
+   * that names no wait of its own gets the one its answer's headers (`answerHeaders`: the 429's, or
+   * the 200 whose stream opened with it) say (`rateLimitRetryAfter`), one rule for both: the
+   * account's rest, `tellingFailure` and the client's 429 read it as an upstream's `retry-after`.
    */
-  const answeredWithError = (error: GatewayError, status: number, attempt: Attempt, atHome: boolean): boolean => {
+  const answeredWithError = (error: GatewayError, status: number, attempt: Attempt, atHome: boolean, answerHeaders: UpstreamResponse['headers']): boolean => {
     if (status === 401 || status === 403) refreshCredentials(attempt, deps);
+    if (status === 429 && error.headers['retry-after'] === undefined) {
+      // The error is this answer's own, made by its reader: its headers are free to complete.
+      const wait = rateLimitRetryAfter(answerHeaders, deps.now());
+      if (wait !== undefined) error.headers['retry-after'] = wait;
+    }
     fail(error, attempt, true);
     const failure = failureOf(status);
     if (failure) rest(attempt, failure, retryAfterMs(error.headers, deps.now()), ctx, deps);
@@ -160,7 +169,7 @@ export async function tryTargets<Via>(
       }
       deps.logger.warn('upstream answered with an error', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: res.status, ...detailOf(error) });
       // An account out of its quota is a rate limit however it is sent (Bedrock's ServiceQuotaExceededException is a 400): another account may serve.
-      if (answeredWithError(error, error.status === 429 ? 429 : res.status, attempt, atHome)) continue;
+      if (answeredWithError(error, error.status === 429 ? 429 : res.status, attempt, atHome, res.headers)) continue;
       break;
     }
     // A whole answer is read while the next account can still give it, raw audio is held until its
@@ -204,8 +213,10 @@ export async function tryTargets<Via>(
       release();
       ctx.outcome = 'upstream_error';
       deps.logger.warn('upstream stream failed before its answer', { requestId: ctx.requestId, provider: ctx.provider, account: ctx.account, status: early.status, code: early.code, ...detailOf(early) });
+      // A rate limit said in-band waits as long as the 200's headers say, as a 429's would; a wait
+      // the event named itself (Google's RetryInfo) is the more precise: it stands (`answeredWithError`).
       // An in-band refusal of the gateway's key is Anthropic's 401 said late: the account's credentials, not the caller's.
-      if (answeredWithError(early, early.code === 'upstream_auth_failed' ? 401 : early.status, attempt, atHome)) continue;
+      if (answeredWithError(early, early.code === 'upstream_auth_failed' ? 401 : early.status, attempt, atHome, res.headers)) continue;
       break;
     }
     ctx.releaseAccount = release;

@@ -47,8 +47,8 @@ describe('readQuota', () => {
       'Azure: what is left only, no limit and no reset (a minute assumed)',
       { 'x-ratelimit-remaining-requests': '99', 'x-ratelimit-remaining-tokens': '99990' },
       [
-        { kind: 'requests', remaining: 99, resetsAt: in_(HEADROOM.unknownResetMs) },
-        { kind: 'tokens', remaining: 99_990, resetsAt: in_(HEADROOM.unknownResetMs) },
+        { kind: 'requests', remaining: 99, resetsAt: in_(HEADROOM.unknownResetMs), resetGuessed: true },
+        { kind: 'tokens', remaining: 99_990, resetsAt: in_(HEADROOM.unknownResetMs), resetGuessed: true },
       ],
     ],
     [
@@ -87,7 +87,7 @@ describe('readQuota', () => {
     [
       'an unreadable reset counts as a minute',
       { 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '3', 'anthropic-ratelimit-requests-reset': 'tomorrow' },
-      [{ kind: 'requests', remaining: 3, limit: 50, resetsAt: in_(HEADROOM.unknownResetMs) }],
+      [{ kind: 'requests', remaining: 3, limit: 50, resetsAt: in_(HEADROOM.unknownResetMs), resetGuessed: true }],
     ],
     [
       'a malformed remaining drops its kind, not the others',

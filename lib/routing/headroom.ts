@@ -13,6 +13,8 @@ export interface QuotaWindow {
   /** Azure sends only what is left: `QuotaReadings` then takes the most it has seen left as the limit. */
   limit?: number;
   resetsAt: number;
+  /** The answer named no readable reset: `resetsAt` is `HEADROOM.unknownResetMs` guessed, good for ageing a reading, not for a wait (`rateLimitRetryAfter`). */
+  resetGuessed?: true;
 }
 
 /** How headroom readings are read, kept and compared. */
@@ -85,7 +87,7 @@ export function readQuota(headers: Headers, nowMs: number): QuotaWindow[] | unde
 function windowOf(kind: QuotaKind, remaining: number, limit: number | undefined, resetsAt: number | undefined, nowMs: number): QuotaWindow {
   const at = Math.min(resetsAt ?? nowMs + HEADROOM.unknownResetMs, nowMs + HEADROOM.maxResetMs);
   // A limit of 0 says nothing of a share: the window is read as Azure's, by the most seen left.
-  return { kind, remaining, ...(limit ? { limit } : {}), resetsAt: at };
+  return { kind, remaining, ...(limit ? { limit } : {}), resetsAt: at, ...(resetsAt === undefined ? { resetGuessed: true as const } : {}) };
 }
 
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

@@ -35,6 +35,12 @@ export type VertexReply =
    * have; 529: Claude's own overloaded body).
    */
   | { kind: 'error'; status: number; body?: unknown; retryDelay?: string }
+  /**
+   * Gemini: a 200 stream (SSE with `alt=sse`, the JSON array without) of the default answer's
+   * first `afterEvents` chunks, then Google's `{"error": {code, message, status}}` in the same
+   * framing, and the end, as Vertex fails a stream it has begun.
+   */
+  | { kind: 'stream-error'; afterEvents: number; error: { code: number; message: string; status: string; details?: unknown[] } }
   | HangReply
   | RawReply;
 
@@ -99,7 +105,7 @@ const ROUTE = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/([^/]+)
 const SSE = 'text/event-stream; charset=utf-8';
 
 /** The default reply: `Echo: <last user text>`, as the Anthropic and Gemini fakes answer. */
-function defaultVertexReply(req: VertexRecordedRequest): VertexReply {
+export function defaultVertexReply(req: VertexRecordedRequest): VertexReply {
   const text = req.publisher === 'anthropic' ? (defaultClaudeReply(req) as { text: string }).text : (defaultGeminiReply(req) as { text: string }).text;
   return { kind: 'text', text };
 }
@@ -203,6 +209,8 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
       case 'text':
         answer = { kind: 'text', text: reply.text };
         break;
+      case 'stream-error':
+        return this.#geminiStreamError(record, res, sse, reply);
       case 'function_calls':
         answer = { kind: 'function_calls', calls: reply.calls };
         break;
@@ -220,6 +228,16 @@ class FakeVertexServer extends FakeServer<VertexReply, VertexRecordedRequest> im
     // Without alt=sse, Vertex streams the JSON array, as the Gemini API does.
     const headers = sse ? googleHeaders('text/event-stream', { 'content-disposition': 'attachment' }) : googleHeaders('application/json; charset=UTF-8');
     await this.writeStream(res, headers, streamPieces(sse ? 'sse' : 'array', events));
+    res.end();
+  }
+
+  /** A Gemini stream that fails after `afterEvents` chunks (a call that is no stream gets the error as its status). */
+  async #geminiStreamError(record: VertexRecordedRequest, res: ServerResponse, sse: boolean, reply: Extract<VertexReply, { kind: 'stream-error' }>): Promise<void> {
+    if (record.method === 'generateContent') return writeGoogleJson(res, reply.error.code, { error: reply.error });
+    const answer = (defaultGeminiReply(record) as { text: string }).text;
+    const events = responseEvents({ record, model: record.model }, { kind: 'text', text: answer }).slice(0, Math.max(0, reply.afterEvents));
+    const headers = sse ? googleHeaders('text/event-stream', { 'content-disposition': 'attachment' }) : googleHeaders('application/json; charset=UTF-8');
+    await this.writeStream(res, headers, streamPieces(sse ? 'sse' : 'array', [...events, { error: reply.error }]));
     res.end();
   }
 

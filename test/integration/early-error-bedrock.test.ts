@@ -1,15 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { parseConfig } from '../../lib/config/load';
-import { LocalCredentials } from '../../lib/credentials/local';
-import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
-import { AccountHealth } from '../../lib/routing/health';
-import { defaultReply, startFakeBedrock, type FakeBedrock, type Reply } from '../fakes/bedrock';
+import type { FakeBedrock, Reply } from '../fakes/bedrock';
 import { eventFrame } from '../fakes/bedrock-wire';
 import { STREAM_HOLD_MS } from '../../lib/upstream/http';
-import { createGatewayKey } from './harness';
-import { ADMIN } from './instances';
-import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
+import type { FakePool } from './fake-pool';
+import { BEDROCK_CLAUDE, startBedrockPool } from './provider-pools';
 
 /**
  * Bedrock's early in-band failure: HTTP 200 with `application/vnd.amazon.eventstream`, then an
@@ -21,53 +16,22 @@ import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
  * account left the client gets a real HTTP error in its own dialect. An exception once the
  * answer has started is relayed in-band, as before.
  */
-const AWS = { accessKeyId: 'AKIDEARLYERROR', secretAccessKey: 'early-error-secret', region: 'us-east-1' };
-const CLAUDE = 'claude-on-bedrock';
+const CLAUDE = BEDROCK_CLAUDE;
 const THROTTLED = 'Too many requests, please wait before trying again.';
 const UNAVAILABLE = 'Bedrock is unable to process your request.';
 
-let fakes: Record<PoolAccount, FakeBedrock>;
-let gw: LocalGateway;
-let keyId: string;
-let key: string;
+let pool: FakePool<FakeBedrock, Reply>;
 let openai: OpenAI;
 let anthropic: Anthropic;
-const health = new AccountHealth();
 
 beforeAll(async () => {
-  fakes = { one: await startFakeBedrock(AWS), two: await startFakeBedrock(AWS) };
-  const config = parseConfig({
-    providers: [
-      {
-        id: 'aws',
-        type: 'bedrock',
-        region: AWS.region,
-        accounts: (['one', 'two'] as const).map((id) => ({ id, baseUrl: fakes[id].url, awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } })),
-      },
-    ],
-    models: [{ name: CLAUDE, targets: [{ provider: 'aws', model: 'anthropic.claude-3-5-sonnet-20240620-v1:0' }] }],
-    routing: { sticky: false },
-  });
-  gw = await startLocalGateway({ config, health, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey }) });
-  const minted = await createGatewayKey(gw.url, ADMIN, { name: 'early-error-bedrock' });
-  keyId = minted.id;
-  key = minted.key;
-  openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-  anthropic = new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
+  pool = await startBedrockPool('early-error-bedrock');
+  openai = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
+  anthropic = new Anthropic({ apiKey: pool.key, baseURL: pool.gw.url, maxRetries: 0 });
 });
-afterAll(async () => {
-  await gw.close();
-  await fakes.one.close();
-  await fakes.two.close();
-});
-beforeEach(() => {
-  fakes.one.reset();
-  fakes.two.reset();
-  health.clear();
-});
+afterAll(() => pool.close());
+beforeEach(() => pool.reset());
 
-const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
-const firstCallGets = (reply: Reply) => firstCallOfPool(fakes, reply, defaultReply);
 const chat = { model: CLAUDE, stream: true as const, messages: [{ role: 'user' as const, content: 'Say hi.' }] };
 const message = { model: CLAUDE, max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hi.' }] };
 
@@ -88,22 +52,22 @@ describe('a ConverseStream that fails in-band before its answer starts (OpenAI c
     ['the exception cut at awkward offsets', { kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED, chunking: 'awkward' }],
   ])('%s: the other account answers in one clean stream, the first rests', async (_what, reply) => {
     // Prepare
-    const first = firstCallGets(reply);
+    const first = pool.firstCallGets(reply);
 
     // Act
     const { text, requestId } = await chatStream();
 
     // Assess
     expect(text).toBe('Echo: Say hi.');
-    expect(fakes[first.first()].requests).toHaveLength(1);
-    expect(fakes[first.other()].requests).toHaveLength(1);
-    expect(health.isCooling(`aws/${first.first()}`)).toBe(true);
-    expect(await recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(pool.fakes[first.first()].requests).toHaveLength(1);
+    expect(pool.fakes[first.other()].requests).toHaveLength(1);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
   it('the rested account is not asked first by the next call', async () => {
     // Prepare
-    const first = firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+    const first = pool.firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
     await chatStream();
 
     // Act
@@ -111,17 +75,17 @@ describe('a ConverseStream that fails in-band before its answer starts (OpenAI c
 
     // Assess: one request to the failed account, two to the other.
     expect(text).toBe('Echo: Say hi.');
-    expect(fakes[first.first()].requests).toHaveLength(1);
-    expect(fakes[first.other()].requests).toHaveLength(2);
-    expect(await recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 1, status: 200 });
+    expect(pool.fakes[first.first()].requests).toHaveLength(1);
+    expect(pool.fakes[first.other()].requests).toHaveLength(2);
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 1, status: 200 });
   });
 });
 
 describe('a ConverseStream whose every account fails before its answer', () => {
   it('gives the OpenAI client a real 429 in its own shape when both were throttled', async () => {
     // Prepare
-    fakes.one.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
-    fakes.two.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+    pool.fakes.one.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+    pool.fakes.two.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
 
     // Act
     const err = (await chatStream().catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
@@ -130,15 +94,15 @@ describe('a ConverseStream whose every account fails before its answer', () => {
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect(err.status).toBe(429);
     expect(err.error).toMatchObject({ message: THROTTLED, type: 'rate_limit_error', code: 'rate_limit_exceeded' });
-    expect([fakes.one.requests.length, fakes.two.requests.length]).toEqual([1, 1]);
-    expect([health.isCooling('aws/one'), health.isCooling('aws/two')]).toEqual([true, true]);
-    expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 429, outcome: 'upstream_error' });
+    expect([pool.fakes.one.requests.length, pool.fakes.two.requests.length]).toEqual([1, 1]);
+    expect([pool.health.isCooling('aws/one'), pool.health.isCooling('aws/two')]).toEqual([true, true]);
+    expect(await pool.recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 429, outcome: 'upstream_error' });
   });
 
   it('gives the 429 when one account was throttled and the other unavailable: the rate limit outranks the overload', async () => {
     // Prepare
-    fakes.one.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
-    fakes.two.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+    pool.fakes.one.reply({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+    pool.fakes.two.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
 
     // Act
     const err = (await chatStream().catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
@@ -146,14 +110,14 @@ describe('a ConverseStream whose every account fails before its answer', () => {
     // Assess
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect(err.error).toMatchObject({ message: THROTTLED });
-    expect([health.isCooling('aws/one'), health.isCooling('aws/two')]).toEqual([true, true]);
+    expect([pool.health.isCooling('aws/one'), pool.health.isCooling('aws/two')]).toEqual([true, true]);
   });
 
   it('gives a real 503 when both were unavailable, which the SDK retries', async () => {
     // Prepare: a client that retries once.
-    fakes.one.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
-    fakes.two.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
-    const retrying = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 1 });
+    pool.fakes.one.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+    pool.fakes.two.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+    const retrying = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 1 });
 
     // Act
     const err = (await chatStream(retrying).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
@@ -162,14 +126,14 @@ describe('a ConverseStream whose every account fails before its answer', () => {
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect(err.status).toBe(503);
     expect(err.error).toMatchObject({ message: UNAVAILABLE });
-    expect([fakes.one.requests.length, fakes.two.requests.length]).toEqual([2, 2]);
+    expect([pool.fakes.one.requests.length, pool.fakes.two.requests.length]).toEqual([2, 2]);
   });
 });
 
 describe('a ConverseStream that fails after its answer started', () => {
   it('is relayed in-band: no failover, no rest', async () => {
     // Prepare: messageStart and the first text delta, then throttled.
-    const first = firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 2, message: THROTTLED });
+    const first = pool.firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 2, message: THROTTLED });
 
     // Act
     const { data: stream, response } = await openai.chat.completions.create(chat).withResponse();
@@ -182,16 +146,16 @@ describe('a ConverseStream that fails after its answer started', () => {
     expect(text).toBe('Echo: ');
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain(THROTTLED);
-    expect(fakes[first.other()].requests).toHaveLength(0);
-    expect(health.isCooling(`aws/${first.first()}`)).toBe(false);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+    expect(pool.fakes[first.other()].requests).toHaveLength(0);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(false);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
   });
 });
 
 describe('an InvokeModelWithResponseStream that fails in-band before its answer (Anthropic client, Claude on Bedrock)', () => {
   it("fails over past Anthropic's message_start in a chunk: one clean stream from the other account", async () => {
     // Prepare
-    const first = firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
+    const first = pool.firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED });
 
     // Act
     const stream = anthropic.messages.stream(message);
@@ -201,18 +165,18 @@ describe('an InvokeModelWithResponseStream that fails in-band before its answer 
     const { response } = await stream.withResponse();
 
     // Assess
-    expect(fakes[first.first()].requests[0]?.operation).toBe('invoke-with-response-stream');
+    expect(pool.fakes[first.first()].requests[0]?.operation).toBe('invoke-with-response-stream');
     expect(final.content).toMatchObject([{ type: 'text', text: 'Echo: Say hi.' }]);
     expect(types.filter((t) => t === 'message_start')).toHaveLength(1);
     expect(types.at(-1)).toBe('message_stop');
-    expect(health.isCooling(`aws/${first.first()}`)).toBe(true);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
   it('with no account left: a real 503 overloaded_error in Anthropic\'s shape', async () => {
     // Prepare
-    fakes.one.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
-    fakes.two.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+    pool.fakes.one.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
+    pool.fakes.two.reply({ kind: 'exception', type: 'serviceUnavailableException', afterEvents: 1, message: UNAVAILABLE });
 
     // Act
     const err = (await anthropic.messages.create({ ...message, stream: true }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
@@ -221,12 +185,12 @@ describe('an InvokeModelWithResponseStream that fails in-band before its answer 
     expect(err).toBeInstanceOf(Anthropic.InternalServerError);
     expect(err.status).toBe(503);
     expect(err.error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: UNAVAILABLE } });
-    expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 503, outcome: 'upstream_error' });
+    expect(await pool.recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 503, outcome: 'upstream_error' });
   });
 
   it('an exception after content_block_start is relayed in-band: no failover, no rest', async () => {
     // Prepare: message_start and content_block_start in chunks, then throttled.
-    const first = firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 2, message: THROTTLED });
+    const first = pool.firstCallGets({ kind: 'exception', type: 'throttlingException', afterEvents: 2, message: THROTTLED });
 
     // Act
     const { data: stream, response } = await anthropic.messages.create({ ...message, stream: true }).withResponse();
@@ -238,16 +202,16 @@ describe('an InvokeModelWithResponseStream that fails in-band before its answer 
     // Assess
     expect(types).toEqual(['message_start', 'content_block_start']);
     expect(err).toBeInstanceOf(Anthropic.APIError);
-    expect(fakes[first.other()].requests).toHaveLength(0);
-    expect(health.isCooling(`aws/${first.first()}`)).toBe(false);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+    expect(pool.fakes[first.other()].requests).toHaveLength(0);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(false);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
   });
 });
 
 describe('an early client error in-band (validationException before the answer)', () => {
   it('is the HTTP 400 it stands for, on the first account only: no failover, no rest (the same body fails everywhere)', async () => {
     // Prepare
-    const first = firstCallGets({ kind: 'exception', type: 'validationException', afterEvents: 1, message: 'messages: text content blocks must be non-empty' });
+    const first = pool.firstCallGets({ kind: 'exception', type: 'validationException', afterEvents: 1, message: 'messages: text content blocks must be non-empty' });
 
     // Act
     const err = (await chatStream().catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
@@ -255,10 +219,10 @@ describe('an early client error in-band (validationException before the answer)'
     // Assess
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.error).toMatchObject({ message: 'messages: text content blocks must be non-empty', type: 'invalid_request_error' });
-    expect(fakes[first.first()].requests).toHaveLength(1);
-    expect(fakes[first.other()].requests).toHaveLength(0);
-    expect([health.isCooling('aws/one'), health.isCooling('aws/two')]).toEqual([false, false]);
-    expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 400 });
+    expect(pool.fakes[first.first()].requests).toHaveLength(1);
+    expect(pool.fakes[first.other()].requests).toHaveLength(0);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(false);
+    expect(await pool.recordOf(err.headers?.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 400 });
   });
 });
 
@@ -277,7 +241,7 @@ describe('a ConverseStream that opens with messageStart, then thinks past the ho
     ];
     const delayMs = STREAM_HOLD_MS / 2 + 500;
     const slow: Reply = { kind: 'raw', status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream' }, body: pieces, delayMs };
-    const first = firstCallGets(slow);
+    const first = pool.firstCallGets(slow);
     const startedAt = Date.now();
 
     // Act
@@ -293,7 +257,7 @@ describe('a ConverseStream that opens with messageStart, then thinks past the ho
     expect(chunks[0]?.choices[0]?.delta.role).toBe('assistant');
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Slow thought.');
     expect(chunks.map((c) => c.choices[0]?.finish_reason).filter(Boolean)).toEqual(['stop']);
-    expect(fakes[first.other()].requests).toHaveLength(0);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200, outcome: 'ok' });
+    expect(pool.fakes[first.other()].requests).toHaveLength(0);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200, outcome: 'ok' });
   }, 15_000);
 });

@@ -1,12 +1,8 @@
 import OpenAI from 'openai';
-import { parseConfig } from '../../lib/config/load';
-import { LocalCredentials } from '../../lib/credentials/local';
-import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
-import { AccountHealth } from '../../lib/routing/health';
-import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
-import { createGatewayKey } from './harness';
-import { ADMIN } from './instances';
-import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
+import type { FakeGemini, GeminiReply } from '../fakes/gemini';
+import type { FakePool } from './fake-pool';
+import { startGeminiPool } from './provider-pools';
+import { arrayText, streamGeminiArray } from './gemini-array-call';
 
 /**
  * Gemini's other stream, `streamGenerateContent` without `alt=sse` (one JSON array in
@@ -17,54 +13,18 @@ import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
  * first is relayed in-band, as before. The OpenAI client's stream to the same pool (translated,
  * over SSE) is asked too.
  */
-let fakes: Record<PoolAccount, FakeGemini>;
-let gw: LocalGateway;
-let keyId: string;
-let key: string;
-const health = new AccountHealth();
+let pool: FakePool<FakeGemini, GeminiReply>;
 const UNAVAILABLE = { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' };
 const EXHAUSTED = { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' };
 const ARRAY = { 'content-type': 'application/json; charset=UTF-8' };
 
 beforeAll(async () => {
-  fakes = { one: await startFakeGemini({ apiKey: 'gemini-key' }), two: await startFakeGemini({ apiKey: 'gemini-key' }) };
-  const config = parseConfig({
-    providers: [{ id: 'google', type: 'gemini', accounts: (['one', 'two'] as const).map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'GEMINI_KEY' } })) }],
-    models: [{ name: 'gemini-2.5-flash', targets: [{ provider: 'google', model: 'gemini-2.5-flash' }] }],
-    routing: { sticky: false },
-  });
-  gw = await startLocalGateway({ config, health, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ GEMINI_KEY: 'gemini-key' }) });
-  const minted = await createGatewayKey(gw.url, ADMIN, { name: 'early-error-gemini-array' });
-  keyId = minted.id;
-  key = minted.key;
+  pool = await startGeminiPool('early-error-gemini-array');
 });
-afterAll(async () => {
-  await gw.close();
-  await fakes.one.close();
-  await fakes.two.close();
-});
-beforeEach(() => {
-  fakes.one.reset();
-  fakes.two.reset();
-  health.clear();
-});
+afterAll(() => pool.close());
+beforeEach(() => pool.reset());
 
-const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
-const firstCallGets = (reply: GeminiReply) => firstCallOfPool<FakeGemini, Parameters<typeof defaultGeminiReply>[0], GeminiReply>(fakes, reply, defaultGeminiReply);
-
-/** `streamGenerateContent` without `alt=sse`, read whole: its status, its body parsed, its request id. */
-async function streamArray(): Promise<{ status: number; body: unknown; requestId: string | null; contentType: string | null }> {
-  const res = await fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
-    body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hello there' }] }] }),
-  });
-  return { status: res.status, body: JSON.parse(await res.text()) as unknown, requestId: res.headers.get('x-request-id'), contentType: res.headers.get('content-type') };
-}
-
-/** The text of the array's answer elements. */
-const textOf = (body: unknown): string =>
-  (body as { candidates?: { content?: { parts?: { text?: string }[] } }[] }[]).map((element) => (element.candidates?.[0]?.content?.parts ?? []).map((part) => part.text ?? '').join('')).join('');
+const streamArray = () => streamGeminiArray(pool.gw.url, pool.key, 'gemini-2.5-flash');
 
 /** Google's error as the array's only element, its text cut in three reads. */
 function splitErrorArray(error: typeof UNAVAILABLE): string[] {
@@ -79,7 +39,7 @@ describe("a Gemini JSON-array stream whose first element is Google's error", () 
     ['the error element cut across three reads', () => ({ kind: 'raw', status: 200, headers: ARRAY, body: splitErrorArray(UNAVAILABLE), delayMs: 30 })],
   ])('%s: the other account answers in one clean array, the first rests', async (_what, reply) => {
     // Prepare
-    const first = firstCallGets(reply());
+    const first = pool.firstCallGets(reply());
 
     // Act
     const { status, body, requestId, contentType } = await streamArray();
@@ -87,32 +47,32 @@ describe("a Gemini JSON-array stream whose first element is Google's error", () 
     // Assess
     expect(status).toBe(200);
     expect(contentType).toMatch(/^application\/json/);
-    expect(textOf(body)).toBe('Echo: hello there');
+    expect(arrayText(body)).toBe('Echo: hello there');
     expect(JSON.stringify(body)).not.toContain('"error"');
-    expect(fakes[first.other()].requests).toHaveLength(1);
-    expect(health.isCooling(`google/${first.first()}`)).toBe(true);
-    expect(await recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(pool.fakes[first.other()].requests).toHaveLength(1);
+    expect(pool.health.isCooling(`google/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
   it('the rested account is not asked first by the next call', async () => {
     // Prepare
-    const first = firstCallGets({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
+    const first = pool.firstCallGets({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
     await streamArray();
 
     // Act
     const { body, requestId } = await streamArray();
 
     // Assess
-    expect(textOf(body)).toBe('Echo: hello there');
-    expect(fakes[first.first()].requests).toHaveLength(1);
-    expect(fakes[first.other()].requests).toHaveLength(2);
-    expect(await recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 1, status: 200 });
+    expect(arrayText(body)).toBe('Echo: hello there');
+    expect(pool.fakes[first.first()].requests).toHaveLength(1);
+    expect(pool.fakes[first.other()].requests).toHaveLength(2);
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 1, status: 200 });
   });
 
   it("on the last account: a real HTTP 503 in Google's shape, not a 200 array holding the error", async () => {
     // Prepare
-    fakes.one.reply({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
-    fakes.two.reply({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
+    pool.fakes.one.reply({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
+    pool.fakes.two.reply({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
 
     // Act
     const { status, body, requestId } = await streamArray();
@@ -120,13 +80,13 @@ describe("a Gemini JSON-array stream whose first element is Google's error", () 
     // Assess
     expect(status).toBe(503);
     expect(body).toMatchObject({ error: { code: 503, message: UNAVAILABLE.message, status: 'UNAVAILABLE' } });
-    expect([health.isCooling('google/one'), health.isCooling('google/two')]).toEqual([true, true]);
-    expect(await recordOf(requestId)).toMatchObject({ attempts: 2, status: 503, outcome: 'upstream_error' });
+    expect([pool.health.isCooling('google/one'), pool.health.isCooling('google/two')]).toEqual([true, true]);
+    expect(await pool.recordOf(requestId)).toMatchObject({ attempts: 2, status: 503, outcome: 'upstream_error' });
   });
 
   it('an error element after an answer element is relayed in-band: no failover, no rest', async () => {
     // Prepare
-    const first = firstCallGets({ kind: 'stream-error', afterEvents: 1, error: UNAVAILABLE });
+    const first = pool.firstCallGets({ kind: 'stream-error', afterEvents: 1, error: UNAVAILABLE });
 
     // Act
     const { status, body, requestId } = await streamArray();
@@ -135,9 +95,9 @@ describe("a Gemini JSON-array stream whose first element is Google's error", () 
     expect(status).toBe(200);
     expect(body).toHaveLength(2);
     expect((body as unknown[])[1]).toMatchObject({ error: { code: 503, status: 'UNAVAILABLE' } });
-    expect(fakes[first.other()].requests).toHaveLength(0);
-    expect(health.isCooling(`google/${first.first()}`)).toBe(false);
-    expect(await recordOf(requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+    expect(pool.fakes[first.other()].requests).toHaveLength(0);
+    expect(pool.health.isCooling(`google/${first.first()}`)).toBe(false);
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
   });
 });
 
@@ -146,7 +106,7 @@ describe('a Gemini JSON-array stream that opens otherwise', () => {
     // Prepare: `[` and blanks first, then a chunk whose text holds `"error"`, then the array's end.
     const said = { candidates: [{ content: { parts: [{ text: 'An "error": {"code": 503} is what it said.' }], role: 'model' }, index: 0 }] };
     const reply: GeminiReply = { kind: 'raw', status: 200, headers: ARRAY, body: ['[', '\r\n  ', JSON.stringify(said, null, 2), '\n]'], delayMs: 30 };
-    const first = firstCallGets(reply);
+    const first = pool.firstCallGets(reply);
 
     // Act
     const { status, body, requestId } = await streamArray();
@@ -154,14 +114,14 @@ describe('a Gemini JSON-array stream that opens otherwise', () => {
     // Assess
     expect(status).toBe(200);
     expect(body).toEqual([said]);
-    expect(fakes[first.other()].requests).toHaveLength(0);
-    expect(health.isCooling(`google/${first.first()}`)).toBe(false);
-    expect(await recordOf(requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+    expect(pool.fakes[first.other()].requests).toHaveLength(0);
+    expect(pool.health.isCooling(`google/${first.first()}`)).toBe(false);
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
   });
 
   it("Google's INVALID_ARGUMENT as the first element is the client's 400: no failover, no rest (the same body fails everywhere)", async () => {
     // Prepare
-    const first = firstCallGets({ kind: 'stream-error', afterEvents: 0, error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' } });
+    const first = pool.firstCallGets({ kind: 'stream-error', afterEvents: 0, error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' } });
 
     // Act
     const { status, body, requestId } = await streamArray();
@@ -169,17 +129,17 @@ describe('a Gemini JSON-array stream that opens otherwise', () => {
     // Assess
     expect(status).toBe(400);
     expect(body).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT' } });
-    expect(fakes[first.other()].requests).toHaveLength(0);
-    expect([health.isCooling('google/one'), health.isCooling('google/two')]).toEqual([false, false]);
-    expect(await recordOf(requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 400 });
+    expect(pool.fakes[first.other()].requests).toHaveLength(0);
+    expect(pool.health.isCooling(`google/${first.first()}`)).toBe(false);
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 400 });
   });
 });
 
 describe('the OpenAI client streaming through the same Gemini pool (translated, SSE upstream)', () => {
   it("fails over past Google's error as the first event: one clean stream, the first account rests", async () => {
     // Prepare
-    const first = firstCallGets({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
-    const openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const first = pool.firstCallGets({ kind: 'stream-error', afterEvents: 0, error: UNAVAILABLE });
+    const openai = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
 
     // Act
     const { data: stream, response } = await openai.chat.completions.create({ model: 'gemini-2.5-flash', stream: true, messages: [{ role: 'user', content: 'hello there' }] }).withResponse();
@@ -188,7 +148,7 @@ describe('the OpenAI client streaming through the same Gemini pool (translated, 
 
     // Assess
     expect(text).toBe('Echo: hello there');
-    expect(health.isCooling(`google/${first.first()}`)).toBe(true);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(pool.health.isCooling(`google/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 });

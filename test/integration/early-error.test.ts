@@ -1,14 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { parseConfig } from '../../lib/config/load';
-import { LocalCredentials } from '../../lib/credentials/local';
-import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
-import { AccountHealth } from '../../lib/routing/health';
 import { defaultReply, startFakeAnthropic, streamEvents, type FakeAnthropic, type Reply } from '../fakes/anthropic';
-import { createGatewayKey } from './harness';
-import { ADMIN } from './instances';
-import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
+import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
 
 /**
  * Anthropic's early in-band failure (HTTP 200, `message_start`, then `event: error` with
@@ -22,44 +16,32 @@ const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
 const SSE = { 'content-type': 'text/event-stream' };
 const MODEL = 'claude-sonnet-4-5';
 
-let fakes: Record<PoolAccount, FakeAnthropic>;
-let gw: LocalGateway;
-let keyId: string;
-let key: string;
-let client: Anthropic;
-const health = new AccountHealth();
 const load = new AccountLoad();
+let pool: FakePool<FakeAnthropic, Reply>;
+let client: Anthropic;
 
 beforeAll(async () => {
-  fakes = { one: await startFakeAnthropic({ apiKey: 'sk-ant-up' }), two: await startFakeAnthropic({ apiKey: 'sk-ant-up' }) };
-  const config = parseConfig({
-    providers: [{ id: 'claude', type: 'anthropic', accounts: (['one', 'two'] as const).map((id) => ({ id, baseUrl: fakes[id].url, apiKey: { env: 'ANT_UP' } })) }],
-    models: [
-      { name: MODEL, targets: [{ provider: 'claude', model: MODEL }] },
-      // Its own upstream model, so that its latency samples are only the latency case's (they are kept per model).
-      { name: 'claude-slow-start', targets: [{ provider: 'claude', model: 'claude-slow-start' }] },
-    ],
-    routing: { sticky: false },
+  pool = await startFakePool({
+    start: () => startFakeAnthropic({ apiKey: 'sk-ant-up' }),
+    provider: (fakes) => ({ id: 'claude', type: 'anthropic', accounts: poolAccounts(fakes, { apiKey: { env: 'ANT_UP' } }) }),
+    config: {
+      models: [
+        { name: MODEL, targets: [{ provider: 'claude', model: MODEL }] },
+        // Its own upstream model, so that its latency samples are only the latency case's (they are kept per model).
+        { name: 'claude-slow-start', targets: [{ provider: 'claude', model: 'claude-slow-start' }] },
+      ],
+      routing: { sticky: false },
+    },
+    credentials: { ANT_UP: 'sk-ant-up' },
+    usual: defaultReply,
+    keyName: 'early-error',
+    gateway: { load },
   });
-  gw = await startLocalGateway({ config, health, load, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ ANT_UP: 'sk-ant-up' }) });
-  const minted = await createGatewayKey(gw.url, ADMIN, { name: 'early-error' });
-  keyId = minted.id;
-  key = minted.key;
-  client = new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
+  client = new Anthropic({ apiKey: pool.key, baseURL: pool.gw.url, maxRetries: 0 });
 });
-afterAll(async () => {
-  await gw.close();
-  await fakes.one.close();
-  await fakes.two.close();
-});
-beforeEach(() => {
-  fakes.one.reset();
-  fakes.two.reset();
-  health.clear();
-});
+afterAll(() => pool.close());
+beforeEach(() => pool.reset());
 
-const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
-const firstCallGets = (reply: Reply) => firstCallOfPool(fakes, reply, defaultReply);
 const message = { model: MODEL, max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hi.' }] };
 const errorEvent = (type: string, message: string) => `event: error\ndata: {"type":"error","error":{"type":"${type}","message":"${message}"}}\n\n`;
 /** The opening `message_start` event of a real stream. */
@@ -76,7 +58,7 @@ describe('a Claude stream that fails in-band before its answer starts', () => {
     ['an error as the very first event, no message_start', () => ({ kind: 'raw', status: 200, headers: SSE, body: [errorEvent('api_error', 'Internal server error')] })],
   ])('%s: the other account answers in one clean stream, the first rests', async (_what, reply) => {
     // Prepare
-    const first = firstCallGets(reply());
+    const first = pool.firstCallGets(reply());
 
     // Act
     const stream = client.messages.stream(message);
@@ -90,14 +72,14 @@ describe('a Claude stream that fails in-band before its answer starts', () => {
     expect(types.filter((t) => t === 'message_start')).toHaveLength(1);
     expect(types[0]).toBe('message_start');
     expect(types.at(-1)).toBe('message_stop');
-    expect(fakes[first.other()].requests).toHaveLength(1);
-    expect(health.isCooling(`claude/${first.first()}`)).toBe(true);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(pool.fakes[first.other()].requests).toHaveLength(1);
+    expect(pool.health.isCooling(`claude/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
   it('the rested account is not asked first by the next call', async () => {
     // Prepare
-    const first = firstCallGets({ kind: 'stream-error', afterEvents: 1 });
+    const first = pool.firstCallGets({ kind: 'stream-error', afterEvents: 1 });
     await client.messages.create({ ...message, stream: true }).then(async (s) => {
       for await (const _ of s);
     });
@@ -107,14 +89,14 @@ describe('a Claude stream that fails in-band before its answer starts', () => {
     for await (const _ of stream);
 
     // Assess: one request to the first account (the failed one), two to the other.
-    expect(fakes[first.first()].requests).toHaveLength(1);
-    expect(fakes[first.other()].requests).toHaveLength(2);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 1, status: 200 });
+    expect(pool.fakes[first.first()].requests).toHaveLength(1);
+    expect(pool.fakes[first.other()].requests).toHaveLength(2);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 1, status: 200 });
   });
 
   it('a rate_limit_error rests the account as a 429 does, and the other answers (create with stream: true)', async () => {
     // Prepare
-    const first = firstCallGets({ kind: 'stream-error', afterEvents: 1, errorType: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' });
+    const first = pool.firstCallGets({ kind: 'stream-error', afterEvents: 1, errorType: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' });
 
     // Act
     const { data: stream, response } = await client.messages.create({ ...message, stream: true }).withResponse();
@@ -123,14 +105,14 @@ describe('a Claude stream that fails in-band before its answer starts', () => {
 
     // Assess
     expect(text).toBe('Echo: Say hi.');
-    expect(health.isCooling(`claude/${first.first()}`)).toBe(true);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(pool.health.isCooling(`claude/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
   it('an OpenAI client streaming through the Anthropic target (translated) gets the other account\'s answer', async () => {
     // Prepare
-    const first = firstCallGets({ kind: 'stream-error', afterEvents: 1 });
-    const openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const first = pool.firstCallGets({ kind: 'stream-error', afterEvents: 1 });
+    const openai = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
 
     // Act
     const { data: stream, response } = await openai.chat.completions.create({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
@@ -139,17 +121,17 @@ describe('a Claude stream that fails in-band before its answer starts', () => {
 
     // Assess
     expect(text).toBe('Echo: Say hi.');
-    expect(health.isCooling(`claude/${first.first()}`)).toBe(true);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+    expect(pool.health.isCooling(`claude/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 });
 
 describe('a Claude stream whose every account fails before its answer', () => {
   it('gives the Anthropic client a real 503 overloaded_error, which its SDK retries', async () => {
     // Prepare: every call, on either account, overloaded after message_start; a client that retries once.
-    fakes.one.reply({ kind: 'stream-error', afterEvents: 1 });
-    fakes.two.reply({ kind: 'stream-error', afterEvents: 1 });
-    const retrying = new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 1 });
+    pool.fakes.one.reply({ kind: 'stream-error', afterEvents: 1 });
+    pool.fakes.two.reply({ kind: 'stream-error', afterEvents: 1 });
+    const retrying = new Anthropic({ apiKey: pool.key, baseURL: pool.gw.url, maxRetries: 1 });
 
     // Act
     const err = (await retrying.messages.create({ ...message, stream: true }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
@@ -158,14 +140,14 @@ describe('a Claude stream whose every account fails before its answer', () => {
     expect(err).toBeInstanceOf(Anthropic.InternalServerError);
     expect(err.status).toBe(503);
     expect(err.error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
-    expect([fakes.one.requests.length, fakes.two.requests.length]).toEqual([2, 2]);
-    expect(await recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 503, outcome: 'upstream_error' });
+    expect([pool.fakes.one.requests.length, pool.fakes.two.requests.length]).toEqual([2, 2]);
+    expect(await pool.recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 503, outcome: 'upstream_error' });
   });
 
   it('gives a 429 rate_limit_error when one account was rate-limited and the other overloaded', async () => {
     // Prepare
-    fakes.one.reply({ kind: 'stream-error', afterEvents: 1, errorType: 'rate_limit_error', message: 'Rate limited' });
-    fakes.two.reply({ kind: 'stream-error', afterEvents: 1 });
+    pool.fakes.one.reply({ kind: 'stream-error', afterEvents: 1, errorType: 'rate_limit_error', message: 'Rate limited' });
+    pool.fakes.two.reply({ kind: 'stream-error', afterEvents: 1 });
 
     // Act
     const err = (await client.messages.create({ ...message, stream: true }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
@@ -173,14 +155,14 @@ describe('a Claude stream whose every account fails before its answer', () => {
     // Assess
     expect(err).toBeInstanceOf(Anthropic.RateLimitError);
     expect(err.error).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limited' } });
-    expect([health.isCooling('claude/one'), health.isCooling('claude/two')]).toEqual([true, true]);
+    expect([pool.health.isCooling('claude/one'), pool.health.isCooling('claude/two')]).toEqual([true, true]);
   });
 });
 
 describe('a Claude stream that fails after its answer started', () => {
   it('is relayed as it is: the in-band error after content_block_start, no failover, no rest', async () => {
     // Prepare: message_start and content_block_start, then overloaded.
-    const first = firstCallGets({ kind: 'stream-error', afterEvents: 2 });
+    const first = pool.firstCallGets({ kind: 'stream-error', afterEvents: 2 });
 
     // Act
     const { data: stream, response } = await client.messages.create({ ...message, stream: true }).withResponse();
@@ -193,9 +175,9 @@ describe('a Claude stream that fails after its answer started', () => {
     expect(types).toEqual(['message_start', 'content_block_start']);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
-    expect(fakes[first.other()].requests).toHaveLength(0);
-    expect(health.isCooling(`claude/${first.first()}`)).toBe(false);
-    expect(await recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+    expect(pool.fakes[first.other()].requests).toHaveLength(0);
+    expect(pool.health.isCooling(`claude/${first.first()}`)).toBe(false);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
   });
 });
 
@@ -203,7 +185,7 @@ describe('latency balancing', () => {
   it('times a stream to its first event, not its headers', async () => {
     // Prepare: headers at once, message_start, then content_block_start 300 ms later.
     const [opening, ...rest] = streamEvents(MODEL, [{ type: 'text', text: 'Slow start', chunks: ['Slow', ' start'] }], 'end_turn', { input: 3, output: 2 });
-    const first = firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [opening!, rest.join('')], delayMs: 300 });
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [opening!, rest.join('')], delayMs: 300 });
 
     // Act
     const { data: stream } = await client.messages.create({ ...message, model: 'claude-slow-start', stream: true }).withResponse();

@@ -7,7 +7,7 @@ import type { UpstreamRequest, UpstreamTimeouts } from '../../upstream/http';
 import { anthropicErrorBody } from '../../http/anthropic-error';
 import { errorFromAnthropicEvent } from '../anthropic/errors';
 import { bareErrorType, isAwsCredentialsError, withoutAwsAccount } from './errors';
-import { decodeEventStream, EventStreamFormatError } from './eventstream';
+import { anthropicChunkEvent, decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
 /** The `anthropic_version` Bedrock's Claude models require in the body. */
@@ -115,10 +115,9 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
   try {
     for await (const message of decodeEventStream(body)) {
       const kind = message.headers[':message-type'];
-      const payload = decoder.decode(message.body);
       if (kind === 'exception' || kind === 'error') {
         const type = kind === 'exception' ? message.headers[':exception-type'] : message.headers[':error-code'];
-        const said = kind === 'exception' ? messageOf(payload) : message.headers[':error-message'];
+        const said = kind === 'exception' ? messageOf(decoder.decode(message.body)) : message.headers[':error-message'];
         if (isAwsCredentialsError(type)) {
           if (said) onDetail(said);
           // The operator's failure, not the caller's: api_error, as the same refusal before the stream is a 502.
@@ -132,11 +131,9 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
         return;
       }
       if (kind !== 'event' || message.headers[':event-type'] !== 'chunk') continue;
-      const bytes = (JSON.parse(payload) as { bytes?: unknown }).bytes;
-      if (typeof bytes !== 'string') continue;
-      const json = Buffer.from(bytes, 'base64').toString('utf8');
-      const type = (JSON.parse(json) as { type?: unknown }).type;
-      if (typeof type !== 'string') continue;
+      const event = anthropicChunkEvent(message.body);
+      if (!event) continue;
+      const { json, type } = event;
       if (type === 'error') {
         // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
         const error = errorFromAnthropicEvent(json, providerId);

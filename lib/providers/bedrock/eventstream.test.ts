@@ -1,7 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
-import { EventStreamFrames, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
+import { anthropicChunkEvent, EventStreamFrames, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frameOf = (headers: Record<string, string>, body = '{}') =>
@@ -128,5 +128,44 @@ describe('isOpeningFrame', () => {
     // Assess
     expect(is).toBe(true);
     expect(isOpeningMessage(new EventStreamFrames().decode(frame))).toBe(true);
+  });
+});
+
+describe('anthropicChunkEvent', () => {
+  const payload = (value: unknown) => fromUtf8(JSON.stringify(value));
+  const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+  it.each<[string, Uint8Array, { json: string; type: string } | undefined]>([
+    ["Anthropic's event: its JSON as sent and its type", payload({ bytes: base64('{"type":"message_stop"}') }), { json: '{"type":"message_stop"}', type: 'message_stop' }],
+    ['no bytes', payload({ p: 'abc' }), undefined],
+    ['bytes that are no string', payload({ bytes: 42 }), undefined],
+    ['an event with no type', payload({ bytes: base64('{"index":0}') }), undefined],
+    ['an event whose type is no string', payload({ bytes: base64('{"type":7}') }), undefined],
+    // JSON, but no object: read as one without bytes (or type), as a number or an array is, not thrown as a TypeError the stream's reader does not expect.
+    ['a payload that is JSON null', fromUtf8('null'), undefined],
+    ['a payload that is a number', fromUtf8('42'), undefined],
+    ['an event that is JSON null', payload({ bytes: base64('null') }), undefined],
+    ['an event that is an array', payload({ bytes: base64('[{"type":"ping"}]') }), undefined],
+  ])('%s', (_what, body, expected) => {
+    // Act
+    const event = anthropicChunkEvent(body);
+
+    // Assess
+    expect(event).toEqual(expected);
+  });
+
+  it.each<[string, Uint8Array]>([
+    ['a payload that is no JSON', fromUtf8('{"bytes":')],
+    ['an event that is no JSON', payload({ bytes: base64('{"type":"mess') })],
+    // Buffer's base64 skips what is not base64, as the old readers did: what is left is no JSON.
+    ['bytes that are no base64', payload({ bytes: '!!!%%%' })],
+    ['bytes whose event is no JSON', payload({ bytes: base64('hello') })],
+    ['bytes that are empty', payload({ bytes: '' })],
+  ])('throws the SyntaxError of %s (a broken stream, its reader reports it)', (_what, body) => {
+    // Act
+    const read = () => anthropicChunkEvent(body);
+
+    // Assess
+    expect(read).toThrow(SyntaxError);
   });
 });

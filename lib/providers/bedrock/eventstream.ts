@@ -178,13 +178,30 @@ export function mayBeOpening(frame: Uint8Array): boolean {
   return OPENING_TYPES.some((type) => headers.includes(type));
 }
 
-/** The `type` of the Anthropic event a `chunk` message carries (`{"bytes":"<base64 of the event's JSON>"}`), if it reads as one. */
+/**
+ * The Anthropic event a `chunk` message carries (`{"bytes":"<base64 of the event's JSON>"}`): its
+ * JSON text and its `type`. Undefined when the message has no `bytes` or the event no `type` (JSON
+ * that is no object, `null` included, has neither);
+ * throws the `SyntaxError` of a payload or an event that is not JSON (a broken stream, which
+ * `bedrockAnthropicStreamToSse` reports). The one reader of both Claude's stream and its start
+ * scan (`isOpeningMessage`).
+ *
+ * @example
+ * anthropicChunkEvent(chunkMessage.body) // { json: '{"type":"message_start","message":{…}}', type: 'message_start' }
+ */
+export function anthropicChunkEvent(body: Uint8Array): { json: string; type: string } | undefined {
+  // `null` is JSON too: read as a payload without bytes (an event without a type), not destructured into a TypeError.
+  const bytes = (JSON.parse(toUtf8(body)) as { bytes?: unknown } | null)?.bytes;
+  if (typeof bytes !== 'string') return undefined;
+  const json = Buffer.from(bytes, 'base64').toString('utf8');
+  const type = (JSON.parse(json) as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? { json, type } : undefined;
+}
+
+/** The `type` of the Anthropic event a `chunk` message carries, if it reads as one (the start scan's: a frame it cannot read starts the answer, for its reader to report). */
 function anthropicEventType(body: Uint8Array): string | undefined {
   try {
-    const { bytes } = JSON.parse(toUtf8(body)) as { bytes?: unknown };
-    if (typeof bytes !== 'string') return undefined;
-    const { type } = JSON.parse(Buffer.from(bytes, 'base64').toString('utf8')) as { type?: unknown };
-    return typeof type === 'string' ? type : undefined;
+    return anthropicChunkEvent(body)?.type;
   } catch {
     return undefined;
   }

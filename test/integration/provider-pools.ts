@@ -1,0 +1,47 @@
+/**
+ * Two-account pools (`startFakePool`) of the providers several suites call the same way: each
+ * account its own fake, one model routed to the pool, sticky routing off (so the first account
+ * asked is drawn at random, as `firstCallGets` expects).
+ */
+import { defaultReply as defaultBedrockReply, startFakeBedrock, type FakeBedrock, type Reply as BedrockReply } from '../fakes/bedrock';
+import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
+import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+
+/** The model name a Bedrock pool serves: Claude 3.5 Sonnet on provider `aws`. */
+export const BEDROCK_CLAUDE = 'claude-on-bedrock';
+
+/**
+ * Provider `aws` (Bedrock, us-east-1) of two accounts with one pair of access keys, serving
+ * `BEDROCK_CLAUDE`.
+ *
+ * @example
+ * const pool = await startBedrockPool('early-error-bedrock');
+ */
+export function startBedrockPool(keyName: string): Promise<FakePool<FakeBedrock, BedrockReply>> {
+  const aws = { accessKeyId: 'AKIDPOOLTEST', secretAccessKey: 'pool-test-secret', region: 'us-east-1' };
+  return startFakePool({
+    start: () => startFakeBedrock(aws),
+    provider: (fakes) => ({ id: 'aws', type: 'bedrock', region: aws.region, accounts: poolAccounts(fakes, { awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }) }),
+    config: { models: [{ name: BEDROCK_CLAUDE, targets: [{ provider: 'aws', model: 'anthropic.claude-3-5-sonnet-20240620-v1:0' }] }], routing: { sticky: false } },
+    credentials: { AWS_ID: aws.accessKeyId, AWS_SECRET: aws.secretAccessKey },
+    usual: defaultBedrockReply,
+    keyName,
+  });
+}
+
+/**
+ * Provider `google` (the Gemini API) of two accounts with one API key, serving `gemini-2.5-flash`.
+ *
+ * @example
+ * const pool = await startGeminiPool('early-error-gemini');
+ */
+export function startGeminiPool(keyName: string): Promise<FakePool<FakeGemini, GeminiReply>> {
+  return startFakePool({
+    start: () => startFakeGemini({ apiKey: 'gemini-key' }),
+    provider: (fakes) => ({ id: 'google', type: 'gemini', accounts: poolAccounts(fakes, { apiKey: { env: 'GEMINI_KEY' } }) }),
+    config: { models: [{ name: 'gemini-2.5-flash', targets: [{ provider: 'google', model: 'gemini-2.5-flash' }] }], routing: { sticky: false } },
+    credentials: { GEMINI_KEY: 'gemini-key' },
+    usual: defaultGeminiReply,
+    keyName,
+  });
+}
