@@ -22,7 +22,7 @@ export interface Instances {
   createTeam(body: Record<string, unknown>): Promise<{ id: string; name: string }>;
   /** Waits for every instance's writes that outlive responses. */
   drain(): Promise<void>;
-  /** Waits for every instance's writes, then reads today's usage records of a key. */
+  /** Waits for every instance's writes, then reads the usage records of a key of the instances' day (their clock's, `now`, else the wall clock's). */
   usage(keyId: string): Promise<StoredUsage[]>;
   close(): Promise<void>;
 }
@@ -65,7 +65,8 @@ export async function startInstances(options: { config: GatewayConfig; count: nu
     drain,
     async usage(keyId) {
       await drain();
-      return listUsage(gateways[0]!.table, keyId, new Date().toISOString().slice(0, 10));
+      // The instances' own day: a suite that moves their clock hours on passes midnight late in a UTC day.
+      return listUsage(gateways[0]!.table, keyId, new Date((options.now ?? Date.now)()).toISOString().slice(0, 10));
     },
     async close() {
       for (const gw of gateways) await gw.close();
