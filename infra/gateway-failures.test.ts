@@ -23,6 +23,8 @@ import { createTableRef } from '../lib/store/dynamo';
 import { usageLossReporter } from '../lib/observe/lost-records';
 import { OWN_FAULT_LINE } from '../lib/pipeline/broke-off';
 import { OpenAIChunkDecoder } from '../lib/providers/openai/translate-stream';
+import { MEDIA_INTERRUPTED } from '../lib/pipeline/raw-media';
+import { UpstreamBody } from '../lib/upstream/response-body';
 import type { Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
 
@@ -152,6 +154,18 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
   const written = new Map<string, Line[]>();
   /** Where the cut-off audio went: its status, then its first bytes. */
   const audioStream = new RecordingStream();
+  /** Where the relayed speech went, cut off by the upstream and by a fault of the gateway's own. */
+  const speechCutByUpstream = new RecordingStream();
+  const speechCutByFault = new RecordingStream();
+  /** The engine's own TypeError (a property read off null), as a bug would throw it. */
+  const engineTypeError = (): TypeError => {
+    try {
+      return (null as unknown as { length: TypeError }).length;
+    } catch (err) {
+      return err as TypeError;
+    }
+  };
+  const heldFault = engineTypeError();
   const devMode = process.env.POWERTOOLS_DEV;
 
   const chat = (stream: boolean) => functionUrlEvent({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'count to twelve' }] }, { authorization: `Bearer ${key}` });
@@ -178,7 +192,10 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     await new DynamoKeyStore(db.table).put(minted.record);
     const configInput = {
       providers: [{ id: 'up', type: 'openai' as const, baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP_KEY' } }] }],
-      models: [{ name: 'gpt-4o-mini', price: { input: 1, output: 2 }, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }],
+      models: [
+        { name: 'gpt-4o-mini', price: { input: 1, output: 2 }, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+        { name: 'tts', price: { perRequest: 0.015 }, targets: [{ provider: 'up', model: 'gpt-4o-mini-tts' }] },
+      ],
     };
     const config = parseConfig(configInput);
     const logger = createLogger({ serviceName: 'aigw', level: 'INFO' });
@@ -269,6 +286,25 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     const claudeEvent = functionUrlEvent({ model: 'gpt-4o-mini', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': key, 'anthropic-version': '2023-06-01' }, '/v1/messages');
     written.set('a translator\'s fault after the first byte', await linesOf(async () => (await door(gateway)(claudeEvent, new RecordingStream(), lambdaContext(60_000)), await gateway.drain())));
     faulty.mockRestore();
+    // Speech relayed through the real pipeline (rawMediaAnswer), cut off after its first audio piece:
+    // by the upstream (its connection dropped), and by a fault of the gateway's own (a spy makes the
+    // second read of the upstream body throw the engine's TypeError, as a bug under the relay would).
+    const speech = functionUrlEvent({ model: 'tts', input: 'Read this aloud, slowly.', voice: 'alloy' }, { authorization: `Bearer ${key}` }, '/v1/audio/speech');
+    upstream.reply({ kind: 'drop', afterChunks: 1 });
+    written.set('raw audio the upstream cut off, relayed', await linesOf(async () => (await door(gateway)(speech, speechCutByUpstream, lambdaContext(60_000)).catch(() => undefined), await gateway.drain())));
+    const iterate = UpstreamBody.prototype[Symbol.asyncIterator];
+    const faultyRead = jest.spyOn(UpstreamBody.prototype, Symbol.asyncIterator).mockImplementation(function faultyIterator(this: UpstreamBody) {
+      const chunks = iterate.call(this);
+      let reads = 0;
+      return { ...chunks, next: () => (++reads === 2 ? Promise.reject(engineTypeError()) : chunks.next()), return: chunks.return?.bind(chunks) };
+    });
+    written.set('raw audio cut off by a fault of the gateway\'s own', await linesOf(async () => (await door(gateway)(speech, speechCutByFault, lambdaContext(60_000)).catch(() => undefined), await gateway.drain())));
+    faultyRead.mockRestore();
+    // A whole (held) answer whose reading throws the engine's TypeError: answered 500, logged `request failed`.
+    const faultyBytes = jest.spyOn(UpstreamBody.prototype, 'bytes').mockRejectedValueOnce(heldFault);
+    upstream.reply(text);
+    written.set('a held answer whose reading throws', await linesOf(async () => (await door(gateway)(chat(false), new RecordingStream(), lambdaContext(60_000)), await gateway.drain())));
+    faultyBytes.mockRestore();
     // An upstream that breaks off mid-stream: the WARN `stream interrupted`, the upstream's doing.
     await invoke('an upstream that breaks off mid-stream', door(gateway), new RecordingStream(), lambdaContext(60_000), { kind: 'drop', afterChunks: 2 });
 
@@ -320,11 +356,14 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     ['an upstream that cannot answer', {}],
     ['an upstream that breaks off mid-stream', {}],
     ['raw audio cut off upstream', {}],
+    ['raw audio the upstream cut off, relayed', {}],
     // The gateway's own failures: one each.
     ['a gateway that throws', { InternalFailures: 1 }],
     ['an internal error inside the gateway', { InternalFailures: 1 }],
     ['an answer whose body throws', { InternalFailures: 1 }],
     ['a translator\'s fault after the first byte', { InternalFailures: 1 }],
+    ['raw audio cut off by a fault of the gateway\'s own', { InternalFailures: 1 }],
+    ['a held answer whose reading throws', { InternalFailures: 1 }],
     ['a spend limit the table could not check', { InternalFailures: 1 }],
     ['a gateway stuck past the invocation', { InternalFailures: 1 }],
     // The late failure is still logged (a bug), but the request is counted once: the invocation it failed.
@@ -373,6 +412,45 @@ describe('the lines the Lambda door writes, against the failure patterns', () =>
     // Assess: Powertools writes the error's name, message and stack under `error`.
     expect(lines.filter((l) => l.message === OWN_FAULT_LINE)).toEqual([expect.objectContaining({ level: 'ERROR', code: 'internal_error', error: expect.objectContaining({ name: 'TypeError', stack: expect.any(String) }) })]);
     expect(lines.filter((l) => l.message === 'request')).toEqual([expect.objectContaining({ status: 200, outcome: 'interrupted', errorCode: 'internal_error' })]);
+  });
+
+  it.each([
+    // AbortedTransfers counts audio the upstream cut off (the WARN `media answer interrupted`); the gateway's own fault pages instead, once.
+    { scenario: 'raw audio the upstream cut off, relayed', stream: speechCutByUpstream, expected: { AbortedTransfers: 1 } },
+    { scenario: 'raw audio cut off by a fault of the gateway\'s own', stream: speechCutByFault, expected: { InternalFailures: 1 } },
+  ])('counts $scenario, after its first audio byte went, as $expected', ({ scenario, stream, expected }) => {
+    // Act
+    const lines = written.get(scenario)!;
+
+    // Assess: the client had audio (status 200, then bytes), and the books say interrupted.
+    expect(stream.prelude).toMatchObject({ statusCode: 200 });
+    expect(stream.writes.length).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.message === 'request')).toEqual([expect.objectContaining({ status: 200, outcome: 'interrupted' })]);
+    expect(countsOf(lines, [...PAGED, 'AbortedTransfers', 'UpstreamUnavailable'])).toEqual(expected);
+  });
+
+  it('writes the ERROR line of raw audio cut off by a fault of the gateway\'s own, with its stack, and no WARN of an upstream break', () => {
+    // Act
+    const lines = written.get('raw audio cut off by a fault of the gateway\'s own')!;
+
+    // Assess
+    expect(lines.filter((l) => l.level === 'ERROR')).toEqual([
+      expect.objectContaining({ message: OWN_FAULT_LINE, while: MEDIA_INTERRUPTED, code: 'internal_error', error: expect.objectContaining({ name: 'TypeError', stack: expect.stringMatching(/^TypeError: [\s\S]*lib\/pipeline\/raw-media\.ts:/) }) }),
+    ]);
+    expect(lines.filter((l) => l.message === MEDIA_INTERRUPTED)).toEqual([]);
+    expect(lines.filter((l) => l.message === 'request')).toEqual([expect.objectContaining({ errorCode: 'internal_error' })]);
+  });
+
+  it('logs a held answer\'s fault once as `request failed`, carrying the TypeError\'s stack as Powertools writes a cause', () => {
+    // Act
+    const lines = written.get('a held answer whose reading throws')!;
+
+    // Assess: one ERROR line; under `error`, the GatewayError told to the client, and under its `cause` the bug's own stack.
+    expect(lines.filter((l) => l.level === 'ERROR')).toEqual([
+      expect.objectContaining({ message: 'request failed', error: expect.objectContaining({ name: 'GatewayError', code: 'internal_error', cause: expect.objectContaining({ name: 'TypeError', message: heldFault.message, stack: heldFault.stack }) }) }),
+    ]);
+    expect(heldFault.stack).toMatch(/^TypeError: .*null[\s\S]*\n\s+at /);
+    expect(lines.filter((l) => l.message === 'request')).toEqual([expect.objectContaining({ status: 500, outcome: 'error', errorCode: 'internal_error' })]);
   });
 
   it('counts a spend limit the table could not check once in InternalFailures, and its 503 in UpstreamUnavailable (graphed) as before', () => {

@@ -214,7 +214,8 @@ describe('a fault of the gateway\'s own while it holds a whole answer', () => {
     expect(failure).toBeInstanceOf(OpenAI.InternalServerError);
     expect(failure).toMatchObject({ status: 500, type: 'server_error', code: 'internal_error' });
     const errors = logged.slice(before).filter((l) => l.level === 'error');
-    expect(errors).toEqual([{ level: 'error', message: 'request failed', fields: expect.objectContaining({ error: expect.anything() }) }]);
+    // The line's error is the one told to the client, the bug's own TypeError (and its stack) under its `cause`.
+    expect(errors).toEqual([{ level: 'error', message: 'request failed', fields: expect.objectContaining({ error: expect.objectContaining({ name: 'GatewayError', code: 'internal_error', cause: fault }) }) }]);
     expect(logged.slice(before).filter((l) => l.level === 'warn' && l.message === 'upstream answer failed')).toEqual([]);
     const usage = await h.usage(held.id);
     expect(usage.filter((u) => u.errorCode === 'internal_error')).toEqual([expect.objectContaining({ status: 500, outcome: 'error' })]);
