@@ -44,4 +44,39 @@ describe('loggableError', () => {
   ])('describes %s thrown without its content', (_, thrown, message) => {
     expect(loggableError(thrown).message).toBe(message);
   });
+
+  it('keeps the cause of an error whose message it cuts', () => {
+    const cause = new TypeError('the first failure');
+    const err = new SyntaxError(`Unexpected token 'h', "hello worl"... is not valid JSON`, { cause });
+
+    const logged = loggableError(err);
+
+    expect(logged.message).toBe("Unexpected token 'h' (the text is not logged) is not valid JSON");
+    expect(logged.cause).toBe(cause);
+  });
+
+  it('cuts the JSON text from an error down the cause chain, the errors above it kept as they are but for their cause', () => {
+    class Wrapped extends Error {
+      readonly code = 'upstream_bad_stream';
+    }
+    const parse = parseError('my secret prompt');
+    const err = new Wrapped('the upstream sent something else', { cause: new Error('while reading', { cause: parse }) });
+
+    const logged = loggableError(err);
+
+    expect(logged).toBeInstanceOf(Wrapped);
+    expect(logged).toMatchObject({ name: 'Error', message: 'the upstream sent something else', code: 'upstream_bad_stream' });
+    expect(logged.stack).toBe(err.stack);
+    const middle = logged.cause as Error;
+    expect(middle.message).toBe('while reading');
+    expect((middle.cause as Error).message).toBe("Unexpected token 'm' (the text is not logged) is not valid JSON");
+    expect(JSON.stringify({ stack: middle.stack, inner: (middle.cause as Error).stack })).not.toContain('secret');
+    expect(err.cause).not.toBe(middle); // the thrown error is left as it was
+    expect(((err.cause as Error).cause as Error).message).toContain('secret');
+  });
+
+  it('keeps an error whose cause chain quotes nothing as it is', () => {
+    const err = new Error('outer', { cause: new TypeError('inner') });
+    expect(loggableError(err)).toBe(err);
+  });
 });
