@@ -5,6 +5,7 @@ import { OWN_FAULT_LINE } from '../../lib/pipeline/broke-off';
 import { OpenAIChunkDecoder } from '../../lib/providers/openai/translate-stream';
 import { OpenAIStreamMeter } from '../../lib/providers/openai/stream-meter';
 import { UpstreamBody } from '../../lib/upstream/response-body';
+import type { RawReply } from '../fakes/fake-server';
 import { startHarness, type Harness } from './harness';
 
 /**
@@ -30,6 +31,20 @@ const logger = { debug: record('debug'), info: record('info'), warn: record('war
 
 const sse = (chunk: unknown) => `data: ${JSON.stringify(chunk)}\n\n`;
 const CHUNK = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini' };
+
+/** A streamed answer that starts ('Hello'), then has the chunk a faulty reader is made to fail on (' FAULT'), then ends. */
+const answerWithMarkedChunk = (): RawReply => ({
+  kind: 'raw',
+  status: 200,
+  headers: { 'content-type': 'text/event-stream' },
+  delayMs: 20,
+  body: [
+    sse({ ...CHUNK, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' }, finish_reason: null }] }),
+    sse({ ...CHUNK, choices: [{ index: 0, delta: { content: ' FAULT' }, finish_reason: null }] }),
+    sse({ ...CHUNK, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
+    'data: [DONE]\n\n',
+  ],
+});
 
 beforeAll(async () => {
   h = await startHarness({
@@ -65,18 +80,7 @@ describe('a translator that throws after the first byte', () => {
   beforeAll(async () => {
     // Prepare: a first chunk with text (the answer starts), then one the translator fails on.
     decoderFaultsOnMarkedChunk();
-    h.upstream.reply({
-      kind: 'raw',
-      status: 200,
-      headers: { 'content-type': 'text/event-stream' },
-      delayMs: 20,
-      body: [
-        sse({ ...CHUNK, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' }, finish_reason: null }] }),
-        sse({ ...CHUNK, choices: [{ index: 0, delta: { content: ' FAULT' }, finish_reason: null }] }),
-        sse({ ...CHUNK, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
-        'data: [DONE]\n\n',
-      ],
-    });
+    h.upstream.reply(answerWithMarkedChunk());
     const claude = new Anthropic({ apiKey: key.key, baseURL: h.gw.url, maxRetries: 0, timeout: 20_000 });
     events = [];
 
@@ -143,18 +147,7 @@ describe('an OpenAI client whose passed-through stream ends in-band', () => {
       if (data.includes('FAULT')) return (null as unknown as { kind: ReturnType<typeof observe> }).kind;
       return observe.call(this, data);
     });
-    h.upstream.reply({
-      kind: 'raw',
-      status: 200,
-      headers: { 'content-type': 'text/event-stream' },
-      delayMs: 20,
-      body: [
-        sse({ ...CHUNK, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' }, finish_reason: null }] }),
-        sse({ ...CHUNK, choices: [{ index: 0, delta: { content: ' FAULT' }, finish_reason: null }] }),
-        sse({ ...CHUNK, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
-        'data: [DONE]\n\n',
-      ],
-    });
+    h.upstream.reply(answerWithMarkedChunk());
     const before = logged.length;
 
     // Act
