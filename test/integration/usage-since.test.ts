@@ -1,0 +1,50 @@
+import { DynamoUsageSink } from '../../lib/store/usage';
+import { sinkTableForSuite, usageRecord } from '../usage-sink';
+import { usageSince, utcDaysBetween } from './usage-since';
+
+const at = (iso: string) => Date.parse(iso);
+
+describe('utcDaysBetween', () => {
+  it.each([
+    ['one instant', '2026-11-27T08:00:00Z', '2026-11-27T08:00:00Z', ['2026-11-27']],
+    ['a span inside one day', '2026-11-27T00:00:00Z', '2026-11-27T23:59:59.999Z', ['2026-11-27']],
+    ['a span across midnight', '2026-11-27T23:59:59.999Z', '2026-11-28T00:00:00Z', ['2026-11-27', '2026-11-28']],
+    ['a span across a month and a year', '2026-12-31T22:00:00Z', '2027-01-02T01:00:00Z', ['2026-12-31', '2027-01-01', '2027-01-02']],
+    ['an end before the start', '2026-11-28T00:00:00Z', '2026-11-27T12:00:00Z', []],
+  ])('names each UTC day once, oldest first: %s', (_name, from, to, expected) => {
+    expect(utcDaysBetween(at(from), at(to))).toEqual(expected);
+  });
+});
+
+describe('usageSince on dynalite', () => {
+  const db = sinkTableForSuite();
+
+  it('reads the records of a run that passed midnight UTC from both days, oldest first, and no other key\'s', async () => {
+    // Prepare: records written as the gateway writes them, on the day each request finished.
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30 });
+    sink.record(usageRecord('key_night', 'req-before', { at: new Date('2026-11-27T23:59:59.900Z') }));
+    sink.record(usageRecord('key_night', 'req-after', { at: new Date('2026-11-28T00:00:00.100Z') }));
+    sink.record(usageRecord('key_other', 'req-other', { at: new Date('2026-11-28T00:00:00.200Z') }));
+    await sink.drain();
+
+    // Act
+    const records = await usageSince(db.table, 'key_night', at('2026-11-27T23:59:59Z'), at('2026-11-28T00:00:01Z'));
+
+    // Assess
+    expect(records.map((r) => [r.requestId, r.PK])).toEqual([
+      ['req-before', 'USAGE#key_night#2026-11-27'],
+      ['req-after', 'USAGE#key_night#2026-11-28'],
+    ]);
+  });
+
+  it('reads no day before the start\'s: an earlier run\'s records are left out', async () => {
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30 });
+    sink.record(usageRecord('key_days', 'req-yesterday', { at: new Date('2026-11-26T12:00:00Z') }));
+    sink.record(usageRecord('key_days', 'req-today', { at: new Date('2026-11-27T12:00:00Z') }));
+    await sink.drain();
+
+    const records = await usageSince(db.table, 'key_days', at('2026-11-27T11:00:00Z'), at('2026-11-27T13:00:00Z'));
+
+    expect(records.map((r) => r.requestId)).toEqual(['req-today']);
+  });
+});

@@ -1,0 +1,27 @@
+import type { TableRef } from '../../lib/store/dynamo';
+import { listUsage, type StoredUsage } from '../../lib/store/usage';
+
+const DAY_MS = 86_400_000;
+
+/** The UTC days (`YYYY-MM-DD`) from the one of `from` to the one of `to` (epoch ms), both in, oldest first; none when `to` is before `from`. */
+export function utcDaysBetween(from: number, to: number): string[] {
+  const days: string[] = [];
+  for (let at = Math.floor(from / DAY_MS) * DAY_MS; at <= to; at += DAY_MS) days.push(new Date(at).toISOString().slice(0, 10));
+  return days;
+}
+
+/**
+ * A key's usage records from the UTC day of `since` (epoch ms, taken before the calls) to the day of
+ * `now`, oldest first. A record lands on the day its request finished (`usageItemKey`): a run that
+ * passes midnight UTC between its calls and this read finds them on the day before, which a read of
+ * today's records alone misses.
+ *
+ * @example
+ * const started = Date.now();
+ * await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+ * expect(await usageSince(gw.table, keyId, started)).toHaveLength(1);
+ */
+export async function usageSince(table: TableRef, keyId: string, since: number, now = Date.now()): Promise<StoredUsage[]> {
+  const days = await Promise.all(utcDaysBetween(since, now).map((day) => listUsage(table, keyId, day)));
+  return days.flat();
+}
