@@ -69,6 +69,8 @@ export async function startFakePool<Fake extends FakeUpstream<Reply, Req>, Reply
 }): Promise<FakePool<Fake, Reply>> {
   const fakes = { one: await options.start('one'), two: await options.start('two') };
   const health = new AccountHealth(options.gateway?.now);
+  const clock = options.gateway?.now ?? Date.now;
+  const startedAt = clock();
   const config = parseConfig({ ...options.config, providers: [options.provider(fakes)] });
   const gw = await startLocalGateway({ ...options.gateway, config, health, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials(options.credentials) });
   const { id: keyId, key } = await createGatewayKey(gw.url, ADMIN, { name: options.keyName });
@@ -78,7 +80,7 @@ export async function startFakePool<Fake extends FakeUpstream<Reply, Req>, Reply
     key,
     keyId,
     health,
-    recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId),
+    recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId, startedAt, clock),
     firstCallGets: (reply) => firstCallOfPool<Fake, Req, Reply>(fakes, reply, options.usual),
     reset() {
       fakes.one.reset();

@@ -8,6 +8,7 @@ import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { AccountHealth } from '../../lib/routing/health';
+import { usageSince } from './usage-since';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import type { AuditSink } from '../../lib/audit/log';
 import type { GatewayLogger } from '../../lib/observe/logger';
@@ -26,7 +27,7 @@ export interface Harness {
   health: AccountHealth;
   openai(options?: { apiKey?: string; maxRetries?: number }): OpenAI;
   createKey(body: Record<string, unknown>): Promise<{ id: string; key: string }>;
-  /** Waits for pending usage writes, then reads today's usage items of a key. */
+  /** Waits for pending usage writes, then reads a key's usage items: of the day of the gateway's clock when it has one, else of every day since the harness started. */
   usage(keyId?: string): Promise<StoredUsage[]>;
   close(): Promise<void>;
 }
@@ -64,6 +65,7 @@ export async function startHarness(
     ...(options.maxBodyBytes ? { limits: { maxBodyBytes: options.maxBodyBytes } } : {}),
   };
   const health = new AccountHealth();
+  const startedAt = Date.now();
   const gw = await startLocalGateway({
     health,
     shareHealth: false,
@@ -90,8 +92,9 @@ export async function startHarness(
     openai: (o = {}) => openAIClient(gw, o.apiKey ?? key, { maxRetries: o.maxRetries ?? 0 }),
     async usage(id = keyId) {
       await gw.gateway.drain();
-      // The gateway's day: records are keyed by its clock.
-      return listUsage(gw.table, id, new Date((options.now ?? Date.now)()).toISOString().slice(0, 10));
+      // Records are keyed by the gateway's clock: a case that moves it reads the day it moved to.
+      if (options.now) return listUsage(gw.table, id, new Date(options.now()).toISOString().slice(0, 10));
+      return usageSince(gw.table, id, startedAt);
     },
     async close() {
       await gw.close();

@@ -7,6 +7,7 @@ import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { usageSince } from './usage-since';
 
 export const ADMIN = 'admin';
 
@@ -22,12 +23,13 @@ export interface Instances {
   createTeam(body: Record<string, unknown>): Promise<{ id: string; name: string }>;
   /** Waits for every instance's writes that outlive responses. */
   drain(): Promise<void>;
-  /** Waits for every instance's writes, then reads the usage records of a key of the instances' day (their clock's, `now`, else the wall clock's). */
+  /** Waits for every instance's writes, then reads the usage records of a key of the instances' day (their clock's, `now`), else of every day since they started. */
   usage(keyId: string): Promise<StoredUsage[]>;
   close(): Promise<void>;
 }
 
 export async function startInstances(options: { config: GatewayConfig; count: number; tableName: string; credentials: Record<string, string>; now?: () => number; keepAliveMs?: number }): Promise<Instances> {
+  const startedAt = Date.now();
   const dynamo = await startDynalite();
   const gateways: LocalGateway[] = [];
   const start = async () => {
@@ -66,7 +68,8 @@ export async function startInstances(options: { config: GatewayConfig; count: nu
     async usage(keyId) {
       await drain();
       // The instances' own day: a suite that moves their clock hours on passes midnight late in a UTC day.
-      return listUsage(gateways[0]!.table, keyId, new Date((options.now ?? Date.now)()).toISOString().slice(0, 10));
+      if (options.now) return listUsage(gateways[0]!.table, keyId, new Date(options.now()).toISOString().slice(0, 10));
+      return usageSince(gateways[0]!.table, keyId, startedAt);
     },
     async close() {
       for (const gw of gateways) await gw.close();
