@@ -105,3 +105,22 @@ export async function startFakePool<Fake extends FakeUpstream<Reply, Req>, Reply
 export function poolAccounts<Settings extends object>(fakes: Record<PoolAccount, { url: string }>, settings: Settings): (Settings & { id: PoolAccount; baseUrl: string })[] {
   return (['one', 'two'] as const).map((id) => ({ id, baseUrl: fakes[id].url, ...settings }));
 }
+
+/**
+ * A pool (`start`, e.g. `startGeminiPool`) for a whole test file or describe block: started before
+ * its tests, reset before each (fakes and rests), closed after. Filled in by beforeAll: read its
+ * fields inside tests, not when the file is loaded.
+ *
+ * @example
+ * const pool = fakePoolForSuite(() => startGeminiPool('early-error-gemini'));
+ * it('…', async () => expect(pool.firstCallGets(reply).first()).toMatch(/one|two/));
+ */
+export function fakePoolForSuite<Fake, Reply>(start: () => Promise<FakePool<Fake, Reply>>): FakePool<Fake, Reply> {
+  const pool = {} as FakePool<Fake, Reply>;
+  beforeAll(async () => {
+    Object.assign(pool, await start());
+  });
+  afterAll(async () => pool.close());
+  beforeEach(() => pool.reset());
+  return pool;
+}
