@@ -8,7 +8,8 @@ import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { listUsage, type StoredUsage } from '../../lib/store/usage';
 import { AccountHealth } from '../../lib/routing/health';
-import { usageSince } from './usage-since';
+import { spendItemKey } from '../../lib/store/table';
+import { usageSince, utcDaysBetween } from './usage-since';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import type { AuditSink } from '../../lib/audit/log';
 import type { GatewayLogger } from '../../lib/observe/logger';
@@ -139,9 +140,19 @@ export async function readGeminiStream(stream: AsyncIterable<GenerateContentResp
 }
 
 /** A number attribute of one item of the gateway's table (a counter, a spend), read consistently; 0 when absent. */
-export async function storedNumber(gw: LocalGateway, key: { PK: string; SK: string }, attribute: string): Promise<number> {
+export async function storedNumber(gw: Pick<LocalGateway, 'table'>, key: { PK: string; SK: string }, attribute: string): Promise<number> {
   const out = await gw.table.client.send(new GetItemCommand({ TableName: gw.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
   return Number(out.Item?.[attribute]?.N ?? 0);
+}
+
+/**
+ * What a key or a team spent from the UTC day of `since` (epoch ms, taken before the calls) to
+ * today, its days' counters summed: a call's spend is counted on its day, which a run past
+ * midnight UTC has left by the time it reads.
+ */
+export async function spentSince(gw: Pick<LocalGateway, 'table'>, scopeId: string, since: number): Promise<number> {
+  const days = await Promise.all(utcDaysBetween(since, Date.now()).map((day) => storedNumber(gw, spendItemKey(scopeId, day), 'micros')));
+  return days.reduce((sum, micros) => sum + micros, 0);
 }
 
 /** Creates a gateway key through the admin API (`body` as `POST /admin/keys` takes it). */

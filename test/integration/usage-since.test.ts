@@ -1,8 +1,12 @@
+import { spendPeriods } from '../../lib/access/spend-limits';
+import { DynamoSpendStore } from '../../lib/store/spend';
 import { DynamoUsageSink } from '../../lib/store/usage';
 import { sinkTableForSuite, usageRecord } from '../usage-sink';
+import { spentSince } from './harness';
 import { usageSince, utcDaysBetween } from './usage-since';
 
 const at = (iso: string) => Date.parse(iso);
+const db = sinkTableForSuite();
 
 describe('utcDaysBetween', () => {
   it.each([
@@ -17,8 +21,6 @@ describe('utcDaysBetween', () => {
 });
 
 describe('usageSince on dynalite', () => {
-  const db = sinkTableForSuite();
-
   it('reads the records of a run that passed midnight UTC from both days, oldest first, and no other key\'s', async () => {
     // Prepare: records written as the gateway writes them, on the day each request finished.
     const sink = new DynamoUsageSink(db.table, { retentionDays: 30 });
@@ -46,5 +48,23 @@ describe('usageSince on dynalite', () => {
     const records = await usageSince(db.table, 'key_days', at('2026-11-27T11:00:00Z'), at('2026-11-27T13:00:00Z'));
 
     expect(records.map((r) => r.requestId)).toEqual(['req-today']);
+  });
+});
+
+describe('spentSince on dynalite', () => {
+  it("sums a key's day counters from the start's day to today, leaving out its month's and the days before", async () => {
+    // Prepare: spend counted as calls settling count it, two days ago, yesterday and today (each day also in its month).
+    const spend = new DynamoSpendStore(db.table);
+    const now = Date.now();
+    const daysBack = (days: number) => now - days * 86_400_000;
+    for (const [daysAgo, micros] of [[2, 1_000], [1, 20], [0, 300]] as const) {
+      for (const period of spendPeriods({ usdPerDay: 5, usdPerMonth: 50 }, daysBack(daysAgo))) await spend.adjust('key_spender', period, micros);
+    }
+
+    // Act
+    const spent = await spentSince(db, 'key_spender', daysBack(1));
+
+    // Assess
+    expect(spent).toBe(320);
   });
 });
