@@ -6,7 +6,7 @@ import { parseConfig } from '../../lib/config/load';
 import type { GatewayConfigInput } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import { AccountHealth } from '../../lib/routing/health';
 import { spendItemKey } from '../../lib/store/table';
 import { usageSince, utcDaysBetween } from './usage-since';
@@ -28,7 +28,7 @@ export interface Harness {
   health: AccountHealth;
   openai(options?: { apiKey?: string; maxRetries?: number }): OpenAI;
   createKey(body: Record<string, unknown>): Promise<{ id: string; key: string }>;
-  /** Waits for pending usage writes, then reads a key's usage items: of the day of the gateway's clock when it has one, else of every day since the harness started. */
+  /** Waits for pending usage writes, then reads a key's usage items of every day since the harness started, on the gateway's clock. */
   usage(keyId?: string): Promise<StoredUsage[]>;
   close(): Promise<void>;
 }
@@ -66,7 +66,9 @@ export async function startHarness(
     ...(options.maxBodyBytes ? { limits: { maxBodyBytes: options.maxBodyBytes } } : {}),
   };
   const health = new AccountHealth();
-  const startedAt = Date.now();
+  // Records are keyed by the gateway's clock, which a suite may hold still or move on (past midnight).
+  const clock = options.now ?? Date.now;
+  const startedAt = clock();
   const gw = await startLocalGateway({
     health,
     shareHealth: false,
@@ -93,9 +95,7 @@ export async function startHarness(
     openai: (o = {}) => openAIClient(gw, o.apiKey ?? key, { maxRetries: o.maxRetries ?? 0 }),
     async usage(id = keyId) {
       await gw.gateway.drain();
-      // Records are keyed by the gateway's clock: a case that moves it reads the day it moved to.
-      if (options.now) return listUsage(gw.table, id, new Date(options.now()).toISOString().slice(0, 10));
-      return usageSince(gw.table, id, startedAt);
+      return usageSince(gw.table, id, startedAt, clock());
     },
     async close() {
       await gw.close();

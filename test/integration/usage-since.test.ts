@@ -2,7 +2,10 @@ import { spendPeriods } from '../../lib/access/spend-limits';
 import { DynamoSpendStore } from '../../lib/store/spend';
 import { DynamoUsageSink } from '../../lib/store/usage';
 import { sinkTableForSuite, usageRecord } from '../usage-sink';
-import { spentSince } from './harness';
+import { parseConfig } from '../../lib/config/load';
+import { startFakeOpenAI } from '../fakes/openai';
+import { openAIClient, spentSince, startHarness } from './harness';
+import { startInstances } from './instances';
 import { usageSince, utcDaysBetween } from './usage-since';
 
 const at = (iso: string) => Date.parse(iso);
@@ -48,6 +51,58 @@ describe('usageSince on dynalite', () => {
     const records = await usageSince(db.table, 'key_days', at('2026-11-27T11:00:00Z'), at('2026-11-27T13:00:00Z'));
 
     expect(records.map((r) => r.requestId)).toEqual(['req-today']);
+  });
+
+  it("refuses a now before the start's day (a clock moved back), rather than read no day and find nothing", async () => {
+    await expect(usageSince(db.table, 'key_days', at('2026-11-27T11:00:00Z'), at('2026-11-26T23:00:00Z'))).rejects.toThrow(RangeError);
+  });
+});
+
+/**
+ * The rigs on a gateway clock that runs on (as `minuteClock` does with the wall clock) past
+ * midnight UTC between a call and the read: the call's record is on the day before the read's.
+ */
+describe("the rigs' usage on a gateway clock that passes midnight UTC after the call", () => {
+  const messages = [{ role: 'user' as const, content: 'hi' }];
+
+  it('Harness.usage finds the call made before midnight', async () => {
+    // Prepare
+    let clock = at('2026-11-27T23:59:59.500Z');
+    const h = await startHarness({ now: () => clock });
+    try {
+      // Act
+      await h.openai().chat.completions.create({ model: 'gpt-4o-mini', messages });
+      clock = at('2026-11-28T00:00:00.500Z');
+      const records = await h.usage();
+
+      // Assess
+      expect(records.map((r) => [r.model, r.PK])).toEqual([['gpt-4o-mini', `USAGE#${h.keyId}#2026-11-27`]]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('Instances.usage finds the call made before midnight', async () => {
+    // Prepare
+    let clock = at('2026-11-27T23:59:59.500Z');
+    const upstream = await startFakeOpenAI({ apiKey: 'sk-up' });
+    const config = parseConfig({ providers: [{ id: 'up', type: 'openai', baseUrl: upstream.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] }], models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }] });
+    const instances = await startInstances({ config, count: 1, tableName: 'usage-since', credentials: { UP: 'sk-up' }, now: () => clock });
+    try {
+      const gw = instances.gateways[0]!;
+      const { id, key } = await instances.createKey({ name: 'night' });
+
+      // Act
+      await openAIClient(gw, key).chat.completions.create({ model: 'gpt-4o-mini', messages });
+      clock = at('2026-11-28T00:00:00.500Z');
+      const records = await instances.usage(id);
+
+      // Assess
+      expect(records.map((r) => [r.model, r.PK])).toEqual([['gpt-4o-mini', `USAGE#${id}#2026-11-27`]]);
+    } finally {
+      await instances.close();
+      await upstream.close();
+    }
   });
 });
 
