@@ -9,7 +9,7 @@ import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import type { StoredUsage } from '../../lib/store/usage';
 import { AccountHealth } from '../../lib/routing/health';
 import { spendItemKey } from '../../lib/store/table';
-import { usageSince, utcDaysBetween } from './usage-since';
+import { usageSince, utcDaysSince } from './usage-since';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import type { AuditSink } from '../../lib/audit/log';
 import type { GatewayLogger } from '../../lib/observe/logger';
@@ -147,11 +147,11 @@ export async function storedNumber(gw: Pick<LocalGateway, 'table'>, key: { PK: s
 
 /**
  * What a key or a team spent from the UTC day of `since` (epoch ms, taken before the calls) to
- * today, its days' counters summed: a call's spend is counted on its day, which a run past
- * midnight UTC has left by the time it reads.
+ * the day of `now` (the gateway's clock when it has its own), its days' counters summed: a call's
+ * spend is counted on its day, which a run past midnight UTC has left by the time it reads.
  */
-export async function spentSince(gw: Pick<LocalGateway, 'table'>, scopeId: string, since: number): Promise<number> {
-  const days = await Promise.all(utcDaysBetween(since, Date.now()).map((day) => storedNumber(gw, spendItemKey(scopeId, day), 'micros')));
+export async function spentSince(gw: Pick<LocalGateway, 'table'>, scopeId: string, since: number, now = Date.now()): Promise<number> {
+  const days = await Promise.all(utcDaysSince(since, now).map((day) => storedNumber(gw, spendItemKey(scopeId, day), 'micros')));
   return days.reduce((sum, micros) => sum + micros, 0);
 }
 

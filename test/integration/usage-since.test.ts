@@ -17,7 +17,8 @@ describe('utcDaysBetween', () => {
     ['a span inside one day', '2026-11-27T00:00:00Z', '2026-11-27T23:59:59.999Z', ['2026-11-27']],
     ['a span across midnight', '2026-11-27T23:59:59.999Z', '2026-11-28T00:00:00Z', ['2026-11-27', '2026-11-28']],
     ['a span across a month and a year', '2026-12-31T22:00:00Z', '2027-01-02T01:00:00Z', ['2026-12-31', '2027-01-01', '2027-01-02']],
-    ['an end before the start', '2026-11-28T00:00:00Z', '2026-11-27T12:00:00Z', []],
+    ['an end before the start on its day: that day', '2026-11-27T12:00:00Z', '2026-11-27T08:00:00Z', ['2026-11-27']],
+    ["an end before the start's day", '2026-11-28T00:00:00Z', '2026-11-27T12:00:00Z', []],
   ])('names each UTC day once, oldest first: %s', (_name, from, to, expected) => {
     expect(utcDaysBetween(at(from), at(to))).toEqual(expected);
   });
@@ -121,5 +122,9 @@ describe('spentSince on dynalite', () => {
 
     // Assess
     expect(spent).toBe(320);
+  });
+
+  it("refuses a now before the start's day (a clock moved back), rather than sum no day and find nothing spent", async () => {
+    await expect(spentSince(db, 'key_spender', at('2026-11-27T11:00:00Z'), at('2026-11-26T23:00:00Z'))).rejects.toThrow(RangeError);
   });
 });

@@ -11,11 +11,22 @@ export function utcDaysBetween(from: number, to: number): string[] {
 }
 
 /**
+ * The UTC days a read from `since` to `now` (epoch ms) covers. A `now` before the day of `since` (a
+ * clock moved back) is refused: reading no day would find nothing, and a test that expects no
+ * record or no spend would pass unseen.
+ */
+export function utcDaysSince(since: number, now: number): string[] {
+  const days = utcDaysBetween(since, now);
+  if (days.length === 0) throw new RangeError(`now (${new Date(now).toISOString()}) is before the day of since (${new Date(since).toISOString()}): was a clock moved back?`);
+  return days;
+}
+
+/**
  * A key's usage records from the UTC day of `since` (epoch ms, taken before the calls) to the day of
  * `now`, oldest first. A record lands on the day its request finished (`usageItemKey`): a run that
  * passes midnight UTC between its calls and this read finds them on the day before, which a read of
- * today's records alone misses. A `now` before the day of `since` (a clock moved back) is refused:
- * reading no day would find nothing, and a test that expects no record would pass unseen.
+ * today's records alone misses. `now` is the gateway's clock when it has its own; one moved back
+ * before the day of `since` is refused (`utcDaysSince`).
  *
  * @example
  * const started = Date.now();
@@ -23,7 +34,5 @@ export function utcDaysBetween(from: number, to: number): string[] {
  * expect(await usageSince(gw.table, keyId, started)).toHaveLength(1);
  */
 export async function usageSince(table: TableRef, keyId: string, since: number, now = Date.now()): Promise<StoredUsage[]> {
-  const days = utcDaysBetween(since, now);
-  if (days.length === 0) throw new RangeError(`usageSince: now (${new Date(now).toISOString()}) is before the day of since (${new Date(since).toISOString()})`);
-  return (await Promise.all(days.map((day) => listUsage(table, keyId, day)))).flat();
+  return (await Promise.all(utcDaysSince(since, now).map((day) => listUsage(table, keyId, day)))).flat();
 }
