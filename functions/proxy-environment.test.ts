@@ -18,9 +18,9 @@ import { startFakeSns } from '../test/fakes/sns';
 import { RecordingStream, functionUrlEvent, lambdaContext, type StreamHandler } from '../test/lambda';
 import { createProxyHandler, proxyFromEnvironment } from './proxy';
 
-// Every Secrets Manager client the gateway builds answers from here; DynamoDB is a real dynalite.
 /** Before any call: usage and spend are read from this day on (`usageSince`, `spentSince`). */
 const STARTED_AT = Date.now();
+// Every Secrets Manager client the gateway builds answers from here; DynamoDB is a real dynalite.
 const sm = mockClient(SecretsManagerClient);
 const reads = () => sm.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
 

@@ -12,9 +12,9 @@ import { eventually, openAIClient, startHarness, spentSince, type Harness } from
  * estimated), the output estimated from the text relayed; a budget settles to that, not to
  * nothing and not to the call's whole worst case.
  */
+const PRICE = { input: 1, output: 2 };
 /** Before any call: spend is read from this day on (`spentSince`). */
 const STARTED_AT = Date.now();
-const PRICE = { input: 1, output: 2 };
 
 let h: Harness;
 let claude: FakeAnthropic;
