@@ -7,9 +7,10 @@ import type { Gateway } from '../lib/gateway';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { windowAt } from '../lib/access/rate-limits';
 import { DynamoKeyStore } from '../lib/store/keys';
-import { rateWindowKey, spendItemKey } from '../lib/store/table';
-import { listUsage } from '../lib/store/usage';
+import { rateWindowKey } from '../lib/store/table';
 import { startTestTable } from '../test/dynalite';
+import { spentSince } from '../test/integration/harness';
+import { usageSince } from '../test/integration/usage-since';
 import { clearOfMinuteEnd } from '../test/minute-window';
 import { startFakeBedrock, type FakeBedrock } from '../test/fakes/bedrock';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
@@ -17,6 +18,8 @@ import { startFakeSns } from '../test/fakes/sns';
 import { RecordingStream, functionUrlEvent, lambdaContext, type StreamHandler } from '../test/lambda';
 import { createProxyHandler, proxyFromEnvironment } from './proxy';
 
+/** Before any call: usage and spend are read from this day on (`usageSince`, `spentSince`). */
+const STARTED_AT = Date.now();
 // Every Secrets Manager client the gateway builds answers from here; DynamoDB is a real dynalite.
 const sm = mockClient(SecretsManagerClient);
 const reads = () => sm.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
@@ -115,8 +118,7 @@ describe('the deployed proxy, built from its environment', () => {
     expect(bedrock.requests).toHaveLength(1);
     expect(reads()).toHaveLength(2);
     // Usage records reach the table before each invocation ends.
-    const day = new Date().toISOString().slice(0, 10);
-    expect(await listUsage(db.table, keyId, day)).toEqual(
+    expect(await usageSince(db.table, keyId, STARTED_AT)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ model: 'gpt-4o-mini', provider: 'openai', status: 200 }),
         expect.objectContaining({ model: 'claude-haiku', provider: 'bedrock', status: 200 }),
@@ -144,11 +146,10 @@ describe('the deployed proxy, built from its environment', () => {
     expect(JSON.parse(second.body).error.code).toBe('rate_limit_exceeded');
     expect(openai.requests).toHaveLength(1);
     expect(counters.Item).toMatchObject({ requests: { N: '1' }, tokens: { N: expect.stringMatching(/^[1-9]\d*$/) } });
-    const [record] = await listUsage(db.table, limited.record.id, new Date().toISOString().slice(0, 10)).then((rows) => rows.filter((row) => row.status === 200));
-    const budget = spendItemKey(limited.record.id, new Date().toISOString().slice(0, 10));
-    const spent = await db.table.client.send(new GetItemCommand({ TableName: db.table.tableName, Key: { PK: { S: budget.PK }, SK: { S: budget.SK } } }));
+    const [record] = await usageSince(db.table, limited.record.id, STARTED_AT).then((rows) => rows.filter((row) => row.status === 200));
+    const spent = await spentSince(db, limited.record.id, STARTED_AT);
     expect(record?.costMicros).toBeGreaterThan(0);
-    expect(spent.Item?.micros?.N).toBe(String(record?.costMicros));
+    expect(spent).toBe(record?.costMicros);
   });
 
   it('publishes an end user\'s budget alert to the topic from the call that crossed it, before the invocation ends', async () => {

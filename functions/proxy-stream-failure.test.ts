@@ -6,14 +6,17 @@ import type { GatewayLogger } from '../lib/observe/logger';
 import { DynamoKeyStore } from '../lib/store/keys';
 import { DynamoRateWindows } from '../lib/store/rate-windows';
 import { DynamoSpendStore } from '../lib/store/spend';
-import { DynamoUsageSink, listUsage } from '../lib/store/usage';
+import { DynamoUsageSink } from '../lib/store/usage';
 import { startTestTable } from '../test/dynalite';
+import { usageSince } from '../test/integration/usage-since';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/fakes/openai';
 import { BreakingStream, RecordingStream, functionUrlEvent as event, lambdaContext as context, runningLambdaContext, type StreamHandler } from '../test/lambda';
 import { createProxyHandler } from './proxy';
 import { GatewayError } from '../lib/http/errors';
 import { TransferAborted } from '../lib/http/transfer-aborted';
 
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Each log call the door and the gateway made: level, message, fields. */
@@ -84,10 +87,7 @@ describe('the Lambda proxy handler, when the response stream fails under an answ
   });
 
   /** The usage rows of the test's key, as the table holds them now. */
-  const rows = async () => {
-    const day = new Date().toISOString().slice(0, 10);
-    return listUsage(db.table, keyId, day);
-  };
+  const rows = async () => usageSince(db.table, keyId, STARTED_AT);
   const chat = (stream: boolean) => event({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'count to twelve' }] }, { authorization: `Bearer ${key}` });
 
   it.each([

@@ -16,6 +16,20 @@ function fakeTable(bad: ReadonlySet<number>, back: ReadonlySet<number> = new Set
 }
 const freshRound = (splitCalls = MAX_SPLIT_CALLS): HalvingRound<number> => ({ unprocessed: [], losses: [], splitCalls });
 
+/**
+ * `runs` seeded batches of 1 to 25 numbered writes, each with its bad ones drawn at the rate of
+ * `badRates` for its run (cycling), and the generator, which the case draws its own choices from:
+ * seeded, so a failure replays (the run is in the message).
+ */
+function* seededBatches(seed: number, runs: number, badRates: readonly number[]) {
+  const { random } = fuzzer(seed, { names: [], scalars: [] });
+  for (let run = 0; run < runs; run++) {
+    const writes = range(0, 1 + Math.floor(random() * 25));
+    const bad = new Set(writes.filter(() => random() < badRates[run % badRates.length]!));
+    yield { run, writes, bad, random };
+  }
+}
+
 describe('sendHalving', () => {
   it.each<[string, number, number[], number, number[][]]>([
     ['nothing refused: one call', 25, [], 0, []],
@@ -99,12 +113,8 @@ describe('sendHalving', () => {
 
 describe('sendHalving over random bad positions (seeded)', () => {
   it('ends each write sent in one place only (written, handed back, or in one loss) and spends no more than the calls left', async () => {
-    // Prepare: a seeded generator, so a failure replays (the seed is in the message).
-    const { random } = fuzzer(20261127, { names: [], scalars: [] });
-    for (let run = 0; run < 1_000; run++) {
-      const n = 1 + Math.floor(random() * 25);
-      const writes = range(0, n);
-      const bad = new Set(writes.filter(() => random() < [0, 0.04, 0.15, 0.6][run % 4]!));
+    for (const { run, writes, bad, random } of seededBatches(20261127, 1_000, [0, 0.04, 0.15, 0.6])) {
+      // Prepare
       const back = new Set(writes.filter(() => random() < 0.1));
       const budget = Math.floor(random() * (MAX_SPLIT_CALLS + 1));
       const table = fakeTable(bad, back);
@@ -117,7 +127,7 @@ describe('sendHalving over random bad positions (seeded)', () => {
       const taken = table.calls.filter((c) => !c.some((w) => bad.has(w))).flat();
       const written = taken.filter((w) => !back.has(w));
       const lost = round.losses.flatMap((l) => l.writes);
-      const where = `run ${run}: n ${n}, bad [${[...bad]}], back [${[...back]}], budget ${budget}`;
+      const where = `run ${run}: n ${writes.length}, bad [${[...bad]}], back [${[...back]}], budget ${budget}`;
       expect({ where, ends: [...written, ...round.unprocessed, ...lost].sort((a, b) => a - b) }).toEqual({ where, ends: writes });
       expect({ where, unprocessed: round.unprocessed }).toEqual({ where, unprocessed: taken.filter((w) => back.has(w)) });
       expect({ where, calls: table.calls.length <= 1 + budget, left: round.splitCalls >= 0 }).toEqual({ where, calls: true, left: true });
@@ -195,12 +205,8 @@ describe('sendBatch: a batch refused as malformed, halved within the bound', () 
 
 describe('sendBatch over random bad writes and handed-back writes (seeded)', () => {
   it('ends each write written or in exactly one loss, within 1 + retries + MAX_SPLIT_CALLS calls', async () => {
-    // Prepare: a seeded generator, so a failure replays (the run is in the message).
-    const { random } = fuzzer(7, { names: [], scalars: [] });
-    for (let run = 0; run < 500; run++) {
-      const n = 1 + Math.floor(random() * 25);
-      const writes = range(0, n);
-      const bad = new Set(writes.filter(() => random() < [0, 0.04, 0.15, 0.6, 1][run % 5]!));
+    for (const { run, writes, bad, random } of seededBatches(7, 500, [0, 0.04, 0.15, 0.6, 1])) {
+      // Prepare
       const backRate = random() < 0.5 ? 0 : random() * 0.8;
       const written: number[] = [];
       let calls = 0;
@@ -216,7 +222,7 @@ describe('sendBatch over random bad writes and handed-back writes (seeded)', () 
       const losses = await sendBatch(writes, { send, keyOf: String, wanted: () => true, retries: 5, retryDelayMs: () => 0 });
 
       // Assess
-      const where = `run ${run}: n ${n}, bad [${[...bad]}], back rate ${backRate.toFixed(2)}`;
+      const where = `run ${run}: n ${writes.length}, bad [${[...bad]}], back rate ${backRate.toFixed(2)}`;
       const lost = losses.flatMap((l) => l.writes);
       expect({ where, ends: [...written, ...lost].sort((a, b) => a - b) }).toEqual({ where, ends: writes });
       expect({ where, bounded: calls <= 1 + 5 + MAX_SPLIT_CALLS }).toEqual({ where, bounded: true });

@@ -3,10 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
-import { listUsage } from '../../lib/store/usage';
 import { defaultReply, type FakeOpenAI } from '../fakes/openai';
 import { balancedByLog } from './balanced-by-log';
 import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+import { usageSince } from './usage-since';
+
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 
 /**
  * A pool of two accounts, each its own fake upstream (so the one that served is known), balanced
@@ -172,7 +175,7 @@ describe('balancing a pool by latency and by calls in flight', () => {
     await gw.gateway.drain();
 
     // The day's records oldest first: the last two are these calls'.
-    const last = (await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10))).slice(-2);
+    const last = (await usageSince(gw.table, keyId, STARTED_AT)).slice(-2);
 
     expect(last.map((r) => [r.model, r.balancedBy])).toEqual([
       ['spread', 'least-busy'],

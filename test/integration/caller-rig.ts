@@ -2,9 +2,10 @@ import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountHealth } from '../../lib/routing/health';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
 import { createGatewayKey, eventually } from './harness';
+import { usageSince } from './usage-since';
 import { minuteClock } from '../minute-window';
 
 const ADMIN_TOKEN = 'caller-rig-admin';
@@ -97,8 +98,8 @@ export async function startCallerRig(): Promise<CallerRig> {
       ],
     }),
   });
-  // The gateway's day: records are keyed by its clock.
-  const today = () => new Date(clock.now()).toISOString().slice(0, 10);
+  // Records are keyed by the gateway's clock, which runs on (past midnight UTC) and moves on.
+  const startedAt = clock.now();
   return {
     gw,
     fakes,
@@ -109,7 +110,7 @@ export async function startCallerRig(): Promise<CallerRig> {
       let records: StoredUsage[] = [];
       await eventually(async () => {
         await gw.gateway.drain();
-        records = await listUsage(gw.table, keyId, today());
+        records = await usageSince(gw.table, keyId, startedAt, clock.now());
         if (records.length < count) throw new Error(`${records.length} usage records of ${keyId}, waiting for ${count}`);
       });
       return records;

@@ -77,13 +77,18 @@ let gatewayUrl: string;
 let tmp: string;
 /** The env that reaches the test gateway with the right token. */
 let env: Record<string, string>;
+/**
+ * The admin API's clock, held still: the budgets' counters it reads are of its day, which must be
+ * the day they were written on, however late in a UTC day the run starts.
+ */
+const NOW = Date.now();
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'aigw-cli-'));
   dynamo = await startDynalite();
   table = createTableRef({ tableName: 'aigw-cli-test', endpoint: dynamo.endpoint });
   await ensureTable(table);
-  server = serveAdminApi(createAdminApi({ keys: new DynamoKeyStore(table), teams: new DynamoTeamStore(table), token: ADMIN_TOKEN, spend: tableSpendReader(table), names: { guardrailSets: ['strict'], paramPolicies: ['ci', 'contractors'] } }));
+  server = serveAdminApi(createAdminApi({ keys: new DynamoKeyStore(table), teams: new DynamoTeamStore(table), token: ADMIN_TOKEN, now: () => new Date(NOW), spend: tableSpendReader(table), names: { guardrailSets: ['strict'], paramPolicies: ['ci', 'contractors'] } }));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   env = { GATEWAY_URL: gatewayUrl, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN };
@@ -575,7 +580,7 @@ describe('aigw spend against budgets', () => {
 
   /** Adds to a budget's counter as calls settling would. */
   async function spend(scopeId: string, limits: { usdPerDay?: number; usdPerMonth?: number }, micros: number): Promise<void> {
-    for (const period of spendPeriods(limits, Date.now())) await new DynamoSpendStore(table).adjust(scopeId, period, micros);
+    for (const period of spendPeriods(limits, NOW)) await new DynamoSpendStore(table).adjust(scopeId, period, micros);
   }
 
   it('shows the budget nearest its limit in keys list, and - for keys without one, in one batch read', async () => {
@@ -604,7 +609,7 @@ describe('aigw spend against budgets', () => {
 
     // Assess
     expect(text.code).toBe(0);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = new Date(NOW).toISOString().slice(0, 10);
     expect(text.stdout).toContain(`  spent:   $3.20 of $5.00 today (${today}, 64%), starts afresh `);
     expect(text.stdout).toContain(`           $3.20 of $50.00 this month (${today.slice(0, 7)}, 6.4%), starts afresh `);
     expect(JSON.parse(json.stdout).spend).toEqual([

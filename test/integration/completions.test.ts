@@ -1,8 +1,7 @@
 import OpenAI from 'openai';
-import { spendItemKey } from '../../lib/store/table';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startHarness, eventually, storedNumber, UPSTREAM_KEY, type Harness } from './harness';
+import { startHarness, eventually, spentSince, UPSTREAM_KEY, type Harness } from './harness';
 import { minuteClock } from '../minute-window';
 
 /**
@@ -59,10 +58,6 @@ beforeEach(() => {
   h.health.clear();
 });
 
-/** What a key's day has spent (or holds), read from its counter item. */
-async function spentToday(keyId: string): Promise<number> {
-  return storedNumber(h.gw, spendItemKey(keyId, new Date(clock.now()).toISOString().slice(0, 10)), 'micros');
-}
 
 const FIM = { prompt: 'def add(a, b):\n    ', suffix: '\n\nprint(add(1, 2))', max_tokens: 64, temperature: 0.2, stop: ['\n\n'] };
 
@@ -206,6 +201,7 @@ describe('text completions and key limits', () => {
     h.upstream.reply({ kind: 'text', text: 'a b', usage: { prompt: 10, completion: 2 } });
     // Both calls in one minute's window, or the second is let through.
     clock.startMinute();
+    const started = clock.now();
 
     await limitedClient.completions.create({ model: 'coder', prompt: 'x', max_tokens: 16, stream: true }).then(async (s) => {
       for await (const _chunk of s);
@@ -215,7 +211,7 @@ describe('text completions and key limits', () => {
     expect(second).toBeInstanceOf(OpenAI.RateLimitError);
     await eventually(async () => {
       await h.gw.gateway.drain();
-      const spent = await spentToday(limited.id);
+      const spent = await spentSince(h.gw, limited.id, started, clock.now());
       expect(spent).toBe(Math.ceil(10 * PRICE.input + 2 * PRICE.output));
     });
   });

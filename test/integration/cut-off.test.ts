@@ -1,11 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { spendItemKey } from '../../lib/store/table';
 import { charTokens } from '../../lib/surfaces/anthropic-messages';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
-import { eventually, openAIClient, startHarness, storedNumber, type Harness } from './harness';
+import { eventually, openAIClient, startHarness, spentSince, type Harness } from './harness';
 
 /**
  * Streams cut off before the upstream's last usage count (the upstream breaks off, the client
@@ -14,6 +13,8 @@ import { eventually, openAIClient, startHarness, storedNumber, type Harness } fr
  * nothing and not to the call's whole worst case.
  */
 const PRICE = { input: 1, output: 2 };
+/** Before any call: spend is read from this day on (`spentSince`). */
+const STARTED_AT = Date.now();
 
 let h: Harness;
 let claude: FakeAnthropic;
@@ -67,9 +68,9 @@ beforeEach(() => {
 
 const PROMPT = 'Tell me about the sea, in many words of some length each please';
 
-async function spentToday(keyId: string): Promise<number> {
+async function spentSinceStart(keyId: string): Promise<number> {
   await h.gw.gateway.drain();
-  return storedNumber(h.gw, spendItemKey(keyId, new Date().toISOString().slice(0, 10)), 'micros');
+  return spentSince(h.gw, keyId, STARTED_AT);
 }
 
 /** The record of the key's one call with this outcome on this surface, once written. */
@@ -123,7 +124,7 @@ describe('a stream cut off before its last usage count', () => {
   it('Anthropic passthrough, broken off upstream: the prompt as message_start counted it, the output from the text relayed, charged so', async () => {
     // Prepare: message_start, content_block_start, then two text deltas; then the connection drops.
     claude.reply({ kind: 'drop', afterEvents: 4 });
-    const spentBefore = await spentToday(budgeted.id);
+    const spentBefore = await spentSinceStart(budgeted.id);
 
     // Act
     let received = '';
@@ -140,12 +141,12 @@ describe('a stream cut off before its last usage count', () => {
     expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
     expect(record.inputTokens).toBeGreaterThan(1);
     expect(record.costMicros).toBe(Math.ceil((record.inputTokens as number) * PRICE.input + (record.outputTokens as number) * PRICE.output));
-    expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);
+    expect((await spentSinceStart(budgeted.id)) - spentBefore).toBe(record.costMicros);
   });
 
   it('OpenAI passthrough, broken off upstream (no usage chunk came): the prompt estimated, the output from the text relayed, charged so', async () => {
     h.upstream.reply({ kind: 'drop', afterChunks: 3 });
-    const spentBefore = await spentToday(budgeted.id);
+    const spentBefore = await spentSinceStart(budgeted.id);
 
     const { received, error } = await readUntilCut((signal) => openai(budgeted.key).chat.completions.create({ model: 'gpt-priced', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] }, { signal }), chatText);
 
@@ -155,13 +156,13 @@ describe('a stream cut off before its last usage count', () => {
     expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
     expect(record.inputTokens).toBeGreaterThan(0);
     // Settled to its estimated cost, far below the 1 000 output tokens it held.
-    expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);
+    expect((await spentSinceStart(budgeted.id)) - spentBefore).toBe(record.costMicros);
     expect(record.costMicros).toBeLessThan(1000 * PRICE.output);
   });
 
   it('Responses passthrough, broken off upstream (no final event came): the prompt estimated, the output from the deltas relayed', async () => {
     h.upstream.reply({ kind: 'drop', afterChunks: 7 });
-    const spentBefore = await spentToday(budgeted.id);
+    const spentBefore = await spentSinceStart(budgeted.id);
 
     const { received } = await readUntilCut((signal) => openai(budgeted.key).responses.create({ model: 'gpt-priced', max_output_tokens: 1000, stream: true, input: PROMPT }, { signal }), responsesText);
 
@@ -169,12 +170,12 @@ describe('a stream cut off before its last usage count', () => {
     const record = await recordOf('interrupted', 'gpt-priced', 'openai-responses');
     expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
     expect(record.inputTokens).toBeGreaterThan(0);
-    expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);
+    expect((await spentSinceStart(budgeted.id)) - spentBefore).toBe(record.costMicros);
   });
 
   it('Gemini passthrough, broken off upstream: the prompt as counted so far, the output from the text relayed', async () => {
     gemini.reply({ kind: 'drop', afterEvents: 2 });
-    const spentBefore = await spentToday(budgeted.id);
+    const spentBefore = await spentSinceStart(budgeted.id);
 
     const received = await geminiStreamText(budgeted.key, { contents: [{ role: 'user', parts: [{ text: PROMPT }] }], generationConfig: { maxOutputTokens: 1000 } });
 
@@ -182,7 +183,7 @@ describe('a stream cut off before its last usage count', () => {
     const record = await recordOf('interrupted', 'gemini-priced', 'gemini');
     expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
     expect(record.inputTokens).toBeGreaterThan(0);
-    expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);
+    expect((await spentSinceStart(budgeted.id)) - spentBefore).toBe(record.costMicros);
   });
 
   it('translated (OpenAI client, Anthropic upstream), broken off: the output the encoder relayed', async () => {
@@ -197,7 +198,7 @@ describe('a stream cut off before its last usage count', () => {
   });
 
   it('left by the client mid-stream: at least the output it received, and the budget settled to the record’s cost', async () => {
-    const spentBefore = await spentToday(budgeted.id);
+    const spentBefore = await spentSinceStart(budgeted.id);
     const controller = new AbortController();
 
     let received = '';
@@ -213,7 +214,7 @@ describe('a stream cut off before its last usage count', () => {
     const record = await recordOf('aborted', 'claude-slow');
     expect(record.estimated).toBe(true);
     expect(record.outputTokens).toBeGreaterThanOrEqual(charTokens(received.length));
-    expect((await spentToday(budgeted.id)) - spentBefore).toBe(record.costMicros);
+    expect((await spentSinceStart(budgeted.id)) - spentBefore).toBe(record.costMicros);
   });
 
   it('a stream that ends well keeps the provider’s own counts, unmarked', async () => {

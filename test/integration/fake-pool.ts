@@ -69,6 +69,8 @@ export async function startFakePool<Fake extends FakeUpstream<Reply, Req>, Reply
 }): Promise<FakePool<Fake, Reply>> {
   const fakes = { one: await options.start('one'), two: await options.start('two') };
   const health = new AccountHealth(options.gateway?.now);
+  const clock = options.gateway?.now ?? Date.now;
+  const startedAt = clock();
   const config = parseConfig({ ...options.config, providers: [options.provider(fakes)] });
   const gw = await startLocalGateway({ ...options.gateway, config, health, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials(options.credentials) });
   const { id: keyId, key } = await createGatewayKey(gw.url, ADMIN, { name: options.keyName });
@@ -78,7 +80,7 @@ export async function startFakePool<Fake extends FakeUpstream<Reply, Req>, Reply
     key,
     keyId,
     health,
-    recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId),
+    recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId, startedAt, clock),
     firstCallGets: (reply) => firstCallOfPool<Fake, Req, Reply>(fakes, reply, options.usual),
     reset() {
       fakes.one.reset();
@@ -102,4 +104,23 @@ export async function startFakePool<Fake extends FakeUpstream<Reply, Req>, Reply
  */
 export function poolAccounts<Settings extends object>(fakes: Record<PoolAccount, { url: string }>, settings: Settings): (Settings & { id: PoolAccount; baseUrl: string })[] {
   return (['one', 'two'] as const).map((id) => ({ id, baseUrl: fakes[id].url, ...settings }));
+}
+
+/**
+ * A pool (`start`, e.g. `startGeminiPool`) for a whole test file or describe block: started before
+ * its tests, reset before each (fakes and rests), closed after. Filled in by beforeAll: read its
+ * fields inside tests, not when the file is loaded.
+ *
+ * @example
+ * const pool = fakePoolForSuite(() => startGeminiPool('early-error-gemini'));
+ * it('…', async () => expect(pool.firstCallGets(reply).first()).toMatch(/one|two/));
+ */
+export function fakePoolForSuite<Fake, Reply>(start: () => Promise<FakePool<Fake, Reply>>): FakePool<Fake, Reply> {
+  const pool = {} as FakePool<Fake, Reply>;
+  beforeAll(async () => {
+    Object.assign(pool, await start());
+  });
+  afterAll(async () => pool.close());
+  beforeEach(() => pool.reset());
+  return pool;
 }

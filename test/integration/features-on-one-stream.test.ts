@@ -12,9 +12,12 @@ import type { AuditRecord } from '../../lib/audit/record';
 import { FAKE } from '../../lib/guardrails/fake-tokens';
 import type { LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
-import { listUsage } from '../../lib/store/usage';
 import type { FakeOpenAI } from '../fakes/openai';
 import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+import { usageSince } from './usage-since';
+
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 
 const KEY = FAKE.awsKeyId;
 
@@ -93,7 +96,7 @@ describe('a passed-through stream through failover, mending, answer guardrails, 
     expect(sent.every((body) => body.temperature === undefined)).toBe(true);
     // A stream ended by an upstream error is not kept: the second call is a miss too.
     expect([first.cache, second.cache]).toEqual(['miss', 'miss']);
-    const records = (await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10))).sort((a, b) => String(a.at).localeCompare(String(b.at)));
+    const records = (await usageSince(gw.table, keyId, STARTED_AT)).sort((a, b) => String(a.at).localeCompare(String(b.at)));
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({ outcome: 'upstream_error', attempts: 2, cache: 'miss', params: ['temperature:dropped'], guardrails: [{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }] });
     expect(records[0]!.errorCode).toBe('rate_limit_exceeded');
@@ -134,7 +137,7 @@ describe('a passed-through Responses stream through the same features', () => {
     expect(events.at(-1)!.type).toBe('response.failed');
     const numbers = events.map((e) => e.sequence_number);
     expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
-    const records = await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10));
+    const records = await usageSince(gw.table, keyId, STARTED_AT);
     const record = records.find((r) => r.surface === 'openai-responses');
     expect(record).toMatchObject({ outcome: 'upstream_error', attempts: 2, params: ['temperature:dropped'], guardrails: [{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }] });
     expect(load.totalInFlight()).toBe(0);
@@ -164,7 +167,7 @@ describe('a translated Anthropic stream through the same features', () => {
     expect(text.indexOf('[REDACTED:aws-access-key]')).toBeLessThan(text.indexOf('event: error'));
     const start = JSON.parse(/event: message_start\ndata: (.*)/.exec(text)![1]!) as { message: { usage: { input_tokens: number } } };
     expect(start.message.usage.input_tokens).toBeGreaterThan(0);
-    const records = await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10));
+    const records = await usageSince(gw.table, keyId, STARTED_AT);
     const record = records.find((r) => r.model === 'claude-on-o3');
     expect(record).toMatchObject({ outcome: 'upstream_error', attempts: 2, guardrails: [{ rule: 'aws-access-key', action: 'redact', count: 1, side: 'response' }] });
     expect(record!.params).toContain('temperature:dropped');

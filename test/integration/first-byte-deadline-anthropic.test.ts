@@ -26,6 +26,8 @@ let gw: LocalGateway;
 let keyId: string;
 let client: Anthropic;
 const health = new AccountHealth();
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 
 beforeAll(async () => {
   fakes = { one: await startFakeAnthropic({ apiKey: 'sk-ant-up' }), two: await startFakeAnthropic({ apiKey: 'sk-ant-up' }) };
@@ -57,7 +59,7 @@ beforeEach(() => {
   health.clear();
 });
 
-const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
+const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId, STARTED_AT);
 const firstCallGets = (reply: Reply) => firstCallOfPool(fakes, reply, defaultReply);
 
 const message = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hi.' }] };

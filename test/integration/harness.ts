@@ -6,8 +6,10 @@ import { parseConfig } from '../../lib/config/load';
 import type { GatewayConfigInput } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import { AccountHealth } from '../../lib/routing/health';
+import { spendItemKey } from '../../lib/store/table';
+import { usageSince, utcDaysSince } from './usage-since';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import type { AuditSink } from '../../lib/audit/log';
 import type { GatewayLogger } from '../../lib/observe/logger';
@@ -26,7 +28,7 @@ export interface Harness {
   health: AccountHealth;
   openai(options?: { apiKey?: string; maxRetries?: number }): OpenAI;
   createKey(body: Record<string, unknown>): Promise<{ id: string; key: string }>;
-  /** Waits for pending usage writes, then reads today's usage items of a key. */
+  /** Waits for pending usage writes, then reads a key's usage items of every day since the harness started, on the gateway's clock. */
   usage(keyId?: string): Promise<StoredUsage[]>;
   close(): Promise<void>;
 }
@@ -64,6 +66,9 @@ export async function startHarness(
     ...(options.maxBodyBytes ? { limits: { maxBodyBytes: options.maxBodyBytes } } : {}),
   };
   const health = new AccountHealth();
+  // Records are keyed by the gateway's clock, which a suite may hold still or move on (past midnight).
+  const clock = options.now ?? Date.now;
+  const startedAt = clock();
   const gw = await startLocalGateway({
     health,
     shareHealth: false,
@@ -90,8 +95,7 @@ export async function startHarness(
     openai: (o = {}) => openAIClient(gw, o.apiKey ?? key, { maxRetries: o.maxRetries ?? 0 }),
     async usage(id = keyId) {
       await gw.gateway.drain();
-      // The gateway's day: records are keyed by its clock.
-      return listUsage(gw.table, id, new Date((options.now ?? Date.now)()).toISOString().slice(0, 10));
+      return usageSince(gw.table, id, startedAt, clock());
     },
     async close() {
       await gw.close();
@@ -136,9 +140,19 @@ export async function readGeminiStream(stream: AsyncIterable<GenerateContentResp
 }
 
 /** A number attribute of one item of the gateway's table (a counter, a spend), read consistently; 0 when absent. */
-export async function storedNumber(gw: LocalGateway, key: { PK: string; SK: string }, attribute: string): Promise<number> {
+export async function storedNumber(gw: Pick<LocalGateway, 'table'>, key: { PK: string; SK: string }, attribute: string): Promise<number> {
   const out = await gw.table.client.send(new GetItemCommand({ TableName: gw.table.tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } }, ConsistentRead: true }));
   return Number(out.Item?.[attribute]?.N ?? 0);
+}
+
+/**
+ * What a key or a team spent from the UTC day of `since` (epoch ms, taken before the calls) to
+ * the day of `now` (the gateway's clock when it has its own), its days' counters summed: a call's
+ * spend is counted on its day, which a run past midnight UTC has left by the time it reads.
+ */
+export async function spentSince(gw: Pick<LocalGateway, 'table'>, scopeId: string, since: number, now = Date.now()): Promise<number> {
+  const days = await Promise.all(utcDaysSince(since, now).map((day) => storedNumber(gw, spendItemKey(scopeId, day), 'micros')));
+  return days.reduce((sum, micros) => sum + micros, 0);
 }
 
 /** Creates a gateway key through the admin API (`body` as `POST /admin/keys` takes it). */

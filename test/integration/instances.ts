@@ -4,9 +4,10 @@ import type { GatewayConfig, Price } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { usageSince } from './usage-since';
 
 export const ADMIN = 'admin';
 
@@ -22,12 +23,15 @@ export interface Instances {
   createTeam(body: Record<string, unknown>): Promise<{ id: string; name: string }>;
   /** Waits for every instance's writes that outlive responses. */
   drain(): Promise<void>;
-  /** Waits for every instance's writes, then reads the usage records of a key of the instances' day (their clock's, `now`, else the wall clock's). */
+  /** Waits for every instance's writes, then reads the usage records of a key of every day since the instances started, on their clock (`now`, else the wall's). */
   usage(keyId: string): Promise<StoredUsage[]>;
   close(): Promise<void>;
 }
 
 export async function startInstances(options: { config: GatewayConfig; count: number; tableName: string; credentials: Record<string, string>; now?: () => number; keepAliveMs?: number }): Promise<Instances> {
+  // Records are keyed by the instances' clock, which a suite may hold still or move on (past midnight).
+  const clock = options.now ?? Date.now;
+  const startedAt = clock();
   const dynamo = await startDynalite();
   const gateways: LocalGateway[] = [];
   const start = async () => {
@@ -65,8 +69,7 @@ export async function startInstances(options: { config: GatewayConfig; count: nu
     drain,
     async usage(keyId) {
       await drain();
-      // The instances' own day: a suite that moves their clock hours on passes midnight late in a UTC day.
-      return listUsage(gateways[0]!.table, keyId, new Date((options.now ?? Date.now)()).toISOString().slice(0, 10));
+      return usageSince(gateways[0]!.table, keyId, startedAt, clock());
     },
     async close() {
       for (const gw of gateways) await gw.close();

@@ -22,6 +22,8 @@ import { onlyRecordOf } from './pool-rig';
 
 // Long enough for a loaded machine to answer every fake in time; one case waits it out (a hung account).
 const HEADERS_MS = 1_500;
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Say hello' }];
 const MODEL_MISSING: OpenAIReply = { kind: 'error', status: 404, body: { error: { message: 'The model `gpt-4o` does not exist or you do not have access to it.', type: 'invalid_request_error', param: null, code: 'model_not_found' } } };
 const RATE_LIMITED: OpenAIReply = { kind: 'error', status: 429, headers: { 'retry-after': '7' } };
@@ -87,7 +89,7 @@ beforeEach(() => {
   health.clear();
 });
 
-const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId);
+const recordOf = (requestId: string | null | undefined) => onlyRecordOf(gw, keyId, requestId, STARTED_AT);
 
 /** A chat call through the OpenAI surface that every account fails, as the client sees it. */
 async function chatFails(): Promise<InstanceType<typeof OpenAI.APIError>> {

@@ -2,14 +2,16 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
-import { spendItemKey } from '../../lib/store/table';
 import type { StoredUsage } from '../../lib/store/usage';
 import type { FakeAnthropic } from '../fakes/anthropic';
 import type { FakeGemini } from '../fakes/gemini';
 import { defaultReply, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
-import { anthropicClient, geminiClient, openAIClient, storedNumber } from './harness';
+import { anthropicClient, geminiClient, openAIClient, spentSince } from './harness';
 import { startInstances, type Instances } from './instances';
+
+/** Before any call: spend is read from this day on (`spentSince`). */
+const STARTED_AT = Date.now();
 
 /**
  * A model's request parameter policy end to end: the official clients against a gateway on
@@ -218,7 +220,7 @@ describe('the request parameter policy, through the official clients', () => {
     const { id, key } = await instances.createKey({ name: 'params-budget', limits: { usdPerDay: 0.0005 } });
     const held: number[] = [];
     openaiUp.reply(async (req) => {
-      held.push(await storedNumber(gw, spendItemKey(id, new Date().toISOString().slice(0, 10)), 'micros'));
+      held.push(await spentSince(gw, id, STARTED_AT));
       return { ...defaultReply(req), kind: 'text', text: 'ok', usage: { prompt: 10, completion: 7 } };
     });
 

@@ -3,9 +3,10 @@ import { parseConfig } from '../../lib/config/load';
 import type { GatewayConfigInput } from '../../lib/config/schema';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway, type LocalGatewayOptions } from '../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions, type Reply } from '../fakes/openai';
 import { createGatewayKey, eventually } from './harness';
+import { usageSince } from './usage-since';
 import { ADMIN } from './instances';
 
 type OpenAIProviderInput = Extract<NonNullable<GatewayConfigInput['providers']>[number], { type: 'openai' }>;
@@ -19,6 +20,8 @@ export interface OpenAIPool {
   gw: LocalGateway;
   key: string;
   keyId: string;
+  /** When the pool started (epoch ms): its usage is read from that day on (`usageSince`). */
+  startedAt: number;
   /** The official OpenAI client with the key; no retries, so each call is one attempt. */
   client: OpenAI;
   /** The one usage record of the call `requestId` (its answer's `x-request-id`) as the table holds it, once written: one call, one record, however many attempts it took. */
@@ -63,6 +66,7 @@ export async function startOpenAIPool(options: {
   /** `POST /admin/keys`'s body for the suite's key. */
   key: Record<string, unknown>;
 }): Promise<OpenAIPool> {
+  const startedAt = Date.now();
   const one = await startFakeOpenAI({ ...options.fakes, apiKey: 'sk-up' });
   const two = await startFakeOpenAI({ ...options.fakes, apiKey: 'sk-up' });
   const accounts = [
@@ -79,8 +83,9 @@ export async function startOpenAIPool(options: {
     gw,
     key,
     keyId,
+    startedAt,
     client: new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }),
-    recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId),
+    recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId, startedAt),
     firstCallGets: (reply) => firstCallOfPool(fakes, reply, defaultReply),
     async close() {
       await gw.close();
@@ -115,12 +120,12 @@ export function openAIPoolForSuite(options: Parameters<typeof startOpenAIPool>[0
   return pool;
 }
 
-/** The one usage record of the call `requestId` on `gw` (its answer's `x-request-id`), once written: one call, one record, however many attempts it took. */
-export async function onlyRecordOf(gw: Pick<LocalGateway, 'gateway' | 'table'>, keyId: string, requestId: string | null | undefined): Promise<StoredUsage> {
+/** The one usage record of the call `requestId` on `gw` (its answer's `x-request-id`), made after `since` (epoch ms, on the gateway's clock `now`), once written: one call, one record, however many attempts it took. */
+export async function onlyRecordOf(gw: Pick<LocalGateway, 'gateway' | 'table'>, keyId: string, requestId: string | null | undefined, since: number, now: () => number = Date.now): Promise<StoredUsage> {
   let found: StoredUsage | undefined;
   await eventually(async () => {
     await gw.gateway.drain();
-    const records = (await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.requestId === requestId);
+    const records = (await usageSince(gw.table, keyId, since, now())).filter((r) => r.requestId === requestId);
     expect(records).toHaveLength(1);
     found = records[0];
   });

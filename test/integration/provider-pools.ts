@@ -5,6 +5,8 @@
  */
 import { defaultReply as defaultBedrockReply, startFakeBedrock, type FakeBedrock, type Reply as BedrockReply } from '../fakes/bedrock';
 import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
+import { startFakeGoogleOAuth, testServiceAccount } from '../fakes/google-oauth';
+import { defaultVertexReply, startFakeVertex, type FakeVertex, type VertexReply } from '../fakes/vertex';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
 
 /** The model name a Bedrock pool serves: Claude 3.5 Sonnet on provider `aws`. */
@@ -44,4 +46,34 @@ export function startGeminiPool(keyName: string): Promise<FakePool<FakeGemini, G
     usual: defaultGeminiReply,
     keyName,
   });
+}
+
+/** The Google Cloud project of the Vertex pool (`startVertexPool`). */
+export const VERTEX_PROJECT = 'aigw-prod-4821';
+
+/**
+ * Provider `vertex` (Vertex AI, us-east5) of two accounts with one service account, serving
+ * `gemini-2.5-flash`; the fakes take the tokens of one fake Google OAuth, closed with the pool.
+ *
+ * @example
+ * const pool = await startVertexPool('early-error-vertex');
+ */
+export async function startVertexPool(keyName: string): Promise<FakePool<FakeVertex, VertexReply>> {
+  const sa = testServiceAccount(`aigw-gateway@${VERTEX_PROJECT}.iam.gserviceaccount.com`);
+  const google = await startFakeGoogleOAuth({ accounts: [sa] });
+  const pool = await startFakePool({
+    start: () => startFakeVertex({ oauth: google, grants: { [VERTEX_PROJECT]: [sa.clientEmail] } }),
+    provider: (fakes) => ({ id: 'vertex', type: 'vertex', project: VERTEX_PROJECT, region: 'us-east5', accounts: poolAccounts(fakes, { serviceAccount: { env: 'SA' } }) }),
+    config: { models: [{ name: 'gemini-2.5-flash', targets: [{ provider: 'vertex', model: 'gemini-2.5-flash' }] }], routing: { sticky: false } },
+    credentials: { SA: sa.keyJson(google.tokenUri) },
+    usual: defaultVertexReply,
+    keyName,
+  });
+  return {
+    ...pool,
+    async close() {
+      await pool.close();
+      await google.close();
+    },
+  };
 }

@@ -7,8 +7,12 @@ import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { usageSince } from './usage-since';
+
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 
 /**
  * A whole answer is read inside its attempt (`readAhead`): what its body's time must not change.
@@ -98,7 +102,7 @@ describe('a whole answer read ahead, its body slow', () => {
   async function recordsWhere(accept: (u: StoredUsage) => boolean): Promise<StoredUsage[]> {
     for (let waited = 0; ; waited += 20) {
       await gw.gateway.drain();
-      const found = (await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10))).filter(accept);
+      const found = (await usageSince(gw.table, keyId, STARTED_AT)).filter(accept);
       if (found.length > 0 || waited >= 3_000) return found;
       await sleep(20);
     }

@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../lib/store/usage';
+import type { StoredUsage } from '../../lib/store/usage';
 import type { FakeAnthropic } from '../fakes/anthropic';
 import type { FakeGemini } from '../fakes/gemini';
 import type { FakeOpenAI } from '../fakes/openai';
 import { startFakeTrio, type FakeTrio } from './fake-trio';
 import { startInstances, type Instances } from './instances';
+import { usageSince } from './usage-since';
 import { geminiClient } from './harness';
 
 /**
@@ -28,6 +29,8 @@ let a: LocalGateway;
 let b: LocalGateway;
 /** The gateways' clock: moved by the TTL test. */
 let clock = Date.now();
+/** Where the clock started: usage is read from its day on, as the TTL test may move it past midnight UTC. */
+const STARTED_AT = clock;
 
 beforeAll(async () => {
   fakes = await startFakeTrio();
@@ -62,7 +65,7 @@ const client = (key: string, gw: LocalGateway = a, headers: Record<string, strin
 const fresh = (what: string) => [{ role: 'user' as const, content: `${what} ${randomBytes(4).toString('hex')}` }];
 /** Waits for both instances' writes after the answer: the cache's put joins them. */
 const settled = () => instances.drain();
-const usageOf = async (gw: LocalGateway, keyId: string): Promise<StoredUsage[]> => listUsage(gw.table, keyId, new Date(clock).toISOString().slice(0, 10));
+const usageOf = async (gw: LocalGateway, keyId: string): Promise<StoredUsage[]> => usageSince(gw.table, keyId, STARTED_AT, clock);
 
 describe('the response cache, through the official clients', () => {
   it('answers the same request again from the cache: the same content and id, x-aigw-cache hit with its age, the upstream not called', async () => {

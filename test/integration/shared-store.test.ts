@@ -1,9 +1,12 @@
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
-import { listUsage } from '../../lib/store/usage';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
+import { usageSince } from './usage-since';
+
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 
 /** Two gateway instances on one DynamoDB endpoint, as several Lambda instances share one table. */
 describe('gateways sharing one store', () => {
@@ -34,6 +37,6 @@ describe('gateways sharing one store', () => {
     await instances.drain();
 
     expect(viaB.choices[0]!.message.content).toBe('Echo: hi');
-    expect(await listUsage(a.table, id, new Date().toISOString().slice(0, 10))).toHaveLength(2);
+    expect(await usageSince(a.table, id, STARTED_AT)).toHaveLength(2);
   });
 });

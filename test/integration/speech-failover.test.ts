@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
 import { AccountLoad } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
-import { listUsage } from '../../lib/store/usage';
 import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../fakes/openai-media-wire';
 import { bodyUntilFailure, eventually } from './harness';
 import { openAIPoolForSuite } from './pool-rig';
+import { usageSince } from './usage-since';
 
 /**
  * Speech is relayed as it is synthesised, but its attempt is not over until the first audio chunk
@@ -119,7 +119,7 @@ describe('speech whose account gives no audio fails over to the next', () => {
     // The client left before any answer, so no x-request-id names the call: its record is the suite's only aborted one.
     await eventually(async () => {
       await pool.gw.gateway.drain();
-      const aborted = (await listUsage(pool.gw.table, pool.keyId, new Date().toISOString().slice(0, 10))).filter((r) => r.outcome === 'aborted');
+      const aborted = (await usageSince(pool.gw.table, pool.keyId, pool.startedAt)).filter((r) => r.outcome === 'aborted');
       expect(aborted).toEqual([expect.objectContaining({ provider: 'pool', account: calls.first(), attempts: 1, status: 499 })]);
     });
   });

@@ -4,9 +4,12 @@ import type { LocalGateway } from '../../lib/local/start';
 import { AccountLoad, HUNG } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
 import { rendezvousOrder, stickyKeyOf } from '../../lib/routing/sticky';
-import { listUsage } from '../../lib/store/usage';
 import { defaultReply, type FakeOpenAI } from '../fakes/openai';
 import { startOpenAIPool, type OpenAIPool } from './pool-rig';
+import { usageSince } from './usage-since';
+
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 
 /**
  * A least-busy pool of two accounts, each its own fake upstream, with sticky routing on (the
@@ -83,7 +86,7 @@ describe('a sticky conversation whose account hangs', () => {
     expect(lastUserMessages(two)).toEqual(['turn 3', 'turn 4']);
     expect(load.pinned(stickyKeyOf('openai', {}, { user: moved })!, 'pool', 'gpt-4o-mini')).toBe('two');
     // The usage records, as stored: what picked each served call's account.
-    const rows = await listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10));
+    const rows = await usageSince(gw.table, keyId, STARTED_AT);
     const served = rows.filter((r) => r.status === 200).map((r) => [r.account, r.balancedBy]);
     expect(served).toEqual([
       ['one', 'sticky'],

@@ -2,10 +2,13 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import type { LocalGateway } from '../../lib/local/start';
-import { listUsage } from '../../lib/store/usage';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
 import { geminiClient, readGeminiStream } from './harness';
+import { usageSince } from './usage-since';
+
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 
 /**
  * Keep-alives while the gateway drains the upstream after an emulated stop: the client has its
@@ -94,7 +97,7 @@ describe('a Chat Completions stream drained after its stop', () => {
     expect(finishes).toEqual(['stop']);
     expect(usages).toEqual([expect.objectContaining({ prompt_tokens: 21, completion_tokens: 17 })]);
     await instances.drain();
-    const [record] = await listUsage(gw.table, id, new Date().toISOString().slice(0, 10));
+    const [record] = await usageSince(gw.table, id, STARTED_AT);
     expect(record).toMatchObject({ outcome: 'ok', params: ['stop:emulated'], outputTokens: 17 });
   });
 

@@ -4,12 +4,15 @@ import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { DynamoStoredHomes } from '../../lib/store/stored-homes';
 import type { TableRef } from '../../lib/store/dynamo';
-import { listUsage } from '../../lib/store/usage';
 import { beforeTableCalls, countCalls } from '../dynalite';
 import { storedHomeKey } from '../../lib/store/table';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startInstances, type Instances } from './instances';
 import { firstAccountFor as firstFor, openingAwayFrom as awayFrom, streamedResponse as streamed } from './stored-pool';
+import { usageSince } from './usage-since';
+
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 
 const ACCOUNTS = ['one', 'two', 'three'] as const;
 type AccountId = (typeof ACCOUNTS)[number];
@@ -69,7 +72,6 @@ describe('stored responses belong to their team and are found from the table', (
   const holderOf = (id: string) => ACCOUNTS.find((account) => fakes[account].stored.has(id));
   const openingAwayFrom = (next: string) => awayFrom(MODEL, next);
   const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-  const today = () => new Date().toISOString().slice(0, 10);
 
   it.each([false, true])('sends a continuation on another instance straight to the account that holds its response, read from the table (stream: %s)', async (stream) => {
     // Prepare
@@ -90,7 +92,7 @@ describe('stored responses belong to their team and are found from the table', (
     expect(ACCOUNTS.map((id) => after[id] - before[id])).toEqual(ACCOUNTS.map((id) => (id === holder ? 1 : 0)));
     expect(holderOf(second.id)).toBe(holder);
     await instances.drain();
-    const records = await listUsage(instances.gateways[1]!.table, keyIds.mine, today());
+    const records = await usageSince(instances.gateways[1]!.table, keyIds.mine, STARTED_AT);
     expect(records.at(-1)).toMatchObject({ status: 200, outcome: 'ok', account: holder, attempts: 1, balancedBy: 'stored' });
   });
 
@@ -134,7 +136,7 @@ describe('stored responses belong to their team and are found from the table', (
       expect(err).toMatchObject({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id', message: `400 Previous response with id '${first.id}' not found.` });
     }
     expect(requests()).toEqual(before);
-    const records = (await listUsage(instances.gateways[0]!.table, keyIds.rival, today())).slice(-2);
+    const records = (await usageSince(instances.gateways[0]!.table, keyIds.rival, STARTED_AT)).slice(-2);
     expect(records.map((r) => [r.status, r.outcome, r.errorCode, r.inputTokens, r.outputTokens, r.attempts, r.account])).toEqual([
       [400, 'error', 'previous_response_not_found', 0, 0, 0, undefined],
       [400, 'error', 'previous_response_not_found', 0, 0, 0, undefined],
@@ -229,7 +231,7 @@ describe('stored responses belong to their team and are found from the table', (
     expect(fakes[holder].conversations.get(conversation.id)).toEqual({ calls: 2 });
     await instances.drain();
     expect(await homes.read(conversation.id)).toMatchObject({ ref: { kind: 'conversation', id: conversation.id }, providerId: 'pool', accountId: holder, owner: teamId, keyId: keyIds.teammate });
-    const records = (await listUsage(instances.gateways[0]!.table, keyIds.rival, today())).slice(-1);
+    const records = (await usageSince(instances.gateways[0]!.table, keyIds.rival, STARTED_AT)).slice(-1);
     expect(records.map((r) => [r.status, r.outcome, r.attempts, r.inputTokens])).toEqual([[404, 'error', 0, 0]]);
   });
 
@@ -425,7 +427,7 @@ describe('stored responses belong to their team and are found from the table', (
     expect([retrieve!.method, retrieve!.path, new URLSearchParams(retrieve!.search).getAll('include[]')]).toEqual(['GET', `/v1/responses/${first.id}`, ['message.output_text.logprobs']]);
     expect([list!.method, list!.path, new URLSearchParams(list!.search).get('order')]).toEqual(['GET', `/v1/responses/${first.id}/input_items`, 'asc']);
     await instances.drain();
-    const records = (await listUsage(instances.gateways[1]!.table, keyIds.teammate, today())).slice(-1);
+    const records = (await usageSince(instances.gateways[1]!.table, keyIds.teammate, STARTED_AT)).slice(-1);
     expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.account, r.inputTokens, r.outputTokens])).toEqual([['openai-responses', MODEL, 200, 'ok', holder, 0, 0]]);
   });
 
@@ -443,7 +445,7 @@ describe('stored responses belong to their team and are found from the table', (
     // Assess
     expect([streamedBack.status, plain.id]).toEqual([200, first.id]);
     await instances.drain();
-    const records = (await listUsage(instances.gateways[0]!.table, keyIds.mine, today())).filter((r) => String(r.at) >= started);
+    const records = (await usageSince(instances.gateways[0]!.table, keyIds.mine, STARTED_AT)).filter((r) => String(r.at) >= started);
     expect(records.map((r) => [r.stream, r.status, r.model])).toEqual([
       [true, 200, MODEL],
       [false, 200, MODEL],
@@ -465,7 +467,7 @@ describe('stored responses belong to their team and are found from the table', (
     // Assess
     expect([retrieved.id, read.id]).toEqual([first.id, conversation.id]);
     await instances.drain();
-    const records = (await listUsage(instances.gateways[0]!.table, keyIds.teammate, today())).filter((r) => String(r.at) >= started);
+    const records = (await usageSince(instances.gateways[0]!.table, keyIds.teammate, STARTED_AT)).filter((r) => String(r.at) >= started);
     expect(records.map((r) => [r.model, r.status, r.account])).toEqual([
       [MODEL, 200, holderOf(first.id)],
       [MODEL, 200, expect.any(String)],
@@ -494,7 +496,7 @@ describe('stored responses belong to their team and are found from the table', (
     expect(requests()).toEqual(before);
     expect(fakes[holderOf(first.id)!].stored.has(first.id)).toBe(true);
     await instances.drain();
-    const records = [...(await listUsage(instances.gateways[0]!.table, keyIds.rival, today())), ...(await listUsage(instances.gateways[0]!.table, keyIds.loner, today()))].filter((r) => String(r.at) >= started);
+    const records = [...(await usageSince(instances.gateways[0]!.table, keyIds.rival, STARTED_AT)), ...(await usageSince(instances.gateways[0]!.table, keyIds.loner, STARTED_AT))].filter((r) => String(r.at) >= started);
     // The refusals name no model: the response's would tell a stranger something of it.
     expect(records.map((r) => [r.surface, r.model, r.status, r.outcome, r.attempts, r.account])).toEqual(Array(5).fill(['openai-responses', '', 404, 'error', 0, undefined]));
   });

@@ -5,10 +5,13 @@ import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
 import { AccountLoad } from '../../lib/routing/account-load';
 import { AccountHealth } from '../../lib/routing/health';
-import { listUsage } from '../../lib/store/usage';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { firstAccountFor as firstFor, openingAwayFrom as awayFrom, streamedResponse as streamedText } from './stored-pool';
+import { usageSince } from './usage-since';
+
+/** Before any call: usage is read from this day on (`usageSince`). */
+const STARTED_AT = Date.now();
 
 const ACCOUNTS = ['one', 'two', 'three'] as const;
 type AccountId = (typeof ACCOUNTS)[number];
@@ -135,7 +138,7 @@ describe('continuing stored responses across a pool of accounts', () => {
     expect(after[holder] - before[holder]).toBe(2);
     expect(resting()).toEqual([]);
     expect(anthropicUp.requests).toHaveLength(0);
-    const records = (await listUsage(instances[1]!.gw.table, keyId, new Date().toISOString().slice(0, 10))).slice(-2);
+    const records = (await usageSince(instances[1]!.gw.table, keyId, STARTED_AT)).slice(-2);
     expect(records.map((r) => [r.status, r.outcome, r.account, r.attempts, r.balancedBy])).toEqual([
       [200, 'ok', holder, 1 + asked.length, undefined],
       [200, 'ok', holder, 1, 'stored'],

@@ -40,10 +40,16 @@ function rowOf(stdout: string, first: string): string[] | undefined {
 }
 
 let h: Harness;
-const today = new Date().toISOString().slice(0, 10);
+/**
+ * The gateway's clock, held still: its day is the one its records, roll-ups and default range are
+ * of, and the wall clock's may have turned by the time a run past midnight UTC reads them.
+ */
+const NOW = Date.now();
+const today = new Date(NOW).toISOString().slice(0, 10);
 
 beforeAll(async () => {
   h = await startHarness({
+    now: () => NOW,
     config: ({ upstream }) => ({
       providers: [{ id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }],
       models: [

@@ -9,7 +9,8 @@ import { parseConfig } from '../../../lib/config/load';
 import type { GatewayConfigInput } from '../../../lib/config/schema';
 import { LocalCredentials } from '../../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../../lib/store/usage';
+import type { StoredUsage } from '../../../lib/store/usage';
+import { usageSince } from '../usage-since';
 import { startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic';
 import { startFakeBedrock, type FakeBedrock } from '../../fakes/bedrock';
 import { startFakeGemini, type FakeGemini } from '../../fakes/gemini';
@@ -55,7 +56,7 @@ export interface Stack {
   /** `headers`: sent with every request, as Claude Code sets its own (x-app, user-agent, anthropic-version). */
   anthropicClient(headers?: Record<string, string>): Anthropic;
   openaiClient(): OpenAI;
-  /** Waits for pending usage writes, then reads today's usage items of the key. */
+  /** Waits for pending usage writes, then reads the key's usage items since the stack started. */
   usage(): Promise<StoredUsage[]>;
   /** Every request any fake upstream has received. */
   upstreamRequestCount(): number;
@@ -92,6 +93,7 @@ export async function startStack(options: { guardrails?: GatewayConfigInput['gua
     ],
     ...(options.guardrails ? { guardrails: options.guardrails } : {}),
   });
+  const startedAt = Date.now();
   const gw = await startLocalGateway({
     config,
     adminToken: ADMIN_TOKEN,
@@ -126,7 +128,7 @@ export async function startStack(options: { guardrails?: GatewayConfigInput['gua
     openaiClient: () => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 20_000 }),
     async usage() {
       await gw.gateway.drain();
-      return listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10));
+      return usageSince(gw.table, keyId, startedAt);
     },
     upstreamRequestCount: () => fakes.reduce((n, f) => n + f.requests.length, 0),
     resetFakes: () => fakes.forEach((f) => f.reset()),

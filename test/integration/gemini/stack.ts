@@ -6,7 +6,8 @@ import { GoogleGenAI } from '@google/genai';
 import { parseConfig } from '../../../lib/config/load';
 import { LocalCredentials } from '../../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../../lib/store/usage';
+import type { StoredUsage } from '../../../lib/store/usage';
+import { usageSince } from '../usage-since';
 import { startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic';
 import { startFakeGemini, type FakeGemini } from '../../fakes/gemini';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai';
@@ -39,7 +40,7 @@ export interface GeminiStack {
   /** @google/genai pointed at the gateway, as an app sets `httpOptions.baseUrl`. */
   client(apiKey?: string): GoogleGenAI;
   createKey(models: string[]): Promise<{ id: string; key: string }>;
-  /** Waits for pending usage writes, then reads today's usage items of a key. */
+  /** Waits for pending usage writes, then reads a key's usage items since the stack started. */
   usage(keyId?: string): Promise<StoredUsage[]>;
   resetFakes(): void;
   close(): Promise<void>;
@@ -62,6 +63,7 @@ export async function startGeminiStack(): Promise<GeminiStack> {
       { name: 'not-for-you', price: PRICE, targets: [{ provider: 'google', model: 'gemini-2.5-pro' }] },
     ],
   });
+  const startedAt = Date.now();
   const gw = await startLocalGateway({
     config,
     adminToken: ADMIN_TOKEN,
@@ -84,7 +86,7 @@ export async function startGeminiStack(): Promise<GeminiStack> {
     createKey,
     async usage(id = keyId) {
       await gw.gateway.drain();
-      return listUsage(gw.table, id, new Date().toISOString().slice(0, 10));
+      return usageSince(gw.table, id, startedAt);
     },
     resetFakes: () => fakes.forEach((f) => f.reset()),
     async close() {

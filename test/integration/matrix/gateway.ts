@@ -3,7 +3,8 @@ import { parseConfig } from '../../../lib/config/load';
 import type { GatewayConfigInput } from '../../../lib/config/schema';
 import { LocalCredentials } from '../../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../../lib/local/start';
-import { listUsage, type StoredUsage } from '../../../lib/store/usage';
+import type { StoredUsage } from '../../../lib/store/usage';
+import { usageSince } from '../usage-since';
 import { startAnthropicRig } from './anthropic';
 import { startAzureOpenAIRig } from './azure-openai';
 import { startBedrockRigs } from './bedrock';
@@ -20,7 +21,7 @@ export interface MatrixGateway {
   rigs: Record<RigName, ProviderRig>;
   /** A fresh gateway key allowed to use `models`. */
   createKey(models: string[]): Promise<{ id: string; key: string }>;
-  /** Waits for pending usage writes, then reads today's usage items of a key. */
+  /** Waits for pending usage writes, then reads a key's usage items since the gateway started. */
   usage(keyId: string): Promise<StoredUsage[]>;
   close(): Promise<void>;
 }
@@ -34,6 +35,7 @@ export async function startMatrixGateway(): Promise<MatrixGateway> {
     providers,
     models: all.map((r) => ({ name: r.model, targets: [{ provider: r.providerId, model: r.upstreamModel }] })),
   };
+  const startedAt = Date.now();
   let gw: LocalGateway;
   try {
     gw = await startLocalGateway({
@@ -61,7 +63,7 @@ export async function startMatrixGateway(): Promise<MatrixGateway> {
     },
     async usage(keyId) {
       await gw.gateway.drain();
-      return listUsage(gw.table, keyId, new Date().toISOString().slice(0, 10));
+      return usageSince(gw.table, keyId, startedAt);
     },
     async close() {
       await gw.close();
