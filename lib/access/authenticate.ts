@@ -42,6 +42,13 @@ export function presentedKey(headers: Readonly<Record<string, string | undefined
  */
 export class KeyAuthenticator {
   readonly #cache = new Map<string, Entry>();
+  /**
+   * Each key presented lately → its SHA-256: a warm request looks its key up without hashing it
+   * (a hash costs little on a busy core, and tens of µs on one that comes to it idle, as one that
+   * serves a slow stream does). The keys held are those recent requests carried anyway; the oldest
+   * goes past `maxEntries`, so a client trying keys at random cannot grow it.
+   */
+  readonly #hashes = new Map<string, string>();
   readonly #inflight = new Map<string, Promise<Caller | undefined>>();
   readonly #ttl: number;
   readonly #negativeTtl: number;
@@ -77,7 +84,7 @@ export class KeyAuthenticator {
         code: 'missing_api_key',
       });
     }
-    const hash = hashKey(key);
+    const hash = this.#hashOf(key);
     // A warm hit answers without another await: this is every request's path.
     const hit = this.#cache.get(hash);
     const entry = hit && hit.expires > this.#now() ? hit : await this.#load(hash);
@@ -95,6 +102,16 @@ export class KeyAuthenticator {
     if (record.allowedIps && !ipAllowed(record.allowedIps, req.sourceIp)) throw ipNotAllowed(req.sourceIp);
     if (caller.teamMissing) throw teamMissing();
     return caller;
+  }
+
+  #hashOf(key: string): string {
+    let hash = this.#hashes.get(key);
+    if (hash === undefined) {
+      hash = hashKey(key);
+      if (this.#hashes.size >= this.#max) this.#hashes.delete(this.#hashes.keys().next().value!);
+      this.#hashes.set(key, hash);
+    }
+    return hash;
   }
 
   async #load(hash: string): Promise<Entry> {
