@@ -10,8 +10,8 @@
  *
  * Then the same calls on a cold core, as the shared harness's streams with 5 ms between chunks
  * meet them: one call after each `PACE_MS` (5) of sleep, 400 of them, the median wall µs to the
- * answer (a whole one) and to a stream's first chunk (the OpenAI passthrough, streamed: the
- * upstream's first event at once, the rest a turn later). tsx names every function it compiles
+ * answer (a whole one) and to a stream's first chunk (the OpenAI passthrough and the translated call, streamed: the
+ * upstream's first write, as the harness's fake upstream makes it, at once, the rest a turn later). tsx names every function it compiles
  * (`__name`), which costs most on a cold core: bundle it to compare builds.
  *   npx tsx bench/pipeline.bench.ts
  *   npx esbuild bench/pipeline.bench.ts --bundle --platform=node --packages=external --outfile=/tmp/pipeline.js && taskset -c 1 node /tmp/pipeline.js
@@ -45,6 +45,20 @@ const REST_EVENTS = Buffer.from(
     'data: [DONE]\n\n',
 );
 
+// Anthropic's: message_start, the text block's start and a ping, 17 deltas, the block's stop, message_delta, message_stop.
+const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+const ANTHROPIC_FIRST_EVENTS = Buffer.from(
+  event('message_start', { message: { id: 'msg_fake0001', type: 'message', role: 'assistant', model: 'claude-3-5-haiku-20241022', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 12, output_tokens: 1 } } }) +
+    event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+    event('ping', {}),
+);
+const ANTHROPIC_REST_EVENTS = Buffer.from(
+  Array.from({ length: 17 }, (_, i) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: `tok${i + 1} ` } })).join('') +
+    event('content_block_stop', { index: 0 }) +
+    event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 17 } }) +
+    event('message_stop', {}),
+);
+
 /** An upstream that answers every call at once from memory, with the body undici's handler would have filled. */
 const memoryUpstream: UpstreamClient = {
   async send(req: UpstreamRequest) {
@@ -53,9 +67,10 @@ const memoryUpstream: UpstreamClient = {
       () => {},
     );
     if (String(req.body).includes('"stream":true')) {
-      body.push(FIRST_EVENT);
+      const anthropic = req.url.includes('/messages');
+      body.push(anthropic ? ANTHROPIC_FIRST_EVENTS : FIRST_EVENT);
       setImmediate(() => {
-        body.push(REST_EVENTS);
+        body.push(anthropic ? ANTHROPIC_REST_EVENTS : REST_EVENTS);
         body.end();
       });
       return { status: 200, headers: { 'content-type': 'text/event-stream' }, body };
@@ -127,12 +142,17 @@ async function main(): Promise<void> {
   }
   // On a cold core: the whole answers as above, then the passthrough streamed, warmed first.
   const streamed = bodyOf('gpt-4o-mini', true);
+  const streamedClaude = bodyOf('claude-3-5-haiku-20241022', true);
   const cold: [string, () => GatewayRequest][] = [
     ['gpt-4o-mini', () => request('gpt-4o-mini', 0)],
     ['claude-3-5-haiku-20241022', () => request('claude-3-5-haiku-20241022', 0)],
     ['gpt-4o-mini, streamed', () => request('gpt-4o-mini', 0, streamed)],
+    ['claude-3-5-haiku, streamed', () => request('claude-3-5-haiku-20241022', 0, streamedClaude)],
   ];
-  for (let i = 0; i < 5_000; i++) await firstChunkMicros(gateway, request('gpt-4o-mini', i, streamed));
+  for (let i = 0; i < 5_000; i++) {
+    await firstChunkMicros(gateway, request('gpt-4o-mini', i, streamed));
+    await firstChunkMicros(gateway, request('claude-3-5-haiku-20241022', i, streamedClaude));
+  }
   const pace = Number(process.env.PACE_MS ?? 5);
   for (const [name, make] of cold) {
     const times: number[] = [];
