@@ -294,6 +294,24 @@ describe('stripping the usage, chunks of whole events without it go out as they 
     expect(sent).toHaveLength(4);
   });
 
+  it.each<{ name: string; upstream: string[]; expected: string }>([
+    {
+      // The parser holds a chunk's last CR (an LF may follow): the event it ends is read only with the next chunk.
+      name: 'an event ended by CRs at a chunk end is not sent again when the next chunk is re-framed',
+      upstream: ['data: {"choices":[{"delta":{"content":"x"}}]}\r\r', usageChunk.replaceAll('\n', '\r')],
+      expected: 'data: {"choices":[{"delta":{"content":"x"}}]}\n\n',
+    },
+    {
+      name: 'an event whose blank line is cut between two CRs is not lost when the next chunk goes as it came',
+      upstream: ['data: {"choices":[{"delta":{"content":"x"}}]}\r', '\r', 'data: {"choices":[{"delta":{"content":"y"}}]}\r\r', 'data: [DONE]\n\n'],
+      expected: 'data: {"choices":[{"delta":{"content":"x"}}]}\n\ndata: {"choices":[{"delta":{"content":"y"}}]}\n\ndata: [DONE]\n\n',
+    },
+  ])('$name', async ({ upstream, expected }) => {
+    const { sent } = await relayed(upstream.map((text) => Buffer.from(text)));
+
+    expect(Buffer.concat(sent).toString()).toBe(expected);
+  });
+
   it('meters a chunk it sent as it came even when the reader stops right after it', async () => {
     const { sent, meter } = await relayed([openAIChunk({ content: 'Hello' }), ...pieces.slice(2)], 1);
 
@@ -313,6 +331,11 @@ describe('mayHoldUsage', () => {
     ['data: {"choices":[{"delta":{}}],"usage":null}\n\ndata: {"choices":[],"usage":{"total_tokens":1}}\n\n', true],
     ['data: {"choices":[{"delta":{"content":"x"}}],"usage":{"total_tokens":1}}\n\n', true],
     ['data: {"choices":[],"usage"', false],
+    // Data on several lines: the usage object may stand on the next `data:` line.
+    ['data: {"choices":[],"usage":\ndata: {"prompt_tokens":7}}\n\n', true],
+    ['data: {"choices":[],"usage"\r\ndata: :{"prompt_tokens":7}}\r\n\r\n', true],
+    ['data: {"choices":[],"usage":\rdata:{"prompt_tokens":7}}\r\r', true],
+    ['data: {"choices":[],"usage": null}\n\n', false],
     ['', false],
   ])('%j → %s', (text, expected) => {
     expect(mayHoldUsage(Buffer.from(text))).toBe(expected);

@@ -50,15 +50,19 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
   const out = (bytes: Uint8Array) => (gate ? gate.pass(bytes) : bytes);
   // A chunk of whole events that cannot hold the usage-only chunk (nor noise to drop) needs no
   // re-framing: it goes out as it came and is read after, as when nothing is removed. Upstreams
-  // write whole events, so only the chunk with the usage is re-framed.
+  // write whole events, so only the chunk with the usage is re-framed. A chunk ending in a CR
+  // (`\r\r` ends an event) is none: the parser holds that CR until it sees whether an LF follows,
+  // so the event it ends is read with the next chunk, which then must be re-framed, or that event
+  // would be lost (the next chunk passed) or sent twice (this one passed).
   const ends = new SseEventEnds();
   let atEventEnd = true;
   let first = true;
   let unread: Uint8Array | undefined;
   try {
     for await (const chunk of source) {
+      if (chunk.length === 0) continue;
       const startsAtEnd = atEventEnd;
-      atEventEnd = ends.lastEnd(chunk) === chunk.length;
+      atEventEnd = ends.lastEnd(chunk) === chunk.length && chunk[chunk.length - 1] === LF;
       if (!dropNoise && startsAtEnd && atEventEnd && !mayHoldUsage(chunk)) {
         first = false;
         unread = chunk;
@@ -95,9 +99,10 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
 const USAGE_KEY = Buffer.from('"usage"');
 
 /**
- * Whether a chunk may hold the usage-only chunk: it does only where a `"usage"` key is followed by
- * an object. OpenAI's other chunks say `"usage":null` once the usage is asked for; a string that
- * says "usage" has its quotes escaped.
+ * Whether a chunk may hold the usage-only chunk: it does where a `"usage"` key is followed by an
+ * object, or by a line end (an event's data may go on on its next `data:` line, so what follows
+ * cannot be told from the bytes). OpenAI's other chunks say `"usage":null` once the usage is asked
+ * for; a string that says "usage" has its quotes escaped.
  *
  * @example
  * mayHoldUsage(Buffer.from('data: {"choices":[…],"usage":null}\n\n'))  // false
@@ -106,19 +111,22 @@ const USAGE_KEY = Buffer.from('"usage"');
 export function mayHoldUsage(chunk: Uint8Array): boolean {
   const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   for (let at = bytes.indexOf(USAGE_KEY); at >= 0; at = bytes.indexOf(USAGE_KEY, at + USAGE_KEY.length)) {
-    let i = skipSpace(bytes, at + USAGE_KEY.length);
+    let i = skipBlanks(bytes, at + USAGE_KEY.length);
+    if (bytes[i] === LF || bytes[i] === CR) return true;
     if (bytes[i] !== COLON) continue;
-    i = skipSpace(bytes, i + 1);
-    if (bytes[i] === OPEN_BRACE) return true;
+    i = skipBlanks(bytes, i + 1);
+    if (bytes[i] === OPEN_BRACE || bytes[i] === LF || bytes[i] === CR) return true;
   }
   return false;
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
 const COLON = 0x3a;
 const OPEN_BRACE = 0x7b;
 
-/** The index of the first byte at or after `i` that is no JSON whitespace. */
-function skipSpace(bytes: Buffer, i: number): number {
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+/** The index of the first byte at or after `i` that is no space or tab (JSON's whitespace on one line). */
+function skipBlanks(bytes: Buffer, i: number): number {
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
   return i;
 }
