@@ -79,6 +79,27 @@ describe('KeyAuthenticator', () => {
     await expect(auth.authenticate(from({ authorization: 'Bearer sk-gw-unknown' }))).rejects.toMatchObject({ status: 401 });
   });
 
+  it('keeps no unknown key in memory: keys tried at random neither pile up nor push a good key out', async () => {
+    // Prepare: a presented key is the client's string, as long as its header; only the store's keys are worth holding.
+    const { store } = countingStore();
+    const { key, record } = mintKey({ name: 'a', models: ['*'] }, new Date());
+    await store.put(record);
+    const auth = new KeyAuthenticator(store, { ttlMs: 30_000, now, maxEntries: 2 });
+    const hashes = jest.mocked(hashKey);
+    const wrong = (i: number) => auth.authenticate(from({ authorization: `Bearer sk-gw-${String(i).repeat(2_000)}` }));
+    await auth.authenticate(from({ authorization: `Bearer ${key}` }));
+    hashes.mockClear();
+
+    // Act
+    for (let i = 0; i < 3; i++) await expect(wrong(i)).rejects.toMatchObject({ status: 401 });
+    await expect(wrong(0)).rejects.toMatchObject({ status: 401 });
+    const caller = await auth.authenticate(from({ authorization: `Bearer  ${key} ` }));
+
+    // Assess: each wrong key hashed each time it came; the good one (spaces around it or not) not again.
+    expect(caller.key.id).toBe(record.id);
+    expect(hashes).toHaveBeenCalledTimes(4);
+  });
+
   it('shares one store read among concurrent first requests for a key', async () => {
     const { store, reads } = countingStore();
     const { key, record } = mintKey({ name: 'a', models: ['*'] }, new Date());
