@@ -1,9 +1,15 @@
 import { GatewayError } from '../http/errors';
 import { MemoryKeyStore } from '../store/keys';
 import { MemoryTeamStore } from '../store/teams';
-import { mintKey, mintRotation } from './api-key';
+import { hashKey, mintKey, mintRotation } from './api-key';
 import { newTeam } from './team';
 import { KeyAuthenticator, presentedKey } from './authenticate';
+
+// hashKey counted where the authenticator calls it (minting hashes inside the module, uncounted).
+jest.mock('./api-key', () => {
+  const actual = jest.requireActual<typeof import('./api-key')>('./api-key');
+  return { ...actual, hashKey: jest.fn(actual.hashKey) };
+});
 
 function countingStore() {
   const store = new MemoryKeyStore();
@@ -52,6 +58,46 @@ describe('KeyAuthenticator', () => {
     await auth.authenticate(from({ authorization: `Bearer ${key}` }));
 
     expect(reads()).toBe(2);
+  });
+
+  it('hashes a key presented again only once it has been forgotten among more recent ones', async () => {
+    const { store } = countingStore();
+    const minted = Array.from({ length: 3 }, (_, i) => mintKey({ name: `k${i}`, models: ['*'] }, new Date()));
+    for (const { record } of minted) await store.put(record);
+    const auth = new KeyAuthenticator(store, { ttlMs: 30_000, now, maxEntries: 2 });
+    const hashes = jest.mocked(hashKey);
+    hashes.mockClear();
+    const use = (i: number) => auth.authenticate(from({ authorization: `Bearer ${minted[i]!.key}` }));
+
+    for (let round = 0; round < 3; round++) await use(0);
+    expect(hashes).toHaveBeenCalledTimes(1);
+    await use(1);
+    await use(2);
+    // The first key was forgotten for the third: hashed again, and still the same key.
+    expect((await use(0)).key.id).toBe(minted[0]!.record.id);
+    expect(hashes).toHaveBeenCalledTimes(4);
+    await expect(auth.authenticate(from({ authorization: 'Bearer sk-gw-unknown' }))).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('keeps no unknown key in memory: keys tried at random neither pile up nor push a good key out', async () => {
+    // Prepare: a presented key is the client's string, as long as its header; only the store's keys are worth holding.
+    const { store } = countingStore();
+    const { key, record } = mintKey({ name: 'a', models: ['*'] }, new Date());
+    await store.put(record);
+    const auth = new KeyAuthenticator(store, { ttlMs: 30_000, now, maxEntries: 2 });
+    const hashes = jest.mocked(hashKey);
+    const wrong = (i: number) => auth.authenticate(from({ authorization: `Bearer sk-gw-${String(i).repeat(2_000)}` }));
+    await auth.authenticate(from({ authorization: `Bearer ${key}` }));
+    hashes.mockClear();
+
+    // Act
+    for (let i = 0; i < 3; i++) await expect(wrong(i)).rejects.toMatchObject({ status: 401 });
+    await expect(wrong(0)).rejects.toMatchObject({ status: 401 });
+    const caller = await auth.authenticate(from({ authorization: `Bearer  ${key} ` }));
+
+    // Assess: each wrong key hashed each time it came; the good one (spaces around it or not) not again.
+    expect(caller.key.id).toBe(record.id);
+    expect(hashes).toHaveBeenCalledTimes(4);
   });
 
   it('shares one store read among concurrent first requests for a key', async () => {

@@ -1,5 +1,5 @@
 import { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
-import { relayOpenAIStream } from './relay';
+import { mayHoldUsage, relayOpenAIStream } from './relay';
 
 const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta, finish_reason: finish }], usage: null })}\n\n`;
 const usageChunk = `data: ${JSON.stringify({ id: 'c', choices: [], usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9, prompt_tokens_details: { cached_tokens: 3 } } })}\n\n`;
@@ -50,15 +50,17 @@ describe('relayOpenAIStream', () => {
     expect(pieces).toEqual([chunk({ content: 'a' }), chunk({ content: 'b' })]);
   });
 
-  it('sends the first event of the stream alone, before it reads the rest of its piece; later pieces leave whole', async () => {
-    // Prepare: a relay that records how many events the meter has read when each piece leaves.
+  it('sends the first event of a re-framed stream alone, before it reads the rest of its piece; later pieces leave whole', async () => {
+    // Prepare: a relay that records how many events the meter has read when each piece leaves;
+    // the first piece ends inside an event, so it is re-framed.
     const meter = new OpenAIStreamMeter(0);
     const observe = meter.observe.bind(meter);
     let read = 0;
     meter.observe = (data: string) => (read++, observe(data));
+    const b = chunk({ content: 'b' });
     const upstream = (async function* () {
-      yield Buffer.from(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'a' }) + chunk({ content: 'b' }));
-      yield Buffer.from(chunk({ content: 'c' }) + chunk({}, 'stop') + usageChunk + 'data: [DONE]\n\n');
+      yield Buffer.from(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'a' }) + b.slice(0, 10));
+      yield Buffer.from(b.slice(10) + chunk({ content: 'c' }) + chunk({}, 'stop') + usageChunk + 'data: [DONE]\n\n');
     })();
     const sent: { text: string; readBefore: number }[] = [];
 
@@ -68,7 +70,28 @@ describe('relayOpenAIStream', () => {
     // Assess
     expect(sent).toEqual([
       { text: chunk({ role: 'assistant', content: '' }), readBefore: 1 },
-      { text: chunk({ content: 'a' }) + chunk({ content: 'b' }), readBefore: 3 },
+      { text: chunk({ content: 'a' }), readBefore: 2 },
+      { text: b + chunk({ content: 'c' }) + chunk({}, 'stop') + 'data: [DONE]\n\n', readBefore: 7 },
+    ]);
+  });
+
+  it('sends a first piece of whole events without the usage as it came, before any of it is read', async () => {
+    const meter = new OpenAIStreamMeter(0);
+    const observe = meter.observe.bind(meter);
+    let read = 0;
+    meter.observe = (data: string) => (read++, observe(data));
+    const first = Buffer.from(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'a' }) + chunk({ content: 'b' }));
+    const upstream = (async function* () {
+      yield first;
+      yield Buffer.from(chunk({ content: 'c' }) + chunk({}, 'stop') + usageChunk + 'data: [DONE]\n\n');
+    })();
+    const sent: { piece: Uint8Array; readBefore: number }[] = [];
+
+    for await (const piece of relayOpenAIStream(upstream, { meter, stripUsage: true })) sent.push({ piece, readBefore: read });
+
+    expect(sent[0]).toEqual({ piece: first, readBefore: 0 });
+    expect(sent[0]!.piece).toBe(first);
+    expect(sent.slice(1).map(({ piece, readBefore }) => ({ text: Buffer.from(piece).toString(), readBefore }))).toEqual([
       { text: chunk({ content: 'c' }) + chunk({}, 'stop') + 'data: [DONE]\n\n', readBefore: 7 },
     ]);
   });
@@ -226,5 +249,96 @@ describe('counting the output relayed (every stream: a cut one is charged by it,
       out.push(Buffer.from(c).toString());
 
     expect(out.join('')).toBe(choiceless + chunk({ content: 'Hi' }));
+  });
+});
+
+describe('stripping the usage, chunks of whole events without it go out as they came', () => {
+  // OpenAI's chunks once the usage is asked for: `"usage":null` in each, the usage-only chunk last.
+  const openAIChunk = (delta: object, finish: string | null = null) => Buffer.from(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }], usage: null })}\n\n`);
+  const pieces = [openAIChunk({ role: 'assistant', content: '' }), openAIChunk({ content: 'Hi' }), openAIChunk({}, 'stop'), Buffer.from(usageChunk), Buffer.from('data: [DONE]\n\n')];
+
+  async function relayed(upstream: Uint8Array[], stopAfter = Infinity) {
+    let t = 0;
+    const meter = new OpenAIStreamMeter(0, () => ++t);
+    const sent: Uint8Array[] = [];
+    for await (const piece of relayOpenAIStream(
+      (async function* () {
+        yield* upstream;
+      })(),
+      { meter, stripUsage: true },
+    )) {
+      sent.push(piece);
+      if (sent.length >= stopAfter) break;
+    }
+    return { sent, meter };
+  }
+
+  it('sends each such chunk itself, not a copy, and re-frames only the one with the usage', async () => {
+    const { sent, meter } = await relayed(pieces);
+
+    expect(sent.slice(0, 3)).toEqual(pieces.slice(0, 3));
+    sent.slice(0, 3).forEach((piece, i) => expect(piece).toBe(pieces[i]));
+    expect(Buffer.concat(sent).toString()).toBe(Buffer.concat([...pieces.slice(0, 3), pieces[4]!]).toString());
+    expect(meter).toMatchObject({ usage: { input: 7, output: 2 }, finishReason: 'stop', sawDone: true, firstTokenMs: 1, outputChars: 2 });
+  });
+
+  it('re-frames the chunks after an event cut across two, until a chunk ends an event again', async () => {
+    const second = pieces[1]!;
+    const upstream = [pieces[0]!, second.subarray(0, 10), second.subarray(10), pieces[2]!, pieces[4]!];
+
+    const { sent } = await relayed(upstream);
+
+    expect(sent[0]).toBe(pieces[0]);
+    expect(Buffer.from(sent[1]!).toString()).toBe(second.toString());
+    expect(sent[2]).toBe(pieces[2]);
+    expect(sent).toHaveLength(4);
+  });
+
+  it.each<{ name: string; upstream: string[]; expected: string }>([
+    {
+      // The parser holds a chunk's last CR (an LF may follow): the event it ends is read only with the next chunk.
+      name: 'an event ended by CRs at a chunk end is not sent again when the next chunk is re-framed',
+      upstream: ['data: {"choices":[{"delta":{"content":"x"}}]}\r\r', usageChunk.replaceAll('\n', '\r')],
+      expected: 'data: {"choices":[{"delta":{"content":"x"}}]}\n\n',
+    },
+    {
+      name: 'an event whose blank line is cut between two CRs is not lost when the next chunk goes as it came',
+      upstream: ['data: {"choices":[{"delta":{"content":"x"}}]}\r', '\r', 'data: {"choices":[{"delta":{"content":"y"}}]}\r\r', 'data: [DONE]\n\n'],
+      expected: 'data: {"choices":[{"delta":{"content":"x"}}]}\n\ndata: {"choices":[{"delta":{"content":"y"}}]}\n\ndata: [DONE]\n\n',
+    },
+  ])('$name', async ({ upstream, expected }) => {
+    const { sent } = await relayed(upstream.map((text) => Buffer.from(text)));
+
+    expect(Buffer.concat(sent).toString()).toBe(expected);
+  });
+
+  it('meters a chunk it sent as it came even when the reader stops right after it', async () => {
+    const { sent, meter } = await relayed([openAIChunk({ content: 'Hello' }), ...pieces.slice(2)], 1);
+
+    expect(sent).toHaveLength(1);
+    expect(meter.outputChars).toBe(5);
+    expect(meter.firstTokenMs).toBeDefined();
+  });
+});
+
+describe('mayHoldUsage', () => {
+  it.each<[string, boolean]>([
+    ['data: {"choices":[],"usage":{"prompt_tokens":7}}\n\n', true],
+    ['data: {"choices":[], "usage" : \n {"prompt_tokens":7}}\n\n', true],
+    ['data: {"choices":[{"delta":{"content":"x"}}],"usage":null}\n\n', false],
+    ['data: {"choices":[{"delta":{"content":"usage"}}]}\n\n', false],
+    ['data: {"choices":[{"delta":{"content":"\\"usage\\": {"}}]}\n\n', false],
+    ['data: {"choices":[{"delta":{}}],"usage":null}\n\ndata: {"choices":[],"usage":{"total_tokens":1}}\n\n', true],
+    ['data: {"choices":[{"delta":{"content":"x"}}],"usage":{"total_tokens":1}}\n\n', true],
+    ['data: {"choices":[],"usage"', false],
+    // Data on several lines: the usage object may stand on the next `data:` line.
+    ['data: {"choices":[],"usage":\ndata: {"prompt_tokens":7}}\n\n', true],
+    ['data: {"choices":[],"usage"\r\ndata: :{"prompt_tokens":7}}\r\n\r\n', true],
+    ['data: {"choices":[],"usage":\rdata:{"prompt_tokens":7}}\r\r', true],
+    ['data: {"choices":[],"usage": null}\n\n', false],
+    ['', false],
+  ])('%j → %s', (text, expected) => {
+    expect(mayHoldUsage(Buffer.from(text))).toBe(expected);
+    expect(mayHoldUsage(new Uint8Array(Buffer.from(text)))).toBe(expected);
   });
 });

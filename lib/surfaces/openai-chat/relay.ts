@@ -1,6 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { passThenRead, type ChunkGate } from '../../http/pass-then-read';
 import { sseReframed } from '../../http/sse';
+import { SseEventEnds } from '../../http/sse-event-ends';
 import type { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
 
 export interface RelayOptions {
@@ -14,9 +15,10 @@ export interface RelayOptions {
 }
 
 /**
- * Passes an OpenAI SSE stream on as it arrives, reading each event on the side. When nothing
- * has to be removed the upstream's bytes go out unchanged, each chunk before it is read (so
- * reading it never holds it up); otherwise complete events are re-framed. Upstream failures are
+ * Passes an OpenAI SSE stream on as it arrives, reading each event on the side. The upstream's
+ * bytes go out unchanged, each chunk before it is read (so reading it never holds it up), when
+ * nothing has to be removed, and when stripping the usage, for every chunk of whole events
+ * without it (`mayHoldUsage`); otherwise complete events are re-framed. Upstream failures are
  * thrown to the caller, who ends the stream in-band.
  */
 export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { meter, stripUsage, dropNoise = false, gate }: RelayOptions): AsyncGenerator<Uint8Array> {
@@ -37,36 +39,94 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
     return sseReframed(item.data, item.event);
   };
   const feed = (chunk: Uint8Array) => parser.feed(decoder.decode(chunk, { stream: true }));
+  const read = (chunk: Uint8Array) => {
+    feed(chunk);
+    for (const item of ready.splice(0)) if (!('comment' in item)) meter.observe(item.data);
+  };
   if (!reframe) {
-    yield* passThenRead(
-      source,
-      (chunk) => {
-        feed(chunk);
-        for (const item of ready.splice(0)) if (!('comment' in item)) meter.observe(item.data);
-      },
-      gate,
-    );
+    yield* passThenRead(source, read, gate);
     return;
   }
   const out = (bytes: Uint8Array) => (gate ? gate.pass(bytes) : bytes);
+  // A chunk of whole events that cannot hold the usage-only chunk (nor noise to drop) needs no
+  // re-framing: it goes out as it came and is read after, as when nothing is removed. Upstreams
+  // write whole events, so only the chunk with the usage is re-framed. A chunk ending in a CR
+  // (`\r\r` ends an event) is none: the parser holds that CR until it sees whether an LF follows,
+  // so the event it ends is read with the next chunk, which then must be re-framed, or that event
+  // would be lost (the next chunk passed) or sent twice (this one passed).
+  const ends = new SseEventEnds();
+  let atEventEnd = true;
   let first = true;
-  for await (const chunk of source) {
-    feed(chunk);
-    let text = '';
-    for (const item of ready.splice(0)) {
-      const framed = frame(item);
-      if (!framed) continue;
-      // The stream's first event goes alone: the client's first token does not wait for the rest
-      // of the chunk to be read. After it, a chunk's events leave together, in one write.
-      if (first) {
+  let unread: Uint8Array | undefined;
+  try {
+    for await (const chunk of source) {
+      if (chunk.length === 0) continue;
+      const startsAtEnd = atEventEnd;
+      atEventEnd = ends.lastEnd(chunk) === chunk.length && chunk[chunk.length - 1] === LF;
+      if (!dropNoise && startsAtEnd && atEventEnd && !mayHoldUsage(chunk)) {
         first = false;
-        const sent = out(Buffer.from(framed));
+        unread = chunk;
+        const sent = out(chunk);
         if (sent) yield sent;
-      } else text += framed;
+        unread = undefined;
+        read(chunk);
+        continue;
+      }
+      feed(chunk);
+      let text = '';
+      for (const item of ready.splice(0)) {
+        const framed = frame(item);
+        if (!framed) continue;
+        // The stream's first event goes alone: the client's first token does not wait for the rest
+        // of the chunk to be read. After it, a chunk's events leave together, in one write.
+        if (first) {
+          first = false;
+          const sent = out(Buffer.from(framed));
+          if (sent) yield sent;
+        } else text += framed;
+      }
+      const sent = text ? out(Buffer.from(text)) : undefined;
+      if (sent) yield sent;
     }
-    const sent = text ? out(Buffer.from(text)) : undefined;
-    if (sent) yield sent;
+    const rest = gate?.end();
+    if (rest) yield rest;
+  } finally {
+    // A consumer that stopped at a chunk passed as it came still has it metered.
+    if (unread) read(unread);
   }
-  const rest = gate?.end();
-  if (rest) yield rest;
+}
+
+const USAGE_KEY = Buffer.from('"usage"');
+
+/**
+ * Whether a chunk may hold the usage-only chunk: it does where a `"usage"` key is followed by an
+ * object, or by a line end (an event's data may go on on its next `data:` line, so what follows
+ * cannot be told from the bytes). OpenAI's other chunks say `"usage":null` once the usage is asked
+ * for; a string that says "usage" has its quotes escaped.
+ *
+ * @example
+ * mayHoldUsage(Buffer.from('data: {"choices":[…],"usage":null}\n\n'))  // false
+ * mayHoldUsage(Buffer.from('data: {"choices":[],"usage": {"prompt_tokens":7}}\n\n')) // true
+ */
+export function mayHoldUsage(chunk: Uint8Array): boolean {
+  const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  for (let at = bytes.indexOf(USAGE_KEY); at >= 0; at = bytes.indexOf(USAGE_KEY, at + USAGE_KEY.length)) {
+    let i = skipBlanks(bytes, at + USAGE_KEY.length);
+    if (bytes[i] === LF || bytes[i] === CR) return true;
+    if (bytes[i] !== COLON) continue;
+    i = skipBlanks(bytes, i + 1);
+    if (bytes[i] === OPEN_BRACE || bytes[i] === LF || bytes[i] === CR) return true;
+  }
+  return false;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+
+/** The index of the first byte at or after `i` that is no space or tab (JSON's whitespace on one line). */
+function skipBlanks(bytes: Buffer, i: number): number {
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
+  return i;
 }
