@@ -178,24 +178,58 @@ export function mayBeOpening(frame: Uint8Array): boolean {
   return OPENING_TYPES.some((type) => headers.includes(type));
 }
 
+/** An Anthropic stream event read from a `chunk` message: its JSON text as sent, its `type`, and the object it parses to. */
+export interface AnthropicChunkEvent {
+  json: string;
+  type: string;
+  event: Record<string, unknown>;
+}
+
 /**
  * The Anthropic event a `chunk` message carries (`{"bytes":"<base64 of the event's JSON>"}`): its
- * JSON text and its `type`. Undefined when the message has no `bytes` or the event no `type` (JSON
- * that is no object, `null` included, has neither);
+ * JSON text, its `type` and the parsed event (parsed once here, so the stream's meter need not
+ * parse it again). Undefined when the message has no `bytes` or the event no `type` (JSON that is
+ * no object, `null` included, has neither);
  * throws the `SyntaxError` of a payload or an event that is not JSON (a broken stream, which
  * `bedrockAnthropicStreamToSse` reports). The one reader of both Claude's stream and its start
  * scan (`isOpeningMessage`).
  *
  * @example
- * anthropicChunkEvent(chunkMessage.body) // { json: '{"type":"message_start","message":{…}}', type: 'message_start' }
+ * anthropicChunkEvent(chunkMessage.body) // { json: '{"type":"message_start","message":{…}}', type: 'message_start', event: { type: 'message_start', message: {…} } }
  */
-export function anthropicChunkEvent(body: Uint8Array): { json: string; type: string } | undefined {
+export function anthropicChunkEvent(body: Uint8Array): AnthropicChunkEvent | undefined {
+  const bytes = chunkPayloadBytes(body);
+  if (bytes === undefined) return undefined;
+  const json = Buffer.from(bytes, 'base64').toString('utf8');
+  // The whole event is parsed, not only its type read: an event that is no JSON must end the stream as broken, not reach the client.
+  const event = JSON.parse(json) as unknown;
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
+  const { type } = event as { type?: unknown };
+  return typeof type === 'string' ? { json, type, event: event as Record<string, unknown> } : undefined;
+}
+
+/**
+ * A `chunk` payload as Bedrock writes it, `{"bytes":"<base64>"}` or with its padding after,
+ * `{"bytes":"<base64>","p":"<letters and digits>"}`: the base64 is read without parsing the
+ * JSON around it (a frame's largest cost but one). Anything else goes to `JSON.parse`.
+ */
+const PLAIN_CHUNK_PAYLOAD = /^\{"bytes":"([A-Za-z0-9+/=]*)"(?:,"p":"[A-Za-z0-9]*")?\}$/;
+
+/**
+ * The base64 text of a `chunk` payload's `bytes`, undefined when it has none (or not a string);
+ * throws the `SyntaxError` of a payload that is not JSON.
+ *
+ * @example
+ * chunkPayloadBytes(fromUtf8('{"bytes":"eyJ0eXBlIjoicGluZyJ9","p":"abc"}')) // 'eyJ0eXBlIjoicGluZyJ9'
+ * chunkPayloadBytes(fromUtf8('{"p":"abc"}'))                                // undefined
+ */
+export function chunkPayloadBytes(body: Uint8Array): string | undefined {
+  // latin1, one character a byte: a payload with any byte past ASCII fails the pattern and is read as UTF-8 JSON below.
+  const plain = PLAIN_CHUNK_PAYLOAD.exec(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'));
+  if (plain) return plain[1];
   // `null` is JSON too: read as a payload without bytes (an event without a type), not destructured into a TypeError.
   const bytes = (JSON.parse(toUtf8(body)) as { bytes?: unknown } | null)?.bytes;
-  if (typeof bytes !== 'string') return undefined;
-  const json = Buffer.from(bytes, 'base64').toString('utf8');
-  const type = (JSON.parse(json) as { type?: unknown } | null)?.type;
-  return typeof type === 'string' ? { json, type } : undefined;
+  return typeof bytes === 'string' ? bytes : undefined;
 }
 
 /** The `type` of the Anthropic event a `chunk` message carries, if it reads as one (the start scan's: a frame it cannot read starts the answer, for its reader to report). */
