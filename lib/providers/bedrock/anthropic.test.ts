@@ -1,5 +1,7 @@
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
-import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, splitBedrockBetas } from './anthropic';
+import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamEvents, bedrockAnthropicStreamToSse, splitBedrockBetas } from './anthropic';
 
 async function* chunks(list: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const c of list) yield c;
@@ -162,5 +164,48 @@ describe('bedrockAnthropicStreamToSse', () => {
 
     // Assess
     expect(out).toMatch(/^event: error\n.*broken event stream/);
+  });
+
+  /** A `chunk` frame whose payload is `payload` as it stands (JSON or not). */
+  const rawChunkFrame = (payload: string) =>
+    new EventStreamCodec(toUtf8, fromUtf8).encode({
+      headers: { ':event-type': { type: 'string', value: 'chunk' }, ':content-type': { type: 'string', value: 'application/json' }, ':message-type': { type: 'string', value: 'event' } },
+      body: fromUtf8(payload),
+    });
+  const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+  it.each([
+    ['an event cut after its type', `{"bytes":"${base64('{"type":"content_block_delta","index":0,"delta":{')}","p":"abc"}`, /Bedrock sent a broken event stream: .*JSON/],
+    ['an event that is no JSON', `{"bytes":"${base64('hello')}"}`, /Bedrock sent a broken event stream/],
+    ['a payload cut in its padding', `{"bytes":"${base64('{"type":"ping"}')}","p":`, /Bedrock sent a broken event stream: .*JSON/],
+    ['a payload that is no JSON', 'bytes', /Bedrock sent a broken event stream/],
+  ])('ends with an error event, after the events before it, when a chunk holds %s', async (_what, payload, message) => {
+    // Act
+    const out = await sse([chunkFrame(start), rawChunkFrame(payload), chunkFrame({ type: 'message_stop' })]);
+
+    // Assess: the broken event is not passed on, nor anything after it.
+    const [first, error, ...rest] = out.split('\n\n').filter((e) => e !== '');
+    expect(first).toBe(`event: message_start\ndata: ${JSON.stringify(start)}`);
+    expect(error).toMatch(/^event: error\ndata: /);
+    expect((JSON.parse(error!.slice(error!.indexOf('data: ') + 6)) as { error: { message: string } }).error.message).toMatch(message);
+    expect(rest).toEqual([]);
+  });
+});
+
+describe('bedrockAnthropicStreamEvents', () => {
+  it('hands on each Claude event with its data as sent and parsed, and its own errors unparsed', async () => {
+    // Prepare
+    const delta = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'žluť 🐴 "quoted"' } };
+
+    // Act
+    const events = [];
+    for await (const event of bedrockAnthropicStreamEvents(chunks([chunkFrame({ type: 'ping' }), chunkFrame(delta), exceptionFrame('throttlingException', 'Slow down')]))) events.push(event);
+
+    // Assess
+    expect(events).toEqual([
+      { name: 'ping', data: '{"type":"ping"}', event: { type: 'ping' } },
+      { name: 'content_block_delta', data: JSON.stringify(delta), event: delta },
+      { name: 'error', data: JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down' } }) },
+    ]);
   });
 });
