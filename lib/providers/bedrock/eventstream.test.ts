@@ -1,7 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
-import { anthropicChunkEvent, chunkPayloadBytes, EventStreamFrames, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
+import { anthropicChunkEvent, chunkPayloadBytes, EventStreamFrames, headerText, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frameOf = (headers: Record<string, string>, body = '{}') =>
@@ -251,5 +251,28 @@ describe('chunkPayloadBytes', () => {
 
     // Assess
     expect(bytes).toBe('eyJ9');
+  });
+});
+
+describe('headerText', () => {
+  it.each<[string, number[]]>([
+    ['an ASCII name', [...Buffer.from(':event-type')]],
+    ['empty', []],
+    ['two-, three- and four-byte characters', [...Buffer.from('ž€🐴')]],
+    ['a leading byte order mark', [0xef, 0xbb, 0xbf, 0x61]],
+    ['a lone continuation byte', [0x61, 0x80, 0x62]],
+    ['a character cut short', [0x61, 0xe2, 0x82]],
+    ['an overlong encoding', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a byte never in UTF-8', [0xff, 0x61]],
+  ])('reads %s as toUtf8 does', (_what, bytes) => {
+    // Prepare: a view inside a larger buffer, as the codec hands it.
+    const view = Uint8Array.from([0x7a, ...bytes, 0x7a]).subarray(1, bytes.length + 1);
+
+    // Act
+    const text = headerText(view);
+
+    // Assess
+    expect(text).toBe(toUtf8(view));
   });
 });
