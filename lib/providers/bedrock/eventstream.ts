@@ -49,7 +49,8 @@ export class EventStreamFormatError extends Error {
  */
 export async function* decodeEventStream(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<EventStreamMessage> {
   const frames = new EventStreamFrames();
-  for await (const chunk of chunks) yield* frames.take(chunk);
+  // A loop, not `yield*`: an async generator's `yield*` over an array wraps it in an async iterator, promise hops a frame.
+  for await (const chunk of chunks) for (const message of frames.take(chunk)) yield message;
   frames.end();
 }
 
@@ -80,9 +81,9 @@ export class EventStreamFrames {
     const buffer = concat(this.#buffer, chunk);
     const frames: Uint8Array[] = [];
     let offset = 0;
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     while (buffer.byteLength - offset >= 4) {
-      const view = new DataView(buffer.buffer, buffer.byteOffset + offset, buffer.byteLength - offset);
-      const length = view.getUint32(0, false);
+      const length = view.getUint32(offset, false);
       if (length < MIN_FRAME_BYTES || length > MAX_FRAME_BYTES) throw new EventStreamFormatError(`event-stream frame with an impossible length (${length} bytes)`);
       if (buffer.byteLength - offset < length) break;
       frames.push(buffer.subarray(offset, offset + length));
@@ -113,7 +114,8 @@ function decodeFrame(codec: EventStreamCodec, frame: Uint8Array): EventStreamMes
     throw new EventStreamFormatError(`malformed event-stream frame: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const headers: Record<string, string> = {};
-  for (const [name, header] of Object.entries(decoded.headers)) headers[name] = String(header.value);
+  // The codec's headers are a plain object of its own making: `for…in` walks its own keys without Object.entries' arrays.
+  for (const name in decoded.headers) headers[name] = String(decoded.headers[name]!.value);
   return { headers, body: decoded.body };
 }
 
