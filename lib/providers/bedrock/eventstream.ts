@@ -228,7 +228,7 @@ export function anthropicChunkEvent(body: Uint8Array): AnthropicChunkEvent | und
 /**
  * A `chunk` payload as Bedrock writes it, `{"bytes":"<base64>"}` or with its padding after,
  * `{"bytes":"<base64>","p":"<letters and digits>"}`: the base64 is read without parsing the
- * JSON around it (a frame's largest cost but one). Anything else goes to `JSON.parse`.
+ * JSON around it. Anything else goes to `JSON.parse`.
  */
 const PLAIN_CHUNK_PAYLOAD = /^\{"bytes":"([A-Za-z0-9+/=]*)"(?:,"p":"[A-Za-z0-9]*")?\}$/;
 
