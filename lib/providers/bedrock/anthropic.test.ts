@@ -1,6 +1,9 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { chunkFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
+import { awkwardPieces, chunkFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
+import { capturedSse, FIXTURE_NAMES, loadFixture } from '../../../test/integration/claude-code/fixtures';
+import { sseFeed } from '../../http/sse';
+import { AnthropicStreamMeter } from '../anthropic/stream-meter';
 import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamEvents, bedrockAnthropicStreamToSse, splitBedrockBetas } from './anthropic';
 
 async function* chunks(list: Uint8Array[]): AsyncGenerator<Uint8Array> {
@@ -207,5 +210,57 @@ describe('bedrockAnthropicStreamEvents', () => {
       { name: 'content_block_delta', data: JSON.stringify(delta), event: delta },
       { name: 'error', data: JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down' } }) },
     ]);
+  });
+});
+
+describe('the meter of Claude on Bedrock', () => {
+  const answered = FIXTURE_NAMES.filter((name) => loadFixture(name).response !== undefined);
+  const findings = (m: AnthropicStreamMeter) => ({ usage: m.usage, stopReason: m.stopReason, firstTokenMs: m.firstTokenMs, sawMessageStop: m.sawMessageStop, error: m.error?.message, outputChars: m.outputChars });
+  /** The captured answer's events as Bedrock frames them, cut at awkward places. */
+  const bedrockPieces = (sseText: string, extra: Record<string, unknown>[] = []) => {
+    const events: Record<string, unknown>[] = [];
+    sseFeed((event) => events.push(JSON.parse(event.data) as Record<string, unknown>))(sseText);
+    return awkwardPieces(Buffer.concat([...events, ...extra].map(chunkFrame)));
+  };
+  /** Meters the stream both ways: parsed events handed on (the relay's), and the SSE text the client gets read back. */
+  const meterBothWays = async (pieces: Uint8Array[]) => {
+    let clock = 0;
+    const parsed = new AnthropicStreamMeter(0, () => ++clock);
+    for await (const e of bedrockAnthropicStreamEvents(chunks(pieces))) parsed.observeParsed(e.name, e.data, e.event);
+    clock = 0;
+    const fed = new AnthropicStreamMeter(0, () => ++clock);
+    fed.feed(await sse(pieces));
+    return { parsed: findings(parsed), fed: findings(fed) };
+  };
+
+  it.each(answered)('learns from %s, parsed once on Bedrock, what it learns from the answer as Anthropic sent it', async (name) => {
+    // Prepare
+    const text = capturedSse(name);
+    const direct = new AnthropicStreamMeter(0, () => 1);
+    direct.feed(text);
+
+    // Act
+    const { parsed, fed } = await meterBothWays(bedrockPieces(text));
+
+    // Assess
+    expect(answered.length).toBeGreaterThanOrEqual(3);
+    expect(parsed).toEqual(fed);
+    expect(parsed).toEqual(findings(direct));
+    expect(parsed).toMatchObject({ sawMessageStop: true, error: undefined });
+    expect(parsed.outputChars).toBeGreaterThan(0);
+  });
+
+  it.each(answered)('learns the same both ways from %s cut by Claude’s own error event', async (name) => {
+    // Prepare: the answer up to its first delta, then an overloaded error.
+    const text = capturedSse(name);
+    const cut = text.slice(0, text.indexOf('event: content_block_delta'));
+
+    // Act
+    const { parsed, fed } = await meterBothWays(bedrockPieces(cut, [{ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]));
+
+    // Assess
+    expect(parsed).toEqual(fed);
+    expect(parsed).toMatchObject({ sawMessageStop: false, error: 'Overloaded' });
+    expect(parsed.usage?.input).toBeGreaterThan(0);
   });
 });
