@@ -216,6 +216,13 @@ describe('chunkPayloadBytes', () => {
     ['cut after bytes', '{"bytes":"eyJ9"', SyntaxError],
     ['cut inside the padding', '{"bytes":"eyJ9","p":', SyntaxError],
     ['a trailing comma', '{"bytes":"eyJ9",}', SyntaxError],
+    ['text after the object', '{"bytes":"eyJ9"}x', SyntaxError],
+    ['a second object after the first', '{"bytes":"eyJ9"}{"bytes":"QQ=="}', SyntaxError],
+    ['text after the padded object', '{"bytes":"eyJ9","p":"ab"}}', SyntaxError],
+    ['a line end after the object', '{"bytes":"eyJ9"}\r\n', 'eyJ9'],
+    ['a byte order mark before the object', '\uFEFF{"bytes":"eyJ9"}', SyntaxError],
+    ['a key that is bytes written with an escape', '{"byte\\u0073":"eyJ9"}', 'eyJ9'],
+    ['bytes named inside the padding', '{"p":"\\",\\"bytes\\":\\"QQ==","bytes":"eyJ9"}', 'eyJ9'],
     ['empty', '', SyntaxError],
   ])('%s', (_what, text, expected) => {
     // Prepare
