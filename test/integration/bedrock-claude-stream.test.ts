@@ -52,6 +52,22 @@ describe("Claude's stream on Bedrock (Anthropic client)", () => {
     expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), status: 200, outcome: 'ok', inputTokens: 17, outputTokens: 9 });
   });
 
+  it('relays events whose JSON spans lines whole to the client, and meters them', async () => {
+    // Prepare: every event written across lines (JSON whitespace may hold line ends; SSE ends a data line at each).
+    const body = anthropicStreamEvents(ANSWER, 'claude-sonnet-4-5').map((event) => rawChunkFrame(`{"bytes":"${base64(JSON.stringify(event, null, 2).replaceAll('\n', '\r\n'))}"}`));
+    pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body });
+
+    // Act
+    const stream = anthropic.messages.stream(message);
+    const final = await stream.finalMessage();
+    const { response } = await stream.withResponse();
+
+    // Assess
+    expect(final.content).toEqual([{ type: 'text', text: ANSWER.text }]);
+    expect(final.stop_reason).toBe('end_turn');
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ status: 200, outcome: 'ok', inputTokens: 17, outputTokens: 9 });
+  });
+
   it.each([
     ['an event cut after its type', `{"bytes":"${base64('{"type":"content_block_delta","index":0,"delta":{"type":"text_')}","p":"abcdef"}`],
     ['a payload cut in its padding', `{"bytes":"${base64('{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"lost"}}')}","p":`],
