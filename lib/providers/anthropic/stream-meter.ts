@@ -41,11 +41,6 @@ export class AnthropicStreamMeter {
     });
   }
 
-  /** Reads one already-framed event. */
-  observe(name: string | undefined, data: string): void {
-    this.observeParsed(name, data, name === 'error' ? undefined : parseEventData(data));
-  }
-
   /**
    * Reads one already-framed event whose data a reader upstream has parsed already (`event`, the
    * object `parseEventData` would give; undefined when it is none), so it is not parsed again.
