@@ -4,7 +4,7 @@ import { anthropicPassthroughRequest, AnthropicStreamMeter } from '../providers/
 import { errorFromAnthropicUpstream } from '../providers/anthropic/errors';
 import { usageFromAnthropic } from '../providers/anthropic/usage';
 import { azurePassthroughRequest, azureResponsesRequest } from '../providers/azure-openai';
-import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, bedrockTarget } from '../providers/bedrock';
+import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamEvents, bedrockSseText, bedrockTarget } from '../providers/bedrock';
 import { errorFromBedrock } from '../providers/bedrock/errors';
 import { errorFromGeminiUpstream, geminiBaseUrl, geminiPassthroughRequest, GeminiStreamMeter, usageFromGemini } from '../providers/gemini';
 import { errorFromOpenAIUpstream } from '../providers/openai/errors';
@@ -343,9 +343,10 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
       const meter = new AnthropicStreamMeter(start);
       let detail: string | undefined;
       async function* body() {
-        for await (const text of bedrockAnthropicStreamToSse(source, (said) => (detail = said), providerId)) {
-          meter.feed(text);
-          yield Buffer.from(text);
+        // The events as read, each Claude event parsed once for the meter too (no SSE text parsed back).
+        for await (const event of bedrockAnthropicStreamEvents(source, (said) => (detail = said), providerId)) {
+          meter.observeParsed(event.name, event.data, event.event);
+          yield Buffer.from(bedrockSseText(event));
         }
       }
       return { body: body(), findings: () => ({ ...anthropicFindings(meter), ...(detail !== undefined ? { upstreamErrorDetail: detail } : {}) }) };

@@ -1,4 +1,6 @@
 import { AnthropicStreamMeter } from './stream-meter';
+import { sseFeed } from '../../http/sse';
+import { parseEventData } from './sse';
 import { capturedSse } from '../../../test/integration/claude-code/fixtures';
 import { charTokens } from '../../surfaces/anthropic-messages/count-tokens';
 
@@ -59,5 +61,24 @@ describe('AnthropicStreamMeter', () => {
     expect(meter.error).toMatchObject({ status: 503, message: 'Overloaded' });
     expect(meter.sawMessageStop).toBe(false);
     expect(meter.firstTokenMs).toBeUndefined();
+  });
+
+  it.each([['cc-1.0.6-first-turn'], ['cc-1.0.6-tool-loop'], ['cc-1.0.6-haiku-title']] as const)('learns the same from the events of %s already parsed as from their SSE text', (file) => {
+    // Prepare: the events as a reader that parsed them hands them on (Bedrock's).
+    const text = capturedSse(file) + 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
+    const events: [string | undefined, string][] = [];
+    sseFeed((event) => events.push([event.event, event.data]))(text);
+    const fed = new AnthropicStreamMeter(0, () => 5);
+    const parsed = new AnthropicStreamMeter(0, () => 5);
+
+    // Act
+    fed.feed(text);
+    for (const [name, data] of events) parsed.observeParsed(name, data, parseEventData(data));
+
+    // Assess
+    expect(events.length).toBeGreaterThan(5);
+    const findings = (m: AnthropicStreamMeter) => ({ usage: m.usage, stopReason: m.stopReason, firstTokenMs: m.firstTokenMs, sawMessageStop: m.sawMessageStop, error: m.error?.message, outputChars: m.outputChars });
+    expect(findings(parsed)).toEqual(findings(fed));
+    expect(findings(parsed)).toMatchObject({ sawMessageStop: true, error: 'Overloaded', firstTokenMs: 5 });
   });
 });

@@ -34,16 +34,25 @@ export class AnthropicStreamMeter {
     readonly now: () => number = performance.now.bind(performance),
     readonly providerId = 'anthropic',
   ) {
-    this.feed = sseFeed((event) => this.observe(eventName(event, parseEventData(event.data)), event.data));
+    // Each event's data parsed once, for its name (when a proxy dropped the `event:` line) and its reading.
+    this.feed = sseFeed((event) => {
+      const parsed = parseEventData(event.data);
+      this.observeParsed(eventName(event, parsed), event.data, parsed);
+    });
   }
 
-  /** Reads one already-framed event. */
-  observe(name: string | undefined, data: string): void {
+  /**
+   * Reads one already-framed event whose data a reader upstream has parsed already (`event`, the
+   * object `parseEventData` would give; undefined when it is none), so it is not parsed again.
+   *
+   * @example
+   * meter.observeParsed('content_block_delta', json, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } });
+   */
+  observeParsed(name: string | undefined, data: string, event: Record<string, unknown> | undefined): void {
     if (name === 'error') {
       this.error = errorFromAnthropicEvent(data, this.providerId);
       return;
     }
-    const event = parseEventData(data);
     if (!event) return;
     switch (name) {
       case 'message_start':

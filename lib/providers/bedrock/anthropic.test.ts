@@ -1,5 +1,10 @@
-import { chunkFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
-import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, splitBedrockBetas } from './anthropic';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { awkwardPieces, chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
+import { capturedSse, FIXTURE_NAMES, loadFixture } from '../../../test/integration/claude-code/fixtures';
+import { sseFeed } from '../../http/sse';
+import { AnthropicStreamMeter } from '../anthropic/stream-meter';
+import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamEvents, bedrockAnthropicStreamToSse, splitBedrockBetas } from './anthropic';
 
 async function* chunks(list: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const c of list) yield c;
@@ -162,5 +167,136 @@ describe('bedrockAnthropicStreamToSse', () => {
 
     // Assess
     expect(out).toMatch(/^event: error\n.*broken event stream/);
+  });
+
+  /** A `chunk` frame whose payload is `payload` as it stands (JSON or not). */
+  const rawChunkFrame = (payload: string) =>
+    new EventStreamCodec(toUtf8, fromUtf8).encode({
+      headers: { ':event-type': { type: 'string', value: 'chunk' }, ':content-type': { type: 'string', value: 'application/json' }, ':message-type': { type: 'string', value: 'event' } },
+      body: fromUtf8(payload),
+    });
+  const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+  it.each([
+    ['an event cut after its type', `{"bytes":"${base64('{"type":"content_block_delta","index":0,"delta":{')}","p":"abc"}`, /Bedrock sent a broken event stream: .*JSON/],
+    ['an event that is no JSON', `{"bytes":"${base64('hello')}"}`, /Bedrock sent a broken event stream/],
+    ['a payload cut in its padding', `{"bytes":"${base64('{"type":"ping"}')}","p":`, /Bedrock sent a broken event stream: .*JSON/],
+    ['a payload that is no JSON', 'bytes', /Bedrock sent a broken event stream/],
+  ])('ends with an error event, after the events before it, when a chunk holds %s', async (_what, payload, message) => {
+    // Act
+    const out = await sse([chunkFrame(start), rawChunkFrame(payload), chunkFrame({ type: 'message_stop' })]);
+
+    // Assess: the broken event is not passed on, nor anything after it.
+    const [first, error, ...rest] = out.split('\n\n').filter((e) => e !== '');
+    expect(first).toBe(`event: message_start\ndata: ${JSON.stringify(start)}`);
+    expect(error).toMatch(/^event: error\ndata: /);
+    expect((JSON.parse(error!.slice(error!.indexOf('data: ') + 6)) as { error: { message: string } }).error.message).toMatch(message);
+    expect(rest).toEqual([]);
+  });
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+  ])('passes an event whose JSON spans lines (%s between its tokens) as one event whose data parses to it', async (_what, lineEnd) => {
+    // Prepare: JSON's whitespace may hold line ends, and SSE ends a data line at each.
+    const delta = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } };
+    const spread = JSON.stringify(delta, null, 1).replaceAll('\n', lineEnd);
+    const frame = eventFrame('chunk', { bytes: Buffer.from(spread, 'utf8').toString('base64') });
+
+    // Act
+    const out = await sse([chunkFrame(start), frame, chunkFrame({ type: 'message_stop' })]);
+
+    // Assess: as the Anthropic client's SSE parser reads it.
+    const read: [string | undefined, unknown][] = [];
+    sseFeed((event) => read.push([event.event, JSON.parse(event.data)]))(out);
+    expect(read).toEqual([
+      ['message_start', start],
+      ['content_block_delta', delta],
+      ['message_stop', { type: 'message_stop' }],
+    ]);
+  });
+});
+
+describe('bedrockAnthropicStreamEvents', () => {
+  it('hands on each Claude event with its data as sent and parsed, and its own errors unparsed', async () => {
+    // Prepare
+    const delta = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'žluť 🐴 "quoted"' } };
+
+    // Act
+    const events = [];
+    for await (const event of bedrockAnthropicStreamEvents(chunks([chunkFrame({ type: 'ping' }), chunkFrame(delta), exceptionFrame('throttlingException', 'Slow down')]))) events.push(event);
+
+    // Assess
+    expect(events).toEqual([
+      { name: 'ping', data: '{"type":"ping"}', event: { type: 'ping' } },
+      { name: 'content_block_delta', data: JSON.stringify(delta), event: delta },
+      { name: 'error', data: JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down' } }) },
+    ]);
+  });
+});
+
+describe('the meter of Claude on Bedrock', () => {
+  const answered = FIXTURE_NAMES.filter((name) => loadFixture(name).response !== undefined);
+  const findings = (m: AnthropicStreamMeter) => ({ usage: m.usage, stopReason: m.stopReason, firstTokenMs: m.firstTokenMs, sawMessageStop: m.sawMessageStop, error: m.error?.message, outputChars: m.outputChars });
+  /** The captured answer's events as Bedrock frames them, cut at awkward places. */
+  const bedrockPieces = (sseText: string, extra: Record<string, unknown>[] = []) => {
+    const events: Record<string, unknown>[] = [];
+    sseFeed((event) => events.push(JSON.parse(event.data) as Record<string, unknown>))(sseText);
+    return awkwardPieces(Buffer.concat([...events, ...extra].map(chunkFrame)));
+  };
+  /** Meters the stream both ways: parsed events handed on (the relay's), and the SSE text the client gets read back. */
+  const meterBothWays = async (pieces: Uint8Array[]) => {
+    let clock = 0;
+    const parsed = new AnthropicStreamMeter(0, () => ++clock);
+    for await (const e of bedrockAnthropicStreamEvents(chunks(pieces))) parsed.observeParsed(e.name, e.data, e.event);
+    clock = 0;
+    const fed = new AnthropicStreamMeter(0, () => ++clock);
+    fed.feed(await sse(pieces));
+    return { parsed: findings(parsed), fed: findings(fed) };
+  };
+
+  it.each(answered)('learns from %s, parsed once on Bedrock, what it learns from the answer as Anthropic sent it', async (name) => {
+    // Prepare
+    const text = capturedSse(name);
+    const direct = new AnthropicStreamMeter(0, () => 1);
+    direct.feed(text);
+
+    // Act
+    const { parsed, fed } = await meterBothWays(bedrockPieces(text));
+
+    // Assess
+    expect(answered.length).toBeGreaterThanOrEqual(3);
+    expect(parsed).toEqual(fed);
+    expect(parsed).toEqual(findings(direct));
+    expect(parsed).toMatchObject({ sawMessageStop: true, error: undefined });
+    expect(parsed.outputChars).toBeGreaterThan(0);
+  });
+
+  it.each(answered)('learns the same both ways from %s cut by Claude’s own error event', async (name) => {
+    // Prepare: the answer up to its first delta, then an overloaded error.
+    const text = capturedSse(name);
+    const cut = text.slice(0, text.indexOf('event: content_block_delta'));
+
+    // Act
+    const { parsed, fed } = await meterBothWays(bedrockPieces(cut, [{ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]));
+
+    // Assess
+    expect(parsed).toEqual(fed);
+    expect(parsed).toMatchObject({ sawMessageStop: false, error: 'Overloaded' });
+    expect(parsed.usage?.input).toBeGreaterThan(0);
+  });
+
+  it('learns the same both ways from an event whose JSON spans lines', async () => {
+    // Prepare
+    const start = { type: 'message_start', message: { usage: { input_tokens: 3, output_tokens: 1 } } };
+    const spread = JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello' } }, null, 2).replaceAll('\n', '\r\n');
+    const frames = [chunkFrame(start), eventFrame('chunk', { bytes: Buffer.from(spread, 'utf8').toString('base64') }), chunkFrame({ type: 'message_stop' })];
+
+    // Act
+    const { parsed, fed } = await meterBothWays(frames);
+
+    // Assess
+    expect(parsed).toEqual(fed);
+    expect(parsed).toMatchObject({ outputChars: 5, firstTokenMs: 1, sawMessageStop: true });
   });
 });

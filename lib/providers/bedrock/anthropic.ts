@@ -5,6 +5,7 @@
  */
 import type { UpstreamRequest, UpstreamTimeouts } from '../../upstream/http';
 import { anthropicErrorBody } from '../../http/anthropic-error';
+import { sseReframed } from '../../http/sse';
 import { errorFromAnthropicEvent } from '../anthropic/errors';
 import { bareErrorType, isAwsCredentialsError, withoutAwsAccount } from './errors';
 import { anthropicChunkEvent, decodeEventStream, EventStreamFormatError } from './eventstream';
@@ -107,9 +108,28 @@ const ANTHROPIC_ERROR_TYPE: Record<string, string> = {
  * provider the gateway's words name.
  *
  * @example
- * for await (const sse of bedrockAnthropicStreamToSse(upstream.body, (d) => (ctx.errorDetail = d))) { meter.observe(sse); write(sse); }
+ * for await (const sse of bedrockAnthropicStreamToSse(upstream.body, (d) => (ctx.errorDetail = d))) { meter.feed(sse); write(sse); }
  */
 export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Array>, onDetail: (detail: string) => void = () => {}, providerId = 'bedrock'): AsyncGenerator<string> {
+  for await (const event of bedrockAnthropicStreamEvents(body, onDetail, providerId)) yield sseText(event);
+}
+
+/** One Anthropic SSE event of a Bedrock stream: its name, its data as sent, and the data parsed when it is Claude's own event (the gateway's `error` events carry none). */
+export interface BedrockAnthropicEvent {
+  name: string;
+  data: string;
+  event?: Record<string, unknown>;
+}
+
+/**
+ * `bedrockAnthropicStreamToSse`'s events before they become SSE text, each Claude event with the
+ * object its JSON parsed to (parsed once, to know it is whole), for a meter to read without
+ * parsing it again (`AnthropicStreamMeter.observeParsed`).
+ *
+ * @example
+ * for await (const e of bedrockAnthropicStreamEvents(upstream.body)) { meter.observeParsed(e.name, e.data, e.event); write(sseText(e)); }
+ */
+export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Array>, onDetail: (detail: string) => void = () => {}, providerId = 'bedrock'): AsyncGenerator<BedrockAnthropicEvent> {
   const decoder = new TextDecoder();
   let stopped = false;
   try {
@@ -138,11 +158,11 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
         // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
         const error = errorFromAnthropicEvent(json, providerId);
         if (error.detail !== undefined) onDetail(error.detail);
-        yield `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error))}\n\n`;
+        yield { name: 'error', data: JSON.stringify(anthropicErrorBody(error)) };
         return;
       }
       if (type === 'message_stop') stopped = true;
-      yield `event: ${type}\ndata: ${json}\n\n`;
+      yield { name: type, data: json, event: event.event };
     }
   } catch (err) {
     if (!(err instanceof EventStreamFormatError) && !(err instanceof SyntaxError)) throw err;
@@ -152,10 +172,25 @@ export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Arra
   if (!stopped) yield sseError(undefined, 'Bedrock ended the stream before the answer was complete.');
 }
 
-function sseError(exceptionType: string | undefined, message: string | undefined): string {
+/**
+ * One event as SSE text. Claude's JSON may hold line ends in its whitespace (never in its strings,
+ * or it would not have parsed), and SSE ends a `data:` line at each: a line of JSON a `data:`
+ * line, which the client's parser joins again with `\n` into JSON that parses to the same event.
+ *
+ * @example
+ * sseText({ name: 'ping', data: '{"type":"ping"}' })    // 'event: ping\ndata: {"type":"ping"}\n\n'
+ * sseText({ name: 'ping', data: '{\r\n"type":"ping"}' }) // 'event: ping\ndata: {\ndata: "type":"ping"}\n\n'
+ */
+export function sseText({ name, data }: BedrockAnthropicEvent): string {
+  // Compact JSON (all Bedrock sends) has no line end: written as it came, without the reframing's copies (~0.2–0.3 µs an event more, measured on the loaded 2-core machine).
+  if (!data.includes('\n') && !data.includes('\r')) return `event: ${name}\ndata: ${data}\n\n`;
+  return sseReframed(data.replace(/\r\n?/g, '\n'), name);
+}
+
+function sseError(exceptionType: string | undefined, message: string | undefined): BedrockAnthropicEvent {
   const type = ANTHROPIC_ERROR_TYPE[(bareErrorType(exceptionType) ?? '').toLowerCase()] ?? 'api_error';
   const data = { type: 'error', error: { type, message: message || `Bedrock failed mid-stream (${exceptionType ?? 'unknown error'}).` } };
-  return `event: error\ndata: ${JSON.stringify(data)}\n\n`;
+  return { name: 'error', data: JSON.stringify(data) };
 }
 
 function messageOf(payload: string): string | undefined {

@@ -1,7 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
-import { anthropicChunkEvent, EventStreamFrames, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
+import { anthropicChunkEvent, chunkPayloadBytes, EventStreamFrames, headerText, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frameOf = (headers: Record<string, string>, body = '{}') =>
@@ -135,8 +135,9 @@ describe('anthropicChunkEvent', () => {
   const payload = (value: unknown) => fromUtf8(JSON.stringify(value));
   const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-  it.each<[string, Uint8Array, { json: string; type: string } | undefined]>([
-    ["Anthropic's event: its JSON as sent and its type", payload({ bytes: base64('{"type":"message_stop"}') }), { json: '{"type":"message_stop"}', type: 'message_stop' }],
+  it.each<[string, Uint8Array, { json: string; type: string; event: Record<string, unknown> } | undefined]>([
+    ["Anthropic's event: its JSON as sent, its type and the event", payload({ bytes: base64('{"type":"message_stop"}') }), { json: '{"type":"message_stop"}', type: 'message_stop', event: { type: 'message_stop' } }],
+    ['an event whose type is not its first key, with unicode', payload({ bytes: base64('{"index":0,"delta":{"text":"žluť 🐴"},"type":"content_block_delta"}'), p: 'ab' }), { json: '{"index":0,"delta":{"text":"žluť 🐴"},"type":"content_block_delta"}', type: 'content_block_delta', event: { index: 0, delta: { text: 'žluť 🐴' }, type: 'content_block_delta' } }],
     ['no bytes', payload({ p: 'abc' }), undefined],
     ['bytes that are no string', payload({ bytes: 42 }), undefined],
     ['an event with no type', payload({ bytes: base64('{"index":0}') }), undefined],
@@ -161,11 +162,124 @@ describe('anthropicChunkEvent', () => {
     ['bytes that are no base64', payload({ bytes: '!!!%%%' })],
     ['bytes whose event is no JSON', payload({ bytes: base64('hello') })],
     ['bytes that are empty', payload({ bytes: '' })],
+    ['an event cut after its type', payload({ bytes: base64('{"type":"content_block_delta","delta":{') })],
+    ['an event with a trailing comma', payload({ bytes: base64('{"type":"ping",}') })],
   ])('throws the SyntaxError of %s (a broken stream, its reader reports it)', (_what, body) => {
     // Act
     const read = () => anthropicChunkEvent(body);
 
     // Assess
     expect(read).toThrow(SyntaxError);
+  });
+});
+
+describe('chunkPayloadBytes', () => {
+  /** What `JSON.parse` says of a payload: its `bytes` if a string, or the error it throws. */
+  const parsed = (text: string) => {
+    try {
+      const bytes = (JSON.parse(text) as { bytes?: unknown } | null)?.bytes;
+      return typeof bytes === 'string' ? bytes : undefined;
+    } catch (err) {
+      return err instanceof SyntaxError ? SyntaxError : err;
+    }
+  };
+  const read = (body: Uint8Array) => {
+    try {
+      return chunkPayloadBytes(body);
+    } catch (err) {
+      return err instanceof SyntaxError ? SyntaxError : err;
+    }
+  };
+
+  // Payloads the fast path reads and ones it must leave to JSON.parse: each read as JSON.parse reads it.
+  it.each<[string, string, string | undefined | typeof SyntaxError]>([
+    ['bytes alone', '{"bytes":"eyJ0eXBlIjoicGluZyJ9"}', 'eyJ0eXBlIjoicGluZyJ9'],
+    ["bytes with Bedrock's padding", '{"bytes":"eyJ0eXBlIjoicGluZyJ9","p":"abcXYZ019"}', 'eyJ0eXBlIjoicGluZyJ9'],
+    ['bytes with base64 padding and + /', '{"bytes":"a+/b==","p":"x"}', 'a+/b=='],
+    ['empty bytes', '{"bytes":""}', ''],
+    ['padding first', '{"p":"abc","bytes":"eyJ9"}', 'eyJ9'],
+    ['an escaped slash in the base64', '{"bytes":"a\\/b"}', 'a/b'],
+    ['a unicode escape in the base64', '{"bytes":"\\u0061bc"}', 'abc'],
+    ['whitespace between tokens', '{ "bytes" : "eyJ9" , "p" : "x" }', 'eyJ9'],
+    ['whitespace after the object', '{"bytes":"eyJ9"}\n', 'eyJ9'],
+    ['bytes given twice (the last counts)', '{"bytes":"AAAA","bytes":"BBBB"}', 'BBBB'],
+    ['bytes given again after the padding', '{"bytes":"AAAA","p":"x","bytes":"BBBB"}', 'BBBB'],
+    ['padding that is no plain string', '{"bytes":"eyJ9","p":"a\\"b"}', 'eyJ9'],
+    ['padding with unicode', '{"bytes":"eyJ9","p":"ž"}', 'eyJ9'],
+    ['another field after bytes', '{"bytes":"eyJ9","q":1}', 'eyJ9'],
+    ['no bytes', '{"p":"abc"}', undefined],
+    ['bytes that are no string', '{"bytes":42}', undefined],
+    ['JSON null', 'null', undefined],
+    ['a number', '42', undefined],
+    ['an array', '[{"bytes":"eyJ9"}]', undefined],
+    ['cut inside bytes', '{"bytes":"eyJ9', SyntaxError],
+    ['cut after bytes', '{"bytes":"eyJ9"', SyntaxError],
+    ['cut inside the padding', '{"bytes":"eyJ9","p":', SyntaxError],
+    ['a trailing comma', '{"bytes":"eyJ9",}', SyntaxError],
+    ['text after the object', '{"bytes":"eyJ9"}x', SyntaxError],
+    ['a second object after the first', '{"bytes":"eyJ9"}{"bytes":"QQ=="}', SyntaxError],
+    ['text after the padded object', '{"bytes":"eyJ9","p":"ab"}}', SyntaxError],
+    ['a line end after the object', '{"bytes":"eyJ9"}\r\n', 'eyJ9'],
+    ['a byte order mark before the object', '\uFEFF{"bytes":"eyJ9"}', SyntaxError],
+    ['a key that is bytes written with an escape', '{"byte\\u0073":"eyJ9"}', 'eyJ9'],
+    ['bytes named inside the padding', '{"p":"\\",\\"bytes\\":\\"QQ==","bytes":"eyJ9"}', 'eyJ9'],
+    ['empty', '', SyntaxError],
+  ])('%s', (_what, text, expected) => {
+    // Prepare
+    const body = fromUtf8(text);
+
+    // Act
+    const bytes = read(body);
+
+    // Assess: as the table says, and as JSON.parse reads it.
+    expect(bytes).toBe(expected);
+    expect(bytes).toBe(parsed(text));
+  });
+
+  it.each([['{"bytes":"eyJ0eXBlIjoicGluZyJ9"}'], ['{"bytes":"eyJ0eXBlIjoicGluZyJ9","p":"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0"}']])('reads %s, as Bedrock writes it, without JSON.parse', (text) => {
+    // Prepare
+    const parse = jest.spyOn(JSON, 'parse');
+
+    // Act
+    const bytes = chunkPayloadBytes(fromUtf8(text));
+
+    // Assess
+    expect(bytes).toBe('eyJ0eXBlIjoicGluZyJ9');
+    expect(parse).not.toHaveBeenCalled();
+    parse.mockRestore();
+  });
+
+  it('reads a payload inside a larger buffer (a view of its frame), not the bytes around it', () => {
+    // Prepare
+    const frame = Buffer.from('xx{"bytes":"eyJ9"}yy');
+
+    // Act
+    const bytes = chunkPayloadBytes(frame.subarray(2, frame.length - 2));
+
+    // Assess
+    expect(bytes).toBe('eyJ9');
+  });
+});
+
+describe('headerText', () => {
+  it.each<[string, number[]]>([
+    ['an ASCII name', [...Buffer.from(':event-type')]],
+    ['empty', []],
+    ['two-, three- and four-byte characters', [...Buffer.from('ž€🐴')]],
+    ['a leading byte order mark', [0xef, 0xbb, 0xbf, 0x61]],
+    ['a lone continuation byte', [0x61, 0x80, 0x62]],
+    ['a character cut short', [0x61, 0xe2, 0x82]],
+    ['an overlong encoding', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a byte never in UTF-8', [0xff, 0x61]],
+  ])('reads %s as toUtf8 does', (_what, bytes) => {
+    // Prepare: a view inside a larger buffer, as the codec hands it.
+    const view = Uint8Array.from([0x7a, ...bytes, 0x7a]).subarray(1, bytes.length + 1);
+
+    // Act
+    const text = headerText(view);
+
+    // Assess
+    expect(text).toBe(toUtf8(view));
   });
 });

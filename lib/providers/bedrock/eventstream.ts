@@ -7,6 +7,21 @@ export interface EventStreamMessage {
   body: Uint8Array;
 }
 
+/**
+ * The text of a header's name or string value, as `toUtf8` reads it: the codec's one use of its
+ * decoder, six short strings a frame. `toUtf8` wraps each in a Buffer first; a TextDecoder reads
+ * the view as it is (a frame's six: ~6.4 µs by `toUtf8`, ~1.7 by this, on the loaded 2-core
+ * machine). The BOM is kept, as `toUtf8` keeps it.
+ *
+ * @example
+ * headerText(fromUtf8(':event-type')) // ':event-type'
+ */
+export function headerText(bytes: Uint8Array): string {
+  return HEADER_DECODER.decode(bytes);
+}
+
+const HEADER_DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
+
 /** A frame's total length and headers length (8 bytes) and the prelude CRC (4). */
 const PRELUDE_BYTES = 12;
 /** The smallest legal frame: prelude plus the message CRC. */
@@ -34,7 +49,8 @@ export class EventStreamFormatError extends Error {
  */
 export async function* decodeEventStream(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<EventStreamMessage> {
   const frames = new EventStreamFrames();
-  for await (const chunk of chunks) yield* frames.take(chunk);
+  // A loop, not `yield*`: an async generator's `yield*` over an array wraps it in an async iterator, promise hops a frame.
+  for await (const chunk of chunks) for (const message of frames.take(chunk)) yield message;
   frames.end();
 }
 
@@ -49,7 +65,7 @@ export async function* decodeEventStream(chunks: AsyncIterable<Uint8Array>): Asy
  * frames.take(secondHalf); // [{ headers: { ':message-type': 'exception', … }, body }]
  */
 export class EventStreamFrames {
-  readonly #codec = new EventStreamCodec(toUtf8, fromUtf8);
+  readonly #codec = new EventStreamCodec(headerText, fromUtf8);
   #buffer: Uint8Array = new Uint8Array(0);
 
   /** The messages whose frames `chunk` completed; throws `EventStreamFormatError` on a broken frame. */
@@ -65,9 +81,9 @@ export class EventStreamFrames {
     const buffer = concat(this.#buffer, chunk);
     const frames: Uint8Array[] = [];
     let offset = 0;
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     while (buffer.byteLength - offset >= 4) {
-      const view = new DataView(buffer.buffer, buffer.byteOffset + offset, buffer.byteLength - offset);
-      const length = view.getUint32(0, false);
+      const length = view.getUint32(offset, false);
       if (length < MIN_FRAME_BYTES || length > MAX_FRAME_BYTES) throw new EventStreamFormatError(`event-stream frame with an impossible length (${length} bytes)`);
       if (buffer.byteLength - offset < length) break;
       frames.push(buffer.subarray(offset, offset + length));
@@ -98,7 +114,8 @@ function decodeFrame(codec: EventStreamCodec, frame: Uint8Array): EventStreamMes
     throw new EventStreamFormatError(`malformed event-stream frame: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const headers: Record<string, string> = {};
-  for (const [name, header] of Object.entries(decoded.headers)) headers[name] = String(header.value);
+  // The codec's headers are a plain object of its own making: `for…in` walks its own keys without Object.entries' arrays.
+  for (const name in decoded.headers) headers[name] = String(decoded.headers[name]!.value);
   return { headers, body: decoded.body };
 }
 
@@ -156,7 +173,7 @@ export function isOpeningFrame(frame: Uint8Array): boolean {
   return isOpeningMessage({ headers, body: frame.subarray(headersEnd, frame.byteLength - 4) });
 }
 
-const HEADERS = new HeaderMarshaller(toUtf8, fromUtf8);
+const HEADERS = new HeaderMarshaller(headerText, fromUtf8);
 
 const OPENING_TYPES = [Buffer.from('messageStart'), Buffer.from('chunk')];
 
@@ -178,24 +195,58 @@ export function mayBeOpening(frame: Uint8Array): boolean {
   return OPENING_TYPES.some((type) => headers.includes(type));
 }
 
+/** An Anthropic stream event read from a `chunk` message: its JSON text as sent, its `type`, and the object it parses to. */
+export interface AnthropicChunkEvent {
+  json: string;
+  type: string;
+  event: Record<string, unknown>;
+}
+
 /**
  * The Anthropic event a `chunk` message carries (`{"bytes":"<base64 of the event's JSON>"}`): its
- * JSON text and its `type`. Undefined when the message has no `bytes` or the event no `type` (JSON
- * that is no object, `null` included, has neither);
+ * JSON text, its `type` and the parsed event (parsed once here, so the stream's meter need not
+ * parse it again). Undefined when the message has no `bytes` or the event no `type` (JSON that is
+ * no object, `null` included, has neither);
  * throws the `SyntaxError` of a payload or an event that is not JSON (a broken stream, which
  * `bedrockAnthropicStreamToSse` reports). The one reader of both Claude's stream and its start
  * scan (`isOpeningMessage`).
  *
  * @example
- * anthropicChunkEvent(chunkMessage.body) // { json: '{"type":"message_start","message":{…}}', type: 'message_start' }
+ * anthropicChunkEvent(chunkMessage.body) // { json: '{"type":"message_start","message":{…}}', type: 'message_start', event: { type: 'message_start', message: {…} } }
  */
-export function anthropicChunkEvent(body: Uint8Array): { json: string; type: string } | undefined {
+export function anthropicChunkEvent(body: Uint8Array): AnthropicChunkEvent | undefined {
+  const bytes = chunkPayloadBytes(body);
+  if (bytes === undefined) return undefined;
+  const json = Buffer.from(bytes, 'base64').toString('utf8');
+  // The whole event is parsed, not only its type read: an event that is no JSON must end the stream as broken, not reach the client.
+  const event = JSON.parse(json) as unknown;
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
+  const { type } = event as { type?: unknown };
+  return typeof type === 'string' ? { json, type, event: event as Record<string, unknown> } : undefined;
+}
+
+/**
+ * A `chunk` payload as Bedrock writes it, `{"bytes":"<base64>"}` or with its padding after,
+ * `{"bytes":"<base64>","p":"<letters and digits>"}`: the base64 is read without parsing the
+ * JSON around it. Anything else goes to `JSON.parse`.
+ */
+const PLAIN_CHUNK_PAYLOAD = /^\{"bytes":"([A-Za-z0-9+/=]*)"(?:,"p":"[A-Za-z0-9]*")?\}$/;
+
+/**
+ * The base64 text of a `chunk` payload's `bytes`, undefined when it has none (or not a string);
+ * throws the `SyntaxError` of a payload that is not JSON.
+ *
+ * @example
+ * chunkPayloadBytes(fromUtf8('{"bytes":"eyJ0eXBlIjoicGluZyJ9","p":"abc"}')) // 'eyJ0eXBlIjoicGluZyJ9'
+ * chunkPayloadBytes(fromUtf8('{"p":"abc"}'))                                // undefined
+ */
+export function chunkPayloadBytes(body: Uint8Array): string | undefined {
+  // latin1, one character a byte: a payload with any byte past ASCII fails the pattern and is read as UTF-8 JSON below.
+  const plain = PLAIN_CHUNK_PAYLOAD.exec(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'));
+  if (plain) return plain[1];
   // `null` is JSON too: read as a payload without bytes (an event without a type), not destructured into a TypeError.
   const bytes = (JSON.parse(toUtf8(body)) as { bytes?: unknown } | null)?.bytes;
-  if (typeof bytes !== 'string') return undefined;
-  const json = Buffer.from(bytes, 'base64').toString('utf8');
-  const type = (JSON.parse(json) as { type?: unknown } | null)?.type;
-  return typeof type === 'string' ? { json, type } : undefined;
+  return typeof bytes === 'string' ? bytes : undefined;
 }
 
 /** The `type` of the Anthropic event a `chunk` message carries, if it reads as one (the start scan's: a frame it cannot read starts the answer, for its reader to report). */

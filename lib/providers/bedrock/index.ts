@@ -12,7 +12,7 @@ import { parseConverseResponse } from './response';
 import { bedrockModelUrl, bedrockTarget, signedBedrockPost } from './sign';
 import { parseConverseStream } from './stream';
 
-export { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamToSse, BEDROCK_ANTHROPIC_BETAS, splitBedrockBetas, type BedrockAnthropicPassthrough } from './anthropic';
+export { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamEvents, bedrockAnthropicStreamToSse, BEDROCK_ANTHROPIC_BETAS, sseText as bedrockSseText, splitBedrockBetas, type BedrockAnthropicEvent, type BedrockAnthropicPassthrough } from './anthropic';
 export { configuredBedrockCredentials, defaultChainCredentials, type BedrockCredentialScope, type BedrockCredentialSource } from './credentials';
 export { bedrockAgentRuntimeTarget, bedrockModelUrl, bedrockTarget, signedBedrockPost, type AwsCredentialIdentity, type BedrockTarget } from './sign';
 export { bedrockEmbeddingBodies, bedrockEmbeddingFamily, decodeBedrockEmbeddings, type BedrockEmbedded, type BedrockEmbeddingFamily } from './embeddings';
