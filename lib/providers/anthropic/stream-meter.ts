@@ -37,12 +37,14 @@ export class AnthropicStreamMeter {
     readonly providerId = 'anthropic',
   ) {
     // Each event's data parsed once, for its name (when a proxy dropped the `event:` line) and its reading.
-    ({ feed: this.feed, end: this.end } = sseReader({
+    const sse = sseReader({
       onEvent: (event) => {
         const parsed = parseEventData(event.data);
         this.observeParsed(eventName(event, parsed), event.data, parsed);
       },
-    }));
+    });
+    this.feed = (chunk) => sse.feed(chunk);
+    this.end = () => sse.end();
   }
 
   /**

@@ -92,7 +92,9 @@ export class GeminiStreamMeter {
       this.end = () => undefined;
     } else {
       this.array = undefined;
-      ({ feed: this.feed, end: this.end } = sseReader({ onEvent: (event) => this.#observe(event.data) }));
+      const sse = sseReader({ onEvent: (event) => this.#observe(event.data) });
+      this.feed = (chunk) => sse.feed(chunk);
+      this.end = () => sse.end();
     }
   }
 

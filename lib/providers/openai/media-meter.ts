@@ -42,7 +42,9 @@ export class MediaStreamMeter {
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
   ) {
-    ({ feed: this.feed, end: this.end } = sseReader({ onEvent: (event) => this.#observe(event.event, event.data) }));
+    const sse = sseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
+    this.feed = (chunk) => sse.feed(chunk);
+    this.end = () => sse.end();
   }
 
   #observe(name: string | undefined, data: string): void {

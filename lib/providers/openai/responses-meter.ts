@@ -58,7 +58,9 @@ export class ResponsesStreamMeter {
     readonly now: () => number = performance.now.bind(performance),
     readonly onResponseId?: (id: string) => void,
   ) {
-    ({ feed: this.feed, end: this.end } = sseReader({ onEvent: (event) => this.#observe(event.event, event.data) }));
+    const sse = sseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
+    this.feed = (chunk) => sse.feed(chunk);
+    this.end = () => sse.end();
   }
 
   #observe(name: string | undefined, data: string): void {
