@@ -86,6 +86,28 @@ describe('aigw check stream', () => {
     expect(code).toBe(1);
   });
 
+  it('counts the last content event of a stream whose lines end in CR, when nothing follows it', async () => {
+    const events = sseEvents(30).slice(0, 31).map((event) => event.replaceAll('\n', '\r'));
+    const cr = createServer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const event of events) {
+        res.write(event);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      res.end();
+    });
+    const url = await listenOnLoopback(cr);
+    try {
+      const { code, stdout } = await check(url, ['--json']);
+
+      const out = JSON.parse(stdout) as StreamReport;
+      expect(out.arrivals.reduce((n, a) => n + a.tokens, 0)).toBe(30);
+      expect(code).toBe(0);
+    } finally {
+      await closeServer(cr);
+    }
+  });
+
   it('reports the gateway’s refusal with its message, exit 1', async () => {
     streaming.reply({ kind: 'error', status: 401 });
 

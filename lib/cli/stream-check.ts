@@ -3,7 +3,7 @@
  * tokens arrive, to tell a stream that flows from one held back and let go at the end (which
  * public reports say Lambda function URLs can do to small writes).
  */
-import { createParser } from 'eventsource-parser';
+import { sseReader } from '../http/sse';
 import { CliError } from './errors';
 import { errorMessageOf, excerpt, unreachable } from './http-errors';
 
@@ -68,16 +68,18 @@ export async function measureStream(options: StreamCheckOptions): Promise<Stream
   const arrivals: Arrival[] = [];
   let reads = 0;
   let tokens = 0;
-  const parser = createParser({ onEvent: (event) => (tokens += hasContent(event.data) ? 1 : 0) });
-  const decoder = new TextDecoder();
+  const reader = sseReader({ onEvent: (event) => (tokens += hasContent(event.data) ? 1 : 0) });
   try {
     for await (const chunk of res.body) {
       const atMs = clock();
       reads++;
       tokens = 0;
-      parser.feed(decoder.decode(chunk, { stream: true }));
+      reader.feed(chunk);
       if (tokens) arrivals.push({ atMs, tokens });
     }
+    tokens = 0;
+    reader.end();
+    if (tokens) arrivals.push({ atMs: clock(), tokens });
   } catch (err) {
     const why = (err as Error).name === 'TimeoutError' ? `did not end within ${TIMEOUT_MS / 1000} s` : `broke off (${(err as Error).message})`;
     throw new CliError('failed', `the stream from ${endpoint} ${why}, after ${arrivals.length} reads with content`, { cause: err });

@@ -35,4 +35,27 @@ describe('passThenRead', () => {
     await expect(consume()).rejects.toThrow('socket hang up');
     expect(read).toEqual(['a']);
   });
+
+  it('calls `ended` once the source ended, after the last chunk was read; not when it failed or the consumer stopped', async () => {
+    const log: string[] = [];
+    const read = (c: Uint8Array) => log.push(Buffer.from(c).toString());
+    for await (const _ of passThenRead(source(['a', 'b']), read, undefined, () => log.push('ended'))) {
+      // drain
+    }
+    for await (const chunk of passThenRead(source(['c', 'd']), read, undefined, () => log.push('ended too soon'))) {
+      if (Buffer.from(chunk).toString() === 'c') break;
+    }
+    async function* failing() {
+      yield Buffer.from('e');
+      throw new Error('socket hang up');
+    }
+    const consume = async () => {
+      for await (const _ of passThenRead(failing(), read, undefined, () => log.push('ended though cut off'))) {
+        // drain
+      }
+    };
+    await expect(consume()).rejects.toThrow('socket hang up');
+
+    expect(log).toEqual(['a', 'b', 'ended', 'c', 'e']);
+  });
 });

@@ -11,8 +11,10 @@ export interface ChunkGate {
  * at them, so reading never holds a chunk up. A consumer that stops early still has its last
  * chunk read (it may be the one that carries the usage). With a `gate`, what leaves is what the
  * gate lets through (the same chunk, for a normal event); `read` still sees the upstream's bytes.
+ * `ended` is called once the source ended normally (not when it failed or the consumer stopped),
+ * for a reader to read what it still holds (`SseReader.end`).
  */
-export async function* passThenRead(source: AsyncIterable<Uint8Array>, read: (chunk: Uint8Array) => void, gate?: ChunkGate): AsyncGenerator<Uint8Array> {
+export async function* passThenRead(source: AsyncIterable<Uint8Array>, read: (chunk: Uint8Array) => void, gate?: ChunkGate, ended?: () => void): AsyncGenerator<Uint8Array> {
   let unread: Uint8Array | undefined;
   try {
     for await (const chunk of source) {
@@ -22,6 +24,7 @@ export async function* passThenRead(source: AsyncIterable<Uint8Array>, read: (ch
       unread = undefined;
       read(chunk);
     }
+    ended?.();
     const rest = gate?.end();
     if (rest) yield rest;
   } finally {

@@ -1,4 +1,4 @@
-import { sseReframed } from './sse';
+import { sseReader, sseReframed } from './sse';
 
 describe('sseReframed', () => {
   it.each([
@@ -7,5 +7,44 @@ describe('sseReframed', () => {
     ['a named event', '{"error":{}}', 'error', 'event: error\ndata: {"error":{}}\n\n'],
   ])('%s', (_name, data, event, expected) => {
     expect(sseReframed(data, event)).toBe(expected);
+  });
+});
+
+describe('sseReader', () => {
+  const read = (pieces: string[], end = true): string[] => {
+    const out: string[] = [];
+    const reader = sseReader({ onEvent: (event) => out.push(event.data) });
+    for (const piece of pieces) reader.feed(Buffer.from(piece));
+    if (end) reader.end();
+    return out;
+  };
+  const bytes = (text: string) => [...text];
+
+  it.each([
+    ['LF line ends', ['data: a\n\ndata: [DONE]\n\n'], ['a', '[DONE]']],
+    ['CRLF line ends', ['data: a\r\n\r\ndata: [DONE]\r\n\r\n'], ['a', '[DONE]']],
+    ['CRLF cut between its CR and LF (read once)', ['data: a\r\n\r', '\n'], ['a']],
+    ['CR line ends', ['data: a\r\rdata: [DONE]\r\r'], ['a', '[DONE]']],
+    ['CR line ends, a byte at a time', bytes('data: a\r\rdata: [DONE]\r\r'), ['a', '[DONE]']],
+    ['LF line ends but a CR as the very last byte', ['data: a\n\ndata: [DONE]\n\r'], ['a', '[DONE]']],
+    ['CR line ends, then an empty chunk', ['data: a\r\r', ''], ['a']],
+    ['an event without its blank line (LF): not read', ['data: a\n'], []],
+    ['an event without its blank line (CR): not read', ['data: a\r'], []],
+    ['an event without its blank line (CRLF): not read', ['data: a\r\n'], []],
+  ])('reads the events of a stream in %s once it ends', (_name, pieces, expected) => {
+    expect(read(pieces)).toEqual(expected);
+  });
+
+  it('leaves the held CR unread when the stream does not end normally (cut off)', () => {
+    expect(read(['data: a\r\rdata: [DONE]\r\r'], false)).toEqual(['a']);
+  });
+
+  it('reads nothing twice when ended twice', () => {
+    const out: string[] = [];
+    const reader = sseReader({ onEvent: (event) => out.push(event.data) });
+    reader.feed('data: a\r\r');
+    reader.end();
+    reader.end();
+    expect(out).toEqual(['a']);
   });
 });

@@ -1,4 +1,4 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { createParser, type EventSourceParser, type ParserCallbacks } from 'eventsource-parser';
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-type': 'text/event-stream; charset=utf-8',
@@ -29,12 +29,50 @@ export function sseEvent(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+const CR = 0x0d;
+
 /**
- * A feed for SSE bytes read on the side (chunks may split events and UTF-8 characters anywhere):
- * each complete event goes to `onEvent`.
+ * An eventsource-parser that also reads the last event of a stream whose line ends are CRs: the
+ * parser holds a chunk's last CR until it sees whether an LF follows (CRLF is one line end), so
+ * at the end, where none will, the event that CR ends (`data: [DONE]\r\r`) would never be read.
+ * `end` feeds that LF, making the held CR the one line end it was. An event without its blank
+ * line stays unread, as with any line end. Costs one character read a chunk. A class, not
+ * closures: V8 runs its methods as fast as the bare parser (`sse-reader.bench.ts`).
+ *
+ * @example
+ * const reader = new SseReader({ onEvent: (event) => console.log(event.data) });
+ * reader.feed(Buffer.from('data: [DONE]\r\r'));
+ * reader.end(); // logs [DONE]
  */
-export function sseFeed(onEvent: (event: EventSourceMessage) => void): (chunk: Uint8Array | string) => void {
-  const parser = createParser({ onEvent });
-  const decoder = new TextDecoder();
-  return (chunk) => parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+export class SseReader {
+  readonly #parser: EventSourceParser;
+  readonly #decoder = new TextDecoder();
+  #endsInCr = false;
+
+  constructor(callbacks: ParserCallbacks) {
+    this.#parser = createParser(callbacks);
+  }
+
+  /** Reads a chunk: bytes (chunks may split events and UTF-8 characters anywhere) or text. */
+  feed(chunk: Uint8Array | string): void {
+    this.#feedText(typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
+  }
+
+  /** The stream ended normally (never call it for one cut off): reads what is still held. */
+  end(): void {
+    this.#feedText(this.#decoder.decode());
+    if (this.#endsInCr) this.#parser.feed('\n');
+    this.#endsInCr = false;
+  }
+
+  #feedText(text: string): void {
+    if (text === '') return;
+    this.#endsInCr = text.charCodeAt(text.length - 1) === CR;
+    this.#parser.feed(text);
+  }
+}
+
+/** A reader of SSE events, as `new SseReader(callbacks)`. */
+export function sseReader(callbacks: ParserCallbacks): SseReader {
+  return new SseReader(callbacks);
 }

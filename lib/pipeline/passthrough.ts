@@ -215,7 +215,7 @@ const ANTHROPIC: PassthroughRoute = {
   usageOf: (json) => usageFromAnthropic((json as { usage?: unknown } | null)?.usage),
   relay(source, { start, providerId = 'anthropic' }) {
     const meter = new AnthropicStreamMeter(start, undefined, providerId);
-    return rewritingErrors(anthropicErrorEvents(providerId), 'sse', (gate) => ({ body: passThenRead(source, (chunk) => meter.feed(chunk), gate), findings: () => anthropicFindings(meter) }));
+    return rewritingErrors(anthropicErrorEvents(providerId), 'sse', (gate) => ({ body: passThenRead(source, (chunk) => meter.feed(chunk), gate, () => meter.end()), findings: () => anthropicFindings(meter) }));
   },
   needsApiKey: true,
 };
@@ -223,6 +223,7 @@ const ANTHROPIC: PassthroughRoute = {
 /** What a meter that reads a stream on the side knows at any moment. */
 interface SideMeter {
   feed(chunk: Uint8Array): void;
+  end(): void;
   readonly complete: boolean;
   usage: TokenUsage | undefined;
   firstTokenMs: number | undefined;
@@ -232,7 +233,7 @@ interface SideMeter {
 /** A stream's bytes passed on untouched (or as `gate` lets them), each chunk before the meter reads it, and what the meter found. */
 function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () => Partial<StreamFindings>, gate?: ChunkGate) {
   return {
-    body: passThenRead(source, (chunk) => meter.feed(chunk), gate),
+    body: passThenRead(source, (chunk) => meter.feed(chunk), gate, () => meter.end()),
     findings: (): StreamFindings => ({
       complete: meter.complete,
       ...(meter.usage ? { usage: meter.usage } : {}),

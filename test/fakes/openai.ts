@@ -70,6 +70,8 @@ export type Reply =
       finishReason?: Exclude<FinishReason, 'tool_calls'>;
       /** How to split `text` in a stream (one content delta each); defaults to one per word. */
       chunks?: string[];
+      /** How a chat stream's lines end (SSE allows all three); defaults to `lf`. */
+      lineEnds?: 'lf' | 'cr' | 'crlf';
     }
   /** `reasoning`: on the Responses API, a reasoning item with this summary first (its encrypted content when the request includes it). */
   | { kind: 'tool_calls'; calls: ToolCallSpec[]; text?: string; usage?: ReplyUsage; reasoning?: string }
@@ -497,7 +499,7 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
           chunks: reply.chunks,
           finishReason: reply.finishReason ?? 'stop',
           usage: reply.usage ?? estimateUsage(record, reply.chunks?.length ?? splitWords(reply.text).length),
-        });
+        }, reply.lineEnds);
       case 'tool_calls':
         return this.#sendCompletion(exchange, {
           text: reply.text,
@@ -532,9 +534,11 @@ class FakeOpenAIServer extends FakeServer<Reply> implements FakeOpenAI {
     }
   }
 
-  async #sendCompletion(exchange: Exchange, content: CompletionContent): Promise<void> {
+  async #sendCompletion(exchange: Exchange, content: CompletionContent, lineEnds: 'lf' | 'cr' | 'crlf' = 'lf'): Promise<void> {
     if (!exchange.stream) return writeJson(exchange.res, 200, wholeBody(exchange, content), exchange.record.receivedAt);
-    await this.writeStream(exchange.res, sseHeaders(exchange.record), streamOf(exchange, content));
+    const events = streamOf(exchange, content);
+    const lineEnd = { lf: '\n', cr: '\r', crlf: '\r\n' }[lineEnds];
+    await this.writeStream(exchange.res, sseHeaders(exchange.record), lineEnd === '\n' ? events : events.map((event) => event.replaceAll('\n', lineEnd)));
     exchange.res.end();
   }
 

@@ -169,6 +169,21 @@ describe('ChatStopStream, event by event', () => {
 });
 
 describe('stoppedChatStream, on bytes', () => {
+  it.each([
+    ['CR line ends', '\r'],
+    ['CRLF line ends', '\r\n'],
+  ])('reads the last event of a stream in %s (the finish, [DONE] not sent by the upstream)', async (_name, eol) => {
+    const sse = `data: ${chunk(0, { content: 'x' })}\n\ndata: ${chunk(0, {}, 'stop')}\n\n`.replaceAll('\n', eol);
+    async function* source() {
+      for (const piece of sse.match(/[\s\S]{1,5}/g)!) yield Buffer.from(piece);
+    }
+
+    let out = '';
+    for await (const bytes of stoppedChatStream(source(), { sequences: SEQ, choices: 1 })) out += Buffer.from(bytes).toString();
+
+    expect(out).toBe(`data: ${chunk(0, { content: 'x' })}\n\ndata: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
+  });
+
   it('reads SSE split anywhere across chunks, keeps comments, and reads the upstream to its end', async () => {
     const sse = `: keep-alive\n\ndata: ${chunk(0, { content: 'x\nObserv' })}\n\ndata: ${chunk(0, { content: 'ation: y' })}\n\ndata: ${chunk(0, {}, 'stop')}\n\ndata: [DONE]\n\n`;
     const pieces = sse.match(/[\s\S]{1,7}/g)!;

@@ -5,8 +5,7 @@
  * that take `stop`. Choices are independent (`n > 1`). As in `canonical.ts`, a match ends the
  * choice: its tool calls after the text are not the client's, and tool arguments are never searched.
  */
-import { createParser } from 'eventsource-parser';
-import { sseReframed } from '../../http/sse';
+import { sseReader, sseReframed } from '../../http/sse';
 import { KEEP_ALIVE_MS, keepAliveOf, QUIET, SendClock, withKeepAlives } from './keep-alive';
 import { cutAtStop, StopMatcher } from './matcher';
 
@@ -216,12 +215,11 @@ export interface ChatStopEnd {
  */
 export async function* stoppedChatStream(source: AsyncIterable<Uint8Array>, options: ChatStopOptions): AsyncGenerator<Uint8Array, ChatStopEnd> {
   const stream = new ChatStopStream(options);
-  const decoder = new TextDecoder();
   let out = '';
   let failure: unknown;
   const clock = new SendClock();
   const keepAlive = Buffer.from(keepAliveOf('openai'));
-  const parser = createParser({
+  const reader = sseReader({
     onEvent: (event) => (out += event.event ? stream.named(event.event, event.data) : stream.event(event.data)),
     // Keep-alive comments keep idle connections open through proxies; they go on.
     onComment: (comment) => (out += `: ${comment}\n\n`),
@@ -233,7 +231,7 @@ export async function* stoppedChatStream(source: AsyncIterable<Uint8Array>, opti
         clock.sent();
         continue;
       }
-      parser.feed(decoder.decode(chunk, { stream: true }));
+      reader.feed(chunk);
       if (out) {
         yield Buffer.from(out);
         out = '';
@@ -242,6 +240,7 @@ export async function* stoppedChatStream(source: AsyncIterable<Uint8Array>, opti
       // The client has its whole answer (its finish just went): from here the stream is quiet by the gateway's doing.
       if (stream.answered) clock.arm();
     }
+    reader.end();
   } catch (err) {
     if (!stream.answered) throw err;
     failure = err;

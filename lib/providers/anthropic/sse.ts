@@ -1,15 +1,15 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { sseReader } from '../../http/sse';
 
 /** The SSE events of a byte stream, as they complete (chunks may split events and UTF-8 characters anywhere). */
 export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<EventSourceMessage> {
-  const decoder = new TextDecoder();
   const ready: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => ready.push(event) });
+  const reader = sseReader({ onEvent: (event) => ready.push(event) });
   for await (const chunk of body) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
+    reader.feed(chunk);
     while (ready.length > 0) yield ready.shift()!;
   }
-  parser.feed(decoder.decode());
+  reader.end();
   while (ready.length > 0) yield ready.shift()!;
 }
 

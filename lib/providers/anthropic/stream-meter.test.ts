@@ -1,11 +1,30 @@
 import { AnthropicStreamMeter } from './stream-meter';
-import { sseFeed } from '../../http/sse';
+import { sseReader } from '../../http/sse';
 import { parseEventData } from './sse';
 import { capturedSse } from '../../../test/integration/claude-code/fixtures';
 import { charTokens } from '../../surfaces/anthropic-messages/count-tokens';
 
 
 describe('AnthropicStreamMeter', () => {
+  it.each([
+    ['CR line ends', (text: string) => text.replaceAll('\n', '\r')],
+    ['LF line ends but a CR as the very last byte', (text: string) => `${text.slice(0, -1)}\r`],
+  ])('sees message_stop, the last event, of a stream in %s once told it ended', (_name, lineEnds) => {
+    // Prepare
+    const meter = new AnthropicStreamMeter(0, () => 5);
+    const bytes = Buffer.from(lineEnds(capturedSse('cc-1.0.6-haiku-title')));
+
+    // Act
+    for (let i = 0; i < bytes.length; i += 11) meter.feed(bytes.subarray(i, i + 11));
+    const before = meter.sawMessageStop;
+    meter.end();
+
+    // Assess
+    expect(before).toBe(false);
+    expect(meter.sawMessageStop).toBe(true);
+    expect(meter.usage).toMatchObject({ input: 96, output: 15 });
+  });
+
   it.each([
     { file: 'cc-1.0.6-first-turn', usage: { input: 15036, output: 174, cacheRead: 0, cacheWrite: 15032, reasoning: 0 }, stopReason: 'tool_use' },
     { file: 'cc-1.0.6-tool-loop', usage: { input: 18696, output: 122, cacheRead: 18418, cacheWrite: 275, reasoning: 0 }, stopReason: 'end_turn' },
@@ -67,7 +86,7 @@ describe('AnthropicStreamMeter', () => {
     // Prepare: the events as a reader that parsed them hands them on (Bedrock's).
     const text = capturedSse(file) + 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
     const events: [string | undefined, string][] = [];
-    sseFeed((event) => events.push([event.event, event.data]))(text);
+    sseReader({ onEvent: (event) => events.push([event.event, event.data]) }).feed(text);
     const fed = new AnthropicStreamMeter(0, () => 5);
     const parsed = new AnthropicStreamMeter(0, () => 5);
 

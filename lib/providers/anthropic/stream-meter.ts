@@ -1,7 +1,7 @@
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
 import { errorFromAnthropicEvent } from './errors';
-import { sseFeed } from '../../http/sse';
+import { sseReader } from '../../http/sse';
 import { eventName, parseEventData } from './sse';
 import { mergeAnthropicUsage } from './usage';
 
@@ -27,6 +27,8 @@ export class AnthropicStreamMeter {
   outputChars = 0;
   /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
   readonly feed: (chunk: Uint8Array | string) => void;
+  /** The stream ended normally: reads what is still held (its last event, when its line ends are CRs). */
+  readonly end: () => void;
 
   /** `start` and `now` are `performance.now()` readings unless a test clock is given. */
   constructor(
@@ -35,10 +37,14 @@ export class AnthropicStreamMeter {
     readonly providerId = 'anthropic',
   ) {
     // Each event's data parsed once, for its name (when a proxy dropped the `event:` line) and its reading.
-    this.feed = sseFeed((event) => {
-      const parsed = parseEventData(event.data);
-      this.observeParsed(eventName(event, parsed), event.data, parsed);
+    const sse = sseReader({
+      onEvent: (event) => {
+        const parsed = parseEventData(event.data);
+        this.observeParsed(eventName(event, parsed), event.data, parsed);
+      },
     });
+    this.feed = (chunk) => sse.feed(chunk);
+    this.end = () => sse.end();
   }
 
   /**

@@ -55,6 +55,20 @@ describe('GeminiStreamMeter', () => {
     expect(meter.outputChars).toBe('plan'.length + 'Hello'.length + 'weather'.length + JSON.stringify({ city: 'Oslo' }).length);
   });
 
+  it.each([
+    ['CR line ends', (event: string) => event.replace(/\r?\n/g, '\r')],
+    ['CRLF line ends but a lone CR as the very last byte', (event: string) => event.replace(/\r?\n/g, '\r\n').slice(0, -1)],
+  ])('sees the finish, in the last event, of a stream in %s once told it ended', (_name, lineEnds) => {
+    const meter = new GeminiStreamMeter(0);
+
+    meter.feed(lineEnds(sse(text('Hel'))));
+    meter.feed(lineEnds(sse({ ...text('lo', { finishReason: 'STOP' }), usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 4 } })));
+    meter.end();
+
+    expect(meter.complete).toBe(true);
+    expect(meter.usage).toMatchObject({ input: 10, output: 4 });
+  });
+
   it('finds a stream cut before its finishReason incomplete', () => {
     const meter = new GeminiStreamMeter(0);
     meter.feed(sse(text('Hel')));

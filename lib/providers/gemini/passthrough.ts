@@ -1,6 +1,6 @@
 import type { ChatRequest } from '../../canonical/types';
 import { JsonArraySplitter } from '../../http/json-array';
-import { sseFeed } from '../../http/sse';
+import { sseReader } from '../../http/sse';
 import { eventTooLarge } from '../../upstream/event-bound';
 import { jsonPost, type UpstreamRequest, type UpstreamTimeouts } from '../../upstream/http';
 import type { TokenUsage } from '../../usage/tokens';
@@ -64,6 +64,8 @@ export class GeminiStreamMeter {
   outputChars = 0;
   /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
   readonly feed: (chunk: Uint8Array | string) => void;
+  /** The stream ended normally: reads what is still held (its last event, when its line ends are CRs). */
+  readonly end: () => void;
   #finished = false;
   readonly #decoder: GeminiStreamDecoder;
   /** The array reader, for a stream without `alt=sse`. */
@@ -86,9 +88,13 @@ export class GeminiStreamMeter {
         () => eventTooLarge(maxEventBytes, 'array element'),
       ));
       this.feed = (chunk) => array.feed(chunk);
+      // A JSON array holds no line ends to wait on: its closing bracket ends it.
+      this.end = () => undefined;
     } else {
       this.array = undefined;
-      this.feed = sseFeed((event) => this.#observe(event.data));
+      const sse = sseReader({ onEvent: (event) => this.#observe(event.data) });
+      this.feed = (chunk) => sse.feed(chunk);
+      this.end = () => sse.end();
     }
   }
 

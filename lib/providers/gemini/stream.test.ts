@@ -46,6 +46,13 @@ function cut(text: string, size: number): Uint8Array[] {
 }
 
 describe('parseGeminiStream', () => {
+  it.each([
+    ['CR line ends', HELLO.replaceAll('\r\n', '\r')],
+    ['CRLF line ends but a lone CR as the very last byte', `${HELLO.slice(0, -1)}`],
+  ])('reads the last event, the one with the finishReason, of a stream in %s', async (_name, text) => {
+    for (const size of [1, 3, 100_000]) expect(await collect(cut(text, size))).toEqual(HELLO_EVENTS);
+  });
+
   it.each([1, 2, 3, 5, 64, 100_000])('decodes text deltas and running usage from pieces of %i bytes', async (size) => {
     // Act
     const events = await collect(cut(HELLO, size));

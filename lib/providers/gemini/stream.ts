@@ -1,6 +1,6 @@
-import { createParser } from 'eventsource-parser';
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { sseReader } from '../../http/sse';
 import { errorFromGeminiStreamEvent } from './errors';
 import { finishReasonFromGemini, oneCallOnly, partFromGemini, partsOf, responseIdOf, usageFromGemini } from './response';
 import type { GeminiResponse, GoogleErrorBody } from './types';
@@ -21,17 +21,16 @@ import type { GeminiResponse, GoogleErrorBody } from './types';
  */
 export async function* parseGeminiStream(body: AsyncIterable<Uint8Array>, req: ChatRequest, providerId = 'gemini'): AsyncIterable<StreamEvent> {
   const pending: string[] = [];
-  const parser = createParser({ onEvent: (event) => pending.push(event.data) });
-  const decoder = new TextDecoder();
+  const reader = sseReader({ onEvent: (event) => pending.push(event.data) });
   const stream = new GeminiStreamDecoder(req, providerId);
   for await (const chunk of body) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
+    reader.feed(chunk);
     for (let data = pending.shift(); data !== undefined; data = pending.shift()) {
       yield* stream.read(data);
       if (stream.failed) return;
     }
   }
-  parser.feed(decoder.decode());
+  reader.end();
   for (let data = pending.shift(); data !== undefined; data = pending.shift()) {
     yield* stream.read(data);
     if (stream.failed) return;

@@ -1,4 +1,4 @@
-import { sseFeed } from '../../http/sse';
+import { sseReader } from '../../http/sse';
 import type { TokenUsage } from '../../usage/tokens';
 import { parseEventData } from '../anthropic/sse';
 import { usageFromResponses } from './usage';
@@ -35,12 +35,16 @@ export class MediaStreamMeter {
   images = 0;
   error: string | undefined;
   readonly feed: (chunk: Uint8Array | string) => void;
+  /** The stream ended normally: reads what is still held (its last event, when its line ends are CRs). */
+  readonly end: () => void;
 
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
   ) {
-    this.feed = sseFeed((event) => this.#observe(event.event, event.data));
+    const sse = sseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
+    this.feed = (chunk) => sse.feed(chunk);
+    this.end = () => sse.end();
   }
 
   #observe(name: string | undefined, data: string): void {

@@ -16,6 +16,24 @@ function feedInPieces(meter: ResponsesStreamMeter, text: string, size: number): 
 const content = { text: 'Ça va très bien', finishReason: 'stop' as const, usage: { prompt: 40, completion: 6, cached: 8, reasoning: 2 } };
 
 describe('ResponsesStreamMeter', () => {
+  it.each([
+    ['CR line ends', (text: string) => text.replaceAll('\n', '\r')],
+    ['LF line ends but a CR as the very last byte', (text: string) => `${text.slice(0, -1)}\r`],
+  ])('reads the final event, response.completed, of a stream in %s once told it ended', (_name, lineEnds) => {
+    // Prepare
+    const meter = new ResponsesStreamMeter(0, ticking());
+
+    // Act
+    feedInPieces(meter, lineEnds(responseStreamEvents(newResponseFrame('gpt-4.1', {}), content).join('')), 7);
+    const before = meter.complete;
+    meter.end();
+
+    // Assess
+    expect(before).toBe(false);
+    expect(meter.complete).toBe(true);
+    expect(meter.usage).toEqual({ input: 40, output: 6, cacheRead: 8, cacheWrite: 0, reasoning: 2 });
+  });
+
   it.each([1, 7, 64, 100_000])('reads usage, the first token and the end from a stream fed in %i-byte pieces', (size) => {
     // Prepare
     const meter = new ResponsesStreamMeter(0, ticking());

@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../../usage/tokens';
-import { sseFeed } from '../../http/sse';
+import { sseReader } from '../../http/sse';
 import { eventName, parseEventData } from '../anthropic/sse';
 import { createdResponseId, eventTypeOf } from './response-id';
 import { skimResponsesDelta } from './skim';
@@ -43,6 +43,8 @@ export class ResponsesStreamMeter {
   outputChars = 0;
   /** Reads raw bytes of the stream; events split across chunks are handled. */
   readonly feed: (chunk: Uint8Array | string) => void;
+  /** The stream ended normally: reads what is still held (its last event, when its line ends are CRs). */
+  readonly end: () => void;
   /** Whether the stream's first event is still to come: only it can name the response (`onResponseId`). */
   #first = true;
 
@@ -56,7 +58,9 @@ export class ResponsesStreamMeter {
     readonly now: () => number = performance.now.bind(performance),
     readonly onResponseId?: (id: string) => void,
   ) {
-    this.feed = sseFeed((event) => this.#observe(event.event, event.data));
+    const sse = sseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
+    this.feed = (chunk) => sse.feed(chunk);
+    this.end = () => sse.end();
   }
 
   #observe(name: string | undefined, data: string): void {

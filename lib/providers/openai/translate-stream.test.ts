@@ -228,6 +228,26 @@ describe('OpenAIChunkDecoder on chunks of an unexpected shape', () => {
 });
 
 describe('openAIStreamEvents', () => {
+  const stopped = `data: ${delta({ content: 'Hi' })}\n\ndata: ${delta({}, 'stop')}\n\n`;
+  it.each([
+    ['LF line ends', stopped],
+    ['CR line ends', stopped.replaceAll('\n', '\r')],
+    ['LF line ends but a CR as the very last byte', `${stopped.slice(0, -1)}\r`],
+  ])('reads the last event, the finish, of a stream in %s (no [DONE] behind it)', async (_name, sse) => {
+    // Prepare
+    const bytes = Buffer.from(sse);
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += 5) yield bytes.subarray(i, i + 5);
+    }
+
+    // Act
+    const events: StreamEvent[] = [];
+    for await (const event of openAIStreamEvents(body(), req)) events.push(event);
+
+    // Assess
+    expect(events).toEqual([start, { type: 'text_delta', text: 'Hi' }, { type: 'finish', reason: 'stop' }]);
+  });
+
   it('reads SSE split anywhere across network chunks, comments and all', async () => {
     // Prepare
     const sse = `: keep-alive\n\ndata: ${delta({ content: 'Hé' })}\n\ndata: ${delta({}, 'stop')}\n\ndata: ${usageChunk}\n\ndata: [DONE]\n\n`;

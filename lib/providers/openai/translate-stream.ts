@@ -16,10 +16,10 @@
  * - `[DONE]` without a finish counts as a finish; the end of the body without either is an error.
  * Transport failures of `body` are thrown, so the caller can tell a gone client from a broken upstream.
  */
-import { createParser } from 'eventsource-parser';
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { isObject } from '../../http/json-checks';
+import { sseReader } from '../../http/sse';
 import { errorFromOpenAIEvent } from './errors';
 import { finishReasonOf, reasoningText, syntheticCallId } from './translate-response';
 import { usageFromOpenAI } from './usage';
@@ -173,20 +173,19 @@ export class OpenAIChunkDecoder {
 export async function* openAIStreamEvents(body: AsyncIterable<Uint8Array>, req: Pick<ChatRequest, 'model'>): AsyncGenerator<StreamEvent> {
   const decoder = new OpenAIChunkDecoder(req);
   let pending: StreamEvent[] = [];
-  const parser = createParser({
+  const reader = sseReader({
     onEvent: (event) => {
       pending.push(...decoder.data(event.data));
     },
   });
-  const text = new TextDecoder();
   for await (const bytes of body) {
-    parser.feed(text.decode(bytes, { stream: true }));
+    reader.feed(bytes);
     const ready = pending;
     pending = [];
     yield* ready;
     if (decoder.over) return;
   }
-  parser.feed(text.decode());
+  reader.end();
   yield* pending;
   yield* decoder.end();
 }

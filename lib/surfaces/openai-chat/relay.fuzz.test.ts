@@ -1,7 +1,6 @@
-import { createParser } from 'eventsource-parser';
 import { fuzzer } from '../../../test/fuzz';
 import { InBandErrorGuard } from '../../http/in-band-errors';
-import { sseReframed } from '../../http/sse';
+import { sseReader, sseReframed } from '../../http/sse';
 import { SseEventEnds } from '../../http/sse-event-ends';
 import { openAIErrorEvents } from '../../pipeline/upstream-error-events';
 import { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
@@ -101,23 +100,25 @@ const newGate = (mode: Mode) => (mode.gated ? new InBandErrorGuard(openAIErrorEv
 /** The SSE bytes read back as events and re-framed (comments kept): what a client makes of them (its UTF-8 decoder drops a BOM, as the spec asks). */
 function normalised(bytes: Buffer): string {
   let out = '';
-  const parser = createParser({ onEvent: (e) => (out += sseReframed(e.data, e.event)), onComment: (c) => (out += `: ${c}\n\n`) });
-  parser.feed(new TextDecoder().decode(bytes));
+  const reader = sseReader({ onEvent: (e) => (out += sseReframed(e.data, e.event)), onComment: (c) => (out += `: ${c}\n\n`) });
+  reader.feed(bytes);
+  reader.end();
   return out;
 }
 
-/** The relay before chunks passed as they came: the whole stream read, each event re-framed, the dropped ones left out. */
+/** The relay before chunks passed as they came: the whole stream read to its end (its last event too when a CR ends it), each event re-framed, the dropped ones left out. */
 function reference(stream: string, mode: Mode) {
   const meter = newMeter(mode);
   let text = '';
-  const parser = createParser({
+  const reader = sseReader({
     onEvent: (e) => {
       const kind = meter.observe(e.data);
       if (kind !== 'noise' && !(mode.stripUsage && kind === 'usage-only')) text += sseReframed(e.data, e.event);
     },
     onComment: (c) => (text += `: ${c}\n\n`),
   });
-  parser.feed(new TextDecoder().decode(Buffer.from(stream)));
+  reader.feed(Buffer.from(stream));
+  reader.end();
   const gate = newGate(mode);
   const out = gate ? Buffer.concat([gate.pass(Buffer.from(text)) ?? Buffer.alloc(0), gate.end() ?? Buffer.alloc(0)]).toString() : text;
   return { text: out, meter };

@@ -28,6 +28,21 @@ async function relay(pieces: Uint8Array[], stripUsage: boolean) {
 }
 
 describe('relayOpenAIStream', () => {
+  // SSE allows CR line ends; the parser holds a chunk's last CR until it sees whether an LF follows, and at the end none does.
+  it.each([
+    ['CR line ends', wire.replaceAll('\n', '\r')],
+    ['LF line ends but a CR as the very last byte', `${wire.slice(0, -1)}\r`],
+  ])('reads the last event, [DONE], of a stream in %s, stripping the usage or not', async (_name, text) => {
+    for (const [size, stripUsage] of [[1, false], [10_000, false], [1, true], [10_000, true]] as const) {
+      const { text: sent, meter } = await relay(cut(text, size), stripUsage);
+
+      expect(meter.sawDone).toBe(true);
+      expect(meter.usage).toEqual({ input: 7, output: 2, cacheRead: 3, cacheWrite: 0, reasoning: 0 });
+      expect(sent).toContain('[DONE]');
+      if (stripUsage) expect(sent).not.toContain('prompt_tokens');
+    }
+  });
+
   it.each([1, 7, 64, 10_000])('passes the bytes on unchanged when nothing is stripped (pieces of %i bytes)', async (size) => {
     const { text, meter } = await relay(cut(wire, size), false);
 

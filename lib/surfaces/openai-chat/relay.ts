@@ -1,6 +1,6 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
 import { passThenRead, type ChunkGate } from '../../http/pass-then-read';
-import { sseReframed } from '../../http/sse';
+import { sseReader, sseReframed } from '../../http/sse';
 import { SseEventEnds } from '../../http/sse-event-ends';
 import type { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
 
@@ -22,12 +22,11 @@ export interface RelayOptions {
  * thrown to the caller, who ends the stream in-band.
  */
 export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { meter, stripUsage, dropNoise = false, gate }: RelayOptions): AsyncGenerator<Uint8Array> {
-  const decoder = new TextDecoder();
   const reframe = stripUsage || dropNoise;
   // Filled by the parser as it reads a chunk; looked at one by one afterwards, so that the first
   // event of a chunk can leave before the events behind it are read.
   const ready: (EventSourceMessage | { comment: string })[] = [];
-  const parser = createParser({
+  const reader = sseReader({
     onEvent: (event) => ready.push(event),
     // Keep-alive comments keep idle connections open through proxies; pass them on.
     onComment: (comment) => ready.push({ comment }),
@@ -38,13 +37,18 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
     if (kind === 'noise' || (stripUsage && kind === 'usage-only')) return '';
     return sseReframed(item.data, item.event);
   };
-  const feed = (chunk: Uint8Array) => parser.feed(decoder.decode(chunk, { stream: true }));
-  const read = (chunk: Uint8Array) => {
-    feed(chunk);
+  const observe = () => {
     for (const item of ready.splice(0)) if (!('comment' in item)) meter.observe(item.data);
   };
+  const read = (chunk: Uint8Array) => {
+    reader.feed(chunk);
+    observe();
+  };
   if (!reframe) {
-    yield* passThenRead(source, read, gate);
+    yield* passThenRead(source, read, gate, () => {
+      reader.end();
+      observe();
+    });
     return;
   }
   const out = (bytes: Uint8Array) => (gate ? gate.pass(bytes) : bytes);
@@ -58,6 +62,23 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
   let atEventEnd = true;
   let first = true;
   let unread: Uint8Array | undefined;
+  // The events the parser has read, framed: the stream's first event goes alone, so the client's
+  // first token does not wait for the rest of the chunk to be read; after it, a chunk's events
+  // leave together, in one write.
+  function* sendReady(): Generator<Uint8Array> {
+    let text = '';
+    for (const item of ready.splice(0)) {
+      const framed = frame(item);
+      if (!framed) continue;
+      if (first) {
+        first = false;
+        const sent = out(Buffer.from(framed));
+        if (sent) yield sent;
+      } else text += framed;
+    }
+    const sent = text ? out(Buffer.from(text)) : undefined;
+    if (sent) yield sent;
+  }
   try {
     for await (const chunk of source) {
       if (chunk.length === 0) continue;
@@ -72,22 +93,11 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
         read(chunk);
         continue;
       }
-      feed(chunk);
-      let text = '';
-      for (const item of ready.splice(0)) {
-        const framed = frame(item);
-        if (!framed) continue;
-        // The stream's first event goes alone: the client's first token does not wait for the rest
-        // of the chunk to be read. After it, a chunk's events leave together, in one write.
-        if (first) {
-          first = false;
-          const sent = out(Buffer.from(framed));
-          if (sent) yield sent;
-        } else text += framed;
-      }
-      const sent = text ? out(Buffer.from(text)) : undefined;
-      if (sent) yield sent;
+      reader.feed(chunk);
+      yield* sendReady();
     }
+    reader.end();
+    yield* sendReady();
     const rest = gate?.end();
     if (rest) yield rest;
   } finally {
