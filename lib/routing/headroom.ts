@@ -41,7 +41,7 @@ export const HEADROOM = Object.freeze({
   maxReadings: 4096,
 });
 
-type Headers = Readonly<Record<string, string | string[] | undefined>>;
+export type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 /** OpenAI's (and Azure's, which sends only `remaining`) headers, by kind. */
 const OPENAI_KINDS = [
@@ -90,7 +90,8 @@ function windowOf(kind: QuotaKind, remaining: number, limit: number | undefined,
   return { kind, remaining, ...(limit ? { limit } : {}), resetsAt: at, ...(resetsAt === undefined ? { resetGuessed: true as const } : {}) };
 }
 
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+/** A header's first value (node gives a repeated header as a list). */
+export const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 /** A header's whole non-negative count, else undefined. */
 function count(value: string | string[] | undefined): number | undefined {

@@ -1,9 +1,5 @@
-import { readQuota } from './headroom';
+import { first, readQuota, type Headers } from './headroom';
 import { retryAfterMs } from './health';
-
-type Headers = Readonly<Record<string, string | string[] | undefined>>;
-
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 /**
  * The `retry-after` (whole seconds, rounded up) of a rate-limited answer, from its headers: a 429,
