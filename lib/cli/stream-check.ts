@@ -3,7 +3,7 @@
  * tokens arrive, to tell a stream that flows from one held back and let go at the end (which
  * public reports say Lambda function URLs can do to small writes).
  */
-import { sseReader } from '../http/sse';
+import { SseReader } from '../http/sse';
 import { CliError } from './errors';
 import { errorMessageOf, excerpt, unreachable } from './http-errors';
 
@@ -68,7 +68,7 @@ export async function measureStream(options: StreamCheckOptions): Promise<Stream
   const arrivals: Arrival[] = [];
   let reads = 0;
   let tokens = 0;
-  const reader = sseReader({ onEvent: (event) => (tokens += hasContent(event.data) ? 1 : 0) });
+  const reader = new SseReader({ onEvent: (event) => (tokens += hasContent(event.data) ? 1 : 0) });
   try {
     for await (const chunk of res.body) {
       const atMs = clock();

@@ -1,13 +1,13 @@
 /**
- * What `sseReader` adds to eventsource-parser on the hot path: a stream of 20 chat chunk events,
+ * What `SseReader` adds to eventsource-parser on the hot path: a stream of 20 chat chunk events,
  * one chunk each, read by a bare parser (TextDecoder + createParser, as the readers did) and by
- * `sseReader` (the same, plus one character read a chunk and `end()` once). Rounds interleave the
+ * `SseReader` (the same, plus one character read a chunk and `end()` once). Rounds interleave the
  * two so that a loaded machine weighs on both alike. Median of 5 000 streams a round.
  *
  *   npx tsx lib/http/sse-reader.bench.ts
  */
 import { createParser } from 'eventsource-parser';
-import { sseReader } from './sse';
+import { SseReader } from './sse';
 
 const STREAMS = 5_000;
 const events = Array.from({ length: 20 }, (_, i) =>
@@ -26,7 +26,7 @@ function bare(): void {
 }
 
 function reader(): void {
-  const sse = sseReader({ onEvent });
+  const sse = new SseReader({ onEvent });
   for (const chunk of events) sse.feed(chunk);
   sse.end();
 }
@@ -54,6 +54,6 @@ for (let round = 0; round < 6; round++) {
     b = timed(reader);
     a = timed(bare);
   }
-  process.stdout.write(`a stream of 21 events: bare parser ${a.toFixed(2)} µs, sseReader ${b.toFixed(2)} µs (${(b - a).toFixed(2)} µs)\n`);
+  process.stdout.write(`a stream of 21 events: bare parser ${a.toFixed(2)} µs, SseReader ${b.toFixed(2)} µs (${(b - a).toFixed(2)} µs)\n`);
 }
 if (seen !== 2 * 6 * STREAMS * 21) throw new Error(`read ${seen} events, expected ${2 * 6 * STREAMS * 21}`);

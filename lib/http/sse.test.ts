@@ -1,4 +1,4 @@
-import { sseReader, sseReframed } from './sse';
+import { SseReader, sseReframed } from './sse';
 
 describe('sseReframed', () => {
   it.each([
@@ -10,10 +10,10 @@ describe('sseReframed', () => {
   });
 });
 
-describe('sseReader', () => {
+describe('SseReader', () => {
   const read = (pieces: string[], end = true): string[] => {
     const out: string[] = [];
-    const reader = sseReader({ onEvent: (event) => out.push(event.data) });
+    const reader = new SseReader({ onEvent: (event) => out.push(event.data) });
     for (const piece of pieces) reader.feed(Buffer.from(piece));
     if (end) reader.end();
     return out;
@@ -41,7 +41,7 @@ describe('sseReader', () => {
 
   it('reads nothing twice when ended twice', () => {
     const out: string[] = [];
-    const reader = sseReader({ onEvent: (event) => out.push(event.data) });
+    const reader = new SseReader({ onEvent: (event) => out.push(event.data) });
     reader.feed('data: a\r\r');
     reader.end();
     reader.end();

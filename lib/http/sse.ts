@@ -71,8 +71,3 @@ export class SseReader {
     this.#parser.feed(text);
   }
 }
-
-/** A reader of SSE events, as `new SseReader(callbacks)`. */
-export function sseReader(callbacks: ParserCallbacks): SseReader {
-  return new SseReader(callbacks);
-}

@@ -5,7 +5,7 @@
  * that take `stop`. Choices are independent (`n > 1`). As in `canonical.ts`, a match ends the
  * choice: its tool calls after the text are not the client's, and tool arguments are never searched.
  */
-import { sseReader, sseReframed } from '../../http/sse';
+import { SseReader, sseReframed } from '../../http/sse';
 import { KEEP_ALIVE_MS, keepAliveOf, QUIET, SendClock, withKeepAlives } from './keep-alive';
 import { cutAtStop, StopMatcher } from './matcher';
 
@@ -219,7 +219,7 @@ export async function* stoppedChatStream(source: AsyncIterable<Uint8Array>, opti
   let failure: unknown;
   const clock = new SendClock();
   const keepAlive = Buffer.from(keepAliveOf('openai'));
-  const reader = sseReader({
+  const reader = new SseReader({
     onEvent: (event) => (out += event.event ? stream.named(event.event, event.data) : stream.event(event.data)),
     // Keep-alive comments keep idle connections open through proxies; they go on.
     onComment: (comment) => (out += `: ${comment}\n\n`),

@@ -1,10 +1,10 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import { sseReader } from '../../http/sse';
+import { SseReader } from '../../http/sse';
 
 /** The SSE events of a byte stream, as they complete (chunks may split events and UTF-8 characters anywhere). */
 export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<EventSourceMessage> {
   const ready: EventSourceMessage[] = [];
-  const reader = sseReader({ onEvent: (event) => ready.push(event) });
+  const reader = new SseReader({ onEvent: (event) => ready.push(event) });
   for await (const chunk of body) {
     reader.feed(chunk);
     while (ready.length > 0) yield ready.shift()!;

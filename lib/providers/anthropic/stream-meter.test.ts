@@ -1,5 +1,5 @@
 import { AnthropicStreamMeter } from './stream-meter';
-import { sseReader } from '../../http/sse';
+import { SseReader } from '../../http/sse';
 import { parseEventData } from './sse';
 import { capturedSse } from '../../../test/integration/claude-code/fixtures';
 import { charTokens } from '../../surfaces/anthropic-messages/count-tokens';
@@ -86,7 +86,7 @@ describe('AnthropicStreamMeter', () => {
     // Prepare: the events as a reader that parsed them hands them on (Bedrock's).
     const text = capturedSse(file) + 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
     const events: [string | undefined, string][] = [];
-    sseReader({ onEvent: (event) => events.push([event.event, event.data]) }).feed(text);
+    new SseReader({ onEvent: (event) => events.push([event.event, event.data]) }).feed(text);
     const fed = new AnthropicStreamMeter(0, () => 5);
     const parsed = new AnthropicStreamMeter(0, () => 5);
 

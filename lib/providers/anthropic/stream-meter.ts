@@ -1,7 +1,7 @@
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
 import { errorFromAnthropicEvent } from './errors';
-import { sseReader } from '../../http/sse';
+import { SseReader } from '../../http/sse';
 import { eventName, parseEventData } from './sse';
 import { mergeAnthropicUsage } from './usage';
 
@@ -37,7 +37,7 @@ export class AnthropicStreamMeter {
     readonly providerId = 'anthropic',
   ) {
     // Each event's data parsed once, for its name (when a proxy dropped the `event:` line) and its reading.
-    const sse = sseReader({
+    const sse = new SseReader({
       onEvent: (event) => {
         const parsed = parseEventData(event.data);
         this.observeParsed(eventName(event, parsed), event.data, parsed);

@@ -2,7 +2,7 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { awkwardPieces, chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
 import { capturedSse, FIXTURE_NAMES, loadFixture } from '../../../test/integration/claude-code/fixtures';
-import { sseReader } from '../../http/sse';
+import { SseReader } from '../../http/sse';
 import { AnthropicStreamMeter } from '../anthropic/stream-meter';
 import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamEvents, bedrockAnthropicStreamToSse, splitBedrockBetas } from './anthropic';
 
@@ -208,7 +208,7 @@ describe('bedrockAnthropicStreamToSse', () => {
 
     // Assess: as the Anthropic client's SSE parser reads it.
     const read: [string | undefined, unknown][] = [];
-    sseReader({ onEvent: (event) => read.push([event.event, JSON.parse(event.data)]) }).feed(out);
+    new SseReader({ onEvent: (event) => read.push([event.event, JSON.parse(event.data)]) }).feed(out);
     expect(read).toEqual([
       ['message_start', start],
       ['content_block_delta', delta],
@@ -241,7 +241,7 @@ describe('the meter of Claude on Bedrock', () => {
   /** The captured answer's events as Bedrock frames them, cut at awkward places. */
   const bedrockPieces = (sseText: string, extra: Record<string, unknown>[] = []) => {
     const events: Record<string, unknown>[] = [];
-    sseReader({ onEvent: (event) => events.push(JSON.parse(event.data) as Record<string, unknown>) }).feed(sseText);
+    new SseReader({ onEvent: (event) => events.push(JSON.parse(event.data) as Record<string, unknown>) }).feed(sseText);
     return awkwardPieces(Buffer.concat([...events, ...extra].map(chunkFrame)));
   };
   /** Meters the stream both ways: parsed events handed on (the relay's), and the SSE text the client gets read back. */

@@ -1,6 +1,6 @@
 import type { ChatRequest } from '../../canonical/types';
 import { JsonArraySplitter } from '../../http/json-array';
-import { sseReader } from '../../http/sse';
+import { SseReader } from '../../http/sse';
 import { eventTooLarge } from '../../upstream/event-bound';
 import { jsonPost, type UpstreamRequest, type UpstreamTimeouts } from '../../upstream/http';
 import type { TokenUsage } from '../../usage/tokens';
@@ -92,7 +92,7 @@ export class GeminiStreamMeter {
       this.end = () => undefined;
     } else {
       this.array = undefined;
-      const sse = sseReader({ onEvent: (event) => this.#observe(event.data) });
+      const sse = new SseReader({ onEvent: (event) => this.#observe(event.data) });
       this.feed = (chunk) => sse.feed(chunk);
       this.end = () => sse.end();
     }

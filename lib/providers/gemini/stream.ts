@@ -1,6 +1,6 @@
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import { sseReader } from '../../http/sse';
+import { SseReader } from '../../http/sse';
 import { errorFromGeminiStreamEvent } from './errors';
 import { finishReasonFromGemini, oneCallOnly, partFromGemini, partsOf, responseIdOf, usageFromGemini } from './response';
 import type { GeminiResponse, GoogleErrorBody } from './types';
@@ -21,7 +21,7 @@ import type { GeminiResponse, GoogleErrorBody } from './types';
  */
 export async function* parseGeminiStream(body: AsyncIterable<Uint8Array>, req: ChatRequest, providerId = 'gemini'): AsyncIterable<StreamEvent> {
   const pending: string[] = [];
-  const reader = sseReader({ onEvent: (event) => pending.push(event.data) });
+  const reader = new SseReader({ onEvent: (event) => pending.push(event.data) });
   const stream = new GeminiStreamDecoder(req, providerId);
   for await (const chunk of body) {
     reader.feed(chunk);

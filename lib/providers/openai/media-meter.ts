@@ -1,4 +1,4 @@
-import { sseReader } from '../../http/sse';
+import { SseReader } from '../../http/sse';
 import type { TokenUsage } from '../../usage/tokens';
 import { parseEventData } from '../anthropic/sse';
 import { usageFromResponses } from './usage';
@@ -42,7 +42,7 @@ export class MediaStreamMeter {
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
   ) {
-    const sse = sseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
+    const sse = new SseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
     this.feed = (chunk) => sse.feed(chunk);
     this.end = () => sse.end();
   }

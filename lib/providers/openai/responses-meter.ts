@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../../usage/tokens';
-import { sseReader } from '../../http/sse';
+import { SseReader } from '../../http/sse';
 import { eventName, parseEventData } from '../anthropic/sse';
 import { createdResponseId, eventTypeOf } from './response-id';
 import { skimResponsesDelta } from './skim';
@@ -58,7 +58,7 @@ export class ResponsesStreamMeter {
     readonly now: () => number = performance.now.bind(performance),
     readonly onResponseId?: (id: string) => void,
   ) {
-    const sse = sseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
+    const sse = new SseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
     this.feed = (chunk) => sse.feed(chunk);
     this.end = () => sse.end();
   }

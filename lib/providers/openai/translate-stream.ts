@@ -19,7 +19,7 @@
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { isObject } from '../../http/json-checks';
-import { sseReader } from '../../http/sse';
+import { SseReader } from '../../http/sse';
 import { errorFromOpenAIEvent } from './errors';
 import { finishReasonOf, reasoningText, syntheticCallId } from './translate-response';
 import { usageFromOpenAI } from './usage';
@@ -173,7 +173,7 @@ export class OpenAIChunkDecoder {
 export async function* openAIStreamEvents(body: AsyncIterable<Uint8Array>, req: Pick<ChatRequest, 'model'>): AsyncGenerator<StreamEvent> {
   const decoder = new OpenAIChunkDecoder(req);
   let pending: StreamEvent[] = [];
-  const reader = sseReader({
+  const reader = new SseReader({
     onEvent: (event) => {
       pending.push(...decoder.data(event.data));
     },

@@ -1,6 +1,6 @@
 import { fuzzer } from '../../../test/fuzz';
 import { InBandErrorGuard } from '../../http/in-band-errors';
-import { sseReader, sseReframed } from '../../http/sse';
+import { SseReader, sseReframed } from '../../http/sse';
 import { SseEventEnds } from '../../http/sse-event-ends';
 import { openAIErrorEvents } from '../../pipeline/upstream-error-events';
 import { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
@@ -100,7 +100,7 @@ const newGate = (mode: Mode) => (mode.gated ? new InBandErrorGuard(openAIErrorEv
 /** The SSE bytes read back as events and re-framed (comments kept): what a client makes of them (its UTF-8 decoder drops a BOM, as the spec asks). */
 function normalised(bytes: Buffer): string {
   let out = '';
-  const reader = sseReader({ onEvent: (e) => (out += sseReframed(e.data, e.event)), onComment: (c) => (out += `: ${c}\n\n`) });
+  const reader = new SseReader({ onEvent: (e) => (out += sseReframed(e.data, e.event)), onComment: (c) => (out += `: ${c}\n\n`) });
   reader.feed(bytes);
   reader.end();
   return out;
@@ -110,7 +110,7 @@ function normalised(bytes: Buffer): string {
 function reference(stream: string, mode: Mode) {
   const meter = newMeter(mode);
   let text = '';
-  const reader = sseReader({
+  const reader = new SseReader({
     onEvent: (e) => {
       const kind = meter.observe(e.data);
       if (kind !== 'noise' && !(mode.stripUsage && kind === 'usage-only')) text += sseReframed(e.data, e.event);

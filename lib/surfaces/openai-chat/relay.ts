@@ -1,6 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { passThenRead, type ChunkGate } from '../../http/pass-then-read';
-import { sseReader, sseReframed } from '../../http/sse';
+import { SseReader, sseReframed } from '../../http/sse';
 import { SseEventEnds } from '../../http/sse-event-ends';
 import type { OpenAIStreamMeter } from '../../providers/openai/stream-meter';
 
@@ -26,7 +26,7 @@ export async function* relayOpenAIStream(source: AsyncIterable<Uint8Array>, { me
   // Filled by the parser as it reads a chunk; looked at one by one afterwards, so that the first
   // event of a chunk can leave before the events behind it are read.
   const ready: (EventSourceMessage | { comment: string })[] = [];
-  const reader = sseReader({
+  const reader = new SseReader({
     onEvent: (event) => ready.push(event),
     // Keep-alive comments keep idle connections open through proxies; pass them on.
     onComment: (comment) => ready.push({ comment }),
