@@ -205,4 +205,35 @@ describe('encodeChatStream', () => {
     expect(out[0]!.id).toMatch(/^chatcmpl-[0-9a-f]{32}$/);
     expect(new Set(out.map((c) => c.id)).size).toBe(1);
   });
+
+  it.each([false, true])('writes each chunk as JSON.stringify writes the chunk object, in OpenAI\'s key order (includeUsage %s)', async (includeUsage) => {
+    // Arrange: names and text that JSON must escape.
+    const model = 'my "model" \\ ü';
+    const events: StreamEvent[] = [
+      { type: 'start', id: 'msg_"1"', model: 'claude-x' },
+      { type: 'text_delta', text: 'line\nbreak "quoted" \u2028 \u{1F600} \u0001' },
+      { type: 'thinking_delta', text: 'hm' },
+      { type: 'tool_call_start', toolIndex: 0, id: 'toolu_a', name: 'weather' },
+      { type: 'tool_call_delta', toolIndex: 0, arguments: '{"city":"Paris"}' },
+      { type: 'finish', reason: 'tool_calls' },
+    ];
+    const head = { id: 'chatcmpl-msg_"1"', object: 'chat.completion.chunk', created: 1_700_000_000, model };
+    const chunk = (delta: object, finish: string | null = null) =>
+      JSON.stringify({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) });
+
+    // Act
+    let text = '';
+    for await (const piece of encodeChatStream(from(events), { model, includeUsage }, NOW)) text += piece;
+
+    // Assess
+    const lines = text.split('\n\n').filter(Boolean).map((line) => line.slice('data: '.length));
+    expect(lines.slice(0, 6)).toEqual([
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ content: 'line\nbreak "quoted" \u2028 \u{1F600} \u0001' }),
+      chunk({ reasoning_content: 'hm' }),
+      chunk({ tool_calls: [{ index: 0, id: 'toolu_a', type: 'function', function: { name: 'weather', arguments: '' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] }),
+      chunk({}, 'tool_calls'),
+    ]);
+  });
 });
