@@ -82,12 +82,32 @@ export const DEFAULT_TABLE_NAME = 'aigw';
 
 /** The whole gateway on node:http, as `npm start` runs it and as the integration tests use it. */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  // What has started, last first: a start that fails half-way closes it before it rethrows, so a
+  // caller that goes on (a test, an embedding app) is left no store thread or server to keep it alive.
+  const started: (() => unknown)[] = [];
+  try {
+    return await startAll(options, started);
+  } catch (err) {
+    for (const close of started.reverse()) {
+      try {
+        await close();
+      } catch {
+        // The start's own failure is the one to report.
+      }
+    }
+    throw err;
+  }
+}
+
+async function startAll(options: LocalGatewayOptions, started: (() => unknown)[]): Promise<LocalGateway> {
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   let dynamo: EmbeddedDynamo | undefined;
   let table: TableRef;
   let storeDescription: string;
   if ('embedded' in options.store) {
-    dynamo = await startDynalite({ thread: true, ...(options.store.embedded ? { path: options.store.embedded } : {}) });
+    const store = await startDynalite({ thread: true, ...(options.store.embedded ? { path: options.store.embedded } : {}) });
+    started.push(() => store.close());
+    dynamo = store;
     table = createTableRef({ tableName, endpoint: dynamo.endpoint });
     storeDescription = options.store.embedded ? `embedded dynalite, data in ${options.store.embedded}` : 'embedded dynalite, in memory';
   } else if ('endpoint' in options.store) {
@@ -97,6 +117,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     table = createTableRef({ tableName, ...(options.region ? { region: options.region } : {}) });
     storeDescription = `DynamoDB table ${tableName} in AWS`;
   }
+  const client = table.client;
+  started.push(() => client.destroy());
   if (!('aws' in options.store)) await ensureTable(table);
 
   const logger = options.logger ?? silentLogger;
@@ -114,6 +136,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const gateway = createGateway({ config: options.config, keys, teams, ...(endUserAlerts ? { endUserAlerts } : {}), rates: new DynamoRateWindows(table), spend: new DynamoSpendStore(table), ...(options.shareHealth === false ? {} : { healthStore: new DynamoHealthStore(table) }), usage, responseCache: new DynamoResponseCache(table), storedHomes: new DynamoStoredHomes(table, options.now), credentials: options.credentials ?? new LocalCredentials(), logger, ...(options.now ? { now: options.now } : {}), ...(options.health ? { health: options.health } : {}), ...(options.load ? { load: options.load } : {}), ...(options.audit ? { audit: options.audit } : {}), ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}) });
   // The admin API, reports and alerts tell time by the gateway's clock (tests move it).
   const dateNow = () => new Date((options.now ?? Date.now)());
+  started.push(() => gateway.close());
   const admin = createAdminApi({ keys, teams, token: options.adminToken, now: dateNow, reports: usageReports({ table, keys, now: dateNow }), spend: tableSpendReader(table), names: policyNamesOf(options.config) });
   const cors = CorsPolicy.from(options.config.cors);
   const server = createLocalServer({ gateway, admin, logger, ...(cors ? { cors } : {}) });
