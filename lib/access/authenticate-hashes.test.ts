@@ -183,4 +183,26 @@ describe('KeyAuthenticator: the presented keys it remembers', () => {
     // Assess
     expect(held).toEqual(kept);
   });
+
+  it('never drops a key used at least once every maxEntries / 2 new keys, and drops one that is not', async () => {
+    // Prepare: room for four; a stream of new keys, `kept` used after every second one, `idle` only at first.
+    const w = world({ maxEntries: 4 });
+    const kept = await w.key();
+    const idle = await w.key();
+    await w.present(kept.key);
+    await w.present(idle.key);
+
+    // Act
+    const hashed = await hashesDuring(async () => {
+      for (let i = 0; i < 20; i++) {
+        await w.present((await w.key()).key);
+        if (i % 2 === 1) await w.present(kept.key);
+      }
+    });
+
+    // Assess: only the new keys were hashed; then `kept` is still held, `idle` no longer.
+    expect(hashed).toBe(20);
+    expect(await hashesDuring(() => w.present(kept.key))).toBe(0);
+    expect(await hashesDuring(() => w.present(idle.key))).toBe(1);
+  });
 });
