@@ -26,7 +26,10 @@ describe('an OpenAI pool whose gateway fails to start, its fakes listening', () 
   it('has a pool to call', () => expect(pool.key).toBeDefined());
 });
 
-// Runs after both blocks' afterAll: what is still open once each pool has been closed, if it could be.
-afterAll(() => {
+// Runs after both blocks' afterAll: what is still open once each pool has been closed, if it could
+// be. A closed server's handle is released a turn of the loop after its close resolves: one left
+// listening is still there after a second.
+afterAll(async () => {
+  for (let waited = 0; waited < 1_000 && process.getActiveResourcesInfo().includes('TCPServerWrap'); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   writeFileSync(process.env.SUITE_START_RESOURCES!, JSON.stringify(process.getActiveResourcesInfo()));
 });

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closedOnFailure } from './suite-start';
 
 const ROOT = join(__dirname, '..', '..');
 const JEST = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
@@ -56,5 +57,50 @@ describe('the pool suite helpers (fakePoolForSuite, openAIPoolForSuite) when a p
   it('leave no server listening: the fakes started before the failure are closed', () => {
     expect(run.resources.length).toBeGreaterThan(0);
     expect(run.resources).not.toContain('TCPServerWrap');
+  });
+});
+
+describe('closedOnFailure', () => {
+  /** A server that notes its closing in `log`, failing to close when `closeFails`. */
+  const server = (name: string, log: string[], closeFails = false) => ({
+    name,
+    async close() {
+      log.push(name);
+      if (closeFails) throw new Error(`${name} would not close`);
+    },
+  });
+
+  it.each<[string, { opens: string[]; fails: boolean; closeFails?: string }, { closed: string[]; error?: string }]>([
+    ['a build that succeeds closes nothing', { opens: ['fake one', 'fake two', 'gateway'], fails: false }, { closed: [] }],
+    ['a build that fails before opening anything closes nothing', { opens: [], fails: true }, { closed: [], error: 'START FAILED' }],
+    ['a build that fails half-way closes what it opened, the last first', { opens: ['fake one', 'fake two'], fails: true }, { closed: ['fake two', 'fake one'], error: 'START FAILED' }],
+    ['a close that fails as well neither hides the start\'s error nor stops the others closing', { opens: ['fake one', 'fake two'], fails: true, closeFails: 'fake two' }, { closed: ['fake two', 'fake one'], error: 'START FAILED' }],
+  ])('%s', async (_name, { opens, fails, closeFails }, expected) => {
+    // Prepare
+    const closed: string[] = [];
+
+    // Act
+    const outcome = await closedOnFailure(async (open) => {
+      for (const name of opens) await open(Promise.resolve(server(name, closed, name === closeFails)));
+      if (fails) throw new Error('START FAILED');
+      return 'started';
+    }).catch((err: Error) => err);
+
+    // Assess
+    expect(closed).toEqual(expected.closed);
+    if (expected.error) expect(outcome).toMatchObject({ message: expected.error });
+    else expect(outcome).toBe('started');
+  });
+
+  it('closes what it opened when a start it was opening fails', async () => {
+    const closed: string[] = [];
+
+    const outcome = await closedOnFailure(async (open) => {
+      await open(Promise.resolve(server('fake one', closed)));
+      await open(Promise.reject(new Error('FAKE TWO WOULD NOT START')));
+    }).catch((err: Error) => err);
+
+    expect(outcome).toMatchObject({ message: 'FAKE TWO WOULD NOT START' });
+    expect(closed).toEqual(['fake one']);
   });
 });
