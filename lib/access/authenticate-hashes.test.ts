@@ -184,19 +184,21 @@ describe('KeyAuthenticator: the presented keys it remembers', () => {
     expect(held).toEqual(kept);
   });
 
-  it('never drops a key used at least once every maxEntries / 2 new keys, and drops one that is not', async () => {
-    // Prepare: room for four; a stream of new keys, `kept` used after every second one, `idle` only at first.
-    const w = world({ maxEntries: 4 });
+  // Half of an odd maxEntries is a key and a half: a key used after every second new key is kept with room for three.
+  it.each([2, 3, 4, 5])('never drops a key used at least once every maxEntries / 2 new keys, and drops one that is not (room for %i)', async (maxEntries) => {
+    // Prepare: a stream of new keys, `kept` used after every `every` of them, `idle` only before them (and before `kept`).
+    const every = Math.ceil(maxEntries / 2);
+    const w = world({ maxEntries });
     const kept = await w.key();
     const idle = await w.key();
-    await w.present(kept.key);
     await w.present(idle.key);
+    await w.present(kept.key);
 
     // Act
     const hashed = await hashesDuring(async () => {
-      for (let i = 0; i < 20; i++) {
+      for (let i = 1; i <= 20; i++) {
         await w.present((await w.key()).key);
-        if (i % 2 === 1) await w.present(kept.key);
+        if (i % every === 0) await w.present(kept.key);
       }
     });
 
@@ -204,5 +206,52 @@ describe('KeyAuthenticator: the presented keys it remembers', () => {
     expect(hashed).toBe(20);
     expect(await hashesDuring(() => w.present(kept.key))).toBe(0);
     expect(await hashesDuring(() => w.present(idle.key))).toBe(1);
+  });
+
+  it('holds no more than maxEntries keys when one it held is dropped while its request awaits the store, then let through', async () => {
+    // Prepare: room for two; `k` held, its entry expired, and its next read held back.
+    const w = world({ maxEntries: 2 });
+    const [k, l, m] = [await w.key(), await w.key(), await w.key()];
+    await w.present(k.key);
+    w.advance(TTL + 1);
+    const kHash = hashKey(k.key);
+    let letRead!: () => void;
+    const held = new Promise<void>((resolve) => (letRead = resolve));
+    const read = w.store.getByHash.bind(w.store);
+    jest.spyOn(w.store, 'getByHash').mockImplementation(async (hash) => {
+      if (hash === kHash) await held;
+      return read(hash);
+    });
+
+    // Act: `k` is presented and waits; two new keys come, `k` is dropped for them; then `k` is let through.
+    const waiting = w.present(k.key);
+    expect(await w.present(l.key)).toBe(l.record.id);
+    expect(await w.present(m.key)).toBe(m.record.id);
+    letRead();
+    expect(await waiting).toBe(k.record.id);
+
+    // Assess: presented again, two of the three are held (not hashed), the third is not.
+    const hashed: number[] = [];
+    for (const { key } of [k, m, l]) hashed.push(await hashesDuring(() => w.present(key)));
+    expect(hashed).toEqual([0, 0, 1]);
+  });
+
+  // Concurrent first requests for one key share its read; each still gets its own address's verdict.
+  it.each<[string, string[]]>([
+    ['the allowed address first', ['10.0.0.1', '192.0.2.1']],
+    ['the refused address first', ['192.0.2.1', '10.0.0.1']],
+  ])('answers concurrent requests for one key from an allowed and a refused address each by its own address (%s)', async (_name, addresses) => {
+    // Prepare
+    const w = world();
+    const { key, record } = await w.key({ allowedIps: ['10.0.0.0/8'] });
+    const verdict = (ip: string) => (ip === '10.0.0.1' ? record.id : 'This API key may not be used from the address 192.0.2.1.');
+
+    // Act
+    const together = await Promise.all(addresses.map((ip) => w.present(key, ip)));
+    const after = [await w.present(key, '192.0.2.1'), await w.present(key, '10.0.0.1')];
+
+    // Assess
+    expect(together).toEqual(addresses.map(verdict));
+    expect(after).toEqual([verdict('192.0.2.1'), verdict('10.0.0.1')]);
   });
 });
