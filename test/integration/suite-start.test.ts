@@ -103,4 +103,20 @@ describe('closedOnFailure', () => {
     expect(outcome).toMatchObject({ message: 'FAKE TWO WOULD NOT START' });
     expect(closed).toEqual(['fake one']);
   });
+
+  it('closes a server started alongside one that failed, once it is up, before giving the error back', async () => {
+    // Prepare: two starts opened together; the second fails while the first is still starting.
+    const closed: string[] = [];
+    let up!: (started: ReturnType<typeof server>) => void;
+    const slow = new Promise<ReturnType<typeof server>>((resolve) => (up = resolve));
+
+    // Act
+    const outcome = closedOnFailure(async (open) => Promise.all([open(slow), open(Promise.reject(new Error('FAKE TWO WOULD NOT START')))])).catch((err: Error) => err);
+    await new Promise((resolve) => setImmediate(resolve));
+    up(server('fake one', closed));
+
+    // Assess: the error comes back only once the slow server is up and closed.
+    expect(await outcome).toMatchObject({ message: 'FAKE TWO WOULD NOT START' });
+    expect(closed).toEqual(['fake one']);
+  });
 });
