@@ -4,8 +4,8 @@ export interface Closable {
 }
 
 /**
- * Runs `build`, which starts its servers through `open`; if `build` fails, closes those it had
- * started, the last first, and rethrows its error. A start that fails half-way (a fake up, then
+ * Runs `build`, which starts its servers through `open`; if `build` fails, waits for each start
+ * it had opened and closes those that came up, the last opened first, and rethrows its error. A start that fails half-way (a fake up, then
  * the gateway refused) would otherwise leave servers listening, and jest waiting on them.
  *
  * @example
@@ -16,16 +16,18 @@ export interface Closable {
  * });
  */
 export async function closedOnFailure<T>(build: (open: <C extends Closable>(starting: Promise<C>) => Promise<C>) => Promise<T>): Promise<T> {
-  const opened: Closable[] = [];
+  const starts: Promise<Closable>[] = [];
   try {
-    return await build(async function open(starting) {
-      const started = await starting;
-      opened.push(started);
-      return started;
+    return await build(function open(starting) {
+      starts.push(starting);
+      return starting;
     });
   } catch (err) {
+    // Starts opened together (Promise.all) may still be under way when one fails: each is waited
+    // for, so that none comes up after the error is given back and stays listening.
+    const settled = await Promise.allSettled(starts);
     // The start's error is the one worth reading: a close that fails as well is not reported over it.
-    for (const started of opened.reverse()) await started.close().catch(() => undefined);
+    for (const start of settled.reverse()) if (start.status === 'fulfilled') await start.value.close().catch(() => undefined);
     throw err;
   }
 }
