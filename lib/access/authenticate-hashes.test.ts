@@ -254,4 +254,38 @@ describe('KeyAuthenticator: the presented keys it remembers', () => {
     expect(together).toEqual(addresses.map(verdict));
     expect(after).toEqual([verdict('192.0.2.1'), verdict('10.0.0.1')]);
   });
+
+  it('holds a key once whichever header carries it, with spaces around it or not', async () => {
+    const w = world();
+    const { key, record } = await w.key();
+    const carriers = [{ authorization: `Bearer ${key}` }, { 'x-api-key': ` ${key} ` }, { 'x-goog-api-key': key }, { authorization: `bearer  ${key}\t` }];
+
+    const hashed = await hashesDuring(async () => {
+      for (const headers of carriers) expect((await w.auth.authenticate({ headers, sourceIp: '127.0.0.1' })).key.id).toBe(record.id);
+    });
+
+    expect(hashed).toBe(1);
+  });
+
+  it('keeps holding a key\'s new secret when its old one is refused at the end of its grace', async () => {
+    // Prepare: both secrets let through during the grace.
+    const w = world();
+    const { key: oldKey, record } = await w.key();
+    const newKey = await w.rotate(oldKey, 60_000);
+    expect([await w.present(oldKey), await w.present(newKey)]).toEqual([record.id, record.id]);
+    w.advance(60_000);
+
+    // Act
+    const refusal = await hashesDuring(async () => {
+      expect(await w.present(oldKey)).toBe('This API key has been rotated: its old secret no longer works.');
+      expect(await w.present(newKey)).toBe(record.id);
+    });
+    const after = await hashesDuring(async () => {
+      expect(await w.present(oldKey)).toBe('This API key has been rotated: its old secret no longer works.');
+      expect(await w.present(newKey)).toBe(record.id);
+    });
+
+    // Assess: neither hashed at first (both held); then only the old secret, forgotten at its refusal.
+    expect([refusal, after]).toEqual([0, 1]);
+  });
 });
