@@ -9,6 +9,7 @@ import type { RecordedRequest } from '../fakes/http';
 import { createGatewayKey } from './harness';
 import { ADMIN } from './instances';
 import { firstCallOfPool, onlyRecordOf, type PoolAccount } from './pool-rig';
+import { closedOnFailure, startedForSuite } from './suite-start';
 
 type ProviderInput = NonNullable<GatewayConfigInput['providers']>[number];
 
@@ -67,32 +68,34 @@ export async function startFakePool<Fake extends FakeUpstream<Reply, Req>, Reply
   /** The gateway's own clock, readings or logger, for a suite that looks at them (`health` is made here, on `now`). */
   gateway?: Pick<LocalGatewayOptions, 'load' | 'logger' | 'now'>;
 }): Promise<FakePool<Fake, Reply>> {
-  const fakes = { one: await options.start('one'), two: await options.start('two') };
-  const health = new AccountHealth(options.gateway?.now);
-  const clock = options.gateway?.now ?? Date.now;
-  const startedAt = clock();
-  const config = parseConfig({ ...options.config, providers: [options.provider(fakes)] });
-  const gw = await startLocalGateway({ ...options.gateway, config, health, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials(options.credentials) });
-  const { id: keyId, key } = await createGatewayKey(gw.url, ADMIN, { name: options.keyName });
-  return {
-    fakes,
-    gw,
-    key,
-    keyId,
-    health,
-    recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId, startedAt, clock),
-    firstCallGets: (reply) => firstCallOfPool<Fake, Req, Reply>(fakes, reply, options.usual),
-    reset() {
-      fakes.one.reset();
-      fakes.two.reset();
-      health.clear();
-    },
-    async close() {
-      await gw.close();
-      await fakes.one.close();
-      await fakes.two.close();
-    },
-  };
+  return closedOnFailure(async (open) => {
+    const fakes = { one: await open(options.start('one')), two: await open(options.start('two')) };
+    const health = new AccountHealth(options.gateway?.now);
+    const clock = options.gateway?.now ?? Date.now;
+    const startedAt = clock();
+    const config = parseConfig({ ...options.config, providers: [options.provider(fakes)] });
+    const gw = await open(startLocalGateway({ ...options.gateway, config, health, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials(options.credentials) }));
+    const { id: keyId, key } = await createGatewayKey(gw.url, ADMIN, { name: options.keyName });
+    return {
+      fakes,
+      gw,
+      key,
+      keyId,
+      health,
+      recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId, startedAt, clock),
+      firstCallGets: (reply) => firstCallOfPool<Fake, Req, Reply>(fakes, reply, options.usual),
+      reset() {
+        fakes.one.reset();
+        fakes.two.reset();
+        health.clear();
+      },
+      async close() {
+        await gw.close();
+        await fakes.one.close();
+        await fakes.two.close();
+      },
+    };
+  });
 }
 
 /**
@@ -108,19 +111,14 @@ export function poolAccounts<Settings extends object>(fakes: Record<PoolAccount,
 
 /**
  * A pool (`start`, e.g. `startGeminiPool`) for a whole test file or describe block: started before
- * its tests, reset before each (fakes and rests), closed after. Filled in by beforeAll: read its
- * fields inside tests, not when the file is loaded.
+ * its tests, reset before each (fakes and rests), closed after (`startedForSuite`: a start that
+ * fails is reported alone). Filled in by beforeAll: read its fields inside tests, not when the
+ * file is loaded.
  *
  * @example
  * const pool = fakePoolForSuite(() => startGeminiPool('early-error-gemini'));
  * it('…', async () => expect(pool.firstCallGets(reply).first()).toMatch(/one|two/));
  */
 export function fakePoolForSuite<Fake, Reply>(start: () => Promise<FakePool<Fake, Reply>>): FakePool<Fake, Reply> {
-  const pool = {} as FakePool<Fake, Reply>;
-  beforeAll(async () => {
-    Object.assign(pool, await start());
-  });
-  afterAll(async () => pool.close());
-  beforeEach(() => pool.reset());
-  return pool;
+  return startedForSuite(start, (pool) => pool.reset());
 }

@@ -8,6 +8,7 @@ import { defaultReply, startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions,
 import { createGatewayKey, eventually } from './harness';
 import { usageSince } from './usage-since';
 import { ADMIN } from './instances';
+import { closedOnFailure, startedForSuite } from './suite-start';
 
 type OpenAIProviderInput = Extract<NonNullable<GatewayConfigInput['providers']>[number], { type: 'openai' }>;
 
@@ -67,36 +68,39 @@ export async function startOpenAIPool(options: {
   key: Record<string, unknown>;
 }): Promise<OpenAIPool> {
   const startedAt = Date.now();
-  const one = await startFakeOpenAI({ ...options.fakes, apiKey: 'sk-up' });
-  const two = await startFakeOpenAI({ ...options.fakes, apiKey: 'sk-up' });
-  const accounts = [
-    { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
-    { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
-  ];
-  const config = parseConfig({ ...options.config, providers: [{ ...options.pool, id: 'pool', type: 'openai', accounts }] });
-  const gw = await startLocalGateway({ ...options.gateway, config, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) });
-  const { id: keyId, key } = await createGatewayKey(gw.url, ADMIN, options.key);
-  const fakes = { one, two };
-  return {
-    one,
-    two,
-    gw,
-    key,
-    keyId,
-    startedAt,
-    client: new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }),
-    recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId, startedAt),
-    firstCallGets: (reply) => firstCallOfPool(fakes, reply, defaultReply),
-    async close() {
-      await gw.close();
-      await one.close();
-      await two.close();
-    },
-  };
+  return closedOnFailure(async (open) => {
+    const one = await open(startFakeOpenAI({ ...options.fakes, apiKey: 'sk-up' }));
+    const two = await open(startFakeOpenAI({ ...options.fakes, apiKey: 'sk-up' }));
+    const accounts = [
+      { id: 'one', baseUrl: one.url, apiKey: { env: 'UP' } },
+      { id: 'two', baseUrl: two.url, apiKey: { env: 'UP' } },
+    ];
+    const config = parseConfig({ ...options.config, providers: [{ ...options.pool, id: 'pool', type: 'openai', accounts }] });
+    const gw = await open(startLocalGateway({ ...options.gateway, config, adminToken: ADMIN, store: { embedded: undefined }, shareHealth: false, credentials: new LocalCredentials({ UP: 'sk-up' }) }));
+    const { id: keyId, key } = await createGatewayKey(gw.url, ADMIN, options.key);
+    const fakes = { one, two };
+    return {
+      one,
+      two,
+      gw,
+      key,
+      keyId,
+      startedAt,
+      client: new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }),
+      recordOf: (requestId) => onlyRecordOf(gw, keyId, requestId, startedAt),
+      firstCallGets: (reply) => firstCallOfPool(fakes, reply, defaultReply),
+      async close() {
+        await gw.close();
+        await one.close();
+        await two.close();
+      },
+    };
+  });
 }
 
 /**
- * The pool for a whole test file (or describe block): started before its tests and closed after;
+ * The pool for a whole test file (or describe block): started before its tests and closed after
+ * (`startedForSuite`: a start that fails is reported alone);
  * before each test both fakes are reset and the accounts' rests (`gateway.health`, when given)
  * cleared, so no case meets another's replies or rests. Filled in by beforeAll: read its fields
  * inside tests, not when the file is loaded.
@@ -107,17 +111,14 @@ export async function startOpenAIPool(options: {
  * it('…', async () => expect((await pool.client.models.list()).data).toHaveLength(1));
  */
 export function openAIPoolForSuite(options: Parameters<typeof startOpenAIPool>[0]): OpenAIPool {
-  const pool = {} as OpenAIPool;
-  beforeAll(async () => {
-    Object.assign(pool, await startOpenAIPool(options));
-  });
-  afterAll(async () => pool.close());
-  beforeEach(() => {
-    pool.one.reset();
-    pool.two.reset();
-    options.gateway?.health?.clear();
-  });
-  return pool;
+  return startedForSuite(
+    () => startOpenAIPool(options),
+    (pool) => {
+      pool.one.reset();
+      pool.two.reset();
+      options.gateway?.health?.clear();
+    },
+  );
 }
 
 /** The one usage record of the call `requestId` on `gw` (its answer's `x-request-id`), made after `since` (epoch ms, on the gateway's clock `now`), once written: one call, one record, however many attempts it took. */
