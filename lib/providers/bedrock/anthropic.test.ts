@@ -88,7 +88,7 @@ describe('bedrockAnthropicStreamToSse', () => {
     const out = await sse([chunkFrame(start), exceptionFrame(type, said)], (d) => details.push(d));
 
     // Assess
-    const expected = { type: 'api_error', message: `Bedrock rejected the gateway's AWS credentials (${type}).` };
+    const expected = { type: 'api_error', message: `The upstream provider "bedrock" rejected the gateway's AWS credentials (${type}).` };
     expect(out.endsWith(`event: error\ndata: ${JSON.stringify({ type: 'error', error: expected })}\n\n`)).toBe(true);
     expect(out).not.toContain(said);
     expect(details).toEqual([said]);
@@ -218,7 +218,7 @@ describe('bedrockAnthropicStreamToSse', () => {
 });
 
 describe('bedrockAnthropicStreamEvents', () => {
-  it('hands on each Claude event with its data as sent and parsed, and its own errors unparsed', async () => {
+  it('hands on each Claude event with its data as sent and parsed, and its own errors unparsed with the failure they tell', async () => {
     // Prepare
     const delta = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'žluť 🐴 "quoted"' } };
 
@@ -230,8 +230,50 @@ describe('bedrockAnthropicStreamEvents', () => {
     expect(events).toEqual([
       { name: 'ping', data: '{"type":"ping"}', event: { type: 'ping' } },
       { name: 'content_block_delta', data: JSON.stringify(delta), event: delta },
-      { name: 'error', data: JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down' } }) },
+      { name: 'error', data: JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down' } }), error: expect.objectContaining({ kind: 'rate_limit', code: 'rate_limit_exceeded' }) },
     ]);
+  });
+});
+
+describe('the failure behind each error event bedrockAnthropicStreamEvents writes', () => {
+  const start = { type: 'message_start', message: { id: 'msg_bdrk_1', type: 'message', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: 1 } } };
+  /** A `:message-type: error` frame: its code and words in headers, no payload. */
+  const errorFrame = (code: string, message: string) =>
+    new EventStreamCodec(toUtf8, fromUtf8).encode({
+      headers: { ':message-type': { type: 'string', value: 'error' }, ':error-code': { type: 'string', value: code }, ':error-message': { type: 'string', value: message } },
+      body: new Uint8Array(0),
+    });
+  const broken = () => {
+    const frame = Uint8Array.from(chunkFrame(start));
+    frame[20] = (frame[20] ?? 0) ^ 0xff;
+    return frame;
+  };
+  const ROLE = 'User: arn:aws:sts::444455556666:assumed-role/aigw-bedrock/x is not authorized';
+
+  it.each([
+    { name: 'a throttling exception', last: [exceptionFrame('throttlingException', 'Slow down')], type: 'rate_limit_error', message: 'Slow down', code: 'rate_limit_exceeded', detail: undefined },
+    { name: 'a model timeout', last: [exceptionFrame('modelTimeoutException', 'Took too long')], type: 'timeout_error', message: 'Took too long', code: 'upstream_timeout', detail: undefined },
+    { name: 'an exception without words', last: [exceptionFrame('modelStreamErrorException', '')], type: 'api_error', message: 'The upstream provider "aws-east" failed mid-stream (modelStreamErrorException).', code: 'model_stream_error_exception', detail: undefined },
+    { name: 'the gateway’s AWS credentials refused', last: [exceptionFrame('accessDeniedException', ROLE)], type: 'api_error', message: 'The upstream provider "aws-east" rejected the gateway\'s AWS credentials (accessDeniedException).', code: 'upstream_auth_failed', detail: ROLE },
+    { name: 'an error frame', last: [errorFrame('ServiceUnavailableException', 'Busy')], type: 'overloaded_error', message: 'Busy', code: 'service_unavailable_exception', detail: undefined },
+    { name: 'Claude’s own authentication_error', last: [chunkFrame({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } })], type: 'api_error', message: 'The upstream provider "aws-east" rejected the gateway\'s credentials (authentication_error).', code: 'upstream_auth_failed', detail: 'invalid x-api-key' },
+    { name: 'Claude’s own overloaded_error', last: [chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })], type: 'overloaded_error', message: 'Overloaded', code: 'overloaded_error', detail: undefined },
+    { name: 'a stream cut before message_stop', last: [], type: 'api_error', message: 'Bedrock ended the stream before the answer was complete.', code: 'upstream_stream_truncated', detail: undefined },
+    { name: 'a broken frame', last: [broken()], type: 'api_error', message: expect.stringMatching(/^Bedrock sent a broken event stream: /), code: 'upstream_bad_stream', detail: undefined },
+  ])('tells $name to the client as an Anthropic error and to the books as code $code', async ({ last, type, message, code, detail }) => {
+    // Prepare
+    const details: string[] = [];
+
+    // Act
+    const events = [];
+    for await (const event of bedrockAnthropicStreamEvents(chunks([chunkFrame(start), ...last]), (d) => details.push(d), 'aws-east')) events.push(event);
+
+    // Assess: one error event, last; its data the client's words, its failure the books'.
+    const error = events.at(-1)!;
+    expect(events.filter((e) => e.name === 'error')).toEqual([error]);
+    expect(JSON.parse(error.data)).toEqual({ type: 'error', error: { type, message } });
+    expect(error.error).toMatchObject({ message, code, detail });
+    expect(details).toEqual(detail === undefined ? [] : [detail]);
   });
 });
 

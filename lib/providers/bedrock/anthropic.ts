@@ -5,9 +5,10 @@
  */
 import type { UpstreamRequest, UpstreamTimeouts } from '../../upstream/http';
 import { anthropicErrorBody } from '../../http/anthropic-error';
+import { GatewayError } from '../../http/errors';
 import { sseReframed } from '../../http/sse';
 import { errorFromAnthropicEvent } from '../anthropic/errors';
-import { bareErrorType, isAwsCredentialsError, withoutAwsAccount } from './errors';
+import { errorFromExceptionFrame } from './errors';
 import { anthropicChunkEvent, decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
@@ -88,23 +89,15 @@ export async function bedrockAnthropicPassthroughRequest(call: BedrockAnthropicP
   return signedBedrockPost({ url, headers, body, region: call.region, credentials: call.credentials, timeouts: call.timeouts, signal: call.signal, signingDate: call.signingDate });
 }
 
-/** Bedrock's stream exceptions as Anthropic error types, for the in-band `event: error`. */
-const ANTHROPIC_ERROR_TYPE: Record<string, string> = {
-  throttlingexception: 'rate_limit_error',
-  servicequotaexceededexception: 'rate_limit_error',
-  validationexception: 'invalid_request_error',
-  serviceunavailableexception: 'overloaded_error',
-  modelnotreadyexception: 'overloaded_error',
-};
-
 /**
  * An InvokeModelWithResponseStream body as Anthropic SSE text. Each `chunk` frame carries
  * `{"bytes": base64}`, and the bytes are one Anthropic stream event as JSON, passed on as they
  * came (Bedrock's `amazon-bedrock-invocationMetrics` on `message_stop` included). An exception
  * frame, a broken frame or a stream cut before `message_stop` ends the output with Anthropic's
- * `event: error`, as the Anthropic API itself would. An exception about the gateway's own AWS
- * credentials is told in the gateway's words: AWS's name the role ARN and account, so they go to
- * `onDetail` (the request's log) instead of the client. `providerId` (the config's) is the
+ * `event: error`, as the Anthropic API itself would, worded as the same failure before the stream
+ * is (`errorFromExceptionFrame`, `errorFromAnthropicEvent`). An exception about the gateway's own
+ * AWS credentials is told in the gateway's words: AWS's name the role ARN and account, so they go
+ * to `onDetail` (the request's log) instead of the client. `providerId` (the config's) is the
  * provider the gateway's words name.
  *
  * @example
@@ -119,6 +112,12 @@ export interface BedrockAnthropicEvent {
   name: string;
   data: string;
   event?: Record<string, unknown>;
+  /**
+   * The failure an `error` event the gateway wrote tells, for the books: its `code` and `detail`
+   * are not in the event's data (whose `error.type` is the client's, `api_error` for the
+   * gateway's credentials refused), so reading the data back would book another failure.
+   */
+  error?: GatewayError;
 }
 
 /**
@@ -135,19 +134,14 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
   try {
     for await (const message of decodeEventStream(body)) {
       const kind = message.headers[':message-type'];
-      if (kind === 'exception' || kind === 'error') {
-        const type = kind === 'exception' ? message.headers[':exception-type'] : message.headers[':error-code'];
-        const said = kind === 'exception' ? messageOf(decoder.decode(message.body)) : message.headers[':error-message'];
-        if (isAwsCredentialsError(type)) {
-          if (said) onDetail(said);
-          // The operator's failure, not the caller's: api_error, as the same refusal before the stream is a 502.
-          yield sseError(undefined, `Bedrock rejected the gateway's AWS credentials (${bareErrorType(type)}).`);
-        } else {
-          // An ARN or account id in AWS's words names the operator's account: the log keeps it (see errorFromBedrock).
-          const shown = said && withoutAwsAccount(said);
-          if (said && shown !== said) onDetail(said);
-          yield sseError(type, shown);
-        }
+      if (kind === 'exception') {
+        yield told(errorFromExceptionFrame(message.headers[':exception-type'], decoder.decode(message.body), providerId), onDetail);
+        return;
+      }
+      if (kind === 'error') {
+        // An error frame's words are in its headers, not a payload.
+        const payload = JSON.stringify({ message: message.headers[':error-message'] ?? '' });
+        yield told(errorFromExceptionFrame(message.headers[':error-code'], payload, providerId), onDetail);
         return;
       }
       if (kind !== 'event' || message.headers[':event-type'] !== 'chunk') continue;
@@ -156,9 +150,7 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
       const { json, type } = event;
       if (type === 'error') {
         // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
-        const error = errorFromAnthropicEvent(json, providerId);
-        if (error.detail !== undefined) onDetail(error.detail);
-        yield { name: 'error', data: JSON.stringify(anthropicErrorBody(error)) };
+        yield told(errorFromAnthropicEvent(json, providerId), onDetail);
         return;
       }
       if (type === 'message_stop') stopped = true;
@@ -166,10 +158,16 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
     }
   } catch (err) {
     if (!(err instanceof EventStreamFormatError) && !(err instanceof SyntaxError)) throw err;
-    yield sseError(undefined, `Bedrock sent a broken event stream: ${err.message}`);
+    yield told(new GatewayError('upstream_error', `Bedrock sent a broken event stream: ${err.message}`, { code: 'upstream_bad_stream', cause: err }), onDetail);
     return;
   }
-  if (!stopped) yield sseError(undefined, 'Bedrock ended the stream before the answer was complete.');
+  if (!stopped) yield told(new GatewayError('upstream_error', 'Bedrock ended the stream before the answer was complete.', { code: 'upstream_stream_truncated' }), onDetail);
+}
+
+/** The gateway's `event: error` for a failure: its message to the client, its detail to `onDetail` (the log). */
+function told(error: GatewayError, onDetail: (detail: string) => void): BedrockAnthropicEvent {
+  if (error.detail !== undefined) onDetail(error.detail);
+  return { name: 'error', data: JSON.stringify(anthropicErrorBody(error)), error };
 }
 
 /**
@@ -185,20 +183,4 @@ export function sseText({ name, data }: BedrockAnthropicEvent): string {
   // Compact JSON (all Bedrock sends) has no line end: written as it came, without the reframing's copies (~0.2–0.3 µs an event more, measured on the loaded 2-core machine).
   if (!data.includes('\n') && !data.includes('\r')) return `event: ${name}\ndata: ${data}\n\n`;
   return sseReframed(data.replace(/\r\n?/g, '\n'), name);
-}
-
-function sseError(exceptionType: string | undefined, message: string | undefined): BedrockAnthropicEvent {
-  const type = ANTHROPIC_ERROR_TYPE[(bareErrorType(exceptionType) ?? '').toLowerCase()] ?? 'api_error';
-  const data = { type: 'error', error: { type, message: message || `Bedrock failed mid-stream (${exceptionType ?? 'unknown error'}).` } };
-  return { name: 'error', data: JSON.stringify(data) };
-}
-
-function messageOf(payload: string): string | undefined {
-  try {
-    const parsed = JSON.parse(payload) as { message?: unknown; Message?: unknown };
-    const m = parsed.message ?? parsed.Message;
-    return typeof m === 'string' ? m : undefined;
-  } catch {
-    return undefined;
-  }
 }
