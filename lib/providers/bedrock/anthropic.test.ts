@@ -4,7 +4,7 @@ import { awkwardPieces, chunkFrame, eventFrame, exceptionFrame } from '../../../
 import { capturedSse, FIXTURE_NAMES, loadFixture } from '../../../test/integration/claude-code/fixtures';
 import { SseReader } from '../../http/sse';
 import { AnthropicStreamMeter } from '../anthropic/stream-meter';
-import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamEvents, bedrockAnthropicStreamToSse, splitBedrockBetas } from './anthropic';
+import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamEvents, bedrockAnthropicStreamToSse, splitBedrockBetas, sseText } from './anthropic';
 
 async function* chunks(list: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const c of list) yield c;
@@ -274,6 +274,77 @@ describe('the failure behind each error event bedrockAnthropicStreamEvents write
     expect(JSON.parse(error.data)).toEqual({ type: 'error', error: { type, message } });
     expect(error.error).toMatchObject({ message, code, detail });
     expect(details).toEqual(detail === undefined ? [] : [detail]);
+  });
+});
+
+describe('a chunk whose type cannot stand on an SSE event line', () => {
+  const start = { type: 'message_start', message: { id: 'msg_bdrk_1', type: 'message', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: 1 } } };
+  const answer = [
+    start,
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 2 } },
+    { type: 'message_stop' },
+  ];
+  /** The answer with `stray` after its first delta: an event of the odd type that would change what the client reads and the books count. */
+  const withStray = (type: string) => [
+    ...answer.slice(0, 3).map(chunkFrame),
+    chunkFrame({ type, index: 0, delta: { type: 'text_delta', text: ' injected' }, usage: { output_tokens: 999 }, error: { type: 'authentication_error', message: 'organization d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7' } }),
+    ...answer.slice(3).map(chunkFrame),
+  ];
+
+  // CR, LF and CRLF end an SSE line for every parser (the spec's three); the other controls and
+  // Unicode's line separators end one for parsers that split lines as Python's str.splitlines does
+  // (httpx's); a space, a tab or nothing at all is no Claude type either (all are lowercase words joined by `_`).
+  it.each([
+    ['LF', 'error\n'],
+    ['LF before the name', '\nmessage_stop'],
+    ['CR', 'message_stop\r'],
+    ['CRLF', 'content_block_delta\r\ndata: {}'],
+    ['LF then a field', 'message_delta\nevent: error'],
+    ['NUL', 'ping\u0000'],
+    ['a tab', 'content_block_delta\t'],
+    ['a vertical tab', 'message_delta\u000b'],
+    ['a form feed', 'message_delta\u000c'],
+    ['a file separator', 'message_delta\u001c'],
+    ['DEL', 'message_delta\u007f'],
+    ['NEL (U+0085)', 'message_delta\u0085'],
+    ['LINE SEPARATOR (U+2028)', 'message_delta\u2028x'],
+    ['PARAGRAPH SEPARATOR (U+2029)', 'message_delta\u2029x'],
+    ['a space', 'message delta'],
+    ['nothing', ''],
+  ])('skips a chunk whose type holds %s, as one without a type, the rest relayed and metered as sent', async (_what, type) => {
+    // Act
+    const events = [];
+    const meter = new AnthropicStreamMeter(0);
+    for await (const event of bedrockAnthropicStreamEvents(chunks(withStray(type)))) {
+      meter.observeParsed(event.name, event.data, event.event);
+      events.push(event);
+    }
+    const out = events.map(sseText).join('');
+
+    // Assess: as the client's SSE parser reads it, and line by line as any parser splits it.
+    const read: [string | undefined, unknown][] = [];
+    new SseReader({ onEvent: (event) => read.push([event.event, JSON.parse(event.data)]) }).feed(out);
+    expect(read).toEqual(answer.map((event) => [event.type, event]));
+    for (const line of out.split(/\r\n|[\n\r\u000b\u000c\u001c-\u001e\u0085\u2028\u2029]/)) expect(line).toMatch(/^$|^event: [a-z_]+$|^data: \{/);
+    expect(out).not.toContain('injected');
+    expect(meter.usage).toMatchObject({ input: 3, output: 2 });
+    expect(meter.sawMessageStop).toBe(true);
+    expect(meter.error).toBeUndefined();
+  });
+
+  it('passes every type Claude sends', async () => {
+    // Prepare: Anthropic's documented stream events, each in a chunk.
+    const types = ['message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'];
+
+    // Act
+    const names = [];
+    for await (const event of bedrockAnthropicStreamEvents(chunks(types.map((type) => chunkFrame(type === 'message_start' ? start : { type }))))) names.push(event.name);
+
+    // Assess
+    expect(names).toEqual(types);
   });
 });
 
