@@ -121,6 +121,16 @@ export interface BedrockAnthropicEvent {
 }
 
 /**
+ * What a chunk's `type` must be to be written as its `event:` line: Claude's types are lowercase
+ * words joined by `_`, and any printable ASCII but the space is allowed, so a type Anthropic adds
+ * later still passes. A line break (CR, LF; JSON carries them escaped in a string) would end the
+ * line, and the client would read another event name (`error`, with Claude's words unrewritten)
+ * and a stray field; other controls and Unicode's line separators end a line for clients that
+ * split lines as Python's `str.splitlines` does (httpx's), so they are refused too.
+ */
+const CLAUDE_EVENT_TYPE = /^[!-~]+$/;
+
+/**
  * `bedrockAnthropicStreamToSse`'s events before they become SSE text, each Claude event with the
  * object its JSON parsed to (parsed once, to know it is whole), for a meter to read without
  * parsing it again (`AnthropicStreamMeter.observeParsed`).
@@ -146,7 +156,9 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
       }
       if (kind !== 'event' || message.headers[':event-type'] !== 'chunk') continue;
       const event = anthropicChunkEvent(message.body);
-      if (!event) continue;
+      // A type that cannot be an event name is no Claude event: skipped, as a chunk without a type is (its JSON was whole, so
+      // nothing of the answer is lost, and a client ignores an event it does not know; see CLAUDE_EVENT_TYPE). Neither client nor meter sees it.
+      if (!event || !CLAUDE_EVENT_TYPE.test(event.type)) continue;
       const { json, type } = event;
       if (type === 'error') {
         // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
@@ -174,6 +186,7 @@ function told(error: GatewayError, onDetail: (detail: string) => void): BedrockA
  * One event as SSE text. Claude's JSON may hold line ends in its whitespace (never in its strings,
  * or it would not have parsed), and SSE ends a `data:` line at each: a line of JSON a `data:`
  * line, which the client's parser joins again with `\n` into JSON that parses to the same event.
+ * `name` is written as it is: `bedrockAnthropicStreamEvents` gives only names that fit one line.
  *
  * @example
  * sseText({ name: 'ping', data: '{"type":"ping"}' })    // 'event: ping\ndata: {"type":"ping"}\n\n'
