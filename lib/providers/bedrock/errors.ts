@@ -43,19 +43,6 @@ const RULES: Record<string, ErrorRule> = {
 };
 
 /**
- * Whether a Bedrock error type (either spelling, bare or qualified) means the gateway's own AWS
- * credentials were refused, whose message is AWS's words about the operator's principal.
- *
- * @example
- * isAwsCredentialsError('accessDeniedException') // true
- * isAwsCredentialsError('ThrottlingException') // false
- */
-export function isAwsCredentialsError(type: string | undefined): boolean {
-  const bare = bareErrorType(type);
-  return bare !== undefined && RULES[bare.toLowerCase()]?.auth === true;
-}
-
-/**
  * The bare error type: `ThrottlingException:http://internal.amazon.com/coral/…` and
  * `com.amazon.coral.service#ExpiredTokenException` both become the name alone.
  */
@@ -95,7 +82,7 @@ export function errorFromExceptionFrame(exceptionType: string | undefined, paylo
   } catch {
     // An empty or non-JSON payload: keep the generic message.
   }
-  return bedrockError(exceptionType, undefined, message, providerId, {});
+  return bedrockError(bareErrorType(exceptionType), undefined, message, providerId, {});
 }
 
 function bedrockError(type: string | undefined, status: number | undefined, message: string, providerId: string, headers: Record<string, string>): GatewayError {
