@@ -88,6 +88,8 @@ describe('errorFromExceptionFrame', () => {
     { type: 'internalServerException', expected: { kind: 'upstream_error', status: 500 } },
     { type: 'serviceUnavailableException', expected: { kind: 'overloaded', status: 503 } },
     { type: undefined, expected: { kind: 'upstream_error', status: 502 } },
+    { type: 'throttlingException:http://internal.amazon.com/coral/com.amazon.bedrock/', expected: { kind: 'rate_limit', status: 429, code: 'rate_limit_exceeded' } },
+    { type: 'com.amazon.coral.service#modelNotReadyException', expected: { kind: 'overloaded', status: 503 } },
   ])('maps the camelCase exception $type to status $expected.status', ({ type, expected }) => {
     // Act & Assess
     expect(errorFromExceptionFrame(type, '{"message":"mid-stream"}', 'b')).toMatchObject({ ...expected, message: 'mid-stream' });
