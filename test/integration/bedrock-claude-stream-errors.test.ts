@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import type { FakeBedrock, Reply } from '../fakes/bedrock';
-import { anthropicStreamEvents, chunkFrame, exceptionFrame, type AnswerContent } from '../fakes/bedrock-wire';
+import { anthropicStreamEvents, chunkFrame, converseStreamEvents, eventFrame, exceptionFrame, type AnswerContent } from '../fakes/bedrock-wire';
 import type { FakePool } from './fake-pool';
 import { BEDROCK_CLAUDE, startBedrockPool } from './provider-pools';
 
@@ -13,10 +14,12 @@ import { BEDROCK_CLAUDE, startBedrockPool } from './provider-pools';
  */
 let pool: FakePool<FakeBedrock, Reply>;
 let anthropic: Anthropic;
+let openai: OpenAI;
 
 beforeAll(async () => {
   pool = await startBedrockPool('bedrock-claude-stream-errors');
   anthropic = new Anthropic({ apiKey: pool.key, baseURL: pool.gw.url, maxRetries: 0 });
+  openai = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
 });
 afterAll(() => pool.close());
 beforeEach(() => pool.reset());
@@ -87,12 +90,78 @@ describe('a Claude stream on Bedrock that fails mid-way (Anthropic client)', () 
     expect(record).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_error', inputTokens: 17 });
   });
 
-  it('books a stream Bedrock ends before message_stop as truncated', async () => {
+  it('books a stream Bedrock ends before message_stop as ended early, worded as the Converse translation words it', async () => {
     // Act
     const { error, record } = await failedStream(opening());
 
     // Assess
-    expect(error.error).toEqual({ type: 'api_error', message: 'Bedrock ended the stream before the answer was complete.' });
-    expect(record).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'upstream_stream_truncated', inputTokens: 17 });
+    expect(error.error).toEqual({ type: 'api_error', message: 'The upstream provider "aws" ended the stream before the answer was complete.' });
+    expect(record).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'upstream_stream_ended', inputTokens: 17 });
+  });
+
+  it('books a broken frame as a bad upstream response, worded as the Converse translation words it', async () => {
+    // Act: a frame whose prelude claims more bytes than its total length allows.
+    const { text, error, record } = await failedStream([...opening(), Buffer.alloc(16, 0xff)]);
+
+    // Assess
+    expect(text).toBe('Hello ');
+    expect(error.error.type).toBe('api_error');
+    expect(error.error.message).toMatch(/^The upstream provider "aws" sent a broken event stream: /);
+    expect(record).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'bad_upstream_response', inputTokens: 17 });
+  });
+});
+
+/** The record of a stream the OpenAI client reads through the Converse translation to its failure. */
+async function failedConverse(frames: Uint8Array[]) {
+  pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: frames });
+  const { data: stream, response } = await openai.chat.completions.create({ model: BEDROCK_CLAUDE, stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
+  await (async () => {
+    for await (const _ of stream);
+  })().catch(() => undefined);
+  return pool.recordOf(response.headers.get('x-request-id'));
+}
+
+/** The same answer's ConverseStream frames: messageStart, then the first delta. */
+const converseOpening = () =>
+  converseStreamEvents(ANSWER)
+    .slice(0, 2)
+    .map((e) => eventFrame(e.type, e.payload));
+
+describe('a Claude stream on Bedrock that fails mid-way is booked as the Converse translation books the same failure', () => {
+  it.each([
+    { failure: 'a stream ended before its last event', after: [] as Uint8Array[] },
+    { failure: 'a broken frame', after: [Buffer.alloc(16, 0xff)] },
+    { failure: 'a throttlingException', after: [exceptionFrame('throttlingException', 'Too many tokens, please wait before trying again.')] },
+    { failure: 'an accessDeniedException', after: [exceptionFrame('accessDeniedException', `User: ${ROLE} is not authorized to perform: bedrock:InvokeModelWithResponseStream`)] },
+    { failure: 'a modelStreamErrorException', after: [exceptionFrame('modelStreamErrorException', 'The model failed.')] },
+  ])('$failure: the same outcome and errorCode on both paths', async ({ after }) => {
+    // Act
+    const converse = await failedConverse([...converseOpening(), ...after]);
+    const { record } = await failedStream([...opening(), ...after]);
+
+    // Assess
+    expect(converse.outcome).toBe('upstream_error');
+    expect({ outcome: record.outcome, errorCode: record.errorCode }).toEqual({ outcome: converse.outcome, errorCode: converse.errorCode });
+  });
+});
+
+describe('a Claude stream on Bedrock the client leaves', () => {
+  it('is booked aborted, not as an upstream failure, even when Bedrock then ends it early', async () => {
+    // Prepare: the opening, slowly, and no message_stop: an end (after a pause long enough for the gateway to see the client go) it would call cut short.
+    pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [...opening(), new Uint8Array(0)], delayMs: 300 });
+    const controller = new AbortController();
+    const { data: stream, response } = await anthropic.messages.create({ ...message, stream: true }, { signal: controller.signal }).withResponse();
+
+    // Act: the client leaves at its first text.
+    const left = await (async () => {
+      for await (const event of stream) if (event.type === 'content_block_delta') controller.abort();
+    })().catch((e: unknown) => e);
+
+    // Assess
+    // The SDK ends its iteration quietly when its own signal aborted it: no error event was read before.
+    expect(left).toBeUndefined();
+    const record = await pool.recordOf(response.headers.get('x-request-id'));
+    expect(record).toMatchObject({ status: 200, outcome: 'aborted', inputTokens: 17 });
+    expect(record.errorCode).toBeUndefined();
   });
 });

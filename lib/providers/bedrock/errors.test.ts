@@ -94,6 +94,16 @@ describe('errorFromExceptionFrame', () => {
     // Act & Assess
     expect(errorFromExceptionFrame(type, '{"message":"mid-stream"}', 'b')).toMatchObject({ ...expected, message: 'mid-stream' });
   });
+
+  it.each([
+    { type: 'throttlingException', payload: '', message: 'The upstream provider "b" failed mid-stream (throttlingException).' },
+    { type: 'throttlingException:http://internal.amazon.com/coral/com.amazon.bedrock/', payload: '{}', message: 'The upstream provider "b" failed mid-stream (throttlingException).' },
+    { type: 'com.amazon.coral.service#modelStreamErrorException', payload: 'not json', message: 'The upstream provider "b" failed mid-stream (modelStreamErrorException).' },
+    { type: undefined, payload: '{"message":""}', message: 'The upstream provider "b" failed mid-stream (unknown exception).' },
+  ])('names a wordless frame’s exception by its bare type ($type)', ({ type, payload, message }) => {
+    // Act & Assess: AWS's service namespace and URL are no part of the failure's name.
+    expect(errorFromExceptionFrame(type, payload, 'b').message).toBe(message);
+  });
 });
 
 describe('bareErrorType', () => {
