@@ -159,17 +159,15 @@ function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsag
   }));
 }
 
-function anthropicFindings(meter: AnthropicStreamMeter): StreamFindings {
-  return {
+/** What an Anthropic meter read, and `failure`: the error the client was told in-band, where there is one (the meter's own when none is given). */
+function anthropicFindings(meter: AnthropicStreamMeter, failure: GatewayError | undefined = meter.error): StreamFindings {
+  const found: StreamFindings = {
     complete: meter.sawMessageStop,
     ...(meter.usage ? { usage: meter.usage } : {}),
     ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
-    ...(meter.error ? { upstreamError: meter.error.message } : {}),
-    ...(meter.error?.code !== undefined ? { upstreamErrorCode: meter.error.code } : {}),
-    // What Anthropic said of the gateway's own key (the client had its bytes; the log had nothing).
-    ...(meter.error?.detail !== undefined ? { upstreamErrorDetail: meter.error.detail } : {}),
     outputChars: meter.outputChars,
   };
+  return withFailure(found, failure);
 }
 
 const OPENAI: PassthroughRoute = {
@@ -353,7 +351,7 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
           yield Buffer.from(bedrockSseText(event));
         }
       }
-      return { body: body(), findings: () => withFailure(anthropicFindings(meter), failure) };
+      return { body: body(), findings: () => anthropicFindings(meter, failure) };
     },
     needsApiKey: false,
   };

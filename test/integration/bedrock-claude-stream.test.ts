@@ -117,7 +117,7 @@ describe("Claude's stream on Bedrock (Anthropic client)", () => {
     expect(types).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
     expect(text).toBe(ANSWER.chunks[0]);
     expect(err).toBeInstanceOf(Anthropic.APIError);
-    expect((err as InstanceType<typeof Anthropic.APIError>).message).toMatch(/Bedrock sent a broken event stream/);
+    expect((err as InstanceType<typeof Anthropic.APIError>).message).toMatch(/The upstream provider \\+"aws\\+" sent a broken event stream/);
     expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ status: 200, outcome: expect.not.stringMatching(/^ok$/) });
   });
 });

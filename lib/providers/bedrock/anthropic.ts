@@ -5,10 +5,10 @@
  */
 import type { UpstreamRequest, UpstreamTimeouts } from '../../upstream/http';
 import { anthropicErrorBody } from '../../http/anthropic-error';
-import { GatewayError } from '../../http/errors';
+import type { GatewayError } from '../../http/errors';
 import { sseReframed } from '../../http/sse';
 import { errorFromAnthropicEvent } from '../anthropic/errors';
-import { errorFromExceptionFrame } from './errors';
+import { brokenStreamError, errorFromExceptionFrame, streamEndedError } from './errors';
 import { anthropicChunkEvent, decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
@@ -170,10 +170,10 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
     }
   } catch (err) {
     if (!(err instanceof EventStreamFormatError) && !(err instanceof SyntaxError)) throw err;
-    yield told(new GatewayError('upstream_error', `Bedrock sent a broken event stream: ${err.message}`, { code: 'upstream_bad_stream', cause: err }), onDetail);
+    yield told(brokenStreamError(providerId, err), onDetail);
     return;
   }
-  if (!stopped) yield told(new GatewayError('upstream_error', 'Bedrock ended the stream before the answer was complete.', { code: 'upstream_stream_truncated' }), onDetail);
+  if (!stopped) yield told(streamEndedError(providerId), onDetail);
 }
 
 /** The gateway's `event: error` for a failure: its message to the client, its detail to `onDetail` (the log). */

@@ -74,7 +74,9 @@ export function errorFromBedrock(status: number, headers: Record<string, string 
 
 /** A `:message-type: exception` frame inside a stream (the type in camelCase, the payload `{"message"}`). */
 export function errorFromExceptionFrame(exceptionType: string | undefined, payload: string, providerId: string): GatewayError {
-  let message = `The upstream provider "${providerId}" failed mid-stream (${exceptionType ?? 'unknown exception'}).`;
+  const type = bareErrorType(exceptionType);
+  // Named by its bare type: a qualified one's namespace and URL are AWS's plumbing, not the failure.
+  let message = `The upstream provider "${providerId}" failed mid-stream (${type ?? 'unknown exception'}).`;
   try {
     const parsed = JSON.parse(payload) as { message?: unknown; Message?: unknown };
     const m = parsed.message ?? parsed.Message;
@@ -82,7 +84,30 @@ export function errorFromExceptionFrame(exceptionType: string | undefined, paylo
   } catch {
     // An empty or non-JSON payload: keep the generic message.
   }
-  return bedrockError(bareErrorType(exceptionType), undefined, message, providerId, {});
+  return bedrockError(type, undefined, message, providerId, {});
+}
+
+/**
+ * A Bedrock stream that could not be read (a frame's prelude or checksum wrong, a chunk that is
+ * not JSON), worded and coded alike for the Converse translation and the Claude passthrough.
+ *
+ * @example
+ * brokenStreamError('aws', new EventStreamFormatError('bad prelude checksum'))
+ * // 502 bad_upstream_response: 'The upstream provider "aws" sent a broken event stream: bad prelude checksum'
+ */
+export function brokenStreamError(providerId: string, cause: Error): GatewayError {
+  return new GatewayError('upstream_error', `The upstream provider "${providerId}" sent a broken event stream: ${cause.message}`, { code: 'bad_upstream_response', cause });
+}
+
+/**
+ * A Bedrock stream that ended before its last event (Converse's `messageStop`, Claude's
+ * `message_stop`), worded and coded alike for the Converse translation and the Claude passthrough.
+ *
+ * @example
+ * streamEndedError('aws') // 502 upstream_stream_ended
+ */
+export function streamEndedError(providerId: string): GatewayError {
+  return new GatewayError('upstream_error', `The upstream provider "${providerId}" ended the stream before the answer was complete.`, { code: 'upstream_stream_ended' });
 }
 
 function bedrockError(type: string | undefined, status: number | undefined, message: string, providerId: string, headers: Record<string, string>): GatewayError {

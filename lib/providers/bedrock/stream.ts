@@ -1,6 +1,5 @@
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
-import { GatewayError } from '../../http/errors';
-import { errorFromExceptionFrame } from './errors';
+import { brokenStreamError, errorFromExceptionFrame, streamEndedError } from './errors';
 import { decodeEventStream, EventStreamFormatError } from './eventstream';
 import { finishReasonFromConverse, newMessageId, stopSequenceFrom, usageFromConverse } from './response';
 import type { ConverseUsage } from './wire';
@@ -116,12 +115,12 @@ export async function* parseConverseStream(body: AsyncIterable<Uint8Array>, req:
   } catch (err) {
     if (!(err instanceof EventStreamFormatError)) throw err;
     yield* start();
-    yield { type: 'error', error: new GatewayError('upstream_error', `The upstream provider "${providerId}" sent a broken event stream: ${err.message}`, { code: 'bad_upstream_response', cause: err }) };
+    yield { type: 'error', error: brokenStreamError(providerId, err) };
     return;
   }
   if (!finished) {
     yield* start();
-    yield { type: 'error', error: new GatewayError('upstream_error', `The upstream provider "${providerId}" ended the stream before the answer was complete.`, { code: 'upstream_stream_ended' }) };
+    yield { type: 'error', error: streamEndedError(providerId) };
   }
 }
 
