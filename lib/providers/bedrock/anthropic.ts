@@ -8,7 +8,7 @@ import { anthropicErrorBody } from '../../http/anthropic-error';
 import type { GatewayError } from '../../http/errors';
 import { sseReframed } from '../../http/sse';
 import { errorFromAnthropicEvent } from '../anthropic/errors';
-import { brokenStreamError, errorFromExceptionFrame, streamEndedError } from './errors';
+import { brokenStreamError, errorOfFailureFrame, streamEndedError } from './errors';
 import { anthropicChunkEvent, decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
@@ -95,7 +95,7 @@ export async function bedrockAnthropicPassthroughRequest(call: BedrockAnthropicP
  * came (Bedrock's `amazon-bedrock-invocationMetrics` on `message_stop` included). An exception
  * frame, a broken frame or a stream cut before `message_stop` ends the output with Anthropic's
  * `event: error`, as the Anthropic API itself would, worded as the same failure before the stream
- * is (`errorFromExceptionFrame`, `errorFromAnthropicEvent`). An exception about the gateway's own
+ * is (`errorOfFailureFrame`, `errorFromAnthropicEvent`). An exception about the gateway's own
  * AWS credentials is told in the gateway's words: AWS's name the role ARN and account, so they go
  * to `onDetail` (the request's log) instead of the client. `providerId` (the config's) is the
  * provider the gateway's words name.
@@ -139,22 +139,16 @@ const CLAUDE_EVENT_TYPE = /^[!-~]+$/;
  * for await (const e of bedrockAnthropicStreamEvents(upstream.body)) { meter.observeParsed(e.name, e.data, e.event); write(sseText(e)); }
  */
 export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Array>, onDetail: (detail: string) => void = () => {}, providerId = 'bedrock'): AsyncGenerator<BedrockAnthropicEvent> {
-  const decoder = new TextDecoder();
   let stopped = false;
   try {
     for await (const message of decodeEventStream(body)) {
-      const kind = message.headers[':message-type'];
-      if (kind === 'exception') {
-        yield told(errorFromExceptionFrame(message.headers[':exception-type'], decoder.decode(message.body), providerId), onDetail);
+      if (message.headers[':message-type'] !== 'event') {
+        const failure = errorOfFailureFrame(message, providerId);
+        if (!failure) continue;
+        yield told(failure, onDetail);
         return;
       }
-      if (kind === 'error') {
-        // An error frame's words are in its headers, not a payload.
-        const payload = JSON.stringify({ message: message.headers[':error-message'] ?? '' });
-        yield told(errorFromExceptionFrame(message.headers[':error-code'], payload, providerId), onDetail);
-        return;
-      }
-      if (kind !== 'event' || message.headers[':event-type'] !== 'chunk') continue;
+      if (message.headers[':event-type'] !== 'chunk') continue;
       const event = anthropicChunkEvent(message.body);
       // A type that cannot be an event name is no Claude event: skipped, as a chunk without a type is (its JSON was whole, so
       // nothing of the answer is lost, and a client ignores an event it does not know; see CLAUDE_EVENT_TYPE). Neither client nor meter sees it.

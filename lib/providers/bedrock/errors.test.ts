@@ -1,4 +1,4 @@
-import { bareErrorType, errorFromBedrock, errorFromExceptionFrame, withoutAwsAccount } from './errors';
+import { bareErrorType, errorFromBedrock, errorFromExceptionFrame, errorOfFailureFrame, withoutAwsAccount } from './errors';
 
 const typeHeader = (type: string) => ({ 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
 
@@ -103,6 +103,28 @@ describe('errorFromExceptionFrame', () => {
   ])('names a wordless frame’s exception by its bare type ($type)', ({ type, payload, message }) => {
     // Act & Assess: AWS's service namespace and URL are no part of the failure's name.
     expect(errorFromExceptionFrame(type, payload, 'b').message).toBe(message);
+  });
+});
+
+describe('errorOfFailureFrame', () => {
+  const frame = (headers: Record<string, string>, body = '') => ({ headers, body: Buffer.from(body) });
+
+  it.each([
+    { name: 'an exception frame', frame: frame({ ':message-type': 'exception', ':exception-type': 'throttlingException' }, '{"message":"Slow down"}'), expected: { kind: 'rate_limit', code: 'rate_limit_exceeded', message: 'Slow down' } },
+    { name: 'an error frame', frame: frame({ ':message-type': 'error', ':error-code': 'ServiceUnavailableException', ':error-message': 'Busy' }), expected: { kind: 'overloaded', status: 503, message: 'Busy' } },
+    { name: 'an error frame without words', frame: frame({ ':message-type': 'error', ':error-code': 'InternalServerException' }), expected: { status: 500, message: 'The upstream provider "b" failed mid-stream (InternalServerException).' } },
+    { name: 'a credentials exception', frame: frame({ ':message-type': 'exception', ':exception-type': 'accessDeniedException' }, '{"message":"User: arn:aws:sts::444455556666:assumed-role/r/s is not authorized"}'), expected: { code: 'upstream_auth_failed', message: 'The upstream provider "b" rejected the gateway\'s AWS credentials (accessDeniedException).' } },
+  ])('reads $name as the failure it reports', ({ frame, expected }) => {
+    // Act & Assess
+    expect(errorOfFailureFrame(frame, 'b')).toMatchObject(expected);
+  });
+
+  it.each([
+    { name: 'an event', frame: frame({ ':message-type': 'event', ':event-type': 'chunk' }, '{}') },
+    { name: 'a frame of a type Bedrock may add', frame: frame({ ':message-type': 'notice' }) },
+  ])('reads $name as no failure', ({ frame }) => {
+    // Act & Assess
+    expect(errorOfFailureFrame(frame, 'b')).toBeUndefined();
   });
 });
 

@@ -1,4 +1,5 @@
 import { GatewayError, upstreamError, type ErrorKind } from '../../http/errors';
+import type { EventStreamMessage } from './eventstream';
 
 interface ErrorRule {
   kind: ErrorKind;
@@ -70,6 +71,22 @@ export function errorFromBedrock(status: number, headers: Record<string, string 
   const retryAfter = headers['retry-after'];
   const extra: Record<string, string> = typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {};
   return bedrockError(type, status, message, providerId, extra);
+}
+
+/**
+ * The failure a stream's exception or error frame reports, undefined for any other frame: an
+ * exception frame's words are its payload, an error frame's are in its headers. One reading for
+ * the Converse translation and the Claude passthrough.
+ *
+ * @example
+ * errorOfFailureFrame({ headers: { ':message-type': 'exception', ':exception-type': 'throttlingException' }, body: fromUtf8('{"message":"Slow down"}') }, 'aws')
+ * // 429 rate_limit_exceeded: 'Slow down'
+ */
+export function errorOfFailureFrame(message: EventStreamMessage, providerId: string): GatewayError | undefined {
+  const kind = message.headers[':message-type'];
+  if (kind === 'exception') return errorFromExceptionFrame(message.headers[':exception-type'], new TextDecoder().decode(message.body), providerId);
+  if (kind === 'error') return errorFromExceptionFrame(message.headers[':error-code'], JSON.stringify({ message: message.headers[':error-message'] ?? '' }), providerId);
+  return undefined;
 }
 
 /** A `:message-type: exception` frame inside a stream (the type in camelCase, the payload `{"message"}`). */

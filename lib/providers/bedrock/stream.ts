@@ -1,5 +1,5 @@
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
-import { brokenStreamError, errorFromExceptionFrame, streamEndedError } from './errors';
+import { brokenStreamError, errorOfFailureFrame, streamEndedError } from './errors';
 import { decodeEventStream, EventStreamFormatError } from './eventstream';
 import { finishReasonFromConverse, newMessageId, stopSequenceFrom, usageFromConverse } from './response';
 import type { ConverseUsage } from './wire';
@@ -45,21 +45,14 @@ export async function* parseConverseStream(body: AsyncIterable<Uint8Array>, req:
 
   try {
     for await (const message of decodeEventStream(body)) {
-      const kind = message.headers[':message-type'];
-      const payloadText = decoder.decode(message.body);
-      if (kind === 'exception') {
+      if (message.headers[':message-type'] !== 'event') {
+        const failure = errorOfFailureFrame(message, providerId);
+        if (!failure) continue;
         yield* start();
-        yield { type: 'error', error: errorFromExceptionFrame(message.headers[':exception-type'], payloadText, providerId) };
+        yield { type: 'error', error: failure };
         return;
       }
-      if (kind === 'error') {
-        yield* start();
-        const text = JSON.stringify({ message: message.headers[':error-message'] ?? '' });
-        yield { type: 'error', error: errorFromExceptionFrame(message.headers[':error-code'], text, providerId) };
-        return;
-      }
-      if (kind !== 'event') continue;
-      const payload = parsePayload(payloadText);
+      const payload = parsePayload(decoder.decode(message.body));
       const index = payload.contentBlockIndex ?? -1;
       switch (message.headers[':event-type']) {
         case 'messageStart':
