@@ -129,18 +129,19 @@ function rewritingErrors(rule: InBandErrorRule, framing: EventFraming, build: (g
   const relay = build(guard);
   return {
     ...relay,
-    findings: () => {
-      const found = relay.findings();
-      const error = guard.error;
-      if (!error) return found;
-      return {
-        ...found,
-        // The words the client was told: the meter's are the upstream's own.
-        upstreamError: error.message,
-        ...(error.detail !== undefined ? { upstreamErrorDetail: error.detail } : {}),
-        ...(error.code !== undefined ? { upstreamErrorCode: error.code } : {}),
-      };
-    },
+    // The words the client was told: the meter's are the upstream's own.
+    findings: () => withFailure(relay.findings(), guard.error),
+  };
+}
+
+/** Findings with the failure the gateway told the client in-band (its message, code and detail), where there is one. */
+function withFailure(found: StreamFindings, error: GatewayError | undefined): StreamFindings {
+  if (!error) return found;
+  return {
+    ...found,
+    upstreamError: error.message,
+    ...(error.detail !== undefined ? { upstreamErrorDetail: error.detail } : {}),
+    ...(error.code !== undefined ? { upstreamErrorCode: error.code } : {}),
   };
 }
 
@@ -158,17 +159,15 @@ function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsag
   }));
 }
 
-function anthropicFindings(meter: AnthropicStreamMeter): StreamFindings {
-  return {
+/** What an Anthropic meter read, and `failure`: the error the client was told in-band, where there is one (the meter's own when none is given). */
+function anthropicFindings(meter: AnthropicStreamMeter, failure: GatewayError | undefined = meter.error): StreamFindings {
+  const found: StreamFindings = {
     complete: meter.sawMessageStop,
     ...(meter.usage ? { usage: meter.usage } : {}),
     ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
-    ...(meter.error ? { upstreamError: meter.error.message } : {}),
-    ...(meter.error?.code !== undefined ? { upstreamErrorCode: meter.error.code } : {}),
-    // What Anthropic said of the gateway's own key (the client had its bytes; the log had nothing).
-    ...(meter.error?.detail !== undefined ? { upstreamErrorDetail: meter.error.detail } : {}),
     outputChars: meter.outputChars,
   };
+  return withFailure(found, failure);
 }
 
 const OPENAI: PassthroughRoute = {
@@ -341,16 +340,18 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
     usageOf: ANTHROPIC.usageOf,
     framing: 'event-stream',
     relay(source, { start, providerId = 'bedrock' }) {
-      const meter = new AnthropicStreamMeter(start);
-      let detail: string | undefined;
+      const meter = new AnthropicStreamMeter(start, undefined, providerId);
+      let failure: GatewayError | undefined;
       async function* body() {
         // The events as read, each Claude event parsed once for the meter too (no SSE text parsed back).
-        for await (const event of bedrockAnthropicStreamEvents(source, (said) => (detail = said), providerId)) {
-          meter.observeParsed(event.name, event.data, event.event);
+        for await (const event of bedrockAnthropicStreamEvents(source, undefined, providerId)) {
+          // The gateway's own error event is booked as the failure it tells: read back from its data, its code would be the client's error.type.
+          if (event.error) failure = event.error;
+          else meter.observeParsed(event.name, event.data, event.event);
           yield Buffer.from(bedrockSseText(event));
         }
       }
-      return { body: body(), findings: () => ({ ...anthropicFindings(meter), ...(detail !== undefined ? { upstreamErrorDetail: detail } : {}) }) };
+      return { body: body(), findings: () => anthropicFindings(meter, failure) };
     },
     needsApiKey: false,
   };

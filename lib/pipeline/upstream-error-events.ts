@@ -5,7 +5,7 @@ import type { EventFraming, InBandErrorRule } from '../http/in-band-errors';
 import { openAIErrorBody } from '../http/openai-error';
 import { JsonArraySplitter } from '../http/json-array';
 import { errorFromAnthropicEvent } from '../providers/anthropic/errors';
-import { errorFromExceptionFrame } from '../providers/bedrock/errors';
+import { errorOfFailureFrame } from '../providers/bedrock/errors';
 import { EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening } from '../providers/bedrock/eventstream';
 import { errorFromGeminiStreamEvent } from '../providers/gemini/errors';
 import { errorFromOpenAIEvent } from '../providers/openai/errors';
@@ -210,7 +210,7 @@ const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code')]
  * Bedrock's failure, when an event stream's first frame after its opening ones
  * (`isOpeningMessage`: Converse's `messageStart`, Anthropic's `message_start` in a `chunk`) is an
  * exception (`:message-type: exception`, or `error`), read by Bedrock's own reader as it reads one
- * mid-stream (`errorFromExceptionFrame`): `throttlingException` a 429 `rate_limit`,
+ * mid-stream (`errorOfFailureFrame`): `throttlingException` a 429 `rate_limit`,
  * `serviceUnavailableException` a 503 `overloaded`, `internalServerException` a 500,
  * `modelStreamErrorException` a 502. Undefined when that frame is anything else, or none is whole
  * in `chunks` (the bytes held until the answer's start). On the hot path, two searches of the
@@ -237,11 +237,7 @@ export function earlyFrameFailure(chunks: readonly Buffer[], providerId: string)
     if (err instanceof EventStreamFormatError) return undefined;
     throw err;
   }
-  if (!first) return undefined;
-  const { headers } = first;
-  if (headers[':message-type'] === 'exception') return errorFromExceptionFrame(headers[':exception-type'], Buffer.from(first.body).toString('utf8'), providerId);
-  if (headers[':message-type'] === 'error') return errorFromExceptionFrame(headers[':error-code'], JSON.stringify({ message: headers[':error-message'] ?? '' }), providerId);
-  return undefined;
+  return first && errorOfFailureFrame(first, providerId);
 }
 
 /**

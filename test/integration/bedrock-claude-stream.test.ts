@@ -69,6 +69,31 @@ describe("Claude's stream on Bedrock (Anthropic client)", () => {
   });
 
   it.each([
+    ['LF', 'error\n'],
+    ['CR', 'content_block_delta\r'],
+    ['CRLF', 'message_delta\r\nevent: message_stop'],
+  ])('skips a chunk whose type holds %s: the client reads the answer Claude sent, the record its usage', async (_what, type) => {
+    // Prepare: after the first delta, a chunk of that type, with what would mislead the client (text, usage, an error naming the organisation).
+    const events = anthropicStreamEvents(ANSWER, 'claude-sonnet-4-5');
+    const stray = { type, index: 0, delta: { type: 'text_delta', text: ' injected' }, usage: { output_tokens: 999 }, error: { type: 'authentication_error', message: 'organization d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7' } };
+    pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [...events.slice(0, 3), stray, ...events.slice(3)].map(chunkFrame) });
+
+    // Act
+    const { data: stream, response } = await anthropic.messages.create({ ...message, stream: true }).withResponse();
+    const types: string[] = [];
+    let text = '';
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+    }
+
+    // Assess
+    expect(types).toEqual(events.map((e) => e.type));
+    expect(text).toBe(ANSWER.text);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ status: 200, outcome: 'ok', inputTokens: 17, outputTokens: 9 });
+  });
+
+  it.each([
     ['an event cut after its type', `{"bytes":"${base64('{"type":"content_block_delta","index":0,"delta":{"type":"text_')}","p":"abcdef"}`],
     ['a payload cut in its padding', `{"bytes":"${base64('{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"lost"}}')}","p":`],
   ])('ends the stream as broken on %s, relaying none of it', async (_what, payload) => {
@@ -92,7 +117,7 @@ describe("Claude's stream on Bedrock (Anthropic client)", () => {
     expect(types).toEqual(['message_start', 'content_block_start', 'content_block_delta']);
     expect(text).toBe(ANSWER.chunks[0]);
     expect(err).toBeInstanceOf(Anthropic.APIError);
-    expect((err as InstanceType<typeof Anthropic.APIError>).message).toMatch(/Bedrock sent a broken event stream/);
+    expect((err as InstanceType<typeof Anthropic.APIError>).message).toMatch(/The upstream provider \\+"aws\\+" sent a broken event stream/);
     expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ status: 200, outcome: expect.not.stringMatching(/^ok$/) });
   });
 });

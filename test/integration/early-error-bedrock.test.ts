@@ -50,6 +50,7 @@ describe('a ConverseStream that fails in-band before its answer starts (OpenAI c
     ['internalServerException after messageStart', { kind: 'exception', type: 'internalServerException', afterEvents: 1 }],
     ['modelStreamErrorException after messageStart', { kind: 'exception', type: 'modelStreamErrorException', afterEvents: 1 }],
     ['the exception cut at awkward offsets', { kind: 'exception', type: 'throttlingException', afterEvents: 1, message: THROTTLED, chunking: 'awkward' }],
+    ['a throttlingException qualified by its namespace', { kind: 'exception', type: 'throttlingException:http://internal.amazon.com/coral/com.amazon.bedrock/', afterEvents: 1, message: THROTTLED }],
   ])('%s: the other account answers in one clean stream, the first rests', async (_what, reply) => {
     // Prepare
     const first = pool.firstCallGets(reply);

@@ -96,7 +96,7 @@ describe('relayed upstream messages without the operator’s details', () => {
 
     // Assess
     const event = errorEvent(body);
-    expect(event?.error.message).toMatch(/^Bedrock rejected the gateway's AWS credentials \(\w+Exception\)\.$/);
+    expect(event?.error.message).toMatch(/^The upstream provider "aws" rejected the gateway's AWS credentials \(\w+Exception\)\.$/);
     expect(body).not.toContain('444455556666');
     expect(body).not.toContain('arn:aws');
     expect(line).toContain('444455556666:assumed-role/aigw-bedrock');

@@ -4,7 +4,7 @@ import { awkwardPieces, chunkFrame, eventFrame, exceptionFrame } from '../../../
 import { capturedSse, FIXTURE_NAMES, loadFixture } from '../../../test/integration/claude-code/fixtures';
 import { SseReader } from '../../http/sse';
 import { AnthropicStreamMeter } from '../anthropic/stream-meter';
-import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamEvents, bedrockAnthropicStreamToSse, splitBedrockBetas } from './anthropic';
+import { bedrockAnthropicPassthroughRequest, bedrockAnthropicStreamEvents, bedrockAnthropicStreamToSse, splitBedrockBetas, sseText } from './anthropic';
 
 async function* chunks(list: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const c of list) yield c;
@@ -88,7 +88,7 @@ describe('bedrockAnthropicStreamToSse', () => {
     const out = await sse([chunkFrame(start), exceptionFrame(type, said)], (d) => details.push(d));
 
     // Assess
-    const expected = { type: 'api_error', message: `Bedrock rejected the gateway's AWS credentials (${type}).` };
+    const expected = { type: 'api_error', message: `The upstream provider "bedrock" rejected the gateway's AWS credentials (${type}).` };
     expect(out.endsWith(`event: error\ndata: ${JSON.stringify({ type: 'error', error: expected })}\n\n`)).toBe(true);
     expect(out).not.toContain(said);
     expect(details).toEqual([said]);
@@ -154,7 +154,7 @@ describe('bedrockAnthropicStreamToSse', () => {
     const out = await sse([chunkFrame(start)]);
 
     // Assess
-    expect(out).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Bedrock ended the stream before the answer was complete."\}\}\n\n$/);
+    expect(out).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"The upstream provider \\"bedrock\\" ended the stream before the answer was complete."\}\}\n\n$/);
   });
 
   it('ends with an error event when a frame is broken', async () => {
@@ -178,10 +178,10 @@ describe('bedrockAnthropicStreamToSse', () => {
   const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
   it.each([
-    ['an event cut after its type', `{"bytes":"${base64('{"type":"content_block_delta","index":0,"delta":{')}","p":"abc"}`, /Bedrock sent a broken event stream: .*JSON/],
-    ['an event that is no JSON', `{"bytes":"${base64('hello')}"}`, /Bedrock sent a broken event stream/],
-    ['a payload cut in its padding', `{"bytes":"${base64('{"type":"ping"}')}","p":`, /Bedrock sent a broken event stream: .*JSON/],
-    ['a payload that is no JSON', 'bytes', /Bedrock sent a broken event stream/],
+    ['an event cut after its type', `{"bytes":"${base64('{"type":"content_block_delta","index":0,"delta":{')}","p":"abc"}`, /^The upstream provider "bedrock" sent a broken event stream: .*JSON/],
+    ['an event that is no JSON', `{"bytes":"${base64('hello')}"}`, /^The upstream provider "bedrock" sent a broken event stream/],
+    ['a payload cut in its padding', `{"bytes":"${base64('{"type":"ping"}')}","p":`, /^The upstream provider "bedrock" sent a broken event stream: .*JSON/],
+    ['a payload that is no JSON', 'bytes', /^The upstream provider "bedrock" sent a broken event stream/],
   ])('ends with an error event, after the events before it, when a chunk holds %s', async (_what, payload, message) => {
     // Act
     const out = await sse([chunkFrame(start), rawChunkFrame(payload), chunkFrame({ type: 'message_stop' })]);
@@ -218,7 +218,7 @@ describe('bedrockAnthropicStreamToSse', () => {
 });
 
 describe('bedrockAnthropicStreamEvents', () => {
-  it('hands on each Claude event with its data as sent and parsed, and its own errors unparsed', async () => {
+  it('hands on each Claude event with its data as sent and parsed, and its own errors unparsed with the failure they tell', async () => {
     // Prepare
     const delta = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'žluť 🐴 "quoted"' } };
 
@@ -230,8 +230,122 @@ describe('bedrockAnthropicStreamEvents', () => {
     expect(events).toEqual([
       { name: 'ping', data: '{"type":"ping"}', event: { type: 'ping' } },
       { name: 'content_block_delta', data: JSON.stringify(delta), event: delta },
-      { name: 'error', data: JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down' } }) },
+      { name: 'error', data: JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down' } }), error: expect.objectContaining({ kind: 'rate_limit', code: 'rate_limit_exceeded' }) },
     ]);
+  });
+});
+
+describe('the failure behind each error event bedrockAnthropicStreamEvents writes', () => {
+  const start = { type: 'message_start', message: { id: 'msg_bdrk_1', type: 'message', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: 1 } } };
+  /** A `:message-type: error` frame: its code and words in headers, no payload. */
+  const errorFrame = (code: string, message: string) =>
+    new EventStreamCodec(toUtf8, fromUtf8).encode({
+      headers: { ':message-type': { type: 'string', value: 'error' }, ':error-code': { type: 'string', value: code }, ':error-message': { type: 'string', value: message } },
+      body: new Uint8Array(0),
+    });
+  const broken = () => {
+    const frame = Uint8Array.from(chunkFrame(start));
+    frame[20] = (frame[20] ?? 0) ^ 0xff;
+    return frame;
+  };
+  const ROLE = 'User: arn:aws:sts::444455556666:assumed-role/aigw-bedrock/x is not authorized';
+
+  it.each([
+    { name: 'a throttling exception', last: [exceptionFrame('throttlingException', 'Slow down')], type: 'rate_limit_error', message: 'Slow down', code: 'rate_limit_exceeded', detail: undefined },
+    { name: 'a model timeout', last: [exceptionFrame('modelTimeoutException', 'Took too long')], type: 'timeout_error', message: 'Took too long', code: 'upstream_timeout', detail: undefined },
+    { name: 'an exception without words', last: [exceptionFrame('modelStreamErrorException', '')], type: 'api_error', message: 'The upstream provider "aws-east" failed mid-stream (modelStreamErrorException).', code: 'model_stream_error_exception', detail: undefined },
+    { name: 'the gateway’s AWS credentials refused', last: [exceptionFrame('accessDeniedException', ROLE)], type: 'api_error', message: 'The upstream provider "aws-east" rejected the gateway\'s AWS credentials (accessDeniedException).', code: 'upstream_auth_failed', detail: ROLE },
+    { name: 'a qualified credentials exception', last: [exceptionFrame('expiredTokenException:http://internal.amazon.com/coral/com.amazon.bedrock/', 'expired')], type: 'api_error', message: 'The upstream provider "aws-east" rejected the gateway\'s AWS credentials (expiredTokenException).', code: 'upstream_auth_failed', detail: 'expired' },
+    { name: 'an error frame', last: [errorFrame('ServiceUnavailableException', 'Busy')], type: 'overloaded_error', message: 'Busy', code: 'service_unavailable_exception', detail: undefined },
+    { name: 'Claude’s own authentication_error', last: [chunkFrame({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } })], type: 'api_error', message: 'The upstream provider "aws-east" rejected the gateway\'s credentials (authentication_error).', code: 'upstream_auth_failed', detail: 'invalid x-api-key' },
+    { name: 'Claude’s own overloaded_error', last: [chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })], type: 'overloaded_error', message: 'Overloaded', code: 'overloaded_error', detail: undefined },
+    { name: 'a stream cut before message_stop', last: [], type: 'api_error', message: 'The upstream provider "aws-east" ended the stream before the answer was complete.', code: 'upstream_stream_ended', detail: undefined },
+    { name: 'a broken frame', last: [broken()], type: 'api_error', message: expect.stringMatching(/^The upstream provider "aws-east" sent a broken event stream: /), code: 'bad_upstream_response', detail: undefined },
+  ])('tells $name to the client as an Anthropic error and to the books as code $code', async ({ last, type, message, code, detail }) => {
+    // Prepare
+    const details: string[] = [];
+
+    // Act
+    const events = [];
+    for await (const event of bedrockAnthropicStreamEvents(chunks([chunkFrame(start), ...last]), (d) => details.push(d), 'aws-east')) events.push(event);
+
+    // Assess: one error event, last; its data the client's words, its failure the books'.
+    const error = events.at(-1)!;
+    expect(events.filter((e) => e.name === 'error')).toEqual([error]);
+    expect(JSON.parse(error.data)).toEqual({ type: 'error', error: { type, message } });
+    expect(error.error).toMatchObject({ message, code, detail });
+    expect(details).toEqual(detail === undefined ? [] : [detail]);
+  });
+});
+
+describe('a chunk whose type cannot stand on an SSE event line', () => {
+  const start = { type: 'message_start', message: { id: 'msg_bdrk_1', type: 'message', role: 'assistant', content: [], usage: { input_tokens: 3, output_tokens: 1 } } };
+  const answer = [
+    start,
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 2 } },
+    { type: 'message_stop' },
+  ];
+  /** The answer with `stray` after its first delta: an event of the odd type that would change what the client reads and the books count. */
+  const withStray = (type: string) => [
+    ...answer.slice(0, 3).map(chunkFrame),
+    chunkFrame({ type, index: 0, delta: { type: 'text_delta', text: ' injected' }, usage: { output_tokens: 999 }, error: { type: 'authentication_error', message: 'organization d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7' } }),
+    ...answer.slice(3).map(chunkFrame),
+  ];
+
+  // CR, LF and CRLF end an SSE line for every parser (the spec's three); the other controls and
+  // Unicode's line separators end one for parsers that split lines as Python's str.splitlines does
+  // (httpx's); a space, a tab or nothing at all is no Claude type either (all are lowercase words joined by `_`).
+  it.each([
+    ['LF', 'error\n'],
+    ['LF before the name', '\nmessage_stop'],
+    ['CR', 'message_stop\r'],
+    ['CRLF', 'content_block_delta\r\ndata: {}'],
+    ['LF then a field', 'message_delta\nevent: error'],
+    ['NUL', 'ping\u0000'],
+    ['a tab', 'content_block_delta\t'],
+    ['a vertical tab', 'message_delta\u000b'],
+    ['a form feed', 'message_delta\u000c'],
+    ['a file separator', 'message_delta\u001c'],
+    ['DEL', 'message_delta\u007f'],
+    ['NEL (U+0085)', 'message_delta\u0085'],
+    ['LINE SEPARATOR (U+2028)', 'message_delta\u2028x'],
+    ['PARAGRAPH SEPARATOR (U+2029)', 'message_delta\u2029x'],
+    ['a space', 'message delta'],
+    ['nothing', ''],
+  ])('skips a chunk whose type holds %s, as one without a type, the rest relayed and metered as sent', async (_what, type) => {
+    // Act
+    const events = [];
+    const meter = new AnthropicStreamMeter(0);
+    for await (const event of bedrockAnthropicStreamEvents(chunks(withStray(type)))) {
+      meter.observeParsed(event.name, event.data, event.event);
+      events.push(event);
+    }
+    const out = events.map(sseText).join('');
+
+    // Assess: as the client's SSE parser reads it, and line by line as any parser splits it.
+    const read: [string | undefined, unknown][] = [];
+    new SseReader({ onEvent: (event) => read.push([event.event, JSON.parse(event.data)]) }).feed(out);
+    expect(read).toEqual(answer.map((event) => [event.type, event]));
+    for (const line of out.split(/\r\n|[\n\r\u000b\u000c\u001c-\u001e\u0085\u2028\u2029]/)) expect(line).toMatch(/^$|^event: [a-z_]+$|^data: \{/);
+    expect(out).not.toContain('injected');
+    expect(meter.usage).toMatchObject({ input: 3, output: 2 });
+    expect(meter.sawMessageStop).toBe(true);
+    expect(meter.error).toBeUndefined();
+  });
+
+  it('passes every type Claude sends', async () => {
+    // Prepare: Anthropic's documented stream events, each in a chunk.
+    const types = ['message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'];
+
+    // Act
+    const names = [];
+    for await (const event of bedrockAnthropicStreamEvents(chunks(types.map((type) => chunkFrame(type === 'message_start' ? start : { type }))))) names.push(event.name);
+
+    // Assess
+    expect(names).toEqual(types);
   });
 });
 

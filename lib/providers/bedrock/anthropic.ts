@@ -5,9 +5,10 @@
  */
 import type { UpstreamRequest, UpstreamTimeouts } from '../../upstream/http';
 import { anthropicErrorBody } from '../../http/anthropic-error';
+import type { GatewayError } from '../../http/errors';
 import { sseReframed } from '../../http/sse';
 import { errorFromAnthropicEvent } from '../anthropic/errors';
-import { bareErrorType, isAwsCredentialsError, withoutAwsAccount } from './errors';
+import { brokenStreamError, errorOfFailureFrame, streamEndedError } from './errors';
 import { anthropicChunkEvent, decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
@@ -88,23 +89,15 @@ export async function bedrockAnthropicPassthroughRequest(call: BedrockAnthropicP
   return signedBedrockPost({ url, headers, body, region: call.region, credentials: call.credentials, timeouts: call.timeouts, signal: call.signal, signingDate: call.signingDate });
 }
 
-/** Bedrock's stream exceptions as Anthropic error types, for the in-band `event: error`. */
-const ANTHROPIC_ERROR_TYPE: Record<string, string> = {
-  throttlingexception: 'rate_limit_error',
-  servicequotaexceededexception: 'rate_limit_error',
-  validationexception: 'invalid_request_error',
-  serviceunavailableexception: 'overloaded_error',
-  modelnotreadyexception: 'overloaded_error',
-};
-
 /**
  * An InvokeModelWithResponseStream body as Anthropic SSE text. Each `chunk` frame carries
  * `{"bytes": base64}`, and the bytes are one Anthropic stream event as JSON, passed on as they
  * came (Bedrock's `amazon-bedrock-invocationMetrics` on `message_stop` included). An exception
  * frame, a broken frame or a stream cut before `message_stop` ends the output with Anthropic's
- * `event: error`, as the Anthropic API itself would. An exception about the gateway's own AWS
- * credentials is told in the gateway's words: AWS's name the role ARN and account, so they go to
- * `onDetail` (the request's log) instead of the client. `providerId` (the config's) is the
+ * `event: error`, as the Anthropic API itself would, worded as the same failure before the stream
+ * is (`errorOfFailureFrame`, `errorFromAnthropicEvent`). An exception about the gateway's own
+ * AWS credentials is told in the gateway's words: AWS's name the role ARN and account, so they go
+ * to `onDetail` (the request's log) instead of the client. `providerId` (the config's) is the
  * provider the gateway's words name.
  *
  * @example
@@ -119,7 +112,23 @@ export interface BedrockAnthropicEvent {
   name: string;
   data: string;
   event?: Record<string, unknown>;
+  /**
+   * The failure an `error` event the gateway wrote tells, for the books: its `code` and `detail`
+   * are not in the event's data (whose `error.type` is the client's, `api_error` for the
+   * gateway's credentials refused), so reading the data back would book another failure.
+   */
+  error?: GatewayError;
 }
+
+/**
+ * What a chunk's `type` must be to be written as its `event:` line: Claude's types are lowercase
+ * words joined by `_`, and any printable ASCII but the space is allowed, so a type Anthropic adds
+ * later still passes. A line break (CR, LF; JSON carries them escaped in a string) would end the
+ * line, and the client would read another event name (`error`, with Claude's words unrewritten)
+ * and a stray field; other controls and Unicode's line separators end a line for clients that
+ * split lines as Python's `str.splitlines` does (httpx's), so they are refused too.
+ */
+const CLAUDE_EVENT_TYPE = /^[!-~]+$/;
 
 /**
  * `bedrockAnthropicStreamToSse`'s events before they become SSE text, each Claude event with the
@@ -130,35 +139,24 @@ export interface BedrockAnthropicEvent {
  * for await (const e of bedrockAnthropicStreamEvents(upstream.body)) { meter.observeParsed(e.name, e.data, e.event); write(sseText(e)); }
  */
 export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Array>, onDetail: (detail: string) => void = () => {}, providerId = 'bedrock'): AsyncGenerator<BedrockAnthropicEvent> {
-  const decoder = new TextDecoder();
   let stopped = false;
   try {
     for await (const message of decodeEventStream(body)) {
-      const kind = message.headers[':message-type'];
-      if (kind === 'exception' || kind === 'error') {
-        const type = kind === 'exception' ? message.headers[':exception-type'] : message.headers[':error-code'];
-        const said = kind === 'exception' ? messageOf(decoder.decode(message.body)) : message.headers[':error-message'];
-        if (isAwsCredentialsError(type)) {
-          if (said) onDetail(said);
-          // The operator's failure, not the caller's: api_error, as the same refusal before the stream is a 502.
-          yield sseError(undefined, `Bedrock rejected the gateway's AWS credentials (${bareErrorType(type)}).`);
-        } else {
-          // An ARN or account id in AWS's words names the operator's account: the log keeps it (see errorFromBedrock).
-          const shown = said && withoutAwsAccount(said);
-          if (said && shown !== said) onDetail(said);
-          yield sseError(type, shown);
-        }
+      if (message.headers[':message-type'] !== 'event') {
+        const failure = errorOfFailureFrame(message, providerId);
+        if (!failure) continue;
+        yield told(failure, onDetail);
         return;
       }
-      if (kind !== 'event' || message.headers[':event-type'] !== 'chunk') continue;
+      if (message.headers[':event-type'] !== 'chunk') continue;
       const event = anthropicChunkEvent(message.body);
-      if (!event) continue;
+      // A type that cannot be an event name is no Claude event: skipped, as a chunk without a type is (its JSON was whole, so
+      // nothing of the answer is lost, and a client ignores an event it does not know; see CLAUDE_EVENT_TYPE). Neither client nor meter sees it.
+      if (!event || !CLAUDE_EVENT_TYPE.test(event.type)) continue;
       const { json, type } = event;
       if (type === 'error') {
         // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
-        const error = errorFromAnthropicEvent(json, providerId);
-        if (error.detail !== undefined) onDetail(error.detail);
-        yield { name: 'error', data: JSON.stringify(anthropicErrorBody(error)) };
+        yield told(errorFromAnthropicEvent(json, providerId), onDetail);
         return;
       }
       if (type === 'message_stop') stopped = true;
@@ -166,16 +164,23 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
     }
   } catch (err) {
     if (!(err instanceof EventStreamFormatError) && !(err instanceof SyntaxError)) throw err;
-    yield sseError(undefined, `Bedrock sent a broken event stream: ${err.message}`);
+    yield told(brokenStreamError(providerId, err), onDetail);
     return;
   }
-  if (!stopped) yield sseError(undefined, 'Bedrock ended the stream before the answer was complete.');
+  if (!stopped) yield told(streamEndedError(providerId), onDetail);
+}
+
+/** The gateway's `event: error` for a failure: its message to the client, its detail to `onDetail` (the log). */
+function told(error: GatewayError, onDetail: (detail: string) => void): BedrockAnthropicEvent {
+  if (error.detail !== undefined) onDetail(error.detail);
+  return { name: 'error', data: JSON.stringify(anthropicErrorBody(error)), error };
 }
 
 /**
  * One event as SSE text. Claude's JSON may hold line ends in its whitespace (never in its strings,
  * or it would not have parsed), and SSE ends a `data:` line at each: a line of JSON a `data:`
  * line, which the client's parser joins again with `\n` into JSON that parses to the same event.
+ * `name` is written as it is: `bedrockAnthropicStreamEvents` gives only names that fit one line.
  *
  * @example
  * sseText({ name: 'ping', data: '{"type":"ping"}' })    // 'event: ping\ndata: {"type":"ping"}\n\n'
@@ -185,20 +190,4 @@ export function sseText({ name, data }: BedrockAnthropicEvent): string {
   // Compact JSON (all Bedrock sends) has no line end: written as it came, without the reframing's copies (~0.2–0.3 µs an event more, measured on the loaded 2-core machine).
   if (!data.includes('\n') && !data.includes('\r')) return `event: ${name}\ndata: ${data}\n\n`;
   return sseReframed(data.replace(/\r\n?/g, '\n'), name);
-}
-
-function sseError(exceptionType: string | undefined, message: string | undefined): BedrockAnthropicEvent {
-  const type = ANTHROPIC_ERROR_TYPE[(bareErrorType(exceptionType) ?? '').toLowerCase()] ?? 'api_error';
-  const data = { type: 'error', error: { type, message: message || `Bedrock failed mid-stream (${exceptionType ?? 'unknown error'}).` } };
-  return { name: 'error', data: JSON.stringify(data) };
-}
-
-function messageOf(payload: string): string | undefined {
-  try {
-    const parsed = JSON.parse(payload) as { message?: unknown; Message?: unknown };
-    const m = parsed.message ?? parsed.Message;
-    return typeof m === 'string' ? m : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,4 +1,4 @@
-import { bareErrorType, errorFromBedrock, errorFromExceptionFrame, withoutAwsAccount } from './errors';
+import { bareErrorType, errorFromBedrock, errorFromExceptionFrame, errorOfFailureFrame, withoutAwsAccount } from './errors';
 
 const typeHeader = (type: string) => ({ 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
 
@@ -88,9 +88,43 @@ describe('errorFromExceptionFrame', () => {
     { type: 'internalServerException', expected: { kind: 'upstream_error', status: 500 } },
     { type: 'serviceUnavailableException', expected: { kind: 'overloaded', status: 503 } },
     { type: undefined, expected: { kind: 'upstream_error', status: 502 } },
+    { type: 'throttlingException:http://internal.amazon.com/coral/com.amazon.bedrock/', expected: { kind: 'rate_limit', status: 429, code: 'rate_limit_exceeded' } },
+    { type: 'com.amazon.coral.service#modelNotReadyException', expected: { kind: 'overloaded', status: 503 } },
   ])('maps the camelCase exception $type to status $expected.status', ({ type, expected }) => {
     // Act & Assess
     expect(errorFromExceptionFrame(type, '{"message":"mid-stream"}', 'b')).toMatchObject({ ...expected, message: 'mid-stream' });
+  });
+
+  it.each([
+    { type: 'throttlingException', payload: '', message: 'The upstream provider "b" failed mid-stream (throttlingException).' },
+    { type: 'throttlingException:http://internal.amazon.com/coral/com.amazon.bedrock/', payload: '{}', message: 'The upstream provider "b" failed mid-stream (throttlingException).' },
+    { type: 'com.amazon.coral.service#modelStreamErrorException', payload: 'not json', message: 'The upstream provider "b" failed mid-stream (modelStreamErrorException).' },
+    { type: undefined, payload: '{"message":""}', message: 'The upstream provider "b" failed mid-stream (unknown exception).' },
+  ])('names a wordless frame’s exception by its bare type ($type)', ({ type, payload, message }) => {
+    // Act & Assess: AWS's service namespace and URL are no part of the failure's name.
+    expect(errorFromExceptionFrame(type, payload, 'b').message).toBe(message);
+  });
+});
+
+describe('errorOfFailureFrame', () => {
+  const frame = (headers: Record<string, string>, body = '') => ({ headers, body: Buffer.from(body) });
+
+  it.each([
+    { name: 'an exception frame', frame: frame({ ':message-type': 'exception', ':exception-type': 'throttlingException' }, '{"message":"Slow down"}'), expected: { kind: 'rate_limit', code: 'rate_limit_exceeded', message: 'Slow down' } },
+    { name: 'an error frame', frame: frame({ ':message-type': 'error', ':error-code': 'ServiceUnavailableException', ':error-message': 'Busy' }), expected: { kind: 'overloaded', status: 503, message: 'Busy' } },
+    { name: 'an error frame without words', frame: frame({ ':message-type': 'error', ':error-code': 'InternalServerException' }), expected: { status: 500, message: 'The upstream provider "b" failed mid-stream (InternalServerException).' } },
+    { name: 'a credentials exception', frame: frame({ ':message-type': 'exception', ':exception-type': 'accessDeniedException' }, '{"message":"User: arn:aws:sts::444455556666:assumed-role/r/s is not authorized"}'), expected: { code: 'upstream_auth_failed', message: 'The upstream provider "b" rejected the gateway\'s AWS credentials (accessDeniedException).' } },
+  ])('reads $name as the failure it reports', ({ frame, expected }) => {
+    // Act & Assess
+    expect(errorOfFailureFrame(frame, 'b')).toMatchObject(expected);
+  });
+
+  it.each([
+    { name: 'an event', frame: frame({ ':message-type': 'event', ':event-type': 'chunk' }, '{}') },
+    { name: 'a frame of a type Bedrock may add', frame: frame({ ':message-type': 'notice' }) },
+  ])('reads $name as no failure', ({ frame }) => {
+    // Act & Assess
+    expect(errorOfFailureFrame(frame, 'b')).toBeUndefined();
   });
 });
 

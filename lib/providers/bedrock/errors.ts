@@ -1,4 +1,5 @@
 import { GatewayError, upstreamError, type ErrorKind } from '../../http/errors';
+import type { EventStreamMessage } from './eventstream';
 
 interface ErrorRule {
   kind: ErrorKind;
@@ -43,19 +44,6 @@ const RULES: Record<string, ErrorRule> = {
 };
 
 /**
- * Whether a Bedrock error type (either spelling, bare or qualified) means the gateway's own AWS
- * credentials were refused, whose message is AWS's words about the operator's principal.
- *
- * @example
- * isAwsCredentialsError('accessDeniedException') // true
- * isAwsCredentialsError('ThrottlingException') // false
- */
-export function isAwsCredentialsError(type: string | undefined): boolean {
-  const bare = bareErrorType(type);
-  return bare !== undefined && RULES[bare.toLowerCase()]?.auth === true;
-}
-
-/**
  * The bare error type: `ThrottlingException:http://internal.amazon.com/coral/…` and
  * `com.amazon.coral.service#ExpiredTokenException` both become the name alone.
  */
@@ -85,9 +73,27 @@ export function errorFromBedrock(status: number, headers: Record<string, string 
   return bedrockError(type, status, message, providerId, extra);
 }
 
+/**
+ * The failure a stream's exception or error frame reports, undefined for any other frame: an
+ * exception frame's words are its payload, an error frame's are in its headers. One reading for
+ * the Converse translation and the Claude passthrough.
+ *
+ * @example
+ * errorOfFailureFrame({ headers: { ':message-type': 'exception', ':exception-type': 'throttlingException' }, body: fromUtf8('{"message":"Slow down"}') }, 'aws')
+ * // 429 rate_limit_exceeded: 'Slow down'
+ */
+export function errorOfFailureFrame(message: EventStreamMessage, providerId: string): GatewayError | undefined {
+  const kind = message.headers[':message-type'];
+  if (kind === 'exception') return errorFromExceptionFrame(message.headers[':exception-type'], new TextDecoder().decode(message.body), providerId);
+  if (kind === 'error') return errorFromExceptionFrame(message.headers[':error-code'], JSON.stringify({ message: message.headers[':error-message'] ?? '' }), providerId);
+  return undefined;
+}
+
 /** A `:message-type: exception` frame inside a stream (the type in camelCase, the payload `{"message"}`). */
 export function errorFromExceptionFrame(exceptionType: string | undefined, payload: string, providerId: string): GatewayError {
-  let message = `The upstream provider "${providerId}" failed mid-stream (${exceptionType ?? 'unknown exception'}).`;
+  const type = bareErrorType(exceptionType);
+  // Named by its bare type: a qualified one's namespace and URL are AWS's plumbing, not the failure.
+  let message = `The upstream provider "${providerId}" failed mid-stream (${type ?? 'unknown exception'}).`;
   try {
     const parsed = JSON.parse(payload) as { message?: unknown; Message?: unknown };
     const m = parsed.message ?? parsed.Message;
@@ -95,7 +101,30 @@ export function errorFromExceptionFrame(exceptionType: string | undefined, paylo
   } catch {
     // An empty or non-JSON payload: keep the generic message.
   }
-  return bedrockError(exceptionType, undefined, message, providerId, {});
+  return bedrockError(type, undefined, message, providerId, {});
+}
+
+/**
+ * A Bedrock stream that could not be read (a frame's prelude or checksum wrong, a chunk that is
+ * not JSON), worded and coded alike for the Converse translation and the Claude passthrough.
+ *
+ * @example
+ * brokenStreamError('aws', new EventStreamFormatError('bad prelude checksum'))
+ * // 502 bad_upstream_response: 'The upstream provider "aws" sent a broken event stream: bad prelude checksum'
+ */
+export function brokenStreamError(providerId: string, cause: Error): GatewayError {
+  return new GatewayError('upstream_error', `The upstream provider "${providerId}" sent a broken event stream: ${cause.message}`, { code: 'bad_upstream_response', cause });
+}
+
+/**
+ * A Bedrock stream that ended before its last event (Converse's `messageStop`, Claude's
+ * `message_stop`), worded and coded alike for the Converse translation and the Claude passthrough.
+ *
+ * @example
+ * streamEndedError('aws') // 502 upstream_stream_ended
+ */
+export function streamEndedError(providerId: string): GatewayError {
+  return new GatewayError('upstream_error', `The upstream provider "${providerId}" ended the stream before the answer was complete.`, { code: 'upstream_stream_ended' });
 }
 
 function bedrockError(type: string | undefined, status: number | undefined, message: string, providerId: string, headers: Record<string, string>): GatewayError {

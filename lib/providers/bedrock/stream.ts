@@ -1,6 +1,5 @@
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
-import { GatewayError } from '../../http/errors';
-import { errorFromExceptionFrame } from './errors';
+import { brokenStreamError, errorOfFailureFrame, streamEndedError } from './errors';
 import { decodeEventStream, EventStreamFormatError } from './eventstream';
 import { finishReasonFromConverse, newMessageId, stopSequenceFrom, usageFromConverse } from './response';
 import type { ConverseUsage } from './wire';
@@ -46,21 +45,14 @@ export async function* parseConverseStream(body: AsyncIterable<Uint8Array>, req:
 
   try {
     for await (const message of decodeEventStream(body)) {
-      const kind = message.headers[':message-type'];
-      const payloadText = decoder.decode(message.body);
-      if (kind === 'exception') {
+      if (message.headers[':message-type'] !== 'event') {
+        const failure = errorOfFailureFrame(message, providerId);
+        if (!failure) continue;
         yield* start();
-        yield { type: 'error', error: errorFromExceptionFrame(message.headers[':exception-type'], payloadText, providerId) };
+        yield { type: 'error', error: failure };
         return;
       }
-      if (kind === 'error') {
-        yield* start();
-        const text = JSON.stringify({ message: message.headers[':error-message'] ?? '' });
-        yield { type: 'error', error: errorFromExceptionFrame(message.headers[':error-code'], text, providerId) };
-        return;
-      }
-      if (kind !== 'event') continue;
-      const payload = parsePayload(payloadText);
+      const payload = parsePayload(decoder.decode(message.body));
       const index = payload.contentBlockIndex ?? -1;
       switch (message.headers[':event-type']) {
         case 'messageStart':
@@ -116,12 +108,12 @@ export async function* parseConverseStream(body: AsyncIterable<Uint8Array>, req:
   } catch (err) {
     if (!(err instanceof EventStreamFormatError)) throw err;
     yield* start();
-    yield { type: 'error', error: new GatewayError('upstream_error', `The upstream provider "${providerId}" sent a broken event stream: ${err.message}`, { code: 'bad_upstream_response', cause: err }) };
+    yield { type: 'error', error: brokenStreamError(providerId, err) };
     return;
   }
   if (!finished) {
     yield* start();
-    yield { type: 'error', error: new GatewayError('upstream_error', `The upstream provider "${providerId}" ended the stream before the answer was complete.`, { code: 'upstream_stream_ended' }) };
+    yield { type: 'error', error: streamEndedError(providerId) };
   }
 }
 
