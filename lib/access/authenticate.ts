@@ -58,12 +58,12 @@ export class KeyAuthenticator {
    *
    * Past `maxEntries` the first in the map's order goes. A key goes to the back when taken in,
    * and again when used once `maxEntries / 2` other keys have been taken in since it last went
-   * there: so a key used at least that often is never dropped (unless refusals have freed
-   * room, so that keys older than it are still held and move behind it when used: it is then the
-   * least recently used, and goes as exact LRU would drop it), the one dropped is the least recently used to within that
-   * many keys, and a warm hit while no new key comes moves nothing
-   * (moving on every hit, a delete and a set, made a warm authenticate ~0.3 µs slower with one key
-   * held and ~0.8 µs with 10 000, on a 0.5 to 0.9 µs path: `authenticate.bench.ts`).
+   * there. So the one dropped is the least recently used to within that many keys, and a warm hit
+   * while no new key comes moves nothing. (A key used at least that often is never dropped, unless
+   * refusals freed room and older keys moved behind it: it is then the least recently used, and
+   * goes as exact LRU would drop it.) Moving on every hit, a delete and a set, made a warm
+   * authenticate ~0.3 µs slower with one key held and ~0.8 µs with 10 000, on a 0.5 to 0.9 µs
+   * path (`authenticate.bench.ts`).
    */
   readonly #hashes = new Map<string, HeldHash>();
   /** Keys taken into `#hashes` so far: the clock of `HeldHash.movedAt`. */
