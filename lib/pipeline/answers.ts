@@ -139,7 +139,8 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
     const array = relay.array?.();
     if (found.upstreamError) {
-      ctx.outcome = 'upstream_error';
+      // A relay that tells a cut stream itself (Bedrock's Claude events) books it as any cut stream is.
+      ctx.outcome = failureOutcome(found.upstreamErrorCode);
       if (found.upstreamErrorDetail !== undefined) ctx.errorDetail = found.upstreamErrorDetail;
       if (found.upstreamErrorCode !== undefined) ctx.errorCode = found.upstreamErrorCode;
       // Its error element was whole; the array it ended still needs its `]` to parse.
@@ -178,7 +179,7 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   const relayed = { outputChars: 0 };
   // Translated streams are SSE but Bedrock's; no event of either grows past the bound (`UpstreamBody.frame`).
   res.body.frame?.(adapter.dialect === 'bedrock' ? 'event-stream' : 'sse');
-  const upstreamEvents = metered(adapter.parseStream(res.body, request), input, relayed);
+  const upstreamEvents = metered(adapter.parseStream(res.body, request, ctx.provider), input, relayed);
   // Once the client's answer ended at its stop, the upstream is drained in silence: keep-alives say the stream lives.
   const clock = new SendClock();
   // Cut after the meter: it counts what the upstream made (a cut-off stream is charged for it), the encoder gets what the client is owed.
@@ -252,6 +253,9 @@ function promptEstimate({ binding, body, raw }: AnswerInput): number {
   }
 }
 
+/** How the books name a stream's in-band failure: a stream the upstream cut (any provider's `upstream_interrupted`) is `interrupted`, every other failure the upstream's. */
+const failureOutcome = (code: string | undefined): 'interrupted' | 'upstream_error' => (code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error');
+
 /**
  * Reads canonical events on their way to the encoder: usage, the first token, the output's
  * characters (`relayed`), and errors. A transport failure becomes an `error` event, so the
@@ -262,7 +266,7 @@ async function* metered(events: AsyncIterable<StreamEvent>, { ctx, deps, signal 
     for await (const event of events) {
       if (event.type === 'usage') ctx.usage = event.usage;
       else if (event.type === 'error') {
-        ctx.outcome = event.error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
+        ctx.outcome = failureOutcome(event.error.code);
         ctx.errorCode = event.error.code;
         ctx.errorDetail = event.error.detail;
       }

@@ -1,0 +1,123 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
+import type { FakeBedrock, Reply as BedrockReply } from '../fakes/bedrock';
+import { anthropicStreamEvents, chunkFrame, converseStreamEvents, eventFrame, type AnswerContent } from '../fakes/bedrock-wire';
+import type { FakeGemini, GeminiReply } from '../fakes/gemini';
+import type { FakeVertex, VertexReply } from '../fakes/vertex';
+import type { StoredUsage } from '../../lib/store/usage';
+import type { FakePool } from './fake-pool';
+import { BEDROCK_CLAUDE, startBedrockPool, startGeminiPool, startVertexPool } from './provider-pools';
+
+/**
+ * A stream the upstream ends (cleanly, at the HTTP level) before its last event is one failure
+ * whatever the provider: the client is told in-band that the provider (by its config id) ended the
+ * stream before it was complete (`upstream_interrupted`), and the books say `interrupted`, as
+ * they do for OpenAI's and Anthropic's cut streams (`cut-off.test.ts`, `openai-chat.test.ts`), so
+ * the cut is charged as a cut (`lib/usage/cut-off.ts`) and not counted as an upstream error.
+ */
+let bedrock: FakePool<FakeBedrock, BedrockReply>;
+let gemini: FakePool<FakeGemini, GeminiReply>;
+let vertex: FakePool<FakeVertex, VertexReply>;
+
+beforeAll(async () => {
+  [bedrock, gemini, vertex] = await Promise.all([startBedrockPool('cut-stream-bedrock'), startGeminiPool('cut-stream-gemini'), startVertexPool('cut-stream-vertex')]);
+});
+afterAll(() => Promise.all([bedrock.close(), gemini.close(), vertex.close()]));
+beforeEach(() => {
+  bedrock.reset();
+  gemini.reset();
+  vertex.reset();
+});
+
+const EVENT_STREAM = { 'content-type': 'application/vnd.amazon.eventstream' };
+const ANSWER: AnswerContent = { text: 'Hello there', chunks: ['Hello ', 'there'], calls: [], stopReason: 'end_turn', usage: { input: 17, output: 9 } };
+/** Claude's first three events on Bedrock: message_start (17 input tokens), content_block_start, a first delta; no message_stop. */
+const claudeOpening = () => anthropicStreamEvents(ANSWER, 'claude-sonnet-4-5').slice(0, 3).map(chunkFrame);
+/** Converse's messageStart and first delta; no messageStop. */
+const converseOpening = () =>
+  converseStreamEvents(ANSWER)
+    .slice(0, 2)
+    .map((e) => eventFrame(e.type, e.payload));
+/** A Gemini SSE stream's first event, with text and the prompt's count, and no finishReason: then the body ends. */
+const GEMINI_OPENING = `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hello ' }] }, index: 0 }], usageMetadata: { promptTokenCount: 17, totalTokenCount: 17 }, modelVersion: 'gemini-2.5-flash' })}\r\n\r\n`;
+const geminiCut = { kind: 'raw' as const, status: 200, headers: { 'content-type': 'text/event-stream' }, body: [GEMINI_OPENING] };
+
+/** What a client was told in-band, and the books of its call. */
+interface Cut {
+  told: { code: unknown; message: string };
+  text: string;
+  record: StoredUsage;
+}
+
+/** The OpenAI client's Chat Completions stream, read to the error it ends with. */
+async function openAICut(pool: FakePool<unknown, unknown>, model: string): Promise<Cut> {
+  const client = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
+  const { data: stream, response } = await client.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
+  let text = '';
+  const err = await (async () => {
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  })().catch((e: unknown) => e);
+  if (!(err instanceof OpenAI.APIError)) throw new Error(`the stream ended without an API error: ${String(err)}`);
+  return { told: { code: err.code, message: err.message }, text, record: await pool.recordOf(response.headers.get('x-request-id')) };
+}
+
+/** The Anthropic client's Messages stream, read to the error event it ends with. */
+async function anthropicCut(pool: FakePool<unknown, unknown>, model: string): Promise<Cut> {
+  const client = new Anthropic({ apiKey: pool.key, baseURL: pool.gw.url, maxRetries: 0 });
+  const { data: stream, response } = await client.messages.create({ model, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
+  let text = '';
+  const err = await (async () => {
+    for await (const event of stream) if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+  })().catch((e: unknown) => e);
+  if (!(err instanceof Anthropic.APIError)) throw new Error(`the stream ended without an API error: ${String(err)}`);
+  const body = err.error as { error: { type: string; message: string } };
+  return { told: { code: body.error.type, message: body.error.message }, text, record: await pool.recordOf(response.headers.get('x-request-id')) };
+}
+
+/** `@google/genai`'s stream, read to the error it throws. */
+async function genaiCut(pool: FakePool<unknown, unknown>): Promise<Cut> {
+  let requestId: string | null = null;
+  const ai = new GoogleGenAI({
+    apiKey: pool.key,
+    httpOptions: {
+      baseUrl: pool.gw.url,
+      fetch: async (url, init) => {
+        const res = await fetch(url, init);
+        requestId = res.headers.get('x-request-id');
+        return res;
+      },
+    },
+  });
+  let text = '';
+  const err = await (async () => {
+    const stream = await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Say hi.', config: { httpOptions: { retryOptions: { attempts: 1 } } } });
+    for await (const chunk of stream) text += chunk.text ?? '';
+  })().catch((e: unknown) => e);
+  if (!(err instanceof Error)) throw new Error('the stream ended without an error');
+  return { told: { code: (err as { status?: unknown }).status, message: err.message }, text, record: await pool.recordOf(requestId) };
+}
+
+describe('a stream the upstream ends before its last event, whatever the provider', () => {
+  it.each([
+    { path: 'Bedrock Converse, translated (OpenAI client)', provider: 'aws', code: 'upstream_interrupted', promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), openAICut(bedrock, BEDROCK_CLAUDE)) },
+    { path: 'Bedrock Claude, passed through (Anthropic client)', provider: 'aws', code: 'api_error', promptCounted: true, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: claudeOpening() }), anthropicCut(bedrock, BEDROCK_CLAUDE)) },
+    { path: 'Gemini, translated (OpenAI client)', provider: 'google', code: 'upstream_interrupted', promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), openAICut(gemini, 'gemini-2.5-flash')) },
+    { path: 'Gemini, passed through (@google/genai)', provider: undefined, code: 502, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), genaiCut(gemini)) },
+    { path: 'Vertex Gemini, translated (OpenAI client)', provider: 'vertex', code: 'upstream_interrupted', promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), openAICut(vertex, 'gemini-2.5-flash')) },
+    { path: 'Vertex Gemini, passed through (@google/genai)', provider: undefined, code: 502, promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), genaiCut(vertex)) },
+  ])('$path: told the stream was cut, booked interrupted (upstream_interrupted) and charged as a cut', async ({ provider, code, promptCounted, cut }) => {
+    // Act
+    const { told, text, record } = await cut();
+
+    // Assess: what came before the cut reached the client, then the cut in the client's own dialect.
+    expect(text).toBe('Hello ');
+    expect(told.code).toBe(code);
+    expect(told.message).toContain(provider === undefined ? 'ended the stream before it was complete' : `The upstream provider "${provider}" ended the stream before it was complete.`);
+    expect(record).toMatchObject({ status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted', estimated: true });
+    // Charged as every provider's cut stream is: the prompt as counted (Converse counts only at its end: estimated), the output relayed.
+    if (promptCounted) expect(record.inputTokens).toBe(17);
+    else expect(record.inputTokens).toBeGreaterThan(0);
+    expect(record.outputTokens).toBeGreaterThan(0);
+  });
+});
