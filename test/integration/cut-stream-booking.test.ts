@@ -1,12 +1,14 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
+import { defaultReply as usualClaude, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
 import type { FakeBedrock, Reply as BedrockReply } from '../fakes/bedrock';
 import { anthropicStreamEvents, chunkFrame, converseStreamEvents, eventFrame, type AnswerContent } from '../fakes/bedrock-wire';
 import type { FakeGemini, GeminiReply } from '../fakes/gemini';
+import { defaultReply as usualOpenAI, startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
 import type { FakeVertex, VertexReply } from '../fakes/vertex';
 import type { StoredUsage } from '../../lib/store/usage';
-import type { FakePool } from './fake-pool';
+import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
 import { BEDROCK_CLAUDE, startBedrockPool, startGeminiPool, startVertexPool } from './provider-pools';
 
 /**
@@ -16,15 +18,40 @@ import { BEDROCK_CLAUDE, startBedrockPool, startGeminiPool, startVertexPool } fr
  * they do for OpenAI's and Anthropic's cut streams (`cut-off.test.ts`, `openai-chat.test.ts`), so
  * the cut is charged as a cut (`lib/usage/cut-off.ts`) and not counted as an upstream error.
  */
+let openai: FakePool<FakeOpenAI, OpenAIReply>;
+let claude: FakePool<FakeAnthropic, AnthropicReply>;
 let bedrock: FakePool<FakeBedrock, BedrockReply>;
 let gemini: FakePool<FakeGemini, GeminiReply>;
 let vertex: FakePool<FakeVertex, VertexReply>;
 
 beforeAll(async () => {
-  [bedrock, gemini, vertex] = await Promise.all([startBedrockPool('cut-stream-bedrock'), startGeminiPool('cut-stream-gemini'), startVertexPool('cut-stream-vertex')]);
+  // Provider ids unlike their types (`oai`, `claude`), so the words are seen to name the config's.
+  [openai, claude, bedrock, gemini, vertex] = await Promise.all([
+    startFakePool({
+      start: () => startFakeOpenAI(),
+      provider: (fakes) => ({ id: 'oai', type: 'openai', accounts: poolAccounts(fakes, { apiKey: { env: 'OAI_KEY' } }) }),
+      config: { models: [{ name: 'gpt-4o-mini', targets: [{ provider: 'oai', model: 'gpt-4o-mini' }] }], routing: { sticky: false } },
+      credentials: { OAI_KEY: 'sk-up' },
+      usual: usualOpenAI,
+      keyName: 'cut-stream-openai',
+    }),
+    startFakePool({
+      start: () => startFakeAnthropic(),
+      provider: (fakes) => ({ id: 'claude', type: 'anthropic', accounts: poolAccounts(fakes, { apiKey: { env: 'ANT_KEY' } }) }),
+      config: { models: [{ name: 'claude-sonnet-4-6', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] }], routing: { sticky: false } },
+      credentials: { ANT_KEY: 'sk-ant-up' },
+      usual: usualClaude,
+      keyName: 'cut-stream-anthropic',
+    }),
+    startBedrockPool('cut-stream-bedrock'),
+    startGeminiPool('cut-stream-gemini'),
+    startVertexPool('cut-stream-vertex'),
+  ]);
 });
-afterAll(() => Promise.all([bedrock.close(), gemini.close(), vertex.close()]));
+afterAll(() => Promise.all([openai.close(), claude.close(), bedrock.close(), gemini.close(), vertex.close()]));
 beforeEach(() => {
+  openai.reset();
+  claude.reset();
   bedrock.reset();
   gemini.reset();
   vertex.reset();
@@ -43,6 +70,20 @@ const converseOpening = () =>
 const GEMINI_OPENING = `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hello ' }] }, index: 0 }], usageMetadata: { promptTokenCount: 17, totalTokenCount: 17 }, modelVersion: 'gemini-2.5-flash' })}\r\n\r\n`;
 const geminiCut = { kind: 'raw' as const, status: 200, headers: { 'content-type': 'text/event-stream' }, body: [GEMINI_OPENING] };
 
+/** An OpenAI stream's role chunk and first text, and no `[DONE]`. */
+const openAICut = { kind: 'raw' as const, status: 200, headers: { 'content-type': 'text/event-stream' }, body: [`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello ' }, finish_reason: null }] })}\n\n`] };
+/** An Anthropic stream's message_start (17 input tokens), content_block_start and first delta, and no message_stop. */
+const anthropicCut = {
+  kind: 'raw' as const,
+  status: 200,
+  headers: { 'content-type': 'text/event-stream' },
+  body: [
+    { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 17, output_tokens: 1 } } },
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello ' } },
+  ].map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),
+};
+
 /** What a client was told in-band, and the books of its call. */
 interface Cut {
   told: { code: unknown; message: string };
@@ -51,7 +92,7 @@ interface Cut {
 }
 
 /** The OpenAI client's Chat Completions stream, read to the error it ends with. */
-async function openAICut(pool: FakePool<unknown, unknown>, model: string): Promise<Cut> {
+async function chatCut(pool: FakePool<unknown, unknown>, model: string): Promise<Cut> {
   const client = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
   const { data: stream, response } = await client.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
   let text = '';
@@ -63,7 +104,7 @@ async function openAICut(pool: FakePool<unknown, unknown>, model: string): Promi
 }
 
 /** The Anthropic client's Messages stream, read to the error event it ends with. */
-async function anthropicCut(pool: FakePool<unknown, unknown>, model: string): Promise<Cut> {
+async function messagesCut(pool: FakePool<unknown, unknown>, model: string): Promise<Cut> {
   const client = new Anthropic({ apiKey: pool.key, baseURL: pool.gw.url, maxRetries: 0 });
   const { data: stream, response } = await client.messages.create({ model, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
   let text = '';
@@ -73,6 +114,23 @@ async function anthropicCut(pool: FakePool<unknown, unknown>, model: string): Pr
   if (!(err instanceof Anthropic.APIError)) throw new Error(`the stream ended without an API error: ${String(err)}`);
   const body = err.error as { error: { type: string; message: string } };
   return { told: { code: body.error.type, message: body.error.message }, text, record: await pool.recordOf(response.headers.get('x-request-id')) };
+}
+
+/** The OpenAI client's Responses stream, read to its end: the `error` event it ends with (the SDK throws it, or hands it on). */
+async function responsesCut(pool: FakePool<unknown, unknown>, model: string): Promise<Cut> {
+  const client = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
+  const { data: stream, response } = await client.responses.create({ model, stream: true, input: 'Say hi.' }).withResponse();
+  let text = '';
+  let told: Cut['told'] | undefined;
+  const err = await (async () => {
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'error') told = { code: event.code, message: event.message };
+    }
+  })().catch((e: unknown) => e);
+  if (err instanceof OpenAI.APIError) told = { code: err.code, message: err.message };
+  if (!told) throw new Error(`the stream ended without an error event: ${String(err)}`);
+  return { told, text, record: await pool.recordOf(response.headers.get('x-request-id')) };
 }
 
 /** `@google/genai`'s stream, read to the error it throws. */
@@ -100,11 +158,16 @@ async function genaiCut(pool: FakePool<unknown, unknown>): Promise<Cut> {
 
 describe('a stream the upstream ends before its last event, whatever the provider', () => {
   it.each([
-    { path: 'Bedrock Converse, translated (OpenAI client)', provider: 'aws', code: 'upstream_interrupted', promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), openAICut(bedrock, BEDROCK_CLAUDE)) },
-    { path: 'Bedrock Claude, passed through (Anthropic client)', provider: 'aws', code: 'api_error', promptCounted: true, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: claudeOpening() }), anthropicCut(bedrock, BEDROCK_CLAUDE)) },
-    { path: 'Gemini, translated (OpenAI client)', provider: 'google', code: 'upstream_interrupted', promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), openAICut(gemini, 'gemini-2.5-flash')) },
+    { path: 'OpenAI, passed through (OpenAI client)', provider: undefined, code: 'upstream_interrupted', promptCounted: false, cut: () => (openai.firstCallGets(openAICut), chatCut(openai, 'gpt-4o-mini')) },
+    { path: 'Anthropic, passed through (Anthropic client)', provider: undefined, code: 'api_error', promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), messagesCut(claude, 'claude-sonnet-4-6')) },
+    { path: 'Anthropic, translated (OpenAI client)', provider: 'claude', code: 'upstream_interrupted', promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), chatCut(claude, 'claude-sonnet-4-6')) },
+    { path: 'Bedrock Converse, translated (OpenAI client)', provider: 'aws', code: 'upstream_interrupted', promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), chatCut(bedrock, BEDROCK_CLAUDE)) },
+    { path: 'Bedrock Claude, passed through (Anthropic client)', provider: 'aws', code: 'api_error', promptCounted: true, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: claudeOpening() }), messagesCut(bedrock, BEDROCK_CLAUDE)) },
+    { path: 'Gemini, translated (OpenAI client)', provider: 'google', code: 'upstream_interrupted', promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), chatCut(gemini, 'gemini-2.5-flash')) },
+    { path: 'Gemini, translated (Anthropic client)', provider: 'google', code: 'api_error', promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), messagesCut(gemini, 'gemini-2.5-flash')) },
+    { path: 'Bedrock Converse, translated (Responses, OpenAI client)', provider: 'aws', code: 'upstream_interrupted', promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), responsesCut(bedrock, BEDROCK_CLAUDE)) },
     { path: 'Gemini, passed through (@google/genai)', provider: undefined, code: 502, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), genaiCut(gemini)) },
-    { path: 'Vertex Gemini, translated (OpenAI client)', provider: 'vertex', code: 'upstream_interrupted', promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), openAICut(vertex, 'gemini-2.5-flash')) },
+    { path: 'Vertex Gemini, translated (OpenAI client)', provider: 'vertex', code: 'upstream_interrupted', promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), chatCut(vertex, 'gemini-2.5-flash')) },
     { path: 'Vertex Gemini, passed through (@google/genai)', provider: undefined, code: 502, promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), genaiCut(vertex)) },
   ])('$path: told the stream was cut, booked interrupted (upstream_interrupted) and charged as a cut', async ({ provider, code, promptCounted, cut }) => {
     // Act
