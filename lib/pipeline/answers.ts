@@ -146,7 +146,8 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
       // Its error element was whole; the array it ended still needs its `]` to parse.
       if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
     } else if (!found.complete || (array && !array.closed)) {
-      const cutOff = new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+      // Worded as the parsers word a cut stream (`streamEndedError`), the provider named by its config id.
+      const cutOff = new GatewayError('upstream_unavailable', `The upstream provider${ctx.provider ? ` "${ctx.provider}"` : ''} ended the stream before it was complete.`, { code: 'upstream_interrupted' });
       if (!stopped?.answered || clientGone(signal)) throw stopped?.failure ?? cutOff;
       // The client's answer ended at its stop sequences before the upstream broke off: the failure is the books' alone.
       brokeOffAfterStop(input, stopped.failure ?? cutOff);

@@ -153,22 +153,24 @@ async function genaiCut(pool: FakePool<unknown, unknown>): Promise<Cut> {
     for await (const chunk of stream) text += chunk.text ?? '';
   })().catch((e: unknown) => e);
   if (!(err instanceof Error)) throw new Error('the stream ended without an error');
-  return { told: { code: (err as { status?: unknown }).status, message: err.message }, text, record: await pool.recordOf(requestId) };
+  // The SDK's message is `got status: …. ` and Google's error body as JSON.
+  const body = JSON.parse(err.message.slice(err.message.indexOf('{'))) as { error: { code: number; message: string } };
+  return { told: { code: body.error.code, message: body.error.message }, text, record: await pool.recordOf(requestId) };
 }
 
 describe('a stream the upstream ends before its last event, whatever the provider', () => {
   it.each([
-    { path: 'OpenAI, passed through (OpenAI client)', provider: undefined, code: 'upstream_interrupted', promptCounted: false, cut: () => (openai.firstCallGets(openAICut), chatCut(openai, 'gpt-4o-mini')) },
-    { path: 'Anthropic, passed through (Anthropic client)', provider: undefined, code: 'api_error', promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), messagesCut(claude, 'claude-sonnet-4-6')) },
+    { path: 'OpenAI, passed through (OpenAI client)', provider: 'oai', code: 'upstream_interrupted', promptCounted: false, cut: () => (openai.firstCallGets(openAICut), chatCut(openai, 'gpt-4o-mini')) },
+    { path: 'Anthropic, passed through (Anthropic client)', provider: 'claude', code: 'api_error', promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), messagesCut(claude, 'claude-sonnet-4-6')) },
     { path: 'Anthropic, translated (OpenAI client)', provider: 'claude', code: 'upstream_interrupted', promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), chatCut(claude, 'claude-sonnet-4-6')) },
     { path: 'Bedrock Converse, translated (OpenAI client)', provider: 'aws', code: 'upstream_interrupted', promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), chatCut(bedrock, BEDROCK_CLAUDE)) },
     { path: 'Bedrock Claude, passed through (Anthropic client)', provider: 'aws', code: 'api_error', promptCounted: true, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: claudeOpening() }), messagesCut(bedrock, BEDROCK_CLAUDE)) },
     { path: 'Gemini, translated (OpenAI client)', provider: 'google', code: 'upstream_interrupted', promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), chatCut(gemini, 'gemini-2.5-flash')) },
     { path: 'Gemini, translated (Anthropic client)', provider: 'google', code: 'api_error', promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), messagesCut(gemini, 'gemini-2.5-flash')) },
     { path: 'Bedrock Converse, translated (Responses, OpenAI client)', provider: 'aws', code: 'upstream_interrupted', promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), responsesCut(bedrock, BEDROCK_CLAUDE)) },
-    { path: 'Gemini, passed through (@google/genai)', provider: undefined, code: 502, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), genaiCut(gemini)) },
+    { path: 'Gemini, passed through (@google/genai)', provider: 'google', code: 502, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), genaiCut(gemini)) },
     { path: 'Vertex Gemini, translated (OpenAI client)', provider: 'vertex', code: 'upstream_interrupted', promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), chatCut(vertex, 'gemini-2.5-flash')) },
-    { path: 'Vertex Gemini, passed through (@google/genai)', provider: undefined, code: 502, promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), genaiCut(vertex)) },
+    { path: 'Vertex Gemini, passed through (@google/genai)', provider: 'vertex', code: 502, promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), genaiCut(vertex)) },
   ])('$path: told the stream was cut, booked interrupted (upstream_interrupted) and charged as a cut', async ({ provider, code, promptCounted, cut }) => {
     // Act
     const { told, text, record } = await cut();
@@ -176,7 +178,7 @@ describe('a stream the upstream ends before its last event, whatever the provide
     // Assess: what came before the cut reached the client, then the cut in the client's own dialect.
     expect(text).toBe('Hello ');
     expect(told.code).toBe(code);
-    expect(told.message).toContain(provider === undefined ? 'ended the stream before it was complete' : `The upstream provider "${provider}" ended the stream before it was complete.`);
+    expect(told.message).toBe(`The upstream provider "${provider}" ended the stream before it was complete.`);
     expect(record).toMatchObject({ status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted', estimated: true });
     // Charged as every provider's cut stream is: the prompt as counted (Converse counts only at its end: estimated), the output relayed.
     if (promptCounted) expect(record.inputTokens).toBe(17);
