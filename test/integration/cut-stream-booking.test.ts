@@ -14,9 +14,10 @@ import { BEDROCK_CLAUDE, startBedrockPool, startGeminiPool, startVertexPool } fr
 /**
  * A stream the upstream ends (cleanly, at the HTTP level) before its last event is one failure
  * whatever the provider: the client is told in-band that the provider (by its config id) ended the
- * stream before it was complete (`upstream_interrupted`), and the books say `interrupted`, as
- * they do for OpenAI's and Anthropic's cut streams (`cut-off.test.ts`, `openai-chat.test.ts`), so
- * the cut is charged as a cut (`lib/usage/cut-off.ts`) and not counted as an upstream error.
+ * stream before it was complete (`upstream_interrupted`), in its own dialect, and the books say
+ * `interrupted`, so the cut is charged as a cut (`lib/usage/cut-off.ts`) and not counted as an
+ * upstream error (the `UpstreamErrors` metric). One row per provider path and client; a connection
+ * that breaks instead is `cut-off.test.ts`'s.
  */
 let openai: FakePool<FakeOpenAI, OpenAIReply>;
 let claude: FakePool<FakeAnthropic, AnthropicReply>;
