@@ -16,6 +16,7 @@ import type { ProxyDeps } from './deps';
 import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard';
 import type { PassthroughReader } from './passthrough';
 import { bookInterrupted, brokeOff, isOwnFault, logBrokeOff, readFailure } from './broke-off';
+import { failureOutcome } from './failure-outcome';
 import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
@@ -139,10 +140,11 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
     const array = relay.array?.();
     if (found.upstreamError) {
-      // A relay that tells a cut stream itself (Bedrock's Claude events) books it as any cut stream is.
-      ctx.outcome = failureOutcome(found.upstreamErrorCode);
+      // A relay that tells a cut stream itself (Bedrock's Claude events) books and logs it as the guard does any cut stream.
+      ctx.outcome = failureOutcome(found.upstreamFailure);
       if (found.upstreamErrorDetail !== undefined) ctx.errorDetail = found.upstreamErrorDetail;
       if (found.upstreamErrorCode !== undefined) ctx.errorCode = found.upstreamErrorCode;
+      if (ctx.outcome === 'interrupted' && found.upstreamFailure) logBrokeOff(found.upstreamFailure, found.upstreamFailure, { ctx, logger: input.deps.logger }, 'stream interrupted');
       // Its error element was whole; the array it ended still needs its `]` to parse.
       if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
     } else if (!found.complete || (array && !array.closed)) {
@@ -254,9 +256,6 @@ function promptEstimate({ binding, body, raw }: AnswerInput): number {
   }
 }
 
-/** How the books name a stream's in-band failure: a stream the upstream cut (any provider's `upstream_interrupted`) is `interrupted`, every other failure the upstream's. */
-const failureOutcome = (code: string | undefined): 'interrupted' | 'upstream_error' => (code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error');
-
 /**
  * Reads canonical events on their way to the encoder: usage, the first token, the output's
  * characters (`relayed`), and errors. A transport failure becomes an `error` event, so the
@@ -267,7 +266,7 @@ async function* metered(events: AsyncIterable<StreamEvent>, { ctx, deps, signal 
     for await (const event of events) {
       if (event.type === 'usage') ctx.usage = event.usage;
       else if (event.type === 'error') {
-        ctx.outcome = failureOutcome(event.error.code);
+        ctx.outcome = failureOutcome(event.error);
         ctx.errorCode = event.error.code;
         ctx.errorDetail = event.error.detail;
       }

@@ -7,6 +7,7 @@ import { anthropicStreamEvents, chunkFrame, converseStreamEvents, eventFrame, ty
 import type { FakeGemini, GeminiReply } from '../fakes/gemini';
 import { defaultReply as usualOpenAI, startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
 import type { FakeVertex, VertexReply } from '../fakes/vertex';
+import type { GatewayLogger } from '../../lib/observe/logger';
 import type { StoredUsage } from '../../lib/store/usage';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
 import { BEDROCK_CLAUDE, startBedrockPool, startGeminiPool, startVertexPool } from './provider-pools';
@@ -25,6 +26,11 @@ let bedrock: FakePool<FakeBedrock, BedrockReply>;
 let gemini: FakePool<FakeGemini, GeminiReply>;
 let vertex: FakePool<FakeVertex, VertexReply>;
 
+/** The gateway's WARN lines, as its logger wrote them (one logger for every pool). */
+const warned: { message: string; fields: Record<string, unknown> }[] = [];
+const record = () => undefined;
+const logger = { debug: record, info: record, error: record, warn: (message: string, fields: Record<string, unknown> = {}) => void warned.push({ message, fields }) } as unknown as GatewayLogger;
+
 beforeAll(async () => {
   // Provider ids unlike their types (`oai`, `claude`), so the words are seen to name the config's.
   [openai, claude, bedrock, gemini, vertex] = await Promise.all([
@@ -35,6 +41,7 @@ beforeAll(async () => {
       credentials: { OAI_KEY: 'sk-up' },
       usual: usualOpenAI,
       keyName: 'cut-stream-openai',
+      gateway: { logger },
     }),
     startFakePool({
       start: () => startFakeAnthropic(),
@@ -43,10 +50,11 @@ beforeAll(async () => {
       credentials: { ANT_KEY: 'sk-ant-up' },
       usual: usualClaude,
       keyName: 'cut-stream-anthropic',
+      gateway: { logger },
     }),
-    startBedrockPool('cut-stream-bedrock'),
-    startGeminiPool('cut-stream-gemini'),
-    startVertexPool('cut-stream-vertex'),
+    startBedrockPool('cut-stream-bedrock', { logger }),
+    startGeminiPool('cut-stream-gemini', { logger }),
+    startVertexPool('cut-stream-vertex', { logger }),
   ]);
 });
 afterAll(() => Promise.all([openai.close(), claude.close(), bedrock.close(), gemini.close(), vertex.close()]));
@@ -56,6 +64,7 @@ beforeEach(() => {
   bedrock.reset();
   gemini.reset();
   vertex.reset();
+  warned.length = 0;
 });
 
 const EVENT_STREAM = { 'content-type': 'application/vnd.amazon.eventstream' };
@@ -161,18 +170,18 @@ async function genaiCut(pool: FakePool<unknown, unknown>): Promise<Cut> {
 
 describe('a stream the upstream ends before its last event, whatever the provider', () => {
   it.each([
-    { path: 'OpenAI, passed through (OpenAI client)', provider: 'oai', code: 'upstream_interrupted', promptCounted: false, cut: () => (openai.firstCallGets(openAICut), chatCut(openai, 'gpt-4o-mini')) },
-    { path: 'Anthropic, passed through (Anthropic client)', provider: 'claude', code: 'api_error', promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), messagesCut(claude, 'claude-sonnet-4-6')) },
-    { path: 'Anthropic, translated (OpenAI client)', provider: 'claude', code: 'upstream_interrupted', promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), chatCut(claude, 'claude-sonnet-4-6')) },
-    { path: 'Bedrock Converse, translated (OpenAI client)', provider: 'aws', code: 'upstream_interrupted', promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), chatCut(bedrock, BEDROCK_CLAUDE)) },
-    { path: 'Bedrock Claude, passed through (Anthropic client)', provider: 'aws', code: 'api_error', promptCounted: true, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: claudeOpening() }), messagesCut(bedrock, BEDROCK_CLAUDE)) },
-    { path: 'Gemini, translated (OpenAI client)', provider: 'google', code: 'upstream_interrupted', promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), chatCut(gemini, 'gemini-2.5-flash')) },
-    { path: 'Gemini, translated (Anthropic client)', provider: 'google', code: 'api_error', promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), messagesCut(gemini, 'gemini-2.5-flash')) },
-    { path: 'Bedrock Converse, translated (Responses, OpenAI client)', provider: 'aws', code: 'upstream_interrupted', promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), responsesCut(bedrock, BEDROCK_CLAUDE)) },
-    { path: 'Gemini, passed through (@google/genai)', provider: 'google', code: 502, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), genaiCut(gemini)) },
-    { path: 'Vertex Gemini, translated (OpenAI client)', provider: 'vertex', code: 'upstream_interrupted', promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), chatCut(vertex, 'gemini-2.5-flash')) },
-    { path: 'Vertex Gemini, passed through (@google/genai)', provider: 'vertex', code: 502, promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), genaiCut(vertex)) },
-  ])('$path: told the stream was cut, booked interrupted (upstream_interrupted) and charged as a cut', async ({ provider, code, promptCounted, cut }) => {
+    { path: 'OpenAI, passed through (OpenAI client)', provider: 'oai', code: 'upstream_interrupted', warns: true, promptCounted: false, cut: () => (openai.firstCallGets(openAICut), chatCut(openai, 'gpt-4o-mini')) },
+    { path: 'Anthropic, passed through (Anthropic client)', provider: 'claude', code: 'api_error', warns: true, promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), messagesCut(claude, 'claude-sonnet-4-6')) },
+    { path: 'Anthropic, translated (OpenAI client)', provider: 'claude', code: 'upstream_interrupted', warns: false, promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), chatCut(claude, 'claude-sonnet-4-6')) },
+    { path: 'Bedrock Converse, translated (OpenAI client)', provider: 'aws', code: 'upstream_interrupted', warns: false, promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), chatCut(bedrock, BEDROCK_CLAUDE)) },
+    { path: 'Bedrock Claude, passed through (Anthropic client)', provider: 'aws', code: 'api_error', warns: true, promptCounted: true, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: claudeOpening() }), messagesCut(bedrock, BEDROCK_CLAUDE)) },
+    { path: 'Gemini, translated (OpenAI client)', provider: 'google', code: 'upstream_interrupted', warns: false, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), chatCut(gemini, 'gemini-2.5-flash')) },
+    { path: 'Gemini, translated (Anthropic client)', provider: 'google', code: 'api_error', warns: false, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), messagesCut(gemini, 'gemini-2.5-flash')) },
+    { path: 'Bedrock Converse, translated (Responses, OpenAI client)', provider: 'aws', code: 'upstream_interrupted', warns: false, promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), responsesCut(bedrock, BEDROCK_CLAUDE)) },
+    { path: 'Gemini, passed through (@google/genai)', provider: 'google', code: 502, warns: true, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), genaiCut(gemini)) },
+    { path: 'Vertex Gemini, translated (OpenAI client)', provider: 'vertex', code: 'upstream_interrupted', warns: false, promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), chatCut(vertex, 'gemini-2.5-flash')) },
+    { path: 'Vertex Gemini, passed through (@google/genai)', provider: 'vertex', code: 502, warns: true, promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), genaiCut(vertex)) },
+  ])('$path: told the stream was cut, booked interrupted (upstream_interrupted) and charged as a cut', async ({ provider, code, warns, promptCounted, cut }) => {
     // Act
     const { told, text, record } = await cut();
 
@@ -185,5 +194,34 @@ describe('a stream the upstream ends before its last event, whatever the provide
     if (promptCounted) expect(record.inputTokens).toBe(17);
     else expect(record.inputTokens).toBeGreaterThan(0);
     expect(record.outputTokens).toBeGreaterThan(0);
+    // A passed-through cut is logged as the stream guard logs one (a translated stream's is told by its record alone).
+    const interrupted = warned.filter((l) => l.message === 'stream interrupted');
+    expect(interrupted).toEqual(warns ? [{ message: 'stream interrupted', fields: expect.objectContaining({ provider, code: 'upstream_interrupted' }) }] : []);
+  });
+});
+
+/** An OpenAI-compatible upstream's own in-band error that happens to carry the gateway's code (another aigw in front of a provider sends it so). */
+const upstreamSaysInterrupted = {
+  kind: 'raw' as const,
+  status: 200,
+  headers: { 'content-type': 'text/event-stream' },
+  body: [openAICut.body[0]!, `data: ${JSON.stringify({ error: { message: 'The upstream provider ended the stream before it was complete.', type: 'api_error', code: 'upstream_interrupted' } })}\n\n`],
+};
+
+describe("an upstream's own in-band error coded upstream_interrupted", () => {
+  it.each([
+    { path: 'passed through (OpenAI client)', cut: () => chatCut(openai, 'gpt-4o-mini') },
+    { path: 'translated (Anthropic client)', cut: () => messagesCut(openai, 'gpt-4o-mini') },
+  ])('$path: is the upstream’s error, booked upstream_error and not logged as a cut', async ({ cut }) => {
+    // Prepare
+    openai.firstCallGets(upstreamSaysInterrupted);
+
+    // Act
+    const { text, record } = await cut();
+
+    // Assess: the stream the gateway read was whole; the failure is the one the upstream reported.
+    expect(text).toBe('Hello ');
+    expect(record).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'upstream_interrupted' });
+    expect(warned.filter((l) => l.message === 'stream interrupted')).toEqual([]);
   });
 });
