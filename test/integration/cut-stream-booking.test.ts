@@ -171,6 +171,7 @@ async function genaiCut(pool: FakePool<unknown, unknown>): Promise<Cut> {
 describe('a stream the upstream ends before its last event, whatever the provider', () => {
   it.each([
     { path: 'OpenAI, passed through (OpenAI client)', provider: 'oai', code: 'upstream_interrupted', warns: true, promptCounted: false, cut: () => (openai.firstCallGets(openAICut), chatCut(openai, 'gpt-4o-mini')) },
+    { path: 'OpenAI, translated (Anthropic client)', provider: 'oai', code: 'api_error', warns: false, promptCounted: false, cut: () => (openai.firstCallGets(openAICut), messagesCut(openai, 'gpt-4o-mini')) },
     { path: 'Anthropic, passed through (Anthropic client)', provider: 'claude', code: 'api_error', warns: true, promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), messagesCut(claude, 'claude-sonnet-4-6')) },
     { path: 'Anthropic, translated (OpenAI client)', provider: 'claude', code: 'upstream_interrupted', warns: false, promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), chatCut(claude, 'claude-sonnet-4-6')) },
     { path: 'Bedrock Converse, translated (OpenAI client)', provider: 'aws', code: 'upstream_interrupted', warns: false, promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), chatCut(bedrock, BEDROCK_CLAUDE)) },
