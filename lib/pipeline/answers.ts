@@ -16,6 +16,7 @@ import type { ProxyDeps } from './deps';
 import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard';
 import type { PassthroughReader } from './passthrough';
 import { bookInterrupted, brokeOff, isOwnFault, logBrokeOff, readFailure } from './broke-off';
+import { failureOutcome } from './failure-outcome';
 import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
@@ -139,13 +140,16 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
     const array = relay.array?.();
     if (found.upstreamError) {
-      ctx.outcome = 'upstream_error';
+      // A relay that tells a cut stream itself (Bedrock's Claude events) books and logs it as the guard does any cut stream.
+      ctx.outcome = failureOutcome(found.upstreamFailure);
       if (found.upstreamErrorDetail !== undefined) ctx.errorDetail = found.upstreamErrorDetail;
       if (found.upstreamErrorCode !== undefined) ctx.errorCode = found.upstreamErrorCode;
+      if (ctx.outcome === 'interrupted' && found.upstreamFailure) logBrokeOff(found.upstreamFailure, found.upstreamFailure, { ctx, logger: input.deps.logger }, 'stream interrupted');
       // Its error element was whole; the array it ended still needs its `]` to parse.
       if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
     } else if (!found.complete || (array && !array.closed)) {
-      const cutOff = new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+      // Worded as the parsers word a cut stream (`streamEndedError`), the provider named by its config id.
+      const cutOff = new GatewayError('upstream_unavailable', `The upstream provider${ctx.provider ? ` "${ctx.provider}"` : ''} ended the stream before it was complete.`, { code: 'upstream_interrupted' });
       if (!stopped?.answered || clientGone(signal)) throw stopped?.failure ?? cutOff;
       // The client's answer ended at its stop sequences before the upstream broke off: the failure is the books' alone.
       brokeOffAfterStop(input, stopped.failure ?? cutOff);
@@ -178,7 +182,7 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   const relayed = { outputChars: 0 };
   // Translated streams are SSE but Bedrock's; no event of either grows past the bound (`UpstreamBody.frame`).
   res.body.frame?.(adapter.dialect === 'bedrock' ? 'event-stream' : 'sse');
-  const upstreamEvents = metered(adapter.parseStream(res.body, request), input, relayed);
+  const upstreamEvents = metered(adapter.parseStream(res.body, request, ctx.provider), input, relayed);
   // Once the client's answer ended at its stop, the upstream is drained in silence: keep-alives say the stream lives.
   const clock = new SendClock();
   // Cut after the meter: it counts what the upstream made (a cut-off stream is charged for it), the encoder gets what the client is owed.
@@ -262,7 +266,7 @@ async function* metered(events: AsyncIterable<StreamEvent>, { ctx, deps, signal 
     for await (const event of events) {
       if (event.type === 'usage') ctx.usage = event.usage;
       else if (event.type === 'error') {
-        ctx.outcome = event.error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
+        ctx.outcome = failureOutcome(event.error);
         ctx.errorCode = event.error.code;
         ctx.errorDetail = event.error.detail;
       }

@@ -110,7 +110,7 @@ function tokenPrices(price: Price): Price {
  * held) if it was cut off with not even its prompt estimated, since the provider may still charge
  * for the prompt it read.
  */
-function spentBy(ctx: RequestContext, tokens: TokenUsage, cost: Micros | undefined): Micros | undefined {
+export function spentBy(ctx: Pick<RequestContext, 'attempts' | 'outcome'>, tokens: TokenUsage, cost: Micros | undefined): Micros | undefined {
   if (ctx.attempts === 0) return 0;
   const cutOff = ctx.outcome === 'aborted' || ctx.outcome === 'interrupted';
   if (cutOff && tokens.input === 0 && tokens.output === 0) return undefined;

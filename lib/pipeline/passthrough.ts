@@ -57,6 +57,8 @@ export interface StreamFindings {
   upstreamErrorCode?: string;
   /** What the upstream said of that error that the client was not told (`GatewayError.detail`): the log's. */
   upstreamErrorDetail?: string;
+  /** That error as the gateway told it, where the relay rewrote or wrote it: its kind tells a cut stream from the upstream's own error (`failureOutcome`). */
+  upstreamFailure?: GatewayError;
   /** Characters of output relayed: a cut-off stream is charged by them. */
   outputChars?: number;
   /** The `sequence_number` an event the gateway adds must carry (Responses streams number their events). */
@@ -140,6 +142,7 @@ function withFailure(found: StreamFindings, error: GatewayError | undefined): St
   return {
     ...found,
     upstreamError: error.message,
+    upstreamFailure: error,
     ...(error.detail !== undefined ? { upstreamErrorDetail: error.detail } : {}),
     ...(error.code !== undefined ? { upstreamErrorCode: error.code } : {}),
   };

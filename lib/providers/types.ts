@@ -46,8 +46,11 @@ export interface ProviderAdapter {
   buildRequest(req: ChatRequest, call: CallContext): UpstreamRequest | Promise<UpstreamRequest>;
   /** A whole JSON answer (status 2xx) as the canonical response. */
   parseResponse(body: unknown, req: ChatRequest): ChatResponse;
-  /** A streamed answer as canonical events; reads the raw body bytes (SSE, event-stream, …). */
-  parseStream(body: AsyncIterable<Uint8Array>, req: ChatRequest): AsyncIterable<StreamEvent>;
+  /**
+   * A streamed answer as canonical events; reads the raw body bytes (SSE, event-stream, …).
+   * `providerId` (the config's) is the name the gateway's words for a failure in the stream give the provider.
+   */
+  parseStream(body: AsyncIterable<Uint8Array>, req: ChatRequest, providerId?: string): AsyncIterable<StreamEvent>;
   /** An error answer (status ≥ 400) as the error the client gets (status kept, 529 → 503, 429 keeps retry-after). */
   parseError(status: number, headers: Record<string, string | string[] | undefined>, text: string, providerId: string): GatewayError;
 }

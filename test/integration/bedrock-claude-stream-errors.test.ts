@@ -90,13 +90,13 @@ describe('a Claude stream on Bedrock that fails mid-way (Anthropic client)', () 
     expect(record).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_error', inputTokens: 17 });
   });
 
-  it('books a stream Bedrock ends before message_stop as ended early, worded as the Converse translation words it', async () => {
+  it('books a stream Bedrock ends before message_stop as interrupted, as every provider’s cut stream, worded as the Converse translation words it', async () => {
     // Act
     const { error, record } = await failedStream(opening());
 
     // Assess
-    expect(error.error).toEqual({ type: 'api_error', message: 'The upstream provider "aws" ended the stream before the answer was complete.' });
-    expect(record).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'upstream_stream_ended', inputTokens: 17 });
+    expect(error.error).toEqual({ type: 'api_error', message: 'The upstream provider "aws" ended the stream before it was complete.' });
+    expect(record).toMatchObject({ status: 200, outcome: 'interrupted', errorCode: 'upstream_interrupted', inputTokens: 17 });
   });
 
   it('books a broken frame as a bad upstream response, worded as the Converse translation words it', async () => {
@@ -129,18 +129,18 @@ const converseOpening = () =>
 
 describe('a Claude stream on Bedrock that fails mid-way is booked as the Converse translation books the same failure', () => {
   it.each([
-    { failure: 'a stream ended before its last event', after: [] as Uint8Array[] },
-    { failure: 'a broken frame', after: [Buffer.alloc(16, 0xff)] },
-    { failure: 'a throttlingException', after: [exceptionFrame('throttlingException', 'Too many tokens, please wait before trying again.')] },
-    { failure: 'an accessDeniedException', after: [exceptionFrame('accessDeniedException', `User: ${ROLE} is not authorized to perform: bedrock:InvokeModelWithResponseStream`)] },
-    { failure: 'a modelStreamErrorException', after: [exceptionFrame('modelStreamErrorException', 'The model failed.')] },
-  ])('$failure: the same outcome and errorCode on both paths', async ({ after }) => {
+    { failure: 'a stream ended before its last event', after: [] as Uint8Array[], outcome: 'interrupted' },
+    { failure: 'a broken frame', after: [Buffer.alloc(16, 0xff)], outcome: 'upstream_error' },
+    { failure: 'a throttlingException', after: [exceptionFrame('throttlingException', 'Too many tokens, please wait before trying again.')], outcome: 'upstream_error' },
+    { failure: 'an accessDeniedException', after: [exceptionFrame('accessDeniedException', `User: ${ROLE} is not authorized to perform: bedrock:InvokeModelWithResponseStream`)], outcome: 'upstream_error' },
+    { failure: 'a modelStreamErrorException', after: [exceptionFrame('modelStreamErrorException', 'The model failed.')], outcome: 'upstream_error' },
+  ])('$failure: the same outcome ($outcome) and errorCode on both paths', async ({ after, outcome }) => {
     // Act
     const converse = await failedConverse([...converseOpening(), ...after]);
     const { record } = await failedStream([...opening(), ...after]);
 
     // Assess
-    expect(converse.outcome).toBe('upstream_error');
+    expect(converse.outcome).toBe(outcome);
     expect({ outcome: record.outcome, errorCode: record.errorCode }).toEqual({ outcome: converse.outcome, errorCode: converse.errorCode });
   });
 });

@@ -9,6 +9,9 @@ import { startFakeGoogleOAuth, testServiceAccount } from '../fakes/google-oauth'
 import { defaultVertexReply, startFakeVertex, type FakeVertex, type VertexReply } from '../fakes/vertex';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
 
+/** The gateway's own clock, readings or logger, for a suite that looks at them (`startFakePool`'s `gateway`). */
+type PoolGateway = Parameters<typeof startFakePool>[0]['gateway'];
+
 /** The model name a Bedrock pool serves: Claude 3.5 Sonnet on provider `aws`. */
 export const BEDROCK_CLAUDE = 'claude-on-bedrock';
 
@@ -19,7 +22,7 @@ export const BEDROCK_CLAUDE = 'claude-on-bedrock';
  * @example
  * const pool = await startBedrockPool('early-error-bedrock');
  */
-export function startBedrockPool(keyName: string): Promise<FakePool<FakeBedrock, BedrockReply>> {
+export function startBedrockPool(keyName: string, gateway?: PoolGateway): Promise<FakePool<FakeBedrock, BedrockReply>> {
   const aws = { accessKeyId: 'AKIDPOOLTEST', secretAccessKey: 'pool-test-secret', region: 'us-east-1' };
   return startFakePool({
     start: () => startFakeBedrock(aws),
@@ -28,6 +31,7 @@ export function startBedrockPool(keyName: string): Promise<FakePool<FakeBedrock,
     credentials: { AWS_ID: aws.accessKeyId, AWS_SECRET: aws.secretAccessKey },
     usual: defaultBedrockReply,
     keyName,
+    ...(gateway ? { gateway } : {}),
   });
 }
 
@@ -37,7 +41,7 @@ export function startBedrockPool(keyName: string): Promise<FakePool<FakeBedrock,
  * @example
  * const pool = await startGeminiPool('early-error-gemini');
  */
-export function startGeminiPool(keyName: string): Promise<FakePool<FakeGemini, GeminiReply>> {
+export function startGeminiPool(keyName: string, gateway?: PoolGateway): Promise<FakePool<FakeGemini, GeminiReply>> {
   return startFakePool({
     start: () => startFakeGemini({ apiKey: 'gemini-key' }),
     provider: (fakes) => ({ id: 'google', type: 'gemini', accounts: poolAccounts(fakes, { apiKey: { env: 'GEMINI_KEY' } }) }),
@@ -45,6 +49,7 @@ export function startGeminiPool(keyName: string): Promise<FakePool<FakeGemini, G
     credentials: { GEMINI_KEY: 'gemini-key' },
     usual: defaultGeminiReply,
     keyName,
+    ...(gateway ? { gateway } : {}),
   });
 }
 
@@ -58,7 +63,7 @@ export const VERTEX_PROJECT = 'aigw-prod-4821';
  * @example
  * const pool = await startVertexPool('early-error-vertex');
  */
-export async function startVertexPool(keyName: string): Promise<FakePool<FakeVertex, VertexReply>> {
+export async function startVertexPool(keyName: string, gateway?: PoolGateway): Promise<FakePool<FakeVertex, VertexReply>> {
   const sa = testServiceAccount(`aigw-gateway@${VERTEX_PROJECT}.iam.gserviceaccount.com`);
   const google = await startFakeGoogleOAuth({ accounts: [sa] });
   const pool = await startFakePool({
@@ -68,6 +73,7 @@ export async function startVertexPool(keyName: string): Promise<FakePool<FakeVer
     credentials: { SA: sa.keyJson(google.tokenUri) },
     usual: defaultVertexReply,
     keyName,
+    ...(gateway ? { gateway } : {}),
   });
   return {
     ...pool,

@@ -9,7 +9,7 @@ export const anthropicProvider: ProviderAdapter = {
   dialect: 'anthropic',
   buildRequest: anthropicRequest,
   parseResponse: (body) => responseFromAnthropic(body),
-  parseStream: (body) => anthropicStreamEvents(body),
+  parseStream: (body, _req, providerId) => anthropicStreamEvents(body, providerId),
   parseError: errorFromAnthropicUpstream,
 };
 

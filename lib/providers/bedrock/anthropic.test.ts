@@ -154,7 +154,7 @@ describe('bedrockAnthropicStreamToSse', () => {
     const out = await sse([chunkFrame(start)]);
 
     // Assess
-    expect(out).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"The upstream provider \\"bedrock\\" ended the stream before the answer was complete."\}\}\n\n$/);
+    expect(out).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"The upstream provider \\"bedrock\\" ended the stream before it was complete."\}\}\n\n$/);
   });
 
   it('ends with an error event when a frame is broken', async () => {
@@ -259,7 +259,7 @@ describe('the failure behind each error event bedrockAnthropicStreamEvents write
     { name: 'an error frame', last: [errorFrame('ServiceUnavailableException', 'Busy')], type: 'overloaded_error', message: 'Busy', code: 'service_unavailable_exception', detail: undefined },
     { name: 'Claude’s own authentication_error', last: [chunkFrame({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } })], type: 'api_error', message: 'The upstream provider "aws-east" rejected the gateway\'s credentials (authentication_error).', code: 'upstream_auth_failed', detail: 'invalid x-api-key' },
     { name: 'Claude’s own overloaded_error', last: [chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })], type: 'overloaded_error', message: 'Overloaded', code: 'overloaded_error', detail: undefined },
-    { name: 'a stream cut before message_stop', last: [], type: 'api_error', message: 'The upstream provider "aws-east" ended the stream before the answer was complete.', code: 'upstream_stream_ended', detail: undefined },
+    { name: 'a stream cut before message_stop', last: [], type: 'api_error', message: 'The upstream provider "aws-east" ended the stream before it was complete.', code: 'upstream_interrupted', detail: undefined },
     { name: 'a broken frame', last: [broken()], type: 'api_error', message: expect.stringMatching(/^The upstream provider "aws-east" sent a broken event stream: /), code: 'bad_upstream_response', detail: undefined },
   ])('tells $name to the client as an Anthropic error and to the books as code $code', async ({ last, type, message, code, detail }) => {
     // Prepare

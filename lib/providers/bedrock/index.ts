@@ -52,7 +52,7 @@ export function createBedrockProvider(options: BedrockProviderOptions = {}): Pro
       return signedBedrockPost({ url, headers, body, region, credentials: identity, timeouts: call.timeouts, signal: call.signal, signingDate: now() });
     },
     parseResponse: parseConverseResponse,
-    parseStream: (body, req) => parseConverseStream(body, req),
+    parseStream: (body, req, providerId) => parseConverseStream(body, req, providerId),
     parseError: errorFromBedrock,
   };
 }

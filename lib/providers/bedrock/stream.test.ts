@@ -124,7 +124,7 @@ describe('parseConverseStream', () => {
     {
       name: 'ends with an error when the body stops before messageStop',
       input: frames([['messageStart', { role: 'assistant' }], text(0, 'half')]),
-      expected: [START, { type: 'text_delta', text: 'half' }, { type: 'error', status: 502, code: 'upstream_stream_ended' }],
+      expected: [START, { type: 'text_delta', text: 'half' }, { type: 'error', status: 502, code: 'upstream_interrupted' }],
     },
     {
       name: 'ignores event types it does not know',

@@ -47,8 +47,8 @@ export const geminiProvider: ProviderAdapter = {
     return fromGeminiResponse((typeof body === 'object' && body !== null ? body : {}) as GeminiResponse, req);
   },
 
-  parseStream(body, req) {
-    return parseGeminiStream(body, req);
+  parseStream(body, req, providerId) {
+    return parseGeminiStream(body, req, providerId);
   },
 
   parseError(status, headers, text, providerId) {

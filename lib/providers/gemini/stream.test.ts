@@ -204,7 +204,9 @@ describe('parseGeminiStream', () => {
 
     // Assess
     expect(events.map((e) => e.type)).toEqual(['start', 'text_delta', 'error']);
-    expect(events.at(-1)).toMatchObject({ error: { status: 502, code: 'upstream_stream_truncated' } });
+    const last = events.at(-1);
+    expect(last).toMatchObject({ error: { kind: 'upstream_unavailable', status: 502, code: 'upstream_interrupted' } });
+    expect(last?.type === 'error' && last.error.message).toBe('The upstream provider "google" ended the stream before it was complete.');
   });
 
   it('ends with an error event when an event is not JSON', async () => {
@@ -220,7 +222,7 @@ describe('parseGeminiStream', () => {
     const events = await collect([]);
 
     // Assess
-    expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'upstream_stream_truncated' }) }]);
+    expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ kind: 'upstream_unavailable', code: 'upstream_interrupted' }) }]);
   });
 
   it('rethrows a failure of the body itself', async () => {

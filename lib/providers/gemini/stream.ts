@@ -104,7 +104,8 @@ export class GeminiStreamDecoder {
   end(): StreamEvent[] {
     if (this.failed) return [];
     if (this.#finish) return [{ type: 'finish', reason: this.#finish }];
-    return this.#fail(new GatewayError('upstream_error', `The upstream provider "${this.providerId}" ended the stream before it finished.`, { code: 'upstream_stream_truncated' }));
+    // The same cut stream as every provider's (booked `interrupted`), worded as Anthropic's.
+    return this.#fail(new GatewayError('upstream_unavailable', `The upstream provider "${this.providerId}" ended the stream before it was complete.`, { code: 'upstream_interrupted' }));
   }
 
   /** The usage of the last event that carried one (for tests and callers that meter on the side). */

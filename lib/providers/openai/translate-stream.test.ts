@@ -142,6 +142,20 @@ describe('OpenAIChunkDecoder', () => {
     expect(events).toEqual(expected);
   });
 
+  it.each([
+    { name: 'a body that stops before a finish', data: [delta({ content: 'Hi' })], kind: 'upstream_unavailable', code: 'upstream_interrupted', message: 'The upstream provider "vllm" ended the stream before it was complete.' },
+    { name: 'an in-band error about its key', data: [JSON.stringify({ error: { message: 'Incorrect API key provided: sk-ab***', type: 'invalid_request_error', code: 'invalid_api_key' } })], kind: 'upstream_error', code: 'upstream_auth_failed', message: 'The upstream provider "vllm" rejected the gateway\'s credentials (401).' },
+  ])('names the provider by its config id in $name', ({ data, kind, code, message }) => {
+    // Prepare
+    const decoder = new OpenAIChunkDecoder(req, 'vllm');
+
+    // Act
+    const last = [...data.flatMap((d) => decoder.data(d)), ...decoder.end()].at(-1);
+
+    // Assess
+    expect(last).toEqual({ type: 'error', error: expect.objectContaining({ kind, code, message }) });
+  });
+
   it('gives a tool call without an id one id that stays the same for all its events', () => {
     // Prepare
     const decoder = new OpenAIChunkDecoder(req);

@@ -59,7 +59,11 @@ export class OpenAIChunkDecoder {
   #closed = new Set<unknown>();
   #toolCount = 0;
 
-  constructor(readonly req: Pick<ChatRequest, 'model'>) {}
+  constructor(
+    readonly req: Pick<ChatRequest, 'model'>,
+    /** The provider's id from the config, which the gateway's words for a failure in the stream name. */
+    readonly providerId = 'openai',
+  ) {}
 
   /** True once nothing more will be read: an error came, or `[DONE]`. */
   get over(): boolean {
@@ -85,7 +89,7 @@ export class OpenAIChunkDecoder {
     if (chunk.error) {
       this.#over = true;
       // The adapter's stream is read without the config's provider id (as Gemini's and Anthropic's are): the type's name stands in.
-      return [{ type: 'error', error: errorFromOpenAIEvent(chunk.error, 'openai') }];
+      return [{ type: 'error', error: errorFromOpenAIEvent(chunk.error, this.providerId) }];
     }
     const choice = Array.isArray(chunk.choices) ? chunk.choices.find((c) => isObject(c) && (c.index ?? 0) === 0) : undefined;
     const usage = usageFromOpenAI(chunk.usage);
@@ -108,7 +112,7 @@ export class OpenAIChunkDecoder {
   end(): StreamEvent[] {
     if (this.#over || this.#finished) return [];
     this.#over = true;
-    const error = new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+    const error = new GatewayError('upstream_unavailable', `The upstream provider "${this.providerId}" ended the stream before it was complete.`, { code: 'upstream_interrupted' });
     return [{ type: 'error', error }];
   }
 
@@ -170,8 +174,8 @@ export class OpenAIChunkDecoder {
  * @example
  * for await (const event of openAIStreamEvents(res.body, req)) if (event.type === 'text_delta') process.stdout.write(event.text);
  */
-export async function* openAIStreamEvents(body: AsyncIterable<Uint8Array>, req: Pick<ChatRequest, 'model'>): AsyncGenerator<StreamEvent> {
-  const decoder = new OpenAIChunkDecoder(req);
+export async function* openAIStreamEvents(body: AsyncIterable<Uint8Array>, req: Pick<ChatRequest, 'model'>, providerId = 'openai'): AsyncGenerator<StreamEvent> {
+  const decoder = new OpenAIChunkDecoder(req, providerId);
   let pending: StreamEvent[] = [];
   const reader = new SseReader({
     onEvent: (event) => {

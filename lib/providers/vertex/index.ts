@@ -66,8 +66,8 @@ export const vertexProvider: ProviderAdapter = {
     return fromGeminiResponse((typeof body === 'object' && body !== null ? body : {}) as GeminiResponse, req);
   },
 
-  parseStream(body, req) {
-    return vertexPublisher(req.model) === 'anthropic' ? anthropicStreamEvents(body, 'vertex') : parseGeminiStream(body, req, 'vertex');
+  parseStream(body, req, providerId = 'vertex') {
+    return vertexPublisher(req.model) === 'anthropic' ? anthropicStreamEvents(body, providerId) : parseGeminiStream(body, req, providerId);
   },
 
   parseError: errorFromVertex,
