@@ -347,7 +347,7 @@ function bedrockAnthropic(registry: ProviderRegistry): PassthroughRoute {
       let failure: GatewayError | undefined;
       async function* body() {
         // The events as read, each Claude event parsed once for the meter too (no SSE text parsed back).
-        for await (const event of bedrockAnthropicStreamEvents(source, undefined, providerId)) {
+        for await (const event of bedrockAnthropicStreamEvents(source, providerId)) {
           // The gateway's own error event is booked as the failure it tells: read back from its data, its code would be the client's error.type.
           if (event.error) failure = event.error;
           else meter.observeParsed(event.name, event.data, event.event);

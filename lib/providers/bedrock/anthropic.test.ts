@@ -12,7 +12,11 @@ async function* chunks(list: Uint8Array[]): AsyncGenerator<Uint8Array> {
 
 async function sse(list: Uint8Array[], onDetail?: (detail: string) => void): Promise<string> {
   let out = '';
-  for await (const piece of bedrockAnthropicStreamToSse(chunks(list), onDetail)) out += piece;
+  // The words kept from the client travel with the failure of the gateway's error event.
+  for await (const event of bedrockAnthropicStreamEvents(chunks(list))) {
+    if (event.error?.detail !== undefined) onDetail?.(event.error.detail);
+    out += sseText(event);
+  }
   return out;
 }
 
@@ -143,7 +147,7 @@ describe('bedrockAnthropicStreamToSse', () => {
 
     // Act
     let out = '';
-    for await (const piece of bedrockAnthropicStreamToSse(chunks([chunkFrame(start), refused]), undefined, 'aws-east')) out += piece;
+    for await (const piece of bedrockAnthropicStreamToSse(chunks([chunkFrame(start), refused]), 'aws-east')) out += piece;
 
     // Assess
     expect(out).toContain('The upstream provider \\"aws-east\\" rejected the gateway\'s credentials (permission_error).');
@@ -267,7 +271,10 @@ describe('the failure behind each error event bedrockAnthropicStreamEvents write
 
     // Act
     const events = [];
-    for await (const event of bedrockAnthropicStreamEvents(chunks([chunkFrame(start), ...last]), (d) => details.push(d), 'aws-east')) events.push(event);
+    for await (const event of bedrockAnthropicStreamEvents(chunks([chunkFrame(start), ...last]), 'aws-east')) {
+      events.push(event);
+      if (event.error?.detail !== undefined) details.push(event.error.detail);
+    }
 
     // Assess: one error event, last; its data the client's words, its failure the books'.
     const error = events.at(-1)!;

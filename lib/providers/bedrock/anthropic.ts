@@ -97,14 +97,14 @@ export async function bedrockAnthropicPassthroughRequest(call: BedrockAnthropicP
  * `event: error`, as the Anthropic API itself would, worded as the same failure before the stream
  * is (`errorOfFailureFrame`, `errorFromAnthropicEvent`). An exception about the gateway's own
  * AWS credentials is told in the gateway's words: AWS's name the role ARN and account, so they go
- * to `onDetail` (the request's log) instead of the client. `providerId` (the config's) is the
- * provider the gateway's words name.
+ * to the failure's `detail` (the request's log, `BedrockAnthropicEvent.error`) instead of the
+ * client. `providerId` (the config's) is the provider the gateway's words name.
  *
  * @example
- * for await (const sse of bedrockAnthropicStreamToSse(upstream.body, (d) => (ctx.errorDetail = d))) { meter.feed(sse); write(sse); }
+ * for await (const sse of bedrockAnthropicStreamToSse(upstream.body, 'aws')) write(sse);
  */
-export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Array>, onDetail: (detail: string) => void = () => {}, providerId = 'bedrock'): AsyncGenerator<string> {
-  for await (const event of bedrockAnthropicStreamEvents(body, onDetail, providerId)) yield sseText(event);
+export async function* bedrockAnthropicStreamToSse(body: AsyncIterable<Uint8Array>, providerId = 'bedrock'): AsyncGenerator<string> {
+  for await (const event of bedrockAnthropicStreamEvents(body, providerId)) yield sseText(event);
 }
 
 /** One Anthropic SSE event of a Bedrock stream: its name, its data as sent, and the data parsed when it is Claude's own event (the gateway's `error` events carry none). */
@@ -138,14 +138,14 @@ const CLAUDE_EVENT_TYPE = /^[!-~]+$/;
  * @example
  * for await (const e of bedrockAnthropicStreamEvents(upstream.body)) { meter.observeParsed(e.name, e.data, e.event); write(sseText(e)); }
  */
-export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Array>, onDetail: (detail: string) => void = () => {}, providerId = 'bedrock'): AsyncGenerator<BedrockAnthropicEvent> {
+export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Array>, providerId = 'bedrock'): AsyncGenerator<BedrockAnthropicEvent> {
   let stopped = false;
   try {
     for await (const message of decodeEventStream(body)) {
       if (message.headers[':message-type'] !== 'event') {
         const failure = errorOfFailureFrame(message, providerId);
         if (!failure) continue;
-        yield told(failure, onDetail);
+        yield told(failure);
         return;
       }
       if (message.headers[':event-type'] !== 'chunk') continue;
@@ -156,7 +156,7 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
       const { json, type } = event;
       if (type === 'error') {
         // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
-        yield told(errorFromAnthropicEvent(json, providerId), onDetail);
+        yield told(errorFromAnthropicEvent(json, providerId));
         return;
       }
       if (type === 'message_stop') stopped = true;
@@ -164,15 +164,14 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
     }
   } catch (err) {
     if (!(err instanceof EventStreamFormatError) && !(err instanceof SyntaxError)) throw err;
-    yield told(brokenStreamError(providerId, err), onDetail);
+    yield told(brokenStreamError(providerId, err));
     return;
   }
-  if (!stopped) yield told(streamEndedError(providerId), onDetail);
+  if (!stopped) yield told(streamEndedError(providerId));
 }
 
-/** The gateway's `event: error` for a failure: its message to the client, its detail to `onDetail` (the log). */
-function told(error: GatewayError, onDetail: (detail: string) => void): BedrockAnthropicEvent {
-  if (error.detail !== undefined) onDetail(error.detail);
+/** The gateway's `event: error` for a failure: its message to the client; the failure itself, its detail the log's, for the books. */
+function told(error: GatewayError): BedrockAnthropicEvent {
   return { name: 'error', data: JSON.stringify(anthropicErrorBody(error)), error };
 }
 
