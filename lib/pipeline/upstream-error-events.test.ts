@@ -273,6 +273,9 @@ describe('earlyFrameFailure', () => {
     })(), { status: 429, kind: 'rate_limit' }],
     // InvokeModelWithResponseStream: after Anthropic's message_start and ping in chunks.
     ["throttlingException after Anthropic's message_start and ping", [cat(anthropicStart, anthropicPing, exception('throttlingException'))], { status: 429, kind: 'rate_limit' }],
+    // Frames the relays skip (nothing of them reaches the client) are looked past.
+    ["throttlingException after a chunk whose type cannot be an event name", [cat(anthropicStart, chunkFrame({ type: 'content block' }), exception('throttlingException'))], { status: 429, kind: 'rate_limit' }],
+    ['internalServerException after an event type Bedrock adds later', [cat(messageStart, eventFrame('futureEvent', {}), exception('internalServerException'))], { status: 500, kind: 'upstream_error' }],
     // The answer had started: relayed in-band, not read here.
     ['an exception after a content block', [cat(messageStart, blockStart, exception('throttlingException'))], undefined],
     ["an exception after Anthropic's content_block_start", [cat(anthropicStart, chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), exception('throttlingException'))], undefined],

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { FakeBedrock, Reply } from '../fakes/bedrock';
-import { eventFrame } from '../fakes/bedrock-wire';
+import { anthropicStreamEvents, chunkFrame, eventFrame, exceptionFrame } from '../fakes/bedrock-wire';
 import { STREAM_HOLD_MS } from '../../lib/upstream/http';
 import type { FakePool } from './fake-pool';
 import { BEDROCK_CLAUDE, startBedrockPool } from './provider-pools';
@@ -206,6 +206,50 @@ describe('an InvokeModelWithResponseStream that fails in-band before its answer 
     expect(pool.fakes[first.other()].requests).toHaveLength(0);
     expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(false);
     expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200 });
+  });
+});
+
+describe('a frame the relay skips, then an exception before the answer', () => {
+  const EVENT_STREAM = { 'content-type': 'application/vnd.amazon.eventstream' };
+  const messageStart = () => chunkFrame(anthropicStreamEvents({ chunks: [], calls: [], stopReason: 'end_turn', usage: { input: 5, output: 1 } }, 'claude')[0]!);
+
+  it.each<[string, Uint8Array[]]>([
+    ["a chunk whose type cannot be an event name, then a throttlingException", [messageStart(), chunkFrame({ type: 'content block' }), exceptionFrame('throttlingException', THROTTLED)]],
+    ['a chunk whose type holds a line break, then an internalServerException', [messageStart(), chunkFrame({ type: 'ping\nevent: x' }), exceptionFrame('internalServerException', 'Internal failure.')]],
+    ['a chunk without a type, then a throttlingException', [messageStart(), chunkFrame({ kind: 'future' }), exceptionFrame('throttlingException', THROTTLED)]],
+    ['an event type Claude’s relay does not read, then a throttlingException', [messageStart(), eventFrame('futureEvent', { note: 'x' }), exceptionFrame('throttlingException', THROTTLED)]],
+  ])('Claude on Bedrock, %s: the other account answers (nothing had reached the client)', async (_what, frames) => {
+    // Prepare
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: frames });
+
+    // Act
+    const stream = anthropic.messages.stream(message);
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    const final = await stream.finalMessage();
+    const { response } = await stream.withResponse();
+
+    // Assess
+    expect(final.content).toMatchObject([{ type: 'text', text: 'Echo: Say hi.' }]);
+    expect(types.filter((t) => t === 'message_start')).toHaveLength(1);
+    expect(pool.fakes[first.other()].requests).toHaveLength(1);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
+  it('ConverseStream, an event type the translation does not know, then a throttlingException: the other account answers', async () => {
+    // Prepare
+    const frames = [eventFrame('messageStart', { role: 'assistant' }), eventFrame('futureEvent', { note: 'x' }), exceptionFrame('throttlingException', THROTTLED)];
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: frames });
+
+    // Act
+    const { text, requestId } = await chatStream();
+
+    // Assess
+    expect(text).toBe('Echo: Say hi.');
+    expect(pool.fakes[first.other()].requests).toHaveLength(1);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 });
 
