@@ -300,7 +300,7 @@ describe('earlyFrameFailure', () => {
     const failure = earlyFrameFailure([Buffer.from(exception('throttlingException', 'Rate exceeded for arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5.'))], 'aws');
 
     // Assess
-    expect(failure?.message).toBe("Rate exceeded for the provider account's resource.");
+    expect(failure?.message).toBe('Rate exceeded for arn:aws:bedrock:…:inference-profile/….');
     expect(failure?.detail).toContain('123456789012');
   });
 });

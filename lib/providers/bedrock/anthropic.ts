@@ -7,8 +7,7 @@ import type { UpstreamRequest, UpstreamTimeouts } from '../../upstream/http';
 import { anthropicErrorBody } from '../../http/anthropic-error';
 import type { GatewayError } from '../../http/errors';
 import { sseReframed } from '../../http/sse';
-import { errorFromAnthropicEvent } from '../anthropic/errors';
-import { brokenStreamError, errorOfFailureFrame, streamEndedError } from './errors';
+import { brokenStreamError, errorFromClaudeChunk, errorOfFailureFrame, streamEndedError } from './errors';
 import { anthropicChunkEvent, decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
@@ -95,7 +94,7 @@ export async function bedrockAnthropicPassthroughRequest(call: BedrockAnthropicP
  * came (Bedrock's `amazon-bedrock-invocationMetrics` on `message_stop` included). An exception
  * frame, a broken frame or a stream cut before `message_stop` ends the output with Anthropic's
  * `event: error`, as the Anthropic API itself would, worded as the same failure before the stream
- * is (`errorOfFailureFrame`, `errorFromAnthropicEvent`). An exception about the gateway's own
+ * is (`errorOfFailureFrame`, `errorFromClaudeChunk`). An exception about the gateway's own
  * AWS credentials is told in the gateway's words: AWS's name the role ARN and account, so they go
  * to the failure's `detail` (the request's log, `BedrockAnthropicEvent.error`) instead of the
  * client. `providerId` (the config's) is the provider the gateway's words name.
@@ -145,8 +144,8 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
       if (!event) continue;
       const { json, type } = event;
       if (type === 'error') {
-        // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
-        yield told(errorFromAnthropicEvent(json, providerId));
+        // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account (organisation, AWS) kept for the log.
+        yield told(errorFromClaudeChunk(json, providerId));
         return;
       }
       if (type === 'message_stop') stopped = true;
