@@ -52,7 +52,9 @@ describe('mayBeOpening', () => {
     ['a content delta', eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hi' } }), false],
     ['messageStop', eventFrame('messageStop', { stopReason: 'end_turn' }), false],
     ['metadata', eventFrame('metadata', { usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } }), false],
-    ['an exception (decoded: only a cost, once a stream)', exceptionFrame('throttlingException', 'x'), true],
+    ['an exception', exceptionFrame('throttlingException', 'x'), false],
+    ['an error message', frameOf({ ':message-type': 'error', ':error-code': 'InternalFailure', ':error-message': 'x' }), false],
+    ['an event type Bedrock adds later (decoded to know)', eventFrame('futureEvent', {}), true],
     ['messageStart', eventFrame('messageStart', { role: 'assistant' }), true],
     ['a frame too short for its headers', Uint8Array.from([0, 0, 0, 16, 0, 0, 0, 200, 0, 0, 0, 0, 0, 0, 0, 0]), true],
   ])('%s: judged without decoding', (_what, frame, expected) => {

@@ -193,15 +193,19 @@ export function isOpeningFrame(frame: Uint8Array): boolean {
 
 const HEADERS = new HeaderMarshaller(headerText, fromUtf8);
 
-/** The event types of frames that are never an opening one (`CONVERSE_ANSWER_EVENTS`, `contentBlock` standing for its three), as bytes. */
-const ANSWER_TYPES = [Buffer.from('contentBlock'), Buffer.from('messageStop'), Buffer.from('metadata')];
+/**
+ * What the headers of a frame that is never an opening one hold, as bytes: Converse's answer event
+ * types (`CONVERSE_ANSWER_EVENTS`, `contentBlock` standing for its three), and an exception's or an
+ * error message's mark (`exception`, `:error-code`).
+ */
+const ANSWER_TYPES = [Buffer.from('contentBlock'), Buffer.from('messageStop'), Buffer.from('metadata'), Buffer.from('exception'), Buffer.from(':error-code')];
 
 /**
  * Whether a whole frame may be an opening one (`isOpeningMessage`), by a search of its headers'
- * bytes for the event types of Converse's answer (`ANSWER_TYPES`): a frame naming one is none,
- * and need not be decoded to say so (the codec's header decoding costs ~3 µs a frame). Any other
- * (a `chunk`, `messageStart`, an exception, an event type Bedrock adds) is decoded to know; so is
- * a frame too short to hold its headers.
+ * bytes for the event types of Converse's answer and the marks of a failure (`ANSWER_TYPES`): a
+ * frame naming one is none, and need not be decoded to say so (the codec's header decoding costs
+ * ~3 µs a frame). Any other (a `chunk`, `messageStart`, an event type Bedrock adds) is decoded to
+ * know; so is a frame too short to hold its headers.
  *
  * @example
  * mayBeOpening(contentBlockDeltaFrame) // false
