@@ -258,7 +258,7 @@ describe('earlyFrameFailure', () => {
   });
   const cat = (...frames: Uint8Array[]) => Buffer.concat(frames);
 
-  it.each<[string, readonly Uint8Array[], { status: number; kind: string; code?: string } | undefined]>([
+  it.each<[string, readonly Uint8Array[], { status: number; kind: string; code?: string; message?: string; detail?: string } | undefined]>([
     // ConverseStream: after messageStart, the first other frame decides.
     ['throttlingException after messageStart', [cat(messageStart, exception('throttlingException', 'Too many requests, please wait before trying again.'))], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
     ['serviceUnavailableException as the first frame', [exception('serviceUnavailableException')], { status: 503, kind: 'overloaded' }],
@@ -273,6 +273,11 @@ describe('earlyFrameFailure', () => {
     })(), { status: 429, kind: 'rate_limit' }],
     // InvokeModelWithResponseStream: after Anthropic's message_start and ping in chunks.
     ["throttlingException after Anthropic's message_start and ping", [cat(anthropicStart, anthropicPing, exception('throttlingException'))], { status: 429, kind: 'rate_limit' }],
+    // Claude's own error event in a chunk, read as the relay reads it mid-stream.
+    ["Claude's overloaded_error after message_start", [cat(anthropicStart, chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }))], { status: 503, kind: 'overloaded', code: 'overloaded_error', message: 'Overloaded' }],
+    ["Claude's rate_limit_error naming the account, after message_start and ping", [cat(anthropicStart, anthropicPing, chunkFrame({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down, account 123456789012.' } }))], { status: 429, kind: 'rate_limit', message: 'Slow down, account <account>.', detail: 'Slow down, account 123456789012.' }],
+    ["Claude's error event whose type is not its first key (not looked for)", [cat(anthropicStart, chunkFrame({ error: { type: 'overloaded_error', message: 'Overloaded' }, type: 'error' }))], undefined],
+    ["Claude's error event after content_block_start (relayed in-band)", [cat(anthropicStart, chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }))], undefined],
     // Frames the relays skip (nothing of them reaches the client) are looked past.
     ["throttlingException after a chunk whose type cannot be an event name", [cat(anthropicStart, chunkFrame({ type: 'content block' }), exception('throttlingException'))], { status: 429, kind: 'rate_limit' }],
     ['internalServerException after an event type Bedrock adds later', [cat(messageStart, eventFrame('futureEvent', {}), exception('internalServerException'))], { status: 500, kind: 'upstream_error' }],

@@ -237,6 +237,23 @@ describe('a frame the relay skips, then an exception before the answer', () => {
     expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
+  it("Claude on Bedrock, Claude's own overloaded_error in a chunk after message_start: the other account answers", async () => {
+    // Prepare
+    const overloaded = chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [messageStart(), overloaded] });
+
+    // Act
+    const stream = anthropic.messages.stream(message);
+    for await (const _ of stream);
+    const final = await stream.finalMessage();
+    const { response } = await stream.withResponse();
+
+    // Assess
+    expect(final.content).toMatchObject([{ type: 'text', text: 'Echo: Say hi.' }]);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
   it('ConverseStream, an event type the translation does not know, then a throttlingException: the other account answers', async () => {
     // Prepare
     const frames = [eventFrame('messageStart', { role: 'assistant' }), eventFrame('futureEvent', { note: 'x' }), exceptionFrame('throttlingException', THROTTLED)];
