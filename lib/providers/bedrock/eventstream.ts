@@ -198,11 +198,11 @@ const HEADERS = new HeaderMarshaller(headerText, fromUtf8);
  * types (`CONVERSE_ANSWER_EVENTS`, `contentBlock` standing for its three), and an exception's or an
  * error message's mark (`exception`, `:error-code`).
  */
-const ANSWER_TYPES = [Buffer.from('contentBlock'), Buffer.from('messageStop'), Buffer.from('metadata'), Buffer.from('exception'), Buffer.from(':error-code')];
+const NEVER_OPENING = [Buffer.from('contentBlock'), Buffer.from('messageStop'), Buffer.from('metadata'), Buffer.from('exception'), Buffer.from(':error-code')];
 
 /**
  * Whether a whole frame may be an opening one (`isOpeningMessage`), by a search of its headers'
- * bytes for the event types of Converse's answer and the marks of a failure (`ANSWER_TYPES`): a
+ * bytes for the event types of Converse's answer and the marks of a failure (`NEVER_OPENING`): a
  * frame naming one is none, and need not be decoded to say so (the codec's header decoding costs
  * ~3 µs a frame). Any other (a `chunk`, `messageStart`, an event type Bedrock adds) is decoded to
  * know; so is a frame too short to hold its headers.
@@ -216,7 +216,7 @@ export function mayBeOpening(frame: Uint8Array): boolean {
   const headersLength = new DataView(frame.buffer, frame.byteOffset, PRELUDE_BYTES).getUint32(4, false);
   if (PRELUDE_BYTES + headersLength > frame.byteLength) return true;
   const headers = Buffer.from(frame.buffer, frame.byteOffset + PRELUDE_BYTES, headersLength);
-  return !ANSWER_TYPES.some((type) => headers.includes(type));
+  return !NEVER_OPENING.some((type) => headers.includes(type));
 }
 
 /** An Anthropic stream event read from a `chunk` message: its JSON text as sent, its `type`, and the object it parses to. */
