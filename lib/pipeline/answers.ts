@@ -16,7 +16,7 @@ import type { ProxyDeps } from './deps';
 import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard';
 import type { PassthroughReader } from './passthrough';
 import { bookInterrupted, brokeOff, isOwnFault, logBrokeOff, readFailure } from './broke-off';
-import { failureOutcome } from './failure-outcome';
+import { bookFailure, failureOutcome } from './failure-outcome';
 import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
@@ -139,12 +139,11 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     const found = relay.findings();
     // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
     const array = relay.array?.();
-    if (found.upstreamError) {
-      // A relay that tells a cut stream itself (Bedrock's Claude events) books and logs it as the guard does any cut stream.
-      ctx.outcome = failureOutcome(found.upstreamFailure);
-      if (found.upstreamErrorDetail !== undefined) ctx.errorDetail = found.upstreamErrorDetail;
-      if (found.upstreamErrorCode !== undefined) ctx.errorCode = found.upstreamErrorCode;
-      if (ctx.outcome === 'interrupted' && found.upstreamFailure) logBrokeOff(found.upstreamFailure, found.upstreamFailure, { ctx, logger: input.deps.logger }, 'stream interrupted');
+    const { failure } = found;
+    if (failure) {
+      bookFailure(ctx, failure);
+      // A relay that tells a cut stream itself (Bedrock's Claude events) logs it as the guard does any cut stream.
+      if (ctx.outcome === 'interrupted') logBrokeOff(failure, failure, { ctx, logger: input.deps.logger }, 'stream interrupted');
       // Its error element was whole; the array it ended still needs its `]` to parse.
       if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
     } else if (!found.complete || (array && !array.closed)) {
