@@ -268,6 +268,8 @@ async function* metered(events: AsyncIterable<StreamEvent>, { ctx, deps, signal 
         ctx.outcome = failureOutcome(event.error);
         ctx.errorCode = event.error.code;
         ctx.errorDetail = event.error.detail;
+        // A cut the parser told (a stream that ended before its last event) is logged as the stream guard logs a passed-through one.
+        if (ctx.outcome === 'interrupted') logBrokeOff(event.error, event.error, { ctx, logger: deps.logger }, 'stream interrupted');
       }
       const output = relayedOutput(event);
       if (output) {
@@ -280,9 +282,9 @@ async function* metered(events: AsyncIterable<StreamEvent>, { ctx, deps, signal 
     if (clientGone(signal)) throw err;
     const error = readFailure(err, signal, 'the stream');
     bookInterrupted(ctx, error);
-    // A translator's own fault (a TypeError on a chunk it took in) is logged at ERROR, so it pages;
-    // an upstream that broke off is told by the record's outcome alone, as before.
-    if (isOwnFault(error)) logBrokeOff(err, error, { ctx, logger: deps.logger }, 'stream interrupted');
+    // As the stream guard logs a passed-through cut: WARN for an upstream that broke off (or the
+    // deadline), ERROR for a translator's own fault (a TypeError on a chunk it took in), so it pages.
+    logBrokeOff(err, error, { ctx, logger: deps.logger }, 'stream interrupted');
     yield { type: 'error', error: asGatewayError(error) };
   }
 }
