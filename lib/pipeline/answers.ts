@@ -1,8 +1,9 @@
 import type { ChatRequest, StreamEvent } from '../canonical/types';
-import { GatewayError, asGatewayError } from '../http/errors';
+import { asGatewayError } from '../http/errors';
 import { jsonText } from '../http/json-text';
 import { arrayErrorTail, JSON_ARRAY_STREAM_HEADERS, JsonArrayWriter, sseAsJsonArray, sseDataOf, type ArrayState } from '../http/json-array';
 import { SSE_HEADERS } from '../http/sse';
+import { streamEndedError } from '../http/stream-ended';
 import type { GatewayResponse } from '../http/types';
 import type { ProviderAdapter } from '../providers/types';
 import type { UpstreamResponse } from '../upstream/http';
@@ -147,8 +148,7 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
       // Its error element was whole; the array it ended still needs its `]` to parse.
       if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
     } else if (!found.complete || (array && !array.closed)) {
-      // Worded as the parsers word a cut stream (`streamEndedError`), the provider named by its config id.
-      const cutOff = new GatewayError('upstream_unavailable', `The upstream provider${ctx.provider ? ` "${ctx.provider}"` : ''} ended the stream before it was complete.`, { code: 'upstream_interrupted' });
+      const cutOff = streamEndedError(ctx.provider);
       if (!stopped?.answered || clientGone(signal)) throw stopped?.failure ?? cutOff;
       // The client's answer ended at its stop sequences before the upstream broke off: the failure is the books' alone.
       brokeOffAfterStop(input, stopped.failure ?? cutOff);
@@ -189,7 +189,7 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   // Gemini's stream without alt=sse: the surface's SSE events, one array element each.
   const array = ctx.jsonArray ? new JsonArrayWriter() : undefined;
   async function* produce(): AsyncGenerator<Uint8Array> {
-    const encoded = binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody, canonical: request });
+    const encoded = binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody, canonical: request, providerId: ctx.provider });
     if (array) {
       // A JSON array has no comment to send: it waits as before.
       for await (const text of sseAsJsonArray(encoded, array)) yield Buffer.from(text);
