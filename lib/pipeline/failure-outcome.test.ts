@@ -18,7 +18,6 @@ describe('failureOutcome', () => {
     { name: "Anthropic's error event of that type", error: errorFromAnthropicEvent(JSON.stringify({ type: 'error', error: { type: 'upstream_interrupted', message: 'cut' } }), 'claude'), expected: 'upstream_error' },
     { name: "Anthropic's overloaded_error event", error: errorFromAnthropicEvent(JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }), 'claude'), expected: 'upstream_error' },
     { name: 'an event past the bound (upstream_unavailable, another code)', error: eventTooLarge(1024), expected: 'upstream_error' },
-    { name: 'a failure read with no error (a meter’s words alone)', error: undefined, expected: 'upstream_error' },
   ])('$name: $expected', ({ error, expected }) => {
     // Act
     const outcome = failureOutcome(error);

@@ -12,8 +12,8 @@ import type { RequestContext } from './context';
  * failureOutcome(streamEndedError('aws'))                                              // 'interrupted'
  * failureOutcome(errorFromOpenAIEvent({ code: 'upstream_interrupted' }, 'oai'))         // 'upstream_error'
  */
-export function failureOutcome(error: Pick<GatewayError, 'kind' | 'code'> | undefined): 'interrupted' | 'upstream_error' {
-  return error?.kind === 'upstream_unavailable' && error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
+export function failureOutcome(error: Pick<GatewayError, 'kind' | 'code'>): 'interrupted' | 'upstream_error' {
+  return error.kind === 'upstream_unavailable' && error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
 }
 
 /**
