@@ -318,5 +318,7 @@ describe('a stream cut off, on a key without limits (no budget held for the call
     const record = await recordOf('aborted', 'claude-slow', 'openai', open.id);
     expect(record.estimated).toBe(true);
     expect(record.outputTokens).toBeGreaterThanOrEqual(charTokens(received.length));
+    // A client that left is no cut of the upstream's: no WARN line, translated or passed through.
+    expect(warned.filter((l) => l.message === 'stream interrupted')).toEqual([]);
   });
 });
