@@ -1,4 +1,5 @@
 import { JsonArraySplitter, type ArrayState } from '../http/json-array';
+import { Utf8Stream } from '../http/utf8-stream';
 import { clearLogprobsOfRedacted, closedChannels, echoes, eventPaths, hasOtherText, setAt, signatureSlots, textSlots, unsignRedacted, type AnswerDialect, type SignatureSlot, type TextSlot } from './answer-dialects';
 import type { GuardrailHit, Guardrails } from './scan';
 import { TextChannel } from './text-channel';
@@ -68,7 +69,7 @@ export class AnswerStreamScreen {
   readonly #queue: Pending[] = [];
   /** The queue's head: events before it have gone (an array's `shift` moves every event behind it, so a long held queue flushed at once cost its length squared). */
   #head = 0;
-  readonly #decoder = new TextDecoder();
+  readonly #text = new Utf8Stream();
   #pending = '';
   #blocked: AnswerBlocked | undefined;
   readonly #splitter: JsonArraySplitter | undefined;
@@ -117,7 +118,7 @@ export class AnswerStreamScreen {
     if (this.#splitter) {
       if (chunk) this.#splitter.feed(chunk);
     } else {
-      this.#pending += chunk ? this.#decoder.decode(chunk, { stream: true }) : this.#decoder.decode();
+      this.#pending += chunk ? this.#text.write(chunk) : this.#text.end();
       for (let m = EVENT_END.exec(this.#pending); m; m = EVENT_END.exec(this.#pending)) {
         const raw = this.#pending.slice(0, m.index + m[0].length);
         this.#pending = this.#pending.slice(raw.length);

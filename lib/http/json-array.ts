@@ -8,6 +8,8 @@
  * splitter that tracks only depth, strings and escapes, fuzzed against `JSON.parse`.
  */
 
+import { Utf8Stream } from './utf8-stream';
+
 /** Where the splitter stands in the array. */
 type Phase = 'before' | 'between' | 'inside' | 'after';
 
@@ -32,7 +34,7 @@ export class JsonArraySplitter implements ArrayState {
   // lies before, between or after elements, or after the input turned out no array): whoever
   // relays the array holds it back until an element ends, so none of it may pass `maxElementChars`.
   #held = 0;
-  readonly #decoder = new TextDecoder();
+  readonly #text = new Utf8Stream();
   /** Elements handed over so far. */
   elements = 0;
   /** Set when the input is not a JSON array of objects and arrays (the rest is ignored). */
@@ -65,7 +67,7 @@ export class JsonArraySplitter implements ArrayState {
 
   feed(chunk: Uint8Array | string): void {
     if (this.invalid || this.closed) return this.#hold(chunk.length);
-    const text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
+    const text = typeof chunk === 'string' ? chunk : this.#text.write(chunk);
     let start = this.#phase === 'inside' ? 0 : -1;
     // Just past the last element that ended in this chunk, if one did.
     let handed = -1;

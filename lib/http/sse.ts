@@ -1,4 +1,5 @@
 import { createParser, type EventSourceParser, type ParserCallbacks } from 'eventsource-parser';
+import { Utf8Stream } from './utf8-stream';
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-type': 'text/event-stream; charset=utf-8',
@@ -46,7 +47,7 @@ const CR = 0x0d;
  */
 export class SseReader {
   readonly #parser: EventSourceParser;
-  readonly #decoder = new TextDecoder();
+  readonly #text = new Utf8Stream();
   #endsInCr = false;
 
   constructor(callbacks: ParserCallbacks) {
@@ -55,12 +56,12 @@ export class SseReader {
 
   /** Reads a chunk: bytes (chunks may split events and UTF-8 characters anywhere) or text. */
   feed(chunk: Uint8Array | string): void {
-    this.#feedText(typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
+    this.#feedText(typeof chunk === 'string' ? chunk : this.#text.write(chunk));
   }
 
   /** The stream ended normally (never call it for one cut off): reads what is still held. */
   end(): void {
-    this.#feedText(this.#decoder.decode());
+    this.#feedText(this.#text.end());
     if (this.#endsInCr) this.#parser.feed('\n');
     this.#endsInCr = false;
   }

@@ -1,8 +1,9 @@
 import type { ChatRequest, StreamEvent } from '../canonical/types';
-import { GatewayError, asGatewayError } from '../http/errors';
+import { asGatewayError } from '../http/errors';
 import { jsonText } from '../http/json-text';
 import { arrayErrorTail, JSON_ARRAY_STREAM_HEADERS, JsonArrayWriter, sseAsJsonArray, sseDataOf, type ArrayState } from '../http/json-array';
 import { SSE_HEADERS } from '../http/sse';
+import { streamEndedError } from '../http/stream-ended';
 import type { GatewayResponse } from '../http/types';
 import type { ProviderAdapter } from '../providers/types';
 import type { UpstreamResponse } from '../upstream/http';
@@ -16,7 +17,7 @@ import type { ProxyDeps } from './deps';
 import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard';
 import type { PassthroughReader } from './passthrough';
 import { bookInterrupted, brokeOff, isOwnFault, logBrokeOff, readFailure } from './broke-off';
-import { failureOutcome } from './failure-outcome';
+import { bookFailure, failureOutcome } from './failure-outcome';
 import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
@@ -139,17 +140,15 @@ export async function passthroughAnswer(input: AnswerInput, pass: PassthroughRea
     const found = relay.findings();
     // A JSON array is whole only once its `]` came: a finish before it is still a cut stream.
     const array = relay.array?.();
-    if (found.upstreamError) {
-      // A relay that tells a cut stream itself (Bedrock's Claude events) books and logs it as the guard does any cut stream.
-      ctx.outcome = failureOutcome(found.upstreamFailure);
-      if (found.upstreamErrorDetail !== undefined) ctx.errorDetail = found.upstreamErrorDetail;
-      if (found.upstreamErrorCode !== undefined) ctx.errorCode = found.upstreamErrorCode;
-      if (ctx.outcome === 'interrupted' && found.upstreamFailure) logBrokeOff(found.upstreamFailure, found.upstreamFailure, { ctx, logger: input.deps.logger }, 'stream interrupted');
+    const { failure } = found;
+    if (failure) {
+      bookFailure(ctx, failure);
+      // A relay that tells a cut stream itself (Bedrock's Claude events) logs it as the guard does any cut stream.
+      if (ctx.outcome === 'interrupted') logBrokeOff(failure, failure, { ctx, logger: input.deps.logger }, 'stream interrupted');
       // Its error element was whole; the array it ended still needs its `]` to parse.
       if (array && !array.closed && !array.insideElement) yield Buffer.from('\n]');
     } else if (!found.complete || (array && !array.closed)) {
-      // Worded as the parsers word a cut stream (`streamEndedError`), the provider named by its config id.
-      const cutOff = new GatewayError('upstream_unavailable', `The upstream provider${ctx.provider ? ` "${ctx.provider}"` : ''} ended the stream before it was complete.`, { code: 'upstream_interrupted' });
+      const cutOff = streamEndedError(ctx.provider);
       if (!stopped?.answered || clientGone(signal)) throw stopped?.failure ?? cutOff;
       // The client's answer ended at its stop sequences before the upstream broke off: the failure is the books' alone.
       brokeOffAfterStop(input, stopped.failure ?? cutOff);
@@ -190,7 +189,7 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   // Gemini's stream without alt=sse: the surface's SSE events, one array element each.
   const array = ctx.jsonArray ? new JsonArrayWriter() : undefined;
   async function* produce(): AsyncGenerator<Uint8Array> {
-    const encoded = binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody, canonical: request });
+    const encoded = binding.surface.encodeStream(events, { model: clientModel, includeUsage: clientAskedUsage, request: clientBody, canonical: request, providerId: ctx.provider });
     if (array) {
       // A JSON array has no comment to send: it waits as before.
       for await (const text of sseAsJsonArray(encoded, array)) yield Buffer.from(text);
@@ -269,6 +268,8 @@ async function* metered(events: AsyncIterable<StreamEvent>, { ctx, deps, signal 
         ctx.outcome = failureOutcome(event.error);
         ctx.errorCode = event.error.code;
         ctx.errorDetail = event.error.detail;
+        // A cut the parser told (a stream that ended before its last event) is logged as the stream guard logs a passed-through one.
+        if (ctx.outcome === 'interrupted') logBrokeOff(event.error, event.error, { ctx, logger: deps.logger }, 'stream interrupted');
       }
       const output = relayedOutput(event);
       if (output) {
@@ -281,9 +282,9 @@ async function* metered(events: AsyncIterable<StreamEvent>, { ctx, deps, signal 
     if (clientGone(signal)) throw err;
     const error = readFailure(err, signal, 'the stream');
     bookInterrupted(ctx, error);
-    // A translator's own fault (a TypeError on a chunk it took in) is logged at ERROR, so it pages;
-    // an upstream that broke off is told by the record's outcome alone, as before.
-    if (isOwnFault(error)) logBrokeOff(err, error, { ctx, logger: deps.logger }, 'stream interrupted');
+    // As the stream guard logs a passed-through cut: WARN for an upstream that broke off (or the
+    // deadline), ERROR for a translator's own fault (a TypeError on a chunk it took in), so it pages.
+    logBrokeOff(err, error, { ctx, logger: deps.logger }, 'stream interrupted');
     yield { type: 'error', error: asGatewayError(error) };
   }
 }

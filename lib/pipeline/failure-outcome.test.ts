@@ -4,7 +4,8 @@ import { brokenStreamError, streamEndedError } from '../providers/bedrock/errors
 import { errorFromOpenAIEvent } from '../providers/openai/errors';
 import { eventTooLarge } from '../upstream/event-bound';
 import { readFailure } from './broke-off';
-import { failureOutcome } from './failure-outcome';
+import { bookFailure, failureOutcome } from './failure-outcome';
+import { streamEndedError as cutStream } from '../http/stream-ended';
 
 describe('failureOutcome', () => {
   it.each([
@@ -17,12 +18,28 @@ describe('failureOutcome', () => {
     { name: "Anthropic's error event of that type", error: errorFromAnthropicEvent(JSON.stringify({ type: 'error', error: { type: 'upstream_interrupted', message: 'cut' } }), 'claude'), expected: 'upstream_error' },
     { name: "Anthropic's overloaded_error event", error: errorFromAnthropicEvent(JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }), 'claude'), expected: 'upstream_error' },
     { name: 'an event past the bound (upstream_unavailable, another code)', error: eventTooLarge(1024), expected: 'upstream_error' },
-    { name: 'a failure read with no error (a meter’s words alone)', error: undefined, expected: 'upstream_error' },
   ])('$name: $expected', ({ error, expected }) => {
     // Act
     const outcome = failureOutcome(error);
 
     // Assess
     expect(outcome).toBe(expected);
+  });
+});
+
+describe('bookFailure', () => {
+  it.each([
+    { name: 'a cut stream: interrupted, its code, no detail', error: cutStream('g'), expected: { outcome: 'interrupted', errorCode: 'upstream_interrupted', errorDetail: undefined } },
+    { name: "an upstream's error whose words were kept from the client: its code and the words as detail", error: errorFromOpenAIEvent({ message: 'Rate limit reached in organization org-uVqpjtJiKqvVJMVfvpaounIh.', type: 'requests', code: 'rate_limit_exceeded' }, 'oai'), expected: { outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: 'Rate limit reached in organization org-uVqpjtJiKqvVJMVfvpaounIh.' } },
+    { name: 'an error with no code nor detail (a media stream’s, as it came): the outcome alone', error: new GatewayError('upstream_error', 'boom'), expected: { outcome: 'upstream_error', errorCode: undefined, errorDetail: undefined } },
+  ])('$name', ({ error, expected }) => {
+    // Prepare
+    const ctx: Parameters<typeof bookFailure>[0] = {};
+
+    // Act
+    bookFailure(ctx, error);
+
+    // Assess
+    expect({ outcome: ctx.outcome, errorCode: ctx.errorCode, errorDetail: ctx.errorDetail }).toEqual(expected);
   });
 });

@@ -1,4 +1,5 @@
 import type { GatewayError } from '../http/errors';
+import type { RequestContext } from './context';
 
 /**
  * How the books name a stream's in-band failure: a stream the upstream cut is `interrupted`, every
@@ -11,6 +12,20 @@ import type { GatewayError } from '../http/errors';
  * failureOutcome(streamEndedError('aws'))                                              // 'interrupted'
  * failureOutcome(errorFromOpenAIEvent({ code: 'upstream_interrupted' }, 'oai'))         // 'upstream_error'
  */
-export function failureOutcome(error: Pick<GatewayError, 'kind' | 'code'> | undefined): 'interrupted' | 'upstream_error' {
-  return error?.kind === 'upstream_unavailable' && error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
+export function failureOutcome(error: Pick<GatewayError, 'kind' | 'code'>): 'interrupted' | 'upstream_error' {
+  return error.kind === 'upstream_unavailable' && error.code === 'upstream_interrupted' ? 'interrupted' : 'upstream_error';
+}
+
+/**
+ * Books a stream's in-band failure (`StreamFindings.failure`): its outcome (`failureOutcome`), and
+ * its code and log-only `detail` where it has them.
+ *
+ * @example
+ * bookFailure(ctx, errorFromAnthropicEvent('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', 'claude'))
+ * // ctx: { outcome: 'upstream_error', errorCode: 'overloaded_error' }
+ */
+export function bookFailure(ctx: Pick<RequestContext, 'outcome' | 'errorCode' | 'errorDetail'>, failure: GatewayError): void {
+  ctx.outcome = failureOutcome(failure);
+  if (failure.code !== undefined) ctx.errorCode = failure.code;
+  if (failure.detail !== undefined) ctx.errorDetail = failure.detail;
 }

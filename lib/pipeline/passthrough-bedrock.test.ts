@@ -17,8 +17,8 @@ async function* pieces(list: Uint8Array[]): AsyncGenerator<Uint8Array> {
 /** The relay read to its end, and what it found. */
 async function drained(relay: Relay) {
   for await (const _ of relay.body);
-  const { upstreamError, upstreamErrorCode, upstreamErrorDetail, usage } = relay.findings();
-  return { upstreamError, upstreamErrorCode, upstreamErrorDetail, usage };
+  const { failure, usage } = relay.findings();
+  return { message: failure?.message, kind: failure?.kind, code: failure?.code, detail: failure?.detail, usage };
 }
 
 describe('the Bedrock Claude relay', () => {
@@ -40,6 +40,6 @@ describe('the Bedrock Claude relay', () => {
 
     // Assess
     expect(viaBedrock).toEqual(direct);
-    expect(viaBedrock.upstreamError).not.toMatch(/"anthropic"/);
+    expect(viaBedrock.message).not.toMatch(/"anthropic"/);
   });
 });

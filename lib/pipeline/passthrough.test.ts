@@ -2,7 +2,8 @@ import type { Attempt } from '../routing/attempts';
 import type { ProviderRegistry } from '../providers/registry';
 import { UpstreamBody } from '../upstream/response-body';
 import { upstreamLimits } from '../upstream/event-bound';
-import { passthroughFor, withResponseIds } from './passthrough';
+import { GatewayError } from '../http/errors';
+import { OPENAI_MEDIA_READER, passthroughFor, withResponseIds, type PassthroughReader } from './passthrough';
 
 const attempt = (type: string, model: string, extra: Record<string, unknown> = {}) => ({ provider: { id: 'p', type, ...extra }, account: { id: 'a', weight: 1 }, model }) as unknown as Attempt;
 const registry = { bedrockCredentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) } as unknown as ProviderRegistry;
@@ -231,5 +232,64 @@ describe('withResponseIds', () => {
     expect(told).toEqual(['resp_2']);
     expect(sent.join('')).toBe(events.join(''));
     expect(relay.findings()).toMatchObject({ complete: true, usage: { input: 3, output: 2 } });
+  });
+});
+
+describe("each relay's failure finding", () => {
+  const CODED = { message: 'Rate limit reached in organization org-uVqpjtJiKqvVJMVfvpaounIh.', type: 'requests', code: 'rate_limit_exceeded' };
+  const relayOf = (dialect: 'openai' | 'anthropic' | 'gemini' | 'openai-responses', type: string, model: string) => passthroughFor(dialect, attempt(type, model), registry)!;
+  it.each<{ name: string; reader: PassthroughReader; stream: string; failure: { message: RegExp; code: string | undefined; detail: string | undefined } }>([
+    {
+      name: 'an OpenAI error chunk: the gateway’s words, naming the provider where the upstream’s are kept from the client, its code, the words as detail',
+      reader: relayOf('openai', 'openai', 'gpt-4o'),
+      stream: `data: ${JSON.stringify({ error: CODED })}\n\n`,
+      failure: { message: /^Rate limit reached in organization the provider account\.$/, code: 'rate_limit_exceeded', detail: CODED.message },
+    },
+    {
+      name: 'a Responses error event: as the guard rewrote it',
+      reader: relayOf('openai-responses', 'openai', 'gpt-4o'),
+      stream: `event: error\ndata: ${JSON.stringify({ type: 'error', sequence_number: 1, error: CODED })}\n\n`,
+      failure: { message: /^Rate limit reached in organization the provider account\.$/, code: 'rate_limit_exceeded', detail: CODED.message },
+    },
+    {
+      name: 'an Anthropic error event: its type as the code',
+      reader: relayOf('anthropic', 'anthropic', 'claude-sonnet-4-5'),
+      stream: `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`,
+      failure: { message: /Overloaded/, code: 'overloaded_error', detail: undefined },
+    },
+    {
+      name: 'a Gemini error object: as Google words it, its status as the code',
+      reader: relayOf('gemini', 'gemini', 'gemini-2.5-flash'),
+      stream: `data: ${JSON.stringify({ error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } })}\n\n`,
+      failure: { message: /^The model is overloaded\.$/, code: 'unavailable', detail: undefined },
+    },
+    {
+      name: 'a Gemini event that is not JSON (no error to rewrite): the decoder’s reading, naming the provider',
+      reader: relayOf('gemini', 'gemini', 'gemini-2.5-flash'),
+      stream: 'data: {not json\n\n',
+      failure: { message: /^The upstream provider "p" sent a stream event that is not JSON\.$/, code: 'upstream_bad_stream', detail: undefined },
+    },
+    {
+      name: 'a media stream’s error event (passed on as it came): the upstream’s words, no code',
+      reader: OPENAI_MEDIA_READER,
+      stream: `data: ${JSON.stringify({ type: 'error', error: CODED })}\n\n`,
+      failure: { message: /^Rate limit reached in organization org-/, code: undefined, detail: undefined },
+    },
+  ])('$name', async ({ reader, stream, failure }) => {
+    // Prepare
+    async function* source(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from(stream);
+    }
+    const relay = reader.relay(source(), { start: 0, clientAskedUsage: true, providerId: 'p' });
+
+    // Act
+    for await (const _ of relay.body);
+    const found = relay.findings();
+
+    // Assess
+    expect(found.failure).toBeInstanceOf(GatewayError);
+    expect(found.failure?.message).toMatch(failure.message);
+    expect({ code: found.failure?.code, detail: found.failure?.detail }).toEqual({ code: failure.code, detail: failure.detail });
+    expect(found.complete).toBe(false);
   });
 });

@@ -51,14 +51,12 @@ export interface StreamFindings {
   firstTokenMs?: number;
   /** The upstream ended the stream properly ([DONE], message_stop). */
   complete: boolean;
-  /** The upstream sent an in-band error (already passed on to the client, in the gateway's words where it is rewritten). */
-  upstreamError?: string;
-  /** That error's code, as the usage record and log line keep it (`rate_limit_error`, `upstream_auth_failed`). */
-  upstreamErrorCode?: string;
-  /** What the upstream said of that error that the client was not told (`GatewayError.detail`): the log's. */
-  upstreamErrorDetail?: string;
-  /** That error as the gateway told it, where the relay rewrote or wrote it: its kind tells a cut stream from the upstream's own error (`failureOutcome`). */
-  upstreamFailure?: GatewayError;
+  /**
+   * The stream's in-band failure, as the gateway told it to the client (the rewritten error event,
+   * else the meter's reading of the upstream's): its code and log-only `detail` go to the books,
+   * and its kind tells a cut stream from the upstream's own error (`failureOutcome`).
+   */
+  failure?: GatewayError;
   /** Characters of output relayed: a cut-off stream is charged by them. */
   outputChars?: number;
   /** The `sequence_number` an event the gateway adds must carry (Responses streams number their events). */
@@ -131,32 +129,24 @@ function rewritingErrors(rule: InBandErrorRule, framing: EventFraming, build: (g
   const relay = build(guard);
   return {
     ...relay,
-    // The words the client was told: the meter's are the upstream's own.
-    findings: () => withFailure(relay.findings(), guard.error),
-  };
-}
-
-/** Findings with the failure the gateway told the client in-band (its message, code and detail), where there is one. */
-function withFailure(found: StreamFindings, error: GatewayError | undefined): StreamFindings {
-  if (!error) return found;
-  return {
-    ...found,
-    upstreamError: error.message,
-    upstreamFailure: error,
-    ...(error.detail !== undefined ? { upstreamErrorDetail: error.detail } : {}),
-    ...(error.code !== undefined ? { upstreamErrorCode: error.code } : {}),
+    findings() {
+      // The words the client was told, where the guard rewrote the error: the failure the meter read is the same event's.
+      const found = relay.findings();
+      if (guard.error) found.failure = guard.error;
+      return found;
+    },
   };
 }
 
 function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsage, providerId = 'openai' }: RelayOptions, dropNoise = false): Relay {
-  const meter = new OpenAIStreamMeter(start, undefined, dropNoise);
+  const meter = new OpenAIStreamMeter(start, undefined, dropNoise, providerId);
   return rewritingErrors(openAIErrorEvents(providerId), 'sse', (gate) => ({
     body: relayOpenAIStream(source, { meter, stripUsage: !clientAskedUsage, dropNoise, gate }),
     findings: (): StreamFindings => ({
       complete: meter.sawDone,
       ...(meter.usage ? { usage: meter.usage } : {}),
       ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
-      ...(meter.upstreamError ? { upstreamError: meter.upstreamError } : {}),
+      ...(meter.error ? { failure: meter.error } : {}),
       outputChars: meter.outputChars,
     }),
   }));
@@ -164,13 +154,13 @@ function openAIRelay(source: AsyncIterable<Uint8Array>, { start, clientAskedUsag
 
 /** What an Anthropic meter read, and `failure`: the error the client was told in-band, where there is one (the meter's own when none is given). */
 function anthropicFindings(meter: AnthropicStreamMeter, failure: GatewayError | undefined = meter.error): StreamFindings {
-  const found: StreamFindings = {
+  return {
     complete: meter.sawMessageStop,
     ...(meter.usage ? { usage: meter.usage } : {}),
     ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
+    ...(failure ? { failure } : {}),
     outputChars: meter.outputChars,
   };
-  return withFailure(found, failure);
 }
 
 const OPENAI: PassthroughRoute = {
@@ -229,7 +219,8 @@ interface SideMeter {
   readonly complete: boolean;
   usage: TokenUsage | undefined;
   firstTokenMs: number | undefined;
-  error: string | undefined;
+  /** The in-band error it read, worded as the gateway tells it. */
+  error: GatewayError | undefined;
 }
 
 /** A stream's bytes passed on untouched (or as `gate` lets them), each chunk before the meter reads it, and what the meter found. */
@@ -240,7 +231,7 @@ function sideRead(source: AsyncIterable<Uint8Array>, meter: SideMeter, more: () 
       complete: meter.complete,
       ...(meter.usage ? { usage: meter.usage } : {}),
       ...(meter.firstTokenMs !== undefined ? { firstTokenMs: meter.firstTokenMs } : {}),
-      ...(meter.error !== undefined ? { upstreamError: meter.error } : {}),
+      ...(meter.error !== undefined ? { failure: meter.error } : {}),
       ...more(),
     }),
   };
@@ -264,7 +255,7 @@ const OPENAI_RESPONSES: PassthroughRoute = {
   parseError: errorFromOpenAIUpstream,
   usageOf: (json) => usageFromResponses((json as { usage?: unknown } | null)?.usage),
   relay(source, { start, providerId = 'openai', onResponseId }) {
-    const meter = new ResponsesStreamMeter(start, undefined, onResponseId);
+    const meter = new ResponsesStreamMeter(start, undefined, onResponseId, providerId);
     return rewritingErrors(responsesErrorEvents(providerId), 'sse', (gate) =>
       sideRead(
         source,

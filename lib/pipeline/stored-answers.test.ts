@@ -113,6 +113,21 @@ describe('relayedStoredStream', () => {
     expect(finished).toBe(1);
   });
 
+  it('ends a replay the account ends before response.completed with the cut, naming the provider by its config id', async () => {
+    // Prepare
+    const ctx = { ...newContext('r5', 'openai-responses', new Date()), stream: true, provider: 'oai-east' };
+
+    // Act
+    const res = relayedStoredStream(upstream([created, delta]), RESPONSES_READER, ctx, deps, undefined, () => {});
+    let text = '';
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
+
+    // Assess
+    const told = JSON.parse(text.slice((created + delta).length).split('data: ')[1]!) as Record<string, unknown>;
+    expect(told).toMatchObject({ type: 'error', sequence_number: 2, code: 'upstream_interrupted', message: 'The upstream provider "oai-east" ended the stream before it was complete.' });
+    expect({ outcome: ctx.outcome, errorCode: ctx.errorCode }).toEqual({ outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+
   it("relays the account's own error event once, in the gateway's words, and books the account's error", async () => {
     // Prepare
     const ctx = { ...newContext('r4', 'openai-responses', new Date()), stream: true };

@@ -1,11 +1,13 @@
 import { answerPaths, opaquePath } from '../guardrails/answer-dialects';
 import { GatewayError } from '../http/errors';
 import { SSE_HEADERS } from '../http/sse';
+import { streamEndedError } from '../http/stream-ended';
 import type { GatewayResponse } from '../http/types';
 import type { UpstreamResponse } from '../upstream/http';
 import { answerGuardOf, screenedJson, screenedStream } from './answer-guard';
 import { OPENAI_RESPONSES } from './bindings';
 import { brokeOff } from './broke-off';
+import { bookFailure } from './failure-outcome';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import type { PassthroughReader } from './passthrough';
@@ -118,11 +120,8 @@ export function relayedStoredStream(res: UpstreamResponse, reader: PassthroughRe
   async function* relayed(): AsyncGenerator<Uint8Array> {
     yield* relay.body;
     const found = relay.findings();
-    if (found.upstreamError) {
-      ctx.outcome = 'upstream_error';
-      if (found.upstreamErrorCode !== undefined) ctx.errorCode = found.upstreamErrorCode;
-      if (found.upstreamErrorDetail !== undefined) ctx.errorDetail = found.upstreamErrorDetail;
-    } else if (!found.complete) throw new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
+    if (found.failure) bookFailure(ctx, found.failure);
+    else if (!found.complete) throw streamEndedError(ctx.provider);
     else ctx.outcome = 'ok';
   }
   async function* guarded(): AsyncGenerator<Uint8Array> {

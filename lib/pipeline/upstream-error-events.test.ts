@@ -146,6 +146,16 @@ describe('responsesErrorEvents', () => {
     expect(out?.error.detail).toBe(said);
   });
 
+  it('rewrites an `error` event named by its event line alone (its data with no type), as the meter reads it', () => {
+    // Act
+    const out = rule.rewrite(`event: error\ndata: ${JSON.stringify({ error: { code: 'rate_limit_exceeded', message: said }, sequence_number: 3 })}`);
+
+    // Assess: the client is not told the organization, and the books have the upstream's words as detail.
+    expect(out?.text.startsWith('event: error\n')).toBe(true);
+    expect(data(out?.text)).toMatchObject({ code: 'rate_limit_exceeded', message: shown, sequence_number: 3, error: { code: 'rate_limit_exceeded', message: shown } });
+    expect(out?.error.detail).toBe(said);
+  });
+
   it('rewrites the error on a failed response, keeping the rest of the response', () => {
     // Prepare
     const failed = { type: 'response.failed', sequence_number: 9, response: { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'rate_limit_exceeded', message: said } } };

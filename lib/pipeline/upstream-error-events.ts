@@ -74,7 +74,8 @@ export function responsesErrorEvents(providerId: string): InBandErrorRule {
       const data = event && parsed(event.data);
       if (!data) return undefined;
       const named = event.event ? `event: ${event.event}\n` : '';
-      if (data.type === 'error') {
+      // Named by its event line or by its type, as the meter and `earlyFailure` read it.
+      if (data.type === 'error' || event.event === 'error') {
         const said = typeof data.error === 'object' && data.error !== null ? data.error : data;
         const error = errorFromOpenAIEvent(said, providerId);
         const body = openAIErrorBody(error).error;

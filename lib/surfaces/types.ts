@@ -15,8 +15,9 @@ export interface Surface {
    * buffering beyond what the format forces). An `error` event becomes the surface's in-band
    * error and ends the output. `canonical` is the request as it went upstream (after guardrails),
    * for what the surface must say before the upstream does (Anthropic's input tokens up front).
+   * `providerId` (the config's) is named in the surface's own words for a cut (`streamEndedError`).
    */
-  encodeStream(events: AsyncIterable<StreamEvent>, options: { model: string; includeUsage: boolean; request?: Record<string, unknown>; canonical?: ChatRequest }): AsyncIterable<string>;
+  encodeStream(events: AsyncIterable<StreamEvent>, options: { model: string; includeUsage: boolean; request?: Record<string, unknown>; canonical?: ChatRequest; providerId?: string | undefined }): AsyncIterable<string>;
   /** The error body for a response that has not started. */
   encodeError(err: GatewayError): unknown;
 }

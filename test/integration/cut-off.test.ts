@@ -4,6 +4,7 @@ import { charTokens } from '../../lib/surfaces/anthropic-messages';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import type { GatewayLogger } from '../../lib/observe/logger';
 import { eventually, openAIClient, startHarness, spentSince, type Harness } from './harness';
 
 /**
@@ -25,12 +26,18 @@ let budgeted: { id: string; key: string };
 /** A key without any limit: no budget is reserved for its calls, yet their records must be as fair. */
 let open: { id: string; key: string };
 
+/** The gateway's WARN lines, as its logger wrote them. */
+const warned: { message: string; fields: Record<string, unknown> }[] = [];
+const ignore = () => undefined;
+const logger = { debug: ignore, info: ignore, error: ignore, warn: (message: string, fields: Record<string, unknown> = {}) => void warned.push({ message, fields }) } as unknown as GatewayLogger;
+
 beforeAll(async () => {
   claude = await startFakeAnthropic();
   slowClaude = await startFakeAnthropic({ chunkDelayMs: 30 });
   gemini = await startFakeGemini();
   slowOpenAI = await startFakeOpenAI({ chunkDelayMs: 30 });
   h = await startHarness({
+    logger,
     config: ({ upstream }) => ({
       providers: [
         { id: 'oai', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
@@ -64,6 +71,7 @@ beforeEach(() => {
   slowClaude.reset();
   gemini.reset();
   slowOpenAI.reset();
+  warned.length = 0;
 });
 
 const PROMPT = 'Tell me about the sea, in many words of some length each please';
@@ -195,6 +203,21 @@ describe('a stream cut off before its last usage count', () => {
     const record = await recordOf('interrupted', 'claude-priced', 'openai');
     expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length) });
     expect(record.inputTokens).toBeGreaterThan(1);
+    // Logged as a passed-through break is: the provider by its config id, the socket's words (as `logBrokeOff` logs any break).
+    const interrupted = warned.filter((l) => l.message === 'stream interrupted');
+    expect(interrupted).toEqual([{ message: 'stream interrupted', fields: expect.objectContaining({ requestId: record.requestId, provider: 'claude', code: 'upstream_interrupted', error: 'other side closed', detail: 'other side closed' }) }]);
+  });
+
+  it('translated (OpenAI client, Gemini upstream), broken off: charged as a cut and logged at WARN as a passed-through break is', async () => {
+    gemini.reply({ kind: 'drop', afterEvents: 2 });
+
+    const { received, error } = await readUntilCut((signal) => openai(budgeted.key).chat.completions.create({ model: 'gemini-priced', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: PROMPT }] }, { signal }), chatText);
+
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    const record = await recordOf('interrupted', 'gemini-priced', 'openai');
+    expect(record).toMatchObject({ estimated: true, outputTokens: charTokens(received.length), errorCode: 'upstream_interrupted' });
+    const interrupted = warned.filter((l) => l.message === 'stream interrupted');
+    expect(interrupted).toEqual([{ message: 'stream interrupted', fields: expect.objectContaining({ requestId: record.requestId, provider: 'gem', code: 'upstream_interrupted', error: 'other side closed', detail: 'other side closed' }) }]);
   });
 
   it('left by the client mid-stream: at least the output it received, and the budget settled to the record’s cost', async () => {
@@ -295,5 +318,7 @@ describe('a stream cut off, on a key without limits (no budget held for the call
     const record = await recordOf('aborted', 'claude-slow', 'openai', open.id);
     expect(record.estimated).toBe(true);
     expect(record.outputTokens).toBeGreaterThanOrEqual(charTokens(received.length));
+    // A client that left is no cut of the upstream's: no WARN line, translated or passed through.
+    expect(warned.filter((l) => l.message === 'stream interrupted')).toEqual([]);
   });
 });

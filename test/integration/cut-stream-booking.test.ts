@@ -170,19 +170,19 @@ async function genaiCut(pool: FakePool<unknown, unknown>): Promise<Cut> {
 
 describe('a stream the upstream ends before its last event, whatever the provider', () => {
   it.each([
-    { path: 'OpenAI, passed through (OpenAI client)', provider: 'oai', code: 'upstream_interrupted', warns: true, promptCounted: false, cut: () => (openai.firstCallGets(openAICut), chatCut(openai, 'gpt-4o-mini')) },
-    { path: 'OpenAI, translated (Anthropic client)', provider: 'oai', code: 'api_error', warns: false, promptCounted: false, cut: () => (openai.firstCallGets(openAICut), messagesCut(openai, 'gpt-4o-mini')) },
-    { path: 'Anthropic, passed through (Anthropic client)', provider: 'claude', code: 'api_error', warns: true, promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), messagesCut(claude, 'claude-sonnet-4-6')) },
-    { path: 'Anthropic, translated (OpenAI client)', provider: 'claude', code: 'upstream_interrupted', warns: false, promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), chatCut(claude, 'claude-sonnet-4-6')) },
-    { path: 'Bedrock Converse, translated (OpenAI client)', provider: 'aws', code: 'upstream_interrupted', warns: false, promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), chatCut(bedrock, BEDROCK_CLAUDE)) },
-    { path: 'Bedrock Claude, passed through (Anthropic client)', provider: 'aws', code: 'api_error', warns: true, promptCounted: true, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: claudeOpening() }), messagesCut(bedrock, BEDROCK_CLAUDE)) },
-    { path: 'Gemini, translated (OpenAI client)', provider: 'google', code: 'upstream_interrupted', warns: false, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), chatCut(gemini, 'gemini-2.5-flash')) },
-    { path: 'Gemini, translated (Anthropic client)', provider: 'google', code: 'api_error', warns: false, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), messagesCut(gemini, 'gemini-2.5-flash')) },
-    { path: 'Bedrock Converse, translated (Responses, OpenAI client)', provider: 'aws', code: 'upstream_interrupted', warns: false, promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), responsesCut(bedrock, BEDROCK_CLAUDE)) },
-    { path: 'Gemini, passed through (@google/genai)', provider: 'google', code: 502, warns: true, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), genaiCut(gemini)) },
-    { path: 'Vertex Gemini, translated (OpenAI client)', provider: 'vertex', code: 'upstream_interrupted', warns: false, promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), chatCut(vertex, 'gemini-2.5-flash')) },
-    { path: 'Vertex Gemini, passed through (@google/genai)', provider: 'vertex', code: 502, warns: true, promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), genaiCut(vertex)) },
-  ])('$path: told the stream was cut, booked interrupted (upstream_interrupted) and charged as a cut', async ({ provider, code, warns, promptCounted, cut }) => {
+    { path: 'OpenAI, passed through (OpenAI client)', provider: 'oai', code: 'upstream_interrupted', promptCounted: false, cut: () => (openai.firstCallGets(openAICut), chatCut(openai, 'gpt-4o-mini')) },
+    { path: 'OpenAI, translated (Anthropic client)', provider: 'oai', code: 'api_error', promptCounted: false, cut: () => (openai.firstCallGets(openAICut), messagesCut(openai, 'gpt-4o-mini')) },
+    { path: 'Anthropic, passed through (Anthropic client)', provider: 'claude', code: 'api_error', promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), messagesCut(claude, 'claude-sonnet-4-6')) },
+    { path: 'Anthropic, translated (OpenAI client)', provider: 'claude', code: 'upstream_interrupted', promptCounted: true, cut: () => (claude.firstCallGets(anthropicCut), chatCut(claude, 'claude-sonnet-4-6')) },
+    { path: 'Bedrock Converse, translated (OpenAI client)', provider: 'aws', code: 'upstream_interrupted', promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), chatCut(bedrock, BEDROCK_CLAUDE)) },
+    { path: 'Bedrock Claude, passed through (Anthropic client)', provider: 'aws', code: 'api_error', promptCounted: true, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: claudeOpening() }), messagesCut(bedrock, BEDROCK_CLAUDE)) },
+    { path: 'Gemini, translated (OpenAI client)', provider: 'google', code: 'upstream_interrupted', promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), chatCut(gemini, 'gemini-2.5-flash')) },
+    { path: 'Gemini, translated (Anthropic client)', provider: 'google', code: 'api_error', promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), messagesCut(gemini, 'gemini-2.5-flash')) },
+    { path: 'Bedrock Converse, translated (Responses, OpenAI client)', provider: 'aws', code: 'upstream_interrupted', promptCounted: false, cut: () => (bedrock.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: converseOpening() }), responsesCut(bedrock, BEDROCK_CLAUDE)) },
+    { path: 'Gemini, passed through (@google/genai)', provider: 'google', code: 502, promptCounted: true, cut: () => (gemini.firstCallGets(geminiCut), genaiCut(gemini)) },
+    { path: 'Vertex Gemini, translated (OpenAI client)', provider: 'vertex', code: 'upstream_interrupted', promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), chatCut(vertex, 'gemini-2.5-flash')) },
+    { path: 'Vertex Gemini, passed through (@google/genai)', provider: 'vertex', code: 502, promptCounted: true, cut: () => (vertex.firstCallGets(geminiCut), genaiCut(vertex)) },
+  ])('$path: told the stream was cut, booked interrupted (upstream_interrupted), charged as a cut and logged at WARN', async ({ provider, code, promptCounted, cut }) => {
     // Act
     const { told, text, record } = await cut();
 
@@ -195,9 +195,10 @@ describe('a stream the upstream ends before its last event, whatever the provide
     if (promptCounted) expect(record.inputTokens).toBe(17);
     else expect(record.inputTokens).toBeGreaterThan(0);
     expect(record.outputTokens).toBeGreaterThan(0);
-    // A passed-through cut is logged as the stream guard logs one (a translated stream's is told by its record alone).
+    // Logged once, passed through or translated, as the stream guard logs any cut: the request, the provider by its config id, the words the client had.
     const interrupted = warned.filter((l) => l.message === 'stream interrupted');
-    expect(interrupted).toEqual(warns ? [{ message: 'stream interrupted', fields: expect.objectContaining({ provider, code: 'upstream_interrupted' }) }] : []);
+    const fields = { requestId: record.requestId, provider, code: 'upstream_interrupted', error: `The upstream provider "${provider}" ended the stream before it was complete.` };
+    expect(interrupted).toEqual([{ message: 'stream interrupted', fields: expect.objectContaining(fields) }]);
   });
 });
 

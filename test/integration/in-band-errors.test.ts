@@ -127,6 +127,33 @@ describe('in-band upstream errors of passed-through streams', () => {
     expect(line).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: OPENAI_WORDS });
   });
 
+  it('tells the OpenAI client of a Responses `error` event named by its event line alone (no type in its data) in the gateway’s words, as it books it', async () => {
+    // Prepare: a server that names the event on its line only, its error nested; the meter reads it as an error all the same.
+    const created = { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', object: 'response', status: 'in_progress', output: [] } };
+    const delta = { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Echo' };
+    openai.reply({
+      kind: 'raw',
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      body: [`event: response.created\ndata: ${JSON.stringify(created)}\n\n`, `event: response.output_text.delta\ndata: ${JSON.stringify(delta)}\n\n`, `event: error\ndata: ${JSON.stringify({ error: { code: 'rate_limit_exceeded', message: OPENAI_WORDS }, sequence_number: 2 })}\n\n`],
+    });
+    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+
+    // Act
+    const { data: stream, response } = await client.responses.create({ model: 'gpt-4.1', input: 'hello there', stream: true }).withResponse();
+    const thrown = await (async () => {
+      for await (const _event of stream) {
+        // read to the error
+      }
+    })().catch((e: unknown) => e);
+    const line = await accessLine(response.headers.get('x-request-id'));
+
+    // Assess
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    expect((thrown as Error).message).toBe(OPENAI_WORDS.replace(OPENAI_ORG, 'the provider account'));
+    expect(line).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: OPENAI_WORDS });
+  });
+
   it('raises in the Anthropic client on a mid-stream `event: error` naming the organisation, in the gateway’s words', async () => {
     // Prepare
     anthropic.reply({ kind: 'stream-error', afterEvents: 3, errorType: 'rate_limit_error', message: ANTHROPIC_WORDS });

@@ -1,5 +1,5 @@
 import type { StreamEvent, TokenUsage } from '../../canonical/types';
-import { GatewayError } from '../../http/errors';
+import { streamEndedError } from '../../http/stream-ended';
 import { errorFromAnthropicEvent } from './errors';
 import { finishReasonFromAnthropic } from './response';
 import { eventName, parseEventData, sseEvents } from './sse';
@@ -129,9 +129,6 @@ export async function* anthropicStreamEvents(body: AsyncIterable<Uint8Array>, pr
     }
   }
   if (!decoder.done) {
-    yield {
-      type: 'error',
-      error: new GatewayError('upstream_unavailable', `The upstream provider "${providerId}" ended the stream before it was complete.`, { code: 'upstream_interrupted' }),
-    };
+    yield { type: 'error', error: streamEndedError(providerId) };
   }
 }

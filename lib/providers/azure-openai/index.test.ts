@@ -208,7 +208,7 @@ describe('azurePassthroughRequest', () => {
       for await (const piece of relayOpenAIStream(res.body, { meter, stripUsage })) out += Buffer.from(piece).toString('utf8');
 
       // Assess
-      expect(meter).toMatchObject({ usage: { input: 11, output: 4, cacheRead: 2 }, finishReason: 'stop', sawDone: true, firstTokenMs: 5, upstreamError: undefined });
+      expect(meter).toMatchObject({ usage: { input: 11, output: 4, cacheRead: 2 }, finishReason: 'stop', sawDone: true, firstTokenMs: 5, error: undefined });
       expect(out).toContain('"prompt_filter_results"');
       expect(out).toContain('"content_filter_offsets"');
       expect(out.includes('"prompt_tokens":11')).toBe(!stripUsage);

@@ -119,16 +119,11 @@ export function brokenStreamError(providerId: string, cause: Error): GatewayErro
 
 /**
  * A Bedrock stream that ended before its last event (Converse's `messageStop`, Claude's
- * `message_stop`), for the Converse translation and the Claude passthrough: the same cut stream as
- * every provider's (kind, code and words of Anthropic's), so it is booked `interrupted` and keeps
- * the budget a cut stream keeps. A broken frame or an exception frame is another failure.
- *
- * @example
- * streamEndedError('aws') // 502 upstream_interrupted: 'The upstream provider "aws" ended the stream before it was complete.'
+ * `message_stop`), for the Converse translation and the Claude passthrough: every provider's cut
+ * stream, worded by the one helper, so it is booked `interrupted` and keeps the budget a cut
+ * stream keeps. A broken frame or an exception frame is another failure.
  */
-export function streamEndedError(providerId: string): GatewayError {
-  return new GatewayError('upstream_unavailable', `The upstream provider "${providerId}" ended the stream before it was complete.`, { code: 'upstream_interrupted' });
-}
+export { streamEndedError } from '../../http/stream-ended';
 
 function bedrockError(type: string | undefined, status: number | undefined, message: string, providerId: string, headers: Record<string, string>): GatewayError {
   const rule = type ? RULES[type.toLowerCase()] : undefined;

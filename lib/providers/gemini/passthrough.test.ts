@@ -84,7 +84,7 @@ describe('GeminiStreamMeter', () => {
     meter.feed(sse({ ...text('more', { finishReason: 'STOP' }), usageMetadata: { promptTokenCount: 99 } }));
 
     // Assess
-    expect(meter.error).toBe('The model is overloaded.');
+    expect(meter.error).toMatchObject({ message: 'The model is overloaded.', status: 503 });
     expect(meter.usage).toBeUndefined();
     expect(meter.complete).toBe(false);
   });
@@ -106,7 +106,7 @@ describe('GeminiStreamMeter', () => {
     it('reads the error element Google ends a failed array with', () => {
       const meter = new GeminiStreamMeter(0, undefined, 'gemini', 'array');
       meter.feed(array([text('Hel'), { error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } }]));
-      expect(meter.error).toBe('The model is overloaded.');
+      expect(meter.error).toMatchObject({ message: 'The model is overloaded.', status: 503 });
       expect(meter.complete).toBe(false);
     });
 

@@ -1,4 +1,5 @@
 import type { ChatRequest } from '../../canonical/types';
+import type { GatewayError } from '../../http/errors';
 import { JsonArraySplitter } from '../../http/json-array';
 import { SseReader } from '../../http/sse';
 import { eventTooLarge } from '../../upstream/event-bound';
@@ -59,7 +60,8 @@ const METERED: ChatRequest = Object.freeze({ model: '', system: [], messages: []
 export class GeminiStreamMeter {
   usage: TokenUsage | undefined;
   firstTokenMs: number | undefined;
-  error: string | undefined;
+  /** An in-band error (or an event that is not Gemini's), as the gateway's decoder words it, naming the provider by its config id. */
+  error: GatewayError | undefined;
   /** Characters of output relayed (text, thoughts, call names and arguments): what a stream cut off before its last count is charged by. */
   outputChars = 0;
   /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
@@ -109,7 +111,7 @@ export class GeminiStreamMeter {
     if (this.#decoder.failed) return;
     for (const event of this.#decoder.read(data)) {
       if (event.type === 'usage') this.usage = event.usage;
-      else if (event.type === 'error') this.error = event.error.message;
+      else if (event.type === 'error') this.error = event.error;
       const output = relayedOutput(event);
       if (!output) continue;
       if (output.token) this.firstTokenMs ??= this.now() - this.start;

@@ -1,5 +1,6 @@
 import type { ChatRequest, FinishReason, StreamEvent, TokenUsage } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { streamEndedError } from '../../http/stream-ended';
 import { SseReader } from '../../http/sse';
 import { errorFromGeminiStreamEvent } from './errors';
 import { finishReasonFromGemini, oneCallOnly, partFromGemini, partsOf, responseIdOf, usageFromGemini } from './response';
@@ -104,8 +105,8 @@ export class GeminiStreamDecoder {
   end(): StreamEvent[] {
     if (this.failed) return [];
     if (this.#finish) return [{ type: 'finish', reason: this.#finish }];
-    // The same cut stream as every provider's (booked `interrupted`), worded as Anthropic's.
-    return this.#fail(new GatewayError('upstream_unavailable', `The upstream provider "${this.providerId}" ended the stream before it was complete.`, { code: 'upstream_interrupted' }));
+    // The same cut stream as every provider's (booked `interrupted`).
+    return this.#fail(streamEndedError(this.providerId));
   }
 
   /** The usage of the last event that carried one (for tests and callers that meter on the side). */

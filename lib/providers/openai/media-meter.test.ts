@@ -36,7 +36,9 @@ describe('MediaStreamMeter', () => {
     for (const chunk of stream) meter.feed(Buffer.from(chunk));
     expect(meter.complete).toBe(complete);
     expect(meter.usage === undefined ? undefined : { input: meter.usage.input, output: meter.usage.output }).toEqual(usage);
-    expect(meter.error).toBe(error);
+    expect(meter.error?.message).toBe(error);
+    // Passed on as the upstream wrote it: nothing of it is the log's alone, and it is booked without a code.
+    expect([meter.error?.code, meter.error?.detail]).toEqual([undefined, undefined]);
     expect(meter.firstTokenMs !== undefined).toBe(firstToken);
   });
 

@@ -1,3 +1,4 @@
+import { GatewayError } from '../../http/errors';
 import { SseReader } from '../../http/sse';
 import type { TokenUsage } from '../../usage/tokens';
 import { parseEventData } from '../anthropic/sse';
@@ -33,7 +34,12 @@ export class MediaStreamMeter {
   complete = false;
   /** The finished images of an image stream (0 for other media). */
   images = 0;
-  error: string | undefined;
+  /**
+   * An in-band error, as the client had it: a media stream's error events go on as the upstream
+   * wrote them, so its words are the upstream's and nothing of it is the log's alone (no `detail`),
+   * and it is booked without a code.
+   */
+  error: GatewayError | undefined;
   readonly feed: (chunk: Uint8Array | string) => void;
   /** The stream ended normally: reads what is still held (its last event, when its line ends are CRs). */
   readonly end: () => void;
@@ -61,7 +67,7 @@ export class MediaStreamMeter {
     }
     if (type === 'error' || (type === undefined && event.error !== undefined)) {
       const inner = (event.error ?? event) as { message?: unknown };
-      this.error = typeof inner.message === 'string' ? inner.message : 'upstream error';
+      this.error = new GatewayError('upstream_error', typeof inner.message === 'string' ? inner.message : 'upstream error');
       return;
     }
     if (type === undefined || !DONE.has(type)) return;

@@ -1,5 +1,6 @@
 import { newResponseFrame, responseStreamEvents } from '../../../test/fakes/openai-responses-wire';
 import { ResponsesStreamMeter } from './responses-meter';
+import { responsesErrorEvents } from '../../pipeline/upstream-error-events';
 
 /** A clock that advances 5 ms each time it is read. */
 function ticking(): () => number {
@@ -96,11 +97,25 @@ describe('ResponsesStreamMeter', () => {
     ['a failed response', responseStreamEvents(newResponseFrame('m', {}), content, { failAfter: 2 }).join(''), /An error occurred/],
     ['an error event (nested)', 'event: error\ndata: {"type":"error","error":{"type":"server_error","code":"server_error","message":"Boom"},"sequence_number":3}\n\n', /Boom/],
     ['an error event (flat)', 'event: error\ndata: {"type":"error","code":"server_error","message":"Flat boom","param":null,"sequence_number":3}\n\n', /Flat boom/],
-  ])('reads the message of %s', (_name, text, message) => {
-    const meter = new ResponsesStreamMeter(0, ticking());
+  ])('reads %s as the error the gateway tells in its place, naming the provider by its config id', (_name, text, message) => {
+    // Prepare
+    const meter = new ResponsesStreamMeter(0, ticking(), undefined, 'oai-east');
+    const told = responsesErrorEvents('oai-east').rewrite(text.trimEnd().split('\n\n').find((e) => /"type":"(error|response\.failed)"/.test(e))!);
 
+    // Act
     meter.feed(text);
 
-    expect(meter.error).toMatch(message);
+    // Assess
+    expect(meter.error?.message).toMatch(message);
+    expect(meter.error).toEqual(told?.error);
+    expect([meter.error?.code, meter.error?.detail]).toEqual([told?.error.code, told?.error.detail]);
+  });
+
+  it('reads a failed response without an error object as the upstream sent it, with no code (it goes on unrewritten)', () => {
+    const meter = new ResponsesStreamMeter(0, ticking());
+
+    meter.feed('event: response.failed\ndata: {"type":"response.failed","response":{"status":"failed","error":null},"sequence_number":2}\n\n');
+
+    expect(meter.error).toMatchObject({ message: 'response failed', code: undefined, detail: undefined });
   });
 });

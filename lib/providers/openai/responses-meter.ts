@@ -1,5 +1,7 @@
+import { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
 import { SseReader } from '../../http/sse';
+import { errorFromOpenAIEvent } from './errors';
 import { eventName, parseEventData } from '../anthropic/sse';
 import { createdResponseId, eventTypeOf } from './response-id';
 import { skimResponsesDelta } from './skim';
@@ -35,8 +37,8 @@ export class ResponsesStreamMeter {
   firstTokenMs: number | undefined;
   /** A final event (completed, incomplete, failed) arrived. */
   complete = false;
-  /** The message of an `error` event or of a failed response. */
-  error: string | undefined;
+  /** The error of an `error` event or of a failed response, worded as the gateway tells it (`errorFromOpenAIEvent`). */
+  error: GatewayError | undefined;
   /** The `sequence_number` of the last event read. */
   lastSequence: number | undefined;
   /** Characters of output relayed: what a stream cut off before its final event is charged by (a key with or without a budget). */
@@ -51,12 +53,14 @@ export class ResponsesStreamMeter {
   /**
    * `start` and `now` are `performance.now()` readings unless a test clock is given. `onResponseId`
    * is told the id of the response the stream is about, from its first event, `response.created`
-   * (a stream that starts with another event, an error, tells nothing).
+   * (a stream that starts with another event, an error, tells nothing). `providerId` (the
+   * config's) is what an in-band error's words name.
    */
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
     readonly onResponseId?: (id: string) => void,
+    readonly providerId = 'openai',
   ) {
     const sse = new SseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
     this.feed = (chunk) => sse.feed(chunk);
@@ -92,8 +96,8 @@ export class ResponsesStreamMeter {
       if (typeof event.delta === 'string') this.outputChars += event.delta.length;
     }
     if (type === 'error') {
-      const inner = (event.error ?? event) as { message?: unknown };
-      this.error = typeof inner.message === 'string' ? inner.message : 'upstream error';
+      // Its fields flat, or nested under `error`, as `responsesErrorEvents` reads them.
+      this.error = errorFromOpenAIEvent(typeof event.error === 'object' && event.error !== null ? event.error : event, this.providerId);
       return;
     }
     if (!FINAL_EVENTS.has(type)) return;
@@ -101,7 +105,7 @@ export class ResponsesStreamMeter {
     const response = event.response as { usage?: unknown; error?: { message?: unknown } | null } | undefined;
     const usage = usageFromResponses(response?.usage);
     if (usage) this.usage = usage;
-    if (type === 'response.failed') this.error = typeof response?.error?.message === 'string' ? response.error.message : 'response failed';
+    if (type === 'response.failed') this.error = failedResponseError(response?.error, this.providerId);
   }
 
   /**
@@ -112,4 +116,13 @@ export class ResponsesStreamMeter {
     const match = SEQUENCE.exec(data);
     if (match) this.lastSequence = Number(match[1]);
   }
+}
+
+/**
+ * A failed response's error as the gateway tells it; one without an error object is passed on
+ * as it came (`responsesErrorEvents` rewrites none), so it is booked with no code.
+ */
+function failedResponseError(said: unknown, providerId: string): GatewayError {
+  if (typeof said === 'object' && said !== null) return errorFromOpenAIEvent(said, providerId);
+  return new GatewayError('upstream_error', 'response failed');
 }

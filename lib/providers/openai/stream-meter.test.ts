@@ -1,4 +1,5 @@
 import { chatChunkFuzzer } from '../../../test/chat-chunks';
+import { GatewayError } from '../../http/errors';
 import { OpenAIStreamMeter } from './stream-meter';
 
 describe('OpenAIStreamMeter', () => {
@@ -16,7 +17,7 @@ describe('OpenAIStreamMeter', () => {
         const data = serialise(chunk());
         fast.observe(data);
         parsing.observe(data);
-        const seen = (m: OpenAIStreamMeter) => [m.outputChars, m.firstTokenMs, m.finishReason, m.usage, m.upstreamError];
+        const seen = (m: OpenAIStreamMeter) => [m.outputChars, m.firstTokenMs, m.finishReason, m.usage, m.error];
         expect([data, ...seen(fast)]).toEqual([data, ...seen(parsing)]);
       }
     }
@@ -52,7 +53,7 @@ describe('OpenAIStreamMeter on chunks of an unexpected shape', () => {
 
         // Assess
         expect(read).not.toThrow();
-        expect([typeof meter.finishReason, typeof meter.upstreamError]).toEqual([expect.stringMatching(/^(string|undefined)$/), expect.stringMatching(/^(string|undefined)$/)]);
+        expect([typeof meter.finishReason, meter.error === undefined || meter.error instanceof GatewayError]).toEqual([expect.stringMatching(/^(string|undefined)$/), true]);
       }
     }
   });
@@ -60,7 +61,7 @@ describe('OpenAIStreamMeter on chunks of an unexpected shape', () => {
   it.each([
     { name: 'reads the usage beside a null choice', data: { ...frame, choices: [null], usage: { prompt_tokens: 3, completion_tokens: 2 } }, seen: { usage: expect.objectContaining({ input: 3, output: 2 }), outputChars: 0 } },
     { name: 'counts the output of the choice beside a null one', data: { ...frame, choices: [null, { index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] }, seen: { outputChars: 2, finishReason: 'stop' } },
-    { name: 'keeps an error\'s message only when it is text', data: { error: { message: 42 } }, seen: { upstreamError: 'upstream error' } },
+    { name: 'words an error whose message is not text as the gateway\'s, naming the provider', data: { error: { message: 42 } }, seen: { error: expect.objectContaining({ message: 'The upstream provider "openai" answered 500.' }) } },
   ])('$name', ({ data, seen }) => {
     for (const thorough of [false, true]) {
       // Prepare

@@ -1,4 +1,6 @@
+import type { GatewayError } from '../../http/errors';
 import { isObject } from '../../http/json-checks';
+import { errorFromOpenAIEvent } from './errors';
 import type { TokenUsage } from '../../usage/tokens';
 import { skimChatOutput } from './skim';
 import { usageFromOpenAI } from './usage';
@@ -24,18 +26,21 @@ export class OpenAIStreamMeter {
   /** ms from `start` to the first chunk that carried output. */
   firstTokenMs: number | undefined;
   sawDone = false;
-  upstreamError: string | undefined;
+  /** An in-band error chunk's error, worded as the gateway tells it (`errorFromOpenAIEvent`: code kept, what the client must not see as `detail`). */
+  error: GatewayError | undefined;
   /** Characters of output relayed: what a stream cut off before its usage chunk is charged by (a key with or without a budget). */
   outputChars = 0;
 
   /**
    * `start` and `now` are `performance.now()` readings unless a test clock is given. `thorough`
-   * tells apart the noise some servers add (Azure's content-filter chunks).
+   * tells apart the noise some servers add (Azure's content-filter chunks). `providerId` (the
+   * config's) is what an in-band error's words name.
    */
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
     readonly thorough = false,
+    readonly providerId = 'openai',
   ) {}
 
   /**
@@ -67,7 +72,7 @@ export class OpenAIStreamMeter {
     // here would end a passed-through answer as a fault of the gateway's own.
     if (!isObject(parsed)) return undefined;
     const chunk: Chunk = parsed;
-    if (chunk.error) this.upstreamError = isObject(chunk.error) && typeof chunk.error.message === 'string' ? chunk.error.message : 'upstream error';
+    if (chunk.error) this.error = errorFromOpenAIEvent(chunk.error, this.providerId);
     const usage = usageFromOpenAI(chunk.usage);
     if (usage) this.usage = usage;
     const choices = Array.isArray(chunk.choices) ? chunk.choices.filter((c): c is Choice => isObject(c)) : [];

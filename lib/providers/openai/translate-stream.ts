@@ -18,6 +18,7 @@
  */
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { streamEndedError } from '../../http/stream-ended';
 import { isObject } from '../../http/json-checks';
 import { SseReader } from '../../http/sse';
 import { errorFromOpenAIEvent } from './errors';
@@ -112,8 +113,7 @@ export class OpenAIChunkDecoder {
   end(): StreamEvent[] {
     if (this.#over || this.#finished) return [];
     this.#over = true;
-    const error = new GatewayError('upstream_unavailable', `The upstream provider "${this.providerId}" ended the stream before it was complete.`, { code: 'upstream_interrupted' });
-    return [{ type: 'error', error }];
+    return [{ type: 'error', error: streamEndedError(this.providerId) }];
   }
 
   #delta(delta: ChunkDelta, out: StreamEvent[]): 'failed' | undefined {

@@ -237,3 +237,22 @@ describe('encodeChatStream', () => {
     ]);
   });
 });
+
+describe('encodeChatStream, events that stop before a finish or an error', () => {
+  it.each([
+    { name: 'names the provider by its config id, as a parser words a cut', providerId: 'claude-east', message: 'The upstream provider "claude-east" ended the stream before it was complete.' },
+    { name: 'leaves it unnamed where the caller gives none', providerId: undefined, message: 'The upstream provider ended the stream before it was complete.' },
+  ])('ends with the cut in-band and $name', async ({ providerId, message }) => {
+    // Prepare: a decoder that broke its contract (no finish, no error).
+    const events: StreamEvent[] = [{ type: 'start', id: 'msg_1', model: 'm' }, { type: 'text_delta', text: 'Hi' }];
+
+    // Act
+    let text = '';
+    for await (const piece of encodeChatStream(from(events), { model: 'my-model', includeUsage: false, providerId }, NOW)) text += piece;
+
+    // Assess
+    const last = JSON.parse(text.trimEnd().split('\n\n').at(-1)!.slice('data: '.length)) as unknown;
+    expect(last).toEqual({ error: { message, type: 'api_error', param: null, code: 'upstream_interrupted' } });
+    expect(text).not.toContain('[DONE]');
+  });
+});

@@ -9,9 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AssistantPart, ChatResponse, FinishReason, StreamEvent } from '../../canonical/types';
-import { GatewayError } from '../../http/errors';
 import { openAIErrorBody } from '../../http/openai-error';
 import { sseData } from '../../http/sse';
+import { streamEndedError } from '../../http/stream-ended';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
 
 /** Reads the wall clock in ms; tests pass a fixed one. */
@@ -108,7 +108,7 @@ export function encodeChatCompletion(res: ChatResponse, model: string, now: Cloc
  */
 export async function* encodeChatStream(
   events: AsyncIterable<StreamEvent>,
-  options: { model: string; includeUsage: boolean },
+  options: { model: string; includeUsage: boolean; providerId?: string | undefined },
   now: Clock = Date.now,
 ): AsyncGenerator<string> {
   let frame: { id: string; object: 'chat.completion.chunk'; created: number; model: string } | undefined;
@@ -163,8 +163,7 @@ export async function* encodeChatStream(
 
   if (!finished) {
     // A decoder that ends without finish or error broke its contract; tell the client rather than feign success.
-    const err = new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' });
-    yield sseData(JSON.stringify(openAIErrorBody(err)));
+    yield sseData(JSON.stringify(openAIErrorBody(streamEndedError(options.providerId))));
     return;
   }
   if (options.includeUsage) yield sseData(JSON.stringify({ ...frame, choices: [], usage: openAIUsage(usage) }));

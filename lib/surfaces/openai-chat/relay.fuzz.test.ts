@@ -138,7 +138,7 @@ async function relayed(chunks: Buffer[], mode: Mode) {
   return { pieces, meter };
 }
 
-const metered = (m: OpenAIStreamMeter) => ({ usage: m.usage, sawDone: m.sawDone, finishReason: m.finishReason, upstreamError: m.upstreamError, outputChars: m.outputChars });
+const metered = (m: OpenAIStreamMeter) => ({ usage: m.usage, sawDone: m.sawDone, finishReason: m.finishReason, upstreamError: m.error?.message, outputChars: m.outputChars });
 
 /** Where a relayed stream differs from the reference: what the client reads, a piece that ends inside an event, or the meter. */
 async function differences(chunks: Buffer[], mode: Mode): Promise<object | undefined> {

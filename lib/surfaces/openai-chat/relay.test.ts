@@ -128,7 +128,7 @@ describe('relayOpenAIStream', () => {
   it('notices an upstream error event', async () => {
     const { meter } = await relay([Buffer.from('data: {"error":{"message":"overloaded","type":"server_error"}}\n\n')], false);
 
-    expect(meter.upstreamError).toBe('overloaded');
+    expect(meter.error?.message).toBe('overloaded');
     expect(meter.sawDone).toBe(false);
   });
 
@@ -141,7 +141,7 @@ describe('relayOpenAIStream', () => {
 
     // Assess
     expect(text).toBe(chunk({ content: 'Hi' }) + error);
-    expect(meter.upstreamError).toBe('upstream overloaded');
+    expect(meter.error?.message).toBe('upstream overloaded');
   });
 
   it('passes on an upstream error that comes with the usage and no choices, even when stripping the usage', async () => {
@@ -153,7 +153,7 @@ describe('relayOpenAIStream', () => {
 
     // Assess
     expect(text).toBe(chunk({ content: 'Hi' }) + error);
-    expect(meter.upstreamError).toBe('upstream overloaded');
+    expect(meter.error?.message).toBe('upstream overloaded');
     expect(meter.usage).toMatchObject({ input: 7, output: 2 });
   });
 });

@@ -21,7 +21,7 @@ export function createResponsesSurface(options: { now?: Clock; newId?: IdMaker }
   return {
     decodeRequest: (body) => decodeResponsesRequest(body),
     encodeResponse: (res, model, request = {}) => encodeResponse(res, model, request, now, newId),
-    encodeStream: (events, streamOptions) => encodeResponsesStream(events, { model: streamOptions.model, request: streamOptions.request ?? {} }, now, newId),
+    encodeStream: (events, streamOptions) => encodeResponsesStream(events, { model: streamOptions.model, request: streamOptions.request ?? {}, providerId: streamOptions.providerId }, now, newId),
     encodeError: (err) => openAIErrorBody(err),
   };
 }

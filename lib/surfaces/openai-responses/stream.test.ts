@@ -183,6 +183,21 @@ describe('encodeResponsesStream', () => {
     expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'server_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
   });
 
+  it.each([
+    { providerId: 'gem-east', message: 'The upstream provider "gem-east" ended the stream before it was complete.' },
+    { providerId: undefined, message: 'The upstream provider ended the stream before it was complete.' },
+  ])('ends events that stop before a finish or an error with the cut, naming the provider ($providerId) as a parser words it', async ({ providerId, message }) => {
+    // Act: a decoder that broke its contract (no finish, no error).
+    let text = '';
+    for await (const piece of encodeResponsesStream(from<StreamEvent>([{ type: 'start', id: 'm', model: 'x' }, { type: 'text_delta', text: 'Hi' }]), { model: 'gpt-4.1', request: {}, providerId }, NOW, sequentialIds())) text += piece;
+    const out: Record<string, unknown>[] = [];
+    createParser({ onEvent: (e) => out.push(JSON.parse(e.data) as Record<string, unknown>) }).feed(text);
+
+    // Assess
+    expect(out.at(-2)).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { code: 'upstream_interrupted', message } } });
+    expect(out.at(-1)).toMatchObject({ type: 'error', code: 'upstream_interrupted', message });
+  });
+
   it('marks a thinking run no signature ended as unsigned', async () => {
     const out = await encode([
       { type: 'start', id: 'm', model: 'gemini' },

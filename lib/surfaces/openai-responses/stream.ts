@@ -7,8 +7,9 @@
  * usage may follow the finish.
  */
 import type { FinishReason, SignatureFamily, StreamEvent } from '../../canonical/types';
-import { GatewayError } from '../../http/errors';
+import type { GatewayError } from '../../http/errors';
 import { sseEvent } from '../../http/sse';
+import { streamEndedError } from '../../http/stream-ended';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
 import {
   FINISHED_BY_ERROR,
@@ -187,7 +188,7 @@ class ResponsesStreamWriter {
  */
 export async function* encodeResponsesStream(
   events: AsyncIterable<StreamEvent>,
-  options: { model: string; request: Record<string, unknown> },
+  options: { model: string; request: Record<string, unknown>; providerId?: string | undefined },
   now: Clock = Date.now,
   newId: IdMaker = randomId,
 ): AsyncGenerator<string> {
@@ -240,7 +241,7 @@ export async function* encodeResponsesStream(
   }
   if (!finish) {
     // A decoder that ends without finish or error broke its contract; tell the client rather than feign success.
-    yield writer.close() + writer.fail(new GatewayError('upstream_unavailable', 'The upstream provider ended the stream before it was complete.', { code: 'upstream_interrupted' }));
+    yield writer.close() + writer.fail(streamEndedError(options.providerId));
     return;
   }
   yield writer.end(finish, usage);
