@@ -177,8 +177,27 @@ describe('withoutAwsAccount', () => {
     ['a dashed number', 'account 123456789012-4 requested'],
     ['a status code and a quota', 'Too many requests (429): 40000 tokens per minute for this account.'],
     ['a word that only holds "arn"', 'Learn: warnings about arn-like text stay.'],
+    ['a timestamp in ms after "account"', 'account 1732771200000 was throttled at 1732771200000'],
+    ['a twelve-digit count after "account" and another word', 'This account has sent 123456789012 tokens today.'],
+    ['a request id (a UUID) near "account"', 'Request 0f8fad5b-d9cb-469f-a165-70867728950e for this account failed.'],
   ])('leaves %s alone', (_case, message) => {
     expect(withoutAwsAccount(message)).toBe(message);
+  });
+
+  it.each([
+    ['an STS assumed role', 'User: arn:aws:sts::123456789012:assumed-role/aigw/s is not authorized'],
+    ['an inference profile with its full stop', 'Invalid model arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.x.'],
+    ['an ARN whose resource has no type', 'Bucket arn:aws:s3:::aigw-logs is denied'],
+    ['an ISO-B partition ARN', 'Unknown arn:aws-iso-b:bedrock:us-isob-east-1:123456789012:inference-profile/x'],
+    ['a European sovereign cloud ARN', 'Unknown arn:aws-eusc:bedrock:eusc-de-east-1:123456789012:inference-profile/x'],
+    ['a bare account id', 'Denied for AWS account ID: 123456789012.'],
+  ])('cleans %s once for all: a message cleaned twice reads as cleaned once', (_case, message) => {
+    // Act
+    const once = withoutAwsAccount(message);
+
+    // Assess
+    expect(once).not.toContain('123456789012');
+    expect(withoutAwsAccount(once)).toBe(once);
   });
 
   it('keeps a bare account id of an exception frame for the log, as the HTTP path does', () => {

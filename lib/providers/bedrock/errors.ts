@@ -146,9 +146,11 @@ function bedrockError(type: string | undefined, status: number | undefined, mess
 /**
  * An ARN in any partition (`aws`, `aws-cn`, `aws-us-gov`): its partition and service (kept), then
  * region, account and resource. A sentence's closing full stop is not the ARN's (a model id inside
- * one has dots, so they stay), nor are the quotes or brackets around it.
+ * one has dots, so they stay), nor are the quotes or brackets around it. A placeholder
+ * (`arnPlaceholder`: `…` where the region was) is no ARN, so a message cleaned twice keeps its
+ * resource type.
  */
-const ARN = /\barn:(aws[a-z-]*):([a-z0-9-]*):[^\s'"`,;()[\]<>{}]*[^\s'"`,;()[\]<>{}.]/g;
+const ARN = /\barn:(aws[a-z-]*):([a-z0-9-]*):(?!…)[^\s'"`,;()[\]<>{}]*[^\s'"`,;()[\]<>{}.]/g;
 
 /** The resource type of an ARN's resource (`role` of `role/x`, `inference-profile` of `inference-profile/…`, `function` of `function:f`), if it has one. */
 const RESOURCE_TYPE = /^([A-Za-z0-9-]+)[/:]/;
