@@ -310,6 +310,48 @@ describe('earlyFrameFailure', () => {
     else expect(failure).toMatchObject(expected);
   });
 
+  // Claude's error event is looked for by the base64 of `{"type":"error"`, whose bytes depend on its offset mod 3 in the event's JSON.
+  const ERROR_MARK = Buffer.from(Buffer.from('{"type":"error"').toString('base64'));
+  const claudeError = (message: string) => chunkFrame({ type: 'error', error: { type: 'overloaded_error', message } });
+
+  it.each([
+    ['a message of a length 0 mod 3', 'Overloaded'],
+    ['a message of a length 1 mod 3', 'Overloaded.'],
+    ['a message of a length 2 mod 3', 'Overloaded..'],
+  ])("finds Claude's error event whatever follows its type (%s), after message_start, with or without ping", (_case, message) => {
+    for (const held of [cat(anthropicStart, claudeError(message)), cat(anthropicStart, anthropicPing, claudeError(message)), cat(claudeError(message))]) {
+      // Act
+      const failure = earlyFrameFailure([held], 'aws');
+
+      // Assess
+      expect(failure).toMatchObject({ status: 503, kind: 'overloaded', message });
+    }
+  });
+
+  it('does not fail over on a text delta that quotes an error event in its text (escaped in the JSON: no marker)', () => {
+    // Prepare
+    const delta = chunkFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: '{"type":"error","error":{"type":"overloaded_error"}}' } });
+
+    // Act
+    const failure = earlyFrameFailure([cat(anthropicStart, delta, claudeError('Overloaded'))], 'aws');
+
+    // Assess
+    expect(failure).toBeUndefined();
+  });
+
+  it('does not fail over on a chunk that holds `{"type":"error"` at an aligned offset without being an error event (the decoded type decides)', () => {
+    // Prepare: a tool's input `{"type":"error"}` at each alignment, until its base64 holds the marker.
+    const blocks = ['t', 'tt', 'ttt'].map((id) => chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id, name: 'report', input: { type: 'error' } } }));
+    const aligned = blocks.find((frame) => Buffer.from(frame).includes(ERROR_MARK));
+    expect(aligned).toBeDefined();
+
+    // Act
+    const failure = earlyFrameFailure([cat(anthropicStart, aligned!, claudeError('Overloaded'))], 'aws');
+
+    // Assess
+    expect(failure).toBeUndefined();
+  });
+
   it("keeps the operator's AWS account out of the words, as the mid-stream reader does", () => {
     // Act
     const failure = earlyFrameFailure([Buffer.from(exception('throttlingException', 'Rate exceeded for arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5.'))], 'aws');
