@@ -9,7 +9,7 @@
  *
  *   npx tsx lib/pipeline/early-frames.bench.ts
  */
-import { converseStreamEvents, eventFrame } from '../../test/fakes/bedrock-wire';
+import { anthropicStreamEvents, chunkFrame, converseStreamEvents, eventFrame } from '../../test/fakes/bedrock-wire';
 import { heldAnswer, unwatchedAnswer } from '../../bench/held-stream';
 import { medianNsPerAsyncCall } from '../../bench/measure';
 
@@ -22,6 +22,12 @@ function converse(words: number): Buffer[] {
   const chunks = Array.from({ length: words }, (_, i) => `tok${i} `);
   const events = converseStreamEvents({ chunks, calls: [], stopReason: 'end_turn', usage: { input: 12, output: words } });
   return events.map((e) => Buffer.from(eventFrame(e.type, e.payload)));
+}
+
+/** An InvokeModelWithResponseStream answer (Claude's events in chunks) of `words` text deltas, one frame a read. */
+function claudeChunks(words: number): Buffer[] {
+  const chunks = Array.from({ length: words }, (_, i) => `tok${i} `);
+  return anthropicStreamEvents({ chunks, calls: [], stopReason: 'end_turn', usage: { input: 12, output: words } }, 'claude-sonnet-4-5').map((e) => Buffer.from(chunkFrame(e)));
 }
 
 /** Gemini's JSON array of `words` elements, pretty-printed as Google writes them, one element a read. */
@@ -38,6 +44,7 @@ async function main(): Promise<void> {
   const cases = [
     ['converse, 10 deltas', converse(10), EVENT_STREAM],
     ['converse, 100 deltas', converse(100), EVENT_STREAM],
+    ['claude chunks, 10', claudeChunks(10), EVENT_STREAM],
     ['gemini array, 10', geminiArray(10), ARRAY],
     ['gemini array, 100', geminiArray(100), ARRAY],
   ] as const;

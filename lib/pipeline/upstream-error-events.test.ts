@@ -268,7 +268,7 @@ describe('earlyFrameFailure', () => {
   });
   const cat = (...frames: Uint8Array[]) => Buffer.concat(frames);
 
-  it.each<[string, readonly Uint8Array[], { status: number; kind: string; code?: string } | undefined]>([
+  it.each<[string, readonly Uint8Array[], { status: number; kind: string; code?: string; message?: string; detail?: string } | undefined]>([
     // ConverseStream: after messageStart, the first other frame decides.
     ['throttlingException after messageStart', [cat(messageStart, exception('throttlingException', 'Too many requests, please wait before trying again.'))], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
     ['serviceUnavailableException as the first frame', [exception('serviceUnavailableException')], { status: 503, kind: 'overloaded' }],
@@ -283,6 +283,14 @@ describe('earlyFrameFailure', () => {
     })(), { status: 429, kind: 'rate_limit' }],
     // InvokeModelWithResponseStream: after Anthropic's message_start and ping in chunks.
     ["throttlingException after Anthropic's message_start and ping", [cat(anthropicStart, anthropicPing, exception('throttlingException'))], { status: 429, kind: 'rate_limit' }],
+    // Claude's own error event in a chunk, read as the relay reads it mid-stream.
+    ["Claude's overloaded_error after message_start", [cat(anthropicStart, chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }))], { status: 503, kind: 'overloaded', code: 'overloaded_error', message: 'Overloaded' }],
+    ["Claude's rate_limit_error naming the account, after message_start and ping", [cat(anthropicStart, anthropicPing, chunkFrame({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down, account 123456789012.' } }))], { status: 429, kind: 'rate_limit', message: 'Slow down, account <account>.', detail: 'Slow down, account 123456789012.' }],
+    ["Claude's error event whose type is not its first key (not looked for)", [cat(anthropicStart, chunkFrame({ error: { type: 'overloaded_error', message: 'Overloaded' }, type: 'error' }))], undefined],
+    ["Claude's error event after content_block_start (relayed in-band)", [cat(anthropicStart, chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }))], undefined],
+    // Frames the relays skip (nothing of them reaches the client) are looked past.
+    ["throttlingException after a chunk whose type cannot be an event name", [cat(anthropicStart, chunkFrame({ type: 'content block' }), exception('throttlingException'))], { status: 429, kind: 'rate_limit' }],
+    ['internalServerException after an event type Bedrock adds later', [cat(messageStart, eventFrame('futureEvent', {}), exception('internalServerException'))], { status: 500, kind: 'upstream_error' }],
     // The answer had started: relayed in-band, not read here.
     ['an exception after a content block', [cat(messageStart, blockStart, exception('throttlingException'))], undefined],
     ["an exception after Anthropic's content_block_start", [cat(anthropicStart, chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), exception('throttlingException'))], undefined],
@@ -302,12 +310,54 @@ describe('earlyFrameFailure', () => {
     else expect(failure).toMatchObject(expected);
   });
 
+  // Claude's error event is looked for by the base64 of `{"type":"error"`, whose bytes depend on its offset mod 3 in the event's JSON.
+  const ERROR_MARK = Buffer.from(Buffer.from('{"type":"error"').toString('base64'));
+  const claudeError = (message: string) => chunkFrame({ type: 'error', error: { type: 'overloaded_error', message } });
+
+  it.each([
+    ['a message of a length 0 mod 3', 'Overloaded'],
+    ['a message of a length 1 mod 3', 'Overloaded.'],
+    ['a message of a length 2 mod 3', 'Overloaded..'],
+  ])("finds Claude's error event whatever follows its type (%s), after message_start, with or without ping", (_case, message) => {
+    for (const held of [cat(anthropicStart, claudeError(message)), cat(anthropicStart, anthropicPing, claudeError(message)), cat(claudeError(message))]) {
+      // Act
+      const failure = earlyFrameFailure([held], 'aws');
+
+      // Assess
+      expect(failure).toMatchObject({ status: 503, kind: 'overloaded', message });
+    }
+  });
+
+  it('does not fail over on a text delta that quotes an error event in its text (escaped in the JSON: no marker)', () => {
+    // Prepare
+    const delta = chunkFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: '{"type":"error","error":{"type":"overloaded_error"}}' } });
+
+    // Act
+    const failure = earlyFrameFailure([cat(anthropicStart, delta, claudeError('Overloaded'))], 'aws');
+
+    // Assess
+    expect(failure).toBeUndefined();
+  });
+
+  it('does not fail over on a chunk that holds `{"type":"error"` at an aligned offset without being an error event (the decoded type decides)', () => {
+    // Prepare: a tool's input `{"type":"error"}` at each alignment, until its base64 holds the marker.
+    const blocks = ['t', 'tt', 'ttt'].map((id) => chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id, name: 'report', input: { type: 'error' } } }));
+    const aligned = blocks.find((frame) => Buffer.from(frame).includes(ERROR_MARK));
+    expect(aligned).toBeDefined();
+
+    // Act
+    const failure = earlyFrameFailure([cat(anthropicStart, aligned!, claudeError('Overloaded'))], 'aws');
+
+    // Assess
+    expect(failure).toBeUndefined();
+  });
+
   it("keeps the operator's AWS account out of the words, as the mid-stream reader does", () => {
     // Act
     const failure = earlyFrameFailure([Buffer.from(exception('throttlingException', 'Rate exceeded for arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5.'))], 'aws');
 
     // Assess
-    expect(failure?.message).toBe("Rate exceeded for the provider account's resource.");
+    expect(failure?.message).toBe('Rate exceeded for arn:aws:bedrock:…:inference-profile/….');
     expect(failure?.detail).toContain('123456789012');
   });
 });

@@ -5,8 +5,8 @@ import type { EventFraming, InBandErrorRule } from '../http/in-band-errors';
 import { openAIErrorBody } from '../http/openai-error';
 import { JsonArraySplitter } from '../http/json-array';
 import { errorFromAnthropicEvent } from '../providers/anthropic/errors';
-import { errorOfFailureFrame } from '../providers/bedrock/errors';
-import { EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening } from '../providers/bedrock/eventstream';
+import { errorFromClaudeChunk, errorOfFailureFrame } from '../providers/bedrock/errors';
+import { anthropicChunkEvent, EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening, type EventStreamMessage } from '../providers/bedrock/eventstream';
 import { errorFromGeminiStreamEvent } from '../providers/gemini/errors';
 import { errorFromOpenAIEvent } from '../providers/openai/errors';
 import { geminiErrorBody } from '../surfaces/gemini/errors';
@@ -204,17 +204,24 @@ function ruleFor(event: string | undefined, data: Record<string, unknown>, provi
   return google ? geminiErrorEvents(providerId, 'sse') : openAIErrorEvents(providerId);
 }
 
-/** An exception frame names itself in its headers (`:message-type: exception`, or an `error` message's `:error-code`). */
-const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code')];
+/**
+ * An exception frame names itself in its headers (`:message-type: exception`, or an `error`
+ * message's `:error-code`); Claude's own error event in a `chunk` is base64 in its payload, whose
+ * text starts `{"type":"error"` as Claude writes its events (`eyJ0eXBlIjoiZXJyb3Ii`, the same
+ * base64 whatever follows, as the 15 bytes are whole 3-byte groups).
+ */
+const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code'), Buffer.from(Buffer.from('{"type":"error"').toString('base64'))];
 
 /**
  * Bedrock's failure, when an event stream's first frame after its opening ones
- * (`isOpeningMessage`: Converse's `messageStart`, Anthropic's `message_start` in a `chunk`) is an
- * exception (`:message-type: exception`, or `error`), read by Bedrock's own reader as it reads one
- * mid-stream (`errorOfFailureFrame`): `throttlingException` a 429 `rate_limit`,
- * `serviceUnavailableException` a 503 `overloaded`, `internalServerException` a 500,
- * `modelStreamErrorException` a 502. Undefined when that frame is anything else, or none is whole
- * in `chunks` (the bytes held until the answer's start). On the hot path, two searches of the
+ * (`isOpeningMessage`: Converse's `messageStart`, Anthropic's `message_start` in a `chunk`, frames
+ * the relays skip) is an exception (`:message-type: exception`, or `error`), read by Bedrock's own
+ * reader as it reads one mid-stream (`errorOfFailureFrame`: `throttlingException` a 429
+ * `rate_limit`, `serviceUnavailableException` a 503 `overloaded`, `internalServerException` a 500,
+ * `modelStreamErrorException` a 502), or a `chunk` carrying Claude's own error event
+ * (`errorFromClaudeChunk`: `overloaded_error` a 503, as on Anthropic's own stream). Undefined when
+ * that frame is anything else, or none is whole in `chunks` (the bytes held until the answer's
+ * start). On the hot path, three searches of the
  * held bytes; frames are decoded only when one finds its marker, and only to the first that is
  * not an opening one.
  *
@@ -238,7 +245,20 @@ export function earlyFrameFailure(chunks: readonly Buffer[], providerId: string)
     if (err instanceof EventStreamFormatError) return undefined;
     throw err;
   }
-  return first && errorOfFailureFrame(first, providerId);
+  return first && (errorOfFailureFrame(first, providerId) ?? claudeErrorOf(first, providerId));
+}
+
+/** Claude's own `error` event, when a `chunk` carries one (read as the relay reads it mid-stream, `errorFromClaudeChunk`). */
+function claudeErrorOf(message: EventStreamMessage, providerId: string): GatewayError | undefined {
+  if (message.headers[':message-type'] !== 'event' || message.headers[':event-type'] !== 'chunk') return undefined;
+  let event;
+  try {
+    event = anthropicChunkEvent(message.body);
+  } catch {
+    // A chunk that is no JSON is its reader's to report, as it does mid-stream.
+    return undefined;
+  }
+  return event?.type === 'error' ? errorFromClaudeChunk(event.json, providerId) : undefined;
 }
 
 /**

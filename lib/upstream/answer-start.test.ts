@@ -94,6 +94,9 @@ describe("startScan of Bedrock's event stream", () => {
     ["Anthropic's message_start in a chunk", [anthropicStart], -1],
     ["Anthropic's message_start and ping, then content_block_start", [anthropicStart, anthropicPing, anthropicBlock], 2],
     ["Anthropic's message_start, then an exception", [anthropicStart, exceptionFrame('serviceUnavailableException', 'Bedrock is unable to process your request.')], 1],
+    // A frame both relays skip sends the client nothing: no start, so an exception after it still fails over.
+    ["Anthropic's message_start, a chunk whose type cannot be an event name, then an exception", [anthropicStart, chunkFrame({ type: 'content block' }), throttled], 2],
+    ['messageStart, an event type Bedrock adds later, then a delta', [messageStart, eventFrame('futureEvent', {}), blockDelta], 2],
     // A broken frame starts it: its reader says what it is.
     ['a frame with an impossible length', [Buffer.from([0, 0, 0, 3, 1, 2, 3, 4])], 0],
     ['a frame whose CRC is wrong', [Buffer.concat([blockDelta.subarray(0, blockDelta.length - 1), Buffer.from([blockDelta[blockDelta.length - 1]! ^ 0xff])])], 0],

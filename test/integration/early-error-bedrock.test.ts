@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { FakeBedrock, Reply } from '../fakes/bedrock';
-import { eventFrame } from '../fakes/bedrock-wire';
+import { anthropicStreamEvents, chunkFrame, converseStreamEvents, eventFrame, exceptionFrame } from '../fakes/bedrock-wire';
 import { STREAM_HOLD_MS } from '../../lib/upstream/http';
 import type { FakePool } from './fake-pool';
 import { BEDROCK_CLAUDE, startBedrockPool } from './provider-pools';
@@ -209,6 +209,67 @@ describe('an InvokeModelWithResponseStream that fails in-band before its answer 
   });
 });
 
+describe('a frame the relay skips, then an exception before the answer', () => {
+  const EVENT_STREAM = { 'content-type': 'application/vnd.amazon.eventstream' };
+  const messageStart = () => chunkFrame(anthropicStreamEvents({ chunks: [], calls: [], stopReason: 'end_turn', usage: { input: 5, output: 1 } }, 'claude')[0]!);
+
+  it.each<[string, Uint8Array[]]>([
+    ["a chunk whose type cannot be an event name, then a throttlingException", [messageStart(), chunkFrame({ type: 'content block' }), exceptionFrame('throttlingException', THROTTLED)]],
+    ['a chunk whose type holds a line break, then an internalServerException', [messageStart(), chunkFrame({ type: 'ping\nevent: x' }), exceptionFrame('internalServerException', 'Internal failure.')]],
+    ['a chunk without a type, then a throttlingException', [messageStart(), chunkFrame({ kind: 'future' }), exceptionFrame('throttlingException', THROTTLED)]],
+    ['an event type Claude’s relay does not read, then a throttlingException', [messageStart(), eventFrame('futureEvent', { note: 'x' }), exceptionFrame('throttlingException', THROTTLED)]],
+  ])('Claude on Bedrock, %s: the other account answers (nothing had reached the client)', async (_what, frames) => {
+    // Prepare
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: frames });
+
+    // Act
+    const stream = anthropic.messages.stream(message);
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    const final = await stream.finalMessage();
+    const { response } = await stream.withResponse();
+
+    // Assess
+    expect(final.content).toMatchObject([{ type: 'text', text: 'Echo: Say hi.' }]);
+    expect(types.filter((t) => t === 'message_start')).toHaveLength(1);
+    expect(pool.fakes[first.other()].requests).toHaveLength(1);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
+  it("Claude on Bedrock, Claude's own overloaded_error in a chunk after message_start: the other account answers", async () => {
+    // Prepare
+    const overloaded = chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [messageStart(), overloaded] });
+
+    // Act
+    const stream = anthropic.messages.stream(message);
+    for await (const _ of stream);
+    const final = await stream.finalMessage();
+    const { response } = await stream.withResponse();
+
+    // Assess
+    expect(final.content).toMatchObject([{ type: 'text', text: 'Echo: Say hi.' }]);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
+  it('ConverseStream, an event type the translation does not know, then a throttlingException: the other account answers', async () => {
+    // Prepare
+    const frames = [eventFrame('messageStart', { role: 'assistant' }), eventFrame('futureEvent', { note: 'x' }), exceptionFrame('throttlingException', THROTTLED)];
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: frames });
+
+    // Act
+    const { text, requestId } = await chatStream();
+
+    // Assess
+    expect(text).toBe('Echo: Say hi.');
+    expect(pool.fakes[first.other()].requests).toHaveLength(1);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+});
+
 describe('an early client error in-band (validationException before the answer)', () => {
   it('is the HTTP 400 it stands for, on the first account only: no failover, no rest (the same body fails everywhere)', async () => {
     // Prepare
@@ -261,4 +322,124 @@ describe('a ConverseStream that opens with messageStart, then thinks past the ho
     expect(pool.fakes[first.other()].requests).toHaveLength(0);
     expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.first(), attempts: 1, status: 200, outcome: 'ok' });
   }, 15_000);
+});
+
+describe('frames the relays skip, with no exception after them', () => {
+  const EVENT_STREAM = { 'content-type': 'application/vnd.amazon.eventstream' };
+  const answer = { text: 'Echo: Say hi.', chunks: ['Echo: ', 'Say hi.'], calls: [], stopReason: 'end_turn' as const, usage: { input: 5, output: 4 } };
+  /** Claude's whole answer in chunks: message_start first, the rest after. */
+  const claudeEvents = () => anthropicStreamEvents(answer, 'claude').map(chunkFrame);
+  const converseEvents = () => converseStreamEvents(answer).map((e) => eventFrame(e.type, e.payload));
+  const skippedClaude = () => [chunkFrame({ type: 'content block' }), chunkFrame({ kind: 'future' }), eventFrame('futureEvent', { note: 'x' })];
+
+  /** The Anthropic client's stream read to its end: the text, the error it ended with (if any), the call's books. */
+  async function claudeStream(): Promise<{ text: string; err: unknown; record: Awaited<ReturnType<typeof pool.recordOf>>; ms: number }> {
+    const startedAt = Date.now();
+    const { data: stream, response } = await anthropic.messages.create({ ...message, stream: true }).withResponse();
+    let text = '';
+    const err = await (async () => {
+      for await (const event of stream) if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+    })().catch((e: unknown) => e);
+    return { text, err, record: await pool.recordOf(response.headers.get('x-request-id')), ms: Date.now() - startedAt };
+  }
+
+  it('Claude on Bedrock, skipped frames between message_start and the answer: the answer whole, from the one account', async () => {
+    // Prepare
+    const [start, ...rest] = claudeEvents();
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [start!, ...skippedClaude(), ...rest] });
+
+    // Act
+    const { text, err, record } = await claudeStream();
+
+    // Assess
+    expect(err).toBeUndefined();
+    expect(text).toBe('Echo: Say hi.');
+    expect(pool.fakes[first.other()].requests).toHaveLength(0);
+    expect(record).toMatchObject({ account: first.first(), attempts: 1, status: 200, outcome: 'ok' });
+  });
+
+  it('Claude on Bedrock, message_start and skipped frames, then the end: a cut, booked as message_start alone then the end is, at once', async () => {
+    // Prepare: the stream without skipped frames first, for what it is booked as.
+    const [start] = claudeEvents();
+    pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [start!] });
+    const alone = await claudeStream();
+    pool.reset();
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [start!, ...skippedClaude()] });
+
+    // Act
+    const skipped = await claudeStream();
+
+    // Assess
+    expect(skipped.err).toBeInstanceOf(Anthropic.APIError);
+    expect((skipped.err as InstanceType<typeof Anthropic.APIError>).message).toBe((alone.err as InstanceType<typeof Anthropic.APIError>).message);
+    expect((skipped.err as InstanceType<typeof Anthropic.APIError>).message).toContain('ended the stream before it was complete');
+    expect(skipped.text).toBe('');
+    const books = ({ status, outcome, errorCode, attempts }: typeof skipped.record) => ({ status, outcome, errorCode, attempts });
+    expect(books(skipped.record)).toEqual(books(alone.record));
+    expect(skipped.record).toMatchObject({ account: first.first(), outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+    expect(skipped.ms).toBeLessThan(STREAM_HOLD_MS);
+  });
+
+  it('ConverseStream, messageStart and an event type it does not know, then the end: a cut, booked as messageStart alone then the end is, at once', async () => {
+    // Prepare
+    const startedAt = Date.now();
+    pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [eventFrame('messageStart', { role: 'assistant' })] });
+    const alone = await chatStream().catch((e: unknown) => e);
+    pool.reset();
+    pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [eventFrame('messageStart', { role: 'assistant' }), eventFrame('futureEvent', { note: 'x' })] });
+
+    // Act
+    const skipped = await chatStream().catch((e: unknown) => e);
+
+    // Assess
+    expect(skipped).toBeInstanceOf(OpenAI.APIError);
+    expect((skipped as InstanceType<typeof OpenAI.APIError>).code).toBe((alone as InstanceType<typeof OpenAI.APIError>).code);
+    expect((skipped as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_interrupted');
+    expect(Date.now() - startedAt).toBeLessThan(STREAM_HOLD_MS);
+  });
+
+  it('ConverseStream, skipped frames between messageStart and the answer: the answer whole, from the one account', async () => {
+    // Prepare
+    const [start, ...rest] = converseEvents();
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [start!, eventFrame('futureEvent', { note: 'x' }), ...rest] });
+
+    // Act
+    const { text, requestId } = await chatStream();
+
+    // Assess
+    expect(text).toBe('Echo: Say hi.');
+    expect(await pool.recordOf(requestId)).toMatchObject({ account: first.first(), attempts: 1, status: 200, outcome: 'ok' });
+  });
+
+  it('Claude on Bedrock, message_start and a skipped frame, then silence past the hold bound: relayed at the bound, nothing lost, no failover', async () => {
+    // Prepare: the answer only after the bound.
+    const [start, ...rest] = claudeEvents();
+    const delayMs = STREAM_HOLD_MS / 2 + 500;
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [Buffer.concat([start!, chunkFrame({ type: 'content block' })]), Buffer.concat(rest)], delayMs });
+
+    // Act
+    const { text, err, record } = await claudeStream();
+
+    // Assess
+    expect(err).toBeUndefined();
+    expect(text).toBe('Echo: Say hi.');
+    expect(record).toMatchObject({ account: first.first(), attempts: 1, status: 200, outcome: 'ok' });
+  }, 15_000);
+
+  it("Claude on Bedrock, a text delta right after message_start that quotes an error event: relayed as text, no failover", async () => {
+    // Prepare
+    const quoted = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
+    const events = anthropicStreamEvents({ ...answer, text: quoted, chunks: [quoted] }, 'claude');
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: events.filter((e) => e.type !== 'content_block_start').map(chunkFrame) });
+
+    // Act
+    const { text, err, record } = await claudeStream();
+
+    // Assess
+    expect(err).toBeUndefined();
+    expect(text).toBe(quoted);
+    expect(pool.fakes[first.other()].requests).toHaveLength(0);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(false);
+    expect(record).toMatchObject({ account: first.first(), attempts: 1, status: 200, outcome: 'ok' });
+  });
 });

@@ -107,7 +107,7 @@ describe('bedrockAnthropicStreamToSse', () => {
     const out = await sse([chunkFrame(start), exceptionFrame('validationException', said)], (d) => details.push(d));
 
     // Assess
-    const expected = { type: 'invalid_request_error', message: "Input is too long for the provider account's resource." };
+    const expected = { type: 'invalid_request_error', message: 'Input is too long for arn:aws:bedrock:…:application-inference-profile/….' };
     expect(out.endsWith(`event: error\ndata: ${JSON.stringify({ type: 'error', error: expected })}\n\n`)).toBe(true);
     expect(out).not.toContain('444455556666');
     expect(details).toEqual([said]);
@@ -123,7 +123,7 @@ describe('bedrockAnthropicStreamToSse', () => {
 
     // Assess
     expect(out).not.toContain('444455556666');
-    expect(out).toContain('The model is not enabled for account in this Region.');
+    expect(out).toContain('The model is not enabled for account <account> in this Region.');
     expect(details).toEqual([said]);
   });
 

@@ -7,8 +7,7 @@ import type { UpstreamRequest, UpstreamTimeouts } from '../../upstream/http';
 import { anthropicErrorBody } from '../../http/anthropic-error';
 import type { GatewayError } from '../../http/errors';
 import { sseReframed } from '../../http/sse';
-import { errorFromAnthropicEvent } from '../anthropic/errors';
-import { brokenStreamError, errorOfFailureFrame, streamEndedError } from './errors';
+import { brokenStreamError, errorFromClaudeChunk, errorOfFailureFrame, streamEndedError } from './errors';
 import { anthropicChunkEvent, decodeEventStream, EventStreamFormatError } from './eventstream';
 import { bedrockModelUrl, signedBedrockPost, type AwsCredentialIdentity } from './sign';
 
@@ -95,7 +94,7 @@ export async function bedrockAnthropicPassthroughRequest(call: BedrockAnthropicP
  * came (Bedrock's `amazon-bedrock-invocationMetrics` on `message_stop` included). An exception
  * frame, a broken frame or a stream cut before `message_stop` ends the output with Anthropic's
  * `event: error`, as the Anthropic API itself would, worded as the same failure before the stream
- * is (`errorOfFailureFrame`, `errorFromAnthropicEvent`). An exception about the gateway's own
+ * is (`errorOfFailureFrame`, `errorFromClaudeChunk`). An exception about the gateway's own
  * AWS credentials is told in the gateway's words: AWS's name the role ARN and account, so they go
  * to the failure's `detail` (the request's log, `BedrockAnthropicEvent.error`) instead of the
  * client. `providerId` (the config's) is the provider the gateway's words name.
@@ -121,16 +120,6 @@ export interface BedrockAnthropicEvent {
 }
 
 /**
- * What a chunk's `type` must be to be written as its `event:` line: Claude's types are lowercase
- * words joined by `_`, and any printable ASCII but the space is allowed, so a type Anthropic adds
- * later still passes. A line break (CR, LF; JSON carries them escaped in a string) would end the
- * line, and the client would read another event name (`error`, with Claude's words unrewritten)
- * and a stray field; other controls and Unicode's line separators end a line for clients that
- * split lines as Python's `str.splitlines` does (httpx's), so they are refused too.
- */
-const CLAUDE_EVENT_TYPE = /^[!-~]+$/;
-
-/**
  * `bedrockAnthropicStreamToSse`'s events before they become SSE text, each Claude event with the
  * object its JSON parsed to (parsed once, to know it is whole), for a meter to read without
  * parsing it again (`AnthropicStreamMeter.observeParsed`).
@@ -150,13 +139,13 @@ export async function* bedrockAnthropicStreamEvents(body: AsyncIterable<Uint8Arr
       }
       if (message.headers[':event-type'] !== 'chunk') continue;
       const event = anthropicChunkEvent(message.body);
-      // A type that cannot be an event name is no Claude event: skipped, as a chunk without a type is (its JSON was whole, so
-      // nothing of the answer is lost, and a client ignores an event it does not know; see CLAUDE_EVENT_TYPE). Neither client nor meter sees it.
-      if (!event || !CLAUDE_EVENT_TYPE.test(event.type)) continue;
+      // No Claude event (no type, or one that cannot be an event name): skipped (its JSON was whole, so nothing of the answer is lost,
+      // and a client ignores an event it does not know). Neither client nor meter sees it, and the start scan looks past it (`isOpeningMessage`).
+      if (!event) continue;
       const { json, type } = event;
       if (type === 'error') {
-        // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account kept for the log.
-        yield told(errorFromAnthropicEvent(json, providerId));
+        // Claude's own `error` event carried in a chunk: read as Anthropic's in-band errors are, its words about the account (organisation, AWS) kept for the log.
+        yield told(errorFromClaudeChunk(json, providerId));
         return;
       }
       if (type === 'message_stop') stopped = true;

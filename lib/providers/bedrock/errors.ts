@@ -1,4 +1,5 @@
 import { GatewayError, upstreamError, type ErrorKind } from '../../http/errors';
+import { errorFromAnthropicEvent } from '../anthropic/errors';
 import type { EventStreamMessage } from './eventstream';
 
 interface ErrorRule {
@@ -134,7 +135,7 @@ function bedrockError(type: string | undefined, status: number | undefined, mess
       detail: message,
     });
   }
-  // An ARN (a profile's, a guardrail's) or a bare account id names the operator's AWS account: the log keeps it, the client is told of the provider account.
+  // An ARN (a profile's, a guardrail's) or a bare account id names the operator's AWS account: the log keeps it, the client a placeholder.
   const shown = withoutAwsAccount(message);
   const options = { headers, ...(code ? { code } : {}), ...(shown !== message ? { detail: message } : {}) };
   if (rule) return new GatewayError(rule.kind, shown, { ...(rule.status ? { status: rule.status } : {}), ...options });
@@ -142,19 +143,24 @@ function bedrockError(type: string | undefined, status: number | undefined, mess
   return upstreamError(status, shown, options);
 }
 
-// `arn:aws:bedrock:us-east-1:123456789012:inference-profile/…` (and the aws-cn, aws-us-gov partitions).
-// A sentence's closing full stop is not the ARN's (a model id inside one has dots, so they stay).
-const ARN = /arn:aws[a-z-]*:[^\s'",;)]*[^\s'",;).]/g;
-
 /**
- * An AWS message with each ARN replaced by `the provider account's resource`.
- *
- * @example
- * withoutArns('Could not resolve the model from arn:aws:bedrock:us-east-1:123456789012:inference-profile/x.')
- * // "Could not resolve the model from the provider account's resource."
+ * An ARN in any partition (`aws`, `aws-cn`, `aws-us-gov`): its partition and service (kept), then
+ * region, account and resource. A sentence's closing full stop is not the ARN's (a model id inside
+ * one has dots, so they stay), nor are the quotes or brackets around it. A placeholder
+ * (`arnPlaceholder`: `…` where the region was) is no ARN, so a message cleaned twice keeps its
+ * resource type.
  */
-export function withoutArns(message: string): string {
-  return message.replace(ARN, "the provider account's resource");
+const ARN = /\barn:(aws[a-z-]*):([a-z0-9-]*):(?!…)[^\s'"`,;()[\]<>{}]*[^\s'"`,;()[\]<>{}.]/g;
+
+/** The resource type of an ARN's resource (`role` of `role/x`, `inference-profile` of `inference-profile/…`, `function` of `function:f`), if it has one. */
+const RESOURCE_TYPE = /^([A-Za-z0-9-]+)[/:]/;
+
+/** An ARN as the client may see it: partition, service and resource type, the rest (region, account, names) `…`. */
+function arnPlaceholder(arn: string, partition: string, service: string): string {
+  // arn:partition:service:region:account:resource (the resource may hold `:` itself).
+  const resource = arn.split(':').slice(5).join(':');
+  const type = RESOURCE_TYPE.exec(resource)?.[1];
+  return `arn:${partition}:${service}:…${type ? `:${type}/…` : ''}`;
 }
 
 /**
@@ -164,18 +170,46 @@ export function withoutArns(message: string): string {
  * and quotes between. AWS's messages name accounts so (`… for account 123456789012 …`,
  * `AWS account ID: '123456789012'`, `owner 123456789012`); a number after any other word stays.
  */
-const ACCOUNT_ID = /\b(account(?:[ _-]?id)?|owner(?:[ _-]?id)?)\s*[:=#]?\s*(['"]?)\d{12}\2(?![\w:-])/gi;
+const ACCOUNT_ID = /\b((?:account(?:[ _-]?id)?|owner(?:[ _-]?id)?)\s*[:=#]?\s*(['"]?))\d{12}\2(?![\w:-])/gi;
 
 /**
- * An AWS message without the operator's account: each ARN replaced by `the provider account's
- * resource`, each bare account id (see `ACCOUNT_ID`) dropped after the word that named it.
+ * An AWS message without the operator's account, every sentence kept: each ARN becomes
+ * `arn:<partition>:<service>:…:<type>/…` (what kind of resource, not whose nor which: no region,
+ * account, role or profile name), each bare account id (see `ACCOUNT_ID`) `<account>`. The one
+ * cleaning of every Bedrock message a client reads: HTTP errors, exception frames, Claude's error
+ * events inside chunks (`errorFromClaudeChunk`); its callers keep the whole text as `detail`.
  *
  * @example
- * withoutAwsAccount('The provisioned model is not owned by account 123456789012. Requested 2048 tokens.')
- * // 'The provisioned model is not owned by account. Requested 2048 tokens.'
+ * withoutAwsAccount('User: arn:aws:sts::123456789012:assumed-role/aigw/s is not authorized for account 123456789012. Requested 2048 tokens.')
+ * // 'User: arn:aws:sts:…:assumed-role/… is not authorized for account <account>. Requested 2048 tokens.'
  */
 export function withoutAwsAccount(message: string): string {
-  return withoutArns(message).replace(ACCOUNT_ID, '$1');
+  // Most messages name no ARN nor account: one search each, no copy.
+  if (!message.includes('arn:') && !/account|owner/i.test(message)) return message;
+  return message.replace(ARN, arnPlaceholder).replace(ACCOUNT_ID, '$1<account>$2');
+}
+
+/**
+ * Claude's own `error` event inside a Bedrock `chunk`, read as Anthropic's in-band errors are
+ * (`errorFromAnthropicEvent`: its type, its organisation id kept out), then cleaned of the AWS
+ * account as Bedrock's other messages are (`withoutAwsAccount`), the whole text the log's `detail`.
+ *
+ * @example
+ * errorFromClaudeChunk('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded in account 123456789012."}}', 'aws')
+ * // 503 overloaded: 'Overloaded in account <account>.', detail 'Overloaded in account 123456789012.'
+ */
+export function errorFromClaudeChunk(json: string, providerId: string): GatewayError {
+  const error = errorFromAnthropicEvent(json, providerId);
+  const shown = withoutAwsAccount(error.message);
+  if (shown === error.message) return error;
+  return new GatewayError(error.kind, shown, {
+    status: error.status,
+    headers: error.headers,
+    ...(error.code ? { code: error.code } : {}),
+    ...(error.param ? { param: error.param } : {}),
+    // The organisation's cleaning kept the whole text already, or the message was the whole text.
+    detail: error.detail ?? error.message,
+  });
 }
 
 /** `ValidationException` → `validation_exception`, the shape of the other providers' error codes. */

@@ -26,6 +26,15 @@ const FRAMES: [string, Uint8Array, boolean][] = [
   ['an error message', frameOf({ ':message-type': 'error', ':error-code': 'InternalFailure', ':error-message': 'chunk' }), false],
   ['messageStart with its headers in another order', frameOf({ ':message-type': 'event', ':content-type': 'application/json', ':event-type': 'messageStart' }, '{"role":"assistant"}'), true],
   ['an exception whose headers carry a chunk-like value', frameOf({ ':message-type': 'exception', ':exception-type': 'chunkedException', ':content-type': 'application/json' }), false],
+  // Frames both relays skip: nothing of them reaches the client, so an exception after them still fails over.
+  ['a chunk whose type holds a space', chunkFrame({ type: 'content block' }), true],
+  ['a chunk whose type holds a line break', chunkFrame({ type: 'ping\nevent: error' }), true],
+  ['a chunk without a type', chunkFrame({ index: 0 }), true],
+  ['a chunk without bytes', eventFrame('chunk', { p: 'abc' }), true],
+  ['an event type Bedrock adds later', eventFrame('futureEvent', { note: 'metadata' }), true],
+  ['a message of a kind that is neither an event nor a failure', frameOf({ ':message-type': 'notice', ':event-type': 'x' }), true],
+  ['a chunk that is no JSON (its reader reports it broken)', frameOf({ ':message-type': 'event', ':event-type': 'chunk' }, '{"bytes":'), false],
+  ['a message without a kind', frameOf({ ':event-type': 'messageStart' }), false],
 ];
 
 describe('mayBeOpening', () => {
@@ -41,7 +50,11 @@ describe('mayBeOpening', () => {
 
   it.each<[string, Uint8Array, boolean]>([
     ['a content delta', eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hi' } }), false],
+    ['messageStop', eventFrame('messageStop', { stopReason: 'end_turn' }), false],
+    ['metadata', eventFrame('metadata', { usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } }), false],
     ['an exception', exceptionFrame('throttlingException', 'x'), false],
+    ['an error message', frameOf({ ':message-type': 'error', ':error-code': 'InternalFailure', ':error-message': 'x' }), false],
+    ['an event type Bedrock adds later (decoded to know)', eventFrame('futureEvent', {}), true],
     ['messageStart', eventFrame('messageStart', { role: 'assistant' }), true],
     ['a frame too short for its headers', Uint8Array.from([0, 0, 0, 16, 0, 0, 0, 200, 0, 0, 0, 0, 0, 0, 0, 0]), true],
   ])('%s: judged without decoding', (_what, frame, expected) => {
@@ -142,6 +155,8 @@ describe('anthropicChunkEvent', () => {
     ['bytes that are no string', payload({ bytes: 42 }), undefined],
     ['an event with no type', payload({ bytes: base64('{"index":0}') }), undefined],
     ['an event whose type is no string', payload({ bytes: base64('{"type":7}') }), undefined],
+    ['an event whose type cannot be an event name (a space)', payload({ bytes: base64('{"type":"content block"}') }), undefined],
+    ['an event whose type holds a line break', payload({ bytes: base64('{"type":"ping\\nevent: error"}') }), undefined],
     // JSON, but no object: read as one without bytes (or type), as a number or an array is, not thrown as a TypeError the stream's reader does not expect.
     ['a payload that is JSON null', fromUtf8('null'), undefined],
     ['a payload that is a number', fromUtf8('42'), undefined],

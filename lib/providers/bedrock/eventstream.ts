@@ -130,21 +130,39 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 /**
  * Whether a message comes before an answer without being any of it, so that an exception may
  * still follow it in place of the answer: ConverseStream's `messageStart` (the role, before the
- * model has written anything), and InvokeModelWithResponseStream's `chunk` carrying Anthropic's
- * `message_start` or `ping` (the same rule as Anthropic's own stream, `SseStartScan`). Any other
- * message (content, a stop, usage, an exception) is no opening.
+ * model has written anything), InvokeModelWithResponseStream's `chunk` carrying Anthropic's
+ * `message_start` or `ping` (the same rule as Anthropic's own stream, `SseStartScan`), and any
+ * message both relays skip, as nothing of it reaches the client: a `chunk` with no Claude event
+ * (`anthropicChunkEvent`: no bytes, no type, a type no `event:` line can carry), an event of a
+ * type neither reads (one Bedrock adds later), a message of a kind that is neither an event nor
+ * a failure. Converse's answer events (`CONVERSE_ANSWER_EVENTS`), Claude's other events, an
+ * exception and a chunk that is no JSON (its reader reports it broken) are no opening.
  *
  * @example
  * isOpeningMessage({ headers: { ':message-type': 'event', ':event-type': 'messageStart' }, body }) // true
  * isOpeningMessage({ headers: { ':message-type': 'event', ':event-type': 'contentBlockDelta' }, body }) // false
  */
 export function isOpeningMessage(message: EventStreamMessage): boolean {
-  if (message.headers[':message-type'] !== 'event') return false;
+  const kind = message.headers[':message-type'];
+  // A message without a kind is no message of Bedrock's: it starts the answer, for its reader to report (the scan checks no CRC).
+  if (kind !== 'event') return kind !== undefined && kind !== 'exception' && kind !== 'error';
   const type = message.headers[':event-type'];
-  if (type === 'messageStart') return true;
-  if (type !== 'chunk') return false;
-  const inner = anthropicEventType(message.body);
-  return inner === 'message_start' || inner === 'ping';
+  if (type === 'chunk') return isOpeningChunk(message.body);
+  return type === undefined || !CONVERSE_ANSWER_EVENTS.has(type);
+}
+
+/** ConverseStream's events that carry the answer (all it has but `messageStart`). */
+const CONVERSE_ANSWER_EVENTS: ReadonlySet<string> = new Set(['contentBlockStart', 'contentBlockDelta', 'contentBlockStop', 'messageStop', 'metadata']);
+
+/** A `chunk` before the answer: Anthropic's `message_start` or `ping`, or none the relay passes on; a chunk that is no JSON starts it, for its reader to report. */
+function isOpeningChunk(body: Uint8Array): boolean {
+  let event: AnthropicChunkEvent | undefined;
+  try {
+    event = anthropicChunkEvent(body);
+  } catch {
+    return false;
+  }
+  return event === undefined || event.type === 'message_start' || event.type === 'ping';
 }
 
 /**
@@ -175,13 +193,19 @@ export function isOpeningFrame(frame: Uint8Array): boolean {
 
 const HEADERS = new HeaderMarshaller(headerText, fromUtf8);
 
-const OPENING_TYPES = [Buffer.from('messageStart'), Buffer.from('chunk')];
+/**
+ * What the headers of a frame that is never an opening one hold, as bytes: Converse's answer event
+ * types (`CONVERSE_ANSWER_EVENTS`, `contentBlock` standing for its three), and an exception's or an
+ * error message's mark (`exception`, `:error-code`).
+ */
+const NEVER_OPENING = [Buffer.from('contentBlock'), Buffer.from('messageStop'), Buffer.from('metadata'), Buffer.from('exception'), Buffer.from(':error-code')];
 
 /**
  * Whether a whole frame may be an opening one (`isOpeningMessage`), by a search of its headers'
- * bytes for the event types an opening has (`messageStart`, `chunk`): a frame without either is
- * none, and need not be decoded to say so (the codec's header decoding costs ~3 µs a frame).
- * A frame too short to hold its headers may be anything: decoding says what.
+ * bytes for the event types of Converse's answer and the marks of a failure (`NEVER_OPENING`): a
+ * frame naming one is none, and need not be decoded to say so (the codec's header decoding costs
+ * ~3 µs a frame). Any other (a `chunk`, `messageStart`, an event type Bedrock adds) is decoded to
+ * know; so is a frame too short to hold its headers.
  *
  * @example
  * mayBeOpening(contentBlockDeltaFrame) // false
@@ -192,7 +216,7 @@ export function mayBeOpening(frame: Uint8Array): boolean {
   const headersLength = new DataView(frame.buffer, frame.byteOffset, PRELUDE_BYTES).getUint32(4, false);
   if (PRELUDE_BYTES + headersLength > frame.byteLength) return true;
   const headers = Buffer.from(frame.buffer, frame.byteOffset + PRELUDE_BYTES, headersLength);
-  return OPENING_TYPES.some((type) => headers.includes(type));
+  return !NEVER_OPENING.some((type) => headers.includes(type));
 }
 
 /** An Anthropic stream event read from a `chunk` message: its JSON text as sent, its `type`, and the object it parses to. */
@@ -206,7 +230,8 @@ export interface AnthropicChunkEvent {
  * The Anthropic event a `chunk` message carries (`{"bytes":"<base64 of the event's JSON>"}`): its
  * JSON text, its `type` and the parsed event (parsed once here, so the stream's meter need not
  * parse it again). Undefined when the message has no `bytes` or the event no `type` (JSON that is
- * no object, `null` included, has neither);
+ * no object, `null` included, has neither) or one that cannot be an event name (`CLAUDE_EVENT_TYPE`):
+ * no Claude event, which the relay skips and the start scan looks past;
  * throws the `SyntaxError` of a payload or an event that is not JSON (a broken stream, which
  * `bedrockAnthropicStreamToSse` reports). The one reader of both Claude's stream and its start
  * scan (`isOpeningMessage`).
@@ -222,8 +247,18 @@ export function anthropicChunkEvent(body: Uint8Array): AnthropicChunkEvent | und
   const event = JSON.parse(json) as unknown;
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
   const { type } = event as { type?: unknown };
-  return typeof type === 'string' ? { json, type, event: event as Record<string, unknown> } : undefined;
+  return typeof type === 'string' && CLAUDE_EVENT_TYPE.test(type) ? { json, type, event: event as Record<string, unknown> } : undefined;
 }
+
+/**
+ * What a chunk's `type` must be to be written as its `event:` line: Claude's types are lowercase
+ * words joined by `_`, and any printable ASCII but the space is allowed, so a type Anthropic adds
+ * later still passes. A line break (CR, LF; JSON carries them escaped in a string) would end the
+ * line, and the client would read another event name (`error`, with Claude's words unrewritten)
+ * and a stray field; other controls and Unicode's line separators end a line for clients that
+ * split lines as Python's `str.splitlines` does (httpx's), so they are refused too.
+ */
+const CLAUDE_EVENT_TYPE = /^[!-~]+$/;
 
 /**
  * A `chunk` payload as Bedrock writes it, `{"bytes":"<base64>"}` or with its padding after,
@@ -247,13 +282,4 @@ export function chunkPayloadBytes(body: Uint8Array): string | undefined {
   // `null` is JSON too: read as a payload without bytes (an event without a type), not destructured into a TypeError.
   const bytes = (JSON.parse(toUtf8(body)) as { bytes?: unknown } | null)?.bytes;
   return typeof bytes === 'string' ? bytes : undefined;
-}
-
-/** The `type` of the Anthropic event a `chunk` message carries, if it reads as one (the start scan's: a frame it cannot read starts the answer, for its reader to report). */
-function anthropicEventType(body: Uint8Array): string | undefined {
-  try {
-    return anthropicChunkEvent(body)?.type;
-  } catch {
-    return undefined;
-  }
 }
