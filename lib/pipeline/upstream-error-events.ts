@@ -8,7 +8,7 @@ import { errorFromAnthropicEvent } from '../providers/anthropic/errors';
 import { errorFromClaudeChunk, errorOfFailureFrame } from '../providers/bedrock/errors';
 import { anthropicChunkEvent, EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening, type EventStreamMessage } from '../providers/bedrock/eventstream';
 import { errorFromGeminiStreamEvent } from '../providers/gemini/errors';
-import { errorFromOpenAIEvent } from '../providers/openai/errors';
+import { errorFromOpenAIEvent, errorFromResponsesErrorEvent } from '../providers/openai/errors';
 import { geminiErrorBody } from '../surfaces/gemini/errors';
 
 /**
@@ -76,8 +76,7 @@ export function responsesErrorEvents(providerId: string): InBandErrorRule {
       const named = event.event ? `event: ${event.event}\n` : '';
       // Named by its event line or by its type, as the meter and `earlyFailure` read it.
       if (data.type === 'error' || event.event === 'error') {
-        const said = typeof data.error === 'object' && data.error !== null ? data.error : data;
-        const error = errorFromOpenAIEvent(said, providerId);
+        const error = errorFromResponsesErrorEvent(data, providerId);
         const body = openAIErrorBody(error).error;
         const rewritten = { ...data, code: body.code, message: body.message, param: body.param, error: body };
         return { text: `${named}data: ${JSON.stringify(rewritten)}`, error };

@@ -95,3 +95,16 @@ export function errorFromOpenAIEvent(error: unknown, providerId: string): Gatewa
   const body = typeof error === 'string' ? { error } : { error: error ?? {} };
   return errorFromOpenAIUpstream(status, {}, JSON.stringify(body), providerId);
 }
+
+/**
+ * A Responses stream's `error` event as the gateway tells it: its fields flat (`{type, code,
+ * message}`) or nested under `error`, read by `errorFromOpenAIEvent`. The in-band guard's rewrite
+ * (`responsesErrorEvents`) and the stream's meter read it by this one rule, so what the client is
+ * told and what the books keep are the same error.
+ *
+ * @example
+ * errorFromResponsesErrorEvent({ type: 'error', code: 'rate_limit_exceeded', message: 'Slow down' }, 'oai').status // 429
+ */
+export function errorFromResponsesErrorEvent(event: Record<string, unknown>, providerId: string): GatewayError {
+  return errorFromOpenAIEvent(typeof event.error === 'object' && event.error !== null ? event.error : event, providerId);
+}

@@ -1,7 +1,7 @@
 import { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
 import { SseReader } from '../../http/sse';
-import { errorFromOpenAIEvent } from './errors';
+import { errorFromOpenAIEvent, errorFromResponsesErrorEvent } from './errors';
 import { eventName, parseEventData } from '../anthropic/sse';
 import { createdResponseId, eventTypeOf } from './response-id';
 import { skimResponsesDelta } from './skim';
@@ -96,8 +96,7 @@ export class ResponsesStreamMeter {
       if (typeof event.delta === 'string') this.outputChars += event.delta.length;
     }
     if (type === 'error') {
-      // Its fields flat, or nested under `error`, as `responsesErrorEvents` reads them.
-      this.error = errorFromOpenAIEvent(typeof event.error === 'object' && event.error !== null ? event.error : event, this.providerId);
+      this.error = errorFromResponsesErrorEvent(event, this.providerId);
       return;
     }
     if (!FINAL_EVENTS.has(type)) return;
