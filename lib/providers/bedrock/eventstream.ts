@@ -195,10 +195,10 @@ const HEADERS = new HeaderMarshaller(headerText, fromUtf8);
 
 /**
  * What the headers of a frame that is never an opening one hold, as bytes: Converse's answer event
- * types (`CONVERSE_ANSWER_EVENTS`, `contentBlock` standing for its three), and an exception's or an
- * error message's mark (`exception`, `:error-code`).
+ * types (`CONVERSE_ANSWER_EVENTS`, made from that list so the two cannot drift), and an exception's
+ * or an error message's mark (`exception`, `:error-code`).
  */
-const NEVER_OPENING = [Buffer.from('contentBlock'), Buffer.from('messageStop'), Buffer.from('metadata'), Buffer.from('exception'), Buffer.from(':error-code')];
+const NEVER_OPENING = [...CONVERSE_ANSWER_EVENTS, 'exception', ':error-code'].map((mark) => Buffer.from(mark));
 
 /**
  * Whether a whole frame may be an opening one (`isOpeningMessage`), by a search of its headers'
