@@ -17,7 +17,7 @@ import type { ProxyDeps } from './deps';
 import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard';
 import type { PassthroughReader } from './passthrough';
 import { bookInterrupted, brokeOff, isOwnFault, logBrokeOff, readFailure } from './broke-off';
-import { bookFailure, failureOutcome } from './failure-outcome';
+import { bookFailure } from './failure-outcome';
 import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
@@ -265,9 +265,7 @@ async function* metered(events: AsyncIterable<StreamEvent>, { ctx, deps, signal 
     for await (const event of events) {
       if (event.type === 'usage') ctx.usage = event.usage;
       else if (event.type === 'error') {
-        ctx.outcome = failureOutcome(event.error);
-        ctx.errorCode = event.error.code;
-        ctx.errorDetail = event.error.detail;
+        bookFailure(ctx, event.error);
         // A cut the parser told (a stream that ended before its last event) is logged as the stream guard logs a passed-through one.
         if (ctx.outcome === 'interrupted') logBrokeOff(event.error, event.error, { ctx, logger: deps.logger }, 'stream interrupted');
       }

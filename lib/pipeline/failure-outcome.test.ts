@@ -32,9 +32,10 @@ describe('bookFailure', () => {
     { name: 'a cut stream: interrupted, its code, no detail', error: cutStream('g'), expected: { outcome: 'interrupted', errorCode: 'upstream_interrupted', errorDetail: undefined } },
     { name: "an upstream's error whose words were kept from the client: its code and the words as detail", error: errorFromOpenAIEvent({ message: 'Rate limit reached in organization org-uVqpjtJiKqvVJMVfvpaounIh.', type: 'requests', code: 'rate_limit_exceeded' }, 'oai'), expected: { outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: 'Rate limit reached in organization org-uVqpjtJiKqvVJMVfvpaounIh.' } },
     { name: 'an error with no code nor detail (a media stream’s, as it came): the outcome alone', error: new GatewayError('upstream_error', 'boom'), expected: { outcome: 'upstream_error', errorCode: undefined, errorDetail: undefined } },
-  ])('$name', ({ error, expected }) => {
+    { name: 'an error with no code nor detail after one with both: nothing of the earlier one is left', error: new GatewayError('upstream_error', 'boom'), before: { errorCode: 'rate_limit_exceeded', errorDetail: 'Slow down' }, expected: { outcome: 'upstream_error', errorCode: undefined, errorDetail: undefined } },
+  ])('$name', ({ error, before, expected }) => {
     // Prepare
-    const ctx: Parameters<typeof bookFailure>[0] = {};
+    const ctx: Parameters<typeof bookFailure>[0] = { ...before };
 
     // Act
     bookFailure(ctx, error);

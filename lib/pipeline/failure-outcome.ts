@@ -17,8 +17,9 @@ export function failureOutcome(error: Pick<GatewayError, 'kind' | 'code'>): 'int
 }
 
 /**
- * Books a stream's in-band failure (`StreamFindings.failure`): its outcome (`failureOutcome`), and
- * its code and log-only `detail` where it has them.
+ * Books a stream's in-band failure (`StreamFindings.failure`, a translated stream's `error` event):
+ * its outcome (`failureOutcome`), its code and its log-only `detail`. The failure that ended the
+ * stream is the one the record names: no code or detail of an earlier one is left beside it.
  *
  * @example
  * bookFailure(ctx, errorFromAnthropicEvent('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', 'claude'))
@@ -26,6 +27,6 @@ export function failureOutcome(error: Pick<GatewayError, 'kind' | 'code'>): 'int
  */
 export function bookFailure(ctx: Pick<RequestContext, 'outcome' | 'errorCode' | 'errorDetail'>, failure: GatewayError): void {
   ctx.outcome = failureOutcome(failure);
-  if (failure.code !== undefined) ctx.errorCode = failure.code;
-  if (failure.detail !== undefined) ctx.errorDetail = failure.detail;
+  ctx.errorCode = failure.code;
+  ctx.errorDetail = failure.detail;
 }
