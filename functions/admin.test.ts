@@ -3,6 +3,7 @@ import { spendPeriods } from '../lib/access/spend-limits';
 import type { TableRef } from '../lib/store/dynamo';
 import { DynamoSpendStore } from '../lib/store/spend';
 import { loadOnTable } from '../test/lambda';
+import { clearOfUtcDayEnd } from '../test/minute-window';
 
 let handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 let close: () => Promise<void>;
@@ -51,6 +52,8 @@ describe('admin function', () => {
   it('shows where a team\'s budget stands, read from its spend counter', async () => {
     // Prepare
     const team = await call('POST', '/admin/teams', { name: 'budgeted', limits: { usdPerDay: 10 } });
+    // The function reads the counter of the wall clock's day: write it on a day that lasts past the read.
+    await clearOfUtcDayEnd();
     await new DynamoSpendStore(table).adjust(team.json.id as string, spendPeriods({ usdPerDay: 10 }, Date.now())[0]!, 2_500_000);
 
     // Act

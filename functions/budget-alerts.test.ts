@@ -6,6 +6,7 @@ import { DynamoKeyStore } from '../lib/store/keys';
 import { DynamoSpendStore } from '../lib/store/spend';
 import { startFakeSns, type FakeSns } from '../test/fakes/sns';
 import { loadOnTable } from '../test/lambda';
+import { clearOfUtcDayEnd } from '../test/minute-window';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:aigw-alarms';
 const ENV = { ALERT_TOPIC_ARN: TOPIC, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDALERTS', AWS_SECRET_ACCESS_KEY: 'alerts-secret', GATEWAY_BUDGET_THRESHOLDS: '0.5,1' };
@@ -37,6 +38,8 @@ afterAll(async () => {
 it('publishes a key\'s newly reached threshold to the topic, signed with the function\'s credentials, once', async () => {
   const key = mintKey({ name: 'scheduled', models: ['*'], limits: { usdPerDay: 2 } }, new Date()).record;
   await new DynamoKeyStore(table).put(key);
+  // The function reads the counters of the wall clock's day: write them on a day that lasts past both runs.
+  await clearOfUtcDayEnd();
   await new DynamoSpendStore(table).adjust(key.id, spendPeriods({ usdPerDay: 2 }, Date.now())[0]!, 1_200_000);
 
   const first = await handler();

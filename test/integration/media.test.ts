@@ -16,7 +16,7 @@ const TRANSCRIBE_PRICE = { input: 2.5, output: 10 };
 const AZURE_KEY = 'azure-upstream-key';
 
 let h: Harness;
-/** The gateway's clock: the per-minute case moves it to the start of a minute. */
+/** The gateway's clock: the per-minute case moves it to the start of a minute, the budget cases clear of the end of its UTC day. */
 const clock = minuteClock();
 let azure: FakeAzureOpenAI;
 let client: OpenAI;
@@ -332,6 +332,8 @@ describe('refusals, failover and limits', () => {
   it('holds and settles a price per request against a budget', async () => {
     // Arrange: room for two images at $0.04, not three.
     const budgeted = await h.createKey({ name: 'budget', models: ['dall-e-*', 'tts'], limits: { usdPerDay: 0.1 } });
+    // The calls, the refusal and the read of the day's spend on one UTC day, however late in a day the run.
+    clock.clearOfDayEnd();
     const c = h.openai({ apiKey: budgeted.key });
 
     // Act
@@ -352,6 +354,7 @@ describe('refusals, failover and limits', () => {
   it('charges a price per image for each image made, and holds one for each asked, in JSON and in uploads', async () => {
     // Arrange: room for four images at $0.02, not five.
     const budgeted = await h.createKey({ name: 'per-image', models: ['dall-e-*'], limits: { usdPerDay: 0.08 } });
+    clock.clearOfDayEnd();
     const c = h.openai({ apiKey: budgeted.key });
 
     // Act
@@ -375,6 +378,8 @@ describe('refusals, failover and limits', () => {
   it('charges no price per request for a call the upstream refused', async () => {
     // Arrange: OpenAI bills no image it refused to make.
     const budgeted = await h.createKey({ name: 'refused', models: ['dall-e-*'], limits: { usdPerDay: 0.1 } });
+    // Read on the day the refused call was made: a read of the next day's would find 0 whatever the call held.
+    clock.clearOfDayEnd();
     const c = h.openai({ apiKey: budgeted.key });
     h.upstream.reply({ kind: 'error', status: 400 });
 

@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { fakeSpeech, speechPieces, SPEECH_PIECES } from '../fakes/openai-media-wire';
+import { minuteClock } from '../minute-window';
 import { ADMIN_TOKEN, bodyUntilFailure, eventually, startHarness, UPSTREAM_KEY, type Harness } from './harness';
 
 /**
@@ -18,6 +19,8 @@ const PER_CALL = 0.015;
 const INPUT = 'The quick brown fox jumps over the lazy dog, and then reads the whole paragraph aloud.';
 
 let h: Harness;
+/** The gateway's clock: the budget case moves it clear of the end of its UTC day. */
+const clock = minuteClock();
 let paced: FakeOpenAI;
 let azure: FakeAzureOpenAI;
 let client: OpenAI;
@@ -27,6 +30,7 @@ beforeAll(async () => {
   paced = await startFakeOpenAI({ apiKey: UPSTREAM_KEY, chunkDelayMs: GAP_MS });
   azure = await startFakeAzureOpenAI({ apiKey: AZURE_KEY, chunkDelayMs: GAP_MS });
   h = await startHarness({
+    now: clock.now,
     credentials: { AZURE_KEY },
     config: ({ upstream }) => ({
       providers: [
@@ -231,6 +235,8 @@ describe('speech audio relayed as it is synthesised', () => {
   it('settles a budget at the price per call once the audio has ended', async () => {
     // Prepare
     const budgeted = await h.createKey({ name: 'speech-budget', models: ['tts'], limits: { usdPerDay: 1 } });
+    // The call's spend and the read of it on one UTC day, however late in a day the run.
+    clock.clearOfDayEnd();
 
     // Act
     const res = await h.openai({ apiKey: budgeted.key }).audio.speech.create({ model: 'tts', voice: 'alloy', input: INPUT });
