@@ -32,7 +32,9 @@ describe('the embedded store on its own thread', () => {
       table.client.destroy();
 
       expect(got.Item?.PK).toEqual({ S: 'a' });
-      expect(after).toBe(before + 1);
+      // The store's thread, and libuv's pool with it when the store is the first in this jest worker to
+      // use the pool (as it is in `npm start`, by design: see WORKER_SOURCE): one new thread or five.
+      expect(after).toBeGreaterThan(before);
       expect(niceOf(process.pid)).toBe(mainNice);
     } finally {
       await dynamo.close();
