@@ -149,6 +149,9 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
       }),
     close: async () => {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
+      // Held until it has exited: with nothing else left (a start that failed to listen), an
+      // unref'd thread would let the process end here, before the caller hears of the failure.
+      worker.ref();
       worker.postMessage('close');
       await exited;
     },

@@ -9,6 +9,7 @@ import { AuditFileExpiry } from '../audit/file-expiry';
 import { FileAuditSink } from '../audit/file-sink';
 import { tableNameFromEnvironment } from '../store/table-name';
 import { localAdminToken } from './admin-token';
+import { ListenAddressError, listenAddress, listenFailureMessage, type ListenAddress } from './listen';
 import { DEFAULT_TABLE_NAME, startLocalGateway, type LocalGatewayOptions } from './start';
 
 // Local runs happen on Node 20 too; the SDK's warning about its future Node 22 floor is noise there.
@@ -18,12 +19,14 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 async function main(env: NodeJS.ProcessEnv): Promise<void> {
   let loaded;
   let tableName: string;
+  let address: ListenAddress;
   try {
     loaded = loadLocalConfig(env);
     // Checked before the store is touched: a name DynamoDB refuses would fail every call, at any endpoint.
     tableName = tableNameFromEnvironment(env, DEFAULT_TABLE_NAME);
+    address = listenAddress(env);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof ListenAddressError) {
       process.stderr.write(`aigw: ${err.message}\n`);
       process.exit(1);
     }
@@ -47,14 +50,18 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const local = await startLocalGateway({
     config: loaded.config,
     adminToken: admin.token,
-    port: Number(env.PORT || 8787),
-    host: env.HOST || '127.0.0.1',
+    ...address,
     store,
     tableName,
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     logger,
     budgetAlerts: { notifier },
     ...(auditSink ? { audit: () => auditSink } : {}),
+  }).catch((err: unknown) => {
+    const message = listenFailureMessage(err, address);
+    if (message === undefined) throw err;
+    process.stderr.write(`aigw: ${message}\n`);
+    process.exit(1);
   });
   const { config } = loaded;
   // Records in the data dir expire after retentionDays, as the bucket's lifecycle expires them on AWS.

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -64,6 +65,24 @@ describe('npm start', () => {
 
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('models[0].targets[0].provider: no provider with id "nope"');
+  });
+
+  it('says the port is taken and how to pick another, exiting 1 without a stack trace', async () => {
+    // Prepare: the port held by another program, as a second `npm start` meets it.
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      // Act
+      const run = start({ PORT: String(port), OPENAI_API_KEY: 'sk-test', GATEWAY_DATA_DIR: join(dir, 'data') }, dir);
+
+      // Assess
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toBe(`aigw: port ${port} on 127.0.0.1 is already in use (another aigw, or another program): stop it, or start on another port: PORT=${port + 1} npm start\n`);
+    } finally {
+      taken.close();
+    }
   });
 
   it.each([
