@@ -168,15 +168,32 @@ describe('aigw keys', () => {
     expect((JSON.parse(list.stdout) as { id: string; status: string }[]).find((k) => k.id === created.id)?.status).toBe('revoked');
   });
 
-  it("fails with the server's message when the token is wrong", async () => {
+  it('says the token was refused, where it came from and which one to use, when the token is wrong', async () => {
     // Act
     const run = await aigw(['keys', 'list', '--token', 'wrong'], { env });
 
     // Assess
-    expect(run.code).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('Admin requests need "Authorization: Bearer <admin token>".');
-    expect(run.stderr).toContain('the admin token came from --token');
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `aigw: the gateway at ${gatewayUrl} refused the admin token from --token. Use the one it was started with: its GATEWAY_ADMIN_TOKEN, else the admin-token file in its data dir (.data/admin-token by default).\n`,
+    });
+  });
+
+  it('says no admin token was found, and where to get one, when run away from the data dir', async () => {
+    // Prepare: a directory without .data/admin-token, and no token in the environment.
+    const cwd = join(tmp, 'elsewhere');
+    mkdirSync(cwd, { recursive: true });
+
+    // Act
+    const run = await aigw(['keys', 'list'], { env: { GATEWAY_URL: gatewayUrl }, cwd });
+
+    // Assess
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `aigw: the gateway at ${gatewayUrl} needs an admin token, and none was found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw in the directory where \`npm start\` wrote .data/admin-token.\n`,
+    });
   });
 
   it('says the gateway is not running, and how to start it, when nothing listens at the URL', async () => {
