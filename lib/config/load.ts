@@ -29,7 +29,9 @@ export function readConfigFile(file: string): GatewayConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    // node's ENOENT message repeats the path ("ENOENT: no such file or directory, open '…'").
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new ConfigError(`cannot read config file ${file}: ${reason}`);
   }
   let json: unknown;
   try {

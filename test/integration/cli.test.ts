@@ -732,6 +732,31 @@ describe('aigw config check', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('models[0].targets[0].provider: no provider with id "nope"');
   });
+
+  it('says there is no gateway.config.json where it looked, and how to make one, on a fresh checkout', async () => {
+    // Prepare: a directory with the example only, as a fresh clone has.
+    const cwd = join(tmp, 'fresh-checkout');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, 'gateway.config.example.json'), JSON.stringify(config('openai')));
+
+    // Act
+    const run = await aigw(['config', 'check'], { cwd });
+
+    // Assess
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `aigw: no gateway.config.json in ${cwd}: copy the example (cp gateway.config.example.json gateway.config.json), or name a file: aigw config check FILE\n`,
+    });
+  });
+
+  it('says a file it was told to check does not exist, in a few words', async () => {
+    // Act
+    const run = await aigw(['config', 'check', 'missing.json']);
+
+    // Assess
+    expect(run).toEqual({ code: 1, stdout: '', stderr: `aigw: cannot read config file ${join(tmp, 'missing.json')}: no such file\n` });
+  });
 });
 
 describe('aigw usage text', () => {
