@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { configFromEnv, configJsonSchema, loadLocalConfig, parseConfig } from './load';
+import { ConfigError, configFromEnv, configJsonSchema, loadLocalConfig, parseConfig } from './load';
 import { issuesOf } from '../../test/config-issues';
 
 const valid = {
@@ -212,7 +212,36 @@ describe('configFromEnv', () => {
   });
 });
 
+describe('configFromEnv on a variable set wrong', () => {
+  it.each([
+    [{ OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1' }, 'OPENAI_COMPATIBLE_BASE_URL needs OPENAI_COMPATIBLE_MODELS, the names of the models that server serves, comma-separated (e.g. OPENAI_COMPATIBLE_MODELS=llama3.2)'],
+    [{ OPENAI_API_KEY: 'sk-x', OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1', OPENAI_COMPATIBLE_MODELS: ' , ' }, 'OPENAI_COMPATIBLE_BASE_URL needs OPENAI_COMPATIBLE_MODELS, the names of the models that server serves, comma-separated (e.g. OPENAI_COMPATIBLE_MODELS=llama3.2)'],
+    [{ OPENAI_COMPATIBLE_BASE_URL: '127.0.0.1:11434/v1', OPENAI_COMPATIBLE_MODELS: 'llama3.2' }, 'OPENAI_COMPATIBLE_BASE_URL is not an http(s) URL: "127.0.0.1:11434/v1"'],
+    [{ OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'localhost:9100' }, 'OPENAI_BASE_URL is not an http(s) URL: "localhost:9100"'],
+    [{ ANTHROPIC_API_KEY: 'sk-ant-x', ANTHROPIC_BASE_URL: 'ftp://example.com' }, 'ANTHROPIC_BASE_URL is not an http(s) URL: "ftp://example.com"'],
+  ])('refuses %j, naming the variable: %s', (env, message) => {
+    // Act
+    const act = () => configFromEnv(env);
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(message);
+  });
+});
+
 describe('loadLocalConfig', () => {
+  it.each([
+    [{ OPENAI_API_KEY: 'sk-x' }, 'environment variables OPENAI_API_KEY'],
+    [{ OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'http://127.0.0.1:9100/v1', ANTHROPIC_API_KEY: 'sk-ant-x', HOME: '/root' }, 'environment variables OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY'],
+    [{ OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1', OPENAI_COMPATIBLE_MODELS: 'llama3.2', GEMINI_API_KEY: 'g' }, 'environment variables OPENAI_COMPATIBLE_BASE_URL, OPENAI_COMPATIBLE_MODELS, GEMINI_API_KEY'],
+  ])('names as its source the provider variables that are set (%j): %s', (env, source) => {
+    // Act
+    const loaded = loadLocalConfig(env, '/nonexistent');
+
+    // Assess
+    expect(loaded.source).toBe(source);
+  });
+
   it('explains what to do when there is no config at all', () => {
     expect(() => loadLocalConfig({}, '/nonexistent')).toThrow(/No gateway config: create gateway\.config\.json/);
   });

@@ -42,9 +42,38 @@ export function readConfigFile(file: string): GatewayConfig {
   return parseConfig(json, file);
 }
 
+/** The variables `configFromEnv` reads, in the order a start-up message names them. */
+const PROVIDER_VARIABLES = [
+  'OPENAI_API_KEY',
+  'OPENAI_BASE_URL',
+  'OPENAI_MODELS',
+  'OPENAI_COMPATIBLE_BASE_URL',
+  'OPENAI_COMPATIBLE_MODELS',
+  'OPENAI_COMPATIBLE_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_BASE_URL',
+  'GEMINI_API_KEY',
+] as const;
+
+/** A base URL from the environment, refused by the variable's name (the schema would name `providers[0].baseUrl`, which the user never wrote). */
+function envUrl(env: NodeJS.ProcessEnv, name: (typeof PROVIDER_VARIABLES)[number]): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new ConfigError(`${name} is not an http(s) URL: ${JSON.stringify(value)}`);
+  return value;
+}
+
+const modelList = (value: string | undefined) => (value ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+
 /**
  * Builds a config from well-known provider environment variables, for a first run without a
- * config file. Returns undefined when none is set.
+ * config file. Returns undefined when none is set; throws ConfigError naming a variable set wrong.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig | undefined {
   const input: GatewayConfigInput = { providers: [], models: [] };
@@ -52,25 +81,29 @@ export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig | undefined
     input.providers.push({
       id: 'openai',
       type: 'openai',
-      baseUrl: env.OPENAI_BASE_URL || 'https://api.openai.com/v1',
+      baseUrl: envUrl(env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1',
       accounts: [{ id: 'env', apiKey: { env: 'OPENAI_API_KEY' } }],
     });
-    const models = (env.OPENAI_MODELS || 'gpt-4o-mini,gpt-4o,gpt-4.1,gpt-4.1-mini,o4-mini').split(',').map((m) => m.trim()).filter(Boolean);
+    const models = modelList(env.OPENAI_MODELS || 'gpt-4o-mini,gpt-4o,gpt-4.1,gpt-4.1-mini,o4-mini');
     for (const name of models) input.models.push({ name, targets: [{ provider: 'openai', model: name }] });
   }
-  if (env.OPENAI_COMPATIBLE_BASE_URL) {
+  const compatibleUrl = envUrl(env, 'OPENAI_COMPATIBLE_BASE_URL');
+  if (compatibleUrl) {
+    const models = modelList(env.OPENAI_COMPATIBLE_MODELS);
+    // No list to ask for: an OpenAI-compatible server's /models is optional, and the config is read once at start.
+    if (!models.length) throw new ConfigError('OPENAI_COMPATIBLE_BASE_URL needs OPENAI_COMPATIBLE_MODELS, the names of the models that server serves, comma-separated (e.g. OPENAI_COMPATIBLE_MODELS=llama3.2)');
     input.providers.push({
       id: 'compatible',
       type: 'openai-compatible',
-      baseUrl: env.OPENAI_COMPATIBLE_BASE_URL,
+      baseUrl: compatibleUrl,
       accounts: [{ id: 'env', ...(env.OPENAI_COMPATIBLE_API_KEY ? { apiKey: { env: 'OPENAI_COMPATIBLE_API_KEY' } } : {}) }],
     });
-    const models = (env.OPENAI_COMPATIBLE_MODELS || '').split(',').map((m) => m.trim()).filter(Boolean);
     for (const name of models) input.models.push({ name, targets: [{ provider: 'compatible', model: name }] });
   }
   // Claude and Gemini models come and go by full id (Claude Code names them so): a pattern passes any of them on.
   if (env.ANTHROPIC_API_KEY) {
-    input.providers.push({ id: 'anthropic', type: 'anthropic', ...(env.ANTHROPIC_BASE_URL ? { baseUrl: env.ANTHROPIC_BASE_URL } : {}), accounts: [{ id: 'env', apiKey: { env: 'ANTHROPIC_API_KEY' } }] });
+    const baseUrl = envUrl(env, 'ANTHROPIC_BASE_URL');
+    input.providers.push({ id: 'anthropic', type: 'anthropic', ...(baseUrl ? { baseUrl } : {}), accounts: [{ id: 'env', apiKey: { env: 'ANTHROPIC_API_KEY' } }] });
     input.models.push({ name: 'claude-*', targets: [{ provider: 'anthropic', model: 'claude-*' }] });
   }
   if (env.GEMINI_API_KEY) {
@@ -100,7 +133,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Lo
   if (existsSync(path)) return { config: readConfigFile(path), source: path };
   if (named) throw new ConfigError(`GATEWAY_CONFIG names ${path}, which does not exist`);
   const fromEnv = configFromEnv(env);
-  if (fromEnv) return { config: fromEnv, source: 'environment variables (OPENAI_API_KEY, OPENAI_COMPATIBLE_BASE_URL, ANTHROPIC_API_KEY, GEMINI_API_KEY)' };
+  if (fromEnv) return { config: fromEnv, source: `environment variables ${PROVIDER_VARIABLES.filter((name) => env[name]).join(', ')}` };
   // A fresh checkout still starts: keys, the admin API and model lists work, and each call says
   // which provider key is missing.
   const example = `${cwd}/gateway.config.example.json`;

@@ -39,7 +39,7 @@ describe('npm start', () => {
 
       expect(health.status).toBe(200);
       expect(keys.status).toBe(401);
-      expect(run.output()).toContain('config: environment variables');
+      expect(run.output()).toContain('config: environment variables OPENAI_API_KEY (1 provider(s); models: gpt-4o-mini, gpt-4o, gpt-4.1, gpt-4.1-mini, o4-mini)');
       expect(run.output()).toContain(`embedded dynalite, data in ${join(dir, 'data', 'dynamodb')}`);
       expect(run.output()).toContain('npx aigw keys create');
     } finally {
@@ -65,6 +65,18 @@ describe('npm start', () => {
 
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('models[0].targets[0].provider: no provider with id "nope"');
+  });
+
+  it('names the provider variable set wrong, and what it needs, exiting 1', async () => {
+    // Prepare: the README's Ollama line with its second half left off.
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+
+    // Act
+    const run = start({ PORT: '0', OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1', GATEWAY_DATA_DIR: join(dir, 'data') }, dir);
+
+    // Assess
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toBe('aigw: OPENAI_COMPATIBLE_BASE_URL needs OPENAI_COMPATIBLE_MODELS, the names of the models that server serves, comma-separated (e.g. OPENAI_COMPATIBLE_MODELS=llama3.2)\n');
   });
 
   it('says the port is taken and how to pick another, exiting 1 without a stack trace', async () => {
