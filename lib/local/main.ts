@@ -9,6 +9,7 @@ import { AuditFileExpiry } from '../audit/file-expiry';
 import { FileAuditSink } from '../audit/file-sink';
 import { tableNameFromEnvironment } from '../store/table-name';
 import { localAdminToken } from './admin-token';
+import { unpricedModelsLine, unpricedModels } from './unpriced';
 import { ListenAddressError, listenAddress, listenFailureMessage, type ListenAddress } from './listen';
 import { DEFAULT_TABLE_NAME, startLocalGateway, type LocalGatewayOptions } from './start';
 
@@ -75,6 +76,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       `  admin:  ${local.url}/admin/ (token from ${admin.source})`,
       `  audit:  ${auditSink ? `${config.audit.mode}: request and response bodies to ${auditSink.description}${expiry ? `, kept ${config.audit.retentionDays} days` : ''}` : 'off'}`,
       `  alerts: budgets checked every minute; alerts go to the log${webhook ? ` and to ${new URL(webhook).origin} (GATEWAY_ALERT_WEBHOOK)` : ''}`,
+      ...[unpricedModelsLine(unpricedModels(config))].filter((line) => line !== undefined),
       ...(loaded.example
         ? [`  NOTE:   no gateway.config.json and no provider key in the environment: calls will answer 502 until the`, `          example's providers have keys (export OPENAI_API_KEY=…, or write gateway.config.json).`]
         : []),
