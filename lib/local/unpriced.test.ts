@@ -30,7 +30,7 @@ describe('unpricedModelsLine', () => {
 
   it('names the models without a price and what that means for cost and budgets', () => {
     expect(unpricedModelsLine(['gpt-4o-mini', 'claude-*'])).toBe(
-      '  prices: none for gpt-4o-mini, claude-* (a config file gives models a price): their cost is not counted, and keys with a budget may not use them',
+      '  prices: none for gpt-4o-mini, claude-* (no `price` in the config): their cost is not counted, and keys with a budget may not use them',
     );
   });
 });

@@ -13,5 +13,5 @@ export function unpricedModels(config: GatewayConfig): string[] {
 /** The start-up line about them; none when every model has a price. */
 export function unpricedModelsLine(names: readonly string[]): string | undefined {
   if (!names.length) return undefined;
-  return `  prices: none for ${names.join(', ')} (a config file gives models a price): their cost is not counted, and keys with a budget may not use them`;
+  return `  prices: none for ${names.join(', ')} (no \`price\` in the config): their cost is not counted, and keys with a budget may not use them`;
 }

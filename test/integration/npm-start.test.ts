@@ -43,7 +43,7 @@ describe('npm start', () => {
       expect(run.output()).toContain(`embedded dynalite, data in ${join(dir, 'data', 'dynamodb')}`);
       expect(run.output()).toContain('npx aigw keys create');
       // The config built from variables has no prices: keys with a budget would be refused every model.
-      expect(run.output()).toContain('  prices: none for gpt-4o-mini, gpt-4o, gpt-4.1, gpt-4.1-mini, o4-mini (a config file gives models a price): their cost is not counted, and keys with a budget may not use them\n');
+      expect(run.output()).toContain('  prices: none for gpt-4o-mini, gpt-4o, gpt-4.1, gpt-4.1-mini, o4-mini (no `price` in the config): their cost is not counted, and keys with a budget may not use them\n');
     } finally {
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
