@@ -130,6 +130,22 @@ describe('aigw usage', () => {
     expect(admin.calls).toEqual([REFRESH, read()]);
   });
 
+  it('says once that the gateway is not running, not first as a refresh that failed', async () => {
+    // Prepare: nothing listens at the URL.
+    const calls: string[] = [];
+    const refused: typeof fetch = async (input) => {
+      calls.push(new URL(String(input)).pathname);
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8787'), { code: 'ECONNREFUSED' }) });
+    };
+
+    // Act
+    const result = await run(['usage', '--by', 'model'], refused);
+
+    // Assess
+    expect(result).toEqual({ code: 1, stdout: '', stderr: "aigw: the gateway isn't running at http://gw:1 (connection refused). Check the URL (--url or GATEWAY_URL) and your network.\n" });
+    expect(calls).toEqual(['/admin/usage/rollup']);
+  });
+
   it('refuses a date that does not exist without calling the gateway', async () => {
     // Prepare
     const admin = fakeAdmin();
