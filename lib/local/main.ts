@@ -9,8 +9,9 @@ import { AuditFileExpiry } from '../audit/file-expiry';
 import { FileAuditSink } from '../audit/file-sink';
 import { tableNameFromEnvironment } from '../store/table-name';
 import { localAdminToken } from './admin-token';
-import { unpricedModelsLine, unpricedModels } from './unpriced';
+import { cliCommand } from './cli-hint';
 import { ListenAddressError, listenAddress, listenFailureMessage, type ListenAddress } from './listen';
+import { unpricedModels, unpricedModelsLine } from './unpriced';
 import { DEFAULT_TABLE_NAME, startLocalGateway, type LocalGatewayOptions } from './start';
 
 // Local runs happen on Node 20 too; the SDK's warning about its future Node 22 floor is noise there.
@@ -80,7 +81,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       ...(loaded.example
         ? [`  NOTE:   no gateway.config.json and no provider key in the environment: calls will answer 502 until the`, `          example's providers have keys (export OPENAI_API_KEY=…, or write gateway.config.json).`]
         : []),
-      `Create a key:  npx aigw keys create --name me`,
+      `Create a key:  ${cliCommand('keys create --name me', { url: local.url, dataDir, cwd: process.cwd(), tokenFromEnv: admin.source === 'GATEWAY_ADMIN_TOKEN' })}`,
       `Then call it:  curl ${local.url}/v1/chat/completions -H "Authorization: Bearer <key>" -H 'content-type: application/json' \\`,
       `                 -d '{"model":"${config.models[0]!.name}","messages":[{"role":"user","content":"Hello"}]}'`,
       '',

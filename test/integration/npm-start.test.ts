@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,13 @@ describe('npm start', () => {
       expect(keys.status).toBe(401);
       expect(run.output()).toContain('config: environment variables OPENAI_API_KEY (1 provider(s); models: gpt-4o-mini, gpt-4o, gpt-4.1, gpt-4.1-mini, o4-mini)');
       expect(run.output()).toContain(`embedded dynalite, data in ${join(dir, 'data', 'dynamodb')}`);
-      expect(run.output()).toContain('npx aigw keys create');
+      // The line to create a key, run as printed (with this checkout's aigw for npx's), reaches this server.
+      const [, printed] = run.output().match(/^Create a key: +(.+)$/m)!;
+      expect(printed).toBe(`GATEWAY_URL=${url} GATEWAY_DATA_DIR=${join(dir, 'data')} npx aigw keys create --name me`);
+      const created = await new Promise<string>((resolve, reject) =>
+        execFile('sh', ['-c', printed!.replace('npx aigw', `node ${join(ROOT, 'bin/aigw.js')}`)], { cwd: dir, env: { PATH: process.env.PATH! } }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+      );
+      expect(created).toMatch(/^Created key key_\w+ \(me\)$/m);
       // The config built from variables has no prices: keys with a budget would be refused every model.
       expect(run.output()).toContain('  prices: none for gpt-4o-mini, gpt-4o, gpt-4.1, gpt-4.1-mini, o4-mini (no `price` in the config): their cost is not counted, and keys with a budget may not use them\n');
     } finally {
