@@ -10,6 +10,7 @@ import { FileAuditSink } from '../audit/file-sink';
 import { tableNameFromEnvironment } from '../store/table-name';
 import { localAdminToken } from './admin-token';
 import { cliCommand } from './cli-hint';
+import { missingVariableLines, missingVariables } from './missing-env';
 import { ListenAddressError, listenAddress, listenFailureMessage, type ListenAddress } from './listen';
 import { unpricedModels, unpricedModelsLine } from './unpriced';
 import { DEFAULT_TABLE_NAME, startLocalGateway, type LocalGatewayOptions } from './start';
@@ -78,6 +79,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       `  audit:  ${auditSink ? `${config.audit.mode}: request and response bodies to ${auditSink.description}${expiry ? `, kept ${config.audit.retentionDays} days` : ''}` : 'off'}`,
       `  alerts: budgets checked every minute; alerts go to the log${webhook ? ` and to ${new URL(webhook).origin} (GATEWAY_ALERT_WEBHOOK)` : ''}`,
       ...[unpricedModelsLine(unpricedModels(config))].filter((line) => line !== undefined),
+      // The example's own note below says the same of its keys, in one line.
+      ...(loaded.example ? [] : missingVariableLines(missingVariables(config, env))),
       ...(loaded.example
         ? [`  NOTE:   no gateway.config.json and no provider key in the environment: calls will answer 502 until the`, `          example's providers have keys (export OPENAI_API_KEY=…, or write gateway.config.json).`]
         : []),

@@ -87,6 +87,24 @@ describe('npm start', () => {
     expect(run.output()).toBe('aigw: OPENAI_COMPATIBLE_BASE_URL needs OPENAI_COMPATIBLE_MODELS, the names of the models that server serves, comma-separated (e.g. OPENAI_COMPATIBLE_MODELS=llama3.2)\n');
   });
 
+  it('names the credential variables its config file refers to that are not set, and starts all the same', async () => {
+    // Prepare: a config of the user's own whose key variable was not exported in this shell.
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    writeFileSync(join(dir, 'gateway.config.json'), JSON.stringify({ providers: [{ id: 'openai', type: 'openai', accounts: [{ id: 'main', apiKey: { env: 'MY_OPENAI_KEY' } }, { id: 'spare', apiKey: { env: 'SET_KEY' } }] }], models: [{ name: 'm', targets: [{ provider: 'openai', model: 'm' }] }] }));
+    const run = start({ PORT: '0', SET_KEY: 'sk-x', GATEWAY_DATA_DIR: join(dir, 'data') }, dir);
+    try {
+      // Act
+      await waitFor(() => run.output().match(/Then call it/));
+
+      // Assess
+      expect(run.output()).toContain('  NOTE:   MY_OPENAI_KEY is not set (provider "openai" account "main"): calls there will answer 502 until it is.\n');
+      expect(run.output()).not.toContain('SET_KEY');
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+
   it('says the port is taken and how to pick another, exiting 1 without a stack trace', async () => {
     // Prepare: the port held by another program, as a second `npm start` meets it.
     const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
