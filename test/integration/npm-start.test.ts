@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,19 @@ function start(env: Record<string, string>, cwd: string): { child: ChildProcess;
   return { child, output: () => out, exited };
 }
 
+const made: string[] = [];
+
+/** A directory of its own for one start, removed after the file's tests (each test has stopped its server). */
+function freshDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+  made.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 async function waitFor(check: () => RegExpMatchArray | null, ms = 15_000): Promise<RegExpMatchArray> {
   const until = Date.now() + ms;
   for (;;) {
@@ -29,7 +42,7 @@ async function waitFor(check: () => RegExpMatchArray | null, ms = 15_000): Promi
 
 describe('npm start', () => {
   it('serves the gateway with data and an admin token in the data dir, and says how to get a key', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    const dir = freshDir();
     const run = start({ PORT: '0', OPENAI_API_KEY: 'sk-test', GATEWAY_DATA_DIR: join(dir, 'data') }, dir);
     try {
       const [, url] = await waitFor(() => run.output().match(/aigw listening on (http:\/\/127\.0\.0\.1:\d+)/));
@@ -57,7 +70,7 @@ describe('npm start', () => {
   });
 
   it('explains what to do when there is no config', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    const dir = freshDir();
 
     const run = start({ PORT: '0' }, dir);
 
@@ -66,7 +79,7 @@ describe('npm start', () => {
   });
 
   it('refuses a bad config file, naming the field', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    const dir = freshDir();
     writeFileSync(join(dir, 'gateway.config.json'), JSON.stringify({ providers: [{ id: 'x', type: 'openai', accounts: [{ id: 'a', apiKey: { env: 'K' } }] }], models: [{ name: 'm', targets: [{ provider: 'nope', model: 'm' }] }] }));
 
     const run = start({ PORT: '0' }, dir);
@@ -77,7 +90,7 @@ describe('npm start', () => {
 
   it('names the provider variable set wrong, and what it needs, exiting 1', async () => {
     // Prepare: the README's Ollama line with its second half left off.
-    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    const dir = freshDir();
 
     // Act
     const run = start({ PORT: '0', OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1', GATEWAY_DATA_DIR: join(dir, 'data') }, dir);
@@ -89,7 +102,7 @@ describe('npm start', () => {
 
   it('names the credential variables its config file refers to that are not set, and starts all the same', async () => {
     // Prepare: a config of the user's own whose key variable was not exported in this shell.
-    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    const dir = freshDir();
     writeFileSync(join(dir, 'gateway.config.json'), JSON.stringify({ providers: [{ id: 'openai', type: 'openai', accounts: [{ id: 'main', apiKey: { env: 'MY_OPENAI_KEY' } }, { id: 'spare', apiKey: { env: 'SET_KEY' } }] }], models: [{ name: 'm', targets: [{ provider: 'openai', model: 'm' }] }] }));
     const run = start({ PORT: '0', SET_KEY: 'sk-x', GATEWAY_DATA_DIR: join(dir, 'data') }, dir);
     try {
@@ -107,7 +120,7 @@ describe('npm start', () => {
 
   it('says the port is taken and how to pick another, exiting 1 without a stack trace', async () => {
     // Prepare: the port held by another program, as a second `npm start` meets it.
-    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    const dir = freshDir();
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const { port } = taken.address() as AddressInfo;
@@ -127,7 +140,7 @@ describe('npm start', () => {
     ['the embedded store', {}],
     ['the real table (DYNAMODB_ENDPOINT=aws, not created at start)', { DYNAMODB_ENDPOINT: 'aws', AWS_REGION: 'eu-west-1' }],
   ])('refuses a GATEWAY_TABLE_NAME out of DynamoDB\'s pattern before touching %s, naming the variable', async (_name, store) => {
-    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    const dir = freshDir();
 
     const run = start({ PORT: '0', OPENAI_API_KEY: 'sk-test', GATEWAY_DATA_DIR: join(dir, 'data'), GATEWAY_TABLE_NAME: 'aigw table', ...store }, dir);
 
@@ -139,7 +152,7 @@ describe('npm start', () => {
 
 describe('npm start on a fresh checkout', () => {
   it('serves with the shipped example config and says which keys are missing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aigw-start-'));
+    const dir = freshDir();
     writeFileSync(join(dir, 'gateway.config.example.json'), readFileSync(join(ROOT, 'gateway.config.example.json')));
     const run = start({ PORT: '0', GATEWAY_DATA_DIR: join(dir, 'data') }, dir);
     try {
