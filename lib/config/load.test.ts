@@ -234,7 +234,10 @@ describe('loadLocalConfig', () => {
     [{ OPENAI_API_KEY: 'sk-x' }, 'environment variables OPENAI_API_KEY'],
     [{ OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'http://127.0.0.1:9100/v1', ANTHROPIC_API_KEY: 'sk-ant-x', HOME: '/root' }, 'environment variables OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY'],
     [{ OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1', OPENAI_COMPATIBLE_MODELS: 'llama3.2', GEMINI_API_KEY: 'g' }, 'environment variables OPENAI_COMPATIBLE_BASE_URL, OPENAI_COMPATIBLE_MODELS, GEMINI_API_KEY'],
-  ])('names as its source the provider variables that are set (%j): %s', (env, source) => {
+    // Set for other tools in the same shell, but not read without the key or base URL they go with.
+    [{ ANTHROPIC_API_KEY: 'sk-ant-x', OPENAI_BASE_URL: 'http://127.0.0.1:8787/v1', OPENAI_MODELS: 'a', OPENAI_COMPATIBLE_API_KEY: 'c', OPENAI_COMPATIBLE_MODELS: 'm' }, 'environment variables ANTHROPIC_API_KEY'],
+    [{ OPENAI_API_KEY: 'sk-x', ANTHROPIC_BASE_URL: 'https://proxy.example' }, 'environment variables OPENAI_API_KEY'],
+  ])('names as its source the provider variables it read (%j): %s', (env, source) => {
     // Act
     const loaded = loadLocalConfig(env, '/nonexistent');
 

@@ -42,21 +42,32 @@ export function readConfigFile(file: string): GatewayConfig {
   return parseConfig(json, file);
 }
 
-/** The variables `configFromEnv` reads, in the order a start-up message names them. */
-const PROVIDER_VARIABLES = [
-  'OPENAI_API_KEY',
-  'OPENAI_BASE_URL',
-  'OPENAI_MODELS',
-  'OPENAI_COMPATIBLE_BASE_URL',
-  'OPENAI_COMPATIBLE_MODELS',
-  'OPENAI_COMPATIBLE_API_KEY',
-  'ANTHROPIC_API_KEY',
-  'ANTHROPIC_BASE_URL',
-  'GEMINI_API_KEY',
-] as const;
+/**
+ * The variables `configFromEnv` reads, in the order a start-up message names them, each with the
+ * one it is read with: `OPENAI_BASE_URL` left in the shell for another tool is not read without
+ * `OPENAI_API_KEY`, so the message does not name it.
+ */
+const PROVIDER_VARIABLES = {
+  OPENAI_API_KEY: undefined,
+  OPENAI_BASE_URL: 'OPENAI_API_KEY',
+  OPENAI_MODELS: 'OPENAI_API_KEY',
+  OPENAI_COMPATIBLE_BASE_URL: undefined,
+  OPENAI_COMPATIBLE_MODELS: 'OPENAI_COMPATIBLE_BASE_URL',
+  OPENAI_COMPATIBLE_API_KEY: 'OPENAI_COMPATIBLE_BASE_URL',
+  ANTHROPIC_API_KEY: undefined,
+  ANTHROPIC_BASE_URL: 'ANTHROPIC_API_KEY',
+  GEMINI_API_KEY: undefined,
+} as const;
+
+type ProviderVariable = keyof typeof PROVIDER_VARIABLES;
+
+/** The provider variables that `configFromEnv` read from this environment. */
+function variablesRead(env: NodeJS.ProcessEnv): ProviderVariable[] {
+  return (Object.entries(PROVIDER_VARIABLES) as [ProviderVariable, ProviderVariable | undefined][]).filter(([name, readWith]) => env[name] && (!readWith || env[readWith])).map(([name]) => name);
+}
 
 /** A base URL from the environment, refused by the variable's name (the schema would name `providers[0].baseUrl`, which the user never wrote). */
-function envUrl(env: NodeJS.ProcessEnv, name: (typeof PROVIDER_VARIABLES)[number]): string | undefined {
+function envUrl(env: NodeJS.ProcessEnv, name: ProviderVariable): string | undefined {
   const value = env[name];
   if (!value) return undefined;
   let protocol: string | undefined;
@@ -133,7 +144,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Lo
   if (existsSync(path)) return { config: readConfigFile(path), source: path };
   if (named) throw new ConfigError(`GATEWAY_CONFIG names ${path}, which does not exist`);
   const fromEnv = configFromEnv(env);
-  if (fromEnv) return { config: fromEnv, source: `environment variables ${PROVIDER_VARIABLES.filter((name) => env[name]).join(', ')}` };
+  if (fromEnv) return { config: fromEnv, source: `environment variables ${variablesRead(env).join(', ')}` };
   // A fresh checkout still starts: keys, the admin API and model lists work, and each call says
   // which provider key is missing.
   const example = `${cwd}/gateway.config.example.json`;
