@@ -18,7 +18,8 @@ describe('listenAddress', () => {
     expect(address).toEqual(expected);
   });
 
-  it.each(['abc', '8787x', '-1', '65536', '80.5'])('refuses PORT=%s, naming the variable and the value', (PORT) => {
+  // Number() would read the last three as 8080, 1000 and 8080.
+  it.each(['abc', '8787x', '-1', '65536', '80.5', '0x1f90', '1e3', '8080.0'])('refuses PORT=%s, naming the variable and the value', (PORT) => {
     // Act
     const act = () => listenAddress({ PORT });
 

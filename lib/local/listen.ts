@@ -28,7 +28,8 @@ export class ListenAddressError extends Error {
  */
 export function listenAddress(env: NodeJS.ProcessEnv): ListenAddress {
   const text = env.PORT?.trim();
-  const port = text ? Number(text) : DEFAULT_PORT;
+  // Digits only: Number() would take '0x1f90' or '1e3' for a port the user did not write.
+  const port = !text ? DEFAULT_PORT : /^\d{1,5}$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ListenAddressError(`PORT must be a port number from 0 to 65535, not ${JSON.stringify(env.PORT)}`);
   return { port, host: env.HOST?.trim() || DEFAULT_HOST };
 }
