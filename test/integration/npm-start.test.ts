@@ -136,6 +136,27 @@ describe('npm start', () => {
     }
   });
 
+  it('refuses a second start in the same checkout, saying to stop the first or give this one its own data dir and port', async () => {
+    // Prepare: the first `npm start`, still running, as a user meets it in another terminal.
+    const dir = freshDir();
+    const first = start({ PORT: '0', OPENAI_API_KEY: 'sk-test' }, dir);
+    try {
+      const [, port] = await waitFor(() => first.output().match(/aigw listening on http:\/\/127\.0\.0\.1:(\d+)/));
+
+      // Act
+      const second = start({ PORT: port!, OPENAI_API_KEY: 'sk-test' }, dir);
+
+      // Assess: one line that the advice, followed, gets past (a data dir of its own alone would meet the port in use).
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toBe(
+        `aigw: failed to start: the data dir ${join(dir, '.data', 'dynamodb')} is in use by another gateway process: stop it, or start this one on another PORT with its own GATEWAY_DATA_DIR (or share one store with DYNAMODB_ENDPOINT)\n`,
+      );
+    } finally {
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+    }
+  });
+
   it.each([
     ['the embedded store', {}],
     ['the real table (DYNAMODB_ENDPOINT=aws, not created at start)', { DYNAMODB_ENDPOINT: 'aws', AWS_REGION: 'eu-west-1' }],
