@@ -219,6 +219,11 @@ describe('configFromEnv on a variable set wrong', () => {
     [{ OPENAI_COMPATIBLE_BASE_URL: '127.0.0.1:11434/v1', OPENAI_COMPATIBLE_MODELS: 'llama3.2' }, 'OPENAI_COMPATIBLE_BASE_URL is not an http(s) URL: "127.0.0.1:11434/v1"'],
     [{ OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'localhost:9100' }, 'OPENAI_BASE_URL is not an http(s) URL: "localhost:9100"'],
     [{ ANTHROPIC_API_KEY: 'sk-ant-x', ANTHROPIC_BASE_URL: 'ftp://example.com' }, 'ANTHROPIC_BASE_URL is not an http(s) URL: "ftp://example.com"'],
+    // A shell set up to call the gateway (the OpenAI SDK reads both variables): the gateway would call itself, without end.
+    [{ OPENAI_API_KEY: 'sk-gw-0123456789', OPENAI_BASE_URL: 'http://127.0.0.1:8787/v1' }, "OPENAI_API_KEY is an aigw key (sk-gw-…), not the provider's: the gateway would call itself. Start it where OPENAI_API_KEY is the provider's key, or write gateway.config.json"],
+    [{ ANTHROPIC_API_KEY: 'sk-gw-0123456789' }, "ANTHROPIC_API_KEY is an aigw key (sk-gw-…), not the provider's"],
+    [{ GEMINI_API_KEY: 'sk-gw-0123456789' }, "GEMINI_API_KEY is an aigw key (sk-gw-…), not the provider's"],
+    [{ OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:8787/v1', OPENAI_COMPATIBLE_MODELS: 'm', OPENAI_COMPATIBLE_API_KEY: 'sk-gw-0123456789' }, "OPENAI_COMPATIBLE_API_KEY is an aigw key (sk-gw-…), not the provider's"],
   ])('refuses %j, naming the variable: %s', (env, message) => {
     // Act
     const act = () => configFromEnv(env);
