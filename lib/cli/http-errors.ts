@@ -2,6 +2,7 @@
  * How the CLI words a gateway it could not reach or that refused it: shared by the admin client
  * and `check stream`.
  */
+import { isLocalUrl } from '../http/local-host';
 import { CliError } from './errors';
 
 /** The network error's code, looking inside fetch's `cause` (and an AggregateError's errors). */
@@ -10,7 +11,6 @@ function networkCode(err: unknown): string | undefined {
   return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? (err as { code?: string }).code;
 }
 
-const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)$/;
 const DESCRIBED: Record<string, string> = { ENOTFOUND: 'host not found', EAI_AGAIN: 'host lookup failed', ECONNRESET: 'connection reset', ETIMEDOUT: 'connection timed out' };
 
 /** No answer from the gateway at all: any later request to it would fail the same way. */
@@ -26,7 +26,7 @@ export function unreachable(err: unknown, url: string, timeoutMs: number): Gatew
   const name = (err as Error).name;
   if (name === 'TimeoutError') return new GatewayUnreachable(`the gateway at ${url} did not answer within ${timeoutMs / 1000} s`, err);
   // `npm start` only helps when the gateway is meant to run on this machine.
-  const hint = LOCAL_HOSTS.test(new URL(url).hostname)
+  const hint = isLocalUrl(url)
     ? 'Start it with `npm start`, or point --url (or GATEWAY_URL) at a running gateway.'
     : 'Check the URL (--url or GATEWAY_URL) and your network.';
   const code = networkCode(err);

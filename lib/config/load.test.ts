@@ -212,6 +212,16 @@ describe('configFromEnv', () => {
   });
 });
 
+describe('configFromEnv on an aigw key', () => {
+  it('takes it for another aigw, not on this machine, that the base URL names', () => {
+    // Act
+    const config = configFromEnv({ OPENAI_API_KEY: 'sk-gw-0123456789', OPENAI_BASE_URL: 'https://aigw.example.com/v1' });
+
+    // Assess
+    expect(config?.providers).toEqual([expect.objectContaining({ id: 'openai', baseUrl: 'https://aigw.example.com/v1' })]);
+  });
+});
+
 describe('configFromEnv on a variable set wrong', () => {
   it.each([
     [{ OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1' }, 'OPENAI_COMPATIBLE_BASE_URL needs OPENAI_COMPATIBLE_MODELS, the names of the models that server serves, comma-separated (e.g. OPENAI_COMPATIBLE_MODELS=llama3.2)'],
@@ -221,6 +231,7 @@ describe('configFromEnv on a variable set wrong', () => {
     [{ ANTHROPIC_API_KEY: 'sk-ant-x', ANTHROPIC_BASE_URL: 'ftp://example.com' }, 'ANTHROPIC_BASE_URL is not an http(s) URL: "ftp://example.com"'],
     // A shell set up to call the gateway (the OpenAI SDK reads both variables): the gateway would call itself, without end.
     [{ OPENAI_API_KEY: 'sk-gw-0123456789', OPENAI_BASE_URL: 'http://127.0.0.1:8787/v1' }, "OPENAI_API_KEY is an aigw key (sk-gw-…), not the provider's: the gateway would call itself. Start it where OPENAI_API_KEY is the provider's key, or write gateway.config.json"],
+    [{ ANTHROPIC_API_KEY: 'sk-gw-0123456789', ANTHROPIC_BASE_URL: 'http://localhost:8787' }, "ANTHROPIC_API_KEY is an aigw key (sk-gw-…), not the provider's"],
     [{ ANTHROPIC_API_KEY: 'sk-gw-0123456789' }, "ANTHROPIC_API_KEY is an aigw key (sk-gw-…), not the provider's"],
     [{ GEMINI_API_KEY: 'sk-gw-0123456789' }, "GEMINI_API_KEY is an aigw key (sk-gw-…), not the provider's"],
     [{ OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:8787/v1', OPENAI_COMPATIBLE_MODELS: 'm', OPENAI_COMPATIBLE_API_KEY: 'sk-gw-0123456789' }, "OPENAI_COMPATIBLE_API_KEY is an aigw key (sk-gw-…), not the provider's"],

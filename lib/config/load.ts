@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { z } from 'zod';
 import { KEY_PREFIX } from '../access/api-key';
+import { isLocalUrl } from '../http/local-host';
 import { fieldPath } from '../http/validation';
 import { GatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './schema';
 
@@ -82,14 +83,18 @@ function envUrl(env: NodeJS.ProcessEnv, name: ProviderVariable): string | undefi
 }
 
 /**
- * A provider key from the environment; refused when it is one of this gateway's own keys, as in a
- * shell set up to call the gateway (the OpenAI SDK reads `OPENAI_API_KEY` and `OPENAI_BASE_URL`):
- * the gateway would send each call to itself, and that call to itself, without end.
+ * A provider key from the environment; refused when it is one of this gateway's keys bound for
+ * this machine or for the provider itself. A shell set up to call the gateway (the OpenAI SDK reads
+ * `OPENAI_API_KEY` and `OPENAI_BASE_URL`) would have the gateway send each call to itself, and that
+ * call to itself, without end; an aigw elsewhere, named by the base URL, may be an upstream.
  */
-function envKey(env: NodeJS.ProcessEnv, name: ProviderVariable): string | undefined {
+function envKey(env: NodeJS.ProcessEnv, name: ProviderVariable, baseUrlName?: ProviderVariable): string | undefined {
   const value = env[name];
   if (value?.startsWith(KEY_PREFIX)) {
-    throw new ConfigError(`${name} is an aigw key (${KEY_PREFIX}…), not the provider's: the gateway would call itself. Start it where ${name} is the provider's key, or write gateway.config.json`);
+    const baseUrl = baseUrlName && envUrl(env, baseUrlName);
+    if (!baseUrl || isLocalUrl(baseUrl)) {
+      throw new ConfigError(`${name} is an aigw key (${KEY_PREFIX}…), not the provider's: the gateway would call itself. Start it where ${name} is the provider's key, or write gateway.config.json`);
+    }
   }
   return value || undefined;
 }
@@ -102,7 +107,7 @@ const modelList = (value: string | undefined) => (value ?? '').split(',').map((m
  */
 export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig | undefined {
   const input: GatewayConfigInput = { providers: [], models: [] };
-  if (envKey(env, 'OPENAI_API_KEY')) {
+  if (envKey(env, 'OPENAI_API_KEY', 'OPENAI_BASE_URL')) {
     input.providers.push({
       id: 'openai',
       type: 'openai',
@@ -121,12 +126,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig | undefined
       id: 'compatible',
       type: 'openai-compatible',
       baseUrl: compatibleUrl,
-      accounts: [{ id: 'env', ...(envKey(env, 'OPENAI_COMPATIBLE_API_KEY') ? { apiKey: { env: 'OPENAI_COMPATIBLE_API_KEY' } } : {}) }],
+      accounts: [{ id: 'env', ...(envKey(env, 'OPENAI_COMPATIBLE_API_KEY', 'OPENAI_COMPATIBLE_BASE_URL') ? { apiKey: { env: 'OPENAI_COMPATIBLE_API_KEY' } } : {}) }],
     });
     for (const name of models) input.models.push({ name, targets: [{ provider: 'compatible', model: name }] });
   }
   // Claude and Gemini models come and go by full id (Claude Code names them so): a pattern passes any of them on.
-  if (envKey(env, 'ANTHROPIC_API_KEY')) {
+  if (envKey(env, 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL')) {
     const baseUrl = envUrl(env, 'ANTHROPIC_BASE_URL');
     input.providers.push({ id: 'anthropic', type: 'anthropic', ...(baseUrl ? { baseUrl } : {}), accounts: [{ id: 'env', apiKey: { env: 'ANTHROPIC_API_KEY' } }] });
     input.models.push({ name: 'claude-*', targets: [{ provider: 'anthropic', model: 'claude-*' }] });
