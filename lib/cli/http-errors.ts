@@ -13,7 +13,10 @@ function networkCode(err: unknown): string | undefined {
 
 const DESCRIBED: Record<string, string> = { ENOTFOUND: 'host not found', EAI_AGAIN: 'host lookup failed', ECONNRESET: 'connection reset', ETIMEDOUT: 'connection timed out' };
 
-/** No answer from the gateway at all: any later request to it would fail the same way. */
+/**
+ * No connection to the gateway at all: any later request to it would fail the same way. Not a
+ * timeout: a gateway that took a connection may be slow at one call (a big roll-up) and quick at the next.
+ */
 export class GatewayUnreachable extends CliError {
   constructor(message: string, cause: unknown) {
     super('failed', message, { cause });
@@ -22,9 +25,9 @@ export class GatewayUnreachable extends CliError {
 }
 
 /** A request that got no answer, as a message that says what to do about it. */
-export function unreachable(err: unknown, url: string, timeoutMs: number): GatewayUnreachable {
+export function unreachable(err: unknown, url: string, timeoutMs: number): CliError {
   const name = (err as Error).name;
-  if (name === 'TimeoutError') return new GatewayUnreachable(`the gateway at ${url} did not answer within ${timeoutMs / 1000} s`, err);
+  if (name === 'TimeoutError') return new CliError('failed', `the gateway at ${url} did not answer within ${timeoutMs / 1000} s`, { cause: err });
   // `npm start` only helps when the gateway is meant to run on this machine.
   const hint = isLocalUrl(url)
     ? 'Start it with `npm start`, or point --url (or GATEWAY_URL) at a running gateway.'

@@ -130,6 +130,27 @@ describe('aigw usage', () => {
     expect(admin.calls).toEqual([REFRESH, read()]);
   });
 
+  it('warns when the refresh is slower than the timeout, and shows the roll-ups already there: the gateway answers', async () => {
+    // Prepare: the roll-up, the one heavy call, outlasts the client's timeout; the read is quick.
+    const admin = fakeAdmin();
+    const slowRollup: typeof fetch = async (input, init) => {
+      if (new URL(String(input)).pathname === '/admin/usage/rollup') {
+        await admin.fetch(input, init);
+        throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      }
+      return admin.fetch(input, init);
+    };
+
+    // Act
+    const result = await run(['usage'], slowRollup);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("aigw: today's usage could not be summed just now (the gateway at http://gw:1 did not answer within 30 s); showing the last roll-up.\n");
+    expect(result.stdout).toContain('TOTAL');
+    expect(admin.calls).toEqual([REFRESH, read()]);
+  });
+
   it('says once that the gateway is not running, not first as a refresh that failed', async () => {
     // Prepare: nothing listens at the URL.
     const calls: string[] = [];
