@@ -195,7 +195,7 @@ describe('createAdminClient', () => {
     const err = await failureOf(admin.listKeys());
 
     // Assess
-    expect(err.message).toBe('Admin requests need a token.\n(the admin token came from .data/admin-token)');
+    expect(err.message).toBe('the gateway at http://gw:1 refused the admin token from .data/admin-token. Use the one it was started with: its GATEWAY_ADMIN_TOKEN, else the admin-token file in its data dir (.data/admin-token by default).');
   });
 
   it('shows the status and body of an error that is not the gateway’s', async () => {

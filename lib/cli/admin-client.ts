@@ -244,15 +244,23 @@ export function createAdminClient(options: AdminClientOptions) {
 export type AdminClient = ReturnType<typeof createAdminClient>;
 
 function refused(response: Response, text: string, target: Target): CliError {
+  const tokenMessage = response.status === 401 ? refusedTokenMessage(target) : undefined;
+  if (tokenMessage) return new CliError('failed', tokenMessage);
   const message = errorMessageOf(text) ?? `HTTP ${response.status} ${response.statusText}${text.trim() ? `: ${excerpt(text)}` : ''}`;
-  return new CliError('failed', `${message}${hintFor(response.status, target)}`);
+  const hint = response.status === 403 && target.auth.kind === 'sigv4' ? '\n(AWS refused the signed request: your AWS credentials need lambda:InvokeFunctionUrl on the admin function)' : '';
+  return new CliError('failed', `${message}${hint}`);
 }
 
-function hintFor(status: number, { auth }: Target): string {
-  if (status === 401 && auth.kind === 'token') return `\n(the admin token came from ${auth.source})`;
-  if (status === 401 && auth.kind === 'none') {
-    return '\n(no admin token found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw where `npm start` wrote .data/admin-token)';
+/**
+ * A 401 from the admin API, said from the CLI's side: the server only knows the token is not its
+ * own, the CLI knows whether it sent one and where it came from.
+ */
+function refusedTokenMessage({ url, auth }: Target): string | undefined {
+  if (auth.kind === 'token') {
+    return `the gateway at ${url} refused the admin token from ${auth.source}. Use the one it was started with: its GATEWAY_ADMIN_TOKEN, else the admin-token file in its data dir (.data/admin-token by default).`;
   }
-  if (status === 403 && auth.kind === 'sigv4') return '\n(AWS refused the signed request: your AWS credentials need lambda:InvokeFunctionUrl on the admin function)';
-  return '';
+  if (auth.kind === 'none') {
+    return `the gateway at ${url} needs an admin token, and none was found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw in the directory where \`npm start\` wrote .data/admin-token.`;
+  }
+  return undefined;
 }

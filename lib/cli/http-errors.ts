@@ -2,6 +2,7 @@
  * How the CLI words a gateway it could not reach or that refused it: shared by the admin client
  * and `check stream`.
  */
+import { isLocalUrl } from '../http/local-host';
 import { CliError } from './errors';
 
 /** The network error's code, looking inside fetch's `cause` (and an AggregateError's errors). */
@@ -10,21 +11,31 @@ function networkCode(err: unknown): string | undefined {
   return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? (err as { code?: string }).code;
 }
 
-const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)$/;
 const DESCRIBED: Record<string, string> = { ENOTFOUND: 'host not found', EAI_AGAIN: 'host lookup failed', ECONNRESET: 'connection reset', ETIMEDOUT: 'connection timed out' };
+
+/**
+ * No connection to the gateway at all: any later request to it would fail the same way. Not a
+ * timeout: a gateway that took a connection may be slow at one call (a big roll-up) and quick at the next.
+ */
+export class GatewayUnreachable extends CliError {
+  constructor(message: string, cause: unknown) {
+    super('failed', message, { cause });
+    this.name = 'GatewayUnreachable';
+  }
+}
 
 /** A request that got no answer, as a message that says what to do about it. */
 export function unreachable(err: unknown, url: string, timeoutMs: number): CliError {
   const name = (err as Error).name;
   if (name === 'TimeoutError') return new CliError('failed', `the gateway at ${url} did not answer within ${timeoutMs / 1000} s`, { cause: err });
   // `npm start` only helps when the gateway is meant to run on this machine.
-  const hint = LOCAL_HOSTS.test(new URL(url).hostname)
+  const hint = isLocalUrl(url)
     ? 'Start it with `npm start`, or point --url (or GATEWAY_URL) at a running gateway.'
     : 'Check the URL (--url or GATEWAY_URL) and your network.';
   const code = networkCode(err);
-  if (code === 'ECONNREFUSED') return new CliError('failed', `the gateway isn't running at ${url} (connection refused). ${hint}`, { cause: err });
+  if (code === 'ECONNREFUSED') return new GatewayUnreachable(`the gateway isn't running at ${url} (connection refused). ${hint}`, err);
   const detail = (code && DESCRIBED[code]) ?? code ?? ((err as { cause?: Error }).cause?.message || (err as Error).message);
-  return new CliError('failed', `cannot reach the gateway at ${url} (${detail}). ${hint}`, { cause: err });
+  return new GatewayUnreachable(`cannot reach the gateway at ${url} (${detail}). ${hint}`, err);
 }
 
 /** The message of an OpenAI-shaped error body (`{"error":{"message",…}}`), or of AWS's `{"Message"}`. */

@@ -130,6 +130,43 @@ describe('aigw usage', () => {
     expect(admin.calls).toEqual([REFRESH, read()]);
   });
 
+  it('warns when the refresh is slower than the timeout, and shows the roll-ups already there: the gateway answers', async () => {
+    // Prepare: the roll-up, the one heavy call, outlasts the client's timeout; the read is quick.
+    const admin = fakeAdmin();
+    const slowRollup: typeof fetch = async (input, init) => {
+      if (new URL(String(input)).pathname === '/admin/usage/rollup') {
+        await admin.fetch(input, init);
+        throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      }
+      return admin.fetch(input, init);
+    };
+
+    // Act
+    const result = await run(['usage'], slowRollup);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("aigw: today's usage could not be summed just now (the gateway at http://gw:1 did not answer within 30 s); showing the last roll-up.\n");
+    expect(result.stdout).toContain('TOTAL');
+    expect(admin.calls).toEqual([REFRESH, read()]);
+  });
+
+  it('says once that the gateway is not running, not first as a refresh that failed', async () => {
+    // Prepare: nothing listens at the URL.
+    const calls: string[] = [];
+    const refused: typeof fetch = async (input) => {
+      calls.push(new URL(String(input)).pathname);
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8787'), { code: 'ECONNREFUSED' }) });
+    };
+
+    // Act
+    const result = await run(['usage', '--by', 'model'], refused);
+
+    // Assess
+    expect(result).toEqual({ code: 1, stdout: '', stderr: "aigw: the gateway isn't running at http://gw:1 (connection refused). Check the URL (--url or GATEWAY_URL) and your network.\n" });
+    expect(calls).toEqual(['/admin/usage/rollup']);
+  });
+
   it('refuses a date that does not exist without calling the gateway', async () => {
     // Prepare
     const admin = fakeAdmin();

@@ -4,6 +4,7 @@ import { gatewayUrl, resolveTarget } from './auth';
 import { checkConfigFile, configFileFor } from './config-check';
 import { CliError, EXIT } from './errors';
 import { formatCreatedKey, formatJson, formatKey, formatKeyTable, formatRevokedKey, formatRotatedKey, formatTeam, formatTeamDetails, formatTeamTable, formatUpdatedKey, formatUsageReport } from './format';
+import { GatewayUnreachable } from './http-errors';
 import { formatStreamReport, measureStream, streamVerdict } from './stream-check';
 import { usageHint, usageText } from './usage';
 
@@ -82,7 +83,8 @@ async function runUsage(command: Extract<Command, { kind: 'usage' }>, admin: Adm
     try {
       await admin.rollUpUsage();
     } catch (err) {
-      if (!(err instanceof CliError)) throw err;
+      // A gateway that does not answer cannot show the last roll-up either: said once, by the read.
+      if (!(err instanceof CliError) || err instanceof GatewayUnreachable) throw err;
       warn(`aigw: today's usage could not be summed just now (${err.message}); showing the last roll-up.\n`);
     }
   }

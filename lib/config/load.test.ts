@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { configFromEnv, configJsonSchema, loadLocalConfig, parseConfig } from './load';
+import { ConfigError, configFromEnv, configJsonSchema, loadLocalConfig, parseConfig } from './load';
 import { issuesOf } from '../../test/config-issues';
 
 const valid = {
@@ -212,7 +212,55 @@ describe('configFromEnv', () => {
   });
 });
 
+describe('configFromEnv on an aigw key', () => {
+  it('takes it for another aigw, not on this machine, that the base URL names', () => {
+    // Act
+    const config = configFromEnv({ OPENAI_API_KEY: 'sk-gw-0123456789', OPENAI_BASE_URL: 'https://aigw.example.com/v1' });
+
+    // Assess
+    expect(config?.providers).toEqual([expect.objectContaining({ id: 'openai', baseUrl: 'https://aigw.example.com/v1' })]);
+  });
+});
+
+describe('configFromEnv on a variable set wrong', () => {
+  it.each([
+    [{ OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1' }, 'OPENAI_COMPATIBLE_BASE_URL needs OPENAI_COMPATIBLE_MODELS, the names of the models that server serves, comma-separated (e.g. OPENAI_COMPATIBLE_MODELS=llama3.2)'],
+    [{ OPENAI_API_KEY: 'sk-x', OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1', OPENAI_COMPATIBLE_MODELS: ' , ' }, 'OPENAI_COMPATIBLE_BASE_URL needs OPENAI_COMPATIBLE_MODELS, the names of the models that server serves, comma-separated (e.g. OPENAI_COMPATIBLE_MODELS=llama3.2)'],
+    [{ OPENAI_COMPATIBLE_BASE_URL: '127.0.0.1:11434/v1', OPENAI_COMPATIBLE_MODELS: 'llama3.2' }, 'OPENAI_COMPATIBLE_BASE_URL is not an http(s) URL: "127.0.0.1:11434/v1"'],
+    [{ OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'localhost:9100' }, 'OPENAI_BASE_URL is not an http(s) URL: "localhost:9100"'],
+    [{ ANTHROPIC_API_KEY: 'sk-ant-x', ANTHROPIC_BASE_URL: 'ftp://example.com' }, 'ANTHROPIC_BASE_URL is not an http(s) URL: "ftp://example.com"'],
+    // A shell set up to call the gateway (the OpenAI SDK reads both variables): the gateway would call itself, without end.
+    [{ OPENAI_API_KEY: 'sk-gw-0123456789', OPENAI_BASE_URL: 'http://127.0.0.1:8787/v1' }, "OPENAI_API_KEY is an aigw key (sk-gw-…), not the provider's: the gateway would call itself. Start it where OPENAI_API_KEY is the provider's key, or write gateway.config.json"],
+    [{ ANTHROPIC_API_KEY: 'sk-gw-0123456789', ANTHROPIC_BASE_URL: 'http://localhost:8787' }, "ANTHROPIC_API_KEY is an aigw key (sk-gw-…), not the provider's"],
+    [{ ANTHROPIC_API_KEY: 'sk-gw-0123456789' }, "ANTHROPIC_API_KEY is an aigw key (sk-gw-…), not the provider's"],
+    [{ GEMINI_API_KEY: 'sk-gw-0123456789' }, "GEMINI_API_KEY is an aigw key (sk-gw-…), not the provider's"],
+    [{ OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:8787/v1', OPENAI_COMPATIBLE_MODELS: 'm', OPENAI_COMPATIBLE_API_KEY: 'sk-gw-0123456789' }, "OPENAI_COMPATIBLE_API_KEY is an aigw key (sk-gw-…), not the provider's"],
+  ])('refuses %j, naming the variable: %s', (env, message) => {
+    // Act
+    const act = () => configFromEnv(env);
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(message);
+  });
+});
+
 describe('loadLocalConfig', () => {
+  it.each([
+    [{ OPENAI_API_KEY: 'sk-x' }, 'environment variables OPENAI_API_KEY'],
+    [{ OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'http://127.0.0.1:9100/v1', ANTHROPIC_API_KEY: 'sk-ant-x', HOME: '/root' }, 'environment variables OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY'],
+    [{ OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1', OPENAI_COMPATIBLE_MODELS: 'llama3.2', GEMINI_API_KEY: 'g' }, 'environment variables OPENAI_COMPATIBLE_BASE_URL, OPENAI_COMPATIBLE_MODELS, GEMINI_API_KEY'],
+    // Set for other tools in the same shell, but not read without the key or base URL they go with.
+    [{ ANTHROPIC_API_KEY: 'sk-ant-x', OPENAI_BASE_URL: 'http://127.0.0.1:8787/v1', OPENAI_MODELS: 'a', OPENAI_COMPATIBLE_API_KEY: 'c', OPENAI_COMPATIBLE_MODELS: 'm' }, 'environment variables ANTHROPIC_API_KEY'],
+    [{ OPENAI_API_KEY: 'sk-x', ANTHROPIC_BASE_URL: 'https://proxy.example' }, 'environment variables OPENAI_API_KEY'],
+  ])('names as its source the provider variables it read (%j): %s', (env, source) => {
+    // Act
+    const loaded = loadLocalConfig(env, '/nonexistent');
+
+    // Assess
+    expect(loaded.source).toBe(source);
+  });
+
   it('explains what to do when there is no config at all', () => {
     expect(() => loadLocalConfig({}, '/nonexistent')).toThrow(/No gateway config: create gateway\.config\.json/);
   });

@@ -110,7 +110,7 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
       module: require.resolve('dynalite'),
       sdk: require.resolve('@aws-sdk/client-dynamodb'),
       level: require.resolve('level'),
-      lockedMessage: `the data dir ${options.path} is in use by another gateway process: stop it, or give this one its own GATEWAY_DATA_DIR (or share one store with DYNAMODB_ENDPOINT)`,
+      lockedMessage: `the data dir ${options.path} is in use by another gateway process: stop it, or start this one on another PORT with its own GATEWAY_DATA_DIR (or share one store with DYNAMODB_ENDPOINT)`,
       path: options.path,
       port: options.port ?? 0,
     },
@@ -149,6 +149,9 @@ async function onThread(options: DynaliteOptions): Promise<EmbeddedDynamo> {
       }),
     close: async () => {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
+      // Held until it has exited: with nothing else left (a start that failed to listen), an
+      // unref'd thread would let the process end here, before the caller hears of the failure.
+      worker.ref();
       worker.postMessage('close');
       await exited;
     },

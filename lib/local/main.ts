@@ -9,6 +9,10 @@ import { AuditFileExpiry } from '../audit/file-expiry';
 import { FileAuditSink } from '../audit/file-sink';
 import { tableNameFromEnvironment } from '../store/table-name';
 import { localAdminToken } from './admin-token';
+import { cliCommand } from './cli-hint';
+import { missingVariableLines, missingVariables } from './missing-env';
+import { ListenAddressError, listenAddress, listenFailureMessage, type ListenAddress } from './listen';
+import { unpricedModels, unpricedModelsLine } from './unpriced';
 import { DEFAULT_TABLE_NAME, startLocalGateway, type LocalGatewayOptions } from './start';
 
 // Local runs happen on Node 20 too; the SDK's warning about its future Node 22 floor is noise there.
@@ -18,12 +22,14 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 async function main(env: NodeJS.ProcessEnv): Promise<void> {
   let loaded;
   let tableName: string;
+  let address: ListenAddress;
   try {
     loaded = loadLocalConfig(env);
     // Checked before the store is touched: a name DynamoDB refuses would fail every call, at any endpoint.
     tableName = tableNameFromEnvironment(env, DEFAULT_TABLE_NAME);
+    address = listenAddress(env);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof ListenAddressError) {
       process.stderr.write(`aigw: ${err.message}\n`);
       process.exit(1);
     }
@@ -47,14 +53,18 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const local = await startLocalGateway({
     config: loaded.config,
     adminToken: admin.token,
-    port: Number(env.PORT || 8787),
-    host: env.HOST || '127.0.0.1',
+    ...address,
     store,
     tableName,
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     logger,
     budgetAlerts: { notifier },
     ...(auditSink ? { audit: () => auditSink } : {}),
+  }).catch((err: unknown) => {
+    const message = listenFailureMessage(err, address);
+    if (message === undefined) throw err;
+    process.stderr.write(`aigw: ${message}\n`);
+    process.exit(1);
   });
   const { config } = loaded;
   // Records in the data dir expire after retentionDays, as the bucket's lifecycle expires them on AWS.
@@ -68,10 +78,13 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       `  admin:  ${local.url}/admin/ (token from ${admin.source})`,
       `  audit:  ${auditSink ? `${config.audit.mode}: request and response bodies to ${auditSink.description}${expiry ? `, kept ${config.audit.retentionDays} days` : ''}` : 'off'}`,
       `  alerts: budgets checked every minute; alerts go to the log${webhook ? ` and to ${new URL(webhook).origin} (GATEWAY_ALERT_WEBHOOK)` : ''}`,
+      ...[unpricedModelsLine(unpricedModels(config))].filter((line) => line !== undefined),
+      // The example's own note below says the same of its keys, in one line.
+      ...(loaded.example ? [] : missingVariableLines(missingVariables(config, env))),
       ...(loaded.example
         ? [`  NOTE:   no gateway.config.json and no provider key in the environment: calls will answer 502 until the`, `          example's providers have keys (export OPENAI_API_KEY=…, or write gateway.config.json).`]
         : []),
-      `Create a key:  npx aigw keys create --name me`,
+      `Create a key:  ${cliCommand('keys create --name me', { url: local.url, dataDir, cwd: process.cwd(), tokenFromEnv: admin.source === 'GATEWAY_ADMIN_TOKEN' })}`,
       `Then call it:  curl ${local.url}/v1/chat/completions -H "Authorization: Bearer <key>" -H 'content-type: application/json' \\`,
       `                 -d '{"model":"${config.models[0]!.name}","messages":[{"role":"user","content":"Hello"}]}'`,
       '',

@@ -168,15 +168,32 @@ describe('aigw keys', () => {
     expect((JSON.parse(list.stdout) as { id: string; status: string }[]).find((k) => k.id === created.id)?.status).toBe('revoked');
   });
 
-  it("fails with the server's message when the token is wrong", async () => {
+  it('says the token was refused, where it came from and which one to use, when the token is wrong', async () => {
     // Act
     const run = await aigw(['keys', 'list', '--token', 'wrong'], { env });
 
     // Assess
-    expect(run.code).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('Admin requests need "Authorization: Bearer <admin token>".');
-    expect(run.stderr).toContain('the admin token came from --token');
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `aigw: the gateway at ${gatewayUrl} refused the admin token from --token. Use the one it was started with: its GATEWAY_ADMIN_TOKEN, else the admin-token file in its data dir (.data/admin-token by default).\n`,
+    });
+  });
+
+  it('says no admin token was found, and where to get one, when run away from the data dir', async () => {
+    // Prepare: a directory without .data/admin-token, and no token in the environment.
+    const cwd = join(tmp, 'elsewhere');
+    mkdirSync(cwd, { recursive: true });
+
+    // Act
+    const run = await aigw(['keys', 'list'], { env: { GATEWAY_URL: gatewayUrl }, cwd });
+
+    // Assess
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `aigw: the gateway at ${gatewayUrl} needs an admin token, and none was found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw in the directory where \`npm start\` wrote .data/admin-token.\n`,
+    });
   });
 
   it('says the gateway is not running, and how to start it, when nothing listens at the URL', async () => {
@@ -714,6 +731,31 @@ describe('aigw config check', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('models[0].targets[0].provider: no provider with id "nope"');
+  });
+
+  it('says there is no gateway.config.json where it looked, and how to make one, on a fresh checkout', async () => {
+    // Prepare: a directory with the example only, as a fresh clone has.
+    const cwd = join(tmp, 'fresh-checkout');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, 'gateway.config.example.json'), JSON.stringify(config('openai')));
+
+    // Act
+    const run = await aigw(['config', 'check'], { cwd });
+
+    // Assess
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `aigw: no gateway.config.json in ${cwd}: copy the example (cp gateway.config.example.json gateway.config.json), or name a file: aigw config check FILE\n`,
+    });
+  });
+
+  it('says a file it was told to check does not exist, in a few words', async () => {
+    // Act
+    const run = await aigw(['config', 'check', 'missing.json']);
+
+    // Assess
+    expect(run).toEqual({ code: 1, stdout: '', stderr: `aigw: cannot read config file ${join(tmp, 'missing.json')}: no such file\n` });
   });
 });
 
