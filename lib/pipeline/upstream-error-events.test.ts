@@ -267,6 +267,8 @@ describe('earlyFrameFailure', () => {
     body: new Uint8Array(0),
   });
   const cat = (...frames: Uint8Array[]) => Buffer.concat(frames);
+  // A chunk carrying Claude's event as written, spaces and key order and all (`chunkFrame` writes it compact).
+  const rawChunkFrame = (json: string) => eventFrame('chunk', { bytes: Buffer.from(json).toString('base64') });
 
   it.each<[string, readonly Uint8Array[], { status: number; kind: string; code?: string; message?: string; detail?: string } | undefined]>([
     // ConverseStream: after messageStart, the first other frame decides.
@@ -286,7 +288,11 @@ describe('earlyFrameFailure', () => {
     // Claude's own error event in a chunk, read as the relay reads it mid-stream.
     ["Claude's overloaded_error after message_start", [cat(anthropicStart, chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }))], { status: 503, kind: 'overloaded', code: 'overloaded_error', message: 'Overloaded' }],
     ["Claude's rate_limit_error naming the account, after message_start and ping", [cat(anthropicStart, anthropicPing, chunkFrame({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down, account 123456789012.' } }))], { status: 429, kind: 'rate_limit', message: 'Slow down, account <account>.', detail: 'Slow down, account 123456789012.' }],
-    ["Claude's error event whose type is not its first key (not looked for)", [cat(anthropicStart, chunkFrame({ error: { type: 'overloaded_error', message: 'Overloaded' }, type: 'error' }))], undefined],
+    ["Claude's error event whose type is not its first key", [cat(anthropicStart, chunkFrame({ error: { type: 'overloaded_error', message: 'Overloaded' }, type: 'error' }))], { status: 503, kind: 'overloaded', code: 'overloaded_error', message: 'Overloaded' }],
+    ["Claude's error event written with spaces, after message_start and ping", [cat(anthropicStart, anthropicPing, rawChunkFrame('{ "type": "error", "error": { "type": "rate_limit_error", "message": "Slow down." } }'))], { status: 429, kind: 'rate_limit', code: 'rate_limit_error', message: 'Slow down.' }],
+    ["Claude's error event pretty-printed, its type last", [cat(anthropicStart, rawChunkFrame('{\n  "error": {\n    "message": "Overloaded",\n    "type": "overloaded_error"\n  },\n  "type": "error"\n}'))], { status: 503, kind: 'overloaded', code: 'overloaded_error' }],
+    ["Claude's error event as the stream's first frame, its type last", [chunkFrame({ error: { type: 'api_error', message: 'Internal server error' }, type: 'error' })], { status: 502, kind: 'upstream_error', code: 'api_error' }],
+    ['a chunk whose base64 is no JSON, after message_start (its reader reports it broken)', [cat(anthropicStart, eventFrame('chunk', { bytes: Buffer.from('{"type":"error"').toString('base64') }))], undefined],
     ["Claude's error event after content_block_start (relayed in-band)", [cat(anthropicStart, chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }))], undefined],
     // Frames the relays skip (nothing of them reaches the client) are looked past.
     ["throttlingException after a chunk whose type cannot be an event name", [cat(anthropicStart, chunkFrame({ type: 'content block' }), exception('throttlingException'))], { status: 429, kind: 'rate_limit' }],
@@ -310,22 +316,36 @@ describe('earlyFrameFailure', () => {
     else expect(failure).toMatchObject(expected);
   });
 
-  // Claude's error event is looked for by the base64 of `{"type":"error"`, whose bytes depend on its offset mod 3 in the event's JSON.
+  // Claude's error event is looked for by the base64 of `"error"`, whose bytes depend on its offset mod 3 in the event's JSON.
   const ERROR_MARK = Buffer.from(Buffer.from('{"type":"error"').toString('base64'));
   const claudeError = (message: string) => chunkFrame({ type: 'error', error: { type: 'overloaded_error', message } });
+  const claudeErrorTypeLast = (message: string) => chunkFrame({ error: { type: 'overloaded_error', message }, type: 'error' });
 
   it.each([
     ['a message of a length 0 mod 3', 'Overloaded'],
     ['a message of a length 1 mod 3', 'Overloaded.'],
     ['a message of a length 2 mod 3', 'Overloaded..'],
-  ])("finds Claude's error event whatever follows its type (%s), after message_start, with or without ping", (_case, message) => {
-    for (const held of [cat(anthropicStart, claudeError(message)), cat(anthropicStart, anthropicPing, claudeError(message)), cat(claudeError(message))]) {
-      // Act
-      const failure = earlyFrameFailure([held], 'aws');
+  ])("finds Claude's error event whatever stands around its type (%s), its type first or last, after message_start, with or without ping", (_case, message) => {
+    for (const error of [claudeError(message), claudeErrorTypeLast(message)]) {
+      for (const held of [cat(anthropicStart, error), cat(anthropicStart, anthropicPing, error), cat(error)]) {
+        // Act
+        const failure = earlyFrameFailure([held], 'aws');
 
-      // Assess
-      expect(failure).toMatchObject({ status: 503, kind: 'overloaded', message });
+        // Assess
+        expect(failure).toMatchObject({ status: 503, kind: 'overloaded', message });
+      }
     }
+  });
+
+  it.each(['', ' ', '  '])('does not fail over on a text delta quoting an error event whose type is last, at each alignment (pad %j)', (pad) => {
+    // Prepare: the quoted `"error"` escaped as JSON writes it, at offsets 0, 1 and 2 mod 3.
+    const delta = chunkFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `${pad}{"error":{},"type":"error"}` } });
+
+    // Act
+    const failure = earlyFrameFailure([cat(anthropicStart, delta, claudeError('Overloaded'))], 'aws');
+
+    // Assess
+    expect(failure).toBeUndefined();
   });
 
   it('does not fail over on a text delta that quotes an error event in its text (escaped in the JSON: no marker)', () => {

@@ -6,7 +6,7 @@ import { openAIErrorBody } from '../http/openai-error';
 import { JsonArraySplitter } from '../http/json-array';
 import { errorFromAnthropicEvent } from '../providers/anthropic/errors';
 import { errorFromClaudeChunk, errorOfFailureFrame } from '../providers/bedrock/errors';
-import { anthropicChunkEvent, EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening, type EventStreamMessage } from '../providers/bedrock/eventstream';
+import { anthropicChunkEvent, base64Forms, EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening, someChunkEventHolds, type EventStreamMessage } from '../providers/bedrock/eventstream';
 import { errorFromGeminiStreamEvent } from '../providers/gemini/errors';
 import { errorFromOpenAIEvent, errorFromResponsesErrorEvent } from '../providers/openai/errors';
 import { geminiErrorBody } from '../surfaces/gemini/errors';
@@ -204,12 +204,13 @@ function ruleFor(event: string | undefined, data: Record<string, unknown>, provi
 }
 
 /**
- * An exception frame names itself in its headers (`:message-type: exception`, or an `error`
- * message's `:error-code`); Claude's own error event in a `chunk` is base64 in its payload, whose
- * text starts `{"type":"error"` as Claude writes its events (`eyJ0eXBlIjoiZXJyb3Ii`, the same
- * base64 whatever follows, as the 15 bytes are whole 3-byte groups).
+ * What the held bytes of a Bedrock stream that failed early hold: an exception frame names itself
+ * in its headers (`:message-type: exception`, or an `error` message's `:error-code`); Claude's own
+ * error event in a `chunk` holds `"error"` (its type's value, whatever its key order and spacing:
+ * `{"error":{…},"type":"error"}`, `{ "type": "error" }`), found in the chunk's base64 by its three
+ * forms (`base64Forms`), and never in text a delta quotes, which JSON escapes (`\"error\"`).
  */
-const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code'), Buffer.from(Buffer.from('{"type":"error"').toString('base64'))];
+const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code'), ...base64Forms('"error"').map((form) => Buffer.from(form))];
 
 /**
  * Bedrock's failure, when an event stream's first frame after its opening ones
@@ -217,12 +218,12 @@ const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code'),
  * the relays skip) is an exception (`:message-type: exception`, or `error`), read by Bedrock's own
  * reader as it reads one mid-stream (`errorOfFailureFrame`: `throttlingException` a 429
  * `rate_limit`, `serviceUnavailableException` a 503 `overloaded`, `internalServerException` a 500,
- * `modelStreamErrorException` a 502), or a `chunk` carrying Claude's own error event
- * (`errorFromClaudeChunk`: `overloaded_error` a 503, as on Anthropic's own stream). Undefined when
- * that frame is anything else, or none is whole in `chunks` (the bytes held until the answer's
- * start). On the hot path, three searches of the
- * held bytes; frames are decoded only when one finds its marker, and only to the first that is
- * not an opening one.
+ * `modelStreamErrorException` a 502), or a `chunk` carrying Claude's own error event, whatever the
+ * order of its keys (`errorFromClaudeChunk`: `overloaded_error` a 503, as on Anthropic's own
+ * stream). Undefined when that frame is anything else, or none is whole in `chunks` (the bytes
+ * held until the answer's start). On the hot path, five searches of the held bytes
+ * (`EXCEPTION_MARKERS`); frames are decoded only when one finds its marker, and only to the first
+ * that is not an opening one (`npx tsx lib/pipeline/early-frame-failure.bench.ts`).
  *
  * @example
  * earlyFrameFailure([messageStartFrame, throttlingFrame], 'aws') // GatewayError { kind: 'rate_limit', status: 429 }

@@ -261,6 +261,27 @@ export function anthropicChunkEvent(body: Uint8Array): AnthropicChunkEvent | und
 const CLAUDE_EVENT_TYPE = /^[!-~]+$/;
 
 /**
+ * The runs of base64 that `text` becomes wherever it stands in what is encoded, one for each of
+ * its three alignments (its offset mod 3): only the characters whose six bits all come from
+ * `text`, so the same run whatever stands before and after it. A search of a `chunk`'s base64 for
+ * these finds `text` in the Claude event it carries without decoding it; a run is 4/3 of `text`'s
+ * length, less up to two characters, so it tells `text`'s first and last bytes in part only (a
+ * search for `"error"` tells it from `\"error\"`, which JSON writes for quoted text, by the
+ * bits of its closing quote that each run holds).
+ *
+ * @example
+ * base64Forms('"error"') // ['ImVycm9yI', 'JlcnJvci', 'iZXJyb3Ii']
+ */
+export function base64Forms(text: string): string[] {
+  const bytes = Buffer.from(text, 'utf8');
+  return [0, 1, 2].map((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes, Buffer.alloc(2)]).toString('base64');
+    // Character k holds bits 6k to 6k+6 of the encoded bytes; `text` holds bits 8·offset to 8·(offset+length).
+    return encoded.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6));
+  });
+}
+
+/**
  * A `chunk` payload as Bedrock writes it, `{"bytes":"<base64>"}` or with its padding after,
  * `{"bytes":"<base64>","p":"<letters and digits>"}`: the base64 is read without parsing the
  * JSON around it. Anything else goes to `JSON.parse`.
