@@ -6,7 +6,7 @@ import { openAIErrorBody } from '../http/openai-error';
 import { JsonArraySplitter } from '../http/json-array';
 import { errorFromAnthropicEvent } from '../providers/anthropic/errors';
 import { errorFromClaudeChunk, errorOfFailureFrame } from '../providers/bedrock/errors';
-import { anthropicChunkEvent, base64Forms, EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening, someChunkEventHolds, type EventStreamMessage } from '../providers/bedrock/eventstream';
+import { anthropicChunkEvent, base64Forms, EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening, type EventStreamMessage } from '../providers/bedrock/eventstream';
 import { errorFromGeminiStreamEvent } from '../providers/gemini/errors';
 import { errorFromOpenAIEvent, errorFromResponsesErrorEvent } from '../providers/openai/errors';
 import { geminiErrorBody } from '../surfaces/gemini/errors';
