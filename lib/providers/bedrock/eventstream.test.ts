@@ -1,7 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
-import { anthropicChunkEvent, base64Forms, chunkPayloadBytes, EventStreamFrames, headerText, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
+import { anthropicChunkEvent, base64Forms, chunkPayloadBytes, CONVERSE_EVENTS, isConverseEvent, EventStreamFrames, headerText, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frameOf = (headers: Record<string, string>, body = '{}') =>
@@ -326,5 +326,24 @@ describe('base64Forms', () => {
     ['a word in a text', '{"type":"content_block_delta","delta":{"text":"an error, errors"}}'],
   ])('is not found in the base64 of an event that holds no `"error"`: %s', (_case, json) => {
     expect(holdsForm(json)).toBe(false);
+  });
+});
+
+describe('CONVERSE_EVENTS', () => {
+  it.each(CONVERSE_EVENTS.map((type) => [type]))('%s: the start scan takes it as its relay does (messageStart opens, the others are the answer)', (type) => {
+    // Prepare
+    const frame = eventFrame(type, {});
+
+    // Act
+    const opening = isOpeningMessage(new EventStreamFrames().decode(frame));
+
+    // Assess: an answer event is known by its bytes alone, and is read by the relay (`isConverseEvent`).
+    expect(opening).toBe(type === 'messageStart');
+    expect(mayBeOpening(frame)).toBe(type === 'messageStart');
+    expect(isConverseEvent(type)).toBe(true);
+  });
+
+  it.each([['futureEvent'], ['chunk'], [undefined]])('%s is none of them: the relay skips it, the scan looks past it', (type) => {
+    expect(isConverseEvent(type)).toBe(false);
   });
 });

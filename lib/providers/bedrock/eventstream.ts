@@ -151,8 +151,30 @@ export function isOpeningMessage(message: EventStreamMessage): boolean {
   return type === undefined || !CONVERSE_ANSWER_EVENTS.has(type);
 }
 
-/** ConverseStream's events that carry the answer (all it has but `messageStart`). */
-const CONVERSE_ANSWER_EVENTS: ReadonlySet<string> = new Set(['contentBlockStart', 'contentBlockDelta', 'contentBlockStop', 'messageStop', 'metadata']);
+/**
+ * ConverseStream's events: the one list of them. Its relay reads each (`parseConverseStream`,
+ * whose `switch` the compiler holds to exactly these), and the start scan takes all but
+ * `messageStart` for the answer (`CONVERSE_ANSWER_EVENTS`), so an event added here is read by
+ * both, not held by the scan until its bound.
+ */
+export const CONVERSE_EVENTS = ['messageStart', 'contentBlockStart', 'contentBlockDelta', 'contentBlockStop', 'messageStop', 'metadata'] as const;
+
+/** One of ConverseStream's events (`CONVERSE_EVENTS`). */
+export type ConverseEvent = (typeof CONVERSE_EVENTS)[number];
+
+/**
+ * Whether an `:event-type` is one of ConverseStream's events (`CONVERSE_EVENTS`).
+ *
+ * @example
+ * isConverseEvent('contentBlockDelta') // true
+ * isConverseEvent('futureEvent')       // false
+ */
+export function isConverseEvent(type: string | undefined): type is ConverseEvent {
+  return type !== undefined && (CONVERSE_EVENTS as readonly string[]).includes(type);
+}
+
+/** ConverseStream's events that carry the answer: all it has but `messageStart`, which only names the role. */
+const CONVERSE_ANSWER_EVENTS: ReadonlySet<string> = new Set(CONVERSE_EVENTS.filter((type) => type !== 'messageStart'));
 
 /** A `chunk` before the answer: Anthropic's `message_start` or `ping`, or none the relay passes on; a chunk that is no JSON starts it, for its reader to report. */
 function isOpeningChunk(body: Uint8Array): boolean {
