@@ -197,6 +197,39 @@ describe('the SSE rules on a stream that opens with a byte-order mark', () => {
   });
 });
 
+describe('the SSE rules on an `event: error` whose data holds no "error"', () => {
+  const openai = 'Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM).';
+  const openaiShown = openai.replace('org-uOtiSEwvUnroadaOnJJquBEC', 'the provider account');
+  const anthropic = 'This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute.';
+  const anthropicShown = anthropic.replace('d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7', 'the provider account');
+
+  it.each([
+    ['Chat Completions, its fields flat', openAIErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ message: openai, code: 'rate_limit_exceeded' })}`, { error: { message: openaiShown, type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } }, 'rate_limit_exceeded'],
+    ['Chat Completions, words that are no JSON', openAIErrorEvents('oai'), `event:error\ndata: ${openai}`, { error: { message: openaiShown, type: 'api_error', code: null, param: null } }, undefined],
+    ['Responses, its fields flat, no type, no number', responsesErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ code: 'rate_limit_exceeded', message: openai })}`, { code: 'rate_limit_exceeded', message: openaiShown, param: null, error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: openaiShown, param: null } }, 'rate_limit_exceeded'],
+    ['Responses, words that are no JSON', responsesErrorEvents('oai'), `event: error\ndata: ${openai}`, { code: null, message: openaiShown, param: null, error: { type: 'api_error', code: null, message: openaiShown, param: null } }, undefined],
+    ['Anthropic, its fields flat', anthropicErrorEvents('anth'), `event: error\ndata: ${JSON.stringify({ type: 'rate_limit_error', message: anthropic })}`, { type: 'error', error: { type: 'rate_limit_error', message: anthropicShown } }, 'rate_limit_error'],
+  ])('%s: holds a marker of its rule, and is rewritten without the organisation, with its code', (_case, rule, text, expected, code) => {
+    // Act
+    const out = rule.rewrite(text);
+
+    // Assess: the guard decodes it (a marker), the client gets the gateway's words, the books the code and the upstream's words.
+    expect(rule.markers.some((marker) => text.includes(marker))).toBe(true);
+    expect(data(out?.text)).toEqual(expected);
+    expect(out?.text).not.toMatch(/org-uOti|d3f27ff7/);
+    expect(out?.error.code).toBe(code);
+    expect(out?.error.detail).toBe(text.includes('org-') ? openai : anthropic);
+  });
+
+  it.each([
+    ['Chat Completions', openAIErrorEvents('oai'), 'event: message\ndata: {"code":"x","message":"y"}'],
+    ['Responses', responsesErrorEvents('oai'), 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"event: error"}'],
+    ['Anthropic', anthropicErrorEvents('anth'), 'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"event: error"}}'],
+  ])('%s: leaves an event of another name alone, though its text says `event: error`', (_case, rule, text) => {
+    expect(rule.rewrite(text)).toBeUndefined();
+  });
+});
+
 describe('earlyFailure', () => {
   const MESSAGE_START = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_01","usage":{"input_tokens":9,"output_tokens":1}}}   \n\n';
   const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
@@ -224,6 +257,13 @@ describe('earlyFailure', () => {
     ["the Responses API's error event", [CREATED + 'event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"Rate limit reached","param":null,"sequence_number":1}\n\n'], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
     ['response.failed after an output item: the answer had started', [CREATED + 'event: response.output_item.added\ndata: {"type":"response.output_item.added","sequence_number":1}\n\nevent: response.failed\ndata: {"type":"response.failed","sequence_number":2,"response":{"error":{"code":"server_error","message":"x"}}}\n\n'], undefined],
     ['response.created alone', [CREATED], undefined],
+    // Error events whose data holds no `"error"`: named by their event line alone, their fields flat.
+    ["the Responses API's error event, its fields flat, no type", [CREATED + 'event: error\ndata: {"code":"rate_limit_exceeded","message":"Rate limit reached","sequence_number":1}\n\n'], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
+    ['an error event with flat fields and no number (OpenAI-compatible)', ['event: error\ndata: {"code":"rate_limit_exceeded","message":"Rate limit reached"}\n\n'], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
+    ['an error event named without the space', [CREATED + 'event:error\ndata: {"code":"server_error","message":"The server had an error","sequence_number":1}\n\n'], { status: 500, kind: 'upstream_error', code: 'server_error' }],
+    ["Anthropic's error event with flat fields after message_start", [MESSAGE_START + 'event: error\ndata: {"type":"overloaded_error","message":"Overloaded"}\n\n'], { status: 503, kind: 'overloaded', code: 'overloaded_error' }],
+    ['an error event whose words are no JSON', ['event: error\ndata: upstream timed out\n\n'], { status: 502, kind: 'upstream_error' }],
+    ['an event named error_x: not an error', ['event: error_x\ndata: {"code":1}\n\n'], undefined],
     // Gemini: an error object as the first event.
     ["Google's UNAVAILABLE", ['data: {"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}\r\n\r\n'], { status: 503, kind: 'overloaded' }],
     ["Google's RESOURCE_EXHAUSTED", ['data: {"error":{"code":429,"message":"Resource has been exhausted","status":"RESOURCE_EXHAUSTED"}}\n\n'], { status: 429, kind: 'rate_limit' }],

@@ -38,6 +38,32 @@ function parsed(data: string): Record<string, unknown> | undefined {
 }
 
 /**
+ * What every in-band error event of the SSE dialects holds: the word `error`, in its data
+ * (Anthropic's `{"type":"error","error":…}`, OpenAI's `{"error":…}`, `response.failed`'s error,
+ * however its keys are ordered and spaced) or on its event line (`event: error`, with or without
+ * the space, whose data may hold no `"error"`: `{"code":…,"message":…}`). One search a chunk, as
+ * for `"error"` alone; a chunk whose text says the word is decoded, and goes on as it came
+ * (`lib/http/in-band-errors.bench.ts`).
+ */
+const SSE_ERROR_MARKERS = ['error'];
+
+// An event line naming `error` (SSE allows one space after the colon, and any of its line ends).
+const ERROR_EVENT_LINE = /(?:^|[\r\n])event: ?error(?:[\r\n]|$)/;
+
+/**
+ * Whether an SSE event's text may be an error event: it holds `"error"` or names itself `error`
+ * on its event line. Asked before the event is parsed, so that one whose text merely says the word
+ * (`SSE_ERROR_MARKERS`) costs two string searches, not a parse.
+ *
+ * @example
+ * mayBeErrorEvent('event: error\ndata: {"code":"rate_limit_exceeded"}') // true
+ * mayBeErrorEvent('data: {"choices":[{"delta":{"content":"an error"}}]}') // false
+ */
+function mayBeErrorEvent(text: string): boolean {
+  return text.includes('"error"') || ERROR_EVENT_LINE.test(text);
+}
+
+/**
  * OpenAI's chunks (and OpenAI-compatible servers'): any `data:` whose object has an `error`
  * (OpenAI's clients raise on exactly that), rewritten as `data: {"error":{message,type,param,code}}`.
  *
@@ -46,12 +72,16 @@ function parsed(data: string): Record<string, unknown> | undefined {
  */
 export function openAIErrorEvents(providerId: string): InBandErrorRule {
   return {
-    markers: ['"error"'],
+    markers: SSE_ERROR_MARKERS,
     rewrite(text) {
+      if (!mayBeErrorEvent(text)) return undefined;
       const event = sseEventOf(text);
-      const chunk = event && parsed(event.data);
-      if (!chunk || chunk.error === undefined || chunk.error === null) return undefined;
-      const error = errorFromOpenAIEvent(chunk.error, providerId);
+      if (!event) return undefined;
+      const chunk = parsed(event.data);
+      // An `event: error` (which OpenAI's clients raise whatever its data) may carry its fields flat, or words that are no JSON.
+      const said = chunk?.error ?? (event.event === 'error' ? (chunk ?? event.data) : undefined);
+      if (said === undefined || said === null) return undefined;
+      const error = errorFromOpenAIEvent(said, providerId);
       return { text: `data: ${JSON.stringify(openAIErrorBody(error))}`, error };
     },
   };
@@ -68,10 +98,13 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
  */
 export function responsesErrorEvents(providerId: string): InBandErrorRule {
   return {
-    markers: ['"error"'],
+    markers: SSE_ERROR_MARKERS,
     rewrite(text) {
+      if (!mayBeErrorEvent(text)) return undefined;
       const event = sseEventOf(text);
-      const data = event && parsed(event.data);
+      if (!event) return undefined;
+      // An `error` event whose words are no JSON is read as its message, so they are made safe all the same.
+      const data = parsed(event.data) ?? (event.event === 'error' ? { message: event.data } : undefined);
       if (!data) return undefined;
       const named = event.event ? `event: ${event.event}\n` : '';
       // Named by its event line or by its type, as the meter and `earlyFailure` read it.
@@ -100,16 +133,32 @@ export function responsesErrorEvents(providerId: string): InBandErrorRule {
  */
 export function anthropicErrorEvents(providerId: string): InBandErrorRule {
   return {
-    // Anthropic's error data always holds `"error"` (`{"type":"error","error":{…}}`): one search a chunk.
-    markers: ['"error"'],
+    markers: SSE_ERROR_MARKERS,
     rewrite(text) {
+      if (!mayBeErrorEvent(text)) return undefined;
       const event = sseEventOf(text);
       if (!event) return undefined;
-      if (event.event !== 'error' && parsed(event.data)?.type !== 'error') return undefined;
-      const error = errorFromAnthropicEvent(event.data, providerId);
+      const data = parsed(event.data);
+      if (event.event !== 'error' && data?.type !== 'error') return undefined;
+      const error = errorFromAnthropicEvent(data ? nestedAnthropicError(data) : event.data, providerId);
       return { text: `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error))}`, error };
     },
   };
+}
+
+/**
+ * An Anthropic error event's data as Anthropic nests it (`{"type":"error","error":{type,message}}`),
+ * for its reader (`errorFromAnthropicEvent`), when it came with its fields flat
+ * (`{"type":"rate_limit_error","message":…}` on an `event: error` line) or its error a string.
+ *
+ * @example
+ * nestedAnthropicError({ type: 'rate_limit_error', message: 'Slow down' }) // '{"error":{"type":"rate_limit_error","message":"Slow down"}}'
+ */
+function nestedAnthropicError(data: Record<string, unknown>): string {
+  const { type, message, error } = data;
+  if (typeof error === 'object' && error !== null) return JSON.stringify(data);
+  const words = typeof message === 'string' ? message : error;
+  return JSON.stringify({ error: { ...(typeof type === 'string' && type !== 'error' ? { type } : {}), ...(typeof words === 'string' ? { message: words } : {}) } });
 }
 
 /**
@@ -158,7 +207,10 @@ export function geminiErrorEvents(providerId: string, framing: EventFraming): In
  */
 const OPENING_EVENTS: ReadonlySet<string> = new Set(['ping', 'message_start', 'response.created', 'response.in_progress']);
 
-/** Every in-band error of every dialect holds this in its data (`"type":"error"`, `{"error":…}`, `response.failed`'s `"error"`). */
+/** Every in-band error of every SSE dialect holds one of these (`SSE_ERROR_MARKERS`). */
+const SSE_ERROR_MARKER_BYTES = SSE_ERROR_MARKERS.map((marker) => Buffer.from(marker));
+
+/** Every error element of Google's JSON array holds this (`{"error":…}`). */
 const ERROR_MARKER = Buffer.from('"error"');
 
 /**
@@ -178,13 +230,13 @@ const ERROR_MARKER = Buffer.from('"error"');
  */
 export function earlyFailure(chunks: readonly Buffer[], providerId: string): GatewayError | undefined {
   const held = joined(chunks);
-  if (!held.includes(ERROR_MARKER)) return undefined;
+  if (!SSE_ERROR_MARKER_BYTES.some((marker) => held.includes(marker))) return undefined;
   let first: EventSourceMessage | undefined;
   const parser = createParser({ onEvent: (event) => void (first ??= OPENING_EVENTS.has(event.event ?? '') ? undefined : event) });
   // A byte-order mark would be read as part of the first field's name (see `sseEventOf`).
   parser.feed(held.toString('utf8').replace(/^\uFEFF/, ''));
   if (!first) return undefined;
-  const data = parsed(first.data);
+  const data = parsed(first.data) ?? (first.event === 'error' ? {} : undefined);
   if (!data) return undefined;
   const text = `${first.event ? `event: ${first.event}\n` : ''}${first.data
     .split('\n')
@@ -196,7 +248,8 @@ export function earlyFailure(chunks: readonly Buffer[], providerId: string): Gat
 /** The in-band rule of the dialect whose error an event's shape is, if it is one. */
 function ruleFor(event: string | undefined, data: Record<string, unknown>, providerId: string): InBandErrorRule | undefined {
   if (data.type === 'response.failed') return responsesErrorEvents(providerId);
-  if (event === 'error' || data.type === 'error') return 'sequence_number' in data ? responsesErrorEvents(providerId) : anthropicErrorEvents(providerId);
+  // Anthropic's error is nested under `error` and has no `code` of its own; the Responses API's is numbered, or flat with its `code`.
+  if (event === 'error' || data.type === 'error') return 'sequence_number' in data || 'code' in data ? responsesErrorEvents(providerId) : anthropicErrorEvents(providerId);
   const error = data.error;
   if (error === undefined || error === null) return undefined;
   const google = typeof error === 'object' && typeof (error as { status?: unknown }).status === 'string';
