@@ -64,8 +64,9 @@ function mayBeErrorEvent(text: string): boolean {
 }
 
 /**
- * OpenAI's chunks (and OpenAI-compatible servers'): any `data:` whose object has an `error`
- * (OpenAI's clients raise on exactly that), rewritten as `data: {"error":{message,type,param,code}}`.
+ * OpenAI's chunks (and OpenAI-compatible servers'): any `data:` whose object has an `error`, and
+ * any `event: error` whatever its data (its fields flat, or words that are no JSON): OpenAI's
+ * clients raise on exactly those. Rewritten as `data: {"error":{message,type,param,code}}`.
  *
  * @example
  * openAIErrorEvents('vllm').rewrite('data: {"error":{"message":"…","code":500}}')?.text // 'data: {"error":{"message":"…","type":"api_error",…}}'
@@ -221,8 +222,9 @@ const ERROR_MARKER = Buffer.from('"error"');
  * Responses API's `error` and `response.failed`, Google's `{"error":{"status":"UNAVAILABLE"}}`).
  * Undefined when that event is anything else, or there is none in `chunks` (the bytes held
  * until the answer's start). The dialect is known by the event's shape, each dialect's error
- * being its own: a `sequence_number` is the Responses API's, an error object with a string
- * `status` Google's. On the hot path, one search of the held bytes for `"error"`.
+ * being its own: a `sequence_number` or a flat `code` is the Responses API's (or an
+ * OpenAI-compatible server's), an error object with a string `status` Google's. On the hot path,
+ * one search of the held bytes for the word `error` (`SSE_ERROR_MARKERS`).
  *
  * @example
  * earlyFailure([Buffer.from('event: message_start\ndata: {…}\n\nevent: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n')], 'claude')
