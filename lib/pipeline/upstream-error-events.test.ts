@@ -205,9 +205,8 @@ describe('the SSE rules on an `event: error` whose data holds no "error"', () =>
 
   it.each([
     ['Chat Completions, its fields flat', openAIErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ message: openai, code: 'rate_limit_exceeded' })}`, { error: { message: openaiShown, type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } }, 'rate_limit_exceeded'],
-    ['Chat Completions, words that are no JSON', openAIErrorEvents('oai'), `event:error\ndata: ${openai}`, { error: { message: openaiShown, type: 'api_error', code: null, param: null } }, undefined],
+    ['Chat Completions, named without the space', openAIErrorEvents('oai'), `event:error\ndata: ${JSON.stringify({ message: openai, code: 'rate_limit_exceeded' })}`, { error: { message: openaiShown, type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } }, 'rate_limit_exceeded'],
     ['Responses, its fields flat, no type, no number', responsesErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ code: 'rate_limit_exceeded', message: openai })}`, { code: 'rate_limit_exceeded', message: openaiShown, param: null, error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: openaiShown, param: null } }, 'rate_limit_exceeded'],
-    ['Responses, words that are no JSON', responsesErrorEvents('oai'), `event: error\ndata: ${openai}`, { code: null, message: openaiShown, param: null, error: { type: 'api_error', code: null, message: openaiShown, param: null } }, undefined],
     ['Anthropic, its fields flat', anthropicErrorEvents('anth'), `event: error\ndata: ${JSON.stringify({ type: 'rate_limit_error', message: anthropic })}`, { type: 'error', error: { type: 'rate_limit_error', message: anthropicShown } }, 'rate_limit_error'],
   ])('%s: holds a marker of its rule, and is rewritten without the organisation, with its code', (_case, rule, text, expected, code) => {
     // Act
@@ -219,6 +218,19 @@ describe('the SSE rules on an `event: error` whose data holds no "error"', () =>
     expect(out?.text).not.toMatch(/org-uOti|d3f27ff7/);
     expect(out?.error.code).toBe(code);
     expect(out?.error.detail).toBe(text.includes('org-') ? openai : anthropic);
+  });
+
+  it.each([
+    ['Chat Completions', openAIErrorEvents('oai')],
+    ['Responses', responsesErrorEvents('oai')],
+  ])('%s: an `event: error` whose data is no JSON (cut off inside an id) is told in the gateway’s words alone', (_case, rule) => {
+    // Act
+    const out = rule.rewrite(`event: error\ndata: {"code":"rate_limit_exceeded","message":"Rate limit reached in organization org-uOtiSEw`);
+
+    // Assess
+    expect(out?.text).toBeDefined();
+    expect(out?.text).not.toContain('org-uOti');
+    expect(out?.error).toMatchObject({ status: 500, message: 'The upstream provider "oai" answered 500.' });
   });
 
   it.each([

@@ -65,7 +65,7 @@ function mayBeErrorEvent(text: string): boolean {
 
 /**
  * OpenAI's chunks (and OpenAI-compatible servers'): any `data:` whose object has an `error`, and
- * any `event: error` whatever its data (its fields flat, or words that are no JSON): OpenAI's
+ * any `event: error` whatever its data (its fields flat, or data that is no JSON): OpenAI's
  * clients raise on exactly those. Rewritten as `data: {"error":{message,type,param,code}}`.
  *
  * @example
@@ -79,8 +79,9 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
       const event = sseEventOf(text);
       if (!event) return undefined;
       const chunk = parsed(event.data);
-      // An `event: error` (which OpenAI's clients raise whatever its data) may carry its fields flat, or words that are no JSON.
-      const said = chunk?.error ?? (event.event === 'error' ? (chunk ?? event.data) : undefined);
+      // An `event: error` (which OpenAI's clients raise whatever its data) may carry its fields flat, or data that is no JSON:
+      // not passed on as words, as it may be an error cut off inside an id the cleaning would not know.
+      const said = chunk?.error ?? (event.event === 'error' ? (chunk ?? {}) : undefined);
       if (said === undefined || said === null) return undefined;
       const error = errorFromOpenAIEvent(said, providerId);
       return { text: `data: ${JSON.stringify(openAIErrorBody(error))}`, error };
@@ -104,8 +105,8 @@ export function responsesErrorEvents(providerId: string): InBandErrorRule {
       if (!mayBeErrorEvent(text)) return undefined;
       const event = sseEventOf(text);
       if (!event) return undefined;
-      // An `error` event whose words are no JSON is read as its message, so they are made safe all the same.
-      const data = parsed(event.data) ?? (event.event === 'error' ? { message: event.data } : undefined);
+      // An `error` event whose data is no JSON (perhaps cut off inside an id) is told without its words.
+      const data = parsed(event.data) ?? (event.event === 'error' ? {} : undefined);
       if (!data) return undefined;
       const named = event.event ? `event: ${event.event}\n` : '';
       // Named by its event line or by its type, as the meter and `earlyFailure` read it.
