@@ -170,8 +170,11 @@ export type ConverseEvent = (typeof CONVERSE_EVENTS)[number];
  * isConverseEvent('futureEvent')       // false
  */
 export function isConverseEvent(type: string | undefined): type is ConverseEvent {
-  return type !== undefined && (CONVERSE_EVENTS as readonly string[]).includes(type);
+  return type !== undefined && CONVERSE_EVENT_SET.has(type);
 }
+
+// Asked of every frame of every Converse answer: a set's lookup, not a walk of the list.
+const CONVERSE_EVENT_SET: ReadonlySet<string> = new Set(CONVERSE_EVENTS);
 
 /** ConverseStream's events that carry the answer: all it has but `messageStart`, which only names the role. */
 const CONVERSE_ANSWER_EVENTS: ReadonlySet<string> = new Set(CONVERSE_EVENTS.filter((type) => type !== 'messageStart'));
