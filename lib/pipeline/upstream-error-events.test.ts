@@ -186,6 +186,9 @@ describe('the SSE rules on a stream that opens with a byte-order mark', () => {
     ['Responses', responsesErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'rate_limit_exceeded', message: openai, sequence_number: 0 })}`, openai, 'org-uOtiSEwvUnroadaOnJJquBEC'],
     ['Anthropic', anthropicErrorEvents('anth'), `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: anthropic } })}`, anthropic, 'd3f27ff7-9afe-4ee2-9645-76ecfc73c2b7'],
     ['Gemini', geminiErrorEvents('gem', 'sse'), `data: ${JSON.stringify({ error: { code: 429, message: google, status: 'RESOURCE_EXHAUSTED' } })}`, google, '987654321012'],
+    ['Chat Completions, an `event: error` its fields flat', openAIErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ code: 'rate_limit_exceeded', message: openai })}`, openai, 'org-uOtiSEwvUnroadaOnJJquBEC'],
+    ['Responses, an `event: error` its fields flat', responsesErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ code: 'rate_limit_exceeded', message: openai })}`, openai, 'org-uOtiSEwvUnroadaOnJJquBEC'],
+    ['Anthropic, an `event: error` its fields flat', anthropicErrorEvents('anth'), `event: error\ndata: ${JSON.stringify({ type: 'rate_limit_error', message: anthropic })}`, anthropic, 'd3f27ff7-9afe-4ee2-9645-76ecfc73c2b7'],
   ])('reads %s’s error event after the mark, as an SSE client does, and rewrites it', (_dialect, rule, event, words, secret) => {
     // Act: the mark opens the stream's first event, which is the error.
     const out = rule.rewrite(`\uFEFF${event}`);

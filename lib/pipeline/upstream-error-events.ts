@@ -47,8 +47,9 @@ function parsed(data: string): Record<string, unknown> | undefined {
  */
 const SSE_ERROR_MARKERS = ['error'];
 
-// An event line naming `error` (SSE allows one space after the colon, and any of its line ends).
-const ERROR_EVENT_LINE = /(?:^|[\r\n])event: ?error(?:[\r\n]|$)/;
+// An event line naming `error` (SSE allows one space after the colon, and any of its line ends; the
+// stream's first event may start with a byte-order mark, which SSE clients drop: see `sseEventOf`).
+const ERROR_EVENT_LINE = /(?:^\uFEFF?|[\r\n])event: ?error(?:[\r\n]|$)/;
 
 /**
  * Whether an SSE event's text may be an error event: it holds `"error"` or names itself `error`
