@@ -1,6 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, eventFrame, exceptionFrame } from '../../test/fakes/bedrock-wire';
+import { InBandErrorGuard } from '../http/in-band-errors';
 import { anthropicErrorEvents, earlyElementFailure, earlyFailure, earlyFrameFailure, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
 
 const data = (text: string | undefined) => JSON.parse(/^data: (.*)$/m.exec(text ?? '')?.[1] ?? 'null') as unknown;
@@ -242,6 +243,47 @@ describe('the SSE rules on an `event: error` whose data holds no "error"', () =>
     ['Anthropic', anthropicErrorEvents('anth'), 'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"event: error"}}'],
   ])('%s: leaves an event of another name alone, though its text says `event: error`', (_case, rule, text) => {
     expect(rule.rewrite(text)).toBeUndefined();
+  });
+});
+
+describe('the SSE rules’ guard on the event a stream ended in (no blank line after it)', () => {
+  const chat = (content: string) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: 'stop' }] })}`;
+  const completed = `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', sequence_number: 9, response: { id: 'resp_1', status: 'completed', error: null, output: [] } })}`;
+  const delta = `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a type error' } })}`;
+  const candidate = `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text: 'say "error"' }] } }], error: null })}`;
+
+  it.each([
+    ['Chat Completions, a chunk whose text says the word', openAIErrorEvents('oai'), chat('Fix the type error.')],
+    ['Responses, `response.completed` (its response holds `"error":null`)', responsesErrorEvents('oai'), completed],
+    ['Anthropic, a text delta that says the word', anthropicErrorEvents('anth'), delta],
+    ['Gemini, a candidate holding `"error"`', geminiErrorEvents('gem', 'sse'), candidate],
+  ])('%s: passes it on whole (OpenAI’s clients read an event the stream ended in)', async (_case, rule, last) => {
+    // Prepare
+    const guard = new InBandErrorGuard(rule);
+
+    // Act
+    const head = guard.pass(Buffer.from('data: {"a":1}\n\n'));
+    const tail = guard.pass(Buffer.from(last)) ?? guard.end();
+
+    // Assess
+    expect(Buffer.from(head!).toString()).toBe('data: {"a":1}\n\n');
+    expect(tail && Buffer.from(tail).toString()).toBe(last);
+    expect(guard.error).toBeUndefined();
+  });
+
+  it.each([
+    ['Chat Completions', openAIErrorEvents('oai'), 'data: {"error":{"message":"Rate limit reached in organization org-uOtiSEw'],
+    ['Gemini', geminiErrorEvents('gem', 'sse'), `data: {"error":{"code":429,"message":"Quota exceeded for consumer 'project_number:98765`],
+  ])('%s: drops an error cut off inside its words, which could not be read', (_case, rule, last) => {
+    // Prepare
+    const guard = new InBandErrorGuard(rule);
+
+    // Act
+    guard.pass(Buffer.from(last));
+    const tail = guard.end();
+
+    // Assess
+    expect(tail && Buffer.from(tail).toString()).toBe('');
   });
 });
 
