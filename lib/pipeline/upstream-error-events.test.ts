@@ -320,6 +320,9 @@ describe('earlyFailure', () => {
     ['an error event named without the space', [CREATED + 'event:error\ndata: {"code":"server_error","message":"The server had an error","sequence_number":1}\n\n'], { status: 500, kind: 'upstream_error', code: 'server_error' }],
     ["Anthropic's error event with flat fields after message_start", [MESSAGE_START + 'event: error\ndata: {"type":"overloaded_error","message":"Overloaded"}\n\n'], { status: 503, kind: 'overloaded', code: 'overloaded_error' }],
     ['an error event whose words are no JSON', ['event: error\ndata: upstream timed out\n\n'], { status: 502, kind: 'upstream_error' }],
+    // OpenAI's error object on an `event: error` line (read by OpenAI's clients, and by the in-band rule mid-stream, as OpenAI's).
+    ["OpenAI's nested error on an `event: error` line", ['event: error\ndata: {"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}\n\n'], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
+    ["an OpenAI-compatible server's nested error with a numeric code on an `event: error` line", ['event: error\ndata: {"error":{"message":"The server is overloaded","code":503}}\n\n'], { status: 503, kind: 'overloaded' }],
     ['an event named error_x: not an error', ['event: error_x\ndata: {"code":1}\n\n'], undefined],
     // Gemini: an error object as the first event.
     ["Google's UNAVAILABLE", ['data: {"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}\r\n\r\n'], { status: 503, kind: 'overloaded' }],

@@ -269,12 +269,16 @@ export function earlyFailure(chunks: readonly Buffer[], providerId: string): Gat
 /** The in-band rule of the dialect whose error an event's shape is, if it is one. */
 function ruleFor(event: string | undefined, data: Record<string, unknown>, providerId: string): InBandErrorRule | undefined {
   if (data.type === 'response.failed') return responsesErrorEvents(providerId);
-  // Anthropic's error is nested under `error` and has no `code` of its own; the Responses API's is numbered, or flat with its `code`.
-  if (event === 'error' || data.type === 'error') return 'sequence_number' in data || 'code' in data ? responsesErrorEvents(providerId) : anthropicErrorEvents(providerId);
   const error = data.error;
+  const nested = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : undefined;
+  if (event === 'error' || data.type === 'error') {
+    // The Responses API's error is numbered, or flat with its `code`; OpenAI's nested one has a `code`
+    // (OpenAI's clients raise it on its event line too); Anthropic's, nested or flat, has none.
+    if ('sequence_number' in data || 'code' in data) return responsesErrorEvents(providerId);
+    return nested && 'code' in nested ? openAIErrorEvents(providerId) : anthropicErrorEvents(providerId);
+  }
   if (error === undefined || error === null) return undefined;
-  const google = typeof error === 'object' && typeof (error as { status?: unknown }).status === 'string';
-  return google ? geminiErrorEvents(providerId, 'sse') : openAIErrorEvents(providerId);
+  return typeof nested?.status === 'string' ? geminiErrorEvents(providerId, 'sse') : openAIErrorEvents(providerId);
 }
 
 /**
