@@ -157,6 +157,28 @@ describe('responsesErrorEvents', () => {
     expect(out?.error.detail).toBe(said);
   });
 
+  it.each([
+    ['its words nested', { error: { message: said, type: 'requests', code: 'rate_limit_exceeded', param: null } }],
+    ['its words a string', { error: said }],
+  ])('rewrites an unnamed event whose data has an `error` (%s), which OpenAI’s clients raise on any stream', (_case, sent) => {
+    // Act
+    const out = rule.rewrite(`data: ${JSON.stringify(sent)}`);
+
+    // Assess
+    expect(out?.text).not.toContain('org-uOti');
+    expect(data(out?.text)).toMatchObject({ error: { message: shown } });
+    expect(out?.error.detail).toBe(said);
+  });
+
+  it('keeps none of an `error` event’s other fields, which may repeat its words', () => {
+    // Act
+    const out = rule.rewrite(`event: error\ndata: ${JSON.stringify({ type: 'error', code: 'rate_limit_exceeded', message: said, param: null, sequence_number: 4, detail: said, request_id: 'req_1' })}`);
+
+    // Assess
+    expect(out?.text).not.toContain('org-uOti');
+    expect(data(out?.text)).toEqual({ type: 'error', code: 'rate_limit_exceeded', message: shown, param: null, sequence_number: 4, error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: shown, param: null } });
+  });
+
   it('rewrites the error on a failed response, keeping the rest of the response', () => {
     // Prepare
     const failed = { type: 'response.failed', sequence_number: 9, response: { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'rate_limit_exceeded', message: said } } };

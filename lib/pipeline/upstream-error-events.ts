@@ -106,7 +106,8 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
 
 /**
  * The Responses API's in-band failures: the `error` event (its fields flat, or nested under
- * `error`) and `response.failed` (the error on the response). Each keeps its place and
+ * `error`; or any event whose data has an `error`, as OpenAI-compatible servers write it) and
+ * `response.failed` (the error on the response). Each keeps its place and
  * `sequence_number`; the error's words and code become the gateway's, as `errorFromOpenAIEvent`
  * reads them, the `error` event carrying them both flat and nested as the Responses surface writes them.
  *
@@ -125,11 +126,14 @@ export function responsesErrorEvents(providerId: string): InBandErrorRule {
       const data = parsed(event.data) ?? (event.event === 'error' ? {} : undefined);
       if (!data) return undefined;
       const named = event.event ? `event: ${event.event}\n` : '';
-      // Named by its event line or by its type, as the meter and `earlyFailure` read it.
-      if (data.type === 'error' || event.event === 'error') {
+      // Named by its event line or by its type, as the meter and `earlyFailure` read it; or any data
+      // with an `error`, on which OpenAI's clients raise whatever the event's name.
+      if (data.type === 'error' || event.event === 'error' || Boolean(data.error)) {
         const error = errorFromResponsesErrorEvent(data, providerId);
         const body = openAIErrorBody(error).error;
-        const rewritten = { ...data, code: body.code, message: body.message, param: body.param, error: body };
+        // Only its type and number are kept of what it said: any other field may repeat its words.
+        const { type, sequence_number } = data;
+        const rewritten = { ...(type !== undefined ? { type } : {}), code: body.code, message: body.message, param: body.param, ...(sequence_number !== undefined ? { sequence_number } : {}), error: body };
         return { text: `${named}data: ${JSON.stringify(rewritten)}`, error };
       }
       const response = data.response as Record<string, unknown> | undefined;

@@ -80,6 +80,29 @@ describe('in-band upstream errors of passed-through streams', () => {
     return (JSON.parse(line.slice(line.indexOf(' ') + 1)) as [string, Record<string, unknown>])[1];
   }
 
+  it('tells the OpenAI client of an unnamed `{"error":…}` event in a Responses stream (as OpenAI-compatible servers write it) in the gateway’s words', async () => {
+    // Prepare: OpenAI's client raises on any event whose data has an `error`, whatever its name.
+    const created = { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', object: 'response', status: 'in_progress', error: null, output: [] } };
+    const delta = { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Echo' };
+    const errorEvent = `data: ${JSON.stringify({ error: { message: OPENAI_WORDS, type: 'requests', param: null, code: 'rate_limit_exceeded' } })}\n\n`;
+    openai.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [`event: response.created\ndata: ${JSON.stringify(created)}\n\n`, `event: response.output_text.delta\ndata: ${JSON.stringify(delta)}\n\n`, errorEvent] });
+    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+
+    // Act
+    const { data: stream, response } = await client.responses.create({ model: 'gpt-4.1', input: 'hello there', stream: true }).withResponse();
+    const thrown = await (async () => {
+      for await (const _event of stream) {
+        // read to the error
+      }
+    })().catch((e: unknown) => e);
+    const line = await accessLine(response.headers.get('x-request-id'));
+
+    // Assess
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    expect((thrown as Error).message).toBe(OPENAI_WORDS.replace(OPENAI_ORG, 'the provider account'));
+    expect(line).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: OPENAI_WORDS });
+  });
+
   it.each([
     ['without usage (the relay re-frames events)', false],
     ['with usage (the upstream’s bytes go on as they are)', true],
