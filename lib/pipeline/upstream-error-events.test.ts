@@ -49,6 +49,8 @@ describe('openAIErrorEvents', () => {
     ['a chunk whose error is null', 'data: {"choices":[],"error":null}'],
     ['the end', 'data: [DONE]'],
     ['a comment', ': "error"'],
+    ['a chunk with a key named `error_count`', 'data: {"choices":[],"usage":{"error_count":2}}'],
+    ['a chunk whose logprobs name the token "error"', 'data: {"choices":[{"delta":{"content":"error"},"logprobs":{"content":[{"token":"error","logprob":-0.1}]}}]}'],
   ])('leaves %s alone', (_case, text) => {
     expect(rule.rewrite(text)).toBeUndefined();
   });
