@@ -11,9 +11,10 @@
  */
 import { AnthropicStreamMeter } from '../providers/anthropic/stream-meter';
 import { GeminiStreamMeter } from '../providers/gemini/passthrough';
+import { ResponsesStreamMeter } from '../providers/openai/responses-meter';
 import { OpenAIStreamMeter } from '../providers/openai/stream-meter';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
-import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents } from '../pipeline/upstream-error-events';
+import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from '../pipeline/upstream-error-events';
 import { InBandErrorGuard, type EventFraming, type InBandErrorRule } from './in-band-errors';
 import { passThenRead, type ChunkGate } from './pass-then-read';
 
@@ -46,6 +47,27 @@ const CASES: Case[] = [
       return passThenRead(source, (chunk) => meter.feed(chunk), gate);
     },
     rule: anthropicErrorEvents('p'),
+    framing: 'sse',
+  },
+  {
+    // The worst case of the SSE rules' marker, the word `error`: every chunk holds it, so every one is decoded and goes on as it came.
+    name: 'Anthropic, every text saying "error"',
+    event: (i) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"error${i} "}}\n\n`,
+    relay: (source, gate) => {
+      const meter = new AnthropicStreamMeter(performance.now());
+      return passThenRead(source, (chunk) => meter.feed(chunk), gate);
+    },
+    rule: anthropicErrorEvents('p'),
+    framing: 'sse',
+  },
+  {
+    name: 'Responses',
+    event: (i) => `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${i + 3},"item_id":"msg_1","output_index":0,"content_index":0,"delta":"word${i} ","logprobs":[]}\n\n`,
+    relay: (source, gate) => {
+      const meter = new ResponsesStreamMeter(performance.now());
+      return passThenRead(source, (chunk) => meter.feed(chunk), gate);
+    },
+    rule: responsesErrorEvents('p'),
     framing: 'sse',
   },
   {

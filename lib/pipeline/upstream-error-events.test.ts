@@ -1,6 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, eventFrame, exceptionFrame } from '../../test/fakes/bedrock-wire';
+import { InBandErrorGuard } from '../http/in-band-errors';
 import { anthropicErrorEvents, earlyElementFailure, earlyFailure, earlyFrameFailure, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
 
 const data = (text: string | undefined) => JSON.parse(/^data: (.*)$/m.exec(text ?? '')?.[1] ?? 'null') as unknown;
@@ -48,6 +49,8 @@ describe('openAIErrorEvents', () => {
     ['a chunk whose error is null', 'data: {"choices":[],"error":null}'],
     ['the end', 'data: [DONE]'],
     ['a comment', ': "error"'],
+    ['a chunk with a key named `error_count`', 'data: {"choices":[],"usage":{"error_count":2}}'],
+    ['a chunk whose logprobs name the token "error"', 'data: {"choices":[{"delta":{"content":"error"},"logprobs":{"content":[{"token":"error","logprob":-0.1}]}}]}'],
   ])('leaves %s alone', (_case, text) => {
     expect(rule.rewrite(text)).toBeUndefined();
   });
@@ -156,6 +159,28 @@ describe('responsesErrorEvents', () => {
     expect(out?.error.detail).toBe(said);
   });
 
+  it.each([
+    ['its words nested', { error: { message: said, type: 'requests', code: 'rate_limit_exceeded', param: null } }],
+    ['its words a string', { error: said }],
+  ])('rewrites an unnamed event whose data has an `error` (%s), which OpenAI’s clients raise on any stream', (_case, sent) => {
+    // Act
+    const out = rule.rewrite(`data: ${JSON.stringify(sent)}`);
+
+    // Assess
+    expect(out?.text).not.toContain('org-uOti');
+    expect(data(out?.text)).toMatchObject({ error: { message: shown } });
+    expect(out?.error.detail).toBe(said);
+  });
+
+  it('keeps none of an `error` event’s other fields, which may repeat its words', () => {
+    // Act
+    const out = rule.rewrite(`event: error\ndata: ${JSON.stringify({ type: 'error', code: 'rate_limit_exceeded', message: said, param: null, sequence_number: 4, detail: said, request_id: 'req_1' })}`);
+
+    // Assess
+    expect(out?.text).not.toContain('org-uOti');
+    expect(data(out?.text)).toEqual({ type: 'error', code: 'rate_limit_exceeded', message: shown, param: null, sequence_number: 4, error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: shown, param: null } });
+  });
+
   it('rewrites the error on a failed response, keeping the rest of the response', () => {
     // Prepare
     const failed = { type: 'response.failed', sequence_number: 9, response: { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'rate_limit_exceeded', message: said } } };
@@ -186,6 +211,9 @@ describe('the SSE rules on a stream that opens with a byte-order mark', () => {
     ['Responses', responsesErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'rate_limit_exceeded', message: openai, sequence_number: 0 })}`, openai, 'org-uOtiSEwvUnroadaOnJJquBEC'],
     ['Anthropic', anthropicErrorEvents('anth'), `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: anthropic } })}`, anthropic, 'd3f27ff7-9afe-4ee2-9645-76ecfc73c2b7'],
     ['Gemini', geminiErrorEvents('gem', 'sse'), `data: ${JSON.stringify({ error: { code: 429, message: google, status: 'RESOURCE_EXHAUSTED' } })}`, google, '987654321012'],
+    ['Chat Completions, an `event: error` its fields flat', openAIErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ code: 'rate_limit_exceeded', message: openai })}`, openai, 'org-uOtiSEwvUnroadaOnJJquBEC'],
+    ['Responses, an `event: error` its fields flat', responsesErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ code: 'rate_limit_exceeded', message: openai })}`, openai, 'org-uOtiSEwvUnroadaOnJJquBEC'],
+    ['Anthropic, an `event: error` its fields flat', anthropicErrorEvents('anth'), `event: error\ndata: ${JSON.stringify({ type: 'rate_limit_error', message: anthropic })}`, anthropic, 'd3f27ff7-9afe-4ee2-9645-76ecfc73c2b7'],
   ])('reads %s’s error event after the mark, as an SSE client does, and rewrites it', (_dialect, rule, event, words, secret) => {
     // Act: the mark opens the stream's first event, which is the error.
     const out = rule.rewrite(`\uFEFF${event}`);
@@ -194,6 +222,92 @@ describe('the SSE rules on a stream that opens with a byte-order mark', () => {
     expect(out?.text).toBeDefined();
     expect(out?.text).not.toContain(secret);
     expect(out?.error.detail).toBe(words);
+  });
+});
+
+describe('the SSE rules on an `event: error` whose data holds no "error"', () => {
+  const openai = 'Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM).';
+  const openaiShown = openai.replace('org-uOtiSEwvUnroadaOnJJquBEC', 'the provider account');
+  const anthropic = 'This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute.';
+  const anthropicShown = anthropic.replace('d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7', 'the provider account');
+
+  it.each([
+    ['Chat Completions, its fields flat', openAIErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ message: openai, code: 'rate_limit_exceeded' })}`, { error: { message: openaiShown, type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } }, 'rate_limit_exceeded'],
+    ['Chat Completions, named without the space', openAIErrorEvents('oai'), `event:error\ndata: ${JSON.stringify({ message: openai, code: 'rate_limit_exceeded' })}`, { error: { message: openaiShown, type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } }, 'rate_limit_exceeded'],
+    ['Responses, its fields flat, no type, no number', responsesErrorEvents('oai'), `event: error\ndata: ${JSON.stringify({ code: 'rate_limit_exceeded', message: openai })}`, { code: 'rate_limit_exceeded', message: openaiShown, param: null, error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', message: openaiShown, param: null } }, 'rate_limit_exceeded'],
+    ['Anthropic, its fields flat', anthropicErrorEvents('anth'), `event: error\ndata: ${JSON.stringify({ type: 'rate_limit_error', message: anthropic })}`, { type: 'error', error: { type: 'rate_limit_error', message: anthropicShown } }, 'rate_limit_error'],
+  ])('%s: holds a marker of its rule, and is rewritten without the organisation, with its code', (_case, rule, text, expected, code) => {
+    // Act
+    const out = rule.rewrite(text);
+
+    // Assess: the guard decodes it (a marker), the client gets the gateway's words, the books the code and the upstream's words.
+    expect(rule.markers.some((marker) => text.includes(marker))).toBe(true);
+    expect(data(out?.text)).toEqual(expected);
+    expect(out?.text).not.toMatch(/org-uOti|d3f27ff7/);
+    expect(out?.error.code).toBe(code);
+    expect(out?.error.detail).toBe(text.includes('org-') ? openai : anthropic);
+  });
+
+  it.each([
+    ['Chat Completions', openAIErrorEvents('oai')],
+    ['Responses', responsesErrorEvents('oai')],
+  ])('%s: an `event: error` whose data is no JSON (cut off inside an id) is told in the gateway’s words alone', (_case, rule) => {
+    // Act
+    const out = rule.rewrite(`event: error\ndata: {"code":"rate_limit_exceeded","message":"Rate limit reached in organization org-uOtiSEw`);
+
+    // Assess
+    expect(out?.text).toBeDefined();
+    expect(out?.text).not.toContain('org-uOti');
+    expect(out?.error).toMatchObject({ status: 500, message: 'The upstream provider "oai" answered 500.' });
+  });
+
+  it.each([
+    ['Chat Completions', openAIErrorEvents('oai'), 'event: message\ndata: {"code":"x","message":"y"}'],
+    ['Responses', responsesErrorEvents('oai'), 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"event: error"}'],
+    ['Anthropic', anthropicErrorEvents('anth'), 'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"event: error"}}'],
+  ])('%s: leaves an event of another name alone, though its text says `event: error`', (_case, rule, text) => {
+    expect(rule.rewrite(text)).toBeUndefined();
+  });
+});
+
+describe('the SSE rules’ guard on the event a stream ended in (no blank line after it)', () => {
+  const chat = (content: string) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: 'stop' }] })}`;
+  const completed = `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', sequence_number: 9, response: { id: 'resp_1', status: 'completed', error: null, output: [] } })}`;
+  const delta = `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a type error' } })}`;
+  const candidate = `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text: 'say "error"' }] } }], error: null })}`;
+
+  it.each([
+    ['Chat Completions, a chunk whose text says the word', openAIErrorEvents('oai'), chat('Fix the type error.')],
+    ['Responses, `response.completed` (its response holds `"error":null`)', responsesErrorEvents('oai'), completed],
+    ['Anthropic, a text delta that says the word', anthropicErrorEvents('anth'), delta],
+    ['Gemini, a candidate holding `"error"`', geminiErrorEvents('gem', 'sse'), candidate],
+  ])('%s: passes it on whole (OpenAI’s clients read an event the stream ended in)', async (_case, rule, last) => {
+    // Prepare
+    const guard = new InBandErrorGuard(rule);
+
+    // Act
+    const head = guard.pass(Buffer.from('data: {"a":1}\n\n'));
+    const tail = guard.pass(Buffer.from(last)) ?? guard.end();
+
+    // Assess
+    expect(Buffer.from(head!).toString()).toBe('data: {"a":1}\n\n');
+    expect(tail && Buffer.from(tail).toString()).toBe(last);
+    expect(guard.error).toBeUndefined();
+  });
+
+  it.each([
+    ['Chat Completions', openAIErrorEvents('oai'), 'data: {"error":{"message":"Rate limit reached in organization org-uOtiSEw'],
+    ['Gemini', geminiErrorEvents('gem', 'sse'), `data: {"error":{"code":429,"message":"Quota exceeded for consumer 'project_number:98765`],
+  ])('%s: drops an error cut off inside its words, which could not be read', (_case, rule, last) => {
+    // Prepare
+    const guard = new InBandErrorGuard(rule);
+
+    // Act
+    guard.pass(Buffer.from(last));
+    const tail = guard.end();
+
+    // Assess
+    expect(tail && Buffer.from(tail).toString()).toBe('');
   });
 });
 
@@ -224,6 +338,16 @@ describe('earlyFailure', () => {
     ["the Responses API's error event", [CREATED + 'event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"Rate limit reached","param":null,"sequence_number":1}\n\n'], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
     ['response.failed after an output item: the answer had started', [CREATED + 'event: response.output_item.added\ndata: {"type":"response.output_item.added","sequence_number":1}\n\nevent: response.failed\ndata: {"type":"response.failed","sequence_number":2,"response":{"error":{"code":"server_error","message":"x"}}}\n\n'], undefined],
     ['response.created alone', [CREATED], undefined],
+    // Error events whose data holds no `"error"`: named by their event line alone, their fields flat.
+    ["the Responses API's error event, its fields flat, no type", [CREATED + 'event: error\ndata: {"code":"rate_limit_exceeded","message":"Rate limit reached","sequence_number":1}\n\n'], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
+    ['an error event with flat fields and no number (OpenAI-compatible)', ['event: error\ndata: {"code":"rate_limit_exceeded","message":"Rate limit reached"}\n\n'], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
+    ['an error event named without the space', [CREATED + 'event:error\ndata: {"code":"server_error","message":"The server had an error","sequence_number":1}\n\n'], { status: 500, kind: 'upstream_error', code: 'server_error' }],
+    ["Anthropic's error event with flat fields after message_start", [MESSAGE_START + 'event: error\ndata: {"type":"overloaded_error","message":"Overloaded"}\n\n'], { status: 503, kind: 'overloaded', code: 'overloaded_error' }],
+    ['an error event whose words are no JSON', ['event: error\ndata: upstream timed out\n\n'], { status: 502, kind: 'upstream_error' }],
+    // OpenAI's error object on an `event: error` line (read by OpenAI's clients, and by the in-band rule mid-stream, as OpenAI's).
+    ["OpenAI's nested error on an `event: error` line", ['event: error\ndata: {"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}\n\n'], { status: 429, kind: 'rate_limit', code: 'rate_limit_exceeded' }],
+    ["an OpenAI-compatible server's nested error with a numeric code on an `event: error` line", ['event: error\ndata: {"error":{"message":"The server is overloaded","code":503}}\n\n'], { status: 503, kind: 'overloaded' }],
+    ['an event named error_x: not an error', ['event: error_x\ndata: {"code":1}\n\n'], undefined],
     // Gemini: an error object as the first event.
     ["Google's UNAVAILABLE", ['data: {"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}\r\n\r\n'], { status: 503, kind: 'overloaded' }],
     ["Google's RESOURCE_EXHAUSTED", ['data: {"error":{"code":429,"message":"Resource has been exhausted","status":"RESOURCE_EXHAUSTED"}}\n\n'], { status: 429, kind: 'rate_limit' }],
@@ -267,6 +391,8 @@ describe('earlyFrameFailure', () => {
     body: new Uint8Array(0),
   });
   const cat = (...frames: Uint8Array[]) => Buffer.concat(frames);
+  // A chunk carrying Claude's event as written, spaces and key order and all (`chunkFrame` writes it compact).
+  const rawChunkFrame = (json: string) => eventFrame('chunk', { bytes: Buffer.from(json).toString('base64') });
 
   it.each<[string, readonly Uint8Array[], { status: number; kind: string; code?: string; message?: string; detail?: string } | undefined]>([
     // ConverseStream: after messageStart, the first other frame decides.
@@ -286,7 +412,11 @@ describe('earlyFrameFailure', () => {
     // Claude's own error event in a chunk, read as the relay reads it mid-stream.
     ["Claude's overloaded_error after message_start", [cat(anthropicStart, chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }))], { status: 503, kind: 'overloaded', code: 'overloaded_error', message: 'Overloaded' }],
     ["Claude's rate_limit_error naming the account, after message_start and ping", [cat(anthropicStart, anthropicPing, chunkFrame({ type: 'error', error: { type: 'rate_limit_error', message: 'Slow down, account 123456789012.' } }))], { status: 429, kind: 'rate_limit', message: 'Slow down, account <account>.', detail: 'Slow down, account 123456789012.' }],
-    ["Claude's error event whose type is not its first key (not looked for)", [cat(anthropicStart, chunkFrame({ error: { type: 'overloaded_error', message: 'Overloaded' }, type: 'error' }))], undefined],
+    ["Claude's error event whose type is not its first key", [cat(anthropicStart, chunkFrame({ error: { type: 'overloaded_error', message: 'Overloaded' }, type: 'error' }))], { status: 503, kind: 'overloaded', code: 'overloaded_error', message: 'Overloaded' }],
+    ["Claude's error event written with spaces, after message_start and ping", [cat(anthropicStart, anthropicPing, rawChunkFrame('{ "type": "error", "error": { "type": "rate_limit_error", "message": "Slow down." } }'))], { status: 429, kind: 'rate_limit', code: 'rate_limit_error', message: 'Slow down.' }],
+    ["Claude's error event pretty-printed, its type last", [cat(anthropicStart, rawChunkFrame('{\n  "error": {\n    "message": "Overloaded",\n    "type": "overloaded_error"\n  },\n  "type": "error"\n}'))], { status: 503, kind: 'overloaded', code: 'overloaded_error' }],
+    ["Claude's error event as the stream's first frame, its type last", [chunkFrame({ error: { type: 'api_error', message: 'Internal server error' }, type: 'error' })], { status: 502, kind: 'upstream_error', code: 'api_error' }],
+    ['a chunk whose base64 is no JSON, after message_start (its reader reports it broken)', [cat(anthropicStart, eventFrame('chunk', { bytes: Buffer.from('{"type":"error"').toString('base64') }))], undefined],
     ["Claude's error event after content_block_start (relayed in-band)", [cat(anthropicStart, chunkFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }))], undefined],
     // Frames the relays skip (nothing of them reaches the client) are looked past.
     ["throttlingException after a chunk whose type cannot be an event name", [cat(anthropicStart, chunkFrame({ type: 'content block' }), exception('throttlingException'))], { status: 429, kind: 'rate_limit' }],
@@ -310,22 +440,36 @@ describe('earlyFrameFailure', () => {
     else expect(failure).toMatchObject(expected);
   });
 
-  // Claude's error event is looked for by the base64 of `{"type":"error"`, whose bytes depend on its offset mod 3 in the event's JSON.
+  // Claude's error event is looked for by the base64 of `"error"`, whose bytes depend on its offset mod 3 in the event's JSON.
   const ERROR_MARK = Buffer.from(Buffer.from('{"type":"error"').toString('base64'));
   const claudeError = (message: string) => chunkFrame({ type: 'error', error: { type: 'overloaded_error', message } });
+  const claudeErrorTypeLast = (message: string) => chunkFrame({ error: { type: 'overloaded_error', message }, type: 'error' });
 
   it.each([
     ['a message of a length 0 mod 3', 'Overloaded'],
     ['a message of a length 1 mod 3', 'Overloaded.'],
     ['a message of a length 2 mod 3', 'Overloaded..'],
-  ])("finds Claude's error event whatever follows its type (%s), after message_start, with or without ping", (_case, message) => {
-    for (const held of [cat(anthropicStart, claudeError(message)), cat(anthropicStart, anthropicPing, claudeError(message)), cat(claudeError(message))]) {
-      // Act
-      const failure = earlyFrameFailure([held], 'aws');
+  ])("finds Claude's error event whatever stands around its type (%s), its type first or last, after message_start, with or without ping", (_case, message) => {
+    for (const error of [claudeError(message), claudeErrorTypeLast(message)]) {
+      for (const held of [cat(anthropicStart, error), cat(anthropicStart, anthropicPing, error), cat(error)]) {
+        // Act
+        const failure = earlyFrameFailure([held], 'aws');
 
-      // Assess
-      expect(failure).toMatchObject({ status: 503, kind: 'overloaded', message });
+        // Assess
+        expect(failure).toMatchObject({ status: 503, kind: 'overloaded', message });
+      }
     }
+  });
+
+  it.each(['', ' ', '  '])('does not fail over on a text delta quoting an error event whose type is last, at each alignment (pad %j)', (pad) => {
+    // Prepare: the quoted `"error"` escaped as JSON writes it, at offsets 0, 1 and 2 mod 3.
+    const delta = chunkFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `${pad}{"error":{},"type":"error"}` } });
+
+    // Act
+    const failure = earlyFrameFailure([cat(anthropicStart, delta, claudeError('Overloaded'))], 'aws');
+
+    // Assess
+    expect(failure).toBeUndefined();
   });
 
   it('does not fail over on a text delta that quotes an error event in its text (escaped in the JSON: no marker)', () => {

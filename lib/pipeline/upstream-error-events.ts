@@ -6,7 +6,7 @@ import { openAIErrorBody } from '../http/openai-error';
 import { JsonArraySplitter } from '../http/json-array';
 import { errorFromAnthropicEvent } from '../providers/anthropic/errors';
 import { errorFromClaudeChunk, errorOfFailureFrame } from '../providers/bedrock/errors';
-import { anthropicChunkEvent, EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening, type EventStreamMessage } from '../providers/bedrock/eventstream';
+import { anthropicChunkEvent, base64Forms, EventStreamFrames, EventStreamFormatError, isOpeningFrame, mayBeOpening, type EventStreamMessage } from '../providers/bedrock/eventstream';
 import { errorFromGeminiStreamEvent } from '../providers/gemini/errors';
 import { errorFromOpenAIEvent, errorFromResponsesErrorEvent } from '../providers/openai/errors';
 import { geminiErrorBody } from '../surfaces/gemini/errors';
@@ -38,20 +38,67 @@ function parsed(data: string): Record<string, unknown> | undefined {
 }
 
 /**
- * OpenAI's chunks (and OpenAI-compatible servers'): any `data:` whose object has an `error`
- * (OpenAI's clients raise on exactly that), rewritten as `data: {"error":{message,type,param,code}}`.
+ * What every in-band error event of the SSE dialects holds: the word `error`, in its data
+ * (Anthropic's `{"type":"error","error":…}`, OpenAI's `{"error":…}`, `response.failed`'s error,
+ * however its keys are ordered and spaced) or on its event line (`event: error`, with or without
+ * the space, whose data may hold no `"error"`: `{"code":…,"message":…}`). One search a chunk, as
+ * for `"error"` alone; a chunk whose text says the word is decoded, and goes on as it came
+ * (`lib/http/in-band-errors.bench.ts`).
+ */
+const SSE_ERROR_MARKERS = ['error'];
+
+// An event line naming `error` (SSE allows one space after the colon, and any of its line ends; the
+// stream's first event may start with a byte-order mark, which SSE clients drop: see `sseEventOf`).
+const ERROR_EVENT_LINE = /(?:^\uFEFF?|[\r\n])event: ?error(?:[\r\n]|$)/;
+
+/**
+ * Whether an SSE event's text may be an error event: it holds `"error"` or names itself `error`
+ * on its event line. Asked before the event is parsed, so that one whose text merely says the word
+ * (`SSE_ERROR_MARKERS`) costs two string searches, not a parse.
+ *
+ * @example
+ * mayBeErrorEvent('event: error\ndata: {"code":"rate_limit_exceeded"}') // true
+ * mayBeErrorEvent('data: {"choices":[{"delta":{"content":"an error"}}]}') // false
+ */
+function mayBeErrorEvent(text: string): boolean {
+  return text.includes('"error"') || ERROR_EVENT_LINE.test(text);
+}
+
+/**
+ * Whether the SSE event a stream ended in may be an error cut off before it could be read: its
+ * data is no whole JSON object, as every dialect's events are (`InBandErrorRule.mayBeCutOff`).
+ *
+ * @example
+ * sseMayBeCutOff('data: {"error":{"message":"… org-uOti')                            // true
+ * sseMayBeCutOff('data: {"choices":[{"delta":{"content":"a type error"}}]}')          // false
+ */
+function sseMayBeCutOff(text: string): boolean {
+  const event = sseEventOf(text);
+  return !event || parsed(event.data) === undefined;
+}
+
+/**
+ * OpenAI's chunks (and OpenAI-compatible servers'): any `data:` whose object has an `error`, and
+ * any `event: error` whatever its data (its fields flat, or data that is no JSON): OpenAI's
+ * clients raise on exactly those. Rewritten as `data: {"error":{message,type,param,code}}`.
  *
  * @example
  * openAIErrorEvents('vllm').rewrite('data: {"error":{"message":"…","code":500}}')?.text // 'data: {"error":{"message":"…","type":"api_error",…}}'
  */
 export function openAIErrorEvents(providerId: string): InBandErrorRule {
   return {
-    markers: ['"error"'],
+    markers: SSE_ERROR_MARKERS,
+    mayBeCutOff: sseMayBeCutOff,
     rewrite(text) {
+      if (!mayBeErrorEvent(text)) return undefined;
       const event = sseEventOf(text);
-      const chunk = event && parsed(event.data);
-      if (!chunk || chunk.error === undefined || chunk.error === null) return undefined;
-      const error = errorFromOpenAIEvent(chunk.error, providerId);
+      if (!event) return undefined;
+      const chunk = parsed(event.data);
+      // An `event: error` (which OpenAI's clients raise whatever its data) may carry its fields flat, or data that is no JSON:
+      // not passed on as words, as it may be an error cut off inside an id the cleaning would not know.
+      const said = chunk?.error ?? (event.event === 'error' ? (chunk ?? {}) : undefined);
+      if (said === undefined || said === null) return undefined;
+      const error = errorFromOpenAIEvent(said, providerId);
       return { text: `data: ${JSON.stringify(openAIErrorBody(error))}`, error };
     },
   };
@@ -59,7 +106,8 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
 
 /**
  * The Responses API's in-band failures: the `error` event (its fields flat, or nested under
- * `error`) and `response.failed` (the error on the response). Each keeps its place and
+ * `error`; or any event whose data has an `error`, as OpenAI-compatible servers write it) and
+ * `response.failed` (the error on the response). Each keeps its place and
  * `sequence_number`; the error's words and code become the gateway's, as `errorFromOpenAIEvent`
  * reads them, the `error` event carrying them both flat and nested as the Responses surface writes them.
  *
@@ -68,17 +116,24 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
  */
 export function responsesErrorEvents(providerId: string): InBandErrorRule {
   return {
-    markers: ['"error"'],
+    markers: SSE_ERROR_MARKERS,
+    mayBeCutOff: sseMayBeCutOff,
     rewrite(text) {
+      if (!mayBeErrorEvent(text)) return undefined;
       const event = sseEventOf(text);
-      const data = event && parsed(event.data);
+      if (!event) return undefined;
+      // An `error` event whose data is no JSON (perhaps cut off inside an id) is told without its words.
+      const data = parsed(event.data) ?? (event.event === 'error' ? {} : undefined);
       if (!data) return undefined;
       const named = event.event ? `event: ${event.event}\n` : '';
-      // Named by its event line or by its type, as the meter and `earlyFailure` read it.
-      if (data.type === 'error' || event.event === 'error') {
+      // Named by its event line or by its type, as the meter and `earlyFailure` read it; or any data
+      // with an `error`, on which OpenAI's clients raise whatever the event's name.
+      if (data.type === 'error' || event.event === 'error' || Boolean(data.error)) {
         const error = errorFromResponsesErrorEvent(data, providerId);
         const body = openAIErrorBody(error).error;
-        const rewritten = { ...data, code: body.code, message: body.message, param: body.param, error: body };
+        // Only its type and number are kept of what it said: any other field may repeat its words.
+        const { type, sequence_number } = data;
+        const rewritten = { ...(type !== undefined ? { type } : {}), code: body.code, message: body.message, param: body.param, ...(sequence_number !== undefined ? { sequence_number } : {}), error: body };
         return { text: `${named}data: ${JSON.stringify(rewritten)}`, error };
       }
       const response = data.response as Record<string, unknown> | undefined;
@@ -100,16 +155,33 @@ export function responsesErrorEvents(providerId: string): InBandErrorRule {
  */
 export function anthropicErrorEvents(providerId: string): InBandErrorRule {
   return {
-    // Anthropic's error data always holds `"error"` (`{"type":"error","error":{…}}`): one search a chunk.
-    markers: ['"error"'],
+    markers: SSE_ERROR_MARKERS,
+    mayBeCutOff: sseMayBeCutOff,
     rewrite(text) {
+      if (!mayBeErrorEvent(text)) return undefined;
       const event = sseEventOf(text);
       if (!event) return undefined;
-      if (event.event !== 'error' && parsed(event.data)?.type !== 'error') return undefined;
-      const error = errorFromAnthropicEvent(event.data, providerId);
+      const data = parsed(event.data);
+      if (event.event !== 'error' && data?.type !== 'error') return undefined;
+      const error = errorFromAnthropicEvent(data ? nestedAnthropicError(data) : event.data, providerId);
       return { text: `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error))}`, error };
     },
   };
+}
+
+/**
+ * An Anthropic error event's data as Anthropic nests it (`{"type":"error","error":{type,message}}`),
+ * for its reader (`errorFromAnthropicEvent`), when it came with its fields flat
+ * (`{"type":"rate_limit_error","message":…}` on an `event: error` line) or its error a string.
+ *
+ * @example
+ * nestedAnthropicError({ type: 'rate_limit_error', message: 'Slow down' }) // '{"error":{"type":"rate_limit_error","message":"Slow down"}}'
+ */
+function nestedAnthropicError(data: Record<string, unknown>): string {
+  const { type, message, error } = data;
+  if (typeof error === 'object' && error !== null) return JSON.stringify(data);
+  const words = typeof message === 'string' ? message : error;
+  return JSON.stringify({ error: { ...(typeof type === 'string' && type !== 'error' ? { type } : {}), ...(typeof words === 'string' ? { message: words } : {}) } });
 }
 
 /**
@@ -142,6 +214,7 @@ export function geminiErrorEvents(providerId: string, framing: EventFraming): In
   }
   return {
     markers: ['"error"'],
+    mayBeCutOff: sseMayBeCutOff,
     rewrite(text) {
       const event = sseEventOf(text);
       const done = event && rewriteBody(event.data);
@@ -158,7 +231,10 @@ export function geminiErrorEvents(providerId: string, framing: EventFraming): In
  */
 const OPENING_EVENTS: ReadonlySet<string> = new Set(['ping', 'message_start', 'response.created', 'response.in_progress']);
 
-/** Every in-band error of every dialect holds this in its data (`"type":"error"`, `{"error":…}`, `response.failed`'s `"error"`). */
+/** Every in-band error of every SSE dialect holds one of these (`SSE_ERROR_MARKERS`). */
+const SSE_ERROR_MARKER_BYTES = SSE_ERROR_MARKERS.map((marker) => Buffer.from(marker));
+
+/** Every error element of Google's JSON array holds this (`{"error":…}`). */
 const ERROR_MARKER = Buffer.from('"error"');
 
 /**
@@ -169,8 +245,9 @@ const ERROR_MARKER = Buffer.from('"error"');
  * Responses API's `error` and `response.failed`, Google's `{"error":{"status":"UNAVAILABLE"}}`).
  * Undefined when that event is anything else, or there is none in `chunks` (the bytes held
  * until the answer's start). The dialect is known by the event's shape, each dialect's error
- * being its own: a `sequence_number` is the Responses API's, an error object with a string
- * `status` Google's. On the hot path, one search of the held bytes for `"error"`.
+ * being its own: a `sequence_number` or a flat `code` is the Responses API's (or an
+ * OpenAI-compatible server's), an error object with a string `status` Google's. On the hot path,
+ * one search of the held bytes for the word `error` (`SSE_ERROR_MARKERS`).
  *
  * @example
  * earlyFailure([Buffer.from('event: message_start\ndata: {…}\n\nevent: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n')], 'claude')
@@ -178,13 +255,13 @@ const ERROR_MARKER = Buffer.from('"error"');
  */
 export function earlyFailure(chunks: readonly Buffer[], providerId: string): GatewayError | undefined {
   const held = joined(chunks);
-  if (!held.includes(ERROR_MARKER)) return undefined;
+  if (!SSE_ERROR_MARKER_BYTES.some((marker) => held.includes(marker))) return undefined;
   let first: EventSourceMessage | undefined;
   const parser = createParser({ onEvent: (event) => void (first ??= OPENING_EVENTS.has(event.event ?? '') ? undefined : event) });
   // A byte-order mark would be read as part of the first field's name (see `sseEventOf`).
   parser.feed(held.toString('utf8').replace(/^\uFEFF/, ''));
   if (!first) return undefined;
-  const data = parsed(first.data);
+  const data = parsed(first.data) ?? (first.event === 'error' ? {} : undefined);
   if (!data) return undefined;
   const text = `${first.event ? `event: ${first.event}\n` : ''}${first.data
     .split('\n')
@@ -196,20 +273,26 @@ export function earlyFailure(chunks: readonly Buffer[], providerId: string): Gat
 /** The in-band rule of the dialect whose error an event's shape is, if it is one. */
 function ruleFor(event: string | undefined, data: Record<string, unknown>, providerId: string): InBandErrorRule | undefined {
   if (data.type === 'response.failed') return responsesErrorEvents(providerId);
-  if (event === 'error' || data.type === 'error') return 'sequence_number' in data ? responsesErrorEvents(providerId) : anthropicErrorEvents(providerId);
   const error = data.error;
+  const nested = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : undefined;
+  if (event === 'error' || data.type === 'error') {
+    // The Responses API's error is numbered, or flat with its `code`; OpenAI's nested one has a `code`
+    // (OpenAI's clients raise it on its event line too); Anthropic's, nested or flat, has none.
+    if ('sequence_number' in data || 'code' in data) return responsesErrorEvents(providerId);
+    return nested && 'code' in nested ? openAIErrorEvents(providerId) : anthropicErrorEvents(providerId);
+  }
   if (error === undefined || error === null) return undefined;
-  const google = typeof error === 'object' && typeof (error as { status?: unknown }).status === 'string';
-  return google ? geminiErrorEvents(providerId, 'sse') : openAIErrorEvents(providerId);
+  return typeof nested?.status === 'string' ? geminiErrorEvents(providerId, 'sse') : openAIErrorEvents(providerId);
 }
 
 /**
- * An exception frame names itself in its headers (`:message-type: exception`, or an `error`
- * message's `:error-code`); Claude's own error event in a `chunk` is base64 in its payload, whose
- * text starts `{"type":"error"` as Claude writes its events (`eyJ0eXBlIjoiZXJyb3Ii`, the same
- * base64 whatever follows, as the 15 bytes are whole 3-byte groups).
+ * What the held bytes of a Bedrock stream that failed early hold: an exception frame names itself
+ * in its headers (`:message-type: exception`, or an `error` message's `:error-code`); Claude's own
+ * error event in a `chunk` holds `"error"` (its type's value, whatever its key order and spacing:
+ * `{"error":{…},"type":"error"}`, `{ "type": "error" }`), found in the chunk's base64 by its three
+ * forms (`base64Forms`), and never in text a delta quotes, which JSON escapes (`\"error\"`).
  */
-const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code'), Buffer.from(Buffer.from('{"type":"error"').toString('base64'))];
+const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code'), ...base64Forms('"error"').map((form) => Buffer.from(form))];
 
 /**
  * Bedrock's failure, when an event stream's first frame after its opening ones
@@ -217,12 +300,12 @@ const EXCEPTION_MARKERS = [Buffer.from('exception'), Buffer.from(':error-code'),
  * the relays skip) is an exception (`:message-type: exception`, or `error`), read by Bedrock's own
  * reader as it reads one mid-stream (`errorOfFailureFrame`: `throttlingException` a 429
  * `rate_limit`, `serviceUnavailableException` a 503 `overloaded`, `internalServerException` a 500,
- * `modelStreamErrorException` a 502), or a `chunk` carrying Claude's own error event
- * (`errorFromClaudeChunk`: `overloaded_error` a 503, as on Anthropic's own stream). Undefined when
- * that frame is anything else, or none is whole in `chunks` (the bytes held until the answer's
- * start). On the hot path, three searches of the
- * held bytes; frames are decoded only when one finds its marker, and only to the first that is
- * not an opening one.
+ * `modelStreamErrorException` a 502), or a `chunk` carrying Claude's own error event, whatever the
+ * order of its keys (`errorFromClaudeChunk`: `overloaded_error` a 503, as on Anthropic's own
+ * stream). Undefined when that frame is anything else, or none is whole in `chunks` (the bytes
+ * held until the answer's start). On the hot path, five searches of the held bytes
+ * (`EXCEPTION_MARKERS`); frames are decoded only when one finds its marker, and only to the first
+ * that is not an opening one (`npx tsx lib/pipeline/early-frame-failure.bench.ts`).
  *
  * @example
  * earlyFrameFailure([messageStartFrame, throttlingFrame], 'aws') // GatewayError { kind: 'rate_limit', status: 429 }

@@ -254,6 +254,30 @@ describe('a frame the relay skips, then an exception before the answer', () => {
     expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
+  it.each<[string, string]>([
+    ['its type last', '{"error":{"type":"overloaded_error","message":"Overloaded"},"type":"error"}'],
+    ['written with spaces', '{ "type": "error", "error": { "type": "overloaded_error", "message": "Overloaded" } }'],
+    ['pretty-printed, its type last', '{\n  "error": {\n    "message": "Overloaded",\n    "type": "overloaded_error"\n  },\n  "type": "error"\n}'],
+  ])("Claude on Bedrock, Claude's own overloaded_error in a chunk after message_start, %s: the other account answers", async (_how, json) => {
+    // Prepare: the event's JSON as written, not re-serialised.
+    const overloaded = eventFrame('chunk', { bytes: Buffer.from(json).toString('base64') });
+    const first = pool.firstCallGets({ kind: 'raw', status: 200, headers: EVENT_STREAM, body: [messageStart(), overloaded] });
+
+    // Act
+    const stream = anthropic.messages.stream(message);
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    const final = await stream.finalMessage();
+    const { response } = await stream.withResponse();
+
+    // Assess: one clean stream, nothing of the first account's error relayed.
+    expect(final.content).toMatchObject([{ type: 'text', text: 'Echo: Say hi.' }]);
+    expect(types.filter((t) => t === 'message_start')).toHaveLength(1);
+    expect(pool.fakes[first.other()].requests).toHaveLength(1);
+    expect(pool.health.isCooling(`aws/${first.first()}`)).toBe(true);
+    expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
+  });
+
   it('ConverseStream, an event type the translation does not know, then a throttlingException: the other account answers', async () => {
     // Prepare
     const frames = [eventFrame('messageStart', { role: 'assistant' }), eventFrame('futureEvent', { note: 'x' }), exceptionFrame('throttlingException', THROTTLED)];

@@ -123,6 +123,28 @@ describe('a Responses stream that fails before its first output item', () => {
     expect(await pool.recordOf(response.headers.get('x-request-id'))).toMatchObject({ account: first.other(), attempts: 2, status: 200, outcome: 'ok' });
   });
 
+  it.each([
+    ['with its number', { code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-4o-mini in organization org-uOtiSEwvUnroadaOnJJquBEC on requests per min (RPM).', param: null, sequence_number: 1 }],
+    ['without a number', { code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-4o-mini in organization org-uOtiSEwvUnroadaOnJJquBEC on requests per min (RPM).' }],
+  ])('an `event: error` with flat fields and no "error" text after response.created (%s): a 429 in OpenAI\'s shape on the last account, without the organisation', async (_case, said) => {
+    // Prepare
+    const created = { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', object: 'response', status: 'in_progress', output: [] } };
+    const body = `event: response.created\ndata: ${JSON.stringify(created)}\n\nevent: error\ndata: ${JSON.stringify(said)}\n\n`;
+    const failure = { kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body } as const;
+    pool.one.reply(failure);
+    pool.two.reply(failure);
+
+    // Act
+    const err = (await pool.client.responses.create(responses).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+
+    // Assess: both accounts asked, both rest, and the client told a real rate limit in the gateway's words.
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.error).toMatchObject({ code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-4o-mini in organization the provider account on requests per min (RPM).' });
+    expect([pool.one.requests.length, pool.two.requests.length]).toEqual([1, 1]);
+    expect([health.isCooling('pool/one'), health.isCooling('pool/two')]).toEqual([true, true]);
+    expect(await pool.recordOf(err.headers?.get('x-request-id'))).toMatchObject({ attempts: 2, status: 429, outcome: 'upstream_error' });
+  });
+
   it('on the last account: a real 500 in OpenAI\'s shape', async () => {
     // Prepare
     const failure = { kind: 'stream-error', afterChunks: 0, error: { code: 'server_error', message: 'The server had an error processing your request.' }, oneWrite: true } as const;

@@ -80,6 +80,29 @@ describe('in-band upstream errors of passed-through streams', () => {
     return (JSON.parse(line.slice(line.indexOf(' ') + 1)) as [string, Record<string, unknown>])[1];
   }
 
+  it('tells the OpenAI client of an unnamed `{"error":…}` event in a Responses stream (as OpenAI-compatible servers write it) in the gateway’s words', async () => {
+    // Prepare: OpenAI's client raises on any event whose data has an `error`, whatever its name.
+    const created = { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', object: 'response', status: 'in_progress', error: null, output: [] } };
+    const delta = { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Echo' };
+    const errorEvent = `data: ${JSON.stringify({ error: { message: OPENAI_WORDS, type: 'requests', param: null, code: 'rate_limit_exceeded' } })}\n\n`;
+    openai.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [`event: response.created\ndata: ${JSON.stringify(created)}\n\n`, `event: response.output_text.delta\ndata: ${JSON.stringify(delta)}\n\n`, errorEvent] });
+    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+
+    // Act
+    const { data: stream, response } = await client.responses.create({ model: 'gpt-4.1', input: 'hello there', stream: true }).withResponse();
+    const thrown = await (async () => {
+      for await (const _event of stream) {
+        // read to the error
+      }
+    })().catch((e: unknown) => e);
+    const line = await accessLine(response.headers.get('x-request-id'));
+
+    // Assess
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    expect((thrown as Error).message).toBe(OPENAI_WORDS.replace(OPENAI_ORG, 'the provider account'));
+    expect(line).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: OPENAI_WORDS });
+  });
+
   it.each([
     ['without usage (the relay re-frames events)', false],
     ['with usage (the upstream’s bytes go on as they are)', true],
@@ -152,6 +175,86 @@ describe('in-band upstream errors of passed-through streams', () => {
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
     expect((thrown as Error).message).toBe(OPENAI_WORDS.replace(OPENAI_ORG, 'the provider account'));
     expect(line).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: OPENAI_WORDS });
+  });
+
+  it.each([
+    ['its fields flat, no type, no number', { code: 'rate_limit_exceeded', message: OPENAI_WORDS }],
+    ['its fields flat, with its number', { code: 'rate_limit_exceeded', message: OPENAI_WORDS, param: null, sequence_number: 2 }],
+  ])('tells the OpenAI client of a Responses `error` event whose data holds no "error" (%s) in the gateway’s words, booked with its code', async (_case, said) => {
+    // Prepare: the event named by its line alone, its data without the text `"error"` anywhere.
+    const created = { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', object: 'response', status: 'in_progress', output: [] } };
+    const delta = { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Echo' };
+    const errorEvent = `event: error\ndata: ${JSON.stringify(said)}\n\n`;
+    expect(errorEvent).not.toContain('"error"');
+    openai.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [`event: response.created\ndata: ${JSON.stringify(created)}\n\n`, `event: response.output_text.delta\ndata: ${JSON.stringify(delta)}\n\n`, errorEvent] });
+    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+
+    // Act
+    const { data: stream, response } = await client.responses.create({ model: 'gpt-4.1', input: 'hello there', stream: true }).withResponse();
+    const thrown = await (async () => {
+      for await (const _event of stream) {
+        // read to the error
+      }
+    })().catch((e: unknown) => e);
+    const line = await accessLine(response.headers.get('x-request-id'));
+
+    // Assess
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    expect((thrown as Error).message).toBe(OPENAI_WORDS.replace(OPENAI_ORG, 'the provider account'));
+    expect((thrown as InstanceType<typeof OpenAI.APIError>).code).toBe('rate_limit_exceeded');
+    expect(line).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: OPENAI_WORDS });
+  });
+
+  it.each([
+    ['without usage (the relay re-frames events)', false],
+    ['with usage (the upstream’s bytes go on as they are)', true],
+  ])('raises an APIError in the OpenAI client on a Chat Completions `event: error` whose data holds no "error", in the gateway’s words, %s', async (_case, includeUsage) => {
+    // Prepare: an OpenAI-compatible server that names its error on the event line, its fields flat.
+    const chunk = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { role: 'assistant', content: 'Echo' }, finish_reason: null }] };
+    const errorEvent = `event: error\ndata: ${JSON.stringify({ message: OPENAI_WORDS, code: 'rate_limit_exceeded' })}\n\n`;
+    openai.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [`data: ${JSON.stringify(chunk)}\n\n`, errorEvent] });
+    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const texts: string[] = [];
+
+    // Act
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hello there' }], ...(includeUsage ? { stream_options: { include_usage: true } } : {}) })
+      .withResponse();
+    const thrown = await (async () => {
+      for await (const c of stream) texts.push(c.choices[0]?.delta.content ?? '');
+    })().catch((e: unknown) => e);
+    const line = await accessLine(response.headers.get('x-request-id'));
+
+    // Assess
+    expect(texts.join('')).toBe('Echo');
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    expect((thrown as Error).message).toBe(OPENAI_WORDS.replace(OPENAI_ORG, 'the provider account'));
+    expect((thrown as InstanceType<typeof OpenAI.APIError>).code).toBe('rate_limit_exceeded');
+    expect(line).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_exceeded', errorDetail: OPENAI_WORDS });
+  });
+
+  it('raises in the Anthropic client on a mid-stream `event: error` whose data holds no "error" (its fields flat), in the gateway’s words', async () => {
+    // Prepare: after the answer started (an error right after message_start is an early failure, a real HTTP error).
+    const start = { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 } } };
+    const errorEvent = `event: error\ndata: ${JSON.stringify({ type: 'rate_limit_error', message: ANTHROPIC_WORDS })}\n\n`;
+    const blockStart = { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } };
+    anthropic.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [`event: message_start\ndata: ${JSON.stringify(start)}\n\n`, `event: content_block_start\ndata: ${JSON.stringify(blockStart)}\n\n`, errorEvent] });
+    const client = new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
+
+    // Act
+    const { data: stream, response } = await client.messages.create({ model: 'claude-direct', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const thrown = await (async () => {
+      for await (const _event of stream) {
+        // read to the error
+      }
+    })().catch((e: unknown) => e);
+    const line = await accessLine(response.headers.get('x-request-id'));
+
+    // Assess
+    expect(thrown).toBeInstanceOf(Anthropic.APIError);
+    expect((thrown as InstanceType<typeof Anthropic.APIError>).error).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: ANTHROPIC_WORDS.replace(ANTHROPIC_ORG, 'the provider account') } });
+    expect((thrown as Error).message).not.toContain(ANTHROPIC_ORG);
+    expect(line).toMatchObject({ status: 200, outcome: 'upstream_error', errorCode: 'rate_limit_error', errorDetail: ANTHROPIC_WORDS });
   });
 
   it('raises in the Anthropic client on a mid-stream `event: error` naming the organisation, in the gateway’s words', async () => {

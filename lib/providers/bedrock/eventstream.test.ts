@@ -1,7 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
-import { anthropicChunkEvent, chunkPayloadBytes, EventStreamFrames, headerText, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
+import { anthropicChunkEvent, base64Forms, chunkPayloadBytes, CONVERSE_EVENTS, isConverseEvent, EventStreamFrames, headerText, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frameOf = (headers: Record<string, string>, body = '{}') =>
@@ -296,5 +296,54 @@ describe('headerText', () => {
 
     // Assess
     expect(text).toBe(toUtf8(view));
+  });
+});
+
+describe('base64Forms', () => {
+  const forms = base64Forms('"error"');
+  const holdsForm = (json: string) => forms.some((form) => Buffer.from(json).toString('base64').includes(form));
+
+  it('gives one run for each alignment, each within the encoding of the text alone there', () => {
+    // Assess
+    expect(forms).toEqual(['ImVycm9yI', 'JlcnJvci', 'iZXJyb3Ii']);
+  });
+
+  it.each([
+    ['its type first', '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'],
+    ['its type last', '{"error":{"type":"overloaded_error","message":"Overloaded"},"type":"error"}'],
+    ['its type last, one byte on', '{"error":{"type":"overloaded_error","message":"Overloaded."},"type":"error"}'],
+    ['its type last, two bytes on', '{"error":{"type":"overloaded_error","message":"Overloaded.."},"type":"error"}'],
+    ['written with spaces', '{ "type" : "error" }'],
+    ['pretty-printed', '{\n  "type": "error"\n}'],
+  ])("is found in the base64 of Claude's error event, %s", (_case, json) => {
+    expect(holdsForm(json)).toBe(true);
+  });
+
+  it.each([
+    ['quoted in a text delta', '{"type":"content_block_delta","delta":{"text":"{\\"type\\":\\"error\\"}"}}'],
+    ['quoted one byte on', '{"type":"content_block_delta","delta":{"text":" {\\"type\\":\\"error\\"}"}}'],
+    ['quoted two bytes on', '{"type":"content_block_delta","delta":{"text":"  {\\"type\\":\\"error\\"}"}}'],
+    ['a word in a text', '{"type":"content_block_delta","delta":{"text":"an error, errors"}}'],
+  ])('is not found in the base64 of an event that holds no `"error"`: %s', (_case, json) => {
+    expect(holdsForm(json)).toBe(false);
+  });
+});
+
+describe('CONVERSE_EVENTS', () => {
+  it.each(CONVERSE_EVENTS.map((type) => [type]))('%s: the start scan takes it as its relay does (messageStart opens, the others are the answer)', (type) => {
+    // Prepare
+    const frame = eventFrame(type, {});
+
+    // Act
+    const opening = isOpeningMessage(new EventStreamFrames().decode(frame));
+
+    // Assess: an answer event is known by its bytes alone, and is read by the relay (`isConverseEvent`).
+    expect(opening).toBe(type === 'messageStart');
+    expect(mayBeOpening(frame)).toBe(type === 'messageStart');
+    expect(isConverseEvent(type)).toBe(true);
+  });
+
+  it.each([['futureEvent'], ['chunk'], [undefined]])('%s is none of them: the relay skips it, the scan looks past it', (type) => {
+    expect(isConverseEvent(type)).toBe(false);
   });
 });

@@ -151,8 +151,33 @@ export function isOpeningMessage(message: EventStreamMessage): boolean {
   return type === undefined || !CONVERSE_ANSWER_EVENTS.has(type);
 }
 
-/** ConverseStream's events that carry the answer (all it has but `messageStart`). */
-const CONVERSE_ANSWER_EVENTS: ReadonlySet<string> = new Set(['contentBlockStart', 'contentBlockDelta', 'contentBlockStop', 'messageStop', 'metadata']);
+/**
+ * ConverseStream's events: the one list of them. Its relay reads each (`parseConverseStream`,
+ * whose `switch` the compiler holds to exactly these), and the start scan takes all but
+ * `messageStart` for the answer (`CONVERSE_ANSWER_EVENTS`), so an event added here is read by
+ * both, not held by the scan until its bound.
+ */
+export const CONVERSE_EVENTS = ['messageStart', 'contentBlockStart', 'contentBlockDelta', 'contentBlockStop', 'messageStop', 'metadata'] as const;
+
+/** One of ConverseStream's events (`CONVERSE_EVENTS`). */
+export type ConverseEvent = (typeof CONVERSE_EVENTS)[number];
+
+/**
+ * Whether an `:event-type` is one of ConverseStream's events (`CONVERSE_EVENTS`).
+ *
+ * @example
+ * isConverseEvent('contentBlockDelta') // true
+ * isConverseEvent('futureEvent')       // false
+ */
+export function isConverseEvent(type: string | undefined): type is ConverseEvent {
+  return type !== undefined && CONVERSE_EVENT_SET.has(type);
+}
+
+// Asked of every frame of every Converse answer: a set's lookup, not a walk of the list.
+const CONVERSE_EVENT_SET: ReadonlySet<string> = new Set(CONVERSE_EVENTS);
+
+/** ConverseStream's events that carry the answer: all it has but `messageStart`, which only names the role. */
+const CONVERSE_ANSWER_EVENTS: ReadonlySet<string> = new Set(CONVERSE_EVENTS.filter((type) => type !== 'messageStart'));
 
 /** A `chunk` before the answer: Anthropic's `message_start` or `ping`, or none the relay passes on; a chunk that is no JSON starts it, for its reader to report. */
 function isOpeningChunk(body: Uint8Array): boolean {
@@ -259,6 +284,27 @@ export function anthropicChunkEvent(body: Uint8Array): AnthropicChunkEvent | und
  * split lines as Python's `str.splitlines` does (httpx's), so they are refused too.
  */
 const CLAUDE_EVENT_TYPE = /^[!-~]+$/;
+
+/**
+ * The runs of base64 that `text` becomes wherever it stands in what is encoded, one for each of
+ * its three alignments (its offset mod 3): only the characters whose six bits all come from
+ * `text`, so the same run whatever stands before and after it. A search of a `chunk`'s base64 for
+ * these finds `text` in the Claude event it carries without decoding it; a run is 4/3 of `text`'s
+ * length, less up to two characters, so it tells `text`'s first and last bytes in part only (a
+ * search for `"error"` tells it from `\"error\"`, which JSON writes for quoted text, by the
+ * bits of its closing quote that each run holds).
+ *
+ * @example
+ * base64Forms('"error"') // ['ImVycm9yI', 'JlcnJvci', 'iZXJyb3Ii']
+ */
+export function base64Forms(text: string): string[] {
+  const bytes = Buffer.from(text, 'utf8');
+  return [0, 1, 2].map((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes, Buffer.alloc(2)]).toString('base64');
+    // Character k holds bits 6k to 6k+6 of the encoded bytes; `text` holds bits 8·offset to 8·(offset+length).
+    return encoded.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6));
+  });
+}
 
 /**
  * A `chunk` payload as Bedrock writes it, `{"bytes":"<base64>"}` or with its padding after,

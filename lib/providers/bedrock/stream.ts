@@ -1,6 +1,6 @@
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
 import { brokenStreamError, errorOfFailureFrame, streamEndedError } from './errors';
-import { decodeEventStream, EventStreamFormatError } from './eventstream';
+import { decodeEventStream, EventStreamFormatError, isConverseEvent } from './eventstream';
 import { finishReasonFromConverse, newMessageId, stopSequenceFrom, usageFromConverse } from './response';
 import type { ConverseUsage } from './wire';
 
@@ -55,9 +55,13 @@ export async function* parseConverseStream(body: AsyncIterable<Uint8Array>, req:
         yield { type: 'error', error: failure };
         return;
       }
+      const type = message.headers[':event-type'];
+      // Events this gateway does not know yet are skipped, as the SDK does.
+      if (!isConverseEvent(type)) continue;
       const payload = parsePayload(PAYLOAD_DECODER.decode(message.body));
       const index = payload.contentBlockIndex ?? -1;
-      switch (message.headers[':event-type']) {
+      // One case for each of `CONVERSE_EVENTS`, no more: the compiler refuses a case not in the list, and `default` refuses a listed event without one.
+      switch (type) {
         case 'messageStart':
           yield* start();
           break;
@@ -103,9 +107,11 @@ export async function* parseConverseStream(body: AsyncIterable<Uint8Array>, req:
         case 'metadata':
           if (payload.usage) yield { type: 'usage', usage: usageFromConverse(payload.usage) };
           break;
-        default:
-          // Events this gateway does not know yet are skipped, as the SDK does.
-          break;
+        default: {
+          // None: `type` is one of `CONVERSE_EVENTS`, each with its case above (a listed event without one fails to compile here).
+          const unread: never = type;
+          void unread;
+        }
       }
     }
   } catch (err) {

@@ -98,7 +98,7 @@ export function errorFromOpenAIEvent(error: unknown, providerId: string): Gatewa
 
 /**
  * A Responses stream's `error` event as the gateway tells it: its fields flat (`{type, code,
- * message}`) or nested under `error`, read by `errorFromOpenAIEvent`. The in-band guard's rewrite
+ * message}`) or nested under `error` (an object, or its words alone), read by `errorFromOpenAIEvent`. The in-band guard's rewrite
  * (`responsesErrorEvents`) and the stream's meter read it by this one rule, so what the client is
  * told and what the books keep are the same error.
  *
@@ -106,5 +106,6 @@ export function errorFromOpenAIEvent(error: unknown, providerId: string): Gatewa
  * errorFromResponsesErrorEvent({ type: 'error', code: 'rate_limit_exceeded', message: 'Slow down' }, 'oai').status // 429
  */
 export function errorFromResponsesErrorEvent(event: Record<string, unknown>, providerId: string): GatewayError {
-  return errorFromOpenAIEvent(typeof event.error === 'object' && event.error !== null ? event.error : event, providerId);
+  const nested = (typeof event.error === 'object' && event.error !== null) || typeof event.error === 'string';
+  return errorFromOpenAIEvent(nested ? event.error : event, providerId);
 }
