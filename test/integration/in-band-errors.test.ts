@@ -80,22 +80,30 @@ describe('in-band upstream errors of passed-through streams', () => {
     return (JSON.parse(line.slice(line.indexOf(' ') + 1)) as [string, Record<string, unknown>])[1];
   }
 
-  it('tells the OpenAI client of an unnamed `{"error":…}` event in a Responses stream (as OpenAI-compatible servers write it) in the gateway’s words', async () => {
-    // Prepare: OpenAI's client raises on any event whose data has an `error`, whatever its name.
-    const created = { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', object: 'response', status: 'in_progress', error: null, output: [] } };
+  /**
+   * A Responses stream through the OpenAI client whose upstream sends `response.created`, one text
+   * delta, then `errorEvent`: what the client threw reading it to its end, and the call's access line.
+   */
+  async function responsesStreamEndingIn(errorEvent: string, { createdError }: { createdError?: null } = {}): Promise<{ thrown: unknown; line: Record<string, unknown> }> {
+    const created = { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', object: 'response', status: 'in_progress', ...(createdError === null ? { error: null } : {}), output: [] } };
     const delta = { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Echo' };
-    const errorEvent = `data: ${JSON.stringify({ error: { message: OPENAI_WORDS, type: 'requests', param: null, code: 'rate_limit_exceeded' } })}\n\n`;
     openai.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [`event: response.created\ndata: ${JSON.stringify(created)}\n\n`, `event: response.output_text.delta\ndata: ${JSON.stringify(delta)}\n\n`, errorEvent] });
     const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-
-    // Act
     const { data: stream, response } = await client.responses.create({ model: 'gpt-4.1', input: 'hello there', stream: true }).withResponse();
     const thrown = await (async () => {
       for await (const _event of stream) {
         // read to the error
       }
     })().catch((e: unknown) => e);
-    const line = await accessLine(response.headers.get('x-request-id'));
+    return { thrown, line: await accessLine(response.headers.get('x-request-id')) };
+  }
+
+  it('tells the OpenAI client of an unnamed `{"error":…}` event in a Responses stream (as OpenAI-compatible servers write it) in the gateway’s words', async () => {
+    // Prepare: OpenAI's client raises on any event whose data has an `error`, whatever its name.
+    const errorEvent = `data: ${JSON.stringify({ error: { message: OPENAI_WORDS, type: 'requests', param: null, code: 'rate_limit_exceeded' } })}\n\n`;
+
+    // Act
+    const { thrown, line } = await responsesStreamEndingIn(errorEvent, { createdError: null });
 
     // Assess
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
@@ -152,24 +160,10 @@ describe('in-band upstream errors of passed-through streams', () => {
 
   it('tells the OpenAI client of a Responses `error` event named by its event line alone (no type in its data) in the gateway’s words, as it books it', async () => {
     // Prepare: a server that names the event on its line only, its error nested; the meter reads it as an error all the same.
-    const created = { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', object: 'response', status: 'in_progress', output: [] } };
-    const delta = { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Echo' };
-    openai.reply({
-      kind: 'raw',
-      status: 200,
-      headers: { 'content-type': 'text/event-stream' },
-      body: [`event: response.created\ndata: ${JSON.stringify(created)}\n\n`, `event: response.output_text.delta\ndata: ${JSON.stringify(delta)}\n\n`, `event: error\ndata: ${JSON.stringify({ error: { code: 'rate_limit_exceeded', message: OPENAI_WORDS }, sequence_number: 2 })}\n\n`],
-    });
-    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const errorEvent = `event: error\ndata: ${JSON.stringify({ error: { code: 'rate_limit_exceeded', message: OPENAI_WORDS }, sequence_number: 2 })}\n\n`;
 
     // Act
-    const { data: stream, response } = await client.responses.create({ model: 'gpt-4.1', input: 'hello there', stream: true }).withResponse();
-    const thrown = await (async () => {
-      for await (const _event of stream) {
-        // read to the error
-      }
-    })().catch((e: unknown) => e);
-    const line = await accessLine(response.headers.get('x-request-id'));
+    const { thrown, line } = await responsesStreamEndingIn(errorEvent);
 
     // Assess
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
@@ -182,21 +176,11 @@ describe('in-band upstream errors of passed-through streams', () => {
     ['its fields flat, with its number', { code: 'rate_limit_exceeded', message: OPENAI_WORDS, param: null, sequence_number: 2 }],
   ])('tells the OpenAI client of a Responses `error` event whose data holds no "error" (%s) in the gateway’s words, booked with its code', async (_case, said) => {
     // Prepare: the event named by its line alone, its data without the text `"error"` anywhere.
-    const created = { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', object: 'response', status: 'in_progress', output: [] } };
-    const delta = { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Echo' };
     const errorEvent = `event: error\ndata: ${JSON.stringify(said)}\n\n`;
     expect(errorEvent).not.toContain('"error"');
-    openai.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [`event: response.created\ndata: ${JSON.stringify(created)}\n\n`, `event: response.output_text.delta\ndata: ${JSON.stringify(delta)}\n\n`, errorEvent] });
-    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
 
     // Act
-    const { data: stream, response } = await client.responses.create({ model: 'gpt-4.1', input: 'hello there', stream: true }).withResponse();
-    const thrown = await (async () => {
-      for await (const _event of stream) {
-        // read to the error
-      }
-    })().catch((e: unknown) => e);
-    const line = await accessLine(response.headers.get('x-request-id'));
+    const { thrown, line } = await responsesStreamEndingIn(errorEvent);
 
     // Assess
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
