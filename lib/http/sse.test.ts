@@ -28,15 +28,25 @@ describe('SseReader', () => {
     ['CR line ends, a byte at a time', bytes('data: a\r\rdata: [DONE]\r\r'), ['a', '[DONE]']],
     ['LF line ends but a CR as the very last byte', ['data: a\n\ndata: [DONE]\n\r'], ['a', '[DONE]']],
     ['CR line ends, then an empty chunk', ['data: a\r\r', ''], ['a']],
-    ['an event without its blank line (LF): not read', ['data: a\n'], []],
-    ['an event without its blank line (CR): not read', ['data: a\r'], []],
-    ['an event without its blank line (CRLF): not read', ['data: a\r\n'], []],
+    ['an event without its blank line, its data not whole (LF): not read', ['data: a\n'], []],
+    ['an event without its blank line, its data not whole (CR): not read', ['data: a\r'], []],
+    ['an event without its blank line, its data not whole (CRLF): not read', ['data: a\r\n'], []],
+    ['the start of a JSON event cut off: not read', ['data: a\n\ndata: {"choices":[{"delta":{"content":"hel'], ['a']],
+    ['a last [DONE] without its blank line (LF): read, as the official clients read it', ['data: a\n\ndata: [DONE]\n'], ['a', '[DONE]']],
+    ['a last [DONE] without any line end', ['data: a\n\ndata: [DONE]'], ['a', '[DONE]']],
+    ['a last [DONE] without its blank line (CR)', ['data: a\r\rdata: [DONE]\r'], ['a', '[DONE]']],
+    ['a last JSON event without its blank line (CRLF), named', ['event: message_stop\r\ndata: {"type":"message_stop"}\r\n'], ['{"type":"message_stop"}']],
+    ['a last JSON event without its blank line, a byte at a time', bytes('data: a\n\ndata: {"x":1}'), ['a', '{"x":1}']],
   ])('reads the events of a stream in %s once it ends', (_name, pieces, expected) => {
     expect(read(pieces)).toEqual(expected);
   });
 
   it('leaves the held CR unread when the stream does not end normally (cut off)', () => {
     expect(read(['data: a\r\rdata: [DONE]\r\r'], false)).toEqual(['a']);
+  });
+
+  it('leaves a last event without its blank line unread when the stream does not end normally (cut off)', () => {
+    expect(read(['data: a\n\ndata: [DONE]\n'], false)).toEqual(['a']);
   });
 
   it('reads nothing twice when ended twice', () => {

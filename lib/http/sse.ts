@@ -32,13 +32,30 @@ export function sseEvent(name: string, data: unknown): string {
 
 const CR = 0x0d;
 
+/** Whether an event's data is whole: `[DONE]`, or JSON (what every dialect's events carry). */
+function isWholeData(data: string): boolean {
+  if (data === '[DONE]') return true;
+  try {
+    JSON.parse(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * An eventsource-parser that also reads the last event of a stream whose line ends are CRs: the
  * parser holds a chunk's last CR until it sees whether an LF follows (CRLF is one line end), so
  * at the end, where none will, the event that CR ends (`data: [DONE]\r\r`) would never be read.
- * `end` feeds that LF, making the held CR the one line end it was. An event without its blank
- * line stays unread, as with any line end. Costs one character read a chunk. A class, not
- * closures: V8 runs its methods as fast as the bare parser (`sse-reader.bench.ts`).
+ * `end` feeds that LF, making the held CR the one line end it was. Costs one character read a
+ * chunk. A class, not closures: V8 runs its methods as fast as the bare parser (`sse-reader.bench.ts`).
+ *
+ * A stream that ends normally with its last event whole but without the blank line after it
+ * (`data: [DONE]` and the connection closed) has that event read too, as OpenAI's client reads it
+ * (its decoder flushes what is pending at the end; the SSE spec, and Anthropic's client, drop it):
+ * else such a server would work with that client called directly and fail through the gateway,
+ * every answer booked as cut and, translated, ended with an error. Whole means `[DONE]` or data that parses as JSON; the
+ * start of an event a server cut off is left unread, as before.
  *
  * @example
  * const reader = new SseReader({ onEvent: (event) => console.log(event.data) });
@@ -49,9 +66,12 @@ export class SseReader {
   readonly #parser: EventSourceParser;
   readonly #text = new Utf8Stream();
   #endsInCr = false;
+  /** Set while `end` reads the last event: one that came without its blank line is read only when whole. */
+  #ending = false;
 
   constructor(callbacks: ParserCallbacks) {
-    this.#parser = createParser(callbacks);
+    const { onEvent } = callbacks;
+    this.#parser = createParser(onEvent ? { ...callbacks, onEvent: (event) => (!this.#ending || isWholeData(event.data)) && onEvent(event) } : callbacks);
   }
 
   /** Reads a chunk: bytes (chunks may split events and UTF-8 characters anywhere) or text. */
@@ -64,6 +84,10 @@ export class SseReader {
     this.#feedText(this.#text.end());
     if (this.#endsInCr) this.#parser.feed('\n');
     this.#endsInCr = false;
+    // The blank line a last event may lack; nothing pending, it reads nothing.
+    this.#ending = true;
+    this.#parser.feed('\n\n');
+    this.#ending = false;
   }
 
   #feedText(text: string): void {

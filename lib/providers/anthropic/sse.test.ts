@@ -24,7 +24,11 @@ describe('sseEvents', () => {
     for (const size of [1, 5, 10_000]) expect(await names(text, size)).toEqual(['message_start', 'message_stop']);
   });
 
-  it('does not read an event whose blank line never came (a stream cut off), whatever its line ends', async () => {
-    for (const text of ['event: message_stop\ndata: {}\n', 'event: message_stop\rdata: {}\r']) expect(await names(text, 10_000)).toEqual([]);
+  it('reads a last event whose blank line never came when it is whole (a stream that ended, not one cut off), whatever its line ends', async () => {
+    for (const text of ['event: message_stop\ndata: {}\n', 'event: message_stop\rdata: {}\r', 'event: message_stop\r\ndata: {}']) expect(await names(text, 10_000)).toEqual(['message_stop']);
+  });
+
+  it('does not read the start of an event the stream was cut in, whatever its line ends', async () => {
+    for (const text of ['event: message_delta\ndata: {"type":"message_delta","delta":{\n', 'event: message_delta\rdata: {"type":"mess']) expect(await names(text, 10_000)).toEqual([]);
   });
 });

@@ -1,0 +1,170 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { defaultReply as usualClaude, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
+import { defaultReply as usualOpenAI, startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
+import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+
+/**
+ * A stream whose last event is whole but comes without the blank line after it (`data: [DONE]`
+ * and the connection closed) is a stream that ended, not one cut off: OpenAI's client reads such
+ * an event (its decoder flushes what is pending), so the gateway does too (`SseReader.end`), and
+ * the answer is told and booked as complete, passed through or translated. The start of an event
+ * a server cut off stays a cut.
+ */
+let openai: FakePool<FakeOpenAI, OpenAIReply>;
+let claude: FakePool<FakeAnthropic, AnthropicReply>;
+
+beforeAll(async () => {
+  [openai, claude] = await Promise.all([
+    startFakePool({
+      start: () => startFakeOpenAI(),
+      provider: (fakes) => ({ id: 'vllm', type: 'openai-compatible', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'VLLM_KEY' } }) }),
+      config: { models: [{ name: 'llama', targets: [{ provider: 'vllm', model: 'llama-3.3-70b' }] }], routing: { sticky: false } },
+      credentials: { VLLM_KEY: 'sk-up' },
+      usual: usualOpenAI,
+      keyName: 'unterminated-openai',
+    }),
+    startFakePool({
+      start: () => startFakeAnthropic(),
+      provider: (fakes) => ({ id: 'claude', type: 'anthropic', accounts: poolAccounts(fakes, { apiKey: { env: 'ANT_KEY' } }) }),
+      config: { models: [{ name: 'claude-sonnet-4-6', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] }], routing: { sticky: false } },
+      credentials: { ANT_KEY: 'sk-ant-up' },
+      usual: usualClaude,
+      keyName: 'unterminated-anthropic',
+    }),
+  ]);
+});
+afterAll(() => Promise.all([openai.close(), claude.close()]));
+beforeEach(() => {
+  openai.reset();
+  claude.reset();
+});
+
+const SSE = { 'content-type': 'text/event-stream' };
+const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'llama-3.3-70b', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+const usage = `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'llama-3.3-70b', choices: [], usage: { prompt_tokens: 11, completion_tokens: 2, total_tokens: 13 } })}\n\n`;
+/** An OpenAI-compatible server's whole stream, `Hello there`, its `[DONE]` ended by `last`. */
+const openAIStream = (last: string): OpenAIReply => ({ kind: 'raw', status: 200, headers: SSE, body: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello ' }), chunk({ content: 'there' }), chunk({}, 'stop'), usage, `data: [DONE]${last}`] });
+
+const claudeEvents = [
+  { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 11, output_tokens: 1 } } },
+  { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+  { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello there' } },
+  { type: 'content_block_stop', index: 0 },
+  { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } },
+  { type: 'message_stop' },
+];
+/** Anthropic's whole stream, `Hello there`, its `message_stop` ended by `last` instead of its blank line. */
+const claudeStream = (last: string): AnthropicReply => ({
+  kind: 'raw',
+  status: 200,
+  headers: SSE,
+  body: claudeEvents.map((event, i) => `event: ${event.type}\ndata: ${JSON.stringify(event)}${i === claudeEvents.length - 1 ? last : '\n\n'}`),
+});
+
+/** The OpenAI client's Chat Completions stream read to its end: its text, and what it threw, if it did. */
+async function chat(pool: FakePool<unknown, unknown>, model: string) {
+  const client = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
+  const { data: stream, response } = await client.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
+  let text = '';
+  let finish: string | null | undefined;
+  const thrown = await (async () => {
+    for await (const c of stream) {
+      text += c.choices[0]?.delta.content ?? '';
+      finish ??= c.choices[0]?.finish_reason;
+    }
+  })().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { text, finish, thrown, record: await pool.recordOf(response.headers.get('x-request-id')) };
+}
+
+/** The Anthropic client's Messages stream read to its end: its text, and what it threw, if it did. */
+async function messages(pool: FakePool<unknown, unknown>, model: string) {
+  const client = new Anthropic({ apiKey: pool.key, baseURL: pool.gw.url, maxRetries: 0 });
+  const { data: stream, response } = await client.messages.create({ model, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
+  let text = '';
+  let finish: string | null | undefined;
+  const thrown = await (async () => {
+    for await (const event of stream) {
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+      if (event.type === 'message_delta') finish = event.delta.stop_reason;
+    }
+  })().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { text, finish, thrown, record: await pool.recordOf(response.headers.get('x-request-id')) };
+}
+
+describe('a last event without its blank line', () => {
+  it.each([
+    ['no line end at all', ''],
+    ['one LF', '\n'],
+    ['one CRLF', '\r\n'],
+  ])('ends an OpenAI-compatible stream passed to the OpenAI client as complete: [DONE] with %s', async (_case, last) => {
+    // Prepare
+    openai.firstCallGets(openAIStream(last));
+
+    // Act
+    const got = await chat(openai, 'llama');
+
+    // Assess
+    expect(got).toMatchObject({ text: 'Hello there', finish: 'stop', thrown: undefined });
+    expect(got.record).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
+    expect(got.record.errorCode).toBeUndefined();
+  });
+
+  it('ends an OpenAI-compatible stream translated for the Anthropic client as complete: [DONE] with no line end', async () => {
+    // Prepare
+    openai.firstCallGets(openAIStream(''));
+
+    // Act
+    const got = await messages(openai, 'llama');
+
+    // Assess: the finish chunk before it already ends the translated answer; the [DONE] read at the end changes nothing.
+    expect(got).toMatchObject({ text: 'Hello there', finish: 'end_turn', thrown: undefined });
+    expect(got.record).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
+  });
+
+  it.each([
+    ['no line end at all', ''],
+    ['one LF', '\n'],
+  ])('ends an Anthropic stream translated for the OpenAI client as complete: message_stop with %s', async (_case, last) => {
+    // Prepare
+    claude.firstCallGets(claudeStream(last));
+
+    // Act
+    const got = await chat(claude, 'claude-sonnet-4-6');
+
+    // Assess
+    expect(got).toMatchObject({ text: 'Hello there', finish: 'stop', thrown: undefined });
+    expect(got.record).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
+  });
+
+  it('books an Anthropic stream passed to the Anthropic client as complete: message_stop with one LF', async () => {
+    // Prepare
+    claude.firstCallGets(claudeStream('\n'));
+
+    // Act
+    const got = await messages(claude, 'claude-sonnet-4-6');
+
+    // Assess
+    expect(got).toMatchObject({ text: 'Hello there', finish: 'end_turn', thrown: undefined });
+    expect(got.record).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
+  });
+
+  it('still tells and books a stream that ended inside an event as cut', async () => {
+    // Prepare: the connection closed cleanly half-way through a chunk's JSON.
+    openai.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello ' }), chunk({ content: 'there' }).slice(0, 60)] });
+
+    // Act
+    const got = await chat(openai, 'llama');
+
+    // Assess
+    expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
+    expect(got.record).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+});
