@@ -14,10 +14,4 @@ module.exports = {
   // Jest's default is one worker fewer than the cores: on CI's two cores, one worker ran the suites
   // one after another (9 minutes). Most suites wait on sockets and timers, so one per core halves that.
   maxWorkers: '100%',
-  // Jest kills a worker not gone 500 ms after it was told to end, and says it "failed to exit
-  // gracefully". No test file leaves anything holding a worker (test/setup/open-handles-env.ts over
-  // the whole suite), but Node's own teardown of a worker that ran a hundred integration files took
-  // 271 ms with nothing left to wait for (51 ms after two files): two such workers ending at once
-  // on CI's two cores cross 500 ms now and then. A real leak still holds a worker past this.
-  workerGracefulExitTimeout: 3000,
 };
