@@ -63,10 +63,20 @@ const claudeStream = (last: string): AnthropicReply => ({
   body: claudeEvents.map((event, i) => `event: ${event.type}\ndata: ${JSON.stringify(event)}${i === claudeEvents.length - 1 ? last : '\n\n'}`),
 });
 
+/** Anthropic's stream to its text (`Hello there`), then `tail`, and the connection closed. */
+const claudeTextThen = (tail: string): AnthropicReply => ({
+  kind: 'raw',
+  status: 200,
+  headers: SSE,
+  body: [...claudeEvents.slice(0, 3).map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`), tail],
+});
+
 /** The OpenAI client's Chat Completions stream read to its end: its text, and what it threw, if it did. */
-async function chat(pool: FakePool<unknown, unknown>, model: string) {
+async function chat(pool: FakePool<unknown, unknown>, model: string, askUsage = false) {
   const client = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
-  const { data: stream, response } = await client.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
+  const { data: stream, response } = await client.chat.completions
+    .create({ model, stream: true, messages: [{ role: 'user', content: 'Say hi.' }], ...(askUsage ? { stream_options: { include_usage: true } } : {}) })
+    .withResponse();
   let text = '';
   let finish: string | null | undefined;
   const thrown = await (async () => {
@@ -166,5 +176,76 @@ describe('a last event without its blank line', () => {
     // Assess
     expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
     expect(got.record).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+
+  it('tells an OpenAI client that asked for the usage (its bytes passed as they came) a stream cut inside an event with the gateway\'s error, not the cut bytes glued to it', async () => {
+    // Prepare: the connection closed cleanly half-way through a chunk's JSON.
+    openai.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello ' }), chunk({ content: 'there' }).slice(0, 60)] });
+
+    // Act
+    const got = await chat(openai, 'llama', true);
+
+    // Assess
+    expect(got.text).toBe('Hello ');
+    expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
+    expect(got.record).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+
+  it('tells an Anthropic client passed an Anthropic stream cut inside an event with the gateway\'s error, not the cut bytes glued to it', async () => {
+    // Prepare
+    claude.firstCallGets(claudeTextThen('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_'));
+
+    // Act
+    const got = await messages(claude, 'claude-sonnet-4-6');
+
+    // Assess
+    expect(got.text).toBe('Hello there');
+    expect(got.thrown).toBeInstanceOf(Anthropic.APIError);
+    expect(got.record).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+
+  it('tells an Anthropic client passed an Anthropic stream whose last event is an error without its blank line that error, rewritten', async () => {
+    // Prepare
+    const error = 'event: error\ndata: {"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute."}}';
+    claude.firstCallGets(claudeTextThen(error));
+
+    // Act
+    const got = await messages(claude, 'claude-sonnet-4-6');
+
+    // Assess
+    expect(got.text).toBe('Hello there');
+    expect(got.thrown).toBeInstanceOf(Anthropic.APIError);
+    expect(String(got.thrown)).not.toContain('d3f27ff7');
+    expect(got.record).toMatchObject({ outcome: 'upstream_error' });
+  });
+
+  it('tells an OpenAI client that asked for the usage a stream whose last event is an error without its blank line that error, rewritten', async () => {
+    // Prepare
+    const error = 'data: {"error":{"type":"tokens","code":"rate_limit_exceeded","message":"Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385."}}';
+    openai.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello ' }), error] });
+
+    // Act
+    const got = await chat(openai, 'llama', true);
+
+    // Assess
+    expect(got.text).toBe('Hello ');
+    expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
+    expect(String(got.thrown)).not.toContain('org-uOtiSEwvUnroadaOnJJquBEC');
+    expect(got.record).toMatchObject({ outcome: 'upstream_error' });
+  });
+
+  it('tells an OpenAI client that did not ask for the usage (its events re-framed) a stream whose last event is an error without its blank line that error, rewritten', async () => {
+    // Prepare
+    const error = 'data: {"error":{"type":"tokens","code":"rate_limit_exceeded","message":"Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385."}}';
+    openai.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello ' }), error] });
+
+    // Act
+    const got = await chat(openai, 'llama');
+
+    // Assess
+    expect(got.text).toBe('Hello ');
+    expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
+    expect(String(got.thrown)).not.toContain('org-uOtiSEwvUnroadaOnJJquBEC');
+    expect(got.record).toMatchObject({ outcome: 'upstream_error' });
   });
 });
