@@ -1,11 +1,11 @@
 import { GatewayError } from './errors';
 import { InBandErrorGuard, type InBandErrorRule } from './in-band-errors';
 
-/** A rule for the tests: an event whose data is `ERROR:<words>` (or that, as a JSON string) becomes `data: SAFE`. */
+/** A rule for the tests: an event whose data says `ERROR:<words>` (alone, or in a JSON object) becomes `data: SAFE`. */
 const RULE: InBandErrorRule = {
   markers: ['ERROR'],
   rewrite(text) {
-    const words = /^data: "?ERROR:([^"\r\n]*)"?$/m.exec(text)?.[1];
+    const words = /^data: (?:\{"e":")?ERROR:([\w-]*)/m.exec(text)?.[1];
     return words === undefined ? undefined : { text: 'data: SAFE', error: new GatewayError('upstream_error', 'safe', { detail: words }) };
   },
 };
@@ -55,7 +55,7 @@ describe('InBandErrorGuard', () => {
     ['the start of a named event, its data not begun', 'event: content_block_delta\n'],
     ['data that is no JSON', 'data: b'],
     ['a comment alone', ': keep-alive'],
-    ['the start of an error event', 'data: "ERROR:or'],
+    ['the start of an error event', 'data: {"e":"ERROR:or'],
   ])('drops what a stream ended in that is no whole event (%s): no client can read it, and the error after it would be glued to it', async (_case, last) => {
     // Act
     const out = await relayed(new InBandErrorGuard(RULE), ['data: a\n\n', last]);
@@ -98,7 +98,7 @@ describe('InBandErrorGuard', () => {
     ['between other events, which stay as they are', ['data: a\n\ndata: ERROR:org-1\n\ndata: ERROR\n\n'], 'data: a\n\ndata: SAFE\n\ndata: ERROR\n\n'],
     ['cut across three chunks', ['data: a\n\ndata: ER', 'ROR:or', 'g-1\n\n'], 'data: a\n\ndata: SAFE\n\n'],
     ['with CRLF line ends', ['data: a\r\n\r\ndata: ERROR:org-1\r\n\r\n'], 'data: a\r\n\r\ndata: SAFE\r\n\r\n'],
-    ['last, without a blank line after it (then given one)', ['data: a\n\ndata: "ERROR:org-1"'], 'data: a\n\ndata: SAFE\n\n'],
+    ['last, without a blank line after it (then given one)', ['data: a\n\ndata: {"e":"ERROR:org-1"}'], 'data: a\n\ndata: SAFE\n\n'],
   ])('rewrites an error event %s and keeps what it said', async (_case, pieces, expected) => {
     // Prepare
     const guard = new InBandErrorGuard(RULE);

@@ -119,7 +119,7 @@ export class InBandErrorGuard {
    * when it is whole: OpenAI's clients read an event the stream ended in.
    *
    * In SSE, that event goes on only when the gateway's own reader reads it (`SseReader.end`: its
-   * data `[DONE]` or JSON), and then with the blank line it lacked: what follows it (the in-band
+   * data `[DONE]` or a JSON object), and then with the blank line it lacked: what follows it (the in-band
    * error the gateway ends a cut stream with) must not be glued to its last line, and a client
    * that drops an event without its blank line (Anthropic's) must still read a rewritten error.
    * The start of an event cut off is dropped: no client can use it, and glued to the error that

@@ -143,7 +143,7 @@ it('has the bound on one upstream event count the bytes since the end the refere
   }
 });
 
-/** Whether `SseReader` reads an event from a stream's last bytes once it ends (its data `[DONE]` or JSON). */
+/** Whether `SseReader` reads an event from a stream's last bytes once it ends (its data `[DONE]` or a JSON object). */
 function readsAnEvent(tail: string): boolean {
   let read = false;
   const reader = new SseReader({ onEvent: () => (read = true) });
