@@ -1,6 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { defaultReply as usualClaude, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
+import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
 import { defaultReply as usualOpenAI, startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
 
@@ -13,9 +15,11 @@ import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
  */
 let openai: FakePool<FakeOpenAI, OpenAIReply>;
 let claude: FakePool<FakeAnthropic, AnthropicReply>;
+let gemini: FakePool<FakeGemini, GeminiReply>;
+let oai: FakePool<FakeOpenAI, OpenAIReply>;
 
 beforeAll(async () => {
-  [openai, claude] = await Promise.all([
+  [openai, claude, gemini, oai] = await Promise.all([
     startFakePool({
       start: () => startFakeOpenAI(),
       provider: (fakes) => ({ id: 'vllm', type: 'openai-compatible', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'VLLM_KEY' } }) }),
@@ -32,12 +36,30 @@ beforeAll(async () => {
       usual: usualClaude,
       keyName: 'unterminated-anthropic',
     }),
+    startFakePool({
+      start: () => startFakeGemini(),
+      provider: (fakes) => ({ id: 'google', type: 'gemini', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'GEM_KEY' } }) }),
+      config: { models: [{ name: 'gemini-2.5-flash', targets: [{ provider: 'google', model: 'gemini-2.5-flash' }] }], routing: { sticky: false } },
+      credentials: { GEM_KEY: 'AIza-up' },
+      usual: defaultGeminiReply,
+      keyName: 'unterminated-gemini',
+    }),
+    startFakePool({
+      start: () => startFakeOpenAI(),
+      provider: (fakes) => ({ id: 'oai', type: 'openai', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'OAI_KEY' } }) }),
+      config: { models: [{ name: 'gpt-4.1', targets: [{ provider: 'oai', model: 'gpt-4.1' }] }], routing: { sticky: false } },
+      credentials: { OAI_KEY: 'sk-oai' },
+      usual: usualOpenAI,
+      keyName: 'unterminated-responses',
+    }),
   ]);
 });
-afterAll(() => Promise.all([openai.close(), claude.close()]));
+afterAll(() => Promise.all([openai.close(), claude.close(), gemini.close(), oai.close()]));
 beforeEach(() => {
   openai.reset();
   claude.reset();
+  gemini.reset();
+  oai.reset();
 });
 
 const SSE = { 'content-type': 'text/event-stream' };
@@ -247,5 +269,72 @@ describe('a last event without its blank line', () => {
     expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
     expect(String(got.thrown)).not.toContain('org-uOtiSEwvUnroadaOnJJquBEC');
     expect(got.record).toMatchObject({ outcome: 'upstream_error' });
+  });
+
+  it.each([
+    ['no line end at all', ''],
+    ['one CRLF', '\r\n'],
+  ])('ends a Gemini stream passed to @google/genai as complete: its last event, with its finishReason, with %s', async (_case, last) => {
+    // Prepare
+    const event = (text: string, finish?: string) =>
+      `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text }], role: 'model' }, ...(finish ? { finishReason: finish } : {}), index: 0 }], usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 2, totalTokenCount: 13 }, modelVersion: 'gemini-2.5-flash' })}`;
+    gemini.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [`${event('Hello ')}\r\n\r\n`, `${event('there', 'STOP')}${last}`] });
+    const ids: string[] = [];
+    const ai = new GoogleGenAI({
+      apiKey: gemini.key,
+      httpOptions: {
+        baseUrl: gemini.gw.url,
+        fetch: async (url, init) => {
+          const res = await fetch(url, init);
+          ids.push(res.headers.get('x-request-id') ?? '');
+          return res;
+        },
+      },
+    });
+    let text = '';
+    let finish: string | undefined;
+
+    // Act
+    const thrown = await (async () => {
+      for await (const c of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Say hi.' })) {
+        text += c.text ?? '';
+        finish ??= c.candidates?.[0]?.finishReason;
+      }
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect({ text, finish, thrown }).toEqual({ text: 'Hello there', finish: 'STOP', thrown: undefined });
+    expect(await gemini.recordOf(ids[0])).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
+  });
+
+  it('ends a Responses stream passed to the OpenAI client as complete: response.completed with no line end', async () => {
+    // Prepare
+    const response = (status: string, extra: Record<string, unknown> = {}) => ({ id: 'resp_1', object: 'response', created_at: 1, model: 'gpt-4.1', status, error: null, output: [], ...extra });
+    const events = [
+      { type: 'response.created', sequence_number: 0, response: response('in_progress') },
+      { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hello there' },
+      {
+        type: 'response.completed',
+        sequence_number: 2,
+        response: response('completed', {
+          output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello there', annotations: [] }] }],
+          usage: { input_tokens: 11, output_tokens: 2, total_tokens: 13, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+        }),
+      },
+    ];
+    oai.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: events.map((e, i) => `event: ${e.type}\ndata: ${JSON.stringify(e)}${i === events.length - 1 ? '' : '\n\n'}`) });
+    const client = new OpenAI({ apiKey: oai.key, baseURL: `${oai.gw.url}/v1`, maxRetries: 0 });
+
+    // Act
+    const { data: stream, response: res } = await client.responses.create({ model: 'gpt-4.1', input: 'Say hi.', stream: true }).withResponse();
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+
+    // Assess
+    expect(types).toEqual(['response.created', 'response.output_text.delta', 'response.completed']);
+    expect(await oai.recordOf(res.headers.get('x-request-id'))).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
   });
 });
