@@ -149,6 +149,27 @@ describe('a last event without its blank line', () => {
     expect(got.record.errorCode).toBeUndefined();
   });
 
+  it.each([
+    ['re-framed (the client did not ask for the usage)', false],
+    ['passed as it came (the client asked for the usage)', true],
+  ])('sends the [DONE] that came without its blank line once, with it: %s', async (_case, askUsage) => {
+    // Prepare
+    openai.firstCallGets(openAIStream(''));
+
+    // Act: the bytes, as no client shows them (OpenAI's stops reading at the first [DONE]).
+    const res = await fetch(`${openai.gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${openai.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama', stream: true, messages: [{ role: 'user', content: 'Say hi.' }], ...(askUsage ? { stream_options: { include_usage: true } } : {}) }),
+    });
+    const body = await res.text();
+
+    // Assess
+    expect(body.split('[DONE]')).toHaveLength(2);
+    expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(await openai.recordOf(res.headers.get('x-request-id'))).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
+  });
+
   it('ends an OpenAI-compatible stream translated for the Anthropic client as complete: [DONE] with no line end', async () => {
     // Prepare
     openai.firstCallGets(openAIStream(''));
