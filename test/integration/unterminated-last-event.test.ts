@@ -262,6 +262,20 @@ describe('a last event without its blank line', () => {
     expect(got.record).toMatchObject({ outcome: 'upstream_error' });
   });
 
+  it('tells an OpenAI client of an Anthropic stream, translated, whose last event is an error without its blank line that error (not a cut), in the gateway\'s words', async () => {
+    // Prepare
+    claude.firstCallGets(claudeTextThen('event: error\ndata: {"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute."}}'));
+
+    // Act
+    const got = await chat(claude, 'claude-sonnet-4-6');
+
+    // Assess
+    expect(got.text).toBe('Hello there');
+    expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
+    expect(String(got.thrown)).not.toContain('d3f27ff7');
+    expect(got.record).toMatchObject({ outcome: 'upstream_error', errorCode: 'rate_limit_error' });
+  });
+
   it('tells an OpenAI client that asked for the usage a stream whose last event is an error without its blank line that error, rewritten', async () => {
     // Prepare
     const error = 'data: {"error":{"type":"tokens","code":"rate_limit_exceeded","message":"Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385."}}';
