@@ -1,11 +1,11 @@
 import { GatewayError } from './errors';
 import { InBandErrorGuard, type InBandErrorRule } from './in-band-errors';
 
-/** A rule for the tests: an event whose data is `ERROR:<words>` becomes `data: SAFE`. */
+/** A rule for the tests: an event whose data says `ERROR:<words>` (alone, or in a JSON object) becomes `data: SAFE`. */
 const RULE: InBandErrorRule = {
   markers: ['ERROR'],
   rewrite(text) {
-    const words = /^data: ERROR:(.*)$/m.exec(text)?.[1];
+    const words = /^data: (?:\{"e":")?ERROR:([\w-]*)/m.exec(text)?.[1];
     return words === undefined ? undefined : { text: 'data: SAFE', error: new GatewayError('upstream_error', 'safe', { detail: words }) };
   },
 };
@@ -28,13 +28,40 @@ describe('InBandErrorGuard', () => {
     ['a comment line', [': keep-alive\n\n'], [': keep-alive\n\n']],
     ['an event cut in two', ['data: a\n\ndata: b', 'c\n\n'], ['data: a\n\n', 'data: bc\n\n']],
     ['a boundary cut in two', ['data: a\n', '\ndata: b\n\n'], ['data: a\n\ndata: b\n\n']],
-    ['a stream that ends without its last blank line', ['data: a\n\n', 'data: b'], ['data: a\n\n', 'data: b']],
   ])('passes %s on as the upstream wrote it', async (_case, pieces, expected) => {
     // Act
     const out = await relayed(new InBandErrorGuard(RULE), pieces);
 
     // Assess
     expect(out.map(String)).toEqual(expected);
+  });
+
+  it.each([
+    ['no line end', 'data: [DONE]', 'data: [DONE]\n\n'],
+    ['an LF', 'data: [DONE]\n', 'data: [DONE]\n\n'],
+    ['a CRLF', 'data: {"b":1}\r\n', 'data: {"b":1}\r\n\n'],
+    ['a CR (an LF after it would make one line end, not two)', 'data: {"b":1}\r', 'data: {"b":1}\r\n\n'],
+    ['a named event, its data on two lines', 'event: message_stop\ndata: {"type":\ndata: "message_stop"}', 'event: message_stop\ndata: {"type":\ndata: "message_stop"}\n\n'],
+  ])('ends a stream whose last event is whole but without its blank line with that event and the blank line: %s', async (_case, last, framed) => {
+    // Act: the blank line keeps what the gateway may add after it (a cut stream's error) off its last line.
+    const out = await relayed(new InBandErrorGuard(RULE), ['data: a\n\n', last]);
+
+    // Assess
+    expect(out.map(String)).toEqual(['data: a\n\n', framed]);
+  });
+
+  it.each([
+    ['the start of a JSON event', 'data: {"choices":[{"delta":{"content":"hel'],
+    ['the start of a named event, its data not begun', 'event: content_block_delta\n'],
+    ['data that is no JSON', 'data: b'],
+    ['a comment alone', ': keep-alive'],
+    ['the start of an error event', 'data: {"e":"ERROR:or'],
+  ])('drops what a stream ended in that is no whole event (%s): no client can read it, and the error after it would be glued to it', async (_case, last) => {
+    // Act
+    const out = await relayed(new InBandErrorGuard(RULE), ['data: a\n\n', last]);
+
+    // Assess
+    expect(out.map(String)).toEqual(['data: a\n\n']);
   });
 
   it.each([
@@ -71,7 +98,7 @@ describe('InBandErrorGuard', () => {
     ['between other events, which stay as they are', ['data: a\n\ndata: ERROR:org-1\n\ndata: ERROR\n\n'], 'data: a\n\ndata: SAFE\n\ndata: ERROR\n\n'],
     ['cut across three chunks', ['data: a\n\ndata: ER', 'ROR:or', 'g-1\n\n'], 'data: a\n\ndata: SAFE\n\n'],
     ['with CRLF line ends', ['data: a\r\n\r\ndata: ERROR:org-1\r\n\r\n'], 'data: a\r\n\r\ndata: SAFE\r\n\r\n'],
-    ['last, without a blank line after it', ['data: a\n\ndata: ERROR:org-1'], 'data: a\n\ndata: SAFE'],
+    ['last, without a blank line after it (then given one)', ['data: a\n\ndata: {"e":"ERROR:org-1"}'], 'data: a\n\ndata: SAFE\n\n'],
   ])('rewrites an error event %s and keeps what it said', async (_case, pieces, expected) => {
     // Prepare
     const guard = new InBandErrorGuard(RULE);

@@ -1,4 +1,5 @@
 import type { GatewayError } from './errors';
+import { SseReader } from './sse';
 import { SseEventEnds } from './sse-event-ends';
 
 /**
@@ -116,10 +117,22 @@ export class InBandErrorGuard {
    * rewritten when it is an error; one that holds a marker but reads as no error is dropped when
    * it may be an error cut off before the rule could read it (`rule.mayBeCutOff`), and goes on
    * when it is whole: OpenAI's clients read an event the stream ended in.
+   *
+   * In SSE, that event goes on only when the gateway's own reader reads it (`SseReader.end`: its
+   * data `[DONE]` or a JSON object), and then with the blank line it lacked: what follows it (the in-band
+   * error the gateway ends a cut stream with) must not be glued to its last line, and a client
+   * that drops an event without its blank line (Anthropic's) must still read a rewritten error.
+   * The start of an event cut off is dropped: no client can use it, and glued to the error that
+   * follows, it made both unreadable.
    */
   end(): Uint8Array | undefined {
     if (this.#held.length === 0) return undefined;
     const rest = Buffer.concat(this.#held.splice(0));
+    if (this.framing === 'sse') {
+      if (!readsAsEvent(rest)) return undefined;
+      const framed = Buffer.concat([rest, rest[rest.length - 1] === LF ? BLANK_AFTER_LF : BLANK]);
+      return this.#hasMarker(framed) ? this.#rewritten(framed) : framed;
+    }
     return this.#hasMarker(rest) ? this.#rewritten(rest, true) : rest;
   }
 
@@ -170,6 +183,15 @@ export class InBandErrorGuard {
   }
 }
 
+/** Whether an SSE stream's last bytes, without the blank line after them, hold an event the gateway's reader reads. */
+function readsAsEvent(bytes: Uint8Array): boolean {
+  let read = false;
+  const reader = new SseReader({ onEvent: () => (read = true) });
+  reader.feed(bytes);
+  reader.end();
+  return read;
+}
+
 type ArrayLayout = 'unknown' | 'pretty' | 'compact';
 
 /** Whether an array stream's first element is pretty-printed (`[{` and a line end), as Google writes it, once its first bytes have come. */
@@ -195,6 +217,10 @@ interface EventEnds {
 }
 
 const LF = 0x0a;
+// The blank line an SSE stream's last event lacked: after an LF, one more; after a CR or none, an LF
+// alone would make one line end (a CRLF) with a CR before it, so two.
+const BLANK_AFTER_LF = Buffer.from('\n');
+const BLANK = Buffer.from('\n\n');
 const BRACE = 0x7d;
 const ELEMENT_END = Buffer.from('\n}');
 

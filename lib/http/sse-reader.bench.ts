@@ -1,7 +1,7 @@
 /**
  * What `SseReader` adds to eventsource-parser on the hot path: a stream of 20 chat chunk events,
  * one chunk each, read by a bare parser (TextDecoder + createParser, as the readers did) and by
- * `SseReader` (the same, plus one character read a chunk and `end()` once). Rounds interleave the
+ * `SseReader` (the same, plus a look at each chunk's last characters and `end()` once). Rounds interleave the
  * two so that a loaded machine weighs on both alike. Median of 5 000 streams a round.
  *
  *   npx tsx lib/http/sse-reader.bench.ts

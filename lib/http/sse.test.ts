@@ -1,4 +1,4 @@
-import { SseReader, sseReframed } from './sse';
+import { afterLastBlankLine, SseReader, sseReframed } from './sse';
 
 describe('sseReframed', () => {
   it.each([
@@ -7,6 +7,29 @@ describe('sseReframed', () => {
     ['a named event', '{"error":{}}', 'error', 'event: error\ndata: {"error":{}}\n\n'],
   ])('%s', (_name, data, event, expected) => {
     expect(sseReframed(data, event)).toBe(expected);
+  });
+});
+
+describe('afterLastBlankLine', () => {
+  const LF = 0x0a;
+  const CR = 0x0d;
+  it.each<[string, string, number, number]>([
+    ['a whole event, LF', 'data: a\n\n', -1, 9],
+    ['a whole event, CRLF', 'data: a\r\n\r\n', -1, 11],
+    ['a whole event, CR', 'data: a\r\r', -1, 9],
+    ['LF then CRLF', 'data: a\n\r\n', -1, 10],
+    ['CRLF then LF', 'data: a\r\n\n', -1, 10],
+    ['CR then CRLF', 'data: a\r\r\n', -1, 10],
+    ['a whole event and the start of the next', 'data: a\n\ndata: [DO', -1, 9],
+    ['CRLF events and the start of the next', 'data: a\r\n\r\ndata: b', -1, 11],
+    ['no blank line', 'data: {"a":', -1, -1],
+    ['one line end, no blank line', 'data: a\r\n', -1, -1],
+    ['a blank line begun in the chunk before (LF)', '\ndata: b', LF, 1],
+    ['a blank line begun in the chunk before (CR)', '\rdata: b', CR, 1],
+    ['no blank line across the chunks (CR then LF is one line end)', '\ndata: b', CR, -1],
+    ['a one-character chunk ending a blank line', '\n', LF, 1],
+  ])('%s', (_name, text, before, expected) => {
+    expect(afterLastBlankLine(text, before)).toBe(expected);
   });
 });
 
@@ -32,6 +55,10 @@ describe('SseReader', () => {
     ['an event without its blank line, its data not whole (CR): not read', ['data: a\r'], []],
     ['an event without its blank line, its data not whole (CRLF): not read', ['data: a\r\n'], []],
     ['the start of a JSON event cut off: not read', ['data: a\n\ndata: {"choices":[{"delta":{"content":"hel'], ['a']],
+    ['a number cut short, which still parses: not read', ['data: a\n\ndata: 12'], ['a']],
+    ['a JSON string, which no dialect ends with: not read', ['data: a\n\ndata: "ab"'], ['a']],
+    ['a JSON object on two data lines, the stream cut between them: not read', ['data: a\n\ndata: {"a":\n'], ['a']],
+    ['a JSON object on two data lines: read', ['data: a\n\ndata: {"a":\ndata: 1}'], ['a', '{"a":\n1}']],
     ['a last [DONE] without its blank line (LF): read, as the official clients read it', ['data: a\n\ndata: [DONE]\n'], ['a', '[DONE]']],
     ['a last [DONE] without any line end', ['data: a\n\ndata: [DONE]'], ['a', '[DONE]']],
     ['a last [DONE] without its blank line (CR)', ['data: a\r\rdata: [DONE]\r'], ['a', '[DONE]']],

@@ -1,6 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { defaultReply as usualClaude, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
+import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
 import { defaultReply as usualOpenAI, startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
 
@@ -13,9 +15,11 @@ import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
  */
 let openai: FakePool<FakeOpenAI, OpenAIReply>;
 let claude: FakePool<FakeAnthropic, AnthropicReply>;
+let gemini: FakePool<FakeGemini, GeminiReply>;
+let oai: FakePool<FakeOpenAI, OpenAIReply>;
 
 beforeAll(async () => {
-  [openai, claude] = await Promise.all([
+  [openai, claude, gemini, oai] = await Promise.all([
     startFakePool({
       start: () => startFakeOpenAI(),
       provider: (fakes) => ({ id: 'vllm', type: 'openai-compatible', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'VLLM_KEY' } }) }),
@@ -32,12 +36,30 @@ beforeAll(async () => {
       usual: usualClaude,
       keyName: 'unterminated-anthropic',
     }),
+    startFakePool({
+      start: () => startFakeGemini(),
+      provider: (fakes) => ({ id: 'google', type: 'gemini', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'GEM_KEY' } }) }),
+      config: { models: [{ name: 'gemini-2.5-flash', targets: [{ provider: 'google', model: 'gemini-2.5-flash' }] }], routing: { sticky: false } },
+      credentials: { GEM_KEY: 'AIza-up' },
+      usual: defaultGeminiReply,
+      keyName: 'unterminated-gemini',
+    }),
+    startFakePool({
+      start: () => startFakeOpenAI(),
+      provider: (fakes) => ({ id: 'oai', type: 'openai', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'OAI_KEY' } }) }),
+      config: { models: [{ name: 'gpt-4.1', targets: [{ provider: 'oai', model: 'gpt-4.1' }] }], routing: { sticky: false } },
+      credentials: { OAI_KEY: 'sk-oai' },
+      usual: usualOpenAI,
+      keyName: 'unterminated-responses',
+    }),
   ]);
 });
-afterAll(() => Promise.all([openai.close(), claude.close()]));
+afterAll(() => Promise.all([openai.close(), claude.close(), gemini.close(), oai.close()]));
 beforeEach(() => {
   openai.reset();
   claude.reset();
+  gemini.reset();
+  oai.reset();
 });
 
 const SSE = { 'content-type': 'text/event-stream' };
@@ -63,10 +85,20 @@ const claudeStream = (last: string): AnthropicReply => ({
   body: claudeEvents.map((event, i) => `event: ${event.type}\ndata: ${JSON.stringify(event)}${i === claudeEvents.length - 1 ? last : '\n\n'}`),
 });
 
+/** Anthropic's stream to its text (`Hello there`), then `tail`, and the connection closed. */
+const claudeTextThen = (tail: string): AnthropicReply => ({
+  kind: 'raw',
+  status: 200,
+  headers: SSE,
+  body: [...claudeEvents.slice(0, 3).map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`), tail],
+});
+
 /** The OpenAI client's Chat Completions stream read to its end: its text, and what it threw, if it did. */
-async function chat(pool: FakePool<unknown, unknown>, model: string) {
+async function chat(pool: FakePool<unknown, unknown>, model: string, askUsage = false) {
   const client = new OpenAI({ apiKey: pool.key, baseURL: `${pool.gw.url}/v1`, maxRetries: 0 });
-  const { data: stream, response } = await client.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
+  const { data: stream, response } = await client.chat.completions
+    .create({ model, stream: true, messages: [{ role: 'user', content: 'Say hi.' }], ...(askUsage ? { stream_options: { include_usage: true } } : {}) })
+    .withResponse();
   let text = '';
   let finish: string | null | undefined;
   const thrown = await (async () => {
@@ -115,6 +147,27 @@ describe('a last event without its blank line', () => {
     expect(got).toMatchObject({ text: 'Hello there', finish: 'stop', thrown: undefined });
     expect(got.record).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
     expect(got.record.errorCode).toBeUndefined();
+  });
+
+  it.each([
+    ['re-framed (the client did not ask for the usage)', false],
+    ['passed as it came (the client asked for the usage)', true],
+  ])('sends the [DONE] that came without its blank line once, with it: %s', async (_case, askUsage) => {
+    // Prepare
+    openai.firstCallGets(openAIStream(''));
+
+    // Act: the bytes, as no client shows them (OpenAI's stops reading at the first [DONE]).
+    const res = await fetch(`${openai.gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${openai.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama', stream: true, messages: [{ role: 'user', content: 'Say hi.' }], ...(askUsage ? { stream_options: { include_usage: true } } : {}) }),
+    });
+    const body = await res.text();
+
+    // Assess
+    expect(body.split('[DONE]')).toHaveLength(2);
+    expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(await openai.recordOf(res.headers.get('x-request-id'))).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
   });
 
   it('ends an OpenAI-compatible stream translated for the Anthropic client as complete: [DONE] with no line end', async () => {
@@ -166,5 +219,157 @@ describe('a last event without its blank line', () => {
     // Assess
     expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
     expect(got.record).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+
+  it('tells an OpenAI client that asked for the usage (its bytes passed as they came) a stream cut inside an event with the gateway\'s error, not the cut bytes glued to it', async () => {
+    // Prepare: the connection closed cleanly half-way through a chunk's JSON.
+    openai.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello ' }), chunk({ content: 'there' }).slice(0, 60)] });
+
+    // Act
+    const got = await chat(openai, 'llama', true);
+
+    // Assess
+    expect(got.text).toBe('Hello ');
+    expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
+    expect(got.record).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+
+  it('tells an Anthropic client passed an Anthropic stream cut inside an event with the gateway\'s error, not the cut bytes glued to it', async () => {
+    // Prepare
+    claude.firstCallGets(claudeTextThen('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_'));
+
+    // Act
+    const got = await messages(claude, 'claude-sonnet-4-6');
+
+    // Assess
+    expect(got.text).toBe('Hello there');
+    expect(got.thrown).toBeInstanceOf(Anthropic.APIError);
+    expect(got.record).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+
+  it('tells an Anthropic client passed an Anthropic stream whose last event is an error without its blank line that error, rewritten', async () => {
+    // Prepare
+    const error = 'event: error\ndata: {"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute."}}';
+    claude.firstCallGets(claudeTextThen(error));
+
+    // Act
+    const got = await messages(claude, 'claude-sonnet-4-6');
+
+    // Assess
+    expect(got.text).toBe('Hello there');
+    expect(got.thrown).toBeInstanceOf(Anthropic.APIError);
+    expect(String(got.thrown)).not.toContain('d3f27ff7');
+    expect(got.record).toMatchObject({ outcome: 'upstream_error' });
+  });
+
+  it('tells an OpenAI client of an Anthropic stream, translated, whose last event is an error without its blank line that error (not a cut), in the gateway\'s words', async () => {
+    // Prepare
+    claude.firstCallGets(claudeTextThen('event: error\ndata: {"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit for your organization (d3f27ff7-9afe-4ee2-9645-76ecfc73c2b7) of 40,000 input tokens per minute."}}'));
+
+    // Act
+    const got = await chat(claude, 'claude-sonnet-4-6');
+
+    // Assess
+    expect(got.text).toBe('Hello there');
+    expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
+    expect(String(got.thrown)).not.toContain('d3f27ff7');
+    expect(got.record).toMatchObject({ outcome: 'upstream_error', errorCode: 'rate_limit_error' });
+  });
+
+  it('tells an OpenAI client that asked for the usage a stream whose last event is an error without its blank line that error, rewritten', async () => {
+    // Prepare
+    const error = 'data: {"error":{"type":"tokens","code":"rate_limit_exceeded","message":"Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385."}}';
+    openai.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello ' }), error] });
+
+    // Act
+    const got = await chat(openai, 'llama', true);
+
+    // Assess
+    expect(got.text).toBe('Hello ');
+    expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
+    expect(String(got.thrown)).not.toContain('org-uOtiSEwvUnroadaOnJJquBEC');
+    expect(got.record).toMatchObject({ outcome: 'upstream_error' });
+  });
+
+  it('tells an OpenAI client that did not ask for the usage (its events re-framed) a stream whose last event is an error without its blank line that error, rewritten', async () => {
+    // Prepare
+    const error = 'data: {"error":{"type":"tokens","code":"rate_limit_exceeded","message":"Rate limit reached for gpt-4o in organization org-uOtiSEwvUnroadaOnJJquBEC on tokens per min (TPM): Limit 30000, Used 29937, Requested 385."}}';
+    openai.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello ' }), error] });
+
+    // Act
+    const got = await chat(openai, 'llama');
+
+    // Assess
+    expect(got.text).toBe('Hello ');
+    expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
+    expect(String(got.thrown)).not.toContain('org-uOtiSEwvUnroadaOnJJquBEC');
+    expect(got.record).toMatchObject({ outcome: 'upstream_error' });
+  });
+
+  it.each([
+    ['no line end at all', ''],
+    ['one CRLF', '\r\n'],
+  ])('ends a Gemini stream passed to @google/genai as complete: its last event, with its finishReason, with %s', async (_case, last) => {
+    // Prepare
+    const event = (text: string, finish?: string) =>
+      `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text }], role: 'model' }, ...(finish ? { finishReason: finish } : {}), index: 0 }], usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 2, totalTokenCount: 13 }, modelVersion: 'gemini-2.5-flash' })}`;
+    gemini.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [`${event('Hello ')}\r\n\r\n`, `${event('there', 'STOP')}${last}`] });
+    const ids: string[] = [];
+    const ai = new GoogleGenAI({
+      apiKey: gemini.key,
+      httpOptions: {
+        baseUrl: gemini.gw.url,
+        fetch: async (url, init) => {
+          const res = await fetch(url, init);
+          ids.push(res.headers.get('x-request-id') ?? '');
+          return res;
+        },
+      },
+    });
+    let text = '';
+    let finish: string | undefined;
+
+    // Act
+    const thrown = await (async () => {
+      for await (const c of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Say hi.' })) {
+        text += c.text ?? '';
+        finish ??= c.candidates?.[0]?.finishReason;
+      }
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect({ text, finish, thrown }).toEqual({ text: 'Hello there', finish: 'STOP', thrown: undefined });
+    expect(await gemini.recordOf(ids[0])).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
+  });
+
+  it('ends a Responses stream passed to the OpenAI client as complete: response.completed with no line end', async () => {
+    // Prepare
+    const response = (status: string, extra: Record<string, unknown> = {}) => ({ id: 'resp_1', object: 'response', created_at: 1, model: 'gpt-4.1', status, error: null, output: [], ...extra });
+    const events = [
+      { type: 'response.created', sequence_number: 0, response: response('in_progress') },
+      { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hello there' },
+      {
+        type: 'response.completed',
+        sequence_number: 2,
+        response: response('completed', {
+          output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello there', annotations: [] }] }],
+          usage: { input_tokens: 11, output_tokens: 2, total_tokens: 13, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+        }),
+      },
+    ];
+    oai.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: events.map((e, i) => `event: ${e.type}\ndata: ${JSON.stringify(e)}${i === events.length - 1 ? '' : '\n\n'}`) });
+    const client = new OpenAI({ apiKey: oai.key, baseURL: `${oai.gw.url}/v1`, maxRetries: 0 });
+
+    // Act
+    const { data: stream, response: res } = await client.responses.create({ model: 'gpt-4.1', input: 'Say hi.', stream: true }).withResponse();
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+
+    // Assess
+    expect(types).toEqual(['response.created', 'response.output_text.delta', 'response.completed']);
+    expect(await oai.recordOf(res.headers.get('x-request-id'))).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
   });
 });
