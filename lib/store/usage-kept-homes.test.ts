@@ -56,6 +56,22 @@ describe('DynamoUsageSink: stored homes lost with their batch are kept and writt
     expect(reports[0]!.lostRequests).toEqual(how === 'unprocessed' ? [] : [`req-kept-${how}`]);
   });
 
+  it('sends a kept home when its wake comes, not flushAfterMs later: the wake holds no process open, and neither does what it starts', async () => {
+    // Prepare: the home's batch fails once; records would wait a minute for their batch.
+    const table$ = failingFirst(1, 'thrown');
+    const sink = new DynamoUsageSink(db.table, { retentionDays: 30, flushAfterMs: 60_000, writeBatch: table$.writeBatch, keptDelayMs: () => 20 });
+    const id = 'resp_kept_woken';
+    sink.storeHomes([storedHome(id)]);
+    await sink.drain();
+
+    // Act: the wake, 20 ms on.
+    const landed = await until(async () => (await db.homes.read(id)) !== undefined);
+
+    // Assess: written within the wait, a minute before a batch timer would have sent it.
+    expect(landed).toBe(true);
+    expect(table$.calls).toEqual([1, 1]);
+  });
+
   it('writes kept homes on drain, due or not, with whatever waits (on Lambda the drain may be the last chance)', async () => {
     // Prepare: the first batch is lost; the kept home would wait a minute.
     const table$ = failingFirst(1, 'thrown');

@@ -399,7 +399,8 @@ export class DynamoUsageSink implements UsageSink {
       // The drain's end schedules the next wake.
       if (this.#draining) return;
       this.#requeueKept(false);
-      this.#flushSoon();
+      // Sent now, not `flushAfterMs` later: that timer holds the process open, and this wake must not.
+      this.#flush();
     }, Math.max(0, due - performance.now(), this.#keptWakeNotBefore - performance.now())).unref();
   }
 
