@@ -52,6 +52,7 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
   const refused: string[] = [];
   let failures = 0;
   let delayMs = 0;
+  const closing = new AbortController();
   const server = createServer((req, res) => {
     void (async () => {
       const raw = await readBodyBytes(req);
@@ -65,7 +66,8 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
       const key = decodeURIComponent(rest.join('/'));
       if (!options.buckets.includes(bucket)) return fail(res, refused, 404, 'NoSuchBucket', 'The specified bucket does not exist');
       if (!key) return fail(res, refused, 400, 'InvalidRequest', 'A key is required');
-      if (delayMs) await sleep(delayMs);
+      if (delayMs) await sleep(delayMs, closing.signal);
+      if (closing.signal.aborted) return;
       if (failures > 0) {
         failures--;
         return fail(res, refused, 503, 'SlowDown', 'Please reduce your request rate.');
@@ -91,7 +93,11 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
       if (!stored) throw new Error(`no object ${bucketAndKey}; have ${[...objects.keys()].join(', ') || 'none'}`);
       return JSON.parse(gunzipSync(stored.body).toString('utf8')) as unknown;
     },
-    close: () => closeServer(server),
+    close: () => {
+      // A reply still waiting out its delay ends now: its timer would hold the test's process open.
+      closing.abort();
+      return closeServer(server);
+    },
   };
 }
 

@@ -71,6 +71,7 @@ export async function startFakeSts(options: FakeStsOptions): Promise<FakeSts> {
   const refused: string[] = [];
   const issued = new Map<string, IssuedCredentials>();
   let expiresInSeconds = options.expiresInSeconds;
+  const closing = new AbortController();
   const server = createServer((req, res) => {
     void (async () => {
       const raw = await readBodyBytes(req);
@@ -94,7 +95,8 @@ export async function startFakeSts(options: FakeStsOptions): Promise<FakeSts> {
         durationSeconds: duration === null ? undefined : Number(duration),
       };
       calls.push(call);
-      if (options.delayMs) await sleep(options.delayMs);
+      if (options.delayMs) await sleep(options.delayMs, closing.signal);
+      if (closing.signal.aborted) return;
       const refusal = refusalOf(call, options, accessKeyId);
       if (refusal) {
         call.error = refusal.code;
@@ -153,7 +155,11 @@ export async function startFakeSts(options: FakeStsOptions): Promise<FakeSts> {
       calls.length = 0;
       refused.length = 0;
     },
-    close: () => closeServer(server),
+    close: () => {
+      // A reply still waiting out its delay ends now: its timer would hold the test's process open.
+      closing.abort();
+      return closeServer(server);
+    },
   };
 }
 
