@@ -25,13 +25,6 @@ export interface InBandErrorRule {
    * or undefined when the event is no error (it then goes on unchanged).
    */
   rewrite(event: string): { text: string; error: GatewayError } | undefined;
-  /**
-   * Whether the event the source ended in (no boundary after it), holding a marker yet read as
-   * no error, may be an error cut off before it could be read: it is then dropped (see `end`).
-   * Absent, every such event may be. A dialect whose markers sound events hold too (the word
-   * `error` in a text, the Responses API's `"error":null`) tells a whole event from a cut one here.
-   */
-  mayBeCutOff?(event: string): boolean;
 }
 
 // One event and the blank line that ends it (any of SSE's line ends, twice; a CR before an LF is one line end, not two).
@@ -114,9 +107,10 @@ export class InBandErrorGuard {
 
   /**
    * What is left once the source has ended: an event that came without the boundary after it,
-   * rewritten when it is an error; one that holds a marker but reads as no error is dropped when
-   * it may be an error cut off before the rule could read it (`rule.mayBeCutOff`), and goes on
-   * when it is whole: OpenAI's clients read an event the stream ended in.
+   * rewritten when it is an error.
+   *
+   * In an array, an element that holds a marker but reads as no error is dropped, since it may be
+   * an error cut off before the rule could read it; one without a marker goes on as it came.
    *
    * In SSE, that event goes on only when the gateway's own reader reads it (`SseReader.end`: its
    * data `[DONE]` or a JSON object), and then with the blank line it lacked: what follows it (the in-band
@@ -165,13 +159,9 @@ export class InBandErrorGuard {
     if (last < text.length) {
       const tail = text.slice(last);
       const event = this.#event(tail);
-      if (!ended || event !== tail || !this.#mayBeCutOff(tail)) out += event;
+      if (!ended || event !== tail || !this.rule.markers.some((m) => tail.includes(m))) out += event;
     }
     return out === text ? bytes : Buffer.from(out);
-  }
-
-  #mayBeCutOff(tail: string): boolean {
-    return this.rule.markers.some((m) => tail.includes(m)) && (this.rule.mayBeCutOff?.(tail) ?? true);
   }
 
   #event(text: string): string {

@@ -65,19 +65,6 @@ function mayBeErrorEvent(text: string): boolean {
 }
 
 /**
- * Whether the SSE event a stream ended in may be an error cut off before it could be read: its
- * data is no whole JSON object, as every dialect's events are (`InBandErrorRule.mayBeCutOff`).
- *
- * @example
- * sseMayBeCutOff('data: {"error":{"message":"… org-uOti')                            // true
- * sseMayBeCutOff('data: {"choices":[{"delta":{"content":"a type error"}}]}')          // false
- */
-function sseMayBeCutOff(text: string): boolean {
-  const event = sseEventOf(text);
-  return !event || parsed(event.data) === undefined;
-}
-
-/**
  * OpenAI's chunks (and OpenAI-compatible servers'): any `data:` whose object has an `error`, and
  * any `event: error` whatever its data (its fields flat, or data that is no JSON): OpenAI's
  * clients raise on exactly those. Rewritten as `data: {"error":{message,type,param,code}}`.
@@ -88,7 +75,6 @@ function sseMayBeCutOff(text: string): boolean {
 export function openAIErrorEvents(providerId: string): InBandErrorRule {
   return {
     markers: SSE_ERROR_MARKERS,
-    mayBeCutOff: sseMayBeCutOff,
     rewrite(text) {
       if (!mayBeErrorEvent(text)) return undefined;
       const event = sseEventOf(text);
@@ -117,7 +103,6 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
 export function responsesErrorEvents(providerId: string): InBandErrorRule {
   return {
     markers: SSE_ERROR_MARKERS,
-    mayBeCutOff: sseMayBeCutOff,
     rewrite(text) {
       if (!mayBeErrorEvent(text)) return undefined;
       const event = sseEventOf(text);
@@ -156,7 +141,6 @@ export function responsesErrorEvents(providerId: string): InBandErrorRule {
 export function anthropicErrorEvents(providerId: string): InBandErrorRule {
   return {
     markers: SSE_ERROR_MARKERS,
-    mayBeCutOff: sseMayBeCutOff,
     rewrite(text) {
       if (!mayBeErrorEvent(text)) return undefined;
       const event = sseEventOf(text);
@@ -214,7 +198,6 @@ export function geminiErrorEvents(providerId: string, framing: EventFraming): In
   }
   return {
     markers: ['"error"'],
-    mayBeCutOff: sseMayBeCutOff,
     rewrite(text) {
       const event = sseEventOf(text);
       const done = event && rewriteBody(event.data);
