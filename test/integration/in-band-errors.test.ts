@@ -80,6 +80,18 @@ describe('in-band upstream errors of passed-through streams', () => {
     return (JSON.parse(line.slice(line.indexOf(' ') + 1)) as [string, Record<string, unknown>])[1];
   }
 
+  /** A Messages stream through the Anthropic client, to whatever the upstream was told to answer: what the client threw reading it to its end, and the call's access line. */
+  async function messagesStreamRead(): Promise<{ thrown: unknown; line: Record<string, unknown> }> {
+    const client = new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
+    const { data: stream, response } = await client.messages.create({ model: 'claude-direct', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const thrown = await (async () => {
+      for await (const _event of stream) {
+        // read to the error
+      }
+    })().catch((e: unknown) => e);
+    return { thrown, line: await accessLine(response.headers.get('x-request-id')) };
+  }
+
   /**
    * A Responses stream through the OpenAI client whose upstream sends `response.created`, one text
    * delta, then `errorEvent`: what the client threw reading it to its end, and the call's access line.
@@ -223,16 +235,9 @@ describe('in-band upstream errors of passed-through streams', () => {
     const errorEvent = `event: error\ndata: ${JSON.stringify({ type: 'rate_limit_error', message: ANTHROPIC_WORDS })}\n\n`;
     const blockStart = { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } };
     anthropic.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: [`event: message_start\ndata: ${JSON.stringify(start)}\n\n`, `event: content_block_start\ndata: ${JSON.stringify(blockStart)}\n\n`, errorEvent] });
-    const client = new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
 
     // Act
-    const { data: stream, response } = await client.messages.create({ model: 'claude-direct', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
-    const thrown = await (async () => {
-      for await (const _event of stream) {
-        // read to the error
-      }
-    })().catch((e: unknown) => e);
-    const line = await accessLine(response.headers.get('x-request-id'));
+    const { thrown, line } = await messagesStreamRead();
 
     // Assess
     expect(thrown).toBeInstanceOf(Anthropic.APIError);
@@ -244,16 +249,9 @@ describe('in-band upstream errors of passed-through streams', () => {
   it('raises in the Anthropic client on a mid-stream `event: error` naming the organisation, in the gateway’s words', async () => {
     // Prepare
     anthropic.reply({ kind: 'stream-error', afterEvents: 3, errorType: 'rate_limit_error', message: ANTHROPIC_WORDS });
-    const client = new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
 
     // Act
-    const { data: stream, response } = await client.messages.create({ model: 'claude-direct', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
-    const thrown = await (async () => {
-      for await (const _event of stream) {
-        // read to the error
-      }
-    })().catch((e: unknown) => e);
-    const line = await accessLine(response.headers.get('x-request-id'));
+    const { thrown, line } = await messagesStreamRead();
 
     // Assess
     expect(thrown).toBeInstanceOf(Anthropic.APIError);
