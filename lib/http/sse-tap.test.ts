@@ -60,4 +60,48 @@ describe('sseTap', () => {
     // Assess
     expect(read).toEqual([[undefined, '{"a":1}']]);
   });
+
+  it('reads with its feed and end taken apart from it, as a meter takes them', () => {
+    // Prepare
+    const events: string[] = [];
+    const { feed, end } = sseTap((event) => events.push(event.data));
+
+    // Act
+    feed(Buffer.from('data: {"a":1}\r\r'));
+    end();
+
+    // Assess
+    expect(events).toEqual(['{"a":1}']);
+  });
+
+  it('lets an error thrown by onEvent out of feed, as the reader does', () => {
+    // Prepare
+    const tap = sseTap(() => {
+      throw new Error('meter failed');
+    });
+
+    // Act
+    const feed = () => tap.feed('data: {"a":1}\n\n');
+
+    // Assess
+    expect(feed).toThrow('meter failed');
+  });
+
+  it.each([
+    ['the last event a CR ends', 'data: {"a":1}\r\r'],
+    ['a last event without its blank line', 'data: {"a":1}'],
+  ])('lets an error thrown by onEvent for %s out of end, as the reader does', (_name, text) => {
+    // Prepare
+    const tap = sseTap(() => {
+      throw new Error('meter failed');
+    });
+
+    // Act
+    const feed = () => tap.feed(text);
+    const end = () => tap.end();
+
+    // Assess
+    expect(feed).not.toThrow();
+    expect(end).toThrow('meter failed');
+  });
 });
