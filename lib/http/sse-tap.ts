@@ -8,10 +8,7 @@ import { SseReader } from './sse';
 export interface StreamTap {
   /** Reads raw bytes (or text) of the stream; chunks may split events and UTF-8 characters anywhere. */
   readonly feed: (chunk: Uint8Array | string) => void;
-  /**
-   * The stream ended normally (never call it for one cut off): reads what is still held, its last
-   * event when its line ends are CRs, or when it came whole without its blank line (`SseReader.end`).
-   */
+  /** The stream ended normally (never call it for one cut off): reads what is still held. */
   readonly end: () => void;
 }
 
@@ -19,6 +16,8 @@ export interface StreamTap {
  * A tap on an SSE stream: each event goes to `onEvent` as it completes, its data unparsed, so that
  * each meter reads only the events it wants and only as far as it needs (a delta's characters
  * skimmed from its text, a final event's usage parsed). A meter's `feed` and `end` are the tap's.
+ * Its `end` reads the last event when the stream's line ends are CRs, or when it came whole
+ * without its blank line (`SseReader.end`).
  *
  * @example
  * class Meter {
