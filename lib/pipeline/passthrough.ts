@@ -19,6 +19,7 @@ import { errorFromVertex, vertexClaudePassthroughRequest, vertexGeminiPassthroug
 import type { SurfaceBinding } from './bindings';
 import type { Attempt } from '../routing/attempts';
 import { passThenRead, type ChunkGate } from '../http/pass-then-read';
+import type { StreamTap } from '../http/sse-tap';
 import { InBandErrorGuard, type EventFraming, type InBandErrorRule } from '../http/in-band-errors';
 import { anthropicErrorEvents, geminiErrorEvents, openAIErrorEvents, responsesErrorEvents } from './upstream-error-events';
 import { relayOpenAIStream } from '../surfaces/openai-chat/relay';
@@ -213,9 +214,7 @@ const ANTHROPIC: PassthroughRoute = {
 };
 
 /** What a meter that reads a stream on the side knows at any moment. */
-interface SideMeter {
-  feed(chunk: Uint8Array): void;
-  end(): void;
+interface SideMeter extends StreamTap {
   readonly complete: boolean;
   usage: TokenUsage | undefined;
   firstTokenMs: number | undefined;

@@ -1,7 +1,7 @@
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
 import { errorFromAnthropicEvent } from './errors';
-import { SseReader } from '../../http/sse';
+import { sseTap, type StreamTap } from '../../http/sse-tap';
 import { eventName, parseEventData } from './sse';
 import { mergeAnthropicUsage } from './usage';
 
@@ -15,7 +15,7 @@ import { mergeAnthropicUsage } from './usage';
  * for await (const chunk of upstream.body) { meter.feed(chunk); yield chunk; }
  * if (!meter.sawMessageStop && !meter.error) // the stream was cut
  */
-export class AnthropicStreamMeter {
+export class AnthropicStreamMeter implements StreamTap {
   usage: TokenUsage | undefined;
   /** Anthropic's own stop_reason (`end_turn`, `tool_use`, …). */
   stopReason: string | undefined;
@@ -25,10 +25,10 @@ export class AnthropicStreamMeter {
   error: GatewayError | undefined;
   /** Characters of output relayed (text, thinking, tool input): what a stream cut off before its last count is charged by. */
   outputChars = 0;
-  /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
-  readonly feed: (chunk: Uint8Array | string) => void;
-  /** The stream ended normally: reads what is still held (its last event, when its line ends are CRs). */
-  readonly end: () => void;
+  /** Reads the stream's raw bytes (or text) as they pass (`StreamTap`). */
+  readonly feed: StreamTap['feed'];
+  /** The stream ended normally: reads what is still held (`StreamTap`). */
+  readonly end: StreamTap['end'];
 
   /** `start` and `now` are `performance.now()` readings unless a test clock is given. */
   constructor(
@@ -37,14 +37,10 @@ export class AnthropicStreamMeter {
     readonly providerId = 'anthropic',
   ) {
     // Each event's data parsed once, for its name (when a proxy dropped the `event:` line) and its reading.
-    const sse = new SseReader({
-      onEvent: (event) => {
-        const parsed = parseEventData(event.data);
-        this.observeParsed(eventName(event, parsed), event.data, parsed);
-      },
-    });
-    this.feed = (chunk) => sse.feed(chunk);
-    this.end = () => sse.end();
+    ({ feed: this.feed, end: this.end } = sseTap((event) => {
+      const parsed = parseEventData(event.data);
+      this.observeParsed(eventName(event, parsed), event.data, parsed);
+    }));
   }
 
   /**

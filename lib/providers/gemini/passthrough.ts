@@ -1,7 +1,7 @@
 import type { ChatRequest } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import { JsonArraySplitter } from '../../http/json-array';
-import { SseReader } from '../../http/sse';
+import { sseTap, type StreamTap } from '../../http/sse-tap';
 import { eventTooLarge } from '../../upstream/event-bound';
 import { jsonPost, type UpstreamRequest, type UpstreamTimeouts } from '../../upstream/http';
 import type { TokenUsage } from '../../usage/tokens';
@@ -57,17 +57,17 @@ const METERED: ChatRequest = Object.freeze({ model: '', system: [], messages: []
  * const meter = new GeminiStreamMeter(performance.now());
  * for await (const chunk of upstream.body) { yield chunk; meter.feed(chunk); }
  */
-export class GeminiStreamMeter {
+export class GeminiStreamMeter implements StreamTap {
   usage: TokenUsage | undefined;
   firstTokenMs: number | undefined;
   /** An in-band error (or an event that is not Gemini's), as the gateway's decoder words it, naming the provider by its config id. */
   error: GatewayError | undefined;
   /** Characters of output relayed (text, thoughts, call names and arguments): what a stream cut off before its last count is charged by. */
   outputChars = 0;
-  /** Reads raw bytes (or text) of the stream; events split across chunks are handled. */
-  readonly feed: (chunk: Uint8Array | string) => void;
-  /** The stream ended normally: reads what is still held (its last event, when its line ends are CRs). */
-  readonly end: () => void;
+  /** Reads the stream's raw bytes (or text) as they pass (`StreamTap`). */
+  readonly feed: StreamTap['feed'];
+  /** The stream ended normally: reads what is still held (`StreamTap`). */
+  readonly end: StreamTap['end'];
   #finished = false;
   readonly #decoder: GeminiStreamDecoder;
   /** The array reader, for a stream without `alt=sse`. */
@@ -94,9 +94,7 @@ export class GeminiStreamMeter {
       this.end = () => undefined;
     } else {
       this.array = undefined;
-      const sse = new SseReader({ onEvent: (event) => this.#observe(event.data) });
-      this.feed = (chunk) => sse.feed(chunk);
-      this.end = () => sse.end();
+      ({ feed: this.feed, end: this.end } = sseTap((event) => this.#observe(event.data)));
     }
   }
 

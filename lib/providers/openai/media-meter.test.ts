@@ -60,6 +60,24 @@ describe('MediaStreamMeter', () => {
     expect(meter.complete).toBe(true);
   });
 
+  it.each([
+    ['CR line ends', 'data: {"type":"transcript.text.delta","delta":"Hi"}\r\rdata: {"type":"transcript.text.done","text":"Hi","usage":{"input_tokens":14,"output_tokens":3}}\r\r'],
+    ['its last event without its blank line', 'data: {"type":"transcript.text.delta","delta":"Hi"}\n\ndata: {"type":"transcript.text.done","text":"Hi","usage":{"input_tokens":14,"output_tokens":3}}'],
+  ])('reads the done event, the last, of a stream with %s once told it ended', (_name, text) => {
+    // Prepare
+    const meter = new MediaStreamMeter(0, clock().now);
+
+    // Act
+    meter.feed(Buffer.from(text));
+    const before = meter.complete;
+    meter.end();
+
+    // Assess
+    expect(before).toBe(false);
+    expect(meter.complete).toBe(true);
+    expect(meter.usage).toMatchObject({ input: 14, output: 3 });
+  });
+
   it('counts no images in a transcription', () => {
     const meter = new MediaStreamMeter(0, clock().now);
 

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../http/errors';
-import { SseReader } from '../../http/sse';
+import { sseTap, type StreamTap } from '../../http/sse-tap';
 import type { TokenUsage } from '../../usage/tokens';
 import { parseEventData } from '../anthropic/sse';
 import { usageFromResponses } from './usage';
@@ -28,7 +28,7 @@ const IMAGE_DONE = new Set(['image_generation.completed', 'image_edit.completed'
  * const meter = new MediaStreamMeter(performance.now());
  * for await (const chunk of upstream.body) { yield chunk; meter.feed(chunk); }
  */
-export class MediaStreamMeter {
+export class MediaStreamMeter implements StreamTap {
   usage: TokenUsage | undefined;
   firstTokenMs: number | undefined;
   complete = false;
@@ -40,17 +40,16 @@ export class MediaStreamMeter {
    * and it is booked without a code.
    */
   error: GatewayError | undefined;
-  readonly feed: (chunk: Uint8Array | string) => void;
-  /** The stream ended normally: reads what is still held (its last event, when its line ends are CRs). */
-  readonly end: () => void;
+  /** Reads the stream's raw bytes (or text) as they pass (`StreamTap`). */
+  readonly feed: StreamTap['feed'];
+  /** The stream ended normally: reads what is still held (`StreamTap`). */
+  readonly end: StreamTap['end'];
 
   constructor(
     readonly start: number,
     readonly now: () => number = performance.now.bind(performance),
   ) {
-    const sse = new SseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
-    this.feed = (chunk) => sse.feed(chunk);
-    this.end = () => sse.end();
+    ({ feed: this.feed, end: this.end } = sseTap((event) => this.#observe(event.event, event.data)));
   }
 
   #observe(name: string | undefined, data: string): void {

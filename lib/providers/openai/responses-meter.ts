@@ -1,6 +1,6 @@
 import { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
-import { SseReader } from '../../http/sse';
+import { sseTap, type StreamTap } from '../../http/sse-tap';
 import { errorFromOpenAIEvent, errorFromResponsesErrorEvent } from './errors';
 import { eventName, parseEventData } from '../anthropic/sse';
 import { createdResponseId, eventTypeOf } from './response-id';
@@ -31,7 +31,7 @@ const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
  * for await (const chunk of upstream.body) { yield chunk; meter.feed(chunk); }
  * if (!meter.complete && !meter.error) // the stream was cut
  */
-export class ResponsesStreamMeter {
+export class ResponsesStreamMeter implements StreamTap {
   usage: TokenUsage | undefined;
   /** ms from `start` to the first event that carried output. */
   firstTokenMs: number | undefined;
@@ -43,10 +43,10 @@ export class ResponsesStreamMeter {
   lastSequence: number | undefined;
   /** Characters of output relayed: what a stream cut off before its final event is charged by (a key with or without a budget). */
   outputChars = 0;
-  /** Reads raw bytes of the stream; events split across chunks are handled. */
-  readonly feed: (chunk: Uint8Array | string) => void;
-  /** The stream ended normally: reads what is still held (its last event, when its line ends are CRs). */
-  readonly end: () => void;
+  /** Reads the stream's raw bytes (or text) as they pass (`StreamTap`). */
+  readonly feed: StreamTap['feed'];
+  /** The stream ended normally: reads what is still held (`StreamTap`). */
+  readonly end: StreamTap['end'];
   /** Whether the stream's first event is still to come: only it can name the response (`onResponseId`). */
   #first = true;
 
@@ -62,9 +62,7 @@ export class ResponsesStreamMeter {
     readonly onResponseId?: (id: string) => void,
     readonly providerId = 'openai',
   ) {
-    const sse = new SseReader({ onEvent: (event) => this.#observe(event.event, event.data) });
-    this.feed = (chunk) => sse.feed(chunk);
-    this.end = () => sse.end();
+    ({ feed: this.feed, end: this.end } = sseTap((event) => this.#observe(event.event, event.data)));
   }
 
   #observe(name: string | undefined, data: string): void {
