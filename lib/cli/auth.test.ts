@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveTarget } from './auth';
+import { resolveTarget, tokenFileCandidates } from './auth';
 import { CliError } from './errors';
 
 describe('resolveTarget', () => {
@@ -43,6 +43,58 @@ describe('resolveTarget', () => {
     // Assess
     expect(relative.auth).toMatchObject({ kind: 'token', token: 'relative' });
     expect(absolute.auth).toMatchObject({ kind: 'token', token: 'absolute' });
+  });
+
+  it('finds the token file of `npm start` from a directory below where it ran, as git finds .git', () => {
+    // Prepare: npm runs `start` in the package root, whichever of its directories it was typed in.
+    writeToken(join(cwd, '.data'), 'from-root');
+    const below = join(cwd, 'lib', 'cli');
+    mkdirSync(below, { recursive: true });
+
+    // Act
+    const target = resolveTarget({}, {}, below);
+
+    // Assess
+    expect(target.auth).toEqual({ kind: 'token', token: 'from-root', source: join('..', '..', '.data', 'admin-token') });
+  });
+
+  it('takes the nearest token file, and looks for a relative GATEWAY_DATA_DIR above too', () => {
+    // Prepare
+    writeToken(join(cwd, 'state'), 'outer');
+    writeToken(join(cwd, 'app', 'state'), 'inner');
+    const below = join(cwd, 'app', 'src');
+    mkdirSync(below, { recursive: true });
+
+    // Act
+    const target = resolveTarget({}, { GATEWAY_DATA_DIR: 'state' }, below);
+
+    // Assess
+    expect(target.auth).toEqual({ kind: 'token', token: 'inner', source: join('..', 'state', 'admin-token') });
+  });
+
+  it('passes over a parent whose data dir name is a file, not a directory', () => {
+    // Prepare
+    writeToken(join(cwd, '.data'), 'from-root');
+    mkdirSync(join(cwd, 'sub'));
+    writeFileSync(join(cwd, 'sub', '.data'), 'not a directory');
+
+    // Act
+    const target = resolveTarget({}, {}, join(cwd, 'sub'));
+
+    // Assess
+    expect(target.auth).toMatchObject({ kind: 'token', token: 'from-root' });
+  });
+
+  it('reads an absolute GATEWAY_DATA_DIR only, never above it', () => {
+    // Prepare
+    writeToken(join(cwd, '.data'), 'not this one');
+    mkdirSync(join(cwd, 'empty'));
+
+    // Act
+    const target = resolveTarget({}, { GATEWAY_DATA_DIR: join(cwd, 'empty') }, cwd);
+
+    // Assess
+    expect(target.auth).toEqual({ kind: 'none' });
   });
 
   it('prefers --token to GATEWAY_ADMIN_TOKEN, and both to the file', () => {
@@ -107,5 +159,20 @@ describe('resolveTarget', () => {
     // Assess
     expect(act).toThrow(CliError);
     expect(act).toThrow(message);
+  });
+});
+
+describe('tokenFileCandidates', () => {
+  it.each([
+    ['the default data dir, from the working directory up to the root', '.data', '/repo/lib/cli', ['/repo/lib/cli/.data/admin-token', '/repo/lib/.data/admin-token', '/repo/.data/admin-token', '/.data/admin-token']],
+    ['a relative GATEWAY_DATA_DIR the same way', 'var/gw', '/repo/lib', ['/repo/lib/var/gw/admin-token', '/repo/var/gw/admin-token', '/var/gw/admin-token']],
+    ['the root itself once', '.data', '/', ['/.data/admin-token']],
+    ['an absolute GATEWAY_DATA_DIR as it is', '/srv/aigw', '/repo/lib', ['/srv/aigw/admin-token']],
+  ])('lists %s', (_name, dataDir, cwd, expected) => {
+    // Act
+    const candidates = tokenFileCandidates(dataDir, cwd);
+
+    // Assess
+    expect(candidates).toEqual(expected);
   });
 });

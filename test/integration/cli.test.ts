@@ -192,7 +192,7 @@ describe('aigw keys', () => {
     expect(run).toEqual({
       code: 1,
       stdout: '',
-      stderr: `aigw: the gateway at ${gatewayUrl} needs an admin token, and none was found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw in the directory where \`npm start\` wrote .data/admin-token.\n`,
+      stderr: `aigw: the gateway at ${gatewayUrl} needs an admin token, and none was found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw in or below the directory where \`npm start\` wrote .data/admin-token.\n`,
     });
   });
 
