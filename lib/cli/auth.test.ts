@@ -85,6 +85,20 @@ describe('resolveTarget', () => {
     expect(target.auth).toMatchObject({ kind: 'token', token: 'from-root' });
   });
 
+  it('looks no higher than the top directory it is given', () => {
+    // Prepare
+    writeToken(join(cwd, '.data'), 'above the top');
+    const top = join(cwd, 'project');
+    const below = join(top, 'src');
+    mkdirSync(below, { recursive: true });
+
+    // Act
+    const target = resolveTarget({}, {}, below, top);
+
+    // Assess
+    expect(target.auth).toEqual({ kind: 'none' });
+  });
+
   it('reads an absolute GATEWAY_DATA_DIR only, never above it', () => {
     // Prepare
     writeToken(join(cwd, '.data'), 'not this one');
@@ -141,8 +155,8 @@ describe('resolveTarget', () => {
   });
 
   it('goes without a token when none is found', () => {
-    // Act
-    const target = resolveTarget({}, {}, cwd);
+    // Act: no higher than the test's own directory, so a stray file on the machine does not count.
+    const target = resolveTarget({}, {}, cwd, cwd);
 
     // Assess
     expect(target.auth).toEqual({ kind: 'none' });
@@ -163,14 +177,17 @@ describe('resolveTarget', () => {
 });
 
 describe('tokenFileCandidates', () => {
-  it.each([
-    ['the default data dir, from the working directory up to the root', '.data', '/repo/lib/cli', ['/repo/lib/cli/.data/admin-token', '/repo/lib/.data/admin-token', '/repo/.data/admin-token', '/.data/admin-token']],
-    ['a relative GATEWAY_DATA_DIR the same way', 'var/gw', '/repo/lib', ['/repo/lib/var/gw/admin-token', '/repo/var/gw/admin-token', '/var/gw/admin-token']],
-    ['the root itself once', '.data', '/', ['/.data/admin-token']],
-    ['an absolute GATEWAY_DATA_DIR as it is', '/srv/aigw', '/repo/lib', ['/srv/aigw/admin-token']],
-  ])('lists %s', (_name, dataDir, cwd, expected) => {
+  it.each<[string, string, string, string | undefined, string[]]>([
+    ['the default data dir, from the working directory up to the root', '.data', '/repo/lib/cli', undefined, ['/repo/lib/cli/.data/admin-token', '/repo/lib/.data/admin-token', '/repo/.data/admin-token', '/.data/admin-token']],
+    ['a relative GATEWAY_DATA_DIR the same way', 'var/gw', '/repo/lib', undefined, ['/repo/lib/var/gw/admin-token', '/repo/var/gw/admin-token', '/var/gw/admin-token']],
+    ['the root itself once', '.data', '/', undefined, ['/.data/admin-token']],
+    ['an absolute GATEWAY_DATA_DIR as it is', '/srv/aigw', '/repo/lib', undefined, ['/srv/aigw/admin-token']],
+    ['no higher than the top directory', '.data', '/repo/lib/cli', '/repo/lib', ['/repo/lib/cli/.data/admin-token', '/repo/lib/.data/admin-token']],
+    ['the working directory alone when it is the top', '.data', '/repo', '/repo', ['/repo/.data/admin-token']],
+    ['up to the root when the top is not above the working directory', '.data', '/repo/lib', '/other', ['/repo/lib/.data/admin-token', '/repo/.data/admin-token', '/.data/admin-token']],
+  ])('lists %s', (_name, dataDir, cwd, top, expected) => {
     // Act
-    const candidates = tokenFileCandidates(dataDir, cwd);
+    const candidates = tokenFileCandidates(dataDir, cwd, top);
 
     // Assess
     expect(candidates).toEqual(expected);
