@@ -85,6 +85,33 @@ describe('resolveTarget', () => {
     expect(target.auth).toMatchObject({ kind: 'token', token: 'from-root' });
   });
 
+  it('refuses an empty token file it finds, naming it, and looks no further up', () => {
+    // Prepare: the nearest file is empty (a write cut short, a file emptied by hand); another is above it.
+    writeToken(join(cwd, '.data'), 'from-root');
+    writeToken(join(cwd, 'app', '.data'), ' \n');
+    const below = join(cwd, 'app', 'src');
+    mkdirSync(below);
+
+    // Act
+    const act = () => resolveTarget({}, {}, below, cwd);
+
+    // Assess: not "none was found", which would send the user looking for a file that is there.
+    expect(act).toThrow(CliError);
+    expect(act).toThrow(`the admin token file ${join('..', '.data', 'admin-token')} is empty: start the gateway again (npm start writes a new one), or pass --token`);
+  });
+
+  it('refuses a token file it cannot read, naming it', () => {
+    // Prepare: a directory where the file should be (EISDIR, as EACCES would be for an unreadable one).
+    mkdirSync(join(cwd, '.data', 'admin-token'), { recursive: true });
+
+    // Act
+    const act = () => resolveTarget({}, {}, cwd, cwd);
+
+    // Assess
+    expect(act).toThrow(CliError);
+    expect(act).toThrow(`cannot read the admin token file ${join(cwd, '.data', 'admin-token')}: EISDIR`);
+  });
+
   it('looks no higher than the top directory it is given', () => {
     // Prepare
     writeToken(join(cwd, '.data'), 'above the top');

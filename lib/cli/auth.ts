@@ -91,8 +91,10 @@ function tokenFromFile(env: NodeJS.ProcessEnv, cwd: string, top: string | undefi
       throw new CliError('failed', `cannot read the admin token file ${file}: ${(err as Error).message}`, { cause: err });
     }
     const shown = isAbsolute(dir) ? file : relative(cwd, file);
-    // The nearest file is the one, as the nearest .git is: an empty one does not send the search further up.
-    return text.trim() ? { kind: 'token', token: text.trim(), source: shown } : { kind: 'none' };
+    // The nearest file is the one, as the nearest .git is: an empty one does not send the search on
+    // up (to another gateway's token), nor is it "none found", which would hide the file it is.
+    if (!text.trim()) throw new CliError('failed', `the admin token file ${shown} is empty: start the gateway again (npm start writes a new one), or pass --token`);
+    return { kind: 'token', token: text.trim(), source: shown };
   }
   return { kind: 'none' };
 }
