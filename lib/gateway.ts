@@ -125,7 +125,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     spend: new SpendLimiter(deps.spend, { now, logger, later, ...(deps.endUserAlerts ? { endUserAlerts: deps.endUserAlerts } : {}) }),
     credentials: deps.credentials,
     upstream,
-    providers: createProviderRegistry(deps.credentials, upstream, logger),
+    providers: createProviderRegistry(deps.credentials, upstream, logger, now),
     health: accountHealth,
     load: deps.load ?? new AccountLoad(now),
     // An interval: timed on the clock a wall-clock step does not move (an injected clock times it in tests).

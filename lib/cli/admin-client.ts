@@ -260,7 +260,7 @@ function refusedTokenMessage({ url, auth }: Target): string | undefined {
     return `the gateway at ${url} refused the admin token from ${auth.source}. Use the one it was started with: its GATEWAY_ADMIN_TOKEN, else the admin-token file in its data dir (.data/admin-token by default).`;
   }
   if (auth.kind === 'none') {
-    return `the gateway at ${url} needs an admin token, and none was found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw in the directory where \`npm start\` wrote .data/admin-token.`;
+    return `the gateway at ${url} needs an admin token, and none was found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw in or below the directory where \`npm start\` wrote .data/admin-token.`;
   }
   return undefined;
 }

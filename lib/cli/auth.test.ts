@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveTarget } from './auth';
+import { resolveTarget, tokenFileCandidates } from './auth';
 import { CliError } from './errors';
 
 describe('resolveTarget', () => {
@@ -43,6 +43,99 @@ describe('resolveTarget', () => {
     // Assess
     expect(relative.auth).toMatchObject({ kind: 'token', token: 'relative' });
     expect(absolute.auth).toMatchObject({ kind: 'token', token: 'absolute' });
+  });
+
+  it('finds the token file of `npm start` from a directory below where it ran, as git finds .git', () => {
+    // Prepare: npm runs `start` in the package root, whichever of its directories it was typed in.
+    writeToken(join(cwd, '.data'), 'from-root');
+    const below = join(cwd, 'lib', 'cli');
+    mkdirSync(below, { recursive: true });
+
+    // Act
+    const target = resolveTarget({}, {}, below);
+
+    // Assess
+    expect(target.auth).toEqual({ kind: 'token', token: 'from-root', source: join('..', '..', '.data', 'admin-token') });
+  });
+
+  it('takes the nearest token file, and looks for a relative GATEWAY_DATA_DIR above too', () => {
+    // Prepare
+    writeToken(join(cwd, 'state'), 'outer');
+    writeToken(join(cwd, 'app', 'state'), 'inner');
+    const below = join(cwd, 'app', 'src');
+    mkdirSync(below, { recursive: true });
+
+    // Act
+    const target = resolveTarget({}, { GATEWAY_DATA_DIR: 'state' }, below);
+
+    // Assess
+    expect(target.auth).toEqual({ kind: 'token', token: 'inner', source: join('..', 'state', 'admin-token') });
+  });
+
+  it('passes over a parent whose data dir name is a file, not a directory', () => {
+    // Prepare
+    writeToken(join(cwd, '.data'), 'from-root');
+    mkdirSync(join(cwd, 'sub'));
+    writeFileSync(join(cwd, 'sub', '.data'), 'not a directory');
+
+    // Act
+    const target = resolveTarget({}, {}, join(cwd, 'sub'));
+
+    // Assess
+    expect(target.auth).toMatchObject({ kind: 'token', token: 'from-root' });
+  });
+
+  it('refuses an empty token file it finds, naming it, and looks no further up', () => {
+    // Prepare: the nearest file is empty (a write cut short, a file emptied by hand); another is above it.
+    writeToken(join(cwd, '.data'), 'from-root');
+    writeToken(join(cwd, 'app', '.data'), ' \n');
+    const below = join(cwd, 'app', 'src');
+    mkdirSync(below);
+
+    // Act
+    const act = () => resolveTarget({}, {}, below, cwd);
+
+    // Assess: not "none was found", which would send the user looking for a file that is there.
+    expect(act).toThrow(CliError);
+    expect(act).toThrow(`the admin token file ${join('..', '.data', 'admin-token')} is empty: start the gateway again (npm start writes a new one), or pass --token`);
+  });
+
+  it('refuses a token file it cannot read, naming it', () => {
+    // Prepare: a directory where the file should be (EISDIR, as EACCES would be for an unreadable one).
+    mkdirSync(join(cwd, '.data', 'admin-token'), { recursive: true });
+
+    // Act
+    const act = () => resolveTarget({}, {}, cwd, cwd);
+
+    // Assess
+    expect(act).toThrow(CliError);
+    expect(act).toThrow(`cannot read the admin token file ${join(cwd, '.data', 'admin-token')}: EISDIR`);
+  });
+
+  it('looks no higher than the top directory it is given', () => {
+    // Prepare
+    writeToken(join(cwd, '.data'), 'above the top');
+    const top = join(cwd, 'project');
+    const below = join(top, 'src');
+    mkdirSync(below, { recursive: true });
+
+    // Act
+    const target = resolveTarget({}, {}, below, top);
+
+    // Assess
+    expect(target.auth).toEqual({ kind: 'none' });
+  });
+
+  it('reads an absolute GATEWAY_DATA_DIR only, never above it', () => {
+    // Prepare
+    writeToken(join(cwd, '.data'), 'not this one');
+    mkdirSync(join(cwd, 'empty'));
+
+    // Act
+    const target = resolveTarget({}, { GATEWAY_DATA_DIR: join(cwd, 'empty') }, cwd);
+
+    // Assess
+    expect(target.auth).toEqual({ kind: 'none' });
   });
 
   it('prefers --token to GATEWAY_ADMIN_TOKEN, and both to the file', () => {
@@ -89,8 +182,8 @@ describe('resolveTarget', () => {
   });
 
   it('goes without a token when none is found', () => {
-    // Act
-    const target = resolveTarget({}, {}, cwd);
+    // Act: no higher than the test's own directory, so a stray file on the machine does not count.
+    const target = resolveTarget({}, {}, cwd, cwd);
 
     // Assess
     expect(target.auth).toEqual({ kind: 'none' });
@@ -107,5 +200,23 @@ describe('resolveTarget', () => {
     // Assess
     expect(act).toThrow(CliError);
     expect(act).toThrow(message);
+  });
+});
+
+describe('tokenFileCandidates', () => {
+  it.each<[string, string, string, string | undefined, string[]]>([
+    ['the default data dir, from the working directory up to the root', '.data', '/repo/lib/cli', undefined, ['/repo/lib/cli/.data/admin-token', '/repo/lib/.data/admin-token', '/repo/.data/admin-token', '/.data/admin-token']],
+    ['a relative GATEWAY_DATA_DIR the same way', 'var/gw', '/repo/lib', undefined, ['/repo/lib/var/gw/admin-token', '/repo/var/gw/admin-token', '/var/gw/admin-token']],
+    ['the root itself once', '.data', '/', undefined, ['/.data/admin-token']],
+    ['an absolute GATEWAY_DATA_DIR as it is', '/srv/aigw', '/repo/lib', undefined, ['/srv/aigw/admin-token']],
+    ['no higher than the top directory', '.data', '/repo/lib/cli', '/repo/lib', ['/repo/lib/cli/.data/admin-token', '/repo/lib/.data/admin-token']],
+    ['the working directory alone when it is the top', '.data', '/repo', '/repo', ['/repo/.data/admin-token']],
+    ['up to the root when the top is not above the working directory', '.data', '/repo/lib', '/other', ['/repo/lib/.data/admin-token', '/repo/.data/admin-token', '/.data/admin-token']],
+  ])('lists %s', (_name, dataDir, cwd, top, expected) => {
+    // Act
+    const candidates = tokenFileCandidates(dataDir, cwd, top);
+
+    // Assess
+    expect(candidates).toEqual(expected);
   });
 });

@@ -5,7 +5,8 @@ export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8787';
 const GLOBAL_OPTIONS = `Global options:
   --url URL      the gateway (default: $GATEWAY_URL, else ${DEFAULT_GATEWAY_URL})
   --token TOKEN  the admin token (default: $GATEWAY_ADMIN_TOKEN, else the file
-                 \${GATEWAY_DATA_DIR:-.data}/admin-token that \`npm start\` writes).
+                 \${GATEWAY_DATA_DIR:-.data}/admin-token that \`npm start\` writes,
+                 looked for here and in each directory above).
                  For an AWS Lambda function URL without a token, requests are
                  signed with your AWS credentials (SigV4).
   -h, --help     show help`;

@@ -6,7 +6,7 @@ export interface CliWhere {
   url: string;
   /** The data dir, absolute, where the admin token file is. */
   dataDir: string;
-  /** Where `npm start` ran: the CLI run there finds `.data/admin-token` by itself. */
+  /** Where `npm start` ran: the CLI run there, or in a directory below, finds `.data/admin-token` by itself. */
   cwd: string;
   /** The admin token came from GATEWAY_ADMIN_TOKEN, which the CLI reads in the same shell. */
   tokenFromEnv?: boolean;
@@ -17,8 +17,8 @@ const shellWord = (text: string) => (/^[\w@%+=:,./[\]-]+$/.test(text) ? text : `
 /**
  * The `npx aigw …` line the start-up message shows, with the variables the CLI needs to find this
  * server: by default it calls 127.0.0.1:8787 and reads `.data/admin-token` under its working
- * directory, so a server on another port or data dir would otherwise send the user to another
- * gateway, or to a token that is not there.
+ * directory or the nearest one above that has it, so a server on another port or data dir would
+ * otherwise send the user to another gateway, or to a token that is not there.
  *
  * @example
  * cliCommand('keys create --name me', { url: 'http://127.0.0.1:8788', dataDir: '/w/.data', cwd: '/w' })

@@ -26,8 +26,12 @@ export interface ProviderRegistry {
   vertexTokens: VertexTokens;
 }
 
-/** The adapter for each provider type, built once per gateway; token requests go out through `upstream`. */
-export function createProviderRegistry(credentials: Credentials, upstream: Pick<UpstreamClient, 'send'>, logger: GatewayLogger = silentLogger): ProviderRegistry {
+/**
+ * The adapter for each provider type, built once per gateway; token requests go out through
+ * `upstream`. `now` (epoch ms, the gateway's clock) says when a cached Entra ID or Google token is
+ * due for renewal; the assertions sent for one are signed by the wall clock, which Google checks.
+ */
+export function createProviderRegistry(credentials: Credentials, upstream: Pick<UpstreamClient, 'send'>, logger: GatewayLogger = silentLogger, now: () => number = Date.now): ProviderRegistry {
   const assumedRoles = new AssumedRoles();
   const bedrockCredentials = configuredBedrockCredentials((ref) => credentials.resolve(ref), defaultChainCredentials(), assumedRoles);
   const adapters: Record<ProviderConfig['type'], ProviderAdapter> = {
@@ -44,6 +48,7 @@ export function createProviderRegistry(credentials: Credentials, upstream: Pick<
     resolveSecret: (ref) => credentials.resolve(ref),
     refreshSecret: (ref) => credentials.refresh(ref),
     onRefreshFailed: (entra, err) => logger.warn('Entra ID token refresh failed', { tenantId: entra.tenantId, clientId: entra.clientId, error: (err as Error).message }),
+    now,
   });
   const vertexTokens = new VertexTokens({
     fetchToken: googleTokenFetcher(upstream),
@@ -51,6 +56,7 @@ export function createProviderRegistry(credentials: Credentials, upstream: Pick<
     refreshKey: (ref) => credentials.refresh(ref),
     // The reference names where the key lives (a secret's name, a file), never the key.
     onRefreshFailed: (ref, err) => logger.warn('Vertex AI token refresh failed', { serviceAccount: describeRef(ref), error: (err as Error).message }),
+    now,
   });
   return { adapter: (type) => adapters[type], bedrockCredentials, assumedRoles, entraTokens, vertexTokens };
 }

@@ -27,6 +27,12 @@ export interface FakeEntraOptions {
   scope?: string;
   /** Lifetime of the tokens issued, in seconds. Default 3599 (Entra's usual). */
   expiresInS?: number;
+  /**
+   * Epoch ms: when a token issued now expires, and whether one has (what Azure checks). A test
+   * gives the gateway's clock, so that a token lapses when the test moves that clock, for both
+   * sides at once. The token's own `iat`/`exp` claims stay on the wall clock.
+   */
+  now?: () => number;
 }
 
 /** How the fake refuses, when told to: the secret was rotated away, or the endpoint is unwell. */
@@ -54,6 +60,7 @@ export interface FakeEntra {
 export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEntra> {
   const scope = options.scope ?? COGNITIVE_SERVICES_SCOPE;
   const live = new Map<string, number>();
+  const now = options.now ?? Date.now;
   let refusal: EntraRefusal | undefined;
   const fake: Omit<FakeEntra, 'url' | 'close'> = {
     requests: [],
@@ -61,7 +68,7 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
     refused: [],
     expiresInS: options.expiresInS ?? 3599,
     refuse: (how) => void (refusal = how),
-    accepts: (token) => (live.get(token) ?? 0) > Date.now(),
+    accepts: (token) => (live.get(token) ?? 0) > now(),
     revoke: (token) => void live.delete(token),
   };
 
@@ -103,7 +110,7 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
       }
       if (asked !== scope) return refuse(400, 'invalid_resource', 500011, `The resource principal named ${asked.replace(/\/\.default$/, '')} was not found in the tenant named ${tenant}.`);
       const token = accessToken(tenant, clientId, fake.expiresInS);
-      live.set(token, Date.now() + fake.expiresInS * 1000);
+      live.set(token, now() + fake.expiresInS * 1000);
       fake.issued.push(token);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store, no-cache' });
       res.end(JSON.stringify({ token_type: 'Bearer', expires_in: fake.expiresInS, ext_expires_in: fake.expiresInS, access_token: token }));

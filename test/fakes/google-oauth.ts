@@ -59,6 +59,12 @@ export interface FakeGoogleOAuthOptions {
   accounts: TestServiceAccount[];
   /** Lifetime of the tokens issued, in seconds. Default 3599 (Google's usual). */
   expiresInS?: number;
+  /**
+   * Epoch ms: when a token issued now expires, and whether one has (what Vertex checks). A test
+   * gives the gateway's clock, so that a token lapses when the test moves that clock, for both
+   * sides at once. The assertion's `iat`/`exp` are checked by the wall clock, which signs them.
+   */
+  now?: () => number;
 }
 
 export interface FakeGoogleOAuth {
@@ -81,6 +87,7 @@ export interface FakeGoogleOAuth {
 export async function startFakeGoogleOAuth(options: FakeGoogleOAuthOptions): Promise<FakeGoogleOAuth> {
   const accounts = new Map(options.accounts.map((a) => [a.clientEmail, a]));
   const live = new Map<string, { clientEmail: string; until: number }>();
+  const now = options.now ?? Date.now;
   let tokenUri = '';
   const fake: Omit<FakeGoogleOAuth, 'tokenUri' | 'close'> = {
     requests: [],
@@ -89,7 +96,7 @@ export async function startFakeGoogleOAuth(options: FakeGoogleOAuthOptions): Pro
     expiresInS: options.expiresInS ?? 3599,
     holder: (token) => {
       const entry = live.get(token);
-      return entry && entry.until > Date.now() ? entry.clientEmail : undefined;
+      return entry && entry.until > now() ? entry.clientEmail : undefined;
     },
     deleteKey: (email) => void accounts.delete(email),
   };
@@ -133,7 +140,7 @@ export async function startFakeGoogleOAuth(options: FakeGoogleOAuthOptions): Pro
       }
       if (typeof claims.scope !== 'string' || !claims.scope.split(' ').includes(CLOUD_PLATFORM)) return refuse(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
       const token = `ya29.c.${randomBytes(48).toString('base64url')}`;
-      live.set(token, { clientEmail: account.clientEmail, until: Date.now() + fake.expiresInS * 1000 });
+      live.set(token, { clientEmail: account.clientEmail, until: now() + fake.expiresInS * 1000 });
       fake.issued.push({ token, clientEmail: account.clientEmail });
       writeJson(res, 200, { access_token: token, expires_in: fake.expiresInS, token_type: 'Bearer' });
     })().catch((err: unknown) => {

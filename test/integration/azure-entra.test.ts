@@ -11,10 +11,8 @@ const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT = '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
 const CLIENT_SECRET = 'Xq8Q~entra.client-secret_value';
 const AZURE_KEY = 'azure-key-0123456789';
-/** Tokens live two seconds here, so one can expire between two calls of a test. */
+/** Tokens live two seconds here (the cache's margins shrink with the lifetime). */
 const TOKEN_LIFETIME_S = 2;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
   let entra: FakeEntra;
@@ -30,9 +28,16 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
   let client: OpenAI;
   const logged: string[] = [];
   const health = new AccountHealth();
+  /**
+   * The gateway's clock, which the fake Entra's tokens expire by too. It stands still until a test
+   * moves it: a token lapses when the test says so, not when a loaded machine gets round to a
+   * timer, and none lapses between the gateway taking it and Azure checking it.
+   */
+  let nowMs = Date.now();
+  const clock = () => nowMs;
 
   beforeAll(async () => {
-    entra = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT, clientSecret: CLIENT_SECRET, expiresInS: TOKEN_LIFETIME_S });
+    entra = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT, clientSecret: CLIENT_SECRET, expiresInS: TOKEN_LIFETIME_S, now: clock });
     refusing = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT, clientSecret: 'the-rotated-secret' });
     flaky = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT, clientSecret: CLIENT_SECRET });
     azure = await startFakeAzureOpenAI({ entra });
@@ -61,6 +66,7 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
         ],
       }),
       adminToken: 'admin',
+      now: clock,
       store: { embedded: undefined },
       shareHealth: false,
       health,
@@ -111,7 +117,7 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
 
   it('embeds with the same token: concurrent calls share one token request', async () => {
     // Prepare: let the cached token lapse so the calls below all need a new one.
-    await sleep(TOKEN_LIFETIME_S * 1000 + 100);
+    nowMs += TOKEN_LIFETIME_S * 1000;
     const before = entra.requests.length;
 
     // Act
@@ -128,8 +134,8 @@ describe('Azure OpenAI with Microsoft Entra ID, through the gateway', () => {
     await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'first' }] });
     const first = bearersAtAzure().at(-1)!;
 
-    // Act
-    await sleep(TOKEN_LIFETIME_S * 1000 + 100);
+    // Act: the token's life runs out.
+    nowMs += TOKEN_LIFETIME_S * 1000;
     const later = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'second' }] });
 
     // Assess

@@ -181,18 +181,20 @@ describe('aigw keys', () => {
   });
 
   it('says no admin token was found, and where to get one, when run away from the data dir', async () => {
-    // Prepare: a directory without .data/admin-token, and no token in the environment.
+    // Prepare: a data dir without admin-token, and no token in the environment. It is given as an
+    // absolute GATEWAY_DATA_DIR, the one place looked in: a relative one is looked for in every
+    // directory up to the root, where a stray .data/admin-token on the machine would be found.
     const cwd = join(tmp, 'elsewhere');
     mkdirSync(cwd, { recursive: true });
 
     // Act
-    const run = await aigw(['keys', 'list'], { env: { GATEWAY_URL: gatewayUrl }, cwd });
+    const run = await aigw(['keys', 'list'], { env: { GATEWAY_URL: gatewayUrl, GATEWAY_DATA_DIR: join(cwd, '.data') }, cwd });
 
     // Assess
     expect(run).toEqual({
       code: 1,
       stdout: '',
-      stderr: `aigw: the gateway at ${gatewayUrl} needs an admin token, and none was found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw in the directory where \`npm start\` wrote .data/admin-token.\n`,
+      stderr: `aigw: the gateway at ${gatewayUrl} needs an admin token, and none was found: pass --token, set GATEWAY_ADMIN_TOKEN, or run aigw in or below the directory where \`npm start\` wrote .data/admin-token.\n`,
     });
   });
 
@@ -220,6 +222,21 @@ describe('aigw keys', () => {
 
     // Act
     const run = await aigw(['keys', 'list', '--json'], { env: { GATEWAY_URL: gatewayUrl, GATEWAY_DATA_DIR: 'state' }, cwd });
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(run.stdout)).toHaveLength(2);
+  });
+
+  it('reads .data/admin-token from the directory above, when run in a subdirectory of the checkout', async () => {
+    // Prepare
+    const checkout = join(tmp, 'checkout');
+    mkdirSync(join(checkout, '.data'), { recursive: true });
+    mkdirSync(join(checkout, 'lib', 'cli'), { recursive: true });
+    writeFileSync(join(checkout, '.data', 'admin-token'), `${ADMIN_TOKEN}\n`);
+
+    // Act
+    const run = await aigw(['keys', 'list', '--json'], { env: { GATEWAY_URL: gatewayUrl }, cwd: join(checkout, 'lib', 'cli') });
 
     // Assess
     expect(run).toMatchObject({ code: 0, stderr: '' });

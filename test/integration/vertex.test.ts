@@ -21,10 +21,8 @@ const PROJECT = 'aigw-prod-4821';
 const EU_PROJECT = 'aigw-eu-7310';
 const CLAUDE = 'claude-sonnet-4-6';
 const GEMINI = 'gemini-2.5-flash';
-/** Tokens live two seconds here, so one can expire between two calls of a test. */
+/** Tokens live two seconds here (the cache's margins shrink with the lifetime). */
 const TOKEN_LIFETIME_S = 2;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const claudePath = (project: string, region: string, method: string, model = CLAUDE) => `/v1/projects/${project}/locations/${region}/publishers/anthropic/models/${model}:${method}`;
 const geminiPath = (method: string) => `/v1/projects/${PROJECT}/locations/us-east5/publishers/google/models/${GEMINI}:${method}`;
 
@@ -38,12 +36,19 @@ describe('Vertex AI through the gateway', () => {
   let key: string;
   const logged: string[] = [];
   const health = new AccountHealth();
+  /**
+   * The gateway's clock, which the fake Google's tokens expire by too. It stands still until a test
+   * moves it: a token lapses when the test says so, not when a loaded machine gets round to a
+   * timer, and none lapses between the gateway taking it and Vertex checking it.
+   */
+  let nowMs = Date.now();
+  const clock = () => nowMs;
 
   beforeAll(async () => {
     main = testServiceAccount(`aigw-gateway@${PROJECT}.iam.gserviceaccount.com`);
     eu = testServiceAccount(`aigw-gateway@${EU_PROJECT}.iam.gserviceaccount.com`);
     deleted = testServiceAccount(`aigw-old@${PROJECT}.iam.gserviceaccount.com`);
-    google = await startFakeGoogleOAuth({ accounts: [main, eu], expiresInS: TOKEN_LIFETIME_S });
+    google = await startFakeGoogleOAuth({ accounts: [main, eu], expiresInS: TOKEN_LIFETIME_S, now: clock });
     vertex = await startFakeVertex({ oauth: google, grants: { [PROJECT]: [main.clientEmail, deleted.clientEmail], [EU_PROJECT]: [eu.clientEmail] } });
     const record = (level: string) => (...args: unknown[]) => void logged.push(`${level} ${JSON.stringify(args)}`);
     const logger: GatewayLogger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
@@ -84,6 +89,7 @@ describe('Vertex AI through the gateway', () => {
         ],
       }),
       adminToken: 'admin',
+      now: clock,
       store: { embedded: undefined },
       shareHealth: false,
       health,
@@ -365,8 +371,8 @@ describe('Vertex AI through the gateway', () => {
       await openai().chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'first' }] });
       const first = bearerAt()!;
 
-      // Act
-      await sleep(TOKEN_LIFETIME_S * 1000 + 100);
+      // Act: the token's life runs out.
+      nowMs += TOKEN_LIFETIME_S * 1000;
       const later = await openai().chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'second' }] });
 
       // Assess
@@ -379,7 +385,7 @@ describe('Vertex AI through the gateway', () => {
 
     it('asks Google once for concurrent calls that all need a token', async () => {
       // Prepare: let the cached token lapse.
-      await sleep(TOKEN_LIFETIME_S * 1000 + 100);
+      nowMs += TOKEN_LIFETIME_S * 1000;
       const before = google.requests.length;
 
       // Act
