@@ -64,6 +64,20 @@ function mayBeErrorEvent(text: string): boolean {
   return text.includes('"error"') || ERROR_EVENT_LINE.test(text);
 }
 
+type Rewrite = ReturnType<InBandErrorRule['rewrite']>;
+
+/** An SSE dialect's rule: its events that may be errors (`mayBeErrorEvent`) parsed, and read by `read`. */
+function sseErrorRule(read: (event: EventSourceMessage) => Rewrite): InBandErrorRule {
+  return {
+    markers: SSE_ERROR_MARKERS,
+    rewrite(text) {
+      if (!mayBeErrorEvent(text)) return undefined;
+      const event = sseEventOf(text);
+      return event && read(event);
+    },
+  };
+}
+
 /**
  * OpenAI's chunks (and OpenAI-compatible servers'): any `data:` whose object has an `error`, and
  * any `event: error` whatever its data (its fields flat, or data that is no JSON): OpenAI's
@@ -73,21 +87,15 @@ function mayBeErrorEvent(text: string): boolean {
  * openAIErrorEvents('vllm').rewrite('data: {"error":{"message":"…","code":500}}')?.text // 'data: {"error":{"message":"…","type":"api_error",…}}'
  */
 export function openAIErrorEvents(providerId: string): InBandErrorRule {
-  return {
-    markers: SSE_ERROR_MARKERS,
-    rewrite(text) {
-      if (!mayBeErrorEvent(text)) return undefined;
-      const event = sseEventOf(text);
-      if (!event) return undefined;
-      const chunk = parsed(event.data);
-      // An `event: error` (which OpenAI's clients raise whatever its data) may carry its fields flat, or data that is no JSON:
-      // not passed on as words, as it may be an error cut off inside an id the cleaning would not know.
-      const said = chunk?.error ?? (event.event === 'error' ? (chunk ?? {}) : undefined);
-      if (said === undefined || said === null) return undefined;
-      const error = errorFromOpenAIEvent(said, providerId);
-      return { text: `data: ${JSON.stringify(openAIErrorBody(error))}`, error };
-    },
-  };
+  return sseErrorRule((event) => {
+    const chunk = parsed(event.data);
+    // An `event: error` (which OpenAI's clients raise whatever its data) may carry its fields flat, or data that is no JSON:
+    // not passed on as words, as it may be an error cut off inside an id the cleaning would not know.
+    const said = chunk?.error ?? (event.event === 'error' ? (chunk ?? {}) : undefined);
+    if (said === undefined || said === null) return undefined;
+    const error = errorFromOpenAIEvent(said, providerId);
+    return { text: `data: ${JSON.stringify(openAIErrorBody(error))}`, error };
+  });
 }
 
 /**
@@ -101,33 +109,27 @@ export function openAIErrorEvents(providerId: string): InBandErrorRule {
  * responsesErrorEvents('oai').rewrite('event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"… org-uOtiSEwvUnroadaOnJJquBEC …","sequence_number":4}')
  */
 export function responsesErrorEvents(providerId: string): InBandErrorRule {
-  return {
-    markers: SSE_ERROR_MARKERS,
-    rewrite(text) {
-      if (!mayBeErrorEvent(text)) return undefined;
-      const event = sseEventOf(text);
-      if (!event) return undefined;
-      // An `error` event whose data is no JSON (perhaps cut off inside an id) is told without its words.
-      const data = parsed(event.data) ?? (event.event === 'error' ? {} : undefined);
-      if (!data) return undefined;
-      const named = event.event ? `event: ${event.event}\n` : '';
-      // Named by its event line or by its type, as the meter and `earlyFailure` read it; or any data
-      // with an `error`, on which OpenAI's clients raise whatever the event's name.
-      if (data.type === 'error' || event.event === 'error' || Boolean(data.error)) {
-        const error = errorFromResponsesErrorEvent(data, providerId);
-        const body = openAIErrorBody(error).error;
-        // Only its type and number are kept of what it said: any other field may repeat its words.
-        const { type, sequence_number } = data;
-        const rewritten = { ...(type !== undefined ? { type } : {}), code: body.code, message: body.message, param: body.param, ...(sequence_number !== undefined ? { sequence_number } : {}), error: body };
-        return { text: `${named}data: ${JSON.stringify(rewritten)}`, error };
-      }
-      const response = data.response as Record<string, unknown> | undefined;
-      if (data.type !== 'response.failed' || typeof response?.error !== 'object' || response.error === null) return undefined;
-      const error = errorFromOpenAIEvent(response.error, providerId);
-      const rewritten = { ...data, response: { ...response, error: { code: error.code ?? null, message: error.message } } };
+  return sseErrorRule((event) => {
+    // An `error` event whose data is no JSON (perhaps cut off inside an id) is told without its words.
+    const data = parsed(event.data) ?? (event.event === 'error' ? {} : undefined);
+    if (!data) return undefined;
+    const named = event.event ? `event: ${event.event}\n` : '';
+    // Named by its event line or by its type, as the meter and `earlyFailure` read it; or any data
+    // with an `error`, on which OpenAI's clients raise whatever the event's name.
+    if (data.type === 'error' || event.event === 'error' || Boolean(data.error)) {
+      const error = errorFromResponsesErrorEvent(data, providerId);
+      const body = openAIErrorBody(error).error;
+      // Only its type and number are kept of what it said: any other field may repeat its words.
+      const { type, sequence_number } = data;
+      const rewritten = { ...(type !== undefined ? { type } : {}), code: body.code, message: body.message, param: body.param, ...(sequence_number !== undefined ? { sequence_number } : {}), error: body };
       return { text: `${named}data: ${JSON.stringify(rewritten)}`, error };
-    },
-  };
+    }
+    const response = data.response as Record<string, unknown> | undefined;
+    if (data.type !== 'response.failed' || typeof response?.error !== 'object' || response.error === null) return undefined;
+    const error = errorFromOpenAIEvent(response.error, providerId);
+    const rewritten = { ...data, response: { ...response, error: { code: error.code ?? null, message: error.message } } };
+    return { text: `${named}data: ${JSON.stringify(rewritten)}`, error };
+  });
 }
 
 /**
@@ -139,18 +141,12 @@ export function responsesErrorEvents(providerId: string): InBandErrorRule {
  * // 'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"The upstream provider \\"anth\\" rejected the gateway\'s credentials (authentication_error)."}}'
  */
 export function anthropicErrorEvents(providerId: string): InBandErrorRule {
-  return {
-    markers: SSE_ERROR_MARKERS,
-    rewrite(text) {
-      if (!mayBeErrorEvent(text)) return undefined;
-      const event = sseEventOf(text);
-      if (!event) return undefined;
-      const data = parsed(event.data);
-      if (event.event !== 'error' && data?.type !== 'error') return undefined;
-      const error = errorFromAnthropicEvent(data ? nestedAnthropicError(data) : event.data, providerId);
-      return { text: `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error))}`, error };
-    },
-  };
+  return sseErrorRule((event) => {
+    const data = parsed(event.data);
+    if (event.event !== 'error' && data?.type !== 'error') return undefined;
+    const error = errorFromAnthropicEvent(data ? nestedAnthropicError(data) : event.data, providerId);
+    return { text: `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error))}`, error };
+  });
 }
 
 /**
