@@ -104,23 +104,42 @@ describe('EventStreamFrames', () => {
     expect(wrong).toEqual([]);
   });
 
-  it.each([[1], [3], [7], [100], [1000], [streamLength(ALL)]])('gives frames the caller may not overwrite: %i-byte reads through one reused buffer', (size) => {
-    // Prepare: one buffer for every read, as a pooled reader reuses it.
+  it.each([[1], [3], [7], [100], [1000], [streamLength(ALL)]])('keeps what it holds across %i-byte reads through one reused buffer, the frames of each used before the next', (size) => {
+    // Prepare: one buffer for every read, as a pooled reader reuses it once the frames it gave are used.
     const bytes = Buffer.concat(ALL);
     const pool = Buffer.alloc(size);
     const reader = new EventStreamFrames();
 
     // Act
-    const got: Uint8Array[] = [];
+    const got: string[] = [];
     for (let at = 0; at < bytes.length; at += size) {
       const read = bytes.copy(pool, 0, at, at + size);
-      got.push(...reader.frames(pool.subarray(0, read)));
+      got.push(...hex(reader.frames(pool.subarray(0, read))));
       pool.fill(0xee);
     }
     reader.end();
 
     // Assess
-    expect(hex(got)).toEqual(hex(ALL));
+    expect(got).toEqual(hex(ALL));
+  });
+
+  it('holds across reads only the open frame’s bytes, not the large read they came in', () => {
+    // Prepare: a 1 MiB read of whole frames ending in the next frame's first 3 bytes, given to 20 readers.
+    const frame = THREE[1]!;
+    const read = Buffer.concat([...Array.from({ length: Math.ceil((1024 * 1024) / frame.length) }, () => frame), frame.subarray(0, 3)]);
+    const before = process.memoryUsage().arrayBuffers;
+
+    // Act: each reader is left with its 3 bytes held.
+    const readers = Array.from({ length: 20 }, () => {
+      const reader = new EventStreamFrames();
+      reader.frames(read);
+      return reader;
+    });
+    const grown = process.memoryUsage().arrayBuffers - before;
+
+    // Assess: a copy of the read kept alive by each reader's 3 bytes would be 20 MiB.
+    expect(grown).toBeLessThan(4 * 1024 * 1024);
+    expect(readers.map((reader) => reader.frames(frame.subarray(3)).length)).toEqual(readers.map(() => 1));
   });
 
   const MAX_FRAME_BYTES = 16 * 1024 * 1024 + 128 * 1024;

@@ -79,23 +79,21 @@ export class EventStreamFrames {
 
   /**
    * The whole frames `chunk` completed, in order, not decoded (for a reader that decodes only those
-   * it must, `decode`), none of them a view of `chunk`; throws `EventStreamFormatError` on a frame
-   * with an impossible length, as soon as its 4-byte prefix is whole.
+   * it must, `decode`); throws `EventStreamFormatError` on a frame with an impossible length, as
+   * soon as its 4-byte prefix is whole. A frame whole in `chunk` is a view of it; the bytes kept
+   * for the next call are copied, so the caller may reuse `chunk` once it is done with the frames.
    */
   frames(chunk: Uint8Array): Uint8Array[] {
-    // Copied, not viewed: the chunk may be a pooled buffer reused after this call, and the frames (and the bytes held for the next) must outlive it.
-    // Buffer's copy, not `new Uint8Array(chunk)`: a small one comes from Node's pool, not a new ArrayBuffer (~0.8 µs a read of one Converse frame).
-    const bytes = Buffer.from(chunk);
     const frames: Uint8Array[] = [];
-    let offset = this.#pendingBytes > 0 ? this.#fillPending(bytes, frames) : 0;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    while (bytes.byteLength - offset >= 4) {
+    let offset = this.#pendingBytes > 0 ? this.#fillPending(chunk, frames) : 0;
+    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    while (chunk.byteLength - offset >= 4) {
       const length = checkedLength(view.getUint32(offset, false));
-      if (bytes.byteLength - offset < length) break;
-      frames.push(bytes.subarray(offset, offset + length));
+      if (chunk.byteLength - offset < length) break;
+      frames.push(chunk.subarray(offset, offset + length));
       offset += length;
     }
-    if (offset < bytes.byteLength) this.#hold(bytes.subarray(offset));
+    if (offset < chunk.byteLength) this.#hold(chunk.subarray(offset));
     return frames;
   }
 
@@ -109,32 +107,37 @@ export class EventStreamFrames {
     if (this.#pendingBytes > 0) throw new EventStreamFormatError(`event stream ended inside a frame (${this.#pendingBytes} bytes left over)`);
   }
 
-  /** Takes from the start of `bytes` what the open frame lacks, and pushes the frame onto `frames` when that completes it; how many bytes it took. */
-  #fillPending(bytes: Uint8Array, frames: Uint8Array[]): number {
+  /** Takes from the start of `chunk` what the open frame lacks, and pushes the frame onto `frames` when that completes it; how many bytes it took. */
+  #fillPending(chunk: Uint8Array, frames: Uint8Array[]): number {
     let taken = 0;
     if (this.#length === 0) {
       // To the prefix's end first: its length is checked before any more is held.
-      taken = Math.min(4 - this.#pendingBytes, bytes.byteLength);
-      this.#hold(bytes.subarray(0, taken));
+      taken = Math.min(4 - this.#pendingBytes, chunk.byteLength);
+      this.#hold(chunk.subarray(0, taken));
       if (this.#length === 0) return taken;
     }
-    const rest = Math.min(this.#length - this.#pendingBytes, bytes.byteLength - taken);
-    this.#hold(bytes.subarray(taken, taken + rest));
-    if (this.#pendingBytes === this.#length) {
-      frames.push(Buffer.concat(this.#pending, this.#pendingBytes));
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      this.#length = 0;
+    const rest = Math.min(this.#length - this.#pendingBytes, chunk.byteLength - taken);
+    const piece = chunk.subarray(taken, taken + rest);
+    if (this.#pendingBytes + rest < this.#length) {
+      this.#hold(piece);
+      return taken + rest;
     }
+    // The last piece is joined straight from the chunk: the join is the frame's one copy of it.
+    frames.push(Buffer.concat([...this.#pending, piece], this.#length));
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#length = 0;
     return taken + rest;
   }
 
-  /** Keeps `piece` (a view of this reader's own copy) for the open frame, and learns the frame's length once its prefix is whole. */
+  /** Keeps a copy of `piece` for the open frame, and learns the frame's length once its prefix is whole. */
   #hold(piece: Uint8Array): void {
     if (piece.byteLength === 0) return;
     // Checked before the piece is kept: a reader that threw never holds a length it refused.
     if (this.#length === 0 && this.#pendingBytes + piece.byteLength >= 4) this.#length = checkedLength(prefixOf([...this.#pending, piece]));
-    this.#pending.push(piece);
+    // A copy, not a view (`Buffer#slice` is one): the caller may reuse its buffer after the call, and
+    // a few bytes held must not keep a large read alive. `Buffer.from`: a small copy comes from Node's pool.
+    this.#pending.push(Buffer.from(piece));
     this.#pendingBytes += piece.byteLength;
   }
 }
