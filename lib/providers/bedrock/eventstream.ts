@@ -66,11 +66,17 @@ export async function* decodeEventStream(chunks: AsyncIterable<Uint8Array>): Asy
  */
 export class EventStreamFrames {
   readonly #codec = new EventStreamCodec(headerText, fromUtf8);
-  /** The bytes of the frame left open, in the pieces they came in: joined once, when it is whole, so a frame read in n pieces costs its bytes, not n times them. */
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
-  /** The open frame's length, once its 4-byte prefix is whole; 0 before. */
-  #length = 0;
+  /** The open frame's length prefix, while its bytes are fewer than 4. */
+  readonly #prefix = Buffer.alloc(4);
+  /**
+   * The open frame once its prefix is whole, allocated at the length it gives (as the SDK's own
+   * `getChunkedStream` does) and filled as its bytes come: each byte copied once however many reads
+   * bring it, and held in one buffer (a list of the pieces cost ~128 bytes a piece: 128 MiB for a
+   * 1 MiB frame read a byte at a time).
+   */
+  #frame: Buffer | undefined;
+  /** How many bytes of the open frame are held (in `#prefix`, then in `#frame`). */
+  #held = 0;
 
   /** The messages whose frames `chunk` completed; throws `EventStreamFormatError` on a broken frame. */
   take(chunk: Uint8Array): EventStreamMessage[] {
@@ -85,7 +91,7 @@ export class EventStreamFrames {
    */
   frames(chunk: Uint8Array): Uint8Array[] {
     const frames: Uint8Array[] = [];
-    let offset = this.#pendingBytes > 0 ? this.#fillPending(chunk, frames) : 0;
+    let offset = this.#held > 0 ? this.#fill(chunk, frames) : 0;
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     while (chunk.byteLength - offset >= 4) {
       const length = checkedLength(view.getUint32(offset, false));
@@ -93,7 +99,9 @@ export class EventStreamFrames {
       frames.push(chunk.subarray(offset, offset + length));
       offset += length;
     }
-    if (offset < chunk.byteLength) this.#hold(chunk.subarray(offset));
+    // A copy, not a view (`Buffer#slice` is one): the caller may reuse its buffer after the call,
+    // and the few bytes held must not keep a large read alive.
+    if (offset < chunk.byteLength) this.#fill(chunk.subarray(offset), frames);
     return frames;
   }
 
@@ -104,58 +112,36 @@ export class EventStreamFrames {
 
   /** The stream ended: throws when it ended inside a frame. */
   end(): void {
-    if (this.#pendingBytes > 0) throw new EventStreamFormatError(`event stream ended inside a frame (${this.#pendingBytes} bytes left over)`);
+    if (this.#held > 0) throw new EventStreamFormatError(`event stream ended inside a frame (${this.#held} bytes left over)`);
   }
 
-  /** Takes from the start of `chunk` what the open frame lacks, and pushes the frame onto `frames` when that completes it; how many bytes it took. */
-  #fillPending(chunk: Uint8Array, frames: Uint8Array[]): number {
+  /** Copies from the start of `chunk` what the open frame lacks, and pushes the frame onto `frames` when that completes it; how many bytes it took. */
+  #fill(chunk: Uint8Array, frames: Uint8Array[]): number {
     let taken = 0;
-    if (this.#length === 0) {
-      // To the prefix's end first: its length is checked before any more is held.
-      taken = Math.min(4 - this.#pendingBytes, chunk.byteLength);
-      this.#hold(chunk.subarray(0, taken));
-      if (this.#length === 0) return taken;
+    if (this.#frame === undefined) {
+      // To the prefix's end first: its length is checked before a frame is allocated at it.
+      taken = Math.min(4 - this.#held, chunk.byteLength);
+      this.#prefix.set(chunk.subarray(0, taken), this.#held);
+      this.#held += taken;
+      if (this.#held < 4) return taken;
+      this.#frame = Buffer.allocUnsafe(checkedLength(this.#prefix.readUInt32BE(0)));
+      this.#prefix.copy(this.#frame);
     }
-    const rest = Math.min(this.#length - this.#pendingBytes, chunk.byteLength - taken);
-    const piece = chunk.subarray(taken, taken + rest);
-    if (this.#pendingBytes + rest < this.#length) {
-      this.#hold(piece);
-      return taken + rest;
+    const rest = Math.min(this.#frame.byteLength - this.#held, chunk.byteLength - taken);
+    this.#frame.set(chunk.subarray(taken, taken + rest), this.#held);
+    this.#held += rest;
+    if (this.#held === this.#frame.byteLength) {
+      frames.push(this.#frame);
+      this.#frame = undefined;
+      this.#held = 0;
     }
-    // The last piece is joined straight from the chunk: the join is the frame's one copy of it.
-    frames.push(Buffer.concat([...this.#pending, piece], this.#length));
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#length = 0;
     return taken + rest;
-  }
-
-  /** Keeps a copy of `piece` for the open frame, and learns the frame's length once its prefix is whole. */
-  #hold(piece: Uint8Array): void {
-    if (piece.byteLength === 0) return;
-    // Checked before the piece is kept: a reader that threw never holds a length it refused.
-    if (this.#length === 0 && this.#pendingBytes + piece.byteLength >= 4) this.#length = checkedLength(prefixOf([...this.#pending, piece]));
-    // A copy, not a view (`Buffer#slice` is one): the caller may reuse its buffer after the call, and
-    // a few bytes held must not keep a large read alive. `Buffer.from`: a small copy comes from Node's pool.
-    this.#pending.push(Buffer.from(piece));
-    this.#pendingBytes += piece.byteLength;
   }
 }
 
 /** A frame's length prefix, or `EventStreamFormatError` when no frame can be that long or short. */
 function checkedLength(length: number): number {
   if (length < MIN_FRAME_BYTES || length > MAX_FRAME_BYTES) throw new EventStreamFormatError(`event-stream frame with an impossible length (${length} bytes)`);
-  return length;
-}
-
-/** The big-endian 32-bit length at the start of `pieces`, however its 4 bytes are spread over them. */
-function prefixOf(pieces: readonly Uint8Array[]): number {
-  let length = 0;
-  let read = 0;
-  for (const piece of pieces) {
-    for (let i = 0; i < piece.byteLength && read < 4; i++, read++) length = length * 256 + piece[i]!;
-    if (read === 4) break;
-  }
   return length;
 }
 
