@@ -71,6 +71,8 @@ describe('EventStreamFrames', () => {
   const ALL = FRAMES.map(([, frame]) => frame);
   // Small, so that every pair of cuts in them is few enough to try.
   const THREE = [frameOf({ ':event-type': 'messageStart' }, '{"role":"assistant"}'), frameOf({ ':event-type': 'contentBlockDelta' }, '{"delta":{"text":"Hi"}}'), frameOf({ ':message-type': 'exception' }, '{}')];
+  // The smallest frame there is: a prelude and a message CRC, no headers, no payload (16 bytes).
+  const SMALLEST = [0, 1, 2].map(() => codec.encode({ headers: {}, body: new Uint8Array(0) }));
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const streamLength = (frames: readonly Uint8Array[]) => frames.reduce((sum, frame) => sum + frame.length, 0);
   /** The frames each read of the stream cut at `cuts` must give: those that end inside it, in order. */
@@ -94,6 +96,7 @@ describe('EventStreamFrames', () => {
     ['all in one read', ALL, [[]]],
     ['one cut, anywhere', ALL, range(streamLength(ALL) + 1).map((at) => [at])],
     ['two cuts, anywhere in three frames', THREE, range(streamLength(THREE) + 1).flatMap((i) => range(streamLength(THREE) + 1 - i).map((j) => [i, i + j]))],
+    ['two cuts, anywhere in three frames of the smallest length', SMALLEST, range(streamLength(SMALLEST) + 1).flatMap((i) => range(streamLength(SMALLEST) + 1 - i).map((j) => [i, i + j]))],
     ['a byte a read', ALL, [range(streamLength(ALL) + 1).slice(1, -1)]],
     ['a read holding many frames and the start of the next', ALL, [[streamLength(ALL.slice(0, 10)) + 2, streamLength(ALL.slice(0, 10)) + 3, streamLength(ALL.slice(0, 20)) + 7]]],
   ])('%s: each read gives the frames it completed, in order', (_what, frames, cutsList) => {
