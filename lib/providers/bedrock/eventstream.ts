@@ -71,7 +71,7 @@ export class EventStreamFrames {
   /**
    * The open frame once its prefix is whole, allocated at the length it gives (as the SDK's own
    * `getChunkedStream` does) and filled as its bytes come: each byte copied once however many reads
-   * bring it, and held in one buffer (a list of the pieces cost ~128 bytes a piece: 128 MiB for a
+   * bring it, and held in one buffer (a list of the pieces cost ~120 bytes a piece: ~120 MiB for a
    * 1 MiB frame read a byte at a time).
    */
   #frame: Buffer | undefined;
