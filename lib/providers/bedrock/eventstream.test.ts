@@ -1,7 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
-import { anthropicChunkEvent, base64Forms, chunkPayloadBytes, CONVERSE_EVENTS, isConverseEvent, EventStreamFrames, headerText, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
+import { anthropicChunkEvent, base64Forms, chunkPayloadBytes, CONVERSE_EVENTS, isConverseEvent, EventStreamFormatError, EventStreamFrames, headerText, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frameOf = (headers: Record<string, string>, body = '{}') =>
@@ -67,19 +67,195 @@ describe('mayBeOpening', () => {
 });
 
 describe('EventStreamFrames', () => {
-  it('cuts the same frames however the bytes are split, one byte a read included', () => {
-    // Prepare
-    const frames = FRAMES.map(([, frame]) => frame);
+  const hex = (frames: readonly Uint8Array[]) => frames.map((frame) => Buffer.from(frame).toString('hex'));
+  const ALL = FRAMES.map(([, frame]) => frame);
+  // Small, so that every pair of cuts in them is few enough to try.
+  const THREE = [frameOf({ ':event-type': 'messageStart' }, '{"role":"assistant"}'), frameOf({ ':event-type': 'contentBlockDelta' }, '{"delta":{"text":"Hi"}}'), frameOf({ ':message-type': 'exception' }, '{}')];
+  // The smallest frame there is: a prelude and a message CRC, no headers, no payload (16 bytes).
+  const SMALLEST = [0, 1, 2].map(() => codec.encode({ headers: {}, body: new Uint8Array(0) }));
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const streamLength = (frames: readonly Uint8Array[]) => frames.reduce((sum, frame) => sum + frame.length, 0);
+  /** The frames each read of the stream cut at `cuts` must give: those that end inside it, in order. */
+  const expectedReads = (frames: readonly Uint8Array[], cuts: readonly number[]) => {
+    const ends = frames.map((_, i) => streamLength(frames.slice(0, i + 1)));
+    const bounds = [0, ...cuts, streamLength(frames)];
+    return bounds.slice(1).map((to, read) => hex(frames.filter((_, i) => ends[i]! > bounds[read]! && ends[i]! <= to)));
+  };
+  /** What each read of the stream cut at `cuts` gives, the stream then ended. */
+  const reads = (frames: readonly Uint8Array[], cuts: readonly number[]) => {
     const bytes = Buffer.concat(frames);
+    const bounds = [0, ...cuts, bytes.length];
+    const reader = new EventStreamFrames();
+    const got = bounds.slice(1).map((to, read) => hex(reader.frames(bytes.subarray(bounds[read], to))));
+    reader.end();
+    return got;
+  };
+
+  // Cuts at every byte: inside each length prefix, the rest of the prelude, the payload, the CRC, and on each boundary.
+  it.each<[string, readonly Uint8Array[], number[][]]>([
+    ['all in one read', ALL, [[]]],
+    ['one cut, anywhere', ALL, range(streamLength(ALL) + 1).map((at) => [at])],
+    ['two cuts, anywhere in three frames', THREE, range(streamLength(THREE) + 1).flatMap((i) => range(streamLength(THREE) + 1 - i).map((j) => [i, i + j]))],
+    ['two cuts, anywhere in three frames of the smallest length', SMALLEST, range(streamLength(SMALLEST) + 1).flatMap((i) => range(streamLength(SMALLEST) + 1 - i).map((j) => [i, i + j]))],
+    ['a byte a read', ALL, [range(streamLength(ALL) + 1).slice(1, -1)]],
+    ['a read holding many frames and the start of the next', ALL, [[streamLength(ALL.slice(0, 10)) + 2, streamLength(ALL.slice(0, 10)) + 3, streamLength(ALL.slice(0, 20)) + 7]]],
+  ])('%s: each read gives the frames it completed, in order', (_what, frames, cutsList) => {
+    // Act
+    const wrong = cutsList.map((cuts) => ({ cuts, got: reads(frames, cuts), expected: expectedReads(frames, cuts) })).filter(({ got, expected }) => got.join('|') !== expected.join('|'));
+
+    // Assess: one assertion for the thousands of cuts, naming those that went wrong.
+    expect(wrong).toEqual([]);
+  });
+
+  it.each([[1], [3], [7], [100], [1000], [streamLength(ALL)]])('keeps what it holds across %i-byte reads through one reused buffer, the frames of each used before the next', (size) => {
+    // Prepare: one buffer for every read, as a pooled reader reuses it once the frames it gave are used.
+    const bytes = Buffer.concat(ALL);
+    const pool = Buffer.alloc(size);
+    const reader = new EventStreamFrames();
 
     // Act
-    const reader = new EventStreamFrames();
-    const got: Uint8Array[] = [];
-    for (let at = 0; at < bytes.length; at++) got.push(...reader.frames(bytes.subarray(at, at + 1)).map((frame) => Uint8Array.from(frame)));
+    const got: string[] = [];
+    for (let at = 0; at < bytes.length; at += size) {
+      const read = bytes.copy(pool, 0, at, at + size);
+      got.push(...hex(reader.frames(pool.subarray(0, read))));
+      pool.fill(0xee);
+    }
     reader.end();
 
     // Assess
-    expect(got.map((frame) => Buffer.from(frame).toString('hex'))).toEqual(frames.map((frame) => Buffer.from(frame).toString('hex')));
+    expect(got).toEqual(hex(ALL));
+  });
+
+  it('holds across reads only the open frame’s bytes, not the large read they came in', () => {
+    // Prepare: a 1 MiB read of whole frames ending in the next frame's first 3 bytes, given to 20 readers.
+    const frame = THREE[1]!;
+    const read = Buffer.concat([...Array.from({ length: Math.ceil((1024 * 1024) / frame.length) }, () => frame), frame.subarray(0, 3)]);
+    const before = process.memoryUsage().arrayBuffers;
+
+    // Act: each reader is left with its 3 bytes held.
+    const readers = Array.from({ length: 20 }, () => {
+      const reader = new EventStreamFrames();
+      reader.frames(read);
+      return reader;
+    });
+    const grown = process.memoryUsage().arrayBuffers - before;
+
+    // Assess: a copy of the read kept alive by each reader's 3 bytes would be 20 MiB.
+    expect(grown).toBeLessThan(4 * 1024 * 1024);
+    expect(readers.map((reader) => reader.frames(frame.subarray(3)).length)).toEqual(readers.map(() => 1));
+  });
+
+  it('holds a frame read a byte at a time in about its own bytes, not in a piece per read', () => {
+    // Prepare: a 512 KiB frame, every byte but its last given one read at a time through one buffer.
+    const frame = codec.encode({ headers: { ':message-type': { type: 'string', value: 'event' } }, body: new Uint8Array(512 * 1024).fill(0x61) });
+    const read = Buffer.alloc(1);
+    const reader = new EventStreamFrames();
+    const before = process.memoryUsage();
+
+    // Act
+    for (let at = 0; at < frame.length - 1; at++) {
+      read[0] = frame[at]!;
+      reader.frames(read);
+    }
+    const after = process.memoryUsage();
+    const grown = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
+
+    // Assess: the frame's 512 KiB and the garbage of the reads not yet collected (at most the young
+    // generation's 16 MiB; ~2 MiB seen); a piece kept for each read held ~56 MiB.
+    expect(grown).toBeLessThan(24 * 1024 * 1024);
+    const got = reader.frames(frame.subarray(-1));
+    expect(got).toHaveLength(1);
+    expect(Buffer.compare(got[0]!, frame)).toBe(0);
+  });
+
+  const MAX_FRAME_BYTES = 16 * 1024 * 1024 + 128 * 1024;
+  const prefix = (length: number) => {
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32BE(length);
+    return bytes;
+  };
+
+  it.each<[string, Uint8Array[]]>([
+    ['shorter than the smallest frame, in one read', [prefix(15)]],
+    ['zero, a byte a read', [...prefix(0)].map((byte) => Uint8Array.of(byte))],
+    ['past the largest frame, cut 2 + 2', [prefix(MAX_FRAME_BYTES + 1).subarray(0, 2), prefix(MAX_FRAME_BYTES + 1).subarray(2)]],
+    ['the largest 32-bit number, cut 1 + 3', [prefix(0xffffffff).subarray(0, 1), prefix(0xffffffff).subarray(1)]],
+    ['after a whole frame in the same read', [Buffer.concat([THREE[0]!, prefix(15)])]],
+    ['after a whole frame, cut inside the prefix', [Buffer.concat([THREE[0]!, prefix(15).subarray(0, 3)]), prefix(15).subarray(3)]],
+    ['after a frame completed across reads', [THREE[0]!.subarray(0, 30), Buffer.concat([THREE[0]!.subarray(30), prefix(15)])]],
+  ])('throws on an impossible length as soon as its prefix is whole: %s', (_what, chunks) => {
+    // Prepare
+    const reader = new EventStreamFrames();
+    const last = chunks[chunks.length - 1]!;
+
+    // Act: every read before the prefix's last byte gives no error.
+    for (const chunk of chunks.slice(0, -1)) reader.frames(chunk);
+    let error: unknown;
+    try {
+      reader.frames(last);
+    } catch (err) {
+      error = err;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(EventStreamFormatError);
+    expect((error as Error).message).toMatch(/impossible length/);
+  });
+
+  it.each([[16], [MAX_FRAME_BYTES]])('waits for the rest of a frame of the possible length %i', (length) => {
+    // Prepare
+    const reader = new EventStreamFrames();
+
+    // Act
+    const got = reader.frames(prefix(length));
+
+    // Assess
+    expect(got).toEqual([]);
+    expect(() => reader.end()).toThrow('(4 bytes left over)');
+  });
+
+  it.each<[string, Uint8Array, number]>([
+    ['nothing', new Uint8Array(0), 0],
+    ['whole frames', Buffer.concat(THREE), 0],
+    ["a prefix's first byte", THREE[0]!.subarray(0, 1), 1],
+    ["a prefix's first three bytes", THREE[0]!.subarray(0, 3), 3],
+    ['a whole prefix', THREE[0]!.subarray(0, 4), 4],
+    ['a frame but its last byte', THREE[0]!.subarray(0, -1), THREE[0]!.length - 1],
+    ["whole frames and the next's first ten bytes", Buffer.concat([THREE[0]!, THREE[1]!, THREE[2]!.subarray(0, 10)]), 10],
+  ])('ends on %s: says how many bytes were left over', (_what, bytes, leftOver) => {
+    for (const size of [bytes.length || 1, 1]) {
+      // Prepare
+      const reader = new EventStreamFrames();
+      for (let at = 0; at < bytes.length; at += size) reader.frames(bytes.subarray(at, at + size));
+
+      // Act
+      const end = () => reader.end();
+
+      // Assess
+      if (leftOver === 0) expect(end).not.toThrow();
+      else expect(end).toThrow(new EventStreamFormatError(`event stream ended inside a frame (${leftOver} bytes left over)`));
+    }
+  });
+
+  it('cuts an 8 MiB frame read 1 KiB at a time in time linear in its bytes (well under a second, not the tens of seconds of copying it again each read)', () => {
+    // Prepare: the bound is generous for a loaded machine; copying the open frame again each read copies ~32 GiB here.
+    const BOUND_MS = 3_000;
+    const frame = codec.encode({ headers: { ':message-type': { type: 'string', value: 'event' } }, body: new Uint8Array(8 * 1024 * 1024).fill(0x61) });
+    const reader = new EventStreamFrames();
+
+    // Act: stopped at the bound, so a quadratic reader fails in seconds, not minutes.
+    const got: Uint8Array[] = [];
+    const start = performance.now();
+    let at = 0;
+    for (; at < frame.length && performance.now() - start < BOUND_MS; at += 1024) got.push(...reader.frames(frame.subarray(at, at + 1024)));
+    const elapsed = performance.now() - start;
+    reader.end();
+
+    // Assess
+    expect(at).toBeGreaterThanOrEqual(frame.length);
+    expect(elapsed).toBeLessThan(BOUND_MS);
+    expect(got).toHaveLength(1);
+    expect(Buffer.compare(got[0]!, frame)).toBe(0);
   });
 });
 

@@ -66,7 +66,17 @@ export async function* decodeEventStream(chunks: AsyncIterable<Uint8Array>): Asy
  */
 export class EventStreamFrames {
   readonly #codec = new EventStreamCodec(headerText, fromUtf8);
-  #buffer: Uint8Array = new Uint8Array(0);
+  /** The open frame's length prefix, while its bytes are fewer than 4. */
+  readonly #prefix = Buffer.alloc(4);
+  /**
+   * The open frame once its prefix is whole, allocated at the length it gives (as the SDK's own
+   * `getChunkedStream` does) and filled as its bytes come: each byte copied once however many reads
+   * bring it, and held in one buffer (a list of the pieces cost ~120 bytes a piece: ~120 MiB for a
+   * 1 MiB frame read a byte at a time).
+   */
+  #frame: Buffer | undefined;
+  /** How many bytes of the open frame are held (in `#prefix`, then in `#frame`). */
+  #held = 0;
 
   /** The messages whose frames `chunk` completed; throws `EventStreamFormatError` on a broken frame. */
   take(chunk: Uint8Array): EventStreamMessage[] {
@@ -74,23 +84,24 @@ export class EventStreamFrames {
   }
 
   /**
-   * The whole frames `chunk` completed, not decoded (for a reader that decodes only those it must,
-   * `decode`); throws `EventStreamFormatError` on a frame with an impossible length.
+   * The whole frames `chunk` completed, in order, not decoded (for a reader that decodes only those
+   * it must, `decode`); throws `EventStreamFormatError` on a frame with an impossible length, as
+   * soon as its 4-byte prefix is whole. A frame whole in `chunk` is a view of it; the bytes kept
+   * for the next call are copied, so the caller may reuse `chunk` once it is done with the frames.
    */
   frames(chunk: Uint8Array): Uint8Array[] {
-    const buffer = concat(this.#buffer, chunk);
     const frames: Uint8Array[] = [];
-    let offset = 0;
-    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    while (buffer.byteLength - offset >= 4) {
-      const length = view.getUint32(offset, false);
-      if (length < MIN_FRAME_BYTES || length > MAX_FRAME_BYTES) throw new EventStreamFormatError(`event-stream frame with an impossible length (${length} bytes)`);
-      if (buffer.byteLength - offset < length) break;
-      frames.push(buffer.subarray(offset, offset + length));
+    let offset = this.#held > 0 ? this.#fill(chunk, frames) : 0;
+    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    while (chunk.byteLength - offset >= 4) {
+      const length = checkedLength(view.getUint32(offset, false));
+      if (chunk.byteLength - offset < length) break;
+      frames.push(chunk.subarray(offset, offset + length));
       offset += length;
     }
-    // Copied, not a view: the chunk it came from may be a pooled buffer reused after this call.
-    this.#buffer = offset === buffer.byteLength ? new Uint8Array(0) : buffer.slice(offset);
+    // A copy, not a view (`Buffer#slice` is one): the caller may reuse its buffer after the call,
+    // and the few bytes held must not keep a large read alive.
+    if (offset < chunk.byteLength) this.#fill(chunk.subarray(offset), frames);
     return frames;
   }
 
@@ -101,8 +112,37 @@ export class EventStreamFrames {
 
   /** The stream ended: throws when it ended inside a frame. */
   end(): void {
-    if (this.#buffer.byteLength > 0) throw new EventStreamFormatError(`event stream ended inside a frame (${this.#buffer.byteLength} bytes left over)`);
+    if (this.#held > 0) throw new EventStreamFormatError(`event stream ended inside a frame (${this.#held} bytes left over)`);
   }
+
+  /** Copies from the start of `chunk` what the open frame lacks, and pushes the frame onto `frames` when that completes it; how many bytes it took. */
+  #fill(chunk: Uint8Array, frames: Uint8Array[]): number {
+    let taken = 0;
+    if (this.#frame === undefined) {
+      // To the prefix's end first: its length is checked before a frame is allocated at it.
+      taken = Math.min(4 - this.#held, chunk.byteLength);
+      this.#prefix.set(chunk.subarray(0, taken), this.#held);
+      this.#held += taken;
+      if (this.#held < 4) return taken;
+      this.#frame = Buffer.allocUnsafe(checkedLength(this.#prefix.readUInt32BE(0)));
+      this.#prefix.copy(this.#frame);
+    }
+    const rest = Math.min(this.#frame.byteLength - this.#held, chunk.byteLength - taken);
+    this.#frame.set(chunk.subarray(taken, taken + rest), this.#held);
+    this.#held += rest;
+    if (this.#held === this.#frame.byteLength) {
+      frames.push(this.#frame);
+      this.#frame = undefined;
+      this.#held = 0;
+    }
+    return taken + rest;
+  }
+}
+
+/** A frame's length prefix, or `EventStreamFormatError` when no frame can be that long or short. */
+function checkedLength(length: number): number {
+  if (length < MIN_FRAME_BYTES || length > MAX_FRAME_BYTES) throw new EventStreamFormatError(`event-stream frame with an impossible length (${length} bytes)`);
+  return length;
 }
 
 function decodeFrame(codec: EventStreamCodec, frame: Uint8Array): EventStreamMessage {
@@ -117,14 +157,6 @@ function decodeFrame(codec: EventStreamCodec, frame: Uint8Array): EventStreamMes
   // The codec's headers are a plain object of its own making: `for…in` walks its own keys without Object.entries' arrays.
   for (const name in decoded.headers) headers[name] = String(decoded.headers[name]!.value);
   return { headers, body: decoded.body };
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
 }
 
 /**
