@@ -2,7 +2,7 @@
  * The provider matrix: every client surface (the official `openai` client's Chat Completions
  * and Responses, `@anthropic-ai/sdk` and `@google/genai`) against every provider type (Responses:
  * those it is translated for), streaming and not, for plain text, a tool-call round
- * trip (one call, then several in one answer) and an image. Each fake is scripted with what the model "means to say"; each case checks
+ * trip (one call, then several in one answer), an image, and an answer cut by the token limit. Each fake is scripted with what the model "means to say"; each case checks
  * what the client parsed against that, and what the fake received in its own wire format.
  * One gateway and one fake per provider serve all cases.
  */
@@ -14,6 +14,7 @@ import { openAISurface } from './matrix/openai-client';
 import { responsesSurface } from './matrix/responses-client';
 import {
   AFTER_PARALLEL_REPLY,
+  CUT_REPLY,
   AFTER_TOOL_REPLY,
   IMAGE_QUESTION,
   IMAGE_REPLY,
@@ -28,7 +29,7 @@ import {
 } from './matrix/scenario';
 import type { MatrixTool, Meant, Mode, ProviderRig, Received, SurfaceClient, SurfaceSpec, ToolQuestion } from './matrix/types';
 
-type Scenario = 'plain text' | 'tool call round-trip' | 'parallel tool calls round-trip' | 'image input';
+type Scenario = 'plain text' | 'tool call round-trip' | 'parallel tool calls round-trip' | 'image input' | 'cut by the token limit';
 
 interface Row {
   surface: SurfaceSpec;
@@ -66,7 +67,7 @@ const ROWS: Row[] = [
   ...(['anthropic', 'gemini', 'bedrock'] as const).map((provider) => ({ surface: responsesSurface, provider })),
 ];
 const MODES: Mode[] = ['stream', 'non-stream'];
-const SCENARIOS: Scenario[] = ['plain text', 'tool call round-trip', 'parallel tool calls round-trip', 'image input'];
+const SCENARIOS: Scenario[] = ['plain text', 'tool call round-trip', 'parallel tool calls round-trip', 'image input', 'cut by the token limit'];
 const CASES = MODES.flatMap((mode) => SCENARIOS.map((scenario) => ({ mode, scenario })));
 
 /** Tool ids must be safe for every provider (Anthropic and Bedrock require this pattern). */
@@ -168,6 +169,18 @@ const RUN: Record<Scenario, (c: CaseContext) => Promise<void>> = {
     expect(answer).toEqual({ text: IMAGE_REPLY.text, toolCalls: [], finish: surface.finish.text, usage: surface.usage(IMAGE_REPLY.usage), streamViolations: [] });
     expect(rig.count()).toBe(1);
     expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [IMAGE_QUESTION], images: [{ mediaType: 'image/png', data: PNG_BASE64 }] }));
+  },
+
+  async 'cut by the token limit'({ surface, rig, client, mode, expectedUsage }) {
+    rig.script(CUT_REPLY);
+
+    const answer = await client.say(rig.model, mode);
+    expectedUsage.push(usageItem(rig, mode, CUT_REPLY));
+
+    // Each client sees the cut in its own dialect, not a finished answer.
+    expect(answer).toEqual({ text: CUT_REPLY.text, toolCalls: [], finish: surface.finish.cut, usage: surface.usage(CUT_REPLY.usage), streamViolations: [] });
+    expect(rig.count()).toBe(1);
+    expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [PROMPT] }));
   },
 };
 

@@ -22,7 +22,7 @@ function answerOf(message: Anthropic.Message, streamViolations: string[]): Answe
 
 export const anthropicSurface: SurfaceSpec = {
   label: 'Anthropic surface',
-  finish: { text: 'end_turn', toolCall: 'tool_use' },
+  finish: { text: 'end_turn', toolCall: 'tool_use', cut: 'max_tokens' },
   // input_tokens leaves out the cached tokens that the canonical prompt count includes.
   usage: (u) => ({ input: u.prompt - u.cacheRead - u.cacheWrite, output: u.output, cacheRead: u.cacheRead, cacheWrite: u.cacheWrite }),
   connect(gatewayUrl, key) {

@@ -7,7 +7,7 @@ const API_KEY = 'sk-ant-matrix';
 const toolCallId = (index: number): string => `toolu_0${index + 1}MatrixAnthropic`;
 
 type AnthropicStyleReply =
-  | { kind: 'text'; text: string; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } }
+  | { kind: 'text'; text: string; stopReason?: 'max_tokens'; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } }
   | { kind: 'tool_use'; text?: string; calls: { id: string; name: string; input: Record<string, unknown> }[]; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } };
 
 /**
@@ -17,7 +17,7 @@ type AnthropicStyleReply =
 export function anthropicStyleReply(meant: Meant, toolCallId: (index: number) => string): AnthropicStyleReply {
   const { prompt, output, cacheRead, cacheWrite } = meant.usage;
   const usage = { input: prompt - cacheRead - cacheWrite, output, cacheRead, cacheWrite };
-  if (meant.kind === 'text') return { kind: 'text', text: meant.text, usage };
+  if (meant.kind === 'text') return { kind: 'text', text: meant.text, ...(meant.cut ? { stopReason: 'max_tokens' as const } : {}), usage };
   return { kind: 'tool_use', ...(meant.text ? { text: meant.text } : {}), calls: meant.calls.map((c, i) => ({ id: toolCallId(i), name: c.name, input: c.args })), usage };
 }
 

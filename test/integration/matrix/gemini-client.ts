@@ -39,7 +39,7 @@ function answerOf(chunks: GenerateContentResponse[], streamViolations: string[])
 
 export const geminiSurface: SurfaceSpec = {
   label: 'Gemini surface',
-  finish: { text: 'STOP', toolCall: 'STOP' },
+  finish: { text: 'STOP', toolCall: 'STOP', cut: 'MAX_TOKENS' },
   usage: (u) => ({ prompt: u.prompt, output: u.output, cached: u.cacheRead }),
   // Passed through, the declaration reaches Gemini as the client wrote it.
   toolSchemaFor: (rig: ProviderRig, tool: MatrixTool) => (rig.providerId === 'gemini' ? tool.parameters : rig.expectedToolSchema(tool)),

@@ -8,7 +8,7 @@ const API_KEY = 'AIza-matrix';
 export function geminiReply(meant: Meant): GeminiReply {
   if (meant.usage.cacheWrite) throw new Error('Gemini reports no cache writes: script none');
   const usage = { prompt: meant.usage.prompt, candidates: meant.usage.output, cached: meant.usage.cacheRead };
-  if (meant.kind === 'text') return { kind: 'text', text: meant.text, usage };
+  if (meant.kind === 'text') return { kind: 'text', text: meant.text, ...(meant.cut ? { finishReason: 'MAX_TOKENS' } : {}), usage };
   // Each call in its own stream event: the form that breaks a translator counting calls per event (Gemini also sends them all in one).
   return { kind: 'function_calls', ...(meant.text ? { text: meant.text } : {}), calls: meant.calls.map((c) => ({ name: c.name, args: c.args })), callsApart: true, usage };
 }

@@ -27,7 +27,7 @@ function answerOf(completion: OpenAI.ChatCompletion, streamViolations: string[])
 
 export const openAISurface: SurfaceSpec = {
   label: 'OpenAI surface',
-  finish: { text: 'stop', toolCall: 'tool_calls' },
+  finish: { text: 'stop', toolCall: 'tool_calls', cut: 'length' },
   usage: (u) => ({ prompt: u.prompt, completion: u.output, total: u.prompt + u.output, cached: u.cacheRead }),
   connect(gatewayUrl, key) {
     const client = new OpenAI({ apiKey: key, baseURL: `${gatewayUrl}/v1`, maxRetries: 0 });

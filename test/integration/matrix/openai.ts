@@ -12,7 +12,7 @@ export const openAIToolCallId = (index: number): string => `call_MatrixOpenAI0${
 export function openAIReply(meant: Meant, toolCallId: (index: number) => string): Extract<Reply, { kind: 'text' | 'tool_calls' }> {
   if (meant.usage.cacheWrite) throw new Error('OpenAI reports no cache writes: script none');
   const usage = { prompt: meant.usage.prompt, completion: meant.usage.output, cached: meant.usage.cacheRead };
-  if (meant.kind === 'text') return { kind: 'text', text: meant.text, usage };
+  if (meant.kind === 'text') return { kind: 'text', text: meant.text, ...(meant.cut ? { finishReason: 'length' as const } : {}), usage };
   return { kind: 'tool_calls', ...(meant.text ? { text: meant.text } : {}), calls: meant.calls.map((c, i) => ({ id: toolCallId(i), name: c.name, arguments: JSON.stringify(c.args) })), usage };
 }
 

@@ -14,7 +14,7 @@ function answerOf(response: OpenAI.Responses.Response, streamViolations: string[
   return {
     text: response.output_text,
     toolCalls: response.output.flatMap((item) => (item.type === 'function_call' ? [{ id: item.call_id, name: item.name, args: JSON.parse(item.arguments) as unknown }] : [])),
-    finish: response.status ?? null,
+    finish: [response.status, response.incomplete_details?.reason].filter(Boolean).join(': ') || null,
     usage: usage ? { prompt: usage.input_tokens, completion: usage.output_tokens, total: usage.total_tokens, cached: usage.input_tokens_details.cached_tokens } : {},
     streamViolations,
   };
@@ -22,7 +22,7 @@ function answerOf(response: OpenAI.Responses.Response, streamViolations: string[
 
 export const responsesSurface: SurfaceSpec = {
   label: 'Responses surface',
-  finish: { text: 'completed', toolCall: 'completed' },
+  finish: { text: 'completed', toolCall: 'completed', cut: 'incomplete: max_output_tokens' },
   usage: (u) => ({ prompt: u.prompt, completion: u.output, total: u.prompt + u.output, cached: u.cacheRead }),
   connect(gatewayUrl, key) {
     const client = new OpenAI({ apiKey: key, baseURL: `${gatewayUrl}/v1`, maxRetries: 0 });

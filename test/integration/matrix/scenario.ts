@@ -90,6 +90,8 @@ export const AFTER_TOOL_REPLY: Extract<Meant, { kind: 'text' }> = { kind: 'text'
 /** With a sentence before the calls, as Claude usually answers: block indexes then differ from call indexes. */
 export const PARALLEL_CALLS_REPLY: Extract<Meant, { kind: 'tool_calls' }> = { kind: 'tool_calls', text: 'Let me look these up.', calls: PARALLEL_CALLS, usage: usage(230, 41) };
 export const AFTER_PARALLEL_REPLY: Extract<Meant, { kind: 'text' }> = { kind: 'text', text: 'Paris: 18 and clear. Tokyo: 24 and rain, 19:05.', usage: usage(330, 17) };
+/** An answer stopped mid-sentence by the client's max_tokens. */
+export const CUT_REPLY: Extract<Meant, { kind: 'text' }> = { kind: 'text', text: 'Once upon a time there', cut: true, usage: usage(90, 5) };
 export const IMAGE_REPLY: Extract<Meant, { kind: 'text' }> = { kind: 'text', text: 'A single red pixel.', usage: usage(1100, 5) };
 
 /** JSON text parsed when it is JSON, else left as it is. */

@@ -35,7 +35,10 @@ export interface MeantCall {
 }
 
 /** What the upstream model says in one answer, independent of any wire format; tool calls come in the order given, after `text` when there is one. */
-export type Meant = { kind: 'text'; text: string; usage: MeantUsage } | { kind: 'tool_calls'; text?: string; calls: MeantCall[]; usage: MeantUsage };
+export type Meant =
+  /** `cut`: the answer stopped at the token limit (max_tokens) rather than where the model ended it. */
+  | { kind: 'text'; text: string; cut?: boolean; usage: MeantUsage }
+  | { kind: 'tool_calls'; text?: string; calls: MeantCall[]; usage: MeantUsage };
 
 export interface ReceivedTool {
   name: string;
@@ -115,7 +118,7 @@ export interface ProviderRig {
 export interface Answer {
   text: string;
   toolCalls: { id: string; name: string; args: unknown }[];
-  /** finish_reason (OpenAI) or stop_reason (Anthropic). */
+  /** finish_reason (OpenAI), stop_reason (Anthropic), finishReason (Gemini), or status and incomplete_details.reason (Responses). */
   finish: string | null;
   /** The token counts as the client reported them, under the surface's own names. */
   usage: Record<string, number>;
@@ -133,7 +136,8 @@ export interface SurfaceClient {
 
 export interface SurfaceSpec {
   label: string;
-  finish: { text: string; toolCall: string };
+  /** The finish the client reports: after text, after tool calls, and after an answer cut by the token limit. */
+  finish: { text: string; toolCall: string; cut: string };
   /** What this surface's client reports for the meant usage. */
   usage(meant: MeantUsage): Answer['usage'];
   /** The tool schema a provider must receive from this surface, when not `rig.expectedToolSchema` (a body passed through keeps the client's own). */
