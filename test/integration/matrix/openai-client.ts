@@ -59,7 +59,8 @@ export const openAISurface: SurfaceSpec = {
             const messages: OpenAI.ChatCompletionMessageParam[] = [
               question,
               { role: 'assistant', content: message.content, tool_calls: calls },
-              ...calls.map((c) => ({ role: 'tool' as const, tool_call_id: c.id, content: JSON.stringify(toolResultFor(c.function.name, JSON.parse(c.function.arguments))) })),
+              // In the order the tools finished, as agents running them concurrently send them: here the last call's first.
+              ...calls.toReversed().map((c) => ({ role: 'tool' as const, tool_call_id: c.id, content: JSON.stringify(toolResultFor(c.function.name, JSON.parse(c.function.arguments))) })),
             ];
             return (await complete({ model, messages, tools }, nextMode)).answer;
           },

@@ -55,7 +55,8 @@ export const responsesSurface: SurfaceSpec = {
             const input: OpenAI.Responses.ResponseInput = [
               question,
               ...(first.output as OpenAI.Responses.ResponseInputItem[]),
-              ...calls.map((c) => ({ type: 'function_call_output' as const, call_id: c.call_id, output: JSON.stringify(toolResultFor(c.name, JSON.parse(c.arguments))) })),
+              // In the order the tools finished, as agents running them concurrently send them: here the last call's first.
+              ...calls.toReversed().map((c) => ({ type: 'function_call_output' as const, call_id: c.call_id, output: JSON.stringify(toolResultFor(c.name, JSON.parse(c.arguments))) })),
             ];
             const after = await respond({ model, input, tools }, nextMode);
             return answerOf(after, after.violations);
