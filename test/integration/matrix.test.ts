@@ -137,7 +137,7 @@ async function toolRoundTrip({ surface, rig, client, mode, expectedUsage }: Case
   if (byId) seen.toolResults.sort((a, b) => ids.indexOf(a.link) - ids.indexOf(b.link));
   expect(seen).toEqual(
     upstreamSaw(rig, mode, {
-      userTexts: [ask.question],
+      userTexts: ask.note ? [ask.question, ask.note] : [ask.question],
       assistantTexts: calls.text ? [calls.text] : [],
       tools: expectedTools(rig, surface, ask.tools),
       toolCalls: calls.calls.map((c, i) => ({ id: byId ? ids[i] : undefined, name: c.name, args: c.args })),

@@ -53,7 +53,8 @@ export const anthropicSurface: SurfaceSpec = {
             // The documented loop: the assistant's content goes back as it came, then the results, here
             // in the order the tools finished (last call first), as agents running them concurrently send them.
             const results: Anthropic.ToolResultBlockParam[] = message.content.toReversed().flatMap((b) => (b.type === 'tool_use' ? [{ type: 'tool_result' as const, tool_use_id: b.id, content: JSON.stringify(toolResultFor(b.name, b.input)) }] : []));
-            const messages: Anthropic.MessageParam[] = [question, { role: 'assistant', content: message.content }, { role: 'user', content: results }];
+            const note: Anthropic.TextBlockParam[] = ask.note ? [{ type: 'text', text: ask.note }] : [];
+            const messages: Anthropic.MessageParam[] = [question, { role: 'assistant', content: message.content }, { role: 'user', content: [...results, ...note] }];
             return (await complete({ model, max_tokens: MAX_TOKENS, messages, tools }, nextMode)).answer;
           },
         };

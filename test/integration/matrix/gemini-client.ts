@@ -1,5 +1,5 @@
 /** The Gemini surface as the official `@google/genai` client uses it. */
-import { GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse } from '@google/genai';
+import { GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse, type Part } from '@google/genai';
 import { IMAGE_QUESTION, PNG_BASE64, PROMPT, toolResultFor } from './scenario';
 import type { Answer, MatrixTool, Mode, ProviderRig, SurfaceSpec } from './types';
 
@@ -66,11 +66,11 @@ export const geminiSurface: SurfaceSpec = {
         return {
           answer,
           async sendResult(nextMode) {
-            // The documented loop: the model's content goes back as it came, then a functionResponse per call.
-            const results: Content = {
-              role: 'user',
-              parts: (content.parts ?? []).flatMap((p) => (p.functionCall ? [{ functionResponse: { ...(p.functionCall.id ? { id: p.functionCall.id } : {}), name: p.functionCall.name ?? '', response: toolResultFor(p.functionCall.name ?? '', p.functionCall.args) } }] : [])),
-            };
+            // The documented loop: the model's content goes back as it came, then a functionResponse per call (and the note after them).
+            const responses: Part[] = (content.parts ?? []).flatMap((p) =>
+              p.functionCall ? [{ functionResponse: { ...(p.functionCall.id ? { id: p.functionCall.id } : {}), name: p.functionCall.name ?? '', response: toolResultFor(p.functionCall.name ?? '', p.functionCall.args) } }] : [],
+            );
+            const results: Content = { role: 'user', parts: [...responses, ...(ask.note ? [{ text: ask.note }] : [])] };
             return (await complete(model, [question, content, results], nextMode, ask.tools)).answer;
           },
         };

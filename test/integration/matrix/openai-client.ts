@@ -61,6 +61,7 @@ export const openAISurface: SurfaceSpec = {
               { role: 'assistant', content: message.content, tool_calls: calls },
               // In the order the tools finished, as agents running them concurrently send them: here the last call's first.
               ...calls.toReversed().map((c) => ({ role: 'tool' as const, tool_call_id: c.id, content: JSON.stringify(toolResultFor(c.function.name, JSON.parse(c.function.arguments))) })),
+              ...(ask.note ? [{ role: 'user' as const, content: ask.note }] : []),
             ];
             return (await complete({ model, messages, tools }, nextMode)).answer;
           },

@@ -57,6 +57,7 @@ export const responsesSurface: SurfaceSpec = {
               ...(first.output as OpenAI.Responses.ResponseInputItem[]),
               // In the order the tools finished, as agents running them concurrently send them: here the last call's first.
               ...calls.toReversed().map((c) => ({ type: 'function_call_output' as const, call_id: c.call_id, output: JSON.stringify(toolResultFor(c.name, JSON.parse(c.arguments))) })),
+              ...(ask.note ? [{ role: 'user' as const, content: ask.note }] : []),
             ];
             const after = await respond({ model, input, tools }, nextMode);
             return answerOf(after, after.violations);

@@ -45,7 +45,7 @@ export const WEATHER_TOOL: MatrixTool = {
 export const CLOCK_TOOL: MatrixTool = { ...TIME_TOOL, geminiParameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] } };
 
 export const WEATHER_ASK: ToolQuestion = { question: WEATHER_QUESTION, tools: [WEATHER_TOOL] };
-export const PARALLEL_ASK: ToolQuestion = { question: PARALLEL_QUESTION, tools: [WEATHER_TOOL, CLOCK_TOOL] };
+export const PARALLEL_ASK: ToolQuestion = { question: PARALLEL_QUESTION, tools: [WEATHER_TOOL, CLOCK_TOOL], note: 'Answer in one sentence.' };
 
 export const TOOL_ARGS = { city: 'Paris', unit: 'celsius' };
 /** The tool's answer; clients send it back as JSON text, as tools usually answer. */

@@ -27,6 +27,8 @@ export interface MatrixTool {
 export interface ToolQuestion {
   question: string;
   tools: MatrixTool[];
+  /** A text the client sends after the results, in the same turn where its dialect allows (as Claude Code adds a reminder to it). */
+  note?: string;
 }
 
 export interface MeantCall {
