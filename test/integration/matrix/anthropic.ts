@@ -8,7 +8,7 @@ const toolCallId = (index: number): string => `toolu_0${index + 1}MatrixAnthropi
 
 type AnthropicStyleReply =
   | { kind: 'text'; text: string; stopReason?: 'max_tokens'; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } }
-  | { kind: 'tool_use'; text?: string; calls: { id: string; name: string; input: Record<string, unknown>; inputChunks?: string[] }[]; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } };
+  | { kind: 'tool_use'; text?: string; calls: { id: string; name: string; input: Record<string, unknown> }[]; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } };
 
 /**
  * An answer in Anthropic's terms, which Bedrock shares: `input` counts only uncached prompt
@@ -19,12 +19,6 @@ export function anthropicStyleReply(meant: Meant, toolCallId: (index: number) =>
   const usage = { input: prompt - cacheRead - cacheWrite, output, cacheRead, cacheWrite };
   if (meant.kind === 'text') return { kind: 'text', text: meant.text, ...(meant.cut ? { stopReason: 'max_tokens' as const } : {}), usage };
   return { kind: 'tool_use', ...(meant.text ? { text: meant.text } : {}), calls: meant.calls.map((c, i) => ({ id: toolCallId(i), name: c.name, input: c.args })), usage };
-}
-
-/** Anthropic's streams open each tool_use block's input with an empty `partial_json` before the JSON's pieces. */
-function withEmptyFirstDelta(reply: AnthropicStyleReply): AnthropicStyleReply {
-  if (reply.kind !== 'tool_use') return reply;
-  return { ...reply, calls: reply.calls.map((c) => ({ ...c, inputChunks: ['', ...(JSON.stringify(c.input).match(/.{1,7}/gs) ?? [])] })) };
 }
 
 type Block = {
@@ -95,7 +89,7 @@ export async function startAnthropicRig(): Promise<ProviderRig> {
     toolCallId,
     resultLink: 'id',
     expectedToolSchema: (tool) => tool.parameters,
-    script: (meant) => fake.reply(withEmptyFirstDelta(anthropicStyleReply(meant, toolCallId))),
+    script: (meant) => fake.reply(anthropicStyleReply(meant, toolCallId)),
     reset: () => fake.reset(),
     count: () => fake.requests.length,
     last() {
