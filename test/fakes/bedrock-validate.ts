@@ -69,8 +69,27 @@ export function validateConverse(record: RecordedRequest): string | undefined {
     return `1 validation error detected: Value '[]' at 'toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1`;
   }
   if (toolBlocks && !body.toolConfig) return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
+  const unpaired = conversePairingProblem(messages);
+  if (unpaired) return unpaired;
   const thinking = (body as { additionalModelRequestFields?: { thinking?: { type?: unknown } } }).additionalModelRequestFields?.thinking;
   if (claude && thinking?.type === 'enabled') return converseThinkingFirst(messages);
+  return undefined;
+}
+
+/** Bedrock's pairing rule: a turn's toolUse ids are answered by toolResult blocks in the next message (when there is one), and by no more. */
+function conversePairingProblem(messages: ConverseMessage[]): string | undefined {
+  const blocks = (m: ConverseMessage | undefined) => (Array.isArray(m?.content) ? (m.content as Block[]) : []);
+  const idsOf = (m: ConverseMessage | undefined, key: 'toolUse' | 'toolResult') => blocks(m).flatMap((b) => (b[key] ? [(b[key] as { toolUseId?: unknown }).toolUseId] : []));
+  for (const [i, m] of messages.entries()) {
+    const results = idsOf(m, 'toolResult');
+    const asked = m.role === 'user' ? idsOf(messages[i - 1], 'toolUse') : [];
+    if (results.length > asked.length) return `The number of toolResult blocks at messages.${i}.content exceeds the number of toolUse blocks of previous turn.`;
+    const next = messages[i + 1];
+    if (m.role !== 'assistant' || !next) continue;
+    const answered = new Set(idsOf(next, 'toolResult'));
+    const missing = idsOf(m, 'toolUse').filter((id) => !answered.has(id));
+    if (missing.length > 0) return `Expected toolResult blocks at messages.${i + 1}.content for the following Ids: ${missing.map(String).join(', ')}`;
+  }
   return undefined;
 }
 

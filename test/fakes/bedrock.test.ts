@@ -18,6 +18,8 @@ const REGION = 'us-west-2';
 const CLAUDE = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
 const PROFILE_ARN = 'arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0';
 const USER = [{ role: 'user' as const, content: [{ text: 'hello world' }] }];
+const use = (toolUseId: string) => ({ toolUse: { toolUseId, name: 'f', input: {} } });
+const result = (toolUseId: string) => ({ toolResult: { toolUseId, content: [{ text: 'ok' }] } });
 
 /** The official client over HTTP/1.1 (it defaults to HTTP/2, which the fake does not speak). */
 function sdkClient(fake: FakeBedrock, secretAccessKey = CREDENTIALS.secretAccessKey): BedrockRuntimeClient {
@@ -174,6 +176,21 @@ describe('fake Bedrock Runtime, through the official AWS SDK client', () => {
 
     // Assess
     expect(failure).toMatchObject({ name: type, message: 'fake failure', $metadata: { httpStatusCode: status } });
+  });
+
+  it.each([
+    {
+      name: 'a toolUse not answered in the next message',
+      messages: [...USER, { role: 'assistant' as const, content: [use('a'), use('b')] }, { role: 'user' as const, content: [result('b')] }],
+      message: 'Expected toolResult blocks at messages.2.content for the following Ids: a',
+    },
+    { name: 'a toolResult answering no toolUse', messages: [{ role: 'user' as const, content: [result('z')] }], message: 'The number of toolResult blocks at messages.0.content exceeds the number of toolUse blocks of previous turn.' },
+  ])('refuses $name, as Bedrock does', async ({ messages, message }) => {
+    // Act
+    const failure = await client.send(new ConverseCommand({ modelId: CLAUDE, messages, toolConfig: { tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }] } })).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'ValidationException', message });
   });
 
   it('refuses roles that do not alternate, as Bedrock does', async () => {
