@@ -149,10 +149,26 @@ export function invalidRequest(body: unknown): string | undefined {
       }
     }
   }
+  const unpaired = responseCountProblem(contents as { role?: string; parts: Record<string, unknown>[] }[]);
+  if (unpaired) return unpaired;
   for (const [t, tool] of (tools ?? []).entries()) {
     for (const [f, declaration] of (tool.functionDeclarations ?? []).entries()) {
       const problem = schemaProblem(declaration.parameters, `tools[${t}].function_declarations[${f}].parameters`);
       if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+/** Gemini's rule for a turn of function responses: one response per call of the model turn just before it. */
+function responseCountProblem(contents: { role?: string; parts: Record<string, unknown>[] }[]): string | undefined {
+  const count = (parts: Record<string, unknown>[] | undefined, key: string) => (parts ?? []).filter((p) => p[key] !== undefined).length;
+  for (const [i, content] of contents.entries()) {
+    const responses = count(content.parts, 'functionResponse');
+    if (responses === 0) continue;
+    const before = contents[i - 1];
+    if (responses !== (before?.role === 'model' ? count(before.parts, 'functionCall') : 0)) {
+      return 'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.';
     }
   }
   return undefined;

@@ -237,6 +237,17 @@ describe('fake Gemini upstream', () => {
         message: 'should be non-empty for OBJECT type',
       },
       { name: 'a body that is not JSON', body: '{nope', message: 'Invalid JSON payload' },
+      {
+        name: 'fewer function responses than the calls before them',
+        body: {
+          contents: [
+            HELLO.contents[0],
+            { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }, { functionCall: { name: 'g', args: {} } }] },
+            { role: 'user', parts: [{ functionResponse: { name: 'f', response: {} } }] },
+          ],
+        },
+        message: 'number of function response parts is equal to the number of function call parts',
+      },
     ])('refuses $name with Google\'s 400', async ({ body, message }) => {
       // Act
       const res = await post('generateContent', body);
