@@ -160,6 +160,21 @@ describe('fake Gemini upstream', () => {
       expect(body.map((e) => e.candidates[0]?.content.parts[0]?.text)).toEqual(['one', ' two', ' three']);
     });
 
+    it.each([
+      { name: 'all in one event', callsApart: false, expected: [['a', 'b']] },
+      { name: 'each in its own event with callsApart', callsApart: true, expected: [['a'], ['b']] },
+    ])('streams parallel function calls $name', async ({ callsApart, expected }) => {
+      // Prepare
+      fake.reply({ kind: 'function_calls', calls: [{ name: 'a' }, { name: 'b' }], callsApart });
+
+      // Act
+      const res = await post('streamGenerateContent', HELLO);
+      const body = (await res.json()) as { candidates: { content: { parts: { functionCall?: { name: string } }[] } }[] }[];
+
+      // Assess
+      expect(body.map((e) => e.candidates[0]?.content.parts.map((p) => p.functionCall?.name))).toEqual(expected);
+    });
+
     it('merges thoughts and text into one candidate for generateContent', async () => {
       // Prepare
       fake.reply({ kind: 'text', text: 'The answer.', thoughts: 'Thinking it over', usage: { prompt: 4, candidates: 2, thoughts: 9 } });
