@@ -86,6 +86,49 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'ties a result to the latest call with its id before it, when a client numbers calls anew in each answer',
+    messages: [
+      callTurn([{ id: 'call_0', name: 'weather', arguments: '{"city":"Paris"}' }]),
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_0', content: '{"temp":18}' }] },
+      callTurn([
+        { id: 'call_0', name: 'weather', arguments: '{"city":"Tokyo"}' },
+        { id: 'call_1', name: 'weather', arguments: '{"city":"Oslo"}' },
+      ]),
+      {
+        role: 'user',
+        parts: [
+          { type: 'tool_result', toolCallId: 'call_1', content: '{"temp":3}' },
+          { type: 'tool_result', toolCallId: 'call_0', content: '{"temp":24}' },
+        ],
+      },
+    ],
+    expected: [
+      { role: 'model', parts: [{ functionCall: { name: 'weather', args: { city: 'Paris' } } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'weather', response: { temp: 18 } } }] },
+      { role: 'model', parts: [{ functionCall: { name: 'weather', args: { city: 'Tokyo' } } }, { functionCall: { name: 'weather', args: { city: 'Oslo' } } }] },
+      {
+        role: 'user',
+        parts: [
+          { functionResponse: { name: 'weather', response: { temp: 24 } } },
+          { functionResponse: { name: 'weather', response: { temp: 3 } } },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'names a result after the call it answers, not a later call that reuses the id',
+    messages: [
+      callTurn([{ id: 'call_0', name: 'weather' }]),
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_0', content: 'sunny' }] },
+      callTurn([{ id: 'call_0', name: 'clock' }]),
+    ],
+    expected: [
+      { role: 'model', parts: [{ functionCall: { name: 'weather', args: {} } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'weather', response: { content: 'sunny' } } }] },
+      { role: 'model', parts: [{ functionCall: { name: 'clock', args: {} } }] },
+    ],
+  },
+  {
     name: 'prefers the name a tool result carries',
     messages: [{ role: 'user', parts: [{ type: 'tool_result', toolCallId: 'x', name: 'given', content: 'ok' }] }],
     expected: [{ role: 'user', parts: [{ functionResponse: { name: 'given', response: { content: 'ok' } } }] }],

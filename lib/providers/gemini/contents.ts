@@ -29,7 +29,7 @@ const MIME_BY_EXTENSION: Record<string, string> = {
  *   Gemini expects them to alternate.
  * - Tool results become `functionResponse` parts (before any other part of their turn). Gemini
  *   matches results to calls by name, and a canonical result may not carry one: it is looked up
- *   from the call with the same id in an earlier assistant turn. Between calls of one name Gemini
+ *   from the latest call with the same id in an earlier assistant turn. Between calls of one name Gemini
  *   goes by position, so a turn's results are put in the order of their calls (clients may send
  *   them in the order the tools finished).
  * - A result's text is `{content: text}`, or the object itself when the text is a JSON object;
@@ -46,16 +46,18 @@ const MIME_BY_EXTENSION: Record<string, string> = {
  * // → [{ role: 'user', parts: [{ text: 'Hi' }] }]
  */
 export function toGeminiContents(messages: Message[], model: string): GeminiContent[] {
-  const calls = new Map<string, ToolCallSeen>();
-  for (const message of messages) {
-    if (message.role !== 'assistant') continue;
-    for (const part of message.parts) if (part.type === 'tool_call') calls.set(part.id, { name: part.name, position: calls.size });
-  }
   const fillSignatures = geminiMajorVersion(model) >= 3;
+  // The calls met so far, by id: a result answers the latest call with its id before it, since
+  // some clients number calls anew in each answer (`call_0`, `call_1`, …) and so reuse ids.
+  const calls = new Map<string, ToolCallSeen>();
+  let callCount = 0;
 
   const contents: GeminiContent[] = [];
   const callPositions: ResponsePositions = new WeakMap();
   messages.forEach((message, i) => {
+    if (message.role === 'assistant') {
+      for (const part of message.parts) if (part.type === 'tool_call') calls.set(part.id, { name: part.name, position: callCount++ });
+    }
     const parts =
       message.role === 'assistant' ? modelParts(message.parts, i, fillSignatures) : userParts(message.parts, i, calls, callPositions);
     if (parts.length === 0) return;
