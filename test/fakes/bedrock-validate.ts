@@ -71,8 +71,28 @@ export function validateConverse(record: RecordedRequest): string | undefined {
   if (toolBlocks && !body.toolConfig) return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
   const unpaired = conversePairingProblem(messages);
   if (unpaired) return unpaired;
+  if (claude) {
+    const choiceProblem = additionalToolChoiceProblem(body as { toolConfig?: { toolChoice?: Record<string, unknown> }; additionalModelRequestFields?: { tool_choice?: { type?: unknown } } });
+    if (choiceProblem) return choiceProblem;
+  }
   const thinking = (body as { additionalModelRequestFields?: { thinking?: { type?: unknown } } }).additionalModelRequestFields?.thinking;
   if (claude && thinking?.type === 'enabled') return converseThinkingFirst(messages);
+  return undefined;
+}
+
+/**
+ * Claude's own `tool_choice` among the additional fields (how `disable_parallel_tool_use` reaches
+ * it): Bedrock merges it into the choice it writes from `toolConfig.toolChoice` and refuses a second
+ * type beside that; without a toolConfig.toolChoice Claude needs the type.
+ */
+function additionalToolChoiceProblem(body: { toolConfig?: { toolChoice?: Record<string, unknown> }; additionalModelRequestFields?: { tool_choice?: { type?: unknown } } }): string | undefined {
+  const extra = body.additionalModelRequestFields?.tool_choice;
+  if (!extra) return undefined;
+  const converse = body.toolConfig?.toolChoice;
+  if (converse && extra.type !== undefined) {
+    return `The additional field tool_choice/type conflicts with the existing field toolConfig.toolChoice.${Object.keys(converse)[0] ?? ''}. Remove tool_choice/type and try again.`;
+  }
+  if (!converse && extra.type === undefined) return 'The model returned the following errors: tool_choice.type: Field required';
   return undefined;
 }
 

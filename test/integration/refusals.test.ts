@@ -44,9 +44,10 @@ const OPENAI_REFUSALS: OpenAIRefusal[] = [
   { name: 'logprobs for a Gemini target', model: TRANSLATED.gemini.name, extra: { logprobs: true }, param: 'logprobs', provider: 'gemini' },
   { name: 'response_format json_object for an Anthropic target', model: TRANSLATED.anthropic.name, extra: { response_format: { type: 'json_object' } }, param: 'response_format', provider: 'anthropic' },
   { name: 'seed for an Anthropic target', model: TRANSLATED.anthropic.name, extra: { seed: 7 }, param: 'seed', provider: 'anthropic' },
-  // A Gemini target takes it: the gateway keeps the first call of the answer (lib/providers/gemini/response.ts).
+  // A Gemini target takes it: the gateway keeps the first call of the answer (lib/providers/gemini/response.ts);
+  // so does Claude on Bedrock (disable_parallel_tool_use among the additional fields). Nova has no switch.
   {
-    name: 'parallel_tool_calls: false for a Bedrock target',
+    name: 'parallel_tool_calls: false with tools for a Bedrock target other than Claude',
     model: TRANSLATED.bedrock.name,
     extra: { tools: [READ_TOOL], parallel_tool_calls: false },
     param: 'parallel_tool_calls',
