@@ -6,7 +6,8 @@ import { startHarness, type Harness } from './harness';
  * `parallel_tool_calls: false` (LangChain, the OpenAI Agents SDK and n8n send it) to Bedrock:
  * Converse has no field for it, so Claude gets Anthropic's own `disable_parallel_tool_use`
  * among the additional fields, in the shape Bedrock takes (the fake refuses the shapes it
- * refuses); without tools it is dropped, since no call can be made.
+ * refuses); another model's answer is held to its first call, as Gemini's is; without tools
+ * nothing is sent, since no call can be made.
  */
 const AWS = { accessKeyId: 'AKIDPARALLEL', secretAccessKey: 'secret-parallel', region: 'us-east-1' };
 const CLAUDE = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
@@ -55,6 +56,27 @@ describe('parallel_tool_calls: false to Bedrock', () => {
     // Assess
     expect(res.choices[0]?.message.tool_calls).toEqual([expect.objectContaining({ id: 'tooluse_1', function: { name: 'read_file', arguments: '{"path":"add.ts"}' } })]);
     expect(bedrock.requests[0]!.body).toMatchObject({ additionalModelRequestFields: { tool_choice: sent } });
+  });
+
+  it.each([false, true])('holds the answer of a model with no such switch to its first call (streamed: %s)', async (streamed) => {
+    // Prepare
+    bedrock.reply({
+      kind: 'tool_use',
+      calls: [
+        { id: 'tooluse_1', name: 'read_file', input: { path: 'add.ts' } },
+        { id: 'tooluse_2', name: 'read_file', input: { path: 'add.test.ts' } },
+      ],
+    });
+    const body = { model: 'nova', messages: USER, tools: TOOLS, parallel_tool_calls: false };
+
+    // Act
+    const message = streamed
+      ? (await client.chat.completions.stream({ ...body, stream: true }).finalChatCompletion()).choices[0]?.message
+      : (await client.chat.completions.create(body)).choices[0]?.message;
+
+    // Assess
+    expect(message?.tool_calls).toEqual([expect.objectContaining({ id: 'tooluse_1', function: { name: 'read_file', arguments: '{"path":"add.ts"}' } })]);
+    expect(bedrock.requests[0]!.body).not.toHaveProperty('additionalModelRequestFields');
   });
 
   it('is dropped for a request without tools, which a model with no such switch then answers', async () => {

@@ -262,7 +262,8 @@ describe('toConverseBody', () => {
     { name: 'sends Claude disable_parallel_tool_use alone beside tool_choice required', input: { tools: [TOOL], toolChoice: { type: 'required' } }, additional: { tool_choice: { disable_parallel_tool_use: true } }, toolChoice: { any: {} } },
     { name: 'keeps it beside Claude thinking', input: { tools: [TOOL], reasoning: { budgetTokens: 2048 } }, additional: { thinking: { type: 'enabled', budget_tokens: 2048 }, tool_choice: { type: 'auto', disable_parallel_tool_use: true } } },
     { name: 'drops it without tools, where no call can be made (clients such as n8n send it on every turn)', input: {}, additional: undefined },
-    { name: 'drops it for a model with no switch when no tools are offered', input: { model: LLAMA }, additional: undefined },
+    { name: 'sends nothing for a model with no switch for it (its answer is held to the first call, response.ts)', input: { model: LLAMA, tools: [TOOL] }, additional: undefined },
+    { name: 'sends nothing for a model with no switch when no tools are offered', input: { model: LLAMA }, additional: undefined },
     { name: 'drops it with tool_choice none, which offers Claude no tool', input: { tools: [TOOL], toolChoice: { type: 'none' } }, additional: undefined },
   ])('parallel_tool_calls false: $name', ({ input, additional, toolChoice }) => {
     // Act
@@ -283,7 +284,6 @@ describe('toConverseBody', () => {
 
   const refusals: { name: string; input: ChatRequest; param: string }[] = [
     { name: 'refuses seed', input: base({ seed: 1 }), param: 'seed' },
-    { name: 'refuses parallel_tool_calls false with tools for a model with no switch for it', input: base({ model: LLAMA, tools: [TOOL], parallelToolCalls: false }), param: 'parallel_tool_calls' },
     { name: 'refuses json_object, which has no schema to enforce', input: base({ responseFormat: { type: 'json_object' } }), param: 'response_format' },
     { name: 'refuses a user id Bedrock metadata cannot hold', input: base({ user: 'name<with>brackets' }), param: 'user' },
     { name: 'refuses reasoning for a model family without it', input: base({ model: LLAMA, reasoning: { effort: 'high' } }), param: 'reasoning_effort' },

@@ -84,11 +84,6 @@ export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclin
 
 function refuseUnsupported(req: ChatRequest): void {
   if (req.seed !== undefined) throw new GatewayError('invalid_request', `seed is not supported by ${PROVIDER}.`, { param: 'seed' });
-  if (req.parallelToolCalls === false && offersTools(req) && modelFamily(req.model) !== 'anthropic') {
-    throw new GatewayError('invalid_request', `parallel_tool_calls=false is not supported by ${PROVIDER} for model "${req.model}" (Converse has no such switch; Claude models take one).`, {
-      param: 'parallel_tool_calls',
-    });
-  }
   if (req.responseFormat?.type === 'json_object') {
     throw new GatewayError('invalid_request', `response_format json_object is not supported by ${PROVIDER}; use json_schema with a schema.`, { param: 'response_format' });
   }
@@ -107,7 +102,8 @@ const offersTools = (req: ChatRequest): boolean => (req.tools ?? []).length > 0 
  * own `tool_choice.disable_parallel_tool_use` among the additional fields, which Bedrock merges
  * into what it sends Claude: beside a `toolConfig.toolChoice` Bedrock writes the choice's type
  * itself and refuses a second one, and without one Claude needs the type (`auto`, Converse's
- * default). With no tool on offer no call can be made, so there is nothing to send.
+ * default). With no tool on offer no call can be made, so there is nothing to send. Other models
+ * have no such switch: their answer is held to its first call (`oneCallOnly` in response.ts).
  */
 function oneCallAtATime(req: ChatRequest, family: ReturnType<typeof modelFamily>, toolChoice: ToolChoiceBlock | undefined): Record<string, unknown> {
   if (req.parallelToolCalls !== false || family !== 'anthropic' || !offersTools(req)) return {};
