@@ -4,6 +4,9 @@ import { startFakeAnthropic, type FakeAnthropic } from './anthropic';
 const API_KEY = 'sk-ant-test-0123456789';
 const MODEL = 'claude-sonnet-4-6';
 const USER = [{ role: 'user' as const, content: 'hello world' }];
+const TOOLS = [{ name: 'f', input_schema: { type: 'object' as const } }];
+const use = (id: string) => ({ type: 'tool_use', id, name: 'f', input: {} });
+const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: 'ok' });
 
 describe('fake Anthropic upstream', () => {
   let fake: FakeAnthropic;
@@ -142,6 +145,13 @@ describe('fake Anthropic upstream', () => {
     { name: 'an empty text block', messages: [{ role: 'user', content: [{ type: 'text', text: '' }] }], tools: undefined, message: /non-whitespace text/ },
     { name: 'a tool id with a dot', messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 'call.1', name: 'f', input: {} }] }], tools: [{ name: 'f', input_schema: { type: 'object' } }], message: /pattern/ },
     { name: 'tool history without tools', messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] }], tools: undefined, message: /must define tools/ },
+    {
+      name: 'a tool_use whose result is not in the next message',
+      messages: [...USER, { role: 'assistant', content: [use('toolu_1'), use('toolu_2')] }, { role: 'user', content: [result('toolu_2')] }, { role: 'user', content: [result('toolu_1')] }],
+      tools: TOOLS,
+      message: /^400 .*messages\.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_1\./,
+    },
+    { name: 'a tool_result answering no tool_use just before', messages: [...USER, { role: 'user', content: [result('toolu_9')] }], tools: TOOLS, message: /messages\.1\.content\.0: unexpected `tool_use_id`/ },
   ])('refuses $name like the real API does', async ({ messages, tools, message }) => {
     // Act
     const error = await client.messages.create({ model: MODEL, max_tokens: 10, messages, ...(tools ? { tools } : {}) } as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);

@@ -233,7 +233,36 @@ function invalidMessagesRequest(body: unknown, signed: ReadonlyMap<string, strin
     }
   }
   if (toolBlocks && !(Array.isArray(b.tools) && b.tools.length > 0)) return 'Requests which include `tool_use` or `tool_result` blocks must define tools.';
+  const unpaired = toolPairingProblem(b.messages as { role?: unknown; content?: unknown }[]);
+  if (unpaired) return unpaired;
   return thinkingFirstProblem(b as { thinking?: { type?: unknown }; messages: { role?: unknown; content?: unknown }[] });
+}
+
+/**
+ * Anthropic's pairing rule, in its own words: an assistant turn's tool_use ids are answered by
+ * tool_result blocks in the very next message (when there is one), and a tool_result answers a
+ * tool_use of the message just before it.
+ */
+function toolPairingProblem(messages: { role?: unknown; content?: unknown }[]): string | undefined {
+  const blocks = (m: { content?: unknown } | undefined) => (Array.isArray(m?.content) ? (m.content as { type?: unknown; id?: unknown; tool_use_id?: unknown }[]) : []);
+  for (const [i, m] of messages.entries()) {
+    const asked = new Set(m.role === 'assistant' ? blocks(m).flatMap((x) => (x.type === 'tool_use' ? [x.id] : [])) : []);
+    const previous = messages[i - 1];
+    const askedBefore = new Set(previous?.role === 'assistant' ? blocks(previous).flatMap((x) => (x.type === 'tool_use' ? [x.id] : [])) : []);
+    for (const [j, x] of blocks(m).entries()) {
+      if (x.type === 'tool_result' && !askedBefore.has(x.tool_use_id)) {
+        return `messages.${i}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(x.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+      }
+    }
+    const next = messages[i + 1];
+    if (asked.size === 0 || !next) continue;
+    const answered = new Set(blocks(next).flatMap((x) => (x.type === 'tool_result' ? [x.tool_use_id] : [])));
+    const missing = [...asked].filter((id) => !answered.has(id));
+    if (missing.length > 0) {
+      return `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.map(String).join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+    }
+  }
+  return undefined;
 }
 
 /** With thinking on, the assistant turn of a tool loop must start with its thinking (Anthropic's own words). */

@@ -69,8 +69,47 @@ export function validateConverse(record: RecordedRequest): string | undefined {
     return `1 validation error detected: Value '[]' at 'toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1`;
   }
   if (toolBlocks && !body.toolConfig) return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
+  const unpaired = conversePairingProblem(messages);
+  if (unpaired) return unpaired;
+  if (claude) {
+    const choiceProblem = additionalToolChoiceProblem(body as { toolConfig?: { toolChoice?: Record<string, unknown> }; additionalModelRequestFields?: { tool_choice?: { type?: unknown } } });
+    if (choiceProblem) return choiceProblem;
+  }
   const thinking = (body as { additionalModelRequestFields?: { thinking?: { type?: unknown } } }).additionalModelRequestFields?.thinking;
   if (claude && thinking?.type === 'enabled') return converseThinkingFirst(messages);
+  return undefined;
+}
+
+/**
+ * Claude's own `tool_choice` among the additional fields (how `disable_parallel_tool_use` reaches
+ * it): Bedrock merges it into the choice it writes from `toolConfig.toolChoice` and refuses a second
+ * type beside that; without a toolConfig.toolChoice Claude needs the type.
+ */
+function additionalToolChoiceProblem(body: { toolConfig?: { toolChoice?: Record<string, unknown> }; additionalModelRequestFields?: { tool_choice?: { type?: unknown } } }): string | undefined {
+  const extra = body.additionalModelRequestFields?.tool_choice;
+  if (!extra) return undefined;
+  const converse = body.toolConfig?.toolChoice;
+  if (converse && extra.type !== undefined) {
+    return `The additional field tool_choice/type conflicts with the existing field toolConfig.toolChoice.${Object.keys(converse)[0] ?? ''}. Remove tool_choice/type and try again.`;
+  }
+  if (!converse && extra.type === undefined) return 'The model returned the following errors: tool_choice.type: Field required';
+  return undefined;
+}
+
+/** Bedrock's pairing rule: a turn's toolUse ids are answered by toolResult blocks in the next message (when there is one), and by no more. */
+function conversePairingProblem(messages: ConverseMessage[]): string | undefined {
+  const blocks = (m: ConverseMessage | undefined) => (Array.isArray(m?.content) ? (m.content as Block[]) : []);
+  const idsOf = (m: ConverseMessage | undefined, key: 'toolUse' | 'toolResult') => blocks(m).flatMap((b) => (b[key] ? [(b[key] as { toolUseId?: unknown }).toolUseId] : []));
+  for (const [i, m] of messages.entries()) {
+    const results = idsOf(m, 'toolResult');
+    const asked = m.role === 'user' ? idsOf(messages[i - 1], 'toolUse') : [];
+    if (results.length > asked.length) return `The number of toolResult blocks at messages.${i}.content exceeds the number of toolUse blocks of previous turn.`;
+    const next = messages[i + 1];
+    if (m.role !== 'assistant' || !next) continue;
+    const answered = new Set(idsOf(next, 'toolResult'));
+    const missing = idsOf(m, 'toolUse').filter((id) => !answered.has(id));
+    if (missing.length > 0) return `Expected toolResult blocks at messages.${i + 1}.content for the following Ids: ${missing.map(String).join(', ')}`;
+  }
   return undefined;
 }
 

@@ -5,6 +5,7 @@ import {
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
   type ConverseStreamOutput,
+  type ToolChoice,
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -18,6 +19,8 @@ const REGION = 'us-west-2';
 const CLAUDE = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
 const PROFILE_ARN = 'arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0';
 const USER = [{ role: 'user' as const, content: [{ text: 'hello world' }] }];
+const use = (toolUseId: string) => ({ toolUse: { toolUseId, name: 'f', input: {} } });
+const result = (toolUseId: string) => ({ toolResult: { toolUseId, content: [{ text: 'ok' }] } });
 
 /** The official client over HTTP/1.1 (it defaults to HTTP/2, which the fake does not speak). */
 function sdkClient(fake: FakeBedrock, secretAccessKey = CREDENTIALS.secretAccessKey): BedrockRuntimeClient {
@@ -174,6 +177,55 @@ describe('fake Bedrock Runtime, through the official AWS SDK client', () => {
 
     // Assess
     expect(failure).toMatchObject({ name: type, message: 'fake failure', $metadata: { httpStatusCode: status } });
+  });
+
+  it.each([
+    {
+      name: 'a toolUse not answered in the next message',
+      messages: [...USER, { role: 'assistant' as const, content: [use('a'), use('b')] }, { role: 'user' as const, content: [result('b')] }],
+      message: 'Expected toolResult blocks at messages.2.content for the following Ids: a',
+    },
+    { name: 'a toolResult answering no toolUse', messages: [{ role: 'user' as const, content: [result('z')] }], message: 'The number of toolResult blocks at messages.0.content exceeds the number of toolUse blocks of previous turn.' },
+  ])('refuses $name, as Bedrock does', async ({ messages, message }) => {
+    // Act
+    const failure = await client.send(new ConverseCommand({ modelId: CLAUDE, messages, toolConfig: { tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }] } })).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'ValidationException', message });
+  });
+
+  it.each<{ name: string; toolChoice?: ToolChoice; additional: Record<string, string | boolean>; message: RegExp }>([
+    { name: "Claude's tool_choice without a type and no toolChoice", toolChoice: undefined, additional: { disable_parallel_tool_use: true }, message: /tool_choice\.type: Field required$/ },
+    {
+      name: "Claude's tool_choice type beside a toolChoice",
+      toolChoice: { tool: { name: 'f' } },
+      additional: { type: 'tool', name: 'f', disable_parallel_tool_use: true },
+      message: /^The additional field tool_choice\/type conflicts with the existing field toolConfig\.toolChoice\.tool\./,
+    },
+  ])('refuses $name in additionalModelRequestFields, as Bedrock does', async ({ toolChoice, additional, message }) => {
+    // Act
+    const tools = [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }];
+    const failure = await client
+      .send(new ConverseCommand({ modelId: CLAUDE, messages: USER, toolConfig: { tools, ...(toolChoice ? { toolChoice } : {}) }, additionalModelRequestFields: { tool_choice: additional } }))
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'ValidationException', message: expect.stringMatching(message) });
+  });
+
+  it.each<{ name: string; toolChoice?: ToolChoice; additional: Record<string, string | boolean> }>([
+    { name: 'with its type and no toolChoice', toolChoice: undefined, additional: { type: 'auto', disable_parallel_tool_use: true } },
+    { name: 'without a type beside a toolChoice', toolChoice: { any: {} }, additional: { disable_parallel_tool_use: true } },
+  ])("takes Claude's disable_parallel_tool_use $name", async ({ toolChoice, additional }) => {
+    // Prepare
+    fake.reply({ kind: 'text', text: 'ok' });
+
+    // Act
+    const tools = [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }];
+    const out = await client.send(new ConverseCommand({ modelId: CLAUDE, messages: USER, toolConfig: { tools, ...(toolChoice ? { toolChoice } : {}) }, additionalModelRequestFields: { tool_choice: additional } }));
+
+    // Assess
+    expect(out.stopReason).toBe('end_turn');
   });
 
   it('refuses roles that do not alternate, as Bedrock does', async () => {

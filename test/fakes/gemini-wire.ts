@@ -40,8 +40,11 @@ export type AnswerReply =
       finishReason?: string;
       usage?: GeminiReplyUsage;
     }
-  /** `thoughts`: a thought summary first, with `thoughtSignature` on it when set (as Gemini signs a thinking step). */
-  | { kind: 'function_calls'; calls: FunctionCallSpec[]; text?: string; usage?: GeminiReplyUsage; thoughts?: string; thoughtSignature?: string }
+  /**
+   * `thoughts`: a thought summary first, with `thoughtSignature` on it when set (as Gemini signs a thinking step).
+   * `callsApart`: each call in its own stream event, as Gemini sometimes streams parallel calls (all in one event otherwise).
+   */
+  | { kind: 'function_calls'; calls: FunctionCallSpec[]; text?: string; usage?: GeminiReplyUsage; thoughts?: string; thoughtSignature?: string; callsApart?: boolean }
   /** A prompt blocked before any candidate: `promptFeedback.blockReason` and no candidates. */
   | { kind: 'blocked'; reason?: string };
 
@@ -88,7 +91,9 @@ export function responseEvents(exchange: { record: RecordedRequest; model: strin
   const pieces = reply.kind === 'text' ? (reply.chunks ?? splitWords(reply.text)) : reply.text ? [reply.text] : [];
   for (const text of pieces) steps.push([{ text }]);
   if (reply.kind === 'function_calls') {
-    steps.push(reply.calls.map((c) => ({ functionCall: { ...(c.id ? { id: c.id } : {}), name: c.name, args: c.args ?? {} }, ...(c.thoughtSignature ? { thoughtSignature: c.thoughtSignature } : {}) })));
+    const parts = reply.calls.map((c) => ({ functionCall: { ...(c.id ? { id: c.id } : {}), name: c.name, args: c.args ?? {} }, ...(c.thoughtSignature ? { thoughtSignature: c.thoughtSignature } : {}) }));
+    if (reply.callsApart) steps.push(...parts.map((p) => [p]));
+    else steps.push(parts);
   }
   if (steps.length === 0) steps.push([{ text: '' }]);
   const usage = reply.usage ?? {};
@@ -144,10 +149,26 @@ export function invalidRequest(body: unknown): string | undefined {
       }
     }
   }
+  const unpaired = responseCountProblem(contents as { role?: string; parts: Record<string, unknown>[] }[]);
+  if (unpaired) return unpaired;
   for (const [t, tool] of (tools ?? []).entries()) {
     for (const [f, declaration] of (tool.functionDeclarations ?? []).entries()) {
       const problem = schemaProblem(declaration.parameters, `tools[${t}].function_declarations[${f}].parameters`);
       if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+/** Gemini's rule for a turn of function responses: one response per call of the model turn just before it. */
+function responseCountProblem(contents: { role?: string; parts: Record<string, unknown>[] }[]): string | undefined {
+  const count = (parts: Record<string, unknown>[] | undefined, key: string) => (parts ?? []).filter((p) => p[key] !== undefined).length;
+  for (const [i, content] of contents.entries()) {
+    const responses = count(content.parts, 'functionResponse');
+    if (responses === 0) continue;
+    const before = contents[i - 1];
+    if (responses !== (before?.role === 'model' ? count(before.parts, 'functionCall') : 0)) {
+      return 'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.';
     }
   }
   return undefined;

@@ -160,6 +160,21 @@ describe('fake Gemini upstream', () => {
       expect(body.map((e) => e.candidates[0]?.content.parts[0]?.text)).toEqual(['one', ' two', ' three']);
     });
 
+    it.each([
+      { name: 'all in one event', callsApart: false, expected: [['a', 'b']] },
+      { name: 'each in its own event with callsApart', callsApart: true, expected: [['a'], ['b']] },
+    ])('streams parallel function calls $name', async ({ callsApart, expected }) => {
+      // Prepare
+      fake.reply({ kind: 'function_calls', calls: [{ name: 'a' }, { name: 'b' }], callsApart });
+
+      // Act
+      const res = await post('streamGenerateContent', HELLO);
+      const body = (await res.json()) as { candidates: { content: { parts: { functionCall?: { name: string } }[] } }[] }[];
+
+      // Assess
+      expect(body.map((e) => e.candidates[0]?.content.parts.map((p) => p.functionCall?.name))).toEqual(expected);
+    });
+
     it('merges thoughts and text into one candidate for generateContent', async () => {
       // Prepare
       fake.reply({ kind: 'text', text: 'The answer.', thoughts: 'Thinking it over', usage: { prompt: 4, candidates: 2, thoughts: 9 } });
@@ -237,6 +252,17 @@ describe('fake Gemini upstream', () => {
         message: 'should be non-empty for OBJECT type',
       },
       { name: 'a body that is not JSON', body: '{nope', message: 'Invalid JSON payload' },
+      {
+        name: 'fewer function responses than the calls before them',
+        body: {
+          contents: [
+            HELLO.contents[0],
+            { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }, { functionCall: { name: 'g', args: {} } }] },
+            { role: 'user', parts: [{ functionResponse: { name: 'f', response: {} } }] },
+          ],
+        },
+        message: 'number of function response parts is equal to the number of function call parts',
+      },
     ])('refuses $name with Google\'s 400', async ({ body, message }) => {
       // Act
       const res = await post('generateContent', body);

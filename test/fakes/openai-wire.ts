@@ -228,6 +228,15 @@ export const openAIErrors = {
       'messages',
       'empty_array',
     ),
+  unansweredToolCalls: (at: number, ids: string[]): OpenAIErrorBody =>
+    errorBody(
+      `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${ids.join(', ')}`,
+      'invalid_request_error',
+      `messages.[${at}].role`,
+      null,
+    ),
+  strayToolMessage: (at: number): OpenAIErrorBody =>
+    errorBody("Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", 'invalid_request_error', `messages.[${at}].role`, null),
   missingPrompt: (): OpenAIErrorBody => errorBody("Missing required parameter: 'prompt'.", 'invalid_request_error', 'prompt', 'missing_required_parameter'),
   streamOptionsWithoutStream: (): OpenAIErrorBody =>
     errorBody("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'invalid_request_error', 'stream_options', null),

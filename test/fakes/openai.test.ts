@@ -5,6 +5,7 @@ import { rankDocuments, rerankScore, rerankTokens } from './rerank-wire';
 
 const API_KEY = 'sk-test-0123456789abcdefghij';
 const USER = [{ role: 'user' as const, content: 'hello world' }];
+const call = (id: string) => ({ id, type: 'function', function: { name: 'f', arguments: '{}' } });
 
 describe('fake OpenAI upstream', () => {
   let fake: FakeOpenAI;
@@ -632,6 +633,38 @@ describe('fake OpenAI upstream', () => {
       // Assess
       expect(res.status).toBe(500);
       expect(await res.json()).toMatchObject({ error: { message: 'fake-openai failed: bad fixture' } });
+    });
+
+    it.each([
+      {
+        name: 'a tool call left unanswered before the next user message',
+        messages: [...USER, { role: 'assistant', tool_calls: [call('call_a'), call('call_b')] }, { role: 'tool', tool_call_id: 'call_b', content: 'x' }, ...USER],
+        param: 'messages.[3].role',
+        message: /did not have response messages: call_a$/,
+      },
+      {
+        name: 'a tool message after a user message',
+        messages: [...USER, { role: 'assistant', tool_calls: [call('call_a')] }, ...USER, { role: 'tool', tool_call_id: 'call_a', content: 'x' }],
+        param: 'messages.[2].role',
+        message: /did not have response messages: call_a$/,
+      },
+      { name: 'a tool message answering no call', messages: [...USER, { role: 'tool', tool_call_id: 'call_a', content: 'x' }], param: 'messages.[1].role', message: /must be a response to a preceeding message/ },
+    ])('refuses $name with a 400, like the real API', async ({ messages, param, message }) => {
+      // Act
+      const res = await post(fake, { model: 'gpt-4o-mini', messages });
+
+      // Assess
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { param, type: 'invalid_request_error', message: expect.stringMatching(message) } });
+    });
+
+    it('takes tool messages in any order right after their calls', async () => {
+      // Act
+      const messages = [...USER, { role: 'assistant', tool_calls: [call('call_a'), call('call_b')] }, { role: 'tool', tool_call_id: 'call_b', content: 'x' }, { role: 'tool', tool_call_id: 'call_a', content: 'y' }, ...USER];
+      const res = await post(fake, { model: 'gpt-4o-mini', messages });
+
+      // Assess
+      expect(res.status).toBe(200);
     });
 
     it('refuses stream_options without stream with a 400, like the real API', async () => {

@@ -586,7 +586,32 @@ function invalidChatRequest(record: RecordedRequest): OpenAIErrorBody | undefine
   if (body.messages === undefined) return openAIErrors.missingMessages();
   if (Array.isArray(body.messages) && body.messages.length === 0) return openAIErrors.emptyMessages();
   if (body.stream_options != null && body.stream !== true) return openAIErrors.streamOptionsWithoutStream();
+  if (Array.isArray(body.messages)) {
+    const unpaired = toolPairingProblem(body.messages);
+    if (unpaired) return unpaired;
+  }
   return refusedByModel(body.model, body as Record<string, unknown>);
+}
+
+/**
+ * The real API's rule for tool messages: an assistant message's tool calls are answered by the
+ * `tool` messages right after it, one per call id, before any other message; a `tool` message
+ * anywhere else is refused.
+ */
+function toolPairingProblem(messages: unknown[]): OpenAIErrorBody | undefined {
+  type ChatMessage = { role?: unknown; tool_calls?: { id?: unknown }[]; tool_call_id?: unknown };
+  let open: { at: number; ids: Set<unknown> } | undefined;
+  for (const [i, raw] of messages.entries()) {
+    const m = (raw ?? {}) as ChatMessage;
+    if (m.role === 'tool') {
+      if (!open?.ids.delete(m.tool_call_id)) return openAIErrors.strayToolMessage(i);
+      continue;
+    }
+    if (open && open.ids.size > 0) return openAIErrors.unansweredToolCalls(i, [...open.ids].map(String));
+    open = m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 ? { at: i, ids: new Set(m.tool_calls.map((c) => c.id)) } : undefined;
+  }
+  if (open && open.ids.size > 0) return openAIErrors.unansweredToolCalls(messages.length, [...open.ids].map(String));
+  return undefined;
 }
 
 /** Headers the real API sends on every answer (the ones gateways tend to forward or strip). */

@@ -2,7 +2,7 @@
  * The provider matrix: every client surface (the official `openai` client's Chat Completions
  * and Responses, `@anthropic-ai/sdk` and `@google/genai`) against every provider type (Responses:
  * those it is translated for), streaming and not, for plain text, a tool-call round
- * trip and an image. Each fake is scripted with what the model "means to say"; each case checks
+ * trip (one call, then several in one answer), an image, and an answer cut by the token limit. Each fake is scripted with what the model "means to say"; each case checks
  * what the client parsed against that, and what the fake received in its own wire format.
  * One gateway and one fake per provider serve all cases.
  */
@@ -13,21 +13,23 @@ import { startMatrixGateway, type MatrixGateway, type RigName } from './matrix/g
 import { openAISurface } from './matrix/openai-client';
 import { responsesSurface } from './matrix/responses-client';
 import {
+  AFTER_PARALLEL_REPLY,
+  CUT_REPLY,
   AFTER_TOOL_REPLY,
   IMAGE_QUESTION,
   IMAGE_REPLY,
+  PARALLEL_ASK,
+  PARALLEL_CALLS_REPLY,
   plainTextReply,
   PNG_BASE64,
   PROMPT,
-  TOOL,
-  TOOL_ARGS,
   TOOL_CALL_REPLY,
-  TOOL_RESULT,
-  WEATHER_QUESTION,
+  toolResultFor,
+  WEATHER_ASK,
 } from './matrix/scenario';
-import type { Meant, Mode, ProviderRig, Received, SurfaceClient, SurfaceSpec } from './matrix/types';
+import type { MatrixTool, Meant, Mode, ProviderRig, Received, SurfaceClient, SurfaceSpec, ToolQuestion } from './matrix/types';
 
-type Scenario = 'plain text' | 'tool call round-trip' | 'image input';
+type Scenario = 'plain text' | 'tool call round-trip' | 'parallel tool calls round-trip' | 'image input' | 'cut by the token limit';
 
 interface Row {
   surface: SurfaceSpec;
@@ -65,7 +67,7 @@ const ROWS: Row[] = [
   ...(['anthropic', 'gemini', 'bedrock'] as const).map((provider) => ({ surface: responsesSurface, provider })),
 ];
 const MODES: Mode[] = ['stream', 'non-stream'];
-const SCENARIOS: Scenario[] = ['plain text', 'tool call round-trip', 'image input'];
+const SCENARIOS: Scenario[] = ['plain text', 'tool call round-trip', 'parallel tool calls round-trip', 'image input', 'cut by the token limit'];
 const CASES = MODES.flatMap((mode) => SCENARIOS.map((scenario) => ({ mode, scenario })));
 
 /** Tool ids must be safe for every provider (Anthropic and Bedrock require this pattern). */
@@ -87,10 +89,62 @@ function usageItem(rig: ProviderRig, mode: Mode, meant: Meant): ExpectedUsage {
 
 /** A request the fake should have received, with nothing in it but `facts`. */
 function upstreamSaw(rig: ProviderRig, mode: Mode, facts: Partial<Received>): Received {
-  return { model: rig.upstreamModel, stream: mode === 'stream', userTexts: [], images: [], tools: [], toolCalls: [], toolResults: [], ...facts };
+  return { model: rig.upstreamModel, stream: mode === 'stream', userTexts: [], assistantTexts: [], images: [], tools: [], toolCalls: [], toolResults: [], ...facts };
 }
 
-const expectedTool = (rig: ProviderRig, surface: SurfaceSpec) => ({ name: TOOL.name, description: TOOL.description, schema: surface.toolSchemaFor?.(rig) ?? rig.expectedToolSchema });
+const expectedTools = (rig: ProviderRig, surface: SurfaceSpec, tools: MatrixTool[]) =>
+  tools.map((tool) => ({ name: tool.name, description: tool.description, schema: surface.toolSchemaFor?.(rig, tool) ?? rig.expectedToolSchema(tool) }));
+
+/**
+ * The model answers `ask` with the calls of `calls`, the client sends each call's result back
+ * (`toolResultFor`), the model answers `after`: each call reaches the client with its args and a
+ * distinct id, and each result reaches the upstream tied to its call.
+ */
+async function toolRoundTrip({ surface, rig, client, mode, expectedUsage }: CaseContext, ask: ToolQuestion, calls: Extract<Meant, { kind: 'tool_calls' }>, after: Extract<Meant, { kind: 'text' }>) {
+  // Prepare: the model asks for the tools.
+  rig.script(calls);
+
+  // Act, first turn.
+  const { answer, sendResult } = await client.askWithTools(rig.model, mode, ask);
+  expectedUsage.push(usageItem(rig, mode, calls));
+
+  // Assess: the client has the calls in order, with the upstream's ids (or safe ones made up for them).
+  expect(answer).toEqual({
+    text: calls.text ?? '',
+    toolCalls: calls.calls.map((c, i) => ({ id: rig.toolCallId(i) ?? expect.stringMatching(SAFE_TOOL_ID), name: c.name, args: c.args })),
+    finish: surface.finish.toolCall,
+    usage: surface.usage(calls.usage),
+    streamViolations: [],
+  });
+  expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [ask.question], tools: expectedTools(rig, surface, ask.tools) }));
+  const ids = answer.toolCalls.map((c) => c.id);
+  for (const id of ids) expect(id).toMatch(SAFE_TOOL_ID);
+  // Without ids, results link to calls by name and order (Gemini's way); with them, each id must be its call's alone.
+  if (!surface.callsWithoutIds?.(rig)) expect(new Set(ids).size).toBe(ids.length);
+
+  // Act, second turn: the client sends the calls and their results back.
+  rig.reset();
+  rig.script(after);
+  const afterAnswer = await sendResult(mode);
+  expectedUsage.push(usageItem(rig, mode, after));
+
+  // Assess: the upstream got each result in its own format, tied to its call.
+  expect(afterAnswer).toEqual({ text: after.text, toolCalls: [], finish: surface.finish.text, usage: surface.usage(after.usage), streamViolations: [] });
+  expect(rig.count()).toBe(1);
+  const byId = rig.resultLink === 'id';
+  // Clients may send results in any order; tied by id, any order reaches the upstream intact, tied by name (Gemini), only the calls' own.
+  const seen = rig.last();
+  if (byId) seen.toolResults.sort((a, b) => ids.indexOf(a.link) - ids.indexOf(b.link));
+  expect(seen).toEqual(
+    upstreamSaw(rig, mode, {
+      userTexts: ask.note ? [ask.question, ask.note] : [ask.question],
+      assistantTexts: calls.text ? [calls.text] : [],
+      tools: expectedTools(rig, surface, ask.tools),
+      toolCalls: calls.calls.map((c, i) => ({ id: byId ? ids[i] : undefined, name: c.name, args: c.args })),
+      toolResults: calls.calls.map((c, i) => ({ link: byId ? ids[i]! : c.name, content: toolResultFor(c.name, c.args) })),
+    }),
+  );
+}
 
 const RUN: Record<Scenario, (c: CaseContext) => Promise<void>> = {
   async 'plain text'({ surface, rig, client, mode, expectedUsage }) {
@@ -105,45 +159,9 @@ const RUN: Record<Scenario, (c: CaseContext) => Promise<void>> = {
     expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [PROMPT] }));
   },
 
-  async 'tool call round-trip'({ surface, rig, client, mode, expectedUsage }) {
-    // Prepare: the model asks for the tool.
-    rig.script(TOOL_CALL_REPLY);
+  'tool call round-trip': (c) => toolRoundTrip(c, WEATHER_ASK, TOOL_CALL_REPLY, AFTER_TOOL_REPLY),
 
-    // Act, first turn.
-    const { answer, sendResult } = await client.askWithTool(rig.model, mode);
-    expectedUsage.push(usageItem(rig, mode, TOOL_CALL_REPLY));
-
-    // Assess: the client has the call, with the upstream's id (or a safe one made up for it).
-    expect(answer).toEqual({
-      text: '',
-      toolCalls: [{ id: rig.toolCallId ?? expect.stringMatching(SAFE_TOOL_ID), name: TOOL.name, args: TOOL_ARGS }],
-      finish: surface.finish.toolCall,
-      usage: surface.usage(TOOL_CALL_REPLY.usage),
-      streamViolations: [],
-    });
-    expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [WEATHER_QUESTION], tools: [expectedTool(rig, surface)] }));
-    const callId = answer.toolCalls[0]!.id;
-    expect(callId).toMatch(SAFE_TOOL_ID);
-
-    // Act, second turn: the client sends the call and its result back.
-    rig.reset();
-    rig.script(AFTER_TOOL_REPLY);
-    const after = await sendResult(mode);
-    expectedUsage.push(usageItem(rig, mode, AFTER_TOOL_REPLY));
-
-    // Assess: the upstream got the result in its own format, tied to its call.
-    expect(after).toEqual({ text: AFTER_TOOL_REPLY.text, toolCalls: [], finish: surface.finish.text, usage: surface.usage(AFTER_TOOL_REPLY.usage), streamViolations: [] });
-    expect(rig.count()).toBe(1);
-    const byId = rig.resultLink === 'id';
-    expect(rig.last()).toEqual(
-      upstreamSaw(rig, mode, {
-        userTexts: [WEATHER_QUESTION],
-        tools: [expectedTool(rig, surface)],
-        toolCalls: [{ id: byId ? callId : undefined, name: TOOL.name, args: TOOL_ARGS }],
-        toolResults: [{ link: byId ? callId : TOOL.name, content: TOOL_RESULT }],
-      }),
-    );
-  },
+  'parallel tool calls round-trip': (c) => toolRoundTrip(c, PARALLEL_ASK, PARALLEL_CALLS_REPLY, AFTER_PARALLEL_REPLY),
 
   async 'image input'({ surface, rig, client, mode, expectedUsage }) {
     rig.script(IMAGE_REPLY);
@@ -154,6 +172,18 @@ const RUN: Record<Scenario, (c: CaseContext) => Promise<void>> = {
     expect(answer).toEqual({ text: IMAGE_REPLY.text, toolCalls: [], finish: surface.finish.text, usage: surface.usage(IMAGE_REPLY.usage), streamViolations: [] });
     expect(rig.count()).toBe(1);
     expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [IMAGE_QUESTION], images: [{ mediaType: 'image/png', data: PNG_BASE64 }] }));
+  },
+
+  async 'cut by the token limit'({ surface, rig, client, mode, expectedUsage }) {
+    rig.script(CUT_REPLY);
+
+    const answer = await client.say(rig.model, mode);
+    expectedUsage.push(usageItem(rig, mode, CUT_REPLY));
+
+    // Each client sees the cut in its own dialect, not a finished answer.
+    expect(answer).toEqual({ text: CUT_REPLY.text, toolCalls: [], finish: surface.finish.cut, usage: surface.usage(CUT_REPLY.usage), streamViolations: [] });
+    expect(rig.count()).toBe(1);
+    expect(rig.last()).toEqual(upstreamSaw(rig, mode, { userTexts: [PROMPT] }));
   },
 };
 

@@ -44,14 +44,8 @@ const OPENAI_REFUSALS: OpenAIRefusal[] = [
   { name: 'logprobs for a Gemini target', model: TRANSLATED.gemini.name, extra: { logprobs: true }, param: 'logprobs', provider: 'gemini' },
   { name: 'response_format json_object for an Anthropic target', model: TRANSLATED.anthropic.name, extra: { response_format: { type: 'json_object' } }, param: 'response_format', provider: 'anthropic' },
   { name: 'seed for an Anthropic target', model: TRANSLATED.anthropic.name, extra: { seed: 7 }, param: 'seed', provider: 'anthropic' },
-  // A Gemini target takes it: the gateway keeps the first call of the answer (lib/providers/gemini/response.ts).
-  {
-    name: 'parallel_tool_calls: false for a Bedrock target',
-    model: TRANSLATED.bedrock.name,
-    extra: { tools: [READ_TOOL], parallel_tool_calls: false },
-    param: 'parallel_tool_calls',
-    provider: 'bedrock',
-  },
+  // parallel_tool_calls: false is taken by every target: Gemini's and Bedrock's answers are held to their
+  // first call where the model has no switch for it (bedrock-parallel-tool-calls.test.ts).
   {
     name: 'an http image URL for a Bedrock target',
     model: TRANSLATED.bedrock.name,

@@ -6,6 +6,7 @@ const CLAUDE = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
 const LLAMA = 'meta.llama3-1-70b-instruct-v1:0';
 const NOVA = 'amazon.nova-pro-v1:0';
 const EMPTY_SCHEMA = { type: 'object', properties: {} };
+const TOOL = { name: 'a', parameters: EMPTY_SCHEMA };
 
 const base = (over: Partial<ChatRequest> = {}): ChatRequest => ({ model: CLAUDE, system: [], messages: [{ role: 'user', parts: [{ type: 'text', text: 'hi' }] }], stream: false, ...over });
 const user = (...parts: Extract<Message, { role: 'user' }>['parts']): Message => ({ role: 'user', parts });
@@ -246,6 +247,33 @@ describe('toConverseBody', () => {
     },
   ];
 
+  it.each<{ name: string; input: Partial<ChatRequest>; additional: unknown; toolChoice?: unknown }>([
+    // Converse has no field for it: Claude takes Anthropic's own in additionalModelRequestFields. With no
+    // toolChoice Bedrock sends Claude none, so the type must come along ("missing field `type`" otherwise);
+    // beside a toolChoice Bedrock refuses a second type ("tool_choice/type conflicts with toolConfig.toolChoice").
+    { name: 'sends Claude disable_parallel_tool_use with type auto when no tool choice is set', input: { tools: [TOOL] }, additional: { tool_choice: { type: 'auto', disable_parallel_tool_use: true } } },
+    { name: 'sends Claude disable_parallel_tool_use with type auto for tool_choice auto', input: { tools: [TOOL], toolChoice: { type: 'auto' } }, additional: { tool_choice: { type: 'auto', disable_parallel_tool_use: true } } },
+    {
+      name: 'sends Claude disable_parallel_tool_use alone beside a forced tool, which brings its own type',
+      input: { tools: [TOOL], toolChoice: { type: 'tool', name: 'a' } },
+      additional: { tool_choice: { disable_parallel_tool_use: true } },
+      toolChoice: { tool: { name: 'a' } },
+    },
+    { name: 'sends Claude disable_parallel_tool_use alone beside tool_choice required', input: { tools: [TOOL], toolChoice: { type: 'required' } }, additional: { tool_choice: { disable_parallel_tool_use: true } }, toolChoice: { any: {} } },
+    { name: 'keeps it beside Claude thinking', input: { tools: [TOOL], reasoning: { budgetTokens: 2048 } }, additional: { thinking: { type: 'enabled', budget_tokens: 2048 }, tool_choice: { type: 'auto', disable_parallel_tool_use: true } } },
+    { name: 'drops it without tools, where no call can be made (clients such as n8n send it on every turn)', input: {}, additional: undefined },
+    { name: 'sends nothing for a model with no switch for it (its answer is held to the first call, response.ts)', input: { model: LLAMA, tools: [TOOL] }, additional: undefined },
+    { name: 'sends nothing for a model with no switch when no tools are offered', input: { model: LLAMA }, additional: undefined },
+    { name: 'drops it with tool_choice none, which offers Claude no tool', input: { tools: [TOOL], toolChoice: { type: 'none' } }, additional: undefined },
+  ])('parallel_tool_calls false: $name', ({ input, additional, toolChoice }) => {
+    // Act
+    const body = toConverseBody(base({ ...input, parallelToolCalls: false }));
+
+    // Assess
+    expect(body.additionalModelRequestFields).toEqual(additional);
+    expect(body.toolConfig?.toolChoice).toEqual(toolChoice);
+  });
+
   it.each(cases)('$name', ({ input, expected }) => {
     // Act
     const body = toConverseBody(input) as unknown as Record<string, unknown>;
@@ -256,7 +284,6 @@ describe('toConverseBody', () => {
 
   const refusals: { name: string; input: ChatRequest; param: string }[] = [
     { name: 'refuses seed', input: base({ seed: 1 }), param: 'seed' },
-    { name: 'refuses parallel_tool_calls false', input: base({ parallelToolCalls: false }), param: 'parallel_tool_calls' },
     { name: 'refuses json_object, which has no schema to enforce', input: base({ responseFormat: { type: 'json_object' } }), param: 'response_format' },
     { name: 'refuses a user id Bedrock metadata cannot hold', input: base({ user: 'name<with>brackets' }), param: 'user' },
     { name: 'refuses reasoning for a model family without it', input: base({ model: LLAMA, reasoning: { effort: 'high' } }), param: 'reasoning_effort' },

@@ -63,16 +63,16 @@ export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclin
   };
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
 
+  const toolConfig = toToolConfig(req, caching);
+  if (toolConfig) body.toolConfig = toolConfig;
+
   const thinking = thinkingOff ? {} : reasoning(req, family);
   // Claude gave way on the effort the policy filled in (a clash, a tool loop, no room under maxTokens).
   if (family === 'anthropic' && req.setByPolicy?.reasoning && asksThinking(req.reasoning) && !('thinking' in thinking)) onPolicyDeclined?.('reasoningEffort');
-  const additional = { ...topK(req.topK, family), ...thinking };
+  const additional = { ...topK(req.topK, family), ...thinking, ...oneCallAtATime(req, family, toolConfig?.toolChoice) };
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
   // Claude reports which stop sequence fired only when asked for it.
   if (family === 'anthropic' && stop.length > 0) body.additionalModelResponseFieldPaths = ['/stop_sequence'];
-
-  const toolConfig = toToolConfig(req, caching);
-  if (toolConfig) body.toolConfig = toolConfig;
 
   if (req.responseFormat?.type === 'json_schema') {
     const { name, schema, description } = req.responseFormat;
@@ -84,9 +84,6 @@ export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclin
 
 function refuseUnsupported(req: ChatRequest): void {
   if (req.seed !== undefined) throw new GatewayError('invalid_request', `seed is not supported by ${PROVIDER}.`, { param: 'seed' });
-  if (req.parallelToolCalls === false) {
-    throw new GatewayError('invalid_request', `parallel_tool_calls=false is not supported by ${PROVIDER}.`, { param: 'parallel_tool_calls' });
-  }
   if (req.responseFormat?.type === 'json_object') {
     throw new GatewayError('invalid_request', `response_format json_object is not supported by ${PROVIDER}; use json_schema with a schema.`, { param: 'response_format' });
   }
@@ -95,6 +92,22 @@ function refuseUnsupported(req: ChatRequest): void {
       param: 'user',
     });
   }
+}
+
+/** Whether the request offers the model a tool it may call. */
+const offersTools = (req: ChatRequest): boolean => (req.tools ?? []).length > 0 && req.toolChoice?.type !== 'none';
+
+/**
+ * `parallel_tool_calls: false` for Claude. Converse has no field for it, so it goes as Anthropic's
+ * own `tool_choice.disable_parallel_tool_use` among the additional fields, which Bedrock merges
+ * into what it sends Claude: beside a `toolConfig.toolChoice` Bedrock writes the choice's type
+ * itself and refuses a second one, and without one Claude needs the type (`auto`, Converse's
+ * default). With no tool on offer no call can be made, so there is nothing to send. Other models
+ * have no such switch: their answer is held to its first call (`oneCallOnly` in response.ts).
+ */
+function oneCallAtATime(req: ChatRequest, family: ReturnType<typeof modelFamily>, toolChoice: ToolChoiceBlock | undefined): Record<string, unknown> {
+  if (req.parallelToolCalls !== false || family !== 'anthropic' || !offersTools(req)) return {};
+  return { tool_choice: toolChoice ? { disable_parallel_tool_use: true } : { type: 'auto', disable_parallel_tool_use: true } };
 }
 
 function topK(value: number | undefined, family: ReturnType<typeof modelFamily>): Record<string, unknown> {

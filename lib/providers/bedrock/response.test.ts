@@ -58,6 +58,27 @@ describe('parseConverseResponse', () => {
   });
 });
 
+describe('parseConverseResponse with parallel_tool_calls false', () => {
+  it('keeps the first call of a model with no switch for it, which the model asks for again once it has its result', () => {
+    // Prepare
+    const body = {
+      output: { message: { role: 'assistant', content: [{ text: 'Looking.' }, { toolUse: { toolUseId: 't1', name: 'a', input: {} } }, { toolUse: { toolUseId: 't2', name: 'b', input: {} } }] } },
+      stopReason: 'tool_use',
+      usage: USAGE,
+    };
+
+    // Act
+    const res = parseConverseResponse(body, { ...REQ, model: 'amazon.nova-pro-v1:0', parallelToolCalls: false });
+
+    // Assess
+    expect(res.parts).toEqual([
+      { type: 'text', text: 'Looking.' },
+      { type: 'tool_call', id: 't1', name: 'a', arguments: '{}' },
+    ]);
+    expect(res.finishReason).toBe('tool_calls');
+  });
+});
+
 describe('finishReasonFromConverse', () => {
   it.each([
     ['end_turn', 'stop'],

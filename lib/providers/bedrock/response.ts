@@ -49,6 +49,19 @@ interface ConverseResponseBody {
   additionalModelResponseFields?: unknown;
 }
 
+/**
+ * Whether the answer may hold one tool call only: the client sent `parallel_tool_calls: false`.
+ * Claude is told so (request.ts); other Converse models have no such switch, so the gateway keeps
+ * the first call and leaves out the rest, which the model asks for again once it has the first
+ * result (as for Gemini).
+ *
+ * @example
+ * oneCallOnly({ model: 'amazon.nova-pro-v1:0', system: [], messages: [], stream: false, parallelToolCalls: false }) // true
+ */
+export function oneCallOnly(req: ChatRequest): boolean {
+  return req.parallelToolCalls === false;
+}
+
 /** A Converse answer (`output.message.content`, `stopReason`, `usage`) as the canonical response. */
 export function parseConverseResponse(body: unknown, req: ChatRequest): ChatResponse {
   if (typeof body !== 'object' || body === null) throw new GatewayError('upstream_error', 'Bedrock answered with a body that is not a Converse response.', { code: 'bad_upstream_response' });
@@ -56,7 +69,8 @@ export function parseConverseResponse(body: unknown, req: ChatRequest): ChatResp
   const parts: AssistantPart[] = [];
   for (const block of res.output?.message?.content ?? []) {
     const part = assistantPart(block);
-    if (part) parts.push(part);
+    if (!part || (part.type === 'tool_call' && oneCallOnly(req) && parts.some((p) => p.type === 'tool_call'))) continue;
+    parts.push(part);
   }
   const stopSequence = stopSequenceFrom(res.additionalModelResponseFields);
   return {

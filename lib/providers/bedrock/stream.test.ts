@@ -138,6 +138,33 @@ describe('parseConverseStream', () => {
     expect(await run(input)).toEqual(expected);
   });
 
+  it('streams only the first call of a model with no switch for parallel_tool_calls false', async () => {
+    // Prepare
+    const input = frames([
+      ['messageStart', { role: 'assistant' }],
+      ['contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 'tooluse_a', name: 'get_weather' } } }],
+      ['contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '{}' } } }],
+      stop(0),
+      ['contentBlockStart', { contentBlockIndex: 1, start: { toolUse: { toolUseId: 'tooluse_b', name: 'get_time' } } }],
+      ['contentBlockDelta', { contentBlockIndex: 1, delta: { toolUse: { input: '{}' } } }],
+      stop(1),
+      ['messageStop', { stopReason: 'tool_use' }],
+    ]);
+    const events: unknown[] = [];
+
+    // Act
+    for await (const e of parseConverseStream(chunks(input), { ...REQ, model: 'amazon.nova-pro-v1:0', parallelToolCalls: false })) events.push(normalise(e));
+
+    // Assess
+    expect(events).toEqual([
+      { type: 'start', model: 'amazon.nova-pro-v1:0' },
+      { type: 'tool_call_start', toolIndex: 0, id: 'tooluse_a', name: 'get_weather' },
+      { type: 'tool_call_delta', toolIndex: 0, arguments: '{}' },
+      { type: 'tool_call_end', toolIndex: 0 },
+      { type: 'finish', reason: 'tool_calls' },
+    ]);
+  });
+
   describe('across TCP chunk boundaries', () => {
     const whole = Buffer.concat(
       frames([

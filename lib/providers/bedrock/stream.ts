@@ -1,7 +1,7 @@
 import type { ChatRequest, StreamEvent } from '../../canonical/types';
 import { brokenStreamError, errorOfFailureFrame, streamEndedError } from './errors';
 import { decodeEventStream, EventStreamFormatError, isConverseEvent } from './eventstream';
-import { finishReasonFromConverse, newMessageId, stopSequenceFrom, usageFromConverse } from './response';
+import { finishReasonFromConverse, newMessageId, oneCallOnly, stopSequenceFrom, usageFromConverse } from './response';
 import type { ConverseUsage } from './wire';
 
 interface ConverseStreamPayload {
@@ -68,7 +68,8 @@ export async function* parseConverseStream(body: AsyncIterable<Uint8Array>, req:
         case 'contentBlockStart': {
           yield* start();
           const toolUse = payload.start?.toolUse;
-          if (!toolUse) break;
+          // A later call's deltas and stop find no tool index and are left out with it.
+          if (!toolUse || (oneCallOnly(req) && nextToolIndex > 0)) break;
           const toolIndex = nextToolIndex++;
           tools.set(index, toolIndex);
           yield { type: 'tool_call_start', toolIndex, id: String(toolUse.toolUseId ?? ''), name: String(toolUse.name ?? '') };

@@ -57,6 +57,78 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'puts the results of one turn in the order of their calls, however they came (Gemini ties them by name and position)',
+    messages: [
+      callTurn([
+        { id: 'p', name: 'weather', arguments: '{"city":"Paris"}' },
+        { id: 't', name: 'weather', arguments: '{"city":"Tokyo"}' },
+        { id: 'k', name: 'clock' },
+      ]),
+      // As OpenAI clients send them: one tool message each, in the order the tools finished.
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'k', content: '{"time":"19:05"}' }] },
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 't', content: '{"temp":24}' }] },
+      { role: 'user', parts: [{ type: 'text', text: 'and?' }, { type: 'tool_result', toolCallId: 'p', content: '{"temp":18}' }] },
+    ],
+    expected: [
+      {
+        role: 'model',
+        parts: [{ functionCall: { name: 'weather', args: { city: 'Paris' } } }, { functionCall: { name: 'weather', args: { city: 'Tokyo' } } }, { functionCall: { name: 'clock', args: {} } }],
+      },
+      {
+        role: 'user',
+        parts: [
+          { functionResponse: { name: 'weather', response: { temp: 18 } } },
+          { functionResponse: { name: 'weather', response: { temp: 24 } } },
+          { functionResponse: { name: 'clock', response: { time: '19:05' } } },
+          { text: 'and?' },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'ties a result to the latest call with its id before it, when a client numbers calls anew in each answer',
+    messages: [
+      callTurn([{ id: 'call_0', name: 'weather', arguments: '{"city":"Paris"}' }]),
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_0', content: '{"temp":18}' }] },
+      callTurn([
+        { id: 'call_0', name: 'weather', arguments: '{"city":"Tokyo"}' },
+        { id: 'call_1', name: 'weather', arguments: '{"city":"Oslo"}' },
+      ]),
+      {
+        role: 'user',
+        parts: [
+          { type: 'tool_result', toolCallId: 'call_1', content: '{"temp":3}' },
+          { type: 'tool_result', toolCallId: 'call_0', content: '{"temp":24}' },
+        ],
+      },
+    ],
+    expected: [
+      { role: 'model', parts: [{ functionCall: { name: 'weather', args: { city: 'Paris' } } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'weather', response: { temp: 18 } } }] },
+      { role: 'model', parts: [{ functionCall: { name: 'weather', args: { city: 'Tokyo' } } }, { functionCall: { name: 'weather', args: { city: 'Oslo' } } }] },
+      {
+        role: 'user',
+        parts: [
+          { functionResponse: { name: 'weather', response: { temp: 24 } } },
+          { functionResponse: { name: 'weather', response: { temp: 3 } } },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'names a result after the call it answers, not a later call that reuses the id',
+    messages: [
+      callTurn([{ id: 'call_0', name: 'weather' }]),
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_0', content: 'sunny' }] },
+      callTurn([{ id: 'call_0', name: 'clock' }]),
+    ],
+    expected: [
+      { role: 'model', parts: [{ functionCall: { name: 'weather', args: {} } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'weather', response: { content: 'sunny' } } }] },
+      { role: 'model', parts: [{ functionCall: { name: 'clock', args: {} } }] },
+    ],
+  },
+  {
     name: 'prefers the name a tool result carries',
     messages: [{ role: 'user', parts: [{ type: 'tool_result', toolCallId: 'x', name: 'given', content: 'ok' }] }],
     expected: [{ role: 'user', parts: [{ functionResponse: { name: 'given', response: { content: 'ok' } } }] }],

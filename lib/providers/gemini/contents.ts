@@ -29,7 +29,9 @@ const MIME_BY_EXTENSION: Record<string, string> = {
  *   Gemini expects them to alternate.
  * - Tool results become `functionResponse` parts (before any other part of their turn). Gemini
  *   matches results to calls by name, and a canonical result may not carry one: it is looked up
- *   from the call with the same id in an earlier assistant turn.
+ *   from the latest call with the same id in an earlier assistant turn. Between calls of one name Gemini
+ *   goes by position, so a turn's results are put in the order of their calls (clients may send
+ *   them in the order the tools finished).
  * - A result's text is `{content: text}`, or the object itself when the text is a JSON object;
  *   an error result is `{error: text}` (Gemini's docs suggest `output`/`error` keys; `content`
  *   matches what the text was called on the client's side). Images in a result follow the
@@ -44,24 +46,48 @@ const MIME_BY_EXTENSION: Record<string, string> = {
  * // → [{ role: 'user', parts: [{ text: 'Hi' }] }]
  */
 export function toGeminiContents(messages: Message[], model: string): GeminiContent[] {
-  const toolNames = new Map<string, string>();
-  for (const message of messages) {
-    if (message.role !== 'assistant') continue;
-    for (const part of message.parts) if (part.type === 'tool_call') toolNames.set(part.id, part.name);
-  }
   const fillSignatures = geminiMajorVersion(model) >= 3;
+  // The calls met so far, by id: a result answers the latest call with its id before it, since
+  // some clients number calls anew in each answer (`call_0`, `call_1`, …) and so reuse ids.
+  const calls = new Map<string, ToolCallSeen>();
+  let callCount = 0;
 
   const contents: GeminiContent[] = [];
+  const callPositions: ResponsePositions = new WeakMap();
   messages.forEach((message, i) => {
+    if (message.role === 'assistant') {
+      for (const part of message.parts) if (part.type === 'tool_call') calls.set(part.id, { name: part.name, position: callCount++ });
+    }
     const parts =
-      message.role === 'assistant' ? modelParts(message.parts, i, fillSignatures) : userParts(message.parts, i, toolNames);
+      message.role === 'assistant' ? modelParts(message.parts, i, fillSignatures) : userParts(message.parts, i, calls, callPositions);
     if (parts.length === 0) return;
     const role = message.role === 'assistant' ? 'model' : 'user';
     const last = contents.at(-1);
     if (last?.role === role) last.parts = mergeTurn(last.parts ?? [], parts);
     else contents.push({ role, parts });
   });
+  for (const content of contents) if (content.role === 'user') content.parts = inCallOrder(content.parts ?? [], callPositions);
   return contents;
+}
+
+/** A tool call of the history: its name, and its place among all the history's calls. */
+interface ToolCallSeen {
+  name: string;
+  position: number;
+}
+
+/** The place of each function response's call among the history's calls, where the call is known. */
+type ResponsePositions = WeakMap<GeminiPart, number>;
+
+/**
+ * A turn's function responses (which lead it) in the order of their calls; responses whose call
+ * is not in the history keep their place after them. Stable, so one call's order is never changed.
+ */
+function inCallOrder(parts: GeminiPart[], positions: ResponsePositions): GeminiPart[] {
+  const isResponse = (p: GeminiPart): boolean => p.functionResponse !== undefined;
+  const place = (p: GeminiPart): number => positions.get(p) ?? Number.MAX_SAFE_INTEGER;
+  const responses = parts.filter(isResponse).sort((a, b) => place(a) - place(b));
+  return [...responses, ...parts.filter((p) => !isResponse(p))];
 }
 
 /** The major version in a Gemini model id (`gemini-2.5-flash` → 2), 0 when there is none. */
@@ -90,7 +116,7 @@ function modelParts(parts: AssistantPart[], i: number, fillSignatures: boolean):
   return out;
 }
 
-function userParts(parts: UserPart[], i: number, toolNames: Map<string, string>): GeminiPart[] {
+function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen>, callPositions: ResponsePositions): GeminiPart[] {
   const responses: GeminiPart[] = [];
   const attachments: GeminiPart[] = [];
   const others: GeminiPart[] = [];
@@ -98,7 +124,8 @@ function userParts(parts: UserPart[], i: number, toolNames: Map<string, string>)
     const param = `messages[${i}].content[${j}]`;
     switch (part.type) {
       case 'tool_result': {
-        const name = part.name ?? toolNames.get(part.toolCallId);
+        const call = calls.get(part.toolCallId);
+        const name = part.name ?? call?.name;
         if (!name) {
           throw new GatewayError(
             'invalid_request',
@@ -106,7 +133,9 @@ function userParts(parts: UserPart[], i: number, toolNames: Map<string, string>)
             { param: `${param}.tool_call_id`, code: 'unknown_tool_call_id' },
           );
         }
-        responses.push({ functionResponse: { name, response: toolResponse(part) } });
+        const response: GeminiPart = { functionResponse: { name, response: toolResponse(part) } };
+        if (call) callPositions.set(response, call.position);
+        responses.push(response);
         if (Array.isArray(part.content)) {
           part.content.forEach((inner, k) => {
             if (inner.type === 'image') attachments.push(imagePart(inner, `${param}.content[${k}]`));

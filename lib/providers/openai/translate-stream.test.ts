@@ -59,6 +59,27 @@ describe('OpenAIChunkDecoder', () => {
       ],
     },
     {
+      // Gemini's OpenAI-compatible endpoint: no `index` at all, an id on each call's first piece, the rest indexless, and `stop`.
+      name: 'tells calls apart by id when a server sends no index, its later argument pieces without id either',
+      data: [
+        delta({ role: 'assistant', tool_calls: [{ id: 'function-call-1', type: 'function', function: { name: 'weather', arguments: '{"city":' } }] }),
+        delta({ tool_calls: [{ function: { arguments: '"Sydney"}' } }] }),
+        delta({ tool_calls: [{ id: 'function-call-2', type: 'function', function: { name: 'time', arguments: '{}' } }] }),
+        delta({}, 'stop'),
+      ],
+      expected: [
+        start,
+        { type: 'tool_call_start', toolIndex: 0, id: 'function-call-1', name: 'weather' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: '{"city":' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: '"Sydney"}' },
+        { type: 'tool_call_end', toolIndex: 0 },
+        { type: 'tool_call_start', toolIndex: 1, id: 'function-call-2', name: 'time' },
+        { type: 'tool_call_delta', toolIndex: 1, arguments: '{}' },
+        { type: 'tool_call_end', toolIndex: 1 },
+        { type: 'finish', reason: 'tool_calls' },
+      ],
+    },
+    {
       name: 'decodes reasoning_content and reasoning as thinking, and ends a tool call before text',
       data: [
         delta({ reasoning_content: 'Think' }),

@@ -1,13 +1,13 @@
 /** The Anthropic surface as the official `@anthropic-ai/sdk` client uses it. */
 import Anthropic from '@anthropic-ai/sdk';
 import { anthropicEventViolations } from './stream-rules';
-import { IMAGE_QUESTION, PNG_BASE64, PROMPT, TOOL, TOOL_RESULT_TEXT, WEATHER_QUESTION } from './scenario';
-import type { Answer, Mode, SurfaceSpec } from './types';
+import { IMAGE_QUESTION, PNG_BASE64, PROMPT, toolResultFor } from './scenario';
+import type { Answer, MatrixTool, Mode, SurfaceSpec } from './types';
 
 type Params = Omit<Anthropic.MessageCreateParamsNonStreaming, 'stream'>;
 
 const MAX_TOKENS = 256;
-const tools: Anthropic.Tool[] = [{ name: TOOL.name, description: TOOL.description, input_schema: TOOL.parameters as unknown as Anthropic.Tool.InputSchema }];
+const toolsOf = (tools: MatrixTool[]): Anthropic.Tool[] => tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters as Anthropic.Tool.InputSchema }));
 
 function answerOf(message: Anthropic.Message, streamViolations: string[]): Answer {
   const u = message.usage;
@@ -22,7 +22,7 @@ function answerOf(message: Anthropic.Message, streamViolations: string[]): Answe
 
 export const anthropicSurface: SurfaceSpec = {
   label: 'Anthropic surface',
-  finish: { text: 'end_turn', toolCall: 'tool_use' },
+  finish: { text: 'end_turn', toolCall: 'tool_use', cut: 'max_tokens' },
   // input_tokens leaves out the cached tokens that the canonical prompt count includes.
   usage: (u) => ({ input: u.prompt - u.cacheRead - u.cacheWrite, output: u.output, cacheRead: u.cacheRead, cacheWrite: u.cacheWrite }),
   connect(gatewayUrl, key) {
@@ -43,15 +43,18 @@ export const anthropicSurface: SurfaceSpec = {
     return {
       say: async (model, mode) => (await complete({ model, max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: PROMPT }] }, mode)).answer,
 
-      async askWithTool(model, mode) {
-        const question: Anthropic.MessageParam = { role: 'user', content: WEATHER_QUESTION };
+      async askWithTools(model, mode, ask) {
+        const question: Anthropic.MessageParam = { role: 'user', content: ask.question };
+        const tools = toolsOf(ask.tools);
         const { answer, message } = await complete({ model, max_tokens: MAX_TOKENS, messages: [question], tools }, mode);
         return {
           answer,
           async sendResult(nextMode) {
-            // The documented loop: the assistant's content goes back as it came, then the results.
-            const results: Anthropic.ToolResultBlockParam[] = message.content.flatMap((b) => (b.type === 'tool_use' ? [{ type: 'tool_result' as const, tool_use_id: b.id, content: TOOL_RESULT_TEXT }] : []));
-            const messages: Anthropic.MessageParam[] = [question, { role: 'assistant', content: message.content }, { role: 'user', content: results }];
+            // The documented loop: the assistant's content goes back as it came, then the results, here
+            // in the order the tools finished (last call first), as agents running them concurrently send them.
+            const results: Anthropic.ToolResultBlockParam[] = message.content.toReversed().flatMap((b) => (b.type === 'tool_use' ? [{ type: 'tool_result' as const, tool_use_id: b.id, content: JSON.stringify(toolResultFor(b.name, b.input)) }] : []));
+            const note: Anthropic.TextBlockParam[] = ask.note ? [{ type: 'text', text: ask.note }] : [];
+            const messages: Anthropic.MessageParam[] = [question, { role: 'assistant', content: message.content }, { role: 'user', content: [...results, ...note] }];
             return (await complete({ model, max_tokens: MAX_TOKENS, messages, tools }, nextMode)).answer;
           },
         };

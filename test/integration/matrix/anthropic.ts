@@ -1,24 +1,24 @@
 /** The Anthropic fake in the matrix: scripted in Messages terms, read back from Messages bodies. */
 import { startFakeAnthropic } from '../../fakes/anthropic';
-import { parsedIfJson, TOOL } from './scenario';
+import { parsedIfJson } from './scenario';
 import type { Meant, ProviderRig, Received, ReceivedImage } from './types';
 
 const API_KEY = 'sk-ant-matrix';
-const TOOL_CALL_ID = 'toolu_01MatrixAnthropic';
+const toolCallId = (index: number): string => `toolu_0${index + 1}MatrixAnthropic`;
 
 type AnthropicStyleReply =
-  | { kind: 'text'; text: string; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } }
-  | { kind: 'tool_use'; calls: { id: string; name: string; input: Record<string, unknown> }[]; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } };
+  | { kind: 'text'; text: string; stopReason?: 'max_tokens'; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } }
+  | { kind: 'tool_use'; text?: string; calls: { id: string; name: string; input: Record<string, unknown> }[]; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } };
 
 /**
  * An answer in Anthropic's terms, which Bedrock shares: `input` counts only uncached prompt
  * tokens, so the cache reads and writes come off the meant prompt.
  */
-export function anthropicStyleReply(meant: Meant, toolCallId: string): AnthropicStyleReply {
+export function anthropicStyleReply(meant: Meant, toolCallId: (index: number) => string): AnthropicStyleReply {
   const { prompt, output, cacheRead, cacheWrite } = meant.usage;
   const usage = { input: prompt - cacheRead - cacheWrite, output, cacheRead, cacheWrite };
-  if (meant.kind === 'text') return { kind: 'text', text: meant.text, usage };
-  return { kind: 'tool_use', calls: [{ id: toolCallId, name: meant.name, input: meant.args }], usage };
+  if (meant.kind === 'text') return { kind: 'text', text: meant.text, ...(meant.cut ? { stopReason: 'max_tokens' as const } : {}), usage };
+  return { kind: 'tool_use', ...(meant.text ? { text: meant.text } : {}), calls: meant.calls.map((c, i) => ({ id: toolCallId(i), name: c.name, input: c.args })), usage };
 }
 
 type Block = {
@@ -59,6 +59,10 @@ export function readAnthropicBody(body: unknown, overrides: Partial<Received> = 
       .filter((m) => m.role === 'user')
       .map((m) => textOf(m.content))
       .filter((t) => t !== ''),
+    assistantTexts: messages
+      .filter((m) => m.role === 'assistant')
+      .map((m) => textOf(m.content))
+      .filter((t) => t !== ''),
     images: blocks('user')
       .filter((x) => x.type === 'image')
       .map(imageOf),
@@ -82,10 +86,10 @@ export async function startAnthropicRig(): Promise<ProviderRig> {
     provider: { id: 'anthropic', type: 'anthropic', baseUrl: fake.url, accounts: [{ id: 'main', apiKey: { env: 'MATRIX_ANTHROPIC_KEY' } }] },
     env: { MATRIX_ANTHROPIC_KEY: API_KEY },
     reportsCacheWrites: true,
-    toolCallId: TOOL_CALL_ID,
+    toolCallId,
     resultLink: 'id',
-    expectedToolSchema: TOOL.parameters,
-    script: (meant) => fake.reply(anthropicStyleReply(meant, TOOL_CALL_ID)),
+    expectedToolSchema: (tool) => tool.parameters,
+    script: (meant) => fake.reply(anthropicStyleReply(meant, toolCallId)),
     reset: () => fake.reset(),
     count: () => fake.requests.length,
     last() {

@@ -1,12 +1,11 @@
 /** The Azure OpenAI fake in the matrix: the deployments path with an api-version, Azure's stream habits. */
 import { startFakeAzureOpenAI } from '../../fakes/azure-openai';
 import { openAIReply, readOpenAIBody } from './openai';
-import { TOOL } from './scenario';
 import type { ProviderRig, Received } from './types';
 
 const API_KEY = 'azure-matrix-key';
 const DEPLOYMENT = 'gpt4o-matrix';
-const TOOL_CALL_ID = 'call_MatrixAzure01';
+const toolCallId = (index: number): string => `call_MatrixAzure0${index + 1}`;
 
 export async function startAzureOpenAIRig(): Promise<ProviderRig> {
   const fake = await startFakeAzureOpenAI({ apiKey: API_KEY });
@@ -17,10 +16,10 @@ export async function startAzureOpenAIRig(): Promise<ProviderRig> {
     provider: { id: 'azure', type: 'azure-openai', baseUrl: fake.url, apiVersion: '2024-10-21', accounts: [{ id: 'main', apiKey: { env: 'MATRIX_AZURE_KEY' } }] },
     env: { MATRIX_AZURE_KEY: API_KEY },
     reportsCacheWrites: false,
-    toolCallId: TOOL_CALL_ID,
+    toolCallId,
     resultLink: 'id',
-    expectedToolSchema: TOOL.parameters,
-    script: (meant) => fake.reply(openAIReply(meant, TOOL_CALL_ID)),
+    expectedToolSchema: (tool) => tool.parameters,
+    script: (meant) => fake.reply(openAIReply(meant, toolCallId)),
     reset: () => fake.reset(),
     count: () => fake.requests.length,
     last(): Received {

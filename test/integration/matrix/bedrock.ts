@@ -5,17 +5,17 @@
  */
 import { startFakeBedrock, type BedrockRecordedRequest, type FakeBedrock, type Reply } from '../../fakes/bedrock';
 import { anthropicStyleReply, readAnthropicBody } from './anthropic';
-import { parsedIfJson, TOOL } from './scenario';
+import { parsedIfJson } from './scenario';
 import type { Meant, ProviderRig, Received } from './types';
 
 const REGION = 'us-east-1';
 const ACCESS_KEY_ID = 'AKIAMATRIXEXAMPLE';
 const SECRET_ACCESS_KEY = 'matrix/secret/access/key/EXAMPLE';
-const CONVERSE_TOOL_ID = 'tooluse_MatrixBedrock01';
-const CLAUDE_TOOL_SUFFIX = 'MatrixClaude01';
+const converseToolId = (index: number): string => `tooluse_MatrixBedrock0${index + 1}`;
+const claudeToolSuffix = (index: number): string => `MatrixClaude0${index + 1}`;
 
 /** Bedrock's answer: Anthropic's usage split, without cache fields when nothing was cached (as Bedrock sends it). */
-function bedrockReply(meant: Meant, toolCallId: string): Reply {
+function bedrockReply(meant: Meant, toolCallId: (index: number) => string): Reply {
   const reply = anthropicStyleReply(meant, toolCallId);
   const { cacheRead, cacheWrite, ...counts } = reply.usage;
   return { ...reply, usage: { ...counts, ...(cacheRead ? { cacheRead } : {}), ...(cacheWrite ? { cacheWrite } : {}) } };
@@ -43,6 +43,10 @@ export function readConverseRequest(record: BedrockRecordedRequest): Received {
     stream: record.operation === 'converse-stream',
     userTexts: (b.messages ?? [])
       .filter((m) => m.role === 'user')
+      .map((m) => (m.content ?? []).map((c) => c.text ?? '').join(''))
+      .filter((t) => t !== ''),
+    assistantTexts: (b.messages ?? [])
+      .filter((m) => m.role === 'assistant')
       .map((m) => (m.content ?? []).map((c) => c.text ?? '').join(''))
       .filter((t) => t !== ''),
     images: blocks('user').flatMap((c) => (c.image ? [{ mediaType: `image/${c.image.format ?? '?'}`, data: c.image.source?.bytes ?? '' }] : [])),
@@ -74,7 +78,7 @@ export async function startBedrockRigs(): Promise<{ converse: ProviderRig; claud
     env: { MATRIX_AWS_KEY_ID: ACCESS_KEY_ID, MATRIX_AWS_SECRET: SECRET_ACCESS_KEY },
     reportsCacheWrites: true,
     resultLink: 'id',
-    expectedToolSchema: TOOL.parameters,
+    expectedToolSchema: (tool) => tool.parameters,
     reset: () => fake.reset(),
     count: () => fake.requests.length,
   } satisfies Partial<ProviderRig>;
@@ -83,8 +87,8 @@ export async function startBedrockRigs(): Promise<{ converse: ProviderRig; claud
       ...common,
       model: 'matrix-bedrock',
       upstreamModel: 'amazon.nova-pro-v1:0',
-      toolCallId: CONVERSE_TOOL_ID,
-      script: (meant) => fake.reply(bedrockReply(meant, CONVERSE_TOOL_ID)),
+      toolCallId: converseToolId,
+      script: (meant) => fake.reply(bedrockReply(meant, converseToolId)),
       last: () => readConverseRequest(lastSigned(fake, ['converse', 'converse-stream'])),
       close: () => fake.close(),
     },
@@ -93,8 +97,8 @@ export async function startBedrockRigs(): Promise<{ converse: ProviderRig; claud
       model: 'matrix-bedrock-claude',
       upstreamModel: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
       // Bedrock renames Claude's tool ids on the way out (tooluse_… → toolu_bdrk_…).
-      toolCallId: `toolu_bdrk_${CLAUDE_TOOL_SUFFIX}`,
-      script: (meant) => fake.reply(bedrockReply(meant, `tooluse_${CLAUDE_TOOL_SUFFIX}`)),
+      toolCallId: (index) => `toolu_bdrk_${claudeToolSuffix(index)}`,
+      script: (meant) => fake.reply(bedrockReply(meant, (index) => `tooluse_${claudeToolSuffix(index)}`)),
       last() {
         const r = lastSigned(fake, ['invoke', 'invoke-with-response-stream']);
         return readAnthropicBody(r.body, { model: r.modelId, stream: r.operation === 'invoke-with-response-stream' });

@@ -1,10 +1,10 @@
 /** The Gemini surface as the official `@google/genai` client uses it. */
-import { GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse } from '@google/genai';
-import { IMAGE_QUESTION, PNG_BASE64, PROMPT, TOOL, TOOL_RESULT, WEATHER_QUESTION } from './scenario';
-import type { Answer, Mode, ProviderRig, SurfaceSpec } from './types';
+import { GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse, type Part } from '@google/genai';
+import { IMAGE_QUESTION, PNG_BASE64, PROMPT, toolResultFor } from './scenario';
+import type { Answer, MatrixTool, Mode, ProviderRig, SurfaceSpec } from './types';
 
-/** The tool as current SDK apps declare it: its JSON Schema as `parametersJsonSchema`. */
-const config: GenerateContentConfig = { tools: [{ functionDeclarations: [{ name: TOOL.name, description: TOOL.description, parametersJsonSchema: TOOL.parameters }] }] };
+/** The tools as current SDK apps declare them: their JSON Schema as `parametersJsonSchema`. */
+const configOf = (tools: MatrixTool[]): GenerateContentConfig => ({ tools: [{ functionDeclarations: tools.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.parameters })) }] });
 
 /**
  * The rules a Gemini stream keeps for its clients (Gemini CLI among them): one response id, every
@@ -39,16 +39,17 @@ function answerOf(chunks: GenerateContentResponse[], streamViolations: string[])
 
 export const geminiSurface: SurfaceSpec = {
   label: 'Gemini surface',
-  finish: { text: 'STOP', toolCall: 'STOP' },
+  finish: { text: 'STOP', toolCall: 'STOP', cut: 'MAX_TOKENS' },
   usage: (u) => ({ prompt: u.prompt, output: u.output, cached: u.cacheRead }),
   // Passed through, the declaration reaches Gemini as the client wrote it.
-  toolSchemaFor: (rig: ProviderRig) => (rig.providerId === 'gemini' ? TOOL.parameters : rig.expectedToolSchema),
+  toolSchemaFor: (rig: ProviderRig, tool: MatrixTool) => (rig.providerId === 'gemini' ? tool.parameters : rig.expectedToolSchema(tool)),
+  callsWithoutIds: (rig: ProviderRig) => rig.providerId === 'gemini',
   connect(gatewayUrl, key) {
     // The global fetch: the SDK's own set-up reads undici's dispatcher off a global that jest's sandbox lacks.
     const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gatewayUrl, fetch: (url, init) => fetch(url, init) } });
 
-    async function complete(model: string, contents: Content[], mode: Mode, withTools = false): Promise<{ answer: Answer; content: Content }> {
-      const params = { model, contents, ...(withTools ? { config } : {}) };
+    async function complete(model: string, contents: Content[], mode: Mode, tools?: MatrixTool[]): Promise<{ answer: Answer; content: Content }> {
+      const params = { model, contents, ...(tools ? { config: configOf(tools) } : {}) };
       const chunks: GenerateContentResponse[] = [];
       if (mode === 'non-stream') chunks.push(await ai.models.generateContent(params));
       else for await (const chunk of await ai.models.generateContentStream(params)) chunks.push(chunk);
@@ -59,18 +60,18 @@ export const geminiSurface: SurfaceSpec = {
     return {
       say: async (model, mode) => (await complete(model, [{ role: 'user', parts: [{ text: PROMPT }] }], mode)).answer,
 
-      async askWithTool(model, mode) {
-        const question: Content = { role: 'user', parts: [{ text: WEATHER_QUESTION }] };
-        const { answer, content } = await complete(model, [question], mode, true);
+      async askWithTools(model, mode, ask) {
+        const question: Content = { role: 'user', parts: [{ text: ask.question }] };
+        const { answer, content } = await complete(model, [question], mode, ask.tools);
         return {
           answer,
           async sendResult(nextMode) {
-            // The documented loop: the model's content goes back as it came, then a functionResponse per call.
-            const results: Content = {
-              role: 'user',
-              parts: (content.parts ?? []).flatMap((p) => (p.functionCall ? [{ functionResponse: { ...(p.functionCall.id ? { id: p.functionCall.id } : {}), name: p.functionCall.name ?? '', response: TOOL_RESULT } }] : [])),
-            };
-            return (await complete(model, [question, content, results], nextMode, true)).answer;
+            // The documented loop: the model's content goes back as it came, then a functionResponse per call (and the note after them).
+            const responses: Part[] = (content.parts ?? []).flatMap((p) =>
+              p.functionCall ? [{ functionResponse: { ...(p.functionCall.id ? { id: p.functionCall.id } : {}), name: p.functionCall.name ?? '', response: toolResultFor(p.functionCall.name ?? '', p.functionCall.args) } }] : [],
+            );
+            const results: Content = { role: 'user', parts: [...responses, ...(ask.note ? [{ text: ask.note }] : [])] };
+            return (await complete(model, [question, content, results], nextMode, ask.tools)).answer;
           },
         };
       },

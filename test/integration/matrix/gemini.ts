@@ -8,8 +8,9 @@ const API_KEY = 'AIza-matrix';
 export function geminiReply(meant: Meant): GeminiReply {
   if (meant.usage.cacheWrite) throw new Error('Gemini reports no cache writes: script none');
   const usage = { prompt: meant.usage.prompt, candidates: meant.usage.output, cached: meant.usage.cacheRead };
-  if (meant.kind === 'text') return { kind: 'text', text: meant.text, usage };
-  return { kind: 'function_calls', calls: [{ name: meant.name, args: meant.args }], usage };
+  if (meant.kind === 'text') return { kind: 'text', text: meant.text, ...(meant.cut ? { finishReason: 'MAX_TOKENS' } : {}), usage };
+  // Each call in its own stream event: the form that breaks a translator counting calls per event (Gemini also sends them all in one).
+  return { kind: 'function_calls', ...(meant.text ? { text: meant.text } : {}), calls: meant.calls.map((c) => ({ name: c.name, args: c.args })), callsApart: true, usage };
 }
 
 type Part = {
@@ -35,6 +36,10 @@ export function readGeminiRequest(path: string, body: unknown): Received {
       .filter((c) => (c.role ?? 'user') === 'user')
       .map((c) => (c.parts ?? []).map((p) => p.text ?? '').join(''))
       .filter((t) => t !== ''),
+    assistantTexts: (b.contents ?? [])
+      .filter((c) => c.role === 'model')
+      .map((c) => (c.parts ?? []).map((p) => p.text ?? '').join(''))
+      .filter((t) => t !== ''),
     images: parts('user').flatMap((p) => (p.inlineData ? [{ mediaType: p.inlineData.mimeType ?? '', data: p.inlineData.data ?? '' }] : [])),
     tools: (b.tools ?? []).flatMap((t) => t.functionDeclarations ?? []).map((d) => ({ name: d.name, description: d.description, schema: d.parameters ?? d.parametersJsonSchema })),
     toolCalls: parts('model').flatMap((p) => (p.functionCall ? [{ id: p.functionCall.id, name: p.functionCall.name, args: p.functionCall.args }] : [])),
@@ -51,17 +56,9 @@ export async function startGeminiRig(): Promise<ProviderRig> {
     provider: { id: 'gemini', type: 'gemini', baseUrl: fake.url, accounts: [{ id: 'main', apiKey: { env: 'MATRIX_GEMINI_KEY' } }] },
     env: { MATRIX_GEMINI_KEY: API_KEY },
     reportsCacheWrites: false,
-    toolCallId: undefined,
+    toolCallId: () => undefined,
     resultLink: 'name',
-    // Gemini's OpenAPI subset: upper-case types, no additionalProperties.
-    expectedToolSchema: {
-      type: 'OBJECT',
-      properties: {
-        city: { type: 'STRING', description: 'City name' },
-        unit: { type: 'STRING', enum: ['celsius', 'fahrenheit'] },
-      },
-      required: ['city'],
-    },
+    expectedToolSchema: (tool) => tool.geminiParameters,
     script: (meant) => fake.reply(geminiReply(meant)),
     reset: () => fake.reset(),
     count: () => fake.requests.length,

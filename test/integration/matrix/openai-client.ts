@@ -1,12 +1,13 @@
 /** The OpenAI surface as the official `openai` client uses it. */
 import OpenAI from 'openai';
 import { openAIChunkViolations } from './stream-rules';
-import { IMAGE_QUESTION, PNG_DATA_URL, PROMPT, TOOL, TOOL_RESULT_TEXT, WEATHER_QUESTION } from './scenario';
-import type { Answer, Mode, SurfaceSpec } from './types';
+import { IMAGE_QUESTION, PNG_DATA_URL, PROMPT, toolResultFor } from './scenario';
+import type { Answer, MatrixTool, Mode, SurfaceSpec } from './types';
 
 type Params = Omit<OpenAI.ChatCompletionCreateParamsNonStreaming, 'stream'>;
 
-const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: TOOL.name, description: TOOL.description, parameters: TOOL.parameters as unknown as OpenAI.FunctionParameters } }];
+const toolsOf = (tools: MatrixTool[]): OpenAI.ChatCompletionTool[] =>
+  tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters as OpenAI.FunctionParameters } }));
 
 function answerOf(completion: OpenAI.ChatCompletion, streamViolations: string[]): Answer {
   const choice = completion.choices[0];
@@ -26,7 +27,7 @@ function answerOf(completion: OpenAI.ChatCompletion, streamViolations: string[])
 
 export const openAISurface: SurfaceSpec = {
   label: 'OpenAI surface',
-  finish: { text: 'stop', toolCall: 'tool_calls' },
+  finish: { text: 'stop', toolCall: 'tool_calls', cut: 'length' },
   usage: (u) => ({ prompt: u.prompt, completion: u.output, total: u.prompt + u.output, cached: u.cacheRead }),
   connect(gatewayUrl, key) {
     const client = new OpenAI({ apiKey: key, baseURL: `${gatewayUrl}/v1`, maxRetries: 0 });
@@ -47,8 +48,9 @@ export const openAISurface: SurfaceSpec = {
     return {
       say: async (model, mode) => (await complete({ model, messages: [{ role: 'user', content: PROMPT }] }, mode)).answer,
 
-      async askWithTool(model, mode) {
-        const question: OpenAI.ChatCompletionMessageParam = { role: 'user', content: WEATHER_QUESTION };
+      async askWithTools(model, mode, ask) {
+        const question: OpenAI.ChatCompletionMessageParam = { role: 'user', content: ask.question };
+        const tools = toolsOf(ask.tools);
         const { answer, message } = await complete({ model, messages: [question], tools }, mode);
         return {
           answer,
@@ -57,7 +59,9 @@ export const openAISurface: SurfaceSpec = {
             const messages: OpenAI.ChatCompletionMessageParam[] = [
               question,
               { role: 'assistant', content: message.content, tool_calls: calls },
-              ...calls.map((c) => ({ role: 'tool' as const, tool_call_id: c.id, content: TOOL_RESULT_TEXT })),
+              // In the order the tools finished, as agents running them concurrently send them: here the last call's first.
+              ...calls.toReversed().map((c) => ({ role: 'tool' as const, tool_call_id: c.id, content: JSON.stringify(toolResultFor(c.function.name, JSON.parse(c.function.arguments))) })),
+              ...(ask.note ? [{ role: 'user' as const, content: ask.note }] : []),
             ];
             return (await complete({ model, messages, tools }, nextMode)).answer;
           },

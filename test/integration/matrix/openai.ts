@@ -1,18 +1,19 @@
 /** The OpenAI fake in the matrix: scripted in Chat Completions terms, read back from Chat Completions bodies. */
 import { startFakeOpenAI, type Reply } from '../../fakes/openai';
 import type { RecordedRequest } from '../../fakes/http';
-import { parsedIfJson, TOOL } from './scenario';
+import { parsedIfJson } from './scenario';
 import type { Meant, ProviderRig, Received, ReceivedImage } from './types';
 
 const API_KEY = 'sk-matrix-openai';
-export const OPENAI_TOOL_CALL_ID = 'call_MatrixOpenAI01';
+/** The id OpenAI gives the answer's `index`th tool call. */
+export const openAIToolCallId = (index: number): string => `call_MatrixOpenAI0${index + 1}`;
 
 /** What an OpenAI-dialect upstream (OpenAI, Azure) answers for `meant`; prompt_tokens include cached ones. */
-export function openAIReply(meant: Meant, toolCallId: string): Extract<Reply, { kind: 'text' | 'tool_calls' }> {
+export function openAIReply(meant: Meant, toolCallId: (index: number) => string): Extract<Reply, { kind: 'text' | 'tool_calls' }> {
   if (meant.usage.cacheWrite) throw new Error('OpenAI reports no cache writes: script none');
   const usage = { prompt: meant.usage.prompt, completion: meant.usage.output, cached: meant.usage.cacheRead };
-  if (meant.kind === 'text') return { kind: 'text', text: meant.text, usage };
-  return { kind: 'tool_calls', calls: [{ id: toolCallId, name: meant.name, arguments: JSON.stringify(meant.args) }], usage };
+  if (meant.kind === 'text') return { kind: 'text', text: meant.text, ...(meant.cut ? { finishReason: 'length' as const } : {}), usage };
+  return { kind: 'tool_calls', ...(meant.text ? { text: meant.text } : {}), calls: meant.calls.map((c, i) => ({ id: toolCallId(i), name: c.name, arguments: JSON.stringify(c.args) })), usage };
 }
 
 type Part = { type?: string; text?: string; image_url?: { url?: string } };
@@ -39,6 +40,10 @@ export function readOpenAIBody(body: unknown): Received {
     model: b.model ?? '',
     stream: b.stream === true,
     userTexts: messages.filter((m) => m.role === 'user').map((m) => textOf(m.content)),
+    assistantTexts: messages
+      .filter((m) => m.role === 'assistant')
+      .map((m) => textOf(m.content))
+      .filter((t) => t !== ''),
     images: messages.flatMap((m) => (Array.isArray(m.content) ? m.content.filter((p) => p.type === 'image_url').map(imageOf) : [])),
     tools: (b.tools ?? []).map((t) => ({ name: t.function.name, description: t.function.description, schema: t.function.parameters })),
     toolCalls: messages.flatMap((m) => (m.role === 'assistant' ? (m.tool_calls ?? []) : []).map((c) => ({ id: c.id, name: c.function.name, args: parsedIfJson(c.function.arguments) }))),
@@ -60,10 +65,10 @@ export async function startOpenAIRig(): Promise<ProviderRig> {
     provider: { id: 'openai', type: 'openai', baseUrl: fake.url, accounts: [{ id: 'main', apiKey: { env: 'MATRIX_OPENAI_KEY' } }] },
     env: { MATRIX_OPENAI_KEY: API_KEY },
     reportsCacheWrites: false,
-    toolCallId: OPENAI_TOOL_CALL_ID,
+    toolCallId: openAIToolCallId,
     resultLink: 'id',
-    expectedToolSchema: TOOL.parameters,
-    script: (meant) => fake.reply(openAIReply(meant, OPENAI_TOOL_CALL_ID)),
+    expectedToolSchema: (tool) => tool.parameters,
+    script: (meant) => fake.reply(openAIReply(meant, openAIToolCallId)),
     reset: () => fake.reset(),
     count: () => fake.requests.length,
     last: () => readOpenAIBody(lastRequest().body),

@@ -1,19 +1,20 @@
 /** The Responses API surface as the official `openai` client uses it (`responses.create`, `responses.stream`). */
 import OpenAI from 'openai';
 import { responsesEventViolations } from './stream-rules';
-import { IMAGE_QUESTION, PNG_DATA_URL, PROMPT, TOOL, TOOL_RESULT_TEXT, WEATHER_QUESTION } from './scenario';
-import type { Answer, Mode, SurfaceSpec } from './types';
+import { IMAGE_QUESTION, PNG_DATA_URL, PROMPT, toolResultFor } from './scenario';
+import type { Answer, MatrixTool, Mode, SurfaceSpec } from './types';
 
 type Params = Omit<OpenAI.Responses.ResponseCreateParamsNonStreaming, 'stream'>;
 
-const tools: OpenAI.Responses.FunctionTool[] = [{ type: 'function', name: TOOL.name, description: TOOL.description, parameters: TOOL.parameters as unknown as Record<string, unknown>, strict: false }];
+const toolsOf = (tools: MatrixTool[]): OpenAI.Responses.FunctionTool[] =>
+  tools.map((t) => ({ type: 'function', name: t.name, description: t.description, parameters: t.parameters as Record<string, unknown>, strict: false }));
 
 function answerOf(response: OpenAI.Responses.Response, streamViolations: string[]): Answer {
   const usage = response.usage;
   return {
     text: response.output_text,
     toolCalls: response.output.flatMap((item) => (item.type === 'function_call' ? [{ id: item.call_id, name: item.name, args: JSON.parse(item.arguments) as unknown }] : [])),
-    finish: response.status ?? null,
+    finish: [response.status, response.incomplete_details?.reason].filter(Boolean).join(': ') || null,
     usage: usage ? { prompt: usage.input_tokens, completion: usage.output_tokens, total: usage.total_tokens, cached: usage.input_tokens_details.cached_tokens } : {},
     streamViolations,
   };
@@ -21,7 +22,7 @@ function answerOf(response: OpenAI.Responses.Response, streamViolations: string[
 
 export const responsesSurface: SurfaceSpec = {
   label: 'Responses surface',
-  finish: { text: 'completed', toolCall: 'completed' },
+  finish: { text: 'completed', toolCall: 'completed', cut: 'incomplete: max_output_tokens' },
   usage: (u) => ({ prompt: u.prompt, completion: u.output, total: u.prompt + u.output, cached: u.cacheRead }),
   connect(gatewayUrl, key) {
     const client = new OpenAI({ apiKey: key, baseURL: `${gatewayUrl}/v1`, maxRetries: 0 });
@@ -42,8 +43,9 @@ export const responsesSurface: SurfaceSpec = {
         return answerOf(r, r.violations);
       },
 
-      async askWithTool(model, mode) {
-        const question: OpenAI.Responses.ResponseInputItem = { role: 'user', content: WEATHER_QUESTION };
+      async askWithTools(model, mode, ask) {
+        const question: OpenAI.Responses.ResponseInputItem = { role: 'user', content: ask.question };
+        const tools = toolsOf(ask.tools);
         const first = await respond({ model, input: [question], tools }, mode);
         return {
           answer: answerOf(first, first.violations),
@@ -53,7 +55,9 @@ export const responsesSurface: SurfaceSpec = {
             const input: OpenAI.Responses.ResponseInput = [
               question,
               ...(first.output as OpenAI.Responses.ResponseInputItem[]),
-              ...calls.map((c) => ({ type: 'function_call_output' as const, call_id: c.call_id, output: TOOL_RESULT_TEXT })),
+              // In the order the tools finished, as agents running them concurrently send them: here the last call's first.
+              ...calls.toReversed().map((c) => ({ type: 'function_call_output' as const, call_id: c.call_id, output: JSON.stringify(toolResultFor(c.name, JSON.parse(c.arguments))) })),
+              ...(ask.note ? [{ role: 'user' as const, content: ask.note }] : []),
             ];
             const after = await respond({ model, input, tools }, nextMode);
             return answerOf(after, after.violations);

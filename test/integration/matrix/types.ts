@@ -15,10 +15,32 @@ export interface MeantUsage {
   cacheWrite: number;
 }
 
-/** What the upstream model says in one answer, independent of any wire format. */
+/** A tool as the matrix declares it, with the schema Gemini must receive for it (its OpenAPI subset: upper-case types, no additionalProperties). */
+export interface MatrixTool {
+  name: string;
+  description: string;
+  parameters: unknown;
+  geminiParameters: unknown;
+}
+
+/** A question and the tools the client offers with it. */
+export interface ToolQuestion {
+  question: string;
+  tools: MatrixTool[];
+  /** A text the client sends after the results, in the same turn where its dialect allows (as Claude Code adds a reminder to it). */
+  note?: string;
+}
+
+export interface MeantCall {
+  name: string;
+  args: Record<string, unknown>;
+}
+
+/** What the upstream model says in one answer, independent of any wire format; tool calls come in the order given, after `text` when there is one. */
 export type Meant =
-  | { kind: 'text'; text: string; usage: MeantUsage }
-  | { kind: 'tool_call'; name: string; args: Record<string, unknown>; usage: MeantUsage };
+  /** `cut`: the answer stopped at the token limit (max_tokens) rather than where the model ended it. */
+  | { kind: 'text'; text: string; cut?: boolean; usage: MeantUsage }
+  | { kind: 'tool_calls'; text?: string; calls: MeantCall[]; usage: MeantUsage };
 
 export interface ReceivedTool {
   name: string;
@@ -52,6 +74,8 @@ export interface Received {
   model: string;
   stream: boolean;
   userTexts: string[];
+  /** The text of the assistant turns of the history, one entry per turn that has text. */
+  assistantTexts: string[];
   images: ReceivedImage[];
   tools: ReceivedTool[];
   /** Tool calls in the assistant turns of the history. */
@@ -75,12 +99,12 @@ export interface ProviderRig {
   env: Record<string, string>;
   /** Whether the provider reports cache writes (Anthropic, Bedrock) besides cache reads. */
   reportsCacheWrites: boolean;
-  /** The tool-call id the upstream sends on the wire; undefined when it sends none (Gemini). */
-  toolCallId: string | undefined;
+  /** The id the upstream sends on the wire for the answer's `index`th tool call; undefined when it sends none (Gemini). */
+  toolCallId(index: number): string | undefined;
   /** How a tool result names its call in this provider's history. */
   resultLink: 'id' | 'name';
-  /** The tool's parameters schema as this provider must receive it. */
-  expectedToolSchema: unknown;
+  /** A tool's parameters schema as this provider must receive it. */
+  expectedToolSchema(tool: MatrixTool): unknown;
   /** Decides the upstream's next answers. */
   script(meant: Meant): void;
   /** Forgets recorded requests. */
@@ -96,7 +120,7 @@ export interface ProviderRig {
 export interface Answer {
   text: string;
   toolCalls: { id: string; name: string; args: unknown }[];
-  /** finish_reason (OpenAI) or stop_reason (Anthropic). */
+  /** finish_reason (OpenAI), stop_reason (Anthropic), finishReason (Gemini), or status and incomplete_details.reason (Responses). */
   finish: string | null;
   /** The token counts as the client reported them, under the surface's own names. */
   usage: Record<string, number>;
@@ -107,17 +131,20 @@ export interface Answer {
 /** The official client of one surface, pointed at the gateway with one key. */
 export interface SurfaceClient {
   say(model: string, mode: Mode): Promise<Answer>;
-  /** Asks a question with the tool; `sendResult` sends the call and its result back, in the client's format. */
-  askWithTool(model: string, mode: Mode): Promise<{ answer: Answer; sendResult(mode: Mode): Promise<Answer> }>;
+  /** Asks a question with tools; `sendResult` sends the calls and their results (`toolResultFor`) back, in the client's format. */
+  askWithTools(model: string, mode: Mode, ask: ToolQuestion): Promise<{ answer: Answer; sendResult(mode: Mode): Promise<Answer> }>;
   showImage(model: string, mode: Mode): Promise<Answer>;
 }
 
 export interface SurfaceSpec {
   label: string;
-  finish: { text: string; toolCall: string };
+  /** The finish the client reports: after text, after tool calls, and after an answer cut by the token limit. */
+  finish: { text: string; toolCall: string; cut: string };
   /** What this surface's client reports for the meant usage. */
   usage(meant: MeantUsage): Answer['usage'];
   /** The tool schema a provider must receive from this surface, when not `rig.expectedToolSchema` (a body passed through keeps the client's own). */
-  toolSchemaFor?(rig: ProviderRig): unknown;
+  toolSchemaFor?(rig: ProviderRig, tool: MatrixTool): unknown;
+  /** Whether calls reach this client without ids from `rig` (passed through from an upstream that has none), its answer naming each by its tool. */
+  callsWithoutIds?(rig: ProviderRig): boolean;
   connect(gatewayUrl: string, key: string): SurfaceClient;
 }
