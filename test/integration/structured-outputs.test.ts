@@ -7,7 +7,8 @@
  * parsed is the one the fake answered, and the fake was asked for the schema in its own dialect.
  */
 import OpenAI from 'openai';
-import { zodFunction, zodResponseFormat, zodTextFormat } from 'openai/helpers/zod';
+import { ContentFilterFinishReasonError } from 'openai/core/error';
+import { zodFunction, zodResponseFormat, zodResponsesFunction, zodTextFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
@@ -196,6 +197,17 @@ describe.each(UPSTREAMS)('structured outputs to %s', (upstream) => {
     expectLookupToolSent(upstream);
   });
 
+  it.each([false, true])('reads a zodResponsesFunction call back as parsed_arguments on responses.parse (streamed: %s)', async (streamed) => {
+    replyCall(upstream, 'lookup_weather', LOOKUP);
+    const body = { model, input: 'Weather in Oslo?', tools: [zodResponsesFunction({ name: 'lookup_weather', parameters: Lookup, description: 'The weather in a city' })] };
+
+    const response = streamed ? await client.responses.stream(body).finalResponse() : await client.responses.parse(body);
+
+    const call = response.output.find((item) => item.type === 'function_call');
+    expect(call).toMatchObject({ name: 'lookup_weather', parsed_arguments: LOOKUP });
+    if (upstream !== 'openai') expectLookupToolSent(upstream);
+  });
+
   it.each([false, true])('gives responses.parse the output_parsed of a zodTextFormat (streamed: %s)', async (streamed) => {
     replyText(upstream, JSON.stringify(PERSON));
     const body = { model, input: 'Who wrote the first program?', text: { format: zodTextFormat(Person, 'person') } };
@@ -283,5 +295,52 @@ describe('a refusal from OpenAI, passed through', () => {
 
     expect(final.choices[0]!.message.refusal).toBe(REFUSAL);
     expect(final.choices[0]!.message.parsed).toBeNull();
+  });
+});
+
+describe('a refusal from a translated provider', () => {
+  const REFUSED = "I can't help with that.";
+  /** Each provider's own way of saying it stopped for its content rules. */
+  const refuse: Record<Exclude<Upstream, 'openai'>, () => void> = {
+    anthropic: () => anthropic.reply({ kind: 'text', text: REFUSED, stopReason: 'refusal' }),
+    gemini: () => gemini.reply({ kind: 'text', text: REFUSED, finishReason: 'SAFETY' }),
+    bedrock: () => bedrock.reply({ kind: 'text', text: REFUSED, stopReason: 'content_filtered' }),
+  };
+
+  describe.each(['anthropic', 'gemini', 'bedrock'] as const)('from %s', (upstream) => {
+    it('fails chat.completions.parse with the SDK\'s ContentFilterFinishReasonError, not a JSON error', async () => {
+      refuse[upstream]();
+
+      const failure = await client.chat.completions.parse({ model: MODEL[upstream], messages, response_format: zodResponseFormat(Person, 'person') }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+
+      // By name: jest may load the SDK's error module apart from the client's copy of it.
+      expect(failure).toBeInstanceOf(OpenAI.OpenAIError);
+      expect((failure as Error).constructor.name).toBe(ContentFilterFinishReasonError.name);
+    });
+
+    it('ends a stream asked for a schema with finish_reason content_filter', async () => {
+      // (ChatCompletionStream itself fails earlier: the refusal's words arrive as content before the finish reason, and are not JSON.)
+      refuse[upstream]();
+
+      const stream = await client.chat.completions.create({ model: MODEL[upstream], messages, stream: true, response_format: zodResponseFormat(Person, 'person') });
+      const finishes: (string | null)[] = [];
+      for await (const chunk of stream) finishes.push(...chunk.choices.map((c) => c.finish_reason));
+
+      expect(finishes.filter(Boolean)).toEqual(['content_filter']);
+    });
+
+    it.each([false, true])('gives responses.parse an incomplete response with output_parsed null (streamed: %s)', async (streamed) => {
+      refuse[upstream]();
+      const body = { model: MODEL[upstream], input: 'Who wrote the first program?', text: { format: zodTextFormat(Person, 'person') } };
+
+      const response = streamed ? await client.responses.stream(body).finalResponse() : await client.responses.parse(body);
+
+      expect(response.status).toBe('incomplete');
+      expect(response.incomplete_details).toEqual({ reason: 'content_filter' });
+      expect(response.output_parsed).toBeNull();
+    });
   });
 });
