@@ -53,6 +53,8 @@ beforeAll(async () => {
       ],
       models: [
         { name: 'gpt-4o', targets: [{ provider: 'up', model: 'gpt-4o' }] },
+        // Renamed on the way: the gateway rewrites the body rather than sending the client's bytes.
+        { name: 'mini', targets: [{ provider: 'up', model: 'gpt-4o-mini-2024-07-18' }] },
         { name: 'claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
         { name: 'gemini', targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }] },
         { name: 'nova', targets: [{ provider: 'aws', model: 'amazon.nova-pro-v1:0' }] },
@@ -217,6 +219,22 @@ describe.each(UPSTREAMS)('structured outputs to %s', (upstream) => {
     expect(response.output_parsed).toEqual(PERSON);
     if (upstream === 'openai') expect(sentBody(upstream).text).toEqual({ format: { type: 'json_schema', name: 'person', strict: true, schema: personSchema() } });
     else expectPersonSchemaSent(upstream);
+  });
+});
+
+describe('OpenAI under another model name', () => {
+  it.each([false, true])('keeps the schema and the strict tool whole through the rewritten body (streamed: %s)', async (streamed) => {
+    h.upstream.reply({ kind: 'text', text: JSON.stringify(PERSON) });
+    const body = { model: 'mini', messages, response_format: zodResponseFormat(Person, 'person'), tools: [lookupTool()] };
+
+    const completion = streamed ? await client.chat.completions.stream(body).finalChatCompletion() : await client.chat.completions.parse(body);
+
+    expect(completion.choices[0]!.message.parsed).toEqual(PERSON);
+    expect(sentBody('openai')).toMatchObject({
+      model: 'gpt-4o-mini-2024-07-18',
+      response_format: { type: 'json_schema', json_schema: { name: 'person', strict: true, schema: personSchema() } },
+      tools: [{ type: 'function', function: { name: 'lookup_weather', strict: true, parameters: lookupSchema() } }],
+    });
   });
 });
 
