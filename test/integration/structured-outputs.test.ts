@@ -325,6 +325,12 @@ describe('a refusal from a translated provider', () => {
     bedrock: () => bedrock.reply({ kind: 'text', text: REFUSED, stopReason: 'content_filtered' }),
   };
 
+  const refuseSilently: Record<Exclude<Upstream, 'openai'>, () => void> = {
+    anthropic: () => anthropic.reply({ kind: 'text', text: '', stopReason: 'refusal' }),
+    gemini: () => gemini.reply({ kind: 'text', text: '', finishReason: 'SAFETY' }),
+    bedrock: () => bedrock.reply({ kind: 'text', text: '', stopReason: 'content_filtered' }),
+  };
+
   describe.each(['anthropic', 'gemini', 'bedrock'] as const)('from %s', (upstream) => {
     it('fails chat.completions.parse with the SDK\'s ContentFilterFinishReasonError, not a JSON error', async () => {
       refuse[upstream]();
@@ -348,6 +354,22 @@ describe('a refusal from a translated provider', () => {
       for await (const chunk of stream) finishes.push(...chunk.choices.map((c) => c.finish_reason));
 
       expect(finishes.filter(Boolean)).toEqual(['content_filter']);
+    });
+
+    it('fails chat.completions.stream(...) with ContentFilterFinishReasonError for a refusal before any output, as a streaming classifier sends it', async () => {
+      // (Anthropic's classifier refusal carries no words; the stream is then nothing but the finish.)
+      refuseSilently[upstream]();
+
+      const failure = await client.chat.completions
+        .stream({ model: MODEL[upstream], messages, response_format: zodResponseFormat(Person, 'person') })
+        .finalChatCompletion()
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+
+      expect((failure as Error | undefined)?.constructor.name).toBe(ContentFilterFinishReasonError.name);
+      expectPersonSchemaSent(upstream);
     });
 
     it.each([false, true])('gives responses.parse an incomplete response with output_parsed null (streamed: %s)', async (streamed) => {
