@@ -207,7 +207,9 @@ describe.each(UPSTREAMS)('structured outputs to %s', (upstream) => {
 
     const call = response.output.find((item) => item.type === 'function_call');
     expect(call).toMatchObject({ name: 'lookup_weather', parsed_arguments: LOOKUP });
-    if (upstream !== 'openai') expectLookupToolSent(upstream);
+    // Passed through, the tool keeps the Responses shape: flat, strict, the schema whole.
+    if (upstream === 'openai') expect(sentBody(upstream).tools).toEqual([{ type: 'function', name: 'lookup_weather', description: 'The weather in a city', strict: true, parameters: lookupSchema() }]);
+    else expectLookupToolSent(upstream);
   });
 
   it.each([false, true])('gives responses.parse the output_parsed of a zodTextFormat (streamed: %s)', async (streamed) => {
