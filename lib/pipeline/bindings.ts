@@ -11,6 +11,7 @@ import { geminiErrorBody, geminiErrorResponse, geminiSse, geminiSurface, validat
 import { openAIChatSurface } from '../surfaces/openai-chat';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
 import { openAIResponsesSurface, parseResponsesRequest } from '../surfaces/openai-responses';
+import { inResponsesFields } from '../surfaces/openai-responses/error-fields';
 import type { Surface } from '../surfaces/types';
 
 /** A client-facing API as the pipeline drives it. */
@@ -64,13 +65,14 @@ export const OPENAI_RESPONSES: SurfaceBinding = {
   decode: (body) => openAIResponsesSurface.decodeRequest(body),
   // Every Responses stream ends with the whole response and its usage.
   wantsStreamUsage: () => true,
-  errorResponse: openAIErrorResponse,
+  // Translators name fields as Chat Completions does; the client's param points into its own body.
+  errorResponse: (err) => openAIErrorResponse(inResponsesFields(err)),
   rateHeaders: 'openai',
   // A passed-through stream that broke off: the gateway has no response object of its own to mark
   // failed, so the `error` event alone, numbered after the last event the upstream sent (the
   // translating stream encoder sends response.failed first itself).
   inBandError: (err, sent) => {
-    const error = openAIErrorBody(err).error;
+    const error = openAIErrorBody(inResponsesFields(err)).error;
     return sseEvent('error', { type: 'error', code: error.code, message: error.message, param: error.param, error, sequence_number: sent?.nextSequence ?? 0 });
   },
 };

@@ -344,6 +344,34 @@ describe('Responses translated for Anthropic', () => {
   });
 });
 
+describe("a translator's refusal names the field of the Responses body", () => {
+  it('names max_output_tokens, not Chat Completions\' max_tokens, when it leaves Anthropic no room beyond the thinking', async () => {
+    const err = await client()
+      .responses.create({ model: 'claude-x', input: 'Think hard', max_output_tokens: 2000, reasoning: { effort: 'high' } })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'max_output_tokens' });
+    expect((err as Error).message).toMatch(/^400 max_output_tokens \(2000\) must be greater than the thinking budget/);
+    expect(anthropic.requests).toHaveLength(0);
+  });
+
+  it('names the input, with no index of a canonical message (not the input item it came from), for a result Gemini cannot match to a call', async () => {
+    // The instructions and the user message are input items 0 and 1; the result, item 2, is canonical message 1.
+    const err = await client()
+      .responses.create({
+        model: 'gemini-x',
+        instructions: 'Be terse.',
+        input: [{ role: 'developer', content: 'Metric units.' }, { role: 'user', content: 'Weather in Oslo?' }, { type: 'function_call_output', call_id: 'call_unknown', output: '-5C' }],
+      })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'input', code: 'unknown_tool_call_id' });
+    expect(gemini.requests).toHaveLength(0);
+  });
+});
+
 describe('Responses translated for Gemini', () => {
   it("carries a function call's thought signature through a reasoning item and back with the call, streamed", async () => {
     // Prepare

@@ -90,7 +90,7 @@ describe('toGeminiRequest', () => {
     {
       name: 'a recursive tool schema',
       request: base({ tools: [CLOCK, { name: 'tree', parameters: { $ref: '#/$defs/N', $defs: { N: { type: 'object', properties: { kids: { type: 'array', items: { $ref: '#/$defs/N' } } } } } } }] }),
-      param: 'tools[1].parameters',
+      param: 'tools[1].function.parameters',
     },
   ])('refuses $name with a 400 naming the field and the provider', ({ request, param }) => {
     // Act

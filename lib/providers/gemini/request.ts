@@ -58,7 +58,8 @@ export function toGeminiRequest(req: ChatRequest): GeminiRequest {
 }
 
 function functionDeclaration(tool: ToolDefinition, i: number) {
-  const parameters = toGeminiParameters(tool.parameters, `tools[${i}].parameters`);
+  // Named as Chat Completions names the field, like `response_format.json_schema.schema`: a surface with other names renames it.
+  const parameters = toGeminiParameters(tool.parameters, `tools[${i}].function.parameters`);
   return {
     name: tool.name,
     ...(tool.description ? { description: tool.description } : {}),

@@ -183,6 +183,19 @@ describe('encodeResponsesStream', () => {
     expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'server_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
   });
 
+  it('names the failed field as the Responses client wrote it, on the failed response and on the error event', async () => {
+    // Prepare: the upstream's error names the field of the Chat Completions body it was sent.
+    const error = new GatewayError('invalid_request', 'Invalid schema in response_format.json_schema.schema.', { param: 'response_format.json_schema.schema', code: 'invalid_schema' });
+
+    // Act
+    const out = await encode([{ type: 'start', id: 'm', model: 'x' }, { type: 'error', error }]);
+
+    // Assess
+    const message = 'Invalid schema in text.format.schema.';
+    expect(out.at(-2)![1]).toMatchObject({ response: { status: 'failed', error: { code: 'invalid_schema', message } } });
+    expect(out.at(-1)![1]).toMatchObject({ type: 'error', message, param: 'text.format.schema', error: { message, param: 'text.format.schema' } });
+  });
+
   it.each([
     { providerId: 'gem-east', message: 'The upstream provider "gem-east" ended the stream before it was complete.' },
     { providerId: undefined, message: 'The upstream provider ended the stream before it was complete.' },

@@ -1,0 +1,71 @@
+import { GatewayError } from '../../http/errors';
+import { inResponsesFields, responsesField } from './error-fields';
+
+describe('responsesField', () => {
+  it.each([
+    ['response_format.json_schema.schema', 'text.format.schema'],
+    ['response_format.json_schema.name', 'text.format.name'],
+    ['response_format.json_schema', 'text.format'],
+    ['response_format', 'text.format'],
+    ['tools[0].function.parameters', 'tools[0].parameters'],
+    ['tools[12].function', 'tools[12]'],
+    ['max_tokens', 'max_output_tokens'],
+    // Canonical messages are not the input items one to one (instructions, merged calls and
+    // results): the field is the input, not an item a wrong index would point at.
+    ['messages', 'input'],
+    ['messages[2]', 'input'],
+    ['messages[2].content[1].tool_call_id', 'input'],
+    // The Responses API's own names, and names both APIs share, stay.
+    ['text.format.schema', 'text.format.schema'],
+    ['tools[1].parameters', 'tools[1].parameters'],
+    ['tool_choice', 'tool_choice'],
+    ['model', 'model'],
+    // Only whole segments: a longer name that starts the same is another field.
+    ['response_formats', 'response_formats'],
+    ['max_tokens_per_doc', 'max_tokens_per_doc'],
+    ['messagesx', 'messagesx'],
+    ['tools[0].functions', 'tools[0].functions'],
+  ])('names %s as %s', (chat, responses) => {
+    expect(responsesField(chat)).toBe(responses);
+  });
+});
+
+describe('inResponsesFields', () => {
+  it('renames the field in the param and where the message quotes it, keeping status, code, headers and detail', () => {
+    // Prepare
+    const err = new GatewayError('invalid_request', 'The schema in response_format.json_schema.schema refers to itself.', {
+      param: 'response_format.json_schema.schema',
+      code: 'unsupported_schema',
+      status: 400,
+      headers: { 'x-why': 'test' },
+      detail: 'for the log',
+    });
+
+    // Act
+    const renamed = inResponsesFields(err);
+
+    // Assess
+    expect(renamed).toBeInstanceOf(GatewayError);
+    expect(renamed).toMatchObject({ kind: 'invalid_request', status: 400, param: 'text.format.schema', code: 'unsupported_schema', headers: { 'x-why': 'test' }, detail: 'for the log' });
+    expect(renamed.message).toBe('The schema in text.format.schema refers to itself.');
+    expect(renamed.cause).toBe(err);
+  });
+
+  it.each([
+    ['max_tokens', 'max_tokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', 'max_output_tokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', 'max_output_tokens'],
+    ['messages[3].content[0].arguments', 'The tool call arguments in messages[3].content[0].arguments are not a JSON object; provider type gemini needs one.', 'The tool call arguments in input are not a JSON object; provider type gemini needs one.', 'input'],
+  ])('names %s in the message as it names the param', (param, message, renamed, renamedParam) => {
+    // Act
+    const err = inResponsesFields(new GatewayError('invalid_request', message, { param }));
+
+    // Assess
+    expect(err).toMatchObject({ param: renamedParam, message: renamed });
+  });
+
+  it.each([
+    ['no param', new GatewayError('internal', 'The gateway failed.')],
+    ['a param both APIs share', new GatewayError('invalid_request', 'Bad tool_choice.', { param: 'tool_choice' })],
+  ])('returns an error with %s as it is', (_, err) => {
+    expect(inResponsesFields(err)).toBe(err);
+  });
+});
