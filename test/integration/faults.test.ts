@@ -1,25 +1,17 @@
 import OpenAI, { toFile } from 'openai';
-import { createServer } from 'node:net';
+import { CLOSED_LOOPBACK_URLS } from './closed-ports';
 import { eventually, startHarness, type Harness } from './harness';
 
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 let h: Harness;
 beforeAll(async () => {
-  const dead = await closedPort();
+  const [dead] = CLOSED_LOOPBACK_URLS;
   h = await startHarness({
     maxBodyBytes: 64 * 1024,
     config: ({ upstream, backup }) => ({
       providers: [
         { id: 'live', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }], timeouts: { headersMs: 300, idleMs: 300 } },
-        { id: 'dead', type: 'openai-compatible', baseUrl: `http://127.0.0.1:${dead}/v1`, accounts: [{ id: 'a' }] },
+        { id: 'dead', type: 'openai-compatible', baseUrl: `${dead}/v1`, accounts: [{ id: 'a' }] },
         { id: 'spare', type: 'openai-compatible', baseUrl: backup, accounts: [{ id: 'b', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
       ],
       models: [

@@ -7,7 +7,6 @@
  * `fetch` so the whole body is read; STS, Entra and Google are fakes on loopback, and the
  * unreachable ones are ports nothing listens on.
  */
-import { createServer } from 'node:http';
 import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/start';
@@ -15,8 +14,8 @@ import type { GatewayLogger } from '../../lib/observe/logger';
 import { startFakeEntra, type FakeEntra } from '../fakes/entra';
 import { startFakeGoogleOAuth, testServiceAccount, type FakeGoogleOAuth } from '../fakes/google-oauth';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
-import { closeServer, listenOnLoopback } from '../fakes/http';
 import { startFakeSts, type FakeSts } from '../fakes/sts';
+import { CLOSED_LOOPBACK_URLS } from './closed-ports';
 
 const REGION = 'eu-west-1';
 const GATEWAY_AWS = { accessKeyId: 'AKIDGATEWAYOPERATOR1', secretAccessKey: 'gateway/operator+secret/0000' };
@@ -29,13 +28,6 @@ const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aigw/op
 const MISSING_ENV = 'AIGW_OPENAI_PROD_KEY';
 const MISSING_AWS_ENV = 'AIGW_BEDROCK_ACCESS_KEY_ID';
 
-/** A loopback URL whose port nothing listens on (bound, then closed). */
-async function deadUrl(): Promise<string> {
-  const server = createServer();
-  const url = await listenOnLoopback(server);
-  await closeServer(server);
-  return url;
-}
 
 describe('what a client is told of the operator’s credentials and connections', () => {
   let gw: LocalGateway;
@@ -56,7 +48,7 @@ describe('what a client is told of the operator’s credentials and connections'
     entra = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT, clientSecret: 'the-rotated-secret' });
     google = await startFakeGoogleOAuth({ accounts: [] });
     openai = await startFakeOpenAI({ apiKey: 'sk-operator' });
-    for (const name of ['entra', 'google', 'openai'] as const) dead[name] = await deadUrl();
+    [dead.entra, dead.google, dead.openai] = CLOSED_LOOPBACK_URLS;
     const deleted = testServiceAccount(SA_EMAIL);
     const elsewhere = testServiceAccount(SA_DOWN_EMAIL);
     const principal = { tenantId: TENANT, clientId: CLIENT, clientSecret: { env: 'AZURE_CLIENT_SECRET' } };
