@@ -20,6 +20,7 @@ import { spendPeriods } from '../../lib/access/spend-limits';
 import { tableSpendReader } from '../../lib/store/budget-reads';
 import type { TableRef } from '../../lib/store/dynamo';
 import { DynamoSpendStore } from '../../lib/store/spend';
+import { CLOSED_LOOPBACK_URLS } from '../fakes/closed-ports';
 
 const AIGW = resolve(__dirname, '../../bin/aigw.js');
 const ADMIN_TOKEN = 'test-admin-token';
@@ -200,10 +201,7 @@ describe('aigw keys', () => {
 
   it('says the gateway is not running, and how to start it, when nothing listens at the URL', async () => {
     // Prepare
-    const closed = createServer();
-    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
-    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
-    await new Promise((done) => closed.close(done));
+    const [url] = CLOSED_LOOPBACK_URLS;
 
     // Act
     const run = await aigw(['keys', 'list', '--url', url, '--token', ADMIN_TOKEN]);

@@ -1,5 +1,5 @@
 import OpenAI, { toFile } from 'openai';
-import { CLOSED_LOOPBACK_URLS } from './closed-ports';
+import { CLOSED_LOOPBACK_URLS } from '../fakes/closed-ports';
 import { eventually, startHarness, type Harness } from './harness';
 
 

@@ -15,7 +15,7 @@ import { startFakeEntra, type FakeEntra } from '../fakes/entra';
 import { startFakeGoogleOAuth, testServiceAccount, type FakeGoogleOAuth } from '../fakes/google-oauth';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startFakeSts, type FakeSts } from '../fakes/sts';
-import { CLOSED_LOOPBACK_URLS } from './closed-ports';
+import { CLOSED_LOOPBACK_URLS } from '../fakes/closed-ports';
 
 const REGION = 'eu-west-1';
 const GATEWAY_AWS = { accessKeyId: 'AKIDGATEWAYOPERATOR1', secretAccessKey: 'gateway/operator+secret/0000' };

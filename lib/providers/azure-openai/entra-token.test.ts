@@ -3,6 +3,7 @@ import type { EntraConfig } from '../../config/schema';
 import { CredentialError } from '../../credentials/credentials';
 import { createUpstreamClient, type UpstreamClient } from '../../upstream/http';
 import { EntraRefusedError, entraTokenAnswer, entraTokenFetcher, entraTokenRequest } from './entra-token';
+import { CLOSED_LOOPBACK_URLS } from '../../../test/fakes/closed-ports';
 
 const SECRET = 'Xq8Q~s3cr3t.value_with~chars';
 const entra: EntraConfig = {
@@ -132,14 +133,11 @@ describe('entraTokenFetcher', () => {
   });
 
   it('names an endpoint it cannot connect to', async () => {
-    // Prepare: a port nothing listens on (the silent server's, once closed, would be reused; take a fresh one and close it).
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    // Prepare: a port nothing listens on.
+    const [closed] = CLOSED_LOOPBACK_URLS;
 
     // Act
-    const err = await entraTokenFetcher(client)({ ...entra, authorityHost: `http://127.0.0.1:${port}` }, SECRET, 2_000).catch((e: unknown) => e);
+    const err = await entraTokenFetcher(client)({ ...entra, authorityHost: closed }, SECRET, 2_000).catch((e: unknown) => e);
 
     // Assess
     expect(err).toBeInstanceOf(CredentialError);
