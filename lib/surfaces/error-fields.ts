@@ -39,10 +39,10 @@ export function inClientFields(table: FieldTable, err: GatewayError): GatewayErr
 }
 
 /**
- * `message` with whole quotations of `from` replaced: a short name (`stop`) also occurs as a word
- * or inside a longer path, which stay.
+ * `message` with whole quotations of `from` replaced: a short name (`stop`) also occurs inside a
+ * longer word or path, which stay; a full stop after it ends the sentence, not the path.
  */
 function quotedAs(message: string, from: string, to: string): string {
   const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return message.replace(new RegExp(`(?<![\\w.\\]])${escaped}(?![\\w.\\[])`, 'g'), () => to);
+  return message.replace(new RegExp(`(?<![\\w.\\]])${escaped}(?!\\w|\\.\\w|\\[)`, 'g'), () => to);
 }
