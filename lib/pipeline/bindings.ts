@@ -12,6 +12,8 @@ import { openAIChatSurface } from '../surfaces/openai-chat';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
 import { openAIResponsesSurface, parseResponsesRequest } from '../surfaces/openai-responses';
 import { inResponsesFields } from '../surfaces/openai-responses/error-fields';
+import { inAnthropicFields } from '../surfaces/anthropic-messages/error-fields';
+import { inGeminiFields } from '../surfaces/gemini/error-fields';
 import type { Surface } from '../surfaces/types';
 
 /** A client-facing API as the pipeline drives it. */
@@ -53,9 +55,10 @@ export const ANTHROPIC_MESSAGES: SurfaceBinding = {
   validate: (body) => validateAnthropicRequest(body),
   decode: (body) => anthropicMessagesSurface.decodeRequest(body),
   wantsStreamUsage: () => true,
-  errorResponse: anthropicErrorResponse,
+  // Translators name fields as Chat Completions does; the client reads the field of its own body.
+  errorResponse: (err) => anthropicErrorResponse(inAnthropicFields(err)),
   rateHeaders: 'anthropic',
-  inBandError: (err) => anthropicSse('error', anthropicErrorBody(err)),
+  inBandError: (err) => anthropicSse('error', anthropicErrorBody(inAnthropicFields(err))),
 };
 
 export const OPENAI_RESPONSES: SurfaceBinding = {
@@ -84,7 +87,8 @@ export const GEMINI: SurfaceBinding = {
   decode: (body) => geminiSurface.decodeRequest(body),
   // Every Gemini stream event carries the running usage.
   wantsStreamUsage: () => true,
-  errorResponse: geminiErrorResponse,
+  // Translators name fields as Chat Completions does; Gemini's error bodies name the field only in the message.
+  errorResponse: (err) => geminiErrorResponse(inGeminiFields(err)),
   // @google/genai raises an ApiError on a data event that carries `error` with an HTTP code.
-  inBandError: (err) => geminiSse(geminiErrorBody(err)),
+  inBandError: (err) => geminiSse(geminiErrorBody(inGeminiFields(err))),
 };
