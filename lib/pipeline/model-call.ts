@@ -360,7 +360,8 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     const onPolicyDeclined: PolicyDeclined | undefined = ctx.params && ((param) => (ctx.params = declinedIn(ctx.params, param)));
     // The OpenAI dialect's adapters mend the Chat Completions body they write.
     const mend = adapter.dialect === 'openai' ? mendingFor(call, attempt, 'openai', ctx, deps) : undefined;
-    const res = await deps.upstream.send(await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, { ...context, ...(onPolicyDeclined ? { onPolicyDeclined } : {}), ...(mend ? { mend } : {}) }));
+    const built = await translated(binding, call.body, () => adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, { ...context, ...(onPolicyDeclined ? { onPolicyDeclined } : {}), ...(mend ? { mend } : {}) }));
+    const res = await deps.upstream.send(built);
     return { res, parseError: adapter.parseError, via: undefined };
   });
   const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, body: call.body, raw: call.raw };
@@ -369,6 +370,15 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const reader: PassthroughReader | undefined = pass && responses && call.body.store !== false ? withResponseIds(pass, (id) => madeAt({ kind: 'response', id }, attempt, callerOwner(call), call, deps)) : pass;
   const served = await (reader ? passthroughAnswer(answer, reader, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body)));
   return answered(cache, served, ctx, deps);
+}
+
+/** The provider's request for the call; a translator's refusal names the field as the client's `body` has it. */
+async function translated<T>(binding: SurfaceBinding, body: Record<string, unknown>, build: () => T | Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (err) {
+    throw err instanceof GatewayError && binding.inTranslatedFields ? binding.inTranslatedFields(err, body) : err;
+  }
 }
 
 /**
