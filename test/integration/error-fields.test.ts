@@ -84,6 +84,26 @@ describe('a Chat Completions client, translated for Gemini', () => {
     expect(s.gemini.requests).toHaveLength(0);
   });
 
+  it("names the assistant message, not a part index its content does not have, when a call's arguments are not JSON", async () => {
+    // The canonical parts of client message 2 are its text, then its call: canonical part 1 is the client's tool_calls[0].
+    const err = await openAIClient(s.gw, s.key)
+      .chat.completions.create({
+        model: MODELS.gemini.name,
+        messages: [
+          { role: 'system', content: 'Be terse.' },
+          { role: 'user', content: 'Weather in Oslo?' },
+          { role: 'assistant', content: 'Let me look.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] },
+          { role: 'user', content: 'Well?' },
+        ],
+      })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'messages[2]', code: 'invalid_tool_arguments' });
+    expect((err as Error).message).toContain('The tool call arguments in messages[2] are not a JSON object');
+    expect(s.gemini.requests).toHaveLength(0);
+  });
+
   it('names the messages, with no index, when tool messages merge with the user message after them', async () => {
     // The result, client message 2, is canonical message 1; with tool messages, parts of one canonical message come from several client messages.
     const err = await openAIClient(s.gw, s.key)
