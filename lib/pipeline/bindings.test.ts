@@ -25,3 +25,21 @@ describe('the surfaces’ error bodies', () => {
     }
   });
 });
+
+describe("the surfaces' names of a translator's field", () => {
+  const refusal = new GatewayError('invalid_request', 'The schema in tools[0].function.parameters refers to itself.', { param: 'tools[0].function.parameters' });
+
+  it.each([
+    ['OpenAI Chat', OPENAI_CHAT, 'tools[0].function.parameters'],
+    ['Anthropic Messages', ANTHROPIC_MESSAGES, 'tools[0].input_schema'],
+    ['OpenAI Responses', OPENAI_RESPONSES, 'tools[0].parameters'],
+    ['Gemini', GEMINI, 'tools'],
+  ])('are %s’s own, whole or in-band', (_name, binding, field) => {
+    // Act
+    const whole = String(binding.errorResponse(refusal).body);
+    const inBand = binding.inBandError(refusal, { nextSequence: 7 });
+
+    // Assess
+    for (const body of [whole, inBand]) expect(body).toContain(`The schema in ${field} refers to itself.`);
+  });
+});

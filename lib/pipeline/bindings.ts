@@ -9,9 +9,12 @@ import { anthropicMessagesSurface, validateAnthropicRequest } from '../surfaces/
 import { anthropicSse } from '../surfaces/anthropic-messages/stream';
 import { geminiErrorBody, geminiErrorResponse, geminiSse, geminiSurface, validateGeminiRequest } from '../surfaces/gemini';
 import { openAIChatSurface } from '../surfaces/openai-chat';
+import { inChatFields } from '../surfaces/openai-chat/error-fields';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
 import { openAIResponsesSurface, parseResponsesRequest } from '../surfaces/openai-responses';
 import { inResponsesFields } from '../surfaces/openai-responses/error-fields';
+import { inAnthropicFields } from '../surfaces/anthropic-messages/error-fields';
+import { inGeminiFields } from '../surfaces/gemini/error-fields';
 import type { Surface } from '../surfaces/types';
 
 /** A client-facing API as the pipeline drives it. */
@@ -29,6 +32,11 @@ export interface SurfaceBinding {
   /** Whether the client wants usage in its stream (OpenAI asks with include_usage; Anthropic always has it). */
   wantsStreamUsage(body: Record<string, unknown>): boolean;
   errorResponse(err: GatewayError): GatewayResponse;
+  /**
+   * A translator's refusal of `body`'s canonical request naming the field as `body` has it, where
+   * that depends on the body (which a whole or in-band error no longer has at hand).
+   */
+  inTranslatedFields?(err: GatewayError, body: Record<string, unknown>): GatewayError;
   /** Whose rate-limit headers its clients read (none for Gemini's: Google's API sends none). */
   rateHeaders?: RateHeaderDialect;
   /** The event that ends a stream that failed after its first byte; `sent` says what the stream has carried so far. */
@@ -42,6 +50,8 @@ export const OPENAI_CHAT: SurfaceBinding = {
   decode: (body) => openAIChatSurface.decodeRequest(body),
   wantsStreamUsage: (body) => (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true,
   errorResponse: openAIErrorResponse,
+  // The canonical messages leave out system messages and merge tool messages: their indexes are not the client's.
+  inTranslatedFields: inChatFields,
   rateHeaders: 'openai',
   // OpenAI has no mid-stream error event; its clients raise on a data event that carries `error`. No [DONE] follows.
   inBandError: (err) => sseData(JSON.stringify(openAIErrorBody(err))),
@@ -53,9 +63,10 @@ export const ANTHROPIC_MESSAGES: SurfaceBinding = {
   validate: (body) => validateAnthropicRequest(body),
   decode: (body) => anthropicMessagesSurface.decodeRequest(body),
   wantsStreamUsage: () => true,
-  errorResponse: anthropicErrorResponse,
+  // Translators name fields as Chat Completions does; the client reads the field of its own body.
+  errorResponse: (err) => anthropicErrorResponse(inAnthropicFields(err)),
   rateHeaders: 'anthropic',
-  inBandError: (err) => anthropicSse('error', anthropicErrorBody(err)),
+  inBandError: (err) => anthropicSse('error', anthropicErrorBody(inAnthropicFields(err))),
 };
 
 export const OPENAI_RESPONSES: SurfaceBinding = {
@@ -84,7 +95,8 @@ export const GEMINI: SurfaceBinding = {
   decode: (body) => geminiSurface.decodeRequest(body),
   // Every Gemini stream event carries the running usage.
   wantsStreamUsage: () => true,
-  errorResponse: geminiErrorResponse,
+  // Translators name fields as Chat Completions does; Gemini's error bodies name the field only in the message.
+  errorResponse: (err) => geminiErrorResponse(inGeminiFields(err)),
   // @google/genai raises an ApiError on a data event that carries `error` with an HTTP code.
-  inBandError: (err) => geminiSse(geminiErrorBody(err)),
+  inBandError: (err) => geminiSse(geminiErrorBody(inGeminiFields(err))),
 };

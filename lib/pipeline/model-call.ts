@@ -31,7 +31,7 @@ import { passthroughFor, withResponseIds, type PassthroughReader, type Passthrou
 import { requestSignal } from './signal';
 import { callerOwner, continuationOf, knownWithoutRead, madeAt, namedStoredRef } from './stored-objects';
 import { tryTargets, type Continuation } from './try-targets';
-import { callTimeouts } from '../upstream/http';
+import { callTimeouts, type UpstreamRequest } from '../upstream/http';
 
 /** A request's body and model, checked, and the key (with its team) that may use it. */
 export interface AdmittedCall {
@@ -360,7 +360,14 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     const onPolicyDeclined: PolicyDeclined | undefined = ctx.params && ((param) => (ctx.params = declinedIn(ctx.params, param)));
     // The OpenAI dialect's adapters mend the Chat Completions body they write.
     const mend = adapter.dialect === 'openai' ? mendingFor(call, attempt, 'openai', ctx, deps) : undefined;
-    const res = await deps.upstream.send(await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, { ...context, ...(onPolicyDeclined ? { onPolicyDeclined } : {}), ...(mend ? { mend } : {}) }));
+    let built: UpstreamRequest;
+    // Caught in place, not wrapped: a call that translates pays no closure and no extra await for its errors' names.
+    try {
+      built = await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, { ...context, ...(onPolicyDeclined ? { onPolicyDeclined } : {}), ...(mend ? { mend } : {}) });
+    } catch (err) {
+      throw inClientFieldsOf(binding, call.body, err);
+    }
+    const res = await deps.upstream.send(built);
     return { res, parseError: adapter.parseError, via: undefined };
   });
   const answer = { res, ctx, deps, binding, signal, finish, clientModel: call.model, body: call.body, raw: call.raw };
@@ -369,6 +376,11 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const reader: PassthroughReader | undefined = pass && responses && call.body.store !== false ? withResponseIds(pass, (id) => madeAt({ kind: 'response', id }, attempt, callerOwner(call), call, deps)) : pass;
   const served = await (reader ? passthroughAnswer(answer, reader, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body)));
   return answered(cache, served, ctx, deps);
+}
+
+/** A translator's refusal naming the field as the client's `body` has it; anything else as it is. */
+function inClientFieldsOf(binding: SurfaceBinding, body: Record<string, unknown>, err: unknown): unknown {
+  return err instanceof GatewayError && binding.inTranslatedFields ? binding.inTranslatedFields(err, body) : err;
 }
 
 /**

@@ -178,6 +178,15 @@ describe('encodeAnthropicStream', () => {
     expect(sse.at(-1)).toEqual(['error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]);
   });
 
+  it("names the field of the client's body in an in-band error a translator named in Chat Completions' vocabulary", async () => {
+    // Act
+    const refusal = new GatewayError('invalid_request', 'stop has 6 sequences; provider type gemini takes at most 5.', { param: 'stop' });
+    const sse = parseSse(await encode([{ type: 'start', id: 'x', model: 'm' }, { type: 'error', error: refusal }]));
+
+    // Assess
+    expect(sse.at(-1)).toEqual(['error', { type: 'error', error: { type: 'invalid_request_error', message: 'stop_sequences has 6 sequences; provider type gemini takes at most 5.' } }]);
+  });
+
   it.each(['cc-1.0.6-first-turn', 'cc-1.0.6-tool-loop', 'cc-1.0.6-haiku-title'] as const)(
     're-encodes the real stream %s into the same event sequence and the same canonical events',
     async (file) => {

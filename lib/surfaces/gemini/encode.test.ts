@@ -122,4 +122,13 @@ describe('encodeGeminiStream', () => {
     expect(chunks).toHaveLength(2);
     expect(chunks[1]).toEqual({ error: { code: 503, message: 'Try later.', status: 'UNAVAILABLE' } });
   });
+
+  it("names the field of the client's body in an in-band error a translator named in Chat Completions' vocabulary", async () => {
+    // Act
+    const refusal = new GatewayError('invalid_request', 'max_tokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', { param: 'max_tokens' });
+    const chunks = await encoded([{ type: 'start', id: 'r', model: 'up' }, { type: 'error', error: refusal }]);
+
+    // Assess
+    expect(chunks.at(-1)).toEqual({ error: { code: 400, message: 'generationConfig.maxOutputTokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', status: 'INVALID_ARGUMENT' } });
+  });
 });

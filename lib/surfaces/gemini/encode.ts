@@ -3,6 +3,7 @@ import type { AssistantPart, ChatResponse, FinishReason, SignatureFamily, Stream
 import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from '../../providers/gemini/types';
 import { toolInputObject } from '../anthropic-messages/response';
 import { carryThinking, isGatewaySignature, markThoughtSignature } from './carried-thinking';
+import { inGeminiFields } from './error-fields';
 import { geminiErrorBody, geminiSse } from './errors';
 
 const FINISH: Readonly<Record<FinishReason, string>> = Object.freeze({
@@ -150,7 +151,8 @@ export async function* encodeGeminiStream(events: AsyncIterable<StreamEvent>, op
         finish = event.reason;
         break;
       case 'error':
-        yield geminiSse(geminiErrorBody(event.error));
+        // An upstream reached in translation names the fields of the body it was sent, not the client's.
+        yield geminiSse(geminiErrorBody(inGeminiFields(event.error)));
         return;
     }
   }

@@ -1,6 +1,7 @@
 import type { Surface } from '../types';
 import { decodeGeminiRequest } from './decode';
 import { encodeGeminiResponse, encodeGeminiStream } from './encode';
+import { inGeminiFields } from './error-fields';
 import { geminiErrorBody } from './errors';
 
 /**
@@ -12,7 +13,7 @@ export const geminiSurface: Surface = {
   decodeRequest: (body) => decodeGeminiRequest(body),
   encodeResponse: (res, model) => encodeGeminiResponse(res, model),
   encodeStream: (events, options) => encodeGeminiStream(events, { model: options.model }),
-  encodeError: (err) => geminiErrorBody(err),
+  encodeError: (err) => geminiErrorBody(inGeminiFields(err)),
 };
 
 export { decodeGeminiRequest, validateGeminiRequest } from './decode';

@@ -1,4 +1,5 @@
-import { GatewayError } from '../../http/errors';
+import type { GatewayError } from '../../http/errors';
+import { clientField, inClientFields, type FieldTable } from '../error-fields';
 
 /**
  * Chat Completions' names of fields and the Responses API's for the same field, most specific
@@ -7,7 +8,7 @@ import { GatewayError } from '../../http/errors';
  * `max_tokens`); a Responses client sent `text.format.schema`, `tools[0].parameters` and
  * `max_output_tokens`, and its `param` must point into its own body.
  */
-const RESPONSES_FIELDS: readonly (readonly [chat: RegExp, responses: string])[] = [
+const RESPONSES_FIELDS: FieldTable = [
   [/^response_format\.json_schema(?=\.|$)/, 'text.format'],
   [/^response_format(?=\.|$)/, 'text.format'],
   // Responses function tools are flat: no `function` object around the name and parameters.
@@ -26,24 +27,10 @@ const RESPONSES_FIELDS: readonly (readonly [chat: RegExp, responses: string])[] 
  * responsesField('response_format.json_schema.schema') // → 'text.format.schema'
  */
 export function responsesField(param: string): string {
-  for (const [chat, responses] of RESPONSES_FIELDS) if (chat.test(param)) return param.replace(chat, responses);
-  return param;
+  return clientField(RESPONSES_FIELDS, param);
 }
 
-/**
- * `err` naming its field as the Responses client wrote it: its `param`, and the field where the
- * message quotes it (the message is what a person reads to find the field). Anything else kept.
- */
+/** `err` naming its field as the Responses client wrote it, in its `param` and its message. */
 export function inResponsesFields(err: GatewayError): GatewayError {
-  if (err.param === undefined) return err;
-  const param = responsesField(err.param);
-  if (param === err.param) return err;
-  return new GatewayError(err.kind, err.message.split(err.param).join(param), {
-    param,
-    ...(err.code !== undefined ? { code: err.code } : {}),
-    status: err.status,
-    headers: err.headers,
-    ...(err.detail !== undefined ? { detail: err.detail } : {}),
-    cause: err,
-  });
+  return inClientFields(RESPONSES_FIELDS, err);
 }

@@ -1,0 +1,42 @@
+import { GatewayError } from '../../http/errors';
+import { anthropicField, inAnthropicFields } from './error-fields';
+
+describe('anthropicField', () => {
+  it.each([
+    ['tools[0].function.parameters', 'tools[0].input_schema'],
+    ['tools[2].function.parameters.properties.x', 'tools[2].input_schema.properties.x'],
+    ['tools[1].function.name', 'tools[1].name'],
+    ['tools[1].function', 'tools[1]'],
+    ['stop', 'stop_sequences'],
+    ['response_format.json_schema.schema', 'output_config.format.schema'],
+    ['response_format', 'output_config.format'],
+    // Messages and blocks are decoded one to one: the index is the client's.
+    ['messages[3].content[1]', 'messages[3].content[1]'],
+    ['messages[3].content[1].arguments', 'messages[3].content[1].input'],
+    ['messages[2].content[0].tool_call_id', 'messages[2].content[0].tool_use_id'],
+    ['messages[0].content[0].image_url.url', 'messages[0].content[0].source'],
+    ['messages[0].content[4].file', 'messages[0].content[4].source'],
+    ['messages[1].content', 'messages[1].content'],
+    // Names both APIs share, and the Messages API's own (its decoder's refusals), stay.
+    ['max_tokens', 'max_tokens'],
+    ['tool_choice', 'tool_choice'],
+    ['top_k', 'top_k'],
+    ['tools[0].input_schema', 'tools[0].input_schema'],
+    ['tools[0].type', 'tools[0].type'],
+    ['messages[0].content[1].source', 'messages[0].content[1].source'],
+    ['stop_sequences', 'stop_sequences'],
+    ['tools[0].functions', 'tools[0].functions'],
+  ])('names %s as %s', (chat, anthropic) => {
+    expect(anthropicField(chat)).toBe(anthropic);
+  });
+});
+
+describe('inAnthropicFields', () => {
+  it('renames the field in the param and the message, whose text is all an Anthropic error body carries', () => {
+    // Act
+    const err = inAnthropicFields(new GatewayError('invalid_request', 'The schema in tools[0].function.parameters refers to itself ($ref "#").', { param: 'tools[0].function.parameters' }));
+
+    // Assess
+    expect(err).toMatchObject({ param: 'tools[0].input_schema', message: 'The schema in tools[0].input_schema refers to itself ($ref "#").' });
+  });
+});

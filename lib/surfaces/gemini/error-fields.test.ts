@@ -1,0 +1,47 @@
+import { GatewayError } from '../../http/errors';
+import { geminiField, inGeminiFields } from './error-fields';
+
+describe('geminiField', () => {
+  it.each([
+    // Canonical tools flatten every Tool's declarations: no index maps back, so the tools are named.
+    ['tools[0].function.parameters', 'tools'],
+    ['tools[3].function.parameters.properties.x', 'tools'],
+    ['tools[1].function.name', 'tools'],
+    ['tools[1].function', 'tools'],
+    // Contents are regrouped into canonical messages: the contents are named.
+    ['messages', 'contents'],
+    ['messages[2]', 'contents'],
+    ['messages[2].content[1].arguments', 'contents'],
+    ['max_tokens', 'generationConfig.maxOutputTokens'],
+    ['stop', 'generationConfig.stopSequences'],
+    ['temperature', 'generationConfig.temperature'],
+    ['top_p', 'generationConfig.topP'],
+    ['top_k', 'generationConfig.topK'],
+    ['seed', 'generationConfig.seed'],
+    ['response_format', 'generationConfig'],
+    ['response_format.json_schema.schema', 'generationConfig'],
+    ['reasoning_effort', 'generationConfig.thinkingConfig'],
+    ['thinking', 'generationConfig.thinkingConfig'],
+    ['tool_choice', 'toolConfig.functionCallingConfig'],
+    // The Gemini API's own names (its decoder's refusals) stay.
+    ['tools[1]', 'tools[1]'],
+    ['tools[1].functionDeclarations[0].name', 'tools[1].functionDeclarations[0].name'],
+    ['contents[0].parts[1].fileData.mimeType', 'contents[0].parts[1].fileData.mimeType'],
+    ['generationConfig.candidateCount', 'generationConfig.candidateCount'],
+    ['model', 'model'],
+    ['stops', 'stops'],
+    ['messagesx', 'messagesx'],
+  ])('names %s as %s', (chat, gemini) => {
+    expect(geminiField(chat)).toBe(gemini);
+  });
+});
+
+describe('inGeminiFields', () => {
+  it('renames the field in the message, the only place a Gemini error body names it', () => {
+    // Act
+    const err = inGeminiFields(new GatewayError('invalid_request', 'max_tokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', { param: 'max_tokens' }));
+
+    // Assess
+    expect(err).toMatchObject({ param: 'generationConfig.maxOutputTokens', message: 'generationConfig.maxOutputTokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.' });
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * A translator's refusal names the field of the body the client sent, whatever its API: the
+ * official Anthropic, Gemini and OpenAI clients against the gateway, each with a request a
+ * provider of another dialect cannot take (translators name fields as Chat Completions does, and
+ * count the canonical messages, not the client's).
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { ApiError } from '@google/genai';
+import OpenAI from 'openai';
+import { anthropicClient, openAIClient } from './harness';
+import { MODELS, startGeminiStack, type GeminiStack } from './gemini/stack';
+
+let s: GeminiStack;
+beforeAll(async () => {
+  s = await startGeminiStack();
+});
+afterAll(async () => s.close());
+beforeEach(() => s.resetFakes());
+
+const WEATHER = { name: 'get_weather', description: 'The weather in a city', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } };
+/** A tree: Gemini has no $ref, and a recursive one cannot be inlined. */
+const TREE = {
+  name: 'walk_tree',
+  input_schema: { type: 'object' as const, properties: { root: { $ref: '#/$defs/Node' } }, $defs: { Node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/$defs/Node' } } } } } },
+};
+
+describe('an Anthropic client, translated for Gemini', () => {
+  it("names the tool's input_schema, at the client's index, when Gemini cannot take its recursive schema", async () => {
+    const err = await anthropicClient(s.gw, s.key)
+      .messages.create({ model: MODELS.gemini.name, max_tokens: 256, tools: [WEATHER, TREE], messages: [{ role: 'user', content: 'Walk it' }] })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    const message = (err as InstanceType<typeof Anthropic.BadRequestError>).message;
+    expect(message).toContain('The schema in tools[1].input_schema refers to itself');
+    expect(message).not.toContain('function.parameters');
+    expect(s.gemini.requests).toHaveLength(0);
+  });
+
+  it('names stop_sequences, not Chat Completions\' stop, when there are more than Gemini takes', async () => {
+    const err = await anthropicClient(s.gw, s.key)
+      .messages.create({ model: MODELS.gemini.name, max_tokens: 256, stop_sequences: ['a', 'b', 'c', 'd', 'e', 'f'], messages: [{ role: 'user', content: 'Count' }] })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as Error).message).toContain('stop_sequences has 6 sequences; provider type gemini takes at most 5.');
+    expect(s.gemini.requests).toHaveLength(0);
+  });
+});
+
+describe('a Gemini client, translated for Anthropic', () => {
+  it('names generationConfig.maxOutputTokens when it leaves Anthropic no room beyond the thinking budget', async () => {
+    const err = await s
+      .client()
+      .models.generateContent({ model: MODELS.anthropic.name, contents: 'Think hard', config: { maxOutputTokens: 1024, thinkingConfig: { thinkingBudget: 4096 } } })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 400 });
+    expect((err as Error).message).toContain('generationConfig.maxOutputTokens (1024) must be greater than the thinking budget (4096) for provider type anthropic.');
+    expect(s.anthropic.requests).toHaveLength(0);
+  });
+});
+
+describe('a Chat Completions client, translated for Gemini', () => {
+  it("names the client's index of a message after system messages, which the canonical messages leave out", async () => {
+    // Client messages 0 and 2 join the system prompt: the user message, index 3, is canonical message 1.
+    const err = await openAIClient(s.gw, s.key)
+      .chat.completions.create({
+        model: MODELS.gemini.name,
+        messages: [
+          { role: 'system', content: 'Be terse.' },
+          { role: 'user', content: 'Hi' },
+          { role: 'developer', content: 'Metric units.' },
+          { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'http://example.com/a.png' } }] },
+        ],
+      })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const param = (err as InstanceType<typeof OpenAI.BadRequestError>).param;
+    expect(param).toMatch(/^messages\[3\]\.content\[1\]/);
+    expect((err as Error).message).toContain(`(${param})`);
+    expect(s.gemini.requests).toHaveLength(0);
+  });
+
+  it("names the assistant message, not a part index its content does not have, when a call's arguments are not JSON", async () => {
+    // The canonical parts of client message 2 are its text, then its call: canonical part 1 is the client's tool_calls[0].
+    const err = await openAIClient(s.gw, s.key)
+      .chat.completions.create({
+        model: MODELS.gemini.name,
+        messages: [
+          { role: 'system', content: 'Be terse.' },
+          { role: 'user', content: 'Weather in Oslo?' },
+          { role: 'assistant', content: 'Let me look.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] },
+          { role: 'user', content: 'Well?' },
+        ],
+      })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'messages[2]', code: 'invalid_tool_arguments' });
+    expect((err as Error).message).toContain('The tool call arguments in messages[2] are not a JSON object');
+    expect(s.gemini.requests).toHaveLength(0);
+  });
+
+  it('names the messages, with no index, when tool messages merge with the user message after them', async () => {
+    // The result, client message 2, is canonical message 1; with tool messages, parts of one canonical message come from several client messages.
+    const err = await openAIClient(s.gw, s.key)
+      .chat.completions.create({
+        model: MODELS.gemini.name,
+        messages: [
+          { role: 'system', content: 'Be terse.' },
+          { role: 'user', content: 'Weather in Oslo?' },
+          { role: 'tool', tool_call_id: 'call_unknown', content: '-5C' },
+        ],
+      })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'messages', code: 'unknown_tool_call_id' });
+    expect(s.gemini.requests).toHaveLength(0);
+  });
+});
