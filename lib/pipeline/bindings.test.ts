@@ -34,12 +34,31 @@ describe("the surfaces' names of a translator's field", () => {
     ['Anthropic Messages', ANTHROPIC_MESSAGES, 'tools[0].input_schema'],
     ['OpenAI Responses', OPENAI_RESPONSES, 'tools[0].parameters'],
     ['Gemini', GEMINI, 'tools'],
-  ])('are %s’s own, whole or in-band', (_name, binding, field) => {
+  ])('are %s’s own', (_name, binding, field) => {
     // Act
-    const whole = String(binding.errorResponse(refusal).body);
-    const inBand = binding.inBandError(refusal, { nextSequence: 7 });
+    const named = binding.inTranslatedFields ? binding.inTranslatedFields(refusal, { messages: [] }) : refusal;
+    const whole = String(binding.errorResponse(named).body);
 
     // Assess
-    for (const body of [whole, inBand]) expect(body).toContain(`The schema in ${field} refers to itself.`);
+    expect(whole).toContain(`The schema in ${field} refers to itself.`);
+  });
+
+  // An upstream's words name the fields of the body it was sent (a passthrough's: the client's own; a
+  // translation's: another dialect's, whose indexes count what the translation added): never renamed.
+  it.each([
+    ['OpenAI Chat', OPENAI_CHAT],
+    ['Anthropic Messages', ANTHROPIC_MESSAGES],
+    ['OpenAI Responses', OPENAI_RESPONSES],
+    ['Gemini', GEMINI],
+  ])('leave an upstream’s error to %s in its words, whole and in-band', (_name, binding) => {
+    // Prepare
+    const upstream = new GatewayError('invalid_request', 'max_tokens is too large: 999999', { param: 'max_tokens' });
+
+    // Act
+    const whole = String(binding.errorResponse(upstream).body);
+    const inBand = binding.inBandError(upstream, { nextSequence: 7 });
+
+    // Assess
+    for (const body of [whole, inBand]) expect(body).toContain('max_tokens is too large: 999999');
   });
 });

@@ -63,10 +63,11 @@ export const ANTHROPIC_MESSAGES: SurfaceBinding = {
   validate: (body) => validateAnthropicRequest(body),
   decode: (body) => anthropicMessagesSurface.decodeRequest(body),
   wantsStreamUsage: () => true,
+  errorResponse: anthropicErrorResponse,
   // Translators name fields as Chat Completions does; the client reads the field of its own body.
-  errorResponse: (err) => anthropicErrorResponse(inAnthropicFields(err)),
+  inTranslatedFields: (err) => inAnthropicFields(err),
   rateHeaders: 'anthropic',
-  inBandError: (err) => anthropicSse('error', anthropicErrorBody(inAnthropicFields(err))),
+  inBandError: (err) => anthropicSse('error', anthropicErrorBody(err)),
 };
 
 export const OPENAI_RESPONSES: SurfaceBinding = {
@@ -76,14 +77,15 @@ export const OPENAI_RESPONSES: SurfaceBinding = {
   decode: (body) => openAIResponsesSurface.decodeRequest(body),
   // Every Responses stream ends with the whole response and its usage.
   wantsStreamUsage: () => true,
+  errorResponse: openAIErrorResponse,
   // Translators name fields as Chat Completions does; the client's param points into its own body.
-  errorResponse: (err) => openAIErrorResponse(inResponsesFields(err)),
+  inTranslatedFields: (err) => inResponsesFields(err),
   rateHeaders: 'openai',
   // A passed-through stream that broke off: the gateway has no response object of its own to mark
   // failed, so the `error` event alone, numbered after the last event the upstream sent (the
   // translating stream encoder sends response.failed first itself).
   inBandError: (err, sent) => {
-    const error = openAIErrorBody(inResponsesFields(err)).error;
+    const error = openAIErrorBody(err).error;
     return sseEvent('error', { type: 'error', code: error.code, message: error.message, param: error.param, error, sequence_number: sent?.nextSequence ?? 0 });
   },
 };
@@ -95,8 +97,9 @@ export const GEMINI: SurfaceBinding = {
   decode: (body) => geminiSurface.decodeRequest(body),
   // Every Gemini stream event carries the running usage.
   wantsStreamUsage: () => true,
+  errorResponse: geminiErrorResponse,
   // Translators name fields as Chat Completions does; Gemini's error bodies name the field only in the message.
-  errorResponse: (err) => geminiErrorResponse(inGeminiFields(err)),
+  inTranslatedFields: (err) => inGeminiFields(err),
   // @google/genai raises an ApiError on a data event that carries `error` with an HTTP code.
-  inBandError: (err) => geminiSse(geminiErrorBody(inGeminiFields(err))),
+  inBandError: (err) => geminiSse(geminiErrorBody(err)),
 };

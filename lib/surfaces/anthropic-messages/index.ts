@@ -1,6 +1,5 @@
 import { anthropicErrorBody } from '../../http/anthropic-error';
 import type { Surface } from '../types';
-import { inAnthropicFields } from './error-fields';
 import { decodeAnthropicRequest } from './request';
 import { encodeAnthropicResponse } from './response';
 import { countTokensEstimate } from './count-tokens';
@@ -16,7 +15,7 @@ export const anthropicMessagesSurface: Surface = {
   encodeResponse: (res, model) => encodeAnthropicResponse(res, model),
   encodeStream: (events, options) =>
     encodeAnthropicStream(events, { model: options.model, ...(options.canonical ? { inputTokensEstimate: countTokensEstimate(options.canonical) } : {}) }),
-  encodeError: (err) => anthropicErrorBody(inAnthropicFields(err)),
+  encodeError: (err) => anthropicErrorBody(err),
 };
 
 export { charTokens, countTokensEstimate, TOKEN_ESTIMATE } from './count-tokens';

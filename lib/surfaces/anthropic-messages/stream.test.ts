@@ -178,13 +178,13 @@ describe('encodeAnthropicStream', () => {
     expect(sse.at(-1)).toEqual(['error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]);
   });
 
-  it("names the field of the client's body in an in-band error a translator named in Chat Completions' vocabulary", async () => {
+  it("passes an upstream's in-band error on in its words: the field it names is of the body the upstream was sent, which no table maps back", async () => {
     // Act
-    const refusal = new GatewayError('invalid_request', 'stop has 6 sequences; provider type gemini takes at most 5.', { param: 'stop' });
-    const sse = parseSse(await encode([{ type: 'start', id: 'x', model: 'm' }, { type: 'error', error: refusal }]));
+    const upstream = new GatewayError('invalid_request', 'messages[1].content: stop has 6 sequences.', { param: 'stop' });
+    const sse = parseSse(await encode([{ type: 'start', id: 'x', model: 'm' }, { type: 'error', error: upstream }]));
 
     // Assess
-    expect(sse.at(-1)).toEqual(['error', { type: 'error', error: { type: 'invalid_request_error', message: 'stop_sequences has 6 sequences; provider type gemini takes at most 5.' } }]);
+    expect(sse.at(-1)).toEqual(['error', { type: 'error', error: { type: 'invalid_request_error', message: 'messages[1].content: stop has 6 sequences.' } }]);
   });
 
   it.each(['cc-1.0.6-first-turn', 'cc-1.0.6-tool-loop', 'cc-1.0.6-haiku-title'] as const)(

@@ -1,6 +1,5 @@
 import type { FinishReason, StreamEvent, TokenUsage } from '../../canonical/types';
 import { anthropicErrorBody } from '../../http/anthropic-error';
-import { inAnthropicFields } from './error-fields';
 import { anthropicMessageId, anthropicStopReason, anthropicToolUseId, anthropicUsage } from './response';
 import { sseEvent } from '../../http/sse';
 import { thinkingSignature } from './signatures';
@@ -69,8 +68,7 @@ class AnthropicStreamWriter {
         return out + this.#close();
       case 'error':
         // Anthropic's own mid-stream failures are a bare `event: error`; its SDK raises on it.
-        // An upstream reached in translation names the fields of the body it was sent, not the client's.
-        return out + anthropicSse('error', anthropicErrorBody(inAnthropicFields(event.error)));
+        return out + anthropicSse('error', anthropicErrorBody(event.error));
     }
   }
 

@@ -123,12 +123,12 @@ describe('encodeGeminiStream', () => {
     expect(chunks[1]).toEqual({ error: { code: 503, message: 'Try later.', status: 'UNAVAILABLE' } });
   });
 
-  it("names the field of the client's body in an in-band error a translator named in Chat Completions' vocabulary", async () => {
+  it("passes an upstream's in-band error on in its words: the field it names is of the body the upstream was sent, which no table maps back", async () => {
     // Act
-    const refusal = new GatewayError('invalid_request', 'max_tokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', { param: 'max_tokens' });
-    const chunks = await encoded([{ type: 'start', id: 'r', model: 'up' }, { type: 'error', error: refusal }]);
+    const upstream = new GatewayError('invalid_request', 'max_tokens is too large: 999999', { param: 'max_tokens' });
+    const chunks = await encoded([{ type: 'start', id: 'r', model: 'up' }, { type: 'error', error: upstream }]);
 
     // Assess
-    expect(chunks.at(-1)).toEqual({ error: { code: 400, message: 'generationConfig.maxOutputTokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', status: 'INVALID_ARGUMENT' } });
+    expect(chunks.at(-1)).toEqual({ error: { code: 400, message: 'max_tokens is too large: 999999', status: 'INVALID_ARGUMENT' } });
   });
 });

@@ -3,7 +3,6 @@ import type { AssistantPart, ChatResponse, FinishReason, SignatureFamily, Stream
 import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from '../../providers/gemini/types';
 import { toolInputObject } from '../anthropic-messages/response';
 import { carryThinking, isGatewaySignature, markThoughtSignature } from './carried-thinking';
-import { inGeminiFields } from './error-fields';
 import { geminiErrorBody, geminiSse } from './errors';
 
 const FINISH: Readonly<Record<FinishReason, string>> = Object.freeze({
@@ -151,8 +150,7 @@ export async function* encodeGeminiStream(events: AsyncIterable<StreamEvent>, op
         finish = event.reason;
         break;
       case 'error':
-        // An upstream reached in translation names the fields of the body it was sent, not the client's.
-        yield geminiSse(geminiErrorBody(inGeminiFields(event.error)));
+        yield geminiSse(geminiErrorBody(event.error));
         return;
     }
   }

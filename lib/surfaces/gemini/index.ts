@@ -1,7 +1,6 @@
 import type { Surface } from '../types';
 import { decodeGeminiRequest } from './decode';
 import { encodeGeminiResponse, encodeGeminiStream } from './encode';
-import { inGeminiFields } from './error-fields';
 import { geminiErrorBody } from './errors';
 
 /**
@@ -13,7 +12,7 @@ export const geminiSurface: Surface = {
   decodeRequest: (body) => decodeGeminiRequest(body),
   encodeResponse: (res, model) => encodeGeminiResponse(res, model),
   encodeStream: (events, options) => encodeGeminiStream(events, { model: options.model }),
-  encodeError: (err) => geminiErrorBody(inGeminiFields(err)),
+  encodeError: (err) => geminiErrorBody(err),
 };
 
 export { decodeGeminiRequest, validateGeminiRequest } from './decode';

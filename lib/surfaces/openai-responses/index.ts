@@ -1,6 +1,5 @@
 import { openAIErrorBody } from '../../http/openai-error';
 import type { Surface } from '../types';
-import { inResponsesFields } from './error-fields';
 import { decodeResponsesRequest } from './decode';
 import { encodeResponse, randomId, type Clock, type IdMaker } from './encode';
 import { encodeResponsesStream } from './stream';
@@ -23,7 +22,7 @@ export function createResponsesSurface(options: { now?: Clock; newId?: IdMaker }
     decodeRequest: (body) => decodeResponsesRequest(body),
     encodeResponse: (res, model, request = {}) => encodeResponse(res, model, request, now, newId),
     encodeStream: (events, streamOptions) => encodeResponsesStream(events, { model: streamOptions.model, request: streamOptions.request ?? {}, providerId: streamOptions.providerId }, now, newId),
-    encodeError: (err) => openAIErrorBody(inResponsesFields(err)),
+    encodeError: (err) => openAIErrorBody(err),
   };
 }
 

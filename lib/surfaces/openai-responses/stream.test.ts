@@ -183,17 +183,17 @@ describe('encodeResponsesStream', () => {
     expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'server_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
   });
 
-  it('names the failed field as the Responses client wrote it, on the failed response and on the error event', async () => {
-    // Prepare: the upstream's error names the field of the Chat Completions body it was sent.
-    const error = new GatewayError('invalid_request', 'Invalid schema in response_format.json_schema.schema.', { param: 'response_format.json_schema.schema', code: 'invalid_schema' });
+  it("passes an upstream's error on in its words, on the failed response and on the error event: the field it names is of the body the upstream was sent, which no table maps back", async () => {
+    // Prepare
+    const message = 'max_tokens is too large: 999999';
+    const error = new GatewayError('invalid_request', message, { param: 'max_tokens', code: 'invalid_value' });
 
     // Act
     const out = await encode([{ type: 'start', id: 'm', model: 'x' }, { type: 'error', error }]);
 
     // Assess
-    const message = 'Invalid schema in text.format.schema.';
-    expect(out.at(-2)![1]).toMatchObject({ response: { status: 'failed', error: { code: 'invalid_schema', message } } });
-    expect(out.at(-1)![1]).toMatchObject({ type: 'error', message, param: 'text.format.schema', error: { message, param: 'text.format.schema' } });
+    expect(out.at(-2)![1]).toMatchObject({ response: { status: 'failed', error: { code: 'invalid_value', message } } });
+    expect(out.at(-1)![1]).toMatchObject({ type: 'error', message, param: 'max_tokens', error: { message, param: 'max_tokens' } });
   });
 
   it.each([

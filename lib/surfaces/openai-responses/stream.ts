@@ -30,7 +30,6 @@ import {
   type OutputItem,
   type ReasoningItem,
 } from './encode';
-import { inResponsesFields } from './error-fields';
 
 interface Open<T extends OutputItem = OutputItem> {
   item: T;
@@ -172,9 +171,7 @@ class ResponsesStreamWriter {
    * on which OpenAI's clients raise (its fields flat, as the published schema has them, and nested
    * under `error`, as OpenAI's servers send them).
    */
-  fail(failure: GatewayError): string {
-    // An upstream reached in translation names the fields of the body it was sent, not the client's.
-    const err = inResponsesFields(failure);
+  fail(err: GatewayError): string {
     const error = responsesError(err);
     let out = '';
     if (this.frame) out += this.event('response.failed', { response: responseObject(this.frame, { status: 'failed', output: this.output, usage: null, error }) });
