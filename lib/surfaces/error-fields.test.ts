@@ -22,7 +22,10 @@ describe('inClientFields', () => {
     // Only whole quotations of the field: the same letters as a word or inside a longer path stay.
     ['stop', 'stop has 6 sequences; provider type gemini takes at most 5.', 'stop_sequences has 6 sequences; provider type gemini takes at most 5.'],
     ['stop', "'stop' is too long, see stop.", "'stop_sequences' is too long, see stop_sequences."],
-    ['stop', 'The stopwatch and options.stop and stop[0] stay; stop goes.', 'The stopwatch and options.stop and stop[0] stay; stop_sequences goes.'],
+    ['stop', 'The stopwatch and options.stop and stop[0] stay; so does stop here, and `stop`.', 'The stopwatch and options.stop and stop[0] stay; so does stop here, and `stop_sequences`.'],
+    // A one-word field mid-sentence is a word of the sentence (the OpenAI translator's refusal).
+    ['stop', 'More than 4 stop sequences', 'More than 4 stop sequences'],
+    ['stop', 'Too many in stop: 6.', 'Too many in stop_sequences: 6.'],
     ['tools[0].function.parameters', 'The schema in tools[0].function.parameters refers to itself.', 'The schema in tools[0].parameters refers to itself.'],
   ])('renames %s where the message quotes it', (param, message, renamed) => {
     expect(inClientFields(TABLE, new GatewayError('invalid_request', message, { param })).message).toBe(renamed);

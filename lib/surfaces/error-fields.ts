@@ -40,9 +40,14 @@ export function inClientFields(table: FieldTable, err: GatewayError): GatewayErr
 
 /**
  * `message` with whole quotations of `from` replaced: a short name (`stop`) also occurs inside a
- * longer word or path, which stay; a full stop after it ends the sentence, not the path.
+ * longer word or path, which stay; a full stop after it ends the sentence, not the path. A name
+ * that is one word is also a word of the sentence ("More than 4 stop sequences"): it is taken for
+ * the field only where it reads as one, in quotes, first in the message, or ending a clause.
  */
 function quotedAs(message: string, from: string, to: string): string {
   const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return message.replace(new RegExp(`(?<![\\w.\\]])${escaped}(?!\\w|\\.\\w|\\[)`, 'g'), () => to);
+  const quotation = /[.[]/.test(from)
+    ? `(?<![\\w.\\]])${escaped}(?!\\w|\\.\\w|\\[)`
+    : `(?<=[\`'"])${escaped}(?=[\`'"])|^${escaped}(?![\\w.[])|(?<![\\w.\\]])${escaped}(?=[.,;:)](?!\\w)|$)`;
+  return message.replace(new RegExp(quotation, 'g'), () => to);
 }
