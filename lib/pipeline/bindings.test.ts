@@ -36,7 +36,7 @@ describe("the surfaces' names of a translator's field", () => {
     ['Gemini', GEMINI, 'tools'],
   ])('are %s’s own', (_name, binding, field) => {
     // Act
-    const named = binding.inTranslatedFields ? binding.inTranslatedFields(refusal, { messages: [] }) : refusal;
+    const named = binding.inTranslatedFields(refusal, { messages: [] });
     const whole = String(binding.errorResponse(named).body);
 
     // Assess

@@ -12,9 +12,10 @@ import { openAIChatSurface } from '../surfaces/openai-chat';
 import { inChatFields } from '../surfaces/openai-chat/error-fields';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
 import { openAIResponsesSurface, parseResponsesRequest } from '../surfaces/openai-responses';
-import { inResponsesFields } from '../surfaces/openai-responses/error-fields';
-import { inAnthropicFields } from '../surfaces/anthropic-messages/error-fields';
-import { inGeminiFields } from '../surfaces/gemini/error-fields';
+import { RESPONSES_FIELDS } from '../surfaces/openai-responses/error-fields';
+import { ANTHROPIC_FIELDS } from '../surfaces/anthropic-messages/error-fields';
+import { GEMINI_FIELDS } from '../surfaces/gemini/error-fields';
+import { inClientFields } from '../surfaces/error-fields';
 import type { Surface } from '../surfaces/types';
 
 /** A client-facing API as the pipeline drives it. */
@@ -36,7 +37,7 @@ export interface SurfaceBinding {
    * A translator's refusal of `body`'s canonical request naming the field as `body` has it, where
    * that depends on the body (which a whole or in-band error no longer has at hand).
    */
-  inTranslatedFields?(err: GatewayError, body: Record<string, unknown>): GatewayError;
+  inTranslatedFields(err: GatewayError, body: Record<string, unknown>): GatewayError;
   /** Whose rate-limit headers its clients read (none for Gemini's: Google's API sends none). */
   rateHeaders?: RateHeaderDialect;
   /** The event that ends a stream that failed after its first byte; `sent` says what the stream has carried so far. */
@@ -65,7 +66,7 @@ export const ANTHROPIC_MESSAGES: SurfaceBinding = {
   wantsStreamUsage: () => true,
   errorResponse: anthropicErrorResponse,
   // Translators name fields as Chat Completions does; the client reads the field of its own body.
-  inTranslatedFields: (err) => inAnthropicFields(err),
+  inTranslatedFields: (err) => inClientFields(ANTHROPIC_FIELDS, err),
   rateHeaders: 'anthropic',
   inBandError: (err) => anthropicSse('error', anthropicErrorBody(err)),
 };
@@ -79,7 +80,7 @@ export const OPENAI_RESPONSES: SurfaceBinding = {
   wantsStreamUsage: () => true,
   errorResponse: openAIErrorResponse,
   // Translators name fields as Chat Completions does; the client's param points into its own body.
-  inTranslatedFields: (err) => inResponsesFields(err),
+  inTranslatedFields: (err) => inClientFields(RESPONSES_FIELDS, err),
   rateHeaders: 'openai',
   // A passed-through stream that broke off: the gateway has no response object of its own to mark
   // failed, so the `error` event alone, numbered after the last event the upstream sent (the
@@ -99,7 +100,7 @@ export const GEMINI: SurfaceBinding = {
   wantsStreamUsage: () => true,
   errorResponse: geminiErrorResponse,
   // Translators name fields as Chat Completions does; Gemini's error bodies name the field only in the message.
-  inTranslatedFields: (err) => inGeminiFields(err),
+  inTranslatedFields: (err) => inClientFields(GEMINI_FIELDS, err),
   // @google/genai raises an ApiError on a data event that carries `error` with an HTTP code.
   inBandError: (err) => geminiSse(geminiErrorBody(err)),
 };

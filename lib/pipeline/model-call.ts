@@ -380,7 +380,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
 
 /** A translator's refusal naming the field as the client's `body` has it; anything else as it is. */
 function inClientFieldsOf(binding: SurfaceBinding, body: Record<string, unknown>, err: unknown): unknown {
-  return err instanceof GatewayError && binding.inTranslatedFields ? binding.inTranslatedFields(err, body) : err;
+  return err instanceof GatewayError ? binding.inTranslatedFields(err, body) : err;
 }
 
 /**

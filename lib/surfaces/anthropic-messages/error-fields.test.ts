@@ -1,7 +1,8 @@
 import { GatewayError } from '../../http/errors';
-import { anthropicField, inAnthropicFields } from './error-fields';
+import { clientField, inClientFields } from '../error-fields';
+import { ANTHROPIC_FIELDS } from './error-fields';
 
-describe('anthropicField', () => {
+describe('ANTHROPIC_FIELDS, by clientField', () => {
   it.each([
     ['tools[0].function.parameters', 'tools[0].input_schema'],
     ['tools[2].function.parameters.properties.x', 'tools[2].input_schema.properties.x'],
@@ -27,14 +28,14 @@ describe('anthropicField', () => {
     ['stop_sequences', 'stop_sequences'],
     ['tools[0].functions', 'tools[0].functions'],
   ])('names %s as %s', (chat, anthropic) => {
-    expect(anthropicField(chat)).toBe(anthropic);
+    expect(clientField(ANTHROPIC_FIELDS, chat)).toBe(anthropic);
   });
 });
 
-describe('inAnthropicFields', () => {
+describe('ANTHROPIC_FIELDS, by inClientFields', () => {
   it('renames the field in the param and the message, whose text is all an Anthropic error body carries', () => {
     // Act
-    const err = inAnthropicFields(new GatewayError('invalid_request', 'The schema in tools[0].function.parameters refers to itself ($ref "#").', { param: 'tools[0].function.parameters' }));
+    const err = inClientFields(ANTHROPIC_FIELDS, new GatewayError('invalid_request', 'The schema in tools[0].function.parameters refers to itself ($ref "#").', { param: 'tools[0].function.parameters' }));
 
     // Assess
     expect(err).toMatchObject({ param: 'tools[0].input_schema', message: 'The schema in tools[0].input_schema refers to itself ($ref "#").' });

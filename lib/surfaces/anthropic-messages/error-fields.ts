@@ -1,12 +1,11 @@
-import type { GatewayError } from '../../http/errors';
-import { clientField, inClientFields, type FieldTable } from '../error-fields';
+import type { FieldTable } from '../error-fields';
 
 /**
  * Chat Completions' names of fields and the Messages API's for the same field, most specific
  * first. The decoder keeps messages and content blocks one to one (translation refuses a block
  * rather than dropping it), and tools too, so indexes carry over as they are.
  */
-const ANTHROPIC_FIELDS: FieldTable = [
+export const ANTHROPIC_FIELDS: FieldTable = [
   [/^(tools\[\d+\])\.function\.parameters(?=\.|$)/, '$1.input_schema'],
   // Messages API tools are flat: name, description and input_schema with no `function` around them.
   [/^(tools\[\d+\])\.function(?=\.|$)/, '$1'],
@@ -18,18 +17,3 @@ const ANTHROPIC_FIELDS: FieldTable = [
   // An image or file part's URL or data: a Messages block holds either in its `source`.
   [/^(messages\[\d+\]\.content\[\d+\])\.(?:image_url|file|input_audio)(?:\..*)?$/, '$1.source'],
 ];
-
-/**
- * A field path as a Messages API client names it; a path of another name is returned as it is.
- *
- * @example
- * anthropicField('tools[1].function.parameters') // → 'tools[1].input_schema'
- */
-export function anthropicField(param: string): string {
-  return clientField(ANTHROPIC_FIELDS, param);
-}
-
-/** `err` naming its field as the Messages API client wrote it, in its `param` and its message. */
-export function inAnthropicFields(err: GatewayError): GatewayError {
-  return inClientFields(ANTHROPIC_FIELDS, err);
-}

@@ -1,7 +1,8 @@
 import { GatewayError } from '../../http/errors';
-import { geminiField, inGeminiFields } from './error-fields';
+import { clientField, inClientFields } from '../error-fields';
+import { GEMINI_FIELDS } from './error-fields';
 
-describe('geminiField', () => {
+describe('GEMINI_FIELDS, by clientField', () => {
   it.each([
     // Canonical tools flatten every Tool's declarations: no index maps back, so the tools are named.
     ['tools[0].function.parameters', 'tools'],
@@ -32,14 +33,14 @@ describe('geminiField', () => {
     ['stops', 'stops'],
     ['messagesx', 'messagesx'],
   ])('names %s as %s', (chat, gemini) => {
-    expect(geminiField(chat)).toBe(gemini);
+    expect(clientField(GEMINI_FIELDS, chat)).toBe(gemini);
   });
 });
 
-describe('inGeminiFields', () => {
+describe('GEMINI_FIELDS, by inClientFields', () => {
   it('renames the field in the message, the only place a Gemini error body names it', () => {
     // Act
-    const err = inGeminiFields(new GatewayError('invalid_request', 'max_tokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', { param: 'max_tokens' }));
+    const err = inClientFields(GEMINI_FIELDS, new GatewayError('invalid_request', 'max_tokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', { param: 'max_tokens' }));
 
     // Assess
     expect(err).toMatchObject({ param: 'generationConfig.maxOutputTokens', message: 'generationConfig.maxOutputTokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.' });

@@ -1,11 +1,10 @@
-import type { GatewayError } from '../../http/errors';
-import { clientField, inClientFields, type FieldTable } from '../error-fields';
+import type { FieldTable } from '../error-fields';
 
 /**
  * Chat Completions' names of fields and the Gemini API's for the same field, most specific first.
  * Where the canonical index is not the client's, the field named is the one that holds it.
  */
-const GEMINI_FIELDS: FieldTable = [
+export const GEMINI_FIELDS: FieldTable = [
   // The canonical tools are every Tool's functionDeclarations flattened: tools[3] may be the
   // second declaration of the second Tool, so the field named is the tools. (Only a canonical
   // function's path: the decoder's own refusals name the client's tools[i] rightly.)
@@ -24,18 +23,3 @@ const GEMINI_FIELDS: FieldTable = [
   [/^(?:reasoning_effort|thinking)$/, 'generationConfig.thinkingConfig'],
   [/^tool_choice$/, 'toolConfig.functionCallingConfig'],
 ];
-
-/**
- * A field path as a Gemini API client names it; a path of another name is returned as it is.
- *
- * @example
- * geminiField('max_tokens') // → 'generationConfig.maxOutputTokens'
- */
-export function geminiField(param: string): string {
-  return clientField(GEMINI_FIELDS, param);
-}
-
-/** `err` naming its field as the Gemini client wrote it: in its message, which is where Gemini's error bodies name it. */
-export function inGeminiFields(err: GatewayError): GatewayError {
-  return inClientFields(GEMINI_FIELDS, err);
-}

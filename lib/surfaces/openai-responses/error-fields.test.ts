@@ -1,7 +1,8 @@
 import { GatewayError } from '../../http/errors';
-import { inResponsesFields, responsesField } from './error-fields';
+import { clientField, inClientFields } from '../error-fields';
+import { RESPONSES_FIELDS } from './error-fields';
 
-describe('responsesField', () => {
+describe('RESPONSES_FIELDS, by clientField', () => {
   it.each([
     ['response_format.json_schema.schema', 'text.format.schema'],
     ['response_format.json_schema.name', 'text.format.name'],
@@ -26,11 +27,11 @@ describe('responsesField', () => {
     ['messagesx', 'messagesx'],
     ['tools[0].functions', 'tools[0].functions'],
   ])('names %s as %s', (chat, responses) => {
-    expect(responsesField(chat)).toBe(responses);
+    expect(clientField(RESPONSES_FIELDS, chat)).toBe(responses);
   });
 });
 
-describe('inResponsesFields', () => {
+describe('RESPONSES_FIELDS, by inClientFields', () => {
   it('renames the field in the param and where the message quotes it, keeping status, code, headers and detail', () => {
     // Prepare
     const err = new GatewayError('invalid_request', 'The schema in response_format.json_schema.schema refers to itself.', {
@@ -42,7 +43,7 @@ describe('inResponsesFields', () => {
     });
 
     // Act
-    const renamed = inResponsesFields(err);
+    const renamed = inClientFields(RESPONSES_FIELDS, err);
 
     // Assess
     expect(renamed).toBeInstanceOf(GatewayError);
@@ -56,7 +57,7 @@ describe('inResponsesFields', () => {
     ['messages[3].content[0].arguments', 'The tool call arguments in messages[3].content[0].arguments are not a JSON object; provider type gemini needs one.', 'The tool call arguments in input are not a JSON object; provider type gemini needs one.', 'input'],
   ])('names %s in the message as it names the param', (param, message, renamed, renamedParam) => {
     // Act
-    const err = inResponsesFields(new GatewayError('invalid_request', message, { param }));
+    const err = inClientFields(RESPONSES_FIELDS, new GatewayError('invalid_request', message, { param }));
 
     // Assess
     expect(err).toMatchObject({ param: renamedParam, message: renamed });
@@ -66,6 +67,6 @@ describe('inResponsesFields', () => {
     ['no param', new GatewayError('internal', 'The gateway failed.')],
     ['a param both APIs share', new GatewayError('invalid_request', 'Bad tool_choice.', { param: 'tool_choice' })],
   ])('returns an error with %s as it is', (_, err) => {
-    expect(inResponsesFields(err)).toBe(err);
+    expect(inClientFields(RESPONSES_FIELDS, err)).toBe(err);
   });
 });

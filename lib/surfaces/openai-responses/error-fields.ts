@@ -1,5 +1,4 @@
-import type { GatewayError } from '../../http/errors';
-import { clientField, inClientFields, type FieldTable } from '../error-fields';
+import type { FieldTable } from '../error-fields';
 
 /**
  * Chat Completions' names of fields and the Responses API's for the same field, most specific
@@ -8,7 +7,7 @@ import { clientField, inClientFields, type FieldTable } from '../error-fields';
  * `max_tokens`); a Responses client sent `text.format.schema`, `tools[0].parameters` and
  * `max_output_tokens`, and its `param` must point into its own body.
  */
-const RESPONSES_FIELDS: FieldTable = [
+export const RESPONSES_FIELDS: FieldTable = [
   [/^response_format\.json_schema(?=\.|$)/, 'text.format'],
   [/^response_format(?=\.|$)/, 'text.format'],
   // Responses function tools are flat: no `function` object around the name and parameters.
@@ -19,18 +18,3 @@ const RESPONSES_FIELDS: FieldTable = [
   // item, so the field named is the input itself.
   [/^messages(?:\[\d+\].*)?$/, 'input'],
 ];
-
-/**
- * A field path as a Responses client names it; a path of another name is returned as it is.
- *
- * @example
- * responsesField('response_format.json_schema.schema') // → 'text.format.schema'
- */
-export function responsesField(param: string): string {
-  return clientField(RESPONSES_FIELDS, param);
-}
-
-/** `err` naming its field as the Responses client wrote it, in its `param` and its message. */
-export function inResponsesFields(err: GatewayError): GatewayError {
-  return inClientFields(RESPONSES_FIELDS, err);
-}
