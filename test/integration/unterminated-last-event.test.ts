@@ -2,9 +2,11 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { defaultReply as usualClaude, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
-import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
+import type { FakeGemini, GeminiReply } from '../fakes/gemini';
 import { defaultReply as usualOpenAI, startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+import { readGeminiStream } from './harness';
+import { startGeminiPool } from './provider-pools';
 
 /**
  * A stream whose last event is whole but comes without the blank line after it (`data: [DONE]`
@@ -36,14 +38,7 @@ beforeAll(async () => {
       usual: usualClaude,
       keyName: 'unterminated-anthropic',
     }),
-    startFakePool({
-      start: () => startFakeGemini(),
-      provider: (fakes) => ({ id: 'google', type: 'gemini', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'GEM_KEY' } }) }),
-      config: { models: [{ name: 'gemini-2.5-flash', targets: [{ provider: 'google', model: 'gemini-2.5-flash' }] }], routing: { sticky: false } },
-      credentials: { GEM_KEY: 'AIza-up' },
-      usual: defaultGeminiReply,
-      keyName: 'unterminated-gemini',
-    }),
+    startGeminiPool('unterminated-gemini'),
     startFakePool({
       start: () => startFakeOpenAI(),
       provider: (fakes) => ({ id: 'oai', type: 'openai', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'OAI_KEY' } }) }),
@@ -326,22 +321,12 @@ describe('a last event without its blank line', () => {
         },
       },
     });
-    let text = '';
-    let finish: string | undefined;
 
     // Act
-    const thrown = await (async () => {
-      for await (const c of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Say hi.' })) {
-        text += c.text ?? '';
-        finish ??= c.candidates?.[0]?.finishReason;
-      }
-    })().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const read = await readGeminiStream(await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Say hi.' }));
 
     // Assess
-    expect({ text, finish, thrown }).toEqual({ text: 'Hello there', finish: 'STOP', thrown: undefined });
+    expect(read).toEqual({ text: 'Hello there', finishes: ['STOP'] });
     expect(await gemini.recordOf(ids[0])).toMatchObject({ outcome: 'ok', inputTokens: 11, outputTokens: 2 });
   });
 
