@@ -63,10 +63,10 @@ function toolInput(args: string, param: string): Record<string, unknown> {
   try {
     value = JSON.parse(args);
   } catch {
-    throw new GatewayError('invalid_request', 'Tool call arguments must be valid JSON for provider type anthropic.', { param, code: 'invalid_value' });
+    throw new GatewayError('invalid_request', `The tool call arguments in ${param} must be valid JSON for provider type anthropic.`, { param, code: 'invalid_value' });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', 'Tool call arguments must be a JSON object for provider type anthropic.', { param, code: 'invalid_value' });
+    throw new GatewayError('invalid_request', `The tool call arguments in ${param} must be a JSON object for provider type anthropic.`, { param, code: 'invalid_value' });
   }
   return value as Record<string, unknown>;
 }
@@ -89,7 +89,7 @@ function assistantBlock(part: AssistantPart, param: string): AnthropicBlock | un
     case 'text':
       return textBlock(part);
     case 'tool_call':
-      return withCache({ type: 'tool_use', id: anthropicToolId(part.id), name: part.name, input: toolInput(part.arguments, param) }, part.cacheControl);
+      return withCache({ type: 'tool_use', id: anthropicToolId(part.id), name: part.name, input: toolInput(part.arguments, `${param}.arguments`) }, part.cacheControl);
     case 'thinking':
       // Anthropic verifies the signature of every thinking block it gets back; an unsigned run or
       // another family's signature (Gemini's, OpenAI's) would be refused, and means nothing to Claude anyway.
@@ -115,10 +115,11 @@ export function anthropicMessages(messages: Message[]): AnthropicMessage[] {
         if (block) blocks.push(block);
       }
     } else {
-      for (const part of message.parts) {
-        const block = assistantBlock(part, param);
+      // Named down to the part, as the other translators do: a surface maps a call's part index to the client's call.
+      message.parts.forEach((part, j) => {
+        const block = assistantBlock(part, `${param}[${j}]`);
         if (block) blocks.push(block);
-      }
+      });
     }
     if (blocks.length === 0) return;
     const last = out.at(-1);
