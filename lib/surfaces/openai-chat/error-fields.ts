@@ -1,8 +1,9 @@
 import type { GatewayError } from '../../http/errors';
 import { inClientFields, type FieldTable } from '../error-fields';
+import { assistantParts } from './decode';
 
 /** A client message as far as naming its fields needs it. */
-type MessageShape = { role?: unknown; content?: unknown; tool_calls?: unknown };
+type MessageShape = Record<string, unknown>;
 
 /**
  * How a Chat Completions body's messages are named from the canonical messages decoded from it
@@ -22,7 +23,7 @@ type MessageShape = { role?: unknown; content?: unknown; tool_calls?: unknown };
  */
 export function chatMessageFields(body: Record<string, unknown>): FieldTable {
   const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
-  const shapes = messages.map((m): MessageShape => (typeof m === 'object' && m !== null ? m : {}));
+  const shapes = messages.map((m): MessageShape => (typeof m === 'object' && m !== null ? (m as MessageShape) : {}));
   return canonicalOrigins(shapes).flatMap((origins, k): FieldTable => {
     if (origins.length > 1) return [[messageAt(k), 'messages']];
     const origin = origins[0]!;
@@ -63,28 +64,21 @@ export function canonicalOrigins(messages: readonly MessageShape[]): number[][] 
   return out;
 }
 
-/** Canonical message `k`'s tool-call parts as the calls of client message `origin`: each call's arguments, then anything else in the call. */
+/**
+ * Canonical message `k`'s tool-call parts as the calls of client message `origin`: each call's
+ * arguments, then anything else in the call. The parts are the decoder's own, so the texts before
+ * the calls are counted as it counts them (empty ones dropped, refusals kept).
+ */
 function callFields(k: number, origin: number, message: MessageShape): FieldTable {
-  const calls = Array.isArray(message.tool_calls) ? message.tool_calls.length : 0;
-  const texts = textPartCount(message.content);
-  return Array.from({ length: calls }, (_, n): FieldTable => {
+  const parts = assistantParts(message, `messages[${origin}]`);
+  const texts = parts.filter((p) => p.type !== 'tool_call').length;
+  return Array.from({ length: parts.length - texts }, (_, n): FieldTable => {
     const part = `^messages\\[${k}\\]\\.content\\[${texts + n}\\]`;
     return [
       [new RegExp(`${part}\\.arguments$`), `messages[${origin}].tool_calls[${n}].function.arguments`],
       [new RegExp(`${part}(?:[.[].*)?$`), `messages[${origin}].tool_calls[${n}]`],
     ];
   }).flat();
-}
-
-/** How many text parts an assistant message's content decodes to: empty texts and refusals are none. */
-function textPartCount(content: unknown): number {
-  if (typeof content === 'string') return content === '' ? 0 : 1;
-  if (!Array.isArray(content)) return 0;
-  return content.filter((p: unknown) => {
-    const part = typeof p === 'object' && p !== null ? (p as { type?: unknown; text?: unknown; refusal?: unknown }) : {};
-    const text = part.type === 'refusal' ? part.refusal : part.text;
-    return typeof text === 'string' && text !== '';
-  }).length;
 }
 
 /** Canonical message `k` and any path within it. */
