@@ -14,13 +14,15 @@ const call = (id: string, city: string) => ({ id, type: 'function', function: { 
 const calling = { role: 'assistant', content: 'Let me look.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] };
 // Canonical parts 1, 2 and 3 are tool_calls[0], [1] and [2].
 const threeCalls = { role: 'assistant', content: 'Let me look.', tool_calls: [call('call_1', 'Oslo'), call('call_2', 'Graz'), call('call_3', 'Lima')] };
-// Empty texts and refusals are no canonical part: canonical part 1 is tool_calls[0].
+// An empty text or refusal is no canonical part: canonical part 1 is tool_calls[0].
 const sparseText = {
   role: 'assistant',
   content: [{ type: 'text', text: '' }, { type: 'text', text: 'Let me look.' }, { type: 'refusal', refusal: '' }],
   tool_calls: [call('call_1', 'Oslo'), call('call_2', 'Graz')],
 };
 // Reasoning is not decoded (an output field): canonical part 0 is tool_calls[0], with a text or without.
+// A refusal that says something is a text part, as a text is: canonical part 1 is tool_calls[0].
+const refused = { role: 'assistant', content: [{ type: 'refusal', refusal: 'I cannot say.' }], tool_calls: [call('call_1', 'Oslo'), call('call_2', 'Graz')] };
 const reasoningCalls = { role: 'assistant', reasoning_content: 'Two cities, two calls.', content: null, tool_calls: [call('call_1', 'Oslo'), call('call_2', 'Graz')] };
 const reasoningText = { role: 'assistant', reasoning_content: 'Two cities, two calls.', content: 'Looking.', tool_calls: [call('call_1', 'Oslo'), call('call_2', 'Graz')] };
 const results = [
@@ -45,6 +47,7 @@ describe('chatMessageFields', () => {
     ['the second of three calls after a text', [user, threeCalls], 'messages[1].content[2].arguments', 'messages[1].tool_calls[1].function.arguments'],
     ['the third of three calls after a text', [user, threeCalls], 'messages[1].content[3].arguments', 'messages[1].tool_calls[2].function.arguments'],
     ['a call after empty texts and refusals', [user, sparseText], 'messages[1].content[2].arguments', 'messages[1].tool_calls[1].function.arguments'],
+    ['a call after a refusal', [user, refused], 'messages[1].content[2].arguments', 'messages[1].tool_calls[1].function.arguments'],
     ['the first call after reasoning', [user, reasoningCalls], 'messages[1].content[0].arguments', 'messages[1].tool_calls[0].function.arguments'],
     ['the second call after reasoning', [user, reasoningCalls], 'messages[1].content[1].arguments', 'messages[1].tool_calls[1].function.arguments'],
     ['the second call after reasoning and a text', [system, user, reasoningText], 'messages[1].content[2].arguments', 'messages[2].tool_calls[1].function.arguments'],
