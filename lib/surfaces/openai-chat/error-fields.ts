@@ -40,7 +40,9 @@ export function chatMessageFields(body: Record<string, unknown>): FieldTable {
  * The client messages each canonical message is decoded from, in order, as `HistoryBuilder`
  * builds the history: system and developer messages are no message (and do not end a run of tool
  * results); a tool message starts a user message or joins the one a tool message started; a user
- * message joins that one too, and ends it; an assistant message is one of its own.
+ * message joins that one too, and ends it; an assistant message is one of its own. It mirrors
+ * the decoder rather than reading a record the decoder keeps: keeping one would cost every request
+ * for the few a translator refuses. error-fields.fuzz.test.ts holds the mirror to the decoder.
  *
  * @example
  * canonicalOrigins([{ role: 'user' }, { role: 'assistant' }, { role: 'tool' }, { role: 'system' }, { role: 'user' }]) // → [[0], [1], [2, 4]]
