@@ -136,3 +136,23 @@ describe('a Chat Completions client, translated for Gemini and for Anthropic', (
     expect(s[target].requests).toHaveLength(0);
   });
 });
+
+describe('a Responses client, translated for Anthropic', () => {
+  it("names the input, in param and message, when a call's arguments are not JSON: its items are not the canonical messages one to one", async () => {
+    const err = await openAIClient(s.gw, s.key)
+      .responses.create({
+        model: MODELS.anthropic.name,
+        input: [
+          { role: 'user', content: 'Weather in Oslo?' },
+          { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city": ' },
+          { type: 'function_call_output', call_id: 'call_1', output: '-5C' },
+        ],
+      })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'input' });
+    expect((err as Error).message).toContain('The tool call arguments in input must be valid JSON for provider type anthropic.');
+    expect(s.anthropic.requests).toHaveLength(0);
+  });
+});
