@@ -84,28 +84,8 @@ describe('a Chat Completions client, translated for Gemini', () => {
     expect(s.gemini.requests).toHaveLength(0);
   });
 
-  it("names the assistant message, not a part index its content does not have, when a call's arguments are not JSON", async () => {
-    // The canonical parts of client message 2 are its text, then its call: canonical part 1 is the client's tool_calls[0].
-    const err = await openAIClient(s.gw, s.key)
-      .chat.completions.create({
-        model: MODELS.gemini.name,
-        messages: [
-          { role: 'system', content: 'Be terse.' },
-          { role: 'user', content: 'Weather in Oslo?' },
-          { role: 'assistant', content: 'Let me look.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] },
-          { role: 'user', content: 'Well?' },
-        ],
-      })
-      .catch((e: unknown) => e);
-
-    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(err).toMatchObject({ status: 400, param: 'messages[2]', code: 'invalid_tool_arguments' });
-    expect((err as Error).message).toContain('The tool call arguments in messages[2] are not a JSON object');
-    expect(s.gemini.requests).toHaveLength(0);
-  });
-
   it('names the messages, with no index, when tool messages merge with the user message after them', async () => {
-    // The result, client message 2, is canonical message 1; with tool messages, parts of one canonical message come from several client messages.
+    // The result, client message 2, and the user message after it are canonical message 1: its parts come from two client messages.
     const err = await openAIClient(s.gw, s.key)
       .chat.completions.create({
         model: MODELS.gemini.name,
@@ -113,6 +93,7 @@ describe('a Chat Completions client, translated for Gemini', () => {
           { role: 'system', content: 'Be terse.' },
           { role: 'user', content: 'Weather in Oslo?' },
           { role: 'tool', tool_call_id: 'call_unknown', content: '-5C' },
+          { role: 'user', content: 'Well?' },
         ],
       })
       .catch((e: unknown) => e);
@@ -120,5 +101,58 @@ describe('a Chat Completions client, translated for Gemini', () => {
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err).toMatchObject({ status: 400, param: 'messages', code: 'unknown_tool_call_id' });
     expect(s.gemini.requests).toHaveLength(0);
+  });
+});
+
+describe('a Chat Completions client, translated for Gemini and for Anthropic', () => {
+  it.each([
+    ['gemini', 'are not a JSON object'],
+    ['anthropic', 'must be valid JSON'],
+  ] as const)("names the client's call, tool_calls[1], when its arguments are not JSON (to %s)", async (target, refusal) => {
+    // Client message 1's canonical parts are its text, then its calls: canonical part 2 is the client's tool_calls[1]. The results after it merge with the last user message.
+    const err = await openAIClient(s.gw, s.key)
+      .chat.completions.create({
+        model: MODELS[target].name,
+        messages: [
+          { role: 'user', content: 'Weather in Oslo and Graz?' },
+          {
+            role: 'assistant',
+            content: 'Let me look.',
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Oslo"}' } },
+              { id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{"city": ' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'call_1', content: '-5C' },
+          { role: 'tool', tool_call_id: 'call_2', content: '12C' },
+          { role: 'user', content: 'Well?' },
+        ],
+      })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'messages[1].tool_calls[1].function.arguments' });
+    expect((err as Error).message).toContain(`The tool call arguments in messages[1].tool_calls[1].function.arguments ${refusal}`);
+    expect(s[target].requests).toHaveLength(0);
+  });
+});
+
+describe('a Responses client, translated for Anthropic', () => {
+  it("names the input, in param and message, when a call's arguments are not JSON: its items are not the canonical messages one to one", async () => {
+    const err = await openAIClient(s.gw, s.key)
+      .responses.create({
+        model: MODELS.anthropic.name,
+        input: [
+          { role: 'user', content: 'Weather in Oslo?' },
+          { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city": ' },
+          { type: 'function_call_output', call_id: 'call_1', output: '-5C' },
+        ],
+      })
+      .catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, param: 'input' });
+    expect((err as Error).message).toContain('The tool call arguments in input must be valid JSON for provider type anthropic.');
+    expect(s.anthropic.requests).toHaveLength(0);
   });
 });

@@ -56,17 +56,23 @@ function toolResultBlock(part: ToolResultPart, param: string): AnthropicBlock {
   return withCache(block, part.cacheControl);
 }
 
-/** Tool arguments are JSON text in the canonical form; Anthropic wants the object. `""` means `{}`. */
-function toolInput(args: string, param: string): Record<string, unknown> {
+/**
+ * Tool arguments are JSON text in the canonical form; Anthropic wants the object. `""` means `{}`.
+ * A refusal names the part (`content` is the message's, `j` the part's index), as the other
+ * translators do, so a surface can name the client's call; the name is built only for a refusal.
+ */
+function toolInput(args: string, content: string, j: number): Record<string, unknown> {
   if (args.trim() === '') return {};
   let value: unknown;
   try {
     value = JSON.parse(args);
   } catch {
-    throw new GatewayError('invalid_request', 'Tool call arguments must be valid JSON for provider type anthropic.', { param, code: 'invalid_value' });
+    const param = `${content}[${j}].arguments`;
+    throw new GatewayError('invalid_request', `The tool call arguments in ${param} must be valid JSON for provider type anthropic.`, { param, code: 'invalid_value' });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', 'Tool call arguments must be a JSON object for provider type anthropic.', { param, code: 'invalid_value' });
+    const param = `${content}[${j}].arguments`;
+    throw new GatewayError('invalid_request', `The tool call arguments in ${param} must be a JSON object for provider type anthropic.`, { param, code: 'invalid_value' });
   }
   return value as Record<string, unknown>;
 }
@@ -84,12 +90,12 @@ function userBlock(part: UserPart, param: string): AnthropicBlock | undefined {
   }
 }
 
-function assistantBlock(part: AssistantPart, param: string): AnthropicBlock | undefined {
+function assistantBlock(part: AssistantPart, param: string, j: number): AnthropicBlock | undefined {
   switch (part.type) {
     case 'text':
       return textBlock(part);
     case 'tool_call':
-      return withCache({ type: 'tool_use', id: anthropicToolId(part.id), name: part.name, input: toolInput(part.arguments, param) }, part.cacheControl);
+      return withCache({ type: 'tool_use', id: anthropicToolId(part.id), name: part.name, input: toolInput(part.arguments, param, j) }, part.cacheControl);
     case 'thinking':
       // Anthropic verifies the signature of every thinking block it gets back; an unsigned run or
       // another family's signature (Gemini's, OpenAI's) would be refused, and means nothing to Claude anyway.
@@ -115,8 +121,8 @@ export function anthropicMessages(messages: Message[]): AnthropicMessage[] {
         if (block) blocks.push(block);
       }
     } else {
-      for (const part of message.parts) {
-        const block = assistantBlock(part, param);
+      for (let j = 0; j < message.parts.length; j++) {
+        const block = assistantBlock(message.parts[j]!, param, j);
         if (block) blocks.push(block);
       }
     }

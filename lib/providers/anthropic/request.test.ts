@@ -234,8 +234,25 @@ describe('toAnthropicBody', () => {
     { name: 'temperature above 1', input: { temperature: 1.5 }, param: 'temperature' },
     { name: 'a json_object response format', input: { responseFormat: { type: 'json_object' } }, param: 'response_format' },
     { name: 'max_tokens no larger than the thinking budget', input: { maxTokens: 1000, reasoning: { budgetTokens: 2000 } }, param: 'max_tokens' },
-    { name: 'tool arguments that are not JSON', input: { messages: [user('x'), { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '{oops' }] }] }, param: 'messages[1].content' },
-    { name: 'tool arguments that are not an object', input: { messages: [user('x'), { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '[1]' }] }] }, param: 'messages[1].content' },
+    { name: 'tool arguments that are not JSON', input: { messages: [user('x'), { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '{oops' }] }] }, param: 'messages[1].content[0].arguments' },
+    { name: 'tool arguments that are not an object', input: { messages: [user('x'), { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '[1]' }] }] }, param: 'messages[1].content[0].arguments' },
+    {
+      name: "a second call's arguments that are not JSON, after a text and a call",
+      input: {
+        messages: [
+          user('x'),
+          {
+            role: 'assistant',
+            parts: [
+              { type: 'text', text: 'Looking.' },
+              { type: 'tool_call', id: 'a', name: 'f', arguments: '{}' },
+              { type: 'tool_call', id: 'b', name: 'f', arguments: '{"city": ' },
+            ],
+          },
+        ],
+      },
+      param: 'messages[1].content[2].arguments',
+    },
     { name: 'an image URL that is neither http(s) nor data', input: { messages: [{ role: 'user', parts: [{ type: 'image', source: { kind: 'url', url: 'ftp://x/y.png' } }] }] }, param: 'messages[0].content' },
     { name: 'a request whose messages are all empty', input: { messages: [user('')] }, param: 'messages' },
     // Anthropic: "temperature may only be set to 1 when thinking is enabled"; top_p only from 0.95 to 1; no top_k.

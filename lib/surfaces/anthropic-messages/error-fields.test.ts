@@ -40,4 +40,15 @@ describe('ANTHROPIC_FIELDS, by inClientFields', () => {
     // Assess
     expect(err).toMatchObject({ param: 'tools[0].input_schema', message: 'The schema in tools[0].input_schema refers to itself ($ref "#").' });
   });
+
+  it("names a call's input, at the client's block, where the Anthropic translator refuses its arguments", () => {
+    // Act: blocks are decoded one to one, so canonical part 2 is the client's content[2].
+    const err = inClientFields(
+      ANTHROPIC_FIELDS,
+      new GatewayError('invalid_request', 'The tool call arguments in messages[1].content[2].arguments must be a JSON object for provider type anthropic.', { param: 'messages[1].content[2].arguments' }),
+    );
+
+    // Assess
+    expect(err).toMatchObject({ param: 'messages[1].content[2].input', message: 'The tool call arguments in messages[1].content[2].input must be a JSON object for provider type anthropic.' });
+  });
 });

@@ -45,4 +45,15 @@ describe('GEMINI_FIELDS, by inClientFields', () => {
     // Assess
     expect(err).toMatchObject({ param: 'generationConfig.maxOutputTokens', message: 'generationConfig.maxOutputTokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.' });
   });
+
+  it("names the contents where the Anthropic translator refuses a call's arguments: canonical parts are not the client's parts", () => {
+    // Act
+    const err = inClientFields(
+      GEMINI_FIELDS,
+      new GatewayError('invalid_request', 'The tool call arguments in messages[1].content[2].arguments must be valid JSON for provider type anthropic.', { param: 'messages[1].content[2].arguments' }),
+    );
+
+    // Assess
+    expect(err).toMatchObject({ param: 'contents', message: 'The tool call arguments in contents must be valid JSON for provider type anthropic.' });
+  });
 });

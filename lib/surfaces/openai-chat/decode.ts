@@ -208,7 +208,8 @@ function userParts(content: unknown, path: string): UserPart[] {
   });
 }
 
-function assistantParts(m: Record<string, unknown>, path: string): AssistantPart[] {
+/** An assistant message's canonical parts: its non-empty texts and refusals, then its tool calls (error-fields.ts counts them to name a call). */
+export function assistantParts(m: Record<string, unknown>, path: string): AssistantPart[] {
   if (m.audio != null) throw unsupported(`${path}.audio`, 'A reference to an earlier audio answer');
   if (m.function_call != null) throw unsupported(`${path}.function_call`, 'The deprecated `function_call` message field (use `tool_calls`)');
   const parts: AssistantPart[] = [];

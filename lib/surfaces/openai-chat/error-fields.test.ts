@@ -1,6 +1,7 @@
 import { GatewayError } from '../../http/errors';
 import { clientField } from '../error-fields';
-import { chatMessageFields, inChatFields } from './error-fields';
+import { decodeChatRequest } from './decode';
+import { canonicalOrigins, chatMessageFields, inChatFields } from './error-fields';
 
 const system = { role: 'system', content: 'Be terse.' };
 const developer = { role: 'developer', content: 'Metric units.' };
@@ -8,8 +9,26 @@ const user = { role: 'user', content: 'Hi' };
 const assistant = { role: 'assistant', content: 'Hello' };
 const tool = { role: 'tool', tool_call_id: 'call_1', content: '-5C' };
 const picture = { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'http://example.com/a.png' } }] };
+const call = (id: string, city: string) => ({ id, type: 'function', function: { name: 'get_weather', arguments: `{"city": "${city}"}` } });
 // Its canonical parts are its text, then its call: canonical part 1 is tool_calls[0], not content[1].
 const calling = { role: 'assistant', content: 'Let me look.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] };
+// Canonical parts 1, 2 and 3 are tool_calls[0], [1] and [2].
+const threeCalls = { role: 'assistant', content: 'Let me look.', tool_calls: [call('call_1', 'Oslo'), call('call_2', 'Graz'), call('call_3', 'Lima')] };
+// An empty text or refusal is no canonical part: canonical part 1 is tool_calls[0].
+const sparseText = {
+  role: 'assistant',
+  content: [{ type: 'text', text: '' }, { type: 'text', text: 'Let me look.' }, { type: 'refusal', refusal: '' }],
+  tool_calls: [call('call_1', 'Oslo'), call('call_2', 'Graz')],
+};
+// Reasoning is not decoded (an output field): canonical part 0 is tool_calls[0], with a text or without.
+// A refusal that says something is a text part, as a text is: canonical part 1 is tool_calls[0].
+const refused = { role: 'assistant', content: [{ type: 'refusal', refusal: 'I cannot say.' }], tool_calls: [call('call_1', 'Oslo'), call('call_2', 'Graz')] };
+const reasoningCalls = { role: 'assistant', reasoning_content: 'Two cities, two calls.', content: null, tool_calls: [call('call_1', 'Oslo'), call('call_2', 'Graz')] };
+const reasoningText = { role: 'assistant', reasoning_content: 'Two cities, two calls.', content: 'Looking.', tool_calls: [call('call_1', 'Oslo'), call('call_2', 'Graz')] };
+const results = [
+  { role: 'tool', tool_call_id: 'call_1', content: '-5C' },
+  { role: 'tool', tool_call_id: 'call_2', content: '12C' },
+];
 
 describe('chatMessageFields', () => {
   it.each([
@@ -21,20 +40,58 @@ describe('chatMessageFields', () => {
     // A string is one canonical part: the client's field is the string, which has no index.
     ['a string content', [system, user], 'messages[0].content[0]', 'messages[1].content'],
     ['a string content, no system message', [user], 'messages[0].content[0]', 'messages[0].content'],
-    // An assistant message's parts are its non-empty texts, then its tool calls: no part index maps back, the message holds it.
-    ['an assistant call', [user, calling, user], 'messages[1].content[1].arguments', 'messages[1]'],
-    ['an assistant call after a system message', [system, user, calling], 'messages[1].content[1].arguments', 'messages[2]'],
+    // An assistant message's parts are its non-empty texts, then its tool calls: a call's part index, less the texts, is its index in tool_calls.
+    ['an assistant call', [user, calling, user], 'messages[1].content[1].arguments', 'messages[1].tool_calls[0].function.arguments'],
+    ['an assistant call after a system message', [system, user, calling], 'messages[1].content[1].arguments', 'messages[2].tool_calls[0].function.arguments'],
+    ['the first of three calls after a text', [user, threeCalls], 'messages[1].content[1].arguments', 'messages[1].tool_calls[0].function.arguments'],
+    ['the second of three calls after a text', [user, threeCalls], 'messages[1].content[2].arguments', 'messages[1].tool_calls[1].function.arguments'],
+    ['the third of three calls after a text', [user, threeCalls], 'messages[1].content[3].arguments', 'messages[1].tool_calls[2].function.arguments'],
+    ['a call after empty texts and refusals', [user, sparseText], 'messages[1].content[2].arguments', 'messages[1].tool_calls[1].function.arguments'],
+    ['a call after a refusal', [user, refused], 'messages[1].content[2].arguments', 'messages[1].tool_calls[1].function.arguments'],
+    ['the first call after reasoning', [user, reasoningCalls], 'messages[1].content[0].arguments', 'messages[1].tool_calls[0].function.arguments'],
+    ['the second call after reasoning', [user, reasoningCalls], 'messages[1].content[1].arguments', 'messages[1].tool_calls[1].function.arguments'],
+    ['the second call after reasoning and a text', [system, user, reasoningText], 'messages[1].content[2].arguments', 'messages[2].tool_calls[1].function.arguments'],
+    ['a call, not its arguments', [user, threeCalls], 'messages[1].content[2]', 'messages[1].tool_calls[1]'],
+    ['a call, another of its fields', [user, threeCalls], 'messages[1].content[3].name', 'messages[1].tool_calls[2]'],
+    // Calls after tool results that merged into one message: the assistant message after them is still one client message.
+    ['a call after merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[3].content[2].arguments', 'messages[6].tool_calls[1].function.arguments'],
+    ['a call before merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[1].content[1].arguments', 'messages[2].tool_calls[0].function.arguments'],
+    ['a call after results that merged with a system message in between', [user, threeCalls, results[0], system, user, sparseText], 'messages[3].content[1].arguments', 'messages[5].tool_calls[0].function.arguments'],
+    // Where no call maps back, the message holds it.
     ['an assistant text part', [user, { role: 'assistant', content: [{ type: 'text', text: '' }, { type: 'text', text: 'Hello' }] }], 'messages[1].content[0]', 'messages[1]'],
+    ["an assistant message's content, no part", [user, threeCalls], 'messages[1].content', 'messages[1]'],
+    ['a part index past the calls', [user, threeCalls], 'messages[1].content[4].arguments', 'messages[1]'],
     ['system messages in between, an earlier message', [system, user, developer, assistant], 'messages[1]', 'messages[3]'],
     ['a system message, the messages', [system, user], 'messages', 'messages'],
     // Tool messages merge with each other and the user message after them: no index maps back.
     ['a tool message', [user, assistant, tool, user], 'messages[2].content[1].tool_call_id', 'messages'],
-    ['a tool message, an earlier message', [user, assistant, tool], 'messages[0].content[0]', 'messages'],
+    ['merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[1].tool_call_id', 'messages'],
+    ['merged results, the message', [system, user, sparseText, ...results, user, threeCalls], 'messages[2]', 'messages'],
+    // A tool message that merged with nothing is one client message; the messages around it are named as without it.
+    ['a lone tool message', [user, assistant, tool], 'messages[2].content[0].tool_call_id', 'messages[2]'],
+    ['a tool message, an earlier message', [user, assistant, tool], 'messages[0].content[0]', 'messages[0].content'],
     // Other fields are named alike.
     ['a system message, another field', [system, user], 'tools[0].function.parameters', 'tools[0].function.parameters'],
     ['a system message, a longer name', [system, user], 'messages[0]x', 'messages[0]x'],
-  ])('with %s names %s', (_, messages, canonical, client) => {
+  ])('names the client field with %s', (_, messages, canonical, client) => {
     expect(clientField(chatMessageFields({ messages }), canonical)).toBe(client);
+  });
+
+  it.each([
+    ['tool calls after texts', [user, threeCalls, user, sparseText]],
+    ['tool calls after reasoning', [system, user, reasoningCalls, user, reasoningText]],
+    ['tool calls around merged results', [system, user, sparseText, ...results, developer, user, threeCalls, results[0]]],
+  ])("names, for %s, the client's call whose arguments each canonical call part holds", (_, messages) => {
+    // Arrange
+    const body = { model: 'gpt-4o', messages };
+    const table = chatMessageFields(body);
+
+    // Act: every canonical call's arguments, named as the client's field and read from the body there.
+    const calls = decodeChatRequest(body).messages.flatMap((m, i) => m.parts.flatMap((p, j) => (p.type === 'tool_call' ? [{ canonical: p.arguments, named: clientField(table, `messages[${i}].content[${j}].arguments`) }] : [])));
+
+    // Assess
+    expect(calls.length).toBeGreaterThan(0);
+    for (const { canonical, named } of calls) expect(at(body, named)).toBe(canonical);
   });
 
   it('maps every canonical index at once, each to its own client index', () => {
@@ -42,6 +99,19 @@ describe('chatMessageFields', () => {
     const table = chatMessageFields({ messages: [system, user, developer, picture, user] });
 
     expect(['messages[0]', 'messages[1].content[0]', 'messages[2]', 'messages[10]'].map((p) => clientField(table, p))).toEqual(['messages[1]', 'messages[3].content[0]', 'messages[4]', 'messages[10]']);
+  });
+});
+
+describe('canonicalOrigins', () => {
+  it.each([
+    ['no tool messages', [user, assistant, user], [[0], [1], [2]]],
+    ['system messages left out', [system, user, developer, assistant], [[1], [3]]],
+    ['tool messages and the user message after them as one', [user, calling, ...results, user, assistant], [[0], [1], [2, 3, 4], [5]]],
+    ['a system message not ending the results', [calling, tool, system, user], [[0], [1, 3]]],
+    ['an assistant message ending the results', [calling, tool, assistant, user], [[0], [1], [2], [3]]],
+    ['a lone tool message', [user, calling, tool], [[0], [1], [2]]],
+  ])('gives, for %s, the client messages of each canonical message', (_, messages, origins) => {
+    expect(canonicalOrigins(messages)).toEqual(origins);
   });
 });
 
@@ -57,3 +127,8 @@ describe('inChatFields', () => {
     expect(err).toMatchObject({ param: 'messages[1].content[1]', message: 'Document URLs are not supported by provider type bedrock (messages[1].content[1]).' });
   });
 });
+
+/** The value at a field path (`messages[1].tool_calls[0].function.arguments`) of `value`. */
+function at(value: unknown, path: string): unknown {
+  return path.split(/[.[\]]+/).filter(Boolean).reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], value);
+}

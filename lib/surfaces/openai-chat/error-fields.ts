@@ -1,16 +1,21 @@
 import type { GatewayError } from '../../http/errors';
 import { inClientFields, type FieldTable } from '../error-fields';
+import { assistantParts } from './decode';
+
+/** A client message as far as naming its fields needs it. */
+type MessageShape = Record<string, unknown>;
 
 /**
  * How a Chat Completions body's messages are named from the canonical messages decoded from it
- * (decode.ts). System and developer messages leave the history for the system prompt, so a
- * canonical index counts only the others: it maps back to the client's index exactly. Within a
- * message, a user message's content array is its parts one to one; its string is one part, named
- * as the string; an assistant message's parts are its non-empty texts then its tool calls, so a
- * part index does not map back and the field named is the message. Tool messages join one user
- * message with the user message after them, so parts of one canonical message come from several
- * client messages: no index maps back, and the field named is the messages. Identical names (a
- * history of user messages with content arrays only) need no entry.
+ * (decode.ts), where the name is exact. System and developer messages leave the history for the
+ * system prompt, so a canonical index counts only the others. Tool messages join one user message
+ * with the user message after them: parts of that canonical message come from several client
+ * messages, so no index maps back and the field named is the messages; every other canonical
+ * message is one client message. Within it, a user message's content array is its parts one to
+ * one; its string is one part, named as the string. An assistant message's parts are its
+ * non-empty texts (and refusals) then its tool calls: a call's part index less the texts is its
+ * index in `tool_calls`; a text's does not map back, and the field named is the message.
+ * Identical names (a history of user messages with content arrays only) need no entry.
  *
  * @example
  * chatMessageFields({ messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: [{ type: 'text', text: 'Hi' }] }] })
@@ -18,15 +23,69 @@ import { inClientFields, type FieldTable } from '../error-fields';
  */
 export function chatMessageFields(body: Record<string, unknown>): FieldTable {
   const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
-  const shapes = messages.map((m) => (typeof m === 'object' && m !== null ? (m as { role?: unknown; content?: unknown }) : {}));
-  if (shapes.some((m) => m.role === 'tool')) return [[/^messages(?:\[\d+\].*)?$/, 'messages']];
-  const origins = shapes.flatMap((m, i) => (m.role === 'system' || m.role === 'developer' ? [] : [i]));
-  return origins.flatMap((origin, k): FieldTable => {
+  const shapes = messages.map((m): MessageShape => (typeof m === 'object' && m !== null ? (m as MessageShape) : {}));
+  return canonicalOrigins(shapes).flatMap((origins, k): FieldTable => {
+    if (origins.length > 1) return [[messageAt(k), 'messages']];
+    const origin = origins[0]!;
     const { role, content } = shapes[origin]!;
-    if (role === 'assistant') return [[new RegExp(`^messages\\[${k}\\](?:[.[].*)?$`), `messages[${origin}]`]];
+    if (role === 'assistant') return [...callFields(k, origin, shapes[origin]!), [messageAt(k), `messages[${origin}]`]];
+    // A tool message alone is one part, its result: the message holds whatever a path names in it.
+    if (role === 'tool') return [[messageAt(k), `messages[${origin}]`]];
     if (typeof content === 'string') return [[new RegExp(`^messages\\[${k}\\]\\.content(?:[.[].*)?$`), `messages[${origin}].content`], ...renamed(k, origin)];
     return renamed(k, origin);
   });
+}
+
+/**
+ * The client messages each canonical message is decoded from, in order, as `HistoryBuilder`
+ * builds the history: system and developer messages are no message (and do not end a run of tool
+ * results); a tool message starts a user message or joins the one a tool message started; a user
+ * message joins that one too, and ends it; an assistant message is one of its own. It mirrors
+ * the decoder rather than reading a record the decoder keeps: keeping one would cost every request
+ * for the few a translator refuses. error-fields.fuzz.test.ts holds the mirror to the decoder.
+ *
+ * @example
+ * canonicalOrigins([{ role: 'user' }, { role: 'assistant' }, { role: 'tool' }, { role: 'system' }, { role: 'user' }]) // → [[0], [1], [2, 4]]
+ */
+export function canonicalOrigins(messages: readonly MessageShape[]): number[][] {
+  const out: number[][] = [];
+  let results: number[] | undefined;
+  messages.forEach(({ role }, i) => {
+    if (role === 'tool') {
+      if (results) results.push(i);
+      else out.push((results = [i]));
+    } else if (role === 'user') {
+      if (results) results.push(i);
+      else out.push([i]);
+      results = undefined;
+    } else if (role === 'assistant') {
+      out.push([i]);
+      results = undefined;
+    }
+  });
+  return out;
+}
+
+/**
+ * Canonical message `k`'s tool-call parts as the calls of client message `origin`: each call's
+ * arguments, then anything else in the call. The parts are the decoder's own, so the texts before
+ * the calls are counted as it counts them (empty ones dropped, refusals kept).
+ */
+function callFields(k: number, origin: number, message: MessageShape): FieldTable {
+  const parts = assistantParts(message, `messages[${origin}]`);
+  const texts = parts.filter((p) => p.type !== 'tool_call').length;
+  return Array.from({ length: parts.length - texts }, (_, n): FieldTable => {
+    const part = `^messages\\[${k}\\]\\.content\\[${texts + n}\\]`;
+    return [
+      [new RegExp(`${part}\\.arguments$`), `messages[${origin}].tool_calls[${n}].function.arguments`],
+      [new RegExp(`${part}(?:[.[].*)?$`), `messages[${origin}].tool_calls[${n}]`],
+    ];
+  }).flat();
+}
+
+/** Canonical message `k` and any path within it. */
+function messageAt(k: number): RegExp {
+  return new RegExp(`^messages\\[${k}\\](?:[.[].*)?$`);
 }
 
 /** Canonical message `k` as client message `origin`, the path within it kept. */

@@ -55,6 +55,7 @@ describe('RESPONSES_FIELDS, by inClientFields', () => {
   it.each([
     ['max_tokens', 'max_tokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', 'max_output_tokens (1024) must be greater than the thinking budget (2048) for provider type anthropic.', 'max_output_tokens'],
     ['messages[3].content[0].arguments', 'The tool call arguments in messages[3].content[0].arguments are not a JSON object; provider type gemini needs one.', 'The tool call arguments in input are not a JSON object; provider type gemini needs one.', 'input'],
+    ['messages[1].content[2].arguments', 'The tool call arguments in messages[1].content[2].arguments must be valid JSON for provider type anthropic.', 'The tool call arguments in input must be valid JSON for provider type anthropic.', 'input'],
   ])('names %s in the message as it names the param', (param, message, renamed, renamedParam) => {
     // Act
     const err = inClientFields(RESPONSES_FIELDS, new GatewayError('invalid_request', message, { param }));
