@@ -88,6 +88,11 @@ describe('RefusalHold', () => {
       sent: [[start], [{ type: 'thinking_delta', text: 'Hmm' }], [], [refusal('I cannot'), finish('content_filter')]],
     },
     {
+      name: 'holds nothing after a tool call: words after it stay text, a content_filter finish included',
+      steps: [start, { type: 'tool_call_start', toolIndex: 0, id: 'toolu_1', name: 'weather' }, { type: 'tool_call_end', toolIndex: 0 }, text('No.'), finish('content_filter')],
+      sent: [[start], [{ type: 'tool_call_start', toolIndex: 0, id: 'toolu_1', name: 'weather' }], [{ type: 'tool_call_end', toolIndex: 0 }], [text('No.')], [finish('content_filter')]],
+    },
+    {
       name: 'passes usage at once, before and after the finish, so the encoder keeps its order',
       steps: [start, text('No'), usage, finish('content_filter'), usage],
       sent: [[start], [], [usage], [refusal('No'), finish('content_filter')], [usage]],

@@ -58,12 +58,15 @@ export function asksForJson(body: Record<string, unknown> | undefined): boolean 
   return type === 'json_schema' || type === 'json_object';
 }
 
+const THINKING: ReadonlySet<StreamEvent['type']> = new Set(['thinking_delta', 'thinking_signature', 'redacted_thinking']);
+
 /**
  * The hold over one stream's events: `push` each, `end` after the last; each returns the events
  * to send now. Text that starts like JSON, and everything after it, goes on at once; text that
  * starts in words waits for the finish: a `content_filter` finish makes it `refusal_delta`s, any
  * other finish, a non-text event (a tool call, thinking), an error, the end of the events or the
- * cap makes it text again, in its pieces, in order. `start` and `usage` pass at once (the encoder
+ * cap makes it text again, in its pieces, in order. Thinking before the text is let through and
+ * the watch goes on; after a tool call nothing is held. `start` and `usage` pass at once (the encoder
  * keeps usage for after the finish).
  */
 export class RefusalHold {
@@ -78,8 +81,9 @@ export class RefusalHold {
     if (event.type === 'finish' && event.reason === 'content_filter' && this.#state === 'holding') {
       return [...this.#take().map((text) => ({ type: 'refusal_delta' as const, text })), event];
     }
-    // Thinking before any text leaves the watch on: the answer's text is still to come.
-    if (this.#held.length === 0 && event.type !== 'finish' && event.type !== 'error') return [event];
+    // Thinking before any text leaves the watch on: the answer's text is still to come. A tool call
+    // ends it, as a whole answer with tool calls is never read as a refusal (`encodeChatCompletion`).
+    if (this.#held.length === 0 && THINKING.has(event.type)) return [event];
     return [...this.#release(), event];
   }
 
