@@ -29,6 +29,16 @@ describe('RefusalHold', () => {
       sent: [[start], [], [], [text('\n'), text(' \t'), text('{"a":1}')], [finish('stop')]],
     },
     {
+      name: 'lets JSON after a byte order mark through at once, the mark with it',
+      steps: [start, text('\ufeff'), text('{"name"'), finish('stop')],
+      sent: [[start], [], [text('\ufeff'), text('{"name"')], [finish('stop')]],
+    },
+    {
+      name: 'lets JSON after an empty first piece through at once',
+      steps: [start, text(''), text('{"name"'), finish('stop')],
+      sent: [[start], [], [text('{"name"')], [finish('stop')]],
+    },
+    {
       name: 'makes words cut anywhere into refusal deltas, in their pieces, at a content_filter finish',
       steps: [start, text('I'), text(" can'"), text('t help.'), finish('content_filter')],
       sent: [[start], [], [], [], [refusal('I'), refusal(" can'"), refusal('t help.'), finish('content_filter')]],
@@ -152,7 +162,12 @@ describe('opening', () => {
     { text: '42', said: 'words' },
     // Not JSON whitespace: a no-break space is held as words.
     { text: '\u00a0{', said: 'words' },
-  ].map((c) => ({ ...c, shown: JSON.stringify(c.text) })))('reads $shown as $said', ({ text: t, said }) => {
+    // A byte order mark is no text of the answer's: what follows it says.
+    { text: '\ufeff', said: 'undecided' },
+    { text: '\ufeff{"name"', said: 'json' },
+    { text: '\ufeff \n[', said: 'json' },
+    { text: "\ufeffI can't", said: 'words' },
+  ].map((c) => ({ ...c, shown: JSON.stringify(c.text).replace(/[^\x20-\x7e]/g, (u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`) })))('reads $shown as $said', ({ text: t, said }) => {
     expect(opening(t)).toBe(said);
   });
 });
@@ -163,6 +178,7 @@ describe('isWordedRefusal', () => {
     { name: 'words of exactly the cap', text: 'a'.repeat(REFUSAL_HOLD_CAP), finish: 'content_filter' as const, expected: true },
     { name: 'words past the cap (a stream would have sent them as content)', text: 'a'.repeat(REFUSAL_HOLD_CAP + 1), finish: 'content_filter' as const, expected: false },
     { name: 'JSON cut off by the content filter', text: '{"name":', finish: 'content_filter' as const, expected: false },
+    { name: 'JSON after a byte order mark cut off by the content filter', text: '\ufeff{"name":', finish: 'content_filter' as const, expected: false },
     { name: 'no text at all', text: '', finish: 'content_filter' as const, expected: false },
     { name: 'words that ended as a normal stop', text: 'Sure.', finish: 'stop' as const, expected: false },
   ])('is $expected for $name', ({ text: t, finish: f, expected }) => {

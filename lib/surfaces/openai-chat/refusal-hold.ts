@@ -20,16 +20,20 @@ export const REFUSAL_HOLD_CAP = 4096;
 /** What the Chat encoder is given once the hold has seen the events: theirs, and held words that proved a refusal. */
 export type HeldStreamEvent = StreamEvent | { type: 'refusal_delta'; text: string };
 
-/** JSON whitespace, the only text allowed before a JSON text's first value (RFC 8259 §2). */
-const JSON_WHITESPACE = /^[ \t\n\r]*/;
+/**
+ * JSON whitespace, the only text allowed before a JSON text's first value (RFC 8259 §2), after a
+ * byte order mark, which a reader may ignore (§8.1): JSON behind one is not held for words.
+ */
+const JSON_WHITESPACE = /^\uFEFF?[ \t\n\r]*/;
 
 /**
- * What text says of itself: `undecided` while it is empty or JSON whitespace only, `json` when it
- * starts like the JSON asked for, `words` when it cannot. Only `{` and `[` count: json_object and
- * OpenAI's strict schemas want an object, and a translated schema (Gemini's, Bedrock's) may want
- * an array, but no schema a client writes for structured output has a bare string, number or
- * literal at its root. Text held for nothing is released whole at the finish; text let through
- * wrongly would be a refusal the client cannot read, so the test leans to holding.
+ * What text says of itself: `undecided` while it is empty or JSON whitespace only (a byte order
+ * mark first), `json` when it starts like the JSON asked for, `words` when it cannot. Only `{` and
+ * `[` count: json_object and OpenAI's strict schemas want an object, and a translated schema
+ * (Gemini's, Bedrock's) may want an array, but no schema a client writes for structured output has
+ * a bare string, number or literal at its root. Text held for nothing is released whole at the
+ * finish; text let through wrongly would be a refusal the client cannot read, so the test leans to
+ * holding.
  *
  * @example
  * opening('\n ')        // 'undecided'
