@@ -148,6 +148,28 @@ describe('RefusalHold', () => {
     // Assess
     expect(out).toEqual([start, usage, refusal('No'), finish('content_filter')]);
   });
+
+  it('sends held words as text before an error the events throw, then throws it on, as the words went unheld', async () => {
+    // Prepare
+    const failure = new Error('socket hang up');
+    async function* events(): AsyncGenerator<StreamEvent> {
+      yield* [start, text('Hm')];
+      throw failure;
+    }
+
+    // Act
+    const out: HeldStreamEvent[] = [];
+    const thrown = await (async () => {
+      for await (const event of withRefusalsHeld(events())) out.push(event);
+    })().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+
+    // Assess
+    expect(out).toEqual([start, text('Hm')]);
+    expect(thrown).toBe(failure);
+  });
 });
 
 describe('opening', () => {

@@ -129,6 +129,12 @@ export class RefusalHold {
  */
 export async function* withRefusalsHeld(events: AsyncIterable<StreamEvent>): AsyncGenerator<HeldStreamEvent> {
   const hold = new RefusalHold();
-  for await (const event of events) yield* hold.push(event);
+  try {
+    for await (const event of events) yield* hold.push(event);
+  } catch (err) {
+    // The encoder's caller may still tell the client in band: the words go out before it, as unheld.
+    yield* hold.end();
+    throw err;
+  }
   yield* hold.end();
 }
