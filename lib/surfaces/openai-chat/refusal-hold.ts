@@ -8,6 +8,9 @@
  * `content` as JSON as it arrives: refusal words sent as content fail it with a JSON error
  * instead of its `ContentFilterFinishReasonError`. So text that cannot be the start of the JSON
  * asked for is held, a short while, until the finish says what it was.
+ *
+ * The books read the events before the hold (`metered` in `pipeline/answers.ts`): time to first
+ * token and the output are the model's, when its words came, as behind a guardrail's window.
  */
 import type { FinishReason, StreamEvent } from '../../canonical/types';
 
