@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { ContentFilterFinishReasonError } from 'openai/core/error';
 import { zodFunction, zodResponseFormat, zodResponsesFunction, zodTextFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeAnthropic, streamEvents, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startHarness, type Harness } from './harness';
@@ -347,15 +347,59 @@ describe('a refusal from a translated provider', () => {
       expect((failure as Error).constructor.name).toBe(ContentFilterFinishReasonError.name);
     });
 
-    it('ends a stream asked for a schema with finish_reason content_filter', async () => {
-      // (ChatCompletionStream itself fails earlier: the refusal's words arrive as content before the finish reason, and are not JSON.)
+    it('answers a call asked for a schema, not streamed, as OpenAI words a refusal: content null, the words in refusal, finish_reason content_filter', async () => {
+      refuse[upstream]();
+
+      const completion = await client.chat.completions.create({ model: MODEL[upstream], messages, response_format: zodResponseFormat(Person, 'person') });
+
+      expect(completion.choices[0]!.message).toMatchObject({ content: null, refusal: REFUSED });
+      expect(completion.choices[0]!.finish_reason).toBe('content_filter');
+    });
+
+    it('streams a refusal to a call asked for a schema as OpenAI does: the words as refusal deltas, no content, finish_reason content_filter', async () => {
       refuse[upstream]();
 
       const stream = await client.chat.completions.create({ model: MODEL[upstream], messages, stream: true, response_format: zodResponseFormat(Person, 'person') });
       const finishes: (string | null)[] = [];
-      for await (const chunk of stream) finishes.push(...chunk.choices.map((c) => c.finish_reason));
+      let content = '';
+      let refusal = '';
+      for await (const chunk of stream) {
+        finishes.push(...chunk.choices.map((c) => c.finish_reason));
+        for (const c of chunk.choices) {
+          content += c.delta.content ?? '';
+          refusal += c.delta.refusal ?? '';
+        }
+      }
 
       expect(finishes.filter(Boolean)).toEqual(['content_filter']);
+      expect(refusal).toBe(REFUSED);
+      expect(content).toBe('');
+    });
+
+    it('fails chat.completions.stream(...) with ContentFilterFinishReasonError for a refusal in words, not with a JSON error', async () => {
+      refuse[upstream]();
+
+      const failure = await client.chat.completions
+        .stream({ model: MODEL[upstream], messages, response_format: zodResponseFormat(Person, 'person') })
+        .finalChatCompletion()
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+
+      expect((failure as Error | undefined)?.constructor.name).toBe(ContentFilterFinishReasonError.name);
+    });
+
+    it('keeps a refusal to a call that asked for no JSON as content, streamed and not', async () => {
+      refuse[upstream]();
+      const whole = await client.chat.completions.create({ model: MODEL[upstream], messages });
+      refuse[upstream]();
+      const stream = await client.chat.completions.create({ model: MODEL[upstream], messages, stream: true });
+      let content = '';
+      for await (const chunk of stream) for (const c of chunk.choices) content += c.delta.content ?? '';
+
+      expect(whole.choices[0]!.message).toMatchObject({ content: REFUSED, refusal: null });
+      expect(content).toBe(REFUSED);
     });
 
     it('fails chat.completions.stream(...) with ContentFilterFinishReasonError for a refusal before any output, as a streaming classifier sends it', async () => {
@@ -384,5 +428,50 @@ describe('a refusal from a translated provider', () => {
       expect(response.incomplete_details).toEqual({ reason: 'content_filter' });
       expect(response.output_parsed).toBeNull();
     });
+  });
+});
+
+describe('a streamed structured answer from a translated provider', () => {
+  const GAP_MS = 60;
+  /** Person's JSON streamed by Claude a few characters at a time, GAP_MS before each event. */
+  const slowPerson = () => {
+    const json = JSON.stringify(PERSON);
+    const chunks = json.match(/.{1,8}/g)!;
+    const body = streamEvents('claude-sonnet-4-6', [{ type: 'text', text: json, chunks }], 'end_turn', { input: 12, output: chunks.length });
+    anthropic.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body, delayMs: GAP_MS });
+    return chunks.length;
+  };
+
+  it('is not held: the first content delta reaches the client well before the finish, not in the same burst', async () => {
+    const chunks = slowPerson();
+
+    const stream = await client.chat.completions.create({ model: 'claude', messages, stream: true, response_format: zodResponseFormat(Person, 'person') });
+    const deltas: string[] = [];
+    let firstAt: number | undefined;
+    let finishAt: number | undefined;
+    for await (const chunk of stream) {
+      const at = performance.now();
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) {
+        deltas.push(choice.delta.content);
+        firstAt ??= at;
+      }
+      if (choice?.finish_reason) finishAt = at;
+    }
+
+    expect(deltas.join('')).toBe(JSON.stringify(PERSON));
+    expect(deltas.length).toBeGreaterThan(3);
+    // Claude pauses GAP_MS before each event, so its stop reason leaves at least `chunks` pauses after
+    // its first text: held text would reach the client in one burst with the finish. Timed between two
+    // arrivals at the client, not from the request, so a slow start on a loaded machine cannot fail it.
+    expect(finishAt! - firstAt!).toBeGreaterThanOrEqual((chunks * GAP_MS) / 3);
+  });
+
+  it('still gives chat.completions.stream(...) the parsed object, event by event', async () => {
+    slowPerson();
+
+    const final = await client.chat.completions.stream({ model: 'claude', messages, response_format: zodResponseFormat(Person, 'person') }).finalChatCompletion();
+
+    expect(final.choices[0]!.message.parsed).toEqual(PERSON);
   });
 });

@@ -26,7 +26,8 @@ const frame = { id: 'chatcmpl-msg_1', object: 'chat.completion.chunk', created: 
 const choice = (delta: object, finish: string | null = null) => ({ ...frame, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
 
 describe('encodeChatCompletion', () => {
-  const cases: { name: string; input: Partial<ChatResponse>; expected: Record<string, unknown> }[] = [
+  const JSON_SCHEMA = { response_format: { type: 'json_schema', json_schema: { name: 'person', schema: { type: 'object' } } } };
+  const cases: { name: string; input: Partial<ChatResponse>; request?: Record<string, unknown>; expected: Record<string, unknown> }[] = [
     {
       name: 'encodes text, the client model name and the usage with cached and reasoning tokens',
       input: { parts: [{ type: 'text', text: 'Hello' }, { type: 'text', text: ' there' }] },
@@ -89,14 +90,44 @@ describe('encodeChatCompletion', () => {
       input: { id: 'chatcmpl-abc', parts: [], finishReason: 'length' },
       expected: { id: 'chatcmpl-abc', choices: [{ index: 0, message: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: 'length' }] },
     },
+    {
+      name: 'sends a refusal in words to a client that asked for a schema as OpenAI does: refusal set, content null, finish content_filter kept',
+      input: { parts: [{ type: 'text', text: "I can't help" }, { type: 'text', text: ' with that.' }], finishReason: 'content_filter' },
+      request: JSON_SCHEMA,
+      expected: { choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: "I can't help with that." }, logprobs: null, finish_reason: 'content_filter' }] },
+    },
+    {
+      name: 'sends a refusal in words to a json_object client the same way',
+      input: { parts: [{ type: 'text', text: 'No.' }], finishReason: 'content_filter' },
+      request: { response_format: { type: 'json_object' } },
+      expected: { choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'No.' }, logprobs: null, finish_reason: 'content_filter' }] },
+    },
+    {
+      name: 'keeps a refusal as content for a client that asked for no JSON',
+      input: { parts: [{ type: 'text', text: 'No.' }], finishReason: 'content_filter' },
+      request: { response_format: { type: 'text' } },
+      expected: { choices: [{ index: 0, message: { role: 'assistant', content: 'No.', refusal: null }, logprobs: null, finish_reason: 'content_filter' }] },
+    },
+    {
+      name: 'keeps JSON the content filter cut off as content, as the stream sent it',
+      input: { parts: [{ type: 'text', text: '{"name":' }], finishReason: 'content_filter' },
+      request: JSON_SCHEMA,
+      expected: { choices: [{ index: 0, message: { role: 'assistant', content: '{"name":', refusal: null }, logprobs: null, finish_reason: 'content_filter' }] },
+    },
+    {
+      name: 'keeps words as content when the answer ended otherwise',
+      input: { parts: [{ type: 'text', text: 'Sure.' }], finishReason: 'stop' },
+      request: JSON_SCHEMA,
+      expected: { choices: [{ index: 0, message: { role: 'assistant', content: 'Sure.', refusal: null }, logprobs: null, finish_reason: 'stop' }] },
+    },
   ];
 
-  it.each(cases)('$name', ({ input, expected }) => {
+  it.each(cases)('$name', ({ input, request, expected }) => {
     // Prepare
     const res: ChatResponse = { id: 'msg_1', model: 'claude-x', parts: [], finishReason: 'stop', usage, ...input };
 
     // Act
-    const body = encodeChatCompletion(res, 'gpt-4o', NOW);
+    const body = encodeChatCompletion(res, 'gpt-4o', NOW, request);
 
     // Assess
     expect(body).toMatchObject(expected);
@@ -254,5 +285,71 @@ describe('encodeChatStream, events that stop before a finish or an error', () =>
     const last = JSON.parse(text.trimEnd().split('\n\n').at(-1)!.slice('data: '.length)) as unknown;
     expect(last).toEqual({ error: { message, type: 'api_error', param: null, code: 'upstream_interrupted' } });
     expect(text).not.toContain('[DONE]');
+  });
+});
+
+describe('encodeChatStream, a client that asked for JSON', () => {
+  const start: StreamEvent = { type: 'start', id: 'msg_1', model: 'claude-x' };
+  const request = { response_format: { type: 'json_schema', json_schema: { name: 'person', schema: { type: 'object' } } } };
+
+  it.each([
+    {
+      name: 'sends a refusal in words as refusal deltas, OpenAI\'s way, with finish content_filter and the usage chunk after it',
+      events: [start, { type: 'text_delta', text: "I can't" }, { type: 'text_delta', text: ' help.' }, { type: 'usage', usage }, { type: 'finish', reason: 'content_filter' }] as StreamEvent[],
+      request,
+      expected: [
+        { ...choice({ role: 'assistant', content: '' }), usage: null },
+        { ...choice({ refusal: "I can't" }), usage: null },
+        { ...choice({ refusal: ' help.' }), usage: null },
+        { ...choice({}, 'content_filter'), usage: null },
+        {
+          ...frame,
+          choices: [],
+          usage: { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42, prompt_tokens_details: { cached_tokens: 20 }, completion_tokens_details: { reasoning_tokens: 4 } },
+        },
+        '[DONE]',
+      ],
+    },
+    {
+      name: 'sends held words as content when the finish is no refusal',
+      events: [start, { type: 'text_delta', text: 'Sure' }, { type: 'finish', reason: 'stop' }] as StreamEvent[],
+      request,
+      expected: [{ ...choice({ role: 'assistant', content: '' }), usage: null }, { ...choice({ content: 'Sure' }), usage: null }, { ...choice({}, 'stop'), usage: null }, expect.objectContaining({ choices: [] }), '[DONE]'],
+    },
+    {
+      name: 'keeps a refusal as content for a client that asked for no JSON',
+      events: [start, { type: 'text_delta', text: 'No.' }, { type: 'finish', reason: 'content_filter' }] as StreamEvent[],
+      request: {},
+      expected: [{ ...choice({ role: 'assistant', content: '' }), usage: null }, { ...choice({ content: 'No.' }), usage: null }, { ...choice({}, 'content_filter'), usage: null }, expect.objectContaining({ choices: [] }), '[DONE]'],
+    },
+  ])('$name', async ({ events, request: body, expected }) => {
+    // Act
+    let text = '';
+    for await (const piece of encodeChatStream(from(events), { model: 'my-model', includeUsage: true, request: body }, NOW)) text += piece;
+
+    // Assess
+    const out = text.split('\n\n').filter(Boolean).map((line) => line.slice('data: '.length)).map((data) => (data === '[DONE]' ? data : JSON.parse(data)));
+    expect(out).toEqual(expected);
+  });
+
+  it('sends JSON\'s first piece before the events after it are read', async () => {
+    // Prepare: events that stop after the first piece until let go.
+    let letGo: () => void = () => undefined;
+    const later = new Promise<void>((resolve) => (letGo = resolve));
+    async function* events(): AsyncGenerator<StreamEvent> {
+      yield start;
+      yield { type: 'text_delta', text: '{"name"' };
+      await later;
+      yield { type: 'finish', reason: 'stop' };
+    }
+    const out = encodeChatStream(events(), { model: 'my-model', includeUsage: false, request }, NOW)[Symbol.asyncIterator]();
+
+    // Act
+    const first = [(await out.next()).value, (await out.next()).value] as string[];
+    letGo();
+    while (!(await out.next()).done);
+
+    // Assess
+    expect(JSON.parse(first[1]!.slice('data: '.length))).toEqual(choice({ content: '{"name"' }));
   });
 });

@@ -5,7 +5,8 @@
  * Thinking is sent as `reasoning_content`, the de-facto field DeepSeek, vLLM and OpenRouter-era
  * clients read (OpenAI itself sends none); redacted thinking and thinking signatures have no
  * OpenAI form and are left out. A canonical `error` finish reason passes as `error`, as
- * OpenRouter does; the official client accepts unknown reasons.
+ * OpenRouter does; the official client accepts unknown reasons. A refusal in words to a client
+ * that asked for JSON is sent in `refusal`, as OpenAI sends one (`refusal-hold.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import type { AssistantPart, ChatResponse, FinishReason, StreamEvent } from '../../canonical/types';
@@ -13,6 +14,7 @@ import { openAIErrorBody } from '../../http/openai-error';
 import { sseData } from '../../http/sse';
 import { streamEndedError } from '../../http/stream-ended';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
+import { asksForJson, isWordedRefusal, withRefusalsHeld, type HeldStreamEvent } from './refusal-hold';
 
 /** Reads the wall clock in ms; tests pass a fixed one. */
 export type Clock = () => number;
@@ -38,7 +40,7 @@ export interface ChatCompletionBody {
   model: string;
   choices: {
     index: 0;
-    message: { role: 'assistant'; content: string | null; refusal: null; tool_calls?: OpenAIToolCall[]; reasoning_content?: string };
+    message: { role: 'assistant'; content: string | null; refusal: string | null; tool_calls?: OpenAIToolCall[]; reasoning_content?: string };
     logprobs: null;
     finish_reason: FinishReason;
   }[];
@@ -68,13 +70,16 @@ function joinText(parts: AssistantPart[], type: 'text' | 'thinking'): string | u
 }
 
 /**
- * The whole answer as a `chat.completion` body. `model` is the name the client asked for.
+ * The whole answer as a `chat.completion` body. `model` is the name the client asked for;
+ * `request` its body: when it asked for JSON, a refusal in words (`isWordedRefusal`) is the
+ * message's `refusal`, content null, as the stream sends it. The finish stays `content_filter`,
+ * which is what fails the `openai` client's `parse` with its ContentFilterFinishReasonError.
  *
  * @example
  * encodeChatCompletion({ id: 'msg_1', model: 'claude-x', parts: [{ type: 'text', text: 'Hi' }], finishReason: 'stop', usage }, 'gpt-4o');
  * // → { id: 'chatcmpl-msg_1', object: 'chat.completion', model: 'gpt-4o', choices: [{ message: { content: 'Hi', … } }], … }
  */
-export function encodeChatCompletion(res: ChatResponse, model: string, now: Clock = Date.now): ChatCompletionBody {
+export function encodeChatCompletion(res: ChatResponse, model: string, now: Clock = Date.now, request?: Record<string, unknown>): ChatCompletionBody {
   const calls: OpenAIToolCall[] = res.parts.flatMap((p) =>
     p.type === 'tool_call' ? [{ id: p.id, type: 'function' as const, function: { name: p.name, arguments: p.arguments || '{}' } }] : [],
   );
@@ -86,6 +91,10 @@ export function encodeChatCompletion(res: ChatResponse, model: string, now: Cloc
     content: text ?? (calls.length ? null : ''),
     refusal: null,
   };
+  if (text !== undefined && !calls.length && asksForJson(request) && isWordedRefusal(text, res.finishReason)) {
+    message.content = null;
+    message.refusal = text;
+  }
   if (calls.length) message.tool_calls = calls;
   if (reasoning !== undefined) message.reasoning_content = reasoning;
   return {
@@ -104,11 +113,13 @@ export function encodeChatCompletion(res: ChatResponse, model: string, now: Cloc
  * waits for the end of the events because usage may follow the finish. An `error` event becomes
  * `data: {"error":…}` and the output ends without `[DONE]`, which is what OpenAI's clients raise on.
  * Errors thrown by `events` propagate to the caller, which decides between a gone client and an
- * in-band error.
+ * in-band error. When the client's body (`request`) asked for JSON, text that cannot start it is
+ * held until the finish (`withRefusalsHeld`) and sent as `refusal` deltas if the finish was
+ * `content_filter`; text that starts like JSON is not held.
  */
 export async function* encodeChatStream(
   events: AsyncIterable<StreamEvent>,
-  options: { model: string; includeUsage: boolean; providerId?: string | undefined },
+  options: { model: string; includeUsage: boolean; providerId?: string | undefined; request?: Record<string, unknown> | undefined },
   now: Clock = Date.now,
 ): AsyncGenerator<string> {
   let frame: { id: string; object: 'chat.completion.chunk'; created: number; model: string } | undefined;
@@ -127,7 +138,8 @@ export async function* encodeChatStream(
   const finish = (reason: FinishReason): string =>
     sseData(JSON.stringify({ ...frame, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: reason }], ...(options.includeUsage ? { usage: null } : {}) }));
 
-  for await (const event of events) {
+  const source: AsyncIterable<HeldStreamEvent> = asksForJson(options.request) ? withRefusalsHeld(events) : events;
+  for await (const event of source) {
     if (event.type === 'error') {
       yield sseData(JSON.stringify(openAIErrorBody(event.error)));
       return;
@@ -141,6 +153,9 @@ export async function* encodeChatStream(
     switch (event.type) {
       case 'text_delta':
         if (event.text) yield chunk({ content: event.text });
+        break;
+      case 'refusal_delta':
+        yield chunk({ refusal: event.text });
         break;
       case 'thinking_delta':
         if (event.text) yield chunk({ reasoning_content: event.text });

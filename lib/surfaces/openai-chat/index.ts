@@ -18,7 +18,7 @@ export function createOpenAIChatSurface(options: { now?: Clock } = {}): Surface 
   const now = options.now ?? Date.now;
   return {
     decodeRequest: (body) => decodeChatRequest(body),
-    encodeResponse: (res, model) => encodeChatCompletion(res, model, now),
+    encodeResponse: (res, model, request) => encodeChatCompletion(res, model, now, request),
     encodeStream: (events, streamOptions) => encodeChatStream(events, streamOptions, now),
     encodeError: (err) => openAIErrorBody(err),
   };
