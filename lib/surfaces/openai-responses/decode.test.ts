@@ -171,6 +171,28 @@ describe('decodeResponsesRequest', () => {
       },
     },
     {
+      name: "takes Codex's freeform apply_patch as a function of one string, its calls and their outputs as tool calls and results, and a custom tool choice",
+      body: {
+        model: 'm',
+        input: [
+          { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Add a file' }] },
+          { type: 'custom_tool_call', status: 'completed', call_id: 'call_p', name: 'apply_patch', input: '*** Begin Patch\n*** Add File: a\n+x\n*** End Patch\n' },
+          { type: 'custom_tool_call_output', call_id: 'call_p', output: 'Success.' },
+        ],
+        tools: [{ type: 'custom', name: 'apply_patch', description: 'Edit files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: x' } }],
+        tool_choice: { type: 'custom', name: 'apply_patch' },
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'Add a file' }] },
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_p', name: 'apply_patch', arguments: JSON.stringify({ input: '*** Begin Patch\n*** Add File: a\n+x\n*** End Patch\n' }) }] },
+          { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_p', content: 'Success.' }] },
+        ],
+        tools: [{ name: 'apply_patch', description: 'Edit files.\n\nThe input must match this lark grammar:\nstart: x', parameters: { type: 'object', properties: { input: { type: 'string', description: expect.any(String) } }, required: ['input'] } }],
+        toolChoice: { type: 'tool', name: 'apply_patch' },
+      },
+    },
+    {
       name: "takes 'required' and json_object, and treats effort 'none' as no reasoning",
       body: { model: 'm', input: 'x', tool_choice: 'required', text: { format: { type: 'json_object' } }, reasoning: { effort: 'none' }, user: 'u' },
       expected: { toolChoice: { type: 'required' }, responseFormat: { type: 'json_object' }, user: 'u' },
@@ -197,6 +219,10 @@ describe('decodeResponsesRequest', () => {
     { name: 'a missing input', body: { model: 'm' }, param: 'input', code: 'invalid_value' },
     { name: 'a message of an unknown role', body: { model: 'm', input: [{ role: 'tool', content: 'x' }] }, param: 'input[0].role', code: 'invalid_value' },
     { name: 'a function call without call_id', body: { model: 'm', input: [{ type: 'function_call', name: 'f', arguments: '{}' }] }, param: 'input[0].call_id', code: 'invalid_value' },
+    { name: 'a custom tool call without input', body: { model: 'm', input: [{ type: 'custom_tool_call', call_id: 'c', name: 'apply_patch' }] }, param: 'input[0].input', code: 'invalid_value' },
+    { name: 'a custom tool output without call_id', body: { model: 'm', input: [{ type: 'custom_tool_call_output', output: 'ok' }] }, param: 'input[0].call_id', code: 'invalid_value' },
+    { name: 'a custom tool with an unknown format', body: { model: 'm', input: 'x', tools: [{ type: 'custom', name: 'f', format: { type: 'json' } }] }, param: 'tools[0].format.type', code: 'invalid_value' },
+    { name: "Codex's local_shell tool", body: { model: 'm', input: 'x', tools: [{ type: 'local_shell' }] }, param: 'tools[0].type', code: 'untranslatable' },
     { name: 'a non-base64 data URL', body: { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png,abc' }] }] }, param: 'input[0].content[0].image_url', code: 'invalid_value' },
     { name: 'a json_schema format without schema', body: { model: 'm', input: 'x', text: { format: { type: 'json_schema', name: 'a' } } }, param: 'text.format.schema', code: 'invalid_value' },
     { name: 'an unknown reasoning effort', body: { model: 'm', input: 'x', reasoning: { effort: 'extreme' } }, param: 'reasoning.effort', code: 'invalid_value' },

@@ -7,6 +7,10 @@
  * - `function_call` items join the assistant turn before them; `function_call_output` items
  *   become `tool_result` parts of one user message (a user message right after joins it), as
  *   the canonical form expects; each result gets the tool's name from the call it answers.
+ * - Custom (freeform) tools, such as Codex's `apply_patch`, become function tools taking their
+ *   text as one string argument, and `custom_tool_call` / `custom_tool_call_output` items the
+ *   function calls and results they stand for (`custom-tools.ts`); the encoders turn calls of
+ *   these tools back into `custom_tool_call` items.
  * - `reasoning` items come back as thinking only with `encrypted_content`, which this surface
  *   fills with the upstream's signature marked with its family, or with redacted thinking (and,
  *   for a Gemini tool call's thought signature, with that, which goes onto the next call; see
@@ -25,6 +29,7 @@ import { untranslatable } from '../../http/errors';
 import { isName, isObject, isText, type Json } from '../../http/json-checks';
 import { HistoryBuilder } from '../history';
 import { parseDataUrl } from '../openai-chat/decode';
+import { customCallArguments, freeformTool } from './custom-tools';
 import { readEncryptedContent } from './reasoning-content';
 import { invalidField, parseResponsesRequest } from './request';
 
@@ -95,7 +100,16 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         signature = undefined;
         return;
       }
+      case 'custom_tool_call': {
+        if (!isName(item.call_id)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
+        if (!isName(item.name)) throw invalidField(`${path}.name`, 'expected a non-empty string.');
+        if (!isText(item.input)) throw invalidField(`${path}.input`, 'expected a string.');
+        history.assistant([{ type: 'tool_call', id: item.call_id, name: item.name, arguments: customCallArguments(item.input), ...signature }], { continueTurn: true });
+        signature = undefined;
+        return;
+      }
       case 'function_call_output':
+      case 'custom_tool_call_output':
         if (!isName(item.call_id)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
         history.toolResult({ type: 'tool_result', toolCallId: item.call_id, content: outputOf(item.output, `${path}.output`) });
         return;
@@ -203,6 +217,7 @@ function reasoningOf(item: Json, carried: Exclude<ReturnType<typeof readEncrypte
 }
 
 function toolOf(tool: Json, path: string): ToolDefinition {
+  if (tool.type === 'custom') return freeformTool(tool, path);
   if (tool.type !== 'function') throw untranslatable(`${path}.type`, `The built-in tool '${String(tool.type)}'`);
   if (!isName(tool.name)) throw invalidField(`${path}.name`, 'expected a non-empty string.');
   const def: ToolDefinition = { name: tool.name, parameters: isObject(tool.parameters) ? tool.parameters : { type: 'object', properties: {} } };
@@ -214,12 +229,12 @@ function toolOf(tool: Json, path: string): ToolDefinition {
 function toolChoiceOf(choice: unknown): ToolChoice | undefined {
   if (choice == null) return undefined;
   if (choice === 'auto' || choice === 'none' || choice === 'required') return { type: choice };
-  if (isObject(choice) && choice.type === 'function') {
+  if (isObject(choice) && (choice.type === 'function' || choice.type === 'custom')) {
     if (!isName(choice.name)) throw invalidField('tool_choice.name', 'expected a non-empty string.');
     return { type: 'tool', name: choice.name };
   }
   if (isObject(choice) && isName(choice.type)) throw untranslatable('tool_choice', `The tool choice '${choice.type}'`);
-  throw invalidField('tool_choice', "expected 'auto', 'none', 'required' or a function.");
+  throw invalidField('tool_choice', "expected 'auto', 'none', 'required', a function or a custom tool.");
 }
 
 function formatOf(text: unknown): ResponseFormat | undefined {
