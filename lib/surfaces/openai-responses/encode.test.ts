@@ -106,6 +106,25 @@ describe('encodeResponse', () => {
     },
   ];
 
+  it("answers a call of a custom tool the request declared as a custom_tool_call with the text as input, and other calls as function calls", () => {
+    // Prepare
+    const patch = '*** Begin Patch\n*** Add File: a\n+x\n*** End Patch\n';
+    const request = { tools: [{ type: 'function', name: 'shell' }, { type: 'custom', name: 'apply_patch' }] };
+    const parts: ChatResponse['parts'] = [
+      { type: 'tool_call', id: 'toolu_1', name: 'apply_patch', arguments: JSON.stringify({ input: patch }) },
+      { type: 'tool_call', id: 'toolu_2', name: 'shell', arguments: '{"command":["ls"]}' },
+    ];
+
+    // Act
+    const body = encodeResponse(answer({ parts, finishReason: 'tool_calls' }), 'gpt-4.1', request, NOW, sequentialIds());
+
+    // Assess
+    expect(body.output).toEqual([
+      { id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'toolu_1', name: 'apply_patch', input: patch },
+      { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'toolu_2', name: 'shell', arguments: '{"command":["ls"]}' },
+    ]);
+  });
+
   it.each(cases)('$name', ({ input, request, expected }) => {
     // Act
     const body = encodeResponse(answer(input), 'gpt-4.1', request ?? {}, NOW, sequentialIds());

@@ -9,12 +9,15 @@
  * the gateway knows whose it is when the conversation has moved to another family. Redacted
  * thinking becomes a reasoning item with no summary whose `encrypted_content` carries the
  * redacted data, so it too comes back as it was; a tool call's own signature (Gemini's) rides in
- * a reasoning item just before it.
+ * a reasoning item just before it. A call of a custom tool the request declared (Codex's freeform
+ * `apply_patch`, which the upstream saw as a function of one string) is a `custom_tool_call`
+ * with that string as its `input` (`custom-tools.ts`).
  */
 import { randomBytes } from 'node:crypto';
 import type { ChatResponse, FinishReason, SignatureFamily } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
+import { customCallInput, customToolNames } from './custom-tools';
 import { writeEncryptedContent } from './reasoning-content';
 
 /** A reasoning item holding a tool call's signature, to stand right before that call. */
@@ -36,7 +39,7 @@ export const UNSIGNED_CONTENT = writeEncryptedContent({ kind: 'unsigned' });
 
 /** Reads the wall clock in ms; tests pass a fixed one. */
 export type Clock = () => number;
-/** Makes an id with the given prefix (`resp`, `msg`, `fc`, `rs`); tests pass a counting one. */
+/** Makes an id with the given prefix (`resp`, `msg`, `fc`, `ctc`, `rs`); tests pass a counting one. */
 export type IdMaker = (prefix: string) => string;
 
 export const randomId: IdMaker = (prefix) => `${prefix}_${randomBytes(24).toString('hex')}`;
@@ -72,13 +75,21 @@ export interface FunctionCallItem {
   name: string;
   arguments: string;
 }
+export interface CustomToolCallItem {
+  id: string;
+  type: 'custom_tool_call';
+  status: 'in_progress' | 'completed' | 'incomplete';
+  call_id: string;
+  name: string;
+  input: string;
+}
 export interface ReasoningItem {
   id: string;
   type: 'reasoning';
   summary: { type: 'summary_text'; text: string }[];
   encrypted_content?: string;
 }
-export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
 
 export interface ResponsesUsage {
   input_tokens: number;
@@ -182,6 +193,7 @@ export function responseId(upstreamId: string | undefined, newId: IdMaker): stri
  */
 export function encodeResponse(res: ChatResponse, model: string, request: Record<string, unknown>, now: Clock = Date.now, newId: IdMaker = randomId): Record<string, unknown> {
   const output: OutputItem[] = [];
+  const custom = customToolNames(request);
   let message: MessageItem | undefined;
   for (const part of res.parts) {
     if (part.type === 'text') {
@@ -197,7 +209,8 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
       output.push(redactedItem(newId('rs'), part.data));
     } else if (part.type === 'tool_call') {
       if (part.signature) output.push(signatureItem(newId('rs'), part.signature, part.signedBy));
-      output.push({ id: newId('fc'), type: 'function_call', status: 'completed', call_id: part.id, name: part.name, arguments: part.arguments || '{}' });
+      if (custom.has(part.name)) output.push({ id: newId('ctc'), type: 'custom_tool_call', status: 'completed', call_id: part.id, name: part.name, input: customCallInput(part.arguments) });
+      else output.push({ id: newId('fc'), type: 'function_call', status: 'completed', call_id: part.id, name: part.name, arguments: part.arguments || '{}' });
     }
   }
   const { status, incomplete_details } = statusOf(res.finishReason);

@@ -5,12 +5,17 @@
  * output_item.done; at the end response.completed or response.incomplete with the whole
  * response and its usage). The final event waits for the end of the canonical events, because
  * usage may follow the finish.
+ *
+ * A call of a custom tool the request declared streams as a `custom_tool_call`: its text is the
+ * `input` inside the JSON arguments the upstream streams, which only the whole arguments yield, so
+ * its input comes in one `custom_tool_call_input.delta` when the call ends, then `.done`.
  */
 import type { FinishReason, SignatureFamily, StreamEvent } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import { sseEvent } from '../../http/sse';
 import { streamEndedError } from '../../http/stream-ended';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
+import { customCallInput, customToolNames } from './custom-tools';
 import {
   FINISHED_BY_ERROR,
   outputText,
@@ -24,6 +29,7 @@ import {
   responsesError,
   statusOf,
   type Clock,
+  type CustomToolCallItem,
   type FunctionCallItem,
   type IdMaker,
   type MessageItem,
@@ -34,6 +40,8 @@ import {
 interface Open<T extends OutputItem = OutputItem> {
   item: T;
   index: number;
+  /** A custom tool call's JSON arguments so far, read for its input when it closes. */
+  arguments?: string;
 }
 
 /** Writes one stream's events, numbering them; holds the items so the final response repeats them exactly. */
@@ -43,7 +51,11 @@ class ResponsesStreamWriter {
   #open: Open | undefined;
   frame: { id: string; createdAt: number; model: string; request: Record<string, unknown> } | undefined;
 
-  constructor(readonly newId: IdMaker) {}
+  /** `customTools`: the names of the custom tools the request declared. */
+  constructor(
+    readonly newId: IdMaker,
+    readonly customTools: ReadonlySet<string>,
+  ) {}
 
   event(type: string, fields: Record<string, unknown>): string {
     return sseEvent(type, { type, ...fields, sequence_number: this.#sequence++ });
@@ -110,15 +122,22 @@ class ResponsesStreamWriter {
 
   toolStart(id: string, name: string, signature: string | undefined, signedBy: SignatureFamily | undefined): string {
     const out = this.close() + (signature ? this.whole(signatureItem(this.newId('rs'), signature, signedBy)) : '');
-    const item: FunctionCallItem = { id: this.newId('fc'), type: 'function_call', status: 'in_progress', call_id: id, name, arguments: '' };
+    const custom = this.customTools.has(name);
+    const item: FunctionCallItem | CustomToolCallItem = custom
+      ? { id: this.newId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: id, name, input: '' }
+      : { id: this.newId('fc'), type: 'function_call', status: 'in_progress', call_id: id, name, arguments: '' };
     const index = this.output.length;
-    this.#open = { item, index };
+    this.#open = custom ? { item, index, arguments: '' } : { item, index };
     this.output.push(item);
     return out + this.event('response.output_item.added', { output_index: index, item: structuredClone(item) });
   }
 
   toolDelta(delta: string): string {
     const open = this.#open;
+    if (open?.item.type === 'custom_tool_call') {
+      open.arguments += delta;
+      return '';
+    }
     if (open?.item.type !== 'function_call' || !delta) return '';
     open.item.arguments += delta;
     return this.event('response.function_call_arguments.delta', { item_id: open.item.id, output_index: open.index, delta });
@@ -153,6 +172,11 @@ class ResponsesStreamWriter {
       case 'function_call':
         item.arguments ||= '{}';
         out += this.event('response.function_call_arguments.done', { ...at, name: item.name, arguments: item.arguments });
+        break;
+      case 'custom_tool_call':
+        item.input = customCallInput(open.arguments ?? '');
+        if (item.input) out += this.event('response.custom_tool_call_input.delta', { ...at, delta: item.input });
+        out += this.event('response.custom_tool_call_input.done', { ...at, input: item.input });
         break;
     }
     if (item.type !== 'reasoning') item.status = 'completed';
@@ -192,7 +216,7 @@ export async function* encodeResponsesStream(
   now: Clock = Date.now,
   newId: IdMaker = randomId,
 ): AsyncGenerator<string> {
-  const writer = new ResponsesStreamWriter(newId);
+  const writer = new ResponsesStreamWriter(newId, customToolNames(options.request));
   let usage: TokenUsage = NO_TOKENS;
   let finish: FinishReason | undefined;
   for await (const event of events) {
