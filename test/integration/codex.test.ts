@@ -63,16 +63,18 @@ beforeAll(async () => {
   gemini = await startFakeGemini({ apiKey: GEMINI_KEY });
   h = await startHarness({
     credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_GEMINI_KEY: GEMINI_KEY },
-    config: ({ upstream }) => ({
+    config: ({ upstream, backup }) => ({
       providers: [
         { id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'claude', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_ANTHROPIC_KEY' } }] },
         { id: 'gemini', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_GEMINI_KEY' } }] },
+        { id: 'compat', type: 'openai-compatible', baseUrl: backup, accounts: [{ id: 'b', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
       ],
       models: [
         { name: 'gpt-5-codex', targets: [{ provider: 'primary', model: 'gpt-5-codex' }] },
         { name: 'codex-on-claude', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
         { name: 'codex-on-gemini', targets: [{ provider: 'gemini', model: 'gemini-3-pro-preview' }] },
+        { name: 'codex-on-chat', targets: [{ provider: 'compat', model: 'qwen3-coder' }] },
       ],
     }),
   });
@@ -85,6 +87,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   h.upstream.reset();
+  h.backup.reset();
   anthropic.reset();
   gemini.reset();
   h.health.clear();
@@ -272,6 +275,31 @@ describe('Codex translated for Gemini', () => {
     expect(patchCall).toMatchObject({ functionCall: { name: 'apply_patch', args: { input: expect.stringContaining('*** Update File: src/cli.ts') } } });
     const items = doneItems(parseSse(res.text));
     expect(items).toEqual([expect.objectContaining({ type: 'custom_tool_call', name: 'apply_patch', input: PATCH })]);
+  });
+});
+
+describe('Codex translated to Chat Completions (an OpenAI-compatible server)', () => {
+  it('carries apply_patch both ways, not streamed: the custom call replayed as a tool call, a new call answered as custom_tool_call', async () => {
+    // Prepare
+    h.backup.reply({ kind: 'tool_calls', calls: [{ id: 'call_new', name: 'apply_patch', arguments: JSON.stringify({ input: PATCH }) }] });
+    const fixture = loadFixture('codex-after-apply-patch');
+    fixture.request.body.stream = false;
+
+    // Act
+    const res = await sendAsCodex(fixture, 'codex-on-chat');
+
+    // Assess
+    expect(res.status).toBe(200);
+    const sent = h.backup.requests[0]!;
+    expect(sent.path).toBe('/v1/chat/completions');
+    expect(sent.rawBody).not.toContain('gAAAAAB');
+    const body = sent.body as { messages: { role: string; tool_calls?: { id: string; function: { name: string; arguments: string } }[] }[]; tools: { function: { name: string } }[] };
+    expect(body.tools.map((t) => t.function.name)).toEqual(['shell', 'update_plan', 'apply_patch', 'view_image']);
+    const patchCall = body.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.function.name === 'apply_patch')!;
+    expect(patchCall.id).toBe('call_Vd8pR2kq0WmZ5tNs1aXcH6Ug');
+    expect(JSON.parse(patchCall.function.arguments)).toEqual({ input: fixture.request.body.input[8]!.input });
+    const answer = JSON.parse(res.text) as { output: Record<string, unknown>[] };
+    expect(answer.output).toEqual([expect.objectContaining({ type: 'custom_tool_call', call_id: 'call_new', name: 'apply_patch', input: PATCH })]);
   });
 });
 
