@@ -303,11 +303,38 @@ describe('Codex translated to Chat Completions (an OpenAI-compatible server)', (
   });
 });
 
+describe("Codex's local_shell tool (codex-mini's shell) translated for Anthropic", () => {
+  /** The after-shell turn as codex-mini sends it: the local_shell tool instead of the shell function, the call a local_shell_call. */
+  function localShellTurn(): CodexFixture {
+    const fixture = loadFixture('codex-after-shell');
+    const body = fixture.request.body;
+    body.tools = [{ type: 'local_shell' }, ...body.tools.filter((t) => t.name !== 'shell')];
+    body.input[4] = { type: 'local_shell_call', call_id: 'call_ls', status: 'completed', action: { type: 'exec', command: ['bash', '-lc', 'sed -n 1,80p src/cli.ts'], working_directory: '/home/dev/todo-app', timeout_ms: 10000, env: {}, user: null } };
+    body.input[5] = { type: 'function_call_output', call_id: 'call_ls', output: 'import { parseArgs } from "node:util";' };
+    return fixture;
+  }
+
+  it('offers it as a local_shell function, replays a local_shell_call as its tool_use, and answers a new call as a local_shell_call', async () => {
+    // Prepare
+    anthropic.reply({ kind: 'tool_use', calls: [{ id: 'toolu_01Ls', name: 'local_shell', input: { command: ['npm', 'test'], workdir: '/home/dev/todo-app', timeout_ms: 60000 } }] });
+
+    // Act
+    const res = await sendAsCodex(localShellTurn(), 'codex-on-claude');
+
+    // Assess
+    expect(res.status).toBe(200);
+    const sent = anthropic.requests[0]!.body as { tools: { name: string; input_schema: { required: string[] } }[]; messages: { role: string; content: Record<string, unknown>[] }[] };
+    expect(sent.tools[0]).toMatchObject({ name: 'local_shell', input_schema: { required: ['command'] } });
+    expect(sent.messages[1]!.content).toEqual([{ type: 'tool_use', id: 'call_ls', name: 'local_shell', input: { command: ['bash', '-lc', 'sed -n 1,80p src/cli.ts'], workdir: '/home/dev/todo-app', timeout_ms: 10000 } }]);
+    expect(sent.messages[2]!.content).toEqual([expect.objectContaining({ type: 'tool_result', tool_use_id: 'call_ls' })]);
+    const items = doneItems(parseSse(res.text));
+    expect(items).toEqual([{ id: expect.any(String), type: 'local_shell_call', status: 'completed', call_id: 'toolu_01Ls', action: { type: 'exec', command: ['npm', 'test'], working_directory: '/home/dev/todo-app', timeout_ms: 60000, env: {} } }]);
+  });
+});
+
 describe('Codex tools and items no translator can serve', () => {
   it.each([
-    ['the local_shell tool', (b: CodexBody) => b.tools.push({ type: 'local_shell' }), 'tools[4].type'],
     ['the web_search tool', (b: CodexBody) => b.tools.push({ type: 'web_search' }), 'tools[4].type'],
-    ['a local_shell_call in the history', (b: CodexBody) => b.input.push({ type: 'local_shell_call', call_id: 'call_ls', status: 'completed', action: { type: 'exec', command: ['ls'] } }), 'input[3].type'],
     ['a web_search_call in the history', (b: CodexBody) => b.input.push({ type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'node parseArgs' } }), 'input[3].type'],
   ])('refuses %s with a 400 naming the field, before any upstream call', async (_what, change, param) => {
     // Prepare
