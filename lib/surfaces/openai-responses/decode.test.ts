@@ -193,6 +193,30 @@ describe('decodeResponsesRequest', () => {
       },
     },
     {
+      name: "takes Codex's local_shell tool as a local_shell function, a local_shell_call (named by call_id, or by id) as its call, and the outputs as results",
+      body: {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'List files' },
+          { type: 'local_shell_call', id: 'lsh_1', call_id: 'call_a', status: 'completed', action: { type: 'exec', command: ['ls', '-a'], working_directory: '/repo', timeout_ms: 5000, env: {}, user: null } },
+          { type: 'function_call_output', call_id: 'call_a', output: '.git' },
+          { type: 'local_shell_call', id: 'call_b', status: 'completed', action: { type: 'exec', command: ['pwd'], env: {} } },
+          { type: 'local_shell_call_output', id: 'call_b', output: '/repo' },
+        ],
+        tools: [{ type: 'local_shell' }],
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'List files' }] },
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_a', name: 'local_shell', arguments: '{"command":["ls","-a"],"workdir":"/repo","timeout_ms":5000}' }] },
+          { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_a', content: '.git' }] },
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_b', name: 'local_shell', arguments: '{"command":["pwd"]}' }] },
+          { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_b', content: '/repo' }] },
+        ],
+        tools: [{ name: 'local_shell', description: expect.stringContaining('execvp'), parameters: expect.objectContaining({ required: ['command'] }) }],
+      },
+    },
+    {
       name: "takes 'required' and json_object, and treats effort 'none' as no reasoning",
       body: { model: 'm', input: 'x', tool_choice: 'required', text: { format: { type: 'json_object' } }, reasoning: { effort: 'none' }, user: 'u' },
       expected: { toolChoice: { type: 'required' }, responseFormat: { type: 'json_object' }, user: 'u' },
@@ -222,7 +246,9 @@ describe('decodeResponsesRequest', () => {
     { name: 'a custom tool call without input', body: { model: 'm', input: [{ type: 'custom_tool_call', call_id: 'c', name: 'apply_patch' }] }, param: 'input[0].input', code: 'invalid_value' },
     { name: 'a custom tool output without call_id', body: { model: 'm', input: [{ type: 'custom_tool_call_output', output: 'ok' }] }, param: 'input[0].call_id', code: 'invalid_value' },
     { name: 'a custom tool with an unknown format', body: { model: 'm', input: 'x', tools: [{ type: 'custom', name: 'f', format: { type: 'json' } }] }, param: 'tools[0].format.type', code: 'invalid_value' },
-    { name: "Codex's local_shell tool", body: { model: 'm', input: 'x', tools: [{ type: 'local_shell' }] }, param: 'tools[0].type', code: 'untranslatable' },
+    { name: 'a local_shell_call whose action is not exec', body: { model: 'm', input: [{ type: 'local_shell_call', call_id: 'c', action: { type: 'spawn', command: ['ls'] } }] }, param: 'input[0].action.type', code: 'invalid_value' },
+    { name: 'a local_shell_call without a command', body: { model: 'm', input: [{ type: 'local_shell_call', call_id: 'c', action: { type: 'exec', command: [] } }] }, param: 'input[0].action.command', code: 'invalid_value' },
+    { name: 'a local_shell_call without any id', body: { model: 'm', input: [{ type: 'local_shell_call', action: { type: 'exec', command: ['ls'] } }] }, param: 'input[0].call_id', code: 'invalid_value' },
     { name: 'a non-base64 data URL', body: { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png,abc' }] }] }, param: 'input[0].content[0].image_url', code: 'invalid_value' },
     { name: 'a json_schema format without schema', body: { model: 'm', input: 'x', text: { format: { type: 'json_schema', name: 'a' } } }, param: 'text.format.schema', code: 'invalid_value' },
     { name: 'an unknown reasoning effort', body: { model: 'm', input: 'x', reasoning: { effort: 'extreme' } }, param: 'reasoning.effort', code: 'invalid_value' },

@@ -10,7 +10,8 @@
  * - Custom (freeform) tools, such as Codex's `apply_patch`, become function tools taking their
  *   text as one string argument, and `custom_tool_call` / `custom_tool_call_output` items the
  *   function calls and results they stand for (`custom-tools.ts`); the encoders turn calls of
- *   these tools back into `custom_tool_call` items.
+ *   these tools back into `custom_tool_call` items. The built-in `local_shell` tool, whose calls
+ *   the client runs (Codex with codex-mini), is translated the same way (`local-shell.ts`).
  * - `reasoning` items come back as thinking only with `encrypted_content`, which this surface
  *   fills with the upstream's signature marked with its family, or with redacted thinking (and,
  *   for a Gemini tool call's thought signature, with that, which goes onto the next call; see
@@ -19,8 +20,8 @@
  *   which only an OpenAI target would take, and the translating builders drop.
  * - What needs state the gateway does not keep is refused: `previous_response_id`,
  *   `conversation`, stored `prompt` templates, `background` runs, `item_reference` items and
- *   uploaded files (`file_id`). So are OpenAI's built-in tools (web search, file search,
- *   computer use, code interpreter…), which only OpenAI runs.
+ *   uploaded files (`file_id`). So are OpenAI's built-in tools that OpenAI runs (web search,
+ *   file search, computer use, code interpreter…) and their items.
  * - Bookkeeping for OpenAI's own platform is ignored: `store`, `metadata`, `include`,
  *   `service_tier`, `truncation`, `prompt_cache_key`, `text.verbosity`, `reasoning.summary`.
  */
@@ -30,6 +31,7 @@ import { isName, isObject, isText, type Json } from '../../http/json-checks';
 import { HistoryBuilder } from '../history';
 import { parseDataUrl } from '../openai-chat/decode';
 import { customCallArguments, freeformTool } from './custom-tools';
+import { LOCAL_SHELL, localShellCallArguments, localShellCallId, localShellTool } from './local-shell';
 import { readEncryptedContent } from './reasoning-content';
 import { invalidField, parseResponsesRequest } from './request';
 
@@ -108,11 +110,24 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         signature = undefined;
         return;
       }
+      case 'local_shell_call': {
+        const callId = localShellCallId(item);
+        if (!isName(callId)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
+        history.assistant([{ type: 'tool_call', id: callId, name: LOCAL_SHELL, arguments: localShellCallArguments(item.action, `${path}.action`), ...signature }], { continueTurn: true });
+        signature = undefined;
+        return;
+      }
       case 'function_call_output':
       case 'custom_tool_call_output':
         if (!isName(item.call_id)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
         history.toolResult({ type: 'tool_result', toolCallId: item.call_id, content: outputOf(item.output, `${path}.output`) });
         return;
+      case 'local_shell_call_output': {
+        const callId = localShellCallId(item);
+        if (!isName(callId)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
+        history.toolResult({ type: 'tool_result', toolCallId: callId, content: outputOf(item.output, `${path}.output`) });
+        return;
+      }
       case 'reasoning': {
         const carried = isName(item.encrypted_content) ? readEncryptedContent(item.encrypted_content) : undefined;
         if (carried?.kind === 'call_signature') {
@@ -218,6 +233,7 @@ function reasoningOf(item: Json, carried: Exclude<ReturnType<typeof readEncrypte
 
 function toolOf(tool: Json, path: string): ToolDefinition {
   if (tool.type === 'custom') return freeformTool(tool, path);
+  if (tool.type === LOCAL_SHELL) return localShellTool();
   if (tool.type !== 'function') throw untranslatable(`${path}.type`, `The built-in tool '${String(tool.type)}'`);
   if (!isName(tool.name)) throw invalidField(`${path}.name`, 'expected a non-empty string.');
   const def: ToolDefinition = { name: tool.name, parameters: isObject(tool.parameters) ? tool.parameters : { type: 'object', properties: {} } };
