@@ -125,6 +125,24 @@ describe('encodeResponse', () => {
     ]);
   });
 
+  it('answers a call of the local_shell tool the request declared as a local_shell_call with its exec action, and one without a command as the function call it was', () => {
+    // Prepare
+    const request = { tools: [{ type: 'local_shell' }] };
+    const parts: ChatResponse['parts'] = [
+      { type: 'tool_call', id: 'toolu_1', name: 'local_shell', arguments: '{"command":["ls","-a"],"workdir":"/repo"}' },
+      { type: 'tool_call', id: 'toolu_2', name: 'local_shell', arguments: '{"command":"ls"}' },
+    ];
+
+    // Act
+    const body = encodeResponse(answer({ parts, finishReason: 'tool_calls' }), 'gpt-4.1', request, NOW, sequentialIds());
+
+    // Assess
+    expect(body.output).toEqual([
+      { id: 'lsh_1', type: 'local_shell_call', status: 'completed', call_id: 'toolu_1', action: { type: 'exec', command: ['ls', '-a'], working_directory: '/repo', env: {} } },
+      { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'toolu_2', name: 'local_shell', arguments: '{"command":"ls"}' },
+    ]);
+  });
+
   it.each(cases)('$name', ({ input, request, expected }) => {
     // Act
     const body = encodeResponse(answer(input), 'gpt-4.1', request ?? {}, NOW, sequentialIds());

@@ -11,13 +11,15 @@
  * redacted data, so it too comes back as it was; a tool call's own signature (Gemini's) rides in
  * a reasoning item just before it. A call of a custom tool the request declared (Codex's freeform
  * `apply_patch`, which the upstream saw as a function of one string) is a `custom_tool_call`
- * with that string as its `input` (`custom-tools.ts`).
+ * with that string as its `input` (`custom-tools.ts`); a call of the built-in `local_shell` tool
+ * the request declared is a `local_shell_call` with its exec action (`local-shell.ts`).
  */
 import { randomBytes } from 'node:crypto';
 import type { ChatResponse, FinishReason, SignatureFamily } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
 import { customCallInput, customToolNames } from './custom-tools';
+import { declaresLocalShell, LOCAL_SHELL, localShellAction, type LocalShellAction } from './local-shell';
 import { writeEncryptedContent } from './reasoning-content';
 
 /** A reasoning item holding a tool call's signature, to stand right before that call. */
@@ -39,7 +41,7 @@ export const UNSIGNED_CONTENT = writeEncryptedContent({ kind: 'unsigned' });
 
 /** Reads the wall clock in ms; tests pass a fixed one. */
 export type Clock = () => number;
-/** Makes an id with the given prefix (`resp`, `msg`, `fc`, `ctc`, `rs`); tests pass a counting one. */
+/** Makes an id with the given prefix (`resp`, `msg`, `fc`, `ctc`, `lsh`, `rs`); tests pass a counting one. */
 export type IdMaker = (prefix: string) => string;
 
 export const randomId: IdMaker = (prefix) => `${prefix}_${randomBytes(24).toString('hex')}`;
@@ -83,13 +85,42 @@ export interface CustomToolCallItem {
   name: string;
   input: string;
 }
+export interface LocalShellCallItem {
+  id: string;
+  type: 'local_shell_call';
+  status: 'in_progress' | 'completed' | 'incomplete';
+  call_id: string;
+  action: LocalShellAction;
+}
 export interface ReasoningItem {
   id: string;
   type: 'reasoning';
   summary: { type: 'summary_text'; text: string }[];
   encrypted_content?: string;
 }
-export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | LocalShellCallItem | ReasoningItem;
+
+/** The tools a request declared that the upstream saw as functions: their calls go back as items of their own kind. */
+export interface DeclaredTools {
+  custom: ReadonlySet<string>;
+  localShell: boolean;
+}
+
+export const declaredTools = (request: Record<string, unknown>): DeclaredTools => ({ custom: customToolNames(request), localShell: declaresLocalShell(request) });
+
+/** Whether the call of the local_shell tool, which is whole only once its arguments are: its item is written then. */
+export const isLocalShellCall = (tools: DeclaredTools, name: string): boolean => tools.localShell && name === LOCAL_SHELL;
+
+/**
+ * A whole tool call as the item the client declared it by: a custom tool's call, a local_shell
+ * call (or, with no command in its arguments, the function call it was), or a function call.
+ */
+export function callItem(call: { id: string; name: string; arguments: string }, tools: DeclaredTools, newId: IdMaker): FunctionCallItem | CustomToolCallItem | LocalShellCallItem {
+  if (tools.custom.has(call.name)) return { id: newId('ctc'), type: 'custom_tool_call', status: 'completed', call_id: call.id, name: call.name, input: customCallInput(call.arguments) };
+  const action = isLocalShellCall(tools, call.name) ? localShellAction(call.arguments) : undefined;
+  if (action) return { id: newId('lsh'), type: 'local_shell_call', status: 'completed', call_id: call.id, action };
+  return { id: newId('fc'), type: 'function_call', status: 'completed', call_id: call.id, name: call.name, arguments: call.arguments || '{}' };
+}
 
 export interface ResponsesUsage {
   input_tokens: number;
@@ -193,7 +224,7 @@ export function responseId(upstreamId: string | undefined, newId: IdMaker): stri
  */
 export function encodeResponse(res: ChatResponse, model: string, request: Record<string, unknown>, now: Clock = Date.now, newId: IdMaker = randomId): Record<string, unknown> {
   const output: OutputItem[] = [];
-  const custom = customToolNames(request);
+  const tools = declaredTools(request);
   let message: MessageItem | undefined;
   for (const part of res.parts) {
     if (part.type === 'text') {
@@ -209,8 +240,7 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
       output.push(redactedItem(newId('rs'), part.data));
     } else if (part.type === 'tool_call') {
       if (part.signature) output.push(signatureItem(newId('rs'), part.signature, part.signedBy));
-      if (custom.has(part.name)) output.push({ id: newId('ctc'), type: 'custom_tool_call', status: 'completed', call_id: part.id, name: part.name, input: customCallInput(part.arguments) });
-      else output.push({ id: newId('fc'), type: 'function_call', status: 'completed', call_id: part.id, name: part.name, arguments: part.arguments || '{}' });
+      output.push(callItem(part, tools, newId));
     }
   }
   const { status, incomplete_details } = statusOf(res.finishReason);

@@ -8,15 +8,20 @@
  *
  * A call of a custom tool the request declared streams as a `custom_tool_call`: its text is the
  * `input` inside the JSON arguments the upstream streams, which only the whole arguments yield, so
- * its input comes in one `custom_tool_call_input.delta` when the call ends, then `.done`.
+ * its input comes in one `custom_tool_call_input.delta` when the call ends, then `.done`. A call
+ * of the declared `local_shell` tool is written whole when it ends (added, then done), as a
+ * `local_shell_call` with its action: OpenAI streams no deltas of one.
  */
 import type { FinishReason, SignatureFamily, StreamEvent } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import { sseEvent } from '../../http/sse';
 import { streamEndedError } from '../../http/stream-ended';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
-import { customCallInput, customToolNames } from './custom-tools';
+import { customCallInput } from './custom-tools';
 import {
+  callItem,
+  declaredTools,
+  isLocalShellCall,
   FINISHED_BY_ERROR,
   outputText,
   redactedItem,
@@ -30,6 +35,7 @@ import {
   statusOf,
   type Clock,
   type CustomToolCallItem,
+  type DeclaredTools,
   type FunctionCallItem,
   type IdMaker,
   type MessageItem,
@@ -40,8 +46,10 @@ import {
 interface Open<T extends OutputItem = OutputItem> {
   item: T;
   index: number;
-  /** A custom tool call's JSON arguments so far, read for its input when it closes. */
+  /** A custom or local_shell call's JSON arguments so far, read for its input or action when it closes. */
   arguments?: string;
+  /** A local_shell call: not in the output until it closes, whole. */
+  deferred?: true;
 }
 
 /** Writes one stream's events, numbering them; holds the items so the final response repeats them exactly. */
@@ -51,10 +59,10 @@ class ResponsesStreamWriter {
   #open: Open | undefined;
   frame: { id: string; createdAt: number; model: string; request: Record<string, unknown> } | undefined;
 
-  /** `customTools`: the names of the custom tools the request declared. */
+  /** `tools`: the tools the request declared whose calls go back as items of their own kind. */
   constructor(
     readonly newId: IdMaker,
-    readonly customTools: ReadonlySet<string>,
+    readonly tools: DeclaredTools,
   ) {}
 
   event(type: string, fields: Record<string, unknown>): string {
@@ -122,7 +130,11 @@ class ResponsesStreamWriter {
 
   toolStart(id: string, name: string, signature: string | undefined, signedBy: SignatureFamily | undefined): string {
     const out = this.close() + (signature ? this.whole(signatureItem(this.newId('rs'), signature, signedBy)) : '');
-    const custom = this.customTools.has(name);
+    if (isLocalShellCall(this.tools, name)) {
+      this.#open = { item: { id: '', type: 'function_call', status: 'in_progress', call_id: id, name, arguments: '' }, index: this.output.length, arguments: '', deferred: true };
+      return out;
+    }
+    const custom = this.tools.custom.has(name);
     const item: FunctionCallItem | CustomToolCallItem = custom
       ? { id: this.newId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: id, name, input: '' }
       : { id: this.newId('fc'), type: 'function_call', status: 'in_progress', call_id: id, name, arguments: '' };
@@ -134,7 +146,7 @@ class ResponsesStreamWriter {
 
   toolDelta(delta: string): string {
     const open = this.#open;
-    if (open?.item.type === 'custom_tool_call') {
+    if (open?.arguments !== undefined) {
       open.arguments += delta;
       return '';
     }
@@ -148,6 +160,7 @@ class ResponsesStreamWriter {
     const open = this.#open;
     if (!open) return '';
     this.#open = undefined;
+    if (open.deferred) return this.#closeWhole(open);
     const at = { item_id: open.item.id, output_index: open.index };
     let out = '';
     const item = open.item;
@@ -180,6 +193,17 @@ class ResponsesStreamWriter {
         break;
     }
     if (item.type !== 'reasoning') item.status = 'completed';
+    return out + this.event('response.output_item.done', { output_index: open.index, item: structuredClone(item) });
+  }
+
+  /** A call written only once whole: added, its arguments done if it is a function call after all, done. */
+  #closeWhole(open: Open): string {
+    const call = open.item as FunctionCallItem;
+    const item = callItem({ id: call.call_id, name: call.name, arguments: open.arguments ?? '' }, this.tools, this.newId);
+    this.output.push(item);
+    const at = { item_id: item.id, output_index: open.index };
+    let out = this.event('response.output_item.added', { output_index: open.index, item: { ...structuredClone(item), status: 'in_progress' } });
+    if (item.type === 'function_call') out += this.event('response.function_call_arguments.done', { ...at, name: item.name, arguments: item.arguments });
     return out + this.event('response.output_item.done', { output_index: open.index, item: structuredClone(item) });
   }
 
@@ -216,7 +240,7 @@ export async function* encodeResponsesStream(
   now: Clock = Date.now,
   newId: IdMaker = randomId,
 ): AsyncGenerator<string> {
-  const writer = new ResponsesStreamWriter(newId, customToolNames(options.request));
+  const writer = new ResponsesStreamWriter(newId, declaredTools(options.request));
   let usage: TokenUsage = NO_TOKENS;
   let finish: FinishReason | undefined;
   for await (const event of events) {
