@@ -216,6 +216,8 @@ describe('Codex translated for Anthropic', () => {
     expect(res.status).toBe(200);
     const sent = anthropic.requests[0]!;
     expect(sent.rawBody).not.toContain('gAAAAAB');
+    // With no thinking of Claude's left in the tool loop, Anthropic would refuse extended thinking: it is off for this turn.
+    expect(sent.body).not.toHaveProperty('thinking');
     const messages = (sent.body as { messages: { role: string; content: Record<string, unknown>[] }[] }).messages;
     expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(messages[1]!.content).toEqual([{ type: 'tool_use', id: 'call_7Qm2XbT1n9LpV4sHcY0dKe3R', name: 'shell', input: { command: ['bash', '-lc', 'sed -n 1,80p src/cli.ts'], workdir: '/home/dev/todo-app' } }]);
