@@ -9,11 +9,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startHarness, UPSTREAM_KEY, type Harness } from './harness';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const GEMINI_KEY = 'AIza-test';
+const AWS = { accessKeyId: 'AKIDCODEX', secretAccessKey: 'secret-codex', region: 'us-east-1' };
 
 type FixtureName = 'codex-first-turn' | 'codex-after-shell' | 'codex-after-apply-patch';
 const FIXTURE_NAMES: readonly FixtureName[] = ['codex-first-turn', 'codex-after-shell', 'codex-after-apply-patch'];
@@ -56,24 +58,28 @@ function parseSse(text: string): SseEvent[] {
 let h: Harness;
 let anthropic: FakeAnthropic;
 let gemini: FakeGemini;
+let bedrock: FakeBedrock;
 let key: string;
 
 beforeAll(async () => {
   anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
   gemini = await startFakeGemini({ apiKey: GEMINI_KEY });
+  bedrock = await startFakeBedrock(AWS);
   h = await startHarness({
-    credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_GEMINI_KEY: GEMINI_KEY },
+    credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_GEMINI_KEY: GEMINI_KEY, AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey },
     config: ({ upstream, backup }) => ({
       providers: [
         { id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
         { id: 'claude', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_ANTHROPIC_KEY' } }] },
         { id: 'gemini', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_GEMINI_KEY' } }] },
+        { id: 'aws', type: 'bedrock', region: AWS.region, baseUrl: bedrock.url, accounts: [{ id: 'b', awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }] },
         { id: 'compat', type: 'openai-compatible', baseUrl: backup, accounts: [{ id: 'b', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
       ],
       models: [
         { name: 'gpt-5-codex', targets: [{ provider: 'primary', model: 'gpt-5-codex' }] },
         { name: 'codex-on-claude', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
         { name: 'codex-on-gemini', targets: [{ provider: 'gemini', model: 'gemini-3-pro-preview' }] },
+        { name: 'codex-on-bedrock', targets: [{ provider: 'aws', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }] },
         { name: 'codex-on-chat', targets: [{ provider: 'compat', model: 'qwen3-coder' }] },
       ],
     }),
@@ -84,12 +90,14 @@ afterAll(async () => {
   await h?.close();
   await anthropic?.close();
   await gemini?.close();
+  await bedrock?.close();
 });
 beforeEach(() => {
   h.upstream.reset();
   h.backup.reset();
   anthropic.reset();
   gemini.reset();
+  bedrock.reset();
   h.health.clear();
 });
 
@@ -277,6 +285,27 @@ describe('Codex translated for Gemini', () => {
     expect(patchCall).toMatchObject({ functionCall: { name: 'apply_patch', args: { input: expect.stringContaining('*** Update File: src/cli.ts') } } });
     const items = doneItems(parseSse(res.text));
     expect(items).toEqual([expect.objectContaining({ type: 'custom_tool_call', name: 'apply_patch', input: PATCH })]);
+  });
+});
+
+describe('Codex translated for Claude on Bedrock (Converse)', () => {
+  it('carries apply_patch both ways, streamed: the custom call replayed as a toolUse, a new call answered as custom_tool_call', async () => {
+    // Prepare
+    bedrock.reply({ kind: 'tool_use', calls: [{ id: 'tooluse_new', name: 'apply_patch', input: { input: PATCH } }] });
+
+    // Act
+    const res = await sendAsCodex(loadFixture('codex-after-apply-patch'), 'codex-on-bedrock');
+
+    // Assess
+    expect(res.status).toBe(200);
+    const sent = bedrock.requests[0]!;
+    expect(sent.rawBody).not.toContain('gAAAAAB');
+    const body = sent.body as { messages: { content: Record<string, unknown>[] }[]; toolConfig: { tools: { toolSpec?: { name: string } }[] } };
+    // The tools list may end with a cachePoint, which has no toolSpec.
+    expect(body.toolConfig.tools.flatMap((t) => (t.toolSpec ? [t.toolSpec.name] : []))).toEqual(['shell', 'update_plan', 'apply_patch', 'view_image']);
+    const patchUse = body.messages.flatMap((m) => m.content).find((c) => (c.toolUse as { name?: string } | undefined)?.name === 'apply_patch');
+    expect(patchUse).toMatchObject({ toolUse: { toolUseId: 'call_Vd8pR2kq0WmZ5tNs1aXcH6Ug', input: { input: expect.stringContaining('*** Update File: src/cli.ts') } } });
+    expect(doneItems(parseSse(res.text))).toEqual([expect.objectContaining({ type: 'custom_tool_call', call_id: 'tooluse_new', name: 'apply_patch', input: PATCH })]);
   });
 });
 
