@@ -108,7 +108,7 @@ export interface DeclaredTools {
 
 export const declaredTools = (request: Record<string, unknown>): DeclaredTools => ({ custom: customToolNames(request), localShell: declaresLocalShell(request) });
 
-/** Whether the call of the local_shell tool, which is whole only once its arguments are: its item is written then. */
+/** Whether a call named `name` is of the declared local_shell tool, whose item is known only once its arguments are whole. */
 export const isLocalShellCall = (tools: DeclaredTools, name: string): boolean => tools.localShell && name === LOCAL_SHELL;
 
 /**

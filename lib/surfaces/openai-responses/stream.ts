@@ -198,7 +198,8 @@ class ResponsesStreamWriter {
 
   /** A call written only once whole: added, its arguments done if it is a function call after all, done. */
   #closeWhole(open: Open): string {
-    const call = open.item as FunctionCallItem;
+    const call = open.item;
+    if (call.type !== 'function_call') return ''; // toolStart holds a deferred call as a function call until it is whole.
     const item = callItem({ id: call.call_id, name: call.name, arguments: open.arguments ?? '' }, this.tools, this.newId);
     this.output.push(item);
     const at = { item_id: item.id, output_index: open.index };
