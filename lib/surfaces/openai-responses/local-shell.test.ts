@@ -45,6 +45,9 @@ describe('localShellAction', () => {
       expected: { type: 'exec', command: ['npm', 'test'], working_directory: '/repo', timeout_ms: 60000, env: {} },
     },
     { name: 'takes a bare command', args: '{"command":["ls"]}', expected: { type: 'exec', command: ['ls'], env: {} } },
+    // Codex reads timeout_ms as a u64: an item with any other number fails to parse and is dropped, the call with it.
+    { name: 'leaves out a timeout that is not a whole number', args: '{"command":["ls"],"timeout_ms":1.5}', expected: { type: 'exec', command: ['ls'], env: {} } },
+    { name: 'leaves out a negative timeout', args: '{"command":["ls"],"timeout_ms":-1}', expected: { type: 'exec', command: ['ls'], env: {} } },
     { name: 'has none for arguments that are not JSON', args: '{"command":', expected: undefined },
     { name: 'has none for a command given as one string', args: '{"command":"ls -a"}', expected: undefined },
     { name: 'has none for an empty command', args: '{"command":[]}', expected: undefined },

@@ -44,6 +44,9 @@ export interface LocalShellAction {
 
 const isArgv = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every(isText);
 
+/** A timeout Codex can read: it parses `timeout_ms` as a u64 and drops an item with any other number, the call with it. */
+const isTimeout = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
 /**
  * A `local_shell_call` item's action as the arguments of the function call it becomes. Throws a
  * 400 naming the field when the action is not an `exec` with a command.
@@ -80,7 +83,7 @@ export function localShellAction(args: string): LocalShellAction | undefined {
     type: 'exec',
     command: parsed.command,
     ...(isName(parsed.workdir) ? { working_directory: parsed.workdir } : {}),
-    ...(typeof parsed.timeout_ms === 'number' ? { timeout_ms: parsed.timeout_ms } : {}),
+    ...(isTimeout(parsed.timeout_ms) ? { timeout_ms: parsed.timeout_ms } : {}),
     env: {},
   };
 }
