@@ -61,7 +61,7 @@ export function decodeResponsesRequest(raw: Record<string, unknown>): ChatReques
   const system: TextPart[] = body.instructions ? [{ type: 'text', text: body.instructions }] : [];
   const messages = typeof body.input === 'string' ? [{ role: 'user' as const, parts: [{ type: 'text' as const, text: body.input }] }] : decodeItems(body.input as Json[], system);
   const req: ChatRequest = { model: body.model, system, messages, stream: body.stream === true };
-  if (body.tools?.length) req.tools = body.tools.map((t, i) => toolOf(t, `tools[${i}]`));
+  if (body.tools?.length) req.tools = toolsOf(body.tools);
   const toolChoice = toolChoiceOf(raw.tool_choice);
   if (toolChoice) req.toolChoice = toolChoice;
   if (typeof raw.parallel_tool_calls === 'boolean') req.parallelToolCalls = raw.parallel_tool_calls;
@@ -229,6 +229,21 @@ function reasoningOf(item: Json, carried: Exclude<ReturnType<typeof readEncrypte
     return s.text;
   });
   return { type: 'thinking', text: text.join(''), signature: carried.signature, signedBy: carried.signedBy };
+}
+
+/**
+ * The tools as functions, each name once: a custom tool or the local_shell tool named as another
+ * tool would reach the upstream as a second function of that name, and a call of it could not
+ * say which tool the client meant.
+ */
+function toolsOf(tools: readonly Json[]): ToolDefinition[] {
+  const names = new Set<string>();
+  return tools.map((tool, i) => {
+    const def = toolOf(tool, `tools[${i}]`);
+    if (names.has(def.name)) throw invalidField(`tools[${i}].${tool.type === LOCAL_SHELL ? 'type' : 'name'}`, `another tool is named '${def.name}': tool names must be unique.`);
+    names.add(def.name);
+    return def;
+  });
 }
 
 function toolOf(tool: Json, path: string): ToolDefinition {
