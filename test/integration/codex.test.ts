@@ -3,7 +3,8 @@
  * (test/fixtures/codex, reconstructed from its source) sent as Codex sends them: a streamed POST
  * with its headers, read as SSE. Passed through to OpenAI, the body and the events must be
  * untouched; translated for Anthropic and Gemini, each Codex-specific item and tool must be
- * translated or refused with a 400 naming the field, never dropped or failed with a 500.
+ * translated or refused with a 400 naming the field, never failed with a 500, and dropped only
+ * when it holds nothing the model needs (a web_search_call: a search whose findings follow it).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -364,10 +365,7 @@ describe("Codex's local_shell tool (codex-mini's shell) translated for Anthropic
 });
 
 describe('Codex tools and items no translator can serve', () => {
-  it.each([
-    ['the web_search tool', (b: CodexBody) => b.tools.push({ type: 'web_search' }), 'tools[4].type'],
-    ['a web_search_call in the history', (b: CodexBody) => b.input.push({ type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'node parseArgs' } }), 'input[3].type'],
-  ])('refuses %s with a 400 naming the field, before any upstream call', async (_what, change, param) => {
+  it.each([['the web_search tool', (b: CodexBody) => b.tools.push({ type: 'web_search' }), 'tools[4].type']])('refuses %s with a 400 naming the field, before any upstream call', async (_what, change, param) => {
     // Prepare
     const fixture = loadFixture('codex-first-turn');
     change(fixture.request.body);
@@ -379,5 +377,31 @@ describe('Codex tools and items no translator can serve', () => {
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text)).toMatchObject({ error: { param, code: 'unsupported_parameter', type: 'invalid_request_error' } });
     expect(anthropic.requests).toHaveLength(0);
+  });
+});
+
+describe('Codex history from an OpenAI model, translated for Anthropic', () => {
+  it('leaves out a web_search_call in the history (a session moved from an OpenAI model): the search it records is answered in the messages after it', async () => {
+    // Prepare: the history as Codex keeps it, id left out; the findings are in the assistant's answer.
+    const fixture = loadFixture('codex-first-turn');
+    const input = fixture.request.body.input;
+    input.push(
+      { type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'node parseArgs' } },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'util.parseArgs is stable since Node 20.' }] },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Use it.' }] },
+    );
+    anthropic.reply({ kind: 'text', text: 'Done.' });
+
+    // Act
+    const res = await sendAsCodex(fixture, 'codex-on-claude');
+
+    // Assess
+    expect(res.status).toBe(200);
+    const sent = anthropic.requests[0]!.body as { messages: { role: string; content: unknown }[] };
+    expect(JSON.stringify(sent.messages)).not.toContain('node parseArgs');
+    expect(sent.messages.slice(-2)).toMatchObject([
+      { role: 'assistant', content: [{ type: 'text', text: 'util.parseArgs is stable since Node 20.' }] },
+      { role: 'user', content: [{ type: 'text', text: 'Use it.' }] },
+    ]);
   });
 });

@@ -217,6 +217,25 @@ describe('decodeResponsesRequest', () => {
       },
     },
     {
+      name: 'leaves out a web_search_call in the history (a model switched from OpenAI): it records a search, whose findings are in the answer after it',
+      body: {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'What is new in Node 22?' },
+          { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'Node 22 release notes' } },
+          { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'require(esm).', annotations: [] }] },
+          { role: 'user', content: 'Thanks' },
+        ],
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'What is new in Node 22?' }] },
+          { role: 'assistant', parts: [{ type: 'text', text: 'require(esm).' }] },
+          { role: 'user', parts: [{ type: 'text', text: 'Thanks' }] },
+        ],
+      },
+    },
+    {
       name: "takes 'required' and json_object, and treats effort 'none' as no reasoning",
       body: { model: 'm', input: 'x', tool_choice: 'required', text: { format: { type: 'json_object' } }, reasoning: { effort: 'none' }, user: 'u' },
       expected: { toolChoice: { type: 'required' }, responseFormat: { type: 'json_object' }, user: 'u' },

@@ -18,10 +18,12 @@
  *   `reasoning-content.ts`): unsigned reasoning cannot be replayed to Anthropic. OpenAI's own
  *   items (replayed after a switch from an OpenAI model) become thinking signed by `openai`,
  *   which only an OpenAI target would take, and the translating builders drop.
+ * - `web_search_call` items (a search OpenAI ran, in a history begun on an OpenAI model) are left
+ *   out: they hold only the query, and what the search found is in the answer after them.
  * - What needs state the gateway does not keep is refused: `previous_response_id`,
  *   `conversation`, stored `prompt` templates, `background` runs, `item_reference` items and
  *   uploaded files (`file_id`). So are OpenAI's built-in tools that OpenAI runs (web search,
- *   file search, computer use, code interpreter…) and their items.
+ *   file search, computer use, code interpreter…) and their items, but for `web_search_call`.
  * - Bookkeeping for OpenAI's own platform is ignored: `store`, `metadata`, `include`,
  *   `service_tier`, `truncation`, `prompt_cache_key`, `text.verbosity`, `reasoning.summary`.
  */
@@ -138,6 +140,11 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         if (thinking) history.assistant([thinking], { continueTurn: true });
         return;
       }
+      case 'web_search_call':
+        // A search OpenAI ran (history from a session that began on an OpenAI model): the item
+        // records only the query, and what the search found is in the assistant's answer after it.
+        // The web_search tool itself, which only OpenAI runs, is still refused (toolOf).
+        return;
       case 'item_reference':
         // Clients with `store: true` (the Vercel AI SDK's default) refer to their earlier reasoning
         // items this way; with `store: false` they send the items, encrypted content and all.
