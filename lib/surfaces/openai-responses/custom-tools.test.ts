@@ -1,5 +1,5 @@
 import { GatewayError } from '../../http/errors';
-import { customCallArguments, customCallInput, customToolNames, freeformTool, FREEFORM_PARAMETERS } from './custom-tools';
+import { customCallArguments, customCallInput, freeformTool, FREEFORM_PARAMETERS } from './custom-tools';
 
 const LARK = 'start: begin_patch hunk+ end_patch\nbegin_patch: "*** Begin Patch" LF\n';
 
@@ -58,19 +58,6 @@ describe('freeformTool', () => {
 
     expect(a.parameters).not.toBe(b.parameters);
     expect(a.parameters).not.toBe(FREEFORM_PARAMETERS);
-  });
-});
-
-describe('customToolNames', () => {
-  const cases: { name: string; request: Record<string, unknown>; expected: string[] }[] = [
-    { name: 'names the custom tools, not the function or built-in ones', request: { tools: [{ type: 'function', name: 'shell' }, { type: 'custom', name: 'apply_patch' }, { type: 'web_search' }] }, expected: ['apply_patch'] },
-    { name: 'is empty without tools', request: {}, expected: [] },
-    { name: 'is empty when tools is not an array', request: { tools: 'apply_patch' }, expected: [] },
-    { name: 'skips a custom tool without a name', request: { tools: [{ type: 'custom' }, null] }, expected: [] },
-  ];
-
-  it.each(cases)('$name', ({ request, expected }) => {
-    expect([...customToolNames(request)]).toEqual(expected);
   });
 });
 

@@ -44,12 +44,6 @@ function grammarOf(format: unknown, path: string): { syntax: string; definition:
   return { syntax: format.syntax, definition: format.definition };
 }
 
-/** The names of the custom tools a Responses request declares: calls of these go back as `custom_tool_call`. */
-export function customToolNames(request: Record<string, unknown>): ReadonlySet<string> {
-  const tools = Array.isArray(request.tools) ? request.tools : [];
-  return new Set(tools.flatMap((t: unknown) => (isObject(t) && t.type === 'custom' && isName(t.name) ? [t.name] : [])));
-}
-
 /** A custom tool call's text as the arguments of the function call it becomes. */
 export const customCallArguments = (input: string): string => JSON.stringify({ input });
 

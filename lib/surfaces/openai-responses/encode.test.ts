@@ -1,5 +1,5 @@
 import type { ChatResponse } from '../../canonical/types';
-import { encodeResponse, sequentialIds } from './encode';
+import { declaredTools, encodeResponse, NO_DECLARED_TOOLS, sequentialIds } from './encode';
 
 const NOW = () => 1_700_000_000_123;
 const usage = { input: 30, output: 12, cacheRead: 20, cacheWrite: 5, reasoning: 4 };
@@ -155,5 +155,26 @@ describe('encodeResponse', () => {
     const body = encodeResponse(answer({ parts: [{ type: 'text', text: 'x' }] }), 'gpt-4.1', {}, NOW, sequentialIds());
 
     expect(body).toMatchObject({ instructions: null, max_output_tokens: null, temperature: 1, top_p: 1, tool_choice: 'auto', tools: [], text: { format: { type: 'text' } }, metadata: {}, store: false });
+  });
+});
+
+describe('declaredTools', () => {
+  const cases: { name: string; request: Record<string, unknown>; custom: string[]; localShell: boolean }[] = [
+    { name: 'names the custom tools, not the function or other built-in ones', request: { tools: [{ type: 'function', name: 'shell' }, { type: 'custom', name: 'apply_patch' }, { type: 'custom', name: 'note' }, { type: 'web_search' }] }, custom: ['apply_patch', 'note'], localShell: false },
+    { name: 'tells the local_shell tool', request: { tools: [{ type: 'function', name: 'shell' }, { type: 'local_shell' }] }, custom: [], localShell: true },
+    { name: 'takes a function named local_shell for a function', request: { tools: [{ type: 'function', name: 'local_shell' }] }, custom: [], localShell: false },
+    { name: 'skips a custom tool without a name, and what is not a tool', request: { tools: [{ type: 'custom' }, null, 'local_shell'] }, custom: [], localShell: false },
+    { name: 'has none when tools is not an array', request: { tools: 'apply_patch' }, custom: [], localShell: false },
+  ];
+
+  it.each(cases)('$name', ({ request, custom, localShell }) => {
+    const tools = declaredTools(request);
+
+    expect({ custom: [...tools.custom], localShell: tools.localShell }).toEqual({ custom, localShell });
+  });
+
+  it('gives a request declaring neither the one shared value, so that it allocates nothing for them', () => {
+    expect(declaredTools({})).toBe(NO_DECLARED_TOOLS);
+    expect(declaredTools({ tools: [{ type: 'function', name: 'shell' }] })).toBe(NO_DECLARED_TOOLS);
   });
 });

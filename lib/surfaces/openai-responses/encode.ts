@@ -18,8 +18,9 @@ import { randomBytes } from 'node:crypto';
 import type { ChatResponse, FinishReason, SignatureFamily } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
-import { customCallInput, customToolNames } from './custom-tools';
-import { declaresLocalShell, LOCAL_SHELL, localShellAction, type LocalShellAction } from './local-shell';
+import { isName, isObject } from '../../http/json-checks';
+import { customCallInput } from './custom-tools';
+import { LOCAL_SHELL, localShellAction, type LocalShellAction } from './local-shell';
 import { writeEncryptedContent } from './reasoning-content';
 
 /** A reasoning item holding a tool call's signature, to stand right before that call. */
@@ -106,7 +107,28 @@ export interface DeclaredTools {
   localShell: boolean;
 }
 
-export const declaredTools = (request: Record<string, unknown>): DeclaredTools => ({ custom: customToolNames(request), localShell: declaresLocalShell(request) });
+/** What a request declaring neither has: one shared value, so that every other request allocates nothing for them. */
+export const NO_DECLARED_TOOLS: DeclaredTools = Object.freeze({ custom: new Set<string>(), localShell: false });
+
+/**
+ * The custom tools (by name) and the local_shell tool a Responses request declares: calls of these
+ * go back as `custom_tool_call` and `local_shell_call`. One pass over the tools, made once per answer.
+ *
+ * @example
+ * declaredTools({ tools: [{ type: 'custom', name: 'apply_patch' }, { type: 'function', name: 'shell' }] }) // { custom: Set { 'apply_patch' }, localShell: false }
+ */
+export function declaredTools(request: Record<string, unknown>): DeclaredTools {
+  const tools = request.tools;
+  if (!Array.isArray(tools)) return NO_DECLARED_TOOLS;
+  let custom: Set<string> | undefined;
+  let localShell = false;
+  for (const tool of tools) {
+    if (!isObject(tool)) continue;
+    if (tool.type === 'custom' && isName(tool.name)) (custom ??= new Set()).add(tool.name);
+    else if (tool.type === LOCAL_SHELL) localShell = true;
+  }
+  return custom || localShell ? { custom: custom ?? NO_DECLARED_TOOLS.custom, localShell } : NO_DECLARED_TOOLS;
+}
 
 /** Whether a call named `name` is of the declared local_shell tool, whose item is known only once its arguments are whole. */
 export const isLocalShellCall = (tools: DeclaredTools, name: string): boolean => tools.localShell && name === LOCAL_SHELL;

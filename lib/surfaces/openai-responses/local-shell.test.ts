@@ -1,5 +1,5 @@
 import { GatewayError } from '../../http/errors';
-import { declaresLocalShell, localShellAction, localShellCallArguments, localShellCallId, localShellTool } from './local-shell';
+import { localShellAction, localShellCallArguments, localShellCallId, localShellTool } from './local-shell';
 
 describe('localShellCallArguments', () => {
   const cases: { name: string; action: Record<string, unknown>; expected: Record<string, unknown> }[] = [
@@ -65,16 +65,7 @@ describe('localShellAction', () => {
   });
 });
 
-describe('declaresLocalShell and localShellCallId', () => {
-  it.each([
-    [{ tools: [{ type: 'function', name: 'shell' }, { type: 'local_shell' }] }, true],
-    [{ tools: [{ type: 'function', name: 'local_shell' }] }, false],
-    [{ tools: 'local_shell' }, false],
-    [{}, false],
-  ])('tells whether %j declares the built-in tool: %s', (request, expected) => {
-    expect(declaresLocalShell(request)).toBe(expected);
-  });
-
+describe('localShellCallId and localShellTool', () => {
   it.each([
     [{ call_id: 'call_1', id: 'lsh_1' }, 'call_1'],
     [{ id: 'call_2' }, 'call_2'],

@@ -28,11 +28,6 @@ export const localShellTool = (): ToolDefinition => ({
   },
 });
 
-/** Whether a Responses request declares the `local_shell` tool: calls of `local_shell` then go back as `local_shell_call`. */
-export function declaresLocalShell(request: Record<string, unknown>): boolean {
-  return Array.isArray(request.tools) && request.tools.some((t: unknown) => isObject(t) && t.type === LOCAL_SHELL);
-}
-
 /** The `exec` action of a `local_shell_call` item, as the client sends it back and as the gateway writes it. */
 export interface LocalShellAction {
   type: 'exec';
