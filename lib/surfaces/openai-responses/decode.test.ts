@@ -171,6 +171,71 @@ describe('decodeResponsesRequest', () => {
       },
     },
     {
+      name: "takes Codex's freeform apply_patch as a function of one string, its calls and their outputs as tool calls and results, and a custom tool choice",
+      body: {
+        model: 'm',
+        input: [
+          { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Add a file' }] },
+          { type: 'custom_tool_call', status: 'completed', call_id: 'call_p', name: 'apply_patch', input: '*** Begin Patch\n*** Add File: a\n+x\n*** End Patch\n' },
+          { type: 'custom_tool_call_output', call_id: 'call_p', output: 'Success.' },
+        ],
+        tools: [{ type: 'custom', name: 'apply_patch', description: 'Edit files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: x' } }],
+        tool_choice: { type: 'custom', name: 'apply_patch' },
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'Add a file' }] },
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_p', name: 'apply_patch', arguments: JSON.stringify({ input: '*** Begin Patch\n*** Add File: a\n+x\n*** End Patch\n' }) }] },
+          { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_p', content: 'Success.' }] },
+        ],
+        tools: [{ name: 'apply_patch', description: 'Edit files.\n\nThe input must match this lark grammar:\nstart: x', parameters: { type: 'object', properties: { input: { type: 'string', description: expect.any(String) } }, required: ['input'] } }],
+        toolChoice: { type: 'tool', name: 'apply_patch' },
+      },
+    },
+    {
+      name: "takes Codex's local_shell tool as a local_shell function, a local_shell_call (named by call_id, or by id) as its call, and the outputs as results",
+      body: {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'List files' },
+          { type: 'local_shell_call', id: 'lsh_1', call_id: 'call_a', status: 'completed', action: { type: 'exec', command: ['ls', '-a'], working_directory: '/repo', timeout_ms: 5000, env: {}, user: null } },
+          { type: 'function_call_output', call_id: 'call_a', output: '.git' },
+          { type: 'local_shell_call', id: 'call_b', status: 'completed', action: { type: 'exec', command: ['pwd'], env: {} } },
+          { type: 'local_shell_call_output', id: 'call_b', output: '/repo' },
+        ],
+        tools: [{ type: 'local_shell' }],
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'List files' }] },
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_a', name: 'local_shell', arguments: '{"command":["ls","-a"],"workdir":"/repo","timeout_ms":5000}' }] },
+          { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_a', content: '.git' }] },
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_b', name: 'local_shell', arguments: '{"command":["pwd"]}' }] },
+          { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_b', content: '/repo' }] },
+        ],
+        tools: [{ name: 'local_shell', description: expect.stringContaining('execvp'), parameters: expect.objectContaining({ required: ['command'] }) }],
+      },
+    },
+    {
+      name: 'leaves out a web_search_call in the history (a model switched from OpenAI): it records a search, whose findings are in the answer after it',
+      body: {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'What is new in Node 22?' },
+          { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'Node 22 release notes' } },
+          { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'require(esm).', annotations: [] }] },
+          { role: 'user', content: 'Thanks' },
+        ],
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'What is new in Node 22?' }] },
+          { role: 'assistant', parts: [{ type: 'text', text: 'require(esm).' }] },
+          { role: 'user', parts: [{ type: 'text', text: 'Thanks' }] },
+        ],
+      },
+    },
+    {
       name: "takes 'required' and json_object, and treats effort 'none' as no reasoning",
       body: { model: 'm', input: 'x', tool_choice: 'required', text: { format: { type: 'json_object' } }, reasoning: { effort: 'none' }, user: 'u' },
       expected: { toolChoice: { type: 'required' }, responseFormat: { type: 'json_object' }, user: 'u' },
@@ -197,6 +262,17 @@ describe('decodeResponsesRequest', () => {
     { name: 'a missing input', body: { model: 'm' }, param: 'input', code: 'invalid_value' },
     { name: 'a message of an unknown role', body: { model: 'm', input: [{ role: 'tool', content: 'x' }] }, param: 'input[0].role', code: 'invalid_value' },
     { name: 'a function call without call_id', body: { model: 'm', input: [{ type: 'function_call', name: 'f', arguments: '{}' }] }, param: 'input[0].call_id', code: 'invalid_value' },
+    { name: 'a custom tool call without input', body: { model: 'm', input: [{ type: 'custom_tool_call', call_id: 'c', name: 'apply_patch' }] }, param: 'input[0].input', code: 'invalid_value' },
+    { name: 'a custom tool output without call_id', body: { model: 'm', input: [{ type: 'custom_tool_call_output', output: 'ok' }] }, param: 'input[0].call_id', code: 'invalid_value' },
+    { name: 'a custom tool with an unknown format', body: { model: 'm', input: 'x', tools: [{ type: 'custom', name: 'f', format: { type: 'json' } }] }, param: 'tools[0].format.type', code: 'invalid_value' },
+    { name: 'a local_shell_call whose action is not exec', body: { model: 'm', input: [{ type: 'local_shell_call', call_id: 'c', action: { type: 'spawn', command: ['ls'] } }] }, param: 'input[0].action.type', code: 'invalid_value' },
+    { name: 'a local_shell_call without a command', body: { model: 'm', input: [{ type: 'local_shell_call', call_id: 'c', action: { type: 'exec', command: [] } }] }, param: 'input[0].action.command', code: 'invalid_value' },
+    // The upstream sees one function per name, and a call of the name could not say which tool the client meant.
+    { name: 'a function tool named local_shell beside the local_shell tool', body: { model: 'm', input: 'x', tools: [{ type: 'local_shell' }, { type: 'function', name: 'local_shell' }] }, param: 'tools[1].name', code: 'invalid_value' },
+    { name: 'the local_shell tool after a function named local_shell', body: { model: 'm', input: 'x', tools: [{ type: 'function', name: 'local_shell' }, { type: 'local_shell' }] }, param: 'tools[1].type', code: 'invalid_value' },
+    { name: 'a custom tool named as a function tool', body: { model: 'm', input: 'x', tools: [{ type: 'function', name: 'apply_patch' }, { type: 'custom', name: 'apply_patch' }] }, param: 'tools[1].name', code: 'invalid_value' },
+    { name: 'two custom tools of one name', body: { model: 'm', input: 'x', tools: [{ type: 'custom', name: 'a' }, { type: 'custom', name: 'b' }, { type: 'custom', name: 'a' }] }, param: 'tools[2].name', code: 'invalid_value' },
+    { name: 'a local_shell_call without any id', body: { model: 'm', input: [{ type: 'local_shell_call', action: { type: 'exec', command: ['ls'] } }] }, param: 'input[0].call_id', code: 'invalid_value' },
     { name: 'a non-base64 data URL', body: { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png,abc' }] }] }, param: 'input[0].content[0].image_url', code: 'invalid_value' },
     { name: 'a json_schema format without schema', body: { model: 'm', input: 'x', text: { format: { type: 'json_schema', name: 'a' } } }, param: 'text.format.schema', code: 'invalid_value' },
     { name: 'an unknown reasoning effort', body: { model: 'm', input: 'x', reasoning: { effort: 'extreme' } }, param: 'reasoning.effort', code: 'invalid_value' },

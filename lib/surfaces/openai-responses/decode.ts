@@ -7,16 +7,23 @@
  * - `function_call` items join the assistant turn before them; `function_call_output` items
  *   become `tool_result` parts of one user message (a user message right after joins it), as
  *   the canonical form expects; each result gets the tool's name from the call it answers.
+ * - Custom (freeform) tools, such as Codex's `apply_patch`, become function tools taking their
+ *   text as one string argument, and `custom_tool_call` / `custom_tool_call_output` items the
+ *   function calls and results they stand for (`custom-tools.ts`); the encoders turn calls of
+ *   these tools back into `custom_tool_call` items. The built-in `local_shell` tool, whose calls
+ *   the client runs (Codex with codex-mini), is translated the same way (`local-shell.ts`).
  * - `reasoning` items come back as thinking only with `encrypted_content`, which this surface
  *   fills with the upstream's signature marked with its family, or with redacted thinking (and,
  *   for a Gemini tool call's thought signature, with that, which goes onto the next call; see
  *   `reasoning-content.ts`): unsigned reasoning cannot be replayed to Anthropic. OpenAI's own
  *   items (replayed after a switch from an OpenAI model) become thinking signed by `openai`,
  *   which only an OpenAI target would take, and the translating builders drop.
+ * - `web_search_call` items (a search OpenAI ran, in a history begun on an OpenAI model) are left
+ *   out: they hold only the query, and what the search found is in the answer after them.
  * - What needs state the gateway does not keep is refused: `previous_response_id`,
  *   `conversation`, stored `prompt` templates, `background` runs, `item_reference` items and
- *   uploaded files (`file_id`). So are OpenAI's built-in tools (web search, file search,
- *   computer use, code interpreter…), which only OpenAI runs.
+ *   uploaded files (`file_id`). So are OpenAI's built-in tools that OpenAI runs (web search,
+ *   file search, computer use, code interpreter…) and their items, but for `web_search_call`.
  * - Bookkeeping for OpenAI's own platform is ignored: `store`, `metadata`, `include`,
  *   `service_tier`, `truncation`, `prompt_cache_key`, `text.verbosity`, `reasoning.summary`.
  */
@@ -25,6 +32,8 @@ import { untranslatable } from '../../http/errors';
 import { isName, isObject, isText, type Json } from '../../http/json-checks';
 import { HistoryBuilder } from '../history';
 import { parseDataUrl } from '../openai-chat/decode';
+import { customCallArguments, freeformTool } from './custom-tools';
+import { LOCAL_SHELL, localShellCallArguments, localShellCallId, localShellTool } from './local-shell';
 import { readEncryptedContent } from './reasoning-content';
 import { invalidField, parseResponsesRequest } from './request';
 
@@ -54,7 +63,7 @@ export function decodeResponsesRequest(raw: Record<string, unknown>): ChatReques
   const system: TextPart[] = body.instructions ? [{ type: 'text', text: body.instructions }] : [];
   const messages = typeof body.input === 'string' ? [{ role: 'user' as const, parts: [{ type: 'text' as const, text: body.input }] }] : decodeItems(body.input as Json[], system);
   const req: ChatRequest = { model: body.model, system, messages, stream: body.stream === true };
-  if (body.tools?.length) req.tools = body.tools.map((t, i) => toolOf(t, `tools[${i}]`));
+  if (body.tools?.length) req.tools = toolsOf(body.tools);
   const toolChoice = toolChoiceOf(raw.tool_choice);
   if (toolChoice) req.toolChoice = toolChoice;
   if (typeof raw.parallel_tool_calls === 'boolean') req.parallelToolCalls = raw.parallel_tool_calls;
@@ -95,10 +104,32 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         signature = undefined;
         return;
       }
+      case 'custom_tool_call': {
+        if (!isName(item.call_id)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
+        if (!isName(item.name)) throw invalidField(`${path}.name`, 'expected a non-empty string.');
+        if (!isText(item.input)) throw invalidField(`${path}.input`, 'expected a string.');
+        history.assistant([{ type: 'tool_call', id: item.call_id, name: item.name, arguments: customCallArguments(item.input), ...signature }], { continueTurn: true });
+        signature = undefined;
+        return;
+      }
+      case 'local_shell_call': {
+        const callId = localShellCallId(item);
+        if (!isName(callId)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
+        history.assistant([{ type: 'tool_call', id: callId, name: LOCAL_SHELL, arguments: localShellCallArguments(item.action, `${path}.action`), ...signature }], { continueTurn: true });
+        signature = undefined;
+        return;
+      }
       case 'function_call_output':
+      case 'custom_tool_call_output':
         if (!isName(item.call_id)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
         history.toolResult({ type: 'tool_result', toolCallId: item.call_id, content: outputOf(item.output, `${path}.output`) });
         return;
+      case 'local_shell_call_output': {
+        const callId = localShellCallId(item);
+        if (!isName(callId)) throw invalidField(`${path}.call_id`, 'expected a non-empty string.');
+        history.toolResult({ type: 'tool_result', toolCallId: callId, content: outputOf(item.output, `${path}.output`) });
+        return;
+      }
       case 'reasoning': {
         const carried = isName(item.encrypted_content) ? readEncryptedContent(item.encrypted_content) : undefined;
         if (carried?.kind === 'call_signature') {
@@ -109,6 +140,11 @@ function decodeItems(items: readonly Json[], system: TextPart[]): Message[] {
         if (thinking) history.assistant([thinking], { continueTurn: true });
         return;
       }
+      case 'web_search_call':
+        // A search OpenAI ran (history from a session that began on an OpenAI model): the item
+        // records only the query, and what the search found is in the assistant's answer after it.
+        // The web_search tool itself, which only OpenAI runs, is still refused (toolOf).
+        return;
       case 'item_reference':
         // Clients with `store: true` (the Vercel AI SDK's default) refer to their earlier reasoning
         // items this way; with `store: false` they send the items, encrypted content and all.
@@ -202,7 +238,24 @@ function reasoningOf(item: Json, carried: Exclude<ReturnType<typeof readEncrypte
   return { type: 'thinking', text: text.join(''), signature: carried.signature, signedBy: carried.signedBy };
 }
 
+/**
+ * The tools as functions, each name once: a custom tool or the local_shell tool named as another
+ * tool would reach the upstream as a second function of that name, and a call of it could not
+ * say which tool the client meant.
+ */
+function toolsOf(tools: readonly Json[]): ToolDefinition[] {
+  const names = new Set<string>();
+  return tools.map((tool, i) => {
+    const def = toolOf(tool, `tools[${i}]`);
+    if (names.has(def.name)) throw invalidField(`tools[${i}].${tool.type === LOCAL_SHELL ? 'type' : 'name'}`, `another tool is named '${def.name}': tool names must be unique.`);
+    names.add(def.name);
+    return def;
+  });
+}
+
 function toolOf(tool: Json, path: string): ToolDefinition {
+  if (tool.type === 'custom') return freeformTool(tool, path);
+  if (tool.type === LOCAL_SHELL) return localShellTool();
   if (tool.type !== 'function') throw untranslatable(`${path}.type`, `The built-in tool '${String(tool.type)}'`);
   if (!isName(tool.name)) throw invalidField(`${path}.name`, 'expected a non-empty string.');
   const def: ToolDefinition = { name: tool.name, parameters: isObject(tool.parameters) ? tool.parameters : { type: 'object', properties: {} } };
@@ -214,12 +267,12 @@ function toolOf(tool: Json, path: string): ToolDefinition {
 function toolChoiceOf(choice: unknown): ToolChoice | undefined {
   if (choice == null) return undefined;
   if (choice === 'auto' || choice === 'none' || choice === 'required') return { type: choice };
-  if (isObject(choice) && choice.type === 'function') {
+  if (isObject(choice) && (choice.type === 'function' || choice.type === 'custom')) {
     if (!isName(choice.name)) throw invalidField('tool_choice.name', 'expected a non-empty string.');
     return { type: 'tool', name: choice.name };
   }
   if (isObject(choice) && isName(choice.type)) throw untranslatable('tool_choice', `The tool choice '${choice.type}'`);
-  throw invalidField('tool_choice', "expected 'auto', 'none', 'required' or a function.");
+  throw invalidField('tool_choice', "expected 'auto', 'none', 'required', a function or a custom tool.");
 }
 
 function formatOf(text: unknown): ResponseFormat | undefined {

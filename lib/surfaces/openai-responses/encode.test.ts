@@ -1,5 +1,5 @@
 import type { ChatResponse } from '../../canonical/types';
-import { encodeResponse, sequentialIds } from './encode';
+import { declaredTools, encodeResponse, NO_DECLARED_TOOLS, sequentialIds } from './encode';
 
 const NOW = () => 1_700_000_000_123;
 const usage = { input: 30, output: 12, cacheRead: 20, cacheWrite: 5, reasoning: 4 };
@@ -106,6 +106,43 @@ describe('encodeResponse', () => {
     },
   ];
 
+  it("answers a call of a custom tool the request declared as a custom_tool_call with the text as input, and other calls as function calls", () => {
+    // Prepare
+    const patch = '*** Begin Patch\n*** Add File: a\n+x\n*** End Patch\n';
+    const request = { tools: [{ type: 'function', name: 'shell' }, { type: 'custom', name: 'apply_patch' }] };
+    const parts: ChatResponse['parts'] = [
+      { type: 'tool_call', id: 'toolu_1', name: 'apply_patch', arguments: JSON.stringify({ input: patch }) },
+      { type: 'tool_call', id: 'toolu_2', name: 'shell', arguments: '{"command":["ls"]}' },
+    ];
+
+    // Act
+    const body = encodeResponse(answer({ parts, finishReason: 'tool_calls' }), 'gpt-4.1', request, NOW, sequentialIds());
+
+    // Assess
+    expect(body.output).toEqual([
+      { id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'toolu_1', name: 'apply_patch', input: patch },
+      { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'toolu_2', name: 'shell', arguments: '{"command":["ls"]}' },
+    ]);
+  });
+
+  it('answers a call of the local_shell tool the request declared as a local_shell_call with its exec action, and one without a command as the function call it was', () => {
+    // Prepare
+    const request = { tools: [{ type: 'local_shell' }] };
+    const parts: ChatResponse['parts'] = [
+      { type: 'tool_call', id: 'toolu_1', name: 'local_shell', arguments: '{"command":["ls","-a"],"workdir":"/repo"}' },
+      { type: 'tool_call', id: 'toolu_2', name: 'local_shell', arguments: '{"command":"ls"}' },
+    ];
+
+    // Act
+    const body = encodeResponse(answer({ parts, finishReason: 'tool_calls' }), 'gpt-4.1', request, NOW, sequentialIds());
+
+    // Assess
+    expect(body.output).toEqual([
+      { id: 'lsh_1', type: 'local_shell_call', status: 'completed', call_id: 'toolu_1', action: { type: 'exec', command: ['ls', '-a'], working_directory: '/repo', env: {} } },
+      { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'toolu_2', name: 'local_shell', arguments: '{"command":"ls"}' },
+    ]);
+  });
+
   it.each(cases)('$name', ({ input, request, expected }) => {
     // Act
     const body = encodeResponse(answer(input), 'gpt-4.1', request ?? {}, NOW, sequentialIds());
@@ -118,5 +155,26 @@ describe('encodeResponse', () => {
     const body = encodeResponse(answer({ parts: [{ type: 'text', text: 'x' }] }), 'gpt-4.1', {}, NOW, sequentialIds());
 
     expect(body).toMatchObject({ instructions: null, max_output_tokens: null, temperature: 1, top_p: 1, tool_choice: 'auto', tools: [], text: { format: { type: 'text' } }, metadata: {}, store: false });
+  });
+});
+
+describe('declaredTools', () => {
+  const cases: { name: string; request: Record<string, unknown>; custom: string[]; localShell: boolean }[] = [
+    { name: 'names the custom tools, not the function or other built-in ones', request: { tools: [{ type: 'function', name: 'shell' }, { type: 'custom', name: 'apply_patch' }, { type: 'custom', name: 'note' }, { type: 'web_search' }] }, custom: ['apply_patch', 'note'], localShell: false },
+    { name: 'tells the local_shell tool', request: { tools: [{ type: 'function', name: 'shell' }, { type: 'local_shell' }] }, custom: [], localShell: true },
+    { name: 'takes a function named local_shell for a function', request: { tools: [{ type: 'function', name: 'local_shell' }] }, custom: [], localShell: false },
+    { name: 'skips a custom tool without a name, and what is not a tool', request: { tools: [{ type: 'custom' }, null, 'local_shell'] }, custom: [], localShell: false },
+    { name: 'has none when tools is not an array', request: { tools: 'apply_patch' }, custom: [], localShell: false },
+  ];
+
+  it.each(cases)('$name', ({ request, custom, localShell }) => {
+    const tools = declaredTools(request);
+
+    expect({ custom: [...tools.custom], localShell: tools.localShell }).toEqual({ custom, localShell });
+  });
+
+  it('gives a request declaring neither the one shared value, so that it allocates nothing for them', () => {
+    expect(declaredTools({})).toBe(NO_DECLARED_TOOLS);
+    expect(declaredTools({ tools: [{ type: 'function', name: 'shell' }] })).toBe(NO_DECLARED_TOOLS);
   });
 });

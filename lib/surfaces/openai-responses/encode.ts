@@ -9,12 +9,18 @@
  * the gateway knows whose it is when the conversation has moved to another family. Redacted
  * thinking becomes a reasoning item with no summary whose `encrypted_content` carries the
  * redacted data, so it too comes back as it was; a tool call's own signature (Gemini's) rides in
- * a reasoning item just before it.
+ * a reasoning item just before it. A call of a custom tool the request declared (Codex's freeform
+ * `apply_patch`, which the upstream saw as a function of one string) is a `custom_tool_call`
+ * with that string as its `input` (`custom-tools.ts`); a call of the built-in `local_shell` tool
+ * the request declared is a `local_shell_call` with its exec action (`local-shell.ts`).
  */
 import { randomBytes } from 'node:crypto';
 import type { ChatResponse, FinishReason, SignatureFamily } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import type { TokenUsage } from '../../usage/tokens';
+import { isName, isObject } from '../../http/json-checks';
+import { customCallInput } from './custom-tools';
+import { LOCAL_SHELL, localShellAction, type LocalShellAction } from './local-shell';
 import { writeEncryptedContent } from './reasoning-content';
 
 /** A reasoning item holding a tool call's signature, to stand right before that call. */
@@ -36,7 +42,7 @@ export const UNSIGNED_CONTENT = writeEncryptedContent({ kind: 'unsigned' });
 
 /** Reads the wall clock in ms; tests pass a fixed one. */
 export type Clock = () => number;
-/** Makes an id with the given prefix (`resp`, `msg`, `fc`, `rs`); tests pass a counting one. */
+/** Makes an id with the given prefix (`resp`, `msg`, `fc`, `ctc`, `lsh`, `rs`); tests pass a counting one. */
 export type IdMaker = (prefix: string) => string;
 
 export const randomId: IdMaker = (prefix) => `${prefix}_${randomBytes(24).toString('hex')}`;
@@ -72,13 +78,71 @@ export interface FunctionCallItem {
   name: string;
   arguments: string;
 }
+export interface CustomToolCallItem {
+  id: string;
+  type: 'custom_tool_call';
+  status: 'in_progress' | 'completed' | 'incomplete';
+  call_id: string;
+  name: string;
+  input: string;
+}
+export interface LocalShellCallItem {
+  id: string;
+  type: 'local_shell_call';
+  status: 'in_progress' | 'completed' | 'incomplete';
+  call_id: string;
+  action: LocalShellAction;
+}
 export interface ReasoningItem {
   id: string;
   type: 'reasoning';
   summary: { type: 'summary_text'; text: string }[];
   encrypted_content?: string;
 }
-export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | LocalShellCallItem | ReasoningItem;
+
+/** The tools a request declared that the upstream saw as functions: their calls go back as items of their own kind. */
+export interface DeclaredTools {
+  custom: ReadonlySet<string>;
+  localShell: boolean;
+}
+
+/** What a request declaring neither has: one shared value, so that every other request allocates nothing for them. */
+export const NO_DECLARED_TOOLS: DeclaredTools = Object.freeze({ custom: new Set<string>(), localShell: false });
+
+/**
+ * The custom tools (by name) and the local_shell tool a Responses request declares: calls of these
+ * go back as `custom_tool_call` and `local_shell_call`. One pass over the tools, made once per answer.
+ *
+ * @example
+ * declaredTools({ tools: [{ type: 'custom', name: 'apply_patch' }, { type: 'function', name: 'shell' }] }) // { custom: Set { 'apply_patch' }, localShell: false }
+ */
+export function declaredTools(request: Record<string, unknown>): DeclaredTools {
+  const tools = request.tools;
+  if (!Array.isArray(tools)) return NO_DECLARED_TOOLS;
+  let custom: Set<string> | undefined;
+  let localShell = false;
+  for (const tool of tools) {
+    if (!isObject(tool)) continue;
+    if (tool.type === 'custom' && isName(tool.name)) (custom ??= new Set()).add(tool.name);
+    else if (tool.type === LOCAL_SHELL) localShell = true;
+  }
+  return custom || localShell ? { custom: custom ?? NO_DECLARED_TOOLS.custom, localShell } : NO_DECLARED_TOOLS;
+}
+
+/** Whether a call named `name` is of the declared local_shell tool, whose item is known only once its arguments are whole. */
+export const isLocalShellCall = (tools: DeclaredTools, name: string): boolean => tools.localShell && name === LOCAL_SHELL;
+
+/**
+ * A whole tool call as the item the client declared it by: a custom tool's call, a local_shell
+ * call (or, with no command in its arguments, the function call it was), or a function call.
+ */
+export function callItem(call: { id: string; name: string; arguments: string }, tools: DeclaredTools, newId: IdMaker): FunctionCallItem | CustomToolCallItem | LocalShellCallItem {
+  if (tools.custom.has(call.name)) return { id: newId('ctc'), type: 'custom_tool_call', status: 'completed', call_id: call.id, name: call.name, input: customCallInput(call.arguments) };
+  const action = isLocalShellCall(tools, call.name) ? localShellAction(call.arguments) : undefined;
+  if (action) return { id: newId('lsh'), type: 'local_shell_call', status: 'completed', call_id: call.id, action };
+  return { id: newId('fc'), type: 'function_call', status: 'completed', call_id: call.id, name: call.name, arguments: call.arguments || '{}' };
+}
 
 export interface ResponsesUsage {
   input_tokens: number;
@@ -182,6 +246,7 @@ export function responseId(upstreamId: string | undefined, newId: IdMaker): stri
  */
 export function encodeResponse(res: ChatResponse, model: string, request: Record<string, unknown>, now: Clock = Date.now, newId: IdMaker = randomId): Record<string, unknown> {
   const output: OutputItem[] = [];
+  const tools = declaredTools(request);
   let message: MessageItem | undefined;
   for (const part of res.parts) {
     if (part.type === 'text') {
@@ -197,7 +262,7 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
       output.push(redactedItem(newId('rs'), part.data));
     } else if (part.type === 'tool_call') {
       if (part.signature) output.push(signatureItem(newId('rs'), part.signature, part.signedBy));
-      output.push({ id: newId('fc'), type: 'function_call', status: 'completed', call_id: part.id, name: part.name, arguments: part.arguments || '{}' });
+      output.push(callItem(part, tools, newId));
     }
   }
   const { status, incomplete_details } = statusOf(res.finishReason);

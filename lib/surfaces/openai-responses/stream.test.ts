@@ -211,6 +211,69 @@ describe('encodeResponsesStream', () => {
     expect(out.at(-1)).toMatchObject({ type: 'error', code: 'upstream_interrupted', message });
   });
 
+  it("streams a call of a custom tool the request declared as a custom_tool_call: its input once whole (the arguments are JSON until then), the item done with it", async () => {
+    // Prepare
+    const patch = '*** Begin Patch\n*** Add File: a\n+"x"\n*** End Patch\n';
+    const args = JSON.stringify({ input: patch });
+    const request = { tools: [{ type: 'custom', name: 'apply_patch' }] };
+
+    // Act
+    const events = await encode(
+      [
+        { type: 'start', id: 'msg_1', model: 'claude' },
+        { type: 'tool_call_start', toolIndex: 0, id: 'toolu_1', name: 'apply_patch' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: args.slice(0, 9) },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: args.slice(9) },
+        { type: 'tool_call_end', toolIndex: 0 },
+        { type: 'finish', reason: 'tool_calls' },
+        { type: 'usage', usage: USAGE },
+      ],
+      request,
+    );
+
+    // Assess
+    expect(names(events)).toEqual([...OPENING, 'response.output_item.added', 'response.custom_tool_call_input.delta', 'response.custom_tool_call_input.done', 'response.output_item.done', 'response.completed']);
+    const item = { id: 'ctc_1', type: 'custom_tool_call', status: 'completed', call_id: 'toolu_1', name: 'apply_patch', input: patch };
+    expect(events[2]![1]).toMatchObject({ output_index: 0, item: { ...item, status: 'in_progress', input: '' } });
+    expect(events[3]![1]).toMatchObject({ item_id: 'ctc_1', output_index: 0, delta: patch });
+    expect(events[4]![1]).toMatchObject({ item_id: 'ctc_1', output_index: 0, input: patch });
+    expect(events[5]![1]).toMatchObject({ output_index: 0, item });
+    expect((events[6]![1].response as { output: unknown[] }).output).toEqual([item]);
+  });
+
+  it('streams a call of the local_shell tool the request declared as a local_shell_call, added and done once its arguments are whole; one without a command as the function call it was', async () => {
+    // Prepare
+    const request = { tools: [{ type: 'local_shell' }] };
+    const args = '{"command":["npm","test"],"timeout_ms":60000}';
+
+    // Act
+    const events = await encode(
+      [
+        { type: 'start', id: 'msg_1', model: 'claude' },
+        { type: 'tool_call_start', toolIndex: 0, id: 'toolu_1', name: 'local_shell' },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: args.slice(0, 10) },
+        { type: 'tool_call_delta', toolIndex: 0, arguments: args.slice(10) },
+        { type: 'tool_call_end', toolIndex: 0 },
+        { type: 'tool_call_start', toolIndex: 1, id: 'toolu_2', name: 'local_shell' },
+        { type: 'tool_call_delta', toolIndex: 1, arguments: '{"cmd":"ls"}' },
+        { type: 'tool_call_end', toolIndex: 1 },
+        { type: 'finish', reason: 'tool_calls' },
+        { type: 'usage', usage: USAGE },
+      ],
+      request,
+    );
+
+    // Assess
+    expect(names(events)).toEqual([...OPENING, 'response.output_item.added', 'response.output_item.done', 'response.output_item.added', 'response.function_call_arguments.done', 'response.output_item.done', 'response.completed']);
+    const shell = { id: 'lsh_1', type: 'local_shell_call', status: 'completed', call_id: 'toolu_1', action: { type: 'exec', command: ['npm', 'test'], timeout_ms: 60000, env: {} } };
+    const fallback = { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'toolu_2', name: 'local_shell', arguments: '{"cmd":"ls"}' };
+    expect(events[2]![1]).toMatchObject({ output_index: 0, item: { ...shell, status: 'in_progress' } });
+    expect(events[3]![1]).toMatchObject({ output_index: 0, item: shell });
+    expect(events[4]![1]).toMatchObject({ output_index: 1, item: { ...fallback, status: 'in_progress' } });
+    expect(events[6]![1]).toMatchObject({ output_index: 1, item: fallback });
+    expect((events[7]![1].response as { output: unknown[] }).output).toEqual([shell, fallback]);
+  });
+
   it('marks a thinking run no signature ended as unsigned', async () => {
     const out = await encode([
       { type: 'start', id: 'm', model: 'gemini' },

@@ -5,13 +5,23 @@
  * output_item.done; at the end response.completed or response.incomplete with the whole
  * response and its usage). The final event waits for the end of the canonical events, because
  * usage may follow the finish.
+ *
+ * A call of a custom tool the request declared streams as a `custom_tool_call`: its text is the
+ * `input` inside the JSON arguments the upstream streams, which only the whole arguments yield, so
+ * its input comes in one `custom_tool_call_input.delta` when the call ends, then `.done`. A call
+ * of the declared `local_shell` tool is written whole when it ends (added, then done), as a
+ * `local_shell_call` with its action: OpenAI streams no deltas of one.
  */
 import type { FinishReason, SignatureFamily, StreamEvent } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import { sseEvent } from '../../http/sse';
 import { streamEndedError } from '../../http/stream-ended';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
+import { customCallInput } from './custom-tools';
 import {
+  callItem,
+  declaredTools,
+  isLocalShellCall,
   FINISHED_BY_ERROR,
   outputText,
   redactedItem,
@@ -24,6 +34,8 @@ import {
   responsesError,
   statusOf,
   type Clock,
+  type CustomToolCallItem,
+  type DeclaredTools,
   type FunctionCallItem,
   type IdMaker,
   type MessageItem,
@@ -34,6 +46,10 @@ import {
 interface Open<T extends OutputItem = OutputItem> {
   item: T;
   index: number;
+  /** A custom or local_shell call's JSON arguments so far, read for its input or action when it closes. */
+  arguments?: string;
+  /** A local_shell call: not in the output until it closes, whole. */
+  deferred?: true;
 }
 
 /** Writes one stream's events, numbering them; holds the items so the final response repeats them exactly. */
@@ -43,7 +59,11 @@ class ResponsesStreamWriter {
   #open: Open | undefined;
   frame: { id: string; createdAt: number; model: string; request: Record<string, unknown> } | undefined;
 
-  constructor(readonly newId: IdMaker) {}
+  /** `tools`: the tools the request declared whose calls go back as items of their own kind. */
+  constructor(
+    readonly newId: IdMaker,
+    readonly tools: DeclaredTools,
+  ) {}
 
   event(type: string, fields: Record<string, unknown>): string {
     return sseEvent(type, { type, ...fields, sequence_number: this.#sequence++ });
@@ -110,15 +130,26 @@ class ResponsesStreamWriter {
 
   toolStart(id: string, name: string, signature: string | undefined, signedBy: SignatureFamily | undefined): string {
     const out = this.close() + (signature ? this.whole(signatureItem(this.newId('rs'), signature, signedBy)) : '');
-    const item: FunctionCallItem = { id: this.newId('fc'), type: 'function_call', status: 'in_progress', call_id: id, name, arguments: '' };
+    if (isLocalShellCall(this.tools, name)) {
+      this.#open = { item: { id: '', type: 'function_call', status: 'in_progress', call_id: id, name, arguments: '' }, index: this.output.length, arguments: '', deferred: true };
+      return out;
+    }
+    const custom = this.tools.custom.has(name);
+    const item: FunctionCallItem | CustomToolCallItem = custom
+      ? { id: this.newId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: id, name, input: '' }
+      : { id: this.newId('fc'), type: 'function_call', status: 'in_progress', call_id: id, name, arguments: '' };
     const index = this.output.length;
-    this.#open = { item, index };
+    this.#open = custom ? { item, index, arguments: '' } : { item, index };
     this.output.push(item);
     return out + this.event('response.output_item.added', { output_index: index, item: structuredClone(item) });
   }
 
   toolDelta(delta: string): string {
     const open = this.#open;
+    if (open?.arguments !== undefined) {
+      open.arguments += delta;
+      return '';
+    }
     if (open?.item.type !== 'function_call' || !delta) return '';
     open.item.arguments += delta;
     return this.event('response.function_call_arguments.delta', { item_id: open.item.id, output_index: open.index, delta });
@@ -129,6 +160,7 @@ class ResponsesStreamWriter {
     const open = this.#open;
     if (!open) return '';
     this.#open = undefined;
+    if (open.deferred) return this.#closeWhole(open);
     const at = { item_id: open.item.id, output_index: open.index };
     let out = '';
     const item = open.item;
@@ -154,8 +186,25 @@ class ResponsesStreamWriter {
         item.arguments ||= '{}';
         out += this.event('response.function_call_arguments.done', { ...at, name: item.name, arguments: item.arguments });
         break;
+      case 'custom_tool_call':
+        item.input = customCallInput(open.arguments ?? '');
+        if (item.input) out += this.event('response.custom_tool_call_input.delta', { ...at, delta: item.input });
+        out += this.event('response.custom_tool_call_input.done', { ...at, input: item.input });
+        break;
     }
     if (item.type !== 'reasoning') item.status = 'completed';
+    return out + this.event('response.output_item.done', { output_index: open.index, item: structuredClone(item) });
+  }
+
+  /** A call written only once whole: added, its arguments done if it is a function call after all, done. */
+  #closeWhole(open: Open): string {
+    const call = open.item;
+    if (call.type !== 'function_call') return ''; // toolStart holds a deferred call as a function call until it is whole.
+    const item = callItem({ id: call.call_id, name: call.name, arguments: open.arguments ?? '' }, this.tools, this.newId);
+    this.output.push(item);
+    const at = { item_id: item.id, output_index: open.index };
+    let out = this.event('response.output_item.added', { output_index: open.index, item: { ...structuredClone(item), status: 'in_progress' } });
+    if (item.type === 'function_call') out += this.event('response.function_call_arguments.done', { ...at, name: item.name, arguments: item.arguments });
     return out + this.event('response.output_item.done', { output_index: open.index, item: structuredClone(item) });
   }
 
@@ -192,7 +241,7 @@ export async function* encodeResponsesStream(
   now: Clock = Date.now,
   newId: IdMaker = randomId,
 ): AsyncGenerator<string> {
-  const writer = new ResponsesStreamWriter(newId);
+  const writer = new ResponsesStreamWriter(newId, declaredTools(options.request));
   let usage: TokenUsage = NO_TOKENS;
   let finish: FinishReason | undefined;
   for await (const event of events) {
