@@ -150,7 +150,7 @@ export function createAdminClient(options: AdminClientOptions) {
     const { auth } = target;
     if (auth.kind === 'token') headers.authorization = `Bearer ${auth.token}`;
     if (auth.kind === 'sigv4') {
-      const credentials = auth.credentials ?? (await defaultAwsCredentials());
+      const credentials = auth.credentials ?? (await defaultAwsCredentials(auth.profile));
       return signLambdaUrlRequest({ method, url, headers, ...(body !== undefined ? { body } : {}) }, { region: auth.region, credentials });
     }
     return headers;

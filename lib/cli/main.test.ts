@@ -180,3 +180,66 @@ describe('aigw usage', () => {
     expect(admin.calls).toEqual([]);
   });
 });
+
+describe('aigw against a Lambda function URL', () => {
+  const URL_ = 'https://abc123.lambda-url.eu-west-1.on.aws';
+  const saved = { ...process.env };
+
+  /** A function URL that answers every signed request with no keys, and records how each was signed. */
+  function fakeFunctionUrl() {
+    const authorizations: string[] = [];
+    const fetch: typeof globalThis.fetch = async (_input, init) => {
+      authorizations.push(new Headers(init?.headers).get('authorization') ?? '');
+      return Response.json({ data: [] });
+    };
+    return { authorizations, fetch };
+  }
+
+  async function runWithEnv(env: NodeJS.ProcessEnv, fetch: typeof globalThis.fetch) {
+    const out = { stdout: '', stderr: '' };
+    const code = await runCli(['keys', 'list', '--json', '--url', URL_], { stdout: (t) => (out.stdout += t), stderr: (t) => (out.stderr += t), env, cwd: '/nonexistent', fetch, now: () => NOW });
+    return { code, ...out };
+  }
+
+  beforeEach(() => {
+    // The test process's own credentials, which the CLI must not see: its environment is io.env.
+    // Nothing else the SDK's chain would find: no files, no instance metadata (a request off loopback).
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'AKIDPROCESS',
+      AWS_SECRET_ACCESS_KEY: 'process-secret',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+  });
+
+  afterEach(() => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  });
+
+  it('signs with the AWS keys of the environment it is given, not the process\'s', async () => {
+    // Prepare
+    const gateway = fakeFunctionUrl();
+
+    // Act
+    const result = await runWithEnv({ AWS_ACCESS_KEY_ID: 'AKIDGIVEN', AWS_SECRET_ACCESS_KEY: 'given-secret', AWS_SESSION_TOKEN: 'given-session' }, gateway.fetch);
+
+    // Assess
+    expect(result).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
+    expect(gateway.authorizations).toEqual([expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=AKIDGIVEN\/\d{8}\/eu-west-1\/lambda\/aws4_request/)]);
+  });
+
+  it('does not sign with the process\'s AWS keys when the environment it is given has none', async () => {
+    // Prepare
+    const gateway = fakeFunctionUrl();
+
+    // Act
+    const result = await runWithEnv({}, gateway.fetch);
+
+    // Assess
+    expect(gateway.authorizations).toEqual([]);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toMatch(/^aigw: cannot sign the request for https:\/\/abc123\.lambda-url\.eu-west-1\.on\.aws with AWS credentials: /);
+  });
+});

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256, lambdaUrlRegion, signLambdaUrlRequest } from './sigv4';
+import { NodeSha256, awsCredentialSource, lambdaUrlRegion, signLambdaUrlRequest } from './sigv4';
 
 const FAKE = { accessKeyId: 'AKID', secretAccessKey: 'not-a-real-secret' };
 const SIGNING_DATE = new Date('2026-03-04T05:06:07Z');
@@ -19,6 +19,23 @@ describe('lambdaUrlRegion', () => {
 
     // Assess
     expect(found).toBe(region);
+  });
+});
+
+describe('awsCredentialSource', () => {
+  it.each([
+    ['nothing, leaving the default profile', {}, {}],
+    ['the keys', { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 's' }, { credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } }],
+    ['the keys with their session token', { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't' }, { credentials: { accessKeyId: 'AKID', secretAccessKey: 's', sessionToken: 't' } }],
+    ['the profile, which the SDK prefers to keys', { AWS_PROFILE: 'ops', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 's' }, { profile: 'ops' }],
+    ['nothing for a key without its secret', { AWS_ACCESS_KEY_ID: 'AKID', AWS_SESSION_TOKEN: 't' }, {}],
+    ['nothing for empty variables', { AWS_PROFILE: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }, {}],
+  ])('takes %s from the environment it is given', (_case, env, source) => {
+    // Act
+    const found = awsCredentialSource(env);
+
+    // Assess
+    expect(found).toEqual(source);
   });
 });
 

@@ -40,8 +40,37 @@ export async function signLambdaUrlRequest(
   return headers;
 }
 
-/** The AWS SDK's default credential chain (env, profile, SSO, IMDS…), loaded only when needed. */
-export async function defaultAwsCredentials(): Promise<AwsCredentials> {
+/** Where the CLI's environment says AWS credentials come from: a profile, or keys it holds (one at most). */
+export interface AwsCredentialSource {
+  profile?: string;
+  credentials?: AwsCredentials;
+}
+
+/**
+ * What the AWS SDK's chain would take from the environment, taken from the CLI's own: AWS_PROFILE
+ * (which the SDK prefers to keys), else AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with any
+ * AWS_SESSION_TOKEN, else nothing (the default profile and the rest of the chain).
+ *
+ * @example
+ * awsCredentialSource({ AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 's' }) // { credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } }
+ */
+export function awsCredentialSource(env: NodeJS.ProcessEnv): AwsCredentialSource {
+  if (env.AWS_PROFILE) return { profile: env.AWS_PROFILE };
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  if (!accessKeyId || !secretAccessKey) return {};
+  return { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } };
+}
+
+/** Drops the chain's warnings: they are about the process's environment, which need not be the CLI's. */
+const QUIET_LOGGER = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * The AWS SDK's default credential chain (profile, SSO, IMDS…) for a profile, loaded only when
+ * needed. Naming the profile, the default one too, makes the chain skip its first link, the keys
+ * in the process's environment: the CLI reads those from its own (awsCredentialSource). The later
+ * links still find their files and endpoints through the process's environment.
+ */
+export async function defaultAwsCredentials(profile = 'default'): Promise<AwsCredentials> {
   const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
-  return defaultProvider();
+  return defaultProvider({ profile, logger: QUIET_LOGGER });
 }
