@@ -127,6 +127,8 @@ export interface AdminClientOptions {
   fetch?: typeof fetch;
   /** Gives up on a request after this long (a cold Lambda start takes a few seconds). */
   timeoutMs?: number;
+  /** The clock a signed request is dated by. */
+  now?: () => Date;
 }
 
 const DEFAULTS = { timeoutMs: 30_000 } as const;
@@ -151,7 +153,7 @@ export function createAdminClient(options: AdminClientOptions) {
     if (auth.kind === 'token') headers.authorization = `Bearer ${auth.token}`;
     if (auth.kind === 'sigv4') {
       const credentials = auth.credentials ?? (await defaultAwsCredentials(auth.profile));
-      return signLambdaUrlRequest({ method, url, headers, ...(body !== undefined ? { body } : {}) }, { region: auth.region, credentials });
+      return signLambdaUrlRequest({ method, url, headers, ...(body !== undefined ? { body } : {}) }, { region: auth.region, credentials, ...(options.now ? { signingDate: options.now() } : {}) });
     }
     return headers;
   }

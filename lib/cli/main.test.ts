@@ -218,7 +218,7 @@ describe('aigw against a Lambda function URL', () => {
     Object.assign(process.env, saved);
   });
 
-  it('signs with the AWS keys of the environment it is given, not the process\'s', async () => {
+  it('signs with the AWS keys of the environment it is given, not the process\'s, on the day of its clock', async () => {
     // Prepare
     const gateway = fakeFunctionUrl();
 
@@ -227,7 +227,7 @@ describe('aigw against a Lambda function URL', () => {
 
     // Assess
     expect(result).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
-    expect(gateway.authorizations).toEqual([expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=AKIDGIVEN\/\d{8}\/eu-west-1\/lambda\/aws4_request/)]);
+    expect(gateway.authorizations).toEqual([expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=AKIDGIVEN\/20260615\/eu-west-1\/lambda\/aws4_request/)]);
   });
 
   it('does not sign with the process\'s AWS keys when the environment it is given has none', async () => {
