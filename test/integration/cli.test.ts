@@ -69,6 +69,14 @@ interface RunOptions {
 }
 
 /**
+ * Set in the test process while the suite runs, for an in-process case to trip over if the CLI
+ * read process.env and not its io.env (as a spawned command could not): they name a gateway that is
+ * not there, a token it would refuse, and files that do not exist.
+ */
+const PROCESS_ONLY_ENV = { GATEWAY_URL: CLOSED_LOOPBACK_URLS[2], GATEWAY_ADMIN_TOKEN: 'the-test-process-token', GATEWAY_DATA_DIR: '/nonexistent/aigw-data', GATEWAY_CONFIG: '/nonexistent/gateway.config.json' };
+const processEnvBefore = Object.fromEntries(Object.keys(PROCESS_ONLY_ENV).map((name) => [name, process.env[name]]));
+
+/**
  * Runs aigw in-process, as the command would run it but without a node and tsx start of its own
  * (about a second each). Its output is captured whole; a bug that throws fails the test.
  */
@@ -120,9 +128,14 @@ beforeAll(async () => {
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   env = { GATEWAY_URL: gatewayUrl, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN };
+  Object.assign(process.env, PROCESS_ONLY_ENV);
 });
 
 afterAll(async () => {
+  for (const [name, value] of Object.entries(processEnvBefore)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
   server.closeAllConnections();
   await new Promise((done) => server.close(done));
   await dynamo.close();
