@@ -129,6 +129,8 @@ export interface AdminClientOptions {
   timeoutMs?: number;
   /** The clock a signed request is dated by. */
   now?: () => Date;
+  /** Hears what the AWS SDK warns about the credentials it finds for a signed request. */
+  warn?: (message: string) => void;
 }
 
 const DEFAULTS = { timeoutMs: 30_000 } as const;
@@ -152,7 +154,7 @@ export function createAdminClient(options: AdminClientOptions) {
     const { auth } = target;
     if (auth.kind === 'token') headers.authorization = `Bearer ${auth.token}`;
     if (auth.kind === 'sigv4') {
-      const credentials = auth.credentials ?? (await defaultAwsCredentials(auth.profile));
+      const credentials = auth.credentials ?? (await defaultAwsCredentials(auth.profile, options.warn));
       return signLambdaUrlRequest({ method, url, headers, ...(body !== undefined ? { body } : {}) }, { region: auth.region, credentials, ...(options.now ? { signingDate: options.now() } : {}) });
     }
     return headers;

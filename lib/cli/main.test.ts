@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closeServer, listenOnLoopback } from '../../test/fakes/http';
 import type { UsageReport, UsageRow } from './admin-client';
 import { runCli } from './main';
 
@@ -241,5 +246,34 @@ describe('aigw against a Lambda function URL', () => {
     expect(gateway.authorizations).toEqual([]);
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toMatch(/^aigw: cannot sign the request for https:\/\/abc123\.lambda-url\.eu-west-1\.on\.aws with AWS credentials: /);
+  });
+
+  it('passes on what the AWS SDK warns about the credentials it found, on its own stderr', async () => {
+    // Prepare: a container endpoint on loopback, with a token and a token file both set, which
+    // the SDK warns about (and then reads the file).
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-container-'));
+    writeFileSync(join(dir, 'token'), 'from-file');
+    const container = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ AccessKeyId: 'AKIDCONTAINER', SecretAccessKey: 's', Token: 't', Expiration: '2099-01-01T00:00:00Z' }));
+    });
+    const endpoint = await listenOnLoopback(container);
+    Object.assign(process.env, { AWS_CONTAINER_CREDENTIALS_FULL_URI: `${endpoint}/creds`, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'inline', AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, 'token') });
+    const gateway = fakeFunctionUrl();
+
+    // Act
+    const result = await runWithEnv({}, gateway.fetch).finally(async () => {
+      await closeServer(container);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    // Assess
+    expect(gateway.authorizations).toEqual([expect.stringContaining('Credential=AKIDCONTAINER/')]);
+    expect(result).toEqual({
+      code: 0,
+      stdout: '[]\n',
+      stderr:
+        'aigw: @aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.\n' +
+        'aigw: awsContainerAuthorizationTokenFile will take precedence.\n',
+    });
   });
 });

@@ -259,6 +259,23 @@ describe('defaultAwsCredentials', () => {
     expect(sdks).toMatchObject({ accessKeyId });
   });
 
+  it('does not pass on the SDK\'s warning that AWS_PROFILE and keys are both set: the CLI chose between them by its own environment', async () => {
+    // Prepare: a fresh SDK, which gives that warning once per process; keys in the process's
+    // environment, which the named default profile makes it warn of.
+    jest.resetModules();
+    const fresh = jest.requireActual<{ defaultAwsCredentials: typeof defaultAwsCredentials }>('./sigv4').defaultAwsCredentials;
+    awsFile('credentials', '[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n');
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDPROCESS', AWS_SECRET_ACCESS_KEY: 's' });
+    const warnings: string[] = [];
+
+    // Act
+    const found = await resolve(await fresh('default', (message) => warnings.push(message)));
+
+    // Assess
+    expect(found).toMatchObject({ accessKeyId: 'AKIDFILE' });
+    expect(warnings).toEqual([]);
+  });
+
   it('finds a named profile\'s credentials, not the default\'s', async () => {
     // Prepare
     awsFile('credentials', '[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n[ops]\naws_access_key_id = AKIDOPS\naws_secret_access_key = s\n');

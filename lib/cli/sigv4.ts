@@ -61,16 +61,40 @@ export function awsCredentialSource(env: NodeJS.ProcessEnv): AwsCredentialSource
   return { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } };
 }
 
-/** Drops the chain's warnings: they are about the process's environment, which need not be the CLI's. */
-const QUIET_LOGGER = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+/**
+ * The one warning of the chain that is not passed on: that AWS_PROFILE and keys are both set, and a
+ * later SDK may prefer the keys. The CLI makes that choice itself (awsCredentialSource, the
+ * profile), from its own environment; and as the profile is always named here, the SDK would say
+ * so of the process's keys even when the CLI's environment has no AWS_PROFILE.
+ */
+const BOTH_PROFILE_AND_KEYS = /Multiple credential sources detected/;
 
 /**
- * The AWS SDK's default credential chain (profile, SSO, IMDS…) for a profile, loaded only when
- * needed. Naming the profile, the default one too, makes the chain skip its first link, the keys
- * in the process's environment: the CLI reads those from its own (awsCredentialSource). The later
- * links still find their files and endpoints through the process's environment.
+ * A logger for the chain that passes on its warnings (conflicting container settings, expired
+ * instance credentials used on, a login session that could not be refreshed), which it would
+ * otherwise print to the process's stderr, and drops its debug lines.
  */
-export async function defaultAwsCredentials(profile = 'default'): Promise<AwsCredentials> {
+function chainLogger(warn: (message: string) => void) {
+  const drop = () => {};
+  return {
+    debug: drop,
+    info: drop,
+    error: drop,
+    warn: (...parts: unknown[]) => {
+      const message = parts.map((part) => (part instanceof Error ? part.message : String(part))).join(' ');
+      if (!BOTH_PROFILE_AND_KEYS.test(message)) warn(message);
+    },
+  };
+}
+
+/**
+ * The AWS SDK's default credential chain (profile, SSO, web identity, container, IMDS…) for a
+ * profile, loaded only when needed; `warn` hears what the chain warns about. Naming the profile,
+ * the default one too, makes the chain skip its first link, the keys in the process's environment:
+ * the CLI reads those from its own (awsCredentialSource). The later links still find their files
+ * and endpoints through the process's environment.
+ */
+export async function defaultAwsCredentials(profile = 'default', warn: (message: string) => void = () => {}): Promise<AwsCredentials> {
   const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
-  return defaultProvider({ profile, logger: QUIET_LOGGER });
+  return defaultProvider({ profile, logger: chainLogger(warn) });
 }
