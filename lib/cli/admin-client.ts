@@ -5,7 +5,7 @@ import type { UsageTotals } from '../usage/rollup';
 import type { Target } from './auth';
 import { CliError } from './errors';
 import { errorMessageOf, excerpt, unreachable } from './http-errors';
-import { defaultAwsCredentials, signLambdaUrlRequest } from './sigv4';
+import { defaultAwsCredentials, signLambdaUrlRequest, type AwsCredentials } from './sigv4';
 
 /** A key as `GET /admin/keys` shows it: with where each of its budgets stands, when it has any. */
 export type KeyView = ApiKeyInfo & { spend?: BudgetStatus[] };
@@ -147,6 +147,8 @@ export function createAdminClient(options: AdminClientOptions) {
   const { target } = options;
   const fetchImpl = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  /** The chain's credentials, found once for all the requests of a run (each link may be a request or a process of its own). */
+  let awsCredentials: Promise<AwsCredentials> | undefined;
 
   async function headersFor(method: string, url: URL, body: string | undefined): Promise<Record<string, string>> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -154,7 +156,7 @@ export function createAdminClient(options: AdminClientOptions) {
     const { auth } = target;
     if (auth.kind === 'token') headers.authorization = `Bearer ${auth.token}`;
     if (auth.kind === 'sigv4') {
-      const credentials = auth.credentials ?? (await defaultAwsCredentials(auth.profile, options.warn));
+      const credentials = auth.credentials ?? (await (awsCredentials ??= defaultAwsCredentials(auth.profile, options.warn)));
       return signLambdaUrlRequest({ method, url, headers, ...(body !== undefined ? { body } : {}) }, { region: auth.region, credentials, ...(options.now ? { signingDate: options.now() } : {}) });
     }
     return headers;

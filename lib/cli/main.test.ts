@@ -200,9 +200,9 @@ describe('aigw against a Lambda function URL', () => {
     return { authorizations, fetch };
   }
 
-  async function runWithEnv(env: NodeJS.ProcessEnv, fetch: typeof globalThis.fetch) {
+  async function runWithEnv(env: NodeJS.ProcessEnv, fetch: typeof globalThis.fetch, args = ['keys', 'list', '--json']) {
     const out = { stdout: '', stderr: '' };
-    const code = await runCli(['keys', 'list', '--json', '--url', URL_], { stdout: (t) => (out.stdout += t), stderr: (t) => (out.stderr += t), env, cwd: '/nonexistent', fetch, now: () => NOW });
+    const code = await runCli([...args, '--url', URL_], { stdout: (t) => (out.stdout += t), stderr: (t) => (out.stderr += t), env, cwd: '/nonexistent', fetch, now: () => NOW });
     return { code, ...out };
   }
 
@@ -248,23 +248,36 @@ describe('aigw against a Lambda function URL', () => {
     expect(result.stderr).toMatch(/^aigw: cannot sign the request for https:\/\/abc123\.lambda-url\.eu-west-1\.on\.aws with AWS credentials: /);
   });
 
-  it('passes on what the AWS SDK warns about the credentials it found, on its own stderr', async () => {
-    // Prepare: a container endpoint on loopback, with a token and a token file both set, which
-    // the SDK warns about (and then reads the file).
+  /**
+   * Container credentials on loopback for the process, with a token and a token file both set,
+   * which the SDK warns about (and then reads the file); `asked` counts the requests for them.
+   */
+  async function containerCredentials() {
     const dir = mkdtempSync(join(tmpdir(), 'aigw-container-'));
     writeFileSync(join(dir, 'token'), 'from-file');
-    const container = createServer((_req, res) => {
+    let asked = 0;
+    const server = createServer((_req, res) => {
+      asked += 1;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ AccessKeyId: 'AKIDCONTAINER', SecretAccessKey: 's', Token: 't', Expiration: '2099-01-01T00:00:00Z' }));
     });
-    const endpoint = await listenOnLoopback(container);
+    const endpoint = await listenOnLoopback(server);
     Object.assign(process.env, { AWS_CONTAINER_CREDENTIALS_FULL_URI: `${endpoint}/creds`, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'inline', AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, 'token') });
+    return {
+      asked: () => asked,
+      close: async () => {
+        await closeServer(server);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  it('passes on what the AWS SDK warns about the credentials it found, on its own stderr', async () => {
+    // Prepare
+    const container = await containerCredentials();
     const gateway = fakeFunctionUrl();
 
     // Act
-    const result = await runWithEnv({}, gateway.fetch).finally(async () => {
-      await closeServer(container);
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const result = await runWithEnv({}, gateway.fetch).finally(container.close);
 
     // Assess
     expect(gateway.authorizations).toEqual([expect.stringContaining('Credential=AKIDCONTAINER/')]);
@@ -275,5 +288,19 @@ describe('aigw against a Lambda function URL', () => {
         'aigw: @aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.\n' +
         'aigw: awsContainerAuthorizationTokenFile will take precedence.\n',
     });
+  });
+
+  it('finds the AWS credentials once for all the requests of a run, and warns once', async () => {
+    // Prepare
+    const container = await containerCredentials();
+    const gateway = fakeFunctionUrl();
+
+    // Act: the key table asks for the keys and the teams.
+    const result = await runWithEnv({}, gateway.fetch, ['keys', 'list']).finally(container.close);
+
+    // Assess
+    expect(gateway.authorizations).toEqual([expect.stringContaining('Credential=AKIDCONTAINER/'), expect.stringContaining('Credential=AKIDCONTAINER/')]);
+    expect(container.asked()).toBe(1);
+    expect(result).toMatchObject({ code: 0, stderr: 'aigw: @aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.\naigw: awsContainerAuthorizationTokenFile will take precedence.\n' });
   });
 });
