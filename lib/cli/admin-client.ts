@@ -5,7 +5,7 @@ import type { UsageTotals } from '../usage/rollup';
 import type { Target } from './auth';
 import { CliError } from './errors';
 import { errorMessageOf, excerpt, unreachable } from './http-errors';
-import { defaultAwsCredentials, signLambdaUrlRequest } from './sigv4';
+import { defaultAwsCredentials, signLambdaUrlRequest, type AwsCredentials } from './sigv4';
 
 /** A key as `GET /admin/keys` shows it: with where each of its budgets stands, when it has any. */
 export type KeyView = ApiKeyInfo & { spend?: BudgetStatus[] };
@@ -127,6 +127,10 @@ export interface AdminClientOptions {
   fetch?: typeof fetch;
   /** Gives up on a request after this long (a cold Lambda start takes a few seconds). */
   timeoutMs?: number;
+  /** The clock a signed request is dated by. */
+  now?: () => Date;
+  /** Hears what the AWS SDK warns about the credentials it finds for a signed request. */
+  warn?: (message: string) => void;
 }
 
 const DEFAULTS = { timeoutMs: 30_000 } as const;
@@ -143,6 +147,8 @@ export function createAdminClient(options: AdminClientOptions) {
   const { target } = options;
   const fetchImpl = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  /** The chain's credentials, found once for all the requests of a run (each link may be a request or a process of its own). */
+  let awsCredentials: Promise<AwsCredentials> | undefined;
 
   async function headersFor(method: string, url: URL, body: string | undefined): Promise<Record<string, string>> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -150,8 +156,8 @@ export function createAdminClient(options: AdminClientOptions) {
     const { auth } = target;
     if (auth.kind === 'token') headers.authorization = `Bearer ${auth.token}`;
     if (auth.kind === 'sigv4') {
-      const credentials = auth.credentials ?? (await defaultAwsCredentials());
-      return signLambdaUrlRequest({ method, url, headers, ...(body !== undefined ? { body } : {}) }, { region: auth.region, credentials });
+      const credentials = auth.credentials ?? (await (awsCredentials ??= defaultAwsCredentials(auth.profile, options.warn)));
+      return signLambdaUrlRequest({ method, url, headers, ...(body !== undefined ? { body } : {}) }, { region: auth.region, credentials, ...(options.now ? { signingDate: options.now() } : {}) });
     }
     return headers;
   }

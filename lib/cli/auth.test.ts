@@ -173,6 +173,19 @@ describe('resolveTarget', () => {
     expect(target.auth).toEqual({ kind: 'sigv4', region: 'ap-southeast-2' });
   });
 
+  it('signs for a Lambda function URL with the AWS profile or keys of the environment it is given', () => {
+    // Prepare
+    const url = 'https://abc123.lambda-url.eu-west-1.on.aws';
+
+    // Act
+    const withKeys = resolveTarget({ url }, { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 's' }, cwd);
+    const withProfile = resolveTarget({ url }, { AWS_PROFILE: 'ops' }, cwd);
+
+    // Assess
+    expect(withKeys.auth).toEqual({ kind: 'sigv4', region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
+    expect(withProfile.auth).toEqual({ kind: 'sigv4', region: 'eu-west-1', profile: 'ops' });
+  });
+
   it('sends a given token even to a Lambda function URL', () => {
     // Act
     const target = resolveTarget({ url: 'https://abc123.lambda-url.eu-west-1.on.aws', token: 't' }, {}, cwd);

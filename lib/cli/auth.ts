@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { GlobalOptions } from './args';
 import { CliError } from './errors';
-import { lambdaUrlRegion, type AwsCredentials } from './sigv4';
+import { awsCredentialSource, lambdaUrlRegion, type AwsCredentials } from './sigv4';
 import { DEFAULT_GATEWAY_URL } from './usage';
 
 /** How the CLI proves to the admin API who it is. */
 export type AdminAuth =
   /** `Authorization: Bearer`; `source` says where the token came from, for error messages. */
   | { kind: 'token'; token: string; source: string }
-  /** SigV4 for a Lambda function URL with IAM auth. Credentials from the AWS SDK's chain when absent. */
-  | { kind: 'sigv4'; region: string; credentials?: AwsCredentials }
+  /** SigV4 for a Lambda function URL with IAM auth. Credentials from the AWS SDK's chain (for `profile`, else the default one) when absent. */
+  | { kind: 'sigv4'; region: string; credentials?: AwsCredentials; profile?: string }
   /** Nothing found; the server decides whether that is enough. */
   | { kind: 'none' };
 
@@ -25,7 +25,7 @@ export const ADMIN_TOKEN_FILE = 'admin-token';
 /**
  * Where to send admin requests, and with what credentials:
  * `--url`, else `$GATEWAY_URL`, else the local default; `--token`, else `$GATEWAY_ADMIN_TOKEN`,
- * else SigV4 for a Lambda function URL, else the token file the local server writes
+ * else SigV4 for a Lambda function URL (with the AWS profile or keys `env` names), else the token file the local server writes
  * (`${GATEWAY_DATA_DIR:-.data}/admin-token`, in `cwd` or the nearest directory above it that has one).
  * `top` is the highest directory looked in: the root, unless a test keeps the search inside its own directory.
  */
@@ -34,7 +34,7 @@ export function resolveTarget(options: GlobalOptions, env: NodeJS.ProcessEnv, cw
   if (options.token !== undefined) return { url, auth: tokenAuth(options.token, '--token') };
   if (env.GATEWAY_ADMIN_TOKEN) return { url, auth: tokenAuth(env.GATEWAY_ADMIN_TOKEN, 'GATEWAY_ADMIN_TOKEN') };
   const region = lambdaUrlRegion(new URL(url));
-  if (region) return { url, auth: { kind: 'sigv4', region } };
+  if (region) return { url, auth: { kind: 'sigv4', region, ...awsCredentialSource(env) } };
   return { url, auth: tokenFromFile(env, cwd, top) };
 }
 

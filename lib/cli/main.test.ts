@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closeServer, listenOnLoopback } from '../../test/fakes/http';
 import type { UsageReport, UsageRow } from './admin-client';
 import { runCli } from './main';
 
@@ -178,5 +183,124 @@ describe('aigw usage', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('aigw: --from must be a date such as 2026-06-01 (YYYY-MM-DD, UTC), not "2026-02-30"\nRun `aigw usage --help` for usage.\n');
     expect(admin.calls).toEqual([]);
+  });
+});
+
+describe('aigw against a Lambda function URL', () => {
+  const URL_ = 'https://abc123.lambda-url.eu-west-1.on.aws';
+  const saved = { ...process.env };
+
+  /** A function URL that answers every signed request with no keys, and records how each was signed. */
+  function fakeFunctionUrl() {
+    const authorizations: string[] = [];
+    const fetch: typeof globalThis.fetch = async (_input, init) => {
+      authorizations.push(new Headers(init?.headers).get('authorization') ?? '');
+      return Response.json({ data: [] });
+    };
+    return { authorizations, fetch };
+  }
+
+  async function runWithEnv(env: NodeJS.ProcessEnv, fetch: typeof globalThis.fetch, args = ['keys', 'list', '--json']) {
+    const out = { stdout: '', stderr: '' };
+    const code = await runCli([...args, '--url', URL_], { stdout: (t) => (out.stdout += t), stderr: (t) => (out.stderr += t), env, cwd: '/nonexistent', fetch, now: () => NOW });
+    return { code, ...out };
+  }
+
+  beforeEach(() => {
+    // The test process's own credentials, which the CLI must not see: its environment is io.env.
+    // Nothing else the SDK's chain would find: no files, no instance metadata (a request off loopback).
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'AKIDPROCESS',
+      AWS_SECRET_ACCESS_KEY: 'process-secret',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+  });
+
+  afterEach(() => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  });
+
+  it('signs with the AWS keys of the environment it is given, not the process\'s, on the day of its clock', async () => {
+    // Prepare
+    const gateway = fakeFunctionUrl();
+
+    // Act
+    const result = await runWithEnv({ AWS_ACCESS_KEY_ID: 'AKIDGIVEN', AWS_SECRET_ACCESS_KEY: 'given-secret', AWS_SESSION_TOKEN: 'given-session' }, gateway.fetch);
+
+    // Assess
+    expect(result).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
+    expect(gateway.authorizations).toEqual([expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=AKIDGIVEN\/20260615\/eu-west-1\/lambda\/aws4_request/)]);
+  });
+
+  it('does not sign with the process\'s AWS keys when the environment it is given has none', async () => {
+    // Prepare
+    const gateway = fakeFunctionUrl();
+
+    // Act
+    const result = await runWithEnv({}, gateway.fetch);
+
+    // Assess
+    expect(gateway.authorizations).toEqual([]);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toMatch(/^aigw: cannot sign the request for https:\/\/abc123\.lambda-url\.eu-west-1\.on\.aws with AWS credentials: /);
+  });
+
+  /**
+   * Container credentials on loopback for the process, with a token and a token file both set,
+   * which the SDK warns about (and then reads the file); `asked` counts the requests for them.
+   */
+  async function containerCredentials() {
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-container-'));
+    writeFileSync(join(dir, 'token'), 'from-file');
+    let asked = 0;
+    const server = createServer((_req, res) => {
+      asked += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ AccessKeyId: 'AKIDCONTAINER', SecretAccessKey: 's', Token: 't', Expiration: '2099-01-01T00:00:00Z' }));
+    });
+    const endpoint = await listenOnLoopback(server);
+    Object.assign(process.env, { AWS_CONTAINER_CREDENTIALS_FULL_URI: `${endpoint}/creds`, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'inline', AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, 'token') });
+    return {
+      asked: () => asked,
+      close: async () => {
+        await closeServer(server);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  it('passes on what the AWS SDK warns about the credentials it found, on its own stderr', async () => {
+    // Prepare
+    const container = await containerCredentials();
+    const gateway = fakeFunctionUrl();
+
+    // Act
+    const result = await runWithEnv({}, gateway.fetch).finally(container.close);
+
+    // Assess
+    expect(gateway.authorizations).toEqual([expect.stringContaining('Credential=AKIDCONTAINER/')]);
+    expect(result).toEqual({
+      code: 0,
+      stdout: '[]\n',
+      stderr:
+        'aigw: @aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.\n' +
+        'aigw: awsContainerAuthorizationTokenFile will take precedence.\n',
+    });
+  });
+
+  it('finds the AWS credentials once for all the requests of a run, and warns once', async () => {
+    // Prepare
+    const container = await containerCredentials();
+    const gateway = fakeFunctionUrl();
+
+    // Act: the key table asks for the keys and the teams.
+    const result = await runWithEnv({}, gateway.fetch, ['keys', 'list']).finally(container.close);
+
+    // Assess
+    expect(gateway.authorizations).toEqual([expect.stringContaining('Credential=AKIDCONTAINER/'), expect.stringContaining('Credential=AKIDCONTAINER/')]);
+    expect(container.asked()).toBe(1);
+    expect(result).toMatchObject({ code: 0, stderr: 'aigw: @aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.\naigw: awsContainerAuthorizationTokenFile will take precedence.\n' });
   });
 });

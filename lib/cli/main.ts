@@ -40,7 +40,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT.ok;
     }
     if (command.kind === 'check-stream') return await runStreamCheck(command, gatewayUrl(global, io.env), io);
-    const admin = createAdminClient({ target: resolveTarget(global, io.env, io.cwd), ...(io.fetch ? { fetch: io.fetch } : {}) });
+    const admin = createAdminClient({ target: resolveTarget(global, io.env, io.cwd), now, warn: (message) => io.stderr(`aigw: ${message}\n`), ...(io.fetch ? { fetch: io.fetch } : {}) });
     if (command.kind === 'usage') {
       io.stdout(await runUsage(command, admin, now(), (text) => io.stderr(text)));
       return EXIT.ok;

@@ -1,6 +1,7 @@
 /**
- * Runs the real `aigw` command (node bin/aigw.js, as `npx aigw` would) against the admin API
- * served over loopback on a dynalite-backed key store.
+ * Runs `aigw` against the admin API served over loopback on a dynalite-backed key store: most
+ * cases in-process through runCli, with the environment and directory a spawned command would
+ * have; a few as the real command (node bin/aigw.js, as `npx aigw` would), to prove the packaging.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAdminApi } from '../../lib/admin/api';
+import { runCli } from '../../lib/cli/main';
 import { isStreamBody, type GatewayRequest } from '../../lib/http/types';
 import { startDynalite, type EmbeddedDynamo } from '../../lib/local/dynalite';
 import { ensureTable } from '../../lib/store/create-table';
@@ -61,8 +63,41 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Runs aigw as a child process; never throws for a non-zero exit. */
-function aigw(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
+interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/**
+ * Set in the test process while the suite runs, for an in-process case to trip over if the CLI
+ * read process.env and not its io.env (as a spawned command could not): they name a gateway that is
+ * not there, a token it would refuse, and files that do not exist.
+ */
+const PROCESS_ONLY_ENV = { GATEWAY_URL: CLOSED_LOOPBACK_URLS[2], GATEWAY_ADMIN_TOKEN: 'the-test-process-token', GATEWAY_DATA_DIR: '/nonexistent/aigw-data', GATEWAY_CONFIG: '/nonexistent/gateway.config.json' };
+const processEnvBefore = Object.fromEntries(Object.keys(PROCESS_ONLY_ENV).map((name) => [name, process.env[name]]));
+
+/**
+ * Runs aigw in-process, as the command would run it but without a node and tsx start of its own
+ * (about a second each). Its output is captured whole; a bug that throws fails the test.
+ */
+async function aigw(args: string[], options: RunOptions = {}): Promise<Run> {
+  const run = { stdout: '', stderr: '' };
+  const code = await runCli(args, {
+    stdout: (text) => (run.stdout += text),
+    stderr: (text) => (run.stderr += text),
+    env: cleanEnv(options.env ?? {}),
+    cwd: options.cwd ?? tmp,
+  });
+  return { code, ...run };
+}
+
+/**
+ * Runs the real command as a child process; never throws for a non-zero exit. Kept for the few
+ * cases that prove what runCli alone cannot: that bin/aigw.js starts at all, that the exit code
+ * reaches the shell, that output goes to the process's own stdout and stderr, and that the
+ * process's directory is the one the token is looked for from.
+ */
+function spawnAigw(args: string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     execFile(process.execPath, [AIGW, ...args], { env: cleanEnv(options.env ?? {}), cwd: options.cwd ?? tmp, timeout: 20_000 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(err);
@@ -93,9 +128,14 @@ beforeAll(async () => {
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   env = { GATEWAY_URL: gatewayUrl, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN };
+  Object.assign(process.env, PROCESS_ONLY_ENV);
 });
 
 afterAll(async () => {
+  for (const [name, value] of Object.entries(processEnvBefore)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
   server.closeAllConnections();
   await new Promise((done) => server.close(done));
   await dynamo.close();
@@ -170,8 +210,8 @@ describe('aigw keys', () => {
   });
 
   it('says the token was refused, where it came from and which one to use, when the token is wrong', async () => {
-    // Act
-    const run = await aigw(['keys', 'list', '--token', 'wrong'], { env });
+    // Act: spawned, so exit 1 is seen reaching the shell and the message on the process's stderr alone.
+    const run = await spawnAigw(['keys', 'list', '--token', 'wrong'], { env });
 
     // Assess
     expect(run).toEqual({
@@ -233,8 +273,8 @@ describe('aigw keys', () => {
     mkdirSync(join(checkout, 'lib', 'cli'), { recursive: true });
     writeFileSync(join(checkout, '.data', 'admin-token'), `${ADMIN_TOKEN}\n`);
 
-    // Act
-    const run = await aigw(['keys', 'list', '--json'], { env: { GATEWAY_URL: gatewayUrl }, cwd: join(checkout, 'lib', 'cli') });
+    // Act: spawned, so the directory looked up from is the process's own, as bin/aigw.ts passes it.
+    const run = await spawnAigw(['keys', 'list', '--json'], { env: { GATEWAY_URL: gatewayUrl }, cwd: join(checkout, 'lib', 'cli') });
 
     // Assess
     expect(run).toMatchObject({ code: 0, stderr: '' });
@@ -728,8 +768,8 @@ describe('aigw config check', () => {
     // Prepare
     writeFileSync(join(tmp, 'good.json'), JSON.stringify(config('openai')));
 
-    // Act
-    const run = await aigw(['config', 'check'], { env: { GATEWAY_CONFIG: 'good.json', GATEWAY_URL: 'http://127.0.0.1:9' } });
+    // Act: spawned, so bin/aigw.js is seen to start at all, exit 0 and write to the process's stdout.
+    const run = await spawnAigw(['config', 'check'], { env: { GATEWAY_CONFIG: 'good.json', GATEWAY_URL: 'http://127.0.0.1:9' } });
 
     // Assess
     expect(run).toEqual({ code: 0, stdout: 'ok: 1 provider, 2 models\n', stderr: '' });
@@ -776,8 +816,8 @@ describe('aigw config check', () => {
 
 describe('aigw usage text', () => {
   it('prints usage on stderr and exits 2 for an unknown command', async () => {
-    // Act
-    const run = await aigw(['frobnicate']);
+    // Act: spawned, so exit 2 is seen reaching the shell.
+    const run = await spawnAigw(['frobnicate']);
 
     // Assess
     expect(run.code).toBe(2);

@@ -1,13 +1,11 @@
 /**
- * `aigw usage` (node bin/aigw.js, as `npx aigw` would run it) against a real local gateway that
- * has served real calls from the official `openai` client: the report the CLI prints must show
- * the requests made and what they cost at the config's prices.
+ * `aigw usage` against a real local gateway that has served real calls from the official `openai`
+ * client: the report the CLI prints must show the requests made and what they cost at the
+ * config's prices. The CLI runs in-process through runCli, with the environment a spawned command
+ * would have; that bin/aigw.js runs it as `npx aigw` would is proven in cli.test.ts.
  */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { runCli } from '../../lib/cli/main';
 import { ADMIN_TOKEN, startHarness, type Harness } from './harness';
-
-const AIGW = resolve(__dirname, '../../bin/aigw.js');
 
 /** USD per million tokens, so a token costs 1 micro-dollar in and 2 out. */
 const PRICE = { input: 1, output: 2 };
@@ -20,15 +18,21 @@ interface Run {
   stderr: string;
 }
 
-/** Runs aigw as a child process against the gateway, with nothing from the test's env that could point it elsewhere. */
-function aigw(args: string[]): Promise<Run> {
+/**
+ * Runs aigw in-process against the gateway, with nothing from the test's env that could point it
+ * elsewhere, and on the gateway's clock, so the range it asks for by default is of the gateway's day.
+ */
+async function aigw(args: string[]): Promise<Run> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEWAY_') && !name.startsWith('AWS_')));
-  return new Promise((done, reject) => {
-    execFile(process.execPath, [AIGW, ...args], { env: { ...env, GATEWAY_URL: h.gw.url, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN }, timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      done({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
-    });
+  const run = { stdout: '', stderr: '' };
+  const code = await runCli(args, {
+    stdout: (text) => (run.stdout += text),
+    stderr: (text) => (run.stderr += text),
+    env: { ...env, GATEWAY_URL: h.gw.url, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN },
+    cwd: process.cwd(),
+    now: () => new Date(NOW),
   });
+  return { code, ...run };
 }
 
 /** The cells of the table row that starts with `first`. */
