@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseConfig } from '../config/load';
-import { missingVariableLines, missingVariables } from './missing-env';
+import type { GatewayConfig } from '../config/schema';
+import { missingVariableLines, missingVariables, type MissingVariable } from './missing-env';
 
 const model = (provider: string) => ({ name: `m-${provider}`, targets: [{ provider, model: 'x' }] });
 
@@ -22,6 +25,39 @@ describe('missingVariables', () => {
       {},
       [{ name: 'ENTRA', provider: 'z' }],
     ],
+    [
+      "an Entra client secret on the provider, once however many accounts use it",
+      [{ id: 'z', type: 'azure-openai', baseUrl: 'https://r.openai.azure.com', entra: { tenantId: 't', clientId: 'c', clientSecret: { env: 'ENTRA' } }, accounts: [{ id: 'a' }, { id: 'b' }] }],
+      {},
+      [{ name: 'ENTRA', provider: 'z' }],
+    ],
+    [
+      "an Entra client secret on the provider whose accounts all have their own, as the config still names it",
+      [{ id: 'z', type: 'azure-openai', baseUrl: 'https://r.openai.azure.com', entra: { tenantId: 't', clientId: 'c', clientSecret: { env: 'ENTRA' } }, accounts: [{ id: 'a', apiKey: { env: 'AZ' } }] }],
+      { AZ: 'k' },
+      [{ name: 'ENTRA', provider: 'z' }],
+    ],
+    [
+      "an account's own Entra client secret, on the account",
+      [{ id: 'z', type: 'azure-openai', baseUrl: 'https://r.openai.azure.com', accounts: [{ id: 'a', entra: { tenantId: 't', clientId: 'c', clientSecret: { env: 'OWN' } } }] }],
+      {},
+      [{ name: 'OWN', provider: 'z', account: 'a' }],
+    ],
+    [
+      "a Vertex service account's key",
+      [{ id: 'v', type: 'vertex', project: 'my-project-1', region: 'us-east5', accounts: [{ id: 'a', serviceAccount: { env: 'SA' } }] }],
+      {},
+      [{ name: 'SA', provider: 'v', account: 'a' }],
+    ],
+    [
+      "Bedrock's session token, and one variable both parts of a key read, once",
+      [{ id: 'b', type: 'bedrock', region: 'eu-west-1', accounts: [{ id: 'a', awsCredentials: { accessKeyId: { env: 'AWS' }, secretAccessKey: { env: 'AWS' }, sessionToken: { env: 'ST' } } }] }],
+      {},
+      [
+        { name: 'AWS', provider: 'b', account: 'a' },
+        { name: 'ST', provider: 'b', account: 'a' },
+      ],
+    ],
   ])('%s', (_name, providers, env, expected) => {
     // Prepare
     const config = parseConfig({ providers, models: providers.map((p) => model(p.id)) });
@@ -31,6 +67,90 @@ describe('missingVariables', () => {
 
     // Assess
     expect(missing).toEqual(expected);
+  });
+});
+
+/**
+ * Every `{ "env": NAME }` anywhere in each provider, on it or on one of its accounts, as the
+ * check found them by a walk of its own before it read `accountCredentialRefs`: what it must
+ * still find, so that no reference is lost to the credential walker missing one.
+ */
+function everyEnvReference(config: GatewayConfig): MissingVariable[] {
+  const names = (value: unknown, found: Set<string>): Set<string> => {
+    if (Array.isArray(value)) for (const item of value) names(item, found);
+    else if (value && typeof value === 'object') {
+      const entries = Object.entries(value);
+      if (entries.length === 1 && entries[0]![0] === 'env' && typeof entries[0]![1] === 'string') found.add(entries[0]![1]);
+      else for (const [, item] of entries) names(item, found);
+    }
+    return found;
+  };
+  return config.providers.flatMap(({ accounts, ...provider }) => [
+    ...[...names(provider, new Set())].map((name) => ({ name, provider: provider.id })),
+    ...accounts.flatMap((account) => [...names(account, new Set())].map((name) => ({ name, provider: provider.id, account: account.id }))),
+  ]);
+}
+
+const ENTRA = (clientSecret: object) => ({ tenantId: 't', clientId: 'c', clientSecret });
+
+/** A provider of each kind, with each kind of credential, headers and assumed roles among them. */
+const EVERY_KIND = parseConfig({
+  providers: [
+    { id: 'o', type: 'openai', accounts: [{ id: 'a', apiKey: { env: 'OPENAI_KEY' }, headers: { 'OpenAI-Organization': 'org-1' } }] },
+    { id: 'c', type: 'anthropic', accounts: [{ id: 'file', apiKey: { file: '/run/keys.json', field: 'anthropic' } }, { id: 'env', apiKey: { env: 'ANTHROPIC_KEY' }, headers: { 'x-team': 'env' } }] },
+    { id: 'g', type: 'gemini', accounts: [{ id: 'a', apiKey: { secret: 'gateway/gemini' } }] },
+    {
+      id: 'z',
+      type: 'azure-openai',
+      baseUrl: 'https://r.openai.azure.com',
+      entra: ENTRA({ env: 'ENTRA_SHARED' }),
+      accounts: [{ id: 'shared' }, { id: 'own', entra: ENTRA({ env: 'ENTRA_OWN' }) }, { id: 'key', apiKey: { env: 'AZURE_KEY' } }],
+    },
+    { id: 'v', type: 'vertex', project: 'my-project-1', region: 'us-east5', accounts: [{ id: 'a', serviceAccount: { env: 'VERTEX_SA' } }, { id: 'b', serviceAccount: { file: '/run/sa.json' } }] },
+    {
+      id: 'b',
+      type: 'bedrock',
+      region: 'us-east-1',
+      assumeRole: { roleArn: 'arn:aws:iam::123456789012:role/aigw-bedrock', externalId: 'ext-1' },
+      accounts: [
+        { id: 'keys', awsCredentials: { accessKeyId: { env: 'AWS_AK' }, secretAccessKey: { env: 'AWS_SK' }, sessionToken: { env: 'AWS_ST' } } },
+        { id: 'role', assumeRole: { roleArn: 'arn:aws:iam::210987654321:role/other' }, awsCredentials: { accessKeyId: { env: 'ROLE_AK' }, secretAccessKey: { secret: 'gateway/role', field: 'secret' } } },
+        { id: 'lambda' },
+      ],
+    },
+  ],
+  models: ['o', 'c', 'g', 'z', 'v', 'b'].map(model),
+});
+
+describe('missingVariables against every `{ env }` in the config', () => {
+  it.each<[string, GatewayConfig]>([
+    ['the example config', parseConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', 'gateway.config.example.json'), 'utf8')) as unknown)],
+    ['a config with every kind of credential', EVERY_KIND],
+  ])('finds in %s each one a walk of the whole config finds, and no other', (_what, config) => {
+    // Act
+    const missing = missingVariables(config, {});
+
+    // Assess
+    expect(missing).toEqual(everyEnvReference(config));
+  });
+
+  it('names each of the credentials of every kind, where it is', () => {
+    // Act
+    const missing = missingVariables(EVERY_KIND, {});
+
+    // Assess: the comparison above is only as good as the references the config holds.
+    expect(missing).toEqual([
+      { name: 'OPENAI_KEY', provider: 'o', account: 'a' },
+      { name: 'ANTHROPIC_KEY', provider: 'c', account: 'env' },
+      { name: 'ENTRA_SHARED', provider: 'z' },
+      { name: 'ENTRA_OWN', provider: 'z', account: 'own' },
+      { name: 'AZURE_KEY', provider: 'z', account: 'key' },
+      { name: 'VERTEX_SA', provider: 'v', account: 'a' },
+      { name: 'AWS_AK', provider: 'b', account: 'keys' },
+      { name: 'AWS_SK', provider: 'b', account: 'keys' },
+      { name: 'AWS_ST', provider: 'b', account: 'keys' },
+      { name: 'ROLE_AK', provider: 'b', account: 'role' },
+    ]);
   });
 });
 
