@@ -209,6 +209,37 @@ describe('EventStreamFrames', () => {
     expect(Buffer.compare(got[0]!, frame)).toBe(0);
   });
 
+  // Frames past the first 64 KiB set aside, so that their buffer grows, among small ones: where each starts, for the cuts.
+  const body = (bytes: number, fill: number) => codec.encode({ headers: { ':message-type': { type: 'string', value: 'event' } }, body: new Uint8Array(bytes).fill(fill) });
+  const MIXED = [THREE[0]!, body(100 * 1024, 0x61), THREE[1]!, THREE[2]!, body(400 * 1024, 0x62), THREE[0]!];
+  const [, BIG, , , LARGER] = MIXED.map((_, i) => streamLength(MIXED.slice(0, i)));
+
+  it.each<[string, number[]]>([
+    ['all in one read', []],
+    ["a large frame's prefix cut 2 + 2, a read ending inside it, one holding its end, two whole frames and the next's first 3 bytes", [BIG! + 2, BIG! + 70_000, LARGER! + 3]],
+    ['a read of hundreds of KiB into a frame whose buffer holds 64 KiB', [BIG! + 10, LARGER! + 10, LARGER! + 30_000]],
+    ['a byte a read about a large frame’s start and its first 64 KiB', [...range(12).map((i) => LARGER! - 4 + i), ...range(8).map((i) => LARGER! + 64 * 1024 - 4 + i)]],
+    ['16 KiB reads', range(Math.ceil(streamLength(MIXED) / (16 * 1024))).slice(1).map((i) => i * 16 * 1024)],
+  ])('gives frames larger than it first sets aside whole and in order through one reused buffer: %s', (_what, cuts) => {
+    // Prepare: every read through one buffer, spoilt once its frames are read, as a pooled reader reuses it.
+    const bytes = Buffer.concat(MIXED);
+    const pool = Buffer.alloc(bytes.length);
+    const bounds = [0, ...cuts, bytes.length];
+    const reader = new EventStreamFrames();
+
+    // Act
+    const got: string[] = [];
+    for (let read = 1; read < bounds.length; read++) {
+      const size = bytes.copy(pool, 0, bounds[read - 1], bounds[read]);
+      got.push(...hex(reader.frames(pool.subarray(0, size))));
+      pool.fill(0xee);
+    }
+    reader.end();
+
+    // Assess
+    expect(got).toEqual(hex(MIXED));
+  });
+
   it.each<[string, Uint8Array[]]>([
     ['shorter than the smallest frame, in one read', [prefix(15)]],
     ['zero, a byte a read', [...prefix(0)].map((byte) => Uint8Array.of(byte))],
