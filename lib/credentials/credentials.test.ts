@@ -1,5 +1,5 @@
 import type { AccountConfig } from '../config/schema';
-import { accountCredentialRefs } from './credentials';
+import { accountCredentialRefs, providerCredentialRefs } from './credentials';
 
 const entra = (secret: string) => ({
   tenantId: 'tenant',
@@ -24,6 +24,20 @@ describe('accountCredentialRefs (what a cold start prefetches and a refused acco
   ])('lists %s', (_what, account, provider, secrets) => {
     // Act
     const refs = accountCredentialRefs(account, provider);
+
+    // Assess
+    expect(refs.map((ref) => ('secret' in ref ? ref.secret : undefined))).toEqual(secrets);
+  });
+});
+
+describe('providerCredentialRefs (what a provider holds for its accounts, apart from their own)', () => {
+  it.each<[string, object, string[]]>([
+    ['the client secret of its Entra principal', { id: 'z', entra: entra('provider') }, ['provider']],
+    ['the same when every account has its own, as the config still names it', { id: 'z', entra: entra('provider'), accounts: [{ id: 'a', apiKey: { secret: 'key' } }] }, ['provider']],
+    ['none for a provider without Entra, whatever its accounts hold', { id: 'o', accounts: [{ id: 'a', apiKey: { secret: 'key' } }] }, []],
+  ])('lists %s', (_what, provider, secrets) => {
+    // Act
+    const refs = providerCredentialRefs(provider);
 
     // Assess
     expect(refs.map((ref) => ('secret' in ref ? ref.secret : undefined))).toEqual(secrets);

@@ -1,4 +1,4 @@
-import { entraOf, type AccountConfig, type CredentialRef } from '../config/schema';
+import { entraOf, type AccountConfig, type CredentialRef, type EntraConfig } from '../config/schema';
 import { GatewayError } from '../http/errors';
 
 /** Where provider secrets come from. Implementations cache; `refresh` drops a cached value (after an upstream 401). */
@@ -55,6 +55,22 @@ export function accountCredentialRefs(account: Pick<AccountConfig, 'apiKey' | 'a
   const aws = account.awsCredentials;
   const entra = entraOf(provider, account);
   return [account.apiKey, aws?.accessKeyId, aws?.secretAccessKey, aws?.sessionToken, entra?.clientSecret, account.serviceAccount].filter((ref): ref is CredentialRef => ref !== undefined);
+}
+
+/**
+ * The credential references a provider holds for its accounts, apart from any account's own: the
+ * client secret of its Entra ID principal (which `accountCredentialRefs` gives, with the
+ * provider, for each account that signs in with it). Listed even when every account has its own,
+ * as the config still names it.
+ *
+ * @example
+ * providerCredentialRefs({ id: 'azure', entra: { tenantId: 't', clientId: 'c', clientSecret: { env: 'ENTRA' } } }) // [{ env: 'ENTRA' }]
+ * providerCredentialRefs({ id: 'openai' })                                                                        // []
+ */
+export function providerCredentialRefs(provider: object): CredentialRef[] {
+  // A parsed config's provider (the schema allows `entra` only on Azure's), however loosely the caller holds it, as `entraOf` reads it.
+  const { entra } = provider as { entra?: EntraConfig };
+  return entra ? [entra.clientSecret] : [];
 }
 
 export function describeRef(ref: CredentialRef): string {

@@ -1,4 +1,5 @@
-import type { GatewayConfig } from '../config/schema';
+import type { CredentialRef, GatewayConfig } from '../config/schema';
+import { accountCredentialRefs, providerCredentialRefs } from '../credentials/credentials';
 
 /** A credential the config reads from an environment variable that is not set. */
 export interface MissingVariable {
@@ -6,17 +7,6 @@ export interface MissingVariable {
   /** The provider, and the account when the reference is on one. */
   provider: string;
   account?: string;
-}
-
-/** The variable names of every `{ "env": NAME }` reference in a part of the config. */
-function envNames(value: unknown, names: Set<string>): Set<string> {
-  if (Array.isArray(value)) for (const item of value) envNames(item, names);
-  else if (value && typeof value === 'object') {
-    const entries = Object.entries(value);
-    if (entries.length === 1 && entries[0]![0] === 'env' && typeof entries[0]![1] === 'string') names.add(entries[0]![1]);
-    else for (const [, item] of entries) envNames(item, names);
-  }
-  return names;
 }
 
 /**
@@ -27,11 +17,16 @@ function envNames(value: unknown, names: Set<string>): Set<string> {
 export function missingVariables(config: GatewayConfig, env: NodeJS.ProcessEnv): MissingVariable[] {
   const missing: MissingVariable[] = [];
   for (const provider of config.providers) {
-    const { accounts, ...own } = provider;
-    for (const name of envNames(own, new Set())) if (!env[name]) missing.push({ name, provider: provider.id });
-    for (const account of accounts) for (const name of envNames(account, new Set())) if (!env[name]) missing.push({ name, provider: provider.id, account: account.id });
+    for (const name of unsetNames(providerCredentialRefs(provider), env)) missing.push({ name, provider: provider.id });
+    // Each account's own references, without its provider's: those are named once above, not once an account.
+    for (const account of provider.accounts) for (const name of unsetNames(accountCredentialRefs(account), env)) missing.push({ name, provider: provider.id, account: account.id });
   }
   return missing;
+}
+
+/** The environment variables `refs` read that are unset or empty, each once (an AWS key's parts may share one), in order. */
+function unsetNames(refs: readonly CredentialRef[], env: NodeJS.ProcessEnv): string[] {
+  return [...new Set(refs.flatMap((ref) => ('env' in ref ? [ref.env] : [])))].filter((name) => !env[name]);
 }
 
 /** One start-up line per missing variable. */

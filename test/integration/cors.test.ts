@@ -1,8 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { browserFetch } from '../browser-fetch';
-import { ADMIN_TOKEN, startHarness, type Harness } from './harness';
+import { ADMIN_TOKEN, geminiClient, startHarness, type Harness } from './harness';
 import { minuteClock } from '../minute-window';
 
 const PAGE = 'https://chat.example.com';
@@ -219,7 +218,7 @@ describe('the Gemini client in a browser', () => {
   it('asks to send x-goog-api-key and x-goog-api-client, and gets its answer', async () => {
     // Prepare
     const browser = browserFetch(PAGE);
-    const ai = new GoogleGenAI({ apiKey: h.key, httpOptions: { baseUrl: h.gw.url, fetch: browser.fetch } });
+    const ai = geminiClient(h.gw, h.key, { fetch: browser.fetch });
     h.upstream.reply({ kind: 'text', text: 'Hello, Gemini page' });
 
     // Act
@@ -250,7 +249,7 @@ describe('the SDKs in Firefox, which sends the user-agent they set and so asks f
   it('serves the Gemini client', async () => {
     // Prepare
     const browser = browserFetch(PAGE, fetch, 'firefox');
-    const ai = new GoogleGenAI({ apiKey: h.key, httpOptions: { baseUrl: h.gw.url, fetch: browser.fetch } });
+    const ai = geminiClient(h.gw, h.key, { fetch: browser.fetch });
     h.upstream.reply({ kind: 'text', text: 'Hello, Firefox' });
 
     // Act
@@ -265,7 +264,7 @@ describe('the Gemini client in a browser, with a timeout', () => {
   it('asks to send x-server-timeout, which @google/genai sends with every call once a timeout is set, and gets its answer', async () => {
     // Prepare
     const browser = browserFetch(PAGE);
-    const ai = new GoogleGenAI({ apiKey: h.key, httpOptions: { baseUrl: h.gw.url, timeout: 30_000, fetch: browser.fetch } });
+    const ai = geminiClient(h.gw, h.key, { timeout: 30_000, fetch: browser.fetch });
     h.upstream.reply({ kind: 'text', text: 'Hello in time' });
 
     // Act

@@ -1,5 +1,4 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { defaultReply as usualClaude, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
 import type { FakeBedrock, Reply as BedrockReply } from '../fakes/bedrock';
@@ -10,6 +9,7 @@ import type { FakeVertex, VertexReply } from '../fakes/vertex';
 import type { GatewayLogger } from '../../lib/observe/logger';
 import type { StoredUsage } from '../../lib/store/usage';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+import { geminiClient } from './harness';
 import { BEDROCK_CLAUDE, startBedrockPool, startGeminiPool, startVertexPool } from './provider-pools';
 
 /**
@@ -146,15 +146,11 @@ async function responsesCut(pool: FakePool<unknown, unknown>, model: string): Pr
 /** `@google/genai`'s stream, read to the error it throws. */
 async function genaiCut(pool: FakePool<unknown, unknown>): Promise<Cut> {
   let requestId: string | null = null;
-  const ai = new GoogleGenAI({
-    apiKey: pool.key,
-    httpOptions: {
-      baseUrl: pool.gw.url,
-      fetch: async (url, init) => {
-        const res = await fetch(url, init);
-        requestId = res.headers.get('x-request-id');
-        return res;
-      },
+  const ai = geminiClient(pool.gw, pool.key, {
+    fetch: async (url, init) => {
+      const res = await fetch(url, init);
+      requestId = res.headers.get('x-request-id');
+      return res;
     },
   });
   let text = '';

@@ -1,6 +1,7 @@
 import { ApiError, GoogleGenAI } from '@google/genai';
 import type { FakeGemini, GeminiReply } from '../fakes/gemini';
 import type { FakePool } from './fake-pool';
+import { geminiClient } from './harness';
 import { startGeminiPool } from './provider-pools';
 
 /**
@@ -16,16 +17,12 @@ const UNAVAILABLE = { code: 503, message: 'The model is overloaded. Please try a
 
 beforeAll(async () => {
   pool = await startGeminiPool('early-error-gemini');
-  ai = new GoogleGenAI({
-    apiKey: pool.key,
-    httpOptions: {
-      baseUrl: pool.gw.url,
-      fetch: async (url, init) => {
-        const res = await fetch(url, init);
-        requestIds.push(res.headers.get('x-request-id') ?? '');
-        statuses.push(res.status);
-        return res;
-      },
+  ai = geminiClient(pool.gw, pool.key, {
+    fetch: async (url, init) => {
+      const res = await fetch(url, init);
+      requestIds.push(res.headers.get('x-request-id') ?? '');
+      statuses.push(res.status);
+      return res;
     },
   });
 });

@@ -119,12 +119,13 @@ export function anthropicClient(gw: { url: string }, apiKey: string, options: An
 }
 
 /**
- * The official Gemini client (`@google/genai`) for a gateway key. It is handed the global fetch: the
- * SDK's own looks for undici's global dispatcher, which jest's sandbox lacks (Node's fetch is the
- * same wire).
+ * The official Gemini client (`@google/genai`) for a gateway key (`options`: the client's others,
+ * e.g. a timeout, or a fetch that records each answer's request id). Unless given one, it is
+ * handed the global fetch: the SDK's own looks for undici's global dispatcher, which jest's
+ * sandbox lacks (Node's fetch is the same wire).
  */
-export function geminiClient(gw: { url: string }, apiKey: string, options: Omit<HttpOptions, 'baseUrl' | 'fetch'> = {}): GoogleGenAI {
-  return new GoogleGenAI({ apiKey, httpOptions: { ...options, baseUrl: gw.url, fetch: (url, init) => fetch(url, init) } });
+export function geminiClient(gw: { url: string }, apiKey: string, options: Omit<HttpOptions, 'baseUrl'> = {}): GoogleGenAI {
+  return new GoogleGenAI({ apiKey, httpOptions: { ...options, baseUrl: gw.url, fetch: options.fetch ?? ((url, init) => fetch(url, init)) } });
 }
 
 /** A Gemini client's stream read to its end: its text, and each finishReason it gave, in order. */

@@ -7,7 +7,7 @@
  * in an upstream error. The official clients raise it. Upstreams are fakes on loopback.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { ApiError, GoogleGenAI } from '@google/genai';
+import { ApiError } from '@google/genai';
 import OpenAI from 'openai';
 import { parseConfig } from '../../lib/config/load';
 import { LocalCredentials } from '../../lib/credentials/local';
@@ -16,6 +16,7 @@ import type { GatewayLogger } from '../../lib/observe/logger';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { geminiClient } from './harness';
 
 const OPENAI_ORG = 'org-uOtiSEwvUnroadaOnJJquBEC';
 const OPENAI_WORDS = `Rate limit reached for gpt-4o in organization ${OPENAI_ORG} on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.`;
@@ -284,15 +285,11 @@ describe('in-band upstream errors of passed-through streams', () => {
     // Prepare
     gemini.reply({ kind: 'stream-error', afterEvents: 1, error: { code: 429, message: GOOGLE_WORDS, status: 'RESOURCE_EXHAUSTED' } });
     const requestIds: string[] = [];
-    const ai = new GoogleGenAI({
-      apiKey: key,
-      httpOptions: {
-        baseUrl: gw.url,
-        fetch: async (url, init) => {
-          const res = await fetch(url, init);
-          requestIds.push(res.headers.get('x-request-id') ?? '');
-          return res;
-        },
+    const ai = geminiClient(gw, key, {
+      fetch: async (url, init) => {
+        const res = await fetch(url, init);
+        requestIds.push(res.headers.get('x-request-id') ?? '');
+        return res;
       },
     });
     const texts: string[] = [];

@@ -1,11 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { defaultReply as usualClaude, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
 import type { FakeGemini, GeminiReply } from '../fakes/gemini';
 import { defaultReply as usualOpenAI, startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
-import { readGeminiStream } from './harness';
+import { geminiClient, readGeminiStream } from './harness';
 import { startGeminiPool } from './provider-pools';
 
 /**
@@ -310,15 +309,11 @@ describe('a last event without its blank line', () => {
       `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text }], role: 'model' }, ...(finish ? { finishReason: finish } : {}), index: 0 }], usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 2, totalTokenCount: 13 }, modelVersion: 'gemini-2.5-flash' })}`;
     gemini.firstCallGets({ kind: 'raw', status: 200, headers: SSE, body: [`${event('Hello ')}\r\n\r\n`, `${event('there', 'STOP')}${last}`] });
     const ids: string[] = [];
-    const ai = new GoogleGenAI({
-      apiKey: gemini.key,
-      httpOptions: {
-        baseUrl: gemini.gw.url,
-        fetch: async (url, init) => {
-          const res = await fetch(url, init);
-          ids.push(res.headers.get('x-request-id') ?? '');
-          return res;
-        },
+    const ai = geminiClient(gemini.gw, gemini.key, {
+      fetch: async (url, init) => {
+        const res = await fetch(url, init);
+        ids.push(res.headers.get('x-request-id') ?? '');
+        return res;
       },
     });
 

@@ -1,7 +1,7 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { chunkFrame, eventFrame, exceptionFrame } from '../../../test/fakes/bedrock-wire';
-import { anthropicChunkEvent, base64Forms, chunkPayloadBytes, CONVERSE_EVENTS, isConverseEvent, EventStreamFormatError, EventStreamFrames, headerText, isOpeningFrame, isOpeningMessage, mayBeOpening } from './eventstream';
+import { anthropicChunkEvent, base64Forms, chunkPayloadBytes, CONVERSE_EVENTS, isConverseEvent, EventStreamFormatError, EventStreamFrames, headerText, isOpeningFrame, isOpeningMessage, mayBeOpening, nextFrameSize } from './eventstream';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frameOf = (headers: Record<string, string>, body = '{}') =>
@@ -175,6 +175,71 @@ describe('EventStreamFrames', () => {
     return bytes;
   };
 
+  it('sets aside for a frame whose prefix claims 16 MiB only about the bytes that came, not the 16 MiB', () => {
+    // Prepare: a prefix claiming the largest frame, then a few bytes, then a stall.
+    const reader = new EventStreamFrames();
+
+    // Act
+    reader.frames(Buffer.concat([prefix(MAX_FRAME_BYTES), Buffer.alloc(12)]));
+
+    // Assess: the first 64 KiB at most, not the 16 MiB claimed.
+    expect(reader.reservedBytes).toBeLessThanOrEqual(64 * 1024);
+    expect(() => reader.end()).toThrow('(16 bytes left over)');
+  });
+
+  it('grows what it sets aside for a large frame with the bytes that came, at most twice them, and gives the frame whole', () => {
+    // Prepare: a 1 MiB frame read 16 KiB at a time.
+    const frame = codec.encode({ headers: { ':message-type': { type: 'string', value: 'event' } }, body: new Uint8Array(1024 * 1024).fill(0x61) });
+    const reader = new EventStreamFrames();
+
+    // Act: what is set aside after each read but the last, beside the bytes received so far.
+    const got: Uint8Array[] = [];
+    const overReserved: { received: number; reserved: number }[] = [];
+    for (let at = 0; at < frame.length; at += 16 * 1024) {
+      got.push(...reader.frames(frame.subarray(at, at + 16 * 1024)));
+      const received = Math.min(at + 16 * 1024, frame.length);
+      if (received < frame.length && reader.reservedBytes > Math.max(64 * 1024, 2 * received)) overReserved.push({ received, reserved: reader.reservedBytes });
+    }
+    reader.end();
+
+    // Assess
+    expect(overReserved).toEqual([]);
+    expect(reader.reservedBytes).toBe(0);
+    expect(got).toHaveLength(1);
+    expect(Buffer.compare(got[0]!, frame)).toBe(0);
+  });
+
+  // Frames past the first 64 KiB set aside, so that their buffer grows, among small ones: where each starts, for the cuts.
+  const body = (bytes: number, fill: number) => codec.encode({ headers: { ':message-type': { type: 'string', value: 'event' } }, body: new Uint8Array(bytes).fill(fill) });
+  const MIXED = [THREE[0]!, body(100 * 1024, 0x61), THREE[1]!, THREE[2]!, body(400 * 1024, 0x62), THREE[0]!];
+  const [, BIG, , , LARGER] = MIXED.map((_, i) => streamLength(MIXED.slice(0, i)));
+
+  it.each<[string, number[]]>([
+    ['all in one read', []],
+    ["a large frame's prefix cut 2 + 2, a read ending inside it, one holding its end, two whole frames and the next's first 3 bytes", [BIG! + 2, BIG! + 70_000, LARGER! + 3]],
+    ['a read of hundreds of KiB into a frame whose buffer holds 64 KiB', [BIG! + 10, LARGER! + 10, LARGER! + 30_000]],
+    ['a byte a read about a large frame’s start and its first 64 KiB', [...range(12).map((i) => LARGER! - 4 + i), ...range(8).map((i) => LARGER! + 64 * 1024 - 4 + i)]],
+    ['16 KiB reads', range(Math.ceil(streamLength(MIXED) / (16 * 1024))).slice(1).map((i) => i * 16 * 1024)],
+  ])('gives frames larger than it first sets aside whole and in order through one reused buffer: %s', (_what, cuts) => {
+    // Prepare: every read through one buffer, spoilt once its frames are read, as a pooled reader reuses it.
+    const bytes = Buffer.concat(MIXED);
+    const pool = Buffer.alloc(bytes.length);
+    const bounds = [0, ...cuts, bytes.length];
+    const reader = new EventStreamFrames();
+
+    // Act
+    const got: string[] = [];
+    for (let read = 1; read < bounds.length; read++) {
+      const size = bytes.copy(pool, 0, bounds[read - 1], bounds[read]);
+      got.push(...hex(reader.frames(pool.subarray(0, size))));
+      pool.fill(0xee);
+    }
+    reader.end();
+
+    // Assess
+    expect(got).toEqual(hex(MIXED));
+  });
+
   it.each<[string, Uint8Array[]]>([
     ['shorter than the smallest frame, in one read', [prefix(15)]],
     ['zero, a byte a read', [...prefix(0)].map((byte) => Uint8Array.of(byte))],
@@ -256,6 +321,24 @@ describe('EventStreamFrames', () => {
     expect(elapsed).toBeLessThan(BOUND_MS);
     expect(got).toHaveLength(1);
     expect(Buffer.compare(got[0]!, frame)).toBe(0);
+  });
+});
+
+describe('nextFrameSize', () => {
+  const KiB = 1024;
+  it.each<[string, number, number, number, number]>([
+    ['doubles when twice what came is short of the length', 64 * KiB, 80 * KiB, 1024 * KiB, 128 * KiB],
+    ['takes what came when a read brought more than double', 64 * KiB, 300 * KiB, 1024 * KiB, 300 * KiB],
+    ['goes to the length once that is at most twice what came, not just short of it', 512 * KiB, 528 * KiB, 1024 * KiB + 38, 1024 * KiB + 38],
+    ['goes to the length when what came is all of it', 64 * KiB, 100 * KiB, 100 * KiB, 100 * KiB],
+    ['stays at twice what came for a 16 MiB claim', 64 * KiB, 64 * KiB + 1, 16 * 1024 * KiB, 128 * KiB],
+  ])('%s', (_what, size, received, length, expected) => {
+    // Act
+    const next = nextFrameSize(size, received, length);
+
+    // Assess: never past twice what came, so what is held follows the bytes.
+    expect(next).toBe(expected);
+    expect(next).toBeLessThanOrEqual(2 * received);
   });
 });
 
