@@ -68,8 +68,6 @@ function misnamed(body: Record<string, unknown>, message: Message, k: number, j:
   const part = message.parts[j]!;
   const path = `messages[${k}].content[${j}]`;
   const named = name(path);
-  // Parts of several client messages (results merged with each other or a user message): the messages, no index.
-  if (named === 'messages') return message.parts.some((p) => p.type === 'tool_result') ? undefined : `${path} is named messages`;
   // Read loosely: a wrong name may point at anything, or at nothing.
   const field = at(body, named) as { id?: unknown; text?: unknown; image_url?: { url?: unknown } } | string | undefined;
   const holder = (at(body, named.replace(/^(messages\[\d+\]).*$/, '$1')) ?? {}) as { role?: unknown; content?: unknown; tool_call_id?: unknown };
@@ -79,8 +77,16 @@ function misnamed(body: Record<string, unknown>, message: Message, k: number, j:
       if (at(body, args) !== part.arguments) return `${path}.arguments is named ${args}, which holds ${JSON.stringify(at(body, args))}`;
       return typeof field === 'object' && field?.id === part.id ? undefined : `${path} is named ${named}`;
     }
-    case 'tool_result':
+    case 'tool_result': {
+      const id = name(`${path}.tool_call_id`);
+      if (at(body, id) !== part.toolCallId) return `${path}.tool_call_id is named ${id}, which holds ${JSON.stringify(at(body, id))}`;
+      const content = name(`${path}.content`);
+      const written = typeof part.content === 'string' ? part.content : part.content.map((p) => (p.type === 'text' ? p.text : p.type));
+      const read = at(body, content);
+      const held = typeof read === 'string' ? read : Array.isArray(read) ? (read as { text?: unknown }[]).map((p) => p.text) : read;
+      if (JSON.stringify(held) !== JSON.stringify(written)) return `${path}.content is named ${content}, which holds ${JSON.stringify(read)}`;
       return holder.role === 'tool' && holder.tool_call_id === part.toolCallId ? undefined : `${path} is named ${named}`;
+    }
     case 'image':
       return typeof field === 'object' && field?.image_url?.url === (part.source as { url?: unknown }).url ? undefined : `${path} is named ${named}`;
     case 'text': {
@@ -100,7 +106,7 @@ describe('chatMessageFields, against the decoder (fuzz)', () => {
   const SEED = 20261128;
   const ROUNDS = 2000;
 
-  it("names, for every part of every decoded message, the client's field that holds it, or the messages where several client messages merged", () => {
+  it("names, for every part of every decoded message, merged or not, the client's field that holds it", () => {
     // Prepare
     const random = seeded(SEED);
     const bodies = Array.from({ length: ROUNDS }, () => ({ model: 'gpt-4o', messages: history(random) }));
@@ -128,9 +134,12 @@ describe('chatMessageFields, against the decoder (fuzz)', () => {
       const merged = messages.findIndex((m) => m.parts.filter((p) => p.type === 'tool_result').length > 1);
       return merged >= 0 && messages.slice(merged).some((m) => m.parts.some((p) => p.type === 'tool_call'));
     });
+    // Results and the user message after them: parts of one canonical message from both kinds of client message.
+    const resultsThenUser = decoded.filter((messages) => messages.some((m) => m.parts.some((p) => p.type === 'tool_result') && m.parts.some((p) => p.type !== 'tool_result')));
 
     // Assess
     expect([...kinds].sort()).toEqual(['assistant text', 'assistant tool_call', 'user image', 'user text', 'user tool_result']);
     expect(mergedThenCalled.length).toBeGreaterThan(ROUNDS / 20);
+    expect(resultsThenUser.length).toBeGreaterThan(ROUNDS / 20);
   });
 });

@@ -63,12 +63,25 @@ describe('chatMessageFields', () => {
     ['a part index past the calls', [user, threeCalls], 'messages[1].content[4].arguments', 'messages[1]'],
     ['system messages in between, an earlier message', [system, user, developer, assistant], 'messages[1]', 'messages[3]'],
     ['a system message, the messages', [system, user], 'messages', 'messages'],
-    // Tool messages merge with each other and the user message after them: no index maps back.
-    ['a tool message', [user, assistant, tool, user], 'messages[2].content[1].tool_call_id', 'messages'],
-    ['merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[1].tool_call_id', 'messages'],
+    // Tool messages merge with each other and the user message after them: part n is the nth tool message's result, then the user message's parts follow.
+    ['a tool message merged with a user message, its result', [user, assistant, tool, user], 'messages[2].content[0].tool_call_id', 'messages[2].tool_call_id'],
+    ['a tool message merged with a user message, the user text', [user, assistant, tool, user], 'messages[2].content[1]', 'messages[3].content'],
+    ['the second of merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[1].tool_call_id', 'messages[4].tool_call_id'],
+    ['the first of merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[0].tool_call_id', 'messages[3].tool_call_id'],
+    ["a merged result's content", [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[1].content', 'messages[4].content'],
+    ["a merged result's content part", [user, calling, { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }, tool, user], 'messages[2].content[0].content[1]', 'messages[2].content[1]'],
+    ['a merged result, another of its fields', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[1].name', 'messages[4]'],
+    ['a user part after merged results', [system, user, sparseText, ...results, picture, threeCalls], 'messages[2].content[3].image_url.url', 'messages[5].content[1].image_url.url'],
+    ['a user string after merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[2]', 'messages[5].content'],
+    ['merged results with a system message in between', [calling, tool, system, picture], 'messages[1].content[1]', 'messages[3].content[0]'],
+    ['merged results with no user message after them', [user, calling, ...results, assistant], 'messages[2].content[1].tool_call_id', 'messages[3].tool_call_id'],
+    // What is not one part of a merged message is the messages: no one client message holds it.
     ['merged results, the message', [system, user, sparseText, ...results, user, threeCalls], 'messages[2]', 'messages'],
+    ['merged results, their content', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content', 'messages'],
+    ['merged results, a part past them', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[3]', 'messages'],
     // A tool message that merged with nothing is one client message; the messages around it are named as without it.
-    ['a lone tool message', [user, assistant, tool], 'messages[2].content[0].tool_call_id', 'messages[2]'],
+    ['a lone tool message', [user, assistant, tool], 'messages[2].content[0].tool_call_id', 'messages[2].tool_call_id'],
+    ['a lone tool message, another field', [user, assistant, tool], 'messages[2].content[0].name', 'messages[2]'],
     ['a tool message, an earlier message', [user, assistant, tool], 'messages[0].content[0]', 'messages[0].content'],
     // Other fields are named alike.
     ['a system message, another field', [system, user], 'tools[0].function.parameters', 'tools[0].function.parameters'],
