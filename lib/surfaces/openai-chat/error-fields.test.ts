@@ -1,4 +1,6 @@
+import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { toConverseBody } from '../../providers/bedrock/request';
 import { clientField } from '../error-fields';
 import { decodeChatRequest } from './decode';
 import { canonicalOrigins, chatMessageFields, inChatFields } from './error-fields';
@@ -132,14 +134,44 @@ describe('inChatFields', () => {
   it('renames the message in the param and where the message quotes it', () => {
     // Act
     const err = inChatFields(
-      new GatewayError('invalid_request', 'Document URLs are not supported by provider type bedrock (messages[0].content[1]).', { param: 'messages[0].content[1]' }),
+      new GatewayError('invalid_request', 'Document URLs (messages[0].content[1]) are not supported by provider type bedrock: send the document as base64 data.', { param: 'messages[0].content[1]' }),
       { messages: [system, picture] },
     );
 
     // Assess
-    expect(err).toMatchObject({ param: 'messages[1].content[1]', message: 'Document URLs are not supported by provider type bedrock (messages[1].content[1]).' });
+    expect(err).toMatchObject({ param: 'messages[1].content[1]', message: 'Document URLs (messages[1].content[1]) are not supported by provider type bedrock: send the document as base64 data.' });
   });
 });
+
+describe('inChatFields, on the Bedrock translator\'s refusals', () => {
+  it.each([
+    // Canonical message 1, part 2: the second call after a text, in client message 2.
+    ["a call's arguments after a system message", [system, user, { ...threeCalls, tool_calls: [call('call_1', 'Oslo'), { ...call('call_2', 'Graz'), function: { name: 'get_weather', arguments: '["Graz"]' } }] }], 'messages[2].tool_calls[1].function.arguments'],
+    // Canonical message 2, part 2: the user's picture after two merged results, client message 5's content[1].
+    ['an image URL after merged results', [system, user, threeCalls, ...results, picture], 'messages[5].content[1]'],
+  ])("names the client's field, in the param and the message, for %s", (_, messages, param) => {
+    // Arrange
+    const body = { model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', messages, tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }] };
+
+    // Act
+    const err = inChatFields(bedrockRefusal(decodeChatRequest(body)), body);
+
+    // Assess
+    expect(err.param).toBe(param);
+    expect(err.message).toContain(param);
+  });
+});
+
+/** What the Bedrock translator refuses `req` with, as it throws it. */
+function bedrockRefusal(req: ChatRequest): GatewayError {
+  try {
+    toConverseBody(req);
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+  throw new Error('The Bedrock translator took the request.');
+}
 
 /** The value at a field path (`messages[1].tool_calls[0].function.arguments`) of `value`. */
 function at(value: unknown, path: string): unknown {
