@@ -14,9 +14,9 @@ type MessageShape = Record<string, unknown>;
  * came from (the canonical message as a whole, or a part past them, names the messages); every
  * other canonical message is one client message. A tool result's `tool_call_id` and `content` are
  * the tool message's. A user message's content array is its parts one to one; its string is one
- * part, named as the string. An assistant message's parts are its
- * non-empty texts (and refusals) then its tool calls: a call's part index less the texts is its
- * index in `tool_calls`; a text's does not map back, and the field named is the message.
+ * part, named as the string. An assistant message's parts are its non-empty texts (and refusals)
+ * then its tool calls: a call's part index less the texts is its index in `tool_calls`; a text's
+ * does not map back, and the field named is the message.
  * Identical names (a history of user messages with content arrays only) need no entry.
  *
  * @example
