@@ -57,15 +57,15 @@ describe('ANTHROPIC_FIELDS, by inClientFields', () => {
 
 describe('ANTHROPIC_FIELDS, on the Bedrock translator\'s refusals', () => {
   const CALL_ARGUMENTS: ChatRequest = {
-  model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
-  system: [],
-  messages: [
-    { role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] },
-    { role: 'assistant', parts: [{ type: 'text', text: 'Looking.' }, { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '["Oslo"]' }] },
-  ],
-  tools: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }],
-  stream: false,
-};
+    model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+    system: [],
+    messages: [
+      { role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] },
+      { role: 'assistant', parts: [{ type: 'text', text: 'Looking.' }, { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '["Oslo"]' }] },
+    ],
+    tools: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }],
+    stream: false,
+  };
 
   it("names the call's input, at the client's block, in the param and the message", () => {
     // Act: blocks are decoded one to one, so canonical part 1 is the client's content[1].

@@ -76,21 +76,21 @@ describe('RESPONSES_FIELDS, by inClientFields', () => {
 
 describe('RESPONSES_FIELDS, on the Bedrock translator\'s refusals', () => {
   const CALL_ARGUMENTS: ChatRequest = {
-  model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
-  system: [],
-  messages: [
-    { role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] },
-    { role: 'assistant', parts: [{ type: 'text', text: 'Looking.' }, { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '["Oslo"]' }] },
-  ],
-  tools: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }],
-  stream: false,
-};
+    model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+    system: [],
+    messages: [
+      { role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] },
+      { role: 'assistant', parts: [{ type: 'text', text: 'Looking.' }, { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '["Oslo"]' }] },
+    ],
+    tools: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }],
+    stream: false,
+  };
   const IMAGE_URL: ChatRequest = {
-  model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
-  system: [],
-  messages: [{ role: 'user', parts: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { kind: 'url', url: 'https://example.com/a.png' } }] }],
-  stream: false,
-};
+    model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+    system: [],
+    messages: [{ role: 'user', parts: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { kind: 'url', url: 'https://example.com/a.png' } }] }],
+    stream: false,
+  };
 
   it.each([
     ["a call's arguments that are not a JSON object", CALL_ARGUMENTS, 'The tool call arguments in input must be a JSON object for provider type bedrock.'],
