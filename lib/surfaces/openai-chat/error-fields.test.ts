@@ -77,6 +77,10 @@ describe('chatMessageFields', () => {
     ['a user string after merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[2]', 'messages[5].content'],
     ['merged results with a system message in between', [calling, tool, system, picture], 'messages[1].content[1]', 'messages[3].content[0]'],
     ['merged results with no user message after them', [user, calling, ...results, assistant], 'messages[2].content[1].tool_call_id', 'messages[3].tool_call_id'],
+    // A tool message is one result whatever its content (empty, or several texts); a user message's empty text and its file are parts too.
+    ['a result after an empty one and an empty array', [user, calling, { ...tool, content: '' }, { ...tool, content: [] }, tool, user], 'messages[2].content[2].tool_call_id', 'messages[4].tool_call_id'],
+    ['a user file after empty results and an empty text', [user, calling, { ...tool, content: '' }, { ...tool, content: [] }, { role: 'user', content: [{ type: 'text', text: '' }, { type: 'file', file: { file_data: 'data:application/pdf;base64,AA==' } }] }], 'messages[2].content[3]', 'messages[4].content[1]'],
+    ["the third text of a result's content", [user, calling, tool, { ...tool, content: [{ type: 'text', text: 'a' }, { type: 'text', text: '' }, { type: 'text', text: 'c' }] }, user], 'messages[2].content[1].content[2].text', 'messages[3].content[2].text'],
     // What is not one part of a merged message is the messages: no one client message holds it.
     ['merged results, the message', [system, user, sparseText, ...results, user, threeCalls], 'messages[2]', 'messages'],
     ['merged results, their content', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content', 'messages'],
