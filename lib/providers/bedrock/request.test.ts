@@ -374,7 +374,9 @@ describe('toConverseBody', () => {
 
     // Assess
     expect(failure).toBeInstanceOf(GatewayError);
-    expect(inClientFields(table, failure!).message).toContain('client.field');
+    const message = inClientFields(table, failure!).message;
+    expect(message).toContain('client.field');
+    expect(message).not.toContain(param);
   });
 });
 
