@@ -84,22 +84,22 @@ describe('a Chat Completions client, translated for Gemini', () => {
     expect(s.gemini.requests).toHaveLength(0);
   });
 
-  it('names the messages, with no index, when tool messages merge with the user message after them', async () => {
-    // The result, client message 2, and the user message after it are canonical message 1: its parts come from two client messages.
+  it("names the client's tool message, among results merged into one canonical message, whose call id answers no call", async () => {
+    // Client messages 2 and 3, two results, are canonical message 2's parts 0 and 1: Gemini refuses part 1, the client's message 3.
     const err = await openAIClient(s.gw, s.key)
       .chat.completions.create({
         model: MODELS.gemini.name,
         messages: [
-          { role: 'system', content: 'Be terse.' },
-          { role: 'user', content: 'Weather in Oslo?' },
-          { role: 'tool', tool_call_id: 'call_unknown', content: '-5C' },
-          { role: 'user', content: 'Well?' },
+          { role: 'user', content: 'Weather in Oslo and Graz?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Oslo"}' } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: '-5C' },
+          { role: 'tool', tool_call_id: 'call_unknown', content: '12C' },
         ],
       })
       .catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(err).toMatchObject({ status: 400, param: 'messages', code: 'unknown_tool_call_id' });
+    expect(err).toMatchObject({ status: 400, param: 'messages[3].tool_call_id', code: 'unknown_tool_call_id' });
     expect(s.gemini.requests).toHaveLength(0);
   });
 });

@@ -4,6 +4,8 @@ import { GatewayError } from '../../http/errors';
 import type { CachePoint, ContentBlock, ConverseMessage, DocumentBlock, DocumentFormat, ImageBlock, ImageFormat, ToolResultContent } from './wire';
 
 const PROVIDER = 'provider type bedrock';
+// A refusal quotes its `param` in its message, as the other translators do: a surface renames the
+// field there too (lib/surfaces/error-fields.ts), and some clients read only the message (the Gemini API's).
 
 const IMAGE_FORMATS: Record<string, ImageFormat> = {
   'image/png': 'png',
@@ -113,10 +115,10 @@ function toolInput(args: string, where: string): unknown {
   try {
     parsed = JSON.parse(args);
   } catch {
-    throw new GatewayError('invalid_request', `Tool call arguments must be JSON for ${PROVIDER}, which sends them as an object.`, { param: where });
+    throw new GatewayError('invalid_request', `The tool call arguments in ${where} must be valid JSON for ${PROVIDER}, which sends them as an object.`, { param: where });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new GatewayError('invalid_request', `Tool call arguments must be a JSON object for ${PROVIDER}.`, { param: where });
+    throw new GatewayError('invalid_request', `The tool call arguments in ${where} must be a JSON object for ${PROVIDER}.`, { param: where });
   }
   return parsed;
 }
@@ -141,25 +143,25 @@ function imageBlock(part: ImagePart, where: string): ImageBlock {
   if (source.url.startsWith('s3://')) {
     const extension = /\.([A-Za-z0-9]+)$/.exec(source.url)?.[1]?.toLowerCase() ?? '';
     const format = IMAGE_EXTENSIONS[extension];
-    if (!format) throw new GatewayError('invalid_request', `An S3 image for ${PROVIDER} must end in .png, .jpg, .jpeg, .gif or .webp.`, { param: where });
+    if (!format) throw new GatewayError('invalid_request', `The S3 image in ${where} must end in .png, .jpg, .jpeg, .gif or .webp for ${PROVIDER}.`, { param: where });
     return { image: { format, source: { s3Location: { uri: source.url } } } };
   }
-  throw new GatewayError('invalid_request', `Image URLs are not supported by ${PROVIDER}, which needs the image itself: send it as base64 data.`, { param: where });
+  throw new GatewayError('invalid_request', `Image URLs (${where}) are not supported by ${PROVIDER}, which needs the image itself: send it as base64 data.`, { param: where });
 }
 
 function imageFormat(mediaType: string, where: string): ImageFormat {
   const format = IMAGE_FORMATS[mediaType.toLowerCase()];
-  if (!format) throw new GatewayError('invalid_request', `Image type "${mediaType}" is not supported by ${PROVIDER} (png, jpeg, gif and webp are).`, { param: where });
+  if (!format) throw new GatewayError('invalid_request', `Image type "${mediaType}" (${where}) is not supported by ${PROVIDER} (png, jpeg, gif and webp are).`, { param: where });
   return format;
 }
 
 function documentBlock(part: DocumentPart, where: string, names: DocumentNames): DocumentBlock {
   const { source } = part;
-  if (source.kind === 'url') throw new GatewayError('invalid_request', `Document URLs are not supported by ${PROVIDER}: send the document as base64 data.`, { param: where });
+  if (source.kind === 'url') throw new GatewayError('invalid_request', `Document URLs (${where}) are not supported by ${PROVIDER}: send the document as base64 data.`, { param: where });
   const name = names.next(part.title);
   if (source.kind === 'text') return { document: { format: 'txt', name, source: { bytes: Buffer.from(source.text, 'utf8').toString('base64') } } };
   const format = DOCUMENT_FORMATS[source.mediaType.toLowerCase()];
-  if (!format) throw new GatewayError('invalid_request', `Document type "${source.mediaType}" is not supported by ${PROVIDER}.`, { param: where });
+  if (!format) throw new GatewayError('invalid_request', `Document type "${source.mediaType}" (${where}) is not supported by ${PROVIDER}.`, { param: where });
   return { document: { format, name, source: { bytes: source.data } } };
 }
 

@@ -1,5 +1,6 @@
 import type { ChatRequest, Message } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { inClientFields, type FieldTable } from '../../surfaces/error-fields';
 import { NO_TOOLS_PLACEHOLDER, toConverseBody } from './request';
 
 const CLAUDE = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
@@ -302,9 +303,41 @@ describe('toConverseBody', () => {
       param: 'messages[0].content[0]',
     },
     {
-      name: 'refuses tool arguments that are not a JSON object',
+      name: 'refuses tool arguments that are not JSON',
       input: base({ tools: [{ name: 'a', parameters: {} }], messages: [user({ type: 'text', text: 'x' }), assistant(call('t', 'a', '[1,2'))] }),
       param: 'messages[1].content[0].arguments',
+    },
+    {
+      name: 'refuses tool arguments that are not a JSON object',
+      input: base({ tools: [{ name: 'a', parameters: {} }], messages: [user({ type: 'text', text: 'x' }), assistant({ type: 'text', text: 'Looking.' }, call('t', 'a', '[1,2]'))] }),
+      param: 'messages[1].content[1].arguments',
+    },
+    {
+      name: 'refuses an S3 image whose name gives no format Bedrock reads',
+      input: base({ messages: [user({ type: 'text', text: 'see' }, { type: 'image', source: { kind: 'url', url: 's3://bucket/cat.bmp' } })] }),
+      param: 'messages[0].content[1]',
+    },
+    {
+      name: 'refuses an image URL inside a tool result, naming its place in the result',
+      input: base({
+        tools: [TOOL],
+        messages: [
+          user({ type: 'text', text: 'x' }),
+          assistant(call('t', 'a')),
+          user({ type: 'tool_result', toolCallId: 't', content: [{ type: 'text', text: 'here' }, { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } }] }),
+        ],
+      }),
+      param: 'messages[2].content[0].content[1]',
+    },
+    {
+      name: 'refuses a document URL',
+      input: base({ messages: [user({ type: 'text', text: 'read' }, { type: 'document', source: { kind: 'url', url: 'https://example.com/a.pdf' } })] }),
+      param: 'messages[0].content[1]',
+    },
+    {
+      name: 'refuses a document type Bedrock does not read',
+      input: base({ messages: [user({ type: 'document', source: { kind: 'base64', mediaType: 'application/zip', data: 'UEs=' } })] }),
+      param: 'messages[0].content[0]',
     },
   ];
 
@@ -323,6 +356,27 @@ describe('toConverseBody', () => {
     expect(failure).toBeInstanceOf(GatewayError);
     expect(failure).toMatchObject({ status: 400, param });
     expect((failure as Error).message).toMatch(/bedrock|tool/);
+  });
+
+  it.each(refusals)('$name, quoting the field in its message, where a surface can rename it', ({ input, param }) => {
+    // Arrange: a client API whose name for the field is another (the Gemini API's error body carries only the message).
+    const table: FieldTable = [[new RegExp(`^${param.replace(/[.[\]]/g, '\\$&')}$`), 'client.field']];
+
+    // Act
+    const failure = (() => {
+      try {
+        toConverseBody(input);
+      } catch (err) {
+        return err as GatewayError;
+      }
+      return undefined;
+    })();
+
+    // Assess
+    expect(failure).toBeInstanceOf(GatewayError);
+    const message = inClientFields(table, failure!).message;
+    expect(message).toContain('client.field');
+    expect(message).not.toContain(param);
   });
 });
 

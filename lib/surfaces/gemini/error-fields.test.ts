@@ -1,4 +1,6 @@
+import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { toConverseBody } from '../../providers/bedrock/request';
 import { clientField, inClientFields } from '../error-fields';
 import { GEMINI_FIELDS } from './error-fields';
 
@@ -57,3 +59,46 @@ describe('GEMINI_FIELDS, by inClientFields', () => {
     expect(err).toMatchObject({ param: 'contents', message: 'The tool call arguments in contents must be valid JSON for provider type anthropic.' });
   });
 });
+
+describe('GEMINI_FIELDS, on the Bedrock translator\'s refusals', () => {
+  const CALL_ARGUMENTS: ChatRequest = {
+    model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+    system: [],
+    messages: [
+      { role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] },
+      { role: 'assistant', parts: [{ type: 'text', text: 'Looking.' }, { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '["Oslo"]' }] },
+    ],
+    tools: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }],
+    stream: false,
+  };
+  const IMAGE_URL: ChatRequest = {
+    model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+    system: [],
+    messages: [{ role: 'user', parts: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { kind: 'url', url: 'https://example.com/a.png' } }] }],
+    stream: false,
+  };
+
+  it.each([
+    ["a call's arguments that are not a JSON object", CALL_ARGUMENTS, 'The tool call arguments in contents must be a JSON object for provider type bedrock.'],
+    ['an image URL', IMAGE_URL, 'Image URLs (contents) are not supported by provider type bedrock'],
+  ])('names the contents in the message, all a Gemini error body carries, for %s', (_, req, message) => {
+    // Act
+    const err = inClientFields(GEMINI_FIELDS, bedrockRefusal(req));
+
+    // Assess
+    expect(err.param).toBe('contents');
+    expect(err.message).toContain(message);
+    expect(err.message).not.toContain('messages[');
+  });
+});
+
+/** What the Bedrock translator refuses `req` with, as it throws it. */
+function bedrockRefusal(req: ChatRequest): GatewayError {
+  try {
+    toConverseBody(req);
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+  throw new Error('The Bedrock translator took the request.');
+}

@@ -19,7 +19,7 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** A valid Chat Completions history: every role the decoder keeps or leaves out, texts empty and not, refusals, calls and results. Each text, call and result is unique to where it stands. */
+/** A valid Chat Completions history: every role the decoder keeps or leaves out, texts empty and not, images and files, refusals, calls and results (a string, empty or not, or an array of none to several texts). Each text, call and result is unique to where it stands. */
 function history(random: () => number): Record<string, unknown>[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const count = (most: number) => Math.floor(random() * (most + 1));
@@ -34,7 +34,15 @@ function history(random: () => number): Record<string, unknown>[] {
           role: 'user',
           content: pick([
             () => text(0),
-            () => Array.from({ length: count(3) }, (_, n) => (random() < 0.3 ? { type: 'image_url', image_url: { url: `https://example.com/${i}.${n}.png` } } : { type: 'text', text: text(n) })),
+            () =>
+              Array.from({ length: count(3) }, (_, n) =>
+                pick([
+                  { type: 'text', text: text(n) },
+                  { type: 'text', text: text(n) },
+                  { type: 'image_url', image_url: { url: `https://example.com/${i}.${n}.png` } },
+                  { type: 'file', file: { file_data: `data:application/pdf;base64,${i}${n}AA==` } },
+                ]),
+              ),
           ])(),
         };
       case 'assistant': {
@@ -50,7 +58,14 @@ function history(random: () => number): Record<string, unknown>[] {
         return { role: 'assistant', content, ...(calls.length || random() < 0.5 ? { tool_calls: calls } : {}) };
       }
       case 'tool':
-        return { role: 'tool', tool_call_id: `call_for_${i}`, content: pick([`result ${i}`, [{ type: 'text', text: `result ${i}` }]]) };
+        return {
+          role: 'tool',
+          tool_call_id: `call_for_${i}`,
+          content: pick([
+            () => pick(['', `result ${i}`]),
+            () => Array.from({ length: count(3) }, (_, n) => ({ type: 'text', text: pick(['', `result ${i}.${n}`]), ...(random() < 0.3 ? { cache_control: { type: 'ephemeral' } } : {}) })),
+          ])(),
+        };
     }
   });
 }
@@ -68,10 +83,8 @@ function misnamed(body: Record<string, unknown>, message: Message, k: number, j:
   const part = message.parts[j]!;
   const path = `messages[${k}].content[${j}]`;
   const named = name(path);
-  // Parts of several client messages (results merged with each other or a user message): the messages, no index.
-  if (named === 'messages') return message.parts.some((p) => p.type === 'tool_result') ? undefined : `${path} is named messages`;
   // Read loosely: a wrong name may point at anything, or at nothing.
-  const field = at(body, named) as { id?: unknown; text?: unknown; image_url?: { url?: unknown } } | string | undefined;
+  const field = at(body, named) as { id?: unknown; text?: unknown; image_url?: { url?: unknown }; file?: { file_data?: unknown } } | string | undefined;
   const holder = (at(body, named.replace(/^(messages\[\d+\]).*$/, '$1')) ?? {}) as { role?: unknown; content?: unknown; tool_call_id?: unknown };
   switch (part.type) {
     case 'tool_call': {
@@ -79,10 +92,27 @@ function misnamed(body: Record<string, unknown>, message: Message, k: number, j:
       if (at(body, args) !== part.arguments) return `${path}.arguments is named ${args}, which holds ${JSON.stringify(at(body, args))}`;
       return typeof field === 'object' && field?.id === part.id ? undefined : `${path} is named ${named}`;
     }
-    case 'tool_result':
+    case 'tool_result': {
+      const id = name(`${path}.tool_call_id`);
+      if (at(body, id) !== part.toolCallId) return `${path}.tool_call_id is named ${id}, which holds ${JSON.stringify(at(body, id))}`;
+      const content = name(`${path}.content`);
+      const written = typeof part.content === 'string' ? part.content : part.content.map((p) => (p.type === 'text' ? p.text : p.type));
+      const read = at(body, content);
+      const held = typeof read === 'string' ? read : Array.isArray(read) ? (read as { text?: unknown }[]).map((p) => p.text) : read;
+      if (JSON.stringify(held) !== JSON.stringify(written)) return `${path}.content is named ${content}, which holds ${JSON.stringify(read)}`;
+      // Each text of a result's content array, one to one.
+      for (const [m, p] of (typeof part.content === 'string' ? [] : part.content).entries()) {
+        const text = name(`${path}.content[${m}]`);
+        if ((at(body, text) as { text?: unknown } | undefined)?.text !== (p as { text?: unknown }).text) return `${path}.content[${m}] is named ${text}, which holds ${JSON.stringify(at(body, text))}`;
+      }
       return holder.role === 'tool' && holder.tool_call_id === part.toolCallId ? undefined : `${path} is named ${named}`;
+    }
     case 'image':
       return typeof field === 'object' && field?.image_url?.url === (part.source as { url?: unknown }).url ? undefined : `${path} is named ${named}`;
+    case 'document': {
+      const source = part.source as { mediaType?: unknown; data?: unknown };
+      return typeof field === 'object' && field?.file?.file_data === `data:${String(source.mediaType)};base64,${String(source.data)}` ? undefined : `${path} is named ${named}`;
+    }
     case 'text': {
       // An assistant text does not map to its part: the message that holds it is named.
       if (message.role === 'assistant') {
@@ -100,7 +130,7 @@ describe('chatMessageFields, against the decoder (fuzz)', () => {
   const SEED = 20261128;
   const ROUNDS = 2000;
 
-  it("names, for every part of every decoded message, the client's field that holds it, or the messages where several client messages merged", () => {
+  it("names, for every part of every decoded message, merged or not, the client's field that holds it", () => {
     // Prepare
     const random = seeded(SEED);
     const bodies = Array.from({ length: ROUNDS }, () => ({ model: 'gpt-4o', messages: history(random) }));
@@ -117,7 +147,7 @@ describe('chatMessageFields, against the decoder (fuzz)', () => {
     expect(wrong.slice(0, 3)).toEqual([]);
   });
 
-  it('meets every kind of part, merged results and calls after them', () => {
+  it('meets every kind of part, every shape of a result, merged results and calls after them', () => {
     // Prepare
     const random = seeded(SEED);
     const decoded = Array.from({ length: ROUNDS }, () => decodeChatRequest({ model: 'gpt-4o', messages: history(random) }).messages);
@@ -128,9 +158,16 @@ describe('chatMessageFields, against the decoder (fuzz)', () => {
       const merged = messages.findIndex((m) => m.parts.filter((p) => p.type === 'tool_result').length > 1);
       return merged >= 0 && messages.slice(merged).some((m) => m.parts.some((p) => p.type === 'tool_call'));
     });
+    // Results and the user message after them: parts of one canonical message from both kinds of client message.
+    const resultsThenUser = decoded.filter((messages) => messages.some((m) => m.parts.some((p) => p.type === 'tool_result') && m.parts.some((p) => p.type !== 'tool_result')));
+    // A result's content as the client wrote it: each shape one tool message may take.
+    const results = decoded.flatMap((messages) => messages.flatMap((m) => m.parts.flatMap((p) => (p.type === 'tool_result' ? [p.content] : []))));
+    const contents = new Set(results.map((c) => (typeof c === 'string' ? (c === '' ? 'empty string' : 'string') : c.length === 0 ? 'empty array' : c.length === 1 ? 'one text' : 'several texts')));
 
     // Assess
-    expect([...kinds].sort()).toEqual(['assistant text', 'assistant tool_call', 'user image', 'user text', 'user tool_result']);
+    expect([...kinds].sort()).toEqual(['assistant text', 'assistant tool_call', 'user document', 'user image', 'user text', 'user tool_result']);
     expect(mergedThenCalled.length).toBeGreaterThan(ROUNDS / 20);
+    expect(resultsThenUser.length).toBeGreaterThan(ROUNDS / 20);
+    expect([...contents].sort()).toEqual(['empty array', 'empty string', 'one text', 'several texts', 'string']);
   });
 });

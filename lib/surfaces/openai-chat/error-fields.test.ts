@@ -1,4 +1,6 @@
+import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { toConverseBody } from '../../providers/bedrock/request';
 import { clientField } from '../error-fields';
 import { decodeChatRequest } from './decode';
 import { canonicalOrigins, chatMessageFields, inChatFields } from './error-fields';
@@ -63,12 +65,29 @@ describe('chatMessageFields', () => {
     ['a part index past the calls', [user, threeCalls], 'messages[1].content[4].arguments', 'messages[1]'],
     ['system messages in between, an earlier message', [system, user, developer, assistant], 'messages[1]', 'messages[3]'],
     ['a system message, the messages', [system, user], 'messages', 'messages'],
-    // Tool messages merge with each other and the user message after them: no index maps back.
-    ['a tool message', [user, assistant, tool, user], 'messages[2].content[1].tool_call_id', 'messages'],
-    ['merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[1].tool_call_id', 'messages'],
+    // Tool messages merge with each other and the user message after them: part n is the nth tool message's result, then the user message's parts follow.
+    ['a tool message merged with a user message, its result', [user, assistant, tool, user], 'messages[2].content[0].tool_call_id', 'messages[2].tool_call_id'],
+    ['a tool message merged with a user message, the user text', [user, assistant, tool, user], 'messages[2].content[1]', 'messages[3].content'],
+    ['the second of merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[1].tool_call_id', 'messages[4].tool_call_id'],
+    ['the first of merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[0].tool_call_id', 'messages[3].tool_call_id'],
+    ["a merged result's content", [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[1].content', 'messages[4].content'],
+    ["a merged result's content part", [user, calling, { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }, tool, user], 'messages[2].content[0].content[1]', 'messages[2].content[1]'],
+    ['a merged result, another of its fields', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[1].name', 'messages[4]'],
+    ['a user part after merged results', [system, user, sparseText, ...results, picture, threeCalls], 'messages[2].content[3].image_url.url', 'messages[5].content[1].image_url.url'],
+    ['a user string after merged results', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[2]', 'messages[5].content'],
+    ['merged results with a system message in between', [calling, tool, system, picture], 'messages[1].content[1]', 'messages[3].content[0]'],
+    ['merged results with no user message after them', [user, calling, ...results, assistant], 'messages[2].content[1].tool_call_id', 'messages[3].tool_call_id'],
+    // A tool message is one result whatever its content (empty, or several texts); a user message's empty text and its file are parts too.
+    ['a result after an empty one and an empty array', [user, calling, { ...tool, content: '' }, { ...tool, content: [] }, tool, user], 'messages[2].content[2].tool_call_id', 'messages[4].tool_call_id'],
+    ['a user file after empty results and an empty text', [user, calling, { ...tool, content: '' }, { ...tool, content: [] }, { role: 'user', content: [{ type: 'text', text: '' }, { type: 'file', file: { file_data: 'data:application/pdf;base64,AA==' } }] }], 'messages[2].content[3]', 'messages[4].content[1]'],
+    ["the third text of a result's content", [user, calling, tool, { ...tool, content: [{ type: 'text', text: 'a' }, { type: 'text', text: '' }, { type: 'text', text: 'c' }] }, user], 'messages[2].content[1].content[2].text', 'messages[3].content[2].text'],
+    // What is not one part of a merged message is the messages: no one client message holds it.
     ['merged results, the message', [system, user, sparseText, ...results, user, threeCalls], 'messages[2]', 'messages'],
+    ['merged results, their content', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content', 'messages'],
+    ['merged results, a part past them', [system, user, sparseText, ...results, user, threeCalls], 'messages[2].content[3]', 'messages'],
     // A tool message that merged with nothing is one client message; the messages around it are named as without it.
-    ['a lone tool message', [user, assistant, tool], 'messages[2].content[0].tool_call_id', 'messages[2]'],
+    ['a lone tool message', [user, assistant, tool], 'messages[2].content[0].tool_call_id', 'messages[2].tool_call_id'],
+    ['a lone tool message, another field', [user, assistant, tool], 'messages[2].content[0].name', 'messages[2]'],
     ['a tool message, an earlier message', [user, assistant, tool], 'messages[0].content[0]', 'messages[0].content'],
     // Other fields are named alike.
     ['a system message, another field', [system, user], 'tools[0].function.parameters', 'tools[0].function.parameters'],
@@ -119,14 +138,44 @@ describe('inChatFields', () => {
   it('renames the message in the param and where the message quotes it', () => {
     // Act
     const err = inChatFields(
-      new GatewayError('invalid_request', 'Document URLs are not supported by provider type bedrock (messages[0].content[1]).', { param: 'messages[0].content[1]' }),
+      new GatewayError('invalid_request', 'Document URLs (messages[0].content[1]) are not supported by provider type bedrock: send the document as base64 data.', { param: 'messages[0].content[1]' }),
       { messages: [system, picture] },
     );
 
     // Assess
-    expect(err).toMatchObject({ param: 'messages[1].content[1]', message: 'Document URLs are not supported by provider type bedrock (messages[1].content[1]).' });
+    expect(err).toMatchObject({ param: 'messages[1].content[1]', message: 'Document URLs (messages[1].content[1]) are not supported by provider type bedrock: send the document as base64 data.' });
   });
 });
+
+describe('inChatFields, on the Bedrock translator\'s refusals', () => {
+  it.each([
+    // Canonical message 1, part 2: the second call after a text, in client message 2.
+    ["a call's arguments after a system message", [system, user, { ...threeCalls, tool_calls: [call('call_1', 'Oslo'), { ...call('call_2', 'Graz'), function: { name: 'get_weather', arguments: '["Graz"]' } }] }], 'messages[2].tool_calls[1].function.arguments'],
+    // Canonical message 2, part 2: the user's picture after two merged results, client message 5's content[1].
+    ['an image URL after merged results', [system, user, threeCalls, ...results, picture], 'messages[5].content[1]'],
+  ])("names the client's field, in the param and the message, for %s", (_, messages, param) => {
+    // Arrange
+    const body = { model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', messages, tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }] };
+
+    // Act
+    const err = inChatFields(bedrockRefusal(decodeChatRequest(body)), body);
+
+    // Assess
+    expect(err.param).toBe(param);
+    expect(err.message).toContain(param);
+  });
+});
+
+/** What the Bedrock translator refuses `req` with, as it throws it. */
+function bedrockRefusal(req: ChatRequest): GatewayError {
+  try {
+    toConverseBody(req);
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+  throw new Error('The Bedrock translator took the request.');
+}
 
 /** The value at a field path (`messages[1].tool_calls[0].function.arguments`) of `value`. */
 function at(value: unknown, path: string): unknown {

@@ -9,12 +9,14 @@ type MessageShape = Record<string, unknown>;
  * How a Chat Completions body's messages are named from the canonical messages decoded from it
  * (decode.ts), where the name is exact. System and developer messages leave the history for the
  * system prompt, so a canonical index counts only the others. Tool messages join one user message
- * with the user message after them: parts of that canonical message come from several client
- * messages, so no index maps back and the field named is the messages; every other canonical
- * message is one client message. Within it, a user message's content array is its parts one to
- * one; its string is one part, named as the string. An assistant message's parts are its
- * non-empty texts (and refusals) then its tool calls: a call's part index less the texts is its
- * index in `tool_calls`; a text's does not map back, and the field named is the message.
+ * with the user message after them: that canonical message's parts are the tool messages' results
+ * in order, one each, then the user message's parts, so each part names the client message it
+ * came from (the canonical message as a whole, or a part past them, names the messages); every
+ * other canonical message is one client message. A tool result's `tool_call_id` and `content` are
+ * the tool message's. A user message's content array is its parts one to one; its string is one
+ * part, named as the string. An assistant message's parts are its non-empty texts (and refusals)
+ * then its tool calls: a call's part index less the texts is its index in `tool_calls`; a text's
+ * does not map back, and the field named is the message.
  * Identical names (a history of user messages with content arrays only) need no entry.
  *
  * @example
@@ -25,12 +27,12 @@ export function chatMessageFields(body: Record<string, unknown>): FieldTable {
   const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
   const shapes = messages.map((m): MessageShape => (typeof m === 'object' && m !== null ? (m as MessageShape) : {}));
   return canonicalOrigins(shapes).flatMap((origins, k): FieldTable => {
-    if (origins.length > 1) return [[messageAt(k), 'messages']];
+    if (origins.length > 1) return mergedFields(k, origins, shapes);
     const origin = origins[0]!;
     const { role, content } = shapes[origin]!;
     if (role === 'assistant') return [...callFields(k, origin, shapes[origin]!), [messageAt(k), `messages[${origin}]`]];
-    // A tool message alone is one part, its result: the message holds whatever a path names in it.
-    if (role === 'tool') return [[messageAt(k), `messages[${origin}]`]];
+    // A tool message alone is one part, its result: the message holds whatever else a path names in it.
+    if (role === 'tool') return [...resultFields(k, 0, origin), [messageAt(k), `messages[${origin}]`]];
     if (typeof content === 'string') return [[new RegExp(`^messages\\[${k}\\]\\.content(?:[.[].*)?$`), `messages[${origin}].content`], ...renamed(k, origin)];
     return renamed(k, origin);
   });
@@ -81,6 +83,42 @@ function callFields(k: number, origin: number, message: MessageShape): FieldTabl
       [new RegExp(`${part}(?:[.[].*)?$`), `messages[${origin}].tool_calls[${n}]`],
     ];
   }).flat();
+}
+
+/**
+ * Canonical message `k` as the client messages `origins` it merged (tool messages, then perhaps a
+ * user message): part n of it is the result of tool message `origins[n]`, and the parts after
+ * the results are the user message's, in its order.
+ */
+function mergedFields(k: number, origins: readonly number[], shapes: readonly MessageShape[]): FieldTable {
+  const results = origins.filter((origin) => shapes[origin]!.role === 'tool');
+  const user = origins.find((origin) => shapes[origin]!.role === 'user');
+  return [
+    ...results.flatMap((origin, n) => resultFields(k, n, origin)),
+    ...(user === undefined ? [] : userPartFields(k, results.length, user, shapes[user]!.content)),
+    [messageAt(k), 'messages'],
+  ];
+}
+
+/** Canonical message `k`'s part `j` as the result of tool message `origin`: its call id, its content (an array one to one), else the message. */
+function resultFields(k: number, j: number, origin: number): FieldTable {
+  const part = `^messages\\[${k}\\]\\.content\\[${j}\\]`;
+  return [
+    [new RegExp(`${part}\\.tool_call_id$`), `messages[${origin}].tool_call_id`],
+    [new RegExp(`${part}\\.content(?=\\.|\\[|$)`), `messages[${origin}].content`],
+    [new RegExp(`${part}(?:[.[].*)?$`), `messages[${origin}]`],
+  ];
+}
+
+/**
+ * Canonical message `k`'s parts from `first` on as the parts of user message `origin`, whose
+ * `content` the decoder reads as it does an unmerged one's: an array one to one, a string one part.
+ */
+function userPartFields(k: number, first: number, origin: number, content: unknown): FieldTable {
+  const part = (j: number) => `^messages\\[${k}\\]\\.content\\[${j}\\]`;
+  if (typeof content === 'string') return [[new RegExp(`${part(first)}(?:[.[].*)?$`), `messages[${origin}].content`]];
+  const parts = Array.isArray(content) ? content : [];
+  return parts.map((_, n): FieldTable[number] => [new RegExp(`${part(first + n)}(?=\\.|\\[|$)`), `messages[${origin}].content[${n}]`]);
 }
 
 /** Canonical message `k` and any path within it. */
