@@ -1,8 +1,7 @@
-import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import { toConverseBody } from '../../providers/bedrock/request';
 import { clientField, inClientFields } from '../error-fields';
 import { ANTHROPIC_FIELDS } from './error-fields';
+import { bedrockRefusal, CALL_ARGUMENTS_NOT_AN_OBJECT } from '../../../test/bedrock-refusals';
 
 describe('ANTHROPIC_FIELDS, by clientField', () => {
   it.each([
@@ -56,33 +55,12 @@ describe('ANTHROPIC_FIELDS, by inClientFields', () => {
 });
 
 describe('ANTHROPIC_FIELDS, on the Bedrock translator\'s refusals', () => {
-  const CALL_ARGUMENTS: ChatRequest = {
-    model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
-    system: [],
-    messages: [
-      { role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] },
-      { role: 'assistant', parts: [{ type: 'text', text: 'Looking.' }, { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '["Oslo"]' }] },
-    ],
-    tools: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }],
-    stream: false,
-  };
 
   it("names the call's input, at the client's block, in the param and the message", () => {
     // Act: blocks are decoded one to one, so canonical part 1 is the client's content[1].
-    const err = inClientFields(ANTHROPIC_FIELDS, bedrockRefusal(CALL_ARGUMENTS));
+    const err = inClientFields(ANTHROPIC_FIELDS, bedrockRefusal(CALL_ARGUMENTS_NOT_AN_OBJECT));
 
     // Assess
     expect(err).toMatchObject({ param: 'messages[1].content[1].input', message: 'The tool call arguments in messages[1].content[1].input must be a JSON object for provider type bedrock.' });
   });
 });
-
-/** What the Bedrock translator refuses `req` with, as it throws it. */
-function bedrockRefusal(req: ChatRequest): GatewayError {
-  try {
-    toConverseBody(req);
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('The Bedrock translator took the request.');
-}

@@ -1,8 +1,7 @@
-import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import { toConverseBody } from '../../providers/bedrock/request';
 import { clientField, inClientFields } from '../error-fields';
 import { GEMINI_FIELDS } from './error-fields';
+import { bedrockRefusal, CALL_ARGUMENTS_NOT_AN_OBJECT, IMAGE_URL } from '../../../test/bedrock-refusals';
 
 describe('GEMINI_FIELDS, by clientField', () => {
   it.each([
@@ -61,25 +60,9 @@ describe('GEMINI_FIELDS, by inClientFields', () => {
 });
 
 describe('GEMINI_FIELDS, on the Bedrock translator\'s refusals', () => {
-  const CALL_ARGUMENTS: ChatRequest = {
-    model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
-    system: [],
-    messages: [
-      { role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] },
-      { role: 'assistant', parts: [{ type: 'text', text: 'Looking.' }, { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '["Oslo"]' }] },
-    ],
-    tools: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }],
-    stream: false,
-  };
-  const IMAGE_URL: ChatRequest = {
-    model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
-    system: [],
-    messages: [{ role: 'user', parts: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { kind: 'url', url: 'https://example.com/a.png' } }] }],
-    stream: false,
-  };
 
   it.each([
-    ["a call's arguments that are not a JSON object", CALL_ARGUMENTS, 'The tool call arguments in contents must be a JSON object for provider type bedrock.'],
+    ["a call's arguments that are not a JSON object", CALL_ARGUMENTS_NOT_AN_OBJECT, 'The tool call arguments in contents must be a JSON object for provider type bedrock.'],
     ['an image URL', IMAGE_URL, 'Image URLs (contents) are not supported by provider type bedrock'],
   ])('names the contents in the message, all a Gemini error body carries, for %s', (_, req, message) => {
     // Act
@@ -91,14 +74,3 @@ describe('GEMINI_FIELDS, on the Bedrock translator\'s refusals', () => {
     expect(err.message).not.toContain('messages[');
   });
 });
-
-/** What the Bedrock translator refuses `req` with, as it throws it. */
-function bedrockRefusal(req: ChatRequest): GatewayError {
-  try {
-    toConverseBody(req);
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('The Bedrock translator took the request.');
-}

@@ -1,9 +1,8 @@
-import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import { toConverseBody } from '../../providers/bedrock/request';
 import { clientField } from '../error-fields';
 import { decodeChatRequest } from './decode';
 import { canonicalOrigins, chatMessageFields, inChatFields } from './error-fields';
+import { bedrockRefusal } from '../../../test/bedrock-refusals';
 
 const system = { role: 'system', content: 'Be terse.' };
 const developer = { role: 'developer', content: 'Metric units.' };
@@ -165,17 +164,6 @@ describe('inChatFields, on the Bedrock translator\'s refusals', () => {
     expect(err.message).toContain(param);
   });
 });
-
-/** What the Bedrock translator refuses `req` with, as it throws it. */
-function bedrockRefusal(req: ChatRequest): GatewayError {
-  try {
-    toConverseBody(req);
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('The Bedrock translator took the request.');
-}
 
 /** The value at a field path (`messages[1].tool_calls[0].function.arguments`) of `value`. */
 function at(value: unknown, path: string): unknown {

@@ -1,8 +1,7 @@
-import type { ChatRequest } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import { toConverseBody } from '../../providers/bedrock/request';
 import { clientField, inClientFields } from '../error-fields';
 import { RESPONSES_FIELDS } from './error-fields';
+import { bedrockRefusal, CALL_ARGUMENTS_NOT_AN_OBJECT, IMAGE_URL } from '../../../test/bedrock-refusals';
 
 describe('RESPONSES_FIELDS, by clientField', () => {
   it.each([
@@ -75,25 +74,9 @@ describe('RESPONSES_FIELDS, by inClientFields', () => {
 });
 
 describe('RESPONSES_FIELDS, on the Bedrock translator\'s refusals', () => {
-  const CALL_ARGUMENTS: ChatRequest = {
-    model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
-    system: [],
-    messages: [
-      { role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] },
-      { role: 'assistant', parts: [{ type: 'text', text: 'Looking.' }, { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '["Oslo"]' }] },
-    ],
-    tools: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }],
-    stream: false,
-  };
-  const IMAGE_URL: ChatRequest = {
-    model: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
-    system: [],
-    messages: [{ role: 'user', parts: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { kind: 'url', url: 'https://example.com/a.png' } }] }],
-    stream: false,
-  };
 
   it.each([
-    ["a call's arguments that are not a JSON object", CALL_ARGUMENTS, 'The tool call arguments in input must be a JSON object for provider type bedrock.'],
+    ["a call's arguments that are not a JSON object", CALL_ARGUMENTS_NOT_AN_OBJECT, 'The tool call arguments in input must be a JSON object for provider type bedrock.'],
     ['an image URL', IMAGE_URL, 'Image URLs (input) are not supported by provider type bedrock'],
   ])('names the input in the param and the message for %s', (_, req, message) => {
     // Act
@@ -104,14 +87,3 @@ describe('RESPONSES_FIELDS, on the Bedrock translator\'s refusals', () => {
     expect(err.message).toContain(message);
   });
 });
-
-/** What the Bedrock translator refuses `req` with, as it throws it. */
-function bedrockRefusal(req: ChatRequest): GatewayError {
-  try {
-    toConverseBody(req);
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('The Bedrock translator took the request.');
-}
