@@ -152,6 +152,20 @@ export function callItem(call: { id: string; name: string; arguments: string }, 
   return { id: newId('fc'), type: 'function_call', status, call_id: call.id, name: call.name, arguments: call.arguments || '{}' };
 }
 
+/**
+ * Whether a streamed call's arguments, as the upstream wrote them, are whole: a JSON object
+ * closed to its last brace, so whatever ended the answer came after the call. Upstreams stream
+ * a call's arguments as raw JSON fragments (Gemini, its calls whole), so a call the end cut
+ * leaves a prefix that does not parse.
+ */
+export function hasWholeArguments(args: string): boolean {
+  try {
+    return isObject(JSON.parse(args));
+  } catch {
+    return false;
+  }
+}
+
 export interface ResponsesUsage {
   input_tokens: number;
   input_tokens_details: { cached_tokens: number };
@@ -265,7 +279,9 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
   const lastPart = res.parts.length - 1;
   let message: MessageItem | undefined;
   for (const [i, part] of res.parts.entries()) {
-    // Redacted thinking comes whole, so only a text run, a thinking run or a call can be cut.
+    // Redacted thinking comes whole, so only a text run, a thinking run or a call can be cut. A
+    // whole answer's call comes parsed (Anthropic's tool_use cut by max_tokens too), so unlike a
+    // streamed one (`hasWholeArguments`) its arguments cannot tell: the last part of a cut answer counts as cut.
     const end: ItemEnd = i === lastPart ? lastItemEnd(status) : 'completed';
     if (part.type === 'text') {
       if (!message) output.push((message = { id: newId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [outputText('')] }));

@@ -354,8 +354,32 @@ describe('encodeResponsesStream: the item an answer’s end cuts', () => {
       items: ['function_call:completed', 'message:incomplete'],
     },
     {
-      name: 'a cut local_shell call, even with whole-looking arguments, goes as the incomplete function call it was, not as an exec',
-      events: [start, ...call(0, 'c1', 'local_shell', '{"command":["rm","-rf","build"]}'), cut],
+      name: 'a cut local_shell call goes as the incomplete function call it was, not as an exec',
+      events: [start, ...call(0, 'c1', 'local_shell', '{"command":["rm","-rf","bu'), cut],
+      last: 'response.incomplete',
+      items: ['function_call:incomplete'],
+    },
+    {
+      name: 'a local_shell call whose arguments closed before the limit came: its exec, completed (the limit cut what came after)',
+      events: [start, ...call(0, 'c1', 'local_shell', '{"command":["ls"]}'), cut],
+      last: 'response.incomplete',
+      items: ['local_shell_call:completed'],
+    },
+    {
+      name: 'a whole call, then the limit (Gemini sends only whole calls): the call completed',
+      events: [start, ...call(0, 'c1', 'weather', '{"city":"Paris"}'), cut],
+      last: 'response.incomplete',
+      items: ['function_call:completed'],
+    },
+    {
+      name: 'a whole call, then an upstream error: the call completed, the response failed',
+      events: [start, ...call(0, 'c1', 'weather', '{"city":"Paris"}'), { type: 'error', error: new GatewayError('upstream_unavailable', 'Broke off.') }],
+      last: 'error',
+      items: ['function_call:completed'],
+    },
+    {
+      name: 'a call cut before any argument came: incomplete',
+      events: [start, { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'weather' }, { type: 'tool_call_end', toolIndex: 0 }, cut],
       last: 'response.incomplete',
       items: ['function_call:incomplete'],
     },
@@ -373,6 +397,39 @@ describe('encodeResponsesStream: the item an answer’s end cuts', () => {
     const final = out.find(([n]) => n === 'response.completed' || n === 'response.incomplete' || n === 'response.failed')![1].response as { output: unknown[] };
     expect(final.output.map(statusOf)).toEqual(items);
     expect(out.at(-1)![0]).toBe(last);
+  });
+
+  it("sends a whole call's output_item.done at its end, without waiting for the upstream's next event", async () => {
+    // Prepare: an upstream that goes quiet after the call's end, and says so; its next event comes only when released.
+    let release: () => void = () => undefined;
+    let quiet: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const wentQuiet = new Promise<'quiet'>((resolve) => (quiet = () => resolve('quiet')));
+    async function* upstream(): AsyncGenerator<StreamEvent> {
+      yield start;
+      yield* call(0, 'c1', 'weather', '{"city":"Paris"}');
+      quiet();
+      await released;
+      yield { type: 'finish', reason: 'tool_calls' };
+    }
+    const stream = encodeResponsesStream(upstream(), { model: 'gpt-4.1', request: TOOLS }, NOW, sequentialIds());
+
+    // Act: read what the encoder sends until the upstream goes quiet, then let the upstream finish.
+    let beforeQuiet = '';
+    let pending = stream.next();
+    for (let got = await Promise.race([pending, wentQuiet]); got !== 'quiet' && !got.done; got = await Promise.race([pending, wentQuiet])) {
+      beforeQuiet += got.value;
+      pending = stream.next();
+    }
+    release();
+    let after = '';
+    for (let got = await pending; !got.done; got = await stream.next()) after += got.value;
+
+    // Assess: the call's done, completed, went out while the upstream was quiet; the stream still ends completed.
+    const doneAt = beforeQuiet.indexOf('event: response.output_item.done');
+    expect(doneAt).toBeGreaterThan(-1);
+    expect(beforeQuiet.slice(doneAt)).toContain('"status":"completed"');
+    expect(after).toContain('event: response.completed');
   });
 
   it("still sends a cut item's text and arguments done events, with what was written before the cut", async () => {

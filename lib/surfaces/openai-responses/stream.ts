@@ -14,8 +14,10 @@
  *
  * The item being written when the answer ends by the token limit, a filter or an error is
  * `incomplete` in its `output_item.done` and in the final response, as OpenAI's is, so that no
- * client runs a call cut in half. Upstreams end a cut call as they end a whole one, so a call's
- * `.done` events wait for the event after its end, which tells the two apart.
+ * client runs a call cut in half. Upstreams end a cut call as they end a whole one (Anthropic
+ * stops the block), but its arguments tell: a call whose JSON closed is whole and done at its end,
+ * with no wait (Codex runs a call on its `output_item.done`); only a call whose arguments do not
+ * parse waits for the next event, which says whether the answer's end cut it.
  */
 import type { FinishReason, SignatureFamily, StreamEvent } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
@@ -26,6 +28,7 @@ import { customCallInput } from './custom-tools';
 import {
   callItem,
   declaredTools,
+  hasWholeArguments,
   isLocalShellCall,
   lastItemEnd,
   FINISHED_BY_ERROR,
@@ -57,7 +60,7 @@ interface Open<T extends OutputItem = OutputItem> {
   arguments?: string;
   /** A local_shell call: not in the output until it closes, whole. */
   deferred?: true;
-  /** A call whose end the upstream sent: it takes no more deltas, but stays open until what follows shows whether the answer's end cut it. */
+  /** A call whose end the upstream sent with arguments that do not parse: it takes no more deltas, but stays open until what follows shows whether the answer's end cut it. */
   ended?: true;
 }
 
@@ -154,12 +157,18 @@ class ResponsesStreamWriter {
   }
 
   /**
-   * The upstream ended the open call. Its `.done` events wait for what comes next: a cut call
-   * ends too (Anthropic stops a block the token limit cut), and only a finish by the limit right
-   * after it tells the client the call is incomplete, before the client runs it.
+   * The upstream ended the open call. Whole arguments close it now, completed. Others wait for
+   * what comes next: a cut call ends too (Anthropic stops a block the token limit cut), and only
+   * a finish that cuts the answer right after it tells the client the call is incomplete.
    */
-  toolEnd(): void {
-    if (this.#open) this.#open.ended = true;
+  toolEnd(): string {
+    const open = this.#open;
+    if (open?.item.type !== 'function_call' && open?.item.type !== 'custom_tool_call') return '';
+    // A custom or local_shell call keeps its arguments aside; a function call's are on its item.
+    const args = open.arguments ?? (open.item.type === 'function_call' ? open.item.arguments : '');
+    if (hasWholeArguments(args)) return this.close();
+    open.ended = true;
+    return '';
   }
 
   toolDelta(delta: string): string {
@@ -296,7 +305,7 @@ export async function* encodeResponsesStream(
         out = writer.toolDelta(event.arguments);
         break;
       case 'tool_call_end':
-        writer.toolEnd();
+        out = writer.toolEnd();
         break;
       case 'finish':
         finish = event.reason;
