@@ -1,5 +1,5 @@
 import type { ChatResponse } from '../../canonical/types';
-import { declaredTools, encodeResponse, NO_DECLARED_TOOLS, sequentialIds } from './encode';
+import { declaredTools, encodeResponse, hasWholeArguments, NO_DECLARED_TOOLS, sequentialIds } from './encode';
 
 const NOW = () => 1_700_000_000_123;
 const usage = { input: 30, output: 12, cacheRead: 20, cacheWrite: 5, reasoning: 4 };
@@ -192,6 +192,24 @@ describe('encodeResponse: the item an answer’s end cuts', () => {
     // Assess
     expect(fn).toMatchObject({ output: [{ id: 'fc_1', status: 'incomplete', arguments: '{"city":"Pa' }] });
     expect(custom).toMatchObject({ output: [{ id: 'ctc_1', status: 'incomplete', input: '{"input":"*** Be' }] });
+  });
+});
+
+describe('hasWholeArguments', () => {
+  const cases: { name: string; args: string; whole: boolean }[] = [
+    { name: 'an object closed to its last brace', args: '{"city":"Paris"}', whole: true },
+    { name: 'an empty object', args: '{}', whole: true },
+    { name: 'an object with white space around it', args: ' {"a":1}\n', whole: true },
+    { name: 'a prefix cut inside a string', args: '{"city":"Pa', whole: false },
+    { name: 'a prefix cut before the last brace', args: '{"command":["ls"]', whole: false },
+    { name: 'nothing yet', args: '', whole: false },
+    { name: 'a value that is not an object', args: '[1]', whole: false },
+    { name: 'a number a cut may have shortened', args: '12', whole: false },
+  ];
+
+  it.each(cases)('$name: $whole', ({ args, whole }) => {
+    // Act & assess
+    expect(hasWholeArguments(args)).toBe(whole);
   });
 });
 
