@@ -141,9 +141,11 @@ export type ItemEnd = 'completed' | 'incomplete';
 /**
  * A tool call as the item the client declared it by: a custom tool's call, a local_shell call
  * (or, with no command in its arguments, the function call it was), or a function call. A call
- * the answer's end cut is `incomplete`, which clients read as "do not run"; a cut local_shell
- * call stays the function call it was, since a `local_shell_call` carries a ready exec action
- * and a client may run that whatever its status.
+ * the answer's end cut is `incomplete`, as OpenAI marks it; a cut local_shell call stays the
+ * function call it was rather than get an exec action made of a part of a command. The status
+ * alone stops no client: Codex reads none on a call item, and runs a function call named
+ * local_shell as it runs the exec; what keeps it from running a streamed cut call is that the
+ * call's arguments do not parse (`hasWholeArguments`).
  */
 export function callItem(call: { id: string; name: string; arguments: string }, tools: DeclaredTools, newId: IdMaker, status: ItemEnd = 'completed'): FunctionCallItem | CustomToolCallItem | LocalShellCallItem {
   if (tools.custom.has(call.name)) return { id: newId('ctc'), type: 'custom_tool_call', status, call_id: call.id, name: call.name, input: customCallInput(call.arguments) };
