@@ -13,8 +13,8 @@
  * `local_shell_call` with its action: OpenAI streams no deltas of one.
  *
  * The item being written when the answer ends by the token limit, a filter or an error is
- * `incomplete` in its `output_item.done` and in the final response, as OpenAI's is, so that no
- * client runs a call cut in half. Upstreams end a cut call as they end a whole one (Anthropic
+ * `incomplete` in its `output_item.done` and in the final response, as OpenAI's is, so that a
+ * client that reads the status runs no call cut in half. Upstreams end a cut call as they end a whole one (Anthropic
  * stops the block), but its arguments tell: a call whose JSON closed is whole and done at its end,
  * with no wait (Codex runs a call on its `output_item.done`); only a call whose arguments do not
  * parse waits for the next event, which says whether the answer's end cut it.
