@@ -9,6 +9,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, embed, embedMany, generateObject, generateText, jsonSchema, Output, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
+import { streamEvents } from '../fakes/anthropic';
 import { embeddingVector } from '../fakes/openai';
 import { PNG_BASE64 } from './matrix/scenario';
 import { hasToolResult, RIG_MODELS as M, callerRigForSuite, type Upstream } from './caller-rig';
@@ -323,6 +324,31 @@ describe('thinking through a tool loop', () => {
     expect(error).toMatchObject({ statusCode: 400 });
     expect((error as APICallError).message).toContain('item_reference; the gateway keeps no responses: send the items themselves, as clients do with store: false');
     expect(rig.fakes.anthropic.requests).toHaveLength(1);
+  });
+});
+
+describe('a call the token limit cut', () => {
+  it('reaches the SDK through the Responses provider without an error: the call before it whole, the cut one refused as invalid, the finish the length', async () => {
+    // Prepare: Claude finishes one call, then max_tokens stops the second in the middle of its JSON.
+    const { key } = await rig.freshKey();
+    const whole = { type: 'tool_use' as const, id: 'toolu_a', name: 'weather', input: { city: 'Oslo' }, chunks: ['{"city":', '"Oslo"}'] };
+    const cut = { type: 'tool_use' as const, id: 'toolu_b', name: 'weather', input: {}, chunks: ['{"city":', '"Ber'] };
+    rig.fakes.anthropic.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: streamEvents(M.claude, [whole, cut], 'max_tokens', { input: 10, output: 20 }) });
+
+    // Act
+    const result = streamText({ model: providers(key).openai(M.claude), prompt: 'Weather in Oslo and Bergen?', tools: { weather }, providerOptions: { openai: { store: false } }, maxRetries: 0 });
+    const parts: { type: string; toolCallId?: string; input?: unknown; invalid?: boolean }[] = [];
+    for await (const part of result.fullStream) parts.push(part);
+
+    // Assess
+    expect(parts.filter((p) => p.type === 'error')).toEqual([]);
+    expect(await result.finishReason).toBe('length');
+    // The SDK reads no status on a function call's done: the cut call's arguments, which do not parse, keep it from running.
+    expect(parts.filter((p) => p.type === 'tool-call')).toMatchObject([
+      { toolCallId: 'toolu_a', input: { city: 'Oslo' } },
+      { toolCallId: 'toolu_b', input: '{"city":"Ber', invalid: true },
+    ]);
+    expect(parts.filter((p) => p.type === 'tool-error').map((p) => p.toolCallId)).toEqual(['toolu_b']);
   });
 });
 

@@ -5,7 +5,7 @@
  * Gemini and Bedrock run in the provider matrix (matrix.test.ts).
  */
 import OpenAI from 'openai';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeAnthropic, streamEvents, type FakeAnthropic } from '../fakes/anthropic';
 import { startFakeAzureOpenAI, type FakeAzureOpenAI } from '../fakes/azure-openai';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
 import { startHarness, eventually, UPSTREAM_KEY, type Harness } from './harness';
@@ -314,6 +314,31 @@ describe('Responses translated for Anthropic', () => {
     expect(JSON.parse(response.output_text)).toEqual({ city: 'Paris' });
     expect(response.text?.format).toMatchObject({ type: 'json_schema', name: 'place' });
     expect(JSON.stringify(anthropic.requests[0]!.body)).toContain('"required":["city"]');
+  });
+
+  it('marks the call the token limit cut incomplete, in its output_item.done and the final response, and the call finished before it completed, as the SDK sees them', async () => {
+    // Prepare: Claude finishes one call, then max_tokens stops the second in the middle of its JSON (its block still stops).
+    const whole = { type: 'tool_use' as const, id: 'toolu_a', name: 'get_weather', input: { city: 'Paris' }, chunks: ['{"city":', '"Paris"}'] };
+    const cut = { type: 'tool_use' as const, id: 'toolu_b', name: 'get_weather', input: {}, chunks: ['{"city":', '"Lo'] };
+    anthropic.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: streamEvents('claude-sonnet-4-6', [whole, cut], 'max_tokens', { input: 10, output: 20 }) });
+    const tools: OpenAI.Responses.FunctionTool[] = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
+
+    // Act
+    const stream = client().responses.stream({ model: 'claude-x', input: 'Weather in Paris and London?', tools, max_output_tokens: 20 });
+    const done: { call_id: string; status: string | undefined }[] = [];
+    for await (const event of stream) if (event.type === 'response.output_item.done' && event.item.type === 'function_call') done.push({ call_id: event.item.call_id, status: event.item.status });
+    const final = await stream.finalResponse();
+
+    // Assess
+    expect(done).toEqual([
+      { call_id: 'toolu_a', status: 'completed' },
+      { call_id: 'toolu_b', status: 'incomplete' },
+    ]);
+    expect(final).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+    expect(final.output).toMatchObject([
+      { type: 'function_call', call_id: 'toolu_a', status: 'completed', arguments: '{"city":"Paris"}' },
+      { type: 'function_call', call_id: 'toolu_b', status: 'incomplete', arguments: '{"city":"Lo' },
+    ]);
   });
 
   it('raises in the client when the upstream fails mid-stream, after response.failed', async () => {

@@ -1,5 +1,5 @@
 import type { ChatResponse } from '../../canonical/types';
-import { declaredTools, encodeResponse, NO_DECLARED_TOOLS, sequentialIds } from './encode';
+import { declaredTools, encodeResponse, hasWholeArguments, NO_DECLARED_TOOLS, sequentialIds } from './encode';
 
 const NOW = () => 1_700_000_000_123;
 const usage = { input: 30, output: 12, cacheRead: 20, cacheWrite: 5, reasoning: 4 };
@@ -155,6 +155,61 @@ describe('encodeResponse', () => {
     const body = encodeResponse(answer({ parts: [{ type: 'text', text: 'x' }] }), 'gpt-4.1', {}, NOW, sequentialIds());
 
     expect(body).toMatchObject({ instructions: null, max_output_tokens: null, temperature: 1, top_p: 1, tool_choice: 'auto', tools: [], text: { format: { type: 'text' } }, metadata: {}, store: false });
+  });
+});
+
+describe('encodeResponse: the item an answer’s end cuts', () => {
+  const TOOLS = { tools: [{ type: 'custom', name: 'apply_patch' }, { type: 'local_shell' }, { type: 'function', name: 'weather' }] };
+  const call = (id: string, name: string, args: string) => ({ type: 'tool_call' as const, id, name, arguments: args });
+
+  const cases: { name: string; input: Partial<ChatResponse>; status: string; items: string[] }[] = [
+    { name: 'cut during text: the message is incomplete', input: { parts: [{ type: 'text', text: 'Once' }, { type: 'text', text: ' upon' }], finishReason: 'length' }, status: 'incomplete', items: ['message:incomplete'] },
+    { name: 'cut during the first function call', input: { parts: [call('c1', 'weather', '{"city":"Pa')], finishReason: 'length' }, status: 'incomplete', items: ['function_call:incomplete'] },
+    { name: 'cut during the second function call: the first stays completed', input: { parts: [call('c1', 'weather', '{}'), call('c2', 'weather', '{"ci')], finishReason: 'length' }, status: 'incomplete', items: ['function_call:completed', 'function_call:incomplete'] },
+    { name: 'cut during a custom call', input: { parts: [call('c1', 'apply_patch', '{"input":"*** Begin')], finishReason: 'length' }, status: 'incomplete', items: ['custom_tool_call:incomplete'] },
+    { name: 'cut during reasoning', input: { parts: [{ type: 'thinking', text: 'First I' }], finishReason: 'length' }, status: 'incomplete', items: ['reasoning:incomplete'] },
+    { name: 'a finish by error in the middle of a call: the call is incomplete, the response failed', input: { parts: [call('c1', 'weather', '{"ci')], finishReason: 'error' }, status: 'failed', items: ['function_call:incomplete'] },
+    { name: 'a call finished, then cut during text', input: { parts: [call('c1', 'weather', '{}'), { type: 'text', text: 'Now' }], finishReason: 'length' }, status: 'incomplete', items: ['function_call:completed', 'message:incomplete'] },
+    { name: 'reasoning, then cut during text: the reasoning stays as it was', input: { parts: [{ type: 'thinking', text: 'Hmm', signature: 's' }, { type: 'text', text: 'Now' }], finishReason: 'length' }, status: 'incomplete', items: ['reasoning:undefined', 'message:incomplete'] },
+    { name: 'a cut local_shell call goes as the incomplete function call it was, not as an exec', input: { parts: [call('c1', 'local_shell', '{"command":["rm","-rf","build"]}')], finishReason: 'length' }, status: 'incomplete', items: ['function_call:incomplete'] },
+    { name: 'a finish by tool calls: every call completed', input: { parts: [call('c1', 'weather', '{}'), call('c2', 'local_shell', '{"command":["ls"]}')], finishReason: 'tool_calls' }, status: 'completed', items: ['function_call:completed', 'local_shell_call:completed'] },
+  ];
+
+  it.each(cases)('$name', ({ input, status, items }) => {
+    // Act
+    const res = encodeResponse(answer(input), 'gpt-4.1', TOOLS, NOW, sequentialIds()) as { status: string; output: { type: string; status?: string }[] };
+
+    // Assess
+    expect(res.status).toBe(status);
+    expect(res.output.map((item) => `${item.type}:${String(item.status)}`)).toEqual(items);
+  });
+
+  it("keeps a cut call's partial arguments and a cut custom call's raw text, for the client to show", () => {
+    // Act
+    const fn = encodeResponse(answer({ parts: [call('c1', 'weather', '{"city":"Pa')], finishReason: 'length' }), 'gpt-4.1', TOOLS, NOW, sequentialIds());
+    const custom = encodeResponse(answer({ parts: [call('c2', 'apply_patch', '{"input":"*** Be')], finishReason: 'length' }), 'gpt-4.1', TOOLS, NOW, sequentialIds());
+
+    // Assess
+    expect(fn).toMatchObject({ output: [{ id: 'fc_1', status: 'incomplete', arguments: '{"city":"Pa' }] });
+    expect(custom).toMatchObject({ output: [{ id: 'ctc_1', status: 'incomplete', input: '{"input":"*** Be' }] });
+  });
+});
+
+describe('hasWholeArguments', () => {
+  const cases: { name: string; args: string; whole: boolean }[] = [
+    { name: 'an object closed to its last brace', args: '{"city":"Paris"}', whole: true },
+    { name: 'an empty object', args: '{}', whole: true },
+    { name: 'an object with white space around it', args: ' {"a":1}\n', whole: true },
+    { name: 'a prefix cut inside a string', args: '{"city":"Pa', whole: false },
+    { name: 'a prefix cut before the last brace', args: '{"command":["ls"]', whole: false },
+    { name: 'nothing yet', args: '', whole: false },
+    { name: 'a value that is not an object', args: '[1]', whole: false },
+    { name: 'a number a cut may have shortened', args: '12', whole: false },
+  ];
+
+  it.each(cases)('$name: $whole', ({ args, whole }) => {
+    // Act & assess
+    expect(hasWholeArguments(args)).toBe(whole);
   });
 });
 

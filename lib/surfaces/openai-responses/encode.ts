@@ -98,6 +98,8 @@ export interface ReasoningItem {
   type: 'reasoning';
   summary: { type: 'summary_text'; text: string }[];
   encrypted_content?: string;
+  /** Only on a run the answer's end cut: a whole one goes without, as OpenAI's reasoning items do. */
+  status?: 'incomplete';
 }
 export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | LocalShellCallItem | ReasoningItem;
 
@@ -133,15 +135,37 @@ export function declaredTools(request: Record<string, unknown>): DeclaredTools {
 /** Whether a call named `name` is of the declared local_shell tool, whose item is known only once its arguments are whole. */
 export const isLocalShellCall = (tools: DeclaredTools, name: string): boolean => tools.localShell && name === LOCAL_SHELL;
 
+/** How an item ended: whole, or cut by the end of the answer (the token limit, a filter, an error) while it was being written. */
+export type ItemEnd = 'completed' | 'incomplete';
+
 /**
- * A whole tool call as the item the client declared it by: a custom tool's call, a local_shell
- * call (or, with no command in its arguments, the function call it was), or a function call.
+ * A tool call as the item the client declared it by: a custom tool's call, a local_shell call
+ * (or, with no command in its arguments, the function call it was), or a function call. A call
+ * the answer's end cut is `incomplete`, as OpenAI marks it; a cut local_shell call stays the
+ * function call it was rather than get an exec action made of a part of a command. The status
+ * alone stops no client: Codex reads none on a call item, and runs a function call named
+ * local_shell as it runs the exec; what keeps it from running a streamed cut call is that the
+ * call's arguments do not parse (`hasWholeArguments`).
  */
-export function callItem(call: { id: string; name: string; arguments: string }, tools: DeclaredTools, newId: IdMaker): FunctionCallItem | CustomToolCallItem | LocalShellCallItem {
-  if (tools.custom.has(call.name)) return { id: newId('ctc'), type: 'custom_tool_call', status: 'completed', call_id: call.id, name: call.name, input: customCallInput(call.arguments) };
-  const action = isLocalShellCall(tools, call.name) ? localShellAction(call.arguments) : undefined;
-  if (action) return { id: newId('lsh'), type: 'local_shell_call', status: 'completed', call_id: call.id, action };
-  return { id: newId('fc'), type: 'function_call', status: 'completed', call_id: call.id, name: call.name, arguments: call.arguments || '{}' };
+export function callItem(call: { id: string; name: string; arguments: string }, tools: DeclaredTools, newId: IdMaker, status: ItemEnd = 'completed'): FunctionCallItem | CustomToolCallItem | LocalShellCallItem {
+  if (tools.custom.has(call.name)) return { id: newId('ctc'), type: 'custom_tool_call', status, call_id: call.id, name: call.name, input: customCallInput(call.arguments) };
+  const action = status === 'completed' && isLocalShellCall(tools, call.name) ? localShellAction(call.arguments) : undefined;
+  if (action) return { id: newId('lsh'), type: 'local_shell_call', status, call_id: call.id, action };
+  return { id: newId('fc'), type: 'function_call', status, call_id: call.id, name: call.name, arguments: call.arguments || '{}' };
+}
+
+/**
+ * Whether a streamed call's arguments, as the upstream wrote them, are whole: a JSON object
+ * closed to its last brace, so whatever ended the answer came after the call. Upstreams stream
+ * a call's arguments as raw JSON fragments (Gemini, its calls whole), so a call the end cut
+ * leaves a prefix that does not parse.
+ */
+export function hasWholeArguments(args: string): boolean {
+  try {
+    return isObject(JSON.parse(args));
+  } catch {
+    return false;
+  }
 }
 
 export interface ResponsesUsage {
@@ -174,6 +198,12 @@ export function statusOf(reason: FinishReason): { status: ResponseStatus; incomp
   if (reason === 'error') return { status: 'failed', incomplete_details: null };
   return { status: 'completed', incomplete_details: null };
 }
+
+/**
+ * How the item being written when the answer ended ended: a response that is not `completed`
+ * (the token limit, a filter, an upstream error) was cut in the middle of it, as OpenAI's is.
+ */
+export const lastItemEnd = (status: ResponseStatus): ItemEnd => (status === 'completed' ? 'completed' : 'incomplete');
 
 /** The error of a response whose upstream finished it by an error (a malformed tool call), streamed or not. */
 export const FINISHED_BY_ERROR = Object.freeze({ code: 'server_error', message: 'The upstream provider ended the answer with an error.' });
@@ -247,25 +277,31 @@ export function responseId(upstreamId: string | undefined, newId: IdMaker): stri
 export function encodeResponse(res: ChatResponse, model: string, request: Record<string, unknown>, now: Clock = Date.now, newId: IdMaker = randomId): Record<string, unknown> {
   const output: OutputItem[] = [];
   const tools = declaredTools(request);
+  const { status, incomplete_details } = statusOf(res.finishReason);
+  const lastPart = res.parts.length - 1;
   let message: MessageItem | undefined;
-  for (const part of res.parts) {
+  for (const [i, part] of res.parts.entries()) {
+    // Redacted thinking comes whole, so only a text run, a thinking run or a call can be cut. A
+    // whole answer's call comes parsed (Anthropic's tool_use cut by max_tokens too), so unlike a
+    // streamed one (`hasWholeArguments`) its arguments cannot tell: the last part of a cut answer counts as cut.
+    const end: ItemEnd = i === lastPart ? lastItemEnd(status) : 'completed';
     if (part.type === 'text') {
       if (!message) output.push((message = { id: newId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [outputText('')] }));
       message.content[0]!.text += part.text;
+      message.status = end;
       continue;
     }
     message = undefined;
     if (part.type === 'thinking') {
       const encrypted = part.signature ? thinkingContent(part.signature, part.signedBy) : UNSIGNED_CONTENT;
-      output.push({ id: newId('rs'), type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], encrypted_content: encrypted });
+      output.push({ id: newId('rs'), type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], encrypted_content: encrypted, ...(end === 'incomplete' ? { status: end } : {}) });
     } else if (part.type === 'redacted_thinking') {
       output.push(redactedItem(newId('rs'), part.data));
     } else if (part.type === 'tool_call') {
       if (part.signature) output.push(signatureItem(newId('rs'), part.signature, part.signedBy));
-      output.push(callItem(part, tools, newId));
+      output.push(callItem(part, tools, newId, end));
     }
   }
-  const { status, incomplete_details } = statusOf(res.finishReason);
   const error = status === 'failed' ? FINISHED_BY_ERROR : null;
   return responseObject({ id: responseId(res.id, newId), createdAt: Math.floor(now() / 1000), model, request }, { status, output, usage: res.usage, incomplete_details, error });
 }

@@ -317,3 +317,131 @@ describe('encodeResponsesStream', () => {
     expect(out.at(-1)![1]).toMatchObject({ response: { status: 'failed', error: { code: 'server_error', message: expect.any(String) } } });
   });
 });
+
+describe('encodeResponsesStream: the item an answer’s end cuts', () => {
+  const start: StreamEvent = { type: 'start', id: 'm', model: 'claude' };
+  const call = (toolIndex: number, id: string, name: string, args: string): StreamEvent[] => [
+    { type: 'tool_call_start', toolIndex, id, name },
+    { type: 'tool_call_delta', toolIndex, arguments: args },
+    { type: 'tool_call_end', toolIndex },
+  ];
+  const cut: StreamEvent = { type: 'finish', reason: 'length' };
+  const TOOLS = { tools: [{ type: 'custom', name: 'apply_patch' }, { type: 'local_shell' }, { type: 'function', name: 'weather' }] };
+
+  const cases: { name: string; events: StreamEvent[]; last: string; items: string[] }[] = [
+    { name: 'cut during text: the message is incomplete', events: [start, { type: 'text_delta', text: 'Once upon' }, cut], last: 'response.incomplete', items: ['message:incomplete'] },
+    { name: 'cut during the first function call: the call is incomplete', events: [start, ...call(0, 'c1', 'weather', '{"city":"Pa'), cut], last: 'response.incomplete', items: ['function_call:incomplete'] },
+    {
+      name: 'cut during the second function call: the first stays completed',
+      events: [start, ...call(0, 'c1', 'weather', '{"city":"Paris"}'), ...call(1, 'c2', 'weather', '{"ci'), cut],
+      last: 'response.incomplete',
+      items: ['function_call:completed', 'function_call:incomplete'],
+    },
+    { name: 'cut during a custom call: the custom_tool_call is incomplete', events: [start, ...call(0, 'c1', 'apply_patch', '{"input":"*** Begin Patch\\n*** Upd'), cut], last: 'response.incomplete', items: ['custom_tool_call:incomplete'] },
+    { name: 'cut during reasoning: the reasoning item is incomplete', events: [start, { type: 'thinking_delta', text: 'First I' }, cut], last: 'response.incomplete', items: ['reasoning:incomplete'] },
+    {
+      name: 'an upstream error in the middle of a call: the call is incomplete, the response failed',
+      events: [start, { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'weather' }, { type: 'tool_call_delta', toolIndex: 0, arguments: '{"ci' }, { type: 'error', error: new GatewayError('upstream_unavailable', 'Broke off.') }],
+      last: 'error',
+      items: ['function_call:incomplete'],
+    },
+    { name: 'a finish by error after a call: the call is incomplete', events: [start, ...call(0, 'c1', 'weather', '{"ci'), { type: 'finish', reason: 'error' }], last: 'response.failed', items: ['function_call:incomplete'] },
+    { name: 'events that stop in the middle of a call: the call is incomplete', events: [start, { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'weather' }, { type: 'tool_call_delta', toolIndex: 0, arguments: '{' }], last: 'error', items: ['function_call:incomplete'] },
+    {
+      name: 'a call finished, then cut during text: the call completed, the message incomplete',
+      events: [start, ...call(0, 'c1', 'weather', '{"city":"Paris"}'), { type: 'text_delta', text: 'Now' }, cut],
+      last: 'response.incomplete',
+      items: ['function_call:completed', 'message:incomplete'],
+    },
+    {
+      name: 'a cut local_shell call goes as the incomplete function call it was, not as an exec',
+      events: [start, ...call(0, 'c1', 'local_shell', '{"command":["rm","-rf","bu'), cut],
+      last: 'response.incomplete',
+      items: ['function_call:incomplete'],
+    },
+    {
+      name: 'a local_shell call whose arguments closed before the limit came: its exec, completed (the limit cut what came after)',
+      events: [start, ...call(0, 'c1', 'local_shell', '{"command":["ls"]}'), cut],
+      last: 'response.incomplete',
+      items: ['local_shell_call:completed'],
+    },
+    {
+      name: 'a whole call, then the limit (Gemini sends only whole calls): the call completed',
+      events: [start, ...call(0, 'c1', 'weather', '{"city":"Paris"}'), cut],
+      last: 'response.incomplete',
+      items: ['function_call:completed'],
+    },
+    {
+      name: 'a whole call, then an upstream error: the call completed, the response failed',
+      events: [start, ...call(0, 'c1', 'weather', '{"city":"Paris"}'), { type: 'error', error: new GatewayError('upstream_unavailable', 'Broke off.') }],
+      last: 'error',
+      items: ['function_call:completed'],
+    },
+    {
+      name: 'a call cut before any argument came: incomplete',
+      events: [start, { type: 'tool_call_start', toolIndex: 0, id: 'c1', name: 'weather' }, { type: 'tool_call_end', toolIndex: 0 }, cut],
+      last: 'response.incomplete',
+      items: ['function_call:incomplete'],
+    },
+    { name: 'a content filter ends the answer in the middle of text: the message is incomplete', events: [start, { type: 'text_delta', text: 'Well' }, { type: 'finish', reason: 'content_filter' }], last: 'response.incomplete', items: ['message:incomplete'] },
+    { name: 'a finish by tool calls: every call completed', events: [start, ...call(0, 'c1', 'weather', '{}'), ...call(1, 'c2', 'local_shell', '{"command":["ls"]}'), { type: 'finish', reason: 'tool_calls' }], last: 'response.completed', items: ['function_call:completed', 'local_shell_call:completed'] },
+  ];
+
+  it.each(cases)('$name', async ({ events, last, items }) => {
+    // Act
+    const out = await encode(events, TOOLS);
+
+    // Assess: what the client acts on (each item's done event) and what the final response repeats.
+    const statusOf = (item: unknown) => `${String((item as { type: string }).type)}:${String((item as { status?: string }).status)}`;
+    expect(out.filter(([n]) => n === 'response.output_item.done').map(([, d]) => statusOf(d.item))).toEqual(items);
+    const final = out.find(([n]) => n === 'response.completed' || n === 'response.incomplete' || n === 'response.failed')![1].response as { output: unknown[] };
+    expect(final.output.map(statusOf)).toEqual(items);
+    expect(out.at(-1)![0]).toBe(last);
+  });
+
+  it("sends a whole call's output_item.done at its end, without waiting for the upstream's next event", async () => {
+    // Prepare: an upstream that goes quiet after the call's end, and says so; its next event comes only when released.
+    let release: () => void = () => undefined;
+    let quiet: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const wentQuiet = new Promise<'quiet'>((resolve) => (quiet = () => resolve('quiet')));
+    async function* upstream(): AsyncGenerator<StreamEvent> {
+      yield start;
+      yield* call(0, 'c1', 'weather', '{"city":"Paris"}');
+      quiet();
+      await released;
+      yield { type: 'finish', reason: 'tool_calls' };
+    }
+    const stream = encodeResponsesStream(upstream(), { model: 'gpt-4.1', request: TOOLS }, NOW, sequentialIds());
+
+    // Act: read what the encoder sends until the upstream goes quiet, then let the upstream finish.
+    let beforeQuiet = '';
+    let pending = stream.next();
+    for (let got = await Promise.race([pending, wentQuiet]); got !== 'quiet' && !got.done; got = await Promise.race([pending, wentQuiet])) {
+      beforeQuiet += got.value;
+      pending = stream.next();
+    }
+    release();
+    let after = '';
+    for (let got = await pending; !got.done; got = await stream.next()) after += got.value;
+
+    // Assess: the call's done, completed, went out while the upstream was quiet; the stream still ends completed.
+    const doneAt = beforeQuiet.indexOf('event: response.output_item.done');
+    expect(doneAt).toBeGreaterThan(-1);
+    expect(beforeQuiet.slice(doneAt)).toContain('"status":"completed"');
+    expect(after).toContain('event: response.completed');
+  });
+
+  it("still sends a cut item's text and arguments done events, with what was written before the cut", async () => {
+    // Act
+    const out = await encode([start, { type: 'text_delta', text: 'Once' }, ...call(0, 'c1', 'weather', '{"city":"Pa'), cut], TOOLS);
+
+    // Assess
+    expect(out.find(([n]) => n === 'response.output_text.done')![1]).toMatchObject({ text: 'Once' });
+    expect(out.find(([n]) => n === 'response.function_call_arguments.done')![1]).toMatchObject({ item_id: 'fc_1', arguments: '{"city":"Pa' });
+    expect(out.filter(([n]) => n === 'response.output_item.done').map(([, d]) => d.item)).toMatchObject([
+      { type: 'message', status: 'completed' },
+      { id: 'fc_1', type: 'function_call', status: 'incomplete', name: 'weather', arguments: '{"city":"Pa' },
+    ]);
+  });
+});

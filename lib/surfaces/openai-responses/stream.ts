@@ -11,6 +11,13 @@
  * its input comes in one `custom_tool_call_input.delta` when the call ends, then `.done`. A call
  * of the declared `local_shell` tool is written whole when it ends (added, then done), as a
  * `local_shell_call` with its action: OpenAI streams no deltas of one.
+ *
+ * The item being written when the answer ends by the token limit, a filter or an error is
+ * `incomplete` in its `output_item.done` and in the final response, as OpenAI's is, so that a
+ * client that reads the status runs no call cut in half. Upstreams end a cut call as they end a whole one (Anthropic
+ * stops the block), but its arguments tell: a call whose JSON closed is whole and done at its end,
+ * with no wait (Codex runs a call on its `output_item.done`); only a call whose arguments do not
+ * parse waits for the next event, which says whether the answer's end cut it.
  */
 import type { FinishReason, SignatureFamily, StreamEvent } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
@@ -21,7 +28,9 @@ import { customCallInput } from './custom-tools';
 import {
   callItem,
   declaredTools,
+  hasWholeArguments,
   isLocalShellCall,
+  lastItemEnd,
   FINISHED_BY_ERROR,
   outputText,
   redactedItem,
@@ -38,6 +47,7 @@ import {
   type DeclaredTools,
   type FunctionCallItem,
   type IdMaker,
+  type ItemEnd,
   type MessageItem,
   type OutputItem,
   type ReasoningItem,
@@ -50,6 +60,8 @@ interface Open<T extends OutputItem = OutputItem> {
   arguments?: string;
   /** A local_shell call: not in the output until it closes, whole. */
   deferred?: true;
+  /** A call whose end the upstream sent with arguments that do not parse: it takes no more deltas, but stays open until what follows shows whether the answer's end cut it. */
+  ended?: true;
 }
 
 /** Writes one stream's events, numbering them; holds the items so the final response repeats them exactly. */
@@ -144,8 +156,24 @@ class ResponsesStreamWriter {
     return out + this.event('response.output_item.added', { output_index: index, item: structuredClone(item) });
   }
 
+  /**
+   * The upstream ended the open call. Whole arguments close it now, completed. Others wait for
+   * what comes next: a cut call ends too (Anthropic stops a block the token limit cut), and only
+   * a finish that cuts the answer right after it tells the client the call is incomplete.
+   */
+  toolEnd(): string {
+    const open = this.#open;
+    if (open?.item.type !== 'function_call' && open?.item.type !== 'custom_tool_call') return '';
+    // A custom or local_shell call keeps its arguments aside; a function call's are on its item.
+    const args = open.arguments ?? (open.item.type === 'function_call' ? open.item.arguments : '');
+    if (hasWholeArguments(args)) return this.close();
+    open.ended = true;
+    return '';
+  }
+
   toolDelta(delta: string): string {
     const open = this.#open;
+    if (open?.ended) return '';
     if (open?.arguments !== undefined) {
       open.arguments += delta;
       return '';
@@ -155,12 +183,12 @@ class ResponsesStreamWriter {
     return this.event('response.function_call_arguments.delta', { item_id: open.item.id, output_index: open.index, delta });
   }
 
-  /** Closes the open item with its `.done` events. */
-  close(): string {
+  /** Closes the open item with its `.done` events; `end` says whether the answer's end cut it. */
+  close(end: ItemEnd = 'completed'): string {
     const open = this.#open;
     if (!open) return '';
     this.#open = undefined;
-    if (open.deferred) return this.#closeWhole(open);
+    if (open.deferred) return this.#closeWhole(open, end);
     const at = { item_id: open.item.id, output_index: open.index };
     let out = '';
     const item = open.item;
@@ -192,15 +220,16 @@ class ResponsesStreamWriter {
         out += this.event('response.custom_tool_call_input.done', { ...at, input: item.input });
         break;
     }
-    if (item.type !== 'reasoning') item.status = 'completed';
+    if (item.type !== 'reasoning') item.status = end;
+    else if (end === 'incomplete') item.status = end;
     return out + this.event('response.output_item.done', { output_index: open.index, item: structuredClone(item) });
   }
 
   /** A call written only once whole: added, its arguments done if it is a function call after all, done. */
-  #closeWhole(open: Open): string {
+  #closeWhole(open: Open, end: ItemEnd): string {
     const call = open.item;
     if (call.type !== 'function_call') return ''; // toolStart holds a deferred call as a function call until it is whole.
-    const item = callItem({ id: call.call_id, name: call.name, arguments: open.arguments ?? '' }, this.tools, this.newId);
+    const item = callItem({ id: call.call_id, name: call.name, arguments: open.arguments ?? '' }, this.tools, this.newId, end);
     this.output.push(item);
     const at = { item_id: item.id, output_index: open.index };
     let out = this.event('response.output_item.added', { output_index: open.index, item: { ...structuredClone(item), status: 'in_progress' } });
@@ -246,7 +275,7 @@ export async function* encodeResponsesStream(
   let finish: FinishReason | undefined;
   for await (const event of events) {
     if (event.type === 'error') {
-      yield writer.close() + writer.fail(event.error);
+      yield writer.close('incomplete') + writer.fail(event.error);
       return;
     }
     if (event.type === 'usage') {
@@ -276,11 +305,11 @@ export async function* encodeResponsesStream(
         out = writer.toolDelta(event.arguments);
         break;
       case 'tool_call_end':
-        out = writer.close();
+        out = writer.toolEnd();
         break;
       case 'finish':
         finish = event.reason;
-        out = writer.close();
+        out = writer.close(lastItemEnd(statusOf(event.reason).status));
         break;
       default:
         // start: handled above.
@@ -290,7 +319,7 @@ export async function* encodeResponsesStream(
   }
   if (!finish) {
     // A decoder that ends without finish or error broke its contract; tell the client rather than feign success.
-    yield writer.close() + writer.fail(streamEndedError(options.providerId));
+    yield writer.close('incomplete') + writer.fail(streamEndedError(options.providerId));
     return;
   }
   yield writer.end(finish, usage);
