@@ -146,6 +146,21 @@ describe('OpenAIChunkDecoder', () => {
       expected: [start, { type: 'text_delta', text: 'Hi' }, { type: 'error', error: expect.objectContaining({ code: 'upstream_interrupted', status: 502 }) }],
     },
     {
+      name: 'sends refusal deltas as text and the stop after them as content_filter',
+      data: [delta({ role: 'assistant', content: null, refusal: '' }), delta({ refusal: 'I cannot ' }), delta({ refusal: 'help.' }), delta({}, 'stop'), usageChunk, '[DONE]'],
+      expected: [start, { type: 'text_delta', text: 'I cannot ' }, { type: 'text_delta', text: 'help.' }, { type: 'finish', reason: 'content_filter' }, { type: 'usage', usage }],
+    },
+    {
+      name: 'ends refusal deltas with content_filter when [DONE] comes without a finish',
+      data: [delta({ refusal: 'No.' }), '[DONE]'],
+      expected: [start, { type: 'text_delta', text: 'No.' }, { type: 'finish', reason: 'content_filter' }],
+    },
+    {
+      name: 'keeps a length finish after refusal deltas',
+      data: [delta({ refusal: 'I cannot' }), delta({}, 'length')],
+      expected: [start, { type: 'text_delta', text: 'I cannot' }, { type: 'finish', reason: 'length' }],
+    },
+    {
       name: 'accepts a body that ends after the finish without [DONE]',
       data: [delta({ content: 'Hi' }), delta({}, 'stop')],
       expected: [start, { type: 'text_delta', text: 'Hi' }, { type: 'finish', reason: 'stop' }],
