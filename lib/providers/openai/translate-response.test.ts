@@ -59,6 +59,11 @@ describe('fromOpenAIChatCompletion', () => {
       expected: { parts: [{ type: 'text', text: 'I cannot' }], finishReason: 'length' },
     },
     {
+      name: 'keeps a tool_calls finish when calls come with refusal words',
+      input: body({ content: null, refusal: 'No.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }),
+      expected: { parts: [{ type: 'text', text: 'No.' }, { type: 'tool_call', id: 'call_1', name: 'f', arguments: '{}' }], finishReason: 'tool_calls' },
+    },
+    {
       name: 'reads an empty refusal as none',
       input: body({ content: 'Hello', refusal: '' }),
       expected: { parts: [{ type: 'text', text: 'Hello' }], finishReason: 'stop' },
