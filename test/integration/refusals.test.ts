@@ -1,7 +1,8 @@
 /**
  * What a target cannot do is refused before anything is sent: a 400 in the client's own error
  * shape that names the field and the provider type, never a silent drop. What the target CAN do
- * (a same-dialect passthrough) is not refused.
+ * (a same-dialect passthrough) is not refused. And a model's own refusal, from an OpenAI target
+ * (`refusal`, finish `stop`), reaches a translated client as every other provider's refusal does.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -141,5 +142,53 @@ describe('Anthropic clients', () => {
 
     expect(message.content).toEqual([{ type: 'text', text: 'It is sunny.' }]);
     expect(s.anthropic.requests[0]!.body).toMatchObject({ tools: [WEB_SEARCH] });
+  });
+});
+
+describe('a refusal from an OpenAI target, translated for an Anthropic client', () => {
+  const REFUSAL = "I'm sorry, I can't help with that.";
+  const USAGE = { prompt_tokens: 12, completion_tokens: 9, total_tokens: 21 };
+  const frame = { id: 'chatcmpl-refused', created: 1_700_000_000, model: TRANSLATED.openai.upstream };
+  const chunk = (delta: Record<string, unknown>, finish: string | null) => `data: ${JSON.stringify({ ...frame, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+  /** OpenAI's refusal to a structured-outputs call, as it sends it: the words in `refusal`, finish `stop`. */
+  const replies = {
+    whole: () =>
+      s.openai.reply({
+        kind: 'raw',
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...frame, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: REFUSAL, annotations: [] }, logprobs: null, finish_reason: 'stop' }], usage: USAGE }),
+      }),
+    streamed: () =>
+      s.openai.reply({
+        kind: 'raw',
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: [
+          chunk({ role: 'assistant', content: null, refusal: '' }, null),
+          chunk({ refusal: "I'm sorry, " }, null),
+          chunk({ refusal: "I can't help with that." }, null),
+          chunk({}, 'stop'),
+          `data: ${JSON.stringify({ ...frame, object: 'chat.completion.chunk', choices: [], usage: USAGE })}\n\n`,
+          'data: [DONE]\n\n',
+        ],
+      }),
+  };
+  const params = { model: TRANSLATED.openai.name, max_tokens: 1024, messages: [{ role: 'user' as const, content: 'Say something you must not.' }] };
+
+  it.each([
+    { name: 'not streamed', reply: replies.whole, call: () => s.anthropicClient().messages.create(params) },
+    { name: 'streamed', reply: replies.streamed, call: () => s.anthropicClient().messages.stream(params).finalMessage() },
+  ])('ends with stop_reason refusal and the words as text, $name', async ({ reply, call }) => {
+    // Prepare
+    reply();
+
+    // Act
+    const message = await call();
+
+    // Assess
+    expect(message.stop_reason).toBe('refusal');
+    expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: REFUSAL })]);
+    expect(s.openai.requests).toHaveLength(1);
   });
 });

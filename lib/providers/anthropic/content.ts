@@ -19,17 +19,27 @@ function textBlock(part: TextPart): AnthropicBlock | undefined {
   return isBlankText(part.text) ? undefined : withCache({ type: 'text', text: part.text }, part.cacheControl);
 }
 
+/**
+ * Where a refusal points: part `j` of message `i`, or part `k` of that part's tool result. Built
+ * only for a refusal, so a request that goes through builds no path. A refusal quotes it in its
+ * message, as the other translators do: a surface renames the field there too (`lib/surfaces/error-fields.ts`).
+ */
+function partPath(i: number, j: number, k?: number): string {
+  return k === undefined ? `messages[${i}].content[${j}]` : `messages[${i}].content[${j}].content[${k}]`;
+}
+
 /** `data:` URLs (what OpenAI clients send) become base64 sources; http(s) URLs stay URLs. */
-function imageSource(source: ImagePart['source'], param: string): Record<string, unknown> {
+function imageSource(source: ImagePart['source'], i: number, j: number, k?: number): Record<string, unknown> {
   if (source.kind === 'base64') return { type: 'base64', media_type: source.mediaType, data: source.data };
   const dataUrl = /^data:([^;,]+);base64,(.*)$/s.exec(source.url);
   if (dataUrl) return { type: 'base64', media_type: dataUrl[1], data: dataUrl[2] };
   if (/^https?:\/\//i.test(source.url)) return { type: 'url', url: source.url };
-  throw new GatewayError('invalid_request', 'Image URLs must be http(s) or base64 data URLs for provider type anthropic.', { param, code: 'unsupported_value' });
+  const param = partPath(i, j, k);
+  throw new GatewayError('invalid_request', `Image URLs (${param}) must be http(s) or base64 data URLs for provider type anthropic.`, { param, code: 'unsupported_value' });
 }
 
-function imageBlock(part: ImagePart, param: string): AnthropicBlock {
-  return withCache({ type: 'image', source: imageSource(part.source, param) }, part.cacheControl);
+function imageBlock(part: ImagePart, i: number, j: number, k?: number): AnthropicBlock {
+  return withCache({ type: 'image', source: imageSource(part.source, i, j, k) }, part.cacheControl);
 }
 
 function documentBlock(part: DocumentPart): AnthropicBlock {
@@ -42,13 +52,13 @@ function documentBlock(part: DocumentPart): AnthropicBlock {
   return withCache({ type: 'document', source: wire, ...(part.title ? { title: part.title } : {}) }, part.cacheControl);
 }
 
-function toolResultBlock(part: ToolResultPart, param: string): AnthropicBlock {
+function toolResultBlock(part: ToolResultPart, i: number, j: number): AnthropicBlock {
   let content: string | AnthropicBlock[];
   if (typeof part.content === 'string') {
     // An empty string result is legal (Claude Code sends one for a silent `mkdir`).
     content = part.content;
   } else {
-    content = part.content.flatMap((p) => (p.type === 'text' ? (textBlock(p) ?? []) : [imageBlock(p, param)]));
+    content = part.content.flatMap((p, k) => (p.type === 'text' ? (textBlock(p) ?? []) : [imageBlock(p, i, j, k)]));
   }
   const block: AnthropicBlock = { type: 'tool_result', tool_use_id: anthropicToolId(part.toolCallId) };
   if (typeof content === 'string' || content.length > 0) block.content = content;
@@ -58,44 +68,43 @@ function toolResultBlock(part: ToolResultPart, param: string): AnthropicBlock {
 
 /**
  * Tool arguments are JSON text in the canonical form; Anthropic wants the object. `""` means `{}`.
- * A refusal names the part (`content` is the message's, `j` the part's index), as the other
- * translators do, so a surface can name the client's call; the name is built only for a refusal.
+ * A refusal names the part (`partPath`), so a surface can name the client's call.
  */
-function toolInput(args: string, content: string, j: number): Record<string, unknown> {
+function toolInput(args: string, i: number, j: number): Record<string, unknown> {
   if (args.trim() === '') return {};
   let value: unknown;
   try {
     value = JSON.parse(args);
   } catch {
-    const param = `${content}[${j}].arguments`;
+    const param = `${partPath(i, j)}.arguments`;
     throw new GatewayError('invalid_request', `The tool call arguments in ${param} must be valid JSON for provider type anthropic.`, { param, code: 'invalid_value' });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    const param = `${content}[${j}].arguments`;
+    const param = `${partPath(i, j)}.arguments`;
     throw new GatewayError('invalid_request', `The tool call arguments in ${param} must be a JSON object for provider type anthropic.`, { param, code: 'invalid_value' });
   }
   return value as Record<string, unknown>;
 }
 
-function userBlock(part: UserPart, param: string): AnthropicBlock | undefined {
+function userBlock(part: UserPart, i: number, j: number): AnthropicBlock | undefined {
   switch (part.type) {
     case 'text':
       return textBlock(part);
     case 'image':
-      return imageBlock(part, param);
+      return imageBlock(part, i, j);
     case 'document':
       return documentBlock(part);
     case 'tool_result':
-      return toolResultBlock(part, param);
+      return toolResultBlock(part, i, j);
   }
 }
 
-function assistantBlock(part: AssistantPart, param: string, j: number): AnthropicBlock | undefined {
+function assistantBlock(part: AssistantPart, i: number, j: number): AnthropicBlock | undefined {
   switch (part.type) {
     case 'text':
       return textBlock(part);
     case 'tool_call':
-      return withCache({ type: 'tool_use', id: anthropicToolId(part.id), name: part.name, input: toolInput(part.arguments, param, j) }, part.cacheControl);
+      return withCache({ type: 'tool_use', id: anthropicToolId(part.id), name: part.name, input: toolInput(part.arguments, i, j) }, part.cacheControl);
     case 'thinking':
       // Anthropic verifies the signature of every thinking block it gets back; an unsigned run or
       // another family's signature (Gemini's, OpenAI's) would be refused, and means nothing to Claude anyway.
@@ -113,18 +122,10 @@ function assistantBlock(part: AssistantPart, param: string, j: number): Anthropi
 export function anthropicMessages(messages: Message[]): AnthropicMessage[] {
   const out: AnthropicMessage[] = [];
   messages.forEach((message, i) => {
-    const param = `messages[${i}].content`;
     const blocks: AnthropicBlock[] = [];
-    if (message.role === 'user') {
-      for (const part of message.parts) {
-        const block = userBlock(part, param);
-        if (block) blocks.push(block);
-      }
-    } else {
-      for (let j = 0; j < message.parts.length; j++) {
-        const block = assistantBlock(message.parts[j]!, param, j);
-        if (block) blocks.push(block);
-      }
+    for (let j = 0; j < message.parts.length; j++) {
+      const block = message.role === 'user' ? userBlock(message.parts[j]!, i, j) : assistantBlock(message.parts[j]!, i, j);
+      if (block) blocks.push(block);
     }
     if (blocks.length === 0) return;
     const last = out.at(-1);

@@ -253,7 +253,7 @@ describe('toAnthropicBody', () => {
       },
       param: 'messages[1].content[2].arguments',
     },
-    { name: 'an image URL that is neither http(s) nor data', input: { messages: [{ role: 'user', parts: [{ type: 'image', source: { kind: 'url', url: 'ftp://x/y.png' } }] }] }, param: 'messages[0].content' },
+    { name: 'an image URL that is neither http(s) nor data', input: { messages: [{ role: 'user', parts: [{ type: 'image', source: { kind: 'url', url: 'ftp://x/y.png' } }] }] }, param: 'messages[0].content[0]' },
     { name: 'a request whose messages are all empty', input: { messages: [user('')] }, param: 'messages' },
     // Anthropic: "temperature may only be set to 1 when thinking is enabled"; top_p only from 0.95 to 1; no top_k.
     { name: 'a temperature other than 1 with thinking', input: { temperature: 0.2, reasoning: { effort: 'low' } }, param: 'temperature' },
@@ -270,6 +270,36 @@ describe('toAnthropicBody', () => {
     } catch (err) {
       expect(err).toMatchObject({ status: 400, param });
     }
+  });
+});
+
+describe('an image URL Anthropic cannot take', () => {
+  const ftp = { type: 'image' as const, source: { kind: 'url' as const, url: 'ftp://files.example.com/cat.png' } };
+  it.each<{ name: string; messages: Message[]; param: string }>([
+    { name: 'a user part after a text', messages: [{ role: 'user', parts: [{ type: 'text', text: 'What is this?' }, ftp] }], param: 'messages[0].content[1]' },
+    { name: 'a part of a later message, after merged turns', messages: [user('a'), { role: 'assistant', parts: [{ type: 'text', text: 'b' }] }, user('c'), { role: 'user', parts: [{ type: 'text', text: ' ' }, ftp] }], param: 'messages[3].content[1]' },
+    {
+      name: 'an image in a tool result',
+      messages: [
+        user('x'),
+        { role: 'assistant', parts: [{ type: 'tool_call', id: 'a', name: 'shot', arguments: '{}' }] },
+        { role: 'user', parts: [{ type: 'text', text: 'Here.' }, { type: 'tool_result', toolCallId: 'a', content: [{ type: 'text', text: 'taken' }, ftp] }] },
+      ],
+      param: 'messages[2].content[1].content[1]',
+    },
+  ])('is refused in $name, naming the part and quoting it in the message', ({ messages, param }) => {
+    // Act
+    const act = () => toAnthropicBody(base({ messages }));
+
+    // Assess
+    expect(act).toThrow(
+      expect.objectContaining({
+        status: 400,
+        code: 'unsupported_value',
+        param,
+        message: `Image URLs (${param}) must be http(s) or base64 data URLs for provider type anthropic.`,
+      }),
+    );
   });
 });
 

@@ -44,9 +44,29 @@ describe('fromOpenAIChatCompletion', () => {
       expected: { parts: [{ type: 'thinking', text: 'Six times seven.' }, { type: 'text', text: '42' }] },
     },
     {
-      name: 'reads a refusal as text',
+      name: 'reads a refusal as text ending content_filter, as other providers\' refusals end',
       input: body({ content: null, refusal: 'I cannot help with that.' }),
-      expected: { parts: [{ type: 'text', text: 'I cannot help with that.' }], finishReason: 'stop' },
+      expected: { parts: [{ type: 'text', text: 'I cannot help with that.' }], finishReason: 'content_filter' },
+    },
+    {
+      name: 'reads a refusal part of the content as text ending content_filter',
+      input: body({ content: [{ type: 'refusal', refusal: 'No.' }] }),
+      expected: { parts: [{ type: 'text', text: 'No.' }], finishReason: 'content_filter' },
+    },
+    {
+      name: 'keeps a length finish after refusal words',
+      input: body({ content: null, refusal: 'I cannot' }, 'length'),
+      expected: { parts: [{ type: 'text', text: 'I cannot' }], finishReason: 'length' },
+    },
+    {
+      name: 'keeps a tool_calls finish when calls come with refusal words',
+      input: body({ content: null, refusal: 'No.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }),
+      expected: { parts: [{ type: 'text', text: 'No.' }, { type: 'tool_call', id: 'call_1', name: 'f', arguments: '{}' }], finishReason: 'tool_calls' },
+    },
+    {
+      name: 'reads an empty refusal as none',
+      input: body({ content: 'Hello', refusal: '' }),
+      expected: { parts: [{ type: 'text', text: 'Hello' }], finishReason: 'stop' },
     },
     {
       name: "maps Azure's content_filter finish and ignores its filter annotations",

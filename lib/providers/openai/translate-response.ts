@@ -21,11 +21,14 @@ const FINISH: Record<string, FinishReason> = {
 
 /**
  * OpenAI's finish_reason as the canonical one. Some compatible servers (Ollama, older vLLM) say
- * `stop` after tool calls; the calls decide, since clients act on `tool_calls`.
+ * `stop` after tool calls; the calls decide, since clients act on `tool_calls`. OpenAI ends a
+ * refusal (structured outputs) with `stop` too: a `stop` after refusal words is `content_filter`,
+ * the finish every other provider's refusal becomes, so each surface sends its own refusal signal.
  */
-export function finishReasonOf(reason: unknown, sawToolCalls: boolean): FinishReason {
+export function finishReasonOf(reason: unknown, sawToolCalls: boolean, sawRefusal = false): FinishReason {
   const mapped = (typeof reason === 'string' && FINISH[reason]) || 'stop';
-  return mapped === 'stop' && sawToolCalls ? 'tool_calls' : mapped;
+  if (mapped !== 'stop') return mapped;
+  return sawToolCalls ? 'tool_calls' : sawRefusal ? 'content_filter' : 'stop';
 }
 
 /** `{"error":{…}}` as sent in a stream or a 200 body by some compatible servers, as the client's error. */
@@ -58,6 +61,13 @@ export function reasoningText(m: { reasoning_content?: unknown; reasoning?: unkn
   return undefined;
 }
 
+const isWords = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+/** Whether the message holds refusal words: in `refusal`, or as a `refusal` part of its content. */
+function hasRefusal(m: OpenAIMessageBody): boolean {
+  return isWords(m.refusal) || (Array.isArray(m.content) && m.content.some((p: unknown) => isObject(p) && isWords(p.refusal)));
+}
+
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
@@ -66,7 +76,7 @@ function contentText(content: unknown): string {
 
 /**
  * A `chat.completion` body as the canonical response: reasoning first, then text (a refusal is
- * text), then tool calls. Only the first choice counts; the gateway never asks for more.
+ * text, its finish `content_filter`), then tool calls. Only the first choice counts; the gateway never asks for more.
  */
 export function fromOpenAIChatCompletion(body: unknown, req: ChatRequest): ChatResponse {
   const b = (typeof body === 'object' && body !== null ? body : {}) as { id?: unknown; model?: unknown; choices?: unknown; usage?: unknown; error?: unknown };
@@ -93,7 +103,7 @@ export function fromOpenAIChatCompletion(body: unknown, req: ChatRequest): ChatR
     id: typeof b.id === 'string' && b.id ? b.id : syntheticCallId().replace(/^call_/, 'chatcmpl-'),
     model: typeof b.model === 'string' && b.model ? b.model : req.model,
     parts,
-    finishReason: finishReasonOf(choice.finish_reason, parts.some((p) => p.type === 'tool_call')),
+    finishReason: finishReasonOf(choice.finish_reason, parts.some((p) => p.type === 'tool_call'), hasRefusal(m)),
     usage: usageFromOpenAI(b.usage) ?? { ...NO_TOKENS },
   };
 }

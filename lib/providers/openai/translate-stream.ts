@@ -6,6 +6,8 @@
  * - the usage chunk (`choices: []`) may come after the finish, and some servers put a running
  *   usage on every chunk: each becomes a `usage` event (a running total, as the canonical form says);
  * - reasoning arrives as `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, newer vLLM);
+ * - a refusal's `refusal` deltas are text deltas, and the `stop` after them is `content_filter`
+ *   (`finishReasonOf`), as other providers' refusals end;
  * - an entry of `choices` or `tool_calls` that is not an object (`null`), a delta that is not one,
  *   or `tool_calls` that is not a list carries nothing to send: skipped, as the whole-answer
  *   translator skips a call it cannot read (a throw here would be a fault of the gateway's own);
@@ -59,6 +61,7 @@ export class OpenAIChunkDecoder {
   #open: { upstreamIndex: unknown; id: string; toolIndex: number } | undefined;
   #closed = new Set<unknown>();
   #toolCount = 0;
+  #refused = false;
 
   constructor(
     readonly req: Pick<ChatRequest, 'model'>,
@@ -128,6 +131,7 @@ export class OpenAIChunkDecoder {
         out.push({ type: 'text_delta', text });
       }
     }
+    if (typeof delta.refusal === 'string' && delta.refusal) this.#refused = true;
     for (const entry of Array.isArray(delta.tool_calls) ? (delta.tool_calls as unknown[]) : []) {
       if (!isObject(entry)) continue;
       const call: ChunkToolCall = entry;
@@ -164,7 +168,7 @@ export class OpenAIChunkDecoder {
   #finish(out: StreamEvent[], reason: string): void {
     this.#closeTool(out);
     this.#finished = true;
-    out.push({ type: 'finish', reason: finishReasonOf(reason, this.#toolCount > 0) });
+    out.push({ type: 'finish', reason: finishReasonOf(reason, this.#toolCount > 0, this.#refused) });
   }
 }
 

@@ -1,6 +1,7 @@
 import { GatewayError } from '../../http/errors';
 import { clientField, inClientFields } from '../error-fields';
 import { ANTHROPIC_FIELDS } from './error-fields';
+import { anthropicRefusal, FTP_IMAGE_URL, FTP_IMAGE_URL_IN_TOOL_RESULT } from '../../../test/anthropic-refusals';
 import { bedrockRefusal, CALL_ARGUMENTS_NOT_AN_OBJECT } from '../../../test/bedrock-refusals';
 
 describe('ANTHROPIC_FIELDS, by clientField', () => {
@@ -62,5 +63,18 @@ describe('ANTHROPIC_FIELDS, on the Bedrock translator\'s refusals', () => {
 
     // Assess
     expect(err).toMatchObject({ param: 'messages[1].content[1].input', message: 'The tool call arguments in messages[1].content[1].input must be a JSON object for provider type bedrock.' });
+  });
+});
+
+describe("ANTHROPIC_FIELDS, on the Anthropic translator's refusals", () => {
+  it.each([
+    ['a user block', FTP_IMAGE_URL, 'messages[0].content[1]'],
+    ["a tool result's block", FTP_IMAGE_URL_IN_TOOL_RESULT, 'messages[2].content[0].content[1]'],
+  ])("names an image URL in %s at the client's block, which is the canonical one", (_, req, param) => {
+    // Act: blocks are decoded one to one, tool results' blocks too, so the path needs no renaming.
+    const err = inClientFields(ANTHROPIC_FIELDS, anthropicRefusal(req));
+
+    // Assess
+    expect(err).toMatchObject({ param, message: `Image URLs (${param}) must be http(s) or base64 data URLs for provider type anthropic.` });
   });
 });

@@ -1,6 +1,7 @@
 import { GatewayError } from '../../http/errors';
 import { clientField, inClientFields } from '../error-fields';
 import { GEMINI_FIELDS } from './error-fields';
+import { anthropicRefusal, FTP_IMAGE_URL, FTP_IMAGE_URL_IN_TOOL_RESULT } from '../../../test/anthropic-refusals';
 import { bedrockRefusal, CALL_ARGUMENTS_NOT_AN_OBJECT, IMAGE_URL } from '../../../test/bedrock-refusals';
 
 describe('GEMINI_FIELDS, by clientField', () => {
@@ -72,5 +73,18 @@ describe('GEMINI_FIELDS, on the Bedrock translator\'s refusals', () => {
     expect(err.param).toBe('contents');
     expect(err.message).toContain(message);
     expect(err.message).not.toContain('messages[');
+  });
+});
+
+describe("GEMINI_FIELDS, on the Anthropic translator's refusals", () => {
+  it.each([
+    ['a part', FTP_IMAGE_URL],
+    ["a function response's part", FTP_IMAGE_URL_IN_TOOL_RESULT],
+  ])('names the contents in the message, all a Gemini error body carries, for an image URL in %s', (_, req) => {
+    // Act
+    const err = inClientFields(GEMINI_FIELDS, anthropicRefusal(req));
+
+    // Assess
+    expect(err).toMatchObject({ param: 'contents', message: 'Image URLs (contents) must be http(s) or base64 data URLs for provider type anthropic.' });
   });
 });

@@ -2,6 +2,7 @@ import { GatewayError } from '../../http/errors';
 import { clientField } from '../error-fields';
 import { decodeChatRequest } from './decode';
 import { canonicalOrigins, chatMessageFields, inChatFields } from './error-fields';
+import { anthropicRefusal } from '../../../test/anthropic-refusals';
 import { bedrockRefusal } from '../../../test/bedrock-refusals';
 
 const system = { role: 'system', content: 'Be terse.' };
@@ -162,6 +163,25 @@ describe('inChatFields, on the Bedrock translator\'s refusals', () => {
     // Assess
     expect(err.param).toBe(param);
     expect(err.message).toContain(param);
+  });
+});
+
+describe("inChatFields, on the Anthropic translator's refusals", () => {
+  const ftpPicture = { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'ftp://files.example.com/cat.png' } }] };
+  it.each([
+    // Canonical message 0, part 1: client message 1 after the system message.
+    ['after a system message', [system, ftpPicture], 'messages[1].content[1]'],
+    // Canonical message 2, part 2: the user's picture after two merged results, client message 5's content[1].
+    ['after merged results', [system, user, threeCalls, ...results, ftpPicture], 'messages[5].content[1]'],
+  ])("names the client's image part, in the param and the message, for an image URL %s", (_, messages, param) => {
+    // Arrange
+    const body = { model: 'claude-sonnet-4-5', messages, tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }] };
+
+    // Act
+    const err = inChatFields(anthropicRefusal(decodeChatRequest(body)), body);
+
+    // Assess
+    expect(err).toMatchObject({ param, message: `Image URLs (${param}) must be http(s) or base64 data URLs for provider type anthropic.` });
   });
 });
 

@@ -1,6 +1,7 @@
 import { GatewayError } from '../../http/errors';
 import { clientField, inClientFields } from '../error-fields';
 import { RESPONSES_FIELDS } from './error-fields';
+import { anthropicRefusal, FTP_IMAGE_URL, FTP_IMAGE_URL_IN_TOOL_RESULT } from '../../../test/anthropic-refusals';
 import { bedrockRefusal, CALL_ARGUMENTS_NOT_AN_OBJECT, IMAGE_URL } from '../../../test/bedrock-refusals';
 
 describe('RESPONSES_FIELDS, by clientField', () => {
@@ -85,5 +86,18 @@ describe('RESPONSES_FIELDS, on the Bedrock translator\'s refusals', () => {
     // Assess
     expect(err.param).toBe('input');
     expect(err.message).toContain(message);
+  });
+});
+
+describe("RESPONSES_FIELDS, on the Anthropic translator's refusals", () => {
+  it.each([
+    ['a message part', FTP_IMAGE_URL],
+    ["a function call output's part", FTP_IMAGE_URL_IN_TOOL_RESULT],
+  ])('names the input in the param and the message for an image URL in %s', (_, req) => {
+    // Act: canonical messages are not the input items one to one, so the whole path, a tool result's part too, is the input.
+    const err = inClientFields(RESPONSES_FIELDS, anthropicRefusal(req));
+
+    // Assess
+    expect(err).toMatchObject({ param: 'input', code: 'unsupported_value', message: 'Image URLs (input) must be http(s) or base64 data URLs for provider type anthropic.' });
   });
 });
