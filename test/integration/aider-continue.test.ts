@@ -1,0 +1,135 @@
+/**
+ * Aider's and Continue's requests through the Chat Completions and Completions surfaces, with the
+ * official openai client as the caller, in the shapes their sources build them:
+ * - Aider (through litellm's OpenAI path) continues an answer cut by its output limit by sending the
+ *   partial answer back as a trailing assistant message marked `prefix: true`
+ *   (aider/coders/base_coder.py, `FinishReasonLength`), and relies on Claude continuing from it.
+ * - Continue's autocomplete sends fill-in-the-middle to `/v1/completions` (`prompt`, `suffix`,
+ *   `max_tokens`, `temperature`, a long `stop` list, `stream: true`); its chat sends long `stop` lists.
+ * Passed through to OpenAI the bodies go untouched; translated (Anthropic, Bedrock Converse, Gemini)
+ * each must be translated or refused with a 400 naming the field, never an upstream's opaque error or a 500.
+ */
+import OpenAI from 'openai';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
+import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
+import { startHarness, type Harness } from './harness';
+
+const ANTHROPIC_KEY = 'sk-ant-test';
+const GEMINI_KEY = 'AIza-test';
+const AWS = { accessKeyId: 'AKIDAIDER', secretAccessKey: 'secret-aider', region: 'us-east-1' };
+
+let h: Harness;
+let anthropic: FakeAnthropic;
+let gemini: FakeGemini;
+let bedrock: FakeBedrock;
+let client: OpenAI;
+
+beforeAll(async () => {
+  anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
+  gemini = await startFakeGemini({ apiKey: GEMINI_KEY });
+  bedrock = await startFakeBedrock(AWS);
+  h = await startHarness({
+    credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_GEMINI_KEY: GEMINI_KEY, AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey },
+    config: ({ upstream }) => ({
+      providers: [
+        { id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
+        { id: 'claude', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_ANTHROPIC_KEY' } }] },
+        { id: 'gemini', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_GEMINI_KEY' } }] },
+        { id: 'aws', type: 'bedrock', region: AWS.region, baseUrl: bedrock.url, accounts: [{ id: 'b', awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }] },
+      ],
+      models: [
+        { name: 'gpt-4o', targets: [{ provider: 'primary', model: 'gpt-4o' }] },
+        { name: 'gpt-3.5-turbo-instruct', targets: [{ provider: 'primary', model: 'gpt-3.5-turbo-instruct' }] },
+        { name: 'sonnet', targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }] },
+        { name: 'sonnet-bedrock', targets: [{ provider: 'aws', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }] },
+        { name: 'gemini-pro', targets: [{ provider: 'gemini', model: 'gemini-2.5-pro' }] },
+      ],
+    }),
+  });
+  client = h.openai({ apiKey: (await h.createKey({ name: 'aider', models: ['*'] })).key });
+});
+afterAll(async () => {
+  await h?.close();
+  await anthropic?.close();
+  await gemini?.close();
+  await bedrock?.close();
+});
+beforeEach(() => {
+  h.upstream.reset();
+  anthropic.reset();
+  gemini.reset();
+  bedrock.reset();
+  h.health.clear();
+});
+
+const SYSTEM = 'Act as an expert software developer. Always use best practices when coding.';
+const ASK = 'Rewrite app.py to use argparse.';
+/** What Aider has of an answer its output limit cut: sent back as the assistant's, for the model to continue. */
+const PARTIAL = 'app.py\n```python\nimport argparse\n\ndef main():\n    parser = argparse.ArgumentParser()';
+
+/** Aider's continuation after `finish_reason: length` (litellm passes `prefix` on as a message field). */
+function aiderContinuation(partial: string): OpenAI.ChatCompletionCreateParamsNonStreaming {
+  const prefill = { role: 'assistant', content: partial, prefix: true } as OpenAI.ChatCompletionAssistantMessageParam;
+  return {
+    model: 'sonnet',
+    messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: ASK }, prefill],
+    max_tokens: 8192,
+    temperature: 0,
+  };
+}
+
+async function streamedText(params: OpenAI.ChatCompletionCreateParamsNonStreaming): Promise<{ text: string; finish: string | null | undefined }> {
+  const stream = await client.chat.completions.create({ ...params, stream: true });
+  let text = '';
+  let finish: string | null | undefined;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? '';
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+  }
+  return { text, finish };
+}
+
+type Content = { role?: string; content?: unknown; parts?: unknown };
+
+describe('Aider’s assistant prefill (continuing an answer cut by max tokens)', () => {
+  it('passes the trailing assistant message, prefix and all, to an OpenAI upstream untouched', async () => {
+    await client.chat.completions.create({ ...aiderContinuation(PARTIAL), model: 'gpt-4o' });
+
+    const sent = h.upstream.requests[0]!.body as { messages: Record<string, unknown>[] };
+    expect(sent.messages.at(-1)).toEqual({ role: 'assistant', content: PARTIAL, prefix: true });
+  });
+
+  it.each([{ stream: false }, { stream: true }])('keeps it last for Anthropic (a prefill), and answers only the continuation (stream: $stream)', async ({ stream }) => {
+    anthropic.reply({ kind: 'text', text: '\n    parser.add_argument("--name")' });
+
+    const answer = stream ? await streamedText(aiderContinuation(PARTIAL)) : await client.chat.completions.create(aiderContinuation(PARTIAL)).then((r) => ({ text: r.choices[0]!.message.content, finish: r.choices[0]!.finish_reason }));
+
+    expect(answer).toEqual({ text: '\n    parser.add_argument("--name")', finish: 'stop' });
+    const messages = (anthropic.requests[0]!.body as { messages: Content[] }).messages;
+    // The gateway may mark it as a cache breakpoint; its role and text are what make it a prefill.
+    expect(messages.at(-1)).toMatchObject({ role: 'assistant', content: [{ type: 'text', text: PARTIAL }] });
+  });
+
+  it.each([{ stream: false }, { stream: true }])('keeps it last for Claude on Bedrock (stream: $stream)', async ({ stream }) => {
+    // Chunks given: the fake's own split drops a leading space, which a continuation often has.
+    bedrock.reply({ kind: 'text', text: ' more code', chunks: [' more', ' code'] });
+
+    const params = { ...aiderContinuation(PARTIAL), model: 'sonnet-bedrock' };
+    const answer = stream ? await streamedText(params) : await client.chat.completions.create(params).then((r) => ({ text: r.choices[0]!.message.content, finish: r.choices[0]!.finish_reason }));
+
+    expect(answer).toEqual({ text: ' more code', finish: 'stop' });
+    const messages = (bedrock.requests[0]!.body as { messages: Content[] }).messages;
+    expect(messages.at(-1)).toMatchObject({ role: 'assistant', content: expect.arrayContaining([{ text: PARTIAL }]) });
+  });
+
+  it('sends it to Gemini as a trailing model turn', async () => {
+    gemini.reply({ kind: 'text', text: ' more code' });
+
+    const res = await client.chat.completions.create({ ...aiderContinuation(PARTIAL), model: 'gemini-pro' });
+
+    expect(res.choices[0]!.message.content).toBe(' more code');
+    const contents = (gemini.requests[0]!.body as { contents: Content[] }).contents;
+    expect(contents.at(-1)).toEqual({ role: 'model', parts: [{ text: PARTIAL }] });
+  });
+});
