@@ -132,4 +132,26 @@ describe('Aider’s assistant prefill (continuing an answer cut by max tokens)',
     const contents = (gemini.requests[0]!.body as { contents: Content[] }).contents;
     expect(contents.at(-1)).toEqual({ role: 'model', parts: [{ text: PARTIAL }] });
   });
+
+  // A cut answer often ends at a line end; Claude refuses a prefill that ends in whitespace.
+  it.each([
+    { target: 'Anthropic', model: 'sonnet', last: () => (anthropic.requests[0]!.body as { messages: { content: { text?: string }[] }[] }).messages.at(-1)!.content[0]!.text },
+    { target: 'Claude on Bedrock', model: 'sonnet-bedrock', last: () => (bedrock.requests[0]!.body as { messages: { content: { text?: string }[] }[] }).messages.at(-1)!.content[0]!.text },
+  ])('continues a partial answer that ends in a line end on $target, its trailing whitespace left off', async ({ model, last }) => {
+    const res = await client.chat.completions.create({ ...aiderContinuation(`${PARTIAL}\n    \n`), model });
+
+    expect(res.choices[0]!.message.content).toEqual(expect.any(String));
+    expect(last()).toBe(PARTIAL);
+  });
+
+  // Anthropic: "You cannot pre-fill responses when thinking is enabled"; its error advises disabling thinking.
+  it.each([
+    { target: 'Anthropic', model: 'sonnet', thinking: () => (anthropic.requests[0]!.body as Record<string, unknown>).thinking },
+    { target: 'Claude on Bedrock', model: 'sonnet-bedrock', thinking: () => (bedrock.requests[0]!.body as { additionalModelRequestFields?: Record<string, unknown> }).additionalModelRequestFields?.thinking },
+  ])('continues a prefill with reasoning_effort on $target without thinking, as the continuation cannot start with it', async ({ model, thinking }) => {
+    const res = await client.chat.completions.create({ ...aiderContinuation(PARTIAL), model, reasoning_effort: 'low', temperature: 1 });
+
+    expect(res.choices[0]!.message.content).toEqual(expect.any(String));
+    expect(thinking()).toBeUndefined();
+  });
 });
