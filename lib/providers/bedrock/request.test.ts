@@ -420,3 +420,22 @@ describe('an effort the model’s policy filled in that Claude does not think on
     expect(told).toEqual(declined);
   });
 });
+
+describe('a prefill (a final assistant message, as Aider continues a cut answer)', () => {
+  const prefill = (text: string): Message[] => [user({ type: 'text', text: 'Rewrite app.py' }), assistant({ type: 'text', text })];
+
+  it.each<{ name: string; input: Partial<ChatRequest>; lastText: string; thinking: unknown }>([
+    { name: 'stays last on Claude, as it came', input: { messages: prefill('import os') }, lastText: 'import os', thinking: undefined },
+    { name: 'loses its trailing whitespace on Claude, which refuses it', input: { messages: prefill('import os\n\n') }, lastText: 'import os', thinking: undefined },
+    { name: 'keeps its trailing whitespace on another family', input: { model: LLAMA, messages: prefill('import os\n\n') }, lastText: 'import os\n\n', thinking: undefined },
+    { name: 'goes without thinking on Claude, which refuses it beside a prefill', input: { messages: prefill('import os'), reasoning: { effort: 'low' } }, lastText: 'import os', thinking: undefined },
+    { name: 'keeps thinking when the conversation ends with the user', input: { reasoning: { effort: 'low' } }, lastText: 'hi', thinking: { type: 'enabled', budget_tokens: 1024 } },
+  ])('$name', ({ input, lastText, thinking }) => {
+    // Act
+    const body = toConverseBody(base(input)) as unknown as { messages: { content: { text?: string }[] }[]; additionalModelRequestFields?: { thinking?: unknown } };
+
+    // Assess
+    expect(body.messages.at(-1)!.content[0]!.text).toBe(lastText);
+    expect(body.additionalModelRequestFields?.thinking).toEqual(thinking);
+  });
+});

@@ -1,6 +1,7 @@
 import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { toolLoopLacksThinking } from '../anthropic/content';
+import { prefillLacksThinking, withTrimmedPrefill } from '../anthropic/prefill';
 import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
 import type { PolicyDeclined } from '../types';
 import { cachePoint, isBlank, toConverseMessages } from './content';
@@ -42,13 +43,16 @@ export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclin
   const family = modelFamily(req.model);
   // Prompt caching exists for Claude and Nova; other models would reject cache points.
   const caching = family === 'anthropic' || family === 'nova';
-  const body: ConverseBody = { messages: toConverseMessages(req.messages, { caching, signedReasoningOnly: family === 'anthropic' }) };
+  // Claude refuses a prefill that ends in whitespace (see withTrimmedPrefill).
+  const messages = family === 'anthropic' ? withTrimmedPrefill(req.messages) : req.messages;
+  const body: ConverseBody = { messages: toConverseMessages(messages, { caching, signedReasoningOnly: family === 'anthropic' }) };
 
   const system = req.system.filter((p) => !isBlank(p.text)).flatMap((p) => (p.cacheControl && caching ? [{ text: p.text }, cachePoint(p.cacheControl)] : [{ text: p.text }]));
   if (system.length > 0) body.system = system;
 
-  // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking): go on without thinking.
-  let thinkingOff = family === 'anthropic' && toolLoopLacksThinking(body.messages.map((m) => ({ role: m.role, content: m.content.map(converseBlockType) })));
+  // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking), and for a prefill (prefillLacksThinking): go on without thinking.
+  const blockTypes = body.messages.map((m) => ({ role: m.role, content: m.content.map(converseBlockType) }));
+  let thinkingOff = family === 'anthropic' && (toolLoopLacksThinking(blockTypes) || prefillLacksThinking(blockTypes));
   // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling).
   const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && asksThinking(req.reasoning)) : undefined;
   if (sampling && !sampling.thinking) thinkingOff = true;
