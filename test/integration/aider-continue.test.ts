@@ -155,3 +155,68 @@ describe('Aider’s assistant prefill (continuing an answer cut by max tokens)',
     expect(thinking()).toBeUndefined();
   });
 });
+
+/**
+ * Continue's autocomplete stop list for a Qwen coder FIM template (core/autocomplete/templating):
+ * the template's special tokens, then blank-line and fence stops, far past OpenAI's four.
+ */
+const CONTINUE_STOPS = ['<|endoftext|>', '<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|fim_pad|>', '<|repo_name|>', '<|file_sep|>', '<|im_start|>', '<|im_end|>', '\n\n', '\r\n\r\n', '/src/', '#- coding: utf-8', '```'];
+const CONTINUE_FIM = { prompt: '<|fim_prefix|>def add(a, b):\n    <|fim_suffix|>\n\nprint(add(1, 2))<|fim_middle|>', suffix: '\n\nprint(add(1, 2))', max_tokens: 4096, temperature: 0.01, stop: CONTINUE_STOPS };
+
+describe('Continue’s autocomplete (fill-in-the-middle on /v1/completions)', () => {
+  it('streams from an OpenAI-dialect upstream, the body (suffix and its fourteen stops) going on byte for byte but for the usage request', async () => {
+    h.upstream.reply({ kind: 'text', text: 'return a + b', chunks: ['return', ' a', ' +', ' b'] });
+
+    const stream = await client.completions.create({ model: 'gpt-3.5-turbo-instruct', ...CONTINUE_FIM, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
+
+    expect(text).toBe('return a + b');
+    expect(h.upstream.requests[0]!.rawBody).toBe(`${JSON.stringify({ model: 'gpt-3.5-turbo-instruct', ...CONTINUE_FIM, stream: true }).slice(0, -1)},"stream_options":{"include_usage":true}}`);
+  });
+
+  it.each([
+    { target: 'Anthropic', model: 'sonnet', type: 'anthropic' },
+    { target: 'Bedrock', model: 'sonnet-bedrock', type: 'bedrock' },
+    { target: 'Gemini', model: 'gemini-pro', type: 'gemini' },
+  ])('is refused for a model on $target (no text completions) with a 400 naming the model and its provider type, before any upstream', async ({ model, type }) => {
+    const error = await client.completions.create({ model, ...CONTINUE_FIM, stream: true }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error).toMatchObject({ status: 400, param: 'model', message: expect.stringContaining(`provider type ${type}`) });
+    expect([...anthropic.requests, ...bedrock.requests, ...gemini.requests]).toHaveLength(0);
+  });
+});
+
+describe('a long stop list (Continue’s) on the Chat surface', () => {
+  const ask = (model: string): OpenAI.ChatCompletionCreateParamsNonStreaming => ({ model, messages: [{ role: 'user', content: 'Complete add()' }], stop: CONTINUE_STOPS, max_tokens: 256 });
+  const printable = CONTINUE_STOPS.filter((s) => s.trim() !== '');
+
+  it('goes to an OpenAI upstream untouched (OpenAI itself answers for its limit of four)', async () => {
+    await client.chat.completions.create(ask('gpt-4o'));
+
+    expect((h.upstream.requests[0]!.body as { stop: unknown }).stop).toEqual(CONTINUE_STOPS);
+  });
+
+  it('goes to Anthropic whole as stop_sequences, but for the whitespace-only entries Claude refuses', async () => {
+    const res = await client.chat.completions.create(ask('sonnet'));
+
+    expect(res.choices[0]!.finish_reason).toBe('stop');
+    expect((anthropic.requests[0]!.body as { stop_sequences: unknown }).stop_sequences).toEqual(printable);
+  });
+
+  it('goes to Claude on Bedrock whole as stopSequences, but for the whitespace-only entries', async () => {
+    const res = await client.chat.completions.create(ask('sonnet-bedrock'));
+
+    expect(res.choices[0]!.finish_reason).toBe('stop');
+    expect((bedrock.requests[0]!.body as { inferenceConfig: { stopSequences: unknown } }).inferenceConfig.stopSequences).toEqual(printable);
+  });
+
+  it.each([{ stream: false }, { stream: true }])('is refused for Gemini (five at most) with a 400 naming stop, before any upstream (stream: $stream)', async ({ stream }) => {
+    const error = await client.chat.completions.create({ ...ask('gemini-pro'), stream }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error).toMatchObject({ status: 400, param: 'stop', message: expect.stringContaining('at most 5') });
+    expect(gemini.requests).toHaveLength(0);
+  });
+});
