@@ -220,3 +220,28 @@ describe('a long stop list (Continue’s) on the Chat surface', () => {
     expect(gemini.requests).toHaveLength(0);
   });
 });
+
+describe('Aider’s max_tokens above a model’s output limit (it sends the limit its own metadata gives)', () => {
+  const ANTHROPIC_LIMIT = 'max_tokens: 128000 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-5-20250929';
+  const BEDROCK_LIMIT = 'The maximum tokens you requested exceeds the model limit of 64000. Try again with a maximum tokens value that is lower than 64000.';
+  const GEMINI_LIMIT = 'Unable to submit request because it has a maxOutputTokens value of 128000 but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.';
+
+  it.each([
+    { target: 'Anthropic', model: 'sonnet', stream: false, refuse: () => anthropic.reply({ kind: 'error', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: ANTHROPIC_LIMIT } } }), words: ANTHROPIC_LIMIT },
+    { target: 'Anthropic', model: 'sonnet', stream: true, refuse: () => anthropic.reply({ kind: 'error', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: ANTHROPIC_LIMIT } } }), words: ANTHROPIC_LIMIT },
+    { target: 'Bedrock', model: 'sonnet-bedrock', stream: true, refuse: () => bedrock.reply({ kind: 'error', status: 400, type: 'ValidationException', message: BEDROCK_LIMIT }), words: BEDROCK_LIMIT },
+    { target: 'Gemini', model: 'gemini-pro', stream: false, refuse: () => gemini.reply({ kind: 'error', status: 400, body: { error: { code: 400, message: GEMINI_LIMIT, status: 'INVALID_ARGUMENT' } } }), words: GEMINI_LIMIT },
+  ])('comes back from $target as its own 400, in OpenAI’s shape (stream: $stream)', async ({ model, stream, refuse, words }) => {
+    refuse();
+
+    const error = await client.chat.completions
+      .create({ model, messages: [{ role: 'user', content: ASK }], max_tokens: 128000, stream })
+      .then(async (res) => {
+        if (stream) for await (const _chunk of res as AsyncIterable<unknown>);
+      })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error).toMatchObject({ status: 400, message: expect.stringContaining(words) });
+  });
+});
