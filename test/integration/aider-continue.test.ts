@@ -245,3 +245,64 @@ describe('Aider’s max_tokens above a model’s output limit (it sends the limi
     expect(error).toMatchObject({ status: 400, message: expect.stringContaining(words) });
   });
 });
+
+describe('Aider’s whole history: an image as a data URL, a system reminder after the ask, then the prefill', () => {
+  const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+  const REMINDER = 'Reply in English. Always reply with *SEARCH/REPLACE* blocks.';
+  // aider/coders/base_coder.py: get_images_message, and chunks.reminder as a system message (reminder == "sys").
+  const history = (model: string): OpenAI.ChatCompletionCreateParamsNonStreaming => ({
+    ...aiderContinuation(PARTIAL),
+    model,
+    messages: [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: [{ type: 'text', text: 'Image files in chat' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'high' } }] },
+      { role: 'assistant', content: 'Ok.' },
+      { role: 'user', content: ASK },
+      { role: 'system', content: REMINDER },
+      { role: 'assistant', content: PARTIAL, prefix: true } as OpenAI.ChatCompletionAssistantMessageParam,
+    ],
+  });
+
+  it('goes to an OpenAI upstream untouched', async () => {
+    const params = history('gpt-4o');
+    await client.chat.completions.create(params);
+
+    expect((h.upstream.requests[0]!.body as { messages: unknown }).messages).toEqual(params.messages);
+  });
+
+  it.each([
+    {
+      target: 'Anthropic',
+      model: 'sonnet',
+      sent: () => {
+        const body = anthropic.requests[0]!.body as { system: { text: string }[]; messages: { role: string; content: Record<string, unknown>[] }[] };
+        return { system: body.system.map((p) => p.text), roles: body.messages.map((m) => m.role), image: body.messages[0]!.content[1], last: body.messages.at(-1)!.content[0]!.text };
+      },
+      image: { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+    },
+    {
+      target: 'Claude on Bedrock',
+      model: 'sonnet-bedrock',
+      sent: () => {
+        const body = bedrock.requests[0]!.body as { system: { text?: string }[]; messages: { role: string; content: Record<string, unknown>[] }[] };
+        return { system: body.system.flatMap((p) => (p.text ? [p.text] : [])), roles: body.messages.map((m) => m.role), image: body.messages[0]!.content[1], last: body.messages.at(-1)!.content[0]!.text };
+      },
+      image: { image: { format: 'png', source: { bytes: PNG } } },
+    },
+    {
+      target: 'Gemini',
+      model: 'gemini-pro',
+      sent: () => {
+        const body = gemini.requests[0]!.body as { systemInstruction: { parts: { text: string }[] }; contents: { role: string; parts: Record<string, unknown>[] }[] };
+        const roles = body.contents.map((c) => (c.role === 'model' ? 'assistant' : c.role));
+        return { system: body.systemInstruction.parts.map((p) => p.text), roles, image: body.contents[0]!.parts[1], last: body.contents.at(-1)!.parts[0]!.text };
+      },
+      image: { inlineData: { mimeType: 'image/png', data: PNG } },
+    },
+  ])('goes to $target with both system messages as its system prompt, the image inline, and the prefill last', async ({ model, sent, image }) => {
+    const res = await client.chat.completions.create(history(model));
+
+    expect(res.choices[0]!.message.content).toEqual(expect.any(String));
+    expect(sent()).toEqual({ system: [SYSTEM, REMINDER], roles: ['user', 'assistant', 'user', 'assistant'], image: expect.objectContaining(image), last: PARTIAL });
+  });
+});
