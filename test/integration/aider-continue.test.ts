@@ -5,7 +5,9 @@
  *   partial answer back as a trailing assistant message marked `prefix: true`
  *   (aider/coders/base_coder.py, `FinishReasonLength`), and relies on Claude continuing from it.
  * - Continue's autocomplete sends fill-in-the-middle to `/v1/completions` (`prompt`, `suffix`,
- *   `max_tokens`, `temperature`, a long `stop` list, `stream: true`); its chat sends long `stop` lists.
+ *   `max_tokens`, `temperature`, a long `stop` list, `stream: true`); its chat sends its whole `stop`
+ *   list to any host but OpenAI's, Groq's and Azure's (core/llm/llms/OpenAI.ts, `getMaxStopWords`:
+ *   four there, DeepSeek sixteen, every other host all of them).
  * Passed through to OpenAI the bodies go untouched; translated (Anthropic, Bedrock Converse, Gemini)
  * each must be translated or refused with a 400 naming the field, never an upstream's opaque error or a 500.
  */
