@@ -20,6 +20,22 @@ describe('withTrimmedPrefill', () => {
       expected: [user('Go on'), assistant({ type: 'text', text: 'Calling\n' }, { type: 'tool_call', id: 'c1', name: 'f', arguments: '{}' })],
     },
     { name: 'leaves no messages as they are', messages: [], expected: [] },
+    {
+      name: 'drops a final text part left empty and trims the one before it, as the translators drop blank text',
+      messages: [user('Go on'), assistant({ type: 'text', text: 'def f(): ' }, { type: 'text', text: '\n' })],
+      expected: [user('Go on'), assistant({ type: 'text', text: 'def f():' })],
+    },
+    { name: 'drops a prefill of only whitespace, so the conversation ends with the user', messages: [user('Go on'), assistant({ type: 'text', text: '\n  ' })], expected: [user('Go on')] },
+    {
+      name: 'trims the assistant message before a blank one, which the translators merge into one turn',
+      messages: [user('Go on'), assistant({ type: 'text', text: 'a\n' }), assistant({ type: 'text', text: ' ' })],
+      expected: [user('Go on'), assistant({ type: 'text', text: 'a' })],
+    },
+    {
+      name: 'stops at a tool call before blank text',
+      messages: [user('Go on'), assistant({ type: 'tool_call', id: 'c1', name: 'f', arguments: '{}' }, { type: 'text', text: '\n' })],
+      expected: [user('Go on'), assistant({ type: 'tool_call', id: 'c1', name: 'f', arguments: '{}' })],
+    },
   ])('$name', ({ messages, expected }) => {
     // Act
     const trimmed = withTrimmedPrefill(messages);

@@ -427,6 +427,13 @@ describe('a prefill (a final assistant message, as Aider continues a cut answer)
   it.each<{ name: string; input: Partial<ChatRequest>; lastText: string; thinking: unknown }>([
     { name: 'stays last on Claude, as it came', input: { messages: prefill('import os') }, lastText: 'import os', thinking: undefined },
     { name: 'loses its trailing whitespace on Claude, which refuses it', input: { messages: prefill('import os\n\n') }, lastText: 'import os', thinking: undefined },
+    {
+      name: 'loses its trailing whitespace on Claude when its last part is blank',
+      input: { messages: [user({ type: 'text', text: 'Rewrite app.py' }), assistant({ type: 'text', text: 'import os\n' }, { type: 'text', text: '\n' })] },
+      lastText: 'import os',
+      thinking: undefined,
+    },
+    { name: 'of only whitespace is left off on Claude', input: { messages: [user({ type: 'text', text: 'Rewrite app.py' }), assistant({ type: 'text', text: '\n' })] }, lastText: 'Rewrite app.py', thinking: undefined },
     { name: 'keeps its trailing whitespace on another family', input: { model: LLAMA, messages: prefill('import os\n\n') }, lastText: 'import os\n\n', thinking: undefined },
     { name: 'goes without thinking on Claude, which refuses it beside a prefill', input: { messages: prefill('import os'), reasoning: { effort: 'low' } }, lastText: 'import os', thinking: undefined },
     { name: 'keeps thinking when the conversation ends with the user', input: { reasoning: { effort: 'low' } }, lastText: 'hi', thinking: { type: 'enabled', budget_tokens: 1024 } },
