@@ -9,7 +9,8 @@
  *   list to any host but OpenAI's, Groq's and Azure's (core/llm/llms/OpenAI.ts, `getMaxStopWords`:
  *   four there, DeepSeek sixteen, every other host all of them).
  * Passed through to OpenAI the bodies go untouched; translated (Anthropic, Bedrock Converse, Gemini)
- * each must be translated or refused with a 400 naming the field, never an upstream's opaque error or a 500.
+ * each must be translated or refused with a 400 naming the field, never an upstream's opaque error or a 500;
+ * stops beyond what an upstream takes (Gemini's five) are honoured by the gateway's stop emulation.
  */
 import OpenAI from 'openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
@@ -214,12 +215,29 @@ describe('a long stop list (Continue’s) on the Chat surface', () => {
     expect((bedrock.requests[0]!.body as { inferenceConfig: { stopSequences: unknown } }).inferenceConfig.stopSequences).toEqual(printable);
   });
 
-  it.each([{ stream: false }, { stream: true }])('is refused for Gemini (five at most) with a 400 naming stop, before any upstream (stream: $stream)', async ({ stream }) => {
-    const error = await client.chat.completions.create({ ...ask('gemini-pro'), stream }).catch((e: unknown) => e);
+  it.each([{ stream: false }, { stream: true }])('goes to Gemini as its first five (its limit), the gateway cutting the answer at the rest and recording stop:emulated (stream: $stream)', async ({ stream }) => {
+    // Prepare: '\n\n', the tenth stop, is beyond what Gemini gets
+    const key = await h.createKey({ name: 'continue', models: ['*'] });
+    const continueClient = h.openai({ apiKey: key.key });
+    gemini.reply({ kind: 'text', text: 'return a + b\n\nprint(add(1, 2))' });
 
-    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(error).toMatchObject({ status: 400, param: 'stop', message: expect.stringContaining('at most 5') });
-    expect(gemini.requests).toHaveLength(0);
+    // Act
+    let text = '';
+    let finish: string | null | undefined;
+    if (stream) {
+      for await (const chunk of await continueClient.chat.completions.create({ ...ask('gemini-pro'), stream: true })) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+    } else {
+      const res = await continueClient.chat.completions.create(ask('gemini-pro'));
+      [text, finish] = [res.choices[0]!.message.content ?? '', res.choices[0]!.finish_reason];
+    }
+
+    // Assess
+    expect({ text, finish }).toEqual({ text: 'return a + b', finish: 'stop' });
+    expect((gemini.requests[0]!.body as { generationConfig: { stopSequences: unknown } }).generationConfig.stopSequences).toEqual(CONTINUE_STOPS.slice(0, 5));
+    expect(await h.usage(key.id)).toEqual([expect.objectContaining({ outcome: 'ok', params: ['stop:emulated'] })]);
   });
 });
 

@@ -52,8 +52,8 @@ export const ChatRequestSchema = z.looseObject({
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   n: PositiveInt.max(128).nullish(),
-  // No cap of OpenAI's four: Anthropic, Bedrock and vLLM take more (Continue sends fourteen); a
-  // target with a cap refuses more itself (OpenAI's 400, the Gemini translator's naming `stop`).
+  // No cap of OpenAI's four: Anthropic, Bedrock and vLLM take more (Continue sends fourteen); OpenAI
+  // answers for its own cap, and Gemini gets its five, the gateway cutting at the rest (stop emulation).
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
   tools: z.array(Tool).optional(),
   tool_choice: ToolChoice.optional(),
