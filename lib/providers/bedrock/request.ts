@@ -51,8 +51,7 @@ export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclin
   if (system.length > 0) body.system = system;
 
   // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking), and for a prefill (prefillLacksThinking): go on without thinking.
-  const blockTypes = body.messages.map((m) => ({ role: m.role, content: m.content.map(converseBlockType) }));
-  let thinkingOff = family === 'anthropic' && (toolLoopLacksThinking(blockTypes) || prefillLacksThinking(blockTypes));
+  let thinkingOff = family === 'anthropic' && lastTurnsLackThinking(body.messages);
   // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling).
   const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && asksThinking(req.reasoning)) : undefined;
   if (sampling && !sampling.thinking) thinkingOff = true;
@@ -138,6 +137,12 @@ function reasoning(req: ChatRequest, family: ReturnType<typeof modelFamily>): Re
 }
 
 /** A Converse block's kind, by Anthropic's name for it. */
+/** Whether Claude must go without thinking for how the conversation ends; both rules read only its last two turns, so only those are mapped. */
+function lastTurnsLackThinking(messages: ConverseBody['messages']): boolean {
+  const tail = messages.slice(-2).map((m) => ({ role: m.role, content: m.content.map(converseBlockType) }));
+  return toolLoopLacksThinking(tail) || prefillLacksThinking(tail);
+}
+
 function converseBlockType(block: object): { type: string } {
   if ('toolUse' in block) return { type: 'tool_use' };
   if ('toolResult' in block) return { type: 'tool_result' };
