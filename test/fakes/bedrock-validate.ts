@@ -75,6 +75,10 @@ export function validateConverse(record: RecordedRequest): string | undefined {
     const choiceProblem = additionalToolChoiceProblem(body as { toolConfig?: { toolChoice?: Record<string, unknown> }; additionalModelRequestFields?: { tool_choice?: { type?: unknown } } });
     if (choiceProblem) return choiceProblem;
   }
+  // GPT-OSS and Qwen take no stop sequences through Converse (Bedrock's own words, as reported in
+  // crewAIInc/crewAI#3317 and langgenius/dify-official-plugins#1767).
+  const stops = (body as { inferenceConfig?: { stopSequences?: unknown } }).inferenceConfig?.stopSequences;
+  if (stops !== undefined && /(^|[./])(openai|qwen)\./i.test(decodeURIComponent(record.path))) return "This model doesn't support the stopSequences field. Remove stopSequences and try again.";
   if (claude) {
     const prefill = conversePrefillProblem(messages);
     if (prefill) return prefill;

@@ -10,7 +10,7 @@
  *   four there, DeepSeek sixteen, every other host all of them).
  * Passed through to OpenAI the bodies go untouched; translated (Anthropic, Bedrock Converse, Gemini)
  * each must be translated or refused with a 400 naming the field, never an upstream's opaque error or a 500;
- * stops beyond what an upstream takes (Gemini's five) are honoured by the gateway's stop emulation.
+ * stops beyond what an upstream takes (Gemini's five, none for GPT-OSS on Bedrock) are honoured by the gateway's stop emulation.
  */
 import OpenAI from 'openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
@@ -46,6 +46,7 @@ beforeAll(async () => {
         { name: 'gpt-3.5-turbo-instruct', targets: [{ provider: 'primary', model: 'gpt-3.5-turbo-instruct' }] },
         { name: 'sonnet', targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }] },
         { name: 'sonnet-bedrock', targets: [{ provider: 'aws', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }] },
+        { name: 'gpt-oss-bedrock', targets: [{ provider: 'aws', model: 'openai.gpt-oss-120b-1:0' }] },
         { name: 'gemini-pro', targets: [{ provider: 'gemini', model: 'gemini-2.5-pro' }] },
       ],
     }),
@@ -215,28 +216,33 @@ describe('a long stop list (Continue’s) on the Chat surface', () => {
     expect((bedrock.requests[0]!.body as { inferenceConfig: { stopSequences: unknown } }).inferenceConfig.stopSequences).toEqual(printable);
   });
 
-  it.each([{ stream: false }, { stream: true }])('goes to Gemini as its first five (its limit), the gateway cutting the answer at the rest and recording stop:emulated (stream: $stream)', async ({ stream }) => {
-    // Prepare: '\n\n', the tenth stop, is beyond what Gemini gets
+  const beyondLimit = [
+    { target: 'Gemini as its first five (its limit)', model: 'gemini-pro', reply: (text: string) => gemini.reply({ kind: 'text', text }), sent: () => (gemini.requests[0]!.body as { generationConfig: { stopSequences?: unknown } }).generationConfig.stopSequences, expected: CONTINUE_STOPS.slice(0, 5) },
+    { target: 'GPT-OSS on Bedrock as none (it refuses stopSequences)', model: 'gpt-oss-bedrock', reply: (text: string) => bedrock.reply({ kind: 'text', text }), sent: () => (bedrock.requests[0]!.body as { inferenceConfig?: { stopSequences?: unknown } }).inferenceConfig?.stopSequences, expected: undefined },
+  ].flatMap((c) => [false, true].map((stream) => ({ ...c, stream })));
+
+  it.each(beyondLimit)('goes to $target, the gateway cutting the answer at them all and recording stop:emulated (stream: $stream)', async ({ model, reply, sent, expected, stream }) => {
+    // Prepare: '\n\n', the tenth stop, is beyond what the upstream gets
     const key = await h.createKey({ name: 'continue', models: ['*'] });
     const continueClient = h.openai({ apiKey: key.key });
-    gemini.reply({ kind: 'text', text: 'return a + b\n\nprint(add(1, 2))' });
+    reply('return a + b\n\nprint(add(1, 2))');
 
     // Act
     let text = '';
     let finish: string | null | undefined;
     if (stream) {
-      for await (const chunk of await continueClient.chat.completions.create({ ...ask('gemini-pro'), stream: true })) {
+      for await (const chunk of await continueClient.chat.completions.create({ ...ask(model), stream: true })) {
         text += chunk.choices[0]?.delta.content ?? '';
         finish = chunk.choices[0]?.finish_reason ?? finish;
       }
     } else {
-      const res = await continueClient.chat.completions.create(ask('gemini-pro'));
+      const res = await continueClient.chat.completions.create(ask(model));
       [text, finish] = [res.choices[0]!.message.content ?? '', res.choices[0]!.finish_reason];
     }
 
     // Assess
     expect({ text, finish }).toEqual({ text: 'return a + b', finish: 'stop' });
-    expect((gemini.requests[0]!.body as { generationConfig: { stopSequences: unknown } }).generationConfig.stopSequences).toEqual(CONTINUE_STOPS.slice(0, 5));
+    expect(sent()).toEqual(expected);
     expect(await h.usage(key.id)).toEqual([expect.objectContaining({ outcome: 'ok', params: ['stop:emulated'] })]);
   });
 });

@@ -446,3 +446,29 @@ describe('a prefill (a final assistant message, as Aider continues a cut answer)
     expect(body.additionalModelRequestFields?.thinking).toEqual(thinking);
   });
 });
+
+describe('stop sequences on a Bedrock model that refuses stopSequences (GPT-OSS, Qwen)', () => {
+  it.each([
+    { name: 'GPT-OSS sends none and tells the caller all of them', model: 'openai.gpt-oss-120b-1:0', stop: ['END', '', '\n\n'], sent: undefined, told: [['END', '\n\n']] },
+    { name: 'Qwen sends none and tells the caller all of them', model: 'qwen.qwen3-coder-30b-a3b-v1:0', stop: ['END'], sent: undefined, told: [['END']] },
+    { name: 'Llama sends them and tells the caller nothing', model: LLAMA, stop: ['END', '\n\n'], sent: ['END', '\n\n'], told: [] },
+  ])('$name', ({ model, stop, sent, told }) => {
+    // Prepare
+    const emulated: (readonly string[])[] = [];
+
+    // Act
+    const body = toConverseBody(base({ model, stop }), undefined, (sequences) => emulated.push(sequences));
+
+    // Assess
+    expect(body.inferenceConfig?.stopSequences).toEqual(sent);
+    expect(emulated).toEqual(told);
+  });
+
+  it('refuses them with a 400 naming stop when no one cuts the answer at them', () => {
+    // Act
+    const act = () => toConverseBody(base({ model: 'openai.gpt-oss-20b-1:0', stop: ['END'] }));
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ status: 400, param: 'stop' }));
+  });
+});

@@ -3,7 +3,7 @@ import { GatewayError } from '../../http/errors';
 import { toolLoopLacksThinking } from '../anthropic/content';
 import { prefillLacksThinking, withTrimmedPrefill } from '../anthropic/prefill';
 import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
-import type { PolicyDeclined } from '../types';
+import type { PolicyDeclined, StopEmulated } from '../types';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
 
@@ -32,13 +32,20 @@ export const modelFamily = (modelId: string): 'anthropic' | 'nova' | 'openai' | 
   /anthropic\.|claude/i.test(modelId) ? 'anthropic' : /amazon\.nova/i.test(modelId) ? 'nova' : /(^|[./])openai\./i.test(modelId) ? 'openai' : 'other';
 
 /**
+ * Models that refuse `inferenceConfig.stopSequences` ("This model doesn't support the stopSequences
+ * field"; GPT-OSS and Qwen, as reported in crewAIInc/crewAI#3317 and
+ * langgenius/dify-official-plugins#1767): the gateway cuts their answers at the client's stops itself.
+ */
+const refusesStopSequences = (modelId: string): boolean => /(^|[./])(openai|qwen)\./i.test(modelId);
+
+/**
  * The Converse body for a canonical request (`req.model` is the Bedrock model id). Pure; throws a
  * GatewayError 400 naming the field for what Converse cannot express.
  *
  * @example
  * const body = toConverseBody({ model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', system: [], messages, stream: false });
  */
-export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclined): ConverseBody {
+export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclined, onStopEmulated?: StopEmulated): ConverseBody {
   refuseUnsupported(req);
   const family = modelFamily(req.model);
   // Prompt caching exists for Claude and Nova; other models would reject cache points.
@@ -57,7 +64,12 @@ export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclin
   if (sampling && !sampling.thinking) thinkingOff = true;
   const omit = sampling?.omit ?? [];
 
-  const stop = (req.stop ?? []).filter((s) => s !== '' && !(family === 'anthropic' && isBlank(s)));
+  let stop = (req.stop ?? []).filter((s) => s !== '' && !(family === 'anthropic' && isBlank(s)));
+  if (stop.length > 0 && refusesStopSequences(req.model)) {
+    if (!onStopEmulated) throw new GatewayError('invalid_request', `stop is not supported by model ${req.model} on provider type bedrock.`, { param: 'stop', code: 'unsupported_parameter' });
+    onStopEmulated(stop);
+    stop = [];
+  }
   const inference = {
     ...(req.maxTokens !== undefined ? { maxTokens: req.maxTokens } : {}),
     ...(req.temperature !== undefined && !omit.includes('temperature') ? { temperature: req.temperature } : {}),
