@@ -7,7 +7,7 @@ import { unusableCredentials } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
 import { GatewayError, forTarget } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
-import type { CallContext, PolicyDeclined } from '../providers/types';
+import type { CallContext, PolicyDeclined, StopEmulated } from '../providers/types';
 import { vertexPublisher } from '../providers/vertex';
 import type { Attempt } from '../routing/attempts';
 import { stickyKeyOf } from '../routing/sticky';
@@ -360,10 +360,15 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     const onPolicyDeclined: PolicyDeclined | undefined = ctx.params && ((param) => (ctx.params = declinedIn(ctx.params, param)));
     // The OpenAI dialect's adapters mend the Chat Completions body they write.
     const mend = adapter.dialect === 'openai' ? mendingFor(call, attempt, 'openai', ctx, deps) : undefined;
+    // Only a call with stop sequences may have more than its upstream takes (Gemini's five), for the gateway to cut at.
+    const onStopEmulated: StopEmulated | undefined = request.stop?.length ? (sequences) => emulateStop(ctx, sequences) : undefined;
     let built: UpstreamRequest;
     // Caught in place, not wrapped: a call that translates pays no closure and no extra await for its errors' names.
     try {
-      built = await adapter.buildRequest({ ...request, model: attempt.model, stream: ctx.stream }, { ...context, ...(onPolicyDeclined ? { onPolicyDeclined } : {}), ...(mend ? { mend } : {}) });
+      built = await adapter.buildRequest(
+        { ...request, model: attempt.model, stream: ctx.stream },
+        { ...context, ...(onPolicyDeclined ? { onPolicyDeclined } : {}), ...(mend ? { mend } : {}), ...(onStopEmulated ? { onStopEmulated } : {}) },
+      );
     } catch (err) {
       throw inClientFieldsOf(binding, call.body, err);
     }
@@ -376,6 +381,12 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
   const reader: PassthroughReader | undefined = pass && responses && call.body.store !== false ? withResponseIds(pass, (id) => madeAt({ kind: 'response', id }, attempt, callerOwner(call), call, deps)) : pass;
   const served = await (reader ? passthroughAnswer(answer, reader, binding.wantsStreamUsage(call.body)) : translatedAnswer(answer, deps.providers.adapter(attempt.provider.type), { ...canonical!, model: attempt.model, stream: ctx.stream }, binding.wantsStreamUsage(call.body)));
   return answered(cache, served, ctx, deps);
+}
+
+/** Stop sequences a translation could not all send: the answer is cut at them (`translatedAnswer`), and the record says so. */
+function emulateStop(ctx: RequestContext, sequences: readonly string[]): void {
+  ctx.emulatedStop = sequences;
+  ctx.params = [...(ctx.params ?? []), 'stop:emulated'];
 }
 
 /** A translator's refusal naming the field as the client's `body` has it; anything else as it is. */

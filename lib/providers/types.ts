@@ -31,7 +31,16 @@ export interface CallContext {
    * recording what it changed; absent when nothing is mended for this target.
    */
   mend?: (body: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Told, with all of the client's stop sequences, when the translation sends the upstream only as
+   * many as it takes (Gemini's five): the gateway then cuts the answer at all of them itself
+   * (`lib/pipeline/stop-emulation/`). Absent, more than the upstream takes is refused (400, `stop`).
+   */
+  onStopEmulated?: StopEmulated;
 }
+
+/** Stop sequences a translation could not all send, for the gateway to cut the answer at. */
+export type StopEmulated = (sequences: readonly string[]) => void;
 
 /** A parameter the model's policy filled in that a translation did not send. */
 export type PolicyDeclined = (param: 'reasoningEffort') => void;

@@ -235,6 +235,8 @@ function invalidMessagesRequest(body: unknown, signed: ReadonlyMap<string, strin
   if (toolBlocks && !(Array.isArray(b.tools) && b.tools.length > 0)) return 'Requests which include `tool_use` or `tool_result` blocks must define tools.';
   const unpaired = toolPairingProblem(b.messages as { role?: unknown; content?: unknown }[]);
   if (unpaired) return unpaired;
+  const prefill = prefillProblem(b.messages as { role?: unknown; content?: unknown }[]);
+  if (prefill) return prefill;
   return thinkingFirstProblem(b as { thinking?: { type?: unknown }; messages: { role?: unknown; content?: unknown }[] });
 }
 
@@ -265,9 +267,36 @@ function toolPairingProblem(messages: { role?: unknown; content?: unknown }[]): 
   return undefined;
 }
 
-/** With thinking on, the assistant turn of a tool loop must start with its thinking (Anthropic's own words). */
+/**
+ * A prefill (a final assistant message) may not end in whitespace: the real API's words
+ * ("final assistant content cannot end with trailing whitespace"), a rule its prefill docs state
+ * (https://docs.claude.com/en/docs/build-with-claude/prompt-engineering/prefill-claudes-response).
+ */
+function prefillProblem(messages: { role?: unknown; content?: unknown }[]): string | undefined {
+  const last = messages.at(-1);
+  if (last?.role !== 'assistant') return undefined;
+  const blocks = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : Array.isArray(last.content) ? (last.content as { type?: unknown; text?: unknown }[]) : [];
+  const final = blocks.at(-1);
+  if (final?.type === 'text' && /\s$/.test(String(final.text ?? ''))) return 'messages: final assistant content cannot end with trailing whitespace';
+  return undefined;
+}
+
+/**
+ * With thinking on, a final assistant message must start with its thinking (Anthropic's own words):
+ * the assistant turn of a tool loop, and a prefill, which the extended thinking docs say cannot be
+ * sent with thinking on ("You cannot pre-fill responses when thinking is enabled",
+ * https://docs.claude.com/en/docs/build-with-claude/extended-thinking).
+ */
 function thinkingFirstProblem(b: { thinking?: { type?: unknown }; messages: { role?: unknown; content?: unknown }[] }): string | undefined {
   if (b.thinking?.type !== 'enabled') return undefined;
+  const final = b.messages.at(-1);
+  const finalFirst = Array.isArray(final?.content) ? (final.content as { type?: unknown }[])[0]?.type : 'text';
+  if (final?.role === 'assistant' && finalFirst !== 'thinking' && finalFirst !== 'redacted_thinking') {
+    return (
+      `messages.${b.messages.length - 1}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(finalFirst)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block. ` +
+      'We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking'
+    );
+  }
   const at = b.messages.length - 2;
   const [turn, last] = [b.messages[at], b.messages[at + 1]];
   const blocks = (m: typeof turn) => (Array.isArray(m?.content) ? (m.content as { type?: unknown }[]) : []);

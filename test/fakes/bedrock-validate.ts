@@ -75,8 +75,30 @@ export function validateConverse(record: RecordedRequest): string | undefined {
     const choiceProblem = additionalToolChoiceProblem(body as { toolConfig?: { toolChoice?: Record<string, unknown> }; additionalModelRequestFields?: { tool_choice?: { type?: unknown } } });
     if (choiceProblem) return choiceProblem;
   }
+  // GPT-OSS and Qwen take no stop sequences through Converse (Bedrock's own words, as reported in
+  // crewAIInc/crewAI#3317 and langgenius/dify-official-plugins#1767).
+  const stops = (body as { inferenceConfig?: { stopSequences?: unknown } }).inferenceConfig?.stopSequences;
+  if (stops !== undefined && /(^|[./])(openai|qwen)\./i.test(decodeURIComponent(record.path))) return "This model doesn't support the stopSequences field. Remove stopSequences and try again.";
+  if (claude) {
+    const prefill = conversePrefillProblem(messages);
+    if (prefill) return prefill;
+  }
   const thinking = (body as { additionalModelRequestFields?: { thinking?: { type?: unknown } } }).additionalModelRequestFields?.thinking;
   if (claude && thinking?.type === 'enabled') return converseThinkingFirst(messages);
+  return undefined;
+}
+
+/**
+ * Claude's prefill rules, as Bedrock passes them on: a final assistant message may not end in
+ * whitespace (https://docs.claude.com/en/docs/build-with-claude/prompt-engineering/prefill-claudes-response)
+ * and, with thinking on, must start with its reasoning ("You cannot pre-fill responses when thinking
+ * is enabled", https://docs.claude.com/en/docs/build-with-claude/extended-thinking).
+ */
+function conversePrefillProblem(messages: ConverseMessage[]): string | undefined {
+  const last = messages.at(-1);
+  if (last?.role !== 'assistant' || !Array.isArray(last.content)) return undefined;
+  const texts = (last.content as Block[]).filter((b) => 'text' in b);
+  if (/\s$/.test(String(texts.at(-1)?.text ?? ''))) return 'The model returned the following errors: messages: final assistant content cannot end with trailing whitespace';
   return undefined;
 }
 
@@ -117,6 +139,10 @@ function conversePairingProblem(messages: ConverseMessage[]): string | undefined
 function converseThinkingFirst(messages: ConverseMessage[]): string | undefined {
   const at = messages.length - 2;
   const blocks = (m: ConverseMessage | undefined) => (Array.isArray(m?.content) ? (m.content as Block[]) : []);
+  const final = messages.at(-1);
+  if (final?.role === 'assistant' && !('reasoningContent' in (blocks(final)[0] ?? {}))) {
+    return `The model returned the following errors: messages.${messages.length - 1}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`text\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block. To avoid this requirement, disable \`thinking\`.`;
+  }
   const [turn, last] = [messages[at], messages[at + 1]];
   if (turn?.role !== 'assistant' || !blocks(turn).some((b) => 'toolUse' in b) || !blocks(last).some((b) => 'toolResult' in b)) return undefined;
   if ('reasoningContent' in (blocks(turn)[0] ?? {})) return undefined;

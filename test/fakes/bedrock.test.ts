@@ -86,6 +86,18 @@ describe('fake Bedrock Runtime, through the official AWS SDK client', () => {
     wrong.destroy();
   });
 
+  it.each([' leading space', '\n\n  indented line\n', 'two  spaces  between ', '   '])('streams every byte of %j across its default pieces', async (text) => {
+    // Prepare
+    fake.reply({ kind: 'text', text });
+
+    // Act
+    const out = await client.send(new ConverseStreamCommand({ modelId: CLAUDE, messages: USER }));
+    const events = await collect(out.stream);
+
+    // Assess
+    expect(events.map((e) => e.contentBlockDelta?.delta?.text ?? '').join('')).toBe(text);
+  });
+
   it.each(['frame', 'together', 'awkward'] as const)('streams ConverseStream frames the SDK decodes when written %s', async (chunking) => {
     // Prepare
     fake.reply({ kind: 'text', text: 'Hello there, friend', chunks: ['Hel', 'lo there', ', friend'], usage: { input: 12, output: 3, cacheRead: 4 }, chunking });

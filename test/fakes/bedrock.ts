@@ -218,7 +218,9 @@ class FakeBedrockServer extends FakeServer<Reply, BedrockRecordedRequest> implem
 
 function answerContent(reply: Extract<Reply, { kind: 'text' | 'tool_use' }>, record: BedrockRecordedRequest): AnswerContent {
   const text = reply.text;
-  const chunks = reply.kind === 'text' && reply.chunks ? reply.chunks : text ? (text.match(/\S+\s*/g) ?? [text]) : [];
+  // Words with the spaces after them, and the first with those before it: every byte kept, as a
+  // split that lost whitespace would hide a gateway that loses it.
+  const chunks = reply.kind === 'text' && reply.chunks ? reply.chunks : text ? (text.match(/\s*\S+\s*/g) ?? [text]) : [];
   const calls = (reply.kind === 'tool_use' ? reply.calls : []).map((c) => {
     const json = JSON.stringify(c.input);
     const middle = Math.floor(json.length / 2);

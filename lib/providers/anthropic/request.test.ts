@@ -482,3 +482,40 @@ describe('an effort the model’s policy filled in that Claude does not think on
     expect(told).toEqual(declined);
   });
 });
+
+describe('a prefill (a final assistant message, as Aider continues a cut answer)', () => {
+  const prefill = (text: string): Message[] => [user('Rewrite app.py'), { role: 'assistant', parts: [{ type: 'text', text }] }];
+
+  it.each<{ name: string; input: Partial<ChatRequest>; lastText: string; thinking: unknown }>([
+    { name: 'stays last, as it came', input: { messages: prefill('import os') }, lastText: 'import os', thinking: undefined },
+    { name: 'loses its trailing whitespace, which Claude refuses', input: { messages: prefill('import os\n\n') }, lastText: 'import os', thinking: undefined },
+    {
+      name: 'loses its trailing whitespace when its last part is blank',
+      input: { messages: [user('Rewrite app.py'), { role: 'assistant', parts: [{ type: 'text', text: 'import os\n' }, { type: 'text', text: '\n' }] }] },
+      lastText: 'import os',
+      thinking: undefined,
+    },
+    { name: 'goes without thinking, which Claude refuses beside a prefill', input: { messages: prefill('import os'), reasoning: { effort: 'low' } }, lastText: 'import os', thinking: undefined },
+    { name: 'keeps thinking when the conversation ends with the user', input: { messages: [user('Rewrite app.py')], reasoning: { effort: 'low' } }, lastText: 'Rewrite app.py', thinking: { type: 'enabled', budget_tokens: 1024 } },
+  ])('$name', ({ input, lastText, thinking }) => {
+    // Act
+    const body = toAnthropicBody(base(input)) as { messages: { content: { text: string }[] }[]; thinking?: unknown };
+
+    // Assess
+    expect(body.messages.at(-1)!.content[0]!.text).toBe(lastText);
+    expect(body.thinking).toEqual(thinking);
+  });
+});
+
+describe('a prefill of only whitespace', () => {
+  it('is left off, so Claude answers the user afresh instead of refusing an empty final assistant message', () => {
+    // Prepare
+    const messages: Message[] = [user('Rewrite app.py'), { role: 'assistant', parts: [{ type: 'text', text: '\n\n' }] }];
+
+    // Act
+    const body = toAnthropicBody(base({ messages })) as { messages: { role: string; content: { text: string }[] }[] };
+
+    // Assess
+    expect(body.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Rewrite app.py' }] }]);
+  });
+});

@@ -3,6 +3,7 @@ import { GatewayError } from '../../http/errors';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext, PolicyDeclined } from '../types';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
+import { prefillLacksThinking, withTrimmedPrefill } from './prefill';
 import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from './thinking';
 
 /** `max_tokens` when the client sent none (Anthropic requires it; OpenAI clients often omit it). */
@@ -82,12 +83,13 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
   if (req.temperature !== undefined && req.temperature > 1) throw unsupported('temperature', 'temperature above 1');
   if (req.responseFormat?.type === 'json_object') throw unsupported('response_format', 'response_format json_object (use json_schema)');
 
-  const messages = anthropicMessages(req.messages);
+  const messages = anthropicMessages(withTrimmedPrefill(req.messages));
   if (messages.length === 0) throw new GatewayError('invalid_request', 'The request has no message with content.', { param: 'messages', code: 'invalid_value' });
 
-  // A tool loop whose turn has no thinking of Claude's (another family's was dropped) can only go
-  // on without extended thinking, as Anthropic's error advises and LiteLLM's modify_params does.
-  let budget = toolLoopLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
+  // A tool loop whose turn has no thinking of Claude's (another family's was dropped), or a prefill
+  // (see prefillLacksThinking), can only go on without extended thinking, as Anthropic's error
+  // advises and LiteLLM's modify_params does.
+  let budget = toolLoopLacksThinking(messages) || prefillLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
   const sampling = claudeSampling(req, 'provider type anthropic', budget !== undefined);
   if (!sampling.thinking) budget = undefined;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;

@@ -474,3 +474,55 @@ describe('an effort the model’s policy filled in that Claude does not think on
     expect(told).toEqual(declined);
   });
 });
+
+describe('a prefill (a final assistant message, as Aider continues a cut answer)', () => {
+  const prefill = (text: string): Message[] => [user({ type: 'text', text: 'Rewrite app.py' }), assistant({ type: 'text', text })];
+
+  it.each<{ name: string; input: Partial<ChatRequest>; lastText: string; thinking: unknown }>([
+    { name: 'stays last on Claude, as it came', input: { messages: prefill('import os') }, lastText: 'import os', thinking: undefined },
+    { name: 'loses its trailing whitespace on Claude, which refuses it', input: { messages: prefill('import os\n\n') }, lastText: 'import os', thinking: undefined },
+    {
+      name: 'loses its trailing whitespace on Claude when its last part is blank',
+      input: { messages: [user({ type: 'text', text: 'Rewrite app.py' }), assistant({ type: 'text', text: 'import os\n' }, { type: 'text', text: '\n' })] },
+      lastText: 'import os',
+      thinking: undefined,
+    },
+    { name: 'of only whitespace is left off on Claude', input: { messages: [user({ type: 'text', text: 'Rewrite app.py' }), assistant({ type: 'text', text: '\n' })] }, lastText: 'Rewrite app.py', thinking: undefined },
+    { name: 'keeps its trailing whitespace on another family', input: { model: LLAMA, messages: prefill('import os\n\n') }, lastText: 'import os\n\n', thinking: undefined },
+    { name: 'goes without thinking on Claude, which refuses it beside a prefill', input: { messages: prefill('import os'), reasoning: { effort: 'low' } }, lastText: 'import os', thinking: undefined },
+    { name: 'keeps thinking when the conversation ends with the user', input: { reasoning: { effort: 'low' } }, lastText: 'hi', thinking: { type: 'enabled', budget_tokens: 1024 } },
+  ])('$name', ({ input, lastText, thinking }) => {
+    // Act
+    const body = toConverseBody(base(input)) as unknown as { messages: { content: { text?: string }[] }[]; additionalModelRequestFields?: { thinking?: unknown } };
+
+    // Assess
+    expect(body.messages.at(-1)!.content[0]!.text).toBe(lastText);
+    expect(body.additionalModelRequestFields?.thinking).toEqual(thinking);
+  });
+});
+
+describe('stop sequences on a Bedrock model that refuses stopSequences (GPT-OSS, Qwen)', () => {
+  it.each([
+    { name: 'GPT-OSS sends none and tells the caller all of them', model: 'openai.gpt-oss-120b-1:0', stop: ['END', '', '\n\n'], sent: undefined, told: [['END', '\n\n']] },
+    { name: 'Qwen sends none and tells the caller all of them', model: 'qwen.qwen3-coder-30b-a3b-v1:0', stop: ['END'], sent: undefined, told: [['END']] },
+    { name: 'Llama sends them and tells the caller nothing', model: LLAMA, stop: ['END', '\n\n'], sent: ['END', '\n\n'], told: [] },
+  ])('$name', ({ model, stop, sent, told }) => {
+    // Prepare
+    const emulated: (readonly string[])[] = [];
+
+    // Act
+    const body = toConverseBody(base({ model, stop }), undefined, (sequences) => emulated.push(sequences));
+
+    // Assess
+    expect(body.inferenceConfig?.stopSequences).toEqual(sent);
+    expect(emulated).toEqual(told);
+  });
+
+  it('refuses them with a 400 naming stop when no one cuts the answer at them', () => {
+    // Act
+    const act = () => toConverseBody(base({ model: 'openai.gpt-oss-20b-1:0', stop: ['END'] }));
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ status: 400, param: 'stop' }));
+  });
+});

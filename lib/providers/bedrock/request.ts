@@ -1,8 +1,9 @@
 import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { toolLoopLacksThinking } from '../anthropic/content';
+import { prefillLacksThinking, withTrimmedPrefill } from '../anthropic/prefill';
 import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
-import type { PolicyDeclined } from '../types';
+import type { PolicyDeclined, StopEmulated } from '../types';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
 
@@ -31,30 +32,44 @@ export const modelFamily = (modelId: string): 'anthropic' | 'nova' | 'openai' | 
   /anthropic\.|claude/i.test(modelId) ? 'anthropic' : /amazon\.nova/i.test(modelId) ? 'nova' : /(^|[./])openai\./i.test(modelId) ? 'openai' : 'other';
 
 /**
+ * Models that refuse `inferenceConfig.stopSequences` ("This model doesn't support the stopSequences
+ * field"; GPT-OSS and Qwen, as reported in crewAIInc/crewAI#3317 and
+ * langgenius/dify-official-plugins#1767): the gateway cuts their answers at the client's stops itself.
+ */
+const refusesStopSequences = (modelId: string): boolean => /(^|[./])(openai|qwen)\./i.test(modelId);
+
+/**
  * The Converse body for a canonical request (`req.model` is the Bedrock model id). Pure; throws a
  * GatewayError 400 naming the field for what Converse cannot express.
  *
  * @example
  * const body = toConverseBody({ model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', system: [], messages, stream: false });
  */
-export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclined): ConverseBody {
+export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclined, onStopEmulated?: StopEmulated): ConverseBody {
   refuseUnsupported(req);
   const family = modelFamily(req.model);
   // Prompt caching exists for Claude and Nova; other models would reject cache points.
   const caching = family === 'anthropic' || family === 'nova';
-  const body: ConverseBody = { messages: toConverseMessages(req.messages, { caching, signedReasoningOnly: family === 'anthropic' }) };
+  // Claude refuses a prefill that ends in whitespace (see withTrimmedPrefill).
+  const messages = family === 'anthropic' ? withTrimmedPrefill(req.messages) : req.messages;
+  const body: ConverseBody = { messages: toConverseMessages(messages, { caching, signedReasoningOnly: family === 'anthropic' }) };
 
   const system = req.system.filter((p) => !isBlank(p.text)).flatMap((p) => (p.cacheControl && caching ? [{ text: p.text }, cachePoint(p.cacheControl)] : [{ text: p.text }]));
   if (system.length > 0) body.system = system;
 
-  // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking): go on without thinking.
-  let thinkingOff = family === 'anthropic' && toolLoopLacksThinking(body.messages.map((m) => ({ role: m.role, content: m.content.map(converseBlockType) })));
+  // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking), and for a prefill (prefillLacksThinking): go on without thinking.
+  let thinkingOff = family === 'anthropic' && lastTurnsLackThinking(body.messages);
   // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling).
   const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && asksThinking(req.reasoning)) : undefined;
   if (sampling && !sampling.thinking) thinkingOff = true;
   const omit = sampling?.omit ?? [];
 
-  const stop = (req.stop ?? []).filter((s) => s !== '' && !(family === 'anthropic' && isBlank(s)));
+  let stop = (req.stop ?? []).filter((s) => s !== '' && !(family === 'anthropic' && isBlank(s)));
+  if (stop.length > 0 && refusesStopSequences(req.model)) {
+    if (!onStopEmulated) throw new GatewayError('invalid_request', `stop is not supported by model ${req.model} on provider type bedrock.`, { param: 'stop', code: 'unsupported_parameter' });
+    onStopEmulated(stop);
+    stop = [];
+  }
   const inference = {
     ...(req.maxTokens !== undefined ? { maxTokens: req.maxTokens } : {}),
     ...(req.temperature !== undefined && !omit.includes('temperature') ? { temperature: req.temperature } : {}),
@@ -134,6 +149,12 @@ function reasoning(req: ChatRequest, family: ReturnType<typeof modelFamily>): Re
 }
 
 /** A Converse block's kind, by Anthropic's name for it. */
+/** Whether Claude must go without thinking for how the conversation ends; both rules read only its last two turns, so only those are mapped. */
+function lastTurnsLackThinking(messages: ConverseBody['messages']): boolean {
+  const tail = messages.slice(-2).map((m) => ({ role: m.role, content: m.content.map(converseBlockType) }));
+  return toolLoopLacksThinking(tail) || prefillLacksThinking(tail);
+}
+
 function converseBlockType(block: object): { type: string } {
   if ('toolUse' in block) return { type: 'tool_use' };
   if ('toolResult' in block) return { type: 'tool_result' };

@@ -34,7 +34,7 @@ export const geminiProvider: ProviderAdapter = {
   dialect: 'gemini',
 
   buildRequest(req, call) {
-    return jsonPost(geminiUrl(geminiBaseUrl(call.provider, call.account), req.model, req.stream), JSON.stringify(toGeminiRequest(req)), {
+    return jsonPost(geminiUrl(geminiBaseUrl(call.provider, call.account), req.model, req.stream), JSON.stringify(toGeminiRequest(req, call.onStopEmulated)), {
       stream: req.stream,
       accountHeaders: call.account.headers,
       ...(call.apiKey ? { auth: { 'x-goog-api-key': call.apiKey } } : {}),

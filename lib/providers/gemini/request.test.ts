@@ -101,6 +101,23 @@ describe('toGeminiRequest', () => {
   });
 });
 
+describe('stop sequences beyond Gemini’s five, where the caller cuts the answer at them itself', () => {
+  it.each([
+    { name: 'sends the first five and tells the caller all of them', stop: ['a', '', 'b', 'c', 'd', 'e', 'f', 'g'], sent: ['a', 'b', 'c', 'd', 'e'], told: [['a', 'b', 'c', 'd', 'e', 'f', 'g']] },
+    { name: 'sends five as they are and tells the caller nothing', stop: ['a', 'b', 'c', 'd', 'e'], sent: ['a', 'b', 'c', 'd', 'e'], told: [] },
+  ])('$name', ({ stop, sent, told }) => {
+    // Prepare
+    const emulated: (readonly string[])[] = [];
+
+    // Act
+    const body = toGeminiRequest(base({ stop }), (sequences) => emulated.push(sequences));
+
+    // Assess
+    expect(body.generationConfig?.stopSequences).toEqual(sent);
+    expect(emulated).toEqual(told);
+  });
+});
+
 describe('thinkingConfig', () => {
   it.each([
     { name: 'nothing without reasoning options', reasoning: undefined, model: 'gemini-2.5-pro', expected: undefined },

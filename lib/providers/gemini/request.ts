@@ -2,6 +2,7 @@ import type { ChatRequest, ReasoningOptions, ToolChoice, ToolDefinition } from '
 import { GatewayError } from '../../http/errors';
 import { geminiMajorVersion, toGeminiContents } from './contents';
 import { toGeminiParameters, toGeminiSchema } from './schema';
+import type { StopEmulated } from '../types';
 import type { GeminiGenerationConfig, GeminiRequest, GeminiThinkingConfig } from './types';
 
 /** Gemini accepts at most this many stop sequences. */
@@ -26,13 +27,15 @@ export const EFFORT_BUDGETS: Record<NonNullable<ReasoningOptions['effort']>, num
  * through a separate cachedContents API the gateway does not manage).
  * `parallel_tool_calls: false` has no Gemini switch: the answer is held to its first call
  * (`oneCallOnly` in response.ts and stream.ts).
- * Refused with a 400: more than 5 stop sequences, a forced tool without tools, a forced tool that is not defined.
+ * More than 5 stop sequences: the first 5 go, and `onStopEmulated` is told all of them, for the gateway
+ * to cut the answer at the rest (stop emulation); refused with a 400 naming `stop` when there is no one to tell.
+ * Refused with a 400: a forced tool without tools, a forced tool that is not defined.
  *
  * @example
  * toGeminiRequest({ model: 'gemini-2.5-flash', system: [], messages: [{ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }], maxTokens: 50, stream: false })
  * // → { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }], generationConfig: { maxOutputTokens: 50 } }
  */
-export function toGeminiRequest(req: ChatRequest): GeminiRequest {
+export function toGeminiRequest(req: ChatRequest, onStopEmulated?: StopEmulated): GeminiRequest {
   const contents = toGeminiContents(req.messages, req.model);
   if (contents.length === 0) {
     throw new GatewayError('invalid_request', 'The request has no message content to send (provider type gemini rejects empty contents).', {
@@ -52,7 +55,7 @@ export function toGeminiRequest(req: ChatRequest): GeminiRequest {
   const toolConfig = functionCallingConfig(req.toolChoice, tools);
   if (toolConfig) body.toolConfig = { functionCallingConfig: toolConfig };
 
-  const generationConfig = toGenerationConfig(req);
+  const generationConfig = toGenerationConfig(req, onStopEmulated);
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   return body;
 }
@@ -88,7 +91,7 @@ function functionCallingConfig(choice: ToolChoice | undefined, tools: ToolDefini
   }
 }
 
-function toGenerationConfig(req: ChatRequest): GeminiGenerationConfig {
+function toGenerationConfig(req: ChatRequest, onStopEmulated: StopEmulated | undefined): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {};
   if (req.maxTokens !== undefined) config.maxOutputTokens = req.maxTokens;
   if (req.temperature !== undefined) config.temperature = req.temperature;
@@ -97,9 +100,11 @@ function toGenerationConfig(req: ChatRequest): GeminiGenerationConfig {
   if (req.seed !== undefined) config.seed = req.seed;
   const stop = req.stop?.filter((s) => s !== '') ?? [];
   if (stop.length > MAX_STOP_SEQUENCES) {
-    throw new GatewayError('invalid_request', `stop has ${stop.length} sequences; provider type gemini takes at most ${MAX_STOP_SEQUENCES}.`, { param: 'stop', code: 'too_many_stop_sequences' });
-  }
-  if (stop.length > 0) config.stopSequences = stop;
+    // Continue sends fourteen: Gemini stops at the first five, the gateway cuts at any of them (the earliest wins).
+    if (!onStopEmulated) throw new GatewayError('invalid_request', `stop has ${stop.length} sequences; provider type gemini takes at most ${MAX_STOP_SEQUENCES}.`, { param: 'stop', code: 'too_many_stop_sequences' });
+    onStopEmulated(stop);
+    config.stopSequences = stop.slice(0, MAX_STOP_SEQUENCES);
+  } else if (stop.length > 0) config.stopSequences = stop;
 
   const format = req.responseFormat;
   if (format?.type === 'json_object' || format?.type === 'json_schema') config.responseMimeType = 'application/json';

@@ -55,6 +55,19 @@ describe('vertexProvider', () => {
     expect(JSON.parse(String(req.body))).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Graz?' }] }], systemInstruction: { parts: [{ text: 'Be brief.' }] } });
   });
 
+  it('sends Gemini its first five stop sequences and tells the call all of them, for the gateway to cut at', async () => {
+    // Prepare
+    const stop = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const told: (readonly string[])[] = [];
+
+    // Act
+    const req = await vertexProvider.buildRequest(request('gemini-2.5-flash', { stop }), { ...call, onStopEmulated: (sequences) => told.push(sequences) });
+
+    // Assess
+    expect((JSON.parse(String(req.body)) as { generationConfig: unknown }).generationConfig).toEqual({ stopSequences: ['a', 'b', 'c', 'd', 'e'] });
+    expect(told).toEqual([stop]);
+  });
+
   it('reads each publisher’s whole answer with its own decoder', () => {
     // Act
     const claude = vertexProvider.parseResponse(

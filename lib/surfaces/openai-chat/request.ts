@@ -52,7 +52,9 @@ export const ChatRequestSchema = z.looseObject({
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   n: PositiveInt.max(128).nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  // No cap of OpenAI's four: Anthropic, Bedrock and vLLM take more (Continue sends fourteen); OpenAI
+  // answers for its own cap, and Gemini gets its five, the gateway cutting at the rest (stop emulation).
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
   tools: z.array(Tool).optional(),
   tool_choice: ToolChoice.optional(),
   user: z.string().optional(),
@@ -116,7 +118,7 @@ export function plainlyValid(b: Json): boolean {
     nullishOr(b.temperature, within(0, 2)) &&
     nullishOr(b.top_p, within(0, 1)) &&
     nullishOr(b.n, (v) => isPositiveInt(v) && (v as number) <= 128) &&
-    nullishOr(b.stop, (v) => isText(v) || (Array.isArray(v) && v.length <= 4 && v.every(isText))) &&
+    nullishOr(b.stop, (v) => isText(v) || (Array.isArray(v) && v.every(isText))) &&
     absentOr(b.tools, (tools) => Array.isArray(tools) && tools.every(plainTool)) &&
     absentOr(b.tool_choice, (c) => c === 'none' || c === 'auto' || c === 'required' || (isObject(c) && c.type === 'function' && isObject(c.function) && isName(c.function.name))) &&
     absentOr(b.user, isText)
