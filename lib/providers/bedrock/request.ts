@@ -148,13 +148,13 @@ function reasoning(req: ChatRequest, family: ReturnType<typeof modelFamily>): Re
   throw new GatewayError('invalid_request', `${param} is not supported by ${PROVIDER} for model "${model}".`, { param });
 }
 
-/** A Converse block's kind, by Anthropic's name for it. */
 /** Whether Claude must go without thinking for how the conversation ends; both rules read only its last two turns, so only those are mapped. */
 function lastTurnsLackThinking(messages: ConverseBody['messages']): boolean {
   const tail = messages.slice(-2).map((m) => ({ role: m.role, content: m.content.map(converseBlockType) }));
   return toolLoopLacksThinking(tail) || prefillLacksThinking(tail);
 }
 
+/** A Converse block's kind, by Anthropic's name for it. */
 function converseBlockType(block: object): { type: string } {
   if ('toolUse' in block) return { type: 'tool_use' };
   if ('toolResult' in block) return { type: 'tool_result' };
