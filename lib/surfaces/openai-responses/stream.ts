@@ -258,6 +258,26 @@ class ResponsesStreamWriter {
   }
 }
 
+const SEQUENCE_FIELD = Buffer.from('"sequence_number":');
+
+/**
+ * The number the event after `sent` takes: one more than the last `sequence_number` the bytes
+ * carry, for an error written after this stream's events by another hand (the stream guard, when a
+ * guardrail on answers blocks the rest). The writer puts it last on every event, and a quote inside
+ * an event's text is escaped, so the last field found is the last event's. Undefined when the bytes
+ * carry none (a keep-alive comment).
+ *
+ * @example
+ * sequenceAfter(Buffer.from('event: response.created\ndata: {"type":"response.created","sequence_number":0}\n\n')) // 1
+ */
+export function sequenceAfter(sent: Uint8Array): number | undefined {
+  const bytes = Buffer.from(sent.buffer, sent.byteOffset, sent.byteLength);
+  const at = bytes.lastIndexOf(SEQUENCE_FIELD);
+  if (at < 0) return undefined;
+  const digits = /^\d+/.exec(bytes.toString('latin1', at + SEQUENCE_FIELD.length, at + SEQUENCE_FIELD.length + 16));
+  return digits ? Number(digits[0]) + 1 : undefined;
+}
+
 /**
  * The streamed answer as Responses API SSE. `request` is the client's body (echoed settings);
  * `model` the name the client asked for. An `error` event becomes the in-band failure and the
