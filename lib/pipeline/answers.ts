@@ -9,6 +9,7 @@ import type { ProviderAdapter } from '../providers/types';
 import type { UpstreamResponse } from '../upstream/http';
 import { upstreamJson } from '../upstream/json';
 import { charTokens, countTokensEstimate } from '../surfaces/anthropic-messages/count-tokens';
+import { sequenceAfter } from '../surfaces/openai-responses/stream';
 import { cutOffUsage, relayedOutput } from '../usage/cut-off';
 import type { TokenUsage } from '../usage/tokens';
 import type { SurfaceBinding } from './bindings';
@@ -43,6 +44,9 @@ export interface AnswerInput {
 }
 
 
+/** How an SSE comment line (a keep-alive) starts. */
+const COLON = 0x3a;
+
 /** Whether a 2xx upstream answer is a stream (SSE, Bedrock's event stream) rather than one JSON body. */
 function isStreamed(res: UpstreamResponse): boolean {
   return !String(res.headers['content-type'] ?? '').startsWith('application/json');
@@ -66,7 +70,8 @@ async function* guarded(
   input: AnswerInput,
   produce: () => AsyncGenerator<Uint8Array>,
   onEnd: () => void,
-  sent: () => { nextSequence?: number } = () => ({}),
+  // What the stream has carried, from the upstream's reading or else from `lastSent`, the last chunk the client got.
+  sent: (lastSent: Uint8Array | undefined) => { nextSequence?: number } = () => ({}),
   // A Gemini JSON-array stream: the in-band error is its last element, if the array can still take one.
   array?: () => ArrayState | undefined,
 ): AsyncGenerator<Uint8Array> {
@@ -74,12 +79,17 @@ async function* guarded(
   // Guardrails on answers, where there are any for this call: the stream as the client gets it.
   const guard = answerGuardOf(ctx, input.deps);
   const screened = guard && screenedStream(produce(), guard, ctx, input.deps, ctx.jsonArray === true);
+  let lastSent: Uint8Array | undefined;
   try {
-    yield* screened ? screened.body : produce();
+    for await (const chunk of screened ? screened.body : produce()) {
+      // A keep-alive comment carries nothing an in-band error follows on from.
+      if (chunk[0] !== COLON) lastSent = chunk;
+      yield chunk;
+    }
   } catch (err) {
     const error = brokeOff(err, { ctx, logger: input.deps.logger, signal }, 'the stream', 'stream interrupted');
     if (!error) return;
-    const inBand = binding.inBandError(error, sent());
+    const inBand = binding.inBandError(error, sent(lastSent));
     const state = screened?.array ?? array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
   } finally {
@@ -205,7 +215,12 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   const onEnd = () => {
     if (ctx.outcome !== 'ok') chargeCutOff(ctx, ctx.usage, relayed.outputChars, () => countTokensEstimate(request));
   };
-  return { status: 200, headers: { ...streamHeaders(ctx) }, body: guarded(input, produce, onEnd, undefined, array && (() => array)) };
+  // A failure the encoder never saw (a guardrail's block, thrown after it): its in-band error follows on from what the client got.
+  const sent = (lastSent: Uint8Array | undefined) => {
+    const nextSequence = lastSent && sequenceAfter(lastSent);
+    return nextSequence === undefined ? {} : { nextSequence };
+  };
+  return { status: 200, headers: { ...streamHeaders(ctx) }, body: guarded(input, produce, onEnd, sent, array && (() => array)) };
 }
 
 /** A passed-through whole Chat Completions answer cut at the client's stop sequences; errors and answers without one go on as they came. */

@@ -84,7 +84,8 @@ export const OPENAI_RESPONSES: SurfaceBinding = {
   rateHeaders: 'openai',
   // A passed-through stream that broke off: the gateway has no response object of its own to mark
   // failed, so the `error` event alone, numbered after the last event the upstream sent (the
-  // translating stream encoder sends response.failed first itself).
+  // translating stream encoder sends response.failed first itself; what it never sees, a
+  // guardrail's block, gets this event numbered after the last event the client got).
   inBandError: (err, sent) => {
     const error = openAIErrorBody(err).error;
     return sseEvent('error', { type: 'error', code: error.code, message: error.message, param: error.param, error, sequence_number: sent?.nextSequence ?? 0 });
