@@ -13,7 +13,8 @@ import { anthropicClient, startHarness, type Harness } from './harness';
  * stream as it ends an upstream error event: the item in progress done `incomplete`,
  * `response.failed`, then `error`, numbered on; the official client raises it. A guardrail's block
  * (thrown after the encoder, by the screen) is written by the stream guard instead, numbered after
- * the last event the client got. An Anthropic client on a translated OpenAI upstream gets its
+ * the last event the client got, passed through or translated (the screen may hold back events the
+ * upstream sent). An Anthropic client on a translated OpenAI upstream gets its
  * `event: error` after `message_start`. Upstreams are fakes on loopback.
  */
 const IDLE_MS = 600;
@@ -158,5 +159,16 @@ describe('a translated Anthropic Messages stream whose upstream read throws (an 
     const raised = await stream.finalMessage().catch((e: unknown) => e);
     expect(raised).toBeInstanceOf(Anthropic.APIError);
     expect((raised as Error).message).toContain('The upstream provider broke off the stream.');
+  });
+});
+
+describe('a passed-through Responses stream a guardrail on answers blocks', () => {
+  const pieces = ['Token ', TOKEN.slice(0, 12), TOKEN.slice(12), ' ok'];
+
+  it('numbers its error event after the last event the client got', async () => {
+    h.upstream.reply({ kind: 'text', text: pieces.join(''), chunks: pieces });
+    const events = await responsesSse('gpt-4o-mini');
+    expect(events.at(-1)).toMatchObject({ type: 'error', data: { code: 'guardrail_blocked' } });
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_e, i) => i));
   });
 });
