@@ -70,8 +70,7 @@ async function* guarded(
   input: AnswerInput,
   produce: () => AsyncGenerator<Uint8Array>,
   onEnd: () => void,
-  // What the stream has carried, from the upstream's reading or else from `lastSent`, the last chunk the client got.
-  sent: (lastSent: Uint8Array | undefined) => { nextSequence?: number } = () => ({}),
+  sent: () => { nextSequence?: number } = () => ({}),
   // A Gemini JSON-array stream: the in-band error is its last element, if the array can still take one.
   array?: () => ArrayState | undefined,
 ): AsyncGenerator<Uint8Array> {
@@ -89,7 +88,7 @@ async function* guarded(
   } catch (err) {
     const error = brokeOff(err, { ctx, logger: input.deps.logger, signal }, 'the stream', 'stream interrupted');
     if (!error) return;
-    const inBand = binding.inBandError(error, sent(lastSent));
+    const inBand = binding.inBandError(error, carried(lastSent, sent));
     const state = screened?.array ?? array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
   } finally {
@@ -98,6 +97,17 @@ async function* guarded(
     onEnd();
     input.finish();
   }
+}
+
+/**
+ * What a stream's in-band error follows on from: the last event the client got, where it is
+ * numbered (a Responses stream's); else what the upstream's reading counted (`sent`). The client's
+ * count comes first: a guardrail's screen may hold back events the upstream sent, and a translated
+ * stream's numbers are the encoder's, which the stream guard cannot ask.
+ */
+function carried(lastSent: Uint8Array | undefined, sent: () => { nextSequence?: number }): { nextSequence?: number } {
+  const nextSequence = lastSent && sequenceAfter(lastSent);
+  return nextSequence === undefined ? sent() : { nextSequence };
 }
 
 /**
@@ -215,12 +225,7 @@ export async function translatedAnswer(input: AnswerInput, adapter: ProviderAdap
   const onEnd = () => {
     if (ctx.outcome !== 'ok') chargeCutOff(ctx, ctx.usage, relayed.outputChars, () => countTokensEstimate(request));
   };
-  // A failure the encoder never saw (a guardrail's block, thrown after it): its in-band error follows on from what the client got.
-  const sent = (lastSent: Uint8Array | undefined) => {
-    const nextSequence = lastSent && sequenceAfter(lastSent);
-    return nextSequence === undefined ? {} : { nextSequence };
-  };
-  return { status: 200, headers: { ...streamHeaders(ctx) }, body: guarded(input, produce, onEnd, sent, array && (() => array)) };
+  return { status: 200, headers: { ...streamHeaders(ctx) }, body: guarded(input, produce, onEnd, undefined, array && (() => array)) };
 }
 
 /** A passed-through whole Chat Completions answer cut at the client's stop sequences; errors and answers without one go on as they came. */

@@ -82,10 +82,10 @@ export const OPENAI_RESPONSES: SurfaceBinding = {
   // Translators name fields as Chat Completions does; the client's param points into its own body.
   inTranslatedFields: (err) => inClientFields(RESPONSES_FIELDS, err),
   rateHeaders: 'openai',
-  // A passed-through stream that broke off: the gateway has no response object of its own to mark
-  // failed, so the `error` event alone, numbered after the last event the upstream sent (the
-  // translating stream encoder sends response.failed first itself; what it never sees, a
-  // guardrail's block, gets this event numbered after the last event the client got).
+  // A passed-through stream that broke off, or any stream a guardrail blocked: the gateway has no
+  // response object of its own to mark failed, so the `error` event alone, numbered after the last
+  // event the client got (the translating stream encoder sends response.failed first itself for
+  // the failures it sees).
   inBandError: (err, sent) => {
     const error = openAIErrorBody(err).error;
     return sseEvent('error', { type: 'error', code: error.code, message: error.message, param: error.param, error, sequence_number: sent?.nextSequence ?? 0 });
