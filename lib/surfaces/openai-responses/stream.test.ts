@@ -455,6 +455,16 @@ describe('sequenceAfter', () => {
     { name: 'text that spells the field is escaped, not taken', sent: event('response.output_text.delta', { delta: '"sequence_number":99', sequence_number: 7 }), next: 8 },
     { name: 'a keep-alive comment: none', sent: ': keep-alive\n\n', next: undefined },
     { name: 'nothing: none', sent: '', next: undefined },
+    // OpenAI writes the number second, before the response object, which echoes the client's schemas.
+    {
+      name: 'a field of that name nested in the event (a schema’s example): the event’s own',
+      sent: `event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"text":{"format":{"type":"json_schema","schema":{"examples":[{"sequence_number":9}]}}}}}\n\n`,
+      next: 1,
+    },
+    { name: 'a space after the colon', sent: 'event: response.in_progress\ndata: {"type":"response.in_progress", "sequence_number": 5}\n\n', next: 6 },
+    { name: 'an event cut off in its number: after the last whole one', sent: event('response.output_text.delta', { delta: 'a', sequence_number: 11 }) + 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1', next: 12 },
+    { name: 'only part of an event: none', sent: 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":12', next: undefined },
+    { name: 'a number past 2^31', sent: event('response.output_text.delta', { delta: 'a', sequence_number: 3_000_000_000 }), next: 3_000_000_001 },
   ])('$name', ({ sent, next }) => {
     expect(sequenceAfter(Buffer.from(sent))).toBe(next);
   });
