@@ -9,7 +9,6 @@ import type { ProviderAdapter } from '../providers/types';
 import type { UpstreamResponse } from '../upstream/http';
 import { upstreamJson } from '../upstream/json';
 import { charTokens, countTokensEstimate } from '../surfaces/anthropic-messages/count-tokens';
-import { sequenceAfter } from '../surfaces/openai-responses/stream';
 import { cutOffUsage, relayedOutput } from '../usage/cut-off';
 import type { TokenUsage } from '../usage/tokens';
 import type { SurfaceBinding } from './bindings';
@@ -78,17 +77,22 @@ async function* guarded(
   // Guardrails on answers, where there are any for this call: the stream as the client gets it.
   const guard = answerGuardOf(ctx, input.deps);
   const screened = guard && screenedStream(produce(), guard, ctx, input.deps, ctx.jsonArray === true);
+  const source = screened ? screened.body : produce();
   let lastSent: Uint8Array | undefined;
   try {
-    for await (const chunk of screened ? screened.body : produce()) {
-      // A keep-alive comment carries nothing an in-band error follows on from.
-      if (chunk[0] !== COLON) lastSent = chunk;
-      yield chunk;
+    // Every answer of every surface goes through here: only a surface that numbers its events keeps its last one.
+    if (!binding.sequenceAfter) yield* source;
+    else {
+      for await (const chunk of source) {
+        // A keep-alive comment carries nothing an in-band error follows on from.
+        if (chunk[0] !== COLON) lastSent = chunk;
+        yield chunk;
+      }
     }
   } catch (err) {
     const error = brokeOff(err, { ctx, logger: input.deps.logger, signal }, 'the stream', 'stream interrupted');
     if (!error) return;
-    const inBand = binding.inBandError(error, carried(lastSent, sent));
+    const inBand = binding.inBandError(error, carried(binding, lastSent, sent));
     const state = screened?.array ?? array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
   } finally {
@@ -105,8 +109,8 @@ async function* guarded(
  * count comes first: a guardrail's screen may hold back events the upstream sent, and a translated
  * stream's numbers are the encoder's, which the stream guard cannot ask.
  */
-function carried(lastSent: Uint8Array | undefined, sent: () => { nextSequence?: number }): { nextSequence?: number } {
-  const nextSequence = lastSent && sequenceAfter(lastSent);
+function carried(binding: SurfaceBinding, lastSent: Uint8Array | undefined, sent: () => { nextSequence?: number }): { nextSequence?: number } {
+  const nextSequence = lastSent && binding.sequenceAfter?.(lastSent);
   return nextSequence === undefined ? sent() : { nextSequence };
 }
 
