@@ -18,6 +18,7 @@ import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard
 import type { PassthroughReader } from './passthrough';
 import { bookInterrupted, brokeOff, isOwnFault, logBrokeOff, readFailure } from './broke-off';
 import { bookFailure } from './failure-outcome';
+import { carriesEvents, followsOn } from './follows-on';
 import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
@@ -41,10 +42,6 @@ export interface AnswerInput {
   body: Record<string, unknown>;
   raw: Uint8Array;
 }
-
-
-/** How an SSE comment line (a keep-alive) starts. */
-const COLON = 0x3a;
 
 /** Whether a 2xx upstream answer is a stream (SSE, Bedrock's event stream) rather than one JSON body. */
 function isStreamed(res: UpstreamResponse): boolean {
@@ -84,15 +81,14 @@ async function* guarded(
     if (!binding.sequenceAfter) yield* source;
     else {
       for await (const chunk of source) {
-        // A keep-alive comment carries nothing an in-band error follows on from.
-        if (chunk[0] !== COLON) lastSent = chunk;
+        if (carriesEvents(chunk)) lastSent = chunk;
         yield chunk;
       }
     }
   } catch (err) {
     const error = brokeOff(err, { ctx, logger: input.deps.logger, signal }, 'the stream', 'stream interrupted');
     if (!error) return;
-    const inBand = binding.inBandError(error, carried(binding, lastSent, sent));
+    const inBand = binding.inBandError(error, followsOn(binding, lastSent, sent));
     const state = screened?.array ?? array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
   } finally {
@@ -101,17 +97,6 @@ async function* guarded(
     onEnd();
     input.finish();
   }
-}
-
-/**
- * What a stream's in-band error follows on from: the last event the client got, where it is
- * numbered (a Responses stream's); else what the upstream's reading counted (`sent`). The client's
- * count comes first: a guardrail's screen may hold back events the upstream sent, and a translated
- * stream's numbers are the encoder's, which the stream guard cannot ask.
- */
-function carried(binding: SurfaceBinding, lastSent: Uint8Array | undefined, sent: () => { nextSequence?: number }): { nextSequence?: number } {
-  const nextSequence = lastSent && binding.sequenceAfter?.(lastSent);
-  return nextSequence === undefined ? sent() : { nextSequence };
 }
 
 /**
