@@ -7,6 +7,8 @@ describe('carriesEvents', () => {
   it.each([
     { name: 'an event', chunk: numbered(3), carries: true },
     { name: 'a keep-alive comment', chunk: Buffer.from(': keep-alive\n\n'), carries: false },
+    // Some upstreams write a comment line before events, in the same chunk.
+    { name: 'a comment and events after it', chunk: Buffer.concat([Buffer.from(': PROCESSING\n\n'), numbered(3)]), carries: true },
   ])('$name: $carries', ({ chunk, carries }) => {
     expect(carriesEvents(chunk)).toBe(carries);
   });

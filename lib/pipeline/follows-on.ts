@@ -2,10 +2,15 @@ import type { SurfaceBinding } from './bindings';
 
 /** How an SSE comment line (a keep-alive) starts. */
 const COLON = 0x3a;
+const DATA_LINE = Buffer.from('\ndata:');
 
-/** Whether a chunk sent to the client carries events an in-band error follows on from: a keep-alive comment carries none. */
+/**
+ * Whether a chunk sent to the client carries events an in-band error follows on from: a keep-alive
+ * comment carries none. Only a chunk that opens with a comment is searched (a keep-alive is a few
+ * bytes, every few seconds at most): an upstream may write a comment line before events in one chunk.
+ */
 export function carriesEvents(chunk: Uint8Array): boolean {
-  return chunk[0] !== COLON;
+  return chunk[0] !== COLON || Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).includes(DATA_LINE);
 }
 
 /**
