@@ -18,6 +18,7 @@ import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard
 import type { PassthroughReader } from './passthrough';
 import { bookInterrupted, brokeOff, isOwnFault, logBrokeOff, readFailure } from './broke-off';
 import { bookFailure } from './failure-outcome';
+import { carriesEvents, followsOn } from './follows-on';
 import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
@@ -41,7 +42,6 @@ export interface AnswerInput {
   body: Record<string, unknown>;
   raw: Uint8Array;
 }
-
 
 /** Whether a 2xx upstream answer is a stream (SSE, Bedrock's event stream) rather than one JSON body. */
 function isStreamed(res: UpstreamResponse): boolean {
@@ -74,12 +74,21 @@ async function* guarded(
   // Guardrails on answers, where there are any for this call: the stream as the client gets it.
   const guard = answerGuardOf(ctx, input.deps);
   const screened = guard && screenedStream(produce(), guard, ctx, input.deps, ctx.jsonArray === true);
+  const source = screened ? screened.body : produce();
+  let lastSent: Uint8Array | undefined;
   try {
-    yield* screened ? screened.body : produce();
+    // Every answer of every surface goes through here: only a surface that numbers its events keeps its last one.
+    if (!binding.sequenceAfter) yield* source;
+    else {
+      for await (const chunk of source) {
+        if (carriesEvents(chunk)) lastSent = chunk;
+        yield chunk;
+      }
+    }
   } catch (err) {
     const error = brokeOff(err, { ctx, logger: input.deps.logger, signal }, 'the stream', 'stream interrupted');
     if (!error) return;
-    const inBand = binding.inBandError(error, sent());
+    const inBand = binding.inBandError(error, followsOn(binding, lastSent, sent));
     const state = screened?.array ?? array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
   } finally {

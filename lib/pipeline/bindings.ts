@@ -13,6 +13,7 @@ import { inChatFields } from '../surfaces/openai-chat/error-fields';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
 import { openAIResponsesSurface, parseResponsesRequest } from '../surfaces/openai-responses';
 import { RESPONSES_FIELDS } from '../surfaces/openai-responses/error-fields';
+import { sequenceAfter } from '../surfaces/openai-responses/stream';
 import { ANTHROPIC_FIELDS } from '../surfaces/anthropic-messages/error-fields';
 import { GEMINI_FIELDS } from '../surfaces/gemini/error-fields';
 import { inClientFields } from '../surfaces/error-fields';
@@ -42,6 +43,12 @@ export interface SurfaceBinding {
   rateHeaders?: RateHeaderDialect;
   /** The event that ends a stream that failed after its first byte; `sent` says what the stream has carried so far. */
   inBandError(err: GatewayError, sent?: { nextSequence?: number }): string;
+  /**
+   * Where a surface numbers its stream events (Responses): the number the event after `sent`, the
+   * last bytes the client got, takes. Read only when a stream ends in an in-band error; a surface
+   * without it relays its streams without keeping their last bytes.
+   */
+  sequenceAfter?(sent: Uint8Array): number | undefined;
 }
 
 export const OPENAI_CHAT: SurfaceBinding = {
@@ -82,13 +89,15 @@ export const OPENAI_RESPONSES: SurfaceBinding = {
   // Translators name fields as Chat Completions does; the client's param points into its own body.
   inTranslatedFields: (err) => inClientFields(RESPONSES_FIELDS, err),
   rateHeaders: 'openai',
-  // A passed-through stream that broke off: the gateway has no response object of its own to mark
-  // failed, so the `error` event alone, numbered after the last event the upstream sent (the
-  // translating stream encoder sends response.failed first itself).
+  // A passed-through stream that broke off, or any stream a guardrail blocked: the gateway has no
+  // response object of its own to mark failed, so the `error` event alone, numbered after the last
+  // event the client got (the translating stream encoder sends response.failed first itself for
+  // the failures it sees).
   inBandError: (err, sent) => {
     const error = openAIErrorBody(err).error;
     return sseEvent('error', { type: 'error', code: error.code, message: error.message, param: error.param, error, sequence_number: sent?.nextSequence ?? 0 });
   },
+  sequenceAfter,
 };
 
 export const GEMINI: SurfaceBinding = {

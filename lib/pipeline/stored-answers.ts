@@ -8,6 +8,7 @@ import { answerGuardOf, screenedJson, screenedStream } from './answer-guard';
 import { OPENAI_RESPONSES } from './bindings';
 import { brokeOff } from './broke-off';
 import { bookFailure } from './failure-outcome';
+import { carriesEvents, followsOn } from './follows-on';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import type { PassthroughReader } from './passthrough';
@@ -126,11 +127,16 @@ export function relayedStoredStream(res: UpstreamResponse, reader: PassthroughRe
   }
   async function* guarded(): AsyncGenerator<Uint8Array> {
     const guard = answerGuardOf(ctx, deps);
+    let lastSent: Uint8Array | undefined;
     try {
-      yield* guard ? screenedStream(relayed(), guard, ctx, deps, false, storedAnswerWithheld).body : relayed();
+      for await (const chunk of guard ? screenedStream(relayed(), guard, ctx, deps, false, storedAnswerWithheld).body : relayed()) {
+        if (carriesEvents(chunk)) lastSent = chunk;
+        yield chunk;
+      }
     } catch (err) {
       const error = brokeOff(err, { ctx, logger: deps.logger, signal }, 'the stream', 'stored response stream interrupted');
-      if (error) yield Buffer.from(OPENAI_RESPONSES.inBandError(error, relay.findings()));
+      // Numbered after the last event the client got: the relay counted the events a screen held back.
+      if (error) yield Buffer.from(OPENAI_RESPONSES.inBandError(error, followsOn(OPENAI_RESPONSES, lastSent, () => relay.findings())));
     } finally {
       // Reached without an outcome only when the door stopped reading: the client went away.
       ctx.outcome ??= 'aborted';

@@ -343,6 +343,47 @@ describe('block, on the other APIs', () => {
   });
 });
 
+/** The data of each SSE event of a body as the client gets it, in order. */
+function sseEventsOf(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data: '))
+    .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)) as Record<string, unknown>);
+}
+
+describe('block, on a Responses stream: the error event follows on from the last event the client got', () => {
+  const pieces = ['Token ', TOKEN.slice(0, 12), TOKEN.slice(12), ' ok'];
+  const responsesStream = async (model: string) => {
+    const res = await fetch(`${h.gw.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model, input: `token ${Date.now()}`, stream: true }) });
+    expect(res.status).toBe(200);
+    return sseEventsOf(await res.text());
+  };
+
+  // Translated: the encoder numbers the events, which the stream guard cannot ask (it sent 0).
+  it('numbers a translated stream’s error event on, and the official client raises it', async () => {
+    anthropic.reply(() => ({ kind: 'text', text: pieces.join(''), chunks: pieces }));
+    const events = await responsesStream('claude-sonnet-4-6');
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'guardrail_blocked' });
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_e, i) => i));
+    expect(JSON.stringify(events)).not.toContain(TOKEN.slice(0, 12));
+    const stream = await openai().responses.create({ model: 'claude-sonnet-4-6', input: 'token?', stream: true });
+    const err = await (async () => {
+      for await (const _event of stream);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('guardrail_blocked');
+  });
+
+  // Passed through: the relay counted the events the screen held back (it left a gap).
+  it('numbers a passed-through stream’s error event on, without counting the events the screen held back', async () => {
+    h.upstream.reply(() => ({ kind: 'text', text: pieces.join(''), chunks: pieces }));
+    const events = await responsesStream('gpt-4o-mini');
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'guardrail_blocked' });
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_e, i) => i));
+    expect(JSON.stringify(events)).not.toContain(TOKEN.slice(0, 12));
+  });
+});
+
 describe('flag', () => {
   it('lets a JWT through untouched, streamed and not, and books the hit on the response side', async () => {
     const jwtPieces = ['token: ', FAKE.jwt.slice(0, 30), FAKE.jwt.slice(30), ' done'];

@@ -20,6 +20,7 @@ describe('conversations and stored responses under the audit log and the guardra
   let dir: string;
   let h: Harness;
   let client: OpenAI;
+  let apiKey: string;
   let keyId: string;
   let stranger: OpenAI;
   let strangerId: string;
@@ -38,6 +39,7 @@ describe('conversations and stored responses under the audit log and the guardra
     });
     const made = await h.createKey({ name: 'audited', models: [MODEL] });
     client = openAIClient(h.gw, made.key);
+    apiKey = made.key;
     keyId = made.id;
     const other = await h.createKey({ name: 'stranger', models: [MODEL] });
     stranger = openAIClient(h.gw, other.key);
@@ -157,6 +159,24 @@ describe('conversations and stored responses under the audit log and the guardra
       [false, 400, 'error', 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
       [true, 200, 'interrupted', 'guardrail_blocked', [{ rule: 'aws-access-key', action: 'block', count: 1, side: 'response' }]],
     ]);
+  });
+
+  it("numbers the error event of a stored response's stream a rule blocks after the last event the client got, not counting the events the screen held back", async () => {
+    // Prepare
+    await client.responses.create({ model: MODEL, input: `Repeat ${FAKE.awsKeyId}` }).catch(() => undefined);
+    const id = [...h.upstream.stored.keys()].at(-1)!;
+    await h.gw.gateway.drain();
+
+    // Act
+    const res = await fetch(`${h.gw.url}/v1/responses/${id}?stream=true`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const events = (await res.text())
+      .split('\n\n')
+      .filter((block) => block.includes('data: '))
+      .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { type: string; code?: string; sequence_number: number });
+
+    // Assess
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'guardrail_blocked' });
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_e, i) => i));
   });
 
   it("withholds what a model wrote when a rule on answers blocks it, on the item routes too", async () => {

@@ -2,7 +2,7 @@ import { createParser } from 'eventsource-parser';
 import type { StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { sequentialIds } from './encode';
-import { encodeResponsesStream } from './stream';
+import { encodeResponsesStream, sequenceAfter } from './stream';
 
 const NOW = () => 1_700_000_000_123;
 const USAGE = { input: 50, output: 20, cacheRead: 10, cacheWrite: 0, reasoning: 5 };
@@ -443,5 +443,35 @@ describe('encodeResponsesStream: the item an answer’s end cuts', () => {
       { type: 'message', status: 'completed' },
       { id: 'fc_1', type: 'function_call', status: 'incomplete', name: 'weather', arguments: '{"city":"Pa' },
     ]);
+  });
+});
+
+describe('sequenceAfter', () => {
+  const event = (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+  it.each([
+    { name: 'one event: its number and one', sent: event('response.created', { response: { id: 'resp_1' }, sequence_number: 0 }), next: 1 },
+    { name: 'several events in one chunk: after the last', sent: event('response.output_text.delta', { delta: 'a', sequence_number: 4 }) + event('response.output_text.delta', { delta: 'b', sequence_number: 5 }), next: 6 },
+    { name: 'a number past one digit', sent: event('response.output_text.delta', { delta: 'a', sequence_number: 1234 }), next: 1235 },
+    { name: 'text that spells the field is escaped, not taken', sent: event('response.output_text.delta', { delta: '"sequence_number":99', sequence_number: 7 }), next: 8 },
+    { name: 'a keep-alive comment: none', sent: ': keep-alive\n\n', next: undefined },
+    { name: 'nothing: none', sent: '', next: undefined },
+    // OpenAI writes the number second, before the response object, which echoes the client's schemas.
+    {
+      name: 'a field of that name nested in the event (a schema’s example): the event’s own',
+      sent: `event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"text":{"format":{"type":"json_schema","schema":{"examples":[{"sequence_number":9}]}}}}}\n\n`,
+      next: 1,
+    },
+    { name: 'a space after the colon', sent: 'event: response.in_progress\ndata: {"type":"response.in_progress", "sequence_number": 5}\n\n', next: 6 },
+    { name: 'an event cut off in its number: after the last whole one', sent: event('response.output_text.delta', { delta: 'a', sequence_number: 11 }) + 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1', next: 12 },
+    { name: 'only part of an event: none', sent: 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":12', next: undefined },
+    { name: 'a number past 2^31', sent: event('response.output_text.delta', { delta: 'a', sequence_number: 3_000_000_000 }), next: 3_000_000_001 },
+  ])('$name', ({ sent, next }) => {
+    expect(sequenceAfter(Buffer.from(sent))).toBe(next);
+  });
+
+  it('reads a view into a larger buffer by its own bounds', () => {
+    const whole = Buffer.from(event('a', { sequence_number: 3 }) + event('b', { sequence_number: 9 }));
+    const first = whole.subarray(0, whole.indexOf('event: b'));
+    expect(sequenceAfter(new Uint8Array(first.buffer, first.byteOffset, first.byteLength))).toBe(4);
   });
 });

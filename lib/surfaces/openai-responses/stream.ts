@@ -19,6 +19,7 @@
  * with no wait (Codex runs a call on its `output_item.done`); only a call whose arguments do not
  * parse waits for the next event, which says whether the answer's end cut it.
  */
+import { createParser } from 'eventsource-parser';
 import type { FinishReason, SignatureFamily, StreamEvent } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import { sseEvent } from '../../http/sse';
@@ -255,6 +256,39 @@ class ResponsesStreamWriter {
     if (this.frame) out += this.event('response.failed', { response: responseObject(this.frame, { status: 'failed', output: this.output, usage: null, error }) });
     const detail = { type: err.status >= 500 ? 'server_error' : 'invalid_request_error', code: error.code, message: error.message, param: err.param ?? null };
     return out + this.event('error', { code: detail.code, message: detail.message, param: detail.param, error: detail });
+  }
+}
+
+/**
+ * The number the event after `sent` takes: one more than the `sequence_number` of the last whole
+ * event the bytes carry, for an error written after this stream's events by another hand (the
+ * stream guard, when a guardrail on answers blocks the rest). Read only then, so each event is
+ * parsed as JSON and its own top-level field taken: a passed-through event has it before its
+ * `response`, which echoes the client's schemas (a field of that name may be nested there), and an
+ * upstream may space its JSON. Undefined when the bytes carry no whole numbered event (a
+ * keep-alive comment, the start of an event): the caller counts another way.
+ *
+ * @example
+ * sequenceAfter(Buffer.from('event: response.created\ndata: {"type":"response.created","sequence_number":0}\n\n')) // 1
+ */
+export function sequenceAfter(sent: Uint8Array): number | undefined {
+  const data: string[] = [];
+  // Only events ended by their blank line are dispatched: a trailing part of one is not the client's.
+  createParser({ onEvent: (event) => void data.push(event.data) }).feed(Buffer.from(sent.buffer, sent.byteOffset, sent.byteLength).toString('utf8'));
+  for (let i = data.length - 1; i >= 0; i--) {
+    const number = sequenceOf(data[i]!);
+    if (number !== undefined) return number + 1;
+  }
+  return undefined;
+}
+
+function sequenceOf(data: string): number | undefined {
+  try {
+    const number = (JSON.parse(data) as { sequence_number?: unknown } | null)?.sequence_number;
+    return typeof number === 'number' && Number.isSafeInteger(number) && number >= 0 ? number : undefined;
+  } catch {
+    // Not JSON (an upstream's stray line): it numbers nothing.
+    return undefined;
   }
 }
 
