@@ -37,14 +37,19 @@ describe('an Anthropic client, translated for Gemini', () => {
     expect(s.gemini.requests).toHaveLength(0);
   });
 
-  it('names stop_sequences, not Chat Completions\' stop, when there are more than Gemini takes', async () => {
-    const err = await anthropicClient(s.gw, s.key)
-      .messages.create({ model: MODELS.gemini.name, max_tokens: 256, stop_sequences: ['a', 'b', 'c', 'd', 'e', 'f'], messages: [{ role: 'user', content: 'Count' }] })
-      .catch((e: unknown) => e);
+  it('sends Gemini the first five of more stop_sequences than it takes, and cuts the answer at the sixth itself (no refusal)', async () => {
+    s.gemini.reply({ kind: 'text', text: 'one two three f four' });
 
-    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((err as Error).message).toContain('stop_sequences has 6 sequences; provider type gemini takes at most 5.');
-    expect(s.gemini.requests).toHaveLength(0);
+    const message = await anthropicClient(s.gw, s.key).messages.create({
+      model: MODELS.gemini.name,
+      max_tokens: 256,
+      stop_sequences: ['#1', '#2', '#3', '#4', '#5', ' f'],
+      messages: [{ role: 'user', content: 'Count' }],
+    });
+
+    expect((s.gemini.requests[0]!.body as { generationConfig: { stopSequences?: unknown } }).generationConfig.stopSequences).toEqual(['#1', '#2', '#3', '#4', '#5']);
+    expect(message.content).toMatchObject([{ type: 'text', text: 'one two three' }]);
+    expect({ stop_reason: message.stop_reason, stop_sequence: message.stop_sequence }).toEqual({ stop_reason: 'stop_sequence', stop_sequence: ' f' });
   });
 });
 
