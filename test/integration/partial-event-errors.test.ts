@@ -13,9 +13,10 @@ import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
  */
 let openai: FakePool<FakeOpenAI, OpenAIReply>;
 let claude: FakePool<FakeAnthropic, AnthropicReply>;
+let oai: FakePool<FakeOpenAI, OpenAIReply>;
 
 beforeAll(async () => {
-  [openai, claude] = await Promise.all([
+  [openai, claude, oai] = await Promise.all([
     startFakePool({
       start: () => startFakeOpenAI(),
       provider: (fakes) => ({ id: 'vllm', type: 'openai-compatible', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'VLLM_KEY' } }) }),
@@ -32,12 +33,21 @@ beforeAll(async () => {
       usual: usualClaude,
       keyName: 'partial-anthropic',
     }),
+    startFakePool({
+      start: () => startFakeOpenAI(),
+      provider: (fakes) => ({ id: 'oai', type: 'openai', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'OAI_KEY' } }) }),
+      config: { models: [{ name: 'gpt-4.1', targets: [{ provider: 'oai', model: 'gpt-4.1' }] }], routing: { sticky: false } },
+      credentials: { OAI_KEY: 'sk-oai' },
+      usual: usualOpenAI,
+      keyName: 'partial-responses',
+    }),
   ]);
 });
-afterAll(() => Promise.all([openai.close(), claude.close()]));
+afterAll(() => Promise.all([openai.close(), claude.close(), oai.close()]));
 beforeEach(() => {
   openai.reset();
   claude.reset();
+  oai.reset();
 });
 
 const SSE = { 'content-type': 'text/event-stream' };
@@ -59,6 +69,20 @@ const claudeCut = (reset: boolean): AnthropicReply => ({
   status: 200,
   headers: SSE,
   body: [...claudeEvents.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`), CLAUDE_PART],
+  reset,
+});
+
+const responsesEvents = [
+  { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', object: 'response', created_at: 1, model: 'gpt-4.1', status: 'in_progress', error: null, output: [] } },
+  { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hello there' },
+];
+const RESPONSES_PART = 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":2,"item_id":"msg_x';
+/** A Responses stream to its text (`Hello there`), the start of an event, then the connection ended or reset. */
+const responsesCut = (reset: boolean): OpenAIReply => ({
+  kind: 'raw',
+  status: 200,
+  headers: SSE,
+  body: [...responsesEvents.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`), RESPONSES_PART],
   reset,
 });
 
@@ -225,5 +249,41 @@ describe.each(ENDINGS)('an upstream that sends the start of an event and then %s
     expect(got.text).toBe('Hello there');
     expect(got.thrown).toBeInstanceOf(OpenAI.APIError);
     expect(String(got.thrown)).not.toMatch(/JSON/);
+  });
+
+  it('sends a Responses stream to a Responses client without the cut bytes, the error an event of its own', async () => {
+    // Prepare
+    oai.firstCallGets(responsesCut(reset));
+
+    // Act
+    const got = await raw(oai, '/v1/responses', { authorization: `Bearer ${oai.key}` }, { model: 'gpt-4.1', input: 'Say hi.', stream: true });
+
+    // Assess
+    const { data, rest } = sseEvents(got.text);
+    expect(got.text).not.toContain('msg_x');
+    expect(unreadable(data)).toEqual([]);
+    expect(rest).toBe('');
+    expect(data.length).toBeGreaterThan(responsesEvents.length);
+    expect(got.record).toMatchObject({ outcome: 'interrupted', errorCode: 'upstream_interrupted' });
+  });
+
+  it('has the OpenAI client raise the gateway\'s typed error on a Responses stream, not a JSON error', async () => {
+    // Prepare
+    oai.firstCallGets(responsesCut(reset));
+    const client = new OpenAI({ apiKey: oai.key, baseURL: `${oai.gw.url}/v1`, maxRetries: 0 });
+
+    // Act
+    const stream = await client.responses.create({ model: 'gpt-4.1', input: 'Say hi.', stream: true });
+    const types: string[] = [];
+    const thrown = await (async () => {
+      for await (const event of stream) types.push(event.type);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(types.slice(0, 2)).toEqual(['response.created', 'response.output_text.delta']);
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
   });
 });
