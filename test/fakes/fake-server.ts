@@ -33,7 +33,8 @@ export type HangReply = { kind: 'hang' };
 export type HangAfterHeadersReply = { kind: 'hang-after-headers' };
 
 /** Send exactly this: headers at once, then each body piece as its own write, `delayMs` before each. */
-export type RawReply = { kind: 'raw'; status: number; headers: Record<string, string>; body: string | string[]; delayMs?: number };
+/** `reset`: once its body is written, the connection is reset (an upstream that failed mid-stream) rather than ended. */
+export type RawReply = { kind: 'raw'; status: number; headers: Record<string, string>; body: string | string[]; delayMs?: number; reset?: boolean };
 
 /** Decides one reply from the request, as a test tells a fake to. */
 export type Responder<Rec extends RecordedRequest, Reply> = (req: Rec) => Reply | Promise<Reply>;
@@ -181,7 +182,8 @@ export abstract class FakeServer<Reply, Rec extends RecordedRequest = RecordedRe
       if (isGone(res)) return;
       await writePiece(res, piece);
     }
-    res.end();
+    if (reply.reset) await this.dropConnection(res);
+    else res.end();
   }
 
   /** Ends a `drop` reply: resets the connection once what was written had time to leave. */
