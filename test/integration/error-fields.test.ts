@@ -105,6 +105,7 @@ describe('a Chat Completions client, translated for Gemini', () => {
 
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err).toMatchObject({ status: 400, param: 'messages[3].tool_call_id', code: 'unknown_tool_call_id' });
+    expect((err as Error).message).toContain('The tool result for "call_unknown" (messages[3].tool_call_id) answers no tool call');
     expect(s.gemini.requests).toHaveLength(0);
   });
 });

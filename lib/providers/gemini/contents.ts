@@ -129,7 +129,7 @@ function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen
         if (!name) {
           throw new GatewayError(
             'invalid_request',
-            `The tool result for "${part.toolCallId}" answers no tool call in an earlier assistant message; provider type gemini needs the tool's name, which it finds there.`,
+            `The tool result for "${part.toolCallId}" (${param}.tool_call_id) answers no tool call in an earlier assistant message; provider type gemini needs the tool's name, which it finds there.`,
             { param: `${param}.tool_call_id`, code: 'unknown_tool_call_id' },
           );
         }
