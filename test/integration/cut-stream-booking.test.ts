@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { defaultReply as usualClaude, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
+import type { FakeAnthropic, Reply as AnthropicReply } from '../fakes/anthropic';
 import type { FakeBedrock, Reply as BedrockReply } from '../fakes/bedrock';
 import { anthropicStreamEvents, chunkFrame, converseStreamEvents, eventFrame, type AnswerContent } from '../fakes/bedrock-wire';
 import type { FakeGemini, GeminiReply } from '../fakes/gemini';
@@ -10,7 +10,7 @@ import type { GatewayLogger } from '../../lib/observe/logger';
 import type { StoredUsage } from '../../lib/store/usage';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
 import { geminiClient } from './harness';
-import { BEDROCK_CLAUDE, startBedrockPool, startGeminiPool, startVertexPool } from './provider-pools';
+import { BEDROCK_CLAUDE, startBedrockPool, startClaudePool, startGeminiPool, startVertexPool } from './provider-pools';
 
 /**
  * A stream the upstream ends (cleanly, at the HTTP level) before its last event is one failure
@@ -43,15 +43,7 @@ beforeAll(async () => {
       keyName: 'cut-stream-openai',
       gateway: { logger },
     }),
-    startFakePool({
-      start: () => startFakeAnthropic(),
-      provider: (fakes) => ({ id: 'claude', type: 'anthropic', accounts: poolAccounts(fakes, { apiKey: { env: 'ANT_KEY' } }) }),
-      config: { models: [{ name: 'claude-sonnet-4-6', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] }], routing: { sticky: false } },
-      credentials: { ANT_KEY: 'sk-ant-up' },
-      usual: usualClaude,
-      keyName: 'cut-stream-anthropic',
-      gateway: { logger },
-    }),
+    startClaudePool('cut-stream-anthropic', { logger }),
     startBedrockPool('cut-stream-bedrock', { logger }),
     startGeminiPool('cut-stream-gemini', { logger }),
     startVertexPool('cut-stream-vertex', { logger }),

@@ -1,8 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { defaultReply as usualClaude, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
-import { defaultReply as usualOpenAI, startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
-import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+import type { FakeAnthropic, Reply as AnthropicReply } from '../fakes/anthropic';
+import type { FakeOpenAI, Reply as OpenAIReply } from '../fakes/openai';
+import type { FakePool } from './fake-pool';
+import { startClaudePool, startOpenAIPool, startVllmPool } from './provider-pools';
 
 /**
  * An upstream that sends whole events, then the start of one (no blank line after it), then ends
@@ -17,30 +18,9 @@ let oai: FakePool<FakeOpenAI, OpenAIReply>;
 
 beforeAll(async () => {
   [openai, claude, oai] = await Promise.all([
-    startFakePool({
-      start: () => startFakeOpenAI(),
-      provider: (fakes) => ({ id: 'vllm', type: 'openai-compatible', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'VLLM_KEY' } }) }),
-      config: { models: [{ name: 'llama', targets: [{ provider: 'vllm', model: 'llama-3.3-70b' }] }], routing: { sticky: false } },
-      credentials: { VLLM_KEY: 'sk-up' },
-      usual: usualOpenAI,
-      keyName: 'partial-openai',
-    }),
-    startFakePool({
-      start: () => startFakeAnthropic(),
-      provider: (fakes) => ({ id: 'claude', type: 'anthropic', accounts: poolAccounts(fakes, { apiKey: { env: 'ANT_KEY' } }) }),
-      config: { models: [{ name: 'claude-sonnet-4-6', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] }], routing: { sticky: false } },
-      credentials: { ANT_KEY: 'sk-ant-up' },
-      usual: usualClaude,
-      keyName: 'partial-anthropic',
-    }),
-    startFakePool({
-      start: () => startFakeOpenAI(),
-      provider: (fakes) => ({ id: 'oai', type: 'openai', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'OAI_KEY' } }) }),
-      config: { models: [{ name: 'gpt-4.1', targets: [{ provider: 'oai', model: 'gpt-4.1' }] }], routing: { sticky: false } },
-      credentials: { OAI_KEY: 'sk-oai' },
-      usual: usualOpenAI,
-      keyName: 'partial-responses',
-    }),
+    startVllmPool('partial-openai'),
+    startClaudePool('partial-anthropic'),
+    startOpenAIPool('partial-responses'),
   ]);
 });
 afterAll(() => Promise.all([openai.close(), claude.close(), oai.close()]));

@@ -3,14 +3,70 @@
  * account its own fake, one model routed to the pool, sticky routing off (so the first account
  * asked is drawn at random, as `firstCallGets` expects).
  */
+import { defaultReply as defaultClaudeReply, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
 import { defaultReply as defaultBedrockReply, startFakeBedrock, type FakeBedrock, type Reply as BedrockReply } from '../fakes/bedrock';
 import { defaultGeminiReply, startFakeGemini, type FakeGemini, type GeminiReply } from '../fakes/gemini';
 import { startFakeGoogleOAuth, testServiceAccount } from '../fakes/google-oauth';
+import { defaultReply as defaultOpenAIReply, startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
 import { defaultVertexReply, startFakeVertex, type FakeVertex, type VertexReply } from '../fakes/vertex';
 import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
 
 /** The gateway's own clock, readings or logger, for a suite that looks at them (`startFakePool`'s `gateway`). */
 type PoolGateway = Parameters<typeof startFakePool>[0]['gateway'];
+
+/**
+ * Provider `vllm` (OpenAI-compatible, so its streams are passed through) of two accounts, serving `llama`.
+ *
+ * @example
+ * const pool = await startVllmPool('partial-openai');
+ */
+export function startVllmPool(keyName: string, gateway?: PoolGateway): Promise<FakePool<FakeOpenAI, OpenAIReply>> {
+  return startFakePool({
+    start: () => startFakeOpenAI(),
+    provider: (fakes) => ({ id: 'vllm', type: 'openai-compatible', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'VLLM_KEY' } }) }),
+    config: { models: [{ name: 'llama', targets: [{ provider: 'vllm', model: 'llama-3.3-70b' }] }], routing: { sticky: false } },
+    credentials: { VLLM_KEY: 'sk-up' },
+    usual: defaultOpenAIReply,
+    keyName,
+    ...(gateway ? { gateway } : {}),
+  });
+}
+
+/**
+ * Provider `claude` (Anthropic) of two accounts, serving `claude-sonnet-4-6`.
+ *
+ * @example
+ * const pool = await startClaudePool('partial-anthropic');
+ */
+export function startClaudePool(keyName: string, gateway?: PoolGateway): Promise<FakePool<FakeAnthropic, AnthropicReply>> {
+  return startFakePool({
+    start: () => startFakeAnthropic(),
+    provider: (fakes) => ({ id: 'claude', type: 'anthropic', accounts: poolAccounts(fakes, { apiKey: { env: 'ANT_KEY' } }) }),
+    config: { models: [{ name: 'claude-sonnet-4-6', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] }], routing: { sticky: false } },
+    credentials: { ANT_KEY: 'sk-ant-up' },
+    usual: defaultClaudeReply,
+    keyName,
+    ...(gateway ? { gateway } : {}),
+  });
+}
+
+/**
+ * Provider `oai` (OpenAI, whose Responses API is passed through) of two accounts, serving `gpt-4.1`.
+ *
+ * @example
+ * const pool = await startOpenAIPool('partial-responses');
+ */
+export function startOpenAIPool(keyName: string, gateway?: PoolGateway): Promise<FakePool<FakeOpenAI, OpenAIReply>> {
+  return startFakePool({
+    start: () => startFakeOpenAI(),
+    provider: (fakes) => ({ id: 'oai', type: 'openai', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'OAI_KEY' } }) }),
+    config: { models: [{ name: 'gpt-4.1', targets: [{ provider: 'oai', model: 'gpt-4.1' }] }], routing: { sticky: false } },
+    credentials: { OAI_KEY: 'sk-oai' },
+    usual: defaultOpenAIReply,
+    keyName,
+    ...(gateway ? { gateway } : {}),
+  });
+}
 
 /** The model name a Bedrock pool serves: Claude 3.5 Sonnet on provider `aws`. */
 export const BEDROCK_CLAUDE = 'claude-on-bedrock';

@@ -1,11 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { defaultReply as usualClaude, startFakeAnthropic, type FakeAnthropic, type Reply as AnthropicReply } from '../fakes/anthropic';
+import type { FakeAnthropic, Reply as AnthropicReply } from '../fakes/anthropic';
 import type { FakeGemini, GeminiReply } from '../fakes/gemini';
-import { defaultReply as usualOpenAI, startFakeOpenAI, type FakeOpenAI, type Reply as OpenAIReply } from '../fakes/openai';
-import { poolAccounts, startFakePool, type FakePool } from './fake-pool';
+import type { FakeOpenAI, Reply as OpenAIReply } from '../fakes/openai';
+import type { FakePool } from './fake-pool';
 import { geminiClient, readGeminiStream } from './harness';
-import { startGeminiPool } from './provider-pools';
+import { startClaudePool, startGeminiPool, startOpenAIPool, startVllmPool } from './provider-pools';
 
 /**
  * A stream whose last event is whole but comes without the blank line after it (`data: [DONE]`
@@ -21,31 +21,10 @@ let oai: FakePool<FakeOpenAI, OpenAIReply>;
 
 beforeAll(async () => {
   [openai, claude, gemini, oai] = await Promise.all([
-    startFakePool({
-      start: () => startFakeOpenAI(),
-      provider: (fakes) => ({ id: 'vllm', type: 'openai-compatible', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'VLLM_KEY' } }) }),
-      config: { models: [{ name: 'llama', targets: [{ provider: 'vllm', model: 'llama-3.3-70b' }] }], routing: { sticky: false } },
-      credentials: { VLLM_KEY: 'sk-up' },
-      usual: usualOpenAI,
-      keyName: 'unterminated-openai',
-    }),
-    startFakePool({
-      start: () => startFakeAnthropic(),
-      provider: (fakes) => ({ id: 'claude', type: 'anthropic', accounts: poolAccounts(fakes, { apiKey: { env: 'ANT_KEY' } }) }),
-      config: { models: [{ name: 'claude-sonnet-4-6', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] }], routing: { sticky: false } },
-      credentials: { ANT_KEY: 'sk-ant-up' },
-      usual: usualClaude,
-      keyName: 'unterminated-anthropic',
-    }),
+    startVllmPool('unterminated-openai'),
+    startClaudePool('unterminated-anthropic'),
     startGeminiPool('unterminated-gemini'),
-    startFakePool({
-      start: () => startFakeOpenAI(),
-      provider: (fakes) => ({ id: 'oai', type: 'openai', baseUrl: fakes.one.url, accounts: poolAccounts(fakes, { apiKey: { env: 'OAI_KEY' } }) }),
-      config: { models: [{ name: 'gpt-4.1', targets: [{ provider: 'oai', model: 'gpt-4.1' }] }], routing: { sticky: false } },
-      credentials: { OAI_KEY: 'sk-oai' },
-      usual: usualOpenAI,
-      keyName: 'unterminated-responses',
-    }),
+    startOpenAIPool('unterminated-responses'),
   ]);
 });
 afterAll(() => Promise.all([openai.close(), claude.close(), gemini.close(), oai.close()]));
