@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AssistantPart, ChatRequest, ChatResponse, FinishReason } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import { isObject, type Json } from '../../http/json-checks';
+import { isName, isObject, type Json } from '../../http/json-checks';
 import { NO_TOKENS } from '../../usage/tokens';
 import { usageFromOpenAI } from './usage';
 
@@ -61,11 +61,9 @@ export function reasoningText(m: { reasoning_content?: unknown; reasoning?: unkn
   return undefined;
 }
 
-const isWords = (v: unknown): v is string => typeof v === 'string' && v !== '';
-
 /** Whether the message holds refusal words: in `refusal`, or as a `refusal` part of its content. */
 function hasRefusal(m: OpenAIMessageBody): boolean {
-  return isWords(m.refusal) || (Array.isArray(m.content) && m.content.some((p: unknown) => isObject(p) && isWords(p.refusal)));
+  return isName(m.refusal) || (Array.isArray(m.content) && m.content.some((p: unknown) => isObject(p) && isName(p.refusal)));
 }
 
 function contentText(content: unknown): string {
