@@ -346,18 +346,20 @@ describe('AnswerStreamScreen', () => {
       expect(STREAMS.openai.text(sseEvents(sent))).toMatch(/^key: \[REDACTED:private-key\]\nafter/);
     });
 
-    it('takes about four times as long for a 4-times longer PEM block, not sixteen (median of 3, loopback-free, CPU only)', () => {
+    it('takes about four times as long for a 4-times longer PEM block, not sixteen (fastest of 7, loopback-free, CPU only)', () => {
+      // The fastest run, not the median: another test worker on the same core only ever adds time
+      // (a median of 3 read 9.3 in a CI run beside other suites).
       const time = (kb: number) => {
         const text = growing['a PEM block before its footer']!(kb);
         const events = eventsOf(text);
-        const runs = [0, 1, 2].map(() => {
+        const runs = [0, 1, 2, 3, 4, 5, 6].map(() => {
           const screen = new AnswerStreamScreen(guardrails, { dialect: 'openai', hold: true, window: 512 });
           const start = process.hrtime.bigint();
           for (const e of events) screen.push(e);
           screen.end();
           return Number(process.hrtime.bigint() - start);
         });
-        return runs.sort((a, b) => a - b)[1]!;
+        return Math.min(...runs);
       };
       time(4); // warm-up
       // Quadratic, the ratio is about 16; linear, about 4 (with each event's parse, which does not grow).
