@@ -13,41 +13,33 @@
  * stops beyond what an upstream takes (Gemini's five, none for GPT-OSS on Bedrock) are honoured by the gateway's stop emulation.
  */
 import OpenAI from 'openai';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
-import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
+import type { FakeAnthropic } from '../fakes/anthropic';
+import type { FakeBedrock } from '../fakes/bedrock';
+import type { FakeGemini } from '../fakes/gemini';
 import { startHarness, type Harness } from './harness';
-
-const ANTHROPIC_KEY = 'sk-ant-test';
-const GEMINI_KEY = 'AIza-test';
-const AWS = { accessKeyId: 'AKIDAIDER', secretAccessKey: 'secret-aider', region: 'us-east-1' };
+import { startTranslatedFakes, type TranslatedFakes } from './translated-fakes';
 
 let h: Harness;
+let translated: TranslatedFakes;
 let anthropic: FakeAnthropic;
 let gemini: FakeGemini;
 let bedrock: FakeBedrock;
 let client: OpenAI;
 
 beforeAll(async () => {
-  anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
-  gemini = await startFakeGemini({ apiKey: GEMINI_KEY });
-  bedrock = await startFakeBedrock(AWS);
+  translated = await startTranslatedFakes();
+  ({ anthropic, gemini, bedrock } = translated);
   h = await startHarness({
-    credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_GEMINI_KEY: GEMINI_KEY, AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey },
+    credentials: translated.credentials,
     config: ({ upstream }) => ({
-      providers: [
-        { id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
-        { id: 'claude', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_ANTHROPIC_KEY' } }] },
-        { id: 'gemini', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_GEMINI_KEY' } }] },
-        { id: 'aws', type: 'bedrock', region: AWS.region, baseUrl: bedrock.url, accounts: [{ id: 'b', awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }] },
-      ],
+      providers: [{ id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }, ...translated.providers],
       models: [
         { name: 'gpt-4o', targets: [{ provider: 'primary', model: 'gpt-4o' }] },
         { name: 'gpt-3.5-turbo-instruct', targets: [{ provider: 'primary', model: 'gpt-3.5-turbo-instruct' }] },
-        { name: 'sonnet', targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }] },
+        { name: 'sonnet', targets: [{ provider: 'ant', model: 'claude-sonnet-4-5' }] },
         { name: 'sonnet-bedrock', targets: [{ provider: 'aws', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }] },
         { name: 'gpt-oss-bedrock', targets: [{ provider: 'aws', model: 'openai.gpt-oss-120b-1:0' }] },
-        { name: 'gemini-pro', targets: [{ provider: 'gemini', model: 'gemini-2.5-pro' }] },
+        { name: 'gemini-pro', targets: [{ provider: 'gem', model: 'gemini-2.5-pro' }] },
       ],
     }),
   });
@@ -55,15 +47,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  await anthropic?.close();
-  await gemini?.close();
-  await bedrock?.close();
+  await translated?.close();
 });
 beforeEach(() => {
   h.upstream.reset();
-  anthropic.reset();
-  gemini.reset();
-  bedrock.reset();
+  translated.reset();
   h.health.clear();
 });
 

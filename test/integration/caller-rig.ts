@@ -29,14 +29,16 @@ export const RIG_MODELS = {
   embedding: 'text-embedding-3-small',
   /** Gemini's embeddings, translated from OpenAI's. */
   geminiEmbedding: 'gemini-embedding-001',
+  /** Claude on Bedrock (Converse): translated for every caller here. */
+  bedrockClaude: 'claude-sonnet-4-5-bedrock',
 } as const;
 
 /** Which fake serves a model. */
-export type Upstream = 'openai' | 'anthropic' | 'gemini';
+export type Upstream = 'openai' | 'anthropic' | 'gemini' | 'bedrock';
 
 /** Whether a request body (any dialect) carries a tool's result. */
 export function hasToolResult(body: unknown): boolean {
-  return /"(tool_call_id|tool_use_id|call_id|functionResponse)"/.test(JSON.stringify(body));
+  return /"(tool_call_id|tool_use_id|call_id|functionResponse|toolResult)"/.test(JSON.stringify(body));
 }
 
 export interface CallerRig {
@@ -64,7 +66,7 @@ export interface CallerRig {
 
 /**
  * The gateway as `npm start` runs it (node:http, embedded dynalite through the real DynamoDB
- * client) in front of fake OpenAI, Anthropic and Gemini upstreams, for suites whose caller is a
+ * client) in front of fake OpenAI, Anthropic, Gemini and Bedrock upstreams, for suites whose caller is a
  * third-party client library (the Vercel AI SDK, LangChain.js).
  *
  * @example
@@ -95,6 +97,7 @@ export async function startCallerRig(): Promise<CallerRig> {
         { name: m.gemini3, targets: [{ provider: 'gem', model: m.gemini3 }] },
         { name: m.embedding, targets: [{ provider: 'up', model: m.embedding }] },
         { name: m.geminiEmbedding, targets: [{ provider: 'gem', model: m.geminiEmbedding }] },
+        { name: m.bedrockClaude, targets: [{ provider: 'aws', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }] },
       ],
     }),
   });
@@ -119,6 +122,7 @@ export async function startCallerRig(): Promise<CallerRig> {
       if (upstream === 'openai') fakes.openai.reply({ kind: 'text', text, usage: { prompt: 11, completion: 7 } });
       if (upstream === 'anthropic') fakes.anthropic.reply({ kind: 'text', text, usage: { input: 11, output: 7 } });
       if (upstream === 'gemini') fakes.gemini.reply({ kind: 'text', text, usage: { prompt: 11, candidates: 7 } });
+      if (upstream === 'bedrock') fakes.bedrock.reply({ kind: 'text', text, usage: { input: 11, output: 7 } });
     },
     replyToolLoop(upstream) {
       const args = { city: 'Oslo' };
@@ -133,6 +137,9 @@ export async function startCallerRig(): Promise<CallerRig> {
       }
       if (upstream === 'gemini') {
         fakes.gemini.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: answer, usage: { prompt: 30, candidates: 5 } } : { kind: 'function_calls', calls: [{ name: 'weather', args }], usage: { prompt: 20, candidates: 9 } }));
+      }
+      if (upstream === 'bedrock') {
+        fakes.bedrock.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: answer, usage: { input: 30, output: 5 } } : { kind: 'tool_use', calls: [{ name: 'weather', input: args }], usage: { input: 20, output: 9 } }));
       }
     },
     reset() {

@@ -9,14 +9,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
-import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
+import type { FakeAnthropic } from '../fakes/anthropic';
+import type { FakeBedrock } from '../fakes/bedrock';
+import type { FakeGemini } from '../fakes/gemini';
 import { startHarness, UPSTREAM_KEY, type Harness } from './harness';
-
-const ANTHROPIC_KEY = 'sk-ant-test';
-const GEMINI_KEY = 'AIza-test';
-const AWS = { accessKeyId: 'AKIDCODEX', secretAccessKey: 'secret-codex', region: 'us-east-1' };
+import { startTranslatedFakes, type TranslatedFakes } from './translated-fakes';
 
 type FixtureName = 'codex-first-turn' | 'codex-after-shell' | 'codex-after-apply-patch';
 const FIXTURE_NAMES: readonly FixtureName[] = ['codex-first-turn', 'codex-after-shell', 'codex-after-apply-patch'];
@@ -57,29 +54,27 @@ function parseSse(text: string): SseEvent[] {
 }
 
 let h: Harness;
+let translated: TranslatedFakes;
 let anthropic: FakeAnthropic;
 let gemini: FakeGemini;
 let bedrock: FakeBedrock;
 let key: string;
 
 beforeAll(async () => {
-  anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
-  gemini = await startFakeGemini({ apiKey: GEMINI_KEY });
-  bedrock = await startFakeBedrock(AWS);
+  translated = await startTranslatedFakes();
+  ({ anthropic, gemini, bedrock } = translated);
   h = await startHarness({
-    credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_GEMINI_KEY: GEMINI_KEY, AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey },
+    credentials: translated.credentials,
     config: ({ upstream, backup }) => ({
       providers: [
         { id: 'primary', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
-        { id: 'claude', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_ANTHROPIC_KEY' } }] },
-        { id: 'gemini', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_GEMINI_KEY' } }] },
-        { id: 'aws', type: 'bedrock', region: AWS.region, baseUrl: bedrock.url, accounts: [{ id: 'b', awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }] },
+        ...translated.providers,
         { id: 'compat', type: 'openai-compatible', baseUrl: backup, accounts: [{ id: 'b', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
       ],
       models: [
         { name: 'gpt-5-codex', targets: [{ provider: 'primary', model: 'gpt-5-codex' }] },
-        { name: 'codex-on-claude', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
-        { name: 'codex-on-gemini', targets: [{ provider: 'gemini', model: 'gemini-3-pro-preview' }] },
+        { name: 'codex-on-claude', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
+        { name: 'codex-on-gemini', targets: [{ provider: 'gem', model: 'gemini-3-pro-preview' }] },
         { name: 'codex-on-bedrock', targets: [{ provider: 'aws', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }] },
         { name: 'codex-on-chat', targets: [{ provider: 'compat', model: 'qwen3-coder' }] },
       ],
@@ -89,16 +84,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  await anthropic?.close();
-  await gemini?.close();
-  await bedrock?.close();
+  await translated?.close();
 });
 beforeEach(() => {
   h.upstream.reset();
   h.backup.reset();
-  anthropic.reset();
-  gemini.reset();
-  bedrock.reset();
+  translated.reset();
   h.health.clear();
 });
 

@@ -1,17 +1,22 @@
 import type { GatewayConfigInput } from '../../lib/config/schema';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
+import type { FakeAnthropic } from '../fakes/anthropic';
+import type { FakeBedrock } from '../fakes/bedrock';
+import type { FakeGemini } from '../fakes/gemini';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { closedOnFailure } from './suite-start';
+import { startTranslatedFakes } from './translated-fakes';
 
 /**
  * Fake OpenAI, Anthropic and Gemini upstreams on loopback, as the providers `up`, `ant` and `gem`
  * of a config (their keys in the credentials as UP, ANT and GEM): the three dialects a feature
- * test routes one model of each to.
+ * test routes one model of each to. Bedrock comes with them (`startTranslatedFakes`), as provider
+ * `aws` (AWS_ID and AWS_SECRET).
  */
 export interface FakeTrio {
   openai: FakeOpenAI;
   anthropic: FakeAnthropic;
   gemini: FakeGemini;
+  bedrock: FakeBedrock;
   providers: NonNullable<GatewayConfigInput['providers']>;
   credentials: Record<string, string>;
   /** Clears every fake's calls and queued replies. */
@@ -20,27 +25,19 @@ export interface FakeTrio {
 }
 
 export async function startFakeTrio(): Promise<FakeTrio> {
-  const credentials = { UP: 'sk-up', ANT: 'sk-ant', GEM: 'AIza-up' };
-  const openai = await startFakeOpenAI({ apiKey: credentials.UP });
-  const anthropic = await startFakeAnthropic({ apiKey: credentials.ANT });
-  const gemini = await startFakeGemini({ apiKey: credentials.GEM });
+  const UP = 'sk-up';
+  const [openai, translated] = await closedOnFailure((open) => Promise.all([open(startFakeOpenAI({ apiKey: UP })), open(startTranslatedFakes())]));
   return {
+    ...translated,
     openai,
-    anthropic,
-    gemini,
-    providers: [
-      { id: 'up', type: 'openai', baseUrl: openai.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] },
-      { id: 'ant', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
-      { id: 'gem', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'a', apiKey: { env: 'GEM' } }] },
-    ],
-    credentials,
+    providers: [{ id: 'up', type: 'openai', baseUrl: openai.url, accounts: [{ id: 'a', apiKey: { env: 'UP' } }] }, ...translated.providers],
+    credentials: { UP, ...translated.credentials },
     reset() {
       openai.reset();
-      anthropic.reset();
-      gemini.reset();
+      translated.reset();
     },
     async close() {
-      await Promise.all([openai.close(), anthropic.close(), gemini.close()]);
+      await Promise.all([openai.close(), translated.close()]);
     },
   };
 }

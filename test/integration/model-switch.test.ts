@@ -8,42 +8,35 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Content, Part } from '@google/genai';
 import type OpenAI from 'openai';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
-import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
+import type { FakeAnthropic } from '../fakes/anthropic';
+import type { FakeBedrock } from '../fakes/bedrock';
+import type { FakeGemini } from '../fakes/gemini';
 import { geminiClient, startHarness, type Harness } from './harness';
+import { startTranslatedFakes, type TranslatedFakes } from './translated-fakes';
 
-const ANTHROPIC_KEY = 'sk-ant-switch';
-const GEMINI_KEY = 'AIza-switch';
 const CLAUDE_SIGNATURE = 'EqQBCkYIBRgCIkBswitch==';
-const AWS = { accessKeyId: 'AKIDSWITCH', secretAccessKey: 'secret-switch', region: 'us-east-1' };
 
 let h: Harness;
+let translated: TranslatedFakes;
 let anthropic: FakeAnthropic;
 let gemini: FakeGemini;
 let bedrock: FakeBedrock;
 let key: string;
 
 beforeAll(async () => {
-  anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
-  gemini = await startFakeGemini({ apiKey: GEMINI_KEY });
-  bedrock = await startFakeBedrock(AWS);
+  translated = await startTranslatedFakes();
+  ({ anthropic, gemini, bedrock } = translated);
   h = await startHarness({
-    credentials: { TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TEST_GEMINI_KEY: GEMINI_KEY, AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey },
+    credentials: translated.credentials,
     config: ({ upstream }) => ({
-      providers: [
-        { id: 'gpt', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
-        { id: 'claude', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_ANTHROPIC_KEY' } }] },
-        { id: 'google', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_GEMINI_KEY' } }] },
-        { id: 'aws', type: 'bedrock', region: AWS.region, baseUrl: bedrock.url, accounts: [{ id: 'b', awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }] },
-      ],
+      providers: [{ id: 'gpt', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }, ...translated.providers],
       models: [
         { name: 'gpt-5', targets: [{ provider: 'gpt', model: 'gpt-5' }] },
-        { name: 'claude-x', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
-        { name: 'gemini-3-pro-preview', targets: [{ provider: 'google', model: 'gemini-3-pro-preview' }] },
+        { name: 'claude-x', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
+        { name: 'gemini-3-pro-preview', targets: [{ provider: 'gem', model: 'gemini-3-pro-preview' }] },
         { name: 'bedrock-claude', targets: [{ provider: 'aws', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }] },
         // One entry over two families: Claude first, OpenAI when Claude fails.
-        { name: 'mixed', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }, { provider: 'gpt', model: 'gpt-5' }] },
+        { name: 'mixed', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }, { provider: 'gpt', model: 'gpt-5' }] },
       ],
     }),
   });
@@ -51,15 +44,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  await anthropic?.close();
-  await gemini?.close();
-  await bedrock?.close();
+  await translated?.close();
 });
 beforeEach(() => {
   h.upstream.reset();
-  anthropic.reset();
-  gemini.reset();
-  bedrock.reset();
+  translated.reset();
   h.health.clear();
 });
 
@@ -268,7 +257,7 @@ describe('the Gemini API (@google/genai, Gemini CLI) switching between Claude an
     const post = (messages: unknown[]) =>
       fetch(`${anthropic.url}/v1/messages`, {
         method: 'POST',
-        headers: { 'x-api-key': ANTHROPIC_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        headers: { 'x-api-key': translated.credentials.ANT, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 2048 }, tools: [{ name: 'f', input_schema: { type: 'object' } }], messages }),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: { message: string } } }));
     const loop = (first: unknown[]) => [{ role: 'user', content: 'q' }, { role: 'assistant', content: [...first, { type: 'tool_use', id: 't1', name: 'f', input: {} }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'x' }] }];

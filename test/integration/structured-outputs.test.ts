@@ -10,14 +10,11 @@ import OpenAI from 'openai';
 import { ContentFilterFinishReasonError } from 'openai/core/error';
 import { zodFunction, zodResponseFormat, zodResponsesFunction, zodTextFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { startFakeAnthropic, streamEvents, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeBedrock, type FakeBedrock } from '../fakes/bedrock';
-import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
+import { streamEvents, type FakeAnthropic } from '../fakes/anthropic';
+import type { FakeBedrock } from '../fakes/bedrock';
+import type { FakeGemini } from '../fakes/gemini';
 import { startHarness, type Harness } from './harness';
-
-const AWS = { accessKeyId: 'AKIDSTRUCTURED', secretAccessKey: 'structured-secret', region: 'us-east-1' };
-const ANTHROPIC_KEY = 'sk-ant-structured';
-const GEMINI_KEY = 'AIza-structured';
+import { startTranslatedFakes, type TranslatedFakes } from './translated-fakes';
 
 const Person = z.object({
   name: z.string(),
@@ -36,21 +33,18 @@ const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 
 type Upstream = 'openai' | 'anthropic' | 'gemini' | 'bedrock';
 
 let h: Harness;
+let translated: TranslatedFakes;
 let anthropic: FakeAnthropic;
 let gemini: FakeGemini;
 let bedrock: FakeBedrock;
 let client: OpenAI;
 
 beforeAll(async () => {
-  [anthropic, gemini, bedrock] = await Promise.all([startFakeAnthropic({ apiKey: ANTHROPIC_KEY }), startFakeGemini({ apiKey: GEMINI_KEY }), startFakeBedrock(AWS)]);
+  translated = await startTranslatedFakes();
+  ({ anthropic, gemini, bedrock } = translated);
   h = await startHarness({
     config: ({ upstream }) => ({
-      providers: [
-        { id: 'up', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] },
-        { id: 'ant', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'a', apiKey: { env: 'ANT' } }] },
-        { id: 'gem', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'a', apiKey: { env: 'GEM' } }] },
-        { id: 'aws', type: 'bedrock', region: AWS.region, baseUrl: bedrock.url, accounts: [{ id: 'a', awsCredentials: { accessKeyId: { env: 'AWS_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } }] },
-      ],
+      providers: [{ id: 'up', type: 'openai', baseUrl: upstream, accounts: [{ id: 'a', apiKey: { env: 'TEST_UPSTREAM_KEY' } }] }, ...translated.providers],
       models: [
         { name: 'gpt-4o', targets: [{ provider: 'up', model: 'gpt-4o' }] },
         // Renamed on the way: the gateway rewrites the body rather than sending the client's bytes.
@@ -60,17 +54,18 @@ beforeAll(async () => {
         { name: 'nova', targets: [{ provider: 'aws', model: 'amazon.nova-pro-v1:0' }] },
       ],
     }),
-    credentials: { ANT: ANTHROPIC_KEY, GEM: GEMINI_KEY, AWS_ID: AWS.accessKeyId, AWS_SECRET: AWS.secretAccessKey },
+    credentials: translated.credentials,
   });
   const { key } = await h.createKey({ name: 'structured', models: ['*'] });
   client = h.openai({ apiKey: key });
 });
 afterAll(async () => {
   await h?.close();
-  await Promise.all([anthropic?.close(), gemini?.close(), bedrock?.close()]);
+  await translated?.close();
 });
 beforeEach(() => {
-  for (const fake of [h.upstream, anthropic, gemini, bedrock]) fake.reset();
+  h.upstream.reset();
+  translated.reset();
   h.health.clear();
 });
 
