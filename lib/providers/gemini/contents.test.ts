@@ -41,7 +41,7 @@ const cases: Case[] = [
   },
   {
     name: 'sends tool calls with parsed arguments ("" as {}) and their thought signature',
-    messages: [user('q'), callTurn([{ id: 'c1', name: 'get', arguments: '{"city":"Oslo"}', signature: 'SIG' }, { id: 'c2', name: 'now', arguments: '' }])],
+    messages: [user('q'), callTurn([{ id: 'call_c1', name: 'get', arguments: '{"city":"Oslo"}', signature: 'SIG' }, { id: 'call_c2', name: 'now', arguments: '' }])],
     expected: [
       { role: 'user', parts: [{ text: 'q' }] },
       { role: 'model', parts: [{ functionCall: { name: 'get', args: { city: 'Oslo' } }, thoughtSignature: 'SIG' }, { functionCall: { name: 'now', args: {} } }] },
@@ -60,14 +60,14 @@ const cases: Case[] = [
     name: 'puts the results of one turn in the order of their calls, however they came (Gemini ties them by name and position)',
     messages: [
       callTurn([
-        { id: 'p', name: 'weather', arguments: '{"city":"Paris"}' },
-        { id: 't', name: 'weather', arguments: '{"city":"Tokyo"}' },
-        { id: 'k', name: 'clock' },
+        { id: 'call_p', name: 'weather', arguments: '{"city":"Paris"}' },
+        { id: 'call_t', name: 'weather', arguments: '{"city":"Tokyo"}' },
+        { id: 'call_k', name: 'clock' },
       ]),
       // As OpenAI clients send them: one tool message each, in the order the tools finished.
-      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'k', content: '{"time":"19:05"}' }] },
-      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 't', content: '{"temp":24}' }] },
-      { role: 'user', parts: [{ type: 'text', text: 'and?' }, { type: 'tool_result', toolCallId: 'p', content: '{"temp":18}' }] },
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_k', content: '{"time":"19:05"}' }] },
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_t', content: '{"temp":24}' }] },
+      { role: 'user', parts: [{ type: 'text', text: 'and?' }, { type: 'tool_result', toolCallId: 'call_p', content: '{"temp":18}' }] },
     ],
     expected: [
       {
@@ -130,19 +130,19 @@ const cases: Case[] = [
   },
   {
     name: 'prefers the name a tool result carries',
-    messages: [{ role: 'user', parts: [{ type: 'tool_result', toolCallId: 'x', name: 'given', content: 'ok' }] }],
+    messages: [{ role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_x', name: 'given', content: 'ok' }] }],
     expected: [{ role: 'user', parts: [{ functionResponse: { name: 'given', response: { content: 'ok' } } }] }],
   },
   {
     name: 'passes a JSON-object result as the response object, and an error result under error',
     messages: [
-      callTurn([{ id: 'a', name: 'f' }, { id: 'b', name: 'g' }, { id: 'c', name: 'h' }]),
+      callTurn([{ id: 'call_a', name: 'f' }, { id: 'call_b', name: 'g' }, { id: 'call_c', name: 'h' }]),
       {
         role: 'user',
         parts: [
-          { type: 'tool_result', toolCallId: 'a', content: '{"temp": 21}' },
-          { type: 'tool_result', toolCallId: 'b', content: 'boom', isError: true },
-          { type: 'tool_result', toolCallId: 'c', content: '[1,2]' },
+          { type: 'tool_result', toolCallId: 'call_a', content: '{"temp": 21}' },
+          { type: 'tool_result', toolCallId: 'call_b', content: 'boom', isError: true },
+          { type: 'tool_result', toolCallId: 'call_c', content: '[1,2]' },
         ],
       },
     ],
@@ -161,14 +161,14 @@ const cases: Case[] = [
   {
     name: 'joins a result of parts into text and sends its images after the function responses',
     messages: [
-      callTurn([{ id: 'a', name: 'shot' }]),
+      callTurn([{ id: 'call_a', name: 'shot' }]),
       {
         role: 'user',
         parts: [
           { type: 'text', text: 'and?' },
           {
             type: 'tool_result',
-            toolCallId: 'a',
+            toolCallId: 'call_a',
             content: [
               { type: 'text', text: 'line 1' },
               { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBOR' } },
@@ -188,7 +188,7 @@ const cases: Case[] = [
   },
   {
     name: 'keeps function responses first when a text turn and a result turn merge',
-    messages: [callTurn([{ id: 'a', name: 'f' }]), user('note'), { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'a', content: 'r' }] }],
+    messages: [callTurn([{ id: 'call_a', name: 'f' }]), user('note'), { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_a', content: 'r' }] }],
     expected: [
       { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] },
       { role: 'user', parts: [{ functionResponse: { name: 'f', response: { content: 'r' } } }, { text: 'note' }] },
@@ -244,7 +244,7 @@ const cases: Case[] = [
   {
     name: 'fills the documented stand-in signature on the first unsigned call of a step for Gemini 3',
     model: 'gemini-3-pro-preview',
-    messages: [user('q'), callTurn([{ id: 'a', name: 'f' }, { id: 'b', name: 'g' }]), callTurn([{ id: 'c', name: 'h', signature: 'REAL' }])],
+    messages: [user('q'), callTurn([{ id: 'call_a', name: 'f' }, { id: 'call_b', name: 'g' }]), callTurn([{ id: 'call_c', name: 'h', signature: 'REAL' }])],
     expected: [
       { role: 'user', parts: [{ text: 'q' }] },
       {
@@ -260,7 +260,7 @@ const cases: Case[] = [
   {
     name: "sends Gemini's own call signature, and the stand-in instead of another family's, on Gemini 3",
     model: 'gemini-3-pro-preview',
-    messages: [user('q'), callTurn([{ id: 'a', name: 'f', signature: 'CiQB', signedBy: 'gemini' }]), callTurn([{ id: 'b', name: 'g', signature: 'EqQB', signedBy: 'claude' }])],
+    messages: [user('q'), callTurn([{ id: 'call_a', name: 'f', signature: 'CiQB', signedBy: 'gemini' }]), callTurn([{ id: 'call_b', name: 'g', signature: 'EqQB', signedBy: 'claude' }])],
     expected: [
       { role: 'user', parts: [{ text: 'q' }] },
       { role: 'model', parts: [{ functionCall: { name: 'f', args: {} }, thoughtSignature: 'CiQB' }, { functionCall: { name: 'g', args: {} }, thoughtSignature: SKIP_SIGNATURE }] },
@@ -269,13 +269,13 @@ const cases: Case[] = [
   {
     name: "drops another family's call signature before Gemini 3",
     model: 'gemini-2.5-flash',
-    messages: [callTurn([{ id: 'a', name: 'f', signature: 'gAAAAABo', signedBy: 'openai' }])],
+    messages: [callTurn([{ id: 'call_a', name: 'f', signature: 'gAAAAABo', signedBy: 'openai' }])],
     expected: [{ role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] }],
   },
   {
     name: 'leaves unsigned calls unsigned for Gemini 2',
     model: 'gemini-2.5-pro',
-    messages: [callTurn([{ id: 'a', name: 'f' }])],
+    messages: [callTurn([{ id: 'call_a', name: 'f' }])],
     expected: [{ role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] }],
   },
 ];
@@ -313,6 +313,58 @@ describe('toGeminiContents', () => {
 
     // Assess
     expect(act).toThrow(expect.objectContaining({ status: 400, kind: 'invalid_request', param }));
+  });
+});
+
+describe('toGeminiContents: call ids', () => {
+  const result = (toolCallId: string): Message => ({ role: 'user', parts: [{ type: 'tool_result', toolCallId, content: 'done' }] });
+  const idsOf = (contents: ReturnType<typeof toGeminiContents>) => ({
+    call: contents[1]?.parts?.[0]?.functionCall?.id,
+    response: contents[2]?.parts?.[0]?.functionResponse?.id,
+  });
+
+  it.each([
+    { name: "Gemini's own id", id: 'n3v0qk2x', sent: 'n3v0qk2x' },
+    { name: "Gemini CLI's id (a Gemini client's)", id: 'list_directory-1764186000000-a1b2c3', sent: 'list_directory-1764186000000-a1b2c3' },
+    { name: "the gateway's id for a call Gemini gave none (toolCallId)", id: 'call_3f2a9c0d1e4b5a6f_0', sent: undefined },
+    { name: "the Gemini surface's id for a call its client sent without one", id: 'call_1_0', sent: undefined },
+    { name: "OpenAI's id", id: 'call_Xq3mZ8rT1vB7nK2pL9sD4fG6', sent: undefined },
+    { name: "Anthropic's id", id: 'toolu_01A09q90qw90lq917835lq9', sent: undefined },
+    { name: "Anthropic's server tool id", id: 'srvtoolu_01A09q90qw90lq917835', sent: undefined },
+    { name: "Bedrock Converse's id", id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', sent: undefined },
+    { name: "vLLM's id", id: 'chatcmpl-tool-8f3a1b2c4d5e6f708192a3b4c5d6e7f8', sent: undefined },
+  ])('sends back on the call and its response $name: $sent', ({ id, sent }) => {
+    // Prepare
+    const messages = [user('q'), callTurn([{ id, name: 'lookup' }]), result(id)];
+
+    // Act
+    const contents = toGeminiContents(messages, 'gemini-3-pro-preview');
+
+    // Assess
+    expect(idsOf(contents)).toEqual({ call: sent, response: sent });
+    expect(contents[2]?.parts?.[0]?.functionResponse?.name).toBe('lookup');
+  });
+
+  it('sends no id when the target takes none (Vertex AI: "Unknown name \"id\" at function_call")', () => {
+    // Prepare
+    const messages = [user('q'), callTurn([{ id: 'n3v0qk2x', name: 'lookup' }]), result('n3v0qk2x')];
+
+    // Act
+    const contents = toGeminiContents(messages, 'gemini-3-pro-preview', { callIds: false });
+
+    // Assess
+    expect(idsOf(contents)).toEqual({ call: undefined, response: undefined });
+  });
+
+  it('sends no id on a result whose call it does not find by id (found by name alone)', () => {
+    // Prepare
+    const messages: Message[] = [user('q'), callTurn([{ id: 'n3v0qk2x', name: 'lookup' }]), { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'zz9', name: 'lookup', content: 'done' }] }];
+
+    // Act
+    const contents = toGeminiContents(messages, 'gemini-3-pro-preview');
+
+    // Assess
+    expect(idsOf(contents)).toEqual({ call: 'n3v0qk2x', response: undefined });
   });
 });
 

@@ -23,6 +23,37 @@ const MIME_BY_EXTENSION: Record<string, string> = {
 };
 
 /**
+ * Tool-call ids Gemini did not make, by their form: the gateway's own for a call Gemini gave none
+ * (`toolCallId`: `call_<16 hex>_<n>`; the Gemini surface's `call_<turn>_<part>`), and, after a model
+ * switch, OpenAI's and most OpenAI-compatible servers' (`call_…`), Anthropic's (`toolu_…`,
+ * `srvtoolu_…`), Bedrock Converse's (`tooluse_…`) and vLLM's (`chatcmpl-tool-…`).
+ */
+const NOT_GEMINIS = /^(?:call_|toolu_|srvtoolu_|tooluse_|chatcmpl-tool-)/;
+
+/**
+ * Whether a tool call's id goes back to Gemini: one Gemini made (`functionCall.id`, which its docs
+ * ask the client to return on the call's `functionResponse`). Not one the gateway made up, nor
+ * another provider's, which would name no call of Gemini's.
+ *
+ * @example
+ * isGeminiCallId('n3v0qk2x') // true
+ * isGeminiCallId('toolu_01A09q90qw90lq917835lq9') // false
+ */
+export function isGeminiCallId(id: string): boolean {
+  return id !== '' && !NOT_GEMINIS.test(id);
+}
+
+/** How to write `contents` for a target. */
+export interface GeminiContentsOptions {
+  /**
+   * Whether function calls and responses carry Gemini's call ids (default true). Vertex AI's
+   * `generateContent` has no such field and refuses the request ("Unknown name \"id\" at
+   * 'contents[1].parts[0].function_call'").
+   */
+  callIds?: boolean;
+}
+
+/**
  * Canonical messages as Gemini `contents`.
  *
  * - Roles: user → `user`, assistant → `model`; consecutive turns of one role are merged, since
@@ -36,6 +67,8 @@ const MIME_BY_EXTENSION: Record<string, string> = {
  *   an error result is `{error: text}` (Gemini's docs suggest `output`/`error` keys; `content`
  *   matches what the text was called on the client's side). Images in a result follow the
  *   function responses as ordinary parts, which every Gemini model reads.
+ * - A call's id goes back on the call and on its results where Gemini made it (`isGeminiCallId`),
+ *   unless `options.callIds` is false.
  * - Thinking and redacted thinking in history are dropped: Gemini takes no thought text back,
  *   only the signature on a function call, which travels on the tool call part.
  * - Empty text is dropped (Gemini rejects an empty text part); so is `cacheControl` and
@@ -45,8 +78,9 @@ const MIME_BY_EXTENSION: Record<string, string> = {
  * toGeminiContents([{ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }], 'gemini-2.5-flash')
  * // → [{ role: 'user', parts: [{ text: 'Hi' }] }]
  */
-export function toGeminiContents(messages: Message[], model: string): GeminiContent[] {
+export function toGeminiContents(messages: Message[], model: string, options: GeminiContentsOptions = {}): GeminiContent[] {
   const fillSignatures = geminiMajorVersion(model) >= 3;
+  const callId = options.callIds === false ? () => undefined : (id: string) => (isGeminiCallId(id) ? id : undefined);
   // The calls met so far, by id: a result answers the latest call with its id before it, since
   // some clients number calls anew in each answer (`call_0`, `call_1`, …) and so reuse ids.
   const calls = new Map<string, ToolCallSeen>();
@@ -59,7 +93,7 @@ export function toGeminiContents(messages: Message[], model: string): GeminiCont
       for (const part of message.parts) if (part.type === 'tool_call') calls.set(part.id, { name: part.name, position: callCount++ });
     }
     const parts =
-      message.role === 'assistant' ? modelParts(message.parts, i, fillSignatures) : userParts(message.parts, i, calls, callPositions);
+      message.role === 'assistant' ? modelParts(message.parts, i, fillSignatures, callId) : userParts(message.parts, i, calls, callPositions, callId);
     if (parts.length === 0) return;
     const role = message.role === 'assistant' ? 'model' : 'user';
     const last = contents.at(-1);
@@ -96,14 +130,18 @@ export function geminiMajorVersion(model: string): number {
   return match ? Number(match[1]) : 0;
 }
 
-function modelParts(parts: AssistantPart[], i: number, fillSignatures: boolean): GeminiPart[] {
+/** The id to send Gemini for a call of the history, if any. */
+type CallIdFor = (id: string) => string | undefined;
+
+function modelParts(parts: AssistantPart[], i: number, fillSignatures: boolean, callId: CallIdFor): GeminiPart[] {
   const out: GeminiPart[] = [];
   let firstCall = true;
   parts.forEach((part, j) => {
     if (part.type === 'text') {
       if (part.text !== '') out.push({ text: part.text });
     } else if (part.type === 'tool_call') {
-      const call: GeminiPart = { functionCall: { name: part.name, args: parseArguments(part.arguments, `messages[${i}].content[${j}].arguments`) } };
+      const id = callId(part.id);
+      const call: GeminiPart = { functionCall: { ...(id ? { id } : {}), name: part.name, args: parseArguments(part.arguments, `messages[${i}].content[${j}].arguments`) } };
       // Only the first call of a step carries a signature (parallel calls share it). Another
       // family's is no signature to Gemini, which refuses one it did not make.
       const own = part.signature && isOwnSignature(part.signedBy, 'gemini') ? part.signature : undefined;
@@ -116,7 +154,7 @@ function modelParts(parts: AssistantPart[], i: number, fillSignatures: boolean):
   return out;
 }
 
-function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen>, callPositions: ResponsePositions): GeminiPart[] {
+function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen>, callPositions: ResponsePositions, callId: CallIdFor): GeminiPart[] {
   const responses: GeminiPart[] = [];
   const attachments: GeminiPart[] = [];
   const others: GeminiPart[] = [];
@@ -133,7 +171,9 @@ function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen
             { param: `${param}.tool_call_id`, code: 'unknown_tool_call_id' },
           );
         }
-        const response: GeminiPart = { functionResponse: { name, response: toolResponse(part) } };
+        // The id only of a call the history holds, which went with its id too.
+        const id = call ? callId(part.toolCallId) : undefined;
+        const response: GeminiPart = { functionResponse: { ...(id ? { id } : {}), name, response: toolResponse(part) } };
         if (call) callPositions.set(response, call.position);
         responses.push(response);
         if (Array.isArray(part.content)) {

@@ -55,6 +55,23 @@ describe('vertexProvider', () => {
     expect(JSON.parse(String(req.body))).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Graz?' }] }], systemInstruction: { parts: [{ text: 'Be brief.' }] } });
   });
 
+  it('sends Gemini no call ids, which Vertex AI refuses ("Unknown name \\"id\\" at function_call"), even ids Gemini made', async () => {
+    // Prepare
+    const messages: ChatRequest['messages'] = [
+      { role: 'user', parts: [{ type: 'text', text: 'Weather in Graz?' }] },
+      { role: 'assistant', parts: [{ type: 'tool_call', id: 'n3v0qk2x', name: 'weather', arguments: '{}' }] },
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'n3v0qk2x', content: 'Sunny' }] },
+    ];
+
+    // Act
+    const req = await vertexProvider.buildRequest(request('gemini-2.5-flash', { messages }), call);
+
+    // Assess
+    const { contents } = JSON.parse(String(req.body)) as { contents: { parts: { functionCall?: object; functionResponse?: object }[] }[] };
+    expect(contents[1]?.parts[0]?.functionCall).toEqual({ name: 'weather', args: {} });
+    expect(contents[2]?.parts[0]?.functionResponse).toEqual({ name: 'weather', response: { content: 'Sunny' } });
+  });
+
   it('sends Gemini its first five stop sequences and tells the call all of them, for the gateway to cut at', async () => {
     // Prepare
     const stop = ['a', 'b', 'c', 'd', 'e', 'f'];

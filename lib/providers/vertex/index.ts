@@ -58,7 +58,7 @@ export const vertexProvider: ProviderAdapter = {
       const body = toAnthropicBody(req, { ...(defaultMaxTokens ? { defaultMaxTokens } : {}), ...(call.onPolicyDeclined ? { onPolicyDeclined: call.onPolicyDeclined } : {}) });
       return jsonPost(vertexModelUrl(target, 'anthropic', req.model, claudeMethod(req.stream)), vertexClaudeBody(body), options);
     }
-    return jsonPost(vertexModelUrl(target, 'google', req.model, geminiMethod(req.stream)), JSON.stringify(toGeminiRequest(req, call.onStopEmulated)), options);
+    return jsonPost(vertexModelUrl(target, 'google', req.model, geminiMethod(req.stream)), JSON.stringify(toGeminiRequest(req, call.onStopEmulated, { callIds: false })), options);
   },
 
   parseResponse(body, req) {
