@@ -100,6 +100,28 @@ describe('vertexProvider', () => {
     for (const answer of [claude, gemini]) expect(answer).toMatchObject({ parts: [{ type: 'text', text: 'Sunny.' }], finishReason: 'stop', usage: { input: 10, output: 2 } });
   });
 
+  it.each([false, true])('answers a Claude prefill trimmed of its line end with what continues the client’s own, not the line end again (stream %s)', async (stream) => {
+    // Prepare: Aider's prefill ends in a line end, which the translation leaves off for Claude; Claude's continuation starts with it.
+    const req = request('claude-sonnet-4-5@20250929', { stream, messages: [{ role: 'user', parts: [{ type: 'text', text: 'Go on' }] }, { role: 'assistant', parts: [{ type: 'text', text: 'def f():\n' }] }] });
+    const content = '\n    return 1';
+    const sse = [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude","usage":{"input_tokens":3,"output_tokens":1}}}\n\n',
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\n"}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"    return 1"}}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":4}}\n\n',
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    ];
+
+    // Act
+    const text = stream
+      ? (await collect(vertexProvider.parseStream(bytes(...sse), req))).flatMap((e) => (e.type === 'text_delta' ? [e.text] : [])).join('')
+      : vertexProvider.parseResponse({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [{ type: 'text', text: content }], stop_reason: 'end_turn', usage: { input_tokens: 3, output_tokens: 4 } }, req).parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+
+    // Assess
+    expect(text).toBe('    return 1');
+  });
+
   it('reads each publisher’s stream with its own decoder', async () => {
     // Prepare
     const claudeSse = [
