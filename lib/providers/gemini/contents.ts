@@ -141,7 +141,7 @@ function modelParts(parts: AssistantPart[], i: number, fillSignatures: boolean, 
       if (part.text !== '') out.push({ text: part.text });
     } else if (part.type === 'tool_call') {
       const id = callId(part.id);
-      const call: GeminiPart = { functionCall: { ...(id ? { id } : {}), name: part.name, args: parseArguments(part.arguments, `messages[${i}].content[${j}].arguments`) } };
+      const call: GeminiPart = { functionCall: { ...(id ? { id } : {}), name: part.name, args: parseArguments(part.arguments, i, j) } };
       // Only the first call of a step carries a signature (parallel calls share it). Another
       // family's is no signature to Gemini, which refuses one it did not make.
       const own = part.signature && isOwnSignature(part.signedBy, 'gemini') ? part.signature : undefined;
@@ -159,12 +159,12 @@ function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen
   const attachments: GeminiPart[] = [];
   const others: GeminiPart[] = [];
   parts.forEach((part, j) => {
-    const param = `messages[${i}].content[${j}]`;
     switch (part.type) {
       case 'tool_result': {
         const call = calls.get(part.toolCallId);
         const name = part.name ?? call?.name;
         if (!name) {
+          const param = partPath(i, j);
           throw new GatewayError(
             'invalid_request',
             `The tool result for "${part.toolCallId}" (${param}.tool_call_id) answers no tool call in an earlier assistant message; provider type gemini needs the tool's name, which it finds there.`,
@@ -178,7 +178,7 @@ function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen
         responses.push(response);
         if (Array.isArray(part.content)) {
           part.content.forEach((inner, k) => {
-            if (inner.type === 'image') attachments.push(imagePart(inner, `${param}.content[${k}]`));
+            if (inner.type === 'image') attachments.push(imagePart(inner, i, j, k));
           });
         }
         return;
@@ -187,10 +187,10 @@ function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen
         if (part.text !== '') others.push({ text: part.text });
         return;
       case 'image':
-        others.push(imagePart(part, param));
+        others.push(imagePart(part, i, j));
         return;
       case 'document':
-        others.push(documentPart(part, param));
+        others.push(documentPart(part, i, j));
         return;
     }
   });
@@ -211,10 +211,14 @@ function toolResponse(part: ToolResultPart): Record<string, unknown> {
   return parsed ?? { content: text };
 }
 
-function parseArguments(text: string, param: string): Record<string, unknown> {
+/** The field a refusal names, built only for a refusal: a message's part (`messages[i].content[j]`), or a tool result's part `k` in it. */
+const partPath = (i: number, j: number, k?: number): string => (k === undefined ? `messages[${i}].content[${j}]` : `messages[${i}].content[${j}].content[${k}]`);
+
+function parseArguments(text: string, i: number, j: number): Record<string, unknown> {
   if (text.trim() === '') return {};
   const parsed = parseJsonObject(text);
   if (!parsed) {
+    const param = `${partPath(i, j)}.arguments`;
     throw new GatewayError('invalid_request', `The tool call arguments in ${param} are not a JSON object; provider type gemini needs one.`, {
       param,
       code: 'invalid_tool_arguments',
@@ -233,16 +237,17 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function imagePart(part: ImagePart, param: string): GeminiPart {
+/** `k`: the image's place in a tool result's content, when it is there. */
+function imagePart(part: ImagePart, i: number, j: number, k?: number): GeminiPart {
   if (part.source.kind === 'base64') return { inlineData: { mimeType: part.source.mediaType, data: part.source.data } };
-  return mediaFromUrl(part.source.url, `${param}.image_url.url`, 'image/jpeg');
+  return mediaFromUrl(part.source.url, () => `${partPath(i, j, k)}.image_url.url`, 'image/jpeg');
 }
 
-function documentPart(part: DocumentPart, param: string): GeminiPart {
+function documentPart(part: DocumentPart, i: number, j: number): GeminiPart {
   const { source } = part;
   if (source.kind === 'base64') return { inlineData: { mimeType: source.mediaType, data: source.data } };
   if (source.kind === 'text') return { text: part.title ? `${part.title}\n\n${source.text}` : source.text };
-  return mediaFromUrl(source.url, `${param}.url`, 'application/pdf');
+  return mediaFromUrl(source.url, () => `${partPath(i, j)}.url`, 'application/pdf');
 }
 
 /**
@@ -250,20 +255,24 @@ function documentPart(part: DocumentPart, param: string): GeminiPart {
  * Gemini fetches itself (public or signed HTTPS URLs are supported since January 2026, and Files
  * API URIs are https too). Gemini needs the MIME type up front: it is guessed from the file
  * extension, else `fallback`. Plain `http:` and other schemes are refused, since Gemini will not fetch them.
+ * `where` names the field, for a refusal.
  */
-function mediaFromUrl(url: string, param: string, fallback: string): GeminiPart {
+function mediaFromUrl(url: string, where: () => string, fallback: string): GeminiPart {
   if (url.startsWith('data:')) {
     const match = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s.exec(url);
-    if (!match) throw new GatewayError('invalid_request', `The data URL in ${param} is not base64-encoded.`, { param, code: 'invalid_image_url' });
-    return { inlineData: { mimeType: match[1] as string, data: match[2] as string } };
+    if (match) return { inlineData: { mimeType: match[1] as string, data: match[2] as string } };
+    const param = where();
+    throw new GatewayError('invalid_request', `The data URL in ${param} is not base64-encoded.`, { param, code: 'invalid_image_url' });
   }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
+    const param = where();
     throw new GatewayError('invalid_request', `The URL in ${param} is not a valid URL.`, { param, code: 'invalid_image_url' });
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'gs:') {
+    const param = where();
     throw new GatewayError('invalid_request', `${parsed.protocol.replace(/:$/, '')} URLs (${param}) are not supported by provider type gemini: use https, or send the data base64-encoded.`, {
       param,
       code: 'unsupported_url',
