@@ -1,8 +1,8 @@
 /**
  * Gemini's function call ids go back to Gemini: the gateway hands a client Gemini's `functionCall.id`
  * as the tool call's id, and the next turn's request carries it on the call and on its
- * `functionResponse`, as Gemini's docs ask. An id Gemini did not make (another family's, after a
- * model switch) is not sent. The Gemini surface's requests to Gemini pass through untouched.
+ * `functionResponse`, as Gemini's docs ask; so does another family's id after a model switch, which
+ * Gemini takes as given. The Gemini surface's requests to Gemini pass through untouched.
  */
 import type OpenAI from 'openai';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
@@ -95,7 +95,33 @@ describe('Gemini call ids through Chat Completions', () => {
     ]);
   });
 
-  it("sends Gemini no id Claude made, when the conversation moves from Claude to Gemini", async () => {
+  it('sends Gemini no id for a call it gave none: the id the client holds is one the gateway made up', async () => {
+    // Prepare
+    gemini.reply({ kind: 'function_calls', calls: [{ name: 'get_weather', args: { city: 'Oslo' } }] });
+    const client = h.openai({ apiKey: key, maxRetries: 0 });
+    const call = await firstCall(client, 'gemini-3-pro-preview', false);
+    gemini.reply({ kind: 'text', text: 'Cold.' });
+
+    // Act
+    await client.chat.completions.create({
+      model: 'gemini-3-pro-preview',
+      messages: [
+        { role: 'user', content: 'Weather in Oslo?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] },
+        { role: 'tool', tool_call_id: call.id, content: '-5C' },
+      ],
+      tools: TOOLS,
+    });
+
+    // Assess
+    expect(call.id).toMatch(/^call_[0-9a-f]{16}_0$/);
+    expect(functionIds(gemini.requests[1]!.body)).toEqual([
+      ['call', undefined],
+      ['response', undefined],
+    ]);
+  });
+
+  it("sends Gemini the id Claude made on the call and its response, when the conversation moves from Claude to Gemini (Gemini takes any id, and ties the two by it)", async () => {
     // Prepare
     anthropic.reply({ kind: 'tool_use', calls: [{ name: 'get_weather', input: { city: 'Oslo' } }] });
     gemini.reply({ kind: 'text', text: 'Cold.' });
@@ -116,8 +142,8 @@ describe('Gemini call ids through Chat Completions', () => {
     // Assess
     expect(call.id).toMatch(/^toolu_/);
     expect(functionIds(gemini.requests[0]!.body)).toEqual([
-      ['call', undefined],
-      ['response', undefined],
+      ['call', call.id],
+      ['response', call.id],
     ]);
   });
 });

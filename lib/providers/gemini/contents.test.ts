@@ -1,5 +1,6 @@
 import type { Message, SignatureFamily } from '../../canonical/types';
 import { SKIP_SIGNATURE, geminiMajorVersion, toGeminiContents } from './contents';
+import { toolCallId } from './response';
 
 const user = (text: string): Message => ({ role: 'user', parts: [{ type: 'text', text }] });
 const callTurn = (calls: { id: string; name: string; arguments?: string; signature?: string; signedBy?: SignatureFamily }[]): Message => ({
@@ -41,7 +42,7 @@ const cases: Case[] = [
   },
   {
     name: 'sends tool calls with parsed arguments ("" as {}) and their thought signature',
-    messages: [user('q'), callTurn([{ id: 'call_c1', name: 'get', arguments: '{"city":"Oslo"}', signature: 'SIG' }, { id: 'call_c2', name: 'now', arguments: '' }])],
+    messages: [user('q'), callTurn([{ id: 'c1', name: 'get', arguments: '{"city":"Oslo"}', signature: 'SIG' }, { id: 'c2', name: 'now', arguments: '' }])],
     expected: [
       { role: 'user', parts: [{ text: 'q' }] },
       { role: 'model', parts: [{ functionCall: { name: 'get', args: { city: 'Oslo' } }, thoughtSignature: 'SIG' }, { functionCall: { name: 'now', args: {} } }] },
@@ -60,14 +61,14 @@ const cases: Case[] = [
     name: 'puts the results of one turn in the order of their calls, however they came (Gemini ties them by name and position)',
     messages: [
       callTurn([
-        { id: 'call_p', name: 'weather', arguments: '{"city":"Paris"}' },
-        { id: 'call_t', name: 'weather', arguments: '{"city":"Tokyo"}' },
-        { id: 'call_k', name: 'clock' },
+        { id: 'p', name: 'weather', arguments: '{"city":"Paris"}' },
+        { id: 't', name: 'weather', arguments: '{"city":"Tokyo"}' },
+        { id: 'k', name: 'clock' },
       ]),
       // As OpenAI clients send them: one tool message each, in the order the tools finished.
-      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_k', content: '{"time":"19:05"}' }] },
-      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_t', content: '{"temp":24}' }] },
-      { role: 'user', parts: [{ type: 'text', text: 'and?' }, { type: 'tool_result', toolCallId: 'call_p', content: '{"temp":18}' }] },
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'k', content: '{"time":"19:05"}' }] },
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 't', content: '{"temp":24}' }] },
+      { role: 'user', parts: [{ type: 'text', text: 'and?' }, { type: 'tool_result', toolCallId: 'p', content: '{"temp":18}' }] },
     ],
     expected: [
       {
@@ -130,19 +131,19 @@ const cases: Case[] = [
   },
   {
     name: 'prefers the name a tool result carries',
-    messages: [{ role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_x', name: 'given', content: 'ok' }] }],
+    messages: [{ role: 'user', parts: [{ type: 'tool_result', toolCallId: 'x', name: 'given', content: 'ok' }] }],
     expected: [{ role: 'user', parts: [{ functionResponse: { name: 'given', response: { content: 'ok' } } }] }],
   },
   {
     name: 'passes a JSON-object result as the response object, and an error result under error',
     messages: [
-      callTurn([{ id: 'call_a', name: 'f' }, { id: 'call_b', name: 'g' }, { id: 'call_c', name: 'h' }]),
+      callTurn([{ id: 'a', name: 'f' }, { id: 'b', name: 'g' }, { id: 'c', name: 'h' }]),
       {
         role: 'user',
         parts: [
-          { type: 'tool_result', toolCallId: 'call_a', content: '{"temp": 21}' },
-          { type: 'tool_result', toolCallId: 'call_b', content: 'boom', isError: true },
-          { type: 'tool_result', toolCallId: 'call_c', content: '[1,2]' },
+          { type: 'tool_result', toolCallId: 'a', content: '{"temp": 21}' },
+          { type: 'tool_result', toolCallId: 'b', content: 'boom', isError: true },
+          { type: 'tool_result', toolCallId: 'c', content: '[1,2]' },
         ],
       },
     ],
@@ -161,14 +162,14 @@ const cases: Case[] = [
   {
     name: 'joins a result of parts into text and sends its images after the function responses',
     messages: [
-      callTurn([{ id: 'call_a', name: 'shot' }]),
+      callTurn([{ id: 'a', name: 'shot' }]),
       {
         role: 'user',
         parts: [
           { type: 'text', text: 'and?' },
           {
             type: 'tool_result',
-            toolCallId: 'call_a',
+            toolCallId: 'a',
             content: [
               { type: 'text', text: 'line 1' },
               { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBOR' } },
@@ -188,7 +189,7 @@ const cases: Case[] = [
   },
   {
     name: 'keeps function responses first when a text turn and a result turn merge',
-    messages: [callTurn([{ id: 'call_a', name: 'f' }]), user('note'), { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'call_a', content: 'r' }] }],
+    messages: [callTurn([{ id: 'a', name: 'f' }]), user('note'), { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'a', content: 'r' }] }],
     expected: [
       { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] },
       { role: 'user', parts: [{ functionResponse: { name: 'f', response: { content: 'r' } } }, { text: 'note' }] },
@@ -244,7 +245,7 @@ const cases: Case[] = [
   {
     name: 'fills the documented stand-in signature on the first unsigned call of a step for Gemini 3',
     model: 'gemini-3-pro-preview',
-    messages: [user('q'), callTurn([{ id: 'call_a', name: 'f' }, { id: 'call_b', name: 'g' }]), callTurn([{ id: 'call_c', name: 'h', signature: 'REAL' }])],
+    messages: [user('q'), callTurn([{ id: 'a', name: 'f' }, { id: 'b', name: 'g' }]), callTurn([{ id: 'c', name: 'h', signature: 'REAL' }])],
     expected: [
       { role: 'user', parts: [{ text: 'q' }] },
       {
@@ -260,7 +261,7 @@ const cases: Case[] = [
   {
     name: "sends Gemini's own call signature, and the stand-in instead of another family's, on Gemini 3",
     model: 'gemini-3-pro-preview',
-    messages: [user('q'), callTurn([{ id: 'call_a', name: 'f', signature: 'CiQB', signedBy: 'gemini' }]), callTurn([{ id: 'call_b', name: 'g', signature: 'EqQB', signedBy: 'claude' }])],
+    messages: [user('q'), callTurn([{ id: 'a', name: 'f', signature: 'CiQB', signedBy: 'gemini' }]), callTurn([{ id: 'b', name: 'g', signature: 'EqQB', signedBy: 'claude' }])],
     expected: [
       { role: 'user', parts: [{ text: 'q' }] },
       { role: 'model', parts: [{ functionCall: { name: 'f', args: {} }, thoughtSignature: 'CiQB' }, { functionCall: { name: 'g', args: {} }, thoughtSignature: SKIP_SIGNATURE }] },
@@ -269,21 +270,21 @@ const cases: Case[] = [
   {
     name: "drops another family's call signature before Gemini 3",
     model: 'gemini-2.5-flash',
-    messages: [callTurn([{ id: 'call_a', name: 'f', signature: 'gAAAAABo', signedBy: 'openai' }])],
+    messages: [callTurn([{ id: 'a', name: 'f', signature: 'gAAAAABo', signedBy: 'openai' }])],
     expected: [{ role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] }],
   },
   {
     name: 'leaves unsigned calls unsigned for Gemini 2',
     model: 'gemini-2.5-pro',
-    messages: [callTurn([{ id: 'call_a', name: 'f' }])],
+    messages: [callTurn([{ id: 'a', name: 'f' }])],
     expected: [{ role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] }],
   },
 ];
 
 describe('toGeminiContents', () => {
   it.each(cases)('$name', ({ messages, model, expected }) => {
-    // Act
-    const contents = toGeminiContents(messages, model ?? 'gemini-2.5-flash');
+    // Act (call ids have their own table below)
+    const contents = toGeminiContents(messages, model ?? 'gemini-2.5-flash', { callIds: false });
 
     // Assess
     expect(contents).toEqual(expected);
@@ -326,13 +327,17 @@ describe('toGeminiContents: call ids', () => {
   it.each([
     { name: "Gemini's own id", id: 'n3v0qk2x', sent: 'n3v0qk2x' },
     { name: "Gemini CLI's id (a Gemini client's)", id: 'list_directory-1764186000000-a1b2c3', sent: 'list_directory-1764186000000-a1b2c3' },
-    { name: "the gateway's id for a call Gemini gave none (toolCallId)", id: 'call_3f2a9c0d1e4b5a6f_0', sent: undefined },
+    { name: "the gateway's id for a call Gemini gave none (toolCallId)", id: toolCallId('resp-1', 0), sent: undefined },
+    { name: "the gateway's id for the tenth call of an answer Gemini gave none", id: toolCallId('resp-1', 10), sent: undefined },
     { name: "the Gemini surface's id for a call its client sent without one", id: 'call_1_0', sent: undefined },
-    { name: "OpenAI's id", id: 'call_Xq3mZ8rT1vB7nK2pL9sD4fG6', sent: undefined },
-    { name: "Anthropic's id", id: 'toolu_01A09q90qw90lq917835lq9', sent: undefined },
-    { name: "Anthropic's server tool id", id: 'srvtoolu_01A09q90qw90lq917835', sent: undefined },
-    { name: "Bedrock Converse's id", id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', sent: undefined },
-    { name: "vLLM's id", id: 'chatcmpl-tool-8f3a1b2c4d5e6f708192a3b4c5d6e7f8', sent: undefined },
+    // After a model switch: Gemini takes any id, and ties a response to its call by it.
+    { name: "OpenAI's id", id: 'call_Xq3mZ8rT1vB7nK2pL9sD4fG6', sent: 'call_Xq3mZ8rT1vB7nK2pL9sD4fG6' },
+    { name: "a client's own numbering", id: 'call_0', sent: 'call_0' },
+    { name: "Anthropic's id", id: 'toolu_01A09q90qw90lq917835lq9', sent: 'toolu_01A09q90qw90lq917835lq9' },
+    { name: "Bedrock Converse's id", id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', sent: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q' },
+    { name: "vLLM's id", id: 'chatcmpl-tool-8f3a1b2c4d5e6f708192a3b4c5d6e7f8', sent: 'chatcmpl-tool-8f3a1b2c4d5e6f708192a3b4c5d6e7f8' },
+    { name: "Mistral's id", id: 'D681PevKs', sent: 'D681PevKs' },
+    { name: "Kimi's id", id: 'functions.lookup:0', sent: 'functions.lookup:0' },
   ])('sends back on the call and its response $name: $sent', ({ id, sent }) => {
     // Prepare
     const messages = [user('q'), callTurn([{ id, name: 'lookup' }]), result(id)];

@@ -23,30 +23,31 @@ const MIME_BY_EXTENSION: Record<string, string> = {
 };
 
 /**
- * Tool-call ids Gemini did not make, by their form: the gateway's own for a call Gemini gave none
- * (`toolCallId`: `call_<16 hex>_<n>`; the Gemini surface's `call_<turn>_<part>`), and, after a model
- * switch, OpenAI's and most OpenAI-compatible servers' (`call_…`), Anthropic's (`toolu_…`,
- * `srvtoolu_…`), Bedrock Converse's (`tooluse_…`) and vLLM's (`chatcmpl-tool-…`).
+ * The ids the gateway makes up for a call that came without one: `toolCallId`'s
+ * `call_<16 hex>_<n>` for a call in Gemini's answer, and the Gemini surface's
+ * `call_<content>_<part>` for a call in a Gemini client's history (`surfaces/gemini/decode.ts`).
  */
-const NOT_GEMINIS = /^(?:call_|toolu_|srvtoolu_|tooluse_|chatcmpl-tool-)/;
+const MADE_UP = /^call_(?:[0-9a-f]{16}|\d+)_\d+$/;
 
 /**
- * Whether a tool call's id goes back to Gemini: one Gemini made (`functionCall.id`, which its docs
- * ask the client to return on the call's `functionResponse`). Not one the gateway made up, nor
- * another provider's, which would name no call of Gemini's.
+ * Whether a tool call's id goes to Gemini, on the call and on its `functionResponse`: any id the
+ * client holds (Gemini's own, which its docs ask to have back; a Gemini client's; another
+ * provider's after a model switch, which Gemini takes as given and ties call and response by),
+ * but not one the gateway made up for a call that had none, which no one gave Gemini.
  *
  * @example
- * isGeminiCallId('n3v0qk2x') // true
- * isGeminiCallId('toolu_01A09q90qw90lq917835lq9') // false
+ * sendsCallId('n3v0qk2x') // true
+ * sendsCallId('toolu_01A09q90qw90lq917835lq9') // true
+ * sendsCallId('call_3f2a9c0d1e4b5a6f_0') // false
  */
-export function isGeminiCallId(id: string): boolean {
-  return id !== '' && !NOT_GEMINIS.test(id);
+function sendsCallId(id: string): boolean {
+  return id !== '' && !MADE_UP.test(id);
 }
 
 /** How to write `contents` for a target. */
 export interface GeminiContentsOptions {
   /**
-   * Whether function calls and responses carry Gemini's call ids (default true). Vertex AI's
+   * Whether function calls and responses carry call ids (`sendsCallId`; default true). Vertex AI's
    * `generateContent` has no such field and refuses the request ("Unknown name \"id\" at
    * 'contents[1].parts[0].function_call'").
    */
@@ -67,8 +68,8 @@ export interface GeminiContentsOptions {
  *   an error result is `{error: text}` (Gemini's docs suggest `output`/`error` keys; `content`
  *   matches what the text was called on the client's side). Images in a result follow the
  *   function responses as ordinary parts, which every Gemini model reads.
- * - A call's id goes back on the call and on its results where Gemini made it (`isGeminiCallId`),
- *   unless `options.callIds` is false.
+ * - A call's id goes on the call and on its results unless the gateway made it up (`sendsCallId`)
+ *   or `options.callIds` is false.
  * - Thinking and redacted thinking in history are dropped: Gemini takes no thought text back,
  *   only the signature on a function call, which travels on the tool call part.
  * - Empty text is dropped (Gemini rejects an empty text part); so is `cacheControl` and
@@ -80,7 +81,7 @@ export interface GeminiContentsOptions {
  */
 export function toGeminiContents(messages: Message[], model: string, options: GeminiContentsOptions = {}): GeminiContent[] {
   const fillSignatures = geminiMajorVersion(model) >= 3;
-  const callId = options.callIds === false ? () => undefined : (id: string) => (isGeminiCallId(id) ? id : undefined);
+  const callId = options.callIds === false ? () => undefined : (id: string) => (sendsCallId(id) ? id : undefined);
   // The calls met so far, by id: a result answers the latest call with its id before it, since
   // some clients number calls anew in each answer (`call_0`, `call_1`, …) and so reuse ids.
   const calls = new Map<string, ToolCallSeen>();
