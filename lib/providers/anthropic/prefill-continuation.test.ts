@@ -74,6 +74,49 @@ describe('continuingPrefillStream', () => {
     expect(out).toEqual([START, ...expected, ...END]);
   });
 
+  it.each([
+    { whitespace: '\n', answer: '\n    return 1\n' },
+    { whitespace: '\n\n', answer: '\nx' },
+    { whitespace: '\n    ', answer: '\n  \t y' },
+    { whitespace: ' \n', answer: '\n z' },
+    { whitespace: '\n', answer: '\n' },
+    { whitespace: '\n  ', answer: 'no repeat \n' },
+  ].map((c) => ({ ...c, shown: JSON.stringify(c.answer), trimmed: JSON.stringify(c.whitespace) })))('leaves off what the whole answer does, however $shown is cut into deltas (trimmed: $trimmed)', async ({ whitespace, answer: whole }) => {
+    // Prepare: every cut of the answer into two or three deltas.
+    const cuts: string[][] = [];
+    for (let a = 0; a <= whole.length; a++) for (let b = a; b <= whole.length; b++) cuts.push([whole.slice(0, a), whole.slice(a, b), whole.slice(b)]);
+    const expected = continuingPrefill(answer(text(whole)), whitespace).parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+
+    // Act
+    const streamed = await Promise.all(
+      cuts.map(async (pieces) => (await collect(continuingPrefillStream(events(START, ...deltas(...pieces), ...END), whitespace))).flatMap((e) => (e.type === 'text_delta' ? [e.text] : [])).join('')),
+    );
+
+    // Assess
+    expect(new Set(streamed)).toEqual(new Set([expected]));
+  });
+
+  it('passes on at once a delta that does not repeat the trimmed whitespace, before the next one comes', async () => {
+    // Prepare: an upstream that sends one delta of other whitespace, then waits.
+    let release = () => {};
+    const waiting = new Promise<void>((resolve) => (release = resolve));
+    async function* upstream(): AsyncGenerator<StreamEvent> {
+      yield START;
+      yield { type: 'text_delta', text: ' ' };
+      await waiting;
+      yield* END;
+    }
+    const out = continuingPrefillStream(upstream(), '\n')[Symbol.asyncIterator]();
+
+    // Act
+    const first = await out.next();
+    const second = await out.next();
+    release();
+
+    // Assess
+    expect([first.value, second.value]).toEqual([START, { type: 'text_delta', text: ' ' }]);
+  });
+
   it('stops matching at a tool call', async () => {
     const call: StreamEvent[] = [{ type: 'tool_call_start', toolIndex: 0, id: 'toolu_1', name: 'f' }, { type: 'tool_call_end', toolIndex: 0 }];
 
