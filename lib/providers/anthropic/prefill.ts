@@ -27,7 +27,8 @@ export function withTrimmedPrefill(messages: Message[]): Message[] {
  * trimmedPrefillWhitespace([user('Go on'), { role: 'assistant', parts: [{ type: 'text', text: 'def f():\n' }] }]) // '\n'
  */
 export function trimmedPrefillWhitespace(messages: Message[]): string {
-  return trimPrefill(messages).whitespace;
+  // Every answer asks this: one that follows the user's turn pays one check and builds nothing.
+  return messages.at(-1)?.role === 'assistant' ? trimPrefill(messages).whitespace : '';
 }
 
 function trimPrefill(messages: Message[]): { messages: Message[]; whitespace: string } {

@@ -61,7 +61,9 @@ export function createBedrockProvider(options: BedrockProviderOptions = {}): Pro
 
 /** The whitespace `toConverseBody` left off a Claude prefill, which the answer must not repeat (`prefill-continuation.ts`). */
 function prefillWhitespace(req: ChatRequest): string {
-  return modelFamily(req.model) === 'anthropic' ? trimmedPrefillWhitespace(req.messages) : '';
+  // The cheap check first: most requests end with the user's turn.
+  const whitespace = trimmedPrefillWhitespace(req.messages);
+  return whitespace !== '' && modelFamily(req.model) === 'anthropic' ? whitespace : '';
 }
 
 /** The adapter with the default credential chain, loaded on first use. */
