@@ -68,9 +68,10 @@ async function firstCall(client: OpenAI, model: string, stream: boolean): Promis
 }
 
 describe('Gemini call ids through Chat Completions', () => {
-  it.each([false, true])("sends Gemini's call id back on the call and its response (stream %s)", async (stream) => {
+  // Gemini 3's ids are like `n3v0qk2x`; later models' like `call_4162774` (brainlid/langchain#620).
+  it.each([GEMINI_ID, 'call_4162774'].flatMap((id) => [false, true].map((stream) => ({ id, stream }))))("sends Gemini's call id $id back on the call and its response (stream $stream)", async ({ id, stream }) => {
     // Prepare
-    gemini.reply({ kind: 'function_calls', calls: [{ id: GEMINI_ID, name: 'get_weather', args: { city: 'Oslo' }, thoughtSignature: 'CiQBsig' }] });
+    gemini.reply({ kind: 'function_calls', calls: [{ id, name: 'get_weather', args: { city: 'Oslo' }, thoughtSignature: 'CiQBsig' }] });
     const client = h.openai({ apiKey: key, maxRetries: 0 });
     const call = await firstCall(client, 'gemini-3-pro-preview', stream);
     gemini.reply({ kind: 'text', text: 'Cold.' });
@@ -87,11 +88,11 @@ describe('Gemini call ids through Chat Completions', () => {
     });
 
     // Assess
-    expect(call.id).toBe(GEMINI_ID);
+    expect(call.id).toBe(id);
     expect(second.choices[0]!.message.content).toBe('Cold.');
     expect(functionIds(gemini.requests[1]!.body)).toEqual([
-      ['call', GEMINI_ID],
-      ['response', GEMINI_ID],
+      ['call', id],
+      ['response', id],
     ]);
   });
 

@@ -326,6 +326,7 @@ describe('toGeminiContents: call ids', () => {
 
   it.each([
     { name: "Gemini's own id", id: 'n3v0qk2x', sent: 'n3v0qk2x' },
+    { name: "Gemini's own id in the form later models give (brainlid/langchain#620: gemini-3.6-flash)", id: 'call_4162774', sent: 'call_4162774' },
     { name: "Gemini CLI's id (a Gemini client's)", id: 'list_directory-1764186000000-a1b2c3', sent: 'list_directory-1764186000000-a1b2c3' },
     { name: "the gateway's id for a call Gemini gave none (toolCallId)", id: toolCallId('resp-1', 0), sent: undefined },
     { name: "the gateway's id for the tenth call of an answer Gemini gave none", id: toolCallId('resp-1', 10), sent: undefined },

@@ -31,9 +31,11 @@ const MADE_UP = /^call_(?:[0-9a-f]{16}|\d+)_\d+$/;
 
 /**
  * Whether a tool call's id goes to Gemini, on the call and on its `functionResponse`: any id the
- * client holds (Gemini's own, which its docs ask to have back; a Gemini client's; another
- * provider's after a model switch, which Gemini takes as given and ties call and response by),
- * but not one the gateway made up for a call that had none, which no one gave Gemini.
+ * client holds (Gemini's own, `n3v0qk2x` or, from later models, `call_4162774`, which its docs ask
+ * to have back; a Gemini client's; another provider's after a model switch, which Gemini takes as
+ * given and ties call and response by), but not one the gateway made up for a call that had none,
+ * which no one gave Gemini. Ids are told apart by these forms only, not by who else might use
+ * `call_`: one left off goes off both the call and its response, which Gemini then ties by name.
  *
  * @example
  * sendsCallId('n3v0qk2x') // true
