@@ -50,8 +50,10 @@ function sendsCallId(id: string): boolean {
 export interface GeminiContentsOptions {
   /**
    * Whether function calls and responses carry call ids (`sendsCallId`; default true). Vertex AI's
-   * `generateContent` has no such field and refuses the request ("Unknown name \"id\" at
-   * 'contents[1].parts[0].function_call'").
+   * `generateContent` had no such field and refused the request ("Unknown name \"id\" at
+   * 'contents[1].parts[0].function_call'"); its schema has had it since September 2026 and Gemini 3
+   * there takes it (anomalyco/opencode#50504, BerriAI/litellm#34603), but Gemini 2 there is not
+   * known to, so Vertex still gets none.
    */
   callIds?: boolean;
 }
