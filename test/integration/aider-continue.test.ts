@@ -136,6 +136,41 @@ describe('Aider’s assistant prefill (continuing an answer cut by max tokens)',
     expect(last()).toBe(PARTIAL);
   });
 
+  // Aider joins the answer to its own prefill, untrimmed: a continuation that starts with the
+  // whitespace the gateway trimmed would show it twice.
+  it.each(
+    [
+      { target: 'Anthropic', model: 'sonnet', reply: (r: { text: string; chunks: string[] }) => anthropic.reply({ kind: 'text', ...r }) },
+      { target: 'Claude on Bedrock', model: 'sonnet-bedrock', reply: (r: { text: string; chunks: string[] }) => bedrock.reply({ kind: 'text', ...r }) },
+    ].flatMap((c) => [false, true].map((stream) => ({ ...c, stream }))),
+  )('answers a prefill that ends in a line end on $target with what continues it, not the line end again (stream: $stream)', async ({ model, reply, stream }) => {
+    // Prepare: Claude continues the trimmed prefill, its first delta only the line end the gateway left off.
+    const continuation = '\n    parser.add_argument("--name")\n';
+    reply({ text: continuation, chunks: ['\n', '    parser', '.add_argument("--name")\n'] });
+    const params = { ...aiderContinuation(`${PARTIAL}\n`), model };
+
+    // Act
+    const answer = stream
+      ? await streamedText(params)
+      : await client.chat.completions.create(params).then((r) => ({ text: r.choices[0]!.message.content, finish: r.choices[0]!.finish_reason }));
+
+    // Assess: what Aider shows, its prefill and the answer joined, is the prefill Claude saw and its continuation.
+    expect(answer).toEqual({ text: '    parser.add_argument("--name")\n', finish: 'stop' });
+    expect(`${PARTIAL}\n${answer.text}`).toBe(`${PARTIAL}${continuation}`);
+  });
+
+  it.each([
+    { target: 'Anthropic', model: 'sonnet', reply: () => anthropic.reply({ kind: 'text', text: '\n    x = 1', usage: { input: 40, output: 9 } }) },
+    { target: 'Claude on Bedrock', model: 'sonnet-bedrock', reply: () => bedrock.reply({ kind: 'text', text: '\n    x = 1', usage: { input: 40, output: 9 } }) },
+  ])('keeps the usage of the continuation on $target as Claude counted it', async ({ model, reply }) => {
+    reply();
+
+    const res = await client.chat.completions.create({ ...aiderContinuation(`${PARTIAL}\n`), model });
+
+    expect(res.choices[0]!.message.content).toBe('    x = 1');
+    expect(res.usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 9 });
+  });
+
   // Anthropic: "You cannot pre-fill responses when thinking is enabled"; its error advises disabling thinking.
   it.each([
     { target: 'Anthropic', model: 'sonnet', thinking: () => (anthropic.requests[0]!.body as Record<string, unknown>).thinking },

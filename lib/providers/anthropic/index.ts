@@ -1,5 +1,7 @@
 import type { ProviderAdapter } from '../types';
 import { errorFromAnthropicUpstream } from './errors';
+import { trimmedPrefillWhitespace } from './prefill';
+import { continuingPrefill, continuingPrefillStream } from './prefill-continuation';
 import { anthropicRequest } from './request';
 import { responseFromAnthropic } from './response';
 import { anthropicStreamEvents } from './stream';
@@ -8,8 +10,9 @@ import { anthropicStreamEvents } from './stream';
 export const anthropicProvider: ProviderAdapter = {
   dialect: 'anthropic',
   buildRequest: anthropicRequest,
-  parseResponse: (body) => responseFromAnthropic(body),
-  parseStream: (body, _req, providerId) => anthropicStreamEvents(body, providerId),
+  // The answer continues the client's prefill, not the one trimmed for Claude (`prefill-continuation.ts`).
+  parseResponse: (body, req) => continuingPrefill(responseFromAnthropic(body), trimmedPrefillWhitespace(req.messages)),
+  parseStream: (body, req, providerId) => continuingPrefillStream(anthropicStreamEvents(body, providerId), trimmedPrefillWhitespace(req.messages)),
   parseError: errorFromAnthropicUpstream,
 };
 

@@ -1,5 +1,5 @@
 import type { Message } from '../../canonical/types';
-import { prefillLacksThinking, withTrimmedPrefill } from './prefill';
+import { prefillLacksThinking, trimmedPrefillWhitespace, withTrimmedPrefill } from './prefill';
 
 const user = (text: string): Message => ({ role: 'user', parts: [{ type: 'text', text }] });
 const assistant = (...parts: Extract<Message, { role: 'assistant' }>['parts']): Message => ({ role: 'assistant', parts });
@@ -51,6 +51,25 @@ describe('withTrimmedPrefill', () => {
     expect(withTrimmedPrefill(clean)).toBe(clean);
     withTrimmedPrefill(dirty);
     expect(dirty[1]).toEqual(assistant({ type: 'text', text: 'def f():\n' }));
+  });
+});
+
+describe('trimmedPrefillWhitespace', () => {
+  it.each<{ name: string; messages: Message[]; expected: string }>([
+    { name: 'a prefill’s trailing line ends and spaces', messages: [user('Go on'), assistant({ type: 'text', text: 'def f():\n    \n' })], expected: '\n    \n' },
+    { name: 'a prefill without trailing whitespace', messages: [user('Go on'), assistant({ type: 'text', text: 'def f():' })], expected: '' },
+    { name: 'a conversation that ends with the user', messages: [assistant({ type: 'text', text: 'hi\n' }), user('more ')], expected: '' },
+    { name: 'a final assistant tool call', messages: [user('Go on'), assistant({ type: 'text', text: 'Calling\n' }, { type: 'tool_call', id: 'c1', name: 'f', arguments: '{}' })], expected: '' },
+    { name: 'no messages', messages: [], expected: '' },
+    { name: 'a final text part left empty and the one before it', messages: [user('Go on'), assistant({ type: 'text', text: 'def f(): ' }, { type: 'text', text: '\n' })], expected: ' \n' },
+    { name: 'a prefill of only whitespace', messages: [user('Go on'), assistant({ type: 'text', text: '\n  ' })], expected: '\n  ' },
+    { name: 'two assistant messages, the last blank', messages: [user('Go on'), assistant({ type: 'text', text: 'a\n' }), assistant({ type: 'text', text: ' ' })], expected: '\n ' },
+  ])('is what withTrimmedPrefill leaves off: $name', ({ messages, expected }) => {
+    // Act
+    const whitespace = trimmedPrefillWhitespace(messages);
+
+    // Assess
+    expect(whitespace).toBe(expected);
   });
 });
 

@@ -16,26 +16,47 @@ import type { Message } from '../../canonical/types';
  * // [user('Go on'), { role: 'assistant', parts: [{ type: 'text', text: 'def f():' }] }]
  */
 export function withTrimmedPrefill(messages: Message[]): Message[] {
+  return trimPrefill(messages).messages;
+}
+
+/**
+ * The whitespace `withTrimmedPrefill` leaves off the request's prefill, in order ('' when none):
+ * the client still holds it, and joins Claude's continuation to it (`prefill-continuation.ts`).
+ *
+ * @example
+ * trimmedPrefillWhitespace([user('Go on'), { role: 'assistant', parts: [{ type: 'text', text: 'def f():\n' }] }]) // '\n'
+ */
+export function trimmedPrefillWhitespace(messages: Message[]): string {
+  // Every answer asks this: one that follows the user's turn pays one check and builds nothing.
+  return messages.at(-1)?.role === 'assistant' ? trimPrefill(messages).whitespace : '';
+}
+
+function trimPrefill(messages: Message[]): { messages: Message[]; whitespace: string } {
   const last = messages.at(-1);
-  if (last?.role !== 'assistant') return messages;
+  if (last?.role !== 'assistant') return { messages, whitespace: '' };
   const final = last.parts.at(-1);
-  if (final?.type !== 'text' || final.text === final.text.trimEnd()) return messages;
+  if (final?.type !== 'text' || final.text === final.text.trimEnd()) return { messages, whitespace: '' };
   const out = messages.slice();
+  const cut: string[] = [];
   for (let message = out.at(-1); message?.role === 'assistant'; message = out.at(-1)) {
     const parts = message.parts.slice();
-    const trimmed = trimTrailingText(parts);
+    const trimmed = trimTrailingText(parts, cut);
     if (parts.length > 0) out[out.length - 1] = { role: 'assistant', parts };
     else out.pop();
     if (trimmed) break;
   }
-  return out;
+  return { messages: out, whitespace: cut.reverse().join('') };
 }
 
-/** Trims the text at the end of `parts` in place, dropping parts left empty; true once it reached a part that stays (text or not). */
-function trimTrailingText(parts: Extract<Message, { role: 'assistant' }>['parts']): boolean {
+/**
+ * Trims the text at the end of `parts` in place, dropping parts left empty, and pushes what it
+ * left off onto `cut` (last first); true once it reached a part that stays (text or not).
+ */
+function trimTrailingText(parts: Extract<Message, { role: 'assistant' }>['parts'], cut: string[]): boolean {
   for (let part = parts.at(-1); part; part = parts.at(-1)) {
     if (part.type !== 'text') return true;
     const text = part.text.trimEnd();
+    cut.push(part.text.slice(text.length));
     if (text !== '') {
       parts[parts.length - 1] = { ...part, text };
       return true;

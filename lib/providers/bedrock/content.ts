@@ -6,6 +6,10 @@ import type { CachePoint, ContentBlock, ConverseMessage, DocumentBlock, Document
 const PROVIDER = 'provider type bedrock';
 // A refusal quotes its `param` in its message, as the other translators do: a surface renames the
 // field there too (lib/surfaces/error-fields.ts), and some clients read only the message (the Gemini API's).
+// The part's path is built only for a refusal (`partPath`), not for every part of every request.
+
+/** The field a refusal names: a message's part (`messages[i].content[j]`), or a tool result's part `k` in it. */
+const partPath = (i: number, j: number, k?: number): string => (k === undefined ? `messages[${i}].content[${j}]` : `messages[${i}].content[${j}].content[${k}]`);
 
 const IMAGE_FORMATS: Record<string, ImageFormat> = {
   'image/png': 'png',
@@ -62,7 +66,7 @@ export function toConverseMessages(messages: Message[], options: ContentOptions)
   messages.forEach((message, i) => {
     const groups: Group[] = [];
     message.parts.forEach((part: UserPart | AssistantPart, j) => {
-      const group = partGroup(part, `messages[${i}].content[${j}]`, options, names);
+      const group = partGroup(part, i, j, options, names);
       if (group) groups.push(group);
     });
     if (groups.length === 0) return;
@@ -76,7 +80,7 @@ export function toConverseMessages(messages: Message[], options: ContentOptions)
   });
 }
 
-function partGroup(part: UserPart | AssistantPart, where: string, options: ContentOptions, names: DocumentNames): Group | undefined {
+function partGroup(part: UserPart | AssistantPart, i: number, j: number, options: ContentOptions, names: DocumentNames): Group | undefined {
   const single = (block: ContentBlock, cache?: CacheControl, toolResult = false): Group => ({
     blocks: cache && options.caching ? [block, cachePoint(cache)] : [block],
     toolResult,
@@ -85,13 +89,13 @@ function partGroup(part: UserPart | AssistantPart, where: string, options: Conte
     case 'text':
       return isBlank(part.text) ? undefined : single({ text: part.text }, part.cacheControl);
     case 'image':
-      return single(imageBlock(part, where), part.cacheControl);
+      return single(imageBlock(part, i, j), part.cacheControl);
     case 'document':
-      return single(documentBlock(part, where, names), part.cacheControl);
+      return single(documentBlock(part, i, j, names), part.cacheControl);
     case 'tool_call':
-      return single({ toolUse: { toolUseId: toolUseId(part.id), name: part.name, input: toolInput(part.arguments, `${where}.arguments`) } }, part.cacheControl);
+      return single({ toolUse: { toolUseId: toolUseId(part.id), name: part.name, input: toolInput(part.arguments, i, j) } }, part.cacheControl);
     case 'tool_result':
-      return single(toolResultBlock(part, where), part.cacheControl, true);
+      return single(toolResultBlock(part, i, j), part.cacheControl, true);
     case 'thinking':
       if (part.text === '' && !part.signature) return undefined;
       // Claude on Bedrock verifies signatures as Anthropic does: another family's (Gemini's, OpenAI's) would be refused.
@@ -109,60 +113,70 @@ export function cachePoint(cache: CacheControl): CachePoint {
 }
 
 /** Tool arguments are JSON text; Converse wants the object. `""` means `{}`. */
-function toolInput(args: string, where: string): unknown {
+function toolInput(args: string, i: number, j: number): unknown {
   if (args.trim() === '') return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(args);
   } catch {
+    const where = `${partPath(i, j)}.arguments`;
     throw new GatewayError('invalid_request', `The tool call arguments in ${where} must be valid JSON for ${PROVIDER}, which sends them as an object.`, { param: where });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    const where = `${partPath(i, j)}.arguments`;
     throw new GatewayError('invalid_request', `The tool call arguments in ${where} must be a JSON object for ${PROVIDER}.`, { param: where });
   }
   return parsed;
 }
 
-function toolResultBlock(part: ToolResultPart, where: string): ContentBlock {
+function toolResultBlock(part: ToolResultPart, i: number, j: number): ContentBlock {
   const parts: (TextPart | ImagePart)[] = typeof part.content === 'string' ? [{ type: 'text', text: part.content }] : part.content;
   const content: ToolResultContent[] = [];
   parts.forEach((p, k) => {
     if (p.type === 'text') {
       if (!isBlank(p.text)) content.push({ text: p.text });
-    } else content.push(imageBlock(p, `${where}.content[${k}]`));
+    } else content.push(imageBlock(p, i, j, k));
   });
   // `success` is the default; only Claude knows `status`, so it is sent only when it matters.
   return { toolResult: { toolUseId: toolUseId(part.toolCallId), content, ...(part.isError ? { status: 'error' as const } : {}) } };
 }
 
-function imageBlock(part: ImagePart, where: string): ImageBlock {
+/** `k`: the image's place in a tool result's content, when it is there. */
+function imageBlock(part: ImagePart, i: number, j: number, k?: number): ImageBlock {
   const { source } = part;
-  if (source.kind === 'base64') return { image: { format: imageFormat(source.mediaType, where), source: { bytes: source.data } } };
+  if (source.kind === 'base64') return { image: { format: imageFormat(source.mediaType, i, j, k), source: { bytes: source.data } } };
   const data = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s.exec(source.url);
-  if (data) return { image: { format: imageFormat(data[1] ?? '', where), source: { bytes: data[2] ?? '' } } };
+  if (data) return { image: { format: imageFormat(data[1] ?? '', i, j, k), source: { bytes: data[2] ?? '' } } };
   if (source.url.startsWith('s3://')) {
     const extension = /\.([A-Za-z0-9]+)$/.exec(source.url)?.[1]?.toLowerCase() ?? '';
     const format = IMAGE_EXTENSIONS[extension];
-    if (!format) throw new GatewayError('invalid_request', `The S3 image in ${where} must end in .png, .jpg, .jpeg, .gif or .webp for ${PROVIDER}.`, { param: where });
-    return { image: { format, source: { s3Location: { uri: source.url } } } };
+    if (format) return { image: { format, source: { s3Location: { uri: source.url } } } };
+    const where = partPath(i, j, k);
+    throw new GatewayError('invalid_request', `The S3 image in ${where} must end in .png, .jpg, .jpeg, .gif or .webp for ${PROVIDER}.`, { param: where });
   }
+  const where = partPath(i, j, k);
   throw new GatewayError('invalid_request', `Image URLs (${where}) are not supported by ${PROVIDER}, which needs the image itself: send it as base64 data.`, { param: where });
 }
 
-function imageFormat(mediaType: string, where: string): ImageFormat {
+function imageFormat(mediaType: string, i: number, j: number, k: number | undefined): ImageFormat {
   const format = IMAGE_FORMATS[mediaType.toLowerCase()];
-  if (!format) throw new GatewayError('invalid_request', `Image type "${mediaType}" (${where}) is not supported by ${PROVIDER} (png, jpeg, gif and webp are).`, { param: where });
-  return format;
+  if (format) return format;
+  const where = partPath(i, j, k);
+  throw new GatewayError('invalid_request', `Image type "${mediaType}" (${where}) is not supported by ${PROVIDER} (png, jpeg, gif and webp are).`, { param: where });
 }
 
-function documentBlock(part: DocumentPart, where: string, names: DocumentNames): DocumentBlock {
+function documentBlock(part: DocumentPart, i: number, j: number, names: DocumentNames): DocumentBlock {
   const { source } = part;
-  if (source.kind === 'url') throw new GatewayError('invalid_request', `Document URLs (${where}) are not supported by ${PROVIDER}: send the document as base64 data.`, { param: where });
+  if (source.kind === 'url') {
+    const where = partPath(i, j);
+    throw new GatewayError('invalid_request', `Document URLs (${where}) are not supported by ${PROVIDER}: send the document as base64 data.`, { param: where });
+  }
   const name = names.next(part.title);
   if (source.kind === 'text') return { document: { format: 'txt', name, source: { bytes: Buffer.from(source.text, 'utf8').toString('base64') } } };
   const format = DOCUMENT_FORMATS[source.mediaType.toLowerCase()];
-  if (!format) throw new GatewayError('invalid_request', `Document type "${source.mediaType}" (${where}) is not supported by ${PROVIDER}.`, { param: where });
-  return { document: { format, name, source: { bytes: source.data } } };
+  if (format) return { document: { format, name, source: { bytes: source.data } } };
+  const where = partPath(i, j);
+  throw new GatewayError('invalid_request', `Document type "${source.mediaType}" (${where}) is not supported by ${PROVIDER}.`, { param: where });
 }
 
 /**

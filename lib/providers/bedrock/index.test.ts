@@ -193,3 +193,21 @@ describe('the Bedrock provider against the fake Bedrock, through the gateway ups
     });
   });
 });
+
+describe('the answer to a prefill that ends in whitespace', () => {
+  const provider = createBedrockProvider({ credentials: async () => KEYS });
+  const prefilled = (model: string): ChatRequest =>
+    chat({ model, messages: [{ role: 'user', parts: [{ type: 'text', text: 'Go on' }] }, { role: 'assistant', parts: [{ type: 'text', text: 'def f():\n' }] }] });
+  const converse = { output: { message: { role: 'assistant', content: [{ text: '\n    return 1' }] } }, stopReason: 'end_turn', usage: { inputTokens: 9, outputTokens: 4, totalTokens: 13 } };
+
+  it.each([
+    { name: 'loses the line end Claude repeats, which the request left off', model: CLAUDE, text: '    return 1' },
+    { name: 'keeps it on another family, whose prefill went as it came', model: 'meta.llama3-70b-instruct-v1:0', text: '\n    return 1' },
+  ])('$name', ({ model, text }) => {
+    // Act
+    const answer = provider.parseResponse(converse, prefilled(model));
+
+    // Assess
+    expect(answer).toMatchObject({ parts: [{ type: 'text', text }], finishReason: 'stop', usage: { input: 9, output: 4 } });
+  });
+});

@@ -7,7 +7,9 @@ import type { CallContext, ProviderAdapter } from '../types';
 import type { UpstreamRequest } from '../../upstream/http';
 import { defaultChainCredentials, type BedrockCredentialSource } from './credentials';
 import { errorFromBedrock } from './errors';
-import { toConverseBody } from './request';
+import { continuingPrefill, continuingPrefillStream } from '../anthropic/prefill-continuation';
+import { trimmedPrefillWhitespace } from '../anthropic/prefill';
+import { modelFamily, toConverseBody } from './request';
 import { parseConverseResponse } from './response';
 import { bedrockModelUrl, bedrockTarget, signedBedrockPost } from './sign';
 import { parseConverseStream } from './stream';
@@ -51,10 +53,17 @@ export function createBedrockProvider(options: BedrockProviderOptions = {}): Pro
       const identity = await credentials({ provider: call.provider, account: call.account });
       return signedBedrockPost({ url, headers, body, region, credentials: identity, timeouts: call.timeouts, signal: call.signal, signingDate: now() });
     },
-    parseResponse: parseConverseResponse,
-    parseStream: (body, req, providerId) => parseConverseStream(body, req, providerId),
+    parseResponse: (body, req) => continuingPrefill(parseConverseResponse(body, req), prefillWhitespace(req)),
+    parseStream: (body, req, providerId) => continuingPrefillStream(parseConverseStream(body, req, providerId), prefillWhitespace(req)),
     parseError: errorFromBedrock,
   };
+}
+
+/** The whitespace `toConverseBody` left off a Claude prefill, which the answer must not repeat (`prefill-continuation.ts`). */
+function prefillWhitespace(req: ChatRequest): string {
+  // The cheap check first: most requests end with the user's turn.
+  const whitespace = trimmedPrefillWhitespace(req.messages);
+  return whitespace !== '' && modelFamily(req.model) === 'anthropic' ? whitespace : '';
 }
 
 /** The adapter with the default credential chain, loaded on first use. */

@@ -1,5 +1,6 @@
 import type { Message, SignatureFamily } from '../../canonical/types';
 import { SKIP_SIGNATURE, geminiMajorVersion, toGeminiContents } from './contents';
+import { toolCallId } from './response';
 
 const user = (text: string): Message => ({ role: 'user', parts: [{ type: 'text', text }] });
 const callTurn = (calls: { id: string; name: string; arguments?: string; signature?: string; signedBy?: SignatureFamily }[]): Message => ({
@@ -282,8 +283,8 @@ const cases: Case[] = [
 
 describe('toGeminiContents', () => {
   it.each(cases)('$name', ({ messages, model, expected }) => {
-    // Act
-    const contents = toGeminiContents(messages, model ?? 'gemini-2.5-flash');
+    // Act (call ids have their own table below)
+    const contents = toGeminiContents(messages, model ?? 'gemini-2.5-flash', { callIds: false });
 
     // Assess
     expect(contents).toEqual(expected);
@@ -313,6 +314,63 @@ describe('toGeminiContents', () => {
 
     // Assess
     expect(act).toThrow(expect.objectContaining({ status: 400, kind: 'invalid_request', param }));
+  });
+});
+
+describe('toGeminiContents: call ids', () => {
+  const result = (toolCallId: string): Message => ({ role: 'user', parts: [{ type: 'tool_result', toolCallId, content: 'done' }] });
+  const idsOf = (contents: ReturnType<typeof toGeminiContents>) => ({
+    call: contents[1]?.parts?.[0]?.functionCall?.id,
+    response: contents[2]?.parts?.[0]?.functionResponse?.id,
+  });
+
+  it.each([
+    { name: "Gemini's own id", id: 'n3v0qk2x', sent: 'n3v0qk2x' },
+    { name: "Gemini's own id in the form later models give (brainlid/langchain#620: gemini-3.6-flash)", id: 'call_4162774', sent: 'call_4162774' },
+    { name: "Gemini CLI's id (a Gemini client's)", id: 'list_directory-1764186000000-a1b2c3', sent: 'list_directory-1764186000000-a1b2c3' },
+    { name: "the gateway's id for a call Gemini gave none (toolCallId)", id: toolCallId('resp-1', 0), sent: undefined },
+    { name: "the gateway's id for the tenth call of an answer Gemini gave none", id: toolCallId('resp-1', 10), sent: undefined },
+    { name: "the Gemini surface's id for a call its client sent without one", id: 'call_1_0', sent: undefined },
+    // After a model switch: Gemini takes any id, and ties a response to its call by it.
+    { name: "OpenAI's id", id: 'call_Xq3mZ8rT1vB7nK2pL9sD4fG6', sent: 'call_Xq3mZ8rT1vB7nK2pL9sD4fG6' },
+    { name: "a client's own numbering", id: 'call_0', sent: 'call_0' },
+    { name: "Anthropic's id", id: 'toolu_01A09q90qw90lq917835lq9', sent: 'toolu_01A09q90qw90lq917835lq9' },
+    { name: "Bedrock Converse's id", id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', sent: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q' },
+    { name: "vLLM's id", id: 'chatcmpl-tool-8f3a1b2c4d5e6f708192a3b4c5d6e7f8', sent: 'chatcmpl-tool-8f3a1b2c4d5e6f708192a3b4c5d6e7f8' },
+    { name: "Mistral's id", id: 'D681PevKs', sent: 'D681PevKs' },
+    { name: "Kimi's id", id: 'functions.lookup:0', sent: 'functions.lookup:0' },
+  ])('sends back on the call and its response $name: $sent', ({ id, sent }) => {
+    // Prepare
+    const messages = [user('q'), callTurn([{ id, name: 'lookup' }]), result(id)];
+
+    // Act
+    const contents = toGeminiContents(messages, 'gemini-3-pro-preview');
+
+    // Assess
+    expect(idsOf(contents)).toEqual({ call: sent, response: sent });
+    expect(contents[2]?.parts?.[0]?.functionResponse?.name).toBe('lookup');
+  });
+
+  it('sends no id when the target takes none (Vertex AI: "Unknown name \"id\" at function_call")', () => {
+    // Prepare
+    const messages = [user('q'), callTurn([{ id: 'n3v0qk2x', name: 'lookup' }]), result('n3v0qk2x')];
+
+    // Act
+    const contents = toGeminiContents(messages, 'gemini-3-pro-preview', { callIds: false });
+
+    // Assess
+    expect(idsOf(contents)).toEqual({ call: undefined, response: undefined });
+  });
+
+  it('sends no id on a result whose call it does not find by id (found by name alone)', () => {
+    // Prepare
+    const messages: Message[] = [user('q'), callTurn([{ id: 'n3v0qk2x', name: 'lookup' }]), { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'zz9', name: 'lookup', content: 'done' }] }];
+
+    // Act
+    const contents = toGeminiContents(messages, 'gemini-3-pro-preview');
+
+    // Assess
+    expect(idsOf(contents)).toEqual({ call: 'n3v0qk2x', response: undefined });
   });
 });
 

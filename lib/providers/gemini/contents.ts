@@ -23,6 +23,42 @@ const MIME_BY_EXTENSION: Record<string, string> = {
 };
 
 /**
+ * The ids the gateway makes up for a call that came without one: `toolCallId`'s
+ * `call_<16 hex>_<n>` for a call in Gemini's answer, and the Gemini surface's
+ * `call_<content>_<part>` for a call in a Gemini client's history (`surfaces/gemini/decode.ts`).
+ */
+const MADE_UP = /^call_(?:[0-9a-f]{16}|\d+)_\d+$/;
+
+/**
+ * Whether a tool call's id goes to Gemini, on the call and on its `functionResponse`: any id the
+ * client holds (Gemini's own, `n3v0qk2x` or, from later models, `call_4162774`, which its docs ask
+ * to have back; a Gemini client's; another provider's after a model switch, which Gemini takes as
+ * given and ties call and response by), but not one the gateway made up for a call that had none,
+ * which no one gave Gemini. Ids are told apart by these forms only, not by who else might use
+ * `call_`: one left off goes off both the call and its response, which Gemini then ties by name.
+ *
+ * @example
+ * sendsCallId('n3v0qk2x') // true
+ * sendsCallId('toolu_01A09q90qw90lq917835lq9') // true
+ * sendsCallId('call_3f2a9c0d1e4b5a6f_0') // false
+ */
+function sendsCallId(id: string): boolean {
+  return id !== '' && !MADE_UP.test(id);
+}
+
+/** How to write `contents` for a target. */
+export interface GeminiContentsOptions {
+  /**
+   * Whether function calls and responses carry call ids (`sendsCallId`; default true). Vertex AI's
+   * `generateContent` had no such field and refused the request ("Unknown name \"id\" at
+   * 'contents[1].parts[0].function_call'"); its schema has had it since September 2026 and Gemini 3
+   * there takes it (anomalyco/opencode#50504, BerriAI/litellm#34603), but Gemini 2 there is not
+   * known to, so Vertex still gets none.
+   */
+  callIds?: boolean;
+}
+
+/**
  * Canonical messages as Gemini `contents`.
  *
  * - Roles: user → `user`, assistant → `model`; consecutive turns of one role are merged, since
@@ -36,6 +72,8 @@ const MIME_BY_EXTENSION: Record<string, string> = {
  *   an error result is `{error: text}` (Gemini's docs suggest `output`/`error` keys; `content`
  *   matches what the text was called on the client's side). Images in a result follow the
  *   function responses as ordinary parts, which every Gemini model reads.
+ * - A call's id goes on the call and on its results unless the gateway made it up (`sendsCallId`)
+ *   or `options.callIds` is false.
  * - Thinking and redacted thinking in history are dropped: Gemini takes no thought text back,
  *   only the signature on a function call, which travels on the tool call part.
  * - Empty text is dropped (Gemini rejects an empty text part); so is `cacheControl` and
@@ -45,8 +83,9 @@ const MIME_BY_EXTENSION: Record<string, string> = {
  * toGeminiContents([{ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }], 'gemini-2.5-flash')
  * // → [{ role: 'user', parts: [{ text: 'Hi' }] }]
  */
-export function toGeminiContents(messages: Message[], model: string): GeminiContent[] {
+export function toGeminiContents(messages: Message[], model: string, options: GeminiContentsOptions = {}): GeminiContent[] {
   const fillSignatures = geminiMajorVersion(model) >= 3;
+  const callId = options.callIds === false ? () => undefined : (id: string) => (sendsCallId(id) ? id : undefined);
   // The calls met so far, by id: a result answers the latest call with its id before it, since
   // some clients number calls anew in each answer (`call_0`, `call_1`, …) and so reuse ids.
   const calls = new Map<string, ToolCallSeen>();
@@ -59,7 +98,7 @@ export function toGeminiContents(messages: Message[], model: string): GeminiCont
       for (const part of message.parts) if (part.type === 'tool_call') calls.set(part.id, { name: part.name, position: callCount++ });
     }
     const parts =
-      message.role === 'assistant' ? modelParts(message.parts, i, fillSignatures) : userParts(message.parts, i, calls, callPositions);
+      message.role === 'assistant' ? modelParts(message.parts, i, fillSignatures, callId) : userParts(message.parts, i, calls, callPositions, callId);
     if (parts.length === 0) return;
     const role = message.role === 'assistant' ? 'model' : 'user';
     const last = contents.at(-1);
@@ -96,14 +135,18 @@ export function geminiMajorVersion(model: string): number {
   return match ? Number(match[1]) : 0;
 }
 
-function modelParts(parts: AssistantPart[], i: number, fillSignatures: boolean): GeminiPart[] {
+/** The id to send Gemini for a call of the history, if any. */
+type CallIdFor = (id: string) => string | undefined;
+
+function modelParts(parts: AssistantPart[], i: number, fillSignatures: boolean, callId: CallIdFor): GeminiPart[] {
   const out: GeminiPart[] = [];
   let firstCall = true;
   parts.forEach((part, j) => {
     if (part.type === 'text') {
       if (part.text !== '') out.push({ text: part.text });
     } else if (part.type === 'tool_call') {
-      const call: GeminiPart = { functionCall: { name: part.name, args: parseArguments(part.arguments, `messages[${i}].content[${j}].arguments`) } };
+      const id = callId(part.id);
+      const call: GeminiPart = { functionCall: { ...(id ? { id } : {}), name: part.name, args: parseArguments(part.arguments, i, j) } };
       // Only the first call of a step carries a signature (parallel calls share it). Another
       // family's is no signature to Gemini, which refuses one it did not make.
       const own = part.signature && isOwnSignature(part.signedBy, 'gemini') ? part.signature : undefined;
@@ -116,29 +159,31 @@ function modelParts(parts: AssistantPart[], i: number, fillSignatures: boolean):
   return out;
 }
 
-function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen>, callPositions: ResponsePositions): GeminiPart[] {
+function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen>, callPositions: ResponsePositions, callId: CallIdFor): GeminiPart[] {
   const responses: GeminiPart[] = [];
   const attachments: GeminiPart[] = [];
   const others: GeminiPart[] = [];
   parts.forEach((part, j) => {
-    const param = `messages[${i}].content[${j}]`;
     switch (part.type) {
       case 'tool_result': {
         const call = calls.get(part.toolCallId);
         const name = part.name ?? call?.name;
         if (!name) {
+          const param = partPath(i, j);
           throw new GatewayError(
             'invalid_request',
             `The tool result for "${part.toolCallId}" (${param}.tool_call_id) answers no tool call in an earlier assistant message; provider type gemini needs the tool's name, which it finds there.`,
             { param: `${param}.tool_call_id`, code: 'unknown_tool_call_id' },
           );
         }
-        const response: GeminiPart = { functionResponse: { name, response: toolResponse(part) } };
+        // The id only of a call the history holds, which went with its id too.
+        const id = call ? callId(part.toolCallId) : undefined;
+        const response: GeminiPart = { functionResponse: { ...(id ? { id } : {}), name, response: toolResponse(part) } };
         if (call) callPositions.set(response, call.position);
         responses.push(response);
         if (Array.isArray(part.content)) {
           part.content.forEach((inner, k) => {
-            if (inner.type === 'image') attachments.push(imagePart(inner, `${param}.content[${k}]`));
+            if (inner.type === 'image') attachments.push(imagePart(inner, i, j, k));
           });
         }
         return;
@@ -147,10 +192,10 @@ function userParts(parts: UserPart[], i: number, calls: Map<string, ToolCallSeen
         if (part.text !== '') others.push({ text: part.text });
         return;
       case 'image':
-        others.push(imagePart(part, param));
+        others.push(imagePart(part, i, j));
         return;
       case 'document':
-        others.push(documentPart(part, param));
+        others.push(documentPart(part, i, j));
         return;
     }
   });
@@ -171,10 +216,14 @@ function toolResponse(part: ToolResultPart): Record<string, unknown> {
   return parsed ?? { content: text };
 }
 
-function parseArguments(text: string, param: string): Record<string, unknown> {
+/** The field a refusal names, built only for a refusal: a message's part (`messages[i].content[j]`), or a tool result's part `k` in it. */
+const partPath = (i: number, j: number, k?: number): string => (k === undefined ? `messages[${i}].content[${j}]` : `messages[${i}].content[${j}].content[${k}]`);
+
+function parseArguments(text: string, i: number, j: number): Record<string, unknown> {
   if (text.trim() === '') return {};
   const parsed = parseJsonObject(text);
   if (!parsed) {
+    const param = `${partPath(i, j)}.arguments`;
     throw new GatewayError('invalid_request', `The tool call arguments in ${param} are not a JSON object; provider type gemini needs one.`, {
       param,
       code: 'invalid_tool_arguments',
@@ -193,16 +242,17 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function imagePart(part: ImagePart, param: string): GeminiPart {
+/** `k`: the image's place in a tool result's content, when it is there. */
+function imagePart(part: ImagePart, i: number, j: number, k?: number): GeminiPart {
   if (part.source.kind === 'base64') return { inlineData: { mimeType: part.source.mediaType, data: part.source.data } };
-  return mediaFromUrl(part.source.url, `${param}.image_url.url`, 'image/jpeg');
+  return mediaFromUrl(part.source.url, () => `${partPath(i, j, k)}.image_url.url`, 'image/jpeg');
 }
 
-function documentPart(part: DocumentPart, param: string): GeminiPart {
+function documentPart(part: DocumentPart, i: number, j: number): GeminiPart {
   const { source } = part;
   if (source.kind === 'base64') return { inlineData: { mimeType: source.mediaType, data: source.data } };
   if (source.kind === 'text') return { text: part.title ? `${part.title}\n\n${source.text}` : source.text };
-  return mediaFromUrl(source.url, `${param}.url`, 'application/pdf');
+  return mediaFromUrl(source.url, () => `${partPath(i, j)}.url`, 'application/pdf');
 }
 
 /**
@@ -210,20 +260,24 @@ function documentPart(part: DocumentPart, param: string): GeminiPart {
  * Gemini fetches itself (public or signed HTTPS URLs are supported since January 2026, and Files
  * API URIs are https too). Gemini needs the MIME type up front: it is guessed from the file
  * extension, else `fallback`. Plain `http:` and other schemes are refused, since Gemini will not fetch them.
+ * `where` names the field, for a refusal.
  */
-function mediaFromUrl(url: string, param: string, fallback: string): GeminiPart {
+function mediaFromUrl(url: string, where: () => string, fallback: string): GeminiPart {
   if (url.startsWith('data:')) {
     const match = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s.exec(url);
-    if (!match) throw new GatewayError('invalid_request', `The data URL in ${param} is not base64-encoded.`, { param, code: 'invalid_image_url' });
-    return { inlineData: { mimeType: match[1] as string, data: match[2] as string } };
+    if (match) return { inlineData: { mimeType: match[1] as string, data: match[2] as string } };
+    const param = where();
+    throw new GatewayError('invalid_request', `The data URL in ${param} is not base64-encoded.`, { param, code: 'invalid_image_url' });
   }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
+    const param = where();
     throw new GatewayError('invalid_request', `The URL in ${param} is not a valid URL.`, { param, code: 'invalid_image_url' });
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'gs:') {
+    const param = where();
     throw new GatewayError('invalid_request', `${parsed.protocol.replace(/:$/, '')} URLs (${param}) are not supported by provider type gemini: use https, or send the data base64-encoded.`, {
       param,
       code: 'unsupported_url',

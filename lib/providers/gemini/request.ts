@@ -1,6 +1,6 @@
 import type { ChatRequest, ReasoningOptions, ToolChoice, ToolDefinition } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
-import { geminiMajorVersion, toGeminiContents } from './contents';
+import { geminiMajorVersion, toGeminiContents, type GeminiContentsOptions } from './contents';
 import { toGeminiParameters, toGeminiSchema } from './schema';
 import type { StopEmulated } from '../types';
 import type { GeminiGenerationConfig, GeminiRequest, GeminiThinkingConfig } from './types';
@@ -30,13 +30,14 @@ export const EFFORT_BUDGETS: Record<NonNullable<ReasoningOptions['effort']>, num
  * More than 5 stop sequences: the first 5 go, and `onStopEmulated` is told all of them, for the gateway
  * to cut the answer at the rest (stop emulation); refused with a 400 naming `stop` when there is no one to tell.
  * Refused with a 400: a forced tool without tools, a forced tool that is not defined.
+ * `options` say how to write the history (`toGeminiContents`).
  *
  * @example
  * toGeminiRequest({ model: 'gemini-2.5-flash', system: [], messages: [{ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }], maxTokens: 50, stream: false })
  * // → { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }], generationConfig: { maxOutputTokens: 50 } }
  */
-export function toGeminiRequest(req: ChatRequest, onStopEmulated?: StopEmulated): GeminiRequest {
-  const contents = toGeminiContents(req.messages, req.model);
+export function toGeminiRequest(req: ChatRequest, onStopEmulated?: StopEmulated, options: GeminiContentsOptions = {}): GeminiRequest {
+  const contents = toGeminiContents(req.messages, req.model, options);
   if (contents.length === 0) {
     throw new GatewayError('invalid_request', 'The request has no message content to send (provider type gemini rejects empty contents).', {
       param: 'messages',

@@ -55,6 +55,23 @@ describe('vertexProvider', () => {
     expect(JSON.parse(String(req.body))).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Graz?' }] }], systemInstruction: { parts: [{ text: 'Be brief.' }] } });
   });
 
+  it('sends Gemini no call ids, which Vertex AI refuses ("Unknown name \\"id\\" at function_call"), even ids Gemini made', async () => {
+    // Prepare
+    const messages: ChatRequest['messages'] = [
+      { role: 'user', parts: [{ type: 'text', text: 'Weather in Graz?' }] },
+      { role: 'assistant', parts: [{ type: 'tool_call', id: 'n3v0qk2x', name: 'weather', arguments: '{}' }] },
+      { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'n3v0qk2x', content: 'Sunny' }] },
+    ];
+
+    // Act
+    const req = await vertexProvider.buildRequest(request('gemini-2.5-flash', { messages }), call);
+
+    // Assess
+    const { contents } = JSON.parse(String(req.body)) as { contents: { parts: { functionCall?: object; functionResponse?: object }[] }[] };
+    expect(contents[1]?.parts[0]?.functionCall).toEqual({ name: 'weather', args: {} });
+    expect(contents[2]?.parts[0]?.functionResponse).toEqual({ name: 'weather', response: { content: 'Sunny' } });
+  });
+
   it('sends Gemini its first five stop sequences and tells the call all of them, for the gateway to cut at', async () => {
     // Prepare
     const stop = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -81,6 +98,28 @@ describe('vertexProvider', () => {
 
     // Assess
     for (const answer of [claude, gemini]) expect(answer).toMatchObject({ parts: [{ type: 'text', text: 'Sunny.' }], finishReason: 'stop', usage: { input: 10, output: 2 } });
+  });
+
+  it.each([false, true])('answers a Claude prefill trimmed of its line end with what continues the client’s own, not the line end again (stream %s)', async (stream) => {
+    // Prepare: Aider's prefill ends in a line end, which the translation leaves off for Claude; Claude's continuation starts with it.
+    const req = request('claude-sonnet-4-5@20250929', { stream, messages: [{ role: 'user', parts: [{ type: 'text', text: 'Go on' }] }, { role: 'assistant', parts: [{ type: 'text', text: 'def f():\n' }] }] });
+    const content = '\n    return 1';
+    const sse = [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude","usage":{"input_tokens":3,"output_tokens":1}}}\n\n',
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\n"}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"    return 1"}}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":4}}\n\n',
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    ];
+
+    // Act
+    const text = stream
+      ? (await collect(vertexProvider.parseStream(bytes(...sse), req))).flatMap((e) => (e.type === 'text_delta' ? [e.text] : [])).join('')
+      : vertexProvider.parseResponse({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [{ type: 'text', text: content }], stop_reason: 'end_turn', usage: { input_tokens: 3, output_tokens: 4 } }, req).parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+
+    // Assess
+    expect(text).toBe('    return 1');
   });
 
   it('reads each publisher’s stream with its own decoder', async () => {

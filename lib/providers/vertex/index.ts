@@ -6,6 +6,8 @@
  * the rest to the Anthropic and Gemini providers' code.
  */
 import { jsonPost } from '../../upstream/http';
+import { trimmedPrefillWhitespace } from '../anthropic/prefill';
+import { continuingPrefill, continuingPrefillStream } from '../anthropic/prefill-continuation';
 import { toAnthropicBody } from '../anthropic/request';
 import { responseFromAnthropic } from '../anthropic/response';
 import { anthropicStreamEvents } from '../anthropic/stream';
@@ -58,16 +60,19 @@ export const vertexProvider: ProviderAdapter = {
       const body = toAnthropicBody(req, { ...(defaultMaxTokens ? { defaultMaxTokens } : {}), ...(call.onPolicyDeclined ? { onPolicyDeclined: call.onPolicyDeclined } : {}) });
       return jsonPost(vertexModelUrl(target, 'anthropic', req.model, claudeMethod(req.stream)), vertexClaudeBody(body), options);
     }
-    return jsonPost(vertexModelUrl(target, 'google', req.model, geminiMethod(req.stream)), JSON.stringify(toGeminiRequest(req, call.onStopEmulated)), options);
+    return jsonPost(vertexModelUrl(target, 'google', req.model, geminiMethod(req.stream)), JSON.stringify(toGeminiRequest(req, call.onStopEmulated, { callIds: false })), options);
   },
 
   parseResponse(body, req) {
-    if (vertexPublisher(req.model) === 'anthropic') return responseFromAnthropic(body);
+    // Claude's answer continues the client's prefill, not the one trimmed for it (`prefill-continuation.ts`).
+    if (vertexPublisher(req.model) === 'anthropic') return continuingPrefill(responseFromAnthropic(body), trimmedPrefillWhitespace(req.messages));
     return fromGeminiResponse((typeof body === 'object' && body !== null ? body : {}) as GeminiResponse, req);
   },
 
   parseStream(body, req, providerId = 'vertex') {
-    return vertexPublisher(req.model) === 'anthropic' ? anthropicStreamEvents(body, providerId) : parseGeminiStream(body, req, providerId);
+    return vertexPublisher(req.model) === 'anthropic'
+      ? continuingPrefillStream(anthropicStreamEvents(body, providerId), trimmedPrefillWhitespace(req.messages))
+      : parseGeminiStream(body, req, providerId);
   },
 
   parseError: errorFromVertex,
