@@ -1,0 +1,189 @@
+/**
+ * Cline's and Roo Code's requests, with the clients they use as the caller: the `openai` client for
+ * their "OpenAI Compatible" provider (Chat Completions, always streamed) and `@anthropic-ai/sdk`
+ * for their "Anthropic" provider (Messages, a custom base URL). The shapes are reconstructed from
+ * their sources (see test/fixtures/cline/README.md): Roo's OpenAiHandler (src/api/providers/openai.ts)
+ * marks the system prompt and the last two user messages' last text part with `cache_control` for
+ * models that cache, sends `temperature` (0 unless set), `reasoning_effort` when reasoning is on,
+ * `max_completion_tokens`, native tools with `parallel_tool_calls: false`, and its default
+ * headers (HTTP-Referer, X-Title); Cline's (src/core/api/providers/openai.ts) the same without the
+ * marks; their R1 format merges consecutive same-role turns and puts the system prompt in the
+ * first user message. Their Anthropic handlers send `anthropic-beta` flags, cache marks on the
+ * system prompt and the last two user turns, and thinking with a budget.
+ * Passed through, bodies go untouched; translated, each is sent as a valid request of the target
+ * or refused with a 400 naming the field, and the usage record counts the upstream's tokens.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { RIG_MODELS as M, callerRigForSuite } from './caller-rig';
+
+const rig = callerRigForSuite();
+
+const EPHEMERAL = { type: 'ephemeral' } as const;
+const SYSTEM = 'You are Roo, a highly skilled software engineer.\n\n====\n\nTOOL USE\n\nYou have access to a set of tools…';
+/** Roo's and Cline's default headers on their OpenAI client (src/api/providers/constants.ts). */
+const ROO_HEADERS = { 'HTTP-Referer': 'https://github.com/RooVetGit/Roo-Cline', 'X-Title': 'Roo Code', 'User-Agent': 'RooCode/3.30.0' };
+const ENV = '<environment_details>\n# VSCode Visible Files\nsrc/app.ts\n\n# Current Time\n2026-11-28T16:00:00Z\n</environment_details>';
+
+/** A text part with Roo's cache mark (OpenRouter's convention; not in the openai client's types). */
+const marked = (text: string) => ({ type: 'text' as const, text, cache_control: EPHEMERAL }) as OpenAI.ChatCompletionContentPartText;
+
+/** Roo's native tools, in OpenAI's shape (src/core/prompts/tools/native-tools). */
+const ROO_TOOLS: OpenAI.ChatCompletionTool[] = [
+  {
+    type: 'function',
+    function: {
+      name: 'read_file',
+      description: 'Read the contents of a file.',
+      parameters: { type: 'object', properties: { path: { type: 'string', description: 'The path of the file' } }, required: ['path'], additionalProperties: false },
+      strict: true,
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'attempt_completion',
+      description: 'Present the result of the task.',
+      parameters: { type: 'object', properties: { result: { type: 'string' } }, required: ['result'], additionalProperties: false },
+      strict: true,
+    },
+  },
+];
+
+/**
+ * Roo's second turn of a task with native tools: the task, one read_file call (empty assistant
+ * text beside it), its result, and the environment details as the next user message; the system
+ * prompt and the last two user messages marked for the cache.
+ */
+function rooToolTurn(model: string): OpenAI.ChatCompletionCreateParamsStreaming {
+  return {
+    model,
+    temperature: 0,
+    messages: [
+      { role: 'system', content: [marked(SYSTEM)] },
+      { role: 'user', content: [{ type: 'text', text: '<task>\nFix the failing test in src/app.ts\n</task>' }, marked(ENV)] },
+      { role: 'assistant', content: '', tool_calls: [{ id: 'call_read_1', type: 'function', function: { name: 'read_file', arguments: '{"path":"src/app.ts"}' } }] },
+      { role: 'tool', tool_call_id: 'call_read_1', content: 'File: src/app.ts\n1 | export const add = (a, b) => a - b;' },
+      { role: 'user', content: [marked(ENV)] },
+    ],
+    stream: true,
+    stream_options: { include_usage: true },
+    tools: ROO_TOOLS,
+    tool_choice: 'auto',
+    parallel_tool_calls: false,
+    max_completion_tokens: 16384,
+  };
+}
+
+function rooClient(key: string): OpenAI {
+  return new OpenAI({ apiKey: key, baseURL: rig.baseURL, defaultHeaders: ROO_HEADERS, maxRetries: 0 });
+}
+
+/** What Roo does with a stream: the text, the finish reason, the usage of the last chunk. */
+async function drain(stream: AsyncIterable<OpenAI.ChatCompletionChunk>): Promise<{ text: string; finish: string | null | undefined; usage: OpenAI.CompletionUsage | null | undefined }> {
+  let text = '';
+  let finish: string | null | undefined;
+  let usage: OpenAI.CompletionUsage | null | undefined;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? '';
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    usage = chunk.usage ?? usage;
+  }
+  return { text, finish, usage };
+}
+
+type Block = { type: string; cache_control?: unknown; text?: string };
+type AnthropicBody = { system?: Block[]; tools?: { name: string; cache_control?: unknown }[]; messages: { role: string; content: Block[] | string }[]; tool_choice?: unknown; thinking?: unknown; temperature?: unknown; max_tokens?: unknown };
+
+/** Where an Anthropic body carries cache marks, in prompt order. */
+function marks(body: AnthropicBody): string[] {
+  const out: string[] = [];
+  body.tools?.forEach((t, i) => t.cache_control && out.push(`tools[${i}]`));
+  body.system?.forEach((b, i) => b.cache_control && out.push(`system[${i}]`));
+  body.messages.forEach((m, i) => (Array.isArray(m.content) ? m.content : []).forEach((b, j) => b.cache_control && out.push(`messages[${i}][${j}]`)));
+  return out;
+}
+
+describe('Roo Code’s OpenAI Compatible provider: cache marks, native tools, streamed', () => {
+  it('goes to an OpenAI upstream untouched, marks and all', async () => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    rig.replyText('openai', 'Fixed.');
+    const params = rooToolTurn(M.gpt);
+
+    // Act
+    const answer = await drain(await rooClient(key).chat.completions.create(params));
+
+    // Assess
+    expect(answer).toEqual({ text: 'Fixed.', finish: 'stop', usage: expect.objectContaining({ prompt_tokens: 11, completion_tokens: 7 }) });
+    expect(rig.fakes.openai.requests[0]!.body).toEqual(params);
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ surface: 'openai', stream: true, outcome: 'ok', inputTokens: 11, outputTokens: 7 })]);
+  });
+
+  it('goes to Claude with its three marks as Anthropic breakpoints (and none added), one tool call at a time', async () => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    rig.fakes.anthropic.reply({ kind: 'text', text: 'Fixed.', usage: { input: 40, output: 3, cacheRead: 900, cacheWrite: 60 } });
+
+    // Act
+    const answer = await drain(await rooClient(key).chat.completions.create(rooToolTurn(M.claude)));
+
+    // Assess
+    expect(answer).toEqual({ text: 'Fixed.', finish: 'stop', usage: expect.objectContaining({ prompt_tokens: 1000, completion_tokens: 3 }) });
+    const body = rig.fakes.anthropic.requests[0]!.body as AnthropicBody;
+    expect(body.system).toEqual([{ type: 'text', text: SYSTEM, cache_control: EPHEMERAL }]);
+    expect(marks(body)).toEqual(['system[0]', 'messages[0][1]', 'messages[2][1]']);
+    expect(body.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(body.messages[2]!.content).toEqual([
+      { type: 'tool_result', tool_use_id: 'call_read_1', content: 'File: src/app.ts\n1 | export const add = (a, b) => a - b;' },
+      { type: 'text', text: ENV, cache_control: EPHEMERAL },
+    ]);
+    expect(body.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
+    expect(body).toMatchObject({ temperature: 0, max_tokens: 16384 });
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ surface: 'openai', stream: true, outcome: 'ok', inputTokens: 1000, outputTokens: 3, cacheReadTokens: 900 })]);
+  });
+
+  it('goes to Gemini without the marks (Gemini caches apart), the call and its result paired by name', async () => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    rig.replyText('gemini', 'Fixed.');
+
+    // Act
+    const answer = await drain(await rooClient(key).chat.completions.create(rooToolTurn(M.gemini)));
+
+    // Assess
+    expect(answer).toEqual({ text: 'Fixed.', finish: 'stop', usage: expect.objectContaining({ prompt_tokens: 11, completion_tokens: 7 }) });
+    const sent = rig.fakes.gemini.requests[0]!;
+    expect(sent.rawBody).not.toContain('cache_control');
+    const contents = (sent.body as { contents: { role: string; parts: Record<string, unknown>[] }[] }).contents;
+    expect(contents.map((c) => c.role)).toEqual(['user', 'model', 'user']);
+    expect(contents[1]!.parts).toEqual([expect.objectContaining({ functionCall: { name: 'read_file', args: { path: 'src/app.ts' } } })]);
+    expect(contents[2]!.parts[0]).toMatchObject({ functionResponse: { name: 'read_file' } });
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ surface: 'openai', stream: true, outcome: 'ok', inputTokens: 11, outputTokens: 7 })]);
+  });
+
+  it('asks Claude for one tool call at a time and streams it back as OpenAI tool_calls deltas', async () => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyToolLoop('anthropic');
+    const params = { ...rooToolTurn(M.claude), messages: rooToolTurn(M.claude).messages.slice(0, 2) };
+
+    // Act
+    const calls: { id?: string; name?: string; args: string }[] = [];
+    let finish: string | null | undefined;
+    for await (const chunk of await rooClient(key).chat.completions.create(params)) {
+      for (const d of chunk.choices[0]?.delta.tool_calls ?? []) {
+        calls[d.index] ??= { args: '' };
+        if (d.id) calls[d.index]!.id = d.id;
+        if (d.function?.name) calls[d.index]!.name = d.function.name;
+        calls[d.index]!.args += d.function?.arguments ?? '';
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+
+    // Assess
+    expect(finish).toBe('tool_calls');
+    expect(calls).toEqual([{ id: expect.stringMatching(/^toolu_/), name: 'weather', args: '{"city":"Oslo"}' }]);
+    expect((rig.fakes.anthropic.requests[0]!.body as AnthropicBody).tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
+  });
+});
