@@ -187,3 +187,36 @@ describe('Roo Code’s OpenAI Compatible provider: cache marks, native tools, st
     expect((rig.fakes.anthropic.requests[0]!.body as AnthropicBody).tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
   });
 });
+
+describe('more cache marks than Anthropic’s four (a client marking every user turn, as Roo’s frequency strategy does in long tasks)', () => {
+  /** The system prompt and each of five user turns marked: six in all. */
+  function everyTurnMarked(model: string): OpenAI.ChatCompletionCreateParamsStreaming {
+    const turns = [1, 2, 3, 4, 5].flatMap((n): OpenAI.ChatCompletionMessageParam[] => [
+      { role: 'user', content: [marked(`Step ${n}\n${ENV}`)] },
+      ...(n < 5 ? [{ role: 'assistant' as const, content: `Done step ${n}.` }] : []),
+    ]);
+    return { model, temperature: 0, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'system', content: [marked(SYSTEM)] }, ...turns] };
+  }
+
+  it('go to Claude as its four latest (the earlier turns’ marks are covered by the later ones), not as Anthropic’s 400', async () => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    rig.replyText('anthropic', 'Next.');
+
+    // Act
+    const answer = await drain(await rooClient(key).chat.completions.create(everyTurnMarked(M.claude)));
+
+    // Assess
+    expect(answer).toMatchObject({ text: 'Next.', finish: 'stop' });
+    expect(marks(rig.fakes.anthropic.requests[0]!.body as AnthropicBody)).toEqual(['system[0]', 'messages[4][0]', 'messages[6][0]', 'messages[8][0]']);
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ outcome: 'ok', inputTokens: 11, outputTokens: 7 })]);
+  });
+
+  it('go to an OpenAI upstream untouched', async () => {
+    const params = everyTurnMarked(M.gpt);
+
+    await drain(await rooClient((await rig.freshKey()).key).chat.completions.create(params));
+
+    expect(rig.fakes.openai.requests[0]!.body).toEqual(params);
+  });
+});
