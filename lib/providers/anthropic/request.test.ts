@@ -38,6 +38,22 @@ describe('toAnthropicBody', () => {
     expect(body).toMatchObject(expected);
   });
 
+  it('leaves off cache marks beyond Claude’s four, the earliest turns’ first, as Anthropic refuses a fifth', () => {
+    // Prepare: the system prompt and five user turns marked
+    const mark = { type: 'ephemeral' } as const;
+    const turns: Message[] = ['a', 'b', 'c', 'd', 'e'].flatMap((text): Message[] => [
+      { role: 'user', parts: [{ type: 'text', text, cacheControl: mark }] },
+      { role: 'assistant', parts: [{ type: 'text', text: 'ok' }] },
+    ]).slice(0, -1);
+
+    // Act
+    const body = toAnthropicBody(base({ system: [{ type: 'text', text: 'S', cacheControl: mark }], messages: turns })) as { messages: { content: { cache_control?: unknown }[] }[]; system: unknown };
+
+    // Assess
+    expect(body.system).toEqual([{ type: 'text', text: 'S', cache_control: mark }]);
+    expect(body.messages.map((m) => m.content[0]!.cache_control ?? null)).toEqual([null, null, null, null, mark, null, mark, null, mark]);
+  });
+
   it('takes a default max_tokens override', () => {
     expect(toAnthropicBody(base(), { defaultMaxTokens: 1000 }).max_tokens).toBe(1000);
   });
