@@ -220,3 +220,150 @@ describe('more cache marks than Anthropic’s four (a client marking every user 
     expect(rig.fakes.openai.requests[0]!.body).toEqual(params);
   });
 });
+
+describe('their reasoning settings on the OpenAI Compatible provider', () => {
+  /** Roo's body with reasoning on (getOpenAiReasoning): `reasoning_effort` beside its temperature. */
+  const reasoningTurn = (model: string, temperature: number, effort: 'minimal' | 'low' | 'medium' | 'high'): OpenAI.ChatCompletionCreateParamsStreaming => ({
+    model,
+    temperature,
+    reasoning_effort: effort,
+    max_completion_tokens: 64000,
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: [{ type: 'text', text: '<task>Why does add() subtract?</task>' }, { type: 'text', text: ENV }] },
+    ],
+  });
+
+  it('goes to Claude as thinking with its effort’s budget under max_completion_tokens, the thinking streamed back as reasoning_content', async () => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    rig.fakes.anthropic.reply({ kind: 'thinking', thinking: 'It uses minus.', text: 'It subtracts.', usage: { input: 50, output: 20 } });
+
+    // Act
+    let reasoning = '';
+    let text = '';
+    for await (const chunk of await rooClient(key).chat.completions.create(reasoningTurn(M.claude, 1, 'high'))) {
+      const delta = chunk.choices[0]?.delta as { content?: string | null; reasoning_content?: string } | undefined;
+      reasoning += delta?.reasoning_content ?? '';
+      text += delta?.content ?? '';
+    }
+
+    // Assess
+    expect({ reasoning, text }).toEqual({ reasoning: 'It uses minus.', text: 'It subtracts.' });
+    expect(rig.fakes.anthropic.requests[0]!.body).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 16384 }, max_tokens: 64000, temperature: 1 });
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ outcome: 'ok', inputTokens: 50, outputTokens: 20 })]);
+  });
+
+  it('is refused for Claude with a 400 naming temperature when Roo’s default temperature of 0 comes with it (Claude thinks only at 1)', async () => {
+    const { key } = await rig.freshKey();
+
+    const error = await rooClient(key)
+      .chat.completions.create(reasoningTurn(M.claude, 0, 'medium'))
+      .then(drain)
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error).toMatchObject({ status: 400, param: 'temperature' });
+    expect(rig.fakes.anthropic.requests).toHaveLength(0);
+  });
+
+  it('goes to Gemini 2.5 as a thinking budget, with the temperature kept', async () => {
+    rig.replyText('gemini', 'It subtracts.');
+
+    const answer = await drain(await rooClient((await rig.freshKey()).key).chat.completions.create(reasoningTurn(M.gemini, 0, 'medium')));
+
+    expect(answer.text).toBe('It subtracts.');
+    expect((rig.fakes.gemini.requests[0]!.body as { generationConfig: unknown }).generationConfig).toMatchObject({ temperature: 0, maxOutputTokens: 64000, thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } });
+  });
+
+  it('goes to an OpenAI reasoning model untouched (Cline’s o-series shape: a developer message, no temperature)', async () => {
+    const params: OpenAI.ChatCompletionCreateParamsStreaming = {
+      model: M.reasoningGpt,
+      messages: [{ role: 'developer', content: SYSTEM }, { role: 'user', content: [{ type: 'text', text: '<task>Explain</task>' }] }],
+      reasoning_effort: 'medium',
+      stream: true,
+      stream_options: { include_usage: true },
+    };
+
+    await drain(await rooClient((await rig.freshKey()).key).chat.completions.create(params));
+
+    expect(rig.fakes.openai.requests[0]!.body).toEqual(params);
+  });
+});
+
+describe('the R1 format (DeepSeek-style models behind the OpenAI Compatible provider)', () => {
+  /**
+   * Their convertToR1Format: the system prompt sent as the first user message, consecutive
+   * same-role messages merged (the task joins it), and Roo's newer one keeps `reasoning_content`
+   * on assistant turns for interleaved thinking.
+   */
+  const r1Turn = (model: string): OpenAI.ChatCompletionCreateParamsStreaming => ({
+    model,
+    temperature: 0.6,
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [
+      { role: 'user', content: `${SYSTEM}\n<task>Fix add()</task>` },
+      { role: 'assistant', content: 'I will read the file.', reasoning_content: 'The bug is likely in add.' } as OpenAI.ChatCompletionAssistantMessageParam,
+      { role: 'user', content: '[read_file for \'src/app.ts\'] Result:\nexport const add = (a, b) => a - b;' },
+    ],
+  });
+
+  it('goes to an OpenAI upstream untouched, reasoning_content and all', async () => {
+    const params = r1Turn(M.gpt);
+
+    await drain(await rooClient((await rig.freshKey()).key).chat.completions.create(params));
+
+    expect(rig.fakes.openai.requests[0]!.body).toEqual(params);
+  });
+
+  it.each([
+    { target: 'Claude', model: M.claude, sent: () => JSON.stringify(rig.fakes.anthropic.requests[0]!.body) },
+    { target: 'Gemini', model: M.gemini, sent: () => JSON.stringify(rig.fakes.gemini.requests[0]!.body) },
+  ])('goes to $target without the unsigned reasoning_content, which neither can take back', async ({ model, sent }) => {
+    const answer = await drain(await rooClient((await rig.freshKey()).key).chat.completions.create(r1Turn(model)));
+
+    expect(answer.finish).toBe('stop');
+    expect(sent()).toContain('I will read the file.');
+    expect(sent()).not.toContain('The bug is likely in add.');
+  });
+});
+
+describe('Cline’s XML-tools history (no `tools`): a tool result as text with a screenshot, an image as a data URL', () => {
+  const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+  const clineTurn = (model: string): OpenAI.ChatCompletionCreateParamsStreaming => ({
+    model,
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: [{ type: 'text', text: '<task>\nCheck the page\n</task>' }, { type: 'text', text: ENV }] },
+      { role: 'assistant', content: '<browser_action>\n<action>launch</action>\n<url>http://localhost:3000</url>\n</browser_action>' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: '[browser_action for \'launch\'] Result:' },
+          { type: 'text', text: 'The browser action has been executed. The console logs and screenshot have been captured for your analysis.' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
+          { type: 'text', text: ENV },
+        ],
+      },
+    ],
+  });
+
+  it.each([
+    { target: 'Claude', model: M.claude, image: () => (rig.fakes.anthropic.requests[0]!.body as { messages: { content: unknown[] }[] }).messages[2]!.content[2], expected: { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } } },
+    { target: 'Gemini', model: M.gemini, image: () => (rig.fakes.gemini.requests[0]!.body as { contents: { parts: unknown[] }[] }).contents[2]!.parts[2], expected: { inlineData: { mimeType: 'image/png', data: PNG } } },
+  ])('goes to $target with the screenshot inline, in place', async ({ model, image, expected }) => {
+    const { id, key } = await rig.freshKey();
+
+    const answer = await drain(await rooClient(key).chat.completions.create(clineTurn(model)));
+
+    expect(answer.finish).toBe('stop');
+    expect(image()).toEqual(expected);
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ outcome: 'ok', stream: true })]);
+  });
+});
