@@ -367,3 +367,87 @@ describe('Cline’s XML-tools history (no `tools`): a tool result as text with a
     expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ outcome: 'ok', stream: true })]);
   });
 });
+
+describe('their Anthropic provider (the Anthropic SDK with a custom base URL)', () => {
+  /** The betas Roo's AnthropicHandler sends: prompt caching, 1M context, fine-grained tool streaming; Cline's adds interleaved thinking for Claude 4. */
+  const BETAS = 'prompt-caching-2024-07-31,context-1m-2025-08-07,fine-grained-tool-streaming-2025-05-14,interleaved-thinking-2025-05-14';
+  const anthropicClient = (key: string) => new Anthropic({ apiKey: key, baseURL: rig.baseURL.replace(/\/v1$/, ''), maxRetries: 0 });
+
+  /**
+   * Their Messages request with thinking on: a budget, temperature 1.0 (Claude's only one with
+   * thinking), max_tokens the model's whole output limit, the system prompt and the last two user
+   * turns marked for the cache, native tools (`tool_choice: auto`).
+   */
+  const rooMessages = (model: string): Anthropic.MessageCreateParamsStreaming => ({
+    model,
+    max_tokens: 64000,
+    temperature: 1.0,
+    thinking: { type: 'enabled', budget_tokens: 8192 },
+    system: [{ type: 'text', text: SYSTEM, cache_control: EPHEMERAL }],
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: '<task>Fix add()</task>' }, { type: 'text', text: ENV, cache_control: EPHEMERAL }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Reading it.' }] },
+      { role: 'user', content: [{ type: 'text', text: ENV, cache_control: EPHEMERAL }] },
+    ],
+    tools: [{ name: 'read_file', description: 'Read the contents of a file.', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } }],
+    tool_choice: { type: 'auto' },
+    stream: true,
+  });
+
+  async function streamed(client: Anthropic, params: Anthropic.MessageCreateParamsStreaming): Promise<{ text: string; usage: { input: number; output: number } }> {
+    let text = '';
+    const usage = { input: 0, output: 0 };
+    for await (const event of await client.messages.create(params, { headers: { 'anthropic-beta': BETAS } })) {
+      if (event.type === 'message_start') usage.input = event.message.usage.input_tokens;
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
+      if (event.type === 'message_delta') usage.output = event.usage.output_tokens;
+      // A translated stream's message_start holds an estimate (Gemini counts at the end); the last count is message_delta's.
+      if (event.type === 'message_delta' && event.usage.input_tokens != null) usage.input = event.usage.input_tokens;
+    }
+    return { text, usage };
+  }
+
+  it('goes to Claude as it came, its beta flags with it', async () => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    rig.replyText('anthropic', 'Fixed.');
+    const params = rooMessages(M.claude);
+
+    // Act
+    const answer = await streamed(anthropicClient(key), params);
+
+    // Assess
+    expect(answer).toEqual({ text: 'Fixed.', usage: { input: 11, output: 7 } });
+    const sent = rig.fakes.anthropic.requests[0]!;
+    expect(sent.body).toEqual(params);
+    expect(sent.headers['anthropic-beta']).toBe(BETAS);
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ surface: 'anthropic', stream: true, outcome: 'ok', inputTokens: 11, outputTokens: 7 })]);
+  });
+
+  it('goes to Gemini as a thinking budget, the betas and the marks (which Gemini has no use for) left behind', async () => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    rig.replyText('gemini', 'Fixed.');
+
+    // Act
+    const answer = await streamed(anthropicClient(key), rooMessages(M.gemini));
+
+    // Assess
+    expect(answer).toEqual({ text: 'Fixed.', usage: { input: 11, output: 7 } });
+    const sent = rig.fakes.gemini.requests[0]!;
+    expect(sent.headers['anthropic-beta']).toBeUndefined();
+    expect(sent.rawBody).not.toContain('cache_control');
+    expect((sent.body as { generationConfig: unknown }).generationConfig).toMatchObject({ temperature: 1, maxOutputTokens: 64000, thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } });
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ surface: 'anthropic', stream: true, outcome: 'ok', inputTokens: 11, outputTokens: 7 })]);
+  });
+
+  it('goes to Gemini with Cline’s forced tool use (`tool_choice: any` beside thinking) as function calling mode ANY', async () => {
+    const { key } = await rig.freshKey();
+    rig.replyToolLoop('gemini');
+
+    const params = { ...rooMessages(M.gemini), tool_choice: { type: 'any' as const } };
+    await streamed(anthropicClient(key), params);
+
+    expect((rig.fakes.gemini.requests[0]!.body as { toolConfig?: unknown }).toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY' } });
+  });
+});
