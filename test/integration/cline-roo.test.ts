@@ -278,6 +278,23 @@ describe('their reasoning settings on the OpenAI Compatible provider', () => {
     expect((rig.fakes.gemini.requests[0]!.body as { generationConfig: unknown }).generationConfig).toMatchObject({ temperature: 0, maxOutputTokens: 64000, thinkingConfig: { thinkingBudget: 8192, includeThoughts: true } });
   });
 
+  // Roo offers every effort for any model; Gemini 3 Pro thinks at LOW or HIGH only.
+  it.each([
+    { effort: 'minimal' as const, level: 'LOW' },
+    { effort: 'low' as const, level: 'LOW' },
+    { effort: 'medium' as const, level: 'HIGH' },
+    { effort: 'high' as const, level: 'HIGH' },
+  ])('goes to Gemini 3 Pro as the nearest thinking level it takes, $effort as $level, not as Gemini’s 400', async ({ effort, level }) => {
+    const { id, key } = await rig.freshKey();
+    rig.replyText('gemini', 'It subtracts.');
+
+    const answer = await drain(await rooClient(key).chat.completions.create(reasoningTurn(M.gemini3, 1, effort)));
+
+    expect(answer.text).toBe('It subtracts.');
+    expect((rig.fakes.gemini.requests[0]!.body as { generationConfig: unknown }).generationConfig).toMatchObject({ thinkingConfig: { thinkingLevel: level, includeThoughts: true } });
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ outcome: 'ok', inputTokens: 11, outputTokens: 7 })]);
+  });
+
   it('goes to an OpenAI reasoning model untouched (Cline’s o-series shape: a developer message, no temperature)', async () => {
     const params: OpenAI.ChatCompletionCreateParamsStreaming = {
       model: M.reasoningGpt,
@@ -449,5 +466,18 @@ describe('their Anthropic provider (the Anthropic SDK with a custom base URL)', 
     await streamed(anthropicClient(key), params);
 
     expect((rig.fakes.gemini.requests[0]!.body as { toolConfig?: unknown }).toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY' } });
+  });
+});
+
+describe('Roo’s extended efforts', () => {
+  it.each([M.claude, M.gemini])('refuses xhigh for %s with a 400 naming reasoning_effort, before any upstream', async (model) => {
+    const { key } = await rig.freshKey();
+    const params = { model, temperature: 1, reasoning_effort: 'xhigh', stream: true, messages: [{ role: 'user', content: 'Hi' }] } as unknown as OpenAI.ChatCompletionCreateParamsStreaming;
+
+    const error = await rooClient(key).chat.completions.create(params).then(drain).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error).toMatchObject({ status: 400, param: 'reasoning_effort' });
+    expect([...rig.fakes.anthropic.requests, ...rig.fakes.gemini.requests]).toHaveLength(0);
   });
 });
