@@ -117,16 +117,27 @@ function toGenerationConfig(req: ChatRequest, onStopEmulated: StopEmulated | und
 
 /**
  * A budget goes as `thinkingBudget` (every thinking model takes one; 0 turns thinking off).
- * An effort goes as `thinkingLevel` on Gemini 3 and later, which think in levels, and as a
- * budget from `EFFORT_BUDGETS` on earlier models, which reject levels. Thought summaries are
+ * An effort goes as `thinkingLevel` on Gemini 3 and later, which think in levels (the nearest one
+ * the model takes), and as a budget from `EFFORT_BUDGETS` on earlier models, which reject levels. Thought summaries are
  * asked for whenever thinking is on, so the client sees thinking as it would from other providers.
  */
 export function thinkingConfig(reasoning: ReasoningOptions | undefined, model: string): GeminiThinkingConfig | undefined {
   if (!reasoning) return undefined;
   if (reasoning.budgetTokens !== undefined) return { thinkingBudget: reasoning.budgetTokens, includeThoughts: reasoning.budgetTokens !== 0 };
   if (!reasoning.effort) return undefined;
-  if (geminiMajorVersion(model) >= 3) return { thinkingLevel: reasoning.effort.toUpperCase() as GeminiThinkingConfig['thinkingLevel'], includeThoughts: true };
+  if (geminiMajorVersion(model) >= 3) return { thinkingLevel: thinkingLevel(reasoning.effort, model), includeThoughts: true };
   return { thinkingBudget: EFFORT_BUDGETS[reasoning.effort], includeThoughts: true };
+}
+
+/**
+ * The level for an effort on a Gemini 3 model. Gemini 3 Pro thinks at LOW or HIGH only (MINIMAL and
+ * MEDIUM are Gemini 3 Flash's, https://ai.google.dev/gemini-api/docs/thinking): there an effort
+ * goes as the nearest level up, MEDIUM as HIGH (the model's own default), as LiteLLM maps them.
+ */
+function thinkingLevel(effort: NonNullable<ReasoningOptions['effort']>, model: string): NonNullable<GeminiThinkingConfig['thinkingLevel']> {
+  const level = effort.toUpperCase() as NonNullable<GeminiThinkingConfig['thinkingLevel']>;
+  if (!/(^|\/)gemini-3-pro/.test(model)) return level;
+  return level === 'MINIMAL' ? 'LOW' : level === 'MEDIUM' ? 'HIGH' : level;
 }
 
 /**
