@@ -393,23 +393,25 @@ describe('their Anthropic provider (the Anthropic SDK with a custom base URL)', 
   /**
    * Their Messages request with thinking on: a budget, temperature 1.0 (Claude's only one with
    * thinking), max_tokens the model's whole output limit, the system prompt and the last two user
-   * turns marked for the cache, native tools (`tool_choice: auto`).
+   * turns marked for the cache, native tools (`tool_choice: auto`). Cast: the SDK here (1.x) no
+   * longer types `temperature`, which Roo's and Cline's SDKs (0.x) send.
    */
-  const rooMessages = (model: string): Anthropic.MessageCreateParamsStreaming => ({
-    model,
-    max_tokens: 64000,
-    temperature: 1.0,
-    thinking: { type: 'enabled', budget_tokens: 8192 },
-    system: [{ type: 'text', text: SYSTEM, cache_control: EPHEMERAL }],
-    messages: [
-      { role: 'user', content: [{ type: 'text', text: '<task>Fix add()</task>' }, { type: 'text', text: ENV, cache_control: EPHEMERAL }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'Reading it.' }] },
-      { role: 'user', content: [{ type: 'text', text: ENV, cache_control: EPHEMERAL }] },
-    ],
-    tools: [{ name: 'read_file', description: 'Read the contents of a file.', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } }],
-    tool_choice: { type: 'auto' },
-    stream: true,
-  });
+  const rooMessages = (model: string): Anthropic.MessageCreateParamsStreaming =>
+    ({
+      model,
+      max_tokens: 64000,
+      temperature: 1.0,
+      thinking: { type: 'enabled', budget_tokens: 8192 },
+      system: [{ type: 'text', text: SYSTEM, cache_control: EPHEMERAL }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: '<task>Fix add()</task>' }, { type: 'text', text: ENV, cache_control: EPHEMERAL }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'Reading it.' }] },
+        { role: 'user', content: [{ type: 'text', text: ENV, cache_control: EPHEMERAL }] },
+      ],
+      tools: [{ name: 'read_file', description: 'Read the contents of a file.', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } }],
+      tool_choice: { type: 'auto' },
+      stream: true,
+    }) as unknown as Anthropic.MessageCreateParamsStreaming;
 
   async function streamed(client: Anthropic, params: Anthropic.MessageCreateParamsStreaming): Promise<{ text: string; usage: { input: number; output: number } }> {
     let text = '';
