@@ -232,6 +232,21 @@ describe('toConverseBody', () => {
       },
     },
     {
+      // "Max checkpoints per request: 4" for Claude and Nova (https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html).
+      name: 'sends at most four cache points, leaving off the earliest turns’ marks first (a client marking every user turn)',
+      input: base({
+        system: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }],
+        messages: ['a', 'b', 'c', 'd', 'e'].flatMap((text): Message[] => [user({ type: 'text', text, cacheControl: { type: 'ephemeral' } }), { role: 'assistant', parts: [{ type: 'text', text: 'ok' }] }]).slice(0, -1),
+      }),
+      expected: {
+        system: [{ text: 'sys' }, { cachePoint: { type: 'default' } }],
+        messages: ['a', 'b', 'c', 'd', 'e'].flatMap((text, i) => [
+          { role: 'user', content: i < 2 ? [{ text }] : [{ text }, { cachePoint: { type: 'default' } }] },
+          { role: 'assistant', content: [{ text: 'ok' }] },
+        ]).slice(0, -1),
+      },
+    },
+    {
       name: 'drops cache_control for models without prompt caching',
       input: base({ model: LLAMA, system: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }] }),
       expected: { system: [{ text: 'sys' }] },
