@@ -1,5 +1,6 @@
 import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { withinBreakpointLimit } from '../anthropic/breakpoint-limit';
 import { toolLoopLacksThinking } from '../anthropic/content';
 import { prefillLacksThinking, withTrimmedPrefill } from '../anthropic/prefill';
 import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
@@ -45,11 +46,12 @@ const refusesStopSequences = (modelId: string): boolean => /(^|[./])(openai|qwen
  * @example
  * const body = toConverseBody({ model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', system: [], messages, stream: false });
  */
-export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclined, onStopEmulated?: StopEmulated): ConverseBody {
-  refuseUnsupported(req);
-  const family = modelFamily(req.model);
-  // Prompt caching exists for Claude and Nova; other models would reject cache points.
+export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDeclined, onStopEmulated?: StopEmulated): ConverseBody {
+  refuseUnsupported(request);
+  const family = modelFamily(request.model);
+  // Prompt caching exists for Claude and Nova; other models would reject cache points. Both take four per request, as Anthropic does.
   const caching = family === 'anthropic' || family === 'nova';
+  const req = caching ? withinBreakpointLimit(request) : request;
   // Claude refuses a prefill that ends in whitespace (see withTrimmedPrefill).
   const messages = family === 'anthropic' ? withTrimmedPrefill(req.messages) : req.messages;
   const body: ConverseBody = { messages: toConverseMessages(messages, { caching, signedReasoningOnly: family === 'anthropic' }) };
