@@ -2,7 +2,9 @@
  * Cline's and Roo Code's requests, with the clients they use as the caller: the `openai` client for
  * their "OpenAI Compatible" provider (Chat Completions, always streamed) and `@anthropic-ai/sdk`
  * for their "Anthropic" provider (Messages, a custom base URL). The shapes are reconstructed from
- * their sources (see test/fixtures/cline/README.md): Roo's OpenAiHandler (src/api/providers/openai.ts)
+ * their sources, read not copied: cline/cline src/core/api/providers/openai.ts and anthropic.ts
+ * (commit 0162b82); RooCodeInc/Roo-Code src/api/providers/openai.ts (003d9d4), anthropic.ts
+ * (099cf85) and src/api/transform/reasoning.ts (05c01b2). Roo's OpenAiHandler (src/api/providers/openai.ts)
  * marks the system prompt and the last two user messages' last text part with `cache_control` for
  * models that cache, sends `temperature` (0 unless set), `reasoning_effort` when reasoning is on,
  * `max_completion_tokens`, native tools with `parallel_tool_calls: false`, and its default
@@ -386,14 +388,14 @@ describe('Cline’s XML-tools history (no `tools`): a tool result as text with a
 });
 
 describe('their Anthropic provider (the Anthropic SDK with a custom base URL)', () => {
-  /** The betas Roo's AnthropicHandler sends: prompt caching, 1M context, fine-grained tool streaming; Cline's adds interleaved thinking for Claude 4. */
-  const BETAS = 'prompt-caching-2024-07-31,context-1m-2025-08-07,fine-grained-tool-streaming-2025-05-14,interleaved-thinking-2025-05-14';
+  /** The betas Roo's AnthropicHandler sends, in its order (1M context when the user turns it on); Cline's sends the 1M one alone. */
+  const BETAS = 'fine-grained-tool-streaming-2025-05-14,context-1m-2025-08-07,prompt-caching-2024-07-31';
   const anthropicClient = (key: string) => new Anthropic({ apiKey: key, baseURL: rig.baseURL.replace(/\/v1$/, ''), maxRetries: 0 });
 
   /**
    * Their Messages request with thinking on: a budget, temperature 1.0 (Claude's only one with
    * thinking), max_tokens the model's whole output limit, the system prompt and the last two user
-   * turns marked for the cache, native tools (`tool_choice: auto`). Cast: the SDK here (1.x) no
+   * turns marked for the cache, native tools (one call at a time). Cast: the SDK here (1.x) no
    * longer types `temperature`, which Roo's and Cline's SDKs (0.x) send.
    */
   const rooMessages = (model: string): Anthropic.MessageCreateParamsStreaming =>
@@ -409,7 +411,7 @@ describe('their Anthropic provider (the Anthropic SDK with a custom base URL)', 
         { role: 'user', content: [{ type: 'text', text: ENV, cache_control: EPHEMERAL }] },
       ],
       tools: [{ name: 'read_file', description: 'Read the contents of a file.', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } }],
-      tool_choice: { type: 'auto' },
+      tool_choice: { type: 'auto', disable_parallel_tool_use: true },
       stream: true,
     }) as unknown as Anthropic.MessageCreateParamsStreaming;
 
