@@ -25,6 +25,7 @@ const EPHEMERAL = { type: 'ephemeral' } as const;
 const SYSTEM = 'You are Roo, a highly skilled software engineer.\n\n====\n\nTOOL USE\n\nYou have access to a set of tools…';
 /** Roo's and Cline's default headers on their OpenAI client (src/api/providers/constants.ts). */
 const ROO_HEADERS = { 'HTTP-Referer': 'https://github.com/RooVetGit/Roo-Cline', 'X-Title': 'Roo Code', 'User-Agent': 'RooCode/3.30.0' };
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const ENV = '<environment_details>\n# VSCode Visible Files\nsrc/app.ts\n\n# Current Time\n2026-11-28T16:00:00Z\n</environment_details>';
 
 /** A text part with Roo's cache mark (OpenRouter's convention; not in the openai client's types). */
@@ -162,6 +163,25 @@ describe('Roo Code’s OpenAI Compatible provider: cache marks, native tools, st
     expect(contents[1]!.parts).toEqual([expect.objectContaining({ functionCall: { name: 'read_file', args: { path: 'src/app.ts' } } })]);
     expect(contents[2]!.parts[0]).toMatchObject({ functionResponse: { name: 'read_file' } });
     expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ surface: 'openai', stream: true, outcome: 'ok', inputTokens: 11, outputTokens: 7 })]);
+  });
+
+  /** Roo's openai-format moves a tool result's image into the user message after it ("see following user message"). */
+  const withScreenshot = (model: string): OpenAI.ChatCompletionCreateParamsStreaming => {
+    const params = rooToolTurn(model);
+    const last = { role: 'user' as const, content: [{ type: 'image_url' as const, image_url: { url: `data:image/png;base64,${PNG}` } }, marked(ENV)] };
+    return { ...params, messages: [...params.messages.slice(0, 3), { role: 'tool', tool_call_id: 'call_read_1', content: '(see following user message for image)' }, last] };
+  };
+
+  it.each([
+    { target: 'Claude', model: M.claude, upstream: () => rig.fakes.anthropic, image: { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } } },
+    { target: 'Gemini', model: M.gemini, upstream: () => rig.fakes.gemini, image: { inlineData: { mimeType: 'image/png', data: PNG } } },
+  ])('goes to $target with a tool result’s image, sent in the user message after it, beside that result', async ({ model, upstream, image }) => {
+    const answer = await drain(await rooClient((await rig.freshKey()).key).chat.completions.create(withScreenshot(model)));
+
+    expect(answer.finish).toBe('stop');
+    const body = upstream().requests[0]!.body as { messages?: { content: unknown[] }[]; contents?: { parts: unknown[] }[] };
+    const lastTurn = body.messages?.at(-1)?.content ?? body.contents?.at(-1)?.parts;
+    expect(lastTurn).toEqual([expect.anything(), image, expect.objectContaining({ text: ENV })]);
   });
 
   it('asks Claude for one tool call at a time and streams it back as OpenAI tool_calls deltas', async () => {
@@ -351,7 +371,6 @@ describe('the R1 format (DeepSeek-style models behind the OpenAI Compatible prov
 });
 
 describe('Cline’s XML-tools history (no `tools`): a tool result as text with a screenshot, an image as a data URL', () => {
-  const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
   const clineTurn = (model: string): OpenAI.ChatCompletionCreateParamsStreaming => ({
     model,
     temperature: 0,
