@@ -54,6 +54,51 @@ describe('toAnthropicBody', () => {
     expect(body.messages.map((m) => m.content[0]!.cache_control ?? null)).toEqual([null, null, null, null, mark, null, mark, null, mark]);
   });
 
+  /** Every cache_control in a body, nested ones too, as Anthropic counts them against its four. */
+  const sentMarks = (value: unknown): number => {
+    if (Array.isArray(value)) return value.reduce((n: number, v) => n + sentMarks(v), 0);
+    if (typeof value !== 'object' || value === null) return 0;
+    return Object.entries(value).reduce((n, [k, v]) => n + (k === 'cache_control' ? 1 : sentMarks(v)), 0);
+  };
+
+  it('counts the marks inside a tool result’s content, which go out too, against the four', () => {
+    // Prepare: the system prompt, two turns and a tool result’s text marked, and the turn after it
+    const mark = { type: 'ephemeral' } as const;
+    const req = base({
+      system: [{ type: 'text', text: 'S', cacheControl: mark }],
+      tools: [{ name: 'read', parameters: { type: 'object' } }],
+      messages: [
+        { role: 'user', parts: [{ type: 'text', text: 'a', cacheControl: mark }] },
+        { role: 'assistant', parts: [{ type: 'tool_call', id: 'toolu_1', name: 'read', arguments: '{}' }] },
+        { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'toolu_1', content: [{ type: 'text', text: 'file', cacheControl: mark }] }, { type: 'text', text: 'b', cacheControl: mark }] },
+        { role: 'assistant', parts: [{ type: 'text', text: 'ok' }] },
+        { role: 'user', parts: [{ type: 'text', text: 'c', cacheControl: mark }] },
+      ],
+    });
+
+    // Act
+    const body = toAnthropicBody(req);
+
+    // Assess: four marks, the earliest turn's left off
+    expect(sentMarks(body)).toBe(4);
+    expect(sentMarks((body.messages as unknown[])[0])).toBe(0);
+  });
+
+  it('does not count a mark on blank text, which never goes out, so no real mark is left off for it', () => {
+    // Prepare: the system prompt and three turns marked, and a blank text part marked
+    const mark = { type: 'ephemeral' } as const;
+    const turn = (text: string): Message => ({ role: 'user', parts: [{ type: 'text', text, cacheControl: mark }] });
+    const reply: Message = { role: 'assistant', parts: [{ type: 'text', text: 'ok' }] };
+    const req = base({ system: [{ type: 'text', text: 'S', cacheControl: mark }], messages: [turn('a'), reply, turn('b'), reply, { role: 'user', parts: [{ type: 'text', text: 'c', cacheControl: mark }, { type: 'text', text: ' ', cacheControl: mark }] }] });
+
+    // Act
+    const body = toAnthropicBody(req);
+
+    // Assess: every mark on a text that is sent stays
+    expect(sentMarks(body)).toBe(4);
+    expect(sentMarks((body.messages as unknown[])[0])).toBe(1);
+  });
+
   it('takes a default max_tokens override', () => {
     expect(toAnthropicBody(base(), { defaultMaxTokens: 1000 }).max_tokens).toBe(1000);
   });

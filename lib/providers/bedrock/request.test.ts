@@ -247,6 +247,30 @@ describe('toConverseBody', () => {
       },
     },
     {
+      name: 'does not count a mark inside a tool result’s content, where Converse has no cache point, against the four',
+      input: base({
+        system: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }],
+        tools: [{ name: 'read', parameters: EMPTY_SCHEMA }],
+        messages: [
+          user({ type: 'text', text: 'a', cacheControl: { type: 'ephemeral' } }),
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 't1', name: 'read', arguments: '{}' }] },
+          user({ type: 'tool_result', toolCallId: 't1', content: [{ type: 'text', text: 'file', cacheControl: { type: 'ephemeral' } }] }, { type: 'text', text: 'b', cacheControl: { type: 'ephemeral' } }),
+          { role: 'assistant', parts: [{ type: 'text', text: 'ok' }] },
+          user({ type: 'text', text: 'c', cacheControl: { type: 'ephemeral' } }),
+        ],
+      }),
+      expected: {
+        system: [{ text: 'sys' }, { cachePoint: { type: 'default' } }],
+        messages: [
+          { role: 'user', content: [{ text: 'a' }, { cachePoint: { type: 'default' } }] },
+          { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'read', input: {} } }] },
+          { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'file' }] } }, { text: 'b' }, { cachePoint: { type: 'default' } }] },
+          { role: 'assistant', content: [{ text: 'ok' }] },
+          { role: 'user', content: [{ text: 'c' }, { cachePoint: { type: 'default' } }] },
+        ],
+      },
+    },
+    {
       name: 'drops cache_control for models without prompt caching',
       input: base({ model: LLAMA, system: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }] }),
       expected: { system: [{ text: 'sys' }] },

@@ -37,6 +37,9 @@ export const modelFamily = (modelId: string): 'anthropic' | 'nova' | 'openai' | 
  * field"; GPT-OSS and Qwen, as reported in crewAIInc/crewAI#3317 and
  * langgenius/dify-official-plugins#1767): the gateway cuts their answers at the client's stops itself.
  */
+/** Converse puts no cache point inside a tool result (`toolResultBlock` leaves such marks out), so they do not count. */
+const CONVERSE_BREAKPOINTS = Object.freeze({ inToolResults: false });
+
 const refusesStopSequences = (modelId: string): boolean => /(^|[./])(openai|qwen)\./i.test(modelId);
 
 /**
@@ -51,7 +54,7 @@ export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDe
   const family = modelFamily(request.model);
   // Prompt caching exists for Claude and Nova; other models would reject cache points. Both take four per request, as Anthropic does.
   const caching = family === 'anthropic' || family === 'nova';
-  const req = caching ? withinBreakpointLimit(request) : request;
+  const req = caching ? withinBreakpointLimit(request, CONVERSE_BREAKPOINTS) : request;
   // Claude refuses a prefill that ends in whitespace (see withTrimmedPrefill).
   const messages = family === 'anthropic' ? withTrimmedPrefill(req.messages) : req.messages;
   const body: ConverseBody = { messages: toConverseMessages(messages, { caching, signedReasoningOnly: family === 'anthropic' }) };
