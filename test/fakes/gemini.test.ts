@@ -229,6 +229,8 @@ describe('fake Gemini upstream', () => {
       { model: 'gemini-3-pro-preview', level: 'LOW', status: 200 },
       { model: 'gemini-3-pro-preview', level: 'HIGH', status: 200 },
       { model: 'gemini-3-flash-preview', level: 'MEDIUM', status: 200 },
+      { model: 'gemini-3.1-pro-preview', level: 'MINIMAL', status: 400 },
+      { model: 'gemini-3.1-pro-preview', level: 'MEDIUM', status: 200 },
     ])('answers thinkingLevel $level for $model with $status (Gemini 3 Pro thinks at LOW or HIGH)', async ({ model, level, status }) => {
       // Act
       const res = await fetch(`${fake.url}/v1beta/models/${model}:generateContent`, {

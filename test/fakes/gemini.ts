@@ -77,13 +77,14 @@ export function defaultGeminiReply(req: RecordedRequest): GeminiReply {
 }
 
 /**
- * Gemini 3 Pro thinks at LOW or HIGH only; MINIMAL and MEDIUM are Gemini 3 Flash's (the thinking
+ * Gemini 3 Pro thinks at LOW or HIGH only, Gemini 3.1 Pro at LOW, MEDIUM or HIGH; MINIMAL and MEDIUM are Gemini 3 Flash's (the thinking
  * levels table, https://ai.google.dev/gemini-api/docs/thinking). The message is this fake's words.
  */
 function thinkingLevelProblem(body: unknown, model: string): string | undefined {
   const level = (body as { generationConfig?: { thinkingConfig?: { thinkingLevel?: unknown } } } | undefined)?.generationConfig?.thinkingConfig?.thinkingLevel;
-  if (typeof level !== 'string' || !/^gemini-3-pro/.test(model)) return undefined;
-  return ['LOW', 'HIGH'].includes(level.toUpperCase()) ? undefined : `Thinking level ${level} is not supported for model ${model}.`;
+  const taken = /^gemini-3-pro/.test(model) ? ['LOW', 'HIGH'] : /^gemini-3\.1-pro/.test(model) ? ['LOW', 'MEDIUM', 'HIGH'] : undefined;
+  if (typeof level !== 'string' || !taken) return undefined;
+  return taken.includes(level.toUpperCase()) ? undefined : `Thinking level ${level} is not supported for model ${model}.`;
 }
 
 /** Starts a fake Gemini API on 127.0.0.1 (port chosen by the OS). */

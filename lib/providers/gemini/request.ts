@@ -129,15 +129,31 @@ export function thinkingConfig(reasoning: ReasoningOptions | undefined, model: s
   return { thinkingBudget: EFFORT_BUDGETS[reasoning.effort], includeThoughts: true };
 }
 
+/** Gemini 3 thinking levels, least thinking first. */
+const LEVELS = ['MINIMAL', 'LOW', 'MEDIUM', 'HIGH'] as const;
+type ThinkingLevel = (typeof LEVELS)[number];
+
 /**
- * The level for an effort on a Gemini 3 model. Gemini 3 Pro thinks at LOW or HIGH only (MINIMAL and
- * MEDIUM are Gemini 3 Flash's, https://ai.google.dev/gemini-api/docs/thinking): there an effort
- * goes as the nearest level up, MEDIUM as HIGH (the model's own default), as LiteLLM maps them.
+ * The Gemini 3 models that take fewer levels than the four, by the start of their id (after any
+ * `models/`), from the thinking docs' levels table (https://ai.google.dev/gemini-api/docs/thinking):
+ * Gemini 3 Pro thinks at LOW or HIGH, Gemini 3.1 Pro at LOW, MEDIUM or HIGH. The others take all four.
  */
-function thinkingLevel(effort: NonNullable<ReasoningOptions['effort']>, model: string): NonNullable<GeminiThinkingConfig['thinkingLevel']> {
-  const level = effort.toUpperCase() as NonNullable<GeminiThinkingConfig['thinkingLevel']>;
-  if (!/(^|\/)gemini-3-pro/.test(model)) return level;
-  return level === 'MINIMAL' ? 'LOW' : level === 'MEDIUM' ? 'HIGH' : level;
+const FEWER_LEVELS: readonly { prefix: string; levels: readonly ThinkingLevel[] }[] = [
+  { prefix: 'gemini-3-pro', levels: ['LOW', 'HIGH'] },
+  { prefix: 'gemini-3.1-pro', levels: ['LOW', 'MEDIUM', 'HIGH'] },
+];
+
+/**
+ * The level for an effort on a Gemini 3 model: the effort's own where the model takes it, else the
+ * nearest one up that it takes (minimal as LOW, medium as HIGH on Gemini 3 Pro, its default), as
+ * LiteLLM maps them: a level the model lacks is Gemini's 400.
+ */
+function thinkingLevel(effort: NonNullable<ReasoningOptions['effort']>, model: string): ThinkingLevel {
+  const level = effort.toUpperCase() as ThinkingLevel;
+  const id = model.startsWith('models/') ? model.slice('models/'.length) : model;
+  const levels = FEWER_LEVELS.find(({ prefix }) => id.startsWith(prefix))?.levels;
+  if (!levels || levels.includes(level)) return level;
+  return levels.find((l) => LEVELS.indexOf(l) > LEVELS.indexOf(level)) ?? levels[levels.length - 1]!;
 }
 
 /**
