@@ -158,6 +158,22 @@ describe('fake Anthropic upstream', () => {
       tools: [{ ...TOOLS[0]!, cache_control: { type: 'ephemeral' } }],
       message: /A maximum of 4 blocks with cache_control may be provided\. Found 5\./,
     },
+    {
+      name: 'a fifth cache breakpoint inside a tool_result’s content (counted with the rest)',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'a', cache_control: { type: 'ephemeral' } }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'file', cache_control: { type: 'ephemeral' } }] },
+            ...['b', 'c'].map((text) => ({ type: 'text', text, cache_control: { type: 'ephemeral' } })),
+          ],
+        },
+      ],
+      tools: [{ ...TOOLS[0]!, cache_control: { type: 'ephemeral' } }],
+      message: /A maximum of 4 blocks with cache_control may be provided\. Found 5\./,
+    },
   ])('refuses $name like the real API does', async ({ messages, tools, message }) => {
     // Act
     const error = await client.messages.create({ model: MODEL, max_tokens: 10, messages, ...(tools ? { tools } : {}) } as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);

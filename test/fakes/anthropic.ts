@@ -245,10 +245,12 @@ function invalidMessagesRequest(body: unknown, signed: ReadonlyMap<string, strin
 /** "You can define up to 4 cache breakpoints" (https://docs.claude.com/en/docs/build-with-claude/prompt-caching). */
 const MAX_CACHE_BREAKPOINTS = 4;
 
-/** The blocks marked with `cache_control` over tools, system and messages, as Anthropic counts them against its limit. */
+/** The blocks marked with `cache_control` over tools, system and messages (a tool_result's content blocks too), as Anthropic counts them against its limit. */
 function cacheBreakpointCount(b: { system?: unknown; tools?: unknown; messages: unknown[] }): number {
   const blocks = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  const all = [...blocks(b.tools), ...blocks(b.system), ...b.messages.flatMap((m) => blocks((m as { content?: unknown }).content))];
+  const content = b.messages.flatMap((m) => blocks((m as { content?: unknown }).content));
+  const nested = content.flatMap((x) => ((x as { type?: unknown } | null)?.type === 'tool_result' ? blocks((x as { content?: unknown }).content) : []));
+  const all = [...blocks(b.tools), ...blocks(b.system), ...content, ...nested];
   return all.filter((x) => typeof x === 'object' && x !== null && (x as { cache_control?: unknown }).cache_control != null).length;
 }
 

@@ -220,7 +220,7 @@ describe('more cache marks than Anthropic’s four (a client marking every user 
     return { model, temperature: 0, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'system', content: [marked(SYSTEM)] }, ...turns] };
   }
 
-  it('go to Claude as its four latest (the earlier turns’ marks are covered by the later ones), not as Anthropic’s 400', async () => {
+  it('go to Claude as the system prompt’s and the three latest turns’ (the earlier turns’ marks are covered by the later ones), not as Anthropic’s 400', async () => {
     // Prepare
     const { id, key } = await rig.freshKey();
     rig.replyText('anthropic', 'Next.');
