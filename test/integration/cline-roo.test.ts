@@ -278,17 +278,19 @@ describe('their reasoning settings on the OpenAI Compatible provider', () => {
     expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ outcome: 'ok', inputTokens: 50, outputTokens: 20 })]);
   });
 
-  it('is refused for Claude with a 400 naming temperature when Roo’s default temperature of 0 comes with it (Claude thinks only at 1)', async () => {
+  it('goes to Claude as thinking without Roo’s default temperature of 0 (Claude thinks only at 1), as an OpenAI reasoning model has it left out', async () => {
+    // Prepare
     const { key } = await rig.freshKey();
+    rig.replyText('anthropic', 'It subtracts.');
 
-    const error = await rooClient(key)
-      .chat.completions.create(reasoningTurn(M.claude, 0, 'medium'))
-      .then(drain)
-      .catch((e: unknown) => e);
+    // Act
+    const answer = await drain(await rooClient(key).chat.completions.create(reasoningTurn(M.claude, 0, 'medium')));
 
-    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(error).toMatchObject({ status: 400, param: 'temperature' });
-    expect(rig.fakes.anthropic.requests).toHaveLength(0);
+    // Assess
+    expect(answer.text).toBe('It subtracts.');
+    const sent = rig.fakes.anthropic.requests[0]!.body as AnthropicBody;
+    expect(sent.thinking).toEqual({ type: 'enabled', budget_tokens: expect.any(Number) });
+    expect(sent).not.toHaveProperty('temperature');
   });
 
   it('goes to Gemini 2.5 as a thinking budget, with the temperature kept', async () => {

@@ -99,6 +99,28 @@ describe('toAnthropicBody', () => {
     expect(sentMarks((body.messages as unknown[])[0])).toBe(1);
   });
 
+  it('leaves out the client’s temperature and top_p when it asked for thinking as an effort, as OpenAI’s reasoning models have them left out', () => {
+    // Prepare: Roo Code’s OpenAI Compatible shape, its default temperature of 0 beside reasoning_effort
+    const req = base({ temperature: 0, topP: 0.9, reasoning: { effort: 'medium' } });
+
+    // Act
+    const body = toAnthropicBody(req);
+
+    // Assess
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 4096 });
+    expect(body).not.toHaveProperty('temperature');
+    expect(body).not.toHaveProperty('top_p');
+  });
+
+  it('sends the client’s temperature when the policy’s max_tokens leaves no room for the effort’s thinking, which is then not turned on', () => {
+    // Act
+    const body = toAnthropicBody(base({ temperature: 0.2, maxTokens: 100, reasoning: { effort: 'low' }, setByPolicy: { maxTokens: true } }));
+
+    // Assess
+    expect(body).not.toHaveProperty('thinking');
+    expect(body).toMatchObject({ temperature: 0.2, max_tokens: 100 });
+  });
+
   it('takes a default max_tokens override', () => {
     expect(toAnthropicBody(base(), { defaultMaxTokens: 1000 }).max_tokens).toBe(1000);
   });
@@ -317,7 +339,7 @@ describe('toAnthropicBody', () => {
     { name: 'an image URL that is neither http(s) nor data', input: { messages: [{ role: 'user', parts: [{ type: 'image', source: { kind: 'url', url: 'ftp://x/y.png' } }] }] }, param: 'messages[0].content[0]' },
     { name: 'a request whose messages are all empty', input: { messages: [user('')] }, param: 'messages' },
     // Anthropic: "temperature may only be set to 1 when thinking is enabled"; top_p only from 0.95 to 1; no top_k.
-    { name: 'a temperature other than 1 with thinking', input: { temperature: 0.2, reasoning: { effort: 'low' } }, param: 'temperature' },
+    { name: 'a temperature other than 1 with thinking asked for as a budget (Anthropic’s own terms)', input: { temperature: 0.2, reasoning: { budgetTokens: 2048 } }, param: 'temperature' },
     { name: 'a top_p under 0.95 with thinking', input: { topP: 0.9, reasoning: { budgetTokens: 2048 } }, param: 'top_p' },
     { name: 'a top_k with thinking', input: { topK: 40, reasoning: { effort: 'low' } }, param: 'top_k' },
   ])('refuses $name with a 400 naming the field', ({ input, param }) => {

@@ -93,12 +93,13 @@ export function toAnthropicBody(request: ChatRequest, options: AnthropicBodyOpti
   // (see prefillLacksThinking), can only go on without extended thinking, as Anthropic's error
   // advises and LiteLLM's modify_params does.
   let budget = toolLoopLacksThinking(messages) || prefillLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
+  // Anthropic counts thinking inside max_tokens: a budget the policy left no room for is sized to fit,
+  // or dropped; before the sampling rule, so that sampling left out for thinking is not left out for none.
+  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderPolicyLimit(req, budget, req.maxTokens);
   const sampling = claudeSampling(req, 'provider type anthropic', budget !== undefined);
   if (!sampling.thinking) budget = undefined;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   let maxTokens = req.maxTokens ?? defaultMax;
-  // Anthropic counts thinking inside max_tokens: a budget the policy left no room for is sized to fit, or dropped.
-  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderPolicyLimit(req, budget, req.maxTokens);
   if (budget === undefined && req.setByPolicy?.reasoning && thinkingBudget(req.reasoning) !== undefined) options.onPolicyDeclined?.('reasoningEffort');
   if (budget !== undefined && maxTokens <= budget) {
     // A default must leave room for the answer; the client's own max_tokens is refused.

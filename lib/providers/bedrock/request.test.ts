@@ -63,9 +63,19 @@ describe('toConverseBody', () => {
       expected: { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 3000 } } },
     },
     {
+      name: 'sends the client’s temperature to Claude when the policy’s maxTokens leaves no room for the effort’s thinking, which is then not turned on',
+      input: base({ temperature: 0.2, maxTokens: 100, reasoning: { effort: 'low' }, setByPolicy: { maxTokens: true } }),
+      expected: { additionalModelRequestFields: undefined, inferenceConfig: { maxTokens: 100, temperature: 0.2 } },
+    },
+    {
       name: 'turns reasoning_effort into a thinking budget for Claude',
       input: base({ model: 'us.anthropic.claude-sonnet-4-20250514-v1:0', reasoning: { effort: 'high' } }),
       expected: { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 4096 } } },
+    },
+    {
+      name: 'leaves out the client’s temperature and top_p when it asked Claude for thinking as an effort (Roo Code’s temperature 0 beside reasoning_effort)',
+      input: base({ temperature: 0, topP: 0.9, reasoning: { effort: 'medium' } }),
+      expected: { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 2048 } }, inferenceConfig: undefined },
     },
     {
       name: 'passes reasoning_effort to OpenAI open-weight models',
@@ -327,7 +337,7 @@ describe('toConverseBody', () => {
     { name: 'refuses json_object, which has no schema to enforce', input: base({ responseFormat: { type: 'json_object' } }), param: 'response_format' },
     { name: 'refuses a user id Bedrock metadata cannot hold', input: base({ user: 'name<with>brackets' }), param: 'user' },
     { name: 'refuses reasoning for a model family without it', input: base({ model: LLAMA, reasoning: { effort: 'high' } }), param: 'reasoning_effort' },
-    { name: 'refuses a temperature other than 1 with Claude thinking', input: base({ temperature: 0.2, reasoning: { effort: 'low' } }), param: 'temperature' },
+    { name: 'refuses a temperature other than 1 with Claude thinking asked for as a budget', input: base({ temperature: 0.2, reasoning: { budgetTokens: 2048 } }), param: 'temperature' },
     { name: 'refuses a top_k with Claude thinking', input: base({ topK: 40, reasoning: { budgetTokens: 2048 } }), param: 'top_k' },
     { name: 'refuses tool_choice required without tools', input: base({ toolChoice: { type: 'required' } }), param: 'tool_choice' },
     { name: 'refuses a named tool choice that is not among the tools', input: base({ tools: [{ name: 'a', parameters: {} }], toolChoice: { type: 'tool', name: 'b' } }), param: 'tool_choice' },

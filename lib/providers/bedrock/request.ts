@@ -64,8 +64,9 @@ export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDe
 
   // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking), and for a prefill (prefillLacksThinking): go on without thinking.
   let thinkingOff = family === 'anthropic' && lastTurnsLackThinking(body.messages);
-  // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling).
-  const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && asksThinking(req.reasoning)) : undefined;
+  // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling);
+  // whether it thinks is asked after the policy's maxTokens has had its say (see reasoning).
+  const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && 'thinking' in reasoning(req, family)) : undefined;
   if (sampling && !sampling.thinking) thinkingOff = true;
   const omit = sampling?.omit ?? [];
 
