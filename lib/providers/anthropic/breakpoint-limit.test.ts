@@ -33,13 +33,22 @@ describe('withinBreakpointLimit', () => {
       kept: ['messages[0][2]', 'messages[0][3]', 'messages[0][4]', 'messages[0][5]'],
     },
     {
-      name: 'then the system prompt’s, and the tools’ last',
+      name: 'keeps the last turn’s mark over the tools’ earlier ones, which the last tool’s covers (each tool marked)',
       input: {
         tools: [tool('a', true), tool('b', true), tool('c', true)],
         system: [{ type: 'text', text: 'S1', cacheControl: MARK }, { type: 'text', text: 'S2', cacheControl: MARK }],
         messages: [turn('a', true)],
       },
-      kept: ['tools[0]', 'tools[1]', 'tools[2]', 'system[1]'],
+      kept: ['tools[2]', 'system[0]', 'system[1]', 'messages[0][0]'],
+    },
+    {
+      name: 'then the system prompt’s earlier marks, keeping the last of each part of the prompt',
+      input: {
+        tools: [tool('a', true), tool('b', true)],
+        system: ['S1', 'S2', 'S3'].map((text) => ({ type: 'text' as const, text, cacheControl: MARK })),
+        messages: [turn('a', true), turn('b', true)],
+      },
+      kept: ['tools[1]', 'system[1]', 'system[2]', 'messages[1][0]'],
     },
     {
       name: 'drops tool marks, earliest first, when the tools alone are over the limit',
