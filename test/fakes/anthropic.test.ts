@@ -152,6 +152,28 @@ describe('fake Anthropic upstream', () => {
       message: /^400 .*messages\.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_1\./,
     },
     { name: 'a tool_result answering no tool_use just before', messages: [...USER, { role: 'user', content: [result('toolu_9')] }], tools: TOOLS, message: /messages\.1\.content\.0: unexpected `tool_use_id`/ },
+    {
+      name: 'a fifth cache breakpoint (tools and messages counted together)',
+      messages: [{ role: 'user', content: ['a', 'b', 'c', 'd'].map((text) => ({ type: 'text', text, cache_control: { type: 'ephemeral' } })) }],
+      tools: [{ ...TOOLS[0]!, cache_control: { type: 'ephemeral' } }],
+      message: /A maximum of 4 blocks with cache_control may be provided\. Found 5\./,
+    },
+    {
+      name: 'a fifth cache breakpoint inside a tool_result’s content (counted with the rest)',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'a', cache_control: { type: 'ephemeral' } }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'file', cache_control: { type: 'ephemeral' } }] },
+            ...['b', 'c'].map((text) => ({ type: 'text', text, cache_control: { type: 'ephemeral' } })),
+          ],
+        },
+      ],
+      tools: [{ ...TOOLS[0]!, cache_control: { type: 'ephemeral' } }],
+      message: /A maximum of 4 blocks with cache_control may be provided\. Found 5\./,
+    },
   ])('refuses $name like the real API does', async ({ messages, tools, message }) => {
     // Act
     const error = await client.messages.create({ model: MODEL, max_tokens: 10, messages, ...(tools ? { tools } : {}) } as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
@@ -159,6 +181,15 @@ describe('fake Anthropic upstream', () => {
     // Assess
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it('takes four cache breakpoints, its limit', async () => {
+    // Act
+    const content = ['a', 'b', 'c'].map((text) => ({ type: 'text' as const, text, cache_control: { type: 'ephemeral' as const } }));
+    const res = await client.messages.create({ model: MODEL, max_tokens: 10, system: [{ type: 'text', text: 's', cache_control: { type: 'ephemeral' } }], messages: [{ role: 'user', content }] });
+
+    // Assess
+    expect(res.type).toBe('message');
   });
 
   it('raises a mid-stream overloaded error through the SDK', async () => {

@@ -233,11 +233,25 @@ function invalidMessagesRequest(body: unknown, signed: ReadonlyMap<string, strin
     }
   }
   if (toolBlocks && !(Array.isArray(b.tools) && b.tools.length > 0)) return 'Requests which include `tool_use` or `tool_result` blocks must define tools.';
+  const breakpoints = cacheBreakpointCount(b as { system?: unknown; tools?: unknown; messages: unknown[] });
+  if (breakpoints > MAX_CACHE_BREAKPOINTS) return `A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${breakpoints}.`;
   const unpaired = toolPairingProblem(b.messages as { role?: unknown; content?: unknown }[]);
   if (unpaired) return unpaired;
   const prefill = prefillProblem(b.messages as { role?: unknown; content?: unknown }[]);
   if (prefill) return prefill;
   return thinkingFirstProblem(b as { thinking?: { type?: unknown }; messages: { role?: unknown; content?: unknown }[] });
+}
+
+/** "You can define up to 4 cache breakpoints" (https://docs.claude.com/en/docs/build-with-claude/prompt-caching). */
+const MAX_CACHE_BREAKPOINTS = 4;
+
+/** The blocks marked with `cache_control` over tools, system and messages (a tool_result's content blocks too), as Anthropic counts them against its limit. */
+function cacheBreakpointCount(b: { system?: unknown; tools?: unknown; messages: unknown[] }): number {
+  const blocks = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const content = b.messages.flatMap((m) => blocks((m as { content?: unknown }).content));
+  const nested = content.flatMap((x) => ((x as { type?: unknown } | null)?.type === 'tool_result' ? blocks((x as { content?: unknown }).content) : []));
+  const all = [...blocks(b.tools), ...blocks(b.system), ...content, ...nested];
+  return all.filter((x) => typeof x === 'object' && x !== null && (x as { cache_control?: unknown }).cache_control != null).length;
 }
 
 /**

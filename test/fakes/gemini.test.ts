@@ -223,6 +223,26 @@ describe('fake Gemini upstream', () => {
       expect(res.status).toBe(200);
     });
 
+    it.each([
+      { model: 'gemini-3-pro-preview', level: 'MEDIUM', status: 400 },
+      { model: 'gemini-3-pro-preview', level: 'MINIMAL', status: 400 },
+      { model: 'gemini-3-pro-preview', level: 'LOW', status: 200 },
+      { model: 'gemini-3-pro-preview', level: 'HIGH', status: 200 },
+      { model: 'gemini-3-flash-preview', level: 'MEDIUM', status: 200 },
+      { model: 'gemini-3.1-pro-preview', level: 'MINIMAL', status: 400 },
+      { model: 'gemini-3.1-pro-preview', level: 'MEDIUM', status: 200 },
+    ])('answers thinkingLevel $level for $model with $status (Gemini 3 Pro thinks at LOW or HIGH)', async ({ model, level, status }) => {
+      // Act
+      const res = await fetch(`${fake.url}/v1beta/models/${model}:generateContent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': API_KEY },
+        body: JSON.stringify({ ...HELLO, generationConfig: { thinkingConfig: { thinkingLevel: level } } }),
+      });
+
+      // Assess
+      expect(res.status).toBe(status);
+    });
+
     it('sends a 429 whose retry delay is only in the body', async () => {
       // Prepare
       fake.reply({ kind: 'error', status: 429 });

@@ -76,6 +76,17 @@ export function defaultGeminiReply(req: RecordedRequest): GeminiReply {
   return { kind: 'text', text: `Echo: ${text}` };
 }
 
+/**
+ * Gemini 3 Pro thinks at LOW or HIGH only, Gemini 3.1 Pro at LOW, MEDIUM or HIGH; MINIMAL and MEDIUM are Gemini 3 Flash's (the thinking
+ * levels table, https://ai.google.dev/gemini-api/docs/thinking). The message is this fake's words.
+ */
+function thinkingLevelProblem(body: unknown, model: string): string | undefined {
+  const level = (body as { generationConfig?: { thinkingConfig?: { thinkingLevel?: unknown } } } | undefined)?.generationConfig?.thinkingConfig?.thinkingLevel;
+  const taken = /^gemini-3-pro/.test(model) ? ['LOW', 'HIGH'] : /^gemini-3\.1-pro/.test(model) ? ['LOW', 'MEDIUM', 'HIGH'] : undefined;
+  if (typeof level !== 'string' || !taken) return undefined;
+  return taken.includes(level.toUpperCase()) ? undefined : `Thinking level ${level} is not supported for model ${model}.`;
+}
+
 /** Starts a fake Gemini API on 127.0.0.1 (port chosen by the OS). */
 export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
   return listening(new FakeGeminiServer(options));
@@ -103,7 +114,7 @@ class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
     if (route[2] === 'countTokens') return writeJson(res, 200, { totalTokens: Math.max(1, Math.ceil(record.rawBody.length / 4)) });
     if (route[2] === 'batchEmbedContents') return this.#embed({ record, res, model, mode: 'json' });
     const mode = route[2] === 'generateContent' ? 'json' : query.get('alt') === 'sse' ? 'sse' : 'array';
-    const invalid = invalidRequest(record.body) ?? signatureProblem(record.body, model);
+    const invalid = invalidRequest(record.body) ?? signatureProblem(record.body, model) ?? thinkingLevelProblem(record.body, model);
     if (invalid) return writeJson(res, 400, googleErrors.invalid(invalid));
     await this.#send({ record, res, model, mode }, await this.replyFor(record));
   }

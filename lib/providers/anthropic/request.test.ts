@@ -38,6 +38,89 @@ describe('toAnthropicBody', () => {
     expect(body).toMatchObject(expected);
   });
 
+  it('leaves off cache marks beyond Claude’s four, the earliest turns’ first, as Anthropic refuses a fifth', () => {
+    // Prepare: the system prompt and five user turns marked
+    const mark = { type: 'ephemeral' } as const;
+    const turns: Message[] = ['a', 'b', 'c', 'd', 'e'].flatMap((text): Message[] => [
+      { role: 'user', parts: [{ type: 'text', text, cacheControl: mark }] },
+      { role: 'assistant', parts: [{ type: 'text', text: 'ok' }] },
+    ]).slice(0, -1);
+
+    // Act
+    const body = toAnthropicBody(base({ system: [{ type: 'text', text: 'S', cacheControl: mark }], messages: turns })) as { messages: { content: { cache_control?: unknown }[] }[]; system: unknown };
+
+    // Assess
+    expect(body.system).toEqual([{ type: 'text', text: 'S', cache_control: mark }]);
+    expect(body.messages.map((m) => m.content[0]!.cache_control ?? null)).toEqual([null, null, null, null, mark, null, mark, null, mark]);
+  });
+
+  /** Every cache_control in a body, nested ones too, as Anthropic counts them against its four. */
+  const sentMarks = (value: unknown): number => {
+    if (Array.isArray(value)) return value.reduce((n: number, v) => n + sentMarks(v), 0);
+    if (typeof value !== 'object' || value === null) return 0;
+    return Object.entries(value).reduce((n, [k, v]) => n + (k === 'cache_control' ? 1 : sentMarks(v)), 0);
+  };
+
+  it('counts the marks inside a tool result’s content, which go out too, against the four', () => {
+    // Prepare: the system prompt, two turns and a tool result’s text marked, and the turn after it
+    const mark = { type: 'ephemeral' } as const;
+    const req = base({
+      system: [{ type: 'text', text: 'S', cacheControl: mark }],
+      tools: [{ name: 'read', parameters: { type: 'object' } }],
+      messages: [
+        { role: 'user', parts: [{ type: 'text', text: 'a', cacheControl: mark }] },
+        { role: 'assistant', parts: [{ type: 'tool_call', id: 'toolu_1', name: 'read', arguments: '{}' }] },
+        { role: 'user', parts: [{ type: 'tool_result', toolCallId: 'toolu_1', content: [{ type: 'text', text: 'file', cacheControl: mark }] }, { type: 'text', text: 'b', cacheControl: mark }] },
+        { role: 'assistant', parts: [{ type: 'text', text: 'ok' }] },
+        { role: 'user', parts: [{ type: 'text', text: 'c', cacheControl: mark }] },
+      ],
+    });
+
+    // Act
+    const body = toAnthropicBody(req);
+
+    // Assess: four marks, the earliest turn's left off
+    expect(sentMarks(body)).toBe(4);
+    expect(sentMarks((body.messages as unknown[])[0])).toBe(0);
+  });
+
+  it('does not count a mark on blank text, which never goes out, so no real mark is left off for it', () => {
+    // Prepare: the system prompt and three turns marked, and a blank text part marked
+    const mark = { type: 'ephemeral' } as const;
+    const turn = (text: string): Message => ({ role: 'user', parts: [{ type: 'text', text, cacheControl: mark }] });
+    const reply: Message = { role: 'assistant', parts: [{ type: 'text', text: 'ok' }] };
+    const req = base({ system: [{ type: 'text', text: 'S', cacheControl: mark }], messages: [turn('a'), reply, turn('b'), reply, { role: 'user', parts: [{ type: 'text', text: 'c', cacheControl: mark }, { type: 'text', text: ' ', cacheControl: mark }] }] });
+
+    // Act
+    const body = toAnthropicBody(req);
+
+    // Assess: every mark on a text that is sent stays
+    expect(sentMarks(body)).toBe(4);
+    expect(sentMarks((body.messages as unknown[])[0])).toBe(1);
+  });
+
+  it('leaves out the client’s temperature and top_p when it asked for thinking as an effort, as OpenAI’s reasoning models have them left out', () => {
+    // Prepare: Roo Code’s OpenAI Compatible shape, its default temperature of 0 beside reasoning_effort
+    const req = base({ temperature: 0, topP: 0.9, reasoning: { effort: 'medium' } });
+
+    // Act
+    const body = toAnthropicBody(req);
+
+    // Assess
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 4096 });
+    expect(body).not.toHaveProperty('temperature');
+    expect(body).not.toHaveProperty('top_p');
+  });
+
+  it('sends the client’s temperature when the policy’s max_tokens leaves no room for the effort’s thinking, which is then not turned on', () => {
+    // Act
+    const body = toAnthropicBody(base({ temperature: 0.2, maxTokens: 100, reasoning: { effort: 'low' }, setByPolicy: { maxTokens: true } }));
+
+    // Assess
+    expect(body).not.toHaveProperty('thinking');
+    expect(body).toMatchObject({ temperature: 0.2, max_tokens: 100 });
+  });
+
   it('takes a default max_tokens override', () => {
     expect(toAnthropicBody(base(), { defaultMaxTokens: 1000 }).max_tokens).toBe(1000);
   });
@@ -256,7 +339,7 @@ describe('toAnthropicBody', () => {
     { name: 'an image URL that is neither http(s) nor data', input: { messages: [{ role: 'user', parts: [{ type: 'image', source: { kind: 'url', url: 'ftp://x/y.png' } }] }] }, param: 'messages[0].content[0]' },
     { name: 'a request whose messages are all empty', input: { messages: [user('')] }, param: 'messages' },
     // Anthropic: "temperature may only be set to 1 when thinking is enabled"; top_p only from 0.95 to 1; no top_k.
-    { name: 'a temperature other than 1 with thinking', input: { temperature: 0.2, reasoning: { effort: 'low' } }, param: 'temperature' },
+    { name: 'a temperature other than 1 with thinking asked for as a budget (Anthropic’s own terms)', input: { temperature: 0.2, reasoning: { budgetTokens: 2048 } }, param: 'temperature' },
     { name: 'a top_p under 0.95 with thinking', input: { topP: 0.9, reasoning: { budgetTokens: 2048 } }, param: 'top_p' },
     { name: 'a top_k with thinking', input: { topK: 40, reasoning: { effort: 'low' } }, param: 'top_k' },
   ])('refuses $name with a 400 naming the field', ({ input, param }) => {

@@ -2,6 +2,7 @@ import type { ChatRequest, ReasoningOptions, ToolChoice } from '../../canonical/
 import { GatewayError } from '../../http/errors';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext, PolicyDeclined } from '../types';
+import { withinBreakpointLimit } from './breakpoint-limit';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
 import { prefillLacksThinking, withTrimmedPrefill } from './prefill';
 import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from './thinking';
@@ -68,7 +69,8 @@ export function thinkingBudget(reasoning: ReasoningOptions | undefined): number 
  * The Messages API body for a canonical request. Pure. Refuses (400, naming the field) what
  * Anthropic cannot do: `seed`, `temperature` above 1, `response_format: json_object`, a
  * `max_tokens` that leaves no room after the thinking budget, sampling options Claude refuses
- * while thinking (`claudeSampling`: the policy's side of such a clash gives way instead).
+ * while thinking (`claudeSampling`: the policy's side of such a clash gives way instead). Cache
+ * marks beyond Claude's four are left off (`withinBreakpointLimit`).
  *
  * JSON output: `json_schema` maps to Anthropic's structured outputs (`output_config.format`);
  * models without structured outputs answer 400 themselves, and that error reaches the client.
@@ -78,7 +80,8 @@ export function thinkingBudget(reasoning: ReasoningOptions | undefined): number 
  * toAnthropicBody({ model: 'claude-sonnet-4-5', system: [], messages: [{ role: 'user', parts: [{ type: 'text', text: 'Hi' }] }], stream: false })
  * // { model: 'claude-sonnet-4-5', max_tokens: 4096, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] }
  */
-export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions = {}): Record<string, unknown> {
+export function toAnthropicBody(request: ChatRequest, options: AnthropicBodyOptions = {}): Record<string, unknown> {
+  const req = withinBreakpointLimit(request);
   if (req.seed !== undefined) throw unsupported('seed', 'seed');
   if (req.temperature !== undefined && req.temperature > 1) throw unsupported('temperature', 'temperature above 1');
   if (req.responseFormat?.type === 'json_object') throw unsupported('response_format', 'response_format json_object (use json_schema)');
@@ -90,12 +93,13 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
   // (see prefillLacksThinking), can only go on without extended thinking, as Anthropic's error
   // advises and LiteLLM's modify_params does.
   let budget = toolLoopLacksThinking(messages) || prefillLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
+  // Anthropic counts thinking inside max_tokens: a budget the policy left no room for is sized to fit,
+  // or dropped; before the sampling rule, so that sampling left out for thinking is not left out for none.
+  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderPolicyLimit(req, budget, req.maxTokens);
   const sampling = claudeSampling(req, 'provider type anthropic', budget !== undefined);
   if (!sampling.thinking) budget = undefined;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   let maxTokens = req.maxTokens ?? defaultMax;
-  // Anthropic counts thinking inside max_tokens: a budget the policy left no room for is sized to fit, or dropped.
-  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderPolicyLimit(req, budget, req.maxTokens);
   if (budget === undefined && req.setByPolicy?.reasoning && thinkingBudget(req.reasoning) !== undefined) options.onPolicyDeclined?.('reasoningEffort');
   if (budget !== undefined && maxTokens <= budget) {
     // A default must leave room for the answer; the client's own max_tokens is refused.

@@ -28,7 +28,9 @@ export interface ClaudeSampling {
  * thinking (`thinks`), a temperature other than 1, top_p outside 0.95–1 or any top_k; on the models
  * since Sonnet 4.5, temperature beside top_p (`oneOfTemperatureAndTopP`). A thinking clash the
  * client asked for (both its own) is refused with a 400 naming the option, as every other thing a
- * target cannot do. A clash the model's parameter policy made gives way on the policy's side:
+ * target cannot do, when it asked for thinking with a budget; with an effort (OpenAI's
+ * reasoning_effort) its temperature and top_p are left out, as for OpenAI's reasoning models, and
+ * only top_k is refused. A clash the model's parameter policy made gives way on the policy's side:
  * thinking the policy filled in is not turned on, and a temperature or top_p the policy filled in
  * is left out (as on the Messages surface, `lib/params/apply.ts`).
  *
@@ -56,7 +58,12 @@ function withThinking(req: ChatRequest, provider: string): ClaudeSampling {
   const clashes = LIMITS.filter(({ field, allowed }) => req[field] !== undefined && !allowed(req[field]));
   if (clashes.length === 0) return { thinking: true, omit: [] };
   if (req.setByPolicy?.reasoning) return { thinking: false, omit: [] };
-  const own = clashes.find(({ field }) => field === 'topK' || !req.setByPolicy?.[field]);
+  // Thinking asked for as an effort (OpenAI's reasoning_effort, not a budget in Anthropic's own
+  // terms) keeps OpenAI's meaning: a reasoning model there takes temperature and top_p at their
+  // defaults only, and the gateway leaves the others out (`mendBody`, lib/params/mend.ts). Roo Code
+  // sends its default temperature of 0 beside reasoning_effort on every turn.
+  const asEffort = req.reasoning?.budgetTokens === undefined;
+  const own = clashes.find(({ field }) => field === 'topK' || (!req.setByPolicy?.[field] && !asEffort));
   if (own) {
     throw new GatewayError('invalid_request', `${own.param} ${own.rule} while thinking (reasoning_effort or a thinking budget) for ${provider}.`, {
       param: own.param,

@@ -63,9 +63,19 @@ describe('toConverseBody', () => {
       expected: { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 3000 } } },
     },
     {
+      name: 'sends the client’s temperature to Claude when the policy’s maxTokens leaves no room for the effort’s thinking, which is then not turned on',
+      input: base({ temperature: 0.2, maxTokens: 100, reasoning: { effort: 'low' }, setByPolicy: { maxTokens: true } }),
+      expected: { additionalModelRequestFields: undefined, inferenceConfig: { maxTokens: 100, temperature: 0.2 } },
+    },
+    {
       name: 'turns reasoning_effort into a thinking budget for Claude',
       input: base({ model: 'us.anthropic.claude-sonnet-4-20250514-v1:0', reasoning: { effort: 'high' } }),
       expected: { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 4096 } } },
+    },
+    {
+      name: 'leaves out the client’s temperature and top_p when it asked Claude for thinking as an effort (Roo Code’s temperature 0 beside reasoning_effort)',
+      input: base({ temperature: 0, topP: 0.9, reasoning: { effort: 'medium' } }),
+      expected: { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 2048 } }, inferenceConfig: undefined },
     },
     {
       name: 'passes reasoning_effort to OpenAI open-weight models',
@@ -232,6 +242,45 @@ describe('toConverseBody', () => {
       },
     },
     {
+      // "Max checkpoints per request: 4" for Claude and Nova (https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html).
+      name: 'sends at most four cache points, leaving off the earliest turns’ marks first (a client marking every user turn)',
+      input: base({
+        system: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }],
+        messages: ['a', 'b', 'c', 'd', 'e'].flatMap((text): Message[] => [user({ type: 'text', text, cacheControl: { type: 'ephemeral' } }), { role: 'assistant', parts: [{ type: 'text', text: 'ok' }] }]).slice(0, -1),
+      }),
+      expected: {
+        system: [{ text: 'sys' }, { cachePoint: { type: 'default' } }],
+        messages: ['a', 'b', 'c', 'd', 'e'].flatMap((text, i) => [
+          { role: 'user', content: i < 2 ? [{ text }] : [{ text }, { cachePoint: { type: 'default' } }] },
+          { role: 'assistant', content: [{ text: 'ok' }] },
+        ]).slice(0, -1),
+      },
+    },
+    {
+      name: 'does not count a mark inside a tool result’s content, where Converse has no cache point, against the four',
+      input: base({
+        system: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }],
+        tools: [{ name: 'read', parameters: EMPTY_SCHEMA }],
+        messages: [
+          user({ type: 'text', text: 'a', cacheControl: { type: 'ephemeral' } }),
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 't1', name: 'read', arguments: '{}' }] },
+          user({ type: 'tool_result', toolCallId: 't1', content: [{ type: 'text', text: 'file', cacheControl: { type: 'ephemeral' } }] }, { type: 'text', text: 'b', cacheControl: { type: 'ephemeral' } }),
+          { role: 'assistant', parts: [{ type: 'text', text: 'ok' }] },
+          user({ type: 'text', text: 'c', cacheControl: { type: 'ephemeral' } }),
+        ],
+      }),
+      expected: {
+        system: [{ text: 'sys' }, { cachePoint: { type: 'default' } }],
+        messages: [
+          { role: 'user', content: [{ text: 'a' }, { cachePoint: { type: 'default' } }] },
+          { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'read', input: {} } }] },
+          { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'file' }] } }, { text: 'b' }, { cachePoint: { type: 'default' } }] },
+          { role: 'assistant', content: [{ text: 'ok' }] },
+          { role: 'user', content: [{ text: 'c' }, { cachePoint: { type: 'default' } }] },
+        ],
+      },
+    },
+    {
       name: 'drops cache_control for models without prompt caching',
       input: base({ model: LLAMA, system: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }] }),
       expected: { system: [{ text: 'sys' }] },
@@ -288,7 +337,7 @@ describe('toConverseBody', () => {
     { name: 'refuses json_object, which has no schema to enforce', input: base({ responseFormat: { type: 'json_object' } }), param: 'response_format' },
     { name: 'refuses a user id Bedrock metadata cannot hold', input: base({ user: 'name<with>brackets' }), param: 'user' },
     { name: 'refuses reasoning for a model family without it', input: base({ model: LLAMA, reasoning: { effort: 'high' } }), param: 'reasoning_effort' },
-    { name: 'refuses a temperature other than 1 with Claude thinking', input: base({ temperature: 0.2, reasoning: { effort: 'low' } }), param: 'temperature' },
+    { name: 'refuses a temperature other than 1 with Claude thinking asked for as a budget', input: base({ temperature: 0.2, reasoning: { budgetTokens: 2048 } }), param: 'temperature' },
     { name: 'refuses a top_k with Claude thinking', input: base({ topK: 40, reasoning: { budgetTokens: 2048 } }), param: 'top_k' },
     { name: 'refuses tool_choice required without tools', input: base({ toolChoice: { type: 'required' } }), param: 'tool_choice' },
     { name: 'refuses a named tool choice that is not among the tools', input: base({ tools: [{ name: 'a', parameters: {} }], toolChoice: { type: 'tool', name: 'b' } }), param: 'tool_choice' },

@@ -1,5 +1,6 @@
 import type { ChatRequest, Message, ReasoningOptions, ToolDefinition } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
+import { withinBreakpointLimit } from '../anthropic/breakpoint-limit';
 import { toolLoopLacksThinking } from '../anthropic/content';
 import { prefillLacksThinking, withTrimmedPrefill } from '../anthropic/prefill';
 import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
@@ -36,6 +37,9 @@ export const modelFamily = (modelId: string): 'anthropic' | 'nova' | 'openai' | 
  * field"; GPT-OSS and Qwen, as reported in crewAIInc/crewAI#3317 and
  * langgenius/dify-official-plugins#1767): the gateway cuts their answers at the client's stops itself.
  */
+/** Converse puts no cache point inside a tool result (`toolResultBlock` leaves such marks out), so they do not count. */
+const CONVERSE_BREAKPOINTS = Object.freeze({ inToolResults: false });
+
 const refusesStopSequences = (modelId: string): boolean => /(^|[./])(openai|qwen)\./i.test(modelId);
 
 /**
@@ -45,11 +49,12 @@ const refusesStopSequences = (modelId: string): boolean => /(^|[./])(openai|qwen
  * @example
  * const body = toConverseBody({ model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', system: [], messages, stream: false });
  */
-export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclined, onStopEmulated?: StopEmulated): ConverseBody {
-  refuseUnsupported(req);
-  const family = modelFamily(req.model);
-  // Prompt caching exists for Claude and Nova; other models would reject cache points.
+export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDeclined, onStopEmulated?: StopEmulated): ConverseBody {
+  refuseUnsupported(request);
+  const family = modelFamily(request.model);
+  // Prompt caching exists for Claude and Nova; other models would reject cache points. Both take four per request, as Anthropic does.
   const caching = family === 'anthropic' || family === 'nova';
+  const req = caching ? withinBreakpointLimit(request, CONVERSE_BREAKPOINTS) : request;
   // Claude refuses a prefill that ends in whitespace (see withTrimmedPrefill).
   const messages = family === 'anthropic' ? withTrimmedPrefill(req.messages) : req.messages;
   const body: ConverseBody = { messages: toConverseMessages(messages, { caching, signedReasoningOnly: family === 'anthropic' }) };
@@ -59,8 +64,9 @@ export function toConverseBody(req: ChatRequest, onPolicyDeclined?: PolicyDeclin
 
   // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking), and for a prefill (prefillLacksThinking): go on without thinking.
   let thinkingOff = family === 'anthropic' && lastTurnsLackThinking(body.messages);
-  // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling).
-  const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && asksThinking(req.reasoning)) : undefined;
+  // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling);
+  // whether it thinks is asked after the policy's maxTokens has had its say (see reasoning).
+  const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && 'thinking' in reasoning(req, family)) : undefined;
   if (sampling && !sampling.thinking) thinkingOff = true;
   const omit = sampling?.omit ?? [];
 

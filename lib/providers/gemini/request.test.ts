@@ -124,6 +124,14 @@ describe('thinkingConfig', () => {
     { name: 'a budget of 0 with thoughts off', reasoning: { budgetTokens: 0 }, model: 'gemini-2.5-flash', expected: { thinkingBudget: 0, includeThoughts: false } },
     { name: 'a budget from the effort table on Gemini 2.5', reasoning: { effort: 'low' as const }, model: 'gemini-2.5-pro', expected: { thinkingBudget: EFFORT_BUDGETS.low, includeThoughts: true } },
     { name: 'a thinking level on Gemini 3', reasoning: { effort: 'medium' as const }, model: 'gemini-3-flash-preview', expected: { thinkingLevel: 'MEDIUM', includeThoughts: true } },
+    { name: 'MINIMAL on Gemini 3 Flash, which takes it', reasoning: { effort: 'minimal' as const }, model: 'gemini-3-flash-preview', expected: { thinkingLevel: 'MINIMAL', includeThoughts: true } },
+    { name: 'minimal as LOW on Gemini 3 Pro (LOW and HIGH only)', reasoning: { effort: 'minimal' as const }, model: 'gemini-3-pro-preview', expected: { thinkingLevel: 'LOW', includeThoughts: true } },
+    { name: 'low as LOW on Gemini 3 Pro', reasoning: { effort: 'low' as const }, model: 'gemini-3-pro-preview', expected: { thinkingLevel: 'LOW', includeThoughts: true } },
+    { name: 'medium as HIGH on Gemini 3 Pro', reasoning: { effort: 'medium' as const }, model: 'gemini-3-pro-preview', expected: { thinkingLevel: 'HIGH', includeThoughts: true } },
+    { name: 'medium as HIGH on Gemini 3 Pro named with its collection', reasoning: { effort: 'medium' as const }, model: 'models/gemini-3-pro-preview', expected: { thinkingLevel: 'HIGH', includeThoughts: true } },
+    { name: 'minimal as LOW on Gemini 3.1 Pro (LOW, MEDIUM and HIGH)', reasoning: { effort: 'minimal' as const }, model: 'gemini-3.1-pro-preview', expected: { thinkingLevel: 'LOW', includeThoughts: true } },
+    { name: 'medium as MEDIUM on Gemini 3.1 Pro, which takes it', reasoning: { effort: 'medium' as const }, model: 'gemini-3.1-pro-preview', expected: { thinkingLevel: 'MEDIUM', includeThoughts: true } },
+    { name: 'high as HIGH on Gemini 3 Pro', reasoning: { effort: 'high' as const }, model: 'gemini-3-pro-preview', expected: { thinkingLevel: 'HIGH', includeThoughts: true } },
     { name: 'the budget over the effort when both are given', reasoning: { effort: 'high' as const, budgetTokens: 500 }, model: 'gemini-3-pro', expected: { thinkingBudget: 500, includeThoughts: true } },
   ])('answers $name', ({ reasoning, model, expected }) => {
     expect(thinkingConfig(reasoning, model)).toEqual(expected);

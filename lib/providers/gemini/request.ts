@@ -118,16 +118,43 @@ function toGenerationConfig(req: ChatRequest, onStopEmulated: StopEmulated | und
 
 /**
  * A budget goes as `thinkingBudget` (every thinking model takes one; 0 turns thinking off).
- * An effort goes as `thinkingLevel` on Gemini 3 and later, which think in levels, and as a
- * budget from `EFFORT_BUDGETS` on earlier models, which reject levels. Thought summaries are
+ * An effort goes as `thinkingLevel` on Gemini 3 and later, which think in levels (the nearest one
+ * the model takes), and as a budget from `EFFORT_BUDGETS` on earlier models, which reject levels. Thought summaries are
  * asked for whenever thinking is on, so the client sees thinking as it would from other providers.
  */
 export function thinkingConfig(reasoning: ReasoningOptions | undefined, model: string): GeminiThinkingConfig | undefined {
   if (!reasoning) return undefined;
   if (reasoning.budgetTokens !== undefined) return { thinkingBudget: reasoning.budgetTokens, includeThoughts: reasoning.budgetTokens !== 0 };
   if (!reasoning.effort) return undefined;
-  if (geminiMajorVersion(model) >= 3) return { thinkingLevel: reasoning.effort.toUpperCase() as GeminiThinkingConfig['thinkingLevel'], includeThoughts: true };
+  if (geminiMajorVersion(model) >= 3) return { thinkingLevel: thinkingLevel(reasoning.effort, model), includeThoughts: true };
   return { thinkingBudget: EFFORT_BUDGETS[reasoning.effort], includeThoughts: true };
+}
+
+/** Gemini 3 thinking levels, least thinking first. */
+const LEVELS = ['MINIMAL', 'LOW', 'MEDIUM', 'HIGH'] as const;
+type ThinkingLevel = (typeof LEVELS)[number];
+
+/**
+ * The Gemini 3 models that take fewer levels than the four, by the start of their id (after any
+ * `models/`), from the thinking docs' levels table (https://ai.google.dev/gemini-api/docs/thinking):
+ * Gemini 3 Pro thinks at LOW or HIGH, Gemini 3.1 Pro at LOW, MEDIUM or HIGH. The others take all four.
+ */
+const FEWER_LEVELS: readonly { prefix: string; levels: readonly ThinkingLevel[] }[] = [
+  { prefix: 'gemini-3-pro', levels: ['LOW', 'HIGH'] },
+  { prefix: 'gemini-3.1-pro', levels: ['LOW', 'MEDIUM', 'HIGH'] },
+];
+
+/**
+ * The level for an effort on a Gemini 3 model: the effort's own where the model takes it, else the
+ * nearest one up that it takes (minimal as LOW, medium as HIGH on Gemini 3 Pro, its default), as
+ * LiteLLM maps them: a level the model lacks is Gemini's 400.
+ */
+function thinkingLevel(effort: NonNullable<ReasoningOptions['effort']>, model: string): ThinkingLevel {
+  const level = effort.toUpperCase() as ThinkingLevel;
+  const id = model.startsWith('models/') ? model.slice('models/'.length) : model;
+  const levels = FEWER_LEVELS.find(({ prefix }) => id.startsWith(prefix))?.levels;
+  if (!levels || levels.includes(level)) return level;
+  return levels.find((l) => LEVELS.indexOf(l) > LEVELS.indexOf(level)) ?? levels[levels.length - 1]!;
 }
 
 /**

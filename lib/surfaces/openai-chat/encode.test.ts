@@ -43,6 +43,9 @@ describe('encodeChatCompletion', () => {
           total_tokens: 42,
           prompt_tokens_details: { cached_tokens: 20 },
           completion_tokens_details: { reasoning_tokens: 4 },
+          // Anthropic's names, as LiteLLM sends them: Roo Code and Cline read cache reads and writes only there.
+          cache_read_input_tokens: 20,
+          cache_creation_input_tokens: 5,
         },
       },
     },
@@ -155,7 +158,7 @@ describe('encodeChatStream', () => {
         {
           ...frame,
           choices: [],
-          usage: { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42, prompt_tokens_details: { cached_tokens: 20 }, completion_tokens_details: { reasoning_tokens: 4 } },
+          usage: { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42, prompt_tokens_details: { cached_tokens: 20 }, completion_tokens_details: { reasoning_tokens: 4 }, cache_read_input_tokens: 20, cache_creation_input_tokens: 5 },
         },
         '[DONE]',
       ],
@@ -305,7 +308,7 @@ describe('encodeChatStream, a client that asked for JSON', () => {
         {
           ...frame,
           choices: [],
-          usage: { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42, prompt_tokens_details: { cached_tokens: 20 }, completion_tokens_details: { reasoning_tokens: 4 } },
+          usage: { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42, prompt_tokens_details: { cached_tokens: 20 }, completion_tokens_details: { reasoning_tokens: 4 }, cache_read_input_tokens: 20, cache_creation_input_tokens: 5 },
         },
         '[DONE]',
       ],

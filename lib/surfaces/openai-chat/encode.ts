@@ -31,6 +31,9 @@ export interface OpenAIUsage {
   total_tokens: number;
   prompt_tokens_details: { cached_tokens: number };
   completion_tokens_details: { reasoning_tokens: number };
+  /** Anthropic's names for the cache's share, as LiteLLM adds them; present when the cache was read or written. */
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
 }
 
 export interface ChatCompletionBody {
@@ -53,15 +56,25 @@ export function completionId(upstreamId: string | undefined): string {
   return upstreamId.startsWith('chatcmpl-') ? upstreamId : `chatcmpl-${upstreamId}`;
 }
 
-/** TokenUsage as OpenAI's `usage` (`prompt_tokens` counts cached tokens too, as `input` does). */
+/**
+ * TokenUsage as OpenAI's `usage` (`prompt_tokens` counts cached tokens too, as `input` does). When
+ * the cache was read or written, also `cache_read_input_tokens` and `cache_creation_input_tokens`,
+ * as LiteLLM sends them for Claude: OpenAI has no field for cache writes, and Roo Code and Cline
+ * read both only there (an OpenAI client ignores fields it does not know).
+ */
 export function openAIUsage(usage: TokenUsage): OpenAIUsage {
-  return {
+  const out: OpenAIUsage = {
     prompt_tokens: usage.input,
     completion_tokens: usage.output,
     total_tokens: usage.input + usage.output,
     prompt_tokens_details: { cached_tokens: usage.cacheRead },
     completion_tokens_details: { reasoning_tokens: usage.reasoning },
   };
+  if (usage.cacheRead > 0 || usage.cacheWrite > 0) {
+    out.cache_read_input_tokens = usage.cacheRead;
+    out.cache_creation_input_tokens = usage.cacheWrite;
+  }
+  return out;
 }
 
 function joinText(parts: AssistantPart[], type: 'text' | 'thinking'): string | undefined {
