@@ -2,7 +2,7 @@ import { createParser } from 'eventsource-parser';
 import type { StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { sequentialIds } from './encode';
-import { encodeResponsesStream, sequenceAfter } from './stream';
+import { encodeResponsesStream, failedStreamEnd, openingResponse, sequenceAfter } from './stream';
 
 const NOW = () => 1_700_000_000_123;
 const USAGE = { input: 50, output: 20, cacheRead: 10, cacheWrite: 0, reasoning: 5 };
@@ -473,5 +473,57 @@ describe('sequenceAfter', () => {
     const whole = Buffer.from(event('a', { sequence_number: 3 }) + event('b', { sequence_number: 9 }));
     const first = whole.subarray(0, whole.indexOf('event: b'));
     expect(sequenceAfter(new Uint8Array(first.buffer, first.byteOffset, first.byteLength))).toBe(4);
+  });
+});
+
+describe('openingResponse', () => {
+  const event = (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+  const RESPONSE = { id: 'resp_1', object: 'response', created_at: 1_700_000_000, model: 'gpt-4.1', status: 'in_progress', output: [] };
+  it.each([
+    { name: 'response.created: its response', opening: event('response.created', { sequence_number: 0, response: RESPONSE }), response: RESPONSE },
+    { name: 'response.created and more events: the first’s', opening: event('response.created', { sequence_number: 0, response: RESPONSE }) + event('response.in_progress', { sequence_number: 1, response: { ...RESPONSE, id: 'resp_2' } }), response: RESPONSE },
+    { name: 'another event first: none', opening: event('response.output_text.delta', { sequence_number: 3, delta: 'a' }), response: undefined },
+    { name: 'a response without an id: none', opening: event('response.created', { sequence_number: 0, response: { status: 'in_progress' } }), response: undefined },
+    { name: 'response.created cut off: none', opening: event('response.created', { sequence_number: 0, response: RESPONSE }).slice(0, 40), response: undefined },
+    { name: 'not JSON: none', opening: 'event: response.created\ndata: {"type":\n\n', response: undefined },
+  ])('$name', ({ opening, response }) => {
+    expect(openingResponse(Buffer.from(opening))).toEqual(response);
+  });
+});
+
+describe('failedStreamEnd', () => {
+  const blocked = new GatewayError('invalid_request', 'The answer was blocked by a guardrail.', { code: 'guardrail_blocked' });
+  const RESPONSE = { id: 'resp_1', object: 'response', created_at: 1_700_000_000, model: 'gpt-4.1', status: 'in_progress', error: null, incomplete_details: null, instructions: 'Be brief.', output: [], usage: null };
+  const parsed = (text: string) => {
+    const out: [string, Record<string, unknown>][] = [];
+    createParser({ onEvent: (e) => out.push([e.event ?? '', JSON.parse(e.data) as Record<string, unknown>]) }).feed(text);
+    return out;
+  };
+  const ERROR = { type: 'error', code: 'guardrail_blocked', message: 'The answer was blocked by a guardrail.', param: null, error: { type: 'invalid_request_error', code: 'guardrail_blocked', message: 'The answer was blocked by a guardrail.', param: null } };
+  it.each([
+    {
+      name: 'a response the client got: marked failed (its fields kept, no output), then error, numbered on',
+      sent: { nextSequence: 5, response: RESPONSE },
+      events: [
+        ['response.failed', { type: 'response.failed', sequence_number: 5, response: { ...RESPONSE, status: 'failed', error: { code: 'guardrail_blocked', message: 'The answer was blocked by a guardrail.' } } }],
+        ['error', { ...ERROR, sequence_number: 6 }],
+      ],
+    },
+    { name: 'no response the client got: the error alone', sent: { nextSequence: 2 }, events: [['error', { ...ERROR, sequence_number: 2 }]] },
+    { name: 'nothing counted: from 0', sent: undefined, events: [['error', { ...ERROR, sequence_number: 0 }]] },
+  ])('$name', ({ sent, events }) => {
+    expect(parsed(failedStreamEnd(blocked, sent))).toEqual(events);
+  });
+
+  it('drops what the response carried of the output: the client may not have got it whole', () => {
+    // Prepare
+    const held = { ...RESPONSE, output: [{ type: 'message', content: [{ type: 'output_text', text: 'ghp_secret' }] }] };
+
+    // Act
+    const text = failedStreamEnd(blocked, { nextSequence: 9, response: held });
+
+    // Assess
+    expect(text).not.toContain('ghp_secret');
+    expect(parsed(text)[0]![1]).toMatchObject({ response: { output: [] } });
   });
 });
