@@ -7,9 +7,17 @@
  * stream that "closed before response.completed". Passed through (an OpenAI upstream) and
  * translated (an OpenAI-compatible upstream behind the Responses client), blocked by a guardrail
  * on answers and broken off by the upstream.
+ *
+ * And how a refusal ends: an OpenAI Chat Completions upstream's refusal (`message.refusal`,
+ * streamed `delta.refusal`) reaches a Responses client as OpenAI's Responses API sends one, a
+ * `refusal` content part (`response.refusal.delta` / `.done` when streamed) of a completed
+ * response, which `responses.parse` leaves unparsed, not as text of an incomplete one.
  */
 import OpenAI from 'openai';
+import { zodTextFormat } from 'openai/helpers/zod';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+import { z } from 'zod';
+import type { Reply } from '../fakes/openai';
 import { FAKE } from '../../lib/guardrails/fake-tokens';
 import { startHarness, type Harness } from './harness';
 
@@ -154,5 +162,67 @@ describe.each(MODELS)('an upstream that broke off, $name', ({ model, upstream })
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ response: { status: 'failed', error: { code: 'upstream_interrupted' } } });
     expect(settled).toBeInstanceOf(OpenAI.APIError);
+  });
+});
+
+const REFUSAL = 'I cannot help with that.';
+const Person = z.object({ name: z.string(), born: z.number() });
+
+/** An OpenAI-compatible server's refusal, in a whole answer or streamed in two `refusal` deltas, as OpenAI writes one. */
+function refusalReply(req: { body: unknown }): Reply {
+  const usage = { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 };
+  if ((req.body as { stream?: unknown }).stream !== true) {
+    const body = { id: 'chatcmpl-r', object: 'chat.completion', created: 1, model: 'llama-3.3-70b', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: REFUSAL }, logprobs: null, finish_reason: 'stop' }], usage };
+    return { kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  }
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-r', object: 'chat.completion.chunk', created: 1, model: 'llama-3.3-70b', choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+  const body = [chunk({ role: 'assistant', content: null, refusal: '' }), chunk({ refusal: 'I cannot ' }), chunk({ refusal: 'help with that.' }), chunk({}, 'stop'), `data: ${JSON.stringify({ id: 'chatcmpl-r', object: 'chat.completion.chunk', created: 1, model: 'llama-3.3-70b', choices: [], usage })}\n\n`, 'data: [DONE]\n\n'];
+  return { kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body };
+}
+
+describe('an OpenAI Chat refusal, translated for a Responses client', () => {
+  beforeEach(() => h.backup.reply(refusalReply));
+  const REFUSED = { type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'refusal', refusal: REFUSAL }] };
+
+  it('is a refusal part of a completed response, whole', async () => {
+    // Act
+    const response = await openai().responses.create({ model: 'gpt-chat', input: 'How do I pick a lock?' });
+
+    // Assess
+    expect(response).toMatchObject({ status: 'completed', incomplete_details: null, output: [REFUSED] });
+    expect(response.output_text).toBe('');
+  });
+
+  it('streams as a refusal part: content_part.added, response.refusal.delta and .done, then a completed response', async () => {
+    // Act
+    const { events, thrown } = await iterated('gpt-chat');
+
+    // Assess
+    expect(thrown).toBeUndefined();
+    const types = events.map((e) => e.type);
+    expect(types).not.toContain('response.output_text.delta');
+    const refusalEvents = events.filter((e) => e.type.startsWith('response.refusal') || e.type.startsWith('response.content_part'));
+    expect(refusalEvents).toMatchObject([
+      { type: 'response.content_part.added', output_index: 0, content_index: 0, part: { type: 'refusal', refusal: '' } },
+      { type: 'response.refusal.delta', output_index: 0, content_index: 0, delta: 'I cannot ' },
+      { type: 'response.refusal.delta', output_index: 0, content_index: 0, delta: 'help with that.' },
+      { type: 'response.refusal.done', output_index: 0, content_index: 0, refusal: REFUSAL },
+      { type: 'response.content_part.done', output_index: 0, content_index: 0, part: { type: 'refusal', refusal: REFUSAL } },
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'response.completed', response: { status: 'completed', output: [REFUSED] } });
+  });
+
+  it.each([false, true])('reaches responses.parse with a text format as a refusal, nothing parsed (streamed: %s)', async (streamed) => {
+    // Prepare
+    const body = { model: 'gpt-chat', input: 'How do I pick a lock?', text: { format: zodTextFormat(Person, 'person') } };
+
+    // Act
+    const response = streamed ? await openai().responses.stream(body).finalResponse() : await openai().responses.parse(body);
+
+    // Assess
+    expect(response.status).toBe('completed');
+    expect(response.output_parsed).toBeNull();
+    expect(response.output).toMatchObject([REFUSED]);
   });
 });
