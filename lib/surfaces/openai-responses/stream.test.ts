@@ -318,6 +318,65 @@ describe('encodeResponsesStream', () => {
   });
 });
 
+describe('encodeResponsesStream: words the upstream marked as its refusal', () => {
+  const start: StreamEvent = { type: 'start', id: 'msg_1', model: 'gpt-4.1' };
+  const refusal = (text: string): StreamEvent => ({ type: 'text_delta', text, refusal: true });
+  const at = (content_index: number) => ({ item_id: 'msg_1', output_index: 0, content_index });
+  const cases: { name: string; events: StreamEvent[]; expected: [string, Record<string, unknown>][]; last: string; content: unknown[] }[] = [
+    {
+      name: 'a refusal: a refusal part with its refusal deltas and .done, then a completed response',
+      events: [start, refusal('I cannot '), refusal('help.'), { type: 'finish', reason: 'content_filter' }],
+      expected: [
+        ['response.content_part.added', { ...at(0), part: { type: 'refusal', refusal: '' } }],
+        ['response.refusal.delta', { ...at(0), delta: 'I cannot ' }],
+        ['response.refusal.delta', { ...at(0), delta: 'help.' }],
+        ['response.refusal.done', { ...at(0), refusal: 'I cannot help.' }],
+        ['response.content_part.done', { ...at(0), part: { type: 'refusal', refusal: 'I cannot help.' } }],
+      ],
+      last: 'response.completed',
+      content: [{ type: 'refusal', refusal: 'I cannot help.' }],
+    },
+    {
+      name: 'text, then refusal words: the text part done before the refusal part opens',
+      events: [start, { type: 'text_delta', text: 'Sure. ' }, refusal('But no.'), { type: 'finish', reason: 'content_filter' }],
+      expected: [
+        ['response.content_part.added', { ...at(0), part: { type: 'output_text', text: '', annotations: [], logprobs: [] } }],
+        ['response.output_text.delta', { ...at(0), delta: 'Sure. ' }],
+        ['response.output_text.done', { ...at(0), text: 'Sure. ' }],
+        ['response.content_part.done', { ...at(0), part: { type: 'output_text', text: 'Sure. ' } }],
+        ['response.content_part.added', { ...at(1), part: { type: 'refusal', refusal: '' } }],
+        ['response.refusal.delta', { ...at(1), delta: 'But no.' }],
+        ['response.refusal.done', { ...at(1), refusal: 'But no.' }],
+        ['response.content_part.done', { ...at(1), part: { type: 'refusal', refusal: 'But no.' } }],
+      ],
+      last: 'response.completed',
+      content: [{ type: 'output_text', text: 'Sure. ' }, { type: 'refusal', refusal: 'But no.' }],
+    },
+    {
+      name: 'refusal words the token limit cut: the part done, the response incomplete',
+      events: [start, refusal('I cannot'), { type: 'finish', reason: 'length' }],
+      expected: [
+        ['response.content_part.added', { ...at(0), part: { type: 'refusal', refusal: '' } }],
+        ['response.refusal.delta', { ...at(0), delta: 'I cannot' }],
+        ['response.refusal.done', { ...at(0), refusal: 'I cannot' }],
+        ['response.content_part.done', { ...at(0), part: { type: 'refusal', refusal: 'I cannot' } }],
+      ],
+      last: 'response.incomplete',
+      content: [{ type: 'refusal', refusal: 'I cannot' }],
+    },
+  ];
+
+  it.each(cases)('$name', async ({ events, expected, last, content }) => {
+    // Act
+    const out = await encode(events);
+
+    // Assess
+    expect(out.filter(([name]) => name.startsWith('response.content_part') || name.startsWith('response.refusal') || name.startsWith('response.output_text'))).toMatchObject(expected);
+    expect(out.map(([, data]) => data.sequence_number)).toEqual(out.map((_, i) => i));
+    expect(out.at(-1)).toMatchObject([last, { response: { output: [{ type: 'message', content }] } }]);
+  });
+});
+
 describe('encodeResponsesStream: the item an answer’s end cuts', () => {
   const start: StreamEvent = { type: 'start', id: 'm', model: 'claude' };
   const call = (toolIndex: number, id: string, name: string, args: string): StreamEvent[] => [
