@@ -79,7 +79,7 @@ class ResponsesStreamWriter {
   readonly output: OutputItem[] = [];
   #open: Open | undefined;
   /** Whether a refusal part was written (`statusOf`). */
-  refused = false;
+  #refused = false;
   frame: { id: string; createdAt: number; model: string; request: Record<string, unknown> } | undefined;
 
   /** `tools`: the tools the request declared whose calls go back as items of their own kind. */
@@ -119,13 +119,13 @@ class ResponsesStreamWriter {
     let index = open.item.content.length - 1;
     // A run of the other kind (text after refusal words, or these after text) is a part of its own: the open one is done.
     if (open.item.content[index]?.type !== kind.type) {
-      if (index >= 0) text += this.#partDone(open as Open<MessageItem>, index);
+      if (index >= 0) text += this.#partDone(open, index);
       index = open.item.content.push(kind) - 1;
       text += this.event('response.content_part.added', { item_id: open.item.id, output_index: open.index, content_index: index, part: structuredClone(kind) });
     }
     const at = { item_id: open.item.id, output_index: open.index, content_index: index };
     const part = open.item.content[index]!;
-    if (part.type === 'refusal') this.refused = true;
+    if (part.type === 'refusal') this.#refused = true;
     appendTo(part, delta);
     return text + (part.type === 'refusal' ? this.event('response.refusal.delta', { ...at, delta }) : this.event('response.output_text.delta', { ...at, delta, logprobs: [] }));
   }
@@ -262,7 +262,7 @@ class ResponsesStreamWriter {
 
   /** How `reason` ends this answer (`statusOf`): a refusal part written makes a refusal's content_filter a completed response. */
   statusOf(reason: FinishReason): ReturnType<typeof statusOf> {
-    return statusOf(reason, this.refused);
+    return statusOf(reason, this.#refused);
   }
 
   /** The last event: the whole response with its usage, completed or incomplete. */
