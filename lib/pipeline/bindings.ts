@@ -13,7 +13,7 @@ import { inChatFields } from '../surfaces/openai-chat/error-fields';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
 import { openAIResponsesSurface, parseResponsesRequest } from '../surfaces/openai-responses';
 import { RESPONSES_FIELDS } from '../surfaces/openai-responses/error-fields';
-import { failedStreamEnd, openingResponse, sequenceAfter } from '../surfaces/openai-responses/stream';
+import { failedStreamEnd, openingResponse, sequenceAfter } from '../surfaces/openai-responses/failed-end';
 import { ANTHROPIC_FIELDS } from '../surfaces/anthropic-messages/error-fields';
 import { GEMINI_FIELDS } from '../surfaces/gemini/error-fields';
 import { inClientFields } from '../surfaces/error-fields';
