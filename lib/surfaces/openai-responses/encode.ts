@@ -200,6 +200,8 @@ export const refusalContent = (refusal: string): RefusalContent => ({ type: 'ref
 
 /** The content part a text run goes in: a refusal part for words marked as a refusal, else output_text. */
 export const contentFor = (refusal: boolean | undefined): MessageContent => (refusal ? refusalContent('') : outputText(''));
+/** `contentFor`'s type, for a run that may go on in the part already open. */
+export const contentTypeOf = (refusal: boolean | undefined): MessageContent['type'] => (refusal ? 'refusal' : 'output_text');
 
 /** Adds `text` to a content part of its own kind. */
 export function appendTo(part: MessageContent, text: string): void {
@@ -308,9 +310,8 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
     if (part.type === 'text') {
       if (!message) output.push((message = { id: newId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [] }));
       // A run of the other kind (text after refusal words, or these after text) is a part of its own.
-      const kind = contentFor(part.refusal);
       let last = message.content.at(-1);
-      if (last?.type !== kind.type) message.content.push((last = kind));
+      if (last?.type !== contentTypeOf(part.refusal)) message.content.push((last = contentFor(part.refusal)));
       appendTo(last, part.text);
       message.status = end;
       continue;

@@ -36,6 +36,7 @@ import {
   appendTo,
   callItem,
   contentFor,
+  contentTypeOf,
   declaredTools,
   hasWholeArguments,
   isLocalShellCall,
@@ -114,13 +115,13 @@ class ResponsesStreamWriter {
   text(delta: string, refusal?: true): string {
     const { out, open } = this.#ensure<MessageItem>('message', () => ({ id: this.newId('msg'), type: 'message', status: 'in_progress', role: 'assistant', content: [] }));
     let text = out;
-    const kind = contentFor(refusal);
     let index = open.item.content.length - 1;
     // A run of the other kind (text after refusal words, or these after text) is a part of its own: the open one is done.
-    if (open.item.content[index]?.type !== kind.type) {
+    // Told by its type alone: a delta allocates no part unless it opens one.
+    if (open.item.content[index]?.type !== contentTypeOf(refusal)) {
       if (index >= 0) text += this.#partDone(open, index);
-      index = open.item.content.push(kind) - 1;
-      text += this.event('response.content_part.added', { item_id: open.item.id, output_index: open.index, content_index: index, part: structuredClone(kind) });
+      index = open.item.content.push(contentFor(refusal)) - 1;
+      text += this.event('response.content_part.added', { item_id: open.item.id, output_index: open.index, content_index: index, part: contentFor(refusal) });
     }
     const at = { item_id: open.item.id, output_index: open.index, content_index: index };
     const part = open.item.content[index]!;
