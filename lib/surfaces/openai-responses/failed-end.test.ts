@@ -82,4 +82,22 @@ describe('failedStreamEnd', () => {
     expect(text).not.toContain('ghp_secret');
     expect(parsed(text)[0]![1]).toMatchObject({ response: { output: [] } });
   });
+
+  // The openai SDK raises the `error` event's nested error (`APIError.type`, `.code`): the same
+  // error typed as the gateway's error body types it before the first byte, where a 429 is no
+  // invalid request and a timeout no server error.
+  it.each([
+    { name: 'a rate limit', err: new GatewayError('rate_limit', 'Slow down.', { code: 'rate_limited' }), type: 'rate_limit_error', code: 'rate_limited' },
+    { name: 'an upstream that timed out', err: new GatewayError('upstream_timeout', 'Too slow.', { code: 'upstream_timeout' }), type: 'timeout_error', code: 'upstream_timeout' },
+    { name: 'an upstream that broke off', err: new GatewayError('upstream_error', 'Cut.', { code: 'upstream_interrupted' }), type: 'api_error', code: 'upstream_interrupted' },
+    { name: 'a guardrail’s block', err: blocked, type: 'invalid_request_error', code: 'guardrail_blocked' },
+    { name: 'an error without a code (the default code on both)', err: new GatewayError('internal', 'Oops.'), type: 'server_error', code: 'server_error' },
+  ])('types $name as the error body does, response.failed and error agreeing', ({ err, type, code }) => {
+    // Act
+    const [failed, told] = parsed(failedStreamEnd(err, { nextSequence: 3, response: RESPONSE })).map(([, data]) => data);
+
+    // Assess
+    expect(told).toMatchObject({ code, message: err.message, error: { type, code, message: err.message, param: null } });
+    expect(failed).toMatchObject({ response: { error: { code, message: err.message } } });
+  });
 });

@@ -7,6 +7,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import type { GatewayError } from '../../http/errors';
+import { openAIErrorBody } from '../../http/openai-error';
 import { sseEvent } from '../../http/sse';
 import { responsesError } from './encode';
 
@@ -24,7 +25,8 @@ export type ResponsesError = ReturnType<typeof responsesError>;
 export function failureEvents(err: GatewayError, failed: ((error: ResponsesError) => Record<string, unknown>) | undefined, event: (type: string, fields: Record<string, unknown>) => string): string {
   const error = responsesError(err);
   const out = failed ? event('response.failed', { response: failed(error) }) : '';
-  const detail = { type: err.status >= 500 ? 'server_error' : 'invalid_request_error', code: error.code, message: error.message, param: err.param ?? null };
+  // Typed as the error body the same error gets before the first byte (the SDK's `APIError.type`); its code the response's.
+  const detail = { type: openAIErrorBody(err).error.type, code: error.code, message: error.message, param: err.param ?? null };
   return out + event('error', { code: detail.code, message: detail.message, param: detail.param, error: detail });
 }
 

@@ -180,7 +180,8 @@ describe('encodeResponsesStream', () => {
     const out = await encode([{ type: 'start', id: 'm', model: 'x' }, { type: 'error', error: new GatewayError('upstream_unavailable', 'The upstream broke off.', { code: 'upstream_interrupted' }) }]);
 
     expect(out.at(-2)![1]).toMatchObject({ response: { status: 'failed', error: { code: 'upstream_interrupted', message: 'The upstream broke off.' } } });
-    expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'server_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
+    // Nested, typed as the gateway's error body types an upstream's failure (failed-end.test.ts).
+    expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'api_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
   });
 
   it("passes an upstream's error on in its words, on the failed response and on the error event: the field it names is of the body the upstream was sent, which no table maps back", async () => {
