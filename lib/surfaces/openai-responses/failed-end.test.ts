@@ -38,6 +38,8 @@ describe('openingResponse', () => {
   it.each([
     { name: 'response.created: its response', opening: event('response.created', { sequence_number: 0, response: RESPONSE }), response: RESPONSE },
     { name: 'response.created and more events: the first’s', opening: event('response.created', { sequence_number: 0, response: RESPONSE }) + event('response.in_progress', { sequence_number: 1, response: { ...RESPONSE, id: 'resp_2' } }), response: RESPONSE },
+    { name: 'comments before it (keep-alives, an upstream’s PROCESSING): its response', opening: ': keep-alive\n\n: PROCESSING\n\n' + event('response.created', { sequence_number: 0, response: RESPONSE }), response: RESPONSE },
+    { name: 'lines ended by CRLF: its response', opening: event('response.created', { sequence_number: 0, response: RESPONSE }).replace(/\n/g, '\r\n'), response: RESPONSE },
     { name: 'another event first: none', opening: event('response.output_text.delta', { sequence_number: 3, delta: 'a' }), response: undefined },
     { name: 'a response without an id: none', opening: event('response.created', { sequence_number: 0, response: { status: 'in_progress' } }), response: undefined },
     { name: 'response.created cut off: none', opening: event('response.created', { sequence_number: 0, response: RESPONSE }).slice(0, 40), response: undefined },
