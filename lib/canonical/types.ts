@@ -25,6 +25,11 @@ export interface TextPart {
   type: 'text';
   text: string;
   cacheControl?: CacheControl;
+  /**
+   * An answer's words that the upstream marked as its refusal (OpenAI's `refusal`), for a surface
+   * that has a refusal part of its own (Responses); every other surface sends them as text.
+   */
+  refusal?: true;
 }
 
 export type ImageSource = { kind: 'base64'; mediaType: string; data: string } | { kind: 'url'; url: string };
@@ -177,7 +182,8 @@ export interface ChatResponse {
  */
 export type StreamEvent =
   | { type: 'start'; id: string; model: string }
-  | { type: 'text_delta'; text: string }
+  /** `refusal`: as on `TextPart`. */
+  | { type: 'text_delta'; text: string; refusal?: true }
   | { type: 'thinking_delta'; text: string }
   | { type: 'thinking_signature'; signature: string; signedBy?: SignatureFamily }
   | { type: 'redacted_thinking'; data: string }

@@ -18,7 +18,7 @@ import { answerGuardOf, screenedStream, screenWholeAnswer } from './answer-guard
 import type { PassthroughReader } from './passthrough';
 import { bookInterrupted, brokeOff, isOwnFault, logBrokeOff, readFailure } from './broke-off';
 import { bookFailure } from './failure-outcome';
-import { carriesEvents, followsOn } from './follows-on';
+import { followsOn, SentEvents } from './follows-on';
 import { clientGone } from './signal';
 import { stoppedAnswer, stoppedEvents } from './stop-emulation/canonical';
 import { stoppedChatStream, stoppedCompletion, type ChatStopEnd } from './stop-emulation/chat-completions';
@@ -75,20 +75,20 @@ async function* guarded(
   const guard = answerGuardOf(ctx, input.deps);
   const screened = guard && screenedStream(produce(), guard, ctx, input.deps, ctx.jsonArray === true);
   const source = screened ? screened.body : produce();
-  let lastSent: Uint8Array | undefined;
+  const sentEvents = binding.sequenceAfter ? new SentEvents() : undefined;
   try {
-    // Every answer of every surface goes through here: only a surface that numbers its events keeps its last one.
-    if (!binding.sequenceAfter) yield* source;
+    // Every answer of every surface goes through here: only a surface that numbers its events keeps what it sent.
+    if (!sentEvents) yield* source;
     else {
       for await (const chunk of source) {
-        if (carriesEvents(chunk)) lastSent = chunk;
+        sentEvents.see(chunk);
         yield chunk;
       }
     }
   } catch (err) {
     const error = brokeOff(err, { ctx, logger: input.deps.logger, signal }, 'the stream', 'stream interrupted');
     if (!error) return;
-    const inBand = binding.inBandError(error, followsOn(binding, lastSent, sent));
+    const inBand = binding.inBandError(error, followsOn(binding, sentEvents, sent));
     const state = screened?.array ?? array?.();
     yield Buffer.from(state ? arrayErrorTail(state, sseDataOf(inBand).join('')) : inBand);
   } finally {

@@ -2,7 +2,7 @@ import type { ChatRequest } from '../canonical/types';
 import { anthropicErrorBody, anthropicErrorResponse } from '../http/anthropic-error';
 import type { GatewayError } from '../http/errors';
 import { openAIErrorBody, openAIErrorResponse } from '../http/openai-error';
-import { sseData, sseEvent } from '../http/sse';
+import { sseData } from '../http/sse';
 import type { RateHeaderDialect } from '../http/rate-limit-headers';
 import type { GatewayResponse } from '../http/types';
 import { anthropicMessagesSurface, validateAnthropicRequest } from '../surfaces/anthropic-messages';
@@ -13,11 +13,19 @@ import { inChatFields } from '../surfaces/openai-chat/error-fields';
 import { parseChatRequest } from '../surfaces/openai-chat/request';
 import { openAIResponsesSurface, parseResponsesRequest } from '../surfaces/openai-responses';
 import { RESPONSES_FIELDS } from '../surfaces/openai-responses/error-fields';
-import { sequenceAfter } from '../surfaces/openai-responses/stream';
+import { failedStreamEnd, openingResponse, sequenceAfter } from '../surfaces/openai-responses/failed-end';
 import { ANTHROPIC_FIELDS } from '../surfaces/anthropic-messages/error-fields';
 import { GEMINI_FIELDS } from '../surfaces/gemini/error-fields';
 import { inClientFields } from '../surfaces/error-fields';
 import type { Surface } from '../surfaces/types';
+
+/** What a stream that failed after its first byte has carried so far, for the event that ends it. */
+export interface StreamSent {
+  /** The number the next event takes, where the surface numbers its events. */
+  nextSequence?: number;
+  /** The response the stream opened with, as the client got it (a Responses stream's `response.created`). */
+  response?: Record<string, unknown>;
+}
 
 /** A client-facing API as the pipeline drives it. */
 export interface SurfaceBinding {
@@ -42,13 +50,15 @@ export interface SurfaceBinding {
   /** Whose rate-limit headers its clients read (none for Gemini's: Google's API sends none). */
   rateHeaders?: RateHeaderDialect;
   /** The event that ends a stream that failed after its first byte; `sent` says what the stream has carried so far. */
-  inBandError(err: GatewayError, sent?: { nextSequence?: number }): string;
+  inBandError(err: GatewayError, sent?: StreamSent): string;
   /**
    * Where a surface numbers its stream events (Responses): the number the event after `sent`, the
    * last bytes the client got, takes. Read only when a stream ends in an in-band error; a surface
    * without it relays its streams without keeping their last bytes.
    */
   sequenceAfter?(sent: Uint8Array): number | undefined;
+  /** The response a stream that opened with `opening` names (Responses); read, as `sequenceAfter` is, only when the stream fails. */
+  openingResponse?(opening: Uint8Array): Record<string, unknown> | undefined;
 }
 
 export const OPENAI_CHAT: SurfaceBinding = {
@@ -89,15 +99,12 @@ export const OPENAI_RESPONSES: SurfaceBinding = {
   // Translators name fields as Chat Completions does; the client's param points into its own body.
   inTranslatedFields: (err) => inClientFields(RESPONSES_FIELDS, err),
   rateHeaders: 'openai',
-  // A passed-through stream that broke off, or any stream a guardrail blocked: the gateway has no
-  // response object of its own to mark failed, so the `error` event alone, numbered after the last
-  // event the client got (the translating stream encoder sends response.failed first itself for
-  // the failures it sees).
-  inBandError: (err, sent) => {
-    const error = openAIErrorBody(err).error;
-    return sseEvent('error', { type: 'error', code: error.code, message: error.message, param: error.param, error, sequence_number: sent?.nextSequence ?? 0 });
-  },
+  // A passed-through stream that broke off, or any stream a guardrail blocked: ended as the
+  // translating encoder ends the failures it sees, response.failed for the response the client
+  // got, then `error`, numbered after the last event the client got.
+  inBandError: failedStreamEnd,
   sequenceAfter,
+  openingResponse,
 };
 
 export const GEMINI: SurfaceBinding = {

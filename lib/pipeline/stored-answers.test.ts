@@ -113,7 +113,7 @@ describe('relayedStoredStream', () => {
     expect(finished).toBe(1);
   });
 
-  it('ends a replay the account ends before response.completed with the cut, naming the provider by its config id', async () => {
+  it('ends a replay the account ends before response.completed with response.failed and the cut, naming the provider by its config id', async () => {
     // Prepare
     const ctx = { ...newContext('r5', 'openai-responses', new Date()), stream: true, provider: 'oai-east' };
 
@@ -123,8 +123,13 @@ describe('relayedStoredStream', () => {
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
 
     // Assess
-    const told = JSON.parse(text.slice((created + delta).length).split('data: ')[1]!) as Record<string, unknown>;
-    expect(told).toMatchObject({ type: 'error', sequence_number: 2, code: 'upstream_interrupted', message: 'The upstream provider "oai-east" ended the stream before it was complete.' });
+    const [failed, told] = text
+      .slice((created + delta).length)
+      .split('\n\n')
+      .filter((event) => event.includes('data: '))
+      .map((event) => JSON.parse(event.slice(event.indexOf('data: ') + 6)) as Record<string, unknown>);
+    expect(failed).toMatchObject({ type: 'response.failed', sequence_number: 2, response: { id: 'resp_1', status: 'failed', output: [], error: { code: 'upstream_interrupted' } } });
+    expect(told).toMatchObject({ type: 'error', sequence_number: 3, code: 'upstream_interrupted', message: 'The upstream provider "oai-east" ended the stream before it was complete.' });
     expect({ outcome: ctx.outcome, errorCode: ctx.errorCode }).toEqual({ outcome: 'interrupted', errorCode: 'upstream_interrupted' });
   });
 

@@ -8,7 +8,7 @@ import { answerGuardOf, screenedJson, screenedStream } from './answer-guard';
 import { OPENAI_RESPONSES } from './bindings';
 import { brokeOff } from './broke-off';
 import { bookFailure } from './failure-outcome';
-import { carriesEvents, followsOn } from './follows-on';
+import { followsOn, SentEvents } from './follows-on';
 import type { RequestContext } from './context';
 import type { ProxyDeps } from './deps';
 import type { PassthroughReader } from './passthrough';
@@ -109,9 +109,9 @@ export function screenedStoredAnswer(operation: StoredObjectOperation, body: Uin
  * in-band errors in the gateway's words, whether the stream ended properly, the next sequence
  * number), screened by the caller's rules on answers as a model call's stream is
  * (`screenedStream`: `redact` rewrites, `flag` books, `block` ends the stream with the stored
- * answer's `guardrail_blocked` error event, nothing spent). A stream the account breaks off, or
- * ends before `response.completed` (or `incomplete`, `failed`), ends with an in-band `error`
- * event and is booked `interrupted`; a client that leaves, `aborted`. The books are closed
+ * answer's `guardrail_blocked` error, nothing spent). A stream the account breaks off, or
+ * ends before `response.completed` (or `incomplete`, `failed`), ends in-band (`response.failed`
+ * for the response it opened with, then `error`: `failedStreamEnd`) and is booked `interrupted`; a client that leaves, `aborted`. The books are closed
  * (`finish`) when it ends, however it ends. The usage record keeps no tokens: reading a stored
  * response spends none.
  */
@@ -127,16 +127,16 @@ export function relayedStoredStream(res: UpstreamResponse, reader: PassthroughRe
   }
   async function* guarded(): AsyncGenerator<Uint8Array> {
     const guard = answerGuardOf(ctx, deps);
-    let lastSent: Uint8Array | undefined;
+    const sent = new SentEvents();
     try {
       for await (const chunk of guard ? screenedStream(relayed(), guard, ctx, deps, false, storedAnswerWithheld).body : relayed()) {
-        if (carriesEvents(chunk)) lastSent = chunk;
+        sent.see(chunk);
         yield chunk;
       }
     } catch (err) {
       const error = brokeOff(err, { ctx, logger: deps.logger, signal }, 'the stream', 'stored response stream interrupted');
       // Numbered after the last event the client got: the relay counted the events a screen held back.
-      if (error) yield Buffer.from(OPENAI_RESPONSES.inBandError(error, followsOn(OPENAI_RESPONSES, lastSent, () => relay.findings())));
+      if (error) yield Buffer.from(OPENAI_RESPONSES.inBandError(error, followsOn(OPENAI_RESPONSES, sent, () => relay.findings())));
     } finally {
       // Reached without an outcome only when the door stopped reading: the client went away.
       ctx.outcome ??= 'aborted';

@@ -147,7 +147,8 @@ const STREAMS: {
     name: 'Responses API SSE passed through',
     model: 'oai-model',
     call: () => post('/v1/responses', { model: 'oai-model', stream: true, input: PROMPT }),
-    inBandError: /event: error\ndata: \{"type":"error","code":"upstream_event_too_large","message":"The upstream provider sent a stream event larger than the gateway accepts\.[^\n]*"sequence_number":2\}\n\n$/,
+    // response.failed for the response the client got, then the error event, numbered on.
+    inBandError: /event: response.failed\ndata: \{"type":"response.failed","response":\{"id":"resp_endless"[^\n]*"status":"failed"[^\n]*"code":"upstream_event_too_large"[^\n]*"sequence_number":2\}\n\nevent: error\ndata: \{"type":"error","code":"upstream_event_too_large","message":"The upstream provider sent a stream event larger than the gateway accepts\.[^\n]*"sequence_number":3\}\n\n$/,
     upstream: 'responses',
   },
   {

@@ -171,7 +171,7 @@ describe('Responses passed through to OpenAI', () => {
     expect(h.upstream.requests.length).toBe(before);
   });
 
-  it('ends a stream the upstream broke off with an error event, on which the client raises', async () => {
+  it('ends a stream the upstream broke off with response.failed and an error event, on which the client raises', async () => {
     h.upstream.reply({ kind: 'drop', afterChunks: 4 });
 
     const res = await fetch(`${h.gw.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${all.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', input: 'Go', stream: true }) });
@@ -181,8 +181,8 @@ describe('Responses passed through to OpenAI', () => {
       for await (const event of stream) void event;
     })().catch((e: unknown) => e);
 
-    // The error event is numbered after the four events the upstream sent (0 to 3).
-    expect(text).toMatch(/event: error\ndata: \{"type":"error".*"sequence_number":4\}\n\n$/);
+    // Numbered after the four events the upstream sent (0 to 3): response.failed, then error.
+    expect(text).toMatch(/event: response.failed\ndata: \{"type":"response.failed".*"sequence_number":4\}\n\nevent: error\ndata: \{"type":"error".*"sequence_number":5\}\n\n$/);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as Error).message).toMatch(/broke off|before it was complete/);
     const usage = await usageOf(all.id, (u) => u.stream === true && u.outcome === 'interrupted');

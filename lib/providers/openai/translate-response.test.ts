@@ -44,24 +44,34 @@ describe('fromOpenAIChatCompletion', () => {
       expected: { parts: [{ type: 'thinking', text: 'Six times seven.' }, { type: 'text', text: '42' }] },
     },
     {
-      name: 'reads a refusal as text ending content_filter, as other providers\' refusals end',
+      name: 'reads a refusal as text marked refusal, ending content_filter as other providers\' refusals end',
       input: body({ content: null, refusal: 'I cannot help with that.' }),
-      expected: { parts: [{ type: 'text', text: 'I cannot help with that.' }], finishReason: 'content_filter' },
+      expected: { parts: [{ type: 'text', text: 'I cannot help with that.', refusal: true }], finishReason: 'content_filter' },
     },
     {
-      name: 'reads a refusal part of the content as text ending content_filter',
+      name: 'reads a refusal part of the content as text marked refusal, ending content_filter',
       input: body({ content: [{ type: 'refusal', refusal: 'No.' }] }),
-      expected: { parts: [{ type: 'text', text: 'No.' }], finishReason: 'content_filter' },
+      expected: { parts: [{ type: 'text', text: 'No.', refusal: true }], finishReason: 'content_filter' },
     },
     {
       name: 'keeps a length finish after refusal words',
       input: body({ content: null, refusal: 'I cannot' }, 'length'),
-      expected: { parts: [{ type: 'text', text: 'I cannot' }], finishReason: 'length' },
+      expected: { parts: [{ type: 'text', text: 'I cannot', refusal: true }], finishReason: 'length' },
     },
     {
       name: 'keeps a tool_calls finish when calls come with refusal words',
       input: body({ content: null, refusal: 'No.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }),
-      expected: { parts: [{ type: 'text', text: 'No.' }, { type: 'tool_call', id: 'call_1', name: 'f', arguments: '{}' }], finishReason: 'tool_calls' },
+      expected: { parts: [{ type: 'text', text: 'No.', refusal: true }, { type: 'tool_call', id: 'call_1', name: 'f', arguments: '{}' }], finishReason: 'tool_calls' },
+    },
+    {
+      name: 'keeps text and refusal parts of the content apart, in their order, each run joined',
+      input: body({ content: [{ type: 'text', text: 'Here ' }, { type: 'text', text: 'is.' }, { type: 'refusal', refusal: 'But ' }, { type: 'refusal', refusal: 'no more.' }] }),
+      expected: { parts: [{ type: 'text', text: 'Here is.' }, { type: 'text', text: 'But no more.', refusal: true }], finishReason: 'content_filter' },
+    },
+    {
+      name: 'reads words in content first: a refusal beside them is not sent twice',
+      input: body({ content: 'Hello', refusal: 'No.' }),
+      expected: { parts: [{ type: 'text', text: 'Hello' }], finishReason: 'content_filter' },
     },
     {
       name: 'reads an empty refusal as none',

@@ -3,7 +3,7 @@
  * finish-reason and error-event readers for the stream decoder.
  */
 import { randomUUID } from 'node:crypto';
-import type { AssistantPart, ChatRequest, ChatResponse, FinishReason } from '../../canonical/types';
+import type { AssistantPart, ChatRequest, ChatResponse, FinishReason, TextPart } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { isName, isObject, type Json } from '../../http/json-checks';
 import { NO_TOKENS } from '../../usage/tokens';
@@ -66,15 +66,32 @@ function hasRefusal(m: OpenAIMessageBody): boolean {
   return isName(m.refusal) || (Array.isArray(m.content) && m.content.some((p: unknown) => isObject(p) && isName(p.refusal)));
 }
 
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p: unknown) => (!isObject(p) ? '' : typeof p.text === 'string' ? p.text : typeof p.refusal === 'string' ? p.refusal : '')).join('');
+/** The message's words as text parts in their order, a refusal's marked (`refusal: true`): in `content` (a string or parts) and in `refusal`. */
+function wordParts(m: OpenAIMessageBody): TextPart[] {
+  const parts: TextPart[] = [];
+  const push = (text: string, refusal: boolean) => {
+    if (!text) return;
+    const last = parts.at(-1);
+    // Runs of one kind join, as the stream translator's deltas join in a surface's part.
+    if (last && (last.refusal === true) === refusal) last.text += text;
+    else parts.push(refusal ? { type: 'text', text, refusal: true } : { type: 'text', text });
+  };
+  if (typeof m.content === 'string') push(m.content, false);
+  else if (Array.isArray(m.content)) {
+    for (const p of m.content as unknown[]) {
+      if (!isObject(p)) continue;
+      if (typeof p.text === 'string') push(p.text, false);
+      else if (typeof p.refusal === 'string') push(p.refusal, true);
+    }
+  }
+  // OpenAI sends refusal words in `refusal` with content null; words in content come first, as before.
+  if (!parts.length && typeof m.refusal === 'string') push(m.refusal, true);
+  return parts;
 }
 
 /**
  * A `chat.completion` body as the canonical response: reasoning first, then text (a refusal is
- * text, its finish `content_filter`), then tool calls. Only the first choice counts; the gateway never asks for more.
+ * text marked `refusal`, its finish `content_filter`), then tool calls. Only the first choice counts; the gateway never asks for more.
  */
 export function fromOpenAIChatCompletion(body: unknown, req: ChatRequest): ChatResponse {
   const b = (typeof body === 'object' && body !== null ? body : {}) as { id?: unknown; model?: unknown; choices?: unknown; usage?: unknown; error?: unknown };
@@ -86,8 +103,7 @@ export function fromOpenAIChatCompletion(body: unknown, req: ChatRequest): ChatR
   const parts: AssistantPart[] = [];
   const reasoning = reasoningText(m);
   if (reasoning) parts.push({ type: 'thinking', text: reasoning });
-  const text = contentText(m.content) || (typeof m.refusal === 'string' ? m.refusal : '');
-  if (text) parts.push({ type: 'text', text });
+  parts.push(...wordParts(m));
   for (const entry of Array.isArray(m.tool_calls) ? (m.tool_calls as unknown[]) : []) {
     if (!isObject(entry)) continue; // Nothing to read: skipped, as a call without a name is.
     const call: OpenAIToolCallBody = entry;

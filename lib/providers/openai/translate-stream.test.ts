@@ -146,26 +146,26 @@ describe('OpenAIChunkDecoder', () => {
       expected: [start, { type: 'text_delta', text: 'Hi' }, { type: 'error', error: expect.objectContaining({ code: 'upstream_interrupted', status: 502 }) }],
     },
     {
-      name: 'sends refusal deltas as text and the stop after them as content_filter',
+      name: 'sends refusal deltas as text deltas marked refusal and the stop after them as content_filter',
       data: [delta({ role: 'assistant', content: null, refusal: '' }), delta({ refusal: 'I cannot ' }), delta({ refusal: 'help.' }), delta({}, 'stop'), usageChunk, '[DONE]'],
-      expected: [start, { type: 'text_delta', text: 'I cannot ' }, { type: 'text_delta', text: 'help.' }, { type: 'finish', reason: 'content_filter' }, { type: 'usage', usage }],
+      expected: [start, { type: 'text_delta', text: 'I cannot ', refusal: true }, { type: 'text_delta', text: 'help.', refusal: true }, { type: 'finish', reason: 'content_filter' }, { type: 'usage', usage }],
     },
     {
       name: 'ends refusal deltas with content_filter when [DONE] comes without a finish',
       data: [delta({ refusal: 'No.' }), '[DONE]'],
-      expected: [start, { type: 'text_delta', text: 'No.' }, { type: 'finish', reason: 'content_filter' }],
+      expected: [start, { type: 'text_delta', text: 'No.', refusal: true }, { type: 'finish', reason: 'content_filter' }],
     },
     {
       name: 'keeps a length finish after refusal deltas',
       data: [delta({ refusal: 'I cannot' }), delta({}, 'length')],
-      expected: [start, { type: 'text_delta', text: 'I cannot' }, { type: 'finish', reason: 'length' }],
+      expected: [start, { type: 'text_delta', text: 'I cannot', refusal: true }, { type: 'finish', reason: 'length' }],
     },
     {
       name: 'ends tool_calls when tool calls follow refusal words, as a whole answer with calls is never a refusal',
       data: [delta({ refusal: 'No.' }), delta({ tool_calls: [call(0, 'call_a', 'weather', '{}')] }), delta({}, 'stop')],
       expected: [
         start,
-        { type: 'text_delta', text: 'No.' },
+        { type: 'text_delta', text: 'No.', refusal: true },
         { type: 'tool_call_start', toolIndex: 0, id: 'call_a', name: 'weather' },
         { type: 'tool_call_delta', toolIndex: 0, arguments: '{}' },
         { type: 'tool_call_end', toolIndex: 0 },

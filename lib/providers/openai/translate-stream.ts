@@ -6,7 +6,7 @@
  * - the usage chunk (`choices: []`) may come after the finish, and some servers put a running
  *   usage on every chunk: each becomes a `usage` event (a running total, as the canonical form says);
  * - reasoning arrives as `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, newer vLLM);
- * - a refusal's `refusal` deltas are text deltas, and the `stop` after them is `content_filter`
+ * - a refusal's `refusal` deltas are text deltas marked `refusal`, and the `stop` after them is `content_filter`
  *   (`finishReasonOf`), as other providers' refusals end;
  * - an entry of `choices` or `tool_calls` that is not an object (`null`), a delta that is not one,
  *   or `tool_calls` that is not a list carries nothing to send: skipped, as the whole-answer
@@ -125,11 +125,13 @@ export class OpenAIChunkDecoder {
       this.#closeTool(out);
       out.push({ type: 'thinking_delta', text: reasoning });
     }
-    for (const text of [delta.content, delta.refusal]) {
-      if (typeof text === 'string' && text) {
-        this.#closeTool(out);
-        out.push({ type: 'text_delta', text });
-      }
+    if (typeof delta.content === 'string' && delta.content) {
+      this.#closeTool(out);
+      out.push({ type: 'text_delta', text: delta.content });
+    }
+    if (typeof delta.refusal === 'string' && delta.refusal) {
+      this.#closeTool(out);
+      out.push({ type: 'text_delta', text: delta.refusal, refusal: true });
     }
     if (typeof delta.refusal === 'string' && delta.refusal) this.#refused = true;
     for (const entry of Array.isArray(delta.tool_calls) ? (delta.tool_calls as unknown[]) : []) {

@@ -104,6 +104,12 @@ describe('decodeResponsesRequest', () => {
       },
     },
     {
+      // The gateway's own answer to an OpenAI Chat refusal (encode.ts), replayed: its words go back as the assistant's text.
+      name: 'reads an assistant message with text and a refusal part back as its words, in their order',
+      body: { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Sure. ', annotations: [], logprobs: [] }, { type: 'refusal', refusal: 'But no.' }] }, { role: 'user', content: 'Why?' }] },
+      expected: { messages: [{ role: 'user', parts: [{ type: 'text', text: 'x' }] }, { role: 'assistant', parts: [{ type: 'text', text: 'Sure. ' }, { type: 'text', text: 'But no.' }] }, { role: 'user', parts: [{ type: 'text', text: 'Why?' }] }] },
+    },
+    {
       name: 'reads a reasoning item that carries redacted thinking back as redacted thinking',
       body: { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'reasoning', summary: [], encrypted_content: 'redacted_thinking:EuYBCkQ' }, { role: 'assistant', content: 'y' }] },
       expected: { messages: [{ role: 'user', parts: [{ type: 'text', text: 'x' }] }, { role: 'assistant', parts: [{ type: 'redacted_thinking', data: 'EuYBCkQ' }, { type: 'text', text: 'y' }] }] },

@@ -158,6 +158,49 @@ describe('encodeResponse', () => {
   });
 });
 
+describe('encodeResponse: words the upstream marked as its refusal', () => {
+  const TEXT = { type: 'output_text', text: 'Sure. ', annotations: [], logprobs: [] };
+  const cases: { name: string; input: Partial<ChatResponse>; status: string; incomplete_details: unknown; content: unknown[] }[] = [
+    {
+      name: 'a refusal: a refusal part of a completed response, as OpenAI ends one',
+      input: { parts: [{ type: 'text', text: 'I cannot ', refusal: true }, { type: 'text', text: 'help.', refusal: true }], finishReason: 'content_filter' },
+      status: 'completed',
+      incomplete_details: null,
+      content: [{ type: 'refusal', refusal: 'I cannot help.' }],
+    },
+    {
+      name: 'text, then refusal words: a part of each kind, in order',
+      input: { parts: [{ type: 'text', text: 'Sure. ' }, { type: 'text', text: 'But no.', refusal: true }], finishReason: 'content_filter' },
+      status: 'completed',
+      incomplete_details: null,
+      content: [TEXT, { type: 'refusal', refusal: 'But no.' }],
+    },
+    {
+      name: 'refusal words the token limit cut: still incomplete',
+      input: { parts: [{ type: 'text', text: 'I cannot', refusal: true }], finishReason: 'length' },
+      status: 'incomplete',
+      incomplete_details: { reason: 'max_output_tokens' },
+      content: [{ type: 'refusal', refusal: 'I cannot' }],
+    },
+    {
+      name: 'a refusal no upstream marked (Anthropic’s, Gemini’s): text of an incomplete response, as before',
+      input: { parts: [{ type: 'text', text: 'I cannot help.' }], finishReason: 'content_filter' },
+      status: 'incomplete',
+      incomplete_details: { reason: 'content_filter' },
+      content: [{ type: 'output_text', text: 'I cannot help.', annotations: [], logprobs: [] }],
+    },
+  ];
+
+  it.each(cases)('$name', ({ input, status, incomplete_details, content }) => {
+    // Act
+    const body = encodeResponse(answer(input), 'gpt-4.1', {}, NOW, sequentialIds());
+
+    // Assess
+    expect(body).toMatchObject({ status, incomplete_details, output: [{ type: 'message', content }] });
+    expect((body.output as { content: unknown[] }[])[0]!.content).toEqual(content);
+  });
+});
+
 describe('encodeResponse: the item an answer’s end cuts', () => {
   const TOOLS = { tools: [{ type: 'custom', name: 'apply_patch' }, { type: 'local_shell' }, { type: 'function', name: 'weather' }] };
   const call = (id: string, name: string, args: string) => ({ type: 'tool_call' as const, id, name, arguments: args });

@@ -63,12 +63,18 @@ export interface OutputText {
   annotations: [];
   logprobs: [];
 }
+/** Words the upstream marked as its refusal (OpenAI's), as OpenAI's Responses API sends them: `responses.parse` parses no refusal. */
+export interface RefusalContent {
+  type: 'refusal';
+  refusal: string;
+}
+export type MessageContent = OutputText | RefusalContent;
 export interface MessageItem {
   id: string;
   type: 'message';
   status: 'in_progress' | 'completed' | 'incomplete';
   role: 'assistant';
-  content: OutputText[];
+  content: MessageContent[];
 }
 export interface FunctionCallItem {
   id: string;
@@ -190,11 +196,27 @@ export function responsesUsage(usage: TokenUsage): ResponsesUsage {
 }
 
 export const outputText = (text: string): OutputText => ({ type: 'output_text', text, annotations: [], logprobs: [] });
+export const refusalContent = (refusal: string): RefusalContent => ({ type: 'refusal', refusal });
 
-/** How a finish reads in a response: its status and `incomplete_details`. */
-export function statusOf(reason: FinishReason): { status: ResponseStatus; incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null } {
+/** The content part a text run goes in: a refusal part for words marked as a refusal, else output_text. */
+export const contentFor = (refusal: boolean | undefined): MessageContent => (refusal ? refusalContent('') : outputText(''));
+/** `contentFor`'s type, for a run that may go on in the part already open. */
+export const contentTypeOf = (refusal: boolean | undefined): MessageContent['type'] => (refusal ? 'refusal' : 'output_text');
+
+/** Adds `text` to a content part of its own kind. */
+export function appendTo(part: MessageContent, text: string): void {
+  if (part.type === 'refusal') part.refusal += text;
+  else part.text += text;
+}
+
+/**
+ * How a finish reads in a response: its status and `incomplete_details`. `refused`: the answer
+ * holds a refusal part. Its `content_filter` finish (which tells other surfaces' clients of the
+ * refusal) is then a completed response, as OpenAI's Responses API ends a refusal: the part tells.
+ */
+export function statusOf(reason: FinishReason, refused = false): { status: ResponseStatus; incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null } {
   if (reason === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
-  if (reason === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+  if (reason === 'content_filter' && !refused) return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
   if (reason === 'error') return { status: 'failed', incomplete_details: null };
   return { status: 'completed', incomplete_details: null };
 }
@@ -277,7 +299,7 @@ export function responseId(upstreamId: string | undefined, newId: IdMaker): stri
 export function encodeResponse(res: ChatResponse, model: string, request: Record<string, unknown>, now: Clock = Date.now, newId: IdMaker = randomId): Record<string, unknown> {
   const output: OutputItem[] = [];
   const tools = declaredTools(request);
-  const { status, incomplete_details } = statusOf(res.finishReason);
+  const { status, incomplete_details } = statusOf(res.finishReason, res.parts.some((p) => p.type === 'text' && p.refusal));
   const lastPart = res.parts.length - 1;
   let message: MessageItem | undefined;
   for (const [i, part] of res.parts.entries()) {
@@ -286,8 +308,11 @@ export function encodeResponse(res: ChatResponse, model: string, request: Record
     // streamed one (`hasWholeArguments`) its arguments cannot tell: the last part of a cut answer counts as cut.
     const end: ItemEnd = i === lastPart ? lastItemEnd(status) : 'completed';
     if (part.type === 'text') {
-      if (!message) output.push((message = { id: newId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [outputText('')] }));
-      message.content[0]!.text += part.text;
+      if (!message) output.push((message = { id: newId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [] }));
+      // A run of the other kind (text after refusal words, or these after text) is a part of its own.
+      let last = message.content.at(-1);
+      if (last?.type !== contentTypeOf(part.refusal)) message.content.push((last = contentFor(part.refusal)));
+      appendTo(last, part.text);
       message.status = end;
       continue;
     }

@@ -2,7 +2,7 @@ import { createParser } from 'eventsource-parser';
 import type { StreamEvent } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { sequentialIds } from './encode';
-import { encodeResponsesStream, sequenceAfter } from './stream';
+import { encodeResponsesStream } from './stream';
 
 const NOW = () => 1_700_000_000_123;
 const USAGE = { input: 50, output: 20, cacheRead: 10, cacheWrite: 0, reasoning: 5 };
@@ -180,7 +180,8 @@ describe('encodeResponsesStream', () => {
     const out = await encode([{ type: 'start', id: 'm', model: 'x' }, { type: 'error', error: new GatewayError('upstream_unavailable', 'The upstream broke off.', { code: 'upstream_interrupted' }) }]);
 
     expect(out.at(-2)![1]).toMatchObject({ response: { status: 'failed', error: { code: 'upstream_interrupted', message: 'The upstream broke off.' } } });
-    expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'server_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
+    // Nested, typed as the gateway's error body types an upstream's failure (failed-end.test.ts).
+    expect(out.at(-1)![1]).toMatchObject({ type: 'error', code: 'upstream_interrupted', message: 'The upstream broke off.', error: { type: 'api_error', code: 'upstream_interrupted', message: 'The upstream broke off.' } });
   });
 
   it("passes an upstream's error on in its words, on the failed response and on the error event: the field it names is of the body the upstream was sent, which no table maps back", async () => {
@@ -318,6 +319,65 @@ describe('encodeResponsesStream', () => {
   });
 });
 
+describe('encodeResponsesStream: words the upstream marked as its refusal', () => {
+  const start: StreamEvent = { type: 'start', id: 'msg_1', model: 'gpt-4.1' };
+  const refusal = (text: string): StreamEvent => ({ type: 'text_delta', text, refusal: true });
+  const at = (content_index: number) => ({ item_id: 'msg_1', output_index: 0, content_index });
+  const cases: { name: string; events: StreamEvent[]; expected: [string, Record<string, unknown>][]; last: string; content: unknown[] }[] = [
+    {
+      name: 'a refusal: a refusal part with its refusal deltas and .done, then a completed response',
+      events: [start, refusal('I cannot '), refusal('help.'), { type: 'finish', reason: 'content_filter' }],
+      expected: [
+        ['response.content_part.added', { ...at(0), part: { type: 'refusal', refusal: '' } }],
+        ['response.refusal.delta', { ...at(0), delta: 'I cannot ' }],
+        ['response.refusal.delta', { ...at(0), delta: 'help.' }],
+        ['response.refusal.done', { ...at(0), refusal: 'I cannot help.' }],
+        ['response.content_part.done', { ...at(0), part: { type: 'refusal', refusal: 'I cannot help.' } }],
+      ],
+      last: 'response.completed',
+      content: [{ type: 'refusal', refusal: 'I cannot help.' }],
+    },
+    {
+      name: 'text, then refusal words: the text part done before the refusal part opens',
+      events: [start, { type: 'text_delta', text: 'Sure. ' }, refusal('But no.'), { type: 'finish', reason: 'content_filter' }],
+      expected: [
+        ['response.content_part.added', { ...at(0), part: { type: 'output_text', text: '', annotations: [], logprobs: [] } }],
+        ['response.output_text.delta', { ...at(0), delta: 'Sure. ' }],
+        ['response.output_text.done', { ...at(0), text: 'Sure. ' }],
+        ['response.content_part.done', { ...at(0), part: { type: 'output_text', text: 'Sure. ' } }],
+        ['response.content_part.added', { ...at(1), part: { type: 'refusal', refusal: '' } }],
+        ['response.refusal.delta', { ...at(1), delta: 'But no.' }],
+        ['response.refusal.done', { ...at(1), refusal: 'But no.' }],
+        ['response.content_part.done', { ...at(1), part: { type: 'refusal', refusal: 'But no.' } }],
+      ],
+      last: 'response.completed',
+      content: [{ type: 'output_text', text: 'Sure. ' }, { type: 'refusal', refusal: 'But no.' }],
+    },
+    {
+      name: 'refusal words the token limit cut: the part done, the response incomplete',
+      events: [start, refusal('I cannot'), { type: 'finish', reason: 'length' }],
+      expected: [
+        ['response.content_part.added', { ...at(0), part: { type: 'refusal', refusal: '' } }],
+        ['response.refusal.delta', { ...at(0), delta: 'I cannot' }],
+        ['response.refusal.done', { ...at(0), refusal: 'I cannot' }],
+        ['response.content_part.done', { ...at(0), part: { type: 'refusal', refusal: 'I cannot' } }],
+      ],
+      last: 'response.incomplete',
+      content: [{ type: 'refusal', refusal: 'I cannot' }],
+    },
+  ];
+
+  it.each(cases)('$name', async ({ events, expected, last, content }) => {
+    // Act
+    const out = await encode(events);
+
+    // Assess
+    expect(out.filter(([name]) => name.startsWith('response.content_part') || name.startsWith('response.refusal') || name.startsWith('response.output_text'))).toMatchObject(expected);
+    expect(out.map(([, data]) => data.sequence_number)).toEqual(out.map((_, i) => i));
+    expect(out.at(-1)).toMatchObject([last, { response: { output: [{ type: 'message', content }] } }]);
+  });
+});
+
 describe('encodeResponsesStream: the item an answer’s end cuts', () => {
   const start: StreamEvent = { type: 'start', id: 'm', model: 'claude' };
   const call = (toolIndex: number, id: string, name: string, args: string): StreamEvent[] => [
@@ -443,35 +503,5 @@ describe('encodeResponsesStream: the item an answer’s end cuts', () => {
       { type: 'message', status: 'completed' },
       { id: 'fc_1', type: 'function_call', status: 'incomplete', name: 'weather', arguments: '{"city":"Pa' },
     ]);
-  });
-});
-
-describe('sequenceAfter', () => {
-  const event = (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
-  it.each([
-    { name: 'one event: its number and one', sent: event('response.created', { response: { id: 'resp_1' }, sequence_number: 0 }), next: 1 },
-    { name: 'several events in one chunk: after the last', sent: event('response.output_text.delta', { delta: 'a', sequence_number: 4 }) + event('response.output_text.delta', { delta: 'b', sequence_number: 5 }), next: 6 },
-    { name: 'a number past one digit', sent: event('response.output_text.delta', { delta: 'a', sequence_number: 1234 }), next: 1235 },
-    { name: 'text that spells the field is escaped, not taken', sent: event('response.output_text.delta', { delta: '"sequence_number":99', sequence_number: 7 }), next: 8 },
-    { name: 'a keep-alive comment: none', sent: ': keep-alive\n\n', next: undefined },
-    { name: 'nothing: none', sent: '', next: undefined },
-    // OpenAI writes the number second, before the response object, which echoes the client's schemas.
-    {
-      name: 'a field of that name nested in the event (a schema’s example): the event’s own',
-      sent: `event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"text":{"format":{"type":"json_schema","schema":{"examples":[{"sequence_number":9}]}}}}}\n\n`,
-      next: 1,
-    },
-    { name: 'a space after the colon', sent: 'event: response.in_progress\ndata: {"type":"response.in_progress", "sequence_number": 5}\n\n', next: 6 },
-    { name: 'an event cut off in its number: after the last whole one', sent: event('response.output_text.delta', { delta: 'a', sequence_number: 11 }) + 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1', next: 12 },
-    { name: 'only part of an event: none', sent: 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":12', next: undefined },
-    { name: 'a number past 2^31', sent: event('response.output_text.delta', { delta: 'a', sequence_number: 3_000_000_000 }), next: 3_000_000_001 },
-  ])('$name', ({ sent, next }) => {
-    expect(sequenceAfter(Buffer.from(sent))).toBe(next);
-  });
-
-  it('reads a view into a larger buffer by its own bounds', () => {
-    const whole = Buffer.from(event('a', { sequence_number: 3 }) + event('b', { sequence_number: 9 }));
-    const first = whole.subarray(0, whole.indexOf('event: b'));
-    expect(sequenceAfter(new Uint8Array(first.buffer, first.byteOffset, first.byteLength))).toBe(4);
   });
 });

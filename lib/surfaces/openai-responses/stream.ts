@@ -12,6 +12,12 @@
  * of the declared `local_shell` tool is written whole when it ends (added, then done), as a
  * `local_shell_call` with its action: OpenAI streams no deltas of one.
  *
+ * Words the upstream marked as its refusal (OpenAI Chat's `refusal` deltas) go in a `refusal`
+ * content part (`response.refusal.delta`, `.done`), as OpenAI's Responses API streams a refusal,
+ * and their `content_filter` finish is a completed response: `responses.parse` and the stream
+ * helpers read the part, where refusal words as text of an incomplete response told them nothing.
+ * Text and refusal words in one answer are a part each, one done before the next opens.
+ *
  * The item being written when the answer ends by the token limit, a filter or an error is
  * `incomplete` in its `output_item.done` and in the final response, as OpenAI's is, so that a
  * client that reads the status runs no call cut in half. Upstreams end a cut call as they end a whole one (Anthropic
@@ -19,15 +25,18 @@
  * with no wait (Codex runs a call on its `output_item.done`); only a call whose arguments do not
  * parse waits for the next event, which says whether the answer's end cut it.
  */
-import { createParser } from 'eventsource-parser';
 import type { FinishReason, SignatureFamily, StreamEvent } from '../../canonical/types';
 import type { GatewayError } from '../../http/errors';
 import { sseEvent } from '../../http/sse';
+import { failureEvents, type ResponsesError } from './failed-end';
 import { streamEndedError } from '../../http/stream-ended';
 import { NO_TOKENS, type TokenUsage } from '../../usage/tokens';
 import { customCallInput } from './custom-tools';
 import {
+  appendTo,
   callItem,
+  contentFor,
+  contentTypeOf,
   declaredTools,
   hasWholeArguments,
   isLocalShellCall,
@@ -41,7 +50,6 @@ import {
   randomId,
   responseId,
   responseObject,
-  responsesError,
   statusOf,
   type Clock,
   type CustomToolCallItem,
@@ -70,6 +78,8 @@ class ResponsesStreamWriter {
   #sequence = 0;
   readonly output: OutputItem[] = [];
   #open: Open | undefined;
+  /** Whether a refusal part was written (`statusOf`). */
+  #refused = false;
   frame: { id: string; createdAt: number; model: string; request: Record<string, unknown> } | undefined;
 
   /** `tools`: the tools the request declared whose calls go back as items of their own kind. */
@@ -101,16 +111,31 @@ class ResponsesStreamWriter {
     return { out, open };
   }
 
-  text(delta: string): string {
+  /** `refusal`: words the upstream marked as its refusal, which go in a refusal part (`response.refusal.delta`). */
+  text(delta: string, refusal?: true): string {
     const { out, open } = this.#ensure<MessageItem>('message', () => ({ id: this.newId('msg'), type: 'message', status: 'in_progress', role: 'assistant', content: [] }));
     let text = out;
-    const at = { item_id: open.item.id, output_index: open.index, content_index: 0 };
-    if (open.item.content.length === 0) {
-      open.item.content.push(outputText(''));
-      text += this.event('response.content_part.added', { ...at, part: outputText('') });
+    let index = open.item.content.length - 1;
+    // A run of the other kind (text after refusal words, or these after text) is a part of its own: the open one is done.
+    // Told by its type alone: a delta allocates no part unless it opens one.
+    if (open.item.content[index]?.type !== contentTypeOf(refusal)) {
+      if (index >= 0) text += this.#partDone(open, index);
+      index = open.item.content.push(contentFor(refusal)) - 1;
+      text += this.event('response.content_part.added', { item_id: open.item.id, output_index: open.index, content_index: index, part: contentFor(refusal) });
     }
-    open.item.content[0]!.text += delta;
-    return text + this.event('response.output_text.delta', { ...at, delta, logprobs: [] });
+    const at = { item_id: open.item.id, output_index: open.index, content_index: index };
+    const part = open.item.content[index]!;
+    if (part.type === 'refusal') this.#refused = true;
+    appendTo(part, delta);
+    return text + (part.type === 'refusal' ? this.event('response.refusal.delta', { ...at, delta }) : this.event('response.output_text.delta', { ...at, delta, logprobs: [] }));
+  }
+
+  /** The `.done` events of a message's content part `index`, whole. */
+  #partDone(open: Open<MessageItem>, index: number): string {
+    const part = open.item.content[index]!;
+    const at = { item_id: open.item.id, output_index: open.index, content_index: index };
+    const done = part.type === 'refusal' ? this.event('response.refusal.done', { ...at, refusal: part.refusal }) : this.event('response.output_text.done', { ...at, text: part.text, logprobs: [] });
+    return done + this.event('response.content_part.done', { ...at, part: structuredClone(part) });
   }
 
   thinking(delta: string): string {
@@ -194,13 +219,10 @@ class ResponsesStreamWriter {
     let out = '';
     const item = open.item;
     switch (item.type) {
-      case 'message': {
-        const part = item.content[0] ?? outputText('');
-        if (item.content.length === 0) item.content.push(part);
-        out += this.event('response.output_text.done', { ...at, content_index: 0, text: part.text, logprobs: [] });
-        out += this.event('response.content_part.done', { ...at, content_index: 0, part: structuredClone(part) });
+      case 'message':
+        if (item.content.length === 0) item.content.push(outputText(''));
+        out += this.#partDone(open as Open<MessageItem>, item.content.length - 1);
         break;
-      }
       case 'reasoning': {
         // A run no signature ended is unsigned (a signature that comes after the close still replaces the mark in the final response).
         item.encrypted_content ??= UNSIGNED_CONTENT;
@@ -238,9 +260,14 @@ class ResponsesStreamWriter {
     return out + this.event('response.output_item.done', { output_index: open.index, item: structuredClone(item) });
   }
 
+  /** How `reason` ends this answer (`statusOf`): a refusal part written makes a refusal's content_filter a completed response. */
+  statusOf(reason: FinishReason): ReturnType<typeof statusOf> {
+    return statusOf(reason, this.#refused);
+  }
+
   /** The last event: the whole response with its usage, completed or incomplete. */
   end(reason: FinishReason, usage: TokenUsage): string {
-    const { status, incomplete_details } = statusOf(reason);
+    const { status, incomplete_details } = this.statusOf(reason);
     const response = responseObject(this.frame!, { status, output: this.output, usage, incomplete_details, ...(status === 'failed' ? { error: FINISHED_BY_ERROR } : {}) });
     return this.event(status === 'incomplete' ? 'response.incomplete' : status === 'failed' ? 'response.failed' : 'response.completed', { response });
   }
@@ -251,44 +278,9 @@ class ResponsesStreamWriter {
    * under `error`, as OpenAI's servers send them).
    */
   fail(err: GatewayError): string {
-    const error = responsesError(err);
-    let out = '';
-    if (this.frame) out += this.event('response.failed', { response: responseObject(this.frame, { status: 'failed', output: this.output, usage: null, error }) });
-    const detail = { type: err.status >= 500 ? 'server_error' : 'invalid_request_error', code: error.code, message: error.message, param: err.param ?? null };
-    return out + this.event('error', { code: detail.code, message: detail.message, param: detail.param, error: detail });
-  }
-}
-
-/**
- * The number the event after `sent` takes: one more than the `sequence_number` of the last whole
- * event the bytes carry, for an error written after this stream's events by another hand (the
- * stream guard, when a guardrail on answers blocks the rest). Read only then, so each event is
- * parsed as JSON and its own top-level field taken: a passed-through event has it before its
- * `response`, which echoes the client's schemas (a field of that name may be nested there), and an
- * upstream may space its JSON. Undefined when the bytes carry no whole numbered event (a
- * keep-alive comment, the start of an event): the caller counts another way.
- *
- * @example
- * sequenceAfter(Buffer.from('event: response.created\ndata: {"type":"response.created","sequence_number":0}\n\n')) // 1
- */
-export function sequenceAfter(sent: Uint8Array): number | undefined {
-  const data: string[] = [];
-  // Only events ended by their blank line are dispatched: a trailing part of one is not the client's.
-  createParser({ onEvent: (event) => void data.push(event.data) }).feed(Buffer.from(sent.buffer, sent.byteOffset, sent.byteLength).toString('utf8'));
-  for (let i = data.length - 1; i >= 0; i--) {
-    const number = sequenceOf(data[i]!);
-    if (number !== undefined) return number + 1;
-  }
-  return undefined;
-}
-
-function sequenceOf(data: string): number | undefined {
-  try {
-    const number = (JSON.parse(data) as { sequence_number?: unknown } | null)?.sequence_number;
-    return typeof number === 'number' && Number.isSafeInteger(number) && number >= 0 ? number : undefined;
-  } catch {
-    // Not JSON (an upstream's stray line): it numbers nothing.
-    return undefined;
+    const frame = this.frame;
+    const failed = frame && ((error: ResponsesError) => responseObject(frame, { status: 'failed', output: this.output, usage: null, error }));
+    return failureEvents(err, failed, (type, fields) => this.event(type, fields));
   }
 }
 
@@ -321,7 +313,7 @@ export async function* encodeResponsesStream(
     let out = '';
     switch (event.type) {
       case 'text_delta':
-        if (event.text) out = writer.text(event.text);
+        if (event.text) out = writer.text(event.text, event.refusal);
         break;
       case 'thinking_delta':
         if (event.text) out = writer.thinking(event.text);
@@ -343,7 +335,7 @@ export async function* encodeResponsesStream(
         break;
       case 'finish':
         finish = event.reason;
-        out = writer.close(lastItemEnd(statusOf(event.reason).status));
+        out = writer.close(lastItemEnd(writer.statusOf(event.reason).status));
         break;
       default:
         // start: handled above.
