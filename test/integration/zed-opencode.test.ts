@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateText, jsonSchema, stepCountIs, streamText, tool, type ModelMessage } from 'ai';
+import { PNG_BASE64 } from './matrix/scenario';
 import { hasToolResult, RIG_MODELS as M, callerRigForSuite, type Upstream } from './caller-rig';
 
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
@@ -224,6 +225,24 @@ describe("Zed's OpenAI provider (Chat Completions, always streamed)", () => {
     expect(read.toolCalls).toEqual([{ name: 'weather', arguments: expect.any(String) }]);
     expect(JSON.parse(read.toolCalls[0]!.arguments)).toEqual({ city: 'Oslo' });
     expect(read.finish).toBe('tool_calls');
+  });
+
+  it.each(ZED_OPENAI_ROUTES.slice(1))('carries an image a tool returned (read_file of a PNG: text and image_url parts in the tool message) to $name', async ({ model, upstream }) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyText(upstream, 'A single pixel.');
+    const fixture = loadFixture('openai-chat-after-tool', model);
+    const messages = fixture.request.body.messages.slice(0, 3);
+    messages.push({ role: 'tool', content: [{ type: 'text', text: 'pixel.png:' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` } }], tool_call_id: 'call_zed_1' });
+
+    // Act
+    const res = await sendAsZed(fixture, key, { ...fixture.request.body, messages });
+
+    // Assess
+    expect(res.text).toContain('A single pixel.');
+    expect(res.status).toBe(200);
+    expect(readAsZedChat(res.text)).toMatchObject({ text: 'A single pixel.', failures: [] });
+    expect(JSON.stringify(sentBody(upstream))).toContain(PNG_BASE64);
   });
 });
 

@@ -113,6 +113,27 @@ describe('decodeChatRequest', () => {
       },
     },
     {
+      name: 'reads an image in a tool message (Zed sends what read_file gives for a PNG) into the tool result',
+      input: {
+        ...base,
+        messages: [
+          hi,
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'call_a', content: [{ type: 'text', text: 'pixel.png:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] },
+        ],
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'Hi' }] },
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_a', name: 'read_file', arguments: '{}' }] },
+          {
+            role: 'user',
+            parts: [{ type: 'tool_result', toolCallId: 'call_a', name: 'read_file', content: [{ type: 'text', text: 'pixel.png:' }, { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AA==' } }] }],
+          },
+        ],
+      },
+    },
+    {
       name: 'keeps assistant text parts and reads a refusal part as text',
       input: { ...base, messages: [hi, { role: 'assistant', content: [{ type: 'text', text: 'A' }, { type: 'refusal', refusal: 'No.' }] }, hi] },
       expected: {
@@ -218,6 +239,12 @@ describe('decodeChatRequest', () => {
     { name: 'refuses a data URL that is not base64', input: { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png,abc' } }] }] }, param: 'messages[0].content[0].image_url.url' },
     { name: 'refuses an unknown content part type', input: { messages: [{ role: 'user', content: [{ type: 'video', video: {} }] }] }, param: 'messages[0].content[0].type' },
     { name: 'refuses a json_schema format without a name', input: { response_format: { type: 'json_schema', json_schema: { schema: {} } } }, param: 'response_format.json_schema.name' },
+    {
+      name: 'refuses a file in a tool message, naming the part',
+      input: { messages: [hi, { role: 'tool', tool_call_id: 'c', content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,AA==' } }] }] },
+      param: 'messages[1].content[0]',
+    },
+    { name: 'refuses audio in a tool message, naming the part', input: { messages: [hi, { role: 'tool', tool_call_id: 'c', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }, param: 'messages[1].content[0]' },
     { name: 'refuses an assistant audio reference', input: { messages: [hi, { role: 'assistant', content: null, audio: { id: 'audio_1' } }] }, param: 'messages[1].audio' },
     { name: 'refuses what the OpenAI schema refuses, naming the field', input: { messages: [] }, param: 'messages' },
   ];
