@@ -239,7 +239,6 @@ describe("Zed's OpenAI provider (Chat Completions, always streamed)", () => {
     const res = await sendAsZed(fixture, key, { ...fixture.request.body, messages });
 
     // Assess
-    expect(res.text).toContain('A single pixel.');
     expect(res.status).toBe(200);
     expect(readAsZedChat(res.text)).toMatchObject({ text: 'A single pixel.', failures: [] });
     expect(JSON.stringify(sentBody(upstream))).toContain(PNG_BASE64);
