@@ -292,6 +292,23 @@ describe("Zed's Anthropic provider (Messages, always streamed)", () => {
     expect(read.stop).toBe('tool_use');
   });
 
+  it.each(ZED_ANTHROPIC_ROUTES)('carries an image a tool returned (a tool_result holding an image block) to $name', async ({ model, upstream }) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyText(upstream, 'A single pixel.');
+    const fixture = loadFixture('anthropic-after-tool', model);
+    const messages = fixture.request.body.messages.slice(0, 2);
+    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01ZedRead', is_error: false, content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } }], cache_control: { type: 'ephemeral' } }] });
+
+    // Act
+    const res = await sendAsZed(fixture, key, { ...fixture.request.body, messages });
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(readAsZedAnthropic(res.text)).toMatchObject({ text: 'A single pixel.', failures: [] });
+    expect(JSON.stringify(sentBody(upstream))).toContain(PNG_BASE64);
+  });
+
   it.each(ZED_ANTHROPIC_ROUTES)("takes Zed's newer fields on $name: adaptive thinking with output_config.effort, eager_input_streaming on tools, tool_choice none", async ({ model, upstream }) => {
     // Prepare
     const { key } = await rig.freshKey();
@@ -306,6 +323,59 @@ describe("Zed's Anthropic provider (Messages, always streamed)", () => {
     // Assess
     expect(res.status).toBe(200);
     expect(readAsZedAnthropic(res.text)).toMatchObject({ text: 'Fine.', failures: [] });
+  });
+});
+
+describe("Zed's OpenAI provider on a model without Chat Completions (Responses, store: false)", () => {
+  /**
+   * `into_open_ai_response` (crates/open_ai/src/completion.rs): message items typed `message`, the
+   * assistant's text as `output_text` with empty `annotations` and its `phase`, calls without an
+   * item id, a tool's image in the output as a list of `input_text` and `input_image`, the
+   * encrypted reasoning asked for, summaries on, the thread as the cache key.
+   */
+  function zedResponsesBody(model: string): Record<string, unknown> {
+    return {
+      model,
+      input: [
+        { type: 'message', role: 'system', content: [{ type: 'input_text', text: 'You are a highly skilled software engineer.' }] },
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is in pixel.png?' }] },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Reading it.', annotations: [] }], phase: 'commentary' },
+        { type: 'function_call', call_id: 'call_zed_2', name: 'read_file', arguments: '{"path":"pixel.png"}' },
+        { type: 'function_call_output', call_id: 'call_zed_2', output: [{ type: 'input_text', text: 'pixel.png:' }, { type: 'input_image', image_url: `data:image/png;base64,${PNG_BASE64}` }] },
+      ],
+      store: false,
+      include: ['reasoning.encrypted_content'],
+      stream: true,
+      temperature: 1.0,
+      max_output_tokens: 16384,
+      parallel_tool_calls: false,
+      tools: [{ type: 'function', name: 'read_file', description: 'Reads the content of the given file in the project.', parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } }],
+      prompt_cache_key: '0d5c2a3e-9f1b-4c7e-8a21-6b3f0e9d4c11',
+      reasoning: { effort: 'medium', summary: 'auto' },
+    };
+  }
+
+  it.each(ZED_OPENAI_ROUTES)('answers on $name with events Zed reads, the image carried, and a usage record', async ({ model, upstream }) => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    rig.replyText(upstream, 'A single pixel.');
+    const body = zedResponsesBody(model);
+
+    // Act
+    const res = await fetch(`${rig.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+    const text = await res.text();
+
+    // Assess
+    expect(res.status).toBe(200);
+    const events = text
+      .split('\n')
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => JSON.parse(l.slice(5)) as { type: string; delta?: string; response?: { usage?: Record<string, number> } });
+    expect(events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('')).toBe('A single pixel.');
+    expect(events.find((e) => e.type === 'response.completed')?.response?.usage).toMatchObject({ input_tokens: 11, output_tokens: 7, total_tokens: 18 });
+    expect(JSON.stringify(sentBody(upstream))).toContain(PNG_BASE64);
+    const [record] = await rig.usage(id, 1);
+    expect(record).toMatchObject({ surface: 'openai-responses', stream: true, outcome: 'ok', inputTokens: 11, outputTokens: 7 });
   });
 });
 
