@@ -227,6 +227,23 @@ describe("Zed's OpenAI provider (Chat Completions, always streamed)", () => {
     expect(read.finish).toBe('tool_calls');
   });
 
+  it.each(ZED_OPENAI_ROUTES)('ends a stream $name broke after the first bytes with an error event Zed reads as an error, not a parse failure', async ({ model, upstream }) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    if (upstream === 'openai') rig.fakes.openai.reply({ kind: 'stream-error', afterChunks: 2, error: { message: 'The server had an error while processing your request.', type: 'server_error' } });
+    if (upstream === 'anthropic') rig.fakes.anthropic.reply({ kind: 'stream-error', afterEvents: 4, message: 'Overloaded' });
+    if (upstream === 'gemini') rig.fakes.gemini.reply({ kind: 'stream-error', afterEvents: 1, error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } });
+    const fixture = loadFixture('openai-chat-after-tool', model);
+
+    // Act
+    const res = await sendAsZed(fixture, key);
+
+    // Assess
+    expect(res.status).toBe(200);
+    const { failures } = readAsZedChat(res.text);
+    expect(failures).toEqual([expect.stringMatching(/^error: ./)]);
+  });
+
   it.each(ZED_OPENAI_ROUTES.slice(1))('carries an image a tool returned (read_file of a PNG: text and image_url parts in the tool message) to $name', async ({ model, upstream }) => {
     // Prepare
     const { key } = await rig.freshKey();
@@ -290,6 +307,23 @@ describe("Zed's Anthropic provider (Messages, always streamed)", () => {
     expect(read.failures).toEqual([]);
     expect(read.toolInputs.map((i) => JSON.parse(i) as unknown)).toEqual([{ city: 'Oslo' }]);
     expect(read.stop).toBe('tool_use');
+  });
+
+  it.each(ZED_ANTHROPIC_ROUTES)('ends a stream $name broke after the first bytes with an error event Zed reads as an error, not a parse failure', async ({ model, upstream }) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    if (upstream === 'openai') rig.fakes.openai.reply({ kind: 'stream-error', afterChunks: 2, error: { message: 'The server had an error while processing your request.', type: 'server_error' } });
+    if (upstream === 'anthropic') rig.fakes.anthropic.reply({ kind: 'stream-error', afterEvents: 4, message: 'Overloaded' });
+    if (upstream === 'gemini') rig.fakes.gemini.reply({ kind: 'stream-error', afterEvents: 1, error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } });
+    const fixture = loadFixture('anthropic-after-tool', model);
+
+    // Act
+    const res = await sendAsZed(fixture, key);
+
+    // Assess
+    expect(res.status).toBe(200);
+    const { failures } = readAsZedAnthropic(res.text);
+    expect(failures).toEqual([expect.stringMatching(/^error: ./)]);
   });
 
   it.each(ZED_ANTHROPIC_ROUTES)('carries an image a tool returned (a tool_result holding an image block) to $name', async ({ model, upstream }) => {
