@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateText, jsonSchema, stepCountIs, streamText, tool, type ModelMessage } from 'ai';
@@ -570,5 +571,56 @@ describe("opencode's @ai-sdk/openai-compatible provider with a Claude model (its
     const sent = sentBody('anthropic') as { system: Record<string, unknown>[]; messages: { content: Record<string, unknown>[] }[] };
     expect(sent.system).toEqual([expect.objectContaining({ text: 'You are opencode, an interactive CLI tool.', cache_control: { type: 'ephemeral' } })]);
     expect(sent.messages.at(-1)!.content.at(-1)).toMatchObject({ text: 'Weather in Oslo?', cache_control: { type: 'ephemeral' } });
+  });
+});
+
+describe("opencode's @ai-sdk/anthropic provider (its cache marks on the system prompt and the last two messages)", () => {
+  /**
+   * `ProviderTransform.message` for the `anthropic` provider: message-level `cacheControl` on the
+   * system message and the last two others, here the call and its result; `toolStreaming` off
+   * for a model id without "claude" (`ProviderTransform.options`).
+   */
+  function opencodeAnthropicMessages(): ModelMessage[] {
+    const mark = { anthropic: { cacheControl: { type: 'ephemeral' } } };
+    return [
+      { role: 'system', content: 'You are opencode, an interactive CLI tool.', providerOptions: mark },
+      { role: 'user', content: 'Weather in Oslo?' },
+      { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'toolu_01Opencode', toolName: 'weather', input: { city: 'Oslo' } }], providerOptions: mark },
+      { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'toolu_01Opencode', toolName: 'weather', output: { type: 'json', value: { city: 'Oslo', celsius: 4 } } }], providerOptions: mark },
+    ];
+  }
+
+  it.each([
+    { target: 'Claude on Anthropic, passed through', model: M.claude, upstream: 'anthropic' as const },
+    { target: 'OpenAI, translated', model: M.gpt, upstream: 'openai' as const },
+    { target: 'Gemini, translated', model: M.gemini, upstream: 'gemini' as const },
+  ])('answers the turn after a tool call on $target, streamed and not, with a usage record', async ({ model, upstream }) => {
+    for (const streamed of [false, true]) {
+      // Prepare
+      rig.reset();
+      const { id, key } = await rig.freshKey();
+      rig.replyText(upstream, 'Oslo is 4°C.');
+      const anthropic = createAnthropic({ apiKey: key, baseURL: rig.baseURL });
+      const call = {
+        model: anthropic(model),
+        messages: opencodeAnthropicMessages(),
+        allowSystemInMessages: true,
+        tools: { weather },
+        maxOutputTokens: 32000,
+        providerOptions: { anthropic: model === M.claude ? {} : { toolStreaming: false } },
+        maxRetries: 0,
+      };
+
+      // Act
+      const result = streamed ? streamText(call) : await generateText(call);
+
+      // Assess
+      expect(await result.text).toBe('Oslo is 4°C.');
+      const sent = JSON.stringify(sentBody(upstream));
+      expect(sent).toContain('celsius');
+      if (upstream === 'anthropic') expect(sent.match(/"cache_control":\{"type":"ephemeral"\}/g)).toHaveLength(3);
+      else expect(sent).not.toContain('cache_control');
+      expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ surface: 'anthropic', stream: streamed, outcome: 'ok', inputTokens: 11, outputTokens: 7 })]);
+    }
   });
 });
