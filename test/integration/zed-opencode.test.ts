@@ -344,6 +344,55 @@ describe("Zed's Anthropic provider (Messages, always streamed)", () => {
     expect(JSON.stringify(sentBody(upstream))).toContain(PNG_BASE64);
   });
 
+  // Claude's thinking comes with its signature, which Zed sends back in a thinking block. Gemini's
+  // signature rides on its call, for which a tool_use block has no field: Zed, which sends back
+  // only signed thinking, sends the call alone, and it reaches Gemini 3 with Google's stand-in.
+  it.each([
+    { name: 'Claude on Anthropic, passed through', model: M.claude, signed: true, callSignature: undefined },
+    { name: 'Gemini 3, translated', model: M.gemini3, signed: false, callSignature: 'skip_thought_signature_validator' },
+  ])('runs a thinking tool loop on $name, the second turn built as Zed builds it from the first stream', async ({ model, signed, callSignature }) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.fakes.anthropic.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.' } : { kind: 'tool_use', thinking: { thinking: 'Look it up.' }, calls: [{ id: 'toolu_01Zed', name: 'weather', input: { city: 'Oslo' } }] }));
+    rig.fakes.gemini.reply((req) =>
+      hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.' } : { kind: 'function_calls', thoughts: 'Look it up.', calls: [{ name: 'weather', args: { city: 'Oslo' }, thoughtSignature: 'R2VtaW5pU2lnMQ==' }] },
+    );
+    const fixture = loadFixture('anthropic-after-tool', model);
+    const first = { ...fixture.request.body, messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather in Oslo?' }] }] };
+
+    // Act: the first turn, then the second as Zed builds it from what it read.
+    const one = await sendAsZed(fixture, key, first);
+    const events = one.text
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => JSON.parse(l.slice(6)) as Record<string, any>); // `any`: SSE events of several shapes, read by the fields Zed reads
+    const thinking = events.filter((e) => e.delta?.type === 'thinking_delta').map((e) => e.delta.thinking as string).join('');
+    const signature = events.filter((e) => e.delta?.type === 'signature_delta').map((e) => e.delta.signature as string).join('');
+    const use = events.find((e) => e.content_block?.type === 'tool_use')!.content_block as { id: string; name: string };
+    const input = events.filter((e) => e.delta?.type === 'input_json_delta').map((e) => e.delta.partial_json as string).join('');
+    const second = {
+      ...first,
+      messages: [
+        ...first.messages,
+        // `to_anthropic_content`: a thinking block only with its signature.
+        { role: 'assistant', content: [...(signature ? [{ type: 'thinking', thinking, signature }] : []), { type: 'tool_use', id: use.id, name: use.name, input: JSON.parse(input) as unknown }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, is_error: false, content: '{"celsius":4}', cache_control: { type: 'ephemeral' } }] },
+      ],
+    };
+    const two = await sendAsZed(fixture, key, second);
+
+    // Assess: the fakes refuse a thinking block or call whose signature is not their own.
+    expect(one.status).toBe(200);
+    expect(thinking).toBe('Look it up.');
+    expect(signature !== '').toBe(signed);
+    expect(two.status).toBe(200);
+    expect(readAsZedAnthropic(two.text)).toMatchObject({ text: 'Oslo is 4°C.', failures: [] });
+    if (callSignature) {
+      const history = (rig.fakes.gemini.requests[1]!.body as { contents: { parts: Record<string, unknown>[] }[] }).contents.flatMap((c) => c.parts);
+      expect(history.find((p) => p.functionCall !== undefined)).toMatchObject({ thoughtSignature: callSignature });
+    }
+  });
+
   it.each(ZED_ANTHROPIC_ROUTES)("takes Zed's newer fields on $name: adaptive thinking with output_config.effort, eager_input_streaming on tools, tool_choice none", async ({ model, upstream }) => {
     // Prepare
     const { key } = await rig.freshKey();
