@@ -463,6 +463,18 @@ describe("Zed's OpenAI provider on a model without Chat Completions (Responses, 
   });
 });
 
+/** A message with each `providerOptions.openai.itemId` left out, as opencode does when `store` is not on. */
+function stripItemIds(message: ModelMessage): ModelMessage {
+  const strip = (options: unknown) => {
+    if (!isRecord(options) || !isRecord(options.openai) || !('itemId' in options.openai)) return options;
+    const { itemId: _dropped, ...openai } = options.openai;
+    return { ...options, openai };
+  };
+  if (!Array.isArray(message.content)) return message;
+  const parts = message.content as { providerOptions?: unknown }[];
+  return { ...message, content: parts.map((part) => ({ ...part, providerOptions: strip(part.providerOptions) })) } as ModelMessage;
+}
+
 /** opencode's SDK providers pointed at the gateway, as a user's `provider` entry in opencode.json makes them. */
 function opencodeProviders(key: string) {
   const options = { apiKey: key, baseURL: rig.baseURL };
@@ -564,6 +576,43 @@ describe("opencode's @ai-sdk/openai provider (Responses) with its providerOption
       expect(await result.text).toBe('Oslo is 4°C.');
       expect((await result.steps)[0]!.reasoningText).toBe('Look it up.');
     }
+  });
+
+  it.each([
+    { target: 'Claude on Anthropic', model: M.claude },
+    { target: 'Gemini 3', model: M.gemini3 },
+  ])("continues on $target from history whose item ids opencode strips (store: false): reasoning and call items without an id", async ({ model }) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.fakes.anthropic.reply((req) =>
+      hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.' } : { kind: 'tool_use', thinking: { thinking: 'Look it up.' }, calls: [{ name: 'weather', input: { city: 'Oslo' } }] },
+    );
+    rig.fakes.gemini.reply((req) =>
+      hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.' } : { kind: 'function_calls', thoughts: 'Look it up.', calls: [{ name: 'weather', args: { city: 'Oslo' }, thoughtSignature: 'R2VtaW5pU2lnMQ==' }] },
+    );
+    const sdkModel = opencodeProviders(key).openai(model);
+    const providerOptions = { openai: { ...OPENCODE_OPENAI_OPTIONS, reasoningEffort: 'low' } };
+    // Declared without `execute`, so the SDK stops at the call and opencode's history can be built.
+    const declared = tool({ description: 'The weather in a city', inputSchema: weather.inputSchema });
+    const first = await generateText({ model: sdkModel, prompt: 'Weather in Oslo?', tools: { weather: declared }, maxOutputTokens: 32000, providerOptions, maxRetries: 0 });
+    // `ProviderTransform.message`: with store off, each part's `itemId` is dropped before the SDK serializes it.
+    const history = first.response.messages.map((m) => stripItemIds(m));
+    const call = first.toolCalls[0]!;
+    const messages: ModelMessage[] = [
+      { role: 'user', content: 'Weather in Oslo?' },
+      ...history,
+      { role: 'tool', content: [{ type: 'tool-result', toolCallId: call.toolCallId, toolName: 'weather', output: { type: 'json', value: { city: 'Oslo', celsius: 4 } } }] },
+    ];
+
+    // Act
+    const second = await generateText({ model: sdkModel, messages, tools: { weather: declared }, maxOutputTokens: 32000, providerOptions, maxRetries: 0 });
+
+    // Assess: the fakes refuse a history whose thinking or call lost its signature.
+    const input = (second.request.body as { input: Record<string, unknown>[] }).input;
+    expect(input.filter((item) => item.type === 'reasoning')).toContainEqual(expect.objectContaining({ encrypted_content: expect.any(String) }));
+    expect(input.filter((item) => item.type === 'function_call')).toEqual([expect.objectContaining({ call_id: call.toolCallId })]);
+    expect(input.filter((item) => 'id' in item)).toEqual([]);
+    expect(second.text).toBe('Oslo is 4°C.');
   });
 });
 
