@@ -657,6 +657,40 @@ describe("opencode's @ai-sdk/openai-compatible provider with a Claude model (its
     }
   });
 
+  it.each([
+    { target: 'Claude on Anthropic', model: M.claude, upstream: 'anthropic' as const },
+    { target: 'Gemini', model: M.gemini, upstream: 'gemini' as const },
+  ])("answers the turn after a tool call on $target, opencode's marks on the call and on the result (the SDK puts them on the tool call and the tool message)", async ({ model, upstream }) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyText(upstream, 'Oslo is 4°C.');
+    const mark = { openaiCompatible: { cache_control: { type: 'ephemeral' } } };
+    const messages: ModelMessage[] = [
+      { role: 'system', content: 'You are opencode, an interactive CLI tool.', providerOptions: mark },
+      { role: 'user', content: 'Weather in Oslo?' },
+      { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'call_1', toolName: 'weather', input: { city: 'Oslo' }, providerOptions: mark }] },
+      { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call_1', toolName: 'weather', output: { type: 'json', value: { city: 'Oslo', celsius: 4 } }, providerOptions: mark }] },
+    ];
+
+    // Act
+    const result = await generateText({ model: opencodeProviders(key).compatible.chatModel(model), messages, allowSystemInMessages: true, tools: { weather }, maxRetries: 0 });
+
+    // Assess
+    expect(result.text).toBe('Oslo is 4°C.');
+    const raw = result.request.body;
+    const chat = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { messages: Record<string, unknown>[] };
+    expect(chat.messages.at(-1)).toMatchObject({ role: 'tool', cache_control: { type: 'ephemeral' } });
+    const sent = sentBody(upstream);
+    expect(JSON.stringify(sent)).toContain('celsius');
+    // Claude gets a breakpoint on the result, where opencode wanted one; Gemini none.
+    if (upstream === 'anthropic') {
+      const last = (sent as { messages: { content: Record<string, unknown>[] }[] }).messages.at(-1)!.content;
+      expect(last).toEqual([expect.objectContaining({ type: 'tool_result', cache_control: { type: 'ephemeral' } })]);
+    } else {
+      expect(JSON.stringify(sent)).not.toContain('cache_control');
+    }
+  });
+
   it("keeps opencode's cache marks for Claude: the system prompt's (set on the message) and the last user part's", async () => {
     // Prepare
     const { key } = await rig.freshKey();
