@@ -245,6 +245,22 @@ describe("Zed's OpenAI provider (Chat Completions, always streamed)", () => {
     expect(failures).toEqual([expect.stringMatching(/^error: ./)]);
   });
 
+  it("relays OpenAI's own refusal of that image when passed through, naming the message, as Zed would get it from OpenAI", async () => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    const fixture = loadFixture('openai-chat-after-tool', M.reasoningGpt);
+    const messages = fixture.request.body.messages.slice(0, 3);
+    messages.push({ role: 'tool', content: [{ type: 'text', text: 'pixel.png:' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` } }], tool_call_id: 'call_zed_1' });
+
+    // Act
+    const res = await sendAsZed(fixture, key, { ...fixture.request.body, messages });
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text)).toMatchObject({ error: { type: 'invalid_request_error', message: expect.stringContaining("Invalid 'messages[3]'. Image URLs are only allowed for messages with role 'user'") } });
+    expect(rig.fakes.openai.requests).toHaveLength(1);
+  });
+
   it.each(ZED_OPENAI_ROUTES.slice(1))('carries an image a tool returned (read_file of a PNG: text and image_url parts in the tool message) to $name', async ({ model, upstream }) => {
     // Prepare
     const { key } = await rig.freshKey();
