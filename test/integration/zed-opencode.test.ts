@@ -245,6 +245,23 @@ describe("Zed's OpenAI provider (Chat Completions, always streamed)", () => {
     expect(failures).toEqual([expect.stringMatching(/^error: ./)]);
   });
 
+  it.each(ZED_OPENAI_ROUTES.slice(1))("thinks as hard as there is on $name for the reasoning_effort 'xhigh' Zed's settings allow", async ({ model, upstream }) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyText(upstream, 'It says 1.2.0.');
+    const fixture = loadFixture('openai-chat-after-tool', model);
+
+    // Act
+    const res = await sendAsZed(fixture, key, { ...fixture.request.body, reasoning_effort: 'xhigh' });
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(readAsZedChat(res.text)).toMatchObject({ text: 'It says 1.2.0.', failures: [] });
+    const sent = sentBody(upstream) as { thinking?: unknown; generationConfig?: { thinkingConfig?: unknown } };
+    if (upstream === 'anthropic') expect(sent.thinking).toMatchObject({ type: 'enabled' });
+    else expect(sent.generationConfig?.thinkingConfig).toBeDefined();
+  });
+
   it("relays OpenAI's own refusal of that image when passed through, naming the message, as Zed would get it from OpenAI", async () => {
     // Prepare
     const { key } = await rig.freshKey();

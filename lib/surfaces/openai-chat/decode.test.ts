@@ -201,6 +201,11 @@ describe('decodeChatRequest', () => {
       expected: { reasoning: { effort: 'high' } },
     },
     {
+      name: "reads reasoning_effort 'xhigh' (Zed sends it from its settings) as the most there is elsewhere, high, as the Responses and Messages surfaces do",
+      input: { ...base, messages: [hi], reasoning_effort: 'xhigh' },
+      expected: { reasoning: { effort: 'high' } },
+    },
+    {
       name: "treats reasoning_effort 'none' as no reasoning options",
       input: { ...base, messages: [hi], reasoning_effort: 'none' },
       expected: { reasoning: undefined },
@@ -232,7 +237,7 @@ describe('decodeChatRequest', () => {
     { name: 'refuses the legacy function_call parameter', input: { function_call: 'auto' }, param: 'function_call' },
     { name: 'refuses a presence penalty', input: { presence_penalty: 0.5 }, param: 'presence_penalty' },
     { name: 'refuses logit_bias', input: { logit_bias: { '50256': -100 } }, param: 'logit_bias' },
-    { name: 'refuses a reasoning effort without an equivalent', input: { reasoning_effort: 'xhigh' }, param: 'reasoning_effort' },
+    { name: 'refuses a reasoning effort OpenAI does not have', input: { reasoning_effort: 'extreme' }, param: 'reasoning_effort' },
     { name: 'refuses the function role', input: { messages: [hi, { role: 'function', name: 'f', content: 'x' }] }, param: 'messages[1].role' },
     { name: 'refuses audio input naming the part', input: { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }, param: 'messages[0].content[0]' },
     { name: 'refuses a file uploaded to OpenAI', input: { messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }] }, param: 'messages[0].content[0].file.file_id' },
