@@ -61,14 +61,15 @@ const REFUSED_FIELDS: ReadonlyArray<{ field: string; isSet: (v: unknown) => bool
 
 const CacheControlSchema = z.looseObject({ type: z.literal('ephemeral'), ttl: z.string().optional() });
 
-/** The efforts a translation can honour: the schema's and the quick check's. */
-const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high'] as const;
+/** OpenAI's efforts, each of which a translation can honour: the schema's and the quick check's. */
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 
 /** The body's fields only a translation reads (exported for the tests of `plainTranslatedFields`). */
 export const TranslatedFields = z.looseObject({
   parallel_tool_calls: z.boolean().nullish(),
   seed: z.number().int().nullish(),
-  // 'none' means no reasoning, which is every other provider's default; 'xhigh' has no equivalent.
+  // 'none' means no reasoning, which is every other provider's default; 'xhigh' has no equivalent
+  // elsewhere and asks for the most there is, high (as on the Responses and Messages surfaces).
   reasoning_effort: z.enum(EFFORTS).nullish(),
   safety_identifier: z.string().nullish(),
   response_format: z
@@ -323,6 +324,7 @@ export function decodeChatRequest(raw: Record<string, unknown>): ChatRequest {
 
 function reasoningOf(effort: string | null | undefined): ReasoningOptions | undefined {
   if (effort == null || effort === 'none') return undefined;
+  if (effort === 'xhigh') return { effort: 'high' };
   return { effort: effort as NonNullable<ReasoningOptions['effort']> };
 }
 
