@@ -13,6 +13,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateText, jsonSchema, stepCountIs, streamText, tool, type ModelMessage } from 'ai';
+import OpenAI from 'openai';
 import { PNG_BASE64 } from './matrix/scenario';
 import { hasToolResult, RIG_MODELS as M, callerRigForSuite, type Upstream } from './caller-rig';
 
@@ -790,5 +791,26 @@ describe("opencode's @ai-sdk/anthropic provider (its cache marks on the system p
       else expect(sent).not.toContain('cache_control');
       expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ surface: 'anthropic', stream: streamed, outcome: 'ok', inputTokens: 11, outputTokens: 7 })]);
     }
+  });
+});
+
+describe("an OpenAI client's reasoning_effort on Claude under its own max_completion_tokens", () => {
+  // o-series models take high effort with 8 000 tokens; the 16 384-token budget is the gateway's
+  // mapping of that effort, not the client's, so it gives way to the client's limit.
+  it.each([false, true])('thinks within the limit, leaving the answer room, instead of refusing max_tokens (streamed: %s)', async (stream) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyText('anthropic', 'Thought it through.');
+    const client = new OpenAI({ apiKey: key, baseURL: rig.baseURL, maxRetries: 0 });
+    const ask = { model: M.claude, messages: [{ role: 'user' as const, content: 'Plan the refactor.' }], reasoning_effort: 'high' as const, max_completion_tokens: 8000 };
+
+    // Act
+    let text = '';
+    if (stream) for await (const chunk of await client.chat.completions.create({ ...ask, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
+    else text = (await client.chat.completions.create(ask)).choices[0]!.message.content ?? '';
+
+    // Assess
+    expect(text).toBe('Thought it through.');
+    expect(sentBody('anthropic')).toMatchObject({ max_tokens: 8000, thinking: { type: 'enabled', budget_tokens: 8000 - 1024 } });
   });
 });
