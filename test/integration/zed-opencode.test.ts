@@ -254,7 +254,7 @@ describe("Zed's OpenAI provider (Chat Completions, always streamed)", () => {
 
     // Act
     // The first turn: after a call whose thinking Chat Completions could not carry, Claude's thinking
-    // is left off. Room above high's thinking budget (16,384), which the translator does not shrink.
+    // is left off. Room above high's thinking budget (16,384) and the answer's, so it goes whole.
     const body = { ...fixture.request.body, messages: fixture.request.body.messages.slice(0, 2), reasoning_effort: 'xhigh', max_completion_tokens: 32768 };
     const res = await sendAsZed(fixture, key, body);
 

@@ -4,7 +4,7 @@ import { jsonPost, type UpstreamRequest } from '../../upstream/http';
 import type { CallContext, PolicyDeclined } from '../types';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
 import { prefillLacksThinking, withTrimmedPrefill } from './prefill';
-import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from './thinking';
+import { budgetUnderMaxTokens, claudeSampling, MIN_THINKING_BUDGET } from './thinking';
 
 /** `max_tokens` when the client sent none (Anthropic requires it; OpenAI clients often omit it). */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -67,8 +67,9 @@ export function thinkingBudget(reasoning: ReasoningOptions | undefined): number 
 /**
  * The Messages API body for a canonical request. Pure. Refuses (400, naming the field) what
  * Anthropic cannot do: `seed`, `temperature` above 1, `response_format: json_object`, a
- * `max_tokens` that leaves no room after the thinking budget, sampling options Claude refuses
- * while thinking (`claudeSampling`: the policy's side of such a clash gives way instead).
+ * `max_tokens` that leaves no room after the client's own thinking budget (an effort's is sized
+ * to fit, `budgetUnderMaxTokens`), sampling options Claude refuses while thinking
+ * (`claudeSampling`: the policy's side of such a clash gives way instead).
  *
  * JSON output: `json_schema` maps to Anthropic's structured outputs (`output_config.format`);
  * models without structured outputs answer 400 themselves, and that error reaches the client.
@@ -94,8 +95,8 @@ export function toAnthropicBody(req: ChatRequest, options: AnthropicBodyOptions 
   if (!sampling.thinking) budget = undefined;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   let maxTokens = req.maxTokens ?? defaultMax;
-  // Anthropic counts thinking inside max_tokens: a budget the policy left no room for is sized to fit, or dropped.
-  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderPolicyLimit(req, budget, req.maxTokens);
+  // Anthropic counts thinking inside max_tokens: an effort's budget, or one the policy left no room for, is sized to fit or dropped.
+  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderMaxTokens(req, budget, req.maxTokens);
   if (budget === undefined && req.setByPolicy?.reasoning && thinkingBudget(req.reasoning) !== undefined) options.onPolicyDeclined?.('reasoningEffort');
   if (budget !== undefined && maxTokens <= budget) {
     // A default must leave room for the answer; the client's own max_tokens is refused.
