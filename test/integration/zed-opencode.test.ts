@@ -266,6 +266,20 @@ describe("Zed's OpenAI provider (Chat Completions, always streamed)", () => {
     else expect(sent.generationConfig?.thinkingConfig).toBeDefined();
   });
 
+  it("sends the reasoning_effort 'xhigh' to OpenAI untouched when passed through, for OpenAI to read", async () => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyText('openai', 'It says 1.2.0.');
+    const fixture = loadFixture('openai-chat-after-tool', M.reasoningGpt);
+
+    // Act
+    const res = await sendAsZed(fixture, key, { ...fixture.request.body, reasoning_effort: 'xhigh' });
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(sentBody('openai')).toMatchObject({ reasoning_effort: 'xhigh' });
+  });
+
   it("relays OpenAI's own refusal of that image when passed through, naming the message, as Zed would get it from OpenAI", async () => {
     // Prepare
     const { key } = await rig.freshKey();
