@@ -465,7 +465,7 @@ describe('a thinking budget and a max_tokens the model’s policy put at odds', 
   });
 });
 
-describe('the budget of the client’s effort under the client’s max_tokens', () => {
+describe('a thinking budget under the client’s own max_tokens', () => {
   // OpenAI counts reasoning inside max_completion_tokens and takes any effort with any limit: an
   // effort's budget is the gateway's own mapping, so it gives way to the client's limit.
   it.each<{ name: string; input: Partial<ChatRequest>; thinking: unknown }>([
@@ -475,6 +475,8 @@ describe('the budget of the client’s effort under the client’s max_tokens', 
     { name: 'keeps the least budget while max_tokens is above it, the answer getting the rest', input: { maxTokens: 1500, reasoning: { effort: 'medium' } }, thinking: { type: 'enabled', budget_tokens: 1024 } },
     { name: 'does not think when max_tokens leaves no room for the least budget', input: { maxTokens: 1024, reasoning: { effort: 'low' } }, thinking: undefined },
     { name: 'keeps the client’s own budget that fits, however little room it leaves', input: { maxTokens: 8500, reasoning: { budgetTokens: 8000 } }, thinking: { type: 'enabled', budget_tokens: 8000 } },
+    // Gemini's budgets go down to 128: raised to Claude's least, one that fitted the client's limit no longer does.
+    { name: 'does not think when only raising the client’s small budget to the least put it over max_tokens', input: { maxTokens: 1000, reasoning: { budgetTokens: 512 } }, thinking: undefined },
   ])('$name', ({ input, thinking }) => {
     // Act
     const body = toAnthropicBody(base(input));

@@ -452,6 +452,7 @@ describe('a Claude thinking budget and a maxTokens at odds (Converse)', () => {
     { name: 'keeps the least budget for the client’s effort while maxTokens is above it', input: { maxTokens: 2000, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 1024 } },
     { name: 'does not think for the client’s effort when maxTokens leaves no room for the least budget', input: { maxTokens: 1000, reasoning: { effort: 'low' } }, thinking: undefined },
     { name: 'keeps the budget of the client’s effort where it leaves the answer room', input: { maxTokens: 8192, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 4096 } },
+    { name: 'does not think when only raising the client’s small budget to the least put it over maxTokens', input: { maxTokens: 1000, reasoning: { budgetTokens: 512 } }, thinking: undefined },
   ])('$name', ({ input, thinking }) => {
     // Act
     const body = toConverseBody(base(input));
