@@ -84,19 +84,24 @@ export const ANSWER_ROOM = 1024;
  * - When the model's parameter policy made the clash (it capped or set `max_tokens`, or filled in
  *   the effort): the largest budget under `max_tokens`, as the policy lowers a Messages call's own
  *   (`lib/params/apply.ts`), or none when `max_tokens` leaves no room for the least budget.
- * - The client's own budget comes back as it is, for the caller to send or refuse.
+ * - The client's own budget comes back as it is, for the caller to send or refuse; but one that
+ *   fitted under `max_tokens` until it was raised to the least budget is none (no thinking): the
+ *   clash is the raise's, and no budget Claude takes fits.
  *
  * @example
  * budgetUnderMaxTokens({ ...req, reasoning: { effort: 'high' } }, 16384, 8000)   // 6976
  * budgetUnderMaxTokens({ ...req, setByPolicy: { maxTokens: true } }, 16384, 2000) // 1999
  * budgetUnderMaxTokens({ ...req, setByPolicy: { maxTokens: true } }, 1024, 1000)  // undefined: no thinking
  * budgetUnderMaxTokens({ ...req, reasoning: { budgetTokens: 16384 } }, 16384, 2000) // 16384: the client's clash
+ * budgetUnderMaxTokens({ ...req, reasoning: { budgetTokens: 512 } }, 1024, 1000)     // undefined: only the raise clashed
  */
 export function budgetUnderMaxTokens(req: ChatRequest, budget: number, maxTokens: number): number | undefined {
   const byPolicy = req.setByPolicy?.maxTokens === true || req.setByPolicy?.reasoning === true;
   if (!byPolicy && req.reasoning?.budgetTokens === undefined) {
     return maxTokens > MIN_THINKING_BUDGET ? Math.max(MIN_THINKING_BUDGET, Math.min(budget, maxTokens - ANSWER_ROOM)) : undefined;
   }
-  if (budget < maxTokens || !byPolicy) return budget;
-  return maxTokens > MIN_THINKING_BUDGET ? maxTokens - 1 : undefined;
+  if (budget < maxTokens) return budget;
+  if (byPolicy) return maxTokens > MIN_THINKING_BUDGET ? maxTokens - 1 : undefined;
+  // The client's own budget: its clash is the caller's to refuse, unless only the raise to the least made it.
+  return (req.reasoning?.budgetTokens ?? budget) < maxTokens ? undefined : budget;
 }
